@@ -1,0 +1,16 @@
+"""MyTorch: a tape-based automatic-differentiation engine in pure NumPy."""
+
+from mytorch.autograd_engine import NO_GRAD, Autograd, Operation, detect_anomaly, is_grad_enabled, no_grad
+from mytorch.utils import GradientBuffer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "NO_GRAD",
+    "Autograd",
+    "GradientBuffer",
+    "Operation",
+    "detect_anomaly",
+    "is_grad_enabled",
+    "no_grad",
+]

@@ -1,0 +1,458 @@
+"""The tape: ``Operation`` records and the ``Autograd`` engine that replays them.
+
+A forward computation calls ``autograd.add_operation(inputs, output, gradients_to_update,
+backward_operation)`` once per operation; the engine appends an ``Operation`` to its
+``operation_list``. ``backward(divergence)`` walks that list in reverse: for every operation
+whose output has received a gradient it calls ``backward_operation(grad_output, *inputs)``,
+which returns one gradient per input. A gradient for an input whose ``gradients_to_update``
+entry is an array (a parameter's ``dW``, or a view of it such as ``dW.T``) is added into that
+array in place; every other input's gradient accumulates in the ``gradient_buffer``.
+
+Nothing here recurses: the tape is a list, so a million-operation chain differentiates with
+the default recursion limit.
+
+``jvp`` replays the same list *forward* with each kernel's JVP rule (forward mode).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from mytorch.utils import GradientBuffer
+
+__all__ = [
+    "NO_GRAD",
+    "Autograd",
+    "Operation",
+    "detect_anomaly",
+    "is_grad_enabled",
+    "no_grad",
+]
+
+
+class _NoGrad:
+    """Type of the ``NO_GRAD`` marker."""
+
+    _instance: _NoGrad | None = None
+
+    def __new__(cls) -> _NoGrad:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NO_GRAD"
+
+    def __reduce__(self) -> str:
+        return "NO_GRAD"
+
+
+NO_GRAD = _NoGrad()
+"""Put this in ``gradients_to_update`` for an input that needs no gradient at all (raw data,
+constants). Its gradient is then never stored and, for kernels with per-input rules (such as
+``matmul_backward``), never computed: data @ weights costs one matmul in backward, not two."""
+
+
+class _GradMode:
+    """Process-wide switches read by every engine."""
+
+    enabled: bool = True
+    anomaly: bool = False
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block no engine records anything (evaluation, parameter updates)."""
+    previous = _GradMode.enabled
+    _GradMode.enabled = False
+    try:
+        yield
+    finally:
+        _GradMode.enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    """False inside a ``no_grad`` block."""
+    return _GradMode.enabled
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Within this block every engine checks each gradient it computes in ``backward``.
+
+    The first gradient holding NaN or inf raises ``FloatingPointError`` naming the
+    operation's index on the tape, its kernel and the shapes involved.
+    """
+    previous = _GradMode.anomaly
+    _GradMode.anomaly = True
+    try:
+        yield
+    finally:
+        _GradMode.anomaly = previous
+
+
+def _kernel_name(fn: Callable) -> str:
+    return getattr(fn, "__name__", None) or type(fn).__name__
+
+
+class Operation:
+    """One recorded operation: what went in, what came out, and how to go back.
+
+    Attributes:
+        inputs: the input arrays, in the order the backward kernel expects them.
+        output: the array the operation produced.
+        gradients_to_update: one entry per input: ``None`` (gradient kept in the engine's
+            buffer), an array of the input's shape (gradient added into it in place) or
+            ``NO_GRAD`` (no gradient wanted).
+        backward_operation: ``kernel(grad_output, *inputs, **params)`` returning one gradient
+            per input (or a bare array for a one-input kernel).
+        params: keyword arguments for the kernel (an axis, a shape, a saved output), or None.
+    """
+
+    __slots__ = ("inputs", "output", "gradients_to_update", "backward_operation", "params", "vjp")
+
+    def __init__(
+        self,
+        inputs: list[np.ndarray],
+        output: np.ndarray,
+        gradients_to_update: list[Any],
+        backward_operation: Callable,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        self.inputs = inputs
+        self.output = output
+        self.gradients_to_update = gradients_to_update
+        self.backward_operation = backward_operation
+        self.params = params
+        # The function backward actually calls: the kernel itself, or a version of it that
+        # computes only the gradients that are wanted (see NO_GRAD).
+        self.vjp = backward_operation
+
+    def describe(self) -> str:
+        """``kernel(shape, shape) -> shape``: a one-line summary used in error messages."""
+        shapes = ", ".join(str(getattr(x, "shape", type(x).__name__)) for x in self.inputs)
+        return (
+            f"{_kernel_name(self.backward_operation)}({shapes}) -> "
+            f"{getattr(self.output, 'shape', None)}"
+        )
+
+    def __repr__(self) -> str:
+        return f"Operation({self.describe()})"
+
+
+def _pruned_vjp(kernel: Callable, wanted: tuple[bool, ...]) -> Callable:
+    """A VJP computing only the wanted gradients, from the kernel's per-input ``partials``.
+
+    Kernels without ``partials`` are called whole and the unwanted gradients dropped.
+    """
+    partials = getattr(kernel, "partials", None)
+    if partials is None:
+        return kernel
+    key = (kernel, wanted)
+    cached = _PRUNED.get(key)
+    if cached is None:
+        rules = [rule if want else None for rule, want in zip(partials, wanted)]
+
+        def cached(grad_output: np.ndarray, *inputs: np.ndarray, **params: Any) -> tuple:
+            return tuple(
+                None if rule is None else rule(grad_output, *inputs, **params) for rule in rules
+            )
+
+        cached.__name__ = _kernel_name(kernel)
+        _PRUNED[key] = cached
+    return cached
+
+
+_PRUNED: dict[tuple[Callable, tuple[bool, ...]], Callable] = {}
+
+
+class Autograd:
+    """A tape of operations with reverse-mode (``backward``) and forward-mode (``jvp``) replay.
+
+    Any number of engines may exist at once; each has its own tape and gradient buffer.
+
+    Attributes:
+        gradient_buffer: gradients of the inputs that are not parameters (``GradientBuffer``).
+        operation_list: the recorded ``Operation`` objects, in the order they ran.
+        tangents: after ``jvp``, ``{id(array): tangent}`` for every array the replay reached.
+    """
+
+    def __init__(self) -> None:
+        self.gradient_buffer = GradientBuffer()
+        self.operation_list: list[Operation] = []
+        self.tangents: dict[int, np.ndarray] = {}
+        self._recording = True
+
+    # ------------------------------------------------------------------ recording
+    def add_operation(
+        self,
+        inputs: Sequence[np.ndarray],
+        output: np.ndarray,
+        gradients_to_update: Sequence[Any],
+        backward_operation: Callable,
+        params: dict[str, Any] | None = None,
+    ) -> Operation | None:
+        """Record one operation on the tape (nothing is recorded under ``no_grad``).
+
+        Args:
+            inputs: the operation's input arrays (``numpy.ndarray``; wrap constants).
+            output: the array it produced.
+            gradients_to_update: one entry per input: ``None``, an array of the input's shape
+                (a parameter's gradient, updated in place), or ``NO_GRAD``.
+            backward_operation: the backward kernel, ``kernel(grad_output, *inputs, **params)``.
+            params: extra keyword arguments for the kernel (and its JVP rule).
+
+        Returns:
+            The recorded ``Operation``, or None when recording is off.
+
+        Raises:
+            TypeError: a non-array input or output, an integer input that needs a gradient,
+                a kernel that is not callable, an entry of ``gradients_to_update`` that is
+                neither None, NO_GRAD nor an array.
+            ValueError: ``inputs`` and ``gradients_to_update`` differ in length, or a
+                gradient array's shape differs from its input's.
+        """
+        if not (_GradMode.enabled and self._recording):
+            return None
+        name = _kernel_name(backward_operation)
+        if not callable(backward_operation):
+            raise TypeError(f"add_operation: backward_operation {backward_operation!r} is not callable")
+        if len(inputs) != len(gradients_to_update):
+            raise ValueError(
+                f"add_operation({name}): {len(inputs)} inputs but {len(gradients_to_update)} "
+                "entries in gradients_to_update; give one entry (None, an array or NO_GRAD) "
+                "per input, in the same order"
+            )
+        if not isinstance(output, np.ndarray):
+            raise TypeError(
+                f"add_operation({name}): output must be a numpy.ndarray, got {type(output).__name__}"
+            )
+        pruned = False
+        for i, (x, dst) in enumerate(zip(inputs, gradients_to_update)):
+            if not isinstance(x, np.ndarray):
+                raise TypeError(
+                    f"add_operation({name}): input {i} must be a numpy.ndarray, got "
+                    f"{type(x).__name__}; wrap constants with np.asarray and mark them NO_GRAD"
+                )
+            if dst is None:
+                if x.dtype.kind not in "fc":
+                    raise TypeError(
+                        f"add_operation({name}): input {i} has dtype {x.dtype} and needs a "
+                        "gradient; only floating-point arrays can have one (cast it, or pass "
+                        "NO_GRAD for it in gradients_to_update)"
+                    )
+            elif dst is NO_GRAD:
+                pruned = True
+            elif isinstance(dst, np.ndarray):
+                if dst.shape != x.shape:
+                    raise ValueError(
+                        f"add_operation({name}): gradients_to_update[{i}] has shape {dst.shape} "
+                        f"but input {i} has shape {x.shape}"
+                    )
+            else:
+                raise TypeError(
+                    f"add_operation({name}): gradients_to_update[{i}] must be None, NO_GRAD or "
+                    f"a numpy.ndarray, got {type(dst).__name__}"
+                )
+        op = Operation(list(inputs), output, list(gradients_to_update), backward_operation, params)
+        if pruned:
+            op.vjp = _pruned_vjp(
+                backward_operation, tuple(d is not NO_GRAD for d in gradients_to_update)
+            )
+        self.operation_list.append(op)
+        return op
+
+    @contextlib.contextmanager
+    def no_grad(self) -> Iterator[None]:
+        """Within this block this engine records nothing."""
+        previous = self._recording
+        self._recording = False
+        try:
+            yield
+        finally:
+            self._recording = previous
+
+    # ------------------------------------------------------------------ reverse mode
+    def backward(
+        self,
+        divergence: Any = 1.0,
+        output: np.ndarray | None = None,
+        keep_grads: bool = False,
+    ) -> None:
+        """Propagate ``divergence`` back through the tape.
+
+        Args:
+            divergence: the gradient of the final output; a scalar broadcasts to its shape.
+            output: the recorded output to start from (default: the last operation's).
+            keep_grads: keep the gradients of intermediate results in the buffer. By default
+                they are freed as soon as they have been propagated; gradients of arrays that
+                were never an operation's output (data, leaves) always stay readable.
+
+        Calling ``backward`` twice accumulates into parameters and leaves, like PyTorch.
+
+        Raises:
+            ValueError: empty tape, ``output`` not on the tape, a divergence that cannot
+                broadcast to the output, or a kernel returning the wrong number of gradients
+                or a gradient of the wrong shape.
+            TypeError: a kernel returning something that is not an array.
+            FloatingPointError: under ``detect_anomaly``, a NaN or inf gradient.
+        """
+        ops = self.operation_list
+        if not ops:
+            raise ValueError(
+                "backward: the tape is empty; record operations with add_operation first "
+                "(was zero_grad called, or did the forward pass run under no_grad?)"
+            )
+        start = self._index_of(output)
+        out = ops[start].output
+        seed = np.asarray(divergence, dtype=out.dtype if out.dtype.kind in "fc" else None)
+        try:
+            seed = np.broadcast_to(seed, out.shape).copy()
+        except ValueError:
+            raise ValueError(
+                f"backward: divergence of shape {seed.shape} cannot broadcast to the output's "
+                f"shape {out.shape} ({ops[start].describe()})"
+            ) from None
+        memory = self.gradient_buffer.memory
+        owners = self.gradient_buffer.owners
+        key = id(out)
+        held = memory.get(key)
+        memory[key] = seed if held is None else held + seed
+        owners[key] = out
+        take = memory.get if keep_grads else memory.pop
+        anomaly = _GradMode.anomaly
+        for index in range(start, -1, -1):
+            op = ops[index]
+            okey = id(op.output)
+            grad = take(okey, None)
+            if grad is None:
+                continue
+            if not keep_grads:
+                owners.pop(okey, None)
+            inputs = op.inputs
+            params = op.params
+            grads = op.vjp(grad, *inputs) if params is None else op.vjp(grad, *inputs, **params)
+            if type(grads) is not tuple:
+                grads = (grads,) if isinstance(grads, np.ndarray) else tuple(grads)
+            if len(grads) != len(inputs):
+                raise ValueError(
+                    f"backward: operation {index} ({op.describe()}) returned {len(grads)} "
+                    f"gradients for {len(inputs)} inputs"
+                )
+            for x, gx, dst in zip(inputs, grads, op.gradients_to_update):
+                if gx is None or dst is NO_GRAD:
+                    continue
+                if type(gx) is not np.ndarray:
+                    gx = self._as_gradient(gx, index, op)
+                if gx.shape != x.shape:
+                    raise ValueError(
+                        f"backward: operation {index} ({op.describe()}) returned a gradient of "
+                        f"shape {gx.shape} for an input of shape {x.shape}"
+                    )
+                if anomaly and not np.isfinite(gx).all():
+                    raise FloatingPointError(
+                        f"detect_anomaly: operation {index} ({op.describe()}) produced a "
+                        f"non-finite gradient (NaN or inf) for an input of shape {x.shape}"
+                    )
+                if dst is None:
+                    k = id(x)
+                    held = memory.get(k)
+                    if held is None:
+                        memory[k] = gx
+                        owners[k] = x
+                    else:
+                        memory[k] = held + gx
+                else:
+                    dst += gx
+
+    @staticmethod
+    def _as_gradient(gx: Any, index: int, op: Operation) -> np.ndarray:
+        if isinstance(gx, (np.ndarray, np.generic, float, int)):
+            return np.asarray(gx)
+        raise TypeError(
+            f"backward: operation {index} ({op.describe()}) returned a "
+            f"{type(gx).__name__} as a gradient; kernels return numpy arrays (or None)"
+        )
+
+    def _index_of(self, output: np.ndarray | None) -> int:
+        ops = self.operation_list
+        if output is None:
+            return len(ops) - 1
+        for index in range(len(ops) - 1, -1, -1):
+            if ops[index].output is output:
+                return index
+        raise ValueError(
+            f"backward: the given output (shape {getattr(output, 'shape', None)}) is not the "
+            "output of any operation on this tape"
+        )
+
+    def zero_grad(self) -> None:
+        """Clear the tape and every gradient in the buffer (parameters' own ``dW`` are the
+        modules' to zero)."""
+        self.gradient_buffer.clear()
+        self.operation_list.clear()
+        self.tangents = {}
+
+    # ------------------------------------------------------------------ forward mode
+    def jvp(
+        self,
+        inputs: Sequence[np.ndarray],
+        tangents: Sequence[np.ndarray],
+        outputs: Sequence[np.ndarray] | None = None,
+    ) -> list[np.ndarray]:
+        """Forward mode: the directional derivative of recorded outputs along ``tangents``.
+
+        Replays the tape in recording order, applying each kernel's JVP rule (from the kernel
+        table, or registered with ``mytorch.nn.functional.register_jvp``).
+
+        Args:
+            inputs: recorded arrays to perturb (leaves or intermediates).
+            tangents: one tangent per input, of the input's shape.
+            outputs: the arrays whose tangents to return (default: the last op's output).
+
+        Returns:
+            One tangent per output (zeros where the perturbation does not reach).
+        """
+        from mytorch.nn.functional import jvp_rule
+
+        if len(inputs) != len(tangents):
+            raise ValueError(f"jvp: {len(inputs)} inputs but {len(tangents)} tangents")
+        if not self.operation_list:
+            raise ValueError("jvp: the tape is empty; record operations first")
+        tan: dict[int, np.ndarray] = {}
+        for i, (x, t) in enumerate(zip(inputs, tangents)):
+            t = np.asarray(t, dtype=x.dtype)
+            if t.shape != x.shape:
+                raise ValueError(f"jvp: tangent {i} has shape {t.shape}, its input {x.shape}")
+            tan[id(x)] = t
+        for index, op in enumerate(self.operation_list):
+            ts = [tan.get(id(x)) for x in op.inputs]
+            if all(t is None for t in ts):
+                continue
+            rule = jvp_rule(op.backward_operation)
+            if rule is None:
+                raise ValueError(
+                    f"jvp: operation {index} ({op.describe()}) has no JVP rule; register one "
+                    "with mytorch.nn.functional.register_jvp"
+                )
+            params = op.params or {}
+            t_out = np.asarray(rule(ts, *op.inputs, **params))
+            if t_out.shape != op.output.shape:
+                raise ValueError(
+                    f"jvp: operation {index} ({op.describe()}) gave a tangent of shape "
+                    f"{t_out.shape} for an output of shape {op.output.shape}"
+                )
+            tan[id(op.output)] = t_out
+        self.tangents = tan
+        wanted = [self.operation_list[-1].output] if outputs is None else list(outputs)
+        return [tan[id(y)] if id(y) in tan else np.zeros_like(y) for y in wanted]
+
+    def __len__(self) -> int:
+        return len(self.operation_list)
+
+    def __repr__(self) -> str:
+        return f"Autograd({len(self.operation_list)} operations, {len(self.gradient_buffer)} gradients)"

@@ -1,0 +1,953 @@
+"""The kernel table: for every differentiable operation, its forward, backward and JVP.
+
+Each operation ``name`` has three functions side by side:
+
+* ``name(*inputs, **params)``: the forward computation, plain NumPy;
+* ``name_backward(grad_output, *inputs, **params)``: the vector-Jacobian product, returning
+  one gradient per input (in input order; ``None`` for an input with no gradient);
+* ``name_jvp(tangents, *inputs, **params)``: the Jacobian-vector product, taking one tangent
+  per input (``None`` for a zero tangent) and returning the output's tangent.
+
+Kernels whose derivative is cheapest from their result (``exp``, ``tanh``, ``sigmoid``, ...)
+receive it as the keyword ``out``; called without it, they recompute it.
+
+Broadcasting is undone in one place, ``unbroadcast``. Every kernel keeps the dtype it is
+given: float32 in, float32 out. ``KERNELS`` at the bottom lists every operation; the modules,
+the ``Tensor`` front-end, forward mode and the gradient checks all use it, and nothing
+re-derives a gradient anywhere else.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+Array = np.ndarray
+Axis = int | tuple[int, ...] | None
+
+
+# --------------------------------------------------------------------------- helpers
+def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
+    """Sum ``grad`` down to ``shape``: the adjoint of NumPy broadcasting ``shape`` up."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    kept = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if kept:
+        grad = grad.sum(axis=kept, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _expand(grad: Array, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Array:
+    """Spread the gradient of a reduction over ``axis`` back to the input's ``shape``."""
+    if axis is not None and not keepdims:
+        axes = (axis,) if isinstance(axis, int) else axis
+        grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
+    out = np.empty(shape, dtype=grad.dtype)
+    out[...] = grad
+    return out
+
+
+def _add_terms(*terms: Array | None) -> Array:
+    """Sum the non-None terms (a JVP's contributions from each input)."""
+    total = None
+    for term in terms:
+        if term is not None:
+            total = term if total is None else total + term
+    return total
+
+
+def _zeros_or(t: Array | None, like: Array) -> Array:
+    return np.zeros_like(like) if t is None else t
+
+
+def _full(t: Array, shape: tuple[int, ...]) -> Array:
+    return t if t.shape == shape else np.broadcast_to(t, shape).copy()
+
+
+def _as_constant(value: Any, dtype: np.dtype) -> Any:
+    """A Python number stays a number (it keeps float32 arrays float32 under NumPy 2)."""
+    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=dtype)
+
+
+# --------------------------------------------------------------------------- identity, neg
+def identity(x: Array) -> Array:
+    """y = x (a new array object, so that x and y keep separate gradients)."""
+    return x.view()
+
+
+def identity_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g."""
+    return (grad_output,)
+
+
+def identity_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    return _zeros_or(tangents[0], x)
+
+
+def neg(x: Array) -> Array:
+    """y = -x."""
+    return -x
+
+
+def neg_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = -g."""
+    return (-grad_output,)
+
+
+def neg_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    return -_zeros_or(tangents[0], x)
+
+
+# --------------------------------------------------------------------------- arithmetic
+def add(a: Array, b: Array) -> Array:
+    """y = a + b (broadcasting)."""
+    return a + b
+
+
+def add_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """da = g, db = g, each summed back to its input's shape."""
+    return unbroadcast(grad_output, a.shape), unbroadcast(grad_output, b.shape)
+
+
+def add_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    ta, tb = tangents
+    return _full(_add_terms(ta, tb), np.broadcast_shapes(a.shape, b.shape))
+
+
+def sub(a: Array, b: Array) -> Array:
+    """y = a - b (broadcasting)."""
+    return a - b
+
+
+def sub_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """da = g, db = -g."""
+    return unbroadcast(grad_output, a.shape), unbroadcast(-grad_output, b.shape)
+
+
+def sub_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    ta, tb = tangents
+    return _full(_add_terms(ta, None if tb is None else -tb), np.broadcast_shapes(a.shape, b.shape))
+
+
+def mul(a: Array, b: Array) -> Array:
+    """y = a * b (elementwise, broadcasting)."""
+    return a * b
+
+
+def mul_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """da = g * b, db = g * a."""
+    return unbroadcast(grad_output * b, a.shape), unbroadcast(grad_output * a, b.shape)
+
+
+def mul_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    ta, tb = tangents
+    return _full(
+        _add_terms(None if ta is None else ta * b, None if tb is None else a * tb),
+        np.broadcast_shapes(a.shape, b.shape),
+    )
+
+
+def div(a: Array, b: Array) -> Array:
+    """y = a / b (elementwise, broadcasting)."""
+    return a / b
+
+
+def div_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """da = g / b, db = -g * a / b**2."""
+    ga = grad_output / b
+    return unbroadcast(ga, a.shape), unbroadcast(-ga * a / b, b.shape)
+
+
+def div_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    ta, tb = tangents
+    return _full(
+        _add_terms(None if ta is None else ta / b, None if tb is None else -tb * a / (b * b)),
+        np.broadcast_shapes(a.shape, b.shape),
+    )
+
+
+# --------------------------------------------------------------------------- products
+def matmul(a: Array, b: Array) -> Array:
+    """y = a @ b (NumPy's matmul: 1-D, 2-D and batched)."""
+    return a @ b
+
+
+def _swap(x: Array) -> Array:
+    return x.swapaxes(-1, -2)
+
+
+def matmul_grad_a(grad_output: Array, a: Array, b: Array) -> Array:
+    """The gradient of a @ b with respect to a: g @ b^T."""
+    if a.ndim == 2 and b.ndim == 2:
+        return grad_output @ b.T
+    if b.ndim == 1:
+        ga = np.multiply.outer(grad_output, b)
+    else:
+        g = grad_output[..., None, :] if a.ndim == 1 else grad_output
+        ga = g @ _swap(b)
+        if a.ndim == 1:
+            ga = ga[..., 0, :]
+    return unbroadcast(ga, a.shape)
+
+
+def matmul_grad_b(grad_output: Array, a: Array, b: Array) -> Array:
+    """The gradient of a @ b with respect to b: a^T @ g."""
+    if a.ndim == 2 and b.ndim == 2:
+        return a.T @ grad_output
+    if a.ndim == 1:
+        a2 = a[:, None]
+        g = grad_output[..., None, :] if b.ndim > 1 else grad_output[..., None]
+        gb = a2 @ g if b.ndim > 1 else (a2 * g)[..., 0]
+    else:
+        g = grad_output[..., None] if b.ndim == 1 else grad_output
+        gb = _swap(a) @ g
+        if b.ndim == 1:
+            gb = gb[..., 0]
+    return unbroadcast(gb, b.shape)
+
+
+def matmul_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """da = g @ b^T, db = a^T @ g (with 1-D and batched operands handled as NumPy does)."""
+    if a.ndim == 2 and b.ndim == 2:
+        return grad_output @ b.T, a.T @ grad_output
+    return matmul_grad_a(grad_output, a, b), matmul_grad_b(grad_output, a, b)
+
+
+matmul_backward.partials = (matmul_grad_a, matmul_grad_b)  # type: ignore[attr-defined]
+
+
+def matmul_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    ta, tb = tangents
+    return _add_terms(None if ta is None else ta @ b, None if tb is None else a @ tb)
+
+
+def outer(a: Array, b: Array) -> Array:
+    """y[i, j] = a[i] * b[j] for 1-D a and b."""
+    return np.multiply.outer(a, b)
+
+
+def outer_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """da = g @ b, db = g^T @ a."""
+    return grad_output @ b, grad_output.T @ a
+
+
+def outer_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    ta, tb = tangents
+    return _add_terms(
+        None if ta is None else np.multiply.outer(ta, b),
+        None if tb is None else np.multiply.outer(a, tb),
+    )
+
+
+# --------------------------------------------------------------------------- powers, exp, log
+def pow(x: Array, exponent: float) -> Array:  # noqa: A001 - the op's name
+    """y = x ** exponent, for a constant exponent."""
+    return x ** _as_constant(exponent, x.dtype)
+
+
+def _pow_derivative(x: Array, exponent: float) -> Array:
+    p = _as_constant(exponent, x.dtype)
+    return p * x ** (p - 1)
+
+
+def pow_backward(grad_output: Array, x: Array, exponent: float) -> tuple[Array]:
+    """dx = g * p * x**(p-1)."""
+    return (grad_output * _pow_derivative(x, exponent),)
+
+
+def pow_jvp(tangents: Sequence[Array | None], x: Array, exponent: float) -> Array:
+    return tangents[0] * _pow_derivative(x, exponent)
+
+
+def exp(x: Array) -> Array:
+    """y = e**x."""
+    return np.exp(x)
+
+
+def exp_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
+    """dx = g * e**x (the saved output)."""
+    return (grad_output * (np.exp(x) if out is None else out),)
+
+
+def exp_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
+    return tangents[0] * (np.exp(x) if out is None else out)
+
+
+def log(x: Array) -> Array:
+    """y = ln x."""
+    return np.log(x)
+
+
+def log_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g / x."""
+    return (grad_output / x,)
+
+
+def log_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    return tangents[0] / x
+
+
+def sqrt(x: Array) -> Array:
+    """y = sqrt(x)."""
+    return np.sqrt(x)
+
+
+def sqrt_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
+    """dx = g / (2 sqrt(x))."""
+    y = np.sqrt(x) if out is None else out
+    return (grad_output / (y + y),)
+
+
+def sqrt_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
+    y = np.sqrt(x) if out is None else out
+    return tangents[0] / (y + y)
+
+
+def abs(x: Array) -> Array:  # noqa: A001 - the op's name
+    """y = |x| (gradient 0 at 0)."""
+    return np.abs(x)
+
+
+def abs_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g * sign(x)."""
+    return (grad_output * np.sign(x),)
+
+
+def abs_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    return tangents[0] * np.sign(x)
+
+
+# --------------------------------------------------------------------------- trigonometry
+def sin(x: Array) -> Array:
+    """y = sin x."""
+    return np.sin(x)
+
+
+def sin_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g * cos x."""
+    return (grad_output * np.cos(x),)
+
+
+def sin_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    return tangents[0] * np.cos(x)
+
+
+def cos(x: Array) -> Array:
+    """y = cos x."""
+    return np.cos(x)
+
+
+def cos_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = -g * sin x."""
+    return (-grad_output * np.sin(x),)
+
+
+def cos_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    return -tangents[0] * np.sin(x)
+
+
+# --------------------------------------------------------------------------- activations
+def tanh(x: Array) -> Array:
+    """y = tanh x."""
+    return np.tanh(x)
+
+
+def _tanh_slope(x: Array, out: Array | None) -> Array:
+    y = np.tanh(x) if out is None else out
+    return 1.0 - y * y
+
+
+def tanh_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
+    """dx = g * (1 - y**2)."""
+    return (grad_output * _tanh_slope(x, out),)
+
+
+def tanh_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
+    return tangents[0] * _tanh_slope(x, out)
+
+
+def sigmoid(x: Array) -> Array:
+    """y = 1 / (1 + e**-x), computed as (1 + tanh(x/2)) / 2: no overflow for any x."""
+    y = np.tanh(x * 0.5)
+    y *= 0.5
+    y += 0.5
+    return y
+
+
+def _sigmoid_slope(x: Array, out: Array | None) -> Array:
+    y = sigmoid(x) if out is None else out
+    return y * (1.0 - y)
+
+
+def sigmoid_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
+    """dx = g * y * (1 - y)."""
+    return (grad_output * _sigmoid_slope(x, out),)
+
+
+def sigmoid_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
+    return tangents[0] * _sigmoid_slope(x, out)
+
+
+def relu(x: Array) -> Array:
+    """y = max(x, 0)."""
+    return np.maximum(x, 0)
+
+
+def relu_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g where x > 0, else 0."""
+    return (grad_output * (x > 0),)
+
+
+def relu_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    return tangents[0] * (x > 0)
+
+
+def leaky_relu(x: Array, slope: float = 0.01) -> Array:
+    """y = x where x > 0, else slope * x."""
+    return np.where(x > 0, x, x * slope)
+
+
+def _leaky_slope(x: Array, slope: float) -> Array:
+    return np.where(x > 0, 1.0, slope).astype(x.dtype, copy=False)
+
+
+def leaky_relu_backward(grad_output: Array, x: Array, slope: float = 0.01) -> tuple[Array]:
+    """dx = g where x > 0, else slope * g."""
+    return (grad_output * _leaky_slope(x, slope),)
+
+
+def leaky_relu_jvp(tangents: Sequence[Array | None], x: Array, slope: float = 0.01) -> Array:
+    return tangents[0] * _leaky_slope(x, slope)
+
+
+def softplus(x: Array) -> Array:
+    """y = ln(1 + e**x), computed without overflow."""
+    return np.logaddexp(x, 0).astype(x.dtype, copy=False)
+
+
+def softplus_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g * sigmoid(x)."""
+    return (grad_output * sigmoid(x),)
+
+
+def softplus_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    return tangents[0] * sigmoid(x)
+
+
+_GELU_C = math.sqrt(2.0 / math.pi)
+_GELU_K = 0.044715
+
+
+def gelu(x: Array) -> Array:
+    """y = x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))): GELU's tanh form."""
+    return 0.5 * x * (1.0 + np.tanh(_GELU_C * (x + _GELU_K * x**3)))
+
+
+def _gelu_slope(x: Array) -> Array:
+    t = np.tanh(_GELU_C * (x + _GELU_K * x**3))
+    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_K * x * x)
+
+
+def gelu_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g * GELU'(x)."""
+    return (grad_output * _gelu_slope(x),)
+
+
+def gelu_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    return tangents[0] * _gelu_slope(x)
+
+
+# --------------------------------------------------------------------------- elementwise max/min
+def _pick_masks(a: Array, b: Array, first_wins: Array) -> tuple[Array, Array]:
+    """Weights sending the gradient to the chosen operand; ties split it half and half."""
+    tie = (a == b) * 0.5
+    wa = (first_wins + tie).astype(np.result_type(a, b), copy=False)
+    return wa, 1.0 - wa
+
+
+def maximum(a: Array, b: Array) -> Array:
+    """y = max(a, b) elementwise (broadcasting)."""
+    return np.maximum(a, b)
+
+
+def maximum_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """The gradient goes to the larger operand (half to each on a tie)."""
+    wa, wb = _pick_masks(a, b, a > b)
+    return unbroadcast(grad_output * wa, a.shape), unbroadcast(grad_output * wb, b.shape)
+
+
+def maximum_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    wa, wb = _pick_masks(a, b, a > b)
+    ta, tb = tangents
+    return _full(
+        _add_terms(None if ta is None else ta * wa, None if tb is None else tb * wb),
+        np.broadcast_shapes(a.shape, b.shape),
+    )
+
+
+def minimum(a: Array, b: Array) -> Array:
+    """y = min(a, b) elementwise (broadcasting)."""
+    return np.minimum(a, b)
+
+
+def minimum_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """The gradient goes to the smaller operand (half to each on a tie)."""
+    wa, wb = _pick_masks(a, b, a < b)
+    return unbroadcast(grad_output * wa, a.shape), unbroadcast(grad_output * wb, b.shape)
+
+
+def minimum_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    wa, wb = _pick_masks(a, b, a < b)
+    ta, tb = tangents
+    return _full(
+        _add_terms(None if ta is None else ta * wa, None if tb is None else tb * wb),
+        np.broadcast_shapes(a.shape, b.shape),
+    )
+
+
+# --------------------------------------------------------------------------- reductions
+def sum(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:  # noqa: A001
+    """y = x summed over ``axis`` (all axes by default)."""
+    return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+
+
+def sum_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: bool = False) -> tuple[Array]:
+    """dx = g repeated along the summed axes."""
+    return (_expand(grad_output, x.shape, axis, keepdims),)
+
+
+def sum_jvp(tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+    return np.asarray(tangents[0].sum(axis=axis, keepdims=keepdims))
+
+
+def _count(x: Array, axis: Axis) -> int:
+    if axis is None:
+        return x.size
+    axes = (axis,) if isinstance(axis, int) else axis
+    return math.prod(x.shape[a] for a in axes)
+
+
+def mean(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+    """y = x averaged over ``axis`` (all axes by default)."""
+    return np.asarray(x.mean(axis=axis, keepdims=keepdims))
+
+
+def mean_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: bool = False) -> tuple[Array]:
+    """dx = g / n repeated along the averaged axes (n elements per average)."""
+    return (_expand(grad_output / _count(x, axis), x.shape, axis, keepdims),)
+
+
+def mean_jvp(tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+    return np.asarray(tangents[0].mean(axis=axis, keepdims=keepdims))
+
+
+def _extreme_weights(x: Array, out: Array, axis: Axis, keepdims: bool) -> Array:
+    """Where x attains its max/min along ``axis``, shared equally among ties."""
+    hit = x == _expand(out, x.shape, axis, keepdims)
+    return hit / hit.sum(axis=axis, keepdims=True).astype(x.dtype)
+
+
+def max(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:  # noqa: A001
+    """y = the largest element of x along ``axis`` (all axes by default)."""
+    return np.asarray(x.max(axis=axis, keepdims=keepdims))
+
+
+def max_backward(
+    grad_output: Array, x: Array, axis: Axis = None, keepdims: bool = False, out: Array | None = None
+) -> tuple[Array]:
+    """dx = g at the maximum (split equally among tied maxima), 0 elsewhere."""
+    out = max(x, axis, keepdims) if out is None else out
+    weights = _extreme_weights(x, out, axis, keepdims)
+    return (_expand(grad_output, x.shape, axis, keepdims) * weights,)
+
+
+def max_jvp(
+    tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False, out: Array | None = None
+) -> Array:
+    out = max(x, axis, keepdims) if out is None else out
+    return sum(tangents[0] * _extreme_weights(x, out, axis, keepdims), axis, keepdims)
+
+
+def min(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:  # noqa: A001
+    """y = the smallest element of x along ``axis`` (all axes by default)."""
+    return np.asarray(x.min(axis=axis, keepdims=keepdims))
+
+
+def min_backward(
+    grad_output: Array, x: Array, axis: Axis = None, keepdims: bool = False, out: Array | None = None
+) -> tuple[Array]:
+    """dx = g at the minimum (split equally among tied minima), 0 elsewhere."""
+    out = min(x, axis, keepdims) if out is None else out
+    weights = _extreme_weights(x, out, axis, keepdims)
+    return (_expand(grad_output, x.shape, axis, keepdims) * weights,)
+
+
+def min_jvp(
+    tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False, out: Array | None = None
+) -> Array:
+    out = min(x, axis, keepdims) if out is None else out
+    return sum(tangents[0] * _extreme_weights(x, out, axis, keepdims), axis, keepdims)
+
+
+# --------------------------------------------------------------------------- shape
+def transpose(x: Array, axes: tuple[int, ...] | None = None) -> Array:
+    """y = x with its axes permuted (reversed by default)."""
+    return np.transpose(x, axes)
+
+
+def transpose_backward(grad_output: Array, x: Array, axes: tuple[int, ...] | None = None) -> tuple[Array]:
+    """dx = g with the permutation undone."""
+    inverse = None if axes is None else tuple(np.argsort(axes))
+    return (np.transpose(grad_output, inverse),)
+
+
+def transpose_jvp(tangents: Sequence[Array | None], x: Array, axes: tuple[int, ...] | None = None) -> Array:
+    return np.transpose(tangents[0], axes)
+
+
+def reshape(x: Array, shape: tuple[int, ...]) -> Array:
+    """y = x with a new shape (same elements, same order)."""
+    return x.reshape(shape)
+
+
+def reshape_backward(grad_output: Array, x: Array, shape: tuple[int, ...]) -> tuple[Array]:
+    """dx = g reshaped back to x's shape."""
+    return (grad_output.reshape(x.shape),)
+
+
+def reshape_jvp(tangents: Sequence[Array | None], x: Array, shape: tuple[int, ...]) -> Array:
+    return tangents[0].reshape(shape)
+
+
+def _is_basic_index(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+def index(x: Array, index: Any) -> Array:  # noqa: A002 - the op's parameter
+    """y = x[index]: integers, slices, arrays of indices or boolean masks."""
+    return np.asarray(x[index])
+
+
+def index_backward(grad_output: Array, x: Array, index: Any) -> tuple[Array]:  # noqa: A002
+    """dx = g scattered back into zeros at the indexed places (repeats accumulate)."""
+    grad = np.zeros_like(x)
+    if _is_basic_index(index):
+        grad[index] = grad_output
+    else:
+        np.add.at(grad, index, grad_output)
+    return (grad,)
+
+
+def index_jvp(tangents: Sequence[Array | None], x: Array, index: Any) -> Array:  # noqa: A002
+    return np.asarray(tangents[0][index])
+
+
+def concatenate(*xs: Array, axis: int = 0) -> Array:
+    """y = the inputs joined along ``axis``."""
+    return np.concatenate(xs, axis=axis)
+
+
+def concatenate_backward(grad_output: Array, *xs: Array, axis: int = 0) -> tuple[Array, ...]:
+    """Each input gets its own slice of g."""
+    bounds = np.cumsum([x.shape[axis] for x in xs])[:-1]
+    return tuple(np.split(grad_output, bounds, axis=axis))
+
+
+def concatenate_jvp(tangents: Sequence[Array | None], *xs: Array, axis: int = 0) -> Array:
+    return np.concatenate([_zeros_or(t, x) for t, x in zip(tangents, xs)], axis=axis)
+
+
+# --------------------------------------------------------------------------- softmax family
+def softmax(x: Array, axis: int = -1) -> Array:
+    """y = e**x / sum(e**x) along ``axis``, shifted by the maximum (finite for any x)."""
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def softmax_backward(grad_output: Array, x: Array, axis: int = -1, out: Array | None = None) -> tuple[Array]:
+    """dx = y * (g - sum(g * y))."""
+    y = softmax(x, axis) if out is None else out
+    gy = grad_output * y
+    return (gy - y * gy.sum(axis=axis, keepdims=True),)
+
+
+def softmax_jvp(tangents: Sequence[Array | None], x: Array, axis: int = -1, out: Array | None = None) -> Array:
+    y = softmax(x, axis) if out is None else out
+    ty = tangents[0] * y
+    return ty - y * ty.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(x: Array, axis: int = -1) -> Array:
+    """y = x - log(sum(e**x)) along ``axis`` (stable)."""
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def log_softmax_backward(grad_output: Array, x: Array, axis: int = -1, out: Array | None = None) -> tuple[Array]:
+    """dx = g - softmax(x) * sum(g)."""
+    p = np.exp(log_softmax(x, axis) if out is None else out)
+    return (grad_output - p * grad_output.sum(axis=axis, keepdims=True),)
+
+
+def log_softmax_jvp(tangents: Sequence[Array | None], x: Array, axis: int = -1, out: Array | None = None) -> Array:
+    p = np.exp(log_softmax(x, axis) if out is None else out)
+    t = tangents[0]
+    return t - (p * t).sum(axis=axis, keepdims=True)
+
+
+# --------------------------------------------------------------------------- losses
+# Losses take the ground truth first (the handout's order) and return shape (1,).
+def _batch(x: Array) -> int:
+    return x.shape[0] if x.ndim > 1 else 1
+
+
+def softmax_cross_entropy(y: Array, x: Array) -> Array:
+    """Mean over the batch of -sum(y * log_softmax(x)): y one-hot (or soft) labels (N, C)."""
+    return np.asarray([-(y * log_softmax(x)).sum() / _batch(x)], dtype=x.dtype)
+
+
+def softmax_cross_entropy_grad_y(grad_output: Array, y: Array, x: Array) -> Array:
+    """d/dy = -g * log_softmax(x) / N."""
+    return log_softmax(x) * (-grad_output[0] / _batch(x))
+
+
+def softmax_cross_entropy_grad_x(grad_output: Array, y: Array, x: Array) -> Array:
+    """d/dx = g * (softmax(x) * sum(y) - y) / N, i.e. g * (softmax(x) - y) / N for one-hot y."""
+    p = softmax(x)
+    if y.ndim > 1:
+        p *= y.sum(axis=-1, keepdims=True)
+    else:
+        p *= y.sum()
+    p -= y
+    p *= grad_output[0] / _batch(x)
+    return p
+
+
+def SoftmaxCrossEntropy_backward(grad_output: Array, y: Array, x: Array) -> tuple[Array, Array]:  # noqa: N802
+    """The handout's name for the softmax cross-entropy kernel: (d/dy, d/dx)."""
+    return softmax_cross_entropy_grad_y(grad_output, y, x), softmax_cross_entropy_grad_x(grad_output, y, x)
+
+
+SoftmaxCrossEntropy_backward.partials = (softmax_cross_entropy_grad_y, softmax_cross_entropy_grad_x)  # type: ignore[attr-defined]
+softmax_cross_entropy_backward = SoftmaxCrossEntropy_backward
+
+
+def softmax_cross_entropy_jvp(tangents: Sequence[Array | None], y: Array, x: Array) -> Array:
+    ty, tx = tangents
+    n = _batch(x)
+    terms = []
+    if ty is not None:
+        terms.append(-(ty * log_softmax(x)).sum() / n)
+    if tx is not None:
+        terms.append((softmax_cross_entropy_grad_x(np.ones(1, x.dtype), y, x) * tx).sum())
+    return np.asarray([builtins.sum(terms)], dtype=x.dtype)
+
+
+def mse_loss(y: Array, y_hat: Array) -> Array:
+    """Mean over all elements of (y_hat - y)**2."""
+    d = y_hat - y
+    return np.asarray([np.vdot(d, d) / d.size], dtype=y_hat.dtype)
+
+
+def mse_loss_grad_y_hat(grad_output: Array, y: Array, y_hat: Array) -> Array:
+    """d/dy_hat = 2 g (y_hat - y) / n."""
+    d = y_hat - y
+    d *= 2.0 * grad_output[0] / d.size
+    return d
+
+
+def mse_loss_grad_y(grad_output: Array, y: Array, y_hat: Array) -> Array:
+    """d/dy = -2 g (y_hat - y) / n."""
+    return -mse_loss_grad_y_hat(grad_output, y, y_hat)
+
+
+def mse_loss_backward(grad_output: Array, y: Array, y_hat: Array) -> tuple[Array, Array]:
+    """(d/dy, d/dy_hat) = (-2 g (y_hat - y) / n, 2 g (y_hat - y) / n)."""
+    g = mse_loss_grad_y_hat(grad_output, y, y_hat)
+    return -g, g
+
+
+mse_loss_backward.partials = (mse_loss_grad_y, mse_loss_grad_y_hat)  # type: ignore[attr-defined]
+
+
+def mse_loss_jvp(tangents: Sequence[Array | None], y: Array, y_hat: Array) -> Array:
+    ty, th = tangents
+    dt = _add_terms(th, None if ty is None else -ty)
+    return np.asarray([2.0 * np.vdot(y_hat - y, dt) / y.size], dtype=y_hat.dtype)
+
+
+_LOG_FLOOR = -100.0  # log(p) is floored here so that p = 0 or 1 gives a finite loss
+
+
+def bce_loss(y: Array, p: Array) -> Array:
+    """Mean binary cross-entropy of probabilities p against targets y in [0, 1]."""
+    log_p = np.maximum(np.log(p), _LOG_FLOOR)
+    log_q = np.maximum(np.log1p(-p), _LOG_FLOOR)
+    return np.asarray([-(y * log_p + (1.0 - y) * log_q).sum() / p.size], dtype=p.dtype)
+
+
+def _bce_slope(y: Array, p: Array) -> Array:
+    eps = np.finfo(p.dtype).tiny
+    return (p - y) / np.maximum(p * (1.0 - p), eps)
+
+
+def bce_loss_backward(grad_output: Array, y: Array, p: Array) -> tuple[Array, Array]:
+    """(d/dy, d/dp) = (g (log(1-p) - log p) / n, g (p - y) / (p (1-p) n))."""
+    scale = grad_output[0] / p.size
+    gy = (np.maximum(np.log1p(-p), _LOG_FLOOR) - np.maximum(np.log(p), _LOG_FLOOR)) * scale
+    return gy, _bce_slope(y, p) * scale
+
+
+def bce_loss_jvp(tangents: Sequence[Array | None], y: Array, p: Array) -> Array:
+    gy, gp = bce_loss_backward(np.ones(1, p.dtype), y, p)
+    ty, tp = tangents
+    return np.asarray([_add_terms(
+        None if ty is None else np.vdot(gy, ty), None if tp is None else np.vdot(gp, tp)
+    )], dtype=p.dtype)
+
+
+def bce_with_logits_loss(y: Array, z: Array) -> Array:
+    """Mean binary cross-entropy of logits z (probabilities sigmoid(z)); stable for any z."""
+    loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    return np.asarray([loss.sum() / z.size], dtype=z.dtype)
+
+
+def bce_with_logits_loss_backward(grad_output: Array, y: Array, z: Array) -> tuple[Array, Array]:
+    """(d/dy, d/dz) = (-g z / n, g (sigmoid(z) - y) / n)."""
+    scale = grad_output[0] / z.size
+    return -z * scale, (sigmoid(z) - y) * scale
+
+
+def bce_with_logits_loss_jvp(tangents: Sequence[Array | None], y: Array, z: Array) -> Array:
+    gy, gz = bce_with_logits_loss_backward(np.ones(1, z.dtype), y, z)
+    ty, tz = tangents
+    return np.asarray([_add_terms(
+        None if ty is None else np.vdot(gy, ty), None if tz is None else np.vdot(gz, tz)
+    )], dtype=z.dtype)
+
+
+# --------------------------------------------------------------------------- the table
+@dataclass(frozen=True)
+class Kernel:
+    """One row of the table.
+
+    Attributes:
+        name: the op's name (``mul``).
+        forward: ``forward(*inputs, **params) -> output``.
+        backward: ``backward(grad_output, *inputs, **params) -> one gradient per input``.
+        jvp: ``jvp(tangents, *inputs, **params) -> output tangent``.
+        arity: the number of array inputs (``None``: any number, as for ``concatenate``).
+        saves_output: the backward and JVP rules take the forward's result as ``out``.
+    """
+
+    name: str
+    forward: Callable[..., Array]
+    backward: Callable[..., Any]
+    jvp: Callable[..., Array]
+    arity: int | None = 1
+    saves_output: bool = False
+
+
+def _row(name: str, arity: int | None = 1, saves_output: bool = False) -> Kernel:
+    module = globals()
+    return Kernel(name, module[name], module[f"{name}_backward"], module[f"{name}_jvp"], arity, saves_output)
+
+
+KERNELS: dict[str, Kernel] = {
+    k.name: k
+    for k in [
+        _row("identity"),
+        _row("neg"),
+        _row("add", 2),
+        _row("sub", 2),
+        _row("mul", 2),
+        _row("div", 2),
+        _row("matmul", 2),
+        _row("outer", 2),
+        _row("pow"),
+        _row("exp", saves_output=True),
+        _row("log"),
+        _row("sqrt", saves_output=True),
+        _row("abs"),
+        _row("sin"),
+        _row("cos"),
+        _row("tanh", saves_output=True),
+        _row("sigmoid", saves_output=True),
+        _row("relu"),
+        _row("leaky_relu"),
+        _row("softplus"),
+        _row("gelu"),
+        _row("maximum", 2),
+        _row("minimum", 2),
+        _row("max", saves_output=True),
+        _row("min", saves_output=True),
+        _row("sum"),
+        _row("mean"),
+        _row("transpose"),
+        _row("reshape"),
+        _row("index"),
+        _row("concatenate", None),
+        _row("softmax", saves_output=True),
+        _row("log_softmax", saves_output=True),
+        _row("softmax_cross_entropy", 2),
+        _row("mse_loss", 2),
+        _row("bce_loss", 2),
+        _row("bce_with_logits_loss", 2),
+    ]
+}
+"""Every differentiable operation of MyTorch, by name."""
+
+_JVP_RULES: dict[Callable, Callable] = {k.backward: k.jvp for k in KERNELS.values()}
+
+
+def register_jvp(backward: Callable, jvp: Callable) -> None:
+    """Declare ``jvp`` the forward-mode rule of the backward kernel ``backward``."""
+    if not callable(backward) or not callable(jvp):
+        raise TypeError("register_jvp: both the backward kernel and the JVP rule must be callable")
+    _JVP_RULES[backward] = jvp
+
+
+def jvp_rule(backward: Callable) -> Callable | None:
+    """The JVP rule that goes with a backward kernel, or None if there is none."""
+    return _JVP_RULES.get(backward)
+
+
+def apply(
+    engine: Any,
+    name: str,
+    *inputs: Array,
+    gradients_to_update: Sequence[Any] | None = None,
+    **params: Any,
+) -> Array:
+    """Run the op ``name`` forward and record it on ``engine`` (if not None).
+
+    Example: ``y = apply(autograd, "tanh", x)`` computes ``tanh(x)`` and records it with
+    ``tanh_backward``, saving the output for the backward pass.
+    """
+    kernel = KERNELS.get(name)
+    if kernel is None:
+        raise ValueError(f"apply: no kernel named {name!r}; known kernels: {', '.join(KERNELS)}")
+    if kernel.arity is not None and len(inputs) != kernel.arity:
+        raise TypeError(f"apply({name}): takes {kernel.arity} array input(s), got {len(inputs)}")
+    out = kernel.forward(*inputs, **params)
+    if engine is not None:
+        if kernel.saves_output:
+            params["out"] = out
+        engine.add_operation(
+            inputs,
+            out,
+            [None] * len(inputs) if gradients_to_update is None else gradients_to_update,
+            kernel.backward,
+            params or None,
+        )
+    return out

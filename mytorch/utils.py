@@ -1,0 +1,107 @@
+"""The gradient buffer: where the engine keeps the gradients of arrays it does not own.
+
+Parameters such as a Linear layer's ``W`` have their gradient arrays (``dW``) held by the
+module; every other array that enters an operation (input data, intermediate results) gets
+its gradient here. Gradients are keyed by ``id()`` of the array *object*, not by the address
+of its data: ``x`` and ``x.T`` (or ``x`` and ``x[0]``) share memory but are different arrays
+with different gradients, and must never be mixed up.
+
+``id()`` is only unique among objects that are alive at the same time, so the buffer keeps a
+reference to every array it holds a gradient for: an id can never be recycled while its
+gradient is here. ``clear()`` (called by ``Autograd.zero_grad``) drops everything.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _require_array(np_array: object, method: str) -> np.ndarray:
+    if not isinstance(np_array, np.ndarray):
+        raise TypeError(
+            f"GradientBuffer.{method}: expected a numpy.ndarray, got {type(np_array).__name__}"
+        )
+    return np_array
+
+
+class GradientBuffer:
+    """A dictionary from arrays (by identity) to their accumulated gradients.
+
+    Attributes:
+        memory: ``{id(array): gradient}``.
+        owners: ``{id(array): array}``: keeps each keyed array alive so its id stays unique.
+    """
+
+    def __init__(self) -> None:
+        self.memory: dict[int, np.ndarray] = {}
+        self.owners: dict[int, np.ndarray] = {}
+
+    def get_memory_loc(self, np_array: np.ndarray) -> int:
+        """The key of ``np_array``: its object identity (see the module docstring)."""
+        return id(_require_array(np_array, "get_memory_loc"))
+
+    def is_in_memory(self, np_array: np.ndarray) -> bool:
+        """Whether a gradient is held for ``np_array``."""
+        return id(_require_array(np_array, "is_in_memory")) in self.memory
+
+    def add_spot(self, np_array: np.ndarray) -> None:
+        """Start a zero gradient for ``np_array`` unless one is already held."""
+        key = id(_require_array(np_array, "add_spot"))
+        if key not in self.memory:
+            self.memory[key] = np.zeros_like(np_array)
+            self.owners[key] = np_array
+
+    def update_param(self, np_array: np.ndarray, gradient: np.ndarray) -> None:
+        """Add ``gradient`` to the gradient held for ``np_array`` (starting from zero)."""
+        key = id(_require_array(np_array, "update_param"))
+        gradient = np.asarray(gradient)
+        if gradient.shape != np_array.shape:
+            raise ValueError(
+                f"GradientBuffer.update_param: gradient of shape {gradient.shape} does not "
+                f"match its array's shape {np_array.shape}"
+            )
+        held = self.memory.get(key)
+        # Never add in place: a stored gradient may be shared with a kernel's output.
+        self.memory[key] = gradient if held is None else held + gradient
+        self.owners[key] = np_array
+
+    def get_param(self, np_array: np.ndarray) -> np.ndarray:
+        """The gradient held for ``np_array``.
+
+        Raises:
+            KeyError: no gradient reached ``np_array`` (it is not on the tape, its gradient
+                was freed as an intermediate, or ``zero_grad`` cleared it).
+        """
+        key = id(_require_array(np_array, "get_param"))
+        try:
+            return self.memory[key]
+        except KeyError:
+            raise KeyError(
+                f"GradientBuffer.get_param: no gradient is held for this array of shape "
+                f"{np_array.shape}; it was never an input of a recorded operation that "
+                "received a gradient, or it was an intermediate result whose gradient was "
+                "freed (pass keep_grads=True to Autograd.backward to keep those)"
+            ) from None
+
+    def set_param(self, np_array: np.ndarray, gradient: np.ndarray) -> None:
+        """Replace the gradient held for ``np_array`` by ``gradient``."""
+        key = id(_require_array(np_array, "set_param"))
+        gradient = np.asarray(gradient)
+        if gradient.shape != np_array.shape:
+            raise ValueError(
+                f"GradientBuffer.set_param: gradient of shape {gradient.shape} does not "
+                f"match its array's shape {np_array.shape}"
+            )
+        self.memory[key] = gradient
+        self.owners[key] = np_array
+
+    def clear(self) -> None:
+        """Forget every gradient."""
+        self.memory.clear()
+        self.owners.clear()
+
+    def __len__(self) -> int:
+        return len(self.memory)
+
+    def __repr__(self) -> str:
+        return f"GradientBuffer({len(self.memory)} gradients)"
