@@ -1,0 +1,1 @@
+"""The runnable work built on MyTorch: the MLP, its training runner, data and demos."""

@@ -1,0 +1,326 @@
+"""The handout's MLP: Linear layers and activations stacked on one ``Autograd`` engine.
+
+``MLP(input_size, output_size, hiddens, activations, criterion, lr, autograd_engine,
+momentum=0.0)`` has the handout's methods (``forward``, ``zero_grads``, ``backward``, ``step``,
+``error``, ``total_loss``, ``train``, ``eval``, ``__call__``). ``train_epoch``, ``evaluate``
+and ``get_training_stats`` train it on a data set in mini-batches of any size.
+
+One training step records 2 operations per Linear layer, 1 per activation and 1 for the
+loss. The first layer's input (the data) is recorded ``NO_GRAD``, so backward spends no
+matmul on a gradient nobody needs; in evaluation mode nothing is recorded at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mytorch.nn.modules import ACTIVATIONS, LOSSES, Activation, Linear, LossFN
+from mytorch.optim import SGD, Adam, Optimizer
+
+__all__ = ["MLP", "evaluate", "get_training_stats", "one_hot", "train_epoch"]
+
+OPTIMIZERS = ("sgd", "nesterov", "adam")
+
+
+def _make_activation(spec: Activation | str, engine: Any) -> Activation:
+    if isinstance(spec, Activation):
+        if spec.autograd_engine is not engine:
+            raise ValueError(f"MLP: activation {spec!r} records onto another engine than the MLP's")
+        return spec
+    if spec not in ACTIVATIONS:
+        raise ValueError(f"MLP: unknown activation {spec!r}; choose from {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[spec](engine)
+
+
+def _make_criterion(spec: LossFN | str, engine: Any) -> LossFN:
+    if isinstance(spec, LossFN):
+        if spec.autograd_engine is not engine:
+            raise ValueError(f"MLP: criterion {type(spec).__name__} records onto another engine than the MLP's")
+        return spec
+    if spec not in LOSSES:
+        raise ValueError(f"MLP: unknown criterion {spec!r}; choose from {', '.join(LOSSES)}")
+    return LOSSES[spec](engine)
+
+
+class MLP:
+    """A multi-layer perceptron: Linear -> activation, once per layer.
+
+    Args:
+        input_size: features per example.
+        output_size: outputs per example (classes).
+        hiddens: the hidden layers' sizes, e.g. ``[256]`` (may be empty).
+        activations: one per layer, ``len(hiddens) + 1`` of them: ``Activation`` objects
+            built on ``autograd_engine`` or names (``"relu"``, ``"identity"``, ...).
+        criterion: a ``LossFN`` built on ``autograd_engine`` or a name (``"cross_entropy"``).
+        lr: the learning rate.
+        autograd_engine: the engine every layer records onto.
+        momentum: SGD momentum (0 for plain SGD).
+        optimizer: ``"sgd"`` (default), ``"nesterov"`` or ``"adam"``.
+        init: weight initialisation, ``"uniform"`` (the handout's), ``"xavier"`` or ``"he"``.
+        seed: seed for the initial weights.
+        dtype: the parameters' dtype; feed data of the same dtype.
+
+    Attributes:
+        linear_layers, activations, criterion, optimizer, output (the last forward's result).
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        output_size: int,
+        hiddens: Sequence[int],
+        activations: Sequence[Activation | str],
+        criterion: LossFN | str,
+        lr: float,
+        autograd_engine: Any,
+        momentum: float = 0.0,
+        *,
+        optimizer: str = "sgd",
+        init: str = "uniform",
+        seed: int | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        sizes = [input_size, *hiddens, output_size]
+        if len(activations) != len(sizes) - 1:
+            raise ValueError(
+                f"MLP: {len(sizes) - 1} layers (hiddens={list(hiddens)}) need {len(sizes) - 1} activations, "
+                f"got {len(activations)}"
+            )
+        self.autograd_engine = autograd_engine
+        self.input_size, self.output_size, self.hiddens = input_size, output_size, list(hiddens)
+        rng = np.random.default_rng(seed)
+        self.linear_layers = [
+            Linear(n_in, n_out, autograd_engine, init=init, rng=rng, dtype=dtype, input_grad=i > 0)
+            for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]))
+        ]
+        self.activations = [_make_activation(a, autograd_engine) for a in activations]
+        self.criterion = _make_criterion(criterion, autograd_engine)
+        self.lr, self.momentum = lr, momentum
+        self.optimizer = self._make_optimizer(optimizer, lr, momentum)
+        self.train_mode = True
+        self.output: np.ndarray | None = None
+
+    def _make_optimizer(self, name: str, lr: float, momentum: float) -> Optimizer:
+        if name == "sgd":
+            return SGD(self.parameters(), lr, momentum=momentum)
+        if name == "nesterov":
+            return SGD(self.parameters(), lr, momentum=momentum, nesterov=True)
+        if name == "adam":
+            return Adam(self.parameters(), lr)
+        raise ValueError(f"MLP: unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
+
+    # ------------------------------------------------------------------ the handout's methods
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """The network's output for a batch ``x`` of shape (N, input_size).
+
+        In evaluation mode nothing is recorded on the engine.
+        """
+        if self.train_mode:
+            out = self._through_layers(x)
+        else:
+            with self.autograd_engine.no_grad():
+                out = self._through_layers(x)
+        self.output = out
+        return out
+
+    def _through_layers(self, x: np.ndarray) -> np.ndarray:
+        for layer, activation in zip(self.linear_layers, self.activations):
+            x = activation(layer(x))
+        return x
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)
+
+    def zero_grads(self) -> None:
+        """Clear the engine's tape and buffer and every layer's ``dW`` and ``db``."""
+        self.autograd_engine.zero_grad()
+        for _, grad in self.parameters():
+            grad.fill(0)
+
+    def backward(self, labels: np.ndarray) -> np.ndarray:
+        """Compute the loss of the last output against ``labels``, back-propagate it, and
+        return it (shape (1,))."""
+        if self.output is None:
+            raise ValueError("MLP.backward: call forward first")
+        loss = self.criterion(labels, self.output)
+        self.criterion.backward()
+        return loss
+
+    def step(self) -> None:
+        """Update every parameter from its gradient (SGD with momentum, or the optimizer chosen)."""
+        self.optimizer.step()
+
+    def error(self, labels: np.ndarray) -> int:
+        """How many examples of the last batch are misclassified.
+
+        ``labels`` are one-hot (N, C) or integer classes (N,); with a single output the
+        prediction is ``output > 0.5``.
+        """
+        if self.output is None:
+            raise ValueError("MLP.error: call forward first")
+        return int(np.count_nonzero(_predict(self.output) != _classes(labels)))
+
+    def total_loss(self, labels: np.ndarray) -> float:
+        """The loss of the last output against ``labels``, summed over the batch's examples."""
+        if self.output is None:
+            raise ValueError("MLP.total_loss: call forward first")
+        with self.autograd_engine.no_grad():
+            loss = self.criterion(labels, self.output)
+        return float(loss[0]) * len(self.output)
+
+    def train(self) -> None:
+        """Training mode: forward passes are recorded."""
+        self.train_mode = True
+
+    def eval(self) -> None:
+        """Evaluation mode: forward passes record nothing."""
+        self.train_mode = False
+
+    # ------------------------------------------------------------------ parameters and state
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Every layer's ``(W, dW)`` and ``(b, db)``."""
+        return [pair for layer in self.linear_layers for pair in layer.parameters()]
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Weights, biases and optimizer state, as copies keyed ``W.0``, ``b.0``, ``optim.m.0`` ..."""
+        state = {}
+        for i, layer in enumerate(self.linear_layers):
+            state[f"W.{i}"] = layer.W.copy()
+            state[f"b.{i}"] = layer.b.copy()
+        state.update({f"optim.{k}": v for k, v in self.optimizer.state_dict().items()})
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore what ``state_dict`` saved.
+
+        Raises:
+            ValueError: an array is missing or its shape does not fit this network.
+        """
+        for i, layer in enumerate(self.linear_layers):
+            for name, target in (("W", layer.W), ("b", layer.b)):
+                key = f"{name}.{i}"
+                if key not in state or np.shape(state[key]) != target.shape:
+                    raise ValueError(
+                        f"MLP.load_state_dict: {key} has shape {np.shape(state.get(key))}, this network needs "
+                        f"{target.shape}"
+                    )
+                target[...] = state[key]
+        self.optimizer.load_state_dict({k[len("optim."):]: v for k, v in state.items() if k.startswith("optim.")})
+
+    def __repr__(self) -> str:
+        layers = ", ".join(f"{lin!r} -> {type(act).__name__}" for lin, act in zip(self.linear_layers, self.activations))
+        return f"MLP({layers}; {type(self.criterion).__name__})"
+
+
+# ---------------------------------------------------------------------- training on a data set
+def _predict(output: np.ndarray) -> np.ndarray:
+    return (output[:, 0] > 0.5).astype(np.int64) if output.shape[1] == 1 else output.argmax(axis=1)
+
+
+def _classes(labels: np.ndarray) -> np.ndarray:
+    if labels.ndim == 1:
+        return labels
+    return (labels[:, 0] > 0.5).astype(np.int64) if labels.shape[1] == 1 else labels.argmax(axis=1)
+
+
+def one_hot(labels: np.ndarray, n_classes: int, dtype: Any = np.float64) -> np.ndarray:
+    """Integer class labels (N,) as one-hot rows (N, n_classes); with one class column, the
+    labels themselves as (N, 1) targets."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise ValueError(f"one_hot: labels must be a 1-D integer array, got {labels.dtype} of shape {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= max(n_classes, 2)):
+        raise ValueError(f"one_hot: labels must lie in [0, {max(n_classes, 2)}), got {labels.min()}..{labels.max()}")
+    if n_classes == 1:
+        return labels.astype(dtype)[:, None]
+    out = np.zeros((labels.size, n_classes), dtype=dtype)
+    out[np.arange(labels.size), labels] = 1
+    return out
+
+
+def _targets(mlp: MLP, labels: np.ndarray, x: np.ndarray) -> np.ndarray:
+    if len(labels) != len(x):
+        raise ValueError(f"MLP training: {len(x)} examples but {len(labels)} labels")
+    return one_hot(labels, mlp.output_size, x.dtype) if labels.ndim == 1 else labels
+
+
+def train_epoch(
+    mlp: MLP, x: np.ndarray, labels: np.ndarray, batch_size: int, rng: np.random.Generator | None = None
+) -> tuple[float, float]:
+    """One pass over ``(x, labels)`` in shuffled mini-batches, one ``step`` per batch.
+
+    Args:
+        labels: integer classes (N,) or targets (N, output_size).
+        rng: shuffles the examples; None keeps their order.
+
+    Returns:
+        (mean training loss per example, fraction of examples misclassified), both measured
+        on each batch before its update.
+    """
+    if batch_size <= 0:
+        raise ValueError(f"train_epoch: batch_size must be positive, got {batch_size}")
+    targets = _targets(mlp, labels, x)
+    classes = _classes(labels)
+    if rng is not None:
+        order = rng.permutation(len(x))
+        x, targets, classes = x[order], targets[order], classes[order]
+    mlp.train()
+    total_loss = 0.0
+    wrong = 0
+    for start in range(0, len(x), batch_size):
+        stop = start + batch_size
+        mlp.zero_grads()
+        out = mlp.forward(x[start:stop])
+        loss = mlp.backward(targets[start:stop])
+        mlp.step()
+        total_loss += float(loss[0]) * len(out)
+        wrong += int(np.count_nonzero(_predict(out) != classes[start:stop]))
+    return total_loss / len(x), wrong / len(x)
+
+
+def evaluate(mlp: MLP, x: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> tuple[float, float]:
+    """(mean loss per example, fraction misclassified) on ``(x, labels)``, recording nothing."""
+    targets = _targets(mlp, labels, x)
+    was_training = mlp.train_mode
+    mlp.eval()
+    total_loss = 0.0
+    wrong = 0
+    try:
+        for start in range(0, len(x), batch_size):
+            stop = start + batch_size
+            mlp.forward(x[start:stop])
+            total_loss += mlp.total_loss(targets[start:stop])
+            wrong += mlp.error(labels[start:stop])
+    finally:
+        mlp.train_mode = was_training
+    return total_loss / len(x), wrong / len(x)
+
+
+def get_training_stats(
+    mlp: MLP, dset: Sequence[Any], nepochs: int, batch_size: int = 1, rng: np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Train ``mlp`` for ``nepochs`` epochs and measure it after each one.
+
+    Args:
+        dset: ``(train, val, ...)`` where ``train = (x, labels)`` and ``val = (x, labels)``
+            (the handout's layout; a test split after them is ignored).
+        nepochs: number of passes over the training set.
+        batch_size: examples per update (any size; the last batch may be smaller).
+        rng: shuffles the training set each epoch (default: a generator seeded with 0).
+
+    Returns:
+        ``(training_losses, training_errors, validation_losses, validation_errors)``, one
+        entry per epoch; losses are means per example, errors fractions misclassified.
+    """
+    if nepochs <= 0:
+        raise ValueError(f"get_training_stats: nepochs must be positive, got {nepochs}")
+    (train_x, train_y), (val_x, val_y) = dset[0], dset[1]
+    rng = np.random.default_rng(0) if rng is None else rng
+    stats = np.zeros((4, nepochs))
+    for epoch in range(nepochs):
+        stats[0, epoch], stats[1, epoch] = train_epoch(mlp, train_x, train_y, batch_size, rng)
+        stats[2, epoch], stats[3, epoch] = evaluate(mlp, val_x, val_y)
+    return stats[0], stats[1], stats[2], stats[3]

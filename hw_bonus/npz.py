@@ -1,0 +1,58 @@
+"""Safe ``.npz`` files: written atomically, read without pickle, refused clearly when damaged.
+
+``save_npz`` writes to a temporary file in the target's folder and renames it over the
+target with ``os.replace``, so a crash mid-write never leaves a half-written file under the
+real name. ``load_npz`` reads every array eagerly with ``allow_pickle=False`` and turns any
+sign of damage (not a zip, truncated, a missing array) into a ``ValueError`` naming the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["load_npz", "save_npz"]
+
+
+def save_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], compress: bool = False) -> Path:
+    """Write ``arrays`` to ``path`` atomically (temporary file, fsync, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            (np.savez_compressed if compress else np.savez)(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.ndarray]:
+    """Every array in the ``.npz`` file at ``path``, loaded eagerly without pickle.
+
+    Raises:
+        FileNotFoundError: there is no file at ``path``.
+        ValueError: the file is not a readable ``.npz`` (corrupt, truncated, holding pickled
+            objects) or lacks one of the ``required`` arrays.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
+        raise ValueError(f"{path}: not a readable .npz file (corrupt or truncated?): {err}") from None
+    missing = [key for key in required if key not in arrays]
+    if missing:
+        raise ValueError(f"{path}: missing array(s) {', '.join(missing)}; found {', '.join(sorted(arrays)) or 'none'}")
+    return arrays

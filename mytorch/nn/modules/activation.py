@@ -1,0 +1,98 @@
+"""Activations: each one is a single row of the kernel table, recorded as one operation.
+
+The handout builds an activation as a chain of primitive operations (sigmoid as neg, exp,
+add, div); MyTorch records the whole function as one fused kernel instead, which is faster
+and saves memory. ``tests/test_modules.py`` shows that the fused gradient equals the one
+obtained through the primitive chain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mytorch.nn import functional as F
+from mytorch.nn.modules.module import Module
+
+__all__ = ["ACTIVATIONS", "GELU", "Activation", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softplus", "Tanh"]
+
+
+class Activation(Module):
+    """Base class: applies the kernel named ``kernel`` elementwise and records it.
+
+    Subclasses set ``kernel`` (a name in ``mytorch.nn.functional.KERNELS``) and may put
+    keyword parameters for it in ``self.params``.
+    """
+
+    kernel = "identity"
+
+    def __init__(self, autograd_engine: Any) -> None:
+        super().__init__(autograd_engine)
+        self.params: dict[str, Any] = {}
+        self.state: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """The activation of ``x`` (any shape); also kept as ``self.state``."""
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"{type(self).__name__}.forward: expected a numpy.ndarray, got {type(x).__name__}")
+        self.state = F.apply(self.autograd_engine, self.kernel, x, **self.params)
+        return self.state
+
+
+class Identity(Activation):
+    """y = x."""
+
+    kernel = "identity"
+
+
+class Sigmoid(Activation):
+    """y = 1 / (1 + e^-x)."""
+
+    kernel = "sigmoid"
+
+
+class Tanh(Activation):
+    """y = tanh x."""
+
+    kernel = "tanh"
+
+
+class ReLU(Activation):
+    """y = max(x, 0)."""
+
+    kernel = "relu"
+
+
+class LeakyReLU(Activation):
+    """y = x for x > 0, else ``slope * x``."""
+
+    kernel = "leaky_relu"
+
+    def __init__(self, autograd_engine: Any, slope: float = 0.01) -> None:
+        super().__init__(autograd_engine)
+        self.params = {"slope": float(slope)}
+
+
+class Softplus(Activation):
+    """y = ln(1 + e^x)."""
+
+    kernel = "softplus"
+
+
+class GELU(Activation):
+    """y = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+
+    kernel = "gelu"
+
+
+ACTIVATIONS: dict[str, type[Activation]] = {
+    "identity": Identity,
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "softplus": Softplus,
+    "gelu": GELU,
+}
+"""Every activation by its lower-case name (the runner's ``--activation`` choices)."""

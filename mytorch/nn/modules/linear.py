@@ -1,0 +1,124 @@
+"""``Linear``: the affine layer y = x W^T + b, recorded as a matmul and an add.
+
+The handout's layout: ``W`` has shape (out_features, in_features), ``b`` is 1-D
+(out_features,), and their gradients ``dW`` and ``db`` live in the layer and are updated in
+place by the engine. The matmul is recorded with inputs ``[x, W.T]`` and gradient
+destinations ``[None, dW.T]``: ``dW.T`` is a view, so the engine's in-place add lands in
+``dW``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from mytorch.autograd_engine import NO_GRAD
+from mytorch.nn import functional as F
+from mytorch.nn.modules.module import Module
+
+__all__ = ["INITS", "Linear"]
+
+INITS = ("uniform", "xavier", "he")
+"""Weight initialisations: the handout's uniform +-sqrt(1/in), Xavier/Glorot, He."""
+
+
+def _check_size(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"Linear: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def init_weights(
+    out_features: int, in_features: int, init: str, rng: np.random.Generator, dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fresh ``(W, b)`` for a layer.
+
+    * ``uniform`` (the handout's default): W and b uniform in +-sqrt(1/in_features);
+    * ``xavier``: W uniform in +-sqrt(6/(in+out)) (Glorot), b zero;
+    * ``he``: W normal with standard deviation sqrt(2/in) (for ReLU networks), b zero.
+    """
+    shape = (out_features, in_features)
+    if init == "uniform":
+        bound = math.sqrt(1.0 / in_features)
+        W = rng.uniform(-bound, bound, size=shape)
+        b = rng.uniform(-bound, bound, size=out_features)
+    elif init == "xavier":
+        bound = math.sqrt(6.0 / (in_features + out_features))
+        W = rng.uniform(-bound, bound, size=shape)
+        b = np.zeros(out_features)
+    elif init == "he":
+        W = rng.standard_normal(shape) * math.sqrt(2.0 / in_features)
+        b = np.zeros(out_features)
+    else:
+        raise ValueError(f"Linear: init must be one of {', '.join(INITS)}, got {init!r}")
+    return W.astype(dtype), b.astype(dtype)
+
+
+class Linear(Module):
+    """y = x W^T + b for x of shape (N, in_features), any N.
+
+    Args:
+        in_features: size of each input row.
+        out_features: size of each output row.
+        autograd_engine: the engine the forward pass records onto.
+        init: ``"uniform"`` (default, the handout's), ``"xavier"`` or ``"he"``.
+        rng: a seed or ``numpy.random.Generator`` for the initial weights.
+        dtype: the parameters' dtype (float64 by default; float32 halves the work).
+        input_grad: compute the gradient of the input ``x`` in backward (the default). A
+            first layer fed raw data sets it False: its input is recorded as ``NO_GRAD`` and
+            backward skips that matmul.
+
+    Attributes:
+        W, b: the weights (out_features, in_features) and the bias (out_features,).
+        dW, db: their gradients, accumulated in place by ``autograd_engine.backward``.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        autograd_engine: Any,
+        init: str = "uniform",
+        rng: int | np.random.Generator | None = None,
+        dtype: Any = np.float64,
+        input_grad: bool = True,
+    ) -> None:
+        super().__init__(autograd_engine)
+        self.in_features = _check_size("in_features", in_features)
+        self.out_features = _check_size("out_features", out_features)
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Linear: dtype must be a floating-point type, got {dtype}")
+        self.W, self.b = init_weights(out_features, in_features, init, np.random.default_rng(rng), dtype)
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+        self.input_grad = input_grad
+        self._x_grad = None if input_grad else NO_GRAD
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Compute x W^T + b and record the matmul and the add.
+
+        Raises:
+            ValueError: ``x`` is not 2-D with ``in_features`` columns.
+        """
+        if getattr(x, "ndim", None) != 2 or x.shape[1] != self.in_features:
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}).forward: expected input of shape "
+                f"(N, {self.in_features}), got {getattr(x, 'shape', type(x).__name__)}"
+            )
+        Wt = self.W.T
+        h = x @ Wt
+        y = h + self.b
+        engine = self.autograd_engine
+        engine.add_operation([x, Wt], h, [self._x_grad, self.dW.T], F.matmul_backward)
+        engine.add_operation([h, self.b], y, [None, self.db], F.add_backward)
+        return y
+
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``[(W, dW), (b, db)]``."""
+        return [(self.W, self.dW), (self.b, self.db)]
+
+    def __repr__(self) -> str:
+        return f"Linear({self.in_features}, {self.out_features})"

@@ -1,0 +1,101 @@
+"""Losses: ``loss(y, y_hat)`` with the ground truth first (the handout's order).
+
+Each loss is one row of the kernel table, recorded as one operation whose output has shape
+(1,). The ground truth is recorded ``NO_GRAD``: no gradient is computed for it.
+``backward()`` runs the engine's backward pass from the loss.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mytorch.autograd_engine import NO_GRAD
+from mytorch.nn import functional as F
+
+__all__ = ["LOSSES", "BCELoss", "BCEWithLogitsLoss", "LossFN", "MSELoss", "SoftmaxCrossEntropy"]
+
+
+class LossFN:
+    """Base class: ``loss_fn(y, y_hat)`` computes, records and returns the loss (shape (1,)).
+
+    Subclasses set ``kernel``, a name in ``mytorch.nn.functional.KERNELS`` taking
+    ``(y, y_hat)``.
+
+    Attributes:
+        autograd_engine: the engine the loss records onto.
+        loss: the last loss computed (shape (1,)), or None.
+    """
+
+    kernel = "mse_loss"
+
+    def __init__(self, autograd_engine: Any) -> None:
+        self.autograd_engine = autograd_engine
+        self.loss: np.ndarray | None = None
+
+    def __call__(self, y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+        return self.forward(y, y_hat)
+
+    def forward(self, y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+        """The loss of predictions ``y_hat`` against ground truth ``y`` (same shape).
+
+        Raises:
+            TypeError: an argument is not a numpy array.
+            ValueError: ``y`` and ``y_hat`` differ in shape.
+        """
+        name = type(self).__name__
+        if not isinstance(y, np.ndarray) or not isinstance(y_hat, np.ndarray):
+            raise TypeError(
+                f"{name}: y and y_hat must be numpy arrays, got {type(y).__name__} and {type(y_hat).__name__}"
+            )
+        if y.shape != y_hat.shape:
+            raise ValueError(f"{name}: ground truth y has shape {y.shape} but y_hat has shape {y_hat.shape}")
+        self.loss = F.apply(self.autograd_engine, self.kernel, y, y_hat, gradients_to_update=[NO_GRAD, None])
+        return self.loss
+
+    def backward(self) -> None:
+        """Back-propagate from the last loss computed (divergence 1).
+
+        Raises:
+            ValueError: no loss has been computed yet.
+        """
+        if self.loss is None:
+            raise ValueError(f"{type(self).__name__}.backward: call the loss on (y, y_hat) first")
+        self.autograd_engine.backward(1.0, output=self.loss)
+
+
+class MSELoss(LossFN):
+    """Mean over all elements of (y_hat - y)^2."""
+
+    kernel = "mse_loss"
+
+
+class SoftmaxCrossEntropy(LossFN):
+    """Mean over the batch of -sum(y * log softmax(y_hat)); y one-hot (N, C), y_hat logits.
+
+    Stable for any logits (the softmax is shifted by the row maximum).
+    """
+
+    kernel = "softmax_cross_entropy"
+
+
+class BCELoss(LossFN):
+    """Mean binary cross-entropy of probabilities y_hat in [0, 1] against targets y."""
+
+    kernel = "bce_loss"
+
+
+class BCEWithLogitsLoss(LossFN):
+    """Binary cross-entropy of logits y_hat (probabilities sigmoid(y_hat)); stable for any logit."""
+
+    kernel = "bce_with_logits_loss"
+
+
+LOSSES: dict[str, type[LossFN]] = {
+    "mse": MSELoss,
+    "cross_entropy": SoftmaxCrossEntropy,
+    "bce": BCELoss,
+    "bce_with_logits": BCEWithLogitsLoss,
+}
+"""Every loss by its short name."""
