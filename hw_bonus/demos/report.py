@@ -1,0 +1,44 @@
+"""Printing a demo's numbers beside a document's: the one table format every demo shares."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["Row", "agrees", "print_rows", "print_title"]
+
+
+def agrees(value: float, document: str) -> bool:
+    """True when ``value`` rounds to the number ``document`` shows, to as many decimals as it shows."""
+    decimals = len(document.split(".")[1]) if "." in document else 0
+    return abs(value - float(document)) <= 0.5 * 10.0**-decimals * (1 + 1e-9)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One quantity: its label, the value MyTorch computed and (optionally) the document's text."""
+
+    label: str
+    value: float
+    document: str | None = None
+
+    @property
+    def ok(self) -> bool | None:
+        """Whether the value agrees with the document (None when the document gives no number)."""
+        return None if self.document is None else agrees(self.value, self.document)
+
+
+def print_title(title: str) -> None:
+    """A section heading."""
+    print(f"\n{title}\n{'-' * len(title)}")
+
+
+def print_rows(rows: Sequence[Row], value_format: str = ".6f") -> bool:
+    """Print ``label | MyTorch | document | agrees`` and return whether every documented row agrees."""
+    width = max(len(r.label) for r in rows)
+    print(f"{'':<{width}}  {'MyTorch':>14}  {'document':>10}  agrees")
+    for r in rows:
+        doc = "" if r.document is None else r.document
+        mark = "" if r.ok is None else ("yes" if r.ok else "NO")
+        print(f"{r.label:<{width}}  {r.value:>14{value_format}}  {doc:>10}  {mark}")
+    return all(r.ok is not False for r in rows)
