@@ -1,0 +1,18 @@
+"""Shared fixtures for MyTorch's tests."""
+
+import numpy as np
+import pytest
+
+from mytorch import Autograd
+
+
+@pytest.fixture
+def engine() -> Autograd:
+    """A fresh tape."""
+    return Autograd()
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded random generator: every test is deterministic."""
+    return np.random.default_rng(0)

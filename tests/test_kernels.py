@@ -1,0 +1,294 @@
+"""Every row of the kernel table, backward and JVP, against central differences.
+
+``CASES`` holds, for every kernel in ``F.KERNELS``, at least five sample inputs (with their
+params); each is checked in float64 with ``check_kernel`` (backward, JVP, and the two against
+each other) and again in float32, where every output must stay float32. A kernel added to
+the table without sample cases fails ``test_every_kernel_has_cases``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+from mytorch.gradcheck import check_kernel
+from mytorch.nn import functional as F
+
+Maker = Callable[[np.random.Generator], tuple[np.ndarray, ...]]
+
+
+@dataclass
+class Case:
+    """Sample inputs for one kernel: a maker of the input arrays, the params, the inputs to check."""
+
+    make: Maker
+    params: dict[str, Any] = field(default_factory=dict)
+    wrt: tuple[int, ...] | None = None
+    float32: bool = True  # values also checked in float32 (off where float32 differences are too coarse)
+
+
+# --------------------------------------------------------------------------- sample data
+def normal(shape: tuple[int, ...], scale: float = 1.0, shift: float = 0.0) -> Callable:
+    return lambda r: shift + scale * r.standard_normal(shape)
+
+
+def positive(shape: tuple[int, ...]) -> Callable:
+    return lambda r: r.uniform(0.5, 2.0, shape)
+
+
+def away_from_zero(shape: tuple[int, ...]) -> Callable:
+    """Values with |x| >= 0.2: kinks at 0 (relu, abs) stay out of the differences' reach."""
+    return lambda r: np.sign(r.uniform(-1, 1, shape)) * r.uniform(0.2, 2.0, shape)
+
+
+def probabilities(shape: tuple[int, ...]) -> Callable:
+    return lambda r: r.uniform(0.1, 0.9, shape)
+
+
+def one_hot(shape: tuple[int, ...]) -> Callable:
+    def make(r: np.random.Generator) -> np.ndarray:
+        labels = r.integers(0, shape[-1], shape[:-1])
+        return np.eye(shape[-1])[labels]
+
+    return make
+
+
+def inputs(*makers: Callable) -> Maker:
+    return lambda r: tuple(np.asarray(m(r), dtype=np.float64) for m in makers)
+
+
+SHAPES = [(), (5,), (3, 4), (2, 3, 4), (4, 1)]
+BROADCAST = [((3, 4), (3, 4)), ((), (3, 4)), ((3, 4), ()), ((4,), (3, 4)), ((3, 1), (1, 4)), ((2, 3, 4), (4,))]
+
+
+def unary(make: Callable[[tuple[int, ...]], Callable], **params: Any) -> list[Case]:
+    return [Case(inputs(make(s)), params) for s in SHAPES]
+
+
+def binary(make_a: Callable, make_b: Callable) -> list[Case]:
+    cases = [Case(inputs(make_a(sa), make_b(sb))) for sa, sb in BROADCAST]
+    # One input only: the other's tangent is None in the JVP.
+    cases.append(Case(inputs(make_a((3, 1)), make_b((2, 3, 4))), wrt=(1,)))
+    cases.append(Case(inputs(make_a((3, 4)), make_b((4,))), wrt=(0,)))
+    return cases
+
+
+REDUCTIONS = [((3, 4), None, False), ((3, 4), 0, False), ((2, 3, 4), (0, 2), True), ((2, 3, 4), -1, False),
+              ((5,), 0, True), ((), None, False), ((3, 4), 1, True)]
+
+
+def reduction() -> list[Case]:
+    return [Case(inputs(normal(s)), {"axis": axis, "keepdims": keep}) for s, axis, keep in REDUCTIONS]
+
+
+def softmax_like() -> list[Case]:
+    return [
+        Case(inputs(normal((5,))), {"axis": -1}),
+        Case(inputs(normal((3, 4))), {"axis": -1}),
+        Case(inputs(normal((3, 4))), {"axis": 0}),
+        Case(inputs(normal((2, 3, 4))), {"axis": 1}),
+        # stable at huge logits (float32 spacing at 1000 is too coarse for its differences)
+        Case(inputs(normal((2, 5), shift=1000.0)), {"axis": -1}, float32=False),
+        Case(inputs(normal((2, 5), shift=-1000.0)), {"axis": -1}, float32=False),
+    ]
+
+
+def loss(make_y: Callable, make_x: Callable, shapes: list[tuple[int, ...]]) -> list[Case]:
+    return [Case(inputs(make_y(s), make_x(s))) for s in shapes]
+
+
+MATMUL = [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 2)),
+          ((2, 3, 4), (2, 4, 5)), ((1, 3, 4), (2, 4, 2)), ((3,), (2, 3, 4)), ((2, 3, 4), (4,))]
+
+CASES: dict[str, list[Case]] = {
+    "identity": unary(normal),
+    "neg": unary(normal),
+    "add": binary(normal, normal),
+    "sub": binary(normal, normal),
+    "mul": binary(normal, normal),
+    "div": binary(normal, positive),
+    "matmul": [Case(inputs(normal(a), normal(b))) for a, b in MATMUL]
+    + [Case(inputs(normal((3, 4)), normal((4, 2))), wrt=(1,))],
+    "outer": [Case(inputs(normal((a,)), normal((b,)))) for a, b in [(3, 4), (1, 4), (3, 1), (5, 2), (2, 2)]],
+    "pow": [Case(inputs(positive(s)), {"exponent": p}) for s, p in zip(SHAPES, [2, 3.0, 0.5, -1.5, 1])],
+    "exp": unary(normal),
+    "log": unary(positive),
+    "sqrt": unary(positive),
+    "abs": unary(away_from_zero),
+    "sin": unary(normal),
+    "cos": unary(normal),
+    "tanh": unary(normal) + [Case(inputs(normal((6,), scale=20.0)))],
+    "sigmoid": unary(normal) + [Case(inputs(normal((6,), scale=30.0)))],
+    "relu": unary(away_from_zero),
+    "leaky_relu": unary(away_from_zero) + [Case(inputs(away_from_zero((3, 4))), {"slope": 0.2})],
+    "softplus": unary(normal) + [Case(inputs(normal((6,), scale=30.0)))],
+    "gelu": unary(normal),
+    "maximum": binary(normal, normal),
+    "minimum": binary(normal, normal),
+    "max": reduction(),
+    "min": reduction(),
+    "sum": reduction(),
+    "mean": reduction(),
+    "transpose": [
+        Case(inputs(normal((3, 4)))),
+        Case(inputs(normal((2, 3, 4)))),
+        Case(inputs(normal((2, 3, 4))), {"axes": (1, 0, 2)}),
+        Case(inputs(normal((2, 3, 4))), {"axes": (2, 0, 1)}),
+        Case(inputs(normal((5,)))),
+        Case(inputs(normal(()))),
+    ],
+    "reshape": [
+        Case(inputs(normal((3, 4))), {"shape": (12,)}),
+        Case(inputs(normal((2, 3, 4))), {"shape": (6, -1)}),
+        Case(inputs(normal((5,))), {"shape": (5, 1)}),
+        Case(inputs(normal(())), {"shape": (1, 1)}),
+        Case(inputs(normal((4, 1))), {"shape": (2, 2)}),
+    ],
+    "index": [
+        Case(inputs(normal((5,))), {"index": 2}),
+        Case(inputs(normal((3, 4))), {"index": (slice(None), slice(1, 3))}),
+        Case(inputs(normal((5,))), {"index": np.array([0, 2, 2, 4])}),  # repeats accumulate
+        Case(inputs(normal((3, 4))), {"index": np.array([[True, False, True, True]] * 3)}),
+        Case(inputs(normal((2, 3, 4))), {"index": (Ellipsis, None, 1)}),
+        Case(inputs(normal((3, 4))), {"index": (np.array([0, 2, 0]), np.array([1, 3, 1]))}),
+    ],
+    "concatenate": [
+        Case(inputs(normal((3,)))),
+        Case(inputs(normal((2, 3)), normal((4, 3)))),
+        Case(inputs(normal((2, 3)), normal((2, 1)), normal((2, 2))), {"axis": 1}),
+        Case(inputs(normal((2, 3, 4)), normal((2, 3, 1))), {"axis": -1}),
+        Case(inputs(normal((1, 2)), normal((1, 2)), normal((3, 2))), {"axis": 0}),
+    ],
+    "softmax": softmax_like(),
+    "log_softmax": softmax_like(),
+    "softmax_cross_entropy": loss(one_hot, normal, [(1, 3), (4, 3), (2, 5), (3, 2), (5,)])
+    + [Case(inputs(one_hot((3, 4)), normal((3, 4), scale=30.0)), float32=False)],
+    "mse_loss": loss(normal, normal, [(), (5,), (3, 4), (2, 3, 4), (1, 1)]),
+    "bce_loss": loss(probabilities, probabilities, [(), (5,), (3, 4), (2, 3, 4), (1,)])
+    + [Case(inputs(lambda r: r.integers(0, 2, (6,)), probabilities((6,))))],
+    "bce_with_logits_loss": loss(probabilities, normal, [(), (5,), (3, 4), (2, 3, 4), (1,)])
+    + [Case(inputs(probabilities((6,)), normal((6,), scale=30.0)))],
+}
+
+CASE_IDS = [(name, i) for name, cases in CASES.items() for i in range(len(cases))]
+
+
+def sample(name: str, i: int, dtype: type = np.float64) -> tuple[Case, tuple[np.ndarray, ...]]:
+    """Case ``i`` of kernel ``name`` and its inputs (seeded by the case's position)."""
+    case = CASES[name][i]
+    xs = case.make(np.random.default_rng([list(CASES).index(name), i]))
+    return case, tuple(x.astype(dtype) for x in xs)
+
+
+# --------------------------------------------------------------------------- the table itself
+def test_every_kernel_has_cases() -> None:
+    missing = sorted(set(F.KERNELS) - set(CASES))
+    assert not missing, f"kernels without sample cases in tests/test_kernels.py: {missing}"
+    assert not set(CASES) - set(F.KERNELS), "cases for kernels that are not in F.KERNELS"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_at_least_five_cases(name: str) -> None:
+    assert len(CASES[name]) >= 5
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "maximum", "minimum"])
+def test_binary_cases_cover_broadcasting(name: str) -> None:
+    shapes = {tuple(x.shape for x in sample(name, i)[1]) for i in range(len(CASES[name]))}
+    for pair in [((), (3, 4)), ((4,), (3, 4)), ((3, 1), (1, 4)), ((2, 3, 4), (4,))]:
+        assert pair in shapes
+
+
+# --------------------------------------------------------------------------- float64: exact rules
+@pytest.mark.parametrize(("name", "i"), CASE_IDS)
+def test_backward_and_jvp_match_differences(name: str, i: int) -> None:
+    case, xs = sample(name, i)
+    assert check_kernel(name, *xs, wrt=case.wrt, **case.params) == []
+
+
+# --------------------------------------------------------------------------- float32: dtype kept
+@pytest.mark.parametrize(("name", "i"), CASE_IDS)
+def test_float32_stays_float32(name: str, i: int) -> None:
+    case, xs = sample(name, i, np.float32)
+    kernel = F.KERNELS[name]
+    out = kernel.forward(*xs, **case.params)
+    assert out.dtype == np.float32, f"{name} forward gave {out.dtype}"
+    extra = {"out": out} if kernel.saves_output else {}
+    grads = kernel.backward(np.ones_like(out), *xs, **case.params, **extra)
+    for g in grads:
+        assert g.dtype == np.float32, f"{name}_backward gave {g.dtype}"
+    tangent = kernel.jvp([np.ones_like(x) for x in xs], *xs, **case.params, **extra)
+    assert tangent.dtype == np.float32, f"{name}_jvp gave {tangent.dtype}"
+
+
+F32_IDS = [(name, i) for name, i in CASE_IDS if CASES[name][i].float32]
+
+
+@pytest.mark.parametrize(("name", "i"), F32_IDS)
+def test_float32_values_match_differences(name: str, i: int) -> None:
+    """In float32 the rules hold to float32 accuracy (``check_kernel``'s float32 tolerances)."""
+    case, xs = sample(name, i, np.float32)
+    assert check_kernel(name, *xs, wrt=case.wrt, **case.params) == []
+
+
+# --------------------------------------------------------------------------- saved outputs
+SAVING = [(name, i) for name, i in CASE_IDS if F.KERNELS[name].saves_output]
+
+
+@pytest.mark.parametrize(("name", "i"), SAVING)
+def test_saved_output_is_only_a_shortcut(name: str, i: int) -> None:
+    """Called without ``out``, a kernel recomputes it and gives the same derivatives."""
+    case, xs = sample(name, i)
+    kernel = F.KERNELS[name]
+    out = kernel.forward(*xs, **case.params)
+    g = np.random.default_rng(1).standard_normal(out.shape)
+    with_out = kernel.backward(g, *xs, **case.params, out=out)
+    without = kernel.backward(g, *xs, **case.params)
+    np.testing.assert_allclose(with_out[0], without[0], rtol=1e-12, atol=1e-12)
+    t = [np.ones_like(x) for x in xs]
+    np.testing.assert_allclose(kernel.jvp(t, *xs, **case.params, out=out), kernel.jvp(t, *xs, **case.params),
+                               rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- closed forms
+def test_softmax_family_is_finite_at_huge_logits() -> None:
+    x = np.array([[1000.0, -1000.0, 999.0], [-1000.0, -1000.0, -1001.0]])
+    for name in ["softmax", "log_softmax"]:
+        out = F.KERNELS[name].forward(x)
+        (g,) = F.KERNELS[name].backward(np.ones_like(out), x, out=out)
+        assert np.isfinite(out).all() and np.isfinite(g).all(), name
+    y = np.eye(3)[[1, 2]]
+    loss = F.softmax_cross_entropy(y, x)
+    # row 0: logsumexp = 1000 + log(1 + e^-1), label logit -1000; row 1: label logit -1001
+    expected = ((1000 + np.log1p(np.exp(-1.0)) + 1000) + (-1000 + np.log(2 + np.exp(-1.0)) + 1001)) / 2
+    np.testing.assert_allclose(loss, [expected], rtol=1e-12)
+    assert np.isfinite(F.SoftmaxCrossEntropy_backward(np.ones(1), y, x)[1]).all()
+
+
+def test_handout_kernel_names_exist() -> None:
+    for name in ["add_backward", "sub_backward", "mul_backward", "div_backward", "matmul_backward",
+                 "log_backward", "exp_backward", "max_backward", "sum_backward", "SoftmaxCrossEntropy_backward"]:
+        assert callable(getattr(F, name)), name
+
+
+def test_ties_share_the_gradient() -> None:
+    """max over a row with two equal maxima gives each half; maximum(a, a) gives each half."""
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]])
+    (g,) = F.max_backward(np.array([1.0, 1.0]), x, axis=1)
+    np.testing.assert_array_equal(g, [[0, 0.5, 0.5], [1, 0, 0]])
+    a = np.array([1.0, 2.0])
+    ga, gb = F.maximum_backward(np.ones(2), a, np.array([1.0, 5.0]))
+    np.testing.assert_array_equal(ga, [0.5, 0.0])
+    np.testing.assert_array_equal(gb, [0.5, 1.0])
+
+
+def test_unbroadcast_sums_back_to_shape() -> None:
+    g = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(F.unbroadcast(g, (4,)), g.sum(axis=(0, 1)))
+    np.testing.assert_array_equal(F.unbroadcast(g, (3, 1)), g.sum(axis=(0, 2))[:, None])
+    np.testing.assert_array_equal(F.unbroadcast(g, ()), g.sum())
+    assert F.unbroadcast(g, (2, 3, 4)) is g
