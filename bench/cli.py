@@ -1,0 +1,140 @@
+"""The benchmark run: every case in float64 and float32, memory on ``wide``, the long chain."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench import report
+from bench.problems import CONFIGS, make_problem
+from bench.timing import Budget, measure, peak_memory
+from bench.trainers import DESCRIPTIONS, IMPLEMENTATIONS, build_all, check_gradients
+
+RESULTS = Path(__file__).resolve().parent / "results.md"
+BUDGETS = {
+    "quick": Budget(seconds=0.8, warmup=2, min_steps=5, max_steps=1000),
+    "full": Budget(seconds=8.0, warmup=5, min_steps=30, max_steps=20000),
+}
+LONG_CHAIN_FRONT_ENDS = ("numpy", "tensor", "tape")
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short budgets: the whole run in under two minutes")
+    parser.add_argument("--cases", nargs="+", choices=list(CONFIGS), default=list(CONFIGS), metavar="CASE",
+                        help=f"cases to run (default: all of {', '.join(CONFIGS)})")
+    parser.add_argument("--impls", nargs="+", choices=list(IMPLEMENTATIONS), default=list(IMPLEMENTATIONS),
+                        metavar="IMPL", help=f"implementations (default: all of {', '.join(IMPLEMENTATIONS)})")
+    parser.add_argument("--dtypes", nargs="+", choices=["float64", "float32"], default=["float64", "float32"])
+    parser.add_argument("--long-chain", type=int, default=1_000_000, metavar="N",
+                        help="ops in the long chain timed against the 10,000-op one (0: skip)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement on wide")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the Markdown results")
+    parser.add_argument("--no-write", action="store_true", help="print only; do not write the results file")
+    args = parser.parse_args(argv)
+    if "numpy" not in args.impls:
+        args.impls.insert(0, "numpy")
+    return args
+
+
+def run_case(name: str, dtype: str, impls: list[str], budget: Budget) -> report.Row:
+    """Build, gradient-check and time every implementation on one case."""
+    problem = make_problem(CONFIGS[name], np.dtype(dtype))
+    trainers, skipped = build_all(problem, impls)
+    check_gradients(trainers)
+    seconds = measure(trainers, budget)
+    return report.Row(problem.config, dtype, seconds, skipped)
+
+
+def memory_lines(impls: list[str]) -> list[str]:
+    """Peak memory of one ``wide`` float64 step per implementation, against NumPy's."""
+    problem = make_problem(CONFIGS["wide"], np.float64)
+    peaks = {}
+    for name in impls:
+        if name == "torch":
+            continue
+        try:
+            peak = peak_memory(IMPLEMENTATIONS[name], problem)
+        except ImportError:
+            continue
+        if peak is not None:
+            peaks[name] = peak
+        gc.collect()
+    base = peaks["numpy"]
+    cells = [f"{name} {peak / 2**20:.1f} MiB ({peak / base:.2f}×)" for name, peak in peaks.items()]
+    return [
+        "Peak memory of one `wide` float64 step (tracemalloc: the arrays NumPy allocates, parameters "
+        "and gradients included; PyTorch's own allocator is not visible to it; target ≤ 1.15× NumPy):",
+        "",
+        ", ".join(cells),
+    ]
+
+
+def long_chain_lines(n: int, short: report.Row | None, impls: list[str]) -> list[str]:
+    """Time per op of one step of an ``n``-op chain against the 10,000-op chain's median."""
+    config = dataclasses.replace(CONFIGS["chain"], name=f"chain-{n}", chain_ops=n)
+    problem = make_problem(config, np.float64)
+    cells = []
+    for name in (i for i in LONG_CHAIN_FRONT_ENDS if i in impls):
+        trainers, _ = build_all(problem, [name])
+        if name not in trainers:
+            continue
+        start = time.perf_counter()
+        trainers[name].step()
+        per_op = (time.perf_counter() - start) / n * 1e6
+        del trainers
+        gc.collect()
+        text = f"{name} {per_op:.2f} µs/op"
+        if short is not None and name in short.seconds:
+            text += f" ({per_op / (short.seconds[name] / short.config.chain_ops * 1e6):.2f}× the 10,000-op chain's)"
+        cells.append(text)
+    return [f"One step of a {n:,}-op chain, float64 (target: within 1.5× of the 10,000-op chain's time per op):",
+            "", ", ".join(cells)]
+
+
+def _write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None, blas_pinned: bool = True) -> int:
+    """Run the benchmark; print the tables and write them to ``--output``."""
+    args = _parse(argv)
+    mode = "quick" if args.quick else "full"
+    started = time.perf_counter()
+    head = ["# MyTorch benchmarks", "", *report.machine()]
+    if not blas_pinned:
+        head.append("- warning: NumPy was imported before the BLAS could be pinned to one thread")
+    print("\n".join(head), flush=True)
+    rows = []
+    for name in args.cases:
+        for dtype in args.dtypes:
+            rows.append(run_case(name, dtype, args.impls, BUDGETS[mode]))
+            print(report.table(rows[-1:], args.impls)[-1], flush=True)
+    lines = [*head, f"- mode: {mode} (`python -m bench{' --quick' if args.quick else ''}`)", "",
+             "Median time of one training step (forward, loss, backward, SGD update); in parentheses the "
+             "ratio to hand-written NumPy (for the chain: µs per op, and µs per op above NumPy).", "",
+             *report.table(rows, args.impls), "", *report.tensor_vs_modules(rows), ""]
+    if not args.no_memory and "wide" in args.cases:
+        lines += [*memory_lines(args.impls), ""]
+    if args.long_chain:
+        short = next((r for r in rows if r.config.is_chain and r.dtype == "float64"), None)
+        lines += [*long_chain_lines(args.long_chain, short, args.impls), ""]
+    skipped = sorted({f"{name}: {why}" for row in rows for name, why in row.skipped.items() if why != "not applicable"})
+    lines += ["Implementations:", "", *(f"- `{n}`: {DESCRIPTIONS[n]}" for n in args.impls)]
+    lines += [f"- skipped: {s}" for s in skipped]
+    lines += ["", f"Total run time: {time.perf_counter() - started:.0f} s."]
+    text = "\n".join(lines) + "\n"
+    print("\n".join(lines[len(head):]))
+    if not args.no_write:
+        _write(args.output, text)
+    return 0

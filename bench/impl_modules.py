@@ -1,0 +1,43 @@
+"""MyTorch as its users train with it: ``hw_bonus.mlp.MLP`` (Linear layers, activation
+modules, a loss module, SGD), driven by the handout's loop: ``zero_grads``, ``forward``,
+``backward(labels)``, ``step``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench.problems import LEARNING_RATE, Problem
+from hw_bonus.mlp import MLP
+from mytorch import Autograd
+
+_CRITERION = {"ce": "cross_entropy", "mse": "mse"}
+
+
+class ModulesMLP:
+    """The MLP built with the problem's sizes and loaded with its initial weights."""
+
+    def __init__(self, problem: Problem) -> None:
+        config = problem.config
+        sizes = config.sizes
+        activations = [config.hidden] * (len(sizes) - 2) + [config.output]
+        self.mlp = MLP(sizes[0], sizes[-1], list(sizes[1:-1]), activations, _CRITERION[config.loss],
+                       LEARNING_RATE, Autograd(), dtype=problem.dtype)
+        for layer, (W, b) in zip(self.mlp.linear_layers, problem.weights):
+            layer.W[...] = W
+            layer.b[...] = b
+        self.x, self.y = problem.x, problem.y
+
+    def step(self) -> None:
+        mlp = self.mlp
+        mlp.zero_grads()
+        mlp.forward(self.x)
+        mlp.backward(self.y)
+        mlp.step()
+
+    def gradients(self) -> list[np.ndarray]:
+        return [grad for _, grad in self.mlp.parameters()]
+
+
+def build(problem: Problem) -> ModulesMLP | None:
+    """The modules trainer (None for a chain: no module computes a sine chain)."""
+    return None if problem.config.is_chain else ModulesMLP(problem)

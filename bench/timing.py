@@ -1,0 +1,75 @@
+"""Timing and memory measurement: interleaved, warmed-up, medians; tracemalloc peaks."""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench.problems import Problem
+from bench.trainers import Trainer
+
+BLOCK_SECONDS = 0.05  # steps of one implementation run back to back for about this long
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long to measure one case (all implementations together)."""
+
+    seconds: float
+    warmup: int
+    min_steps: int
+    max_steps: int
+
+
+def _time_step(trainer: Trainer) -> float:
+    start = time.perf_counter()
+    trainer.step()
+    return time.perf_counter() - start
+
+
+def measure(trainers: dict[str, Trainer], budget: Budget) -> dict[str, float]:
+    """Median seconds per training step of each trainer.
+
+    After ``budget.warmup`` untimed steps each, the trainers take turns (the first to go
+    rotates every round) running a short block of consecutive steps, each step timed on its
+    own, until every trainer has ``min_steps`` steps and ``budget.seconds`` have passed, or
+    until ``max_steps``. Interleaving spreads the noise of a shared machine over all of them.
+    """
+    for trainer in trainers.values():
+        for _ in range(budget.warmup):
+            trainer.step()
+    block = {name: max(1, min(20, int(BLOCK_SECONDS / _time_step(t)))) for name, t in trainers.items()}
+    samples: dict[str, list[float]] = {name: [] for name in trainers}
+    names = list(trainers)
+    deadline = time.perf_counter() + budget.seconds
+    for turn in range(10**9):
+        shift = turn % len(names)
+        for name in names[shift:] + names[:shift]:
+            samples[name].extend(_time_step(trainers[name]) for _ in range(block[name]))
+        fewest = min(len(s) for s in samples.values())
+        if fewest >= budget.max_steps or (fewest >= budget.min_steps and time.perf_counter() > deadline):
+            break
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def peak_memory(build: Callable[[Problem], Trainer | None], problem: Problem) -> int | None:
+    """Peak bytes held (as NumPy reports them to ``tracemalloc``) during one step.
+
+    The trainer is built and run once inside the trace, so its parameters, gradients and
+    anything it keeps between steps count too; the problem's own data does not.
+    Returns None when the implementation is not applicable.
+    """
+    tracemalloc.start()
+    try:
+        trainer = build(problem)
+        if trainer is None:
+            return None
+        trainer.step()
+        tracemalloc.reset_peak()
+        trainer.step()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
