@@ -30,7 +30,17 @@ from mytorch import NO_GRAD, Autograd, no_grad
 from mytorch.nn import functional as F
 from mytorch.optim import Adam
 
-__all__ = ["EXPRESSIONS", "TRUE_PARAMS", "ComputationalGraph", "Factor", "main"]
+__all__ = [
+    "EXPRESSIONS",
+    "TRUE_PARAMS",
+    "ComputationalGraph",
+    "Factor",
+    "gen_gt_dataset",
+    "loss_and_gradients",
+    "main",
+    "make_params",
+    "train",
+]
 
 EXPRESSIONS = ["xx=xa^2", "xy=ab*xx+ac*xa", "xz=bc*xx+xy", "xw=cd*xx+xz^3"]
 """The primer's example graph."""
@@ -213,17 +223,29 @@ def train(
     optimizer = Adam(list(params.values()), lr=lr)
     losses = []
     for _ in range(steps):
-        engine.zero_grad()
-        optimizer.zero_grad()
-        values = graph.forward(engine, inputs, params)
-        loss = None
-        for var, target in targets.items():
-            term = F.apply(engine, "mse_loss", target, values[var], gradients_to_update=[NO_GRAD, None])
-            loss = term if loss is None else F.apply(engine, "add", loss, term)
-        engine.backward(1.0)
+        losses.append(loss_and_gradients(graph, engine, inputs, targets, params))
         optimizer.step()
-        losses.append(float(loss[0]))
     return losses
+
+
+def loss_and_gradients(
+    graph: ComputationalGraph,
+    engine: Autograd,
+    inputs: dict[str, np.ndarray],
+    targets: dict[str, np.ndarray],
+    params: Params,
+) -> float:
+    """The mean squared error over the output variables; each parameter's gradient is set to its derivative."""
+    engine.zero_grad()
+    for _, grad in params.values():
+        grad.fill(0)
+    values = graph.forward(engine, inputs, params)
+    loss = None
+    for var, target in targets.items():
+        term = F.apply(engine, "mse_loss", target, values[var], gradients_to_update=[NO_GRAD, None])
+        loss = term if loss is None else F.apply(engine, "add", loss, term)
+    engine.backward(1.0)
+    return float(loss[0])
 
 
 def _plot_losses(losses: list[float], path: Path) -> str:

@@ -1,0 +1,106 @@
+"""The source documents' demos reproduce the documents' numbers (each demo's ``main`` run in-process)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from hw_bonus.demos import graph_primer, lab_trace
+from mytorch import Autograd
+
+
+# ------------------------------------------------------------------ seed 003: the lab's traces
+@pytest.fixture(scope="module")
+def lab() -> dict:
+    return lab_trace.main([])
+
+
+def test_lab_values_to_three_decimals(lab):
+    assert round(lab["y"], 3) == 11.652
+    assert round(lab["dy_dx1"], 3) == 5.5
+    assert round(lab["dy_dx2"], 3) == 1.716
+    assert round(lab["dy_dx2_forward"], 3) == 1.716
+    assert lab["agrees"]
+
+
+def test_lab_traces_match_calculus(lab):
+    x1, x2 = 2.0, 5.0
+    assert lab["primal"][2:] == pytest.approx(
+        [math.log(x1), x1 * x2, math.sin(x2), math.log(x1) + x1 * x2, math.log(x1) + x1 * x2 - math.sin(x2)]
+    )
+    assert lab["tangent"] == pytest.approx([1, 0, 1 / x1, x2, 0, 1 / x1 + x2, 1 / x1 + x2])
+    assert lab["adjoint"] == pytest.approx([x2 + 1 / x1, x1 - math.cos(x2), 1, 1, -1, 1, 1])
+
+
+def test_lab_epsilon_study_shows_truncation_and_round_off(lab):
+    # the central difference is best near 1e-5; both a large and a tiny epsilon are far worse
+    assert 1e-7 <= lab["best_eps_central"] <= 1e-3
+    assert lab["best_error_central"] < 1e-9
+    assert lab["error_central_large_eps"] > 1e3 * lab["best_error_central"]
+    assert lab["error_central_tiny_eps"] > 1e3 * lab["best_error_central"]
+    assert lab["best_eps_forward"] > 1e-10 and lab["best_error_forward"] > lab["best_error_central"]
+
+
+def test_lab_at_another_point_matches_calculus():
+    out = lab_trace.main(["--x1", "0.5", "--x2", "-1.25"])
+    assert out["dy_dx1"] == pytest.approx(1 / 0.5 - 1.25)
+    assert out["dy_dx2"] == pytest.approx(0.5 - math.cos(-1.25))
+
+
+# ------------------------------------------------------------------ seed 004: the graph primer
+@pytest.fixture(scope="module")
+def primer(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("primer")
+    return graph_primer.main(["--steps", "1000", "--size", "500", "--seed", "3", "--out", str(out)]) | {"out": out}
+
+
+def test_primer_graph_structure(primer):
+    assert primer["depends_on"] == {"xx": ["xa"], "xy": ["xa", "xx"], "xz": ["xx", "xy"], "xw": ["xx", "xz"]}
+    assert primer["leads_to"] == {"xa": ["xx", "xy"], "xx": ["xy", "xz", "xw"], "xy": ["xz"], "xz": ["xw"]}
+    assert primer["input_vars"] == ["xa"] and primer["output_vars"] == ["xw"]
+    assert primer["params"] == ["ab", "ac", "bc", "cd"]
+
+
+def test_primer_loss_falls_and_identifiable_params_recovered(primer):
+    losses = primer["losses"]
+    assert losses[0] / losses[-1] >= 100
+    found = primer["identifiable"]
+    assert found["ab + bc"] == pytest.approx(3.0, abs=1e-2)
+    assert found["ac"] == pytest.approx(4.0, abs=1e-2)
+    assert found["cd"] == pytest.approx(3.0, abs=1e-2)
+    # ab and bc always get equal gradients: their difference never moves
+    learned, guess = primer["learned"], primer["guess"]
+    assert learned["ab"] - learned["bc"] == pytest.approx(guess["ab"] - guess["bc"], abs=1e-9)
+
+
+def test_primer_writes_its_graph(primer):
+    dot = (primer["out"] / "graph_primer.dot").read_text()
+    assert dot.startswith("digraph") and dot.count("->") == 7
+
+
+def test_primer_gradients_match_finite_differences(rng):
+    graph = graph_primer.ComputationalGraph(graph_primer.EXPRESSIONS)
+    inputs, targets = graph_primer.gen_gt_dataset(graph, graph_primer.TRUE_PARAMS, 20, rng)
+    start = {"ab": 0.3, "ac": 1.1, "bc": 0.7, "cd": 2.0}
+
+    def loss(values: dict) -> float:
+        out = graph.forward(None, inputs, graph_primer.make_params(values))
+        return float(np.mean((out["xw"] - targets["xw"]) ** 2))
+
+    params = graph_primer.make_params(start)
+    graph_primer.loss_and_gradients(graph, Autograd(), inputs, targets, params)
+    for name, (_, grad) in params.items():
+        eps = 1e-6
+        numeric = (loss(start | {name: start[name] + eps}) - loss(start | {name: start[name] - eps})) / (2 * eps)
+        assert grad[0] == pytest.approx(numeric, rel=1e-5)
+
+
+@pytest.mark.parametrize("bad", ["xy", "y=ab*xa", "xy=ab*+xa", "xy=2ab*xa"])
+def test_primer_rejects_malformed_expressions(bad):
+    with pytest.raises(ValueError, match="graph_primer"):
+        graph_primer.ComputationalGraph([bad])
+
+
+def test_primer_rejects_a_cycle():
+    with pytest.raises(ValueError, match="cycle"):
+        graph_primer.ComputationalGraph(["xa=xb^2", "xb=ab*xa", "xc=xa"])
