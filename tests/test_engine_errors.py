@@ -1,0 +1,180 @@
+"""Bad input fails loudly: the exception's type, and a message naming the op and the shapes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mytorch
+from mytorch import NO_GRAD, Autograd
+from mytorch.nn import functional as F
+
+
+# --------------------------------------------------------------------------- add_operation
+def test_lengths_of_inputs_and_gradients_to_update_differ(engine: Autograd) -> None:
+    a, b = np.ones(2), np.ones(2)
+    message = r"add_operation\(add_backward\): 2 inputs but 1 entries in gradients_to_update"
+    with pytest.raises(ValueError, match=message):
+        engine.add_operation([a, b], a + b, [None], F.add_backward)
+
+
+def test_gradient_array_of_the_wrong_shape(engine: Autograd) -> None:
+    x, W = np.ones((4, 3)), np.ones((2, 3))
+    dW = np.zeros_like(W)
+    message = r"matmul_backward.*gradients_to_update\[1\] has shape \(2, 3\) but input 1 has shape \(3, 2\)"
+    with pytest.raises(ValueError, match=message):
+        engine.add_operation([x, W.T], x @ W.T, [None, dW], F.matmul_backward)
+
+
+def test_non_array_input(engine: Autograd) -> None:
+    with pytest.raises(TypeError, match=r"add_operation\(exp_backward\): input 0 must be a numpy.ndarray, got list"):
+        engine.add_operation([[1.0, 2.0]], np.ones(2), [None], F.exp_backward)
+
+
+def test_non_array_output(engine: Autograd) -> None:
+    with pytest.raises(TypeError, match=r"add_operation\(exp_backward\): output must be a numpy.ndarray, got float"):
+        engine.add_operation([np.ones(2)], 1.0, [None], F.exp_backward)
+
+
+def test_integer_array_that_needs_a_gradient(engine: Autograd) -> None:
+    x = np.arange(3)
+    message = rf"add_operation\(neg_backward\): input 0 has dtype {x.dtype} and needs a gradient"
+    with pytest.raises(TypeError, match=message):
+        engine.add_operation([x], -x, [None], F.neg_backward)
+    engine.add_operation([x], -x, [NO_GRAD], F.neg_backward)  # fine when it needs none
+    assert len(engine.operation_list) == 1
+
+
+def test_bad_gradients_to_update_entry(engine: Autograd) -> None:
+    with pytest.raises(TypeError, match=r"gradients_to_update\[0\] must be None, NO_GRAD or a numpy.ndarray, got str"):
+        engine.add_operation([np.ones(2)], np.ones(2), ["dW"], F.exp_backward)
+
+
+def test_kernel_not_callable(engine: Autograd) -> None:
+    with pytest.raises(TypeError, match="backward_operation 'exp' is not callable"):
+        engine.add_operation([np.ones(2)], np.ones(2), [None], "exp")
+
+
+# --------------------------------------------------------------------------- backward
+def test_backward_on_an_empty_tape(engine: Autograd) -> None:
+    with pytest.raises(ValueError, match="backward: the tape is empty"):
+        engine.backward()
+    F.apply(engine, "exp", np.ones(2))
+    engine.zero_grad()
+    with pytest.raises(ValueError, match="backward: the tape is empty"):
+        engine.backward()
+
+
+def test_divergence_that_cannot_broadcast(engine: Autograd) -> None:
+    F.apply(engine, "exp", np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"divergence of shape \(2,\) cannot broadcast to the output's shape \(2, 3\) "
+                                         r"\(exp_backward"):
+        engine.backward(np.ones(2))
+
+
+def test_kernel_returning_the_wrong_number_of_gradients(engine: Autograd) -> None:
+    def half_backward(grad_output, a, b):
+        return (grad_output,)
+
+    a, b = np.ones(2), np.ones(2)
+    engine.add_operation([a, b], a + b, [None, None], half_backward)
+    with pytest.raises(ValueError, match=r"operation 0 \(half_backward\(\(2,\), \(2,\)\) -> \(2,\)\) returned 1 "
+                                         r"gradients for 2 inputs"):
+        engine.backward()
+
+
+def test_kernel_returning_a_wrongly_shaped_gradient(engine: Autograd) -> None:
+    def sum_all_backward(grad_output, x):
+        return (grad_output,)  # forgot to spread g back to x's shape
+
+    x = np.ones((2, 3))
+    engine.add_operation([x], np.asarray(x.sum()), [None], sum_all_backward)
+    message = r"operation 0 .*returned a gradient of shape \(\) for an input of shape \(2, 3\)"
+    with pytest.raises(ValueError, match=message):
+        engine.backward()
+
+
+def test_kernel_returning_something_that_is_not_an_array(engine: Autograd) -> None:
+    def text_backward(grad_output, x):
+        return ("oops",)
+
+    x = np.ones(2)
+    engine.add_operation([x], x.copy(), [None], text_backward)
+    with pytest.raises(TypeError, match=r"operation 0 \(text_backward.*returned a str as a gradient"):
+        engine.backward()
+
+
+def test_wrong_shape_raises_even_into_a_parameter(engine: Autograd) -> None:
+    def flat_backward(grad_output, w):
+        return (grad_output.ravel(),)
+
+    w = np.ones((2, 2))
+    dw = np.zeros_like(w)
+    engine.add_operation([w], w.copy(), [dw], flat_backward)
+    with pytest.raises(ValueError, match=r"gradient of shape \(4,\) for an input of shape \(2, 2\)"):
+        engine.backward()
+    np.testing.assert_array_equal(dw, 0)  # nothing was written
+
+
+def test_backward_from_an_output_not_on_the_tape(engine: Autograd) -> None:
+    F.apply(engine, "exp", np.ones(2))
+    stranger = np.ones((5, 1))
+    with pytest.raises(ValueError, match=r"backward: the given output \(shape \(5, 1\)\) is not the output of any "
+                                         "operation on this tape"):
+        engine.backward(output=stranger)
+
+
+def test_anomaly_on_a_wrong_shape_names_the_op(engine: Autograd) -> None:
+    def wide_backward(grad_output, x):
+        return (np.ones(3),)
+
+    x = np.ones(2)
+    F.apply(engine, "exp", x)
+    engine.add_operation([engine.operation_list[-1].output], np.ones(2), [None], wide_backward)
+    message = r"operation 1 \(wide_backward\(\(2,\)\) -> \(2,\)\)"
+    with mytorch.detect_anomaly(), pytest.raises(ValueError, match=message):
+        engine.backward()
+
+
+def test_anomaly_on_inf_names_the_op(engine: Autograd) -> None:
+    x = np.array([4.0, 0.0])
+    F.apply(engine, "sqrt", x)  # d sqrt(x)/dx at 0 is inf
+    with mytorch.detect_anomaly(), np.errstate(divide="ignore"), pytest.raises(
+        FloatingPointError, match=r"operation 0 \(sqrt_backward\(\(2,\)\) -> \(2,\)\) produced a non-finite gradient"
+    ):
+        engine.backward()
+
+
+# --------------------------------------------------------------------------- forward mode
+def test_jvp_with_a_wrongly_shaped_tangent(engine: Autograd) -> None:
+    x = np.ones((2, 3))
+    F.apply(engine, "exp", x)
+    with pytest.raises(ValueError, match=r"jvp: tangent 0 has shape \(3, 2\), its input \(2, 3\)"):
+        engine.jvp([x], [np.ones((3, 2))])
+
+
+def test_jvp_with_unequal_lengths_or_an_empty_tape(engine: Autograd) -> None:
+    x = np.ones(2)
+    with pytest.raises(ValueError, match="jvp: the tape is empty"):
+        engine.jvp([x], [x])
+    F.apply(engine, "exp", x)
+    with pytest.raises(ValueError, match="jvp: 1 inputs but 2 tangents"):
+        engine.jvp([x], [x, x])
+
+
+def test_jvp_through_a_kernel_without_a_rule(engine: Autograd) -> None:
+    def custom_backward(grad_output, x):
+        return (grad_output,)
+
+    x = np.ones(2)
+    engine.add_operation([x], x.copy(), [None], custom_backward)
+    with pytest.raises(ValueError, match=r"operation 0 \(custom_backward.*has no JVP rule"):
+        engine.jvp([x], [np.ones(2)])
+
+
+# --------------------------------------------------------------------------- the kernel table's front door
+def test_apply_unknown_kernel_or_wrong_arity(engine: Autograd) -> None:
+    with pytest.raises(ValueError, match="apply: no kernel named 'exq'"):
+        F.apply(engine, "exq", np.ones(2))
+    with pytest.raises(TypeError, match=r"apply\(mul\): takes 2 array input\(s\), got 1"):
+        F.apply(engine, "mul", np.ones(2))
