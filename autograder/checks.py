@@ -1,0 +1,124 @@
+"""What the graded tests compare with, and how they say what differs.
+
+Every reference here is written from the mathematics, in NumPy, without using ``mytorch``:
+closed forms of the functions, and central differences ``(f(x + e) - f(x - e)) / 2e`` of
+functions the tests themselves define.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "assert_close",
+    "as_gradients",
+    "make_rng",
+    "numeric_vjp",
+    "one_hot",
+    "sigmoid",
+    "softmax",
+]
+
+
+def make_rng(seed: int) -> np.random.Generator:
+    """A seeded generator: every graded test sees the same numbers on every run."""
+    return np.random.default_rng(seed)
+
+
+def one_hot(labels: Sequence[int], classes: int) -> np.ndarray:
+    """Rows of zeros with a one at each label: shape (len(labels), classes)."""
+    y = np.zeros((len(labels), classes))
+    y[np.arange(len(labels)), labels] = 1.0
+    return y
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x)."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shifted by the row maximum."""
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def as_gradients(result: Any, count: int, kernel: str) -> tuple[np.ndarray, ...]:
+    """A backward kernel's result as a tuple of ``count`` arrays.
+
+    A one-input kernel may return a bare array (the handout's convention).
+
+    Raises:
+        AssertionError: the kernel returned the wrong number of gradients.
+    """
+    if isinstance(result, np.ndarray) and count == 1:
+        return (result,)
+    if not isinstance(result, (tuple, list)):
+        raise AssertionError(
+            f"{kernel} returned a {type(result).__name__}; expected {count} gradient(s), one per input"
+        )
+    if len(result) != count:
+        raise AssertionError(f"{kernel} returned {len(result)} gradients; expected {count}, one per input")
+    return tuple(result)
+
+
+def assert_close(what: str, actual: Any, expected: np.ndarray, rtol: float = 1e-6, atol: float = 1e-9) -> None:
+    """Fail, saying which values differ and by how much, unless ``actual`` ~= ``expected``.
+
+    Args:
+        what: the quantity's name for the message ("dW", "gradient of x").
+        actual: what the code under test produced.
+        expected: the reference.
+        rtol, atol: the tolerance: ``|actual - expected| <= atol + rtol * |expected|``.
+
+    Raises:
+        AssertionError: ``actual`` is missing, has another shape, is not finite where the
+            reference is, or differs beyond the tolerance.
+    """
+    expected = np.asarray(expected, dtype=float)
+    if actual is None:
+        raise AssertionError(f"{what}: got None, expected an array of shape {expected.shape}")
+    try:
+        got = np.asarray(actual, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise AssertionError(f"{what}: got a {type(actual).__name__} that is not numeric ({error})") from None
+    if got.shape != expected.shape:
+        raise AssertionError(f"{what}: got shape {got.shape}, expected shape {expected.shape}")
+    tolerance = atol + rtol * np.abs(expected)
+    difference = np.abs(got - expected)
+    bad = ~(difference <= tolerance)  # NaN counts as bad
+    if not bad.any():
+        return
+    excess = np.where(np.isnan(difference), np.inf, difference - tolerance)
+    worst = np.unravel_index(int(np.argmax(excess)), expected.shape) if expected.ndim else ()
+    raise AssertionError(
+        f"{what}: {int(bad.sum())} of {expected.size} values differ; worst at index {tuple(int(i) for i in worst)}: "
+        f"got {got[worst]:.8g}, expected {expected[worst]:.8g} (difference {difference[worst]:.3g}, "
+        f"tolerance {tolerance[worst]:.3g})"
+    )
+
+
+def numeric_vjp(
+    function: Callable[..., np.ndarray],
+    inputs: Sequence[np.ndarray],
+    index: int,
+    weights: np.ndarray | float,
+    eps: float = 1e-6,
+) -> np.ndarray:
+    """Central-difference gradient of ``sum(weights * function(*inputs))`` with respect to
+    ``inputs[index]``: the vector-Jacobian product a backward kernel must return."""
+    args = [np.array(x, dtype=float) for x in inputs]
+    x = args[index]
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + eps
+        up = np.sum(weights * function(*args))
+        x[i] = saved - eps
+        down = np.sum(weights * function(*args))
+        x[i] = saved
+        grad[i] = (up - down) / (2 * eps)
+    return grad
