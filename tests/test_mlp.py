@@ -1,0 +1,114 @@
+"""The handout's MLP: its methods, any batch size, and learning AND and the disc."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hw_bonus.datasets import load_dataset
+from hw_bonus.mlp import MLP, evaluate, get_training_stats, one_hot
+from mytorch import Autograd
+from mytorch.nn.modules import Identity, ReLU, Sigmoid, SoftmaxCrossEntropy
+
+
+def small_mlp(engine=None, seed=0):
+    """2 -> 8 (tanh) -> 2, SGD with lr 0.5 and momentum 0.9."""
+    engine = Autograd() if engine is None else engine
+    return MLP(2, 2, [8], ["tanh", "identity"], "cross_entropy", 0.5, engine, 0.9, seed=seed)
+
+
+def test_handout_construction_with_module_objects():
+    engine = Autograd()
+    mlp = MLP(3, 2, [5, 4], [ReLU(engine), Sigmoid(engine), Identity(engine)], SoftmaxCrossEntropy(engine), 0.1, engine)
+    assert [(lin.in_features, lin.out_features) for lin in mlp.linear_layers] == [(3, 5), (5, 4), (4, 2)]
+    assert len(mlp.parameters()) == 6
+    assert mlp.linear_layers[0].input_grad is False and mlp.linear_layers[1].input_grad is True
+
+
+def test_one_training_step_records_the_expected_tape_and_updates_weights():
+    engine = Autograd()
+    mlp = small_mlp(engine)
+    x = np.array([[0.0, 1.0], [1.0, 1.0]])
+    y = one_hot(np.array([0, 1]), 2)
+    before = mlp.linear_layers[0].W.copy()
+    mlp.zero_grads()
+    out = mlp(x)
+    assert out is mlp.output and out.shape == (2, 2)
+    loss = mlp.backward(y)
+    assert loss.shape == (1,)
+    # Linear (2 ops), tanh, Linear (2 ops), identity, loss
+    assert len(engine.operation_list) == 7
+    with pytest.raises(KeyError):  # the data's gradient is never computed
+        engine.gradient_buffer.get_param(x)
+    grad = mlp.linear_layers[0].dW.copy()
+    mlp.step()
+    np.testing.assert_allclose(mlp.linear_layers[0].W, before - 0.5 * grad)  # first momentum step
+    assert np.isclose(mlp.total_loss(y), float(loss[0]) * 2)
+    assert 0 <= mlp.error(y) <= 2
+
+
+def test_eval_mode_records_nothing_and_train_mode_records_again():
+    engine = Autograd()
+    mlp = small_mlp(engine)
+    mlp.eval()
+    mlp(np.ones((3, 2)))
+    assert len(engine.operation_list) == 0
+    mlp.train()
+    mlp(np.ones((3, 2)))
+    assert len(engine.operation_list) == 6
+
+
+def test_error_counts_misclassified_rows():
+    mlp = small_mlp()
+    mlp.output = np.array([[2.0, 1.0], [0.0, 3.0], [5.0, -1.0]])
+    assert mlp.error(one_hot(np.array([0, 1, 1]), 2)) == 1
+    assert mlp.error(np.array([1, 1, 1])) == 2
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 4])
+def test_mlp_learns_the_and_gate_with_any_batch_size(batch_size):
+    data = load_dataset("and", dtype=np.float64)
+    mlp = small_mlp()
+    stats = get_training_stats(mlp, (data.train, data.val), nepochs=100, batch_size=batch_size)
+    assert all(len(s) == 100 for s in stats)
+    assert stats[3][-1] == 0.0  # validation error
+    assert evaluate(mlp, *data.test)[1] == 0.0
+    assert stats[0][-1] < stats[0][0]
+
+
+def test_mlp_learns_the_disc_to_95_percent():
+    data = load_dataset("disc")
+    engine = Autograd()
+    mlp = MLP(2, 2, [25, 25, 25], ["relu"] * 3 + ["identity"], "cross_entropy", 0.05, engine, 0.9,
+              init="xavier", seed=0, dtype=np.float32)  # fmt: skip
+    get_training_stats(mlp, (data.train, data.val), nepochs=3, batch_size=32)
+    _, test_error = evaluate(mlp, *data.test)
+    assert 1 - test_error >= 0.95
+
+
+def test_state_dict_round_trip_is_exact():
+    a, b = small_mlp(seed=1), small_mlp(seed=2)
+    data = load_dataset("and", dtype=np.float64)
+    get_training_stats(a, (data.train, data.val), nepochs=3, batch_size=2)
+    b.load_state_dict(a.state_dict())
+    for la, lb in zip(a.linear_layers, b.linear_layers):
+        np.testing.assert_array_equal(la.W, lb.W)
+    np.testing.assert_array_equal(a.optimizer.velocity[0], b.optimizer.velocity[0])
+
+
+def test_mlp_rejects_bad_configurations():
+    engine = Autograd()
+    with pytest.raises(ValueError, match="2 layers.*need 2 activations, got 1"):
+        MLP(2, 2, [4], ["relu"], "cross_entropy", 0.1, engine)
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        MLP(2, 2, [4], ["swish", "identity"], "cross_entropy", 0.1, engine)
+    with pytest.raises(ValueError, match="unknown criterion"):
+        MLP(2, 2, [4], ["relu", "identity"], "hinge", 0.1, engine)
+    with pytest.raises(ValueError, match="another engine"):
+        MLP(2, 2, [4], [ReLU(Autograd()), "identity"], "cross_entropy", 0.1, engine)
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        MLP(2, 2, [4], ["relu", "identity"], "cross_entropy", 0.1, engine, optimizer="rmsprop")
+    with pytest.raises(ValueError, match="W.0 has shape"):
+        small_mlp().load_state_dict({"W.0": np.zeros((3, 3))})
+    with pytest.raises(ValueError, match="nepochs"):
+        get_training_stats(small_mlp(), [(np.zeros((1, 2)), np.zeros(1, int))] * 2, 0)

@@ -1,0 +1,124 @@
+"""The optimizers against updates worked out by hand (closed forms), and their state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mytorch.optim import SGD, Adam
+
+P0 = np.array([1.0, -2.0, 0.5])
+G = np.array([0.5, -1.0, 2.0])  # a constant gradient
+
+
+def run(opt_cls, steps, grad=G, **kw):
+    p = P0.copy()
+    g = grad.copy()
+    opt = opt_cls([(p, g)], **kw)
+    for _ in range(steps):
+        g[...] = grad
+        opt.step()
+    return p, opt
+
+
+def test_plain_sgd_moves_lr_times_gradient_per_step():
+    p, _ = run(SGD, 3, lr=0.1)
+    np.testing.assert_allclose(p, P0 - 3 * 0.1 * G)
+
+
+def test_sgd_momentum_is_a_geometric_sum():
+    # v_t = g (1 + mu + ... + mu^(t-1)) = g (1 - mu^t) / (1 - mu); p_T = p0 - lr * sum_t v_t
+    lr, mu, T = 0.1, 0.9, 4
+    p, _ = run(SGD, T, lr=lr, momentum=mu)
+    velocities = sum((1 - mu**t) / (1 - mu) for t in range(1, T + 1))
+    np.testing.assert_allclose(p, P0 - lr * velocities * G)
+    # by hand for T = 4: 1 + 1.9 + 2.71 + 3.439 = 9.049
+    np.testing.assert_allclose(velocities, 9.049)
+
+
+def test_nesterov_adds_momentum_times_velocity():
+    # d_t = g + mu v_t = g (1 + mu (1 - mu^t) / (1 - mu))
+    lr, mu, T = 0.05, 0.5, 3
+    p, _ = run(SGD, T, lr=lr, momentum=mu, nesterov=True)
+    steps = sum(1 + mu * (1 - mu**t) / (1 - mu) for t in range(1, T + 1))
+    np.testing.assert_allclose(steps, 1.5 + 1.75 + 1.875)
+    np.testing.assert_allclose(p, P0 - lr * steps * G)
+
+
+def test_weight_decay_alone_shrinks_geometrically():
+    p, _ = run(SGD, 5, grad=np.zeros(3), lr=0.1, weight_decay=0.2)
+    np.testing.assert_allclose(p, P0 * (1 - 0.1 * 0.2) ** 5)
+
+
+def test_adam_with_a_constant_gradient_moves_lr_per_step():
+    # bias correction makes m_hat = g and v_hat = g^2 exactly, so each step is lr * g / (|g| + eps)
+    lr, eps = 0.01, 1e-8
+    p, opt = run(Adam, 5, lr=lr, eps=eps)
+    np.testing.assert_allclose(p, P0 - 5 * lr * G / (np.abs(G) + eps), rtol=1e-12)
+    assert int(opt.t[0]) == 5
+
+
+def test_adam_first_two_steps_by_hand():
+    # step 1 with g1 = 1: m = 0.1, v = 0.001 -> m_hat = 1, v_hat = 1: p = 1 - 0.1
+    # step 2 with g2 = 3: m = 0.09 + 0.3 = 0.39, v = 0.000999 + 0.009 = 0.009999
+    #   m_hat = 0.39 / 0.19, v_hat = 0.009999 / 0.001999: p = 0.9 - 0.1 * m_hat / sqrt(v_hat)
+    p, g = np.array([1.0]), np.array([1.0])
+    opt = Adam([(p, g)], lr=0.1, eps=1e-300)  # eps negligible
+    opt.step()
+    np.testing.assert_allclose(p, [0.9])
+    g[...] = 3.0
+    opt.step()
+    np.testing.assert_allclose(p, [0.9 - 0.1 * (0.39 / 0.19) / np.sqrt(0.009999 / 0.001999)], rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, 0.1, momentum=0.9), lambda ps: Adam(ps, 0.01)])
+def test_state_dict_restores_an_optimizer_exactly(make):
+    rng = np.random.default_rng(0)
+    grads = rng.standard_normal((6, 3))
+    p1, g1 = P0.copy(), np.zeros(3)
+    first = make([(p1, g1)])
+    for k in range(6):
+        g1[...] = grads[k]
+        first.step()
+    p2, g2 = P0.copy(), np.zeros(3)
+    second = make([(p2, g2)])
+    for k in range(3):
+        g2[...] = grads[k]
+        second.step()
+    state, saved_p = second.state_dict(), p2.copy()
+    p3, g3 = saved_p.copy(), np.zeros(3)
+    third = make([(p3, g3)])
+    third.load_state_dict(state)
+    for k in range(3, 6):
+        g3[...] = grads[k]
+        third.step()
+    np.testing.assert_array_equal(p3, p1)
+
+
+def test_zero_grad_and_in_place_updates_keep_the_arrays():
+    p, g = P0.copy(), G.copy()
+    opt = SGD([(p, g)], lr=0.1)
+    opt.step()
+    assert opt.params[0][0] is p
+    opt.zero_grad()
+    assert not g.any()
+
+
+def test_optimizers_reject_bad_arguments():
+    pair = (np.zeros(2), np.zeros(2))
+    with pytest.raises(ValueError, match="lr"):
+        SGD([pair], lr=0)
+    with pytest.raises(ValueError, match="momentum"):
+        SGD([pair], lr=0.1, momentum=-0.5)
+    with pytest.raises(ValueError, match="nesterov"):
+        SGD([pair], lr=0.1, nesterov=True)
+    with pytest.raises(ValueError, match="betas"):
+        Adam([pair], betas=(1.0, 0.9))
+    with pytest.raises(ValueError, match=r"shapes \(2,\) and \(3,\)"):
+        SGD([(np.zeros(2), np.zeros(3))], lr=0.1)
+    with pytest.raises(TypeError, match="pair"):
+        SGD([np.zeros(2)], lr=0.1)
+    with pytest.raises(ValueError, match="no parameters"):
+        Adam([])
+    with pytest.raises(ValueError, match="velocity.0"):
+        SGD([pair], lr=0.1, momentum=0.9).load_state_dict({})

@@ -1,0 +1,141 @@
+"""``python -m hw_bonus.mlp_runner``, run in-process through ``main(argv)``."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from hw_bonus.checkpoint import load_checkpoint, rng_from_array, rng_to_array
+from hw_bonus.mlp_runner import main
+from hw_bonus.progress import Progress, format_seconds
+
+
+def run_ok(capsys, *argv):
+    assert main([*argv]) == 0, capsys.readouterr().err
+    return capsys.readouterr().out
+
+
+def run_fails(capsys, *argv):
+    assert main([*argv]) == 2
+    return capsys.readouterr().err
+
+
+def test_and_gate_run_prints_progress_and_writes_its_files(tmp_path, capsys):
+    out = run_ok(capsys, "--dataset", "and", "--out", str(tmp_path), "--no-plots")
+    assert "epoch 100/100" in out and "left 0:00" in out and "ex/s" in out
+    assert "test accuracy 100.00% (4/4)" in out
+    record = json.loads((tmp_path / "metrics.json").read_text())
+    assert len(record["epochs"]) == 100 and record["test"]["accuracy"] == 1.0
+    assert record["config"]["hidden"] == [4] and record["config"]["activation"] == "tanh"
+    header, *rows = (tmp_path / "metrics.csv").read_text().splitlines()
+    assert header == "epoch,train_loss,train_error,val_loss,val_error,seconds" and len(rows) == 100
+    assert (tmp_path / "checkpoint.npz").is_file() and not (tmp_path / "curves.png").exists()
+
+
+def test_default_mnist_5k_network_passes_93_percent_quickly(tmp_path, capsys):
+    out = run_ok(capsys, "--epochs", "4", "--out", str(tmp_path), "--no-plots")
+    assert "784 -> 256 -> 128 -> 10" in out
+    accuracy = json.loads((tmp_path / "metrics.json").read_text())["test"]["accuracy"]
+    assert accuracy >= 0.93
+
+
+def test_curves_png_is_drawn_with_matplotlib(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    run_ok(capsys, "--dataset", "and", "--epochs", "3", "--out", str(tmp_path))
+    assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_without_matplotlib_a_one_line_note(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    out = run_ok(capsys, "--dataset", "and", "--epochs", "3", "--out", str(tmp_path))
+    assert "note: matplotlib is not installed" in out
+    assert not (tmp_path / "curves.png").exists()
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_resume_ends_bit_identical_to_an_uninterrupted_run(tmp_path, capsys, optimizer):
+    common = ["--dataset", "gaussians", "--optimizer", optimizer, "--no-plots", "--lr", "0.01"]
+    run_ok(capsys, *common, "--epochs", "4", "--out", str(tmp_path / "whole"))
+    run_ok(capsys, *common, "--epochs", "2", "--out", str(tmp_path / "parts"))
+    out = run_ok(capsys, *common, "--epochs", "4", "--out", str(tmp_path / "parts"), "--resume")
+    assert "resuming" in out and "after epoch 2" in out and "epoch 3/4" in out and "epoch 1/4" not in out
+    whole = load_checkpoint(tmp_path / "whole" / "checkpoint.npz")
+    parts = load_checkpoint(tmp_path / "parts" / "checkpoint.npz")
+    assert whole.epoch == parts.epoch == 4
+    assert set(whole.state) == set(parts.state) and any(k.startswith("optim.") for k in whole.state)
+    for key in whole.state:
+        np.testing.assert_array_equal(whole.state[key], parts.state[key], err_msg=key)
+    np.testing.assert_array_equal(whole.history[:, 1:5], parts.history[:, 1:5])
+
+
+def test_checkpoint_of_another_architecture_is_refused(tmp_path, capsys):
+    run_ok(capsys, "--dataset", "and", "--epochs", "2", "--hidden", "4", "--out", str(tmp_path), "--no-plots")
+    err = run_fails(capsys, "--dataset", "and", "--hidden", "8", "--out", str(tmp_path), "--resume")
+    assert "checkpoint.npz" in err and "another architecture" in err and "hidden=[4]" in err
+    err = run_fails(capsys, "--dataset", "and", "--lr", "0.9", "--out", str(tmp_path), "--resume")
+    assert "other training options" in err and "lr=0.5" in err
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_corrupt_or_truncated_checkpoint_is_refused(tmp_path, capsys, damage):
+    run_ok(capsys, "--dataset", "and", "--epochs", "2", "--out", str(tmp_path), "--no-plots")
+    path = tmp_path / "checkpoint.npz"
+    raw = path.read_bytes()
+    path.write_bytes(b"garbage" if damage == "garbage" else raw[: len(raw) // 2])
+    err = run_fails(capsys, "--dataset", "and", "--out", str(tmp_path), "--resume")
+    assert str(path) in err and "not a readable .npz" in err
+
+
+def test_resume_without_a_checkpoint(tmp_path, capsys):
+    err = run_fails(capsys, "--dataset", "and", "--out", str(tmp_path), "--resume")
+    assert "no checkpoint to resume" in err and str(tmp_path / "checkpoint.npz") in err
+
+
+def test_missing_data_file_names_the_path_and_how_to_get_it(tmp_path, capsys):
+    err = run_fails(capsys, "--dataset", "mnist", "--data-dir", str(tmp_path), "--out", str(tmp_path / "run"))
+    assert str(tmp_path / "train_data.npy") in err and "--dataset mnist-5k" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--hidden", "-5"], ["--hidden", "0"], ["--epochs", "0"], ["--batch-size", "-1"], ["--lr", "-0.1"],
+     ["--momentum", "1.5"], ["--epochs", "two"], ["--dataset", "cifar"]],
+)  # fmt: skip
+def test_argument_parser_rejects_impossible_options(capsys, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "error: argument" in capsys.readouterr().err
+
+
+def test_rng_state_round_trips_through_an_array():
+    rng = np.random.default_rng(123)
+    rng.random(5)
+    rng.integers(0, 10, 3, dtype=np.uint32)  # leaves a buffered 32-bit half behind
+    words = rng_to_array(rng)
+    assert words.dtype == np.uint64 and words.shape == (6,)
+    copy = rng_from_array(words)
+    np.testing.assert_array_equal(copy.permutation(50), rng.permutation(50))
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_redraws_in_place_on_a_terminal_and_prints_plain_lines_otherwise():
+    tty, log = FakeTerminal(), io.StringIO()
+    for stream in (tty, log):
+        progress = Progress(2, 100, stream=stream)
+        progress.start_epoch(1)
+        progress._last_draw = -1.0
+        progress.batch_done(50)
+        progress.end_epoch(0.5, 0.25, 0.4, 0.2)
+    assert "\repoch 1/2   50.0%" in tty.getvalue()
+    assert "\r" not in log.getvalue()
+    assert "epoch 1/2  train loss 0.5000 error 25.00%  val loss 0.4000 error 20.00%" in log.getvalue()
+    assert format_seconds(65) == "1:05" and format_seconds(3725) == "1:02:05"
