@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from hw_bonus.demos import graph_primer, lab_trace
+from hw_bonus.demos import disc_cv, graph_primer, lab_trace
 from mytorch import Autograd
 
 
@@ -104,3 +104,20 @@ def test_primer_rejects_malformed_expressions(bad):
 def test_primer_rejects_a_cycle():
     with pytest.raises(ValueError, match="cycle"):
         graph_primer.ComputationalGraph(["xa=xb^2", "xb=ab*xa", "xc=xa"])
+
+
+# ------------------------------------------------------------------ seed 002: the disc data, Table I
+def test_disc_quick_tanh_reaches_95_percent():
+    out = disc_cv.main(["--quick", "--models", "tanh", "relu-clipped"])
+    results = out["results"]
+    assert set(results) == {"tanh", "relu clipped"}
+    assert results["tanh"]["test_acc"] >= 0.95
+    assert results["relu clipped"]["test_acc"] >= 0.9
+
+
+def test_disc_cross_validation_statistics_over_folds():
+    (x, y), _ = disc_cv.load_disc()
+    assert len(x) == 8000 and x.shape[1] == 2
+    train_acc, test_acc = disc_cv.cross_validate(disc_cv.MODELS[0], 0.003, x[:600], y[:600], 3, 2, 1, 0)
+    assert train_acc.shape == test_acc.shape == (6,)
+    assert ((0 <= test_acc) & (test_acc <= 1)).all() and len(set(test_acc)) > 1
