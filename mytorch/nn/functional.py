@@ -255,6 +255,8 @@ def pow(x: Array, exponent: float) -> Array:  # noqa: A001 - the op's name
 
 def _pow_derivative(x: Array, exponent: float) -> Array:
     p = _as_constant(exponent, x.dtype)
+    if np.all(p == 0):  # x**0 is constant; p * x**(p-1) would be 0 * inf = NaN at x = 0
+        return np.zeros_like(x)
     return p * x ** (p - 1)
 
 
