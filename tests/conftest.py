@@ -16,3 +16,10 @@ def engine() -> Autograd:
 def rng() -> np.random.Generator:
     """A seeded random generator: every test is deterministic."""
     return np.random.default_rng(0)
+
+
+# Hypothesis profiles for the fuzz tests: "ci" by default, HYPOTHESIS_PROFILE=long for many more examples.
+try:
+    import _hypothesis_profiles  # noqa: F401
+except ImportError:  # hypothesis is a test extra; the fuzz tests skip without it
+    pass
