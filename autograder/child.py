@@ -1,0 +1,47 @@
+"""One graded test in a process of its own: the child side of ``isolation.run_isolated``.
+
+Usage: ``python child.py TEST_ID ROOT RESULT``. The grader is imported as the package
+``autograder`` from this file's folder (never from the hand-in); ``mytorch`` must come from
+``ROOT``. The outcome is written atomically to ``RESULT`` as JSON: ``{"passed", "output"}``,
+or ``{"wrong_package": reason}`` when ``mytorch`` was found somewhere else.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from bootstrap import load_grader  # this script's folder is first on sys.path
+
+
+def _wrong_package(root: Path) -> str | None:
+    """Why the ``mytorch`` that imports is not the graded one, or None (also when it does not
+    import at all: its tests then fail with the import error)."""
+    try:
+        import mytorch
+    except Exception:  # noqa: BLE001 - any error of the hand-in's import
+        return None
+    origin = Path(mytorch.__file__).resolve()
+    if root not in origin.parents:
+        return f"the test imported mytorch from {origin}, not from the graded folder {root}"
+    return None
+
+
+def main(test_id: str, root: str, result_path: str) -> None:
+    load_grader()
+    from autograder.grading import collect, execute
+
+    reason = _wrong_package(Path(root).resolve())
+    if reason:
+        report = {"wrong_package": reason}
+    else:
+        outcome = execute({t.id: t for t in collect()}[test_id])
+        report = {"passed": outcome.passed, "output": outcome.output}
+    tmp = result_path + ".tmp"
+    with open(tmp, "w") as out:
+        json.dump(report, out)
+    os.replace(tmp, result_path)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
