@@ -186,6 +186,7 @@ class Autograd:
         self.operation_list: list[Operation] = []
         self.tangents: dict[int, np.ndarray] = {}
         self._recording = True
+        self._kept = False  # a backward(keep_grads=True) left intermediate gradients in the buffer
 
     # ------------------------------------------------------------------ recording
     def add_operation(
@@ -292,7 +293,8 @@ class Autograd:
                 they are freed as soon as they have been propagated; gradients of arrays that
                 were never an operation's output (data, leaves) always stay readable.
 
-        Calling ``backward`` twice accumulates into parameters and leaves, like PyTorch.
+        Calling ``backward`` twice accumulates into parameters and leaves (and into kept
+        intermediate gradients), like PyTorch; each call propagates only its own divergence.
 
         Raises:
             ValueError: empty tape, ``output`` not on the tape, a divergence that cannot
@@ -319,6 +321,8 @@ class Autograd:
             ) from None
         memory = self.gradient_buffer.memory
         owners = self.gradient_buffer.owners
+        kept = self._set_aside_kept(ops[: start + 1]) if self._kept else []
+        self._kept = self._kept or keep_grads
         key = id(out)
         held = memory.get(key)
         memory[key] = seed if held is None else held + seed
@@ -368,6 +372,8 @@ class Autograd:
                         memory[k] = held + gx
                 else:
                     dst += gx
+        for x, grad in kept:
+            self.gradient_buffer.update_param(x, grad)
 
     @staticmethod
     def _as_gradient(gx: Any, index: int, op: Operation) -> np.ndarray:
@@ -390,12 +396,24 @@ class Autograd:
             "output of any operation on this tape"
         )
 
+    def _set_aside_kept(self, ops: list[Operation]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Take out of the buffer the gradients an earlier ``backward(keep_grads=True)`` kept
+        for the outputs of ``ops``: they are results, not gradients to propagate again."""
+        memory = self.gradient_buffer.memory
+        kept = []
+        for op in ops:
+            grad = memory.pop(id(op.output), None)
+            if grad is not None:
+                kept.append((op.output, grad))
+        return kept
+
     def zero_grad(self) -> None:
         """Clear the tape and every gradient in the buffer (parameters' own ``dW`` are the
         modules' to zero)."""
         self.gradient_buffer.clear()
         self.operation_list.clear()
         self.tangents = {}
+        self._kept = False
 
     # ------------------------------------------------------------------ forward mode
     def jvp(
