@@ -1,0 +1,265 @@
+"""Random programs: compositions of several kernels recorded on one engine (hypothesis).
+
+A program starts from one to three input arrays of one shape (r, c) and runs up to eight
+steps; each step reads earlier results (inputs may be read many times, even twice by one
+op, so gradients must accumulate) and appends a new (r, c) array. Steps cover elementwise
+kernels, broadcasting, reductions spread back by broadcasting, softmax, matmul chains,
+index + concatenate splices, reshape + transpose, and constants marked ``NO_GRAD``; the
+program may end in a loss. Steps that would sit on a kink, outside a domain, or produce
+huge values are replaced by ``tanh`` while the program is drawn, so every program is
+smooth where it is checked.
+
+Each program is checked like a kernel: reverse mode against central differences, forward
+mode against central differences, and forward against reverse (``<v, J u> = <J^T v, u>``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from mytorch import NO_GRAD, Autograd  # noqa: E402
+from mytorch.gradcheck import check_jvp, compare, gradcheck  # noqa: E402
+from mytorch.nn import functional as F  # noqa: E402
+
+Step = Callable[[Any, list[np.ndarray]], np.ndarray]
+"""``step(engine, pool)`` records one or a few ops reading ``pool`` and returns an (r, c) array."""
+Builder = Callable[[Any, list[np.ndarray]], tuple[Step, tuple[int, ...]] | None]
+"""``builder(draw, pool)`` draws a step and the pool indices it reads, or None if it does not fit."""
+
+
+@dataclass
+class Program:
+    """Inputs, the steps, and which inputs the steps reach."""
+
+    inputs: list[np.ndarray]
+    steps: list[Step]
+    used: list[int]
+
+    def run(self, engine: Any) -> np.ndarray:
+        """Replay the steps on ``engine`` (None: compute without recording); the last result."""
+        pool = list(self.inputs)
+        for step in self.steps:
+            pool.append(step(engine, pool))
+        return pool[-1]
+
+
+def _pick(draw: Any, pool: list[np.ndarray]) -> int:
+    return draw(st.integers(0, len(pool) - 1))
+
+
+def unary(name: str, ok: Callable[[np.ndarray], bool] = lambda x: True, **params: Any) -> Builder:
+    """``name(pool[i])``, if ``ok(pool[i])`` (a domain or a distance from a kink)."""
+
+    def build(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tuple[int, ...]] | None:
+        i = _pick(draw, pool)
+        if not ok(pool[i]):
+            return None
+        return (lambda e, p: F.apply(e, name, p[i], **params)), (i,)
+
+    return build
+
+
+def binary(name: str, ok: Callable[[np.ndarray, np.ndarray], bool] = lambda a, b: True) -> Builder:
+    """``name(pool[i], pool[j])`` (i may equal j), if ``ok``."""
+
+    def build(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tuple[int, ...]] | None:
+        i, j = _pick(draw, pool), _pick(draw, pool)
+        if not ok(pool[i], pool[j]):
+            return None
+        return (lambda e, p: F.apply(e, name, p[i], p[j])), (i, j)
+
+    return build
+
+
+def reduce_and_broadcast(name: str) -> Builder:
+    """``pool[i] + name(pool[j], axis, keepdims=True)``: a reduction broadcast back."""
+
+    def build(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tuple[int, ...]] | None:
+        i, j, axis = _pick(draw, pool), _pick(draw, pool), draw(st.integers(0, 1))
+        if name in ("max", "min") and not _clear_extreme(pool[j], axis, name):
+            return None
+
+        def step(e: Any, p: list[np.ndarray]) -> np.ndarray:
+            return F.apply(e, "add", p[i], F.apply(e, name, p[j], axis=axis, keepdims=True))
+
+        return step, (i, j)
+
+    return build
+
+
+def _clear_extreme(x: np.ndarray, axis: int, name: str) -> bool:
+    """The max (min) along ``axis`` beats the runner-up by more than 0.1."""
+    s = np.sort(x if name == "max" else -x, axis=axis)
+    return x.shape[axis] == 1 or bool((np.take(s, -1, axis) - np.take(s, -2, axis) > 0.1).all())
+
+
+def softmax_step(name: str) -> Builder:
+    def build(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tuple[int, ...]]:
+        i, axis = _pick(draw, pool), draw(st.sampled_from([0, 1, -1]))
+        return (lambda e, p: F.apply(e, name, p[i], axis=axis)), (i,)
+
+    return build
+
+
+def matmul_chain(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tuple[int, ...]]:
+    """``pool[i] @ pool[j].T @ pool[k]``: back to (r, c) through an (r, r) product."""
+    i, j, k = (_pick(draw, pool) for _ in range(3))
+
+    def step(e: Any, p: list[np.ndarray]) -> np.ndarray:
+        return F.apply(e, "matmul", F.apply(e, "matmul", p[i], F.apply(e, "transpose", p[j])), p[k])
+
+    return step, (i, j, k)
+
+
+def scale_by_constant(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tuple[int, ...]]:
+    """``pool[i] * w`` with a constant row ``w`` marked ``NO_GRAD`` (broadcast over rows)."""
+    i = _pick(draw, pool)
+    w = np.asarray(draw(st.lists(st.floats(-1.5, 1.5), min_size=pool[0].shape[1], max_size=pool[0].shape[1])))
+    w = w.astype(pool[0].dtype)
+    return (lambda e, p: F.apply(e, "mul", p[i], w, gradients_to_update=[None, NO_GRAD])), (i,)
+
+
+def splice(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tuple[int, ...]] | None:
+    """The first columns of ``pool[i]`` joined to the last columns of ``pool[j]``."""
+    c = pool[0].shape[1]
+    if c < 2:
+        return None
+    i, j, s = _pick(draw, pool), _pick(draw, pool), draw(st.integers(1, c - 1))
+
+    def step(e: Any, p: list[np.ndarray]) -> np.ndarray:
+        left = F.apply(e, "index", p[i], index=(slice(None), slice(0, s)))
+        right = F.apply(e, "index", p[j], index=(slice(None), slice(s, None)))
+        return F.apply(e, "concatenate", left, right, axis=1)
+
+    return step, (i, j)
+
+
+def reshape_and_transpose(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tuple[int, ...]]:
+    """``reshape(pool[i], (c, r)).T``: same shape, elements moved around."""
+    i = _pick(draw, pool)
+    r, c = pool[0].shape
+    return (lambda e, p: F.apply(e, "transpose", F.apply(e, "reshape", p[i], shape=(c, r)))), (i,)
+
+
+def _far_from_zero(x: np.ndarray) -> bool:
+    return bool((np.abs(x) > 0.1).all())
+
+
+BUILDERS: dict[str, Builder] = {
+    **{name: unary(name) for name in ("identity", "neg", "sin", "cos", "tanh", "sigmoid", "softplus", "gelu")},
+    "exp": unary("exp", lambda x: bool((x < 2.5).all())),
+    "log": unary("log", lambda x: bool((x > 0.3).all())),
+    "sqrt": unary("sqrt", lambda x: bool((x > 0.3).all())),
+    "abs": unary("abs", _far_from_zero),
+    "relu": unary("relu", _far_from_zero),
+    "leaky_relu": unary("leaky_relu", _far_from_zero, slope=0.1),
+    "square": unary("pow", exponent=2),
+    "cube": unary("pow", exponent=3),
+    **{name: binary(name) for name in ("add", "sub", "mul")},
+    "div": binary("div", lambda a, b: _far_from_zero(b) and bool((np.abs(b) > 0.3).all())),
+    "maximum": binary("maximum", lambda a, b: _far_from_zero(a - b)),
+    "minimum": binary("minimum", lambda a, b: _far_from_zero(a - b)),
+    **{f"{name} broadcast": reduce_and_broadcast(name) for name in ("sum", "mean", "max", "min")},
+    "softmax": softmax_step("softmax"),
+    "log_softmax": softmax_step("log_softmax"),
+    "matmul chain": matmul_chain,
+    "constant": scale_by_constant,
+    "splice": splice,
+    "reshape": reshape_and_transpose,
+}
+"""Every kind of step a program may take."""
+
+ENDINGS = ("none", "sum", "mse_loss", "softmax_cross_entropy", "bce_with_logits_loss")
+
+
+def _end(kind: str, target: np.ndarray) -> Step:
+    """The program's last step: nothing, a sum, or a loss against a constant target."""
+
+    def step(e: Any, p: list[np.ndarray]) -> np.ndarray:
+        if kind == "none":
+            return F.apply(e, "identity", p[-1])
+        if kind == "sum":
+            return F.apply(e, "sum", p[-1])
+        return F.apply(e, kind, target, p[-1], gradients_to_update=[NO_GRAD, None])
+
+    return step
+
+
+@st.composite
+def programs(draw: Any) -> Program:
+    dtype = draw(st.sampled_from([np.float64, np.float32]), label="dtype")
+    r, c = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    inputs = [rng.uniform(-1.5, 1.5, (r, c)).astype(dtype) for _ in range(draw(st.integers(1, 3)))]
+    pool, steps, reads = list(inputs), [], []
+    for _ in range(draw(st.integers(1, 8))):
+        built = BUILDERS[draw(st.sampled_from(sorted(BUILDERS)))](draw, pool)
+        y = None if built is None else built[0](None, pool)
+        if y is None or not np.all(np.abs(y) < 20):
+            built = BUILDERS["tanh"](draw, pool)
+            y = built[0](None, pool)
+        steps.append(built[0])
+        reads.append(built[1])
+        pool.append(y)
+    steps.append(_end(draw(st.sampled_from(ENDINGS)), rng.dirichlet(np.ones(c), size=r).astype(dtype)))
+    used = sorted(_reached(len(inputs), reads))
+    return Program(inputs, steps, used)
+
+
+def _reached(n_inputs: int, reads: list[tuple[int, ...]]) -> set[int]:
+    """The inputs the last step depends on, following ``reads`` back from the end."""
+    needed, frontier = set(), [n_inputs + len(reads) - 1]
+    while frontier:
+        k = frontier.pop()
+        if k in needed:
+            continue
+        needed.add(k)
+        if k >= n_inputs:
+            frontier.extend(reads[k - n_inputs])
+    return {k for k in needed if k < n_inputs}
+
+
+PROGRAM_EXAMPLES = 4 * settings().max_examples
+"""Programs vary more than single kernels: four times the profile's examples."""
+
+
+@settings(max_examples=PROGRAM_EXAMPLES)
+@given(program=programs())
+def test_program_reverse_and_forward_match_differences(program: Program) -> None:
+    engine = Autograd()
+    used = [program.inputs[i] for i in program.used]
+
+    def fn(*_: np.ndarray) -> np.ndarray:
+        return program.run(engine)
+
+    gradcheck(fn, used, engine, seed=3)
+    check_jvp(fn, used, engine, seed=4)
+
+
+@settings(max_examples=PROGRAM_EXAMPLES)
+@given(program=programs(), seed=st.integers(0, 2**32 - 1))
+def test_program_forward_agrees_with_reverse(program: Program, seed: int) -> None:
+    """<v, J u> from ``engine.jvp`` equals the sum of <J^T v, u_i> from ``engine.backward``."""
+    engine = Autograd()
+    out = program.run(engine)
+    rng = np.random.default_rng(seed)
+    used = [program.inputs[i] for i in program.used]
+    u = [rng.standard_normal(x.shape) for x in used]
+    v = rng.standard_normal(out.shape)
+    (ju,) = engine.jvp(used, u, [out])
+    engine.backward(v.astype(out.dtype))
+    jtv = [engine.gradient_buffer.get_param(x) for x in used]
+    lhs = np.vdot(v, ju.astype(np.float64))
+    rhs = sum(np.vdot(g.astype(np.float64), t) for g, t in zip(jtv, u))
+    tol = (1e-9, 1e-9) if out.dtype == np.float64 else (1e-3, 1e-3)
+    assert compare("<v, J u> against <J^T v, u>", np.asarray(lhs), np.asarray(rhs), *tol) is None, (lhs, rhs)
+    assert all(g.dtype == out.dtype for g in jtv)
