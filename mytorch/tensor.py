@@ -1,0 +1,683 @@
+"""``Tensor``: a PyTorch-like front-end that records every operation onto an ``Autograd`` tape.
+
+A ``Tensor`` wraps a NumPy array (``.data``). Arithmetic on tensors (``+ - * / @ **``, unary
+minus, ``exp``, ``sum``, indexing, ...) runs the kernel table's forward
+(``mytorch.nn.functional``) and, when some input requires a gradient, records the operation
+with ``add_operation`` and the table's backward kernel. This file holds no derivative of its
+own: forward, backward and JVP rules all come from the kernel table.
+
+How gradients flow:
+
+* A *leaf* (a tensor made by the user with ``requires_grad=True``) passes its ``.grad``
+  array as the ``gradients_to_update`` entry of every operation it enters, exactly as a
+  ``Linear`` layer passes ``dW``: ``backward`` adds into it in place, so ``.grad``
+  accumulates across ``backward`` calls. The array is allocated (zeros) the first time the
+  leaf enters a recorded operation; ``t.zero_grad()`` zeroes it in place (the pairs given
+  to an optimizer stay valid), ``t.grad = None`` drops it.
+* Constants (numbers, arrays, tensors that do not require a gradient) enter as ``NO_GRAD``:
+  no gradient is computed for them.
+* Intermediate results have their gradients in the tape's gradient buffer while
+  ``backward`` runs; they are freed once propagated unless ``keep_grads=True``.
+
+The tape's lifetime: **one tape per connected graph**. The first recorded operation on
+leaves starts a new tape; an operation whose inputs live on two tapes merges them. A tensor
+holds its tape; the tape holds arrays, never tensors, so when the last tensor of a graph
+is gone the tape goes with it: a computation that is never differentiated (a metric, an
+evaluation) costs no memory once its tensors are dropped. ``backward`` starts from the
+tensor it is called on, so only that tensor's ancestors receive gradients, then
+*releases* the tape (clears its operations) unless ``retain_graph=True``; a second
+``backward`` through a released graph raises ``RuntimeError``. Operations on tensors of a
+released graph still compute values, but are not recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from mytorch.autograd_engine import NO_GRAD, Autograd, is_grad_enabled
+from mytorch.nn import functional as F
+
+__all__ = [
+    "Tape",
+    "Tensor",
+    "abs",
+    "bce_loss",
+    "bce_with_logits_loss",
+    "clamp",
+    "concatenate",
+    "cos",
+    "exp",
+    "gelu",
+    "jvp",
+    "leaky_relu",
+    "log",
+    "log_softmax",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "mse_loss",
+    "outer",
+    "param_pairs",
+    "relu",
+    "reshape",
+    "sigmoid",
+    "sin",
+    "softmax",
+    "softmax_cross_entropy",
+    "softplus",
+    "sqrt",
+    "stack",
+    "sum",
+    "tanh",
+    "tensor",
+    "transpose",
+]
+
+_K = F.KERNELS
+Axis = int | tuple[int, ...] | None
+
+
+class Tape(Autograd):
+    """The tape of one connected graph of tensors (an ``Autograd`` engine with a lifetime).
+
+    Attributes:
+        merged_into: the tape this one was merged into, or None while it is in use.
+        released: True once a ``backward`` without ``retain_graph`` has used the tape.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.merged_into: Tape | None = None
+        self.released = False
+
+    def resolve(self) -> Tape:
+        """The tape now holding this one's operations (itself unless it was merged)."""
+        tape = self
+        while tape.merged_into is not None:
+            tape = tape.merged_into
+        return tape
+
+    def merge(self, other: Tape) -> Tape:
+        """Join two graphs' tapes (an operation took inputs from both); returns the joined tape.
+
+        The two graphs are disjoint, so appending one's operations after the other's keeps the
+        tape in a valid (topological) order. A released tape is never merged: the result then
+        stays released, and a ``backward`` through it raises.
+        """
+        if self.released:
+            return self
+        if other.released:
+            return other
+        big, small = (self, other) if len(self) >= len(other) else (other, self)
+        big.operation_list.extend(small.operation_list)
+        big.gradient_buffer.memory.update(small.gradient_buffer.memory)
+        big.gradient_buffer.owners.update(small.gradient_buffer.owners)
+        small.operation_list = []
+        small.gradient_buffer.clear()
+        small.merged_into = big
+        return big
+
+    def release(self) -> None:
+        """Free the recorded operations; a later ``backward`` through this graph raises."""
+        self.operation_list.clear()
+        self.released = True
+
+
+def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
+    """A non-tensor operand as an array; a Python number takes the tensor's float dtype."""
+    if type(value) is np.ndarray:
+        return value
+    if like is not None and type(value) in (float, int):
+        if like.dtype.kind == "f":
+            return np.asarray(value, dtype=like.dtype)
+        return np.asarray(value, dtype=np.result_type(like.dtype, value))
+    if isinstance(value, Tensor):
+        return value.data
+    array = np.asarray(value)
+    if array.dtype == object:
+        raise TypeError(f"Tensor: cannot use a {type(value).__name__} as an operand")
+    return array
+
+
+def _arrays(args: Sequence[Any]) -> list[np.ndarray]:
+    """The operands' arrays: tensors' ``data``, everything else as a constant array."""
+    like = None
+    for a in args:
+        if isinstance(a, Tensor):
+            like = a.data
+            break
+    return [a.data if isinstance(a, Tensor) else _constant(a, like) for a in args]
+
+
+def _attach(
+    out: Any,
+    args: Sequence[Any],
+    arrays: list[np.ndarray],
+    backward: Any,
+    params: dict[str, Any] | None,
+    saves_output: bool = False,
+) -> Tensor:
+    """Wrap a forward result in a Tensor and, if some input requires a gradient, record it.
+
+    Args:
+        out: the forward's result.
+        args: the operands as given (tensors or constants), one per array.
+        arrays: their arrays, in the same order (the recorded inputs).
+        backward: the backward kernel to record.
+        params: the kernel's keyword parameters (a fresh dict, or None).
+        saves_output: pass the result to the kernel as ``out``.
+    """
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    result = Tensor.__new__(Tensor)
+    result.data = out
+    result.grad = None
+    result.requires_grad = False
+    result._tape = None
+    if not is_grad_enabled():
+        return result
+    tape = None
+    wanted = False
+    dsts: list[Any] = []
+    for a in args:
+        if not (isinstance(a, Tensor) and a.requires_grad):
+            dsts.append(NO_GRAD)
+            continue
+        wanted = True
+        t = a._tape
+        if t is None:
+            grad = a.grad
+            if grad is None:
+                grad = a.grad = np.zeros_like(a.data)
+            dsts.append(grad)
+            continue
+        if t.merged_into is not None:
+            t = a._tape = t.resolve()
+        tape = t if tape is None or tape is t else tape.merge(t)
+        dsts.append(None)
+    if not wanted:
+        return result
+    if tape is None:
+        tape = Tape()
+    result.requires_grad = True
+    result._tape = tape
+    if not tape.released:
+        if saves_output:
+            params = {"out": out} if params is None else {**params, "out": out}
+        tape.add_operation(arrays, out, dsts, backward, params)
+    return result
+
+
+def _apply(name: str, args: Sequence[Any], params: dict[str, Any] | None = None) -> Tensor:
+    """Run kernel ``name`` forward on the operands and record it when a gradient is wanted."""
+    kernel = _K[name]
+    arrays = _arrays(args)
+    out = kernel.forward(*arrays) if params is None else kernel.forward(*arrays, **params)
+    return _attach(out, args, arrays, kernel.backward, params, kernel.saves_output)
+
+
+def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _index_arg(index: Any) -> Any:
+    """An index with tensors replaced by their arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+# --------------------------------------------------------------------------- the ops
+def _elementwise(name: str) -> Any:
+    """The user-facing function of a one-input, parameter-free kernel."""
+
+    def op(x: Any) -> Tensor:
+        return _apply(name, (x,))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{_K[name].forward.__doc__} Records ``{name}`` (a method of Tensor, too)."
+    return op
+
+
+exp = _elementwise("exp")
+log = _elementwise("log")
+sqrt = _elementwise("sqrt")
+abs = _elementwise("abs")  # noqa: A001 - the op's name
+sin = _elementwise("sin")
+cos = _elementwise("cos")
+tanh = _elementwise("tanh")
+sigmoid = _elementwise("sigmoid")
+relu = _elementwise("relu")
+softplus = _elementwise("softplus")
+gelu = _elementwise("gelu")
+
+
+def _binary(name: str) -> Any:
+    """The user-facing function of a two-input kernel."""
+
+    def op(a: Any, b: Any) -> Tensor:
+        return _apply(name, (a, b))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{_K[name].forward.__doc__} Records ``{name}``."
+    return op
+
+
+matmul = _binary("matmul")
+outer = _binary("outer")
+maximum = _binary("maximum")
+minimum = _binary("minimum")
+mse_loss = _binary("mse_loss")
+softmax_cross_entropy = _binary("softmax_cross_entropy")
+bce_loss = _binary("bce_loss")
+bce_with_logits_loss = _binary("bce_with_logits_loss")
+
+
+def _reduction(name: str) -> Any:
+    """The user-facing function of a reduction (``sum``, ``mean``, ``max``, ``min``)."""
+
+    def op(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return _apply(name, (x,), {"axis": axis, "keepdims": keepdims})
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{_K[name].forward.__doc__} ``keepdims`` keeps the reduced axes with length 1."
+    return op
+
+
+sum = _reduction("sum")  # noqa: A001 - the op's name
+mean = _reduction("mean")
+max = _reduction("max")  # noqa: A001 - the op's name
+min = _reduction("min")  # noqa: A001 - the op's name
+
+
+def leaky_relu(x: Any, slope: float = 0.01) -> Tensor:
+    """y = x where x > 0, else slope * x."""
+    return _apply("leaky_relu", (x,), {"slope": slope})
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """e**x / sum(e**x) along ``axis``."""
+    return _apply("softmax", (x,), {"axis": axis})
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """x - log(sum(e**x)) along ``axis``."""
+    return _apply("log_softmax", (x,), {"axis": axis})
+
+
+def reshape(x: Any, *shape: Any) -> Tensor:
+    """x with a new shape: ``reshape(x, 2, 3)`` or ``reshape(x, (2, 3))``; -1 is inferred."""
+    return _apply("reshape", (x,), {"shape": _shape_arg(shape)})
+
+
+def transpose(x: Any, *axes: Any) -> Tensor:
+    """x with its axes permuted (reversed when no axes are given)."""
+    return _apply("transpose", (x,), {"axes": _shape_arg(axes) if axes else None})
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """The tensors joined along ``axis``."""
+    tensors = tuple(tensors)
+    if not tensors:
+        raise ValueError("concatenate: needs at least one tensor")
+    return _apply("concatenate", tensors, {"axis": axis})
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """The tensors (all of one shape) joined along a new axis ``axis``."""
+    tensors = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    shape = tensors[0].shape
+    position = axis % (len(shape) + 1)
+    grown = shape[:position] + (1,) + shape[position:]
+    return concatenate([reshape(t, grown) for t in tensors], axis=position)
+
+
+def clamp(x: Any, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """x limited to [min, max] (either bound optional): ``clamp(x, min=0)`` is a ReLU."""
+    if min is None and max is None:
+        raise ValueError("clamp: give min, max or both")
+    y = x if min is None else maximum(x, min)
+    return y if max is None else minimum(y, max)
+
+
+def tensor(data: Any, requires_grad: bool = False) -> Tensor:
+    """``Tensor(data, requires_grad)``: the PyTorch-style factory."""
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def param_pairs(tensors: Iterable[Tensor]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(t.data, t.grad)`` pairs for ``mytorch.optim``, allocating zero gradients as needed.
+
+    The optimizer updates ``t.data`` in place from ``t.grad``; zero the gradients with the
+    optimizer's (or the tensors') ``zero_grad``, which works in place: setting
+    ``t.grad = None`` would detach ``t.grad`` from the optimizer's pair.
+    """
+    pairs = []
+    for i, t in enumerate(tensors):
+        if not (isinstance(t, Tensor) and t.requires_grad and t.is_leaf):
+            raise ValueError(f"param_pairs: item {i} is not a leaf Tensor with requires_grad=True")
+        if t.grad is None:
+            t.grad = np.zeros_like(t.data)
+        pairs.append((t.data, t.grad))
+    return pairs
+
+
+def jvp(output: Tensor, inputs: Sequence[Tensor], tangents: Sequence[Any]) -> Tensor:
+    """Forward mode: the derivative of ``output`` along ``tangents`` (one per input).
+
+    Replays ``output``'s tape with the kernel table's JVP rules (``Autograd.jvp``); the
+    tangents of every value stay on the tape for ``mytorch.viz.trace``.
+    """
+    tape = output.tape
+    arrays = [t.data for t in inputs]
+    tangent_arrays = [np.broadcast_to(_constant(v, a), a.shape) for v, a in zip(tangents, arrays)]
+    return Tensor(tape.jvp(arrays, tangent_arrays, [output.data])[0])
+
+
+# --------------------------------------------------------------------------- the Tensor
+class Tensor:
+    """An array that remembers how it was computed, so that ``backward`` can differentiate it.
+
+    Args:
+        data: a number, a (nested) list or an array; an array is wrapped without a copy.
+        requires_grad: make this a leaf whose gradient ``backward`` computes (integer data
+            is converted to float64 for it).
+
+    Attributes:
+        data: the values (``numpy.ndarray``).
+        grad: a leaf's accumulated gradient (same shape), None until it is first used.
+        requires_grad: whether a gradient flows to (or through) this tensor.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_tape")
+    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        array = data if type(data) is np.ndarray else np.asarray(data)
+        if array.dtype == object:
+            raise TypeError(f"Tensor: cannot hold a {type(data).__name__} (it is not numeric)")
+        if requires_grad and array.dtype.kind not in "fc":
+            if array.dtype.kind not in "biu":
+                raise TypeError(f"Tensor: requires_grad needs numeric data, got dtype {array.dtype}")
+            array = array.astype(np.float64)
+        self.data: np.ndarray = array
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._tape: Tape | None = None
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The array's shape."""
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The array's dtype."""
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        """The number of axes."""
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True unless this tensor is the recorded result of an operation."""
+        return self._tape is None
+
+    @property
+    def tape(self) -> Tape:
+        """The tape this (non-leaf) tensor's graph is recorded on."""
+        if self._tape is None:
+            raise ValueError("Tensor.tape: a leaf (or constant) tensor is not recorded on any tape")
+        self._tape = self._tape.resolve()
+        return self._tape
+
+    @property
+    def T(self) -> Tensor:
+        """The transpose (axes reversed)."""
+        return _apply("transpose", (self,), {"axes": None})
+
+    # ------------------------------------------------------------------ gradients
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None, keep_grads: bool = False
+    ) -> None:
+        """Add d(self)/d(leaf) (weighted by ``gradient``) into the ``.grad`` of every leaf ancestor.
+
+        Args:
+            gradient: the gradient of some scalar with respect to this tensor, of its shape;
+                may be omitted for a one-element tensor (it is then 1).
+            retain_graph: keep the tape for another ``backward`` (default: ``keep_grads``).
+            keep_grads: keep the gradients of intermediate results on the tape's buffer
+                (``mytorch.viz.trace`` shows them); implies ``retain_graph``.
+
+        Raises:
+            RuntimeError: this tensor does not require a gradient, or its graph was released
+                by an earlier ``backward``.
+            ValueError: no ``gradient`` for a tensor of more than one element, or one of the
+                wrong shape.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require a gradient (no input had "
+                "requires_grad=True, or it was computed under no_grad)"
+            )
+        seed = self._seed(gradient)
+        if self._tape is None:
+            self.grad = seed if self.grad is None else self.grad + seed
+            return
+        tape = self.tape
+        if tape.released:
+            raise RuntimeError(
+                "backward: this graph's tape was already released by an earlier backward; call "
+                "backward(retain_graph=True) the first time to differentiate the graph again"
+            )
+        tape.gradient_buffer.clear()
+        tape.backward(seed, output=self.data, keep_grads=keep_grads)
+        if not (keep_grads if retain_graph is None else retain_graph):
+            tape.release()
+
+    def _seed(self, gradient: Any) -> np.ndarray:
+        if gradient is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward: a gradient can be implied only for a one-element tensor; this one "
+                    f"has shape {self.shape}, so pass gradient= of that shape"
+                )
+            return np.ones_like(self.data)
+        seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
+        if seed.shape != self.shape:
+            raise ValueError(f"backward: gradient has shape {seed.shape}, the tensor {self.shape}")
+        return seed
+
+    def zero_grad(self) -> None:
+        """Zero this leaf's gradient in place (optimizers holding it see the zeros)."""
+        if self.grad is not None:
+            self.grad.fill(0)
+
+    def detach(self) -> Tensor:
+        """The same values (shared, not copied) as a tensor outside any graph."""
+        return Tensor(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Turn this leaf into one that requires a gradient (or not); returns it."""
+        if not self.is_leaf:
+            raise ValueError("requires_grad_: only a leaf's flag can change (use detach() first)")
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(f"requires_grad_: only floating-point tensors can, this one is {self.dtype}")
+        self.requires_grad = requires_grad
+        return self
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other: Any) -> Tensor:
+        return _apply("add", (self, other))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _apply("add", (other, self))
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _apply("sub", (self, other))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _apply("sub", (other, self))
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _apply("mul", (self, other))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _apply("mul", (other, self))
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _apply("div", (self, other))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _apply("div", (other, self))
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _apply("matmul", (self, other))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _apply("matmul", (other, self))
+
+    def __neg__(self) -> Tensor:
+        return _apply("neg", (self,))
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        """``x ** p``: the ``pow`` kernel for a constant p; a p requiring a gradient goes through
+        exp(p * log(x)) (so x must be positive)."""
+        if isinstance(exponent, Tensor):
+            if exponent.requires_grad and is_grad_enabled():
+                return exp(exponent * log(self))
+            exponent = exponent.data
+        if np.ndim(exponent) and np.broadcast_shapes(np.shape(exponent), self.shape) != self.shape:
+            raise ValueError(
+                f"pow: an exponent of shape {np.shape(exponent)} would broadcast the base of shape "
+                f"{self.shape} to a larger shape"
+            )
+        return _apply("pow", (self,), {"exponent": exponent})
+
+    def __rpow__(self, base: Any) -> Tensor:
+        """``b ** x`` for a positive constant b: exp(x * log b)."""
+        return exp(self * np.log(_constant(base, self.data)))
+
+    # ------------------------------------------------------------------ comparisons (no gradient)
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor(self.data < _constant(other, self.data))
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor(self.data <= _constant(other, self.data))
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor(self.data > _constant(other, self.data))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor(self.data >= _constant(other, self.data))
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data == _constant(other, self.data))
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data != _constant(other, self.data))
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------------ shape and indexing
+    def __getitem__(self, index: Any) -> Tensor:
+        return _apply("index", (self,), {"index": _index_arg(index)})
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """This tensor with a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
+        return reshape(self, *shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """This tensor with its axes permuted (reversed when none are given)."""
+        return transpose(self, *axes)
+
+    def flatten(self) -> Tensor:
+        """This tensor as one axis."""
+        return reshape(self, -1)
+
+    def clone(self) -> Tensor:
+        """A copy in the graph (the ``identity`` kernel): same values, its own gradient."""
+        return _apply("identity", (self,))
+
+    # The kernel table's ops as methods: ``x.exp()``, ``x.sum(axis=0)``, ``x.maximum(y)``, ...
+    exp = exp
+    log = log
+    sqrt = sqrt
+    abs = abs
+    sin = sin
+    cos = cos
+    tanh = tanh
+    sigmoid = sigmoid
+    relu = relu
+    softplus = softplus
+    gelu = gelu
+    leaky_relu = leaky_relu
+    softmax = softmax
+    log_softmax = log_softmax
+    sum = sum
+    mean = mean
+    max = max
+    min = min
+    matmul = matmul
+    outer = outer
+    maximum = maximum
+    minimum = minimum
+    clamp = clamp
+    __abs__ = abs  # noqa: A003 - abs(t) calls the abs op
+
+    # ------------------------------------------------------------------ conversions
+    def argmax(self, axis: int | None = None) -> Tensor:
+        """The indices of the largest values (an integer tensor: no gradient)."""
+        return Tensor(np.argmax(self.data, axis=axis))
+
+    def item(self) -> Any:
+        """The single element as a Python number."""
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The values (the array itself, not a copy)."""
+        return self.data
+
+    def tolist(self) -> Any:
+        """The values as nested lists."""
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __float__(self) -> float:
+        return float(self.data.item())
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        flag = ", requires_grad=True" if self.requires_grad else ""
+        return f"tensor({body}{flag})"
