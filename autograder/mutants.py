@@ -1,0 +1,62 @@
+"""Broken copies of ``mytorch``, to check that the grader catches what it should.
+
+``broken_copy(source, destination, "mul_backward", code)`` copies ``source/mytorch`` to
+``destination/mytorch`` and, in ``nn/functional.py``, defines ``code`` (a new ``mul_backward``)
+right after the original function, so every later use (the kernel table too) gets the broken
+one. Course staff can grade such a copy to see which tests a mistake costs; MyTorch's own tests
+use it for a kernel with the wrong sign, one that never returns and one that crashes.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+__all__ = ["CRASH", "HANG", "WRONG_SIGN", "broken_copy"]
+
+WRONG_SIGN = '''
+_correct_{name} = {name}
+
+
+def {name}(grad_output, *inputs, **params):
+    return tuple(None if g is None else -g for g in _correct_{name}(grad_output, *inputs, **params))
+'''
+"""A kernel returning every gradient with the wrong sign."""
+
+HANG = '''
+
+def {name}(grad_output, *inputs, **params):
+    while True:
+        pass
+'''
+"""A kernel that never returns."""
+
+CRASH = '''
+
+def {name}(grad_output, *inputs, **params):
+    import os
+
+    os._exit(3)
+'''
+"""A kernel that ends the interpreter abruptly."""
+
+
+def broken_copy(source: Path, destination: Path, name: str, template: str, module: str = "nn/functional.py") -> Path:
+    """Copy ``source/mytorch`` to ``destination/mytorch`` with function ``name`` of ``module``
+    replaced by ``template.format(name=name)``; returns ``destination``.
+
+    Raises:
+        ValueError: ``module`` has no top-level function ``name``.
+    """
+    target = Path(destination) / "mytorch"
+    shutil.copytree(Path(source) / "mytorch", target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    path = target / module
+    lines = path.read_text().splitlines(keepends=True)
+    tree = ast.parse("".join(lines))
+    ends = [node.end_lineno for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name]
+    if not ends:
+        raise ValueError(f"broken_copy: {module} has no top-level function {name!r}")
+    lines.insert(ends[0], template.format(name=name))
+    path.write_text("".join(lines))
+    return Path(destination)

@@ -1,0 +1,133 @@
+"""The autograder's runner: full marks on MyTorch, exactly the right points lost on a broken
+copy, readable failure reasons, the Autolab line and Gradescope's results.json, exit status."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNNER = ROOT / "autograder" / "runner.py"
+if str(ROOT) not in sys.path:  # `pytest tests/...` without `python -m`: make `autograder` importable
+    sys.path.insert(0, str(ROOT))
+
+from autograder.grading import REGISTRY, SECTIONS, GradedTest, collect, execute  # noqa: E402
+from autograder.mutants import WRONG_SIGN, broken_copy  # noqa: E402
+
+COURSE_POINTS = {
+    "autograd/add_operation": 5,
+    "autograd/backward": 5,
+    **{f"operations/{op}": 1 for op in ["mul", "sub", "matmul", "div", "log", "exp"]},
+    "linear/forward": 2,
+    "linear/backward": 4,
+    "linear/skip connection forward": 1,
+    "linear/skip connection backward": 2,
+    **{f"activation/{a} forward": 1 for a in ["Identity", "Sigmoid", "Tanh", "ReLU"]},
+    **{f"activation/{a} backward": 4 for a in ["Identity", "Sigmoid", "Tanh", "ReLU"]},
+    "loss/SoftmaxCrossEntropy forward": 1,
+    "loss/SoftmaxCrossEntropy backward": 4,
+}
+
+# Every graded test that calls mytorch.nn.functional.mul_backward (directly or through a module).
+MUL_DEPENDENTS = {"operations/mul", "kernels/mul with broadcasting"}
+
+
+def run_runner(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """``python autograder/runner.py ARGS`` from ``cwd``; fails the test if it takes a minute."""
+    return subprocess.run([sys.executable, str(RUNNER), *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def maxima() -> dict:
+    return {t.id: t.points for t in collect()}
+
+
+def test_course_sections_carry_the_handouts_points():
+    course = {t.id: t.points for t in collect() if SECTIONS[t.section].course}
+    assert course == COURSE_POINTS
+    assert sum(course.values()) == 50
+
+
+def test_full_marks_on_mytorch_with_autolab_and_gradescope_output(tmp_path):
+    results = tmp_path / "results.json"
+    done = run_runner("--json", str(results), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    scores = json.loads(lines[-1])["scores"]
+    best = maxima()
+    expected = {s: sum(p for i, p in best.items() if i.startswith(s + "/")) for s in SECTIONS}
+    assert scores == expected
+    assert sum(scores[s] for s in SECTIONS if SECTIONS[s].course) == 50
+    assert any(line.startswith("TOTAL") and f"{sum(best.values()):g}" in line for line in lines)
+    assert sum(line.startswith("PASS") for line in lines) == len(best)
+
+    gradescope = json.loads(results.read_text())
+    assert gradescope["score"] == sum(best.values())
+    assert {t["name"] for t in gradescope["tests"]} == {i.replace("/", ": ", 1) for i in best}
+    for entry in gradescope["tests"]:
+        assert entry["score"] == entry["max_score"] == best[entry["name"].replace(": ", "/", 1)]
+        assert isinstance(entry["output"], str)
+
+
+def test_wrong_sign_in_mul_backward_costs_exactly_its_tests(tmp_path):
+    copy = broken_copy(ROOT, tmp_path / "copy", "mul_backward", WRONG_SIGN)
+    results = tmp_path / "results.json"
+    done = run_runner("--mytorch", str(copy), "--json", str(results), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lost = {t["name"].replace(": ", "/", 1) for t in json.loads(results.read_text())["tests"] if t["score"] == 0}
+    assert lost == MUL_DEPENDENTS
+    best = maxima()
+    scores = json.loads(done.stdout.strip().splitlines()[-1])["scores"]
+    kernels = sum(p for i, p in best.items() if i.startswith("kernels/"))
+    assert scores["operations"] == 5 and scores["kernels"] == kernels - 1
+    # The reason names the values that differ and by how much.
+    assert "mul_backward: gradient of input 0:" in done.stdout
+    assert "differ; worst at index" in done.stdout and "expected" in done.stdout
+
+
+def test_a_failing_test_reports_the_exception_and_its_traceback():
+    def broken():
+        raise ValueError("matmul: shapes (2, 3) and (4, 5) do not align")
+
+    outcome = execute(GradedTest("operations", "demo", 1, broken))
+    assert not outcome.passed and outcome.score == 0
+    assert "ValueError: matmul: shapes (2, 3) and (4, 5)" in outcome.output
+    assert "Traceback" in outcome.output and "in broken" in outcome.output
+
+
+def test_a_test_that_loops_forever_in_process_is_stopped():
+    def loops():
+        while True:
+            pass
+
+    outcome = execute(GradedTest("operations", "loop", 1, loops), timeout=0.3)
+    assert not outcome.passed and "time limit" in outcome.output
+
+
+def test_exit_status_is_nonzero_only_when_the_runner_cannot_run(tmp_path):
+    assert run_runner("no_such_section", cwd=tmp_path).returncode == 2
+    done = run_runner("--mytorch", str(tmp_path), cwd=tmp_path)
+    assert done.returncode == 1 and "no mytorch package to grade" in done.stderr
+
+
+def test_pytest_sees_the_same_graded_tests():
+    """pytest collects the test_* functions of the test modules: each is a registered test."""
+    import importlib
+
+    from autograder.grading import TEST_MODULES
+
+    collect()
+    seen = []
+    for name in TEST_MODULES:
+        module = importlib.import_module(f"autograder.{name}")
+        seen += [f for key, f in vars(module).items() if key.startswith("test") and callable(f)]
+    assert sorted(map(id, seen)) == sorted(id(t.function) for t in REGISTRY.values())
+    assert len(seen) == len(REGISTRY) >= 47
+
+
+@pytest.mark.parametrize("section", ["autograd", "loss"])
+def test_a_section_can_run_alone(tmp_path, section):
+    done = run_runner(section, cwd=tmp_path)
+    assert done.returncode == 0
+    assert list(json.loads(done.stdout.strip().splitlines()[-1])["scores"]) == [section]
