@@ -142,6 +142,21 @@ def test_intermediates_are_freed_unless_kept(engine: Autograd) -> None:
     np.testing.assert_allclose(grad(engine, x), 2 * x * np.cos(x * x), rtol=1e-12)
 
 
+def test_keep_grads_twice_counts_each_call_once(engine: Autograd) -> None:
+    """Kept intermediate gradients accumulate like leaves; they are not propagated a second time."""
+    x = np.array([0.5, -1.0])
+    h = F.apply(engine, "mul", x, np.array([3.0, 3.0]))
+    F.apply(engine, "sin", h)
+    slope = np.cos(3 * x)
+    engine.backward(keep_grads=True)
+    engine.backward(keep_grads=True)
+    np.testing.assert_allclose(grad(engine, h), 2 * slope, rtol=1e-12)
+    np.testing.assert_allclose(grad(engine, x), 2 * 3 * slope, rtol=1e-12)
+    engine.backward()
+    np.testing.assert_allclose(grad(engine, x), 3 * 3 * slope, rtol=1e-12)
+    np.testing.assert_allclose(grad(engine, h), 2 * slope, rtol=1e-12)  # this call kept nothing new
+
+
 def test_no_grad_input_is_neither_stored_nor_computed(engine: Autograd, rng: np.random.Generator) -> None:
     """Data marked NO_GRAD: its gradient rule is never called (a matmul saved in backward)."""
     calls = {"a": 0, "b": 0}

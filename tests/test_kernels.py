@@ -254,6 +254,24 @@ def test_saved_output_is_only_a_shortcut(name: str, i: int) -> None:
                                rtol=1e-12, atol=1e-12)
 
 
+# --------------------------------------------------------------------------- per-input rules
+PARTIAL = [(name, i) for name, i in CASE_IDS if hasattr(F.KERNELS[name].backward, "partials")]
+
+
+@pytest.mark.parametrize(("name", "i"), PARTIAL)
+def test_per_input_rules_equal_the_whole_backward(name: str, i: int) -> None:
+    """The rules used when an input is NO_GRAD give the same gradients as the checked kernel."""
+    case, xs = sample(name, i)
+    kernel = F.KERNELS[name]
+    out = kernel.forward(*xs, **case.params)
+    g = np.random.default_rng(2).standard_normal(out.shape)
+    whole = kernel.backward(g, *xs, **case.params)
+    partials = kernel.backward.partials
+    assert len(partials) == len(xs)
+    for rule, expected in zip(partials, whole):
+        np.testing.assert_allclose(rule(g, *xs, **case.params), expected, rtol=1e-12, atol=1e-15)
+
+
 # --------------------------------------------------------------------------- closed forms
 def test_softmax_family_is_finite_at_huge_logits() -> None:
     x = np.array([[1000.0, -1000.0, 999.0], [-1000.0, -1000.0, -1001.0]])
@@ -292,3 +310,13 @@ def test_unbroadcast_sums_back_to_shape() -> None:
     np.testing.assert_array_equal(F.unbroadcast(g, (3, 1)), g.sum(axis=(0, 2))[:, None])
     np.testing.assert_array_equal(F.unbroadcast(g, ()), g.sum())
     assert F.unbroadcast(g, (2, 3, 4)) is g
+
+
+@pytest.mark.parametrize("exponent", [0, 1, 2, 3.0])
+def test_pow_at_zero_has_the_calculus_derivative(exponent: float) -> None:
+    """d x**p / dx at x = 0 is p * 0**(p-1): 0 for p = 0 and p > 1, 1 for p = 1 (never NaN)."""
+    x = np.array([0.0, 2.0])
+    (g,) = F.pow_backward(np.ones(2), x, exponent)
+    expected = [1.0 if exponent == 1 else 0.0, exponent * 2.0 ** (exponent - 1)]
+    np.testing.assert_array_equal(g, expected)
+    np.testing.assert_array_equal(F.pow_jvp([np.ones(2)], x, exponent), expected)
