@@ -607,7 +607,7 @@ def transpose(x: Array, axes: tuple[int, ...] | None = None) -> Array:
 
 def transpose_backward(grad_output: Array, x: Array, axes: tuple[int, ...] | None = None) -> tuple[Array]:
     """dx = g with the permutation undone."""
-    inverse = None if axes is None else tuple(np.argsort(axes))
+    inverse = None if axes is None else tuple(np.argsort([a % x.ndim for a in axes]))  # axes may be negative
     return (np.transpose(grad_output, inverse),)
 
 
