@@ -138,6 +138,7 @@ CASES: dict[str, list[Case]] = {
         Case(inputs(normal((2, 3, 4)))),
         Case(inputs(normal((2, 3, 4))), {"axes": (1, 0, 2)}),
         Case(inputs(normal((2, 3, 4))), {"axes": (2, 0, 1)}),
+        Case(inputs(normal((2, 3, 4))), {"axes": (-1, 0, 1)}),  # negative axes, as NumPy allows
         Case(inputs(normal((5,)))),
         Case(inputs(normal(()))),
     ],
