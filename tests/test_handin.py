@@ -1,0 +1,222 @@
+"""Hand-ins: create_tarball.sh, safe extraction, and grading an archive in sandboxed processes
+(a kernel that never returns or crashes costs only its own tests)."""
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNNER = ROOT / "autograder" / "runner.py"
+if str(ROOT) not in sys.path:  # `pytest tests/...` without `python -m`: make `autograder` importable
+    sys.path.insert(0, str(ROOT))
+
+from autograder.mutants import CRASH, HANG, broken_copy  # noqa: E402
+from autograder.sandbox import HandinError, Limits, extract_handin, find_package  # noqa: E402
+
+
+def run(command: list, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def grade(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return run([sys.executable, str(RUNNER), "--jobs", "2", *args], cwd=cwd)
+
+
+def tar_of(folder: Path, archive: Path) -> Path:
+    """``folder/mytorch`` as a tar archive with ``mytorch/`` at its top level."""
+    with tarfile.open(archive, "w") as tar:
+        tar.add(folder / "mytorch", arcname="mytorch", filter=lambda m: None if "__pycache__" in m.name else m)
+    return archive
+
+
+def scores_of(done: subprocess.CompletedProcess) -> dict:
+    return json.loads(done.stdout.strip().splitlines()[-1])["scores"]
+
+
+def failed_ids(done: subprocess.CompletedProcess) -> set:
+    return {line.split()[1] for line in done.stdout.splitlines() if line.startswith("FAIL")}
+
+
+# --------------------------------------------------------------------------- create_tarball.sh
+def test_create_tarball_then_handin_gives_full_marks(tmp_path):
+    made = run(["sh", str(ROOT / "create_tarball.sh"), str(tmp_path / "handin.tar")], cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "packed  mytorch/autograd_engine.py" in made.stdout
+    done = grade("--handin", str(tmp_path / "handin.tar"), "--course", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert scores_of(done) == {"autograd": 10, "operations": 6, "linear": 9, "activation": 20, "loss": 5}
+    assert not list(tmp_path.glob("mytorch*")), "grading wrote outside its temporary folder"
+
+
+def _handout(tmp_path: Path) -> Path:
+    """A hand-out folder with the script and a mytorch/ holding caches, hidden files and a link."""
+    handout = tmp_path / "handout"
+    (handout / "mytorch" / "nn" / "__pycache__").mkdir(parents=True)
+    shutil.copy(ROOT / "create_tarball.sh", handout)
+    for name in ["mytorch/__init__.py", "mytorch/nn/functional.py"]:
+        (handout / name).write_text("# code\n")
+    (handout / "mytorch/nn/__pycache__/functional.cpython-311.pyc").write_bytes(b"\0")
+    (handout / "mytorch/stale.pyc").write_bytes(b"\0")
+    (handout / "mytorch/.notes.swp").write_text("hidden")
+    (handout / "mytorch/.git").mkdir()
+    (handout / "mytorch/.git/config").write_text("hidden")
+    (handout / "mytorch/link.py").symlink_to(handout / "mytorch/__init__.py")
+    return handout
+
+
+def test_create_tarball_packs_only_the_package_sources(tmp_path):
+    handout = _handout(tmp_path)
+    made = run(["sh", str(handout / "create_tarball.sh")], cwd=tmp_path)  # from another folder
+    assert made.returncode == 0, made.stderr
+    with tarfile.open(handout / "handin.tar") as tar:
+        assert sorted(tar.getnames()) == ["mytorch/__init__.py", "mytorch/nn/functional.py"]
+    assert "2 files" in made.stdout
+
+
+def test_create_tarball_fails_clearly_without_mytorch(tmp_path):
+    shutil.copy(ROOT / "create_tarball.sh", tmp_path)
+    made = run(["sh", str(tmp_path / "create_tarball.sh")], cwd=tmp_path)
+    assert made.returncode != 0
+    assert "no mytorch/ package" in made.stderr
+    assert not (tmp_path / "handin.tar").exists()
+
+
+# --------------------------------------------------------------------------- safe extraction
+def _member(tar: tarfile.TarFile, name: str, data: bytes = b"x = 1\n", **fields) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    for key, value in fields.items():
+        setattr(info, key, value)
+    tar.addfile(info, io.BytesIO(data) if info.isfile() else None)
+
+
+def _evil_archive(path: Path, kind: str) -> Path:
+    """A hand-in whose first member is fine and whose second is ``kind``."""
+    mode = "w:gz" if kind == "oversize" else "w"
+    with tarfile.open(path, mode) as tar:
+        _member(tar, "mytorch/__init__.py")
+        if kind == "dotdot":
+            _member(tar, "mytorch/../../evil")
+        elif kind == "absolute":
+            _member(tar, str(path.parent / "abs" / "path"))
+        elif kind == "symlink":
+            _member(tar, "mytorch/utils.py", b"", type=tarfile.SYMTYPE, linkname="/etc/passwd")
+        elif kind == "hardlink":
+            _member(tar, "mytorch/utils.py", b"", type=tarfile.LNKTYPE, linkname="mytorch/__init__.py")
+        elif kind == "fifo":
+            _member(tar, "mytorch/pipe", b"", type=tarfile.FIFOTYPE)
+        elif kind == "device":
+            _member(tar, "mytorch/disk", b"", type=tarfile.BLKTYPE)
+        elif kind == "oversize":  # 21 MiB of zeros: small compressed, over the 20 MiB per-file limit
+            _member(tar, "mytorch/weights.py", bytes(21 * 2**20))
+    return path
+
+
+@pytest.mark.parametrize(
+    "kind, reason",
+    [
+        ("dotdot", "'..' component"),
+        ("absolute", "absolute path"),
+        ("symlink", "symbolic link"),
+        ("hardlink", "hard link"),
+        ("fifo", "device file or a FIFO"),
+        ("device", "device file or a FIFO"),
+        ("oversize", "over the limit"),
+    ],
+)
+def test_unsafe_archives_are_refused_and_nothing_is_written(tmp_path, kind, reason):
+    archive = _evil_archive(tmp_path / "evil.tar", kind)
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(HandinError, match=reason):
+        extract_handin(archive, tmp_path / "out")
+    assert sorted(tmp_path.rglob("*")) == sorted(before + [tmp_path / "out"])  # out/ exists, empty
+    assert not (tmp_path.parent / "evil").exists()
+
+
+def test_too_many_members_and_too_many_bytes_are_refused(tmp_path):
+    archive = tmp_path / "many.tar"
+    with tarfile.open(archive, "w") as tar:
+        for i in range(10):
+            _member(tar, f"mytorch/m{i}.py", bytes(100))
+    with pytest.raises(HandinError, match="more than 5 members"):
+        extract_handin(archive, tmp_path / "a", Limits(max_members=5))
+    with pytest.raises(HandinError, match="exceed 500 bytes in total"):
+        extract_handin(archive, tmp_path / "b", Limits(max_total_bytes=500))
+    assert not list((tmp_path / "a").iterdir()) and not list((tmp_path / "b").iterdir())
+
+
+def test_a_good_archive_extracts_and_its_package_is_found(tmp_path):
+    archive = tar_of(ROOT, tmp_path / "handin.tar")
+    root = extract_handin(archive, tmp_path / "out")
+    assert find_package(root) == root
+    assert (root / "mytorch" / "nn" / "functional.py").read_bytes() == (ROOT / "mytorch/nn/functional.py").read_bytes()
+    with pytest.raises(HandinError, match="no mytorch/ package"):
+        find_package(tmp_path / "out" / "mytorch")
+
+
+def test_the_runner_refuses_an_unsafe_or_unreadable_handin_with_zero_scores(tmp_path):
+    evil = _evil_archive(tmp_path / "evil.tar", "dotdot")
+    done = grade("--handin", str(evil), "loss", cwd=tmp_path)
+    assert done.returncode == 0
+    assert "NOT GRADED: refused: member 'mytorch/../../evil'" in done.stdout
+    assert scores_of(done) == {"loss": 0}
+    (tmp_path / "junk.tar").write_text("not an archive")
+    done = grade("--handin", str(tmp_path / "junk.tar"), "loss", cwd=tmp_path)
+    assert "not a readable tar archive" in done.stdout and scores_of(done) == {"loss": 0}
+
+
+# --------------------------------------------------------------------------- sandboxed grading
+def test_exp_backward_that_never_returns_costs_only_its_points(tmp_path):
+    archive = tar_of(broken_copy(ROOT, tmp_path / "copy", "exp_backward", HANG), tmp_path / "hang.tar")
+    start = time.monotonic()
+    done = grade("--handin", str(archive), "--timeout", "2", "operations", "autograd", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert failed_ids(done) == {"operations/exp"}
+    assert scores_of(done) == {"autograd": 10, "operations": 5}
+    assert "TIMEOUT" in done.stdout
+    assert time.monotonic() - start < 30
+
+
+def test_a_kernel_that_kills_the_interpreter_costs_only_its_points(tmp_path):
+    archive = tar_of(broken_copy(ROOT, tmp_path / "copy", "log_backward", CRASH), tmp_path / "crash.tar")
+    done = grade("--handin", str(archive), "operations", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert failed_ids(done) == {"operations/log"}
+    assert "CRASH: the test's process died (exit status 3)" in done.stdout
+
+
+def test_the_child_refuses_a_mytorch_from_outside_the_graded_folder(tmp_path):
+    empty, result = tmp_path / "empty", tmp_path / "result.json"
+    empty.mkdir()
+    env = {**os.environ, "PYTHONPATH": f"{empty}{os.pathsep}{ROOT}"}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "autograder" / "child.py"), "operations/mul", str(empty), str(result)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "not from the graded folder" in json.loads(result.read_text())["wrong_package"]
+
+
+def test_a_folder_of_handins_gets_one_report_each_and_a_score_table(tmp_path):
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    tar_of(ROOT, inbox / "alice.tar")
+    _evil_archive(inbox / "mallory.tar", "symlink")
+    done = grade("--handin-dir", str(inbox), "--out-dir", str(out), "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = (out / "scores.csv").read_text().splitlines()
+    assert rows == ["handin,loss,total,max", "alice.tar,5,5,5", "mallory.tar,0,0,5"]
+    assert json.loads((out / "alice.json").read_text())["score"] == 5
+    assert "symbolic link" in (out / "mallory.txt").read_text()
