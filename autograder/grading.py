@@ -188,19 +188,16 @@ def execute(test: GradedTest, timeout: float | None = None) -> Outcome:
         with _time_limit(timeout):
             test.function()
     except AssertionError as error:
-        output = f"{error}\n\n{_trimmed_traceback()}"
+        output = f"{error}\n{_trimmed_traceback(error)}"
         return Outcome(test, False, output, time.perf_counter() - start)
     except (Exception, TimeLimitExceeded) as error:
-        output = f"{type(error).__name__}: {error}\n\n{_trimmed_traceback()}"
+        output = f"{type(error).__name__}: {error}\n{_trimmed_traceback(error)}"
         return Outcome(test, False, output, time.perf_counter() - start)
     return Outcome(test, True, "", time.perf_counter() - start)
 
 
-def _trimmed_traceback() -> str:
-    """The current exception's traceback without the runner's own frames."""
-    text = traceback.format_exc()
-    marker = "test.function()\n"
-    cut = text.find(marker)
-    if cut < 0:
-        return text
-    return "Traceback (most recent call last):\n" + text[cut + len(marker):]
+def _trimmed_traceback(error: BaseException) -> str:
+    """Where ``error`` was raised: the traceback's frames below ``execute`` (the exception
+    itself is already on the line above)."""
+    frames = traceback.extract_tb(error.__traceback__)[1:]
+    return "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
