@@ -218,7 +218,11 @@ def _apply(name: str, args: Sequence[Any], params: dict[str, Any] | None = None)
     """Run kernel ``name`` forward on the operands and record it when a gradient is wanted."""
     kernel = _K[name]
     arrays = _arrays(args)
-    out = kernel.forward(*arrays) if params is None else kernel.forward(*arrays, **params)
+    try:
+        out = kernel.forward(*arrays) if params is None else kernel.forward(*arrays, **params)
+    except (ValueError, IndexError) as error:
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        raise type(error)(f"{name}: operands of shapes {shapes}: {error}") from None
     return _attach(out, args, arrays, kernel.backward, params, kernel.saves_output)
 
 
@@ -564,18 +568,18 @@ class Tensor:
         return _apply("neg", (self,))
 
     def __pow__(self, exponent: Any) -> Tensor:
-        """``x ** p``: the ``pow`` kernel for a constant p; a p requiring a gradient goes through
-        exp(p * log(x)) (so x must be positive)."""
+        """``x ** p``: the ``pow`` kernel for a constant p (a number or an array); a p requiring
+        a gradient goes through exp(p * log(x)) (so x must then be positive)."""
         if isinstance(exponent, Tensor):
             if exponent.requires_grad and is_grad_enabled():
                 return exp(exponent * log(self))
             exponent = exponent.data
-        if np.ndim(exponent) and np.broadcast_shapes(np.shape(exponent), self.shape) != self.shape:
-            raise ValueError(
-                f"pow: an exponent of shape {np.shape(exponent)} would broadcast the base of shape "
-                f"{self.shape} to a larger shape"
-            )
-        return _apply("pow", (self,), {"exponent": exponent})
+        base = self
+        if np.ndim(exponent):
+            shape = np.broadcast_shapes(np.shape(exponent), self.shape)
+            if shape != self.shape:  # the kernel takes an exponent that fits the base: grow the base
+                base = self + np.zeros(shape, dtype=self.dtype)
+        return _apply("pow", (base,), {"exponent": exponent})
 
     def __rpow__(self, base: Any) -> Tensor:
         """``b ** x`` for a positive constant b: exp(x * log b)."""

@@ -1,0 +1,292 @@
+"""The Tensor front-end: values against the kernel table, gradients against finite differences,
+broadcasting with constants on either side, and the tape's lifetime (ancestors only, release)."""
+
+import operator
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+from mytorch import Tensor
+from mytorch.gradcheck import numerical_vjp
+from mytorch.nn import functional as F
+from mytorch.optim import SGD
+
+
+def check_grads(fn, *arrays, rng=None, eps=1e-6, atol=1e-6):
+    """Compare the gradients backward gives with central differences of <w, fn(*tensors)>."""
+    rng = rng or np.random.default_rng(1)
+    leaves = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    out = fn(*leaves)
+    w = rng.standard_normal(out.shape)
+    (out * w).sum().backward()
+    work = [a.copy() for a in arrays]
+    for leaf, x in zip(leaves, work):
+        numeric = numerical_vjp(lambda: fn(*[Tensor(a) for a in work]).data, x, w, eps)
+        np.testing.assert_allclose(leaf.grad, numeric, atol=atol, rtol=1e-5)
+    return out
+
+
+UNARY = ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "softplus", "gelu"]
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_ops_match_the_kernel_table_and_finite_differences(name, rng):
+    x = rng.uniform(0.2, 2.0, (3, 4)) * rng.choice([-1, 1], (3, 4))
+    if name in ("log", "sqrt"):
+        x = np.abs(x)
+    out = check_grads(getattr(mt, name), x)
+    np.testing.assert_array_equal(out.data, F.KERNELS[name].forward(x))
+    method = getattr(Tensor(x), name)()
+    np.testing.assert_array_equal(method.data, out.data)
+
+
+PARAMETRIZED = {
+    "sum axis 0": lambda t: t.sum(axis=0),
+    "sum keepdims": lambda t: t.sum(axis=1, keepdims=True),
+    "mean all": lambda t: t.mean(),
+    "mean axes": lambda t: mt.mean(t, axis=(0, 1)),
+    "max axis 1": lambda t: t.max(axis=1),
+    "min keepdims": lambda t: t.min(axis=0, keepdims=True),
+    "softmax": lambda t: t.softmax(axis=0),
+    "log_softmax": lambda t: mt.log_softmax(t),
+    "leaky_relu": lambda t: t.leaky_relu(0.1),
+    "reshape": lambda t: t.reshape(4, 3) * np.arange(12.0).reshape(4, 3),
+    "reshape tuple": lambda t: t.reshape((2, -1)),
+    ".T": lambda t: t.T @ np.ones((3, 2)),
+    "transpose": lambda t: t.transpose(1, 0),
+    "index basic": lambda t: t[1:, ::2],
+    "index int": lambda t: t[0],
+    "index repeated": lambda t: t[[0, 0, 2]],
+    "index mask": lambda t: t[t.data > 0],
+    "pow": lambda t: (t * t + 1.0) ** 1.5,
+    "pow int": lambda t: t**3,
+    "rpow": lambda t: 2.0**t,
+    "clamp": lambda t: t.clamp(min=-0.5, max=0.5),
+    "flatten": lambda t: t.flatten(),
+    "clone": lambda t: t.clone() * t,
+    "abs()": lambda t: abs(t),
+    "neg": lambda t: -t,
+}
+
+
+@pytest.mark.parametrize("name", PARAMETRIZED)
+def test_parametrized_ops_against_finite_differences(name, rng):
+    x = rng.standard_normal((3, 4))
+    check_grads(PARAMETRIZED[name], x)
+
+
+BINARY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "maximum": mt.maximum,
+    "minimum": lambda a, b: a.minimum(b),
+    "pow tensor exponent": lambda a, b: a.abs() ** b,
+}
+SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 1)), ((3, 1), (1, 4)), ((), (2, 3))]
+
+
+@pytest.mark.parametrize("shapes", SHAPES, ids=str)
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_ops_broadcast_against_finite_differences(name, shapes, rng):
+    a = rng.uniform(0.5, 2.0, shapes[0])
+    b = rng.uniform(0.5, 2.0, shapes[1]) * rng.choice([-1, 1], shapes[1])
+    check_grads(BINARY[name], a, b)
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "matmul"])
+def test_constants_on_either_side(op, rng):
+    """Numbers and arrays on the left or right: values as NumPy's, gradients as the calculus'."""
+    fn = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
+          "matmul": operator.matmul}[op]
+    x = rng.uniform(0.5, 2.0, (3, 3))
+    constants = [np.full((3, 3), 1.5)]
+    constants += [rng.uniform(0.5, 2.0, 3)] if op == "matmul" else [rng.uniform(0.5, 2.0, (3, 1)), 2.5, 3]
+    for c in constants:
+        for left in (True, False):
+            t = Tensor(x, requires_grad=True)
+            y = fn(c, t) if left else fn(t, c)  # ndarray (op) Tensor defers to the reflected method
+            assert isinstance(y, Tensor)
+            np.testing.assert_allclose(y.data, fn(c, x) if left else fn(x, c))
+            w = rng.standard_normal(y.shape)
+            (y * w).sum().backward()
+            ref = x.copy()
+            numeric = numerical_vjp(lambda c=c, left=left: fn(c, ref) if left else fn(ref, c), ref, w, 1e-6)
+            np.testing.assert_allclose(t.grad, numeric, atol=1e-6)
+
+
+def test_matmul_outer_concatenate_stack_and_losses(rng):
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    check_grads(lambda p, q: p @ q, a, b)
+    check_grads(lambda p, q: mt.matmul(p, q), a[0], b)
+    check_grads(lambda p, q: mt.outer(p, q), a[0], b[0])
+    check_grads(lambda p, q: mt.concatenate([p, q.T], axis=0), a, b[:, :2])
+    check_grads(lambda p, q: mt.stack([p, q, p], axis=1), a[0], a[1])
+    y = rng.uniform(0, 1, (2, 3))
+    onehot = np.eye(3)[[0, 2]]
+    check_grads(lambda p: mt.mse_loss(y, p), a)
+    check_grads(lambda p: mt.softmax_cross_entropy(onehot, p), a)
+    check_grads(lambda p: mt.bce_with_logits_loss(y, p), a)
+    check_grads(lambda p: mt.bce_loss(y, p.sigmoid()), a)
+
+
+def test_lab_function_values_and_gradients():
+    """y = ln(x1) + x1 x2 - sin(x2) at (2, 5): seed 003's numbers."""
+    x1, x2 = Tensor(2.0, requires_grad=True), Tensor(5.0, requires_grad=True)
+    y = mt.log(x1) + x1 * x2 - mt.sin(x2)
+    y.backward()
+    assert round(y.item(), 3) == 11.652
+    assert x1.grad == pytest.approx(1 / 2 + 5)
+    assert x2.grad == pytest.approx(2 - np.cos(5.0))
+    assert round(float(x2.grad), 3) == 1.716
+
+
+def test_float32_stays_float32_with_python_numbers(rng):
+    x = Tensor(rng.standard_normal((2, 3)).astype(np.float32), requires_grad=True)
+    y = (2.0 * x + 1 - x / 3.0) ** 2
+    y = (np.float32(0.5) * y.tanh()).sum()
+    assert y.dtype == np.float32
+    y.backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_only_ancestors_get_gradients():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    w = Tensor([3.0, 4.0], requires_grad=True)
+    h = x * 2.0
+    c = (h * w).sum()  # on h's tape, not an ancestor of d
+    d = (h * h).sum()
+    d.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad, 8 * x.data)  # d = sum(4 x^2)
+    assert not w.grad.any()  # w fed only c: untouched
+    c.backward()
+    np.testing.assert_allclose(w.grad, h.data)
+    np.testing.assert_allclose(x.grad, 8 * x.data + 2 * w.data)
+
+
+def test_backward_from_one_output_leaves_another_graph_alone():
+    x = Tensor(3.0, requires_grad=True)
+    a = x * x
+    b = x * 10.0  # a separate graph: x is a leaf, it holds no tape
+    a.backward()
+    assert x.grad == pytest.approx(6.0)
+    b.backward()
+    assert x.grad == pytest.approx(16.0)  # leaves accumulate across backward calls
+
+
+def test_released_graph_raises_and_retain_graph_allows_a_second_backward():
+    x = Tensor(2.0, requires_grad=True)
+    y = x * x * x
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad == pytest.approx(2 * 12.0)
+    with pytest.raises(RuntimeError, match="released"):
+        y.backward()
+    z = y + 1.0  # computing on a released graph still works, but cannot be differentiated
+    assert z.item() == pytest.approx(9.0)
+    with pytest.raises(RuntimeError, match="released"):
+        z.backward()
+
+
+def test_backward_seed_rules():
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    with pytest.raises(ValueError, match=r"one-element.*\(3,\)"):
+        (x * 2.0).backward()
+    with pytest.raises(ValueError, match="gradient has shape"):
+        (x * 2.0).backward(np.ones(2))
+    (x * 2.0).backward(np.array([1.0, 0.0, -1.0]))
+    np.testing.assert_allclose(x.grad, [2.0, 0.0, -2.0])
+    x.zero_grad()
+    (x.sum(keepdims=True) * 3.0).backward()  # shape (1,): seeded with 1
+    np.testing.assert_allclose(x.grad, [3.0, 3.0, 3.0])
+    with pytest.raises(RuntimeError, match="does not require"):
+        Tensor([1.0]).backward()
+
+
+def test_no_grad_detach_and_constants_record_nothing():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with mt.no_grad():
+        y = x * 2.0
+    assert not y.requires_grad and y.is_leaf
+    d = (x * 3.0).detach()
+    assert not d.requires_grad and d.is_leaf
+    c = Tensor([1.0, 2.0]) * 5.0
+    assert not c.requires_grad and c.is_leaf
+    z = (d * x).sum()
+    z.backward()
+    np.testing.assert_allclose(x.grad, d.data)
+    assert len(z.tape) == 0  # released
+
+
+def test_graphs_from_two_forward_passes_merge():
+    """loss1 + loss2 built on two separate tapes: one backward reaches both."""
+    W = Tensor(np.array([[1.0, -1.0], [0.5, 2.0]]), requires_grad=True)
+    x1, x2 = np.array([1.0, 2.0]), np.array([-1.0, 3.0])
+    l1 = ((x1 @ W).tanh()).sum()
+    l2 = ((x2 @ W) ** 2).sum()
+    assert l1.tape is not l2.tape
+    total = l1 + l2
+    assert l1.tape is total.tape and l2.tape is total.tape
+    total.backward()
+    ref = W.data.copy()
+    numeric = numerical_vjp(lambda: np.tanh(x1 @ ref).sum() + ((x2 @ ref) ** 2).sum(), ref, np.ones(()), 1e-6)
+    np.testing.assert_allclose(W.grad, numeric, atol=1e-6)
+
+
+def test_leaf_gradients_accumulate_and_reset():
+    x = Tensor(1.5, requires_grad=True)
+    for _ in range(3):
+        (x * x).backward()
+    assert x.grad == pytest.approx(9.0)
+    x.zero_grad()
+    assert x.grad == 0.0
+    x.grad = None
+    (x * 4.0).backward()
+    assert x.grad == pytest.approx(4.0)
+
+
+def test_param_pairs_train_with_the_optimizer(rng):
+    X = rng.standard_normal((32, 3))
+    y = X @ np.array([[1.0], [-2.0], [0.5]]) + 0.3
+    W = Tensor(np.zeros((3, 1)), requires_grad=True)
+    b = Tensor(np.zeros(1), requires_grad=True)
+    opt = SGD(mt.param_pairs([W, b]), lr=0.1)
+    losses = []
+    for _ in range(200):
+        opt.zero_grad()
+        loss = mt.mse_loss(y, X @ W + b)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 1e-4 * losses[0]
+    np.testing.assert_allclose(b.data, [0.3], atol=1e-2)
+    with pytest.raises(ValueError, match="item 0"):
+        mt.param_pairs([Tensor(1.0)])
+
+
+def test_conversions_comparisons_and_repr():
+    t = Tensor([[1.0, 5.0], [3.0, 2.0]], requires_grad=True)
+    assert t.shape == (2, 2) and t.ndim == 2 and t.size == 4 and t.dtype == np.float64
+    assert (t > 2.0).tolist() == [[False, True], [True, False]]
+    assert (t == 2.0).data.sum() == 1
+    assert t.argmax(axis=1).tolist() == [1, 0]
+    assert float(t[0, 1]) == 5.0 and len(t) == 2
+    assert np.asarray(t) is t.data
+    assert "requires_grad=True" in repr(t)
+    assert Tensor(3, requires_grad=True).dtype == np.float64  # integers become float for gradients
+    assert mt.tensor([1, 2]).dtype.kind == "i"
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(TypeError, match="Tensor"):
+        Tensor("abc", requires_grad=True)
+    with pytest.raises(TypeError, match="operand"):
+        Tensor([1.0]) + {"a": 1}
+    with pytest.raises(ValueError, match=r"matmul: operands of shapes \(2, 3\), \(2, 3\)"):
+        Tensor(np.ones((2, 3))) @ np.ones((2, 3))
+    with pytest.raises(ValueError, match="leaf"):
+        (Tensor(1.0, requires_grad=True) * 2.0).requires_grad_()
+    with pytest.raises(ValueError, match="clamp"):
+        mt.clamp(Tensor(1.0))
