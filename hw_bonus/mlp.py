@@ -119,7 +119,7 @@ class MLP:
 
     def _through_layers(self, x: np.ndarray) -> np.ndarray:
         for layer, activation in zip(self.linear_layers, self.activations):
-            x = activation(layer(x))
+            x = activation.forward(layer.forward(x))
         return x
 
     def __call__(self, x: np.ndarray) -> np.ndarray:

@@ -4,8 +4,9 @@ With no arguments it trains a 784-256-128-10 ReLU network on the bundled MNIST d
 (``mnist-5k``) and prints the test accuracy. While it trains it shows one line per epoch
 (loss, error, examples per second, time left). Into the output folder (``runs/<dataset>``
 by default) it writes ``metrics.json``, ``metrics.csv``, ``curves.png`` (with matplotlib)
-and ``checkpoint.npz`` after every epoch; ``--resume`` continues from that checkpoint and
-ends with exactly the weights an uninterrupted run would have.
+and ``checkpoint.npz`` (after an epoch, at most once a second, and always after the last).
+``--resume`` continues from that checkpoint and ends with exactly the weights an
+uninterrupted run would have.
 
 Each data set has its own defaults (``PRESETS``); every option given on the command line
 overrides them.
@@ -50,6 +51,9 @@ TRAINING_OPTIONS = (
 )  # fmt: skip
 ARCHITECTURE = ("dataset", "n_features", "n_classes", "hidden", "activation", "dtype")
 """The settings a checkpoint's weights depend on: a checkpoint with others is refused."""
+
+CHECKPOINT_INTERVAL = 1.0
+"""Seconds between checkpoints at the least (each one is fsynced); the last epoch is always saved."""
 
 
 def _number(kind: Callable[[str], Any], test: Callable[[Any], bool], what: str) -> Callable[[str], Any]:
@@ -163,6 +167,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         print(f"resuming from {checkpoint_path} after epoch {start}")
     out.mkdir(parents=True, exist_ok=True)
     progress = Progress(config["epochs"], len(data.train[0]), first_epoch=start)
+    saved_at = progress.started
     for epoch in range(start + 1, config["epochs"] + 1):
         progress.start_epoch(epoch)
         began = time.perf_counter()
@@ -171,7 +176,9 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         progress.end_epoch(train_loss, train_error, val_loss, val_error)
         row = [epoch, train_loss, train_error, val_loss, val_error, time.perf_counter() - began]
         history = np.vstack([history, row])
-        save_checkpoint(checkpoint_path, config, mlp, rng, epoch, history)
+        if epoch == config["epochs"] or time.perf_counter() - saved_at >= CHECKPOINT_INTERVAL:
+            save_checkpoint(checkpoint_path, config, mlp, rng, epoch, history)
+            saved_at = time.perf_counter()
     test_loss, test_error = evaluate(mlp, *data.test)
     n_test = len(data.test[0])
     test = {"loss": test_loss, "accuracy": 1.0 - test_error, "correct": n_test - round(test_error * n_test)}

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+import hw_bonus.mlp_runner as runner
 from hw_bonus.checkpoint import load_checkpoint, rng_from_array, rng_to_array
 from hw_bonus.mlp_runner import main
 from hw_bonus.progress import Progress, format_seconds
@@ -139,3 +140,28 @@ def test_progress_redraws_in_place_on_a_terminal_and_prints_plain_lines_otherwis
     assert "\r" not in log.getvalue()
     assert "epoch 1/2  train loss 0.5000 error 25.00%  val loss 0.4000 error 20.00%" in log.getvalue()
     assert format_seconds(65) == "1:05" and format_seconds(3725) == "1:02:05"
+
+
+def test_interrupted_run_resumes_to_the_uninterrupted_weights(tmp_path, capsys, monkeypatch):
+    common = ["--dataset", "gaussians", "--epochs", "4", "--no-plots"]
+    run_ok(capsys, *common, "--out", str(tmp_path / "whole"))
+
+    real_train_epoch, calls = runner.train_epoch, []
+
+    def interrupted_in_epoch_3(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_train_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "CHECKPOINT_INTERVAL", 0.0)
+    monkeypatch.setattr(runner, "train_epoch", interrupted_in_epoch_3)
+    assert main([*common, "--out", str(tmp_path / "cut")]) == 130
+    assert "--resume" in capsys.readouterr().err
+    assert load_checkpoint(tmp_path / "cut" / "checkpoint.npz").epoch == 2
+    monkeypatch.setattr(runner, "train_epoch", real_train_epoch)
+    run_ok(capsys, *common, "--out", str(tmp_path / "cut"), "--resume")
+    whole = load_checkpoint(tmp_path / "whole" / "checkpoint.npz").state
+    cut = load_checkpoint(tmp_path / "cut" / "checkpoint.npz").state
+    for key in whole:
+        np.testing.assert_array_equal(whole[key], cut[key], err_msg=key)
