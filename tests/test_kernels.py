@@ -240,13 +240,18 @@ def test_float32_values_match_differences(name: str, i: int) -> None:
 SAVING = [(name, i) for name, i in CASE_IDS if F.KERNELS[name].saves_output]
 
 
-@pytest.mark.parametrize(("name", "i"), SAVING)
-def test_saved_output_is_only_a_shortcut(name: str, i: int) -> None:
-    """Called without ``out``, a kernel recomputes it and gives the same derivatives."""
+def forward_with_cotangent(name: str, i: int) -> tuple[Case, tuple[np.ndarray, ...], F.Kernel, np.ndarray, np.ndarray]:
+    """Case ``i`` of ``name``, its inputs, the kernel, its output and a random cotangent for it."""
     case, xs = sample(name, i)
     kernel = F.KERNELS[name]
     out = kernel.forward(*xs, **case.params)
-    g = np.random.default_rng(1).standard_normal(out.shape)
+    return case, xs, kernel, out, np.random.default_rng(1).standard_normal(np.shape(out))
+
+
+@pytest.mark.parametrize(("name", "i"), SAVING)
+def test_saved_output_is_only_a_shortcut(name: str, i: int) -> None:
+    """Called without ``out``, a kernel recomputes it and gives the same derivatives."""
+    case, xs, kernel, out, g = forward_with_cotangent(name, i)
     with_out = kernel.backward(g, *xs, **case.params, out=out)
     without = kernel.backward(g, *xs, **case.params)
     np.testing.assert_allclose(with_out[0], without[0], rtol=1e-12, atol=1e-12)
@@ -262,10 +267,7 @@ PARTIAL = [(name, i) for name, i in CASE_IDS if hasattr(F.KERNELS[name].backward
 @pytest.mark.parametrize(("name", "i"), PARTIAL)
 def test_per_input_rules_equal_the_whole_backward(name: str, i: int) -> None:
     """The rules used when an input is NO_GRAD give the same gradients as the checked kernel."""
-    case, xs = sample(name, i)
-    kernel = F.KERNELS[name]
-    out = kernel.forward(*xs, **case.params)
-    g = np.random.default_rng(2).standard_normal(out.shape)
+    case, xs, kernel, _, g = forward_with_cotangent(name, i)
     whole = kernel.backward(g, *xs, **case.params)
     partials = kernel.backward.partials
     assert len(partials) == len(xs)
