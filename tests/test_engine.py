@@ -23,6 +23,21 @@ def grad(engine: Autograd, x: np.ndarray) -> np.ndarray:
     return engine.gradient_buffer.get_param(x)
 
 
+# --------------------------------------------------------------------------- the record
+def test_operation_keeps_the_handout_attributes(engine: Autograd) -> None:
+    x, W = np.ones((2, 3)), np.ones((3, 2))
+    dW = np.zeros_like(W)
+    out = x @ W
+    op = engine.add_operation([x, W], out, [None, dW], F.matmul_backward)
+    assert engine.operation_list == [op]
+    assert op.inputs[0] is x and op.inputs[1] is W and op.output is out
+    assert op.gradients_to_update[0] is None and op.gradients_to_update[1] is dW
+    assert op.backward_operation is F.matmul_backward
+    assert repr(op) == "Operation(matmul_backward((2, 3), (3, 2)) -> (2, 2))"
+    direct = mytorch.Operation([x], out, [None], F.exp_backward)
+    assert direct.inputs[0] is x and direct.output is out and direct.backward_operation is F.exp_backward
+
+
 # --------------------------------------------------------------------------- accumulation
 def test_array_used_twice_accumulates(engine: Autograd) -> None:
     x = np.array([1.0, -2.0, 3.0])
