@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from hw_bonus.demos import disc_cv, graph_primer, lab_trace
+from hw_bonus.demos import disc_cv, functions, graph_primer, lab_trace
 from mytorch import Autograd
 
 
@@ -121,3 +121,35 @@ def test_disc_cross_validation_statistics_over_folds():
     train_acc, test_acc = disc_cv.cross_validate(disc_cv.MODELS[0], 0.003, x[:600], y[:600], 3, 2, 1, 0)
     assert train_acc.shape == test_acc.shape == (6,)
     assert ((0 <= test_acc) & (test_acc <= 1)).all() and len(set(test_acc)) > 1
+
+
+# ------------------------------------------------------------------ seed 000: f, g, h, Neuron; AND gate
+@pytest.fixture(scope="module")
+def brief() -> dict:
+    return functions.main([])
+
+
+@pytest.mark.parametrize("example", functions.EXAMPLES, ids=lambda e: e.name.split("(")[0])
+def test_brief_gradients_match_calculus_at_several_points(example):
+    assert len(example.points) >= 2
+    for point in example.points:
+        ours = functions.engine_gradients(example, point)
+        for a, c, n in zip(ours, example.calculus(*point), functions.finite_differences(example, point)):
+            np.testing.assert_allclose(a, np.broadcast_to(c, a.shape), rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(a, n, rtol=1e-6, atol=1e-7)
+
+
+def test_brief_f_at_the_snippets_point():
+    # the brief's own calculus lines: dz/dx1 = sin(x2)/x1, dz/dx2 = cos(x2) log(x1 x2) + sin(x2)/x2 at (1, 2)
+    d1, d2 = functions.engine_gradients(functions.EXAMPLES[0], (np.array([1.0]), np.array([2.0])))
+    assert d1[0] == pytest.approx(math.sin(2.0)) and round(d1[0], 4) == 0.9093
+    assert d2[0] == pytest.approx(math.cos(2.0) * math.log(2.0) + math.sin(2.0) / 2) and round(d2[0], 4) == 0.1662
+
+
+def test_brief_demo_reports_tiny_errors_and_trains(brief):
+    for name, err in brief["errors"].items():
+        assert err["calculus"] < 1e-12, name
+        assert err["finite_difference"] < 1e-6, name
+    assert brief["and_accuracy"] == 1.0
+    assert brief["and_losses"][-1] < 0.1 * brief["and_losses"][0]
+    assert brief["xor_test_accuracy"] >= 0.95
