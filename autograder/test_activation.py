@@ -8,14 +8,16 @@ import numpy as np
 from .activation_cases import ActivationCase, register_activation_tests
 from .checks import sigmoid
 
+CASES = [
+    ActivationCase("Identity", lambda x: x, np.ones_like),
+    ActivationCase("Sigmoid", sigmoid, lambda x: sigmoid(x) * (1 - sigmoid(x))),
+    ActivationCase("Tanh", np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+    ActivationCase("ReLU", lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(float)),
+]
+
 register_activation_tests(
     "activation",
-    [
-        ActivationCase("Identity", lambda x: x, np.ones_like),
-        ActivationCase("Sigmoid", sigmoid, lambda x: sigmoid(x) * (1 - sigmoid(x))),
-        ActivationCase("Tanh", np.tanh, lambda x: 1 - np.tanh(x) ** 2),
-        ActivationCase("ReLU", lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(float)),
-    ],
+    CASES,
     forward_points=1,
     backward_points=4,
     namespace=globals(),

@@ -21,18 +21,20 @@ def _gelu_derivative(x):
     return 0.5 * (1 + t) + 0.5 * x * (1 - t**2) * _C * (1 + 3 * _K * x**2)
 
 
+CASES = [
+    ActivationCase(
+        "LeakyReLU",
+        lambda x: np.where(x > 0, x, _SLOPE * x),
+        lambda x: np.where(x > 0, 1.0, _SLOPE),
+        {"slope": _SLOPE},
+    ),
+    ActivationCase("Softplus", lambda x: np.log1p(np.exp(x)), sigmoid),
+    ActivationCase("GELU", _gelu, _gelu_derivative),
+]
+
 register_activation_tests(
     "activation_extra",
-    [
-        ActivationCase(
-            "LeakyReLU",
-            lambda x: np.where(x > 0, x, _SLOPE * x),
-            lambda x: np.where(x > 0, 1.0, _SLOPE),
-            {"slope": _SLOPE},
-        ),
-        ActivationCase("Softplus", lambda x: np.log1p(np.exp(x)), sigmoid),
-        ActivationCase("GELU", _gelu, _gelu_derivative),
-    ],
+    CASES,
     forward_points=1,
     backward_points=2,
     namespace=globals(),

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,3 +132,37 @@ def test_a_section_can_run_alone(tmp_path, section):
     done = run_runner(section, cwd=tmp_path)
     assert done.returncode == 0
     assert list(json.loads(done.stdout.strip().splitlines()[-1])["scores"]) == [section]
+
+
+def test_the_graders_closed_forms_agree_with_pytorch():
+    """The references themselves are right: each activation's f and f' and each loss's value
+    and gradient, against PyTorch's autograd (skipped without PyTorch)."""
+    torch = pytest.importorskip("torch")
+    from autograder import test_activation, test_extra_activations
+    from autograder.checks import make_rng, one_hot, softmax
+
+    torch_fns = {
+        "Identity": lambda t: t,
+        "Sigmoid": torch.sigmoid,
+        "Tanh": torch.tanh,
+        "ReLU": torch.relu,
+        "LeakyReLU": lambda t: torch.nn.functional.leaky_relu(t, 0.2),
+        "Softplus": torch.nn.functional.softplus,
+        "GELU": lambda t: torch.nn.functional.gelu(t, approximate="tanh"),
+    }
+    cases = test_activation.CASES + test_extra_activations.CASES
+    assert {c.cls for c in cases} == set(torch_fns)
+    x = make_rng(0).uniform(-4, 4, size=(6, 5))
+    for case in cases:
+        t = torch.tensor(x, requires_grad=True)
+        y = torch_fns[case.cls](t)
+        y.sum().backward()
+        np.testing.assert_allclose(case.f(x), y.detach().numpy(), rtol=1e-12, atol=1e-12, err_msg=case.cls)
+        np.testing.assert_allclose(case.df(x), t.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=case.cls)
+
+    logits, y = make_rng(1).normal(size=(6, 5)), one_hot([0, 3, 1, 4, 2, 2], 5)
+    t = torch.tensor(logits, requires_grad=True)
+    loss = torch.nn.functional.cross_entropy(t, torch.tensor(y.argmax(axis=1)))
+    loss.backward()
+    np.testing.assert_allclose(-(y * np.log(softmax(logits))).sum() / 6, loss.item(), rtol=1e-12)
+    np.testing.assert_allclose((softmax(logits) - y) / 6, t.grad.numpy(), rtol=1e-10, atol=1e-14)
