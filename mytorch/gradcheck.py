@@ -63,14 +63,15 @@ def _default_tols(dtype: np.dtype) -> tuple[float, float, float]:
 
 
 def compare(what: str, analytic: np.ndarray, numeric: np.ndarray, atol: float, rtol: float) -> Mismatch | None:
-    """The worst element where ``|analytic - numeric| > atol + rtol |numeric|``, else None."""
+    """The worst element where ``|analytic - numeric| > atol + rtol |numeric|`` or either is not
+    finite, else None."""
     analytic = np.asarray(analytic, dtype=np.float64)
     numeric = np.asarray(numeric, dtype=np.float64)
     if analytic.shape != numeric.shape:
         raise GradcheckError(f"{what}: analytic shape {analytic.shape}, numeric shape {numeric.shape}")
     err = np.abs(analytic - numeric)
     excess = err - (atol + rtol * np.abs(numeric))
-    bad = ~np.isfinite(analytic) | (excess > 0)
+    bad = ~np.isfinite(analytic) | ~np.isfinite(numeric) | (excess > 0)
     if not bad.any():
         return None
     flat = int(np.argmax(np.where(bad, np.nan_to_num(excess, nan=np.inf), -np.inf)))
@@ -225,7 +226,8 @@ def gradcheck(
     for _, grad in params:
         grad[...] = 0
     engine.backward(v)
-    analytic_inputs = [engine.gradient_buffer.get_param(x).copy() for x in inputs]
+    buffer = engine.gradient_buffer  # an input the output does not depend on gets no gradient: zero
+    analytic_inputs = [buffer.get_param(x).copy() if buffer.is_in_memory(x) else np.zeros_like(x) for x in inputs]
     analytic_params = [grad.copy() for _, grad in params]
     mismatches = []
     targets = [(f"input {i}", x, g) for i, (x, g) in enumerate(zip(inputs, analytic_inputs))]

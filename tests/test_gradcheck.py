@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mytorch import Autograd
-from mytorch.gradcheck import GradcheckError, check_jvp, check_kernel, gradcheck
+from mytorch.gradcheck import GradcheckError, check_jvp, check_kernel, compare, gradcheck
 from mytorch.nn import functional as F
 
 
@@ -164,3 +164,19 @@ def test_float32_still_catches_a_real_error(monkeypatch, ab) -> None:
     monkeypatch.setitem(F.KERNELS, "mul", wrong)
     (m, *_) = check_kernel("mul", a, b, raise_on_fail=False)
     assert m.index == (2, 3)
+
+
+# --------------------------------------------------------------------------- edge cases
+def test_gradcheck_input_the_output_ignores(engine: Autograd) -> None:
+    """An input that does not reach the output has gradient zero, and the differences agree."""
+
+    def fn(x: np.ndarray, unused: np.ndarray) -> np.ndarray:
+        return F.apply(engine, "exp", x)
+
+    assert gradcheck(fn, [np.ones(2), np.ones(3)], engine) == []
+
+
+def test_compare_flags_a_non_finite_numeric_value() -> None:
+    m = compare("f", np.array([1.0, 2.0]), np.array([1.0, np.nan]), atol=1e-5, rtol=1e-4)
+    assert m is not None and m.index == (1,)
+    assert compare("f", np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9]), atol=1e-5, rtol=1e-4) is None
