@@ -147,6 +147,19 @@ def mul_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
     return unbroadcast(grad_output * b, a.shape), unbroadcast(grad_output * a, b.shape)
 
 
+def mul_grad_a(grad_output: Array, a: Array, b: Array) -> Array:
+    """The gradient of a * b with respect to a alone: g * b (for b a constant marked NO_GRAD)."""
+    return unbroadcast(grad_output * b, a.shape)
+
+
+def mul_grad_b(grad_output: Array, a: Array, b: Array) -> Array:
+    """The gradient of a * b with respect to b alone: g * a."""
+    return unbroadcast(grad_output * a, b.shape)
+
+
+mul_backward.partials = (mul_grad_a, mul_grad_b)  # type: ignore[attr-defined]
+
+
 def mul_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
     ta, tb = tangents
     return _full(
@@ -164,6 +177,19 @@ def div_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
     """da = g / b, db = -g * a / b**2."""
     ga = grad_output / b
     return unbroadcast(ga, a.shape), unbroadcast(-ga * a / b, b.shape)
+
+
+def div_grad_a(grad_output: Array, a: Array, b: Array) -> Array:
+    """The gradient of a / b with respect to a alone: g / b (for b a constant marked NO_GRAD)."""
+    return unbroadcast(grad_output / b, a.shape)
+
+
+def div_grad_b(grad_output: Array, a: Array, b: Array) -> Array:
+    """The gradient of a / b with respect to b alone: -g * a / b**2."""
+    return unbroadcast(-grad_output * a / (b * b), b.shape)
+
+
+div_backward.partials = (div_grad_a, div_grad_b)  # type: ignore[attr-defined]
 
 
 def div_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
@@ -184,10 +210,22 @@ def _swap(x: Array) -> Array:
     return x.swapaxes(-1, -2)
 
 
+def _dot_like(x: Array, left: Array, right: Array) -> Array:
+    """The 2-D product ``left @ right`` (x's gradient), laid out in memory like ``x``.
+
+    A transposed view such as ``W.T`` gets a transposed result, so that adding it into the
+    gradient ``dW.T`` runs over contiguous memory instead of striding across it. ``np.dot``
+    hands every 2-D case to BLAS, including the batch-of-one outer products.
+    """
+    if x.flags.f_contiguous and not x.flags.c_contiguous:
+        return np.dot(right.T, left.T).T
+    return np.dot(left, right)
+
+
 def matmul_grad_a(grad_output: Array, a: Array, b: Array) -> Array:
     """The gradient of a @ b with respect to a: g @ b^T."""
     if a.ndim == 2 and b.ndim == 2:
-        return grad_output @ b.T
+        return _dot_like(a, grad_output, b.T)
     if b.ndim == 1:
         ga = np.multiply.outer(grad_output, b)
     else:
@@ -201,7 +239,7 @@ def matmul_grad_a(grad_output: Array, a: Array, b: Array) -> Array:
 def matmul_grad_b(grad_output: Array, a: Array, b: Array) -> Array:
     """The gradient of a @ b with respect to b: a^T @ g."""
     if a.ndim == 2 and b.ndim == 2:
-        return a.T @ grad_output
+        return _dot_like(b, a.T, grad_output)
     if a.ndim == 1:
         a2 = a[:, None]
         g = grad_output[..., None, :] if b.ndim > 1 else grad_output[..., None]
@@ -217,7 +255,7 @@ def matmul_grad_b(grad_output: Array, a: Array, b: Array) -> Array:
 def matmul_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
     """da = g @ b^T, db = a^T @ g (with 1-D and batched operands handled as NumPy does)."""
     if a.ndim == 2 and b.ndim == 2:
-        return grad_output @ b.T, a.T @ grad_output
+        return _dot_like(a, grad_output, b.T), _dot_like(b, a.T, grad_output)
     return matmul_grad_a(grad_output, a, b), matmul_grad_b(grad_output, a, b)
 
 
