@@ -136,13 +136,14 @@ def test_anomaly_on_a_wrong_shape_names_the_op(engine: Autograd) -> None:
         engine.backward()
 
 
-def test_anomaly_on_inf_names_the_op(engine: Autograd) -> None:
+@pytest.mark.parametrize("divergence", [1.0, 0.0])  # g / (2 sqrt(0)): inf, and 0 / 0: NaN
+def test_anomaly_on_inf_or_nan_names_the_op(engine: Autograd, divergence: float) -> None:
     x = np.array([4.0, 0.0])
-    F.apply(engine, "sqrt", x)  # d sqrt(x)/dx at 0 is inf
-    with mytorch.detect_anomaly(), np.errstate(divide="ignore"), pytest.raises(
+    F.apply(engine, "sqrt", x)
+    with mytorch.detect_anomaly(), np.errstate(divide="ignore", invalid="ignore"), pytest.raises(
         FloatingPointError, match=r"operation 0 \(sqrt_backward\(\(2,\)\) -> \(2,\)\) produced a non-finite gradient"
     ):
-        engine.backward()
+        engine.backward(divergence)
 
 
 # --------------------------------------------------------------------------- forward mode
