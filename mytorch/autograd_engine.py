@@ -155,12 +155,14 @@ def _pruned_vjp(kernel: Callable, wanted: tuple[bool, ...]) -> Callable:
     key = (kernel, wanted)
     cached = _PRUNED.get(key)
     if cached is None:
-        rules = [rule if want else None for rule, want in zip(partials, wanted)]
+        rules = [(i, rule) for i, (rule, want) in enumerate(zip(partials, wanted)) if want]
+        count = len(partials)
 
-        def cached(grad_output: np.ndarray, *inputs: np.ndarray, **params: Any) -> tuple:
-            return tuple(
-                None if rule is None else rule(grad_output, *inputs, **params) for rule in rules
-            )
+        def cached(grad_output: np.ndarray, *inputs: np.ndarray, **params: Any) -> list:
+            grads = [None] * count
+            for i, rule in rules:
+                grads[i] = rule(grad_output, *inputs, **params)
+            return grads
 
         cached.__name__ = _kernel_name(kernel)
         _PRUNED[key] = cached
@@ -168,6 +170,57 @@ def _pruned_vjp(kernel: Callable, wanted: tuple[bool, ...]) -> Callable:
 
 
 _PRUNED: dict[tuple[Callable, tuple[bool, ...]], Callable] = {}
+
+
+def _validate(
+    inputs: list[Any], output: Any, gradients_to_update: list[Any], backward_operation: Any
+) -> bool:
+    """The full check of ``add_operation``'s arguments: raises on the first problem found.
+
+    Returns:
+        True if some input is marked ``NO_GRAD`` (the operation's VJP can be pruned).
+    """
+    name = _kernel_name(backward_operation)
+    if not callable(backward_operation):
+        raise TypeError(f"add_operation: backward_operation {backward_operation!r} is not callable")
+    if len(inputs) != len(gradients_to_update):
+        raise ValueError(
+            f"add_operation({name}): {len(inputs)} inputs but {len(gradients_to_update)} "
+            "entries in gradients_to_update; give one entry (None, an array or NO_GRAD) "
+            "per input, in the same order"
+        )
+    if not isinstance(output, np.ndarray):
+        raise TypeError(
+            f"add_operation({name}): output must be a numpy.ndarray, got {type(output).__name__}"
+        )
+    pruned = False
+    for i, (x, dst) in enumerate(zip(inputs, gradients_to_update)):
+        if not isinstance(x, np.ndarray):
+            raise TypeError(
+                f"add_operation({name}): input {i} must be a numpy.ndarray, got "
+                f"{type(x).__name__}; wrap constants with np.asarray and mark them NO_GRAD"
+            )
+        if dst is None:
+            if x.dtype.kind not in "fc":
+                raise TypeError(
+                    f"add_operation({name}): input {i} has dtype {x.dtype} and needs a "
+                    "gradient; only floating-point arrays can have one (cast it, or pass "
+                    "NO_GRAD for it in gradients_to_update)"
+                )
+        elif dst is NO_GRAD:
+            pruned = True
+        elif isinstance(dst, np.ndarray):
+            if dst.shape != x.shape:
+                raise ValueError(
+                    f"add_operation({name}): gradients_to_update[{i}] has shape {dst.shape} "
+                    f"but input {i} has shape {x.shape}"
+                )
+        else:
+            raise TypeError(
+                f"add_operation({name}): gradients_to_update[{i}] must be None, NO_GRAD or "
+                f"a numpy.ndarray, got {type(dst).__name__}"
+            )
+    return pruned
 
 
 class Autograd:
@@ -219,51 +272,29 @@ class Autograd:
         """
         if not (_GradMode.enabled and self._recording):
             return None
-        name = _kernel_name(backward_operation)
-        if not callable(backward_operation):
-            raise TypeError(f"add_operation: backward_operation {backward_operation!r} is not callable")
-        if len(inputs) != len(gradients_to_update):
-            raise ValueError(
-                f"add_operation({name}): {len(inputs)} inputs but {len(gradients_to_update)} "
-                "entries in gradients_to_update; give one entry (None, an array or NO_GRAD) "
-                "per input, in the same order"
-            )
-        if not isinstance(output, np.ndarray):
-            raise TypeError(
-                f"add_operation({name}): output must be a numpy.ndarray, got {type(output).__name__}"
-            )
+        inputs = list(inputs)
+        gradients_to_update = list(gradients_to_update)
+        # The fast check accepts the common, valid cases; anything else gets the full check,
+        # which raises with a precise message (or accepts, e.g. an ndarray subclass).
         pruned = False
-        for i, (x, dst) in enumerate(zip(inputs, gradients_to_update)):
-            if not isinstance(x, np.ndarray):
-                raise TypeError(
-                    f"add_operation({name}): input {i} must be a numpy.ndarray, got "
-                    f"{type(x).__name__}; wrap constants with np.asarray and mark them NO_GRAD"
-                )
-            if dst is None:
-                if x.dtype.kind not in "fc":
-                    raise TypeError(
-                        f"add_operation({name}): input {i} has dtype {x.dtype} and needs a "
-                        "gradient; only floating-point arrays can have one (cast it, or pass "
-                        "NO_GRAD for it in gradients_to_update)"
-                    )
-            elif dst is NO_GRAD:
-                pruned = True
-            elif isinstance(dst, np.ndarray):
-                if dst.shape != x.shape:
-                    raise ValueError(
-                        f"add_operation({name}): gradients_to_update[{i}] has shape {dst.shape} "
-                        f"but input {i} has shape {x.shape}"
-                    )
-            else:
-                raise TypeError(
-                    f"add_operation({name}): gradients_to_update[{i}] must be None, NO_GRAD or "
-                    f"a numpy.ndarray, got {type(dst).__name__}"
-                )
-        op = Operation(list(inputs), output, list(gradients_to_update), backward_operation, params)
+        valid = type(output) is np.ndarray and len(inputs) == len(gradients_to_update)
+        if valid:
+            for x, dst in zip(inputs, gradients_to_update):
+                if type(x) is not np.ndarray:
+                    valid = False
+                elif dst is None:
+                    valid = x.dtype.kind in "fc"
+                elif dst is NO_GRAD:
+                    pruned = True
+                else:
+                    valid = type(dst) is np.ndarray and dst.shape == x.shape
+                if not valid:
+                    break
+        if not (valid and callable(backward_operation)):
+            pruned = _validate(inputs, output, gradients_to_update, backward_operation)
+        op = Operation(inputs, output, gradients_to_update, backward_operation, params)
         if pruned:
-            op.vjp = _pruned_vjp(
-                backward_operation, tuple(d is not NO_GRAD for d in gradients_to_update)
-            )
+            op.vjp = _pruned_vjp(backward_operation, tuple([d is not NO_GRAD for d in gradients_to_update]))
         self.operation_list.append(op)
         return op
 
@@ -311,12 +342,13 @@ class Autograd:
             )
         start = self._index_of(output)
         out = ops[start].output
-        seed = np.asarray(divergence, dtype=out.dtype if out.dtype.kind in "fc" else None)
+        divergence = np.asarray(divergence, dtype=out.dtype if out.dtype.kind in "fc" else None)
+        seed = np.empty(out.shape, dtype=divergence.dtype)
         try:
-            seed = np.broadcast_to(seed, out.shape).copy()
+            seed[...] = divergence  # broadcasts, like np.broadcast_to(...).copy() but cheaper
         except ValueError:
             raise ValueError(
-                f"backward: divergence of shape {seed.shape} cannot broadcast to the output's "
+                f"backward: divergence of shape {divergence.shape} cannot broadcast to the output's "
                 f"shape {out.shape} ({ops[start].describe()})"
             ) from None
         memory = self.gradient_buffer.memory
@@ -328,43 +360,44 @@ class Autograd:
         memory[key] = seed if held is None else held + seed
         owners[key] = out
         take = memory.get if keep_grads else memory.pop
+        release = None if keep_grads else owners.pop
+        lookup = memory.get
         anomaly = _GradMode.anomaly
-        for index in range(start, -1, -1):
-            op = ops[index]
+        for op in ops[start::-1]:
             okey = id(op.output)
             grad = take(okey, None)
             if grad is None:
                 continue
-            if not keep_grads:
-                owners.pop(okey, None)
+            if release is not None:
+                release(okey, None)
             inputs = op.inputs
             params = op.params
             grads = op.vjp(grad, *inputs) if params is None else op.vjp(grad, *inputs, **params)
-            if type(grads) is not tuple:
+            if type(grads) is not tuple and type(grads) is not list:
                 grads = (grads,) if isinstance(grads, np.ndarray) else tuple(grads)
             if len(grads) != len(inputs):
                 raise ValueError(
-                    f"backward: operation {index} ({op.describe()}) returned {len(grads)} "
+                    f"backward: operation {self._position(op)} ({op.describe()}) returned {len(grads)} "
                     f"gradients for {len(inputs)} inputs"
                 )
             for x, gx, dst in zip(inputs, grads, op.gradients_to_update):
                 if gx is None or dst is NO_GRAD:
                     continue
                 if type(gx) is not np.ndarray:
-                    gx = self._as_gradient(gx, index, op)
+                    gx = self._as_gradient(gx, op)
                 if gx.shape != x.shape:
                     raise ValueError(
-                        f"backward: operation {index} ({op.describe()}) returned a gradient of "
+                        f"backward: operation {self._position(op)} ({op.describe()}) returned a gradient of "
                         f"shape {gx.shape} for an input of shape {x.shape}"
                     )
                 if anomaly and not np.isfinite(gx).all():
                     raise FloatingPointError(
-                        f"detect_anomaly: operation {index} ({op.describe()}) produced a "
+                        f"detect_anomaly: operation {self._position(op)} ({op.describe()}) produced a "
                         f"non-finite gradient (NaN or inf) for an input of shape {x.shape}"
                     )
                 if dst is None:
                     k = id(x)
-                    held = memory.get(k)
+                    held = lookup(k)
                     if held is None:
                         memory[k] = gx
                         owners[k] = x
@@ -375,12 +408,15 @@ class Autograd:
         for x, grad in kept:
             self.gradient_buffer.update_param(x, grad)
 
-    @staticmethod
-    def _as_gradient(gx: Any, index: int, op: Operation) -> np.ndarray:
+    def _position(self, op: Operation) -> int:
+        """The index of ``op`` on the tape (for error messages)."""
+        return next(i for i, other in enumerate(self.operation_list) if other is op)
+
+    def _as_gradient(self, gx: Any, op: Operation) -> np.ndarray:
         if isinstance(gx, (np.ndarray, np.generic, float, int)):
             return np.asarray(gx)
         raise TypeError(
-            f"backward: operation {index} ({op.describe()}) returned a "
+            f"backward: operation {self._position(op)} ({op.describe()}) returned a "
             f"{type(gx).__name__} as a gradient; kernels return numpy arrays (or None)"
         )
 
