@@ -1,6 +1,6 @@
 """One graded test in a process of its own: the child side of ``isolation.run_isolated``.
 
-Usage: ``python child.py TEST_ID ROOT RESULT``. The grader is imported as the package
+Usage: ``python child.py TEST_ID ROOT RESULT MEMORY_MB``. The grader is imported as the package
 ``autograder`` from this file's folder (never from the hand-in); ``mytorch`` must come from
 ``ROOT``. The outcome is written atomically to ``RESULT`` as JSON: ``{"passed", "output"}``,
 or ``{"wrong_package": reason}`` when ``mytorch`` was found somewhere else.
@@ -27,7 +27,20 @@ def _wrong_package(root: Path) -> str | None:
     return None
 
 
-def main(test_id: str, root: str, result_path: str) -> None:
+def _limit_memory(megabytes: int) -> None:
+    """Cap this process's address space, so that a runaway allocation fails with MemoryError
+    instead of exhausting the grading machine (where the platform allows it)."""
+    try:
+        import resource
+
+        limit = megabytes * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def main(test_id: str, root: str, result_path: str, memory_mb: str) -> None:
+    _limit_memory(int(memory_mb))
     load_grader()
     from autograder.grading import collect, execute
 
@@ -44,4 +57,4 @@ def main(test_id: str, root: str, result_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--mytorch", metavar="DIR", help="grade DIR/mytorch (default: the one next to autograder/)")
     add("--isolate", action="store_true", help="run each test in its own process (implied by --handin)")
     add("--timeout", type=float, default=10.0, metavar="S", help="seconds each test may run (default 10)")
+    add("--memory", type=int, default=2048, metavar="MB", help="address space per test process (default 2048)")
     add("--jobs", type=int, default=1, metavar="N", help="test processes at once when isolated (default 1)")
     add("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
     add("--out-dir", metavar="DIR", help="with --handin-dir: where reports go (default: the hand-in folder)")
@@ -103,7 +104,7 @@ def _grade_archive(archive: Path, tests: list[GradedTest], args: argparse.Namesp
         # Only the package goes on the children's path: nothing else from the archive.
         site.mkdir()
         (package_parent / "mytorch").rename(site / "mytorch")
-        outcomes = run_isolated(tests, site, args.timeout, args.jobs, emit)
+        outcomes = run_isolated(tests, site, args.timeout, args.jobs, args.memory, emit)
     return outcomes, f"Graded the mytorch in hand-in {archive}\n"
 
 
@@ -163,7 +164,7 @@ def _run(args: argparse.Namespace) -> None:
         header = f"Graded {root / 'mytorch'}\n"
         print(header, end="", flush=True)
         if args.isolate:
-            outcomes = run_isolated(tests, root, args.timeout, args.jobs, emit)
+            outcomes = run_isolated(tests, root, args.timeout, args.jobs, args.memory, emit)
         else:
             outcomes = _grade_in_process(tests, root, args.timeout, emit)
     if header.startswith("HAND-IN") and "NOT GRADED" in header:
@@ -183,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [s for s in args.sections if s not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
-    if args.timeout <= 0 or args.jobs < 1:
-        parser.error("--timeout must be positive and --jobs at least 1")
+    if args.timeout <= 0 or args.jobs < 1 or args.memory < 1:
+        parser.error("--timeout must be positive, --jobs and --memory at least 1")
     try:
         _run(args)
     except (RunnerError, WrongPackageError) as error:

@@ -1,10 +1,11 @@
 """Run each graded test in its own Python process, with a time limit.
 
-``run_isolated`` starts ``python child.py TEST_ID ROOT RESULT`` once per test, with
+``run_isolated`` starts ``python child.py TEST_ID ROOT RESULT MEMORY_MB`` once per test, with
 ``PYTHONPATH`` pointing at ``ROOT`` (the folder holding the ``mytorch`` to grade), in a new
 process group. The child (``child.py``) imports ``mytorch``, checks that it came from
 ``ROOT``, runs the one test and writes its outcome as JSON to ``RESULT``. A child that runs past the time
-limit is killed with its whole process group; a child that dies (a crash in compiled code,
+limit is killed with its whole process group; one that allocates more than ``MEMORY_MB`` of
+address space gets a ``MemoryError``; a child that dies (a crash in compiled code,
 ``os._exit``) is reported with its exit status. Either way only that test's points are lost.
 """
 
@@ -46,9 +47,9 @@ def _child_env(root: Path) -> dict[str, str]:
     return env
 
 
-def _run_one(test: GradedTest, root: Path, timeout: float, workdir: Path) -> Outcome:
+def _run_one(test: GradedTest, root: Path, timeout: float, memory_mb: int, workdir: Path) -> Outcome:
     result = workdir / f"result-{abs(hash(test.id))}-{time.monotonic_ns()}.json"
-    command = [sys.executable, "-B", str(_HERE / "child.py"), test.id, str(root), str(result)]
+    command = [sys.executable, "-B", str(_HERE / "child.py"), test.id, str(root), str(result), str(memory_mb)]
     start = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -98,6 +99,7 @@ def run_isolated(
     root: Path,
     timeout: float,
     jobs: int = 1,
+    memory_mb: int = 2048,
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Run every test in its own process (``jobs`` at a time) grading ``root/mytorch``.
@@ -107,6 +109,7 @@ def run_isolated(
         root: the folder holding the ``mytorch`` package to grade.
         timeout: seconds each test may run.
         jobs: how many test processes run at once.
+        memory_mb: the address space each test process may use (POSIX), in MiB.
         on_outcome: called with each outcome as soon as it is known, in ``tests`` order.
 
     Returns:
@@ -117,7 +120,7 @@ def run_isolated(
     """
     root = Path(root).resolve()
     with tempfile.TemporaryDirectory(prefix="mytorch-grading-") as scratch, ThreadPoolExecutor(max(1, jobs)) as pool:
-        futures = [pool.submit(_run_one, test, root, timeout, Path(scratch)) for test in tests]
+        futures = [pool.submit(_run_one, test, root, timeout, memory_mb, Path(scratch)) for test in tests]
         outcomes = []
         for future in futures:
             outcome = future.result()

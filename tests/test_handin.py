@@ -198,7 +198,7 @@ def test_the_child_refuses_a_mytorch_from_outside_the_graded_folder(tmp_path):
     empty.mkdir()
     env = {**os.environ, "PYTHONPATH": f"{empty}{os.pathsep}{ROOT}"}
     done = subprocess.run(
-        [sys.executable, str(ROOT / "autograder" / "child.py"), "operations/mul", str(empty), str(result)],
+        [sys.executable, str(ROOT / "autograder" / "child.py"), "operations/mul", str(empty), str(result), "2048"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
