@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from hw_bonus.demos import disc_cv, functions, graph_primer, lab_trace
+import mytorch
+from hw_bonus.demos import custom_op, disc_cv, functions, graph_primer, lab_trace
 from mytorch import Autograd
 
 
@@ -153,3 +154,29 @@ def test_brief_demo_reports_tiny_errors_and_trains(brief):
     assert brief["and_accuracy"] == 1.0
     assert brief["and_losses"][-1] < 0.1 * brief["and_losses"][0]
     assert brief["xor_test_accuracy"] >= 0.95
+
+
+# ------------------------------------------------------------------ seed 004: extending autograd
+def test_custom_op_gradient_is_analytic_plus_saved_error(rng):
+    x = rng.uniform(-3.0, 300.0, size=(5, 3))
+    leaf = mytorch.Tensor(x, requires_grad=True)
+    q = custom_op.Quantize.apply(leaf)
+    expected_q = np.clip(np.trunc(x), 0, 255)
+    np.testing.assert_array_equal(q.data, expected_q)
+    mytorch.tanh(q).sum().backward()
+    analytic = 1.0 - np.tanh(expected_q) ** 2
+    np.testing.assert_allclose(leaf.grad, analytic + (x - expected_q), rtol=1e-12, atol=1e-12)
+
+
+def test_custom_op_records_on_an_engine_like_a_kernel(engine, rng):
+    x = rng.uniform(0.0, 10.0, size=(4, 2))
+    q = custom_op.Quantize.record(engine, x)
+    engine.backward(np.ones_like(q))
+    np.testing.assert_allclose(engine.gradient_buffer.get_param(x), 1.0 + (x - np.trunc(x)))
+
+
+def test_custom_op_demo_trains_the_two_gaussian_classifier():
+    out = custom_op.main(["--epochs", "2"])
+    assert out["gradient_gap"] == 0.0
+    assert out["quantized"]["accuracy"] >= 0.85 and out["float"]["accuracy"] >= 0.85
+    assert out["quantized"]["losses"][-1] < out["quantized"]["losses"][0]
