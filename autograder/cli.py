@@ -91,8 +91,8 @@ def _grade_in_process(tests: list[GradedTest], root: Path, timeout: float, emit:
 def _grade_archive(archive: Path, tests: list[GradedTest], args: argparse.Namespace, emit: Callable) -> tuple:
     """Extract the hand-in safely and grade it in sandboxed processes.
 
-    Returns ``(outcomes, header)``. A refused archive scores zero on every test, and the
-    header says why.
+    Returns ``(outcomes, header, refusal)``: a refused archive scores zero on every test and
+    ``refusal`` (also the header) says why; otherwise ``refusal`` is None.
     """
     with tempfile.TemporaryDirectory(prefix="mytorch-handin-") as scratch:
         files, site = Path(scratch) / "files", Path(scratch) / "site"
@@ -100,12 +100,13 @@ def _grade_archive(archive: Path, tests: list[GradedTest], args: argparse.Namesp
             package_parent = find_package(extract_handin(archive, files))
         except HandinError as error:
             outcomes = [Outcome(t, False, "not graded: the hand-in was refused (see above)", 0.0) for t in tests]
-            return outcomes, f"HAND-IN {archive} NOT GRADED: {error}\n"
+            refusal = f"HAND-IN {archive} NOT GRADED: {error}\n"
+            return outcomes, refusal, refusal
         # Only the package goes on the children's path: nothing else from the archive.
         site.mkdir()
         (package_parent / "mytorch").rename(site / "mytorch")
         outcomes = run_isolated(tests, site, args.timeout, args.jobs, args.memory, emit)
-    return outcomes, f"Graded the mytorch in hand-in {archive}\n"
+    return outcomes, f"Graded the mytorch in hand-in {archive}\n", None
 
 
 def _report_text(header: str, outcomes: list[Outcome]) -> str:
@@ -126,7 +127,7 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
     writer.writerow(["handin", *sections, "total", "max"])
     for archive in archives:
         stem = next(archive.name[: -len(s)] for s in ARCHIVE_SUFFIXES if archive.name.endswith(s))
-        outcomes, header = _grade_archive(archive, tests, args, lambda outcome: None)
+        outcomes, header, _ = _grade_archive(archive, tests, args, lambda outcome: None)
         _write_atomic(out_dir / f"{stem}.txt", _report_text(header, outcomes))
         _write_atomic(out_dir / f"{stem}.json", json.dumps(gradescope_results(outcomes, header), indent=2) + "\n")
         scores = {s.name: s.score for s in section_scores(outcomes)}
@@ -156,19 +157,19 @@ def _run(args: argparse.Namespace) -> None:
         if not archive.is_file():
             raise RunnerError(f"hand-in archive {archive} does not exist")
         print(f"Grading the hand-in {archive} (each test in its own process, {args.timeout:g} s limit)", flush=True)
-        outcomes, header = _grade_archive(archive, tests, args, emit)
+        outcomes, header, refusal = _grade_archive(archive, tests, args, emit)
+        if refusal:
+            print(refusal, end="")
     else:
         root = Path(args.mytorch).resolve() if args.mytorch else GRADER_DIR.parent
         if not (root / "mytorch" / "__init__.py").is_file():
             raise RunnerError(f"there is no mytorch package to grade in {root} (expected {root / 'mytorch'})")
-        header = f"Graded {root / 'mytorch'}\n"
+        header = f"Grading {root / 'mytorch'}\n"
         print(header, end="", flush=True)
         if args.isolate:
             outcomes = run_isolated(tests, root, args.timeout, args.jobs, args.memory, emit)
         else:
             outcomes = _grade_in_process(tests, root, args.timeout, emit)
-    if header.startswith("HAND-IN") and "NOT GRADED" in header:
-        print(header, end="")
     print()
     print(summary_table(outcomes))
     if args.json:

@@ -160,6 +160,12 @@ def test_a_good_archive_extracts_and_its_package_is_found(tmp_path):
     assert (root / "mytorch" / "nn" / "functional.py").read_bytes() == (ROOT / "mytorch/nn/functional.py").read_bytes()
     with pytest.raises(HandinError, match="no mytorch/ package"):
         find_package(tmp_path / "out" / "mytorch")
+    # An archive made from outside the hand-out folder: handout/mytorch/...
+    nested = tmp_path / "nested.tar"
+    with tarfile.open(nested, "w") as tar:
+        tar.add(ROOT / "mytorch" / "__init__.py", arcname="handout/mytorch/__init__.py")
+    root = extract_handin(nested, tmp_path / "nested")
+    assert find_package(root) == root / "handout"
 
 
 def test_the_runner_refuses_an_unsafe_or_unreadable_handin_with_zero_scores(tmp_path):
