@@ -32,7 +32,9 @@ released graph still compute values, but are not recorded.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -89,12 +91,20 @@ class Tape(Autograd):
     Attributes:
         merged_into: the tape this one was merged into, or None while it is in use.
         released: True once a ``backward`` without ``retain_graph`` has used the tape.
+        order: for each operation recorded through ``record``, when it ran (a global count):
+            merging two tapes keeps their operations in the order they ran.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.merged_into: Tape | None = None
         self.released = False
+        self.order: list[int] = []
+
+    def record(self, *operation: Any) -> None:
+        """``add_operation(*operation)``, noting when it ran."""
+        if self.add_operation(*operation) is not None:
+            self.order.append(next(_CLOCK))
 
     def resolve(self) -> Tape:
         """The tape now holding this one's operations (itself unless it was merged)."""
@@ -106,19 +116,27 @@ class Tape(Autograd):
     def merge(self, other: Tape) -> Tape:
         """Join two graphs' tapes (an operation took inputs from both); returns the joined tape.
 
-        The two graphs are disjoint, so appending one's operations after the other's keeps the
-        tape in a valid (topological) order. A released tape is never merged: the result then
-        stays released, and a ``backward`` through it raises.
+        The operations are kept in the order they ran (any order that lists every operation
+        after its inputs' would do: the two graphs are disjoint). A released tape is never
+        merged: the result stays released, and a ``backward`` through it raises.
         """
         if self.released:
             return self
         if other.released:
             return other
         big, small = (self, other) if len(self) >= len(other) else (other, self)
-        big.operation_list.extend(small.operation_list)
+        ops, order = big.operation_list, big.order
+        timed = len(order) == len(ops) and len(small.order) == len(small.operation_list)
+        if timed and order and small.order and small.order[0] < order[-1]:
+            runs = sorted(zip(order + small.order, ops + small.operation_list), key=itemgetter(0))
+            big.order = [when for when, _ in runs]
+            big.operation_list = [op for _, op in runs]
+        else:
+            ops.extend(small.operation_list)
+            order.extend(small.order)
         big.gradient_buffer.memory.update(small.gradient_buffer.memory)
         big.gradient_buffer.owners.update(small.gradient_buffer.owners)
-        small.operation_list = []
+        small.operation_list, small.order = [], []
         small.gradient_buffer.clear()
         small.merged_into = big
         return big
@@ -126,7 +144,11 @@ class Tape(Autograd):
     def release(self) -> None:
         """Free the recorded operations; a later ``backward`` through this graph raises."""
         self.operation_list.clear()
+        self.order.clear()
         self.released = True
+
+
+_CLOCK = itertools.count()
 
 
 def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
@@ -210,7 +232,7 @@ def _attach(
     if not tape.released:
         if saves_output:
             params = {"out": out} if params is None else {**params, "out": out}
-        tape.add_operation(arrays, out, dsts, backward, params)
+        tape.record(arrays, out, dsts, backward, params)
     return result
 
 
