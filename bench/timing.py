@@ -25,9 +25,9 @@ class Budget:
 
 
 def _time_step(trainer: Trainer) -> float:
-    start = time.perf_counter()
+    start = time.process_time()
     trainer.step()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def measure(trainers: dict[str, Trainer], budget: Budget) -> dict[str, float]:

@@ -1,0 +1,64 @@
+"""MyTorch's ``Tensor`` front-end, written the way a PyTorch user writes it.
+
+The weights are leaf tensors laid out (in, out), so a layer is ``h @ W + b``; the loss's
+``backward()`` fills every leaf's ``.grad``; the update is ``W.data -= lr * W.grad``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench.problems import CHAIN_FACTOR, LEARNING_RATE, ChainTrainer, Problem
+from mytorch.tensor import Tensor, mse_loss, softmax_cross_entropy
+
+_LOSS = {"ce": softmax_cross_entropy, "mse": mse_loss}
+
+
+class TensorMLP:
+    """An MLP of leaf tensors."""
+
+    def __init__(self, problem: Problem) -> None:
+        config = problem.config
+        self.layers = [(Tensor(W.T.copy(), requires_grad=True), Tensor(b, requires_grad=True))
+                       for W, b in problem.fresh_weights()]
+        self.params = [p for pair in self.layers for p in pair]
+        self.activations = [config.hidden] * (len(self.layers) - 1) + [config.output]
+        self.x, self.y = Tensor(problem.x), Tensor(problem.y)
+        self.loss = _LOSS[config.loss]
+
+    def step(self) -> None:
+        for p in self.params:
+            p.zero_grad()
+        h = self.x
+        for (W, b), act in zip(self.layers, self.activations):
+            h = h @ W + b
+            if act != "identity":
+                h = getattr(h, act)()
+        self.loss(self.y, h).backward()
+        for p in self.params:
+            p.data -= LEARNING_RATE * p.grad
+
+    def gradients(self) -> list[np.ndarray]:
+        return [g for W, b in self.layers for g in (W.grad.T, b.grad)]
+
+
+class TensorChain(ChainTrainer):
+    """The chain on a leaf tensor: ``h.sin()`` and ``h * 1.0001``."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem)
+        self.leaf = Tensor(self.x, requires_grad=True)
+
+    def step(self) -> None:
+        self.leaf.zero_grad()
+        h = self.leaf
+        for i in range(self.n):
+            h = h.sin() if i % 2 == 0 else h * CHAIN_FACTOR
+        h.backward()
+        self.grad = self.leaf.grad
+        self.leaf.data -= LEARNING_RATE * self.grad
+
+
+def build(problem: Problem) -> TensorMLP | TensorChain:
+    """The Tensor trainer for ``problem``."""
+    return TensorChain(problem) if problem.config.is_chain else TensorMLP(problem)
