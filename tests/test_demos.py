@@ -74,9 +74,13 @@ def test_primer_loss_falls_and_identifiable_params_recovered(primer):
     assert learned["ab"] - learned["bc"] == pytest.approx(guess["ab"] - guess["bc"], abs=1e-9)
 
 
-def test_primer_writes_its_graph(primer):
-    dot = (primer["out"] / "graph_primer.dot").read_text()
-    assert dot.startswith("digraph") and dot.count("->") == 7
+def test_primer_graphs(primer):
+    dot = graph_primer.ComputationalGraph(graph_primer.EXPRESSIONS).to_dot()
+    assert dot.startswith("digraph") and dot.count("->") == 7 and 'xx -> xy [label="ab"]' in dot
+    assert primer["graph"].is_file() and primer["tape_graph"].is_file()
+    if primer["tape_graph"].suffix == ".dot":  # no Graphviz: the DOT text itself, 9 ops with their arrows
+        text = primer["tape_graph"].read_text()
+        assert text.count("shape=box") == 9 and text.count("-> op") == 16
 
 
 def test_primer_gradients_match_finite_differences(rng):
@@ -126,8 +130,8 @@ def test_disc_cross_validation_statistics_over_folds():
 
 # ------------------------------------------------------------------ seed 000: f, g, h, Neuron; AND gate
 @pytest.fixture(scope="module")
-def brief() -> dict:
-    return functions.main([])
+def brief(tmp_path_factory) -> dict:
+    return functions.main(["--out", str(tmp_path_factory.mktemp("brief"))])
 
 
 @pytest.mark.parametrize("example", functions.EXAMPLES, ids=lambda e: e.name.split("(")[0])
@@ -145,6 +149,14 @@ def test_brief_f_at_the_snippets_point():
     d1, d2 = functions.engine_gradients(functions.EXAMPLES[0], (np.array([1.0]), np.array([2.0])))
     assert d1[0] == pytest.approx(math.sin(2.0)) and round(d1[0], 4) == 0.9093
     assert d2[0] == pytest.approx(math.cos(2.0) * math.log(2.0) + math.sin(2.0) / 2) and round(d2[0], 4) == 0.1662
+
+
+def test_brief_draws_f_as_the_brief_pictures_it(brief):
+    assert brief["graph"].is_file()
+    if brief["graph"].suffix == ".dot":  # no Graphviz: check the DOT text
+        text = brief["graph"].read_text()
+        assert text.count("fillcolor=orange") == 6 and text.count("fillcolor=lightgray") == 4
+        assert "grad 0.909" in text and "grad 0.166" in text
 
 
 def test_brief_demo_reports_tiny_errors_and_trains(brief):

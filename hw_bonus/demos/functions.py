@@ -16,7 +16,8 @@ Then, as the brief's optional part suggests, neurons and a layer of them, built 
 trained by gradient descent: one tanh neuron learns the AND gate, a 2-8-1 network a small
 classification (points labelled by the XOR of their coordinates' signs).
 
-Run: ``python -m hw_bonus.demos.functions``
+Run: ``python -m hw_bonus.demos.functions [--out DIR]`` (the graph of f goes to DIR, by default
+``demo_output/``: SVG when Graphviz is installed, DOT text otherwise).
 """
 
 from __future__ import annotations
@@ -24,15 +25,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import mytorch
 from hw_bonus.demos.report import print_title
-from mytorch import Tensor
+from mytorch import Tensor, viz
 
-__all__ = ["EXAMPLES", "Example", "Layer", "engine_gradients", "finite_differences", "main"]
+__all__ = ["EXAMPLES", "Example", "Layer", "draw_f", "engine_gradients", "finite_differences", "main"]
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,15 @@ def check_gradients() -> dict[str, dict[str, float]]:
     return errors
 
 
+def draw_f(out_dir: Path) -> Path:
+    """Seed 000's picture of f at (1, 2): value nodes (orange) and operation nodes (gray), with gradients."""
+    x1, x2 = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
+    z = EXAMPLES[0].fn(mytorch, x1, x2)
+    z.backward(keep_grads=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return viz.render(viz.to_dot(z, names={"x1": x1, "x2": x2, "z": z}), out_dir / "functions_f.svg")
+
+
 def _pytorch_reference() -> None:
     """Run the brief's own PyTorch snippet at (1, 2) when PyTorch is installed, for comparison."""
     try:
@@ -222,11 +233,14 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     """Check the four functions' gradients, train the AND gate and the classifier; return the numbers."""
     parser = argparse.ArgumentParser(prog="python -m hw_bonus.demos.functions", description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=Path("demo_output"), help="where the graph of f goes")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
 
     errors = check_gradients()
     _pytorch_reference()
+    graph = draw_f(args.out)
+    print(f"the computation graph of f (orange values, gray operations, with their gradients): {graph}")
 
     print_title("A tanh neuron learns the AND gate (targets -1 / +1, gradient descent on the MSE)")
     gate_x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -248,7 +262,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     test_acc = float(np.mean(predict(network, x_test) == y_test))
     print(f"loss {xor_losses[0]:.3f} -> {xor_losses[-1]:.4f}; training accuracy {train_acc:.1%}, "
           f"test accuracy {test_acc:.1%}")
-    return {"errors": errors, "and_accuracy": gate_acc, "and_losses": gate_losses,
+    return {"errors": errors, "graph": graph, "and_accuracy": gate_acc, "and_losses": gate_losses,
             "xor_train_accuracy": train_acc, "xor_test_accuracy": test_acc}
 
 

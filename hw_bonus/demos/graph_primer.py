@@ -13,12 +13,14 @@ In the primer's example ``ab`` and ``bc`` enter only through their sum
 equal, so training moves both by the same amount, recovers ``ab + bc`` and keeps
 ``ab - bc`` where it started.
 
-Run: ``python -m hw_bonus.demos.graph_primer [--out DIR]``
+Run: ``python -m hw_bonus.demos.graph_primer [--out DIR]`` (the loss plot and the graphs go to DIR,
+by default ``demo_output/``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from hw_bonus.demos.report import Row, print_rows, print_title
-from mytorch import NO_GRAD, Autograd, no_grad
+from mytorch import NO_GRAD, Autograd, no_grad, viz
 from mytorch.nn import functional as F
 from mytorch.optim import Adam
 
@@ -263,8 +265,10 @@ def _plot_losses(losses: list[float], path: Path) -> str:
     ax.set_ylabel("mean squared error")
     ax.set_title("Computational graph primer: loss, exact gradients")
     fig.tight_layout()
-    fig.savefig(path)
+    partial = path.with_name(f".{path.name}.partial.png")
+    fig.savefig(partial)
     plt.close(fig)
+    os.replace(partial, path)
     return f"loss plot: {path}"
 
 
@@ -316,9 +320,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
           f"(change {drift:.1e})")
 
     args.out.mkdir(parents=True, exist_ok=True)
-    dot_path = args.out / "graph_primer.dot"
-    dot_path.write_text(graph.to_dot())
-    print(f"\nvariable graph (Graphviz DOT): {dot_path}")
+    picture = viz.render(graph.to_dot(), args.out / "graph_primer.svg")
+    print(f"\nthe variables' graph (the primer's picture): {picture}")
+    tape = Autograd()
+    graph.forward(tape, {v: x[:1] for v, x in inputs.items()}, params)
+    tape_graph = viz.render(viz.to_dot(tape), args.out / "graph_primer_tape.svg")
+    print(f"the tape of one forward pass ({len(tape.operation_list)} operations): {tape_graph}")
     print(_plot_losses(losses, args.out / "graph_primer_loss.png"))
     with no_grad():
         fitted = graph.forward(None, inputs, params)
@@ -334,6 +341,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "learned": learned,
         "guess": guess,
         "identifiable": {k: v for k, (v, _) in identifiable.items()},
+        "graph": picture,
+        "tape_graph": tape_graph,
     }
 
 

@@ -17,7 +17,7 @@ import argparse
 import numpy as np
 
 from hw_bonus.demos.report import Row, print_rows, print_title
-from mytorch import Autograd
+from mytorch import Autograd, viz
 from mytorch.nn import functional as F
 
 __all__ = ["STEPS", "lab_function", "main", "numerical_errors"]
@@ -124,6 +124,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                        "{name}_bar")
     cos_term = adjoint[4] * np.cos(args.x2)
     print(f"v2_bar = v5_bar cos v2 + v4_bar v1 = {cos_term:.3f} + {adjoint[3] * args.x1:g}  (the lab: -0.284 + 2)")
+
+    engine.jvp(values[:2], [one, zero])  # tangents along x1 again, for the tape's own trace table
+    print_title("The tape's own trace (mytorch.viz.trace): primal, tangent along x1, adjoint")
+    print(viz.trace(engine, names={"x1": values[0], "x2": values[1], "y": values[-1]}))
 
     numbers = _print_numerical(args.x1, args.x2)
     print(f"\nall numbers agree with the lab: {'yes' if ok else 'NO'}")
