@@ -53,10 +53,19 @@ def broken_copy(source: Path, destination: Path, name: str, template: str, modul
     shutil.copytree(Path(source) / "mytorch", target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     path = target / module
     lines = path.read_text().splitlines(keepends=True)
-    tree = ast.parse("".join(lines))
-    ends = [node.end_lineno for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name]
-    if not ends:
+    body = ast.parse("".join(lines)).body
+    starts = [i for i, node in enumerate(body) if isinstance(node, ast.FunctionDef) and node.name == name]
+    if not starts:
         raise ValueError(f"broken_copy: {module} has no top-level function {name!r}")
-    lines.insert(ends[0], template.format(name=name))
+    # After the lines that set attributes on the original (``name.partials = ...``), if any.
+    last = max([starts[0]] + [i for i in range(starts[0], len(body)) if _sets_attribute_of(body[i], name)])
+    lines.insert(body[last].end_lineno, template.format(name=name))
     path.write_text("".join(lines))
     return Path(destination)
+
+
+def _sets_attribute_of(node: ast.stmt, name: str) -> bool:
+    """Whether ``node`` is ``name.attribute = ...``."""
+    return isinstance(node, ast.Assign) and all(
+        isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == name for t in node.targets
+    )
