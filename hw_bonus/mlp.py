@@ -190,6 +190,7 @@ class MLP:
         Raises:
             ValueError: an array is missing or its shape does not fit this network.
         """
+        checked = []
         for i, layer in enumerate(self.linear_layers):
             for name, target in (("W", layer.W), ("b", layer.b)):
                 key = f"{name}.{i}"
@@ -198,8 +199,12 @@ class MLP:
                         f"MLP.load_state_dict: {key} has shape {np.shape(state.get(key))}, this network needs "
                         f"{target.shape}"
                     )
-                target[...] = state[key]
+                checked.append((target, state[key]))
+        # The optimizer checks its whole state before changing any; the weights go in only after
+        # that, so a failed load leaves the network exactly as it was.
         self.optimizer.load_state_dict({k[len("optim."):]: v for k, v in state.items() if k.startswith("optim.")})
+        for target, value in checked:
+            target[...] = value
 
     def __repr__(self) -> str:
         layers = ", ".join(f"{lin!r} -> {type(act).__name__}" for lin, act in zip(self.linear_layers, self.activations))

@@ -32,7 +32,8 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str,
     Raises:
         FileNotFoundError: there is no file at ``path``.
         ValueError: the file is not a readable ``.npz`` (corrupt, truncated, holding pickled
-            objects) or lacks one of the ``required`` arrays.
+            objects, a damaged header naming an unknown compression) or lacks one of the
+            ``required`` arrays.
     """
     path = Path(path)
     if not path.is_file():
@@ -40,7 +41,7 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str,
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, NotImplementedError) as err:
         raise ValueError(f"{path}: not a readable .npz file (corrupt or truncated?): {err}") from None
     missing = [key for key in required if key not in arrays]
     if missing:

@@ -200,6 +200,11 @@ def _validate(
                 f"add_operation({name}): input {i} must be a numpy.ndarray, got "
                 f"{type(x).__name__}; wrap constants with np.asarray and mark them NO_GRAD"
             )
+        if x is output:
+            raise ValueError(
+                f"add_operation({name}): the output is input {i} itself (shape {x.shape}); an operation "
+                "done in place overwrites what backward needs: compute into a new array"
+            )
         if dst is None:
             if x.dtype.kind not in "fc":
                 raise TypeError(
@@ -280,7 +285,7 @@ class Autograd:
         valid = type(output) is np.ndarray and len(inputs) == len(gradients_to_update)
         if valid:
             for x, dst in zip(inputs, gradients_to_update):
-                if type(x) is not np.ndarray:
+                if type(x) is not np.ndarray or x is output:
                     valid = False
                 elif dst is None:
                     valid = x.dtype.kind in "fc"
@@ -351,6 +356,8 @@ class Autograd:
                 f"backward: divergence of shape {divergence.shape} cannot broadcast to the output's "
                 f"shape {out.shape} ({ops[start].describe()})"
             ) from None
+        if seed.dtype.kind in "fc" and not np.isfinite(seed).all():
+            raise ValueError(f"backward: the divergence holds NaN or inf ({ops[start].describe()})")
         memory = self.gradient_buffer.memory
         owners = self.gradient_buffer.owners
         kept = self._set_aside_kept(ops[: start + 1]) if self._kept else []
@@ -503,7 +510,21 @@ class Autograd:
             tan[id(op.output)] = t_out
         self.tangents = tan
         wanted = [self.operation_list[-1].output] if outputs is None else list(outputs)
+        self._require_on_tape("jvp", inputs, "input")
+        self._require_on_tape("jvp", wanted, "output")
         return [tan[id(y)] if id(y) in tan else np.zeros_like(y) for y in wanted]
+
+    def _require_on_tape(self, method: str, arrays: Sequence[np.ndarray], what: str) -> None:
+        """Raise if one of ``arrays`` is neither an input nor an output of a recorded operation
+        (its tangent would silently be zero)."""
+        on_tape = {id(x) for op in self.operation_list for x in op.inputs}
+        on_tape.update(id(op.output) for op in self.operation_list)
+        for i, x in enumerate(arrays):
+            if id(x) not in on_tape:
+                raise ValueError(
+                    f"{method}: {what} {i} (shape {getattr(x, 'shape', None)}) is not on this tape: no recorded "
+                    "operation reads or produces it"
+                )
 
     def __len__(self) -> int:
         return len(self.operation_list)

@@ -27,6 +27,11 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Pair], lr: float) -> None:
         name = type(self).__name__
+        if hasattr(params, "parameters") or not isinstance(params, Iterable):
+            raise TypeError(
+                f"{name}: params must be (value, gradient) pairs, got a {type(params).__name__}; "
+                "pass module.parameters()"
+            )
         self.params: list[Pair] = []
         for i, pair in enumerate(params):
             if not (isinstance(pair, tuple) and len(pair) == 2):
@@ -66,6 +71,7 @@ class Optimizer:
         Raises:
             ValueError: a state array is missing or has the wrong shape.
         """
+        checked = []
         for key, target in self._state_slots():
             if key not in state:
                 raise ValueError(f"{type(self).__name__}.load_state_dict: missing state array {key!r}")
@@ -74,6 +80,8 @@ class Optimizer:
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: {key!r} has shape {value.shape}, expected {target.shape}"
                 )
+            checked.append((target, value))
+        for target, value in checked:  # only once all fit: a failed load changes nothing
             target[...] = value
 
     def _state_slots(self) -> list[tuple[str, np.ndarray]]:
@@ -82,6 +90,8 @@ class Optimizer:
 
 
 def _check_positive(name: str, what: str, value: float, allow_zero: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: {what} must be a number, got {type(value).__name__} {value!r}")
     ok = value >= 0 if allow_zero else value > 0
     if not (np.isfinite(value) and ok):
         bound = ">= 0" if allow_zero else "> 0"
@@ -145,6 +155,8 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
+        if len(betas) != 2:
+            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
         b1, b2 = betas
         if not (0 <= b1 < 1 and 0 <= b2 < 1):
             raise ValueError(f"Adam: betas must lie in [0, 1), got {betas!r}")
