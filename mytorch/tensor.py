@@ -33,13 +33,13 @@ released graph still compute values, but are not recorded.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Iterable, Sequence
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
-from mytorch.autograd_engine import NO_GRAD, Autograd, is_grad_enabled
+from mytorch.autograd_engine import NO_GRAD, Autograd, _GradMode, is_grad_enabled
 from mytorch.nn import functional as F
 
 __all__ = [
@@ -91,8 +91,8 @@ class Tape(Autograd):
     Attributes:
         merged_into: the tape this one was merged into, or None while it is in use.
         released: True once a ``backward`` without ``retain_graph`` has used the tape.
-        order: for each operation recorded through ``record``, when it ran (a global count):
-            merging two tapes keeps their operations in the order they ran.
+        order: for each operation a Tensor recorded, when it ran (a global count): merging
+            two tapes keeps their operations in the order they ran.
     """
 
     def __init__(self) -> None:
@@ -100,11 +100,6 @@ class Tape(Autograd):
         self.merged_into: Tape | None = None
         self.released = False
         self.order: list[int] = []
-
-    def record(self, *operation: Any) -> None:
-        """``add_operation(*operation)``, noting when it ran."""
-        if self.add_operation(*operation) is not None:
-            self.order.append(next(_CLOCK))
 
     def resolve(self) -> Tape:
         """The tape now holding this one's operations (itself unless it was merged)."""
@@ -128,7 +123,7 @@ class Tape(Autograd):
         ops, order = big.operation_list, big.order
         timed = len(order) == len(ops) and len(small.order) == len(small.operation_list)
         if timed and order and small.order and small.order[0] < order[-1]:
-            runs = sorted(zip(order + small.order, ops + small.operation_list), key=itemgetter(0))
+            runs = sorted(zip(order + small.order, ops + small.operation_list), key=operator.itemgetter(0))
             big.order = [when for when, _ in runs]
             big.operation_list = [op for _, op in runs]
         else:
@@ -149,16 +144,36 @@ class Tape(Autograd):
 
 
 _CLOCK = itertools.count()
+_new_tensor = object.__new__
+
+
+_CONSTANTS: dict[tuple[Any, np.dtype], np.ndarray] = {}
+_MAX_CONSTANTS = 1024
+
+
+def _number(value: float, dtype: np.dtype) -> np.ndarray:
+    """A Python number as a 0-d array of ``dtype``; nonzero ones are cached (read-only), since
+    loops use the same few constants over and over."""
+    key = (value, dtype)
+    array = _CONSTANTS.get(key)
+    if array is None:
+        array = np.array(value, dtype=dtype)
+        if value and value == value:  # not 0 (whose sign matters, and 0 == -0), not NaN
+            if len(_CONSTANTS) >= _MAX_CONSTANTS:
+                _CONSTANTS.clear()
+            array.flags.writeable = False
+            _CONSTANTS[key] = array
+    return array
 
 
 def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
     """A non-tensor operand as an array; a Python number takes the tensor's float dtype."""
-    if type(value) is np.ndarray:
+    kind = type(value)
+    if kind is np.ndarray:
         return value
-    if like is not None and type(value) in (float, int):
-        if like.dtype.kind == "f":
-            return np.asarray(value, dtype=like.dtype)
-        return np.asarray(value, dtype=np.result_type(like.dtype, value))
+    if (kind is float or kind is int) and like is not None:
+        dtype = like.dtype
+        return _number(value, dtype if dtype.kind == "f" else np.result_type(dtype, value))
     if isinstance(value, Tensor):
         return value.data
     array = np.asarray(value)
@@ -197,12 +212,12 @@ def _attach(
     """
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    result = Tensor.__new__(Tensor)
+    result = _new_tensor(Tensor)
     result.data = out
     result.grad = None
     result.requires_grad = False
     result._tape = None
-    if not is_grad_enabled():
+    if not _GradMode.enabled:
         return result
     tape = None
     wanted = False
@@ -232,20 +247,24 @@ def _attach(
     if not tape.released:
         if saves_output:
             params = {"out": out} if params is None else {**params, "out": out}
-        tape.record(arrays, out, dsts, backward, params)
+        if tape.add_operation(arrays, out, dsts, backward, params) is not None:
+            tape.order.append(next(_CLOCK))
     return result
 
 
-def _apply(name: str, args: Sequence[Any], params: dict[str, Any] | None = None) -> Tensor:
-    """Run kernel ``name`` forward on the operands and record it when a gradient is wanted."""
-    kernel = _K[name]
-    arrays = _arrays(args)
+def _run(kernel: F.Kernel, args: Sequence[Any], arrays: list[np.ndarray], params: dict[str, Any] | None) -> Tensor:
+    """Run ``kernel`` forward on the operands' arrays and record it when a gradient is wanted."""
     try:
         out = kernel.forward(*arrays) if params is None else kernel.forward(*arrays, **params)
     except (ValueError, IndexError) as error:
         shapes = ", ".join(str(a.shape) for a in arrays)
-        raise type(error)(f"{name}: operands of shapes {shapes}: {error}") from None
+        raise type(error)(f"{kernel.name}: operands of shapes {shapes}: {error}") from None
     return _attach(out, args, arrays, kernel.backward, params, kernel.saves_output)
+
+
+def _apply(name: str, args: Sequence[Any], params: dict[str, Any] | None = None) -> Tensor:
+    """Run the kernel ``name`` on the operands (tensors or constants)."""
+    return _run(_K[name], args, _arrays(args), params)
 
 
 def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -268,8 +287,10 @@ def _index_arg(index: Any) -> Any:
 def _elementwise(name: str) -> Any:
     """The user-facing function of a one-input, parameter-free kernel."""
 
+    kernel = _K[name]
+
     def op(x: Any) -> Tensor:
-        return _apply(name, (x,))
+        return _run(kernel, (x,), [x.data if isinstance(x, Tensor) else _constant(x, None)], None)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"{_K[name].forward.__doc__} Records ``{name}`` (a method of Tensor, too)."
@@ -292,8 +313,10 @@ gelu = _elementwise("gelu")
 def _binary(name: str) -> Any:
     """The user-facing function of a two-input kernel."""
 
+    kernel = _K[name]
+
     def op(a: Any, b: Any) -> Tensor:
-        return _apply(name, (a, b))
+        return _run(kernel, (a, b), _arrays((a, b)), None)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"{_K[name].forward.__doc__} Records ``{name}``."
@@ -413,6 +436,32 @@ def jvp(output: Tensor, inputs: Sequence[Tensor], tangents: Sequence[Any]) -> Te
     return Tensor(tape.jvp(arrays, tangent_arrays, [output.data])[0])
 
 
+def _operators(name: str) -> tuple[Any, Any]:
+    """``a (op) b`` and the reflected ``b (op) a`` for a Tensor ``a``, for the kernel ``name``."""
+    kernel = _K[name]
+
+    def forward(self: Tensor, other: Any) -> Tensor:
+        data = self.data
+        arrays = [data, other.data if isinstance(other, Tensor) else _constant(other, data)]
+        return _run(kernel, (self, other), arrays, None)
+
+    def reflected(self: Tensor, other: Any) -> Tensor:
+        data = self.data
+        return _run(kernel, (other, self), [_constant(other, data), data], None)
+
+    forward.__doc__ = reflected.__doc__ = f"{kernel.forward.__doc__} Records ``{name}``."
+    return forward, reflected
+
+
+def _comparison(compare: Any) -> Any:
+    """An elementwise comparison: a boolean tensor, outside any graph (it has no gradient)."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        return Tensor(compare(self.data, _constant(other, self.data)))
+
+    return method
+
+
 # --------------------------------------------------------------------------- the Tensor
 class Tensor:
     """An array that remembers how it was computed, so that ``backward`` can differentiate it.
@@ -435,8 +484,8 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.data
         array = data if type(data) is np.ndarray else np.asarray(data)
-        if array.dtype == object:
-            raise TypeError(f"Tensor: cannot hold a {type(data).__name__} (it is not numeric)")
+        if array.dtype.kind not in "biufc":
+            raise TypeError(f"Tensor: cannot hold a {type(data).__name__} of dtype {array.dtype} (it is not numeric)")
         if requires_grad and array.dtype.kind not in "fc":
             if array.dtype.kind not in "biu":
                 raise TypeError(f"Tensor: requires_grad needs numeric data, got dtype {array.dtype}")
@@ -556,35 +605,11 @@ class Tensor:
         return self
 
     # ------------------------------------------------------------------ arithmetic
-    def __add__(self, other: Any) -> Tensor:
-        return _apply("add", (self, other))
-
-    def __radd__(self, other: Any) -> Tensor:
-        return _apply("add", (other, self))
-
-    def __sub__(self, other: Any) -> Tensor:
-        return _apply("sub", (self, other))
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return _apply("sub", (other, self))
-
-    def __mul__(self, other: Any) -> Tensor:
-        return _apply("mul", (self, other))
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return _apply("mul", (other, self))
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return _apply("div", (self, other))
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return _apply("div", (other, self))
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return _apply("matmul", (self, other))
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return _apply("matmul", (other, self))
+    __add__, __radd__ = _operators("add")
+    __sub__, __rsub__ = _operators("sub")
+    __mul__, __rmul__ = _operators("mul")
+    __truediv__, __rtruediv__ = _operators("div")
+    __matmul__, __rmatmul__ = _operators("matmul")
 
     def __neg__(self) -> Tensor:
         return _apply("neg", (self,))
@@ -608,24 +633,12 @@ class Tensor:
         return exp(self * np.log(_constant(base, self.data)))
 
     # ------------------------------------------------------------------ comparisons (no gradient)
-    def __lt__(self, other: Any) -> Tensor:
-        return Tensor(self.data < _constant(other, self.data))
-
-    def __le__(self, other: Any) -> Tensor:
-        return Tensor(self.data <= _constant(other, self.data))
-
-    def __gt__(self, other: Any) -> Tensor:
-        return Tensor(self.data > _constant(other, self.data))
-
-    def __ge__(self, other: Any) -> Tensor:
-        return Tensor(self.data >= _constant(other, self.data))
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data == _constant(other, self.data))
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data != _constant(other, self.data))
-
+    __lt__ = _comparison(operator.lt)
+    __le__ = _comparison(operator.le)
+    __gt__ = _comparison(operator.gt)
+    __ge__ = _comparison(operator.ge)
+    __eq__ = _comparison(operator.eq)  # type: ignore[assignment]
+    __ne__ = _comparison(operator.ne)  # type: ignore[assignment]
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------------ shape and indexing
