@@ -2,6 +2,8 @@
 broadcasting with constants on either side, and the tape's lifetime (ancestors only, release)."""
 
 import operator
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -290,3 +292,23 @@ def test_bad_input_is_refused():
         (Tensor(1.0, requires_grad=True) * 2.0).requires_grad_()
     with pytest.raises(ValueError, match="clamp"):
         mt.clamp(Tensor(1.0))
+
+
+def test_number_constants_keep_their_sign_and_dtype():
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    assert np.signbit((x * -0.0).data).all() and not np.signbit((x * 0.0).data).any()
+    assert (x * 3.5).dtype == np.float32 and (Tensor([1.0, 2.0]) * 3.5).dtype == np.float64
+    y = (x * 3.5).sum()
+    y.backward()
+    np.testing.assert_allclose(x.grad, [3.5, 3.5])
+
+
+def test_readme_tensor_example_runs(capsys):
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = text[text.index("## The Tensor front-end"):]
+    block = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    namespace = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert round(namespace["y"].item(), 3) == 11.652
+    assert namespace["x1"].grad == pytest.approx(5.5)
+    assert capsys.readouterr().out.startswith("5.5 1.716")
