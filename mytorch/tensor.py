@@ -284,17 +284,21 @@ def _index_arg(index: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- the ops
+def _named(op: Any, name: str, note: str) -> Any:
+    """``op`` named ``name`` and documented by its kernel's forward plus ``note``."""
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{_K[name].forward.__doc__} {note}"
+    return op
+
+
 def _elementwise(name: str) -> Any:
     """The user-facing function of a one-input, parameter-free kernel."""
-
     kernel = _K[name]
 
     def op(x: Any) -> Tensor:
         return _run(kernel, (x,), [x.data if isinstance(x, Tensor) else _constant(x, None)], None)
 
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"{_K[name].forward.__doc__} Records ``{name}`` (a method of Tensor, too)."
-    return op
+    return _named(op, name, "Also a method of Tensor.")
 
 
 exp = _elementwise("exp")
@@ -312,15 +316,12 @@ gelu = _elementwise("gelu")
 
 def _binary(name: str) -> Any:
     """The user-facing function of a two-input kernel."""
-
     kernel = _K[name]
 
     def op(a: Any, b: Any) -> Tensor:
         return _run(kernel, (a, b), _arrays((a, b)), None)
 
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"{_K[name].forward.__doc__} Records ``{name}``."
-    return op
+    return _named(op, name, "Numbers and arrays are constants.")
 
 
 matmul = _binary("matmul")
@@ -339,9 +340,7 @@ def _reduction(name: str) -> Any:
     def op(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return _apply(name, (x,), {"axis": axis, "keepdims": keepdims})
 
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"{_K[name].forward.__doc__} ``keepdims`` keeps the reduced axes with length 1."
-    return op
+    return _named(op, name, "``keepdims`` keeps the reduced axes with length 1.")
 
 
 sum = _reduction("sum")  # noqa: A001 - the op's name
