@@ -144,41 +144,39 @@ class Operation:
         return f"Operation({self.describe()})"
 
 
-def _pruned_vjp(kernel: Callable, wanted: tuple[bool, ...]) -> Callable:
+def _pruned_vjp(kernel: Callable, skipped: int, count: int) -> Callable:
     """A VJP computing only the wanted gradients, from the kernel's per-input ``partials``.
 
-    Kernels without ``partials`` are called whole and the unwanted gradients dropped.
+    ``skipped`` has bit i set when input i is ``NO_GRAD``. Kernels without ``partials`` are
+    called whole and the unwanted gradients dropped. The result is cached in ``_PRUNED``.
     """
     partials = getattr(kernel, "partials", None)
-    if partials is None:
-        return kernel
-    key = (kernel, wanted)
-    cached = _PRUNED.get(key)
-    if cached is None:
-        rules = [(i, rule) for i, (rule, want) in enumerate(zip(partials, wanted)) if want]
-        count = len(partials)
+    if partials is None or len(partials) != count:
+        pruned = kernel
+    else:
+        rules = [(i, rule) for i, rule in enumerate(partials) if not skipped >> i & 1]
 
-        def cached(grad_output: np.ndarray, *inputs: np.ndarray, **params: Any) -> list:
+        def pruned(grad_output: np.ndarray, *inputs: np.ndarray, **params: Any) -> list:
             grads = [None] * count
             for i, rule in rules:
                 grads[i] = rule(grad_output, *inputs, **params)
             return grads
 
-        cached.__name__ = _kernel_name(kernel)
-        _PRUNED[key] = cached
-    return cached
+        pruned.__name__ = _kernel_name(kernel)
+    _PRUNED[(kernel, skipped)] = pruned
+    return pruned
 
 
-_PRUNED: dict[tuple[Callable, tuple[bool, ...]], Callable] = {}
+_PRUNED: dict[tuple[Callable, int], Callable] = {}
 
 
 def _validate(
     inputs: list[Any], output: Any, gradients_to_update: list[Any], backward_operation: Any
-) -> bool:
+) -> int:
     """The full check of ``add_operation``'s arguments: raises on the first problem found.
 
     Returns:
-        True if some input is marked ``NO_GRAD`` (the operation's VJP can be pruned).
+        The inputs marked ``NO_GRAD``, as bits (bit i for input i): their gradients are skipped.
     """
     name = _kernel_name(backward_operation)
     if not callable(backward_operation):
@@ -193,7 +191,7 @@ def _validate(
         raise TypeError(
             f"add_operation({name}): output must be a numpy.ndarray, got {type(output).__name__}"
         )
-    pruned = False
+    skipped = 0
     for i, (x, dst) in enumerate(zip(inputs, gradients_to_update)):
         if not isinstance(x, np.ndarray):
             raise TypeError(
@@ -213,7 +211,7 @@ def _validate(
                     "NO_GRAD for it in gradients_to_update)"
                 )
         elif dst is NO_GRAD:
-            pruned = True
+            skipped |= 1 << i
         elif isinstance(dst, np.ndarray):
             if dst.shape != x.shape:
                 raise ValueError(
@@ -225,7 +223,7 @@ def _validate(
                 f"add_operation({name}): gradients_to_update[{i}] must be None, NO_GRAD or "
                 f"a numpy.ndarray, got {type(dst).__name__}"
             )
-    return pruned
+    return skipped
 
 
 class Autograd:
@@ -279,27 +277,33 @@ class Autograd:
             return None
         inputs = list(inputs)
         gradients_to_update = list(gradients_to_update)
-        # The fast check accepts the common, valid cases; anything else gets the full check,
-        # which raises with a precise message (or accepts, e.g. an ndarray subclass).
-        pruned = False
-        valid = type(output) is np.ndarray and len(inputs) == len(gradients_to_update)
-        if valid:
+        # The fast check accepts the common, valid cases and notes which inputs are NO_GRAD
+        # (bit i of ``skipped``); anything else gets the full check, which raises with a
+        # precise message (or accepts, e.g. an ndarray subclass).
+        skipped = 0
+        valid = False
+        if type(output) is np.ndarray and len(inputs) == len(gradients_to_update):
+            bit = 1
             for x, dst in zip(inputs, gradients_to_update):
                 if type(x) is not np.ndarray or x is output:
-                    valid = False
-                elif dst is None:
-                    valid = x.dtype.kind in "fc"
-                elif dst is NO_GRAD:
-                    pruned = True
-                else:
-                    valid = type(dst) is np.ndarray and dst.shape == x.shape
-                if not valid:
                     break
+                if dst is None:
+                    if x.dtype.kind not in "fc":
+                        break
+                elif dst is NO_GRAD:
+                    skipped |= bit
+                elif type(dst) is not np.ndarray or dst.shape != x.shape:
+                    break
+                bit += bit
+            else:
+                valid = True
         if not (valid and callable(backward_operation)):
-            pruned = _validate(inputs, output, gradients_to_update, backward_operation)
+            skipped = _validate(inputs, output, gradients_to_update, backward_operation)
         op = Operation(inputs, output, gradients_to_update, backward_operation, params)
-        if pruned:
-            op.vjp = _pruned_vjp(backward_operation, tuple([d is not NO_GRAD for d in gradients_to_update]))
+        if skipped:
+            op.vjp = _PRUNED.get((backward_operation, skipped)) or _pruned_vjp(
+                backward_operation, skipped, len(inputs)
+            )
         self.operation_list.append(op)
         return op
 
