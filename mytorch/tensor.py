@@ -77,7 +77,6 @@ __all__ = [
     "stack",
     "sum",
     "tanh",
-    "tensor",
     "transpose",
 ]
 
@@ -384,7 +383,7 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """The tensors (all of one shape) joined along a new axis ``axis``."""
-    tensors = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: needs at least one tensor")
     shape = tensors[0].shape
@@ -399,11 +398,6 @@ def clamp(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
         raise ValueError("clamp: give min, max or both")
     y = x if min is None else maximum(x, min)
     return y if max is None else minimum(y, max)
-
-
-def tensor(data: Any, requires_grad: bool = False) -> Tensor:
-    """``Tensor(data, requires_grad)``: the PyTorch-style factory."""
-    return Tensor(data, requires_grad=requires_grad)
 
 
 def param_pairs(tensors: Iterable[Tensor]) -> list[tuple[np.ndarray, np.ndarray]]:

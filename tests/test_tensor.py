@@ -278,7 +278,10 @@ def test_conversions_comparisons_and_repr():
     assert np.asarray(t) is t.data
     assert "requires_grad=True" in repr(t)
     assert Tensor(3, requires_grad=True).dtype == np.float64  # integers become float for gradients
-    assert mt.tensor([1, 2]).dtype.kind == "i"
+    assert Tensor([1, 2]).dtype.kind == "i"
+    import mytorch.tensor as module  # the submodule, not shadowed by an export of the same name
+
+    assert module.Tensor is Tensor
 
 
 def test_bad_input_is_refused():
