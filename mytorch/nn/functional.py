@@ -38,7 +38,12 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
         return grad
     extra = grad.ndim - len(shape)
     if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
+        if extra == 1 and grad.shape[0] == 1:  # a batch of one: nothing to add up
+            grad = grad[0]
+        else:
+            grad = np.add.reduce(grad, axis=tuple(range(extra)))
+        if grad.shape == shape:  # the common case: a bias broadcast over the batch
+            return grad
     kept = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if kept:
         grad = grad.sum(axis=kept, keepdims=True)
