@@ -1,0 +1,490 @@
+"""The misuse catalogue: wrong uses of the whole public API, each refused with a clear error.
+
+Every entry of ``CATALOGUE`` is one wrong use: the call that makes it, the exception it
+must raise, and fragments its message must contain, naming what was wrong and where (the
+op, the argument, the shapes, the file). ``docs/errors.md`` lists the same table; a test
+keeps the two in step (regenerate the table with ``PYTHONPATH=. python tests/test_misuse.py``).
+
+Below the catalogue: anomaly detection, which names the operation that produced a NaN or
+inf in backward.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import mytorch
+from mytorch import Autograd
+from mytorch.gradcheck import check_kernel
+from mytorch.nn import functional as F
+from mytorch.nn import modules as M
+from mytorch.optim import SGD, Adam
+from mytorch.tensor import Tensor
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
+X = np.ones((2, 3))
+
+
+@dataclass(frozen=True)
+class Misuse:
+    """One wrong use: ``call(tmp_path)`` must raise ``error`` whose message holds ``names``."""
+
+    key: str
+    area: str
+    what: str
+    call: Callable[[Path], Any]
+    error: type[BaseException]
+    names: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- small helpers
+def _tanh_tape() -> Autograd:
+    """A tape holding tanh(X)."""
+    engine = Autograd()
+    F.apply(engine, "tanh", X)
+    return engine
+
+
+def _layer() -> M.Linear:
+    return M.Linear(3, 2, Autograd())
+
+
+def _mlp(**kwargs: Any) -> Any:
+    from hw_bonus.mlp import MLP
+
+    args = {"activations": ["relu", "identity"], "criterion": "cross_entropy", **kwargs}
+    return MLP(4, 3, [5], args.pop("activations"), args.pop("criterion"), 0.1, Autograd(), 0.9, **args)
+
+
+def _sgd_with_momentum() -> SGD:
+    return SGD(_layer().parameters(), 0.1, momentum=0.9)
+
+
+def _run_twice_backward() -> None:
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = (x * 2).sum()
+    y.backward()
+    y.backward()
+
+
+def _parse_runner(*argv: str) -> Any:
+    from hw_bonus.mlp_runner import build_parser
+
+    return build_parser().parse_args(list(argv))
+
+
+def _run_runner(*argv: str) -> Any:
+    from hw_bonus.mlp_runner import run
+
+    return run(_parse_runner(*argv))
+
+
+def _checkpoint(tmp: Path, name: str = "checkpoint.npz", config: dict | None = None) -> Path:
+    from hw_bonus.checkpoint import save_checkpoint
+
+    path = tmp / name
+    save_checkpoint(path, config or {"dataset": "and"}, _mlp(), np.random.default_rng(0), 1, np.zeros((1, 6)))
+    return path
+
+
+def _load_checkpoint(path: Path) -> Any:
+    from hw_bonus.checkpoint import load_checkpoint
+
+    return load_checkpoint(path)
+
+
+def _truncated_checkpoint(tmp: Path) -> Any:
+    path = _checkpoint(tmp)
+    path.write_bytes(path.read_bytes()[:-100])
+    return _load_checkpoint(path)
+
+
+def _checkpoint_without(tmp: Path, key: str) -> Any:
+    from hw_bonus.npz import load_npz, save_npz
+
+    path = _checkpoint(tmp)
+    arrays = load_npz(path)
+    del arrays[key]
+    save_npz(path, arrays)
+    return _load_checkpoint(path)
+
+
+def _checkpoint_with_bad_config(tmp: Path) -> Any:
+    from hw_bonus.npz import load_npz, save_npz
+
+    path = _checkpoint(tmp)
+    arrays = load_npz(path)
+    arrays["config"] = np.array("{not json")
+    save_npz(path, arrays)
+    return _load_checkpoint(path)
+
+
+def _checkpoint_with_unknown_compression(tmp: Path) -> Any:
+    """A damaged central directory naming a compression method zipfile does not know."""
+    path = _checkpoint(tmp)
+    data = bytearray(path.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[central + 10] = 99  # the compression method field
+    path.write_bytes(bytes(data))
+    return _load_checkpoint(path)
+
+
+def _resume_other_architecture(tmp: Path) -> Any:
+    config = {"dataset": "and", "hidden": [4], "activation": "tanh", "epochs": 1, "batch_size": 4, "lr": 0.5,
+              "momentum": 0.9, "optimizer": "sgd", "init": "uniform", "seed": 0, "dtype": "float32"}  # fmt: skip
+    _checkpoint(tmp, config=config)
+    return _run_runner("--dataset", "and", "--hidden", "8", "--out", str(tmp), "--resume", "--no-plots")
+
+
+def _load_dataset(name: str, folder: Path | None) -> Any:
+    from hw_bonus.datasets import load_dataset
+
+    return load_dataset(name, folder)
+
+
+def _corrupt_mnist_folder(tmp: Path) -> Any:
+    from hw_bonus.datasets import MNIST_FILES
+
+    for name in MNIST_FILES:
+        (tmp / name).write_bytes(b"\x93NUMPY garbage")
+    return _load_dataset("mnist", tmp)
+
+
+def _corrupt_mnist5k(tmp: Path) -> Any:
+    (tmp / "mnist_5k.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    return _load_dataset("mnist-5k", tmp)
+
+
+def _pickled_npz(tmp: Path) -> Any:
+    from hw_bonus.npz import load_npz
+
+    path = tmp / "objects.npz"
+    np.savez(path, weights=np.array([{"W": 1}], dtype=object))
+    return load_npz(path)
+
+
+def _extract(tmp: Path, archive: Path) -> Any:
+    from autograder.sandbox import extract_handin
+
+    return extract_handin(archive, tmp / "out")
+
+
+def _not_a_tar(tmp: Path) -> Any:
+    archive = tmp / "handin.tar"
+    archive.write_text("this is not a tar archive")
+    return _extract(tmp, archive)
+
+
+def _escaping_tar(tmp: Path) -> Any:
+    archive = tmp / "handin.tar"
+    with tarfile.open(archive, "w") as tar:
+        payload = b"print('hi')\n"
+        member = tarfile.TarInfo("../evil.py")
+        member.size = len(payload)
+        tar.addfile(member, io.BytesIO(payload))
+    return _extract(tmp, archive)
+
+
+def _grader(*argv: str) -> Any:
+    from autograder.cli import main
+
+    return main(list(argv))
+
+
+def _handin_error() -> type[BaseException]:
+    from autograder.sandbox import HandinError
+
+    return HandinError
+
+
+# --------------------------------------------------------------------------- the catalogue
+CATALOGUE: list[Misuse] = [
+    # engine
+    Misuse("engine-in-place", "engine", "record an op whose output is its own input (done in place)",
+           lambda t: Autograd().add_operation([X], X, [None], F.identity_backward),
+           ValueError, ("add_operation(identity_backward)", "output is input 0 itself")),
+    Misuse("engine-nan-divergence", "engine", "backward with a NaN divergence",
+           lambda t: _tanh_tape().backward(np.nan), ValueError, ("backward", "NaN or inf", "tanh_backward")),
+    Misuse("engine-jvp-input-off-tape", "engine", "jvp along an array no op reads",
+           lambda t: _tanh_tape().jvp([np.ones(4)], [np.ones(4)]), ValueError, ("jvp: input 0", "(4,)", "not on")),
+    Misuse("engine-jvp-output-off-tape", "engine", "jvp asking for an output not on the tape",
+           lambda t: _tanh_tape().jvp([X], [X], outputs=[np.ones(5)]), ValueError, ("jvp: output 0", "(5,)")),
+    Misuse("engine-freed-gradient", "engine", "read an intermediate's gradient after backward freed it",
+           lambda t: _freed_gradient(), KeyError, ("get_param", "(2, 3)", "keep_grads=True")),
+    Misuse("buffer-non-array", "engine", "ask the gradient buffer about a list",
+           lambda t: Autograd().gradient_buffer.get_param([1.0]), TypeError, ("GradientBuffer.get_param", "list")),
+    Misuse("buffer-wrong-shape", "engine", "store a gradient of the wrong shape in the buffer",
+           lambda t: Autograd().gradient_buffer.update_param(np.ones(3), np.ones(4)),
+           ValueError, ("update_param", "(4,)", "(3,)")),
+    Misuse("buffer-set-wrong-shape", "engine", "replace a gradient by one of the wrong shape",
+           lambda t: Autograd().gradient_buffer.set_param(np.ones(3), np.ones((3, 1))),
+           ValueError, ("set_param", "(3, 1)", "(3,)")),
+    # kernels
+    Misuse("apply-matmul-shapes", "kernels", "matmul of (2, 3) by (2, 3)",
+           lambda t: F.apply(None, "matmul", X, X), ValueError, ("apply(matmul)", "(2, 3), (2, 3)")),
+    Misuse("apply-no-broadcast", "kernels", "add shapes that do not broadcast",
+           lambda t: F.apply(None, "add", X, np.ones(4)), ValueError, ("apply(add)", "(2, 3), (4,)")),
+    Misuse("apply-reshape-size", "kernels", "reshape 6 elements to (4,)",
+           lambda t: F.apply(None, "reshape", X, shape=(4,)), ValueError, ("apply(reshape)", "(4,)")),
+    Misuse("apply-axis-out-of-range", "kernels", "sum over axis 2 of a 2-D array",
+           lambda t: F.apply(None, "sum", X, axis=2), ValueError, ("apply(sum)", "axis 2")),
+    Misuse("apply-index-out-of-range", "kernels", "index row 5 of a 2-row array",
+           lambda t: F.apply(None, "index", X, index=(5,)), IndexError, ("apply(index)", "(2, 3)", "index 5")),
+    Misuse("apply-list-input", "kernels", "pass a Python list to a kernel",
+           lambda t: F.apply(None, "sum", [1.0, 2.0]), TypeError, ("apply(sum): input 0", "list")),
+    Misuse("apply-missing-param", "kernels", "pow without its exponent",
+           lambda t: F.apply(None, "pow", X), TypeError, ("apply(pow)", "exponent")),
+    Misuse("apply-unknown-param", "kernels", "an axis for an elementwise kernel",
+           lambda t: F.apply(None, "tanh", X, axis=0), TypeError, ("apply(tanh)", "axis")),
+    Misuse("apply-concatenate-shapes", "kernels", "concatenate arrays that differ off the axis",
+           lambda t: F.apply(None, "concatenate", X, np.ones((3, 3)), axis=1),
+           ValueError, ("apply(concatenate)", "(2, 3), (3, 3)")),
+    Misuse("cross-entropy-class-labels", "kernels", "integer-style labels (N,) against logits (N, C)",
+           lambda t: F.softmax_cross_entropy(np.arange(3.0), np.ones((3, 3))),
+           ValueError, ("softmax_cross_entropy", "(3,)", "(3, 3)", "one-hot")),
+    Misuse("bce-not-probabilities", "kernels", "logits given to bce_loss",
+           lambda t: F.bce_loss(np.ones(3), np.array([-0.5, 0.5, 2.0])),
+           ValueError, ("bce_loss", "[0, 1]", "bce_with_logits_loss")),
+    Misuse("mse-shapes", "kernels", "mse_loss of (4,) against (4, 1)",
+           lambda t: F.mse_loss(np.ones(4), np.ones((4, 1))), ValueError, ("mse_loss", "(4,)", "(4, 1)")),
+    Misuse("apply-unknown-kernel", "kernels", "a misspelt kernel name",
+           lambda t: F.apply(None, "tahn", X), ValueError, ("no kernel named 'tahn'", "tanh")),
+    Misuse("check-kernel-unknown", "kernels", "gradcheck a kernel that does not exist",
+           lambda t: check_kernel("softmaxx", X), ValueError, ("check_kernel", "'softmaxx'")),
+    Misuse("register-jvp-not-callable", "kernels", "register a JVP rule that is not a function",
+           lambda t: F.register_jvp(F.tanh_backward, "tanh_jvp"), TypeError, ("register_jvp", "callable")),
+    # modules
+    Misuse("linear-zero-features", "modules", "Linear(0, 3)",
+           lambda t: M.Linear(0, 3, Autograd()), ValueError, ("Linear", "in_features", "0")),
+    Misuse("linear-fractional-size", "modules", "Linear(3, 2.5)",
+           lambda t: M.Linear(3, 2.5, Autograd()), ValueError, ("Linear", "out_features", "2.5")),
+    Misuse("linear-unknown-init", "modules", "an initialisation that does not exist",
+           lambda t: M.Linear(3, 2, Autograd(), init="gaussian"), ValueError, ("Linear: init", "'gaussian'", "he")),
+    Misuse("linear-integer-dtype", "modules", "integer parameters",
+           lambda t: M.Linear(3, 2, Autograd(), dtype=np.int64), TypeError, ("Linear: dtype", "int64")),
+    Misuse("linear-wrong-columns", "modules", "a (4, 5) batch into Linear(3, 2)",
+           lambda t: _layer()(np.ones((4, 5))), ValueError, ("Linear(3, 2).forward", "(N, 3)", "(4, 5)")),
+    Misuse("linear-vector-input", "modules", "a 1-D input into Linear",
+           lambda t: _layer()(np.ones(3)), ValueError, ("Linear(3, 2).forward", "(3,)")),
+    Misuse("linear-integer-data", "modules", "integer data into a layer that wants its gradient",
+           lambda t: _layer()(np.ones((2, 3), dtype=np.int64)), TypeError, ("matmul_backward", "input 0", "int64")),
+    Misuse("activation-list", "modules", "a Python list into an activation",
+           lambda t: M.Tanh(Autograd())([1.0, 2.0]), TypeError, ("Tanh.forward", "list")),
+    Misuse("module-without-forward", "modules", "call the Module base class",
+           lambda t: M.Module(Autograd())(X), NotImplementedError, ("Module.forward",)),
+    # losses
+    Misuse("loss-shapes", "losses", "predictions (4, 3) against targets (4, 2)",
+           lambda t: M.MSELoss(Autograd())(np.ones((4, 2)), np.ones((4, 3))),
+           ValueError, ("MSELoss", "(4, 2)", "(4, 3)")),
+    Misuse("loss-list", "losses", "a list as the ground truth",
+           lambda t: M.SoftmaxCrossEntropy(Autograd())([0, 1], X), TypeError, ("SoftmaxCrossEntropy", "list")),
+    Misuse("loss-backward-first", "losses", "loss.backward() before computing a loss",
+           lambda t: M.BCELoss(Autograd()).backward(), ValueError, ("BCELoss.backward", "call the loss")),
+    # optimizers
+    Misuse("optimizer-given-module", "optimizers", "SGD(layer) instead of SGD(layer.parameters())",
+           lambda t: SGD(_layer(), 0.1), TypeError, ("SGD: params", "Linear", "parameters()")),
+    Misuse("optimizer-zero-lr", "optimizers", "a learning rate of 0",
+           lambda t: SGD(_layer().parameters(), 0.0), ValueError, ("SGD: lr", "> 0", "0.0")),
+    Misuse("optimizer-nan-lr", "optimizers", "a NaN learning rate",
+           lambda t: Adam(_layer().parameters(), float("nan")), ValueError, ("Adam: lr", "nan")),
+    Misuse("optimizer-string-lr", "optimizers", "the learning rate as a string",
+           lambda t: SGD(_layer().parameters(), "0.1"), TypeError, ("SGD: lr must be a number", "str")),
+    Misuse("sgd-nesterov-without-momentum", "optimizers", "Nesterov with momentum 0",
+           lambda t: SGD(_layer().parameters(), 0.1, nesterov=True), ValueError, ("SGD", "nesterov", "momentum")),
+    Misuse("sgd-negative-momentum", "optimizers", "momentum -0.5",
+           lambda t: SGD(_layer().parameters(), 0.1, momentum=-0.5), ValueError, ("SGD: momentum", ">= 0")),
+    Misuse("adam-beta-one", "optimizers", "beta1 = 1",
+           lambda t: Adam(_layer().parameters(), betas=(1.0, 0.9)), ValueError, ("Adam: betas", "[0, 1)", "1.0")),
+    Misuse("adam-one-beta", "optimizers", "a single beta",
+           lambda t: Adam(_layer().parameters(), betas=(0.9,)), ValueError, ("Adam: betas must be a pair", "(0.9,)")),
+    Misuse("optimizer-no-parameters", "optimizers", "an empty parameter list",
+           lambda t: SGD([], 0.1), ValueError, ("SGD", "no parameters")),
+    Misuse("optimizer-mismatched-pair", "optimizers", "a gradient of another shape than its value",
+           lambda t: SGD([(np.ones((2, 3)), np.ones(3))], 0.1), ValueError, ("SGD: parameter 0", "(2, 3)", "(3,)")),
+    Misuse("optimizer-state-missing", "optimizers", "load a state without the velocities",
+           lambda t: _sgd_with_momentum().load_state_dict({}), ValueError, ("SGD.load_state_dict", "velocity.0")),
+    Misuse("optimizer-state-shape", "optimizers", "load a velocity of the wrong shape",
+           lambda t: _sgd_with_momentum().load_state_dict({"velocity.0": np.ones((2, 3)), "velocity.1": np.ones(5)}),
+           ValueError, ("SGD.load_state_dict", "velocity.1", "(5,)", "(2,)")),
+    # the MLP
+    Misuse("mlp-activation-count", "MLP", "one activation for two layers",
+           lambda t: _mlp(activations=["relu"]), ValueError, ("MLP", "need 2 activations", "got 1")),
+    Misuse("mlp-unknown-activation", "MLP", "an activation name that does not exist",
+           lambda t: _mlp(activations=["relu6", "identity"]), ValueError, ("MLP: unknown activation 'relu6'", "gelu")),
+    Misuse("mlp-foreign-criterion", "MLP", "a loss built on another engine",
+           lambda t: _mlp(criterion=M.MSELoss(Autograd())), ValueError, ("MLP: criterion MSELoss", "another engine")),
+    Misuse("mlp-unknown-optimizer", "MLP", "an optimizer name that does not exist",
+           lambda t: _mlp(optimizer="rmsprop"), ValueError, ("MLP: unknown optimizer 'rmsprop'", "adam")),
+    Misuse("mlp-backward-first", "MLP", "backward before forward",
+           lambda t: _mlp().backward(np.ones((2, 3))), ValueError, ("MLP.backward", "call forward first")),
+    Misuse("mlp-label-count", "MLP", "5 examples with 4 labels",
+           lambda t: _train_with_labels(4), ValueError, ("5 examples but 4 labels",)),
+    Misuse("mlp-label-range", "MLP", "class 7 for a 3-class network",
+           lambda t: _train_with_labels(5, top=7), ValueError, ("one_hot", "[0, 3)", "7")),
+    Misuse("mlp-state-shape", "MLP", "load weights of another architecture",
+           lambda t: _mlp().load_state_dict({**_mlp().state_dict(), "W.1": np.ones((9, 9))}),
+           ValueError, ("MLP.load_state_dict", "W.1", "(9, 9)", "(3, 5)")),
+    # Tensor
+    Misuse("tensor-strings", "Tensor", "a Tensor of strings",
+           lambda t: Tensor(["a", "b"]), TypeError, ("Tensor", "<U1", "not numeric")),
+    Misuse("tensor-implicit-gradient", "Tensor", "backward() on a non-scalar without a gradient",
+           lambda t: (Tensor(X, requires_grad=True) * 2).backward(), ValueError, ("backward", "one-element", "(2, 3)")),
+    Misuse("tensor-backward-twice", "Tensor", "backward twice through a released graph",
+           lambda t: _run_twice_backward(), RuntimeError, ("already released", "retain_graph=True")),
+    Misuse("tensor-no-grad", "Tensor", "backward on a tensor nothing requires a gradient of",
+           lambda t: Tensor(X).sum().backward(), RuntimeError, ("backward", "does not require a gradient")),
+    Misuse("tensor-matmul-shapes", "Tensor", "(2, 3) @ (2, 3)",
+           lambda t: Tensor(X, requires_grad=True) @ Tensor(X), ValueError, ("matmul", "(2, 3), (2, 3)")),
+    Misuse("tensor-gradient-shape", "Tensor", "backward(gradient) of the wrong shape",
+           lambda t: Tensor(X, requires_grad=True).sum().backward(np.ones(3)), ValueError, ("backward", "(3,)")),
+    # runner options
+    Misuse("runner-zero-lr", "runner", "--lr 0",
+           lambda t: _parse_runner("--lr", "0"), SystemExit, ("--lr", "'0' must be a positive number")),
+    Misuse("runner-negative-hidden", "runner", "--hidden 64 -3",
+           lambda t: _parse_runner("--hidden", "64", "-3"), SystemExit, ("--hidden", "'-3'")),
+    Misuse("runner-momentum-one", "runner", "--momentum 1",
+           lambda t: _parse_runner("--momentum", "1"), SystemExit, ("--momentum", "in [0, 1)")),
+    Misuse("runner-unknown-dataset", "runner", "--dataset cifar",
+           lambda t: _parse_runner("--dataset", "cifar"), SystemExit, ("--dataset", "'cifar'")),
+    Misuse("runner-resume-nothing", "runner", "--resume with no checkpoint",
+           lambda t: _run_runner("--dataset", "and", "--out", str(t), "--resume"),
+           FileNotFoundError, ("checkpoint.npz", "no checkpoint to resume")),
+    Misuse("runner-resume-other-architecture", "runner", "--resume with other hidden sizes",
+           _resume_other_architecture, ValueError, ("checkpoint.npz", "another architecture", "hidden=[4]", "[8]")),
+    # data files
+    Misuse("data-mnist-no-folder", "data", "--dataset mnist without --data-dir",
+           lambda t: _load_dataset("mnist", None), ValueError, ("mnist", "--data-dir")),
+    Misuse("data-mnist-missing-files", "data", "an empty MNIST folder",
+           lambda t: _load_dataset("mnist", t), FileNotFoundError, ("train_data.npy", "missing")),
+    Misuse("data-mnist-corrupt", "data", "an MNIST .npy file that is garbage",
+           _corrupt_mnist_folder, ValueError, ("train_data.npy", "not a readable .npy")),
+    Misuse("data-mnist5k-corrupt", "data", "a damaged mnist_5k.npz",
+           _corrupt_mnist5k, ValueError, ("mnist_5k.npz", "not a readable .npz")),
+    Misuse("data-pickled-npz", "data", "an .npz holding pickled objects",
+           _pickled_npz, ValueError, ("objects.npz", "pickle")),
+    Misuse("data-unknown-set", "data", "a data set name that does not exist",
+           lambda t: _load_dataset("cifar", None), ValueError, ("load_dataset", "'cifar'", "mnist-5k")),
+    # checkpoints
+    Misuse("checkpoint-missing", "checkpoints", "load a checkpoint that is not there",
+           lambda t: _load_checkpoint(t / "nope.npz"), FileNotFoundError, ("nope.npz", "no such file")),
+    Misuse("checkpoint-truncated", "checkpoints", "load a truncated checkpoint",
+           _truncated_checkpoint, ValueError, ("checkpoint.npz", "corrupt or truncated")),
+    Misuse("checkpoint-unknown-compression", "checkpoints", "a damaged zip header (unknown compression)",
+           _checkpoint_with_unknown_compression, ValueError, ("checkpoint.npz", "not a readable .npz")),
+    Misuse("checkpoint-missing-array", "checkpoints", "a checkpoint without its rng state",
+           lambda t: _checkpoint_without(t, "rng"), ValueError, ("checkpoint.npz", "missing array(s) rng")),
+    Misuse("checkpoint-bad-config", "checkpoints", "a checkpoint whose config is not JSON",
+           _checkpoint_with_bad_config, ValueError, ("checkpoint.npz", "not a MyTorch checkpoint")),
+    # autograder inputs
+    Misuse("handin-missing", "autograder", "grade an archive that does not exist",
+           lambda t: _extract(t, t / "handin.tar"), FileNotFoundError, ("handin.tar", "does not exist")),
+    Misuse("handin-not-tar", "autograder", "grade a file that is not a tar archive",
+           _not_a_tar, _handin_error(), ("handin.tar", "not a readable tar archive")),
+    Misuse("handin-escapes", "autograder", "an archive member ../evil.py",
+           _escaping_tar, _handin_error(), ("refused", "../evil.py")),
+    Misuse("grader-unknown-section", "autograder", "a section name that does not exist",
+           lambda t: _grader("linearr"), SystemExit, ("unknown section(s) linearr", "autograd")),
+    Misuse("grader-zero-timeout", "autograder", "--timeout 0",
+           lambda t: _grader("--timeout", "0"), SystemExit, ("--timeout must be positive",)),
+]  # fmt: skip
+"""Every wrong use MyTorch refuses, with the exception and the message fragments."""
+
+
+def _freed_gradient() -> Any:
+    engine = Autograd()
+    h = F.apply(engine, "tanh", X)
+    F.apply(engine, "sum", h)
+    engine.backward()
+    return engine.gradient_buffer.get_param(h)
+
+
+def _train_with_labels(n_labels: int, top: int = 2) -> Any:
+    from hw_bonus.mlp import train_epoch
+
+    labels = np.minimum(np.arange(n_labels), top)
+    labels[-1] = top
+    return train_epoch(_mlp(), np.ones((5, 4)), labels, batch_size=2)
+
+
+def test_catalogue_has_forty_distinct_cases() -> None:
+    keys = [m.key for m in CATALOGUE]
+    assert len(keys) == len(set(keys)) >= 40
+    assert {m.area for m in CATALOGUE} >= {"engine", "kernels", "modules", "losses", "optimizers", "Tensor",
+                                           "runner", "data", "checkpoints", "autograder"}  # fmt: skip
+
+
+@pytest.mark.parametrize("misuse", CATALOGUE, ids=lambda m: m.key)
+def test_misuse_is_refused_clearly(misuse: Misuse, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(misuse.error) as info:
+        misuse.call(tmp_path)
+    message = str(info.value) + capsys.readouterr().err  # argparse prints its message, then exits
+    missing = [name for name in misuse.names if name not in message]
+    assert not missing, f"{misuse.key}: message lacks {missing}: {message!r}"
+    if misuse.error is SystemExit:
+        assert info.value.code == 2
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as the Markdown table in ``docs/errors.md``."""
+    rows = ["| # | area | misuse | exception | the message names |", "|---|---|---|---|---|"]
+    for i, m in enumerate(CATALOGUE, 1):
+        names = " … ".join(f"`{n}`" for n in m.names).replace("|", "\\|")
+        rows.append(f"| {i} | {m.area} | {m.what} (`{m.key}`) | `{m.error.__name__}` | {names} |")
+    return "\n".join(rows) + "\n"
+
+
+def test_docs_list_the_catalogue() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert catalogue_markdown() in text, "regenerate the table with PYTHONPATH=. python tests/test_misuse.py"
+
+
+# --------------------------------------------------------------------------- anomaly detection
+def test_anomaly_names_the_op_its_index_kernel_and_shapes() -> None:
+    """log at 0 gives an infinite gradient in backward: the third op on the tape is named."""
+    engine = Autograd()
+    x = np.array([[1.0, 0.0, 2.0]])
+    h = F.apply(engine, "mul", x, np.full((2, 1), 0.5))  # (2, 3), op 0
+    s = F.apply(engine, "sin", h)  # op 1: sin(0) = 0
+    with np.errstate(divide="ignore"):
+        y = F.apply(engine, "log", s)  # op 2: d log/ds = 1/0 = inf
+    F.apply(engine, "sum", y)  # op 3
+    with mytorch.detect_anomaly(), np.errstate(divide="ignore"), pytest.raises(FloatingPointError) as info:
+        engine.backward()
+    message = str(info.value)
+    for fragment in ("operation 2", "log_backward", "(2, 3)", "NaN or inf"):
+        assert fragment in message, message
+
+
+def test_without_anomaly_mode_the_inf_passes_silently() -> None:
+    """The contrast: outside ``detect_anomaly`` the same backward runs and yields inf."""
+    engine = Autograd()
+    x = np.array([0.0, 1.0])
+    with np.errstate(divide="ignore"):
+        F.apply(engine, "sum", F.apply(engine, "log", x))
+        engine.backward()
+    assert np.isinf(engine.gradient_buffer.get_param(x)[0])
+
+
+def test_anomaly_in_a_training_step_names_the_layer_op() -> None:
+    """A NaN target poisons the loss gradient: the loss op (last on the tape) is named."""
+    engine = Autograd()
+    layer = M.Linear(3, 2, engine, rng=0)
+    loss_fn = M.MSELoss(engine)
+    target = np.array([[np.nan, 0.0]])
+    loss_fn(target, layer(np.ones((1, 3))))
+    with mytorch.detect_anomaly(), pytest.raises(FloatingPointError) as info:
+        loss_fn.backward()
+    assert "operation 2 (mse_loss_backward((1, 2), (1, 2)) -> (1,))" in str(info.value)
+    assert not layer.dW.any(), "backward stopped at the loss: nothing reached the layer"
+
+
+if __name__ == "__main__":
+    print(catalogue_markdown(), end="")
