@@ -479,9 +479,7 @@ class Tensor:
         array = data if type(data) is np.ndarray else np.asarray(data)
         if array.dtype.kind not in "biufc":
             raise TypeError(f"Tensor: cannot hold a {type(data).__name__} of dtype {array.dtype} (it is not numeric)")
-        if requires_grad and array.dtype.kind not in "fc":
-            if array.dtype.kind not in "biu":
-                raise TypeError(f"Tensor: requires_grad needs numeric data, got dtype {array.dtype}")
+        if requires_grad and array.dtype.kind not in "fc":  # booleans and integers
             array = array.astype(np.float64)
         self.data: np.ndarray = array
         self.grad: np.ndarray | None = None
