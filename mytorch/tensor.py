@@ -176,8 +176,8 @@ def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
     if isinstance(value, Tensor):
         return value.data
     array = np.asarray(value)
-    if array.dtype == object:
-        raise TypeError(f"Tensor: cannot use a {type(value).__name__} as an operand")
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"Tensor: cannot use a {type(value).__name__} (dtype {array.dtype}) as an operand")
     return array
 
 

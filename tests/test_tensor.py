@@ -289,6 +289,8 @@ def test_bad_input_is_refused():
         Tensor("abc", requires_grad=True)
     with pytest.raises(TypeError, match="operand"):
         Tensor([1.0]) + {"a": 1}
+    with pytest.raises(TypeError, match=r"str \(dtype <U1\) as an operand"):
+        "a" * Tensor([1.0])
     with pytest.raises(ValueError, match=r"matmul: operands of shapes \(2, 3\), \(2, 3\)"):
         Tensor(np.ones((2, 3))) @ np.ones((2, 3))
     with pytest.raises(ValueError, match="leaf"):
