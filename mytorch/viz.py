@@ -3,7 +3,7 @@
 Both read an ``Autograd`` engine's ``operation_list`` (or the tape of a ``Tensor``) and name
 its values the way a hand-worked evaluation trace does: the inputs first (v1 = x1, v2 = x2),
 then one value per operation in the order it ran (v3 = ln v1, ...). Constants (inputs marked
-``NO_GRAD``) are shown by their value.
+``NO_GRAD``) are shown by their value, or as c1, c2, ... when they are arrays.
 
 * ``trace(source)``: the table: index on the tape, output, op, inputs, and for one-element
   values the primal; after ``Autograd.jvp`` (``mytorch.jvp``) the tangents (v̇); after a
@@ -144,13 +144,14 @@ def trace_rows(source: Any, names: Mapping[str, Any] | None = None) -> list[Trac
 
     rows: list[TraceRow] = []
     label: dict[int, str] = {}
-    count = 0  # values named so far: v1, v2, ...
+    count = constants = 0  # values named so far: v1, v2, ...; array constants: c1, c2, ...
     for op in engine.operation_list:  # first the inputs: arrays no operation produced
         for x, dst in zip(op.inputs, op.gradients_to_update):
             if id(x) in label or id(x) in outputs:
                 continue
             if dst is NO_GRAD and id(x) not in aliases:
-                label[id(x)] = f"{x.item():g}" if x.size == 1 else f"const<{'x'.join(map(str, x.shape))}>"
+                constants += 1
+                label[id(x)] = f"{x.item():g}" if x.size == 1 else f"c{constants}"
                 rows.append(TraceRow(None, label[id(x)], "constant", [], x))
                 continue
             count += 1

@@ -60,9 +60,12 @@ def test_trace_of_an_engine_shows_constants_params_and_shapes(engine):
     x = np.ones((2, 3))
     h = F.apply(engine, "mul", x, np.asarray(2.0), gradients_to_update=[None, mt.NO_GRAD])
     s = F.apply(engine, "sum", h, axis=0)
+    F.apply(engine, "add", s, np.ones(3), gradients_to_update=[None, mt.NO_GRAD])
     rows = viz.trace_rows(engine)
-    assert [(r.name, r.op) for r in rows] == [("v1", "input"), ("2", "constant"), ("v2", "mul"), ("v3", "sum")]
-    assert rows[3].inputs == ["v2", "axis=0"]
+    assert [(r.name, r.op) for r in rows] == [
+        ("v1", "input"), ("2", "constant"), ("c1", "constant"), ("v2", "mul"), ("v3", "sum"), ("v4", "add")
+    ]
+    assert rows[4].inputs == ["v2", "axis=0"] and rows[5].inputs == ["v3", "c1"]
     text = viz.trace(engine)
     assert "<2x3>" in text and "<3>" in text
     assert s.shape == (3,)
