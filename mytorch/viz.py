@@ -150,8 +150,11 @@ def trace_rows(source: Any, names: Mapping[str, Any] | None = None) -> list[Trac
             if id(x) in label or id(x) in outputs:
                 continue
             if dst is NO_GRAD and id(x) not in aliases:
-                constants += 1
-                label[id(x)] = f"{x.item():g}" if x.size == 1 else f"c{constants}"
+                if x.size == 1:
+                    label[id(x)] = f"{x.item():g}"
+                else:
+                    constants += 1
+                    label[id(x)] = f"c{constants}"
                 rows.append(TraceRow(None, label[id(x)], "constant", [], x))
                 continue
             count += 1
