@@ -192,3 +192,27 @@ def test_custom_op_demo_trains_the_two_gaussian_classifier():
     assert out["gradient_gap"] == 0.0
     assert out["quantized"]["accuracy"] >= 0.85 and out["float"]["accuracy"] >= 0.85
     assert out["quantized"]["losses"][-1] < out["quantized"]["losses"][0]
+
+
+# ------------------------------------------------------------------ command lines
+@pytest.mark.parametrize(
+    ("demo", "argv"),
+    [
+        (disc_cv, ["--epochs", "0"]),
+        (disc_cv, ["--lrs", "0.01", "-1"]),
+        (graph_primer, ["--steps", "-5"]),
+        (graph_primer, ["--lr", "0"]),
+        (custom_op, ["--batch-size", "0"]),
+    ],
+)
+def test_demos_refuse_bad_arguments(demo, argv, capsys):
+    with pytest.raises(SystemExit):
+        demo.main(argv)
+    assert "must be a positive" in capsys.readouterr().err
+
+
+def test_demos_take_small_odd_settings(tmp_path):
+    out = graph_primer.main(["--steps", "3", "--size", "10", "--out", str(tmp_path)])
+    assert len(out["losses"]) == 3
+    out = custom_op.main(["--epochs", "1", "--batch-size", "300"])
+    assert len(out["float"]["losses"]) >= 6

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hw_bonus.datasets import load_dataset
+from hw_bonus.demos.report import positive, positive_int
 from hw_bonus.mlp import MLP, evaluate, train_epoch
 from mytorch import Autograd
 
@@ -114,8 +115,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(prog="python -m hw_bonus.demos.disc_cv", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="seconds, not minutes: one 80/20 split, learning rate 0.01, no grid search")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs per training (default 12; quick 8)")
-    parser.add_argument("--lrs", type=float, nargs="+", default=[0.003, 0.01, 0.03], help="the learning-rate grid")
+    parser.add_argument("--epochs", type=positive_int, default=None, help="epochs per training (default 12; quick 8)")
+    parser.add_argument("--lrs", type=positive, nargs="+", default=[0.003, 0.01, 0.03], help="the learning-rate grid")
     parser.add_argument("--models", nargs="+", choices=[m.name.replace(" ", "-") for m in MODELS],
                         help="only these models (default: all six)")
     parser.add_argument("--seed", type=int, default=0)

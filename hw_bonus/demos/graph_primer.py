@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hw_bonus.demos.report import Row, print_rows, print_title
+from hw_bonus.demos.report import Row, positive, positive_int, print_rows, print_title
 from mytorch import NO_GRAD, Autograd, no_grad, viz
 from mytorch.nn import functional as F
 from mytorch.optim import Adam
@@ -275,9 +275,9 @@ def _plot_losses(losses: list[float], path: Path) -> str:
 def main(argv: list[str] | None = None) -> dict[str, object]:
     """Parse the primer's graph, make ground truth, learn the parameters back; return the numbers."""
     parser = argparse.ArgumentParser(prog="python -m hw_bonus.demos.graph_primer", description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=1000, help="ground-truth samples (default 1000)")
-    parser.add_argument("--steps", type=int, default=1500, help="training steps (default 1500)")
-    parser.add_argument("--lr", type=float, default=0.2, help="Adam learning rate (default 0.2)")
+    parser.add_argument("--size", type=positive_int, default=1000, help="ground-truth samples (default 1000)")
+    parser.add_argument("--steps", type=positive_int, default=1500, help="training steps (default 1500)")
+    parser.add_argument("--lr", type=positive, default=0.2, help="Adam learning rate (default 0.2)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("demo_output"), help="where the plot and graph go")
     args = parser.parse_args(argv)
@@ -302,7 +302,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                 f"(Adam, lr {args.lr}, exact gradients)")
     print("start:", ", ".join(f"{k} = {v:.4f}" for k, v in guess.items()))
     losses = train(graph, inputs, targets, params, args.steps, args.lr)
-    for step in sorted({0, *range(args.steps // 10, args.steps, args.steps // 10), args.steps - 1}):
+    every = max(1, args.steps // 10)
+    for step in sorted({0, *range(every, args.steps, every), args.steps - 1}):
         print(f"step {step:>5}: loss {losses[step]:.3e}")
     print(f"loss fell by a factor {losses[0] / losses[-1]:.3g}")
 

@@ -1,11 +1,28 @@
-"""Printing a demo's numbers beside a document's: the one table format every demo shares."""
+"""What every demo shares: its numbers printed beside a document's, and checked command-line values."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Row", "agrees", "print_rows", "print_title"]
+__all__ = ["Row", "agrees", "positive", "positive_int", "print_rows", "print_title"]
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number > 0 (epochs, steps, sizes)."""
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text}")
+    return value
+
+
+def positive(text: str) -> float:
+    """An argparse type: a number > 0 (learning rates)."""
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
 
 
 def agrees(value: float, document: str) -> bool:
