@@ -208,6 +208,20 @@ def test_no_grad_input_with_the_real_matmul_kernel(engine: Autograd, rng: np.ran
     assert len(engine.gradient_buffer) == 0
 
 
+def test_zero_dimensional_arrays_through_the_kernel_table(engine: Autograd) -> None:
+    """NumPy turns ufuncs of 0-d arrays into scalars; apply still records arrays, backward still works."""
+    x, w = np.array(0.5), np.array(2.0)
+    dw = np.zeros(())
+    h = F.apply(engine, "mul", x, w, gradients_to_update=[None, dw])
+    y = F.apply(engine, "exp", h)
+    assert isinstance(h, np.ndarray) and isinstance(y, np.ndarray)
+    engine.backward()
+    np.testing.assert_allclose(grad(engine, x), 2 * np.exp(1.0), rtol=1e-12)
+    np.testing.assert_allclose(dw, 0.5 * np.exp(1.0), rtol=1e-12)
+    (t,) = engine.jvp([x], [np.array(1.0)])
+    np.testing.assert_allclose(t, 2 * np.exp(1.0), rtol=1e-12)
+
+
 def test_bare_array_from_a_one_input_kernel(engine: Autograd) -> None:
     def square_backward(grad_output, x):
         return 2 * x * grad_output  # the handout's convention: no tuple

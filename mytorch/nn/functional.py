@@ -984,7 +984,8 @@ def apply(
         raise ValueError(f"apply: no kernel named {name!r}; known kernels: {', '.join(KERNELS)}")
     if kernel.arity is not None and len(inputs) != kernel.arity:
         raise TypeError(f"apply({name}): takes {kernel.arity} array input(s), got {len(inputs)}")
-    out = kernel.forward(*inputs, **params)
+    # NumPy returns a scalar, not an array, for most ufuncs of a 0-d array: record an array.
+    out = np.asarray(kernel.forward(*inputs, **params))
     if engine is not None:
         if kernel.saves_output:
             params["out"] = out
