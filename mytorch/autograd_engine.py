@@ -34,6 +34,9 @@ __all__ = [
 ]
 
 
+_ndarray = np.ndarray  # one global lookup instead of two in the hot loops
+
+
 class _NoGrad:
     """Type of the ``NO_GRAD`` marker."""
 
@@ -282,17 +285,17 @@ class Autograd:
         # precise message (or accepts, e.g. an ndarray subclass).
         skipped = 0
         valid = False
-        if type(output) is np.ndarray and len(inputs) == len(gradients_to_update):
+        if type(output) is _ndarray and len(inputs) == len(gradients_to_update):
             bit = 1
             for x, dst in zip(inputs, gradients_to_update):
-                if type(x) is not np.ndarray or x is output:
+                if type(x) is not _ndarray or x is output:
                     break
                 if dst is None:
                     if x.dtype.kind not in "fc":
                         break
                 elif dst is NO_GRAD:
                     skipped |= bit
-                elif type(dst) is not np.ndarray or dst.shape != x.shape:
+                elif type(dst) is not _ndarray or dst.shape != x.shape:
                     break
                 bit += bit
             else:
@@ -394,7 +397,7 @@ class Autograd:
             for x, gx, dst in zip(inputs, grads, op.gradients_to_update):
                 if gx is None or dst is NO_GRAD:
                     continue
-                if type(gx) is not np.ndarray:
+                if type(gx) is not _ndarray:
                     gx = self._as_gradient(gx, op)
                 if gx.shape != x.shape:
                     raise ValueError(
