@@ -33,14 +33,17 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--impls", nargs="+", choices=list(IMPLEMENTATIONS), default=list(IMPLEMENTATIONS),
                         metavar="IMPL", help=f"implementations (default: all of {', '.join(IMPLEMENTATIONS)})")
     parser.add_argument("--dtypes", nargs="+", choices=["float64", "float32"], default=["float64", "float32"])
-    parser.add_argument("--long-chain", type=int, default=1_000_000, metavar="N",
-                        help="ops in the long chain timed against the 10,000-op one (0: skip)")
+    parser.add_argument("--long-chain", type=int, default=None, metavar="N",
+                        help="ops in the long chain timed against the 10,000-op one (default 1,000,000; "
+                             "200,000 with --quick; 0: skip)")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement on wide")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the Markdown results")
     parser.add_argument("--no-write", action="store_true", help="print only; do not write the results file")
     args = parser.parse_args(argv)
     if "numpy" not in args.impls:
         args.impls.insert(0, "numpy")
+    if args.long_chain is None:
+        args.long_chain = 200_000 if args.quick else 1_000_000
     return args
 
 
