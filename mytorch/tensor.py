@@ -136,9 +136,11 @@ class Tape(Autograd):
         return big
 
     def release(self) -> None:
-        """Free the recorded operations; a later ``backward`` through this graph raises."""
+        """Free the recorded operations (and forward-mode tangents); a later ``backward``
+        through this graph raises."""
         self.operation_list.clear()
         self.order.clear()
+        self.tangents = {}
         self.released = True
 
 
