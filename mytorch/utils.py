@@ -24,6 +24,16 @@ def _require_array(np_array: object, method: str) -> np.ndarray:
     return np_array
 
 
+def _matching_gradient(np_array: np.ndarray, gradient: object, method: str) -> np.ndarray:
+    gradient = np.asarray(gradient)
+    if gradient.shape != np_array.shape:
+        raise ValueError(
+            f"GradientBuffer.{method}: gradient of shape {gradient.shape} does not "
+            f"match its array's shape {np_array.shape}"
+        )
+    return gradient
+
+
 class GradientBuffer:
     """A dictionary from arrays (by identity) to their accumulated gradients.
 
@@ -54,12 +64,7 @@ class GradientBuffer:
     def update_param(self, np_array: np.ndarray, gradient: np.ndarray) -> None:
         """Add ``gradient`` to the gradient held for ``np_array`` (starting from zero)."""
         key = id(_require_array(np_array, "update_param"))
-        gradient = np.asarray(gradient)
-        if gradient.shape != np_array.shape:
-            raise ValueError(
-                f"GradientBuffer.update_param: gradient of shape {gradient.shape} does not "
-                f"match its array's shape {np_array.shape}"
-            )
+        gradient = _matching_gradient(np_array, gradient, "update_param")
         held = self.memory.get(key)
         # Never add in place: a stored gradient may be shared with a kernel's output.
         self.memory[key] = gradient if held is None else held + gradient
@@ -86,12 +91,7 @@ class GradientBuffer:
     def set_param(self, np_array: np.ndarray, gradient: np.ndarray) -> None:
         """Replace the gradient held for ``np_array`` by ``gradient``."""
         key = id(_require_array(np_array, "set_param"))
-        gradient = np.asarray(gradient)
-        if gradient.shape != np_array.shape:
-            raise ValueError(
-                f"GradientBuffer.set_param: gradient of shape {gradient.shape} does not "
-                f"match its array's shape {np_array.shape}"
-            )
+        gradient = _matching_gradient(np_array, gradient, "set_param")
         self.memory[key] = gradient
         self.owners[key] = np_array
 
