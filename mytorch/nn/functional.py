@@ -756,8 +756,18 @@ def _batch(x: Array) -> int:
     return x.shape[0] if x.ndim > 1 else 1
 
 
+def _same_shape(name: str, y: Array, y_hat: Array) -> None:
+    """Losses compare like with like: broadcasting labels (N,) against (N, C) would be silently wrong."""
+    if y.shape != y_hat.shape:
+        raise ValueError(
+            f"{name}: ground truth y has shape {y.shape} but the prediction has shape {y_hat.shape}; they must "
+            "match (give class labels as one-hot rows)"
+        )
+
+
 def softmax_cross_entropy(y: Array, x: Array) -> Array:
     """Mean over the batch of -sum(y * log_softmax(x)): y one-hot (or soft) labels (N, C)."""
+    _same_shape("softmax_cross_entropy", y, x)
     return np.asarray([-(y * log_softmax(x)).sum() / _batch(x)], dtype=x.dtype)
 
 
@@ -800,6 +810,7 @@ def softmax_cross_entropy_jvp(tangents: Sequence[Array | None], y: Array, x: Arr
 
 def mse_loss(y: Array, y_hat: Array) -> Array:
     """Mean over all elements of (y_hat - y)**2."""
+    _same_shape("mse_loss", y, y_hat)
     d = y_hat - y
     return np.asarray([np.vdot(d, d) / d.size], dtype=y_hat.dtype)
 
@@ -836,6 +847,12 @@ _LOG_FLOOR = -100.0  # log(p) is floored here so that p = 0 or 1 gives a finite 
 
 def bce_loss(y: Array, p: Array) -> Array:
     """Mean binary cross-entropy of probabilities p against targets y in [0, 1]."""
+    _same_shape("bce_loss", y, p)
+    if p.size and not (p.min() >= 0 and p.max() <= 1):
+        raise ValueError(
+            f"bce_loss: the predictions must be probabilities in [0, 1], got values from {p.min()} to {p.max()} "
+            "(for logits use bce_with_logits_loss)"
+        )
     log_p = np.maximum(np.log(p), _LOG_FLOOR)
     log_q = np.maximum(np.log1p(-p), _LOG_FLOOR)
     return np.asarray([-(y * log_p + (1.0 - y) * log_q).sum() / p.size], dtype=p.dtype)
@@ -863,6 +880,7 @@ def bce_loss_jvp(tangents: Sequence[Array | None], y: Array, p: Array) -> Array:
 
 def bce_with_logits_loss(y: Array, z: Array) -> Array:
     """Mean binary cross-entropy of logits z (probabilities sigmoid(z)); stable for any z."""
+    _same_shape("bce_with_logits_loss", y, z)
     loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
     return np.asarray([loss.sum() / z.size], dtype=z.dtype)
 
@@ -984,8 +1002,16 @@ def apply(
         raise ValueError(f"apply: no kernel named {name!r}; known kernels: {', '.join(KERNELS)}")
     if kernel.arity is not None and len(inputs) != kernel.arity:
         raise TypeError(f"apply({name}): takes {kernel.arity} array input(s), got {len(inputs)}")
-    # NumPy returns a scalar, not an array, for most ufuncs of a 0-d array: record an array.
-    out = np.asarray(kernel.forward(*inputs, **params))
+    for i, x in enumerate(inputs):
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"apply({name}): input {i} must be a numpy.ndarray, got {type(x).__name__}")
+    try:
+        # NumPy returns a scalar, not an array, for most ufuncs of a 0-d array: record an array.
+        out = np.asarray(kernel.forward(*inputs, **params))
+    except (ValueError, IndexError, TypeError) as err:
+        kind = next(k for k in (ValueError, IndexError, TypeError) if isinstance(err, k))
+        shapes = ", ".join(str(x.shape) for x in inputs)
+        raise kind(f"apply({name}): inputs of shapes {shapes}, params {sorted(params)}: {err}") from err
     if engine is not None:
         if kernel.saves_output:
             params["out"] = out
