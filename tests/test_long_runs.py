@@ -29,18 +29,15 @@ WARM_UP = 2_000
 LIMIT_KB = 5 * 1024
 
 HARNESS = textwrap.dedent(
-    """
-    import gc, json, sys
+    r"""
+    import gc, json, re, sys
     import numpy as np
     from mytorch import Autograd
     from mytorch.nn import modules as M
-    from mytorch.optim import SGD, Adam
+    from mytorch.optim import SGD
 
-    def rss_kb():
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+    def rss_kb():  # the resident set size, in kB
+        return int(re.search(r"VmRSS:\s*(\d+)", open("/proc/self/status").read()).group(1))
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((16, 4))
