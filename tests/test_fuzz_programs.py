@@ -26,12 +26,17 @@ pytest.importorskip("hypothesis")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+import mytorch.tensor as T  # noqa: E402
 from mytorch import NO_GRAD, Autograd  # noqa: E402
-from mytorch.gradcheck import check_jvp, compare, gradcheck  # noqa: E402
+from mytorch.gradcheck import check_jvp, compare, gradcheck, numerical_vjp  # noqa: E402
 from mytorch.nn import functional as F  # noqa: E402
+from mytorch.tensor import Tensor  # noqa: E402
 
-Step = Callable[[Any, list[np.ndarray]], np.ndarray]
-"""``step(engine, pool)`` records one or a few ops reading ``pool`` and returns an (r, c) array."""
+Op = Callable[..., Any]
+"""``op(name, *inputs, constants=(), **params)`` runs kernel ``name``; ``constants`` are the
+positions of inputs that need no gradient. One records on an engine, one builds Tensors."""
+Step = Callable[[Op, list[Any]], Any]
+"""``step(op, pool)`` runs one or a few ops reading ``pool`` and returns an (r, c) result."""
 Builder = Callable[[Any, list[np.ndarray]], tuple[Step, tuple[int, ...]] | None]
 """``builder(draw, pool)`` draws a step and the pool indices it reads, or None if it does not fit."""
 
@@ -44,12 +49,27 @@ class Program:
     steps: list[Step]
     used: list[int]
 
-    def run(self, engine: Any) -> np.ndarray:
-        """Replay the steps on ``engine`` (None: compute without recording); the last result."""
-        pool = list(self.inputs)
+    def run(self, op: Op, inputs: list[Any] | None = None) -> Any:
+        """Run the steps with ``op`` from ``inputs`` (default: the arrays); the last result."""
+        pool = list(self.inputs if inputs is None else inputs)
         for step in self.steps:
-            pool.append(step(engine, pool))
+            pool.append(step(op, pool))
         return pool[-1]
+
+
+def engine_op(engine: Autograd | None) -> Op:
+    """Kernels recorded on ``engine`` with ``F.apply`` (None: computed, not recorded)."""
+
+    def op(name: str, *inputs: np.ndarray, constants: tuple[int, ...] = (), **params: Any) -> np.ndarray:
+        wanted = [NO_GRAD if i in constants else None for i in range(len(inputs))]
+        return F.apply(engine, name, *inputs, gradients_to_update=wanted, **params)
+
+    return op
+
+
+def tensor_op(name: str, *inputs: Any, constants: tuple[int, ...] = (), **params: Any) -> Tensor:
+    """Kernels run on Tensors (plain arrays among the inputs are constants by themselves)."""
+    return T._apply(name, inputs, params)  # the Tensor's own bridge to the kernel table, by name
 
 
 def _pick(draw: Any, pool: list[np.ndarray]) -> int:
@@ -63,7 +83,7 @@ def unary(name: str, ok: Callable[[np.ndarray], bool] = lambda x: True, **params
         i = _pick(draw, pool)
         if not ok(pool[i]):
             return None
-        return (lambda e, p: F.apply(e, name, p[i], **params)), (i,)
+        return (lambda op, p: op(name, p[i], **params)), (i,)
 
     return build
 
@@ -75,7 +95,7 @@ def binary(name: str, ok: Callable[[np.ndarray, np.ndarray], bool] = lambda a, b
         i, j = _pick(draw, pool), _pick(draw, pool)
         if not ok(pool[i], pool[j]):
             return None
-        return (lambda e, p: F.apply(e, name, p[i], p[j])), (i, j)
+        return (lambda op, p: op(name, p[i], p[j])), (i, j)
 
     return build
 
@@ -88,8 +108,8 @@ def reduce_and_broadcast(name: str) -> Builder:
         if name in ("max", "min") and not _clear_extreme(pool[j], axis, name):
             return None
 
-        def step(e: Any, p: list[np.ndarray]) -> np.ndarray:
-            return F.apply(e, "add", p[i], F.apply(e, name, p[j], axis=axis, keepdims=True))
+        def step(op: Op, p: list[Any]) -> np.ndarray:
+            return op("add", p[i], op(name, p[j], axis=axis, keepdims=True))
 
         return step, (i, j)
 
@@ -105,7 +125,7 @@ def _clear_extreme(x: np.ndarray, axis: int, name: str) -> bool:
 def softmax_step(name: str) -> Builder:
     def build(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tuple[int, ...]]:
         i, axis = _pick(draw, pool), draw(st.sampled_from([0, 1, -1]))
-        return (lambda e, p: F.apply(e, name, p[i], axis=axis)), (i,)
+        return (lambda op, p: op(name, p[i], axis=axis)), (i,)
 
     return build
 
@@ -114,8 +134,8 @@ def matmul_chain(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tuple[int, ..
     """``pool[i] @ pool[j].T @ pool[k]``: back to (r, c) through an (r, r) product."""
     i, j, k = (_pick(draw, pool) for _ in range(3))
 
-    def step(e: Any, p: list[np.ndarray]) -> np.ndarray:
-        return F.apply(e, "matmul", F.apply(e, "matmul", p[i], F.apply(e, "transpose", p[j])), p[k])
+    def step(op: Op, p: list[Any]) -> np.ndarray:
+        return op("matmul", op("matmul", p[i], op("transpose", p[j])), p[k])
 
     return step, (i, j, k)
 
@@ -125,7 +145,7 @@ def scale_by_constant(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tuple[in
     i = _pick(draw, pool)
     w = np.asarray(draw(st.lists(st.floats(-1.5, 1.5), min_size=pool[0].shape[1], max_size=pool[0].shape[1])))
     w = w.astype(pool[0].dtype)
-    return (lambda e, p: F.apply(e, "mul", p[i], w, gradients_to_update=[None, NO_GRAD])), (i,)
+    return (lambda op, p: op("mul", p[i], w, constants=(1,))), (i,)
 
 
 def splice(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tuple[int, ...]] | None:
@@ -135,10 +155,10 @@ def splice(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tuple[int, ...]] | 
         return None
     i, j, s = _pick(draw, pool), _pick(draw, pool), draw(st.integers(1, c - 1))
 
-    def step(e: Any, p: list[np.ndarray]) -> np.ndarray:
-        left = F.apply(e, "index", p[i], index=(slice(None), slice(0, s)))
-        right = F.apply(e, "index", p[j], index=(slice(None), slice(s, None)))
-        return F.apply(e, "concatenate", left, right, axis=1)
+    def step(op: Op, p: list[Any]) -> np.ndarray:
+        left = op("index", p[i], index=(slice(None), slice(0, s)))
+        right = op("index", p[j], index=(slice(None), slice(s, None)))
+        return op("concatenate", left, right, axis=1)
 
     return step, (i, j)
 
@@ -147,7 +167,7 @@ def reshape_and_transpose(draw: Any, pool: list[np.ndarray]) -> tuple[Step, tupl
     """``reshape(pool[i], (c, r)).T``: same shape, elements moved around."""
     i = _pick(draw, pool)
     r, c = pool[0].shape
-    return (lambda e, p: F.apply(e, "transpose", F.apply(e, "reshape", p[i], shape=(c, r)))), (i,)
+    return (lambda op, p: op("transpose", op("reshape", p[i], shape=(c, r)))), (i,)
 
 
 def _far_from_zero(x: np.ndarray) -> bool:
@@ -184,12 +204,12 @@ ENDINGS = ("none", "sum", "mse_loss", "softmax_cross_entropy", "bce_with_logits_
 def _end(kind: str, target: np.ndarray) -> Step:
     """The program's last step: nothing, a sum, or a loss against a constant target."""
 
-    def step(e: Any, p: list[np.ndarray]) -> np.ndarray:
+    def step(op: Op, p: list[Any]) -> np.ndarray:
         if kind == "none":
-            return F.apply(e, "identity", p[-1])
+            return op("identity", p[-1])
         if kind == "sum":
-            return F.apply(e, "sum", p[-1])
-        return F.apply(e, kind, target, p[-1], gradients_to_update=[NO_GRAD, None])
+            return op("sum", p[-1])
+        return op(kind, target, p[-1], constants=(0,))
 
     return step
 
@@ -200,13 +220,13 @@ def programs(draw: Any) -> Program:
     r, c = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     inputs = [rng.uniform(-1.5, 1.5, (r, c)).astype(dtype) for _ in range(draw(st.integers(1, 3)))]
-    pool, steps, reads = list(inputs), [], []
+    pool, steps, reads, plain = list(inputs), [], [], engine_op(None)
     for _ in range(draw(st.integers(1, 8))):
         built = BUILDERS[draw(st.sampled_from(sorted(BUILDERS)))](draw, pool)
-        y = None if built is None else built[0](None, pool)
+        y = None if built is None else built[0](plain, pool)
         if y is None or not np.all(np.abs(y) < 20):
             built = BUILDERS["tanh"](draw, pool)
-            y = built[0](None, pool)
+            y = built[0](plain, pool)
         steps.append(built[0])
         reads.append(built[1])
         pool.append(y)
@@ -239,7 +259,7 @@ def test_program_reverse_and_forward_match_differences(program: Program) -> None
     used = [program.inputs[i] for i in program.used]
 
     def fn(*_: np.ndarray) -> np.ndarray:
-        return program.run(engine)
+        return program.run(engine_op(engine))
 
     gradcheck(fn, used, engine, seed=3)
     check_jvp(fn, used, engine, seed=4)
@@ -250,7 +270,7 @@ def test_program_reverse_and_forward_match_differences(program: Program) -> None
 def test_program_forward_agrees_with_reverse(program: Program, seed: int) -> None:
     """<v, J u> from ``engine.jvp`` equals the sum of <J^T v, u_i> from ``engine.backward``."""
     engine = Autograd()
-    out = program.run(engine)
+    out = program.run(engine_op(engine))
     rng = np.random.default_rng(seed)
     used = [program.inputs[i] for i in program.used]
     u = [rng.standard_normal(x.shape) for x in used]
@@ -263,3 +283,20 @@ def test_program_forward_agrees_with_reverse(program: Program, seed: int) -> Non
     tol = (1e-9, 1e-9) if out.dtype == np.float64 else (1e-3, 1e-3)
     assert compare("<v, J u> against <J^T v, u>", np.asarray(lhs), np.asarray(rhs), *tol) is None, (lhs, rhs)
     assert all(g.dtype == out.dtype for g in jtv)
+
+
+@settings(max_examples=PROGRAM_EXAMPLES)
+@given(program=programs(), seed=st.integers(0, 2**32 - 1))
+def test_program_written_with_tensors_matches_differences(program: Program, seed: int) -> None:
+    """The same program on the Tensor front-end: its leaves' .grad against central differences."""
+    leaves = [Tensor(x, requires_grad=True) for x in program.inputs]
+    out = program.run(tensor_op, leaves)
+    v = np.random.default_rng(seed).standard_normal(out.shape).astype(out.dtype)
+    out.backward(v)
+    plain = engine_op(None)
+    float32 = out.dtype == np.float32
+    eps, atol, rtol = (1e-3, 1e-2, 1e-2) if float32 else (1e-6, 1e-5, 1e-4)
+    for i in program.used:
+        numeric = numerical_vjp(lambda: program.run(plain), program.inputs[i], v, eps)
+        mismatch = compare(f"Tensor program, input {i}", leaves[i].grad, numeric, atol, rtol)
+        assert mismatch is None, str(mismatch)
