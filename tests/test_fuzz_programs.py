@@ -11,6 +11,8 @@ smooth where it is checked.
 
 Each program is checked like a kernel: reverse mode against central differences, forward
 mode against central differences, and forward against reverse (``<v, J u> = <J^T v, u>``).
+The same program also runs on the ``Tensor`` front-end, whose leaves' ``.grad`` must match
+central differences too.
 """
 
 from __future__ import annotations
