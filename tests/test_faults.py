@@ -93,7 +93,7 @@ def test_sigkill_while_writing_leaves_the_last_checkpoint_loadable(tmp_path: Pat
         for p in leftovers:  # a killed writer cannot remove its temporary file
             p.unlink()
     print(f"{interrupted} of 6 kills interrupted a write; the last checkpoint was version {last}")
-    assert last >= 6
+    assert last >= 5, "each of the six writers completes at least one version"
 
 
 @pytest.fixture
