@@ -41,7 +41,7 @@ def _take(x: Any, index: Any) -> Any:
     """``x[index]`` for any NumPy index (PyTorch has no negative steps): NumPy picks the flat
     positions, PyTorch gathers them (and accumulates repeats in backward)."""
     positions = np.arange(x.numel()).reshape(tuple(x.shape))[index]
-    return x.reshape(-1)[torch.from_numpy(positions.reshape(-1))].reshape(positions.shape)
+    return x.reshape(-1)[torch.from_numpy(np.ascontiguousarray(positions).reshape(-1))].reshape(positions.shape)
 
 
 def _cross_entropy(y: Any, x: Any) -> Any:
