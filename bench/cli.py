@@ -14,7 +14,7 @@ import numpy as np
 
 from bench import report
 from bench.problems import CONFIGS, make_problem
-from bench.timing import Budget, measure, peak_memory
+from bench.timing import Budget, measure, page_faults, peak_memory
 from bench.trainers import DESCRIPTIONS, IMPLEMENTATIONS, build_all, check_gradients
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
@@ -57,7 +57,8 @@ def run_case(name: str, dtype: str, impls: list[str], budget: Budget) -> report.
 
 
 def memory_lines(impls: list[str]) -> list[str]:
-    """Peak memory of one ``wide`` float64 step per implementation, against NumPy's."""
+    """Peak memory of one ``wide`` float64 step per implementation, against NumPy's; and the
+    page faults per step on ``mnist`` and ``wide``."""
     problem = make_problem(CONFIGS["wide"], np.float64)
     peaks = {}
     for name in impls:
@@ -72,11 +73,22 @@ def memory_lines(impls: list[str]) -> list[str]:
         gc.collect()
     base = peaks["numpy"]
     cells = [f"{name} {peak / 2**20:.1f} MiB ({peak / base:.2f}×)" for name, peak in peaks.items()]
+    faults = []
+    for case in ("mnist", "wide"):
+        trainers, _ = build_all(make_problem(CONFIGS[case], np.float64), impls)
+        faults.append(f"{case}: " + ", ".join(f"{name} {page_faults(t):.0f}" for name, t in trainers.items()))
+        del trainers
+        gc.collect()
     return [
         "Peak memory of one `wide` float64 step (tracemalloc: the arrays NumPy allocates, parameters "
         "and gradients included; PyTorch's own allocator is not visible to it; target ≤ 1.15× NumPy):",
         "",
         ", ".join(cells),
+        "",
+        "Minor page faults per step, float64 (memory freshly mapped by the kernel: glibc returns large "
+        "freed blocks to the system unless its threshold has grown):",
+        "",
+        *(f"- {line}" for line in faults),
     ]
 
 

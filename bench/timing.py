@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import statistics
 import time
 import tracemalloc
@@ -73,3 +74,12 @@ def peak_memory(build: Callable[[Problem], Trainer | None], problem: Problem) ->
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def page_faults(trainer: Trainer, steps: int = 5) -> float:
+    """Minor page faults per step (fresh memory the kernel maps in), after one warm-up step."""
+    trainer.step()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(steps):
+        trainer.step()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / steps
