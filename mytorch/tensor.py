@@ -622,8 +622,16 @@ class Tensor:
         return _apply("pow", (base,), {"exponent": exponent})
 
     def __rpow__(self, base: Any) -> Tensor:
-        """``b ** x`` for a positive constant b: exp(x * log b)."""
-        return exp(self * np.log(_constant(base, self.data)))
+        """``b ** x`` for a constant b: exp(x * log b) where b > 0. Where b <= 0 the power has
+        no real derivative in x: its values (NumPy's, e.g. 0 ** 0 = 1, (-2) ** 2 = 4) enter as
+        constants, with gradient 0 (NaN where the power is infinite)."""
+        base = _constant(base, self.data)
+        positive = base > 0
+        if np.all(positive):
+            return exp(self * np.log(base))
+        power = exp(self * np.log(np.where(positive, base, 1)))  # 1 where b <= 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return power * np.where(positive, 1, np.power(base, self.data))
 
     # ------------------------------------------------------------------ comparisons (no gradient)
     __lt__ = _comparison(operator.lt)
