@@ -38,6 +38,8 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str,
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):  # np.load would read a .npy or try a pickle instead
+        raise ValueError(f"{path}: not a readable .npz file (not a zip archive: another format, corrupt or truncated?)")
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}

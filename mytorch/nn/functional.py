@@ -273,13 +273,13 @@ def matmul_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
 
 
 def outer(a: Array, b: Array) -> Array:
-    """y[i, j] = a[i] * b[j] for 1-D a and b."""
+    """y[i..., j...] = a[i...] * b[j...]: y[i, j] = a[i] * b[j] for 1-D a and b, any ranks allowed."""
     return np.multiply.outer(a, b)
 
 
 def outer_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
-    """da = g @ b, db = g^T @ a."""
-    return grad_output @ b, grad_output.T @ a
+    """da = g contracted with b over b's axes, db = a contracted with g over a's axes (g @ b, g^T @ a in 1-D)."""
+    return np.tensordot(grad_output, b, axes=b.ndim), np.tensordot(a, grad_output, axes=a.ndim)
 
 
 def outer_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:

@@ -50,7 +50,8 @@ class LossFN:
                 f"{name}: y and y_hat must be numpy arrays, got {type(y).__name__} and {type(y_hat).__name__}"
             )
         if y.shape != y_hat.shape:
-            raise ValueError(f"{name}: ground truth y has shape {y.shape} but y_hat has shape {y_hat.shape}")
+            hint = "; give class labels as one-hot rows" if y.ndim + 1 == y_hat.ndim else ""
+            raise ValueError(f"{name}: ground truth y has shape {y.shape} but y_hat has shape {y_hat.shape}{hint}")
         self.loss = F.apply(self.autograd_engine, self.kernel, y, y_hat, gradients_to_update=[NO_GRAD, None])
         return self.loss
 
