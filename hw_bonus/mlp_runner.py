@@ -72,6 +72,7 @@ def _number(kind: Callable[[str], Any], test: Callable[[Any], bool], what: str) 
 _positive_int = _number(int, lambda v: v > 0, "a positive integer")
 _positive_float = _number(float, lambda v: v > 0 and np.isfinite(v), "a positive number")
 _unit_float = _number(float, lambda v: 0 <= v < 1, "in [0, 1)")
+_seed_int = _number(int, lambda v: v >= 0, "a non-negative integer")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--momentum", type=_unit_float, help="SGD momentum in [0, 1)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, help="sgd, nesterov or adam")
     p.add_argument("--init", choices=INITS, help="weight initialisation")
-    p.add_argument("--seed", type=int, help="seed for the initial weights and the shuffling (default 0)")
+    p.add_argument("--seed", type=_seed_int, help="seed for the initial weights and the shuffling (default 0)")
     p.add_argument("--dtype", choices=("float32", "float64"), help="parameter and data type (default float32)")
     p.add_argument("--out", type=Path, help="output folder (default: runs/<dataset>)")
     p.add_argument("--resume", action="store_true", help="continue from <out>/checkpoint.npz")

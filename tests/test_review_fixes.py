@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hw_bonus.mlp_runner import build_parser
 from hw_bonus.npz import load_npz
 from mytorch import Autograd
 from mytorch.gradcheck import check_kernel
@@ -50,3 +51,11 @@ def test_integer_labels_into_softmax_cross_entropy_say_one_hot() -> None:
     logits = np.zeros((4, 3))
     with pytest.raises(ValueError, match=r"SoftmaxCrossEntropy: .*\(4,\).*\(4, 3\).*one-hot"):
         loss(np.array([0, 1, 2, 1]), logits)
+
+
+def test_runner_parser_rejects_a_negative_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    """--seed -1 reached NumPy's default_rng and failed with 'expected non-negative integer'."""
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["--seed", "-1"])
+    assert exit_info.value.code == 2
+    assert "argument --seed: '-1' must be a non-negative integer" in capsys.readouterr().err
