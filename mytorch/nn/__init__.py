@@ -1,8 +1,24 @@
-"""Neural-network pieces: the kernel table (``functional``) and the modules."""
+"""Neural-network pieces: the kernel table (``functional``) and the modules.
 
-from mytorch.nn import functional
-from mytorch.nn.modules import *  # noqa: F403 - Linear, the activations, the losses
-from mytorch.nn.modules import __all__ as _modules_all
+``Linear``, the activations and the losses are loaded on first use (see
+``mytorch.nn.modules``), so importing the kernel table never depends on the module files.
+"""
 
-__all__ = ["functional"]
-__all__ += _modules_all
+from __future__ import annotations
+
+from typing import Any
+
+from mytorch.nn import functional, modules
+
+__all__ = ["functional", *modules.__all__]
+
+
+def __getattr__(name: str) -> Any:
+    """``mytorch.nn.Linear`` and friends, from ``mytorch.nn.modules``."""
+    if name in modules.__all__:
+        return getattr(modules, name)
+    raise AttributeError(f"module 'mytorch.nn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
