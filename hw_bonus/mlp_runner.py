@@ -134,7 +134,8 @@ def run(args: argparse.Namespace) -> dict[str, float]:
 
     Raises:
         FileNotFoundError: a missing data file or checkpoint (the message says how to get it).
-        ValueError: a corrupt file, or a checkpoint that does not fit the options.
+        ValueError: a corrupt file, a checkpoint that does not fit the options, or a run whose
+            loss became NaN or inf (no checkpoint is written for that epoch).
     """
     out = args.out or Path("runs") / args.dataset
     checkpoint_path = out / "checkpoint.npz"
@@ -175,6 +176,11 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         train_loss, train_error = train_epoch(mlp, *data.train, config["batch_size"], rng, progress.batch_done)
         val_loss, val_error = evaluate(mlp, *data.val)
         progress.end_epoch(train_loss, train_error, val_loss, val_error)
+        if not np.isfinite(train_loss):
+            raise ValueError(
+                f"training diverged in epoch {epoch} (training loss {train_loss}); "
+                f"try a smaller --lr than {config['lr']}"
+            )
         row = [epoch, train_loss, train_error, val_loss, val_error, time.perf_counter() - began]
         history = np.vstack([history, row])
         if epoch == config["epochs"] or time.perf_counter() - saved_at >= CHECKPOINT_INTERVAL:

@@ -81,6 +81,13 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path, capsys):
     assert "other training options" in err and "lr=0.5" in err
 
 
+def test_a_diverging_run_stops_with_advice_and_writes_no_nan_checkpoint(tmp_path, capsys):
+    err = run_fails(capsys, "--dataset", "gaussians", "--activation", "relu", "--lr", "1e4", "--epochs", "1",
+                    "--out", str(tmp_path), "--no-plots")
+    assert "training diverged in epoch" in err and "smaller --lr" in err
+    assert not (tmp_path / "checkpoint.npz").exists()
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 def test_corrupt_or_truncated_checkpoint_is_refused(tmp_path, capsys, damage):
     run_ok(capsys, "--dataset", "and", "--epochs", "2", "--out", str(tmp_path), "--no-plots")
