@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bench import impl_numpy, impl_peers, impl_tape
+from bench import impl_modules, impl_numpy, impl_peers, impl_tape, impl_tensor
 from bench.problems import Problem
 
 
@@ -21,22 +21,10 @@ class Trainer(Protocol):
         """The gradients of the last step (each layer's dW, db; for a chain, d/dx)."""
 
 
-def _build_modules(problem: Problem) -> Trainer | None:
-    from bench import impl_modules
-
-    return impl_modules.build(problem)
-
-
-def _build_tensor(problem: Problem) -> Trainer | None:
-    from bench import impl_tensor
-
-    return impl_tensor.build(problem)
-
-
 IMPLEMENTATIONS: dict[str, Callable[[Problem], Trainer | None]] = {
     "numpy": impl_numpy.build,
-    "mytorch": _build_modules,
-    "tensor": _build_tensor,
+    "mytorch": impl_modules.build,
+    "tensor": impl_tensor.build,
     "tape": impl_tape.build,
     "torch": impl_peers.build_torch,
     "hips": impl_peers.build_hips,
