@@ -55,11 +55,13 @@ class Mismatch:
         )
 
 
-def _default_tols(dtype: np.dtype) -> tuple[float, float, float]:
-    """(eps, atol, rtol) suited to a dtype."""
-    if np.dtype(dtype) == np.float32:
-        return 1e-3, 1e-2, 1e-2
-    return 1e-6, 1e-5, 1e-4
+def _tolerances(
+    dtype: np.dtype, eps: float | None, atol: float | None, rtol: float | None
+) -> tuple[float, float, float]:
+    """(eps, atol, rtol): the ones given, the others suited to ``dtype``."""
+    defaults = (1e-3, 1e-2, 1e-2) if np.dtype(dtype) == np.float32 else (1e-6, 1e-5, 1e-4)
+    eps, atol, rtol = (d if given is None else given for given, d in zip((eps, atol, rtol), defaults))
+    return eps, atol, rtol
 
 
 def compare(what: str, analytic: np.ndarray, numeric: np.ndarray, atol: float, rtol: float) -> Mismatch | None:
@@ -114,7 +116,21 @@ def numerical_jvp(
     return (up - down) / (2 * eps)
 
 
-def _raise_or_return(mismatches: list[Mismatch], raise_on_fail: bool) -> list[Mismatch]:
+def _recorded(
+    fn: Callable[..., np.ndarray], inputs: Sequence[np.ndarray], engine: Autograd
+) -> Callable[[], np.ndarray]:
+    """``fn(*inputs)`` run on a cleared ``engine``, as a function of nothing (for the differences)."""
+
+    def forward() -> np.ndarray:
+        engine.zero_grad()
+        return np.asarray(fn(*inputs))
+
+    return forward
+
+
+def _raise_or_return(found: Sequence[Mismatch | None], raise_on_fail: bool) -> list[Mismatch]:
+    """The mismatches among ``found`` (None where a comparison agreed); raised when asked."""
+    mismatches = [m for m in found if m is not None]
     if mismatches and raise_on_fail:
         raise GradcheckError("\n".join(str(m) for m in mismatches))
     return mismatches
@@ -150,8 +166,7 @@ def check_kernel(
     xs = [np.array(x, copy=True) for x in inputs]
     wrt = [i for i, x in enumerate(xs) if x.dtype.kind == "f"] if wrt is None else list(wrt)
     dtype = np.result_type(*[xs[i] for i in wrt]) if wrt else np.float64
-    d_eps, d_atol, d_rtol = _default_tols(dtype)
-    eps, atol, rtol = eps or d_eps, atol or d_atol, rtol or d_rtol
+    eps, atol, rtol = _tolerances(dtype, eps, atol, rtol)
     rng = np.random.default_rng(seed)
 
     def forward() -> np.ndarray:
@@ -163,7 +178,7 @@ def check_kernel(
     grads = kernel.backward(v, *xs, **params, **extra)
     if isinstance(grads, np.ndarray):
         grads = (grads,)
-    mismatches: list[Mismatch] = []
+    found: list[Mismatch | None] = []
     for i in wrt:
         g = grads[i]
         if g is None or np.shape(g) != xs[i].shape:
@@ -172,21 +187,15 @@ def check_kernel(
             )
         if g.dtype != xs[i].dtype:
             raise GradcheckError(f"{name}_backward: gradient {i} is {g.dtype}, input is {xs[i].dtype}")
-        m = compare(f"{name}_backward input {i}", g, numerical_vjp(forward, xs[i], v, eps), atol, rtol)
-        if m:
-            mismatches.append(m)
+        found.append(compare(f"{name}_backward input {i}", g, numerical_vjp(forward, xs[i], v, eps), atol, rtol))
     tangents = [rng.standard_normal(x.shape).astype(x.dtype) if i in wrt else None for i, x in enumerate(xs)]
     t_out = kernel.jvp(tangents, *xs, **params, **extra)
     numeric = numerical_jvp(forward, [xs[i] for i in wrt], [tangents[i] for i in wrt], eps)
-    m = compare(f"{name}_jvp", t_out, numeric, atol, rtol)
-    if m:
-        mismatches.append(m)
+    found.append(compare(f"{name}_jvp", t_out, numeric, atol, rtol))
     lhs = float(np.vdot(v.astype(np.float64), np.asarray(t_out, dtype=np.float64)))
     rhs = float(sum(np.vdot(np.asarray(grads[i], np.float64), tangents[i].astype(np.float64)) for i in wrt))
-    m = compare(f"{name}: <v, J u> against <J^T v, u>", np.asarray(lhs), np.asarray(rhs), atol, rtol)
-    if m:
-        mismatches.append(m)
-    return _raise_or_return(mismatches, raise_on_fail)
+    found.append(compare(f"{name}: <v, J u> against <J^T v, u>", np.asarray(lhs), np.asarray(rhs), atol, rtol))
+    return _raise_or_return(found, raise_on_fail)
 
 
 def gradcheck(
@@ -214,13 +223,8 @@ def gradcheck(
     """
     rng = np.random.default_rng(seed)
     dtype = np.result_type(*inputs, *[p for p, _ in params]) if (inputs or params) else np.float64
-    d_eps, d_atol, d_rtol = _default_tols(dtype)
-    eps, atol, rtol = eps or d_eps, atol or d_atol, rtol or d_rtol
-
-    def forward() -> np.ndarray:
-        engine.zero_grad()
-        return np.asarray(fn(*inputs))
-
+    eps, atol, rtol = _tolerances(dtype, eps, atol, rtol)
+    forward = _recorded(fn, inputs, engine)
     out = forward()
     v = rng.standard_normal(out.shape).astype(out.dtype)
     for _, grad in params:
@@ -229,15 +233,11 @@ def gradcheck(
     buffer = engine.gradient_buffer  # an input the output does not depend on gets no gradient: zero
     analytic_inputs = [buffer.get_param(x).copy() if buffer.is_in_memory(x) else np.zeros_like(x) for x in inputs]
     analytic_params = [grad.copy() for _, grad in params]
-    mismatches = []
     targets = [(f"input {i}", x, g) for i, (x, g) in enumerate(zip(inputs, analytic_inputs))]
     targets += [(f"parameter {i}", p, g) for i, ((p, _), g) in enumerate(zip(params, analytic_params))]
-    for what, x, g in targets:
-        m = compare(what, g, numerical_vjp(forward, x, v, eps), atol, rtol)
-        if m:
-            mismatches.append(m)
+    found = [compare(what, g, numerical_vjp(forward, x, v, eps), atol, rtol) for what, x, g in targets]
     engine.zero_grad()
-    return _raise_or_return(mismatches, raise_on_fail)
+    return _raise_or_return(found, raise_on_fail)
 
 
 def check_jvp(
@@ -252,17 +252,11 @@ def check_jvp(
 ) -> list[Mismatch]:
     """Check ``engine.jvp`` for a recorded function against central differences."""
     rng = np.random.default_rng(seed)
-    d_eps, d_atol, d_rtol = _default_tols(np.result_type(*inputs))
-    eps, atol, rtol = eps or d_eps, atol or d_atol, rtol or d_rtol
+    eps, atol, rtol = _tolerances(np.result_type(*inputs), eps, atol, rtol)
     tangents = [rng.standard_normal(x.shape).astype(x.dtype) for x in inputs]
-
-    def forward() -> np.ndarray:
-        engine.zero_grad()
-        return np.asarray(fn(*inputs))
-
+    forward = _recorded(fn, inputs, engine)
     out = forward()
     (analytic,) = engine.jvp(inputs, tangents, [out])
     numeric = numerical_jvp(forward, inputs, tangents, eps)
     engine.zero_grad()
-    m = compare("jvp", analytic, numeric, atol, rtol)
-    return _raise_or_return([m] if m else [], raise_on_fail)
+    return _raise_or_return([compare("jvp", analytic, numeric, atol, rtol)], raise_on_fail)

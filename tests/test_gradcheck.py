@@ -166,6 +166,13 @@ def test_float32_still_catches_a_real_error(monkeypatch, ab) -> None:
     assert m.index == (2, 3)
 
 
+def test_a_tolerance_of_zero_is_taken_literally(ab) -> None:
+    """atol=0 and rtol=0 demand exact agreement, which central differences of exp never reach."""
+    a, _ = ab
+    assert check_kernel("exp", a) == []
+    assert check_kernel("exp", a, atol=0.0, rtol=0.0, raise_on_fail=False)
+
+
 # --------------------------------------------------------------------------- edge cases
 def test_gradcheck_input_the_output_ignores(engine: Autograd) -> None:
     """An input that does not reach the output has gradient zero, and the differences agree."""
