@@ -29,8 +29,19 @@ def _add_rule(grad_output, a, b):
 
 
 def _affine_data(seed):
+    """x (4, 3), W (3, 5) and b (5,) from a seeded generator."""
     rng = make_rng(seed)
     return rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal(5)
+
+
+def _record_affine(autograd, x, W, b):
+    """Record y = x @ W + b on ``autograd`` as two operations; returns h = x @ W, y, dW and db."""
+    dW, db = np.zeros_like(W), np.zeros_like(b)
+    h = x @ W
+    autograd.add_operation([x, W], h, [None, dW], _matmul_rule)
+    y = h + b
+    autograd.add_operation([h, b], y, [None, db], _add_bias_rule)
+    return h, y, dW, db
 
 
 @graded("autograd", 5, "add_operation")
@@ -75,11 +86,7 @@ def test_backward():
 
     # The handout's convention: backward(1).
     autograd = Autograd()
-    dW, db = np.zeros_like(W), np.zeros_like(b)
-    h = x @ W
-    autograd.add_operation([x, W], h, [None, dW], _matmul_rule)
-    y = h + b
-    autograd.add_operation([h, b], y, [None, db], _add_bias_rule)
+    h, y, dW, db = _record_affine(autograd, x, W, b)
     autograd.backward(1)
     ones = np.ones_like(y)
     assert_close("dW after backward(1)", dW, x.T @ ones)
@@ -88,11 +95,7 @@ def test_backward():
 
     # A divergence array, and h used by two operations: z = (h + b) + h.
     autograd = Autograd()
-    dW, db = np.zeros_like(W), np.zeros_like(b)
-    h = x @ W
-    autograd.add_operation([x, W], h, [None, dW], _matmul_rule)
-    y = h + b
-    autograd.add_operation([h, b], y, [None, db], _add_bias_rule)
+    h, y, dW, db = _record_affine(autograd, x, W, b)
     z = y + h
     autograd.add_operation([y, h], z, [None, None], _add_rule)
     G = make_rng(3).standard_normal(z.shape)
