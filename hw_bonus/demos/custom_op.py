@@ -24,13 +24,12 @@ Run: ``python -m hw_bonus.demos.custom_op``
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 import numpy as np
 
 import mytorch
-from hw_bonus.demos.report import positive, positive_int, print_title
+from hw_bonus.demos.report import demo_parser, positive, positive_int, print_title
 from mytorch import Context, Function, Tensor
 
 __all__ = ["Quantize", "gaussian_data", "main", "train_classifier"]
@@ -109,11 +108,10 @@ def show_gradient(x: np.ndarray, seed: int) -> dict[str, np.ndarray]:
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     """Show the op's forward and backward, then train the classifier with and without it."""
-    parser = argparse.ArgumentParser(prog="python -m hw_bonus.demos.custom_op", description=__doc__.splitlines()[0])
+    parser = demo_parser("hw_bonus.demos.custom_op", __doc__)
     parser.add_argument("--epochs", type=positive_int, default=5, help="passes over the data (the lecture: 5)")
     parser.add_argument("--lr", type=positive, default=0.01, help="learning rate (the lecture: 1e-6)")
     parser.add_argument("--batch-size", type=positive_int, default=10, help="samples per update")
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     x, y = gaussian_data(1000, rng)

@@ -18,7 +18,6 @@ a fixed learning rate, no grid search).
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from hw_bonus.datasets import load_dataset
-from hw_bonus.demos.report import positive, positive_int
+from hw_bonus.demos.report import demo_parser, positive, positive_int
 from hw_bonus.mlp import MLP, evaluate, train_epoch
 from mytorch import Autograd
 
@@ -160,14 +159,13 @@ def _full(
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     """Grid-search each model's learning rate, print Table I beside the report's; return the numbers."""
-    parser = argparse.ArgumentParser(prog="python -m hw_bonus.demos.disc_cv", description=__doc__.splitlines()[0])
+    parser = demo_parser("hw_bonus.demos.disc_cv", __doc__)
     parser.add_argument("--quick", action="store_true",
                         help="seconds, not minutes: one 80/20 split, learning rate 0.01, no grid search")
     parser.add_argument("--epochs", type=positive_int, default=None, help="epochs per training (default 12; quick 8)")
     parser.add_argument("--lrs", type=positive, nargs="+", default=[0.003, 0.01, 0.03], help="the learning-rate grid")
     parser.add_argument("--models", nargs="+", choices=[m.name.replace(" ", "-") for m in MODELS],
                         help="only these models (default: all six)")
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     epochs = args.epochs or (8 if args.quick else 12)
     models = [m for m in MODELS if args.models is None or m.name.replace(" ", "-") in args.models]

@@ -22,7 +22,6 @@ Run: ``python -m hw_bonus.demos.functions [--out DIR]`` (the graph of f goes to 
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any
 import numpy as np
 
 import mytorch
-from hw_bonus.demos.report import print_title
+from hw_bonus.demos.report import demo_parser, print_title
 from mytorch import Tensor, viz
 
 __all__ = ["EXAMPLES", "Example", "Layer", "draw_f", "engine_gradients", "finite_differences", "main"]
@@ -231,8 +230,7 @@ def _xor_points(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarra
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     """Check the four functions' gradients, train the AND gate and the classifier; return the numbers."""
-    parser = argparse.ArgumentParser(prog="python -m hw_bonus.demos.functions", description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0)
+    parser = demo_parser("hw_bonus.demos.functions", __doc__)
     parser.add_argument("--out", type=Path, default=Path("demo_output"), help="where the graph of f goes")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)

@@ -19,7 +19,6 @@ by default ``demo_output/``).
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hw_bonus.demos.report import Row, positive, positive_int, print_rows, print_title
+from hw_bonus.demos.report import Row, demo_parser, positive, positive_int, print_rows, print_title
 from mytorch import NO_GRAD, Autograd, no_grad, viz
 from mytorch.nn import functional as F
 from mytorch.optim import Adam
@@ -274,11 +273,10 @@ def _plot_losses(losses: list[float], path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     """Parse the primer's graph, make ground truth, learn the parameters back; return the numbers."""
-    parser = argparse.ArgumentParser(prog="python -m hw_bonus.demos.graph_primer", description=__doc__.splitlines()[0])
+    parser = demo_parser("hw_bonus.demos.graph_primer", __doc__)
     parser.add_argument("--size", type=positive_int, default=1000, help="ground-truth samples (default 1000)")
     parser.add_argument("--steps", type=positive_int, default=1500, help="training steps (default 1500)")
     parser.add_argument("--lr", type=positive, default=0.2, help="Adam learning rate (default 0.2)")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("demo_output"), help="where the plot and graph go")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)

@@ -12,11 +12,9 @@ Run: ``python -m hw_bonus.demos.lab_trace``
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
-from hw_bonus.demos.report import Row, print_rows, print_title
+from hw_bonus.demos.report import Row, demo_parser, print_rows, print_title
 from mytorch import Autograd, viz
 from mytorch.nn import functional as F
 
@@ -95,7 +93,7 @@ def _print_numerical(x1: float, x2: float) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     """Print the three traces and the epsilon study; return the numbers."""
-    parser = argparse.ArgumentParser(prog="python -m hw_bonus.demos.lab_trace", description=__doc__.splitlines()[0])
+    parser = demo_parser("hw_bonus.demos.lab_trace", __doc__, seeded=False)
     parser.add_argument("--x1", type=float, default=2.0, help="x1 (the lab: 2)")
     parser.add_argument("--x2", type=float, default=5.0, help="x2 (the lab: 5)")
     args = parser.parse_args(argv)

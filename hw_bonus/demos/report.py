@@ -1,4 +1,4 @@
-"""What every demo shares: its numbers printed beside a document's, and checked command-line values."""
+"""What every demo shares: its command line, its numbers printed beside a document's, checked command-line values."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Row", "agrees", "positive", "positive_int", "print_rows", "print_title"]
+__all__ = ["Row", "agrees", "demo_parser", "positive", "positive_int", "print_rows", "print_title"]
+
+
+def demo_parser(module: str, doc: str, seeded: bool = True) -> argparse.ArgumentParser:
+    """The parser of ``python -m <module>``, described by the first line of ``doc``; with
+    ``--seed`` (an integer, default 0) unless ``seeded`` is False."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc.splitlines()[0])
+    if seeded:
+        parser.add_argument("--seed", type=int, default=0)
+    return parser
 
 
 def positive_int(text: str) -> int:
