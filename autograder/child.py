@@ -40,6 +40,8 @@ def _limit_memory(megabytes: int) -> None:
 
 
 def main(test_id: str, root: str, result_path: str, memory_mb: str) -> None:
+    """Run the graded test ``test_id`` on the ``mytorch`` in ``root`` (at most ``memory_mb`` MiB)
+    and write its outcome to ``result_path``."""
     _limit_memory(int(memory_mb))
     load_grader()
     from autograder.grading import collect, execute

@@ -152,6 +152,7 @@ class Outcome:
 
     @property
     def score(self) -> float:
+        """The test's points if it passed, else 0."""
         return self.test.points if self.passed else 0.0
 
 
