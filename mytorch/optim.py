@@ -50,7 +50,7 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter in place from its gradient."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}.step: an Optimizer subclass defines step()")
 
     def zero_grad(self) -> None:
         """Set every gradient to zero, in place."""
