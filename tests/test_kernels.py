@@ -323,3 +323,20 @@ def test_pow_at_zero_has_the_calculus_derivative(exponent: float) -> None:
     expected = [1.0 if exponent == 1 else 0.0, exponent * 2.0 ** (exponent - 1)]
     np.testing.assert_array_equal(g, expected)
     np.testing.assert_array_equal(F.pow_jvp([np.ones(2)], x, exponent), expected)
+
+
+@pytest.mark.parametrize("shapes", [((), (3,)), ((3,), ()), ((), ()), ((2, 3), (4,)), ((2,), (3, 4)), ((2, 2), (2, 2))])
+def test_outer_of_any_rank_matches_finite_differences(shapes: tuple[tuple[int, ...], tuple[int, ...]]) -> None:
+    """outer_backward used g @ b and g.T @ a, right only for 1-D inputs; 0-d and 2-D inputs raised late."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal(s) for s in shapes)
+    assert check_kernel("outer", a, b) == []
+
+
+def test_outer_keeps_float32() -> None:
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((2, 3)).astype(np.float32), rng.standard_normal(4).astype(np.float32)
+    grads = F.outer_backward(np.ones((2, 3, 4), np.float32), a, b)
+    assert [g.dtype for g in grads] == [np.float32, np.float32]
+    np.testing.assert_allclose(grads[0], np.full((2, 3), b.sum()), rtol=1e-6)
+    np.testing.assert_allclose(grads[1], np.full(4, a.sum()), rtol=1e-5)

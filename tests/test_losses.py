@@ -99,3 +99,10 @@ def test_losses_reject_bad_input():
         MSELoss(engine)([1.0], np.zeros(1))
     with pytest.raises(ValueError, match="MSELoss.backward"):
         MSELoss(engine).backward()
+
+
+def test_integer_labels_into_softmax_cross_entropy_say_one_hot() -> None:
+    loss = SoftmaxCrossEntropy(Autograd())
+    logits = np.zeros((4, 3))
+    with pytest.raises(ValueError, match=r"SoftmaxCrossEntropy: .*\(4,\).*\(4, 3\).*one-hot"):
+        loss(np.array([0, 1, 2, 1]), logits)

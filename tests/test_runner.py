@@ -172,3 +172,11 @@ def test_interrupted_run_resumes_to_the_uninterrupted_weights(tmp_path, capsys, 
     cut = load_checkpoint(tmp_path / "cut" / "checkpoint.npz").state
     for key in whole:
         np.testing.assert_array_equal(whole[key], cut[key], err_msg=key)
+
+
+def test_runner_parser_rejects_a_negative_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    """--seed -1 reached NumPy's default_rng and failed with 'expected non-negative integer'."""
+    with pytest.raises(SystemExit) as exit_info:
+        runner.build_parser().parse_args(["--seed", "-1"])
+    assert exit_info.value.code == 2
+    assert "argument --seed: '-1' must be a non-negative integer" in capsys.readouterr().err
