@@ -3,8 +3,11 @@
 ``run_isolated`` starts ``python child.py TEST_ID ROOT RESULT MEMORY_MB`` once per test, with
 ``PYTHONPATH`` pointing at ``ROOT`` (the folder holding the ``mytorch`` to grade), in a new
 process group. The child (``child.py``) imports ``mytorch``, checks that it came from
-``ROOT``, runs the one test and writes its outcome as JSON to ``RESULT``. A child that runs past the time
-limit is killed with its whole process group; one that allocates more than ``MEMORY_MB`` of
+``ROOT``, prints ``ready``, runs the one test and writes its outcome as JSON to ``RESULT``. The
+time limit counts from ``ready``, so a slow start (a fresh interpreter importing NumPy on a busy
+machine) costs no points; the start itself may take up to ``STARTUP_LIMIT`` seconds (an import
+of the hand-in that never returns is stopped there). A child that runs past its limit is
+killed with its whole process group; one that allocates more than ``MEMORY_MB`` of
 address space gets a ``MemoryError``; a child that dies (a crash in compiled code,
 ``os._exit``) is reported with its exit status. Either way only that test's points are lost.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import signal
 import subprocess
 import sys
@@ -24,10 +28,12 @@ from pathlib import Path
 
 from .grading import GradedTest, Outcome
 
-__all__ = ["WrongPackageError", "run_isolated"]
+__all__ = ["STARTUP_LIMIT", "WrongPackageError", "run_isolated"]
 
 _HERE = Path(__file__).resolve().parent
 _TAIL = 3000  # characters of a dead child's stderr kept in the report
+STARTUP_LIMIT = 60.0
+"""Seconds a test process may take to start (import NumPy, the grader and the hand-in)."""
 
 
 class WrongPackageError(RuntimeError):
@@ -47,6 +53,32 @@ def _child_env(root: Path) -> dict[str, str]:
     return env
 
 
+def _wait_until_ready(process: subprocess.Popen, limit: float) -> bool:
+    """Read the child's stdout up to its ``ready`` line; False if it takes over ``limit`` s.
+
+    A child that exits before saying ``ready`` also returns True: its outcome (a crash, an
+    import error) is read as usual.
+    """
+    fd = process.stdout.fileno()
+    deadline = time.monotonic() + limit
+    seen = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while b"\n" not in seen:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                return False
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return True
+            seen += chunk
+    return True
+
+
+def _timeout(test: GradedTest, reason: str, start: float) -> Outcome:
+    return Outcome(test, False, f"TIMEOUT: {reason}", time.perf_counter() - start)
+
+
 def _run_one(test: GradedTest, root: Path, timeout: float, memory_mb: int, workdir: Path) -> Outcome:
     result = workdir / f"result-{abs(hash(test.id))}-{time.monotonic_ns()}.json"
     command = [sys.executable, "-B", str(_HERE / "child.py"), test.id, str(root), str(result), str(memory_mb)]
@@ -61,16 +93,17 @@ def _run_one(test: GradedTest, root: Path, timeout: float, memory_mb: int, workd
         start_new_session=True,
     )
     try:
+        if not _wait_until_ready(process, STARTUP_LIMIT):
+            _kill_group(process)
+            process.communicate()
+            return _timeout(test, f"importing the hand-in took over {STARTUP_LIMIT:g} s (does it never return?)", start)
         _, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
         process.communicate()
-        return Outcome(
-            test,
-            False,
-            f"TIMEOUT: the test was stopped after its time limit of {timeout:g} s "
-            "(does a function it calls never return?)",
-            time.perf_counter() - start,
+        return _timeout(
+            test, f"the test was stopped after its time limit of {timeout:g} s (does a function it calls "
+            "never return?)", start
         )
     finally:
         _kill_group(process)  # anything the test left running in its group

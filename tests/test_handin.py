@@ -226,3 +226,20 @@ def test_a_folder_of_handins_gets_one_report_each_and_a_score_table(tmp_path):
     assert rows == ["handin,loss,total,max", "alice.tar,5,5,5", "mallory.tar,0,0,5"]
     assert json.loads((out / "alice.json").read_text())["score"] == 5
     assert "symbolic link" in (out / "mallory.txt").read_text()
+
+
+def test_the_time_limit_starts_when_the_child_is_ready():
+    from autograder.isolation import _wait_until_ready
+
+    def child(code: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    slow = child("import time; time.sleep(30)")
+    assert _wait_until_ready(slow, 0.5) is False
+    slow.kill()
+    slow.communicate()
+    ready = child("import time; print('ready', flush=True); time.sleep(0.2)")
+    assert _wait_until_ready(ready, 30) is True
+    assert ready.communicate()[0] == b""  # the rest of stdout is still the caller's to read
+    died = child("raise SystemExit(3)")
+    assert _wait_until_ready(died, 30) is True and died.wait() == 3
