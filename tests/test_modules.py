@@ -206,3 +206,25 @@ def test_sigmoid_is_finite_for_huge_inputs_and_keeps_its_state():
 def test_activation_rejects_non_arrays():
     with pytest.raises(TypeError, match="ReLU.forward"):
         ReLU(Autograd())([1.0, 2.0])
+
+
+def test_a_broken_loss_file_does_not_break_the_kernel_table_linear_or_activations(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import mytorch
+
+    copy = tmp_path / "mytorch"
+    shutil.copytree(Path(mytorch.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(copy / "nn" / "modules" / "loss.py", "a") as f:
+        f.write("\nthis is not python (\n")
+    code = (
+        "import mytorch.nn.functional, mytorch.nn as nn\n"
+        "from mytorch.nn.modules.linear import Linear\n"
+        "print(nn.Linear is Linear, nn.Tanh.__name__)\n"
+        "try:\n    nn.MSELoss\nexcept SyntaxError:\n    print('loss.py broken')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["True", "Tanh", "loss.py", "broken"], done.stderr
