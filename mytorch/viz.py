@@ -13,7 +13,7 @@ then one value per operation in the order it ran (v3 = ln v1, ...). Constants (i
 * ``render(dot, path)``: SVG/PNG/PDF through Graphviz's ``dot`` when it is installed, else
   the DOT text itself in a ``.dot`` file.
 
-Example (seed 003's traces of y = ln(x1) + x1 x2 - sin(x2))::
+Example (the CMU lab's traces of y = ln(x1) + x1 x2 - sin(x2))::
 
     x1, x2 = mytorch.Tensor(2.0, requires_grad=True), mytorch.Tensor(5.0, requires_grad=True)
     y = mytorch.log(x1) + x1 * x2 - mytorch.sin(x2)

@@ -10,7 +10,7 @@ from hw_bonus.demos import custom_op, disc_cv, functions, graph_primer, lab_trac
 from mytorch import Autograd
 
 
-# ------------------------------------------------------------------ seed 003: the lab's traces
+# ------------------------------------------------------------------ the CMU lab: its traces
 @pytest.fixture(scope="module")
 def lab() -> dict:
     return lab_trace.main([])
@@ -48,7 +48,7 @@ def test_lab_at_another_point_matches_calculus():
     assert out["dy_dx2"] == pytest.approx(0.5 - math.cos(-1.25))
 
 
-# ------------------------------------------------------------------ seed 004: the graph primer
+# ------------------------------------------------------------------ the Purdue lecture: the graph primer
 @pytest.fixture(scope="module")
 def primer(tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("primer")
@@ -111,7 +111,7 @@ def test_primer_rejects_a_cycle():
         graph_primer.ComputationalGraph(["xa=xb^2", "xb=ab*xa", "xc=xa"])
 
 
-# ------------------------------------------------------------------ seed 002: the disc data, Table I
+# ------------------------------------------------------------------ the EPFL report: the disc data, Table I
 def test_disc_quick_tanh_reaches_95_percent():
     out = disc_cv.main(["--quick", "--models", "tanh", "relu-clipped"])
     results = out["results"]
@@ -128,7 +128,7 @@ def test_disc_cross_validation_statistics_over_folds():
     assert ((0 <= test_acc) & (test_acc <= 1)).all() and len(set(test_acc)) > 1
 
 
-# ------------------------------------------------------------------ seed 000: f, g, h, Neuron; AND gate
+# ------------------------------------------------------------------ the Graduating Autograd brief: f, g, h, AND
 @pytest.fixture(scope="module")
 def brief(tmp_path_factory) -> dict:
     return functions.main(["--out", str(tmp_path_factory.mktemp("brief"))])
@@ -168,7 +168,7 @@ def test_brief_demo_reports_tiny_errors_and_trains(brief):
     assert brief["xor_test_accuracy"] >= 0.95
 
 
-# ------------------------------------------------------------------ seed 004: extending autograd
+# ------------------------------------------------------------------ the Purdue lecture: extending autograd
 def test_custom_op_gradient_is_analytic_plus_saved_error(rng):
     x = rng.uniform(-3.0, 300.0, size=(5, 3))
     leaf = mytorch.Tensor(x, requires_grad=True)

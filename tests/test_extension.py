@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import mytorch as mt
-from hw_bonus.demos.custom_op import Quantize  # seed 004's example: the error saved, added to the gradient
+from hw_bonus.demos.custom_op import Quantize  # the Purdue lecture's example: the error saved, added to the gradient
 from mytorch import Autograd, Function, Tensor
 from mytorch.gradcheck import gradcheck, numerical_jvp, numerical_vjp
 from mytorch.nn import Linear, Module
@@ -112,7 +112,7 @@ class QuantizeLayer(Module):
 
 
 def test_custom_op_inside_modules_of_the_two_gaussian_classifier(rng):
-    """Seed 004's classifier: quantize, 2 -> 10 -> 2 with a clamp at 0, squared error."""
+    """The Purdue lecture's classifier: quantize, 2 -> 10 -> 2 with a clamp at 0, squared error."""
     engine = Autograd()
     quantize, first, second = QuantizeLayer(engine), Linear(2, 10, engine), Linear(10, 2, engine)
     x = rng.uniform(0, 255, (1, 2))

@@ -135,7 +135,7 @@ def test_matmul_outer_concatenate_stack_and_losses(rng):
 
 
 def test_lab_function_values_and_gradients():
-    """y = ln(x1) + x1 x2 - sin(x2) at (2, 5): seed 003's numbers."""
+    """y = ln(x1) + x1 x2 - sin(x2) at (2, 5): the CMU lab's numbers."""
     x1, x2 = Tensor(2.0, requires_grad=True), Tensor(5.0, requires_grad=True)
     y = mt.log(x1) + x1 * x2 - mt.sin(x2)
     y.backward()

@@ -1,4 +1,4 @@
-"""The trace table and the DOT graph, on seed 003's y = ln(x1) + x1 x2 - sin(x2) at (2, 5)."""
+"""The trace table and the DOT graph, on the CMU lab's y = ln(x1) + x1 x2 - sin(x2) at (2, 5)."""
 
 import re
 

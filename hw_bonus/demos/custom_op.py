@@ -1,6 +1,6 @@
 """The lecture's "extending autograd" example: a quantizing op inside the two-Gaussian classifier.
 
-Seed 004 extends PyTorch's autograd with a ``Function`` whose forward casts its input to 8-bit
+The Purdue lecture extends PyTorch's autograd with a ``Function`` whose forward casts its input to 8-bit
 unsigned integers and saves the quantization error in its context, and whose backward adds
 that saved error to the incoming gradient. It then feeds every training sample through the
 op into a one-hidden-layer classifier: 2 inputs, 10 hidden units clamped at zero (ReLU),

@@ -1,6 +1,6 @@
 """The EPFL report's experiment: six 2-25-25-25-1 networks on the disc data, Table I by 2x 5-fold CV.
 
-Seed 002 draws 10,000 points uniformly in [0, 1]^2, labels a point 1 when it lies outside the
+The EPFL report draws 10,000 points uniformly in [0, 1]^2, labels a point 1 when it lies outside the
 circle of area 1/2 centred at (0.5, 0.5), keeps 80 % for training, and compares six networks
 (tanh, ReLU or sigmoid between three hidden layers of 25; a linear output or a sigmoid-"clipped"
 one) trained on the mean squared error from Xavier initial weights. Each model's learning

@@ -1,6 +1,6 @@
 """The "Graduating Autograd" brief's examples: f, g, h and a neuron, then networks trained with them.
 
-Seed 000 asks for an engine that works "similar to the PyTorch autograd engine" (``z.backward()``,
+The Graduating Autograd brief asks for an engine that works "similar to the PyTorch autograd engine" (``z.backward()``,
 ``x1.grad``) and shows it on
 
     f(x1, x2) = log(x1 x2) sin(x2)      g(x1, x2) = x1 x2 (x1 + x2)
@@ -156,7 +156,7 @@ def check_gradients() -> dict[str, dict[str, float]]:
 
 
 def draw_f(out_dir: Path) -> Path:
-    """Seed 000's picture of f at (1, 2): value nodes (orange) and operation nodes (gray), with gradients."""
+    """The brief's picture of f at (1, 2): value nodes (orange), operation nodes (gray), gradients."""
     x1, x2 = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
     z = EXAMPLES[0].fn(mytorch, x1, x2)
     z.backward(keep_grads=True)

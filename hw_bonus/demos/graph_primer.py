@@ -1,6 +1,6 @@
 """The lecture's computational-graph primer, trained with the engine's exact gradients.
 
-Seed 004 builds a graph from expressions such as ``'xy=ab*xx+ac*xa'``: a name starting with
+The Purdue lecture builds a graph from expressions such as ``'xy=ab*xx+ac*xa'``: a name starting with
 ``x`` is a variable, any other name a learnable parameter, ``^`` raises to a constant power.
 It keeps the graph as two dictionaries, ``depends_on`` and ``leads_to``, finds the input and
 output variables, makes ground-truth data from given parameter values, and then learns the

@@ -1,6 +1,6 @@
 """The lab's evaluation traces of y = ln(x1) + x1 x2 - sin(x2) at (x1, x2) = (2, 5), from the tape.
 
-The lab (seed 003) writes the computation as seven values v1..v7 and works three traces by
+The CMU lab writes the computation as seven values v1..v7 and works three traces by
 hand: the forward primal trace (y = 11.652), the forward-mode tangent trace for dy/dx1
 (5.5) and the reverse-mode adjoint trace (dy/dx1 = 5.5, dy/dx2 = 1.716). Here the same seven
 values are recorded on an ``Autograd`` tape with the kernel table's ops; the tangents come
