@@ -17,6 +17,7 @@ the default recursion limit.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -229,6 +230,30 @@ def _validate(
     return skipped
 
 
+def _seed(divergence: Any, op: Operation) -> np.ndarray:
+    """The gradient that starts ``backward`` at ``op``'s output: ``divergence`` broadcast to its
+    shape and dtype, checked to be finite."""
+    out = op.output
+    if type(divergence) is float and out.dtype.kind == "f":  # the common case, checked cheaply
+        value = out.dtype.type(divergence)
+        if math.isfinite(value):
+            seed = np.empty(out.shape, dtype=out.dtype)
+            seed.fill(value)
+            return seed
+    divergence = np.asarray(divergence, dtype=out.dtype if out.dtype.kind in "fc" else None)
+    seed = np.empty(out.shape, dtype=divergence.dtype)
+    try:
+        seed[...] = divergence  # broadcasts, like np.broadcast_to(...).copy() but cheaper
+    except ValueError:
+        raise ValueError(
+            f"backward: divergence of shape {divergence.shape} cannot broadcast to the output's "
+            f"shape {out.shape} ({op.describe()})"
+        ) from None
+    if seed.dtype.kind in "fc" and not np.isfinite(seed).all():
+        raise ValueError(f"backward: the divergence holds NaN or inf ({op.describe()})")
+    return seed
+
+
 class Autograd:
     """A tape of operations with reverse-mode (``backward``) and forward-mode (``jvp``) replay.
 
@@ -278,8 +303,10 @@ class Autograd:
         """
         if not (_GradMode.enabled and self._recording):
             return None
-        inputs = list(inputs)
-        gradients_to_update = list(gradients_to_update)
+        if type(inputs) is not list:
+            inputs = list(inputs)
+        if type(gradients_to_update) is not list:
+            gradients_to_update = list(gradients_to_update)
         # The fast check accepts the common, valid cases and notes which inputs are NO_GRAD
         # (bit i of ``skipped``); anything else gets the full check, which raises with a
         # precise message (or accepts, e.g. an ndarray subclass).
@@ -353,22 +380,12 @@ class Autograd:
                 "(was zero_grad called, or did the forward pass run under no_grad?)"
             )
         start = self._index_of(output)
-        out = ops[start].output
-        divergence = np.asarray(divergence, dtype=out.dtype if out.dtype.kind in "fc" else None)
-        seed = np.empty(out.shape, dtype=divergence.dtype)
-        try:
-            seed[...] = divergence  # broadcasts, like np.broadcast_to(...).copy() but cheaper
-        except ValueError:
-            raise ValueError(
-                f"backward: divergence of shape {divergence.shape} cannot broadcast to the output's "
-                f"shape {out.shape} ({ops[start].describe()})"
-            ) from None
-        if seed.dtype.kind in "fc" and not np.isfinite(seed).all():
-            raise ValueError(f"backward: the divergence holds NaN or inf ({ops[start].describe()})")
+        seed = _seed(divergence, ops[start])
         memory = self.gradient_buffer.memory
         owners = self.gradient_buffer.owners
         kept = self._set_aside_kept(ops[: start + 1]) if self._kept else []
         self._kept = self._kept or keep_grads
+        out = ops[start].output
         key = id(out)
         held = memory.get(key)
         memory[key] = seed if held is None else held + seed

@@ -767,18 +767,24 @@ def _same_shape(name: str, y: Array, y_hat: Array) -> None:
 
 def softmax_cross_entropy(y: Array, x: Array) -> Array:
     """Mean over the batch of -sum(y * log_softmax(x)): y one-hot (or soft) labels (N, C)."""
+    return softmax_cross_entropy_and_log_probs(y, x)[0]
+
+
+def softmax_cross_entropy_and_log_probs(y: Array, x: Array) -> tuple[Array, Array]:
+    """The loss and ``log_softmax(x)``, which the backward rules reuse as ``log_probs``."""
     _same_shape("softmax_cross_entropy", y, x)
-    return np.asarray([-(y * log_softmax(x)).sum() / _batch(x)], dtype=x.dtype)
+    log_probs = log_softmax(x)
+    return np.asarray([-(y * log_probs).sum() / _batch(x)], dtype=x.dtype), log_probs
 
 
-def softmax_cross_entropy_grad_y(grad_output: Array, y: Array, x: Array) -> Array:
+def softmax_cross_entropy_grad_y(grad_output: Array, y: Array, x: Array, log_probs: Array | None = None) -> Array:
     """d/dy = -g * log_softmax(x) / N."""
-    return log_softmax(x) * (-grad_output[0] / _batch(x))
+    return (log_softmax(x) if log_probs is None else log_probs) * (-grad_output[0] / _batch(x))
 
 
-def softmax_cross_entropy_grad_x(grad_output: Array, y: Array, x: Array) -> Array:
+def softmax_cross_entropy_grad_x(grad_output: Array, y: Array, x: Array, log_probs: Array | None = None) -> Array:
     """d/dx = g * (softmax(x) * sum(y) - y) / N, i.e. g * (softmax(x) - y) / N for one-hot y."""
-    p = softmax(x)
+    p = softmax(x) if log_probs is None else np.exp(log_probs)
     if y.ndim > 1:
         p *= y.sum(axis=-1, keepdims=True)
     else:
@@ -788,58 +794,78 @@ def softmax_cross_entropy_grad_x(grad_output: Array, y: Array, x: Array) -> Arra
     return p
 
 
-def SoftmaxCrossEntropy_backward(grad_output: Array, y: Array, x: Array) -> tuple[Array, Array]:  # noqa: N802
-    """The handout's name for the softmax cross-entropy kernel: (d/dy, d/dx)."""
-    return softmax_cross_entropy_grad_y(grad_output, y, x), softmax_cross_entropy_grad_x(grad_output, y, x)
+def SoftmaxCrossEntropy_backward(  # noqa: N802
+    grad_output: Array, y: Array, x: Array, log_probs: Array | None = None
+) -> tuple[Array, Array]:
+    """The handout's name for the softmax cross-entropy kernel: (d/dy, d/dx).
+
+    ``log_probs``, if given, is the forward's ``log_softmax(x)`` (saves computing it again).
+    """
+    return (
+        softmax_cross_entropy_grad_y(grad_output, y, x, log_probs),
+        softmax_cross_entropy_grad_x(grad_output, y, x, log_probs),
+    )
 
 
 SoftmaxCrossEntropy_backward.partials = (softmax_cross_entropy_grad_y, softmax_cross_entropy_grad_x)  # type: ignore[attr-defined]
 softmax_cross_entropy_backward = SoftmaxCrossEntropy_backward
 
 
-def softmax_cross_entropy_jvp(tangents: Sequence[Array | None], y: Array, x: Array) -> Array:
+def softmax_cross_entropy_jvp(
+    tangents: Sequence[Array | None], y: Array, x: Array, log_probs: Array | None = None
+) -> Array:
     ty, tx = tangents
     n = _batch(x)
     terms = []
     if ty is not None:
-        terms.append(-(ty * log_softmax(x)).sum() / n)
+        terms.append(-(ty * (log_softmax(x) if log_probs is None else log_probs)).sum() / n)
     if tx is not None:
-        terms.append((softmax_cross_entropy_grad_x(np.ones(1, x.dtype), y, x) * tx).sum())
+        terms.append((softmax_cross_entropy_grad_x(np.ones(1, x.dtype), y, x, log_probs) * tx).sum())
     return np.asarray([builtins.sum(terms)], dtype=x.dtype)
 
 
 def mse_loss(y: Array, y_hat: Array) -> Array:
     """Mean over all elements of (y_hat - y)**2."""
+    return mse_loss_and_diff(y, y_hat)[0]
+
+
+def mse_loss_and_diff(y: Array, y_hat: Array) -> tuple[Array, Array]:
+    """The loss and ``y_hat - y``, which the backward rules reuse as ``diff``."""
     _same_shape("mse_loss", y, y_hat)
     d = y_hat - y
-    return np.asarray([np.vdot(d, d) / d.size], dtype=y_hat.dtype)
+    return np.asarray([np.vdot(d, d) / d.size], dtype=y_hat.dtype), d
 
 
-def mse_loss_grad_y_hat(grad_output: Array, y: Array, y_hat: Array) -> Array:
-    """d/dy_hat = 2 g (y_hat - y) / n."""
-    d = y_hat - y
-    d *= 2.0 * grad_output[0] / d.size
-    return d
+def mse_loss_grad_y_hat(grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None) -> Array:
+    """d/dy_hat = 2 g (y_hat - y) / n (``diff``, if given, is the forward's y_hat - y)."""
+    scale = 2.0 * grad_output[0] / y_hat.size
+    if diff is None:
+        d = y_hat - y
+        d *= scale
+        return d
+    return diff * scale
 
 
-def mse_loss_grad_y(grad_output: Array, y: Array, y_hat: Array) -> Array:
+def mse_loss_grad_y(grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None) -> Array:
     """d/dy = -2 g (y_hat - y) / n."""
-    return -mse_loss_grad_y_hat(grad_output, y, y_hat)
+    return -mse_loss_grad_y_hat(grad_output, y, y_hat, diff)
 
 
-def mse_loss_backward(grad_output: Array, y: Array, y_hat: Array) -> tuple[Array, Array]:
+def mse_loss_backward(
+    grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None
+) -> tuple[Array, Array]:
     """(d/dy, d/dy_hat) = (-2 g (y_hat - y) / n, 2 g (y_hat - y) / n)."""
-    g = mse_loss_grad_y_hat(grad_output, y, y_hat)
+    g = mse_loss_grad_y_hat(grad_output, y, y_hat, diff)
     return -g, g
 
 
 mse_loss_backward.partials = (mse_loss_grad_y, mse_loss_grad_y_hat)  # type: ignore[attr-defined]
 
 
-def mse_loss_jvp(tangents: Sequence[Array | None], y: Array, y_hat: Array) -> Array:
+def mse_loss_jvp(tangents: Sequence[Array | None], y: Array, y_hat: Array, diff: Array | None = None) -> Array:
     ty, th = tangents
     dt = _add_terms(th, None if ty is None else -ty)
-    return np.asarray([2.0 * np.vdot(y_hat - y, dt) / y.size], dtype=y_hat.dtype)
+    return np.asarray([2.0 * np.vdot(y_hat - y if diff is None else diff, dt) / y.size], dtype=y_hat.dtype)
 
 
 _LOG_FLOOR = -100.0  # log(p) is floored here so that p = 0 or 1 gives a finite loss
@@ -997,24 +1023,43 @@ def apply(
     Example: ``y = apply(autograd, "tanh", x)`` computes ``tanh(x)`` and records it with
     ``tanh_backward``, saving the output for the backward pass.
     """
-    kernel = KERNELS.get(name)
-    if kernel is None:
-        raise ValueError(f"apply: no kernel named {name!r}; known kernels: {', '.join(KERNELS)}")
+    kernel = get_kernel(name)
     if kernel.arity is not None and len(inputs) != kernel.arity:
         raise TypeError(f"apply({name}): takes {kernel.arity} array input(s), got {len(inputs)}")
     for i, x in enumerate(inputs):
         if not isinstance(x, np.ndarray):
             raise TypeError(f"apply({name}): input {i} must be a numpy.ndarray, got {type(x).__name__}")
+    return run_kernel(engine, kernel, inputs, gradients_to_update, params)
+
+
+def get_kernel(name: str) -> Kernel:
+    """The row of the table named ``name``; ValueError naming the known ones if there is none."""
+    kernel = KERNELS.get(name)
+    if kernel is None:
+        raise ValueError(f"apply: no kernel named {name!r}; known kernels: {', '.join(KERNELS)}")
+    return kernel
+
+
+def run_kernel(
+    engine: Any,
+    kernel: Kernel,
+    inputs: Sequence[Array],
+    gradients_to_update: Sequence[Any] | None = None,
+    params: dict[str, Any] | None = None,
+) -> Array:
+    """``apply`` without its argument checks, for callers that resolved the kernel and checked
+    their arrays once (the modules, on every training step). ``params`` is not modified."""
+    params = params or {}
     try:
         # NumPy returns a scalar, not an array, for most ufuncs of a 0-d array: record an array.
         out = np.asarray(kernel.forward(*inputs, **params))
     except (ValueError, IndexError, TypeError) as err:
         kind = next(k for k in (ValueError, IndexError, TypeError) if isinstance(err, k))
         shapes = ", ".join(str(x.shape) for x in inputs)
-        raise kind(f"apply({name}): inputs of shapes {shapes}, params {sorted(params)}: {err}") from err
+        raise kind(f"apply({kernel.name}): inputs of shapes {shapes}, params {sorted(params)}: {err}") from err
     if engine is not None:
         if kernel.saves_output:
-            params["out"] = out
+            params = {**params, "out": out}
         engine.add_operation(
             inputs,
             out,

@@ -36,7 +36,7 @@ class Activation(Module):
         """The activation of ``x`` (any shape); also kept as ``self.state``."""
         if not isinstance(x, np.ndarray):
             raise TypeError(f"{type(self).__name__}.forward: expected a numpy.ndarray, got {type(x).__name__}")
-        self.state = F.apply(self.autograd_engine, self.kernel, x, **self.params)
+        self.state = F.run_kernel(self.autograd_engine, F.get_kernel(self.kernel), [x], None, self.params)
         return self.state
 
 

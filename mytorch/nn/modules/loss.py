@@ -52,8 +52,16 @@ class LossFN:
         if y.shape != y_hat.shape:
             hint = "; give class labels as one-hot rows" if y.ndim + 1 == y_hat.ndim else ""
             raise ValueError(f"{name}: ground truth y has shape {y.shape} but y_hat has shape {y_hat.shape}{hint}")
-        self.loss = F.apply(self.autograd_engine, self.kernel, y, y_hat, gradients_to_update=[NO_GRAD, None])
-        return self.loss
+        kernel = F.get_kernel(self.kernel)
+        loss, saved = self._evaluate(kernel, y, y_hat)
+        self.autograd_engine.add_operation([y, y_hat], loss, [NO_GRAD, None], kernel.backward, saved)
+        self.loss = loss
+        return loss
+
+    def _evaluate(self, kernel: F.Kernel, y: np.ndarray, y_hat: np.ndarray) -> tuple[np.ndarray, dict[str, Any] | None]:
+        """The loss, and the forward's intermediate values that its backward kernel takes as
+        params (None: the kernel recomputes what it needs)."""
+        return kernel.forward(y, y_hat), None
 
     def backward(self) -> None:
         """Back-propagate from the last loss computed (divergence 1).
@@ -71,14 +79,23 @@ class MSELoss(LossFN):
 
     kernel = "mse_loss"
 
+    def _evaluate(self, kernel: F.Kernel, y: np.ndarray, y_hat: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+        loss, diff = F.mse_loss_and_diff(y, y_hat)
+        return loss, {"diff": diff}
+
 
 class SoftmaxCrossEntropy(LossFN):
     """Mean over the batch of -sum(y * log softmax(y_hat)); y one-hot (N, C), y_hat logits.
 
-    Stable for any logits (the softmax is shifted by the row maximum).
+    Stable for any logits (the softmax is shifted by the row maximum). The forward's
+    log-probabilities go to the backward kernel, which then needs no second softmax.
     """
 
     kernel = "softmax_cross_entropy"
+
+    def _evaluate(self, kernel: F.Kernel, y: np.ndarray, y_hat: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+        loss, log_probs = F.softmax_cross_entropy_and_log_probs(y, y_hat)
+        return loss, {"log_probs": log_probs}
 
 
 class BCELoss(LossFN):
