@@ -106,3 +106,17 @@ def test_integer_labels_into_softmax_cross_entropy_say_one_hot() -> None:
     logits = np.zeros((4, 3))
     with pytest.raises(ValueError, match=r"SoftmaxCrossEntropy: .*\(4,\).*\(4, 3\).*one-hot"):
         loss(np.array([0, 1, 2, 1]), logits)
+
+
+@pytest.mark.parametrize("loss_cls", [MSELoss, SoftmaxCrossEntropy])
+def test_jvp_of_a_recorded_loss_uses_its_saved_values_and_matches_central_differences(loss_cls):
+    rng = np.random.default_rng(7)
+    y, x, tx, ty = (rng.random((4, 3)) for _ in range(4))
+    engine = Autograd()
+    loss_cls(engine)(y, x)
+    assert engine.operation_list[-1].params  # the forward's log-probabilities / difference
+    (tangent,) = engine.jvp([x, y], [tx, ty])
+    h = 1e-6
+    unrecorded = loss_cls(None)  # no engine: computes, records nothing
+    expected = (unrecorded(y + h * ty, x + h * tx) - unrecorded(y - h * ty, x - h * tx)) / (2 * h)
+    np.testing.assert_allclose(tangent, expected, rtol=1e-6)

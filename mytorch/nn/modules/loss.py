@@ -54,7 +54,8 @@ class LossFN:
             raise ValueError(f"{name}: ground truth y has shape {y.shape} but y_hat has shape {y_hat.shape}{hint}")
         kernel = F.get_kernel(self.kernel)
         loss, saved = self._evaluate(kernel, y, y_hat)
-        self.autograd_engine.add_operation([y, y_hat], loss, [NO_GRAD, None], kernel.backward, saved)
+        if self.autograd_engine is not None:  # None: compute only, as with F.apply
+            self.autograd_engine.add_operation([y, y_hat], loss, [NO_GRAD, None], kernel.backward, saved)
         self.loss = loss
         return loss
 
