@@ -6,7 +6,8 @@ Each operation ``name`` has three functions side by side:
 * ``name_backward(grad_output, *inputs, **params)``: the vector-Jacobian product, returning
   one gradient per input (in input order; ``None`` for an input with no gradient);
 * ``name_jvp(tangents, *inputs, **params)``: the Jacobian-vector product, taking one tangent
-  per input (``None`` for a zero tangent) and returning the output's tangent.
+  per input (``None`` for a zero tangent) and returning the output's tangent. In their
+  docstrings a dot marks a tangent: ẋ is the tangent of x, ẏ the output's.
 
 Kernels whose derivative is cheapest from their result (``exp``, ``tanh``, ``sigmoid``, ...)
 receive it as the keyword ``out``; called without it, they recompute it.
@@ -94,6 +95,7 @@ def identity_backward(grad_output: Array, x: Array) -> tuple[Array]:
 
 
 def identity_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    """Forward mode: ẏ = ẋ."""
     return _zeros_or(tangents[0], x)
 
 
@@ -108,6 +110,7 @@ def neg_backward(grad_output: Array, x: Array) -> tuple[Array]:
 
 
 def neg_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    """Forward mode: ẏ = -ẋ."""
     return -_zeros_or(tangents[0], x)
 
 
@@ -123,6 +126,7 @@ def add_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
 
 
 def add_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    """Forward mode: ẏ = ȧ + ḃ (broadcast to the output's shape)."""
     ta, tb = tangents
     return _full(_add_terms(ta, tb), np.broadcast_shapes(a.shape, b.shape))
 
@@ -138,6 +142,7 @@ def sub_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
 
 
 def sub_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    """Forward mode: ẏ = ȧ - ḃ (broadcast to the output's shape)."""
     ta, tb = tangents
     return _full(_add_terms(ta, None if tb is None else -tb), np.broadcast_shapes(a.shape, b.shape))
 
@@ -166,6 +171,7 @@ mul_backward.partials = (mul_grad_a, mul_grad_b)  # type: ignore[attr-defined]
 
 
 def mul_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    """Forward mode: ẏ = ȧ b + a ḃ (the product rule)."""
     ta, tb = tangents
     return _full(
         _add_terms(None if ta is None else ta * b, None if tb is None else a * tb),
@@ -198,6 +204,7 @@ div_backward.partials = (div_grad_a, div_grad_b)  # type: ignore[attr-defined]
 
 
 def div_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    """Forward mode: ẏ = ȧ / b - ḃ a / b**2 (the quotient rule)."""
     ta, tb = tangents
     return _full(
         _add_terms(None if ta is None else ta / b, None if tb is None else -tb * a / (b * b)),
@@ -268,6 +275,7 @@ matmul_backward.partials = (matmul_grad_a, matmul_grad_b)  # type: ignore[attr-d
 
 
 def matmul_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    """Forward mode: ẏ = ȧ @ b + a @ ḃ."""
     ta, tb = tangents
     return _add_terms(None if ta is None else ta @ b, None if tb is None else a @ tb)
 
@@ -283,6 +291,7 @@ def outer_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array
 
 
 def outer_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    """Forward mode: ẏ = outer(ȧ, b) + outer(a, ḃ)."""
     ta, tb = tangents
     return _add_terms(
         None if ta is None else np.multiply.outer(ta, b),
@@ -309,6 +318,7 @@ def pow_backward(grad_output: Array, x: Array, exponent: float) -> tuple[Array]:
 
 
 def pow_jvp(tangents: Sequence[Array | None], x: Array, exponent: float) -> Array:
+    """Forward mode: ẏ = p x**(p-1) ẋ."""
     return tangents[0] * _pow_derivative(x, exponent)
 
 
@@ -323,6 +333,7 @@ def exp_backward(grad_output: Array, x: Array, out: Array | None = None) -> tupl
 
 
 def exp_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
+    """Forward mode: ẏ = e**x ẋ (the saved output times the tangent)."""
     return tangents[0] * (np.exp(x) if out is None else out)
 
 
@@ -337,6 +348,7 @@ def log_backward(grad_output: Array, x: Array) -> tuple[Array]:
 
 
 def log_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    """Forward mode: ẏ = ẋ / x."""
     return tangents[0] / x
 
 
@@ -352,6 +364,7 @@ def sqrt_backward(grad_output: Array, x: Array, out: Array | None = None) -> tup
 
 
 def sqrt_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
+    """Forward mode: ẏ = ẋ / (2 sqrt(x))."""
     y = np.sqrt(x) if out is None else out
     return tangents[0] / (y + y)
 
@@ -367,6 +380,7 @@ def abs_backward(grad_output: Array, x: Array) -> tuple[Array]:
 
 
 def abs_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    """Forward mode: ẏ = sign(x) ẋ."""
     return tangents[0] * np.sign(x)
 
 
@@ -382,6 +396,7 @@ def sin_backward(grad_output: Array, x: Array) -> tuple[Array]:
 
 
 def sin_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    """Forward mode: ẏ = cos(x) ẋ."""
     return tangents[0] * np.cos(x)
 
 
@@ -396,6 +411,7 @@ def cos_backward(grad_output: Array, x: Array) -> tuple[Array]:
 
 
 def cos_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    """Forward mode: ẏ = -sin(x) ẋ."""
     return -tangents[0] * np.sin(x)
 
 
@@ -416,6 +432,7 @@ def tanh_backward(grad_output: Array, x: Array, out: Array | None = None) -> tup
 
 
 def tanh_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
+    """Forward mode: ẏ = (1 - y**2) ẋ."""
     return tangents[0] * _tanh_slope(x, out)
 
 
@@ -438,6 +455,7 @@ def sigmoid_backward(grad_output: Array, x: Array, out: Array | None = None) -> 
 
 
 def sigmoid_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
+    """Forward mode: ẏ = y (1 - y) ẋ."""
     return tangents[0] * _sigmoid_slope(x, out)
 
 
@@ -452,6 +470,7 @@ def relu_backward(grad_output: Array, x: Array) -> tuple[Array]:
 
 
 def relu_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    """Forward mode: ẏ = ẋ where x > 0, else 0."""
     return tangents[0] * (x > 0)
 
 
@@ -470,6 +489,7 @@ def leaky_relu_backward(grad_output: Array, x: Array, slope: float = 0.01) -> tu
 
 
 def leaky_relu_jvp(tangents: Sequence[Array | None], x: Array, slope: float = 0.01) -> Array:
+    """Forward mode: ẏ = ẋ where x > 0, else slope ẋ."""
     return tangents[0] * _leaky_slope(x, slope)
 
 
@@ -484,6 +504,7 @@ def softplus_backward(grad_output: Array, x: Array) -> tuple[Array]:
 
 
 def softplus_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    """Forward mode: ẏ = sigmoid(x) ẋ."""
     return tangents[0] * sigmoid(x)
 
 
@@ -507,6 +528,7 @@ def gelu_backward(grad_output: Array, x: Array) -> tuple[Array]:
 
 
 def gelu_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    """Forward mode: ẏ = GELU'(x) ẋ."""
     return tangents[0] * _gelu_slope(x)
 
 
@@ -530,6 +552,7 @@ def maximum_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Arr
 
 
 def maximum_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    """Forward mode: ẏ = the tangent of the larger operand (the mean of both on a tie)."""
     wa, wb = _pick_masks(a, b, a > b)
     ta, tb = tangents
     return _full(
@@ -550,6 +573,7 @@ def minimum_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Arr
 
 
 def minimum_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    """Forward mode: ẏ = the tangent of the smaller operand (the mean of both on a tie)."""
     wa, wb = _pick_masks(a, b, a < b)
     ta, tb = tangents
     return _full(
@@ -570,6 +594,7 @@ def sum_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: bool
 
 
 def sum_jvp(tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+    """Forward mode: ẏ = ẋ summed over ``axis``."""
     return np.asarray(tangents[0].sum(axis=axis, keepdims=keepdims))
 
 
@@ -591,6 +616,7 @@ def mean_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: boo
 
 
 def mean_jvp(tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+    """Forward mode: ẏ = ẋ averaged over ``axis``."""
     return np.asarray(tangents[0].mean(axis=axis, keepdims=keepdims))
 
 
@@ -617,6 +643,7 @@ def max_backward(
 def max_jvp(
     tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False, out: Array | None = None
 ) -> Array:
+    """Forward mode: ẏ = ẋ at the maximum (averaged over tied maxima)."""
     out = max(x, axis, keepdims) if out is None else out
     return sum(tangents[0] * _extreme_weights(x, out, axis, keepdims), axis, keepdims)
 
@@ -638,6 +665,7 @@ def min_backward(
 def min_jvp(
     tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False, out: Array | None = None
 ) -> Array:
+    """Forward mode: ẏ = ẋ at the minimum (averaged over tied minima)."""
     out = min(x, axis, keepdims) if out is None else out
     return sum(tangents[0] * _extreme_weights(x, out, axis, keepdims), axis, keepdims)
 
@@ -655,6 +683,7 @@ def transpose_backward(grad_output: Array, x: Array, axes: tuple[int, ...] | Non
 
 
 def transpose_jvp(tangents: Sequence[Array | None], x: Array, axes: tuple[int, ...] | None = None) -> Array:
+    """Forward mode: ẏ = ẋ with the same permutation of axes."""
     return np.transpose(tangents[0], axes)
 
 
@@ -669,6 +698,7 @@ def reshape_backward(grad_output: Array, x: Array, shape: tuple[int, ...]) -> tu
 
 
 def reshape_jvp(tangents: Sequence[Array | None], x: Array, shape: tuple[int, ...]) -> Array:
+    """Forward mode: ẏ = ẋ reshaped like the output."""
     return tangents[0].reshape(shape)
 
 
@@ -693,6 +723,7 @@ def index_backward(grad_output: Array, x: Array, index: Any) -> tuple[Array]:  #
 
 
 def index_jvp(tangents: Sequence[Array | None], x: Array, index: Any) -> Array:  # noqa: A002
+    """Forward mode: ẏ = ẋ[index]."""
     return np.asarray(tangents[0][index])
 
 
@@ -708,6 +739,7 @@ def concatenate_backward(grad_output: Array, *xs: Array, axis: int = 0) -> tuple
 
 
 def concatenate_jvp(tangents: Sequence[Array | None], *xs: Array, axis: int = 0) -> Array:
+    """Forward mode: ẏ = the inputs' tangents joined along ``axis`` (zeros for inputs without one)."""
     return np.concatenate([_zeros_or(t, x) for t, x in zip(tangents, xs)], axis=axis)
 
 
@@ -727,6 +759,7 @@ def softmax_backward(grad_output: Array, x: Array, axis: int = -1, out: Array | 
 
 
 def softmax_jvp(tangents: Sequence[Array | None], x: Array, axis: int = -1, out: Array | None = None) -> Array:
+    """Forward mode: ẏ = y * (ẋ - sum(ẋ * y))."""
     y = softmax(x, axis) if out is None else out
     ty = tangents[0] * y
     return ty - y * ty.sum(axis=axis, keepdims=True)
@@ -745,6 +778,7 @@ def log_softmax_backward(grad_output: Array, x: Array, axis: int = -1, out: Arra
 
 
 def log_softmax_jvp(tangents: Sequence[Array | None], x: Array, axis: int = -1, out: Array | None = None) -> Array:
+    """Forward mode: ẏ = ẋ - sum(softmax(x) * ẋ)."""
     p = np.exp(log_softmax(x, axis) if out is None else out)
     t = tangents[0]
     return t - (p * t).sum(axis=axis, keepdims=True)
@@ -814,6 +848,7 @@ softmax_cross_entropy_backward = SoftmaxCrossEntropy_backward
 def softmax_cross_entropy_jvp(
     tangents: Sequence[Array | None], y: Array, x: Array, log_probs: Array | None = None
 ) -> Array:
+    """Forward mode: ẏ = <∂L/∂y, ẏ_labels> + <∂L/∂x, ẋ>, from the two gradients."""
     ty, tx = tangents
     n = _batch(x)
     terms = []
@@ -863,6 +898,7 @@ mse_loss_backward.partials = (mse_loss_grad_y, mse_loss_grad_y_hat)  # type: ign
 
 
 def mse_loss_jvp(tangents: Sequence[Array | None], y: Array, y_hat: Array, diff: Array | None = None) -> Array:
+    """Forward mode: ẏ = 2 <y_hat - y, ẏ_hat - ẏ> / n."""
     ty, th = tangents
     dt = _add_terms(th, None if ty is None else -ty)
     return np.asarray([2.0 * np.vdot(y_hat - y if diff is None else diff, dt) / y.size], dtype=y_hat.dtype)
@@ -897,6 +933,7 @@ def bce_loss_backward(grad_output: Array, y: Array, p: Array) -> tuple[Array, Ar
 
 
 def bce_loss_jvp(tangents: Sequence[Array | None], y: Array, p: Array) -> Array:
+    """Forward mode: ẏ = <∂L/∂y, ẏ> + <∂L/∂p, ṗ>, from the two gradients."""
     gy, gp = bce_loss_backward(np.ones(1, p.dtype), y, p)
     ty, tp = tangents
     return np.asarray([_add_terms(
@@ -918,6 +955,7 @@ def bce_with_logits_loss_backward(grad_output: Array, y: Array, z: Array) -> tup
 
 
 def bce_with_logits_loss_jvp(tangents: Sequence[Array | None], y: Array, z: Array) -> Array:
+    """Forward mode: ẏ = <∂L/∂y, ẏ> + <∂L/∂z, ż>, from the two gradients."""
     gy, gz = bce_with_logits_loss_backward(np.ones(1, z.dtype), y, z)
     ty, tz = tangents
     return np.asarray([_add_terms(
