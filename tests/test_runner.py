@@ -180,3 +180,16 @@ def test_runner_parser_rejects_a_negative_seed(capsys: pytest.CaptureFixture[str
         runner.build_parser().parse_args(["--seed", "-1"])
     assert exit_info.value.code == 2
     assert "argument --seed: '-1' must be a non-negative integer" in capsys.readouterr().err
+
+
+def test_the_runner_asks_for_one_blas_thread_unless_told_otherwise():
+    import os
+    import subprocess
+
+    code = "import hw_bonus, os; print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["1", "1"], done.stderr
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["2", "1"], done.stderr
