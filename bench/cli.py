@@ -18,6 +18,7 @@ from bench.timing import Budget, measure, page_faults, peak_memory
 from bench.trainers import DESCRIPTIONS, IMPLEMENTATIONS, build_all, check_gradients
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
+QUICK_RESULTS = RESULTS.with_name("results-quick.md")  # not committed: a quick run never replaces results.md
 BUDGETS = {
     "quick": Budget(seconds=0.8, warmup=2, min_steps=5, max_steps=1000),
     "full": Budget(seconds=8.0, warmup=5, min_steps=30, max_steps=20000),
@@ -37,9 +38,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                         help="ops in the long chain timed against the 10,000-op one (default 1,000,000; "
                              "200,000 with --quick; 0: skip)")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement on wide")
-    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the Markdown results")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="where to write the Markdown results (default bench/results.md; "
+                             "bench/results-quick.md with --quick)")
     parser.add_argument("--no-write", action="store_true", help="print only; do not write the results file")
     args = parser.parse_args(argv)
+    if args.output is None:
+        args.output = QUICK_RESULTS if args.quick else RESULTS
     if "numpy" not in args.impls:
         args.impls.insert(0, "numpy")
     if args.long_chain is None:
