@@ -5,11 +5,11 @@ A subclass gives the operation's ``forward`` and ``backward`` (and, for forward 
 saves for the backward. The new operation then works everywhere the built-in ones do::
 
     class Quantize(Function):
-        '''Round to 8-bit integers; the backward adds the rounding error to the gradient.'''
+        '''Cast to 8-bit integers (truncating); the backward adds the lost fraction to the gradient.'''
 
         @staticmethod
         def forward(ctx, x):
-            q = x.astype(np.uint8).astype(x.dtype)
+            q = np.clip(x, 0, 255).astype(np.uint8).astype(x.dtype)
             ctx.save_for_backward(x - q)
             return q
 
