@@ -1,0 +1,110 @@
+"""Packaging: the sdist and the wheel build, the wheel installs and runs, the sdist tests itself.
+
+One module-scoped build (sdist and wheel, without build isolation: the build backend
+installed with the test extra is used, so no network is needed) serves every test here.
+The wheel goes into a fresh virtual environment that borrows NumPy from this interpreter's
+site-packages (``--system-site-packages``), so installing it downloads nothing; the tests
+check that the installed copy, not this checkout, is what runs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+tomllib = pytest.importorskip("tomllib", reason="Python 3.11+ reads pyproject.toml with tomllib")
+pytest.importorskip("build", reason="the 'build' package (test extra) builds the sdist and wheel")
+
+
+def _env() -> dict[str, str]:
+    """The environment for child processes: no PYTHONPATH pointing back at this checkout."""
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME"}}
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    return env
+
+
+def _run(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout)
+    tail = f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, f"{args} failed ({result.returncode}):\n{tail}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist and the wheel, built from a copy of this checkout's tracked files."""
+    out = tmp_path_factory.mktemp("dist")
+    _run([sys.executable, "-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", str(out), str(ROOT)], out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def installed(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment with the wheel installed; returns its bin folder."""
+    home = tmp_path_factory.mktemp("venv") / "env"
+    venv.create(home, with_pip=True, system_site_packages=True)
+    bin_dir = home / ("Scripts" if os.name == "nt" else "bin")
+    wheel = next(dist.glob("mytorch-*.whl"))
+    _run([str(bin_dir / "python"), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], home)
+    return bin_dir
+
+
+def _version() -> str:
+    text = (ROOT / "mytorch" / "__init__.py").read_text()
+    line = next(row for row in text.splitlines() if row.startswith("__version__"))
+    return line.split("=")[1].strip().strip("\"'")
+
+
+def test_metadata_has_an_spdx_license_classifiers_and_one_version_source():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT" and (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert "version" in project["dynamic"] and "version" not in project
+    assert any(c.startswith("Programming Language :: Python :: 3") for c in project["classifiers"])
+    assert set(project["scripts"]) == {"mytorch-train", "mytorch-grade", "mytorch-bench"}
+    assert (ROOT / "mytorch" / "py.typed").is_file()
+
+
+def test_wheel_carries_the_packages_their_data_and_the_typing_marker(dist: Path):
+    wheel = next(dist.glob(f"mytorch-{_version()}-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for member in ("mytorch/py.typed", "mytorch/tensor.py", "hw_bonus/data/mnist_5k.npz", "autograder/cli.py",
+                   "bench/cli.py"):
+        assert member in names, member
+    assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
+    metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    text = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "License-Expression: MIT" in text and "Requires-Dist: numpy" in text
+
+
+def test_installed_wheel_runs_the_main_job_from_another_folder(installed: Path, tmp_path: Path):
+    python = str(installed / "python")
+    where = _run([python, "-c", "import mytorch, hw_bonus; print(mytorch.__file__); print(mytorch.__version__)"],
+                 tmp_path).stdout.split()
+    assert where[0].startswith(str(installed.parent)), f"the checkout, not the wheel, was imported: {where[0]}"
+    assert where[1] == _version()
+    assert "usage" in _run([str(installed / "mytorch-train"), "--help"], tmp_path).stdout
+    out = _run([str(installed / "mytorch-train"), "--dataset", "and", "--epochs", "1", "--out", str(tmp_path / "run"),
+                "--no-plots"], tmp_path).stdout
+    assert "test accuracy" in out and (tmp_path / "run" / "metrics.json").is_file()
+    assert "usage" in _run([str(installed / "mytorch-grade"), "--help"], tmp_path).stdout
+    assert "usage" in _run([str(installed / "mytorch-bench"), "--help"], tmp_path).stdout
+
+
+def test_unpacked_sdist_runs_the_course_graded_tests(dist: Path, tmp_path: Path):
+    sdist = next(dist.glob(f"mytorch-{_version()}.tar.gz"))
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path, filter="data")
+    root = tmp_path / f"mytorch-{_version()}"
+    for needed in ("tests/conftest.py", "autograder/runner.py", "bench/cli.py", "docs", "LICENSE",
+                   "create_tarball.sh", "hw_bonus/data/mnist_5k.npz"):
+        assert (root / needed).exists(), needed
+    result = _run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "autograder"], root)
+    assert " passed" in result.stdout and " failed" not in result.stdout
