@@ -44,7 +44,7 @@ def _record_affine(autograd, x, W, b):
     return h, y, dW, db
 
 
-@graded("autograd", 5, "add_operation")
+@graded("autograd", 3, "add_operation")
 def test_add_operation():
     """The handout's walkthrough: two recorded operations, in order, holding what they were given."""
     from mytorch.autograd_engine import Autograd
@@ -74,6 +74,25 @@ def test_add_operation():
                 )
         assert op.output is output, f"operation {index}: output is not the array passed in"
         assert op.backward_operation is rule, f"operation {index}: backward_operation is not the function passed in"
+
+
+@graded("autograd", 2, "add_operation gradient spots")
+def test_add_operation_makes_gradient_spots():
+    """Handout 4.1.1 step 1: right after recording, every input whose gradient the engine tracks
+    (``gradients_to_update`` entry None) has a spot in the gradient buffer holding zeros."""
+    from mytorch.autograd_engine import Autograd
+
+    autograd = Autograd()
+    x, W, b = _affine_data(4)
+    h, _, _, _ = _record_affine(autograd, x, W, b)
+    buffer = autograd.gradient_buffer
+    for name, array in (("x", x), ("h", h)):
+        assert buffer.is_in_memory(array), (
+            f"after add_operation, gradient_buffer.is_in_memory({name}) is False: add_operation should "
+            f"initialise a spot for {name}, whose entry in gradients_to_update is None"
+        )
+        zeros = np.zeros_like(array)
+        assert_close(f"gradient_buffer.get_param({name}) before backward", buffer.get_param(array), zeros)
 
 
 @graded("autograd", 5, "backward")

@@ -335,6 +335,12 @@ class Autograd:
                 backward_operation, skipped, len(inputs)
             )
         self.operation_list.append(op)
+        # Handout 4.1.1 step 1: a spot in the gradient buffer for each input whose gradient
+        # the engine tracks; nothing is allocated until a gradient arrives (GradientBuffer).
+        spots = self.gradient_buffer.owners
+        for x, dst in zip(inputs, gradients_to_update):
+            if dst is None:
+                spots[id(x)] = x
         return op
 
     @contextlib.contextmanager

@@ -9,6 +9,11 @@ with different gradients, and must never be mixed up.
 ``id()`` is only unique among objects that are alive at the same time, so the buffer keeps a
 reference to every array it holds a gradient for: an id can never be recycled while its
 gradient is here. ``clear()`` (called by ``Autograd.zero_grad``) drops everything.
+
+A *spot* (the handout's word) is an array known to the buffer whose gradient is still zero:
+``Autograd.add_operation`` makes one for every input whose gradient the engine tracks, by
+entering the array in ``owners`` only. ``is_in_memory`` is then true and ``get_param`` gives
+zeros, yet no zero array is allocated: ``memory`` receives the first gradient that arrives.
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ class GradientBuffer:
 
     Attributes:
         memory: ``{id(array): gradient}``.
-        owners: ``{id(array): array}``: keeps each keyed array alive so its id stays unique.
+        owners: ``{id(array): array}``: keeps each keyed array alive so its id stays unique;
+            an array here but not in ``memory`` is a spot (its gradient is zero so far).
     """
 
     def __init__(self) -> None:
@@ -51,8 +57,8 @@ class GradientBuffer:
         return id(_require_array(np_array, "get_memory_loc"))
 
     def is_in_memory(self, np_array: np.ndarray) -> bool:
-        """Whether a gradient is held for ``np_array``."""
-        return id(_require_array(np_array, "is_in_memory")) in self.memory
+        """Whether a gradient, or a spot for one, is held for ``np_array``."""
+        return id(_require_array(np_array, "is_in_memory")) in self.owners
 
     def add_spot(self, np_array: np.ndarray) -> None:
         """Start a zero gradient for ``np_array`` unless one is already held."""
@@ -71,7 +77,7 @@ class GradientBuffer:
         self.owners[key] = np_array
 
     def get_param(self, np_array: np.ndarray) -> np.ndarray:
-        """The gradient held for ``np_array``.
+        """The gradient held for ``np_array`` (zeros for a spot no gradient has reached).
 
         Raises:
             KeyError: no gradient reached ``np_array`` (it is not on the tape, its gradient
@@ -81,6 +87,8 @@ class GradientBuffer:
         try:
             return self.memory[key]
         except KeyError:
+            if key in self.owners:
+                return np.zeros_like(np_array)
             raise KeyError(
                 f"GradientBuffer.get_param: no gradient is held for this array of shape "
                 f"{np_array.shape}; it was never an input of a recorded operation that "

@@ -18,7 +18,8 @@ from autograder.grading import REGISTRY, SECTIONS, GradedTest, collect, execute 
 from autograder.mutants import WRONG_SIGN, broken_copy  # noqa: E402
 
 COURSE_POINTS = {
-    "autograd/add_operation": 5,
+    "autograd/add_operation": 3,
+    "autograd/add_operation gradient spots": 2,
     "autograd/backward": 5,
     **{f"operations/{op}": 1 for op in ["mul", "sub", "matmul", "div", "log", "exp"]},
     "linear/forward": 2,
