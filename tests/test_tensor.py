@@ -310,7 +310,7 @@ def test_number_constants_keep_their_sign_and_dtype():
 
 def test_readme_tensor_example_runs(capsys):
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    section = text[text.index("## The Tensor front-end"):]
+    section = text[text.index("### The same with Tensor"):]
     block = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     namespace = {}
     exec(compile(block, "README.md", "exec"), namespace)
