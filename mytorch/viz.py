@@ -11,7 +11,8 @@ then one value per operation in the order it ran (v3 = ln v1, ...). Constants (i
 * ``to_dot(source)``: value nodes (orange ellipses) and operation nodes (gray boxes), with
   an arrow from every input to its operation and from the operation to its output.
 * ``render(dot, path)``: SVG/PNG/PDF through Graphviz's ``dot`` when it is installed, else
-  the DOT text itself in a ``.dot`` file.
+  the DOT text itself in a ``.dot`` file (and, once per process, a line on stderr saying how
+  to get the picture from it).
 
 Example (the CMU lab's traces of y = ln(x1) + x1 x2 - sin(x2))::
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -232,21 +234,43 @@ def to_dot(source: Any, names: Mapping[str, Any] | None = None, digits: int = 3)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it: mode 0644 like
+    every other file MyTorch writes (``mkstemp`` alone would leave 0600)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+_told_graphviz_missing = False
+
+
+def _tell_graphviz_missing(dot_file: Path, fmt: str) -> None:
+    """Say once per process, on stderr, that only DOT text was written and how to draw it."""
+    global _told_graphviz_missing
+    if _told_graphviz_missing:
+        return
+    _told_graphviz_missing = True
+    print(
+        f"viz: Graphviz's 'dot' is not installed, so {dot_file} holds the graph as DOT text; for the picture "
+        f"install Graphviz (apt install graphviz, brew install graphviz or conda install graphviz) and run "
+        f"'dot -T{fmt} {dot_file} -o {dot_file.with_suffix('.' + fmt)}', or paste the text into an online "
+        f"Graphviz viewer",
+        file=sys.stderr,
+    )
+
+
 def render(dot: str, path: str | os.PathLike[str]) -> Path:
     """Draw DOT text to ``path`` (``.svg``, ``.png`` or ``.pdf``) with Graphviz's ``dot``.
 
     Without Graphviz installed (or for a ``.dot`` path) the DOT text is written instead, to
-    ``path`` with the suffix ``.dot``. Files are written atomically.
+    ``path`` with the suffix ``.dot``; the first time Graphviz is found missing, one line on
+    stderr says so and how to draw the picture. Files are written atomically, mode 0644.
 
     Returns:
         The path of the file written.
@@ -257,6 +281,8 @@ def render(dot: str, path: str | os.PathLike[str]) -> Path:
     if fmt not in ("svg", "png", "pdf") or binary is None:
         target = path.with_suffix(".dot")
         _write_atomic(target, dot.encode())
+        if binary is None and fmt in ("svg", "png", "pdf"):
+            _tell_graphviz_missing(target, fmt)
         return target
     result = subprocess.run([binary, f"-T{fmt}"], input=dot.encode(), capture_output=True, check=False)
     if result.returncode != 0:

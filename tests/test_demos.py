@@ -1,6 +1,7 @@
 """The source documents' demos reproduce the documents' numbers (each demo's ``main`` run in-process)."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -81,6 +82,28 @@ def test_primer_graphs(primer):
     if primer["tape_graph"].suffix == ".dot":  # no Graphviz: the DOT text itself, 9 ops with their arrows
         text = primer["tape_graph"].read_text()
         assert text.count("shape=box") == 9 and text.count("-> op") == 16
+
+
+def unnamed_leaves(dot: str) -> list[str]:
+    """The labels of the value nodes no operation produces (the graph's leaves) that carry no
+    name: neither ``v1 = xa`` nor a constant shown by its value."""
+    labels = dict(re.findall(r'^  (value\d+) \[label="([^"]*)"', dot, flags=re.M))
+    produced = set(re.findall(r"-> (value\d+);", dot))
+    leaves = [labels[node].split("\\n")[0] for node in labels if node not in produced]
+    return [label for label in leaves if not re.fullmatch(r"v\d+ = \w+|-?[\d.e+-]+", label)]
+
+
+def test_every_leaf_of_the_demos_graphs_is_named(primer, tmp_path):
+    assert primer["tape_dot"].count("shape=box") == 9
+    assert unnamed_leaves(primer["tape_dot"]) == []
+    named = set(re.findall(r'"(v\d+ = \w+)', primer["tape_dot"]))
+    assert {"v1 = xa", "v2 = ab", "v3 = ac", "v4 = bc", "v5 = cd"} <= named
+    x1, x2 = mytorch.Tensor([1.0], requires_grad=True), mytorch.Tensor([2.0], requires_grad=True)
+    z = functions.EXAMPLES[0].fn(mytorch, x1, x2)
+    assert unnamed_leaves(mytorch.viz.to_dot(z)) != []  # the check sees an unnamed leaf
+    drawn = functions.draw_f(tmp_path)
+    if drawn.suffix == ".dot":
+        assert unnamed_leaves(drawn.read_text()) == []
 
 
 def test_primer_gradients_match_finite_differences(rng):

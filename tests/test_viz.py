@@ -104,6 +104,31 @@ def test_render_writes_dot_text_without_graphviz(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == [written]  # no temporary file left behind
 
 
+def test_render_files_are_0644_like_every_other_output(tmp_path, monkeypatch):
+    _, _, y = lab_graph()
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    assert viz.render(viz.to_dot(y), tmp_path / "lab.svg").stat().st_mode & 0o777 == 0o644
+    fake_dot = tmp_path / "bin" / "dot"  # stands in for Graphviz: prints a tiny SVG
+    fake_dot.parent.mkdir()
+    fake_dot.write_text("#!/bin/sh\ncat > /dev/null\necho '<svg/>'\n")
+    fake_dot.chmod(0o755)
+    monkeypatch.setattr(viz.shutil, "which", lambda name: str(fake_dot))
+    drawn = viz.render(viz.to_dot(y), tmp_path / "drawn.svg")
+    assert drawn.read_text() == "<svg/>\n" and drawn.stat().st_mode & 0o777 == 0o644
+
+
+def test_missing_graphviz_is_told_once_with_the_way_to_the_picture(tmp_path, monkeypatch, capsys):
+    _, _, y = lab_graph()
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    monkeypatch.setattr(viz, "_told_graphviz_missing", False)
+    first = viz.render(viz.to_dot(y), tmp_path / "one.svg")
+    viz.render(viz.to_dot(y), tmp_path / "two.png")
+    viz.render(viz.to_dot(y), tmp_path / "three.dot")  # DOT asked for: nothing to tell
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "Graphviz" in err and str(first) in err and f"dot -Tsvg {first} -o {tmp_path / 'one.svg'}" in err
+
+
 def test_render_with_graphviz_when_installed(tmp_path):
     if viz.shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not installed")

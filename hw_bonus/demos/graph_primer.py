@@ -144,24 +144,47 @@ class ComputationalGraph:
         """
         values = dict(inputs)
         for var in self.order:
-            total = None
+            total, total_destination = None, None
             for term in self.expressions[var]:
-                product, product_destination = None, None
-                for factor in term:
-                    value, destination = self._leaf(factor.name, values, inputs, params)
-                    if factor.power != 1:
-                        value = F.apply(engine, "pow", value, gradients_to_update=[destination],
-                                        exponent=factor.power)
-                        destination = None
-                    if product is None:
-                        product, product_destination = value, destination
-                    else:
-                        product = F.apply(engine, "mul", product, value,
-                                          gradients_to_update=[product_destination, destination])
-                        product_destination = None
-                total = product if total is None else F.apply(engine, "add", total, product)
+                product, product_destination = self._term(engine, term, values, inputs, params)
+                if total is None:
+                    total, total_destination = product, product_destination
+                else:
+                    total = F.apply(engine, "add", total, product,
+                                    gradients_to_update=[total_destination, product_destination])
+                    total_destination = None
+            if total_destination is not None:
+                # The expression is one bare leaf ('xb=bc'): the variable gets an array of its own,
+                # recorded through identity so the leaf's gradient still reaches its destination.
+                total = F.apply(engine, "identity", total, gradients_to_update=[total_destination])
             values[var] = total
         return values
+
+    def _term(
+        self,
+        engine: Autograd | None,
+        term: list[Factor],
+        values: dict[str, np.ndarray],
+        inputs: dict[str, np.ndarray],
+        params: dict[str, tuple[np.ndarray, np.ndarray]],
+    ) -> tuple[np.ndarray, object]:
+        """A term's value and its gradient destination: the leaf's own while the term is one
+        factor to the first power, None (the engine's buffer) once an op has produced it.
+        Every op is recorded with the destinations of its inputs, so a parameter's gradient
+        always lands in its ``dparam`` array."""
+        product, product_destination = None, None
+        for factor in term:
+            value, destination = self._leaf(factor.name, values, inputs, params)
+            if factor.power != 1:
+                value = F.apply(engine, "pow", value, gradients_to_update=[destination], exponent=factor.power)
+                destination = None
+            if product is None:
+                product, product_destination = value, destination
+            else:
+                product = F.apply(engine, "mul", product, value,
+                                  gradients_to_update=[product_destination, destination])
+                product_destination = None
+        return product, product_destination
 
     @staticmethod
     def _leaf(
@@ -322,8 +345,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     picture = viz.render(graph.to_dot(), args.out / "graph_primer.svg")
     print(f"\nthe variables' graph (the primer's picture): {picture}")
     tape = Autograd()
-    graph.forward(tape, {v: x[:1] for v, x in inputs.items()}, params)
-    tape_graph = viz.render(viz.to_dot(tape), args.out / "graph_primer_tape.svg")
+    one_sample = graph.forward(tape, {v: x[:1] for v, x in inputs.items()}, params)
+    names = one_sample | {name: value for name, (value, _) in params.items()}
+    tape_dot = viz.to_dot(tape, names=names)
+    tape_graph = viz.render(tape_dot, args.out / "graph_primer_tape.svg")
     print(f"the tape of one forward pass ({len(tape.operation_list)} operations): {tape_graph}")
     print(_plot_losses(losses, args.out / "graph_primer_loss.png"))
     with no_grad():
@@ -342,6 +367,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "identifiable": {k: v for k, (v, _) in identifiable.items()},
         "graph": picture,
         "tape_graph": tape_graph,
+        "tape_dot": tape_dot,
     }
 
 
