@@ -7,18 +7,39 @@
 # Packs every regular file under mytorch/ except Python caches (__pycache__/, *.pyc, *.pyo)
 # and hidden files or folders (names starting with "."); links are skipped too, since the
 # autograder refuses them. Prints what it packed.
+#
+# Refuses (exit 1, one line) a mytorch/ that lacks a file the handout requires (the graded
+# code cannot import without them), and an output path that cannot be written.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-"$here/handin.tar"}
 
-if [ ! -f "$here/mytorch/__init__.py" ]; then
+# The handout's files, and every file `import mytorch` and the graded modules need.
+required="mytorch/__init__.py mytorch/autograd_engine.py mytorch/utils.py mytorch/function.py
+mytorch/tensor.py mytorch/sandbox.py mytorch/nn/__init__.py mytorch/nn/functional.py
+mytorch/nn/modules/__init__.py mytorch/nn/modules/module.py mytorch/nn/modules/activation.py
+mytorch/nn/modules/linear.py mytorch/nn/modules/loss.py"
+
+if [ ! -d "$here/mytorch" ]; then
     echo "create_tarball.sh: error: no mytorch/ package in $here (expected $here/mytorch/__init__.py)" >&2
+    exit 1
+fi
+missing=""
+for name in $required; do
+    [ -f "$here/$name" ] || missing="$missing $name"
+done
+if [ -n "$missing" ]; then
+    echo "create_tarball.sh: error: mytorch/ lacks files the handout requires:$missing (restore them from the starter code)" >&2
     exit 1
 fi
 
 list=$(mktemp)
 trap 'rm -f "$list" "$out.tmp"' EXIT
+if [ -d "$out" ] || ! touch "$out.tmp" 2>/dev/null; then
+    echo "create_tarball.sh: error: cannot write $out (a folder, or its folder is missing or not writable); give another file path" >&2
+    exit 1
+fi
 (
     cd "$here"
     find mytorch \( -name '.*' -o -name '__pycache__' \) -prune \

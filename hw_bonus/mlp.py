@@ -118,27 +118,33 @@ class MLP:
         return out
 
     def _through_layers(self, x: np.ndarray) -> np.ndarray:
+        # BEGIN SOLUTION: pass x through each Linear layer and then its activation; return the result
         for layer, activation in zip(self.linear_layers, self.activations):
             x = activation.forward(layer.forward(x))
         return x
+        # END SOLUTION
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)
 
     def zero_grads(self) -> None:
         """Clear the engine's tape and buffer and every layer's ``dW`` and ``db``."""
+        # BEGIN SOLUTION: clear the engine (zero_grad) and set every parameter's gradient to zero
         self.autograd_engine.zero_grad()
         for _, grad in self.parameters():
             grad.fill(0)
+        # END SOLUTION
 
     def backward(self, labels: np.ndarray) -> np.ndarray:
         """Compute the loss of the last output against ``labels``, back-propagate it, and
         return it (shape (1,))."""
+        # BEGIN SOLUTION: the loss of self.output against labels (self.criterion); back-propagate it, return it
         if self.output is None:
             raise ValueError("MLP.backward: call forward first")
         loss = self.criterion(labels, self.output)
         self.criterion.backward()
         return loss
+        # END SOLUTION
 
     def step(self) -> None:
         """Update every parameter from its gradient (SGD with momentum, or the optimizer chosen)."""

@@ -303,6 +303,7 @@ class Autograd:
         """
         if not (_GradMode.enabled and self._recording):
             return None
+        # BEGIN SOLUTION: append an Operation to operation_list; give each input tracked internally a spot (4.1.1)
         if type(inputs) is not list:
             inputs = list(inputs)
         if type(gradients_to_update) is not list:
@@ -342,6 +343,7 @@ class Autograd:
             if dst is None:
                 spots[id(x)] = x
         return op
+        # END SOLUTION
 
     @contextlib.contextmanager
     def no_grad(self) -> Iterator[None]:
@@ -379,6 +381,7 @@ class Autograd:
             TypeError: a kernel returning something that is not an array.
             FloatingPointError: under ``detect_anomaly``, a NaN or inf gradient.
         """
+        # BEGIN SOLUTION: walk operation_list in reverse, call each backward_operation, accumulate (4.1.2)
         ops = self.operation_list
         if not ops:
             raise ValueError(
@@ -444,6 +447,7 @@ class Autograd:
                     dst += gx
         for x, grad in kept:
             self.gradient_buffer.update_param(x, grad)
+        # END SOLUTION
 
     def _position(self, op: Operation) -> int:
         """The index of ``op`` on the tape (for error messages)."""

@@ -56,12 +56,19 @@ def test_create_tarball_then_handin_gives_full_marks(tmp_path):
     assert not list(tmp_path.glob("mytorch*")), "grading wrote outside its temporary folder"
 
 
+def required_files() -> list[str]:
+    """The files create_tarball.sh requires in mytorch/ (its ``required=`` list)."""
+    script = (ROOT / "create_tarball.sh").read_text()
+    return script.split('required="', 1)[1].split('"', 1)[0].split()
+
+
 def _handout(tmp_path: Path) -> Path:
     """A hand-out folder with the script and a mytorch/ holding caches, hidden files and a link."""
     handout = tmp_path / "handout"
     (handout / "mytorch" / "nn" / "__pycache__").mkdir(parents=True)
     shutil.copy(ROOT / "create_tarball.sh", handout)
-    for name in ["mytorch/__init__.py", "mytorch/nn/functional.py"]:
+    for name in required_files():
+        (handout / name).parent.mkdir(parents=True, exist_ok=True)
         (handout / name).write_text("# code\n")
     (handout / "mytorch/nn/__pycache__/functional.cpython-311.pyc").write_bytes(b"\0")
     (handout / "mytorch/stale.pyc").write_bytes(b"\0")
@@ -77,8 +84,42 @@ def test_create_tarball_packs_only_the_package_sources(tmp_path):
     made = run(["sh", str(handout / "create_tarball.sh")], cwd=tmp_path)  # from another folder
     assert made.returncode == 0, made.stderr
     with tarfile.open(handout / "handin.tar") as tar:
-        assert sorted(tar.getnames()) == ["mytorch/__init__.py", "mytorch/nn/functional.py"]
-    assert "2 files" in made.stdout
+        assert sorted(tar.getnames()) == sorted(required_files())
+    assert f"{len(required_files())} files" in made.stdout
+
+
+def test_create_tarball_requires_what_the_graded_code_imports_and_the_handouts_files():
+    code = (
+        "import sys, importlib\n"
+        "for m in ['autograd_engine', 'nn.functional', 'nn.modules.linear', 'nn.modules.activation', "
+        "'nn.modules.loss']: importlib.import_module('mytorch.' + m)\n"
+        "print(' '.join(sorted(m.__file__ for n, m in sys.modules.items() if n.split('.')[0] == 'mytorch')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    imported = {Path(f).relative_to(ROOT).as_posix() for f in done.stdout.split()}
+    handout = {f"mytorch/{name}" for name in ["autograd_engine.py", "utils.py", "sandbox.py", "nn/functional.py"]}
+    handout |= {f"mytorch/nn/modules/{name}.py" for name in ["activation", "linear", "loss"]}
+    assert imported | handout == set(required_files())
+
+
+def test_create_tarball_refuses_a_package_lacking_required_files_in_one_line(tmp_path):
+    handout = _handout(tmp_path)
+    (handout / "mytorch/nn/modules/loss.py").unlink()
+    (handout / "mytorch/utils.py").unlink()
+    made = run(["sh", str(handout / "create_tarball.sh")], cwd=tmp_path)
+    assert made.returncode == 1
+    assert made.stderr.count("\n") == 1 and made.stdout == ""
+    assert "mytorch/utils.py mytorch/nn/modules/loss.py" in made.stderr
+    assert not (handout / "handin.tar").exists()
+
+
+@pytest.mark.parametrize("where", ["missing/folder/handin.tar", "create_tarball.sh/handin.tar", "."])
+def test_create_tarball_says_in_one_line_when_it_cannot_write_the_output(tmp_path, where):
+    handout = _handout(tmp_path)
+    made = run(["sh", str(handout / "create_tarball.sh"), where], cwd=handout)
+    assert made.returncode == 1
+    assert made.stderr.count("\n") == 1 and f"cannot write {where}" in made.stderr
+    assert not list(handout.rglob("*.tmp"))
 
 
 def test_create_tarball_fails_clearly_without_mytorch(tmp_path):

@@ -91,7 +91,9 @@ def identity(x: Array) -> Array:
 
 def identity_backward(grad_output: Array, x: Array) -> tuple[Array]:
     """dx = g."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple
     return (grad_output,)
+    # END SOLUTION
 
 
 def identity_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
@@ -138,13 +140,17 @@ def sub(a: Array, b: Array) -> Array:
 
 def sub_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
     """da = g, db = -g."""
+    # BEGIN SOLUTION: return (gradient of a, gradient of b), each summed to its input's shape (unbroadcast)
     return unbroadcast(grad_output, a.shape), unbroadcast(-grad_output, b.shape)
+    # END SOLUTION
 
 
 def sub_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
     """Forward mode: ẏ = ȧ - ḃ (broadcast to the output's shape)."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     ta, tb = tangents
     return _full(_add_terms(ta, None if tb is None else -tb), np.broadcast_shapes(a.shape, b.shape))
+    # END SOLUTION
 
 
 def mul(a: Array, b: Array) -> Array:
@@ -154,9 +160,12 @@ def mul(a: Array, b: Array) -> Array:
 
 def mul_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
     """da = g * b, db = g * a."""
+    # BEGIN SOLUTION: return (gradient of a, gradient of b), each summed to its input's shape (unbroadcast)
     return unbroadcast(grad_output * b, a.shape), unbroadcast(grad_output * a, b.shape)
+    # END SOLUTION
 
 
+# BEGIN SOLUTION NO PROMPT
 def mul_grad_a(grad_output: Array, a: Array, b: Array) -> Array:
     """The gradient of a * b with respect to a alone: g * b (for b a constant marked NO_GRAD)."""
     return unbroadcast(grad_output * b, a.shape)
@@ -168,15 +177,18 @@ def mul_grad_b(grad_output: Array, a: Array, b: Array) -> Array:
 
 
 mul_backward.partials = (mul_grad_a, mul_grad_b)  # type: ignore[attr-defined]
+# END SOLUTION
 
 
 def mul_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
     """Forward mode: ẏ = ȧ b + a ḃ (the product rule)."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     ta, tb = tangents
     return _full(
         _add_terms(None if ta is None else ta * b, None if tb is None else a * tb),
         np.broadcast_shapes(a.shape, b.shape),
     )
+    # END SOLUTION
 
 
 def div(a: Array, b: Array) -> Array:
@@ -186,10 +198,13 @@ def div(a: Array, b: Array) -> Array:
 
 def div_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
     """da = g / b, db = -g * a / b**2."""
+    # BEGIN SOLUTION: return (gradient of a, gradient of b), each summed to its input's shape (unbroadcast)
     ga = grad_output / b
     return unbroadcast(ga, a.shape), unbroadcast(-ga * a / b, b.shape)
+    # END SOLUTION
 
 
+# BEGIN SOLUTION NO PROMPT
 def div_grad_a(grad_output: Array, a: Array, b: Array) -> Array:
     """The gradient of a / b with respect to a alone: g / b (for b a constant marked NO_GRAD)."""
     return unbroadcast(grad_output / b, a.shape)
@@ -201,15 +216,18 @@ def div_grad_b(grad_output: Array, a: Array, b: Array) -> Array:
 
 
 div_backward.partials = (div_grad_a, div_grad_b)  # type: ignore[attr-defined]
+# END SOLUTION
 
 
 def div_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
     """Forward mode: ẏ = ȧ / b - ḃ a / b**2 (the quotient rule)."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     ta, tb = tangents
     return _full(
         _add_terms(None if ta is None else ta / b, None if tb is None else -tb * a / (b * b)),
         np.broadcast_shapes(a.shape, b.shape),
     )
+    # END SOLUTION
 
 
 # --------------------------------------------------------------------------- products
@@ -234,6 +252,7 @@ def _dot_like(x: Array, left: Array, right: Array) -> Array:
     return np.dot(left, right)
 
 
+# BEGIN SOLUTION NO PROMPT
 def matmul_grad_a(grad_output: Array, a: Array, b: Array) -> Array:
     """The gradient of a @ b with respect to a: g @ b^T."""
     if a.ndim == 2 and b.ndim == 2:
@@ -262,22 +281,29 @@ def matmul_grad_b(grad_output: Array, a: Array, b: Array) -> Array:
         if b.ndim == 1:
             gb = gb[..., 0]
     return unbroadcast(gb, b.shape)
+# END SOLUTION
 
 
 def matmul_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
     """da = g @ b^T, db = a^T @ g (with 1-D and batched operands handled as NumPy does)."""
+    # BEGIN SOLUTION: return (gradient of a, gradient of b) for y = a @ b
     if a.ndim == 2 and b.ndim == 2:
         return _dot_like(a, grad_output, b.T), _dot_like(b, a.T, grad_output)
     return matmul_grad_a(grad_output, a, b), matmul_grad_b(grad_output, a, b)
+    # END SOLUTION
 
 
+# BEGIN SOLUTION NO PROMPT
 matmul_backward.partials = (matmul_grad_a, matmul_grad_b)  # type: ignore[attr-defined]
+# END SOLUTION
 
 
 def matmul_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
     """Forward mode: ẏ = ȧ @ b + a @ ḃ."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     ta, tb = tangents
     return _add_terms(None if ta is None else ta @ b, None if tb is None else a @ tb)
+    # END SOLUTION
 
 
 def outer(a: Array, b: Array) -> Array:
@@ -329,12 +355,16 @@ def exp(x: Array) -> Array:
 
 def exp_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
     """dx = g * e**x (the saved output)."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple (out, if given, is the forward's e**x)
     return (grad_output * (np.exp(x) if out is None else out),)
+    # END SOLUTION
 
 
 def exp_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
     """Forward mode: ẏ = e**x ẋ (the saved output times the tangent)."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return tangents[0] * (np.exp(x) if out is None else out)
+    # END SOLUTION
 
 
 def log(x: Array) -> Array:
@@ -344,12 +374,16 @@ def log(x: Array) -> Array:
 
 def log_backward(grad_output: Array, x: Array) -> tuple[Array]:
     """dx = g / x."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple
     return (grad_output / x,)
+    # END SOLUTION
 
 
 def log_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
     """Forward mode: ẏ = ẋ / x."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return tangents[0] / x
+    # END SOLUTION
 
 
 def sqrt(x: Array) -> Array:
@@ -421,19 +455,25 @@ def tanh(x: Array) -> Array:
     return np.tanh(x)
 
 
+# BEGIN SOLUTION NO PROMPT
 def _tanh_slope(x: Array, out: Array | None) -> Array:
     y = np.tanh(x) if out is None else out
     return 1.0 - y * y
+# END SOLUTION
 
 
 def tanh_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
     """dx = g * (1 - y**2)."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple (out, if given, is the forward's tanh x)
     return (grad_output * _tanh_slope(x, out),)
+    # END SOLUTION
 
 
 def tanh_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
     """Forward mode: ẏ = (1 - y**2) ẋ."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return tangents[0] * _tanh_slope(x, out)
+    # END SOLUTION
 
 
 def sigmoid(x: Array) -> Array:
@@ -444,19 +484,25 @@ def sigmoid(x: Array) -> Array:
     return y
 
 
+# BEGIN SOLUTION NO PROMPT
 def _sigmoid_slope(x: Array, out: Array | None) -> Array:
     y = sigmoid(x) if out is None else out
     return y * (1.0 - y)
+# END SOLUTION
 
 
 def sigmoid_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
     """dx = g * y * (1 - y)."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple (out, if given, is the forward's sigmoid x)
     return (grad_output * _sigmoid_slope(x, out),)
+    # END SOLUTION
 
 
 def sigmoid_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
     """Forward mode: ẏ = y (1 - y) ẋ."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return tangents[0] * _sigmoid_slope(x, out)
+    # END SOLUTION
 
 
 def relu(x: Array) -> Array:
@@ -466,12 +512,16 @@ def relu(x: Array) -> Array:
 
 def relu_backward(grad_output: Array, x: Array) -> tuple[Array]:
     """dx = g where x > 0, else 0."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple
     return (grad_output * (x > 0),)
+    # END SOLUTION
 
 
 def relu_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
     """Forward mode: ẏ = ẋ where x > 0, else 0."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return tangents[0] * (x > 0)
+    # END SOLUTION
 
 
 def leaky_relu(x: Array, slope: float = 0.01) -> Array:
@@ -806,11 +856,14 @@ def softmax_cross_entropy(y: Array, x: Array) -> Array:
 
 def softmax_cross_entropy_and_log_probs(y: Array, x: Array) -> tuple[Array, Array]:
     """The loss and ``log_softmax(x)``, which the backward rules reuse as ``log_probs``."""
+    # BEGIN SOLUTION: return the loss (shape (1,), mean over the batch) and log_softmax(x)
     _same_shape("softmax_cross_entropy", y, x)
     log_probs = log_softmax(x)
     return np.asarray([-(y * log_probs).sum() / _batch(x)], dtype=x.dtype), log_probs
+    # END SOLUTION
 
 
+# BEGIN SOLUTION NO PROMPT
 def softmax_cross_entropy_grad_y(grad_output: Array, y: Array, x: Array, log_probs: Array | None = None) -> Array:
     """d/dy = -g * log_softmax(x) / N."""
     return (log_softmax(x) if log_probs is None else log_probs) * (-grad_output[0] / _batch(x))
@@ -826,6 +879,7 @@ def softmax_cross_entropy_grad_x(grad_output: Array, y: Array, x: Array, log_pro
     p -= y
     p *= grad_output[0] / _batch(x)
     return p
+# END SOLUTION
 
 
 def SoftmaxCrossEntropy_backward(  # noqa: N802
@@ -835,13 +889,17 @@ def SoftmaxCrossEntropy_backward(  # noqa: N802
 
     ``log_probs``, if given, is the forward's ``log_softmax(x)`` (saves computing it again).
     """
+    # BEGIN SOLUTION: return (gradient of y, gradient of x), each of its input's shape
     return (
         softmax_cross_entropy_grad_y(grad_output, y, x, log_probs),
         softmax_cross_entropy_grad_x(grad_output, y, x, log_probs),
     )
+    # END SOLUTION
 
 
+# BEGIN SOLUTION NO PROMPT
 SoftmaxCrossEntropy_backward.partials = (softmax_cross_entropy_grad_y, softmax_cross_entropy_grad_x)  # type: ignore[attr-defined]
+# END SOLUTION
 softmax_cross_entropy_backward = SoftmaxCrossEntropy_backward
 
 
@@ -849,6 +907,7 @@ def softmax_cross_entropy_jvp(
     tangents: Sequence[Array | None], y: Array, x: Array, log_probs: Array | None = None
 ) -> Array:
     """Forward mode: ẏ = <∂L/∂y, ẏ_labels> + <∂L/∂x, ẋ>, from the two gradients."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     ty, tx = tangents
     n = _batch(x)
     terms = []
@@ -857,6 +916,7 @@ def softmax_cross_entropy_jvp(
     if tx is not None:
         terms.append((softmax_cross_entropy_grad_x(np.ones(1, x.dtype), y, x, log_probs) * tx).sum())
     return np.asarray([builtins.sum(terms)], dtype=x.dtype)
+    # END SOLUTION
 
 
 def mse_loss(y: Array, y_hat: Array) -> Array:

@@ -36,8 +36,10 @@ class Activation(Module):
         """The activation of ``x`` (any shape); also kept as ``self.state``."""
         if not isinstance(x, np.ndarray):
             raise TypeError(f"{type(self).__name__}.forward: expected a numpy.ndarray, got {type(x).__name__}")
+        # BEGIN SOLUTION: apply the kernel named self.kernel to x, record it with add_operation, return the result
         self.state = F.run_kernel(self.autograd_engine, F.get_kernel(self.kernel), [x], None, self.params)
         return self.state
+        # END SOLUTION
 
 
 class Identity(Activation):

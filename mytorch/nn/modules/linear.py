@@ -111,6 +111,7 @@ class Linear(Module):
                 f"Linear({self.in_features}, {self.out_features}).forward: expected input of shape "
                 f"(N, {self.in_features}), got {getattr(x, 'shape', type(x).__name__)}"
             )
+        # BEGIN SOLUTION: compute x W^T + b, record the matmul and the add with add_operation, return the result
         Wt = self.W.T
         h = x @ Wt
         y = h + self.b
@@ -118,6 +119,7 @@ class Linear(Module):
         engine.add_operation([x, Wt], h, [self._x_grad, self.dW.T], F.matmul_backward)
         engine.add_operation([h, self.b], y, [None, self.db], F.add_backward)
         return y
+        # END SOLUTION
 
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """``[(W, dW), (b, db)]``."""

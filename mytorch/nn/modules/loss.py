@@ -52,12 +52,14 @@ class LossFN:
         if y.shape != y_hat.shape:
             hint = "; give class labels as one-hot rows" if y.ndim + 1 == y_hat.ndim else ""
             raise ValueError(f"{name}: ground truth y has shape {y.shape} but y_hat has shape {y_hat.shape}{hint}")
+        # BEGIN SOLUTION: compute the loss (self._evaluate), record it with add_operation, keep it in self.loss
         kernel = F.get_kernel(self.kernel)
         loss, saved = self._evaluate(kernel, y, y_hat)
         if self.autograd_engine is not None:  # None: compute only, as with F.apply
             self.autograd_engine.add_operation([y, y_hat], loss, [NO_GRAD, None], kernel.backward, saved)
         self.loss = loss
         return loss
+        # END SOLUTION
 
     def _evaluate(self, kernel: F.Kernel, y: np.ndarray, y_hat: np.ndarray) -> tuple[np.ndarray, dict[str, Any] | None]:
         """The loss, and the forward's intermediate values that its backward kernel takes as

@@ -1,0 +1,159 @@
+"""The students' starter code, generated from the reference solution by
+``python -m autograder.make_handout``: no solution text in it, it imports, the grader gives it
+0/50 with a "not implemented" reason per test, and the reference scores 50/50."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `pytest tests/...` without `python -m`: make `autograder` importable
+    sys.path.insert(0, str(ROOT))
+
+from autograder.make_handout import (  # noqa: E402
+    BEGIN,
+    END,
+    REFERENCE_ONLY,
+    HandoutError,
+    build_handout,
+    find_regions,
+    strip_solutions,
+)
+
+COURSE = {"autograd": 10, "operations": 6, "linear": 9, "activation": 20, "loss": 5}
+
+
+def run(command: list, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("starter") / "handout"
+    done = run([sys.executable, "-m", "autograder.make_handout", str(out)], cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "parts for students to write" in done.stdout
+    return out
+
+
+def _solution_lines() -> set[str]:
+    """Lines that occur only inside solution regions of the reference (its solution text)."""
+    inside, outside = set(), set()
+    for path in [*ROOT.glob("mytorch/**/*.py"), *ROOT.glob("hw_bonus/**/*.py")]:
+        lines = path.read_text().splitlines()
+        marked = set()
+        for region in find_regions(path.read_text(), str(path)):
+            marked.update(range(region.begin, region.end + 1))
+            inside.update(lines[i - 1].strip() for i in range(region.begin + 1, region.end))
+        outside.update(line.strip() for i, line in enumerate(lines, 1) if i not in marked)
+    return {line for line in inside - outside if len(line) > 3 and not line.startswith("#")}
+
+
+def test_the_starter_holds_no_solution_text_and_no_reference_only_file(starter):
+    texts = {p.relative_to(starter).as_posix(): p.read_text() for p in starter.rglob("*.py")}
+    assert "mytorch/nn/functional.py" in texts and "autograder/runner.py" in texts
+    assert (starter / "create_tarball.sh").is_file() and (starter / "hw_bonus/data").is_dir()
+    for item in REFERENCE_ONLY:
+        assert not (starter / item).exists(), f"{item} is reference-only but is in the starter"
+    for name, text in texts.items():
+        assert BEGIN not in text and END not in text, f"a solution marker survived in {name}"
+    solution = _solution_lines()
+    assert len(solution) > 40, "the reference should mark its solutions"
+    leaked = {(name, line) for name, text in texts.items() for line in text.splitlines() if line.strip() in solution}
+    assert not leaked, f"solution lines in the starter: {sorted(leaked)[:5]}"
+
+
+def test_the_starter_keeps_signatures_and_docstrings_and_says_what_to_write(starter):
+    source = (starter / "mytorch/nn/functional.py").read_text()
+    signature = "def exp_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:"
+    assert f'{signature}\n    """dx = g * e**x' in source
+    assert 'raise NotImplementedError("not implemented yet: exp_backward (mytorch/nn/functional.py): return' in source
+    assert "def matmul_grad_a" not in source and "mul_backward.partials" not in source  # helpers giving it away
+
+
+def test_the_starter_imports_and_scores_zero_with_a_reason_per_test_while_the_solution_scores_fifty(starter):
+    imports = "import mytorch, mytorch.nn.modules.loss, hw_bonus.mlp, mytorch.sandbox"
+    imported = run([sys.executable, "-c", imports], starter)
+    assert imported.returncode == 0, imported.stderr
+    done = run([sys.executable, "autograder/runner.py", "--course"], starter)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == {"scores": dict.fromkeys(COURSE, 0)}
+    verdicts = [line for line in done.stdout.splitlines() if line.startswith(("PASS", "FAIL"))]
+    assert len(verdicts) == 23 and all(line.startswith("FAIL") for line in verdicts)
+    reasons = done.stdout.split("FAIL")[1:]
+    assert all("NotImplementedError: not implemented yet: " in reason for reason in reasons)
+
+    reference = run([sys.executable, "autograder/runner.py", "--course"], ROOT)
+    assert reference.returncode == 0, reference.stderr
+    assert json.loads(reference.stdout.splitlines()[-1]) == {"scores": COURSE}
+
+
+def test_a_student_packs_the_starter_with_create_tarball(starter, tmp_path):
+    made = run(["sh", "create_tarball.sh", str(tmp_path / "handin.tar")], starter)
+    assert made.returncode == 0, made.stderr
+    assert "packed  mytorch/nn/functional.py" in made.stdout
+
+
+def test_make_handout_refuses_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "kept.txt").write_text("mine")
+    done = run([sys.executable, "-m", "autograder.make_handout", str(tmp_path)], ROOT)
+    assert done.returncode == 1 and "not an empty folder" in done.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.txt"]
+
+
+GOOD = '''\
+def f(x):
+    """Doc."""
+    if x:
+        return 0
+    # BEGIN SOLUTION: return x + 1
+    y = x + 1
+    return y
+    # END SOLUTION
+
+
+# BEGIN SOLUTION NO PROMPT
+def helper():
+    return 1
+# END SOLUTION
+'''
+
+
+def test_strip_solutions_replaces_a_prompted_region_and_drops_an_unprompted_one():
+    text, count = strip_solutions(GOOD, "m.py")
+    assert count == 2
+    assert text == (
+        'def f(x):\n    """Doc."""\n    if x:\n        return 0\n'
+        "    raise NotImplementedError('not implemented yet: f (m.py): return x + 1')\n\n\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "source, problem",
+    [
+        ("def f():\n    # BEGIN SOLUTION\n    return 1\n", "m.py:2: # BEGIN SOLUTION is never closed"),
+        ("def f():\n    return 1\n    # END SOLUTION\n", "m.py:3: # END SOLUTION without"),
+        ("def f():\n    # BEGIN SOLUTION\n    # BEGIN SOLUTION\n    return 1\n", "m.py:3: # BEGIN SOLUTION inside"),
+        ("def f():\n    # BEGIN SOLUTION\n    return 1\n# END SOLUTION\n", "m.py:4: # END SOLUTION is indented"),
+        ("# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n", "m.py:1: a region with a prompt must be inside a function"),
+        (
+            "def f():\n    # BEGIN SOLUTION\n    y = 1\n    # END SOLUTION\n    return y\n",
+            "m.py:5: code follows the region of lines 2-4 in f",
+        ),
+    ],
+)
+def test_strip_solutions_refuses_malformed_markers_naming_file_and_line(source, problem):
+    with pytest.raises(HandoutError, match=problem.replace("(", r"\(")):
+        strip_solutions(source, "m.py")
+
+
+def test_a_malformed_marker_writes_nothing(tmp_path):
+    source = tmp_path / "source"
+    (source / "mytorch").mkdir(parents=True)
+    (source / "mytorch/bad.py").write_text("def f():\n    # BEGIN SOLUTION\n    return 1\n")
+    with pytest.raises(HandoutError, match="mytorch/bad.py:2"):
+        build_handout(tmp_path / "out", source)
+    assert not (tmp_path / "out").exists()
