@@ -3,7 +3,8 @@
 An activation case names the class in ``mytorch.nn.modules.activation`` and gives the
 function f and its derivative f' in NumPy. The forward test compares ``act.forward(x)`` with
 f(x); the backward test records ``act.forward(x)``, calls ``autograd.backward(G)`` and
-compares ``gradient_buffer.get_param(x)`` with G * f'(x).
+compares ``gradient_buffer.get_param(x)`` with G * f'(x) (``compute.layers.activation`` is
+what runs the student's class, in the worker).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .checks import assert_close, make_rng
+from .checks import make_rng
+from .compute import layers
 from .grading import graded
 
 __all__ = ["ActivationCase", "register_activation_tests"]
@@ -37,43 +39,31 @@ class ActivationCase:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
-def _inputs(seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """A batch (4, 5) spread over [-4, 4] but away from 0 (where ReLU has no derivative),
-    and an upstream gradient."""
-    rng = make_rng(seed)
-    x = rng.uniform(-4.0, 4.0, size=(4, 5))
-    x[np.abs(x) < 0.05] = 0.5
-    return x, rng.standard_normal((4, 5))
+def _inputs(seed: int):
+    """A batch x (4, 5) spread over [-4, 4] but away from 0 (where ReLU has no derivative),
+    and an upstream gradient G."""
+    def make() -> dict:
+        rng = make_rng(seed)
+        x = rng.uniform(-4.0, 4.0, size=(4, 5))
+        x[np.abs(x) < 0.05] = 0.5
+        return {"x": x, "G": rng.standard_normal((4, 5))}
+
+    return make
 
 
-def _build(case: ActivationCase):
-    from mytorch.autograd_engine import Autograd
-    from mytorch.nn.modules import activation
+def _forward_reference(case: ActivationCase) -> Callable[..., dict]:
+    def reference(x, G) -> dict:
+        return {f"{case.cls}.forward(x)": case.f(x)}
 
-    autograd = Autograd()
-    return autograd, getattr(activation, case.cls)(autograd, **case.kwargs)
-
-
-def _forward_test(case: ActivationCase, seed: int) -> Callable[[], None]:
-    def test() -> None:
-        _, act = _build(case)
-        x, _ = _inputs(seed)
-        assert_close(f"{case.cls}.forward(x)", act.forward(x), case.f(x))
-
-    return test
+    return reference
 
 
-def _backward_test(case: ActivationCase, seed: int) -> Callable[[], None]:
-    def test() -> None:
-        autograd, act = _build(case)
-        x, G = _inputs(seed)
-        x_before = x.copy()
-        act.forward(x)
-        autograd.backward(G)
-        assert_close(f"gradient of x through {case.cls}", autograd.gradient_buffer.get_param(x), G * case.df(x_before))
-        assert_close(f"x after {case.cls}'s forward and backward (it must not change)", x, x_before)
+def _backward_reference(case: ActivationCase) -> Callable[..., dict]:
+    def reference(x, G) -> dict:
+        return {f"gradient of x through {case.cls}": G * case.df(x),
+                f"x after {case.cls}'s forward and backward": x}  # fmt: skip
 
-    return test
+    return reference
 
 
 def register_activation_tests(
@@ -83,10 +73,13 @@ def register_activation_tests(
     calling module's globals) as ``test_<class>_forward`` / ``test_<class>_backward`` so that
     pytest collects them too."""
     for seed, case in enumerate(cases, start=40):
-        kinds = (("forward", _forward_test, forward_points), ("backward", _backward_test, backward_points))
+        kinds = (("forward", _forward_reference, forward_points), ("backward", _backward_reference, backward_points))
         for kind, make, points in kinds:
             name = f"test_{case.cls.lower()}_{kind}"
-            test = make(case, seed)
-            test.__name__ = test.__qualname__ = name
-            test.__module__ = namespace["__name__"]
-            namespace[name] = graded(section, points, f"{case.cls} {kind}")(test)
+            reference = make(case)
+            reference.__name__ = reference.__qualname__ = name
+            reference.__module__ = namespace["__name__"]
+            options = {"backward": True} if kind == "backward" else {}
+            register = graded(section, points, f"{case.cls} {kind}", inputs=_inputs(seed), computes=layers.activation,
+                              cls=case.cls, **options, **case.kwargs)  # fmt: skip
+            namespace[name] = register(reference)

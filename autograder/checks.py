@@ -1,8 +1,9 @@
-"""What the graded tests compare with, and how they say what differs.
+"""What the graded tests compare with, and how they say what differs (the runner's side).
 
-Every reference here is written from the mathematics, in NumPy, without using ``mytorch``:
-closed forms of the functions, and central differences ``(f(x + e) - f(x - e)) / 2e`` of
-functions the tests themselves define.
+Only the runner (and pytest) imports this module; a worker never does. Every reference here
+is written from the mathematics, in NumPy, without using ``mytorch``: closed forms of the
+functions, and central differences ``(f(x + e) - f(x - e)) / 2e`` of functions the tests
+themselves define.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import numpy as np
 
 __all__ = [
     "assert_close",
-    "as_gradients",
     "make_rng",
     "numeric_vjp",
     "one_hot",
@@ -44,25 +44,6 @@ def softmax(x: np.ndarray) -> np.ndarray:
     """Row-wise softmax, shifted by the row maximum."""
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
-
-
-def as_gradients(result: Any, count: int, kernel: str) -> tuple[np.ndarray, ...]:
-    """A backward kernel's result as a tuple of ``count`` arrays.
-
-    A one-input kernel may return a bare array (the handout's convention).
-
-    Raises:
-        AssertionError: the kernel returned the wrong number of gradients.
-    """
-    if isinstance(result, np.ndarray) and count == 1:
-        return (result,)
-    if not isinstance(result, (tuple, list)):
-        raise AssertionError(
-            f"{kernel} returned a {type(result).__name__}; expected {count} gradient(s), one per input"
-        )
-    if len(result) != count:
-        raise AssertionError(f"{kernel} returned {len(result)} gradients; expected {count}, one per input")
-    return tuple(result)
 
 
 def assert_close(what: str, actual: Any, expected: np.ndarray, rtol: float = 1e-6, atol: float = 1e-9) -> None:

@@ -1,18 +1,26 @@
 """The runner's command line (``python autograder/runner.py --help``).
 
-Three ways to grade:
+Three things to grade, always the same way (see ``isolation``): each test's student side runs
+in a contained worker process that returns only the arrays it computed; this process makes
+the inputs, computes the right answers, compares, decides and writes every report.
 
-* no option: the ``mytorch`` next to this ``autograder/`` folder (a student's hand-out), in
-  this process; ``--mytorch DIR`` grades ``DIR/mytorch`` instead; ``--isolate`` runs each
-  test in a process of its own;
+* no option: the ``mytorch`` next to this ``autograder/`` folder (a student's hand-out);
+  ``--mytorch DIR`` grades ``DIR/mytorch`` instead;
 * ``--handin handin.tar``: the ``mytorch`` inside the archive, extracted safely into a fresh
-  temporary folder, each test in its own process with a time limit;
-* ``--handin-dir DIR``: every archive in DIR, one report and one ``results.json`` per hand-in
-  and a ``scores.csv`` for the whole folder.
+  temporary folder;
+* ``--handin-dir DIR``: every archive in DIR, one report and one Gradescope JSON per hand-in
+  (named after the whole archive name, so ``a.tar`` and ``a.tar.gz`` keep theirs) and a
+  ``scores.csv`` for the whole folder; an archive that cannot be graded scores 0 with the
+  reason, and the batch goes on.
+
+``--sandbox`` chooses the containment (``containment``); when the chosen one leaves
+something unprotected the runner says what, once, on stderr. The Autolab line
+``{"scores": ...}`` is the last line printed, after every worker and everything it started
+has been killed.
 
 The exit status is 0 whenever grading ran, however many tests failed (a refused archive
 scores 0 with the reason in its report); it is 1 when the runner itself cannot run (nothing
-to grade, a ``mytorch`` imported from the wrong place) and 2 for a bad command line.
+to grade, the requested sandbox unavailable) and 2 for a bad command line.
 """
 
 from __future__ import annotations
@@ -27,8 +35,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .grading import SECTIONS, GradedTest, Outcome, collect, execute
-from .isolation import WrongPackageError, run_isolated
+from .containment import MODES, Containment, SandboxUnavailableError, become_subreaper, kill_leftovers
+from .grading import SECTIONS, GradedTest, Outcome, collect
+from .isolation import Settings, grade, probe
 from .report import autolab_line, gradescope_results, outcome_line, section_scores, summary_table
 from .sandbox import HandinError, extract_handin, find_package
 
@@ -36,6 +45,7 @@ __all__ = ["main"]
 
 GRADER_DIR = Path(__file__).resolve().parent
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+_PR_SET_DUMPABLE = 4
 
 
 class RunnerError(Exception):
@@ -52,61 +62,63 @@ def _parser() -> argparse.ArgumentParser:
     add("sections", nargs="*", metavar="section", help=f"sections to run (default: all): {', '.join(SECTIONS)}")
     add("--course", action="store_true", help="run only the course's sections (50 points)")
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--handin", metavar="TAR", help="grade the mytorch inside this hand-in archive (sandboxed)")
-    source.add_argument("--handin-dir", metavar="DIR", help="grade every hand-in archive in DIR (sandboxed)")
+    source.add_argument("--handin", metavar="TAR", help="grade the mytorch inside this hand-in archive")
+    source.add_argument("--handin-dir", metavar="DIR", help="grade every hand-in archive in DIR")
     source.add_argument("--mytorch", metavar="DIR", help="grade DIR/mytorch (default: the one next to autograder/)")
-    add("--isolate", action="store_true", help="run each test in its own process (implied by --handin)")
+    add("--sandbox", choices=MODES, default="auto",
+        help="how test processes are contained: namespaces (unshare), uid (root only), none; "
+        "auto (default) picks the strongest that works here")  # fmt: skip
+    add("--isolate", action="store_true", help=argparse.SUPPRESS)  # every test runs in a worker now
     add("--timeout", type=float, default=10.0, metavar="S", help="seconds each test may run (default 10)")
+    add("--startup-timeout", type=float, default=30.0, metavar="S",
+        help="seconds a test process may take to start: import NumPy and the hand-in (default 30)")  # fmt: skip
+    add("--handin-timeout", type=float, default=300.0, metavar="S",
+        help="seconds all tests of one hand-in may take together, start-ups included (default 300)")  # fmt: skip
     add("--memory", type=int, default=2048, metavar="MB", help="address space per test process (default 2048)")
-    add("--jobs", type=int, default=1, metavar="N", help="test processes at once when isolated (default 1)")
+    add("--max-procs", type=int, default=16, metavar="N",
+        help="processes and threads per test process, with a uid or user namespace of its own "
+        "(default 16)")  # fmt: skip
+    add("--jobs", type=int, default=1, metavar="N", help="test processes at once (default 1)")
     add("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
     add("--out-dir", metavar="DIR", help="with --handin-dir: where reports go (default: the hand-in folder)")
     add("--list", action="store_true", help="list the graded tests and their points, then exit")
     return parser
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a fresh temporary file in the same folder, flushed to
+    disk and renamed over ``path``: a reader sees the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def _grade_in_process(tests: list[GradedTest], root: Path, timeout: float, emit: Callable) -> list[Outcome]:
-    """Run the tests here, after making ``root/mytorch`` the one ``import mytorch`` finds."""
-    sys.path.insert(0, str(root))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        import mytorch
-    except Exception:  # noqa: BLE001 - the tests that need mytorch fail with the error
-        mytorch = None
-    if mytorch is not None and root not in Path(mytorch.__file__).resolve().parents:
-        raise RunnerError(f"`import mytorch` finds {mytorch.__file__}, not {root / 'mytorch'}; run in a fresh process")
-    outcomes = []
-    for test in tests:
-        outcomes.append(execute(test, timeout))
-        emit(outcomes[-1])
-    return outcomes
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
-def _grade_archive(archive: Path, tests: list[GradedTest], args: argparse.Namespace, emit: Callable) -> tuple:
-    """Extract the hand-in safely and grade it in sandboxed processes.
+def _refused(tests: list[GradedTest], reason: str) -> list[Outcome]:
+    return [Outcome(t, False, "not graded: the hand-in was refused (see above)", 0.0) for t in tests]
+
+
+def _grade_archive(archive: Path, tests: list[GradedTest], run: dict, emit: Callable) -> tuple:
+    """Extract the hand-in safely and grade it in workers.
 
     Returns ``(outcomes, header, refusal)``: a refused archive scores zero on every test and
-    ``refusal`` (also the header) says why; otherwise ``refusal`` is None.
+    ``refusal`` (also the header) says why in one line; otherwise ``refusal`` is None.
     """
     with tempfile.TemporaryDirectory(prefix="mytorch-handin-") as scratch:
-        files, site = Path(scratch) / "files", Path(scratch) / "site"
         try:
-            package_parent = find_package(extract_handin(archive, files))
+            package_parent = find_package(extract_handin(archive, Path(scratch) / "files"))
         except HandinError as error:
-            outcomes = [Outcome(t, False, "not graded: the hand-in was refused (see above)", 0.0) for t in tests]
-            refusal = f"HAND-IN {archive} NOT GRADED: {error}\n"
-            return outcomes, refusal, refusal
-        # Only the package goes on the children's path: nothing else from the archive.
-        site.mkdir()
-        (package_parent / "mytorch").rename(site / "mytorch")
-        outcomes = run_isolated(tests, site, args.timeout, args.jobs, args.memory, emit)
-    return outcomes, f"Graded the mytorch in hand-in {archive}\n", None
+            refusal = f"HAND-IN {archive.name} NOT GRADED: {error}\n"
+            return _refused(tests, refusal), refusal, refusal
+        outcomes = grade(tests, package_parent, run["settings"], run["containment"], emit)
+    return outcomes, f"Graded the mytorch in hand-in {archive.name}\n", None
 
 
 def _report_text(header: str, outcomes: list[Outcome]) -> str:
@@ -114,9 +126,9 @@ def _report_text(header: str, outcomes: list[Outcome]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespace) -> None:
+def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespace, run: dict) -> None:
     """Grade every archive in ``folder``: NAME.txt (report) and NAME.json (Gradescope) per
-    hand-in, and scores.csv, in ``--out-dir``."""
+    hand-in, NAME being the archive's whole name, and scores.csv, in ``--out-dir``."""
     archives = sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(ARCHIVE_SUFFIXES))
     if not archives:
         raise RunnerError(f"no hand-in archives ({', '.join(ARCHIVE_SUFFIXES)}) in {folder}")
@@ -126,16 +138,43 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
     writer = csv.writer(table, lineterminator="\n")
     writer.writerow(["handin", *sections, "total", "max"])
     for archive in archives:
-        stem = next(archive.name[: -len(s)] for s in ARCHIVE_SUFFIXES if archive.name.endswith(s))
-        outcomes, header, _ = _grade_archive(archive, tests, args, lambda outcome: None)
-        _write_atomic(out_dir / f"{stem}.txt", _report_text(header, outcomes))
-        _write_atomic(out_dir / f"{stem}.json", json.dumps(gradescope_results(outcomes, header), indent=2) + "\n")
+        try:
+            outcomes, header, _ = _grade_archive(archive, tests, run, lambda outcome: None)
+        except (OSError, RuntimeError, ValueError) as error:  # the grading machine, not the archive
+            header = f"HAND-IN {archive.name} NOT GRADED: the grader failed on it ({type(error).__name__}: {error})\n"
+            outcomes = _refused(tests, header)
+        kill_leftovers()
+        write_atomic(out_dir / f"{archive.name}.txt", _report_text(header, outcomes))
+        gradescope = json.dumps(gradescope_results(outcomes, header), indent=2) + "\n"
+        write_atomic(out_dir / f"{archive.name}.json", gradescope)
         scores = {s.name: s.score for s in section_scores(outcomes)}
         total, best = sum(o.score for o in outcomes), sum(t.points for t in tests)
         writer.writerow([archive.name, *(f"{scores.get(s, 0):g}" for s in sections), f"{total:g}", f"{best:g}"])
-        print(f"{archive.name:<40} {total:g}/{best:g}   report: {out_dir / (stem + '.txt')}", flush=True)
-    _write_atomic(out_dir / "scores.csv", table.getvalue())
-    print(f"scores of {len(archives)} hand-ins: {out_dir / 'scores.csv'}")
+        print(f"{archive.name:<40} {total:g}/{best:g}   report: {out_dir / (archive.name + '.txt')}", flush=True)
+    write_atomic(out_dir / "scores.csv", table.getvalue())
+    print(f"scores of {len(archives)} hand-ins: {out_dir / 'scores.csv'}", flush=True)
+
+
+def _protect_runner() -> None:
+    """Adopt what workers leave behind (subreaper), and make this process's /proc entries
+    (its open files: stdout) unusable to processes of the same user (not dumpable)."""
+    import ctypes
+
+    become_subreaper()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _containment(requested: str) -> Containment:
+    try:
+        containment = Containment.choose(requested, probe)
+    except SandboxUnavailableError as error:
+        raise RunnerError(str(error)) from None
+    if containment.missing:
+        print(f"runner.py: note: --sandbox {containment.mode}: {containment.missing}", file=sys.stderr, flush=True)
+    return containment
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -145,8 +184,17 @@ def _run(args: argparse.Namespace) -> None:
         for test in tests:
             print(f"{test.id:<50} {test.points:g}")
         return
+    if args.handin and not Path(args.handin).is_file():
+        raise RunnerError(f"hand-in archive {args.handin} does not exist")
+    root = Path(args.mytorch).resolve() if args.mytorch else GRADER_DIR.parent
+    if not (args.handin or args.handin_dir) and not (root / "mytorch" / "__init__.py").is_file():
+        raise RunnerError(f"there is no mytorch package to grade in {root} (expected {root / 'mytorch'})")
+    _protect_runner()
+    settings = Settings(timeout=args.timeout, startup=args.startup_timeout, handin_timeout=args.handin_timeout,
+                        memory_mb=args.memory, max_procs=args.max_procs, jobs=args.jobs)  # fmt: skip
+    run = {"settings": settings, "containment": _containment(args.sandbox)}
     if args.handin_dir:
-        _grade_folder(Path(args.handin_dir), tests, args)
+        _grade_folder(Path(args.handin_dir), tests, args, run)
         return
 
     def emit(outcome: Outcome) -> None:
@@ -154,26 +202,23 @@ def _run(args: argparse.Namespace) -> None:
 
     if args.handin:
         archive = Path(args.handin)
-        if not archive.is_file():
-            raise RunnerError(f"hand-in archive {archive} does not exist")
-        print(f"Grading the hand-in {archive} (each test in its own process, {args.timeout:g} s limit)", flush=True)
-        outcomes, header, refusal = _grade_archive(archive, tests, args, emit)
+        print(f"Grading the hand-in {archive} (each test in a worker, {args.timeout:g} s limit)", flush=True)
+        try:
+            outcomes, header, refusal = _grade_archive(archive, tests, run, emit)
+        except (OSError, RuntimeError, ValueError) as error:
+            refusal = f"HAND-IN {archive.name} NOT GRADED: the grader failed on it ({type(error).__name__}: {error})\n"
+            outcomes, header = _refused(tests, refusal), refusal
         if refusal:
             print(refusal, end="")
     else:
-        root = Path(args.mytorch).resolve() if args.mytorch else GRADER_DIR.parent
-        if not (root / "mytorch" / "__init__.py").is_file():
-            raise RunnerError(f"there is no mytorch package to grade in {root} (expected {root / 'mytorch'})")
         header = f"Grading {root / 'mytorch'}\n"
         print(header, end="", flush=True)
-        if args.isolate:
-            outcomes = run_isolated(tests, root, args.timeout, args.jobs, args.memory, emit)
-        else:
-            outcomes = _grade_in_process(tests, root, args.timeout, emit)
+        outcomes = grade(tests, root, settings, run["containment"], emit)
+    kill_leftovers()
     print()
     print(summary_table(outcomes))
     if args.json:
-        _write_atomic(Path(args.json), json.dumps(gradescope_results(outcomes, header), indent=2) + "\n")
+        write_atomic(Path(args.json), json.dumps(gradescope_results(outcomes, header), indent=2) + "\n")
         print(f"Gradescope results written to {args.json}")
     print(autolab_line(outcomes), flush=True)
 
@@ -185,11 +230,15 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [s for s in args.sections if s not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
-    if args.timeout <= 0 or args.jobs < 1 or args.memory < 1:
-        parser.error("--timeout must be positive, --jobs and --memory at least 1")
+    for option in ("timeout", "startup_timeout", "handin_timeout"):
+        if getattr(args, option) <= 0:
+            parser.error(f"--{option.replace('_', '-')} must be positive, got {getattr(args, option):g}")
+    for option in ("jobs", "memory", "max_procs"):
+        if getattr(args, option) < 1:
+            parser.error(f"--{option.replace('_', '-')} must be at least 1, got {getattr(args, option)}")
     try:
         _run(args)
-    except (RunnerError, WrongPackageError) as error:
+    except RunnerError as error:
         print(f"runner.py: error: {error}", file=sys.stderr)
         return 1
     return 0

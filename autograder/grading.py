@@ -1,21 +1,32 @@
-"""The registry of graded tests: sections, points, and how one test is run and judged.
+"""The registry of graded tests: sections, points, and how a test is judged.
 
-A graded test is a plain function that raises (usually ``AssertionError``) when the code under
-test is wrong. ``@graded(section, points, name)`` records it in ``REGISTRY`` and returns it
-unchanged, so ``pytest`` collects and runs it like any other test, and the runner finds it
-with its points.
+A graded test has two halves, kept apart so that the verdict never depends on the student's
+code:
+
+* **what the student's code computes**: a function of ``autograder.compute`` that takes the
+  test's input arrays, calls ``mytorch`` and returns the arrays it computed. The runner runs
+  it in a contained worker process (see ``isolation``) and receives only those arrays;
+* **what the right answer is**: the test function itself, written in the ``test_*.py``
+  files from closed forms in NumPy. It receives the same inputs and returns the expected
+  arrays; ``judge`` compares them with what the worker returned, in the runner only.
+
+``@graded(section, points, name, inputs=..., computes=...)`` records the test in ``REGISTRY``
+and gives pytest a plain test function of the same name that does both halves in-process, so
+``python -m pytest autograder`` reads and runs like any other test suite.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-import signal
-import threading
-import time
-import traceback
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .checks import assert_close
+from .protocol import ERROR_KEY
 
 __all__ = [
     "REGISTRY",
@@ -25,8 +36,9 @@ __all__ = [
     "Outcome",
     "Section",
     "collect",
-    "execute",
     "graded",
+    "judge",
+    "run_in_process",
 ]
 
 
@@ -75,44 +87,91 @@ TEST_MODULES = (
 """The modules of this package that hold graded tests."""
 
 
+Arrays = dict[str, np.ndarray]
+
+
 @dataclass(frozen=True)
 class GradedTest:
-    """One graded test: a function worth ``points`` in ``section``."""
+    """One graded test worth ``points`` in ``section``.
+
+    Attributes:
+        inputs: makes the test's input arrays (seeded: the same on every run).
+        computes: the worker side, a function of ``autograder.compute``:
+            ``computes(inputs, **params)`` returns the arrays the student's code computed.
+        params: keyword parameters for ``computes`` (kernel and class names), JSON-able.
+        reference: the right answer: ``reference(**inputs)`` returns the expected arrays by
+            name; one that also takes ``computed`` receives the worker's arrays and may fail
+            the test itself (for a property, such as a trained network's accuracy).
+        rtol, atol: the tolerance for floating-point values.
+    """
 
     section: str
     name: str
     points: float
-    function: Callable[[], None]
+    inputs: Callable[[], Arrays]
+    computes: Callable[..., Arrays]
+    reference: Callable[..., Arrays]
+    params: dict[str, Any] = field(default_factory=dict)
+    rtol: float = 1e-6
+    atol: float = 1e-9
 
     @property
     def id(self) -> str:
         """``section/name``: how the runner and the reports refer to the test."""
         return f"{self.section}/{self.name}"
 
+    @property
+    def worker_call(self) -> dict[str, Any]:
+        """What a worker is told to run: the module and function of ``computes`` and ``params``."""
+        return {"module": self.computes.__module__, "function": self.computes.__name__, "params": self.params}
+
 
 REGISTRY: dict[str, GradedTest] = {}
 """Every graded test by id, in the order the modules define them."""
 
 
-def graded(section: str, points: float, name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
-    """Register the decorated test function as worth ``points`` in ``section``.
+def graded(
+    section: str,
+    points: float,
+    name: str,
+    *,
+    inputs: Callable[[], Arrays],
+    computes: Callable[..., Arrays],
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    **params: Any,
+) -> Callable[[Callable[..., Arrays]], Callable[[], None]]:
+    """Register the decorated reference as a test worth ``points`` in ``section``.
+
+    Returns a plain test function (same name) that pytest runs: it makes the inputs, runs
+    ``computes`` here, in-process, and judges the result.
 
     Raises:
-        ValueError: an unknown section, negative points, or a test id used twice.
+        ValueError: an unknown section, negative points, ``computes`` outside
+            ``autograder.compute``, or a test id used twice.
     """
     if section not in SECTIONS:
         raise ValueError(f"graded: unknown section {section!r}; known: {', '.join(SECTIONS)}")
     if points < 0:
         raise ValueError(f"graded({section}/{name}): points must be >= 0, got {points}")
+    if not computes.__module__.startswith(f"{__package__}.compute"):
+        raise ValueError(f"graded({section}/{name}): computes must be a function of {__package__}.compute")
 
-    def register(function: Callable[[], None]) -> Callable[[], None]:
-        test = GradedTest(section, name, float(points), function)
+    def register(reference: Callable[..., Arrays]) -> Callable[[], None]:
+        test = GradedTest(section, name, float(points), inputs, computes, reference, params, rtol, atol)
         known = REGISTRY.get(test.id)
-        where = (function.__module__, function.__qualname__)
-        if known is not None and (known.function.__module__, known.function.__qualname__) != where:
+        where = (reference.__module__, reference.__qualname__)
+        if known is not None and (known.reference.__module__, known.reference.__qualname__) != where:
             raise ValueError(f"graded: test id {test.id!r} is used twice")
         REGISTRY[test.id] = test
-        return function
+
+        def pytest_test() -> None:
+            run_in_process(test)
+
+        pytest_test.__name__, pytest_test.__qualname__ = reference.__name__, reference.__qualname__
+        pytest_test.__module__, pytest_test.__doc__ = reference.__module__, reference.__doc__
+        pytest_test.graded_test = test
+        return pytest_test
 
     return register
 
@@ -134,14 +193,56 @@ def collect(sections: list[str] | None = None) -> list[GradedTest]:
     return sorted(tests, key=lambda t: order.index(t.section))
 
 
+def judge(test: GradedTest, inputs: Arrays, computed: Arrays) -> None:
+    """Compare what the student's code computed with the right answer.
+
+    Raises:
+        AssertionError: the student's code failed (its error text), left a value out, or
+            computed one that differs from the reference; the message says which and how.
+    """
+    if ERROR_KEY in computed:
+        raise AssertionError(bytes(computed[ERROR_KEY].astype(np.uint8)).decode("utf-8", errors="replace"))
+    if "computed" in inspect.signature(test.reference).parameters:
+        expected = test.reference(**inputs, computed=computed)
+    else:
+        expected = test.reference(**inputs)
+    for what, want in expected.items():
+        got = computed.get(what)
+        if got is None:
+            raise AssertionError(f"{what}: the code under test did not produce it (got None)")
+        want = np.asarray(want)
+        if want.dtype.kind in "biu":
+            _assert_equal(what, got, want)
+        else:
+            assert_close(what, got, want, rtol=test.rtol, atol=test.atol)
+
+
+def _assert_equal(what: str, got: np.ndarray, want: np.ndarray) -> None:
+    """Exact comparison for counts and yes/no facts."""
+    if got.shape != want.shape or not np.array_equal(got, want):
+        shown = got.tolist() if got.size <= 8 else f"an array of shape {got.shape}"
+        raise AssertionError(f"{what}: got {shown}, expected {want.tolist()}")
+
+
+def run_in_process(test: GradedTest) -> None:
+    """Both halves of ``test`` in this process (what pytest runs).
+
+    Raises:
+        AssertionError: the computed values are wrong; whatever the student's code raised.
+    """
+    inputs = test.inputs()
+    computed = test.computes({k: v.copy() for k, v in inputs.items()}, **test.params)
+    judge(test, inputs, computed)
+
+
 @dataclass
 class Outcome:
-    """The result of running one graded test.
+    """The runner's verdict on one graded test.
 
     Attributes:
         test: the test.
         passed: whether it passed (a test scores all its points or none).
-        output: why it failed (the reason and traceback), or "" when it passed.
+        output: why it failed (the reason, and what the worker printed), or "" when it passed.
         seconds: how long it ran.
     """
 
@@ -154,51 +255,3 @@ class Outcome:
     def score(self) -> float:
         """The test's points if it passed, else 0."""
         return self.test.points if self.passed else 0.0
-
-
-class TimeLimitExceeded(BaseException):
-    """Raised inside a test that ran past its time limit (a BaseException, so that a
-    student's ``except Exception`` cannot swallow it)."""
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float | None) -> Iterator[None]:
-    """Interrupt Python code that runs longer than ``seconds`` (POSIX main thread only;
-    the sandboxed runner also kills the whole process)."""
-    usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeLimitExceeded(f"the test ran longer than its time limit of {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def execute(test: GradedTest, timeout: float | None = None) -> Outcome:
-    """Run ``test`` in this process and judge it: it passes when it returns normally."""
-    start = time.perf_counter()
-    try:
-        with _time_limit(timeout):
-            test.function()
-    except AssertionError as error:
-        output = f"{error}\n{_trimmed_traceback(error)}"
-        return Outcome(test, False, output, time.perf_counter() - start)
-    except (Exception, TimeLimitExceeded) as error:
-        output = f"{type(error).__name__}: {error}\n{_trimmed_traceback(error)}"
-        return Outcome(test, False, output, time.perf_counter() - start)
-    return Outcome(test, True, "", time.perf_counter() - start)
-
-
-def _trimmed_traceback(error: BaseException) -> str:
-    """Where ``error`` was raised: the traceback's frames below ``execute`` (the exception
-    itself is already on the line above)."""
-    frames = traceback.extract_tb(error.__traceback__)[1:]
-    return "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))

@@ -1,163 +1,358 @@
-"""Run each graded test in its own Python process, with a time limit.
+"""Run the student side of each graded test in a contained worker; judge it in the runner.
 
-``run_isolated`` starts ``python child.py TEST_ID ROOT RESULT MEMORY_MB`` once per test, with
-``PYTHONPATH`` pointing at ``ROOT`` (the folder holding the ``mytorch`` to grade), in a new
-process group. The child (``child.py``) imports ``mytorch``, checks that it came from
-``ROOT``, prints ``ready``, runs the one test and writes its outcome as JSON to ``RESULT``. The
-time limit counts from ``ready``, so a slow start (a fresh interpreter importing NumPy on a busy
-machine) costs no points; the start itself may take up to ``STARTUP_LIMIT`` seconds (an import
-of the hand-in that never returns is stopped there). A child that runs past its limit is
-killed with its whole process group; one that allocates more than ``MEMORY_MB`` of
-address space gets a ``MemoryError``; a child that dies (a crash in compiled code,
-``os._exit``) is reported with its exit status. Either way only that test's points are lost.
+For every test, ``grade`` makes the test's inputs (here, in the trusted runner), starts a
+worker (``worker.py``, under the chosen ``containment``) in a fresh private folder, and
+watches two pipes: the worker's output (stdout and stderr together; only the last
+``Settings.output_bytes`` are kept, with a note of what was dropped) and its result pipe
+(``protocol``: ``READY``, then the computed arrays, at most ``protocol.MAX_RESULT_BYTES``).
+The worker never holds the runner's stdout or stderr.
+
+Time: the start (a fresh Python importing NumPy and the hand-in) may take ``startup``
+seconds; the test's own limit ``timeout`` counts from ``READY``; both come out of the
+hand-in's wall clock ``handin_timeout``, after which its remaining tests are not run. A
+worker past its limit is killed with everything it started (see ``containment``); the test
+fails with ``TIMEOUT``, a worker that dies early with ``CRASH``; either costs only that test.
+The verdict is ``grading.judge`` on the arrays received, in this process.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import queue
 import selectors
+import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
-from .grading import GradedTest, Outcome
+import numpy as np
 
-__all__ = ["STARTUP_LIMIT", "WrongPackageError", "run_isolated"]
+from . import protocol
+from .containment import Containment, forget, kill_leftovers, kill_uid, start_watched
+from .grading import GradedTest, Outcome, judge
 
-_HERE = Path(__file__).resolve().parent
-_TAIL = 3000  # characters of a dead child's stderr kept in the report
-STARTUP_LIMIT = 60.0
-"""Seconds a test process may take to start (import NumPy, the grader and the hand-in)."""
+__all__ = ["Settings", "grade", "probe"]
 
-
-class WrongPackageError(RuntimeError):
-    """A child imported a ``mytorch`` from somewhere else than the folder being graded."""
-
-
-def _child_env(root: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env.update(
-        PYTHONPATH=str(root),
-        PYTHONDONTWRITEBYTECODE="1",
-        PYTHONNOUSERSITE="1",
-        OMP_NUM_THREADS="1",
-        OPENBLAS_NUM_THREADS="1",
-        MKL_NUM_THREADS="1",
-    )
-    return env
+_WORKER = Path(__file__).resolve().parent / "worker.py"
+_GRADER_ROOT = str(Path(__file__).resolve().parent.parent)
+_FRAME = 1 + 1 + 8  # READY, DATA, the payload's length
 
 
-def _wait_until_ready(process: subprocess.Popen, limit: float) -> bool:
-    """Read the child's stdout up to its ``ready`` line; False if it takes over ``limit`` s.
+@dataclass(frozen=True)
+class Settings:
+    """How workers are bounded (the command line's options).
 
-    A child that exits before saying ``ready`` also returns True: its outcome (a crash, an
-    import error) is read as usual.
+    Attributes:
+        timeout: seconds a test may run once its worker is ready.
+        startup: seconds a worker may take to start (import NumPy and the hand-in).
+        handin_timeout: seconds all of a hand-in's tests may take together, start-ups included.
+        memory_mb: address space per worker process (``RLIMIT_AS``).
+        max_procs: processes (and threads) per worker (``RLIMIT_NPROC``; with a uid or user
+            namespace of its own), so a hand-in's memory is at most
+            ``memory_mb * max_procs * jobs``.
+        jobs: workers at once.
+        output_bytes: how much of a worker's output is kept (its end).
+        file_mb: the largest file a worker may write (``RLIMIT_FSIZE``), and the size of its
+            private tmpfs under ``namespaces``.
     """
-    fd = process.stdout.fileno()
-    deadline = time.monotonic() + limit
-    seen = b""
+
+    timeout: float = 10.0
+    startup: float = 30.0
+    handin_timeout: float = 300.0
+    memory_mb: int = 2048
+    max_procs: int = 16
+    jobs: int = 1
+    output_bytes: int = 64 * 1024
+    file_mb: int = 64
+
+
+@dataclass
+class _Watch:
+    """What the runner saw of one worker."""
+
+    payload: bytes | None = None
+    problem: str | None = None
+    output: bytes = b""
+    dropped: int = 0
+    ready: bool = False
+
+
+def _limits(settings: Settings, containment: Containment) -> dict[str, int]:
+    limits = {
+        "CPU": math.ceil(settings.startup + settings.timeout) + 1,
+        "AS": settings.memory_mb * 2**20,
+        "FSIZE": settings.file_mb * 2**20,
+        "NOFILE": 64,
+        "CORE": 0,
+    }
+    if containment.mode != "none":  # counted per uid: only meaningful for a uid of its own
+        limits["NPROC"] = settings.max_procs
+    return limits
+
+
+def _environment(home: str) -> dict[str, str]:
+    """Nothing of the runner's environment: a path, a locale, one BLAS thread."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": home,
+        "TMPDIR": home,
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+def _copy_package(handin: Path, folder: Path) -> None:
+    """``handin/mytorch`` (only the package, no caches) into ``folder``."""
+    folder.mkdir()
+    if (handin / "mytorch").is_dir():
+        shutil.copytree(handin / "mytorch", folder / "mytorch", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+
+
+def _chown_tree(path: Path, uid: int) -> None:
+    os.chown(path, uid, uid)
+    for folder, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
+
+
+def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_limit, keep: int) -> _Watch:
+    """Read the worker's output and result until the result is complete, a limit passes, or
+    both pipes close. ``test_limit(ready_time)`` gives the test's deadline once it is ready."""
+    seen = _Watch()
+    output, result = bytearray(), bytearray()
+    deadline = time.monotonic() + start_limit
     with selectors.DefaultSelector() as selector:
-        selector.register(fd, selectors.EVENT_READ)
-        while b"\n" not in seen:
+        selector.register(process.stdout.fileno(), selectors.EVENT_READ, "output")
+        selector.register(result_fd, selectors.EVENT_READ, "result")
+        while selector.get_map():
             left = deadline - time.monotonic()
-            if left <= 0 or not selector.select(left):
-                return False
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                return True
-            seen += chunk
-    return True
+            if left <= 0:
+                seen.problem = "running" if seen.ready else "starting"
+                break
+            for key, _ in selector.select(left):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    selector.unregister(key.fd)
+                elif key.data == "output":
+                    output += chunk
+                    if len(output) > keep:
+                        seen.dropped += len(output) - keep
+                        del output[: len(output) - keep]
+                else:
+                    result += chunk
+            if not seen.ready and result[:1] == protocol.READY:
+                seen.ready = True
+                deadline = test_limit(time.monotonic())
+            if result and result[:1] != protocol.READY or len(result) > 1 and result[1:2] != protocol.DATA:
+                seen.problem = "the worker's result pipe carried something else than the protocol"
+                break
+            if len(result) >= _FRAME:
+                (size,) = struct.unpack(">Q", result[2:_FRAME])
+                if size > protocol.MAX_RESULT_BYTES:
+                    seen.problem = f"the worker's result is {size} bytes, over the limit of {protocol.MAX_RESULT_BYTES}"
+                    break
+                if len(result) >= _FRAME + size:
+                    seen.payload = bytes(result[_FRAME : _FRAME + size])
+                    break
+    seen.output = bytes(output)
+    return seen
 
 
-def _timeout(test: GradedTest, reason: str, start: float) -> Outcome:
-    return Outcome(test, False, f"TIMEOUT: {reason}", time.perf_counter() - start)
-
-
-def _run_one(test: GradedTest, root: Path, timeout: float, memory_mb: int, workdir: Path) -> Outcome:
-    result = workdir / f"result-{abs(hash(test.id))}-{time.monotonic_ns()}.json"
-    command = [sys.executable, "-B", str(_HERE / "child.py"), test.id, str(root), str(result), str(memory_mb)]
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        command,
-        cwd=workdir,
-        env=_child_env(root),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+def _end(process: subprocess.Popen, containment: Containment, uid: int | None) -> None:
+    """Wait a moment for the worker to exit, then kill it and everything it started."""
     try:
-        if not _wait_until_ready(process, STARTUP_LIMIT):
-            _kill_group(process)
-            process.communicate()
-            return _timeout(test, f"importing the hand-in took over {STARTUP_LIMIT:g} s (does it never return?)", start)
-        _, stderr = process.communicate(timeout=timeout)
+        process.wait(timeout=1.0)
     except subprocess.TimeoutExpired:
-        _kill_group(process)
-        process.communicate()
-        return _timeout(
-            test, f"the test was stopped after its time limit of {timeout:g} s (does a function it calls "
-            "never return?)", start
-        )
-    finally:
-        _kill_group(process)  # anything the test left running in its group
-    seconds = time.perf_counter() - start
-    if not result.is_file():
-        status = process.returncode
-        how = f"killed by signal {-status}" if status < 0 else f"exit status {status}"
-        tail = stderr.decode(errors="replace")[-_TAIL:]
-        return Outcome(test, False, f"CRASH: the test's process died ({how}) before reporting.\n{tail}", seconds)
-    report = json.loads(result.read_text())
-    result.unlink()
-    if report.get("wrong_package"):
-        raise WrongPackageError(report["wrong_package"])
-    return Outcome(test, bool(report["passed"]), report["output"], seconds)
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
         pass
+    for kill in (lambda: os.killpg(process.pid, signal.SIGKILL), process.kill):
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+    process.wait()
+    forget(process)
+    if uid is not None:
+        kill_uid(uid)
+    kill_leftovers()
 
 
-def run_isolated(
+def _printable(data: bytes) -> str:
+    text = data.decode("utf-8", errors="replace")
+    return "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)
+
+
+def run_worker(
+    call: dict,
+    inputs: dict[str, np.ndarray],
+    handin: Path,
+    settings: Settings,
+    containment: Containment,
+    slot: int,
+    deadline: float,
+    scratch: Path,
+) -> tuple[_Watch, int | None]:
+    """Run one worker: ``call`` (module, function, params) on ``inputs`` and the hand-in in
+    ``handin``; returns what was seen and the worker's exit status."""
+    uid = containment.uid(slot)
+    private = Path(tempfile.mkdtemp(prefix="test-", dir=scratch))
+    try:
+        private.chmod(0o711)
+        np.savez(private / "inputs.npz", **inputs)
+        (private / "root").mkdir()
+        folder = handin
+        if containment.mode != "namespaces":  # the worker writes into a copy of its own
+            folder = private / "work"
+            _copy_package(handin, folder)
+            if uid is not None:
+                _chown_tree(folder, uid)
+        config = {
+            **call,
+            "inputs": str(private / "inputs.npz"),
+            "mode": containment.mode,
+            "handin": str(folder),
+            "root": str(private / "root"),
+            "readable": _readable(),
+            "tmpfs_mb": settings.file_mb,
+            "uid": uid,
+            "limits": _limits(settings, containment),
+        }
+        read_end, write_end = os.pipe()
+        config["result_fd"] = write_end
+        command = [*containment.prefix, sys.executable, "-I", "-B", str(_WORKER), json.dumps(config)]
+        try:
+            process = start_watched(command, cwd=private, env=_environment(str(folder)), stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_end,),
+                                    start_new_session=True)  # fmt: skip
+        finally:
+            os.close(write_end)
+        try:
+            start_limit = min(settings.startup, deadline - time.monotonic())
+            seen = _watch(process, read_end, start_limit,
+                          lambda ready: min(ready + settings.timeout, deadline), settings.output_bytes)  # fmt: skip
+        finally:
+            os.close(read_end)
+            _end(process, containment, uid)
+            process.stdout.close()
+        return seen, process.returncode
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+_readable_cache: list[str] = []
+
+
+def _readable() -> list[str]:
+    """The folders a ``namespaces`` worker sees read-only (computed once)."""
+    if not _readable_cache:
+        from .jail import readable_paths
+
+        _readable_cache.extend(readable_paths([_GRADER_ROOT, tempfile.gettempdir()]))
+    return list(_readable_cache)
+
+
+def _verdict(test: GradedTest, inputs: dict, seen: _Watch, status: int | None, settings: Settings,
+             deadline: float, seconds: float) -> Outcome:  # fmt: skip
+    """Judge what the worker sent (or why it sent nothing)."""
+
+    def fail(reason: str) -> Outcome:
+        if seen.output:
+            dropped = f", {seen.dropped} earlier bytes dropped" if seen.dropped else ""
+            reason += f"\n--- the test's output (last {len(seen.output)} bytes{dropped}) ---\n{_printable(seen.output)}"
+        return Outcome(test, False, reason, seconds)
+
+    out_of_time = time.monotonic() >= deadline - 0.05
+    if seen.problem == "starting":
+        if out_of_time:
+            return fail(f"TIMEOUT: the hand-in's time limit of {settings.handin_timeout:g} s ran out")
+        return fail(f"TIMEOUT: importing the hand-in took over {settings.startup:g} s (does it never return?)")
+    if seen.problem == "running":
+        if out_of_time and seconds < settings.timeout:
+            return fail(f"TIMEOUT: the hand-in's time limit of {settings.handin_timeout:g} s ran out")
+        return fail(f"TIMEOUT: the test was stopped after its time limit of {settings.timeout:g} s "
+                    "(does a function it calls never return?)")  # fmt: skip
+    if seen.problem:
+        return fail(f"REFUSED: {seen.problem}")
+    if seen.payload is None:
+        how = f"killed by signal {-status}" if status is not None and status < 0 else f"exit status {status}"
+        return fail(f"CRASH: the test's process died ({how}) before reporting.")
+    try:
+        computed = protocol.decode_arrays(seen.payload)
+    except protocol.ProtocolError as error:
+        return fail(f"REFUSED: {error}")
+    try:
+        judge(test, inputs, computed)
+    except AssertionError as error:
+        return fail(str(error))
+    except Exception as error:  # noqa: BLE001 - arrays that break a reference (shapes) fail the test
+        return fail(f"the computed values cannot be checked ({type(error).__name__}: {error})")
+    return Outcome(test, True, "", seconds)
+
+
+def grade(
     tests: list[GradedTest],
-    root: Path,
-    timeout: float,
-    jobs: int = 1,
-    memory_mb: int = 2048,
+    handin: Path,
+    settings: Settings,
+    containment: Containment,
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Run every test in its own process (``jobs`` at a time) grading ``root/mytorch``.
-
-    Args:
-        tests: the graded tests.
-        root: the folder holding the ``mytorch`` package to grade.
-        timeout: seconds each test may run.
-        jobs: how many test processes run at once.
-        memory_mb: the address space each test process may use (POSIX), in MiB.
-        on_outcome: called with each outcome as soon as it is known, in ``tests`` order.
+    """Grade the ``mytorch`` in ``handin`` (the folder holding it): every test's student side in
+    a worker (``settings.jobs`` at a time), judged here.
 
     Returns:
-        The outcomes, in ``tests`` order.
-
-    Raises:
-        WrongPackageError: a child imported ``mytorch`` from outside ``root``.
+        The outcomes, in ``tests`` order (``on_outcome`` sees each as soon as it is known).
     """
-    root = Path(root).resolve()
-    with tempfile.TemporaryDirectory(prefix="mytorch-grading-") as scratch, ThreadPoolExecutor(max(1, jobs)) as pool:
-        futures = [pool.submit(_run_one, test, root, timeout, memory_mb, Path(scratch)) for test in tests]
+    handin = Path(handin).resolve()
+    deadline = time.monotonic() + settings.handin_timeout
+    slots: queue.Queue[int] = queue.Queue()
+    for slot in range(settings.jobs):
+        slots.put(slot)
+
+    def one(test: GradedTest, scratch: Path) -> Outcome:
+        start = time.monotonic()
+        if start >= deadline:
+            reason = f"NOT RUN: the hand-in's time limit of {settings.handin_timeout:g} s ran out"
+            return Outcome(test, False, reason, 0.0)
+        inputs = test.inputs()
+        slot = slots.get()
+        try:
+            seen, status = run_worker(test.worker_call, inputs, handin, settings, containment, slot, deadline, scratch)
+        finally:
+            slots.put(slot)
+        return _verdict(test, inputs, seen, status, settings, deadline, time.monotonic() - start)
+
+    with tempfile.TemporaryDirectory(prefix="mytorch-workers-") as scratch, ThreadPoolExecutor(settings.jobs) as pool:
+        os.chmod(scratch, 0o711)
+        futures = [pool.submit(one, test, Path(scratch)) for test in tests]
         outcomes = []
         for future in futures:
-            outcome = future.result()
-            outcomes.append(outcome)
+            outcomes.append(future.result())
             if on_outcome is not None:
-                on_outcome(outcome)
+                on_outcome(outcomes[-1])
     return outcomes
+
+
+def probe(containment: Containment) -> str | None:
+    """Start one worker that only contains itself: None if that worked, else why not."""
+    with tempfile.TemporaryDirectory(prefix="mytorch-probe-") as scratch:
+        os.chmod(scratch, 0o711)
+        handin = Path(scratch) / "handin"
+        handin.mkdir()
+        call = {"module": None, "function": None, "params": {}}
+        probe_settings = Settings(timeout=10.0, startup=30.0, handin_timeout=40.0)
+        seen, status = run_worker(call, {}, handin, probe_settings, containment, 0, time.monotonic() + 40.0,
+                                  Path(scratch))  # fmt: skip
+    if seen.payload is not None:
+        return None
+    lines = _printable(seen.output).strip().splitlines()
+    return lines[-1] if lines else seen.problem or f"the test process ended with status {status}"

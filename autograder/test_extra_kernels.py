@@ -1,8 +1,9 @@
 """Extra section ``kernels``: more backward kernels, 1 point each, against central differences.
 
 Each case gives the kernel's name in ``mytorch.nn.functional``, the same function written
-here in NumPy, its inputs and keyword parameters. The reference gradient of input i is the
-central difference of sum(G * f(inputs)) with respect to it (``checks.numeric_vjp``).
+here in NumPy, its inputs and keyword parameters. The worker calls the student's kernel
+(``compute.kernels.backward_kernel``); the reference gradient of input i is the central
+difference of sum(G * f(inputs)) with respect to it (``checks.numeric_vjp``), in the runner.
 """
 
 from collections.abc import Callable
@@ -10,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checks import as_gradients, assert_close, make_rng, numeric_vjp, softmax
+from .checks import make_rng, numeric_vjp, softmax
+from .compute.kernels import backward_kernel
 from .grading import graded
 
 
@@ -48,30 +50,36 @@ CASES = [
 ]
 
 
-def _make_test(case: KernelCase, seed: int) -> Callable[[], None]:
-    def test() -> None:
-        from mytorch.nn import functional
-
+def _inputs(case: KernelCase, seed: int):
+    """The kernel's inputs (a0, a1, ...) and an upstream gradient g of the output's shape."""
+    def make() -> dict:
         rng = make_rng(seed)
         inputs = [rng.standard_normal(shape) for shape in case.shapes]
         if case.positive:
             inputs = [np.abs(x) + 0.5 for x in inputs]
+        g = rng.standard_normal(np.shape(case.f(*inputs, **case.params)))
+        return {**{f"a{i}": x for i, x in enumerate(inputs)}, "g": g}
+
+    return make
+
+
+def _reference(case: KernelCase):
+    def reference(g, **named) -> dict:
+        inputs = [named[f"a{i}"] for i in range(len(case.shapes))]
 
         def f(*xs):
             return case.f(*xs, **case.params)
 
-        G = rng.standard_normal(np.shape(f(*inputs)))
-        name = f"{case.kernel}_backward"
-        grads = as_gradients(getattr(functional, name)(G, *inputs, **case.params), len(inputs), name)
-        for index, got in enumerate(grads):
-            want = numeric_vjp(f, inputs, index, G)
-            assert_close(f"{name}: gradient of input {index}", got, want, rtol=1e-5, atol=1e-7)
+        return {f"gradient of input {i}": numeric_vjp(f, inputs, i, g) for i in range(len(inputs))}
 
-    return test
+    return reference
 
 
 for _seed, _case in enumerate(CASES, start=70):
     _name = "test_kernel_" + "_".join(_case.name.split())
-    _test = _make_test(_case, _seed)
-    _test.__name__ = _test.__qualname__ = _name
-    globals()[_name] = graded("kernels", 1, _case.name)(_test)
+    _reference_of_case = _reference(_case)
+    _reference_of_case.__name__ = _reference_of_case.__qualname__ = _name
+    _order = [f"a{i}" for i in range(len(_case.shapes))]
+    _register = graded("kernels", 1, _case.name, inputs=_inputs(_case, _seed), computes=backward_kernel, rtol=1e-5,
+                       atol=1e-7, kernel=f"{_case.kernel}_backward", order=_order, **_case.params)  # fmt: skip
+    globals()[_name] = _register(_reference_of_case)

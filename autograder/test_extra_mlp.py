@@ -1,55 +1,45 @@
 """Extra section ``mlp``: a network of ``Linear`` layers and activations on one engine.
 
 The network is Linear -> Tanh -> Linear -> SoftmaxCrossEntropy, built from the modules under
-test. Its parameters' gradients are compared with central differences of the same network
-written here in NumPy; then it is trained with plain gradient descent on a small task.
+test (``compute/layers.py``). Its parameters' gradients are compared with central differences
+of the same network written here in NumPy; then it is trained with plain gradient descent on a
+small task, and the runner measures the trained weights on held-out points itself.
 """
 
 import numpy as np
 
-from .checks import assert_close, make_rng, numeric_vjp, one_hot, softmax
+from .checks import make_rng, numeric_vjp, one_hot, softmax
+from .compute import layers
 from .grading import graded
 
 
-def _network(sizes, seed):
-    """Two Linear layers with seeded weights, a Tanh and a SoftmaxCrossEntropy on one engine."""
-    from mytorch.autograd_engine import Autograd
-    from mytorch.nn.modules.activation import Tanh
-    from mytorch.nn.modules.linear import Linear
-    from mytorch.nn.modules.loss import SoftmaxCrossEntropy
-
+def _weights(sizes, seed) -> dict:
+    """W1, b1, W2, b2 for layers of the given sizes, from a seeded generator."""
     rng = make_rng(seed)
-    autograd = Autograd()
-    layers = [Linear(n_in, n_out, autograd) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    for layer, n_in, n_out in zip(layers, sizes[:-1], sizes[1:]):
-        layer.W = rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_out, n_in))
-        layer.b = rng.normal(0.0, 0.1, size=n_out)
-    return autograd, layers, Tanh(autograd), SoftmaxCrossEntropy(autograd)
+    weights = {}
+    for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        weights[f"W{index}"] = rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_out, n_in))
+        weights[f"b{index}"] = rng.normal(0.0, 0.1, size=n_out)
+    return weights
 
 
-def _loss(autograd, layers, tanh, criterion, x, y):
-    """Forward through the network, recording onto ``autograd``; returns the loss and logits."""
-    logits = layers[1].forward(tanh.forward(layers[0].forward(x)))
-    return criterion.forward(y, logits), logits
-
-
-def _numpy_loss(W1, b1, W2, b2, x, y):
+def numpy_loss(W1, b1, W2, b2, x, y):
     """The same network and loss, written here: the reference."""
     logits = np.tanh(x @ W1.T + b1) @ W2.T + b2
     return -(y * np.log(softmax(logits))).sum() / len(x)
 
 
-@graded("mlp", 2, "gradients of a two-layer network")
-def test_mlp_gradients():
-    autograd, layers, tanh, criterion = _network([4, 8, 3], 80)
+def _gradient_data() -> dict:
     rng = make_rng(81)
-    x, y = rng.standard_normal((5, 4)), one_hot(rng.integers(0, 3, size=5), 3)
-    _loss(autograd, layers, tanh, criterion, x, y)
-    autograd.backward(1)
-    params = [layers[0].W, layers[0].b, layers[1].W, layers[1].b, x, y]
-    grads = {"W1": layers[0].dW, "b1": layers[0].db, "W2": layers[1].dW, "b2": layers[1].db}
-    for index, (name, grad) in enumerate(grads.items()):
-        assert_close(f"{name}'s gradient", grad, numeric_vjp(_numpy_loss, params, index, 1.0), rtol=1e-5, atol=1e-8)
+    return {**_weights([4, 8, 3], 80), "x": rng.standard_normal((5, 4)), "y": one_hot(rng.integers(0, 3, size=5), 3)}
+
+
+@graded("mlp", 2, "gradients of a two-layer network", inputs=_gradient_data, computes=layers.mlp_gradients,
+        rtol=1e-5, atol=1e-8)  # fmt: skip
+def test_mlp_gradients(W1, b1, W2, b2, x, y):
+    params = [W1, b1, W2, b2, x, y]
+    return {f"{name}'s gradient": numeric_vjp(numpy_loss, params, index, 1.0)
+            for index, name in enumerate(["W1", "b1", "W2", "b2"])}  # fmt: skip
 
 
 def _disc(n: int, seed: int):
@@ -59,26 +49,22 @@ def _disc(n: int, seed: int):
     return x, labels
 
 
-@graded("mlp", 3, "learns the disc task")
-def test_mlp_learns_disc():
-    """Full-batch gradient descent; the trained network must classify held-out points."""
-    autograd, layers, tanh, criterion = _network([2, 16, 2], 82)
+def _disc_data() -> dict:
     x, labels = _disc(256, 83)
-    y = one_hot(labels, 2)
-    losses = []
-    for _ in range(400):
-        autograd.zero_grad()
-        for layer in layers:
-            layer.dW.fill(0.0)
-            layer.db.fill(0.0)
-        loss, _ = _loss(autograd, layers, tanh, criterion, x, y)
-        losses.append(float(np.reshape(loss, -1)[0]))
-        autograd.backward(1)
-        for layer in layers:
-            layer.W -= 1.0 * layer.dW
-            layer.b -= 1.0 * layer.db
-    assert losses[-1] < 0.5 * losses[0], f"the loss went from {losses[0]:.4f} to only {losses[-1]:.4f}"
+    return {**_weights([2, 16, 2], 82), "x": x, "y": one_hot(labels, 2)}
+
+
+@graded("mlp", 3, "learns the disc task", inputs=_disc_data, computes=layers.mlp_train, steps=400, lr=1.0)
+def test_mlp_learns_disc(W1, b1, W2, b2, x, y, computed):
+    """Full-batch gradient descent: the trained weights (measured here, not by the code under
+    test) must halve the training loss and classify held-out points."""
+    trained = {name: np.asarray(computed[name], dtype=float) for name in ["W1", "b1", "W2", "b2"] if name in computed}
+    if len(trained) < 4:
+        raise AssertionError(f"the trained weights W1, b1, W2, b2 were not all returned (got {sorted(trained)})")
+    before, after = numpy_loss(W1, b1, W2, b2, x, y), numpy_loss(**trained, x=x, y=y)
+    assert after < 0.5 * before, f"the loss went from {before:.4f} to only {after:.4f}"
     x_test, labels_test = _disc(500, 84)
-    _, logits = _loss(autograd, layers, tanh, criterion, x_test, one_hot(labels_test, 2))
+    logits = np.tanh(x_test @ trained["W1"].T + trained["b1"]) @ trained["W2"].T + trained["b2"]
     accuracy = float((np.argmax(logits, axis=1) == labels_test).mean())
     assert accuracy >= 0.9, f"held-out accuracy {accuracy:.3f} after training; expected at least 0.9"
+    return {}

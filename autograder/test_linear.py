@@ -1,84 +1,53 @@
 """Section ``linear`` (9 points): ``Linear(5, 5, autograd)``, alone and with a skip connection.
 
 The layer computes y = x W^T + b with W of shape (out, in) and b of shape (out,). With an
-upstream gradient G, the closed forms are dW = G^T x, db = column sums of G, dx = G W.
+upstream gradient G, the closed forms are dW = G^T x, db = column sums of G, dx = G W. What
+the student's layer computes is in ``compute/layers.py``.
 """
 
 import numpy as np
 
-from .checks import assert_close, make_rng
+from .checks import make_rng
+from .compute import layers
 from .grading import graded
 
 
-def make_layer(autograd, seed: int):
-    """``Linear(5, 5, autograd)`` with known weights, and a batch of 4 inputs."""
-    from mytorch.nn.modules.linear import Linear
-
+def _layer_data(seed: int, suffix: str = "") -> dict:
+    """Known weights W (5, 5), b (5,) and a batch x of 4 inputs."""
     rng = make_rng(seed)
-    layer = Linear(5, 5, autograd)
     W, b, x = rng.standard_normal((5, 5)), rng.standard_normal(5), rng.standard_normal((4, 5))
-    layer.W, layer.b = W.copy(), b.copy()
-    return layer, W, b, x
+    return {"W" + suffix: W, "b" + suffix: b, "x" + suffix: x}
 
 
-def check_parameter_gradients(layer, x, W, G, autograd, dx) -> None:
-    """dW, db and the input's gradient (from the gradient buffer) against the closed forms."""
-    assert_close("dW", layer.dW, G.T @ x)
-    assert_close("db", layer.db, G.sum(axis=0))
-    assert_close("gradient of x (gradient_buffer.get_param(x))", autograd.gradient_buffer.get_param(x), dx)
+def _gradients(suffix: str, x, W, G) -> dict:
+    """dW, db and the input's gradient by their closed forms."""
+    return {f"dW {suffix}": G.T @ x, f"db {suffix}": G.sum(axis=0), f"gradient of x {suffix}": G @ W}
 
 
-@graded("linear", 2, "forward")
-def test_linear_forward():
-    from mytorch.autograd_engine import Autograd
-
-    autograd = Autograd()
-    layer, W, b, x = make_layer(autograd, 20)
-    assert_close("Linear(5, 5).forward(x)", layer.forward(x), x @ W.T + b)
+@graded("linear", 2, "forward", inputs=lambda: _layer_data(20), computes=layers.linear)
+def test_linear_forward(W, b, x):
+    return {"Linear.forward(x)": x @ W.T + b}
 
 
-@graded("linear", 4, "backward")
-def test_linear_backward():
-    from mytorch.autograd_engine import Autograd
-
-    autograd = Autograd()
-    layer, W, b, x = make_layer(autograd, 21)
-    layer.forward(x)
-    autograd.backward(1)
-    check_parameter_gradients(layer, x, W, np.ones((4, 5)), autograd, np.ones((4, 5)) @ W)
-
-    autograd = Autograd()
-    layer, W, b, x = make_layer(autograd, 22)
-    layer.forward(x)
-    G = make_rng(23).standard_normal((4, 5))
-    autograd.backward(G)
-    check_parameter_gradients(layer, x, W, G, autograd, G @ W)
+def _backward_data():
+    return {**_layer_data(21), **_layer_data(22, "2"), "G": make_rng(23).standard_normal((4, 5))}
 
 
-def _skip_connection(seed: int):
-    """y = Linear(x) + x, the sum recorded with the handout's add_backward."""
-    from mytorch.autograd_engine import Autograd
-    from mytorch.nn.functional import add_backward
-
-    autograd = Autograd()
-    layer, W, b, x = make_layer(autograd, seed)
-    x_before = x.copy()
-    out = layer.forward(x)
-    y = out + x
-    autograd.add_operation([out, x], y, [None, None], add_backward)
-    assert_close("x after the forward pass (it must not change)", x, x_before)
-    return autograd, layer, W, b, x, y
+@graded("linear", 4, "backward", inputs=_backward_data, computes=layers.linear_backward)
+def test_linear_backward(W, b, x, W2, b2, x2, G):
+    return {**_gradients("after backward(1)", x, W, np.ones((4, 5))), **_gradients("after backward(G)", x2, W2, G)}
 
 
-@graded("linear", 1, "skip connection forward")
-def test_linear_skip_forward():
-    _, _, W, b, x, y = _skip_connection(24)
-    assert_close("Linear(x) + x", y, x @ W.T + b + x)
+@graded("linear", 1, "skip connection forward", inputs=lambda: _layer_data(24), computes=layers.linear_skip)
+def test_linear_skip_forward(W, b, x):
+    return {"x after the forward pass": x, "Linear(x) + x": x @ W.T + b + x}
 
 
-@graded("linear", 2, "skip connection backward")
-def test_linear_skip_backward():
-    autograd, layer, W, _, x, y = _skip_connection(25)
-    G = make_rng(26).standard_normal(y.shape)
-    autograd.backward(G)
-    check_parameter_gradients(layer, x, W, G, autograd, G @ W + G)
+def _skip_backward_data():
+    return {**_layer_data(25), "G": make_rng(26).standard_normal((4, 5))}
+
+
+@graded("linear", 2, "skip connection backward", inputs=_skip_backward_data, computes=layers.linear_skip,
+        backward=True)  # fmt: skip
+def test_linear_skip_backward(W, b, x, G):
+    return {"x after the forward pass": x, "dW": G.T @ x, "db": G.sum(axis=0), "gradient of x": G @ W + G}

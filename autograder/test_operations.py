@@ -1,64 +1,81 @@
 """Section ``operations`` (6 points): the backward kernels of ``mytorch.nn.functional``.
 
-Each kernel is called directly with an upstream gradient ``g`` and compared with its closed
-form: for f(a, b), the kernel returns (g * df/da, g * df/db), summed to the inputs' shapes.
+Each kernel is called with an upstream gradient ``g`` (``compute.kernels.backward_kernel``,
+run in the worker) and its gradients are compared with the closed forms below: for f(a, b),
+the kernel returns (g * df/da, g * df/db), summed to the inputs' shapes.
 """
 
 import numpy as np
 
-from .checks import as_gradients, assert_close, make_rng
+from .checks import make_rng
+from .compute.kernels import backward_kernel
 from .grading import graded
 
 
-def check_kernel(name: str, inputs: list, expected: list, grad_output: np.ndarray) -> None:
-    """Call ``mytorch.nn.functional.<name>(grad_output, *inputs)`` and compare each gradient."""
-    from mytorch.nn import functional
+def _pair(seed: int, shape: tuple = (3, 4)):
+    """Inputs a, b and the upstream gradient g."""
+    def make():
+        rng = make_rng(seed)
+        return {"a": rng.standard_normal(shape), "b": rng.standard_normal(shape), "g": rng.standard_normal(shape)}
 
-    kernel = getattr(functional, name)
-    grads = as_gradients(kernel(grad_output, *inputs), len(inputs), name)
-    for index, (got, want) in enumerate(zip(grads, expected)):
-        assert_close(f"{name}: gradient of input {index}", got, want)
-
-
-def _pair(seed: int, shape: tuple = (3, 4)) -> tuple:
-    rng = make_rng(seed)
-    return rng.standard_normal(shape), rng.standard_normal(shape), rng.standard_normal(shape)
+    return make
 
 
-@graded("operations", 1, "mul")
-def test_mul_backward():
-    a, b, g = _pair(10)
-    check_kernel("mul_backward", [a, b], [g * b, g * a], g)
+def _gradients(*grads):
+    return {f"gradient of input {i}": grad for i, grad in enumerate(grads)}
 
 
-@graded("operations", 1, "sub")
-def test_sub_backward():
-    a, b, g = _pair(11)
-    check_kernel("sub_backward", [a, b], [g, -g], g)
+def _kernel(name: str, order=("a", "b")) -> dict:
+    """The worker calls ``name(g, *order)``."""
+    return {"computes": backward_kernel, "kernel": name, "order": list(order)}
 
 
-@graded("operations", 1, "matmul")
-def test_matmul_backward():
+@graded("operations", 1, "mul", inputs=_pair(10), **_kernel("mul_backward"))
+def test_mul_backward(a, b, g):
+    return _gradients(g * b, g * a)
+
+
+@graded("operations", 1, "sub", inputs=_pair(11), **_kernel("sub_backward"))
+def test_sub_backward(a, b, g):
+    return _gradients(g, -g)
+
+
+def _matmul_inputs():
     rng = make_rng(12)
-    a, b, g = rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal((3, 5))
-    check_kernel("matmul_backward", [a, b], [g @ b.T, a.T @ g], g)
+    return {"a": rng.standard_normal((3, 4)), "b": rng.standard_normal((4, 5)), "g": rng.standard_normal((3, 5))}
 
 
-@graded("operations", 1, "div")
-def test_div_backward():
-    a, b, g = _pair(13)
-    b = np.sign(b) * (np.abs(b) + 0.5)  # keep away from zero
-    check_kernel("div_backward", [a, b], [g / b, -g * a / b**2], g)
+@graded("operations", 1, "matmul", inputs=_matmul_inputs, **_kernel("matmul_backward"))
+def test_matmul_backward(a, b, g):
+    return _gradients(g @ b.T, a.T @ g)
 
 
-@graded("operations", 1, "log")
-def test_log_backward():
-    a, _, g = _pair(14)
-    x = np.abs(a) + 0.1
-    check_kernel("log_backward", [x], [g / x], g)
+def _div_inputs():
+    inputs = _pair(13)()
+    inputs["b"] = np.sign(inputs["b"]) * (np.abs(inputs["b"]) + 0.5)  # keep away from zero
+    return inputs
 
 
-@graded("operations", 1, "exp")
-def test_exp_backward():
-    x, _, g = _pair(15)
-    check_kernel("exp_backward", [x], [g * np.exp(x)], g)
+@graded("operations", 1, "div", inputs=_div_inputs, **_kernel("div_backward"))
+def test_div_backward(a, b, g):
+    return _gradients(g / b, -g * a / b**2)
+
+
+def _log_inputs():
+    inputs = _pair(14)()
+    return {"a": np.abs(inputs["a"]) + 0.1, "g": inputs["g"]}
+
+
+@graded("operations", 1, "log", inputs=_log_inputs, **_kernel("log_backward", ["a"]))
+def test_log_backward(a, g):
+    return _gradients(g / a)
+
+
+def _exp_inputs():
+    inputs = _pair(15)()
+    return {"a": inputs["a"], "g": inputs["g"]}
+
+
+@graded("operations", 1, "exp", inputs=_exp_inputs, **_kernel("exp_backward", ["a"]))
+def test_exp_backward(a, g):
+    return _gradients(g * np.exp(a))

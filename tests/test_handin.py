@@ -3,7 +3,6 @@
 
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -240,22 +239,6 @@ def test_a_kernel_that_kills_the_interpreter_costs_only_its_points(tmp_path):
     assert "CRASH: the test's process died (exit status 3)" in done.stdout
 
 
-def test_the_child_refuses_a_mytorch_from_outside_the_graded_folder(tmp_path):
-    empty, result = tmp_path / "empty", tmp_path / "result.json"
-    empty.mkdir()
-    env = {**os.environ, "PYTHONPATH": f"{empty}{os.pathsep}{ROOT}"}
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "autograder" / "child.py"), "operations/mul", str(empty), str(result), "2048"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "not from the graded folder" in json.loads(result.read_text())["wrong_package"]
-
-
 def test_a_folder_of_handins_gets_one_report_each_and_a_score_table(tmp_path):
     inbox, out = tmp_path / "inbox", tmp_path / "grades"
     inbox.mkdir()
@@ -265,22 +248,5 @@ def test_a_folder_of_handins_gets_one_report_each_and_a_score_table(tmp_path):
     assert done.returncode == 0, done.stderr
     rows = (out / "scores.csv").read_text().splitlines()
     assert rows == ["handin,loss,total,max", "alice.tar,5,5,5", "mallory.tar,0,0,5"]
-    assert json.loads((out / "alice.json").read_text())["score"] == 5
-    assert "symbolic link" in (out / "mallory.txt").read_text()
-
-
-def test_the_time_limit_starts_when_the_child_is_ready():
-    from autograder.isolation import _wait_until_ready
-
-    def child(code: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-    slow = child("import time; time.sleep(30)")
-    assert _wait_until_ready(slow, 0.5) is False
-    slow.kill()
-    slow.communicate()
-    ready = child("import time; print('ready', flush=True); time.sleep(0.2)")
-    assert _wait_until_ready(ready, 30) is True
-    assert ready.communicate()[0] == b""  # the rest of stdout is still the caller's to read
-    died = child("raise SystemExit(3)")
-    assert _wait_until_ready(died, 30) is True and died.wait() == 3
+    assert json.loads((out / "alice.tar.json").read_text())["score"] == 5
+    assert "symbolic link" in (out / "mallory.tar.txt").read_text()

@@ -1,0 +1,217 @@
+"""The runner's side of containment: which sandbox to use, and making sure nothing survives.
+
+``--sandbox`` chooses:
+
+* ``namespaces``: every worker starts under ``unshare`` in fresh PID, mount, network, IPC
+  and UTS namespaces (as root directly, otherwise inside a user namespace with
+  ``--user --map-root-user``), then builds a private root and drops its privileges
+  (``jail``). When the worker ends, the kernel ends every process of its PID namespace;
+* ``uid`` (root only): each worker runs as an unprivileged uid of its own
+  (``UID_BASE`` + its slot), and after each test every process of that uid is killed;
+* ``none``: rlimits, a minimal environment and a private folder only;
+* ``auto`` (the default): the strongest that works here, checked by starting one worker.
+
+In every mode the runner is a child subreaper (``PR_SET_CHILD_SUBREAPER``): a process that a
+worker leaves behind (double-forked, ``setsid``) becomes the runner's child, and
+``kill_leftovers`` ends it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+
+__all__ = [
+    "MODES",
+    "UID_BASE",
+    "Containment",
+    "SandboxUnavailableError",
+    "become_subreaper",
+    "forget",
+    "kill_leftovers",
+    "kill_uid",
+    "start_watched",
+]
+
+MODES = ("auto", "namespaces", "uid", "none")
+UID_BASE = 0x7E000000
+"""Workers under ``uid`` (and under ``namespaces`` as root) run as ``UID_BASE + slot``: uids
+far above any real account, one per concurrent worker, so that killing all processes of a
+uid touches one test only."""
+
+_UNSHARE_FLAGS = ["--pid", "--fork", "--kill-child", "--mount", "--net", "--ipc", "--uts"]
+_PR_SET_CHILD_SUBREAPER = 36
+_PATH = {"PATH": "/usr/bin:/bin"}
+
+_workers_lock = threading.Lock()
+_live_workers: set[int] = set()
+
+
+class SandboxUnavailableError(RuntimeError):
+    """The requested ``--sandbox`` mode cannot be used on this machine."""
+
+
+@dataclass(frozen=True)
+class Containment:
+    """The sandbox chosen for this run.
+
+    Attributes:
+        mode: ``namespaces``, ``uid`` or ``none``.
+        prefix: the command that starts a worker in its namespaces (empty otherwise).
+        switch_uid: whether workers switch to ``UID_BASE + slot`` (the runner is root).
+        missing: what this mode does not protect against, for the note on stderr.
+    """
+
+    mode: str
+    prefix: tuple[str, ...]
+    switch_uid: bool
+    missing: str
+
+    def uid(self, slot: int) -> int | None:
+        """The uid a worker in ``slot`` runs as, or None (it keeps the runner's)."""
+        return UID_BASE + slot if self.switch_uid else None
+
+    @staticmethod
+    def choose(requested: str, probe) -> Containment:
+        """The containment for ``--sandbox requested``.
+
+        Args:
+            requested: one of ``MODES``.
+            probe: ``probe(containment)`` runs one worker that contains itself and returns None
+                if that worked, else the reason.
+
+        Raises:
+            SandboxUnavailableError: ``requested`` cannot work here (with the reason).
+        """
+        root = os.geteuid() == 0
+        reasons = []
+        if requested in ("auto", "namespaces"):
+            unshare = shutil.which("unshare")
+            if unshare is None:
+                reasons.append("unshare (util-linux) is not installed")
+            else:
+                user = [] if root else ["--user", "--map-root-user"]
+                candidate = Containment("namespaces", (unshare, *user, *_UNSHARE_FLAGS), root, "")
+                problem = probe(candidate)
+                if problem is None:
+                    return candidate
+                reasons.append(f"namespaces are refused here ({problem})")
+            if requested == "namespaces":
+                raise SandboxUnavailableError(f"--sandbox namespaces: {'; '.join(reasons)}")
+        if requested in ("auto", "uid"):
+            if root:
+                missing = (
+                    "without namespaces, workers run as an unprivileged uid but can see other processes, use "
+                    "the network and read world-readable files (other hand-ins' archives if they are readable)"
+                )
+                return Containment("uid", (), True, _because(missing, reasons))
+            reasons.append("the runner is not root, so it cannot switch workers to another uid")
+            if requested == "uid":
+                raise SandboxUnavailableError(f"--sandbox uid: {'; '.join(reasons)}")
+        missing = (
+            "workers run as the runner's own user: they can read and write every file the runner can, "
+            "see other processes and use the network; only resource limits, a minimal environment, a "
+            "private folder and killing leftover processes protect this run"
+        )
+        return Containment("none", (), False, _because(missing, reasons) if requested == "auto" else missing)
+
+
+def _because(missing: str, reasons: list[str]) -> str:
+    return f"{missing} ({'; '.join(reasons)})" if reasons else missing
+
+
+def become_subreaper() -> None:
+    """Make processes orphaned below the runner its children, so ``kill_leftovers`` finds them."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: nothing to adopt them
+        pass
+
+
+def start_watched(command: list[str], **popen: object) -> subprocess.Popen:
+    """Start a process the runner watches (``kill_leftovers`` leaves it alone until
+    ``forget`` is called): a worker, or the helper that kills a uid's processes."""
+    with _workers_lock:
+        process = subprocess.Popen(command, **popen)
+        _live_workers.add(process.pid)
+    return process
+
+
+def forget(process: subprocess.Popen) -> None:
+    """Stop watching ``process`` (it has been waited for)."""
+    with _workers_lock:
+        _live_workers.discard(process.pid)
+
+
+def _children_of(parent: int) -> list[int]:
+    children = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(entry.name))
+    return children
+
+
+def _processes_of_uid(uid: int) -> list[int]:
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry.name}").st_uid == uid:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def kill_leftovers(deadline: float = 10.0) -> None:
+    """Kill and reap every child of the runner that is not a watched worker (what a worker left
+    behind, adopted by the subreaper), until there is none.
+
+    Raises:
+        RuntimeError: some survived ``deadline`` seconds of trying.
+    """
+    end = time.monotonic() + deadline
+    while True:
+        with _workers_lock:
+            strays = [pid for pid in _children_of(os.getpid()) if pid not in _live_workers]
+        if not strays:
+            return
+        if time.monotonic() > end:
+            raise RuntimeError(f"processes left by a hand-in survive being killed: {strays}")
+        for pid in strays:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError, PermissionError):
+                pass
+
+
+def kill_uid(uid: int, deadline: float = 10.0) -> None:
+    """Kill every process of ``uid`` (as that uid: ``kill(-1, SIGKILL)``), until there is none.
+
+    Raises:
+        RuntimeError: some survived ``deadline`` seconds of trying.
+    """
+    end = time.monotonic() + deadline
+    while _processes_of_uid(uid):
+        if time.monotonic() > end:
+            raise RuntimeError(f"processes of uid {uid} survive being killed: {_processes_of_uid(uid)}")
+        quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        helper = start_watched(["kill", "-KILL", "-1"], user=uid, group=uid, extra_groups=[], env=_PATH, **quiet)
+        helper.wait()
+        forget(helper)
+        kill_leftovers(deadline)

@@ -1,0 +1,99 @@
+"""The only thing a worker may send back to the runner: named arrays, as an uncompressed .npz.
+
+A worker (untrusted: it runs the student's code) writes to its result pipe one byte ``R`` when
+it has imported the hand-in and is about to run the test, then ``D``, the payload's length
+(8 bytes, big-endian) and the payload: an .npz archive of named arrays. The runner reads at
+most ``MAX_RESULT_BYTES`` and decodes the payload with ``decode_arrays``, which accepts only
+stored (uncompressed) .npy members of numeric or boolean dtype, no pickles, no object arrays,
+so nothing the worker sends can run code or expand in the runner's memory.
+
+A student-side function that raises is reported as the array ``ERROR_KEY``: the UTF-8 text
+of the exception, at most ``MAX_ERROR_BYTES``.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+
+import numpy as np
+
+__all__ = [
+    "DATA",
+    "ERROR_KEY",
+    "MAX_ERROR_BYTES",
+    "MAX_RESULT_BYTES",
+    "READY",
+    "ProtocolError",
+    "decode_arrays",
+    "encode_arrays",
+    "error_text",
+    "frame",
+]
+
+READY = b"R"
+"""Sent once the hand-in is imported: the test's own time limit starts."""
+DATA = b"D"
+"""Precedes the payload's length and the payload."""
+MAX_RESULT_BYTES = 8 * 2**20
+"""The largest payload the runner reads; a graded test's arrays take a few kilobytes."""
+MAX_ERROR_BYTES = 4000
+ERROR_KEY = "__error__"
+_MAX_ARRAYS = 64
+_ALLOWED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
+
+
+class ProtocolError(ValueError):
+    """The worker's payload is not an acceptable set of named arrays."""
+
+
+def encode_arrays(arrays: dict[str, np.ndarray]) -> bytes:
+    """Named arrays as the bytes of an uncompressed .npz archive."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def frame(payload: bytes) -> bytes:
+    """``D``, the payload's length, the payload: what a worker writes after ``READY``."""
+    return DATA + struct.pack(">Q", len(payload)) + payload
+
+
+def error_text(text: str) -> dict[str, np.ndarray]:
+    """A student-side failure as a payload: the text, cut to ``MAX_ERROR_BYTES``."""
+    data = text.encode("utf-8", errors="replace")[-MAX_ERROR_BYTES:]
+    return {ERROR_KEY: np.frombuffer(data, dtype=np.uint8)}
+
+
+def decode_arrays(payload: bytes) -> dict[str, np.ndarray]:
+    """The named arrays of an .npz payload, checked member by member.
+
+    Raises:
+        ProtocolError: too large, not a zip archive, a compressed or oversized member, a
+            member that is not a .npy array, an object or string dtype, or too many arrays.
+    """
+    if len(payload) > MAX_RESULT_BYTES:
+        raise ProtocolError(f"the result is {len(payload)} bytes, over the limit of {MAX_RESULT_BYTES}")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(payload))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise ProtocolError(f"the result is not an .npz archive ({error})") from None
+    if len(members) > _MAX_ARRAYS:
+        raise ProtocolError(f"the result holds {len(members)} arrays, over the limit of {_MAX_ARRAYS}")
+    arrays = {}
+    for member in members:
+        if member.compress_type != zipfile.ZIP_STORED or member.file_size > len(payload):
+            raise ProtocolError(f"result member {member.filename!r} is compressed or larger than the payload")
+        if not member.filename.endswith(".npy"):
+            raise ProtocolError(f"result member {member.filename!r} is not a .npy array")
+        try:
+            with archive.open(member) as stream:
+                array = np.lib.format.read_array(io.BytesIO(stream.read(member.file_size)), allow_pickle=False)
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+            raise ProtocolError(f"result member {member.filename!r} is not a readable array ({error})") from None
+        if array.dtype.kind not in _ALLOWED_KINDS:
+            raise ProtocolError(f"result array {member.filename[:-4]!r} has dtype {array.dtype}; numbers only")
+        arrays[member.filename[:-4]] = array
+    return arrays

@@ -1,0 +1,86 @@
+"""A worker: the student-side half of one graded test, run on a hand-in, contained.
+
+Started by the runner only (``isolation.run_worker``), as ``python -I worker.py CONFIG``,
+with its output going to a pipe the runner reads (never to the runner's own terminal) and
+a second pipe for the result (``config["result_fd"]``, see ``protocol``). It imports NumPy and the student-side
+functions of ``autograder.compute`` (never the references, the comparisons or the
+reports), reads the test's inputs, contains itself (``jail.contain``), imports the hand-in's
+``mytorch``, says ``READY``, runs the function and sends back the arrays it returned, or the
+text of the error it raised.
+"""
+
+import json
+import os
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bootstrap import load_grader  # noqa: E402 - this folder is put on sys.path just above
+
+
+def _student_function(config: dict):
+    """The ``autograder.compute`` function the runner named (nothing else may be run)."""
+    import importlib
+
+    module = config["module"]
+    if module != "autograder.compute" and not module.startswith("autograder.compute."):
+        raise ValueError(f"worker: {module} is not a student-side module of autograder.compute")
+    return getattr(importlib.import_module(module), config["function"])
+
+
+def _computed(value: object) -> dict:
+    """What the student-side function returned, as named numeric arrays."""
+    import numpy as np
+
+    if not isinstance(value, dict):
+        raise TypeError(f"the test's student side returned a {type(value).__name__}, not a dict of arrays")
+    return {str(key): np.asarray(array) for key, array in value.items()}
+
+
+def _wrong_package(folder: str) -> str | None:
+    """Why the ``mytorch`` that imports is not the hand-in's, or None (also when it does not
+    import at all: the test then fails with the import error)."""
+    try:
+        import mytorch
+    except BaseException:  # noqa: BLE001 - any error of the hand-in's import
+        return None
+    origin = os.path.realpath(mytorch.__file__ or "")
+    if not origin.startswith(os.path.realpath(folder) + os.sep):
+        return f"the test imported mytorch from {origin}, not from the hand-in"
+    return None
+
+
+def main(config: dict) -> None:
+    """Run one test's student side as ``config`` says and write the result to its result pipe."""
+    load_grader()
+    import numpy as np
+
+    from autograder import jail, protocol
+
+    function = _student_function(config) if config["module"] else None
+    with np.load(config["inputs"], allow_pickle=False) as data:
+        inputs = {name: data[name] for name in data.files}
+    result = os.fdopen(config["result_fd"], "wb", buffering=0)
+    folder = jail.contain(config)
+    if function is None:  # the runner's probe: containment works
+        result.write(protocol.READY + protocol.frame(protocol.encode_arrays({})))
+        os._exit(0)
+    sys.path.insert(0, folder)
+    problem = _wrong_package(folder)
+    result.write(protocol.READY)
+    try:
+        if problem:
+            raise ImportError(problem)
+        payload = protocol.encode_arrays(_computed(function(inputs, **config["params"])))
+    except BaseException as error:  # noqa: BLE001 - anything the student's code raises is a failed test
+        text = "".join(traceback.format_exception(error)[-12:])
+        payload = protocol.encode_arrays(protocol.error_text(text))
+    result.write(protocol.frame(payload))
+    result.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # no exit handlers: nothing the student's code registered runs after the result
+
+
+if __name__ == "__main__":
+    main(json.loads(sys.argv[1]))
