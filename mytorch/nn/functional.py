@@ -83,6 +83,16 @@ def _as_constant(value: Any, dtype: np.dtype) -> Any:
     return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=dtype)
 
 
+def _in_dtype_of(y: Any, x: Array) -> Any:
+    """``y`` in ``x``'s float dtype (no copy when it already is).
+
+    NumPy 1.x computes a 0-d float32 array with a Python number in float64 (value-based
+    casting); NumPy 2 keeps float32 (NEP 50). Rules with constants in them end with this call,
+    so that float32 stays float32 on both.
+    """
+    return y.astype(x.dtype, copy=False) if x.dtype.kind == "f" else y
+
+
 # --------------------------------------------------------------------------- identity, neg
 def identity(x: Array) -> Array:
     """y = x (a new array object, so that x and y keep separate gradients)."""
@@ -335,7 +345,7 @@ def _pow_derivative(x: Array, exponent: float) -> Array:
     p = _as_constant(exponent, x.dtype)
     if np.all(p == 0):  # x**0 is constant; p * x**(p-1) would be 0 * inf = NaN at x = 0
         return np.zeros_like(x)
-    return p * x ** (p - 1)
+    return _in_dtype_of(p * x ** (p - 1), x)
 
 
 def pow_backward(grad_output: Array, x: Array, exponent: float) -> tuple[Array]:
@@ -458,7 +468,7 @@ def tanh(x: Array) -> Array:
 # BEGIN SOLUTION NO PROMPT
 def _tanh_slope(x: Array, out: Array | None) -> Array:
     y = np.tanh(x) if out is None else out
-    return 1.0 - y * y
+    return _in_dtype_of(1.0 - y * y, y)
 # END SOLUTION
 
 
@@ -481,13 +491,13 @@ def sigmoid(x: Array) -> Array:
     y = np.tanh(x * 0.5)
     y *= 0.5
     y += 0.5
-    return y
+    return _in_dtype_of(y, x)
 
 
 # BEGIN SOLUTION NO PROMPT
 def _sigmoid_slope(x: Array, out: Array | None) -> Array:
     y = sigmoid(x) if out is None else out
-    return y * (1.0 - y)
+    return _in_dtype_of(y * (1.0 - y), y)
 # END SOLUTION
 
 
@@ -507,7 +517,7 @@ def sigmoid_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = 
 
 def relu(x: Array) -> Array:
     """y = max(x, 0)."""
-    return np.maximum(x, 0)
+    return _in_dtype_of(np.maximum(x, 0), x)
 
 
 def relu_backward(grad_output: Array, x: Array) -> tuple[Array]:
@@ -526,7 +536,7 @@ def relu_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
 
 def leaky_relu(x: Array, slope: float = 0.01) -> Array:
     """y = x where x > 0, else slope * x."""
-    return np.where(x > 0, x, x * slope)
+    return _in_dtype_of(np.where(x > 0, x, x * slope), x)
 
 
 def _leaky_slope(x: Array, slope: float) -> Array:
@@ -564,12 +574,12 @@ _GELU_K = 0.044715
 
 def gelu(x: Array) -> Array:
     """y = x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))): GELU's tanh form."""
-    return 0.5 * x * (1.0 + np.tanh(_GELU_C * (x + _GELU_K * x**3)))
+    return _in_dtype_of(0.5 * x * (1.0 + np.tanh(_GELU_C * (x + _GELU_K * x**3))), x)
 
 
 def _gelu_slope(x: Array) -> Array:
     t = np.tanh(_GELU_C * (x + _GELU_K * x**3))
-    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_K * x * x)
+    return _in_dtype_of(0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_K * x * x), x)
 
 
 def gelu_backward(grad_output: Array, x: Array) -> tuple[Array]:
@@ -587,7 +597,7 @@ def _pick_masks(a: Array, b: Array, first_wins: Array) -> tuple[Array, Array]:
     """Weights sending the gradient to the chosen operand; ties split it half and half."""
     tie = (a == b) * 0.5
     wa = (first_wins + tie).astype(np.result_type(a, b), copy=False)
-    return wa, 1.0 - wa
+    return wa, _in_dtype_of(1.0 - wa, wa)
 
 
 def maximum(a: Array, b: Array) -> Array:
@@ -662,7 +672,7 @@ def mean(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
 
 def mean_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: bool = False) -> tuple[Array]:
     """dx = g / n repeated along the averaged axes (n elements per average)."""
-    return (_expand(grad_output / _count(x, axis), x.shape, axis, keepdims),)
+    return (_expand(_in_dtype_of(grad_output / _count(x, axis), grad_output), x.shape, axis, keepdims),)
 
 
 def mean_jvp(tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
@@ -933,7 +943,7 @@ def mse_loss_and_diff(y: Array, y_hat: Array) -> tuple[Array, Array]:
 
 def mse_loss_grad_y_hat(grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None) -> Array:
     """d/dy_hat = 2 g (y_hat - y) / n (``diff``, if given, is the forward's y_hat - y)."""
-    scale = 2.0 * grad_output[0] / y_hat.size
+    scale = _in_dtype_of(2.0 * grad_output[0] / y_hat.size, grad_output)
     if diff is None:
         d = y_hat - y
         d *= scale
@@ -987,9 +997,9 @@ def _bce_slope(y: Array, p: Array) -> Array:
 
 def bce_loss_backward(grad_output: Array, y: Array, p: Array) -> tuple[Array, Array]:
     """(d/dy, d/dp) = (g (log(1-p) - log p) / n, g (p - y) / (p (1-p) n))."""
-    scale = grad_output[0] / p.size
+    scale = _in_dtype_of(grad_output[0] / p.size, grad_output)
     gy = (np.maximum(np.log1p(-p), _LOG_FLOOR) - np.maximum(np.log(p), _LOG_FLOOR)) * scale
-    return gy, _bce_slope(y, p) * scale
+    return _in_dtype_of(gy, p), _in_dtype_of(_bce_slope(y, p) * scale, p)
 
 
 def bce_loss_jvp(tangents: Sequence[Array | None], y: Array, p: Array) -> Array:
@@ -1010,7 +1020,7 @@ def bce_with_logits_loss(y: Array, z: Array) -> Array:
 
 def bce_with_logits_loss_backward(grad_output: Array, y: Array, z: Array) -> tuple[Array, Array]:
     """(d/dy, d/dz) = (-g z / n, g (sigmoid(z) - y) / n)."""
-    scale = grad_output[0] / z.size
+    scale = _in_dtype_of(grad_output[0] / z.size, grad_output)
     return -z * scale, (sigmoid(z) - y) * scale
 
 
