@@ -491,7 +491,8 @@ def sigmoid(x: Array) -> Array:
     y = np.tanh(x * 0.5)
     y *= 0.5
     y += 0.5
-    return _in_dtype_of(y, x)
+    y = _in_dtype_of(y, x)  # on NumPy 1.x a 0-d float32 x gave a float64 y
+    return y
 
 
 # BEGIN SOLUTION NO PROMPT
