@@ -35,7 +35,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .containment import MODES, Containment, SandboxUnavailableError, become_subreaper, kill_leftovers
+from .containment import MAX_SLOTS, MODES, Containment, SandboxUnavailableError, become_subreaper, kill_leftovers
 from .grading import SECTIONS, GradedTest, Outcome, collect
 from .isolation import Settings, grade, probe
 from .report import autolab_line, gradescope_results, outcome_line, section_scores, summary_table
@@ -101,7 +101,8 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _refused(tests: list[GradedTest], reason: str) -> list[Outcome]:
+def _refused(tests: list[GradedTest]) -> list[Outcome]:
+    """Every test failed, for a hand-in that was not graded (``reason`` heads its report)."""
     return [Outcome(t, False, "not graded: the hand-in was refused (see above)", 0.0) for t in tests]
 
 
@@ -116,9 +117,15 @@ def _grade_archive(archive: Path, tests: list[GradedTest], run: dict, emit: Call
             package_parent = find_package(extract_handin(archive, Path(scratch) / "files"))
         except HandinError as error:
             refusal = f"HAND-IN {archive.name} NOT GRADED: {error}\n"
-            return _refused(tests, refusal), refusal, refusal
+            return _refused(tests), refusal, refusal
         outcomes = grade(tests, package_parent, run["settings"], run["containment"], emit)
     return outcomes, f"Graded the mytorch in hand-in {archive.name}\n", None
+
+
+def _grader_failed(archive: Path, error: BaseException) -> str:
+    """The one-line refusal for an archive the grader itself failed on."""
+    reason = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+    return f"HAND-IN {archive.name} NOT GRADED: the grader failed on it ({reason})\n"
 
 
 def _report_text(header: str, outcomes: list[Outcome]) -> str:
@@ -140,9 +147,9 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
     for archive in archives:
         try:
             outcomes, header, _ = _grade_archive(archive, tests, run, lambda outcome: None)
-        except (OSError, RuntimeError, ValueError) as error:  # the grading machine, not the archive
-            header = f"HAND-IN {archive.name} NOT GRADED: the grader failed on it ({type(error).__name__}: {error})\n"
-            outcomes = _refused(tests, header)
+        except Exception as error:  # noqa: BLE001 - one archive never stops the batch
+            header = _grader_failed(archive, error)
+            outcomes = _refused(tests)
         kill_leftovers()
         write_atomic(out_dir / f"{archive.name}.txt", _report_text(header, outcomes))
         gradescope = json.dumps(gradescope_results(outcomes, header), indent=2) + "\n"
@@ -205,9 +212,9 @@ def _run(args: argparse.Namespace) -> None:
         print(f"Grading the hand-in {archive} (each test in a worker, {args.timeout:g} s limit)", flush=True)
         try:
             outcomes, header, refusal = _grade_archive(archive, tests, run, emit)
-        except (OSError, RuntimeError, ValueError) as error:
-            refusal = f"HAND-IN {archive.name} NOT GRADED: the grader failed on it ({type(error).__name__}: {error})\n"
-            outcomes, header = _refused(tests, refusal), refusal
+        except Exception as error:  # noqa: BLE001 - a verdict, never a traceback
+            refusal = _grader_failed(archive, error)
+            outcomes, header = _refused(tests), refusal
         if refusal:
             print(refusal, end="")
     else:
@@ -236,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     for option in ("jobs", "memory", "max_procs"):
         if getattr(args, option) < 1:
             parser.error(f"--{option.replace('_', '-')} must be at least 1, got {getattr(args, option)}")
+    if args.jobs > MAX_SLOTS:
+        parser.error(f"--jobs must be at most {MAX_SLOTS}, got {args.jobs}")
     try:
         _run(args)
     except RunnerError as error:

@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass
 
 __all__ = [
+    "MAX_SLOTS",
     "MODES",
     "UID_BASE",
     "Containment",
@@ -41,9 +42,11 @@ __all__ = [
 
 MODES = ("auto", "namespaces", "uid", "none")
 UID_BASE = 0x7E000000
-"""Workers under ``uid`` (and under ``namespaces`` as root) run as ``UID_BASE + slot``: uids
-far above any real account, one per concurrent worker, so that killing all processes of a
-uid touches one test only."""
+MAX_SLOTS = 64
+"""Workers under ``uid`` (and under ``namespaces`` as root) run as
+``UID_BASE + MAX_SLOTS * (runner's pid) + slot``: uids far above any real account, one per
+concurrent worker of one runner, and distinct between runners on the same machine, so that
+killing all processes of a uid touches one test only."""
 
 _UNSHARE_FLAGS = ["--pid", "--fork", "--kill-child", "--mount", "--net", "--ipc", "--uts"]
 _PR_SET_CHILD_SUBREAPER = 36
@@ -75,7 +78,9 @@ class Containment:
 
     def uid(self, slot: int) -> int | None:
         """The uid a worker in ``slot`` runs as, or None (it keeps the runner's)."""
-        return UID_BASE + slot if self.switch_uid else None
+        if not self.switch_uid:
+            return None
+        return UID_BASE + MAX_SLOTS * (os.getpid() % 2**22) + slot  # pid_max is at most 2**22
 
     @staticmethod
     def choose(requested: str, probe) -> Containment:

@@ -38,7 +38,9 @@ _MS_REMOUNT, _MS_BIND, _MS_REC = 32, 4096, 16384
 _MS_NOATIME, _MS_NODIRATIME, _MS_RELATIME = 1024, 2048, 1 << 21
 _ST_NOEXEC, _ST_NOATIME, _ST_NODIRATIME, _ST_RELATIME = 8, 1024, 2048, 4096
 _PR_CAPBSET_DROP, _PR_SET_SECUREBITS, _PR_SET_NO_NEW_PRIVS = 24, 28, 38
-_SECURE_ALL_LOCKED = 0xFF  # NOROOT, NO_SETUID_FIXUP, KEEP_CAPS off, NO_CAP_AMBIENT_RAISE: each with its lock
+# Secure bits: NOROOT and NO_CAP_AMBIENT_RAISE on, NO_SETUID_FIXUP and KEEP_CAPS off, all locked.
+_SECURE_BITS = (1 << 0) | (1 << 1) | (1 << 3) | (1 << 5) | (1 << 6) | (1 << 7)
+_CAPABILITY_VERSION_3 = 0x20080522
 _DEVICES = ("null", "zero", "random", "urandom")
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -79,9 +81,10 @@ def readable_paths(hidden: list[str]) -> list[str]:
     return [p for p in kept if not any(p.startswith(q + os.sep) for q in kept)]
 
 
-def _new_root(root: str, handin: str, readable: list[str], size_mb: int) -> None:
-    """A tmpfs at ``root`` holding read-only binds of ``readable``, a few devices and a copy of
-    the hand-in's ``mytorch`` in ``/work``; then ``chroot`` into it."""
+def _new_root(root: str, handin: str, readable: list[str], size_mb: int, owner: int | None) -> None:
+    """A tmpfs at ``root`` holding read-only binds of ``readable``, a few devices, ``/tmp`` and
+    a copy of the hand-in's ``mytorch`` in ``/work`` (``owner``'s, if given); then ``chroot``
+    into it."""
     _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={size_mb}m,mode=0755")
     for path in readable:
         target = root + path
@@ -100,6 +103,11 @@ def _new_root(root: str, handin: str, readable: list[str], size_mb: int) -> None
     if os.path.isdir(f"{handin}/mytorch"):
         caches = shutil.ignore_patterns("__pycache__", "*.pyc")
         shutil.copytree(f"{handin}/mytorch", f"{root}/work/mytorch", ignore=caches)
+    if owner is not None:  # the unprivileged uid the worker becomes may write its own copy
+        for folder, _, files in os.walk(f"{root}/work"):
+            os.chown(folder, owner, owner)
+            for name in files:
+                os.chown(os.path.join(folder, name), owner, owner)
     os.makedirs(f"{root}/tmp", mode=0o1777)
     os.chdir(root)
     _check(_libc.chroot(b"."), "chroot")
@@ -111,16 +119,18 @@ def _drop_privileges(uid: int | None) -> None:
     privileges); and with ``uid``, that unprivileged uid and gid, without groups."""
     for cap in range(64):
         _libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)  # fails harmlessly past the last capability
-    _libc.prctl(_PR_SET_SECUREBITS, _SECURE_ALL_LOCKED, 0, 0, 0)  # needs CAP_SETPCAP; best effort
+    _libc.prctl(_PR_SET_SECUREBITS, _SECURE_BITS, 0, 0, 0)  # needs CAP_SETPCAP; best effort
     _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
     if uid is not None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
     else:  # root of a user namespace: clear the effective, permitted and inheritable sets
-        header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
-        data = (ctypes.c_uint32 * 6)()
-        _check(_libc.capset(header, data), "capset")
+        _check(_libc.capset((ctypes.c_uint32 * 2)(_CAPABILITY_VERSION_3, 0), (ctypes.c_uint32 * 6)()), "capset")
+    data = (ctypes.c_uint32 * 6)()
+    _check(_libc.capget((ctypes.c_uint32 * 2)(_CAPABILITY_VERSION_3, 0), data), "capget")
+    if any(data):
+        raise OSError(f"the worker still holds capabilities after dropping them: {list(data)}")
 
 
 def _set_limits(limits: dict[str, int]) -> None:
@@ -146,8 +156,9 @@ def contain(config: dict[str, Any]) -> str:
         importlib.import_module(name)
     folder = config["handin"]
     if config["mode"] == "namespaces":
-        _new_root(config["root"], folder, config["readable"], config["tmpfs_mb"])
+        _new_root(config["root"], folder, config["readable"], config["tmpfs_mb"], config["uid"])
         folder = "/work"
+        os.environ.update(HOME="/work", TMPDIR="/tmp")
     os.chdir(folder)
     _set_limits(config["limits"])
     if config["mode"] != "none":

@@ -1,21 +1,40 @@
 """Safe extraction of a student's ``handin.tar`` into a fresh folder.
 
-Every member is checked before anything is written: an absolute path, a ``..`` component, a
-link (symbolic or hard), a device file, a FIFO, too many members or too many bytes makes the
-whole archive refused with a ``HandinError`` that says which member and why. Files are then
-written one by one, each opened with ``O_EXCL`` under the destination folder, so nothing is
-ever written outside it or over an earlier member.
+Two passes, each with bounded memory, before anything is written:
+
+1. ``scan_archive`` reads the raw tar stream block by block (through the gzip, bzip2 or xz
+   decompressor): a truncated archive, a bad header checksum, a pax or GNU long-name header
+   over ``Limits.max_header_bytes`` (read with that bound, never whole), more than
+   ``max_members`` members, a member over ``max_file_bytes``, more than ``max_total_bytes``
+   in all, or a compression ratio over ``max_ratio`` make the archive refused;
+2. ``tarfile`` then lists the members (their headers are now known to be small): an absolute
+   path, a ``..`` component, a name component over 255 bytes or a path over 4096, a link
+   (symbolic or hard), a device file or a FIFO make it refused.
+
+Files are then written one by one, each opened with ``O_EXCL`` under the destination folder,
+so nothing is ever written outside it or over an earlier member; a member that collides with
+another (a file and a folder of the same name) is refused too. Every refusal is a
+``HandinError`` with a one-line reason naming the member.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import os
 import shutil
 import tarfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-__all__ = ["HandinError", "Limits", "extract_handin", "find_package"]
+__all__ = ["HandinError", "Limits", "extract_handin", "find_package", "scan_archive"]
+
+_BLOCK = 512
+_EXTENSION_TYPES = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE,
+                    tarfile.SOLARIS_XHDTYPE)  # fmt: skip
+_READ_ERRORS = (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError, ValueError, UnicodeError)
 
 
 class HandinError(Exception):
@@ -30,11 +49,153 @@ class Limits:
         max_members: the number of files and folders.
         max_total_bytes: the files' total size.
         max_file_bytes: one file's size.
+        max_header_bytes: one pax or GNU long-name header.
+        max_ratio: uncompressed bytes per byte of the archive (beyond a first MiB).
+        max_archive_bytes: the archive file itself.
     """
 
     max_members: int = 2000
     max_total_bytes: int = 50 * 2**20
     max_file_bytes: int = 20 * 2**20
+    max_header_bytes: int = 64 * 2**10
+    max_ratio: int = 200
+    max_archive_bytes: int = 60 * 2**20
+
+
+def _open_stream(path: Path):
+    """The archive's tar stream, decompressed on the fly by its magic number."""
+    with open(path, "rb") as raw:
+        magic = raw.read(6)
+    if magic[:2] == b"\x1f\x8b":
+        return gzip.open(path, "rb")
+    if magic[:3] == b"BZh":
+        return bz2.open(path, "rb")
+    if magic == b"\xfd7zXZ\x00":
+        return lzma.open(path, "rb")
+    return open(path, "rb")
+
+
+def _octal_or_binary(field: bytes, what: str) -> int:
+    """A numeric header field: octal text, or GNU base-256 (first byte 0x80)."""
+    if field[:1] == b"\x80":
+        return int.from_bytes(field[1:], "big")
+    text = field.split(b"\x00", 1)[0].strip()
+    try:
+        return int(text or b"0", 8)
+    except ValueError:
+        raise HandinError(f"refused: a tar header has an invalid {what} field {text[:20]!r}") from None
+
+
+def _pax_size(data: bytes) -> int | None:
+    """The ``size`` record of a pax header, if any (it overrides the next member's size)."""
+    for line in data.split(b"\n"):
+        _, _, record = line.partition(b" ")
+        key, _, value = record.partition(b"=")
+        if key == b"size":
+            try:
+                return int(value)
+            except ValueError:
+                raise HandinError(f"refused: a pax header has an invalid size {value[:20]!r}") from None
+    return None
+
+
+class _Reader:
+    """Reads the tar stream in blocks, counting bytes against the limits."""
+
+    def __init__(self, stream, archive_bytes: int, limits: Limits):
+        self.stream, self.archive_bytes, self.limits = stream, archive_bytes, limits
+        self.read_bytes = 0
+
+    def read(self, count: int) -> bytes:
+        data = self.stream.read(count)
+        self.read_bytes += len(data)
+        allowed = self.limits.max_ratio * self.archive_bytes + 2**20
+        if self.read_bytes > allowed:
+            raise HandinError(
+                f"refused: the archive expands more than {self.limits.max_ratio} times its size (a compression bomb?)"
+            )
+        if len(data) < count:
+            raise HandinError("refused: the archive is truncated (it ends inside a member)")
+        return data
+
+    def skip(self, count: int) -> None:
+        while count > 0:
+            count -= len(self.read(min(count, 2**16)))
+
+
+def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> None:
+    """Check the raw tar stream of ``path`` against ``limits``, in bounded memory.
+
+    Raises:
+        HandinError: the archive is unreadable, truncated or over a limit (one-line reason).
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if size > limits.max_archive_bytes:
+        raise HandinError(f"refused: the archive is {size} bytes, over the limit of {limits.max_archive_bytes}")
+    members, total, next_size = 0, 0, None
+    try:
+        with _open_stream(path) as stream:
+            reader = _Reader(stream, size, limits)
+            while True:
+                header = reader.stream.read(_BLOCK)
+                reader.read_bytes += len(header)
+                if members == 0 and (len(header) < _BLOCK or header == bytes(_BLOCK)):
+                    raise HandinError(f"{path.name} is not a readable tar archive (it holds no member)")
+                if len(header) < _BLOCK and header.strip(b"\x00"):
+                    raise HandinError("refused: the archive is truncated (it ends inside a header)")
+                if len(header) < _BLOCK or header == bytes(_BLOCK):
+                    return
+                if _octal_or_binary(header[148:156], "checksum") not in _checksums(header):
+                    raise HandinError(f"{path.name} is not a readable tar archive (bad header checksum)")
+                kind = header[156:157]
+                length = _octal_or_binary(header[124:136], "size")
+                if kind in _EXTENSION_TYPES:
+                    if length > limits.max_header_bytes:
+                        raise HandinError(
+                            f"refused: a pax or GNU long-name header of {length} bytes, over the limit of "
+                            f"{limits.max_header_bytes}"
+                        )
+                    data = reader.read(-(-length // _BLOCK) * _BLOCK)[:length]
+                    if kind in (tarfile.XHDTYPE, tarfile.SOLARIS_XHDTYPE):
+                        next_size = _pax_size(data)
+                    continue
+                if next_size is not None:
+                    length, next_size = next_size, None
+                members += 1
+                if members > limits.max_members:
+                    raise HandinError(f"the archive has more than {limits.max_members} members")
+                if length > limits.max_file_bytes:
+                    name = header[:100].split(b"\x00", 1)[0].decode("utf-8", "replace")
+                    raise HandinError(
+                        f"refused: member {_shown(name)} is {length} bytes, over the limit of "
+                        f"{limits.max_file_bytes} bytes per file"
+                    )
+                total += length
+                if total > limits.max_total_bytes:
+                    raise HandinError(f"refused: the archive's files exceed {limits.max_total_bytes} bytes in total")
+                if kind not in (tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE):
+                    reader.skip(-(-length // _BLOCK) * _BLOCK)
+    except HandinError:
+        raise
+    except _READ_ERRORS as error:
+        raise HandinError(f"{path.name} is not a readable tar archive ({_one_line(error)})") from None
+
+
+def _checksums(header: bytes) -> tuple[int, int]:
+    """The header's checksum computed with unsigned and with signed bytes (both are in use)."""
+    blanked = header[:148] + b" " * 8 + header[156:]
+    return sum(blanked), sum(b - 256 if b > 127 else b for b in blanked)
+
+
+def _shown(name: str) -> str:
+    """A member's name for a message: quoted, cut to 120 characters."""
+    return repr(name if len(name) <= 120 else name[:117] + "...")
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return " ".join(text.split())[:200]
 
 
 def _member_problem(member: tarfile.TarInfo) -> str | None:
@@ -49,8 +210,12 @@ def _member_problem(member: tarfile.TarInfo) -> str | None:
         return "has an absolute path"
     if ".." in path.parts:
         return "has a '..' component (it would be written outside the hand-in folder)"
+    if len(name.encode("utf-8", "surrogateescape")) > 4096:
+        return "has a path over 4096 bytes"
+    if any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in path.parts):
+        return "has a name component over 255 bytes"
     if member.issym() or member.islnk():
-        return f"is a {'symbolic' if member.issym() else 'hard'} link to {member.linkname!r}"
+        return f"is a {'symbolic' if member.issym() else 'hard'} link to {member.linkname[:200]!r}"
     if member.isdev():
         return "is a device file or a FIFO"
     if not (member.isfile() or member.isdir()):
@@ -60,29 +225,20 @@ def _member_problem(member: tarfile.TarInfo) -> str | None:
 
 def _checked_members(archive: tarfile.TarFile, limits: Limits) -> list[tarfile.TarInfo]:
     members = []
-    total = 0
     for member in archive:
         members.append(member)
         if len(members) > limits.max_members:
             raise HandinError(f"the archive has more than {limits.max_members} members")
         problem = _member_problem(member)
         if problem:
-            raise HandinError(f"refused: member {member.name!r} {problem}")
-        if member.size > limits.max_file_bytes:
-            raise HandinError(
-                f"refused: member {member.name!r} is {member.size} bytes, over the limit of "
-                f"{limits.max_file_bytes} bytes per file"
-            )
-        total += member.size
-        if total > limits.max_total_bytes:
-            raise HandinError(f"refused: the archive's files exceed {limits.max_total_bytes} bytes in total")
+            raise HandinError(f"refused: member {_shown(member.name)} {problem}")
     return members
 
 
 def _inside(root: Path, relative: str) -> Path:
     target = (root / relative).resolve()
     if target != root and root not in target.parents:
-        raise HandinError(f"refused: member {relative!r} resolves outside the hand-in folder")
+        raise HandinError(f"refused: member {_shown(relative)} resolves outside the hand-in folder")
     return target
 
 
@@ -98,7 +254,8 @@ def extract_handin(archive_path: str | os.PathLike, destination: str | os.PathLi
         The destination folder, resolved.
 
     Raises:
-        HandinError: the archive is unreadable or unsafe (nothing is extracted then).
+        HandinError: the archive is unreadable, unsafe or over a limit (nothing is extracted
+            then, except for a member colliding with an earlier one).
         FileNotFoundError: ``archive_path`` does not exist.
     """
     archive_path = Path(archive_path)
@@ -109,27 +266,35 @@ def extract_handin(archive_path: str | os.PathLike, destination: str | os.PathLi
     root = root.resolve()
     if any(root.iterdir()):
         raise HandinError(f"the extraction folder {root} is not empty")
+    scan_archive(archive_path, limits)
     try:
         with tarfile.open(archive_path) as archive:
-            members = _checked_members(archive, limits)
-            for member in members:
-                target = _inside(root, member.name)
-                if member.isdir():
-                    target.mkdir(parents=True, exist_ok=True)
-                    continue
-                _inside(root, str(Path(member.name).parent)).mkdir(parents=True, exist_ok=True)
-                _write(archive, member, target)
-    except tarfile.TarError as error:
-        raise HandinError(f"{archive_path.name} is not a readable tar archive ({error})") from None
+            for member in _checked_members(archive, limits):
+                _extract(archive, member, root)
+    except HandinError:
+        raise
+    except _READ_ERRORS as error:
+        raise HandinError(f"{archive_path.name} is not a readable tar archive ({_one_line(error)})") from None
     return root
 
 
-def _write(archive: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> None:
-    """Copy one regular file's bytes to a new file (never over an existing one)."""
+def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo, root: Path) -> None:
+    """Create one folder, or copy one regular file's bytes to a new file (never over an
+    existing one, never through a link)."""
+    target = _inside(root, member.name)
     try:
+        if member.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+            return
+        _inside(root, str(Path(member.name).parent)).mkdir(parents=True, exist_ok=True)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except FileExistsError:
-        raise HandinError(f"refused: member {member.name!r} appears twice in the archive") from None
+        raise HandinError(
+            f"refused: member {_shown(member.name)} collides with an earlier member of the same name "
+            "(the same file twice, or a file and a folder)"
+        ) from None
+    except OSError as error:
+        raise HandinError(f"refused: member {_shown(member.name)} cannot be written ({_one_line(error)})") from None
     source = archive.extractfile(member)
     with os.fdopen(fd, "wb") as out:
         if source is not None:
@@ -146,7 +311,7 @@ def find_package(root: Path, package: str = "mytorch") -> Path:
     for pattern in (f"{package}/__init__.py", f"*/{package}/__init__.py"):
         found = sorted(p.parent.parent for p in root.glob(pattern))
         if len(found) > 1:
-            raise HandinError(f"the archive holds several {package}/ packages: {', '.join(map(str, found))}")
+            raise HandinError(f"the archive holds several {package}/ packages: {', '.join(p.name for p in found)}")
         if found:
             return found[0]
     raise HandinError(
