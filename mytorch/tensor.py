@@ -473,7 +473,16 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_tape")
-    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy's ufuncs on Tensors (``np.exp(t)``, ``array * t``) record like the Tensor's own
+        ops; see ``mytorch.tensor_numpy``."""
+        return _numpy_protocol.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """NumPy's functions on Tensors (``np.sum(t, axis=0)``, ``np.reshape``, ``np.tensordot``,
+        ...) record like the Tensor's own ops; see ``mytorch.tensor_numpy``."""
+        return _numpy_protocol.array_function(func, args, kwargs)
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
@@ -721,3 +730,6 @@ class Tensor:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         flag = ", requires_grad=True" if self.requires_grad else ""
         return f"tensor({body}{flag})"
+
+
+from mytorch import tensor_numpy as _numpy_protocol  # noqa: E402 - it builds on the Tensor above

@@ -176,6 +176,14 @@ def index_case(draw: Any, dtype: Any) -> Case:
 
 
 @st.composite
+def index_scatter_case(draw: Any, dtype: Any) -> Case:
+    """The adjoint of ``index``: a gradient of ``x[index]``'s shape, scattered into ``x``'s shape."""
+    [x], params = draw(index_case(dtype))
+    g = values(np.random.default_rng(draw(SEEDS)), np.shape(x[params["index"]]), dtype)
+    return [g], {**params, "shape": x.shape}
+
+
+@st.composite
 def concatenate_case(draw: Any, dtype: Any) -> Case:
     shape = draw(SHAPES_1D_UP)
     axis = draw(st.integers(-len(shape), len(shape) - 1))
@@ -250,6 +258,7 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "transpose": transpose_case,
     "reshape": reshape_case,
     "index": index_case,
+    "index_scatter": index_scatter_case,
     "concatenate": concatenate_case,
     "softmax": softmax_case,
     "log_softmax": softmax_case,

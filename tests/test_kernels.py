@@ -157,6 +157,13 @@ CASES: dict[str, list[Case]] = {
         Case(inputs(normal((2, 3, 4))), {"index": (Ellipsis, None, 1)}),
         Case(inputs(normal((3, 4))), {"index": (np.array([0, 2, 0]), np.array([1, 3, 1]))}),
     ],
+    "index_scatter": [
+        Case(inputs(normal(())), {"index": 2, "shape": (5,)}),
+        Case(inputs(normal((3, 2))), {"index": (slice(None), slice(1, 3)), "shape": (3, 4)}),
+        Case(inputs(normal((4,))), {"index": np.array([0, 2, 2, 4]), "shape": (5,)}),  # repeats accumulate
+        Case(inputs(normal((3,))), {"index": (np.array([0, 2, 0]), np.array([1, 3, 1])), "shape": (3, 4)}),
+        Case(inputs(normal((9,))), {"index": np.array([[True, False, True, True]] * 3), "shape": (3, 4)}),
+    ],
     "concatenate": [
         Case(inputs(normal((3,)))),
         Case(inputs(normal((2, 3)), normal((4, 3)))),

@@ -44,6 +44,12 @@ def _take(x: Any, index: Any) -> Any:
     return x.reshape(-1)[torch.from_numpy(np.ascontiguousarray(positions).reshape(-1))].reshape(positions.shape)
 
 
+def _scatter(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
+    """Zeros of ``shape`` with g added at ``index``: PyTorch's ``index_add`` on the flat positions."""
+    positions = torch.from_numpy(np.ascontiguousarray(np.arange(int(np.prod(shape))).reshape(shape)[index]).reshape(-1))
+    return torch.zeros(int(np.prod(shape)), dtype=g.dtype).index_add(0, positions, g.reshape(-1)).reshape(shape)
+
+
 def _cross_entropy(y: Any, x: Any) -> Any:
     n = x.shape[0] if x.ndim > 1 else 1
     return (-(y * torch.log_softmax(x, -1)).sum() / n).reshape(1)
@@ -84,6 +90,7 @@ TORCH: dict[str, Callable[..., Any]] = {
     "transpose": lambda x, axes=None: x.permute(tuple(reversed(range(x.ndim))) if axes is None else axes),
     "reshape": lambda x, shape: x.reshape(shape),
     "index": _take,
+    "index_scatter": _scatter,
     "concatenate": lambda *xs, axis=0: torch.cat(xs, axis),
     "softmax": lambda x, axis=-1: torch.softmax(x, axis),
     "log_softmax": lambda x, axis=-1: torch.log_softmax(x, axis),

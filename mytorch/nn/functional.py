@@ -13,7 +13,16 @@ Kernels whose derivative is cheapest from their result (``exp``, ``tanh``, ``sig
 receive it as the keyword ``out``; called without it, they recompute it.
 
 Broadcasting is undone in one place, ``unbroadcast``. Every kernel keeps the dtype it is
-given: float32 in, float32 out. ``KERNELS`` at the bottom lists every operation; the modules,
+given: float32 in, float32 out.
+
+**One table for every order.** The backward and JVP rules use only NumPy operations that
+``Tensor`` implements (its ``__array_ufunc__`` / ``__array_function__``, see
+``mytorch.tensor_numpy``), never in-place writes into what they compute. On arrays they are
+plain NumPy; given Tensors (``create_graph=True``) they record themselves, which is what a
+gradient of a gradient is. A rule that needs a constant derived from its inputs (a mask, a
+tie-breaking weight) says so with ``np.asarray``; a kernel forward that rules call
+(``sigmoid``, ``softmax``, ``index_scatter``, ...) is marked ``@dispatches`` and records as
+one operation when given a Tensor. ``KERNELS`` at the bottom lists every operation; the modules,
 the ``Tensor`` front-end, forward mode and the gradient checks all use it, and nothing
 re-derives a gradient anywhere else.
 """
@@ -31,8 +40,30 @@ import numpy as np
 Array = np.ndarray
 Axis = int | tuple[int, ...] | None
 
+CACHED_PARAMS = frozenset({"log_probs", "diff"})
+"""Keyword parameters that hand a backward rule a result of the forward, to save computing it
+again (a loss's ``log_probs``). A recorded backward (``create_graph=True``) leaves them out:
+the rule then recomputes them from its inputs, so that they are differentiated too."""
+
 
 # --------------------------------------------------------------------------- helpers
+def dispatches(forward: Callable[..., Array]) -> Callable[..., Array]:
+    """Make a kernel forward follow NumPy's ``__array_function__`` protocol, as NumPy's own
+    functions do: given a first operand that is not an array but implements the protocol (a
+    ``Tensor``), the call goes to that operand, which records the kernel. The table's row
+    keeps the plain forward (``__wrapped__``), so the modules' fast path pays nothing."""
+
+    def dispatching(x: Any, *args: Any, **params: Any) -> Any:
+        if not isinstance(x, np.ndarray) and hasattr(x, "__array_function__"):
+            return x.__array_function__(dispatching, (type(x),), (x, *args), params)
+        return forward(x, *args, **params)
+
+    dispatching.__name__ = dispatching.__qualname__ = forward.__name__
+    dispatching.__doc__ = forward.__doc__
+    dispatching.__wrapped__ = forward  # type: ignore[attr-defined]
+    return dispatching
+
+
 def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     """Sum ``grad`` down to ``shape``: the adjoint of NumPy broadcasting ``shape`` up."""
     if grad.shape == shape:
@@ -56,9 +87,7 @@ def _expand(grad: Array, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> 
     if axis is not None and not keepdims:
         axes = (axis,) if isinstance(axis, int) else axis
         grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
-    out = np.empty(shape, dtype=grad.dtype)
-    out[...] = grad
-    return out
+    return np.copy(np.broadcast_to(grad, shape))
 
 
 def _add_terms(*terms: Array | None) -> Array:
@@ -88,9 +117,10 @@ def _in_dtype_of(y: Any, x: Array) -> Any:
 
     NumPy 1.x computes a 0-d float32 array with a Python number in float64 (value-based
     casting); NumPy 2 keeps float32 (NEP 50). Rules with constants in them end with this call,
-    so that float32 stays float32 on both.
+    so that float32 stays float32 on both. A Tensor (a recorded backward) is left as it is:
+    its operations already keep its dtype.
     """
-    return y.astype(x.dtype, copy=False) if x.dtype.kind == "f" else y
+    return y.astype(x.dtype, copy=False) if x.dtype.kind == "f" and isinstance(y, (np.ndarray, np.generic)) else y
 
 
 # --------------------------------------------------------------------------- identity, neg
@@ -247,7 +277,7 @@ def matmul(a: Array, b: Array) -> Array:
 
 
 def _swap(x: Array) -> Array:
-    return x.swapaxes(-1, -2)
+    return np.swapaxes(x, -1, -2)
 
 
 def _dot_like(x: Array, left: Array, right: Array) -> Array:
@@ -255,9 +285,10 @@ def _dot_like(x: Array, left: Array, right: Array) -> Array:
 
     A transposed view such as ``W.T`` gets a transposed result, so that adding it into the
     gradient ``dW.T`` runs over contiguous memory instead of striding across it. ``np.dot``
-    hands every 2-D case to BLAS, including the batch-of-one outer products.
+    hands every 2-D case to BLAS, including the batch-of-one outer products. (Memory layout
+    is an array's matter: Tensors, in a recorded backward, take the plain product.)
     """
-    if x.flags.f_contiguous and not x.flags.c_contiguous:
+    if isinstance(x, np.ndarray) and x.flags.f_contiguous and not x.flags.c_contiguous:
         return np.dot(right.T, left.T).T
     return np.dot(left, right)
 
@@ -486,6 +517,7 @@ def tanh_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = Non
     # END SOLUTION
 
 
+@dispatches
 def sigmoid(x: Array) -> Array:
     """y = 1 / (1 + e**-x), computed as (1 + tanh(x/2)) / 2: no overflow for any x."""
     y = np.tanh(x * 0.5)
@@ -541,6 +573,8 @@ def leaky_relu(x: Array, slope: float = 0.01) -> Array:
 
 
 def _leaky_slope(x: Array, slope: float) -> Array:
+    """1 where x > 0, else ``slope``: a constant (piecewise in x)."""
+    x = np.asarray(x)
     return np.where(x > 0, 1.0, slope).astype(x.dtype, copy=False)
 
 
@@ -595,7 +629,9 @@ def gelu_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
 
 # --------------------------------------------------------------------------- elementwise max/min
 def _pick_masks(a: Array, b: Array, first_wins: Array) -> tuple[Array, Array]:
-    """Weights sending the gradient to the chosen operand; ties split it half and half."""
+    """Weights sending the gradient to the chosen operand; ties split it half and half.
+    Constants (piecewise in a and b), computed on the values."""
+    a, b, first_wins = np.asarray(a), np.asarray(b), np.asarray(first_wins)
     tie = (a == b) * 0.5
     wa = (first_wins + tie).astype(np.result_type(a, b), copy=False)
     return wa, _in_dtype_of(1.0 - wa, wa)
@@ -682,7 +718,9 @@ def mean_jvp(tangents: Sequence[Array | None], x: Array, axis: Axis = None, keep
 
 
 def _extreme_weights(x: Array, out: Array, axis: Axis, keepdims: bool) -> Array:
-    """Where x attains its max/min along ``axis``, shared equally among ties."""
+    """Where x attains its max/min along ``axis``, shared equally among ties: a constant
+    (piecewise in x), computed on the values."""
+    x, out = np.asarray(x), np.asarray(out)
     hit = x == _expand(out, x.shape, axis, keepdims)
     return hit / hit.sum(axis=axis, keepdims=True).astype(x.dtype)
 
@@ -775,17 +813,34 @@ def index(x: Array, index: Any) -> Array:  # noqa: A002 - the op's parameter
 
 def index_backward(grad_output: Array, x: Array, index: Any) -> tuple[Array]:  # noqa: A002
     """dx = g scattered back into zeros at the indexed places (repeats accumulate)."""
-    grad = np.zeros_like(x)
-    if _is_basic_index(index):
-        grad[index] = grad_output
-    else:
-        np.add.at(grad, index, grad_output)
-    return (grad,)
+    return (index_scatter(grad_output, index, x.shape),)
 
 
 def index_jvp(tangents: Sequence[Array | None], x: Array, index: Any) -> Array:  # noqa: A002
     """Forward mode: ẏ = ẋ[index]."""
-    return np.asarray(tangents[0][index])
+    return tangents[0][index]
+
+
+@dispatches
+def index_scatter(g: Array, index: Any, shape: tuple[int, ...]) -> Array:  # noqa: A002
+    """y = zeros of ``shape`` with g added at ``index`` (repeats accumulate): the adjoint of
+    ``index``, so that indexing has a second derivative."""
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic_index(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def index_scatter_backward(grad_output: Array, g: Array, index: Any, shape: tuple[int, ...]) -> tuple[Array]:  # noqa: A002
+    """dg = grad_output[index]."""
+    return (grad_output[index],)
+
+
+def index_scatter_jvp(tangents: Sequence[Array | None], g: Array, index: Any, shape: tuple[int, ...]) -> Array:  # noqa: A002
+    """Forward mode: ẏ = ġ scattered like g."""
+    return index_scatter(tangents[0], index, shape)
 
 
 def concatenate(*xs: Array, axis: int = 0) -> Array:
@@ -805,6 +860,7 @@ def concatenate_jvp(tangents: Sequence[Array | None], *xs: Array, axis: int = 0)
 
 
 # --------------------------------------------------------------------------- softmax family
+@dispatches
 def softmax(x: Array, axis: int = -1) -> Array:
     """y = e**x / sum(e**x) along ``axis``, shifted by the maximum (finite for any x)."""
     e = np.exp(x - x.max(axis=axis, keepdims=True))
@@ -826,6 +882,7 @@ def softmax_jvp(tangents: Sequence[Array | None], x: Array, axis: int = -1, out:
     return ty - y * ty.sum(axis=axis, keepdims=True)
 
 
+@dispatches
 def log_softmax(x: Array, axis: int = -1) -> Array:
     """y = x - log(sum(e**x)) along ``axis`` (stable)."""
     shifted = x - x.max(axis=axis, keepdims=True)
@@ -883,13 +940,7 @@ def softmax_cross_entropy_grad_y(grad_output: Array, y: Array, x: Array, log_pro
 def softmax_cross_entropy_grad_x(grad_output: Array, y: Array, x: Array, log_probs: Array | None = None) -> Array:
     """d/dx = g * (softmax(x) * sum(y) - y) / N, i.e. g * (softmax(x) - y) / N for one-hot y."""
     p = softmax(x) if log_probs is None else np.exp(log_probs)
-    if y.ndim > 1:
-        p *= y.sum(axis=-1, keepdims=True)
-    else:
-        p *= y.sum()
-    p -= y
-    p *= grad_output[0] / _batch(x)
-    return p
+    return (p * y.sum(axis=-1, keepdims=True) - y) * (grad_output[0] / _batch(x))
 # END SOLUTION
 
 
@@ -945,11 +996,7 @@ def mse_loss_and_diff(y: Array, y_hat: Array) -> tuple[Array, Array]:
 def mse_loss_grad_y_hat(grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None) -> Array:
     """d/dy_hat = 2 g (y_hat - y) / n (``diff``, if given, is the forward's y_hat - y)."""
     scale = _in_dtype_of(2.0 * grad_output[0] / y_hat.size, grad_output)
-    if diff is None:
-        d = y_hat - y
-        d *= scale
-        return d
-    return diff * scale
+    return (y_hat - y if diff is None else diff) * scale
 
 
 def mse_loss_grad_y(grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None) -> Array:
@@ -1058,7 +1105,8 @@ class Kernel:
 
 def _row(name: str, arity: int | None = 1, saves_output: bool = False) -> Kernel:
     module = globals()
-    return Kernel(name, module[name], module[f"{name}_backward"], module[f"{name}_jvp"], arity, saves_output)
+    forward = getattr(module[name], "__wrapped__", module[name])  # the plain forward (see ``dispatches``)
+    return Kernel(name, forward, module[f"{name}_backward"], module[f"{name}_jvp"], arity, saves_output)
 
 
 KERNELS: dict[str, Kernel] = {
@@ -1094,6 +1142,7 @@ KERNELS: dict[str, Kernel] = {
         _row("transpose"),
         _row("reshape"),
         _row("index"),
+        _row("index_scatter"),
         _row("concatenate", None),
         _row("softmax", saves_output=True),
         _row("log_softmax", saves_output=True),

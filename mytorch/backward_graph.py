@@ -1,0 +1,256 @@
+"""Gradients as Tensors, and gradients that can be differentiated again: ``mytorch.grad``.
+
+``Autograd.backward`` walks a tape in reverse and calls each operation's backward rule on
+arrays. ``gradients`` below walks it the same way, with two differences:
+
+* the gradients of leaves are collected and returned (nothing is added into ``.grad``);
+* with ``create_graph=True`` every rule runs on **Tensors** standing for the recorded arrays.
+  The rules are NumPy code, and NumPy's functions on Tensors record themselves (see
+  ``mytorch.tensor_numpy``), so the backward pass is itself recorded, onto the same tape.
+  The gradients it returns are Tensors of that graph: differentiate them again, to any order.
+
+How a recorded array becomes a Tensor (``_Nodes``): the tape knows every value by the
+identity of its array, so a Tensor wrapping that very array object *is* that value. An
+intermediate result's Tensor is on the tape; a leaf's Tensor sends its gradient where the
+leaf's does; a constant stays an array. The recorded backward operations are appended after
+the forward ones, so walking the tape in reverse from a gradient reaches them first and the
+forward operations they read afterwards: a second ``backward`` needs nothing new.
+
+Without ``create_graph`` the rules run on arrays exactly as in ``Autograd.backward``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mytorch.autograd_engine import NO_GRAD, Operation, _GradMode, _kernel_name
+from mytorch.nn.functional import CACHED_PARAMS
+from mytorch.tensor import Tape, Tensor
+
+__all__ = ["grad", "gradients"]
+
+
+class _Nodes:
+    """The Tensor standing for each array of a tape while a recorded backward runs."""
+
+    def __init__(self, tape: Tape) -> None:
+        self.tape = tape
+        self.made: dict[int, Tensor] = {}
+
+    def of(self, x: np.ndarray, dst: Any) -> Any:
+        """The Tensor for input ``x`` of an operation whose ``gradients_to_update`` entry is ``dst``."""
+        if dst is NO_GRAD:
+            return x  # a constant
+        node = self.made.get(id(x))
+        if node is None:
+            node = self.made[id(x)] = Tensor(x, requires_grad=True)
+            if dst is None:  # an intermediate result: it lives on the tape
+                node._tape = self.tape
+            else:  # a leaf: its gradient goes where the leaf's does
+                node.grad = dst
+        return node
+
+    def params(self, op: Operation) -> dict[str, Any]:
+        """``op``'s parameters for a recorded rule: the saved output as its Tensor, and no
+        cached forward results (the rule recomputes them, so that they are differentiated)."""
+        params = {k: v for k, v in (op.params or {}).items() if k not in CACHED_PARAMS}
+        if "out" in params:
+            params["out"] = self.of(op.output, None)
+        return params
+
+
+def _recorded_vjp(op: Operation, index: int, grad: Any, nodes: _Nodes) -> Any:
+    """Run ``op``'s backward rule on Tensors, recording it; a clear error if it cannot."""
+    inputs = [nodes.of(x, dst) for x, dst in zip(op.inputs, op.gradients_to_update)]
+    try:
+        grads = op.vjp(grad, *inputs, **nodes.params(op))
+    except (TypeError, AttributeError, NotImplementedError) as error:
+        raise TypeError(
+            f"create_graph: the backward rule of operation {index} ({op.describe()}) does not run on "
+            f"Tensors, so {_kernel_name(op.backward_operation)} supports first-order gradients only: {error}"
+        ) from error
+    if isinstance(grads, (np.ndarray, Tensor)):
+        grads = (grads,)
+    recorded = isinstance(grad, Tensor) and grad.requires_grad
+    for gx in grads:
+        if recorded and isinstance(gx, np.ndarray) and gx.any():
+            raise TypeError(
+                f"create_graph: the backward rule of operation {index} ({op.describe()}) returned a "
+                "plain array for a recorded gradient: it left the graph (np.asarray, .data, or a "
+                f"function without a gradient rule), so {_kernel_name(op.backward_operation)} "
+                "supports first-order gradients only"
+            )
+    return grads
+
+
+def _check(op: Operation, index: int, grads: Any, tape: Tape) -> Sequence[Any]:
+    """The gradients of ``op``'s inputs, checked for number, type, shape (and finiteness)."""
+    if type(grads) is not tuple and type(grads) is not list:
+        grads = (grads,) if isinstance(grads, (np.ndarray, Tensor)) else tuple(grads)
+    if len(grads) != len(op.inputs):
+        raise ValueError(
+            f"backward: operation {index} ({op.describe()}) returned {len(grads)} gradients for "
+            f"{len(op.inputs)} inputs"
+        )
+    checked = []
+    for x, gx in zip(op.inputs, grads):
+        if gx is not None:
+            if not isinstance(gx, (np.ndarray, Tensor)):
+                gx = tape._as_gradient(gx, op)
+            if gx.shape != x.shape:
+                raise ValueError(
+                    f"backward: operation {index} ({op.describe()}) returned a gradient of shape "
+                    f"{gx.shape} for an input of shape {x.shape}"
+                )
+            if _GradMode.anomaly and not np.isfinite(np.asarray(gx)).all():
+                raise FloatingPointError(
+                    f"detect_anomaly: operation {index} ({op.describe()}) produced a non-finite "
+                    f"gradient (NaN or inf) for an input of shape {x.shape}"
+                )
+        checked.append(gx)
+    return checked
+
+
+def gradients(tape: Tape, seeds: dict[int, Any], keep: set[int], create_graph: bool) -> dict[int, Any]:
+    """Propagate ``seeds`` back through ``tape``; the gradients that were not used up.
+
+    Args:
+        tape: the tape holding the outputs.
+        seeds: ``{id(output array): its gradient}`` (arrays, or Tensors when recording).
+        keep: ids of intermediate arrays whose gradients to keep (they are propagated too).
+        create_graph: run the rules on Tensors, recording them (gradients are Tensors).
+
+    Returns:
+        ``{id(array): gradient}`` for every leaf the seeds reached, and the kept intermediates.
+    """
+    ops = tape.operation_list
+    start = max((i for i, op in enumerate(ops) if id(op.output) in seeds), default=-1)
+    grads = dict(seeds)
+    nodes = _Nodes(tape) if create_graph else None
+    for index in range(start, -1, -1):
+        op = ops[index]
+        key = id(op.output)
+        grad = grads.get(key) if key in keep else grads.pop(key, None)
+        if grad is None:
+            continue
+        if nodes is not None:
+            raw = _recorded_vjp(op, index, grad, nodes)
+        else:
+            raw = op.vjp(grad, *op.inputs) if op.params is None else op.vjp(grad, *op.inputs, **op.params)
+        for x, gx, dst in zip(op.inputs, _check(op, index, raw, tape), op.gradients_to_update):
+            if gx is None or dst is NO_GRAD:
+                continue
+            held = grads.get(id(x))
+            grads[id(x)] = gx if held is None else held + gx
+    return grads
+
+
+def _as_tensors(value: Any, what: str) -> list[Tensor]:
+    items = [value] if isinstance(value, Tensor) else list(value)
+    for i, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: {what} {i} is a {type(t).__name__}, not a Tensor")
+    return items
+
+
+def _seed(output: Tensor, given: Any, index: int, create_graph: bool) -> Any:
+    """The gradient that starts the walk at ``output``: ``given`` (a Tensor when recording) or 1."""
+    if given is None:
+        if output.size != 1:
+            raise ValueError(
+                f"grad: output {index} has shape {output.shape}; a gradient can be implied only for a "
+                "one-element output, so pass grad_outputs"
+            )
+        return np.ones_like(output.data)
+    if isinstance(given, Tensor) and create_graph:
+        seed = given
+    else:
+        seed = np.asarray(given.data if isinstance(given, Tensor) else given, dtype=output.dtype)
+    if seed.shape != output.shape:
+        raise ValueError(f"grad: grad_outputs[{index}] has shape {seed.shape}, output {index} {output.shape}")
+    return seed
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """The gradients of ``outputs`` with respect to ``inputs``, as Tensors (``torch.autograd.grad``).
+
+    Nothing is added into any ``.grad``. With ``create_graph=True`` the computation of the
+    gradients is recorded, so they can be differentiated again (Hessians, gradient
+    penalties, meta-learning); without it they are constants, computed in plain NumPy.
+
+    Args:
+        outputs: a Tensor or a sequence of Tensors to differentiate.
+        inputs: the Tensors (leaves or intermediate results) to differentiate with respect to.
+        grad_outputs: one gradient per output (its shape), None meaning 1 for a one-element
+            output; with ``create_graph`` a Tensor that requires a gradient stays in the graph.
+        retain_graph: keep the tape for another backward (default: ``create_graph``).
+        create_graph: record the backward pass.
+        allow_unused: give None for an input the outputs do not depend on, instead of raising.
+
+    Returns:
+        One gradient per input (a tuple, even for one input).
+
+    Raises:
+        RuntimeError: an output that does not require a gradient, a released graph, an
+            unused input (without ``allow_unused``).
+        ValueError: missing or misshapen ``grad_outputs``.
+        TypeError: with ``create_graph``, a backward rule that cannot run on Tensors (the error
+            names its kernel).
+    """
+    outs = _as_tensors(outputs, "output")
+    ins = _as_tensors(inputs, "input")
+    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = [grad_outputs] * len(outs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outs):
+        raise ValueError(f"grad: {len(outs)} outputs but {len(grad_outputs)} grad_outputs")
+    for i, t in enumerate(ins):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require a gradient")
+    by_tape: dict[int, tuple[Tape | None, dict[int, Any]]] = {}
+    for i, (out, given) in enumerate(zip(outs, grad_outputs)):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"grad: output {i} does not require a gradient (no input had requires_grad=True, "
+                "or it was computed under no_grad)"
+            )
+        tape = None if out.is_leaf else out.tape
+        if tape is not None and tape.released:
+            raise RuntimeError(
+                f"grad: output {i}'s graph was already released by an earlier backward; pass "
+                "retain_graph=True the first time to differentiate it again"
+            )
+        seeds = by_tape.setdefault(id(tape), (tape, {}))[1]
+        seed = _seed(out, given, i, create_graph)
+        held = seeds.get(id(out.data))
+        seeds[id(out.data)] = seed if held is None else held + seed
+    keep = {id(t.data) for t in ins}
+    found: dict[int, Any] = {}
+    for tape, seeds in by_tape.values():
+        reached = seeds if tape is None else gradients(tape, seeds, keep, create_graph)
+        for key, g in reached.items():
+            if key in keep:
+                found[key] = g if key not in found else found[key] + g
+    if not (create_graph if retain_graph is None else retain_graph):
+        for tape, _ in by_tape.values():
+            if tape is not None:
+                tape.release()
+    results: list[Tensor | None] = []
+    for i, t in enumerate(ins):
+        g = found.get(id(t.data))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; pass "
+                "allow_unused=True to get None for it"
+            )
+        results.append(None if g is None else g if isinstance(g, Tensor) else Tensor(g))
+    return tuple(results)

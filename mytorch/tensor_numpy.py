@@ -1,0 +1,279 @@
+"""NumPy's protocols on ``Tensor``: ``np.exp(t)``, ``np.sum(t, axis=0)``, ``array * t`` record.
+
+``Tensor.__array_ufunc__`` and ``Tensor.__array_function__`` send the NumPy functions below
+to the kernel table, so ``np.cos(t)`` is ``mytorch.cos(t)``. This is what makes the kernel
+table serve every order of derivative: the backward rules in ``mytorch.nn.functional`` are
+written in NumPy, and given Tensors they run through these tables and record themselves,
+so a gradient computed with ``create_graph=True`` can be differentiated again.
+
+Three kinds of function:
+
+* with a derivative (``UFUNCS``, ``FUNCTIONS``): recorded as kernels;
+* without one, or piecewise constant (comparisons, ``sign``, ``floor``, ``zeros_like``,
+  ``result_type``, ``shape``, ...): run on the values, the result is a constant;
+* anything else is run on the values when no operand requires a gradient, and raises a
+  ``TypeError`` naming the function when one does (its gradient would silently be lost).
+
+``np.asarray(t)`` is always the values (``t.data``): a way to say "a constant" on purpose.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from mytorch import tensor as T
+from mytorch.nn import functional as F
+
+__all__ = ["FUNCTIONS", "UFUNCS", "array_function", "array_ufunc"]
+
+
+def _requires_grad(values: Any) -> bool:
+    """Whether some Tensor among ``values`` (nested in lists and tuples) requires a gradient."""
+    for v in values:
+        if isinstance(v, T.Tensor):
+            if v.requires_grad:
+                return True
+        elif isinstance(v, (list, tuple)) and _requires_grad(v):
+            return True
+    return False
+
+
+def _values(value: Any) -> Any:
+    """``value`` with every Tensor (also inside lists and tuples) replaced by its array."""
+    if isinstance(value, T.Tensor):
+        return value.data
+    if isinstance(value, (list, tuple)):
+        return type(value)(_values(v) for v in value)
+    return value
+
+
+def _constant(result: Any) -> Any:
+    """A NumPy result on values, as a constant: arrays become Tensors, the rest stays as is."""
+    if isinstance(result, np.ndarray):
+        return T.Tensor(result)
+    if isinstance(result, (list, tuple)):
+        return type(result)(_constant(r) for r in result)
+    return result
+
+
+def _kernel(name: str) -> Callable[..., T.Tensor]:
+    """The recorded kernel ``name`` on its operands (Tensors or constants)."""
+
+    def op(*operands: Any) -> T.Tensor:
+        return T._apply(name, operands)
+
+    return op
+
+
+def _power(base: Any, exponent: Any) -> T.Tensor:
+    if isinstance(base, T.Tensor):
+        return base**exponent
+    return exponent.__rpow__(base)
+
+
+UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
+    np.add: _kernel("add"),
+    np.subtract: _kernel("sub"),
+    np.multiply: _kernel("mul"),
+    np.true_divide: _kernel("div"),
+    np.matmul: _kernel("matmul"),
+    np.negative: _kernel("neg"),
+    np.positive: _kernel("identity"),
+    np.exp: _kernel("exp"),
+    np.log: _kernel("log"),
+    np.sqrt: _kernel("sqrt"),
+    np.absolute: _kernel("abs"),
+    np.sin: _kernel("sin"),
+    np.cos: _kernel("cos"),
+    np.tanh: _kernel("tanh"),
+    np.maximum: _kernel("maximum"),
+    np.minimum: _kernel("minimum"),
+    np.power: _power,
+    np.square: lambda x: T._apply("mul", (x, x)),
+    np.log1p: lambda x: T.log(1.0 + x),
+}
+"""NumPy ufuncs with a derivative, called as ``ufunc(*operands)``, each as Tensor ops."""
+
+PIECEWISE_CONSTANT = frozenset(
+    {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.isfinite, np.isnan, np.isinf, np.signbit}
+    | {np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal}
+    | {np.logical_and, np.logical_or, np.logical_not, np.logical_xor}
+)
+"""Ufuncs whose derivative is zero wherever it exists: their results are constants."""
+
+
+def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``Tensor.__array_ufunc__``: run ``ufunc.method`` on operands that include a Tensor."""
+    if "out" in kwargs:
+        raise TypeError(f"np.{ufunc.__name__}: out= cannot write into a Tensor; use the returned Tensor")
+    if not (_requires_grad(inputs) and T.is_grad_enabled()) or (
+        method == "__call__" and ufunc in PIECEWISE_CONSTANT
+    ):
+        return _constant(getattr(ufunc, method)(*_values(inputs), **kwargs))
+    rule = None
+    if method == "__call__" and not kwargs:
+        rule = UFUNCS.get(ufunc)
+    elif method == "reduce" and ufunc in _REDUCTIONS and set(kwargs) <= {"axis", "keepdims"}:
+        return _REDUCTIONS[ufunc](inputs[0], kwargs.get("axis", 0), kwargs.get("keepdims", False))
+    elif method == "outer" and ufunc is np.multiply and not kwargs:
+        rule = _kernel("outer")
+    if rule is None:
+        extra = f" with {sorted(kwargs)}" if kwargs else ""
+        raise TypeError(
+            f"np.{ufunc.__name__}.{method}{extra} has no gradient rule for Tensors (supported: "
+            f"{', '.join(sorted(u.__name__ for u in UFUNCS))}, add/maximum/minimum.reduce, "
+            "multiply.outer); compute on t.data for a constant"
+        )
+    return rule(*inputs)
+
+
+_REDUCTIONS = {np.add: T.sum, np.maximum: T.max, np.minimum: T.min}
+
+
+# --------------------------------------------------------------------------- functions
+def _axes(axis: Any) -> Any:
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _reduction(op: Callable[..., T.Tensor]) -> Callable[..., T.Tensor]:
+    def reduce(
+        a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **_: Any
+    ) -> T.Tensor:
+        if dtype is not None or out is not None:
+            raise TypeError(f"np.{op.__name__} on a Tensor: dtype= and out= are not supported")
+        return op(a, _axes(axis), bool(keepdims))
+
+    return reduce
+
+
+def _reshape(a: Any, shape: Any = None, order: str = "C", **kwargs: Any) -> T.Tensor:
+    if order != "C":
+        raise TypeError("np.reshape on a Tensor: only order='C'")
+    return T.reshape(a, kwargs.get("newshape", shape))
+
+
+def _swapaxes(a: Any, axis1: int, axis2: int) -> T.Tensor:
+    axes = list(range(np.ndim(a)))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return T.transpose(a, tuple(axes))
+
+
+def _expand_dims(a: Any, axis: Any) -> T.Tensor:
+    return T.reshape(a, np.expand_dims(np.empty(np.shape(a), dtype=bool), axis).shape)
+
+
+def _squeeze(a: Any, axis: Any = None) -> T.Tensor:
+    return T.reshape(a, np.squeeze(np.empty(np.shape(a), dtype=bool), axis).shape)
+
+
+def _broadcast_to(a: Any, shape: Any, subok: bool = False) -> T.Tensor:
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if np.shape(a) == shape:
+        return a
+    return T._apply("add", (a, np.zeros(shape, dtype=a.dtype)))
+
+
+def _split(a: Any, indices_or_sections: Any, axis: int = 0) -> list[T.Tensor]:
+    n = np.shape(a)[axis]
+    if isinstance(indices_or_sections, int):
+        if n % indices_or_sections:
+            raise ValueError("np.split: array split does not result in an equal division")
+        step = n // indices_or_sections
+        bounds = list(range(step, n, step))
+    else:
+        bounds = [int(b) for b in indices_or_sections]
+    edges = [0, *bounds, n]
+    lead = (slice(None),) * (axis % np.ndim(a))
+    return [a[(*lead, slice(lo, hi))] for lo, hi in zip(edges[:-1], edges[1:])]
+
+
+def _dot(a: Any, b: Any) -> T.Tensor:
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return T._apply("mul", (a, b))
+    if np.ndim(b) > 2:
+        raise TypeError("np.dot on Tensors: operands of up to 2 axes (use matmul for batches)")
+    return T.matmul(a, b)
+
+
+def _tensordot(a: Any, b: Any, axes: Any = 2) -> T.Tensor:
+    """Contract the last ``axes`` axes of a with the first ``axes`` of b, as one matmul."""
+    if not isinstance(axes, int):
+        raise TypeError("np.tensordot on Tensors: only an integer axes=")
+    sa, sb = np.shape(a), np.shape(b)
+    kept_a, summed, kept_b = sa[: len(sa) - axes], sa[len(sa) - axes :], sb[axes:]
+    if summed != sb[:axes]:
+        raise ValueError(f"np.tensordot: shape mismatch for sum ({sa} and {sb}, axes={axes})")
+    k = math.prod(summed)
+    product = T.matmul(T.reshape(a, (math.prod(kept_a), k)), T.reshape(b, (k, math.prod(kept_b))))
+    return T.reshape(product, kept_a + kept_b)
+
+
+def _vdot(a: Any, b: Any) -> T.Tensor:
+    return T.sum(T._apply("mul", (T.reshape(a, -1), T.reshape(b, -1))))
+
+
+def _copy(a: Any, order: str = "K", subok: bool = False) -> T.Tensor:
+    return T._apply("identity", (a,))
+
+
+def _transpose(a: Any, axes: Any = None) -> T.Tensor:
+    return T.transpose(a, *(() if axes is None else (tuple(axes),)))
+
+
+FUNCTIONS: dict[Callable, Callable[..., Any]] = {
+    np.sum: _reduction(T.sum),
+    np.mean: _reduction(T.mean),
+    np.max: _reduction(T.max),
+    np.min: _reduction(T.min),
+    np.amax: _reduction(T.max),
+    np.amin: _reduction(T.min),
+    np.reshape: _reshape,
+    np.ravel: lambda a, order="C": _reshape(a, -1, order),
+    np.transpose: _transpose,
+    np.swapaxes: _swapaxes,
+    np.expand_dims: _expand_dims,
+    np.squeeze: _squeeze,
+    np.broadcast_to: _broadcast_to,
+    np.copy: _copy,
+    np.concatenate: lambda arrays, axis=0: T.concatenate(arrays, axis=axis),
+    np.stack: lambda arrays, axis=0: T.stack(arrays, axis=axis),
+    np.split: _split,
+    np.dot: _dot,
+    np.tensordot: _tensordot,
+    np.vdot: _vdot,
+    # the kernel forwards that backward rules call (marked ``@dispatches`` in the table)
+    F.sigmoid: T.sigmoid,
+    F.softmax: lambda x, axis=-1: T.softmax(x, axis),
+    F.log_softmax: lambda x, axis=-1: T.log_softmax(x, axis),
+    F.index_scatter: lambda g, index, shape: T._apply("index_scatter", (g,), {"index": index, "shape": shape}),
+}
+"""NumPy functions with a derivative, implemented with the kernel table's ops."""
+
+
+def array_function(func: Callable, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``Tensor.__array_function__``: run the NumPy function ``func`` on arguments that include a Tensor."""
+    if T.is_grad_enabled() and _requires_grad((*args, *kwargs.values())):
+        rule = FUNCTIONS.get(func)
+        if rule is not None:
+            return rule(*args, **kwargs)
+        constant = func in _NO_DERIVATIVE or (func is np.where and not _requires_grad(args[1:]))
+        if not constant:
+            raise TypeError(
+                f"np.{func.__name__} has no gradient rule for Tensors (supported: "
+                f"{', '.join(sorted({f.__name__ for f in FUNCTIONS}))}); compute on t.data for a constant"
+            )
+    return _constant(func(*_values(args), **_values(kwargs)))
+
+
+_NO_DERIVATIVE = frozenset(
+    {np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.shape, np.ndim, np.size, np.result_type}
+    | {np.argmax, np.argmin, np.argsort, np.nonzero, np.isclose, np.allclose, np.array_equal, np.all, np.any}
+    | {np.count_nonzero}
+)
+"""Functions whose result is a constant even for Tensors that require a gradient (shapes,
+dtypes, fresh arrays, indices, tests). ``np.where`` is one too when its condition alone is a
+Tensor that requires a gradient (a mask); choosing between such Tensors is not supported."""
