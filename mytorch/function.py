@@ -29,6 +29,7 @@ such as a scale); positional ones are the op's inputs.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,6 +65,16 @@ class Context:
         """PyTorch's name for ``saved_arrays``."""
         return self.saved_arrays
 
+    def recorded(self, values: Sequence[Any]) -> Context:
+        """This context for a recorded backward (``create_graph=True``): every saved array
+        that is one of the op's inputs or its output, given among ``values`` as a Tensor
+        wrapping it, is replaced by that Tensor, so the backward is differentiated through
+        it. Other saved arrays (computed inside ``forward``) stay constants, as in PyTorch."""
+        tensors = {id(v.data): v for v in values if isinstance(v, Tensor)}
+        ctx = copy.copy(self)
+        ctx.saved_arrays = tuple(tensors.get(id(a), a) for a in self.saved_arrays)
+        return ctx
+
 
 class Function:
     """Base class of a user-defined differentiable operation (override the static methods)."""
@@ -88,14 +99,16 @@ class Function:
         """Make the subclass's backward kernel (and register its JVP rule, if it has one)."""
         super().__init_subclass__(**kwargs)
 
-        def vjp(grad_output: np.ndarray, *inputs: np.ndarray, ctx: Context) -> Any:
+        def vjp(grad_output: np.ndarray, *inputs: np.ndarray, ctx: Context, out: Any = None) -> Any:
+            if not isinstance(grad_output, np.ndarray) or not all(isinstance(x, np.ndarray) for x in inputs):
+                ctx = ctx.recorded([*inputs, out])  # a recorded backward: it runs on Tensors
             return cls.backward(ctx, grad_output)
 
         vjp.__name__ = vjp.__qualname__ = f"{cls.__name__}_backward"
         cls._vjp = staticmethod(vjp)
         if cls.jvp is not None:
 
-            def jvp(tangents: Sequence[np.ndarray | None], *inputs: np.ndarray, ctx: Context) -> np.ndarray:
+            def jvp(tangents: Sequence[np.ndarray | None], *inputs: np.ndarray, ctx: Context, out: Any = None) -> np.ndarray:
                 full = [np.zeros_like(x) if t is None else t for t, x in zip(tangents, inputs)]
                 return np.asarray(cls.jvp(ctx, *full))
 
@@ -117,7 +130,7 @@ class Function:
         arrays = _arrays(inputs)
         wanted = tuple(isinstance(a, Tensor) and a.requires_grad for a in inputs)
         ctx, out = cls._forward(arrays, wanted, params)
-        return _attach(out, inputs, arrays, cls._vjp, {"ctx": ctx})
+        return _attach(out, inputs, arrays, cls._vjp, {"ctx": ctx}, saves_output=True)
 
     @classmethod
     def record(

@@ -122,9 +122,10 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: d
     elif method == "outer" and ufunc is np.multiply and not kwargs:
         rule = _kernel("outer")
     if rule is None:
+        called = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
         extra = f" with {sorted(kwargs)}" if kwargs else ""
         raise TypeError(
-            f"np.{ufunc.__name__}.{method}{extra} has no gradient rule for Tensors (supported: "
+            f"np.{called}{extra} has no gradient rule for Tensors (supported: "
             f"{', '.join(sorted(u.__name__ for u in UFUNCS))}, add/maximum/minimum.reduce, "
             "multiply.outer); compute on t.data for a constant"
         )

@@ -1,0 +1,388 @@
+"""Function transforms, with ``torch.func``'s names: ``grad``, ``vjp``, ``jvp``, ``jacrev``, ``hessian``, ...
+
+Each transform takes a function of Tensors (or of arrays: NumPy code such as
+``lambda x: np.sum(np.sin(x))`` runs on Tensors through their NumPy protocols) and returns a
+function computing derivatives::
+
+    from mytorch import func
+    d2 = func.grad(func.grad(lambda x: x**3))      # d²/dx² x³ = 6x
+    d2(2.0)                                        # 12.0
+    H = func.hessian(lambda w: (w**4).sum())(np.array([1.0, 2.0]))
+
+Reverse mode (``grad``, ``vjp``, ``jacrev``) runs ``mytorch.grad``; forward mode (``jvp``,
+``jacfwd``) replays the tape with the kernel table's JVP rules (``Autograd.jvp``).
+``hessian`` and ``hvp`` are forward-over-reverse: the gradient is computed with its backward
+pass recorded (``create_graph=True``), and forward mode pushes tangents through that record.
+
+Composition: a transform called on Tensors that already require a gradient (from an outer
+transform, or a model's weights captured by ``f``) records its own backward pass, so the
+outer transform differentiates through it (``grad(grad(f))``, gradient penalties, MAML).
+Forward mode runs on arrays, so reverse-over-forward (``grad`` of a ``jvp``) is not
+supported: ``jvp`` says so instead of returning a wrong derivative.
+
+Values in, values out: called with arrays or numbers (and nothing outside the call requiring
+a gradient) a transform returns arrays; called with Tensors it returns Tensors.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from mytorch import tensor as T
+from mytorch.autograd_engine import NO_GRAD
+from mytorch.backward_graph import grad as _grad
+from mytorch.tensor import Tensor
+
+__all__ = ["grad", "grad_and_value", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "vjp", "vmap"]
+
+Argnums = int | tuple[int, ...]
+
+
+# --------------------------------------------------------------------------- trees of outputs
+def _flatten(tree: Any) -> tuple[list[Any], Callable[[list[Any]], Any]]:
+    """The leaves of nested tuples/lists, and a function rebuilding that nesting from new leaves."""
+    if isinstance(tree, (tuple, list)):
+        parts = [_flatten(t) for t in tree]
+        sizes = [len(leaves) for leaves, _ in parts]
+
+        def rebuild(leaves: list[Any]) -> Any:
+            out, at = [], 0
+            for (_, build), n in zip(parts, sizes):
+                out.append(build(leaves[at : at + n]))
+                at += n
+            return type(tree)(out)
+
+        return [leaf for leaves, _ in parts for leaf in leaves], rebuild
+    return [tree], lambda leaves: leaves[0]
+
+
+# --------------------------------------------------------------------------- the primals
+def _float_array(value: Any) -> np.ndarray:
+    array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    return array if array.dtype.kind in "fc" else array.astype(np.float64)
+
+
+class _Primals:
+    """The arguments a transform differentiates, as Tensors that require a gradient.
+
+    An argument that already requires a gradient (an outer transform's, a model's weight) is
+    used as it is, so that the outer computation sees this one; any other becomes a fresh leaf.
+    """
+
+    def __init__(self, args: Sequence[Any], argnums: Argnums, what: str) -> None:
+        self.single = isinstance(argnums, int)
+        self.argnums = (argnums,) if self.single else tuple(argnums)
+        self.args = list(args)
+        for i in self.argnums:
+            if not -len(args) <= i < len(args):
+                raise ValueError(f"func.{what}: argnums {i} but the function got {len(args)} arguments")
+        self.as_tensors = any(isinstance(args[i], Tensor) for i in self.argnums)
+        self.tensors: list[Tensor] = []
+        self.outer = False
+        for i in self.argnums:
+            a = args[i]
+            if isinstance(a, Tensor) and a.requires_grad and T.is_grad_enabled():
+                self.outer = True
+                leaf = a
+            else:
+                leaf = Tensor(_float_array(a), requires_grad=True)
+            self.args[i] = leaf
+            self.tensors.append(leaf)
+        self.start = next(T._CLOCK)
+
+    def nested(self, outputs: Sequence[Any]) -> bool:
+        """Whether the computation reaches beyond this call (an outer transform, captured
+        weights that require a gradient): its derivatives must then be recorded."""
+        if not T.is_grad_enabled():
+            return False
+        if self.outer:
+            return True
+        ours = {id(t.data) for t in self.tensors}
+        for out in outputs:
+            if isinstance(out, Tensor) and out.requires_grad and not out.is_leaf:
+                tape = out.tape
+                if any(when < self.start for when in tape.order):
+                    return True
+                for op in tape.operation_list:
+                    for x, dst in zip(op.inputs, op.gradients_to_update):
+                        if dst is not None and dst is not NO_GRAD and id(x) not in ours:
+                            return True
+        return False
+
+    def give(self, value: Any, nested: bool) -> Any:
+        """A result as the caller expects it: a Tensor, or an array when called with values."""
+        if isinstance(value, Tensor) and not (nested or self.as_tensors):
+            return value.data
+        if not isinstance(value, Tensor) and (nested or self.as_tensors):
+            return Tensor(value)
+        return value
+
+    def pick(self, per_primal: list[Any]) -> Any:
+        """One entry per primal, as ``argnums`` asked: one value, or a tuple."""
+        return per_primal[0] if self.single else tuple(per_primal)
+
+
+def _scalar(out: Any, what: str) -> Tensor:
+    if not isinstance(out, Tensor):
+        out = Tensor(out)
+    if out.size != 1:
+        raise ValueError(f"func.{what}: the function must return a one-element Tensor, got shape {out.shape}")
+    return out
+
+
+def _reverse(outputs: list[Tensor], primals: _Primals, cotangents: list[Any], nested: bool) -> list[Tensor]:
+    """d<cotangents, outputs>/d primals (zeros for primals the outputs do not reach)."""
+    pairs = [(o, c) for o, c in zip(outputs, cotangents) if isinstance(o, Tensor) and o.requires_grad]
+    grads: Sequence[Tensor | None] = [None] * len(primals.tensors)
+    if pairs:
+        grads = _grad(
+            [o for o, _ in pairs],
+            primals.tensors,
+            grad_outputs=[c for _, c in pairs],
+            retain_graph=True,
+            create_graph=nested,
+            allow_unused=True,
+        )
+    return [Tensor(np.zeros_like(p.data)) if g is None else g for g, p in zip(grads, primals.tensors)]
+
+
+# --------------------------------------------------------------------------- reverse mode
+def grad_and_value(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """``f``'s gradient with respect to the arguments ``argnums``, and its value.
+
+    ``f`` returns a one-element Tensor (or ``(value, aux)`` with ``has_aux``). The returned
+    function gives ``(gradient, value)`` (``((gradient, value), aux)`` with ``has_aux``);
+    the gradient is a tuple when ``argnums`` is a tuple.
+    """
+
+    @functools.wraps(f)
+    def transformed(*args: Any, **kwargs: Any) -> Any:
+        primals = _Primals(args, argnums, "grad")
+        result = f(*primals.args, **kwargs)
+        out, aux = result if has_aux else (result, None)
+        out = _scalar(out, "grad")
+        nested = primals.nested([out])
+        grads = _reverse([out], primals, [np.ones_like(out.data)], nested)
+        pair = (primals.pick([primals.give(g, nested) for g in grads]), primals.give(out, nested))
+        return (pair, aux) if has_aux else pair
+
+    return transformed
+
+
+def grad(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """``f``'s gradient with respect to the arguments ``argnums`` (``torch.func.grad``).
+
+    ``grad(f)(x)`` is d f / d x for a function ``f`` returning one number; ``grad(grad(f))``
+    is its second derivative (for a scalar x).
+    """
+    both = grad_and_value(f, argnums, has_aux)
+
+    @functools.wraps(f)
+    def transformed(*args: Any, **kwargs: Any) -> Any:
+        if has_aux:
+            (g, _), aux = both(*args, **kwargs)
+            return g, aux
+        return both(*args, **kwargs)[0]
+
+    return transformed
+
+
+def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
+    """``(f(*primals), vjp_fn)``: ``vjp_fn(cotangents)`` gives one gradient per primal, the
+    vector-Jacobian product ``cotangents^T J`` (``torch.func.vjp``). ``vjp_fn`` may be called
+    many times (one backward pass each)."""
+    call = _Primals(primals, tuple(range(len(primals))), "vjp")
+    result = f(*call.args)
+    out, aux = result if has_aux else (result, None)
+    outputs, _ = _flatten(out)
+    outputs = [o if isinstance(o, Tensor) else Tensor(o) for o in outputs]
+    nested = call.nested(outputs)
+
+    def vjp_fn(cotangents: Any) -> tuple[Any, ...]:
+        flat, _ = _flatten(cotangents)
+        if len(flat) != len(outputs):
+            raise ValueError(f"func.vjp: {len(flat)} cotangents for {len(outputs)} outputs")
+        cts = [c if isinstance(c, Tensor) and nested else np.asarray(c, dtype=o.dtype) for c, o in zip(flat, outputs)]
+        for i, (c, o) in enumerate(zip(cts, outputs)):
+            if c.shape != o.shape:
+                raise ValueError(f"func.vjp: cotangent {i} has shape {c.shape}, output {i} {o.shape}")
+        return tuple(call.give(g, nested) for g in _reverse(outputs, call, cts, nested))
+
+    value = call.give(out, nested) if isinstance(out, Tensor) else out
+    return (value, vjp_fn, aux) if has_aux else (value, vjp_fn)
+
+
+def jacrev(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """``f``'s Jacobian by reverse mode, one backward pass per output element
+    (``torch.func.jacrev``): of shape ``output.shape + input.shape``."""
+
+    @functools.wraps(f)
+    def transformed(*args: Any, **kwargs: Any) -> Any:
+        primals = _Primals(args, argnums, "jacrev")
+        out = f(*primals.args, **kwargs)
+        out = out if isinstance(out, Tensor) else Tensor(out)
+        nested = primals.nested([out])
+        rows: list[list[Tensor]] = [[] for _ in primals.tensors]
+        for k in range(out.size):
+            basis = np.zeros(out.size, dtype=out.dtype)
+            basis[k] = 1
+            for i, g in enumerate(_reverse([out], primals, [basis.reshape(out.shape)], nested)):
+                rows[i].append(g)
+        jacobians = []
+        for p, per_row in zip(primals.tensors, rows):
+            if not per_row:  # an empty output
+                jacobians.append(Tensor(np.zeros(out.shape + p.shape, dtype=p.dtype)))
+                continue
+            stacked = T.stack(per_row) if nested else Tensor(np.stack([g.data for g in per_row]))
+            jacobians.append(T.reshape(stacked, out.shape + p.shape))
+        return primals.pick([primals.give(j, nested) for j in jacobians])
+
+    return transformed
+
+
+# --------------------------------------------------------------------------- forward mode
+def _push(outputs: list[Any], primals: _Primals, tangents: list[np.ndarray]) -> list[np.ndarray]:
+    """The tangents of ``outputs`` when the primals move along ``tangents`` (forward mode)."""
+    given = {id(p.data): t for p, t in zip(primals.tensors, tangents)}
+    result: list[np.ndarray | None] = [None] * len(outputs)
+    by_tape: dict[int, list[int]] = {}
+    for k, out in enumerate(outputs):
+        if not isinstance(out, Tensor) or not out.requires_grad:
+            result[k] = np.zeros(np.shape(out), dtype=np.result_type(out))
+        elif out.is_leaf:
+            result[k] = given.get(id(out.data), np.zeros_like(out.data))
+        else:
+            by_tape.setdefault(id(out.tape), []).append(k)
+    for ks in by_tape.values():
+        tape = outputs[ks[0]].tape
+        on_tape = {id(x) for op in tape.operation_list for x in op.inputs}
+        inputs = [p.data for p in primals.tensors if id(p.data) in on_tape]
+        if not inputs:
+            for k in ks:
+                result[k] = np.zeros_like(outputs[k].data)
+            continue
+        pushed = tape.jvp(inputs, [given[id(x)] for x in inputs], [outputs[k].data for k in ks])
+        for k, t in zip(ks, pushed):
+            result[k] = t
+    return result  # type: ignore[return-value]
+
+
+def _tangent_arrays(primals: _Primals, tangents: Sequence[Any]) -> list[np.ndarray]:
+    if len(tangents) != len(primals.tensors):
+        raise ValueError(f"func.jvp: {len(tangents)} tangents for {len(primals.tensors)} primals")
+    arrays = []
+    for i, (p, t) in enumerate(zip(primals.tensors, tangents)):
+        t = np.asarray(t.data if isinstance(t, Tensor) else t, dtype=p.dtype)
+        if t.shape != p.shape:
+            raise ValueError(f"func.jvp: tangent {i} has shape {t.shape}, primal {i} {p.shape}")
+        arrays.append(t)
+    return arrays
+
+
+def _forward_primals(args: Sequence[Any], argnums: Argnums, what: str) -> _Primals:
+    primals = _Primals(args, argnums, what)
+    if primals.outer:
+        raise NotImplementedError(
+            f"func.{what}: its primals already require a gradient (an outer grad/vjp): forward mode "
+            "runs on arrays, so reverse-over-forward is not supported; use forward-over-reverse "
+            "(jvp of grad, jacfwd of jacrev, hessian)"
+        )
+    return primals
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """``(f(*primals), J tangents)``: the Jacobian-vector product by forward mode (``torch.func.jvp``).
+
+    ``primals`` and ``tangents`` are tuples of the same length and shapes; the output may be
+    a Tensor or nested tuples of Tensors, and its tangent has the same structure.
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("func.jvp: primals and tangents must be tuples (one entry per argument of f)")
+    call = _forward_primals(primals, tuple(range(len(primals))), "jvp")
+    out = f(*call.args)
+    outputs, rebuild = _flatten(out)
+    pushed = _push(outputs, call, _tangent_arrays(call, tangents))
+    values = [call.give(o if isinstance(o, Tensor) else Tensor(o), False) for o in outputs]
+    return rebuild(values), rebuild([call.give(Tensor(t), False) for t in pushed])
+
+
+def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """``f``'s Jacobian by forward mode: ``f`` is recorded once and its tape replayed with one
+    tangent per input element (``torch.func.jacfwd``); of shape ``output.shape + input.shape``."""
+
+    @functools.wraps(f)
+    def transformed(*args: Any, **kwargs: Any) -> Any:
+        primals = _forward_primals(args, argnums, "jacfwd")
+        out = f(*primals.args, **kwargs)
+        out = out if isinstance(out, Tensor) else Tensor(out)
+        jacobians = []
+        for i, p in enumerate(primals.tensors):
+            columns = []
+            for k in range(p.size):
+                tangents = [np.zeros_like(q.data) for q in primals.tensors]
+                tangents[i].reshape(-1)[k] = 1
+                columns.append(_push([out], primals, tangents)[0].reshape(-1))
+            jacobian = np.stack(columns, axis=-1) if columns else np.zeros((out.size, 0), dtype=out.dtype)
+            jacobians.append(primals.give(Tensor(jacobian.reshape(out.shape + p.shape)), False))
+        return primals.pick(jacobians)
+
+    return transformed
+
+
+def hessian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """The Hessian of a function returning one number: ``jacfwd(jacrev(f))`` (forward-over-
+    reverse, ``torch.func.hessian``); of shape ``input.shape + input.shape``."""
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """``(f(*primals), H tangents)``: the Hessian-vector product of a function returning one
+    number, forward-over-reverse (``jvp`` of ``grad``), without forming H. As
+    ``torch.autograd.functional.hvp``, the product has one entry per primal (a tuple)."""
+    if not isinstance(primals, (tuple, list)):
+        raise TypeError("func.hvp: primals and tangents must be tuples (one entry per argument of f)")
+    gradient_and_value = grad_and_value(f, argnums=tuple(range(len(primals))))
+    (_, value), (product, _) = jvp(gradient_and_value, primals, tangents)
+    return value, product
+
+
+# --------------------------------------------------------------------------- batching
+def vmap(f: Callable[..., Any], in_dims: int | None | Sequence[int | None] = 0, out_dims: int = 0) -> Callable[..., Any]:
+    """``f`` mapped over a batch axis: **a Python loop** over the batch, calling ``f`` once per
+    example and stacking the results along ``out_dims`` (``torch.func.vmap``'s semantics, not
+    its speed). ``in_dims`` gives each argument's batch axis (None: not batched)."""
+
+    @functools.wraps(f)
+    def transformed(*args: Any) -> Any:
+        dims = [in_dims] * len(args) if not isinstance(in_dims, (tuple, list)) else list(in_dims)
+        if len(dims) != len(args):
+            raise ValueError(f"func.vmap: in_dims has {len(dims)} entries for {len(args)} arguments")
+        sizes = {np.shape(a)[d] for a, d in zip(args, dims) if d is not None}
+        if len(sizes) != 1:
+            raise ValueError(f"func.vmap: the batched arguments need one batch size, got {sorted(sizes)}")
+        (n,) = sizes
+        results = []
+        for b in range(n):
+            one = [a if d is None else _take(a, b, d) for a, d in zip(args, dims)]
+            results.append(f(*one))
+        flat = [_flatten(r)[0] for r in results]
+        _, rebuild = _flatten(results[0])
+        stacked = [_stack([leaves[k] for leaves in flat], out_dims) for k in range(len(flat[0]))]
+        return rebuild(stacked)
+
+    return transformed
+
+
+def _take(value: Any, b: int, axis: int) -> Any:
+    index = (slice(None),) * (axis % np.ndim(value)) + (b,)
+    return value[index]
+
+
+def _stack(values: list[Any], axis: int) -> Any:
+    if any(isinstance(v, Tensor) for v in values):
+        return T.stack(values, axis=axis)
+    return np.stack([np.asarray(v) for v in values], axis=axis)
