@@ -1,0 +1,375 @@
+"""Higher-order gradients without PyTorch: second derivatives against finite differences of
+first derivatives, closed forms, Hessian symmetry, a gradient penalty, a MAML step, memory.
+
+Every second derivative here is checked against something computed another way: central
+differences of the *first* derivative (itself checked elsewhere against differences of the
+function), or a closed form.
+"""
+
+from __future__ import annotations
+
+import gc
+import tracemalloc
+import weakref
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+import mytorch.tensor as T
+from mytorch import Function, Tensor, func
+from mytorch.nn import functional as F
+
+pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from test_fuzz_kernels import CASES  # noqa: E402
+from test_fuzz_programs import programs, tensor_op  # noqa: E402
+
+
+def first_derivative(name: str, arrays: list[np.ndarray], params: dict, w: np.ndarray) -> list[np.ndarray]:
+    """d<w, kernel(inputs)>/d inputs by plain first-order reverse mode (arrays)."""
+    ts = [Tensor(x, requires_grad=True) for x in arrays]
+    out = T._apply(name, ts, params)
+    grads = mt.grad((out * w).sum(), ts, allow_unused=True)
+    return [np.zeros_like(x) if g is None else g.data for g, x in zip(grads, arrays)]
+
+
+@pytest.mark.parametrize("name", sorted(F.KERNELS))
+@settings(max_examples=4)
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_double_backward_matches_differences_of_the_gradient(name: str, data: st.DataObject, seed: int) -> None:
+    """For s(x) = <v, d<w, f(x)>/dx>: ds/dx from a recorded backward, against central
+    differences of s along a random direction u."""
+    arrays, params = data.draw(CASES[name](np.float64))
+    rng = np.random.default_rng(seed)
+    ts = [Tensor(x, requires_grad=True) for x in arrays]
+    out = T._apply(name, ts, params)
+    w = rng.standard_normal(out.shape)
+    vs = [rng.standard_normal(x.shape) for x in arrays]
+    us = [rng.standard_normal(x.shape) for x in arrays]
+    grads = mt.grad((out * w).sum(), ts, create_graph=True, allow_unused=True)
+    s = sum((g * v).sum() for g, v in zip(grads, vs) if g is not None and g.requires_grad)
+    if isinstance(s, Tensor):
+        second = mt.grad(s, ts, allow_unused=True)
+        analytic = sum(0.0 if h is None else float(np.vdot(h.data, u)) for h, u in zip(second, us))
+    else:  # the gradient does not depend on the inputs: a linear kernel
+        analytic = 0.0
+
+    def s_at(step: float) -> float:
+        moved = [x + step * u for x, u in zip(arrays, us)]
+        return sum(float(np.vdot(g, v)) for g, v in zip(first_derivative(name, moved, params, w), vs))
+
+    eps = 1e-5
+    numeric = (s_at(eps) - s_at(-eps)) / (2 * eps)
+    assert abs(analytic - numeric) <= 1e-5 + 1e-5 * abs(numeric), (name, analytic, numeric)
+
+
+# --------------------------------------------------------------------------- closed forms
+def test_second_derivative_of_x_cubed_is_6x() -> None:
+    x = Tensor(np.array([-1.5, 0.5, 2.0]), requires_grad=True)
+    (g,) = mt.grad((x**3).sum(), x, create_graph=True)
+    (h,) = mt.grad(g.sum(), x, create_graph=True)
+    (third,) = mt.grad(h.sum(), x)
+    np.testing.assert_allclose(g.data, 3 * x.data**2)
+    np.testing.assert_allclose(h.data, 6 * x.data)
+    np.testing.assert_allclose(third.data, 6.0)
+    assert func.grad(func.grad(lambda t: t**3))(2.0) == pytest.approx(12.0)
+
+
+def test_the_lab_function_second_derivatives() -> None:
+    """y = ln x1 + x1 x2 - sin x2: the Hessian [[-1/x1², 1], [1, sin x2]] at (2, 5)."""
+    H = func.hessian(lambda x: np.log(x[0]) + x[0] * x[1] - np.sin(x[1]))(np.array([2.0, 5.0]))
+    np.testing.assert_allclose(H, [[-0.25, 1.0], [1.0, np.sin(5.0)]], rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- Hessians
+@settings(max_examples=8)
+@given(program=programs(), seed=st.integers(0, 2**32 - 1))
+def test_hessians_of_random_programs_are_symmetric_and_match_differences(program, seed: int) -> None:
+    inputs = [x.astype(np.float64) for x in program.inputs]
+    i = program.used[0]
+    w = np.random.default_rng(seed).standard_normal(program.run(_plain, inputs).shape)
+
+    def f(x: Tensor) -> Tensor:
+        leaves = [x if k == i else Tensor(a) for k, a in enumerate(inputs)]
+        return (program.run(tensor_op, leaves) * w).sum()
+
+    H = np.asarray(func.hessian(f)(inputs[i])).reshape(inputs[i].size, inputs[i].size)
+    np.testing.assert_allclose(H, H.T, rtol=1e-7, atol=1e-9)
+    first = func.grad(f)
+    eps = 1e-6
+    for k in range(inputs[i].size):
+        step = np.zeros(inputs[i].size)
+        step[k] = eps
+        step = step.reshape(inputs[i].shape)
+        column = (np.asarray(first(inputs[i] + step)) - np.asarray(first(inputs[i] - step))) / (2 * eps)
+        np.testing.assert_allclose(H[:, k], column.reshape(-1), rtol=1e-4, atol=1e-5)
+
+
+def _plain(name: str, *inputs: np.ndarray, constants: tuple[int, ...] = (), **params) -> np.ndarray:
+    return F.KERNELS[name].forward(*inputs, **params)
+
+
+def test_jacrev_equals_jacfwd_on_vector_functions(rng: np.random.Generator) -> None:
+    A = rng.standard_normal((3, 4))
+
+    def f(x: Tensor, y: Tensor) -> Tensor:
+        return np.tanh(A @ x) * y.sum() + np.exp(x[:3]) / (1.0 + y**2)
+
+    x, y = rng.standard_normal(4), rng.standard_normal(3)
+    for argnums in (0, 1, (0, 1)):
+        rev, fwd = func.jacrev(f, argnums)(x, y), func.jacfwd(f, argnums)(x, y)
+        for r, w in zip(*(((rev,), (fwd,)) if isinstance(argnums, int) else (rev, fwd))):
+            assert r.shape == w.shape
+            np.testing.assert_allclose(r, w, rtol=1e-12, atol=1e-12)
+    assert func.jacrev(f)(x, y).shape == (3, 4)
+
+
+def test_hvp_is_the_hessian_times_the_vector(rng: np.random.Generator) -> None:
+    def f(w: np.ndarray) -> Tensor:
+        return (np.sin(w) * w[::-1]).sum() + (w**4).sum()
+
+    w, v = rng.standard_normal(5), rng.standard_normal(5)
+    value, (product,) = func.hvp(f, (w,), (v,))
+    assert value == pytest.approx(float(np.sum(np.sin(w) * w[::-1]) + np.sum(w**4)))
+    np.testing.assert_allclose(product, func.hessian(f)(w) @ v, rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- uses
+def test_gradient_penalty_differentiated_with_respect_to_the_weights(rng: np.random.Generator) -> None:
+    """P(W) = ||∇_x f(x; W)||² for f = sum(tanh(x @ W) ** 2): dP/dW against central differences."""
+    x0 = rng.standard_normal((2, 3))
+    W0 = rng.standard_normal((3, 4)) * 0.5
+
+    def penalty(W: np.ndarray) -> Tensor:
+        x = Tensor(x0, requires_grad=True)
+        f = (np.tanh(x @ W) ** 2).sum()
+        (gx,) = mt.grad(f, x, create_graph=True)
+        return (gx * gx).sum()
+
+    W = Tensor(W0, requires_grad=True)
+    p = penalty(W)
+    p.backward()
+    numeric = np.zeros_like(W0)
+    eps = 1e-6
+    for k in np.ndindex(W0.shape):
+        step = np.zeros_like(W0)
+        step[k] = eps
+        numeric[k] = (penalty(Tensor(W0 + step)).item() - penalty(Tensor(W0 - step)).item()) / (2 * eps)
+    np.testing.assert_allclose(W.grad.data if isinstance(W.grad, Tensor) else W.grad, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_one_maml_inner_step(rng: np.random.Generator) -> None:
+    """w' = w - a ∇L_train(w), then dL_val(w')/dw through the inner step, against differences."""
+    xt, yt = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    xv, yv = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    alpha = 0.1
+
+    def loss(w: Tensor, x: np.ndarray, y: np.ndarray) -> Tensor:
+        return ((np.tanh(x @ w) - y) ** 2).mean()
+
+    def outer(w: Tensor) -> Tensor:
+        (g,) = mt.grad(loss(w, xt, yt), w, create_graph=True)
+        return loss(w - alpha * g, xv, yv)
+
+    w0 = rng.standard_normal(3)
+    w = Tensor(w0, requires_grad=True)
+    (meta,) = mt.grad(outer(w), w)
+    def at(w: np.ndarray) -> float:
+        return outer(Tensor(w, requires_grad=True)).item()
+
+    eps = 1e-6
+    numeric = [(at(w0 + eps * e) - at(w0 - eps * e)) / (2 * eps) for e in np.eye(3)]
+    np.testing.assert_allclose(meta.data, numeric, rtol=1e-6, atol=1e-9)
+    first_order = func.grad(lambda w: loss(w, xv, yv))(w0 - alpha * func.grad(lambda w: loss(w, xt, yt))(w0))
+    assert not np.allclose(meta.data, first_order), "the second-order term must matter here"
+
+
+# --------------------------------------------------------------------------- custom functions
+class Cube(Function):
+    """y = x³, its backward written with differentiable NumPy operations."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_arrays
+        return grad_output * 3 * x**2
+
+
+class Opaque(Function):
+    """y = x³, its backward leaving the graph (np.asarray): first order only."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_arrays
+        return np.asarray(grad_output) * 3 * np.asarray(x) ** 2
+
+
+def test_a_custom_function_with_a_differentiable_backward_has_a_second_derivative() -> None:
+    x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    (g,) = mt.grad(Cube.apply(x).sum(), x, create_graph=True)
+    (h,) = mt.grad(g.sum(), x)
+    np.testing.assert_allclose(h.data, 6 * x.data)
+
+
+def test_a_backward_that_leaves_the_graph_says_so_naming_it() -> None:
+    x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    y = Opaque.apply(x * 1.0).sum()
+    np.testing.assert_allclose(mt.grad(y, x, retain_graph=True)[0].data, 3 * x.data**2)  # first order works
+    with pytest.raises(TypeError, match="Opaque_backward supports first-order gradients only"):
+        (g,) = mt.grad((Opaque.apply(x * 1.0) * x).sum(), x, create_graph=True)
+        mt.grad(g.sum(), x)
+
+
+# --------------------------------------------------------------------------- mytorch.grad
+def test_grad_leaves_dot_grad_alone_and_releases_the_graph() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (x * x).sum()
+    (g,) = mt.grad(y, x)
+    np.testing.assert_allclose(g.data, [2.0, 4.0])
+    assert x.grad is None or not np.any(np.asarray(x.grad))
+    with pytest.raises(RuntimeError, match="released"):
+        mt.grad(y, x)
+
+
+def test_grad_checks_its_arguments() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    unused = Tensor(np.array([3.0]), requires_grad=True)
+    y = np.exp(x)
+    with pytest.raises(ValueError, match="grad_outputs"):
+        mt.grad(y, x, retain_graph=True)
+    with pytest.raises(RuntimeError, match="not used"):
+        mt.grad(y.sum(), [x, unused], retain_graph=True)
+    gx, gu = mt.grad(y, [x, unused], grad_outputs=np.array([1.0, 0.5]), allow_unused=True, retain_graph=True)
+    assert gu is None
+    np.testing.assert_allclose(gx.data, np.exp(x.data) * [1.0, 0.5])
+    with pytest.raises(RuntimeError, match="does not require a gradient"):
+        mt.grad(Tensor(np.ones(1)), x)
+    with pytest.raises(TypeError, match="not a Tensor"):
+        mt.grad(y.sum(), [x.data])
+
+
+def test_grad_with_respect_to_an_intermediate_result() -> None:
+    x = Tensor(np.array([0.5, 1.5]), requires_grad=True)
+    h = np.sin(x)
+    y = (h * h).sum()
+    gh, gx = mt.grad(y, [h, x])
+    np.testing.assert_allclose(gh.data, 2 * np.sin(x.data))
+    np.testing.assert_allclose(gx.data, 2 * np.sin(x.data) * np.cos(x.data))
+
+
+# --------------------------------------------------------------------------- NumPy's protocols
+def test_numpy_functions_on_tensors_record_and_asarray_is_the_values() -> None:
+    x = Tensor(np.array([[0.5, -1.0], [2.0, 0.25]]), requires_grad=True)
+    y = np.sum(np.tensordot(np.exp(x), np.swapaxes(x, 0, 1), axes=1) * np.array([1.0, 2.0]))
+    assert isinstance(y, Tensor) and y.requires_grad
+    (g,) = mt.grad(y, x)
+    eps = 1e-6
+
+    def value(a: np.ndarray) -> float:
+        return float(np.sum(np.tensordot(np.exp(a), a.T, axes=1) * np.array([1.0, 2.0])))
+
+    numeric = np.zeros_like(x.data)
+    for k in np.ndindex(x.shape):
+        step = np.zeros_like(x.data)
+        step[k] = eps
+        numeric[k] = (value(x.data + step) - value(x.data - step)) / (2 * eps)
+    np.testing.assert_allclose(g.data, numeric, rtol=1e-6)
+    assert type(np.asarray(x)) is np.ndarray
+    with pytest.raises(TypeError, match="np.cumsum has no gradient rule"):
+        np.cumsum(x)
+    with pytest.raises(TypeError, match="np.arctan has no gradient rule"):
+        np.arctan(x)
+    assert isinstance(np.cumsum(Tensor(np.ones(3))), Tensor)  # no gradient wanted: runs on the values
+
+
+# --------------------------------------------------------------------------- func
+def test_func_grad_argnums_has_aux_and_values_in_values_out() -> None:
+    def f(a, b):
+        return (a * b**2).sum(), "aux"
+
+    a, b = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    (ga, gb), aux = func.grad(f, argnums=(0, 1), has_aux=True)(a, b)
+    assert aux == "aux" and type(ga) is np.ndarray
+    np.testing.assert_allclose(ga, b**2)
+    np.testing.assert_allclose(gb, 2 * a * b)
+    gt = func.grad(lambda a: (a * a).sum())(Tensor(a))
+    assert isinstance(gt, Tensor)
+    with pytest.raises(ValueError, match="one-element"):
+        func.grad(lambda a: a * 2)(a)
+
+
+def test_func_vjp_and_jvp_are_transposes(rng: np.random.Generator) -> None:
+    def f(x, y):
+        return np.sin(x) * y, (x**2).sum()
+
+    x, y = rng.standard_normal(3), rng.standard_normal(3)
+    u = (rng.standard_normal(3), rng.standard_normal(3))
+    ct = (rng.standard_normal(3), np.array(0.7))
+    (_, _), (ju1, ju2) = func.jvp(f, (x, y), u)
+    _, vjp_fn = func.vjp(f, x, y)
+    gx, gy = vjp_fn(ct)
+    lhs = np.vdot(ct[0], ju1) + float(ct[1] * ju2)
+    rhs = np.vdot(gx, u[0]) + np.vdot(gy, u[1])
+    assert lhs == pytest.approx(rhs, rel=1e-12)
+    gx2, _ = vjp_fn(ct)  # vjp_fn may be called again
+    np.testing.assert_allclose(gx2, gx)
+
+
+def test_func_jvp_inside_grad_says_it_is_not_supported() -> None:
+    def f(x):
+        return func.jvp(lambda t: (t**3).sum(), (x,), (np.ones(2),))[1]
+
+    with pytest.raises(NotImplementedError, match="reverse-over-forward"):
+        func.grad(f)(np.array([1.0, 2.0]))
+
+
+def test_func_vmap_is_a_documented_loop() -> None:
+    assert "loop" in func.vmap.__doc__
+    per_example = func.vmap(func.grad(lambda w, x: (np.tanh(x @ w)) ** 2), in_dims=(None, 0))
+    w, xs = np.array([0.3, -0.2]), np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]])
+    grads = per_example(w, xs)
+    assert grads.shape == (3, 2)
+    for x, g in zip(xs, grads):
+        np.testing.assert_allclose(g, 2 * np.tanh(x @ w) * (1 - np.tanh(x @ w) ** 2) * x)
+
+
+# --------------------------------------------------------------------------- memory
+def test_a_recorded_backward_on_a_long_chain_frees_its_tape_when_dropped() -> None:
+    """10,000 ops, backward with create_graph and a second backward: once the results are
+    dropped, the tape (forward + recorded backward) is gone and memory returns to the start."""
+
+    def run(length: int) -> weakref.ref:
+        x = Tensor(np.full(4, 0.5), requires_grad=True)
+        y = x
+        for _ in range(length):
+            y = np.sin(y)
+        (g,) = mt.grad(y.sum(), x, create_graph=True)
+        assert len(g.tape) > 2 * length  # the backward was recorded, after the forward
+        tape = weakref.ref(g.tape)
+        (h,) = mt.grad(g.sum(), x)
+        assert np.all(np.isfinite(h.data))
+        return tape
+
+    run(100)  # warm caches (constants, pruned kernels)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tape = run(10_000)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert tape() is None, "the tape outlived its tensors"
+    assert after - before < 200_000, f"{after - before} bytes still held after the results were dropped"

@@ -1,0 +1,138 @@
+"""Higher-order gradients against PyTorch (float64, 1e-9 relative; skipped without torch).
+
+Double backward of every kernel, Hessians of random programs from the fuzz suite's op pool,
+the Hessian-vector product of an MLP's loss with respect to its weights, third derivatives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from test_fuzz_kernels import CASES  # noqa: E402
+from test_fuzz_programs import Program, programs, tensor_op  # noqa: E402
+from test_torch_crosscheck import TORCH  # noqa: E402
+
+import mytorch as mt  # noqa: E402
+import mytorch.tensor as T  # noqa: E402
+from mytorch import Tensor, func  # noqa: E402
+from mytorch.nn import functional as F  # noqa: E402
+
+TOL = {"rtol": 1e-9, "atol": 1e-9}
+
+
+def _numpy(t: Any, like: np.ndarray) -> np.ndarray:
+    """A PyTorch gradient as an array (None: zeros; PyTorch's lazy zero tensors too)."""
+    return np.zeros_like(like) if t is None else t.detach().numpy(force=True)
+
+
+@pytest.mark.parametrize("name", sorted(F.KERNELS))
+@settings(max_examples=4)
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_double_backward_of_every_kernel_matches_torch(name: str, data: st.DataObject, seed: int) -> None:
+    """d/dx <v, d<w, f(x)>/dx> for random w and v, and the first derivative on the way."""
+    arrays, params = data.draw(CASES[name](np.float64))
+    rng = np.random.default_rng(seed)
+    ts = [Tensor(x, requires_grad=True) for x in arrays]
+    out = T._apply(name, ts, params)
+    w = rng.standard_normal(out.shape)
+    vs = [rng.standard_normal(x.shape) for x in arrays]
+    grads = mt.grad((out * w).sum(), ts, create_graph=True, allow_unused=True)
+    s = sum((g * v).sum() for g, v in zip(grads, vs) if g is not None and g.requires_grad)
+    second = mt.grad(s, ts, allow_unused=True) if isinstance(s, Tensor) else [None] * len(ts)
+
+    tt = [torch.tensor(x, requires_grad=True) for x in arrays]
+    tout = TORCH[name](*tt, **params)
+    tgrads = torch.autograd.grad((tout * torch.from_numpy(w)).sum(), tt, create_graph=True, allow_unused=True)
+    ts_ = sum((g * torch.from_numpy(v)).sum() for g, v in zip(tgrads, vs) if g is not None and g.requires_grad)
+    tsecond = torch.autograd.grad(ts_, tt, allow_unused=True) if torch.is_tensor(ts_) else [None] * len(tt)
+    for i, x in enumerate(arrays):
+        first = np.zeros_like(x) if grads[i] is None else grads[i].data
+        np.testing.assert_allclose(first, _numpy(tgrads[i], x), **TOL, err_msg=f"{name}: first derivative {i}")
+        mine = np.zeros_like(x) if second[i] is None else second[i].data
+        np.testing.assert_allclose(mine, _numpy(tsecond[i], x), **TOL, err_msg=f"{name}: second derivative {i}")
+
+
+def _torch_op(name: str, *inputs: Any, constants: tuple[int, ...] = (), **params: Any) -> Any:
+    """A program step in PyTorch (arrays among the inputs are constants)."""
+    operands = (torch.from_numpy(np.asarray(x, np.float64)) if isinstance(x, np.ndarray) else x for x in inputs)
+    return TORCH[name](*operands, **params)
+
+
+@settings(max_examples=8)
+@given(program=programs(), seed=st.integers(0, 2**32 - 1))
+def test_hessians_of_random_programs_match_torch(program: Program, seed: int) -> None:
+    """The Hessian of <w, program(x)> with respect to one of its inputs."""
+    inputs = [x.astype(np.float64) for x in program.inputs]
+    i = program.used[0]
+    out_shape = program.run(lambda name, *xs, constants=(), **p: F.KERNELS[name].forward(*xs, **p), inputs).shape
+    w = np.random.default_rng(seed).standard_normal(out_shape)
+
+    def mine(x: Tensor) -> Tensor:
+        return (program.run(tensor_op, [x if k == i else Tensor(a) for k, a in enumerate(inputs)]) * w).sum()
+
+    def theirs(x: Any) -> Any:
+        pool = [x if k == i else torch.from_numpy(a) for k, a in enumerate(inputs)]
+        return (program.run(_torch_op, pool) * torch.from_numpy(w)).sum()
+
+    expected = torch.autograd.functional.hessian(theirs, torch.from_numpy(inputs[i])).numpy()
+    np.testing.assert_allclose(func.hessian(mine)(inputs[i]), expected, **TOL)
+
+
+def _mlp_loss(weights: list[Any], x: Any, y: Any, tanh: Any) -> Any:
+    """A two-layer tanh MLP's mean squared error, in whichever library's operations."""
+    W1, b1, W2, b2 = weights
+    return (((tanh(x @ W1 + b1) @ W2 + b2) - y) ** 2).mean()
+
+
+def test_hvp_of_an_mlp_loss_with_respect_to_its_weights_matches_torch(rng: np.random.Generator) -> None:
+    x, y = rng.standard_normal((8, 3)), rng.standard_normal((8, 2))
+    weights = [rng.standard_normal(s) * 0.7 for s in [(3, 5), (5,), (5, 2), (2,)]]
+    v = [rng.standard_normal(w.shape) for w in weights]
+
+    value, product = func.hvp(lambda *ws: _mlp_loss(list(ws), x, y, np.tanh), tuple(weights), tuple(v))
+    t_value, t_product = torch.autograd.functional.hvp(
+        lambda *ws: _mlp_loss(list(ws), torch.from_numpy(x), torch.from_numpy(y), torch.tanh),
+        tuple(torch.from_numpy(w) for w in weights),
+        tuple(torch.from_numpy(t) for t in v),
+    )
+    assert float(value) == pytest.approx(t_value.item(), rel=1e-12)
+    for mine, theirs in zip(product, t_product):
+        np.testing.assert_allclose(mine, theirs.numpy(), **TOL)
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs"),
+    [(np.sin, torch.sin), (np.exp, torch.exp), (np.tanh, torch.tanh), (lambda t: t**3, lambda t: t**3)],
+    ids=["sin", "exp", "tanh", "cube"],
+)
+def test_third_derivatives_match_torch(mine: Any, theirs: Any) -> None:
+    x0 = np.array([-1.3, -0.2, 0.4, 1.7])
+    x = Tensor(x0, requires_grad=True)
+    t = torch.tensor(x0, requires_grad=True)
+    g, tg = mine(x), theirs(t)
+    for _ in range(3):
+        (g,) = mt.grad(g.sum(), x, create_graph=True)
+        (tg,) = torch.autograd.grad(tg.sum(), t, create_graph=True)
+    np.testing.assert_allclose(g.data, tg.detach().numpy(), **TOL)
+
+
+def test_jacobians_match_torch(rng: np.random.Generator) -> None:
+    A = rng.standard_normal((3, 4))
+
+    def f(x: Any, lib: Any) -> Any:
+        return lib.tanh(lib_matmul(lib, A, x)) * x[:3] ** 2
+
+    def lib_matmul(lib: Any, a: np.ndarray, x: Any) -> Any:
+        return (torch.from_numpy(a) if lib is torch else a) @ x
+
+    x = rng.standard_normal(4)
+    expected = torch.func.jacrev(lambda t: f(t, torch))(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(func.jacrev(lambda t: f(t, np))(x), expected, **TOL)
+    np.testing.assert_allclose(func.jacfwd(lambda t: f(t, np))(x), expected, **TOL)
