@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import mytorch
-from hw_bonus.demos import custom_op, disc_cv, functions, graph_primer, lab_trace
+from hw_bonus.demos import custom_op, disc_cv, functions, graph_primer, lab_trace, newton
 from mytorch import Autograd
 
 
@@ -47,6 +47,26 @@ def test_lab_at_another_point_matches_calculus():
     out = lab_trace.main(["--x1", "0.5", "--x2", "-1.25"])
     assert out["dy_dx1"] == pytest.approx(1 / 0.5 - 1.25)
     assert out["dy_dx2"] == pytest.approx(0.5 - math.cos(-1.25))
+
+
+@pytest.mark.parametrize(("x1", "x2"), [(2.0, 5.0), (0.5, -1.25)])
+def test_lab_second_order_matches_the_closed_form(x1, x2):
+    out = lab_trace.main(["--x1", str(x1), "--x2", str(x2), "--second-order"])
+    closed = [[-1 / x1**2, 1.0], [1.0, math.sin(x2)]]
+    assert out["agrees"] is ((x1, x2) == (2.0, 5.0))  # the lab's slides hold the numbers at (2, 5)
+    assert out["hessian"] == [pytest.approx(row, rel=1e-12) for row in closed]
+    assert out["hessian_func"] == [pytest.approx(row, rel=1e-12) for row in closed]
+
+
+def test_newton_converges_in_a_handful_of_steps_where_gradient_descent_needs_thousands():
+    out = newton.main(["--per-class", "200", "--gd-steps", "2000", "--seed", "1"])
+    assert out["newton_steps"] <= 10
+    assert out["gradient_norms"][-1] < 1e-10
+    norms = out["gradient_norms"]
+    assert norms[-2] < 1e-3 and norms[-1] < norms[-2] ** 1.5  # quadratic convergence at the end
+    assert out["accuracy"] > 0.85
+    assert out["gd_steps"] > 100 * out["newton_steps"]
+    assert min(out["hessian_eigenvalues"]) > 0  # a minimum
 
 
 # ------------------------------------------------------------------ the Purdue lecture: the graph primer

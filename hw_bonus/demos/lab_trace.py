@@ -7,18 +7,23 @@ values are recorded on an ``Autograd`` tape with the kernel table's ops; the tan
 from ``Autograd.jvp`` and the adjoints from ``Autograd.backward``. It then shows why the
 lab's third method, numerical differentiation, depends on the choice of epsilon.
 
-Run: ``python -m hw_bonus.demos.lab_trace``
+With ``--second-order`` it goes one order up: the four second derivatives of y, from a
+backward pass recorded with ``create_graph=True`` and differentiated again (and from
+``mytorch.func.hessian``), beside the closed forms -1/x1², 1, 1 and sin x2.
+
+Run: ``python -m hw_bonus.demos.lab_trace [--second-order]``
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+import mytorch
 from hw_bonus.demos.report import Row, demo_parser, print_rows, print_title
-from mytorch import Autograd, viz
+from mytorch import Autograd, Tensor, func, viz
 from mytorch.nn import functional as F
 
-__all__ = ["STEPS", "lab_function", "main", "numerical_errors"]
+__all__ = ["STEPS", "lab_function", "main", "numerical_errors", "second_derivatives"]
 
 STEPS = [
     # (value, how the lab writes it, its primal, its tangent dv/dx1, its adjoint dy/dv)
@@ -59,6 +64,31 @@ def numerical_errors(
     return forward, central
 
 
+def second_derivatives(x1: float, x2: float) -> tuple[list[Tensor], np.ndarray, np.ndarray]:
+    """The gradient of y at (x1, x2) as recorded Tensors, and the Hessian twice: from that
+    gradient differentiated again, and from ``func.hessian``."""
+    t1, t2 = Tensor(x1, requires_grad=True), Tensor(x2, requires_grad=True)
+    y = mytorch.log(t1) + t1 * t2 - mytorch.sin(t2)
+    dy = mytorch.grad(y, [t1, t2], create_graph=True)  # 1/x1 + x2 and x1 - cos x2, themselves recorded
+    rows = [[float(h.data) for h in mytorch.grad(d, [t1, t2], retain_graph=True)] for d in dy]
+    hessian = func.hessian(lambda x: np.log(x[0]) + x[0] * x[1] - np.sin(x[1]))(np.array([x1, x2]))
+    return list(dy), np.array(rows), hessian
+
+
+def _print_second_order(x1: float, x2: float) -> tuple[bool, dict[str, object]]:
+    dy, by_grad, by_hessian = second_derivatives(x1, x2)
+    print_title("Second derivatives: the backward pass recorded (create_graph=True) and differentiated again")
+    print(f"dy/dx1 = 1/x1 + x2 = {dy[0].item():.4f} and dy/dx2 = x1 - cos x2 = {dy[1].item():.4f}, as Tensors "
+          f"whose own computation was recorded (requires_grad={dy[0].requires_grad}); their gradients:")
+    closed = np.array([[-1 / x1**2, 1.0], [1.0, np.sin(x2)]])
+    names = [["d2y/dx1^2 = -1/x1^2", "d2y/dx1dx2 = 1"], ["d2y/dx2dx1 = 1", "d2y/dx2^2 = sin x2"]]
+    rows = [Row(names[i][j], by_grad[i, j], f"{closed[i, j]:.6f}") for i in range(2) for j in range(2)]
+    ok = print_rows(rows, ".6f")
+    print(f"func.hessian (forward-over-reverse) gives the same matrix: {np.allclose(by_hessian, by_grad, rtol=1e-12)}")
+    numbers = {"hessian": by_grad.tolist(), "hessian_func": by_hessian.tolist(), "hessian_closed_form": closed.tolist()}
+    return ok, numbers
+
+
 def _print_trace(title: str, values: list[float], column: int, formula: str) -> bool:
     print_title(title)
     rows = [Row(formula.format(name=step[0], how=step[1]), value, step[column]) for step, value in zip(STEPS, values)]
@@ -96,6 +126,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = demo_parser("hw_bonus.demos.lab_trace", __doc__, seeded=False)
     parser.add_argument("--x1", type=float, default=2.0, help="x1 (the lab: 2)")
     parser.add_argument("--x2", type=float, default=5.0, help="x2 (the lab: 5)")
+    parser.add_argument("--second-order", action="store_true", help="also the second derivatives (the Hessian)")
     args = parser.parse_args(argv)
 
     engine = Autograd()
@@ -128,6 +159,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     print(viz.trace(engine, names={"x1": values[0], "x2": values[1], "y": values[-1]}))
 
     numbers = _print_numerical(args.x1, args.x2)
+    if args.second_order:
+        second_ok, second = _print_second_order(args.x1, args.x2)
+        ok &= second_ok
+        numbers.update(second)
     print(f"\nall numbers agree with the lab: {'yes' if ok else 'NO'}")
     return {
         "y": primal[-1],
