@@ -351,7 +351,9 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 
 
 # --------------------------------------------------------------------------- batching
-def vmap(f: Callable[..., Any], in_dims: int | None | Sequence[int | None] = 0, out_dims: int = 0) -> Callable[..., Any]:
+def vmap(
+    f: Callable[..., Any], in_dims: int | None | Sequence[int | None] = 0, out_dims: int = 0
+) -> Callable[..., Any]:
     """``f`` mapped over a batch axis: **a Python loop** over the batch, calling ``f`` once per
     example and stacking the results along ``out_dims`` (``torch.func.vmap``'s semantics, not
     its speed). ``in_dims`` gives each argument's batch axis (None: not batched)."""

@@ -108,7 +108,9 @@ class Function:
         cls._vjp = staticmethod(vjp)
         if cls.jvp is not None:
 
-            def jvp(tangents: Sequence[np.ndarray | None], *inputs: np.ndarray, ctx: Context, out: Any = None) -> np.ndarray:
+            def jvp(
+                tangents: Sequence[np.ndarray | None], *inputs: np.ndarray, ctx: Context, out: Any = None
+            ) -> np.ndarray:
                 full = [np.zeros_like(x) if t is None else t for t, x in zip(tangents, inputs)]
                 return np.asarray(cls.jvp(ctx, *full))
 
