@@ -8,10 +8,15 @@ and ``get_training_stats`` train it on a data set in mini-batches of any size.
 One training step records 2 operations per Linear layer, 1 per activation and 1 for the
 loss. The first layer's input (the data) is recorded ``NO_GRAD``, so backward spends no
 matmul on a gradient nobody needs; in evaluation mode nothing is recorded at all.
+
+``train_step(x, labels)`` is the handout's step (``zero_grads``, ``forward``, ``backward``,
+``step``). With ``mlp.replay = True`` it is captured on its first run and replayed after
+(``mytorch.replay``): the same numbers, without the tape's bookkeeping.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,6 +24,7 @@ import numpy as np
 
 from mytorch.nn.modules import ACTIVATIONS, LOSSES, Activation, Linear, LossFN
 from mytorch.optim import SGD, Adam, Optimizer
+from mytorch.replay import Replay, optimizer_arrays
 
 __all__ = ["MLP", "evaluate", "get_training_stats", "one_hot", "train_epoch"]
 
@@ -53,9 +59,12 @@ class MLP:
         init: weight initialisation, ``"uniform"`` (the handout's), ``"xavier"`` or ``"he"``.
         seed: seed for the initial weights.
         dtype: the parameters' dtype; feed data of the same dtype.
+        replay: ``train_step`` records its first step and replays it after (see
+            ``mytorch.replay``); False runs every step dynamically.
 
     Attributes:
-        linear_layers, activations, criterion, optimizer, output (the last forward's result).
+        linear_layers, activations, criterion, optimizer, output (the last forward's result),
+        replay (settable any time).
     """
 
     def __init__(
@@ -73,6 +82,7 @@ class MLP:
         init: str = "uniform",
         seed: int | None = None,
         dtype: Any = np.float64,
+        replay: bool = False,
     ) -> None:
         sizes = [input_size, *hiddens, output_size]
         if len(activations) != len(sizes) - 1:
@@ -93,6 +103,8 @@ class MLP:
         self.optimizer = self._make_optimizer(optimizer, lr, momentum)
         self.train_mode = True
         self.output: np.ndarray | None = None
+        self.replay = replay
+        self._replayer: Replay | None = None
 
     def _make_optimizer(self, name: str, lr: float, momentum: float) -> Optimizer:
         if name == "sgd":
@@ -149,6 +161,36 @@ class MLP:
     def step(self) -> None:
         """Update every parameter from its gradient (SGD with momentum, or the optimizer chosen)."""
         self.optimizer.step()
+
+    def train_step(self, x: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """One training step on a batch: ``zero_grads``, ``forward(x)``, ``backward(labels)``,
+        ``step``; returns the loss (shape (1,)) and leaves the output in ``self.output``.
+
+        With ``self.replay`` on (and in training mode, with the handout's methods not
+        overridden) the step is replayed after its first run; ``self.output`` is then the
+        replay's buffer, overwritten by the next step.
+        """
+        if not (self.replay and self.train_mode and _replayable(type(self))):
+            return self._dynamic_step(x, labels)[0]
+        replayer = self._replayer
+        if replayer is None or replayer.optimizer is not self.optimizer:
+            replayer = self._replayer = Replay(self._dynamic_step, self.autograd_engine, self.optimizer,
+                                               watch=self._replay_watch)
+        loss, self.output = replayer(x, labels)
+        return loss
+
+    def _dynamic_step(self, x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.zero_grads()
+        out = self.forward(x)
+        loss = self.backward(labels)
+        self.step()
+        return loss, out
+
+    def _replay_watch(self) -> list[Any]:
+        """What a replay depends on: the engine, modules, optimizer and every parameter array."""
+        layers = [a for layer in self.linear_layers for a in (layer, layer.W, layer.dW, layer.b, layer.db)]
+        return [self.autograd_engine, self.criterion, self.optimizer, *self.activations, *layers,
+                *optimizer_arrays(self.optimizer)]
 
     def error(self, labels: np.ndarray) -> int:
         """How many examples of the last batch are misclassified.
@@ -217,6 +259,15 @@ class MLP:
         return f"MLP({layers}; {type(self.criterion).__name__})"
 
 
+_STEP_METHODS = ("zero_grads", "forward", "_through_layers", "backward", "step", "_dynamic_step")
+
+
+@functools.cache
+def _replayable(cls: type) -> bool:
+    """The replay knows the handout's step: a subclass that changes it runs dynamically."""
+    return all(getattr(cls, m) is getattr(MLP, m) for m in _STEP_METHODS)
+
+
 # ---------------------------------------------------------------------- training on a data set
 def _predict(output: np.ndarray) -> np.ndarray:
     return (output[:, 0] > 0.5).astype(np.int64) if output.shape[1] == 1 else output.argmax(axis=1)
@@ -280,10 +331,8 @@ def train_epoch(
     wrong = 0
     for start in range(0, len(x), batch_size):
         stop = start + batch_size
-        mlp.zero_grads()
-        out = mlp.forward(x[start:stop])
-        loss = mlp.backward(targets[start:stop])
-        mlp.step()
+        loss = mlp.train_step(x[start:stop], targets[start:stop])
+        out = mlp.output
         total_loss += float(loss[0]) * len(out)
         wrong += int(np.count_nonzero(_predict(out) != classes[start:stop]))
         if on_batch is not None:

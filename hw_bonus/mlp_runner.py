@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output folder (default: runs/<dataset>)")
     p.add_argument("--resume", action="store_true", help="continue from <out>/checkpoint.npz")
     p.add_argument("--no-plots", action="store_true", help="do not draw curves.png")
+    p.add_argument("--no-replay", action="store_true",
+                   help="run every training step dynamically (by default a step is recorded once and replayed: "
+                        "the same numbers, faster; see docs/performance.md)")
     return p
 
 
@@ -154,6 +157,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         [config["activation"]] * len(config["hidden"]) + ["identity"], "cross_entropy",
         config["lr"], Autograd(), config["momentum"],
         optimizer=config["optimizer"], init=config["init"], seed=config["seed"], dtype=np.dtype(config["dtype"]),
+        replay=not args.no_replay,
     )  # fmt: skip
     rng = np.random.default_rng(config["seed"] + 1)
     history = np.zeros((0, len(COLUMNS)))

@@ -193,3 +193,15 @@ def test_the_runner_asks_for_one_blas_thread_unless_told_otherwise():
     env["OPENBLAS_NUM_THREADS"] = "2"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["2", "1"], done.stderr
+
+
+def test_replayed_and_dynamic_runs_end_with_the_same_weights(tmp_path, capsys):
+    """The runner replays its training step by default; ``--no-replay`` runs it dynamically."""
+    argv = ["--dataset", "disc", "--epochs", "2", "--no-plots"]
+    run_ok(capsys, *argv, "--out", str(tmp_path / "replay"))
+    run_ok(capsys, *argv, "--out", str(tmp_path / "dynamic"), "--no-replay")
+    replayed = load_checkpoint(tmp_path / "replay" / "checkpoint.npz").state
+    dynamic = load_checkpoint(tmp_path / "dynamic" / "checkpoint.npz").state
+    assert replayed.keys() == dynamic.keys()
+    for key in dynamic:
+        assert np.array_equal(replayed[key], dynamic[key]), key

@@ -92,9 +92,10 @@ class Linear(Module):
         if dtype.kind != "f":
             raise TypeError(f"Linear: dtype must be a floating-point type, got {dtype}")
         W, self.b = init_weights(out_features, in_features, init, np.random.default_rng(rng), dtype)
-        # W is stored column-major, so that W.T and dW.T (what the tape sees) are row-major:
-        # the engine's in-place ``dW.T += x.T @ g`` then runs over contiguous memory.
-        self.W = np.asfortranarray(W)
+        # W and dW are row-major, as the handout writes them. The tape sees W.T and dW.T; the
+        # matmul kernel lays the weight gradient out like W.T (``np.dot(g.T, x).T``), so the
+        # engine's in-place ``dW.T += ...`` runs over contiguous memory.
+        self.W = W
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
         self.input_grad = input_grad

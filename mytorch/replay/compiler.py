@@ -1,0 +1,314 @@
+"""From a recorded training step to a flat program of pre-bound kernel calls.
+
+``compile_step`` reads the tape that one dynamic step left behind (forward and loss recorded,
+backward run from the loss with divergence 1) and the optimizer, and writes a ``Program``:
+
+1. **forward**: every recorded operation, in tape order, computes into a buffer of its own
+   (allocated here, once), reading step inputs, parameters and earlier buffers;
+2. **backward**: from the loss, in reverse, each operation whose output receives a gradient
+   computes the gradients its inputs want. A gradient is *written* by its first contribution
+   and *added* by the next ones; a parameter's gradient (``dW``) is written straight into the
+   parameter's gradient array, which is exact because the dynamic step zeroes it first (the
+   ``zero_grad`` is folded in). A gradient that merely passes through (``add``'s upstream
+   gradient) is the upstream buffer itself when nothing else adds to it, as in the engine;
+3. **update**: the optimizer's step (see ``mytorch.replay.optimizers``).
+
+Nothing is computed for gradients nobody reads: those of the step's inputs and of inputs
+marked ``NO_GRAD``.
+
+Every array an operation reads must be a step input, a parameter, or an earlier operation's
+output. Anything else (a constant made inside the step, a view of an input taken inside it)
+is a *loose* array: it is returned with the program, and ``mytorch.replay.Replay`` accepts the
+program only once a second dynamic run has shown the very same array objects at the same
+places (else the step cannot be replayed and it says why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mytorch.autograd_engine import NO_GRAD, Operation
+from mytorch.nn import functional as F
+from mytorch.replay import optimizers, rules
+from mytorch.replay.rules import Array, Instruction, Operands, Params, Pass, Recipes, Slot
+
+_ROW_BY_BACKWARD = {kernel.backward: kernel for kernel in F.KERNELS.values()}
+
+
+class ReplayError(ValueError):
+    """A step that cannot be replayed (the message says which operation and why)."""
+
+
+@dataclass
+class Program:
+    """A compiled step.
+
+    Attributes:
+        code: the instructions, ``(function, args)``; args holding a ``Slot`` are patched with
+            the step's inputs before each run.
+        patches: ``(index, function, args before, slot, args after)`` for every instruction reading
+            one step input (the slot: the input's index, or a ``Slot`` for a view of it).
+        buffers: ``{id(recorded array): its buffer}`` for every recorded output.
+        loss: the loss's buffer.
+        signature: the kernels and input kinds of the recorded operations, in order.
+        loose: ``(operation index, input index, array)`` for each array the program reads that
+            is neither a step input, a parameter nor a buffer.
+        hyper: ``() -> tuple``: the optimizer settings the update was compiled with, read again.
+        hyper_value: their value at compile time.
+        outputs: the buffers of the step's extra outputs (set by ``Replay``), or None.
+        current: ``[inputs]`` of the run under way, for instructions reading two inputs.
+    """
+
+    code: list[Instruction]
+    patches: list[tuple[int, Callable[..., Any], tuple[Any, ...], int | Slot, tuple[Any, ...]]]
+    buffers: dict[int, np.ndarray]
+    loss: np.ndarray
+    signature: list[Any]
+    loose: list[tuple[int, int, np.ndarray]] = field(default_factory=list)
+    hyper: Callable[[], tuple[Any, ...]] = tuple
+    hyper_value: tuple[Any, ...] = ()
+    outputs: list[np.ndarray] | None = None
+    current: list[Any] = field(default_factory=lambda: [()])
+
+    def run(self, inputs: tuple[np.ndarray, ...]) -> None:
+        """Execute the step on ``inputs`` (already checked against the program's key)."""
+        code = self.code
+        self.current[0] = inputs
+        for index, fn, before, slot, after in self.patches:
+            code[index] = (fn, (*before, inputs[slot] if type(slot) is int else slot.resolve(inputs), *after))
+        for fn, args in code:
+            fn(*args)
+
+
+def signature(ops: Sequence[Operation]) -> list[Any]:
+    """What must be equal between two runs of one step: each operation's kernel, the kinds of
+    its gradient destinations, and its non-array parameters."""
+    sig = []
+    for op in ops:
+        kinds = tuple("none" if d is None else "skip" if d is NO_GRAD else "array" for d in op.gradients_to_update)
+        items = (op.params or {}).items()
+        params = tuple(sorted((k, "array" if isinstance(v, np.ndarray) else v) for k, v in items))
+        shapes = tuple(x.shape for x in op.inputs)
+        sig.append((op.backward_operation, kinds, shapes, repr(params)))
+    return sig
+
+
+def _describe(index: int, op: Operation) -> str:
+    return f"operation {index} ({op.describe()})"
+
+
+class _Compiler:
+    def __init__(self, ops: list[Operation], inputs: tuple[np.ndarray, ...], optimizer: Any) -> None:
+        self.ops = ops
+        self.inputs = inputs
+        self.optimizer = optimizer
+        self.buffers: dict[int, np.ndarray] = {}
+        self.loose: list[tuple[int, int, np.ndarray]] = []
+        self.params = {id(p): p for p, _ in optimizer.params}
+        self.code: list[Instruction] = []
+        self.op_params: list[dict[str, Any]] = []
+        self.folded: set[int] = set()  # ids of the gradients written whole, so not zeroed first
+        self.partial = self._find_partial()
+
+    # ------------------------------------------------------------------ operands
+    def operand(self, index: int, i: int, x: np.ndarray, dst: Any) -> Any:
+        """What the program reads for input ``i`` of operation ``index``."""
+        for k, given in enumerate(self.inputs):
+            if x is given:
+                return Slot(k, x)
+        held = self.buffers.get(id(x))
+        if held is not None:
+            return held
+        if isinstance(dst, np.ndarray) and (id(x) in self.params or id(x.base) in self.params):
+            return x  # a parameter, or a view of one (W.T): its memory is the parameter's
+        self.loose.append((index, i, x))
+        return x
+
+    def params_of(self, op: Operation) -> dict[str, Any]:
+        """The op's parameters, a saved output replaced by its buffer."""
+        params = dict(op.params or {})
+        if params.get("out") is op.output:
+            params["out"] = self.buffers[id(op.output)]
+        return params
+
+    # ------------------------------------------------------------------ forward
+    def forward(self) -> list[list[Any]]:
+        operands = []
+        for index, op in enumerate(self.ops):
+            ins = [self.operand(index, i, x, d) for i, (x, d) in enumerate(zip(op.inputs, op.gradients_to_update))]
+            operands.append(ins)
+            out = np.empty(op.output.shape, dtype=op.output.dtype)
+            self.buffers[id(op.output)] = out
+            params = self.params_of(op)
+            for name, value in list(params.items()):
+                if isinstance(value, np.ndarray) and name != "out":
+                    params[name] = np.empty(value.shape, dtype=value.dtype)  # a saved intermediate: recomputed
+            self.op_params.append(params)
+            self.code += self._forward_code(index, op, ins, out, params)
+        return operands
+
+    def _forward_code(self, index: int, op: Operation, ins: Operands, out: Array, params: Params) -> list[Instruction]:
+        row = _ROW_BY_BACKWARD.get(op.backward_operation)
+        if row is None:
+            raise ReplayError(
+                f"replay: {_describe(index, op)} was recorded with a backward kernel that is not in the kernel "
+                "table, so replay has no forward for it; run this step dynamically"
+            )
+        rule = rules.RULES.get(row.name)
+        code = rule[0](ins, out, params) if rule is not None else None
+        if code is None:
+            arrays = [k for k, v in params.items() if isinstance(v, np.ndarray) and k != "out"]
+            if arrays:
+                raise ReplayError(
+                    f"replay: {_describe(index, op)} keeps the array parameter(s) {', '.join(arrays)}, which replay "
+                    "cannot recompute; run this step dynamically"
+                )
+            code = rules.generic_forward(row)(ins, out, params)
+        return code
+
+    # ------------------------------------------------------------------ backward
+    def backward(self, operands: list[list[Any]], start: int, seed: np.ndarray) -> None:
+        """The backward instructions (from the operation ``start``, whose output is the loss)."""
+        ops = self.ops
+        wanted: dict[int, list[bool]] = {}
+        count: dict[Any, int] = {}
+        live = {id(ops[start].output)}
+        for index in range(start, -1, -1):  # pass 1: who contributes to which gradient
+            op = ops[index]
+            if id(op.output) not in live:
+                continue
+            wants = []
+            for x, d, a in zip(op.inputs, op.gradients_to_update, operands[index]):
+                want = d is not NO_GRAD and not (d is None and isinstance(a, Slot))
+                wants.append(want)
+                if want:
+                    key = self._target_key(x, d)
+                    count[key] = count.get(key, 0) + 1
+                    if d is None:
+                        live.add(id(x))
+            wanted[index] = wants
+        grads: dict[int, Any] = {id(ops[start].output): seed}
+        written: set[Any] = set()
+        for index in range(start, -1, -1):  # pass 2: the instructions
+            if index not in wanted:
+                continue
+            op = ops[index]
+            g = grads[id(op.output)]
+            ins = operands[index]
+            recipes = self._backward_recipes(index, op, g, ins, wanted[index])
+            for x, d, want, recipe in zip(op.inputs, op.gradients_to_update, wanted[index], recipes):
+                if not want:
+                    continue
+                key = self._target_key(x, d)
+                if d is None and count[key] == 1 and isinstance(recipe, Pass):
+                    grads[id(x)] = recipe.array  # passes through, as the engine's buffer does
+                    continue
+                target = d if isinstance(d, np.ndarray) else grads.get(id(x))
+                if target is None:
+                    target = grads[id(x)] = np.empty(x.shape, dtype=x.dtype)
+                first = key not in written
+                written.add(key)
+                if first and isinstance(d, np.ndarray):
+                    grad = self._zeroed_whole(d)
+                    if grad is None:
+                        first = False  # not zeroed by the step, or only part of it: add, as the engine does
+                    else:
+                        self.folded.add(id(grad))
+                self.code += self._deliver(recipe, target, first)
+
+    def _zeroed_whole(self, dst: np.ndarray) -> np.ndarray | None:
+        """The gradient the step zeroes of which ``dst`` is the whole (``dW`` for ``dW.T``), or None.
+
+        A gradient that some destination covers only in part is never written whole: it is
+        zeroed first and every contribution added, as the dynamic step does.
+        """
+        for _, grad in self.optimizer.params:
+            if dst.size == grad.size and np.shares_memory(dst, grad) and id(grad) not in self.partial:
+                return grad
+        return None
+
+    def _find_partial(self) -> set[int]:
+        """The ids of the zeroed gradients that some recorded destination covers only in part."""
+        partial = set()
+        for op in self.ops:
+            for d in op.gradients_to_update:
+                if isinstance(d, np.ndarray):
+                    grads = self.optimizer.params
+                    partial.update(id(g) for _, g in grads if d.size != g.size and np.shares_memory(d, g))
+        return partial
+
+    def _target_key(self, x: np.ndarray, dst: Any) -> Any:
+        """Contributions with one key go to one gradient: ``dW.T`` and ``dW`` (any views of one
+        whole gradient) are one target; other arrays are targets by the memory they name."""
+        if isinstance(dst, np.ndarray):
+            grad = self._zeroed_whole(dst)
+            if grad is not None:
+                return ("grad", id(grad))
+            return ("array", dst.__array_interface__["data"][0], dst.shape, dst.strides)
+        return ("buffer", id(x))
+
+    def _backward_recipes(self, index: int, op: Operation, g: Array, ins: Operands, wants: list[bool]) -> Recipes:
+        row = _ROW_BY_BACKWARD[op.backward_operation]
+        params = self.op_params[index]
+        rule = rules.RULES.get(row.name)
+        recipes = rule[1](g, ins, self.buffers[id(op.output)], params, wants) if rule is not None else None
+        if recipes is None:
+            recipes = rules.generic_backward(op.vjp, g, ins, params, wants)
+        return recipes
+
+    @staticmethod
+    def _deliver(recipe: Any, target: np.ndarray, first: bool) -> list[Instruction]:
+        """Write (first contribution) or add the gradient ``recipe`` into ``target``."""
+        if isinstance(recipe, Pass):
+            return [(np.copyto, (target, recipe.array))] if first else [(np.add, (target, recipe.array, target))]
+        if first:
+            return recipe.emit(target)
+        scratch = np.empty_like(target)
+        return [*recipe.emit(scratch), (np.add, (target, scratch, target))]
+
+
+def compile_step(
+    ops: list[Operation], inputs: tuple[np.ndarray, ...], loss: np.ndarray, optimizer: Any
+) -> Program:
+    """The program of one step: ``ops`` (the tape after the dynamic run), the step's
+    ``inputs``, the recorded ``loss`` (backward starts there with divergence 1) and the
+    optimizer whose ``params`` the step zeroes and updates.
+
+    Raises:
+        ReplayError: the loss is not on the tape, or an operation has no kernel-table row.
+    """
+    start = next((i for i in range(len(ops) - 1, -1, -1) if ops[i].output is loss), None)
+    if start is None:
+        raise ReplayError("replay: the step's loss is not the output of an operation on the engine's tape")
+    for x in inputs:
+        if any(op.output is x for op in ops):
+            raise ReplayError("replay: a step input is the output of a recorded operation")
+    compiler = _Compiler(ops, inputs, optimizer)
+    operands = compiler.forward()
+    seed = np.ones(loss.shape, dtype=loss.dtype)
+    compiler.backward(operands, start, seed)
+    prologue = [(grad.fill, (0,)) for _, grad in optimizer.params if id(grad) not in compiler.folded]
+    update, hyper = optimizers.update(optimizer)
+    code = prologue + compiler.code + update
+    patches = []
+    current: list[Any] = [()]
+    for i, (fn, args) in enumerate(code):
+        slots = [p for p, a in enumerate(args) if isinstance(a, Slot)]
+        if len(slots) == 1:
+            p = slots[0]
+            slot = args[p] if args[p].view is not None else args[p].index  # a plain input: just its index
+            patches.append((i, fn, args[:p], slot, args[p + 1 :]))
+        elif slots:  # reads two inputs: resolved when it runs
+            code[i] = (_call_resolved, (current, fn, args))
+    return Program(code, patches, compiler.buffers, compiler.buffers[id(loss)], signature(ops), compiler.loose,
+                   hyper, hyper(), current=current)
+
+
+def _call_resolved(current: list[Any], fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    inputs = current[0]
+    fn(*(a.resolve(inputs) if isinstance(a, Slot) else a for a in args))
+

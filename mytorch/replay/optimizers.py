@@ -1,0 +1,54 @@
+"""The optimizer's update as replay instructions.
+
+``SGD`` (the handout's optimizer, any momentum, Nesterov, weight decay) is written out with
+``out=`` buffers, operation for operation as ``SGD.step`` computes it, so the update is bit for
+bit the dynamic one. Its settings (``lr``, ``momentum``, ...) are read again before every
+replay: a learning-rate schedule that changes them makes the step be captured again. Any other
+optimizer (``Adam``, a subclass with its own ``step``) is called as it is: its ``step`` reads
+its own settings every time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from mytorch.optim import SGD
+from mytorch.replay.rules import Instruction
+
+
+def _sgd_settings(opt: SGD) -> tuple[Any, ...]:
+    return (opt.lr, opt.momentum, opt.nesterov, opt.weight_decay)
+
+
+def _sgd(opt: SGD) -> list[Instruction]:
+    """``SGD.step`` for every ``(p, g)``: d = g + wd * p; v = mu * v + d; d = v or d + mu * v;
+    p -= lr * d."""
+    lr, mu, wd = opt.lr, opt.momentum, opt.weight_decay
+    code: list[Instruction] = []
+    for i, (p, g) in enumerate(opt.params):
+        d = g
+        if wd:
+            d = np.empty_like(p)
+            code += [(np.multiply, (wd, p, d)), (np.add, (g, d, d))]
+        if mu:
+            v = opt.velocity[i]
+            code += [(np.multiply, (v, mu, v)), (np.add, (v, d, v))]
+            if opt.nesterov:
+                nd = np.empty_like(p)
+                code += [(np.multiply, (mu, v, nd)), (np.add, (d, nd, nd))]
+                d = nd
+            else:
+                d = v
+        step = np.empty_like(p)
+        code += [(np.multiply, (lr, d, step)), (np.subtract, (p, step, p))]
+    return code
+
+
+def update(optimizer: Any) -> tuple[list[Instruction], Callable[[], tuple[Any, ...]]]:
+    """The update's instructions, and a function returning the settings they depend on."""
+    if type(optimizer).step is SGD.step:
+        return _sgd(optimizer), lambda: _sgd_settings(optimizer)
+    return [(optimizer.step, ())], tuple

@@ -1,0 +1,355 @@
+"""The kernel table's most used rows in ``out=`` form, for replay.
+
+A replayed step computes every value into a buffer allocated once. For the rows a training
+step spends its time in (2-D ``matmul``, ``add``, ``tanh``, ``sigmoid``, ``relu``,
+``identity``, ``mse_loss``, ``softmax_cross_entropy``) this file holds their forward and
+backward written with ``out=``. Each one performs the NumPy operations of its row in
+``mytorch.nn.functional`` one for one, in the same order and on the same operands, so that a
+replay computes bit for bit what the dynamic path computes (``tests/test_replay.py`` checks
+every rule against its row). The formulas themselves are the row's: read them there.
+
+Every other row is replayed by ``generic_forward`` / ``generic_backward``: its own forward and
+backward are called, and their results copied into the buffers.
+
+Vocabulary:
+
+* an *instruction* is ``(function, args)``: the replay calls ``function(*args)``;
+* an operand is an array (a buffer, a parameter) or a ``Slot``: a step input, or a view of
+  one, looked up at every replay;
+* a backward rule returns, per input, ``None`` (no gradient wanted), ``Pass(array)`` (the
+  gradient *is* that array, e.g. an ``add``'s upstream gradient) or ``Into(emit)``, where
+  ``emit(target)`` lists the instructions writing the gradient into ``target``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mytorch.nn import functional as F
+
+Instruction = tuple[Callable[..., Any], tuple[Any, ...]]
+Array = np.ndarray
+Operands = list[Any]  # arrays and Slots
+Params = dict[str, Any]
+Recipes = list[Any]  # per input: None, Pass or Into
+Forward = Callable[[Operands, Array, Params], "list[Instruction] | None"]
+Backward = Callable[[Array, Operands, Array, Params, list[bool]], "Recipes | None"]
+
+
+class Slot:
+    """A step input (``index``), or a view of it, resolved anew at every replay.
+
+    It answers ``shape``, ``dtype``, ``ndim`` and ``flags`` from the array seen at capture (the
+    replay is keyed on the inputs' shapes, dtypes and layouts, so they hold at every replay).
+    """
+
+    def __init__(self, index: int, like: np.ndarray, view: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
+        self.index = index
+        self.like = like
+        self.view = view
+
+    def resolve(self, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+        x = inputs[self.index]
+        return x if self.view is None else self.view(x)
+
+    @property
+    def T(self) -> Slot:  # noqa: N802 - ndarray's name
+        inner = self.view
+        return Slot(self.index, self.like.T, (lambda a: a.T) if inner is None else (lambda a: inner(a).T))
+
+    shape = property(lambda self: self.like.shape)
+    dtype = property(lambda self: self.like.dtype)
+    ndim = property(lambda self: self.like.ndim)
+    flags = property(lambda self: self.like.flags)
+
+
+@dataclass(frozen=True)
+class Pass:
+    """The gradient is this array itself (no computation)."""
+
+    array: np.ndarray
+
+
+@dataclass(frozen=True)
+class Into:
+    """``emit(target)``: the instructions writing the gradient into ``target``."""
+
+    emit: Callable[[np.ndarray], list[Instruction]]
+
+
+# --------------------------------------------------------------------------- helpers
+def _empty(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    return np.empty(shape, dtype=dtype)
+
+
+def _dot_into(left: Any, right: Any, target: np.ndarray, transposed: bool) -> list[Instruction]:
+    """``np.dot(left, right)`` (or its transpose, if ``transposed``) into ``target``.
+
+    ``np.dot`` writes only into a C-contiguous ``out``; another target gets a copy.
+    """
+    dest = target.T if transposed else target
+    if dest.flags.c_contiguous:
+        return [(np.dot, (left, right, dest))]
+    scratch = _empty(dest.shape, dest.dtype)
+    return [(np.dot, (left, right, scratch)), (np.copyto, (dest, scratch))]
+
+
+def _f_only(x: Any) -> bool:
+    """The test of ``F._dot_like``: a transposed view such as ``W.T``."""
+    return x.flags.f_contiguous and not x.flags.c_contiguous
+
+
+def _dot_like_into(x: Any, left: Any, right: Any) -> Into:
+    """``F._dot_like(x, left, right)`` into a target: the same product, the same layout."""
+    if _f_only(x):  # F._dot_like: np.dot(right.T, left.T).T
+        return Into(lambda target: _dot_into(right.T, left.T, target, transposed=True))
+    return Into(lambda target: _dot_into(left, right, target, transposed=False))
+
+
+def _transposed(a: Any) -> Any:
+    return a.T
+
+
+# --------------------------------------------------------------------------- matmul, add
+def matmul_forward(ins: Operands, out: Array, params: Params) -> list[Instruction] | None:
+    a, b = ins
+    if a.ndim != 2 or b.ndim != 2:
+        return None
+    return [(np.matmul, (a, b, out))]
+
+
+def matmul_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes | None:
+    """``F.matmul_backward`` for 2-D operands: ``_dot_like(a, g, b.T)``, ``_dot_like(b, a.T, g)``."""
+    a, b = ins
+    if a.ndim != 2 or b.ndim != 2:
+        return None
+    return [
+        _dot_like_into(a, g, _transposed(b)) if wanted[0] else None,
+        _dot_like_into(b, _transposed(a), g) if wanted[1] else None,
+    ]
+
+
+def add_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
+    return [(np.add, (ins[0], ins[1], out))]
+
+
+def _unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> Any:
+    """``F.unbroadcast(g, shape)`` as a recipe: the gradient itself, a view of it, a sum over
+    the leading axes, or (other shapes) the helper itself, called at replay."""
+    if g.shape == shape:
+        return Pass(g)
+    extra = g.ndim - len(shape)
+    if extra == 1 and g.shape[0] == 1 and g.shape[1:] == shape:
+        return Pass(g[0])
+    if extra and g.shape[extra:] == shape:
+        axes = tuple(range(extra))
+        return Into(lambda target: [(np.add.reduce, (g, axes, None, target))])
+    return Into(lambda target: [(_copy_result, (target, F.unbroadcast, g, shape))])
+
+
+def _copy_result(target: np.ndarray, fn: Callable[..., Any], *args: Any) -> None:
+    np.copyto(target, fn(*args))
+
+
+def add_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:
+    """``F.add_backward``: the upstream gradient, summed back to each input's shape."""
+    return [_unbroadcast(g, x.shape) if want else None for x, want in zip(ins, wanted)]
+
+
+# --------------------------------------------------------------------------- activations
+def identity_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
+    return [(np.copyto, (out, ins[0]))]
+
+
+def identity_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:
+    return [Pass(g) if wanted[0] else None]
+
+
+def tanh_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
+    return [(np.tanh, (ins[0], out))]
+
+
+def _slope_times(g: np.ndarray, slope: list[Instruction], scratch: np.ndarray) -> Into:
+    """``g * slope``, the slope computed into ``scratch`` by ``slope`` (the row's order)."""
+    return Into(lambda target: [*slope, (np.multiply, (g, scratch, target))])
+
+
+def tanh_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:
+    """``g * (1.0 - y * y)`` with y the saved output."""
+    if not wanted[0]:
+        return [None]
+    s = _empty(out.shape, out.dtype)
+    return [_slope_times(g, [(np.multiply, (out, out, s)), (np.subtract, (1.0, s, s))], s)]
+
+
+def sigmoid_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
+    """``tanh(x * 0.5) * 0.5 + 0.5``, in place as the row does it."""
+    return [(np.multiply, (ins[0], 0.5, out)), (np.tanh, (out, out)), (np.multiply, (out, 0.5, out)),
+            (np.add, (out, 0.5, out))]
+
+
+def sigmoid_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:
+    """``g * (y * (1.0 - y))``."""
+    if not wanted[0]:
+        return [None]
+    s = _empty(out.shape, out.dtype)
+    return [_slope_times(g, [(np.subtract, (1.0, out, s)), (np.multiply, (out, s, s))], s)]
+
+
+def relu_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
+    return [(functools.partial(np.maximum, out=out), (ins[0], 0))]  # np.maximum takes out= by keyword only
+
+
+def relu_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:
+    """``g * (x > 0)``."""
+    if not wanted[0]:
+        return [None]
+    mask = np.empty(out.shape, dtype=bool)
+    return [_slope_times(g, [(np.greater, (ins[0], 0, mask))], mask)]
+
+
+# --------------------------------------------------------------------------- losses
+def _set_first(target: np.ndarray, value: Any) -> None:
+    target[0] = value
+
+
+def _mse_value(loss: np.ndarray, d: np.ndarray) -> None:
+    loss[0] = np.vdot(d, d) / d.size
+
+
+def mse_loss_forward(ins: Operands, out: Array, params: Params) -> list[Instruction] | None:
+    """``F.mse_loss_and_diff``: d = y_hat - y, loss = <d, d> / n; d is the saved ``diff``."""
+    diff = params.get("diff")
+    if diff is None:
+        return None
+    y, y_hat = ins
+    return [(np.subtract, (y_hat, y, diff)), (_mse_value, (out, diff))]
+
+
+def mse_loss_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes | None:
+    """``F.mse_loss_grad_y_hat`` with the saved ``diff``: diff * (2.0 * g[0] / n)."""
+    diff = params.get("diff")
+    if diff is None or wanted[0]:
+        return None
+    if not wanted[1]:
+        return [None, None]
+    scale = 2.0 * g[0] / ins[1].size  # the seed is fixed: so is the scale
+    return [None, Into(lambda target: [(np.multiply, (diff, scale, target))])]
+
+
+def _cross_entropy_value(loss: np.ndarray, product: np.ndarray, n: int) -> None:
+    loss[0] = -product.sum() / n
+
+
+def softmax_cross_entropy_forward(ins: Operands, out: Array, params: Params) -> list[Instruction] | None:
+    """``F.softmax_cross_entropy_and_log_probs`` for 2-D logits: log_softmax along the last axis
+    (shifted by the row maximum), then -sum(y * log_probs) / N."""
+    log_probs = params.get("log_probs")
+    y, x = ins
+    if log_probs is None or x.ndim != 2:
+        return None
+    n, width = x.shape
+    top, total = _empty((n, 1), x.dtype), _empty((n, 1), x.dtype)
+    shifted, e, product = _empty(x.shape, x.dtype), _empty(x.shape, x.dtype), _empty(x.shape, x.dtype)
+    return [
+        (np.maximum.reduce, (x, -1, None, top, True)),
+        (np.subtract, (x, top, shifted)),
+        (np.exp, (shifted, e)),
+        (np.add.reduce, (e, -1, None, total, True)),
+        (np.log, (total, total)),
+        (np.subtract, (shifted, total, log_probs)),
+        (np.multiply, (y, log_probs, product)),
+        (_cross_entropy_value, (out, product, n)),
+    ]
+
+
+def softmax_cross_entropy_backward(
+    g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]
+) -> Recipes | None:
+    """``F.softmax_cross_entropy_grad_x`` with the saved ``log_probs``:
+    p = exp(log_probs); p *= sum(y, -1); p -= y; p *= g[0] / N."""
+    log_probs = params.get("log_probs")
+    y, x = ins
+    if log_probs is None or x.ndim != 2 or wanted[0]:
+        return None
+    if not wanted[1]:
+        return [None, None]
+    scale = g[0] / x.shape[0]
+    y_sum = _empty((x.shape[0], 1), x.dtype)
+
+    def emit(target: np.ndarray) -> list[Instruction]:
+        return [
+            (np.exp, (log_probs, target)),
+            (np.add.reduce, (y, -1, None, y_sum, True)),
+            (np.multiply, (target, y_sum, target)),
+            (np.subtract, (target, y, target)),
+            (np.multiply, (target, scale, target)),
+        ]
+
+    return [None, Into(emit)]
+
+
+# --------------------------------------------------------------------------- every other row
+def generic_forward(kernel: F.Kernel) -> Forward:
+    """A row without an ``out=`` form: its own forward, its result copied into the buffer.
+
+    Only the parameters the forward takes are passed (``out``, a saved output, is not one).
+    """
+    accepted = set(inspect.signature(kernel.forward).parameters)
+
+    def forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
+        kwargs = {k: v for k, v in params.items() if k in accepted}
+        return [(_forward_into, (out, kernel.forward, kwargs, *ins))]
+
+    return forward
+
+
+def _forward_into(out: np.ndarray, forward: Callable[..., Any], kwargs: dict[str, Any], *ins: np.ndarray) -> None:
+    np.copyto(out, forward(*ins, **kwargs))
+
+
+def generic_backward(vjp: Callable[..., Any], g: Array, ins: Operands, params: Params, wanted: list[bool]) -> Recipes:
+    """A row without an ``out=`` form: the engine's own VJP for the op (``Operation.vjp``),
+    called once, each wanted gradient copied out of its result."""
+    held: list[Any] = []
+    call = (_call_vjp, (held, vjp, params, g, *ins))
+    first = next(i for i, want in enumerate(wanted) if want)
+
+    def emit(i: int) -> Callable[[np.ndarray], list[Instruction]]:
+        def instructions(target: np.ndarray) -> list[Instruction]:
+            copy = (_copy_held, (target, held, i))
+            return [call, copy] if i == first else [copy]
+
+        return instructions
+
+    return [Into(emit(i)) if want else None for i, want in enumerate(wanted)]
+
+
+def _call_vjp(held: list[Any], vjp: Callable[..., Any], params: Params, g: Array, *ins: Array) -> None:
+    grads = vjp(g, *ins, **params)
+    if isinstance(grads, np.ndarray):
+        grads = (grads,)
+    held[:] = grads
+
+
+def _copy_held(target: np.ndarray, held: list[Any], i: int) -> None:
+    np.copyto(target, held[i])
+
+
+RULES: dict[str, tuple[Forward, Backward]] = {
+    "matmul": (matmul_forward, matmul_backward),
+    "add": (add_forward, add_backward),
+    "identity": (identity_forward, identity_backward),
+    "tanh": (tanh_forward, tanh_backward),
+    "sigmoid": (sigmoid_forward, sigmoid_backward),
+    "relu": (relu_forward, relu_backward),
+    "mse_loss": (mse_loss_forward, mse_loss_backward),
+    "softmax_cross_entropy": (softmax_cross_entropy_forward, softmax_cross_entropy_backward),
+}
+"""The ``out=`` forms by row name; a rule returning None declines (the generic form runs)."""

@@ -1,0 +1,357 @@
+"""Record once, replay (``mytorch.replay``): the same numbers as the dynamic step, and guards.
+
+Every comparison here is against a second model run dynamically from the same weights: the
+replay must give the same parameters, gradients, optimizer state, loss and output, bit for bit
+(``np.array_equal``; see ``mytorch.replay`` for the one exception, the sign of a zero).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hw_bonus.mlp import MLP, train_epoch
+from mytorch import NO_GRAD, Autograd, detect_anomaly, no_grad
+from mytorch.nn import functional as F
+from mytorch.nn.modules import Linear, Tanh
+from mytorch.optim import SGD
+from mytorch.replay import Replay, ReplayError
+from mytorch.replay import rules as R
+
+
+def make_mlp(replay: bool, activations=("tanh", "identity"), criterion="cross_entropy", optimizer="sgd",
+             momentum=0.0, dtype=np.float64, sizes=(5, 6, 3)) -> MLP:
+    return MLP(sizes[0], sizes[-1], list(sizes[1:-1]), list(activations), criterion, 0.05, Autograd(), momentum,
+               optimizer=optimizer, seed=0, dtype=dtype, replay=replay)
+
+
+def batch(rng: np.random.Generator, n: int, criterion: str, dtype=np.float64, width=5, classes=3):
+    x = rng.standard_normal((n, width)).astype(dtype)
+    if criterion == "cross_entropy":
+        return x, np.eye(classes, dtype=dtype)[rng.integers(0, classes, n)]
+    return x, rng.random((n, classes)).astype(dtype)
+
+
+def assert_same_state(a: MLP, b: MLP) -> None:
+    for i, ((p, g), (q, h)) in enumerate(zip(a.parameters(), b.parameters())):
+        assert np.array_equal(p, q), f"parameter {i} differs by {np.abs(p - q).max()}"
+        assert np.array_equal(g, h), f"gradient {i} differs by {np.abs(g - h).max()}"
+    for (k, u), (_, v) in zip(a.optimizer.state_dict().items(), b.optimizer.state_dict().items()):
+        assert np.array_equal(u, v), f"optimizer state {k} differs"
+
+
+CASES = [
+    (("tanh", "sigmoid", "identity"), "cross_entropy", "sgd", 0.0),
+    (("relu", "relu", "identity"), "cross_entropy", "sgd", 0.9),
+    (("sigmoid", "tanh", "sigmoid"), "mse", "nesterov", 0.9),
+    (("gelu", "leaky_relu", "identity"), "mse", "adam", 0.0),  # rows without an out= form: generic
+    (("softplus", "relu", "sigmoid"), "bce_with_logits", "sgd", 0.5),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("activations", "criterion", "optimizer", "momentum"), CASES)
+def test_replay_matches_the_dynamic_step_bit_for_bit(activations, criterion, optimizer, momentum, dtype):
+    rng = np.random.default_rng(1)
+    dynamic = make_mlp(False, activations, criterion, optimizer, momentum, dtype, (5, 7, 6, 3))
+    replayed = make_mlp(True, activations, criterion, optimizer, momentum, dtype, (5, 7, 6, 3))
+    for step, n in enumerate([4, 4, 4, 1, 4, 1, 4]):  # batch shapes change: one program each
+        x, y = batch(rng, n, criterion if criterion != "bce_with_logits" else "mse", dtype)
+        expected = dynamic.train_step(x, y)
+        got = replayed.train_step(x, y)
+        assert np.array_equal(expected, got), f"step {step}: loss {got} != {expected}"
+        assert np.array_equal(dynamic.output, replayed.output)
+        assert_same_state(dynamic, replayed)
+    replayer = replayed._replayer
+    assert replayer.captures == 2 and replayer.replays == 5
+    assert got.dtype == dtype
+
+
+def test_a_replayed_epoch_equals_a_dynamic_one():
+    rng = np.random.default_rng(2)
+    x, labels = rng.standard_normal((50, 5)), rng.integers(0, 3, 50)
+    results = []
+    for replay in (False, True):
+        mlp = make_mlp(replay, momentum=0.9)
+        results.append((train_epoch(mlp, x, labels, 8, np.random.default_rng(3)), mlp))
+    (stats_d, dynamic), (stats_r, replayed) = results
+    assert stats_d == stats_r
+    assert_same_state(dynamic, replayed)
+    assert replayed._replayer.replays == 5  # 7 batches: 6 of 8 examples and one of 2, each shape captured once
+
+
+def test_the_returned_loss_is_a_new_array_each_step():
+    rng = np.random.default_rng(0)
+    mlp = make_mlp(True)
+    losses = [mlp.train_step(*batch(rng, 4, "cross_entropy")) for _ in range(4)]
+    assert len({id(loss) for loss in losses}) == 4
+    assert len({float(loss[0]) for loss in losses}) == 4
+
+
+# ---------------------------------------------------------------------------- guards
+def test_a_replaced_parameter_array_is_seen_and_the_step_captured_again():
+    rng = np.random.default_rng(4)
+    dynamic, replayed = make_mlp(False), make_mlp(True)
+    x, y = batch(rng, 4, "cross_entropy")
+    for _ in range(3):
+        dynamic.train_step(x, y)
+        replayed.train_step(x, y)
+    for mlp in (dynamic, replayed):
+        layer = mlp.linear_layers[0]
+        layer.W = layer.W * 0.5  # a new array: the captured program reads the old one
+        mlp.optimizer.params[0] = (layer.W, layer.dW)
+    for _ in range(2):
+        assert np.array_equal(dynamic.train_step(x, y), replayed.train_step(x, y))
+    assert_same_state(dynamic, replayed)
+    assert replayed._replayer.captures == 2
+
+
+def test_a_new_learning_rate_is_seen():
+    rng = np.random.default_rng(5)
+    dynamic, replayed = make_mlp(False, momentum=0.5), make_mlp(True, momentum=0.5)
+    x, y = batch(rng, 4, "cross_entropy")
+    for step in range(6):
+        if step == 3:
+            dynamic.optimizer.lr = replayed.optimizer.lr = 0.2
+        dynamic.train_step(x, y)
+        replayed.train_step(x, y)
+    assert_same_state(dynamic, replayed)
+    assert replayed._replayer.captures == 2
+
+
+def test_under_no_grad_or_detect_anomaly_the_step_runs_dynamically():
+    rng = np.random.default_rng(6)
+    mlp = make_mlp(True)
+    x, y = batch(rng, 4, "cross_entropy")
+    mlp.train_step(x, y)
+    mlp.train_step(x, y)
+    with detect_anomaly():
+        mlp.train_step(x, y)
+    assert mlp._replayer.replays == 1
+    with no_grad(), pytest.raises(ValueError, match="tape is empty"):
+        mlp.train_step(x, y)  # nothing recorded: the dynamic step's own error
+
+
+def test_a_subclass_with_its_own_step_is_not_replayed():
+    class Clipped(MLP):
+        def step(self) -> None:
+            for _, g in self.parameters():
+                np.clip(g, -0.01, 0.01, out=g)
+            super().step()
+
+    mlp = Clipped(5, 3, [6], ["tanh", "identity"], "cross_entropy", 0.05, Autograd(), replay=True)
+    x, y = batch(np.random.default_rng(7), 4, "cross_entropy")
+    for _ in range(3):
+        mlp.train_step(x, y)
+    assert mlp._replayer is None
+
+
+def test_inputs_must_be_arrays():
+    mlp = make_mlp(False)
+    replay = Replay(mlp._dynamic_step, mlp.autograd_engine, mlp.optimizer)
+    with pytest.raises(TypeError, match="input 0 must be a numpy.ndarray, got list"):
+        replay([[1.0] * 5], np.eye(3)[:1])
+
+
+# ---------------------------------------------------------------------------- data-dependent steps
+def _engine_step(engine, layer, opt, make_constant):
+    """A hand-written step: Linear, tanh, times a constant made by ``make_constant(x)``, MSE."""
+
+    def step(x, y):
+        engine.zero_grad()
+        opt.zero_grad()
+        h = Tanh(engine)(layer(x))
+        c = make_constant(x)
+        out = F.apply(engine, "mul", h, c, gradients_to_update=[None, NO_GRAD])
+        loss = F.apply(engine, "mse_loss", y, out, gradients_to_update=[NO_GRAD, None])
+        engine.backward(1.0, output=loss)
+        opt.step()
+        return loss
+
+    return step
+
+
+def test_a_constant_made_once_outside_the_step_is_confirmed_and_replayed():
+    engine = Autograd()
+    layer = Linear(3, 2, engine, rng=0)
+    opt = SGD(layer.parameters(), 0.1)
+    constant = np.full((4, 2), 0.5)
+    replay = Replay(_engine_step(engine, layer, opt, lambda x: constant), engine, opt, verify=3)
+    x, y = np.ones((4, 3)), np.zeros((4, 2))
+    for _ in range(6):
+        replay(x, y)
+    assert replay.captures == 1 and replay.replays == 4  # two dynamic runs: capture and confirmation
+
+
+def test_a_constant_made_from_the_data_inside_the_step_is_refused():
+    engine = Autograd()
+    layer = Linear(3, 2, engine, rng=0)
+    opt = SGD(layer.parameters(), 0.1)
+    replay = Replay(_engine_step(engine, layer, opt, lambda x: np.abs(x[:, :2])), engine, opt)
+    x, y = np.ones((4, 3)), np.zeros((4, 2))
+    replay(x, y)
+    with pytest.raises(ReplayError, match="makes anew each run"):
+        replay(x, y)
+
+
+def test_verify_catches_a_step_whose_operations_depend_on_the_data():
+    engine = Autograd()
+    layer = Linear(3, 2, engine, rng=0)
+    opt = SGD(layer.parameters(), 0.1)
+
+    def step(x, y):
+        engine.zero_grad()
+        opt.zero_grad()
+        h = layer(x)
+        if x.sum() > 0:  # a branch on the data: the recorded operations change
+            h = Tanh(engine)(h)
+        loss = F.apply(engine, "mse_loss", y, h, gradients_to_update=[NO_GRAD, None])
+        engine.backward(1.0, output=loss)
+        opt.step()
+        return loss
+
+    replay = Replay(step, engine, opt, verify=2)
+    y = np.zeros((4, 2))
+    replay(np.ones((4, 3)), y)
+    with pytest.raises(ReplayError, match="recorded different operations"):
+        replay(-np.ones((4, 3)), y)
+
+
+def test_verify_catches_a_forward_that_differs_from_the_kernel_tables():
+    class Halved(Tanh):
+        """Computes tanh(x) / 2 but records the tanh row: the replay recomputes tanh(x)."""
+
+        def forward(self, x):
+            y = np.tanh(x) / 2
+            self.autograd_engine.add_operation([x], y, [None], F.tanh_backward, {"out": y})
+            return y
+
+    engine = Autograd()
+    layer = Linear(3, 2, engine, rng=0)
+    opt = SGD(layer.parameters(), 0.1)
+    act = Halved(engine)
+
+    def step(x, y):
+        engine.zero_grad()
+        opt.zero_grad()
+        loss = F.apply(engine, "mse_loss", y, act(layer(x)), gradients_to_update=[NO_GRAD, None])
+        engine.backward(1.0, output=loss)
+        opt.step()
+        return loss
+
+    replay = Replay(step, engine, opt, verify=1)
+    x, y = np.ones((4, 3)), np.zeros((4, 2))
+    replay(x, y)
+    with pytest.raises(ReplayError, match="differs from the dynamic step"):
+        replay(x, y)
+
+
+def test_a_kernel_outside_the_table_cannot_be_replayed():
+    engine = Autograd()
+    layer = Linear(3, 2, engine, rng=0)
+    opt = SGD(layer.parameters(), 0.1)
+
+    def double_backward(g, x):
+        return (2 * g,)
+
+    def step(x, y):
+        engine.zero_grad()
+        opt.zero_grad()
+        h = layer(x)
+        h2 = 2 * h
+        engine.add_operation([h], h2, [None], double_backward)
+        loss = F.apply(engine, "mse_loss", y, h2, gradients_to_update=[NO_GRAD, None])
+        engine.backward(1.0, output=loss)
+        opt.step()
+        return loss
+
+    with pytest.raises(ReplayError, match="not in the kernel table"):
+        Replay(step, engine, opt)(np.ones((4, 3)), np.zeros((4, 2)))
+
+
+def test_a_shared_weight_gets_both_contributions():
+    """One Linear used twice: its dW receives two contributions (written, then added)."""
+    engine = Autograd()
+    layer = Linear(3, 3, engine, rng=0)
+    opt = SGD(layer.parameters(), 0.1)
+
+    def step(x, y):
+        engine.zero_grad()
+        opt.zero_grad()
+        h = Tanh(engine)(layer(Tanh(engine)(layer(x))))
+        loss = F.apply(engine, "mse_loss", y, h, gradients_to_update=[NO_GRAD, None])
+        engine.backward(1.0, output=loss)
+        opt.step()
+        return loss
+
+    replay = Replay(step, engine, opt, verify=5)
+    rng = np.random.default_rng(8)
+    for _ in range(6):
+        replay(rng.standard_normal((4, 3)), rng.standard_normal((4, 3)))
+    assert replay.replays == 5
+
+
+# ---------------------------------------------------------------------------- the out= forms
+def _run(code):
+    for fn, args in code:
+        fn(*args)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "relu", "identity"])
+def test_each_activation_rule_matches_its_row_bit_for_bit(name, dtype):
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal((5, 4)) * 3).astype(dtype)
+    x[0, 0] = 0.0
+    g = rng.standard_normal((5, 4)).astype(dtype)
+    row = F.KERNELS[name]
+    forward, backward = R.RULES[name]
+    y = np.empty_like(x)
+    _run(forward([x], y, {}))
+    expected = row.forward(x)
+    assert np.array_equal(y, expected) and y.dtype == expected.dtype
+    params = {"out": y} if row.saves_output else {}
+    (recipe,) = backward(g, [x], y, params, [True])
+    dx = np.empty_like(x)
+    _run([(np.copyto, (dx, recipe.array))] if isinstance(recipe, R.Pass) else recipe.emit(dx))
+    (expected_dx,) = row.backward(g, x, **params)
+    assert np.array_equal(dx, expected_dx)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fortran", [False, True])
+def test_the_matmul_rule_matches_its_row_for_both_weight_layouts(fortran, dtype):
+    rng = np.random.default_rng(10)
+    a = rng.standard_normal((4, 5)).astype(dtype)
+    W = rng.standard_normal((3, 5)).astype(dtype)
+    W = np.asfortranarray(W) if fortran else W
+    b = W.T
+    g = rng.standard_normal((4, 3)).astype(dtype)
+    forward, backward = R.RULES["matmul"]
+    y = np.empty((4, 3), dtype=dtype)
+    _run(forward([a, b], y, {}))
+    assert np.array_equal(y, a @ b)
+    da, db = np.empty_like(a), np.empty_like(b)
+    recipes = backward(g, [a, b], y, {}, [True, True])
+    _run(recipes[0].emit(da) + recipes[1].emit(db))
+    expected_a, expected_b = F.matmul_backward(g, a, b)
+    assert np.array_equal(da, expected_a) and np.array_equal(db, expected_b)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_loss_rules_match_their_rows_bit_for_bit(dtype):
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((6, 4)).astype(dtype)
+    y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 6)]
+    seed = np.ones(1, dtype=dtype)
+    for name, saved, both in [("softmax_cross_entropy", "log_probs", F.softmax_cross_entropy_and_log_probs),
+                              ("mse_loss", "diff", F.mse_loss_and_diff)]:
+        forward, backward = R.RULES[name]
+        loss, params = np.empty(1, dtype=dtype), {saved: np.empty_like(x)}
+        _run(forward([y, x], loss, params))
+        expected_loss, expected_saved = both(y, x)
+        assert np.array_equal(loss, expected_loss) and np.array_equal(params[saved], expected_saved)
+        (_, recipe) = backward(seed, [y, x], loss, params, [False, True])
+        dx = np.empty_like(x)
+        _run(recipe.emit(dx))
+        assert np.array_equal(dx, F.KERNELS[name].backward(seed, y, x, **{saved: expected_saved})[1])
