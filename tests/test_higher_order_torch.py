@@ -17,10 +17,10 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from test_fuzz_kernels import CASES  # noqa: E402
 from test_fuzz_programs import Program, programs, tensor_op  # noqa: E402
+from test_higher_order import double_backward  # noqa: E402
 from test_torch_crosscheck import TORCH  # noqa: E402
 
 import mytorch as mt  # noqa: E402
-import mytorch.tensor as T  # noqa: E402
 from mytorch import Tensor, func  # noqa: E402
 from mytorch.nn import functional as F  # noqa: E402
 
@@ -38,14 +38,7 @@ def _numpy(t: Any, like: np.ndarray) -> np.ndarray:
 def test_double_backward_of_every_kernel_matches_torch(name: str, data: st.DataObject, seed: int) -> None:
     """d/dx <v, d<w, f(x)>/dx> for random w and v, and the first derivative on the way."""
     arrays, params = data.draw(CASES[name](np.float64))
-    rng = np.random.default_rng(seed)
-    ts = [Tensor(x, requires_grad=True) for x in arrays]
-    out = T._apply(name, ts, params)
-    w = rng.standard_normal(out.shape)
-    vs = [rng.standard_normal(x.shape) for x in arrays]
-    grads = mt.grad((out * w).sum(), ts, create_graph=True, allow_unused=True)
-    s = sum((g * v).sum() for g, v in zip(grads, vs) if g is not None and g.requires_grad)
-    second = mt.grad(s, ts, allow_unused=True) if isinstance(s, Tensor) else [None] * len(ts)
+    w, vs, first, second = double_backward(name, arrays, params, np.random.default_rng(seed))
 
     tt = [torch.tensor(x, requires_grad=True) for x in arrays]
     tout = TORCH[name](*tt, **params)
@@ -53,10 +46,8 @@ def test_double_backward_of_every_kernel_matches_torch(name: str, data: st.DataO
     ts_ = sum((g * torch.from_numpy(v)).sum() for g, v in zip(tgrads, vs) if g is not None and g.requires_grad)
     tsecond = torch.autograd.grad(ts_, tt, allow_unused=True) if torch.is_tensor(ts_) else [None] * len(tt)
     for i, x in enumerate(arrays):
-        first = np.zeros_like(x) if grads[i] is None else grads[i].data
-        np.testing.assert_allclose(first, _numpy(tgrads[i], x), **TOL, err_msg=f"{name}: first derivative {i}")
-        mine = np.zeros_like(x) if second[i] is None else second[i].data
-        np.testing.assert_allclose(mine, _numpy(tsecond[i], x), **TOL, err_msg=f"{name}: second derivative {i}")
+        np.testing.assert_allclose(first[i], _numpy(tgrads[i], x), **TOL, err_msg=f"{name}: first derivative {i}")
+        np.testing.assert_allclose(second[i], _numpy(tsecond[i], x), **TOL, err_msg=f"{name}: second derivative {i}")
 
 
 def _torch_op(name: str, *inputs: Any, constants: tuple[int, ...] = (), **params: Any) -> Any:
