@@ -87,7 +87,11 @@ def _expand(grad: Array, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> 
     if axis is not None and not keepdims:
         axes = (axis,) if isinstance(axis, int) else axis
         grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
-    return np.copy(np.broadcast_to(grad, shape))
+    if isinstance(grad, (np.ndarray, np.generic)):  # first order: one allocation, filled by broadcasting
+        out = np.empty(shape, dtype=grad.dtype)
+        out[...] = grad
+        return out
+    return np.broadcast_to(grad, shape)  # a Tensor (a recorded backward): a recorded broadcast
 
 
 def _add_terms(*terms: Array | None) -> Array:
