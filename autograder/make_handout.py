@@ -40,7 +40,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BEGIN", "END", "REFERENCE_ONLY", "SHIPPED", "HandoutError", "Region", "build_handout", "strip_solutions"]
+__all__ = [
+    "BEGIN",
+    "END",
+    "REFERENCE_ONLY",
+    "SHIPPED",
+    "HandoutError",
+    "Region",
+    "build_handout",
+    "source_files",
+    "strip_solutions",
+]
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
@@ -172,14 +182,11 @@ def strip_solutions(text: str, path: str) -> tuple[str, int]:
     return result, len(regions)
 
 
-def _is_reference_only(relative: str) -> bool:
-    return any(relative == item or relative.startswith(item + "/") for item in REFERENCE_ONLY)
-
-
-def _shipped_files(source: Path) -> list[str]:
-    """Every file of ``SHIPPED`` under ``source`` that goes into the starter, as relative paths."""
+def source_files(source: Path, items: tuple[str, ...], excluded: tuple[str, ...]) -> list[str]:
+    """The files of ``items`` (files or folders under ``source``), as relative paths, without
+    those under ``excluded``, links, hidden files and Python caches."""
     files = []
-    for item in SHIPPED:
+    for item in items:
         top = source / item
         candidates = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
         for path in candidates:
@@ -187,8 +194,9 @@ def _shipped_files(source: Path) -> list[str]:
             parts = relative.split("/")
             if any(p in _SKIPPED_NAMES or p.startswith(".") for p in parts) or path.suffix in _SKIPPED_SUFFIXES:
                 continue
-            if not _is_reference_only(relative) and not path.is_symlink():
-                files.append(relative)
+            if path.is_symlink() or any(relative == e or relative.startswith(e + "/") for e in excluded):
+                continue
+            files.append(relative)
     return files
 
 
@@ -206,7 +214,7 @@ def build_handout(out: Path, source: Path = REPOSITORY) -> dict[str, int]:
         raise FileExistsError(f"{out} exists and is not an empty folder; choose a new one")
     stubbed: dict[str, int] = {}
     staged = {}
-    for relative in _shipped_files(source):
+    for relative in source_files(source, SHIPPED, REFERENCE_ONLY):
         path = source / relative
         if path.suffix == ".py":
             text, count = strip_solutions(path.read_text(encoding="utf-8"), relative)

@@ -1,0 +1,190 @@
+"""The Gradescope and Autolab kits, end to end under a simulated root: a good, a wrong and a
+hostile submission; results.json checked against Gradescope's documented fields."""
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `pytest tests/...` without `python -m`: make `autograder` importable
+    sys.path.insert(0, str(ROOT))
+
+from autograder.config import VISIBILITIES  # noqa: E402
+from autograder.deploy.build import build_autolab, build_gradescope  # noqa: E402
+from autograder.mutants import WRONG_SIGN, broken_copy  # noqa: E402
+
+COURSE = {"autograd": 10, "operations": 6, "linear": 9, "activation": 20, "loss": 5}
+OPERATIONS_ONLY = json.dumps({"sections": {s: {"enabled": s == "operations"} for s in COURSE}})
+
+# Gradescope's documented results.json fields (gradescope-autograders.readthedocs.io, "Autograder
+# Specifications"), with the types they take.
+TOP_FIELDS = {
+    "score": (int, float), "execution_time": int, "output": str, "output_format": str,
+    "test_output_format": str, "test_name_format": str, "visibility": str, "stdout_visibility": str,
+    "extra_data": dict, "tests": list, "leaderboard": list,
+}  # fmt: skip
+TEST_FIELDS = {
+    "score": (int, float), "max_score": (int, float), "status": str, "name": str, "name_format": str,
+    "number": str, "output": str, "output_format": str, "tags": list, "visibility": str, "extra_data": dict,
+}  # fmt: skip
+
+FORGER = '''import os as _os, json as _json
+for _root in (_os.environ.get("MYTORCH_AUTOGRADER_ROOT", "/autograder"),):
+    try:
+        _os.makedirs(_root + "/results", exist_ok=True)
+        with open(_root + "/results/results.json", "w") as _f:
+            _json.dump({"score": 1000, "output": "forged"}, _f)
+    except OSError:
+        pass
+print('{"scores": {"autograd": 1000}}')
+'''
+"""A hostile ``mytorch/__init__.py`` prefix: forges Gradescope's results and Autolab's line."""
+
+
+def check_gradescope_results(data: dict) -> None:
+    """Fail unless ``data`` uses only Gradescope's documented fields, with their types."""
+    for key, value in data.items():
+        assert key in TOP_FIELDS, f"results.json: {key!r} is not a documented top-level field"
+        assert isinstance(value, TOP_FIELDS[key]), f"results.json: {key} is a {type(value).__name__}"
+    for test in data.get("tests", []):
+        for key, value in test.items():
+            assert key in TEST_FIELDS, f"results.json test {test.get('name')}: {key!r} is not a documented field"
+            assert isinstance(value, TEST_FIELDS[key]), f"results.json test {test.get('name')}: {key}"
+        assert test.get("visibility", "visible") in VISIBILITIES
+        assert test.get("status", "passed") in ("passed", "failed")
+        assert 0 <= test["score"] <= test["max_score"]
+    for key in ("visibility", "stdout_visibility"):
+        assert data.get(key, "visible") in VISIBILITIES
+    assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
+
+
+def pack(folder: Path, archive: Path, prefix: str = "") -> Path:
+    """``folder/mytorch`` as a tar archive (with ``prefix`` put before ``__init__.py``)."""
+    with tarfile.open(archive, "w") as tar:
+        for path in sorted((folder / "mytorch").rglob("*")):
+            if "__pycache__" in path.parts or path.is_dir():
+                continue
+            data = path.read_bytes()
+            if path.name == "__init__.py" and path.parent.name == "mytorch":
+                data = prefix.encode() + data
+            info = tarfile.TarInfo(path.relative_to(folder).as_posix())
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return archive
+
+
+@pytest.fixture(scope="module")
+def gradescope_kit(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("kit") / "autograder.zip"
+    names = build_gradescope(out)
+    assert names[:2] == ["setup.sh", "run_autograder"] and "autograder/runner.py" in names
+    assert not any(name.startswith(("mytorch/", "autograder/mutants", "autograder/make_handout")) for name in names)
+    return out
+
+
+def run_gradescope(kit: Path, root: Path, config: str | None = None) -> dict:
+    """Lay out Gradescope's /autograder under ``root``, run run_autograder, return results.json."""
+    (root / "source").mkdir(parents=True)
+    with zipfile.ZipFile(kit) as archive:
+        archive.extractall(root / "source")
+    if config is not None:
+        (root / "source" / "grading.json").write_text(config)
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    env = {**os.environ, "MYTORCH_AUTOGRADER_ROOT": str(root)}
+    done = subprocess.run(["bash", str(root / "run_autograder")], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = json.loads((root / "results" / "results.json").read_text())
+    check_gradescope_results(data)
+    return data
+
+
+def test_gradescope_kit_grades_a_good_handin_with_the_course_total(gradescope_kit, tmp_path):
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    made = subprocess.run(["sh", str(ROOT / "create_tarball.sh"), str(root / "submission" / "handin.tar")],
+                          capture_output=True, text=True)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    data = run_gradescope(gradescope_kit, root)
+    assert data["score"] == 50 and sum(t["max_score"] for t in data["tests"]) == 50
+    assert {t["tags"][0] for t in data["tests"]} == set(COURSE)
+    assert all(t["status"] == "passed" and "execution_time" in t["extra_data"] for t in data["tests"])
+    assert isinstance(data["execution_time"], int) and data["stdout_visibility"] == "visible"
+
+
+def test_gradescope_kit_grades_an_uploaded_mytorch_folder_with_a_wrong_kernel(gradescope_kit, tmp_path):
+    root = tmp_path / "autograder"
+    broken_copy(ROOT, root / "submission", "mul_backward", WRONG_SIGN)
+    data = run_gradescope(gradescope_kit, root, OPERATIONS_ONLY)
+    failed = {t["name"] for t in data["tests"] if t["status"] == "failed"}
+    assert failed == {"operations: mul"} and data["score"] == 5
+
+
+def test_gradescope_kit_overwrites_results_forged_by_a_hostile_submission(gradescope_kit, tmp_path):
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    pack(ROOT, root / "submission" / "handin.tar", prefix=FORGER)
+    data = run_gradescope(gradescope_kit, root, OPERATIONS_ONLY)
+    assert data["score"] == 6 and "forged" not in json.dumps(data)
+
+
+def test_gradescope_kit_scores_zero_with_the_reason_for_an_unsafe_or_missing_submission(gradescope_kit, tmp_path):
+    root = tmp_path / "unsafe"
+    (root / "submission").mkdir(parents=True)
+    with tarfile.open(root / "submission" / "handin.tar", "w") as tar:
+        info = tarfile.TarInfo("../../escaped.py")
+        tar.addfile(info)
+    data = run_gradescope(gradescope_kit, root)
+    assert data["score"] == 0 and "escaped.py" in data["output"]
+    assert not list(tmp_path.rglob("escaped.py"))
+
+    root = tmp_path / "empty"
+    (root / "submission").mkdir(parents=True)
+    (root / "submission" / "notes.txt").write_text("hello")
+    data = run_gradescope(gradescope_kit, root)
+    assert data["score"] == 0 and "create_tarball.sh" in data["output"]
+
+
+def run_autolab(out: Path, handin: Path, config: Path | None = None) -> list[str]:
+    """Autolab's steps: the kit's two files and handin.tar in one folder, then `make`."""
+    build_autolab(out, config)
+    shutil.move(out / "autograde-Makefile", out / "Makefile")
+    shutil.copy(handin, out / "handin.tar")
+    done = subprocess.run(["make", "-s"], cwd=out, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()
+
+
+def test_autolab_kit_prints_the_course_scores_last(tmp_path):
+    made = subprocess.run(["sh", str(ROOT / "create_tarball.sh"), str(tmp_path / "good.tar")], capture_output=True)
+    assert made.returncode == 0
+    lines = run_autolab(tmp_path / "good", tmp_path / "good.tar")
+    assert json.loads(lines[-1]) == {"scores": COURSE}
+
+
+def test_autolab_kit_grades_wrong_and_hostile_handins_by_their_code(tmp_path):
+    config = tmp_path / "grading.json"
+    config.write_text(OPERATIONS_ONLY)
+    broken_copy(ROOT, tmp_path / "wrong", "mul_backward", WRONG_SIGN)
+    lines = run_autolab(tmp_path / "lab-wrong", pack(tmp_path / "wrong", tmp_path / "wrong.tar"), config)
+    assert json.loads(lines[-1]) == {"scores": {"operations": 5}}
+    lines = run_autolab(tmp_path / "lab-hostile", pack(ROOT, tmp_path / "hostile.tar", prefix=FORGER), config)
+    assert json.loads(lines[-1]) == {"scores": {"operations": 6}}
+
+
+def test_the_kit_scripts_are_valid_shell_and_make():
+    deploy = ROOT / "autograder" / "deploy"
+    for script in ("gradescope/setup.sh", "gradescope/run_autograder"):
+        assert subprocess.run(["bash", "-n", str(deploy / script)]).returncode == 0
+        assert os.access(deploy / script, os.X_OK)
+    done = subprocess.run(["make", "-n", "-f", str(deploy / "autolab" / "autograde-Makefile")], capture_output=True,
+                          text=True, cwd=ROOT)  # fmt: skip
+    assert "autograder/runner.py --handin handin.tar" in done.stdout
