@@ -106,20 +106,21 @@ class GradingConfig:
         return adjusted
 
 
-def _check_table(table: Any, allowed: dict[str, Any], where: str) -> dict[str, Any]:
+def _check_table(table: Any, allowed: dict[str, Any], path: Path, prefix: str = "") -> dict[str, Any]:
+    """``table`` if its keys and values are allowed; ``prefix`` (``sections.linear.``) names it."""
     if not isinstance(table, dict):
-        raise ConfigError(f"{where} must be a table of settings, got {type(table).__name__}")
+        raise ConfigError(f"{path}: {prefix.rstrip('.') or 'the file'} must be a table of settings, got {table!r}")
     for key, value in table.items():
         if key not in allowed:
-            raise ConfigError(f"{where}: unknown setting {key!r}; known: {', '.join(allowed)}")
+            raise ConfigError(f"{path}: unknown setting {prefix}{key!r}; known: {', '.join(allowed)}")
         kinds = allowed[key]
         if isinstance(value, bool) and kinds is not bool or not isinstance(value, kinds):
-            names = "a number" if kinds == (int, float) else f"a {kinds.__name__}"
-            raise ConfigError(f"{where}.{key} must be {names}, got {value!r}")
+            names = {bool: "true or false", str: "a string", dict: "a table of settings"}.get(kinds, "a number")
+            raise ConfigError(f"{path}: {prefix}{key} must be {names}, got {value!r}")
         if key.endswith("visibility") and value not in VISIBILITIES:
-            raise ConfigError(f"{where}.{key} is {value!r}; Gradescope knows {', '.join(VISIBILITIES)}")
+            raise ConfigError(f"{path}: {prefix}{key} is {value!r}; Gradescope knows {', '.join(VISIBILITIES)}")
         if key == "points" and not (math.isfinite(value) and value >= 0):
-            raise ConfigError(f"{where}.points must be a finite number >= 0, got {value!r}")
+            raise ConfigError(f"{path}: {prefix}points must be a finite number >= 0, got {value!r}")
     return table
 
 
@@ -155,18 +156,18 @@ def load_config(path: str | Path) -> GradingConfig:
     from .grading import collect
 
     path = Path(path)
-    data = _check_table(_parse(path), _TOP, str(path))
+    data = _check_table(_parse(path), _TOP, path)
     sections = data.get("sections", {})
     for name, table in sections.items():
         if name not in SECTIONS:
             raise ConfigError(f"{path}: unknown section {name!r}; known: {', '.join(SECTIONS)}")
-        _check_table(table, _SECTION, f"{path}: sections.{name}")
+        _check_table(table, _SECTION, path, f"sections.{name}.")
     tests = data.get("tests", {})
     known = {t.id for t in collect()}
     for test_id, table in tests.items():
         if test_id not in known:
             raise ConfigError(f"{path}: unknown test {test_id!r}; `runner.py --list --extras` lists them")
-        _check_table(table, _TEST, f"{path}: tests.{test_id!r}")
+        _check_table(table, _TEST, path, f"tests.{test_id!r}.")
     return GradingConfig(
         extras=data.get("extras", False),
         visibility=data.get("visibility", "visible"),

@@ -1,0 +1,96 @@
+"""The grading configuration: the course's 50 points by default, sections reweighted, tests
+hidden, and every mistake in the file named before any test runs."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `pytest tests/...` without `python -m`: make `autograder` importable
+    sys.path.insert(0, str(ROOT))
+
+from autograder.config import ConfigError, GradingConfig, load_config  # noqa: E402
+from autograder.grading import SECTIONS, collect  # noqa: E402
+
+COURSE = ["autograd", "operations", "linear", "activation", "loss"]
+
+
+def write(tmp_path: Path, text: str, name: str = "grading.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_the_default_is_the_courses_fifty_points_all_visible():
+    config = GradingConfig()
+    assert config.section_names() == COURSE
+    tests = config.apply(collect(config.section_names()))
+    assert sum(t.points for t in tests) == 50
+    assert {t.visibility for t in tests} == {"visible"}
+    assert GradingConfig(extras=True).section_names() == list(SECTIONS)
+
+
+def test_sections_are_reweighted_in_proportion_and_tests_hidden(tmp_path):
+    path = write(tmp_path, """
+visibility = "after_due_date"
+stdout_visibility = "hidden"
+[sections.activation]
+points = 10
+[sections.kernels]
+enabled = true
+[sections.loss]
+enabled = false
+[tests."linear/backward"]
+points = 5
+visibility = "hidden"
+""")
+    config = load_config(path)
+    assert config.section_names() == ["autograd", "operations", "linear", "activation", "kernels"]
+    tests = {t.id: t for t in config.apply(collect(config.section_names()))}
+    assert tests["activation/Sigmoid backward"].points == 2 and tests["activation/Sigmoid forward"].points == 0.5
+    assert sum(t.points for t in tests.values() if t.section == "activation") == 10
+    assert tests["linear/backward"].points == 5 and tests["linear/backward"].visibility == "hidden"
+    assert tests["linear/forward"].visibility == "after_due_date"
+    assert config.stdout_visibility == "hidden"
+
+
+def test_json_works_as_well(tmp_path):
+    path = write(tmp_path, json.dumps({"extras": True, "tests": {"mlp/learns the disc task": {"points": 0}}}), "g.json")
+    config = load_config(path)
+    assert config.extras and config.tests == {"mlp/learns the disc task": {"points": 0}}
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("extra = true", "unknown setting 'extra'; known: extras"),
+        ("extras = 1", "extras must be true or false, got 1"),
+        ("[sections.linear]\npoints = -1", "sections.linear.points must be a finite number >= 0, got -1"),
+        ("[sections.linear]\npoints = true", "sections.linear.points must be a number, got True"),
+        ("[sections.lineer]\npoints = 1", "unknown section 'lineer'; known: autograd"),
+        ('[tests."linear/backwards"]\npoints = 1', "unknown test 'linear/backwards'"),
+        ('[tests."linear/backward"]\nvisibility = "secret"', "visibility is 'secret'; Gradescope knows visible"),
+        ("sections = 3", "sections must be a table of settings"),
+        ("extras = [", "grading.toml: not valid TOML"),
+    ],
+)
+def test_mistakes_are_named_with_file_and_key(tmp_path, text, problem):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(path) in str(caught.value) and problem in str(caught.value)
+
+
+def test_an_unreadable_or_unknown_kind_of_file_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read the configuration"):
+        load_config(tmp_path / "missing.toml")
+    with pytest.raises(ConfigError, match=r"ends in \.toml or \.json"):
+        load_config(write(tmp_path, "x", "grading.yaml"))
+
+
+def test_a_test_of_a_section_that_does_not_run_is_refused(tmp_path):
+    config = load_config(write(tmp_path, '[tests."kernels/neg"]\npoints = 1'))
+    with pytest.raises(ConfigError, match="'kernels/neg' is not graded in this run"):
+        config.apply(collect(config.section_names()))
