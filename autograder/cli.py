@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -35,6 +36,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from .config import ConfigError, GradingConfig, load_config
 from .containment import MAX_SLOTS, MODES, Containment, SandboxUnavailableError, become_subreaper, kill_leftovers
 from .grading import SECTIONS, GradedTest, Outcome, collect
 from .isolation import Settings, grade, probe
@@ -55,12 +57,15 @@ class RunnerError(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="runner.py",
-        description="Grade MyTorch: the course's 50 points (autograd, operations, linear, activation, loss) "
-        "and MyTorch's extra sections. The last line printed is Autolab's score JSON.",
+        description="Grade MyTorch: the course's 50 points (autograd, operations, linear, activation, loss); "
+        "MyTorch's extra sections with --extras. The last line printed is Autolab's score JSON.",
     )
     add = parser.add_argument
-    add("sections", nargs="*", metavar="section", help=f"sections to run (default: all): {', '.join(SECTIONS)}")
-    add("--course", action="store_true", help="run only the course's sections (50 points)")
+    add("sections", nargs="*", metavar="section",
+        help=f"sections to run (default: the course's): {', '.join(SECTIONS)}")
+    add("--extras", action="store_true", help="also run MyTorch's extra sections (default: the course's 50 points)")
+    add("--course", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old scripts
+    add("--config", metavar="FILE", help="a grading configuration (.toml or .json): sections, points, visibility")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--handin", metavar="TAR", help="grade the mytorch inside this hand-in archive")
     source.add_argument("--handin-dir", metavar="DIR", help="grade every hand-in archive in DIR")
@@ -152,7 +157,7 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
             outcomes = _refused(tests)
         kill_leftovers()
         write_atomic(out_dir / f"{archive.name}.txt", _report_text(header, outcomes))
-        gradescope = json.dumps(gradescope_results(outcomes, header), indent=2) + "\n"
+        gradescope = json.dumps(gradescope_results(outcomes, header, **run["shown"]), indent=2) + "\n"
         write_atomic(out_dir / f"{archive.name}.json", gradescope)
         scores = {s.name: s.score for s in section_scores(outcomes)}
         total, best = sum(o.score for o in outcomes), sum(t.points for t in tests)
@@ -185,8 +190,13 @@ def _containment(requested: str) -> Containment:
 
 
 def _run(args: argparse.Namespace) -> None:
-    sections = list(args.sections) or [s for s in SECTIONS if SECTIONS[s].course or not args.course]
-    tests = collect(sections)
+    try:
+        config = load_config(args.config) if args.config else GradingConfig()
+        config = dataclasses.replace(config, extras=config.extras or args.extras)
+        tests = config.apply(collect(list(args.sections) or config.section_names()))
+    except ConfigError as error:
+        raise RunnerError(str(error)) from None
+    shown = {"visibility": config.visibility, "stdout_visibility": config.stdout_visibility}
     if args.list:
         for test in tests:
             print(f"{test.id:<50} {test.points:g}")
@@ -199,7 +209,7 @@ def _run(args: argparse.Namespace) -> None:
     _protect_runner()
     settings = Settings(timeout=args.timeout, startup=args.startup_timeout, handin_timeout=args.handin_timeout,
                         memory_mb=args.memory, max_procs=args.max_procs, jobs=args.jobs)  # fmt: skip
-    run = {"settings": settings, "containment": _containment(args.sandbox)}
+    run = {"settings": settings, "containment": _containment(args.sandbox), "shown": shown}
     if args.handin_dir:
         _grade_folder(Path(args.handin_dir), tests, args, run)
         return
@@ -225,7 +235,8 @@ def _run(args: argparse.Namespace) -> None:
     print()
     print(summary_table(outcomes))
     if args.json:
-        write_atomic(Path(args.json), json.dumps(gradescope_results(outcomes, header), indent=2) + "\n")
+        results = gradescope_results(outcomes, header, **shown)
+        write_atomic(Path(args.json), json.dumps(results, indent=2) + "\n")
         print(f"Gradescope results written to {args.json}")
     print(autolab_line(outcomes), flush=True)
 

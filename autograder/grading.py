@@ -103,6 +103,7 @@ class GradedTest:
             name; one that also takes ``computed`` receives the worker's arrays and may fail
             the test itself (for a property, such as a trained network's accuracy).
         rtol, atol: the tolerance for floating-point values.
+        visibility: when Gradescope shows the test to students (set by a grading configuration).
     """
 
     section: str
@@ -114,6 +115,7 @@ class GradedTest:
     params: dict[str, Any] = field(default_factory=dict)
     rtol: float = 1e-6
     atol: float = 1e-9
+    visibility: str = "visible"
 
     @property
     def id(self) -> str:

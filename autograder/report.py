@@ -80,22 +80,37 @@ def autolab_line(outcomes: list[Outcome]) -> str:
     return json.dumps({"scores": {r.name: _number(r.score) for r in section_scores(outcomes)}})
 
 
-def gradescope_results(outcomes: list[Outcome], header: str = "") -> dict:
-    """Gradescope's ``results.json``: the total and one entry per test."""
+def gradescope_results(
+    outcomes: list[Outcome], header: str = "", visibility: str = "visible", stdout_visibility: str | None = None
+) -> dict:
+    """Gradescope's ``results.json``: the total and one entry per test, in Gradescope's
+    documented fields (a test's time in ``extra_data``: Gradescope documents
+    ``execution_time`` only for the whole run, which its caller adds).
+
+    The summary in ``output`` counts only the tests shown now (``visibility`` "visible"), and
+    the runner's printout, which names every test, is hidden (``stdout_visibility``) when some
+    test is not shown, unless ``stdout_visibility`` says otherwise.
+    """
     tests = [
         {
             "name": f"{o.test.section}: {o.test.name}",
             "score": _number(o.score),
             "max_score": _number(o.test.points),
+            "status": "passed" if o.passed else "failed",
             "output": "passed" if o.passed else o.output,
             "tags": [o.test.section, "course" if SECTIONS[o.test.section].course else "extra"],
-            "visibility": "visible",
+            "visibility": o.test.visibility,
+            "extra_data": {"execution_time": round(o.seconds, 3)},
         }
         for o in outcomes
     ]
+    shown = [o for o in outcomes if o.test.visibility == "visible"]
+    hidden = len(outcomes) - len(shown)
+    note = f"\n({hidden} more tests are not shown yet.)" if hidden else ""
     return {
         "score": _number(sum(o.score for o in outcomes)),
-        "output": header + summary_table(outcomes),
-        "stdout_visibility": "visible",
+        "output": header + (summary_table(shown) if shown else "") + note,
+        "visibility": visibility,
+        "stdout_visibility": stdout_visibility or ("hidden" if hidden else "visible"),
         "tests": tests,
     }

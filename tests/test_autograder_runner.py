@@ -56,7 +56,7 @@ def test_course_sections_carry_the_handouts_points():
 
 def test_full_marks_on_mytorch_with_autolab_and_gradescope_output(tmp_path):
     results = tmp_path / "results.json"
-    done = run_runner("--json", str(results), cwd=tmp_path)
+    done = run_runner("--extras", "--json", str(results), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     scores = json.loads(lines[-1])["scores"]
@@ -78,7 +78,7 @@ def test_full_marks_on_mytorch_with_autolab_and_gradescope_output(tmp_path):
 def test_wrong_sign_in_mul_backward_costs_exactly_its_tests(tmp_path):
     copy = broken_copy(ROOT, tmp_path / "copy", "mul_backward", WRONG_SIGN)
     results = tmp_path / "results.json"
-    done = run_runner("--mytorch", str(copy), "--json", str(results), cwd=tmp_path)
+    done = run_runner("--mytorch", str(copy), "--extras", "--json", str(results), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lost = {t["name"].replace(": ", "/", 1) for t in json.loads(results.read_text())["tests"] if t["score"] == 0}
     assert lost == MUL_DEPENDENTS

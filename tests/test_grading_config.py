@@ -2,6 +2,7 @@
 hidden, and every mistake in the file named before any test runs."""
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -94,3 +95,27 @@ def test_a_test_of_a_section_that_does_not_run_is_refused(tmp_path):
     config = load_config(write(tmp_path, '[tests."kernels/neg"]\npoints = 1'))
     with pytest.raises(ConfigError, match="'kernels/neg' is not graded in this run"):
         config.apply(collect(config.section_names()))
+
+
+def test_the_runner_applies_a_configuration_to_its_reports(tmp_path):
+    config = write(tmp_path, json.dumps({
+        "sections": {s: {"enabled": s == "operations"} for s in COURSE} | {"operations": {"points": 12}},
+        "tests": {"operations/exp": {"visibility": "hidden"}},
+    }), "grading.json")  # fmt: skip
+    results = tmp_path / "results.json"
+    command = [sys.executable, str(ROOT / "autograder" / "runner.py"), "--config", str(config), "--json", str(results)]
+    done = subprocess.run([*command, "--jobs", "2", "--timeout", "60"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == {"scores": {"operations": 12}}, done.stdout
+    data = json.loads(results.read_text())
+    assert data["score"] == 12 and {t["max_score"] for t in data["tests"]} == {2}
+    hidden = [t["name"] for t in data["tests"] if t["visibility"] == "hidden"]
+    assert hidden == ["operations: exp"] and data["stdout_visibility"] == "hidden"
+    assert "5/5" in data["output"] and "1 more tests are not shown yet" in data["output"]
+
+
+def test_the_runner_refuses_a_bad_configuration_before_grading(tmp_path):
+    config = write(tmp_path, "[sections.lineer]\npoints = 1")
+    done = subprocess.run([sys.executable, str(ROOT / "autograder" / "runner.py"), "--config", str(config)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 1 and "unknown section 'lineer'" in done.stderr and "PASS" not in done.stdout
