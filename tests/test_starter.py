@@ -17,9 +17,11 @@ from autograder.make_handout import (  # noqa: E402
     BEGIN,
     END,
     REFERENCE_ONLY,
+    SHIPPED,
     HandoutError,
     build_handout,
     find_regions,
+    source_files,
     strip_solutions,
 )
 
@@ -40,12 +42,16 @@ def starter(tmp_path_factory) -> Path:
 
 
 def _solution_lines() -> set[str]:
-    """Lines that occur only inside solution regions of the reference (its solution text)."""
+    """Lines that occur only inside solution regions of the reference (its solution text), not
+    anywhere else in what the starter ships."""
     inside, outside = set(), set()
-    for path in [*ROOT.glob("mytorch/**/*.py"), *ROOT.glob("hw_bonus/**/*.py")]:
-        lines = path.read_text().splitlines()
+    for name in source_files(ROOT, SHIPPED, REFERENCE_ONLY):
+        if not name.endswith(".py"):
+            continue
+        text = (ROOT / name).read_text()
+        lines = text.splitlines()
         marked = set()
-        for region in find_regions(path.read_text(), str(path)):
+        for region in find_regions(text, name):
             marked.update(range(region.begin, region.end + 1))
             inside.update(lines[i - 1].strip() for i in range(region.begin + 1, region.end))
         outside.update(line.strip() for i, line in enumerate(lines, 1) if i not in marked)
