@@ -36,17 +36,17 @@ TEST_FIELDS = {
     "number": str, "output": str, "output_format": str, "tags": list, "visibility": str, "extra_data": dict,
 }  # fmt: skip
 
-FORGER = '''import os as _os, json as _json
-for _root in (_os.environ.get("MYTORCH_AUTOGRADER_ROOT", "/autograder"),):
-    try:
-        _os.makedirs(_root + "/results", exist_ok=True)
-        with open(_root + "/results/results.json", "w") as _f:
-            _json.dump({"score": 1000, "output": "forged"}, _f)
-    except OSError:
-        pass
-print('{"scores": {"autograd": 1000}}')
-'''
-"""A hostile ``mytorch/__init__.py`` prefix: forges Gradescope's results and Autolab's line."""
+FORGER = """import json as _json, os as _os
+try:
+    _os.makedirs({root!r} + "/results", exist_ok=True)
+    with open({root!r} + "/results/results.json", "w") as _f:
+        _json.dump({{"score": 1000, "output": "forged"}}, _f)
+except OSError:
+    pass
+print('{{"scores": {{"autograd": 1000}}}}')
+"""
+"""A hostile ending for ``mytorch/__init__.py`` (format it with the grading root): forges
+Gradescope's results.json and Autolab's score line."""
 
 
 def check_gradescope_results(data: dict) -> None:
@@ -66,15 +66,15 @@ def check_gradescope_results(data: dict) -> None:
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
 
 
-def pack(folder: Path, archive: Path, prefix: str = "") -> Path:
-    """``folder/mytorch`` as a tar archive (with ``prefix`` put before ``__init__.py``)."""
+def pack(folder: Path, archive: Path, suffix: str = "") -> Path:
+    """``folder/mytorch`` as a tar archive (with ``suffix`` appended to ``__init__.py``)."""
     with tarfile.open(archive, "w") as tar:
         for path in sorted((folder / "mytorch").rglob("*")):
             if "__pycache__" in path.parts or path.is_dir():
                 continue
             data = path.read_bytes()
             if path.name == "__init__.py" and path.parent.name == "mytorch":
-                data = prefix.encode() + data
+                data += suffix.encode()
             info = tarfile.TarInfo(path.relative_to(folder).as_posix())
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
@@ -131,7 +131,7 @@ def test_gradescope_kit_grades_an_uploaded_mytorch_folder_with_a_wrong_kernel(gr
 def test_gradescope_kit_overwrites_results_forged_by_a_hostile_submission(gradescope_kit, tmp_path):
     root = tmp_path / "autograder"
     (root / "submission").mkdir(parents=True)
-    pack(ROOT, root / "submission" / "handin.tar", prefix=FORGER)
+    pack(ROOT, root / "submission" / "handin.tar", suffix=FORGER.format(root=str(root)))
     data = run_gradescope(gradescope_kit, root, OPERATIONS_ONLY)
     assert data["score"] == 6 and "forged" not in json.dumps(data)
 
@@ -176,7 +176,8 @@ def test_autolab_kit_grades_wrong_and_hostile_handins_by_their_code(tmp_path):
     broken_copy(ROOT, tmp_path / "wrong", "mul_backward", WRONG_SIGN)
     lines = run_autolab(tmp_path / "lab-wrong", pack(tmp_path / "wrong", tmp_path / "wrong.tar"), config)
     assert json.loads(lines[-1]) == {"scores": {"operations": 5}}
-    lines = run_autolab(tmp_path / "lab-hostile", pack(ROOT, tmp_path / "hostile.tar", prefix=FORGER), config)
+    hostile = pack(ROOT, tmp_path / "hostile.tar", suffix=FORGER.format(root=str(tmp_path / "lab-hostile")))
+    lines = run_autolab(tmp_path / "lab-hostile", hostile, config)
     assert json.loads(lines[-1]) == {"scores": {"operations": 6}}
 
 
