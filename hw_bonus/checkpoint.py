@@ -8,23 +8,61 @@ A checkpoint is one ``.npz`` file of plain arrays (no pickle), written atomicall
 * ``epoch``: how many epochs are done; ``history``: one row of metrics per epoch done.
 
 Restoring all of them makes a resumed run end with exactly the weights of an uninterrupted
-one.
+one. ``load_checkpoint`` checks everything before handing it over: the config is a JSON object
+whose every field has its type and range (``CONFIG_FIELDS``), ``epoch`` is a whole number
+from 1 to the config's ``epochs`` with that many rows of history, and every stored number is
+finite. Anything else is a damaged checkpoint: a ``ValueError`` naming the file and the field.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hw_bonus.mlp import MLP
+from hw_bonus.datasets import DATASETS
+from hw_bonus.metrics import COLUMNS
+from hw_bonus.mlp import MLP, OPTIMIZERS
 from hw_bonus.npz import load_npz, save_npz
+from mytorch.nn.modules import ACTIVATIONS, INITS
 
-__all__ = ["Checkpoint", "load_checkpoint", "rng_from_array", "rng_to_array", "save_checkpoint"]
+__all__ = ["CONFIG_FIELDS", "Checkpoint", "load_checkpoint", "rng_from_array", "rng_to_array", "save_checkpoint"]
+
+
+def _whole(low: int) -> tuple[str, Callable[[Any], bool]]:
+    return f"a whole number >= {low}", lambda v: type(v) is int and v >= low
+
+
+def _one_of(choices: Any) -> tuple[str, Callable[[Any], bool]]:
+    return f"one of {', '.join(choices)}", lambda v: isinstance(v, str) and v in choices
+
+
+def _number(what: str, test: Callable[[float], bool]) -> tuple[str, Callable[[Any], bool]]:
+    return what, lambda v: type(v) in (int, float) and math.isfinite(v) and test(v)
+
+
+CONFIG_FIELDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "dataset": _one_of(DATASETS),
+    "n_features": _whole(1),
+    "n_classes": _whole(2),
+    "hidden": ("a list of whole numbers >= 1", lambda v: isinstance(v, list) and all(_whole(1)[1](n) for n in v)),
+    "activation": _one_of(ACTIVATIONS),
+    "dtype": _one_of(("float32", "float64")),
+    "epochs": _whole(1),
+    "batch_size": _whole(1),
+    "lr": _number("a number > 0", lambda v: v > 0),
+    "momentum": _number("a number in [0, 1)", lambda v: 0 <= v < 1),
+    "optimizer": _one_of(OPTIMIZERS),
+    "init": _one_of(INITS),
+    "seed": _whole(0),
+}
+"""Every field of a checkpoint's config: what it must be, and the test of it."""
 
 _MASK = (1 << 64) - 1
 
@@ -95,6 +133,36 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         rng = rng_from_array(arrays.pop("rng"))
     except (ValueError, TypeError) as err:
         raise ValueError(f"{path}: not a MyTorch checkpoint (bad config or rng state): {err}") from None
-    epoch = int(arrays.pop("epoch"))
-    history = arrays.pop("history")
+    _check_config(config, path)
+    epoch, history = arrays.pop("epoch"), arrays.pop("history")
+    if epoch.shape != () or epoch.dtype.kind not in "iu" or not 1 <= int(epoch) <= config["epochs"]:
+        raise ValueError(
+            f"{path}: damaged checkpoint: 'epoch' is {epoch.tolist()!r}, not a whole number from 1 to the config's "
+            f"epochs ({config['epochs']})"
+        )
+    epoch = int(epoch)
+    if history.shape != (epoch, len(COLUMNS)):
+        raise ValueError(
+            f"{path}: damaged checkpoint: 'history' has shape {history.shape}, {epoch} epochs need "
+            f"({epoch}, {len(COLUMNS)})"
+        )
+    for name, array in {"history": history, **arrays}.items():
+        if array.dtype.kind not in "biuf":
+            raise ValueError(f"{path}: damaged checkpoint: array {name!r} holds {array.dtype}, not numbers")
+        if not np.isfinite(array).all():
+            raise ValueError(f"{path}: damaged checkpoint: array {name!r} holds NaN or infinite values")
     return Checkpoint(config, arrays, rng, epoch, history)
+
+
+def _check_config(config: Any, path: str | os.PathLike) -> None:
+    """Refuse a config that is not a JSON object with exactly ``CONFIG_FIELDS``, each as it must be."""
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: damaged checkpoint: 'config' is {type(config).__name__} JSON, not an object")
+    missing = [key for key in CONFIG_FIELDS if key not in config]
+    unknown = [key for key in config if key not in CONFIG_FIELDS]
+    if missing or unknown:
+        what = [f"missing {', '.join(missing)}"] * bool(missing) + [f"unknown {', '.join(unknown)}"] * bool(unknown)
+        raise ValueError(f"{path}: damaged checkpoint: config fields {'; '.join(what)}")
+    for key, (what, test) in CONFIG_FIELDS.items():
+        if not test(config[key]):
+            raise ValueError(f"{path}: damaged checkpoint: config field {key!r} is {config[key]!r}; it must be {what}")

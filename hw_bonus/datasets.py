@@ -12,6 +12,12 @@
 
 Inputs are standardised with the training split's mean and standard deviation (one number
 each), so every set reaches the network centred and of unit scale.
+
+Data are checked at the door, before anything is scaled or split: every feature a finite
+number, every label a whole number in ``0 .. n - 1`` for the data set's declared number of
+classes ``n`` (``CLASSES``), as many labels as rows. A file that breaks a rule is refused with
+a ``ValueError`` naming the file and the first bad row; nothing is dropped, truncated or
+rescaled to make it fit.
 """
 
 from __future__ import annotations
@@ -25,10 +31,12 @@ import numpy as np
 
 from hw_bonus.npz import load_npz
 
-__all__ = ["DATASETS", "MNIST5K_PATH", "DataSet", "load_dataset"]
+__all__ = ["CLASSES", "DATASETS", "MNIST5K_PATH", "DataSet", "load_dataset"]
 
 MNIST5K_PATH = Path(__file__).resolve().parent / "data" / "mnist_5k.npz"
 DATASETS = ("mnist-5k", "mnist", "disc", "gaussians", "and")
+CLASSES = {"mnist-5k": 10, "mnist": 10, "disc": 2, "gaussians": 2, "and": 2}
+"""Each data set's declared number of classes: its labels are the whole numbers 0 .. n - 1."""
 MNIST_FILES = tuple(f"{split}_{kind}.npy" for split in ("train", "val", "test") for kind in ("data", "labels"))
 
 Split = tuple[np.ndarray, np.ndarray]
@@ -50,10 +58,41 @@ class DataSet:
         return self.train[0].shape[1]
 
 
+def _check_features(x: np.ndarray, where: str) -> None:
+    """Refuse features (rows of ``x``) that are not all finite numbers, naming the first bad row."""
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"{where}: features must be numbers, got dtype {x.dtype}")
+    bad = np.argwhere(~np.isfinite(x.reshape(len(x), -1)))
+    if len(bad):
+        row, column = bad[0]
+        raise ValueError(
+            f"{where}: row {row} has a non-finite feature ({x.reshape(len(x), -1)[row, column]} in column {column}); "
+            "every feature must be a finite number"
+        )
+
+
+def _checked_labels(y: np.ndarray, n_rows: int, dataset: str, where: str) -> np.ndarray:
+    """``y`` as int64 labels after checking them: one per row, whole numbers in ``0 .. n - 1``."""
+    if y.ndim != 1 or len(y) != n_rows:
+        raise ValueError(f"{where}: {n_rows} rows of features need {n_rows} labels (shape ({n_rows},)), got {y.shape}")
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"{where}: labels must be whole numbers, got dtype {y.dtype}")
+    whole = np.isfinite(y) & (y == np.round(y)) if y.dtype.kind == "f" else np.ones(len(y), bool)
+    if not whole.all():
+        row = int(np.argmin(whole))
+        raise ValueError(f"{where}: row {row} has label {y[row]}; labels must be whole numbers")
+    n = CLASSES[dataset]
+    outside = (y < 0) | (y >= n)
+    if outside.any():
+        row = int(np.argmax(outside))
+        raise ValueError(f"{where}: row {row} has label {y[row]}, but {dataset} has {n} classes (labels 0 to {n - 1})")
+    return y.astype(np.int64)
+
+
 def _standardised(splits: list[Split], dtype: Any) -> list[Split]:
     x_train = splits[0][0].astype(np.float64)
     mean, std = x_train.mean(), x_train.std() or 1.0
-    return [(((x - mean) / std).astype(dtype), y.astype(np.int64)) for x, y in splits]
+    return [(((x - mean) / std).astype(dtype), y) for x, y in splits]
 
 
 def _mnist_5k(path: Path) -> list[Split]:
@@ -68,6 +107,8 @@ def _mnist_5k(path: Path) -> list[Split]:
         raise ValueError(
             f"{path}: expected images (5000, 784) and labels (5000,), got {images.shape} and {labels.shape}"
         )
+    _check_features(images, f"{path}, array 'images'")
+    labels = _checked_labels(labels, len(images), "mnist-5k", f"{path}, array 'labels'")
     rng = np.random.default_rng(0)
     parts: list[list[np.ndarray]] = [[], [], []]
     for digit in range(10):
@@ -96,11 +137,14 @@ def _mnist_course(folder: Path | None) -> list[Split]:
             raise ValueError(f"{path}: not a readable .npy file (corrupt or truncated?): {err}") from None
     splits = []
     for (x, y), split in zip(zip(arrays[0::2], arrays[1::2]), ("train", "val", "test")):
-        x = x.reshape(len(x), -1).astype(np.float64)
-        if len(x) != len(y) or y.ndim != 1:
-            raise ValueError(f"{folder}: {split}_data has {len(x)} rows but {split}_labels has shape {y.shape}")
-        splits.append((x / 255.0 if x.max() > 1.0 else x, y))
-    return splits
+        if x.ndim == 0 or len(x) == 0:
+            raise ValueError(f"{folder / f'{split}_data.npy'}: no rows of features (shape {x.shape})")
+        _check_features(x, str(folder / f"{split}_data.npy"))
+        y = _checked_labels(y, len(x), "mnist", f"{folder / f'{split}_labels.npy'} (for {len(x)} rows of {split}_data)")
+        splits.append((x.reshape(len(x), -1).astype(np.float64), y))
+    # One decision for all three splits: the course's 0..255 pixels are scaled to 0..1.
+    scale = 255.0 if max(x.max() for x, _ in splits) > 1.0 else 1.0
+    return [(x / scale, y) for x, y in splits]
 
 
 def _split(x: np.ndarray, y: np.ndarray, n_train: int, n_val: int) -> list[Split]:
@@ -153,5 +197,4 @@ def load_dataset(name: str, data_dir: str | Path | None = None, dtype: Any = np.
     else:
         raise ValueError(f"load_dataset: unknown data set {name!r}; choose from {', '.join(DATASETS)}")
     train, val, test = _standardised(splits, dtype)
-    n_classes = int(max(y.max() for _, y in (train, val, test))) + 1
-    return DataSet(name, train, val, test, max(n_classes, 2))
+    return DataSet(name, train, val, test, CLASSES[name])

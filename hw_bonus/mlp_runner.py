@@ -118,7 +118,10 @@ def _config(args: argparse.Namespace, checkpoint_path: Path) -> tuple[dict[str, 
         what = "another architecture" if set(clashes) & set(ARCHITECTURE) else "other training options"
         detail = ", ".join(f"{k}={saved.get(k)!r} (asked {asked[k]!r})" for k in clashes)
         raise ValueError(f"{checkpoint_path}: the checkpoint was made with {what}: {detail}")
-    return {**saved, "epochs": given.get("epochs", saved["epochs"])}, checkpoint
+    epochs = given.get("epochs", saved["epochs"])
+    if epochs < checkpoint.epoch:
+        raise ValueError(f"{checkpoint_path}: {checkpoint.epoch} epochs are done already; --epochs {epochs} is fewer")
+    return {**saved, "epochs": epochs}, checkpoint
 
 
 def _describe(config: dict[str, Any], data: DataSet) -> str:

@@ -156,3 +156,78 @@ def test_load_npz_refuses_a_file_that_is_not_a_zip(tmp_path: Path, content: str)
     with pytest.raises(ValueError, match="not a readable .npz file") as err:
         load_npz(path)
     assert str(path) in str(err.value) and "pickle" not in str(err.value)
+
+
+# --------------------------------------------------------------------------- checked at the door
+def course_mnist_with(folder: Path, name: str, change) -> None:
+    """The small course MNIST of ``write_course_mnist`` with one file changed by ``change(array)``."""
+    write_course_mnist(folder)
+    array = np.load(folder / name)
+    np.save(folder / name, change(array))
+
+
+def _set(index, value, dtype=None):
+    def change(a):
+        a = a.astype(dtype or a.dtype)
+        a[index] = value
+        return a
+    return change
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "message"),
+    [
+        ("test_data.npy", _set((2, 300), np.nan, float), r"test_data\.npy: row 2 has a non-finite feature \(nan in"),
+        ("val_data.npy", _set((4, 0), np.inf, np.float32), r"val_data\.npy: row 4 has a non-finite feature \(inf"),
+        ("train_labels.npy", _set(3, 12), r"train_labels\.npy.*row 3 has label 12, but mnist has 10 classes"),
+        ("test_labels.npy", _set(1, -1), r"test_labels\.npy.*row 1 has label -1, but mnist has 10 classes"),
+        ("val_labels.npy", _set(5, 2.5, float), r"val_labels\.npy.*row 5 has label 2\.5; labels must be whole"),
+        ("train_labels.npy", _set(0, np.nan, float), r"train_labels\.npy.*row 0 has label nan; labels must"),
+        ("test_labels.npy", lambda a: a[:-1], r"test_labels\.npy.*6 rows of features need 6 labels .* got \(5,\)"),
+        ("train_labels.npy", lambda a: a.astype(str), r"train_labels\.npy.*labels must be whole numbers, got dtype <U"),
+        ("train_data.npy", lambda a: a[:0], r"train_data\.npy: no rows of features"),
+    ],
+    ids=["nan pixel", "inf pixel", "label 12", "label -1", "float label", "nan label", "one label short",
+         "text labels", "no rows"],
+)  # fmt: skip
+def test_bad_course_mnist_is_refused_naming_the_file_and_row(tmp_path, name, change, message):
+    course_mnist_with(tmp_path, name, change)
+    with pytest.raises(ValueError, match=message) as refused:
+        load_dataset("mnist", tmp_path)
+    assert "\n" not in str(refused.value)
+
+
+def test_whole_float_labels_are_kept_exactly_and_classes_are_the_declared_ten(tmp_path):
+    course_mnist_with(tmp_path, "train_labels.npy", lambda a: (a % 5).astype(np.float64))  # only digits 0..4
+    data = load_dataset("mnist", tmp_path)
+    assert data.train[1].dtype == np.int64 and data.train[1].tolist() == [0, 1, 2, 3, 4, 0]
+    assert data.n_classes == 10 and [datasets.CLASSES[n] for n in datasets.DATASETS] == [10, 10, 2, 2, 2]
+
+
+def test_pixels_are_scaled_once_for_all_splits(tmp_path):
+    """A test split whose pixels happen to be only 0 and 1 is still divided by 255 like the others."""
+    write_course_mnist(tmp_path)
+    dark = np.zeros((6, 784), np.uint8)
+    dark[:, :3] = 1
+    np.save(tmp_path / "test_data.npy", dark)
+    data = load_dataset("mnist", tmp_path, dtype=np.float64)
+    raw_train = np.load(tmp_path / "train_data.npy").astype(np.float64) / 255.0
+    mean, std = raw_train.mean(), raw_train.std()
+    np.testing.assert_allclose(data.test[0], (dark / 255.0 - mean) / std)
+
+
+@pytest.mark.parametrize(
+    ("array", "change", "message"),
+    [
+        ("labels", _set(17, 42), r"mnist_5k\.npz, array 'labels': row 17 has label 42, but mnist-5k has 10 classes"),
+        ("labels", _set(9, 3.5, np.float64), r"mnist_5k\.npz, array 'labels': row 9 has label 3\.5"),
+        ("images", _set((8, 5), np.nan, np.float32), r"mnist_5k\.npz, array 'images': row 8 has a non-finite"),
+    ],
+    ids=["label 42", "float label", "nan pixel"],
+)
+def test_bad_bundled_digits_are_refused_not_dropped(tmp_path, array, change, message):
+    arrays = load_npz(datasets.MNIST5K_PATH)
+    arrays[array] = change(arrays[array])
+    save_npz(tmp_path / "mnist_5k.npz", arrays)
+    with pytest.raises(ValueError, match=message):
+        load_dataset("mnist-5k", tmp_path)

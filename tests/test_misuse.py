@@ -12,6 +12,7 @@ inf in backward.
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,12 +88,27 @@ def _run_runner(*argv: str) -> Any:
     return run(_parse_runner(*argv))
 
 
+_CONFIG = {"dataset": "and", "n_features": 4, "n_classes": 3, "hidden": [5], "activation": "relu", "epochs": 1,
+           "batch_size": 4, "lr": 0.1, "momentum": 0.9, "optimizer": "sgd", "init": "uniform", "seed": 0,
+           "dtype": "float64"}  # fmt: skip
+"""A complete checkpoint config fitting ``_mlp()``."""
+
+
 def _checkpoint(tmp: Path, name: str = "checkpoint.npz", config: dict | None = None) -> Path:
     from hw_bonus.checkpoint import save_checkpoint
 
     path = tmp / name
-    save_checkpoint(path, config or {"dataset": "and"}, _mlp(), np.random.default_rng(0), 1, np.zeros((1, 6)))
+    save_checkpoint(path, config or _CONFIG, _mlp(), np.random.default_rng(0), 1, np.zeros((1, 6)))
     return path
+
+
+def _changed_checkpoint(tmp: Path, **arrays: Any) -> Any:
+    """Load a checkpoint after replacing some of its arrays."""
+    from hw_bonus.npz import load_npz, save_npz
+
+    path = _checkpoint(tmp)
+    save_npz(path, load_npz(path) | {key: np.asarray(value) for key, value in arrays.items()})
+    return _load_checkpoint(path)
 
 
 def _load_checkpoint(path: Path) -> Any:
@@ -139,7 +155,8 @@ def _checkpoint_with_unknown_compression(tmp: Path) -> Any:
 
 def _resume_other_architecture(tmp: Path) -> Any:
     config = {"dataset": "and", "hidden": [4], "activation": "tanh", "epochs": 1, "batch_size": 4, "lr": 0.5,
-              "momentum": 0.9, "optimizer": "sgd", "init": "uniform", "seed": 0, "dtype": "float32"}  # fmt: skip
+              "momentum": 0.9, "optimizer": "sgd", "init": "uniform", "seed": 0, "dtype": "float32",
+              "n_features": 2, "n_classes": 2}  # fmt: skip
     _checkpoint(tmp, config=config)
     return _run_runner("--dataset", "and", "--hidden", "8", "--out", str(tmp), "--resume", "--no-plots")
 
@@ -156,6 +173,25 @@ def _corrupt_mnist_folder(tmp: Path) -> Any:
     for name in MNIST_FILES:
         (tmp / name).write_bytes(b"\x93NUMPY garbage")
     return _load_dataset("mnist", tmp)
+
+
+def _course_mnist(tmp: Path, **changes: Callable[[np.ndarray], np.ndarray]) -> Any:
+    """A small course MNIST folder (digits 0..5) with some files changed, then loaded."""
+    from hw_bonus.datasets import MNIST_FILES
+
+    for name in MNIST_FILES:
+        array = np.zeros((6, 784)) if name.endswith("_data.npy") else np.arange(6)
+        np.save(tmp / name, changes.get(name.removesuffix(".npy"), lambda a: a)(array))
+    return _load_dataset("mnist", tmp)
+
+
+def _with(index: Any, value: Any, dtype: Any = None) -> Callable[[np.ndarray], np.ndarray]:
+    def change(a: np.ndarray) -> np.ndarray:
+        a = a.astype(dtype or a.dtype)
+        a[index] = value
+        return a
+
+    return change
 
 
 def _corrupt_mnist5k(tmp: Path) -> Any:
@@ -372,6 +408,18 @@ CATALOGUE: list[Misuse] = [
            _pickled_npz, ValueError, ("objects.npz", "pickle")),
     Misuse("data-unknown-set", "data", "a data set name that does not exist",
            lambda t: _load_dataset("cifar", None), ValueError, ("load_dataset", "'cifar'", "mnist-5k")),
+    Misuse("data-nan-feature", "data", "one NaN pixel in the test split",
+           lambda t: _course_mnist(t, test_data=_with((2, 7), np.nan)), ValueError,
+           ("test_data.npy", "row 2", "non-finite feature", "nan in column 7")),
+    Misuse("data-label-out-of-range", "data", "a label 12 in a 10-class data set",
+           lambda t: _course_mnist(t, train_labels=_with(3, 12)), ValueError,
+           ("train_labels.npy", "row 3 has label 12", "mnist has 10 classes")),
+    Misuse("data-fractional-label", "data", "a label 2.5",
+           lambda t: _course_mnist(t, val_labels=_with(1, 2.5, float)), ValueError,
+           ("val_labels.npy", "row 1 has label 2.5", "whole numbers")),
+    Misuse("data-label-count", "data", "5 labels for 6 rows",
+           lambda t: _course_mnist(t, test_labels=lambda a: a[:5]), ValueError,
+           ("test_labels.npy", "6 rows of features need 6 labels", "(5,)")),
     # checkpoints
     Misuse("checkpoint-missing", "checkpoints", "load a checkpoint that is not there",
            lambda t: _load_checkpoint(t / "nope.npz"), FileNotFoundError, ("nope.npz", "no such file")),
@@ -383,6 +431,21 @@ CATALOGUE: list[Misuse] = [
            lambda t: _checkpoint_without(t, "rng"), ValueError, ("checkpoint.npz", "missing array(s) rng")),
     Misuse("checkpoint-bad-config", "checkpoints", "a checkpoint whose config is not JSON",
            _checkpoint_with_bad_config, ValueError, ("checkpoint.npz", "not a MyTorch checkpoint")),
+    Misuse("checkpoint-config-not-object", "checkpoints", "a config that is a JSON list",
+           lambda t: _changed_checkpoint(t, config="[1, 2]"), ValueError,
+           ("checkpoint.npz", "damaged checkpoint", "'config' is list JSON, not an object")),
+    Misuse("checkpoint-config-missing-field", "checkpoints", "a config without epochs",
+           lambda t: _changed_checkpoint(t, config=json.dumps({k: v for k, v in _CONFIG.items() if k != "epochs"})),
+           ValueError, ("checkpoint.npz", "config fields missing epochs")),
+    Misuse("checkpoint-config-out-of-range", "checkpoints", "a config with epochs -3",
+           lambda t: _changed_checkpoint(t, config=json.dumps(_CONFIG | {"epochs": -3})), ValueError,
+           ("checkpoint.npz", "config field 'epochs' is -3", "whole number >= 1")),
+    Misuse("checkpoint-epoch-out-of-range", "checkpoints", "10**6 epochs done of 1",
+           lambda t: _changed_checkpoint(t, epoch=10**6), ValueError,
+           ("checkpoint.npz", "'epoch' is 1000000", "from 1 to the config's epochs (1)")),
+    Misuse("checkpoint-nan-weights", "checkpoints", "NaN weights",
+           lambda t: _changed_checkpoint(t, **{"W.0": np.full((5, 4), np.nan)}), ValueError,
+           ("checkpoint.npz", "damaged checkpoint", "'W.0' holds NaN or infinite values")),
     # autograder inputs
     Misuse("handin-missing", "autograder", "grade an archive that does not exist",
            lambda t: _extract(t, t / "handin.tar"), FileNotFoundError, ("handin.tar", "does not exist")),

@@ -205,3 +205,72 @@ def test_replayed_and_dynamic_runs_end_with_the_same_weights(tmp_path, capsys):
     assert replayed.keys() == dynamic.keys()
     for key in dynamic:
         assert np.array_equal(replayed[key], dynamic[key]), key
+
+
+# ------------------------------------------------------------------ damaged checkpoints: refused at the door
+def _damage(path, **changes):
+    """Rewrite the checkpoint at ``path`` with some arrays replaced (``config`` given as a JSON text or object)."""
+    from hw_bonus.npz import load_npz, save_npz
+
+    arrays = load_npz(path)
+    for key, value in changes.items():
+        arrays[key] = np.array(value if key != "config" or isinstance(value, str) else json.dumps(value))
+    save_npz(path, arrays)
+
+
+def _config_of(path):
+    from hw_bonus.npz import load_npz
+
+    return json.loads(str(load_npz(path)["config"]))
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda c: "[1, 2]", "'config' is list JSON, not an object"),
+        (lambda c: {k: v for k, v in c.items() if k != "epochs"}, "config fields missing epochs"),
+        (lambda c: c | {"colour": "red"}, "config fields unknown colour"),
+        (lambda c: c | {"epochs": -3}, "config field 'epochs' is -3; it must be a whole number >= 1"),
+        (lambda c: c | {"epochs": 2.5}, "config field 'epochs' is 2.5"),
+        (lambda c: c | {"epochs": True}, "config field 'epochs' is True"),
+        (lambda c: c | {"lr": "fast"}, "config field 'lr' is 'fast'; it must be a number > 0"),
+        (lambda c: c | {"momentum": 1.5}, "config field 'momentum' is 1.5"),
+        (lambda c: c | {"hidden": [4, 0]}, "config field 'hidden' is [4, 0]"),
+        (lambda c: c | {"activation": "swish!"}, "config field 'activation' is 'swish!'"),
+        (lambda c: c | {"dataset": "cifar"}, "config field 'dataset' is 'cifar'"),
+    ],
+    ids=["not an object", "no epochs", "unknown field", "epochs -3", "epochs 2.5", "epochs true", "lr text",
+         "momentum 1.5", "hidden 0", "activation", "dataset"],
+)  # fmt: skip
+def test_a_damaged_checkpoint_config_is_refused_in_one_line(tmp_path, capsys, change, named):
+    run_ok(capsys, "--dataset", "and", "--epochs", "2", "--out", str(tmp_path), "--no-plots")
+    path = tmp_path / "checkpoint.npz"
+    _damage(path, config=change(_config_of(path)))
+    err = run_fails(capsys, "--dataset", "and", "--out", str(tmp_path), "--resume")
+    assert err.count("\n") == 1 and str(path) in err and named in err, err
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"epoch": -3}, "'epoch' is -3, not a whole number from 1 to the config's epochs (2)"),
+        ({"epoch": 10**6}, "'epoch' is 1000000"),
+        ({"epoch": 1.0}, "'epoch' is 1.0"),
+        ({"history": np.zeros((1, 6))}, "'history' has shape (1, 6), 2 epochs need (2, 6)"),
+        ({"W.0": np.full((4, 2), np.nan)}, "damaged checkpoint: array 'W.0' holds NaN or infinite values"),
+        ({"b.1": np.array([np.inf, 0.0])}, "array 'b.1' holds NaN or infinite values"),
+    ],
+    ids=["epoch -3", "epoch 10**6", "epoch float", "history short", "nan weights", "inf bias"],
+)  # fmt: skip
+def test_a_damaged_checkpoint_array_is_refused_not_called_a_divergence(tmp_path, capsys, changes, named):
+    run_ok(capsys, "--dataset", "and", "--epochs", "2", "--hidden", "4", "--out", str(tmp_path), "--no-plots")
+    path = tmp_path / "checkpoint.npz"
+    _damage(path, **changes)
+    err = run_fails(capsys, "--dataset", "and", "--out", str(tmp_path), "--resume", "--epochs", "3")
+    assert err.count("\n") == 1 and str(path) in err and named in err and "--lr" not in err, err
+
+
+def test_resuming_to_fewer_epochs_than_done_is_refused(tmp_path, capsys):
+    run_ok(capsys, "--dataset", "and", "--epochs", "3", "--out", str(tmp_path), "--no-plots")
+    err = run_fails(capsys, "--dataset", "and", "--out", str(tmp_path), "--resume", "--epochs", "2")
+    assert "3 epochs are done already; --epochs 2 is fewer" in err
