@@ -208,8 +208,11 @@ def judge(test: GradedTest, inputs: Arrays, computed: Arrays) -> None:
         expected = test.reference(**inputs, computed=computed)
     else:
         expected = test.reference(**inputs)
+    kernel = test.params.get("kernel")  # name it, and its arguments, in the student's words
+    called = f"{kernel}({', '.join(['g', *test.params.get('order', [])])}): " if kernel else ""
     for what, want in expected.items():
         got = computed.get(what)
+        what = called + what
         if got is None:
             raise AssertionError(f"{what}: the code under test did not produce it (got None)")
         want = np.asarray(want)
