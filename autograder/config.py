@@ -33,7 +33,7 @@ from typing import Any
 
 from .grading import SECTIONS, GradedTest
 
-__all__ = ["VISIBILITIES", "ConfigError", "GradingConfig", "load_config"]
+__all__ = ["VISIBILITIES", "ConfigError", "GradingConfig", "load_config", "read_file"]
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 """Gradescope's visibility values."""
@@ -124,7 +124,12 @@ def _check_table(table: Any, allowed: dict[str, Any], path: Path, prefix: str = 
     return table
 
 
-def _parse(path: Path) -> Any:
+def read_file(path: Path) -> Any:
+    """The parsed content of a ``.toml`` or ``.json`` file (not yet checked).
+
+    Raises:
+        ConfigError: the file cannot be read or parsed.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -156,7 +161,7 @@ def load_config(path: str | Path) -> GradingConfig:
     from .grading import collect
 
     path = Path(path)
-    data = _check_table(_parse(path), _TOP, path)
+    data = _check_table(read_file(path), _TOP, path)
     sections = data.get("sections", {})
     for name, table in sections.items():
         if name not in SECTIONS:

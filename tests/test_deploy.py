@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `pytest tests/...` without `python -m`: make `autograder` importable
     sys.path.insert(0, str(ROOT))
 
-from autograder.config import VISIBILITIES  # noqa: E402
+from autograder.config import VISIBILITIES, ConfigError  # noqa: E402
 from autograder.deploy.build import build_autolab, build_gradescope  # noqa: E402
 from autograder.mutants import WRONG_SIGN, broken_copy  # noqa: E402
 
@@ -189,3 +189,18 @@ def test_the_kit_scripts_are_valid_shell_and_make():
     done = subprocess.run(["make", "-n", "-f", str(deploy / "autolab" / "autograde-Makefile")], capture_output=True,
                           text=True, cwd=ROOT)  # fmt: skip
     assert "autograder/runner.py --handin handin.tar" in done.stdout
+
+
+def test_the_builders_check_the_configuration_and_ship_it_as_json(tmp_path):
+    config = tmp_path / "grading.toml"
+    config.write_text('[sections.kernels]\nenabled = true\n[tests."linear/backward"]\nvisibility = "hidden"\n')
+    names = build_gradescope(tmp_path / "kit.zip", config)
+    with zipfile.ZipFile(tmp_path / "kit.zip") as archive:
+        shipped = json.loads(archive.read("grading.json"))
+        modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
+    assert "grading.json" in names and shipped["sections"] == {"kernels": {"enabled": True}}
+    assert modes["run_autograder"] == modes["setup.sh"] == 0o755
+    config.write_text("[sections.lineer]\npoints = 1\n")
+    with pytest.raises(ConfigError, match="unknown section 'lineer'"):
+        build_autolab(tmp_path / "lab", config)
+    assert not (tmp_path / "lab" / "autograde.tar").exists()

@@ -5,7 +5,7 @@
 
 Gradescope: a zip with ``setup.sh`` and ``run_autograder`` at its root (Gradescope's
 requirement), the grader (``autograder/``, without the staff tools) and the configuration, if
-given, as ``grading.toml``/``grading.json``. Autolab: ``OUT_DIR/autograde.tar`` (the grader and
+given, as ``grading.json``. Autolab: ``OUT_DIR/autograde.tar`` (the grader and
 the configuration) and ``OUT_DIR/autograde-Makefile``, the two files an Autolab assessment's
 autograder takes. Neither holds the reference solution: the grader needs none.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import shutil
 import sys
@@ -21,7 +22,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from autograder.config import ConfigError, load_config
+from autograder.config import ConfigError, load_config, read_file
 from autograder.make_handout import source_files
 
 __all__ = ["GRADER_ONLY", "build_autolab", "build_gradescope", "grader_files"]
@@ -43,12 +44,17 @@ def grader_files() -> list[str]:
     return source_files(REPOSITORY, ("autograder",), GRADER_ONLY)
 
 
-def _members(config: Path | None) -> list[tuple[str, Path]]:
-    """``(name in the kit, file)`` for the grader and the configuration (checked first)."""
-    members = [(name, REPOSITORY / name) for name in grader_files()]
+def _members(config: Path | None) -> list[tuple[str, bytes, int]]:
+    """``(name in the kit, content, mode)`` for the grader and the configuration.
+
+    The configuration is checked here (one that would stop every grading fails the build) and
+    shipped as ``grading.json``, which the platform's Python reads whatever its version
+    (TOML needs Python 3.11, and Gradescope's Ubuntu 22.04 image has 3.10).
+    """
+    members = [(name, (REPOSITORY / name).read_bytes(), 0o644) for name in grader_files()]
     if config is not None:
-        load_config(config)  # a configuration that would stop every grading fails here
-        members.append((f"grading{config.suffix}", config))
+        load_config(config)
+        members.append(("grading.json", (json.dumps(read_file(config), indent=2) + "\n").encode(), 0o644))
     return members
 
 
@@ -63,19 +69,19 @@ def _replace_atomically(out: Path, write) -> None:
 
 def build_gradescope(out: Path, config: Path | None = None) -> list[str]:
     """Write Gradescope's autograder zip to ``out``; returns the names it holds."""
-    members = [(name, HERE / "gradescope" / name) for name in ("setup.sh", "run_autograder")]
+    members = [(name, (HERE / "gradescope" / name).read_bytes(), 0o755) for name in ("setup.sh", "run_autograder")]
     members += _members(config)
 
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, path in members:
+            for name, data, mode in members:
                 info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
-                info.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
+                info.external_attr = mode << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, path.read_bytes())
+                archive.writestr(info, data)
 
     _replace_atomically(out, write)
-    return [name for name, _ in members]
+    return [name for name, _, _ in members]
 
 
 def build_autolab(out_dir: Path, config: Path | None = None) -> list[str]:
@@ -85,15 +91,14 @@ def build_autolab(out_dir: Path, config: Path | None = None) -> list[str]:
 
     def write(tmp: Path) -> None:
         with tarfile.open(tmp, "w") as tar:
-            for name, path in members:
-                data = path.read_bytes()
+            for name, data, mode in members:
                 info = tarfile.TarInfo(name)
-                info.size, info.mode, info.mtime = len(data), 0o644, 1_704_067_200
+                info.size, info.mode, info.mtime = len(data), mode, 1_704_067_200
                 tar.addfile(info, io.BytesIO(data))
 
     _replace_atomically(out_dir / "autograde.tar", write)
     shutil.copyfile(HERE / "autolab" / "autograde-Makefile", out_dir / "autograde-Makefile")
-    return [name for name, _ in members]
+    return [name for name, _, _ in members]
 
 
 def main(argv: list[str] | None = None) -> int:

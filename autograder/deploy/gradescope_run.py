@@ -25,8 +25,8 @@ __all__ = ["SubmissionError", "find_submission", "main"]
 
 GRADER = Path(__file__).resolve().parents[1]
 ARCHIVES = (".tar", ".tar.gz", ".tgz")
-CONFIGS = ("grading.toml", "grading.json")
-"""A configuration file of these names beside ``autograder/`` in the kit is used."""
+CONFIG = "grading.json"
+"""The kit's grading configuration, beside ``autograder/`` (``build.py`` puts it there)."""
 
 
 class SubmissionError(Exception):
@@ -86,7 +86,7 @@ def grade(root: Path) -> dict:
     import subprocess
 
     start = time.monotonic()
-    config = next((GRADER.parent / name for name in CONFIGS if (GRADER.parent / name).is_file()), None)
+    config = GRADER.parent / CONFIG if (GRADER.parent / CONFIG).is_file() else None
     with tempfile.TemporaryDirectory(prefix="mytorch-gradescope-") as scratch:
         try:
             archive = find_submission(root / "submission", Path(scratch))
