@@ -126,6 +126,7 @@ def gradients(tape: Tape, seeds: dict[int, Any], keep: set[int], create_graph: b
     Returns:
         ``{id(array): gradient}`` for every leaf the seeds reached, and the kept intermediates.
     """
+    # BEGIN SOLUTION: beyond the handout (mytorch.grad); it walks the tape as Autograd.backward does
     ops = tape.operation_list
     start = max((i for i, op in enumerate(ops) if id(op.output) in seeds), default=-1)
     grads = dict(seeds)
@@ -146,6 +147,7 @@ def gradients(tape: Tape, seeds: dict[int, Any], keep: set[int], create_graph: b
             held = grads.get(id(x))
             grads[id(x)] = gx if held is None else held + gx
     return grads
+    # END SOLUTION
 
 
 def _as_tensors(value: Any, what: str) -> list[Tensor]:
