@@ -17,7 +17,7 @@ import numpy as np
 
 from hw_bonus.atomic import atomic_write
 
-__all__ = ["COLUMNS", "plot_curves", "write_metrics"]
+__all__ = ["COLUMNS", "curves_figure", "plot_curves", "write_metrics"]
 
 COLUMNS = ("epoch", "train_loss", "train_error", "val_loss", "val_error", "seconds")
 """The per-epoch columns; a run's ``history`` array holds them in this order."""
@@ -37,26 +37,39 @@ def write_metrics(folder: Path, config: dict[str, Any], history: np.ndarray, tes
     return [json_path, csv_path]
 
 
-def plot_curves(folder: Path, history: np.ndarray, title: str) -> Path | None:
-    """Draw loss and error curves into ``folder/curves.png``; None if matplotlib is missing."""
-    try:
-        import matplotlib
+def curves_figure(history: np.ndarray, title: str) -> Any:
+    """The matplotlib figure of ``history``: loss (left) and error in % (right) against whole
+    epochs, training and validation; raises ImportError without matplotlib."""
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
     epochs = history[:, 0]
     fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, col, label in ((ax_loss, 1, "loss"), (ax_err, 2, "error")):
-        ax.plot(epochs, history[:, col], label=f"training {label}")
-        ax.plot(epochs, history[:, col + 2], label=f"validation {label}")
+    for ax, col, label, scale in ((ax_loss, 1, "loss", 1.0), (ax_err, 2, "error", 100.0)):
+        ax.plot(epochs, scale * history[:, col], label=f"training {label}")
+        ax.plot(epochs, scale * history[:, col + 2], label=f"validation {label}")
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.legend()
         ax.grid(alpha=0.3)
+    ax_err.yaxis.set_major_formatter(PercentFormatter(100.0))  # as the console prints it
     fig.suptitle(title)
     fig.tight_layout()
+    return fig
+
+
+def plot_curves(folder: Path, history: np.ndarray, title: str) -> Path | None:
+    """Draw ``curves_figure`` into ``folder/curves.png``; None if matplotlib is missing."""
+    try:
+        fig = curves_figure(history, title)
+    except ImportError:
+        return None
+    import matplotlib.pyplot as plt
+
     try:
         return atomic_write(folder / "curves.png", lambda f: fig.savefig(f, format="png", dpi=100))
     finally:

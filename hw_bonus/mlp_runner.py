@@ -9,13 +9,14 @@ and ``checkpoint.npz`` (after an epoch, at most once a second, and always after 
 uninterrupted run would have.
 
 Each data set has its own defaults (``PRESETS``); every option given on the command line
-overrides them.
+overrides them. Failures end with one line on stderr and the exit status ``hw_bonus.cli``
+documents (2 for bad input, 1 for an output that cannot be written, 130 after Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
+import io
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,7 +24,9 @@ from typing import Any
 
 import numpy as np
 
+import mytorch
 from hw_bonus.checkpoint import load_checkpoint, save_checkpoint
+from hw_bonus.cli import install_hint, run_command
 from hw_bonus.datasets import DATASETS, DataSet, load_dataset
 from hw_bonus.metrics import COLUMNS, plot_curves, write_metrics
 from hw_bonus.mlp import MLP, OPTIMIZERS, evaluate, train_epoch
@@ -96,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output folder (default: runs/<dataset>)")
     p.add_argument("--resume", action="store_true", help="continue from <out>/checkpoint.npz")
     p.add_argument("--no-plots", action="store_true", help="do not draw curves.png")
+    p.add_argument("--quiet", action="store_true", help="print only the test result (errors still go to stderr)")
+    p.add_argument("--version", action="version", version=f"%(prog)s (MyTorch {mytorch.__version__})")
     p.add_argument("--no-replay", action="store_true",
                    help="run every training step dynamically (by default a step is recorded once and replayed: "
                         "the same numbers, faster; see docs/performance.md)")
@@ -171,11 +176,13 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         except ValueError as err:
             raise ValueError(f"{checkpoint_path}: does not fit this network ({err})") from None
         rng, history, start = checkpoint.rng, checkpoint.history, checkpoint.epoch
-    print(_describe(config, data))
+    say = (lambda *_: None) if args.quiet else print
+    say(_describe(config, data))
     if start:
-        print(f"resuming from {checkpoint_path} after epoch {start}")
+        say(f"resuming from {checkpoint_path} after epoch {start}")
     out.mkdir(parents=True, exist_ok=True)
-    progress = Progress(config["epochs"], len(data.train[0]), first_epoch=start)
+    quiet_stream = io.StringIO() if args.quiet else None  # --quiet: the epoch lines are discarded
+    progress = Progress(config["epochs"], len(data.train[0]), first_epoch=start, stream=quiet_stream)
     saved_at = progress.started
     for epoch in range(start + 1, config["epochs"] + 1):
         progress.start_epoch(epoch)
@@ -201,28 +208,27 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     if not args.no_plots:
         png = plot_curves(out, history, f"MyTorch MLP on {data.name}")
         if png is None:
-            print("note: matplotlib is not installed, so no curves.png (pip install -e '.[plot]')")
+            say(f"note: matplotlib is not installed, so no curves.png ({install_hint('plot')})")
         else:
             written.append(png)
     written.append(checkpoint_path)
-    print(f"wrote {', '.join(str(p) for p in written)} in {format_seconds(time.perf_counter() - progress.started)}")
+    say(f"wrote {', '.join(str(p) for p in written)} in {format_seconds(time.perf_counter() - progress.started)}")
     return test
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point; returns the exit status (2 for bad input, 130 if interrupted)."""
+    """Command-line entry point; returns the exit status (``hw_bonus.cli``: 0 done, 1 an output
+    not writable, 2 bad input or a diverged run, 130 interrupted, 141 stdout closed)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        run(args)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"{parser.prog}: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        out = args.out or Path("runs") / args.dataset
-        print(f"\ninterrupted; continue with: {parser.prog} --out {out} --resume", file=sys.stderr)
-        return 130
-    return 0
+    out = args.out or Path("runs") / args.dataset
+
+    def train() -> None:
+        # A diverging run overflows on its way to NaN; its own message below says so, once.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            run(args)
+
+    return run_command(parser.prog, train, lambda: f"interrupted; continue with: {parser.prog} --out {out} --resume")
 
 
 if __name__ == "__main__":

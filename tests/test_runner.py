@@ -274,3 +274,19 @@ def test_resuming_to_fewer_epochs_than_done_is_refused(tmp_path, capsys):
     run_ok(capsys, "--dataset", "and", "--epochs", "3", "--out", str(tmp_path), "--no-plots")
     err = run_fails(capsys, "--dataset", "and", "--out", str(tmp_path), "--resume", "--epochs", "2")
     assert "3 epochs are done already; --epochs 2 is fewer" in err
+
+
+def test_curves_have_whole_epoch_ticks_and_error_in_percent():
+    pytest.importorskip("matplotlib")
+    from hw_bonus.metrics import curves_figure
+
+    history = np.array([[1, 0.9, 0.30, 1.0, 0.35, 1.0], [2, 0.5, 0.12, 0.6, 0.15, 1.0], [3, 0.3, 0.05, 0.4, 0.08, 1.0]])
+    fig = curves_figure(history, "three epochs")
+    fig.canvas.draw()
+    ax_loss, ax_err = fig.axes
+    for ax in (ax_loss, ax_err):
+        ticks = [t for t in ax.get_xticks() if 1 <= t <= 3]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks
+    assert ax_err.lines[0].get_ydata().tolist() == pytest.approx([30.0, 12.0, 5.0])
+    labels = [t.get_text() for t in ax_err.get_yticklabels() if t.get_text()]
+    assert labels and all(label.endswith("%") for label in labels), labels

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from hw_bonus.cli import run_command
 from hw_bonus.datasets import load_dataset
 from hw_bonus.demos.report import demo_parser, positive, positive_int
 from hw_bonus.mlp import MLP, evaluate, train_epoch
@@ -183,4 +184,4 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(run_command("python -m hw_bonus.demos.disc_cv", main))

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hw_bonus.cli import run_command
 from hw_bonus.demos.report import Row, demo_parser, positive, positive_int, print_rows, print_title
 from mytorch import NO_GRAD, Autograd, no_grad, viz
 from mytorch.nn import functional as F
@@ -302,6 +303,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--lr", type=positive, default=0.2, help="Adam learning rate (default 0.2)")
     parser.add_argument("--out", type=Path, default=Path("demo_output"), help="where the plot and graph go")
     args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)  # an unusable --out fails now, not after training
     rng = np.random.default_rng(args.seed)
 
     graph = ComputationalGraph(EXPRESSIONS)
@@ -341,7 +343,6 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
           f"their gradients are equal, so ab - bc = {learned['ab'] - learned['bc']:.4f} stays where it started "
           f"(change {drift:.1e})")
 
-    args.out.mkdir(parents=True, exist_ok=True)
     picture = viz.render(graph.to_dot(), args.out / "graph_primer.svg")
     print(f"\nthe variables' graph (the primer's picture): {picture}")
     tape = Autograd()
@@ -372,4 +373,4 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(run_command("python -m hw_bonus.demos.graph_primer", main))

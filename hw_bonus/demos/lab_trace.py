@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 import mytorch
+from hw_bonus.cli import run_command
 from hw_bonus.demos.report import Row, demo_parser, print_rows, print_title
 from mytorch import Autograd, Tensor, func, viz
 from mytorch.nn import functional as F
@@ -178,4 +179,4 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(run_command("python -m hw_bonus.demos.lab_trace", main))

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from hw_bonus.cli import run_command
 from hw_bonus.demos.custom_op import gaussian_data
 from hw_bonus.demos.report import demo_parser, positive, positive_int, print_title
 from mytorch import Tensor, bce_with_logits_loss, func
@@ -113,4 +114,4 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(run_command("python -m hw_bonus.demos.newton", main))

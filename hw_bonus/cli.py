@@ -1,0 +1,105 @@
+"""How MyTorch's command lines end: one line on stderr and a documented exit status.
+
+Every expected failure of ``python -m hw_bonus.mlp_runner`` (``mytorch-train``) and of the
+demos ends the same way, without a traceback:
+
+====  =====================================================================================
+0     done
+1     an output could not be written: a folder that cannot be created or written to, a file
+      where a folder should be (``--out FILE/sub``), a full disk
+2     bad input: an option, a data file or a checkpoint refused (the line names the file and
+      the field or row), or a training run that diverged
+130   interrupted (Ctrl-C)
+141   stdout was closed before the output ended (``| head -1``); nothing more is written
+====  =====================================================================================
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_BROKEN_PIPE",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_WRITE_FAILED",
+    "install_hint",
+    "run_command",
+]
+
+EXIT_OK = 0
+EXIT_WRITE_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a program killed by a closed pipe
+
+
+def _say(prog: str, message: str) -> None:
+    """One line on stderr (nothing if stderr itself is gone)."""
+    try:
+        print(f"{prog}: {message}", file=sys.stderr, flush=True)
+    except OSError:
+        pass
+
+
+def _describe(err: OSError) -> str:
+    """``path: reason`` for an OSError, e.g. ``runs/x/sub: Not a directory`` (``output: ...``
+    when no file is named, as for stdout on a full disk)."""
+    return f"{err.filename or 'output'}: {err.strerror or err}"
+
+
+def _abandon_stdout() -> None:
+    """After a failed write to stdout, point it at /dev/null: the interpreter's own flush at
+    exit would otherwise fail again and print a second message."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def run_command(prog: str, body: Callable[[], Any], interrupted: Callable[[], str] | None = None) -> int:
+    """Run ``body()`` and turn its expected failures into one stderr line and an exit status.
+
+    Args:
+        prog: the command's name, the first word of every line it prints on stderr.
+        body: the command's work; ``FileNotFoundError`` and ``ValueError`` mean bad input,
+            any other ``OSError`` an output that could not be written.
+        interrupted: what to say after Ctrl-C (default: ``interrupted``).
+
+    Returns:
+        The exit status (see the module's table).
+    """
+    try:
+        body()
+        sys.stdout.flush()  # a closed pipe or a full disk shows here at the latest
+    except BrokenPipeError:
+        _abandon_stdout()
+        _say(prog, "stdout was closed (broken pipe); stopped")
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        if sys.stdout.isatty():  # end a progress line drawn in place
+            print(file=sys.stdout, flush=True)
+        _say(prog, interrupted() if interrupted else "interrupted")
+        return EXIT_INTERRUPTED
+    except (FileNotFoundError, ValueError) as err:
+        _say(prog, f"error: {err}")
+        return EXIT_BAD_INPUT
+    except OSError as err:
+        _abandon_stdout()
+        _say(prog, f"error: cannot write {_describe(err)}")
+        return EXIT_WRITE_FAILED
+    return EXIT_OK
+
+
+def install_hint(extra: str) -> str:
+    """How to install the optional extra ``extra`` (``plot``), for this kind of installation:
+    ``pip install -e '.[plot]'`` in a source checkout, ``pip install 'mytorch[plot]'`` otherwise."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "mytorch").is_dir():
+        return f"pip install -e '.[{extra}]' in {checkout}"
+    return f"pip install 'mytorch[{extra}]'"

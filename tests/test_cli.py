@@ -1,0 +1,151 @@
+"""The command lines' expected failures: each is one line on stderr, no traceback, and the exit
+status ``hw_bonus.cli`` documents. Most run the real command in a subprocess (a closed pipe,
+Ctrl-C, /dev/full and stray warnings only show there); the rest run ``main`` in-process."""
+
+from __future__ import annotations
+
+import errno
+import importlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import hw_bonus.cli as cli
+import mytorch
+from hw_bonus import atomic
+from hw_bonus.mlp_runner import main
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+       "MPLBACKEND": "Agg", "PYTHONWARNINGS": "default"}  # fmt: skip
+RUNNER = [sys.executable, "-m", "hw_bonus.mlp_runner"]
+LONG_RUN = ["--dataset", "and", "--epochs", "100000", "--no-plots"]  # stopped long before it ends
+
+
+def run(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=120, **kwargs)
+
+
+def one_line(stderr: str) -> str:
+    """The single line a failure prints (asserting there is exactly one and no traceback)."""
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    return lines[0]
+
+
+def test_version_and_quiet(tmp_path):
+    done = run([*RUNNER, "--version"], tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"python -m hw_bonus.mlp_runner (MyTorch {mytorch.__version__})"
+    done = run([*RUNNER, "--dataset", "and", "--epochs", "3", "--out", "run", "--quiet"], tmp_path)
+    assert done.returncode == 0 and done.stderr == ""
+    assert len(done.stdout.splitlines()) == 1 and done.stdout.startswith("test accuracy "), done.stdout
+    assert (tmp_path / "run" / "metrics.json").is_file()
+
+
+@pytest.mark.parametrize("out", ["afile/sub", "afile"], ids=["FILE/sub", "FILE"])
+def test_out_under_an_existing_file_is_one_line_and_status_1(tmp_path, out):
+    (tmp_path / "afile").write_text("not a folder")
+    done = run([*RUNNER, "--dataset", "and", "--epochs", "1", "--out", out], tmp_path)
+    line = one_line(done.stderr)
+    assert done.returncode == cli.EXIT_WRITE_FAILED
+    assert line.startswith("python -m hw_bonus.mlp_runner: error: cannot write afile") and "exists" in line or (
+        "Not a directory" in line
+    ), line
+
+
+def test_a_missing_data_folder_is_one_line_and_status_2(tmp_path):
+    done = run([*RUNNER, "--dataset", "mnist", "--data-dir", "nowhere", "--out", "run"], tmp_path)
+    assert done.returncode == cli.EXIT_BAD_INPUT
+    assert "nowhere/train_data.npy: missing" in one_line(done.stderr)
+
+
+def test_a_full_disk_under_stdout_is_one_line_and_status_1(tmp_path):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    with open("/dev/full", "w") as full:
+        args = [*RUNNER, "--dataset", "and", "--epochs", "2", "--out", "run", "--no-plots"]
+        done = subprocess.run(args, cwd=tmp_path, env=ENV, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == cli.EXIT_WRITE_FAILED
+    assert "cannot write output: No space left on device" in one_line(done.stderr)
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [(errno.ENOSPC, "No space left on device"), (errno.EACCES, "Permission denied")],
+    ids=["disk full", "unwritable folder"],
+)
+def test_an_output_file_that_cannot_be_written_is_one_line_and_status_1(tmp_path, capsys, monkeypatch, failure,
+                                                                         reason):  # fmt: skip
+    def refuse(*args, dir=None, **kwargs):  # noqa: A002 - tempfile.mkstemp's keyword
+        raise OSError(failure, os.strerror(failure), str(dir))
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", refuse)
+    status = main(["--dataset", "and", "--epochs", "1", "--out", str(tmp_path / "run"), "--no-plots"])
+    assert status == cli.EXIT_WRITE_FAILED
+    assert one_line(capsys.readouterr().err).endswith(f"cannot write {tmp_path / 'run'}: {reason}")
+
+
+def test_a_closed_pipe_is_one_line_and_status_141(tmp_path):
+    with subprocess.Popen([*RUNNER, *LONG_RUN, "--out", "run"], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as proc:  # fmt: skip
+        try:
+            assert proc.stdout.readline().startswith("MyTorch MLP on and")  # then `| head -1` closes the pipe
+            proc.stdout.close()
+            stderr = proc.stderr.read()
+            assert proc.wait(timeout=60) == cli.EXIT_BROKEN_PIPE
+        finally:
+            proc.kill()
+    assert "stdout was closed (broken pipe); stopped" in one_line(stderr)
+
+
+def test_ctrl_c_is_one_line_with_the_resume_command_and_status_130(tmp_path):
+    with subprocess.Popen([*RUNNER, *LONG_RUN, "--out", "run"], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as proc:  # fmt: skip
+        try:
+            proc.stdout.readline()  # training has begun
+            proc.send_signal(signal.SIGINT)
+            stdout, stderr = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+    assert proc.returncode == cli.EXIT_INTERRUPTED
+    assert one_line(stderr).endswith("interrupted; continue with: python -m hw_bonus.mlp_runner --out run --resume")
+
+
+def test_a_diverging_run_prints_its_own_message_and_no_numpy_warning(tmp_path):
+    done = run([*RUNNER, "--dataset", "gaussians", "--lr", "1e4", "--epochs", "1", "--out", "run", "--no-plots"],
+               tmp_path)  # fmt: skip
+    assert done.returncode == cli.EXIT_BAD_INPUT
+    assert "training diverged in epoch 1" in one_line(done.stderr)
+
+
+def test_the_matplotlib_hint_fits_the_installation(monkeypatch):
+    assert cli.install_hint("plot") == f"pip install -e '.[plot]' in {ROOT}"
+    monkeypatch.setattr(cli, "__file__", "/usr/lib/python3/site-packages/hw_bonus/cli.py")
+    assert cli.install_hint("plot") == "pip install 'mytorch[plot]'"
+
+
+@pytest.mark.parametrize("demo", ["graph_primer", "functions"])
+def test_a_demo_with_its_output_under_a_file_is_one_line_and_status_1(tmp_path, demo):
+    (tmp_path / "afile").write_text("not a folder")
+    done = run([sys.executable, "-m", f"hw_bonus.demos.{demo}", "--out", "afile/sub"], tmp_path)
+    assert done.returncode == cli.EXIT_WRITE_FAILED
+    assert f"python -m hw_bonus.demos.{demo}: error: cannot write afile/sub: Not a directory" in one_line(done.stderr)
+
+
+def test_the_demos_list_themselves_one_line_each(tmp_path):
+    done = run([sys.executable, "-m", "hw_bonus.demos"], tmp_path)
+    assert done.returncode == 0 and done.stderr == ""
+    lines = done.stdout.splitlines()
+    assert all(line.startswith("python -m hw_bonus.demos.") for line in lines)
+    names = [line.split()[2] for line in lines]
+    assert {f"hw_bonus.demos.{n}" for n in ("custom_op", "disc_cv", "functions", "graph_primer", "lab_trace")} <= set(
+        names
+    ) and "hw_bonus.demos.report" not in names  # report holds shared helpers, not a demo
+    for line, name in zip(lines, names):
+        assert callable(importlib.import_module(name).main)
+        assert len(line.split(name, 1)[1].strip()) > 20, line  # what it shows, in words
