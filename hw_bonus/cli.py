@@ -47,10 +47,12 @@ def _say(prog: str, message: str) -> None:
         pass
 
 
-def _describe(err: OSError) -> str:
-    """``path: reason`` for an OSError, e.g. ``runs/x/sub: Not a directory`` (``output: ...``
-    when no file is named, as for stdout on a full disk)."""
-    return f"{err.filename or 'output'}: {err.strerror or err}"
+def _describe(err: Exception, unnamed: str) -> str:
+    """``path: reason`` for an OSError from the system, e.g. ``runs/x/sub: Not a directory``
+    (``unnamed: reason`` when it names no file, as stdout on a full disk); else the message."""
+    if isinstance(err, OSError) and err.strerror:
+        return f"{err.filename or unnamed}: {err.strerror}"
+    return str(err)
 
 
 def _abandon_stdout() -> None:
@@ -87,11 +89,11 @@ def run_command(prog: str, body: Callable[[], Any], interrupted: Callable[[], st
         _say(prog, interrupted() if interrupted else "interrupted")
         return EXIT_INTERRUPTED
     except (FileNotFoundError, ValueError) as err:
-        _say(prog, f"error: {err}")
+        _say(prog, f"error: {_describe(err, 'input')}")
         return EXIT_BAD_INPUT
     except OSError as err:
         _abandon_stdout()
-        _say(prog, f"error: cannot write {_describe(err)}")
+        _say(prog, f"error: cannot write {_describe(err, 'output')}")
         return EXIT_WRITE_FAILED
     return EXIT_OK
 

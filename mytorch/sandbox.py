@@ -7,6 +7,9 @@ printed as an evaluation trace.
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 
 import mytorch
@@ -96,4 +99,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head -1`: stop as hw_bonus.cli does, one line and status 141
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("python -m mytorch.sandbox: stdout was closed (broken pipe); stopped", file=sys.stderr)
+        raise SystemExit(141) from None

