@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tarfile
 import tempfile
@@ -83,8 +84,6 @@ def _failure(reason: str, seconds: float) -> dict:
 
 def grade(root: Path) -> dict:
     """Grade ``root/submission`` and return Gradescope's results (never raises on a bad submission)."""
-    import subprocess
-
     start = time.monotonic()
     config = GRADER.parent / CONFIG if (GRADER.parent / CONFIG).is_file() else None
     with tempfile.TemporaryDirectory(prefix="mytorch-gradescope-") as scratch:
