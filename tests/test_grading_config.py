@@ -104,7 +104,8 @@ def test_the_runner_applies_a_configuration_to_its_reports(tmp_path):
     }), "grading.json")  # fmt: skip
     results = tmp_path / "results.json"
     command = [sys.executable, str(ROOT / "autograder" / "runner.py"), "--config", str(config), "--json", str(results)]
-    done = subprocess.run([*command, "--jobs", "2", "--timeout", "60"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    command += ["--jobs", "2", "--timeout", "60"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1]) == {"scores": {"operations": 12}}, done.stdout
     data = json.loads(results.read_text())
