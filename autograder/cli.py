@@ -80,9 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     add("--handin-timeout", type=float, default=300.0, metavar="S",
         help="seconds all tests of one hand-in may take together, start-ups included (default 300)")  # fmt: skip
     add("--memory", type=int, default=2048, metavar="MB", help="address space per test process (default 2048)")
-    add("--max-procs", type=int, default=16, metavar="N",
+    add("--max-procs", type=int, default=8, metavar="N",
         help="processes and threads per test process, with a uid or user namespace of its own "
-        "(default 16)")  # fmt: skip
+        "(default 8)")  # fmt: skip
     add("--jobs", type=int, default=1, metavar="N", help="test processes at once (default 1)")
     add("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
     add("--out-dir", metavar="DIR", help="with --handin-dir: where reports go (default: the hand-in folder)")

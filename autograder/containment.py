@@ -37,6 +37,7 @@ __all__ = [
     "forget",
     "kill_leftovers",
     "kill_uid",
+    "remove_files_of",
     "start_watched",
 ]
 
@@ -203,6 +204,30 @@ def kill_leftovers(deadline: float = 10.0) -> None:
                 os.waitpid(pid, 0)
             except (ProcessLookupError, ChildProcessError, PermissionError):
                 pass
+
+
+SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
+"""World-writable folders a ``uid`` worker could leave files in for a later hand-in."""
+
+
+def remove_files_of(uid: int) -> None:
+    """Delete what ``uid`` created at the top of the world-writable folders (after its
+    processes are dead), so that one hand-in cannot leave anything for the next."""
+    for folder in SHARED_FOLDERS:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                continue
 
 
 def kill_uid(uid: int, deadline: float = 10.0) -> None:

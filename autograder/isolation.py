@@ -37,8 +37,9 @@ from pathlib import Path
 import numpy as np
 
 from . import protocol
-from .containment import Containment, forget, kill_leftovers, kill_uid, start_watched
+from .containment import Containment, forget, kill_leftovers, kill_uid, remove_files_of, start_watched
 from .grading import GradedTest, Outcome, judge
+from .jail import readable_paths
 
 __all__ = ["Settings", "grade", "probe"]
 
@@ -69,7 +70,7 @@ class Settings:
     startup: float = 30.0
     handin_timeout: float = 300.0
     memory_mb: int = 2048
-    max_procs: int = 16
+    max_procs: int = 8
     jobs: int = 1
     output_bytes: int = 64 * 1024
     file_mb: int = 64
@@ -113,10 +114,12 @@ def _environment(home: str) -> dict[str, str]:
 
 
 def _copy_package(handin: Path, folder: Path) -> None:
-    """``handin/mytorch`` (only the package, no caches) into ``folder``."""
+    """``handin/mytorch`` (only the package, no caches; links copied as links, never followed)
+    into ``folder``."""
     folder.mkdir()
     if (handin / "mytorch").is_dir():
-        shutil.copytree(handin / "mytorch", folder / "mytorch", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        caches = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(handin / "mytorch", folder / "mytorch", symlinks=True, ignore=caches)
 
 
 def _chown_tree(path: Path, uid: int) -> None:
@@ -184,6 +187,8 @@ def _end(process: subprocess.Popen, containment: Containment, uid: int | None) -
     forget(process)
     if uid is not None:
         kill_uid(uid)
+        if containment.mode == "uid":  # under namespaces its /tmp was its own tmpfs
+            remove_files_of(uid)
     kill_leftovers()
 
 
@@ -255,8 +260,6 @@ _readable_cache: list[str] = []
 def _readable() -> list[str]:
     """The folders a ``namespaces`` worker sees read-only (computed once)."""
     if not _readable_cache:
-        from .jail import readable_paths
-
         _readable_cache.extend(readable_paths([_GRADER_ROOT, tempfile.gettempdir()]))
     return list(_readable_cache)
 

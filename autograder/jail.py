@@ -102,7 +102,7 @@ def _new_root(root: str, handin: str, readable: list[str], size_mb: int, owner: 
     os.makedirs(f"{root}/work")
     if os.path.isdir(f"{handin}/mytorch"):
         caches = shutil.ignore_patterns("__pycache__", "*.pyc")
-        shutil.copytree(f"{handin}/mytorch", f"{root}/work/mytorch", ignore=caches)
+        shutil.copytree(f"{handin}/mytorch", f"{root}/work/mytorch", symlinks=True, ignore=caches)
     if owner is not None:  # the unprivileged uid the worker becomes may write its own copy
         for folder, _, files in os.walk(f"{root}/work"):
             os.chown(folder, owner, owner)

