@@ -57,8 +57,7 @@ def run_case(name: str, dtype: str, impls: list[str], budget: Budget) -> report.
     problem = make_problem(CONFIGS[name], np.dtype(dtype))
     trainers, skipped = build_all(problem, impls)
     check_gradients(trainers)
-    seconds = measure(trainers, budget)
-    return report.Row(problem.config, dtype, seconds, skipped)
+    return report.Row(problem.config, dtype, measure(trainers, budget), skipped)
 
 
 def memory_lines(impls: list[str]) -> list[str]:
@@ -141,9 +140,12 @@ def main(argv: list[str] | None = None, blas_pinned: bool = True) -> int:
             rows.append(run_case(name, dtype, args.impls, BUDGETS[mode]))
             print(report.table(rows[-1:], args.impls)[-1], flush=True)
     lines = [*head, f"- mode: {mode} (`python -m bench{' --quick' if args.quick else ''}`)", "",
-             "Median time of one training step (forward, loss, backward, SGD update); in parentheses the "
-             "ratio to hand-written NumPy (for the chain: µs per op, and µs per op above NumPy).", "",
-             *report.table(rows, args.impls), "", *report.tensor_vs_modules(rows), ""]
+             "Median time of one training step (forward, loss, backward, SGD update); in parentheses its "
+             "ratio to hand-written NumPy: the median over rounds of the ratio within each round (the "
+             "implementations take turns in one process). For the chain: µs per op, and µs per op above NumPy.", "",
+             *report.table(rows, args.impls), "",
+             *report.pairs(rows, "replay", "numpy-reuse", "Replay / hand-written NumPy with buffers (numpy-reuse)"), "",
+             *report.pairs(rows, "tensor", "mytorch", "Tensor / modules (target ≤ 1.2×)"), ""]
     if not args.no_memory and "wide" in args.cases:
         lines += [*memory_lines(args.impls), ""]
     if args.long_chain:

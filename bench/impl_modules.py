@@ -1,6 +1,7 @@
 """MyTorch as its users train with it: ``hw_bonus.mlp.MLP`` (Linear layers, activation
 modules, a loss module, SGD), driven by the handout's loop: ``zero_grads``, ``forward``,
-``backward(labels)``, ``step``."""
+``backward(labels)``, ``step``; and the same MLP's ``train_step`` with replay on (the step
+recorded once, then replayed: ``mytorch.replay``)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,22 @@ class ModulesMLP:
         return [grad for _, grad in self.mlp.parameters()]
 
 
+class ReplayMLP(ModulesMLP):
+    """The same MLP, trained with ``train_step`` and ``replay=True``."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem)
+        self.mlp.replay = True
+
+    def step(self) -> None:
+        self.mlp.train_step(self.x, self.y)
+
+
 def build(problem: Problem) -> ModulesMLP | None:
     """The modules trainer (None for a chain: no module computes a sine chain)."""
     return None if problem.config.is_chain else ModulesMLP(problem)
+
+
+def build_replay(problem: Problem) -> ReplayMLP | None:
+    """The replaying modules trainer (None for a chain)."""
+    return None if problem.config.is_chain else ReplayMLP(problem)

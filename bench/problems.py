@@ -23,8 +23,9 @@ class Config:
         loss: ``mse`` or ``ce`` (softmax cross-entropy against one-hot labels).
         batch: examples per step.
         chain_ops: for a chain, the number of scalar elementwise ops (alternating sin, x 1.0001).
-        target: MyTorch's goal, as a ratio to hand-written NumPy (for a chain: microseconds
-            per op above NumPy).
+        target: the dynamic modules' goal, as a ratio to hand-written NumPy (for a chain: the
+            Tensor front-end's microseconds per op above NumPy).
+        replay_target: the replay's goal, as a ratio to hand-written NumPy (0: none).
     """
 
     name: str
@@ -35,6 +36,7 @@ class Config:
     batch: int = 1
     chain_ops: int = 0
     target: float = 1.0
+    replay_target: float = 0.0
 
     @property
     def is_chain(self) -> bool:
@@ -54,12 +56,12 @@ _TINY = (2, 25, 25, 25, 1)
 CONFIGS: dict[str, Config] = {
     c.name: c
     for c in [
-        Config("tiny-b1", _TINY, "tanh", "sigmoid", "mse", 1, target=2.0),
-        Config("tiny-b64", _TINY, "tanh", "sigmoid", "mse", 64, target=1.8),
-        Config("course", (784, 32, 32, 32, 10), "sigmoid", "identity", "ce", 1, target=1.3),
-        Config("mnist", (784, 256, 128, 10), "relu", "identity", "ce", 128, target=1.10),
-        Config("wide", (1024, 1024, 1024, 10), "relu", "identity", "ce", 256, target=1.05),
-        Config("deep", (32,) * 51 + (10,), "tanh", "identity", "ce", 32, target=1.6),
+        Config("tiny-b1", _TINY, "tanh", "sigmoid", "mse", 1, target=1.5, replay_target=0.95),
+        Config("tiny-b64", _TINY, "tanh", "sigmoid", "mse", 64, target=1.4, replay_target=0.95),
+        Config("course", (784, 32, 32, 32, 10), "sigmoid", "identity", "ce", 1, target=1.5, replay_target=0.95),
+        Config("mnist", (784, 256, 128, 10), "relu", "identity", "ce", 128, target=1.07, replay_target=1.0),
+        Config("wide", (1024, 1024, 1024, 10), "relu", "identity", "ce", 256, target=1.05, replay_target=1.0),
+        Config("deep", (32,) * 51 + (10,), "tanh", "identity", "ce", 32, target=1.5, replay_target=1.0),
         Config("chain", chain_ops=10_000, target=2.0),
     ]
 }

@@ -5,7 +5,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.threads import pin_blas_threads  # noqa: E402
+from bench.threads import pin_blas_threads, pin_malloc  # noqa: E402
+
+if __name__ == "__main__":
+    pin_malloc([str(Path(__file__).resolve())])
 
 PINNED = pin_blas_threads()
 

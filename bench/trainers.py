@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bench import impl_modules, impl_numpy, impl_peers, impl_tape, impl_tensor
+from bench import impl_modules, impl_numpy, impl_numpy_reuse, impl_peers, impl_tape, impl_tensor
 from bench.problems import Problem
 
 
@@ -23,7 +23,9 @@ class Trainer(Protocol):
 
 IMPLEMENTATIONS: dict[str, Callable[[Problem], Trainer | None]] = {
     "numpy": impl_numpy.build,
+    "numpy-reuse": impl_numpy_reuse.build,
     "mytorch": impl_modules.build,
+    "replay": impl_modules.build_replay,
     "tensor": impl_tensor.build,
     "tape": impl_tape.build,
     "torch": impl_peers.build_torch,
@@ -34,7 +36,9 @@ sine chain), or raises ``ImportError`` when the implementation is not installed.
 
 DESCRIPTIONS = {
     "numpy": "hand-written NumPy: the limit",
-    "mytorch": "MyTorch modules: hw_bonus.mlp.MLP (Linear, activations, loss, SGD)",
+    "numpy-reuse": "hand-written NumPy writing into buffers allocated once (out=): the careful limit",
+    "mytorch": "MyTorch modules: hw_bonus.mlp.MLP (Linear, activations, loss, SGD), every step dynamic",
+    "replay": "the same MLP's train_step with replay on: recorded once, replayed (mytorch.replay)",
     "tensor": "MyTorch Tensor front-end (operator overloading)",
     "tape": "MyTorch kernel table straight onto the tape (F.apply), no modules",
     "torch": "PyTorch: nn.Linear, loss module, optim.SGD",

@@ -1,6 +1,10 @@
 """The benchmark's smallest cases run end to end, so that ``python -m bench`` cannot rot."""
 
 import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,18 +14,20 @@ from bench.problems import CONFIGS, make_problem
 from bench.timing import Budget, measure
 from bench.trainers import build_all, check_gradients
 
+ROOT = Path(__file__).resolve().parent.parent
 TINY_BUDGET = Budget(seconds=0.05, warmup=1, min_steps=3, max_steps=50)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_tiny_b1_every_installed_implementation_agrees_and_is_timed(dtype):
     problem = make_problem(CONFIGS["tiny-b1"], dtype)
-    trainers, _ = build_all(problem, ["numpy", "mytorch", "tensor", "tape"])
-    assert {"numpy", "tape"} <= set(trainers)
+    trainers, _ = build_all(problem, ["numpy", "numpy-reuse", "mytorch", "replay", "tensor", "tape"])
+    assert {"numpy", "numpy-reuse", "replay", "tape"} <= set(trainers)
     check_gradients(trainers)
-    seconds = measure(trainers, TINY_BUDGET)
-    assert set(seconds) == set(trainers)
-    assert all(0 < s < 1 for s in seconds.values())
+    timings = measure(trainers, TINY_BUDGET)
+    assert set(timings) == set(trainers)
+    assert all(0 < t.seconds < 1 for t in timings.values())
+    assert all(0 < t.ratio_to(timings["numpy"]) < 100 for t in timings.values())
 
 
 def test_a_short_chain_agrees_with_numpy():
@@ -44,11 +50,26 @@ def test_a_wrong_gradient_is_caught():
         check_gradients(trainers)
 
 
+def test_the_benchmark_re_executes_itself_with_the_malloc_thresholds_pinned(tmp_path):
+    """``python -m bench`` starts again with glibc's thresholds in its environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    env["PYTHONPATH"] = str(ROOT)
+    out = tmp_path / "r.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--cases", "tiny-b1", "--dtypes", "float64", "--impls", "numpy",
+         "--long-chain", "0", "--output", str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "(set at start-up, for every implementation alike)" in out.read_text(encoding="utf-8")
+
+
 def test_the_command_writes_its_table(tmp_path, capsys):
     out = tmp_path / "results.md"
-    args = ["--quick", "--cases", "tiny-b1", "--dtypes", "float64", "--impls", "numpy", "tape",
+    args = ["--quick", "--cases", "tiny-b1", "--dtypes", "float64", "--impls", "numpy", "mytorch", "replay",
             "--long-chain", "0", "--output", str(out)]
     assert main(args) == 0
     text = out.read_text(encoding="utf-8")
     assert "| tiny-b1 | float64 |" in text and "NumPy" in text
+    assert "mytorch ≤ 1.5×" in text and "replay ≤ 0.95×" in text and "MALLOC_MMAP_THRESHOLD_" in text
     assert "| tiny-b1 | float64 |" in capsys.readouterr().out
