@@ -17,14 +17,16 @@ matmul on a gradient nobody needs; in evaluation mode nothing is recorded at all
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
 
 from mytorch.nn.modules import ACTIVATIONS, LOSSES, Activation, Linear, LossFN
 from mytorch.optim import SGD, Adam, Optimizer
-from mytorch.replay import Replay, optimizer_arrays
+from mytorch.replay import Replay
 
 __all__ = ["MLP", "evaluate", "get_training_stats", "one_hot", "train_epoch"]
 
@@ -188,9 +190,11 @@ class MLP:
 
     def _replay_watch(self) -> list[Any]:
         """What a replay depends on: the engine, modules, optimizer and every parameter array."""
-        layers = [a for layer in self.linear_layers for a in (layer, layer.W, layer.dW, layer.b, layer.db)]
-        return [self.autograd_engine, self.criterion, self.optimizer, *self.activations, *layers,
-                *optimizer_arrays(self.optimizer)]
+        opt = self.optimizer
+        layers = self.linear_layers
+        return [self.autograd_engine, self.criterion, opt, *self.activations, *layers,
+                *chain.from_iterable(map(_PARAMETER_ARRAYS, layers)),  # C loops: this runs every step
+                *opt.params, *chain.from_iterable(opt._buffers().values())]
 
     def error(self, labels: np.ndarray) -> int:
         """How many examples of the last batch are misclassified.
@@ -259,6 +263,7 @@ class MLP:
         return f"MLP({layers}; {type(self.criterion).__name__})"
 
 
+_PARAMETER_ARRAYS = operator.attrgetter("W", "dW", "b", "db")
 _STEP_METHODS = ("zero_grads", "forward", "_through_layers", "backward", "step", "_dynamic_step")
 
 

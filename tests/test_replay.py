@@ -302,20 +302,20 @@ def _run(code):
 def test_each_activation_rule_matches_its_row_bit_for_bit(name, dtype):
     rng = np.random.default_rng(9)
     x = (rng.standard_normal((5, 4)) * 3).astype(dtype)
-    x[0, 0] = 0.0
+    x[0, :3] = [0.0, -0.0, np.nan]  # relu's mask is taken from its output: the same at 0, -0 and NaN
     g = rng.standard_normal((5, 4)).astype(dtype)
     row = F.KERNELS[name]
     forward, backward = R.RULES[name]
     y = np.empty_like(x)
     _run(forward([x], y, {}))
     expected = row.forward(x)
-    assert np.array_equal(y, expected) and y.dtype == expected.dtype
+    assert np.array_equal(y, expected, equal_nan=True) and y.dtype == expected.dtype
     params = {"out": y} if row.saves_output else {}
     (recipe,) = backward(g, [x], y, params, [True])
     dx = np.empty_like(x)
     _run([(np.copyto, (dx, recipe.array))] if isinstance(recipe, R.Pass) else recipe.emit(dx))
     (expected_dx,) = row.backward(g, x, **params)
-    assert np.array_equal(dx, expected_dx)
+    assert np.array_equal(dx, expected_dx, equal_nan=True)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

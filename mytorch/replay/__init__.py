@@ -118,13 +118,8 @@ class Replay:
             ReplayError: the step cannot be replayed (see the module's documentation), or
                 ``verify`` found the replay differing from the dynamic step.
         """
-        try:
-            key = tuple([(x.shape, x.dtype, x.strides) for x in inputs])
-        except AttributeError:
-            key = None
-        if key is None or not all(isinstance(x, np.ndarray) for x in inputs):
-            bad = next(i for i, x in enumerate(inputs) if not isinstance(x, np.ndarray))
-            raise TypeError(f"Replay: input {bad} must be a numpy.ndarray, got {type(inputs[bad]).__name__}")
+        key = tuple([(x.shape, x.dtype, x.strides) if type(x) is np.ndarray else _input_key(i, x)
+                     for i, x in enumerate(inputs)])
         if not (_GradMode.enabled and not _GradMode.anomaly and self.engine._recording):
             return self.step(*inputs)
         key += (len(set(map(id, inputs))),)  # an input passed twice is another program
@@ -145,7 +140,7 @@ class Replay:
 
     def _replay(self, program: Program, inputs: tuple[np.ndarray, ...]) -> Any:
         engine = self.engine
-        if engine.operation_list or len(engine.gradient_buffer):
+        if engine.operation_list or engine.gradient_buffer.memory:
             engine.zero_grad()  # the capture's tape: what it holds is stale now
         program.run(inputs)
         self.replays += 1
@@ -156,7 +151,7 @@ class Replay:
     def _capture(self, key: tuple[Any, ...], inputs: tuple[np.ndarray, ...]) -> Any:
         result = self.step(*inputs)
         loss, outputs = (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
-        program = compile_step(list(self.engine.operation_list), inputs, loss, self.optimizer)
+        program = compile_step(list(self.engine.operation_list), inputs, loss, self.optimizer, outputs or ())
         if outputs is not None:
             missing = [i for i, out in enumerate(outputs) if id(out) not in program.buffers]
             if missing:
@@ -219,6 +214,13 @@ class Replay:
         for i, (e, g) in enumerate(zip(after, self._state())):
             _same(f"parameter, gradient or optimizer array {i}", e, g)
         return got
+
+
+def _input_key(i: int, x: Any) -> tuple[Any, ...]:
+    """An input that is not exactly an ndarray: a subclass is keyed like one, anything else refused."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"Replay: input {i} must be a numpy.ndarray, got {type(x).__name__}")
+    return (x.shape, x.dtype, x.strides, type(x))
 
 
 def optimizer_arrays(optimizer: Any) -> list[np.ndarray]:

@@ -25,6 +25,7 @@ places (else the step cannot be replayed and it says why).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,11 +102,18 @@ def _describe(index: int, op: Operation) -> str:
     return f"operation {index} ({op.describe()})"
 
 
+_IN_PLACE = {"add", "identity", "tanh", "sigmoid", "relu"}
+"""Rows whose out= form may write over its first input, and whose backward never reads it."""
+
+
 class _Compiler:
-    def __init__(self, ops: list[Operation], inputs: tuple[np.ndarray, ...], optimizer: Any) -> None:
+    def __init__(self, ops: list[Operation], inputs: tuple[np.ndarray, ...], optimizer: Any, keep: set[int]) -> None:
         self.ops = ops
         self.inputs = inputs
         self.optimizer = optimizer
+        self.keep = keep
+        self.reads = Counter(id(x) for op in ops for x in op.inputs)
+        self.producer: dict[int, Operation] = {}
         self.buffers: dict[int, np.ndarray] = {}
         self.loose: list[tuple[int, int, np.ndarray]] = []
         self.params = {id(p): p for p, _ in optimizer.params}
@@ -141,8 +149,9 @@ class _Compiler:
         for index, op in enumerate(self.ops):
             ins = [self.operand(index, i, x, d) for i, (x, d) in enumerate(zip(op.inputs, op.gradients_to_update))]
             operands.append(ins)
-            out = np.empty(op.output.shape, dtype=op.output.dtype)
+            out = self._output_buffer(op, ins)
             self.buffers[id(op.output)] = out
+            self.producer[id(op.output)] = op
             params = self.params_of(op)
             for name, value in list(params.items()):
                 if isinstance(value, np.ndarray) and name != "out":
@@ -151,6 +160,22 @@ class _Compiler:
             self.code += self._forward_code(index, op, ins, out, params)
         return operands
 
+    def _output_buffer(self, op: Operation, ins: Operands) -> Array:
+        """Where the op's result goes: over its first input when nothing else needs that value
+        (the matmul's result becomes the bias add's, then the tanh's: one buffer, hot in
+        cache), else a buffer of its own."""
+        row = _ROW_BY_BACKWARD.get(op.backward_operation)
+        x, y = op.inputs[0], op.output
+        producer = self.producer.get(id(x))
+        if (
+            row is not None and row.name in _IN_PLACE and producer is not None
+            and self.reads[id(x)] == 1 and id(x) not in self.keep
+            and x.shape == y.shape and x.dtype == y.dtype
+            and not _ROW_BY_BACKWARD.get(producer.backward_operation, row).saves_output  # its backward reads it
+        ):
+            return ins[0]
+        return np.empty(y.shape, dtype=y.dtype)
+
     def _forward_code(self, index: int, op: Operation, ins: Operands, out: Array, params: Params) -> list[Instruction]:
         row = _ROW_BY_BACKWARD.get(op.backward_operation)
         if row is None:
@@ -158,6 +183,8 @@ class _Compiler:
                 f"replay: {_describe(index, op)} was recorded with a backward kernel that is not in the kernel "
                 "table, so replay has no forward for it; run this step dynamically"
             )
+        if out is ins[0] and row.name == "identity":
+            return []  # in place: nothing to do
         rule = rules.RULES.get(row.name)
         code = rule[0](ins, out, params) if rule is not None else None
         if code is None:
@@ -191,6 +218,7 @@ class _Compiler:
                     if d is None:
                         live.add(id(x))
             wanted[index] = wants
+        placement = self._placement(wanted, count)
         grads: dict[int, Any] = {id(ops[start].output): seed}
         written: set[Any] = set()
         for index in range(start, -1, -1):  # pass 2: the instructions
@@ -209,7 +237,10 @@ class _Compiler:
                     continue
                 target = d if isinstance(d, np.ndarray) else grads.get(id(x))
                 if target is None:
-                    target = grads[id(x)] = np.empty(x.shape, dtype=x.dtype)
+                    target = placement.get(id(x))
+                    if target is None:
+                        target = np.empty(x.shape, dtype=x.dtype)
+                    grads[id(x)] = target
                 first = key not in written
                 written.add(key)
                 if first and isinstance(d, np.ndarray):
@@ -219,6 +250,28 @@ class _Compiler:
                     else:
                         self.folded.add(id(grad))
                 self.code += self._deliver(recipe, target, first)
+
+    def _placement(self, wanted: dict[int, list[bool]], count: dict[Any, int]) -> dict[int, Array]:
+        """Gradients computed straight into a parameter's gradient array.
+
+        With a batch of one, ``z = h + b`` passes its gradient (1, n) to ``b`` as ``g[0]``: when
+        that is all ``db`` receives, ``z``'s gradient is computed into ``db`` itself (viewed as
+        (1, n)) and the copy is saved. The numbers are the same: ``db`` holds g[0] either way.
+        """
+        placement: dict[int, Array] = {}
+        for index, wants in wanted.items():
+            op = self.ops[index]
+            row = _ROW_BY_BACKWARD.get(op.backward_operation)
+            if row is None or row.name != "add":
+                continue
+            for x, d, want in zip(op.inputs, op.gradients_to_update, wants):
+                if (
+                    want and isinstance(d, np.ndarray) and d.flags.c_contiguous
+                    and op.output.shape == (1, *x.shape) and op.output.dtype == d.dtype
+                    and count[self._target_key(x, d)] == 1 and self._zeroed_whole(d) is not None
+                ):
+                    placement.setdefault(id(op.output), d.reshape(op.output.shape))
+        return placement
 
     def _zeroed_whole(self, dst: np.ndarray) -> np.ndarray | None:
         """The gradient the step zeroes of which ``dst`` is the whole (``dW`` for ``dW.T``), or None.
@@ -263,6 +316,8 @@ class _Compiler:
     @staticmethod
     def _deliver(recipe: Any, target: np.ndarray, first: bool) -> list[Instruction]:
         """Write (first contribution) or add the gradient ``recipe`` into ``target``."""
+        if isinstance(recipe, Pass) and _same_memory(recipe.array, target):
+            return []  # computed there already (see _placement)
         if isinstance(recipe, Pass):
             return [(np.copyto, (target, recipe.array))] if first else [(np.add, (target, recipe.array, target))]
         if first:
@@ -272,11 +327,13 @@ class _Compiler:
 
 
 def compile_step(
-    ops: list[Operation], inputs: tuple[np.ndarray, ...], loss: np.ndarray, optimizer: Any
+    ops: list[Operation], inputs: tuple[np.ndarray, ...], loss: np.ndarray, optimizer: Any,
+    keep: Sequence[np.ndarray] = (),
 ) -> Program:
     """The program of one step: ``ops`` (the tape after the dynamic run), the step's
-    ``inputs``, the recorded ``loss`` (backward starts there with divergence 1) and the
-    optimizer whose ``params`` the step zeroes and updates.
+    ``inputs``, the recorded ``loss`` (backward starts there with divergence 1), the
+    optimizer whose ``params`` the step zeroes and updates, and recorded results the caller
+    reads after a replay (``keep``: their buffers are never written over by a later op).
 
     Raises:
         ReplayError: the loss is not on the tape, or an operation has no kernel-table row.
@@ -287,7 +344,7 @@ def compile_step(
     for x in inputs:
         if any(op.output is x for op in ops):
             raise ReplayError("replay: a step input is the output of a recorded operation")
-    compiler = _Compiler(ops, inputs, optimizer)
+    compiler = _Compiler(ops, inputs, optimizer, {id(x) for x in keep})
     operands = compiler.forward()
     seed = np.ones(loss.shape, dtype=loss.dtype)
     compiler.backward(operands, start, seed)
@@ -306,6 +363,14 @@ def compile_step(
             code[i] = (_call_resolved, (current, fn, args))
     return Program(code, patches, compiler.buffers, compiler.buffers[id(loss)], signature(ops), compiler.loose,
                    hyper, hyper(), current=current)
+
+
+def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
+    """``a`` and ``b`` are the same elements, in the same places."""
+    return (
+        a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+        and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+    )
 
 
 def _call_resolved(current: list[Any], fn: Callable[..., Any], args: tuple[Any, ...]) -> None:

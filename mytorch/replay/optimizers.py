@@ -23,26 +23,42 @@ def _sgd_settings(opt: SGD) -> tuple[Any, ...]:
     return (opt.lr, opt.momentum, opt.nesterov, opt.weight_decay)
 
 
+class _Scratch:
+    """Temporaries shared by every parameter's update (one is done before the next starts),
+    so the update's working set is one parameter's worth, as in hand-written NumPy."""
+
+    def __init__(self, params: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.size = max(p.size for p, _ in params)
+        self.flat: dict[tuple[str, np.dtype], np.ndarray] = {}
+
+    def like(self, name: str, p: np.ndarray) -> np.ndarray:
+        flat = self.flat.get((name, p.dtype))
+        if flat is None:
+            flat = self.flat[(name, p.dtype)] = np.empty(self.size, dtype=p.dtype)
+        return flat[: p.size].reshape(p.shape)
+
+
 def _sgd(opt: SGD) -> list[Instruction]:
     """``SGD.step`` for every ``(p, g)``: d = g + wd * p; v = mu * v + d; d = v or d + mu * v;
     p -= lr * d."""
     lr, mu, wd = opt.lr, opt.momentum, opt.weight_decay
+    scratch = _Scratch(opt.params)
     code: list[Instruction] = []
     for i, (p, g) in enumerate(opt.params):
-        d = g
+        d, own = g, False  # own: d is a temporary, so lr * d may overwrite it
         if wd:
-            d = np.empty_like(p)
+            d, own = scratch.like("decayed", p), True
             code += [(np.multiply, (wd, p, d)), (np.add, (g, d, d))]
         if mu:
             v = opt.velocity[i]
             code += [(np.multiply, (v, mu, v)), (np.add, (v, d, v))]
             if opt.nesterov:
-                nd = np.empty_like(p)
+                nd = scratch.like("nesterov", p)
                 code += [(np.multiply, (mu, v, nd)), (np.add, (d, nd, nd))]
-                d = nd
+                d, own = nd, True
             else:
-                d = v
-        step = np.empty_like(p)
+                d, own = v, False
+        step = d if own else scratch.like("step", p)
         code += [(np.multiply, (lr, d, step)), (np.subtract, (p, step, p))]
     return code
 

@@ -207,11 +207,12 @@ def relu_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]
 
 
 def relu_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:
-    """``g * (x > 0)``."""
+    """``g * (x > 0)``, the mask taken from the output y = max(x, 0): y > 0 exactly where
+    x > 0 (NaN included: both are False), so x itself is not needed and y may overwrite it."""
     if not wanted[0]:
         return [None]
     mask = np.empty(out.shape, dtype=bool)
-    return [_slope_times(g, [(np.greater, (ins[0], 0, mask))], mask)]
+    return [_slope_times(g, [(np.greater, (out, 0, mask))], mask)]
 
 
 # --------------------------------------------------------------------------- losses
