@@ -62,11 +62,12 @@ def _check_features(x: np.ndarray, where: str) -> None:
     """Refuse features (rows of ``x``) that are not all finite numbers, naming the first bad row."""
     if x.dtype.kind not in "biuf":
         raise ValueError(f"{where}: features must be numbers, got dtype {x.dtype}")
-    bad = np.argwhere(~np.isfinite(x.reshape(len(x), -1)))
+    rows = x.reshape(len(x), -1)
+    bad = np.argwhere(~np.isfinite(rows))
     if len(bad):
         row, column = bad[0]
         raise ValueError(
-            f"{where}: row {row} has a non-finite feature ({x.reshape(len(x), -1)[row, column]} in column {column}); "
+            f"{where}: row {row} has a non-finite feature ({rows[row, column]} in column {column}); "
             "every feature must be a finite number"
         )
 
