@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,47 +146,47 @@ class ComputationalGraph:
         """
         values = dict(inputs)
         for var in self.order:
-            total, total_destination = None, None
-            for term in self.expressions[var]:
-                product, product_destination = self._term(engine, term, values, inputs, params)
-                if total is None:
-                    total, total_destination = product, product_destination
-                else:
-                    total = F.apply(engine, "add", total, product,
-                                    gradients_to_update=[total_destination, product_destination])
-                    total_destination = None
-            if total_destination is not None:
+            terms = (
+                self._combine(engine, "mul", (self._factor(engine, f, values, inputs, params) for f in term))
+                for term in self.expressions[var]
+            )
+            total, destination = self._combine(engine, "add", terms)
+            if destination is not None:
                 # The expression is one bare leaf ('xb=bc'): the variable gets an array of its own,
                 # recorded through identity so the leaf's gradient still reaches its destination.
-                total = F.apply(engine, "identity", total, gradients_to_update=[total_destination])
+                total = F.apply(engine, "identity", total, gradients_to_update=[destination])
             values[var] = total
         return values
 
-    def _term(
+    @staticmethod
+    def _combine(
+        engine: Autograd | None, op: str, parts: Iterable[tuple[np.ndarray, object]]
+    ) -> tuple[np.ndarray, object]:
+        """Fold ``(value, destination)`` pairs with the binary kernel ``op`` (``mul`` for a term's
+        factors, ``add`` for an expression's terms; the parser makes sure there is at least one).
+        The result keeps the first part's own destination while that part stands alone, and has
+        None (the engine's buffer) once an op produced it. Every op is recorded with its inputs'
+        destinations, so a parameter's gradient always lands in its ``dparam`` array."""
+        parts = iter(parts)
+        result, result_destination = next(parts)
+        for value, destination in parts:
+            result = F.apply(engine, op, result, value, gradients_to_update=[result_destination, destination])
+            result_destination = None
+        return result, result_destination
+
+    def _factor(
         self,
         engine: Autograd | None,
-        term: list[Factor],
+        factor: Factor,
         values: dict[str, np.ndarray],
         inputs: dict[str, np.ndarray],
         params: dict[str, tuple[np.ndarray, np.ndarray]],
     ) -> tuple[np.ndarray, object]:
-        """A term's value and its gradient destination: the leaf's own while the term is one
-        factor to the first power, None (the engine's buffer) once an op has produced it.
-        Every op is recorded with the destinations of its inputs, so a parameter's gradient
-        always lands in its ``dparam`` array."""
-        product, product_destination = None, None
-        for factor in term:
-            value, destination = self._leaf(factor.name, values, inputs, params)
-            if factor.power != 1:
-                value = F.apply(engine, "pow", value, gradients_to_update=[destination], exponent=factor.power)
-                destination = None
-            if product is None:
-                product, product_destination = value, destination
-            else:
-                product = F.apply(engine, "mul", product, value,
-                                  gradients_to_update=[product_destination, destination])
-                product_destination = None
-        return product, product_destination
+        """A factor's value and gradient destination, raised to its power (by a recorded ``pow``)."""
+        value, destination = self._leaf(factor.name, values, inputs, params)
+        if factor.power == 1:
+            return value, destination
+        return F.apply(engine, "pow", value, gradients_to_update=[destination], exponent=factor.power), None
 
     @staticmethod
     def _leaf(
