@@ -12,11 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import hw_bonus.cli as cli
 import mytorch
 from hw_bonus import atomic
+from hw_bonus.datasets import MNIST_FILES
 from hw_bonus.mlp_runner import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,3 +181,15 @@ def test_the_sandbox_stops_quietly_at_a_closed_pipe(tmp_path):
         finally:
             proc.kill()
     assert status == cli.EXIT_BROKEN_PIPE and "stdout was closed" in one_line(stderr)
+
+
+def test_a_bad_label_in_the_data_is_one_line_and_status_2(tmp_path):
+    for name in MNIST_FILES:
+        labels = np.array([0, 1, 12, 3])
+        np.save(tmp_path / name, np.zeros((4, 784), np.uint8) if name.endswith("_data.npy") else labels)
+    done = run([*RUNNER, "--dataset", "mnist", "--data-dir", ".", "--out", "run"], tmp_path)
+    assert done.returncode == cli.EXIT_BAD_INPUT
+    assert "train_labels.npy (for 4 rows of train_data): row 2 has label 12, but mnist has 10 classes" in one_line(
+        done.stderr
+    )
+    assert not (tmp_path / "run").exists()  # refused before anything was written
