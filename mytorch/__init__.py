@@ -1,10 +1,27 @@
-"""MyTorch: a tape-based automatic-differentiation engine in pure NumPy."""
+"""MyTorch: a tape-based automatic-differentiation engine in pure NumPy.
 
+``import mytorch as torch`` gives PyTorch's names: ``torch.tensor``, ``torch.zeros``,
+``torch.float32``, ``torch.cat``, ``torch.manual_seed``, ... (see docs/tensor.md).
+"""
+
+import sys
+import types
+
+from mytorch import tensor_methods  # noqa: F401 - binds the PyTorch-named methods onto Tensor
 from mytorch.autograd_engine import NO_GRAD, Autograd, Operation, detect_anomaly, is_grad_enabled, no_grad
 from mytorch.backward_graph import grad
+from mytorch.dtypes import *  # noqa: F403 - float32, int64, ..., get_default_dtype
+from mytorch.dtypes import __all__ as _dtypes_all
+from mytorch.factories import *  # noqa: F403 - zeros, ones, arange, randn, manual_seed, ...
+from mytorch.factories import __all__ as _factories_all
+from mytorch.factories import tensor as _tensor_factory
 from mytorch.function import Context, Function
 from mytorch.tensor import *  # noqa: F403 - Tensor and its ops (log, sin, exp, tanh, ...)
 from mytorch.tensor import __all__ as _tensor_all
+from mytorch.tensor_math import *  # noqa: F403 - sum, mean, max, norm, var, where, clamp, ...
+from mytorch.tensor_math import __all__ as _math_all
+from mytorch.tensor_shape import *  # noqa: F403 - view, squeeze, permute, cat, stack, split, ...
+from mytorch.tensor_shape import __all__ as _shape_all
 from mytorch.utils import GradientBuffer
 
 __version__ = "0.1.0"
@@ -21,4 +38,16 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
 ]
-__all__ += _tensor_all
+__all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all
+
+
+class _CallableModule(types.ModuleType):
+    """``mytorch.tensor`` is both the module ``mytorch/tensor.py`` (``from mytorch.tensor import
+    Tensor``) and, when called, PyTorch's factory: ``mytorch.tensor([1.0, 2.0])``."""
+
+    def __call__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+        return _tensor_factory(*args, **kwargs)
+
+
+sys.modules["mytorch.tensor"].__class__ = _CallableModule
+tensor = sys.modules["mytorch.tensor"]

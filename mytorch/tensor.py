@@ -48,40 +48,28 @@ __all__ = [
     "abs",
     "bce_loss",
     "bce_with_logits_loss",
-    "clamp",
-    "concatenate",
     "cos",
     "exp",
     "gelu",
     "jvp",
     "leaky_relu",
     "log",
-    "log_softmax",
     "matmul",
-    "max",
     "maximum",
-    "mean",
-    "min",
     "minimum",
     "mse_loss",
     "outer",
     "param_pairs",
     "relu",
-    "reshape",
     "sigmoid",
     "sin",
-    "softmax",
     "softmax_cross_entropy",
     "softplus",
     "sqrt",
-    "stack",
-    "sum",
     "tanh",
-    "transpose",
 ]
 
 _K = F.KERNELS
-Axis = int | tuple[int, ...] | None
 
 
 class Tape(Autograd):
@@ -268,13 +256,6 @@ def _apply(name: str, args: Sequence[Any], params: dict[str, Any] | None = None)
     return _run(_K[name], args, _arrays(args), params)
 
 
-def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3)."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
-
-
 def _index_arg(index: Any) -> Any:
     """An index with tensors replaced by their arrays."""
     if isinstance(index, Tensor):
@@ -335,71 +316,9 @@ bce_loss = _binary("bce_loss")
 bce_with_logits_loss = _binary("bce_with_logits_loss")
 
 
-def _reduction(name: str) -> Any:
-    """The user-facing function of a reduction (``sum``, ``mean``, ``max``, ``min``)."""
-
-    def op(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _apply(name, (x,), {"axis": axis, "keepdims": keepdims})
-
-    return _named(op, name, "``keepdims`` keeps the reduced axes with length 1.")
-
-
-sum = _reduction("sum")  # noqa: A001 - the op's name
-mean = _reduction("mean")
-max = _reduction("max")  # noqa: A001 - the op's name
-min = _reduction("min")  # noqa: A001 - the op's name
-
-
 def leaky_relu(x: Any, slope: float = 0.01) -> Tensor:
     """y = x where x > 0, else slope * x."""
     return _apply("leaky_relu", (x,), {"slope": slope})
-
-
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    """e**x / sum(e**x) along ``axis``."""
-    return _apply("softmax", (x,), {"axis": axis})
-
-
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    """x - log(sum(e**x)) along ``axis``."""
-    return _apply("log_softmax", (x,), {"axis": axis})
-
-
-def reshape(x: Any, *shape: Any) -> Tensor:
-    """x with a new shape: ``reshape(x, 2, 3)`` or ``reshape(x, (2, 3))``; -1 is inferred."""
-    return _apply("reshape", (x,), {"shape": _shape_arg(shape)})
-
-
-def transpose(x: Any, *axes: Any) -> Tensor:
-    """x with its axes permuted (reversed when no axes are given)."""
-    return _apply("transpose", (x,), {"axes": _shape_arg(axes) if axes else None})
-
-
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """The tensors joined along ``axis``."""
-    tensors = tuple(tensors)
-    if not tensors:
-        raise ValueError("concatenate: needs at least one tensor")
-    return _apply("concatenate", tensors, {"axis": axis})
-
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """The tensors (all of one shape) joined along a new axis ``axis``."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("stack: needs at least one tensor")
-    shape = tensors[0].shape
-    position = axis % (len(shape) + 1)
-    grown = shape[:position] + (1,) + shape[position:]
-    return concatenate([reshape(t, grown) for t in tensors], axis=position)
-
-
-def clamp(x: Any, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-    """x limited to [min, max] (either bound optional): ``clamp(x, min=0)`` is a ReLU."""
-    if min is None and max is None:
-        raise ValueError("clamp: give min, max or both")
-    y = x if min is None else maximum(x, min)
-    return y if max is None else minimum(y, max)
 
 
 def param_pairs(tensors: Iterable[Tensor]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -466,6 +385,9 @@ class Tensor:
         requires_grad: make this a leaf whose gradient ``backward`` computes (integer data
             is converted to float64 for it).
 
+    The methods with PyTorch's names and arguments (``view``, ``sum(dim=...)``, ``max(dim)``,
+    ``float()``, ``to``, ``size()``, ...) are bound onto the class by ``mytorch.tensor_methods``.
+
     Attributes:
         data: the values (``numpy.ndarray``).
         grad: a leaf's accumulated gradient (same shape), None until it is first used.
@@ -512,11 +434,6 @@ class Tensor:
     def ndim(self) -> int:
         """The number of axes."""
         return self.data.ndim
-
-    @property
-    def size(self) -> int:
-        """The number of elements."""
-        return self.data.size
 
     @property
     def is_leaf(self) -> bool:
@@ -658,22 +575,6 @@ class Tensor:
     def __len__(self) -> int:
         return len(self.data)
 
-    def reshape(self, *shape: Any) -> Tensor:
-        """This tensor with a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
-        return reshape(self, *shape)
-
-    def transpose(self, *axes: Any) -> Tensor:
-        """This tensor with its axes permuted (reversed when none are given)."""
-        return transpose(self, *axes)
-
-    def flatten(self) -> Tensor:
-        """This tensor as one axis."""
-        return reshape(self, -1)
-
-    def clone(self) -> Tensor:
-        """A copy in the graph (the ``identity`` kernel): same values, its own gradient."""
-        return _apply("identity", (self,))
-
     # The kernel table's ops as methods: ``x.exp()``, ``x.sum(axis=0)``, ``x.maximum(y)``, ...
     exp = exp
     log = log
@@ -687,24 +588,13 @@ class Tensor:
     softplus = softplus
     gelu = gelu
     leaky_relu = leaky_relu
-    softmax = softmax
-    log_softmax = log_softmax
-    sum = sum
-    mean = mean
-    max = max
-    min = min
     matmul = matmul
     outer = outer
     maximum = maximum
     minimum = minimum
-    clamp = clamp
     __abs__ = abs  # noqa: A003 - abs(t) calls the abs op
 
     # ------------------------------------------------------------------ conversions
-    def argmax(self, axis: int | None = None) -> Tensor:
-        """The indices of the largest values (an integer tensor: no gradient)."""
-        return Tensor(np.argmax(self.data, axis=axis))
-
     def item(self) -> Any:
         """The single element as a Python number."""
         return self.data.item()

@@ -47,6 +47,7 @@ def values(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, domain:
     * ``nonzero``: |x| in [0.2, 2] with a random sign (abs, relu, divisors);
     * ``probability``: uniform in [0.05, 0.95];
     * ``distinct``: all values distinct, at least 0.1 apart (max, min);
+    * ``distinct_magnitudes``: nonzero, all |x| distinct and at least 0.1 apart (norms);
     * ``grid`` / ``offset_grid``: multiples of 0.2 / halfway between them, so that a grid
       array and an offset-grid array never tie (maximum, minimum).
     """
@@ -61,6 +62,9 @@ def values(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, domain:
     elif domain == "distinct":
         size = int(np.prod(shape))
         x = (rng.permutation(size).reshape(shape) - size / 2) * 0.1
+    elif domain == "distinct_magnitudes":
+        size = int(np.prod(shape))
+        x = (rng.permutation(size).reshape(shape) + 1) * 0.1 * rng.choice([-1.0, 1.0], shape)
     elif domain in ("grid", "offset_grid"):
         x = (rng.integers(-8, 8, shape) + (0.5 if domain == "offset_grid" else 0.0)) * 0.2
     else:
@@ -227,6 +231,75 @@ def same_shape_loss_case(draw: Any, dtype: Any, target: str, prediction: str) ->
     return [values(rng, shape, dtype, target), values(rng, shape, dtype, prediction)], {}
 
 
+@st.composite
+def cast_case(draw: Any, dtype: Any) -> Case:
+    """float32 or float64 to float64 (a cast down to float32 would leave finite differences
+    in float64 steps below float32's resolution)."""
+    return [values(np.random.default_rng(draw(SEEDS)), draw(SHAPES), dtype)], {"dtype": np.dtype(np.float64)}
+
+
+@st.composite
+def expand_case(draw: Any, dtype: Any) -> Case:
+    """A target shape, and an input with fewer axes and some of its lengths 1."""
+    shape = draw(SHAPES)
+    kept = draw(st.integers(0, len(shape)))
+    source = tuple(n if draw(st.booleans()) else 1 for n in shape[len(shape) - kept :])
+    return [values(np.random.default_rng(draw(SEEDS)), source, dtype)], {"shape": shape}
+
+
+@st.composite
+def clamp_case(draw: Any, dtype: Any) -> Case:
+    """Values on the grid, bounds halfway between grid points (no value sits on a bound)."""
+    bounds = st.one_of(st.none(), st.integers(-8, 7).map(lambda k: (k + 0.5) * 0.2))
+    lo, hi = draw(bounds), draw(bounds)
+    if lo is None and hi is None:
+        lo = 0.1
+    if lo is not None and hi is not None and lo > hi:
+        lo, hi = hi, lo
+    return [values(np.random.default_rng(draw(SEEDS)), draw(SHAPES), dtype, "grid")], {"min": lo, "max": hi}
+
+
+@st.composite
+def where_case(draw: Any, dtype: Any) -> Case:
+    """Two inputs and a boolean condition, all three broadcasting against each other."""
+    (sa, sb, sc), _ = draw(hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=3))
+    rng = np.random.default_rng(draw(SEEDS))
+    return [values(rng, sa, dtype), values(rng, sb, dtype)], {"condition": np.asarray(rng.random(sc) < 0.5)}
+
+
+@st.composite
+def var_case(draw: Any, dtype: Any) -> Case:
+    """A reduction's axes, and a correction of 0 or 1 (1 only when each variance has two values)."""
+    inputs, params = draw(reduction()(dtype))
+    x = inputs[0]
+    count = x.size // np.sum(x, axis=params["axis"]).size  # the values in each variance
+    params["correction"] = draw(st.sampled_from([0, 1] if count > 1 else [0]))
+    return inputs, params
+
+
+@st.composite
+def norm_case(draw: Any, dtype: Any) -> Case:
+    """p in 1, 1.5, 2, 3, inf over a reduction's axes; nonzero values of distinct magnitudes."""
+    inputs, params = draw(reduction("distinct_magnitudes")(dtype))
+    return inputs, {"p": draw(st.sampled_from([1.0, 1.5, 2.0, 3.0, np.inf])), **params}
+
+
+@st.composite
+def prod_case(draw: Any, dtype: Any) -> Case:
+    """One axis or all, values away from 0 so that products stay representable."""
+    shape = draw(SHAPES)
+    axis = draw(st.none() if not shape else st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
+    x = values(np.random.default_rng(draw(SEEDS)), shape, dtype, "nonzero")
+    return [x], {"axis": axis, "keepdims": draw(st.booleans())}
+
+
+@st.composite
+def cumsum_case(draw: Any, dtype: Any) -> Case:
+    shape = draw(SHAPES)
+    axis = draw(st.integers(-len(shape), len(shape) - 1)) if shape else 0
+    return [values(np.random.default_rng(draw(SEEDS)), shape, dtype)], {"axis": axis}
+
+
 CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "identity": elementwise(),
     "neg": elementwise(),
@@ -266,6 +339,15 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "mse_loss": lambda dtype: same_shape_loss_case(dtype, "real", "real"),
     "bce_loss": lambda dtype: same_shape_loss_case(dtype, "probability", "probability"),
     "bce_with_logits_loss": lambda dtype: same_shape_loss_case(dtype, "probability", "real"),
+    "clone": elementwise(),
+    "cast": cast_case,
+    "expand": expand_case,
+    "clamp": clamp_case,
+    "where": where_case,
+    "var": var_case,
+    "norm": norm_case,
+    "prod": prod_case,
+    "cumsum": cumsum_case,
 }
 """For every kernel: ``CASES[name](dtype)`` draws ``(inputs, params)``."""
 
@@ -293,6 +375,6 @@ def test_recorded_kernel_matches_differences(name: str, data: st.DataObject) -> 
     def fn(*xs: np.ndarray) -> np.ndarray:
         return F.apply(engine, name, *xs, **params)
 
-    assert fn(*inputs).dtype == dtype
+    assert fn(*inputs).dtype == params.get("dtype", dtype)  # the same dtype, except out of a cast
     gradcheck(fn, inputs, engine, seed=1)
     check_jvp(fn, inputs, engine, seed=2)

@@ -104,6 +104,25 @@ def loss(make_y: Callable, make_x: Callable, shapes: list[tuple[int, ...]]) -> l
 MATMUL = [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 2)),
           ((2, 3, 4), (2, 4, 5)), ((1, 3, 4), (2, 4, 2)), ((3,), (2, 3, 4)), ((2, 3, 4), (4,))]
 
+def with_zero(shape: tuple[int, ...]) -> Callable:
+    """Normal values with one exact zero (a product's gradient must not divide by it)."""
+
+    def make(r: np.random.Generator) -> np.ndarray:
+        x = r.standard_normal(shape)
+        x.flat[1] = 0.0
+        return x
+
+    return make
+
+
+def condition(shape: tuple[int, ...], seed: int) -> np.ndarray:
+    return np.asarray(np.random.default_rng(seed).random(shape) < 0.5)
+
+
+EXPAND = [((3, 1), (3, 4)), ((4,), (2, 3, 4)), ((), (2, 2)), ((1, 1), (5, 3, 2)), ((2, 1, 4), (2, 3, 4))]
+WHERE = [((3, 4), (3, 4), (3, 4)), ((), (3, 4), (3, 4)), ((4,), (3, 1), (3, 4)), ((2, 3, 4), (4,), (3, 1)),
+         ((3, 4), (3, 4), ())]
+
 CASES: dict[str, list[Case]] = {
     "identity": unary(normal),
     "neg": unary(normal),
@@ -180,6 +199,27 @@ CASES: dict[str, list[Case]] = {
     + [Case(inputs(lambda r: r.integers(0, 2, (6,)), probabilities((6,))))],
     "bce_with_logits_loss": loss(probabilities, normal, [(), (5,), (3, 4), (2, 3, 4), (1,)])
     + [Case(inputs(probabilities((6,)), normal((6,), scale=30.0)))],
+    "clone": unary(normal),
+    "cast": [Case(inputs(normal(s)), {"dtype": np.dtype(np.float64)}) for s in SHAPES],
+    "expand": [Case(inputs(normal(a)), {"shape": b}) for a, b in EXPAND],
+    "clamp": [Case(inputs(normal(s)), bounds) for s, bounds in zip(
+        SHAPES, [{"min": -0.5, "max": 0.5}, {"min": 0.0}, {"max": 0.3}, {"min": -1.0, "max": 1.0}, {"min": 0.2}]
+    )],
+    "where": [Case(inputs(normal(a), normal(b)), {"condition": condition(c, i)}) for i, (a, b, c) in enumerate(WHERE)],
+    "var": [Case(inputs(normal(s)), {"axis": axis, "keepdims": keep, "correction": 0 if s == () else 1})
+            for s, axis, keep in REDUCTIONS] + [Case(inputs(normal((3, 4))), {"axis": 1, "correction": 0})],
+    "norm": [Case(inputs(away_from_zero(s)), {"p": p, "axis": axis, "keepdims": keep})
+             for (s, axis, keep), p in zip(REDUCTIONS, [2.0, 1.0, 3.0, np.inf, 1.5, 2.0, np.inf])],
+    "prod": [
+        Case(inputs(normal((3, 4))), {"axis": None}),
+        Case(inputs(normal((3, 4))), {"axis": 0}),
+        Case(inputs(normal((2, 3, 4))), {"axis": -1, "keepdims": True}),
+        Case(inputs(normal(())), {}),
+        Case(inputs(with_zero((3, 4))), {"axis": 1}),
+        Case(inputs(with_zero((5,))), {}),
+    ],
+    "cumsum": [Case(inputs(normal(s)), {"axis": a})
+               for s, a in [((5,), 0), ((3, 4), 0), ((3, 4), 1), ((2, 3, 4), -1), ((), 0)]],
 }
 
 CASE_IDS = [(name, i) for name, cases in CASES.items() for i in range(len(cases))]
@@ -223,14 +263,15 @@ def test_backward_and_jvp_match_differences(name: str, i: int) -> None:
 def test_float32_stays_float32(name: str, i: int) -> None:
     case, xs = sample(name, i, np.float32)
     kernel = F.KERNELS[name]
+    out_dtype = case.params.get("dtype", np.float32)  # float32, except out of a cast
     out = kernel.forward(*xs, **case.params)
-    assert out.dtype == np.float32, f"{name} forward gave {out.dtype}"
+    assert out.dtype == out_dtype, f"{name} forward gave {out.dtype}"
     extra = {"out": out} if kernel.saves_output else {}
     grads = kernel.backward(np.ones_like(out), *xs, **case.params, **extra)
     for g in grads:
         assert g.dtype == np.float32, f"{name}_backward gave {g.dtype}"
     tangent = kernel.jvp([np.ones_like(x) for x in xs], *xs, **case.params, **extra)
-    assert tangent.dtype == np.float32, f"{name}_jvp gave {tangent.dtype}"
+    assert tangent.dtype == out_dtype, f"{name}_jvp gave {tangent.dtype}"
 
 
 F32_IDS = [(name, i) for name, i in CASE_IDS if CASES[name][i].float32]

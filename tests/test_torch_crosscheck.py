@@ -59,6 +59,14 @@ def _bce(y: Any, p: Any) -> Any:
     return (-(y * torch.clamp(torch.log(p), min=-100) + (1 - y) * torch.clamp(torch.log1p(-p), min=-100))).mean()
 
 
+def _prod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    if axis is None:
+        return torch.prod(x).reshape((1,) * x.ndim if keepdims else ())
+    return torch.prod(x, axis, keepdims)
+
+
+TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
+
 TORCH: dict[str, Callable[..., Any]] = {
     "identity": lambda x: x.clone(),
     "neg": torch.neg,
@@ -98,6 +106,17 @@ TORCH: dict[str, Callable[..., Any]] = {
     "mse_loss": lambda y, y_hat: TF.mse_loss(y_hat, y).reshape(1),
     "bce_loss": lambda y, p: _bce(y, p).reshape(1),
     "bce_with_logits_loss": lambda y, z: TF.binary_cross_entropy_with_logits(z, y).reshape(1),
+    "clone": lambda x: x.clone(),
+    "cast": lambda x, dtype: x.to(TORCH_DTYPES[np.dtype(dtype)]),
+    "expand": lambda x, shape: x.expand(shape),
+    "clamp": lambda x, min=None, max=None: torch.clamp(x, min, max),  # noqa: A006 - the kernel's names
+    "where": lambda a, b, condition: torch.where(torch.from_numpy(condition), a, b),
+    "var": lambda x, axis=None, keepdims=False, correction=1: torch.var(
+        x, _dims(x, axis), correction=correction, keepdim=keepdims
+    ),
+    "norm": lambda x, p=2.0, axis=None, keepdims=False: torch.linalg.vector_norm(x, p, _dims(x, axis), keepdims),
+    "prod": _prod,
+    "cumsum": lambda x, axis: torch.cumsum(x, axis),
 }
 """Each kernel written with PyTorch's own operations."""
 

@@ -1085,6 +1085,219 @@ def bce_with_logits_loss_jvp(tangents: Sequence[Array | None], y: Array, z: Arra
     )], dtype=z.dtype)
 
 
+# --------------------------------------------------------------------------- PyTorch-style ops
+# Kernels behind the Tensor methods with PyTorch's names (``expand``, ``clamp``, ``where``,
+# ``var``, ``norm``, ``prod``, ``cumsum``, ``.double()``, ``clone``).
+def clone(x: Array) -> Array:
+    """y = a copy of x (its own memory, unlike ``identity``)."""
+    return x.copy()
+
+
+def clone_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g."""
+    return (grad_output,)
+
+
+def clone_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    """Forward mode: ẏ = ẋ."""
+    return _zeros_or(tangents[0], x)
+
+
+def cast(x: Array, dtype: Any) -> Array:
+    """y = x converted to the floating-point ``dtype`` (``t.double()``, ``t.to(float32)``)."""
+    return x.astype(dtype)
+
+
+def cast_backward(grad_output: Array, x: Array, dtype: Any) -> tuple[Array]:
+    """dx = g converted back to x's dtype."""
+    return (grad_output.astype(x.dtype),)
+
+
+def cast_jvp(tangents: Sequence[Array | None], x: Array, dtype: Any) -> Array:
+    """Forward mode: ẏ = ẋ converted to ``dtype``."""
+    return tangents[0].astype(dtype)
+
+
+def expand(x: Array, shape: tuple[int, ...]) -> Array:
+    """y = x broadcast to ``shape`` (a read-only view: no copy is made)."""
+    return np.broadcast_to(x, shape)
+
+
+def expand_backward(grad_output: Array, x: Array, shape: tuple[int, ...]) -> tuple[Array]:
+    """dx = g summed back over the broadcast axes."""
+    return (unbroadcast(grad_output, x.shape),)
+
+
+def expand_jvp(tangents: Sequence[Array | None], x: Array, shape: tuple[int, ...]) -> Array:
+    """Forward mode: ẏ = ẋ broadcast to ``shape``."""
+    return np.broadcast_to(tangents[0], shape)
+
+
+def clamp(x: Array, min: float | None = None, max: float | None = None) -> Array:  # noqa: A002
+    """y = x limited to [min, max] (either bound may be None)."""
+    if min is None and max is None:
+        raise ValueError("clamp: give min, max or both")
+    lo = None if min is None else _as_constant(min, x.dtype)
+    hi = None if max is None else _as_constant(max, x.dtype)
+    return np.clip(x, lo, hi)
+
+
+def _inside(x: Array, min: float | None, max: float | None) -> Array:  # noqa: A002
+    """1 where min <= x <= max (bounds included, as PyTorch's clamp), else 0."""
+    mask = np.ones(x.shape, dtype=bool)
+    if min is not None:
+        mask &= x >= min
+    if max is not None:
+        mask &= x <= max
+    return mask
+
+
+def clamp_backward(grad_output: Array, x: Array, min: float | None = None, max: float | None = None) -> tuple[Array]:  # noqa: A002
+    """dx = g where min <= x <= max, else 0."""
+    return (grad_output * _inside(x, min, max),)
+
+
+def clamp_jvp(tangents: Sequence[Array | None], x: Array, min: float | None = None, max: float | None = None) -> Array:  # noqa: A002
+    """Forward mode: ẏ = ẋ where min <= x <= max, else 0."""
+    return tangents[0] * _inside(x, min, max)
+
+
+def where(a: Array, b: Array, condition: Array) -> Array:
+    """y = a where ``condition`` holds, else b (all three broadcasting)."""
+    return np.where(condition, a, b)
+
+
+def where_backward(grad_output: Array, a: Array, b: Array, condition: Array) -> tuple[Array, Array]:
+    """da = g where the condition holds, db = g elsewhere (each summed back to its shape)."""
+    zero = np.zeros((), grad_output.dtype)
+    return (
+        unbroadcast(np.where(condition, grad_output, zero), a.shape),
+        unbroadcast(np.where(condition, zero, grad_output), b.shape),
+    )
+
+
+def where_jvp(tangents: Sequence[Array | None], a: Array, b: Array, condition: Array) -> Array:
+    """Forward mode: ẏ = ȧ where the condition holds, else ḃ."""
+    ta, tb = tangents
+    shape = np.broadcast_shapes(a.shape, b.shape, np.shape(condition))
+    return _full(np.where(condition, _zeros_or(ta, a), _zeros_or(tb, b)), shape)
+
+
+def var(x: Array, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Array:
+    """y = sum((x - mean(x))**2) / (n - correction) over ``axis`` (correction 1: the unbiased variance)."""
+    return np.asarray(np.var(x, axis=axis, ddof=correction, keepdims=keepdims))
+
+
+def _var_slope(x: Array, axis: Axis, correction: int) -> Array:
+    """dy/dx = 2 (x - mean(x)) / (n - correction)."""
+    centred = x - x.mean(axis=axis, keepdims=True)
+    return centred * (2.0 / (_count(x, axis) - correction))
+
+
+def var_backward(
+    grad_output: Array, x: Array, axis: Axis = None, keepdims: bool = False, correction: int = 1
+) -> tuple[Array]:
+    """dx = g * 2 (x - mean(x)) / (n - correction)."""
+    return (_expand(grad_output, x.shape, axis, keepdims) * _var_slope(x, axis, correction),)
+
+
+def var_jvp(
+    tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False, correction: int = 1
+) -> Array:
+    """Forward mode: ẏ = sum(2 (x - mean(x)) ẋ) / (n - correction)."""
+    return sum(tangents[0] * _var_slope(x, axis, correction), axis, keepdims)
+
+
+def norm(x: Array, p: float = 2.0, axis: Axis = None, keepdims: bool = False) -> Array:
+    """y = (sum |x|**p)**(1/p) over ``axis``; p = inf gives max |x|."""
+    if not p > 0:
+        raise ValueError(f"norm: p must be positive (or inf), got {p}")
+    a = np.abs(x)
+    if p == math.inf:
+        return np.asarray(a.max(axis=axis, keepdims=keepdims))
+    if p == 1:
+        return np.asarray(a.sum(axis=axis, keepdims=keepdims))
+    if p == 2:
+        return np.asarray(np.sqrt((x * x).sum(axis=axis, keepdims=keepdims)))
+    return np.asarray((a**p).sum(axis=axis, keepdims=keepdims) ** (1.0 / p))
+
+
+def _norm_slope(x: Array, p: float, axis: Axis, keepdims: bool, out: Array | None) -> Array:
+    """dy/dx: sign(x) |x|**(p-1) / y**(p-1), 0 where y = 0 (PyTorch's subgradient there); for
+    p = inf, sign(x) at the largest |x| (shared equally among ties)."""
+    out = norm(x, p, axis, keepdims) if out is None else out
+    if p == 1:
+        return np.sign(x)
+    if p == math.inf:
+        return np.sign(x) * _extreme_weights(np.abs(x), out, axis, keepdims)
+    y = _expand(out, x.shape, axis, keepdims)
+    safe = np.where(y == 0, 1, y)
+    ratio = x / safe if p == 2 else np.sign(x) * (np.abs(x) / safe) ** (p - 1)
+    return np.where(y == 0, 0, ratio).astype(x.dtype, copy=False)
+
+
+def norm_backward(
+    grad_output: Array, x: Array, p: float = 2.0, axis: Axis = None, keepdims: bool = False, out: Array | None = None
+) -> tuple[Array]:
+    """dx = g * sign(x) |x|**(p-1) / y**(p-1) (g * x / y for p = 2); 0 where y = 0."""
+    return (_expand(grad_output, x.shape, axis, keepdims) * _norm_slope(x, p, axis, keepdims, out),)
+
+
+def norm_jvp(
+    tangents: Sequence[Array | None],
+    x: Array,
+    p: float = 2.0,
+    axis: Axis = None,
+    keepdims: bool = False,
+    out: Array | None = None,
+) -> Array:
+    """Forward mode: ẏ = sum(sign(x) |x|**(p-1) / y**(p-1) ẋ) over ``axis``."""
+    return sum(tangents[0] * _norm_slope(x, p, axis, keepdims, out), axis, keepdims)
+
+
+def prod(x: Array, axis: int | None = None, keepdims: bool = False) -> Array:
+    """y = the product of x's elements along ``axis`` (all of them by default)."""
+    return np.asarray(np.prod(x, axis=axis, keepdims=keepdims))
+
+
+def _others_product(x: Array, axis: int | None) -> Array:
+    """For each element, the product of the *other* elements along ``axis``: exact where x has
+    zeros (no division), from the products before it and after it."""
+    moved = x.reshape(-1) if axis is None else np.moveaxis(x, axis, -1)
+    ones = np.ones(moved.shape[:-1] + (1,), dtype=x.dtype)
+    before = np.concatenate([ones, np.cumprod(moved[..., :-1], axis=-1)], axis=-1)
+    after = np.concatenate([np.cumprod(moved[..., :0:-1], axis=-1)[..., ::-1], ones], axis=-1)
+    others = before * after
+    return others.reshape(x.shape) if axis is None else np.moveaxis(others, -1, axis)
+
+
+def prod_backward(grad_output: Array, x: Array, axis: int | None = None, keepdims: bool = False) -> tuple[Array]:
+    """dx = g * the product of the other elements."""
+    return (_expand(grad_output, x.shape, axis, keepdims) * _others_product(x, axis),)
+
+
+def prod_jvp(tangents: Sequence[Array | None], x: Array, axis: int | None = None, keepdims: bool = False) -> Array:
+    """Forward mode: ẏ = sum(ẋ * the product of the other elements) along ``axis``."""
+    return sum(tangents[0] * _others_product(x, axis), axis, keepdims)
+
+
+def cumsum(x: Array, axis: int) -> Array:
+    """y[..., i] = x[..., 0] + ... + x[..., i] along ``axis``."""
+    return np.cumsum(x, axis=axis) if x.ndim else x.copy()
+
+
+def cumsum_backward(grad_output: Array, x: Array, axis: int) -> tuple[Array]:
+    """dx[i] = g[i] + g[i+1] + ...: the cumulative sum of g taken from the end."""
+    if not x.ndim:
+        return (grad_output,)
+    return (np.flip(np.cumsum(np.flip(grad_output, axis), axis=axis), axis),)
+
+
+def cumsum_jvp(tangents: Sequence[Array | None], x: Array, axis: int) -> Array:
+    """Forward mode: ẏ = the cumulative sum of ẋ."""
+    return cumsum(tangents[0], axis)
+
+
 # --------------------------------------------------------------------------- the table
 @dataclass(frozen=True)
 class Kernel:
@@ -1154,6 +1367,15 @@ KERNELS: dict[str, Kernel] = {
         _row("mse_loss", 2),
         _row("bce_loss", 2),
         _row("bce_with_logits_loss", 2),
+        _row("clone"),
+        _row("cast"),
+        _row("expand"),
+        _row("clamp"),
+        _row("where", 2),
+        _row("var"),
+        _row("norm", saves_output=True),
+        _row("prod"),
+        _row("cumsum"),
     ]
 }
 """Every differentiable operation of MyTorch, by name."""

@@ -1,0 +1,54 @@
+"""PyTorch's and NumPy's spellings of the same arguments, read in one place.
+
+The Tensor functions take PyTorch's names (``dim=``, ``keepdim=``, sizes as ``f(2, 3)`` or
+``f((2, 3))``) and also NumPy's (``axis=``, ``keepdims=``), so that code written for either
+library runs. Giving both spellings of one argument is an error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Dim = int | tuple[int, ...] | None
+
+
+def dim_arg(op: str, dim: Any, axis: Any) -> Dim:
+    """The axis (or axes) to work on: ``dim`` or its NumPy name ``axis``; a list becomes a tuple."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: give dim or axis, not both")
+        dim = axis
+    if isinstance(dim, list):
+        dim = tuple(dim)
+    if dim is None or isinstance(dim, tuple):
+        return dim
+    try:
+        return int(dim.__index__())
+    except AttributeError:
+        raise TypeError(f"{op}: dim must be an int, a tuple of ints or None, got {type(dim).__name__}") from None
+
+
+def keepdim_arg(op: str, keepdim: bool, keepdims: bool | None) -> bool:
+    """Whether to keep reduced axes: ``keepdim`` or its NumPy name ``keepdims``."""
+    if keepdims is None:
+        return bool(keepdim)
+    if keepdim:
+        raise TypeError(f"{op}: give keepdim or keepdims, not both")
+    return bool(keepdims)
+
+
+def size_arg(op: str, size: tuple[Any, ...]) -> tuple[int, ...]:
+    """A shape given as ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])``."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    try:
+        return tuple(int(n.__index__()) for n in size)
+    except AttributeError:
+        raise TypeError(f"{op}: sizes must be integers, got {size!r}") from None
+
+
+def check_dim(op: str, dim: int, ndim: int) -> int:
+    """``dim`` as a non-negative axis of an ``ndim``-D tensor; IndexError when out of range."""
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{op}: dimension {dim} out of range for a {ndim}-D tensor (expected {-ndim} to {ndim - 1})")
+    return dim % ndim

@@ -1,0 +1,68 @@
+"""Data types with PyTorch's names, and the default floating-point type.
+
+MyTorch's dtypes *are* NumPy's (``mytorch.float32 is numpy.dtype("float32")``), so
+``t.dtype == mytorch.float32`` and ``t.numpy().dtype == numpy.float32`` agree, and NumPy's
+dtypes may be passed wherever a dtype is asked for.
+
+The default dtype is PyTorch's, float32: it is what ``mytorch.tensor([1.0])``, ``zeros``,
+``rand`` and the other factories make from Python numbers. ``set_default_dtype(float64)``
+changes it (for gradient checks, or to compare with a float64 run).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "bool",
+    "double",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "get_default_dtype",
+    "half",
+    "int",
+    "int32",
+    "int64",
+    "long",
+    "set_default_dtype",
+    "uint8",
+]
+
+float16 = half = np.dtype(np.float16)
+float32 = float = np.dtype(np.float32)  # noqa: A001 - PyTorch's name
+float64 = double = np.dtype(np.float64)
+uint8 = np.dtype(np.uint8)
+int32 = int = np.dtype(np.int32)  # noqa: A001 - PyTorch's name
+int64 = long = np.dtype(np.int64)
+bool = np.dtype(np.bool_)  # noqa: A001 - PyTorch's name
+
+_default = float32
+
+
+def get_default_dtype() -> np.dtype:
+    """The floating-point dtype that factories give Python numbers (float32 unless changed)."""
+    return _default
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Make ``dtype`` (float32 or float64) the default floating-point dtype."""
+    global _default
+    dtype = np.dtype(dtype)
+    if dtype not in (float32, float64):
+        raise TypeError(f"set_default_dtype: only float32 and float64 can be the default, got {dtype}")
+    _default = dtype
+
+
+def as_dtype(dtype: Any, op: str) -> np.dtype | None:
+    """``dtype`` (a MyTorch/NumPy dtype, a Python type or a name such as "float32") as a NumPy
+    dtype; None stays None."""
+    if dtype is None:
+        return None
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: {dtype!r} is not a dtype (use mytorch.float32, mytorch.int64, ...)") from None

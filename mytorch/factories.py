@@ -1,0 +1,301 @@
+"""Making tensors, PyTorch's way: ``tensor``, ``zeros``, ``arange``, ``randn``, ... and the seed.
+
+Dtypes follow PyTorch: Python floats become the default dtype (float32, see
+``mytorch.dtypes``), Python ints int64, Python bools bool; an array (or a NumPy scalar)
+keeps its own dtype, so ``mytorch.tensor(np.zeros(3))`` is float64. Every factory takes
+``dtype=`` and ``requires_grad=`` (only floating-point tensors may require a gradient) and
+accepts ``device="cpu"``, the only device there is.
+
+Random numbers come from one module-level ``numpy.random.Generator``,
+``mytorch.default_generator``; ``manual_seed(s)`` reseeds it, so a script that seeds first is
+reproducible. Like PyTorch's, it starts from a fixed seed. The values differ from
+PyTorch's for the same seed (the two libraries use different bit generators).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mytorch.arguments import size_arg
+from mytorch.dtypes import as_dtype, get_default_dtype
+from mytorch.tensor import Tensor
+
+__all__ = [
+    "arange",
+    "as_tensor",
+    "default_generator",
+    "empty",
+    "eye",
+    "from_numpy",
+    "full",
+    "full_like",
+    "initial_seed",
+    "is_tensor",
+    "linspace",
+    "manual_seed",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "randperm",
+    "tensor",
+    "zeros",
+    "zeros_like",
+]
+
+_INITIAL_SEED = 67280421310721  # PyTorch's default seed, so that unseeded runs repeat too
+default_generator = np.random.default_rng(_INITIAL_SEED)
+"""The generator behind ``rand``, ``randn``, ``randint``, ``randperm`` (and ``nn.init``)."""
+_seed = _INITIAL_SEED
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reseed ``default_generator`` (in place: references to it stay valid); returns it."""
+    global _seed
+    seed = int(seed)
+    default_generator.bit_generator.state = np.random.PCG64(seed).state
+    _seed = seed
+    return default_generator
+
+
+def initial_seed() -> int:
+    """The seed ``default_generator`` was last seeded with."""
+    return _seed
+
+
+# --------------------------------------------------------------------------- helpers
+def _check_device(op: str, device: Any) -> None:
+    if device is not None and str(device) != "cpu":
+        raise ValueError(f"{op}: MyTorch runs on NumPy, so the only device is 'cpu', got {device!r}")
+
+
+def _leaf(op: str, array: np.ndarray, requires_grad: bool) -> Tensor:
+    """A tensor of ``array`` (a leaf when ``requires_grad``); only floats may require a gradient."""
+    if requires_grad and array.dtype.kind not in "fc":
+        raise TypeError(
+            f"{op}: only floating-point tensors can require gradients, this one is {array.dtype} "
+            "(write 1.0 instead of 1, or pass dtype=mytorch.float32)"
+        )
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def _python_dtype(array: np.ndarray) -> np.dtype:
+    """The dtype PyTorch gives data written in Python: floats the default, ints int64."""
+    kind = array.dtype.kind
+    if kind == "f":
+        return get_default_dtype()
+    if kind in "iu":
+        return np.dtype(np.int64)
+    return array.dtype
+
+
+def _float_dtype(op: str, dtype: Any) -> np.dtype:
+    return as_dtype(dtype, op) or get_default_dtype()
+
+
+# --------------------------------------------------------------------------- from data
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (a number, nested lists, an array or a tensor).
+
+    Python floats become float32 (the default dtype), ints int64, bools bool; an array keeps
+    its dtype. A tensor's values are copied and detached from its graph.
+    """
+    _check_device("tensor", device)
+    dtype = as_dtype(dtype, "tensor")
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (np.ndarray, np.generic)):
+        array = np.array(data, dtype=dtype)
+    else:
+        array = np.array(data)
+        if array.dtype.kind not in "biufc":
+            kind = type(data).__name__
+            raise TypeError(f"tensor: the data must be numbers, got a {kind} that NumPy reads as {array.dtype}")
+        array = array.astype(dtype or _python_dtype(array), copy=False)
+    return _leaf("tensor", array, requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, sharing memory with an array (or a tensor) when no conversion is needed."""
+    _check_device("as_tensor", device)
+    dtype = as_dtype(dtype, "as_tensor")
+    if isinstance(data, Tensor) and dtype in (None, data.dtype):
+        return data
+    if isinstance(data, np.ndarray):
+        return Tensor(data if dtype is None else data.astype(dtype, copy=False))
+    return tensor(data, dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing ``array``'s memory (and dtype): writes to one show in the other."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array)
+
+
+def is_tensor(obj: Any) -> builtins.bool:
+    """Whether ``obj`` is a MyTorch Tensor."""
+    return isinstance(obj, Tensor)
+
+
+# --------------------------------------------------------------------------- filled
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    _check_device("zeros", device)
+    return _leaf("zeros", np.zeros(size_arg("zeros", size), _float_dtype("zeros", dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
+    _check_device("ones", device)
+    return _leaf("ones", np.ones(size_arg("ones", size), _float_dtype("ones", dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of the given size whose values are whatever the memory held (not initialised)."""
+    _check_device("empty", device)
+    return _leaf("empty", np.empty(size_arg("empty", size), _float_dtype("empty", dtype)), requires_grad)
+
+
+def full(
+    size: Sequence[int], fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value`` (its dtype follows the value, as in ``tensor``)."""
+    _check_device("full", device)
+    value = tensor(fill_value, dtype).data
+    return _leaf("full", np.full(size_arg("full", (size,)), value, value.dtype), requires_grad)
+
+
+def _like(op: str, other: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
+    if not isinstance(other, (Tensor, np.ndarray)):
+        raise TypeError(f"{op}: expected a tensor, got {type(other).__name__}")
+    return other.shape, as_dtype(dtype, op) or other.dtype
+
+
+def zeros_like(input: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    """Zeros of ``input``'s shape and dtype."""
+    _check_device("zeros_like", device)
+    return _leaf("zeros_like", np.zeros(*_like("zeros_like", input, dtype)), requires_grad)
+
+
+def ones_like(input: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    """Ones of ``input``'s shape and dtype."""
+    _check_device("ones_like", device)
+    return _leaf("ones_like", np.ones(*_like("ones_like", input, dtype)), requires_grad)
+
+
+def full_like(
+    input: Any, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False  # noqa: A002
+) -> Tensor:
+    """``fill_value`` in ``input``'s shape and dtype."""
+    _check_device("full_like", device)
+    shape, dtype = _like("full_like", input, dtype)
+    return _leaf("full_like", np.full(shape, fill_value, dtype), requires_grad)
+
+
+# --------------------------------------------------------------------------- ranges
+def arange(
+    start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``start, start + step, ...`` below ``end`` (``arange(n)`` is 0..n-1): int64 when all three
+    are integers, else the default float dtype."""
+    _check_device("arange", device)
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    numbers = [start, end, step]
+    integral = all(isinstance(v, (builtins.int, np.integer)) and not isinstance(v, builtins.bool) for v in numbers)
+    dtype = as_dtype(dtype, "arange") or (np.dtype(np.int64) if integral else get_default_dtype())
+    return _leaf("arange", np.arange(start, end, step).astype(dtype, copy=False), requires_grad)
+
+
+def linspace(
+    start: float, end: float, steps: int, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
+    _check_device("linspace", device)
+    if int(steps) < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    array = np.linspace(start, end, int(steps)).astype(_float_dtype("linspace", dtype), copy=False)
+    return _leaf("linspace", array, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix (n x n by default)."""
+    _check_device("eye", device)
+    return _leaf("eye", np.eye(n, m, dtype=_float_dtype("eye", dtype)), requires_grad)
+
+
+# --------------------------------------------------------------------------- random
+def _generator(generator: np.random.Generator | None) -> np.random.Generator:
+    return default_generator if generator is None else generator
+
+
+def _random_floats(op: str, draw: str, size: tuple[Any, ...], generator: Any, dtype: Any) -> np.ndarray:
+    dtype = _float_dtype(op, dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"{op}: dtype must be float32 or float64, got {dtype}")
+    return getattr(_generator(generator), draw)(size_arg(op, size), dtype=dtype)
+
+
+def rand(
+    *size: Any, generator: np.random.Generator | None = None, dtype: Any = None, device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Uniform random numbers in [0, 1): ``rand(2, 3)``."""
+    _check_device("rand", device)
+    return _leaf("rand", _random_floats("rand", "random", size, generator, dtype), requires_grad)
+
+
+def randn(
+    *size: Any, generator: np.random.Generator | None = None, dtype: Any = None, device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Standard normal random numbers: ``randn(2, 3)``."""
+    _check_device("randn", device)
+    return _leaf("randn", _random_floats("randn", "standard_normal", size, generator, dtype), requires_grad)
+
+
+def rand_like(input: Tensor, generator: np.random.Generator | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    """Uniform random numbers in [0, 1) of ``input``'s shape and dtype."""
+    shape, dtype = _like("rand_like", input, dtype)
+    return rand(shape, generator=generator, dtype=dtype)
+
+
+def randn_like(input: Tensor, generator: np.random.Generator | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    """Standard normal random numbers of ``input``'s shape and dtype."""
+    shape, dtype = _like("randn_like", input, dtype)
+    return randn(shape, generator=generator, dtype=dtype)
+
+
+def randint(
+    *args: Any, size: Any = None, generator: np.random.Generator | None = None, dtype: Any = None,
+    device: Any = None,
+) -> Tensor:
+    """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+    _check_device("randint", device)
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        *args, size = args
+    if size is None or len(args) not in (1, 2):
+        raise TypeError("randint: call randint(high, size) or randint(low, high, size), size a tuple")
+    low, high = (0, args[0]) if len(args) == 1 else args
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    dtype = as_dtype(dtype, "randint") or np.dtype(np.int64)
+    values = _generator(generator).integers(low, high, size_arg("randint", (size,)))
+    return Tensor(values.astype(dtype, copy=False))
+
+
+def randperm(n: int, generator: np.random.Generator | None = None, dtype: Any = None, device: Any = None) -> Tensor:
+    """A random permutation of 0..n-1 (int64)."""
+    _check_device("randperm", device)
+    dtype = as_dtype(dtype, "randperm") or np.dtype(np.int64)
+    return Tensor(_generator(generator).permutation(int(n)).astype(dtype, copy=False))

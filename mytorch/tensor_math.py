@@ -1,0 +1,411 @@
+"""Math functions with PyTorch's names and arguments: reductions with ``dim=``/``keepdim=``,
+``max``/``min`` with values and indices, ``norm``, ``var``/``std``, ``where``, ``clamp``, ...
+
+Each is recorded through the kernel table (the kernel named in its docstring) and is also a
+method of ``Tensor``. NumPy's ``axis=``/``keepdims=`` are accepted as well.
+
+Differences from PyTorch: ``softmax``/``log_softmax`` default to the last axis when no ``dim``
+is given; ``mean`` of an integer tensor gives a float64 result instead of an error.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from mytorch.arguments import check_dim, dim_arg, keepdim_arg
+from mytorch.dtypes import as_dtype
+from mytorch.tensor import Tensor, _apply, maximum, minimum, sqrt
+
+__all__ = [
+    "ValuesIndices",
+    "add",
+    "allclose",
+    "amax",
+    "amin",
+    "argmax",
+    "argmin",
+    "bmm",
+    "clamp",
+    "clip",
+    "cumsum",
+    "div",
+    "dot",
+    "eq",
+    "equal",
+    "ge",
+    "gt",
+    "le",
+    "log_softmax",
+    "lt",
+    "max",
+    "mean",
+    "min",
+    "mm",
+    "mul",
+    "ne",
+    "neg",
+    "norm",
+    "numel",
+    "pow",
+    "prod",
+    "softmax",
+    "std",
+    "sub",
+    "sum",
+    "var",
+    "where",
+]
+
+
+class ValuesIndices(NamedTuple):
+    """What ``max(x, dim)`` and ``min(x, dim)`` return: the values and where they were found."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _data(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _with_dtype(x: Any, dtype: Any, op: str) -> Any:
+    """``x`` converted to ``dtype`` first (PyTorch's ``dtype=`` argument of reductions)."""
+    dtype = as_dtype(dtype, op)
+    if dtype is None or _data(x).dtype == dtype:
+        return x
+    return x.to(dtype) if isinstance(x, Tensor) else np.asarray(x, dtype=dtype)
+
+
+# --------------------------------------------------------------------------- reductions
+def sum(  # noqa: A001 - PyTorch's name
+    input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None, keepdims: Any = None  # noqa: A002
+) -> Tensor:
+    """The sum over ``dim`` (an axis, a tuple of axes, or all); kernel ``sum``."""
+    params = {"axis": dim_arg("sum", dim, axis), "keepdims": keepdim_arg("sum", keepdim, keepdims)}
+    return _apply("sum", (_with_dtype(input, dtype, "sum"),), params)
+
+
+def mean(
+    input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None, keepdims: Any = None  # noqa: A002
+) -> Tensor:
+    """The mean over ``dim`` (an axis, a tuple of axes, or all); kernel ``mean``."""
+    params = {"axis": dim_arg("mean", dim, axis), "keepdims": keepdim_arg("mean", keepdim, keepdims)}
+    return _apply("mean", (_with_dtype(input, dtype, "mean"),), params)
+
+
+def _extreme(
+    op: str, input: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any  # noqa: A002
+) -> Tensor | ValuesIndices:
+    """``max``/``min``: of everything (kernel ``max``/``min``), or along one axis with indices.
+
+    Along an axis the values are taken at the indices (kernel ``index``), so the gradient goes
+    to the element the index names, as in PyTorch, even when several elements tie.
+    """
+    dim = dim_arg(op, dim, axis)
+    keep = keepdim_arg(op, keepdim, keepdims)
+    if dim is None:
+        return _apply(op, (input,), {"axis": None, "keepdims": False})
+    if isinstance(dim, tuple):
+        raise TypeError(f"{op}: with dim, give one axis (amax/amin reduce several), got {dim}")
+    data = _data(input)
+    d = check_dim(op, dim, data.ndim)
+    picks = (np.argmax if op == "max" else np.argmin)(data, axis=d)
+    rest = data.shape[:d] + data.shape[d + 1 :]
+    index = []
+    for i, n in enumerate(data.shape):
+        if i == d:
+            index.append(picks)
+        else:
+            j = i if i < d else i - 1
+            index.append(np.arange(n).reshape([n if k == j else 1 for k in range(len(rest))]))
+    values = _apply("index", (input,), {"index": tuple(index)})
+    indices = picks.astype(np.int64)
+    if keep:
+        values = _apply("reshape", (values,), {"shape": data.shape[:d] + (1,) + rest[d:]})
+        indices = np.expand_dims(indices, d)
+    return ValuesIndices(values, Tensor(indices))
+
+
+def max(  # noqa: A001
+    input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None  # noqa: A002
+) -> Tensor | ValuesIndices:
+    """``max(x)``: the largest element; ``max(x, dim)``: (values, indices) along ``dim``;
+    ``max(x, y)`` with a tensor y: the elementwise ``maximum``."""
+    if isinstance(dim, Tensor):
+        return maximum(input, dim)
+    return _extreme("max", input, dim, keepdim, axis, keepdims)
+
+
+def min(  # noqa: A001
+    input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None  # noqa: A002
+) -> Tensor | ValuesIndices:
+    """``min(x)``: the smallest element; ``min(x, dim)``: (values, indices) along ``dim``;
+    ``min(x, y)`` with a tensor y: the elementwise ``minimum``."""
+    if isinstance(dim, Tensor):
+        return minimum(input, dim)
+    return _extreme("min", input, dim, keepdim, axis, keepdims)
+
+
+def _all_if_empty(dim: Any) -> Any:
+    """PyTorch's ``dim=()`` of ``amax``/``amin``: every axis."""
+    return None if dim == () else dim
+
+
+def amax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:  # noqa: A002
+    """The largest values over ``dim`` (axes or all; ties share the gradient); kernel ``max``."""
+    params = {"axis": _all_if_empty(dim_arg("amax", dim, axis)), "keepdims": keepdim_arg("amax", keepdim, keepdims)}
+    return _apply("max", (input,), params)
+
+
+def amin(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:  # noqa: A002
+    """The smallest values over ``dim`` (axes or all; ties share the gradient); kernel ``min``."""
+    params = {"axis": _all_if_empty(dim_arg("amin", dim, axis)), "keepdims": keepdim_arg("amin", keepdim, keepdims)}
+    return _apply("min", (input,), params)
+
+
+def _arg(op: str, input: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any) -> Tensor:  # noqa: A002
+    dim = dim_arg(op, dim, axis)
+    if isinstance(dim, tuple):
+        raise TypeError(f"{op}: give one axis, got {dim}")
+    keep = keepdim_arg(op, keepdim, keepdims)
+    data = _data(input)
+    find = np.argmax if op == "argmax" else np.argmin
+    if dim is None:  # the position in the flattened tensor
+        found = np.asarray(find(data))
+        return Tensor((found.reshape((1,) * data.ndim) if keep else found).astype(np.int64))
+    return Tensor(find(data, axis=check_dim(op, dim, data.ndim), keepdims=keep).astype(np.int64))
+
+
+def argmax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:  # noqa: A002
+    """The indices of the largest values along ``dim`` (int64; of the flattened tensor without dim)."""
+    return _arg("argmax", input, dim, keepdim, axis, keepdims)
+
+
+def argmin(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:  # noqa: A002
+    """The indices of the smallest values along ``dim`` (int64; of the flattened tensor without dim)."""
+    return _arg("argmin", input, dim, keepdim, axis, keepdims)
+
+
+def norm(
+    input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None  # noqa: A002
+) -> Tensor:
+    """The p-norm over ``dim`` (all elements by default): p = 2 ("fro"), 1, inf or any p > 0; kernel ``norm``."""
+    if p == "fro":
+        p = 2.0
+    if isinstance(p, str) or not (p == math.inf or p > 0):
+        raise ValueError(f"norm: p must be 'fro', a positive number or inf, got {p!r}")
+    dim, keep = dim_arg("norm", dim, axis), keepdim_arg("norm", keepdim, keepdims)
+    return _apply("norm", (input,), {"p": builtins.float(p), "axis": dim, "keepdims": keep})
+
+
+def _correction(op: str, unbiased: Any, correction: Any) -> int:
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: give unbiased or correction, not both")
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None else builtins.int(builtins.bool(unbiased))
+
+
+def var(
+    input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
+    correction: Any = None, axis: Any = None, keepdims: Any = None,
+) -> Tensor:
+    """The variance over ``dim``: sum((x - mean)**2) / (n - correction); ``correction`` 1 (the
+    default, or ``unbiased=True``) or 0 (``unbiased=False``); kernel ``var``."""
+    if isinstance(dim, builtins.bool):  # var(x, False): PyTorch's older var(input, unbiased)
+        dim, unbiased = None, dim
+    params = {
+        "axis": dim_arg("var", dim, axis),
+        "keepdims": keepdim_arg("var", keepdim, keepdims),
+        "correction": _correction("var", unbiased, correction),
+    }
+    return _apply("var", (input,), params)
+
+
+def std(
+    input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
+    correction: Any = None, axis: Any = None, keepdims: Any = None,
+) -> Tensor:
+    """The standard deviation over ``dim``: the square root of ``var`` (same arguments)."""
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
+
+
+def prod(
+    input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None, keepdims: Any = None  # noqa: A002
+) -> Tensor:
+    """The product over one axis ``dim`` (or all elements); kernel ``prod``."""
+    dim = dim_arg("prod", dim, axis)
+    if isinstance(dim, tuple):
+        raise TypeError(f"prod: give one axis, got {dim}")
+    params = {"axis": dim, "keepdims": keepdim_arg("prod", keepdim, keepdims)}
+    return _apply("prod", (_with_dtype(input, dtype, "prod"),), params)
+
+
+def cumsum(input: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) -> Tensor:  # noqa: A002
+    """The running sum along ``dim``; kernel ``cumsum``."""
+    dim = dim_arg("cumsum", dim, axis)
+    if not isinstance(dim, builtins.int):
+        raise TypeError(f"cumsum: give the axis to sum along (dim=...), got {dim!r}")
+    return _apply("cumsum", (_with_dtype(input, dtype, "cumsum"),), {"axis": dim})
+
+
+def numel(input: Any) -> builtins.int:  # noqa: A002
+    """The number of elements."""
+    return builtins.int(_data(input).size)
+
+
+# --------------------------------------------------------------------------- elementwise
+def neg(input: Any) -> Tensor:  # noqa: A002
+    """-x; kernel ``neg``."""
+    return _apply("neg", (input,))
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """input + alpha * other; kernels ``add`` (and ``mul`` when alpha is not 1)."""
+    return _apply("add", (input, other if alpha == 1 else _apply("mul", (other, alpha))))
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """input - alpha * other; kernels ``sub`` (and ``mul`` when alpha is not 1)."""
+    return _apply("sub", (input, other if alpha == 1 else _apply("mul", (other, alpha))))
+
+
+def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input * other (broadcasting); kernel ``mul``."""
+    return _apply("mul", (input, other))
+
+
+def div(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input / other (broadcasting); kernel ``div``."""
+    return _apply("div", (input, other))
+
+
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001, A002 - PyTorch's names
+    """input ** exponent; either may be a number (``Tensor.__pow__`` / ``__rpow__``)."""
+    if isinstance(input, Tensor):
+        return input**exponent
+    if isinstance(exponent, Tensor):
+        return exponent.__rpow__(input)
+    raise TypeError("pow: the base or the exponent must be a Tensor")
+
+
+def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
+    """x limited to [min, max] (either bound optional; the gradient passes where min <= x <= max);
+    kernel ``clamp``, or ``maximum``/``minimum`` for bounds that are tensors."""
+    if min is None and max is None:
+        raise ValueError("clamp: give min, max or both")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        y = input if min is None else maximum(input, min)
+        return y if max is None else minimum(y, max)
+    return _apply("clamp", (input,), {"min": min, "max": max})
+
+
+clip = clamp
+
+
+def where(condition: Any, input: Any = None, other: Any = None) -> Tensor | tuple[Tensor, ...]:  # noqa: A002
+    """``input`` where ``condition`` (a bool tensor) holds, else ``other`` (broadcasting; numbers
+    allowed); kernel ``where``. ``where(condition)`` alone gives the indices where it holds."""
+    cond = _data(condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: the condition must be a bool tensor (a comparison), got {cond.dtype}")
+    if input is None and other is None:
+        return tuple(Tensor(i.astype(np.int64)) for i in np.nonzero(cond))
+    if input is None or other is None:
+        raise TypeError("where: give both input and other (or neither)")
+    return _apply("where", (input, other), {"condition": cond})
+
+
+# --------------------------------------------------------------------------- products
+def _check_ndim(op: str, what: str, x: Any, ndim: builtins.int) -> None:
+    shape = _data(x).shape
+    if len(shape) != ndim:
+        raise ValueError(f"{op}: {what} must have {ndim} axes, got shape {shape}")
+
+
+def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
+    """The matrix product of two 2-D tensors; kernel ``matmul``."""
+    _check_ndim("mm", "input", input, 2)
+    _check_ndim("mm", "mat2", mat2, 2)
+    return _apply("matmul", (input, mat2))
+
+
+def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
+    """Batched matrix products of two 3-D tensors with the same batch size; kernel ``matmul``."""
+    _check_ndim("bmm", "input", input, 3)
+    _check_ndim("bmm", "mat2", mat2, 3)
+    if _data(input).shape[0] != _data(mat2).shape[0]:
+        raise ValueError(f"bmm: batch sizes differ: {_data(input).shape} and {_data(mat2).shape}")
+    return _apply("matmul", (input, mat2))
+
+
+def dot(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The dot product of two 1-D tensors; kernel ``matmul``."""
+    _check_ndim("dot", "input", input, 1)
+    _check_ndim("dot", "other", other, 1)
+    return _apply("matmul", (input, other))
+
+
+# --------------------------------------------------------------------------- softmax
+def softmax(input: Any, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Tensor:  # noqa: A002
+    """e**x / sum(e**x) along ``dim`` (default: the last axis); kernel ``softmax``."""
+    dim = dim_arg("softmax", dim, axis)
+    return _apply("softmax", (_with_dtype(input, dtype, "softmax"),), {"axis": -1 if dim is None else dim})
+
+
+def log_softmax(input: Any, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Tensor:  # noqa: A002
+    """x - log(sum(e**x)) along ``dim`` (default: the last axis); kernel ``log_softmax``."""
+    dim = dim_arg("log_softmax", dim, axis)
+    return _apply("log_softmax", (_with_dtype(input, dtype, "log_softmax"),), {"axis": -1 if dim is None else dim})
+
+
+# --------------------------------------------------------------------------- comparisons
+def _as_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def eq(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input == other, elementwise: a bool tensor (no gradient)."""
+    return _as_tensor(input) == other
+
+
+def ne(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input != other, elementwise: a bool tensor."""
+    return _as_tensor(input) != other
+
+
+def lt(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input < other, elementwise: a bool tensor."""
+    return _as_tensor(input) < other
+
+
+def le(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input <= other, elementwise: a bool tensor."""
+    return _as_tensor(input) <= other
+
+
+def gt(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input > other, elementwise: a bool tensor."""
+    return _as_tensor(input) > other
+
+
+def ge(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input >= other, elementwise: a bool tensor."""
+    return _as_tensor(input) >= other
+
+
+def equal(input: Any, other: Any) -> builtins.bool:  # noqa: A002
+    """True when both have one shape and equal elements."""
+    a, b = _data(input), _data(other)
+    return a.shape == b.shape and builtins.bool(np.array_equal(a, b))
+
+
+def allclose(
+    input: Any, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: builtins.bool = False  # noqa: A002
+) -> builtins.bool:
+    """True when |input - other| <= atol + rtol |other| everywhere."""
+    return builtins.bool(np.allclose(_data(input), _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))

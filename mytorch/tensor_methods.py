@@ -1,0 +1,146 @@
+"""The Tensor methods with PyTorch's names, bound onto ``Tensor`` in one place.
+
+The functions live in ``mytorch.tensor_shape`` and ``mytorch.tensor_math`` (``t.view(2, -1)``
+is ``view(t, 2, -1)``); this file adds the conversions and the questions about a tensor's
+size, and binds them all (``METHODS`` at the bottom). ``mytorch/__init__.py`` imports it, so
+every ``Tensor`` has these methods whichever module was imported first.
+
+Conversions: ``float()``, ``double()``, ``half()`` (recorded: the ``cast`` kernel, so a
+gradient flows back in the input's dtype), ``long()``, ``int()``, ``bool()`` (not
+differentiable: the result needs no gradient), ``to(dtype)``, ``to("cpu")``, ``to(other)``,
+``type(dtype)``, ``cpu()``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from mytorch import tensor_math, tensor_shape
+from mytorch.dtypes import as_dtype
+from mytorch.tensor import Tensor, _apply
+
+__all__ = ["METHODS"]
+
+_TYPE_NAMES = {
+    np.dtype(np.float16): "HalfTensor",
+    np.dtype(np.float32): "FloatTensor",
+    np.dtype(np.float64): "DoubleTensor",
+    np.dtype(np.uint8): "ByteTensor",
+    np.dtype(np.int32): "IntTensor",
+    np.dtype(np.int64): "LongTensor",
+    np.dtype(np.bool_): "BoolTensor",
+}
+
+
+def _convert(self: Tensor, dtype: Any) -> Tensor:
+    """This tensor in ``dtype``: itself if it already is; recorded (kernel ``cast``) between
+    floating-point dtypes; outside any graph otherwise (integers carry no gradient)."""
+    dtype = as_dtype(dtype, "to")
+    if self.dtype == dtype:
+        return self
+    if dtype.kind == "f" and self.dtype.kind == "f":
+        return _apply("cast", (self,), {"dtype": dtype})
+    return Tensor(self.data.astype(dtype))
+
+
+def _is_device(arg: Any) -> builtins.bool:
+    """"cpu", "cuda:0", a ``torch.device``-like object: anything that is not a dtype."""
+    if isinstance(arg, str):
+        return arg.split(":")[0] in ("cpu", "cuda", "mps")
+    return type(arg).__name__ == "device"
+
+
+def _to(self: Tensor, *args: Any, dtype: Any = None, device: Any = None, **ignored: Any) -> Tensor:
+    """``t.to(dtype)``, ``t.to("cpu")``, ``t.to("cpu", dtype)``, ``t.to(other)`` (other's dtype).
+
+    ``non_blocking=`` and ``copy=`` are accepted and ignored; the only device is "cpu".
+    """
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif _is_device(arg):
+            device = arg
+        else:
+            dtype = arg
+    if device is not None and str(device) != "cpu":
+        raise ValueError(f"to: MyTorch runs on NumPy, so the only device is 'cpu', got {device!r}")
+    return self if dtype is None else _convert(self, dtype)
+
+
+def _type(self: Tensor, dtype: Any = None) -> Tensor | str:
+    """``t.type()``: the type's name ("mytorch.FloatTensor"); ``t.type(dtype)``: ``t.to(dtype)``."""
+    if dtype is None:
+        return f"mytorch.{_TYPE_NAMES.get(self.dtype, str(self.dtype))}"
+    return _convert(self, dtype)
+
+
+def _size(self: Tensor, dim: int | None = None) -> tuple[int, ...] | int:
+    """The shape (a tuple), or the length of axis ``dim``."""
+    return self.shape if dim is None else self.shape[dim]
+
+
+def _dim(self: Tensor) -> int:
+    """The number of axes."""
+    return self.data.ndim
+
+
+def _is_floating_point(self: Tensor) -> builtins.bool:
+    """Whether the dtype is a floating-point one."""
+    return self.data.dtype.kind == "f"
+
+
+def _clone(self: Tensor) -> Tensor:
+    """A copy with its own memory, in the graph (kernel ``clone``): the gradient flows through."""
+    return _apply("clone", (self,))
+
+
+def _cpu(self: Tensor) -> Tensor:
+    """This tensor (it is on the CPU already)."""
+    return self
+
+
+def _caster(dtype: Any, name: str) -> Any:
+    def method(self: Tensor) -> Tensor:
+        return _convert(self, dtype)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"This tensor as {np.dtype(dtype)} (itself if it already is)."
+    return method
+
+
+METHODS: dict[str, Any] = {
+    # conversions and sizes
+    "to": _to,
+    "type": _type,
+    "float": _caster(np.float32, "float"),
+    "double": _caster(np.float64, "double"),
+    "half": _caster(np.float16, "half"),
+    "long": _caster(np.int64, "long"),
+    "int": _caster(np.int32, "int"),
+    "bool": _caster(np.bool_, "bool"),
+    "cpu": _cpu,
+    "clone": _clone,
+    "size": _size,
+    "dim": _dim,
+    "numel": tensor_math.numel,
+    "nelement": tensor_math.numel,
+    "is_floating_point": _is_floating_point,
+    # shapes
+    **{name: getattr(tensor_shape, name) for name in (
+        "view", "view_as", "reshape", "reshape_as", "squeeze", "unsqueeze", "flatten", "permute",
+        "transpose", "t", "expand", "expand_as", "split", "chunk", "unbind",
+    )},
+    # math
+    **{name: getattr(tensor_math, name) for name in (
+        "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "norm", "var", "std", "prod",
+        "cumsum", "neg", "add", "sub", "mul", "div", "pow", "clamp", "clip", "mm", "bmm", "dot",
+        "softmax", "log_softmax", "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose",
+    )},
+}
+"""Every method this file adds to ``Tensor``, by name."""
+
+for _name, _method in METHODS.items():
+    setattr(Tensor, _name, _method)

@@ -1,0 +1,215 @@
+"""Shape functions with PyTorch's names: ``view``, ``squeeze``, ``permute``, ``cat``, ``split``, ...
+
+Each is recorded through the kernel table: ``view``, ``reshape``, ``squeeze``, ``unsqueeze``
+and ``flatten`` are the ``reshape`` kernel; ``permute``, ``transpose`` and ``t`` the
+``transpose`` kernel; ``expand`` its own kernel; ``cat`` the ``concatenate`` kernel; ``stack``
+a ``reshape`` of each input and a ``concatenate``; ``split``, ``chunk`` and ``unbind`` an
+``index`` of each piece. They are also methods of ``Tensor`` (``t.view(2, -1)``).
+
+Differences from PyTorch: ``view`` does not require contiguous memory (it is ``reshape``),
+and no result shares its gradient with its input's storage: an in-place change to a view
+does not reach the tensor it was taken from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mytorch.arguments import check_dim, dim_arg, size_arg
+from mytorch.tensor import Tensor, _apply
+
+__all__ = [
+    "cat",
+    "chunk",
+    "concat",
+    "concatenate",
+    "expand",
+    "expand_as",
+    "flatten",
+    "permute",
+    "reshape",
+    "reshape_as",
+    "split",
+    "squeeze",
+    "stack",
+    "t",
+    "transpose",
+    "unbind",
+    "unsqueeze",
+    "view",
+    "view_as",
+]
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return x.shape if isinstance(x, Tensor) else Tensor(x).shape
+
+
+def reshape(input: Any, *shape: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``input`` with a new shape (``reshape(x, 2, -1)`` or ``reshape(x, (2, -1))``; -1 is inferred)."""
+    return _apply("reshape", (input,), {"shape": size_arg("reshape", shape)})
+
+
+def view(input: Any, *shape: Any) -> Tensor:  # noqa: A002
+    """``input`` with a new shape, as ``reshape`` (MyTorch needs no contiguous memory)."""
+    return _apply("reshape", (input,), {"shape": size_arg("view", shape)})
+
+
+def view_as(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``input`` in ``other``'s shape."""
+    return reshape(input, _shape(other))
+
+
+reshape_as = view_as
+
+
+def squeeze(input: Any, dim: Any = None, *, axis: Any = None) -> Tensor:  # noqa: A002
+    """``input`` without its axes of length 1 (only those among ``dim``, if given; others stay)."""
+    shape = _shape(input)
+    dim = dim_arg("squeeze", dim, axis)
+    if dim is None:
+        dropped = {i for i, n in enumerate(shape) if n == 1}
+    else:
+        dims = (dim,) if isinstance(dim, int) else dim
+        dropped = {i for i in (check_dim("squeeze", d, len(shape)) for d in dims) if shape[i] == 1}
+    return _apply("reshape", (input,), {"shape": tuple(n for i, n in enumerate(shape) if i not in dropped)})
+
+
+def unsqueeze(input: Any, dim: int) -> Tensor:  # noqa: A002
+    """``input`` with a new axis of length 1 at position ``dim`` (-1: last)."""
+    shape = _shape(input)
+    position = check_dim("unsqueeze", dim, len(shape) + 1)
+    return _apply("reshape", (input,), {"shape": shape[:position] + (1,) + shape[position:]})
+
+
+def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+    """``input`` with axes ``start_dim`` to ``end_dim`` (both included) merged into one."""
+    shape = _shape(input)
+    if not shape:
+        return _apply("reshape", (input,), {"shape": (1,)})
+    start, end = check_dim("flatten", start_dim, len(shape)), check_dim("flatten", end_dim, len(shape))
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = 1
+    for n in shape[start : end + 1]:
+        merged *= n
+    return _apply("reshape", (input,), {"shape": shape[:start] + (merged,) + shape[end + 1 :]})
+
+
+def permute(input: Any, *dims: Any) -> Tensor:  # noqa: A002
+    """``input`` with its axes reordered: axis i of the result is axis ``dims[i]`` of the input."""
+    dims = size_arg("permute", dims)
+    ndim = len(_shape(input))
+    if len(dims) != ndim or sorted(check_dim("permute", d, ndim) for d in dims) != list(range(ndim)):
+        raise ValueError(f"permute: {dims} is not a permutation of the axes of a tensor of shape {_shape(input)}")
+    return _apply("transpose", (input,), {"axes": dims})
+
+
+def transpose(input: Any, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+    """``input`` with axes ``dim0`` and ``dim1`` swapped."""
+    ndim = len(_shape(input))
+    axes = list(range(ndim))
+    a, b = check_dim("transpose", dim0, ndim), check_dim("transpose", dim1, ndim)
+    axes[a], axes[b] = b, a
+    return _apply("transpose", (input,), {"axes": tuple(axes)})
+
+
+def t(input: Any) -> Tensor:  # noqa: A002
+    """The transpose of a matrix (a tensor of at most 2 axes is returned transposed, 0-D and 1-D unchanged)."""
+    ndim = len(_shape(input))
+    if ndim > 2:
+        raise ValueError(f"t: expects a tensor of at most 2 axes, got {ndim} (use transpose or permute)")
+    return _apply("transpose", (input,), {"axes": None})
+
+
+def expand(input: Any, *sizes: Any) -> Tensor:  # noqa: A002
+    """``input`` repeated (without copying) along its axes of length 1 to ``sizes``; -1 keeps an
+    axis, new axes may be added in front."""
+    shape = _shape(input)
+    sizes = size_arg("expand", sizes)
+    extra = len(sizes) - len(shape)
+    if extra < 0:
+        raise ValueError(f"expand: {sizes} has fewer axes than the tensor's shape {shape}")
+    target = tuple(
+        shape[i - extra] if n == -1 and i >= extra else n for i, n in enumerate(sizes)
+    )
+    for i, n in enumerate(shape):
+        if n != 1 and target[i + extra] != n:
+            raise ValueError(f"expand: cannot expand shape {shape} to {sizes} (axis {i} has length {n}, not 1)")
+    return _apply("expand", (input,), {"shape": target})
+
+
+def expand_as(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``input`` expanded to ``other``'s shape."""
+    return expand(input, _shape(other))
+
+
+def cat(tensors: Sequence[Any], dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """The tensors joined along axis ``dim`` (default 0; their other axes must match)."""
+    tensors = tuple(tensors)
+    if not tensors:
+        raise ValueError("cat: needs at least one tensor")
+    return _apply("concatenate", tensors, {"axis": dim_arg("cat", dim, axis) or 0})
+
+
+concat = concatenate = cat
+
+
+def stack(tensors: Sequence[Any], dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """The tensors (all of one shape) joined along a new axis ``dim`` (default 0)."""
+    tensors = tuple(tensors)
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    dim = dim_arg("stack", dim, axis) or 0
+    shapes = {_shape(x) for x in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: the tensors must have one shape, got {sorted(shapes)}")
+    return cat([unsqueeze(x, dim) for x in tensors], check_dim("stack", dim, len(shapes.pop()) + 1))
+
+
+def _pieces(input: Any, sizes: Sequence[int], dim: int) -> tuple[Tensor, ...]:  # noqa: A002
+    """Consecutive slices of ``input`` of the given lengths along ``dim``, one ``index`` op each."""
+    ndim = len(_shape(input))
+    dim = check_dim("split", dim, ndim)
+    pieces, start = [], 0
+    for n in sizes:
+        index = (slice(None),) * dim + (slice(start, start + n),)
+        pieces.append(_apply("index", (input,), {"index": index}))
+        start += n
+    return tuple(pieces)
+
+
+def split(tensor: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """``tensor`` cut along ``dim`` into pieces of ``split_size`` (the last may be shorter) or of the
+    listed lengths (which must add up to the axis' length)."""
+    shape = _shape(tensor)
+    length = shape[check_dim("split", dim, len(shape))]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [min(size, length - start) for start in range(0, length, size)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != length:
+            raise ValueError(f"split: sections {sizes} add up to {sum(sizes)}, but axis {dim} has length {length}")
+    return _pieces(tensor, sizes, dim)
+
+
+def chunk(input: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    """``input`` cut along ``dim`` into ``chunks`` pieces of equal length (the last may be shorter,
+    and there may be fewer pieces, as in PyTorch)."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    shape = _shape(input)
+    length = shape[check_dim("chunk", dim, len(shape))]
+    return split(input, max(-(-length // chunks), 1), dim)
+
+
+def unbind(input: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    """The slices of ``input`` along ``dim``, each without that axis."""
+    ndim = len(_shape(input))
+    dim = check_dim("unbind", dim, ndim)
+    length = _shape(input)[dim]
+    return tuple(_apply("index", (input,), {"index": (slice(None),) * dim + (i,)}) for i in range(length))

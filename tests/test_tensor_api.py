@@ -1,0 +1,254 @@
+"""The PyTorch-named Tensor API without PyTorch: factories and their dtypes, the seed,
+conversions, argument spellings (dim/axis, keepdim/keepdims) and the errors for bad input.
+Values and gradients against PyTorch itself are in tests/test_torch_crosscheck.py."""
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+from mytorch import Tensor
+from mytorch.gradcheck import numerical_vjp
+
+
+# --------------------------------------------------------------------------- factories and dtypes
+@pytest.mark.parametrize(
+    ("data", "dtype"),
+    [([1.0, 2.0], np.float32), (1.5, np.float32), ([1, 2], np.int64), (3, np.int64), ([True, False], np.bool_),
+     ([1, 2.5], np.float32), (np.zeros(2), np.float64), (np.zeros(2, np.float32), np.float32),
+     (np.float64(1.0), np.float64), (np.arange(3, dtype=np.int32), np.int32)],
+)
+def test_tensor_gives_pytorchs_dtypes(data, dtype):
+    """Python floats become float32 (the default), ints int64; arrays keep their dtype."""
+    assert mt.tensor(data).dtype == dtype
+
+
+def test_tensor_copies_and_detaches():
+    a = np.zeros(3)
+    t = mt.tensor(a)
+    a[0] = 5.0
+    assert t.tolist() == [0.0, 0.0, 0.0]
+    leaf = mt.tensor([1.0], requires_grad=True)
+    copy = mt.tensor(leaf * 2)
+    assert not copy.requires_grad and copy.is_leaf and copy.tolist() == [2.0]
+
+
+def test_from_numpy_shares_memory_and_as_tensor_avoids_copies():
+    a = np.zeros(3)
+    t = mt.from_numpy(a)
+    a[1] = 7.0
+    assert t.tolist() == [0.0, 7.0, 0.0] and t.dtype == mt.float64
+    assert mt.as_tensor(a).data is a and mt.as_tensor(t) is t
+    assert mt.as_tensor(a, dtype=mt.float32).dtype == mt.float32
+
+
+def test_default_dtype_can_be_float64():
+    try:
+        mt.set_default_dtype(mt.float64)
+        assert mt.tensor([1.0]).dtype == mt.float64 and mt.zeros(2).dtype == mt.float64
+        assert mt.randn(2).dtype == mt.float64
+    finally:
+        mt.set_default_dtype(mt.float32)
+    assert mt.get_default_dtype() == mt.float32
+    with pytest.raises(TypeError, match="float32 and float64"):
+        mt.set_default_dtype(mt.int64)
+
+
+def test_dtype_names_are_numpys():
+    assert mt.float32 is np.dtype("float32") and mt.float is mt.float32 and mt.double is mt.float64
+    assert mt.long is mt.int64 and mt.bool == np.bool_ and mt.half == np.float16
+
+
+def test_filled_factories():
+    assert mt.zeros(2, 3).shape == (2, 3) and mt.zeros((2, 3)).shape == (2, 3) and mt.zeros([4]).shape == (4,)
+    assert mt.ones(2).tolist() == [1.0, 1.0] and mt.ones(2).dtype == mt.float32
+    assert mt.zeros(2, dtype=mt.int64).dtype == mt.int64
+    assert mt.empty(3, 1).shape == (3, 1)
+    assert mt.full((2,), 7).dtype == mt.int64 and mt.full((2,), 0.5).tolist() == [0.5, 0.5]
+    like = mt.tensor(np.ones((2, 2), np.float64))
+    assert mt.zeros_like(like).dtype == mt.float64 and mt.ones_like(like).tolist() == [[1, 1], [1, 1]]
+    assert mt.full_like(like, 3.0).tolist() == [[3, 3], [3, 3]]
+    assert mt.eye(2, 3).tolist() == [[1, 0, 0], [0, 1, 0]]
+    w = mt.zeros(3, requires_grad=True)
+    assert w.requires_grad and w.is_leaf
+
+
+def test_ranges():
+    assert mt.arange(4).tolist() == [0, 1, 2, 3] and mt.arange(4).dtype == mt.int64
+    assert mt.arange(1, 7, 2).tolist() == [1, 3, 5]
+    assert mt.arange(0, 1, 0.25).dtype == mt.float32 and mt.arange(0, 1, 0.25).numel() == 4
+    assert mt.linspace(0, 1, 5).tolist() == [0, 0.25, 0.5, 0.75, 1.0]
+    with pytest.raises(ValueError, match="step"):
+        mt.arange(0, 3, 0)
+
+
+def test_manual_seed_makes_random_factories_reproducible():
+    def draw():
+        return [mt.rand(2, 3).numpy(), mt.randn(4).numpy(), mt.randint(0, 10, (5,)).numpy(), mt.randperm(6).numpy()]
+
+    mt.manual_seed(123)
+    first = draw()
+    generator = mt.default_generator
+    mt.manual_seed(123)
+    second = draw()
+    assert mt.default_generator is generator and mt.initial_seed() == 123
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    assert sorted(second[3].tolist()) == list(range(6)) and second[3].dtype == np.int64
+    assert ((second[2] >= 0) & (second[2] < 10)).all()
+    assert first[0].dtype == np.float32 and mt.randn(2, dtype=mt.float64).dtype == mt.float64
+    assert mt.randint(3, (2, 2)).shape == (2, 2)
+    own = np.random.default_rng(0)
+    assert mt.rand(2, generator=own).tolist() == np.random.default_rng(0).random(2, dtype=np.float32).tolist()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda: mt.tensor([1, 2], requires_grad=True), TypeError, "floating-point"),
+        (lambda: mt.tensor(["a"]), TypeError, "must be numbers"),
+        (lambda: mt.zeros(2, device="cuda"), ValueError, "only device is 'cpu'"),
+        (lambda: mt.zeros(2, dtype="nonsense"), TypeError, "not a dtype"),
+        (lambda: mt.randint(5), TypeError, "randint(high, size)"),
+        (lambda: mt.randint(5, 2, (3,)), ValueError, "greater than low"),
+        (lambda: mt.from_numpy([1.0]), TypeError, "numpy.ndarray"),
+    ],
+)
+def test_factories_reject_bad_input(call, error, words):
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        call()
+
+
+def test_mytorch_tensor_is_the_module_and_the_factory():
+    from mytorch.tensor import Tensor as FromModule
+
+    assert FromModule is Tensor and mt.tensor.Tensor is Tensor
+    assert isinstance(mt.tensor([1.0]), Tensor)
+
+
+# --------------------------------------------------------------------------- conversions
+def test_conversions_keep_the_graph_between_floats():
+    x = mt.tensor([1.5, -2.0], requires_grad=True)
+    y = x.double()
+    assert y.dtype == mt.float64 and y.requires_grad
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad, [3.0, -4.0])
+    assert x.float() is x and x.to(mt.float32) is x and x.to("cpu") is x and x.cpu() is x
+
+
+def test_integer_conversions_leave_the_graph():
+    x = mt.tensor([1.7, -2.2], requires_grad=True)
+    i = x.long()
+    assert i.dtype == mt.int64 and not i.requires_grad and i.tolist() == [1, -2]
+    assert x.int().dtype == mt.int32 and x.bool().tolist() == [True, True]
+    assert (x > 0).float().tolist() == [1.0, 0.0]
+
+
+def test_to_and_type_spellings():
+    x = mt.tensor([1.0])
+    other = mt.zeros(1, dtype=mt.float64)
+    assert x.to(other).dtype == mt.float64 and x.to("cpu", mt.float64).dtype == mt.float64
+    assert x.to(dtype=mt.float16).dtype == mt.float16 and x.to("float64").dtype == mt.float64
+    assert x.type() == "mytorch.FloatTensor" and x.type(mt.int64).type() == "mytorch.LongTensor"
+    with pytest.raises(ValueError, match="cpu"):
+        x.to("cuda")
+
+
+def test_clone_copies_and_passes_the_gradient():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    c = x.clone()
+    assert c.data is not x.data and not np.shares_memory(c.data, x.data)
+    (c * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_detach_item_tolist_numpy():
+    x = mt.tensor([[2.5]], requires_grad=True)
+    assert x.item() == 2.5 and x.tolist() == [[2.5]] and x.numpy() is x.data
+    d = (x * 2).detach()
+    assert not d.requires_grad and d.is_leaf
+
+
+def test_sizes():
+    x = mt.zeros(2, 3, 4)
+    assert x.size() == (2, 3, 4) and x.size(1) == 3 and x.size(-1) == 4 and x.shape == (2, 3, 4)
+    assert x.dim() == 3 and x.numel() == 24 and mt.numel(x) == 24 and x.is_floating_point()
+
+
+# --------------------------------------------------------------------------- argument spellings
+def test_dim_and_axis_spellings_agree(rng):
+    x = mt.tensor(rng.standard_normal((2, 3, 4)))
+    for name in ["sum", "mean", "amax", "amin", "var", "std", "norm"]:
+        a = getattr(x, name)(dim=1, keepdim=True)
+        b = getattr(x, name)(axis=1, keepdims=True)
+        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+        assert a.shape == (2, 1, 4), name
+    assert x.sum(1).shape == (2, 4) and x.sum((0, 2)).shape == (3,) and x.sum([0, 2]).shape == (3,)
+    with pytest.raises(TypeError, match="dim or axis"):
+        x.sum(dim=0, axis=1)
+    with pytest.raises(TypeError, match="keepdim or keepdims"):
+        x.sum(0, keepdim=True, keepdims=True)
+
+
+def test_max_and_min_with_dim_give_values_and_indices():
+    x = mt.tensor([[1.0, 5.0, 5.0], [4.0, 2.0, 0.0]], requires_grad=True)
+    values, indices = x.max(dim=1)
+    assert values.tolist() == [5.0, 4.0] and indices.tolist() == [1, 0] and indices.dtype == mt.int64
+    values.sum().backward()
+    assert x.grad.tolist() == [[0, 1, 0], [1, 0, 0]]  # the tie: the gradient goes to the index returned
+    low = mt.min(x, 0, keepdim=True)
+    assert low.values.shape == (1, 3) and low.indices.tolist() == [[0, 1, 1]]
+    assert x.max().item() == 5.0 and mt.max(x, mt.zeros(2, 3)).shape == (2, 3)
+    assert x.argmax().item() == 1 and x.argmax(dim=0).tolist() == [1, 0, 0]
+    assert x.argmin(1, keepdim=True).tolist() == [[0], [2]]
+
+
+def test_where_needs_a_bool_condition_and_finds_indices():
+    x = mt.tensor([1.0, -2.0, 3.0])
+    assert mt.where(x > 0, x, 0.0).tolist() == [1.0, 0.0, 3.0]
+    (idx,) = mt.where(x > 0)
+    assert idx.tolist() == [0, 2]
+    with pytest.raises(TypeError, match="bool"):
+        mt.where(x, x, x)
+
+
+def test_shape_errors_name_the_op():
+    x = mt.zeros(2, 3)
+    with pytest.raises(IndexError, match="unsqueeze: dimension 3"):
+        x.unsqueeze(3)
+    with pytest.raises(ValueError, match="permute"):
+        x.permute(0, 0)
+    with pytest.raises(ValueError, match="expand: cannot expand shape"):
+        x.expand(4, 3)
+    with pytest.raises(ValueError, match="split: sections"):
+        x.split([1, 1], dim=1)
+    with pytest.raises(ValueError, match="mm: input must have 2 axes"):
+        mt.mm(mt.zeros(3), x)
+    with pytest.raises(ValueError, match="stack: the tensors must have one shape"):
+        mt.stack([x, mt.zeros(3)])
+    with pytest.raises(ValueError, match="clamp: give min, max or both"):
+        x.clamp()
+
+
+def test_split_chunk_unbind_pieces():
+    x = mt.arange(10.0)
+    assert [p.numel() for p in x.split(4)] == [4, 4, 2]
+    assert [p.numel() for p in x.split([3, 7])] == [3, 7]
+    assert [p.numel() for p in mt.chunk(x, 3)] == [4, 4, 2]
+    assert [p.numel() for p in mt.chunk(mt.arange(6.0), 4)] == [2, 2, 2]  # fewer pieces, as in PyTorch
+    assert [p.tolist() for p in mt.tensor([[1, 2], [3, 4]]).unbind(1)] == [[1, 3], [2, 4]]
+
+
+def test_grads_of_composed_ops_match_finite_differences(rng):
+    """A chain of the new methods, its gradient against central differences."""
+    a = rng.standard_normal((2, 3, 4))
+
+    def f(t):
+        u = t.permute(2, 0, 1).flatten(1).unsqueeze(0).squeeze(0)  # (4, 6)
+        v = mt.cat(u.chunk(2, dim=1), dim=0).transpose(0, 1)  # (3, 8)
+        return (v.norm(dim=0) * v.std(dim=0) + v.prod(dim=0) + v.cumsum(1).var(1).sum()).clamp(-5, 5).sum()
+
+    leaf = Tensor(a, requires_grad=True)
+    f(leaf).backward()
+    numeric = numerical_vjp(lambda: f(Tensor(a)).data, a, np.ones(()), 1e-6)
+    np.testing.assert_allclose(leaf.grad, numeric, rtol=1e-5, atol=1e-7)
