@@ -7,7 +7,9 @@
 import sys
 import types
 
-from mytorch import tensor_methods  # noqa: F401 - binds the PyTorch-named methods onto Tensor
+# mytorch.tensor first: loading it loads tensor_numpy, which builds on tensor_math and tensor_shape;
+# tensor_methods then binds the PyTorch-named methods onto Tensor.
+from mytorch import tensor, tensor_methods  # noqa: F401
 from mytorch.autograd_engine import NO_GRAD, Autograd, Operation, detect_anomaly, is_grad_enabled, no_grad
 from mytorch.backward_graph import grad
 from mytorch.dtypes import *  # noqa: F403 - float32, int64, ..., get_default_dtype
@@ -50,4 +52,4 @@ class _CallableModule(types.ModuleType):
 
 
 sys.modules["mytorch.tensor"].__class__ = _CallableModule
-tensor = sys.modules["mytorch.tensor"]
+tensor = sys.modules["mytorch.tensor"]  # noqa: F811 - not the factory that ``from mytorch.factories import *`` bound

@@ -161,7 +161,7 @@ def _as_tensors(value: Any, what: str) -> list[Tensor]:
 def _seed(output: Tensor, given: Any, index: int, create_graph: bool) -> Any:
     """The gradient that starts the walk at ``output``: ``given`` (a Tensor when recording) or 1."""
     if given is None:
-        if output.size != 1:
+        if output.numel() != 1:
             raise ValueError(
                 f"grad: output {index} has shape {output.shape}; a gradient can be implied only for a "
                 "one-element output, so pass grad_outputs"

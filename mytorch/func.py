@@ -36,6 +36,7 @@ from mytorch import tensor as T
 from mytorch.autograd_engine import NO_GRAD
 from mytorch.backward_graph import grad as _grad
 from mytorch.tensor import Tensor
+from mytorch.tensor_shape import reshape, stack
 
 __all__ = ["grad", "grad_and_value", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "vjp", "vmap"]
 
@@ -129,7 +130,7 @@ class _Primals:
 def _scalar(out: Any, what: str) -> Tensor:
     if not isinstance(out, Tensor):
         out = Tensor(out)
-    if out.size != 1:
+    if out.numel() != 1:
         raise ValueError(f"func.{what}: the function must return a one-element Tensor, got shape {out.shape}")
     return out
 
@@ -227,8 +228,8 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
         out = out if isinstance(out, Tensor) else Tensor(out)
         nested = primals.nested([out])
         rows: list[list[Tensor]] = [[] for _ in primals.tensors]
-        for k in range(out.size):
-            basis = np.zeros(out.size, dtype=out.dtype)
+        for k in range(out.numel()):
+            basis = np.zeros(out.numel(), dtype=out.dtype)
             basis[k] = 1
             for i, g in enumerate(_reverse([out], primals, [basis.reshape(out.shape)], nested)):
                 rows[i].append(g)
@@ -237,8 +238,8 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
             if not per_row:  # an empty output
                 jacobians.append(Tensor(np.zeros(out.shape + p.shape, dtype=p.dtype)))
                 continue
-            stacked = T.stack(per_row) if nested else Tensor(np.stack([g.data for g in per_row]))
-            jacobians.append(T.reshape(stacked, out.shape + p.shape))
+            stacked = stack(per_row) if nested else Tensor(np.stack([g.data for g in per_row]))
+            jacobians.append(reshape(stacked, out.shape + p.shape))
         return primals.pick([primals.give(j, nested) for j in jacobians])
 
     return transformed
@@ -322,11 +323,11 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
         jacobians = []
         for i, p in enumerate(primals.tensors):
             columns = []
-            for k in range(p.size):
+            for k in range(p.numel()):
                 tangents = [np.zeros_like(q.data) for q in primals.tensors]
                 tangents[i].reshape(-1)[k] = 1
                 columns.append(_push([out], primals, tangents)[0].reshape(-1))
-            jacobian = np.stack(columns, axis=-1) if columns else np.zeros((out.size, 0), dtype=out.dtype)
+            jacobian = np.stack(columns, axis=-1) if columns else np.zeros((out.numel(), 0), dtype=out.dtype)
             jacobians.append(primals.give(Tensor(jacobian.reshape(out.shape + p.shape)), False))
         return primals.pick(jacobians)
 
@@ -386,5 +387,5 @@ def _take(value: Any, b: int, axis: int) -> Any:
 
 def _stack(values: list[Any], axis: int) -> Any:
     if any(isinstance(v, Tensor) for v in values):
-        return T.stack(values, axis=axis)
+        return stack(values, axis=axis)
     return np.stack([np.asarray(v) for v in values], axis=axis)

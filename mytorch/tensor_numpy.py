@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from mytorch import tensor as T
+from mytorch import tensor_math, tensor_shape
 from mytorch.nn import functional as F
 
 __all__ = ["FUNCTIONS", "UFUNCS", "array_function", "array_ufunc"]
@@ -132,7 +133,7 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: d
     return rule(*inputs)
 
 
-_REDUCTIONS = {np.add: T.sum, np.maximum: T.max, np.minimum: T.min}
+_REDUCTIONS = {np.add: tensor_math.sum, np.maximum: tensor_math.amax, np.minimum: tensor_math.amin}
 
 
 # --------------------------------------------------------------------------- functions
@@ -154,21 +155,21 @@ def _reduction(op: Callable[..., T.Tensor]) -> Callable[..., T.Tensor]:
 def _reshape(a: Any, shape: Any = None, order: str = "C", **kwargs: Any) -> T.Tensor:
     if order != "C":
         raise TypeError("np.reshape on a Tensor: only order='C'")
-    return T.reshape(a, kwargs.get("newshape", shape))
+    return tensor_shape.reshape(a, kwargs.get("newshape", shape))
 
 
 def _swapaxes(a: Any, axis1: int, axis2: int) -> T.Tensor:
     axes = list(range(np.ndim(a)))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    return T.transpose(a, tuple(axes))
+    return T._apply("transpose", (a,), {"axes": tuple(axes)})
 
 
 def _expand_dims(a: Any, axis: Any) -> T.Tensor:
-    return T.reshape(a, np.expand_dims(np.empty(np.shape(a), dtype=bool), axis).shape)
+    return tensor_shape.reshape(a, np.expand_dims(np.empty(np.shape(a), dtype=bool), axis).shape)
 
 
 def _squeeze(a: Any, axis: Any = None) -> T.Tensor:
-    return T.reshape(a, np.squeeze(np.empty(np.shape(a), dtype=bool), axis).shape)
+    return tensor_shape.reshape(a, np.squeeze(np.empty(np.shape(a), dtype=bool), axis).shape)
 
 
 def _broadcast_to(a: Any, shape: Any, subok: bool = False) -> T.Tensor:
@@ -209,12 +210,12 @@ def _tensordot(a: Any, b: Any, axes: Any = 2) -> T.Tensor:
     if summed != sb[:axes]:
         raise ValueError(f"np.tensordot: shape mismatch for sum ({sa} and {sb}, axes={axes})")
     k = math.prod(summed)
-    product = T.matmul(T.reshape(a, (math.prod(kept_a), k)), T.reshape(b, (k, math.prod(kept_b))))
-    return T.reshape(product, kept_a + kept_b)
+    product = T.matmul(tensor_shape.reshape(a, (math.prod(kept_a), k)), tensor_shape.reshape(b, (k, math.prod(kept_b))))
+    return tensor_shape.reshape(product, kept_a + kept_b)
 
 
 def _vdot(a: Any, b: Any) -> T.Tensor:
-    return T.sum(T._apply("mul", (T.reshape(a, -1), T.reshape(b, -1))))
+    return tensor_math.sum(T._apply("mul", (tensor_shape.reshape(a, -1), tensor_shape.reshape(b, -1))))
 
 
 def _copy(a: Any, order: str = "K", subok: bool = False) -> T.Tensor:
@@ -222,16 +223,16 @@ def _copy(a: Any, order: str = "K", subok: bool = False) -> T.Tensor:
 
 
 def _transpose(a: Any, axes: Any = None) -> T.Tensor:
-    return T.transpose(a, *(() if axes is None else (tuple(axes),)))
+    return T._apply("transpose", (a,), {"axes": None if axes is None else tuple(axes)})
 
 
 FUNCTIONS: dict[Callable, Callable[..., Any]] = {
-    np.sum: _reduction(T.sum),
-    np.mean: _reduction(T.mean),
-    np.max: _reduction(T.max),
-    np.min: _reduction(T.min),
-    np.amax: _reduction(T.max),
-    np.amin: _reduction(T.min),
+    np.sum: _reduction(tensor_math.sum),
+    np.mean: _reduction(tensor_math.mean),
+    np.max: _reduction(tensor_math.amax),
+    np.min: _reduction(tensor_math.amin),
+    np.amax: _reduction(tensor_math.amax),
+    np.amin: _reduction(tensor_math.amin),
     np.reshape: _reshape,
     np.ravel: lambda a, order="C": _reshape(a, -1, order),
     np.transpose: _transpose,
@@ -240,16 +241,17 @@ FUNCTIONS: dict[Callable, Callable[..., Any]] = {
     np.squeeze: _squeeze,
     np.broadcast_to: _broadcast_to,
     np.copy: _copy,
-    np.concatenate: lambda arrays, axis=0: T.concatenate(arrays, axis=axis),
-    np.stack: lambda arrays, axis=0: T.stack(arrays, axis=axis),
+    np.concatenate: lambda arrays, axis=0: tensor_shape.cat(arrays, axis=axis),
+    np.stack: lambda arrays, axis=0: tensor_shape.stack(arrays, axis=axis),
     np.split: _split,
     np.dot: _dot,
     np.tensordot: _tensordot,
     np.vdot: _vdot,
     # the kernel forwards that backward rules call (marked ``@dispatches`` in the table)
     F.sigmoid: T.sigmoid,
-    F.softmax: lambda x, axis=-1: T.softmax(x, axis),
-    F.log_softmax: lambda x, axis=-1: T.log_softmax(x, axis),
+    F.softmax: lambda x, axis=-1: tensor_math.softmax(x, axis),
+    F.log_softmax: lambda x, axis=-1: tensor_math.log_softmax(x, axis),
+    F.prod: lambda x, axis=None, keepdims=False: T._apply("prod", (x,), {"axis": axis, "keepdims": keepdims}),
     F.index_scatter: lambda g, index, shape: T._apply("index_scatter", (g,), {"index": index, "shape": shape}),
 }
 """NumPy functions with a derivative, implemented with the kernel table's ops."""

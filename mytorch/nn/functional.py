@@ -701,7 +701,7 @@ def sum_jvp(tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepd
 
 def _count(x: Array, axis: Axis) -> int:
     if axis is None:
-        return x.size
+        return np.size(x)  # not x.size: a Tensor's size() is PyTorch's method (the shape)
     axes = (axis,) if isinstance(axis, int) else axis
     return math.prod(x.shape[a] for a in axes)
 
@@ -999,7 +999,7 @@ def mse_loss_and_diff(y: Array, y_hat: Array) -> tuple[Array, Array]:
 
 def mse_loss_grad_y_hat(grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None) -> Array:
     """d/dy_hat = 2 g (y_hat - y) / n (``diff``, if given, is the forward's y_hat - y)."""
-    scale = _in_dtype_of(2.0 * grad_output[0] / y_hat.size, grad_output)
+    scale = _in_dtype_of(2.0 * grad_output[0] / np.size(y_hat), grad_output)
     return (y_hat - y if diff is None else diff) * scale
 
 
@@ -1023,7 +1023,7 @@ def mse_loss_jvp(tangents: Sequence[Array | None], y: Array, y_hat: Array, diff:
     """Forward mode: ẏ = 2 <y_hat - y, ẏ_hat - ẏ> / n."""
     ty, th = tangents
     dt = _add_terms(th, None if ty is None else -ty)
-    return np.asarray([2.0 * np.vdot(y_hat - y if diff is None else diff, dt) / y.size], dtype=y_hat.dtype)
+    return np.asarray([2.0 * np.vdot(y_hat - y if diff is None else diff, dt) / np.size(y)], dtype=y_hat.dtype)
 
 
 _LOG_FLOOR = -100.0  # log(p) is floored here so that p = 0 or 1 gives a finite loss
@@ -1049,7 +1049,7 @@ def _bce_slope(y: Array, p: Array) -> Array:
 
 def bce_loss_backward(grad_output: Array, y: Array, p: Array) -> tuple[Array, Array]:
     """(d/dy, d/dp) = (g (log(1-p) - log p) / n, g (p - y) / (p (1-p) n))."""
-    scale = _in_dtype_of(grad_output[0] / p.size, grad_output)
+    scale = _in_dtype_of(grad_output[0] / np.size(p), grad_output)
     gy = (np.maximum(np.log1p(-p), _LOG_FLOOR) - np.maximum(np.log(p), _LOG_FLOOR)) * scale
     return _in_dtype_of(gy, p), _in_dtype_of(_bce_slope(y, p) * scale, p)
 
@@ -1072,7 +1072,7 @@ def bce_with_logits_loss(y: Array, z: Array) -> Array:
 
 def bce_with_logits_loss_backward(grad_output: Array, y: Array, z: Array) -> tuple[Array, Array]:
     """(d/dy, d/dz) = (-g z / n, g (sigmoid(z) - y) / n)."""
-    scale = _in_dtype_of(grad_output[0] / z.size, grad_output)
+    scale = _in_dtype_of(grad_output[0] / np.size(z), grad_output)
     return -z * scale, (sigmoid(z) - y) * scale
 
 
@@ -1143,7 +1143,9 @@ def clamp(x: Array, min: float | None = None, max: float | None = None) -> Array
 
 
 def _inside(x: Array, min: float | None, max: float | None) -> Array:  # noqa: A002
-    """1 where min <= x <= max (bounds included, as PyTorch's clamp), else 0."""
+    """1 where min <= x <= max (bounds included, as PyTorch's clamp), else 0: a constant
+    (piecewise in x), computed on the values."""
+    x = np.asarray(x)
     mask = np.ones(x.shape, dtype=bool)
     if min is not None:
         mask &= x >= min
@@ -1223,17 +1225,17 @@ def norm(x: Array, p: float = 2.0, axis: Axis = None, keepdims: bool = False) ->
 
 
 def _norm_slope(x: Array, p: float, axis: Axis, keepdims: bool, out: Array | None) -> Array:
-    """dy/dx: sign(x) |x|**(p-1) / y**(p-1), 0 where y = 0 (PyTorch's subgradient there); for
-    p = inf, sign(x) at the largest |x| (shared equally among ties)."""
+    """dy/dx: sign(x) |x|**(p-1) / y**(p-1) (x / y for p = 2), 0 where y = 0 (PyTorch's
+    subgradient there; for p >= 1); for p = inf, sign(x) at the largest |x| (shared equally
+    among ties)."""
     out = norm(x, p, axis, keepdims) if out is None else out
     if p == 1:
         return np.sign(x)
     if p == math.inf:
         return np.sign(x) * _extreme_weights(np.abs(x), out, axis, keepdims)
-    y = _expand(out, x.shape, axis, keepdims)
-    safe = np.where(y == 0, 1, y)
-    ratio = x / safe if p == 2 else np.sign(x) * (np.abs(x) / safe) ** (p - 1)
-    return np.where(y == 0, 0, ratio).astype(x.dtype, copy=False)
+    y = _expand(out, np.shape(x), axis, keepdims)
+    safe = y + (np.asarray(y) == 0)  # 1 where y = 0, where x is all zeros: the ratio is 0 there
+    return x / safe if p == 2 else np.sign(x) * (np.abs(x) / safe) ** (p - 1)
 
 
 def norm_backward(
@@ -1255,20 +1257,22 @@ def norm_jvp(
     return sum(tangents[0] * _norm_slope(x, p, axis, keepdims, out), axis, keepdims)
 
 
+@dispatches
 def prod(x: Array, axis: int | None = None, keepdims: bool = False) -> Array:
     """y = the product of x's elements along ``axis`` (all of them by default)."""
     return np.asarray(np.prod(x, axis=axis, keepdims=keepdims))
 
 
 def _others_product(x: Array, axis: int | None) -> Array:
-    """For each element, the product of the *other* elements along ``axis``: exact where x has
-    zeros (no division), from the products before it and after it."""
-    moved = x.reshape(-1) if axis is None else np.moveaxis(x, axis, -1)
-    ones = np.ones(moved.shape[:-1] + (1,), dtype=x.dtype)
-    before = np.concatenate([ones, np.cumprod(moved[..., :-1], axis=-1)], axis=-1)
-    after = np.concatenate([np.cumprod(moved[..., :0:-1], axis=-1)[..., ::-1], ones], axis=-1)
-    others = before * after
-    return others.reshape(x.shape) if axis is None else np.moveaxis(others, -1, axis)
+    """For each element, the product of the *other* elements along ``axis``, exact where x has
+    zeros: P / x without zeros; with one zero, the product of the rest at the zero and 0
+    elsewhere; with more, 0. (Second derivatives, through this on Tensors, are exact away
+    from zeros.)"""
+    zero = np.asarray(x) == 0
+    zeros = zero.sum(axis=axis, keepdims=True)
+    safe = x + zero  # x with its zeros replaced by 1
+    rest = prod(safe, axis, True)  # the product of the nonzero elements
+    return (zeros == 0) * (rest / safe) + ((zeros == 1) & zero) * rest
 
 
 def prod_backward(grad_output: Array, x: Array, axis: int | None = None, keepdims: bool = False) -> tuple[Array]:
