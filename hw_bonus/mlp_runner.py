@@ -222,13 +222,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out = args.out or Path("runs") / args.dataset
+    data_dir = f" --data-dir {args.data_dir}" if args.data_dir else ""
+    resume = f"{parser.prog} --dataset {args.dataset}{data_dir} --out {out} --resume"
 
     def train() -> None:
         # A diverging run overflows on its way to NaN; its own message below says so, once.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             run(args)
 
-    return run_command(parser.prog, train, lambda: f"interrupted; continue with: {parser.prog} --out {out} --resume")
+    return run_command(parser.prog, train, lambda: f"interrupted; continue with: {resume}")
 
 
 if __name__ == "__main__":

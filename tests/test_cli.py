@@ -115,7 +115,8 @@ def test_ctrl_c_is_one_line_with_the_resume_command_and_status_130(tmp_path):
         finally:
             proc.kill()
     assert proc.returncode == cli.EXIT_INTERRUPTED
-    assert one_line(stderr).endswith("interrupted; continue with: python -m hw_bonus.mlp_runner --out run --resume")
+    resume = "python -m hw_bonus.mlp_runner --dataset and --out run --resume"  # the data set is not the default
+    assert one_line(stderr).endswith(f"interrupted; continue with: {resume}")
 
 
 def test_a_diverging_run_prints_its_own_message_and_no_numpy_warning(tmp_path):
