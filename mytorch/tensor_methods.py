@@ -8,12 +8,13 @@ every ``Tensor`` has these methods whichever module was imported first.
 Conversions: ``float()``, ``double()``, ``half()`` (recorded: the ``cast`` kernel, so a
 gradient flows back in the input's dtype), ``long()``, ``int()``, ``bool()`` (not
 differentiable: the result needs no gradient), ``to(dtype)``, ``to("cpu")``, ``to(other)``,
-``type(dtype)``, ``cpu()``.
+``type(dtype)``, ``cpu()``. Masks combine with ``&``, ``|``, ``^`` and ``~``.
 """
 
 from __future__ import annotations
 
 import builtins
+import operator
 from typing import Any
 
 import numpy as np
@@ -102,6 +103,21 @@ def _cpu(self: Tensor) -> Tensor:
     return self
 
 
+def _logical(op: Any, reflected: builtins.bool = False) -> Any:
+    """``a & b``, ``a | b``, ``a ^ b`` on bool (or integer) tensors: a result outside any graph."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        values = other.data if isinstance(other, Tensor) else np.asarray(other)
+        return Tensor(op(values, self.data) if reflected else op(self.data, values))
+
+    return method
+
+
+def _invert(self: Tensor) -> Tensor:
+    """``~t``: logical not of a bool tensor (bitwise not of an integer one)."""
+    return Tensor(~self.data)
+
+
 def _caster(dtype: Any, name: str) -> Any:
     def method(self: Tensor) -> Tensor:
         return _convert(self, dtype)
@@ -128,6 +144,14 @@ METHODS: dict[str, Any] = {
     "numel": tensor_math.numel,
     "nelement": tensor_math.numel,
     "is_floating_point": _is_floating_point,
+    # logic on masks
+    "__and__": _logical(operator.and_),
+    "__rand__": _logical(operator.and_, reflected=True),
+    "__or__": _logical(operator.or_),
+    "__ror__": _logical(operator.or_, reflected=True),
+    "__xor__": _logical(operator.xor),
+    "__rxor__": _logical(operator.xor, reflected=True),
+    "__invert__": _invert,
     # shapes
     **{name: getattr(tensor_shape, name) for name in (
         "view", "view_as", "reshape", "reshape_as", "squeeze", "unsqueeze", "flatten", "permute",

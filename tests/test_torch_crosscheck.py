@@ -282,3 +282,237 @@ def test_optimizer_trajectory_matches_torch(kind: str, rng: np.random.Generator)
         topt.step()
     for p, t in zip(values, tensors):
         np.testing.assert_allclose(p, t.detach().numpy(), **TOL)
+
+
+# --------------------------------------------------------------------------- the Tensor API
+# Each case is written once, with PyTorch's names, and run on ``mytorch`` and on ``torch``:
+# ``fn(lib, *tensors)`` with lib the library. Inputs are (shape, domain) pairs: "real"
+# (standard normal: no ties, no value on a kink), "positive" (log, sqrt, fractional powers).
+R, P = "real", "positive"
+API: dict[str, tuple[Callable[..., Any], list[tuple[tuple[int, ...], str]]]] = {
+    # shapes
+    "view": (lambda m, x: x.view(6, 4) * 1.5, [((2, 3, 4), R)]),
+    "view -1": (lambda m, x: x.view(-1, 3), [((2, 3, 4), R)]),
+    "reshape tuple": (lambda m, x: m.reshape(x, (4, -1)), [((2, 3, 4), R)]),
+    "view_as": (lambda m, x, y: x.view_as(y) * y, [((2, 6), R), ((3, 4), R)]),
+    "squeeze": (lambda m, x: x.squeeze(), [((2, 1, 3, 1), R)]),
+    "squeeze dim": (lambda m, x: x.squeeze(1), [((2, 1, 3), R)]),
+    "squeeze long dim": (lambda m, x: m.squeeze(x, 0), [((2, 1, 3), R)]),
+    "unsqueeze": (lambda m, x: x.unsqueeze(0) + x.unsqueeze(-1), [((3,), R)]),
+    "permute": (lambda m, x: x.permute(2, 0, 1), [((2, 3, 4), R)]),
+    "permute tuple": (lambda m, x: m.permute(x, (1, 2, 0)), [((2, 3, 4), R)]),
+    "transpose": (lambda m, x: x.transpose(0, 2), [((2, 3, 4), R)]),
+    "transpose negative": (lambda m, x: m.transpose(x, -1, -2), [((2, 3, 4), R)]),
+    "t": (lambda m, x: x.t(), [((3, 4), R)]),
+    "flatten": (lambda m, x: x.flatten(), [((2, 3, 4), R)]),
+    "flatten start": (lambda m, x: x.flatten(1), [((2, 3, 4), R)]),
+    "flatten range": (lambda m, x: m.flatten(x, 0, 1), [((2, 3, 4), R)]),
+    "expand": (lambda m, x: x.expand(2, 3, 5), [((3, 1), R)]),
+    "expand -1": (lambda m, x: x.expand(-1, 4), [((3, 1), R)]),
+    "expand_as": (lambda m, x, y: x.expand_as(y) * y, [((1, 4), R), ((3, 4), R)]),
+    "cat": (lambda m, x, y: m.cat([x, y, x], dim=1), [((2, 3), R), ((2, 2), R)]),
+    "cat dim 0": (lambda m, x, y: m.cat((x, y)), [((1, 3), R), ((2, 3), R)]),
+    "stack": (lambda m, x, y: m.stack([x, y], dim=1), [((2, 3), R), ((2, 3), R)]),
+    "stack last": (lambda m, x, y: m.stack([x, y, x], -1), [((2, 3), R), ((2, 3), R)]),
+    "split size": (lambda m, x: x.split(2, dim=1)[1] * x.split(2, dim=1)[0], [((3, 4), R)]),
+    "split sections": (lambda m, x: m.split(x, [1, 3], dim=1)[1], [((3, 4), R)]),
+    "chunk": (lambda m, x: x.chunk(3)[-1], [((5, 2), R)]),
+    "unbind": (lambda m, x: x.unbind(1)[2] * x.unbind(1)[0], [((3, 4), R)]),
+    # reductions
+    "sum": (lambda m, x: x.sum(), [((3, 4), R)]),
+    "sum dim": (lambda m, x: x.sum(1), [((2, 3, 4), R)]),
+    "sum dims keepdim": (lambda m, x: m.sum(x, (0, 2), keepdim=True), [((2, 3, 4), R)]),
+    "mean": (lambda m, x: x.mean(), [((3, 4), R)]),
+    "mean dim": (lambda m, x: x.mean(dim=-1, keepdim=True), [((2, 3, 4), R)]),
+    "mean dims": (lambda m, x: m.mean(x, [0, 1]), [((2, 3, 4), R)]),
+    "max": (lambda m, x: x.max(), [((3, 4), R)]),
+    "max dim": (lambda m, x: x.max(1).values, [((3, 4), R)]),
+    "max dim keepdim": (lambda m, x: m.max(x, dim=0, keepdim=True)[0], [((2, 3, 4), R)]),
+    "min": (lambda m, x: m.min(x), [((3, 4), R)]),
+    "min dim": (lambda m, x: x.min(dim=-1).values, [((2, 3, 4), R)]),
+    "max of two": (lambda m, x, y: m.max(x, y), [((3, 4), R), ((4,), R)]),
+    "amax": (lambda m, x: x.amax(dim=(0, 2)), [((2, 3, 4), R)]),
+    "amin": (lambda m, x: m.amin(x, 1, keepdim=True), [((2, 3, 4), R)]),
+    "norm": (lambda m, x: x.norm(), [((3, 4), R)]),
+    "norm p1 dim": (lambda m, x: x.norm(p=1, dim=1), [((3, 4), R)]),
+    "norm inf": (lambda m, x: m.norm(x, float("inf"), dim=0), [((3, 4), R)]),
+    "norm p3 keepdim": (lambda m, x: x.norm(3, dim=-1, keepdim=True), [((2, 3, 4), R)]),
+    "norm dims": (lambda m, x: x.norm(dim=(0, 2)), [((2, 3, 4), R)]),
+    "var": (lambda m, x: x.var(), [((3, 4), R)]),
+    "var dim": (lambda m, x: x.var(1), [((3, 4), R)]),
+    "var unbiased False": (lambda m, x: m.var(x, 0, unbiased=False, keepdim=True), [((3, 4), R)]),
+    "var correction": (lambda m, x: x.var(dim=(0, 2), correction=0), [((2, 3, 4), R)]),
+    "std": (lambda m, x: x.std(), [((3, 4), R)]),
+    "std dim": (lambda m, x: m.std(x, dim=1, keepdim=True), [((2, 3, 4), R)]),
+    "std unbiased False": (lambda m, x: x.std(0, False), [((3, 4), R)]),
+    "prod": (lambda m, x: x.prod(), [((3, 4), R)]),
+    "prod dim": (lambda m, x: m.prod(x, 1), [((3, 4), R)]),
+    "prod keepdim": (lambda m, x: x.prod(dim=0, keepdim=True), [((2, 3, 4), R)]),
+    "cumsum": (lambda m, x: x.cumsum(0), [((3, 4), R)]),
+    "cumsum last": (lambda m, x: m.cumsum(x, dim=-1), [((2, 3, 4), R)]),
+    # elementwise
+    "exp": (lambda m, x: x.exp() + m.exp(x), [((3, 4), R)]),
+    "log": (lambda m, x: m.log(x), [((3, 4), P)]),
+    "sqrt": (lambda m, x: x.sqrt(), [((3, 4), P)]),
+    "abs": (lambda m, x: m.abs(x) + abs(x), [((3, 4), R)]),
+    "neg": (lambda m, x: m.neg(x) + x.neg() * 2, [((3, 4), R)]),
+    "pow": (lambda m, x: x.pow(3), [((3, 4), R)]),
+    "pow function": (lambda m, x: m.pow(x, 0.5), [((3, 4), P)]),
+    "pow number base": (lambda m, x: m.pow(2.0, x), [((3, 4), R)]),
+    "pow tensors": (lambda m, x, y: x.pow(y), [((3, 4), P), ((4,), R)]),
+    "add alpha": (lambda m, x, y: m.add(x, y, alpha=2.5), [((3, 4), R), ((4,), R)]),
+    "sub alpha": (lambda m, x, y: x.sub(y, alpha=0.5), [((2, 1, 4), R), ((3, 1), R)]),
+    "mul": (lambda m, x, y: x.mul(y), [((3, 4), R), ((3, 1), R)]),
+    "div": (lambda m, x, y: m.div(x, y), [((3, 4), R), ((4,), P)]),
+    "clamp": (lambda m, x: x.clamp(-0.5, 0.5), [((3, 4), R)]),
+    "clamp min": (lambda m, x: m.clamp(x, min=0.1), [((3, 4), R)]),
+    "clamp max": (lambda m, x: x.clamp(max=-0.2), [((3, 4), R)]),
+    "clip": (lambda m, x: x.clip(-1.0, 1.0), [((3, 4), R)]),
+    "where": (lambda m, x, y: m.where(x > 0, x, y), [((3, 4), R), ((4,), R)]),
+    "where number": (lambda m, x: m.where(x < 0.3, x * 2, 0.0), [((3, 4), R)]),
+    "maximum": (lambda m, x, y: m.maximum(x, y), [((3, 4), R), ((3, 1), R)]),
+    "minimum": (lambda m, x, y: x.minimum(y), [((2, 3, 4), R), ((4,), R)]),
+    # products
+    "matmul": (lambda m, x, y: m.matmul(x, y), [((2, 3, 4), R), ((4, 5), R)]),
+    "matmul batched": (lambda m, x, y: x.matmul(y), [((2, 3, 4), R), ((2, 4, 2), R)]),
+    "@": (lambda m, x, y: x @ y, [((3,), R), ((3, 2), R)]),
+    "mm": (lambda m, x, y: x.mm(y), [((3, 4), R), ((4, 2), R)]),
+    "bmm": (lambda m, x, y: m.bmm(x, y), [((2, 3, 4), R), ((2, 4, 5), R)]),
+    "dot": (lambda m, x, y: m.dot(x, y), [((4,), R), ((4,), R)]),
+    # softmax
+    "softmax": (lambda m, x: x.softmax(dim=1), [((3, 4), R)]),
+    "softmax dim 0": (lambda m, x: m.softmax(x, 0), [((3, 4), R)]),
+    "log_softmax": (lambda m, x: m.log_softmax(x, dim=-1), [((2, 3, 4), R)]),
+    # conversions
+    "double": (lambda m, x: x.double() * 3, [((3, 4), R)]),
+    "float": (lambda m, x: x.float() * 3, [((3, 4), R)]),
+    "to dtype": (lambda m, x: x.to(m.float64) * 2 + x.to(m.float32).to(m.float64), [((3, 4), R)]),
+    "clone": (lambda m, x: x.clone() * x, [((3, 4), R)]),
+    "detach": (lambda m, x: x.detach() * x, [((3, 4), R)]),
+}
+"""The Tensor API, written once with PyTorch's names: ``fn(lib, *tensors) -> tensor``."""
+
+API_TOL = {np.float64: {"rtol": 1e-10, "atol": 1e-12}, np.float32: {"rtol": 2e-5, "atol": 2e-6}}
+
+
+def api_inputs(name: str, dtype: Any) -> list[np.ndarray]:
+    """The inputs of case ``name`` (seeded by the case's position)."""
+    rng = np.random.default_rng(list(API).index(name))
+    arrays = []
+    for shape, domain in API[name][1]:
+        x = rng.uniform(0.3, 3.0, shape) if domain == P else rng.standard_normal(shape)
+        arrays.append(np.asarray(x, dtype=dtype))
+    return arrays
+
+
+def run_api(lib: Any, name: str, arrays: list[np.ndarray], v: np.ndarray | None) -> tuple[Any, ...]:
+    """Case ``name`` on ``lib``: its output, the gradients of <v, output> and v (a seeded random
+    cotangent when None, in the output's dtype)."""
+    leaves = [lib.tensor(a, requires_grad=True) for a in arrays]
+    out = API[name][0](lib, *leaves)
+    if v is None:
+        v = np.random.default_rng(7).standard_normal(tuple(out.shape))
+    (out * lib.tensor(v.astype(out.detach().numpy().dtype))).sum().backward()
+    grads = [np.zeros_like(a) if t.grad is None else np.asarray(t.grad) for t, a in zip(leaves, arrays)]
+    return out.detach().numpy(), grads, v
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("name", list(API))
+def test_tensor_api_matches_torch(name: str, dtype: Any) -> None:
+    """Forward values (and their dtype) and gradients of every Tensor function and method."""
+    import mytorch as mt
+
+    arrays = api_inputs(name, dtype)
+    expected, expected_grads, v = run_api(torch, name, arrays, None)
+    out, grads, _ = run_api(mt, name, arrays, v)
+    assert out.dtype == expected.dtype, f"{name}: dtype {out.dtype}, PyTorch {expected.dtype}"
+    np.testing.assert_allclose(out, expected, **API_TOL[dtype], err_msg=f"{name} forward")
+    for i, (g, e) in enumerate(zip(grads, expected_grads)):
+        assert g.dtype == e.dtype, f"{name}: input {i}'s gradient is {g.dtype}, PyTorch's {e.dtype}"
+        np.testing.assert_allclose(g, e, **API_TOL[dtype], err_msg=f"{name} gradient of input {i}")
+
+
+VALUES: dict[str, Callable[..., Any]] = {
+    "max indices": lambda m, x: x.max(dim=1).indices,
+    "min indices keepdim": lambda m, x: m.min(x, 0, keepdim=True)[1],
+    "argmax": lambda m, x: x.argmax(),
+    "argmax dim": lambda m, x: m.argmax(x, dim=1),
+    "argmin keepdim": lambda m, x: x.argmin(dim=0, keepdim=True),
+    "eq": lambda m, x: m.eq(x, x * (x > 0)),
+    "ne": lambda m, x: x.ne(0.5) & (x != x[0]),
+    "not or xor": lambda m, x: ~(x > 0) | (x < -1) ^ (x > 1),
+    "lt le gt ge": lambda m, x: m.stack([x < 0, x <= x[0], m.gt(x, 0.2), x.ge(x.mean())]),
+    "where indices": lambda m, x: m.stack(m.where(x > 0)),
+    "long": lambda m, x: (x * 3).long(),
+    "int bool": lambda m, x: x.int() + x.bool(),
+    "bool mean": lambda m, x: (x > 0).float().mean(),
+    "sizes": lambda m, x: m.tensor([*x.size(), x.size(1), x.dim(), x.numel(), len(x)]),
+}
+"""Results without gradients (indices, comparisons, integer conversions, sizes), written once."""
+
+
+@pytest.mark.parametrize("name", list(VALUES))
+def test_tensor_values_match_torch(name: str) -> None:
+    import mytorch as mt
+
+    x = np.random.default_rng(list(VALUES).index(name)).standard_normal((3, 4)).astype(np.float32)
+    ours, theirs = VALUES[name](mt, mt.tensor(x)), VALUES[name](torch, torch.tensor(x))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), name
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, err_msg=name)
+
+
+FACTORIES: dict[str, Callable[..., Any]] = {
+    "tensor floats": lambda m: m.tensor([[1.0, 2.5], [3.0, 4.0]]),
+    "tensor ints": lambda m: m.tensor([1, 2, 3]),
+    "tensor mixed": lambda m: m.tensor([1, 2.5]),
+    "tensor bools": lambda m: m.tensor([True, False]),
+    "tensor scalar": lambda m: m.tensor(3.5),
+    "tensor float64 array": lambda m: m.tensor(np.arange(3.0)),
+    "tensor int32 array": lambda m: m.tensor(np.arange(3, dtype=np.int32)),
+    "tensor dtype": lambda m: m.tensor([1, 2], dtype=m.float64),
+    "from_numpy": lambda m: m.from_numpy(np.ones((2, 2), np.float32)),
+    "zeros": lambda m: m.zeros(2, 3),
+    "ones tuple": lambda m: m.ones((2, 3), dtype=m.int64),
+    "full int": lambda m: m.full((2, 2), 7),
+    "full float": lambda m: m.full((3,), 0.5),
+    "zeros_like": lambda m: m.zeros_like(m.tensor([[1, 2]])),
+    "ones_like dtype": lambda m: m.ones_like(m.tensor([1.0, 2.0]), dtype=m.float64),
+    "full_like": lambda m: m.full_like(m.tensor([1.0, 2.0]), 4.0),
+    "arange": lambda m: m.arange(5),
+    "arange start step": lambda m: m.arange(1, 10, 3),
+    "arange float": lambda m: m.arange(0, 1, 0.25),
+    "arange negative step": lambda m: m.arange(5, 0, -2),
+    "linspace": lambda m: m.linspace(-1, 1, 5),
+    "eye": lambda m: m.eye(3),
+    "eye rectangular": lambda m: m.eye(2, 4, dtype=m.float64),
+}
+"""Factories whose values and dtypes must be PyTorch's."""
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+def test_factories_match_torch(name: str) -> None:
+    import mytorch as mt
+
+    ours, theirs = FACTORIES[name](mt), FACTORIES[name](torch)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), name
+    assert ours.shape == tuple(theirs.shape), name
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=name)
+
+
+def test_random_factories_have_torchs_shapes_dtypes_and_ranges() -> None:
+    import mytorch as mt
+
+    for lib in (mt, torch):
+        lib.manual_seed(0)
+    pairs = [
+        (mt.rand(2, 3), torch.rand(2, 3)),
+        (mt.randn((4,)), torch.randn((4,))),
+        (mt.randint(0, 5, (3, 2)), torch.randint(0, 5, (3, 2))),
+        (mt.randint(7, (5,)), torch.randint(7, (5,))),
+        (mt.randperm(6), torch.randperm(6)),
+    ]
+    for ours, theirs in pairs:
+        assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert sorted(pairs[-1][0].tolist()) == list(range(6))
+    assert 0 <= pairs[0][0].numpy().min() and pairs[0][0].numpy().max() < 1
