@@ -20,7 +20,8 @@ has been killed.
 
 The exit status is 0 whenever grading ran, however many tests failed (a refused archive
 scores 0 with the reason in its report); it is 1 when the runner itself cannot run (nothing
-to grade, the requested sandbox unavailable) and 2 for a bad command line.
+to grade, the requested sandbox unavailable), 2 for a bad command line, and 130 when it was
+stopped (Ctrl-C or SIGTERM: every worker is killed, no score is printed).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ import dataclasses
 import io
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -256,9 +259,22 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--{option.replace('_', '-')} must be at least 1, got {getattr(args, option)}")
     if args.jobs > MAX_SLOTS:
         parser.error(f"--jobs must be at most {MAX_SLOTS}, got {args.jobs}")
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _stopped) if main_thread else None
     try:
         _run(args)
     except RunnerError as error:
         print(f"runner.py: error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("runner.py: stopped; no score was given", file=sys.stderr)
+        return 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """SIGTERM: stop like Ctrl-C (the workers are killed on the way out)."""
+    raise KeyboardInterrupt

@@ -37,6 +37,7 @@ __all__ = [
     "forget",
     "kill_leftovers",
     "kill_uid",
+    "kill_watched",
     "remove_files_of",
     "start_watched",
 ]
@@ -153,6 +154,18 @@ def forget(process: subprocess.Popen) -> None:
     """Stop watching ``process`` (it has been waited for)."""
     with _workers_lock:
         _live_workers.discard(process.pid)
+
+
+def kill_watched() -> None:
+    """Kill every watched process with its process group (the runner is being stopped)."""
+    with _workers_lock:
+        pids = list(_live_workers)
+    for pid in pids:
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def _children_of(parent: int) -> list[int]:

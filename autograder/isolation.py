@@ -37,7 +37,15 @@ from pathlib import Path
 import numpy as np
 
 from . import protocol
-from .containment import Containment, forget, kill_leftovers, kill_uid, remove_files_of, start_watched
+from .containment import (
+    Containment,
+    forget,
+    kill_leftovers,
+    kill_uid,
+    kill_watched,
+    remove_files_of,
+    start_watched,
+)  # fmt: skip
 from .grading import GradedTest, Outcome, judge
 from .jail import readable_paths
 
@@ -338,10 +346,16 @@ def grade(
         os.chmod(scratch, 0o711)
         futures = [pool.submit(one, test, Path(scratch)) for test in tests]
         outcomes = []
-        for future in futures:
-            outcomes.append(future.result())
-            if on_outcome is not None:
-                on_outcome(outcomes[-1])
+        try:
+            for future in futures:
+                outcomes.append(future.result())
+                if on_outcome is not None:
+                    on_outcome(outcomes[-1])
+        except BaseException:  # Ctrl-C, SIGTERM: no test starts any more, and the running ones end now
+            for future in futures:
+                future.cancel()
+            kill_watched()
+            raise
     return outcomes
 
 

@@ -358,3 +358,28 @@ def test_the_channel_accepts_named_numbers_only():
     for reason, payload in refusals.items():
         with pytest.raises(ProtocolError, match=reason):
             decode_arrays(payload)
+
+
+def test_a_stopped_runner_leaves_no_worker_behind(grader, tmp_path):
+    """SIGTERM (or Ctrl-C) in the middle of grading: every worker and what it started is killed,
+    no score is printed, the exit status is 130."""
+    archive = handin(tmp_path, tmp_path, "hang.tar", code=survivor([]) + HANG)
+    command = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--jobs", "2",
+               "--startup-timeout", "60", "operations"]  # fmt: skip
+    runner = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4.0)  # the workers are spinning in the hand-in's import, their sleepers started
+    runner.send_signal(signal.SIGTERM)
+    stdout, stderr = runner.communicate(timeout=30)
+    assert runner.returncode == 130, stderr[-2000:]
+    assert "stopped; no score was given" in stderr and '{"scores"' not in stdout
+    time.sleep(0.5)
+    assert survivors() == []
+    workers = [p for p in Path("/proc").glob("[0-9]*/cmdline") if str(grader).encode() in _read(p)]
+    assert workers == []
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
