@@ -355,3 +355,14 @@ def test_the_loss_rules_match_their_rows_bit_for_bit(dtype):
         dx = np.empty_like(x)
         _run(recipe.emit(dx))
         assert np.array_equal(dx, F.KERNELS[name].backward(seed, y, x, **{saved: expected_saved})[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_np_dot_and_matmul_give_the_same_bits_for_linear_shapes(dtype):
+    """Linear and the replay compute x W^T with np.dot, the kernel table's row with @."""
+    rng = np.random.default_rng(12)
+    for n in (1, 2, 32, 128):
+        for k, m in ((2, 25), (25, 1), (784, 32), (32, 10), (256, 128)):
+            x = rng.standard_normal((n, k)).astype(dtype)
+            W = rng.standard_normal((m, k)).astype(dtype)
+            assert np.array_equal(np.dot(x, W.T), x @ W.T), (n, k, m)

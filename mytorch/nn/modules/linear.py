@@ -114,7 +114,7 @@ class Linear(Module):
             )
         # BEGIN SOLUTION: compute x W^T + b, record the matmul and the add with add_operation, return the result
         Wt = self.W.T
-        h = x @ Wt
+        h = np.dot(x, Wt)  # x @ W^T, by BLAS: np.dot skips @'s dispatch (the same product, bit for bit)
         y = h + self.b
         engine = self.autograd_engine
         engine.add_operation([x, Wt], h, [self._x_grad, self.dW.T], F.matmul_backward)
