@@ -373,7 +373,7 @@ def outer_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
 # --------------------------------------------------------------------------- powers, exp, log
 def pow(x: Array, exponent: float) -> Array:  # noqa: A001 - the op's name
     """y = x ** exponent, for a constant exponent."""
-    return x ** _as_constant(exponent, x.dtype)
+    return _in_dtype_of(x ** _as_constant(exponent, x.dtype), x)
 
 
 def _pow_derivative(x: Array, exponent: float) -> Array:
@@ -1139,7 +1139,7 @@ def clamp(x: Array, min: float | None = None, max: float | None = None) -> Array
         raise ValueError("clamp: give min, max or both")
     lo = None if min is None else _as_constant(min, x.dtype)
     hi = None if max is None else _as_constant(max, x.dtype)
-    return np.clip(x, lo, hi)
+    return _in_dtype_of(np.clip(x, lo, hi), x)
 
 
 def _inside(x: Array, min: float | None, max: float | None) -> Array:  # noqa: A002
@@ -1193,7 +1193,7 @@ def var(x: Array, axis: Axis = None, keepdims: bool = False, correction: int = 1
 def _var_slope(x: Array, axis: Axis, correction: int) -> Array:
     """dy/dx = 2 (x - mean(x)) / (n - correction)."""
     centred = x - x.mean(axis=axis, keepdims=True)
-    return centred * (2.0 / (_count(x, axis) - correction))
+    return _in_dtype_of(centred * (2.0 / (_count(x, axis) - correction)), x)
 
 
 def var_backward(
@@ -1221,7 +1221,7 @@ def norm(x: Array, p: float = 2.0, axis: Axis = None, keepdims: bool = False) ->
         return np.asarray(a.sum(axis=axis, keepdims=keepdims))
     if p == 2:
         return np.asarray(np.sqrt((x * x).sum(axis=axis, keepdims=keepdims)))
-    return np.asarray((a**p).sum(axis=axis, keepdims=keepdims) ** (1.0 / p))
+    return _in_dtype_of(np.asarray((a**p).sum(axis=axis, keepdims=keepdims) ** (1.0 / p)), x)
 
 
 def _norm_slope(x: Array, p: float, axis: Axis, keepdims: bool, out: Array | None) -> Array:
@@ -1235,7 +1235,7 @@ def _norm_slope(x: Array, p: float, axis: Axis, keepdims: bool, out: Array | Non
         return np.sign(x) * _extreme_weights(np.abs(x), out, axis, keepdims)
     y = _expand(out, np.shape(x), axis, keepdims)
     safe = y + (np.asarray(y) == 0)  # 1 where y = 0, where x is all zeros: the ratio is 0 there
-    return x / safe if p == 2 else np.sign(x) * (np.abs(x) / safe) ** (p - 1)
+    return _in_dtype_of(x / safe if p == 2 else np.sign(x) * (np.abs(x) / safe) ** (p - 1), x)
 
 
 def norm_backward(
