@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hw_bonus.cli import run_command
+from hw_bonus.cli import install_hint, run_command
 from hw_bonus.demos.report import Row, demo_parser, positive, positive_int, print_rows, print_title
 from mytorch import NO_GRAD, Autograd, no_grad, viz
 from mytorch.nn import functional as F
@@ -282,7 +282,7 @@ def _plot_losses(losses: list[float], path: Path) -> str:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        return "matplotlib is not installed: no plot (the losses are printed above)"
+        return f"matplotlib is not installed: no plot (the losses are printed above; {install_hint('plot')})"
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.semilogy(losses)
     ax.set_xlabel("training step")
