@@ -229,6 +229,7 @@ def run_worker(
             _copy_package(handin, folder)
             if uid is not None:
                 _chown_tree(folder, uid)
+                folder.chmod(0o700)  # its own: no other uid reads it, even knowing the path
         config = {
             **call,
             "inputs": str(private / "inputs.npz"),
