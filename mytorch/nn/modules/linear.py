@@ -56,6 +56,26 @@ def init_weights(
     return W.astype(dtype), b.astype(dtype)
 
 
+# Linear's two operations are recorded with the handout's kernels (``matmul_backward``,
+# ``add_backward``: what a student, the trace and forward mode see), and differentiated by
+# these specialisations of them to Linear's 2-D operands: the same products in the same
+# layouts (``F._dot_like``), without the general kernels' shape tests, the wrapper that skips
+# an unwanted input, or ``unbroadcast``. ``tests/test_modules.py`` checks them bit for bit.
+def _matmul_vjp(grad_output: np.ndarray, x: np.ndarray, Wt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``matmul_backward(g, x, W.T)``: (g W, x^T g laid out like W.T)."""
+    return F._dot_like(x, grad_output, Wt.T), F._dot_like(Wt, x.T, grad_output)
+
+
+def _matmul_vjp_weight(grad_output: np.ndarray, x: np.ndarray, Wt: np.ndarray) -> tuple[None, np.ndarray]:
+    """``matmul_backward`` when the input needs no gradient (a first layer fed data)."""
+    return None, F._dot_like(Wt, x.T, grad_output)
+
+
+def _bias_vjp(grad_output: np.ndarray, h: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``add_backward(g, h, b)`` for h (N, out) and b (out,): (g, g summed over the batch)."""
+    return grad_output, grad_output[0] if len(grad_output) == 1 else np.add.reduce(grad_output, axis=0)
+
+
 class Linear(Module):
     """y = x W^T + b for x of shape (N, in_features), any N.
 
@@ -100,6 +120,7 @@ class Linear(Module):
         self.db = np.zeros_like(self.b)
         self.input_grad = input_grad
         self._x_grad = None if input_grad else NO_GRAD
+        self._vjp = _matmul_vjp if input_grad else _matmul_vjp_weight
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Compute x W^T + b and record the matmul and the add.
@@ -117,8 +138,10 @@ class Linear(Module):
         h = np.dot(x, Wt)  # x @ W^T, by BLAS: np.dot skips @'s dispatch (the same product, bit for bit)
         y = h + self.b
         engine = self.autograd_engine
-        engine.add_operation([x, Wt], h, [self._x_grad, self.dW.T], F.matmul_backward)
-        engine.add_operation([h, self.b], y, [None, self.db], F.add_backward)
+        matmul = engine.add_operation([x, Wt], h, [self._x_grad, self.dW.T], F.matmul_backward)
+        add = engine.add_operation([h, self.b], y, [None, self.db], F.add_backward)
+        if add is not None:  # recorded (not under no_grad): differentiate with Linear's own VJPs
+            matmul.vjp, add.vjp = self._vjp, _bias_vjp
         return y
         # END SOLUTION
 
