@@ -345,6 +345,52 @@ class Autograd:
         return op
         # END SOLUTION
 
+    # BEGIN SOLUTION NO PROMPT
+    def record(
+        self,
+        inputs: list[np.ndarray],
+        output: np.ndarray,
+        gradients_to_update: list[Any],
+        backward_operation: Callable,
+        params: dict[str, Any] | None = None,
+        vjp: Callable | None = None,
+        skipped: int = 0,
+    ) -> Operation | None:
+        """``add_operation`` for callers that checked their arguments once: no checks at all.
+
+        The modules (``Linear``, the activations, the losses) record every step through this:
+        their arrays were checked when they were built or entered ``forward``. Arguments that
+        ``add_operation`` would refuse give undefined results here; everyone else calls
+        ``add_operation``.
+
+        Args:
+            inputs, output, gradients_to_update, backward_operation, params: as for
+                ``add_operation`` (lists, not other sequences).
+            vjp: the function backward calls instead of ``backward_operation`` (a version of
+                it specialised to the caller's operands), or None.
+            skipped: the inputs marked ``NO_GRAD``, as bits (bit i for input i), when ``vjp``
+                is None: backward then computes only the wanted gradients.
+        """
+        if not (_GradMode.enabled and self._recording):
+            return None
+        if _GradMode.anomaly:  # the checked path, with what detect_anomaly adds to it
+            op = self.add_operation(inputs, output, gradients_to_update, backward_operation, params)
+            if vjp is not None:
+                op.vjp = vjp
+            return op
+        op = Operation(inputs, output, gradients_to_update, backward_operation, params)
+        if vjp is not None:
+            op.vjp = vjp
+        elif skipped:
+            op.vjp = _PRUNED.get((backward_operation, skipped)) or _pruned_vjp(backward_operation, skipped, len(inputs))
+        self.operation_list.append(op)
+        spots = self.gradient_buffer.owners
+        for x, dst in zip(inputs, gradients_to_update):
+            if dst is None:
+                spots[id(x)] = x
+        return op
+    # END SOLUTION
+
     @contextlib.contextmanager
     def no_grad(self) -> Iterator[None]:
         """Within this block this engine records nothing."""

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.nn import functional as F
-from mytorch.nn.modules.module import Module
+from mytorch.nn.modules.module import Module, record
 
 __all__ = ["ACTIVATIONS", "GELU", "Activation", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softplus", "Tanh"]
 
@@ -45,7 +45,7 @@ class Activation(Module):
         engine = self.autograd_engine
         if engine is not None:
             saved = {**params, "out": y} if row.saves_output else (params or None)
-            engine.add_operation([x], y, [None], row.backward, saved)
+            record(engine, type(x) is np.ndarray and x.dtype.kind in "fc", [x], y, [None], row.backward, saved)
         self.state = y
         return y
         # END SOLUTION

@@ -16,7 +16,7 @@ import numpy as np
 
 from mytorch.autograd_engine import NO_GRAD
 from mytorch.nn import functional as F
-from mytorch.nn.modules.module import Module
+from mytorch.nn.modules.module import Module, record
 
 __all__ = ["INITS", "Linear"]
 
@@ -137,11 +137,11 @@ class Linear(Module):
         Wt = self.W.T
         h = np.dot(x, Wt)  # x @ W^T, by BLAS: np.dot skips @'s dispatch (the same product, bit for bit)
         y = h + self.b
-        engine = self.autograd_engine
-        matmul = engine.add_operation([x, Wt], h, [self._x_grad, self.dW.T], F.matmul_backward)
-        add = engine.add_operation([h, self.b], y, [None, self.db], F.add_backward)
-        if add is not None:  # recorded (not under no_grad): differentiate with Linear's own VJPs
-            matmul.vjp, add.vjp = self._vjp, _bias_vjp
+        # W and b were checked when the layer was built, x's shape above: a float array needs no
+        # further check. Linear's own VJPs differentiate the two operations.
+        engine, checked = self.autograd_engine, type(x) is np.ndarray and x.dtype.kind in "fc"
+        record(engine, checked, [x, Wt], h, [self._x_grad, self.dW.T], F.matmul_backward, vjp=self._vjp)
+        record(engine, checked, [h, self.b], y, [None, self.db], F.add_backward, vjp=_bias_vjp)
         return y
         # END SOLUTION
 

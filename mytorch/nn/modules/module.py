@@ -11,7 +11,23 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Module"]
+__all__ = ["Module", "record"]
+
+
+def record(engine: Any, checked: bool, inputs: list[np.ndarray], output: np.ndarray, gradients_to_update: list[Any],
+           backward_operation: Any, params: dict[str, Any] | None = None, vjp: Any = None, skipped: int = 0) -> None:
+    """Record one operation of a module's forward pass on ``engine``.
+
+    ``checked``: the module has checked its inputs (plain float arrays of the right shapes), so
+    the engine's unchecked ``record`` is used. Otherwise (integer data, an array subclass, a
+    Tensor) ``add_operation`` checks everything and raises with its precise message.
+    """
+    if checked:
+        engine.record(inputs, output, gradients_to_update, backward_operation, params, vjp, skipped)
+        return
+    op = engine.add_operation(inputs, output, gradients_to_update, backward_operation, params)
+    if op is not None and vjp is not None:
+        op.vjp = vjp
 
 
 class Module:
