@@ -7,8 +7,8 @@ import mytorch as mt
 from hw_bonus.demos.custom_op import Quantize  # the Purdue lecture's example: the error saved, added to the gradient
 from mytorch import Autograd, Function, Tensor
 from mytorch.gradcheck import gradcheck, numerical_jvp, numerical_vjp
-from mytorch.nn import Linear, Module
 from mytorch.nn import functional as F
+from mytorch.nn.modules import Linear, Module
 
 
 class Softsign(Function):

@@ -137,6 +137,15 @@ def matmul_case(draw: Any, dtype: Any) -> Case:
 
 
 @st.composite
+def linear_case(draw: Any, dtype: Any) -> Case:
+    """x (..., in) with zero to two leading axes, weight (out, in), bias (out,)."""
+    lead = draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3))
+    n_in, n_out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(SEEDS))
+    return [values(rng, (*lead, n_in), dtype), values(rng, (n_out, n_in), dtype), values(rng, (n_out,), dtype)], {}
+
+
+@st.composite
 def outer_case(draw: Any, dtype: Any) -> Case:
     rng = np.random.default_rng(draw(SEEDS))
     return [values(rng, (draw(st.integers(1, 4)),), dtype), values(rng, (draw(st.integers(1, 4)),), dtype)], {}
@@ -308,6 +317,7 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "mul": broadcasting(),
     "div": broadcasting("real", "nonzero"),
     "matmul": matmul_case,
+    "linear": linear_case,
     "outer": outer_case,
     "pow": pow_case,
     "exp": elementwise(),
@@ -321,7 +331,7 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "relu": elementwise("nonzero"),
     "leaky_relu": elementwise("nonzero", slope=st.floats(0.0, 0.5)),
     "softplus": elementwise(),
-    "gelu": elementwise(),
+    "gelu": elementwise(approximate=st.sampled_from(["tanh", "none"])),
     "maximum": broadcasting("grid", "offset_grid"),
     "minimum": broadcasting("offset_grid", "grid"),
     "max": reduction("distinct"),

@@ -132,6 +132,8 @@ CASES: dict[str, list[Case]] = {
     "div": binary(normal, positive),
     "matmul": [Case(inputs(normal(a), normal(b))) for a, b in MATMUL]
     + [Case(inputs(normal((3, 4)), normal((4, 2))), wrt=(1,))],
+    "linear": [Case(inputs(normal(x), normal((3, 4)), normal((3,)))) for x in [(5, 4), (4,), (2, 5, 4), (1, 4)]]
+    + [Case(inputs(normal((5, 4)), normal((3, 4)), normal((3,))), wrt=(1, 2))],
     "outer": [Case(inputs(normal((a,)), normal((b,)))) for a, b in [(3, 4), (1, 4), (3, 1), (5, 2), (2, 2)]],
     "pow": [Case(inputs(positive(s)), {"exponent": p}) for s, p in zip(SHAPES, [2, 3.0, 0.5, -1.5, 1])],
     "exp": unary(normal),
@@ -145,7 +147,7 @@ CASES: dict[str, list[Case]] = {
     "relu": unary(away_from_zero),
     "leaky_relu": unary(away_from_zero) + [Case(inputs(away_from_zero((3, 4))), {"slope": 0.2})],
     "softplus": unary(normal) + [Case(inputs(normal((6,), scale=30.0)))],
-    "gelu": unary(normal),
+    "gelu": unary(normal) + [Case(inputs(normal(s, scale=2.0)), {"approximate": "none"}) for s in [(5,), (3, 4)]],
     "maximum": binary(normal, normal),
     "minimum": binary(normal, normal),
     "max": reduction(),

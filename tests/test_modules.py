@@ -245,10 +245,10 @@ def test_a_broken_loss_file_does_not_break_the_kernel_table_linear_or_activation
     with open(copy / "nn" / "modules" / "loss.py", "a") as f:
         f.write("\nthis is not python (\n")
     code = (
-        "import mytorch.nn.functional, mytorch.nn as nn\n"
+        "import mytorch.nn.functional, mytorch.nn as nn, mytorch.nn.modules as M\n"
         "from mytorch.nn.modules.linear import Linear\n"
-        "print(nn.Linear is Linear, nn.Tanh.__name__)\n"
-        "try:\n    nn.MSELoss\nexcept SyntaxError:\n    print('loss.py broken')\n"
+        "print(M.Linear is Linear, M.Tanh.__name__, nn.MSELoss.__module__)\n"
+        "try:\n    M.MSELoss\nexcept SyntaxError:\n    print('loss.py broken')\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert done.stdout.split() == ["True", "Tanh", "loss.py", "broken"], done.stderr
+    assert done.stdout.split() == ["True", "Tanh", "mytorch.nn.losses", "loss.py", "broken"], done.stderr

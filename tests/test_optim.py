@@ -55,7 +55,7 @@ def test_adam_with_a_constant_gradient_moves_lr_per_step():
     lr, eps = 0.01, 1e-8
     p, opt = run(Adam, 5, lr=lr, eps=eps)
     np.testing.assert_allclose(p, P0 - 5 * lr * G / (np.abs(G) + eps), rtol=1e-12)
-    assert int(opt.t[0]) == 5
+    assert [int(steps[0]) for steps in opt.t] == [5]  # one step count per parameter
 
 
 def test_adam_first_two_steps_by_hand():

@@ -1,22 +1,61 @@
-"""Neural-network pieces: the kernel table (``functional``) and the modules.
+"""``mytorch.nn``: PyTorch-style modules on Tensors, and the kernel table.
 
-``Linear``, the activations and the losses are loaded on first use (see
-``mytorch.nn.modules``), so importing the kernel table never depends on the module files.
+``import mytorch.nn as nn`` gives what ``import torch.nn as nn`` gives a PyTorch script:
+``nn.Module``, ``nn.Parameter``, ``nn.Linear``, ``nn.Sequential``, ``nn.ReLU``,
+``nn.CrossEntropyLoss``, ``nn.init``, ``nn.functional`` (also the kernel table: arrays in,
+arrays out), ... all taking and returning Tensors.
+
+The handout's engine-level modules, which take NumPy arrays and an ``Autograd`` engine
+(``Linear(in, out, autograd_engine)`` with ``W``, ``b``, ``dW``, ``db``, the activations,
+``SoftmaxCrossEntropy``, ...), live in ``mytorch.nn.modules``, where the handout puts them.
+Giving an array to a ``mytorch.nn`` module, or a Tensor to a handout module, raises a
+TypeError that names the other one.
+
+Everything but ``functional`` is loaded on first use, so importing the kernel table never
+depends on the module files (nor on a student's broken ``loss.py``).
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from mytorch.nn import functional, modules
+from mytorch.nn import functional
 
-__all__ = ["functional", *modules.__all__]
+_HOME = {
+    "Module": "module",
+    "Parameter": "parameter",
+    "Linear": "layers",
+    "Identity": "layers",
+    "Dropout": "layers",
+    "Flatten": "layers",
+    "Sequential": "containers",
+    "ModuleList": "containers",
+    "ReLU": "activations",
+    "Sigmoid": "activations",
+    "Tanh": "activations",
+    "LeakyReLU": "activations",
+    "GELU": "activations",
+    "Softplus": "activations",
+    "Softmax": "activations",
+    "LogSoftmax": "activations",
+    "MSELoss": "losses",
+    "CrossEntropyLoss": "losses",
+    "NLLLoss": "losses",
+    "BCELoss": "losses",
+    "BCEWithLogitsLoss": "losses",
+}
+_SUBMODULES = ("init", "modules", "functional_tensor")
+
+__all__ = ["functional", "init", *sorted(_HOME)]
 
 
 def __getattr__(name: str) -> Any:
-    """``mytorch.nn.Linear`` and friends, from ``mytorch.nn.modules``."""
-    if name in modules.__all__:
-        return getattr(modules, name)
+    """``nn.Linear`` and friends from their files; ``nn.init`` and ``nn.modules`` as modules."""
+    if name in _HOME:
+        return getattr(importlib.import_module(f"mytorch.nn.{_HOME[name]}"), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"mytorch.nn.{name}")
     raise AttributeError(f"module 'mytorch.nn' has no attribute {name!r}")
 
 

@@ -30,7 +30,9 @@ re-derives a gradient anywhere else.
 from __future__ import annotations
 
 import builtins
+import importlib
 import math
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -351,6 +353,52 @@ def matmul_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
     # END SOLUTION
 
 
+def linear(x: Array, weight: Array, bias: Array) -> Array:
+    """y = x @ weight^T + bias: x (..., in), weight (out, in), bias (out,); PyTorch's layout."""
+    return x @ weight.T + bias
+
+
+def _rows(a: Array) -> Array:
+    """``a`` as a matrix of its last axis' rows: (..., n) -> (prod(...), n)."""
+    return a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
+
+
+def linear_grad_x(grad_output: Array, x: Array, weight: Array, bias: Array) -> Array:
+    """d/dx = g @ weight."""
+    return grad_output @ weight
+
+
+def linear_grad_weight(grad_output: Array, x: Array, weight: Array, bias: Array) -> Array:
+    """d/dweight = g^T @ x, summed over every leading axis (an outer product for 1-D x)."""
+    if x.ndim == 1:
+        return np.multiply.outer(grad_output, x)
+    return _rows(grad_output).T @ _rows(x)
+
+
+def linear_grad_bias(grad_output: Array, x: Array, weight: Array, bias: Array) -> Array:
+    """d/dbias = g summed over every leading axis."""
+    return unbroadcast(grad_output, bias.shape)
+
+
+def linear_backward(grad_output: Array, x: Array, weight: Array, bias: Array) -> tuple[Array, Array, Array]:
+    """(dx, dweight, dbias) = (g @ weight, g^T @ x, sum of g over the rows)."""
+    return (
+        linear_grad_x(grad_output, x, weight, bias),
+        linear_grad_weight(grad_output, x, weight, bias),
+        linear_grad_bias(grad_output, x, weight, bias),
+    )
+
+
+linear_backward.partials = (linear_grad_x, linear_grad_weight, linear_grad_bias)  # type: ignore[attr-defined]
+
+
+def linear_jvp(tangents: Sequence[Array | None], x: Array, weight: Array, bias: Array) -> Array:
+    """Forward mode: ẏ = ẋ @ weight^T + x @ ẇeight^T + ḃias."""
+    tx, tw, tb = tangents
+    terms = _add_terms(None if tx is None else tx @ weight.T, None if tw is None else x @ tw.T, tb)
+    return _full(terms, x.shape[:-1] + weight.shape[:1])
+
+
 def outer(a: Array, b: Array) -> Array:
     """y[i..., j...] = a[i...] * b[j...]: y[i, j] = a[i] * b[j] for 1-D a and b, any ranks allowed."""
     return np.multiply.outer(a, b)
@@ -609,26 +657,45 @@ def softplus_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
 
 _GELU_C = math.sqrt(2.0 / math.pi)
 _GELU_K = 0.044715
+_GELU_FORMS = ("tanh", "none")
+_erf = np.frompyfunc(math.erf, 1, 1)
 
 
-def gelu(x: Array) -> Array:
-    """y = x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))): GELU's tanh form."""
+def _check_gelu_form(approximate: str) -> None:
+    if approximate not in _GELU_FORMS:
+        raise ValueError(f"gelu: approximate must be 'tanh' or 'none', got {approximate!r}")
+
+
+def _normal_cdf(x: Array) -> Array:
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, elementwise with the exact ``math.erf``."""
+    return 0.5 * (1.0 + np.asarray(_erf(x * math.sqrt(0.5)), dtype=x.dtype))
+
+
+def gelu(x: Array, approximate: str = "tanh") -> Array:
+    """y = x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))), GELU's tanh form (the default here);
+    ``approximate="none"``: the exact y = x Phi(x), Phi the standard normal's distribution function."""
+    _check_gelu_form(approximate)
+    if approximate == "none":
+        return _in_dtype_of(x * _normal_cdf(x), x)
     return _in_dtype_of(0.5 * x * (1.0 + np.tanh(_GELU_C * (x + _GELU_K * x**3))), x)
 
 
-def _gelu_slope(x: Array) -> Array:
+def _gelu_slope(x: Array, approximate: str) -> Array:
+    _check_gelu_form(approximate)
+    if approximate == "none":  # Phi(x) + x phi(x)
+        return _in_dtype_of(_normal_cdf(x) + x * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi), x)
     t = np.tanh(_GELU_C * (x + _GELU_K * x**3))
     return _in_dtype_of(0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_K * x * x), x)
 
 
-def gelu_backward(grad_output: Array, x: Array) -> tuple[Array]:
-    """dx = g * GELU'(x)."""
-    return (grad_output * _gelu_slope(x),)
+def gelu_backward(grad_output: Array, x: Array, approximate: str = "tanh") -> tuple[Array]:
+    """dx = g * GELU'(x) (GELU'(x) = Phi(x) + x phi(x) for the exact form)."""
+    return (grad_output * _gelu_slope(x, approximate),)
 
 
-def gelu_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+def gelu_jvp(tangents: Sequence[Array | None], x: Array, approximate: str = "tanh") -> Array:
     """Forward mode: ẏ = GELU'(x) ẋ."""
-    return tangents[0] * _gelu_slope(x)
+    return tangents[0] * _gelu_slope(x, approximate)
 
 
 # --------------------------------------------------------------------------- elementwise max/min
@@ -1340,6 +1407,7 @@ KERNELS: dict[str, Kernel] = {
         _row("mul", 2),
         _row("div", 2),
         _row("matmul", 2),
+        _row("linear", 3),
         _row("outer", 2),
         _row("pow"),
         _row("exp", saves_output=True),
@@ -1456,3 +1524,51 @@ def run_kernel(
             params or None,
         )
     return out
+
+
+# --------------------------------------------------------------------------- PyTorch's names on Tensors
+# ``F.cross_entropy(logits, y)``, ``F.relu(t)``, ...: the Tensor-level functions live in
+# ``mytorch.nn.functional_tensor`` and are reached from here. A name that is also a kernel's
+# forward accepts both: arrays go to the kernel (the rows above keep the plain forward),
+# Tensors to the recorded function. Loaded on first use: that file imports the Tensor, which
+# imports this table.
+_TENSOR_FUNCTIONS = "mytorch.nn.functional_tensor"
+_SHARED = ("relu", "sigmoid", "tanh", "softplus", "gelu", "leaky_relu", "softmax", "log_softmax", "mse_loss", "linear")
+
+
+def _tensor_functions() -> Any:
+    return importlib.import_module(_TENSOR_FUNCTIONS)
+
+
+def _is_tensor(value: Any) -> bool:
+    tensor = sys.modules.get("mytorch.tensor")
+    return tensor is not None and isinstance(value, tensor.Tensor)
+
+
+def _on_arrays_or_tensors(forward: Callable[..., Array]) -> Callable[..., Any]:
+    """``forward`` for arrays, its Tensor-level namesake when any argument is a Tensor."""
+    name = forward.__name__
+
+    def either(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            if type(value) is not np.ndarray and _is_tensor(value):
+                return getattr(_tensor_functions(), name)(*args, **kwargs)
+        return forward(*args, **kwargs)
+
+    either.__name__ = either.__qualname__ = name
+    either.__doc__ = f"{forward.__doc__}\n\nOn Tensors: ``mytorch.nn.functional_tensor.{name}`` (PyTorch's signature)."
+    either.__wrapped__ = forward  # type: ignore[attr-defined]
+    return either
+
+
+for _name in _SHARED:
+    globals()[_name] = _on_arrays_or_tensors(KERNELS[_name].forward)
+del _name
+
+
+def __getattr__(name: str) -> Any:
+    """``F.cross_entropy`` and the other Tensor-only functions, from ``functional_tensor``."""
+    functions = _tensor_functions()
+    if name in functions.__all__:
+        return getattr(functions, name)
+    raise AttributeError(f"module 'mytorch.nn.functional' has no attribute {name!r}")

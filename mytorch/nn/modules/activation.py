@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.nn import functional as F
-from mytorch.nn.modules.module import Module, record
+from mytorch.nn.modules.module import Module, expect_array, record
 
 __all__ = ["ACTIVATIONS", "GELU", "Activation", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softplus", "Tanh"]
 
@@ -35,8 +35,8 @@ class Activation(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """The activation of ``x`` (any shape); also kept as ``self.state``."""
-        if not isinstance(x, np.ndarray):
-            raise TypeError(f"{type(self).__name__}.forward: expected a numpy.ndarray, got {type(x).__name__}")
+        name = type(self).__name__
+        expect_array(f"{name}.forward", x, f"mytorch.nn.{name}()")
         # BEGIN SOLUTION: apply the kernel named self.kernel to x, record it with add_operation, return the result
         row, params = self._row, self.params
         y = row.forward(x, **params) if params else row.forward(x)

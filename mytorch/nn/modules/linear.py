@@ -16,7 +16,7 @@ import numpy as np
 
 from mytorch.autograd_engine import NO_GRAD
 from mytorch.nn import functional as F
-from mytorch.nn.modules.module import Module, record
+from mytorch.nn.modules.module import Module, expect_array, record
 
 __all__ = ["INITS", "Linear"]
 
@@ -126,8 +126,11 @@ class Linear(Module):
         """Compute x W^T + b and record the matmul and the add.
 
         Raises:
+            TypeError: ``x`` is not a numpy array (a Tensor goes to ``mytorch.nn.Linear``).
             ValueError: ``x`` is not 2-D with ``in_features`` columns.
         """
+        expect_array(f"Linear({self.in_features}, {self.out_features}).forward", x,
+                     "mytorch.nn.Linear(in_features, out_features)")
         if getattr(x, "ndim", None) != 2 or x.shape[1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}).forward: expected input of shape "

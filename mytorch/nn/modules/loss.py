@@ -30,6 +30,8 @@ class LossFN:
     """
 
     kernel = "mse_loss"
+    tensor_level = "MSELoss()"
+    """The Tensor-level counterpart in ``mytorch.nn``, named in the error for a Tensor input."""
 
     def __init__(self, autograd_engine: Any) -> None:
         self.autograd_engine = autograd_engine
@@ -48,8 +50,11 @@ class LossFN:
         """
         name = type(self).__name__
         if not isinstance(y, np.ndarray) or not isinstance(y_hat, np.ndarray):
+            tensors = any(type(a).__name__ in ("Tensor", "Parameter") for a in (y, y_hat))
+            hint = f"; for Tensors use mytorch.nn.{self.tensor_level}, called as loss(prediction, target)"
+            hint = hint if tensors else ""
             raise TypeError(
-                f"{name}: y and y_hat must be numpy arrays, got {type(y).__name__} and {type(y_hat).__name__}"
+                f"{name}: y and y_hat must be numpy arrays, got {type(y).__name__} and {type(y_hat).__name__}{hint}"
             )
         if y.shape != y_hat.shape:
             hint = "; give class labels as one-hot rows" if y.ndim + 1 == y_hat.ndim else ""
@@ -98,6 +103,7 @@ class SoftmaxCrossEntropy(LossFN):
     """
 
     kernel = "softmax_cross_entropy"
+    tensor_level = "CrossEntropyLoss() (integer class labels)"
 
     def _evaluate(self, kernel: F.Kernel, y: np.ndarray, y_hat: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
         loss, log_probs = F.softmax_cross_entropy_and_log_probs(y, y_hat)
@@ -108,12 +114,14 @@ class BCELoss(LossFN):
     """Mean binary cross-entropy of probabilities y_hat in [0, 1] against targets y."""
 
     kernel = "bce_loss"
+    tensor_level = "BCELoss()"
 
 
 class BCEWithLogitsLoss(LossFN):
     """Binary cross-entropy of logits y_hat (probabilities sigmoid(y_hat)); stable for any logit."""
 
     kernel = "bce_with_logits_loss"
+    tensor_level = "BCEWithLogitsLoss()"
 
 
 LOSSES: dict[str, type[LossFN]] = {

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Module", "record"]
+__all__ = ["Module", "expect_array", "record"]
 
 
 def record(engine: Any, checked: bool, inputs: list[np.ndarray], output: np.ndarray, gradients_to_update: list[Any],
@@ -28,6 +28,25 @@ def record(engine: Any, checked: bool, inputs: list[np.ndarray], output: np.ndar
     op = engine.add_operation(inputs, output, gradients_to_update, backward_operation, params)
     if op is not None and vjp is not None:
         op.vjp = vjp
+
+
+def expect_array(owner: str, x: Any, tensor_level: str) -> np.ndarray:
+    """``x`` if it is a NumPy array, else a TypeError; for a Tensor the error names the
+    Tensor-level module to use instead.
+
+    Args:
+        owner: who received ``x``, for the message (``"Linear(4, 3).forward"``).
+        x: the input.
+        tensor_level: the ``mytorch.nn`` counterpart, e.g. ``"mytorch.nn.Linear(in_features, out_features)"``.
+    """
+    if isinstance(x, np.ndarray):
+        return x
+    if type(x).__name__ in ("Tensor", "Parameter"):
+        raise TypeError(
+            f"{owner}: this handout module (mytorch.nn.modules) takes numpy arrays and records onto its "
+            f"autograd_engine, got a Tensor; for Tensors use {tensor_level}, or pass x.numpy()"
+        )
+    raise TypeError(f"{owner}: expected a numpy.ndarray, got {type(x).__name__}")
 
 
 class Module:

@@ -1,0 +1,119 @@
+"""Tensor-level activation modules: each applies one kernel of the table elementwise (or, for
+``Softmax`` and ``LogSoftmax``, along ``dim``).
+
+(The handout's engine-level activations are in ``mytorch.nn.modules.activation``.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mytorch.nn import functional_tensor as TF
+from mytorch.nn.functional import KERNELS
+from mytorch.nn.layers import expect_tensor
+from mytorch.nn.module import Module
+from mytorch.tensor import Tensor, _run
+
+__all__ = ["GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Softplus", "Tanh"]
+
+
+class _Elementwise(Module):
+    """An activation that is one kernel of the table (``kernel``) with fixed ``params``."""
+
+    kernel = "identity"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._kernel = KERNELS[self.kernel]
+        self._params: dict[str, Any] | None = None
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = expect_tensor(self, x, f"mytorch.nn.modules.activation.{type(self).__name__}(autograd_engine)")
+        return _run(self._kernel, (x,), [x.data], self._params)
+
+
+class ReLU(_Elementwise):
+    """y = max(x, 0). (``inplace`` is accepted and ignored.)"""
+
+    kernel = "relu"
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+
+
+class Sigmoid(_Elementwise):
+    """y = 1 / (1 + e^-x)."""
+
+    kernel = "sigmoid"
+
+
+class Tanh(_Elementwise):
+    """y = tanh x."""
+
+    kernel = "tanh"
+
+
+class LeakyReLU(_Elementwise):
+    """y = x for x > 0, else ``negative_slope * x``."""
+
+    kernel = "leaky_relu"
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__()
+        self.negative_slope = float(negative_slope)
+        self._params = {"slope": self.negative_slope}
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class GELU(_Elementwise):
+    """y = x Phi(x) (``approximate="none"``, the default) or its tanh form (``"tanh"``)."""
+
+    kernel = "gelu"
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+        self._params = {"approximate": approximate}
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """y = ln(1 + e^(beta x)) / beta (see ``F.softplus`` about ``threshold``)."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = float(beta), float(threshold)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = expect_tensor(self, x, "mytorch.nn.modules.activation.Softplus(autograd_engine)")
+        return TF.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta:g}, threshold={self.threshold:g}"
+
+
+class Softmax(Module):
+    """y = e^x / sum(e^x) along ``dim``."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return TF.softmax(expect_tensor(self, x), dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """y = x - log(sum(e^x)) along ``dim``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return TF.log_softmax(expect_tensor(self, x), dim=self.dim)

@@ -1,0 +1,279 @@
+"""PyTorch's ``torch.nn.functional`` on Tensors: ``F.relu(t)``, ``F.cross_entropy(logits, y)``, ...
+
+Every function here records through the kernel table (``mytorch.nn.functional.KERNELS``),
+as Tensor arithmetic does; none has a derivative of its own. They are reached as
+``mytorch.nn.functional.NAME``: where a name is also a kernel's forward (``relu``,
+``softmax``, ``mse_loss``, ``linear``, ...), that name accepts both, NumPy arrays going to the
+plain kernel (the handout's convention, ground truth first for losses) and Tensors coming
+here (PyTorch's convention: ``input`` first, ``target`` second, ``reduction=``, ``dim=``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mytorch.nn.random import generator
+from mytorch.tensor import Tensor, _apply
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "dropout",
+    "gelu",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "mse_loss",
+    "nll_loss",
+    "one_hot",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "softplus",
+    "tanh",
+]
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _tensor(name: str, value: Any, what: str = "input") -> Tensor:
+    """``value`` if it is a Tensor; a TypeError saying how to get one otherwise."""
+    if isinstance(value, Tensor):
+        return value
+    raise TypeError(
+        f"F.{name}: {what} must be a mytorch Tensor, got {type(value).__name__}; wrap arrays with "
+        "mytorch.tensor(x) (the kernel table's array functions are mytorch.nn.functional.KERNELS)"
+    )
+
+
+def _dim(name: str, dim: int | None, axis: int | None) -> int:
+    """PyTorch's ``dim=`` (NumPy's ``axis=`` also accepted); one of them is required."""
+    if dim is None:
+        dim = axis
+    if dim is None:
+        raise TypeError(f"F.{name}: give the dimension to normalise over, e.g. {name}(x, dim=1)")
+    return dim
+
+
+def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    """Per-element ``losses`` reduced as ``reduction`` asks."""
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def _check_reduction(name: str, reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"F.{name}: reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
+
+
+def _scalar(loss: Tensor) -> Tensor:
+    """A loss kernel's (1,) result as a 0-d Tensor, PyTorch's shape for a reduced loss."""
+    return _apply("reshape", (loss,), {"shape": ()})
+
+
+# --------------------------------------------------------------------------- activations
+def relu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's name
+    """max(x, 0) elementwise. (``inplace`` is accepted and ignored: the result is a new Tensor.)"""
+    return _apply("relu", (_tensor("relu", input),))
+
+
+def sigmoid(input: Any) -> Tensor:  # noqa: A002
+    """1 / (1 + e^-x) elementwise."""
+    return _apply("sigmoid", (_tensor("sigmoid", input),))
+
+
+def tanh(input: Any) -> Tensor:  # noqa: A002
+    """tanh x elementwise."""
+    return _apply("tanh", (_tensor("tanh", input),))
+
+
+def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x where x > 0, else ``negative_slope * x``."""
+    return _apply("leaky_relu", (_tensor("leaky_relu", input),), {"slope": float(negative_slope)})
+
+
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """ln(1 + e^(beta x)) / beta, computed without overflow for any x.
+
+    ``threshold`` is accepted for PyTorch's signature; PyTorch returns x itself where
+    beta x > threshold, which differs from this by less than e^-threshold / beta.
+    """
+    x = _tensor("softplus", input)
+    if beta == 1:
+        return _apply("softplus", (x,))
+    return _apply("softplus", (x * beta,)) / beta
+
+
+def gelu(input: Any, approximate: str = "none") -> Tensor:  # noqa: A002
+    """x Phi(x) (``approximate="none"``, PyTorch's default) or its tanh form (``"tanh"``)."""
+    return _apply("gelu", (_tensor("gelu", input),), {"approximate": approximate})
+
+
+def softmax(input: Any, dim: int | None = None, axis: int | None = None) -> Tensor:  # noqa: A002
+    """e^x / sum(e^x) along ``dim``."""
+    return _apply("softmax", (_tensor("softmax", input),), {"axis": _dim("softmax", dim, axis)})
+
+
+def log_softmax(input: Any, dim: int | None = None, axis: int | None = None) -> Tensor:  # noqa: A002
+    """x - log(sum(e^x)) along ``dim`` (stable)."""
+    return _apply("log_softmax", (_tensor("log_softmax", input),), {"axis": _dim("log_softmax", dim, axis)})
+
+
+# --------------------------------------------------------------------------- layers
+def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:  # noqa: A002
+    """input @ weight^T + bias: input (..., in), weight (out, in), bias (out,) or None.
+
+    Raises:
+        ValueError: the last axis of ``input`` is not ``weight``'s second.
+    """
+    x, w = _tensor("linear", input), _tensor("linear", weight, "weight")
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        raise ValueError(
+            f"F.linear: input of shape {x.shape} does not fit a weight of shape {w.shape} "
+            "(the input's last axis must be the weight's second)"
+        )
+    if bias is None:
+        return x @ w.T
+    b = _tensor("linear", bias, "bias")
+    if b.shape != (w.shape[0],):
+        raise ValueError(f"F.linear: bias has shape {b.shape}, a weight of shape {w.shape} needs ({w.shape[0]},)")
+    return _apply("linear", (x, w, b))
+
+
+def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p) in training;
+    the identity otherwise. The mask comes from the generator ``mytorch.manual_seed`` seeds."""
+    x = _tensor("dropout", input)
+    if not 0 <= p <= 1:
+        raise ValueError(f"F.dropout: p must be a probability in [0, 1], got {p!r}")
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return x * np.zeros(x.shape, dtype=x.dtype)
+    keep = generator().random(x.shape) >= p
+    return x * (keep / (1.0 - p)).astype(x.dtype)
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """Integer class labels (any shape) as one-hot rows along a new last axis (int64)."""
+    labels = _labels("one_hot", tensor, num_classes if num_classes > 0 else None)
+    classes = int(labels.max()) + 1 if num_classes < 0 and labels.size else max(num_classes, 0)
+    return Tensor(np.eye(classes, dtype=np.int64)[labels])
+
+
+# --------------------------------------------------------------------------- losses
+def _labels(name: str, target: Any, classes: int | None) -> np.ndarray:
+    """Integer class labels as an int64 array, each checked to lie in [0, classes)."""
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"F.{name}: class labels must be integers, got dtype {labels.dtype}")
+    if labels.size and (labels.min() < 0 or (classes is not None and labels.max() >= classes)):
+        bound = f" and below {classes}" if classes is not None else ""
+        raise ValueError(f"F.{name}: class labels must be >= 0{bound}; got {labels.min()} .. {labels.max()}")
+    return labels.astype(np.int64, copy=False)
+
+
+def cross_entropy(
+    input: Any,  # noqa: A002
+    target: Any,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """The cross-entropy of logits ``input`` (N, C) against class labels ``target`` (N,) or
+    class probabilities (N, C); ``log_softmax`` and the negative log-likelihood in one.
+
+    With ``reduction="mean"`` (the default) it is one fused kernel (``softmax_cross_entropy``)
+    on one-hot (or smoothed, or given) probabilities.
+
+    Raises:
+        ValueError: shapes that do not fit, labels outside [0, C), an unknown reduction.
+    """
+    name = "cross_entropy"
+    _check_reduction(name, reduction)
+    logits = _tensor(name, input)
+    if logits.ndim != 2:
+        raise ValueError(f"F.{name}: input must be logits of shape (N, C), got {logits.shape}")
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"F.{name}: label_smoothing must lie in [0, 1], got {label_smoothing!r}")
+    n, classes = logits.shape
+    target_shape = tuple(np.shape(target.data if isinstance(target, Tensor) else target))
+    if target_shape == logits.shape and np.asarray(getattr(target, "data", target)).dtype.kind == "f":
+        probs = target if isinstance(target, Tensor) else np.asarray(target, dtype=logits.dtype)
+    elif target_shape == (n,):
+        probs = np.eye(classes, dtype=logits.dtype)[_labels(name, target, classes)]
+    else:
+        raise ValueError(
+            f"F.{name}: target must be class labels of shape ({n},) or probabilities of shape {logits.shape}, "
+            f"got shape {target_shape}"
+        )
+    if label_smoothing:
+        probs = probs * (1.0 - label_smoothing) + label_smoothing / classes
+    if reduction == "mean":
+        return _scalar(_apply("softmax_cross_entropy", (probs, logits)))
+    losses = -(log_softmax(logits, dim=1) * probs).sum(axis=1)
+    return _reduce(losses, reduction)
+
+
+def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """The negative log-likelihood of log-probabilities ``input`` (N, C) at class labels ``target`` (N,)."""
+    name = "nll_loss"
+    _check_reduction(name, reduction)
+    log_probs = _tensor(name, input)
+    if log_probs.ndim != 2 or tuple(np.shape(getattr(target, "data", target))) != log_probs.shape[:1]:
+        raise ValueError(
+            f"F.{name}: input must be (N, C) and target (N,), got {log_probs.shape} and "
+            f"{tuple(np.shape(getattr(target, 'data', target)))}"
+        )
+    labels = _labels(name, target, log_probs.shape[1])
+    return _reduce(-log_probs[np.arange(len(labels)), labels], reduction)
+
+
+def _same_shapes(name: str, x: Tensor, target: Any) -> None:
+    shape = tuple(np.shape(getattr(target, "data", target)))
+    if shape != x.shape:
+        raise ValueError(
+            f"F.{name}: input has shape {x.shape} but target {shape}; they must match (reshape the target, "
+            f"e.g. target.reshape({', '.join(map(str, x.shape))}))"
+        )
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """The squared error (input - target)^2, averaged (or summed) over every element."""
+    name = "mse_loss"
+    _check_reduction(name, reduction)
+    x = _tensor(name, input)
+    _same_shapes(name, x, target)
+    if reduction == "mean":
+        return _scalar(_apply("mse_loss", (target, x)))
+    return _reduce((x - target) ** 2, reduction)
+
+
+def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """-(y log p + (1 - y) log(1 - p)) of probabilities ``input`` against targets in [0, 1]
+    (each log floored at -100, as PyTorch does)."""
+    name = "binary_cross_entropy"
+    _check_reduction(name, reduction)
+    p = _tensor(name, input)
+    _same_shapes(name, p, target)
+    if reduction == "mean":
+        return _scalar(_apply("bce_loss", (target, p)))
+    losses = -(target * p.log().clamp(min=-100.0) + (1.0 - target) * (1.0 - p).log().clamp(min=-100.0))
+    return _reduce(losses, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Binary cross-entropy of logits ``input`` (probabilities sigmoid(input)): softplus(z) - y z,
+    stable for any logit."""
+    name = "binary_cross_entropy_with_logits"
+    _check_reduction(name, reduction)
+    z = _tensor(name, input)
+    _same_shapes(name, z, target)
+    if reduction == "mean":
+        return _scalar(_apply("bce_with_logits_loss", (target, z)))
+    return _reduce(_apply("softplus", (z,)) - z * target, reduction)

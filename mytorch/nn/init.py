@@ -1,0 +1,118 @@
+"""``nn.init``: fill a weight Tensor in place from PyTorch's initial distributions.
+
+Each function overwrites ``tensor``'s values (keeping its array and dtype, outside any graph)
+and returns the tensor. The random ones draw from the generator that ``mytorch.manual_seed``
+seeds. The fans of a weight of shape (out, in, *kernel) are fan_in = in * prod(kernel) and
+fan_out = out * prod(kernel).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from mytorch.nn.random import generator
+from mytorch.tensor import Tensor
+
+__all__ = [
+    "calculate_gain",
+    "constant_",
+    "kaiming_normal_",
+    "kaiming_uniform_",
+    "normal_",
+    "ones_",
+    "uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
+    "zeros_",
+]
+
+
+def _fill(name: str, tensor: Any, values: Any) -> Tensor:
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"init.{name}: expected a mytorch Tensor (e.g. layer.weight), got {type(tensor).__name__}")
+    np.copyto(tensor.data, values, casting="unsafe")
+    return tensor
+
+
+def _fans(name: str, tensor: Tensor) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight of shape (out, in, *kernel)."""
+    if tensor.ndim < 2:
+        raise ValueError(f"init.{name}: fans need a weight of at least 2 dimensions, got shape {tensor.shape}")
+    receptive = math.prod(tensor.shape[2:])
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The scale that keeps activations' variance steady through ``nonlinearity``: 1 for
+    linear and sigmoid, 5/3 for tanh, sqrt 2 for relu, sqrt(2 / (1 + slope^2)) for leaky_relu
+    (slope ``param``, default 0.01), 3/4 for selu."""
+    gains = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0), "selu": 0.75}
+    if nonlinearity in gains:
+        return gains[nonlinearity]
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1.0 + slope**2))
+    known = ", ".join([*gains, "leaky_relu"])
+    raise ValueError(f"init.calculate_gain: unknown nonlinearity {nonlinearity!r}; known: {known}")
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+    """Values drawn uniformly from [a, b)."""
+    return _fill("uniform_", tensor, generator().uniform(a, b, size=np.shape(tensor.data)))
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    """Values drawn from the normal distribution N(mean, std^2)."""
+    return _fill("normal_", tensor, generator().normal(mean, std, size=np.shape(tensor.data)))
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Every value ``val``."""
+    return _fill("constant_", tensor, val)
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    """Every value 0."""
+    return _fill("zeros_", tensor, 0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    """Every value 1."""
+    return _fill("ones_", tensor, 1)
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot: uniform in +-gain sqrt(6 / (fan_in + fan_out))."""
+    fan_in, fan_out = _fans("xavier_uniform_", tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot: normal with standard deviation gain sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _fans("xavier_normal_", tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def _kaiming_std(name: str, tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"init.{name}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _fans(name, tensor)
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan_in if mode == "fan_in" else fan_out)
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+    """He: uniform in +-sqrt(3) gain / sqrt(fan), gain from ``nonlinearity`` (slope ``a``).
+
+    ``nn.Linear`` uses a = sqrt 5, which makes the bound 1 / sqrt(in_features).
+    """
+    bound = math.sqrt(3.0) * _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+    """He: normal with standard deviation gain / sqrt(fan)."""
+    return normal_(tensor, 0.0, _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity))

@@ -1,0 +1,161 @@
+"""Tensor-level layers: ``Linear``, ``Identity``, ``Dropout``, ``Flatten``.
+
+``Linear`` holds PyTorch's parameters ``weight`` (out_features, in_features) and ``bias``
+(out_features,), drawn as PyTorch draws them, and records one ``linear`` kernel per call.
+(The handout's engine-level layer is ``mytorch.nn.modules.linear.Linear(in, out, autograd_engine)``.)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from mytorch.nn import functional_tensor as TF
+from mytorch.nn import init
+from mytorch.nn.functional import KERNELS
+from mytorch.nn.module import Module
+from mytorch.nn.parameter import Parameter
+from mytorch.tensor import Tensor, _run
+
+__all__ = ["Dropout", "Flatten", "Identity", "Linear", "default_dtype"]
+
+_LINEAR = KERNELS["linear"]
+
+
+def default_dtype() -> np.dtype:
+    """The dtype of new parameters: ``mytorch.get_default_dtype()`` (float32, as in PyTorch)."""
+    import mytorch
+
+    get = getattr(mytorch, "get_default_dtype", None)
+    return np.dtype(np.float32 if get is None else get())
+
+
+def _check_size(layer: str, name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def expect_tensor(module: Any, x: Any, handout: str | None = None) -> Tensor:
+    """``x`` if it is a Tensor, else a TypeError naming what to use instead.
+
+    Args:
+        module: the Tensor-level module ``x`` was given to.
+        x: its input.
+        handout: the handout's engine-level counterpart for arrays, if there is one (e.g.
+            ``"mytorch.nn.modules.linear.Linear(in, out, autograd_engine)"``).
+    """
+    if isinstance(x, Tensor):
+        return x
+    instead = f", or use the handout's {handout}, which takes numpy arrays and an autograd engine" if handout else ""
+    raise TypeError(
+        f"{type(module).__name__} (mytorch.nn) takes a mytorch Tensor, got {type(x).__name__}; wrap arrays with "
+        f"mytorch.tensor(x){instead}"
+    )
+
+
+class Linear(Module):
+    """y = x W^T + b for x of shape (..., in_features).
+
+    Args:
+        in_features: size of each input row.
+        out_features: size of each output row.
+        bias: learn an additive bias (default True).
+        dtype: the parameters' dtype (default ``default_dtype()``, float32).
+
+    Attributes:
+        weight: Parameter (out_features, in_features), uniform in +-1/sqrt(in_features)
+            (``kaiming_uniform_`` with a = sqrt 5, PyTorch's default).
+        bias: Parameter (out_features,), uniform in +-1/sqrt(in_features), or None.
+    """
+
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None
+    ) -> None:
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(
+                f"Linear: bias must be True or False, got an object of type {type(bias).__name__}; for the "
+                "handout's layer that records onto an autograd engine use "
+                "mytorch.nn.modules.linear.Linear(in, out, autograd_engine)"
+            )
+        super().__init__()
+        self.in_features = _check_size("Linear", "in_features", in_features)
+        self.out_features = _check_size("Linear", "out_features", out_features)
+        dtype = default_dtype() if dtype is None else np.dtype(dtype)
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
+        self.bias = Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw fresh weights and bias, as PyTorch's ``Linear`` does."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x W^T + b, recorded as one ``linear`` kernel.
+
+        Raises:
+            TypeError: ``x`` is not a Tensor.
+            ValueError: ``x``'s last axis is not ``in_features`` long.
+        """
+        x = expect_tensor(self, x, "mytorch.nn.modules.linear.Linear(in, out, autograd_engine)")
+        if x.data.ndim == 0 or x.data.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}): expected input of shape (..., {self.in_features}), "
+                f"got {x.shape}"
+            )
+        w, b = self.weight, self.bias
+        if b is None:
+            return TF.linear(x, w)
+        return _run(_LINEAR, (x, w, b), [x.data, w.data, b.data], None)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Identity(Module):
+    """y = x (a placeholder layer); any constructor arguments are ignored, as in PyTorch."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class Dropout(Module):
+    """In training mode, zero each element with probability ``p`` and scale the others by
+    1 / (1 - p); in evaluation mode (``eval()``), the identity."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
+        self.p = float(p)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return TF.dropout(expect_tensor(self, x), self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Flatten(Module):
+    """Flatten axes ``start_dim`` .. ``end_dim`` into one (by default all but the batch axis)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = expect_tensor(self, x)
+        shape = x.shape
+        start, end = self.start_dim % len(shape), self.end_dim % len(shape)
+        return x.reshape(shape[:start] + (-1,) + shape[end + 1:])
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

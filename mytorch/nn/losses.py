@@ -1,0 +1,91 @@
+"""Tensor-level loss modules: ``loss_fn(input, target)``, prediction first (PyTorch's order).
+
+Each holds its ``reduction`` ("mean", the default; "sum"; "none") and calls its function in
+``mytorch.nn.functional``. A "mean" loss is one fused kernel of the table and comes back as a
+0-d Tensor. (The handout's engine-level losses, ground truth first, are in
+``mytorch.nn.modules.loss``.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mytorch.nn import functional_tensor as TF
+from mytorch.nn.layers import expect_tensor
+from mytorch.nn.module import Module
+from mytorch.tensor import Tensor
+
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "NLLLoss"]
+
+
+class _Loss(Module):
+    """A loss with a ``reduction``; subclasses name the function (``function``) and the
+    handout's counterpart (``handout``)."""
+
+    function: Any = None
+    handout = ""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in TF.REDUCTIONS:
+            known = ", ".join(TF.REDUCTIONS)
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {known}, got {reduction!r}")
+        self.reduction = reduction
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+        """The loss of ``input`` (the prediction) against ``target``."""
+        handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine) (called as loss(y, y_hat))"
+        return type(self).function(expect_tensor(self, input, handout), target, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """The mean (or sum) of (input - target)^2 over every element; shapes must match."""
+
+    function = staticmethod(TF.mse_loss)
+    handout = "MSELoss"
+
+
+class CrossEntropyLoss(_Loss):
+    """Cross-entropy of logits (N, C) against class labels (N,) (or probabilities (N, C)).
+
+    Args:
+        reduction: "mean" (over the batch), "sum" or "none" (one loss per example).
+        label_smoothing: mix the one-hot targets with the uniform distribution by this much.
+    """
+
+    handout = "SoftmaxCrossEntropy"
+
+    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(reduction)
+        self.label_smoothing = float(label_smoothing)
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        """The cross-entropy of logits ``input`` against ``target``."""
+        handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine) (one-hot labels, called as loss(y, y_hat))"
+        return TF.cross_entropy(
+            expect_tensor(self, input, handout), target, reduction=self.reduction, label_smoothing=self.label_smoothing
+        )
+
+
+class NLLLoss(_Loss):
+    """Negative log-likelihood of log-probabilities (N, C) at class labels (N,)."""
+
+    function = staticmethod(TF.nll_loss)
+    handout = "SoftmaxCrossEntropy"
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities in [0, 1] against targets of the same shape."""
+
+    function = staticmethod(TF.binary_cross_entropy)
+    handout = "BCELoss"
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy of logits (probabilities sigmoid(input)); stable for any logit."""
+
+    function = staticmethod(TF.binary_cross_entropy_with_logits)
+    handout = "BCEWithLogitsLoss"

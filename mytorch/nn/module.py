@@ -1,0 +1,298 @@
+"""``Module``: the base class of PyTorch-style layers and networks on Tensors.
+
+A subclass assigns its weights (``Parameter``) and its sub-modules as attributes in
+``__init__`` and computes its output from Tensors in ``forward``; ``module(x)`` calls
+``forward``. Assignment registers them, in order, so that ``parameters()``,
+``named_parameters()``, ``state_dict()``, ``train()``/``eval()`` and ``zero_grad()`` reach the
+whole tree without the subclass listing anything::
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = nn.Linear(2, 8)
+            self.out = nn.Linear(8, 1)
+
+        def forward(self, x):
+            return self.out(self.hidden(x).relu())
+
+The state dict maps dotted names (``hidden.weight``) to Tensors sharing the parameters'
+arrays; ``load_state_dict`` takes Tensors or NumPy arrays (``numpy.load("w.npz")`` directly),
+so weights travel as ``.npz`` files, without pickle. (The handout's engine-level base class
+is ``mytorch.nn.modules.module.Module``; this one is ``mytorch.nn.Module``.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from mytorch.nn.parameter import Parameter
+from mytorch.tensor import Tensor
+
+__all__ = ["IncompatibleKeys", "Module"]
+
+_REGISTRIES = ("_parameters", "_buffers", "_modules")
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(strict=False)`` could not match."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class of Tensor-level layers and networks (PyTorch's ``torch.nn.Module``).
+
+    Attributes:
+        training: True in training mode (``train()``), False after ``eval()``; layers such as
+            ``Dropout`` behave differently in the two.
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        for registry in _REGISTRIES:
+            object.__setattr__(self, registry, {})
+
+    # ------------------------------------------------------------------ registration
+    def _registries(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        try:
+            return self._parameters, self._buffers, self._modules
+        except AttributeError:
+            raise AttributeError(
+                f"{type(self).__name__}: call super().__init__() at the start of __init__, before "
+                "assigning parameters or sub-modules"
+            ) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        registered = isinstance(value, (Parameter, Module))
+        if registered or ("_modules" in self.__dict__ and any(name in r for r in self._registries())):
+            self._register(name, value)
+        else:
+            object.__setattr__(self, name, value)
+
+    def _register(self, name: str, value: Any) -> None:
+        """Put ``value`` in the registry its kind belongs to (and nowhere else)."""
+        parameters, buffers, modules = self._registries()
+        if isinstance(value, Parameter):
+            target = parameters
+        elif isinstance(value, Module):
+            target = modules
+        elif value is None or (name in buffers and isinstance(value, Tensor)):
+            target = next(r for r in (parameters, buffers, modules) if name in r)
+        else:
+            kind = "parameter" if name in parameters else "buffer" if name in buffers else "sub-module"
+            expected = {"parameter": "a Parameter", "buffer": "a Tensor", "sub-module": "a Module"}[kind]
+            raise TypeError(
+                f"{type(self).__name__}.{name} is a {kind}: assign {expected} or None, not a {type(value).__name__}"
+            )
+        for registry in (parameters, buffers, modules):
+            if registry is not target:
+                registry.pop(name, None)
+        target[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        for registry in self._registries():
+            registry.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (or an empty slot, None) under ``name``."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"{type(self).__name__}.register_parameter({name!r}): expected a Parameter or None")
+        self._registries()[0][name] = param
+        self._register(name, param)
+
+    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
+        """Register a Tensor that is state but not a parameter (it goes into ``state_dict``)."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"{type(self).__name__}.register_buffer({name!r}): expected a Tensor or None")
+        self._registries()[1][name] = tensor
+        self._register(name, tensor)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` (or an empty slot, None) under ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.add_module({name!r}): expected a Module or None")
+        self._registries()[2][name] = module
+        self._register(name, module)
+
+    # ------------------------------------------------------------------ the forward pass
+    def forward(self, *inputs: Any) -> Any:
+        """Compute the output from the inputs (subclasses define this)."""
+        raise NotImplementedError(f"{type(self).__name__}.forward is not defined: a Module subclass defines forward()")
+
+    def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
+        return self.forward(*inputs, **kwargs)
+
+    # ------------------------------------------------------------------ walking the tree
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every module below it, each once, with its dotted name."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items() if m is not None]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every module below it."""
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules with their attribute names."""
+        for name, module in self._modules.items():
+            if module is not None:
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        """The direct sub-modules."""
+        for _, module in self.named_children():
+            yield module
+
+    def _named(self, registry: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
+        seen: set[int] = set()
+        walk = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for owner, module in walk:
+            for name, value in getattr(module, registry).items():
+                if value is not None and id(value) not in seen:
+                    seen.add(id(value))
+                    yield (f"{owner}.{name}" if owner else name), value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter once (a shared one under its first name), with its dotted name."""
+        return self._named("_parameters", prefix, recurse)  # type: ignore[return-value]
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter once, in registration order: what an optimizer takes."""
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """Every buffer once, with its dotted name."""
+        return self._named("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer once."""
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every sub-module (children first) and on this module; returns self."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------------ modes and gradients
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (or evaluation mode for ``mode=False``) for the whole tree; returns self."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"{type(self).__name__}.train: mode must be a bool, got {type(mode).__name__}")
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode for the whole tree (``train(False)``); returns self."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (False) or unfreeze every parameter; returns self."""
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's gradient (``set_to_none``, the default) or zero it in place."""
+        for param in self.parameters():
+            if set_to_none:
+                param.grad = None
+            elif isinstance(param.grad, Tensor):
+                param.grad.zero_()
+            elif param.grad is not None:
+                param.grad.fill(0)
+
+    # ------------------------------------------------------------------ dtype
+    def to(self, dtype: Any) -> Module:
+        """Convert every parameter and floating-point buffer to ``dtype`` in place (the same
+        Parameter objects, new arrays; gradients are dropped); returns self."""
+        target = np.dtype(dtype)
+        if target.kind != "f":
+            raise TypeError(f"{type(self).__name__}.to: parameters need a floating-point dtype, got {target}")
+        for tensor in [*self.parameters(), *self.buffers()]:
+            if tensor.data.dtype.kind == "f" and tensor.data.dtype != target:
+                tensor.data = tensor.data.astype(target)
+                tensor.grad = None
+        return self
+
+    def double(self) -> Module:
+        """Parameters and buffers as float64; returns self."""
+        return self.to(np.float64)
+
+    def float(self) -> Module:  # noqa: A003 - PyTorch's name
+        """Parameters and buffers as float32; returns self."""
+        return self.to(np.float32)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Tensor]:
+        """Every parameter and buffer by dotted name, as Tensors sharing their arrays.
+
+        ``{k: v.numpy() for k, v in model.state_dict().items()}`` is ready for ``numpy.savez``.
+        """
+        state = {name: Tensor(p.data) for name, p in self.named_parameters()}
+        state.update((name, Tensor(b.data)) for name, b in self.named_buffers())
+        return state
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy values (Tensors or arrays, e.g. a ``numpy.load``-ed ``.npz``) into the parameters
+        and buffers of the same names, in place, cast to their dtypes.
+
+        Raises:
+            KeyError: ``strict`` and a name is missing or unexpected (all of them listed).
+            ValueError: a value's shape differs from its parameter's (nothing is changed).
+        """
+        name = type(self).__name__
+        targets = dict(self.named_parameters())
+        targets.update(self.named_buffers())
+        missing = [k for k in targets if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in targets]
+        if strict and (missing or unexpected):
+            raise KeyError(f"{name}.load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        updates = []
+        for key, target in targets.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            if array.shape != target.shape:
+                raise ValueError(
+                    f"{name}.load_state_dict: {key!r} has shape {array.shape}, the module's is {target.shape}"
+                )
+            updates.append((target, array))
+        for target, array in updates:  # only once all fit: a failed load changes nothing
+            np.copyto(target.data, array, casting="same_kind")
+        return IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------ printing
+    def extra_repr(self) -> str:
+        """The arguments shown inside this module's parentheses in ``repr``."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = [f"({n}): {m!r}".replace("\n", "\n  ") for n, m in self._modules.items()]
+        extra = self.extra_repr()
+        if not children:
+            return f"{type(self).__name__}({extra})"
+        lines = ([extra] if extra else []) + children
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"

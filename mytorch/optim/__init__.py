@@ -1,0 +1,18 @@
+"""Optimizers: ``SGD`` (momentum, Nesterov, weight decay), ``Adam``, ``AdamW``; and
+``lr_scheduler`` (``StepLR``, ``CosineAnnealingLR``).
+
+They take the handout's ``(value, gradient)`` array pairs (``hw_bonus.mlp.MLP`` passes its
+layers' ``(W, dW)``, ``(b, db)``) as well as Tensors, PyTorch style::
+
+    optimizer = mytorch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    optimizer.zero_grad()
+    loss_fn(model(x), y).backward()
+    optimizer.step()
+"""
+
+from mytorch.optim import lr_scheduler
+from mytorch.optim.adam import Adam, AdamW
+from mytorch.optim.optimizer import Optimizer
+from mytorch.optim.sgd import SGD
+
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "lr_scheduler"]

@@ -1,0 +1,96 @@
+"""``Adam`` and ``AdamW``: adaptive moment estimation, with L2 or decoupled weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from mytorch.optim.optimizer import Optimizer, check_number
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), with bias correction.
+
+    ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``, then
+    ``p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)`` at step t = 1, 2, ... of that
+    parameter (``g`` includes ``weight_decay * p`` when weight decay is set).
+
+    Args:
+        params: parameters (Tensors or ``(value, gradient)`` pairs) or parameter groups.
+        lr: the learning rate, > 0.
+        betas: the decay rates (b1, b2) of the two moments, each in [0, 1).
+        eps: added to the denominator, > 0.
+        weight_decay: the L2 penalty's coefficient, >= 0.
+    """
+
+    state_names = ("m", "v", "t")
+    decoupled = False
+    """AdamW: weight decay shrinks the parameter directly instead of entering the gradient."""
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
+
+    def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
+        super()._check_hyper_parameters(group)
+        name = type(self).__name__
+        betas = tuple(group["betas"])
+        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), each in [0, 1), got {group['betas']!r}")
+        group["betas"] = (float(betas[0]), float(betas[1]))
+        group["eps"] = check_number(name, "eps", group["eps"])
+        group["weight_decay"] = check_number(name, "weight_decay", group["weight_decay"], allow_zero=True)
+
+    def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray:
+        return np.zeros(1, dtype=np.int64) if name == "t" else np.zeros_like(value)
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for i, group, p, g in self._entries():
+            lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
+            if wd and self.decoupled:
+                p *= 1.0 - lr * wd
+            elif wd:
+                g = g + wd * p
+            steps = self.t[i]
+            steps += 1
+            t = int(steps[0])
+            m, v = self.m[i], self.v[i]
+            m *= b1
+            m += (1.0 - b1) * g
+            v *= b2
+            v += (1.0 - b2) * g * g
+            denom = np.sqrt(v)
+            denom /= (1.0 - b2**t) ** 0.5
+            denom += group["eps"]
+            p -= (lr / (1.0 - b1**t)) * m / denom
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): each step first shrinks the
+    parameter, ``p *= 1 - lr * weight_decay``, then takes Adam's step without the decay.
+
+    Args: as ``Adam``; ``weight_decay`` defaults to 0.01, as in PyTorch.
+    """
+
+    decoupled = True
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)

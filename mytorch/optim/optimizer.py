@@ -1,0 +1,218 @@
+"""``Optimizer``: the parameters, their groups and hyper-parameters, and the state arrays.
+
+An optimizer takes either the handout's ``(value, gradient)`` array pairs (what
+``layer.parameters()`` of ``mytorch.nn.modules`` and ``hw_bonus.mlp.MLP`` hand out) or Tensors
+(``model.parameters()`` of a ``mytorch.nn.Module``), or PyTorch's parameter groups (dicts
+with ``"params"`` and their own hyper-parameters). On ``step()`` it updates every value *in
+place* from its gradient: a pair's gradient array, a Tensor's ``.grad`` read when the step
+runs (a Tensor whose ``.grad`` is None is skipped, as in PyTorch).
+
+Its state (velocities, moments, step counts) is plain arrays, one per parameter, so
+``state_dict()`` can go into an ``.npz`` checkpoint and ``load_state_dict()`` bring it back
+exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from mytorch.tensor import Tensor
+
+__all__ = ["Optimizer", "check_number"]
+
+Pair = tuple[np.ndarray, np.ndarray]
+Param = Pair | Tensor
+
+
+def check_number(owner: str, what: str, value: Any, allow_zero: bool = False) -> float:
+    """``value`` as a float if it is a finite number > 0 (>= 0 with ``allow_zero``).
+
+    Raises:
+        TypeError: not a number. ValueError: out of range.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {what} must be a number, got {type(value).__name__} {value!r}")
+    ok = value >= 0 if allow_zero else value > 0
+    if not (np.isfinite(value) and ok):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{owner}: {what} must be a finite number {bound}, got {value!r}")
+    return float(value)
+
+
+def value_and_grad(param: Param) -> tuple[np.ndarray, np.ndarray | None]:
+    """The arrays a step reads and writes: a pair as it is; a Tensor's values and the array of
+    its current ``.grad`` (None when it has none)."""
+    if type(param) is tuple:
+        return param
+    grad = param.grad
+    if grad is None:
+        return param.data, None
+    return param.data, grad if type(grad) is np.ndarray else grad.data
+
+
+class Optimizer:
+    """Base class: parameter groups, hyper-parameters, state arrays, ``zero_grad``.
+
+    Args:
+        params: ``(value, gradient)`` array pairs, leaf Tensors, or dicts ``{"params": [...],
+            "lr": ...}`` (parameter groups with their own hyper-parameters).
+        defaults: every hyper-parameter's default, e.g. ``{"lr": 0.1, "momentum": 0.0}``.
+
+    Attributes:
+        param_groups: one dict per group: ``"params"`` and each hyper-parameter (a learning
+            rate scheduler changes ``"lr"`` here).
+        params: every parameter of every group, in order.
+        state_names: the names of the per-parameter state arrays (class attribute); each is
+            also an attribute: a list following ``params``, an array or None per parameter.
+    """
+
+    state_names: tuple[str, ...] = ()
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        name = type(self).__name__
+        one = hasattr(params, "parameters") or isinstance(params, (Tensor, np.ndarray))
+        if one or not isinstance(params, Iterable):
+            raise TypeError(
+                f"{name}: params must be an iterable of parameters, got a {type(params).__name__}; "
+                "pass model.parameters()"
+            )
+        self.defaults = dict(defaults)
+        self.param_groups: list[dict[str, Any]] = []
+        self.params: list[Param] = []
+        for state in self.state_names:
+            setattr(self, state, [])
+        items = list(params)
+        groups = items if items and all(isinstance(g, dict) for g in items) else [{"params": items}]
+        for group in groups:
+            self.add_param_group(group)
+        if not self.params:
+            raise ValueError(f"{name}: no parameters to optimize")
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own hyper-parameters (the defaults fill the rest)."""
+        name = type(self).__name__
+        unknown = set(group) - set(self.defaults) - {"params"}
+        if unknown:
+            raise ValueError(f"{name}: unknown hyper-parameter(s) {sorted(unknown)}; known: {sorted(self.defaults)}")
+        members = group.get("params", [])
+        members = [members] if isinstance(members, Tensor) else list(members)
+        seen = {id(value_and_grad(p)[0]) for p in self.params}
+        checked = []
+        for p in members:
+            i = len(self.params) + len(checked)
+            param = self._check_param(i, p)
+            value = value_and_grad(param)[0]
+            if id(value) in seen:
+                raise ValueError(f"{name}: parameter {i} appears twice (in one group or in two)")
+            seen.add(id(value))
+            checked.append(param)
+        full = {**self.defaults, **group, "params": checked}
+        self._check_hyper_parameters(full)
+        self.param_groups.append(full)
+        self.params.extend(checked)
+        for param in checked:
+            for state in self.state_names:
+                getattr(self, state).append(self._fresh_state(state, value_and_grad(param)[0], full))
+
+    def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
+        """A new parameter's state array ``name`` (zeros like its value; None: not needed)."""
+        return np.zeros_like(value)
+
+    def _check_param(self, i: int, p: Any) -> Param:
+        name = type(self).__name__
+        if isinstance(p, Tensor):
+            if not (p.requires_grad and p.is_leaf):
+                raise ValueError(f"{name}: parameter {i} is not a leaf Tensor with requires_grad=True")
+            return p
+        if not (isinstance(p, tuple) and len(p) == 2):
+            raise TypeError(
+                f"{name}: parameter {i} must be a Tensor or a (value, gradient) pair of arrays, got {type(p).__name__}"
+            )
+        value, grad = p
+        if not isinstance(value, np.ndarray) or not isinstance(grad, np.ndarray) or value.shape != grad.shape:
+            raise ValueError(
+                f"{name}: parameter {i} must be two arrays of one shape, got shapes {np.shape(value)} and "
+                f"{np.shape(grad)}"
+            )
+        return (value, grad)
+
+    def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
+        """Raise a ValueError/TypeError for a bad hyper-parameter (subclasses check theirs)."""
+        group["lr"] = check_number(type(self).__name__, "lr", group["lr"])
+
+    @property
+    def lr(self) -> float:
+        """The first group's learning rate."""
+        return self.param_groups[0]["lr"]
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        for group in self.param_groups:
+            group["lr"] = check_number(type(self).__name__, "lr", value)
+
+    def _entries(self) -> Iterator[tuple[int, dict[str, Any], np.ndarray, np.ndarray]]:
+        """``(index, group, value, gradient)`` for every parameter that has a gradient."""
+        i = 0
+        for group in self.param_groups:
+            for p in group["params"]:
+                value, grad = value_and_grad(p)
+                if grad is not None:
+                    yield i, group, value, grad
+                i += 1
+
+    def step(self) -> None:
+        """Update every parameter in place from its gradient."""
+        raise NotImplementedError(f"{type(self).__name__}.step: an Optimizer subclass defines step()")
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients: a Tensor's ``.grad`` becomes None (``set_to_none``, PyTorch's
+        default) or is zeroed in place; a pair's gradient array is zeroed in place."""
+        for p in self.params:
+            if type(p) is tuple:
+                p[1].fill(0)
+            elif set_to_none:
+                p.grad = None
+            elif isinstance(p.grad, Tensor):
+                p.grad.zero_()
+            elif p.grad is not None:
+                p.grad.fill(0)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The optimizer's state as a flat dict of arrays (copies): ``velocity.0``, ``m.3``, ..."""
+        return {key: a.copy() for key, a in self._state_slots()}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore a state saved by ``state_dict`` (shapes must match).
+
+        Raises:
+            ValueError: a state array is missing or has the wrong shape (nothing is changed).
+        """
+        checked = []
+        for key, target in self._state_slots():
+            if key not in state:
+                raise ValueError(f"{type(self).__name__}.load_state_dict: missing state array {key!r}")
+            value = np.asarray(state[key])
+            if value.shape != target.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: {key!r} has shape {value.shape}, expected {target.shape}"
+                )
+            checked.append((target, value))
+        for target, value in checked:  # only once all fit: a failed load changes nothing
+            target[...] = value
+
+    def _state_slots(self) -> list[tuple[str, np.ndarray]]:
+        """``(name.index, array)`` for every state array (index: the parameter's position)."""
+        return [
+            (f"{name}.{i}", a) for name in self.state_names for i, a in enumerate(getattr(self, name)) if a is not None
+        ]
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join([*lines, ")"])

@@ -1,0 +1,242 @@
+"""The Tensor-level ``mytorch.nn``: module registration, state dicts, containers, modes, init,
+and the errors for mixing it with the handout's engine-level modules.
+
+Layer and loss values and gradients against PyTorch are in ``tests/test_nn_torch.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import mytorch
+import mytorch.nn as nn
+from mytorch import Autograd, Tensor
+from mytorch.nn import functional as F
+from mytorch.nn import init
+from mytorch.nn.modules import linear as handout_linear
+from mytorch.nn.modules import loss as handout_loss
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+        self.heads = nn.ModuleList([nn.Linear(4, 2), nn.Linear(4, 1)])
+        self.scale = nn.Parameter(np.ones(1))
+        self.not_registered = [nn.Linear(2, 2)]  # a plain list hides its modules, as in PyTorch
+        self.note = "plain attribute"
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = self.body(x)
+        return self.heads[0](h) * self.scale
+
+
+def test_assignment_registers_parameters_and_modules_in_order():
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    assert names == ["scale", "body.0.weight", "body.0.bias", "heads.0.weight", "heads.0.bias",
+                     "heads.1.weight", "heads.1.bias"]
+    assert len(list(net.parameters())) == 7
+    assert [n for n, _ in net.named_children()] == ["body", "heads"]
+    assert [type(m).__name__ for m in net.modules()] == ["Net", "Sequential", "Linear", "Tanh", "ModuleList",
+                                                         "Linear", "Linear"]
+    assert net.note == "plain attribute"
+    assert [n for n, _ in net.named_parameters(recurse=False)] == ["scale"]
+
+
+def test_a_shared_parameter_is_listed_once():
+    a = nn.Linear(2, 2)
+    seq = nn.Sequential(a, nn.ReLU(), a)
+    assert len(list(seq.parameters())) == 2
+
+
+def test_registration_errors_say_what_to_do():
+    class Forgot(nn.Module):
+        def __init__(self) -> None:
+            self.layer = nn.Linear(2, 2)
+
+    with pytest.raises(AttributeError, match=r"call super\(\).__init__\(\)"):
+        Forgot()
+    net = Net()
+    with pytest.raises(TypeError, match=r"Net.scale is a parameter: assign a Parameter or None, not a Tensor"):
+        net.scale = Tensor(np.ones(1))
+    net.scale = None
+    assert [n for n, _ in net.named_parameters()][0] == "body.0.weight"
+    del net.heads
+    assert [n for n, _ in net.named_children()] == ["body"]
+
+
+def test_forward_runs_through_call_and_backward_reaches_every_used_parameter():
+    net = Net()
+    out = net(Tensor(np.random.default_rng(0).standard_normal((5, 3))))
+    assert out.shape == (5, 2)
+    out.sum().backward()
+    grads = {n: p.grad for n, p in net.named_parameters()}
+    assert all(grads[n] is not None for n in ["scale", "body.0.weight", "heads.0.weight"])
+    assert grads["heads.1.weight"] is None  # not used in forward
+
+
+def test_zero_grad_sets_to_none_or_zeroes():
+    net = nn.Linear(3, 2)
+    net(Tensor(np.ones((1, 3), dtype=np.float32))).sum().backward()
+    net.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and not np.any(np.asarray(p.grad)) for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_train_and_eval_reach_every_module_and_switch_dropout():
+    net = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))
+    assert net.eval() is net and not any(m.training for m in net.modules())
+    x = Tensor(np.ones((2, 4), dtype=np.float32))
+    np.testing.assert_array_equal(net[1](x).data, x.data)
+    assert net.train() is net and all(m.training for m in net.modules())
+
+
+def test_dropout_zeroes_a_fraction_p_and_scales_the_rest():
+    x = Tensor(np.ones((200, 100)), requires_grad=True)
+    y = nn.Dropout(0.3)(x)
+    kept = y.data != 0
+    assert abs(kept.mean() - 0.7) < 0.02
+    np.testing.assert_allclose(y.data[kept], 1 / 0.7)
+    y.sum().backward()
+    np.testing.assert_allclose(np.asarray(x.grad), np.where(kept, 1 / 0.7, 0.0))
+    with pytest.raises(ValueError, match="probability"):
+        nn.Dropout(1.5)
+
+
+def test_state_dict_round_trips_through_an_npz_file(tmp_path):
+    a, b = Net(), Net()
+    state = a.state_dict()
+    assert list(state) == [n for n, _ in a.named_parameters()]
+    np.savez(tmp_path / "w.npz", **{k: v.numpy() for k, v in state.items()})
+    with np.load(tmp_path / "w.npz") as saved:  # no pickle: allow_pickle stays False
+        result = b.load_state_dict(saved)
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    for (name, p), q in zip(a.named_parameters(), b.parameters()):
+        np.testing.assert_array_equal(p.data, q.data, err_msg=name)
+        assert q.data is not p.data  # copied into b's own arrays
+
+
+def test_load_state_dict_checks_names_and_shapes_and_changes_nothing_on_error():
+    net = nn.Linear(3, 2)
+    before = net.weight.data.copy()
+    with pytest.raises(KeyError, match=r"missing keys \['bias'\], unexpected keys \['b'\]"):
+        net.load_state_dict({"weight": np.zeros((2, 3)), "b": np.zeros(2)})
+    with pytest.raises(ValueError, match=r"'bias' has shape \(3,\), the module's is \(2,\)"):
+        net.load_state_dict({"weight": np.zeros((2, 3)), "bias": np.zeros(3)})
+    np.testing.assert_array_equal(net.weight.data, before)
+    result = net.load_state_dict({"weight": np.zeros((2, 3))}, strict=False)
+    assert result.missing_keys == ["bias"] and not net.weight.data.any()
+    assert net.weight.dtype == np.float32  # float64 values cast to the parameter's dtype
+
+
+def test_to_double_converts_parameters_in_place():
+    net = Net()
+    params = list(net.parameters())
+    net.double()
+    assert all(p.dtype == np.float64 for p in net.parameters())
+    assert list(net.parameters()) == params  # same Parameter objects (optimizers keep working)
+    assert net(Tensor(np.ones((1, 3)))).dtype == np.float64
+
+
+def test_containers_index_slice_and_grow():
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    assert len(seq) == 3 and isinstance(seq[-1], nn.Linear)
+    assert [type(m).__name__ for m in seq[:2]] == ["Linear", "ReLU"]
+    named = nn.Sequential(OrderedDict([("hidden", nn.Linear(2, 3)), ("act", nn.ReLU())]))
+    assert [n for n, _ in named.named_parameters()] == ["hidden.weight", "hidden.bias"]
+    lst = nn.ModuleList()
+    lst.append(nn.Linear(1, 1)).extend([nn.ReLU(), nn.Linear(1, 2)])
+    lst.insert(0, nn.Identity())
+    assert [type(m).__name__ for m in lst] == ["Identity", "Linear", "ReLU", "Linear"]
+    assert [n for n, _ in lst.named_parameters()] == ["1.weight", "1.bias", "3.weight", "3.bias"]
+
+
+def test_repr_reads_like_pytorch():
+    net = nn.Sequential(nn.Linear(2, 8), nn.LeakyReLU(0.2), nn.Dropout(0.1), nn.Linear(8, 1, bias=False))
+    assert repr(net) == (
+        "Sequential(\n"
+        "  (0): Linear(in_features=2, out_features=8, bias=True)\n"
+        "  (1): LeakyReLU(negative_slope=0.2)\n"
+        "  (2): Dropout(p=0.1)\n"
+        "  (3): Linear(in_features=8, out_features=1, bias=False)\n"
+        ")"
+    )
+
+
+def test_linear_draws_pytorchs_initial_distribution():
+    layer = nn.Linear(400, 300)
+    bound = 1 / math.sqrt(400)
+    for p in (layer.weight.data, layer.bias.data):
+        assert p.dtype == np.float32 and np.abs(p).max() <= bound
+    w = layer.weight.data.astype(np.float64).ravel()
+    assert abs(w.mean()) < 0.01 * bound and abs(w.var() - bound**2 / 3) < 0.02 * bound**2 / 3
+
+
+def test_init_bounds_and_gains():
+    w = Tensor(np.zeros((30, 50)))
+    assert init.xavier_uniform_(w) is w and np.abs(w.data).max() <= math.sqrt(6 / 80)
+    init.kaiming_uniform_(w, a=math.sqrt(5))
+    assert np.abs(w.data).max() <= 1 / math.sqrt(50)
+    init.kaiming_normal_(w, nonlinearity="relu")
+    assert abs(w.data.std() - math.sqrt(2 / 50)) < 0.1 * math.sqrt(2 / 50)
+    assert init.constant_(w, 0.5).data.min() == 0.5 and not init.zeros_(w).data.any()
+    assert init.calculate_gain("leaky_relu", math.sqrt(5)) == pytest.approx(math.sqrt(1 / 3))
+    assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        init.xavier_uniform_(Tensor(np.zeros(3)))
+
+
+def test_a_tensor_into_a_handout_module_names_the_tensor_level_one():
+    engine = Autograd()
+    x = Tensor(np.ones((2, 3)))
+    with pytest.raises(TypeError, match=r"for Tensors use mytorch.nn.Linear\(in_features, out_features\)"):
+        handout_linear.Linear(3, 2, engine)(x)
+    with pytest.raises(TypeError, match=r"for Tensors use mytorch.nn.CrossEntropyLoss\(\)"):
+        handout_loss.SoftmaxCrossEntropy(engine)(x, x)
+
+
+def test_an_array_into_a_tensor_module_names_the_handout_one():
+    with pytest.raises(TypeError, match=r"mytorch.tensor\(x\), or use the handout's mytorch.nn.modules.linear.Linear"):
+        nn.Linear(3, 2)(np.ones((2, 3)))
+    with pytest.raises(TypeError, match=r"handout's mytorch.nn.modules.activation.ReLU\(autograd_engine\)"):
+        nn.ReLU()(np.ones(3))
+    with pytest.raises(TypeError, match="mytorch.nn.modules.linear.Linear"):
+        nn.Linear(3, 2, Autograd())  # the handout's signature
+    with pytest.raises(TypeError, match="do not mix with mytorch.nn"):
+        nn.Sequential(handout_linear.Linear(3, 2, Autograd()))
+    with pytest.raises(ValueError, match=r"expected input of shape \(..., 3\), got \(2, 4\)"):
+        nn.Linear(3, 2)(Tensor(np.ones((2, 4))))
+
+
+def test_shared_functional_names_take_arrays_plainly_and_record_tensors():
+    x = np.array([[-1.0, 2.0, 0.5]])
+    plain = F.relu(x)
+    assert type(plain) is np.ndarray and plain.tolist() == [[0.0, 2.0, 0.5]]
+    assert type(F.softmax(x, 1)) is np.ndarray
+    t = Tensor(x, requires_grad=True)
+    F.softmax(t, dim=1)[0, 1].backward()
+    p = F.softmax(x, 1)[0]
+    np.testing.assert_allclose(np.asarray(t.grad)[0], p[1] * (np.eye(3)[1] - p))  # d softmax_1 / dx
+    with pytest.raises(TypeError, match=r"give the dimension"):
+        F.log_softmax(t)
+    assert F.cross_entropy is mytorch.nn.functional_tensor.cross_entropy
+
+
+def test_cross_entropy_checks_its_targets():
+    logits = Tensor(np.zeros((2, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"class labels must be >= 0 and below 3; got 0 .. 3"):
+        F.cross_entropy(logits, np.array([0, 3]))
+    with pytest.raises(ValueError, match=r"target must be class labels of shape \(2,\)"):
+        F.cross_entropy(logits, np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match="reduction must be one of mean, sum, none"):
+        nn.CrossEntropyLoss(reduction="avg")
+    loss = nn.CrossEntropyLoss()(logits, np.array([0, 2]))
+    assert loss.shape == () and loss.item() == pytest.approx(math.log(3))
+    with pytest.raises(ValueError, match=r"input has shape \(2, 3\) but target \(2,\)"):
+        nn.MSELoss()(logits, np.zeros(2))

@@ -1,0 +1,201 @@
+"""``mytorch.nn``, ``mytorch.optim`` and ``lr_scheduler`` against PyTorch (float64, 1e-10):
+the same module or loss on the same values gives the same output and gradients; the same
+optimizer from the same weights and gradients takes the same steps; a scheduler sets the
+same rates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import mytorch.nn as nn  # noqa: E402
+import mytorch.optim as optim  # noqa: E402
+from mytorch import Tensor  # noqa: E402
+from mytorch.nn import functional as F  # noqa: E402
+
+TOL = {"rtol": 1e-10, "atol": 1e-12}
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((6, 4)) * 2
+
+
+def compare(ours: Callable[[Tensor], Tensor], theirs: Callable[[Any], Any], x: np.ndarray = X) -> None:
+    """Output and input gradient (of a random weighting of the output) agree."""
+    t = Tensor(x.copy(), requires_grad=True)
+    tt = torch.tensor(x, requires_grad=True)
+    out, tout = ours(t), theirs(tt)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), **TOL)
+    v = RNG.standard_normal(tout.shape)
+    (out * v).sum().backward()
+    (tout * torch.from_numpy(v)).sum().backward()
+    np.testing.assert_allclose(np.asarray(t.grad), tt.grad.numpy(), **TOL)
+
+
+MODULES = [
+    (nn.ReLU(), torch.nn.ReLU()),
+    (nn.Sigmoid(), torch.nn.Sigmoid()),
+    (nn.Tanh(), torch.nn.Tanh()),
+    (nn.LeakyReLU(0.2), torch.nn.LeakyReLU(0.2)),
+    (nn.GELU(), torch.nn.GELU()),
+    (nn.GELU("tanh"), torch.nn.GELU("tanh")),
+    (nn.Softplus(), torch.nn.Softplus()),
+    (nn.Softplus(beta=2.0), torch.nn.Softplus(beta=2.0)),
+    (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
+    (nn.LogSoftmax(dim=0), torch.nn.LogSoftmax(dim=0)),
+    (nn.Identity(), torch.nn.Identity()),
+    (nn.Flatten(0), torch.nn.Flatten(0)),
+]
+
+
+@pytest.mark.parametrize(("ours", "theirs"), MODULES, ids=[type(m).__name__ for m, _ in MODULES])
+def test_activation_modules_match_torch(ours, theirs):
+    compare(ours, theirs)
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (4,), (2, 3, 4)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_matches_torch_with_the_same_weights(shape, bias):
+    ours, theirs = nn.Linear(4, 3, bias=bias).double(), torch.nn.Linear(4, 3, bias=bias).double()
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = RNG.standard_normal(shape)
+    compare(ours, theirs, x)
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(np.asarray(p.grad), q.grad.numpy(), **TOL, err_msg=name)
+
+
+LABELS = RNG.integers(0, 4, 6)
+PROBS = RNG.dirichlet(np.ones(4), 6)
+TARGET = RNG.standard_normal((6, 4))
+BINARY = RNG.uniform(0, 1, (6, 4))
+
+
+def _losses() -> list[tuple[str, Callable, Callable]]:
+    cases = []
+    for reduction in ("mean", "sum", "none"):
+        kw = {"reduction": reduction}
+        cases += [
+            (f"cross_entropy-{reduction}", lambda x, kw=kw: nn.CrossEntropyLoss(**kw)(x, LABELS),
+             lambda x, kw=kw: torch.nn.CrossEntropyLoss(**kw)(x, torch.from_numpy(LABELS))),
+            (f"cross_entropy-probs-{reduction}", lambda x, kw=kw: F.cross_entropy(x, PROBS, **kw),
+             lambda x, kw=kw: torch.nn.functional.cross_entropy(x, torch.from_numpy(PROBS), **kw)),
+            (f"cross_entropy-smoothed-{reduction}",
+             lambda x, kw=kw: F.cross_entropy(x, LABELS, label_smoothing=0.1, **kw),
+             lambda x, kw=kw: torch.nn.functional.cross_entropy(x, torch.from_numpy(LABELS), label_smoothing=0.1,
+                                                                **kw)),
+            (f"nll-{reduction}", lambda x, kw=kw: nn.NLLLoss(**kw)(F.log_softmax(x, dim=1), LABELS),
+             lambda x, kw=kw: torch.nn.NLLLoss(**kw)(torch.log_softmax(x, 1), torch.from_numpy(LABELS))),
+            (f"mse-{reduction}", lambda x, kw=kw: nn.MSELoss(**kw)(x, TARGET),
+             lambda x, kw=kw: torch.nn.MSELoss(**kw)(x, torch.from_numpy(TARGET))),
+            (f"bce-{reduction}", lambda x, kw=kw: nn.BCELoss(**kw)(F.sigmoid(x), BINARY),
+             lambda x, kw=kw: torch.nn.BCELoss(**kw)(torch.sigmoid(x), torch.from_numpy(BINARY))),
+            (f"bce_logits-{reduction}", lambda x, kw=kw: nn.BCEWithLogitsLoss(**kw)(x, BINARY),
+             lambda x, kw=kw: torch.nn.BCEWithLogitsLoss(**kw)(x, torch.from_numpy(BINARY))),
+        ]
+    return cases
+
+
+@pytest.mark.parametrize(("name", "ours", "theirs"), _losses(), ids=[c[0] for c in _losses()])
+def test_losses_match_torch(name, ours, theirs):
+    compare(ours, theirs)
+    if not name.endswith("none"):
+        assert ours(Tensor(X)).shape == ()  # a reduced loss is 0-d, as in PyTorch
+
+
+def test_functional_dropout_in_eval_and_linear_without_bias_match_torch():
+    w = RNG.standard_normal((3, 4))
+    compare(lambda x: F.linear(F.dropout(x, 0.5, training=False), Tensor(w)),
+            lambda x: torch.nn.functional.linear(x, torch.from_numpy(w)))
+
+
+# --------------------------------------------------------------------------- optimizers
+def _train(make: Callable, params: list, grads: list[np.ndarray], is_torch: bool, sched: Callable | None = None):
+    """Run ``len(grads)`` steps with the given gradients; return the parameters after each."""
+    opt = make(params)
+    scheduler = sched(opt) if sched else None
+    history = []
+    for g in grads:
+        opt.zero_grad()
+        for p, gp in zip(params, g):
+            if gp is not None:
+                p.grad = torch.from_numpy(gp.copy()) if is_torch else gp.copy()
+        opt.step()
+        if scheduler:
+            scheduler.step()
+        history.append([(p.detach().numpy() if is_torch else p.data).copy() for p in params])
+    return history
+
+
+OPTIMIZERS = {
+    "sgd": (lambda ps: optim.SGD(ps, lr=0.1), lambda ps: torch.optim.SGD(ps, lr=0.1)),
+    "momentum": (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+                 lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01)),
+    "nesterov": (lambda ps: optim.SGD(ps, lr=0.05, momentum=0.8, nesterov=True),
+                 lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.8, nesterov=True)),
+    "adam": (lambda ps: optim.Adam(ps, lr=0.01, weight_decay=0.1),
+             lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1)),
+    "adamw": (lambda ps: optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99)),
+              lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99))),
+    "groups": (lambda ps: optim.SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.01}], lr=0.1, momentum=0.5),
+               lambda ps: torch.optim.SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.01}], lr=0.1, momentum=0.5)),
+}
+SCHEDULERS = {
+    "step": (lambda o: optim.lr_scheduler.StepLR(o, 3, gamma=0.5),
+             lambda o: torch.optim.lr_scheduler.StepLR(o, 3, 0.5)),
+    "cosine": (lambda o: optim.lr_scheduler.CosineAnnealingLR(o, 4, eta_min=0.001),
+               lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, 4, eta_min=0.001)),
+}
+
+
+@pytest.mark.parametrize("schedule", [None, "step", "cosine"])
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_optimizers_take_torchs_steps(name, schedule):
+    shapes = [(3, 2), (2,), (4,)]
+    start = [RNG.standard_normal(s) for s in shapes]
+    # 12 steps; the third parameter has no gradient on some steps (it is then skipped)
+    grads = [[RNG.standard_normal(s) if (k != 2 or step % 3) else None for k, s in enumerate(shapes)]
+             for step in range(12)]
+    ours_make, theirs_make = OPTIMIZERS[name]
+    ours_sched, theirs_sched = SCHEDULERS[schedule] if schedule else (None, None)
+    ours = _train(ours_make, [nn.Parameter(p.copy()) for p in start], grads, False, ours_sched)
+    theirs = _train(theirs_make, [torch.nn.Parameter(torch.from_numpy(p.copy())) for p in start], grads, True,
+                    theirs_sched)
+    for step, (a, b) in enumerate(zip(ours, theirs)):
+        for k, (pa, pb) in enumerate(zip(a, b)):
+            np.testing.assert_allclose(pa, pb, **TOL, err_msg=f"{name} step {step} parameter {k}")
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+def test_schedulers_set_torchs_rates_past_the_period(name):
+    ours_make, theirs_make = SCHEDULERS[name]
+    ours = ours_make(optim.SGD([nn.Parameter(np.zeros(1))], lr=0.1))
+    theirs = theirs_make(torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1))
+    for _ in range(20):
+        assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-12, abs=1e-15)
+        ours.optimizer.step()
+        theirs.optimizer.step()
+        ours.step()
+        theirs.step()
+
+
+def test_module_training_loop_matches_torch_step_by_step():
+    """A whole step: Sequential forward, CrossEntropyLoss, backward, SGD with momentum."""
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.Tanh(), torch.nn.Linear(5, 4)).double()
+    ours = nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 4)).double()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    opt = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
+    topt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+    for step in range(5):
+        rows = RNG.permutation(6)
+        opt.zero_grad()
+        topt.zero_grad()
+        loss = nn.CrossEntropyLoss()(ours(Tensor(X[rows])), LABELS[rows])
+        tloss = torch.nn.CrossEntropyLoss()(theirs(torch.from_numpy(X[rows])), torch.from_numpy(LABELS[rows]))
+        loss.backward()
+        tloss.backward()
+        opt.step()
+        topt.step()
+        assert loss.item() == pytest.approx(tloss.item(), rel=1e-10, abs=1e-12), f"step {step}"
