@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.optim.optimizer import Optimizer, check_number
+from mytorch.optim.optimizer import Optimizer, check_number, step_in_place
 
 __all__ = ["Adam", "AdamW"]
 
@@ -56,10 +56,11 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
+        name = type(self).__name__
         for i, group, p, g in self._entries():
             lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
             if wd and self.decoupled:
-                p *= 1.0 - lr * wd
+                step_in_place(p, (lr * wd) * p, name)
             elif wd:
                 g = g + wd * p
             steps = self.t[i]
@@ -73,7 +74,7 @@ class Adam(Optimizer):
             denom = np.sqrt(v)
             denom /= (1.0 - b2**t) ** 0.5
             denom += group["eps"]
-            p -= (lr / (1.0 - b1**t)) * m / denom
+            step_in_place(p, (lr / (1.0 - b1**t)) * m / denom, name)
 
 
 class AdamW(Adam):

@@ -21,7 +21,7 @@ import numpy as np
 
 from mytorch.tensor import Tensor
 
-__all__ = ["Optimizer", "check_number"]
+__all__ = ["Optimizer", "check_number", "step_in_place", "value_and_grad"]
 
 Pair = tuple[np.ndarray, np.ndarray]
 Param = Pair | Tensor
@@ -40,6 +40,17 @@ def check_number(owner: str, what: str, value: Any, allow_zero: bool = False) ->
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{owner}: {what} must be a finite number {bound}, got {value!r}")
     return float(value)
+
+
+def step_in_place(value: np.ndarray, delta: np.ndarray, who: str) -> None:
+    """``value -= delta``: the one place where an optimizer writes a parameter's values.
+
+    Args:
+        value: the parameter's array (a pair's value, a Tensor's ``.data``).
+        delta: the step.
+        who: the optimizer, for error messages.
+    """
+    value -= delta
 
 
 def value_and_grad(param: Param) -> tuple[np.ndarray, np.ndarray | None]:

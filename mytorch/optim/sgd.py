@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.optim.optimizer import Optimizer, check_number
+from mytorch.optim.optimizer import Optimizer, check_number, step_in_place
 
 __all__ = ["SGD"]
 
@@ -59,4 +59,4 @@ class SGD(Optimizer):
                 v *= mu
                 v += d
                 d = d + mu * v if group["nesterov"] else v
-            p -= lr * d
+            step_in_place(p, lr * d, "SGD")

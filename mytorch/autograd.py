@@ -1,0 +1,116 @@
+"""``mytorch.autograd.Function``: PyTorch's way of extending autograd, on Tensors.
+
+A PyTorch script defines a new op as ``class Op(torch.autograd.Function)`` whose static
+``forward(ctx, *inputs)`` and ``backward(ctx, *grad_outputs)`` take and return *Tensors*;
+with ``import mytorch as torch`` the same class runs here unchanged::
+
+    class Quantize(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, input):
+            q = input.clamp(0, 255).to(torch.uint8).to(input.dtype)
+            ctx.save_for_backward(input - q)
+            return q
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (error,) = ctx.saved_tensors
+            return grad_output + error
+
+    y = Quantize.apply(x)
+
+``forward`` runs without recording (its inside is the op's own business); ``apply`` records
+the op as one operation whose backward kernel calls ``backward`` with the output's gradient as
+a Tensor. (``mytorch.Function``, the array-level interface, takes and returns NumPy arrays.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mytorch.autograd_engine import no_grad
+from mytorch.tensor import Tensor, _arrays, _attach
+
+__all__ = ["Function", "FunctionCtx"]
+
+
+class FunctionCtx:
+    """What one call of a ``Function`` keeps for its backward.
+
+    Attributes:
+        saved_tensors: the Tensors given to ``save_for_backward``, in order.
+        needs_input_grad: one flag per input: whether a gradient is wanted for it.
+
+    Other values (a shape, a flag) may be stored as attributes: ``ctx.scale = 2.0``.
+    """
+
+    def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
+        self.saved_tensors: tuple[Any, ...] = ()
+        self.needs_input_grad = needs_input_grad
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep ``tensors`` for ``backward`` (as ``ctx.saved_tensors``)."""
+        self.saved_tensors = tensors
+
+
+def _array(name: str, i: int, grad: Any, like: np.ndarray) -> np.ndarray | None:
+    """A gradient ``backward`` returned, as an array of its input's shape (None stays None)."""
+    if grad is None:
+        return None
+    array = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=like.dtype)
+    if array.shape != like.shape:
+        raise ValueError(f"{name}.backward: gradient {i} has shape {array.shape}, its input has shape {like.shape}")
+    return array
+
+
+class Function:
+    """Base class of a user-defined differentiable op on Tensors (override the static methods)."""
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *inputs: Any) -> Tensor:
+        """Compute the output Tensor from the inputs; ``ctx.save_for_backward`` what backward needs."""
+        raise NotImplementedError("Function.forward: define forward(ctx, *inputs) in the subclass")
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, grad_output: Tensor) -> Any:
+        """The gradient of each input given the output's (a Tensor each, or None; one for one input)."""
+        raise NotImplementedError("Function.backward: define backward(ctx, grad_output) in the subclass")
+
+    _vjp: Any = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make the subclass's backward kernel: arrays in, ``backward`` on Tensors, arrays out."""
+        super().__init_subclass__(**kwargs)
+
+        def vjp(grad_output: np.ndarray, *inputs: np.ndarray, ctx: FunctionCtx) -> tuple[np.ndarray | None, ...]:
+            with no_grad():
+                grads = cls.backward(ctx, Tensor(grad_output))
+            if not isinstance(grads, tuple):
+                grads = (grads,)
+            if len(grads) != len(inputs):
+                raise ValueError(
+                    f"{cls.__name__}.backward: returned {len(grads)} gradient(s) for {len(inputs)} input(s)"
+                )
+            return tuple(_array(cls.__name__, i, g, x) for i, (g, x) in enumerate(zip(grads, inputs)))
+
+        vjp.__name__ = vjp.__qualname__ = f"{cls.__name__}_backward"
+        cls._vjp = staticmethod(vjp)
+
+    @classmethod
+    def apply(cls, *inputs: Any) -> Tensor:
+        """Run the op (numbers and arrays among the inputs are constants); recorded like any Tensor op.
+
+        Raises:
+            TypeError: ``forward`` did not return a Tensor.
+        """
+        arrays = _arrays(inputs)
+        ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a.requires_grad for a in inputs))
+        with no_grad():
+            out = cls.forward(ctx, *(Tensor(a.data) if isinstance(a, Tensor) else a for a in inputs))
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{cls.__name__}.forward: must return a Tensor, got {type(out).__name__}")
+        result = out.data
+        if any(result is x for x in arrays):
+            result = result.view()  # a new array object: the output's gradient must not be its input's
+        return _attach(result, inputs, arrays, cls._vjp, {"ctx": ctx})

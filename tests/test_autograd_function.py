@@ -1,0 +1,87 @@
+"""``mytorch.autograd.Function``: PyTorch's extension API, forward and backward on Tensors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mytorch
+from mytorch import Tensor
+from mytorch.gradcheck import numerical_vjp
+
+
+class Cube(mytorch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.save_for_backward(x)
+        ctx.scale = scale
+        return x * x * x * scale
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        assert isinstance(x, Tensor) and isinstance(grad_output, Tensor)
+        return grad_output * 3 * x * x * ctx.scale, None
+
+
+def test_forward_and_backward_run_on_tensors_and_match_finite_differences():
+    x0 = np.array([0.5, -1.5, 2.0])
+    x = Tensor(x0.copy(), requires_grad=True)
+    y = Cube.apply(x, 2.0)
+    assert y.requires_grad and not mytorch.Tensor(y.data).requires_grad
+    v = np.array([1.0, -2.0, 0.5])
+    (y * v).sum().backward()
+    probe = x0.copy()
+    expected = numerical_vjp(lambda: Cube.apply(Tensor(probe), 2.0).data, probe, v, 1e-6)
+    np.testing.assert_allclose(np.asarray(x.grad), expected, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(x.grad), v * 6 * x0**2, rtol=1e-12)
+
+
+def test_forward_records_nothing_inside_and_backward_errors_name_the_op():
+    class TwoGrads(mytorch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            assert not mytorch.is_grad_enabled()
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output, grad_output
+
+    x = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match=r"TwoGrads.backward: returned 2 gradient\(s\) for 1 input\(s\)"):
+        TwoGrads.apply(x).sum().backward()
+
+    class NotATensor(mytorch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.data
+
+    with pytest.raises(TypeError, match="NotATensor.forward: must return a Tensor"):
+        NotATensor.apply(x)
+
+
+def test_a_residual_saving_op_like_the_lectures_matches_torch():
+    torch = pytest.importorskip("torch")
+
+    def quantizer(lib):
+        class Clip(lib.autograd.Function):  # the lecture's pattern: save what forward lost, add it back
+            @staticmethod
+            def forward(ctx, x):
+                q = x.clamp(0, 255)
+                ctx.save_for_backward(x - q)
+                return q
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                (error,) = ctx.saved_tensors
+                return grad_output + error
+
+        return Clip
+
+    x0 = np.array([[0.3, 7.9], [300.0, -2.5]])
+    ours, theirs = Tensor(x0.copy(), requires_grad=True), torch.tensor(x0, requires_grad=True)
+    w = np.array([[1.0, 2.0], [3.0, 4.0]])
+    (quantizer(mytorch).apply(ours) * w).sum().backward()
+    (quantizer(torch).apply(theirs) * torch.from_numpy(w)).sum().backward()
+    np.testing.assert_allclose(np.asarray(ours.grad), theirs.grad.numpy(), rtol=1e-12)
