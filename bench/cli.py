@@ -145,7 +145,8 @@ def main(argv: list[str] | None = None, blas_pinned: bool = True) -> int:
              "implementations take turns in one process). For the chain: µs per op, and µs per op above NumPy.", "",
              *report.table(rows, args.impls), "",
              *report.pairs(rows, "replay", "numpy-reuse", "Replay / hand-written NumPy with buffers (numpy-reuse)"), "",
-             *report.pairs(rows, "tensor", "mytorch", "Tensor / modules (target ≤ 1.2×)"), ""]
+             *report.pairs(rows, "tensor", "mytorch", "Tensor / modules (target ≤ 1.2×)"), "",
+             *report.pairs(rows, "nn", "mytorch", "nn + optim / modules (target ≤ 1.3×)"), ""]
     if not args.no_memory and "wide" in args.cases:
         lines += [*memory_lines(args.impls), ""]
     if args.long_chain:

@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bench import impl_modules, impl_numpy, impl_numpy_reuse, impl_peers, impl_tape, impl_tensor
+from bench import impl_modules, impl_nn, impl_numpy, impl_numpy_reuse, impl_peers, impl_tape, impl_tensor
 from bench.problems import Problem
 
 
@@ -28,6 +28,7 @@ IMPLEMENTATIONS: dict[str, Callable[[Problem], Trainer | None]] = {
     "replay": impl_modules.build_replay,
     "tensor": impl_tensor.build,
     "tape": impl_tape.build,
+    "nn": impl_nn.build,
     "torch": impl_peers.build_torch,
     "hips": impl_peers.build_hips,
 }
@@ -41,6 +42,7 @@ DESCRIPTIONS = {
     "replay": "the same MLP's train_step with replay on: recorded once, replayed (mytorch.replay)",
     "tensor": "MyTorch Tensor front-end (operator overloading)",
     "tape": "MyTorch kernel table straight onto the tape (F.apply), no modules",
+    "nn": "MyTorch nn and optim, PyTorch style: nn.Sequential of nn.Linear, loss module, optim.SGD",
     "torch": "PyTorch: nn.Linear, loss module, optim.SGD",
     "hips": "HIPS autograd: grad of a loss function, manual SGD",
 }

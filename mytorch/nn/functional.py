@@ -1534,6 +1534,9 @@ def run_kernel(
 # imports this table.
 _TENSOR_FUNCTIONS = "mytorch.nn.functional_tensor"
 _SHARED = ("relu", "sigmoid", "tanh", "softplus", "gelu", "leaky_relu", "softmax", "log_softmax", "mse_loss", "linear")
+_TENSOR_ONLY = (
+    "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "dropout", "one_hot"
+)
 
 
 def _tensor_functions() -> Any:
@@ -1568,7 +1571,6 @@ del _name
 
 def __getattr__(name: str) -> Any:
     """``F.cross_entropy`` and the other Tensor-only functions, from ``functional_tensor``."""
-    functions = _tensor_functions()
-    if name in functions.__all__:
-        return getattr(functions, name)
+    if name in _TENSOR_ONLY:
+        return getattr(_tensor_functions(), name)
     raise AttributeError(f"module 'mytorch.nn.functional' has no attribute {name!r}")

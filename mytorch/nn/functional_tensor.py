@@ -202,15 +202,16 @@ def cross_entropy(
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"F.{name}: label_smoothing must lie in [0, 1], got {label_smoothing!r}")
     n, classes = logits.shape
-    target_shape = tuple(np.shape(target.data if isinstance(target, Tensor) else target))
-    if target_shape == logits.shape and np.asarray(getattr(target, "data", target)).dtype.kind == "f":
-        probs = target if isinstance(target, Tensor) else np.asarray(target, dtype=logits.dtype)
-    elif target_shape == (n,):
-        probs = np.eye(classes, dtype=logits.dtype)[_labels(name, target, classes)]
+    values = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if values.dtype.kind == "f" and values.shape == logits.shape:
+        probs = target if isinstance(target, Tensor) else values.astype(logits.dtype, copy=False)
+    elif values.shape == (n,):
+        probs = np.zeros(logits.shape, dtype=logits.dtype)
+        probs[np.arange(n), _labels(name, values, classes)] = 1
     else:
         raise ValueError(
             f"F.{name}: target must be class labels of shape ({n},) or probabilities of shape {logits.shape}, "
-            f"got shape {target_shape}"
+            f"got shape {values.shape}"
         )
     if label_smoothing:
         probs = probs * (1.0 - label_smoothing) + label_smoothing / classes

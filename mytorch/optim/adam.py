@@ -57,24 +57,25 @@ class Adam(Optimizer):
     def step(self) -> None:
         """Update every parameter that has a gradient."""
         name = type(self).__name__
-        for i, group, p, g in self._entries():
-            lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
-            if wd and self.decoupled:
-                step_in_place(p, (lr * wd) * p, name)
-            elif wd:
-                g = g + wd * p
-            steps = self.t[i]
-            steps += 1
-            t = int(steps[0])
-            m, v = self.m[i], self.v[i]
-            m *= b1
-            m += (1.0 - b1) * g
-            v *= b2
-            v += (1.0 - b2) * g * g
-            denom = np.sqrt(v)
-            denom /= (1.0 - b2**t) ** 0.5
-            denom += group["eps"]
-            step_in_place(p, (lr / (1.0 - b1**t)) * m / denom, name)
+        for group, entries in self._groups_with_grads():
+            lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+            for i, p, g in entries:
+                if wd and self.decoupled:
+                    step_in_place(p, (lr * wd) * p, name)
+                elif wd:
+                    g = g + wd * p
+                steps = self.t[i]
+                steps += 1
+                t = int(steps[0])
+                m, v = self.m[i], self.v[i]
+                m *= b1
+                m += (1.0 - b1) * g
+                v *= b2
+                v += (1.0 - b2) * g * g
+                denom = np.sqrt(v)
+                denom /= (1.0 - b2**t) ** 0.5
+                denom += eps
+                step_in_place(p, (lr / (1.0 - b1**t)) * m / denom, name)
 
 
 class AdamW(Adam):

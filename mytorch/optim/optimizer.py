@@ -21,7 +21,7 @@ import numpy as np
 
 from mytorch.tensor import Tensor
 
-__all__ = ["Optimizer", "check_number", "step_in_place", "value_and_grad"]
+__all__ = ["Optimizer", "check_number", "step_in_place", "value_of"]
 
 Pair = tuple[np.ndarray, np.ndarray]
 Param = Pair | Tensor
@@ -53,15 +53,9 @@ def step_in_place(value: np.ndarray, delta: np.ndarray, who: str) -> None:
     value -= delta
 
 
-def value_and_grad(param: Param) -> tuple[np.ndarray, np.ndarray | None]:
-    """The arrays a step reads and writes: a pair as it is; a Tensor's values and the array of
-    its current ``.grad`` (None when it has none)."""
-    if type(param) is tuple:
-        return param
-    grad = param.grad
-    if grad is None:
-        return param.data, None
-    return param.data, grad if type(grad) is np.ndarray else grad.data
+def value_of(param: Param) -> np.ndarray:
+    """The array a step writes: a pair's value, a Tensor's ``.data``."""
+    return param[0] if type(param) is tuple else param.data
 
 
 class Optimizer:
@@ -110,12 +104,12 @@ class Optimizer:
             raise ValueError(f"{name}: unknown hyper-parameter(s) {sorted(unknown)}; known: {sorted(self.defaults)}")
         members = group.get("params", [])
         members = [members] if isinstance(members, Tensor) else list(members)
-        seen = {id(value_and_grad(p)[0]) for p in self.params}
+        seen = {id(value_of(p)) for p in self.params}
         checked = []
         for p in members:
             i = len(self.params) + len(checked)
             param = self._check_param(i, p)
-            value = value_and_grad(param)[0]
+            value = value_of(param)
             if id(value) in seen:
                 raise ValueError(f"{name}: parameter {i} appears twice (in one group or in two)")
             seen.add(id(value))
@@ -126,7 +120,7 @@ class Optimizer:
         self.params.extend(checked)
         for param in checked:
             for state in self.state_names:
-                getattr(self, state).append(self._fresh_state(state, value_and_grad(param)[0], full))
+                getattr(self, state).append(self._fresh_state(state, value_of(param), full))
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
         """A new parameter's state array ``name`` (zeros like its value; None: not needed)."""
@@ -164,15 +158,21 @@ class Optimizer:
         for group in self.param_groups:
             group["lr"] = check_number(type(self).__name__, "lr", value)
 
-    def _entries(self) -> Iterator[tuple[int, dict[str, Any], np.ndarray, np.ndarray]]:
-        """``(index, group, value, gradient)`` for every parameter that has a gradient."""
+    def _groups_with_grads(self) -> Iterator[tuple[dict[str, Any], list[tuple[int, np.ndarray, np.ndarray]]]]:
+        """Each group with ``(index, value, gradient)`` of its parameters that have a gradient:
+        a pair's arrays; a Tensor's values and the array of its current ``.grad``."""
         i = 0
         for group in self.param_groups:
+            entries = []
             for p in group["params"]:
-                value, grad = value_and_grad(p)
-                if grad is not None:
-                    yield i, group, value, grad
+                if type(p) is tuple:
+                    entries.append((i, p[0], p[1]))
+                else:
+                    grad = p.grad
+                    if grad is not None:
+                        entries.append((i, p.data, grad if type(grad) is np.ndarray else grad.data))
                 i += 1
+            yield group, entries
 
     def step(self) -> None:
         """Update every parameter in place from its gradient."""

@@ -51,12 +51,14 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
-        for i, group, p, g in self._entries():
-            lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-            d = g + wd * p if wd else g
-            if mu:
-                v = self.velocity[i]
-                v *= mu
-                v += d
-                d = d + mu * v if group["nesterov"] else v
-            step_in_place(p, lr * d, "SGD")
+        velocity = self.velocity
+        for group, entries in self._groups_with_grads():
+            lr, mu, wd, nesterov = group["lr"], group["momentum"], group["weight_decay"], group["nesterov"]
+            for i, p, g in entries:
+                d = g + wd * p if wd else g
+                if mu:
+                    v = velocity[i]
+                    v *= mu
+                    v += d
+                    d = d + mu * v if nesterov else v
+                step_in_place(p, lr * d, "SGD")
