@@ -142,6 +142,9 @@ def test_to_double_converts_parameters_in_place():
     assert all(p.dtype == np.float64 for p in net.parameters())
     assert list(net.parameters()) == params  # same Parameter objects (optimizers keep working)
     assert net(Tensor(np.ones((1, 3)))).dtype == np.float64
+    assert net.to("cpu", dtype=np.float32) is net and net.body[0].weight.dtype == np.float32
+    with pytest.raises(ValueError, match="the only device is 'cpu', got 'cuda'"):
+        net.to("cuda")
 
 
 def test_containers_index_slice_and_grow():

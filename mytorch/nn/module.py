@@ -224,12 +224,31 @@ class Module:
                 param.grad.fill(0)
 
     # ------------------------------------------------------------------ dtype
-    def to(self, dtype: Any) -> Module:
-        """Convert every parameter and floating-point buffer to ``dtype`` in place (the same
-        Parameter objects, new arrays; gradients are dropped); returns self."""
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` (its dtype), as in
+        PyTorch: convert every parameter and floating-point buffer to the dtype, in place (the
+        same Parameter objects, new arrays; gradients are dropped); returns self. The only
+        device is the CPU ("cpu")."""
+        name = type(self).__name__
+        dtype = kwargs.pop("dtype", None)
+        devices = [kwargs.pop("device", None)]
+        if kwargs:
+            raise TypeError(f"{name}.to: unexpected keyword argument(s) {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, str) or type(arg).__name__ == "device":
+                devices.append(arg)
+            else:
+                dtype = arg
+        for device in devices:
+            if device is not None and str(device) != "cpu":
+                raise ValueError(f"{name}.to: MyTorch runs on NumPy, so the only device is 'cpu', got {device!r}")
+        if dtype is None:
+            return self
         target = np.dtype(dtype)
         if target.kind != "f":
-            raise TypeError(f"{type(self).__name__}.to: parameters need a floating-point dtype, got {target}")
+            raise TypeError(f"{name}.to: parameters need a floating-point dtype, got {target}")
         for tensor in [*self.parameters(), *self.buffers()]:
             if tensor.data.dtype.kind == "f" and tensor.data.dtype != target:
                 tensor.data = tensor.data.astype(target)
