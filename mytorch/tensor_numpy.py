@@ -247,10 +247,11 @@ FUNCTIONS: dict[Callable, Callable[..., Any]] = {
     np.dot: _dot,
     np.tensordot: _tensordot,
     np.vdot: _vdot,
-    # the kernel forwards that backward rules call (marked ``@dispatches`` in the table)
-    F.sigmoid: T.sigmoid,
-    F.softmax: lambda x, axis=-1: tensor_math.softmax(x, axis),
-    F.log_softmax: lambda x, axis=-1: tensor_math.log_softmax(x, axis),
+    # the kernel forwards that backward rules call (marked ``@dispatches`` in the table); taken
+    # from the module's namespace: from outside, ``F.sigmoid`` is the array-or-Tensor front
+    vars(F)["sigmoid"]: T.sigmoid,
+    vars(F)["softmax"]: lambda x, axis=-1: tensor_math.softmax(x, axis),
+    vars(F)["log_softmax"]: lambda x, axis=-1: tensor_math.log_softmax(x, axis),
     F.prod: lambda x, axis=None, keepdims=False: T._apply("prod", (x,), {"axis": axis, "keepdims": keepdims}),
     F.index_scatter: lambda g, index, shape: T._apply("index_scatter", (g,), {"index": index, "shape": shape}),
 }

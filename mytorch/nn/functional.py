@@ -33,6 +33,7 @@ import builtins
 import importlib
 import math
 import sys
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -1529,9 +1530,11 @@ def run_kernel(
 # --------------------------------------------------------------------------- PyTorch's names on Tensors
 # ``F.cross_entropy(logits, y)``, ``F.relu(t)``, ...: the Tensor-level functions live in
 # ``mytorch.nn.functional_tensor`` and are reached from here. A name that is also a kernel's
-# forward accepts both: arrays go to the kernel (the rows above keep the plain forward),
-# Tensors to the recorded function. Loaded on first use: that file imports the Tensor, which
-# imports this table.
+# forward accepts both when it is looked up from outside (``F.relu``, ``from ... import relu``):
+# arrays go to the kernel's forward, Tensors to the recorded function. Inside this file the
+# names stay the plain forwards, so the rules above (which run on Tensors for higher-order
+# gradients) keep their NumPy meaning. Loaded on first use: that file imports the Tensor,
+# which imports this table.
 _TENSOR_FUNCTIONS = "mytorch.nn.functional_tensor"
 _SHARED = ("relu", "sigmoid", "tanh", "softplus", "gelu", "leaky_relu", "softmax", "log_softmax", "mse_loss", "linear")
 _TENSOR_ONLY = (
@@ -1564,9 +1567,18 @@ def _on_arrays_or_tensors(forward: Callable[..., Array]) -> Callable[..., Any]:
     return either
 
 
-for _name in _SHARED:
-    globals()[_name] = _on_arrays_or_tensors(KERNELS[_name].forward)
-del _name
+_DISPATCHERS = {name: _on_arrays_or_tensors(globals()[name]) for name in _SHARED}
+
+
+class _TableModule(types.ModuleType):
+    """This module's type: looked up from outside, a shared name is its dispatcher."""
+
+    def __getattribute__(self, name: str) -> Any:
+        dispatcher = _DISPATCHERS.get(name)
+        return dispatcher if dispatcher is not None else super().__getattribute__(name)
+
+
+sys.modules[__name__].__class__ = _TableModule
 
 
 def __getattr__(name: str) -> Any:
