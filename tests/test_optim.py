@@ -122,3 +122,15 @@ def test_optimizers_reject_bad_arguments():
         Adam([])
     with pytest.raises(ValueError, match="velocity.0"):
         SGD([pair], lr=0.1, momentum=0.9).load_state_dict({})
+
+
+def test_hyper_parameters_read_as_attributes_while_the_groups_agree():
+    a, b = (np.zeros(2), np.zeros(2)), (np.zeros(1), np.zeros(1))
+    opt = SGD([a, b], lr=0.1, momentum=0.9)
+    assert (opt.lr, opt.momentum, opt.nesterov, opt.weight_decay) == (0.1, 0.9, False, 0.0)
+    assert [v.shape for v in opt._buffers()["velocity"]] == [(2,), (1,)]
+    grouped = SGD([{"params": [a]}, {"params": [b], "momentum": 0.5}], lr=0.1)
+    with pytest.raises(AttributeError, match=r"groups differ; read param_groups\[i\]\['momentum'\]"):
+        grouped.momentum
+    assert grouped.param_groups[1]["momentum"] == 0.5 and grouped.param_groups[0]["momentum"] == 0.0
+    assert grouped._buffers()["velocity"][0].shape == (1,)  # only the group with momentum keeps velocities

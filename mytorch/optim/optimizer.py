@@ -69,7 +69,8 @@ class Optimizer:
     Attributes:
         param_groups: one dict per group: ``"params"`` and each hyper-parameter (a learning
             rate scheduler changes ``"lr"`` here).
-        params: every parameter of every group, in order.
+        params: every parameter of every group, in order; a step reads them from here (the
+            handout's code may replace a pair in this list).
         state_names: the names of the per-parameter state arrays (class attribute); each is
             also an attribute: a list following ``params``, an array or None per parameter.
     """
@@ -87,6 +88,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.params: list[Param] = []
+        self._group_of: list[int] = []  # each parameter's group
         for state in self.state_names:
             setattr(self, state, [])
         items = list(params)
@@ -118,6 +120,7 @@ class Optimizer:
         self._check_hyper_parameters(full)
         self.param_groups.append(full)
         self.params.extend(checked)
+        self._group_of.extend([len(self.param_groups) - 1] * len(checked))
         for param in checked:
             for state in self.state_names:
                 getattr(self, state).append(self._fresh_state(state, value_of(param), full))
@@ -148,6 +151,18 @@ class Optimizer:
         """Raise a ValueError/TypeError for a bad hyper-parameter (subclasses check theirs)."""
         group["lr"] = check_number(type(self).__name__, "lr", group["lr"])
 
+    def __getattr__(self, name: str) -> Any:
+        """A hyper-parameter shared by every group, as an attribute (``sgd.momentum``)."""
+        defaults = self.__dict__.get("defaults", {})
+        if name not in defaults:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        values = [group[name] for group in self.param_groups]
+        if any(v != values[0] for v in values):
+            raise AttributeError(
+                f"{type(self).__name__}.{name}: the parameter groups differ; read param_groups[i][{name!r}]"
+            )
+        return values[0]
+
     @property
     def lr(self) -> float:
         """The first group's learning rate."""
@@ -160,19 +175,17 @@ class Optimizer:
 
     def _groups_with_grads(self) -> Iterator[tuple[dict[str, Any], list[tuple[int, np.ndarray, np.ndarray]]]]:
         """Each group with ``(index, value, gradient)`` of its parameters that have a gradient:
-        a pair's arrays; a Tensor's values and the array of its current ``.grad``."""
-        i = 0
-        for group in self.param_groups:
-            entries = []
-            for p in group["params"]:
-                if type(p) is tuple:
-                    entries.append((i, p[0], p[1]))
-                else:
-                    grad = p.grad
-                    if grad is not None:
-                        entries.append((i, p.data, grad if type(grad) is np.ndarray else grad.data))
-                i += 1
-            yield group, entries
+        a pair's arrays; a Tensor's values and the array of its current ``.grad``. Read from
+        ``params`` (the handout's code replaces a pair there)."""
+        entries: list[list[tuple[int, np.ndarray, np.ndarray]]] = [[] for _ in self.param_groups]
+        for i, (p, group) in enumerate(zip(self.params, self._group_of)):
+            if type(p) is tuple:
+                entries[group].append((i, p[0], p[1]))
+            else:
+                grad = p.grad
+                if grad is not None:
+                    entries[group].append((i, p.data, grad if type(grad) is np.ndarray else grad.data))
+        return zip(self.param_groups, entries)
 
     def step(self) -> None:
         """Update every parameter in place from its gradient."""
@@ -192,6 +205,10 @@ class Optimizer:
                 p.grad.fill(0)
 
     # ------------------------------------------------------------------ state
+    def _buffers(self) -> dict[str, list[np.ndarray]]:
+        """The state arrays by name, of the parameters that have them (what a replay watches)."""
+        return {name: [a for a in getattr(self, name) if a is not None] for name in self.state_names}
+
     def state_dict(self) -> dict[str, np.ndarray]:
         """The optimizer's state as a flat dict of arrays (copies): ``velocity.0``, ``m.3``, ..."""
         return {key: a.copy() for key, a in self._state_slots()}
