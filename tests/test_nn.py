@@ -243,3 +243,14 @@ def test_cross_entropy_checks_its_targets():
     assert loss.shape == () and loss.item() == pytest.approx(math.log(3))
     with pytest.raises(ValueError, match=r"input has shape \(2, 3\) but target \(2,\)"):
         nn.MSELoss()(logits, np.zeros(2))
+
+
+def test_manual_seed_makes_initial_weights_and_dropout_repeat():
+    def draw() -> list[np.ndarray]:
+        mytorch.manual_seed(3)
+        layer = nn.Linear(4, 3)
+        mask = nn.Dropout(0.5)(Tensor(np.ones(8))).data
+        return [layer.weight.data.copy(), layer.bias.data.copy(), mask]
+
+    for a, b in zip(draw(), draw()):
+        np.testing.assert_array_equal(a, b)

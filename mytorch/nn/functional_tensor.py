@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.nn.random import generator
+from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, _apply
 
 __all__ = [
@@ -156,7 +156,7 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
         return x
     if p == 1:
         return x * np.zeros(x.shape, dtype=x.dtype)
-    keep = generator().random(x.shape) >= p
+    keep = default_generator.random(x.shape) >= p
     return x * (keep / (1.0 - p)).astype(x.dtype)
 
 

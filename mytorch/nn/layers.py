@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.dtypes import get_default_dtype
 from mytorch.nn import functional_tensor as TF
 from mytorch.nn import init
 from mytorch.nn.functional import KERNELS
@@ -19,17 +20,9 @@ from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor, _run
 
-__all__ = ["Dropout", "Flatten", "Identity", "Linear", "default_dtype"]
+__all__ = ["Dropout", "Flatten", "Identity", "Linear"]
 
 _LINEAR = KERNELS["linear"]
-
-
-def default_dtype() -> np.dtype:
-    """The dtype of new parameters: ``mytorch.get_default_dtype()`` (float32, as in PyTorch)."""
-    import mytorch
-
-    get = getattr(mytorch, "get_default_dtype", None)
-    return np.dtype(np.float32 if get is None else get())
 
 
 def _check_size(layer: str, name: str, value: Any) -> int:
@@ -63,7 +56,7 @@ class Linear(Module):
         in_features: size of each input row.
         out_features: size of each output row.
         bias: learn an additive bias (default True).
-        dtype: the parameters' dtype (default ``default_dtype()``, float32).
+        dtype: the parameters' dtype (default ``mytorch.get_default_dtype()``, float32).
 
     Attributes:
         weight: Parameter (out_features, in_features), uniform in +-1/sqrt(in_features)
@@ -83,7 +76,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = _check_size("Linear", "in_features", in_features)
         self.out_features = _check_size("Linear", "out_features", out_features)
-        dtype = default_dtype() if dtype is None else np.dtype(dtype)
+        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         self.bias = Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None
         self.reset_parameters()
