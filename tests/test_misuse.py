@@ -76,6 +76,16 @@ def _run_twice_backward() -> None:
     y.backward()
 
 
+def _forgot_super_init() -> Any:
+    import mytorch.nn as nn
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            self.layer = nn.Linear(2, 2)
+
+    return Net()
+
+
 def _parse_runner(*argv: str) -> Any:
     from hw_bonus.mlp_runner import build_parser
 
@@ -381,6 +391,35 @@ CATALOGUE: list[Misuse] = [
            lambda t: Tensor(X, requires_grad=True) @ Tensor(X), ValueError, ("matmul", "(2, 3), (2, 3)")),
     Misuse("tensor-gradient-shape", "Tensor", "backward(gradient) of the wrong shape",
            lambda t: Tensor(X, requires_grad=True).sum().backward(np.ones(3)), ValueError, ("backward", "(3,)")),
+    # nn and optim on Tensors
+    Misuse("nn-array-into-linear", "nn", "a NumPy array into nn.Linear",
+           lambda t: mytorch.nn.Linear(3, 2)(np.ones((4, 3))), TypeError,
+           ("Linear (mytorch.nn) takes a mytorch Tensor", "mytorch.tensor(x)", "mytorch.nn.modules.linear.Linear")),
+    Misuse("nn-tensor-into-handout-linear", "nn", "a Tensor into the handout's Linear",
+           lambda t: _layer()(Tensor(np.ones((4, 3)))), TypeError,
+           ("Linear(3, 2).forward", "got a Tensor", "mytorch.nn.Linear(in_features, out_features)")),
+    Misuse("nn-linear-handout-signature", "nn", "nn.Linear(3, 2, engine), the handout's signature",
+           lambda t: mytorch.nn.Linear(3, 2, Autograd()), TypeError,
+           ("Linear: bias must be True or False", "Autograd", "mytorch.nn.modules.linear.Linear")),
+    Misuse("nn-handout-module-in-sequential", "nn", "a handout module inside nn.Sequential",
+           lambda t: mytorch.nn.Sequential(_layer()), TypeError, ("Sequential: item 0", "do not mix")),
+    Misuse("nn-no-super-init", "nn", "a Module subclass assigning a layer before super().__init__()",
+           lambda t: _forgot_super_init(), AttributeError, ("Net", "super().__init__()")),
+    Misuse("nn-class-label-range", "nn", "a class label 3 for 3 logits",
+           lambda t: mytorch.nn.CrossEntropyLoss()(Tensor(np.zeros((2, 3))), np.array([0, 3])), ValueError,
+           ("F.cross_entropy", "below 3", "0 .. 3")),
+    Misuse("nn-state-dict-shape", "nn", "load a bias of the wrong shape",
+           lambda t: mytorch.nn.Linear(3, 2).load_state_dict({"weight": np.ones((2, 3)), "bias": np.ones(3)}),
+           ValueError, ("Linear.load_state_dict", "'bias'", "(3,)", "(2,)")),
+    Misuse("nn-state-dict-missing", "nn", "load a state dict without the bias",
+           lambda t: mytorch.nn.Linear(3, 2).load_state_dict({"weight": np.ones((2, 3))}), KeyError,
+           ("missing keys ['bias']",)),
+    Misuse("optimizer-non-leaf", "nn", "optimize a computed Tensor",
+           lambda t: SGD([Tensor(np.ones(2), requires_grad=True) * 2], 0.1), ValueError,
+           ("SGD: parameter 0", "leaf")),
+    Misuse("scheduler-zero-step", "nn", "StepLR with step_size 0",
+           lambda t: mytorch.optim.lr_scheduler.StepLR(_sgd_with_momentum(), 0), ValueError,
+           ("StepLR: step_size", "positive", "0")),
     # runner options
     Misuse("runner-zero-lr", "runner", "--lr 0",
            lambda t: _parse_runner("--lr", "0"), SystemExit, ("--lr", "'0' must be a positive number")),

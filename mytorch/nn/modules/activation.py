@@ -35,8 +35,9 @@ class Activation(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """The activation of ``x`` (any shape); also kept as ``self.state``."""
-        name = type(self).__name__
-        expect_array(f"{name}.forward", x, f"mytorch.nn.{name}()")
+        if type(x) is not np.ndarray:  # the message is built only for a wrong input
+            name = type(self).__name__
+            expect_array(f"{name}.forward", x, f"mytorch.nn.{name}()")
         # BEGIN SOLUTION: apply the kernel named self.kernel to x, record it with add_operation, return the result
         row, params = self._row, self.params
         y = row.forward(x, **params) if params else row.forward(x)
