@@ -83,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     add("--handin-timeout", type=float, default=300.0, metavar="S",
         help="seconds all tests of one hand-in may take together, start-ups included (default 300)")  # fmt: skip
     add("--memory", type=int, default=2048, metavar="MB", help="address space per test process (default 2048)")
+    add("--handin-memory", type=int, default=2048, metavar="MB",
+        help="memory of all of a hand-in's processes together, where the runner (as root) can make a cgroup "
+        "(default 2048)")  # fmt: skip
     add("--max-procs", type=int, default=8, metavar="N",
         help="processes and threads per test process, with a uid or user namespace of its own "
         "(default 8)")  # fmt: skip
@@ -211,7 +214,8 @@ def _run(args: argparse.Namespace) -> None:
         raise RunnerError(f"there is no mytorch package to grade in {root} (expected {root / 'mytorch'})")
     _protect_runner()
     settings = Settings(timeout=args.timeout, startup=args.startup_timeout, handin_timeout=args.handin_timeout,
-                        memory_mb=args.memory, max_procs=args.max_procs, jobs=args.jobs)  # fmt: skip
+                        memory_mb=args.memory, max_procs=args.max_procs, jobs=args.jobs,
+                        handin_memory_mb=args.handin_memory)  # fmt: skip
     run = {"settings": settings, "containment": _containment(args.sandbox), "shown": shown}
     if args.handin_dir:
         _grade_folder(Path(args.handin_dir), tests, args, run)
@@ -254,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     for option in ("timeout", "startup_timeout", "handin_timeout"):
         if getattr(args, option) <= 0:
             parser.error(f"--{option.replace('_', '-')} must be positive, got {getattr(args, option):g}")
-    for option in ("jobs", "memory", "max_procs"):
+    for option in ("jobs", "memory", "handin_memory", "max_procs"):
         if getattr(args, option) < 1:
             parser.error(f"--{option.replace('_', '-')} must be at least 1, got {getattr(args, option)}")
     if args.jobs > MAX_SLOTS:

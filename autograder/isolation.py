@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from . import protocol
+from .cgroups import HandinCgroup
 from .containment import (
     Containment,
     forget,
@@ -69,6 +70,8 @@ class Settings:
             namespace of its own), so a hand-in's memory is at most
             ``memory_mb * max_procs * jobs``.
         jobs: workers at once.
+        handin_memory_mb: all of a hand-in's processes together, where the runner can make
+            a cgroup for them (``cgroups``; root only).
         output_bytes: how much of a worker's output is kept (its end).
         file_mb: the largest file a worker may write (``RLIMIT_FSIZE``), and the size of its
             private tmpfs under ``namespaces``.
@@ -80,6 +83,7 @@ class Settings:
     memory_mb: int = 2048
     max_procs: int = 8
     jobs: int = 1
+    handin_memory_mb: int = 2048
     output_bytes: int = 64 * 1024
     file_mb: int = 64
 
@@ -214,6 +218,7 @@ def run_worker(
     slot: int,
     deadline: float,
     scratch: Path,
+    cgroup: HandinCgroup | None = None,
 ) -> tuple[_Watch, int | None]:
     """Run one worker: ``call`` (module, function, params) on ``inputs`` and the hand-in in
     ``handin``; returns what was seen and the worker's exit status."""
@@ -240,6 +245,7 @@ def run_worker(
             "tmpfs_mb": settings.file_mb,
             "uid": uid,
             "limits": _limits(settings, containment),
+            "cgroup_procs": cgroup.procs if cgroup else None,
         }
         read_end, write_end = os.pipe()
         config["result_fd"] = write_end
@@ -338,12 +344,23 @@ def grade(
         inputs = test.inputs()
         slot = slots.get()
         try:
-            seen, status = run_worker(test.worker_call, inputs, handin, settings, containment, slot, deadline, scratch)
+            seen, status = run_worker(test.worker_call, inputs, handin, settings, containment, slot, deadline, scratch,
+                                      cgroup)  # fmt: skip
         finally:
             slots.put(slot)
         return _verdict(test, inputs, seen, status, settings, deadline, time.monotonic() - start)
 
-    with tempfile.TemporaryDirectory(prefix="mytorch-workers-") as scratch, ThreadPoolExecutor(settings.jobs) as pool:
+    cgroup = HandinCgroup.create(settings.handin_memory_mb)
+    try:
+        return _grade_all(tests, one, settings.jobs, on_outcome)
+    finally:
+        if cgroup is not None:
+            cgroup.close()
+
+
+def _grade_all(tests: list[GradedTest], one: Callable, jobs: int, on_outcome) -> list[Outcome]:
+    """``one(test, scratch)`` for every test, ``jobs`` at a time, in a private scratch folder."""
+    with tempfile.TemporaryDirectory(prefix="mytorch-workers-") as scratch, ThreadPoolExecutor(jobs) as pool:
         os.chmod(scratch, 0o711)
         futures = [pool.submit(one, test, Path(scratch)) for test in tests]
         outcomes = []

@@ -146,12 +146,15 @@ def contain(config: dict[str, Any]) -> str:
     Args:
         config: the runner's instructions: ``mode`` (namespaces, uid or none), ``handin`` (the
             folder holding ``mytorch``), ``root`` (an empty folder for the private root),
-            ``readable`` (folders to show read-only), ``tmpfs_mb``, ``uid`` (or None) and
-            ``limits`` (resource name -> value).
+            ``readable`` (folders to show read-only), ``tmpfs_mb``, ``uid`` (or None),
+            ``limits`` (resource name -> value) and ``cgroup_procs`` (a cgroup to join, or None).
 
     Raises:
         OSError: a step failed; the worker then reports it instead of running student code.
     """
+    if config.get("cgroup_procs"):  # the hand-in's memory limit, before anything of it runs
+        with open(config["cgroup_procs"], "w") as procs:
+            procs.write("0")
     for name in PRELOAD:
         importlib.import_module(name)
     folder = config["handin"]

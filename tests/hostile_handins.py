@@ -194,6 +194,31 @@ _functional.mul_backward = _greedy_mul
 '''
 """Allocates 800 MB (over ``--memory 400``) and forks up to 12 sleepers (``--max-procs 4``)."""
 HANG = "while True:\n    pass\n"
+MEMHOG = """
+def _hungry_mul(grad_output, a, b):
+    import os, time
+    import numpy as np
+    read, write = os.pipe()
+    for _ in range(3):
+        if os.fork() == 0:
+            try:
+                block = np.ones(200 * 2**20 // 8)  # 200 MB, every page touched
+                time.sleep(3.0)
+                os.write(write, b"+")  # still holding its 200 MB
+            finally:
+                os._exit(0)
+    os.close(write)
+    held = b""
+    while chunk := os.read(read, 3):
+        held += chunk
+    raise RuntimeError(f"{len(held)} children held 200 MB each at once")
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _hungry_mul
+"""
+"""Three forked children allocating 200 MB each: under ``--memory 400`` every one of them may,
+but not under a hand-in limit of 300 MB."""
 
 
 def _member(tar: tarfile.TarFile, name: str, data: bytes = b"x = 1\n") -> None:

@@ -39,6 +39,7 @@ from hostile_handins import (  # noqa: E402
     FORKER,
     HANG,
     MARK,
+    MEMHOG,
     PATCHER,
     SECRET,
     TOKEN,
@@ -399,3 +400,21 @@ def test_where_namespaces_are_refused_auto_falls_back_and_says_so(grader, tmp_pa
     assert done.stderr.count("runner.py: note: --sandbox uid:") == 1
     assert "namespaces are refused here" in done.stderr
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
+
+
+def test_a_handins_processes_share_one_memory_limit(grader, tmp_path):
+    """With a cgroup (root, a writable memory controller), --handin-memory bounds all of a
+    hand-in's processes together: three children of 200 MB each cannot live under 300 MB."""
+    from autograder.cgroups import HandinCgroup
+
+    probe = HandinCgroup.create(64)
+    if probe is None:
+        pytest.skip("no memory cgroup the runner can make here (it needs root and a writable memory controller)")
+    probe.close()
+    archive = handin(tmp_path, tmp_path, "hungry.tar", code=MEMHOG)
+    done = run_grader(grader, "--handin", str(archive), "--handin-memory", "300", "operations", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
+    held = re.search(r"(\d) children held 200 MB each at once", done.stdout)
+    assert held is None or int(held.group(1)) <= 1, held.group(0)
+    assert survivors() == []
