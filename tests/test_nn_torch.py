@@ -199,3 +199,17 @@ def test_module_training_loop_matches_torch_step_by_step():
         opt.step()
         topt.step()
         assert loss.item() == pytest.approx(tloss.item(), rel=1e-10, abs=1e-12), f"step {step}"
+
+
+@pytest.mark.parametrize("name", ["cross_entropy-mean", "mse-mean", "bce-mean", "bce_logits-mean"])
+def test_reduced_losses_differentiate_twice_like_torch(name):
+    """A 0-d loss is one recorded op whose backward rule also runs on Tensors (create_graph)."""
+    import mytorch
+
+    ours_fn, theirs_fn = next((o, t) for n, o, t in _losses() if n == name)
+    t, tt = Tensor(X * 0.3, requires_grad=True), torch.tensor(X * 0.3, requires_grad=True)
+    (g,) = mytorch.grad(ours_fn(t * t), [t], create_graph=True)
+    (tg,) = torch.autograd.grad(theirs_fn(tt * tt), [tt], create_graph=True)
+    (g * g).sum().backward()
+    (tg * tg).sum().backward()
+    np.testing.assert_allclose(np.asarray(t.grad), tt.grad.numpy(), **TOL)

@@ -10,12 +10,14 @@ here (PyTorch's convention: ``input`` first, ``target`` second, ``reduction=``, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from mytorch.factories import default_generator
-from mytorch.tensor import Tensor, _apply
+from mytorch.nn.functional import KERNELS, mse_loss_and_diff, register_jvp, softmax_cross_entropy_and_log_probs
+from mytorch.tensor import Tensor, _apply, _arrays, _attach
 
 __all__ = [
     "binary_cross_entropy",
@@ -72,9 +74,43 @@ def _check_reduction(name: str, reduction: str) -> None:
         raise ValueError(f"F.{name}: reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
 
 
-def _scalar(loss: Tensor) -> Tensor:
-    """A loss kernel's (1,) result as a 0-d Tensor, PyTorch's shape for a reduced loss."""
-    return _apply("reshape", (loss,), {"shape": ()})
+def _scalar_backward(name: str) -> Callable[..., Any]:
+    """The backward rule of the loss kernel ``name`` for its result as a 0-d array (PyTorch's
+    shape for a reduced loss; the table's losses give shape (1,)): the table's own rule, per
+    input too, given the gradient reshaped to (1,)."""
+    kernel = KERNELS[name]
+
+    def on_one(rule: Callable[..., Any]) -> Callable[..., Any]:
+        def rule_0d(grad_output: Any, *inputs: Any, **params: Any) -> Any:
+            return rule(grad_output.reshape(1), *inputs, **params)
+
+        return rule_0d
+
+    backward = on_one(kernel.backward)
+    backward.__name__ = backward.__qualname__ = f"{name}_backward"
+    partials = getattr(kernel.backward, "partials", None)
+    if partials is not None:
+        backward.partials = tuple(on_one(rule) for rule in partials)  # type: ignore[attr-defined]
+    register_jvp(backward, lambda tangents, *inputs, **params: kernel.jvp(tangents, *inputs, **params).reshape(()))
+    return backward
+
+
+_SCALAR_BACKWARDS = {name: _scalar_backward(name) for name in ("softmax_cross_entropy", "mse_loss", "bce_loss",
+                                                                  "bce_with_logits_loss")}
+
+
+def _mean_loss(name: str, target: Any, prediction: Tensor, cached: Callable[..., Any] | None = None) -> Tensor:
+    """The loss kernel ``name`` of (target, prediction), recorded as one operation with a 0-d
+    result. ``cached(target, prediction)`` gives the loss and the intermediate value its
+    backward rule takes (``log_probs``, ``diff``), so the backward need not compute it again."""
+    args = (target, prediction)
+    arrays = _arrays(args)
+    if cached is None:
+        loss, saved = KERNELS[name].forward(*arrays), None
+    else:
+        loss, value = cached(*arrays)
+        saved = {"log_probs" if name == "softmax_cross_entropy" else "diff": value}
+    return _attach(loss.reshape(()), args, arrays, _SCALAR_BACKWARDS[name], saved)
 
 
 # --------------------------------------------------------------------------- activations
@@ -216,7 +252,7 @@ def cross_entropy(
     if label_smoothing:
         probs = probs * (1.0 - label_smoothing) + label_smoothing / classes
     if reduction == "mean":
-        return _scalar(_apply("softmax_cross_entropy", (probs, logits)))
+        return _mean_loss("softmax_cross_entropy", probs, logits, softmax_cross_entropy_and_log_probs)
     losses = -(log_softmax(logits, dim=1) * probs).sum(axis=1)
     return _reduce(losses, reduction)
 
@@ -251,7 +287,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noq
     x = _tensor(name, input)
     _same_shapes(name, x, target)
     if reduction == "mean":
-        return _scalar(_apply("mse_loss", (target, x)))
+        return _mean_loss("mse_loss", target, x, mse_loss_and_diff)
     return _reduce((x - target) ** 2, reduction)
 
 
@@ -263,7 +299,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     p = _tensor(name, input)
     _same_shapes(name, p, target)
     if reduction == "mean":
-        return _scalar(_apply("bce_loss", (target, p)))
+        return _mean_loss("bce_loss", target, p)
     losses = -(target * p.log().clamp(min=-100.0) + (1.0 - target) * (1.0 - p).log().clamp(min=-100.0))
     return _reduce(losses, reduction)
 
@@ -276,5 +312,5 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
     z = _tensor(name, input)
     _same_shapes(name, z, target)
     if reduction == "mean":
-        return _scalar(_apply("bce_with_logits_loss", (target, z)))
+        return _mean_loss("bce_with_logits_loss", target, z)
     return _reduce(_apply("softplus", (z,)) - z * target, reduction)
