@@ -105,9 +105,15 @@ def test_a_closed_pipe_is_one_line_and_status_141(tmp_path):
     assert "stdout was closed (broken pipe); stopped" in one_line(stderr)
 
 
+def _sigint_default() -> None:
+    """In the child: SIGINT back to its default (a background job starts with it ignored, and
+    Python then installs no KeyboardInterrupt handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_is_one_line_with_the_resume_command_and_status_130(tmp_path):
     with subprocess.Popen([*RUNNER, *LONG_RUN, "--out", "run"], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True) as proc:  # fmt: skip
+                          stderr=subprocess.PIPE, text=True, preexec_fn=_sigint_default) as proc:  # fmt: skip
         try:
             proc.stdout.readline()  # training has begun
             proc.send_signal(signal.SIGINT)
