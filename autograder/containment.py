@@ -25,6 +25,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
@@ -168,32 +169,29 @@ def kill_watched() -> None:
                 pass
 
 
-def _children_of(parent: int) -> list[int]:
-    children = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == parent:
-            children.append(int(entry.name))
-    return children
-
-
-def _processes_of_uid(uid: int) -> list[int]:
+def _processes(keep: Callable[[str], bool]) -> list[int]:
+    """The pids in /proc for which ``keep(pid)`` holds (a process that ends meanwhile is skipped)."""
     found = []
     for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
         try:
-            if os.stat(f"/proc/{entry.name}").st_uid == uid:
+            if entry.name.isdigit() and keep(entry.name):
                 found.append(int(entry.name))
         except OSError:
             continue
     return found
+
+
+def _parent_of(pid: str) -> int:
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        return int(stat.read().rsplit(b")", 1)[1].split()[1])
+
+
+def _children_of(parent: int) -> list[int]:
+    return _processes(lambda pid: _parent_of(pid) == parent)
+
+
+def _processes_of_uid(uid: int) -> list[int]:
+    return _processes(lambda pid: os.stat(f"/proc/{pid}").st_uid == uid)
 
 
 def kill_leftovers(deadline: float = 10.0) -> None:

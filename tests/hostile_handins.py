@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import shutil
 import tarfile
+import textwrap
 from pathlib import Path
 
 from autograder.mutants import WRONG_SIGN, broken_copy
@@ -58,6 +59,17 @@ def handin(tmp: Path, inbox: Path, name: str, **options) -> Path:
     return tar_of(package(tmp / f"src-{name}", **options), inbox / name, mode)
 
 
+def _write_fake(targets: list[str], indent: str = "") -> str:
+    """Attack code: append the fake Autolab line to every one of ``targets`` it can open."""
+    code = f"""for path in {targets!r}:
+    try:
+        with open(path, "a") as out:
+            out.write({FAKE!r} + "\\n")
+    except OSError:
+        pass"""
+    return textwrap.indent(code, indent)
+
+
 def forger(targets: list[str]) -> str:
     """No implementation at all: it prints a fake Autolab line, writes fake scores wherever it
     can, hunts the worker's result pipe in its callers' frames and sends a forged result
@@ -66,12 +78,7 @@ def forger(targets: list[str]) -> str:
 import io, json, os, struct, sys
 import numpy as np
 print({FAKE!r}, flush=True)
-for path in {targets!r}:
-    try:
-        with open(path, "a") as out:
-            out.write({FAKE!r} + "\\n")
-    except OSError:
-        pass
+{_write_fake(targets)}
 frame, fd = sys._getframe(), None
 while frame is not None and fd is None:
     config = frame.f_locals.get("config")
@@ -118,12 +125,7 @@ if os.fork() == 0:
     if os.fork() == 0:
         try:
             time.sleep(1.5)
-            for path in {targets!r}:
-                try:
-                    with open(path, "a") as out:
-                        out.write({FAKE!r} + "\\n")
-                except OSError:
-                    pass
+{_write_fake(targets, " " * 12)}
             for stdout in glob.glob("/proc/[0-9]*/fd/1"):
                 try:
                     with open(os.path.join(os.path.dirname(os.path.dirname(stdout)), "cmdline"), "rb") as f:
