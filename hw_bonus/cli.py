@@ -27,6 +27,7 @@ __all__ = [
     "EXIT_BROKEN_PIPE",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_SUMMARY",
     "EXIT_WRITE_FAILED",
     "install_hint",
     "run_command",
@@ -37,6 +38,12 @@ EXIT_WRITE_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a program killed by a closed pipe
+
+EXIT_SUMMARY = (
+    "exit status: 0 done, 1 an output could not be written, 2 bad input or a diverged run, "
+    "130 interrupted, 141 stdout closed"
+)
+"""The table above in one line, for a command's ``--help``."""
 
 
 def _say(prog: str, message: str) -> None:

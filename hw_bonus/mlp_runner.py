@@ -26,7 +26,7 @@ import numpy as np
 
 import mytorch
 from hw_bonus.checkpoint import load_checkpoint, save_checkpoint
-from hw_bonus.cli import install_hint, run_command
+from hw_bonus.cli import EXIT_SUMMARY, install_hint, run_command
 from hw_bonus.datasets import DATASETS, DataSet, load_dataset
 from hw_bonus.metrics import COLUMNS, plot_curves, write_metrics
 from hw_bonus.mlp import MLP, OPTIMIZERS, evaluate, train_epoch
@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m hw_bonus.mlp_runner",
         description="Train a MyTorch MLP and report its test accuracy.",
+        epilog=EXIT_SUMMARY,
     )
     p.add_argument("--dataset", choices=DATASETS, default="mnist-5k", help="data set (default: mnist-5k)")
     p.add_argument("--data-dir", type=Path, help="folder of the course's MNIST .npy files (for --dataset mnist)")

@@ -47,6 +47,7 @@ def test_version_and_quiet(tmp_path):
     assert done.returncode == 0 and done.stderr == ""
     assert len(done.stdout.splitlines()) == 1 and done.stdout.startswith("test accuracy "), done.stdout
     assert (tmp_path / "run" / "metrics.json").is_file()
+    assert cli.EXIT_SUMMARY in " ".join(run([*RUNNER, "--help"], tmp_path).stdout.split())
 
 
 @pytest.mark.parametrize("out", ["afile/sub", "afile"], ids=["FILE/sub", "FILE"])

@@ -6,13 +6,15 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hw_bonus.cli import EXIT_SUMMARY
+
 __all__ = ["Row", "agrees", "demo_parser", "positive", "positive_int", "print_rows", "print_title"]
 
 
 def demo_parser(module: str, doc: str, seeded: bool = True) -> argparse.ArgumentParser:
     """The parser of ``python -m <module>``, described by the first line of ``doc``; with
     ``--seed`` (an integer, default 0) unless ``seeded`` is False."""
-    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc.splitlines()[0], epilog=EXIT_SUMMARY)
     if seeded:
         parser.add_argument("--seed", type=int, default=0)
     return parser
