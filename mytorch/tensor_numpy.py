@@ -222,6 +222,25 @@ def _copy(a: Any, order: str = "K", subok: bool = False) -> T.Tensor:
     return T._apply("identity", (a,))
 
 
+def _flip(a: Any, axis: Any = None) -> T.Tensor:
+    """``a`` reversed along ``axis`` (every axis by default): an index with negative steps."""
+    ndim = np.ndim(a)
+    axes = range(ndim) if axis is None else [k % ndim for k in ((axis,) if isinstance(axis, int) else axis)]
+    return a[tuple(slice(None, None, -1) if k in axes else slice(None) for k in range(ndim))]
+
+
+def _cumsum(a: Any, axis: int | None = None, dtype: Any = None, out: Any = None) -> T.Tensor:
+    if dtype is not None or out is not None:
+        raise TypeError("np.cumsum on a Tensor: dtype= and out= are not supported")
+    if axis is None:
+        a, axis = tensor_shape.reshape(a, -1), 0
+    return T._apply("cumsum", (a,), {"axis": axis})
+
+
+def _where(condition: Any, a: Any, b: Any) -> T.Tensor:
+    return T._apply("where", (a, b), {"condition": np.asarray(condition)})
+
+
 def _transpose(a: Any, axes: Any = None) -> T.Tensor:
     return T._apply("transpose", (a,), {"axes": None if axes is None else tuple(axes)})
 
@@ -247,29 +266,36 @@ FUNCTIONS: dict[Callable, Callable[..., Any]] = {
     np.dot: _dot,
     np.tensordot: _tensordot,
     np.vdot: _vdot,
+    np.flip: _flip,
+    np.cumsum: _cumsum,
+    np.where: _where,
     # the kernel forwards that backward rules call (marked ``@dispatches`` in the table); taken
     # from the module's namespace: from outside, ``F.sigmoid`` is the array-or-Tensor front
     vars(F)["sigmoid"]: T.sigmoid,
     vars(F)["softmax"]: lambda x, axis=-1: tensor_math.softmax(x, axis),
     vars(F)["log_softmax"]: lambda x, axis=-1: tensor_math.log_softmax(x, axis),
-    F.prod: lambda x, axis=None, keepdims=False: T._apply("prod", (x,), {"axis": axis, "keepdims": keepdims}),
-    F.index_scatter: lambda g, index, shape: T._apply("index_scatter", (g,), {"index": index, "shape": shape}),
+    vars(F)["sum"]: lambda x, axis=None, keepdims=False: tensor_math.sum(x, axis, keepdims),
+    vars(F)["mean"]: lambda x, axis=None, keepdims=False: tensor_math.mean(x, axis, keepdims),
+    vars(F)["cast"]: lambda x, dtype: T._apply("cast", (x,), {"dtype": dtype}),
+    vars(F)["cumsum"]: lambda x, axis: T._apply("cumsum", (x,), {"axis": axis}),
+    vars(F)["prod"]: lambda x, axis=None, keepdims=False: T._apply("prod", (x,), {"axis": axis, "keepdims": keepdims}),
+    vars(F)["index_scatter"]: lambda g, index, shape: T._apply("index_scatter", (g,), {"index": index, "shape": shape}),
 }
 """NumPy functions with a derivative, implemented with the kernel table's ops."""
 
 
 def array_function(func: Callable, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """``Tensor.__array_function__``: run the NumPy function ``func`` on arguments that include a Tensor."""
-    if T.is_grad_enabled() and _requires_grad((*args, *kwargs.values())):
+    differentiable = T.is_grad_enabled() and _requires_grad((*args, *kwargs.values()))
+    constant = func in _NO_DERIVATIVE or (func is np.where and not _requires_grad(args[1:]))
+    if differentiable and not constant:
         rule = FUNCTIONS.get(func)
-        if rule is not None:
-            return rule(*args, **kwargs)
-        constant = func in _NO_DERIVATIVE or (func is np.where and not _requires_grad(args[1:]))
-        if not constant:
+        if rule is None:
             raise TypeError(
                 f"np.{func.__name__} has no gradient rule for Tensors (supported: "
                 f"{', '.join(sorted({f.__name__ for f in FUNCTIONS}))}); compute on t.data for a constant"
             )
+        return rule(*args, **kwargs)
     return _constant(func(*_values(args), **_values(kwargs)))
 
 

@@ -36,13 +36,13 @@ def _numpy(t: Any, like: np.ndarray) -> np.ndarray:
 @settings(max_examples=4)
 @given(data=st.data(), seed=st.integers(0, 2**32 - 1))
 def test_double_backward_of_every_kernel_matches_torch(name: str, data: st.DataObject, seed: int) -> None:
-    """d/dx <v, d<w, f(x)>/dx> for random w and v, and the first derivative on the way."""
+    """d/dx <v, d<w, f(x)²>/dx> for random w and v, and the first derivative on the way."""
     arrays, params = data.draw(CASES[name](np.float64))
     w, vs, first, second = double_backward(name, arrays, params, np.random.default_rng(seed))
 
     tt = [torch.tensor(x, requires_grad=True) for x in arrays]
     tout = TORCH[name](*tt, **params)
-    tgrads = torch.autograd.grad((tout * torch.from_numpy(w)).sum(), tt, create_graph=True, allow_unused=True)
+    tgrads = torch.autograd.grad((tout * tout * torch.from_numpy(w)).sum(), tt, create_graph=True, allow_unused=True)
     ts_ = sum((g * torch.from_numpy(v)).sum() for g, v in zip(tgrads, vs) if g is not None and g.requires_grad)
     tsecond = torch.autograd.grad(ts_, tt, allow_unused=True) if torch.is_tensor(ts_) else [None] * len(tt)
     for i, x in enumerate(arrays):

@@ -752,6 +752,7 @@ def minimum_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
 
 
 # --------------------------------------------------------------------------- reductions
+@dispatches
 def sum(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:  # noqa: A001
     """y = x summed over ``axis`` (all axes by default)."""
     return np.asarray(x.sum(axis=axis, keepdims=keepdims))
@@ -764,7 +765,7 @@ def sum_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: bool
 
 def sum_jvp(tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
     """Forward mode: ẏ = ẋ summed over ``axis``."""
-    return np.asarray(tangents[0].sum(axis=axis, keepdims=keepdims))
+    return sum(tangents[0], axis, keepdims)
 
 
 def _count(x: Array, axis: Axis) -> int:
@@ -774,6 +775,7 @@ def _count(x: Array, axis: Axis) -> int:
     return math.prod(x.shape[a] for a in axes)
 
 
+@dispatches
 def mean(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
     """y = x averaged over ``axis`` (all axes by default)."""
     return np.asarray(x.mean(axis=axis, keepdims=keepdims))
@@ -786,7 +788,7 @@ def mean_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: boo
 
 def mean_jvp(tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
     """Forward mode: ẏ = ẋ averaged over ``axis``."""
-    return np.asarray(tangents[0].mean(axis=axis, keepdims=keepdims))
+    return mean(tangents[0], axis, keepdims)
 
 
 def _extreme_weights(x: Array, out: Array, axis: Axis, keepdims: bool) -> Array:
@@ -980,6 +982,11 @@ def _batch(x: Array) -> int:
     return x.shape[0] if x.ndim > 1 else 1
 
 
+def _loss_value(value: Any, like: Array) -> Array:
+    """A loss (or its tangent) as the table's losses return it: shape (1,), ``like``'s dtype."""
+    return _in_dtype_of(np.reshape(value, (1,)), like)
+
+
 def _same_shape(name: str, y: Array, y_hat: Array) -> None:
     """Losses compare like with like: broadcasting labels (N,) against (N, C) would be silently wrong."""
     if y.shape != y_hat.shape:
@@ -1049,7 +1056,7 @@ def softmax_cross_entropy_jvp(
         terms.append(-(ty * (log_softmax(x) if log_probs is None else log_probs)).sum() / n)
     if tx is not None:
         terms.append((softmax_cross_entropy_grad_x(np.ones(1, x.dtype), y, x, log_probs) * tx).sum())
-    return np.asarray([builtins.sum(terms)], dtype=x.dtype)
+    return _loss_value(builtins.sum(terms), x)
     # END SOLUTION
 
 
@@ -1091,7 +1098,7 @@ def mse_loss_jvp(tangents: Sequence[Array | None], y: Array, y_hat: Array, diff:
     """Forward mode: ẏ = 2 <y_hat - y, ẏ_hat - ẏ> / n."""
     ty, th = tangents
     dt = _add_terms(th, None if ty is None else -ty)
-    return np.asarray([2.0 * np.vdot(y_hat - y if diff is None else diff, dt) / np.size(y)], dtype=y_hat.dtype)
+    return _loss_value(2.0 * np.vdot(y_hat - y if diff is None else diff, dt) / np.size(y), y_hat)
 
 
 _LOG_FLOOR = -100.0  # log(p) is floored here so that p = 0 or 1 gives a finite loss
@@ -1126,9 +1133,7 @@ def bce_loss_jvp(tangents: Sequence[Array | None], y: Array, p: Array) -> Array:
     """Forward mode: ẏ = <∂L/∂y, ẏ> + <∂L/∂p, ṗ>, from the two gradients."""
     gy, gp = bce_loss_backward(np.ones(1, p.dtype), y, p)
     ty, tp = tangents
-    return np.asarray([_add_terms(
-        None if ty is None else np.vdot(gy, ty), None if tp is None else np.vdot(gp, tp)
-    )], dtype=p.dtype)
+    return _loss_value(_add_terms(None if ty is None else np.vdot(gy, ty), None if tp is None else np.vdot(gp, tp)), p)
 
 
 def bce_with_logits_loss(y: Array, z: Array) -> Array:
@@ -1148,9 +1153,7 @@ def bce_with_logits_loss_jvp(tangents: Sequence[Array | None], y: Array, z: Arra
     """Forward mode: ẏ = <∂L/∂y, ẏ> + <∂L/∂z, ż>, from the two gradients."""
     gy, gz = bce_with_logits_loss_backward(np.ones(1, z.dtype), y, z)
     ty, tz = tangents
-    return np.asarray([_add_terms(
-        None if ty is None else np.vdot(gy, ty), None if tz is None else np.vdot(gz, tz)
-    )], dtype=z.dtype)
+    return _loss_value(_add_terms(None if ty is None else np.vdot(gy, ty), None if tz is None else np.vdot(gz, tz)), z)
 
 
 # --------------------------------------------------------------------------- PyTorch-style ops
@@ -1171,6 +1174,7 @@ def clone_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
     return _zeros_or(tangents[0], x)
 
 
+@dispatches
 def cast(x: Array, dtype: Any) -> Array:
     """y = x converted to the floating-point ``dtype`` (``t.double()``, ``t.to(float32)``)."""
     return x.astype(dtype)
@@ -1178,12 +1182,12 @@ def cast(x: Array, dtype: Any) -> Array:
 
 def cast_backward(grad_output: Array, x: Array, dtype: Any) -> tuple[Array]:
     """dx = g converted back to x's dtype."""
-    return (grad_output.astype(x.dtype),)
+    return (cast(grad_output, x.dtype),)
 
 
 def cast_jvp(tangents: Sequence[Array | None], x: Array, dtype: Any) -> Array:
     """Forward mode: ẏ = ẋ converted to ``dtype``."""
-    return tangents[0].astype(dtype)
+    return cast(tangents[0], dtype)
 
 
 def expand(x: Array, shape: tuple[int, ...]) -> Array:
@@ -1335,8 +1339,10 @@ def _others_product(x: Array, axis: int | None) -> Array:
     """For each element, the product of the *other* elements along ``axis``, exact where x has
     zeros: P / x without zeros; with one zero, the product of the rest at the zero and 0
     elsewhere; with more, 0. (Second derivatives, through this on Tensors, are exact away
-    from zeros.)"""
+    from zeros; at a zero a recorded backward raises instead of giving a wrong one.)"""
     zero = np.asarray(x) == 0
+    if not isinstance(x, np.ndarray) and zero.any():  # a recorded backward: the division is not the derivative
+        raise NotImplementedError("the second derivative of prod where x has a zero is not available")
     zeros = zero.sum(axis=axis, keepdims=True)
     safe = x + zero  # x with its zeros replaced by 1
     rest = prod(safe, axis, True)  # the product of the nonzero elements
@@ -1353,6 +1359,7 @@ def prod_jvp(tangents: Sequence[Array | None], x: Array, axis: int | None = None
     return sum(tangents[0] * _others_product(x, axis), axis, keepdims)
 
 
+@dispatches
 def cumsum(x: Array, axis: int) -> Array:
     """y[..., i] = x[..., 0] + ... + x[..., i] along ``axis``."""
     return np.cumsum(x, axis=axis) if x.ndim else x.copy()
