@@ -331,6 +331,7 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "relu": elementwise("nonzero"),
     "leaky_relu": elementwise("nonzero", slope=st.floats(0.0, 0.5)),
     "softplus": elementwise(),
+    "erf": elementwise(),
     "gelu": elementwise(),  # the exact form (approximate="none"): tests/test_kernels.py, tests/test_nn_torch.py
     "maximum": broadcasting("grid", "offset_grid"),
     "minimum": broadcasting("offset_grid", "grid"),

@@ -222,6 +222,7 @@ CASES: dict[str, list[Case]] = {
     ],
     "cumsum": [Case(inputs(normal(s)), {"axis": a})
                for s, a in [((5,), 0), ((3, 4), 0), ((3, 4), 1), ((2, 3, 4), -1), ((), 0)]],
+    "erf": unary(normal),
 }
 
 CASE_IDS = [(name, i) for name, cases in CASES.items() for i in range(len(cases))]

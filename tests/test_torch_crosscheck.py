@@ -90,6 +90,7 @@ TORCH: dict[str, Callable[..., Any]] = {
     "leaky_relu": lambda x, slope=0.01: TF.leaky_relu(x, slope),
     "softplus": TF.softplus,
     "gelu": lambda x, approximate="tanh": TF.gelu(x, approximate=approximate),
+    "erf": torch.erf,
     "maximum": torch.maximum,
     "minimum": torch.minimum,
     "max": lambda x, axis=None, keepdims=False: torch.amax(x, _dims(x, axis), keepdims),

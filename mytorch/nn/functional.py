@@ -662,6 +662,26 @@ _GELU_FORMS = ("tanh", "none")
 _erf = np.frompyfunc(math.erf, 1, 1)
 
 
+@dispatches
+def erf(x: Array) -> Array:
+    """y = erf x = 2/sqrt(pi) * the integral of e**-t² from 0 to x (``math.erf``, elementwise)."""
+    return np.asarray(_erf(x), dtype=x.dtype)
+
+
+def _erf_slope(x: Array) -> Array:
+    return (2.0 / math.sqrt(math.pi)) * np.exp(-(x * x))
+
+
+def erf_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g * 2/sqrt(pi) e**-x²."""
+    return (grad_output * _erf_slope(x),)
+
+
+def erf_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+    """Forward mode: ẏ = 2/sqrt(pi) e**-x² ẋ."""
+    return tangents[0] * _erf_slope(x)
+
+
 def _check_gelu_form(approximate: str) -> None:
     if approximate not in _GELU_FORMS:
         raise ValueError(f"gelu: approximate must be 'tanh' or 'none', got {approximate!r}")
@@ -669,7 +689,7 @@ def _check_gelu_form(approximate: str) -> None:
 
 def _normal_cdf(x: Array) -> Array:
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2, elementwise with the exact ``math.erf``."""
-    return 0.5 * (1.0 + np.asarray(_erf(x * math.sqrt(0.5)), dtype=x.dtype))
+    return 0.5 * (1.0 + erf(x * math.sqrt(0.5)))
 
 
 def gelu(x: Array, approximate: str = "tanh") -> Array:
@@ -1430,6 +1450,7 @@ KERNELS: dict[str, Kernel] = {
         _row("leaky_relu"),
         _row("softplus"),
         _row("gelu"),
+        _row("erf"),
         _row("maximum", 2),
         _row("minimum", 2),
         _row("max", saves_output=True),
