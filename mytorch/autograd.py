@@ -1,4 +1,5 @@
-"""``mytorch.autograd.Function``: PyTorch's way of extending autograd, on Tensors.
+"""``mytorch.autograd``: ``Function``, PyTorch's way of extending autograd on Tensors, and
+``grad`` (``torch.autograd.grad``, the same function as ``mytorch.grad``).
 
 A PyTorch script defines a new op as ``class Op(torch.autograd.Function)`` whose static
 ``forward(ctx, *inputs)`` and ``backward(ctx, *grad_outputs)`` take and return *Tensors*;
@@ -21,18 +22,25 @@ with ``import mytorch as torch`` the same class runs here unchanged::
 ``forward`` runs without recording (its inside is the op's own business); ``apply`` records
 the op as one operation whose backward kernel calls ``backward`` with the output's gradient as
 a Tensor. (``mytorch.Function``, the array-level interface, takes and returns NumPy arrays.)
+
+A backward written with Tensor operations has a second derivative: in a recorded backward
+(``create_graph=True``) it runs with recording on, its saved inputs and output standing for
+the graph's own values.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from mytorch.autograd_engine import no_grad
+from mytorch.backward_graph import grad
 from mytorch.tensor import Tensor, _arrays, _attach
 
-__all__ = ["Function", "FunctionCtx"]
+__all__ = ["Function", "FunctionCtx", "grad"]
 
 
 class FunctionCtx:
@@ -52,6 +60,18 @@ class FunctionCtx:
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep ``tensors`` for ``backward`` (as ``ctx.saved_tensors``)."""
         self.saved_tensors = tensors
+
+    def recorded(self, values: Sequence[Any]) -> FunctionCtx:
+        """This context for a recorded backward (``create_graph=True``): a saved Tensor holding
+        one of the op's inputs or its output is replaced by the Tensor standing for it among
+        ``values``, so that ``backward`` is differentiated through it. Tensors computed inside
+        ``forward`` stay constants, as in PyTorch."""
+        standing = {id(v.data): v for v in values if isinstance(v, Tensor)}
+        ctx = copy.copy(self)
+        ctx.saved_tensors = tuple(
+            standing.get(id(t.data), t) if isinstance(t, Tensor) else t for t in self.saved_tensors
+        )
+        return ctx
 
 
 def _array(name: str, i: int, grad: Any, like: np.ndarray) -> np.ndarray | None:
@@ -83,7 +103,9 @@ class Function:
         """Make the subclass's backward kernel: arrays in, ``backward`` on Tensors, arrays out."""
         super().__init_subclass__(**kwargs)
 
-        def vjp(grad_output: np.ndarray, *inputs: np.ndarray, ctx: FunctionCtx) -> tuple[np.ndarray | None, ...]:
+        def vjp(grad_output: Any, *inputs: Any, ctx: FunctionCtx, out: Any = None) -> tuple[Any, ...]:
+            if not isinstance(grad_output, np.ndarray) or not all(isinstance(x, np.ndarray) for x in inputs):
+                return _recorded_backward(cls, grad_output, inputs, ctx.recorded([*inputs, out]))
             with no_grad():
                 grads = cls.backward(ctx, Tensor(grad_output))
             if not isinstance(grads, tuple):
@@ -113,4 +135,17 @@ class Function:
         result = out.data
         if any(result is x for x in arrays):
             result = result.view()  # a new array object: the output's gradient must not be its input's
-        return _attach(result, inputs, arrays, cls._vjp, {"ctx": ctx})
+        return _attach(result, inputs, arrays, cls._vjp, {"ctx": ctx}, saves_output=True)
+
+
+def _recorded_backward(
+    cls: type[Function], grad_output: Any, inputs: Sequence[Any], ctx: FunctionCtx
+) -> tuple[Any, ...]:
+    """``cls.backward`` in a recorded backward pass (``create_graph=True``): it runs on the Tensors
+    standing for the op's values, with recording on, and its Tensors are the gradients."""
+    grad = grad_output if isinstance(grad_output, Tensor) else Tensor(grad_output)
+    grads = cls.backward(ctx, grad)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    if len(grads) != len(inputs):
+        raise ValueError(f"{cls.__name__}.backward: returned {len(grads)} gradient(s) for {len(inputs)} input(s)")
+    return grads

@@ -270,6 +270,29 @@ def test_a_backward_that_leaves_the_graph_says_so_naming_it() -> None:
         mt.grad(g.sum(), x)
 
 
+def test_a_pytorch_style_function_with_a_tensor_backward_has_a_second_derivative() -> None:
+    import mytorch.autograd
+
+    class Cube3(mytorch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * 3 * x**2
+
+    assert mytorch.autograd.grad is mt.grad
+    x = Tensor(np.array([1.5, -2.0]), requires_grad=True)
+    (g,) = mytorch.autograd.grad(Cube3.apply(x).sum(), x, create_graph=True)
+    (h,) = mt.grad((g * g).sum(), x)  # d/dx (3x²)² = 36 x³
+    np.testing.assert_allclose(h.data, 36 * x.data**3)
+    Cube3.apply(x).sum().backward()  # first order still works
+    np.testing.assert_allclose(np.asarray(x.grad), 3 * x.data**2)
+
+
 # --------------------------------------------------------------------------- mytorch.grad
 def test_grad_leaves_dot_grad_alone_and_releases_the_graph() -> None:
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
