@@ -17,6 +17,7 @@ The verdict is ``grading.judge`` on the arrays received, in this process.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -53,7 +54,7 @@ from .jail import readable_paths
 __all__ = ["Settings", "grade", "probe"]
 
 _WORKER = Path(__file__).resolve().parent / "worker.py"
-_GRADER_ROOT = str(Path(__file__).resolve().parent.parent)
+_GRADER = str(Path(__file__).resolve().parent)
 _FRAME = 1 + 1 + 8  # READY, DATA, the payload's length
 
 
@@ -269,14 +270,24 @@ def run_worker(
         shutil.rmtree(private, ignore_errors=True)
 
 
-_readable_cache: list[str] = []
+_readable_cache: dict[str, list[str]] = {}
 
 
-def _readable() -> list[str]:
+def _hidden() -> list[str]:
+    """What no worker may see, even inside the Python installation: the grader, the reference
+    ``mytorch`` if one is installed, and the temporary folder (other hand-ins)."""
+    reference = importlib.util.find_spec("mytorch")
+    places = [_GRADER, tempfile.gettempdir()]
+    if reference is not None and reference.submodule_search_locations:
+        places += list(reference.submodule_search_locations)
+    return places
+
+
+def _readable() -> dict[str, list[str]]:
     """The folders a ``namespaces`` worker sees read-only (computed once)."""
     if not _readable_cache:
-        _readable_cache.extend(readable_paths([_GRADER_ROOT, tempfile.gettempdir()]))
-    return list(_readable_cache)
+        _readable_cache.update(readable_paths(_hidden()))
+    return _readable_cache
 
 
 def _verdict(test: GradedTest, inputs: dict, seen: _Watch, status: int | None, settings: Settings,

@@ -66,31 +66,38 @@ def _locked_flags(path: str) -> int:
     return _MS_NOSUID | _MS_NODEV | sum(ms for st_flag, ms in pairs if st & st_flag)
 
 
-def readable_paths(hidden: list[str]) -> list[str]:
+def readable_paths(hidden: list[str]) -> dict[str, list[str]]:
     """What a worker's private root shows, read-only: the Python installation and the system's
-    libraries (``/usr`` and the real folders among ``/lib``, ``/lib64``, ``/bin``), never a
-    folder that holds one of ``hidden`` (the grader, the hand-ins)."""
+    libraries (``/usr`` and the real folders among ``/lib``, ``/lib64``, ``/bin``) under
+    ``"bind"``; and under ``"mask"`` the folders of ``hidden`` (the grader, the reference
+    ``mytorch``, the temporary folder) that lie inside them, covered with an empty tmpfs (a
+    grader installed in site-packages, beside NumPy)."""
     import sys
 
     import numpy
 
     wanted = {"/usr", sys.base_prefix, sys.prefix, sys.exec_prefix, os.path.dirname(os.path.dirname(numpy.__file__))}
     wanted |= {f"/{name}" for name in ("lib", "lib64", "lib32", "bin", "sbin") if os.path.isdir(f"/{name}")}
-    real = sorted({os.path.realpath(p) for p in wanted if os.path.isdir(p)})
-    kept = [p for p in real if p != "/" and not any(h == p or h.startswith(p + os.sep) for h in hidden)]
-    return [p for p in kept if not any(p.startswith(q + os.sep) for q in kept)]
+    real = sorted({os.path.realpath(p) for p in wanted if os.path.isdir(p)} - {"/"})
+    binds = [p for p in real if not any(p.startswith(q + os.sep) for q in real)]
+    hidden = {os.path.realpath(h) for h in hidden if os.path.isdir(h)}
+    masks = sorted(h for h in hidden if any(h == b or h.startswith(b + os.sep) for b in binds))
+    return {"bind": [b for b in binds if b not in masks], "mask": [m for m in masks if m not in binds]}
 
 
-def _new_root(root: str, handin: str, readable: list[str], size_mb: int, owner: int | None) -> None:
-    """A tmpfs at ``root`` holding read-only binds of ``readable``, a few devices, ``/tmp`` and
+def _new_root(root: str, handin: str, readable: dict[str, list[str]], size_mb: int, owner: int | None) -> None:
+    """A tmpfs at ``root`` holding read-only binds of ``readable["bind"]`` (with the folders of
+    ``readable["mask"]`` covered by an empty tmpfs), a few devices, ``/tmp`` and
     a copy of the hand-in's ``mytorch`` in ``/work`` (``owner``'s, if given); then ``chroot``
     into it."""
     _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={size_mb}m,mode=0755")
-    for path in readable:
+    for path in readable["bind"]:
         target = root + path
         os.makedirs(target, exist_ok=True)
         _mount(path, target, None, _MS_BIND | _MS_REC)
         _mount(None, target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _locked_flags(path))
+    for path in readable["mask"]:
+        _mount("tmpfs", root + path, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, "size=4k,mode=0555")
     for name in ("lib", "lib64", "lib32", "bin", "sbin"):
         if os.path.islink(f"/{name}"):
             os.symlink(os.readlink(f"/{name}"), f"{root}/{name}")
@@ -146,8 +153,9 @@ def contain(config: dict[str, Any]) -> str:
     Args:
         config: the runner's instructions: ``mode`` (namespaces, uid or none), ``handin`` (the
             folder holding ``mytorch``), ``root`` (an empty folder for the private root),
-            ``readable`` (folders to show read-only), ``tmpfs_mb``, ``uid`` (or None),
-            ``limits`` (resource name -> value) and ``cgroup_procs`` (a cgroup to join, or None).
+            ``readable`` (folders to show read-only and to hide, see ``readable_paths``),
+            ``tmpfs_mb``, ``uid`` (or None), ``limits`` (resource name -> value) and
+            ``cgroup_procs`` (a cgroup to join, or None).
 
     Raises:
         OSError: a step failed; the worker then reports it instead of running student code.
