@@ -80,6 +80,8 @@ class Tape(Autograd):
         released: True once a ``backward`` without ``retain_graph`` has used the tape.
         order: for each operation a Tensor recorded, when it ran (a global count): merging
             two tapes keeps their operations in the order they ran.
+        unsorted: merges appended operations out of that order; ``in_run_order`` (called by
+            ``Tensor.tape``) sorts them back.
     """
 
     def __init__(self) -> None:
@@ -87,6 +89,7 @@ class Tape(Autograd):
         self.merged_into: Tape | None = None
         self.released = False
         self.order: list[int] = []
+        self.unsorted = False
 
     def resolve(self) -> Tape:
         """The tape now holding this one's operations (itself unless it was merged)."""
@@ -109,19 +112,31 @@ class Tape(Autograd):
         big, small = (self, other) if len(self) >= len(other) else (other, self)
         ops, order = big.operation_list, big.order
         timed = len(order) == len(ops) and len(small.order) == len(small.operation_list)
-        if timed and order and small.order and small.order[0] < order[-1]:
-            runs = sorted(zip(order + small.order, ops + small.operation_list), key=operator.itemgetter(0))
-            big.order = [when for when, _ in runs]
-            big.operation_list = [op for _, op in runs]
-        else:
-            ops.extend(small.operation_list)
-            order.extend(small.order)
+        # Appending is a valid order already (the graphs are disjoint); the run order is
+        # restored once, when the tape is next looked at (``in_run_order``), not at every
+        # merge: sum([t.sin() for t in leaves]) merges n times and stays O(n log n).
+        big.unsorted = big.unsorted or small.unsorted or bool(
+            timed and order and small.order and small.order[0] < order[-1]
+        )
+        ops.extend(small.operation_list)
+        order.extend(small.order)
         big.gradient_buffer.memory.update(small.gradient_buffer.memory)
         big.gradient_buffer.owners.update(small.gradient_buffer.owners)
         small.operation_list, small.order = [], []
         small.gradient_buffer.clear()
         small.merged_into = big
         return big
+
+    def in_run_order(self) -> Tape:
+        """This tape, its operations sorted into the order they ran if merges left them
+        appended out of it (one sort, however many merges)."""
+        if self.unsorted:
+            if len(self.order) == len(self.operation_list):
+                runs = sorted(zip(self.order, self.operation_list), key=operator.itemgetter(0))
+                self.order = [when for when, _ in runs]
+                self.operation_list = [op for _, op in runs]
+            self.unsorted = False
+        return self
 
     def release(self) -> None:
         """Free the recorded operations (and forward-mode tangents); a later ``backward``
@@ -445,7 +460,7 @@ class Tensor:
         """The tape this (non-leaf) tensor's graph is recorded on."""
         if self._tape is None:
             raise ValueError("Tensor.tape: a leaf (or constant) tensor is not recorded on any tape")
-        self._tape = self._tape.resolve()
+        self._tape = self._tape.resolve().in_run_order()
         return self._tape
 
     @property

@@ -339,3 +339,18 @@ def test_rpow_mixed_bases_keep_the_positive_bases_gradient():
     y.sum().backward()
     h = 1e-6  # central difference of 3 ** x at 1.5, against the recorded gradient
     np.testing.assert_allclose(x.grad, [(3.0 ** (1.5 + h) - 3.0 ** (1.5 - h)) / (2 * h), 0.0, 0.0], rtol=1e-8)
+
+
+def test_summing_many_separate_branches_merges_without_resorting_each_time():
+    """sum() of per-leaf results merges one tape per term; the tape is sorted back into the
+    order the operations ran only when it is looked at, once."""
+    leaves = [Tensor(np.array([0.1 * i]), requires_grad=True) for i in range(300)]
+    total = sum([leaf.sin() for leaf in leaves])
+    tape = total._tape.resolve()
+    assert tape.unsorted  # merges appended the later sines after the earlier adds
+    assert total.tape.unsorted is False
+    order = total.tape.order
+    assert order == sorted(order)
+    assert len(order) == len(total.tape.operation_list) == 2 * 300  # 300 sines, 300 adds (sum starts from 0)
+    total.backward()
+    np.testing.assert_allclose([leaf.grad[0] for leaf in leaves], np.cos(0.1 * np.arange(300)), rtol=1e-15)
