@@ -66,10 +66,11 @@ def test_the_benchmark_re_executes_itself_with_the_malloc_thresholds_pinned(tmp_
 
 def test_the_command_writes_its_table(tmp_path, capsys):
     out = tmp_path / "results.md"
-    args = ["--quick", "--cases", "tiny-b1", "--dtypes", "float64", "--impls", "numpy", "mytorch", "replay",
-            "--long-chain", "0", "--output", str(out)]
+    args = ["--quick", "--cases", "tiny-b1", "--dtypes", "float64", "--impls", "numpy", "mytorch", "replay", "tensor",
+            "--long-chain", "300", "--branches", "50", "--output", str(out)]
     assert main(args) == 0
     text = out.read_text(encoding="utf-8")
     assert "| tiny-b1 | float64 |" in text and "NumPy" in text
     assert "mytorch ≤ 1.5×" in text and "replay ≤ 0.95×" in text and "MALLOC_MMAP_THRESHOLD_" in text
+    assert "µs per branch" in text and "300-op chain" in text
     assert "| tiny-b1 | float64 |" in capsys.readouterr().out
