@@ -16,7 +16,7 @@ from mytorch.autograd_engine import NO_GRAD, Autograd, Operation, detect_anomaly
 from mytorch.backward_graph import grad
 from mytorch.dtypes import *  # noqa: F403 - float32, int64, ..., get_default_dtype
 from mytorch.dtypes import __all__ as _dtypes_all
-from mytorch.factories import *  # noqa: F403 - zeros, ones, arange, randn, manual_seed, ...
+from mytorch.factories import *  # type: ignore[no-redef]  # noqa: F403 - zeros, ones, ...; its tensor: see below
 from mytorch.factories import __all__ as _factories_all
 from mytorch.factories import tensor as _tensor_factory
 from mytorch.function import Context, Function

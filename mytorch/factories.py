@@ -283,7 +283,7 @@ def randint(
     """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
     _check_device("randint", device)
     if size is None and args and isinstance(args[-1], (tuple, list)):
-        *args, size = args
+        args, size = args[:-1], args[-1]
     if size is None or len(args) not in (1, 2):
         raise TypeError("randint: call randint(high, size) or randint(low, high, size), size a tuple")
     low, high = (0, args[0]) if len(args) == 1 else args

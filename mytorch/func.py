@@ -76,7 +76,7 @@ class _Primals:
 
     def __init__(self, args: Sequence[Any], argnums: Argnums, what: str) -> None:
         self.single = isinstance(argnums, int)
-        self.argnums = (argnums,) if self.single else tuple(argnums)
+        self.argnums: tuple[int, ...] = (argnums,) if isinstance(argnums, int) else tuple(argnums)
         self.args = list(args)
         for i in self.argnums:
             if not -len(args) <= i < len(args):
@@ -353,7 +353,7 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 
 # --------------------------------------------------------------------------- batching
 def vmap(
-    f: Callable[..., Any], in_dims: int | None | Sequence[int | None] = 0, out_dims: int = 0
+    f: Callable[..., Any], in_dims: int | None | tuple[int | None, ...] | list[int | None] = 0, out_dims: int = 0
 ) -> Callable[..., Any]:
     """``f`` mapped over a batch axis: **a Python loop** over the batch, calling ``f`` once per
     example and stacking the results along ``out_dims`` (``torch.func.vmap``'s semantics, not
@@ -361,7 +361,7 @@ def vmap(
 
     @functools.wraps(f)
     def transformed(*args: Any) -> Any:
-        dims = [in_dims] * len(args) if not isinstance(in_dims, (tuple, list)) else list(in_dims)
+        dims: list[int | None] = list(in_dims) if isinstance(in_dims, (tuple, list)) else [in_dims] * len(args)
         if len(dims) != len(args):
             raise ValueError(f"func.vmap: in_dims has {len(dims)} entries for {len(args)} arguments")
         sizes = {np.shape(a)[d] for a, d in zip(args, dims) if d is not None}

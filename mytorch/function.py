@@ -46,14 +46,15 @@ class Context:
     """What one call of a ``Function`` keeps for its backward (and JVP).
 
     Attributes:
-        saved_arrays: the arrays given to ``save_for_backward``, in order.
+        saved_arrays: the arrays given to ``save_for_backward``, in order (in a recorded
+            backward, the Tensors wrapping those that are the op's inputs or output).
         needs_input_grad: one flag per input: whether a gradient is wanted for it.
 
     Other values (a shape, a flag) may be stored as attributes: ``ctx.scale = 2.0``.
     """
 
     def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
-        self.saved_arrays: tuple[np.ndarray, ...] = ()
+        self.saved_arrays: tuple[Any, ...] = ()  # arrays; Tensors in a recorded backward
         self.needs_input_grad = needs_input_grad
 
     def save_for_backward(self, *arrays: Any) -> None:
@@ -61,7 +62,7 @@ class Context:
         self.saved_arrays = tuple(a.data if isinstance(a, Tensor) else np.asarray(a) for a in arrays)
 
     @property
-    def saved_tensors(self) -> tuple[np.ndarray, ...]:
+    def saved_tensors(self) -> tuple[Any, ...]:
         """PyTorch's name for ``saved_arrays``."""
         return self.saved_arrays
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from mytorch.autograd_engine import Autograd
 from mytorch.nn import functional as F
@@ -56,7 +57,7 @@ class Mismatch:
 
 
 def _tolerances(
-    dtype: np.dtype, eps: float | None, atol: float | None, rtol: float | None
+    dtype: npt.DTypeLike, eps: float | None, atol: float | None, rtol: float | None
 ) -> tuple[float, float, float]:
     """(eps, atol, rtol): the ones given, the others suited to ``dtype``."""
     defaults = (1e-3, 1e-2, 1e-2) if np.dtype(dtype) == np.float32 else (1e-6, 1e-5, 1e-4)
@@ -188,12 +189,12 @@ def check_kernel(
         if g.dtype != xs[i].dtype:
             raise GradcheckError(f"{name}_backward: gradient {i} is {g.dtype}, input is {xs[i].dtype}")
         found.append(compare(f"{name}_backward input {i}", g, numerical_vjp(forward, xs[i], v, eps), atol, rtol))
-    tangents = [rng.standard_normal(x.shape).astype(x.dtype) if i in wrt else None for i, x in enumerate(xs)]
-    t_out = kernel.jvp(tangents, *xs, **params, **extra)
-    numeric = numerical_jvp(forward, [xs[i] for i in wrt], [tangents[i] for i in wrt], eps)
+    drawn = {i: rng.standard_normal(x.shape).astype(x.dtype) for i, x in enumerate(xs) if i in wrt}
+    t_out = kernel.jvp([drawn.get(i) for i in range(len(xs))], *xs, **params, **extra)
+    numeric = numerical_jvp(forward, [xs[i] for i in wrt], [drawn[i] for i in wrt], eps)
     found.append(compare(f"{name}_jvp", t_out, numeric, atol, rtol))
     lhs = float(np.vdot(v.astype(np.float64), np.asarray(t_out, dtype=np.float64)))
-    rhs = float(sum(np.vdot(np.asarray(grads[i], np.float64), tangents[i].astype(np.float64)) for i in wrt))
+    rhs = float(sum(np.vdot(np.asarray(grads[i], np.float64), drawn[i].astype(np.float64)) for i in wrt))
     found.append(compare(f"{name}: <v, J u> against <J^T v, u>", np.asarray(lhs), np.asarray(rhs), atol, rtol))
     return _raise_or_return(found, raise_on_fail)
 

@@ -59,6 +59,7 @@ def tensors() -> None:
     x2 = mytorch.Tensor(5.0, requires_grad=True)
     y = mytorch.log(x1) + x1 * x2 - mytorch.sin(x2)
     y.backward()
+    assert x1.grad is not None and x2.grad is not None  # the backward reached both leaves
     print(f"3. y = ln(x1) + x1 x2 - sin(x2) at (2, 5): y = {y.item():.3f}, "
           f"dy/dx1 = {x1.grad.item():.3f}, dy/dx2 = {x2.grad.item():.3f}")
 

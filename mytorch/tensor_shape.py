@@ -161,11 +161,13 @@ def stack(tensors: Sequence[Any], dim: int | None = None, *, axis: int | None = 
     tensors = tuple(tensors)
     if not tensors:
         raise ValueError("stack: needs at least one tensor")
-    dim = dim_arg("stack", dim, axis) or 0
+    new_axis = dim_arg("stack", dim, axis) or 0
+    if isinstance(new_axis, tuple):
+        raise TypeError(f"stack: dim must be one int, got {new_axis}")
     shapes = {_shape(x) for x in tensors}
     if len(shapes) > 1:
         raise ValueError(f"stack: the tensors must have one shape, got {sorted(shapes)}")
-    return cat([unsqueeze(x, dim) for x in tensors], check_dim("stack", dim, len(shapes.pop()) + 1))
+    return cat([unsqueeze(x, new_axis) for x in tensors], check_dim("stack", new_axis, len(shapes.pop()) + 1))
 
 
 def _pieces(input: Any, sizes: Sequence[int], dim: int) -> tuple[Tensor, ...]:  # noqa: A002

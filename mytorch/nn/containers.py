@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from mytorch.nn.module import Module
 
@@ -36,7 +36,7 @@ class ModuleList(Module):
             self.extend(modules)
 
     def _items(self) -> list[Module]:
-        return list(self._modules.values())
+        return cast("list[Module]", list(self._modules.values()))  # each entry passed _check_module
 
     def _renumber(self, items: list[Module]) -> None:
         for name in list(self._modules):
@@ -105,6 +105,6 @@ class Sequential(ModuleList):
 
     def forward(self, x: Any) -> Any:
         """Each module's output is the next one's input."""
-        for module in self._modules.values():
+        for module in self._items():
             x = module(x)
         return x

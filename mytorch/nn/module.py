@@ -52,6 +52,10 @@ class Module:
     """
 
     training: bool
+    # The registries, in assignment order (set by __init__; None: an empty slot).
+    _parameters: dict[str, Parameter | None]
+    _buffers: dict[str, Tensor | None]
+    _modules: dict[str, Module | None]
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
@@ -282,7 +286,7 @@ class Module:
             ValueError: a value's shape differs from its parameter's (nothing is changed).
         """
         name = type(self).__name__
-        targets = dict(self.named_parameters())
+        targets: dict[str, Tensor] = dict(self.named_parameters())
         targets.update(self.named_buffers())
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]

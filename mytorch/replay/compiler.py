@@ -80,7 +80,7 @@ class Program:
         code = self.code
         self.current[0] = inputs
         for index, fn, before, slot, after in self.patches:
-            code[index] = (fn, (*before, inputs[slot] if type(slot) is int else slot.resolve(inputs), *after))
+            code[index] = (fn, (*before, inputs[slot] if isinstance(slot, int) else slot.resolve(inputs), *after))
         for fn, args in code:
             fn(*args)
 
@@ -286,7 +286,7 @@ class _Compiler:
 
     def _find_partial(self) -> set[int]:
         """The ids of the zeroed gradients that some recorded destination covers only in part."""
-        partial = set()
+        partial: set[int] = set()
         for op in self.ops:
             for d in op.gradients_to_update:
                 if isinstance(d, np.ndarray):
@@ -350,7 +350,7 @@ def compile_step(
     compiler.backward(operands, start, seed)
     prologue = [(grad.fill, (0,)) for _, grad in optimizer.params if id(grad) not in compiler.folded]
     update, hyper = optimizers.update(optimizer)
-    code = prologue + compiler.code + update
+    code: list[Instruction] = prologue + compiler.code + update
     patches = []
     current: list[Any] = [()]
     for i, (fn, args) in enumerate(code):

@@ -11,7 +11,7 @@ its own settings every time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -42,9 +42,10 @@ def _sgd(opt: SGD) -> list[Instruction]:
     """``SGD.step`` for every ``(p, g)``: d = g + wd * p; v = mu * v + d; d = v or d + mu * v;
     p -= lr * d."""
     lr, mu, wd = opt.lr, opt.momentum, opt.weight_decay
-    scratch = _Scratch(opt.params)
+    pairs = cast("list[tuple[np.ndarray, np.ndarray]]", opt.params)  # a replayed step's are (value, gradient)
+    scratch = _Scratch(pairs)
     code: list[Instruction] = []
-    for i, (p, g) in enumerate(opt.params):
+    for i, (p, g) in enumerate(pairs):
         d, own = g, False  # own: d is a temporary, so lr * d may overwrite it
         if wd:
             d, own = scratch.like("decayed", p), True

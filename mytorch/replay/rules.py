@@ -299,7 +299,7 @@ def softmax_cross_entropy_backward(
 
 
 # --------------------------------------------------------------------------- every other row
-def generic_forward(kernel: F.Kernel) -> Forward:
+def generic_forward(kernel: F.Kernel) -> Callable[[Operands, Array, Params], list[Instruction]]:
     """A row without an ``out=`` form: its own forward, its result copied into the buffer.
 
     Only the parameters the forward takes are passed (``out``, a saved output, is not one).

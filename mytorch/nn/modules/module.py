@@ -59,8 +59,8 @@ class Module:
     def __init__(self, autograd_engine: Any) -> None:
         self.autograd_engine = autograd_engine
 
-    def forward(self, *inputs: np.ndarray) -> np.ndarray:
-        """Compute the output and record it on the engine (subclasses implement this)."""
+    def forward(self, *inputs: Any, **kwargs: Any) -> np.ndarray:  # any signature may override it
+        """Compute the output and record it on the engine (subclasses implement this with their own arguments)."""
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
 
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
