@@ -117,21 +117,32 @@ in its callers' frames; with a wrong-sign mul_backward."""
 
 def survivor(targets: list[str]) -> str:
     """Double-forks a ``setsid`` process that waits, then appends fake scores to the reports and
-    to the runner's own stdout (through /proc), and stays alive as ``sleep 31.4159``."""
+    to its runner's own stdout (through /proc/<runner>/fd/1, the runner found among its
+    ancestors, so that graders run by other tests are left alone), and stays alive as
+    ``sleep 31.4159``."""
     return f'''
-import glob, os, time
+import os, time
+runners = []  # this hand-in's own runner among its ancestors (never another grader on the machine)
+pid = os.getpid()
+while pid > 1:
+    try:
+        with open(f"/proc/{{pid}}/cmdline", "rb") as f:
+            if b"runner.py" in f.read():
+                runners.append(pid)
+        with open(f"/proc/{{pid}}/stat", "rb") as f:
+            pid = int(f.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        break
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
         try:
             time.sleep(1.5)
 {_write_fake(targets, " " * 12)}
-            for stdout in glob.glob("/proc/[0-9]*/fd/1"):
+            for runner in runners:
                 try:
-                    with open(os.path.join(os.path.dirname(os.path.dirname(stdout)), "cmdline"), "rb") as f:
-                        if b"runner.py" in f.read():
-                            with open(stdout, "w") as out:
-                                out.write({FAKE!r} + "\\n")
+                    with open(f"/proc/{{runner}}/fd/1", "w") as out:
+                        out.write({FAKE!r} + "\\n")
                 except OSError:
                     pass
             os.execv("/bin/sleep", ["sleep", {MARK!r}])
