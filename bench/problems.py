@@ -40,6 +40,7 @@ class Config:
 
     @property
     def is_chain(self) -> bool:
+        """Whether this problem is a chain of scalar operations (not a network)."""
         return self.chain_ops > 0
 
     def describe(self) -> str:
@@ -124,4 +125,5 @@ class ChainTrainer:
         self.grad = np.zeros_like(self.x)
 
     def gradients(self) -> list[np.ndarray]:
+        """The gradient arrays a step writes (the chain's one)."""
         return [self.grad]

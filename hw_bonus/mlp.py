@@ -139,6 +139,7 @@ class MLP:
         # END SOLUTION
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        """``mlp(x)``: ``forward(x)``."""
         return self.forward(x)
 
     def zero_grads(self) -> None:

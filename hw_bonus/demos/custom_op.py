@@ -41,12 +41,14 @@ class Quantize(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        """The quantized ``x``; saves the truncation error for the backward."""
         q = np.clip(x, 0, 255).astype(np.uint8).astype(x.dtype)
         ctx.save_for_backward(x - q)
         return q
 
     @staticmethod
     def backward(ctx: Context, grad_output: np.ndarray) -> np.ndarray:
+        """``grad_output`` plus the saved truncation error."""
         (error,) = ctx.saved_arrays
         return grad_output + error
 

@@ -188,6 +188,7 @@ class Layer:
         self.activation = activation
 
     def __call__(self, x: Any) -> Tensor:
+        """``activation(x @ w + b)``."""
         z = x @ self.w + self.b
         return mytorch.tanh(z) if self.activation == "tanh" else z
 

@@ -64,6 +64,7 @@ class LeakyReLU(_Elementwise):
         self._params = {"slope": self.negative_slope}
 
     def extra_repr(self) -> str:
+        """``negative_slope=...``, shown in ``repr``."""
         return f"negative_slope={self.negative_slope}"
 
 
@@ -80,6 +81,7 @@ class GELU(_Elementwise):
         self._params = {"approximate": approximate}
 
     def extra_repr(self) -> str:
+        """``approximate=...``, shown in ``repr``."""
         return f"approximate={self.approximate!r}"
 
 
@@ -91,10 +93,12 @@ class Softplus(Module):
         self.beta, self.threshold = float(beta), float(threshold)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Softplus of ``x`` (a Tensor), elementwise."""
         x = expect_tensor(self, x, "mytorch.nn.modules.activation.Softplus(autograd_engine)")
         return TF.softplus(x, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
+        """``beta=..., threshold=...``, shown in ``repr``."""
         return f"beta={self.beta:g}, threshold={self.threshold:g}"
 
 
@@ -106,9 +110,11 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
+        """Softmax of ``x`` (a Tensor) along ``self.dim``."""
         return TF.softmax(expect_tensor(self, x), dim=self.dim)
 
     def extra_repr(self) -> str:
+        """``dim=...``, shown in ``repr``."""
         return f"dim={self.dim}"
 
 
@@ -116,4 +122,5 @@ class LogSoftmax(Softmax):
     """y = x - log(sum(e^x)) along ``dim``."""
 
     def forward(self, x: Tensor) -> Tensor:
+        """Log-softmax of ``x`` (a Tensor) along ``self.dim``."""
         return TF.log_softmax(expect_tensor(self, x), dim=self.dim)

@@ -107,6 +107,7 @@ class Linear(Module):
         return _run(_LINEAR, (x, w, b), [x.data, w.data, b.data], None)
 
     def extra_repr(self) -> str:
+        """``in_features=..., out_features=..., bias=...``, shown in ``repr``."""
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
@@ -117,6 +118,7 @@ class Identity(Module):
         super().__init__()
 
     def forward(self, x: Tensor) -> Tensor:
+        """``x`` itself."""
         return x
 
 
@@ -131,9 +133,11 @@ class Dropout(Module):
         self.p = float(p)
 
     def forward(self, x: Tensor) -> Tensor:
+        """``x`` with dropout applied in training mode; ``x`` itself in evaluation mode."""
         return TF.dropout(expect_tensor(self, x), self.p, self.training)
 
     def extra_repr(self) -> str:
+        """``p=...``, shown in ``repr``."""
         return f"p={self.p}"
 
 
@@ -145,10 +149,12 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
+        """``x`` (a Tensor) with axes ``start_dim`` .. ``end_dim`` merged (a recorded reshape)."""
         x = expect_tensor(self, x)
         shape = x.shape
         start, end = self.start_dim % len(shape), self.end_dim % len(shape)
         return x.reshape(shape[:start] + (-1,) + shape[end + 1:])
 
     def extra_repr(self) -> str:
+        """``start_dim=..., end_dim=...``, shown in ``repr``."""
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

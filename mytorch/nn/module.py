@@ -132,6 +132,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}.forward is not defined: a Module subclass defines forward()")
 
     def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
+        """``module(x)``: ``forward(x)``."""
         return self.forward(*inputs, **kwargs)
 
     # ------------------------------------------------------------------ walking the tree

@@ -73,6 +73,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The rates for this epoch from the current ones: times ``gamma`` every ``step_size``-th epoch."""
         rates = [group["lr"] for group in self.optimizer.param_groups]
         if self.last_epoch == 0 or self.last_epoch % self.step_size:
             return rates
@@ -92,6 +93,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The rates for this epoch from the current ones, one step along the cosine (PyTorch's recursive form)."""
         groups, t, T, low = self.optimizer.param_groups, self.last_epoch, self.T_max, self.eta_min
         if t == 0:
             return [group["lr"] for group in groups]

@@ -55,11 +55,13 @@ class Slot:
         self.view = view
 
     def resolve(self, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+        """The input (or the view of it) among this run's ``inputs``."""
         x = inputs[self.index]
         return x if self.view is None else self.view(x)
 
     @property
     def T(self) -> Slot:  # noqa: N802 - ndarray's name
+        """The transpose of this operand, resolved at every replay too."""
         inner = self.view
         return Slot(self.index, self.like.T, (lambda a: a.T) if inner is None else (lambda a: inner(a).T))
 
@@ -138,6 +140,7 @@ def matmul_backward(g: Array, ins: Operands, out: Array, params: Params, wanted:
 
 
 def add_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
+    """``out = a + b``."""
     return [(np.add, (ins[0], ins[1], out))]
 
 
@@ -166,14 +169,17 @@ def add_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: li
 
 # --------------------------------------------------------------------------- activations
 def identity_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
+    """``out = x`` (a copy)."""
     return [(np.copyto, (out, ins[0]))]
 
 
 def identity_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:
+    """The gradient passes through unchanged."""
     return [Pass(g) if wanted[0] else None]
 
 
 def tanh_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
+    """``out = tanh(x)``."""
     return [(np.tanh, (ins[0], out))]
 
 
@@ -205,6 +211,7 @@ def sigmoid_backward(g: Array, ins: Operands, out: Array, params: Params, wanted
 
 
 def relu_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
+    """``out = max(x, 0)``."""
     return [(functools.partial(np.maximum, out=out), (ins[0], 0))]  # np.maximum takes out= by keyword only
 
 

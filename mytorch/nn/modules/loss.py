@@ -39,6 +39,7 @@ class LossFN:
         self._row = F.get_kernel(self.kernel)  # resolved once: forward() runs on every step
 
     def __call__(self, y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+        """``loss(y, y_hat)``: ``forward(y, y_hat)``."""
         return self.forward(y, y_hat)
 
     def forward(self, y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:

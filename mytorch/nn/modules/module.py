@@ -73,6 +73,7 @@ class Module:
             grad.fill(0)
 
     def __call__(self, *inputs: np.ndarray) -> np.ndarray:
+        """``module(x)``: ``forward(x)``."""
         return self.forward(*inputs)
 
     def __repr__(self) -> str:
