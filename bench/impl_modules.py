@@ -29,6 +29,7 @@ class ModulesMLP:
         self.x, self.y = problem.x, problem.y
 
     def step(self) -> None:
+        """One training step: forward, backward and the SGD update."""
         mlp = self.mlp
         mlp.zero_grads()
         mlp.forward(self.x)
@@ -36,6 +37,7 @@ class ModulesMLP:
         mlp.step()
 
     def gradients(self) -> list[np.ndarray]:
+        """The gradients the last step computed, in the order the bench compares them."""
         return [grad for _, grad in self.mlp.parameters()]
 
 
@@ -47,6 +49,7 @@ class ReplayMLP(ModulesMLP):
         self.mlp.replay = True
 
     def step(self) -> None:
+        """One training step through the MLP's ``train_step`` (replayed after the first)."""
         self.mlp.train_step(self.x, self.y)
 
 

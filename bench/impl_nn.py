@@ -37,11 +37,13 @@ class NNTrainer:
         self.optimizer = optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
 
     def step(self) -> None:
+        """One training step: forward, backward and the SGD update."""
         self.optimizer.zero_grad()
         self.loss(self.model(self.x), self.y).backward()
         self.optimizer.step()
 
     def gradients(self) -> list[np.ndarray]:
+        """The gradients the last step computed, in the order the bench compares them."""
         return [np.asarray(p.grad) for p in self.model.parameters()]
 
 

@@ -49,6 +49,7 @@ class NumpyMLP:
         self.grads: list[tuple[np.ndarray, np.ndarray]] = []
 
     def step(self) -> None:
+        """One training step: forward, backward and the SGD update."""
         outs = [self.x]
         for (W, b), act in zip(self.layers, self.activations):
             outs.append(activate(act, outs[-1] @ W.T + b))
@@ -72,6 +73,7 @@ class NumpyMLP:
             b -= LEARNING_RATE * db
 
     def gradients(self) -> list[np.ndarray]:
+        """The gradients the last step computed, in the order the bench compares them."""
         return [g for pair in self.grads for g in pair]
 
 
@@ -79,6 +81,7 @@ class NumpyChain(ChainTrainer):
     """A hand-written chain of alternating sin and x1.0001, and its reverse sweep."""
 
     def step(self) -> None:
+        """One training step: forward, backward and the SGD update."""
         h, saved = self.x, []
         for i in range(self.n):
             if i % 2 == 0:

@@ -57,6 +57,7 @@ class NumpyReuseMLP:
         return True
 
     def step(self) -> None:
+        """One training step: forward, backward and the SGD update."""
         h = self.x
         for (W, b), act, out in zip(self.layers, self.activations, self.outs):
             np.dot(h, W.T, out=out)
@@ -91,6 +92,7 @@ class NumpyReuseMLP:
             np.subtract(b, sb, out=b)
 
     def gradients(self) -> list[np.ndarray]:
+        """The gradients the last step computed, in the order the bench compares them."""
         return [g for pair in self.grads for g in pair]
 
 

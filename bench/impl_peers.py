@@ -63,11 +63,13 @@ class TorchTrainer:
         return h.sum()
 
     def step(self) -> None:
+        """One training step: forward, backward and the SGD update."""
         self.optimizer.zero_grad(set_to_none=True)
         self.forward().backward()
         self.optimizer.step()
 
     def gradients(self) -> list[np.ndarray]:
+        """The gradients the last step computed, in the order the bench compares them."""
         return [p.grad.numpy() for p in self.params]
 
 
@@ -116,11 +118,13 @@ class HipsTrainer:
         return self.anp.sum(h)
 
     def step(self) -> None:
+        """One training step: forward, backward and the SGD update."""
         self.grads = self.grad_fn(self.params)
         for p, g in zip(self.params, self.grads):
             p -= LEARNING_RATE * g
 
     def gradients(self) -> list[np.ndarray]:
+        """The gradients the last step computed, in the order the bench compares them."""
         return list(self.grads)
 
 

@@ -29,6 +29,7 @@ class TapeMLP:
         self.loss = _LOSS_KERNEL[config.loss]
 
     def step(self) -> None:
+        """One training step: forward, backward and the SGD update."""
         engine = self.engine
         engine.zero_grad()
         for dW, db in self.grads:
@@ -48,6 +49,7 @@ class TapeMLP:
             b -= LEARNING_RATE * db
 
     def gradients(self) -> list[np.ndarray]:
+        """The gradients the last step computed, in the order the bench compares them."""
         return [g for pair in self.grads for g in pair]
 
 
@@ -60,6 +62,7 @@ class TapeChain(ChainTrainer):
         self.factor = np.asarray(CHAIN_FACTOR, dtype=self.x.dtype)
 
     def step(self) -> None:
+        """One training step: forward, backward and the SGD update."""
         engine = self.engine
         engine.zero_grad()
         h = self.x

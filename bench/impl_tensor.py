@@ -27,6 +27,7 @@ class TensorMLP:
         self.loss = _LOSS[config.loss]
 
     def step(self) -> None:
+        """One training step: forward, backward and the SGD update."""
         for p in self.params:
             p.zero_grad()
         h = self.x
@@ -39,6 +40,7 @@ class TensorMLP:
             p.data -= LEARNING_RATE * p.grad
 
     def gradients(self) -> list[np.ndarray]:
+        """The gradients the last step computed, in the order the bench compares them."""
         return [g for W, b in self.layers for g in (W.grad.T, b.grad)]
 
 
@@ -50,6 +52,7 @@ class TensorChain(ChainTrainer):
         self.leaf = Tensor(self.x, requires_grad=True)
 
     def step(self) -> None:
+        """One training step: forward, backward and the SGD update."""
         self.leaf.zero_grad()
         h = self.leaf
         for i in range(self.n):
