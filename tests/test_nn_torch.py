@@ -121,7 +121,7 @@ def _train(make: Callable, params: list, grads: list[np.ndarray], is_torch: bool
         opt.zero_grad()
         for p, gp in zip(params, g):
             if gp is not None:
-                p.grad = torch.from_numpy(gp.copy()) if is_torch else gp.copy()
+                p.grad = torch.from_numpy(gp.copy()) if is_torch else Tensor(gp.copy())
         opt.step()
         if scheduler:
             scheduler.step()
