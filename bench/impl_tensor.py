@@ -1,7 +1,7 @@
 """MyTorch's ``Tensor`` front-end, written the way a PyTorch user writes it.
 
 The weights are leaf tensors laid out (in, out), so a layer is ``h @ W + b``; the loss's
-``backward()`` fills every leaf's ``.grad``; the update is ``W.data -= lr * W.grad``.
+``backward()`` fills every leaf's ``.grad`` (a Tensor); the update is ``W.data -= lr * W.grad.data``.
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ class TensorMLP:
                 h = getattr(h, act)()
         self.loss(self.y, h).backward()
         for p in self.params:
-            p.data -= LEARNING_RATE * p.grad
+            p.data -= LEARNING_RATE * p.grad.data
 
     def gradients(self) -> list[np.ndarray]:
         """The gradients the last step computed, in the order the bench compares them."""
-        return [g for W, b in self.layers for g in (W.grad.T, b.grad)]
+        return [g for W, b in self.layers for g in (W.grad.data.T, b.grad.data)]
 
 
 class TensorChain(ChainTrainer):
@@ -58,7 +58,7 @@ class TensorChain(ChainTrainer):
         for i in range(self.n):
             h = h.sin() if i % 2 == 0 else h * CHAIN_FACTOR
         h.backward()
-        self.grad = self.leaf.grad
+        self.grad = self.leaf.grad.data
         self.leaf.data -= LEARNING_RATE * self.grad
 
 

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
+from mytorch.saved import OUTPUT, Snapshot
 from mytorch.utils import GradientBuffer
 
 __all__ = [
@@ -61,16 +63,31 @@ constants). Its gradient is then never stored and, for kernels with per-input ru
 ``matmul_backward``), never computed: data @ weights costs one matmul in backward, not two."""
 
 
-class _GradMode:
-    """Process-wide switches read by every engine."""
+class _GradModeState(threading.local):
+    """Whether engines record: one switch per thread, as PyTorch's grad mode is. Every thread
+    starts with recording on; ``no_grad`` in one thread leaves the others recording."""
 
     enabled: bool = True
-    anomaly: bool = False
+
+    @property
+    def anomaly(self) -> bool:
+        """Whether ``detect_anomaly`` is on (process-wide: see ``_Anomaly``)."""
+        return _Anomaly.enabled
+
+
+class _Anomaly:
+    """The process-wide ``detect_anomaly`` switch (global, as PyTorch's anomaly mode is)."""
+
+    enabled: bool = False
+
+
+_GradMode = _GradModeState()
 
 
 @contextlib.contextmanager
 def no_grad() -> Iterator[None]:
-    """Within this block no engine records anything (evaluation, parameter updates)."""
+    """Within this block no engine records anything in this thread (evaluation, parameter
+    updates); other threads keep recording."""
     previous = _GradMode.enabled
     _GradMode.enabled = False
     try:
@@ -80,23 +97,27 @@ def no_grad() -> Iterator[None]:
 
 
 def is_grad_enabled() -> bool:
-    """False inside a ``no_grad`` block."""
+    """False inside a ``no_grad`` block (of this thread)."""
     return _GradMode.enabled
 
 
 @contextlib.contextmanager
 def detect_anomaly() -> Iterator[None]:
-    """Within this block every engine checks each gradient it computes in ``backward``.
+    """Within this block every engine checks what it records and each gradient it computes.
 
-    The first gradient holding NaN or inf raises ``FloatingPointError`` naming the
-    operation's index on the tape, its kernel and the shapes involved.
+    * ``add_operation`` keeps a copy of the arrays each operation's backward reads (all of
+      them for a kernel that does not declare its ``reads``); ``backward`` raises
+      ``RuntimeError`` naming the operation's index on the tape, its kernel and the array's
+      shape when one changed in between (an in-place write).
+    * The first gradient holding NaN or inf raises ``FloatingPointError`` naming the
+      operation's index, its kernel and the shapes involved.
     """
-    previous = _GradMode.anomaly
-    _GradMode.anomaly = True
+    previous = _Anomaly.enabled
+    _Anomaly.enabled = True
     try:
         yield
     finally:
-        _GradMode.anomaly = previous
+        _Anomaly.enabled = previous
 
 
 def _kernel_name(fn: Callable) -> str:
@@ -115,9 +136,12 @@ class Operation:
         backward_operation: ``kernel(grad_output, *inputs, **params)`` returning one gradient
             per input (or a bare array for a one-input kernel).
         params: keyword arguments for the kernel (an axis, a shape, a saved output), or None.
+        guard: None, or ``guard(engine, op)``, called by ``backward`` before the kernel: it
+            raises ``RuntimeError`` if an array the kernel reads changed since recording
+            (a ``mytorch.saved.VersionCheck`` or, under ``detect_anomaly``, a ``Snapshot``).
     """
 
-    __slots__ = ("inputs", "output", "gradients_to_update", "backward_operation", "params", "vjp")
+    __slots__ = ("inputs", "output", "gradients_to_update", "backward_operation", "params", "vjp", "guard")
 
     def __init__(
         self,
@@ -135,6 +159,7 @@ class Operation:
         # The function backward actually calls: the kernel itself, or a version of it that
         # computes only the gradients that are wanted (see NO_GRAD).
         self.vjp = backward_operation
+        self.guard: Callable | None = None
 
     def describe(self) -> str:
         """``kernel(shape, shape) -> shape``: a one-line summary used in error messages."""
@@ -152,7 +177,8 @@ def _pruned_vjp(kernel: Callable, skipped: int, count: int) -> Callable:
     """A VJP computing only the wanted gradients, from the kernel's per-input ``partials``.
 
     ``skipped`` has bit i set when input i is ``NO_GRAD``. Kernels without ``partials`` are
-    called whole and the unwanted gradients dropped. The result is cached in ``_PRUNED``.
+    called whole and the unwanted gradients dropped. The result is cached in ``_PRUNED``,
+    which is bounded: a program recording fresh callables (lambdas) does not grow it forever.
     """
     partials = getattr(kernel, "partials", None)
     if partials is None or len(partials) != count:
@@ -167,11 +193,14 @@ def _pruned_vjp(kernel: Callable, skipped: int, count: int) -> Callable:
             return grads
 
         pruned.__name__ = _kernel_name(kernel)
+    if len(_PRUNED) >= _MAX_PRUNED:
+        _PRUNED.clear()
     _PRUNED[(kernel, skipped)] = pruned
     return pruned
 
 
 _PRUNED: dict[tuple[Callable, int], Callable] = {}
+_MAX_PRUNED = 256  # far more than the kernel table's rows times their NO_GRAD patterns
 
 
 def _validate(
@@ -228,6 +257,17 @@ def _validate(
                 f"a numpy.ndarray, got {type(dst).__name__}"
             )
     return skipped
+
+
+def _read_by(op: Operation, skipped: int) -> list[int]:
+    """The arrays ``op``'s backward reads for its wanted gradients (input indices, ``OUTPUT``),
+    from its kernel's ``reads`` declaration; every array when it has none."""
+    from mytorch.nn.functional import reads_of
+
+    reads = reads_of(op.backward_operation)
+    if reads is None:
+        return [*range(len(op.inputs)), OUTPUT]
+    return sorted({j for i, r in enumerate(reads) if not skipped >> i & 1 for j in r})
 
 
 def _seed(divergence: Any, op: Operation) -> np.ndarray:
@@ -335,6 +375,8 @@ class Autograd:
             op.vjp = _PRUNED.get((backward_operation, skipped)) or _pruned_vjp(
                 backward_operation, skipped, len(inputs)
             )
+        if _Anomaly.enabled:
+            op.guard = Snapshot(op, _read_by(op, skipped))
         self.operation_list.append(op)
         # Handout 4.1.1 step 1: a spot in the gradient buffer for each input whose gradient
         # the engine tracks; nothing is allocated until a gradient arrives (GradientBuffer).
@@ -425,6 +467,8 @@ class Autograd:
                 broadcast to the output, or a kernel returning the wrong number of gradients
                 or a gradient of the wrong shape.
             TypeError: a kernel returning something that is not an array.
+            RuntimeError: an array the kernel reads was changed in place after recording
+                (always for Tensors; under ``detect_anomaly`` for any engine).
             FloatingPointError: under ``detect_anomaly``, a NaN or inf gradient.
         """
         # BEGIN SOLUTION: walk operation_list in reverse, call each backward_operation, accumulate (4.1.2)
@@ -448,7 +492,7 @@ class Autograd:
         take = memory.get if keep_grads else memory.pop
         release = None if keep_grads else owners.pop
         lookup = memory.get
-        anomaly = _GradMode.anomaly
+        anomaly = _Anomaly.enabled
         for op in ops[start::-1]:
             okey = id(op.output)
             grad = take(okey, None)
@@ -456,6 +500,8 @@ class Autograd:
                 continue
             if release is not None:
                 release(okey, None)
+            if op.guard is not None:
+                op.guard(self, op)
             inputs = op.inputs
             params = op.params
             grads = op.vjp(grad, *inputs) if params is None else op.vjp(grad, *inputs, **params)
@@ -566,6 +612,12 @@ class Autograd:
             raise ValueError("jvp: the tape is empty; record operations first")
         tan: dict[int, np.ndarray] = {}
         for i, (x, t) in enumerate(zip(inputs, tangents)):
+            if np.iscomplexobj(t) and x.dtype.kind != "c":
+                raise TypeError(
+                    f"jvp: tangent {i} is complex ({np.asarray(t).dtype}) but its input is real "
+                    f"({x.dtype}, shape {x.shape}); forward mode would drop the imaginary part: give a "
+                    "real tangent (or call jvp twice, with the real and the imaginary parts)"
+                )
             t = np.asarray(t, dtype=x.dtype)
             if t.shape != x.shape:
                 raise ValueError(f"jvp: tangent {i} has shape {t.shape}, its input {x.shape}")

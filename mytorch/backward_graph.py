@@ -137,6 +137,8 @@ def gradients(tape: Tape, seeds: dict[int, Any], keep: set[int], create_graph: b
         grad = grads.get(key) if key in keep else grads.pop(key, None)
         if grad is None:
             continue
+        if op.guard is not None:  # an array the rule reads changed in place since recording
+            op.guard(tape, op)
         if nodes is not None:
             raw = _recorded_vjp(op, index, grad, nodes)
         else:

@@ -8,16 +8,24 @@ own: forward, backward and JVP rules all come from the kernel table.
 
 How gradients flow:
 
-* A *leaf* (a tensor made by the user with ``requires_grad=True``) passes its ``.grad``
-  array as the ``gradients_to_update`` entry of every operation it enters, exactly as a
-  ``Linear`` layer passes ``dW``: ``backward`` adds into it in place, so ``.grad``
-  accumulates across ``backward`` calls. The array is allocated (zeros) the first time the
-  leaf enters a recorded operation; ``t.zero_grad()`` zeroes it in place (the pairs given
-  to an optimizer stay valid), ``t.grad = None`` drops it.
+* A *leaf* (a tensor made by the user with ``requires_grad=True``) enters its operations
+  with a ``None`` destination, and the tape remembers which leaf each such array belongs
+  to. When ``backward`` has run, each leaf's gradient is delivered to its ``.grad`` (a
+  ``Tensor``), looked up *then*: ``.grad`` is None until a backward reaches the leaf, later
+  backward calls add into it in place, and setting ``t.grad = None`` (or a new Tensor)
+  between the forward and the backward behaves as in PyTorch.
 * Constants (numbers, arrays, tensors that do not require a gradient) enter as ``NO_GRAD``:
   no gradient is computed for them.
 * Intermediate results have their gradients in the tape's gradient buffer while
   ``backward`` runs; they are freed once propagated unless ``keep_grads=True``.
+
+In-place operations (``+=``, ``add_``, ``zero_``, ``copy_``, ``t[i] = v``, ...) change the
+tensor's own array and bump its memory's version (``mytorch.saved``): every recorded
+operation keeps the versions of the arrays its backward reads, and ``backward`` raises
+``RuntimeError`` when one moved, as PyTorch does. Those arrays are also read-only while
+the graph lives, so a write around the Tensor API (``t.data[...] = 0``) raises at once.
+Recorded, an in-place operation on ``c`` is ``c = setitem(c, value)``: the gradient flows
+through it like through any other operation.
 
 The tape's lifetime: **one tape per connected graph**. The first recorded operation on
 leaves starts a new tape; an operation whose inputs live on two tapes merges them. A tensor
@@ -34,6 +42,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -41,6 +50,7 @@ import numpy as np
 
 from mytorch.autograd_engine import NO_GRAD, Autograd, _GradMode, is_grad_enabled
 from mytorch.nn import functional as F
+from mytorch.saved import OUTPUT, Storage, VersionCheck, adopt_view, release, save, write_begin, write_end
 
 __all__ = [
     "Tape",
@@ -82,6 +92,10 @@ class Tape(Autograd):
             two tapes keeps their operations in the order they ran.
         unsorted: merges appended operations out of that order; ``in_run_order`` (called by
             ``Tensor.tape``) sorts them back.
+        leaves: ``{id(array): leaf}`` for every leaf that entered an operation: after
+            ``backward`` the gradient of ``array`` goes to ``leaf.grad``.
+        held: the saves (``mytorch.saved``) of the arrays the operations' backward rules
+            read; released with the tape (or when it is garbage-collected).
     """
 
     def __init__(self) -> None:
@@ -90,6 +104,9 @@ class Tape(Autograd):
         self.released = False
         self.order: list[int] = []
         self.unsorted = False
+        self.leaves: dict[int, Tensor] = {}
+        self.held: list[Storage] = []
+        weakref.finalize(self, release, self.held)
 
     def resolve(self) -> Tape:
         """The tape now holding this one's operations (itself unless it was merged)."""
@@ -110,6 +127,7 @@ class Tape(Autograd):
         if other.released:
             return other
         big, small = (self, other) if len(self) >= len(other) else (other, self)
+        small._part_leaves_from(big.leaves)
         ops, order = big.operation_list, big.order
         timed = len(order) == len(ops) and len(small.order) == len(small.operation_list)
         # Appending is a valid order already (the graphs are disjoint); the run order is
@@ -122,7 +140,10 @@ class Tape(Autograd):
         order.extend(small.order)
         big.gradient_buffer.memory.update(small.gradient_buffer.memory)
         big.gradient_buffer.owners.update(small.gradient_buffer.owners)
-        small.operation_list, small.order = [], []
+        big.leaves.update(small.leaves)
+        big.held.extend(small.held)
+        small.held.clear()
+        small.operation_list, small.order, small.leaves = [], [], {}
         small.gradient_buffer.clear()
         small.merged_into = big
         return big
@@ -138,13 +159,44 @@ class Tape(Autograd):
             self.unsorted = False
         return self
 
+    def _part_leaves_from(self, leaves: dict[int, Tensor]) -> None:
+        """Before merging into a tape with ``leaves``: a leaf of this tape whose array object
+        is also another leaf's there (two leaves wrapping one array) enters this tape's
+        operations as a view of it instead, so that the two gradients stay apart."""
+        for key, leaf in list(self.leaves.items()):
+            other = leaves.get(key)
+            if other is None or other is leaf:
+                continue
+            view = None
+            for op in self.operation_list:
+                for i, x in enumerate(op.inputs):
+                    if id(x) == key and op.gradients_to_update[i] is None:
+                        view = x.view() if view is None else view
+                        op.inputs[i] = view
+            if view is not None:
+                del self.leaves[key]
+                self.leaves[id(view)] = leaf
+
     def release(self) -> None:
-        """Free the recorded operations (and forward-mode tangents); a later ``backward``
-        through this graph raises."""
+        """Free the recorded operations (and forward-mode tangents) and unlock the arrays they
+        saved; a later ``backward`` through this graph raises."""
         self.operation_list.clear()
         self.order.clear()
         self.tangents = {}
+        self.leaves.clear()
+        release(self.held)
         self.released = True
+
+    def deliver(self, keep_grads: bool) -> None:
+        """After ``backward``: add each leaf's gradient from the buffer into its ``.grad``."""
+        memory = self.gradient_buffer.memory
+        owners = self.gradient_buffer.owners
+        for key, leaf in self.leaves.items():
+            grad = memory.get(key) if keep_grads else memory.pop(key, None)
+            if grad is not None:
+                if not keep_grads:
+                    owners.pop(key, None)
+                _accumulate(leaf, grad)
 
 
 _CLOCK = itertools.count()
@@ -171,10 +223,17 @@ def _number(value: float, dtype: np.dtype) -> np.ndarray:
 
 
 def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
-    """A non-tensor operand as an array; a Python number takes the tensor's float dtype."""
+    """A non-tensor operand as an array, promoted as PyTorch does: next to a floating-point
+    tensor, a number (Python or NumPy scalar, 0-d array) or an integer or boolean array
+    takes the tensor's dtype (float32 * np.float64(2.0) stays float32)."""
     kind = type(value)
     if kind is np.ndarray:
+        if like is not None and value.dtype != like.dtype and _demoted(value, like):
+            return value.astype(like.dtype)
         return value
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        value = value.item()
+        kind = type(value)
     if (kind is float or kind is int) and like is not None:
         dtype = like.dtype
         return _number(value, dtype if dtype.kind == "f" else np.result_type(dtype, value))
@@ -184,6 +243,29 @@ def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
     if array.dtype.kind not in "biufc":
         raise TypeError(f"Tensor: cannot use a {type(value).__name__} (dtype {array.dtype}) as an operand")
     return array
+
+
+def _demoted(value: np.ndarray, like: np.ndarray) -> bool:
+    """Whether the constant ``value`` takes the floating-point ``like``'s dtype (PyTorch's
+    promotion: an integer or boolean operand, or a 0-d floating one, does not widen a
+    float tensor)."""
+    kind = value.dtype.kind
+    return like.dtype.kind == "f" and (kind in "biu" or (kind == "f" and value.ndim == 0 < like.ndim))
+
+
+def _promoted(args: Sequence[Any], arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """Two operands of different dtypes: the one that needs no gradient takes the other's
+    floating-point dtype when PyTorch's rules say so (see ``_demoted``)."""
+    a, b = arrays
+    if not _wants_grad(args[1]) and _demoted(b, a):
+        return [a, b.astype(a.dtype)]
+    if not _wants_grad(args[0]) and _demoted(a, b):
+        return [a.astype(b.dtype), b]
+    return arrays
+
+
+def _wants_grad(arg: Any) -> bool:
+    return isinstance(arg, Tensor) and arg.requires_grad
 
 
 def _arrays(args: Sequence[Any]) -> list[np.ndarray]:
@@ -203,6 +285,8 @@ def _attach(
     backward: Any,
     params: dict[str, Any] | None,
     saves_output: bool = False,
+    reads: tuple[tuple[int, ...], ...] | None = None,
+    result: Tensor | None = None,
 ) -> Tensor:
     """Wrap a forward result in a Tensor and, if some input requires a gradient, record it.
 
@@ -213,57 +297,120 @@ def _attach(
         backward: the backward kernel to record.
         params: the kernel's keyword parameters (a fresh dict, or None).
         saves_output: pass the result to the kernel as ``out``.
+        reads: what the backward reads (``Kernel.reads``; None: everything): those arrays
+            are saved (version-checked and locked read-only, see ``mytorch.saved``).
+        result: the tensor to hold ``out`` (an in-place operation's own tensor); default new.
     """
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    result = _new_tensor(Tensor)
-    result.data = out
-    result.grad = None
-    result.requires_grad = False
-    result._tape = None
+    if result is None:
+        result = _new_tensor(Tensor)
+        result.data = out
+        result._grad = None
+        result.requires_grad = False
+        result._tape = None
+        if out.base is not None:
+            _note_view(result, out, args, arrays)
     if not _GradMode.enabled:
         return result
     tape = None
-    wanted = False
+    wanted = []
+    leaves = []
     dsts: list[Any] = []
-    for a in args:
+    for i, a in enumerate(args):
         if not (isinstance(a, Tensor) and a.requires_grad):
             dsts.append(NO_GRAD)
             continue
-        wanted = True
+        wanted.append(i)
+        dsts.append(None)
         t = a._tape
         if t is None:
-            grad = a.grad
-            if grad is None:
-                grad = a.grad = np.zeros_like(a.data)
-            dsts.append(grad)
+            leaves.append(i)
             continue
         if t.merged_into is not None:
             t = a._tape = t.resolve()
         tape = t if tape is None or tape is t else tape.merge(t)
-        dsts.append(None)
     if not wanted:
         return result
     if tape is None:
         tape = Tape()
     result.requires_grad = True
     result._tape = tape
-    if not tape.released:
-        if saves_output:
-            params = {"out": out} if params is None else {**params, "out": out}
-        if tape.add_operation(arrays, out, dsts, backward, params) is not None:
-            tape.order.append(next(_CLOCK))
+    if tape.released:
+        return result
+    for i in leaves:
+        _register_leaf(tape, args[i], arrays, i)
+    if saves_output:
+        params = {"out": out} if params is None else {**params, "out": out}
+    op = tape.add_operation(arrays, out, dsts, backward, params)
+    if op is not None:
+        tape.order.append(next(_CLOCK))
+        if reads is None or reads:
+            _save_read(tape, op, wanted, reads)
     return result
+
+
+def _register_leaf(tape: Tape, leaf: Tensor, arrays: list[np.ndarray], i: int) -> None:
+    """Remember that ``arrays[i]``'s gradient belongs to ``leaf``; two leaves wrapping one
+    array object enter as different views of it, so that their gradients stay apart."""
+    array = arrays[i]
+    known = tape.leaves.get(id(array))
+    if known is None:
+        tape.leaves[id(array)] = leaf
+    elif known is not leaf:
+        array = arrays[i] = array.view()
+        tape.leaves[id(array)] = leaf
+
+
+def _save_read(tape: Tape, op: Any, wanted: list[int], reads: tuple[tuple[int, ...], ...] | None) -> None:
+    """Save the arrays ``op``'s backward reads for the wanted gradients, with their versions."""
+    if reads is None:
+        which: Iterable[int] = (*range(len(op.inputs)), OUTPUT)
+    elif len(wanted) == 1:
+        i = wanted[0]
+        which = reads[i] if i < len(reads) else ()
+    else:
+        which = {j for i in wanted if i < len(reads) for j in reads[i]}
+    entries = []
+    for j in which:
+        storage = save(op.output if j == OUTPUT else op.inputs[j], tape.held)
+        if storage is not None:
+            entries.append((storage, storage.version, j))
+    if entries:
+        check = VersionCheck(entries)
+        if op.guard is None:
+            op.guard = check
+        else:  # a detect_anomaly Snapshot runs first
+            op.guard.then = check
+
+
+def _note_view(result: Tensor, out: np.ndarray, args: Sequence[Any], arrays: list[np.ndarray]) -> None:
+    """``out`` is a view: if of its input tensor's memory (reshape, transpose, basic indexing),
+    link the two tensors by weak references (while both live, neither may be changed in place
+    while recording: the other's graph could not follow), and let a read-only view of a
+    locked array be unlocked with it."""
+    adopt_view(out)
+    base = args[0] if args else None
+    if isinstance(base, Tensor) and np.may_share_memory(out, arrays[0]):
+        result._base = weakref.ref(base)
+        views = getattr(base, "_views", None)
+        if views is None:
+            views = base._views = []
+        elif len(views) >= 8:
+            views[:] = [v for v in views if v() is not None]
+        views.append(weakref.ref(result))
 
 
 def _run(kernel: F.Kernel, args: Sequence[Any], arrays: list[np.ndarray], params: dict[str, Any] | None) -> Tensor:
     """Run ``kernel`` forward on the operands' arrays and record it when a gradient is wanted."""
+    if len(arrays) == 2 and arrays[0].dtype != arrays[1].dtype:
+        arrays = _promoted(args, arrays)
     try:
         out = kernel.forward(*arrays) if params is None else kernel.forward(*arrays, **params)
     except (ValueError, IndexError) as error:
         shapes = ", ".join(str(a.shape) for a in arrays)
         raise type(error)(f"{kernel.name}: operands of shapes {shapes}: {error}") from None
-    return _attach(out, args, arrays, kernel.backward, params, kernel.saves_output)
+    return _attach(out, args, arrays, kernel.backward, params, kernel.saves_output, kernel.reads)
 
 
 def _apply(name: str, args: Sequence[Any], params: dict[str, Any] | None = None) -> Tensor:
@@ -337,19 +484,21 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Tensor:
 
 
 def param_pairs(tensors: Iterable[Tensor]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``(t.data, t.grad)`` pairs for ``mytorch.optim``, allocating zero gradients as needed.
+    """``(t.data, t.grad.data)`` array pairs for ``mytorch.optim``, allocating zero gradients
+    as needed.
 
-    The optimizer updates ``t.data`` in place from ``t.grad``; zero the gradients with the
-    optimizer's (or the tensors') ``zero_grad``, which works in place: setting
+    The optimizer updates ``t.data`` in place from the gradient array; ``backward`` adds into
+    an existing ``t.grad`` in place, so the pairs stay valid as long as the gradients are
+    zeroed in place (the optimizer's ``zero_grad``, ``t.grad.zero_()``): setting
     ``t.grad = None`` would detach ``t.grad`` from the optimizer's pair.
     """
     pairs = []
     for i, t in enumerate(tensors):
         if not (isinstance(t, Tensor) and t.requires_grad and t.is_leaf):
             raise ValueError(f"param_pairs: item {i} is not a leaf Tensor with requires_grad=True")
-        if t.grad is None:
-            t.grad = np.zeros_like(t.data)
-        pairs.append((t.data, t.grad))
+        if t._grad is None:
+            t._grad = Tensor(np.zeros_like(t.data))
+        pairs.append((t.data, t._grad.data))
     return pairs
 
 
@@ -385,10 +534,111 @@ def _operators(name: str) -> tuple[Any, Any]:
 def _comparison(compare: Any) -> Any:
     """An elementwise comparison: a boolean tensor, outside any graph (it has no gradient)."""
 
-    def method(self: Tensor, other: Any) -> Tensor:
+    def method(self: Tensor, other: Any) -> Any:
+        if not isinstance(other, (Tensor, np.ndarray, np.generic, int, float, complex, list, tuple)):
+            return NotImplemented  # let the other side compare (pytest.approx, ...)
         return Tensor(compare(self.data, _constant(other, self.data)))
 
     return method
+
+
+# --------------------------------------------------------------------------- in-place updates
+_UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
+
+
+def _check_inplace(t: Tensor, what: str) -> None:
+    """An in-place change that will be recorded: refuse the cases PyTorch refuses, and the
+    views whose graphs MyTorch cannot rebase."""
+    if t.requires_grad and t._tape is None:
+        raise RuntimeError(
+            f"{what}: a leaf tensor that requires grad (shape {t.shape}) cannot be changed in place while "
+            "operations are recorded (PyTorch: 'a leaf Variable that requires grad is being used in an "
+            "in-place operation'); update parameters inside `with mytorch.no_grad():`, or compute a new tensor"
+        )
+    base = getattr(t, "_base", None)
+    views = getattr(t, "_views", None)
+    if (base is not None and base() is not None) or (views and any(v() is not None for v in views)):
+        raise RuntimeError(
+            f"{what}: this tensor (shape {t.shape}) shares its memory with another live tensor (a view made by "
+            "reshape, transpose, .T or basic indexing, or the tensor such a view was made from); MyTorch cannot "
+            "carry an in-place change over to the other's gradient. Write into the whole tensor "
+            "(h[1:3] = h[1:3] + 1 instead of h[1:3] += 1), drop the view first, or change a .clone()"
+        )
+
+
+def _tracked(t: Tensor, other: Any) -> bool:
+    """Whether an in-place change of ``t`` by ``other`` is recorded."""
+    return _GradMode.enabled and (t.requires_grad or _wants_grad(other))
+
+
+def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
+    """``t[index] = value`` in place: the write every in-place operation ends with.
+
+    The memory's version is bumped (``mytorch.saved``); when recorded, the operation is
+    ``setitem(old t, value)`` and ``t`` holds its output (a new view object of the same
+    memory, so that the old and the new value keep separate gradients on the tape).
+    """
+    tracked = _tracked(t, value)
+    if tracked:
+        _check_inplace(t, what)
+    old = t.data
+    array = value.data if isinstance(value, Tensor) else _constant(value, old)
+    lifted = write_begin(old, what)
+    try:
+        old[index] = array
+    except (ValueError, IndexError, TypeError) as error:
+        raise type(error)(f"{what}: cannot write a value of shape {np.shape(array)} into a tensor of shape {old.shape} "
+                          f"at {index!r}: {error}") from None
+    finally:
+        write_end(lifted)
+    if tracked:
+        new = old.view()
+        t.data = new
+        kernel = _K["setitem"]
+        _attach(new, (t, value), [old, array], kernel.backward, {"index": index}, reads=kernel.reads, result=t)
+    return t
+
+
+def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
+    """``t (op)= other`` for ``add``, ``sub``, ``mul``, ``div``: in place, same object."""
+    if _tracked(t, other):
+        _check_inplace(t, what)
+        # mul's and div's backward read t's old value, which the write destroys: use a copy
+        source = _copy(t) if name in ("mul", "div") else t
+        value = _apply(name, (source, source if other is t else other))
+        if not np.can_cast(value.dtype, t.dtype, "same_kind"):
+            raise RuntimeError(f"{what}: the result's dtype {value.dtype} cannot be stored in the tensor's {t.dtype}")
+        return _assign(t, Ellipsis, value, what)
+    target = t.data
+    array = other.data if isinstance(other, Tensor) else _constant(other, target)
+    lifted = write_begin(target, what)
+    try:
+        _UFUNCS[name](target, array, out=target, casting="same_kind")
+    except (TypeError, ValueError) as error:
+        raise RuntimeError(f"{what}: tensor of shape {target.shape} and dtype {target.dtype}, operand of shape "
+                           f"{np.shape(array)} and dtype {array.dtype}: {error}") from None
+    finally:
+        write_end(lifted)
+    return t
+
+
+def _copy(t: Tensor) -> Tensor:
+    """A copy of ``t`` with its own memory, in the graph (the ``clone`` kernel)."""
+    return _apply("clone", (t,))
+
+
+def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
+    """Add ``grad`` into ``leaf.grad`` (in place when it exists, as PyTorch does)."""
+    held = leaf._grad
+    if held is None:
+        leaf._grad = Tensor(np.array(grad, dtype=leaf.data.dtype))  # a copy: grad may be shared
+        return
+    target = held.data
+    lifted = write_begin(target, "backward (accumulating into .grad)")
+    try:
+        np.add(target, grad, out=target, casting="same_kind")
+    finally:
+        write_end(lifted)
 
 
 # --------------------------------------------------------------------------- the Tensor
@@ -405,11 +655,12 @@ class Tensor:
 
     Attributes:
         data: the values (``numpy.ndarray``).
-        grad: a leaf's accumulated gradient (same shape), None until it is first used.
+        grad: a leaf's accumulated gradient (a Tensor of the same shape and dtype), None
+            until a ``backward`` reaches the leaf.
         requires_grad: whether a gradient flows to (or through) this tensor.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_tape")
+    __slots__ = ("data", "_grad", "requires_grad", "_tape", "_base", "_views", "__weakref__")
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy's ufuncs on Tensors (``np.exp(t)``, ``array * t``) record like the Tensor's own
@@ -430,9 +681,29 @@ class Tensor:
         if requires_grad and array.dtype.kind not in "fc":  # booleans and integers
             array = array.astype(np.float64)
         self.data: np.ndarray = array
-        self.grad: np.ndarray | None = None
+        self._grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self._tape: Tape | None = None
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient ``backward`` accumulated for this leaf (a Tensor), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"Tensor.grad: assign a Tensor or None, got a {type(value).__name__} (wrap an array: "
+                    "mytorch.Tensor(array))"
+                )
+            if value.shape != self.shape or value.dtype != self.dtype:
+                raise ValueError(
+                    f"Tensor.grad: the assigned gradient has shape {value.shape} and dtype {value.dtype}; "
+                    f"the tensor has shape {self.shape} and dtype {self.dtype}"
+                )
+        self._grad = value
 
     # ------------------------------------------------------------------ properties
     @property
@@ -482,8 +753,9 @@ class Tensor:
                 (``mytorch.viz.trace`` shows them); implies ``retain_graph``.
 
         Raises:
-            RuntimeError: this tensor does not require a gradient, or its graph was released
-                by an earlier ``backward``.
+            RuntimeError: this tensor does not require a gradient, its graph was released
+                by an earlier ``backward``, or an array some backward rule reads was changed
+                in place since it was recorded.
             ValueError: no ``gradient`` for a tensor of more than one element, or one of the
                 wrong shape.
         """
@@ -494,7 +766,7 @@ class Tensor:
             )
         seed = self._seed(gradient)
         if self._tape is None:
-            self.grad = seed if self.grad is None else self.grad + seed
+            _accumulate(self, seed)
             return
         tape = self.tape
         if tape.released:
@@ -504,6 +776,7 @@ class Tensor:
             )
         tape.gradient_buffer.clear()
         tape.backward(seed, output=self.data, keep_grads=keep_grads)
+        tape.deliver(keep_grads)
         if not (keep_grads if retain_graph is None else retain_graph):
             tape.release()
 
@@ -522,12 +795,74 @@ class Tensor:
 
     def zero_grad(self) -> None:
         """Zero this leaf's gradient in place (optimizers holding it see the zeros)."""
-        if self.grad is not None:
-            self.grad.fill(0)
+        if self._grad is not None:
+            self._grad.zero_()
 
     def detach(self) -> Tensor:
-        """The same values (shared, not copied) as a tensor outside any graph."""
+        """The same values (shared, not copied: an in-place change of either is seen by the
+        other and by the version checks) as a tensor outside any graph."""
         return Tensor(self.data)
+
+    # ------------------------------------------------------------------ in place
+    def add_(self, other: Any) -> Tensor:
+        """self += other, in place (same object); returns self."""
+        return _update(self, "add", other, "add_")
+
+    def sub_(self, other: Any) -> Tensor:
+        """self -= other, in place; returns self."""
+        return _update(self, "sub", other, "sub_")
+
+    def mul_(self, other: Any) -> Tensor:
+        """self *= other, in place; returns self."""
+        return _update(self, "mul", other, "mul_")
+
+    def div_(self, other: Any) -> Tensor:
+        """self /= other, in place; returns self."""
+        return _update(self, "div", other, "div_")
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return _update(self, "add", other, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return _update(self, "sub", other, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return _update(self, "mul", other, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return _update(self, "div", other, "/=")
+
+    def zero_(self) -> Tensor:
+        """Set every element to 0, in place; returns self."""
+        return _assign(self, Ellipsis, 0, "zero_")
+
+    def fill_(self, value: Any) -> Tensor:
+        """Set every element to ``value`` (a number, or a one-element tensor), in place."""
+        if np.size(value.data if isinstance(value, Tensor) else value) != 1:
+            raise ValueError(f"fill_: the value must be a single number, got shape {np.shape(value)}")
+        return _assign(self, Ellipsis, value, "fill_")
+
+    def copy_(self, source: Any) -> Tensor:
+        """Copy ``source``'s values (broadcast to this shape, cast to this dtype) in place."""
+        return _assign(self, Ellipsis, source, "copy_")
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        """Limit every element to [min, max], in place; returns self."""
+        if min is None and max is None:
+            raise ValueError("clamp_: give min, max or both")
+        if _tracked(self, None):
+            _check_inplace(self, "clamp_")
+            return _assign(self, Ellipsis, _apply("clamp", (_copy(self),), {"min": min, "max": max}), "clamp_")
+        lifted = write_begin(self.data, "clamp_")
+        try:
+            np.clip(self.data, min, max, out=self.data)
+        finally:
+            write_end(lifted)
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``t[index] = value`` in place (recorded as ``setitem`` when a gradient is wanted)."""
+        _assign(self, _index_arg(index), value, "__setitem__")
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Turn this leaf into one that requires a gradient (or not); returns it."""

@@ -110,7 +110,15 @@ PIECEWISE_CONSTANT = frozenset(
 def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """``Tensor.__array_ufunc__``: run ``ufunc.method`` on operands that include a Tensor."""
     if "out" in kwargs:
-        raise TypeError(f"np.{ufunc.__name__}: out= cannot write into a Tensor; use the returned Tensor")
+        outs = kwargs["out"] if isinstance(kwargs["out"], tuple) else (kwargs["out"],)
+        if any(not isinstance(o, np.ndarray) for o in outs):
+            raise TypeError(f"np.{ufunc.__name__}: out= cannot write into a Tensor; use the returned Tensor")
+        if _requires_grad(inputs) and T.is_grad_enabled():
+            raise TypeError(
+                f"np.{ufunc.__name__}: writing a Tensor that requires grad into an array (out=, or "
+                "array -= tensor) would lose its gradient; write its .data, or do it under mytorch.no_grad()"
+            )
+        return getattr(ufunc, method)(*_values(inputs), **kwargs)  # p.data -= lr * p.grad
     if not (_requires_grad(inputs) and T.is_grad_enabled()) or (
         method == "__call__" and ufunc in PIECEWISE_CONSTANT
     ):

@@ -197,6 +197,23 @@ def index_scatter_case(draw: Any, dtype: Any) -> Case:
 
 
 @st.composite
+def setitem_case(draw: Any, dtype: Any) -> Case:
+    """x[index] = value for basic indices, unique integer arrays and masks; value maybe broadcast."""
+    shape = draw(SHAPES_1D_UP)
+    rng = np.random.default_rng(draw(SEEDS))
+    kind = draw(st.sampled_from(["basic", "integer array", "mask"]))
+    if kind == "basic":
+        index = draw(hnp.basic_indices(shape))
+    elif kind == "integer array":  # unique: with repeats only the last write survives
+        index = rng.permutation(shape[0])[: draw(st.integers(1, shape[0]))]
+    else:
+        index = rng.random(shape) < 0.5
+    place = np.empty(shape)[index].shape
+    value_shape = place[1:] if place and draw(st.booleans()) else place  # broadcast over the first axis
+    return [values(rng, shape, dtype), values(rng, value_shape, dtype)], {"index": index}
+
+
+@st.composite
 def concatenate_case(draw: Any, dtype: Any) -> Case:
     shape = draw(SHAPES_1D_UP)
     axis = draw(st.integers(-len(shape), len(shape) - 1))
@@ -343,6 +360,7 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "reshape": reshape_case,
     "index": index_case,
     "index_scatter": index_scatter_case,
+    "setitem": setitem_case,
     "concatenate": concatenate_case,
     "softmax": softmax_case,
     "log_softmax": softmax_case,

@@ -391,6 +391,33 @@ CATALOGUE: list[Misuse] = [
            lambda t: Tensor(X, requires_grad=True) @ Tensor(X), ValueError, ("matmul", "(2, 3), (2, 3)")),
     Misuse("tensor-gradient-shape", "Tensor", "backward(gradient) of the wrong shape",
            lambda t: Tensor(X, requires_grad=True).sum().backward(np.ones(3)), ValueError, ("backward", "(3,)")),
+    Misuse("tensor-grad-array", "Tensor", "assign an array to .grad",
+           lambda t: setattr(Tensor(X, requires_grad=True), "grad", np.ones((2, 3))),
+           TypeError, ("Tensor.grad", "ndarray", "mytorch.Tensor(array)")),
+    Misuse("tensor-grad-shape", "Tensor", "assign a .grad of another shape",
+           lambda t: setattr(Tensor(X, requires_grad=True), "grad", Tensor(np.ones(3))),
+           ValueError, ("Tensor.grad", "(3,)", "(2, 3)")),
+    # in place
+    Misuse("inplace-leaf", "in place", "w += 1 on a leaf that requires grad, while recording",
+           lambda t: Tensor(X, requires_grad=True).__iadd__(1), RuntimeError, ("+=", "leaf", "(2, 3)", "no_grad")),
+    Misuse("inplace-saved-output", "in place", "a *= 0.5 on a sigmoid output, then backward",
+           lambda t: _dropout_on_saved_sigmoid(), RuntimeError,
+           ("sigmoid_backward", "output", "(2, 3)", "version 1", "expected version 0")),
+    Misuse("inplace-parameter-updated", "in place", "update a parameter between forward and backward",
+           lambda t: _update_between_forward_and_backward(), RuntimeError, ("mul_backward", "input 0", "(2, 3)")),
+    Misuse("inplace-raw-write", "in place", "x.data[...] = 10 while a graph that read x lives",
+           lambda t: _raw_write_into_saved_leaf(), ValueError, ("read-only",)),
+    Misuse("inplace-view", "in place", "h[0] += 1 while recording (an in-place change of a live view)",
+           lambda t: _in_place_on_view(), RuntimeError, ("shares its memory", "(3,)", "h[1:3] = h[1:3] + 1")),
+    Misuse("inplace-dtype", "in place", "an integer tensor += 0.5",
+           lambda t: Tensor(np.arange(3)).__iadd__(0.5), RuntimeError, ("+=", "int64", "float64")),
+    Misuse("inplace-read-only", "in place", "add_ on a tensor wrapping a read-only array",
+           lambda t: Tensor(_read_only()).add_(1), RuntimeError, ("add_", "(2, 3)", "read-only")),
+    Misuse("engine-anomaly-changed-array", "engine", "under detect_anomaly, change a recorded array before backward",
+           lambda t: _anomaly_changed_array(), RuntimeError,
+           ("detect_anomaly: operation 0", "tanh_backward", "(2, 3)")),
+    Misuse("jvp-complex-tangent", "engine", "a complex tangent for a real input",
+           lambda t: _tanh_tape().jvp([X], [X * 1j]), TypeError, ("jvp: tangent 0", "complex", "(2, 3)")),
     # nn and optim on Tensors
     Misuse("nn-array-into-linear", "nn", "a NumPy array into nn.Linear",
            lambda t: mytorch.nn.Linear(3, 2)(np.ones((4, 3))), TypeError,
@@ -500,6 +527,46 @@ CATALOGUE: list[Misuse] = [
 """Every wrong use MyTorch refuses, with the exception and the message fragments."""
 
 
+def _dropout_on_saved_sigmoid() -> None:
+    a = Tensor(X, requires_grad=True).sigmoid()
+    a *= 0.5
+    a.sum().backward()
+
+
+def _update_between_forward_and_backward() -> None:
+    w = Tensor(np.ones((2, 3)), requires_grad=True)
+    loss = (w * w).sum()
+    with mytorch.no_grad():
+        w -= 0.1
+    loss.backward()
+
+
+def _raw_write_into_saved_leaf() -> None:
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = (x**2).sum()
+    x.data[...] = 10
+    y.backward()
+
+
+def _in_place_on_view() -> None:
+    h = Tensor(np.ones((2, 3)), requires_grad=True) * 2
+    h[0] += 1
+
+
+def _read_only() -> np.ndarray:
+    array = np.ones((2, 3))
+    array.flags.writeable = False
+    return array
+
+
+def _anomaly_changed_array() -> None:
+    with mytorch.detect_anomaly():
+        engine = Autograd()
+        y = F.apply(engine, "tanh", X.copy())
+        y += 1
+        engine.backward(np.ones((2, 3)))
+
+
 def _freed_gradient() -> Any:
     engine = Autograd()
     h = F.apply(engine, "tanh", X)
@@ -520,7 +587,7 @@ def test_catalogue_has_forty_distinct_cases() -> None:
     keys = [m.key for m in CATALOGUE]
     assert len(keys) == len(set(keys)) >= 40
     assert {m.area for m in CATALOGUE} >= {"engine", "kernels", "modules", "losses", "optimizers", "Tensor",
-                                           "runner", "data", "checkpoints", "autograder"}  # fmt: skip
+                                           "in place", "runner", "data", "checkpoints", "autograder"}  # fmt: skip
 
 
 @pytest.mark.parametrize("misuse", CATALOGUE, ids=lambda m: m.key)

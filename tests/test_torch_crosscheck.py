@@ -50,6 +50,15 @@ def _scatter(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
     return torch.zeros(int(np.prod(shape)), dtype=g.dtype).index_add(0, positions, g.reshape(-1)).reshape(shape)
 
 
+def _put(x: Any, value: Any, index: Any) -> Any:
+    """``x`` with ``x[index] = value``, by flat positions as in ``_take``."""
+    positions = np.arange(x.numel()).reshape(tuple(x.shape))[index]
+    flat = torch.from_numpy(np.ascontiguousarray(positions).reshape(-1))
+    out = x.reshape(-1).clone()
+    out[flat] = value.expand(positions.shape).reshape(-1)
+    return out.reshape(x.shape)
+
+
 def _cross_entropy(y: Any, x: Any) -> Any:
     n = x.shape[0] if x.ndim > 1 else 1
     return (-(y * torch.log_softmax(x, -1)).sum() / n).reshape(1)
@@ -101,6 +110,7 @@ TORCH: dict[str, Callable[..., Any]] = {
     "reshape": lambda x, shape: x.reshape(shape),
     "index": _take,
     "index_scatter": _scatter,
+    "setitem": _put,
     "concatenate": lambda *xs, axis=0: torch.cat(xs, axis),
     "softmax": lambda x, axis=-1: torch.softmax(x, axis),
     "log_softmax": lambda x, axis=-1: torch.log_softmax(x, axis),

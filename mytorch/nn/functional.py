@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.saved import OUTPUT
+
 Array = np.ndarray
 Axis = int | tuple[int, ...] | None
 
@@ -937,6 +939,26 @@ def index_scatter_jvp(tangents: Sequence[Array | None], g: Array, index: Any, sh
     return index_scatter(tangents[0], index, shape)
 
 
+@dispatches
+def setitem(x: Array, value: Array, index: Any) -> Array:  # noqa: A002 - the op's parameter
+    """y = x with y[index] = value (value broadcast to the indexed places): ``x[index] = value``."""
+    out = x.copy()
+    out[index] = value
+    return out
+
+
+def setitem_backward(grad_output: Array, x: Array, value: Array, index: Any) -> tuple[Array, Array]:  # noqa: A002
+    """dx = g with zeros at the overwritten places; dvalue = g[index] summed back to value's shape."""
+    zero = np.zeros((), dtype=grad_output.dtype)
+    return setitem(grad_output, zero, index), unbroadcast(grad_output[index], value.shape)
+
+
+def setitem_jvp(tangents: Sequence[Array | None], x: Array, value: Array, index: Any) -> Array:  # noqa: A002
+    """Forward mode: ẏ = ẋ with ẏ[index] = v̇ (zeros where a tangent is missing)."""
+    tx, tv = tangents
+    return setitem(_zeros_or(tx, x), np.zeros((), dtype=x.dtype) if tv is None else tv, index)
+
+
 def concatenate(*xs: Array, axis: int = 0) -> Array:
     """y = the inputs joined along ``axis``."""
     return np.concatenate(xs, axis=axis)
@@ -1124,6 +1146,12 @@ def mse_loss_jvp(tangents: Sequence[Array | None], y: Array, y_hat: Array, diff:
 _LOG_FLOOR = -100.0  # log(p) is floored here so that p = 0 or 1 gives a finite loss
 
 
+def _floored_logs(p: Array) -> tuple[Array, Array]:
+    """log p and log(1 - p), each floored at -100 (no warning for p = 0 or 1)."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(p), _LOG_FLOOR), np.maximum(np.log1p(-p), _LOG_FLOOR)
+
+
 def bce_loss(y: Array, p: Array) -> Array:
     """Mean binary cross-entropy of probabilities p against targets y in [0, 1]."""
     _same_shape("bce_loss", y, p)
@@ -1132,21 +1160,29 @@ def bce_loss(y: Array, p: Array) -> Array:
             f"bce_loss: the predictions must be probabilities in [0, 1], got values from {p.min()} to {p.max()} "
             "(for logits use bce_with_logits_loss)"
         )
-    log_p = np.maximum(np.log(p), _LOG_FLOOR)
-    log_q = np.maximum(np.log1p(-p), _LOG_FLOOR)
+    log_p, log_q = _floored_logs(p)
     return np.asarray([-(y * log_p + (1.0 - y) * log_q).sum() / p.size], dtype=p.dtype)
 
 
 def _bce_slope(y: Array, p: Array) -> Array:
-    eps = np.finfo(p.dtype).tiny
-    return (p - y) / np.maximum(p * (1.0 - p), eps)
+    """d/dp of the clamped loss per element, -y / p + (1 - y) / (1 - p), where a term whose
+    log the forward floors at -100 contributes 0 (it is constant there): finite for every p
+    in [0, 1], and the exact derivative of the forward wherever p and 1 - p are normal
+    numbers (PyTorch instead gives (p - y) / max(p (1 - p), 1e-12), which disagrees with its
+    own clamped forward near 0 and 1)."""
+    tiny = np.finfo(p.dtype).tiny
+    log_p, log_q = _floored_logs(p)
+    dp = np.where(log_p > _LOG_FLOOR, y / np.maximum(p, tiny), 0)
+    dq = np.where(log_q > _LOG_FLOOR, (1.0 - y) / np.maximum(1.0 - p, tiny), 0)
+    return (dq - dp).astype(p.dtype, copy=False)
 
 
 def bce_loss_backward(grad_output: Array, y: Array, p: Array) -> tuple[Array, Array]:
-    """(d/dy, d/dp) = (g (log(1-p) - log p) / n, g (p - y) / (p (1-p) n))."""
+    """(d/dy, d/dp) = (g (log(1-p) - log p) / n, g (p - y) / (p (1-p) n)), the logs floored at
+    -100 as in the forward (a floored term has derivative 0)."""
     scale = _in_dtype_of(grad_output[0] / np.size(p), grad_output)
-    gy = (np.maximum(np.log1p(-p), _LOG_FLOOR) - np.maximum(np.log(p), _LOG_FLOOR)) * scale
-    return _in_dtype_of(gy, p), _in_dtype_of(_bce_slope(y, p) * scale, p)
+    log_p, log_q = _floored_logs(p)
+    return _in_dtype_of((log_q - log_p) * scale, p), _in_dtype_of(_bce_slope(y, p) * scale, p)
 
 
 def bce_loss_jvp(tangents: Sequence[Array | None], y: Array, p: Array) -> Array:
@@ -1409,6 +1445,11 @@ class Kernel:
         jvp: ``jvp(tangents, *inputs, **params) -> output tangent``.
         arity: the number of array inputs (``None``: any number, as for ``concatenate``).
         saves_output: the backward and JVP rules take the forward's result as ``out``.
+        reads: what the backward reads, per input: ``reads[i]`` lists the arrays (input
+            indices, ``OUTPUT`` for the result) the gradient of input i is computed from;
+            inputs past the end read nothing. ``None`` (unknown): every input and the output.
+            Only these are protected from in-place changes (see ``mytorch.saved``): ``add``
+            reads nothing, so ``c = a + b; c += 1`` is allowed, as in PyTorch.
     """
 
     name: str
@@ -1417,71 +1458,88 @@ class Kernel:
     jvp: Callable[..., Array]
     arity: int | None = 1
     saves_output: bool = False
+    reads: tuple[tuple[int, ...], ...] | None = None
 
 
-def _row(name: str, arity: int | None = 1, saves_output: bool = False) -> Kernel:
+def _row(
+    name: str, arity: int | None = 1, saves_output: bool = False, reads: tuple[tuple[int, ...], ...] | None = None
+) -> Kernel:
     module = globals()
     forward = getattr(module[name], "__wrapped__", module[name])  # the plain forward (see ``dispatches``)
-    return Kernel(name, forward, module[f"{name}_backward"], module[f"{name}_jvp"], arity, saves_output)
+    return Kernel(name, forward, module[f"{name}_backward"], module[f"{name}_jvp"], arity, saves_output, reads)
+
+
+NOTHING: tuple[tuple[int, ...], ...] = ()  # a backward that reads only shapes
+X = ((0,),)  # a one-input backward that reads its input
+Y = ((OUTPUT,),)  # ... that reads its output
+BOTH = ((1,), (0,))  # a two-input backward: each gradient reads the other input
+EACH = ((0, 1), (0, 1))  # ... each gradient reads both inputs
 
 
 KERNELS: dict[str, Kernel] = {
     k.name: k
     for k in [
-        _row("identity"),
-        _row("neg"),
-        _row("add", 2),
-        _row("sub", 2),
-        _row("mul", 2),
-        _row("div", 2),
-        _row("matmul", 2),
-        _row("linear", 3),
-        _row("outer", 2),
-        _row("pow"),
-        _row("exp", saves_output=True),
-        _row("log"),
-        _row("sqrt", saves_output=True),
-        _row("abs"),
-        _row("sin"),
-        _row("cos"),
-        _row("tanh", saves_output=True),
-        _row("sigmoid", saves_output=True),
-        _row("relu"),
-        _row("leaky_relu"),
-        _row("softplus"),
-        _row("gelu"),
-        _row("erf"),
-        _row("maximum", 2),
-        _row("minimum", 2),
-        _row("max", saves_output=True),
-        _row("min", saves_output=True),
-        _row("sum"),
-        _row("mean"),
-        _row("transpose"),
-        _row("reshape"),
-        _row("index"),
-        _row("index_scatter"),
-        _row("concatenate", None),
-        _row("softmax", saves_output=True),
-        _row("log_softmax", saves_output=True),
-        _row("softmax_cross_entropy", 2),
-        _row("mse_loss", 2),
-        _row("bce_loss", 2),
-        _row("bce_with_logits_loss", 2),
-        _row("clone"),
-        _row("cast"),
-        _row("expand"),
-        _row("clamp"),
-        _row("where", 2),
-        _row("var"),
-        _row("norm", saves_output=True),
-        _row("prod"),
-        _row("cumsum"),
+        _row("identity", reads=NOTHING),
+        _row("neg", reads=NOTHING),
+        _row("add", 2, reads=NOTHING),
+        _row("sub", 2, reads=NOTHING),
+        _row("mul", 2, reads=BOTH),
+        _row("div", 2, reads=((1,), (0, 1))),
+        _row("matmul", 2, reads=BOTH),
+        _row("linear", 3, reads=((1,), (0,))),  # dx reads the weight, dweight reads x; dbias nothing
+        _row("outer", 2, reads=BOTH),
+        _row("pow", reads=X),
+        _row("exp", saves_output=True, reads=Y),
+        _row("log", reads=X),
+        _row("sqrt", saves_output=True, reads=Y),
+        _row("abs", reads=X),
+        _row("sin", reads=X),
+        _row("cos", reads=X),
+        _row("tanh", saves_output=True, reads=Y),
+        _row("sigmoid", saves_output=True, reads=Y),
+        _row("relu", reads=X),
+        _row("leaky_relu", reads=X),
+        _row("softplus", reads=X),
+        _row("gelu", reads=X),
+        _row("erf", reads=X),
+        _row("maximum", 2, reads=EACH),
+        _row("minimum", 2, reads=EACH),
+        _row("max", saves_output=True, reads=((0, OUTPUT),)),
+        _row("min", saves_output=True, reads=((0, OUTPUT),)),
+        _row("sum", reads=NOTHING),
+        _row("mean", reads=NOTHING),
+        _row("transpose", reads=NOTHING),
+        _row("reshape", reads=NOTHING),
+        _row("index", reads=NOTHING),
+        _row("index_scatter", reads=NOTHING),
+        _row("setitem", 2, reads=NOTHING),
+        _row("concatenate", None, reads=NOTHING),
+        _row("softmax", saves_output=True, reads=Y),
+        _row("log_softmax", saves_output=True, reads=Y),
+        _row("softmax_cross_entropy", 2, reads=((1,), (0, 1))),
+        _row("mse_loss", 2, reads=EACH),
+        _row("bce_loss", 2, reads=((1,), (0, 1))),
+        _row("bce_with_logits_loss", 2, reads=((1,), (0, 1))),
+        _row("clone", reads=NOTHING),
+        _row("cast", reads=NOTHING),
+        _row("expand", reads=NOTHING),
+        _row("clamp", reads=X),
+        _row("where", 2, reads=NOTHING),
+        _row("var", reads=X),
+        _row("norm", saves_output=True, reads=((0, OUTPUT),)),
+        _row("prod", reads=X),
+        _row("cumsum", reads=NOTHING),
     ]
 }
 """Every differentiable operation of MyTorch, by name."""
 
 _JVP_RULES: dict[Callable, Callable] = {k.backward: k.jvp for k in KERNELS.values()}
+_READS: dict[Callable, tuple[tuple[int, ...], ...] | None] = {k.backward: k.reads for k in KERNELS.values()}
+
+
+def reads_of(backward: Callable) -> tuple[tuple[int, ...], ...] | None:
+    """What the backward kernel ``backward`` reads (``Kernel.reads``); None when not declared."""
+    return _READS.get(backward)
 
 
 def register_jvp(backward: Callable, jvp: Callable) -> None:

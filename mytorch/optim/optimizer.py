@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.saved import write_begin, write_end
 from mytorch.tensor import Tensor
 
 __all__ = ["Optimizer", "check_number", "step_in_place", "value_of"]
@@ -49,8 +50,21 @@ def step_in_place(value: np.ndarray, delta: np.ndarray, who: str) -> None:
         value: the parameter's array (a pair's value, a Tensor's ``.data``).
         delta: the step.
         who: the optimizer, for error messages.
+
+    A parameter saved by a live Tensor graph is read-only (``mytorch.saved``): the update goes
+    through anyway, as PyTorch's does, and bumps its version, so a later backward through
+    that graph raises instead of using the new values.
     """
-    value -= delta
+    try:
+        value -= delta
+    except ValueError:
+        if value.flags.writeable:
+            raise
+        lifted = write_begin(value, f"{who}.step")
+        try:
+            value -= delta
+        finally:
+            write_end(lifted)
 
 
 def value_of(param: Param) -> np.ndarray:

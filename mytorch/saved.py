@@ -1,0 +1,212 @@
+"""Values saved for backward, kept honest: version counters, read-only locks, snapshots.
+
+A backward rule reads some of its operation's inputs or its output (``mul``'s reads the other
+factor, ``sigmoid``'s its output). If such an array changes between the forward and the
+backward, the gradient is silently wrong. Three guards catch it:
+
+* **Version counters** (``Storage.version``). Every piece of memory some live graph has saved
+  is a ``Storage``: its root array (the one owning the memory; views share their root's
+  counter, as PyTorch's views share their base's), how many saves hold it, and a version
+  that every in-place ``Tensor`` operation on that memory bumps. A recorded operation keeps
+  ``(storage, version)`` for each array its backward reads (a ``VersionCheck``), and
+  ``backward`` raises ``RuntimeError`` naming the operation and the array's shape when a
+  version moved.
+* **Read-only locks.** A saved array (and its root) that is writeable is made read-only for
+  the life of the graph, so writes around the ``Tensor`` API (``x.data[...] = 0``, a NumPy
+  view taken of it afterwards) raise at the write. The in-place ``Tensor`` operations lift
+  the lock for their own write and bump the version instead. Locks are released when the
+  graph is released (``backward`` without ``retain_graph``) or garbage-collected; an array
+  the user made read-only is never made writeable.
+* **Snapshots** (``Snapshot``, under ``detect_anomaly`` only): a copy of every recorded array,
+  compared at ``backward``; this also catches writes through a view taken before the
+  operation was recorded, which neither guard above can see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["OUTPUT", "Snapshot", "Storage", "VersionCheck", "release", "save", "write_begin", "write_end"]
+
+OUTPUT = -1
+"""In a kernel's ``reads`` declaration and a ``VersionCheck``: the operation's output."""
+
+
+class Storage:
+    """The memory behind one root array while some live graph has saved part of it.
+
+    Attributes:
+        root: the array that owns the memory (the end of the ``.base`` chain).
+        saves: how many saves by live graphs hold it; at 0 it is forgotten and unlocked.
+        version: bumped by every in-place ``Tensor`` write into the memory.
+        locked: the arrays whose ``writeable`` flag this module turned off.
+    """
+
+    __slots__ = ("root", "saves", "version", "locked")
+
+    def __init__(self, root: np.ndarray) -> None:
+        self.root = root
+        self.saves = 0
+        self.version = 0
+        self.locked: list[np.ndarray] = []
+
+
+_STORAGES: dict[int, Storage] = {}  # id(root) -> Storage; the Storage keeps the root alive
+
+
+def _root(array: np.ndarray) -> np.ndarray:
+    base = array.base
+    while isinstance(base, np.ndarray):
+        array, base = base, base.base
+    return array
+
+
+def _depth(array: np.ndarray) -> int:
+    """How many arrays ``array`` is a view of (a base is unlocked before its views)."""
+    depth = 0
+    base = array.base
+    while isinstance(base, np.ndarray):
+        depth, base = depth + 1, base.base
+    return depth
+
+
+def _unlock(arrays: list[np.ndarray]) -> None:
+    if len(arrays) > 1:
+        arrays = sorted(arrays, key=_depth)  # a view cannot be writeable while its base is not
+    for array in arrays:
+        try:
+            array.setflags(write=True)
+        except ValueError:  # its base was made read-only by its owner meanwhile: leave it so
+            pass
+
+
+def save(array: np.ndarray, held: list[Storage]) -> Storage | None:
+    """Register that a live graph reads ``array`` in backward; lock it (and its root) read-only.
+
+    Args:
+        array: the saved array.
+        held: the graph's list of saves, released together by ``release``.
+
+    Returns:
+        The array's ``Storage``, or None for memory nobody can write (a read-only root that
+        no graph locked, such as a cached constant).
+    """
+    root = array if array.base is None else _root(array)
+    storage = _STORAGES.get(id(root))
+    if storage is None:
+        if not root.flags.writeable:
+            return None
+        storage = _STORAGES[id(root)] = Storage(root)
+    storage.saves += 1
+    held.append(storage)
+    if array.flags.writeable:
+        array.setflags(write=False)
+        storage.locked.append(array)
+    if root is not array and root.flags.writeable:
+        root.setflags(write=False)
+        storage.locked.append(root)
+    return storage
+
+
+def adopt_view(view: np.ndarray) -> None:
+    """A read-only view made of a locked array (by a view operation) is unlocked with it."""
+    storage = _STORAGES.get(id(_root(view)))
+    if storage is not None and not view.flags.writeable:
+        storage.locked.append(view)
+
+
+def release(held: list[Storage]) -> None:
+    """Drop a graph's saves; memory no live graph holds any more is unlocked and forgotten."""
+    for storage in held:
+        storage.saves -= 1
+        if storage.saves == 0:
+            root = storage.root
+            if _STORAGES.get(id(root)) is storage:
+                del _STORAGES[id(root)]
+            _unlock(storage.locked)
+            storage.locked = []
+    held.clear()
+
+
+def write_begin(array: np.ndarray, what: str) -> list[np.ndarray]:
+    """Before an in-place ``Tensor`` write into ``array``: bump its memory's version and lift
+    the locks on it. Returns the lifted arrays, for ``write_end``.
+
+    Raises:
+        RuntimeError: ``array`` is read-only and no graph locked it (the user's read-only
+            array, or a view taken while a graph had it locked).
+    """
+    storage = _STORAGES.get(id(_root(array)))
+    lifted: list[np.ndarray] = []
+    if storage is not None:
+        storage.version += 1
+        if not array.flags.writeable:
+            lifted = sorted(storage.locked, key=_depth)
+            for locked in lifted:
+                locked.flags.writeable = True
+    if not array.flags.writeable:
+        write_end(lifted)
+        raise RuntimeError(
+            f"{what}: the tensor's array (shape {array.shape}) is read-only; it is a read-only NumPy "
+            "array, or a view taken of one while a graph had it locked. Write into a copy "
+            "(t = t.clone()) or make the array writeable yourself"
+        )
+    return lifted
+
+
+def write_end(lifted: list[np.ndarray]) -> None:
+    """After an in-place write: lock again what ``write_begin`` lifted (views first)."""
+    for array in reversed(lifted):
+        array.flags.writeable = False
+
+
+class VersionCheck:
+    """An operation's guard: the versions of the memory its backward reads, as recorded.
+
+    Called by ``Autograd.backward`` before the operation's backward rule runs.
+    """
+
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: list[tuple[Storage, int, int]]) -> None:
+        self.entries = entries  # (storage, version when recorded, input index or OUTPUT)
+
+    def __call__(self, engine: Any, op: Any) -> None:
+        for storage, version, which in self.entries:
+            if storage.version != version:
+                array = op.output if which == OUTPUT else op.inputs[which]
+                what = "output" if which == OUTPUT else f"input {which}"
+                raise RuntimeError(
+                    f"backward: one of the arrays needed to differentiate operation "
+                    f"{engine._position(op)} ({op.describe()}) was modified by an in-place "
+                    f"operation: its {what}, of shape {array.shape}, is at version "
+                    f"{storage.version}; expected version {version}. Use an out-of-place "
+                    "operation (y = y * 0.5 instead of y *= 0.5) or change a .clone()"
+                )
+
+
+class Snapshot:
+    """Under ``detect_anomaly``: copies of the arrays an operation's backward reads, compared
+    at ``backward`` (all its arrays when its kernel does not declare what it reads)."""
+
+    __slots__ = ("copies", "then")
+
+    def __init__(self, op: Any, which: Sequence[int]) -> None:
+        self.copies = [(i, (op.output if i == OUTPUT else op.inputs[i]).copy()) for i in which]
+        self.then: Callable | None = None  # another guard to run after this one (a VersionCheck)
+
+    def __call__(self, engine: Any, op: Any) -> None:
+        for which, then in self.copies:
+            now = op.output if which == OUTPUT else op.inputs[which]
+            if not np.array_equal(now, then, equal_nan=now.dtype.kind in "fc"):
+                what = "output" if which == OUTPUT else f"input {which}"
+                raise RuntimeError(
+                    f"detect_anomaly: operation {engine._position(op)} ({op.describe()}): its {what}, "
+                    f"of shape {now.shape}, changed between the forward and the backward (an in-place "
+                    "write into a recorded array that its backward reads); compute into a new array instead"
+                )
+        if self.then is not None:
+            self.then(engine, op)

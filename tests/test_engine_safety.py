@@ -1,0 +1,176 @@
+"""The engine's safety nets: anomaly checks of recorded arrays, per-thread grad mode, the bounded
+NO_GRAD kernel cache, complex tangents, PyTorch's dtype promotion, and bce at p = 0 or 1."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+from mytorch import NO_GRAD, Autograd, Tensor
+from mytorch import autograd_engine as engine_module
+from mytorch.nn import functional as F
+
+
+# --------------------------------------------------------------------------- anomaly: recorded arrays
+def test_anomaly_reports_a_recorded_array_changed_before_backward():
+    x = np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]])
+    engine = Autograd()
+    with mt.detect_anomaly():
+        h = F.apply(engine, "exp", x)  # exp_backward reads its output
+        F.apply(engine, "sum", h)
+        h *= 0.5  # an in-place write between forward and backward
+        with pytest.raises(RuntimeError, match=r"operation 0 \(exp_backward.*its output, of shape \(2, 3\), changed"):
+            engine.backward()
+
+
+def test_anomaly_reports_a_changed_input_a_rule_reads():
+    x, w = np.ones((2, 3)), np.full((3, 4), 0.5)
+    engine = Autograd()
+    with mt.detect_anomaly():
+        F.apply(engine, "matmul", x, w)
+        w[0, 0] = 9.0
+        with pytest.raises(RuntimeError, match=r"operation 0 \(matmul_backward.*input 1, of shape \(3, 4\)"):
+            engine.backward(np.ones((2, 4)))
+
+
+def test_anomaly_accepts_a_change_no_rule_reads():
+    a, b = np.ones(3), np.arange(3.0)
+    engine = Autograd()
+    with mt.detect_anomaly():
+        c = F.apply(engine, "add", a, b)
+        F.apply(engine, "sum", c)
+        a += 1  # add's backward reads no values, and sum's reads none either
+        engine.backward()
+    np.testing.assert_array_equal(engine.gradient_buffer.get_param(a), np.ones(3))
+
+
+def test_anomaly_checks_a_kernel_without_declared_reads_everywhere():
+    def scale_backward(grad_output, x):
+        return grad_output * 2.0
+
+    x = np.ones(3)
+    out = x * 2.0
+    engine = Autograd()
+    with mt.detect_anomaly():
+        engine.add_operation([x], out, [None], scale_backward)
+        out[0] = 5.0
+        with pytest.raises(RuntimeError, match="scale_backward.*output"):
+            engine.backward(np.ones(3))
+
+
+def test_outside_anomaly_mode_the_raw_engine_adds_no_guard():
+    engine = Autograd()
+    F.apply(engine, "exp", np.ones(3))
+    assert engine.operation_list[0].guard is None  # the handout path stays plain NumPy
+
+
+# --------------------------------------------------------------------------- grad mode per thread
+def test_no_grad_in_one_thread_leaves_other_threads_recording():
+    inside, done = threading.Event(), threading.Event()
+    seen = {}
+
+    def evaluate():
+        with mt.no_grad():
+            inside.set()
+            done.wait(5)
+            seen["worker"] = mt.is_grad_enabled()
+
+    worker = threading.Thread(target=evaluate)
+    worker.start()
+    assert inside.wait(5)
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (x * x).sum()  # recorded: this thread's grad mode is on
+    seen["main"] = mt.is_grad_enabled()
+    done.set()
+    worker.join(5)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    assert seen == {"main": True, "worker": False}
+
+
+def test_a_new_thread_starts_with_grad_enabled():
+    result = []
+    with mt.no_grad():
+        thread = threading.Thread(target=lambda: result.append(mt.is_grad_enabled()))
+        thread.start()
+        thread.join(5)
+    assert result == [True]  # as in PyTorch: grad mode is not inherited
+
+
+# --------------------------------------------------------------------------- the NO_GRAD cache
+def test_the_pruned_kernel_cache_is_bounded():
+    engine = Autograd()
+    first = None
+    for i in range(2000):
+        kernel = lambda g, a, b: (g * b, g * a)  # noqa: E731 - a fresh callable each time
+        kernel.partials = (lambda g, a, b: g * b, lambda g, a, b: g * a)
+        if i == 0:
+            first = weakref.ref(kernel)
+        x = np.ones(2)
+        engine.add_operation([x, x + 1], x * (x + 1), [None, NO_GRAD], kernel)
+    assert len(engine_module._PRUNED) <= engine_module._MAX_PRUNED
+    engine.zero_grad()
+    del kernel
+    gc.collect()
+    assert first() is None  # nothing keeps the first lambda alive
+
+
+# --------------------------------------------------------------------------- complex tangents
+def test_complex_tangents_are_refused():
+    engine = Autograd()
+    x = np.ones(3)
+    F.apply(engine, "exp", x)
+    with pytest.raises(TypeError, match=r"jvp: tangent 0 is complex.*float64.*\(3,\)"):
+        engine.jvp([x], [np.ones(3) * (1 + 2j)])
+    t = Tensor(x, requires_grad=True)
+    with pytest.raises(TypeError, match="complex"):
+        mt.jvp(t.exp(), [t], [np.full(3, 1j)])
+
+
+# --------------------------------------------------------------------------- dtype promotion
+@pytest.mark.parametrize(
+    "operand",
+    [np.float64(2.0), np.int64(3), np.arange(3), np.array(2.0), np.array([True, False, True]),
+     Tensor(np.arange(3)), Tensor(np.array(2.0))],
+    ids=["np.float64", "np.int64", "int64 array", "0-d float64 array", "bool array", "int64 tensor",
+         "0-d float64 tensor"],
+)
+def test_scalars_and_integers_keep_a_float32_tensor_float32(operand):
+    x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    for y in (x * operand, operand * x, x + operand, x - operand, x / (operand + 1)):
+        assert y.dtype == np.float32
+    (x * operand).sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_a_dimensioned_float64_operand_still_promotes():
+    x = Tensor(np.ones(3, dtype=np.float32))
+    assert (x * np.ones(3)).dtype == np.float64  # PyTorch: float32 * float64 tensor -> float64
+
+
+# --------------------------------------------------------------------------- bce at 0 and 1
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bce_at_exactly_zero_and_one_is_finite_and_matches_its_clamped_forward(dtype):
+    y = np.array([1.0, 0.0, 1.0, 0.0, 0.5], dtype=dtype)
+    p = np.array([0.0, 1.0, 1.0, 0.0, 0.0], dtype=dtype)
+    gy, gp = F.bce_loss_backward(np.ones(1, dtype), y, p)
+    assert np.isfinite(gy).all() and np.isfinite(gp).all()
+    # where log p (or log(1 - p)) is floored at -100, that term is flat: its derivative is 0
+    np.testing.assert_allclose(gp, np.array([0.0, 0.0, -1.0, 1.0, 0.5], dtype) / 5, atol=1e-7)
+    np.testing.assert_allclose(gy, np.array([100.0, -100.0, -100.0, 100.0, 100.0], dtype) / 5, rtol=1e-6)
+
+
+def test_bce_gradient_matches_central_differences_near_the_ends():
+    y = np.array([1.0, 0.0, 1.0, 0.7])  # p = 1e-50 is where the forward floors log p: flat
+    p = np.array([1e-30, 1 - 2**-30, 1e-50, 0.999])
+    _, gp = F.bce_loss_backward(np.ones(1), y, p)
+    for i in range(4):  # one element at a time: no other term's rounding in the difference
+        h = (p[i] if p[i] < 0.5 else 1 - p[i]) * 1e-3
+        up, down = p[i : i + 1] + h, p[i : i + 1] - h
+        numeric = (F.bce_loss(y[i : i + 1], up)[0] - F.bce_loss(y[i : i + 1], down)[0]) / (2 * h)
+        np.testing.assert_allclose(gp[i] * 4, numeric, rtol=1e-3, atol=1e-12)  # p + h rounds near 1

@@ -1,0 +1,393 @@
+"""In-place Tensor operations, version counters, read-only locks and ``.grad`` as a Tensor.
+
+Gradients are checked against closed forms (the values PyTorch gives, worked out by hand)
+and against central differences; where PyTorch is installed the same programs also run
+under ``torch`` and must agree.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+from mytorch import Tensor
+from mytorch.optim import SGD
+
+
+def leaf(values, dtype=np.float64) -> Tensor:
+    return Tensor(np.array(values, dtype=dtype), requires_grad=True)
+
+
+def central_differences(f, arrays, eps=1e-6):
+    """d f / d arrays[i] for a scalar function of arrays, by central differences."""
+    grads = []
+    for i, x in enumerate(arrays):
+        g = np.zeros_like(x)
+        for idx in np.ndindex(x.shape):
+            up, down = [a.copy() for a in arrays], [a.copy() for a in arrays]
+            up[i][idx] += eps
+            down[i][idx] -= eps
+            g[idx] = (f(*up) - f(*down)) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+# --------------------------------------------------------------------------- .grad is a Tensor
+def test_grad_is_a_tensor_none_until_backward_then_accumulating():
+    x = leaf([1.0, 2.0, 3.0])
+    y = (x * x).sum()
+    assert x.grad is None  # recording alone allocates nothing
+    y.backward(retain_graph=True)
+    assert isinstance(x.grad, Tensor) and not x.grad.requires_grad
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0, 6.0])
+    held = x.grad
+    y.backward()
+    assert x.grad is held  # accumulated in place, as PyTorch does
+    np.testing.assert_array_equal(x.grad.data, [4.0, 8.0, 12.0])
+    x.grad.zero_()
+    np.testing.assert_array_equal(held.data, 0.0)
+
+
+def test_grad_set_to_none_between_forward_and_backward_starts_afresh():
+    x = leaf([1.0, 2.0])
+    (3 * x).sum().backward()
+    loss = (x * x).sum()
+    x.grad = None  # the PyTorch pattern: forward, drop the old gradient, backward
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+
+
+def test_grad_replaced_between_forward_and_backward_receives_the_gradient():
+    x = leaf([1.0, 2.0])
+    loss = (3 * x).sum()
+    old = Tensor(np.zeros(2))
+    x.grad = old
+    new = Tensor(np.array([100.0, 200.0]))
+    x.grad = new  # looked up when backward runs, not when the graph was recorded
+    loss.backward()
+    assert x.grad is new
+    np.testing.assert_array_equal(new.data, [103.0, 203.0])
+    np.testing.assert_array_equal(old.data, [0.0, 0.0])
+
+
+def test_gradients_of_leaves_sharing_one_array_stay_apart():
+    array = np.array([1.0, 2.0])
+    a, b = Tensor(array, requires_grad=True), Tensor(array, requires_grad=True)
+    (a * 2 + b * 5).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(b.grad.data, [5.0, 5.0])
+
+
+def test_grad_assignment_is_checked():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(TypeError, match="Tensor.grad: assign a Tensor or None, got a ndarray"):
+        x.grad = np.zeros(2)
+    with pytest.raises(ValueError, match=r"shape \(3,\)"):
+        x.grad = Tensor(np.zeros(3))
+
+
+def test_leaf_gradients_do_not_alias_each_other():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (a + b).sum().backward()  # add hands the same array to both inputs
+    a.grad.data[0] = 99.0
+    assert b.grad.data[0] == 1.0
+
+
+# --------------------------------------------------------------------------- in-place ops
+@pytest.mark.parametrize(
+    ("update", "expected"),
+    [
+        (lambda t: t.__iadd__(2.0), [3.0, 4.0, 5.0]),
+        (lambda t: t.__isub__(Tensor([1.0, 1.0, 1.0])), [0.0, 1.0, 2.0]),
+        (lambda t: t.__imul__(np.array([2.0, 3.0, 4.0])), [2.0, 6.0, 12.0]),
+        (lambda t: t.__itruediv__(2), [0.5, 1.0, 1.5]),
+        (lambda t: t.add_(1), [2.0, 3.0, 4.0]),
+        (lambda t: t.sub_(1), [0.0, 1.0, 2.0]),
+        (lambda t: t.mul_(-1), [-1.0, -2.0, -3.0]),
+        (lambda t: t.div_(Tensor(4.0)), [0.25, 0.5, 0.75]),
+        (lambda t: t.zero_(), [0.0, 0.0, 0.0]),
+        (lambda t: t.fill_(7), [7.0, 7.0, 7.0]),
+        (lambda t: t.copy_([9.0, 8.0, 7.0]), [9.0, 8.0, 7.0]),
+        (lambda t: t.clamp_(min=1.5, max=2.5), [1.5, 2.0, 2.5]),
+    ],
+)
+def test_in_place_ops_update_the_same_object_and_array(update, expected):
+    t = Tensor(np.array([1.0, 2.0, 3.0]))
+    array = t.data
+    assert update(t) is t
+    assert t.data is array
+    np.testing.assert_array_equal(array, expected)
+
+
+def test_setitem_writes_in_place():
+    t = Tensor(np.zeros((2, 3)))
+    t[0, 1:] = 5.0
+    t[Tensor(np.array([1]))] = Tensor(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(t.data, [[0, 5, 5], [1, 2, 3]])
+
+
+def test_in_place_keeps_float32():
+    t = Tensor(np.ones(3, dtype=np.float32))
+    t += np.float64(0.5)
+    t *= np.arange(3)
+    assert t.dtype == np.float32
+    with pytest.raises(RuntimeError, match=r"\+=.*int64"):
+        i = Tensor(np.arange(3))
+        i += 0.5
+
+
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_while_recording():
+    w = leaf([1.0, 2.0])
+    for update in (lambda: w.__iadd__(1), lambda: w.mul_(2), lambda: w.zero_(), lambda: w.__setitem__(0, 5.0)):
+        with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+            update()
+    np.testing.assert_array_equal(w.data, [1.0, 2.0])
+
+
+def test_parameter_update_under_no_grad_is_in_place_and_training_continues():
+    x = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    w = leaf([0.5, -0.5])
+    for _ in range(3):
+        loss = ((x @ w - 1.0) ** 2).sum()
+        w.grad = None
+        loss.backward()
+        grad = 2 * x.data.T @ (x.data @ w.data - 1.0)
+        np.testing.assert_allclose(w.grad.data, grad)
+        before, expected = w, w.data - 0.01 * grad
+        with mt.no_grad():
+            w -= 0.01 * w.grad  # the PyTorch update
+        assert w is before and w.is_leaf and w.requires_grad
+        np.testing.assert_allclose(w.data, expected)
+
+
+# --------------------------------------------------------------------------- recorded in-place ops
+def _grads(fn, *values):
+    leaves = [leaf(v) for v in values]
+    fn(*leaves).sum().backward()
+    return [None if t.grad is None else t.grad.data for t in leaves]
+
+
+def test_updating_an_intermediate_no_rule_reads_is_allowed():
+    def program(a, b):
+        c = a + b
+        c += c + 1  # add reads nothing: PyTorch allows this and gives 2, 2
+        return c
+
+    ga, gb = _grads(program, [1.0, 2.0], [3.0, 4.0])
+    np.testing.assert_array_equal(ga, [2.0, 2.0])
+    np.testing.assert_array_equal(gb, [2.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("program", "expected"),
+    [
+        # c = a * 1, then c *= d: d/da = d, d/dd = the old c (PyTorch keeps a copy of it)
+        (lambda a, d: (a * 1).mul_(d), ([3.0, 4.0], [1.0, 2.0])),
+        (lambda a, d: (a * 1).div_(d), ([1 / 3, 1 / 4], [-1 / 9, -2 / 16])),
+        (lambda a, d: (a * 1).sub_(d * 2), ([1.0, 1.0], [-2.0, -2.0])),
+        (lambda a, d: (a * 1).copy_(d), ([0.0, 0.0], [1.0, 1.0])),  # PyTorch: zeros for a, not None
+        (lambda a, d: (a * d).clamp_(min=3.5), ([0.0, 4.0], [0.0, 2.0])),
+    ],
+)
+def test_recorded_in_place_ops_give_pytorchs_gradients(program, expected):
+    got = _grads(program, [1.0, 2.0], [3.0, 4.0])
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e)
+
+
+def test_setitem_recorded_gradients():
+    a, d = leaf([1.0, 2.0, 3.0]), leaf(5.0)
+    c = a * 2
+    c[1] = d * 3
+    (c * Tensor([1.0, 10.0, 100.0])).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [2.0, 0.0, 200.0])
+    assert d.grad.item() == 30.0
+
+
+def test_a_constant_tensor_written_from_a_graph_joins_it():
+    w = leaf([1.0, 2.0])
+    buffer = Tensor(np.zeros(3))
+    buffer[1:] = w * w
+    assert buffer.requires_grad and not buffer.is_leaf
+    (buffer * Tensor([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [4.0, 12.0])
+
+
+def test_in_place_program_matches_central_differences():
+    rng = np.random.default_rng(0)
+    a0, b0 = rng.standard_normal(4), rng.standard_normal(4)
+
+    def program(a, b):
+        h = a * b
+        h += a.exp()
+        h *= b
+        h[1:3] = h[1:3] * 2
+        h.clamp_(max=1.0)
+        h /= 1.5
+        return (h * h).sum()
+
+    a, b = leaf(a0), leaf(b0)
+    program(a, b).backward()
+
+    def numeric(*arrays):
+        with mt.no_grad():
+            return program(*(Tensor(x) for x in arrays)).item()
+
+    expected = central_differences(numeric, [a0, b0])
+    np.testing.assert_allclose(a.grad.data, expected[0], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(b.grad.data, expected[1], rtol=1e-6, atol=1e-8)
+
+
+# --------------------------------------------------------------------------- version checks
+def test_changing_a_saved_output_in_place_raises_at_backward():
+    x = leaf([0.5, -1.0, 2.0])
+    a = x.sigmoid()  # sigmoid's backward reads its output
+    a *= 0.5  # "dropout" on the saved activation
+    expected = r"sigmoid_backward.*output, of shape \(3,\), is at version 1; expected version 0"
+    with pytest.raises(RuntimeError, match=expected):
+        a.sum().backward()
+
+
+def test_changing_a_saved_input_in_place_raises_at_backward():
+    x = leaf([1.0, 2.0])
+    k = Tensor(np.array([3.0, 4.0]))
+    y = (x * k).sum()  # x's gradient reads k
+    k += 1  # k needs no gradient: the write is allowed, and remembered
+    with pytest.raises(RuntimeError, match=r"mul_backward.*input 1, of shape \(2,\)"):
+        y.backward()
+
+
+def test_update_of_a_parameter_between_forward_and_backward_raises():
+    w = leaf([1.0, 2.0])
+    loss = (w * w).sum()
+    with mt.no_grad():
+        w -= 0.1  # allowed (PyTorch too), but the graph read the old w
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()
+
+
+def test_a_write_through_a_view_bumps_the_base_version():
+    x = leaf([1.0, 2.0, 3.0])
+    y = x.exp()
+    row = y.detach()[1:]  # shares y's memory
+    row.zero_()
+    with pytest.raises(RuntimeError, match="exp_backward"):
+        y.sum().backward()
+
+
+def test_in_place_on_a_view_in_the_graph_is_refused():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    h = x * 2
+    v = h.reshape(4)
+    with pytest.raises(RuntimeError, match="shares its memory"):
+        v += 1
+    with pytest.raises(RuntimeError, match="shares its memory"):
+        h[0] = 5.0
+
+
+def test_clone_owns_its_memory():
+    x = leaf([1.0, 2.0])
+    c = x.clone()
+    c += 1
+    np.testing.assert_array_equal(x.data, [1.0, 2.0])
+    c.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+
+
+# --------------------------------------------------------------------------- writes around the API
+def test_writing_a_saved_leaf_through_data_raises_at_the_write():
+    x = leaf([1.0, 2.0, 3.0])
+    y = (x**2).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        x.data[...] = 10  # the issue's example: was silently 20, 40, 60
+    with pytest.raises(ValueError, match="read-only"):
+        x.numpy()[0] = 10  # a NumPy view taken afterwards is read-only too
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0, 6.0])
+    x.data[...] = 10  # the graph is released: writeable again
+    assert x.data.flags.writeable
+
+
+def test_writing_a_saved_activation_through_data_raises():
+    a = leaf([0.5, -1.0]).sigmoid()
+    with pytest.raises(ValueError, match="read-only"):
+        a.data *= 0.5
+
+
+def test_the_array_a_tensor_was_made_from_is_locked_too():
+    base = np.arange(6.0)
+    x = Tensor(base[2:], requires_grad=True)
+    loss = (x * x).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        base[3] = 0.0
+    loss.backward()
+    base[3] = 0.0
+    assert x.data[1] == 0.0
+
+
+def test_locks_are_released_when_an_unused_graph_is_dropped():
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    assert not x.data.flags.writeable
+    del y
+    gc.collect()
+    assert x.data.flags.writeable
+
+
+def test_a_users_read_only_array_stays_read_only():
+    array = np.array([1.0, 2.0])
+    array.flags.writeable = False
+    x = Tensor(array, requires_grad=True)
+    (x * x).sum().backward()
+    assert not array.flags.writeable
+    with pytest.raises(RuntimeError, match="read-only"):
+        Tensor(array).add_(1)
+
+
+def test_optimizers_update_parameters_a_live_graph_saved():
+    w = leaf([1.0, 2.0])
+    opt = SGD(mt.param_pairs([w]), lr=0.5)
+    stale = (w * w).sum()  # an evaluation kept alive, never differentiated
+    loss = (w * 3).sum()
+    loss.backward()
+    opt.step()  # the graph of `stale` has w locked: the update still goes through
+    np.testing.assert_allclose(w.data, [-0.5, 0.5])
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        stale.backward()
+
+
+def test_retained_graph_then_update_then_backward_raises():
+    w = leaf([1.0, 2.0])
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    with mt.no_grad():
+        w -= 0.1 * w.grad
+    with pytest.raises(RuntimeError, match="version 1; expected version 0"):
+        loss.backward()
+
+
+# --------------------------------------------------------------------------- PyTorch, where installed
+def test_in_place_gradients_match_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    a0, b0 = rng.standard_normal(5), rng.standard_normal(5)
+
+    def program(a, b):
+        h = a * b
+        h += a.exp()
+        h.mul_(b)
+        h[1:4] = h[1:4] * 3
+        h.clamp_(min=-0.5, max=2.0)
+        h.sub_(b)
+        return (h * h).sum()
+
+    a, b = leaf(a0), leaf(b0)
+    program(a, b).backward()
+    ta = torch.tensor(a0, requires_grad=True)
+    tb = torch.tensor(b0, requires_grad=True)
+    program(ta, tb).backward()
+    np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(b.grad.data, tb.grad.numpy(), rtol=1e-12, atol=1e-12)
