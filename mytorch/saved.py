@@ -129,6 +129,8 @@ def release(held: list[Storage]) -> None:
             _unlock(storage.locked)
             storage.locked = []
     held.clear()
+    if not _STORAGES:
+        _STORAGES.clear()  # an emptied dict keeps its table; clear() frees it
 
 
 def write_begin(array: np.ndarray, what: str) -> list[np.ndarray]:

@@ -593,6 +593,8 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
         write_end(lifted)
     if tracked:
         new = old.view()
+        if not new.flags.writeable:
+            adopt_view(new)  # made of a locked array: unlocked with it
         t.data = new
         kernel = _K["setitem"]
         _attach(new, (t, value), [old, array], kernel.backward, {"index": index}, reads=kernel.reads, result=t)

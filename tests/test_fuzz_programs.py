@@ -13,6 +13,14 @@ Each program is checked like a kernel: reverse mode against central differences,
 mode against central differences, and forward against reverse (``<v, J u> = <J^T v, u>``).
 The same program also runs on the ``Tensor`` front-end, whose leaves' ``.grad`` must match
 central differences too.
+
+A third kind of program adds in-place steps (``add_``, ``sub_``, ``mul_``, ``div_``,
+``copy_``, ``zero_``, a row written with ``t[0] = ...``, each by a constant or by another
+value of the program) on Tensors, while recording (or, for a shift by a constant, under
+``no_grad``, which autograd does not see and which does not change a derivative). Each such program
+is either refused with a ``RuntimeError`` (a version check, a leaf that requires grad, a
+live view) or its leaves' ``.grad`` match central differences of the same program run on
+plain arrays with the same in-place writes: never silently wrong.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import mytorch.tensor as T  # noqa: E402
-from mytorch import NO_GRAD, Autograd  # noqa: E402
+from mytorch import NO_GRAD, Autograd, no_grad  # noqa: E402
 from mytorch.gradcheck import check_jvp, compare, gradcheck, numerical_vjp  # noqa: E402
 from mytorch.nn import functional as F  # noqa: E402
 from mytorch.tensor import Tensor  # noqa: E402
@@ -301,4 +309,126 @@ def test_program_written_with_tensors_matches_differences(program: Program, seed
     for i in program.used:
         numeric = numerical_vjp(lambda: program.run(plain), program.inputs[i], v, eps)
         mismatch = compare(f"Tensor program, input {i}", leaves[i].grad, numeric, atol, rtol)
+        assert mismatch is None, str(mismatch)
+
+
+# --------------------------------------------------------------------------- in-place steps
+IN_PLACE = ("add_", "sub_", "mul_", "div_", "copy_", "zero_", "row")
+"""The in-place writes a program may make; ``row`` is ``t[0] = operand[0]``."""
+
+_NUMPY_IN_PLACE: dict[str, Callable[[np.ndarray, Any], None]] = {
+    "add_": lambda t, o: np.add(t, o, out=t),
+    "sub_": lambda t, o: np.subtract(t, o, out=t),
+    "mul_": lambda t, o: np.multiply(t, o, out=t),
+    "div_": lambda t, o: np.divide(t, o, out=t),
+    "copy_": lambda t, o: np.copyto(t, o),
+    "zero_": lambda t, o: t.fill(0),
+    "row": lambda t, o: t.__setitem__(0, np.broadcast_to(o, t.shape)[0]),
+}
+
+
+def _write(name: str, target: Any, operand: Any, quiet: bool) -> Any:
+    """The in-place write ``name`` on a Tensor (its own method, under ``no_grad`` if ``quiet``)
+    or on an array (NumPy's in-place ufuncs); returns the target, changed."""
+    if not isinstance(target, Tensor):
+        _NUMPY_IN_PLACE[name](target, operand)
+        return target
+    with no_grad() if quiet else _nothing():
+        if name == "zero_":
+            target.zero_()
+        elif name == "row":
+            target[0] = operand[0] if np.ndim(operand) else operand
+        else:
+            getattr(target, name)(operand)
+    return target
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+def in_place_step(draw: Any, pool: list[np.ndarray], n_inputs: int) -> tuple[Step, tuple[int, ...]] | None:
+    """``pool[j] (op)= operand`` in place (operand: another value or a constant); the step's
+    result is ``pool[j]`` itself, changed. The target is mostly a computed value (an input,
+    a leaf that requires grad, is refused while recording)."""
+    name = draw(st.sampled_from(IN_PLACE))
+    if len(pool) == n_inputs:
+        return None  # nothing computed yet
+    leaf = draw(st.integers(0, 9)) == 0
+    j = _pick(draw, pool[:n_inputs]) if leaf else draw(st.integers(n_inputs, len(pool) - 1))
+    use_value = draw(st.booleans())
+    m = _pick(draw, pool)
+    constant = pool[0].dtype.type(draw(st.sampled_from([0.5, -0.75, 1.5])))
+    if name == "div_" and use_value and not bool((np.abs(pool[m]) > 0.3).all()):
+        return None
+    # under no_grad only a constant shift: autograd does not see it (as in PyTorch), and its
+    # derivative is 1, so central differences still apply
+    quiet = name in ("add_", "sub_") and not use_value and draw(st.booleans())
+
+    def step(op: Op, p: list[Any]) -> Any:
+        return _write(name, p[j], p[m] if use_value else constant, quiet)
+
+    return step, (j, m) if use_value else (j,)
+
+
+@st.composite
+def in_place_programs(draw: Any) -> Program:
+    """Programs whose steps include in-place writes (drawn on copies: the inputs stay as drawn)."""
+    dtype = draw(st.sampled_from([np.float64, np.float32]), label="dtype")
+    r, c = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    inputs = [rng.uniform(-1.5, 1.5, (r, c)).astype(dtype) for _ in range(draw(st.integers(1, 3)))]
+    pool, steps, plain = [x.copy() for x in inputs], [], engine_op(None)
+    for _ in range(draw(st.integers(2, 8))):
+        kind = "in place" if draw(st.booleans()) else draw(st.sampled_from(sorted(BUILDERS)))
+        if kind == "in place":
+            built = in_place_step(draw, pool, len(inputs))
+        else:
+            built = BUILDERS[kind](draw, pool)
+        before = [x.copy() for x in pool]
+        y = None if built is None else built[0](plain, pool)
+        if y is None or not np.all(np.abs(y) < 20) or not all(np.all(np.abs(x) < 20) for x in pool):
+            pool[:] = before  # undo a write that went too far, take a tanh instead
+            built = BUILDERS["tanh"](draw, pool)
+            y = built[0](plain, pool)
+        steps.append(built[0])
+        pool.append(y)
+    steps.append(_end(draw(st.sampled_from(ENDINGS)), rng.dirichlet(np.ones(c), size=r).astype(dtype)))
+    return Program(inputs, steps, list(range(len(inputs))))
+
+
+_DETECTED = ("modified by an in-place operation", "leaf tensor that requires grad", "shares its memory")
+
+
+@settings(max_examples=PROGRAM_EXAMPLES)
+@given(program=in_place_programs(), seed=st.integers(0, 2**32 - 1))
+def test_in_place_programs_are_refused_or_right(program: Program, seed: int) -> None:
+    """Detected with a RuntimeError, or every leaf's .grad matches central differences of the
+    program with the same in-place writes on plain arrays: never silently wrong."""
+    leaves = [Tensor(x.copy(), requires_grad=True) for x in program.inputs]
+    try:
+        out = program.run(tensor_op, leaves)
+        v = np.random.default_rng(seed).standard_normal(out.shape).astype(out.dtype)
+        if not out.requires_grad:
+            return  # every path to the output was overwritten by constants: nothing to check
+        out.backward(v)
+    except RuntimeError as error:
+        assert any(known in str(error) for known in _DETECTED), str(error)
+        return
+    plain = engine_op(None)
+    float32 = out.dtype == np.float32
+    eps, atol, rtol = (1e-3, 1e-2, 1e-2) if float32 else (1e-6, 1e-5, 1e-4)
+    for i, x in enumerate(program.inputs):
+        point = x.copy()
+
+        def run() -> np.ndarray:
+            return program.run(plain, [(point if k == i else y).copy() for k, y in enumerate(program.inputs)])
+
+        numeric = numerical_vjp(lambda: run().copy(), point, v, eps)
+        grad = np.zeros_like(x) if leaves[i].grad is None else leaves[i].grad.data
+        mismatch = compare(f"in-place program, input {i}", grad, numeric, atol, rtol)
         assert mismatch is None, str(mismatch)

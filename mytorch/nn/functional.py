@@ -1172,9 +1172,9 @@ def _bce_slope(y: Array, p: Array) -> Array:
     own clamped forward near 0 and 1)."""
     tiny = np.finfo(p.dtype).tiny
     log_p, log_q = _floored_logs(p)
-    dp = np.where(log_p > _LOG_FLOOR, y / np.maximum(p, tiny), 0)
-    dq = np.where(log_q > _LOG_FLOOR, (1.0 - y) / np.maximum(1.0 - p, tiny), 0)
-    return (dq - dp).astype(p.dtype, copy=False)
+    dp = y * (log_p > _LOG_FLOOR) / np.maximum(p, tiny)  # 0 where floored (and 0 / tiny is 0)
+    dq = (1.0 - y) * (log_q > _LOG_FLOOR) / np.maximum(1.0 - p, tiny)
+    return dq - dp
 
 
 def bce_loss_backward(grad_output: Array, y: Array, p: Array) -> tuple[Array, Array]:
