@@ -289,6 +289,7 @@ FUNCTIONS: dict[Callable, Callable[..., Any]] = {
     vars(F)["erf"]: lambda x: T._apply("erf", (x,)),
     vars(F)["prod"]: lambda x, axis=None, keepdims=False: T._apply("prod", (x,), {"axis": axis, "keepdims": keepdims}),
     vars(F)["index_scatter"]: lambda g, index, shape: T._apply("index_scatter", (g,), {"index": index, "shape": shape}),
+    vars(F)["setitem"]: lambda x, value, index: T._apply("setitem", (x, value), {"index": index}),
 }
 """NumPy functions with a derivative, implemented with the kernel table's ops."""
 
