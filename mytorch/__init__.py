@@ -21,6 +21,7 @@ from mytorch.factories import __all__ as _factories_all
 from mytorch.factories import tensor as _tensor_factory
 from mytorch.function import Context, Function
 from mytorch.tensor import *  # noqa: F403 - Tensor and its ops (log, sin, exp, tanh, ...)
+from mytorch.tensor import Tensor
 from mytorch.tensor import __all__ as _tensor_all
 from mytorch.tensor_math import *  # noqa: F403 - sum, mean, max, norm, var, where, clamp, ...
 from mytorch.tensor_math import __all__ as _math_all
@@ -49,7 +50,7 @@ class _CallableModule(types.ModuleType):
     """``mytorch.tensor`` is both the module ``mytorch/tensor.py`` (``from mytorch.tensor import
     Tensor``) and, when called, PyTorch's factory: ``mytorch.tensor([1.0, 2.0])``."""
 
-    def __call__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+    def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
         return _tensor_factory(*args, **kwargs)
 
 
