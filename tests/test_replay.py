@@ -119,6 +119,33 @@ def test_a_new_learning_rate_is_seen():
     assert replayed._replayer.captures == 2
 
 
+def test_parameter_groups_keep_their_own_learning_rates_and_schedules():
+    """SGD with two groups (different lr and momentum): each parameter is updated with its own
+    group's settings, and a change to the second group's lr is seen."""
+    rng = np.random.default_rng(13)
+    mlps = [make_mlp(False), make_mlp(True)]
+    for mlp in mlps:
+        first, second = mlp.linear_layers
+        mlp.optimizer = SGD([{"params": first.parameters(), "lr": 0.1, "momentum": 0.9},
+                             {"params": second.parameters(), "lr": 0.01}], lr=0.05)
+    x, y = batch(rng, 4, "cross_entropy")
+    for step in range(6):
+        if step == 3:
+            for mlp in mlps:
+                mlp.optimizer.param_groups[1]["lr"] = 0.2
+        assert np.array_equal(mlps[0].train_step(x, y), mlps[1].train_step(x, y))
+    assert_same_state(*mlps)
+    assert mlps[1]._replayer.captures == 2
+
+
+def test_a_tensor_level_optimizer_is_refused_with_a_reason():
+    from mytorch import Tensor
+
+    w = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match="Tensor-level model"):
+        Replay(lambda x: x, Autograd(), SGD([w], lr=0.1))
+
+
 def test_under_no_grad_or_detect_anomaly_the_step_runs_dynamically():
     rng = np.random.default_rng(6)
     mlp = make_mlp(True)

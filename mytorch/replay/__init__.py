@@ -84,6 +84,11 @@ class Replay:
             raise TypeError(f"Replay: step must be callable, got {type(step).__name__}")
         if not hasattr(optimizer, "params") or not hasattr(optimizer, "state_dict"):
             raise TypeError(f"Replay: optimizer must be a mytorch.optim optimizer, got {type(optimizer).__name__}")
+        if not all(type(p) is tuple for p in optimizer.params):
+            raise TypeError(
+                "Replay: the optimizer's parameters must be (value, gradient) array pairs, as the handout's "
+                "modules give them; a Tensor-level model (mytorch.nn.Module) is not replayed: train it dynamically"
+            )
         if isinstance(verify, bool) or not isinstance(verify, int) or verify < 0:
             raise ValueError(f"Replay: verify must be a number of steps >= 0, got {verify!r}")
         self.step = step

@@ -18,9 +18,12 @@ import numpy as np
 from mytorch.optim import SGD
 from mytorch.replay.rules import Instruction
 
+_SETTINGS = ("lr", "momentum", "nesterov", "weight_decay")
+
 
 def _sgd_settings(opt: SGD) -> tuple[Any, ...]:
-    return (opt.lr, opt.momentum, opt.nesterov, opt.weight_decay)
+    """Every parameter group's settings (a scheduler may change any group's ``lr``)."""
+    return tuple(tuple(group[k] for k in _SETTINGS) for group in opt.param_groups)
 
 
 class _Scratch:
@@ -41,11 +44,11 @@ class _Scratch:
 def _sgd(opt: SGD) -> list[Instruction]:
     """``SGD.step`` for every ``(p, g)``: d = g + wd * p; v = mu * v + d; d = v or d + mu * v;
     p -= lr * d."""
-    lr, mu, wd = opt.lr, opt.momentum, opt.weight_decay
     pairs = cast("list[tuple[np.ndarray, np.ndarray]]", opt.params)  # a replayed step's are (value, gradient)
     scratch = _Scratch(pairs)
     code: list[Instruction] = []
-    for i, (p, g) in enumerate(pairs):
+    for i, ((p, g), group) in enumerate(zip(pairs, opt._group_of)):
+        lr, mu, nesterov, wd = (opt.param_groups[group][k] for k in _SETTINGS)
         d, own = g, False  # own: d is a temporary, so lr * d may overwrite it
         if wd:
             d, own = scratch.like("decayed", p), True
@@ -53,7 +56,7 @@ def _sgd(opt: SGD) -> list[Instruction]:
         if mu:
             v = opt.velocity[i]
             code += [(np.multiply, (v, mu, v)), (np.add, (v, d, v))]
-            if opt.nesterov:
+            if nesterov:
                 nd = scratch.like("nesterov", p)
                 code += [(np.multiply, (mu, v, nd)), (np.add, (d, nd, nd))]
                 d, own = nd, True
