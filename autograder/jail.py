@@ -115,7 +115,8 @@ def _new_root(root: str, handin: str, readable: dict[str, list[str]], size_mb: i
             os.chown(folder, owner, owner)
             for name in files:
                 os.chown(os.path.join(folder, name), owner, owner)
-    os.makedirs(f"{root}/tmp", mode=0o1777)
+    os.makedirs(f"{root}/tmp", exist_ok=True)  # exists already when Python itself lives under /tmp
+    os.chmod(f"{root}/tmp", 0o1777)
     os.chdir(root)
     _check(_libc.chroot(b"."), "chroot")
     os.chdir("/work")
