@@ -1,12 +1,19 @@
-"""``python -m bench [--quick]``: run the benchmarks and write ``bench/results.md``."""
+"""``python -m bench [--quick]`` (or ``mytorch-bench``): run the benchmarks, write ``bench/results.md``."""
 
 import sys
 
-from bench.threads import pin_blas_threads, pin_malloc
 
-pin_malloc(["-m", "bench"])  # re-executes with glibc's thresholds fixed (see bench.threads)
-PINNED = pin_blas_threads()
+def main() -> int:
+    """Pin glibc's malloc thresholds (by re-executing) and BLAS to one thread, then run the
+    benchmark command line; NumPy loads only after both pins."""
+    from bench.threads import pin_blas_threads, pin_malloc
 
-from bench.cli import main  # noqa: E402  (NumPy must load after the thread pin)
+    pin_malloc(["-m", "bench"])  # re-executes with glibc's thresholds fixed (see bench.threads)
+    pinned = pin_blas_threads()
+    from bench.cli import main as run
 
-sys.exit(main(blas_pinned=PINNED))
+    return run(blas_pinned=pinned)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
