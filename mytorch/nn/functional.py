@@ -671,7 +671,7 @@ def erf(x: Array) -> Array:
 
 
 def _erf_slope(x: Array) -> Array:
-    return (2.0 / math.sqrt(math.pi)) * np.exp(-(x * x))
+    return _in_dtype_of((2.0 / math.sqrt(math.pi)) * np.exp(-(x * x)), x)
 
 
 def erf_backward(grad_output: Array, x: Array) -> tuple[Array]:
