@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ["mnist_mlp", "disc_sequential"]
+EXAMPLES = ["mnist_mlp", "disc_sequential", "custom_function"]
 IMPORT = re.compile(r"^import mytorch(\.\w+)*( as \w+)?$", re.M)
 
 

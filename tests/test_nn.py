@@ -254,3 +254,13 @@ def test_manual_seed_makes_initial_weights_and_dropout_repeat():
 
     for a, b in zip(draw(), draw()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_loading_weights_that_a_live_graph_reads_makes_its_backward_refuse():
+    layer = nn.Linear(2, 1, dtype=np.float64)
+    x = Tensor(np.ones((1, 2)), requires_grad=True)  # d/dx reads the weight
+    out = layer(x).sum()
+    layer.load_state_dict({"weight": np.zeros((1, 2)), "bias": np.zeros(1)})
+    assert not layer.weight.data.any()
+    with pytest.raises(RuntimeError):
+        out.backward()

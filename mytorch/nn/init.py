@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.autograd_engine import no_grad
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor
 
@@ -33,7 +34,8 @@ __all__ = [
 def _fill(name: str, tensor: Any, values: Any) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"init.{name}: expected a mytorch Tensor (e.g. layer.weight), got {type(tensor).__name__}")
-    np.copyto(tensor.data, values, casting="unsafe")
+    with no_grad():  # a write outside the graph; one a live graph reads bumps the version
+        tensor.copy_(values)
     return tensor
 
 

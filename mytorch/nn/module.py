@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from mytorch.autograd_engine import no_grad
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor
 
@@ -304,8 +305,9 @@ class Module:
                     f"{name}.load_state_dict: {key!r} has shape {array.shape}, the module's is {target.shape}"
                 )
             updates.append((target, array))
-        for target, array in updates:  # only once all fit: a failed load changes nothing
-            np.copyto(target.data, array, casting="same_kind")
+        with no_grad():  # only once all fit: a failed load changes nothing
+            for target, array in updates:
+                target.copy_(array)  # cast to the parameter's dtype; a live graph reading it sees the new version
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing
