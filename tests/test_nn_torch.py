@@ -81,7 +81,7 @@ def _losses() -> list[tuple[str, Callable, Callable]]:
             (f"cross_entropy-{reduction}", lambda x, kw=kw: nn.CrossEntropyLoss(**kw)(x, LABELS),
              lambda x, kw=kw: torch.nn.CrossEntropyLoss(**kw)(x, torch.from_numpy(LABELS))),
             (f"cross_entropy-probs-{reduction}", lambda x, kw=kw: F.cross_entropy(x, PROBS, **kw),
-             lambda x, kw=kw: torch.nn.functional.cross_entropy(x, torch.from_numpy(PROBS), **kw)),
+             lambda x, kw=kw: torch.nn.functional.cross_entropy(x, torch.tensor(PROBS), **kw)),
             (f"cross_entropy-smoothed-{reduction}",
              lambda x, kw=kw: F.cross_entropy(x, LABELS, label_smoothing=0.1, **kw),
              lambda x, kw=kw: torch.nn.functional.cross_entropy(x, torch.from_numpy(LABELS), label_smoothing=0.1,
