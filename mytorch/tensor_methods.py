@@ -1,8 +1,9 @@
 """The Tensor methods with PyTorch's names, bound onto ``Tensor`` in one place.
 
-The functions live in ``mytorch.tensor_shape`` and ``mytorch.tensor_math`` (``t.view(2, -1)``
-is ``view(t, 2, -1)``); this file adds the conversions and the questions about a tensor's
-size, and binds them all (``METHODS`` at the bottom). ``mytorch/__init__.py`` imports it, so
+The functions live in ``mytorch.tensor_shape``, ``mytorch.tensor_math`` and
+``mytorch.tensor_graph`` (``t.view(2, -1)`` is ``view(t, 2, -1)``); this file adds the
+conversions and the questions about a tensor's size, and binds them all (``METHODS`` at the
+bottom). ``mytorch/__init__.py`` imports it, so
 every ``Tensor`` has these methods whichever module was imported first.
 
 Conversions: ``float()``, ``double()``, ``half()`` (recorded: the ``cast`` kernel, so a
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch import tensor_math, tensor_shape
+from mytorch import tensor_graph, tensor_math, tensor_shape
 from mytorch.dtypes import as_dtype
 from mytorch.tensor import Tensor, _apply
 
@@ -144,6 +145,10 @@ METHODS: dict[str, Any] = {
     "numel": tensor_math.numel,
     "nelement": tensor_math.numel,
     "is_floating_point": _is_floating_point,
+    # the graph
+    "grad_fn": property(tensor_graph.grad_fn),
+    "retain_grad": tensor_graph.retain_grad,
+    "register_hook": tensor_graph.register_hook,
     # logic on masks
     "__and__": _logical(operator.and_),
     "__rand__": _logical(operator.and_, reflected=True),

@@ -528,3 +528,52 @@ def test_random_factories_have_torchs_shapes_dtypes_and_ranges() -> None:
         assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
     assert sorted(pairs[-1][0].tolist()) == list(range(6))
     assert 0 <= pairs[0][0].numpy().min() and pairs[0][0].numpy().max() < 1
+
+
+def _hooked_graph(m: Any, x: Any, w: Any) -> tuple[Any, Any, list[np.ndarray]]:
+    """One graph with a hook on a leaf and on an intermediate, a retained gradient, a backward."""
+    seen: list[np.ndarray] = []
+    w.register_hook(lambda g: g * 0.5)
+    h = (x @ w).tanh()
+    h.register_hook(lambda g: seen.append(np.array(g.numpy())))
+    h.register_hook(lambda g: g + 1.0)
+    h.retain_grad()
+    loss = (h * h).sum() + h.mean()
+    loss.backward()
+    return h, loss, seen
+
+
+def test_hooks_and_retained_gradients_match_torch(rng: np.random.Generator) -> None:
+    import mytorch as mt
+
+    x, w = rng.standard_normal((4, 3)), rng.standard_normal((3, 2))
+    results = []
+    for lib in (mt, torch):
+        xs, ws = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        h, loss, seen = _hooked_graph(lib, xs, ws)
+        results.append([seen[0], np.asarray(h.grad.numpy()), np.asarray(xs.grad.numpy()), np.asarray(ws.grad.numpy())])
+    for ours, theirs, what in zip(*results, ["hook's gradient", "retained", "x.grad", "w.grad"]):
+        np.testing.assert_allclose(ours, theirs, **TOL, err_msg=what)
+
+
+def test_grad_fn_graph_has_torchs_shape(rng: np.random.Generator) -> None:
+    """The same expression's graph walked from the loss: as many nodes, leaves and constants."""
+    import mytorch as mt
+
+    def count(node: Any, tally: dict[str, int]) -> dict[str, int]:
+        for child, _ in node.next_functions:
+            kind = "none" if child is None else "leaf" if child.name() == "AccumulateGrad" else "op"
+            tally[kind] = tally.get(kind, 0) + 1
+            if kind == "op":
+                count(child, tally)
+        return tally
+
+    x = rng.standard_normal((3, 2))
+    shapes = []
+    for lib in (mt, torch):
+        a = lib.tensor(x, requires_grad=True)
+        b = lib.tensor(x[0], requires_grad=True)
+        loss = ((a * b).exp().sum(dim=1) / 2.0 - b.sum()).mean()
+        shapes.append(count(loss.grad_fn, {}))
+    assert shapes[0]["leaf"] == shapes[1]["leaf"] == 3
+    assert shapes[0]["op"] == shapes[1]["op"]

@@ -1,0 +1,218 @@
+"""The graph behind a Tensor, PyTorch's way: ``grad_fn``, ``next_functions``, ``retain_grad``,
+``register_hook``.
+
+A non-leaf tensor's ``grad_fn`` is a ``Node``: the recorded operation that made it, named
+after its kernel (``MulBackward`` for ``mul``), whose ``next_functions`` lead to the nodes
+that made its inputs, to an ``AccumulateGrad`` for each leaf input (``.variable`` is the
+leaf), or to ``(None, 0)`` for a constant. Walking ``next_functions`` from a loss visits the
+whole graph. The nodes are read from the tape when asked for (nothing is stored per
+operation): after a ``backward`` without ``retain_graph`` has released the graph, a
+tensor's ``grad_fn`` is None.
+
+Hooks and retained gradients sit on the operation that made the tensor: when ``backward``
+reaches it, its gradient is the tensor's whole gradient. ``register_hook(fn)`` calls
+``fn(grad)`` (a Tensor) there and, if ``fn`` returns a Tensor, sends that on instead;
+``retain_grad()`` adds the gradient into the tensor's ``.grad`` after the hooks, as PyTorch
+does. On a leaf, hooks run on its gradient before it is added into ``.grad``.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from mytorch.nn import functional as F
+from mytorch.tensor import Tensor
+
+__all__ = ["AccumulateGrad", "Node", "RemovableHandle"]
+
+_KERNEL_NAMES = {kernel.backward: name for name, kernel in F.KERNELS.items()}
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"_+", name) if part)
+
+
+class AccumulateGrad:
+    """Where a leaf's gradient ends: ``variable`` is the leaf."""
+
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        """"AccumulateGrad", as in PyTorch."""
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad for a leaf of shape {self.variable.shape}>"
+
+
+class Node:
+    """One recorded operation of a tensor's graph (its ``grad_fn``).
+
+    Attributes:
+        kernel: the kernel's name in ``mytorch.nn.functional.KERNELS`` (``"mul"``), or the
+            backward function's name for an operation recorded without the table (a
+            ``Function``).
+        operation: the tape's ``Operation``.
+    """
+
+    def __init__(self, operation: Any, tape: Any) -> None:
+        self.operation = operation
+        self._tape = tape
+        backward = operation.backward_operation
+        self.kernel = _KERNEL_NAMES.get(backward) or getattr(backward, "__qualname__", type(backward).__name__)
+
+    def name(self) -> str:
+        """The kernel's name in PyTorch's style: ``MulBackward`` for ``mul``."""
+        return f"{_camel(self.kernel.split('.')[0])}Backward"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Node | AccumulateGrad | None, int], ...]:
+        """One ``(node, 0)`` per input: the node that made it, an ``AccumulateGrad`` for a leaf,
+        ``None`` for a constant."""
+        made_by = {id(op.output): op for op in self._tape.operation_list}
+        leaves = getattr(self._tape, "leaves", {})
+        nexts = []
+        for x in self.operation.inputs:
+            op = made_by.get(id(x))
+            if op is not None and op.output is x:
+                nexts.append((Node(op, self._tape), 0))
+            elif id(x) in leaves:
+                nexts.append((AccumulateGrad(leaves[id(x)]), 0))
+            else:
+                nexts.append((None, 0))
+        return tuple(nexts)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Node) and other.operation is self.operation
+
+    def __hash__(self) -> int:
+        return id(self.operation)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} of shape {self.operation.output.shape}>"
+
+
+def _operation_of(t: Tensor) -> tuple[Any, Any] | None:
+    """The operation whose output is ``t``'s array, and its tape; None for a leaf, a constant or a
+    released graph. Searched from the end: a tensor is usually read soon after it is made."""
+    if t._tape is None:
+        return None
+    tape = t.tape
+    for op in reversed(tape.operation_list):
+        if op.output is t.data:
+            return op, tape
+    return None
+
+
+def grad_fn(self: Tensor) -> Node | None:
+    """The recorded operation that made this tensor (None for a leaf or a constant)."""
+    found = _operation_of(self)
+    return None if found is None else Node(*found)
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook off."""
+
+    def __init__(self, hooks: list[Callable[[Tensor], Any]], hook: Callable[[Tensor], Any]) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        """Take the hook off (again: nothing happens)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def run_hooks(hooks: list[Callable[[Tensor], Any]], grad: np.ndarray, where: str) -> np.ndarray:
+    """``grad`` passed through ``hooks`` in order; a hook returning a Tensor replaces it."""
+    for hook in list(hooks):
+        replaced = hook(Tensor(grad))
+        if replaced is None:
+            continue
+        new = np.asarray(replaced.data if isinstance(replaced, Tensor) else replaced)
+        if new.shape != grad.shape:
+            raise ValueError(
+                f"register_hook: a hook on {where} returned shape {new.shape}, the gradient's is {grad.shape}"
+            )
+        grad = new.astype(grad.dtype, copy=False)
+    return grad
+
+
+class _HookedBackward:
+    """An operation's backward with its output tensor's hooks (and retained gradient) in front."""
+
+    def __init__(self, backward: Callable[..., Any], shape: tuple[int, ...]) -> None:
+        self.backward = backward
+        self.shape = shape
+        self.hooks: list[Callable[[Tensor], Any]] = []
+        self.retained: weakref.ref[Tensor] | None = None
+
+    def __call__(self, grad_output: np.ndarray, *inputs: Any, **params: Any) -> Any:
+        grad_output = run_hooks(self.hooks, grad_output, f"a tensor of shape {self.shape}")
+        kept = None if self.retained is None else self.retained()
+        if kept is not None:
+            _add_grad(kept, grad_output)
+        return self.backward(grad_output, *inputs, **params)
+
+
+def _add_grad(t: Tensor, grad: np.ndarray) -> None:
+    """Accumulate ``grad`` into ``t.grad`` (a Tensor), as a retained gradient does."""
+    if t.grad is None:
+        t.grad = Tensor(np.array(grad, dtype=t.data.dtype))
+    else:
+        t.grad.data += grad
+
+
+def _hooked(t: Tensor, what: str) -> _HookedBackward:
+    """The hooked backward of the operation that made ``t`` (wrapped on first use)."""
+    found = _operation_of(t)
+    if found is None:
+        raise RuntimeError(
+            f"{what}: this tensor's graph was released by a backward (call backward(retain_graph=True) to "
+            "keep it), or it was made under no_grad"
+        )
+    op = found[0]
+    if not isinstance(op.vjp, _HookedBackward):
+        op.vjp = _HookedBackward(op.vjp, op.output.shape)
+    return op.vjp
+
+
+def retain_grad(self: Tensor) -> None:
+    """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward`` (leaves always do)."""
+    if not self.requires_grad:
+        raise RuntimeError("retain_grad: this tensor does not require a gradient")
+    if self.is_leaf:
+        return
+    _hooked(self, "retain_grad").retained = weakref.ref(self)
+
+
+def register_hook(self: Tensor, hook: Callable[[Tensor], Any]) -> RemovableHandle:
+    """Call ``hook(grad)`` when this tensor's gradient has been computed; a returned Tensor
+    replaces the gradient. Returns a handle whose ``remove()`` takes the hook off."""
+    if not callable(hook):
+        raise TypeError(f"register_hook: the hook must be callable, got {type(hook).__name__}")
+    if not self.requires_grad:
+        raise RuntimeError("register_hook: cannot register a hook on a tensor that does not require a gradient")
+    hooks = _leaf_hooks(self) if self.is_leaf else _hooked(self, "register_hook").hooks
+    hooks.append(hook)
+    return RemovableHandle(hooks, hook)
+
+
+_LEAF_HOOKS: weakref.WeakKeyDictionary[Tensor, list[Callable[[Tensor], Any]]] = weakref.WeakKeyDictionary()
+
+
+def _leaf_hooks(leaf: Tensor) -> list[Callable[[Tensor], Any]]:
+    return _LEAF_HOOKS.setdefault(leaf, [])
+
+
+def leaf_gradient(leaf: Tensor, grad: np.ndarray) -> np.ndarray:
+    """A leaf's gradient after its hooks (the tape calls this before adding it into ``.grad``)."""
+    hooks = _LEAF_HOOKS.get(leaf)
+    return grad if not hooks else run_hooks(hooks, grad, f"a leaf of shape {leaf.shape}")
