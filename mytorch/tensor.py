@@ -196,7 +196,7 @@ class Tape(Autograd):
             if grad is not None:
                 if not keep_grads:
                     owners.pop(key, None)
-                _accumulate(leaf, grad)
+                _accumulate(leaf, leaf_gradient(leaf, grad))  # after the leaf's hooks, if any
 
 
 _CLOCK = itertools.count()
@@ -975,3 +975,4 @@ class Tensor:
 
 
 from mytorch import tensor_numpy as _numpy_protocol  # noqa: E402 - it builds on the Tensor above
+from mytorch.tensor_graph import leaf_gradient  # noqa: E402 - hooks (register_hook) build on the Tensor

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.nn import functional as F
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, _accumulate
 
 __all__ = ["AccumulateGrad", "Node", "RemovableHandle"]
 
@@ -158,16 +158,8 @@ class _HookedBackward:
         grad_output = run_hooks(self.hooks, grad_output, f"a tensor of shape {self.shape}")
         kept = None if self.retained is None else self.retained()
         if kept is not None:
-            _add_grad(kept, grad_output)
+            _accumulate(kept, grad_output)
         return self.backward(grad_output, *inputs, **params)
-
-
-def _add_grad(t: Tensor, grad: np.ndarray) -> None:
-    """Accumulate ``grad`` into ``t.grad`` (a Tensor), as a retained gradient does."""
-    if t.grad is None:
-        t.grad = Tensor(np.array(grad, dtype=t.data.dtype))
-    else:
-        t.grad.data += grad
 
 
 def _hooked(t: Tensor, what: str) -> _HookedBackward:
@@ -205,14 +197,22 @@ def register_hook(self: Tensor, hook: Callable[[Tensor], Any]) -> RemovableHandl
     return RemovableHandle(hooks, hook)
 
 
-_LEAF_HOOKS: weakref.WeakKeyDictionary[Tensor, list[Callable[[Tensor], Any]]] = weakref.WeakKeyDictionary()
+_LEAF_HOOKS: dict[int, tuple[weakref.ref[Tensor], list[Callable[[Tensor], Any]]]] = {}
+"""Hooks on leaves, by ``id(leaf)`` (a Tensor's ``==`` is elementwise, so it cannot be a
+dictionary key of its own); an entry goes when its leaf does."""
 
 
 def _leaf_hooks(leaf: Tensor) -> list[Callable[[Tensor], Any]]:
-    return _LEAF_HOOKS.setdefault(leaf, [])
+    key = id(leaf)
+    entry = _LEAF_HOOKS.get(key)
+    if entry is None or entry[0]() is not leaf:
+        entry = _LEAF_HOOKS[key] = (weakref.ref(leaf, lambda _: _LEAF_HOOKS.pop(key, None)), [])
+    return entry[1]
 
 
 def leaf_gradient(leaf: Tensor, grad: np.ndarray) -> np.ndarray:
     """A leaf's gradient after its hooks (the tape calls this before adding it into ``.grad``)."""
-    hooks = _LEAF_HOOKS.get(leaf)
-    return grad if not hooks else run_hooks(hooks, grad, f"a leaf of shape {leaf.shape}")
+    entry = _LEAF_HOOKS.get(id(leaf)) if _LEAF_HOOKS else None
+    if entry is None or not entry[1] or entry[0]() is not leaf:
+        return grad
+    return run_hooks(entry[1], grad, f"a leaf of shape {leaf.shape}")
