@@ -29,9 +29,11 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import importlib.metadata
 import io
 import json
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -93,7 +95,22 @@ def _parser() -> argparse.ArgumentParser:
     add("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
     add("--out-dir", metavar="DIR", help="with --handin-dir: where reports go (default: the hand-in folder)")
     add("--list", action="store_true", help="list the graded tests and their points, then exit")
+    add("--quiet", action="store_true",
+        help="print only the scores: the Autolab line (with --handin-dir, the scores.csv line); "
+        "refusals and errors still go out")  # fmt: skip
+    add("--version", action="version", version=f"%(prog)s (MyTorch {_version()})")
     return parser
+
+
+def _version() -> str:
+    """MyTorch's version: the installed distribution's, else the one next to this grader (read,
+    not imported: the grader never imports the code it may grade)."""
+    try:
+        return importlib.metadata.version("mytorch")
+    except importlib.metadata.PackageNotFoundError:
+        init = GRADER_DIR.parent / "mytorch" / "__init__.py"
+        found = re.search(r'^__version__ = "([^"]+)"', init.read_text(), re.M) if init.is_file() else None
+        return found[1] if found else "unknown"
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -168,7 +185,8 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
         scores = {s.name: s.score for s in section_scores(outcomes)}
         total, best = sum(o.score for o in outcomes), sum(t.points for t in tests)
         writer.writerow([archive.name, *(f"{scores.get(s, 0):g}" for s in sections), f"{total:g}", f"{best:g}"])
-        print(f"{archive.name:<40} {total:g}/{best:g}   report: {out_dir / (archive.name + '.txt')}", flush=True)
+        if not args.quiet:
+            print(f"{archive.name:<40} {total:g}/{best:g}   report: {out_dir / (archive.name + '.txt')}", flush=True)
     write_atomic(out_dir / "scores.csv", table.getvalue())
     print(f"scores of {len(archives)} hand-ins: {out_dir / 'scores.csv'}", flush=True)
 
@@ -193,6 +211,10 @@ def _containment(requested: str) -> Containment:
     if containment.missing:
         print(f"runner.py: note: --sandbox {containment.mode}: {containment.missing}", file=sys.stderr, flush=True)
     return containment
+
+
+def _silent(*args: object, **kwargs: object) -> None:
+    """``print`` under ``--quiet``: nothing."""
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -221,12 +243,14 @@ def _run(args: argparse.Namespace) -> None:
         _grade_folder(Path(args.handin_dir), tests, args, run)
         return
 
+    say = _silent if args.quiet else print
+
     def emit(outcome: Outcome) -> None:
-        print(outcome_line(outcome), flush=True)
+        say(outcome_line(outcome), flush=True)
 
     if args.handin:
         archive = Path(args.handin)
-        print(f"Grading the hand-in {archive} (each test in a worker, {args.timeout:g} s limit)", flush=True)
+        say(f"Grading the hand-in {archive} (each test in a worker, {args.timeout:g} s limit)", flush=True)
         try:
             outcomes, header, refusal = _grade_archive(archive, tests, run, emit)
         except Exception as error:  # noqa: BLE001 - a verdict, never a traceback
@@ -236,15 +260,15 @@ def _run(args: argparse.Namespace) -> None:
             print(refusal, end="")
     else:
         header = f"Grading {root / 'mytorch'}\n"
-        print(header, end="", flush=True)
+        say(header, end="", flush=True)
         outcomes = grade(tests, root, settings, run["containment"], emit)
     kill_leftovers()
-    print()
-    print(summary_table(outcomes))
+    say()
+    say(summary_table(outcomes))
     if args.json:
         results = gradescope_results(outcomes, header, **shown)
         write_atomic(Path(args.json), json.dumps(results, indent=2) + "\n")
-        print(f"Gradescope results written to {args.json}")
+        say(f"Gradescope results written to {args.json}")
     print(autolab_line(outcomes), flush=True)
 
 

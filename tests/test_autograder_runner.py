@@ -178,3 +178,11 @@ def test_the_graders_closed_forms_agree_with_pytorch():
     loss.backward()
     np.testing.assert_allclose(-(y * np.log(softmax(logits))).sum() / 6, loss.item(), rtol=1e-12)
     np.testing.assert_allclose((softmax(logits) - y) / 6, t.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_version_and_quiet(tmp_path):
+    version = run_runner("--version", cwd=tmp_path)
+    assert version.returncode == 0 and version.stdout.strip().startswith("runner.py (MyTorch ")
+    done = run_runner("--quiet", "operations", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [json.dumps({"scores": {"operations": 6}})]
