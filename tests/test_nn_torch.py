@@ -79,21 +79,21 @@ def _losses() -> list[tuple[str, Callable, Callable]]:
         kw = {"reduction": reduction}
         cases += [
             (f"cross_entropy-{reduction}", lambda x, kw=kw: nn.CrossEntropyLoss(**kw)(x, LABELS),
-             lambda x, kw=kw: torch.nn.CrossEntropyLoss(**kw)(x, torch.from_numpy(LABELS))),
+             lambda x, kw=kw: torch.nn.CrossEntropyLoss(**kw)(x, torch.tensor(LABELS))),
             (f"cross_entropy-probs-{reduction}", lambda x, kw=kw: F.cross_entropy(x, PROBS, **kw),
              lambda x, kw=kw: torch.nn.functional.cross_entropy(x, torch.tensor(PROBS), **kw)),
             (f"cross_entropy-smoothed-{reduction}",
              lambda x, kw=kw: F.cross_entropy(x, LABELS, label_smoothing=0.1, **kw),
-             lambda x, kw=kw: torch.nn.functional.cross_entropy(x, torch.from_numpy(LABELS), label_smoothing=0.1,
+             lambda x, kw=kw: torch.nn.functional.cross_entropy(x, torch.tensor(LABELS), label_smoothing=0.1,
                                                                 **kw)),
             (f"nll-{reduction}", lambda x, kw=kw: nn.NLLLoss(**kw)(F.log_softmax(x, dim=1), LABELS),
-             lambda x, kw=kw: torch.nn.NLLLoss(**kw)(torch.log_softmax(x, 1), torch.from_numpy(LABELS))),
+             lambda x, kw=kw: torch.nn.NLLLoss(**kw)(torch.log_softmax(x, 1), torch.tensor(LABELS))),
             (f"mse-{reduction}", lambda x, kw=kw: nn.MSELoss(**kw)(x, TARGET),
-             lambda x, kw=kw: torch.nn.MSELoss(**kw)(x, torch.from_numpy(TARGET))),
+             lambda x, kw=kw: torch.nn.MSELoss(**kw)(x, torch.tensor(TARGET))),
             (f"bce-{reduction}", lambda x, kw=kw: nn.BCELoss(**kw)(F.sigmoid(x), BINARY),
-             lambda x, kw=kw: torch.nn.BCELoss(**kw)(torch.sigmoid(x), torch.from_numpy(BINARY))),
+             lambda x, kw=kw: torch.nn.BCELoss(**kw)(torch.sigmoid(x), torch.tensor(BINARY))),
             (f"bce_logits-{reduction}", lambda x, kw=kw: nn.BCEWithLogitsLoss(**kw)(x, BINARY),
-             lambda x, kw=kw: torch.nn.BCEWithLogitsLoss(**kw)(x, torch.from_numpy(BINARY))),
+             lambda x, kw=kw: torch.nn.BCEWithLogitsLoss(**kw)(x, torch.tensor(BINARY))),
         ]
     return cases
 
@@ -108,7 +108,7 @@ def test_losses_match_torch(name, ours, theirs):
 def test_functional_dropout_in_eval_and_linear_without_bias_match_torch():
     w = RNG.standard_normal((3, 4))
     compare(lambda x: F.linear(F.dropout(x, 0.5, training=False), Tensor(w)),
-            lambda x: torch.nn.functional.linear(x, torch.from_numpy(w)))
+            lambda x: torch.nn.functional.linear(x, torch.tensor(w)))
 
 
 # --------------------------------------------------------------------------- optimizers
