@@ -30,7 +30,7 @@ from mytorch.autograd_engine import NO_GRAD, Operation, _GradMode, _kernel_name
 from mytorch.nn.functional import CACHED_PARAMS
 from mytorch.tensor import Tape, Tensor
 
-__all__ = ["grad", "gradients"]
+__all__ = ["backward", "grad", "gradients"]
 
 
 class _Nodes:
@@ -41,16 +41,16 @@ class _Nodes:
         self.made: dict[int, Tensor] = {}
 
     def of(self, x: np.ndarray, dst: Any) -> Any:
-        """The Tensor for input ``x`` of an operation whose ``gradients_to_update`` entry is ``dst``."""
+        """The Tensor for input ``x`` of an operation whose ``gradients_to_update`` entry is
+        ``dst``: the leaf itself, a Tensor of the tape for an intermediate, or (NO_GRAD) ``x``."""
         if dst is NO_GRAD:
             return x  # a constant
         node = self.made.get(id(x))
         if node is None:
+            node = self.tape.leaves.get(id(x))  # a leaf stands for itself
+        if node is None:  # an intermediate result: a Tensor of the tape wrapping its very array
             node = self.made[id(x)] = Tensor(x, requires_grad=True)
-            if dst is None:  # an intermediate result: it lives on the tape
-                node._tape = self.tape
-            else:  # a leaf: its gradient goes where the leaf's does
-                node.grad = dst
+            node._tape = self.tape
         return node
 
     def params(self, op: Operation) -> dict[str, Any]:
@@ -152,6 +152,31 @@ def gradients(tape: Tape, seeds: dict[int, Any], keep: set[int], create_graph: b
     # END SOLUTION
 
 
+def backward(output: Tensor, gradient: Any, retain_graph: bool | None) -> None:
+    """``output.backward(gradient, create_graph=True)``: every leaf ancestor's gradient, computed
+    with the backward pass recorded, is added to its ``.grad`` (a Tensor of the graph, so it
+    can be differentiated again). The tape is kept unless ``retain_graph`` is False."""
+    seed = _seed(output, gradient, 0, True, "backward")
+    if output.is_leaf:
+        reached, leaves = {id(output.data): seed}, {id(output.data): output}
+    else:
+        tape = output.tape
+        if tape.released:
+            raise RuntimeError(
+                "backward: this graph's tape was already released by an earlier backward; call "
+                "backward(retain_graph=True) the first time to differentiate the graph again"
+            )
+        reached = gradients(tape, {id(output.data): seed}, set(), create_graph=True)
+        leaves = dict(tape.resolve().leaves)
+        if retain_graph is False:
+            tape.resolve().release()
+    for key, leaf in leaves.items():
+        g = reached.get(key)
+        if g is not None:
+            g = g if isinstance(g, Tensor) else Tensor(np.array(g, dtype=leaf.dtype))
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
 def _as_tensors(value: Any, what: str) -> list[Tensor]:
     items = [value] if isinstance(value, Tensor) else list(value)
     for i, t in enumerate(items):
@@ -160,13 +185,14 @@ def _as_tensors(value: Any, what: str) -> list[Tensor]:
     return items
 
 
-def _seed(output: Tensor, given: Any, index: int, create_graph: bool) -> Any:
+def _seed(output: Tensor, given: Any, index: int, create_graph: bool, caller: str = "grad") -> Any:
     """The gradient that starts the walk at ``output``: ``given`` (a Tensor when recording) or 1."""
+    name = "grad_outputs" if caller == "grad" else "gradient"
     if given is None:
         if output.numel() != 1:
             raise ValueError(
-                f"grad: output {index} has shape {output.shape}; a gradient can be implied only for a "
-                "one-element output, so pass grad_outputs"
+                f"{caller}: output {index} has shape {output.shape}; a gradient can be implied only for a "
+                f"one-element output, so pass {name}"
             )
         return np.ones_like(output.data)
     if isinstance(given, Tensor) and create_graph:
@@ -174,7 +200,7 @@ def _seed(output: Tensor, given: Any, index: int, create_graph: bool) -> Any:
     else:
         seed = np.asarray(given.data if isinstance(given, Tensor) else given, dtype=output.dtype)
     if seed.shape != output.shape:
-        raise ValueError(f"grad: grad_outputs[{index}] has shape {seed.shape}, output {index} {output.shape}")
+        raise ValueError(f"{caller}: {name}[{index}] has shape {seed.shape}, output {index} {output.shape}")
     return seed
 
 

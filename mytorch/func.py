@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 
 from mytorch import tensor as T
-from mytorch.autograd_engine import NO_GRAD
 from mytorch.backward_graph import grad as _grad
 from mytorch.tensor import Tensor
 from mytorch.tensor_shape import reshape, stack
@@ -102,16 +101,14 @@ class _Primals:
             return False
         if self.outer:
             return True
-        ours = {id(t.data) for t in self.tensors}
+        ours = {id(t) for t in self.tensors}
         for out in outputs:
             if isinstance(out, Tensor) and out.requires_grad and not out.is_leaf:
                 tape = out.tape
                 if any(when < self.start for when in tape.order):
                     return True
-                for op in tape.operation_list:
-                    for x, dst in zip(op.inputs, op.gradients_to_update):
-                        if dst is not None and dst is not NO_GRAD and id(x) not in ours:
-                            return True
+                if any(id(leaf) not in ours for leaf in tape.leaves.values()):
+                    return True
         return False
 
     def give(self, value: Any, nested: bool) -> Any:

@@ -743,14 +743,21 @@ class Tensor:
 
     # ------------------------------------------------------------------ gradients
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, keep_grads: bool = False
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        keep_grads: bool = False,
     ) -> None:
         """Add d(self)/d(leaf) (weighted by ``gradient``) into the ``.grad`` of every leaf ancestor.
 
         Args:
             gradient: the gradient of some scalar with respect to this tensor, of its shape;
                 may be omitted for a one-element tensor (it is then 1).
-            retain_graph: keep the tape for another ``backward`` (default: ``keep_grads``).
+            retain_graph: keep the tape for another ``backward`` (default: ``create_graph`` or
+                ``keep_grads``).
+            create_graph: record the backward pass itself, so that the leaves' ``.grad`` are
+                Tensors of the graph that can be differentiated again (``mytorch.backward_graph``).
             keep_grads: keep the gradients of intermediate results on the tape's buffer
                 (``mytorch.viz.trace`` shows them); implies ``retain_graph``.
 
@@ -766,6 +773,11 @@ class Tensor:
                 "backward: this tensor does not require a gradient (no input had "
                 "requires_grad=True, or it was computed under no_grad)"
             )
+        if create_graph:
+            if keep_grads:
+                raise ValueError("backward: keep_grads and create_graph cannot be combined")
+            _backward_graph.backward(self, gradient, retain_graph)
+            return
         seed = self._seed(gradient)
         if self._tape is None:
             _accumulate(self, seed)
@@ -974,5 +986,6 @@ class Tensor:
         return f"tensor({body}{flag})"
 
 
+from mytorch import backward_graph as _backward_graph  # noqa: E402
 from mytorch import tensor_numpy as _numpy_protocol  # noqa: E402 - it builds on the Tensor above
 from mytorch.tensor_graph import leaf_gradient  # noqa: E402 - hooks (register_hook) build on the Tensor

@@ -121,6 +121,35 @@ def test_second_derivative_of_x_cubed_is_6x() -> None:
     assert func.grad(func.grad(lambda t: t**3))(2.0) == pytest.approx(12.0)
 
 
+def test_backward_with_create_graph_fills_grad_with_a_differentiable_tensor() -> None:
+    x = Tensor(np.array([0.3, 1.1]), requires_grad=True)
+    y = (np.sin(x) * x).sum()
+    y.backward(create_graph=True)
+    g = x.grad
+    assert isinstance(g, Tensor) and g.requires_grad
+    np.testing.assert_allclose(g.data, np.cos(x.data) * x.data + np.sin(x.data))
+    (h,) = mt.grad(g.sum(), x, retain_graph=True)
+    np.testing.assert_allclose(h.data, -np.sin(x.data) * x.data + 2 * np.cos(x.data))
+    x.grad = None
+    g.sum().backward()  # the same second derivative, through .grad
+    np.testing.assert_allclose(x.grad.data, h.data)
+    with pytest.raises(ValueError, match="cannot be combined"):
+        (x * x).sum().backward(create_graph=True, keep_grads=True)
+
+
+def test_backward_with_create_graph_frees_its_tape_with_the_gradient() -> None:
+    x = Tensor(np.full(3, 0.5), requires_grad=True)
+    y = x
+    for _ in range(1_000):
+        y = np.tanh(y)
+    y.sum().backward(create_graph=True)
+    tape = weakref.ref(x.grad.tape)
+    del y
+    x.grad = None
+    gc.collect()
+    assert tape() is None
+
+
 def test_the_lab_function_second_derivatives() -> None:
     """y = ln x1 + x1 x2 - sin x2: the Hessian [[-1/x1², 1], [1, sin x2]] at (2, 5)."""
     H = func.hessian(lambda x: np.log(x[0]) + x[0] * x[1] - np.sin(x[1]))(np.array([2.0, 5.0]))
@@ -202,6 +231,20 @@ def test_gradient_penalty_differentiated_with_respect_to_the_weights(rng: np.ran
         step[k] = eps
         numeric[k] = (penalty(Tensor(W0 + step)).item() - penalty(Tensor(W0 - step)).item()) / (2 * eps)
     np.testing.assert_allclose(W.grad.data if isinstance(W.grad, Tensor) else W.grad, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_func_grad_capturing_weights_is_recorded_so_the_penalty_differentiates(rng: np.random.Generator) -> None:
+    """The same penalty through func.grad: f captures W (which requires a gradient), so the inner
+    gradient is recorded although x is a plain array, and W receives the penalty's gradient."""
+    x0, W0 = rng.standard_normal((2, 3)), rng.standard_normal((3, 4)) * 0.5
+    W = Tensor(W0, requires_grad=True)
+    gx = func.grad(lambda x: (np.tanh(x @ W) ** 2).sum())(x0)
+    assert isinstance(gx, Tensor) and gx.requires_grad
+    (gW,) = mt.grad((gx * gx).sum(), W)
+    x = Tensor(x0, requires_grad=True)
+    (gx2,) = mt.grad((np.tanh(x @ W) ** 2).sum(), x, create_graph=True)
+    (expected,) = mt.grad((gx2 * gx2).sum(), W)
+    np.testing.assert_allclose(gW.data, expected.data, rtol=1e-12)
 
 
 def test_one_maml_inner_step(rng: np.random.Generator) -> None:
