@@ -10,6 +10,7 @@ low memory cap, background processes that sleep before acting.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import tarfile
 import textwrap
@@ -19,9 +20,10 @@ from autograder.mutants import WRONG_SIGN, broken_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 
-MARK = "31.4159"
-"""What a hand-in's background processes are called (``sleep 31.4159``): found afterwards, they
-survived."""
+MARK = f"31.{os.getpid():07d}"
+"""What a hand-in's background processes are called (``sleep 31.<this process's pid>``): found
+afterwards, they survived. The pid makes it this test process's own: CI runs the suite twice at
+once (two NumPy versions), and one run must not count, or kill, the other's hand-ins' sleepers."""
 TOKEN = "grader-token-5d1c9e"
 """A secret in the runner's environment: no report may show it."""
 SECRET = "VICTIM-SECRET-4242"
@@ -119,7 +121,7 @@ def survivor(targets: list[str]) -> str:
     """Double-forks a ``setsid`` process that waits, then appends fake scores to the reports and
     to its runner's own stdout (through /proc/<runner>/fd/1, the runner found among its
     ancestors, so that graders run by other tests are left alone), and stays alive as
-    ``sleep 31.4159``."""
+    ``sleep MARK``."""
     return f'''
 import os, time
 runners = []  # this hand-in's own runner among its ancestors (never another grader on the machine)

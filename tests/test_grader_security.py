@@ -84,7 +84,7 @@ def snapshot(*folders: Path) -> dict[str, str]:
 
 
 def survivors() -> list[int]:
-    """Processes a hand-in left (``sleep 31.4159``): each is killed by its pid."""
+    """Processes a hand-in of this test run left (``sleep MARK``): each is killed by its pid."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
