@@ -83,8 +83,8 @@ def snapshot(*folders: Path) -> dict[str, str]:
     }
 
 
-def survivors() -> list[int]:
-    """Processes a hand-in of this test run left (``sleep MARK``): each is killed by its pid."""
+def sleepers() -> list[int]:
+    """The processes that hand-ins of this test run started in the background (``sleep MARK``)."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
@@ -92,6 +92,12 @@ def survivors() -> list[int]:
                 found.append(int(entry.name))
         except OSError:
             continue
+    return found
+
+
+def survivors() -> list[int]:
+    """Processes a hand-in of this test run left (``sleep MARK``): each is killed by its pid."""
+    found = sleepers()
     for pid in found:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -368,7 +374,11 @@ def test_a_stopped_runner_leaves_no_worker_behind(grader, tmp_path):
     command = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--jobs", "2",
                "--startup-timeout", "60", "operations"]  # fmt: skip
     runner = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4.0)  # the workers are spinning in the hand-in's import, their sleepers started
+    # Until the workers spin in the hand-in's import, their sleepers started (so the runner has its
+    # SIGTERM handler: a fixed wait can end before that on a loaded machine, and exit status is -15).
+    end = time.monotonic() + 60
+    while not sleepers() and time.monotonic() < end:
+        time.sleep(0.2)
     runner.send_signal(signal.SIGTERM)
     stdout, stderr = runner.communicate(timeout=30)
     assert runner.returncode == 130, stderr[-2000:]
