@@ -104,8 +104,10 @@ def main(argv=None):
     with torch.no_grad():
         outputs = torch.tensor(data, dtype=dtype).mm(w1).clamp(min=0).mm(w2).mean(dim=1)
         accuracy = ((outputs - torch.tensor(labels, dtype=dtype)).abs() < 0.5).float().mean().item()
-    print(f"mean loss of the last 200 samples {np.mean(losses[-200:]):.3f}; "
-          f"training accuracy (mean output within 0.5 of the label) {accuracy:.1%}")
+    print(
+        f"mean loss of the last 200 samples {np.mean(losses[-200:]):.3f}; "
+        f"training accuracy (mean output within 0.5 of the label) {accuracy:.1%}"
+    )
     if args.losses:
         np.save(args.losses, np.array(losses))
     return {"losses": losses, "accuracy": accuracy}

@@ -37,10 +37,14 @@ def disc_data(n, rng):
 def make_model():
     """2 -> 25 -> 25 -> 25 -> 1, tanh between the layers, a sigmoid on the output, Xavier weights."""
     model = nn.Sequential(
-        nn.Linear(2, 25), nn.Tanh(),
-        nn.Linear(25, 25), nn.Tanh(),
-        nn.Linear(25, 25), nn.Tanh(),
-        nn.Linear(25, 1), nn.Sigmoid(),
+        nn.Linear(2, 25),
+        nn.Tanh(),
+        nn.Linear(25, 25),
+        nn.Tanh(),
+        nn.Linear(25, 25),
+        nn.Tanh(),
+        nn.Linear(25, 1),
+        nn.Sigmoid(),
     )
     for layer in model:
         if isinstance(layer, nn.Linear):
@@ -58,8 +62,12 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="two epochs on 1,000 points")
     parser.add_argument("--double", action="store_true", help="float64 parameters and data (default float32)")
     parser.add_argument("--init", help="load the initial weights from this .npz (keys: the state_dict's)")
-    parser.add_argument("--numpy-order", type=int, metavar="SEED",
-                        help="shuffle with numpy.random.default_rng(SEED) instead of torch.randperm")
+    parser.add_argument(
+        "--numpy-order",
+        type=int,
+        metavar="SEED",
+        help="shuffle with numpy.random.default_rng(SEED) instead of torch.randperm",
+    )
     parser.add_argument("--losses", help="save every step's loss to this .npy file")
     return parser.parse_args(argv)
 
@@ -96,7 +104,7 @@ def main(argv=None):
     for epoch in range(args.epochs):
         order = torch.randperm(n_train) if order_rng is None else torch.tensor(order_rng.permutation(n_train))
         for start in range(0, n_train, args.batch_size):
-            batch = order[start:start + args.batch_size]
+            batch = order[start : start + args.batch_size]
             optimizer.zero_grad()
             loss = loss_fn(model(x_train[batch]), y_train[batch])
             loss.backward()
@@ -104,9 +112,11 @@ def main(argv=None):
             losses.append(loss.item())
         scheduler.step()
         if (epoch + 1) % 5 == 0 or epoch + 1 == args.epochs:
-            print(f"epoch {epoch + 1:2d}  training MSE {np.mean(losses[-steps_per_epoch:]):.4f}  "
-                  f"training accuracy {accuracy(model, x_train, y_train):.1%}  "
-                  f"test accuracy {accuracy(model, x_test, y_test):.1%}")
+            print(
+                f"epoch {epoch + 1:2d}  training MSE {np.mean(losses[-steps_per_epoch:]):.4f}  "
+                f"training accuracy {accuracy(model, x_train, y_train):.1%}  "
+                f"test accuracy {accuracy(model, x_test, y_test):.1%}"
+            )
 
     if args.losses:
         np.save(args.losses, np.array(losses))

@@ -48,8 +48,12 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="one epoch on the first 1,000 training digits")
     parser.add_argument("--double", action="store_true", help="float64 parameters and data (default float32)")
     parser.add_argument("--init", help="load the initial weights from this .npz (keys: the state_dict's)")
-    parser.add_argument("--numpy-order", type=int, metavar="SEED",
-                        help="shuffle with numpy.random.default_rng(SEED) instead of torch.randperm")
+    parser.add_argument(
+        "--numpy-order",
+        type=int,
+        metavar="SEED",
+        help="shuffle with numpy.random.default_rng(SEED) instead of torch.randperm",
+    )
     parser.add_argument("--losses", help="save every step's loss to this .npy file")
     return parser.parse_args(argv)
 
@@ -82,7 +86,7 @@ def main(argv=None):
         model.train()
         order = torch.randperm(n) if order_rng is None else torch.tensor(order_rng.permutation(n))
         for start in range(0, n, args.batch_size):
-            batch = order[start:start + args.batch_size]
+            batch = order[start : start + args.batch_size]
             optimizer.zero_grad()
             loss = loss_fn(model(x_train[batch]), y_train[batch])
             loss.backward()

@@ -76,7 +76,7 @@ def forger(targets: list[str]) -> str:
     """No implementation at all: it prints a fake Autolab line, writes fake scores wherever it
     can, hunts the worker's result pipe in its callers' frames and sends a forged result
     (zeros, and an object array that would need pickle), then exits."""
-    return f'''
+    return f"""
 import io, json, os, struct, sys
 import numpy as np
 print({FAKE!r}, flush=True)
@@ -94,10 +94,10 @@ if fd is not None:
     payload = buffer.getvalue()
     os.write(fd, b"R" + b"D" + struct.pack(">Q", len(payload)) + payload)
     os._exit(0)
-'''
+"""
 
 
-PATCHER = '''
+PATCHER = """
 import inspect, sys
 import numpy
 numpy.abs = lambda x, *args, **kwargs: numpy.zeros_like(x)
@@ -112,7 +112,7 @@ for info in inspect.stack():
     found = [k for k in info.frame.f_locals if k in ("expected", "want", "reference")]
     if found:
         print("FOUND REFERENCE", found)
-'''
+"""
 """Replaces the comparison helpers, numpy.abs and friends, and looks for the expected arrays
 in its callers' frames; with a wrong-sign mul_backward."""
 
@@ -122,7 +122,7 @@ def survivor(targets: list[str]) -> str:
     to its runner's own stdout (through /proc/<runner>/fd/1, the runner found among its
     ancestors, so that graders run by other tests are left alone), and stays alive as
     ``sleep MARK``."""
-    return f'''
+    return f"""
 import os, time
 runners = []  # this hand-in's own runner among its ancestors (never another grader on the machine)
 pid = os.getpid()
@@ -151,13 +151,13 @@ if os.fork() == 0:
         finally:
             os._exit(0)
     os._exit(0)
-'''
+"""
 
 
 def snooper(grader: Path, inbox: Path, port: int) -> str:
     """Reads other hand-ins (the archives and anything extracted), tries the network, and
     appends a no-op comparison to the grader's own files."""
-    return f'''
+    return f"""
 import glob, os, socket
 stolen = b""
 for pattern in [{str(inbox)!r} + "/*", "/tmp/mytorch-*/**/*"]:
@@ -178,12 +178,12 @@ for path in [{str(grader / "autograder" / "checks.py")!r}, {str(grader / "autogr
             out.write("\\ndef assert_close(*args, **kwargs):\\n    return None\\n")
     except OSError:
         pass
-'''
+"""
 
 
 ENVLEAK = "import os\nraise ImportError('environment: ' + repr(dict(os.environ)))\n"
 FLOOD = "import sys\nfor _ in range(8):\n    sys.stdout.write('x' * 2**20)\nraise ImportError('flooded')\n"
-FORKER = f'''
+FORKER = f"""
 def _greedy_mul(grad_output, a, b):
     import os
     import numpy as np
@@ -206,7 +206,7 @@ def _greedy_mul(grad_output, a, b):
 
 from mytorch.nn import functional as _functional
 _functional.mul_backward = _greedy_mul
-'''
+"""
 """Allocates 800 MB (over ``--memory 400``) and forks up to 12 sleepers (``--max-procs 4``)."""
 HANG = "while True:\n    pass\n"
 MEMHOG = """

@@ -56,9 +56,27 @@ def test_the_benchmark_re_executes_itself_with_the_malloc_thresholds_pinned(tmp_
     env["PYTHONPATH"] = str(ROOT)
     out = tmp_path / "r.md"
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--cases", "tiny-b1", "--dtypes", "float64", "--impls", "numpy",
-         "--long-chain", "0", "--output", str(out)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--cases",
+            "tiny-b1",
+            "--dtypes",
+            "float64",
+            "--impls",
+            "numpy",
+            "--long-chain",
+            "0",
+            "--output",
+            str(out),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert "(set at start-up, for every implementation alike)" in out.read_text(encoding="utf-8")
@@ -66,8 +84,24 @@ def test_the_benchmark_re_executes_itself_with_the_malloc_thresholds_pinned(tmp_
 
 def test_the_command_writes_its_table(tmp_path, capsys):
     out = tmp_path / "results.md"
-    args = ["--quick", "--cases", "tiny-b1", "--dtypes", "float64", "--impls", "numpy", "mytorch", "replay", "tensor",
-            "--long-chain", "300", "--branches", "50", "--output", str(out)]
+    args = [
+        "--quick",
+        "--cases",
+        "tiny-b1",
+        "--dtypes",
+        "float64",
+        "--impls",
+        "numpy",
+        "mytorch",
+        "replay",
+        "tensor",
+        "--long-chain",
+        "300",
+        "--branches",
+        "50",
+        "--output",
+        str(out),
+    ]
     assert main(args) == 0
     text = out.read_text(encoding="utf-8")
     assert "| tiny-b1 | float64 |" in text and "NumPy" in text

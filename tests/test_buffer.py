@@ -60,15 +60,24 @@ def test_missing_gradient_says_why() -> None:
 
 @pytest.mark.parametrize("method", ["update_param", "set_param"])
 def test_gradient_of_the_wrong_shape(method: str) -> None:
-    with pytest.raises(ValueError, match=rf"GradientBuffer.{method}: gradient of shape \(3,\) does not match its "
-                                         r"array's shape \(2,\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"GradientBuffer.{method}: gradient of shape \(3,\) does not match its "
+        r"array's shape \(2,\)",
+    ):
         getattr(GradientBuffer(), method)(np.ones(2), np.ones(3))
 
 
 @pytest.mark.parametrize(
     ("method", "extra"),
-    [("get_memory_loc", ()), ("is_in_memory", ()), ("add_spot", ()), ("get_param", ()),
-     ("update_param", (np.ones(2),)), ("set_param", (np.ones(2),))],
+    [
+        ("get_memory_loc", ()),
+        ("is_in_memory", ()),
+        ("add_spot", ()),
+        ("get_param", ()),
+        ("update_param", (np.ones(2),)),
+        ("set_param", (np.ones(2),)),
+    ],
 )
 def test_non_arrays_are_refused(method: str, extra: tuple) -> None:
     with pytest.raises(TypeError, match=rf"GradientBuffer.{method}: expected a numpy.ndarray, got list"):

@@ -56,8 +56,10 @@ def test_out_under_an_existing_file_is_one_line_and_status_1(tmp_path, out):
     done = run([*RUNNER, "--dataset", "and", "--epochs", "1", "--out", out], tmp_path)
     line = one_line(done.stderr)
     assert done.returncode == cli.EXIT_WRITE_FAILED
-    assert line.startswith("python -m hw_bonus.mlp_runner: error: cannot write afile") and "exists" in line or (
-        "Not a directory" in line
+    assert (
+        line.startswith("python -m hw_bonus.mlp_runner: error: cannot write afile")
+        and "exists" in line
+        or ("Not a directory" in line)
     ), line
 
 

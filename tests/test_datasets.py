@@ -171,6 +171,7 @@ def _set(index, value, dtype=None):
         a = a.astype(dtype or a.dtype)
         a[index] = value
         return a
+
     return change
 
 

@@ -67,8 +67,11 @@ def test_backward_on_an_empty_tape(engine: Autograd) -> None:
 
 def test_divergence_that_cannot_broadcast(engine: Autograd) -> None:
     F.apply(engine, "exp", np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"divergence of shape \(2,\) cannot broadcast to the output's shape \(2, 3\) "
-                                         r"\(exp_backward"):
+    with pytest.raises(
+        ValueError,
+        match=r"divergence of shape \(2,\) cannot broadcast to the output's shape \(2, 3\) "
+        r"\(exp_backward",
+    ):
         engine.backward(np.ones(2))
 
 
@@ -78,8 +81,11 @@ def test_kernel_returning_the_wrong_number_of_gradients(engine: Autograd) -> Non
 
     a, b = np.ones(2), np.ones(2)
     engine.add_operation([a, b], a + b, [None, None], half_backward)
-    with pytest.raises(ValueError, match=r"operation 0 \(half_backward\(\(2,\), \(2,\)\) -> \(2,\)\) returned 1 "
-                                         r"gradients for 2 inputs"):
+    with pytest.raises(
+        ValueError,
+        match=r"operation 0 \(half_backward\(\(2,\), \(2,\)\) -> \(2,\)\) returned 1 "
+        r"gradients for 2 inputs",
+    ):
         engine.backward()
 
 
@@ -119,8 +125,11 @@ def test_wrong_shape_raises_even_into_a_parameter(engine: Autograd) -> None:
 def test_backward_from_an_output_not_on_the_tape(engine: Autograd) -> None:
     F.apply(engine, "exp", np.ones(2))
     stranger = np.ones((5, 1))
-    with pytest.raises(ValueError, match=r"backward: the given output \(shape \(5, 1\)\) is not the output of any "
-                                         "operation on this tape"):
+    with pytest.raises(
+        ValueError,
+        match=r"backward: the given output \(shape \(5, 1\)\) is not the output of any "
+        "operation on this tape",
+    ):
         engine.backward(output=stranger)
 
 
@@ -140,8 +149,13 @@ def test_anomaly_on_a_wrong_shape_names_the_op(engine: Autograd) -> None:
 def test_anomaly_on_inf_or_nan_names_the_op(engine: Autograd, divergence: float) -> None:
     x = np.array([4.0, 0.0])
     F.apply(engine, "sqrt", x)
-    with mytorch.detect_anomaly(), np.errstate(divide="ignore", invalid="ignore"), pytest.raises(
-        FloatingPointError, match=r"operation 0 \(sqrt_backward\(\(2,\)\) -> \(2,\)\) produced a non-finite gradient"
+    with (
+        mytorch.detect_anomaly(),
+        np.errstate(divide="ignore", invalid="ignore"),
+        pytest.raises(
+            FloatingPointError,
+            match=r"operation 0 \(sqrt_backward\(\(2,\)\) -> \(2,\)\) produced a non-finite gradient",
+        ),
     ):
         engine.backward(divergence)
 

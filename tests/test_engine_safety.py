@@ -135,10 +135,24 @@ def test_complex_tangents_are_refused():
 # --------------------------------------------------------------------------- dtype promotion
 @pytest.mark.parametrize(
     "operand",
-    [np.float64(2.0), np.int64(3), np.arange(3), np.array(2.0), np.array([True, False, True]),
-     Tensor(np.arange(3)), Tensor(np.array(2.0))],
-    ids=["np.float64", "np.int64", "int64 array", "0-d float64 array", "bool array", "int64 tensor",
-         "0-d float64 tensor"],
+    [
+        np.float64(2.0),
+        np.int64(3),
+        np.arange(3),
+        np.array(2.0),
+        np.array([True, False, True]),
+        Tensor(np.arange(3)),
+        Tensor(np.array(2.0)),
+    ],
+    ids=[
+        "np.float64",
+        "np.int64",
+        "int64 array",
+        "0-d float64 array",
+        "bool array",
+        "int64 tensor",
+        "0-d float64 tensor",
+    ],
 )
 def test_scalars_and_integers_keep_a_float32_tensor_float32(operand):
     x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)

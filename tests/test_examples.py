@@ -55,8 +55,11 @@ def test_only_the_imports_name_mytorch(name):
     original = source(name).splitlines()
     changed = [(a, b) for a, b in zip(original, ported(source(name)).splitlines()) if a != b]
     assert changed and all(IMPORT.match(a) for a, _ in changed), changed
-    code = [node for node in ast.parse(source(name)).body[1:]  # after the docstring
-            if not (isinstance(node, ast.Import) and node.names[0].name.split(".")[0] == "mytorch")]
+    code = [
+        node
+        for node in ast.parse(source(name)).body[1:]  # after the docstring
+        if not (isinstance(node, ast.Import) and node.names[0].name.split(".")[0] == "mytorch")
+    ]
     assert not any("mytorch" in ast.unparse(node) for node in code), "the code names mytorch beyond its imports"
 
 

@@ -56,6 +56,7 @@ from autograder.containment import Containment, SandboxUnavailableError  # noqa:
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the grader's sandbox needs Linux")
 
+
 # --------------------------------------------------------------------------- running and checking
 @pytest.fixture(scope="module")
 def grader(tmp_path_factory) -> Path:

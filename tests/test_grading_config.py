@@ -34,7 +34,9 @@ def test_the_default_is_the_courses_fifty_points_all_visible():
 
 
 def test_sections_are_reweighted_in_proportion_and_tests_hidden(tmp_path):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 visibility = "after_due_date"
 stdout_visibility = "hidden"
 [sections.activation]
@@ -46,7 +48,8 @@ enabled = false
 [tests."linear/backward"]
 points = 5
 visibility = "hidden"
-""")
+""",
+    )
     config = load_config(path)
     assert config.section_names() == ["autograd", "operations", "linear", "activation", "kernels"]
     tests = {t.id: t for t in config.apply(collect(config.section_names()))}

@@ -263,6 +263,7 @@ def test_one_maml_inner_step(rng: np.random.Generator) -> None:
     w0 = rng.standard_normal(3)
     w = Tensor(w0, requires_grad=True)
     (meta,) = mt.grad(outer(w), w)
+
     def at(w: np.ndarray) -> float:
         return outer(Tensor(w, requires_grad=True)).item()
 

@@ -77,8 +77,15 @@ def binary(make_a: Callable, make_b: Callable) -> list[Case]:
     return cases
 
 
-REDUCTIONS = [((3, 4), None, False), ((3, 4), 0, False), ((2, 3, 4), (0, 2), True), ((2, 3, 4), -1, False),
-              ((5,), 0, True), ((), None, False), ((3, 4), 1, True)]
+REDUCTIONS = [
+    ((3, 4), None, False),
+    ((3, 4), 0, False),
+    ((2, 3, 4), (0, 2), True),
+    ((2, 3, 4), -1, False),
+    ((5,), 0, True),
+    ((), None, False),
+    ((3, 4), 1, True),
+]
 
 
 def reduction() -> list[Case]:
@@ -101,8 +108,18 @@ def loss(make_y: Callable, make_x: Callable, shapes: list[tuple[int, ...]]) -> l
     return [Case(inputs(make_y(s), make_x(s))) for s in shapes]
 
 
-MATMUL = [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 2)),
-          ((2, 3, 4), (2, 4, 5)), ((1, 3, 4), (2, 4, 2)), ((3,), (2, 3, 4)), ((2, 3, 4), (4,))]
+MATMUL = [
+    ((3, 4), (4, 2)),
+    ((4,), (4, 2)),
+    ((3, 4), (4,)),
+    ((4,), (4,)),
+    ((2, 3, 4), (4, 2)),
+    ((2, 3, 4), (2, 4, 5)),
+    ((1, 3, 4), (2, 4, 2)),
+    ((3,), (2, 3, 4)),
+    ((2, 3, 4), (4,)),
+]
+
 
 def with_zero(shape: tuple[int, ...]) -> Callable:
     """Normal values with one exact zero (a product's gradient must not divide by it)."""
@@ -120,8 +137,13 @@ def condition(shape: tuple[int, ...], seed: int) -> np.ndarray:
 
 
 EXPAND = [((3, 1), (3, 4)), ((4,), (2, 3, 4)), ((), (2, 2)), ((1, 1), (5, 3, 2)), ((2, 1, 4), (2, 3, 4))]
-WHERE = [((3, 4), (3, 4), (3, 4)), ((), (3, 4), (3, 4)), ((4,), (3, 1), (3, 4)), ((2, 3, 4), (4,), (3, 1)),
-         ((3, 4), (3, 4), ())]
+WHERE = [
+    ((3, 4), (3, 4), (3, 4)),
+    ((), (3, 4), (3, 4)),
+    ((4,), (3, 1), (3, 4)),
+    ((2, 3, 4), (4,), (3, 1)),
+    ((3, 4), (3, 4), ()),
+]
 
 CASES: dict[str, list[Case]] = {
     "identity": unary(normal),
@@ -204,14 +226,22 @@ CASES: dict[str, list[Case]] = {
     "clone": unary(normal),
     "cast": [Case(inputs(normal(s)), {"dtype": np.dtype(np.float64)}) for s in SHAPES],
     "expand": [Case(inputs(normal(a)), {"shape": b}) for a, b in EXPAND],
-    "clamp": [Case(inputs(normal(s)), bounds) for s, bounds in zip(
-        SHAPES, [{"min": -0.5, "max": 0.5}, {"min": 0.0}, {"max": 0.3}, {"min": -1.0, "max": 1.0}, {"min": 0.2}]
-    )],
+    "clamp": [
+        Case(inputs(normal(s)), bounds)
+        for s, bounds in zip(
+            SHAPES, [{"min": -0.5, "max": 0.5}, {"min": 0.0}, {"max": 0.3}, {"min": -1.0, "max": 1.0}, {"min": 0.2}]
+        )
+    ],
     "where": [Case(inputs(normal(a), normal(b)), {"condition": condition(c, i)}) for i, (a, b, c) in enumerate(WHERE)],
-    "var": [Case(inputs(normal(s)), {"axis": axis, "keepdims": keep, "correction": 0 if s == () else 1})
-            for s, axis, keep in REDUCTIONS] + [Case(inputs(normal((3, 4))), {"axis": 1, "correction": 0})],
-    "norm": [Case(inputs(away_from_zero(s)), {"p": p, "axis": axis, "keepdims": keep})
-             for (s, axis, keep), p in zip(REDUCTIONS, [2.0, 1.0, 3.0, np.inf, 1.5, 2.0, np.inf])],
+    "var": [
+        Case(inputs(normal(s)), {"axis": axis, "keepdims": keep, "correction": 0 if s == () else 1})
+        for s, axis, keep in REDUCTIONS
+    ]
+    + [Case(inputs(normal((3, 4))), {"axis": 1, "correction": 0})],
+    "norm": [
+        Case(inputs(away_from_zero(s)), {"p": p, "axis": axis, "keepdims": keep})
+        for (s, axis, keep), p in zip(REDUCTIONS, [2.0, 1.0, 3.0, np.inf, 1.5, 2.0, np.inf])
+    ],
     "prod": [
         Case(inputs(normal((3, 4))), {"axis": None}),
         Case(inputs(normal((3, 4))), {"axis": 0}),
@@ -220,8 +250,9 @@ CASES: dict[str, list[Case]] = {
         Case(inputs(with_zero((3, 4))), {"axis": 1}),
         Case(inputs(with_zero((5,))), {}),
     ],
-    "cumsum": [Case(inputs(normal(s)), {"axis": a})
-               for s, a in [((5,), 0), ((3, 4), 0), ((3, 4), 1), ((2, 3, 4), -1), ((), 0)]],
+    "cumsum": [
+        Case(inputs(normal(s)), {"axis": a}) for s, a in [((5,), 0), ((3, 4), 0), ((3, 4), 1), ((2, 3, 4), -1), ((), 0)]
+    ],
     "erf": unary(normal),
     "setitem": [
         Case(inputs(normal((5,)), normal(())), {"index": 2}),
@@ -314,8 +345,9 @@ def test_saved_output_is_only_a_shortcut(name: str, i: int) -> None:
     without = kernel.backward(g, *xs, **case.params)
     np.testing.assert_allclose(with_out[0], without[0], rtol=1e-12, atol=1e-12)
     t = [np.ones_like(x) for x in xs]
-    np.testing.assert_allclose(kernel.jvp(t, *xs, **case.params, out=out), kernel.jvp(t, *xs, **case.params),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        kernel.jvp(t, *xs, **case.params, out=out), kernel.jvp(t, *xs, **case.params), rtol=1e-12, atol=1e-12
+    )
 
 
 # --------------------------------------------------------------------------- per-input rules
@@ -349,8 +381,18 @@ def test_softmax_family_is_finite_at_huge_logits() -> None:
 
 
 def test_handout_kernel_names_exist() -> None:
-    for name in ["add_backward", "sub_backward", "mul_backward", "div_backward", "matmul_backward",
-                 "log_backward", "exp_backward", "max_backward", "sum_backward", "SoftmaxCrossEntropy_backward"]:
+    for name in [
+        "add_backward",
+        "sub_backward",
+        "mul_backward",
+        "div_backward",
+        "matmul_backward",
+        "log_backward",
+        "exp_backward",
+        "max_backward",
+        "sum_backward",
+        "SoftmaxCrossEntropy_backward",
+    ]:
         assert callable(getattr(F, name)), name
 
 

@@ -38,12 +38,26 @@ class Net(nn.Module):
 def test_assignment_registers_parameters_and_modules_in_order():
     net = Net()
     names = [n for n, _ in net.named_parameters()]
-    assert names == ["scale", "body.0.weight", "body.0.bias", "heads.0.weight", "heads.0.bias",
-                     "heads.1.weight", "heads.1.bias"]
+    assert names == [
+        "scale",
+        "body.0.weight",
+        "body.0.bias",
+        "heads.0.weight",
+        "heads.0.bias",
+        "heads.1.weight",
+        "heads.1.bias",
+    ]
     assert len(list(net.parameters())) == 7
     assert [n for n, _ in net.named_children()] == ["body", "heads"]
-    assert [type(m).__name__ for m in net.modules()] == ["Net", "Sequential", "Linear", "Tanh", "ModuleList",
-                                                         "Linear", "Linear"]
+    assert [type(m).__name__ for m in net.modules()] == [
+        "Net",
+        "Sequential",
+        "Linear",
+        "Tanh",
+        "ModuleList",
+        "Linear",
+        "Linear",
+    ]
     assert net.note == "plain attribute"
     assert [n for n, _ in net.named_parameters(recurse=False)] == ["scale"]
 

@@ -78,22 +78,41 @@ def _losses() -> list[tuple[str, Callable, Callable]]:
     for reduction in ("mean", "sum", "none"):
         kw = {"reduction": reduction}
         cases += [
-            (f"cross_entropy-{reduction}", lambda x, kw=kw: nn.CrossEntropyLoss(**kw)(x, LABELS),
-             lambda x, kw=kw: torch.nn.CrossEntropyLoss(**kw)(x, torch.tensor(LABELS))),
-            (f"cross_entropy-probs-{reduction}", lambda x, kw=kw: F.cross_entropy(x, PROBS, **kw),
-             lambda x, kw=kw: torch.nn.functional.cross_entropy(x, torch.tensor(PROBS), **kw)),
-            (f"cross_entropy-smoothed-{reduction}",
-             lambda x, kw=kw: F.cross_entropy(x, LABELS, label_smoothing=0.1, **kw),
-             lambda x, kw=kw: torch.nn.functional.cross_entropy(x, torch.tensor(LABELS), label_smoothing=0.1,
-                                                                **kw)),
-            (f"nll-{reduction}", lambda x, kw=kw: nn.NLLLoss(**kw)(F.log_softmax(x, dim=1), LABELS),
-             lambda x, kw=kw: torch.nn.NLLLoss(**kw)(torch.log_softmax(x, 1), torch.tensor(LABELS))),
-            (f"mse-{reduction}", lambda x, kw=kw: nn.MSELoss(**kw)(x, TARGET),
-             lambda x, kw=kw: torch.nn.MSELoss(**kw)(x, torch.tensor(TARGET))),
-            (f"bce-{reduction}", lambda x, kw=kw: nn.BCELoss(**kw)(F.sigmoid(x), BINARY),
-             lambda x, kw=kw: torch.nn.BCELoss(**kw)(torch.sigmoid(x), torch.tensor(BINARY))),
-            (f"bce_logits-{reduction}", lambda x, kw=kw: nn.BCEWithLogitsLoss(**kw)(x, BINARY),
-             lambda x, kw=kw: torch.nn.BCEWithLogitsLoss(**kw)(x, torch.tensor(BINARY))),
+            (
+                f"cross_entropy-{reduction}",
+                lambda x, kw=kw: nn.CrossEntropyLoss(**kw)(x, LABELS),
+                lambda x, kw=kw: torch.nn.CrossEntropyLoss(**kw)(x, torch.tensor(LABELS)),
+            ),
+            (
+                f"cross_entropy-probs-{reduction}",
+                lambda x, kw=kw: F.cross_entropy(x, PROBS, **kw),
+                lambda x, kw=kw: torch.nn.functional.cross_entropy(x, torch.tensor(PROBS), **kw),
+            ),
+            (
+                f"cross_entropy-smoothed-{reduction}",
+                lambda x, kw=kw: F.cross_entropy(x, LABELS, label_smoothing=0.1, **kw),
+                lambda x, kw=kw: torch.nn.functional.cross_entropy(x, torch.tensor(LABELS), label_smoothing=0.1, **kw),
+            ),
+            (
+                f"nll-{reduction}",
+                lambda x, kw=kw: nn.NLLLoss(**kw)(F.log_softmax(x, dim=1), LABELS),
+                lambda x, kw=kw: torch.nn.NLLLoss(**kw)(torch.log_softmax(x, 1), torch.tensor(LABELS)),
+            ),
+            (
+                f"mse-{reduction}",
+                lambda x, kw=kw: nn.MSELoss(**kw)(x, TARGET),
+                lambda x, kw=kw: torch.nn.MSELoss(**kw)(x, torch.tensor(TARGET)),
+            ),
+            (
+                f"bce-{reduction}",
+                lambda x, kw=kw: nn.BCELoss(**kw)(F.sigmoid(x), BINARY),
+                lambda x, kw=kw: torch.nn.BCELoss(**kw)(torch.sigmoid(x), torch.tensor(BINARY)),
+            ),
+            (
+                f"bce_logits-{reduction}",
+                lambda x, kw=kw: nn.BCEWithLogitsLoss(**kw)(x, BINARY),
+                lambda x, kw=kw: torch.nn.BCEWithLogitsLoss(**kw)(x, torch.tensor(BINARY)),
+            ),
         ]
     return cases
 
@@ -107,8 +126,10 @@ def test_losses_match_torch(name, ours, theirs):
 
 def test_functional_dropout_in_eval_and_linear_without_bias_match_torch():
     w = RNG.standard_normal((3, 4))
-    compare(lambda x: F.linear(F.dropout(x, 0.5, training=False), Tensor(w)),
-            lambda x: torch.nn.functional.linear(x, torch.tensor(w)))
+    compare(
+        lambda x: F.linear(F.dropout(x, 0.5, training=False), Tensor(w)),
+        lambda x: torch.nn.functional.linear(x, torch.tensor(w)),
+    )
 
 
 # --------------------------------------------------------------------------- optimizers
@@ -131,22 +152,36 @@ def _train(make: Callable, params: list, grads: list[np.ndarray], is_torch: bool
 
 OPTIMIZERS = {
     "sgd": (lambda ps: optim.SGD(ps, lr=0.1), lambda ps: torch.optim.SGD(ps, lr=0.1)),
-    "momentum": (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
-                 lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01)),
-    "nesterov": (lambda ps: optim.SGD(ps, lr=0.05, momentum=0.8, nesterov=True),
-                 lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.8, nesterov=True)),
-    "adam": (lambda ps: optim.Adam(ps, lr=0.01, weight_decay=0.1),
-             lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1)),
-    "adamw": (lambda ps: optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99)),
-              lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99))),
-    "groups": (lambda ps: optim.SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.01}], lr=0.1, momentum=0.5),
-               lambda ps: torch.optim.SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.01}], lr=0.1, momentum=0.5)),
+    "momentum": (
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+        lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+    ),
+    "nesterov": (
+        lambda ps: optim.SGD(ps, lr=0.05, momentum=0.8, nesterov=True),
+        lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.8, nesterov=True),
+    ),
+    "adam": (
+        lambda ps: optim.Adam(ps, lr=0.01, weight_decay=0.1),
+        lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1),
+    ),
+    "adamw": (
+        lambda ps: optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99)),
+        lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99)),
+    ),
+    "groups": (
+        lambda ps: optim.SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.01}], lr=0.1, momentum=0.5),
+        lambda ps: torch.optim.SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.01}], lr=0.1, momentum=0.5),
+    ),
 }
 SCHEDULERS = {
-    "step": (lambda o: optim.lr_scheduler.StepLR(o, 3, gamma=0.5),
-             lambda o: torch.optim.lr_scheduler.StepLR(o, 3, 0.5)),
-    "cosine": (lambda o: optim.lr_scheduler.CosineAnnealingLR(o, 4, eta_min=0.001),
-               lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, 4, eta_min=0.001)),
+    "step": (
+        lambda o: optim.lr_scheduler.StepLR(o, 3, gamma=0.5),
+        lambda o: torch.optim.lr_scheduler.StepLR(o, 3, 0.5),
+    ),
+    "cosine": (
+        lambda o: optim.lr_scheduler.CosineAnnealingLR(o, 4, eta_min=0.001),
+        lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, 4, eta_min=0.001),
+    ),
 }
 
 
@@ -156,13 +191,15 @@ def test_optimizers_take_torchs_steps(name, schedule):
     shapes = [(3, 2), (2,), (4,)]
     start = [RNG.standard_normal(s) for s in shapes]
     # 12 steps; the third parameter has no gradient on some steps (it is then skipped)
-    grads = [[RNG.standard_normal(s) if (k != 2 or step % 3) else None for k, s in enumerate(shapes)]
-             for step in range(12)]
+    grads = [
+        [RNG.standard_normal(s) if (k != 2 or step % 3) else None for k, s in enumerate(shapes)] for step in range(12)
+    ]
     ours_make, theirs_make = OPTIMIZERS[name]
     ours_sched, theirs_sched = SCHEDULERS[schedule] if schedule else (None, None)
     ours = _train(ours_make, [nn.Parameter(p.copy()) for p in start], grads, False, ours_sched)
-    theirs = _train(theirs_make, [torch.nn.Parameter(torch.from_numpy(p.copy())) for p in start], grads, True,
-                    theirs_sched)
+    theirs = _train(
+        theirs_make, [torch.nn.Parameter(torch.from_numpy(p.copy())) for p in start], grads, True, theirs_sched
+    )
     for step, (a, b) in enumerate(zip(ours, theirs)):
         for k, (pa, pb) in enumerate(zip(a, b)):
             np.testing.assert_allclose(pa, pb, **TOL, err_msg=f"{name} step {step} parameter {k}")

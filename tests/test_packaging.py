@@ -79,8 +79,13 @@ def test_metadata_has_an_spdx_license_classifiers_and_one_version_source():
 def test_wheel_carries_the_packages_their_data_and_the_typing_marker(dist: Path):
     wheel = next(dist.glob(f"mytorch-{_version()}-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for member in ("mytorch/py.typed", "mytorch/tensor.py", "hw_bonus/data/mnist_5k.npz", "autograder/cli.py",
-                   "bench/cli.py"):
+    for member in (
+        "mytorch/py.typed",
+        "mytorch/tensor.py",
+        "hw_bonus/data/mnist_5k.npz",
+        "autograder/cli.py",
+        "bench/cli.py",
+    ):
         assert member in names, member
     assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
@@ -90,13 +95,25 @@ def test_wheel_carries_the_packages_their_data_and_the_typing_marker(dist: Path)
 
 def test_installed_wheel_runs_the_main_job_from_another_folder(installed: Path, tmp_path: Path):
     python = str(installed / "python")
-    where = _run([python, "-c", "import mytorch, hw_bonus; print(mytorch.__file__); print(mytorch.__version__)"],
-                 tmp_path).stdout.split()
+    where = _run(
+        [python, "-c", "import mytorch, hw_bonus; print(mytorch.__file__); print(mytorch.__version__)"], tmp_path
+    ).stdout.split()
     assert where[0].startswith(str(installed.parent)), f"the checkout, not the wheel, was imported: {where[0]}"
     assert where[1] == _version()
     assert "usage" in _run([str(installed / "mytorch-train"), "--help"], tmp_path).stdout
-    out = _run([str(installed / "mytorch-train"), "--dataset", "and", "--epochs", "1", "--out", str(tmp_path / "run"),
-                "--no-plots"], tmp_path).stdout
+    out = _run(
+        [
+            str(installed / "mytorch-train"),
+            "--dataset",
+            "and",
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp_path / "run"),
+            "--no-plots",
+        ],
+        tmp_path,
+    ).stdout
     assert "test accuracy" in out and (tmp_path / "run" / "metrics.json").is_file()
     assert "usage" in _run([str(installed / "mytorch-grade"), "--help"], tmp_path).stdout
     assert "usage" in _run([str(installed / "mytorch-bench"), "--help"], tmp_path).stdout
@@ -107,8 +124,15 @@ def test_unpacked_sdist_runs_the_course_graded_tests(dist: Path, tmp_path: Path)
     with tarfile.open(sdist) as archive:
         archive.extractall(tmp_path, filter="data")
     root = tmp_path / f"mytorch-{_version()}"
-    for needed in ("tests/conftest.py", "autograder/runner.py", "bench/cli.py", "docs", "LICENSE",
-                   "create_tarball.sh", "hw_bonus/data/mnist_5k.npz"):
+    for needed in (
+        "tests/conftest.py",
+        "autograder/runner.py",
+        "bench/cli.py",
+        "docs",
+        "LICENSE",
+        "create_tarball.sh",
+        "hw_bonus/data/mnist_5k.npz",
+    ):
         assert (root / needed).exists(), needed
     result = _run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "autograder"], root)
     assert " passed" in result.stdout and " failed" not in result.stdout

@@ -19,10 +19,29 @@ from mytorch.replay import Replay, ReplayError
 from mytorch.replay import rules as R
 
 
-def make_mlp(replay: bool, activations=("tanh", "identity"), criterion="cross_entropy", optimizer="sgd",
-             momentum=0.0, dtype=np.float64, sizes=(5, 6, 3)) -> MLP:
-    return MLP(sizes[0], sizes[-1], list(sizes[1:-1]), list(activations), criterion, 0.05, Autograd(), momentum,
-               optimizer=optimizer, seed=0, dtype=dtype, replay=replay)
+def make_mlp(
+    replay: bool,
+    activations=("tanh", "identity"),
+    criterion="cross_entropy",
+    optimizer="sgd",
+    momentum=0.0,
+    dtype=np.float64,
+    sizes=(5, 6, 3),
+) -> MLP:
+    return MLP(
+        sizes[0],
+        sizes[-1],
+        list(sizes[1:-1]),
+        list(activations),
+        criterion,
+        0.05,
+        Autograd(),
+        momentum,
+        optimizer=optimizer,
+        seed=0,
+        dtype=dtype,
+        replay=replay,
+    )
 
 
 def batch(rng: np.random.Generator, n: int, criterion: str, dtype=np.float64, width=5, classes=3):
@@ -126,8 +145,10 @@ def test_parameter_groups_keep_their_own_learning_rates_and_schedules():
     mlps = [make_mlp(False), make_mlp(True)]
     for mlp in mlps:
         first, second = mlp.linear_layers
-        mlp.optimizer = SGD([{"params": first.parameters(), "lr": 0.1, "momentum": 0.9},
-                             {"params": second.parameters(), "lr": 0.01}], lr=0.05)
+        mlp.optimizer = SGD(
+            [{"params": first.parameters(), "lr": 0.1, "momentum": 0.9}, {"params": second.parameters(), "lr": 0.01}],
+            lr=0.05,
+        )
     x, y = batch(rng, 4, "cross_entropy")
     for step in range(6):
         if step == 3:
@@ -371,8 +392,10 @@ def test_the_loss_rules_match_their_rows_bit_for_bit(dtype):
     x = rng.standard_normal((6, 4)).astype(dtype)
     y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 6)]
     seed = np.ones(1, dtype=dtype)
-    for name, saved, both in [("softmax_cross_entropy", "log_probs", F.softmax_cross_entropy_and_log_probs),
-                              ("mse_loss", "diff", F.mse_loss_and_diff)]:
+    for name, saved, both in [
+        ("softmax_cross_entropy", "log_probs", F.softmax_cross_entropy_and_log_probs),
+        ("mse_loss", "diff", F.mse_loss_and_diff),
+    ]:
         forward, backward = R.RULES[name]
         loss, params = np.empty(1, dtype=dtype), {saved: np.empty_like(x)}
         _run(forward([y, x], loss, params))

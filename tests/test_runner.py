@@ -82,8 +82,20 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path, capsys):
 
 
 def test_a_diverging_run_stops_with_advice_and_writes_no_nan_checkpoint(tmp_path, capsys):
-    err = run_fails(capsys, "--dataset", "gaussians", "--activation", "relu", "--lr", "1e4", "--epochs", "1",
-                    "--out", str(tmp_path), "--no-plots")
+    err = run_fails(
+        capsys,
+        "--dataset",
+        "gaussians",
+        "--activation",
+        "relu",
+        "--lr",
+        "1e4",
+        "--epochs",
+        "1",
+        "--out",
+        str(tmp_path),
+        "--no-plots",
+    )
     assert "training diverged in epoch" in err and "smaller --lr" in err
     assert not (tmp_path / "checkpoint.npz").exists()
 

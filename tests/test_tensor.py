@@ -101,8 +101,13 @@ def test_binary_ops_broadcast_against_finite_differences(name, shapes, rng):
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "matmul"])
 def test_constants_on_either_side(op, rng):
     """Numbers and arrays on the left or right: values as NumPy's, gradients as the calculus'."""
-    fn = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
-          "matmul": operator.matmul}[op]
+    fn = {
+        "add": operator.add,
+        "sub": operator.sub,
+        "mul": operator.mul,
+        "div": operator.truediv,
+        "matmul": operator.matmul,
+    }[op]
     x = rng.uniform(0.5, 2.0, (3, 3))
     constants = [np.full((3, 3), 1.5)]
     constants += [rng.uniform(0.5, 2.0, 3)] if op == "matmul" else [rng.uniform(0.5, 2.0, (3, 1)), 2.5, 3]
@@ -310,7 +315,7 @@ def test_number_constants_keep_their_sign_and_dtype():
 
 def test_readme_tensor_example_runs(capsys):
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    section = text[text.index("### The same with Tensor"):]
+    section = text[text.index("### The same with Tensor") :]
     block = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     namespace = {}
     exec(compile(block, "README.md", "exec"), namespace)

@@ -13,9 +13,18 @@ from mytorch.gradcheck import numerical_vjp
 # --------------------------------------------------------------------------- factories and dtypes
 @pytest.mark.parametrize(
     ("data", "dtype"),
-    [([1.0, 2.0], np.float32), (1.5, np.float32), ([1, 2], np.int64), (3, np.int64), ([True, False], np.bool_),
-     ([1, 2.5], np.float32), (np.zeros(2), np.float64), (np.zeros(2, np.float32), np.float32),
-     (np.float64(1.0), np.float64), (np.arange(3, dtype=np.int32), np.int32)],
+    [
+        ([1.0, 2.0], np.float32),
+        (1.5, np.float32),
+        ([1, 2], np.int64),
+        (3, np.int64),
+        ([True, False], np.bool_),
+        ([1, 2.5], np.float32),
+        (np.zeros(2), np.float64),
+        (np.zeros(2, np.float32), np.float32),
+        (np.float64(1.0), np.float64),
+        (np.arange(3, dtype=np.int32), np.int32),
+    ],
 )
 def test_tensor_gives_pytorchs_dtypes(data, dtype):
     """Python floats become float32 (the default), ints int64; arrays keep their dtype."""

@@ -26,15 +26,21 @@ def test_grad_fn_names_the_kernel_and_leads_to_the_leaves():
     loss = ((x * w).exp() + 1.0).sum()
     assert x.grad_fn is None and mt.tensor([1.0]).grad_fn is None
     assert loss.grad_fn.name() == "SumBackward" and loss.grad_fn.kernel == "sum"
-    (add, _), = loss.grad_fn.next_functions
+    ((add, _),) = loss.grad_fn.next_functions
     assert add.name() == "AddBackward"
     (exp, _), (constant, _) = add.next_functions
     assert exp.name() == "ExpBackward" and constant is None
-    (mul, _), = exp.next_functions
+    ((mul, _),) = exp.next_functions
     leaves = [node.variable for node, _ in mul.next_functions]
     assert leaves[0] is x and leaves[1] is w
-    assert walk(loss.grad_fn) == ["SumBackward", "AddBackward", "ExpBackward", "MulBackward",
-                                  "AccumulateGrad", "AccumulateGrad"]
+    assert walk(loss.grad_fn) == [
+        "SumBackward",
+        "AddBackward",
+        "ExpBackward",
+        "MulBackward",
+        "AccumulateGrad",
+        "AccumulateGrad",
+    ]
 
 
 def test_grad_fn_of_a_shared_input_is_one_node():

@@ -63,7 +63,12 @@ def test_trace_of_an_engine_shows_constants_params_and_shapes(engine):
     F.apply(engine, "add", s, np.ones(3), gradients_to_update=[None, mt.NO_GRAD])
     rows = viz.trace_rows(engine)
     assert [(r.name, r.op) for r in rows] == [
-        ("v1", "input"), ("2", "constant"), ("c1", "constant"), ("v2", "mul"), ("v3", "sum"), ("v4", "add")
+        ("v1", "input"),
+        ("2", "constant"),
+        ("c1", "constant"),
+        ("v2", "mul"),
+        ("v3", "sum"),
+        ("v4", "add"),
     ]
     assert rows[4].inputs == ["v2", "axis=0"] and rows[5].inputs == ["v3", "c1"]
     text = viz.trace(engine)
