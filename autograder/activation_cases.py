@@ -42,6 +42,7 @@ class ActivationCase:
 def _inputs(seed: int):
     """A batch x (4, 5) spread over [-4, 4] but away from 0 (where ReLU has no derivative),
     and an upstream gradient G."""
+
     def make() -> dict:
         rng = make_rng(seed)
         x = rng.uniform(-4.0, 4.0, size=(4, 5))

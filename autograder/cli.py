@@ -66,8 +66,9 @@ def _parser() -> argparse.ArgumentParser:
         "MyTorch's extra sections with --extras. The last line printed is Autolab's score JSON.",
     )
     add = parser.add_argument
-    add("sections", nargs="*", metavar="section",
-        help=f"sections to run (default: the course's): {', '.join(SECTIONS)}")
+    add(
+        "sections", nargs="*", metavar="section", help=f"sections to run (default: the course's): {', '.join(SECTIONS)}"
+    )
     add("--extras", action="store_true", help="also run MyTorch's extra sections (default: the course's 50 points)")
     add("--course", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old scripts
     add("--config", metavar="FILE", help="a grading configuration (.toml or .json): sections, points, visibility")

@@ -15,30 +15,30 @@ from pathlib import Path
 
 __all__ = ["CRASH", "HANG", "WRONG_SIGN", "broken_copy"]
 
-WRONG_SIGN = '''
+WRONG_SIGN = """
 _correct_{name} = {name}
 
 
 def {name}(grad_output, *inputs, **params):
     return tuple(None if g is None else -g for g in _correct_{name}(grad_output, *inputs, **params))
-'''
+"""
 """A kernel returning every gradient with the wrong sign."""
 
-HANG = '''
+HANG = """
 
 def {name}(grad_output, *inputs, **params):
     while True:
         pass
-'''
+"""
 """A kernel that never returns."""
 
-CRASH = '''
+CRASH = """
 
 def {name}(grad_output, *inputs, **params):
     import os
 
     os._exit(3)
-'''
+"""
 """A kernel that ends the interpreter abruptly."""
 
 

@@ -14,6 +14,7 @@ from .grading import graded
 
 def _affine_data(seed):
     """x (4, 3), W (3, 5) and b (5,) from a seeded generator."""
+
     def make():
         rng = make_rng(seed)
         return {"x": rng.standard_normal((4, 3)), "W": rng.standard_normal((3, 5)), "b": rng.standard_normal(5)}

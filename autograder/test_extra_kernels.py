@@ -52,6 +52,7 @@ CASES = [
 
 def _inputs(case: KernelCase, seed: int):
     """The kernel's inputs (a0, a1, ...) and an upstream gradient g of the output's shape."""
+
     def make() -> dict:
         rng = make_rng(seed)
         inputs = [rng.standard_normal(shape) for shape in case.shapes]

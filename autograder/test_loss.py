@@ -14,6 +14,7 @@ from .grading import graded
 
 def labelled_batch(seed: int, batch: int = 1, classes: int = 5):
     """One-hot labels y and logits y_hat for ``batch`` examples."""
+
     def make() -> dict:
         rng = make_rng(seed)
         return {"y": one_hot(rng.integers(0, classes, size=batch), classes),

@@ -14,6 +14,7 @@ from .grading import graded
 
 def _pair(seed: int, shape: tuple = (3, 4)):
     """Inputs a, b and the upstream gradient g."""
+
     def make():
         rng = make_rng(seed)
         return {"a": rng.standard_normal(shape), "b": rng.standard_normal(shape), "g": rng.standard_normal(shape)}

@@ -29,21 +29,45 @@ LONG_CHAIN_FRONT_ENDS = ("numpy", "tensor", "tape")
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short budgets: the whole run in under two minutes")
-    parser.add_argument("--cases", nargs="+", choices=list(CONFIGS), default=list(CONFIGS), metavar="CASE",
-                        help=f"cases to run (default: all of {', '.join(CONFIGS)})")
-    parser.add_argument("--impls", nargs="+", choices=list(IMPLEMENTATIONS), default=list(IMPLEMENTATIONS),
-                        metavar="IMPL", help=f"implementations (default: all of {', '.join(IMPLEMENTATIONS)})")
+    parser.add_argument(
+        "--cases",
+        nargs="+",
+        choices=list(CONFIGS),
+        default=list(CONFIGS),
+        metavar="CASE",
+        help=f"cases to run (default: all of {', '.join(CONFIGS)})",
+    )
+    parser.add_argument(
+        "--impls",
+        nargs="+",
+        choices=list(IMPLEMENTATIONS),
+        default=list(IMPLEMENTATIONS),
+        metavar="IMPL",
+        help=f"implementations (default: all of {', '.join(IMPLEMENTATIONS)})",
+    )
     parser.add_argument("--dtypes", nargs="+", choices=["float64", "float32"], default=["float64", "float32"])
-    parser.add_argument("--long-chain", type=int, default=None, metavar="N",
-                        help="ops in the long chain timed against the 10,000-op one (default 1,000,000; "
-                             "200,000 with --quick; 0: skip)")
-    parser.add_argument("--branches", type=int, default=None, metavar="N",
-                        help="terms of the sum of branch results timed on the Tensor front-end (default 8,000; "
-                             "2,000 with --quick; 0: skip)")
+    parser.add_argument(
+        "--long-chain",
+        type=int,
+        default=None,
+        metavar="N",
+        help="ops in the long chain timed against the 10,000-op one (default 1,000,000; 200,000 with --quick; 0: skip)",
+    )
+    parser.add_argument(
+        "--branches",
+        type=int,
+        default=None,
+        metavar="N",
+        help="terms of the sum of branch results timed on the Tensor front-end (default 8,000; "
+        "2,000 with --quick; 0: skip)",
+    )
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement on wide")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="where to write the Markdown results (default bench/results.md; "
-                             "bench/results-quick.md with --quick)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="where to write the Markdown results (default bench/results.md; bench/results-quick.md with --quick)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; do not write the results file")
     args = parser.parse_args(argv)
     if args.output is None:
@@ -117,13 +141,26 @@ def long_chain_lines(n: int, short: report.Row | None, impls: list[str]) -> list
         gc.collect()
         cells.append((name, per_op))
     base = dict(cells).get("numpy")
-    text = [f"{name} {per_op:.2f} µs/op" + (f" (+{per_op - base:.2f})" if base is not None and name != "numpy" else "")
-            for name, per_op in cells]
+    text = [
+        f"{name} {per_op:.2f} µs/op" + (f" (+{per_op - base:.2f})" if base is not None and name != "numpy" else "")
+        for name, per_op in cells
+    ]
     if short is not None:
-        text = [t + (f", {per_op / (short.seconds[name] / short.config.chain_ops * 1e6):.2f}× the 10,000-op chain's"
-                     if name in short.seconds else "") for t, (name, per_op) in zip(text, cells)]
-    return [f"One step of a {n:,}-op chain, float64, garbage collector on (target: the Tensor front-end within "
-            "+3 µs per op of NumPy):", "", "; ".join(text)]
+        text = [
+            t
+            + (
+                f", {per_op / (short.seconds[name] / short.config.chain_ops * 1e6):.2f}× the 10,000-op chain's"
+                if name in short.seconds
+                else ""
+            )
+            for t, (name, per_op) in zip(text, cells)
+        ]
+    return [
+        f"One step of a {n:,}-op chain, float64, garbage collector on (target: the Tensor front-end within "
+        "+3 µs per op of NumPy):",
+        "",
+        "; ".join(text),
+    ]
 
 
 def branch_sum_lines(n: int) -> list[str]:
@@ -135,8 +172,10 @@ def branch_sum_lines(n: int) -> list[str]:
     start = time.process_time()
     sum([leaf.sin() for leaf in leaves]).backward()
     per_branch = (time.process_time() - start) / n * 1e6
-    return [f"`sum` of {n:,} branch results (`leaf.sin()` of separate leaves) and its backward, Tensor front-end: "
-            f"{per_branch:.1f} µs per branch (target ≤ 20)."]
+    return [
+        f"`sum` of {n:,} branch results (`leaf.sin()` of separate leaves) and its backward, Tensor front-end: "
+        f"{per_branch:.1f} µs per branch (target ≤ 20)."
+    ]
 
 
 def _write(path: Path, text: str) -> None:
@@ -160,14 +199,23 @@ def main(argv: list[str] | None = None, blas_pinned: bool = True) -> int:
         for dtype in args.dtypes:
             rows.append(run_case(name, dtype, args.impls, BUDGETS[mode]))
             print(report.table(rows[-1:], args.impls)[-1], flush=True)
-    lines = [*head, f"- mode: {mode} (`python -m bench{' --quick' if args.quick else ''}`)", "",
-             "Median time of one training step (forward, loss, backward, SGD update); in parentheses its "
-             "ratio to hand-written NumPy: the median over rounds of the ratio within each round (the "
-             "implementations take turns in one process). For the chain: µs per op, and µs per op above NumPy.", "",
-             *report.table(rows, args.impls), "",
-             *report.pairs(rows, "replay", "numpy-reuse", "Replay / hand-written NumPy with buffers (numpy-reuse)"), "",
-             *report.pairs(rows, "tensor", "mytorch", "Tensor / modules (target ≤ 1.2×)"), "",
-             *report.pairs(rows, "nn", "mytorch", "nn + optim / modules (target ≤ 1.3×)"), ""]
+    lines = [
+        *head,
+        f"- mode: {mode} (`python -m bench{' --quick' if args.quick else ''}`)",
+        "",
+        "Median time of one training step (forward, loss, backward, SGD update); in parentheses its "
+        "ratio to hand-written NumPy: the median over rounds of the ratio within each round (the "
+        "implementations take turns in one process). For the chain: µs per op, and µs per op above NumPy.",
+        "",
+        *report.table(rows, args.impls),
+        "",
+        *report.pairs(rows, "replay", "numpy-reuse", "Replay / hand-written NumPy with buffers (numpy-reuse)"),
+        "",
+        *report.pairs(rows, "tensor", "mytorch", "Tensor / modules (target ≤ 1.2×)"),
+        "",
+        *report.pairs(rows, "nn", "mytorch", "nn + optim / modules (target ≤ 1.3×)"),
+        "",
+    ]
     if not args.no_memory and "wide" in args.cases:
         lines += [*memory_lines(args.impls), ""]
     if args.long_chain:
@@ -180,7 +228,7 @@ def main(argv: list[str] | None = None, blas_pinned: bool = True) -> int:
     lines += [f"- skipped: {s}" for s in skipped]
     lines += ["", f"Total run time: {time.perf_counter() - started:.0f} s."]
     text = "\n".join(lines) + "\n"
-    print("\n".join(lines[len(head):]))
+    print("\n".join(lines[len(head) :]))
     if not args.no_write:
         _write(args.output, text)
     return 0

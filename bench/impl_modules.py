@@ -21,8 +21,16 @@ class ModulesMLP:
         config = problem.config
         sizes = config.sizes
         activations = [config.hidden] * (len(sizes) - 2) + [config.output]
-        self.mlp = MLP(sizes[0], sizes[-1], list(sizes[1:-1]), activations, _CRITERION[config.loss],
-                       LEARNING_RATE, Autograd(), dtype=problem.dtype)
+        self.mlp = MLP(
+            sizes[0],
+            sizes[-1],
+            list(sizes[1:-1]),
+            activations,
+            _CRITERION[config.loss],
+            LEARNING_RATE,
+            Autograd(),
+            dtype=problem.dtype,
+        )
         for layer, (W, b) in zip(self.mlp.linear_layers, problem.weights):
             layer.W[...] = W
             layer.b[...] = b

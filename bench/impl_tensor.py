@@ -19,8 +19,9 @@ class TensorMLP:
 
     def __init__(self, problem: Problem) -> None:
         config = problem.config
-        self.layers = [(Tensor(W.T.copy(), requires_grad=True), Tensor(b, requires_grad=True))
-                       for W, b in problem.fresh_weights()]
+        self.layers = [
+            (Tensor(W.T.copy(), requires_grad=True), Tensor(b, requires_grad=True)) for W, b in problem.fresh_weights()
+        ]
         self.params = [p for pair in self.layers for p in pair]
         self.activations = [config.hidden] * (len(self.layers) - 1) + [config.output]
         self.x, self.y = Tensor(problem.x), Tensor(problem.y)

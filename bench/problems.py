@@ -47,8 +47,10 @@ class Config:
         """A one-line description for the results table."""
         if self.is_chain:
             return f"{self.chain_ops:,} scalar ops (sin, x{CHAIN_FACTOR}), batch 1"
-        net = "-".join(str(n) for n in self.sizes) if len(self.sizes) <= 6 else (
-            f"{self.sizes[0]}-({len(self.sizes) - 2} x {self.sizes[1]})-{self.sizes[-1]}"
+        net = (
+            "-".join(str(n) for n in self.sizes)
+            if len(self.sizes) <= 6
+            else (f"{self.sizes[0]}-({len(self.sizes) - 2} x {self.sizes[1]})-{self.sizes[-1]}")
         )
         return f"{net} {self.hidden}, {self.loss.upper()}, batch {self.batch}"
 

@@ -82,8 +82,10 @@ def main() -> None:
     print(f"Tensor x * w (64x64, 2 saved arrays): {full:7.2f} us, {bare:7.2f} us without saves")
     for name, batch, sizes in [("tiny-b1", 1, [4, 16, 16, 3]), ("course-b32", 32, [784, 64, 10])]:
         full, bare = with_and_without_saves(mlp_step(batch, sizes), 300)
-        print(f"Tensor MLP step {name:11s}:        {full:7.1f} us, {bare:7.1f} us without saves "
-              f"(+{(full / bare - 1) * 100:.0f}%)")
+        print(
+            f"Tensor MLP step {name:11s}:        {full:7.1f} us, {bare:7.1f} us without saves "
+            f"(+{(full / bare - 1) * 100:.0f}%)"
+        )
     engine, data = Autograd(), np.ones((64, 64))
 
     def raw_op() -> None:
@@ -94,8 +96,10 @@ def main() -> None:
         with mt.detect_anomaly():
             raw_op()
 
-    print(f"raw engine tanh (64x64) recorded:    {best_us(raw_op, 20000):7.2f} us, "
-          f"{best_us(raw_op_under_anomaly, 20000):7.2f} us under detect_anomaly")
+    print(
+        f"raw engine tanh (64x64) recorded:    {best_us(raw_op, 20000):7.2f} us, "
+        f"{best_us(raw_op_under_anomaly, 20000):7.2f} us under detect_anomaly"
+    )
 
 
 if __name__ == "__main__":

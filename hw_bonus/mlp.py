@@ -177,8 +177,9 @@ class MLP:
             return self._dynamic_step(x, labels)[0]
         replayer = self._replayer
         if replayer is None or replayer.optimizer is not self.optimizer:
-            replayer = self._replayer = Replay(self._dynamic_step, self.autograd_engine, self.optimizer,
-                                               watch=self._replay_watch)
+            replayer = self._replayer = Replay(
+                self._dynamic_step, self.autograd_engine, self.optimizer, watch=self._replay_watch
+            )
         loss, self.output = replayer(x, labels)
         return loss
 
@@ -193,9 +194,16 @@ class MLP:
         """What a replay depends on: the engine, modules, optimizer and every parameter array."""
         opt = self.optimizer
         layers = self.linear_layers
-        return [self.autograd_engine, self.criterion, opt, *self.activations, *layers,
-                *chain.from_iterable(map(_PARAMETER_ARRAYS, layers)),  # C loops: this runs every step
-                *opt.params, *chain.from_iterable(opt._buffers().values())]
+        return [
+            self.autograd_engine,
+            self.criterion,
+            opt,
+            *self.activations,
+            *layers,
+            *chain.from_iterable(map(_PARAMETER_ARRAYS, layers)),  # C loops: this runs every step
+            *opt.params,
+            *chain.from_iterable(opt._buffers().values()),
+        ]
 
     def error(self, labels: np.ndarray) -> int:
         """How many examples of the last batch are misclassified.
@@ -255,7 +263,7 @@ class MLP:
                 checked.append((target, state[key]))
         # The optimizer checks its whole state before changing any; the weights go in only after
         # that, so a failed load leaves the network exactly as it was.
-        self.optimizer.load_state_dict({k[len("optim."):]: v for k, v in state.items() if k.startswith("optim.")})
+        self.optimizer.load_state_dict({k[len("optim.") :]: v for k, v in state.items() if k.startswith("optim.")})
         for target, value in checked:
             target[...] = value
 

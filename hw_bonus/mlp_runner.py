@@ -102,9 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-plots", action="store_true", help="do not draw curves.png")
     p.add_argument("--quiet", action="store_true", help="print only the test result (errors still go to stderr)")
     p.add_argument("--version", action="version", version=f"%(prog)s (MyTorch {mytorch.__version__})")
-    p.add_argument("--no-replay", action="store_true",
-                   help="run every training step dynamically (by default a step is recorded once and replayed: "
-                        "the same numbers, faster; see docs/performance.md)")
+    p.add_argument(
+        "--no-replay",
+        action="store_true",
+        help="run every training step dynamically (by default a step is recorded once and replayed: "
+        "the same numbers, faster; see docs/performance.md)",
+    )
     return p
 
 

@@ -111,8 +111,11 @@ def grade(root: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     """Grade and write ``ROOT/results/results.json``; always exit 0 once it is written."""
     parser = argparse.ArgumentParser(prog="python3 -m autograder.deploy.gradescope_run")
-    parser.add_argument("--root", default=os.environ.get("MYTORCH_AUTOGRADER_ROOT", "/autograder"),
-                        help="Gradescope's /autograder (default: $MYTORCH_AUTOGRADER_ROOT or /autograder)")
+    parser.add_argument(
+        "--root",
+        default=os.environ.get("MYTORCH_AUTOGRADER_ROOT", "/autograder"),
+        help="Gradescope's /autograder (default: $MYTORCH_AUTOGRADER_ROOT or /autograder)",
+    )
     args = parser.parse_args(argv)
     root = Path(args.root)
     data = grade(root)

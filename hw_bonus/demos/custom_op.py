@@ -127,10 +127,14 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     gap = float(np.max(np.abs(shown["grad"] - (shown["analytic"] + shown["error"]))))
     print(f"x.grad - (analytic + error): largest difference {gap:.1e}")
 
-    print_title(f"Two-Gaussian classifier 2-10-2, clamp(min=0), squared error, {args.epochs} epochs, "
-                f"lr {args.lr}, batches of {args.batch_size}")
-    print("the lecture: no biases, scalar label 1 or 2 subtracted from both outputs, lr 1e-6, one sample per step;\n"
-          "here: biases, one-hot targets, the batch's mean loss (see the module's docstring for why)")
+    print_title(
+        f"Two-Gaussian classifier 2-10-2, clamp(min=0), squared error, {args.epochs} epochs, "
+        f"lr {args.lr}, batches of {args.batch_size}"
+    )
+    print(
+        "the lecture: no biases, scalar label 1 or 2 subtracted from both outputs, lr 1e-6, one sample per step;\n"
+        "here: biases, one-hot targets, the batch's mean loss (see the module's docstring for why)"
+    )
     results: dict[str, Any] = {"gradient_gap": gap, "shown": shown}
     for quantize in (True, False):
         params, losses = train_classifier(x, y, quantize, args.epochs, args.lr, args.batch_size, args.seed)

@@ -73,13 +73,19 @@ def load_disc() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.nda
     return train, data.test
 
 
-def train_model(
-    model: Model, lr: float, x: np.ndarray, y: np.ndarray, epochs: int, seed: int
-) -> MLP:
+def train_model(model: Model, lr: float, x: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> MLP:
     """A fresh 2-25-25-25-1 network for ``model``, trained on (x, y) by Adam on the MSE."""
     mlp = MLP(
-        2, 1, HIDDEN, [model.hidden] * len(HIDDEN) + [model.output], "mse", lr, Autograd(),
-        optimizer="adam", init="xavier", seed=seed,
+        2,
+        1,
+        HIDDEN,
+        [model.hidden] * len(HIDDEN) + [model.output],
+        "mse",
+        lr,
+        Autograd(),
+        optimizer="adam",
+        init="xavier",
+        seed=seed,
     )
     rng = np.random.default_rng(seed)
     for _ in range(epochs):
@@ -115,20 +121,31 @@ def _quick(
     models: list[Model], x: np.ndarray, y: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, epochs: int, seed: int
 ) -> dict[str, dict[str, Any]]:
     """One training per model on the 80 % at ``QUICK_LR``, tested on the 20 %."""
-    print(f"\n--quick: one training per model on the 80 % split, learning rate {QUICK_LR}\n"
-          f"{'model':<16}  {'training acc':>12}  {'test acc':>8}  {'report test acc':>16}")
+    print(
+        f"\n--quick: one training per model on the 80 % split, learning rate {QUICK_LR}\n"
+        f"{'model':<16}  {'training acc':>12}  {'test acc':>8}  {'report test acc':>16}"
+    )
     results = {}
     for model in models:
         mlp = train_model(model, QUICK_LR, x, y, epochs, seed)
-        r = results[model.name] = {"lr": QUICK_LR, "train_acc": accuracy(mlp, x, y),
-                                   "test_acc": accuracy(mlp, x_test, y_test)}
+        r = results[model.name] = {
+            "lr": QUICK_LR,
+            "train_acc": accuracy(mlp, x, y),
+            "test_acc": accuracy(mlp, x_test, y_test),
+        }
         print(f"{model.name:<16}  {r['train_acc']:>12.3f}  {r['test_acc']:>8.3f}  {TABLE_I[model.name][1]:>16}")
     return results
 
 
 def _full(
-    models: list[Model], lrs: list[float], x: np.ndarray, y: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
-    epochs: int, seed: int,
+    models: list[Model],
+    lrs: list[float],
+    x: np.ndarray,
+    y: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    epochs: int,
+    seed: int,
 ) -> dict[str, dict[str, Any]]:
     """The report's procedure: learning rate by 5-fold CV, Table I by 2x 5-fold CV, plus the 20 % test."""
     grid_epochs = max(1, epochs * 2 // 3)
@@ -137,47 +154,69 @@ def _full(
     for model in models:
         scores = [cross_validate(model, lr, x, y, 5, 1, grid_epochs, seed)[1].mean() for lr in lrs]
         best = lrs[int(np.argmax(scores))]
-        print(f"  {model.name:<16} " + "  ".join(f"{lr:g}: {s:.4f}" for lr, s in zip(lrs, scores))
-              + f"  -> {best:g}", flush=True)
+        print(
+            f"  {model.name:<16} " + "  ".join(f"{lr:g}: {s:.4f}" for lr, s in zip(lrs, scores)) + f"  -> {best:g}",
+            flush=True,
+        )
         train_acc, cv_acc = cross_validate(model, best, x, y, 5, 2, epochs, seed + 1)
         final = train_model(model, best, x, y, epochs, seed)
         results[model.name] = {
-            "lr": best, "train_acc": float(train_acc.mean()), "train_std": float(train_acc.std()),
-            "test_acc": float(cv_acc.mean()), "test_std": float(cv_acc.std()),
-            "held_out_acc": accuracy(final, x_test, y_test), "table": (_mean_std(train_acc), _mean_std(cv_acc)),
+            "lr": best,
+            "train_acc": float(train_acc.mean()),
+            "train_std": float(train_acc.std()),
+            "test_acc": float(cv_acc.mean()),
+            "test_std": float(cv_acc.std()),
+            "held_out_acc": accuracy(final, x_test, y_test),
+            "table": (_mean_std(train_acc), _mean_std(cv_acc)),
         }
-    print("\nTable I: accuracies as mean ± std over 2x 5-fold CV (the report's beside ours), "
-          "and one model trained on all 80 % tested on the 20 %")
-    print(f"{'model':<16}  {'lr':>6}  {'training (MyTorch)':>18}  {'(report)':>15}  "
-          f"{'test (MyTorch)':>15}  {'(report)':>15}  {'20 % test':>9}")
+    print(
+        "\nTable I: accuracies as mean ± std over 2x 5-fold CV (the report's beside ours), "
+        "and one model trained on all 80 % tested on the 20 %"
+    )
+    print(
+        f"{'model':<16}  {'lr':>6}  {'training (MyTorch)':>18}  {'(report)':>15}  "
+        f"{'test (MyTorch)':>15}  {'(report)':>15}  {'20 % test':>9}"
+    )
     for model in models:
         r = results[model.name]
         doc_train, doc_test = TABLE_I[model.name]
-        print(f"{model.name:<16}  {r['lr']:>6g}  {r['table'][0]:>18}  {doc_train:>15}  "
-              f"{r['table'][1]:>15}  {doc_test:>15}  {r['held_out_acc']:>9.3f}")
+        print(
+            f"{model.name:<16}  {r['lr']:>6g}  {r['table'][0]:>18}  {doc_train:>15}  "
+            f"{r['table'][1]:>15}  {doc_test:>15}  {r['held_out_acc']:>9.3f}"
+        )
     return results
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     """Grid-search each model's learning rate, print Table I beside the report's; return the numbers."""
     parser = demo_parser("hw_bonus.demos.disc_cv", __doc__)
-    parser.add_argument("--quick", action="store_true",
-                        help="seconds, not minutes: one 80/20 split, learning rate 0.01, no grid search")
+    parser.add_argument(
+        "--quick", action="store_true", help="seconds, not minutes: one 80/20 split, learning rate 0.01, no grid search"
+    )
     parser.add_argument("--epochs", type=positive_int, default=None, help="epochs per training (default 12; quick 8)")
     parser.add_argument("--lrs", type=positive, nargs="+", default=[0.003, 0.01, 0.03], help="the learning-rate grid")
-    parser.add_argument("--models", nargs="+", choices=[m.name.replace(" ", "-") for m in MODELS],
-                        help="only these models (default: all six)")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=[m.name.replace(" ", "-") for m in MODELS],
+        help="only these models (default: all six)",
+    )
     args = parser.parse_args(argv)
     epochs = args.epochs or (8 if args.quick else 12)
     models = [m for m in MODELS if args.models is None or m.name.replace(" ", "-") in args.models]
 
     start, cpu_start = time.perf_counter(), time.process_time()
     (x, y), (x_test, y_test) = load_disc()
-    print(f"disc data: {len(x)} training and {len(x_test)} test points, {y.mean():.3f} of them labelled 1 "
-          f"(outside the circle of area 1/2), inputs standardised;\n2-25-25-25-1 networks, Xavier initial weights, "
-          f"MSE, Adam on mini-batches of {BATCH_SIZE}, {epochs} epochs per training")
-    results = _quick(models, x, y, x_test, y_test, epochs, args.seed) if args.quick else \
-        _full(models, args.lrs, x, y, x_test, y_test, epochs, args.seed)
+    print(
+        f"disc data: {len(x)} training and {len(x_test)} test points, {y.mean():.3f} of them labelled 1 "
+        f"(outside the circle of area 1/2), inputs standardised;\n2-25-25-25-1 networks, Xavier initial weights, "
+        f"MSE, Adam on mini-batches of {BATCH_SIZE}, {epochs} epochs per training"
+    )
+    results = (
+        _quick(models, x, y, x_test, y_test, epochs, args.seed)
+        if args.quick
+        else _full(models, args.lrs, x, y, x_test, y_test, epochs, args.seed)
+    )
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     print(f"\ntook {seconds:.1f} s ({cpu:.1f} s of CPU time)")
     return {"results": results, "seconds": seconds, "cpu_seconds": cpu, "epochs": epochs}

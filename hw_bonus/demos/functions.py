@@ -261,10 +261,18 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     xor_losses = train(network, x_train, y_train[:, None], steps=1000, lr=0.2)
     train_acc = float(np.mean(predict(network, x_train) == y_train))
     test_acc = float(np.mean(predict(network, x_test) == y_test))
-    print(f"loss {xor_losses[0]:.3f} -> {xor_losses[-1]:.4f}; training accuracy {train_acc:.1%}, "
-          f"test accuracy {test_acc:.1%}")
-    return {"errors": errors, "graph": graph, "and_accuracy": gate_acc, "and_losses": gate_losses,
-            "xor_train_accuracy": train_acc, "xor_test_accuracy": test_acc}
+    print(
+        f"loss {xor_losses[0]:.3f} -> {xor_losses[-1]:.4f}; training accuracy {train_acc:.1%}, "
+        f"test accuracy {test_acc:.1%}"
+    )
+    return {
+        "errors": errors,
+        "graph": graph,
+        "and_accuracy": gate_acc,
+        "and_losses": gate_losses,
+        "xor_train_accuracy": train_acc,
+        "xor_test_accuracy": test_acc,
+    }
 
 
 if __name__ == "__main__":

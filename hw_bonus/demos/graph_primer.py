@@ -78,9 +78,7 @@ def _parse(expression: str) -> tuple[str, list[list[Factor]]]:
         for text in term.split("*"):
             match = _FACTOR.fullmatch(text)
             if match is None:
-                raise ValueError(
-                    f"graph_primer: in {expression!r}, {text!r} is not a name or name^power"
-                )
+                raise ValueError(f"graph_primer: in {expression!r}, {text!r} is not a name or name^power")
             factors.append(Factor(match["name"], float(match["power"] or 1)))
         terms.append(factors)
     return lhs, terms
@@ -312,8 +310,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     print("expressions:", EXPRESSIONS)
     document_depends = {"xx": ["xa"], "xy": ["xa", "xx"], "xz": ["xx", "xy"], "xw": ["xx", "xz"]}
     document_leads = {"xa": ["xx", "xy"], "xx": ["xy", "xz", "xw"], "xy": ["xz"], "xz": ["xw"]}
-    for name, ours, doc in (("depends_on", graph.depends_on, document_depends),
-                            ("leads_to", graph.leads_to, document_leads)):
+    for name, ours, doc in (
+        ("depends_on", graph.depends_on, document_depends),
+        ("leads_to", graph.leads_to, document_leads),
+    ):
         for var, targets_of in ours.items():
             print(f"{name}[{var!r}] = {targets_of}   (the primer: {doc.get(var)})")
     print(f"input vars {graph.input_vars}, output vars {graph.output_vars}, learnable params {graph.params}")
@@ -322,8 +322,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     inputs, targets = gen_gt_dataset(graph, TRUE_PARAMS, args.size, rng)
     guess = {name: float(v) for name, v in zip(graph.params, rng.uniform(0.0, 1.0, len(graph.params)))}
     params = make_params(guess)
-    print_title(f"Training from a random guess on {args.size} ground-truth samples "
-                f"(Adam, lr {args.lr}, exact gradients)")
+    print_title(
+        f"Training from a random guess on {args.size} ground-truth samples (Adam, lr {args.lr}, exact gradients)"
+    )
     print("start:", ", ".join(f"{k} = {v:.4f}" for k, v in guess.items()))
     losses = train(graph, inputs, targets, params, args.steps, args.lr)
     every = max(1, args.steps // 10)
@@ -340,9 +341,11 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     }
     print_rows([Row(label, value, f"{truth:.1f}") for label, (value, truth) in identifiable.items()], ".4f")
     drift = (learned["ab"] - learned["bc"]) - (guess["ab"] - guess["bc"])
-    print(f"ab = {learned['ab']:.4f}, bc = {learned['bc']:.4f} (the primer's 1.0 and 2.0 cannot be told apart):\n"
-          f"their gradients are equal, so ab - bc = {learned['ab'] - learned['bc']:.4f} stays where it started "
-          f"(change {drift:.1e})")
+    print(
+        f"ab = {learned['ab']:.4f}, bc = {learned['bc']:.4f} (the primer's 1.0 and 2.0 cannot be told apart):\n"
+        f"their gradients are equal, so ab - bc = {learned['ab'] - learned['bc']:.4f} stays where it started "
+        f"(change {drift:.1e})"
+    )
 
     picture = viz.render(graph.to_dot(), args.out / "graph_primer.svg")
     print(f"\nthe variables' graph (the primer's picture): {picture}")

@@ -51,9 +51,7 @@ def lab_function(engine: Autograd | None, x1: float, x2: float) -> list[np.ndarr
     return [v1, v2, v3, v4, v5, v6, v7]
 
 
-def numerical_errors(
-    x1: float, x2: float, exact: float, epsilons: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def numerical_errors(x1: float, x2: float, exact: float, epsilons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Errors of the forward and central differences of dy/dx1 against ``exact``, for each epsilon."""
 
     def y(a: float) -> float:
@@ -79,8 +77,10 @@ def second_derivatives(x1: float, x2: float) -> tuple[list[Tensor], np.ndarray, 
 def _print_second_order(x1: float, x2: float) -> tuple[bool, dict[str, object]]:
     dy, by_grad, by_hessian = second_derivatives(x1, x2)
     print_title("Second derivatives: the backward pass recorded (create_graph=True) and differentiated again")
-    print(f"dy/dx1 = 1/x1 + x2 = {dy[0].item():.4f} and dy/dx2 = x1 - cos x2 = {dy[1].item():.4f}, as Tensors "
-          f"whose own computation was recorded (requires_grad={dy[0].requires_grad}); their gradients:")
+    print(
+        f"dy/dx1 = 1/x1 + x2 = {dy[0].item():.4f} and dy/dx2 = x1 - cos x2 = {dy[1].item():.4f}, as Tensors "
+        f"whose own computation was recorded (requires_grad={dy[0].requires_grad}); their gradients:"
+    )
     closed = np.array([[-1 / x1**2, 1.0], [1.0, np.sin(x2)]])
     names = [["d2y/dx1^2 = -1/x1^2", "d2y/dx1dx2 = 1"], ["d2y/dx2dx1 = 1", "d2y/dx2^2 = sin x2"]]
     rows = [Row(names[i][j], by_grad[i, j], f"{closed[i, j]:.6f}") for i in range(2) for j in range(2)]
@@ -132,8 +132,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
     engine = Autograd()
     values = lab_function(engine, args.x1, args.x2)
-    print(f"y = ln(x1) + x1*x2 - sin(x2) at (x1, x2) = ({args.x1:g}, {args.x2:g}); "
-          f"the tape holds {len(engine.operation_list)} operations:")
+    print(
+        f"y = ln(x1) + x1*x2 - sin(x2) at (x1, x2) = ({args.x1:g}, {args.x2:g}); "
+        f"the tape holds {len(engine.operation_list)} operations:"
+    )
     for i, op in enumerate(engine.operation_list, start=3):
         print(f"  v{i}: {op.backward_operation.__name__.removesuffix('_backward')}")
     primal = [float(v[0]) for v in values]
@@ -142,16 +144,20 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     one, zero = np.ones(1), np.zeros(1)
     engine.jvp(values[:2], [one, zero], outputs=[values[-1]])
     tangent = [float(engine.tangents[id(v)][0]) for v in values]
-    ok &= _print_trace("Forward-mode tangent trace, v' = dv/dx1 (Autograd.jvp, tangent (1, 0))", tangent, 3,
-                       "{name}' = d({how})/dx1")
+    ok &= _print_trace(
+        "Forward-mode tangent trace, v' = dv/dx1 (Autograd.jvp, tangent (1, 0))", tangent, 3, "{name}' = d({how})/dx1"
+    )
     (dy_dx2_forward,) = engine.jvp(values[:2], [zero, one], outputs=[values[-1]])
-    print(f"a second forward pass, tangent (0, 1), gives dy/dx2 = {dy_dx2_forward[0]:.4f}: "
-          "forward mode needs one pass per input")
+    print(
+        f"a second forward pass, tangent (0, 1), gives dy/dx2 = {dy_dx2_forward[0]:.4f}: "
+        "forward mode needs one pass per input"
+    )
 
     engine.backward(1.0, keep_grads=True)
     adjoint = [float(engine.gradient_buffer.get_param(v)[0]) for v in values]
-    ok &= _print_trace("Reverse-mode adjoint trace, v_bar = dy/dv (Autograd.backward, one pass)", adjoint, 4,
-                       "{name}_bar")
+    ok &= _print_trace(
+        "Reverse-mode adjoint trace, v_bar = dy/dv (Autograd.backward, one pass)", adjoint, 4, "{name}_bar"
+    )
     cos_term = adjoint[4] * np.cos(args.x2)
     print(f"v2_bar = v5_bar cos v2 + v4_bar v1 = {cos_term:.3f} + {adjoint[3] * args.x1:g}  (the lab: -0.284 + 2)")
 

@@ -97,10 +97,15 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     print_title(f"Gradient descent (full-batch SGD, learning rate 1/lambda_max = {lr:.3f}) to L <= {target:.8f}")
     _, gd_steps = gradient_descent(loss, start, lr, target, args.gd_steps)
     reached = gd_steps < args.gd_steps
-    print(f"the Hessian's eigenvalues at the minimum: {np.round(eigenvalues, 5)} (condition number "
-          f"{eigenvalues[-1] / eigenvalues[0]:.0f})")
-    print(f"gradient descent: {gd_steps} steps" + ("" if reached else " (the budget; not reached)")
-          + f"; Newton's method: {steps}")
+    print(
+        f"the Hessian's eigenvalues at the minimum: {np.round(eigenvalues, 5)} (condition number "
+        f"{eigenvalues[-1] / eigenvalues[0]:.0f})"
+    )
+    print(
+        f"gradient descent: {gd_steps} steps"
+        + ("" if reached else " (the budget; not reached)")
+        + f"; Newton's method: {steps}"
+    )
     return {
         "newton_steps": steps,
         "gradient_norms": norms,
