@@ -2,6 +2,8 @@
 conversions, argument spellings (dim/axis, keepdim/keepdims) and the errors for bad input.
 Values and gradients against PyTorch itself are in tests/test_torch_crosscheck.py."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -261,3 +263,13 @@ def test_grads_of_composed_ops_match_finite_differences(rng):
     f(leaf).backward()
     numeric = numerical_vjp(lambda: f(Tensor(a)).data, a, np.ones(()), 1e-6)
     np.testing.assert_allclose(leaf.grad, numeric, rtol=1e-5, atol=1e-7)
+
+
+def test_var_of_one_element_is_nan_with_a_nan_gradient_as_in_pytorch():
+    # n - correction = 0: PyTorch divides by zero (NaN), it does not raise
+    x = mt.tensor([3.0], requires_grad=True)
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        y = x.var()
+        y.backward()
+    assert np.isnan(y.item()) and np.isnan(x.grad.item())

@@ -1319,9 +1319,11 @@ def var(x: Array, axis: Axis = None, keepdims: bool = False, correction: int = 1
 
 
 def _var_slope(x: Array, axis: Axis, correction: int) -> Array:
-    """dy/dx = 2 (x - mean(x)) / (n - correction)."""
+    """dy/dx = 2 (x - mean(x)) / (n - correction); with no degree of freedom left (n <= correction)
+    the divisor is 0, as in PyTorch: the slope is NaN (0 / 0) or infinite, never an exception."""
     centred = x - x.mean(axis=axis, keepdims=True)
-    return _in_dtype_of(centred * (2.0 / (_count(x, axis) - correction)), x)
+    dof = _count(x, axis) - correction
+    return _in_dtype_of(centred * (2.0 / dof if dof > 0 else math.inf), x)
 
 
 def var_backward(
