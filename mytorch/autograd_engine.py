@@ -417,7 +417,7 @@ class Autograd:
             return None
         if _GradMode.anomaly:  # the checked path, with what detect_anomaly adds to it
             op = self.add_operation(inputs, output, gradients_to_update, backward_operation, params)
-            if vjp is not None:
+            if vjp is not None and op is not None:  # op is not None: recording is on
                 op.vjp = vjp
             return op
         op = Operation(inputs, output, gradients_to_update, backward_operation, params)

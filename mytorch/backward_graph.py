@@ -195,6 +195,7 @@ def _seed(output: Tensor, given: Any, index: int, create_graph: bool, caller: st
                 f"one-element output, so pass {name}"
             )
         return np.ones_like(output.data)
+    seed: Tensor | np.ndarray
     if isinstance(given, Tensor) and create_graph:
         seed = given
     else:

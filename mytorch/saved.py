@@ -177,6 +177,7 @@ class VersionCheck:
         self.entries = entries  # (storage, version when recorded, input index or OUTPUT)
 
     def __call__(self, engine: Any, op: Any) -> None:
+        """Raise a RuntimeError naming the array if one that ``op``'s backward reads was changed in place."""
         for storage, version, which in self.entries:
             if storage.version != version:
                 array = op.output if which == OUTPUT else op.inputs[which]
@@ -201,6 +202,8 @@ class Snapshot:
         self.then: Callable | None = None  # another guard to run after this one (a VersionCheck)
 
     def __call__(self, engine: Any, op: Any) -> None:
+        """Raise a RuntimeError naming the array if one that ``op``'s backward reads differs from its
+        copy; then run the next guard, if any."""
         for which, then in self.copies:
             now = op.output if which == OUTPUT else op.inputs[which]
             if not np.array_equal(now, then, equal_nan=now.dtype.kind in "fc"):

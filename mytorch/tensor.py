@@ -43,8 +43,8 @@ from __future__ import annotations
 import itertools
 import operator
 import weakref
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -435,7 +435,7 @@ def _named(op: Any, name: str, note: str) -> Any:
     return op
 
 
-def _elementwise(name: str) -> Any:
+def _elementwise(name: str) -> Callable[[Any], Tensor]:
     """The user-facing function of a one-input, parameter-free kernel."""
     kernel = _K[name]
 
@@ -446,13 +446,13 @@ def _elementwise(name: str) -> Any:
 
 
 exp = _elementwise("exp")
-log = _elementwise("log")
+log: Callable[[Any], Tensor] = _elementwise("log")  # annotated: tensor_numpy reads it in the import cycle
 sqrt = _elementwise("sqrt")
 abs = _elementwise("abs")  # noqa: A001 - the op's name
 sin = _elementwise("sin")
 cos = _elementwise("cos")
 tanh = _elementwise("tanh")
-sigmoid = _elementwise("sigmoid")
+sigmoid: Callable[[Any], Tensor] = _elementwise("sigmoid")  # as log
 relu = _elementwise("relu")
 softplus = _elementwise("softplus")
 gelu = _elementwise("gelu")
@@ -514,7 +514,7 @@ def jvp(output: Tensor, inputs: Sequence[Tensor], tangents: Sequence[Any]) -> Te
     return Tensor(tape.jvp(arrays, tangent_arrays, [output.data])[0])
 
 
-def _operators(name: str) -> tuple[Any, Any]:
+def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Tensor, Any], Tensor]]:
     """``a (op) b`` and the reflected ``b (op) a`` for a Tensor ``a``, for the kernel ``name``."""
     kernel = _K[name]
 
@@ -663,6 +663,12 @@ class Tensor:
     """
 
     __slots__ = ("data", "_grad", "requires_grad", "_tape", "_base", "_views", "__weakref__")
+    _base: weakref.ref[Tensor]  # a view's base tensor (set by _note_view)
+    _views: list[weakref.ref[Tensor]]  # the views of this tensor's memory (set by _note_view)
+
+    if TYPE_CHECKING:  # the methods mytorch.tensor_methods binds onto the class (its METHODS)
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy's ufuncs on Tensors (``np.exp(t)``, ``array * t``) record like the Tensor's own
@@ -928,8 +934,8 @@ class Tensor:
     __le__ = _comparison(operator.le)
     __gt__ = _comparison(operator.gt)
     __ge__ = _comparison(operator.ge)
-    __eq__ = _comparison(operator.eq)  # type: ignore[assignment]
-    __ne__ = _comparison(operator.ne)  # type: ignore[assignment]
+    __eq__ = _comparison(operator.eq)
+    __ne__ = _comparison(operator.ne)
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------------ shape and indexing

@@ -67,7 +67,7 @@ class Node:
         self.operation = operation
         self._tape = tape
         backward = operation.backward_operation
-        self.kernel = _KERNEL_NAMES.get(backward) or getattr(backward, "__qualname__", type(backward).__name__)
+        self.kernel = _KERNEL_NAMES.get(backward) or str(getattr(backward, "__qualname__", type(backward).__name__))
 
     def name(self) -> str:
         """The kernel's name in PyTorch's style: ``MulBackward`` for ``mul``."""
@@ -79,7 +79,7 @@ class Node:
         ``None`` for a constant."""
         made_by = {id(op.output): op for op in self._tape.operation_list}
         leaves = getattr(self._tape, "leaves", {})
-        nexts = []
+        nexts: list[tuple[Node | AccumulateGrad | None, int]] = []
         for x in self.operation.inputs:
             op = made_by.get(id(x))
             if op is not None and op.output is x:

@@ -198,7 +198,7 @@ def _split(a: Any, indices_or_sections: Any, axis: int = 0) -> list[T.Tensor]:
         bounds = [int(b) for b in indices_or_sections]
     edges = [0, *bounds, n]
     lead = (slice(None),) * (axis % np.ndim(a))
-    return [a[(*lead, slice(lo, hi))] for lo, hi in zip(edges[:-1], edges[1:])]
+    return [a[lead + (slice(lo, hi),)] for lo, hi in zip(edges[:-1], edges[1:])]
 
 
 def _dot(a: Any, b: Any) -> T.Tensor:

@@ -6,7 +6,8 @@ Each operation ``name`` has three functions side by side:
 * ``name_backward(grad_output, *inputs, **params)``: the vector-Jacobian product, returning
   one gradient per input (in input order; ``None`` for an input with no gradient);
 * ``name_jvp(tangents, *inputs, **params)``: the Jacobian-vector product, taking one tangent
-  per input (``None`` for a zero tangent) and returning the output's tangent. In their
+  per input (``None`` for a zero tangent) and returning the output's tangent. A rule runs only
+  when some input has a tangent, so a one-input rule always gets one. In their
   docstrings a dot marks a tangent: ẋ is the tangent of x, ẏ the output's.
 
 Kernels whose derivative is cheapest from their result (``exp``, ``tanh``, ``sigmoid``, ...)
@@ -34,6 +35,7 @@ import importlib
 import math
 import sys
 import types
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -105,7 +107,7 @@ def _add_terms(*terms: Array | None) -> Array:
     for term in terms:
         if term is not None:
             total = term if total is None else total + term
-    return total
+    return typing.cast(Array, total)  # not None: a rule runs only when some input has a tangent
 
 
 def _zeros_or(t: Array | None, like: Array) -> Array:
@@ -145,7 +147,7 @@ def identity_backward(grad_output: Array, x: Array) -> tuple[Array]:
     # END SOLUTION
 
 
-def identity_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+def identity_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = ẋ."""
     return _zeros_or(tangents[0], x)
 
@@ -160,7 +162,7 @@ def neg_backward(grad_output: Array, x: Array) -> tuple[Array]:
     return (-grad_output,)
 
 
-def neg_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+def neg_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = -ẋ."""
     return -_zeros_or(tangents[0], x)
 
@@ -439,7 +441,7 @@ def pow_backward(grad_output: Array, x: Array, exponent: float) -> tuple[Array]:
     return (grad_output * _pow_derivative(x, exponent),)
 
 
-def pow_jvp(tangents: Sequence[Array | None], x: Array, exponent: float) -> Array:
+def pow_jvp(tangents: Sequence[Array], x: Array, exponent: float) -> Array:
     """Forward mode: ẏ = p x**(p-1) ẋ."""
     return tangents[0] * _pow_derivative(x, exponent)
 
@@ -456,7 +458,7 @@ def exp_backward(grad_output: Array, x: Array, out: Array | None = None) -> tupl
     # END SOLUTION
 
 
-def exp_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
+def exp_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> Array:
     """Forward mode: ẏ = e**x ẋ (the saved output times the tangent)."""
     # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return tangents[0] * (np.exp(x) if out is None else out)
@@ -475,7 +477,7 @@ def log_backward(grad_output: Array, x: Array) -> tuple[Array]:
     # END SOLUTION
 
 
-def log_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+def log_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = ẋ / x."""
     # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return tangents[0] / x
@@ -493,7 +495,7 @@ def sqrt_backward(grad_output: Array, x: Array, out: Array | None = None) -> tup
     return (grad_output / (y + y),)
 
 
-def sqrt_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
+def sqrt_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> Array:
     """Forward mode: ẏ = ẋ / (2 sqrt(x))."""
     y = np.sqrt(x) if out is None else out
     return tangents[0] / (y + y)
@@ -509,7 +511,7 @@ def abs_backward(grad_output: Array, x: Array) -> tuple[Array]:
     return (grad_output * np.sign(x),)
 
 
-def abs_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+def abs_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = sign(x) ẋ."""
     return tangents[0] * np.sign(x)
 
@@ -525,7 +527,7 @@ def sin_backward(grad_output: Array, x: Array) -> tuple[Array]:
     return (grad_output * np.cos(x),)
 
 
-def sin_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+def sin_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = cos(x) ẋ."""
     return tangents[0] * np.cos(x)
 
@@ -540,7 +542,7 @@ def cos_backward(grad_output: Array, x: Array) -> tuple[Array]:
     return (-grad_output * np.sin(x),)
 
 
-def cos_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+def cos_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = -sin(x) ẋ."""
     return -tangents[0] * np.sin(x)
 
@@ -565,7 +567,7 @@ def tanh_backward(grad_output: Array, x: Array, out: Array | None = None) -> tup
     # END SOLUTION
 
 
-def tanh_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
+def tanh_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> Array:
     """Forward mode: ẏ = (1 - y**2) ẋ."""
     # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return tangents[0] * _tanh_slope(x, out)
@@ -596,7 +598,7 @@ def sigmoid_backward(grad_output: Array, x: Array, out: Array | None = None) -> 
     # END SOLUTION
 
 
-def sigmoid_jvp(tangents: Sequence[Array | None], x: Array, out: Array | None = None) -> Array:
+def sigmoid_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> Array:
     """Forward mode: ẏ = y (1 - y) ẋ."""
     # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return tangents[0] * _sigmoid_slope(x, out)
@@ -615,7 +617,7 @@ def relu_backward(grad_output: Array, x: Array) -> tuple[Array]:
     # END SOLUTION
 
 
-def relu_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+def relu_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = ẋ where x > 0, else 0."""
     # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return tangents[0] * (x > 0)
@@ -638,7 +640,7 @@ def leaky_relu_backward(grad_output: Array, x: Array, slope: float = 0.01) -> tu
     return (grad_output * _leaky_slope(x, slope),)
 
 
-def leaky_relu_jvp(tangents: Sequence[Array | None], x: Array, slope: float = 0.01) -> Array:
+def leaky_relu_jvp(tangents: Sequence[Array], x: Array, slope: float = 0.01) -> Array:
     """Forward mode: ẏ = ẋ where x > 0, else slope ẋ."""
     return tangents[0] * _leaky_slope(x, slope)
 
@@ -653,7 +655,7 @@ def softplus_backward(grad_output: Array, x: Array) -> tuple[Array]:
     return (grad_output * sigmoid(x),)
 
 
-def softplus_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+def softplus_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = sigmoid(x) ẋ."""
     return tangents[0] * sigmoid(x)
 
@@ -679,7 +681,7 @@ def erf_backward(grad_output: Array, x: Array) -> tuple[Array]:
     return (grad_output * _erf_slope(x),)
 
 
-def erf_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+def erf_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = 2/sqrt(pi) e**-x² ẋ."""
     return tangents[0] * _erf_slope(x)
 
@@ -716,7 +718,7 @@ def gelu_backward(grad_output: Array, x: Array, approximate: str = "tanh") -> tu
     return (grad_output * _gelu_slope(x, approximate),)
 
 
-def gelu_jvp(tangents: Sequence[Array | None], x: Array, approximate: str = "tanh") -> Array:
+def gelu_jvp(tangents: Sequence[Array], x: Array, approximate: str = "tanh") -> Array:
     """Forward mode: ẏ = GELU'(x) ẋ."""
     return tangents[0] * _gelu_slope(x, approximate)
 
@@ -785,7 +787,7 @@ def sum_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: bool
     return (_expand(grad_output, x.shape, axis, keepdims),)
 
 
-def sum_jvp(tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+def sum_jvp(tangents: Sequence[Array], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
     """Forward mode: ẏ = ẋ summed over ``axis``."""
     return sum(tangents[0], axis, keepdims)
 
@@ -808,7 +810,7 @@ def mean_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: boo
     return (_expand(_in_dtype_of(grad_output / _count(x, axis), grad_output), x.shape, axis, keepdims),)
 
 
-def mean_jvp(tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+def mean_jvp(tangents: Sequence[Array], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
     """Forward mode: ẏ = ẋ averaged over ``axis``."""
     return mean(tangents[0], axis, keepdims)
 
@@ -877,7 +879,7 @@ def transpose_backward(grad_output: Array, x: Array, axes: tuple[int, ...] | Non
     return (np.transpose(grad_output, inverse),)
 
 
-def transpose_jvp(tangents: Sequence[Array | None], x: Array, axes: tuple[int, ...] | None = None) -> Array:
+def transpose_jvp(tangents: Sequence[Array], x: Array, axes: tuple[int, ...] | None = None) -> Array:
     """Forward mode: ẏ = ẋ with the same permutation of axes."""
     return np.transpose(tangents[0], axes)
 
@@ -892,7 +894,7 @@ def reshape_backward(grad_output: Array, x: Array, shape: tuple[int, ...]) -> tu
     return (grad_output.reshape(x.shape),)
 
 
-def reshape_jvp(tangents: Sequence[Array | None], x: Array, shape: tuple[int, ...]) -> Array:
+def reshape_jvp(tangents: Sequence[Array], x: Array, shape: tuple[int, ...]) -> Array:
     """Forward mode: ẏ = ẋ reshaped like the output."""
     return tangents[0].reshape(shape)
 
@@ -912,7 +914,7 @@ def index_backward(grad_output: Array, x: Array, index: Any) -> tuple[Array]:  #
     return (index_scatter(grad_output, index, x.shape),)
 
 
-def index_jvp(tangents: Sequence[Array | None], x: Array, index: Any) -> Array:  # noqa: A002
+def index_jvp(tangents: Sequence[Array], x: Array, index: Any) -> Array:  # noqa: A002
     """Forward mode: ẏ = ẋ[index]."""
     return tangents[0][index]
 
@@ -934,7 +936,7 @@ def index_scatter_backward(grad_output: Array, g: Array, index: Any, shape: tupl
     return (grad_output[index],)
 
 
-def index_scatter_jvp(tangents: Sequence[Array | None], g: Array, index: Any, shape: tuple[int, ...]) -> Array:  # noqa: A002
+def index_scatter_jvp(tangents: Sequence[Array], g: Array, index: Any, shape: tuple[int, ...]) -> Array:  # noqa: A002
     """Forward mode: ẏ = ġ scattered like g."""
     return index_scatter(tangents[0], index, shape)
 
@@ -991,7 +993,7 @@ def softmax_backward(grad_output: Array, x: Array, axis: int = -1, out: Array | 
     return (gy - y * gy.sum(axis=axis, keepdims=True),)
 
 
-def softmax_jvp(tangents: Sequence[Array | None], x: Array, axis: int = -1, out: Array | None = None) -> Array:
+def softmax_jvp(tangents: Sequence[Array], x: Array, axis: int = -1, out: Array | None = None) -> Array:
     """Forward mode: ẏ = y * (ẋ - sum(ẋ * y))."""
     y = softmax(x, axis) if out is None else out
     ty = tangents[0] * y
@@ -1011,7 +1013,7 @@ def log_softmax_backward(grad_output: Array, x: Array, axis: int = -1, out: Arra
     return (grad_output - p * grad_output.sum(axis=axis, keepdims=True),)
 
 
-def log_softmax_jvp(tangents: Sequence[Array | None], x: Array, axis: int = -1, out: Array | None = None) -> Array:
+def log_softmax_jvp(tangents: Sequence[Array], x: Array, axis: int = -1, out: Array | None = None) -> Array:
     """Forward mode: ẏ = ẋ - sum(softmax(x) * ẋ)."""
     p = np.exp(log_softmax(x, axis) if out is None else out)
     t = tangents[0]
@@ -1225,7 +1227,7 @@ def clone_backward(grad_output: Array, x: Array) -> tuple[Array]:
     return (grad_output,)
 
 
-def clone_jvp(tangents: Sequence[Array | None], x: Array) -> Array:
+def clone_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = ẋ."""
     return _zeros_or(tangents[0], x)
 
@@ -1241,7 +1243,7 @@ def cast_backward(grad_output: Array, x: Array, dtype: Any) -> tuple[Array]:
     return (cast(grad_output, x.dtype),)
 
 
-def cast_jvp(tangents: Sequence[Array | None], x: Array, dtype: Any) -> Array:
+def cast_jvp(tangents: Sequence[Array], x: Array, dtype: Any) -> Array:
     """Forward mode: ẏ = ẋ converted to ``dtype``."""
     return cast(tangents[0], dtype)
 
@@ -1256,7 +1258,7 @@ def expand_backward(grad_output: Array, x: Array, shape: tuple[int, ...]) -> tup
     return (unbroadcast(grad_output, x.shape),)
 
 
-def expand_jvp(tangents: Sequence[Array | None], x: Array, shape: tuple[int, ...]) -> Array:
+def expand_jvp(tangents: Sequence[Array], x: Array, shape: tuple[int, ...]) -> Array:
     """Forward mode: ẏ = ẋ broadcast to ``shape``."""
     return np.broadcast_to(tangents[0], shape)
 
@@ -1287,7 +1289,7 @@ def clamp_backward(grad_output: Array, x: Array, min: float | None = None, max: 
     return (grad_output * _inside(x, min, max),)
 
 
-def clamp_jvp(tangents: Sequence[Array | None], x: Array, min: float | None = None, max: float | None = None) -> Array:  # noqa: A002
+def clamp_jvp(tangents: Sequence[Array], x: Array, min: float | None = None, max: float | None = None) -> Array:  # noqa: A002
     """Forward mode: ẏ = ẋ where min <= x <= max, else 0."""
     return tangents[0] * _inside(x, min, max)
 
@@ -1412,7 +1414,7 @@ def prod_backward(grad_output: Array, x: Array, axis: int | None = None, keepdim
     return (_expand(grad_output, x.shape, axis, keepdims) * _others_product(x, axis),)
 
 
-def prod_jvp(tangents: Sequence[Array | None], x: Array, axis: int | None = None, keepdims: bool = False) -> Array:
+def prod_jvp(tangents: Sequence[Array], x: Array, axis: int | None = None, keepdims: bool = False) -> Array:
     """Forward mode: ẏ = sum(ẋ * the product of the other elements) along ``axis``."""
     return sum(tangents[0] * _others_product(x, axis), axis, keepdims)
 
@@ -1430,7 +1432,7 @@ def cumsum_backward(grad_output: Array, x: Array, axis: int) -> tuple[Array]:
     return (np.flip(np.cumsum(np.flip(grad_output, axis), axis=axis), axis),)
 
 
-def cumsum_jvp(tangents: Sequence[Array | None], x: Array, axis: int) -> Array:
+def cumsum_jvp(tangents: Sequence[Array], x: Array, axis: int) -> Array:
     """Forward mode: ẏ = the cumulative sum of ẋ."""
     return cumsum(tangents[0], axis)
 

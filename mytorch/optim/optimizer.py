@@ -69,7 +69,7 @@ def step_in_place(value: np.ndarray, delta: np.ndarray, who: str) -> None:
 
 def value_of(param: Param) -> np.ndarray:
     """The array a step writes: a pair's value, a Tensor's ``.data``."""
-    return param[0] if type(param) is tuple else param.data
+    return param[0] if isinstance(param, tuple) else param.data
 
 
 class Optimizer:
@@ -121,7 +121,7 @@ class Optimizer:
         members = group.get("params", [])
         members = [members] if isinstance(members, Tensor) else list(members)
         seen = {id(value_of(p)) for p in self.params}
-        checked = []
+        checked: list[Param] = []
         for p in members:
             i = len(self.params) + len(checked)
             param = self._check_param(i, p)
@@ -193,12 +193,12 @@ class Optimizer:
         ``params`` (the handout's code replaces a pair there)."""
         entries: list[list[tuple[int, np.ndarray, np.ndarray]]] = [[] for _ in self.param_groups]
         for i, (p, group) in enumerate(zip(self.params, self._group_of)):
-            if type(p) is tuple:
+            if isinstance(p, tuple):
                 entries[group].append((i, p[0], p[1]))
             else:
                 grad = p.grad
                 if grad is not None:
-                    entries[group].append((i, p.data, grad if type(grad) is np.ndarray else grad.data))
+                    entries[group].append((i, p.data, grad if isinstance(grad, np.ndarray) else grad.data))
         return zip(self.param_groups, entries)
 
     def step(self) -> None:
@@ -209,7 +209,7 @@ class Optimizer:
         """Clear the gradients: a Tensor's ``.grad`` becomes None (``set_to_none``, PyTorch's
         default) or is zeroed in place; a pair's gradient array is zeroed in place."""
         for p in self.params:
-            if type(p) is tuple:
+            if isinstance(p, tuple):
                 p[1].fill(0)
             elif set_to_none:
                 p.grad = None
