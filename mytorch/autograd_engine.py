@@ -164,10 +164,7 @@ class Operation:
     def describe(self) -> str:
         """``kernel(shape, shape) -> shape``: a one-line summary used in error messages."""
         shapes = ", ".join(str(getattr(x, "shape", type(x).__name__)) for x in self.inputs)
-        return (
-            f"{_kernel_name(self.backward_operation)}({shapes}) -> "
-            f"{getattr(self.output, 'shape', None)}"
-        )
+        return f"{_kernel_name(self.backward_operation)}({shapes}) -> {getattr(self.output, 'shape', None)}"
 
     def __repr__(self) -> str:
         return f"Operation({self.describe()})"
@@ -203,9 +200,7 @@ _PRUNED: dict[tuple[Callable, int], Callable] = {}
 _MAX_PRUNED = 256  # far more than the kernel table's rows times their NO_GRAD patterns
 
 
-def _validate(
-    inputs: list[Any], output: Any, gradients_to_update: list[Any], backward_operation: Any
-) -> int:
+def _validate(inputs: list[Any], output: Any, gradients_to_update: list[Any], backward_operation: Any) -> int:
     """The full check of ``add_operation``'s arguments: raises on the first problem found.
 
     Returns:
@@ -221,9 +216,7 @@ def _validate(
             "per input, in the same order"
         )
     if not isinstance(output, np.ndarray):
-        raise TypeError(
-            f"add_operation({name}): output must be a numpy.ndarray, got {type(output).__name__}"
-        )
+        raise TypeError(f"add_operation({name}): output must be a numpy.ndarray, got {type(output).__name__}")
     skipped = 0
     for i, (x, dst) in enumerate(zip(inputs, gradients_to_update)):
         if not isinstance(x, np.ndarray):
@@ -372,9 +365,7 @@ class Autograd:
             skipped = _validate(inputs, output, gradients_to_update, backward_operation)
         op = Operation(inputs, output, gradients_to_update, backward_operation, params)
         if skipped:
-            op.vjp = _PRUNED.get((backward_operation, skipped)) or _pruned_vjp(
-                backward_operation, skipped, len(inputs)
-            )
+            op.vjp = _PRUNED.get((backward_operation, skipped)) or _pruned_vjp(backward_operation, skipped, len(inputs))
         if _Anomaly.enabled:
             op.guard = Snapshot(op, _read_by(op, skipped))
         self.operation_list.append(op)
@@ -431,6 +422,7 @@ class Autograd:
             if dst is None:
                 spots[id(x)] = x
         return op
+
     # END SOLUTION
 
     @contextlib.contextmanager

@@ -92,8 +92,7 @@ def _check(op: Operation, index: int, grads: Any, tape: Tape) -> Sequence[Any]:
         grads = (grads,) if isinstance(grads, (np.ndarray, Tensor)) else tuple(grads)
     if len(grads) != len(op.inputs):
         raise ValueError(
-            f"backward: operation {index} ({op.describe()}) returned {len(grads)} gradients for "
-            f"{len(op.inputs)} inputs"
+            f"backward: operation {index} ({op.describe()}) returned {len(grads)} gradients for {len(op.inputs)} inputs"
         )
     checked = []
     for x, gx in zip(op.inputs, grads):

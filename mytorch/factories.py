@@ -179,20 +179,24 @@ def _like(op: str, other: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
     return other.shape, as_dtype(dtype, op) or other.dtype
 
 
-def zeros_like(input: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def zeros_like(input: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros of ``input``'s shape and dtype."""
     _check_device("zeros_like", device)
     return _leaf("zeros_like", np.zeros(*_like("zeros_like", input, dtype)), requires_grad)
 
 
-def ones_like(input: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def ones_like(input: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones of ``input``'s shape and dtype."""
     _check_device("ones_like", device)
     return _leaf("ones_like", np.ones(*_like("ones_like", input, dtype)), requires_grad)
 
 
 def full_like(
-    input: Any, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False  # noqa: A002
+    input: Any,
+    fill_value: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """``fill_value`` in ``input``'s shape and dtype."""
     _check_device("full_like", device)
@@ -247,7 +251,10 @@ def _random_floats(op: str, draw: str, size: tuple[Any, ...], generator: Any, dt
 
 
 def rand(
-    *size: Any, generator: np.random.Generator | None = None, dtype: Any = None, device: Any = None,
+    *size: Any,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """Uniform random numbers in [0, 1): ``rand(2, 3)``."""
@@ -256,7 +263,10 @@ def rand(
 
 
 def randn(
-    *size: Any, generator: np.random.Generator | None = None, dtype: Any = None, device: Any = None,
+    *size: Any,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """Standard normal random numbers: ``randn(2, 3)``."""
@@ -264,20 +274,23 @@ def randn(
     return _leaf("randn", _random_floats("randn", "standard_normal", size, generator, dtype), requires_grad)
 
 
-def rand_like(input: Tensor, generator: np.random.Generator | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+def rand_like(input: Tensor, generator: np.random.Generator | None = None, dtype: Any = None) -> Tensor:
     """Uniform random numbers in [0, 1) of ``input``'s shape and dtype."""
     shape, dtype = _like("rand_like", input, dtype)
     return rand(shape, generator=generator, dtype=dtype)
 
 
-def randn_like(input: Tensor, generator: np.random.Generator | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+def randn_like(input: Tensor, generator: np.random.Generator | None = None, dtype: Any = None) -> Tensor:
     """Standard normal random numbers of ``input``'s shape and dtype."""
     shape, dtype = _like("randn_like", input, dtype)
     return randn(shape, generator=generator, dtype=dtype)
 
 
 def randint(
-    *args: Any, size: Any = None, generator: np.random.Generator | None = None, dtype: Any = None,
+    *args: Any,
+    size: Any = None,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
     device: Any = None,
 ) -> Tensor:
     """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""

@@ -82,9 +82,7 @@ def compare(what: str, analytic: np.ndarray, numeric: np.ndarray, atol: float, r
     return Mismatch(what, tuple(int(i) for i in idx), float(analytic[idx]), float(numeric[idx]), float(err[idx]))
 
 
-def numerical_vjp(
-    f: Callable[[], np.ndarray], x: np.ndarray, cotangent: np.ndarray, eps: float
-) -> np.ndarray:
+def numerical_vjp(f: Callable[[], np.ndarray], x: np.ndarray, cotangent: np.ndarray, eps: float) -> np.ndarray:
     """d<cotangent, f()>/dx by central differences, perturbing ``x`` in place (restored)."""
     grad = np.zeros(x.shape, dtype=np.float64)
     v = np.asarray(cotangent, dtype=np.float64)
@@ -183,9 +181,7 @@ def check_kernel(
     for i in wrt:
         g = grads[i]
         if g is None or np.shape(g) != xs[i].shape:
-            raise GradcheckError(
-                f"{name}_backward: gradient {i} has shape {np.shape(g)}, input has {xs[i].shape}"
-            )
+            raise GradcheckError(f"{name}_backward: gradient {i} has shape {np.shape(g)}, input has {xs[i].shape}")
         if g.dtype != xs[i].dtype:
             raise GradcheckError(f"{name}_backward: gradient {i} is {g.dtype}, input is {xs[i].dtype}")
         found.append(compare(f"{name}_backward input {i}", g, numerical_vjp(forward, xs[i], v, eps), atol, rtol))

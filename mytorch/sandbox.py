@@ -49,8 +49,10 @@ def train_a_layer() -> None:
         loss = loss_fn(y, layer(x))
         loss_fn.backward()
         opt.step()
-    print(f"2. Linear + MSELoss + SGD: W = {layer.W.item():.4f} (3), b = {layer.b.item():.4f} (-1), "
-          f"loss {loss.item():.2e}")
+    print(
+        f"2. Linear + MSELoss + SGD: W = {layer.W.item():.4f} (3), b = {layer.b.item():.4f} (-1), "
+        f"loss {loss.item():.2e}"
+    )
 
 
 def tensors() -> None:
@@ -60,8 +62,10 @@ def tensors() -> None:
     y = mytorch.log(x1) + x1 * x2 - mytorch.sin(x2)
     y.backward()
     assert x1.grad is not None and x2.grad is not None  # the backward reached both leaves
-    print(f"3. y = ln(x1) + x1 x2 - sin(x2) at (2, 5): y = {y.item():.3f}, "
-          f"dy/dx1 = {x1.grad.item():.3f}, dy/dx2 = {x2.grad.item():.3f}")
+    print(
+        f"3. y = ln(x1) + x1 x2 - sin(x2) at (2, 5): y = {y.item():.3f}, "
+        f"dy/dx1 = {x1.grad.item():.3f}, dy/dx2 = {x2.grad.item():.3f}"
+    )
 
 
 def forward_and_reverse() -> None:

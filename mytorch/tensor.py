@@ -133,8 +133,8 @@ class Tape(Autograd):
         # Appending is a valid order already (the graphs are disjoint); the run order is
         # restored once, when the tape is next looked at (``in_run_order``), not at every
         # merge: sum([t.sin() for t in leaves]) merges n times and stays O(n log n).
-        big.unsorted = big.unsorted or small.unsorted or bool(
-            timed and order and small.order and small.order[0] < order[-1]
+        big.unsorted = (
+            big.unsorted or small.unsorted or bool(timed and order and small.order and small.order[0] < order[-1])
         )
         ops.extend(small.operation_list)
         order.extend(small.order)
@@ -587,8 +587,10 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
     try:
         old[index] = array
     except (ValueError, IndexError, TypeError) as error:
-        raise type(error)(f"{what}: cannot write a value of shape {np.shape(array)} into a tensor of shape {old.shape} "
-                          f"at {index!r}: {error}") from None
+        raise type(error)(
+            f"{what}: cannot write a value of shape {np.shape(array)} into a tensor of shape {old.shape} "
+            f"at {index!r}: {error}"
+        ) from None
     finally:
         write_end(lifted)
     if tracked:
@@ -617,8 +619,10 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
     try:
         _UFUNCS[name](target, array, out=target, casting="same_kind")
     except (TypeError, ValueError) as error:
-        raise RuntimeError(f"{what}: tensor of shape {target.shape} and dtype {target.dtype}, operand of shape "
-                           f"{np.shape(array)} and dtype {array.dtype}: {error}") from None
+        raise RuntimeError(
+            f"{what}: tensor of shape {target.shape} and dtype {target.dtype}, operand of shape "
+            f"{np.shape(array)} and dtype {array.dtype}: {error}"
+        ) from None
     finally:
         write_end(lifted)
     return t

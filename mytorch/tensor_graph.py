@@ -46,7 +46,7 @@ class AccumulateGrad:
         self.variable = variable
 
     def name(self) -> str:
-        """"AccumulateGrad", as in PyTorch."""
+        """ "AccumulateGrad", as in PyTorch."""
         return "AccumulateGrad"
 
     def __repr__(self) -> str:

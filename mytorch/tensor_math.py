@@ -82,7 +82,13 @@ def _with_dtype(x: Any, dtype: Any, op: str) -> Any:
 
 # --------------------------------------------------------------------------- reductions
 def sum(  # noqa: A001 - PyTorch's name
-    input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None, keepdims: Any = None  # noqa: A002
+    input: Any,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: Any = None,
+    keepdims: Any = None,
 ) -> Tensor:
     """The sum over ``dim`` (an axis, a tuple of axes, or all); kernel ``sum``."""
     params = {"axis": dim_arg("sum", dim, axis), "keepdims": keepdim_arg("sum", keepdim, keepdims)}
@@ -90,7 +96,13 @@ def sum(  # noqa: A001 - PyTorch's name
 
 
 def mean(
-    input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None, keepdims: Any = None  # noqa: A002
+    input: Any,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: Any = None,
+    keepdims: Any = None,
 ) -> Tensor:
     """The mean over ``dim`` (an axis, a tuple of axes, or all); kernel ``mean``."""
     params = {"axis": dim_arg("mean", dim, axis), "keepdims": keepdim_arg("mean", keepdim, keepdims)}
@@ -98,7 +110,12 @@ def mean(
 
 
 def _extreme(
-    op: str, input: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any  # noqa: A002
+    op: str,
+    input: Any,
+    dim: Any,
+    keepdim: bool,
+    axis: Any,
+    keepdims: Any,
 ) -> Tensor | ValuesIndices:
     """``max``/``min``: of everything (kernel ``max``/``min``), or along one axis with indices.
 
@@ -131,7 +148,12 @@ def _extreme(
 
 
 def max(  # noqa: A001
-    input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None  # noqa: A002
+    input: Any,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    keepdims: Any = None,
 ) -> Tensor | ValuesIndices:
     """``max(x)``: the largest element; ``max(x, dim)``: (values, indices) along ``dim``;
     ``max(x, y)`` with a tensor y: the elementwise ``maximum``."""
@@ -141,7 +163,12 @@ def max(  # noqa: A001
 
 
 def min(  # noqa: A001
-    input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None  # noqa: A002
+    input: Any,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    keepdims: Any = None,
 ) -> Tensor | ValuesIndices:
     """``min(x)``: the smallest element; ``min(x, dim)``: (values, indices) along ``dim``;
     ``min(x, y)`` with a tensor y: the elementwise ``minimum``."""
@@ -155,19 +182,19 @@ def _all_if_empty(dim: Any) -> Any:
     return None if dim == () else dim
 
 
-def amax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:  # noqa: A002
+def amax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:
     """The largest values over ``dim`` (axes or all; ties share the gradient); kernel ``max``."""
     params = {"axis": _all_if_empty(dim_arg("amax", dim, axis)), "keepdims": keepdim_arg("amax", keepdim, keepdims)}
     return _apply("max", (input,), params)
 
 
-def amin(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:  # noqa: A002
+def amin(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:
     """The smallest values over ``dim`` (axes or all; ties share the gradient); kernel ``min``."""
     params = {"axis": _all_if_empty(dim_arg("amin", dim, axis)), "keepdims": keepdim_arg("amin", keepdim, keepdims)}
     return _apply("min", (input,), params)
 
 
-def _arg(op: str, input: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any) -> Tensor:  # noqa: A002
+def _arg(op: str, input: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any) -> Tensor:
     dim = dim_arg(op, dim, axis)
     if isinstance(dim, tuple):
         raise TypeError(f"{op}: give one axis, got {dim}")
@@ -180,18 +207,24 @@ def _arg(op: str, input: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any)
     return Tensor(find(data, axis=check_dim(op, dim, data.ndim), keepdims=keep).astype(np.int64))
 
 
-def argmax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:  # noqa: A002
+def argmax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:
     """The indices of the largest values along ``dim`` (int64; of the flattened tensor without dim)."""
     return _arg("argmax", input, dim, keepdim, axis, keepdims)
 
 
-def argmin(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:  # noqa: A002
+def argmin(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:
     """The indices of the smallest values along ``dim`` (int64; of the flattened tensor without dim)."""
     return _arg("argmin", input, dim, keepdim, axis, keepdims)
 
 
 def norm(
-    input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None  # noqa: A002
+    input: Any,
+    p: Any = "fro",
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    keepdims: Any = None,
 ) -> Tensor:
     """The p-norm over ``dim`` (all elements by default): p = 2 ("fro"), 1, inf or any p > 0; kernel ``norm``."""
     if p == "fro":
@@ -211,8 +244,14 @@ def _correction(op: str, unbiased: Any, correction: Any) -> int:
 
 
 def var(
-    input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
-    correction: Any = None, axis: Any = None, keepdims: Any = None,
+    input: Any,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+    axis: Any = None,
+    keepdims: Any = None,
 ) -> Tensor:
     """The variance over ``dim``: sum((x - mean)**2) / (n - correction); ``correction`` 1 (the
     default, or ``unbiased=True``) or 0 (``unbiased=False``); kernel ``var``."""
@@ -227,15 +266,27 @@ def var(
 
 
 def std(
-    input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
-    correction: Any = None, axis: Any = None, keepdims: Any = None,
+    input: Any,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+    axis: Any = None,
+    keepdims: Any = None,
 ) -> Tensor:
     """The standard deviation over ``dim``: the square root of ``var`` (same arguments)."""
     return sqrt(var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
 
 
 def prod(
-    input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None, keepdims: Any = None  # noqa: A002
+    input: Any,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: Any = None,
+    keepdims: Any = None,
 ) -> Tensor:
     """The product over one axis ``dim`` (or all elements); kernel ``prod``."""
     dim = dim_arg("prod", dim, axis)
@@ -245,7 +296,7 @@ def prod(
     return _apply("prod", (_with_dtype(input, dtype, "prod"),), params)
 
 
-def cumsum(input: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) -> Tensor:  # noqa: A002
+def cumsum(input: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) -> Tensor:
     """The running sum along ``dim``; kernel ``cumsum``."""
     dim = dim_arg("cumsum", dim, axis)
     if not isinstance(dim, builtins.int):
@@ -253,33 +304,33 @@ def cumsum(input: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) 
     return _apply("cumsum", (_with_dtype(input, dtype, "cumsum"),), {"axis": dim})
 
 
-def numel(input: Any) -> builtins.int:  # noqa: A002
+def numel(input: Any) -> builtins.int:
     """The number of elements."""
     return builtins.int(_data(input).size)
 
 
 # --------------------------------------------------------------------------- elementwise
-def neg(input: Any) -> Tensor:  # noqa: A002
+def neg(input: Any) -> Tensor:
     """-x; kernel ``neg``."""
     return _apply("neg", (input,))
 
 
-def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """input + alpha * other; kernels ``add`` (and ``mul`` when alpha is not 1)."""
     return _apply("add", (input, other if alpha == 1 else _apply("mul", (other, alpha))))
 
 
-def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """input - alpha * other; kernels ``sub`` (and ``mul`` when alpha is not 1)."""
     return _apply("sub", (input, other if alpha == 1 else _apply("mul", (other, alpha))))
 
 
-def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
+def mul(input: Any, other: Any) -> Tensor:
     """input * other (broadcasting); kernel ``mul``."""
     return _apply("mul", (input, other))
 
 
-def div(input: Any, other: Any) -> Tensor:  # noqa: A002
+def div(input: Any, other: Any) -> Tensor:
     """input / other (broadcasting); kernel ``div``."""
     return _apply("div", (input, other))
 
@@ -307,7 +358,7 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001
 clip = clamp
 
 
-def where(condition: Any, input: Any = None, other: Any = None) -> Tensor | tuple[Tensor, ...]:  # noqa: A002
+def where(condition: Any, input: Any = None, other: Any = None) -> Tensor | tuple[Tensor, ...]:
     """``input`` where ``condition`` (a bool tensor) holds, else ``other`` (broadcasting; numbers
     allowed); kernel ``where``. ``where(condition)`` alone gives the indices where it holds."""
     cond = _data(condition)
@@ -327,14 +378,14 @@ def _check_ndim(op: str, what: str, x: Any, ndim: builtins.int) -> None:
         raise ValueError(f"{op}: {what} must have {ndim} axes, got shape {shape}")
 
 
-def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
+def mm(input: Any, mat2: Any) -> Tensor:
     """The matrix product of two 2-D tensors; kernel ``matmul``."""
     _check_ndim("mm", "input", input, 2)
     _check_ndim("mm", "mat2", mat2, 2)
     return _apply("matmul", (input, mat2))
 
 
-def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
+def bmm(input: Any, mat2: Any) -> Tensor:
     """Batched matrix products of two 3-D tensors with the same batch size; kernel ``matmul``."""
     _check_ndim("bmm", "input", input, 3)
     _check_ndim("bmm", "mat2", mat2, 3)
@@ -343,7 +394,7 @@ def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     return _apply("matmul", (input, mat2))
 
 
-def dot(input: Any, other: Any) -> Tensor:  # noqa: A002
+def dot(input: Any, other: Any) -> Tensor:
     """The dot product of two 1-D tensors; kernel ``matmul``."""
     _check_ndim("dot", "input", input, 1)
     _check_ndim("dot", "other", other, 1)
@@ -351,13 +402,13 @@ def dot(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 # --------------------------------------------------------------------------- softmax
-def softmax(input: Any, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Tensor:  # noqa: A002
+def softmax(input: Any, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Tensor:
     """e**x / sum(e**x) along ``dim`` (default: the last axis); kernel ``softmax``."""
     dim = dim_arg("softmax", dim, axis)
     return _apply("softmax", (_with_dtype(input, dtype, "softmax"),), {"axis": -1 if dim is None else dim})
 
 
-def log_softmax(input: Any, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Tensor:  # noqa: A002
+def log_softmax(input: Any, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Tensor:
     """x - log(sum(e**x)) along ``dim`` (default: the last axis); kernel ``log_softmax``."""
     dim = dim_arg("log_softmax", dim, axis)
     return _apply("log_softmax", (_with_dtype(input, dtype, "log_softmax"),), {"axis": -1 if dim is None else dim})
@@ -368,44 +419,48 @@ def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def eq(input: Any, other: Any) -> Tensor:  # noqa: A002
+def eq(input: Any, other: Any) -> Tensor:
     """input == other, elementwise: a bool tensor (no gradient)."""
     return _as_tensor(input) == other
 
 
-def ne(input: Any, other: Any) -> Tensor:  # noqa: A002
+def ne(input: Any, other: Any) -> Tensor:
     """input != other, elementwise: a bool tensor."""
     return _as_tensor(input) != other
 
 
-def lt(input: Any, other: Any) -> Tensor:  # noqa: A002
+def lt(input: Any, other: Any) -> Tensor:
     """input < other, elementwise: a bool tensor."""
     return _as_tensor(input) < other
 
 
-def le(input: Any, other: Any) -> Tensor:  # noqa: A002
+def le(input: Any, other: Any) -> Tensor:
     """input <= other, elementwise: a bool tensor."""
     return _as_tensor(input) <= other
 
 
-def gt(input: Any, other: Any) -> Tensor:  # noqa: A002
+def gt(input: Any, other: Any) -> Tensor:
     """input > other, elementwise: a bool tensor."""
     return _as_tensor(input) > other
 
 
-def ge(input: Any, other: Any) -> Tensor:  # noqa: A002
+def ge(input: Any, other: Any) -> Tensor:
     """input >= other, elementwise: a bool tensor."""
     return _as_tensor(input) >= other
 
 
-def equal(input: Any, other: Any) -> builtins.bool:  # noqa: A002
+def equal(input: Any, other: Any) -> builtins.bool:
     """True when both have one shape and equal elements."""
     a, b = _data(input), _data(other)
     return a.shape == b.shape and builtins.bool(np.array_equal(a, b))
 
 
 def allclose(
-    input: Any, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: builtins.bool = False  # noqa: A002
+    input: Any,
+    other: Any,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    equal_nan: builtins.bool = False,
 ) -> builtins.bool:
     """True when |input - other| <= atol + rtol |other| everywhere."""
     return builtins.bool(np.allclose(_data(input), _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))

@@ -49,7 +49,7 @@ def _convert(self: Tensor, dtype: Any) -> Tensor:
 
 
 def _is_device(arg: Any) -> builtins.bool:
-    """"cpu", "cuda:0", a ``torch.device``-like object: anything that is not a dtype."""
+    """ "cpu", "cuda:0", a ``torch.device``-like object: anything that is not a dtype."""
     if isinstance(arg, str):
         return arg.split(":")[0] in ("cpu", "cuda", "mps")
     return type(arg).__name__ == "device"
@@ -158,16 +158,66 @@ METHODS: dict[str, Any] = {
     "__rxor__": _logical(operator.xor, reflected=True),
     "__invert__": _invert,
     # shapes
-    **{name: getattr(tensor_shape, name) for name in (
-        "view", "view_as", "reshape", "reshape_as", "squeeze", "unsqueeze", "flatten", "permute",
-        "transpose", "t", "expand", "expand_as", "split", "chunk", "unbind",
-    )},
+    **{
+        name: getattr(tensor_shape, name)
+        for name in (
+            "view",
+            "view_as",
+            "reshape",
+            "reshape_as",
+            "squeeze",
+            "unsqueeze",
+            "flatten",
+            "permute",
+            "transpose",
+            "t",
+            "expand",
+            "expand_as",
+            "split",
+            "chunk",
+            "unbind",
+        )
+    },
     # math
-    **{name: getattr(tensor_math, name) for name in (
-        "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "norm", "var", "std", "prod",
-        "cumsum", "neg", "add", "sub", "mul", "div", "pow", "clamp", "clip", "mm", "bmm", "dot",
-        "softmax", "log_softmax", "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose",
-    )},
+    **{
+        name: getattr(tensor_math, name)
+        for name in (
+            "sum",
+            "mean",
+            "max",
+            "min",
+            "amax",
+            "amin",
+            "argmax",
+            "argmin",
+            "norm",
+            "var",
+            "std",
+            "prod",
+            "cumsum",
+            "neg",
+            "add",
+            "sub",
+            "mul",
+            "div",
+            "pow",
+            "clamp",
+            "clip",
+            "mm",
+            "bmm",
+            "dot",
+            "softmax",
+            "log_softmax",
+            "eq",
+            "ne",
+            "lt",
+            "le",
+            "gt",
+            "ge",
+            "equal",
+            "allclose",
+        )
+    },
 }
 """Every method this file adds to ``Tensor``, by name."""
 

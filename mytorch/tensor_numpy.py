@@ -119,9 +119,7 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: d
                 "array -= tensor) would lose its gradient; write its .data, or do it under mytorch.no_grad()"
             )
         return getattr(ufunc, method)(*_values(inputs), **kwargs)  # p.data -= lr * p.grad
-    if not (_requires_grad(inputs) and T.is_grad_enabled()) or (
-        method == "__call__" and ufunc in PIECEWISE_CONSTANT
-    ):
+    if not (_requires_grad(inputs) and T.is_grad_enabled()) or (method == "__call__" and ufunc in PIECEWISE_CONSTANT):
         return _constant(getattr(ufunc, method)(*_values(inputs), **kwargs))
     rule = None
     if method == "__call__" and not kwargs:

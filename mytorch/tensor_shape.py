@@ -131,9 +131,7 @@ def expand(input: Any, *sizes: Any) -> Tensor:  # noqa: A002
     extra = len(sizes) - len(shape)
     if extra < 0:
         raise ValueError(f"expand: {sizes} has fewer axes than the tensor's shape {shape}")
-    target = tuple(
-        shape[i - extra] if n == -1 and i >= extra else n for i, n in enumerate(sizes)
-    )
+    target = tuple(shape[i - extra] if n == -1 and i >= extra else n for i, n in enumerate(sizes))
     for i, n in enumerate(shape):
         if n != 1 and target[i + extra] != n:
             raise ValueError(f"expand: cannot expand shape {shape} to {sizes} (axis {i} has length {n}, not 1)")

@@ -23,9 +23,7 @@ import numpy as np
 
 def _require_array(np_array: object, method: str) -> np.ndarray:
     if not isinstance(np_array, np.ndarray):
-        raise TypeError(
-            f"GradientBuffer.{method}: expected a numpy.ndarray, got {type(np_array).__name__}"
-        )
+        raise TypeError(f"GradientBuffer.{method}: expected a numpy.ndarray, got {type(np_array).__name__}")
     return np_array
 
 

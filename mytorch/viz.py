@@ -169,8 +169,9 @@ def trace_rows(source: Any, names: Mapping[str, Any] | None = None) -> list[Trac
         alias = aliases.get(id(op.output))
         name = f"v{count}" if alias is None else f"v{count} ({alias})"
         inputs = [label[id(x)] for x in op.inputs] + _op_params(op)
-        rows.append(TraceRow(index, name, _op_name(op), inputs, op.output,
-                             tangent(op.output), memory.get(id(op.output))))
+        rows.append(
+            TraceRow(index, name, _op_name(op), inputs, op.output, tangent(op.output), memory.get(id(op.output)))
+        )
     return rows
 
 

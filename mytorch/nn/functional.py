@@ -333,6 +333,8 @@ def matmul_grad_b(grad_output: Array, a: Array, b: Array) -> Array:
         if b.ndim == 1:
             gb = gb[..., 0]
     return unbroadcast(gb, b.shape)
+
+
 # END SOLUTION
 
 
@@ -557,6 +559,8 @@ def tanh(x: Array) -> Array:
 def _tanh_slope(x: Array, out: Array | None) -> Array:
     y = np.tanh(x) if out is None else out
     return _in_dtype_of(1.0 - y * y, y)
+
+
 # END SOLUTION
 
 
@@ -588,6 +592,8 @@ def sigmoid(x: Array) -> Array:
 def _sigmoid_slope(x: Array, out: Array | None) -> Array:
     y = sigmoid(x) if out is None else out
     return _in_dtype_of(y * (1.0 - y), y)
+
+
 # END SOLUTION
 
 
@@ -1064,6 +1070,8 @@ def softmax_cross_entropy_grad_x(grad_output: Array, y: Array, x: Array, log_pro
     """d/dx = g * (softmax(x) * sum(y) - y) / N, i.e. g * (softmax(x) - y) / N for one-hot y."""
     p = softmax(x) if log_probs is None else np.exp(log_probs)
     return (p * y.sum(axis=-1, keepdims=True) - y) * (grad_output[0] / _batch(x))
+
+
 # END SOLUTION
 
 
@@ -1127,9 +1135,7 @@ def mse_loss_grad_y(grad_output: Array, y: Array, y_hat: Array, diff: Array | No
     return -mse_loss_grad_y_hat(grad_output, y, y_hat, diff)
 
 
-def mse_loss_backward(
-    grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None
-) -> tuple[Array, Array]:
+def mse_loss_backward(grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None) -> tuple[Array, Array]:
     """(d/dy, d/dy_hat) = (-2 g (y_hat - y) / n, 2 g (y_hat - y) / n)."""
     g = mse_loss_grad_y_hat(grad_output, y, y_hat, diff)
     return -g, g
@@ -1628,7 +1634,12 @@ def run_kernel(
 _TENSOR_FUNCTIONS = "mytorch.nn.functional_tensor"
 _SHARED = ("relu", "sigmoid", "tanh", "softplus", "gelu", "leaky_relu", "softmax", "log_softmax", "mse_loss", "linear")
 _TENSOR_ONLY = (
-    "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "dropout", "one_hot"
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "dropout",
+    "one_hot",
 )
 
 

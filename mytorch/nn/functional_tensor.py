@@ -95,8 +95,9 @@ def _scalar_backward(name: str) -> Callable[..., Any]:
     return backward
 
 
-_SCALAR_BACKWARDS = {name: _scalar_backward(name) for name in ("softmax_cross_entropy", "mse_loss", "bce_loss",
-                                                                  "bce_with_logits_loss")}
+_SCALAR_BACKWARDS = {
+    name: _scalar_backward(name) for name in ("softmax_cross_entropy", "mse_loss", "bce_loss", "bce_with_logits_loss")
+}
 
 
 def _mean_loss(name: str, target: Any, prediction: Tensor, cached: Callable[..., Any] | None = None) -> Tensor:

@@ -153,7 +153,7 @@ class Flatten(Module):
         x = expect_tensor(self, x)
         shape = x.shape
         start, end = self.start_dim % len(shape), self.end_dim % len(shape)
-        return x.reshape(shape[:start] + (-1,) + shape[end + 1:])
+        return x.reshape(shape[:start] + (-1,) + shape[end + 1 :])
 
     def extra_repr(self) -> str:
         """``start_dim=..., end_dim=...``, shown in ``repr``."""

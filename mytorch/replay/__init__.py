@@ -123,8 +123,9 @@ class Replay:
             ReplayError: the step cannot be replayed (see the module's documentation), or
                 ``verify`` found the replay differing from the dynamic step.
         """
-        key: tuple[Any, ...] = tuple([(x.shape, x.dtype, x.strides) if type(x) is np.ndarray else _input_key(i, x)
-                     for i, x in enumerate(inputs)])
+        key: tuple[Any, ...] = tuple(
+            [(x.shape, x.dtype, x.strides) if type(x) is np.ndarray else _input_key(i, x) for i, x in enumerate(inputs)]
+        )
         if not (_GradMode.enabled and not _GradMode.anomaly and self.engine._recording):
             return self.step(*inputs)
         key += (len(set(map(id, inputs))),)  # an input passed twice is another program

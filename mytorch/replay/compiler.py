@@ -168,9 +168,13 @@ class _Compiler:
         x, y = op.inputs[0], op.output
         producer = self.producer.get(id(x))
         if (
-            row is not None and row.name in _IN_PLACE and producer is not None
-            and self.reads[id(x)] == 1 and id(x) not in self.keep
-            and x.shape == y.shape and x.dtype == y.dtype
+            row is not None
+            and row.name in _IN_PLACE
+            and producer is not None
+            and self.reads[id(x)] == 1
+            and id(x) not in self.keep
+            and x.shape == y.shape
+            and x.dtype == y.dtype
             and not _ROW_BY_BACKWARD.get(producer.backward_operation, row).saves_output  # its backward reads it
         ):
             return ins[0]
@@ -266,9 +270,13 @@ class _Compiler:
                 continue
             for x, d, want in zip(op.inputs, op.gradients_to_update, wants):
                 if (
-                    want and isinstance(d, np.ndarray) and d.flags.c_contiguous
-                    and op.output.shape == (1, *x.shape) and op.output.dtype == d.dtype
-                    and count[self._target_key(x, d)] == 1 and self._zeroed_whole(d) is not None
+                    want
+                    and isinstance(d, np.ndarray)
+                    and d.flags.c_contiguous
+                    and op.output.shape == (1, *x.shape)
+                    and op.output.dtype == d.dtype
+                    and count[self._target_key(x, d)] == 1
+                    and self._zeroed_whole(d) is not None
                 ):
                     placement.setdefault(id(op.output), d.reshape(op.output.shape))
         return placement
@@ -327,7 +335,10 @@ class _Compiler:
 
 
 def compile_step(
-    ops: list[Operation], inputs: tuple[np.ndarray, ...], loss: np.ndarray, optimizer: Any,
+    ops: list[Operation],
+    inputs: tuple[np.ndarray, ...],
+    loss: np.ndarray,
+    optimizer: Any,
     keep: Sequence[np.ndarray] = (),
 ) -> Program:
     """The program of one step: ``ops`` (the tape after the dynamic run), the step's
@@ -361,14 +372,25 @@ def compile_step(
             patches.append((i, fn, args[:p], slot, args[p + 1 :]))
         elif slots:  # reads two inputs: resolved when it runs
             code[i] = (_call_resolved, (current, fn, args))
-    return Program(code, patches, compiler.buffers, compiler.buffers[id(loss)], signature(ops), compiler.loose,
-                   hyper, hyper(), current=current)
+    return Program(
+        code,
+        patches,
+        compiler.buffers,
+        compiler.buffers[id(loss)],
+        signature(ops),
+        compiler.loose,
+        hyper,
+        hyper(),
+        current=current,
+    )
 
 
 def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
     """``a`` and ``b`` are the same elements, in the same places."""
     return (
-        a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+        a.shape == b.shape
+        and a.strides == b.strides
+        and a.dtype == b.dtype
         and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
     )
 
@@ -376,4 +398,3 @@ def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
 def _call_resolved(current: list[Any], fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     inputs = current[0]
     fn(*(a.resolve(inputs) if isinstance(a, Slot) else a for a in args))
-

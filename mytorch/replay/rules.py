@@ -198,8 +198,12 @@ def tanh_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: l
 
 def sigmoid_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
     """``tanh(x * 0.5) * 0.5 + 0.5``, in place as the row does it."""
-    return [(np.multiply, (ins[0], 0.5, out)), (np.tanh, (out, out)), (np.multiply, (out, 0.5, out)),
-            (np.add, (out, 0.5, out))]
+    return [
+        (np.multiply, (ins[0], 0.5, out)),
+        (np.tanh, (out, out)),
+        (np.multiply, (out, 0.5, out)),
+        (np.add, (out, 0.5, out)),
+    ]
 
 
 def sigmoid_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:

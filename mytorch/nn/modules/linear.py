@@ -130,8 +130,11 @@ class Linear(Module):
             ValueError: ``x`` is not 2-D with ``in_features`` columns.
         """
         if type(x) is not np.ndarray:  # the message is built only for a wrong input
-            expect_array(f"Linear({self.in_features}, {self.out_features}).forward", x,
-                         "mytorch.nn.Linear(in_features, out_features)")
+            expect_array(
+                f"Linear({self.in_features}, {self.out_features}).forward",
+                x,
+                "mytorch.nn.Linear(in_features, out_features)",
+            )
         if getattr(x, "ndim", None) != 2 or x.shape[1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}).forward: expected input of shape "

@@ -14,8 +14,17 @@ import numpy as np
 __all__ = ["Module", "expect_array", "record"]
 
 
-def record(engine: Any, checked: bool, inputs: list[np.ndarray], output: np.ndarray, gradients_to_update: list[Any],
-           backward_operation: Any, params: dict[str, Any] | None = None, vjp: Any = None, skipped: int = 0) -> None:
+def record(
+    engine: Any,
+    checked: bool,
+    inputs: list[np.ndarray],
+    output: np.ndarray,
+    gradients_to_update: list[Any],
+    backward_operation: Any,
+    params: dict[str, Any] | None = None,
+    vjp: Any = None,
+    skipped: int = 0,
+) -> None:
     """Record one operation of a module's forward pass on ``engine``.
 
     ``checked``: the module has checked its inputs (plain float arrays of the right shapes), so
