@@ -88,6 +88,21 @@ class HandinCgroup:
         """The file a worker writes 0 to, to join."""
         return str(self.path / "cgroup.procs")
 
+    def oom_kills(self) -> int:
+        """How many processes the kernel has killed in this cgroup for going over its limit
+        (``oom_kill`` in v2's ``memory.events`` or v1's ``memory.oom_control``; 0 when the
+        kernel does not count them)."""
+        for name in ("memory.events", "memory.oom_control"):
+            try:
+                lines = (self.path / name).read_text().splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        return 0
+
     def close(self, deadline: float = 10.0) -> None:
         """Kill whatever is still in the cgroup, then remove it."""
         end = time.monotonic() + deadline

@@ -98,11 +98,17 @@ class _Watch:
     output: bytes = b""
     dropped: int = 0
     ready: bool = False
+    oom_killed: bool = False  # the kernel killed a process of the hand-in's cgroup meanwhile
+
+
+def _cpu_seconds(settings: Settings) -> int:
+    """A worker's CPU-time limit: its wall-clock limits and a second (more only with threads)."""
+    return math.ceil(settings.startup + settings.timeout) + 1
 
 
 def _limits(settings: Settings, containment: Containment) -> dict[str, int]:
     limits = {
-        "CPU": math.ceil(settings.startup + settings.timeout) + 1,
+        "CPU": _cpu_seconds(settings),
         "AS": settings.memory_mb * 2**20,
         "FSIZE": settings.file_mb * 2**20,
         "NOFILE": 64,
@@ -257,6 +263,7 @@ def run_worker(
                                     start_new_session=True)  # fmt: skip
         finally:
             os.close(write_end)
+        oom_kills = cgroup.oom_kills() if cgroup else 0
         try:
             start_limit = min(settings.startup, deadline - time.monotonic())
             seen = _watch(process, read_end, start_limit,
@@ -265,6 +272,7 @@ def run_worker(
             os.close(read_end)
             _end(process, containment, uid)
             process.stdout.close()
+        seen.oom_killed = cgroup is not None and cgroup.oom_kills() > oom_kills
         return seen, process.returncode
     finally:
         shutil.rmtree(private, ignore_errors=True)
@@ -290,6 +298,35 @@ def _readable() -> dict[str, list[str]]:
     return _readable_cache
 
 
+_UNSHARE_SIGNALLED = b"unshare: sigprocmask unblock failed"
+"""How the line starts that ``unshare`` (util-linux 2.38) prints, exiting 1, when the process it started was killed
+by a signal it cannot pass on: the signal itself is lost."""
+
+
+def _death(status: int | None, seen: _Watch, settings: Settings) -> str:
+    """Why a worker ended without sending a result, in the words of a report (and ``seen``'s
+    output without the sandbox's own line about it)."""
+    before, _, last = seen.output.rstrip().rpartition(b"\n")
+    if status == 1 and last.startswith(_UNSHARE_SIGNALLED):
+        seen.output = before
+        status = -signal.SIGKILL  # the kernel's signal for a hard limit; unshare does not say which
+    if seen.oom_killed:
+        return (f"MEMORY: the hand-in's processes went over their memory limit of {settings.handin_memory_mb} MB "
+                "(all of them together) and the kernel ended the test")  # fmt: skip
+    if status is None or status >= 0:
+        return f"CRASH: the test's process died (exit status {status}) before reporting."
+    limit = {
+        signal.SIGXCPU: f"its CPU-time limit of {_cpu_seconds(settings)} s",
+        signal.SIGXFSZ: f"its file-size limit of {settings.file_mb} MB",
+        signal.SIGKILL: (
+            f"most likely a limit (CPU time {_cpu_seconds(settings)} s, memory {settings.memory_mb} MB, "
+            f"{settings.max_procs} processes)"
+        ),  # fmt: skip
+    }.get(-status)
+    name = signal.Signals(-status).name if -status in signal.valid_signals() else f"signal {-status}"
+    return f"KILLED: the test's process was killed ({name}) before reporting" + (f": {limit}" if limit else ".")
+
+
 def _verdict(test: GradedTest, inputs: dict, seen: _Watch, status: int | None, settings: Settings,
              deadline: float, seconds: float) -> Outcome:  # fmt: skip
     """Judge what the worker sent (or why it sent nothing)."""
@@ -313,8 +350,7 @@ def _verdict(test: GradedTest, inputs: dict, seen: _Watch, status: int | None, s
     if seen.problem:
         return fail(f"REFUSED: {seen.problem}")
     if seen.payload is None:
-        how = f"killed by signal {-status}" if status is not None and status < 0 else f"exit status {status}"
-        return fail(f"CRASH: the test's process died ({how}) before reporting.")
+        return fail(_death(status, seen, settings))
     try:
         computed = protocol.decode_arrays(seen.payload)
     except protocol.ProtocolError as error:

@@ -235,6 +235,34 @@ _functional.mul_backward = _hungry_mul
 """Three forked children allocating 200 MB each: under ``--memory 400`` every one of them may,
 but not under a hand-in limit of 300 MB."""
 
+OOM = """
+def _oom_mul(grad_output, a, b):
+    import numpy as np
+    block = np.ones(400 * 2**20 // 8)  # 400 MB, every page touched
+    raise RuntimeError(f"held {block.nbytes} bytes")
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _oom_mul
+"""
+"""One process touching 400 MB: the kernel ends it under a hand-in limit of 300 MB."""
+
+CPU_BURNER = """
+def _burning_mul(grad_output, a, b):
+    import math, resource  # (this code runs in mytorch's namespace, where int is a dtype)
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    limit = math.ceil(used.ru_utime + used.ru_stime) + 2
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, limit))  # two more seconds of CPU, then SIGKILL
+    while True:
+        pass
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _burning_mul
+"""
+"""A test that lowers its own CPU-time limit and spins: the kernel kills it (as it would at the
+grader's limit, which a multi-threaded hand-in can reach before the wall-clock one)."""
+
 
 def _member(tar: tarfile.TarFile, name: str, data: bytes = b"x = 1\n") -> None:
     info = tarfile.TarInfo(name)

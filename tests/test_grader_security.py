@@ -33,6 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from hostile_handins import (  # noqa: E402
+    CPU_BURNER,
     ENVLEAK,
     FAKE,
     FLOOD,
@@ -40,6 +41,7 @@ from hostile_handins import (  # noqa: E402
     HANG,
     MARK,
     MEMHOG,
+    OOM,
     PATCHER,
     SECRET,
     TOKEN,
@@ -428,4 +430,30 @@ def test_a_handins_processes_share_one_memory_limit(grader, tmp_path):
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
     held = re.search(r"(\d) children held 200 MB each at once", done.stdout)
     assert held is None or int(held.group(1)) <= 1, held.group(0)
+    assert survivors() == []
+
+
+def test_a_test_killed_at_its_cpu_limit_is_reported_as_killed_not_as_a_sandbox_error(grader, tmp_path):
+    archive = handin(tmp_path, tmp_path, "burner.tar", code=CPU_BURNER)
+    done = run_grader(grader, "--handin", str(archive), "--timeout", "20", "operations", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})  # mul lost
+    assert "KILLED: the test's process was killed (SIG" in done.stdout, done.stdout[-3000:]
+    assert "sigprocmask" not in done.stdout and "CRASH" not in done.stdout
+    assert survivors() == []
+
+
+def test_a_test_over_the_handins_memory_limit_is_reported_as_such(grader, tmp_path):
+    from autograder.cgroups import HandinCgroup
+
+    probe = HandinCgroup.create(64)
+    if probe is None:
+        pytest.skip("no memory cgroup the runner can make here (it needs root and a writable memory controller)")
+    probe.close()
+    archive = handin(tmp_path, tmp_path, "oom.tar", code=OOM)
+    done = run_grader(grader, "--handin", str(archive), "--memory", "1000", "--handin-memory", "300", "operations",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
+    assert "MEMORY: the hand-in's processes went over their memory limit of 300 MB" in done.stdout, done.stdout[-3000:]
     assert survivors() == []
