@@ -10,6 +10,7 @@ import mytorch.nn as nn
 import mytorch.optim as optim
 from bench.problems import LEARNING_RATE, Problem
 from mytorch import Tensor
+from mytorch.replay import Replay
 
 _ACTIVATIONS = {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "relu": nn.ReLU}
 
@@ -47,6 +48,30 @@ class NNTrainer:
         return [np.asarray(p.grad) for p in self.model.parameters()]
 
 
+class NNReplayTrainer(NNTrainer):
+    """The same step wrapped in ``mytorch.replay.Replay``: recorded once, replayed after."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem)
+        self.replay = Replay(self._step, optimizer=self.optimizer)
+
+    def _step(self, x: Tensor, y: object) -> Tensor:
+        self.optimizer.zero_grad()
+        loss = self.loss(self.model(x), y)
+        loss.backward()
+        self.optimizer.step()
+        return loss
+
+    def step(self) -> None:
+        """One training step, replayed after the first two (capture and confirmation)."""
+        self.replay(self.x, self.y)
+
+
 def build(problem: Problem) -> NNTrainer | None:
     """The ``nn`` trainer for ``problem`` (None for the chain, which has no layers)."""
     return None if problem.config.is_chain else NNTrainer(problem)
+
+
+def build_replay(problem: Problem) -> NNReplayTrainer | None:
+    """The replayed ``nn`` trainer for ``problem`` (None for the chain)."""
+    return None if problem.config.is_chain else NNReplayTrainer(problem)

@@ -29,6 +29,7 @@ IMPLEMENTATIONS: dict[str, Callable[[Problem], Trainer | None]] = {
     "tensor": impl_tensor.build,
     "tape": impl_tape.build,
     "nn": impl_nn.build,
+    "nn-replay": impl_nn.build_replay,
     "torch": impl_peers.build_torch,
     "hips": impl_peers.build_hips,
 }
@@ -43,6 +44,7 @@ DESCRIPTIONS = {
     "tensor": "MyTorch Tensor front-end (operator overloading)",
     "tape": "MyTorch kernel table straight onto the tape (F.apply), no modules",
     "nn": "MyTorch nn and optim, PyTorch style: nn.Sequential of nn.Linear, loss module, optim.SGD",
+    "nn-replay": "the same nn step wrapped in mytorch.replay.Replay(step, optimizer=opt): recorded once, replayed",
     "torch": "PyTorch: nn.Linear, loss module, optim.SGD",
     "hips": "HIPS autograd: grad of a loss function, manual SGD",
 }

@@ -200,6 +200,13 @@ class Tape(Autograd):
 
 
 _CLOCK = itertools.count()
+
+CAPTURE: list[Any] = []
+"""While ``mytorch.replay`` captures a Tensor-level step: its recorder. ``backward`` tells it
+of the tape it runs (``recorder.backward(tensor, tape, seed)``, before the leaves' gradients
+are delivered), and code that makes an array from a step input off the tape tells it how
+(``recorder.derived(array, make, *args)``: ``cross_entropy``'s one-hot targets). Empty
+otherwise: the cost is one test of an empty list."""
 _new_tensor = object.__new__
 
 
@@ -800,6 +807,8 @@ class Tensor:
             )
         tape.gradient_buffer.clear()
         tape.backward(seed, output=self.data, keep_grads=keep_grads)
+        if CAPTURE:
+            CAPTURE[-1].backward(self, tape, seed)
         tape.deliver(keep_grads)
         if not (keep_grads if retain_graph is None else retain_graph):
             tape.release()

@@ -159,12 +159,14 @@ def test_parameter_groups_keep_their_own_learning_rates_and_schedules():
     assert mlps[1]._replayer.captures == 2
 
 
-def test_a_tensor_level_optimizer_is_refused_with_a_reason():
+def test_an_engine_with_a_tensor_level_optimizer_is_refused_with_a_reason():
     from mytorch import Tensor
 
     w = Tensor(np.ones(3), requires_grad=True)
-    with pytest.raises(TypeError, match="Tensor-level model"):
+    with pytest.raises(TypeError, match="leave engine out"):
         Replay(lambda x: x, Autograd(), SGD([w], lr=0.1))
+    with pytest.raises(TypeError, match="Autograd engine"):
+        Replay(lambda x: x, None, SGD([(np.ones(3), np.zeros(3))], lr=0.1))
 
 
 def test_under_no_grad_or_detect_anomaly_the_step_runs_dynamically():

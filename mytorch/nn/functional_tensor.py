@@ -17,7 +17,7 @@ import numpy as np
 
 from mytorch.factories import default_generator
 from mytorch.nn.functional import KERNELS, mse_loss_and_diff, register_jvp, softmax_cross_entropy_and_log_probs
-from mytorch.tensor import Tensor, _apply, _arrays, _attach
+from mytorch.tensor import CAPTURE, Tensor, _apply, _arrays, _attach
 
 __all__ = [
     "binary_cross_entropy",
@@ -216,6 +216,13 @@ def _labels(name: str, target: Any, classes: int | None) -> np.ndarray:
     return labels.astype(np.int64, copy=False)
 
 
+def _one_hot_rows(labels: np.ndarray, classes: int, dtype: np.dtype) -> np.ndarray:
+    """Class labels (N,) as one-hot rows (N, classes) of ``dtype``, the labels checked."""
+    probs = np.zeros((len(labels), classes), dtype=dtype)
+    probs[np.arange(len(labels)), _labels("cross_entropy", labels, classes)] = 1
+    return probs
+
+
 def cross_entropy(
     input: Any,  # noqa: A002
     target: Any,
@@ -243,8 +250,9 @@ def cross_entropy(
     if values.dtype.kind == "f" and values.shape == logits.shape:
         probs = target if isinstance(target, Tensor) else values.astype(logits.dtype, copy=False)
     elif values.shape == (n,):
-        probs = np.zeros(logits.shape, dtype=logits.dtype)
-        probs[np.arange(n), _labels(name, values, classes)] = 1
+        probs = _one_hot_rows(values, classes, logits.dtype)
+        if CAPTURE:  # a replayed step makes them again from its labels (mytorch.replay)
+            CAPTURE[-1].derived(probs, _one_hot_rows, values, classes, logits.dtype)
     else:
         raise ValueError(
             f"F.{name}: target must be class labels of shape ({n},) or probabilities of shape {logits.shape}, "

@@ -8,6 +8,11 @@ once (``out=``), every check done once, the ``zero_grad`` folded into the first 
 gradient, the optimizer update written out. Later calls with inputs of the same shapes and
 dtypes run the program: the same NumPy operations on the same operands, minus the tape.
 
+The same holds for a Tensor-level step (``mytorch.nn`` modules, ``mytorch.optim`` over
+``model.parameters()``), wrapped as ``Replay(step, optimizer=opt)``: its tape is read through
+``mytorch.replay.tensors``, each parameter's gradient array taking the place of the handout's
+``dW``. It is run dynamically twice per input shape before it is replayed.
+
 Guards, checked before every replay (a failing guard captures the step again):
 
 * the inputs: their number, shapes, dtypes and memory layouts (one program is kept per
@@ -45,6 +50,8 @@ import numpy as np
 
 from mytorch.autograd_engine import _GradMode
 from mytorch.replay.compiler import Program, ReplayError, compile_step, signature
+from mytorch.replay.tensors import Recorder, tensor_step
+from mytorch.tensor import Tensor
 
 __all__ = ["Replay", "ReplayError", "optimizer_arrays"]
 
@@ -52,16 +59,24 @@ __all__ = ["Replay", "ReplayError", "optimizer_arrays"]
 class Replay:
     """A training step, captured on its first run and replayed after.
 
+    Two kinds of step, told apart by the optimizer's parameters:
+
+    * **Tensor-level** (``mytorch.nn`` modules, ``mytorch.optim`` over ``model.parameters()``):
+      ``Replay(step, optimizer=opt)``. ``step(*inputs)`` takes Tensors or arrays, calls
+      ``opt.zero_grad()``, computes the loss, calls ``loss.backward()`` once and ``opt.step()``,
+      and returns the loss Tensor (or ``(loss, *outputs)``, recorded Tensors).
+    * **Handout-style** (``mytorch.nn.modules``, ``(value, gradient)`` array pairs):
+      ``Replay(step, engine, optimizer)``. ``step(*inputs)`` zeroes the engine (its
+      ``zero_grad``) and the optimizer's gradients, records the forward pass and the loss on
+      ``engine``, runs ``engine.backward`` from the loss with divergence 1 and calls
+      ``optimizer.step()``; it returns the loss array, or ``(loss, *outputs)``.
+
     Args:
-        step: ``step(*inputs)`` runs one training step dynamically: it zeroes the engine (its
-            ``zero_grad``) and the optimizer's gradients, records the forward pass and the
-            loss on ``engine``, runs ``engine.backward`` from the loss with divergence 1, and
-            calls ``optimizer.step()``. It returns the loss, or ``(loss, *outputs)`` with
-            other recorded arrays to hand back (e.g. the network's output).
-        engine: the ``Autograd`` engine the step records onto.
-        optimizer: a ``mytorch.optim`` optimizer over the step's parameters.
+        step: the training step, run dynamically when captured.
+        engine: the ``Autograd`` engine a handout-style step records onto (None for Tensors).
+        optimizer: the ``mytorch.optim`` optimizer the step updates.
         watch: returns the objects whose identity must not change between capture and replay
-            (default: the optimizer's parameter and gradient arrays and its state arrays).
+            (default: the optimizer's parameters, their arrays and its state arrays).
         verify: for this many replays, also run the dynamic step and raise ``ReplayError`` if
             the two differ (parameters, gradients, optimizer state, loss, outputs).
         max_programs: how many input shapes to keep a program for.
@@ -73,8 +88,8 @@ class Replay:
     def __init__(
         self,
         step: Callable[..., Any],
-        engine: Any,
-        optimizer: Any,
+        engine: Any = None,
+        optimizer: Any = None,
         *,
         watch: Callable[[], Sequence[Any]] | None = None,
         verify: int = 0,
@@ -83,11 +98,25 @@ class Replay:
         if not callable(step):
             raise TypeError(f"Replay: step must be callable, got {type(step).__name__}")
         if not hasattr(optimizer, "params") or not hasattr(optimizer, "state_dict"):
-            raise TypeError(f"Replay: optimizer must be a mytorch.optim optimizer, got {type(optimizer).__name__}")
-        if not all(type(p) is tuple for p in optimizer.params):
             raise TypeError(
-                "Replay: the optimizer's parameters must be (value, gradient) array pairs, as the handout's "
-                "modules give them; a Tensor-level model (mytorch.nn.Module) is not replayed: train it dynamically"
+                f"Replay: optimizer must be a mytorch.optim optimizer (Replay(step, optimizer=opt)), got "
+                f"{type(optimizer).__name__}"
+            )
+        self.tensors = all(isinstance(p, Tensor) for p in optimizer.params)
+        if not self.tensors and not all(type(p) is tuple for p in optimizer.params):
+            raise TypeError(
+                "Replay: the optimizer's parameters must be all Tensors (model.parameters()) or all (value, gradient) "
+                "array pairs (the handout's modules), not a mix"
+            )
+        if self.tensors and engine is not None:
+            raise TypeError(
+                "Replay: a Tensor-level step records on its tensors' own tapes; leave engine out: "
+                "Replay(step, optimizer=opt)"
+            )
+        if not self.tensors and not hasattr(engine, "operation_list"):
+            raise TypeError(
+                "Replay: a step over (value, gradient) pairs records on an Autograd engine: "
+                f"Replay(step, engine, optimizer); got engine={type(engine).__name__}"
             )
         if isinstance(verify, bool) or not isinstance(verify, int) or verify < 0:
             raise ValueError(f"Replay: verify must be a number of steps >= 0, got {verify!r}")
@@ -104,6 +133,8 @@ class Replay:
         self.replays = 0
 
     def _optimizer_arrays(self) -> list[Any]:
+        if self.tensors:
+            return [self.optimizer, *self.optimizer.params, *optimizer_arrays(self.optimizer, grads=False)]
         return optimizer_arrays(self.optimizer)
 
     def reset(self) -> None:
@@ -112,58 +143,96 @@ class Replay:
         self._pending.clear()
 
     # ------------------------------------------------------------------ the call
-    def __call__(self, *inputs: np.ndarray) -> Any:
+    def __call__(self, *inputs: Any) -> Any:
         """One training step on ``inputs``; returns what ``step`` returns.
 
-        The loss returned is a new array each call; other outputs of a replay are its buffers,
-        overwritten by the next replay (copy them to keep them).
+        The loss returned is a new array (a new Tensor) each call; other outputs of a replay
+        are its buffers, overwritten by the next replay (copy them to keep them).
 
         Raises:
-            TypeError: an input is not a numpy array.
+            TypeError: an input is not a numpy array (nor, for a Tensor-level step, a Tensor).
             ReplayError: the step cannot be replayed (see the module's documentation), or
                 ``verify`` found the replay differing from the dynamic step.
         """
-        key: tuple[Any, ...] = tuple(
-            [(x.shape, x.dtype, x.strides) if type(x) is np.ndarray else _input_key(i, x) for i, x in enumerate(inputs)]
-        )
-        if not (_GradMode.enabled and not _GradMode.anomaly and self.engine._recording):
+        if self.tensors:
+            arrays = tuple([_tensor_input(i, x) for i, x in enumerate(inputs)])
+            key: tuple[Any, ...] = tuple([(a.shape, a.dtype, a.strides, type(x)) for a, x in zip(arrays, inputs)])
+            recording = _GradMode.enabled and not _GradMode.anomaly
+        else:
+            arrays = inputs
+            key = tuple(
+                [
+                    (x.shape, x.dtype, x.strides) if type(x) is np.ndarray else _input_key(i, x)
+                    for i, x in enumerate(inputs)
+                ]
+            )
+            recording = _GradMode.enabled and not _GradMode.anomaly and self.engine._recording
+        if not recording:
             return self.step(*inputs)
-        key += (len(set(map(id, inputs))),)  # an input passed twice is another program
+        key += (len(set(map(id, arrays))),)  # an input passed twice is another program
         program = self.programs.get(key)
         if program is not None:
             if self._unchanged() and program.hyper() == program.hyper_value:
                 if self.verify:
                     self.verify -= 1
-                    return self._verified(program, inputs)
-                return self._replay(program, inputs)
+                    return self._verified(program, inputs, arrays)
+                return self._replay(program, arrays)
             self.reset()
-        return self._capture(key, inputs)
+        return self._capture(key, inputs, arrays)
 
     def _unchanged(self) -> bool:
         now = self.watch()
         then = self._watched
         return len(now) == len(then) and all(map(operator.is_, now, then))
 
-    def _replay(self, program: Program, inputs: tuple[np.ndarray, ...]) -> Any:
-        engine = self.engine
-        if engine.operation_list or engine.gradient_buffer.memory:
-            engine.zero_grad()  # the capture's tape: what it holds is stale now
-        program.run(inputs)
+    def _replay(self, program: Program, arrays: tuple[np.ndarray, ...]) -> Any:
+        if self.tensors:
+            for p, grad in program.grads:
+                p._grad = grad  # the program's gradient arrays, read by the optimizer's own step
+        else:
+            engine = self.engine
+            if engine.operation_list or engine.gradient_buffer.memory:
+                engine.zero_grad()  # the capture's tape: what it holds is stale now
+        program.run(arrays)
         self.replays += 1
         loss = program.loss.copy()
+        if self.tensors:
+            outputs = None if program.outputs is None else [Tensor(out) for out in program.outputs]
+            return Tensor(loss) if outputs is None else (Tensor(loss), *outputs)
         return (loss, *program.outputs) if program.outputs is not None else loss
 
     # ------------------------------------------------------------------ capture
-    def _capture(self, key: tuple[Any, ...], inputs: tuple[np.ndarray, ...]) -> Any:
-        result = self.step(*inputs)
+    def _run_dynamic(self, inputs: tuple[Any, ...]) -> tuple[Any, list[Any], Any, tuple[Any, ...] | None, Any]:
+        """Run the step dynamically: its result, the operations it recorded (each parameter's
+        gradient array as its destination), the loss array, the other outputs' arrays (None:
+        the step returns the loss alone), and for a Tensor-level step its recorder and
+        gradient hand-back."""
+        if not self.tensors:
+            result = self.step(*inputs)
+            loss, outputs = (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
+            return result, list(self.engine.operation_list), loss, outputs, None
+        with Recorder() as recorder:
+            result = self.step(*inputs)
         loss, outputs = (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
-        program = compile_step(list(self.engine.operation_list), inputs, loss, self.optimizer, outputs or ())
+        ops, loss_array, entries, held = tensor_step(recorder, self.optimizer, loss)
+        if outputs is not None:
+            outputs = tuple(out.data if isinstance(out, Tensor) else out for out in outputs)
+        return result, ops, loss_array, outputs, (recorder, entries, held)
+
+    def _capture(self, key: tuple[Any, ...], inputs: tuple[Any, ...], arrays: tuple[np.ndarray, ...]) -> Any:
+        result, ops, loss, outputs, tensor_run = self._run_dynamic(inputs)
+        if tensor_run is None:
+            program = compile_step(ops, arrays, loss, self.optimizer, outputs or ())
+        else:
+            recorder, entries, held = tensor_run
+            program = compile_step(ops, arrays, loss, self.optimizer, outputs or (), entries, recorder.made)
+            program.grads = held
         if outputs is not None:
             missing = [i for i, out in enumerate(outputs) if id(out) not in program.buffers]
             if missing:
                 raise ReplayError(f"replay: output(s) {missing} of the step are not recorded operations' results")
             program.outputs = [program.buffers[id(out)] for out in outputs]
-        if program.loose:
+        if program.loose or self.tensors:  # a Tensor-level step is run twice: it must zero its gradients
             first = self._pending.pop(key, None)
             if first is None:
                 self._pending[key] = program  # confirmed (or refused) by the next run
@@ -193,32 +262,35 @@ class Replay:
                 )
 
     # ------------------------------------------------------------------ verify
-    def _state(self) -> list[np.ndarray]:
-        return [a.copy() for a in optimizer_arrays(self.optimizer)]
+    def _state(self) -> list[np.ndarray | None]:
+        return [None if a is None else a.copy() for a in optimizer_arrays(self.optimizer)]
 
-    def _restore(self, state: list[np.ndarray]) -> None:
+    def _restore(self, state: list[np.ndarray | None]) -> None:
+        """Put back the parameters' values and the optimizer's state (the gradients: the step
+        zeroes them)."""
         for target, value in zip(optimizer_arrays(self.optimizer), state):
-            target[...] = value
+            if target is not None and value is not None:
+                target[...] = value
 
-    def _verified(self, program: Program, inputs: tuple[np.ndarray, ...]) -> Any:
+    def _verified(self, program: Program, inputs: tuple[Any, ...], arrays: tuple[np.ndarray, ...]) -> Any:
         """Run the dynamic step, then the replay from the same state; raise if they differ."""
         before = self._state()
-        result = self.step(*inputs)
+        result, ops, _, _, _ = self._run_dynamic(inputs)
         expected = [np.array(a) for a in (result if isinstance(result, tuple) else (result,))]
-        if signature(self.engine.operation_list) != program.signature:
+        if signature(ops) != program.signature:
             raise ReplayError(
                 "replay verify: the step recorded different operations than at capture (they depend on the "
                 "data?); this step cannot be replayed: run it dynamically"
             )
         after = self._state()
         self._restore(before)
-        got = self._replay(program, inputs)
+        got = self._replay(program, arrays)
         got_all = list(got) if isinstance(got, tuple) else [got]
         names = ["the loss", *(f"output {i}" for i in range(1, len(expected)))]
         for name, e, g in zip(names, expected, got_all):
-            _same(name, e, g)
-        for i, (e, g) in enumerate(zip(after, self._state())):
-            _same(f"parameter, gradient or optimizer array {i}", e, g)
+            _same(name, e, np.asarray(g))
+        for i, (e_state, g_state) in enumerate(zip(after, self._state())):
+            _same(f"parameter, gradient or optimizer array {i}", e_state, g_state)
         return got
 
 
@@ -229,16 +301,42 @@ def _input_key(i: int, x: Any) -> tuple[Any, ...]:
     return (x.shape, x.dtype, x.strides, type(x))
 
 
-def optimizer_arrays(optimizer: Any) -> list[np.ndarray]:
-    """Every array an optimizer's step reads or writes: its parameters, their gradients, and
-    its state (velocities, moments, step count)."""
-    arrays = [a for pair in optimizer.params for a in pair]
+def _tensor_input(i: int, x: Any) -> np.ndarray:
+    """The array of a Tensor-level step's input ``i`` (a Tensor that needs no gradient, or an array)."""
+    if isinstance(x, Tensor):
+        if x.requires_grad:
+            raise ReplayError(
+                f"replay: input {i} requires a gradient; a replay computes only the parameters' gradients: "
+                "run this step dynamically"
+            )
+        return x.data
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"Replay: input {i} must be a Tensor or a numpy.ndarray, got {type(x).__name__}")
+    return x
+
+
+def optimizer_arrays(optimizer: Any, grads: bool = True) -> list[Any]:
+    """Every array an optimizer's step reads or writes: its parameters' values, their
+    gradients (None for a Tensor without ``.grad``; left out if not ``grads``), and its
+    state (velocities, moments, step counts)."""
+    arrays: list[Any] = []
+    for p in optimizer.params:
+        if isinstance(p, tuple):
+            arrays += p if grads else p[:1]
+        else:
+            arrays.append(p.data)
+            if grads:
+                arrays.append(None if p._grad is None else p._grad.data)
     for state in optimizer._buffers().values():
         arrays += state
     return arrays
 
 
-def _same(name: str, expected: np.ndarray, got: np.ndarray) -> None:
+def _same(name: str, expected: np.ndarray | None, got: np.ndarray | None) -> None:
+    if expected is None or got is None:
+        if expected is not got:
+            raise ReplayError(f"replay verify: {name} is missing on one side (the step's gradients differ)")
+        return
     if expected.shape != got.shape or not np.array_equal(expected, got, equal_nan=True):
         worst = float(np.max(np.abs(expected - got))) if expected.shape == got.shape else float("nan")
         raise ReplayError(

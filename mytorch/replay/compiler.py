@@ -16,8 +16,10 @@ backward run from the loss with divergence 1) and the optimizer, and writes a ``
 Nothing is computed for gradients nobody reads: those of the step's inputs and of inputs
 marked ``NO_GRAD``.
 
-Every array an operation reads must be a step input, a parameter, or an earlier operation's
-output. Anything else (a constant made inside the step, a view of an input taken inside it)
+Every array an operation reads must be a step input, a parameter, an earlier operation's
+output, or an array the step derived from an input off the tape in a way it declared
+(``derived``: the one-hot targets ``cross_entropy`` makes from class labels, made again at
+every replay). Anything else (a constant made inside the step, a view of an input taken inside it)
 is a *loose* array: it is returned with the program, and ``mytorch.replay.Replay`` accepts the
 program only once a second dynamic run has shown the very same array objects at the same
 places (else the step cannot be replayed and it says why).
@@ -34,10 +36,17 @@ import numpy as np
 
 from mytorch.autograd_engine import NO_GRAD, Operation
 from mytorch.nn import functional as F
+from mytorch.nn import functional_tensor as TF
 from mytorch.replay import optimizers, rules
 from mytorch.replay.rules import Array, Instruction, Operands, Params, Pass, Recipes, Slot
 
 _ROW_BY_BACKWARD = {kernel.backward: kernel for kernel in F.KERNELS.values()}
+_SCALAR_LOSSES = {backward: F.KERNELS[name] for name, backward in TF._SCALAR_BACKWARDS.items()}
+"""The Tensor front-end's mean losses: their row's kernels, with a 0-d result instead of (1,)."""
+_ROW_BY_BACKWARD.update(_SCALAR_LOSSES)
+
+Entry = tuple[int, np.ndarray, np.ndarray]
+"""``(index in the optimizer's params, value array, gradient array)`` of a parameter the step updates."""
 
 
 class ReplayError(ValueError):
@@ -61,6 +70,8 @@ class Program:
         hyper: ``() -> tuple``: the optimizer settings the update was compiled with, read again.
         hyper_value: their value at compile time.
         outputs: the buffers of the step's extra outputs (set by ``Replay``), or None.
+        grads: for a Tensor-level step, ``(parameter, gradient Tensor)``: the gradients the
+            program writes, handed back as the parameters' ``.grad`` (set by ``Replay``).
         current: ``[inputs]`` of the run under way, for instructions reading two inputs.
     """
 
@@ -73,6 +84,7 @@ class Program:
     hyper: Callable[[], tuple[Any, ...]] = tuple
     hyper_value: tuple[Any, ...] = ()
     outputs: list[np.ndarray] | None = None
+    grads: list[Any] = field(default_factory=list)
     current: list[Any] = field(default_factory=lambda: [()])
 
     def run(self, inputs: tuple[np.ndarray, ...]) -> None:
@@ -106,17 +118,30 @@ _IN_PLACE = {"add", "identity", "tanh", "sigmoid", "relu"}
 """Rows whose out= form may write over its first input, and whose backward never reads it."""
 
 
+Derived = dict[int, tuple[np.ndarray, Callable[..., np.ndarray], tuple[Any, ...]]]
+"""``{id(array): (array, make, args)}``: ``array`` was made by ``make(*args)`` from step inputs."""
+
+
 class _Compiler:
-    def __init__(self, ops: list[Operation], inputs: tuple[np.ndarray, ...], optimizer: Any, keep: set[int]) -> None:
+    def __init__(
+        self,
+        ops: list[Operation],
+        inputs: tuple[np.ndarray, ...],
+        pairs: list[tuple[np.ndarray, np.ndarray]],
+        keep: set[int],
+        derived: Derived,
+    ) -> None:
         self.ops = ops
         self.inputs = inputs
-        self.optimizer = optimizer
+        self.pairs = pairs
         self.keep = keep
+        self.derived = derived
         self.reads = Counter(id(x) for op in ops for x in op.inputs)
         self.producer: dict[int, Operation] = {}
         self.buffers: dict[int, np.ndarray] = {}
         self.loose: list[tuple[int, int, np.ndarray]] = []
-        self.params = {id(p): p for p, _ in optimizer.params}
+        self.params = {id(p): p for p, _ in pairs}
+        self.seed: np.ndarray | None = None
         self.code: list[Instruction] = []
         self.op_params: list[dict[str, Any]] = []
         self.folded: set[int] = set()  # ids of the gradients written whole, so not zeroed first
@@ -133,8 +158,31 @@ class _Compiler:
             return held
         if isinstance(dst, np.ndarray) and (id(x) in self.params or id(x.base) in self.params):
             return x  # a parameter, or a view of one (W.T): its memory is the parameter's
+        made = self._derive(x)
+        if made is not None:
+            return made
         self.loose.append((index, i, x))
         return x
+
+    def _derive(self, x: np.ndarray) -> np.ndarray | None:
+        """A buffer that an instruction fills with ``x`` made again from this run's inputs, if
+        the step declared how it made ``x`` from its inputs (else None)."""
+        recipe = self.derived.get(id(x))
+        if recipe is None:
+            return None
+        _, make, args = recipe
+        slots = []
+        for arg in args:
+            if isinstance(arg, np.ndarray):
+                k = next((k for k, given in enumerate(self.inputs) if arg is given), None)
+                if k is None:
+                    return None  # made from something else than an input: a loose array
+                arg = Slot(k, arg)
+            slots.append(arg)
+        buffer = np.empty_like(x)
+        self.code.append((rules.copy_result, (buffer, make, *slots)))
+        self.buffers[id(x)] = buffer
+        return buffer
 
     def params_of(self, op: Operation) -> dict[str, Any]:
         """The op's parameters, a saved output replaced by its buffer."""
@@ -178,7 +226,7 @@ class _Compiler:
             and not _ROW_BY_BACKWARD.get(producer.backward_operation, row).saves_output  # its backward reads it
         ):
             return ins[0]
-        return np.empty(y.shape, dtype=y.dtype)
+        return np.empty_like(y)  # laid out as recorded: the matmul rules follow the operands' layout
 
     def _forward_code(self, index: int, op: Operation, ins: Operands, out: Array, params: Params) -> list[Instruction]:
         row = _ROW_BY_BACKWARD.get(op.backward_operation)
@@ -189,6 +237,8 @@ class _Compiler:
             )
         if out is ins[0] and row.name == "identity":
             return []  # in place: nothing to do
+        if op.backward_operation in _SCALAR_LOSSES:
+            out = out.reshape(1)  # a 0-d loss: the row's (1,) result, written through a view
         rule = rules.RULES.get(row.name)
         code = rule[0](ins, out, params) if rule is not None else None
         if code is None:
@@ -223,6 +273,7 @@ class _Compiler:
                         live.add(id(x))
             wanted[index] = wants
         placement = self._placement(wanted, count)
+        self.seed = seed
         grads: dict[int, Any] = {id(ops[start].output): seed}
         written: set[Any] = set()
         for index in range(start, -1, -1):  # pass 2: the instructions
@@ -287,7 +338,7 @@ class _Compiler:
         A gradient that some destination covers only in part is never written whole: it is
         zeroed first and every contribution added, as the dynamic step does.
         """
-        for _, grad in self.optimizer.params:
+        for _, grad in self.pairs:
             if dst.size == grad.size and np.shares_memory(dst, grad) and id(grad) not in self.partial:
                 return grad
         return None
@@ -298,8 +349,7 @@ class _Compiler:
         for op in self.ops:
             for d in op.gradients_to_update:
                 if isinstance(d, np.ndarray):
-                    grads = self.optimizer.params
-                    partial.update(id(g) for _, g in grads if d.size != g.size and np.shares_memory(d, g))
+                    partial.update(id(g) for _, g in self.pairs if d.size != g.size and np.shares_memory(d, g))
         return partial
 
     def _target_key(self, x: np.ndarray, dst: Any) -> Any:
@@ -316,7 +366,12 @@ class _Compiler:
         row = _ROW_BY_BACKWARD[op.backward_operation]
         params = self.op_params[index]
         rule = rules.RULES.get(row.name)
-        recipes = rule[1](g, ins, self.buffers[id(op.output)], params, wants) if rule is not None else None
+        if row.name in rules.READS_SEED and g is not self.seed:
+            rule = None  # its rule reads the upstream gradient's value at compile time: only the seed's is known
+        out = self.buffers[id(op.output)]
+        if rule is not None and op.backward_operation in _SCALAR_LOSSES:
+            g, out = g.reshape(1), out.reshape(1)
+        recipes = rule[1](g, ins, out, params, wants) if rule is not None else None
         if recipes is None:
             recipes = rules.generic_backward(op.vjp, g, ins, params, wants)
         return recipes
@@ -340,11 +395,15 @@ def compile_step(
     loss: np.ndarray,
     optimizer: Any,
     keep: Sequence[np.ndarray] = (),
+    entries: list[Entry] | None = None,
+    derived: Derived | None = None,
 ) -> Program:
     """The program of one step: ``ops`` (the tape after the dynamic run), the step's
     ``inputs``, the recorded ``loss`` (backward starts there with divergence 1), the
-    optimizer whose ``params`` the step zeroes and updates, and recorded results the caller
-    reads after a replay (``keep``: their buffers are never written over by a later op).
+    optimizer the step zeroes and updates, recorded results the caller reads after a replay
+    (``keep``: their buffers are never written over by a later op), the parameters the
+    update writes (``entries``; default: every ``(value, gradient)`` pair of the optimizer)
+    and the arrays the step derived from its inputs off the tape (``derived``).
 
     Raises:
         ReplayError: the loss is not on the tape, or an operation has no kernel-table row.
@@ -355,12 +414,15 @@ def compile_step(
     for x in inputs:
         if any(op.output is x for op in ops):
             raise ReplayError("replay: a step input is the output of a recorded operation")
-    compiler = _Compiler(ops, inputs, optimizer, {id(x) for x in keep})
+    if entries is None:
+        entries = [(i, p, g) for i, (p, g) in enumerate(optimizer.params)]
+    pairs = [(p, g) for _, p, g in entries]
+    compiler = _Compiler(ops, inputs, pairs, {id(x) for x in keep}, derived or {})
     operands = compiler.forward()
     seed = np.ones(loss.shape, dtype=loss.dtype)
     compiler.backward(operands, start, seed)
-    prologue = [(grad.fill, (0,)) for _, grad in optimizer.params if id(grad) not in compiler.folded]
-    update, hyper = optimizers.update(optimizer)
+    prologue = [(grad.fill, (0,)) for _, grad in pairs if id(grad) not in compiler.folded]
+    update, hyper = optimizers.update(optimizer, entries)
     code: list[Instruction] = prologue + compiler.code + update
     patches = []
     current: list[Any] = [()]

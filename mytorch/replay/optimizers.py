@@ -11,7 +11,7 @@ its own settings every time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -30,8 +30,8 @@ class _Scratch:
     """Temporaries shared by every parameter's update (one is done before the next starts),
     so the update's working set is one parameter's worth, as in hand-written NumPy."""
 
-    def __init__(self, params: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        self.size = max(p.size for p, _ in params)
+    def __init__(self, entries: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
+        self.size = max(p.size for _, p, _ in entries)
         self.flat: dict[tuple[str, np.dtype], np.ndarray] = {}
 
     def like(self, name: str, p: np.ndarray) -> np.ndarray:
@@ -41,14 +41,13 @@ class _Scratch:
         return flat[: p.size].reshape(p.shape)
 
 
-def _sgd(opt: SGD) -> list[Instruction]:
-    """``SGD.step`` for every ``(p, g)``: d = g + wd * p; v = mu * v + d; d = v or d + mu * v;
-    p -= lr * d."""
-    pairs = cast("list[tuple[np.ndarray, np.ndarray]]", opt.params)  # a replayed step's are (value, gradient)
-    scratch = _Scratch(pairs)
+def _sgd(opt: SGD, entries: list[tuple[int, np.ndarray, np.ndarray]]) -> list[Instruction]:
+    """``SGD.step`` for every entry ``(i, p, g)`` (parameter ``i`` of ``opt``, its value and
+    gradient arrays): d = g + wd * p; v = mu * v + d; d = v or d + mu * v; p -= lr * d."""
+    scratch = _Scratch(entries)
     code: list[Instruction] = []
-    for i, ((p, g), group) in enumerate(zip(pairs, opt._group_of)):
-        lr, mu, nesterov, wd = (opt.param_groups[group][k] for k in _SETTINGS)
+    for i, p, g in entries:
+        lr, mu, nesterov, wd = (opt.param_groups[opt._group_of[i]][k] for k in _SETTINGS)
         d, own = g, False  # own: d is a temporary, so lr * d may overwrite it
         if wd:
             d, own = scratch.like("decayed", p), True
@@ -67,8 +66,12 @@ def _sgd(opt: SGD) -> list[Instruction]:
     return code
 
 
-def update(optimizer: Any) -> tuple[list[Instruction], Callable[[], tuple[Any, ...]]]:
-    """The update's instructions, and a function returning the settings they depend on."""
+def update(
+    optimizer: Any, entries: list[tuple[int, np.ndarray, np.ndarray]]
+) -> tuple[list[Instruction], Callable[[], tuple[Any, ...]]]:
+    """The update's instructions for the parameters ``entries`` (``(index in the optimizer's
+    params, value, gradient)``: those the step updates), and a function returning the
+    settings they depend on."""
     if type(optimizer).step is SGD.step:
-        return _sgd(optimizer), lambda: _sgd_settings(optimizer)
+        return _sgd(optimizer, entries), lambda: _sgd_settings(optimizer)
     return [(optimizer.step, ())], tuple

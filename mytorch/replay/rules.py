@@ -1,8 +1,8 @@
 """The kernel table's most used rows in ``out=`` form, for replay.
 
 A replayed step computes every value into a buffer allocated once. For the rows a training
-step spends its time in (2-D ``matmul``, ``add``, ``tanh``, ``sigmoid``, ``relu``,
-``identity``, ``mse_loss``, ``softmax_cross_entropy``) this file holds their forward and
+step spends its time in (2-D ``matmul``, 2-D ``linear``, ``add``, ``tanh``, ``sigmoid``,
+``relu``, ``identity``, ``mse_loss``, ``softmax_cross_entropy``) this file holds their forward and
 backward written with ``out=``. Each one performs the NumPy operations of its row in
 ``mytorch.nn.functional`` one for one, in the same order and on the same operands, so that a
 replay computes bit for bit what the dynamic path computes (``tests/test_replay.py`` checks
@@ -155,16 +155,37 @@ def _unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> Any:
     if extra and g.shape[extra:] == shape:
         axes = tuple(range(extra))
         return Into(lambda target: [(np.add.reduce, (g, axes, None, target))])
-    return Into(lambda target: [(_copy_result, (target, F.unbroadcast, g, shape))])
+    return Into(lambda target: [(copy_result, (target, F.unbroadcast, g, shape))])
 
 
-def _copy_result(target: np.ndarray, fn: Callable[..., Any], *args: Any) -> None:
+def copy_result(target: np.ndarray, fn: Callable[..., Any], *args: Any) -> None:
+    """``target[...] = fn(*args)``: a function without an ``out=`` form, its result copied."""
     np.copyto(target, fn(*args))
 
 
 def add_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:
     """``F.add_backward``: the upstream gradient, summed back to each input's shape."""
     return [_unbroadcast(g, x.shape) if want else None for x, want in zip(ins, wanted)]
+
+
+def linear_forward(ins: Operands, out: Array, params: Params) -> list[Instruction] | None:
+    """``F.linear`` for a 2-D input: ``x @ weight.T``, then ``+ bias`` (in place)."""
+    x, w, b = ins
+    if x.ndim != 2 or out.dtype != np.result_type(x, w, b):
+        return None
+    return [(np.matmul, (x, _transposed(w), out)), (np.add, (out, b, out))]
+
+
+def linear_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes | None:
+    """``F.linear_backward`` for a 2-D input: ``g @ weight``, ``g.T @ x``, ``g`` summed over rows."""
+    x, w, b = ins
+    if x.ndim != 2:
+        return None
+    return [
+        Into(lambda target: [(np.matmul, (g, w, target))]) if wanted[0] else None,
+        Into(lambda target: [(np.matmul, (_transposed(g), x, target))]) if wanted[1] else None,
+        _unbroadcast(g, b.shape) if wanted[2] else None,
+    ]
 
 
 # --------------------------------------------------------------------------- activations
@@ -358,6 +379,7 @@ def _copy_held(target: np.ndarray, held: list[Any], i: int) -> None:
 
 RULES: dict[str, tuple[Forward, Backward]] = {
     "matmul": (matmul_forward, matmul_backward),
+    "linear": (linear_forward, linear_backward),
     "add": (add_forward, add_backward),
     "identity": (identity_forward, identity_backward),
     "tanh": (tanh_forward, tanh_backward),
@@ -367,3 +389,7 @@ RULES: dict[str, tuple[Forward, Backward]] = {
     "softmax_cross_entropy": (softmax_cross_entropy_forward, softmax_cross_entropy_backward),
 }
 """The ``out=`` forms by row name; a rule returning None declines (the generic form runs)."""
+
+READS_SEED = {"mse_loss", "softmax_cross_entropy"}
+"""Rules that read the upstream gradient's value when they are compiled: used only when that
+gradient is the seed (the loss is the step's last operation), whose value is known."""

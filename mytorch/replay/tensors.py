@@ -1,0 +1,118 @@
+"""Capturing a Tensor-level step (``mytorch.nn`` modules, ``mytorch.optim`` over Tensors).
+
+A Tensor-level step records its forward on the tape of its tensors' graph (``mytorch.tensor``:
+one ``Tape``, an ``Autograd`` engine, per connected graph), and ``loss.backward()`` runs that
+tape and then releases it. While ``Replay`` captures such a step a ``Recorder`` sits in
+``mytorch.tensor.CAPTURE``: ``backward`` hands it the tape before releasing it, and
+``cross_entropy`` tells it how it made one-hot targets from class labels.
+
+``tensor_step`` turns what was recorded into what ``compile_step`` reads, in the handout's
+terms: each parameter's leaf array enters its operations with its gradient array as the
+destination (``dW`` in the handout), the gradient arrays being the ``.grad`` of the
+parameters after the captured step. A replay writes into those arrays and hands them back as
+``p.grad`` (the same Tensor every step).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from mytorch.autograd_engine import Operation
+from mytorch.replay.compiler import Derived, Entry, ReplayError
+from mytorch.tensor import CAPTURE, Tape, Tensor
+
+
+class Recorder:
+    """What one run of a Tensor-level step did, told by ``backward`` and ``cross_entropy``.
+
+    Attributes:
+        runs: ``(operations, leaves, loss array, seed)`` for each ``backward`` the step ran.
+        accumulating: the leaves whose ``.grad`` held non-zero values when a backward was
+            about to add into it (the step does not zero them).
+        made: the arrays made from step inputs off the tape (``{id: (array, make, args)}``).
+    """
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+        self.runs: list[tuple[list[Operation], dict[int, Tensor], np.ndarray, np.ndarray]] = []
+        self.accumulating: list[Tensor] = []
+        self.made: Derived = {}
+
+    def __enter__(self) -> Recorder:
+        CAPTURE.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        CAPTURE.remove(self)
+
+    def backward(self, tensor: Tensor, tape: Tape, seed: np.ndarray) -> None:
+        """``tensor.backward`` ran ``tape`` from ``seed`` (the gradients not yet delivered)."""
+        if threading.get_ident() != self.thread:
+            return  # another thread's graph
+        self.runs.append((list(tape.operation_list), dict(tape.leaves), tensor.data, seed))
+        self.accumulating += [leaf for leaf in tape.leaves.values() if leaf._grad is not None and leaf._grad.data.any()]
+
+    def derived(self, array: np.ndarray, make: Callable[..., np.ndarray], *args: Any) -> None:
+        """``array`` is ``make(*args)``, made off the tape (from step inputs, if a replay is to
+        make it again)."""
+        if threading.get_ident() == self.thread:
+            self.made[id(array)] = (array, make, args)
+
+
+def tensor_step(
+    recorder: Recorder, optimizer: Any, loss: Any
+) -> tuple[list[Operation], np.ndarray, list[Entry], list[tuple[Tensor, Tensor]]]:
+    """The recorded operations (each parameter's gradient array as its destination), the loss
+    array, the optimizer's entries ``(index, value, gradient)`` of the parameters the step
+    updated, and ``(parameter, its .grad)`` to hand back after each replay.
+
+    Raises:
+        ReplayError: the step did not run exactly one ``backward`` from the loss it returned
+            with the implied gradient 1, it adds into gradients it did not zero, or a tensor
+            that requires a gradient is not among the optimizer's parameters.
+    """
+    if not isinstance(loss, Tensor):
+        raise ReplayError(f"replay: a Tensor-level step must return its loss Tensor, got {type(loss).__name__}")
+    if len(recorder.runs) != 1:
+        raise ReplayError(
+            f"replay: the step ran backward {len(recorder.runs)} times; a replay needs exactly one "
+            "loss.backward() per step: run this step dynamically"
+        )
+    ops, leaves, output, seed = recorder.runs[0]
+    if output is not loss.data or not np.all(seed == 1):
+        raise ReplayError("replay: the step must call backward() on the loss it returns, without a gradient argument")
+    if recorder.accumulating:
+        raise ReplayError(
+            f"replay: the step adds into {len(recorder.accumulating)} gradient(s) it did not zero (call "
+            "optimizer.zero_grad() in the step before backward); accumulating gradients across calls is not replayed"
+        )
+    index = {id(p): i for i, p in enumerate(optimizer.params)}
+    entries: list[Entry] = []
+    held: list[tuple[Tensor, Tensor]] = []
+    for i, p in enumerate(optimizer.params):
+        if p._grad is not None:  # None: backward did not reach it and the step zeroed it to None
+            entries.append((i, p.data, p._grad.data))
+            held.append((p, p._grad))
+    grads = {id(p): g.data for p, g in held}
+    recorded = []
+    for k, op in enumerate(ops):
+        dsts = list(op.gradients_to_update)
+        for j, (x, d) in enumerate(zip(op.inputs, dsts)):
+            leaf = leaves.get(id(x)) if d is None else None
+            if leaf is None:
+                continue
+            if id(leaf) not in index or id(leaf) not in grads:
+                raise ReplayError(
+                    f"replay: operation {k} ({op.describe()}) reads, as input {j}, a tensor of shape {leaf.shape} "
+                    "that requires a gradient but is not among the optimizer's parameters; a replay would not "
+                    "fill its .grad: run this step dynamically"
+                )
+            dsts[j] = grads[id(leaf)]
+        copy = Operation(op.inputs, op.output, dsts, op.backward_operation, op.params)
+        copy.vjp = op.vjp
+        recorded.append(copy)
+    return recorded, loss.data, entries, held

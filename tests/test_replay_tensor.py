@@ -1,0 +1,195 @@
+"""Record once, replay, for Tensor-level models: ``Replay(step, optimizer=opt)`` over a PyTorch-style
+step (``nn.Sequential``, a loss module, ``optim.SGD``/``Adam`` over ``model.parameters()``).
+
+Every comparison is against a second model run dynamically from the same weights: the replay
+must give the same loss, parameters, gradients and optimizer state, bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mytorch.nn as nn
+import mytorch.optim as optim
+from mytorch import Tensor, detect_anomaly, no_grad
+from mytorch.replay import Replay, ReplayError
+
+
+def build(dtype=np.float64, optimizer="sgd", loss="ce", zero="none", tail=None):
+    """A 5-7-6-3 network (tanh, relu) from fixed weights, its optimizer and its training step."""
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(
+        nn.Linear(5, 7, dtype=dtype), nn.Tanh(), nn.Linear(7, 6, dtype=dtype), nn.ReLU(), nn.Linear(6, 3, dtype=dtype)
+    )
+    for p in model.parameters():
+        p.data[...] = rng.standard_normal(p.shape) * 0.5
+    if optimizer == "sgd":
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    else:
+        opt = optim.Adam(model.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss() if loss == "ce" else nn.MSELoss()
+
+    def step(x, y):
+        opt.zero_grad(set_to_none=zero == "none")
+        loss = loss_fn(model(x), y)
+        if tail is not None:
+            loss = tail(loss, model)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return model, opt, step
+
+
+def batch(rng, n, loss, dtype=np.float64):
+    x = Tensor(rng.standard_normal((n, 5)).astype(dtype))
+    if loss == "ce":
+        return x, rng.integers(0, 3, n)  # class labels, as PyTorch's CrossEntropyLoss takes them
+    return x, Tensor(rng.standard_normal((n, 3)).astype(dtype))
+
+
+def assert_same_state(a, b):
+    (model_a, opt_a), (model_b, opt_b) = a, b
+    for i, (p, q) in enumerate(zip(model_a.parameters(), model_b.parameters())):
+        assert np.array_equal(p.data, q.data), f"parameter {i} differs by {np.abs(p.data - q.data).max()}"
+        assert isinstance(q.grad, Tensor) and np.array_equal(p.grad.data, q.grad.data), f"gradient {i} differs"
+    for (k, u), (_, v) in zip(opt_a.state_dict().items(), opt_b.state_dict().items()):
+        assert np.array_equal(u, v), f"optimizer state {k} differs"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_a_replayed_tensor_step_matches_the_dynamic_step_bit_for_bit(dtype, optimizer, loss):
+    model_d, opt_d, dynamic = build(dtype, optimizer, loss)
+    model_r, opt_r, step = build(dtype, optimizer, loss)
+    replay = Replay(step, optimizer=opt_r)
+    rng = np.random.default_rng(1)
+    for k, n in enumerate([4, 4, 4, 2, 4, 2, 2, 4]):  # two batch shapes: one program each
+        x, y = batch(rng, n, loss, dtype)
+        expected, got = dynamic(x, y), replay(x, y)
+        assert isinstance(got, Tensor) and got.dtype == dtype
+        assert np.array_equal(expected.data, got.data), f"step {k}: loss {got} != {expected}"
+        assert_same_state((model_d, opt_d), (model_r, opt_r))
+    assert replay.captures == 2 and replay.replays == 4  # each shape: captured, confirmed, replayed
+
+
+@pytest.mark.parametrize("zero", ["none", "zeros"])
+def test_zero_grad_either_way_and_a_loss_that_is_not_the_last_operation(zero):
+    """``zero_grad(set_to_none=False)`` zeroes in place; ``loss * 0.5 + weight decay`` puts
+    operations after the loss kernel (its rule must not assume the seed's gradient)."""
+
+    def tail(loss, model):
+        return loss * 0.5 + (model[0].weight * model[0].weight).sum() * 1e-3
+
+    built = [build(zero=zero, tail=tail) for _ in range(2)]
+    replay = Replay(built[1][2], optimizer=built[1][1], verify=2)
+    rng = np.random.default_rng(2)
+    for _ in range(6):
+        x, y = batch(rng, 4, "ce")
+        assert np.array_equal(built[0][2](x, y).data, replay(x, y).data)
+    assert_same_state(built[0][:2], built[1][:2])
+    assert replay.replays == 4
+
+
+# ---------------------------------------------------------------------------- guards
+def test_a_replaced_parameter_array_or_a_new_learning_rate_makes_it_capture_again():
+    (model_d, opt_d, dynamic), (model_r, opt_r, step) = build(), build()
+    replay = Replay(step, optimizer=opt_r)
+    rng = np.random.default_rng(3)
+    x, y = batch(rng, 4, "ce")
+    for k in range(9):
+        if k == 3:
+            for model in (model_d, model_r):
+                model[0].weight.data = model[0].weight.data * 0.5  # a new array: the program reads the old one
+        if k == 6:
+            opt_d.param_groups[0]["lr"] = opt_r.param_groups[0]["lr"] = 0.3
+        assert np.array_equal(dynamic(x, y).data, replay(x, y).data)
+    assert_same_state((model_d, opt_d), (model_r, opt_r))
+    assert replay.captures == 3
+
+
+def test_under_no_grad_or_detect_anomaly_the_step_runs_dynamically():
+    _, opt, step = build()
+    replay = Replay(step, optimizer=opt)
+    x, y = batch(np.random.default_rng(4), 4, "ce")
+    for _ in range(3):
+        replay(x, y)
+    with detect_anomaly():
+        replay(x, y)
+    assert replay.replays == 1
+    with no_grad(), pytest.raises(RuntimeError, match="does not require a gradient"):
+        replay(x, y)  # the dynamic step's own error
+
+
+def test_inputs_are_tensors_that_need_no_gradient_or_arrays():
+    _, opt, step = build()
+    replay = Replay(step, optimizer=opt)
+    with pytest.raises(ReplayError, match="input 0 requires a gradient"):
+        replay(Tensor(np.ones((4, 5)), requires_grad=True), np.zeros(4, dtype=np.int64))
+    with pytest.raises(TypeError, match="input 1 must be a Tensor or a numpy.ndarray, got list"):
+        replay(Tensor(np.ones((4, 5))), [0, 1, 2, 0])
+
+
+# ---------------------------------------------------------------------------- what cannot be replayed
+def test_verify_catches_a_step_whose_operations_depend_on_the_data():
+    model, opt, _ = build()
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step(x, y):
+        opt.zero_grad()
+        h = model(x)
+        if float(x.data.sum()) > 0:  # a branch on the data: the recorded operations change
+            h = h.tanh()
+        loss = loss_fn(h, y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    replay = Replay(step, optimizer=opt, verify=3)
+    y = np.array([0, 1, 2, 0])
+    replay(Tensor(np.ones((4, 5))), y)
+    replay(Tensor(np.ones((4, 5))), y)
+    with pytest.raises(ReplayError, match="recorded different operations"):
+        replay(Tensor(-np.ones((4, 5))), y)
+
+
+def test_a_step_that_does_not_zero_its_gradients_is_refused():
+    model, opt, _ = build()
+    loss_fn = nn.MSELoss()
+
+    def step(x, y):
+        loss = loss_fn(model(x), y)
+        loss.backward()  # adds into last step's .grad
+        opt.step()
+        return loss
+
+    replay = Replay(step, optimizer=opt)
+    x, y = batch(np.random.default_rng(5), 4, "mse")
+    replay(x, y)
+    with pytest.raises(ReplayError, match="did not zero"):
+        replay(x, y)
+
+
+def test_dropout_is_refused_and_a_leaf_outside_the_optimizer_too():
+    model = nn.Sequential(nn.Linear(5, 3, dtype=np.float64), nn.Dropout(0.5))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    scale = Tensor(np.ones(3), requires_grad=True)  # trained, but not by opt
+
+    def step(x, y, scaled=False):
+        opt.zero_grad()
+        out = model(x) * scale if scaled else model(x)
+        loss = nn.MSELoss()(out, y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    x, y = batch(np.random.default_rng(6), 4, "mse")
+    replay = Replay(step, optimizer=opt)
+    replay(x, y)
+    with pytest.raises(ReplayError, match="makes anew each run"):  # the dropout mask
+        replay(x, y)
+    model[1].eval()
+    with pytest.raises(ReplayError, match="not among the optimizer's parameters"):
+        Replay(lambda x, y: step(x, y, scaled=True), optimizer=opt)(x, y)
