@@ -282,5 +282,11 @@ def grad(
                 f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; pass "
                 "allow_unused=True to get None for it"
             )
-        results.append(None if g is None else g if isinstance(g, Tensor) else Tensor(g))
+        results.append(None if g is None else g if isinstance(g, Tensor) else Tensor(_own(g)))
     return tuple(results)
+
+
+def _own(g: np.ndarray) -> np.ndarray:
+    """A gradient the caller may write into: a read-only one (a reduction's gradient is a
+    broadcast view, ``F._expand``) is copied."""
+    return g if g.flags.writeable else g.copy()

@@ -89,16 +89,29 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     return grad.reshape(shape)
 
 
+_VIEW_FROM = 8192
+"""From this many elements up, ``_expand`` returns a broadcast view; below, a filled copy is
+cheaper than making the view (0.3-1.9 µs against 1.9 µs), and beyond, the copy's cost grows
+with its size (25 µs at 65,536 float64 elements, 60-140 µs at 256 x 1024)."""
+
+
 def _expand(grad: Array, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Array:
-    """Spread the gradient of a reduction over ``axis`` back to the input's ``shape``."""
+    """Spread the gradient of a reduction over ``axis`` back to the input's ``shape``.
+
+    Every element along the reduced axes gets the same number, so for a large ``shape`` the
+    result is a read-only broadcast view of ``grad`` (no copy); on a Tensor (a recorded
+    backward) it is a recorded broadcast. Whoever keeps a gradient for a user copies a
+    read-only one first (a leaf's ``.grad``, ``mytorch.grad``); the engine only reads
+    gradients or adds them out of place.
+    """
     if axis is not None and not keepdims:
         axes = (axis,) if isinstance(axis, int) else axis
         grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
-    if isinstance(grad, (np.ndarray, np.generic)):  # first order: one allocation, filled by broadcasting
-        out = np.empty(shape, dtype=grad.dtype)
+    if isinstance(grad, (np.ndarray, np.generic)) and math.prod(shape) < _VIEW_FROM:
+        out = np.empty(shape, dtype=grad.dtype)  # small: one allocation, filled by broadcasting
         out[...] = grad
         return out
-    return np.broadcast_to(grad, shape)  # a Tensor (a recorded backward): a recorded broadcast
+    return np.broadcast_to(grad, shape)
 
 
 def _add_terms(*terms: Array | None) -> Array:

@@ -1,0 +1,169 @@
+"""The gradients of ``sum`` and ``mean`` are broadcast views; what users receive is their own.
+
+``F.sum_backward`` / ``F.mean_backward`` spread the upstream gradient over the reduced axes
+as a read-only ``np.broadcast_to`` view (no copy) from ``F._VIEW_FROM`` elements up, and as a
+filled copy below (cheaper there); the tests use both sizes. They check the values (closed
+forms: every element of x gets the weight of the output element it was summed into, divided
+by n for a mean) and that every gradient handed to a user is a writeable array of its own:
+a leaf's ``.grad`` (zeroed, written, accumulated into by a second backward), a retained
+intermediate's, ``mytorch.grad``'s results. The engine's buffer may hold the view itself:
+it is read-only, so a write into it raises instead of changing another gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+from mytorch import Autograd, Tensor
+from mytorch.nn import functional as F
+
+SMALL, BIG = (2, 3), (64, 128)  # below and above F._VIEW_FROM elements: a copy, a view
+SIZES = pytest.mark.parametrize("shape", [SMALL, BIG], ids=["small", "big"])
+
+# (dim, keepdim): every axis, one axis (negative too), several axes
+REDUCTIONS = [(None, False), (0, False), (1, True), (-1, False), ((0, 2), False), ((0, 2), True)]
+
+
+def _closed_form(x: np.ndarray, w: np.ndarray, dim, keepdim: bool, mean: bool) -> np.ndarray:
+    """d/dx of sum(w * reduce(x)): w spread back over the reduced axes (divided by n for a mean)."""
+    axes = tuple(range(x.ndim)) if dim is None else (dim,) if isinstance(dim, int) else dim
+    axes = tuple(a % x.ndim for a in axes)
+    spread = w if keepdim or dim is None else np.expand_dims(w, axes)
+    n = np.prod([x.shape[a] for a in axes])
+    return np.broadcast_to(spread, x.shape) / (n if mean else 1)
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 5), (16, 32, 20)], ids=["small", "big"])
+@pytest.mark.parametrize("mean", [False, True], ids=["sum", "mean"])
+@pytest.mark.parametrize(("dim", "keepdim"), REDUCTIONS)
+def test_reduction_gradients_have_their_closed_form(shape, mean: bool, dim, keepdim: bool) -> None:
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal(shape), requires_grad=True)
+    y = x.mean(dim=dim, keepdim=keepdim) if mean else x.sum(dim=dim, keepdim=keepdim)
+    w = rng.standard_normal(y.shape)
+    (y * w).sum().backward()
+    np.testing.assert_allclose(x.grad.data, _closed_form(x.data, w, dim, keepdim, mean), rtol=1e-14, atol=0)
+
+
+@SIZES
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_reduction_gradients_keep_the_dtype(shape, dtype) -> None:
+    x = Tensor(np.ones(shape, dtype=dtype), requires_grad=True)
+    x.mean(dim=1).sum().backward()
+    assert x.grad.dtype == dtype
+    np.testing.assert_array_equal(x.grad.data, np.full(shape, dtype(1 / shape[1])))
+
+
+def test_the_kernels_return_read_only_views_without_a_copy_when_big() -> None:
+    g = np.arange(BIG[1], dtype=float)
+    (gx,) = F.sum_backward(g, np.zeros(BIG), axis=0)
+    assert np.shares_memory(gx, g) and not gx.flags.writeable
+    np.testing.assert_array_equal(gx, np.tile(g, (BIG[0], 1)))
+    (gx,) = F.mean_backward(np.array(BIG[0] * BIG[1] * 3.0), np.zeros(BIG))
+    assert not gx.flags.writeable
+    np.testing.assert_array_equal(gx, np.full(BIG, 3.0))
+    (gx,) = F.sum_backward(np.arange(2.0), np.zeros((2, 3)), axis=1)  # small: a copy of its own
+    assert gx.flags.writeable
+    np.testing.assert_array_equal(gx, [[0.0] * 3, [1.0] * 3])
+
+
+def _assert_own(grad: Tensor, *others: np.ndarray) -> None:
+    """``grad`` is a writeable contiguous array sharing memory with none of ``others``."""
+    assert grad.data.flags.writeable and grad.data.flags.c_contiguous
+    for other in others:
+        assert not np.shares_memory(grad.data, other)
+
+
+@SIZES
+@pytest.mark.parametrize("reduce", ["sum", "mean"])
+def test_a_leaf_grad_from_a_reduction_is_writeable_and_its_own(shape, reduce: str) -> None:
+    x = Tensor(np.ones(shape), requires_grad=True)
+    upstream = np.ones(shape[0])
+    getattr(x, reduce)(dim=1).backward(upstream)
+    expected = np.full(shape, 1.0 if reduce == "sum" else 1 / shape[1])
+    np.testing.assert_array_equal(x.grad.data, expected)
+    _assert_own(x.grad, upstream, x.data)
+    x.grad.data[0, 0] = 5.0  # the user's own array: writes go through and change nothing else
+    assert x.grad.data[0, 0] == 5.0 and x.grad.data[1, 0] == expected[1, 0]
+    x.grad.zero_()
+    assert not x.grad.data.any()
+
+
+@SIZES
+def test_a_second_backward_accumulates_into_the_same_grad(shape) -> None:
+    x = Tensor(np.ones(shape), requires_grad=True)
+    x.sum().backward()
+    first = x.grad
+    held = first.data
+    x.mean(dim=0).sum().backward()
+    assert x.grad is first and x.grad.data is held  # added in place, as PyTorch does
+    np.testing.assert_allclose(x.grad.data, np.full(shape, 1 + 1 / shape[0]))
+
+
+@SIZES
+def test_an_optimizer_steps_with_a_reduction_gradient(shape) -> None:
+    x = Tensor(np.zeros(shape), requires_grad=True)
+    opt = mt.optim.SGD([x], lr=0.5)
+    for _ in range(2):
+        opt.zero_grad()
+        x.mean().backward()
+        opt.step()
+    np.testing.assert_allclose(x.data, np.full(shape, -2 * 0.5 / np.prod(shape)))
+
+
+@SIZES
+def test_two_leaves_fed_by_one_reduction_get_separate_grads(shape) -> None:
+    a = Tensor(np.ones(shape), requires_grad=True)
+    b = Tensor(np.ones(shape), requires_grad=True)
+    (a + b).sum().backward()  # add passes sum's one gradient on to both inputs
+    _assert_own(a.grad, b.grad.data)
+    a.grad.data[...] = 7.0
+    np.testing.assert_array_equal(b.grad.data, np.ones(shape))
+
+
+@SIZES
+def test_a_retained_intermediate_grad_is_writeable(shape) -> None:
+    x = Tensor(np.ones(shape), requires_grad=True)
+    h = x * 2.0
+    h.retain_grad()
+    h.sum().backward()
+    _assert_own(h.grad, x.grad.data)
+    np.testing.assert_array_equal(h.grad.data, np.ones(shape))
+
+
+@SIZES
+def test_mytorch_grad_returns_writeable_gradients(shape) -> None:
+    x = Tensor(np.ones(shape), requires_grad=True)
+    (g,) = mt.grad(x.mean(dim=1).sum(), x)
+    assert g.data.flags.writeable
+    np.testing.assert_array_equal(g.data, np.full(shape, 1 / shape[1]))
+    g.add_(1.0)
+    np.testing.assert_array_equal(g.data, np.full(shape, 1 + 1 / shape[1]))
+
+
+def test_second_derivatives_through_a_reduction() -> None:
+    """d/dx of sum(d/dx sum(x**3) * w) = 6 x w: the recorded backward broadcasts a Tensor."""
+    x = Tensor(np.array([[1.0, -2.0], [0.5, 3.0]]), requires_grad=True)
+    (g,) = mt.grad((x**3).sum(), x, create_graph=True)
+    w = np.array([[1.0, 2.0], [3.0, 4.0]])
+    (h,) = mt.grad((g * w).sum(), x)
+    np.testing.assert_allclose(h.data, 6 * x.data * w)
+
+
+def test_the_engines_buffer_may_hold_the_view_and_refuses_writes() -> None:
+    """A data array's gradient in the handout engine's buffer is sum's view itself: reading
+    it gives the right values, writing into it raises (it is never silently shared)."""
+    engine = Autograd()
+    x = np.ones(BIG)
+    y = F.apply(engine, "sum", x, axis=1)
+    g = np.arange(BIG[0], dtype=float)
+    engine.backward(g, output=y)
+    gx = engine.gradient_buffer.get_param(x)
+    np.testing.assert_array_equal(gx, np.repeat(g[:, None], BIG[1], axis=1))
+    with pytest.raises(ValueError, match="read-only"):
+        gx[0, 0] = 5.0
+    engine.backward(g, output=y)  # a second backward adds out of place
+    np.testing.assert_array_equal(engine.gradient_buffer.get_param(x), np.repeat(2 * g[:, None], BIG[1], axis=1))
+    np.testing.assert_array_equal(gx[:, 0], g)  # the first gradient was not written over
