@@ -111,7 +111,7 @@ def _mean_loss(name: str, target: Any, prediction: Tensor, cached: Callable[...,
     else:
         loss, value = cached(*arrays)
         saved = {"log_probs" if name == "softmax_cross_entropy" else "diff": value}
-    return _attach(loss.reshape(()), args, arrays, _SCALAR_BACKWARDS[name], saved)
+    return _attach(loss.reshape(()), args, arrays, _SCALAR_BACKWARDS[name], saved, reads=KERNELS[name].reads)
 
 
 # --------------------------------------------------------------------------- activations
