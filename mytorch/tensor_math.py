@@ -275,8 +275,16 @@ def std(
     axis: Any = None,
     keepdims: Any = None,
 ) -> Tensor:
-    """The standard deviation over ``dim``: the square root of ``var`` (same arguments)."""
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
+    """The standard deviation over ``dim``: the square root of ``var`` (same arguments).
+
+    Where the variance is 0 (a constant row) the gradient is 0, as in PyTorch, not the
+    NaN of sqrt's infinite slope times var's zero slope."""
+    variance = var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+    zero = variance.data == 0
+    if not zero.any():
+        return sqrt(variance)
+    root = sqrt(_apply("where", (1.0, variance), {"condition": zero}))  # sqrt sees 1 where it is 0
+    return _apply("where", (0.0, root), {"condition": zero})
 
 
 def prod(
@@ -346,13 +354,26 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001, A002 - PyTorch's na
 
 def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
     """x limited to [min, max] (either bound optional; the gradient passes where min <= x <= max);
-    kernel ``clamp``, or ``maximum``/``minimum`` for bounds that are tensors."""
+    kernel ``clamp``, or ``where`` for bounds that are tensors."""
     if min is None and max is None:
         raise ValueError("clamp: give min, max or both")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        y = input if min is None else maximum(input, min)
-        return y if max is None else minimum(y, max)
+        return _clamp_between(input, min, max)
     return _apply("clamp", (input,), {"min": min, "max": max})
+
+
+def _clamp_between(x: Any, min: Any, max: Any) -> Tensor:  # noqa: A002
+    """``clamp`` with tensor bounds, with PyTorch's gradients: x's where min <= x <= max
+    (bounds included, so a tie goes to x, not half and half as ``maximum`` would split it),
+    a bound's where the result is that bound. A NaN bound gives NaN, as in PyTorch."""
+    y = x
+    if min is not None:
+        below = (_data(y) < _data(min)) | np.isnan(_data(min))
+        y = _apply("where", (min, y), {"condition": below})
+    if max is not None:
+        above = (_data(y) > _data(max)) | np.isnan(_data(max))
+        y = _apply("where", (max, y), {"condition": above})
+    return y
 
 
 clip = clamp

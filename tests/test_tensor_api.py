@@ -273,3 +273,34 @@ def test_var_of_one_element_is_nan_with_a_nan_gradient_as_in_pytorch():
         y = x.var()
         y.backward()
     assert np.isnan(y.item()) and np.isnan(x.grad.item())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_std_of_a_constant_row_has_a_zero_gradient_not_nan(dtype):
+    """PyTorch's std gradient, (x - mean) / ((n - 1) std), is 0 where std is 0 (a constant row
+    in a normalisation), not sqrt's infinite slope times 0; the other rows are unchanged."""
+    a = np.array([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]], dtype=dtype)
+    x = mt.tensor(a, requires_grad=True)
+    s = x.std(dim=1)
+    s.sum().backward()
+    expected = (a - a.mean(1, keepdims=True)) / (2 * np.std(a, axis=1, ddof=1, keepdims=True).clip(1e-30))
+    assert s.dtype == dtype and x.grad.dtype == dtype
+    np.testing.assert_allclose(s.numpy(), np.std(a, axis=1, ddof=1), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6, atol=0)
+    assert x.grad.numpy()[1].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_clamp_with_tensor_bounds_gives_a_tie_to_x():
+    """At x == min (or max) the whole gradient goes to x, as PyTorch's clamp gives it (not
+    half and half, as maximum/minimum split a tie); a bound gets it where it is the result."""
+    x = mt.tensor([-1.0, 0.0, 0.5, 1.0, 2.0], requires_grad=True)
+    lo = mt.tensor([0.0] * 5, requires_grad=True)
+    hi = mt.tensor([1.0] * 5, requires_grad=True)
+    y = x.clamp(lo, hi)
+    y.sum().backward()
+    assert y.tolist() == [0.0, 0.0, 0.5, 1.0, 1.0]
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
+    assert lo.grad.tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
+    assert hi.grad.tolist() == [0.0, 0.0, 0.0, 0.0, 1.0]
+    crossed = mt.tensor([-1.0, 0.5, 2.0], requires_grad=True).clamp(mt.tensor([1.0] * 3), mt.tensor([0.0] * 3))
+    assert crossed.tolist() == [0.0, 0.0, 0.0]  # min > max: max wins, as in PyTorch

@@ -576,3 +576,44 @@ def test_grad_fn_graph_has_torchs_shape(rng: np.random.Generator) -> None:
         loss = ((a * b).exp().sum(dim=1) / 2.0 - b.sum()).mean()
         shapes.append(count(loss.grad_fn, {}))
     assert shapes[0] == shapes[1] == {"op": 6, "leaf": 3, "none": 1}
+
+
+CORNERS: dict[str, tuple[Callable[..., Any], list[list[Any]]]] = {
+    "std of a constant row": (lambda m, x: x.std(dim=1), [[[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]]]),
+    "std of a constant": (lambda m, x: x.std(), [[2.5, 2.5]]),
+    "std keepdim, no correction": (lambda m, x: x.std(0, keepdim=True, correction=0), [[[1.0, 2.0], [1.0, 5.0]]]),
+    "clamp tensor bounds at ties": (
+        lambda m, x, lo, hi: x.clamp(lo, hi),
+        [[-1.0, 0.0, 0.5, 1.0, 2.0], [0.0, 0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0, 1.0]],
+    ),
+    "clamp tensor min only": (lambda m, x, lo: m.clamp(x, min=lo), [[-1.0, 0.0, 2.0], [0.0, 0.0, 1.0]]),
+    "clamp tensor max only": (lambda m, x, hi: x.clamp(max=hi), [[[-1.0], [3.0]], [0.0, 3.0]]),
+    "clamp tensor bounds crossed": (
+        lambda m, x, lo, hi: x.clamp(lo, hi),
+        [[-1.0, 0.5, 2.0], [1.0, 1.0, 1.0], [0.0, 0.0, 0.0]],
+    ),
+}
+"""Ties, kinks and boundaries the random inputs above avoid: ``fn(lib, *tensors)`` on fixed
+values, each a case where MyTorch once gave a different number than PyTorch without an error."""
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("name", list(CORNERS))
+def test_corner_values_and_gradients_match_torch(name: str, dtype: Any) -> None:
+    import mytorch as mt
+
+    fn, values = CORNERS[name]
+    arrays = [np.asarray(v, dtype=dtype) for v in values]
+    results = []
+    for lib in (mt, torch):
+        leaves = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = fn(lib, *leaves)
+        weights = np.arange(1.0, out.numel() + 1.0).reshape(tuple(out.shape)).astype(dtype)
+        (out * lib.tensor(weights)).sum().backward()
+        grads = [np.zeros_like(a) if t.grad is None else np.asarray(t.grad.numpy()) for t, a in zip(leaves, arrays)]
+        results.append((out.detach().numpy(), grads))
+    (out, grads), (expected, expected_grads) = results
+    assert out.dtype == expected.dtype
+    np.testing.assert_allclose(out, expected, **API_TOL[dtype], err_msg=f"{name} forward")
+    for i, (g, e) in enumerate(zip(grads, expected_grads)):
+        np.testing.assert_allclose(g, e, **API_TOL[dtype], err_msg=f"{name}: gradient of input {i}")
