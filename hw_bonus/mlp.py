@@ -99,6 +99,7 @@ class MLP:
             Linear(n_in, n_out, autograd_engine, init=init, rng=rng, dtype=dtype, input_grad=i > 0)
             for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]))
         ]
+        self._flat_grads, self._grad_views = _pack(self.linear_layers)
         self.activations = [_build(a, Activation, ACTIVATIONS, autograd_engine, "activation") for a in activations]
         self.criterion = _build(criterion, LossFN, LOSSES, autograd_engine, "criterion")
         self.lr, self.momentum = lr, momentum
@@ -146,8 +147,12 @@ class MLP:
         """Clear the engine's tape and buffer and every layer's ``dW`` and ``db``."""
         # BEGIN SOLUTION: clear the engine (zero_grad) and set every parameter's gradient to zero
         self.autograd_engine.zero_grad()
-        for _, grad in self.parameters():
-            grad.fill(0)
+        views = tuple(chain.from_iterable(map(_GRADIENT_ARRAYS, self.linear_layers)))
+        if len(views) == len(self._grad_views) and all(map(operator.is_, views, self._grad_views)):
+            self._flat_grads.fill(0)  # every gradient is still a view of it (see _pack): one call
+        else:
+            for _, grad in self.parameters():
+                grad.fill(0)
         # END SOLUTION
 
     def backward(self, labels: np.ndarray) -> np.ndarray:
@@ -273,6 +278,38 @@ class MLP:
 
 
 _PARAMETER_ARRAYS = operator.attrgetter("W", "dW", "b", "db")
+_GRADIENT_ARRAYS = operator.attrgetter("dW", "db")
+
+
+def _pack(layers: list[Linear]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """Move every layer's ``W``, ``b`` into one flat array and ``dW``, ``db`` into another, each
+    parameter and gradient becoming a view of its flat array, in ``parameters()`` order.
+
+    The network computes exactly as before; ``zero_grads`` then clears every gradient with one
+    ``fill`` and ``SGD`` updates every parameter with a few NumPy calls over the flat arrays
+    (``mytorch.optim.flat_memory``) instead of a few per parameter. Replacing a layer's array
+    (``layer.W = ...``) is allowed: both notice and fall back to working per parameter.
+
+    Returns:
+        The flat gradient array and the gradient views, in order.
+    """
+    pairs = [pair for layer in layers for pair in layer.parameters()]
+    dtype = pairs[0][0].dtype
+    values = np.empty(sum(value.size for value, _ in pairs), dtype=dtype)
+    grads = np.zeros_like(values)
+    offset = 0
+    for layer in layers:
+        for value_name, grad_name in (("W", "dW"), ("b", "db")):
+            value = getattr(layer, value_name)
+            end = offset + value.size
+            view = values[offset:end].reshape(value.shape)
+            view[...] = value
+            setattr(layer, value_name, view)
+            setattr(layer, grad_name, grads[offset:end].reshape(value.shape))
+            offset = end
+    return grads, tuple(chain.from_iterable(map(_GRADIENT_ARRAYS, layers)))
+
+
 _STEP_METHODS = ("zero_grads", "forward", "_through_layers", "backward", "step", "_dynamic_step")
 
 

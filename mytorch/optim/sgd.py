@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from mytorch.optim.optimizer import Optimizer, check_number, step_in_place
+from mytorch.optim.optimizer import Optimizer, check_number, flat_memory, step_in_place
 
 __all__ = ["SGD"]
 
@@ -37,6 +38,25 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay})
+        self._flat = self._flat_layout()
+
+    def _flat_layout(self) -> tuple[list[Any], list[Any], np.ndarray, np.ndarray, np.ndarray | None] | None:
+        """When one group's parameters tile two flat arrays (``flat_memory``), what ``step``
+        needs to update them all at once: the parameters and velocities as they are now (the
+        layout holds while they stay these objects), the flat values and gradients, and one
+        flat velocity, of which every parameter's velocity becomes a view."""
+        tiles = flat_memory(self.params) if len(self.param_groups) == 1 else None
+        if tiles is None:
+            return None
+        values, grads = tiles
+        velocity = None
+        if all(v is not None for v in self.velocity):
+            velocity = np.zeros_like(values)
+            offset = 0
+            for i, v in enumerate(self.velocity):
+                self.velocity[i] = velocity[offset : offset + v.size].reshape(v.shape)
+                offset += v.size
+        return list(self.params), list(self.velocity), values, grads, velocity
 
     def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
         super()._check_hyper_parameters(group)
@@ -51,6 +71,11 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
+        flat = self._flat
+        if flat is not None and _unchanged(self.params, flat[0]) and _unchanged(self.velocity, flat[1]):
+            if flat[4] is not None or not self.param_groups[0]["momentum"]:
+                self._step_flat(*flat[2:])
+                return
         velocity = self.velocity
         for group, entries in self._groups_with_grads():
             lr, mu, wd, nesterov = group["lr"], group["momentum"], group["weight_decay"], group["nesterov"]
@@ -62,3 +87,20 @@ class SGD(Optimizer):
                     v += d
                     d = d + mu * v if nesterov else v
                 step_in_place(p, lr * d, "SGD")
+
+    def _step_flat(self, p: np.ndarray, g: np.ndarray, v: np.ndarray | None) -> None:
+        """``step`` over the flat values ``p``, gradients ``g`` and velocity ``v``: the same
+        elementwise arithmetic as per parameter, so the same numbers."""
+        group = self.param_groups[0]
+        lr, mu, wd, nesterov = group["lr"], group["momentum"], group["weight_decay"], group["nesterov"]
+        d = g + wd * p if wd else g
+        if mu and v is not None:  # (step checked that v is there when mu is not 0)
+            v *= mu
+            v += d
+            d = d + mu * v if nesterov else v
+        step_in_place(p, lr * d, "SGD")
+
+
+def _unchanged(now: list[Any], then: list[Any]) -> bool:
+    """Whether the list ``now`` holds the very objects ``then`` held (no pair was replaced)."""
+    return len(now) == len(then) and all(map(operator.is_, now, then))

@@ -156,7 +156,7 @@ class _Compiler:
         held = self.buffers.get(id(x))
         if held is not None:
             return held
-        if isinstance(dst, np.ndarray) and (id(x) in self.params or id(x.base) in self.params):
+        if isinstance(dst, np.ndarray) and any(_views_whole(x, p) for p in self.params.values()):
             return x  # a parameter, or a view of one (W.T): its memory is the parameter's
         made = self._derive(x)
         if made is not None:
@@ -460,3 +460,12 @@ def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
 def _call_resolved(current: list[Any], fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     inputs = current[0]
     fn(*(a.resolve(inputs) if isinstance(a, Slot) else a for a in args))
+
+
+def _views_whole(x: np.ndarray, p: np.ndarray) -> bool:
+    """Whether ``x`` is the parameter ``p`` or a view of exactly its memory (``W.T``; also when
+    ``W`` is itself a view of a flat array, as ``hw_bonus.mlp.MLP`` keeps its weights)."""
+    if x is p or x.base is p:
+        return True
+    span = x.__array_interface__["data"][0], x.nbytes
+    return x.base is not None and x.base is p.base and span == (p.__array_interface__["data"][0], p.nbytes)

@@ -18,6 +18,22 @@ from mytorch.nn.modules.module import Module, expect_array, record
 __all__ = ["ACTIVATIONS", "GELU", "Activation", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softplus", "Tanh"]
 
 
+# The VJPs the modules differentiate tanh and sigmoid with: the kernels' own arithmetic, in the
+# same order (so the same bits), without their helper calls. Used for arrays of one dimension
+# or more, where NumPy keeps a float32 array float32 against a Python number on every version.
+def _tanh_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray]:
+    """``tanh_backward(g, x, out=y)``: g (1 - y**2)."""
+    return (grad_output * (1.0 - out * out),)
+
+
+def _sigmoid_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray]:
+    """``sigmoid_backward(g, x, out=y)``: g y (1 - y)."""
+    return (grad_output * (out * (1.0 - out)),)
+
+
+_VJPS = {"tanh": _tanh_vjp, "sigmoid": _sigmoid_vjp}
+
+
 class Activation(Module):
     """Base class: applies the kernel named ``kernel`` elementwise and records it.
 
@@ -32,6 +48,7 @@ class Activation(Module):
         self.params: dict[str, Any] = {}
         self.state: np.ndarray | None = None
         self._row = F.get_kernel(self.kernel)  # resolved once: forward() runs on every step
+        self._vjp = _VJPS.get(self.kernel, self._row.backward)  # what backward calls
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """The activation of ``x`` (any shape); also kept as ``self.state``."""
@@ -46,7 +63,10 @@ class Activation(Module):
         engine = self.autograd_engine
         if engine is not None:
             saved = {**params, "out": y} if row.saves_output else (params or None)
-            record(engine, type(x) is np.ndarray and x.dtype.kind in "fc", [x], y, [None], row.backward, saved)
+            if type(x) is np.ndarray and x.ndim and x.dtype.kind in "fc":
+                engine.record([x], y, [None], row.backward, saved, self._vjp)
+            else:  # the checked path: its message for a wrong input, NumPy's 0-d scalars handled
+                record(engine, False, [x], y, [None], row.backward, saved)
         self.state = y
         return y
         # END SOLUTION

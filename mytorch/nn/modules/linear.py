@@ -9,6 +9,7 @@ destinations ``[None, dW.T]``: ``dW.T`` is a view, so the engine's in-place add 
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -59,21 +60,36 @@ def init_weights(
 # Linear's two operations are recorded with the handout's kernels (``matmul_backward``,
 # ``add_backward``: what a student, the trace and forward mode see), and differentiated by
 # these specialisations of them to Linear's 2-D operands: the same products in the same
-# layouts (``F._dot_like``), without the general kernels' shape tests, the wrapper that skips
-# an unwanted input, or ``unbroadcast``. ``tests/test_modules.py`` checks them bit for bit.
+# layouts (``F._dot_like``'s rule, written out), without the general kernels' shape tests,
+# the wrapper that skips an unwanted input, or ``unbroadcast``. ``tests/test_modules.py``
+# checks them bit for bit.
+_dot = np.dot
+_sum_rows = functools.partial(np.add.reduce, axis=0)
+_MATMUL_BACKWARD = F.matmul_backward  # resolved once (F's names are looked up through its module type)
+_ADD_BACKWARD = F.add_backward
+
+
+def _transposed(a: np.ndarray) -> bool:
+    """Whether ``a`` is laid out column-major only (``W.T`` of a row-major ``W``): a gradient
+    for it is then computed transposed, so that it lands in contiguous memory."""
+    flags = a.flags
+    return flags.f_contiguous and not flags.c_contiguous
+
+
 def _matmul_vjp(grad_output: np.ndarray, x: np.ndarray, Wt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``matmul_backward(g, x, W.T)``: (g W, x^T g laid out like W.T)."""
-    return F._dot_like(x, grad_output, Wt.T), F._dot_like(Wt, x.T, grad_output)
+    """``matmul_backward(g, x, W.T)``: (g W laid out like x, x^T g laid out like W.T)."""
+    gx = _dot(Wt, grad_output.T).T if _transposed(x) else _dot(grad_output, Wt.T)
+    return gx, _dot(grad_output.T, x).T if _transposed(Wt) else _dot(x.T, grad_output)
 
 
 def _matmul_vjp_weight(grad_output: np.ndarray, x: np.ndarray, Wt: np.ndarray) -> tuple[None, np.ndarray]:
     """``matmul_backward`` when the input needs no gradient (a first layer fed data)."""
-    return None, F._dot_like(Wt, x.T, grad_output)
+    return None, _dot(grad_output.T, x).T if _transposed(Wt) else _dot(x.T, grad_output)
 
 
 def _bias_vjp(grad_output: np.ndarray, h: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``add_backward(g, h, b)`` for h (N, out) and b (out,): (g, g summed over the batch)."""
-    return grad_output, grad_output[0] if len(grad_output) == 1 else np.add.reduce(grad_output, axis=0)
+    return grad_output, grad_output[0] if len(grad_output) == 1 else _sum_rows(grad_output)
 
 
 class Linear(Module):
@@ -142,13 +158,18 @@ class Linear(Module):
             )
         # BEGIN SOLUTION: compute x W^T + b, record the matmul and the add with add_operation, return the result
         Wt = self.W.T
-        h = np.dot(x, Wt)  # x @ W^T, by BLAS: np.dot skips @'s dispatch (the same product, bit for bit)
-        y = h + self.b
+        h = _dot(x, Wt)  # x @ W^T, by BLAS: np.dot skips @'s dispatch (the same product, bit for bit)
+        b = self.b
+        y = h + b
         # W and b were checked when the layer was built, x's shape above: a float array needs no
         # further check. Linear's own VJPs differentiate the two operations.
-        engine, checked = self.autograd_engine, type(x) is np.ndarray and x.dtype.kind in "fc"
-        record(engine, checked, [x, Wt], h, [self._x_grad, self.dW.T], F.matmul_backward, vjp=self._vjp)
-        record(engine, checked, [h, self.b], y, [None, self.db], F.add_backward, vjp=_bias_vjp)
+        engine = self.autograd_engine
+        if type(x) is np.ndarray and x.dtype.kind in "fc":
+            engine.record([x, Wt], h, [self._x_grad, self.dW.T], _MATMUL_BACKWARD, None, self._vjp)
+            engine.record([h, b], y, [None, self.db], _ADD_BACKWARD, None, _bias_vjp)
+        else:
+            record(engine, False, [x, Wt], h, [self._x_grad, self.dW.T], _MATMUL_BACKWARD, vjp=self._vjp)
+            record(engine, False, [h, b], y, [None, self.db], _ADD_BACKWARD, vjp=_bias_vjp)
         return y
         # END SOLUTION
 

@@ -7,6 +7,7 @@ Each loss is one row of the kernel table, recorded as one operation whose output
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,29 @@ from mytorch.nn import functional as F
 from mytorch.nn.modules.module import record
 
 __all__ = ["LOSSES", "BCELoss", "BCEWithLogitsLoss", "LossFN", "MSELoss", "SoftmaxCrossEntropy"]
+
+
+def _mse_vjp(grad_output: np.ndarray, y: np.ndarray, y_hat: np.ndarray, diff: np.ndarray) -> tuple[None, np.ndarray]:
+    """``mse_loss_backward`` for y_hat alone, from the forward's ``diff`` (y_hat - y, 1-D or
+    more): the kernel's arithmetic, 2 g diff / n, in its order."""
+    return None, diff * (2.0 * grad_output[0] / diff.size)
+
+
+def _prediction_vjp(kernel: F.Kernel) -> Callable[..., tuple[None, Any]] | None:
+    """The VJP of a loss for its prediction alone (the ground truth is ``NO_GRAD``): the
+    kernel's rule for its second input, called directly (None: the kernel has no such rule)."""
+    if kernel.name == "mse_loss":
+        return _mse_vjp
+    partials = getattr(kernel.backward, "partials", None)
+    if partials is None:
+        return None
+    rule = partials[1]
+
+    def prediction_vjp(grad_output: np.ndarray, y: np.ndarray, y_hat: np.ndarray, **saved: Any) -> tuple[None, Any]:
+        return None, rule(grad_output, y, y_hat, **saved)
+
+    prediction_vjp.__name__ = f"{kernel.name}_prediction_vjp"
+    return prediction_vjp
 
 
 class LossFN:
@@ -37,6 +61,7 @@ class LossFN:
         self.autograd_engine = autograd_engine
         self.loss: np.ndarray | None = None
         self._row = F.get_kernel(self.kernel)  # resolved once: forward() runs on every step
+        self._vjp = _prediction_vjp(self._row)
 
     def __call__(self, y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
         """``loss(y, y_hat)``: ``forward(y, y_hat)``."""
@@ -63,9 +88,12 @@ class LossFN:
         # BEGIN SOLUTION: compute the loss (self._evaluate), record it with add_operation, keep it in self.loss
         kernel = self._row
         loss, saved = self._evaluate(kernel, y, y_hat)
-        if self.autograd_engine is not None:  # None: compute only, as with F.apply
-            checked = type(y_hat) is np.ndarray and y_hat.dtype.kind in "fc"  # y is NO_GRAD: any dtype
-            record(self.autograd_engine, checked, [y, y_hat], loss, [NO_GRAD, None], kernel.backward, saved, skipped=1)
+        engine = self.autograd_engine
+        if engine is not None:  # None: compute only, as with F.apply
+            if type(y_hat) is np.ndarray and y_hat.ndim and y_hat.dtype.kind in "fc":  # y is NO_GRAD: any dtype
+                engine.record([y, y_hat], loss, [NO_GRAD, None], kernel.backward, saved, self._vjp, 1)
+            else:  # the checked path: its message for a wrong input, NumPy's 0-d scalars handled
+                record(engine, False, [y, y_hat], loss, [NO_GRAD, None], kernel.backward, saved, skipped=1)
         self.loss = loss
         return loss
         # END SOLUTION
