@@ -1,0 +1,98 @@
+"""The modules' lean training step: the MLP's flat parameter memory, SGD's update over it, and
+the engine's trusted operations. Each gives the numbers of the plain per-parameter path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hw_bonus.mlp import MLP
+from mytorch import Autograd, detect_anomaly
+from mytorch.optim import SGD
+from mytorch.optim.optimizer import flat_memory
+
+
+def make_mlp(momentum: float = 0.0, optimizer: str = "sgd", dtype=np.float64) -> MLP:
+    return MLP(4, 3, [5, 6], ["tanh", "sigmoid", "identity"], "cross_entropy", 0.1, Autograd(), momentum,
+               optimizer=optimizer, seed=0, dtype=dtype)  # fmt: skip
+
+
+def data(rng: np.random.Generator, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+    return rng.standard_normal((8, 4)).astype(dtype), np.eye(3, dtype=dtype)[rng.integers(0, 3, 8)]
+
+
+def test_the_mlp_keeps_parameters_and_gradients_in_two_flat_arrays():
+    mlp = make_mlp()
+    tiles = flat_memory(mlp.parameters())
+    assert tiles is not None
+    values, grads = tiles
+    assert values.size == sum(p.size for p, _ in mlp.parameters())
+    layer = mlp.linear_layers[1]
+    assert np.shares_memory(layer.W, values) and np.shares_memory(layer.db, grads)
+    # a pair list that does not tile one array, or is out of order, is not flat
+    assert flat_memory(mlp.parameters()[::-1]) is None
+    assert flat_memory([(p.copy(), g) for p, g in mlp.parameters()]) is None
+
+
+SETTINGS = [(0.0, False, 0.0), (0.9, False, 0.0), (0.9, True, 0.01), (0.0, False, 0.1)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("momentum", "nesterov", "weight_decay"), SETTINGS)
+def test_sgd_over_flat_memory_equals_sgd_per_parameter_bit_for_bit(momentum, nesterov, weight_decay, dtype):
+    mlp = make_mlp(dtype=dtype)
+    flat = SGD(mlp.parameters(), 0.1, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay)
+    copies = [(p.copy(), g.copy()) for p, g in mlp.parameters()]
+    plain = SGD(copies, 0.1, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay)
+    assert flat._flat is not None and plain._flat is None
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        mlp.zero_grads()
+        mlp.forward(data(rng, dtype)[0])
+        mlp.backward(data(rng, dtype)[1])
+        for (_, g), (_, h) in zip(mlp.parameters(), copies):
+            h[...] = g
+        flat.step()
+        plain.step()
+        for (p, _), (q, _) in zip(mlp.parameters(), copies):
+            assert np.array_equal(p, q) and p.dtype == dtype
+        for u, v in zip(flat.state_dict().values(), plain.state_dict().values()):
+            assert np.array_equal(u, v)
+
+
+def test_a_replaced_parameter_is_updated_per_parameter():
+    """The autograder and users replace a layer's arrays: the flat update must notice."""
+    mlp = make_mlp(momentum=0.9)
+    reference = make_mlp(momentum=0.9)
+    rng = np.random.default_rng(1)
+    for model in (mlp, reference):
+        layer = model.linear_layers[0]
+        layer.W = layer.W * 0.5  # a new array, outside the flat memory
+        layer.dW = np.zeros_like(layer.dW)
+        model.optimizer.params[0] = (layer.W, layer.dW)
+    reference.optimizer._flat = None  # the per-parameter path, for comparison
+    for _ in range(3):
+        x, y = data(rng)
+        for model in (mlp, reference):
+            model.train_step(x, y)
+    for (p, g), (q, h) in zip(mlp.parameters(), reference.parameters()):
+        assert np.array_equal(p, q) and np.array_equal(g, h)
+    assert not np.array_equal(mlp.linear_layers[0].W, make_mlp().linear_layers[0].W * 0.5)  # it trained
+
+
+def test_zero_grads_clears_a_replaced_gradient_too():
+    mlp = make_mlp()
+    mlp.linear_layers[2].db = np.ones(3)
+    mlp.linear_layers[0].dW[...] = 1.0
+    mlp.zero_grads()
+    assert all(not g.any() for _, g in mlp.parameters())
+
+
+def test_detect_anomaly_still_checks_the_modules_gradients():
+    """Trusted operations skip the gradient checks only outside detect_anomaly."""
+    mlp = make_mlp()
+    x, y = data(np.random.default_rng(2))
+    mlp.forward(x)
+    mlp.linear_layers[2].W[0, 0] = np.inf  # the gradient flowing back through it becomes non-finite
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="matmul_backward"):
+        mlp.backward(y)
