@@ -418,3 +418,24 @@ def test_np_dot_and_matmul_give_the_same_bits_for_linear_shapes(dtype):
             x = rng.standard_normal((n, k)).astype(dtype)
             W = rng.standard_normal((m, k)).astype(dtype)
             assert np.array_equal(np.dot(x, W.T), x @ W.T), (n, k, m)
+
+
+@pytest.mark.parametrize(("optimizer", "momentum"), [("sgd", 0.0), ("sgd", 0.9), ("nesterov", 0.9)])
+def test_a_large_parameter_updated_piece_by_piece_gives_the_same_numbers(monkeypatch, optimizer, momentum):
+    """The SGD update cuts a parameter larger than PIECE_BYTES into pieces (here 64 bytes)."""
+    from mytorch.replay import optimizers
+
+    monkeypatch.setattr(optimizers, "PIECE_BYTES", 64)
+    rng = np.random.default_rng(14)
+    acts = ("tanh", "relu", "identity")
+    dynamic = make_mlp(False, acts, optimizer=optimizer, momentum=momentum, sizes=(5, 7, 6, 3))
+    replayed = make_mlp(True, acts, optimizer=optimizer, momentum=momentum, sizes=(5, 7, 6, 3))
+    for mlp in (dynamic, replayed):
+        for group in mlp.optimizer.param_groups:
+            group["weight_decay"] = 0.01
+    for _ in range(4):
+        x, y = batch(rng, 4, "cross_entropy")
+        assert np.array_equal(dynamic.train_step(x, y), replayed.train_step(x, y))
+    assert_same_state(dynamic, replayed)
+    program = next(iter(replayed._replayer.programs.values()))
+    assert len(program.code) > 60  # the 7x5 and 6x7 weights went in pieces of 8 elements

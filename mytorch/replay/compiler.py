@@ -142,10 +142,20 @@ class _Compiler:
         self.loose: list[tuple[int, int, np.ndarray]] = []
         self.params = {id(p): p for p, _ in pairs}
         self.seed: np.ndarray | None = None
+        self.pool: dict[tuple[tuple[int, ...], str], np.ndarray] = {}
         self.code: list[Instruction] = []
         self.op_params: list[dict[str, Any]] = []
         self.folded: set[int] = set()  # ids of the gradients written whole, so not zeroed first
         self.partial = self._find_partial()
+
+    def scratch(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """A backward rule's temporary: one per shape and dtype, shared by every rule (each
+        uses it only within the instructions of one recipe)."""
+        key = (shape, np.dtype(dtype).str)
+        buffer = self.pool.get(key)
+        if buffer is None:
+            buffer = self.pool[key] = np.empty(shape, dtype=dtype)
+        return buffer
 
     # ------------------------------------------------------------------ operands
     def operand(self, index: int, i: int, x: np.ndarray, dst: Any) -> Any:
@@ -276,6 +286,7 @@ class _Compiler:
         self.seed = seed
         grads: dict[int, Any] = {id(ops[start].output): seed}
         written: set[Any] = set()
+        fresh: set[int] = set()  # gradient buffers allocated here, read by one operation's backward only
         for index in range(start, -1, -1):  # pass 2: the instructions
             if index not in wanted:
                 continue
@@ -283,18 +294,24 @@ class _Compiler:
             g = grads[id(op.output)]
             ins = operands[index]
             recipes = self._backward_recipes(index, op, g, ins, wanted[index])
+            over_g = id(g) in fresh and _ROW_BY_BACKWARD[op.backward_operation].name in rules.IN_PLACE_BACKWARD
             for x, d, want, recipe in zip(op.inputs, op.gradients_to_update, wanted[index], recipes):
                 if not want:
                     continue
                 key = self._target_key(x, d)
                 if d is None and count[key] == 1 and isinstance(recipe, Pass):
                     grads[id(x)] = recipe.array  # passes through, as the engine's buffer does
+                    fresh.discard(id(recipe.array))
+                    fresh.discard(id(recipe.array.base))
                     continue
                 target = d if isinstance(d, np.ndarray) else grads.get(id(x))
                 if target is None:
                     target = placement.get(id(x))
-                    if target is None:
+                    if target is None and over_g and count[key] == 1 and g.shape == x.shape and g.dtype == x.dtype:
+                        target = g  # nothing reads g after this operation: x's gradient is written over it
+                    elif target is None:
                         target = np.empty(x.shape, dtype=x.dtype)
+                        fresh.add(id(target))
                     grads[id(x)] = target
                 first = key not in written
                 written.add(key)
@@ -371,7 +388,7 @@ class _Compiler:
         out = self.buffers[id(op.output)]
         if rule is not None and op.backward_operation in _SCALAR_LOSSES:
             g, out = g.reshape(1), out.reshape(1)
-        recipes = rule[1](g, ins, out, params, wants) if rule is not None else None
+        recipes = rule[1](g, ins, out, params, wants, scratch=self.scratch) if rule is not None else None
         if recipes is None:
             recipes = rules.generic_backward(op.vjp, g, ins, params, wants)
         return recipes

@@ -26,12 +26,18 @@ def _sgd_settings(opt: SGD) -> tuple[Any, ...]:
     return tuple(tuple(group[k] for k in _SETTINGS) for group in opt.param_groups)
 
 
+PIECE_BYTES = 256 * 1024
+"""A large parameter is updated piece by piece, each piece this big: the temporaries (``lr * d``)
+then stay in the cache instead of streaming a whole parameter's worth through memory. The
+update is elementwise, so the numbers are the same."""
+
+
 class _Scratch:
-    """Temporaries shared by every parameter's update (one is done before the next starts),
-    so the update's working set is one parameter's worth, as in hand-written NumPy."""
+    """Temporaries shared by every parameter's update (one piece is done before the next
+    starts), so the update's working set is one piece's worth."""
 
     def __init__(self, entries: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
-        self.size = max(p.size for _, p, _ in entries)
+        self.size = max(min(p.size, PIECE_BYTES // p.itemsize) for _, p, _ in entries)
         self.flat: dict[tuple[str, np.dtype], np.ndarray] = {}
 
     def like(self, name: str, p: np.ndarray) -> np.ndarray:
@@ -41,28 +47,41 @@ class _Scratch:
         return flat[: p.size].reshape(p.shape)
 
 
+def _pieces(arrays: list[np.ndarray]) -> list[list[np.ndarray]]:
+    """``arrays`` (of one shape) cut into matching flat pieces of ``PIECE_BYTES``, or whole
+    (small, or not all C-contiguous)."""
+    size = PIECE_BYTES // arrays[0].itemsize
+    n = arrays[0].size
+    if n <= size or not all(a.flags.c_contiguous for a in arrays):
+        return [arrays]
+    flat = [a.reshape(-1) for a in arrays]
+    return [[a[start : start + size] for a in flat] for start in range(0, n, size)]
+
+
 def _sgd(opt: SGD, entries: list[tuple[int, np.ndarray, np.ndarray]]) -> list[Instruction]:
     """``SGD.step`` for every entry ``(i, p, g)`` (parameter ``i`` of ``opt``, its value and
     gradient arrays): d = g + wd * p; v = mu * v + d; d = v or d + mu * v; p -= lr * d."""
     scratch = _Scratch(entries)
     code: list[Instruction] = []
-    for i, p, g in entries:
+    for i, whole_p, whole_g in entries:
         lr, mu, nesterov, wd = (opt.param_groups[opt._group_of[i]][k] for k in _SETTINGS)
-        d, own = g, False  # own: d is a temporary, so lr * d may overwrite it
-        if wd:
-            d, own = scratch.like("decayed", p), True
-            code += [(np.multiply, (wd, p, d)), (np.add, (g, d, d))]
-        if mu:
-            v = opt.velocity[i]
-            code += [(np.multiply, (v, mu, v)), (np.add, (v, d, v))]
-            if nesterov:
-                nd = scratch.like("nesterov", p)
-                code += [(np.multiply, (mu, v, nd)), (np.add, (d, nd, nd))]
-                d, own = nd, True
-            else:
-                d, own = v, False
-        step = d if own else scratch.like("step", p)
-        code += [(np.multiply, (lr, d, step)), (np.subtract, (p, step, p))]
+        arrays = [whole_p, whole_g, opt.velocity[i]] if mu else [whole_p, whole_g]
+        for p, g, *velocity in _pieces(arrays):
+            d, own = g, False  # own: d is a temporary, so lr * d may overwrite it
+            if wd:
+                d, own = scratch.like("decayed", p), True
+                code += [(np.multiply, (wd, p, d)), (np.add, (g, d, d))]
+            if mu:
+                v = velocity[0]
+                code += [(np.multiply, (v, mu, v)), (np.add, (v, d, v))]
+                if nesterov:
+                    nd = scratch.like("nesterov", p)
+                    code += [(np.multiply, (mu, v, nd)), (np.add, (d, nd, nd))]
+                    d, own = nd, True
+                else:
+                    d, own = v, False
+            step = d if own else scratch.like("step", p)
+            code += [(np.multiply, (lr, d, step)), (np.subtract, (p, step, p))]
     return code
 
 

@@ -16,6 +16,8 @@ Vocabulary:
 * an *instruction* is ``(function, args)``: the replay calls ``function(*args)``;
 * an operand is an array (a buffer, a parameter) or a ``Slot``: a step input, or a view of
   one, looked up at every replay;
+* a backward rule's temporaries come from ``scratch(shape, dtype)``: used only within the
+  instructions of one recipe, so the compiler may hand every rule the same one;
 * a backward rule returns, per input, ``None`` (no gradient wanted), ``Pass(array)`` (the
   gradient *is* that array, e.g. an ``add``'s upstream gradient) or ``Into(emit)``, where
   ``emit(target)`` lists the instructions writing the gradient into ``target``.
@@ -39,7 +41,8 @@ Operands = list[Any]  # arrays and Slots
 Params = dict[str, Any]
 Recipes = list[Any]  # per input: None, Pass or Into
 Forward = Callable[[Operands, Array, Params], "list[Instruction] | None"]
-Backward = Callable[[Array, Operands, Array, Params, list[bool]], "Recipes | None"]
+Scratch = Callable[[tuple[int, ...], np.dtype], np.ndarray]
+Backward = Callable[..., "Recipes | None"]  # (g, ins, out, params, wanted, scratch=...)
 
 
 class Slot:
@@ -128,7 +131,9 @@ def matmul_forward(ins: Operands, out: Array, params: Params) -> list[Instructio
     return [(np.dot, (a, b, out))]
 
 
-def matmul_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes | None:
+def matmul_backward(
+    g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool], scratch: Scratch = _empty
+) -> Recipes | None:
     """``F.matmul_backward`` for 2-D operands: ``_dot_like(a, g, b.T)``, ``_dot_like(b, a.T, g)``."""
     a, b = ins
     if a.ndim != 2 or b.ndim != 2:
@@ -163,7 +168,9 @@ def copy_result(target: np.ndarray, fn: Callable[..., Any], *args: Any) -> None:
     np.copyto(target, fn(*args))
 
 
-def add_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:
+def add_backward(
+    g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool], scratch: Scratch = _empty
+) -> Recipes:
     """``F.add_backward``: the upstream gradient, summed back to each input's shape."""
     return [_unbroadcast(g, x.shape) if want else None for x, want in zip(ins, wanted)]
 
@@ -176,7 +183,9 @@ def linear_forward(ins: Operands, out: Array, params: Params) -> list[Instructio
     return [(np.matmul, (x, _transposed(w), out)), (np.add, (out, b, out))]
 
 
-def linear_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes | None:
+def linear_backward(
+    g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool], scratch: Scratch = _empty
+) -> Recipes | None:
     """``F.linear_backward`` for a 2-D input: ``g @ weight``, ``g.T @ x``, ``g`` summed over rows."""
     x, w, b = ins
     if x.ndim != 2:
@@ -194,7 +203,9 @@ def identity_forward(ins: Operands, out: Array, params: Params) -> list[Instruct
     return [(np.copyto, (out, ins[0]))]
 
 
-def identity_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:
+def identity_backward(
+    g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool], scratch: Scratch = _empty
+) -> Recipes:
     """The gradient passes through unchanged."""
     return [Pass(g) if wanted[0] else None]
 
@@ -204,16 +215,19 @@ def tanh_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]
     return [(np.tanh, (ins[0], out))]
 
 
-def _slope_times(g: np.ndarray, slope: list[Instruction], scratch: np.ndarray) -> Into:
-    """``g * slope``, the slope computed into ``scratch`` by ``slope`` (the row's order)."""
-    return Into(lambda target: [*slope, (np.multiply, (g, scratch, target))])
+def _slope_times(g: np.ndarray, slope: list[Instruction], computed: np.ndarray) -> Into:
+    """``g * slope``, the slope computed into ``computed`` by ``slope`` (the row's order).
+    It never reads ``g`` before the last instruction, so ``target`` may be ``g`` itself."""
+    return Into(lambda target: [*slope, (np.multiply, (g, computed, target))])
 
 
-def tanh_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:
+def tanh_backward(
+    g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool], scratch: Scratch = _empty
+) -> Recipes:
     """``g * (1.0 - y * y)`` with y the saved output."""
     if not wanted[0]:
         return [None]
-    s = _empty(out.shape, out.dtype)
+    s = scratch(out.shape, out.dtype)
     return [_slope_times(g, [(np.multiply, (out, out, s)), (np.subtract, (1.0, s, s))], s)]
 
 
@@ -227,11 +241,13 @@ def sigmoid_forward(ins: Operands, out: Array, params: Params) -> list[Instructi
     ]
 
 
-def sigmoid_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:
+def sigmoid_backward(
+    g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool], scratch: Scratch = _empty
+) -> Recipes:
     """``g * (y * (1.0 - y))``."""
     if not wanted[0]:
         return [None]
-    s = _empty(out.shape, out.dtype)
+    s = scratch(out.shape, out.dtype)
     return [_slope_times(g, [(np.subtract, (1.0, out, s)), (np.multiply, (out, s, s))], s)]
 
 
@@ -240,12 +256,14 @@ def relu_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]
     return [(functools.partial(np.maximum, out=out), (ins[0], 0))]  # np.maximum takes out= by keyword only
 
 
-def relu_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes:
+def relu_backward(
+    g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool], scratch: Scratch = _empty
+) -> Recipes:
     """``g * (x > 0)``, the mask taken from the output y = max(x, 0): y > 0 exactly where
     x > 0 (NaN included: both are False), so x itself is not needed and y may overwrite it."""
     if not wanted[0]:
         return [None]
-    mask = np.empty(out.shape, dtype=bool)
+    mask = scratch(out.shape, np.dtype(bool))
     return [_slope_times(g, [(np.greater, (out, 0, mask))], mask)]
 
 
@@ -267,7 +285,9 @@ def mse_loss_forward(ins: Operands, out: Array, params: Params) -> list[Instruct
     return [(np.subtract, (y_hat, y, diff)), (_mse_value, (out, diff))]
 
 
-def mse_loss_backward(g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]) -> Recipes | None:
+def mse_loss_backward(
+    g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool], scratch: Scratch = _empty
+) -> Recipes | None:
     """``F.mse_loss_grad_y_hat`` with the saved ``diff``: diff * (2.0 * g[0] / n)."""
     diff = params.get("diff")
     if diff is None or wanted[0]:
@@ -305,7 +325,7 @@ def softmax_cross_entropy_forward(ins: Operands, out: Array, params: Params) -> 
 
 
 def softmax_cross_entropy_backward(
-    g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool]
+    g: Array, ins: Operands, out: Array, params: Params, wanted: list[bool], scratch: Scratch = _empty
 ) -> Recipes | None:
     """``F.softmax_cross_entropy_grad_x`` with the saved ``log_probs``:
     p = exp(log_probs); p *= sum(y, -1); p -= y; p *= g[0] / N."""
@@ -316,7 +336,7 @@ def softmax_cross_entropy_backward(
     if not wanted[1]:
         return [None, None]
     scale = g[0] / x.shape[0]
-    y_sum = _empty((x.shape[0], 1), x.dtype)
+    y_sum = scratch((x.shape[0], 1), x.dtype)
 
     def emit(target: np.ndarray) -> list[Instruction]:
         return [
@@ -376,6 +396,9 @@ def _call_vjp(held: list[Any], vjp: Callable[..., Any], params: Params, g: Array
 def _copy_held(target: np.ndarray, held: list[Any], i: int) -> None:
     np.copyto(target, held[i])
 
+
+IN_PLACE_BACKWARD = {"tanh", "sigmoid", "relu"}
+"""Rules whose input gradient may be written over the upstream gradient ``g`` (``_slope_times``)."""
 
 RULES: dict[str, tuple[Forward, Backward]] = {
     "matmul": (matmul_forward, matmul_backward),
