@@ -135,7 +135,7 @@ class Function:
         result = out.data
         if any(result is x for x in arrays):
             result = result.view()  # a new array object: the output's gradient must not be its input's
-        return _attach(result, inputs, arrays, cls._vjp, {"ctx": ctx}, saves_output=True)
+        return _attach(result, inputs, arrays, cls._vjp, {"ctx": ctx}, saves_output=True, checked=True)
 
 
 def _recorded_backward(

@@ -145,9 +145,9 @@ class Operation:
 
     def __init__(
         self,
-        inputs: list[np.ndarray],
+        inputs: Sequence[np.ndarray],
         output: np.ndarray,
-        gradients_to_update: list[Any],
+        gradients_to_update: Sequence[Any],
         backward_operation: Callable,
         params: dict[str, Any] | None = None,
     ) -> None:
@@ -182,9 +182,9 @@ class _Trusted(Operation):
 
     def __init__(
         self,
-        inputs: list[np.ndarray],
+        inputs: Sequence[np.ndarray],
         output: np.ndarray,
-        gradients_to_update: list[Any],
+        gradients_to_update: Sequence[Any],
         backward_operation: Callable,
         params: dict[str, Any] | None,
         vjp: Callable,
@@ -409,9 +409,9 @@ class Autograd:
     # BEGIN SOLUTION NO PROMPT
     def record(
         self,
-        inputs: list[np.ndarray],
+        inputs: Sequence[np.ndarray],
         output: np.ndarray,
-        gradients_to_update: list[Any],
+        gradients_to_update: Sequence[Any],
         backward_operation: Callable,
         params: dict[str, Any] | None = None,
         vjp: Callable | None = None,
@@ -426,7 +426,8 @@ class Autograd:
 
         Args:
             inputs, output, gradients_to_update, backward_operation, params: as for
-                ``add_operation`` (lists, not other sequences).
+                ``add_operation`` (lists or tuples: a tuple of arrays costs the garbage
+                collector nothing on a long tape).
             vjp: the function backward calls instead of ``backward_operation`` (a version of
                 it specialised to the caller's operands), or None.
             skipped: the inputs marked ``NO_GRAD``, as bits (bit i for input i), when ``vjp``

@@ -118,7 +118,7 @@ class Function:
             register_jvp(vjp, jvp)
 
     @classmethod
-    def _forward(cls, arrays: list[np.ndarray], wanted: tuple[bool, ...], params: dict[str, Any]) -> tuple:
+    def _forward(cls, arrays: Sequence[np.ndarray], wanted: tuple[bool, ...], params: dict[str, Any]) -> tuple:
         ctx = Context(wanted)
         out = cls.forward(ctx, *arrays, **params)
         if not isinstance(out, np.ndarray):
@@ -133,7 +133,7 @@ class Function:
         arrays = _arrays(inputs)
         wanted = tuple(isinstance(a, Tensor) and a.requires_grad for a in inputs)
         ctx, out = cls._forward(arrays, wanted, params)
-        return _attach(out, inputs, arrays, cls._vjp, {"ctx": ctx}, saves_output=True)
+        return _attach(out, inputs, arrays, cls._vjp, {"ctx": ctx}, saves_output=True, checked=True)
 
     @classmethod
     def record(

@@ -29,7 +29,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["OUTPUT", "Snapshot", "Storage", "VersionCheck", "release", "save", "write_begin", "write_end"]
+__all__ = [
+    "OUTPUT",
+    "Snapshot",
+    "Storage",
+    "VersionCheck",
+    "is_held",
+    "release",
+    "save",
+    "write_begin",
+    "write_end",
+]
 
 OUTPUT = -1
 """In a kernel's ``reads`` declaration and a ``VersionCheck``: the operation's output."""
@@ -42,7 +52,8 @@ class Storage:
         root: the array that owns the memory (the end of the ``.base`` chain).
         saves: how many saves by live graphs hold it; at 0 it is forgotten and unlocked.
         version: bumped by every in-place ``Tensor`` write into the memory.
-        locked: the arrays whose ``writeable`` flag this module turned off.
+        locked: the arrays whose ``writeable`` flag this module turned off (a tuple: holding
+            only arrays, it is not tracked by the garbage collector).
     """
 
     __slots__ = ("root", "saves", "version", "locked")
@@ -51,7 +62,7 @@ class Storage:
         self.root = root
         self.saves = 0
         self.version = 0
-        self.locked: list[np.ndarray] = []
+        self.locked: tuple[np.ndarray, ...] = ()
 
 
 _STORAGES: dict[int, Storage] = {}  # id(root) -> Storage; the Storage keeps the root alive
@@ -73,7 +84,7 @@ def _depth(array: np.ndarray) -> int:
     return depth
 
 
-def _unlock(arrays: list[np.ndarray]) -> None:
+def _unlock(arrays: Sequence[np.ndarray]) -> None:
     if len(arrays) > 1:
         arrays = sorted(arrays, key=_depth)  # a view cannot be writeable while its base is not
     for array in arrays:
@@ -104,10 +115,10 @@ def save(array: np.ndarray, held: list[Storage]) -> Storage | None:
     held.append(storage)
     if array.flags.writeable:
         array.setflags(write=False)
-        storage.locked.append(array)
+        storage.locked += (array,)
     if root is not array and root.flags.writeable:
         root.setflags(write=False)
-        storage.locked.append(root)
+        storage.locked += (root,)
     return storage
 
 
@@ -115,7 +126,7 @@ def adopt_view(view: np.ndarray) -> None:
     """A read-only view made of a locked array (by a view operation) is unlocked with it."""
     storage = _STORAGES.get(id(_root(view)))
     if storage is not None and not view.flags.writeable:
-        storage.locked.append(view)
+        storage.locked += (view,)
 
 
 def release(held: list[Storage]) -> None:
@@ -127,10 +138,18 @@ def release(held: list[Storage]) -> None:
             if _STORAGES.get(id(root)) is storage:
                 del _STORAGES[id(root)]
             _unlock(storage.locked)
-            storage.locked = []
+            storage.locked = ()
     held.clear()
     if not _STORAGES:
         _STORAGES.clear()  # an emptied dict keeps its table; clear() frees it
+
+
+def is_held(array: np.ndarray) -> bool:
+    """Whether some live graph has saved part of ``array``'s memory. When not, and ``array`` is
+    writeable, an in-place write needs neither ``write_begin`` nor ``write_end`` (there is no
+    version to bump and no lock to lift): the callers try the write first and take the
+    guarded path only if it is refused or the memory is held."""
+    return bool(_STORAGES) and id(array if array.base is None else _root(array)) in _STORAGES
 
 
 def write_begin(array: np.ndarray, what: str) -> list[np.ndarray]:
@@ -166,19 +185,33 @@ def write_end(lifted: list[np.ndarray]) -> None:
 
 
 class VersionCheck:
-    """An operation's guard: the versions of the memory its backward reads, as recorded.
+    """An operation's guard: the version of one piece of memory its backward reads, as
+    recorded; more such pieces are further checks chained by ``then``.
 
-    Called by ``Autograd.backward`` before the operation's backward rule runs.
+    Called by ``Autograd.backward`` before the operation's backward rule runs. (One small
+    object per saved read: a long tape gives the garbage collector little to walk.)
+
+    Attributes:
+        storage: the memory read.
+        version: its version when the operation was recorded.
+        which: what the backward reads from it: an input index, or ``OUTPUT``.
+        then: the next check, or None.
     """
 
-    __slots__ = ("entries",)
+    __slots__ = ("storage", "version", "which", "then")
 
-    def __init__(self, entries: list[tuple[Storage, int, int]]) -> None:
-        self.entries = entries  # (storage, version when recorded, input index or OUTPUT)
+    def __init__(self, storage: Storage, which: int, then: VersionCheck | None = None) -> None:
+        self.storage = storage
+        self.version = storage.version
+        self.which = which
+        self.then = then
 
     def __call__(self, engine: Any, op: Any) -> None:
         """Raise a RuntimeError naming the array if one that ``op``'s backward reads was changed in place."""
-        for storage, version, which in self.entries:
+        check: VersionCheck | None = self
+        while check is not None:
+            storage, version, which = check.storage, check.version, check.which
+            check = check.then
             if storage.version != version:
                 array = op.output if which == OUTPUT else op.inputs[which]
                 what = "output" if which == OUTPUT else f"input {which}"

@@ -50,7 +50,7 @@ import numpy as np
 
 from mytorch.autograd_engine import NO_GRAD, Autograd, _GradMode, is_grad_enabled
 from mytorch.nn import functional as F
-from mytorch.saved import OUTPUT, Storage, VersionCheck, adopt_view, release, save, write_begin, write_end
+from mytorch.saved import OUTPUT, Storage, VersionCheck, adopt_view, is_held, release, save, write_begin, write_end
 
 __all__ = [
     "Tape",
@@ -96,6 +96,9 @@ class Tape(Autograd):
             ``backward`` the gradient of ``array`` goes to ``leaf.grad``.
         held: the saves (``mytorch.saved``) of the arrays the operations' backward rules
             read; released with the tape (or when it is garbage-collected).
+        saved: ``{id(array): its Storage or None}`` for every array the operations' backward
+            rules read (each alive on the tape): an array the graph saved already is not
+            saved again.
     """
 
     def __init__(self) -> None:
@@ -106,7 +109,10 @@ class Tape(Autograd):
         self.unsorted = False
         self.leaves: dict[int, Tensor] = {}
         self.held: list[Storage] = []
-        weakref.finalize(self, release, self.held)
+        self.saved: dict[int, Storage | None] = {}
+
+    def __del__(self, release: Callable[[list[Storage]], None] = release) -> None:
+        release(self.held)  # a graph dropped without backward unlocks what it saved
 
     def resolve(self) -> Tape:
         """The tape now holding this one's operations (itself unless it was merged)."""
@@ -142,7 +148,9 @@ class Tape(Autograd):
         big.gradient_buffer.owners.update(small.gradient_buffer.owners)
         big.leaves.update(small.leaves)
         big.held.extend(small.held)
+        big.saved.update(small.saved)
         small.held.clear()
+        small.saved.clear()
         small.operation_list, small.order, small.leaves = [], [], {}
         small.gradient_buffer.clear()
         small.merged_into = big
@@ -169,13 +177,17 @@ class Tape(Autograd):
                 continue
             view = None
             for op in self.operation_list:
-                for i, x in enumerate(op.inputs):
-                    if id(x) == key and op.gradients_to_update[i] is None:
-                        view = x.view() if view is None else view
-                        op.inputs[i] = view
+                dsts = op.gradients_to_update
+                parted = [id(x) == key and dsts[i] is None for i, x in enumerate(op.inputs)]
+                if any(parted):
+                    if view is None:
+                        view = op.inputs[parted.index(True)].view()
+                    op.inputs = tuple(view if p else x for p, x in zip(parted, op.inputs))
+
             if view is not None:
                 del self.leaves[key]
                 self.leaves[id(view)] = leaf
+                self.saved.pop(key, None)  # no operation holds that array now: its id may be reused
 
     def release(self) -> None:
         """Free the recorded operations (and forward-mode tangents) and unlock the arrays they
@@ -185,6 +197,7 @@ class Tape(Autograd):
         self.tangents = {}
         self.leaves.clear()
         release(self.held)
+        self.saved.clear()
         self.released = True
 
     def deliver(self, keep_grads: bool) -> None:
@@ -260,14 +273,14 @@ def _demoted(value: np.ndarray, like: np.ndarray) -> bool:
     return like.dtype.kind == "f" and (kind in "biu" or (kind == "f" and value.ndim == 0 < like.ndim))
 
 
-def _promoted(args: Sequence[Any], arrays: list[np.ndarray]) -> list[np.ndarray]:
+def _promoted(args: Sequence[Any], arrays: Sequence[np.ndarray]) -> Sequence[np.ndarray]:
     """Two operands of different dtypes: the one that needs no gradient takes the other's
     floating-point dtype when PyTorch's rules say so (see ``_demoted``)."""
     a, b = arrays
     if not _wants_grad(args[1]) and _demoted(b, a):
-        return [a, b.astype(a.dtype)]
+        return (a, b.astype(a.dtype))
     if not _wants_grad(args[0]) and _demoted(a, b):
-        return [a.astype(b.dtype), b]
+        return (a.astype(b.dtype), b)
     return arrays
 
 
@@ -275,38 +288,43 @@ def _wants_grad(arg: Any) -> bool:
     return isinstance(arg, Tensor) and arg.requires_grad
 
 
-def _arrays(args: Sequence[Any]) -> list[np.ndarray]:
+def _arrays(args: Sequence[Any]) -> tuple[np.ndarray, ...]:
     """The operands' arrays: tensors' ``data``, everything else as a constant array."""
     like = None
     for a in args:
         if isinstance(a, Tensor):
             like = a.data
             break
-    return [a.data if isinstance(a, Tensor) else _constant(a, like) for a in args]
+    return tuple([a.data if isinstance(a, Tensor) else _constant(a, like) for a in args])
 
 
 def _attach(
     out: Any,
     args: Sequence[Any],
-    arrays: list[np.ndarray],
+    arrays: Sequence[np.ndarray],
     backward: Any,
     params: dict[str, Any] | None,
     saves_output: bool = False,
     reads: tuple[tuple[int, ...], ...] | None = None,
     result: Tensor | None = None,
+    checked: bool = False,
 ) -> Tensor:
     """Wrap a forward result in a Tensor and, if some input requires a gradient, record it.
 
     Args:
         out: the forward's result.
         args: the operands as given (tensors or constants), one per array.
-        arrays: their arrays, in the same order (the recorded inputs).
+        arrays: their arrays, in the same order (the recorded inputs; a tuple, which the
+            garbage collector stops tracking, is cheapest on a long tape).
         backward: the backward kernel to record.
         params: the kernel's keyword parameters (a fresh dict, or None).
         saves_output: pass the result to the kernel as ``out``.
         reads: what the backward reads (``Kernel.reads``; None: everything): those arrays
             are saved (version-checked and locked read-only, see ``mytorch.saved``).
         result: the tensor to hold ``out`` (an in-place operation's own tensor); default new.
+        checked: record through ``add_operation``, which checks the backward's results
+            too (a user's ``Function``); the kernel table's operations, whose operands this
+            module made, take the engine's unchecked ``record``.
     """
     if type(out) is not np.ndarray:
         out = np.asarray(out)
@@ -321,23 +339,23 @@ def _attach(
     if not _GradMode.enabled:
         return result
     tape = None
-    wanted = []
-    leaves = []
-    dsts: list[Any] = []
-    for i, a in enumerate(args):
-        if not (isinstance(a, Tensor) and a.requires_grad):
-            dsts.append(NO_GRAD)
-            continue
-        wanted.append(i)
-        dsts.append(None)
-        t = a._tape
-        if t is None:
-            leaves.append(i)
-            continue
-        if t.merged_into is not None:
-            t = a._tape = t.resolve()
-        tape = t if tape is None or tape is t else tape.merge(t)
-    if not wanted:
+    leaves = None
+    skipped = 0  # bit i: operand i needs no gradient (NO_GRAD)
+    bit = 1
+    for a in args:
+        if isinstance(a, Tensor) and a.requires_grad:
+            t = a._tape
+            if t is None:
+                leaves = bit if leaves is None else leaves | bit
+            else:
+                if t.merged_into is not None:
+                    t = a._tape = t.resolve()
+                if tape is not t:
+                    tape = t if tape is None else tape.merge(t)
+        else:
+            skipped |= bit
+        bit += bit
+    if skipped == bit - 1:
         return result
     if tape is None:
         tape = Tape()
@@ -345,53 +363,116 @@ def _attach(
     result._tape = tape
     if tape.released:
         return result
-    for i in leaves:
-        _register_leaf(tape, args[i], arrays, i)
+    if type(arrays) is not tuple:
+        arrays = tuple(arrays)
+    if leaves is not None:
+        arrays, refused = _register_leaves(tape, args, arrays, leaves)
+        checked = checked or refused
     if saves_output:
         params = {"out": out} if params is None else {**params, "out": out}
-    op = tape.add_operation(arrays, out, dsts, backward, params)
+    dsts = _DESTINATIONS.get(skipped ^ bit) or _destinations(skipped, bit)
+    if checked:
+        op = tape.add_operation(arrays, out, dsts, backward, params)
+    else:
+        op = tape.record(arrays, out, dsts, backward, params, skipped=skipped)
     if op is not None:
         tape.order.append(next(_CLOCK))
         if reads is None or reads:
-            _save_read(tape, op, wanted, reads)
+            _save_read(tape, op, skipped, reads)
     return result
 
 
-def _register_leaf(tape: Tape, leaf: Tensor, arrays: list[np.ndarray], i: int) -> None:
-    """Remember that ``arrays[i]``'s gradient belongs to ``leaf``; two leaves wrapping one
-    array object enter as different views of it, so that their gradients stay apart."""
-    array = arrays[i]
-    known = tape.leaves.get(id(array))
-    if known is None:
-        tape.leaves[id(array)] = leaf
-    elif known is not leaf:
-        array = arrays[i] = array.view()
-        tape.leaves[id(array)] = leaf
+_DESTINATIONS: dict[int, list[Any]] = {}
 
 
-def _save_read(tape: Tape, op: Any, wanted: list[int], reads: tuple[tuple[int, ...], ...] | None) -> None:
-    """Save the arrays ``op``'s backward reads for the wanted gradients, with their versions."""
+def _destinations(skipped: int, bit: int) -> list[Any]:
+    """The ``gradients_to_update`` of an operation of ``bit.bit_length() - 1`` operands whose
+    operands ``skipped`` (bits) need no gradient: None for the others. One shared list per
+    pattern, cached under ``skipped ^ bit`` (never changed by anyone)."""
+    dsts = [NO_GRAD if skipped >> i & 1 else None for i in range(bit.bit_length() - 1)]
+    if len(_DESTINATIONS) < 4096:  # operand counts of concatenate are unbounded
+        _DESTINATIONS[skipped ^ bit] = dsts
+    return dsts
+
+
+def _register_leaves(
+    tape: Tape, args: Sequence[Any], arrays: tuple[np.ndarray, ...], leaves: int
+) -> tuple[tuple[np.ndarray, ...], bool]:
+    """Remember for each operand in ``leaves`` (bits) that its array's gradient belongs to that
+    leaf; two leaves wrapping one array object enter as different views of it, so that their
+    gradients stay apart.
+
+    Returns:
+        The operands' arrays (with such views in), and True if some leaf's array cannot
+        carry a gradient (its ``data`` was replaced by an integer array): ``add_operation``
+        then says so.
+    """
+    known_leaves = tape.leaves
+    refused = False
+    i = 0
+    while leaves:
+        if leaves & 1:
+            leaf = args[i]
+            array = arrays[i]
+            known = known_leaves.get(id(array))
+            if known is None:
+                known_leaves[id(array)] = leaf
+            elif known is not leaf:
+                array = array.view()
+                arrays = (*arrays[:i], array, *arrays[i + 1 :])
+                known_leaves[id(array)] = leaf
+            if type(array) is not np.ndarray or array.dtype.kind not in "fc":
+                refused = True
+        leaves >>= 1
+        i += 1
+    return arrays, refused
+
+
+def _save_read(tape: Tape, op: Any, skipped: int, reads: tuple[tuple[int, ...], ...] | None) -> None:
+    """Save the arrays ``op``'s backward reads for the wanted gradients, with their versions.
+
+    An array this graph saved already is not saved again (its lock and its hold on the memory
+    last as long as the graph); only its current version is noted for ``op``.
+    """
+    inputs = op.inputs
     if reads is None:
-        which: Iterable[int] = (*range(len(op.inputs)), OUTPUT)
-    elif len(wanted) == 1:
-        i = wanted[0]
-        which = reads[i] if i < len(reads) else ()
+        which: tuple[int, ...] = (*range(len(inputs)), OUTPUT)
     else:
-        which = {j for i in wanted if i < len(reads) for j in reads[i]}
-    entries = []
-    for j in which:
-        storage = save(op.output if j == OUTPUT else op.inputs[j], tape.held)
+        cached = _READ_FOR.get((id(reads), skipped))
+        if cached is None or cached[0] is not reads:
+            cached = _read_for(reads, skipped)
+        which = cached[1]
+    saved = tape.saved
+    check = None
+    for j in reversed(which):
+        array = op.output if j == OUTPUT else inputs[j]
+        storage = saved.get(id(array), _UNSAVED)
+        if storage is _UNSAVED:
+            storage = saved[id(array)] = save(array, tape.held)
         if storage is not None:
-            entries.append((storage, storage.version, j))
-    if entries:
-        check = VersionCheck(entries)
+            check = VersionCheck(storage, j, check)
+    if check is not None:
         if op.guard is None:
             op.guard = check
         else:  # a detect_anomaly Snapshot runs first
             op.guard.then = check
 
 
-def _note_view(result: Tensor, out: np.ndarray, args: Sequence[Any], arrays: list[np.ndarray]) -> None:
+_UNSAVED: Any = object()
+_READ_FOR: dict[tuple[int, int], tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]] = {}
+
+
+def _read_for(reads: tuple[tuple[int, ...], ...], skipped: int) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
+    """``(reads, which)``: what a backward that declares ``reads`` reads when the operands in
+    ``skipped`` (bits) need no gradient; cached by the declaration's identity (kept alive)."""
+    which = tuple(sorted({j for i, r in enumerate(reads) if not skipped >> i & 1 for j in r}))
+    if len(_READ_FOR) >= 1024:
+        _READ_FOR.clear()
+    _READ_FOR[(id(reads), skipped)] = entry = (reads, which)
+    return entry
+
+
+def _note_view(result: Tensor, out: np.ndarray, args: Sequence[Any], arrays: Sequence[np.ndarray]) -> None:
     """``out`` is a view: if of its input tensor's memory (reshape, transpose, basic indexing),
     link the two tensors by weak references (while both live, neither may be changed in place
     while recording: the other's graph could not follow), and let a read-only view of a
@@ -408,7 +489,7 @@ def _note_view(result: Tensor, out: np.ndarray, args: Sequence[Any], arrays: lis
         views.append(weakref.ref(result))
 
 
-def _run(kernel: F.Kernel, args: Sequence[Any], arrays: list[np.ndarray], params: dict[str, Any] | None) -> Tensor:
+def _run(kernel: F.Kernel, args: Sequence[Any], arrays: Sequence[np.ndarray], params: dict[str, Any] | None) -> Tensor:
     """Run ``kernel`` forward on the operands' arrays and record it when a gradient is wanted."""
     if len(arrays) == 2 and arrays[0].dtype != arrays[1].dtype:
         arrays = _promoted(args, arrays)
@@ -447,7 +528,7 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
     kernel = _K[name]
 
     def op(x: Any) -> Tensor:
-        return _run(kernel, (x,), [x.data if isinstance(x, Tensor) else _constant(x, None)], None)
+        return _run(kernel, (x,), (x.data if isinstance(x, Tensor) else _constant(x, None),), None)
 
     return _named(op, name, "Also a method of Tensor.")
 
@@ -527,12 +608,12 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
 
     def forward(self: Tensor, other: Any) -> Tensor:
         data = self.data
-        arrays = [data, other.data if isinstance(other, Tensor) else _constant(other, data)]
+        arrays = (data, other.data if isinstance(other, Tensor) else _constant(other, data))
         return _run(kernel, (self, other), arrays, None)
 
     def reflected(self: Tensor, other: Any) -> Tensor:
         data = self.data
-        return _run(kernel, (other, self), [_constant(other, data), data], None)
+        return _run(kernel, (other, self), (_constant(other, data), data), None)
 
     forward.__doc__ = reflected.__doc__ = f"{kernel.forward.__doc__} Records ``{name}``."
     return forward, reflected
@@ -606,7 +687,7 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
             adopt_view(new)  # made of a locked array: unlocked with it
         t.data = new
         kernel = _K["setitem"]
-        _attach(new, (t, value), [old, array], kernel.backward, {"index": index}, reads=kernel.reads, result=t)
+        _attach(new, (t, value), (old, array), kernel.backward, {"index": index}, reads=kernel.reads, result=t)
     return t
 
 
@@ -622,6 +703,12 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
         return _assign(t, Ellipsis, value, what)
     target = t.data
     array = other.data if isinstance(other, Tensor) else _constant(other, target)
+    if not is_held(target):
+        try:  # no graph holds the memory: a plain write (a parameter update under no_grad)
+            _UFUNCS[name](target, array, out=target, casting="same_kind")
+            return t
+        except (TypeError, ValueError):  # read-only, or operands that do not fit: the guarded path says why
+            pass
     lifted = write_begin(target, what)
     try:
         _UFUNCS[name](target, array, out=target, casting="same_kind")
@@ -644,9 +731,19 @@ def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
     """Add ``grad`` into ``leaf.grad`` (in place when it exists, as PyTorch does)."""
     held = leaf._grad
     if held is None:
-        leaf._grad = Tensor(np.array(grad, dtype=leaf.data.dtype))  # a copy: grad may be shared
+        new = leaf._grad = _new_tensor(Tensor)
+        new.data = np.array(grad, dtype=leaf.data.dtype)  # a copy: grad may be shared
+        new._grad = None
+        new.requires_grad = False
+        new._tape = None
         return
     target = held.data
+    if not is_held(target):
+        try:
+            np.add(target, grad, out=target, casting="same_kind")
+            return
+        except ValueError:  # read-only: the guarded path says why
+            pass
     lifted = write_begin(target, "backward (accumulating into .grad)")
     try:
         np.add(target, grad, out=target, casting="same_kind")
@@ -797,7 +894,7 @@ class Tensor:
             return
         seed = self._seed(gradient)
         if self._tape is None:
-            _accumulate(self, seed)
+            _accumulate(self, np.full_like(self.data, seed) if isinstance(seed, float) else seed)
             return
         tape = self.tape
         if tape.released:
@@ -813,14 +910,16 @@ class Tensor:
         if not (keep_grads if retain_graph is None else retain_graph):
             tape.release()
 
-    def _seed(self, gradient: Any) -> np.ndarray:
+    def _seed(self, gradient: Any) -> np.ndarray | float:
+        """The gradient ``backward`` starts from: ``gradient`` as an array of this tensor's shape
+        and dtype, or 1.0 (which the engine fills in) when it is implied."""
         if gradient is None:
             if self.data.size != 1:
                 raise ValueError(
                     f"backward: a gradient can be implied only for a one-element tensor; this one "
                     f"has shape {self.shape}, so pass gradient= of that shape"
                 )
-            return np.ones_like(self.data)
+            return 1.0
         seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
         if seed.shape != self.shape:
             raise ValueError(f"backward: gradient has shape {seed.shape}, the tensor {self.shape}")
@@ -867,6 +966,13 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         """Set every element to 0, in place; returns self."""
+        data = self.data
+        if not (self.requires_grad and _GradMode.enabled) and not is_held(data):
+            try:  # not recorded, no graph holds the memory: a plain write (a .grad's zero_grad)
+                data.fill(0)
+                return self
+            except ValueError:  # read-only: the guarded path says why
+                pass
         return _assign(self, Ellipsis, 0, "zero_")
 
     def fill_(self, value: Any) -> Tensor:

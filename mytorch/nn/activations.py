@@ -29,7 +29,7 @@ class _Elementwise(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         x = expect_tensor(self, x, f"mytorch.nn.modules.activation.{type(self).__name__}(autograd_engine)")
-        return _run(self._kernel, (x,), [x.data], self._params)
+        return _run(self._kernel, (x,), (x.data,), self._params)
 
 
 class ReLU(_Elementwise):

@@ -104,7 +104,7 @@ class Linear(Module):
         w, b = self.weight, self.bias
         if b is None:
             return TF.linear(x, w)
-        return _run(_LINEAR, (x, w, b), [x.data, w.data, b.data], None)
+        return _run(_LINEAR, (x, w, b), (x.data, w.data, b.data), None)
 
     def extra_repr(self) -> str:
         """``in_features=..., out_features=..., bias=...``, shown in ``repr``."""
