@@ -193,3 +193,18 @@ def test_dropout_is_refused_and_a_leaf_outside_the_optimizer_too():
     model[1].eval()
     with pytest.raises(ReplayError, match="not among the optimizer's parameters"):
         Replay(lambda x, y: step(x, y, scaled=True), optimizer=opt)(x, y)
+
+
+def test_parameters_updated_piece_by_piece_give_the_same_numbers(monkeypatch):
+    """SGD's update cuts each parameter larger than PIECE_BYTES (here 64 bytes) into pieces."""
+    from mytorch.replay import optimizers
+
+    monkeypatch.setattr(optimizers, "PIECE_BYTES", 64)
+    (model_d, opt_d, dynamic), (model_r, opt_r, step) = build(), build()
+    replay = Replay(step, optimizer=opt_r)
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        x, y = batch(rng, 4, "ce")
+        assert np.array_equal(dynamic(x, y).data, replay(x, y).data)
+    assert_same_state((model_d, opt_d), (model_r, opt_r))
+    assert replay.replays == 3

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.optim import SGD
+from mytorch.optim.optimizer import flat_memory
 from mytorch.replay.rules import Instruction
 
 _SETTINGS = ("lr", "momentum", "nesterov", "weight_decay")
@@ -36,8 +37,8 @@ class _Scratch:
     """Temporaries shared by every parameter's update (one piece is done before the next
     starts), so the update's working set is one piece's worth."""
 
-    def __init__(self, entries: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
-        self.size = max(min(p.size, PIECE_BYTES // p.itemsize) for _, p, _ in entries)
+    def __init__(self, values: list[np.ndarray]) -> None:
+        self.size = max(min(p.size, PIECE_BYTES // p.itemsize) for p in values)
         self.flat: dict[tuple[str, np.dtype], np.ndarray] = {}
 
     def like(self, name: str, p: np.ndarray) -> np.ndarray:
@@ -58,14 +59,31 @@ def _pieces(arrays: list[np.ndarray]) -> list[list[np.ndarray]]:
     return [[a[start : start + size] for a in flat] for start in range(0, n, size)]
 
 
+def _units(
+    opt: SGD, entries: list[tuple[int, np.ndarray, np.ndarray]]
+) -> list[tuple[tuple[Any, ...], list[np.ndarray]]]:
+    """What the update runs over: each parameter's ``[value, gradient(, velocity)]`` with its
+    group's settings, or, when the parameters of one group tile flat arrays (``flat_memory``:
+    ``hw_bonus.mlp.MLP`` keeps them so) and so do their velocities, those flat arrays at once."""
+    settings = [tuple(opt.param_groups[opt._group_of[i]][k] for k in _SETTINGS) for i, _, _ in entries]
+    whole = len(opt.param_groups) == 1 and len(entries) == len(opt.params)
+    tiles = flat_memory([(p, g) for _, p, g in entries]) if whole else None
+    if tiles is not None:
+        if not settings[0][1]:
+            return [(settings[0], list(tiles))]
+        velocity = flat_memory([(p, opt.velocity[i]) for i, p, _ in entries])
+        if velocity is not None:
+            return [(settings[0], [*tiles, velocity[1]])]
+    return [(mine, [p, g, opt.velocity[i]] if mine[1] else [p, g]) for mine, (i, p, g) in zip(settings, entries)]
+
+
 def _sgd(opt: SGD, entries: list[tuple[int, np.ndarray, np.ndarray]]) -> list[Instruction]:
     """``SGD.step`` for every entry ``(i, p, g)`` (parameter ``i`` of ``opt``, its value and
     gradient arrays): d = g + wd * p; v = mu * v + d; d = v or d + mu * v; p -= lr * d."""
-    scratch = _Scratch(entries)
+    units = _units(opt, entries)
+    scratch = _Scratch([arrays[0] for _, arrays in units])
     code: list[Instruction] = []
-    for i, whole_p, whole_g in entries:
-        lr, mu, nesterov, wd = (opt.param_groups[opt._group_of[i]][k] for k in _SETTINGS)
-        arrays = [whole_p, whole_g, opt.velocity[i]] if mu else [whole_p, whole_g]
+    for (lr, mu, nesterov, wd), arrays in units:
         for p, g, *velocity in _pieces(arrays):
             d, own = g, False  # own: d is a temporary, so lr * d may overwrite it
             if wd:
