@@ -494,7 +494,10 @@ def _run(kernel: F.Kernel, args: Sequence[Any], arrays: Sequence[np.ndarray], pa
     if len(arrays) == 2 and arrays[0].dtype != arrays[1].dtype:
         arrays = _promoted(args, arrays)
     try:
-        out = kernel.forward(*arrays) if params is None else kernel.forward(*arrays, **params)
+        if kernel.caches is None:
+            out = kernel.forward(*arrays) if params is None else kernel.forward(*arrays, **params)
+        else:  # a loss whose backward reuses a value of its forward (``log_probs``): record it
+            out, params = kernel.run(arrays, params)
     except (ValueError, IndexError) as error:
         shapes = ", ".join(str(a.shape) for a in arrays)
         raise type(error)(f"{kernel.name}: operands of shapes {shapes}: {error}") from None

@@ -11,7 +11,9 @@ Each operation ``name`` has three functions side by side:
   docstrings a dot marks a tangent: ẋ is the tangent of x, ẏ the output's.
 
 Kernels whose derivative is cheapest from their result (``exp``, ``tanh``, ``sigmoid``, ...)
-receive it as the keyword ``out``; called without it, they recompute it.
+receive it as the keyword ``out``; called without it, they recompute it. Likewise a loss
+whose backward reuses a value of its forward (``log_probs``, ``diff``) says so in its row
+(``Kernel.caches``), and every caller records that value with it (``Kernel.run``).
 
 Broadcasting is undone in one place, ``unbroadcast``. Every kernel keeps the dtype it is
 given: float32 in, float32 out.
@@ -1473,6 +1475,9 @@ class Kernel:
             inputs past the end read nothing. ``None`` (unknown): every input and the output.
             Only these are protected from in-place changes (see ``mytorch.saved``): ``add``
             reads nothing, so ``c = a + b; c += 1`` is allowed, as in PyTorch.
+        caches: the keyword parameter (one of ``CACHED_PARAMS``) through which the forward
+            hands the backward a value it computed on the way (a loss's ``log_probs``), or
+            None; ``forward_and_cache(*inputs, **params)`` returns the result and that value.
     """
 
     name: str
@@ -1482,14 +1487,32 @@ class Kernel:
     arity: int | None = 1
     saves_output: bool = False
     reads: tuple[tuple[int, ...], ...] | None = None
+    caches: str | None = None
+    forward_and_cache: Callable[..., tuple[Array, Array]] | None = None
+
+    def run(self, inputs: Sequence[Array], params: dict[str, Any] | None) -> tuple[Array, dict[str, Any] | None]:
+        """The forward's result, and the params to record its backward with: ``params``, plus
+        the cached value for a row that ``caches`` (so that the backward does not compute a
+        second softmax). ``params`` itself is not modified."""
+        if self.forward_and_cache is None or self.caches is None:
+            return (self.forward(*inputs) if params is None else self.forward(*inputs, **params)), params
+        out, value = self.forward_and_cache(*inputs, **(params or {}))
+        return out, {**(params or {}), self.caches: value}
 
 
 def _row(
-    name: str, arity: int | None = 1, saves_output: bool = False, reads: tuple[tuple[int, ...], ...] | None = None
+    name: str,
+    arity: int | None = 1,
+    saves_output: bool = False,
+    reads: tuple[tuple[int, ...], ...] | None = None,
+    caches: str | None = None,
 ) -> Kernel:
     module = globals()
     forward = getattr(module[name], "__wrapped__", module[name])  # the plain forward (see ``dispatches``)
-    return Kernel(name, forward, module[f"{name}_backward"], module[f"{name}_jvp"], arity, saves_output, reads)
+    both = None if caches is None else module[f"{name}_and_{caches}"]
+    return Kernel(
+        name, forward, module[f"{name}_backward"], module[f"{name}_jvp"], arity, saves_output, reads, caches, both
+    )
 
 
 NOTHING: tuple[tuple[int, ...], ...] = ()  # a backward that reads only shapes
@@ -1539,8 +1562,8 @@ KERNELS: dict[str, Kernel] = {
         _row("concatenate", None, reads=NOTHING),
         _row("softmax", saves_output=True, reads=Y),
         _row("log_softmax", saves_output=True, reads=Y),
-        _row("softmax_cross_entropy", 2, reads=((1,), (0, 1))),
-        _row("mse_loss", 2, reads=EACH),
+        _row("softmax_cross_entropy", 2, reads=((1,), (0, 1)), caches="log_probs"),
+        _row("mse_loss", 2, reads=EACH, caches="diff"),
         _row("bce_loss", 2, reads=((1,), (0, 1))),
         _row("bce_with_logits_loss", 2, reads=((1,), (0, 1))),
         _row("clone", reads=NOTHING),
@@ -1615,17 +1638,17 @@ def run_kernel(
 ) -> Array:
     """``apply`` without its argument checks, for callers that resolved the kernel and checked
     their arrays once (the modules, on every training step). ``params`` is not modified."""
-    params = params or {}
     try:
+        out, params = kernel.run(inputs, params)
         # NumPy returns a scalar, not an array, for most ufuncs of a 0-d array: record an array.
-        out = np.asarray(kernel.forward(*inputs, **params))
+        out = np.asarray(out)
     except (ValueError, IndexError, TypeError) as err:
         kind = next(k for k in (ValueError, IndexError, TypeError) if isinstance(err, k))
         shapes = ", ".join(str(x.shape) for x in inputs)
-        raise kind(f"apply({kernel.name}): inputs of shapes {shapes}, params {sorted(params)}: {err}") from err
+        raise kind(f"apply({kernel.name}): inputs of shapes {shapes}, params {sorted(params or {})}: {err}") from err
     if engine is not None:
         if kernel.saves_output:
-            params = {**params, "out": out}
+            params = {**(params or {}), "out": out}
         engine.add_operation(
             inputs,
             out,
