@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 import mytorch as mt
-from mytorch import Autograd, Tensor
+from mytorch import Autograd, Tensor, nn
 from mytorch.nn import functional as F
+from mytorch.replay import Replay
 
 SMALL, BIG = (2, 3), (64, 128)  # below and above F._VIEW_FROM elements: a copy, a view
 SIZES = pytest.mark.parametrize("shape", [SMALL, BIG], ids=["small", "big"])
@@ -167,3 +168,25 @@ def test_the_engines_buffer_may_hold_the_view_and_refuses_writes() -> None:
     engine.backward(g, output=y)  # a second backward adds out of place
     np.testing.assert_array_equal(engine.gradient_buffer.get_param(x), np.repeat(2 * g[:, None], BIG[1], axis=1))
     np.testing.assert_array_equal(gx[:, 0], g)  # the first gradient was not written over
+
+
+def test_a_replayed_step_through_big_reductions_matches_the_dynamic_one() -> None:
+    """Replay copies a row's gradient out of its result (``rules.generic_backward``): a
+    broadcast view is copied like any array, and ``verify`` finds the two steps equal."""
+    mt.manual_seed(0)
+    model = nn.Sequential(nn.Linear(32, BIG[1]), nn.Tanh())
+    opt = mt.optim.SGD(model.parameters(), lr=0.01)
+
+    def step(x: Tensor) -> Tensor:
+        opt.zero_grad()
+        out = model(x)  # BIG: sum's and mean's gradients are views
+        loss = (out * out).mean() + out.sum(dim=1).mean() * 0.01
+        loss.backward()
+        opt.step()
+        return loss
+
+    replay = Replay(step, optimizer=opt, verify=2)
+    x = mt.tensor(np.random.default_rng(1).standard_normal((BIG[0], 32)))
+    for _ in range(4):
+        replay(x)  # verify raises if a replay differs from the dynamic step
+    assert replay.captures == 1 and replay.replays >= 2  # each of them verified
