@@ -125,6 +125,18 @@ def test_two_leaves_fed_by_one_reduction_get_separate_grads(shape) -> None:
 
 
 @SIZES
+def test_a_view_that_arrives_first_is_added_to_not_written_into(shape) -> None:
+    """Within one backward, sum's view is the first gradient of h and of x; the later
+    contributions are added to it, never into it (it is read-only, and shared)."""
+    x = Tensor(np.ones(shape), requires_grad=True)
+    h = x * 1.0
+    h.retain_grad()
+    ((h * 3.0).sum() + h.sum() + (x * 2.0).sum() + x.sum()).backward()
+    np.testing.assert_array_equal(h.grad.data, np.full(shape, 4.0))
+    np.testing.assert_array_equal(x.grad.data, np.full(shape, 7.0))
+
+
+@SIZES
 def test_a_retained_intermediate_grad_is_writeable(shape) -> None:
     x = Tensor(np.ones(shape), requires_grad=True)
     h = x * 2.0
