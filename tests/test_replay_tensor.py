@@ -208,3 +208,22 @@ def test_parameters_updated_piece_by_piece_give_the_same_numbers(monkeypatch):
         assert np.array_equal(dynamic(x, y).data, replay(x, y).data)
     assert_same_state((model_d, opt_d), (model_r, opt_r))
     assert replay.replays == 3
+
+
+def test_while_a_live_graph_holds_a_parameter_the_step_runs_dynamically():
+    """A graph that saved the weights locks them read-only; the dynamic update unlocks them and
+    bumps their version, so that graph's backward raises, as in PyTorch."""
+    (model_d, opt_d, dynamic), (model_r, opt_r, step) = build(), build()
+    replay = Replay(step, optimizer=opt_r)
+    rng = np.random.default_rng(8)
+    x, y = batch(rng, 4, "ce")
+    for _ in range(3):
+        dynamic(x, y), replay(x, y)
+    kept = [model(x).sum() for model in (model_d, model_r)]  # live graphs: the weights are locked
+    assert np.array_equal(dynamic(x, y).data, replay(x, y).data)
+    assert replay.replays == 1
+    assert_same_state((model_d, opt_d), (model_r, opt_r))
+    with pytest.raises(RuntimeError):
+        kept[1].backward()
+    del kept
+    assert np.array_equal(dynamic(x, y).data, replay(x, y).data) and replay.replays == 2

@@ -21,7 +21,8 @@ Guards, checked before every replay (a failing guard captures the step again):
   array, the optimizer's state arrays) must be the very same objects as at capture;
 * the optimizer's settings that the update was compiled with (``lr``, ``momentum``, ...);
 * the mode: under ``no_grad``, ``detect_anomaly`` or the engine's own ``no_grad`` the step
-  runs dynamically (its checks are the dynamic path's).
+  runs dynamically (its checks are the dynamic path's), and so does a Tensor-level step while
+  a parameter is locked by a live graph that saved it (``mytorch.saved``).
 
 **The limit.** A replay repeats the operations the capture recorded. A step whose recorded
 operations depend on the data's *values* (an ``if`` on the loss, a different number of
@@ -157,7 +158,9 @@ class Replay:
         if self.tensors:
             arrays = tuple([_tensor_input(i, x) for i, x in enumerate(inputs)])
             key: tuple[Any, ...] = tuple([(a.shape, a.dtype, a.strides, type(x)) for a, x in zip(arrays, inputs)])
-            recording = _GradMode.enabled and not _GradMode.anomaly
+            # a parameter saved by a live graph is read-only: the dynamic step's update unlocks it
+            # (and bumps its version, so that graph's backward raises); a replay would stop midway
+            recording = _GradMode.enabled and not _GradMode.anomaly and self._writeable()
         else:
             arrays = inputs
             key = tuple(
@@ -179,6 +182,10 @@ class Replay:
                 return self._replay(program, arrays)
             self.reset()
         return self._capture(key, inputs, arrays)
+
+    def _writeable(self) -> bool:
+        """Whether every parameter of a Tensor-level step can be written in place."""
+        return all(p.data.flags.writeable for p in self.optimizer.params)
 
     def _unchanged(self) -> bool:
         now = self.watch()
