@@ -119,24 +119,22 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: d
                 "array -= tensor) would lose its gradient; write its .data, or do it under mytorch.no_grad()"
             )
         return getattr(ufunc, method)(*_values(inputs), **kwargs)  # p.data -= lr * p.grad
+    rule = UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
+    if rule is not None:  # recorded or not, with the Tensor's promotion: np.float64(2) * t keeps float32
+        return rule(*inputs)
     if not (_requires_grad(inputs) and T.is_grad_enabled()) or (method == "__call__" and ufunc in PIECEWISE_CONSTANT):
         return _constant(getattr(ufunc, method)(*_values(inputs), **kwargs))
-    rule = None
-    if method == "__call__" and not kwargs:
-        rule = UFUNCS.get(ufunc)
-    elif method == "reduce" and ufunc in _REDUCTIONS and set(kwargs) <= {"axis", "keepdims"}:
+    if method == "reduce" and ufunc in _REDUCTIONS and set(kwargs) <= {"axis", "keepdims"}:
         return _REDUCTIONS[ufunc](inputs[0], kwargs.get("axis", 0), kwargs.get("keepdims", False))
-    elif method == "outer" and ufunc is np.multiply and not kwargs:
-        rule = _kernel("outer")
-    if rule is None:
-        called = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
-        extra = f" with {sorted(kwargs)}" if kwargs else ""
-        raise TypeError(
-            f"np.{called}{extra} has no gradient rule for Tensors (supported: "
-            f"{', '.join(sorted(u.__name__ for u in UFUNCS))}, add/maximum/minimum.reduce, "
-            "multiply.outer); compute on t.data for a constant"
-        )
-    return rule(*inputs)
+    if method == "outer" and ufunc is np.multiply and not kwargs:
+        return _kernel("outer")(*inputs)
+    called = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+    extra = f" with {sorted(kwargs)}" if kwargs else ""
+    raise TypeError(
+        f"np.{called}{extra} has no gradient rule for Tensors (supported: "
+        f"{', '.join(sorted(u.__name__ for u in UFUNCS))}, add/maximum/minimum.reduce, "
+        "multiply.outer); compute on t.data for a constant"
+    )
 
 
 _REDUCTIONS = {np.add: tensor_math.sum, np.maximum: tensor_math.amax, np.minimum: tensor_math.amin}

@@ -154,12 +154,16 @@ def test_complex_tangents_are_refused():
         "0-d float64 tensor",
     ],
 )
-def test_scalars_and_integers_keep_a_float32_tensor_float32(operand):
-    x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
-    for y in (x * operand, operand * x, x + operand, x - operand, x / (operand + 1)):
+@pytest.mark.parametrize("requires_grad", [True, False], ids=["recorded", "constant"])
+def test_scalars_and_integers_keep_a_float32_tensor_float32(operand, requires_grad):
+    # NumPy operands on the left (operand * x) reach the Tensor through __array_ufunc__: the
+    # same promotion whether or not x requires a gradient, on NumPy 1.x and 2.x alike
+    x = Tensor(np.ones(3, dtype=np.float32), requires_grad=requires_grad)
+    for y in (x * operand, operand * x, x + operand, operand - x, x / (operand + 1), (operand + 1) / x):
         assert y.dtype == np.float32
-    (x * operand).sum().backward()
-    assert x.grad.dtype == np.float32
+    if requires_grad:
+        (x * operand).sum().backward()
+        assert x.grad.dtype == np.float32
 
 
 def test_a_dimensioned_float64_operand_still_promotes():
