@@ -278,3 +278,56 @@ def test_loading_weights_that_a_live_graph_reads_makes_its_backward_refuse():
     assert not layer.weight.data.any()
     with pytest.raises(RuntimeError):
         out.backward()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: mytorch.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+        lambda ps: mytorch.optim.Adam(ps, lr=0.05, weight_decay=0.1),
+        lambda ps: mytorch.optim.AdamW(ps, lr=0.05),
+    ],
+    ids=["SGD", "Adam", "AdamW"],
+)
+def test_an_optimizer_built_before_double_steps_in_float64(make):
+    """``opt = SGD(net.parameters()); net.double()``: the velocities and moments follow the
+    parameters to float64 (they were float32 and rounded every step to float32 precision),
+    so the run is bit for bit the run of an optimizer built after ``double()``."""
+    x = Tensor(np.linspace(-1.0, 1.0, 12).reshape(4, 3))
+
+    def run(build_first: bool) -> list[np.ndarray]:
+        mytorch.manual_seed(5)
+        net = Net()
+        optimizer = make(net.parameters()) if build_first else None
+        net.double()
+        optimizer = optimizer or make(net.parameters())
+        for _ in range(4):
+            optimizer.zero_grad()
+            (net(x) ** 2).sum().backward()
+            optimizer.step()
+        return [p.data for p in net.parameters()]
+
+    for late, early in zip(run(False), run(True)):
+        assert early.dtype == np.float64
+        np.testing.assert_array_equal(early, late)
+
+
+def test_an_optimizer_keeps_a_frozen_parameter_unchanged():
+    """Fine-tuning: a leaf with requires_grad=False goes into the optimizer (as PyTorch allows),
+    gets no gradient and is skipped; the rest trains. A non-leaf is still refused."""
+    net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    for p in net[0].parameters():
+        p.requires_grad_(False)
+    frozen = [p.data.copy() for p in net[0].parameters()]
+    trained = net[2].weight.data.copy()
+    optimizer = mytorch.optim.Adam(net.parameters(), lr=0.1)
+    for _ in range(2):
+        optimizer.zero_grad()
+        (net(Tensor(np.ones((2, 3), dtype=np.float32))) ** 2).sum().backward()
+        optimizer.step()
+    for p, before in zip(net[0].parameters(), frozen):
+        np.testing.assert_array_equal(p.data, before)
+    assert not np.array_equal(net[2].weight.data, trained)
+    w = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match="parameter 0 is not a leaf Tensor"):
+        mytorch.optim.SGD([w * 2], lr=0.1)

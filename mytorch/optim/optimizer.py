@@ -135,6 +135,7 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         self.params: list[Param] = []
         self._group_of: list[int] = []  # each parameter's group
+        self._dtypes: list[np.dtype] = []  # each parameter's dtype when its state was made
         for state in self.state_names:
             setattr(self, state, [])
         items = list(params)
@@ -168,6 +169,7 @@ class Optimizer:
         self.params.extend(checked)
         self._group_of.extend([len(self.param_groups) - 1] * len(checked))
         for param in checked:
+            self._dtypes.append(value_of(param).dtype)
             for state in self.state_names:
                 getattr(self, state).append(self._fresh_state(state, value_of(param), full))
 
@@ -178,8 +180,8 @@ class Optimizer:
     def _check_param(self, i: int, p: Any) -> Param:
         name = type(self).__name__
         if isinstance(p, Tensor):
-            if not (p.requires_grad and p.is_leaf):
-                raise ValueError(f"{name}: parameter {i} is not a leaf Tensor with requires_grad=True")
+            if not p.is_leaf:  # a frozen leaf (requires_grad=False) is kept: its .grad stays None
+                raise ValueError(f"{name}: parameter {i} is not a leaf Tensor (an optimizer updates leaves)")
             return p
         if not (isinstance(p, tuple) and len(p) == 2):
             raise TypeError(
@@ -230,8 +232,21 @@ class Optimizer:
             else:
                 grad = p.grad
                 if grad is not None:
-                    entries[group].append((i, p.data, grad if isinstance(grad, np.ndarray) else grad.data))
+                    value = p.data
+                    if value.dtype is not self._dtypes[i]:
+                        self._follow_dtype(i, value.dtype)
+                    entries[group].append((i, value, grad if isinstance(grad, np.ndarray) else grad.data))
         return zip(self.param_groups, entries)
+
+    def _follow_dtype(self, i: int, dtype: np.dtype) -> None:
+        """Parameter i changed dtype since its state was made (``model.double()`` after the
+        optimizer was built): its floating-point state follows, so that the step runs in the
+        parameter's precision, as PyTorch's state (made at the first step) does."""
+        for name in self.state_names:
+            states = getattr(self, name)
+            if states[i] is not None and states[i].dtype.kind == "f":
+                states[i] = states[i].astype(dtype)
+        self._dtypes[i] = dtype
 
     def step(self) -> None:
         """Update every parameter in place from its gradient."""
