@@ -1027,10 +1027,16 @@ class Tensor:
 
     def __pow__(self, exponent: Any) -> Tensor:
         """``x ** p``: the ``pow`` kernel for a constant p (a number or an array); a p requiring
-        a gradient goes through exp(p * log(x)) (so x must then be positive)."""
+        a gradient goes through exp(p * log(x)) where x > 0, and elsewhere through the kernel
+        with p's values ((-2) ** 3 = -8), where p gets gradient 0 (log x has no real value; at
+        x = 0 PyTorch gives 0 too)."""
         if isinstance(exponent, Tensor):
             if exponent.requires_grad and is_grad_enabled():
-                return exp(exponent * log(self))
+                positive = self.data > 0
+                if positive.all():
+                    return exp(exponent * log(self))
+                smooth = exp(exponent * log(_apply("where", (self, 1.0), {"condition": positive})))
+                return _apply("where", (smooth, self**exponent.data), {"condition": positive})
             exponent = exponent.data
         base = self
         if np.ndim(exponent):

@@ -290,6 +290,21 @@ def test_std_of_a_constant_row_has_a_zero_gradient_not_nan(dtype):
     assert x.grad.numpy()[1].tolist() == [0.0, 0.0, 0.0]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_learnable_exponent_takes_any_base(dtype):
+    """x ** p with p requiring a gradient: the power's value for any x ((-2) ** 3 = -8, not the
+    NaN of exp(3 log -2)); d/dx = p x^(p-1) everywhere, d/dp = x^p log x where x > 0 and 0 where
+    x <= 0 (PyTorch: 0 at x = 0, NaN below)."""
+    x = mt.tensor(np.array([-2.0, 0.0, 0.0, 2.0], dtype=dtype), requires_grad=True)
+    p = mt.tensor(np.array([3.0, 2.0, 0.0, 0.5], dtype=dtype), requires_grad=True)
+    y = x**p
+    y.sum().backward()
+    assert y.dtype == x.grad.dtype == p.grad.dtype == dtype
+    np.testing.assert_allclose(y.numpy(), [-8.0, 0.0, 1.0, np.sqrt(2.0)], rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), [12.0, 0.0, 0.0, 0.5 / np.sqrt(2.0)], rtol=1e-6)
+    np.testing.assert_allclose(p.grad.numpy(), [0.0, 0.0, 0.0, np.sqrt(2.0) * np.log(2.0)], rtol=1e-6)
+
+
 def test_clamp_with_tensor_bounds_gives_a_tie_to_x():
     """At x == min (or max) the whole gradient goes to x, as PyTorch's clamp gives it (not
     half and half, as maximum/minimum split a tie); a bound gets it where it is the result."""

@@ -450,7 +450,11 @@ def _pow_derivative(x: Array, exponent: float) -> Array:
     p = _as_constant(exponent, x.dtype)
     if np.all(p == 0):  # x**0 is constant; p * x**(p-1) would be 0 * inf = NaN at x = 0
         return np.zeros_like(x)
-    return _in_dtype_of(p * x ** (p - 1), x)
+    if np.all(p):
+        return _in_dtype_of(p * x ** (p - 1), x)
+    with np.errstate(divide="ignore", invalid="ignore"):  # an array p with some 0s: 0 * inf there, masked
+        slope = _in_dtype_of(p * x ** (p - 1), x)
+    return np.where(p == 0, np.zeros((), slope.dtype), slope)
 
 
 def pow_backward(grad_output: Array, x: Array, exponent: float) -> tuple[Array]:
