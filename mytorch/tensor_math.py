@@ -81,6 +81,13 @@ def _with_dtype(x: Any, dtype: Any, op: str) -> Any:
 
 
 # --------------------------------------------------------------------------- reductions
+def _reduced(op: str, dim: Any, axis: Any) -> Any:
+    """The axes a reduction works on (``dim_arg``): PyTorch's empty ``dim=()`` (or ``[]``)
+    means every axis, NumPy's ``axis=()`` none (as ``np.sum`` on a Tensor must keep it)."""
+    axes = dim_arg(op, dim, axis)
+    return None if axes == () and axis is None else axes
+
+
 def sum(  # noqa: A001 - PyTorch's name
     input: Any,
     dim: Any = None,
@@ -91,7 +98,7 @@ def sum(  # noqa: A001 - PyTorch's name
     keepdims: Any = None,
 ) -> Tensor:
     """The sum over ``dim`` (an axis, a tuple of axes, or all); kernel ``sum``."""
-    params = {"axis": dim_arg("sum", dim, axis), "keepdims": keepdim_arg("sum", keepdim, keepdims)}
+    params = {"axis": _reduced("sum", dim, axis), "keepdims": keepdim_arg("sum", keepdim, keepdims)}
     return _apply("sum", (_with_dtype(input, dtype, "sum"),), params)
 
 
@@ -105,7 +112,7 @@ def mean(
     keepdims: Any = None,
 ) -> Tensor:
     """The mean over ``dim`` (an axis, a tuple of axes, or all); kernel ``mean``."""
-    params = {"axis": dim_arg("mean", dim, axis), "keepdims": keepdim_arg("mean", keepdim, keepdims)}
+    params = {"axis": _reduced("mean", dim, axis), "keepdims": keepdim_arg("mean", keepdim, keepdims)}
     return _apply("mean", (_with_dtype(input, dtype, "mean"),), params)
 
 
@@ -177,20 +184,15 @@ def min(  # noqa: A001
     return _extreme("min", input, dim, keepdim, axis, keepdims)
 
 
-def _all_if_empty(dim: Any) -> Any:
-    """PyTorch's ``dim=()`` of ``amax``/``amin``: every axis."""
-    return None if dim == () else dim
-
-
 def amax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:
     """The largest values over ``dim`` (axes or all; ties share the gradient); kernel ``max``."""
-    params = {"axis": _all_if_empty(dim_arg("amax", dim, axis)), "keepdims": keepdim_arg("amax", keepdim, keepdims)}
+    params = {"axis": _reduced("amax", dim, axis), "keepdims": keepdim_arg("amax", keepdim, keepdims)}
     return _apply("max", (input,), params)
 
 
 def amin(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:
     """The smallest values over ``dim`` (axes or all; ties share the gradient); kernel ``min``."""
-    params = {"axis": _all_if_empty(dim_arg("amin", dim, axis)), "keepdims": keepdim_arg("amin", keepdim, keepdims)}
+    params = {"axis": _reduced("amin", dim, axis), "keepdims": keepdim_arg("amin", keepdim, keepdims)}
     return _apply("min", (input,), params)
 
 
@@ -231,7 +233,7 @@ def norm(
         p = 2.0
     if isinstance(p, str) or not (p == math.inf or p > 0):
         raise ValueError(f"norm: p must be 'fro', a positive number or inf, got {p!r}")
-    dim, keep = dim_arg("norm", dim, axis), keepdim_arg("norm", keepdim, keepdims)
+    dim, keep = _reduced("norm", dim, axis), keepdim_arg("norm", keepdim, keepdims)
     return _apply("norm", (input,), {"p": builtins.float(p), "axis": dim, "keepdims": keep})
 
 
@@ -258,7 +260,7 @@ def var(
     if isinstance(dim, builtins.bool):  # var(x, False): PyTorch's older var(input, unbiased)
         dim, unbiased = None, dim
     params = {
-        "axis": dim_arg("var", dim, axis),
+        "axis": _reduced("var", dim, axis),
         "keepdims": keepdim_arg("var", keepdim, keepdims),
         "correction": _correction("var", unbiased, correction),
     }

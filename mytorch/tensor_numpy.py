@@ -125,7 +125,7 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: d
     if not (_requires_grad(inputs) and T.is_grad_enabled()) or (method == "__call__" and ufunc in PIECEWISE_CONSTANT):
         return _constant(getattr(ufunc, method)(*_values(inputs), **kwargs))
     if method == "reduce" and ufunc in _REDUCTIONS and set(kwargs) <= {"axis", "keepdims"}:
-        return _REDUCTIONS[ufunc](inputs[0], kwargs.get("axis", 0), kwargs.get("keepdims", False))
+        return _REDUCTIONS[ufunc](inputs[0], axis=kwargs.get("axis", 0), keepdims=kwargs.get("keepdims", False))
     if method == "outer" and ufunc is np.multiply and not kwargs:
         return _kernel("outer")(*inputs)
     called = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
@@ -151,7 +151,7 @@ def _reduction(op: Callable[..., T.Tensor]) -> Callable[..., T.Tensor]:
     ) -> T.Tensor:
         if dtype is not None or out is not None:
             raise TypeError(f"np.{op.__name__} on a Tensor: dtype= and out= are not supported")
-        return op(a, _axes(axis), bool(keepdims))
+        return op(a, axis=_axes(axis), keepdims=bool(keepdims))  # NumPy's axis=(): no axis
 
     return reduce
 

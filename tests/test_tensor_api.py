@@ -290,6 +290,22 @@ def test_std_of_a_constant_row_has_a_zero_gradient_not_nan(dtype):
     assert x.grad.numpy()[1].tolist() == [0.0, 0.0, 0.0]
 
 
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "var", "std", "norm"])
+def test_an_empty_dim_reduces_every_axis_and_an_empty_numpy_axis_none(name):
+    """PyTorch's x.sum(dim=()) (or dim=[]) reduces every axis; NumPy's axis=() reduces none,
+    and NumPy's functions on a Tensor (np.sum(t, axis=())) keep NumPy's meaning."""
+    a = np.array([[1.0, -2.0, 4.0], [3.0, 0.5, -1.0]])
+    x = mt.tensor(a)
+    whole = getattr(x, name)()
+    assert getattr(x, name)(dim=()).shape == getattr(x, name)(dim=[]).shape == ()
+    np.testing.assert_allclose(getattr(x, name)(dim=()).item(), whole.item())
+    if name != "norm":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # var of one element per slice: NaN
+            assert getattr(x, name)(axis=()).shape == (2, 3)
+    assert np.sum(x, axis=()).shape == np.add.reduce(x, axis=()).shape == np.max(x, axis=()).shape == (2, 3)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_a_learnable_exponent_takes_any_base(dtype):
     """x ** p with p requiring a gradient: the power's value for any x ((-2) ** 3 = -8, not the

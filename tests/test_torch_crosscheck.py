@@ -590,6 +590,12 @@ CORNERS: dict[str, tuple[Callable[..., Any], list[list[Any]]]] = {
     "clamp tensor max only": (lambda m, x, hi: x.clamp(max=hi), [[[-1.0], [3.0]], [0.0, 3.0]]),
     "pow, learnable exponent, zero base": (lambda m, x, e: x**e, [[0.0, 2.0, 0.0, 1.5], [2.0, 0.5, 0.0, 3.0]]),
     "pow, array exponent with zeros": (lambda m, x: x ** m.tensor([0.0, 2.0, 0.0]), [[0.0, 0.0, 2.0]]),
+    "reductions over dim=()": (
+        lambda m, x: m.stack(
+            [x.sum(dim=()), x.mean(dim=[]), x.norm(dim=()), x.amax(())]
+        ),  # var: PyTorch's backward is inf
+        [[[1.0, -2.0, 4.0], [3.0, 0.5, -1.0]]],
+    ),
     "clamp tensor bounds crossed": (
         lambda m, x, lo, hi: x.clamp(lo, hi),
         [[-1.0, 0.5, 2.0], [1.0, 1.0, 1.0], [0.0, 0.0, 0.0]],
