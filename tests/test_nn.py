@@ -180,7 +180,7 @@ def test_repr_reads_like_pytorch():
         "Sequential(\n"
         "  (0): Linear(in_features=2, out_features=8, bias=True)\n"
         "  (1): LeakyReLU(negative_slope=0.2)\n"
-        "  (2): Dropout(p=0.1)\n"
+        "  (2): Dropout(p=0.1, inplace=False)\n"
         "  (3): Linear(in_features=8, out_features=1, bias=False)\n"
         ")"
     )
@@ -331,3 +331,28 @@ def test_an_optimizer_keeps_a_frozen_parameter_unchanged():
     w = Tensor(np.ones(2), requires_grad=True)
     with pytest.raises(ValueError, match="parameter 0 is not a leaf Tensor"):
         mytorch.optim.SGD([w * 2], lr=0.1)
+
+
+@pytest.mark.parametrize(
+    ("apply", "values", "slope"),
+    [
+        (lambda h: F.relu(h, inplace=True), [2.0, 0.0, 6.0, 0.0], [1.0, 0.0, 1.0, 0.0]),
+        (lambda h: nn.ReLU(inplace=True)(h), [2.0, 0.0, 6.0, 0.0], [1.0, 0.0, 1.0, 0.0]),
+        (lambda h: F.leaky_relu(h, 0.1, inplace=True), [2.0, -0.4, 6.0, 0.0], [1.0, 0.1, 1.0, 0.1]),
+        (lambda h: nn.LeakyReLU(0.1, inplace=True)(h), [2.0, -0.4, 6.0, 0.0], [1.0, 0.1, 1.0, 0.1]),
+        (lambda h: F.dropout(h, 1.0, inplace=True), [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]),
+        (lambda h: nn.Dropout(1.0, inplace=True)(h), [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]),
+    ],
+    ids=["F.relu", "ReLU", "F.leaky_relu", "LeakyReLU", "F.dropout", "Dropout"],
+)
+def test_inplace_activations_write_into_their_input(apply, values, slope):
+    """inplace=True changes the input itself, as PyTorch's: `F.relu(h, inplace=True)` with its
+    result unused still applies the ReLU (it was ignored), and the gradient is PyTorch's."""
+    w = Tensor(np.array([1.0, -2.0, 3.0, 0.0]), requires_grad=True)
+    h = w * 2
+    out = apply(h)
+    assert out is h and h.tolist() == values
+    (h * h).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), 2 * 2 * np.array(values) * slope)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        apply(w)

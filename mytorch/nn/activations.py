@@ -33,12 +33,21 @@ class _Elementwise(Module):
 
 
 class ReLU(_Elementwise):
-    """y = max(x, 0). (``inplace`` is accepted and ignored.)"""
+    """y = max(x, 0); with ``inplace=True`` written into x (see ``F.relu``)."""
 
     kernel = "relu"
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = bool(inplace)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """max(x, 0), into ``x`` itself when ``inplace``."""
+        return TF.relu(expect_tensor(self, x), inplace=True) if self.inplace else super().forward(x)
+
+    def extra_repr(self) -> str:
+        """``inplace=True`` when set, as PyTorch shows it."""
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(_Elementwise):
@@ -61,11 +70,18 @@ class LeakyReLU(_Elementwise):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = float(negative_slope)
+        self.inplace = bool(inplace)
         self._params = {"slope": self.negative_slope}
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The leaky ReLU of ``x``, into ``x`` itself when ``inplace``."""
+        if self.inplace:
+            return TF.leaky_relu(expect_tensor(self, x), self.negative_slope, inplace=True)
+        return super().forward(x)
 
     def extra_repr(self) -> str:
         """``negative_slope=...``, shown in ``repr``."""
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class GELU(_Elementwise):

@@ -116,8 +116,13 @@ def _mean_loss(name: str, target: Any, prediction: Tensor, cached: Callable[...,
 
 # --------------------------------------------------------------------------- activations
 def relu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's name
-    """max(x, 0) elementwise. (``inplace`` is accepted and ignored: the result is a new Tensor.)"""
-    return _apply("relu", (_tensor("relu", input),))
+    """max(x, 0) elementwise. ``inplace=True`` writes it into ``input`` and returns ``input``:
+    an in-place operation (recorded, version-counted; refused on a leaf that requires grad)."""
+    x = _tensor("relu", input)
+    if inplace:
+        x[x.data <= 0] = 0.0  # gradient 0 where x <= 0, as PyTorch's relu_
+        return x
+    return _apply("relu", (x,))
 
 
 def sigmoid(input: Any) -> Tensor:  # noqa: A002
@@ -131,8 +136,11 @@ def tanh(input: Any) -> Tensor:  # noqa: A002
 
 
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
-    """x where x > 0, else ``negative_slope * x``."""
-    return _apply("leaky_relu", (_tensor("leaky_relu", input),), {"slope": float(negative_slope)})
+    """x where x > 0, else ``negative_slope * x``; ``inplace=True`` writes it into ``input``."""
+    x = _tensor("leaky_relu", input)
+    if inplace:
+        return x.mul_(np.where(x.data > 0, 1.0, negative_slope).astype(x.dtype))
+    return _apply("leaky_relu", (x,), {"slope": float(negative_slope)})
 
 
 def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
@@ -185,16 +193,18 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:  # noqa: A002
 
 def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
     """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p) in training;
-    the identity otherwise. The mask comes from the generator ``mytorch.manual_seed`` seeds."""
+    the identity otherwise. The mask comes from the generator ``mytorch.manual_seed`` seeds.
+    ``inplace=True`` writes the result into ``input`` and returns it."""
     x = _tensor("dropout", input)
     if not 0 <= p <= 1:
         raise ValueError(f"F.dropout: p must be a probability in [0, 1], got {p!r}")
     if not training or p == 0:
         return x
     if p == 1:
-        return x * np.zeros(x.shape, dtype=x.dtype)
-    keep = default_generator.random(x.shape) >= p
-    return x * (keep / (1.0 - p)).astype(x.dtype)
+        scale = np.zeros(x.shape, dtype=x.dtype)
+    else:
+        scale = ((default_generator.random(x.shape) >= p) / (1.0 - p)).astype(x.dtype)
+    return x.mul_(scale) if inplace else x * scale
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:

@@ -131,14 +131,16 @@ class Dropout(Module):
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.p = float(p)
+        self.inplace = bool(inplace)
 
     def forward(self, x: Tensor) -> Tensor:
-        """``x`` with dropout applied in training mode; ``x`` itself in evaluation mode."""
-        return TF.dropout(expect_tensor(self, x), self.p, self.training)
+        """``x`` with dropout applied in training mode (into ``x`` itself when ``inplace``);
+        ``x`` itself in evaluation mode."""
+        return TF.dropout(expect_tensor(self, x), self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         """``p=...``, shown in ``repr``."""
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Flatten(Module):
