@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mytorch.autograd_engine import NO_GRAD, Autograd, _GradMode, is_grad_enabled
+from mytorch.dtypes import get_default_dtype
 from mytorch.nn import functional as F
 from mytorch.saved import OUTPUT, Storage, VersionCheck, adopt_view, is_held, release, save, write_begin, write_end
 
@@ -256,7 +257,9 @@ def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
         kind = type(value)
     if (kind is float or kind is int) and like is not None:
         dtype = like.dtype
-        return _number(value, dtype if dtype.kind == "f" else np.result_type(dtype, value))
+        if dtype.kind != "f":  # an integer tensor and a float: PyTorch's default dtype, not float64
+            dtype = get_default_dtype() if kind is float and dtype.kind in "biu" else np.result_type(dtype, value)
+        return _number(value, dtype)
     if isinstance(value, Tensor):
         return value.data
     array = np.asarray(value)
@@ -605,18 +608,30 @@ def jvp(output: Tensor, inputs: Sequence[Tensor], tangents: Sequence[Any]) -> Te
     return Tensor(tape.jvp(arrays, tangent_arrays, [output.data])[0])
 
 
+def _float_division(arrays: Sequence[np.ndarray]) -> Sequence[np.ndarray]:
+    """The operands of ``a / b``: two integer or boolean ones become the default float dtype,
+    as PyTorch divides them (NumPy would give float64)."""
+    a, b = arrays
+    if a.dtype.kind in "biu" and b.dtype.kind in "biu":
+        dtype = get_default_dtype()
+        return a.astype(dtype), b.astype(dtype)
+    return arrays
+
+
 def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Tensor, Any], Tensor]]:
     """``a (op) b`` and the reflected ``b (op) a`` for a Tensor ``a``, for the kernel ``name``."""
     kernel = _K[name]
+    division = name == "div"
 
     def forward(self: Tensor, other: Any) -> Tensor:
         data = self.data
         arrays = (data, other.data if isinstance(other, Tensor) else _constant(other, data))
-        return _run(kernel, (self, other), arrays, None)
+        return _run(kernel, (self, other), _float_division(arrays) if division else arrays, None)
 
     def reflected(self: Tensor, other: Any) -> Tensor:
         data = self.data
-        return _run(kernel, (other, self), (_constant(other, data), data), None)
+        arrays = (_constant(other, data), data)
+        return _run(kernel, (other, self), _float_division(arrays) if division else arrays, None)
 
     forward.__doc__ = reflected.__doc__ = f"{kernel.forward.__doc__} Records ``{name}``."
     return forward, reflected

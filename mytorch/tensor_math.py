@@ -341,7 +341,11 @@ def mul(input: Any, other: Any) -> Tensor:
 
 
 def div(input: Any, other: Any) -> Tensor:
-    """input / other (broadcasting); kernel ``div``."""
+    """input / other (broadcasting; integers divide into the default float dtype); kernel ``div``."""
+    if isinstance(input, Tensor):
+        return input / other
+    if isinstance(other, Tensor):
+        return other.__rtruediv__(input)
     return _apply("div", (input, other))
 
 

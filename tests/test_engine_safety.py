@@ -166,6 +166,22 @@ def test_scalars_and_integers_keep_a_float32_tensor_float32(operand, requires_gr
         assert x.grad.dtype == np.float32
 
 
+@pytest.mark.parametrize("default", [np.float32, np.float64])
+def test_integer_tensors_with_floats_or_divided_give_the_default_float_dtype(default):
+    """As in PyTorch (NumPy would give float64): an accuracy `correct / n`, `mask * 0.5`."""
+    ints, mask = mt.tensor([1, 2, 3]), mt.tensor([True, False, True])
+    previous = mt.get_default_dtype()
+    mt.set_default_dtype(default)
+    try:
+        results = [ints / 2, 3 / ints, ints / ints, mt.div(ints, 2), ints * 1.5, 0.5 * mask, ints - np.float64(0.5)]
+    finally:
+        mt.set_default_dtype(previous)
+    assert [r.dtype for r in results] == [default] * len(results)
+    np.testing.assert_allclose(results[0].numpy(), [0.5, 1.0, 1.5])
+    np.testing.assert_allclose(results[1].numpy(), [3.0, 1.5, 1.0])
+    assert (ints + 1).dtype == (ints * 2).dtype == np.int64  # integers with integers stay integers
+
+
 def test_a_dimensioned_float64_operand_still_promotes():
     x = Tensor(np.ones(3, dtype=np.float32))
     assert (x * np.ones(3)).dtype == np.float64  # PyTorch: float32 * float64 tensor -> float64
