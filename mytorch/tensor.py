@@ -483,13 +483,25 @@ def _note_view(result: Tensor, out: np.ndarray, args: Sequence[Any], arrays: Seq
     adopt_view(out)
     base = args[0] if args else None
     if isinstance(base, Tensor) and np.may_share_memory(out, arrays[0]):
-        result._base = weakref.ref(base)
-        views = getattr(base, "_views", None)
-        if views is None:
-            views = base._views = []
-        elif len(views) >= 8:
-            views[:] = [v for v in views if v() is not None]
-        views.append(weakref.ref(result))
+        parent = getattr(base, "_base", None)
+        root = None if parent is None else parent()
+        _add_view(base, result)
+        if root is None:
+            result._base = weakref.ref(base)
+        else:  # a view of a view (h.view(2, 2)[0]): tied to h too, as the one between may go first
+            result._base = weakref.ref(root)
+            result._views = [weakref.ref(base)]
+            _add_view(root, result)
+
+
+def _add_view(owner: Tensor, view: Tensor) -> None:
+    """Remember ``view`` among the live tensors sharing ``owner``'s memory."""
+    views = getattr(owner, "_views", None)
+    if views is None:
+        views = owner._views = []
+    elif len(views) >= 8:
+        views[:] = [v for v in views if v() is not None]
+    views.append(weakref.ref(view))
 
 
 def _run(kernel: F.Kernel, args: Sequence[Any], arrays: Sequence[np.ndarray], params: dict[str, Any] | None) -> Tensor:

@@ -288,6 +288,29 @@ def test_in_place_on_a_view_in_the_graph_is_refused():
         h[0] = 5.0
 
 
+def test_in_place_on_a_view_of_a_view_is_refused_after_the_middle_one_is_gone():
+    """row = h.view(2, 2)[0]: the (2, 2) view dies at once, but row still shares h's memory.
+    `row += v` went through and v got no gradient from h's uses (PyTorch: v.grad = [1, 2]);
+    a leaf changed through x.reshape(2, 2).reshape(4) went through the same way."""
+    x = leaf([1.0, 2.0, 3.0, 4.0])
+    v = leaf([5.0, 6.0])
+    h = x * 2
+    row = h.view(2, 2)[0]
+    with pytest.raises(RuntimeError, match="shares its memory"):
+        row += v
+    with pytest.raises(RuntimeError, match="shares its memory"):
+        h[0] = 5.0
+    with pytest.raises(RuntimeError, match="shares its memory"):
+        x.reshape(2, 2).reshape(4).mul_(1.5)
+    middle = h.view(2, 2)
+    inner = middle[1]
+    del h  # the middle view outlives the first tensor: still tied to the inner one
+    with pytest.raises(RuntimeError, match="shares its memory"):
+        inner += 1
+    with pytest.raises(RuntimeError, match="shares its memory"):
+        middle += 1
+
+
 def test_clone_owns_its_memory():
     x = leaf([1.0, 2.0])
     c = x.clone()
