@@ -66,6 +66,7 @@ class Storage:
 
 
 _STORAGES: dict[int, Storage] = {}  # id(root) -> Storage; the Storage keeps the root alive
+_BUMPS = 0  # how many versions ``write_begin`` has bumped so far (a VersionCheck that saw none passes at once)
 
 
 def _root(array: np.ndarray) -> np.ndarray:
@@ -160,10 +161,12 @@ def write_begin(array: np.ndarray, what: str) -> list[np.ndarray]:
         RuntimeError: ``array`` is read-only and no graph locked it (the user's read-only
             array, or a view taken while a graph had it locked).
     """
+    global _BUMPS
     storage = _STORAGES.get(id(_root(array)))
     lifted: list[np.ndarray] = []
     if storage is not None:
         storage.version += 1
+        _BUMPS += 1
         if not array.flags.writeable:
             lifted = sorted(storage.locked, key=_depth)
             for locked in lifted:
@@ -185,33 +188,50 @@ def write_end(lifted: list[np.ndarray]) -> None:
 
 
 class VersionCheck:
-    """An operation's guard: the version of one piece of memory its backward reads, as
-    recorded; more such pieces are further checks chained by ``then``.
+    """The guard of one graph's operations: the versions of the memory their backward rules
+    read, as recorded. ``Autograd.backward`` calls it (``op.guard``) before each operation's
+    rule runs; it raises if one of that operation's reads moved.
 
-    Called by ``Autograd.backward`` before the operation's backward rule runs. (One small
-    object per saved read: a long tape gives the garbage collector little to walk.)
+    One per graph, shared by all its operations, with its entries in one flat list: a long
+    tape gives the garbage collector no object per read. While no in-place write has bumped
+    any version since the check began (the common case: a training loop writes its
+    parameters after the graph is released), checking an operation is one comparison.
 
     Attributes:
-        storage: the memory read.
-        version: its version when the operation was recorded.
-        which: what the backward reads from it: an input index, or ``OUTPUT``.
-        then: the next check, or None.
+        entries: four items per saved read: the memory's ``Storage``, its version when
+            recorded, what the backward reads from it (an input index or ``OUTPUT``), and
+            ``id()`` of the operation (alive on the tape as long as its guard).
+        since: the number of version bumps anywhere when the check began.
     """
 
-    __slots__ = ("storage", "version", "which", "then")
+    __slots__ = ("entries", "since", "_index", "_indexed")
 
-    def __init__(self, storage: Storage, which: int, then: VersionCheck | None = None) -> None:
-        self.storage = storage
-        self.version = storage.version
-        self.which = which
-        self.then = then
+    def __init__(self) -> None:
+        self.entries: list[Any] = []
+        self.since = _BUMPS
+        self._index: dict[int, list[int]] = {}  # id(op) -> its entries' offsets, built when first needed
+        self._indexed = 0
+
+    def note(self, op: Any, storage: Storage, which: int) -> None:
+        """Record that ``op``'s backward reads ``storage`` (as ``which``) at its current version."""
+        self.entries += (storage, storage.version, which, id(op))
+
+    def clear(self) -> None:
+        """Forget every entry (the graph was released)."""
+        self.entries = []
+        self._index = {}
+        self._indexed = 0
 
     def __call__(self, engine: Any, op: Any) -> None:
         """Raise a RuntimeError naming the array if one that ``op``'s backward reads was changed in place."""
-        check: VersionCheck | None = self
-        while check is not None:
-            storage, version, which = check.storage, check.version, check.which
-            check = check.then
+        if _BUMPS == self.since:
+            return
+        entries, index = self.entries, self._index
+        for k in range(self._indexed, len(entries), 4):
+            index.setdefault(entries[k + 3], []).append(k)
+        self._indexed = len(entries)
+        for k in index.get(id(op), ()):
+            storage, version, which = entries[k], entries[k + 1], entries[k + 2]
             if storage.version != version:
                 array = op.output if which == OUTPUT else op.inputs[which]
                 what = "output" if which == OUTPUT else f"input {which}"

@@ -100,6 +100,8 @@ class Tape(Autograd):
         saved: ``{id(array): its Storage or None}`` for every array the operations' backward
             rules read (each alive on the tape): an array the graph saved already is not
             saved again.
+        check: the versions those reads saw (``VersionCheck``), the guard of every
+            operation recorded here that reads a saved array.
     """
 
     def __init__(self) -> None:
@@ -111,6 +113,7 @@ class Tape(Autograd):
         self.leaves: dict[int, Tensor] = {}
         self.held: list[Storage] = []
         self.saved: dict[int, Storage | None] = {}
+        self.check = VersionCheck()
 
     def __del__(self, release: Callable[[list[Storage]], None] = release) -> None:
         release(self.held)  # a graph dropped without backward unlocks what it saved
@@ -199,6 +202,7 @@ class Tape(Autograd):
         self.leaves.clear()
         release(self.held)
         self.saved.clear()
+        self.check.clear()
         self.released = True
 
     def deliver(self, keep_grads: bool) -> None:
@@ -446,15 +450,17 @@ def _save_read(tape: Tape, op: Any, skipped: int, reads: tuple[tuple[int, ...], 
             cached = _read_for(reads, skipped)
         which = cached[1]
     saved = tape.saved
-    check = None
-    for j in reversed(which):
+    check = tape.check
+    noted = False
+    for j in which:
         array = op.output if j == OUTPUT else inputs[j]
         storage = saved.get(id(array), _UNSAVED)
         if storage is _UNSAVED:
             storage = saved[id(array)] = save(array, tape.held)
         if storage is not None:
-            check = VersionCheck(storage, j, check)
-    if check is not None:
+            check.entries += (storage, storage.version, j, id(op))  # VersionCheck.note, inlined
+            noted = True
+    if noted:
         if op.guard is None:
             op.guard = check
         else:  # a detect_anomaly Snapshot runs first
