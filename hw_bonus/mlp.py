@@ -153,6 +153,8 @@ class MLP:
         else:
             for _, grad in self.parameters():
                 grad.fill(0)
+        for layer in self.linear_layers:
+            layer.gradients_zeroed()  # the next backward writes dW and db instead of adding to zeros
         # END SOLUTION
 
     def backward(self, labels: np.ndarray) -> np.ndarray:

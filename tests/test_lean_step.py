@@ -96,3 +96,53 @@ def test_detect_anomaly_still_checks_the_modules_gradients():
     mlp.linear_layers[2].W[0, 0] = np.inf  # the gradient flowing back through it becomes non-finite
     with detect_anomaly(), pytest.raises(FloatingPointError, match="matmul_backward"):
         mlp.backward(y)
+
+
+def manual_zero(mlp: MLP) -> None:
+    """zero_grads without telling the layers: every gradient is then added to zeros."""
+    mlp.autograd_engine.zero_grad()
+    for _, g in mlp.parameters():
+        g.fill(0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n", [1, 3, 64])
+def test_gradients_written_after_zero_grads_equal_gradients_added_to_zeros(n, dtype):
+    written, added = make_mlp(dtype=dtype), make_mlp(dtype=dtype)
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((n, 4)).astype(dtype)
+    y = np.eye(3, dtype=dtype)[rng.integers(0, 3, n)]
+    written.zero_grads()
+    manual_zero(added)
+    for mlp in (written, added):
+        mlp.forward(x)
+        mlp.backward(y)
+    for (_, g), (_, h) in zip(written.parameters(), added.parameters()):
+        assert np.array_equal(g, h) and g.dtype == dtype and g.any()
+    # a second backward adds to what the first wrote, as the handout's += does
+    for mlp in (written, added):
+        mlp.backward(y)
+    for (_, g), (_, h) in zip(written.parameters(), added.parameters()):
+        assert np.array_equal(g, h)
+
+
+def test_a_gradient_replaced_after_zero_grads_is_added_to_not_overwritten():
+    mlp, reference = make_mlp(), make_mlp()
+    x, y = data(np.random.default_rng(3))
+    mlp.zero_grads()
+    manual_zero(reference)
+    for model in (mlp, reference):
+        model.linear_layers[1].dW = np.ones_like(model.linear_layers[1].dW)  # not blank: add to it
+        model.forward(x)
+        model.backward(y)
+    assert np.array_equal(mlp.linear_layers[1].dW, reference.linear_layers[1].dW)
+
+
+def test_detect_anomaly_checks_a_weight_gradient_written_after_zero_grads():
+    mlp = make_mlp()
+    x, y = data(np.random.default_rng(4))
+    x[0, 0] = np.inf  # only the first layer's weight gradient (x^T g) becomes non-finite
+    mlp.zero_grads()
+    with detect_anomaly(), np.errstate(invalid="ignore"), pytest.raises(FloatingPointError, match="matmul"):
+        mlp.forward(x)
+        mlp.backward(y)

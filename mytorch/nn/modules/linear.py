@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.autograd_engine import NO_GRAD
+from mytorch.autograd_engine import NO_GRAD, _Anomaly
 from mytorch.nn import functional as F
 from mytorch.nn.modules.module import Module, expect_array, record
 
@@ -57,12 +57,6 @@ def init_weights(
     return W.astype(dtype), b.astype(dtype)
 
 
-# Linear's two operations are recorded with the handout's kernels (``matmul_backward``,
-# ``add_backward``: what a student, the trace and forward mode see), and differentiated by
-# these specialisations of them to Linear's 2-D operands: the same products in the same
-# layouts (``F._dot_like``'s rule, written out), without the general kernels' shape tests,
-# the wrapper that skips an unwanted input, or ``unbroadcast``. ``tests/test_modules.py``
-# checks them bit for bit.
 _dot = np.dot
 _sum_rows = functools.partial(np.add.reduce, axis=0)
 _MATMUL_BACKWARD = F.matmul_backward  # resolved once (F's names are looked up through its module type)
@@ -74,22 +68,6 @@ def _transposed(a: np.ndarray) -> bool:
     for it is then computed transposed, so that it lands in contiguous memory."""
     flags = a.flags
     return flags.f_contiguous and not flags.c_contiguous
-
-
-def _matmul_vjp(grad_output: np.ndarray, x: np.ndarray, Wt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``matmul_backward(g, x, W.T)``: (g W laid out like x, x^T g laid out like W.T)."""
-    gx = _dot(Wt, grad_output.T).T if _transposed(x) else _dot(grad_output, Wt.T)
-    return gx, _dot(grad_output.T, x).T if _transposed(Wt) else _dot(x.T, grad_output)
-
-
-def _matmul_vjp_weight(grad_output: np.ndarray, x: np.ndarray, Wt: np.ndarray) -> tuple[None, np.ndarray]:
-    """``matmul_backward`` when the input needs no gradient (a first layer fed data)."""
-    return None, _dot(grad_output.T, x).T if _transposed(Wt) else _dot(x.T, grad_output)
-
-
-def _bias_vjp(grad_output: np.ndarray, h: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``add_backward(g, h, b)`` for h (N, out) and b (out,): (g, g summed over the batch)."""
-    return grad_output, grad_output[0] if len(grad_output) == 1 else _sum_rows(grad_output)
 
 
 class Linear(Module):
@@ -136,7 +114,10 @@ class Linear(Module):
         self.db = np.zeros_like(self.b)
         self.input_grad = input_grad
         self._x_grad = None if input_grad else NO_GRAD
-        self._vjp = _matmul_vjp if input_grad else _matmul_vjp_weight
+        # The gradients zero_grads left at zero, which the next backward writes instead of
+        # adding into (see gradients_zeroed); None once written.
+        self._blank_dW: np.ndarray | None = None
+        self._blank_db: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Compute x W^T + b and record the matmul and the add.
@@ -165,13 +146,59 @@ class Linear(Module):
         # further check. Linear's own VJPs differentiate the two operations.
         engine = self.autograd_engine
         if type(x) is np.ndarray and x.dtype.kind in "fc":
-            engine.record([x, Wt], h, [self._x_grad, self.dW.T], _MATMUL_BACKWARD, None, self._vjp)
-            engine.record([h, b], y, [None, self.db], _ADD_BACKWARD, None, _bias_vjp)
+            engine.record([x, Wt], h, [self._x_grad, self.dW.T], _MATMUL_BACKWARD, None, self._matmul_vjp)
+            engine.record([h, b], y, [None, self.db], _ADD_BACKWARD, None, self._bias_vjp)
         else:
-            record(engine, False, [x, Wt], h, [self._x_grad, self.dW.T], _MATMUL_BACKWARD, vjp=self._vjp)
-            record(engine, False, [h, b], y, [None, self.db], _ADD_BACKWARD, vjp=_bias_vjp)
+            record(engine, False, [x, Wt], h, [self._x_grad, self.dW.T], _MATMUL_BACKWARD, vjp=self._matmul_vjp)
+            record(engine, False, [h, b], y, [None, self.db], _ADD_BACKWARD, vjp=self._bias_vjp)
         return y
         # END SOLUTION
+
+    # Linear's two operations are recorded with the handout's kernels (``matmul_backward``,
+    # ``add_backward``: what a student, the trace and forward mode see), and differentiated by
+    # these specialisations of them to Linear's 2-D operands: the same products in the same
+    # layouts (``F._dot_like``'s rule, written out), without the general kernels' shape tests,
+    # the wrapper that skips an unwanted input, or ``unbroadcast``. ``tests/test_modules.py``
+    # checks them bit for bit.
+    def _matmul_vjp(self, grad_output: np.ndarray, x: np.ndarray, Wt: np.ndarray) -> tuple[Any, Any]:
+        """``matmul_backward(g, x, W.T)``: (g W laid out like x, or None when the input needs
+        no gradient; x^T g laid out like W.T). When ``dW`` is blank (``gradients_zeroed``) the
+        second is written straight into ``dW`` (no zero to add it to) and None goes back."""
+        g = grad_output
+        gx = None if self._x_grad is NO_GRAD else _dot(Wt, g.T).T if _transposed(x) else _dot(g, Wt.T)
+        if not _transposed(Wt):
+            return gx, _dot(x.T, g)
+        blank = self._blank_dW
+        if blank is not None:
+            self._blank_dW = None
+            if blank is self.dW and g.dtype is blank.dtype is x.dtype and not _Anomaly.enabled:
+                _dot(g.T, x, out=blank)  # (gradients_zeroed checked that dW is row-major)
+                return gx, None
+        return gx, _dot(g.T, x).T
+
+    def _bias_vjp(self, grad_output: np.ndarray, h: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, Any]:
+        """``add_backward(g, h, b)`` for h (N, out) and b (out,): (g, g summed over the batch),
+        the sum written straight into ``db`` when it is blank (None for the engine then)."""
+        blank = self._blank_db
+        if blank is not None:
+            self._blank_db = None
+            if blank is self.db and grad_output.dtype is blank.dtype and not _Anomaly.enabled:
+                _sum_rows(grad_output, out=blank)
+                return grad_output, None
+        return grad_output, grad_output[0] if len(grad_output) == 1 else _sum_rows(grad_output)
+
+    def gradients_zeroed(self) -> None:
+        """Note that ``dW`` and ``db`` were just set to zero (``MLP.zero_grads`` calls this).
+
+        The next backward through the layer then writes its gradients into them instead of
+        adding them to zeros: the same numbers (up to the sign of a zero gradient), one pass
+        over the memory instead of three. Later backward calls add, as always. Write into
+        ``dW`` or ``db`` between ``zero_grads`` and backward only through a new ``zero_grads``.
+        Under ``detect_anomaly`` the engine adds them, checking each.
+        """
+        dW = self.dW
+        self._blank_dW = dW if dW.flags.c_contiguous else None
+        self._blank_db = self.db
 
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """``[(W, dW), (b, db)]``."""
