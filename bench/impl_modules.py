@@ -37,12 +37,9 @@ class ModulesMLP:
         self.x, self.y = problem.x, problem.y
 
     def step(self) -> None:
-        """One training step: forward, backward and the SGD update."""
-        mlp = self.mlp
-        mlp.zero_grads()
-        mlp.forward(self.x)
-        mlp.backward(self.y)
-        mlp.step()
+        """One training step: ``train_step`` with replay off (``zero_grads``, ``forward``,
+        ``backward``, ``step``, every step recorded and differentiated)."""
+        self.mlp.train_step(self.x, self.y)
 
     def gradients(self) -> list[np.ndarray]:
         """The gradients the last step computed, in the order the bench compares them."""
@@ -50,15 +47,11 @@ class ModulesMLP:
 
 
 class ReplayMLP(ModulesMLP):
-    """The same MLP, trained with ``train_step`` and ``replay=True``."""
+    """The same MLP, trained with ``train_step`` and ``replay=True`` (replayed after the first step)."""
 
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem)
         self.mlp.replay = True
-
-    def step(self) -> None:
-        """One training step through the MLP's ``train_step`` (replayed after the first)."""
-        self.mlp.train_step(self.x, self.y)
 
 
 def build(problem: Problem) -> ModulesMLP | None:

@@ -153,8 +153,6 @@ class MLP:
         else:
             for _, grad in self.parameters():
                 grad.fill(0)
-        for layer in self.linear_layers:
-            layer.gradients_zeroed()  # the next backward writes dW and db instead of adding to zeros
         # END SOLUTION
 
     def backward(self, labels: np.ndarray) -> np.ndarray:
@@ -192,6 +190,11 @@ class MLP:
 
     def _dynamic_step(self, x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         self.zero_grads()
+        # Nothing runs between zero_grads and this step's backward but the MLP's own forward, so
+        # the backward may write each dW and db instead of adding to their zeros. (Not in
+        # zero_grads itself: a user may add into dW before calling backward, and must see it kept.)
+        for layer in self.linear_layers:
+            layer.gradients_zeroed()
         out = self.forward(x)
         loss = self.backward(labels)
         self.step()

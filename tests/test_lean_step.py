@@ -98,6 +98,14 @@ def test_detect_anomaly_still_checks_the_modules_gradients():
         mlp.backward(y)
 
 
+def zero_as_train_step_does(mlp: MLP) -> None:
+    """What ``train_step`` does before its forward: zero_grads, then the layers told that their
+    gradients are blank (the next backward writes them)."""
+    mlp.zero_grads()
+    for layer in mlp.linear_layers:
+        layer.gradients_zeroed()
+
+
 def manual_zero(mlp: MLP) -> None:
     """zero_grads without telling the layers: every gradient is then added to zeros."""
     mlp.autograd_engine.zero_grad()
@@ -112,7 +120,7 @@ def test_gradients_written_after_zero_grads_equal_gradients_added_to_zeros(n, dt
     rng = np.random.default_rng(n)
     x = rng.standard_normal((n, 4)).astype(dtype)
     y = np.eye(3, dtype=dtype)[rng.integers(0, 3, n)]
-    written.zero_grads()
+    zero_as_train_step_does(written)
     manual_zero(added)
     for mlp in (written, added):
         mlp.forward(x)
@@ -129,7 +137,7 @@ def test_gradients_written_after_zero_grads_equal_gradients_added_to_zeros(n, dt
 def test_a_gradient_replaced_after_zero_grads_is_added_to_not_overwritten():
     mlp, reference = make_mlp(), make_mlp()
     x, y = data(np.random.default_rng(3))
-    mlp.zero_grads()
+    zero_as_train_step_does(mlp)
     manual_zero(reference)
     for model in (mlp, reference):
         model.linear_layers[1].dW = np.ones_like(model.linear_layers[1].dW)  # not blank: add to it
@@ -142,7 +150,36 @@ def test_detect_anomaly_checks_a_weight_gradient_written_after_zero_grads():
     mlp = make_mlp()
     x, y = data(np.random.default_rng(4))
     x[0, 0] = np.inf  # only the first layer's weight gradient (x^T g) becomes non-finite
-    mlp.zero_grads()
+    zero_as_train_step_does(mlp)
     with detect_anomaly(), np.errstate(invalid="ignore"), pytest.raises(FloatingPointError, match="matmul"):
         mlp.forward(x)
         mlp.backward(y)
+
+
+def test_a_gradient_added_between_zero_grads_and_backward_is_kept():
+    """The handout's loop: what a user adds into dW after zero_grads (a penalty's gradient)
+    is added to, never overwritten, by the backward that follows."""
+    mlp, reference = make_mlp(), make_mlp()
+    x, y = data(np.random.default_rng(5))
+    mlp.zero_grads()
+    manual_zero(reference)
+    for model in (mlp, reference):
+        model.linear_layers[0].dW += 0.5 * model.linear_layers[0].W  # an L2 penalty's gradient
+        model.forward(x)
+        model.backward(y)
+    assert np.array_equal(mlp.linear_layers[0].dW, reference.linear_layers[0].dW)
+    assert not np.array_equal(mlp.linear_layers[0].dW, make_mlp().linear_layers[0].dW)
+
+
+def test_train_step_writes_the_same_gradients_as_the_handouts_loop():
+    stepped, looped = make_mlp(), make_mlp()
+    rng = np.random.default_rng(6)
+    for _ in range(3):
+        x, y = data(rng)
+        stepped.train_step(x, y)
+        looped.zero_grads()
+        looped.forward(x)
+        looped.backward(y)
+        looped.step()
+        for (w, g), (v, h) in zip(stepped.parameters(), looped.parameters()):
+            assert np.array_equal(g, h) and np.array_equal(w, v)
