@@ -188,13 +188,14 @@ class Linear(Module):
         return grad_output, grad_output[0] if len(grad_output) == 1 else _sum_rows(grad_output)
 
     def gradients_zeroed(self) -> None:
-        """Note that ``dW`` and ``db`` were just set to zero (``MLP.zero_grads`` calls this).
+        """Note that ``dW`` and ``db`` were just set to zero and that nothing else will write
+        into them before the next backward (``MLP.train_step`` calls this after ``zero_grads``;
+        the handout's own loop does not, since its user may add into ``dW`` in between).
 
         The next backward through the layer then writes its gradients into them instead of
         adding them to zeros: the same numbers (up to the sign of a zero gradient), one pass
-        over the memory instead of three. Later backward calls add, as always. Write into
-        ``dW`` or ``db`` between ``zero_grads`` and backward only through a new ``zero_grads``.
-        Under ``detect_anomaly`` the engine adds them, checking each.
+        over the memory instead of three. Later backward calls add, as always. Under
+        ``detect_anomaly`` the engine adds them, checking each.
         """
         dW = self.dW
         self._blank_dW = dW if dW.flags.c_contiguous else None
