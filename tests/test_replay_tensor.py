@@ -16,7 +16,7 @@ from mytorch import Tensor, detect_anomaly, no_grad
 from mytorch.replay import Replay, ReplayError
 
 
-def build(dtype=np.float64, optimizer="sgd", loss="ce", zero="none", tail=None):
+def build(dtype=np.float64, optimizer="sgd", loss="ce", zero="none", tail=None, smoothing=0.0):
     """A 5-7-6-3 network (tanh, relu) from fixed weights, its optimizer and its training step."""
     rng = np.random.default_rng(0)
     model = nn.Sequential(
@@ -28,7 +28,7 @@ def build(dtype=np.float64, optimizer="sgd", loss="ce", zero="none", tail=None):
         opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     else:
         opt = optim.Adam(model.parameters(), lr=0.01)
-    loss_fn = nn.CrossEntropyLoss() if loss == "ce" else nn.MSELoss()
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=smoothing) if loss == "ce" else nn.MSELoss()
 
     def step(x, y):
         opt.zero_grad(set_to_none=zero == "none")
@@ -78,12 +78,13 @@ def test_a_replayed_tensor_step_matches_the_dynamic_step_bit_for_bit(dtype, opti
 @pytest.mark.parametrize("zero", ["none", "zeros"])
 def test_zero_grad_either_way_and_a_loss_that_is_not_the_last_operation(zero):
     """``zero_grad(set_to_none=False)`` zeroes in place; ``loss * 0.5 + weight decay`` puts
-    operations after the loss kernel (its rule must not assume the seed's gradient)."""
+    operations after the loss kernel (its rule must not assume the seed's gradient); the
+    smoothed one-hot targets are made again from each step's labels."""
 
     def tail(loss, model):
         return loss * 0.5 + (model[0].weight * model[0].weight).sum() * 1e-3
 
-    built = [build(zero=zero, tail=tail) for _ in range(2)]
+    built = [build(zero=zero, tail=tail, smoothing=0.1) for _ in range(2)]
     replay = Replay(built[1][2], optimizer=built[1][1], verify=2)
     rng = np.random.default_rng(2)
     for _ in range(6):

@@ -226,11 +226,16 @@ def _labels(name: str, target: Any, classes: int | None) -> np.ndarray:
     return labels.astype(np.int64, copy=False)
 
 
-def _one_hot_rows(labels: np.ndarray, classes: int, dtype: np.dtype) -> np.ndarray:
-    """Class labels (N,) as one-hot rows (N, classes) of ``dtype``, the labels checked."""
+def _smoothed(probs: Any, label_smoothing: float, classes: int) -> Any:
+    """Probabilities mixed with the uniform distribution by ``label_smoothing``."""
+    return probs * (1.0 - label_smoothing) + label_smoothing / classes if label_smoothing else probs
+
+
+def _one_hot_rows(labels: np.ndarray, classes: int, dtype: np.dtype, label_smoothing: float) -> np.ndarray:
+    """Class labels (N,) as one-hot rows (N, classes) of ``dtype`` (smoothed), the labels checked."""
     probs = np.zeros((len(labels), classes), dtype=dtype)
     probs[np.arange(len(labels)), _labels("cross_entropy", labels, classes)] = 1
-    return probs
+    return _smoothed(probs, label_smoothing, classes)
 
 
 def cross_entropy(
@@ -258,18 +263,17 @@ def cross_entropy(
     n, classes = logits.shape
     values = target.data if isinstance(target, Tensor) else np.asarray(target)
     if values.dtype.kind == "f" and values.shape == logits.shape:
-        probs = target if isinstance(target, Tensor) else values.astype(logits.dtype, copy=False)
+        given = target if isinstance(target, Tensor) else values.astype(logits.dtype, copy=False)
+        probs = _smoothed(given, label_smoothing, classes)
     elif values.shape == (n,):
-        probs = _one_hot_rows(values, classes, logits.dtype)
+        probs = _one_hot_rows(values, classes, logits.dtype, label_smoothing)
         if CAPTURE:  # a replayed step makes them again from its labels (mytorch.replay)
-            CAPTURE[-1].derived(probs, _one_hot_rows, values, classes, logits.dtype)
+            CAPTURE[-1].derived(probs, _one_hot_rows, values, classes, logits.dtype, label_smoothing)
     else:
         raise ValueError(
             f"F.{name}: target must be class labels of shape ({n},) or probabilities of shape {logits.shape}, "
             f"got shape {values.shape}"
         )
-    if label_smoothing:
-        probs = probs * (1.0 - label_smoothing) + label_smoothing / classes
     if reduction == "mean":
         return _mean_loss("softmax_cross_entropy", probs, logits, softmax_cross_entropy_and_log_probs)
     losses = -(log_softmax(logits, dim=1) * probs).sum(axis=1)
