@@ -4,13 +4,13 @@ A backward rule reads some of its operation's inputs or its output (``mul``'s re
 factor, ``sigmoid``'s its output). If such an array changes between the forward and the
 backward, the gradient is silently wrong. Three guards catch it:
 
-* **Version counters** (``Storage.version``). Every piece of memory some live graph has saved
-  is a ``Storage``: its root array (the one owning the memory; views share their root's
-  counter, as PyTorch's views share their base's), how many saves hold it, and a version
-  that every in-place ``Tensor`` operation on that memory bumps. A recorded operation keeps
-  ``(storage, version)`` for each array its backward reads (a ``VersionCheck``), and
-  ``backward`` raises ``RuntimeError`` naming the operation and the array's shape when a
-  version moved.
+* **Version counters.** Every piece of memory some live graph has saved has a *storage
+  record*, keyed by ``id()`` of its root array (the one owning the memory; views share their
+  root's counter, as PyTorch's views share their base's): the root, how many saves hold it,
+  a version that every in-place ``Tensor`` operation on that memory bumps, and the arrays
+  locked for it. A graph notes, for each array an operation's backward reads, the version
+  it saw (its ``VersionCheck``), and ``backward`` raises ``RuntimeError`` naming the
+  operation and the array's shape when a version moved.
 * **Read-only locks.** A saved array (and its root) that is writeable is made read-only for
   the life of the graph, so writes around the ``Tensor`` API (``x.data[...] = 0``, a NumPy
   view taken of it afterwards) raise at the write. The in-place ``Tensor`` operations lift
@@ -20,6 +20,12 @@ backward, the gradient is silently wrong. Three guards catch it:
 * **Snapshots** (``Snapshot``, under ``detect_anomaly`` only): a copy of every recorded array,
   compared at ``backward``; this also catches writes through a view taken before the
   operation was recorded, which neither guard above can see.
+
+What this costs a recorded operation is small and holds no object for the garbage collector
+to walk: a storage record is a plain tuple of arrays and numbers (replaced, never changed in
+place), a graph's holds are keys (numbers), and its version checks one flat list. On a
+million-operation tape the collector then sees about one object per operation (the
+``Operation`` itself).
 """
 
 from __future__ import annotations
@@ -32,7 +38,6 @@ import numpy as np
 __all__ = [
     "OUTPUT",
     "Snapshot",
-    "Storage",
     "VersionCheck",
     "is_held",
     "release",
@@ -44,28 +49,13 @@ __all__ = [
 OUTPUT = -1
 """In a kernel's ``reads`` declaration and a ``VersionCheck``: the operation's output."""
 
+Record = tuple[np.ndarray, int, int, tuple[np.ndarray, ...]]
+"""A storage record: ``(root, saves, version, locked)``: the array owning the memory (kept
+alive, so its ``id`` stays its own), how many saves by live graphs hold it (at 0 it is
+forgotten and unlocked), its version, and the arrays whose ``writeable`` flag this module
+turned off for it."""
 
-class Storage:
-    """The memory behind one root array while some live graph has saved part of it.
-
-    Attributes:
-        root: the array that owns the memory (the end of the ``.base`` chain).
-        saves: how many saves by live graphs hold it; at 0 it is forgotten and unlocked.
-        version: bumped by every in-place ``Tensor`` write into the memory.
-        locked: the arrays whose ``writeable`` flag this module turned off (a tuple: holding
-            only arrays, it is not tracked by the garbage collector).
-    """
-
-    __slots__ = ("root", "saves", "version", "locked")
-
-    def __init__(self, root: np.ndarray) -> None:
-        self.root = root
-        self.saves = 0
-        self.version = 0
-        self.locked: tuple[np.ndarray, ...] = ()
-
-
-_STORAGES: dict[int, Storage] = {}  # id(root) -> Storage; the Storage keeps the root alive
+_STORAGES: dict[int, Record] = {}  # id(root) -> its record, while some live graph holds the memory
 _BUMPS = 0  # how many versions ``write_begin`` has bumped so far (a VersionCheck that saw none passes at once)
 
 
@@ -95,51 +85,66 @@ def _unlock(arrays: Sequence[np.ndarray]) -> None:
             pass
 
 
-def save(array: np.ndarray, held: list[Storage]) -> Storage | None:
+def save(array: np.ndarray, held: list[int]) -> int | None:
     """Register that a live graph reads ``array`` in backward; lock it (and its root) read-only.
 
     Args:
         array: the saved array.
-        held: the graph's list of saves, released together by ``release``.
+        held: the graph's holds (keys), released together by ``release``.
 
     Returns:
-        The array's ``Storage``, or None for memory nobody can write (a read-only root that
-        no graph locked, such as a cached constant).
+        The key of the array's memory (``id`` of its root), or None for memory nobody can
+        write (a read-only root that no graph locked, such as a cached constant).
     """
     root = array if array.base is None else _root(array)
-    storage = _STORAGES.get(id(root))
-    if storage is None:
+    key = id(root)
+    record = _STORAGES.get(key)
+    locked: tuple[np.ndarray, ...]
+    if record is None:
         if not root.flags.writeable:
             return None
-        storage = _STORAGES[id(root)] = Storage(root)
-    storage.saves += 1
-    held.append(storage)
+        saves, version, locked = 1, 0, ()
+    else:
+        _, saves, version, locked = record
+        saves += 1
     if array.flags.writeable:
         array.setflags(write=False)
-        storage.locked += (array,)
+        locked += (array,)
     if root is not array and root.flags.writeable:
         root.setflags(write=False)
-        storage.locked += (root,)
-    return storage
+        locked += (root,)
+    _STORAGES[key] = (root, saves, version, locked)
+    held.append(key)
+    return key
+
+
+def version_of(key: int) -> int:
+    """The current version of the memory ``save`` returned ``key`` for (0 once forgotten)."""
+    record = _STORAGES.get(key)
+    return 0 if record is None else record[2]
 
 
 def adopt_view(view: np.ndarray) -> None:
     """A read-only view made of a locked array (by a view operation) is unlocked with it."""
-    storage = _STORAGES.get(id(_root(view)))
-    if storage is not None and not view.flags.writeable:
-        storage.locked += (view,)
+    key = id(_root(view))
+    record = _STORAGES.get(key)
+    if record is not None and not view.flags.writeable:
+        root, saves, version, locked = record
+        _STORAGES[key] = (root, saves, version, (*locked, view))
 
 
-def release(held: list[Storage]) -> None:
-    """Drop a graph's saves; memory no live graph holds any more is unlocked and forgotten."""
-    for storage in held:
-        storage.saves -= 1
-        if storage.saves == 0:
-            root = storage.root
-            if _STORAGES.get(id(root)) is storage:
-                del _STORAGES[id(root)]
-            _unlock(storage.locked)
-            storage.locked = ()
+def release(held: list[int]) -> None:
+    """Drop a graph's holds; memory no live graph holds any more is unlocked and forgotten."""
+    for key in held:
+        record = _STORAGES.get(key)
+        if record is None:
+            continue
+        root, saves, version, locked = record
+        if saves > 1:
+            _STORAGES[key] = (root, saves - 1, version, locked)
+        else:
+            del _STORAGES[key]
+            _unlock(locked)
     held.clear()
     if not _STORAGES:
         _STORAGES.clear()  # an emptied dict keeps its table; clear() frees it
@@ -162,15 +167,17 @@ def write_begin(array: np.ndarray, what: str) -> list[np.ndarray]:
             array, or a view taken while a graph had it locked).
     """
     global _BUMPS
-    storage = _STORAGES.get(id(_root(array)))
+    key = id(_root(array))
+    record = _STORAGES.get(key)
     lifted: list[np.ndarray] = []
-    if storage is not None:
-        storage.version += 1
+    if record is not None:
+        root, saves, version, locked = record
+        _STORAGES[key] = (root, saves, version + 1, locked)
         _BUMPS += 1
         if not array.flags.writeable:
-            lifted = sorted(storage.locked, key=_depth)
-            for locked in lifted:
-                locked.flags.writeable = True
+            lifted = sorted(locked, key=_depth)
+            for array_locked in lifted:
+                array_locked.flags.writeable = True
     if not array.flags.writeable:
         write_end(lifted)
         raise RuntimeError(
@@ -198,9 +205,9 @@ class VersionCheck:
     parameters after the graph is released), checking an operation is one comparison.
 
     Attributes:
-        entries: four items per saved read: the memory's ``Storage``, its version when
-            recorded, what the backward reads from it (an input index or ``OUTPUT``), and
-            ``id()`` of the operation (alive on the tape as long as its guard).
+        entries: four numbers per saved read: the key of the memory (``save``'s), its
+            version when recorded, what the backward reads from it (an input index or
+            ``OUTPUT``), and ``id()`` of the operation (alive on the tape as long as its guard).
         since: the number of version bumps anywhere when the check began.
     """
 
@@ -212,9 +219,10 @@ class VersionCheck:
         self._index: dict[int, list[int]] = {}  # id(op) -> its entries' offsets, built when first needed
         self._indexed = 0
 
-    def note(self, op: Any, storage: Storage, which: int) -> None:
-        """Record that ``op``'s backward reads ``storage`` (as ``which``) at its current version."""
-        self.entries += (storage, storage.version, which, id(op))
+    def note(self, op: Any, key: int, which: int) -> None:
+        """Record that ``op``'s backward reads the memory ``key`` (as ``which``) at its current version."""
+        record = _STORAGES.get(key)
+        self.entries += (key, 0 if record is None else record[2], which, id(op))
 
     def clear(self) -> None:
         """Forget every entry (the graph was released)."""
@@ -231,15 +239,16 @@ class VersionCheck:
             index.setdefault(entries[k + 3], []).append(k)
         self._indexed = len(entries)
         for k in index.get(id(op), ()):
-            storage, version, which = entries[k], entries[k + 1], entries[k + 2]
-            if storage.version != version:
+            key, version, which = entries[k], entries[k + 1], entries[k + 2]
+            now = version_of(key)
+            if now != version:
                 array = op.output if which == OUTPUT else op.inputs[which]
                 what = "output" if which == OUTPUT else f"input {which}"
                 raise RuntimeError(
                     f"backward: one of the arrays needed to differentiate operation "
                     f"{engine._position(op)} ({op.describe()}) was modified by an in-place "
                     f"operation: its {what}, of shape {array.shape}, is at version "
-                    f"{storage.version}; expected version {version}. Use an out-of-place "
+                    f"{now}; expected version {version}. Use an out-of-place "
                     "operation (y = y * 0.5 instead of y *= 0.5) or change a .clone()"
                 )
 

@@ -51,7 +51,7 @@ import numpy as np
 from mytorch.autograd_engine import NO_GRAD, Autograd, _GradMode, is_grad_enabled
 from mytorch.dtypes import get_default_dtype
 from mytorch.nn import functional as F
-from mytorch.saved import OUTPUT, Storage, VersionCheck, adopt_view, is_held, release, save, write_begin, write_end
+from mytorch.saved import OUTPUT, VersionCheck, adopt_view, is_held, release, save, write_begin, write_end
 
 __all__ = [
     "Tape",
@@ -95,11 +95,11 @@ class Tape(Autograd):
             ``Tensor.tape``) sorts them back.
         leaves: ``{id(array): leaf}`` for every leaf that entered an operation: after
             ``backward`` the gradient of ``array`` goes to ``leaf.grad``.
-        held: the saves (``mytorch.saved``) of the arrays the operations' backward rules
-            read; released with the tape (or when it is garbage-collected).
-        saved: ``{id(array): its Storage or None}`` for every array the operations' backward
-            rules read (each alive on the tape): an array the graph saved already is not
-            saved again.
+        held: the saves (``mytorch.saved``: keys of the memory) of the arrays the operations'
+            backward rules read; released with the tape (or when it is garbage-collected).
+        saved: ``{id(array): its memory's key, or None}`` for every array the operations'
+            backward rules read (each alive on the tape): an array the graph saved already is
+            not saved again.
         check: the versions those reads saw (``VersionCheck``), the guard of every
             operation recorded here that reads a saved array.
     """
@@ -111,11 +111,11 @@ class Tape(Autograd):
         self.order: list[int] = []
         self.unsorted = False
         self.leaves: dict[int, Tensor] = {}
-        self.held: list[Storage] = []
-        self.saved: dict[int, Storage | None] = {}
+        self.held: list[int] = []
+        self.saved: dict[int, int | None] = {}
         self.check = VersionCheck()
 
-    def __del__(self, release: Callable[[list[Storage]], None] = release) -> None:
+    def __del__(self, release: Callable[[list[int]], None] = release) -> None:
         release(self.held)  # a graph dropped without backward unlocks what it saved
 
     def resolve(self) -> Tape:
@@ -454,11 +454,11 @@ def _save_read(tape: Tape, op: Any, skipped: int, reads: tuple[tuple[int, ...], 
     noted = False
     for j in which:
         array = op.output if j == OUTPUT else inputs[j]
-        storage = saved.get(id(array), _UNSAVED)
-        if storage is _UNSAVED:
-            storage = saved[id(array)] = save(array, tape.held)
-        if storage is not None:
-            check.entries += (storage, storage.version, j, id(op))  # VersionCheck.note, inlined
+        key = saved.get(id(array), _UNSAVED)
+        if key is _UNSAVED:
+            key = saved[id(array)] = save(array, tape.held)
+        if key is not None:
+            check.note(op, key, j)
             noted = True
     if noted:
         if op.guard is None:
