@@ -62,7 +62,7 @@ class Activation(Module):
             y = np.asarray(y)
         engine = self.autograd_engine
         if engine is not None:
-            saved = {**params, "out": y} if row.saves_output else (params or None)
+            saved = ({**params, "out": y} if params else {"out": y}) if row.saves_output else (params or None)
             if type(x) is np.ndarray and x.ndim and x.dtype.kind in "fc":
                 engine.record([x], y, [None], row.backward, saved, self._vjp)
             else:  # the checked path: its message for a wrong input, NumPy's 0-d scalars handled

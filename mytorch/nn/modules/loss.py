@@ -42,6 +42,10 @@ def _prediction_vjp(kernel: F.Kernel) -> Callable[..., tuple[None, Any]] | None:
     return prediction_vjp
 
 
+_MSE_AND_DIFF = F.mse_loss_and_diff  # resolved once (F's names are looked up through its module type)
+_CROSS_ENTROPY_AND_LOG_PROBS = F.softmax_cross_entropy_and_log_probs
+
+
 class LossFN:
     """Base class: ``loss_fn(y, y_hat)`` computes, records and returns the loss (shape (1,)).
 
@@ -120,7 +124,7 @@ class MSELoss(LossFN):
     kernel = "mse_loss"
 
     def _evaluate(self, kernel: F.Kernel, y: np.ndarray, y_hat: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
-        loss, diff = F.mse_loss_and_diff(y, y_hat)
+        loss, diff = _MSE_AND_DIFF(y, y_hat)
         return loss, {"diff": diff}
 
 
@@ -135,7 +139,7 @@ class SoftmaxCrossEntropy(LossFN):
     tensor_level = "CrossEntropyLoss() (integer class labels)"
 
     def _evaluate(self, kernel: F.Kernel, y: np.ndarray, y_hat: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
-        loss, log_probs = F.softmax_cross_entropy_and_log_probs(y, y_hat)
+        loss, log_probs = _CROSS_ENTROPY_AND_LOG_PROBS(y, y_hat)
         return loss, {"log_probs": log_probs}
 
 
