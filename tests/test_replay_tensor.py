@@ -228,3 +228,30 @@ def test_while_a_live_graph_holds_a_parameter_the_step_runs_dynamically():
         kept[1].backward()
     del kept
     assert np.array_equal(dynamic(x, y).data, replay(x, y).data) and replay.replays == 2
+
+
+def test_the_output_comes_back_and_an_input_that_requires_grad_runs_dynamically_under_no_grad():
+    (model_d, opt_d, _), (model_r, opt_r, _) = build(), build()
+    loss_fn = nn.CrossEntropyLoss()
+
+    def stepper(model, opt):
+        def step(x, y):
+            opt.zero_grad()
+            out = model(x)
+            loss = loss_fn(out, y)
+            loss.backward()
+            opt.step()
+            return loss, out
+
+        return step
+
+    dynamic, replay = stepper(model_d, opt_d), Replay(stepper(model_r, opt_r), optimizer=opt_r)
+    rng = np.random.default_rng(9)
+    for _ in range(4):
+        x, y = batch(rng, 4, "ce")
+        (loss_d, out_d), (loss_r, out_r) = dynamic(x, y), replay(x, y)
+        assert np.array_equal(loss_d.data, loss_r.data) and np.array_equal(out_d.data, out_r.data)
+    assert replay.replays == 2
+    with no_grad():  # the dynamic step's own behaviour, not the replay's refusal of the input
+        with pytest.raises(RuntimeError, match="does not require a gradient"):
+            replay(Tensor(x.data, requires_grad=True), y)

@@ -156,11 +156,13 @@ class Replay:
                 ``verify`` found the replay differing from the dynamic step.
         """
         if self.tensors:
-            arrays = tuple([_tensor_input(i, x) for i, x in enumerate(inputs)])
-            key: tuple[Any, ...] = tuple([(a.shape, a.dtype, a.strides, type(x)) for a, x in zip(arrays, inputs)])
             # a parameter saved by a live graph is read-only: the dynamic step's update unlocks it
             # (and bumps its version, so that graph's backward raises); a replay would stop midway
             recording = _GradMode.enabled and not _GradMode.anomaly and self._writeable()
+            if not recording:
+                return self.step(*inputs)
+            arrays = tuple([_tensor_input(i, x) for i, x in enumerate(inputs)])
+            key: tuple[Any, ...] = tuple([(a.shape, a.dtype, a.strides, type(x)) for a, x in zip(arrays, inputs)])
         else:
             arrays = inputs
             key = tuple(
