@@ -128,7 +128,7 @@ class Replay:
         self.verify = verify
         self.max_programs = max_programs
         self.programs: dict[tuple[Any, ...], Program] = {}
-        self._pending: dict[tuple[Any, ...], Program] = {}
+        self._pending: dict[tuple[Any, ...], tuple[list[Any], list[Any]]] = {}  # first runs' signature, loose
         self._watched: list[Any] = []
         self.captures = 0
         self.replays = 0
@@ -244,7 +244,9 @@ class Replay:
         if program.loose or self.tensors:  # a Tensor-level step is run twice: it must zero its gradients
             first = self._pending.pop(key, None)
             if first is None:
-                self._pending[key] = program  # confirmed (or refused) by the next run
+                # confirmed (or refused) by the next run; meanwhile only what it compares is kept,
+                # not the program's buffers
+                self._pending[key] = (program.signature, program.loose)
                 return result
             self._confirm(first, program)
         if len(self.programs) >= self.max_programs:
@@ -255,14 +257,15 @@ class Replay:
         return result
 
     @staticmethod
-    def _confirm(first: Program, second: Program) -> None:
+    def _confirm(first: tuple[list[Any], list[Any]], second: Program) -> None:
         """Two runs' loose arrays must be the same objects at the same places."""
-        if first.signature != second.signature:
+        signature, loose = first
+        if signature != second.signature:
             raise ReplayError(
                 "replay: two runs of the step recorded different operations (they depend on the data?); "
                 "run this step dynamically"
             )
-        for (i, j, a), (k, m, b) in zip(first.loose, second.loose):
+        for (i, j, a), (k, m, b) in zip(loose, second.loose):
             if (i, j) != (k, m) or a is not b:
                 raise ReplayError(
                     f"replay: operation {k} reads, as input {m}, an array the step makes anew each run (a "
