@@ -255,3 +255,18 @@ def test_the_output_comes_back_and_an_input_that_requires_grad_runs_dynamically_
     with no_grad():  # the dynamic step's own behaviour, not the replay's refusal of the input
         with pytest.raises(RuntimeError, match="does not require a gradient"):
             replay(Tensor(x.data, requires_grad=True), y)
+
+
+def test_freezing_a_parameter_makes_it_capture_again():
+    (model_d, _, dynamic), (model_r, opt_r, step) = build(), build()
+    replay = Replay(step, optimizer=opt_r)
+    rng = np.random.default_rng(10)
+    x, y = batch(rng, 4, "ce")
+    for k in range(6):
+        if k == 3:
+            for model in (model_d, model_r):
+                model[0].weight.requires_grad = False  # frozen: no gradient, no update from now on
+        assert np.array_equal(dynamic(x, y).data, replay(x, y).data)
+    for p, q in zip(model_d.parameters(), model_r.parameters()):
+        assert np.array_equal(p.data, q.data)
+    assert replay.captures == 2

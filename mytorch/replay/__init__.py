@@ -18,7 +18,8 @@ Guards, checked before every replay (a failing guard captures the step again):
 * the inputs: their number, shapes, dtypes and memory layouts (one program is kept per
   combination, up to ``max_programs``: an epoch's smaller last batch has its own);
 * ``watch()``: the objects the step depends on (the modules, each parameter and gradient
-  array, the optimizer's state arrays) must be the very same objects as at capture;
+  array, the optimizer's state arrays; for Tensors also each parameter's ``requires_grad``)
+  must be the very same objects as at capture;
 * the optimizer's settings that the update was compiled with (``lr``, ``momentum``, ...);
 * the mode: under ``no_grad``, ``detect_anomaly`` or the engine's own ``no_grad`` the step
   runs dynamically (its checks are the dynamic path's), and so does a Tensor-level step while
@@ -135,7 +136,10 @@ class Replay:
 
     def _optimizer_arrays(self) -> list[Any]:
         if self.tensors:
-            return [self.optimizer, *self.optimizer.params, *optimizer_arrays(self.optimizer, grads=False)]
+            params = self.optimizer.params
+            # requires_grad as True/False (singletons): freezing a parameter makes it capture again
+            flags = [p.requires_grad for p in params]
+            return [self.optimizer, *params, *flags, *optimizer_arrays(self.optimizer, grads=False)]
         return optimizer_arrays(self.optimizer)
 
     def reset(self) -> None:
