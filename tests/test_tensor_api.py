@@ -306,6 +306,20 @@ def test_an_empty_dim_reduces_every_axis_and_an_empty_numpy_axis_none(name):
     assert np.sum(x, axis=()).shape == np.add.reduce(x, axis=()).shape == np.max(x, axis=()).shape == (2, 3)
 
 
+def test_an_infinite_gradient_stays_where_clamp_max_and_maximum_send_it():
+    """d/dx sqrt(clamp(x, min=0)) is 0 where x < 0, not inf * 0 = NaN (PyTorch's rules select
+    the gradient, they do not multiply it by a 0/1 mask); the same for maximum, minimum and
+    the max/min reductions. (relu still multiplies: see docs/tensor.md.)"""
+    x = mt.tensor([-1.0, 0.0, 2.0, -0.5], requires_grad=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        (x.clamp(min=0.0).sqrt() + mt.maximum(x, mt.zeros(4)).sqrt()).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, np.inf, 1 / np.sqrt(2.0), 0.0], rtol=1e-6)
+    m = mt.tensor([[1.0, 3.0, 2.0], [0.0, 0.0, 5.0]], requires_grad=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ((m.amax(dim=1) - mt.tensor([3.0, 4.0])).sqrt().sum() + (m.max() - 5.0).sqrt()).backward()
+    np.testing.assert_array_equal(m.grad.numpy(), [[0.0, np.inf, 0.0], [0.0, 0.0, np.inf]])
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_a_learnable_exponent_takes_any_base(dtype):
     """x ** p with p requiring a gradient: the power's value for any x ((-2) ** 3 = -8, not the

@@ -590,6 +590,19 @@ CORNERS: dict[str, tuple[Callable[..., Any], list[list[Any]]]] = {
     "clamp tensor max only": (lambda m, x, hi: x.clamp(max=hi), [[[-1.0], [3.0]], [0.0, 3.0]]),
     "pow, learnable exponent, zero base": (lambda m, x, e: x**e, [[0.0, 2.0, 0.0, 1.5], [2.0, 0.5, 0.0, 3.0]]),
     "pow, array exponent with zeros": (lambda m, x: x ** m.tensor([0.0, 2.0, 0.0]), [[0.0, 0.0, 2.0]]),
+    "sqrt after clamp(min=0)": (lambda m, x: x.clamp(min=0.0).sqrt(), [[-1.0, 0.0, 2.0, -0.5]]),
+    "sqrt after clamp with tensor bounds": (
+        lambda m, x, lo: x.clamp(min=lo).sqrt(),
+        [[-1.0, 0.0, 2.0], [0.0, 0.0, 0.0]],
+    ),
+    "sqrt after maximum and minimum": (
+        lambda m, x, y: m.maximum(x, y).sqrt() + (-m.minimum(x, y)).sqrt(),
+        [[-1.0, 0.0, 2.0, -0.5], [0.0, 0.0, 0.0, 0.0]],
+    ),
+    "sqrt after max": (
+        lambda m, x: (x.max() - 5.0).sqrt() + (1.0 - x.min()).sqrt(),
+        [[[1.0, 3.0, 2.0], [1.0, 0.0, 5.0]]],
+    ),
     "reductions over dim=()": (
         lambda m, x: m.stack(
             [x.sum(dim=()), x.mean(dim=[]), x.norm(dim=()), x.amax(())]

@@ -749,6 +749,18 @@ def gelu_jvp(tangents: Sequence[Array], x: Array, approximate: str = "tanh") -> 
 
 
 # --------------------------------------------------------------------------- elementwise max/min
+def _selected(grad: Array, weights: Array) -> Array:
+    """``grad * weights`` for selection weights (1 where an input was picked, a share on a tie,
+    0 elsewhere), but 0 where a weight is 0 even if the gradient is infinite there: PyTorch's
+    rules select, so sqrt(x.clamp(min=0)) gives 0 at x < 0, not inf * 0 = NaN. The usual,
+    finite case costs one check of the gradient; a Tensor (a recorded backward) is selected."""
+    if isinstance(grad, np.ndarray) and np.isfinite(grad).all():
+        return grad * weights
+    with np.errstate(invalid="ignore"):  # inf * 0, replaced below
+        picked = grad * weights
+    return np.where(np.asarray(weights) != 0, picked, np.zeros((), picked.dtype))
+
+
 def _pick_masks(a: Array, b: Array, first_wins: Array) -> tuple[Array, Array]:
     """Weights sending the gradient to the chosen operand; ties split it half and half.
     Constants (piecewise in a and b), computed on the values."""
@@ -766,7 +778,7 @@ def maximum(a: Array, b: Array) -> Array:
 def maximum_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
     """The gradient goes to the larger operand (half to each on a tie)."""
     wa, wb = _pick_masks(a, b, a > b)
-    return unbroadcast(grad_output * wa, a.shape), unbroadcast(grad_output * wb, b.shape)
+    return unbroadcast(_selected(grad_output, wa), a.shape), unbroadcast(_selected(grad_output, wb), b.shape)
 
 
 def maximum_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
@@ -787,7 +799,7 @@ def minimum(a: Array, b: Array) -> Array:
 def minimum_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
     """The gradient goes to the smaller operand (half to each on a tie)."""
     wa, wb = _pick_masks(a, b, a < b)
-    return unbroadcast(grad_output * wa, a.shape), unbroadcast(grad_output * wb, b.shape)
+    return unbroadcast(_selected(grad_output, wa), a.shape), unbroadcast(_selected(grad_output, wb), b.shape)
 
 
 def minimum_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
@@ -859,7 +871,7 @@ def max_backward(
     """dx = g at the maximum (split equally among tied maxima), 0 elsewhere."""
     out = max(x, axis, keepdims) if out is None else out
     weights = _extreme_weights(x, out, axis, keepdims)
-    return (_expand(grad_output, x.shape, axis, keepdims) * weights,)
+    return (_selected(_expand(grad_output, x.shape, axis, keepdims), weights),)
 
 
 def max_jvp(
@@ -881,7 +893,7 @@ def min_backward(
     """dx = g at the minimum (split equally among tied minima), 0 elsewhere."""
     out = min(x, axis, keepdims) if out is None else out
     weights = _extreme_weights(x, out, axis, keepdims)
-    return (_expand(grad_output, x.shape, axis, keepdims) * weights,)
+    return (_selected(_expand(grad_output, x.shape, axis, keepdims), weights),)
 
 
 def min_jvp(
@@ -1311,7 +1323,7 @@ def _inside(x: Array, min: float | None, max: float | None) -> Array:  # noqa: A
 
 def clamp_backward(grad_output: Array, x: Array, min: float | None = None, max: float | None = None) -> tuple[Array]:  # noqa: A002
     """dx = g where min <= x <= max, else 0."""
-    return (grad_output * _inside(x, min, max),)
+    return (_selected(grad_output, _inside(x, min, max)),)
 
 
 def clamp_jvp(tangents: Sequence[Array], x: Array, min: float | None = None, max: float | None = None) -> Array:  # noqa: A002
