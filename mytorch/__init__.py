@@ -12,7 +12,16 @@ from typing import Any
 # mytorch.tensor first: loading it loads tensor_numpy, which builds on tensor_math and tensor_shape;
 # tensor_methods then binds the PyTorch-named methods onto Tensor.
 from mytorch import tensor, tensor_methods  # noqa: F401
-from mytorch.autograd_engine import NO_GRAD, Autograd, Operation, detect_anomaly, is_grad_enabled, no_grad
+from mytorch.autograd_engine import (
+    NO_GRAD,
+    Autograd,
+    Operation,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from mytorch.backward_graph import grad
 from mytorch.dtypes import *  # noqa: F403 - float32, int64, ..., get_default_dtype
 from mytorch.dtypes import __all__ as _dtypes_all
@@ -39,9 +48,11 @@ __all__ = [
     "GradientBuffer",
     "Operation",
     "detect_anomaly",
+    "enable_grad",
     "grad",
     "is_grad_enabled",
     "no_grad",
+    "set_grad_enabled",
 ]
 __all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all
 

@@ -102,6 +102,33 @@ def is_grad_enabled() -> bool:
 
 
 @contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Within this block engines record again, also inside a ``no_grad`` block (this thread)."""
+    previous = _GradMode.enabled
+    _GradMode.enabled = True
+    try:
+        yield
+    finally:
+        _GradMode.enabled = previous
+
+
+class set_grad_enabled:  # noqa: N801 - PyTorch's name
+    """Recording on (``mode`` true) or off in this thread, from now on; as a context manager
+    (``with set_grad_enabled(phase == "train"):``) until the block ends, as in PyTorch."""
+
+    def __init__(self, mode: bool) -> None:
+        self.previous = _GradMode.enabled
+        _GradMode.enabled = bool(mode)
+
+    def __enter__(self) -> None:
+        """The mode was set by the constructor."""
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Back to the mode before the block."""
+        _GradMode.enabled = self.previous
+
+
+@contextlib.contextmanager
 def detect_anomaly() -> Iterator[None]:
     """Within this block every engine checks what it records and each gradient it computes.
 

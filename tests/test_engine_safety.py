@@ -102,6 +102,28 @@ def test_a_new_thread_starts_with_grad_enabled():
     assert result == [True]  # as in PyTorch: grad mode is not inherited
 
 
+def test_enable_grad_and_set_grad_enabled_switch_recording_as_in_pytorch():
+    """`with torch.set_grad_enabled(phase == "train"):` (the transfer-learning tutorial's loop),
+    `torch.set_grad_enabled(False)` as a call, and `enable_grad()` inside `no_grad()`."""
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    for train in (True, False):
+        with mt.set_grad_enabled(train):
+            y = (x * x).sum()
+        assert y.requires_grad is train and mt.is_grad_enabled()
+    with mt.no_grad():
+        with mt.enable_grad():
+            y = (x * x).sum()
+        assert not (x * x).requires_grad
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    mt.set_grad_enabled(False)
+    try:
+        assert not (x * 2).requires_grad
+    finally:
+        mt.set_grad_enabled(True)
+    assert (x * 2).requires_grad
+
+
 # --------------------------------------------------------------------------- the NO_GRAD cache
 def test_the_pruned_kernel_cache_is_bounded():
     engine = Autograd()
