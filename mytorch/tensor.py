@@ -550,9 +550,18 @@ def _named(op: Any, name: str, note: str) -> Any:
 def _elementwise(name: str) -> Callable[[Any], Tensor]:
     """The user-facing function of a one-input, parameter-free kernel."""
     kernel = _K[name]
+    if name in ("abs", "relu"):  # integers stay integers
 
-    def op(x: Any) -> Tensor:
-        return _run(kernel, (x,), (x.data if isinstance(x, Tensor) else _constant(x, None),), None)
+        def op(x: Any) -> Tensor:
+            return _run(kernel, (x,), (x.data if isinstance(x, Tensor) else _constant(x, None),), None)
+
+    else:  # a float result: an integer tensor gives the default float dtype, as in PyTorch
+
+        def op(x: Any) -> Tensor:
+            data = x.data if isinstance(x, Tensor) else _constant(x, None)
+            if data.dtype.kind in "biu":
+                data = data.astype(get_default_dtype())
+            return _run(kernel, (x,), (data,), None)
 
     return _named(op, name, "Also a method of Tensor.")
 

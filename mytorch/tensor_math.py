@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mytorch.arguments import check_dim, dim_arg, keepdim_arg
-from mytorch.dtypes import as_dtype
+from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.tensor import Tensor, _apply, maximum, minimum, sqrt
 
 __all__ = [
@@ -365,6 +365,11 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001
         raise ValueError("clamp: give min, max or both")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_between(input, min, max)
+    x = _data(input)
+    if x.dtype.kind in "iu":  # integers (labels) stay integers between integer bounds, as in PyTorch
+        if all(isinstance(b, (builtins.int, np.integer)) for b in (min, max) if b is not None):
+            return Tensor(np.clip(x, min, max))
+        return _apply("clamp", (Tensor(x.astype(get_default_dtype())),), {"min": min, "max": max})
     return _apply("clamp", (input,), {"min": min, "max": max})
 
 

@@ -204,6 +204,18 @@ def test_integer_tensors_with_floats_or_divided_give_the_default_float_dtype(def
     assert (ints + 1).dtype == (ints * 2).dtype == np.int64  # integers with integers stay integers
 
 
+def test_integer_tensors_in_float_functions_and_clamp_follow_pytorch():
+    """exp/sqrt/sigmoid/... of integers give the default float dtype (not float64); abs, relu
+    and clamp between integer bounds keep integers (labels.clamp(0, 9) stays class labels)."""
+    labels = mt.tensor([1, 12, -3])
+    assert [f(labels).dtype for f in (mt.exp, mt.sqrt, mt.sigmoid, mt.tanh, mt.log)] == [np.float32] * 5
+    assert labels.abs().dtype == labels.relu().dtype == np.int64
+    clamped = labels.clamp(0, 9)
+    assert clamped.dtype == np.int64 and clamped.tolist() == [1, 9, 0]
+    assert labels.clamp(min=0).tolist() == [1, 12, 0]
+    assert labels.clamp(0.5, 9.5).dtype == np.float32
+
+
 def test_a_dimensioned_float64_operand_still_promotes():
     x = Tensor(np.ones(3, dtype=np.float32))
     assert (x * np.ones(3)).dtype == np.float64  # PyTorch: float32 * float64 tensor -> float64
