@@ -1071,7 +1071,12 @@ class Tensor:
         """``x ** p``: the ``pow`` kernel for a constant p (a number or an array); a p requiring
         a gradient goes through exp(p * log(x)) where x > 0, and elsewhere through the kernel
         with p's values ((-2) ** 3 = -8), where p gets gradient 0 (log x has no real value; at
-        x = 0 PyTorch gives 0 too)."""
+        x = 0 PyTorch gives 0 too). Integers to integer powers stay integers, as in PyTorch."""
+        if self.data.dtype.kind in "biu" and not _wants_grad(exponent):
+            power = exponent.data if isinstance(exponent, Tensor) else exponent
+            if np.asarray(power).dtype.kind in "biu":
+                return Tensor(np.power(self.data, power))
+            return Tensor(self.data.astype(get_default_dtype())) ** exponent
         if isinstance(exponent, Tensor):
             if exponent.requires_grad and is_grad_enabled():
                 positive = self.data > 0
@@ -1091,6 +1096,10 @@ class Tensor:
         """``b ** x`` for a constant b: exp(x * log b) where b > 0. Where b <= 0 the power has
         no real derivative in x: its values (NumPy's, e.g. 0 ** 0 = 1, (-2) ** 2 = 4) enter as
         constants, with gradient 0 (NaN where the power is infinite)."""
+        if self.data.dtype.kind in "biu":  # an integer tensor: integers stay integers (2 ** n)
+            if np.asarray(base).dtype.kind in "biu":
+                return Tensor(np.power(base, self.data))
+            return base ** Tensor(self.data.astype(get_default_dtype()))
         base = _constant(base, self.data)
         positive = base > 0
         if np.all(positive):

@@ -205,8 +205,9 @@ def test_integer_tensors_with_floats_or_divided_give_the_default_float_dtype(def
 
 
 def test_integer_tensors_in_float_functions_and_clamp_follow_pytorch():
-    """exp/sqrt/sigmoid/... of integers give the default float dtype (not float64); abs, relu
-    and clamp between integer bounds keep integers (labels.clamp(0, 9) stays class labels)."""
+    """exp/sqrt/sigmoid/... of integers give the default float dtype (not float64); abs, relu,
+    integer powers and clamp between integer bounds keep integers (labels.clamp(0, 9) stays
+    class labels)."""
     labels = mt.tensor([1, 12, -3])
     assert [f(labels).dtype for f in (mt.exp, mt.sqrt, mt.sigmoid, mt.tanh, mt.log)] == [np.float32] * 5
     assert labels.abs().dtype == labels.relu().dtype == np.int64
@@ -214,6 +215,9 @@ def test_integer_tensors_in_float_functions_and_clamp_follow_pytorch():
     assert clamped.dtype == np.int64 and clamped.tolist() == [1, 9, 0]
     assert labels.clamp(min=0).tolist() == [1, 12, 0]
     assert labels.clamp(0.5, 9.5).dtype == np.float32
+    n = mt.tensor([1, 2, 3])
+    assert (n**2).tolist() == [1, 4, 9] and (2**n).tolist() == [2, 4, 8] and (n**2).dtype == (2**n).dtype == np.int64
+    assert (n**0.5).dtype == (2.5**n).dtype == np.float32
 
 
 def test_a_dimensioned_float64_operand_still_promotes():
