@@ -1,0 +1,257 @@
+"""Random Tensor programs run on MyTorch and on PyTorch (skipped without torch): never a different number.
+
+Two kinds of seeded program, written once with PyTorch's names (``lib`` is ``mytorch`` or
+``torch``):
+
+* **Ties and kinks.** Chains of elementwise functions, broadcasting binary ops, reductions
+  with ``dim``/``keepdim`` (``max(dim)``, ``amax``, ``norm``, ``var``, ``std``, ``softmax``,
+  ...), clamps and slices on inputs that are mostly small integers, so that maxima tie,
+  ``relu``/``abs``/``clamp`` sit on their kinks and variances are 0. Every value (and its
+  dtype) and every leaf's gradient must match PyTorch's, in float64 and float32. (Programs
+  whose PyTorch values hold a NaN are skipped: the two libraries may spread a NaN
+  gradient differently.)
+* **In-place changes.** ``add_``, ``mul_``, ``+=``, ``clamp_``, ``copy_``, ``zero_``, slice and
+  mask assignments on intermediates, their views and views of views. MyTorch may refuse
+  with ``RuntimeError`` (a version check, a live view, a leaf that requires grad); if it
+  does not, its gradients must be PyTorch's or, where PyTorch refuses, central differences
+  of the same program.
+
+The probes that found what these guard: a view of a view (``h.view(2, 2)[0] += v``) went
+through once the middle view was gone; ``std`` of a constant row gave a NaN gradient;
+``clamp`` with tensor bounds split ties; ``dim=()`` reduced nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import mytorch  # noqa: E402
+import mytorch.nn.functional as mF  # noqa: E402
+
+LIBS = {"mytorch": (mytorch, mF), "torch": (torch, torch.nn.functional)}
+
+UNARY: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "relu": lambda L, F, t: F.relu(t),
+    "abs": lambda L, F, t: t.abs(),
+    "tanh": lambda L, F, t: t.tanh(),
+    "sigmoid": lambda L, F, t: t.sigmoid(),
+    "exp": lambda L, F, t: (t * 0.3).exp(),
+    "square": lambda L, F, t: t * t,
+    "cube": lambda L, F, t: t**3,
+    "clamp": lambda L, F, t: t.clamp(-1.0, 1.0),
+    "clamp min": lambda L, F, t: t.clamp(min=0.0),
+    "leaky_relu": lambda L, F, t: F.leaky_relu(t, 0.1),
+    "softplus": lambda L, F, t: F.softplus(t),
+    "sqrt": lambda L, F, t: (t.abs() + 1).sqrt(),
+}
+BINARY: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "add": lambda L, a, b: a + b,
+    "sub": lambda L, a, b: a - b,
+    "mul": lambda L, a, b: a * b,
+    "maximum": lambda L, a, b: L.maximum(a, b),
+    "minimum": lambda L, a, b: L.minimum(a, b),
+    "where": lambda L, a, b: L.where(a > b, a, b),
+}
+REDUCTIONS: dict[str, Callable[[Any, Any, int, bool], Any]] = {
+    "sum": lambda F, t, d, k: t.sum(dim=d, keepdim=k),
+    "mean": lambda F, t, d, k: t.mean(dim=d, keepdim=k),
+    "amax": lambda F, t, d, k: t.amax(dim=d, keepdim=k),
+    "max values": lambda F, t, d, k: t.max(dim=d, keepdim=k)[0],
+    "min values": lambda F, t, d, k: t.min(dim=d, keepdim=k)[0],
+    "norm": lambda F, t, d, k: t.norm(dim=d, keepdim=k),
+    "norm inf": lambda F, t, d, k: t.norm(p=float("inf"), dim=d, keepdim=k),
+    "var": lambda F, t, d, k: t.var(dim=d, keepdim=k),
+    "std": lambda F, t, d, k: t.std(dim=d, keepdim=k, correction=0),
+    "prod": lambda F, t, d, k: t.prod(dim=d, keepdim=k),
+}
+SHAPE_KEEPING: dict[str, Callable[[Any, Any, int], Any]] = {
+    "softmax": lambda F, t, d: t.softmax(dim=d),
+    "log_softmax": lambda F, t, d: F.log_softmax(t, dim=d),
+    "cumsum": lambda F, t, d: t.cumsum(d),
+}
+SHAPES = [(3, 4), (4,), (3, 1), (1, 4), (2, 3, 4)]
+
+
+def ties_program(seed: int) -> tuple[list[np.ndarray], list[tuple[Any, ...]], list[tuple[int, ...]]]:
+    """Inputs (mostly small integers), the steps, and every value's shape."""
+    rng = random.Random(seed)
+    values = np.random.default_rng(seed)
+    shapes = [rng.choice(SHAPES) for _ in range(rng.randint(1, 3))]
+    integers = rng.random() < 0.7
+    inputs = [values.integers(-2, 3, s).astype(float) if integers else values.standard_normal(s) for s in shapes]
+    steps: list[tuple[Any, ...]] = []
+    for _ in range(rng.randint(2, 7)):
+        i = rng.randrange(len(shapes))
+        shape, kind = shapes[i], rng.random()
+        if kind < 0.3:
+            steps.append(("unary", rng.choice(list(UNARY)), i))
+        elif kind < 0.55:
+            j = rng.randrange(len(shapes))
+            try:
+                shape = np.broadcast_shapes(shape, shapes[j])
+            except ValueError:
+                continue
+            steps.append(("binary", rng.choice(list(BINARY)), i, j))
+        elif not shape:  # a 0-d value: nothing to reduce or slice
+            continue
+        elif kind < 0.8:
+            dim, keep = rng.randrange(len(shape)), rng.random() < 0.5
+            steps.append(("reduce", rng.choice(list(REDUCTIONS)), i, dim, keep))
+            shape = tuple(1 if a == dim else n for a, n in enumerate(shape) if keep or a != dim)
+        elif kind < 0.9:
+            steps.append(("keep", rng.choice(list(SHAPE_KEEPING)), i, rng.randrange(len(shape))))
+        elif shape[0] > 1:
+            steps.append(("slice", "", i))
+            shape = (shape[0] - 1, *shape[1:])
+        else:
+            continue
+        shapes.append(shape)
+    return inputs, steps, shapes
+
+
+def run_ties(lib: str, program: Any, dtype: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Every value of the program and the leaves' gradients of a weighted sum of all values."""
+    L, F = LIBS[lib]
+    inputs, steps, shapes = program
+    leaves = [L.tensor(a.astype(dtype), requires_grad=True) for a in inputs]
+    pool = list(leaves)
+    for step in steps:
+        kind, name, i = step[:3]
+        if kind == "unary":
+            pool.append(UNARY[name](L, F, pool[i]))
+        elif kind == "binary":
+            pool.append(BINARY[name](L, pool[i], pool[step[3]]))
+        elif kind == "reduce":
+            pool.append(REDUCTIONS[name](F, pool[i], step[3], step[4]))
+        elif kind == "keep":
+            pool.append(SHAPE_KEEPING[name](F, pool[i], step[3]))
+        else:
+            pool.append(pool[i][1:])
+    weights = np.random.default_rng(len(steps)).standard_normal(sum(int(np.prod(s)) for s in shapes))
+    loss, at = 0, 0
+    for value, shape in zip(pool, shapes):
+        n = int(np.prod(shape))
+        loss = loss + (value * L.tensor(weights[at : at + n].reshape(shape).astype(dtype))).sum()
+        at += n
+    loss.backward()
+    grads = [np.zeros(a.shape, dtype) if t.grad is None else t.grad.numpy().copy() for t, a in zip(leaves, inputs)]
+    return [v.detach().numpy().copy() for v in pool], grads
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("seed", range(60))
+def test_ties_and_kinks_match_torch(seed: int, dtype: Any) -> None:
+    program = ties_program(seed)
+    expected_values, expected_grads = run_ties("torch", program, dtype)
+    if any(np.isnan(v).any() for v in expected_values):
+        pytest.skip("a NaN value (var or std of one element): NaN gradients may spread differently")
+    values, grads = run_ties("mytorch", program, dtype)
+    tol = {"rtol": 1e-9, "atol": 1e-10} if dtype == np.float64 else {"rtol": 2e-4, "atol": 2e-5}
+    for k, (ours, theirs) in enumerate(zip(values, expected_values)):
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape, f"value {k} of {program[1]}"
+        np.testing.assert_allclose(ours, theirs, **tol, err_msg=f"value {k} of {program[1]}")
+    for k, (ours, theirs) in enumerate(zip(grads, expected_grads)):
+        np.testing.assert_allclose(ours, theirs, **tol, err_msg=f"gradient of input {k} of {program[1]}")
+
+
+IN_PLACE: dict[str, Callable[[Any, Any], None]] = {
+    "add_": lambda a, b: a.add_(b),
+    "mul_": lambda a, b: a.mul_(b),
+    "+=": lambda a, b: a.__iadd__(b),
+    "*= 1.5": lambda a, b: a.__imul__(1.5),
+    "div_": lambda a, b: a.div_(b * b + 1),
+    "clamp_": lambda a, b: a.clamp_(-0.8, 0.9),
+    "copy_": lambda a, b: a.copy_(b * 0.5),
+    "zero_": lambda a, b: a.zero_(),
+    "slice =": lambda a, b: a.__setitem__(slice(1, 3), b[0:2] * 2),
+    "mask =": lambda a, b: a.__setitem__(a.detach() > 0.2, 0.5),
+}
+MAKE: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "tanh": lambda L, a, b: a.tanh(),
+    "exp": lambda L, a, b: (a * 0.3).exp(),
+    "mul": lambda L, a, b: a * b,
+    "add": lambda L, a, b: a + b,
+    "clone": lambda L, a, b: a.clone(),
+    "view": lambda L, a, b: a[:],
+    "view of a view": lambda L, a, b: a.view(2, 2).view(4),
+    "transposed view": lambda L, a, b: a.reshape(2, 2).T.reshape(4),
+    "buffer": lambda L, a, b: L.zeros(4, dtype=L.float64),
+}
+
+
+def in_place_program(seed: int) -> list[tuple[str, str, int, int]]:
+    """Steps (kind, name, i, j) over a pool that starts with two leaves x and w of shape (4,)."""
+    rng = random.Random(seed)
+    steps, size = [], 2
+    for _ in range(rng.randint(3, 9)):
+        i, j = rng.randrange(size), rng.randrange(size)
+        if rng.random() < 0.5:
+            steps.append(("make", rng.choice(list(MAKE)), i, j))
+            size += 1
+        else:
+            target = rng.randrange(2, size) if size > 2 and rng.random() < 0.85 else i
+            steps.append(("in place", rng.choice(list(IN_PLACE)), target, j))
+    return steps
+
+
+def run_in_place(L: Any, steps: list[tuple[str, str, int, int]], x: np.ndarray, w: np.ndarray) -> Any:
+    """The program's loss (a weighted sum of every value) and, if the leaves require grad, their gradients."""
+    leaves = [
+        L.tensor(x.copy(), requires_grad=L.is_grad_enabled()),
+        L.tensor(w.copy(), requires_grad=L.is_grad_enabled()),
+    ]
+    pool = list(leaves)
+    for kind, name, i, j in steps:
+        if kind == "make":
+            pool.append(MAKE[name](L, pool[i], pool[j]))
+        else:
+            IN_PLACE[name](pool[i], pool[j])
+    weights = np.linspace(-1.0, 1.0, 4 * len(pool)).reshape(len(pool), 4)
+    loss = sum((t * L.tensor(c)).sum() for t, c in zip(pool, weights))
+    if not L.is_grad_enabled():
+        return loss.item()
+    loss.backward()
+    return loss.item(), [np.zeros(4) if t.grad is None else t.grad.numpy().copy() for t in leaves]
+
+
+def central_differences(steps: list[tuple[str, str, int, int]], x: np.ndarray, w: np.ndarray) -> list[np.ndarray]:
+    grads = []
+    for which in range(2):
+        g = np.zeros(4)
+        for k in range(4):
+            e = np.zeros(4)
+            e[k] = 1e-6
+            with mytorch.no_grad():
+                up = run_in_place(mytorch, steps, *((x + e, w) if which == 0 else (x, w + e)))
+                down = run_in_place(mytorch, steps, *((x - e, w) if which == 0 else (x, w - e)))
+            g[k] = (up - down) / 2e-6
+        grads.append(g)
+    return grads
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_in_place_programs_are_refused_or_right(seed: int) -> None:
+    steps = in_place_program(seed)
+    values = np.random.default_rng(seed)
+    x, w = values.uniform(-1, 1, 4), values.uniform(-1, 1, 4)
+    try:
+        ours = run_in_place(mytorch, steps, x, w)
+    except RuntimeError:
+        return  # refused: loud, never silently wrong
+    try:
+        loss, grads = run_in_place(torch, steps, x, w)
+    except RuntimeError:  # PyTorch refuses what MyTorch does: the gradient must still be right
+        loss, grads = ours[0], central_differences(steps, x, w)
+        tol = 1e-5
+    else:
+        tol = 1e-9
+    np.testing.assert_allclose(ours[0], loss, rtol=1e-9, err_msg=str(steps))
+    for k in range(2):
+        np.testing.assert_allclose(ours[1][k], grads[k], atol=tol, err_msg=f"gradient of leaf {k} of {steps}")
