@@ -153,8 +153,8 @@ def grad_and_value(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = 
     """``f``'s gradient with respect to the arguments ``argnums``, and its value.
 
     ``f`` returns a one-element Tensor (or ``(value, aux)`` with ``has_aux``). The returned
-    function gives ``(gradient, value)`` (``((gradient, value), aux)`` with ``has_aux``);
-    the gradient is a tuple when ``argnums`` is a tuple.
+    function gives ``(gradient, value)`` (``(gradient, (value, aux))`` with ``has_aux``, as
+    ``torch.func``); the gradient is a tuple when ``argnums`` is a tuple.
     """
 
     @functools.wraps(f)
@@ -165,8 +165,8 @@ def grad_and_value(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = 
         out = _scalar(out, "grad")
         nested = primals.nested([out])
         grads = _reverse([out], primals, [np.ones_like(out.data)], nested)
-        pair = (primals.pick([primals.give(g, nested) for g in grads]), primals.give(out, nested))
-        return (pair, aux) if has_aux else pair
+        gradient, value = primals.pick([primals.give(g, nested) for g in grads]), primals.give(out, nested)
+        return (gradient, (value, aux)) if has_aux else (gradient, value)
 
     return transformed
 
@@ -182,7 +182,7 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> 
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         if has_aux:
-            (g, _), aux = both(*args, **kwargs)
+            g, (_, aux) = both(*args, **kwargs)
             return g, aux
         return both(*args, **kwargs)[0]
 
@@ -214,30 +214,42 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
     return (value, vjp_fn, aux) if has_aux else (value, vjp_fn)
 
 
+def _outputs(out: Any) -> tuple[list[Tensor], Callable[[list[Any]], Any]]:
+    """The Tensors of an output that may be nested tuples, and a function rebuilding that
+    nesting (a Jacobian per output, as ``torch.func``)."""
+    outputs, rebuild = _flatten(out)
+    return [o if isinstance(o, Tensor) else Tensor(o) for o in outputs], rebuild
+
+
+def _rows(out: Tensor, primals: _Primals, nested: bool) -> list[Tensor]:
+    """The Jacobians of one output with respect to each primal, one backward pass per element."""
+    rows: list[list[Tensor]] = [[] for _ in primals.tensors]
+    for k in range(out.numel()):
+        basis = np.zeros(out.numel(), dtype=out.dtype)
+        basis[k] = 1
+        for i, g in enumerate(_reverse([out], primals, [basis.reshape(out.shape)], nested)):
+            rows[i].append(g)
+    jacobians = []
+    for p, per_row in zip(primals.tensors, rows):
+        if not per_row:  # an empty output
+            jacobians.append(Tensor(np.zeros(out.shape + p.shape, dtype=p.dtype)))
+            continue
+        stacked = stack(per_row) if nested else Tensor(np.stack([g.data for g in per_row]))
+        jacobians.append(reshape(stacked, out.shape + p.shape))
+    return [primals.give(j, nested) for j in jacobians]
+
+
 def jacrev(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     """``f``'s Jacobian by reverse mode, one backward pass per output element
-    (``torch.func.jacrev``): of shape ``output.shape + input.shape``."""
+    (``torch.func.jacrev``): of shape ``output.shape + input.shape``; for an output of nested
+    tuples, the same nesting of Jacobians."""
 
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         primals = _Primals(args, argnums, "jacrev")
-        out = f(*primals.args, **kwargs)
-        out = out if isinstance(out, Tensor) else Tensor(out)
-        nested = primals.nested([out])
-        rows: list[list[Tensor]] = [[] for _ in primals.tensors]
-        for k in range(out.numel()):
-            basis = np.zeros(out.numel(), dtype=out.dtype)
-            basis[k] = 1
-            for i, g in enumerate(_reverse([out], primals, [basis.reshape(out.shape)], nested)):
-                rows[i].append(g)
-        jacobians = []
-        for p, per_row in zip(primals.tensors, rows):
-            if not per_row:  # an empty output
-                jacobians.append(Tensor(np.zeros(out.shape + p.shape, dtype=p.dtype)))
-                continue
-            stacked = stack(per_row) if nested else Tensor(np.stack([g.data for g in per_row]))
-            jacobians.append(reshape(stacked, out.shape + p.shape))
-        return primals.pick([primals.give(j, nested) for j in jacobians])
+        outputs, rebuild = _outputs(f(*primals.args, **kwargs))
+        nested = primals.nested(outputs)
+        return rebuild([primals.pick(_rows(out, primals, nested)) for out in outputs])
 
     return transformed
 
@@ -310,23 +322,25 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 
 def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     """``f``'s Jacobian by forward mode: ``f`` is recorded once and its tape replayed with one
-    tangent per input element (``torch.func.jacfwd``); of shape ``output.shape + input.shape``."""
+    tangent per input element (``torch.func.jacfwd``); of shape ``output.shape + input.shape``;
+    for an output of nested tuples (``jacrev`` with several ``argnums``), the same nesting."""
 
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         primals = _forward_primals(args, argnums, "jacfwd")
-        out = f(*primals.args, **kwargs)
-        out = out if isinstance(out, Tensor) else Tensor(out)
-        jacobians = []
+        outputs, rebuild = _outputs(f(*primals.args, **kwargs))
+        per_output: list[list[Any]] = [[] for _ in outputs]
         for i, p in enumerate(primals.tensors):
-            columns = []
+            columns: list[list[np.ndarray]] = [[] for _ in outputs]
             for k in range(p.numel()):
                 tangents = [np.zeros_like(q.data) for q in primals.tensors]
                 tangents[i].reshape(-1)[k] = 1
-                columns.append(_push([out], primals, tangents)[0].reshape(-1))
-            jacobian = np.stack(columns, axis=-1) if columns else np.zeros((out.numel(), 0), dtype=out.dtype)
-            jacobians.append(primals.give(Tensor(jacobian.reshape(out.shape + p.shape)), False))
-        return primals.pick(jacobians)
+                for column, pushed in zip(columns, _push(outputs, primals, tangents)):
+                    column.append(pushed.reshape(-1))
+            for out, column, jacobians in zip(outputs, columns, per_output):
+                jacobian = np.stack(column, axis=-1) if column else np.zeros((out.numel(), 0), dtype=out.dtype)
+                jacobians.append(primals.give(Tensor(jacobian.reshape(out.shape + p.shape)), False))
+        return rebuild([primals.pick(jacobians) for jacobians in per_output])
 
     return transformed
 

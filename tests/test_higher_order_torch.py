@@ -127,3 +127,32 @@ def test_jacobians_match_torch(rng: np.random.Generator) -> None:
     expected = torch.func.jacrev(lambda t: f(t, torch))(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(func.jacrev(lambda t: f(t, np))(x), expected, **TOL)
     np.testing.assert_allclose(func.jacfwd(lambda t: f(t, np))(x), expected, **TOL)
+
+
+def test_hessian_over_several_arguments_and_jacobians_of_tuples_match_torch(rng: np.random.Generator) -> None:
+    """hessian(f, argnums=(0, 1)) is the nested tuple of blocks H[i][j] (it was all zeros: jacfwd
+    wrapped jacrev's tuple into one constant Tensor); jacrev/jacfwd of a function returning a
+    tuple give one Jacobian per output; grad_and_value(has_aux=True) gives (grad, (value, aux))."""
+    x, y = rng.standard_normal(3), rng.standard_normal(3)
+
+    def f(a: Any, b: Any) -> Any:
+        return (a * b.sin()).sum() + (a**3 * b).sum()
+
+    def pair(a: Any) -> Any:
+        return a.sin() * a, (a * a).sum()
+
+    X, Y = torch.from_numpy(x), torch.from_numpy(y)
+    for ours, theirs in [
+        (func.hessian(f, argnums=(0, 1))(Tensor(x), Tensor(y)), torch.func.hessian(f, argnums=(0, 1))(X, Y)),
+        (func.jacrev(pair)(Tensor(x)), torch.func.jacrev(pair)(X)),
+        (func.jacfwd(pair)(Tensor(x)), torch.func.jacfwd(pair)(X)),
+        (func.jacrev(f, argnums=(0, 1))(Tensor(x), Tensor(y)), torch.func.jacrev(f, argnums=(0, 1))(X, Y)),
+    ]:
+        flat_ours, flat_theirs = torch.utils._pytree.tree_leaves(ours), torch.utils._pytree.tree_leaves(theirs)
+        assert len(flat_ours) == len(flat_theirs)
+        for a, b in zip(flat_ours, flat_theirs):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), **TOL)
+    g, (value, aux) = func.grad_and_value(lambda a: ((a**2).sum(), a.max()), has_aux=True)(Tensor(x))
+    tg, (tvalue, taux) = torch.func.grad_and_value(lambda a: ((a**2).sum(), a.max()), has_aux=True)(X)
+    np.testing.assert_allclose(g.numpy(), tg.numpy(), **TOL)
+    np.testing.assert_allclose([value.item(), aux.item()], [tvalue.item(), taux.item()], **TOL)
