@@ -415,6 +415,23 @@ def test_func_grad_argnums_has_aux_and_values_in_values_out() -> None:
         func.grad(lambda a: a * 2)(a)
 
 
+def test_func_hessian_over_two_arguments_is_the_nested_blocks() -> None:
+    """f(a, b) = sum(a^2 b): H[0][0] = diag(2b), H[0][1] = H[1][0] = diag(2a), H[1][1] = 0
+    (the blocks were all zeros); jacrev of a tuple output gives one Jacobian per output."""
+    a, b = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    (h00, h01), (h10, h11) = func.hessian(lambda x, y: (x**2 * y).sum(), argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(h00, np.diag(2 * b))
+    np.testing.assert_allclose(h01, np.diag(2 * a))
+    np.testing.assert_allclose(h10, np.diag(2 * a))
+    np.testing.assert_allclose(h11, np.zeros((2, 2)))
+    ja, jsum = func.jacrev(lambda x: (x * 3, (x**2).sum()))(a)
+    np.testing.assert_allclose(ja, 3 * np.eye(2))
+    np.testing.assert_allclose(jsum, 2 * a)
+    g, (value, aux) = func.grad_and_value(lambda x: ((x**2).sum(), "aux"), has_aux=True)(a)
+    np.testing.assert_allclose(g, 2 * a)
+    assert value == 5.0 and aux == "aux"
+
+
 def test_func_vjp_and_jvp_are_transposes(rng: np.random.Generator) -> None:
     def f(x, y):
         return np.sin(x) * y, (x**2).sum()
