@@ -27,7 +27,7 @@ from typing import Any
 
 __all__ = ["PRELOAD", "contain", "readable_paths"]
 
-PRELOAD = ("__future__", "abc", "collections", "contextlib", "copy", "dataclasses", "enum", "functools",
+PRELOAD = ("__future__", "abc", "array", "collections", "contextlib", "copy", "dataclasses", "enum", "functools",
            "inspect", "itertools", "json", "math", "numbers", "operator", "random", "re", "string", "struct",
            "textwrap", "time", "traceback", "typing", "warnings", "weakref")  # fmt: skip
 """Standard modules imported before privileges are dropped: under ``uid`` the Python

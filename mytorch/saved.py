@@ -30,7 +30,8 @@ million-operation tape the collector then sees about one object per operation (t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from array import array as _numbers
+from collections.abc import Callable, MutableSequence, Sequence
 from typing import Any
 
 import numpy as np
@@ -85,12 +86,13 @@ def _unlock(arrays: Sequence[np.ndarray]) -> None:
             pass
 
 
-def save(array: np.ndarray, held: list[int]) -> int | None:
+def save(array: np.ndarray, held: MutableSequence[int]) -> int | None:
     """Register that a live graph reads ``array`` in backward; lock it (and its root) read-only.
 
     Args:
         array: the saved array.
-        held: the graph's holds (keys), released together by ``release``.
+        held: the graph's holds (keys), released together by ``release``: a list, or an
+            ``array.array`` of integers (which the garbage collector never walks).
 
     Returns:
         The key of the array's memory (``id`` of its root), or None for memory nobody can
@@ -133,7 +135,7 @@ def adopt_view(view: np.ndarray) -> None:
         _STORAGES[key] = (root, saves, version, (*locked, view))
 
 
-def release(held: list[int]) -> None:
+def release(held: MutableSequence[int]) -> None:
     """Drop a graph's holds; memory no live graph holds any more is unlocked and forgotten."""
     for key in held:
         record = _STORAGES.get(key)
@@ -145,7 +147,7 @@ def release(held: list[int]) -> None:
         else:
             del _STORAGES[key]
             _unlock(locked)
-    held.clear()
+    del held[:]
     if not _STORAGES:
         _STORAGES.clear()  # an emptied dict keeps its table; clear() frees it
 
@@ -199,8 +201,8 @@ class VersionCheck:
     read, as recorded. ``Autograd.backward`` calls it (``op.guard``) before each operation's
     rule runs; it raises if one of that operation's reads moved.
 
-    One per graph, shared by all its operations, with its entries in one flat list: a long
-    tape gives the garbage collector no object per read. While no in-place write has bumped
+    One per graph, shared by all its operations, with its entries in one flat array of
+    integers: a long tape gives the garbage collector nothing to walk per read. While no in-place write has bumped
     any version since the check began (the common case: a training loop writes its
     parameters after the graph is released), checking an operation is one comparison.
 
@@ -214,7 +216,7 @@ class VersionCheck:
     __slots__ = ("entries", "since", "_index", "_indexed")
 
     def __init__(self) -> None:
-        self.entries: list[Any] = []
+        self.entries = _numbers("q")
         self.since = _BUMPS
         self._index: dict[int, list[int]] = {}  # id(op) -> its entries' offsets, built when first needed
         self._indexed = 0
@@ -222,11 +224,11 @@ class VersionCheck:
     def note(self, op: Any, key: int, which: int) -> None:
         """Record that ``op``'s backward reads the memory ``key`` (as ``which``) at its current version."""
         record = _STORAGES.get(key)
-        self.entries += (key, 0 if record is None else record[2], which, id(op))
+        self.entries.extend((key, 0 if record is None else record[2], which, id(op)))
 
     def clear(self) -> None:
         """Forget every entry (the graph was released)."""
-        self.entries = []
+        self.entries = _numbers("q")
         self._index = {}
         self._indexed = 0
 

@@ -43,6 +43,7 @@ from __future__ import annotations
 import itertools
 import operator
 import weakref
+from array import array as _numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -108,14 +109,14 @@ class Tape(Autograd):
         super().__init__()
         self.merged_into: Tape | None = None
         self.released = False
-        self.order: list[int] = []
+        self.order = _numbers("q")  # integers only: the garbage collector never walks it
         self.unsorted = False
         self.leaves: dict[int, Tensor] = {}
-        self.held: list[int] = []
+        self.held = _numbers("q")
         self.saved: dict[int, int | None] = {}
         self.check = VersionCheck()
 
-    def __del__(self, release: Callable[[list[int]], None] = release) -> None:
+    def __del__(self, release: Callable[[_numbers], None] = release) -> None:
         release(self.held)  # a graph dropped without backward unlocks what it saved
 
     def resolve(self) -> Tape:
@@ -153,9 +154,9 @@ class Tape(Autograd):
         big.leaves.update(small.leaves)
         big.held.extend(small.held)
         big.saved.update(small.saved)
-        small.held.clear()
+        del small.held[:]
         small.saved.clear()
-        small.operation_list, small.order, small.leaves = [], [], {}
+        small.operation_list, small.order, small.leaves = [], _numbers("q"), {}
         small.gradient_buffer.clear()
         small.merged_into = big
         return big
@@ -166,7 +167,7 @@ class Tape(Autograd):
         if self.unsorted:
             if len(self.order) == len(self.operation_list):
                 runs = sorted(zip(self.order, self.operation_list), key=operator.itemgetter(0))
-                self.order = [when for when, _ in runs]
+                self.order = _numbers("q", [when for when, _ in runs])
                 self.operation_list = [op for _, op in runs]
             self.unsorted = False
         return self
@@ -197,7 +198,7 @@ class Tape(Autograd):
         """Free the recorded operations (and forward-mode tangents) and unlock the arrays they
         saved; a later ``backward`` through this graph raises."""
         self.operation_list.clear()
-        self.order.clear()
+        del self.order[:]
         self.tangents = {}
         self.leaves.clear()
         release(self.held)

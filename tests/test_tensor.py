@@ -355,7 +355,7 @@ def test_summing_many_separate_branches_merges_without_resorting_each_time():
     assert tape.unsorted  # merges appended the later sines after the earlier adds
     assert total.tape.unsorted is False
     order = total.tape.order
-    assert order == sorted(order)
+    assert list(order) == sorted(order)
     assert len(order) == len(total.tape.operation_list) == 2 * 300  # 300 sines, 300 adds (sum starts from 0)
     total.backward()
     np.testing.assert_allclose([leaf.grad[0] for leaf in leaves], np.cos(0.1 * np.arange(300)), rtol=1e-15)
