@@ -15,6 +15,7 @@ PyTorch's for the same seed (the two libraries use different bit generators).
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -96,6 +97,39 @@ def _python_dtype(array: np.ndarray) -> np.dtype:
     return array.dtype
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # PyTorch's: bool < integer < float < complex
+
+
+def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """Two element dtypes as one: the higher category's, the wider within one category."""
+    if _CATEGORY[a.kind] != _CATEGORY[b.kind]:
+        return a if _CATEGORY[a.kind] > _CATEGORY[b.kind] else b
+    return np.promote_types(a, b)
+
+
+def _element_dtype(data: Any) -> np.dtype | None:
+    """PyTorch's dtype for (nested) lists holding NumPy values, arrays or tensors: each keeps
+    its dtype, a Python float counts as the default dtype, an int as int64, a bool as bool,
+    promoted by ``_promote``: ``[np.float64(0.5), 1.0]`` is float64. None when every element
+    is a Python number (``_python_dtype`` decides)."""
+    found: set[np.dtype] = set()
+    python: set[np.dtype] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (Tensor, np.ndarray, np.generic)):
+            found.add(item.dtype)
+        elif isinstance(item, builtins.bool):  # (before int: a bool is an int)
+            python.add(np.dtype(np.bool_))
+        elif isinstance(item, builtins.int):
+            python.add(np.dtype(np.int64))
+        elif isinstance(item, builtins.float):
+            python.add(get_default_dtype())
+    return functools.reduce(_promote, found | python) if found else None
+
+
 def _float_dtype(op: str, dtype: Any) -> np.dtype:
     return as_dtype(dtype, op) or get_default_dtype()
 
@@ -118,7 +152,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         if array.dtype.kind not in "biufc":
             kind = type(data).__name__
             raise TypeError(f"tensor: the data must be numbers, got a {kind} that NumPy reads as {array.dtype}")
-        array = array.astype(dtype or _python_dtype(array), copy=False)
+        array = array.astype(dtype or _element_dtype(data) or _python_dtype(array), copy=False)
     return _leaf("tensor", array, requires_grad)
 
 

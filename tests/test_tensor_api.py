@@ -26,10 +26,18 @@ from mytorch.gradcheck import numerical_vjp
         (np.zeros(2, np.float32), np.float32),
         (np.float64(1.0), np.float64),
         (np.arange(3, dtype=np.int32), np.int32),
+        ([np.float64(0.1), 2.0], np.float64),  # NumPy values and tensors in a list keep their dtype
+        ([np.zeros(2), np.ones(2)], np.float64),
+        ([[np.float32(1.0)], [2]], np.float32),
+        ([np.int32(1), 2], np.int64),
+        ([np.float16(1.0), 2], np.float16),
+        ([np.float16(1.0), 2.5], np.float32),
+        ([np.uint8(1), True], np.uint8),
     ],
 )
 def test_tensor_gives_pytorchs_dtypes(data, dtype):
-    """Python floats become float32 (the default), ints int64; arrays keep their dtype."""
+    """Python floats become float32 (the default), ints int64; arrays keep their dtype, also
+    inside lists (promoted with the Python numbers as PyTorch does)."""
     assert mt.tensor(data).dtype == dtype
 
 
