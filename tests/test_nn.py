@@ -356,3 +356,15 @@ def test_inplace_activations_write_into_their_input(apply, values, slope):
     np.testing.assert_allclose(w.grad.numpy(), 2 * 2 * np.array(values) * slope)
     with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
         apply(w)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_with_a_masked_class_is_finite(reduction):
+    """A class masked by a logit of -inf (action masking) that the label does not pick adds 0 to
+    the loss, as in PyTorch (0 * -inf made the loss NaN); its gradient is 0."""
+    logits = Tensor(np.array([[1.0, -np.inf, 3.0]]), requires_grad=True)
+    loss = F.cross_entropy(logits, np.array([0]), reduction=reduction)
+    loss.sum().backward()
+    p = np.exp([1.0, 3.0]) / np.exp([1.0, 3.0]).sum()
+    np.testing.assert_allclose(loss.sum().item(), -np.log(p[0]))
+    np.testing.assert_allclose(logits.grad.numpy(), [[p[0] - 1, 0.0, p[1]]])

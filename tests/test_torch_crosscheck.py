@@ -603,6 +603,17 @@ CORNERS: dict[str, tuple[Callable[..., Any], list[list[Any]]]] = {
         lambda m, x: (x.max() - 5.0).sqrt() + (1.0 - x.min()).sqrt(),
         [[[1.0, 3.0, 2.0], [1.0, 0.0, 5.0]]],
     ),
+    "cross_entropy with a masked class (-inf logit)": (
+        lambda m, x: m.stack(
+            [
+                m.nn.functional.cross_entropy(x, m.tensor([0, 1])),
+                m.nn.functional.cross_entropy(x, m.tensor([0, 1]), reduction="sum"),
+                m.nn.functional.cross_entropy(x, m.tensor([0, 1]), reduction="none")[1],
+                m.nn.functional.nll_loss(m.nn.functional.log_softmax(x, dim=1), m.tensor([2, 0])),
+            ]
+        ),
+        [[[1.0, float("-inf"), 3.0], [0.5, 0.1, float("-inf")]]],
+    ),
     "reductions over dim=()": (
         lambda m, x: m.stack(
             [x.sum(dim=()), x.mean(dim=[]), x.norm(dim=()), x.amax(())]

@@ -276,8 +276,10 @@ def cross_entropy(
         )
     if reduction == "mean":
         return _mean_loss("softmax_cross_entropy", probs, logits, softmax_cross_entropy_and_log_probs)
-    losses = -(log_softmax(logits, dim=1) * probs).sum(axis=1)
-    return _reduce(losses, reduction)
+    terms = log_softmax(logits, dim=1) * probs
+    if not np.isfinite(terms.data).all():  # a class masked by a logit of -inf that the target gives 0: 0, not NaN
+        terms = _apply("where", (terms, 0.0), {"condition": np.asarray(getattr(probs, "data", probs)) != 0})
+    return _reduce(-terms.sum(axis=1), reduction)
 
 
 def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
