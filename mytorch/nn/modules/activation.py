@@ -32,6 +32,7 @@ def _sigmoid_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tup
 
 
 _VJPS = {"tanh": _tanh_vjp, "sigmoid": _sigmoid_vjp}
+_FORWARDS = {"tanh": np.tanh}  # the kernel's forward is exactly this ufunc: called without a Python frame
 
 
 class Activation(Module):
@@ -48,6 +49,7 @@ class Activation(Module):
         self.params: dict[str, Any] = {}
         self.state: np.ndarray | None = None
         self._row = F.get_kernel(self.kernel)  # resolved once: forward() runs on every step
+        self._forward = _FORWARDS.get(self.kernel, self._row.forward)
         self._vjp = _VJPS.get(self.kernel, self._row.backward)  # what backward calls
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -57,7 +59,7 @@ class Activation(Module):
             expect_array(f"{name}.forward", x, f"mytorch.nn.{name}()")
         # BEGIN SOLUTION: apply the kernel named self.kernel to x, record it with add_operation, return the result
         row, params = self._row, self.params
-        y = row.forward(x, **params) if params else row.forward(x)
+        y = self._forward(x, **params) if params else self._forward(x)
         if type(y) is not np.ndarray:  # NumPy gives a scalar for a 0-d input: record an array
             y = np.asarray(y)
         engine = self.autograd_engine

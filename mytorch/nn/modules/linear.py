@@ -134,22 +134,23 @@ class Linear(Module):
                 x,
                 "mytorch.nn.Linear(in_features, out_features)",
             )
-        if getattr(x, "ndim", None) != 2 or x.shape[1] != self.in_features:
+        if x.ndim != 2 or x.shape[1] != self.in_features:  # (x is an array here, or expect_array raised)
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}).forward: expected input of shape "
-                f"(N, {self.in_features}), got {getattr(x, 'shape', type(x).__name__)}"
+                f"(N, {self.in_features}), got {x.shape}"
             )
         # BEGIN SOLUTION: compute x W^T + b, record the matmul and the add with add_operation, return the result
         Wt = self.W.T
         # x @ W^T, by BLAS: np.dot skips @'s dispatch (the same product, bit for bit); an array
         # subclass keeps NumPy's dispatch to it
-        h = _dot(x, Wt) if type(x) is np.ndarray else np.dot(x, Wt)
+        exact = type(x) is np.ndarray
+        h = _dot(x, Wt) if exact else np.dot(x, Wt)
         b = self.b
         y = h + b
         # W and b were checked when the layer was built, x's shape above: a float array needs no
         # further check. Linear's own VJPs differentiate the two operations.
         engine = self.autograd_engine
-        if type(x) is np.ndarray and x.dtype.kind in "fc":
+        if exact and x.dtype.kind in "fc":
             engine.record([x, Wt], h, [self._x_grad, self.dW.T], _MATMUL_BACKWARD, None, self._matmul_vjp)
             engine.record([h, b], y, [None, self.db], _ADD_BACKWARD, None, self._bias_vjp)
         else:
