@@ -108,3 +108,20 @@ def test_the_command_writes_its_table(tmp_path, capsys):
     assert "mytorch ≤ 1.5×" in text and "replay ≤ 0.95×" in text and "MALLOC_MMAP_THRESHOLD_" in text
     assert "µs per branch" in text and "300-op chain" in text
     assert "| tiny-b1 | float64 |" in capsys.readouterr().out
+
+
+def test_the_main_job_measurement_times_replay_and_the_dynamic_step():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.main_job", "--rounds", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"measuring {ROOT}"
+    rates = {line.split()[0]: float(line.split()[1].replace(",", "")) for line in lines[1:]}
+    assert set(rates) == {"replay", "dynamic"} and all(rate > 100 for rate in rates.values())
