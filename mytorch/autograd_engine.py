@@ -559,6 +559,8 @@ class Autograd:
                     if gx is None:
                         continue
                     if dst is None:
+                        if type(gx) is not _ndarray:  # NumPy's scalar for a 0-d gradient: keep an array
+                            gx = np.asarray(gx)
                         k = id(x)
                         held = lookup(k)
                         if held is None:

@@ -8,6 +8,7 @@ import pytest
 
 from hw_bonus.mlp import MLP
 from mytorch import Autograd, detect_anomaly
+from mytorch.nn import functional as F
 from mytorch.optim import SGD
 from mytorch.optim.optimizer import flat_memory
 
@@ -190,3 +191,13 @@ def test_train_step_writes_the_same_gradients_as_the_handouts_loop():
         looped.step()
         for (w, g), (v, h) in zip(stepped.parameters(), looped.parameters()):
             assert np.array_equal(g, h) and np.array_equal(w, v)
+
+
+def test_a_trusted_operation_on_a_0d_array_leaves_an_array_gradient():
+    """NumPy returns a scalar for arithmetic on 0-d arrays; the buffer still holds arrays."""
+    engine = Autograd()
+    x = np.array(2.0)
+    engine.record([x], np.asarray(np.sin(x)), [None], F.sin_backward)
+    engine.backward(1.0)
+    gradient = engine.gradient_buffer.get_param(x)
+    assert type(gradient) is np.ndarray and gradient.shape == () and gradient == np.cos(2.0)
