@@ -177,6 +177,7 @@ class Operation:
         gradients_to_update: Sequence[Any],
         backward_operation: Callable,
         params: dict[str, Any] | None = None,
+        vjp: Callable | None = None,
     ) -> None:
         self.inputs = inputs
         self.output = output
@@ -184,8 +185,8 @@ class Operation:
         self.backward_operation = backward_operation
         self.params = params
         # The function backward actually calls: the kernel itself, or a version of it that
-        # computes only the gradients that are wanted (see NO_GRAD).
-        self.vjp = backward_operation
+        # computes only the gradients that are wanted (see NO_GRAD), or one given.
+        self.vjp = backward_operation if vjp is None else vjp
         self.guard: Callable | None = None
 
     trusted = False
@@ -206,23 +207,6 @@ class _Trusted(Operation):
 
     __slots__ = ()
     trusted = True
-
-    def __init__(
-        self,
-        inputs: Sequence[np.ndarray],
-        output: np.ndarray,
-        gradients_to_update: Sequence[Any],
-        backward_operation: Callable,
-        params: dict[str, Any] | None,
-        vjp: Callable,
-    ) -> None:
-        self.inputs = inputs
-        self.output = output
-        self.gradients_to_update = gradients_to_update
-        self.backward_operation = backward_operation
-        self.params = params
-        self.vjp = vjp
-        self.guard = None
 
 
 def _pruned_vjp(kernel: Callable, skipped: int, count: int) -> Callable:
@@ -554,46 +538,14 @@ class Autograd:
             inputs = op.inputs
             params = op.params
             grads = op.vjp(grad, *inputs) if params is None else op.vjp(grad, *inputs, **params)
-            if lean and op.trusted:
-                for x, gx, dst in zip(inputs, grads, op.gradients_to_update):
-                    if gx is None:
-                        continue
-                    if dst is None:
-                        if type(gx) is not _ndarray:  # NumPy's scalar for a 0-d gradient: keep an array
-                            gx = np.asarray(gx)
-                        k = id(x)
-                        held = lookup(k)
-                        if held is None:
-                            memory[k] = gx
-                            owners[k] = x
-                        else:
-                            memory[k] = held + gx
-                    elif dst is not NO_GRAD:
-                        dst += gx
-                continue
-            if type(grads) is not tuple and type(grads) is not list:
-                grads = (grads,) if isinstance(grads, np.ndarray) else tuple(grads)
-            if len(grads) != len(inputs):
-                raise ValueError(
-                    f"backward: operation {self._position(op)} ({op.describe()}) returned {len(grads)} "
-                    f"gradients for {len(inputs)} inputs"
-                )
+            if not (lean and op.trusted):  # a trusted VJP returns one array (or None) per input
+                grads = self._checked_gradients(op, grads, anomaly)
             for x, gx, dst in zip(inputs, grads, op.gradients_to_update):
-                if gx is None or dst is NO_GRAD:
+                if gx is None:
                     continue
-                if type(gx) is not _ndarray:
-                    gx = self._as_gradient(gx, op)
-                if gx.shape != x.shape:
-                    raise ValueError(
-                        f"backward: operation {self._position(op)} ({op.describe()}) returned a gradient of "
-                        f"shape {gx.shape} for an input of shape {x.shape}"
-                    )
-                if anomaly and not np.isfinite(gx).all():
-                    raise FloatingPointError(
-                        f"detect_anomaly: operation {self._position(op)} ({op.describe()}) produced a "
-                        f"non-finite gradient (NaN or inf) for an input of shape {x.shape}"
-                    )
                 if dst is None:
+                    if type(gx) is not _ndarray:  # NumPy's scalar for a 0-d gradient: keep an array
+                        gx = np.asarray(gx)
                     k = id(x)
                     held = lookup(k)
                     if held is None:
@@ -601,11 +553,52 @@ class Autograd:
                         owners[k] = x
                     else:
                         memory[k] = held + gx
-                else:
+                elif dst is not NO_GRAD:
                     dst += gx
         for x, grad in kept:
             self.gradient_buffer.update_param(x, grad)
         # END SOLUTION
+
+    # BEGIN SOLUTION NO PROMPT
+    def _checked_gradients(self, op: Operation, grads: Any, anomaly: bool) -> list[Any]:
+        """What ``op``'s VJP returned, checked: one gradient per input (a bare array from a
+        one-input kernel counts), each None or an array of its input's shape; finite under
+        ``detect_anomaly``. Gradients nobody wants (``NO_GRAD``) become None, unchecked.
+
+        Raises:
+            ValueError: the wrong number of gradients, or a gradient of the wrong shape.
+            TypeError: a gradient that is not an array.
+            FloatingPointError: under ``detect_anomaly``, a NaN or inf in a gradient.
+        """
+        inputs = op.inputs
+        if type(grads) is not tuple and type(grads) is not list:
+            grads = (grads,) if isinstance(grads, np.ndarray) else tuple(grads)
+        if len(grads) != len(inputs):
+            raise ValueError(
+                f"backward: operation {self._position(op)} ({op.describe()}) returned {len(grads)} "
+                f"gradients for {len(inputs)} inputs"
+            )
+        checked: list[Any] = []
+        for x, gx, dst in zip(inputs, grads, op.gradients_to_update):
+            if gx is None or dst is NO_GRAD:
+                checked.append(None)
+                continue
+            if type(gx) is not _ndarray:
+                gx = self._as_gradient(gx, op)
+            if gx.shape != x.shape:
+                raise ValueError(
+                    f"backward: operation {self._position(op)} ({op.describe()}) returned a gradient of "
+                    f"shape {gx.shape} for an input of shape {x.shape}"
+                )
+            if anomaly and not np.isfinite(gx).all():
+                raise FloatingPointError(
+                    f"detect_anomaly: operation {self._position(op)} ({op.describe()}) produced a "
+                    f"non-finite gradient (NaN or inf) for an input of shape {x.shape}"
+                )
+            checked.append(gx)
+        return checked
+
+    # END SOLUTION
 
     def _position(self, op: Operation) -> int:
         """The index of ``op`` on the tape (for error messages)."""
