@@ -185,6 +185,10 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+MISSES = Path(__file__).with_name("misses.md")
+"""Why the targets a run misses are missed: written by hand, copied into every results file."""
+
+
 def main(argv: list[str] | None = None, blas_pinned: bool = True) -> int:
     """Run the benchmark; print the tables and write them to ``--output``."""
     args = _parse(argv)
@@ -223,6 +227,8 @@ def main(argv: list[str] | None = None, blas_pinned: bool = True) -> int:
         lines += [*long_chain_lines(args.long_chain, short, args.impls), ""]
     if args.branches and "tensor" in args.impls:
         lines += [*branch_sum_lines(args.branches), ""]
+    if MISSES.exists():  # the why of each missed target, kept by hand beside the code
+        lines += [MISSES.read_text(encoding="utf-8").rstrip(), ""]
     skipped = sorted({f"{name}: {why}" for row in rows for name, why in row.skipped.items() if why != "not applicable"})
     lines += ["Implementations:", "", *(f"- `{n}`: {DESCRIPTIONS[n]}" for n in args.impls)]
     lines += [f"- skipped: {s}" for s in skipped]
