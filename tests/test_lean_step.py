@@ -9,7 +9,7 @@ import pytest
 from hw_bonus.mlp import MLP
 from mytorch import Autograd, detect_anomaly
 from mytorch.nn import functional as F
-from mytorch.optim import SGD
+from mytorch.optim import SGD, optimizer
 from mytorch.optim.optimizer import flat_memory
 
 
@@ -38,9 +38,16 @@ def test_the_mlp_keeps_parameters_and_gradients_in_two_flat_arrays():
 SETTINGS = [(0.0, False, 0.0), (0.9, False, 0.0), (0.9, True, 0.01), (0.0, False, 0.1)]
 
 
+@pytest.mark.parametrize("piece_bytes", [None, 64])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(("momentum", "nesterov", "weight_decay"), SETTINGS)
-def test_sgd_over_flat_memory_equals_sgd_per_parameter_bit_for_bit(momentum, nesterov, weight_decay, dtype):
+def test_sgd_over_flat_memory_equals_sgd_per_parameter_bit_for_bit(
+    monkeypatch, momentum, nesterov, weight_decay, dtype, piece_bytes
+):
+    """The flat update runs piece by piece (PIECE_BYTES; 64 here cuts the flat arrays into
+    pieces of 8 or 16 numbers and a shorter last one): the same numbers either way."""
+    if piece_bytes is not None:
+        monkeypatch.setattr(optimizer, "PIECE_BYTES", piece_bytes)
     mlp = make_mlp(dtype=dtype)
     flat = SGD(mlp.parameters(), 0.1, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay)
     copies = [(p.copy(), g.copy()) for p, g in mlp.parameters()]

@@ -423,9 +423,9 @@ def test_np_dot_and_matmul_give_the_same_bits_for_linear_shapes(dtype):
 @pytest.mark.parametrize(("optimizer", "momentum"), [("sgd", 0.0), ("sgd", 0.9), ("nesterov", 0.9)])
 def test_a_large_parameter_updated_piece_by_piece_gives_the_same_numbers(monkeypatch, optimizer, momentum):
     """The SGD update cuts a parameter larger than PIECE_BYTES into pieces (here 64 bytes)."""
-    from mytorch.replay import optimizers
+    from mytorch.optim import optimizer as optimizer_base
 
-    monkeypatch.setattr(optimizers, "PIECE_BYTES", 64)
+    monkeypatch.setattr(optimizer_base, "PIECE_BYTES", 64)
     rng = np.random.default_rng(14)
     acts = ("tanh", "relu", "identity")
     dynamic = make_mlp(False, acts, optimizer=optimizer, momentum=momentum, sizes=(5, 7, 6, 3))

@@ -198,9 +198,9 @@ def test_dropout_is_refused_and_a_leaf_outside_the_optimizer_too():
 
 def test_parameters_updated_piece_by_piece_give_the_same_numbers(monkeypatch):
     """SGD's update cuts each parameter larger than PIECE_BYTES (here 64 bytes) into pieces."""
-    from mytorch.replay import optimizers
+    from mytorch.optim import optimizer as optimizer_base
 
-    monkeypatch.setattr(optimizers, "PIECE_BYTES", 64)
+    monkeypatch.setattr(optimizer_base, "PIECE_BYTES", 64)
     (model_d, opt_d, dynamic), (model_r, opt_r, step) = build(), build()
     replay = Replay(step, optimizer=opt_r)
     rng = np.random.default_rng(7)

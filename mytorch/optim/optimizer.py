@@ -43,6 +43,23 @@ def check_number(owner: str, what: str, value: Any, allow_zero: bool = False) ->
     return float(value)
 
 
+PIECE_BYTES = 256 * 1024
+"""A large update runs piece by piece, each piece this big: its temporaries (``lr * d``) then
+stay in the cache instead of streaming a whole parameter's worth through memory. The update
+is elementwise, so the numbers are the same."""
+
+
+def pieces(arrays: list[np.ndarray]) -> list[list[np.ndarray]]:
+    """``arrays`` (of one shape) cut into matching flat pieces of ``PIECE_BYTES``, or whole
+    (small, or not all C-contiguous)."""
+    size = PIECE_BYTES // arrays[0].itemsize
+    n = arrays[0].size
+    if n <= size or not all(a.flags.c_contiguous for a in arrays):
+        return [arrays]
+    flat = [a.reshape(-1) for a in arrays]
+    return [[a[start : start + size] for a in flat] for start in range(0, n, size)]
+
+
 def step_in_place(value: np.ndarray, delta: np.ndarray, who: str) -> None:
     """``value -= delta``: the one place where an optimizer writes a parameter's values.
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.optim.optimizer import Optimizer, check_number, flat_memory, step_in_place
+from mytorch.optim.optimizer import PIECE_BYTES, Optimizer, check_number, flat_memory, pieces, step_in_place
 
 __all__ = ["SGD"]
 
@@ -39,6 +39,7 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay})
         self._flat = self._flat_layout()
+        self._scratch: np.ndarray | None = None  # the flat update's temporaries
 
     def _flat_layout(self) -> tuple[list[Any], list[Any], np.ndarray, np.ndarray, np.ndarray | None] | None:
         """When one group's parameters tile two flat arrays (``flat_memory``), what ``step``
@@ -93,12 +94,29 @@ class SGD(Optimizer):
         elementwise arithmetic as per parameter, so the same numbers."""
         group = self.param_groups[0]
         lr, mu, wd, nesterov = group["lr"], group["momentum"], group["weight_decay"], group["nesterov"]
-        d = g + wd * p if wd else g
-        if mu and v is not None:  # (step checked that v is there when mu is not 0)
-            v *= mu
-            v += d
-            d = d + mu * v if nesterov else v
-        step_in_place(p, lr * d, "SGD")
+        if not p.flags.writeable:  # (a Tensor graph saved it: step_in_place lifts the lock)
+            d = g + wd * p if wd else g
+            if mu and v is not None:  # (step checked that v is there when mu is not 0)
+                v *= mu
+                v += d
+                d = d + mu * v if nesterov else v
+            step_in_place(p, lr * d, "SGD")
+            return
+        # Piece by piece, the temporaries in scratch memory of one piece (they stay in the cache).
+        scratch = self._scratch
+        if scratch is None or scratch.dtype != p.dtype:
+            scratch = self._scratch = np.empty((2, min(p.size, PIECE_BYTES // p.itemsize)), p.dtype)
+        for pp, gp, *vp in pieces([p, g] if v is None else [p, g, v]):
+            temp, step = scratch[0, : pp.size], scratch[1, : pp.size]
+            d = gp
+            if wd:
+                d = np.add(gp, np.multiply(wd, pp, out=temp), out=temp)
+            if mu and vp:
+                vv = vp[0]
+                vv *= mu
+                vv += d
+                d = np.add(d, np.multiply(mu, vv, out=step), out=temp) if nesterov else vv
+            np.subtract(pp, np.multiply(lr, d, out=step), out=pp)
 
 
 def _unchanged(now: list[Any], then: list[Any]) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.optim import SGD
+from mytorch.optim import optimizer as base
 from mytorch.optim.optimizer import flat_memory
 from mytorch.replay.rules import Instruction
 
@@ -27,18 +28,12 @@ def _sgd_settings(opt: SGD) -> tuple[Any, ...]:
     return tuple(tuple(group[k] for k in _SETTINGS) for group in opt.param_groups)
 
 
-PIECE_BYTES = 256 * 1024
-"""A large parameter is updated piece by piece, each piece this big: the temporaries (``lr * d``)
-then stay in the cache instead of streaming a whole parameter's worth through memory. The
-update is elementwise, so the numbers are the same."""
-
-
 class _Scratch:
     """Temporaries shared by every parameter's update (one piece is done before the next
     starts), so the update's working set is one piece's worth."""
 
     def __init__(self, values: list[np.ndarray]) -> None:
-        self.size = max(min(p.size, PIECE_BYTES // p.itemsize) for p in values)
+        self.size = max(min(p.size, base.PIECE_BYTES // p.itemsize) for p in values)
         self.flat: dict[tuple[str, np.dtype], np.ndarray] = {}
 
     def like(self, name: str, p: np.ndarray) -> np.ndarray:
@@ -46,17 +41,6 @@ class _Scratch:
         if flat is None:
             flat = self.flat[(name, p.dtype)] = np.empty(self.size, dtype=p.dtype)
         return flat[: p.size].reshape(p.shape)
-
-
-def _pieces(arrays: list[np.ndarray]) -> list[list[np.ndarray]]:
-    """``arrays`` (of one shape) cut into matching flat pieces of ``PIECE_BYTES``, or whole
-    (small, or not all C-contiguous)."""
-    size = PIECE_BYTES // arrays[0].itemsize
-    n = arrays[0].size
-    if n <= size or not all(a.flags.c_contiguous for a in arrays):
-        return [arrays]
-    flat = [a.reshape(-1) for a in arrays]
-    return [[a[start : start + size] for a in flat] for start in range(0, n, size)]
 
 
 def _units(
@@ -84,7 +68,7 @@ def _sgd(opt: SGD, entries: list[tuple[int, np.ndarray, np.ndarray]]) -> list[In
     scratch = _Scratch([arrays[0] for _, arrays in units])
     code: list[Instruction] = []
     for (lr, mu, nesterov, wd), arrays in units:
-        for p, g, *velocity in _pieces(arrays):
+        for p, g, *velocity in base.pieces(arrays):
             d, own = g, False  # own: d is a temporary, so lr * d may overwrite it
             if wd:
                 d, own = scratch.like("decayed", p), True
