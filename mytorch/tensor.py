@@ -382,7 +382,9 @@ def _attach(
     if checked:
         op = tape.add_operation(arrays, out, dsts, backward, params)
     else:
-        op = tape.record(arrays, out, dsts, backward, params, skipped=skipped)
+        special = _SPECIAL.get(backward)  # a VJP specialised to these operands (mytorch.tensor_vjps)
+        vjp = None if special is None else special(arrays, out, skipped)
+        op = tape.record(arrays, out, dsts, backward, params, vjp, skipped)
     if op is not None:
         tape.order.append(next(_CLOCK))
         if reads is None or reads:
@@ -1175,3 +1177,4 @@ class Tensor:
 from mytorch import backward_graph as _backward_graph  # noqa: E402
 from mytorch import tensor_numpy as _numpy_protocol  # noqa: E402 - it builds on the Tensor above
 from mytorch.tensor_graph import leaf_gradient  # noqa: E402 - hooks (register_hook) build on the Tensor
+from mytorch.tensor_vjps import CHOOSERS as _SPECIAL  # noqa: E402 - it builds on the modules' VJPs

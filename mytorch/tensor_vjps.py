@@ -1,0 +1,142 @@
+"""The VJPs a Tensor's common operations are differentiated by: kernels specialised to operands.
+
+``Tensor`` records every operation with its kernel from the table (``matmul_backward``,
+``add_backward``, ``tanh_backward``, ...: what the trace, forward mode, replay and a recorded
+backward see). The general kernels test their operands' dimensions, broadcasting and dtypes
+on every call; for the operations a training step is made of, ``vjp_for`` picks, when the
+operation is recorded, a VJP that does only the NumPy work for those operands (the modules'
+``Linear`` and activations do the same): the same products and sums in the same layouts and
+order, so the same bits (``tests/test_tensor_vjps.py``).
+
+Each VJP hands operands that are not plain arrays (Tensors, in a backward recorded with
+``create_graph=True``) to the rule the engine would otherwise have called, so a recorded
+backward runs the general kernels as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from mytorch.autograd_engine import _PRUNED, _pruned_vjp
+from mytorch.nn import functional as F
+from mytorch.nn.modules.activation import _sigmoid_vjp, _tanh_vjp
+from mytorch.nn.modules.linear import _dot, _sum_rows, _transposed
+
+__all__ = ["CHOOSERS"]
+
+_ndarray = np.ndarray
+Arrays = Sequence[np.ndarray]
+
+
+def _general(kernel: Callable, skipped: int, count: int) -> Callable:
+    """The rule the engine calls for ``kernel`` when the inputs in ``skipped`` (bits) need no
+    gradient (see ``Autograd.record``)."""
+    return kernel if not skipped else _PRUNED.get((kernel, skipped)) or _pruned_vjp(kernel, skipped, count)
+
+
+# --------------------------------------------------------------------------- a @ b, 2-D
+# ``matmul_backward``'s 2-D case (``F._dot_like``'s layouts, written out).
+def _grad_a(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _dot(b, g.T).T if _transposed(a) else _dot(g, b.T)
+
+
+def _grad_b(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _dot(g.T, a).T if _transposed(b) else _dot(a.T, g)
+
+
+def _matmul_both(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
+    """``matmul_backward(g, a, b)`` for 2-D a and b."""
+    if type(g) is not _ndarray or type(a) is not _ndarray or type(b) is not _ndarray:
+        return F.matmul_backward(g, a, b)
+    fa, fb = a.flags, b.flags  # (``_transposed``, inlined: called once per layer and step)
+    return (
+        _dot(b, g.T).T if fa.f_contiguous and not fa.c_contiguous else _dot(g, b.T),
+        _dot(g.T, a).T if fb.f_contiguous and not fb.c_contiguous else _dot(a.T, g),
+    )
+
+
+def _matmul_b(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
+    """The same when only b needs a gradient (``x @ W`` of data x)."""
+    if type(g) is not _ndarray or type(b) is not _ndarray:
+        return _general(F.matmul_backward, 1, 2)(g, a, b)
+    return None, _grad_b(g, a, b)
+
+
+def _matmul_a(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
+    """The same when only a needs a gradient (a constant b)."""
+    if type(g) is not _ndarray or type(a) is not _ndarray:
+        return _general(F.matmul_backward, 2, 2)(g, a, b)
+    return _grad_a(g, a, b), None
+
+
+def _matmul(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
+    a, b = arrays
+    if a.ndim != 2 or b.ndim != 2:
+        return None
+    return (_matmul_both, _matmul_b, _matmul_a)[skipped]
+
+
+# --------------------------------------------------------------------------- h + b
+def _bias_both(g: np.ndarray, h: np.ndarray, b: np.ndarray) -> Any:
+    """``add_backward(g, h, b)`` for h (N, k) and b (k,): (g, g summed over the rows)."""
+    if type(g) is not _ndarray:
+        return F.add_backward(g, h, b)
+    return g, g[0] if len(g) == 1 else _sum_rows(g)
+
+
+def _bias_only(g: np.ndarray, h: np.ndarray, b: np.ndarray) -> Any:
+    """The same when only b needs a gradient."""
+    if type(g) is not _ndarray:
+        return _general(F.add_backward, 1, 2)(g, h, b)
+    return None, g[0] if len(g) == 1 else _sum_rows(g)
+
+
+def _same_both(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
+    """``add_backward(g, a, b)`` for a and b of the output's shape: (g, g)."""
+    return g, g
+
+
+def _add(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
+    a, b = arrays
+    shape = a.shape
+    if skipped or shape != out.shape:
+        return _bias_only if skipped == 1 and b.ndim == 1 and len(shape) == 2 and b.shape[0] == shape[1] else None
+    if b.shape == shape:
+        return _same_both
+    return _bias_both if b.ndim == 1 and len(shape) == 2 and b.shape[0] == shape[1] else None
+
+
+# --------------------------------------------------------------------------- activations
+def _slope(vjp: Callable) -> Callable[[Arrays, np.ndarray, int], Callable | None]:
+    """The modules' VJP for an activation that saves its output, for outputs of one dimension
+    or more (where NumPy keeps a float32 array float32 against a Python number on every
+    version); its arithmetic runs on Tensors too."""
+
+    def choose(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
+        return vjp if out.ndim else None
+
+    return choose
+
+
+# --------------------------------------------------------------------------- mse_loss(y, y_hat)
+def _mse_y_hat(g: np.ndarray, y: np.ndarray, y_hat: np.ndarray, diff: np.ndarray | None = None) -> Any:
+    """``mse_loss_backward`` when only y_hat needs a gradient (y is the data)."""
+    return None, F.mse_loss_grad_y_hat(g, y, y_hat, diff)
+
+
+def _mse(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
+    return _mse_y_hat if skipped == 1 else None
+
+
+CHOOSERS: dict[Callable, Callable[[Arrays, np.ndarray, int], Callable | None]] = {
+    F.matmul_backward: _matmul,
+    F.add_backward: _add,
+    F.tanh_backward: _slope(_tanh_vjp),
+    F.sigmoid_backward: _slope(_sigmoid_vjp),
+    F.mse_loss_backward: _mse,
+}
+"""``{kernel: choose}``: ``choose(arrays, out, skipped)`` is the VJP specialised to an operation's
+operands (the inputs in ``skipped`` (bits) needing no gradient), or None: the engine's rule."""

@@ -1,0 +1,119 @@
+"""The Tensor's specialised VJPs (``mytorch.tensor_vjps``) give the general kernels' bits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mytorch.tensor as tensor_module
+from mytorch.autograd_engine import _PRUNED, _pruned_vjp
+from mytorch.nn import functional as F
+from mytorch.tensor import Tensor, mse_loss
+from mytorch.tensor_vjps import CHOOSERS
+
+RNG = np.random.default_rng(13)
+
+
+def _general(kernel, skipped, count):
+    return kernel if not skipped else _PRUNED.get((kernel, skipped)) or _pruned_vjp(kernel, skipped, count)
+
+
+def _same(got, want):
+    got = got if isinstance(got, (tuple, list)) else (got,)
+    want = want if isinstance(want, (tuple, list)) else (want,)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        if g is None or w is None:
+            continue  # an unwanted gradient: the engine drops it either way
+        assert g.dtype == w.dtype and g.shape == w.shape
+        assert np.array_equal(g, w), "specialised VJP differs from the kernel"
+
+
+def _check(kernel, arrays, out, skipped, params=None, expect=True):
+    vjp = CHOOSERS[kernel](arrays, out, skipped)
+    assert (vjp is not None) == expect
+    if vjp is None:
+        return
+    g = RNG.standard_normal(out.shape).astype(out.dtype)
+    params = params or {}
+    _same(vjp(g, *arrays, **params), _general(kernel, skipped, len(arrays))(g, *arrays, **params))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("skipped", [0, 1, 2])
+@pytest.mark.parametrize("layout", ["cc", "fc", "cf", "ff"])
+@pytest.mark.parametrize("n", [1, 5])
+def test_matmul_2d_in_every_layout(dtype, skipped, layout, n):
+    a = RNG.standard_normal((n, 7)).astype(dtype)
+    b = RNG.standard_normal((7, 3)).astype(dtype)
+    a = np.asfortranarray(a) if layout[0] == "f" else a
+    b = np.ascontiguousarray(b.T).T if layout[1] == "f" else b
+    _check(F.matmul_backward, (a, b), a @ b, skipped)
+
+
+def test_matmul_other_ranks_keep_the_kernel():
+    a, b = RNG.standard_normal((2, 4, 3)), RNG.standard_normal((3, 5))
+    _check(F.matmul_backward, (a, b), a @ b, 0, expect=False)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n", [1, 6])
+@pytest.mark.parametrize("skipped", [0, 1])
+def test_bias_add(dtype, n, skipped):
+    h = RNG.standard_normal((n, 4)).astype(dtype)
+    b = RNG.standard_normal(4).astype(dtype)
+    _check(F.add_backward, (h, b), h + b, skipped)
+
+
+def test_other_adds():
+    x = RNG.standard_normal((3, 4))
+    _check(F.add_backward, (x, x.copy()), x + x, 0)  # same shapes: (g, g)
+    _check(F.add_backward, (x, x[:1]), x + x[:1], 0, expect=False)  # (1, 4): the kernel
+    _check(F.add_backward, (x, np.ones(1)), x + 1, 0, expect=False)  # (1,): summed over everything
+    _check(F.add_backward, (x[0], x), x[0] + x, 0, expect=False)  # the bias first
+    _check(F.add_backward, (x, x[0]), x + x[0], 2, expect=False)  # only h wanted: the kernel
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_activations(name, dtype):
+    x = RNG.standard_normal((3, 5)).astype(dtype)
+    kernel = F.KERNELS[name]
+    out = kernel.forward(x)
+    _check(kernel.backward, (x,), out, 0, {"out": out})
+    scalar = np.asarray(kernel.forward(np.asarray(0.3, dtype)))
+    _check(kernel.backward, (np.asarray(0.3, dtype),), scalar, 0, {"out": scalar}, expect=False)
+
+
+def test_mse_with_data_targets():
+    y, y_hat = RNG.standard_normal((4, 2)), RNG.standard_normal((4, 2))
+    loss, diff = F.mse_loss_and_diff(y, y_hat)
+    _check(F.mse_loss_backward, (y, y_hat), loss, 1, {"diff": diff})
+    _check(F.mse_loss_backward, (y, y_hat), loss, 0, {"diff": diff}, expect=False)
+
+
+def _mlp_grads(monkeypatch, special, create_graph=False):
+    monkeypatch.setattr(tensor_module, "_SPECIAL", special)
+    rng = np.random.default_rng(5)
+    x, y = Tensor(rng.standard_normal((3, 4))), Tensor(rng.standard_normal((3, 2)))
+    W1, b1 = Tensor(rng.standard_normal((4, 5)), True), Tensor(rng.standard_normal(5), True)
+    W2, b2 = Tensor(rng.standard_normal((5, 2)), True), Tensor(rng.standard_normal(2), True)
+    h = (x @ W1 + b1).tanh()
+    loss = mse_loss(y, (h @ W2 + b2).sigmoid())
+    params = [W1, b1, W2, b2]
+    loss.backward(create_graph=create_graph)
+    grads = [p.grad for p in params]
+    if create_graph:  # differentiate the gradient's norm again: the recorded backward ran the kernels
+        for p in params:
+            p.grad = None
+        sum((g * g).sum() for g in grads).backward()
+        grads = [p.grad for p in params]
+    return [g.data for g in grads]
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_training_step_gives_the_kernels_bits(monkeypatch, create_graph):
+    fast = _mlp_grads(monkeypatch, CHOOSERS, create_graph)
+    general = _mlp_grads(monkeypatch, {}, create_graph)
+    for f, g in zip(fast, general):
+        assert np.array_equal(f, g)
