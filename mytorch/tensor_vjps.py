@@ -8,6 +8,9 @@ operation is recorded, a VJP that does only the NumPy work for those operands (t
 ``Linear`` and activations do the same): the same products and sums in the same layouts and
 order, so the same bits (``tests/test_tensor_vjps.py``).
 
+The handout's module files (``Linear``, the activations) are a student's in a hand-in, so
+nothing here is imported from them: the few lines they share are written out again.
+
 Each VJP hands operands that are not plain arrays (Tensors, in a backward recorded with
 ``create_graph=True``) to the rule the engine would otherwise have called, so a recorded
 backward runs the general kernels as before.
@@ -15,6 +18,7 @@ backward runs the general kernels as before.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,13 +26,21 @@ import numpy as np
 
 from mytorch.autograd_engine import _PRUNED, _pruned_vjp
 from mytorch.nn import functional as F
-from mytorch.nn.modules.activation import _sigmoid_vjp, _tanh_vjp
-from mytorch.nn.modules.linear import _dot, _sum_rows, _transposed
 
 __all__ = ["CHOOSERS"]
 
 _ndarray = np.ndarray
 Arrays = Sequence[np.ndarray]
+# np.dot without its __array_function__ dispatch (the VJPs below call it on plain arrays only)
+_dot = getattr(np.dot, "_implementation", np.dot)
+_sum_rows = functools.partial(np.add.reduce, axis=0)
+
+
+def _transposed(a: np.ndarray) -> bool:
+    """Laid out column-major only (``W.T`` of a row-major ``W``): ``F._dot_like`` then computes
+    its gradient transposed."""
+    flags = a.flags
+    return flags.f_contiguous and not flags.c_contiguous
 
 
 def _general(kernel: Callable, skipped: int, count: int) -> Callable:
@@ -110,8 +122,19 @@ def _add(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
 
 
 # --------------------------------------------------------------------------- activations
+# The kernels' arithmetic, in the same order (so the same bits), without their helper calls.
+def _tanh_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray]:
+    """``tanh_backward(g, x, out=y)``: g (1 - y**2)."""
+    return (grad_output * (1.0 - out * out),)
+
+
+def _sigmoid_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray]:
+    """``sigmoid_backward(g, x, out=y)``: g y (1 - y)."""
+    return (grad_output * (out * (1.0 - out)),)
+
+
 def _slope(vjp: Callable) -> Callable[[Arrays, np.ndarray, int], Callable | None]:
-    """The modules' VJP for an activation that saves its output, for outputs of one dimension
+    """The VJP ``vjp`` of an activation that saves its output, for outputs of one dimension
     or more (where NumPy keeps a float32 array float32 against a Python number on every
     version); its arithmetic runs on Tensors too."""
 
@@ -119,6 +142,28 @@ def _slope(vjp: Callable) -> Callable[[Arrays, np.ndarray, int], Callable | None
         return vjp if out.ndim else None
 
     return choose
+
+
+# --------------------------------------------------------------------------- linear(x, weight, bias)
+def _linear_all(g: np.ndarray, x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> Any:
+    """``linear_backward(g, x, weight, bias)`` for x (N, in), weight (out, in), bias (out,)."""
+    if type(g) is not _ndarray:
+        return F.linear_backward(g, x, weight, bias)
+    return g @ weight, g.T @ x, g[0] if len(g) == 1 else _sum_rows(g)
+
+
+def _linear_parameters(g: np.ndarray, x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> Any:
+    """The same when x needs no gradient (a first layer's data)."""
+    if type(g) is not _ndarray:
+        return _general(F.linear_backward, 1, 3)(g, x, weight, bias)
+    return None, g.T @ x, g[0] if len(g) == 1 else _sum_rows(g)
+
+
+def _linear(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
+    x, weight, bias = arrays
+    if x.ndim != 2 or weight.ndim != 2 or bias.ndim != 1 or skipped > 1:
+        return None
+    return _linear_parameters if skipped else _linear_all
 
 
 # --------------------------------------------------------------------------- mse_loss(y, y_hat)
@@ -134,6 +179,7 @@ def _mse(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
 CHOOSERS: dict[Callable, Callable[[Arrays, np.ndarray, int], Callable | None]] = {
     F.matmul_backward: _matmul,
     F.add_backward: _add,
+    F.linear_backward: _linear,
     F.tanh_backward: _slope(_tanh_vjp),
     F.sigmoid_backward: _slope(_sigmoid_vjp),
     F.mse_loss_backward: _mse,

@@ -85,6 +85,15 @@ def test_activations(name, dtype):
     _check(kernel.backward, (np.asarray(0.3, dtype),), scalar, 0, {"out": scalar}, expect=False)
 
 
+@pytest.mark.parametrize("n", [1, 6])
+@pytest.mark.parametrize("skipped", [0, 1, 4])
+def test_linear(n, skipped):
+    x, weight, bias = RNG.standard_normal((n, 4)), RNG.standard_normal((3, 4)), RNG.standard_normal(3)
+    _check(F.linear_backward, (x, weight, bias), F.linear(x, weight, bias), skipped, expect=skipped < 4)
+    x3 = RNG.standard_normal((2, n, 4))
+    _check(F.linear_backward, (x3, weight, bias), F.linear(x3, weight, bias), skipped, expect=False)
+
+
 def test_mse_with_data_targets():
     y, y_hat = RNG.standard_normal((4, 2)), RNG.standard_normal((4, 2))
     loss, diff = F.mse_loss_and_diff(y, y_hat)
