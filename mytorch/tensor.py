@@ -209,13 +209,14 @@ class Tape(Autograd):
     def deliver(self, keep_grads: bool) -> None:
         """After ``backward``: add each leaf's gradient from the buffer into its ``.grad``."""
         memory = self.gradient_buffer.memory
-        owners = self.gradient_buffer.owners
+        take = memory.get if keep_grads else memory.pop
+        forget = None if keep_grads else self.gradient_buffer.owners.pop
         for key, leaf in self.leaves.items():
-            grad = memory.get(key) if keep_grads else memory.pop(key, None)
+            grad = take(key, None)
             if grad is not None:
-                if not keep_grads:
-                    owners.pop(key, None)
-                _accumulate(leaf, leaf_gradient(leaf, grad))  # after the leaf's hooks, if any
+                if forget is not None:
+                    forget(key, None)
+                _accumulate(leaf, leaf_gradient(leaf, grad) if _LEAF_HOOKS else grad)  # after the leaf's hooks
 
 
 _CLOCK = itertools.count()
@@ -1176,5 +1177,5 @@ class Tensor:
 
 from mytorch import backward_graph as _backward_graph  # noqa: E402
 from mytorch import tensor_numpy as _numpy_protocol  # noqa: E402 - it builds on the Tensor above
-from mytorch.tensor_graph import leaf_gradient  # noqa: E402 - hooks (register_hook) build on the Tensor
+from mytorch.tensor_graph import _LEAF_HOOKS, leaf_gradient  # noqa: E402 - hooks (register_hook) build on the Tensor
 from mytorch.tensor_vjps import CHOOSERS as _SPECIAL  # noqa: E402 - it builds on the modules' VJPs

@@ -27,7 +27,7 @@ import numpy as np
 from mytorch.autograd_engine import _PRUNED, _pruned_vjp
 from mytorch.nn import functional as F
 
-__all__ = ["CHOOSERS"]
+__all__ = ["CHOOSERS", "prediction_only"]
 
 _ndarray = np.ndarray
 Arrays = Sequence[np.ndarray]
@@ -166,14 +166,20 @@ def _linear(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
     return _linear_parameters if skipped else _linear_all
 
 
-# --------------------------------------------------------------------------- mse_loss(y, y_hat)
-def _mse_y_hat(g: np.ndarray, y: np.ndarray, y_hat: np.ndarray, diff: np.ndarray | None = None) -> Any:
-    """``mse_loss_backward`` when only y_hat needs a gradient (y is the data)."""
-    return None, F.mse_loss_grad_y_hat(g, y, y_hat, diff)
+# --------------------------------------------------------------------------- losses of (target, prediction)
+def prediction_only(kernel: Callable) -> Callable[[Arrays, np.ndarray, int], Callable | None]:
+    """For a loss kernel of (target, prediction) with ``partials``: when the target is data (no
+    gradient), the VJP calling the prediction's rule alone, as the engine's pruned rule does
+    (without its loop). The rule runs on Tensors too."""
+    rule = kernel.partials[1]  # type: ignore[attr-defined]
 
+    def vjp(g: Any, y: Any, prediction: Any, **params: Any) -> Any:
+        return None, rule(g, y, prediction, **params)
 
-def _mse(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
-    return _mse_y_hat if skipped == 1 else None
+    def choose(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
+        return vjp if skipped == 1 else None
+
+    return choose
 
 
 CHOOSERS: dict[Callable, Callable[[Arrays, np.ndarray, int], Callable | None]] = {
@@ -182,7 +188,8 @@ CHOOSERS: dict[Callable, Callable[[Arrays, np.ndarray, int], Callable | None]] =
     F.linear_backward: _linear,
     F.tanh_backward: _slope(_tanh_vjp),
     F.sigmoid_backward: _slope(_sigmoid_vjp),
-    F.mse_loss_backward: _mse,
+    F.mse_loss_backward: prediction_only(F.mse_loss_backward),
+    F.softmax_cross_entropy_backward: prediction_only(F.softmax_cross_entropy_backward),
 }
 """``{kernel: choose}``: ``choose(arrays, out, skipped)`` is the VJP specialised to an operation's
 operands (the inputs in ``skipped`` (bits) needing no gradient), or None: the engine's rule."""

@@ -94,11 +94,31 @@ def test_linear(n, skipped):
     _check(F.linear_backward, (x3, weight, bias), F.linear(x3, weight, bias), skipped, expect=False)
 
 
-def test_mse_with_data_targets():
+def test_losses_with_data_targets():
     y, y_hat = RNG.standard_normal((4, 2)), RNG.standard_normal((4, 2))
     loss, diff = F.mse_loss_and_diff(y, y_hat)
     _check(F.mse_loss_backward, (y, y_hat), loss, 1, {"diff": diff})
     _check(F.mse_loss_backward, (y, y_hat), loss, 0, {"diff": diff}, expect=False)
+    onehot = np.eye(2)[[0, 1, 1, 0]]
+    loss, log_probs = F.softmax_cross_entropy_and_log_probs(onehot, y_hat)
+    _check(F.softmax_cross_entropy_backward, (onehot, y_hat), loss, 1, {"log_probs": log_probs})
+
+
+def test_nn_losses_give_the_kernels_bits(monkeypatch):
+    """``nn.MSELoss`` / ``nn.CrossEntropyLoss`` record 0-d losses with their own rules
+    (``functional_tensor``), also specialised."""
+    import mytorch.nn as nn
+
+    grads = []
+    for special in (CHOOSERS, {}):
+        monkeypatch.setattr(tensor_module, "_SPECIAL", special)
+        rng = np.random.default_rng(3)
+        x = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
+        target = Tensor(rng.standard_normal((4, 3)))
+        nn.MSELoss()(x.tanh(), target).backward()
+        nn.CrossEntropyLoss()(x, Tensor(np.array([0, 2, 1, 1]))).backward()
+        grads.append(x.grad.data)
+    assert np.array_equal(grads[0], grads[1])
 
 
 def _mlp_grads(monkeypatch, special, create_graph=False):

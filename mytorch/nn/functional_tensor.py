@@ -18,6 +18,7 @@ import numpy as np
 from mytorch.factories import default_generator
 from mytorch.nn.functional import KERNELS, mse_loss_and_diff, register_jvp, softmax_cross_entropy_and_log_probs
 from mytorch.tensor import CAPTURE, Tensor, _apply, _arrays, _attach
+from mytorch.tensor_vjps import CHOOSERS, prediction_only
 
 __all__ = [
     "binary_cross_entropy",
@@ -98,6 +99,8 @@ def _scalar_backward(name: str) -> Callable[..., Any]:
 _SCALAR_BACKWARDS = {
     name: _scalar_backward(name) for name in ("softmax_cross_entropy", "mse_loss", "bce_loss", "bce_with_logits_loss")
 }
+# with data targets, the losses' prediction-only VJPs (mytorch.tensor_vjps)
+CHOOSERS.update({b: prediction_only(b) for b in _SCALAR_BACKWARDS.values() if hasattr(b, "partials")})
 
 
 def _mean_loss(name: str, target: Any, prediction: Tensor, cached: Callable[..., Any] | None = None) -> Tensor:
