@@ -188,8 +188,10 @@ CHOOSERS: dict[Callable, Callable[[Arrays, np.ndarray, int], Callable | None]] =
     F.linear_backward: _linear,
     F.tanh_backward: _slope(_tanh_vjp),
     F.sigmoid_backward: _slope(_sigmoid_vjp),
-    F.mse_loss_backward: prediction_only(F.mse_loss_backward),
-    F.softmax_cross_entropy_backward: prediction_only(F.softmax_cross_entropy_backward),
+    # (a starter's kernels may lack their ``partials``: they are then called whole)
+    **{
+        k: prediction_only(k) for k in (F.mse_loss_backward, F.softmax_cross_entropy_backward) if hasattr(k, "partials")
+    },
 }
 """``{kernel: choose}``: ``choose(arrays, out, skipped)`` is the VJP specialised to an operation's
 operands (the inputs in ``skipped`` (bits) needing no gradient), or None: the engine's rule."""
