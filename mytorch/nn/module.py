@@ -224,10 +224,8 @@ class Module:
         for param in self.parameters():
             if set_to_none:
                 param.grad = None
-            elif isinstance(param.grad, Tensor):
+            elif param.grad is not None:  # (a Tensor: the grad setter takes nothing else)
                 param.grad.zero_()
-            elif param.grad is not None:
-                param.grad.fill(0)
 
     # ------------------------------------------------------------------ dtype
     def to(self, *args: Any, **kwargs: Any) -> Module:

@@ -277,10 +277,8 @@ class Optimizer:
                 p[1].fill(0)
             elif set_to_none:
                 p.grad = None
-            elif isinstance(p.grad, Tensor):
+            elif p.grad is not None:  # (a Tensor: the grad setter takes nothing else)
                 p.grad.zero_()
-            elif p.grad is not None:
-                p.grad.fill(0)
 
     # ------------------------------------------------------------------ state
     def _buffers(self) -> dict[str, list[np.ndarray]]:
