@@ -29,9 +29,13 @@ __all__ = ["PRELOAD", "contain", "readable_paths"]
 
 PRELOAD = ("__future__", "abc", "array", "collections", "contextlib", "copy", "dataclasses", "enum", "functools",
            "inspect", "itertools", "json", "math", "numbers", "operator", "random", "re", "string", "struct",
-           "textwrap", "time", "traceback", "typing", "warnings", "weakref")  # fmt: skip
-"""Standard modules imported before privileges are dropped: under ``uid`` the Python
-installation may be unreadable to the worker's uid (a Python in root's home, as with pyenv)."""
+           "textwrap", "time", "traceback", "typing", "warnings", "weakref", "numpy.random", "numpy.fft")  # fmt: skip
+"""Modules imported before privileges are dropped: under ``uid`` the Python installation may
+be unreadable to the worker's uid (a Python in root's home, as with pyenv), so a module first
+imported by the hand-in would not import. The standard modules MyTorch imports, and the
+NumPy submodules that ``import numpy`` leaves to their first use (``numpy.random``, which
+MyTorch's factories use at import, and ``numpy.fft``). ``tests/test_jail_preload.py`` checks
+that importing MyTorch reads no file of the installation after these."""
 
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
 _MS_REMOUNT, _MS_BIND, _MS_REC = 32, 4096, 16384

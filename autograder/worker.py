@@ -37,16 +37,21 @@ def _computed(value: object) -> dict:
     return {str(key): np.asarray(array) for key, array in value.items()}
 
 
-def _wrong_package(folder: str) -> str | None:
-    """Why the ``mytorch`` that imports is not the hand-in's, or None (also when it does not
-    import at all: the test then fails with the import error)."""
+def _package_problem(folder: str) -> BaseException | None:
+    """Import the hand-in's ``mytorch``: what its import raised, an ImportError when the
+    ``mytorch`` that imports is not the hand-in's, or None.
+
+    A package whose ``__init__`` fails fails every test, with its error. (Its submodules
+    imported before the failure stay in ``sys.modules``: a test importing one of them again
+    would run as if the package had imported.)
+    """
     try:
         import mytorch
-    except BaseException:  # noqa: BLE001 - any error of the hand-in's import
-        return None
+    except BaseException as error:  # noqa: BLE001 - any error of the hand-in's import
+        return error
     origin = os.path.realpath(mytorch.__file__ or "")
     if not origin.startswith(os.path.realpath(folder) + os.sep):
-        return f"the test imported mytorch from {origin}, not from the hand-in"
+        return ImportError(f"the test imported mytorch from {origin}, not from the hand-in")
     return None
 
 
@@ -70,11 +75,11 @@ def main(config: dict) -> None:
         result.write(protocol.READY + protocol.frame(protocol.encode_arrays({})))
         os._exit(0)
     sys.path.insert(0, folder)
-    problem = _wrong_package(folder)
+    problem = _package_problem(folder)
     result.write(protocol.READY)
     try:
-        if problem:
-            raise ImportError(problem)
+        if problem is not None:
+            raise problem
         payload = protocol.encode_arrays(_computed(function(inputs, **config["params"])))
     except BaseException as error:  # noqa: BLE001 - anything the student's code raises is a failed test
         text = "".join(traceback.format_exception(error)[-12:])

@@ -123,7 +123,7 @@ def survivor(targets: list[str]) -> str:
     ancestors, so that graders run by other tests are left alone), and stays alive as
     ``sleep MARK``."""
     return f"""
-import os, time
+import builtins, os, time
 runners = []  # this hand-in's own runner among its ancestors (never another grader on the machine)
 pid = os.getpid()
 while pid > 1:
@@ -132,7 +132,7 @@ while pid > 1:
             if b"runner.py" in f.read():
                 runners.append(pid)
         with open(f"/proc/{{pid}}/stat", "rb") as f:
-            pid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            pid = builtins.int(f.read().rsplit(b")", 1)[1].split()[1])  # mytorch.int is a dtype
     except (OSError, ValueError, IndexError):
         break
 if os.fork() == 0:

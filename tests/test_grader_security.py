@@ -264,7 +264,9 @@ def test_in_every_sandbox_mode_a_wrong_kernel_costs_its_point_and_nothing_surviv
     targets = [str(out / "scores.csv"), str(out / "mytorch.tar.txt")]
     handin(tmp_path, inbox, "mytorch.tar", code=survivor(targets))
     planted = Path("/tmp") / f"planted-by-a-handin-{MARK}-{os.getpid()}"
-    plant = f"open({str(planted)!r}, 'w').write('for the next hand-in')\n" if mode == "uid" else ""
+    # (the file another worker, another uid, planted at the same time cannot be overwritten)
+    plant = f"try:\n    open({str(planted)!r}, 'w').write('for the next hand-in')\nexcept PermissionError:\n    pass\n"
+    plant = plant if mode == "uid" else ""
     handin(tmp_path, inbox, "wrong.tar", code=plant, wrong_mul=True)
     handin(tmp_path, inbox, "forger.tar", code=forger(targets), bare=True)
     before = snapshot(grader, inbox)
@@ -281,6 +283,36 @@ def test_in_every_sandbox_mode_a_wrong_kernel_costs_its_point_and_nothing_surviv
     assert {name: row["operations"] for name, row in table.items()} == {"mytorch.tar": "6", "wrong.tar": "5",
                                                                         "forger.tar": "0"}  # fmt: skip
     assert not planted.exists()  # what a uid left in /tmp is removed after its test
+
+
+@pytest.mark.parametrize("mode", ["uid", "namespaces"])
+def test_in_every_sandbox_mode_mytorch_itself_scores_every_point(grader, tmp_path, mode):
+    """Every section, not only ``operations``: under ``uid`` the Python installation may be
+    unreadable once the worker has dropped its privileges (a Python in root's home), and a
+    module the hand-in imports first after that (``numpy.random``, loaded by NumPy 2 on
+    first use) would fail its import."""
+    sandbox_or_skip(mode)
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    handin(tmp_path, inbox, "mytorch.tar")
+    done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", mode, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    row = scores_csv(out / "scores.csv")["mytorch.tar"]
+    assert row["total"] == row["max"] != "0", (out / "mytorch.tar.txt").read_text()[-3000:]
+
+
+def test_a_package_whose_import_fails_fails_every_test_with_its_error(grader, tmp_path):
+    """The end of ``__init__`` raising leaves the submodules it imported in ``sys.modules``;
+    the tests must not run on them as if the package had imported."""
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    handin(tmp_path, inbox, "late.tar", code="raise RuntimeError('the end of __init__ fails')")
+    done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", "none",
+                      "operations", "linear", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert scores_csv(out / "scores.csv")["late.tar"]["total"] == "0"
+    report = (out / "late.tar.txt").read_text()
+    assert report.count("RuntimeError: the end of __init__ fails") == report.count("FAIL ") > 0
 
 
 USERNS_SCRIPT = """
