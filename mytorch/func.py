@@ -17,8 +17,10 @@ pass recorded (``create_graph=True``), and forward mode pushes tangents through 
 Composition: a transform called on Tensors that already require a gradient (from an outer
 transform, or a model's weights captured by ``f``) records its own backward pass, so the
 outer transform differentiates through it (``grad(grad(f))``, gradient penalties, MAML).
-Forward mode runs on arrays, so reverse-over-forward (``grad`` of a ``jvp``) is not
-supported: ``jvp`` says so instead of returning a wrong derivative.
+Forward mode runs on arrays, which nothing records; so there (``grad`` of a ``jvp``, of a
+``jacfwd``) ``jvp`` computes J v by two recorded reverse passes instead, J v = d/du <J^T u, v>
+for a cotangent u (J^T u is linear in u), and ``jacfwd`` the Jacobian by recorded reverse
+passes: the same numbers, and an outer transform differentiates through them.
 
 Values in, values out: called with arrays or numbers (and nothing outside the call requiring
 a gradient) a transform returns arrays; called with Tensors it returns Tensors.
@@ -27,6 +29,7 @@ a gradient) a transform returns arrays; called with Tensors it returns Tensors.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -61,6 +64,13 @@ def _flatten(tree: Any) -> tuple[list[Any], Callable[[list[Any]], Any]]:
 
 
 # --------------------------------------------------------------------------- the primals
+_PRIVATE: weakref.WeakValueDictionary[int, Tensor] = weakref.WeakValueDictionary()
+"""Leaves that no one outside a transform's call differentiates: the fresh leaves a call made
+of its arguments (entered once its function has run, see ``_Primals.nested``) and the
+cotangents ``jvp`` introduces (``_push_by_reverse``). An outer call need not record its
+derivatives because of them."""
+
+
 def _float_array(value: Any) -> np.ndarray:
     array = np.asarray(value.data if isinstance(value, Tensor) else value)
     return array if array.dtype.kind in "fc" else array.astype(np.float64)
@@ -82,6 +92,7 @@ class _Primals:
                 raise ValueError(f"func.{what}: argnums {i} but the function got {len(args)} arguments")
         self.as_tensors = any(isinstance(args[i], Tensor) for i in self.argnums)
         self.tensors: list[Tensor] = []
+        self.fresh: list[Tensor] = []  # the leaves made here (not an outer call's)
         self.outer = False
         for i in self.argnums:
             a = args[i]
@@ -90,6 +101,7 @@ class _Primals:
                 leaf = a
             else:
                 leaf = Tensor(_float_array(a), requires_grad=True)
+                self.fresh.append(leaf)
             self.args[i] = leaf
             self.tensors.append(leaf)
         self.start = next(T._CLOCK)
@@ -97,18 +109,21 @@ class _Primals:
     def nested(self, outputs: Sequence[Any]) -> bool:
         """Whether the computation reaches beyond this call (an outer transform, captured
         weights that require a gradient): its derivatives must then be recorded."""
+        ours = {id(t) for t in self.tensors}
+        for t in self.fresh:  # the function has run: every inner call is over
+            _PRIVATE[id(t)] = t
         if not T.is_grad_enabled():
             return False
         if self.outer:
             return True
-        ours = {id(t) for t in self.tensors}
         for out in outputs:
             if isinstance(out, Tensor) and out.requires_grad and not out.is_leaf:
                 tape = out.tape
                 if any(when < self.start for when in tape.order):
                     return True
-                if any(id(leaf) not in ours for leaf in tape.leaves.values()):
-                    return True
+                for leaf in tape.leaves.values():
+                    if id(leaf) not in ours and _PRIVATE.get(id(leaf)) is not leaf:
+                        return True
         return False
 
     def give(self, value: Any, nested: bool) -> Any:
@@ -293,15 +308,42 @@ def _tangent_arrays(primals: _Primals, tangents: Sequence[Any]) -> list[np.ndarr
     return arrays
 
 
-def _forward_primals(args: Sequence[Any], argnums: Argnums, what: str) -> _Primals:
-    primals = _Primals(args, argnums, what)
-    if primals.outer:
-        raise NotImplementedError(
-            f"func.{what}: its primals already require a gradient (an outer grad/vjp): forward mode "
-            "runs on arrays, so reverse-over-forward is not supported; use forward-over-reverse "
-            "(jvp of grad, jacfwd of jacrev, hessian)"
-        )
-    return primals
+def _recorded(primals: _Primals, outputs: list[Any], tangents: Sequence[Any] = ()) -> bool:
+    """Whether forward mode must give recorded Tensors: the outputs reach beyond this call (an
+    outer transform's primals, captured weights that require a gradient) or a tangent
+    requires a gradient. Forward mode on arrays would give an outer transform a constant."""
+    outputs = [o for o in outputs if isinstance(o, Tensor)]
+    wanted = any(isinstance(t, Tensor) and t.requires_grad for t in tangents)
+    return primals.nested(outputs) or (wanted and T.is_grad_enabled())
+
+
+def _push_by_reverse(outputs: list[Any], primals: _Primals, tangents: Sequence[Any]) -> list[Tensor]:
+    """J tangents as recorded Tensors, by two reverse passes: for cotangents u of the outputs
+    (zeros; only their place in the graph matters), J^T u recorded, then J v = d/du <J^T u, v>."""
+    outs = [o if isinstance(o, Tensor) else Tensor(o) for o in outputs]
+    us = [Tensor(np.zeros_like(o.data), requires_grad=True) for o in outs]
+    for u in us:
+        _PRIVATE[id(u)] = u
+    pairs = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
+    total = None
+    if pairs:
+        back = _grad([o for o, _ in pairs], primals.tensors, grad_outputs=[u for _, u in pairs],
+                     retain_graph=True, create_graph=True, allow_unused=True)  # fmt: skip
+        for g, t in zip(back, tangents):
+            if g is not None:
+                term = (g * t).sum()
+                total = term if total is None else total + term
+    if total is None or not total.requires_grad:
+        return [Tensor(np.zeros_like(o.data)) for o in outs]
+    pushed = _grad([total], us, retain_graph=True, create_graph=True, allow_unused=True)
+    return [Tensor(np.zeros_like(o.data)) if j is None else j for j, o in zip(pushed, outs)]
+
+
+def _tangent_tensors(primals: _Primals, tangents: Sequence[Any]) -> list[Any]:
+    """The tangents, checked as ``_tangent_arrays`` does, a Tensor kept as it is (an outer
+    transform may differentiate with respect to it)."""
+    arrays = _tangent_arrays(primals, tangents)
+    return [t if isinstance(t, Tensor) and t.dtype == a.dtype else Tensor(a) for t, a in zip(tangents, arrays)]
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
@@ -312,12 +354,16 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("func.jvp: primals and tangents must be tuples (one entry per argument of f)")
-    call = _forward_primals(primals, tuple(range(len(primals))), "jvp")
+    call = _Primals(primals, tuple(range(len(primals))), "jvp")
     out = f(*call.args)
     outputs, rebuild = _flatten(out)
-    pushed = _push(outputs, call, _tangent_arrays(call, tangents))
+    if _recorded(call, outputs, tangents):
+        pushed = _push_by_reverse(outputs, call, _tangent_tensors(call, tangents))
+        values = [call.give(o if isinstance(o, Tensor) else Tensor(o), True) for o in outputs]
+        return rebuild(values), rebuild([call.give(t, True) for t in pushed])
+    pushed_arrays = _push(outputs, call, _tangent_arrays(call, tangents))
     values = [call.give(o if isinstance(o, Tensor) else Tensor(o), False) for o in outputs]
-    return rebuild(values), rebuild([call.give(Tensor(t), False) for t in pushed])
+    return rebuild(values), rebuild([call.give(Tensor(t), False) for t in pushed_arrays])
 
 
 def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
@@ -327,8 +373,10 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
 
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
-        primals = _forward_primals(args, argnums, "jacfwd")
+        primals = _Primals(args, argnums, "jacfwd")
         outputs, rebuild = _outputs(f(*primals.args, **kwargs))
+        if _recorded(primals, outputs):  # the same Jacobian, by recorded reverse passes
+            return rebuild([primals.pick(_rows(out, primals, True)) for out in outputs])
         per_output: list[list[Any]] = [[] for _ in outputs]
         for i, p in enumerate(primals.tensors):
             columns: list[list[np.ndarray]] = [[] for _ in outputs]

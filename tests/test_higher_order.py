@@ -449,12 +449,51 @@ def test_func_vjp_and_jvp_are_transposes(rng: np.random.Generator) -> None:
     np.testing.assert_allclose(gx2, gx)
 
 
-def test_func_jvp_inside_grad_says_it_is_not_supported() -> None:
-    def f(x):
-        return func.jvp(lambda t: (t**3).sum(), (x,), (np.ones(2),))[1]
+def _jvp_value(x: np.ndarray, v: np.ndarray) -> float:
+    """J v of f(y) = sum(sin(y) y^2) at x, by forward mode on arrays (exact for a fixed x)."""
+    return float(func.jvp(lambda y: (np.sin(y) * y**2).sum(), (x,), (v,))[1])
 
-    with pytest.raises(NotImplementedError, match="reverse-over-forward"):
-        func.grad(f)(np.array([1.0, 2.0]))
+
+def test_reverse_over_forward_grad_of_a_jvp_matches_finite_differences_and_closed_forms() -> None:
+    rng = np.random.default_rng(11)
+    x, v = rng.standard_normal(4), rng.standard_normal(4)
+    # with respect to the primal: d/dx [(cos x x^2 + 2 x sin x) . v]
+    by_primal = func.grad(lambda p: func.jvp(lambda y: (np.sin(y) * y**2).sum(), (p,), (v,))[1])(x)
+    assert isinstance(by_primal, np.ndarray)  # values in, values out
+    h = 1e-6
+    fd = [(_jvp_value(x + h * e, v) - _jvp_value(x - h * e, v)) / (2 * h) for e in np.eye(4)]
+    np.testing.assert_allclose(by_primal, fd, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(by_primal, (-np.sin(x) * x**2 + 4 * x * np.cos(x) + 2 * np.sin(x)) * v, rtol=1e-12)
+    # with respect to the tangent: J^T 1, the gradient of f
+    by_tangent = func.grad(lambda t: func.jvp(lambda y: (np.sin(y) * y**2).sum(), (x,), (t,))[1])(v)
+    np.testing.assert_allclose(by_tangent, np.cos(x) * x**2 + 2 * x * np.sin(x), rtol=1e-12)
+
+
+def test_grad_of_a_jvp_through_captured_weights_is_not_zero() -> None:
+    """Forward mode on arrays would hand the outer grad a constant: a gradient of zero."""
+    x, v, w = np.array([1.0, 2.0]), np.array([0.5, -1.0]), np.array([3.0, 4.0])
+    outer = func.grad(lambda w: func.jvp(lambda y: (w * y * y).sum(), (x,), (v,))[1])(w)
+    np.testing.assert_allclose(outer, 2 * x * v, rtol=1e-12)  # d/dw sum(2 w x v)
+
+
+def test_reverse_over_forward_jacobians_and_tuples() -> None:
+    x = np.array([0.3, -1.2, 2.0])
+    # jacrev of jacfwd: the Hessian of sum(y^4) / 4 ... of each output's Jacobian, summed
+    H = func.jacrev(lambda p: func.jacfwd(lambda y: y**3)(p).sum(0))(x)
+    np.testing.assert_allclose(H, np.diag(6 * x), rtol=1e-12)
+    # a jvp of a function with a tuple output, inside grad: both tangents take part
+    v = np.array([1.0, 0.5, -2.0])
+
+    def f(p):
+        value, (t1, t2) = func.jvp(lambda y: (y.sin(), (y * y).sum()), (p,), (Tensor(v),))
+        assert value[0].shape == (3,) and t2.shape == ()
+        return t1.sum() + 3 * t2
+
+    g = func.grad(f)(Tensor(x))
+    np.testing.assert_allclose(g.data, -np.sin(x) * v + 6 * v, rtol=1e-12)
+    # an output that does not depend on the primal has a zero tangent, and no gradient
+    zero = func.grad(lambda p: func.jvp(lambda y: (y * 0 + 1.0).sum(), (p,), (v,))[1])(x)
+    np.testing.assert_array_equal(zero, np.zeros(3))
 
 
 def test_func_vmap_is_a_documented_loop() -> None:

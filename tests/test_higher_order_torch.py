@@ -156,3 +156,27 @@ def test_hessian_over_several_arguments_and_jacobians_of_tuples_match_torch(rng:
     tg, (tvalue, taux) = torch.func.grad_and_value(lambda a: ((a**2).sum(), a.max()), has_aux=True)(X)
     np.testing.assert_allclose(g.numpy(), tg.numpy(), **TOL)
     np.testing.assert_allclose([value.item(), aux.item()], [tvalue.item(), taux.item()], **TOL)
+
+
+def test_reverse_over_forward_matches_torch(rng: np.random.Generator) -> None:
+    """grad of a jvp with respect to the primal, the tangent and captured weights, and jacrev
+    of jacfwd: ``torch.func`` composes them; MyTorch computes the jvp by recorded reverse passes."""
+    x, v, W = rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal((4, 3))
+
+    def f(y: Any, w: Any) -> Any:
+        return ((y @ w).tanh() ** 2).sum() + (y.sin() * y).sum()
+
+    X, V, TW = torch.from_numpy(x), torch.from_numpy(v), torch.from_numpy(W)
+    cases = [
+        (
+            func.grad(lambda p, t, w: func.jvp(lambda y: f(y, w), (p,), (t,))[1], argnums=(0, 1, 2)),
+            torch.func.grad(lambda p, t, w: torch.func.jvp(lambda y: f(y, w), (p,), (t,))[1], argnums=(0, 1, 2)),
+        ),
+        (
+            lambda p, t, w: (func.jacrev(lambda q: func.jacfwd(lambda y: (y @ w).tanh())(q).sum(0))(p),),
+            lambda p, t, w: (torch.func.jacrev(lambda q: torch.func.jacfwd(lambda y: (y @ w).tanh())(q).sum(0))(p),),
+        ),
+    ]
+    for ours, theirs in cases:
+        for a, b in zip(ours(Tensor(x), Tensor(v), Tensor(W)), theirs(X, V, TW)):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), **TOL)
