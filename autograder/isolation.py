@@ -211,8 +211,10 @@ def _end(process: subprocess.Popen, containment: Containment, uid: int | None) -
     kill_leftovers()
 
 
-def _printable(data: bytes) -> str:
-    text = data.decode("utf-8", errors="replace")
+def _printable(data: bytes | str) -> str:
+    """Text of the hand-in's for a report: control characters (terminal escapes, carriage
+    returns) shown as ``?``, so that it cannot redraw what a terminal shows of the report."""
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
     return "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)
 
 
@@ -332,6 +334,7 @@ def _verdict(test: GradedTest, inputs: dict, seen: _Watch, status: int | None, s
     """Judge what the worker sent (or why it sent nothing)."""
 
     def fail(reason: str) -> Outcome:
+        reason = _printable(reason)  # it may quote the hand-in's exception
         if seen.output:
             dropped = f", {seen.dropped} earlier bytes dropped" if seen.dropped else ""
             reason += f"\n--- the test's output (last {len(seen.output)} bytes{dropped}) ---\n{_printable(seen.output)}"

@@ -14,6 +14,7 @@ of the exception, at most ``MAX_ERROR_BYTES``.
 from __future__ import annotations
 
 import io
+import math
 import struct
 import zipfile
 
@@ -66,12 +67,34 @@ def error_text(text: str) -> dict[str, np.ndarray]:
     return {ERROR_KEY: np.frombuffer(data, dtype=np.uint8)}
 
 
+def _read_array(data: bytes) -> np.ndarray:
+    """One .npy member, its header checked before memory is set aside for its values: a
+    header may claim any shape, and NumPy allocates what the shape needs before it reads.
+
+    Raises:
+        ValueError: not a .npy array of format 1.0 or 2.0, a shape that needs more bytes than
+            the member holds, or an object array (it would need pickle).
+    """
+    stream = io.BytesIO(data)
+    version = np.lib.format.read_magic(stream)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f"format version {version[0]}.{version[1]}; 1.0 or 2.0 only")
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, _, dtype = read_header(stream)
+    needed = math.prod(shape) * dtype.itemsize
+    if not dtype.hasobject and needed > len(data) - stream.tell():
+        raise ValueError(f"its header claims shape {shape} of {dtype}, {needed} bytes, more than it holds")
+    stream.seek(0)
+    return np.lib.format.read_array(stream, allow_pickle=False)
+
+
 def decode_arrays(payload: bytes) -> dict[str, np.ndarray]:
     """The named arrays of an .npz payload, checked member by member.
 
     Raises:
         ProtocolError: too large, not a zip archive, a compressed or oversized member, a
-            member that is not a .npy array, an object or string dtype, or too many arrays.
+            member that is not a .npy array (or whose header claims more values than it
+            holds), an object or string dtype, or too many arrays.
     """
     if len(payload) > MAX_RESULT_BYTES:
         raise ProtocolError(f"the result is {len(payload)} bytes, over the limit of {MAX_RESULT_BYTES}")
@@ -90,8 +113,8 @@ def decode_arrays(payload: bytes) -> dict[str, np.ndarray]:
             raise ProtocolError(f"result member {member.filename!r} is not a .npy array")
         try:
             with archive.open(member) as stream:
-                array = np.lib.format.read_array(io.BytesIO(stream.read(member.file_size)), allow_pickle=False)
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+                array = _read_array(stream.read(member.file_size))
+        except (ValueError, OSError, EOFError, MemoryError, zipfile.BadZipFile) as error:
             raise ProtocolError(f"result member {member.filename!r} is not a readable array ({error})") from None
         if array.dtype.kind not in _ALLOWED_KINDS:
             raise ProtocolError(f"result array {member.filename[:-4]!r} has dtype {array.dtype}; numbers only")

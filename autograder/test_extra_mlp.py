@@ -57,10 +57,16 @@ def _disc_data() -> dict:
 @graded("mlp", 3, "learns the disc task", inputs=_disc_data, computes=layers.mlp_train, steps=400, lr=1.0)
 def test_mlp_learns_disc(W1, b1, W2, b2, x, y, computed):
     """Full-batch gradient descent: the trained weights (measured here, not by the code under
-    test) must halve the training loss and classify held-out points."""
+    test), of the shapes they started with, must halve the training loss and classify
+    held-out points. (The shapes are checked first: weights of other shapes would be another
+    network, and ones that broadcast would make this process compute arrays hundreds of times
+    larger than the result it received.)"""
     trained = {name: np.asarray(computed[name], dtype=float) for name in ["W1", "b1", "W2", "b2"] if name in computed}
     if len(trained) < 4:
         raise AssertionError(f"the trained weights W1, b1, W2, b2 were not all returned (got {sorted(trained)})")
+    for name, initial in {"W1": W1, "b1": b1, "W2": W2, "b2": b2}.items():  # before any arithmetic on them
+        if trained[name].shape != initial.shape:
+            raise AssertionError(f"trained {name}: got shape {trained[name].shape}, expected shape {initial.shape}")
     before, after = numpy_loss(W1, b1, W2, b2, x, y), numpy_loss(**trained, x=x, y=y)
     assert after < 0.5 * before, f"the loss went from {before:.4f} to only {after:.4f}"
     x_test, labels_test = _disc(500, 84)

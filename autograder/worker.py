@@ -84,10 +84,13 @@ def main(config: dict) -> None:
     except BaseException as error:  # noqa: BLE001 - anything the student's code raises is a failed test
         text = "".join(traceback.format_exception(error)[-12:])
         payload = protocol.encode_arrays(protocol.error_text(text))
+    for stream in (sys.stdout, sys.stderr):  # before the result: the runner stops reading once it has it
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001 - a stream the student's code closed or replaced
+            pass
     result.write(protocol.frame(payload))
     result.close()
-    sys.stdout.flush()
-    sys.stderr.flush()
     os._exit(0)  # no exit handlers: nothing the student's code registered runs after the result
 
 

