@@ -31,8 +31,7 @@ __all__ = ["CHOOSERS", "prediction_only"]
 
 _ndarray = np.ndarray
 Arrays = Sequence[np.ndarray]
-# np.dot without its __array_function__ dispatch (the VJPs below call it on plain arrays only)
-_dot = getattr(np.dot, "_implementation", np.dot)
+_product = F.matrix_product  # the VJPs below call it on plain arrays only
 _sum_rows = functools.partial(np.add.reduce, axis=0)
 
 
@@ -52,11 +51,11 @@ def _general(kernel: Callable, skipped: int, count: int) -> Callable:
 # --------------------------------------------------------------------------- a @ b, 2-D
 # ``matmul_backward``'s 2-D case (``F._dot_like``'s layouts, written out).
 def _grad_a(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _dot(b, g.T).T if _transposed(a) else _dot(g, b.T)
+    return _product(b, g.T).T if _transposed(a) else _product(g, b.T)
 
 
 def _grad_b(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _dot(g.T, a).T if _transposed(b) else _dot(a.T, g)
+    return _product(g.T, a).T if _transposed(b) else _product(a.T, g)
 
 
 def _matmul_both(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
@@ -65,8 +64,8 @@ def _matmul_both(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
         return F.matmul_backward(g, a, b)
     fa, fb = a.flags, b.flags  # (``_transposed``, inlined: called once per layer and step)
     return (
-        _dot(b, g.T).T if fa.f_contiguous and not fa.c_contiguous else _dot(g, b.T),
-        _dot(g.T, a).T if fb.f_contiguous and not fb.c_contiguous else _dot(a.T, g),
+        _product(b, g.T).T if fa.f_contiguous and not fa.c_contiguous else _product(g, b.T),
+        _product(g.T, a).T if fb.f_contiguous and not fb.c_contiguous else _product(a.T, g),
     )
 
 

@@ -94,15 +94,16 @@ def _empty(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
 
 
 def _dot_into(left: Any, right: Any, target: np.ndarray, transposed: bool) -> list[Instruction]:
-    """``np.dot(left, right)`` (or its transpose, if ``transposed``) into ``target``.
+    """``F.matrix_product(left, right)`` (or its transpose, if ``transposed``) into ``target``.
 
-    ``np.dot`` writes only into a C-contiguous ``out``; another target gets a copy.
+    The product writes only into a C-contiguous ``out``; another target gets a copy.
     """
     dest = target.T if transposed else target
+    product = F.product_function(left, right)
     if dest.flags.c_contiguous:
-        return [(np.dot, (left, right, dest))]
+        return [(product, (left, right, dest))]
     scratch = _empty(dest.shape, dest.dtype)
-    return [(np.dot, (left, right, scratch)), (np.copyto, (dest, scratch))]
+    return [(product, (left, right, scratch)), (np.copyto, (dest, scratch))]
 
 
 def _f_only(x: Any) -> bool:
@@ -112,7 +113,7 @@ def _f_only(x: Any) -> bool:
 
 def _dot_like_into(x: Any, left: Any, right: Any) -> Into:
     """``F._dot_like(x, left, right)`` into a target: the same product, the same layout."""
-    if _f_only(x):  # F._dot_like: np.dot(right.T, left.T).T
+    if _f_only(x):  # F._dot_like: matrix_product(right.T, left.T).T
         return Into(lambda target: _dot_into(right.T, left.T, target, transposed=True))
     return Into(lambda target: _dot_into(left, right, target, transposed=False))
 
@@ -123,12 +124,12 @@ def _transposed(a: Any) -> Any:
 
 # --------------------------------------------------------------------------- matmul, add
 def matmul_forward(ins: Operands, out: Array, params: Params) -> list[Instruction] | None:
-    """``a @ b`` for 2-D operands, with ``np.dot`` (BLAS, as ``Linear`` computes it; for 2-D
-    operands the two give the same bits: ``tests/test_replay.py``)."""
+    """``a @ b`` for 2-D operands, by ``F.matrix_product``'s choice (BLAS, as ``Linear``
+    computes it; for 2-D operands the same bits as ``@``: ``tests/test_replay.py``)."""
     a, b = ins
-    if a.ndim != 2 or b.ndim != 2 or out.dtype != np.result_type(a, b):
+    if a.ndim != 2 or b.ndim != 2 or out.dtype != np.result_type(a, b) or not out.flags.c_contiguous:
         return None
-    return [(np.dot, (a, b, out))]
+    return [(F.product_function(a, b), (a, b, out))]
 
 
 def matmul_backward(

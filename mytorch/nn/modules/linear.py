@@ -57,9 +57,9 @@ def init_weights(
     return W.astype(dtype), b.astype(dtype)
 
 
-# np.dot without its __array_function__ dispatch (a Python call on every use since NumPy 1.25):
-# Linear's operands are plain arrays. Same function, same products.
-_dot = getattr(np.dot, "_implementation", np.dot)
+# x W^T and the gradients' products by BLAS (np.dot or np.matmul, whichever is cheaper for the
+# result's size; the same bits as the general kernels' products)
+_product = F.matrix_product
 _sum_rows = functools.partial(np.add.reduce, axis=0)
 _MATMUL_BACKWARD = F.matmul_backward  # resolved once (F's names are looked up through its module type)
 _ADD_BACKWARD = F.add_backward
@@ -141,10 +141,10 @@ class Linear(Module):
             )
         # BEGIN SOLUTION: compute x W^T + b, record the matmul and the add with add_operation, return the result
         Wt = self.W.T
-        # x @ W^T, by BLAS: np.dot skips @'s dispatch (the same product, bit for bit); an array
+        # x @ W^T, by BLAS (F.matrix_product: the same product as @, bit for bit); an array
         # subclass keeps NumPy's dispatch to it
         exact = type(x) is np.ndarray
-        h = _dot(x, Wt) if exact else np.dot(x, Wt)
+        h = _product(x, Wt) if exact else np.dot(x, Wt)
         b = self.b
         y = h + b
         # W and b were checked when the layer was built, x's shape above: a float array needs no
@@ -170,19 +170,19 @@ class Linear(Module):
         no gradient; x^T g laid out like W.T). When ``dW`` is blank (``gradients_zeroed``) the
         second is written straight into ``dW`` (no zero to add it to) and None goes back."""
         g = grad_output
-        gx = None if self._x_grad is NO_GRAD else _dot(Wt, g.T).T if _transposed(x) else _dot(g, Wt.T)
+        gx = None if self._x_grad is NO_GRAD else _product(Wt, g.T).T if _transposed(x) else _product(g, Wt.T)
         transposed = _transposed(Wt)
         blank = self._blank_dW
         if blank is not None:
             self._blank_dW = None
             if blank is self.dW and g.dtype is blank.dtype is x.dtype and not _Anomaly.enabled:
                 if transposed:
-                    _dot(g.T, x, out=blank)  # (gradients_zeroed checked that dW is row-major)
+                    _product(g.T, x, out=blank)  # (gradients_zeroed checked that dW is row-major)
                     return gx, None
                 if blank.T.flags.c_contiguous:  # dW of one row or one column: W.T is both layouts
-                    _dot(x.T, g, out=blank.T)
+                    _product(x.T, g, out=blank.T)
                     return gx, None
-        return gx, _dot(g.T, x).T if transposed else _dot(x.T, g)
+        return gx, _product(g.T, x).T if transposed else _product(x.T, g)
 
     def _bias_vjp(self, grad_output: np.ndarray, h: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, Any]:
         """``add_backward(g, h, b)`` for h (N, out) and b (out,): (g, g summed over the batch),
