@@ -194,9 +194,11 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         train_loss, train_error = train_epoch(mlp, *data.train, config["batch_size"], rng, progress.batch_done)
         val_loss, val_error = evaluate(mlp, *data.val)
         progress.end_epoch(train_loss, train_error, val_loss, val_error)
-        if not np.isfinite(train_loss):
+        # The training loss is measured before each update: the last update of an epoch can
+        # blow the weights up with it still finite, so the validation loss is checked too.
+        if not (np.isfinite(train_loss) and np.isfinite(val_loss)):
             raise ValueError(
-                f"training diverged in epoch {epoch} (training loss {train_loss}); "
+                f"training diverged in epoch {epoch} (training loss {train_loss}, validation loss {val_loss}); "
                 f"try a smaller --lr than {config['lr']}"
             )
         row = [epoch, train_loss, train_error, val_loss, val_error, time.perf_counter() - began]

@@ -1226,14 +1226,24 @@ def _floored_logs(p: Array) -> tuple[Array, Array]:
         return np.maximum(np.log(p), _LOG_FLOOR), np.maximum(np.log1p(-p), _LOG_FLOOR)
 
 
+def check_probabilities(name: str, what: str, values: Array, hint: str = "") -> None:
+    """Refuse ``values`` unless every one lies in [0, 1] (NaN refused too), naming ``what``.
+
+    ``bce_loss`` checks its predictions with it. Its targets are checked by the user-facing
+    losses (``BCELoss``, ``F.binary_cross_entropy``), not here: the kernel's loss is linear in
+    the target, and a finite-difference check of that derivative at a target of 1 steps past 1.
+    """
+    if np.size(values) and not (values.min() >= 0 and values.max() <= 1):
+        raise ValueError(
+            f"{name}: the {what} must be probabilities in [0, 1], got values from {values.min()} to "
+            f"{values.max()}{hint}"
+        )
+
+
 def bce_loss(y: Array, p: Array) -> Array:
     """Mean binary cross-entropy of probabilities p against targets y in [0, 1]."""
     _same_shape("bce_loss", y, p)
-    if p.size and not (p.min() >= 0 and p.max() <= 1):
-        raise ValueError(
-            f"bce_loss: the predictions must be probabilities in [0, 1], got values from {p.min()} to {p.max()} "
-            "(for logits use bce_with_logits_loss)"
-        )
+    check_probabilities("bce_loss", "predictions", p, " (for logits use bce_with_logits_loss)")
     log_p, log_q = _floored_logs(p)
     return np.asarray([-(y * log_p + (1.0 - y) * log_q).sum() / p.size], dtype=p.dtype)
 

@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from mytorch.factories import default_generator
-from mytorch.nn.functional import KERNELS, mse_loss_and_diff, register_jvp, softmax_cross_entropy_and_log_probs
+from mytorch.nn.functional import (
+    KERNELS,
+    check_probabilities,
+    mse_loss_and_diff,
+    register_jvp,
+    softmax_cross_entropy_and_log_probs,
+)
 from mytorch.tensor import CAPTURE, Tensor, _apply, _arrays, _attach
 from mytorch.tensor_vjps import CHOOSERS, prediction_only
 
@@ -300,7 +306,11 @@ def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noq
 
 
 def _same_shapes(name: str, x: Tensor, target: Any) -> None:
-    shape = tuple(np.shape(getattr(target, "data", target)))
+    """The target of an elementwise loss: numbers (bool, integer or float), of ``x``'s shape."""
+    values = np.asarray(getattr(target, "data", target))
+    if values.dtype.kind not in "biuf":
+        raise TypeError(f"F.{name}: target must hold numbers, got dtype {values.dtype}")
+    shape = values.shape
     if shape != x.shape:
         raise ValueError(
             f"F.{name}: input has shape {x.shape} but target {shape}; they must match (reshape the target, "
@@ -326,8 +336,10 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     _check_reduction(name, reduction)
     p = _tensor(name, input)
     _same_shapes(name, p, target)
+    check_probabilities(f"F.{name}", "targets", np.asarray(getattr(target, "data", target)))
     if reduction == "mean":
         return _mean_loss("bce_loss", target, p)
+    check_probabilities(f"F.{name}", "predictions", p.data, " (for logits use binary_cross_entropy_with_logits)")
     losses = -(target * p.log().clamp(min=-100.0) + (1.0 - target) * (1.0 - p).log().clamp(min=-100.0))
     return _reduce(losses, reduction)
 

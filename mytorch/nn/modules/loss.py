@@ -149,6 +149,10 @@ class BCELoss(LossFN):
     kernel = "bce_loss"
     tensor_level = "BCELoss()"
 
+    def _evaluate(self, kernel: F.Kernel, y: np.ndarray, y_hat: np.ndarray) -> tuple[np.ndarray, None]:
+        F.check_probabilities("BCELoss", "targets y", y)  # a target of 2 or -1 gives a meaningless loss
+        return kernel.forward(y, y_hat), None
+
 
 class BCEWithLogitsLoss(LossFN):
     """Binary cross-entropy of logits y_hat (probabilities sigmoid(y_hat)); stable for any logit."""
