@@ -6,6 +6,7 @@ The content goes to a temporary file in the target's folder, is flushed to disk,
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable
@@ -19,8 +20,13 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[Any]], Any], binar
     """Call ``write(file)`` on a temporary file, then rename it to ``path``.
 
     The folder is created if needed; the new file gets the usual permissions (0644).
+
+    Raises:
+        IsADirectoryError: ``path`` is a folder (named in the error, not the temporary file).
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -90,13 +90,23 @@ def _checked_labels(y: np.ndarray, n_rows: int, dataset: str, where: str) -> np.
     return y.astype(np.int64)
 
 
-def _standardised(splits: list[Split], dtype: Any) -> list[Split]:
+def _standardised(name: str, splits: list[Split], dtype: Any) -> list[Split]:
     x_train = splits[0][0].astype(np.float64)
-    mean, std = x_train.mean(), x_train.std() or 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = x_train.mean(), x_train.std() or 1.0
+    if not (np.isfinite(mean) and np.isfinite(std)):  # features near the float64 limit: every input would be NaN
+        raise ValueError(
+            f"{name}: the training features are too large to standardise (mean {mean}, standard deviation {std})"
+        )
     return [(((x - mean) / std).astype(dtype), y) for x, y in splits]
 
 
 def _mnist_5k(path: Path) -> list[Split]:
+    if not path.is_file() and path != MNIST5K_PATH:
+        raise FileNotFoundError(
+            f"{path}: missing (a data_dir for mnist-5k is a folder holding {path.name}; leave it out to use the "
+            "bundled digits, which `python scripts/make_mnist5k.py` rebuilds)"
+        )
     if not path.is_file():
         raise FileNotFoundError(
             f"{path}: the bundled MNIST digits are missing; rebuild them with `python scripts/make_mnist5k.py` "
@@ -132,20 +142,56 @@ def _mnist_course(folder: Path | None) -> list[Split]:
                 f"{path}: missing. The full MNIST is not shipped: put the course's {', '.join(MNIST_FILES)} "
                 "into that folder, or train on the bundled digits with --dataset mnist-5k"
             )
-        try:
-            arrays.append(np.load(path, allow_pickle=False))
-        except (ValueError, OSError, EOFError) as err:
-            raise ValueError(f"{path}: not a readable .npy file (corrupt or truncated?): {err}") from None
+        arrays.append(_load_npy(path))
     splits = []
     for (x, y), split in zip(zip(arrays[0::2], arrays[1::2]), ("train", "val", "test")):
+        where = folder / f"{split}_data.npy"
         if x.ndim == 0 or len(x) == 0:
-            raise ValueError(f"{folder / f'{split}_data.npy'}: no rows of features (shape {x.shape})")
-        _check_features(x, str(folder / f"{split}_data.npy"))
+            raise ValueError(f"{where}: no rows of features (shape {x.shape})")
+        if x.ndim == 1 or x[0].size == 0:
+            raise ValueError(f"{where}: need rows (N, features) or images (N, height, width), got shape {x.shape}")
+        _check_features(x, str(where))
         y = _checked_labels(y, len(x), "mnist", f"{folder / f'{split}_labels.npy'} (for {len(x)} rows of {split}_data)")
         splits.append((x.reshape(len(x), -1).astype(np.float64), y))
-    # One decision for all three splits: the course's 0..255 pixels are scaled to 0..1.
-    scale = 255.0 if max(x.max() for x, _ in splits) > 1.0 else 1.0
-    return [(x / scale, y) for x, y in splits]
+        if splits[-1][0].shape[1] != splits[0][0].shape[1]:
+            raise ValueError(
+                f"{where}: {splits[-1][0].shape[1]} features per row, but train_data.npy has {splits[0][0].shape[1]}"
+            )
+    return _on_one_scale(splits, folder)
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    """The array in the ``.npy`` file at ``path``, read without pickle."""
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        raise ValueError(f"{path}: not a readable .npy file (corrupt or truncated?): {err}") from None
+    if not isinstance(array, np.ndarray):  # np.load opens a zip archive as an NpzFile
+        array.close()
+        raise ValueError(f"{path}: a .npz archive, not a .npy file (save one array with numpy.save)")
+    return array
+
+
+def _on_one_scale(splits: list[Split], folder: Path) -> list[Split]:
+    """One decision for all three splits: the course's 0..255 pixels are scaled to 0..1.
+
+    A split of fractional values no larger than 1 is on the 0..1 scale already; beside a split
+    with pixels above 1 it would be divided by 255 with them (every pixel nearly 0: a wrong
+    accuracy), so the two are refused instead. Whole numbers 0 and 1 alone are pixels of a
+    dark 0..255 image and follow the others.
+    """
+    brightest = [x.max() for x, _ in splits]
+    if max(brightest) <= 1.0:
+        return splits
+    names = [f"{split}_data.npy" for split in ("train", "val", "test")]
+    for (x, _), top, name in zip(splits, brightest, names):
+        if top <= 1.0 and (x != np.round(x)).any():
+            bright = names[int(np.argmax(brightest))]
+            raise ValueError(
+                f"{folder / name}: pixels from {x.min()} to {top} (the 0..1 scale), but {bright} has pixels up to "
+                f"{max(brightest)} (0..255); give all three splits on one scale"
+            )
+    return [(x / 255.0, y) for x, y in splits]
 
 
 def _split(x: np.ndarray, y: np.ndarray, n_train: int, n_val: int) -> list[Split]:
@@ -181,10 +227,13 @@ def load_dataset(name: str, data_dir: str | Path | None = None, dtype: Any = np.
             folder holding ``mnist_5k.npz`` instead of the bundled one.
 
     Raises:
-        ValueError: an unknown name, a corrupt or truncated file, inconsistent shapes.
+        ValueError: an unknown name, a corrupt or truncated file, inconsistent shapes, splits
+            on different pixel scales, a ``data_dir`` for a generated data set.
         FileNotFoundError: a data file is missing (the message says how to get it).
     """
     folder = None if data_dir is None else Path(data_dir)
+    if folder is not None and name not in ("mnist-5k", "mnist"):
+        raise ValueError(f"load_dataset: {name} is generated, not read from files; data_dir {folder} would be ignored")
     if name == "mnist-5k":
         splits = _mnist_5k(MNIST5K_PATH if folder is None else folder / MNIST5K_PATH.name)
     elif name == "mnist":
@@ -197,5 +246,5 @@ def load_dataset(name: str, data_dir: str | Path | None = None, dtype: Any = np.
         splits = _and_gate()
     else:
         raise ValueError(f"load_dataset: unknown data set {name!r}; choose from {', '.join(DATASETS)}")
-    train, val, test = _standardised(splits, dtype)
+    train, val, test = _standardised(name, splits, dtype)
     return DataSet(name, train, val, test, CLASSES[name])

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.nn.modules import ACTIVATIONS, LOSSES, Activation, Linear, LossFN
+from mytorch.nn.modules import ACTIVATIONS, LOSSES, Activation, Linear, LossFN, SoftmaxCrossEntropy
 from mytorch.optim import SGD, Adam, Optimizer
 from mytorch.replay import Replay
 
@@ -350,10 +350,36 @@ def one_hot(labels: np.ndarray, n_classes: int, dtype: Any = np.float64) -> np.n
     return out
 
 
-def _targets(mlp: MLP, labels: np.ndarray, x: np.ndarray) -> np.ndarray:
-    if len(labels) != len(x):
-        raise ValueError(f"MLP training: {len(x)} examples but {len(labels)} labels")
-    return one_hot(labels, mlp.output_size, x.dtype) if labels.ndim == 1 else labels
+def _checked(mlp: MLP, x: np.ndarray, labels: np.ndarray, who: str) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` in the network's dtype and the targets the loss takes (one-hot rows for class
+    labels), after checking both: a data set that is not numbers, holds NaN or inf, is empty,
+    or whose target rows are not class probabilities (for cross-entropy) is refused, naming the
+    first bad row; it would otherwise train on garbage or count a NaN output as a prediction.
+    """
+    x, labels = np.asarray(x), np.asarray(labels)
+    if x.dtype.kind not in "biuf" or labels.dtype.kind not in "biuf":
+        raise TypeError(f"{who}: inputs and labels must be numbers, got dtypes {x.dtype} and {labels.dtype}")
+    if x.ndim == 0 or len(x) == 0:
+        raise ValueError(f"{who}: no examples (inputs of shape {x.shape})")
+    if labels.ndim == 0 or len(labels) != len(x):
+        raise ValueError(f"{who}: {len(x)} examples but {labels.size if labels.ndim == 0 else len(labels)} labels")
+    for what, values in (("input", x), ("target", labels)):
+        finite = np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+        if not finite.all():
+            raise ValueError(f"{who}: example {int(np.argmin(finite))} has a NaN or infinite {what}")
+    dtype = mlp.linear_layers[0].W.dtype  # the replayed step is compiled for the parameters' dtype
+    if labels.ndim == 1:
+        return x.astype(dtype, copy=False), one_hot(labels, mlp.output_size, dtype)
+    if isinstance(mlp.criterion, SoftmaxCrossEntropy):
+        rows = labels.reshape(len(labels), -1)
+        fine = (rows >= 0).all(axis=1) & np.isclose(rows.sum(axis=1), 1.0, atol=1e-3)
+        if not fine.all():
+            row = int(np.argmin(fine))
+            raise ValueError(
+                f"{who}: the target row of example {row} is {rows[row].tolist()}; cross-entropy targets are "
+                "one-hot rows (or probabilities: >= 0, summing to 1); give class labels as integers (N,)"
+            )
+    return x.astype(dtype, copy=False), labels
 
 
 def train_epoch(
@@ -375,10 +401,12 @@ def train_epoch(
         (mean training loss per example, fraction of examples misclassified), both measured
         on each batch before its update.
     """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise TypeError(f"train_epoch: batch_size must be a whole number, got {batch_size!r}")
     if batch_size <= 0:
         raise ValueError(f"train_epoch: batch_size must be positive, got {batch_size}")
-    targets = _targets(mlp, labels, x)
-    classes = _classes(labels)
+    x, targets = _checked(mlp, x, labels, "train_epoch")
+    classes = _classes(np.asarray(labels))
     if rng is not None:
         order = rng.permutation(len(x))
         x, targets, classes = x[order], targets[order], classes[order]
@@ -398,7 +426,8 @@ def train_epoch(
 
 def evaluate(mlp: MLP, x: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> tuple[float, float]:
     """(mean loss per example, fraction misclassified) on ``(x, labels)``, recording nothing."""
-    targets = _targets(mlp, labels, x)
+    x, targets = _checked(mlp, x, labels, "evaluate")
+    labels = np.asarray(labels)
     was_training = mlp.train_mode
     mlp.eval()
     total_loss = 0.0

@@ -16,6 +16,7 @@ documents (2 for bad input, 1 for an output that cannot be written, 130 after Ct
 from __future__ import annotations
 
 import argparse
+import errno
 import io
 import time
 from collections.abc import Callable, Sequence
@@ -54,6 +55,9 @@ TRAINING_OPTIONS = (
 )  # fmt: skip
 ARCHITECTURE = ("dataset", "n_features", "n_classes", "hidden", "activation", "dtype")
 """The settings a checkpoint's weights depend on: a checkpoint with others is refused."""
+
+OUTPUTS = ("checkpoint.npz", "metrics.json", "metrics.csv", "curves.png")
+"""The files a run writes into its output folder."""
 
 CHECKPOINT_INTERVAL = 1.0
 """Seconds between checkpoints at the least (each one is fsynced); the last epoch is always saved."""
@@ -185,6 +189,9 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     if start:
         say(f"resuming from {checkpoint_path} after epoch {start}")
     out.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUTS:  # found now, not after the training that was to fill them
+        if (out / name).is_dir():
+            raise IsADirectoryError(errno.EISDIR, "a folder where the run writes a file", str(out / name))
     quiet_stream = io.StringIO() if args.quiet else None  # --quiet: the epoch lines are discarded
     progress = Progress(config["epochs"], len(data.train[0]), first_epoch=start, stream=quiet_stream)
     saved_at = progress.started

@@ -31,11 +31,13 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str,
 
     Raises:
         FileNotFoundError: there is no file at ``path``.
-        ValueError: the file is not a readable ``.npz`` (corrupt, truncated, holding pickled
-            objects, a damaged header naming an unknown compression) or lacks one of the
-            ``required`` arrays.
+        ValueError: ``path`` is a folder, or the file is not a readable ``.npz`` (corrupt,
+            truncated, holding pickled objects, a damaged header naming an unknown compression)
+            or lacks one of the ``required`` arrays.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path}: a folder, not a .npz file")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     if not zipfile.is_zipfile(path):  # np.load would read a .npy or try a pickle instead

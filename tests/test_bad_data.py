@@ -3,12 +3,17 @@ turned into a silently wrong number (a loss, an accuracy, a checkpoint)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import mytorch
 import mytorch.nn as nn
+from hw_bonus.datasets import MNIST_FILES, load_dataset
+from hw_bonus.mlp import MLP, evaluate, train_epoch
 from hw_bonus.mlp_runner import main
+from hw_bonus.npz import load_npz, save_npz
 from mytorch import Autograd
 from mytorch.nn.modules import BCELoss
 
@@ -60,3 +65,131 @@ def test_bce_with_reduction_none_refuses_predictions_outside_0_1():
 def test_an_elementwise_loss_refuses_a_target_that_is_not_numbers(loss, target):
     with pytest.raises(TypeError, match=r"target must hold numbers, got dtype (<U1|object)"):
         loss()(mytorch.tensor(P), target)
+
+
+# ---------------------------------------------------------------------------- the course MNIST files
+def course_mnist(folder: Path, **changes: np.ndarray) -> Path:
+    """A small course MNIST (0..255 pixels, 6 rows a split) with some files replaced."""
+    rng = np.random.default_rng(0)
+    for name in MNIST_FILES:
+        data = rng.integers(0, 256, (6, 784)).astype(np.uint8) if "_data" in name else np.arange(6) % 10
+        np.save(folder / name, changes.get(name.removesuffix(".npy"), data))
+    return folder
+
+
+def test_a_split_on_the_0_1_scale_beside_0_255_ones_is_refused(tmp_path):
+    # It was divided by 255 with the others: every validation pixel nearly 0, a wrong accuracy.
+    val = np.random.default_rng(1).uniform(0.0, 1.0, (6, 784))
+    with pytest.raises(ValueError, match=r"val_data\.npy: pixels from .* \(the 0\.\.1 scale\), but train_data\.npy"):
+        load_dataset("mnist", course_mnist(tmp_path, val_data=val))
+    all_fractions = {f"{s}_data": val for s in ("train", "val", "test")}
+    data = load_dataset("mnist", course_mnist(tmp_path, **all_fractions), dtype=np.float64)
+    np.testing.assert_allclose(data.val[0], (val - val.mean()) / val.std())  # one scale: not divided
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"val_data": np.zeros((6, 100), np.uint8)},
+            r"val_data\.npy: 100 features per row, but train_data\.npy has 784",
+        ),
+        ({"train_data": np.arange(6.0)}, r"train_data\.npy: need rows \(N, features\) .* got shape \(6,\)"),
+        ({"test_data": np.zeros((6, 0))}, r"test_data\.npy: need rows .* got shape \(6, 0\)"),
+    ],
+    ids=["other width", "1-D", "no columns"],
+)
+def test_features_of_the_wrong_shape_are_refused_naming_the_file(tmp_path, change, message):
+    with pytest.raises(ValueError, match=message):
+        load_dataset("mnist", course_mnist(tmp_path, **change))
+
+
+def test_an_npz_archive_named_npy_is_refused_naming_the_file(tmp_path):
+    course_mnist(tmp_path)
+    with open(tmp_path / "train_data.npy", "wb") as f:
+        np.savez(f, x=np.zeros(3))
+    with pytest.raises(ValueError, match=r"train_data\.npy: a \.npz archive, not a \.npy file"):
+        load_dataset("mnist", tmp_path)
+
+
+def test_features_too_large_to_standardise_are_refused(tmp_path):
+    huge = np.full((6, 784), 1e308)
+    with pytest.raises(ValueError, match="mnist: the training features are too large to standardise"):
+        load_dataset("mnist", course_mnist(tmp_path, train_data=huge))
+
+
+def test_a_data_dir_is_refused_where_it_would_be_ignored_and_named_where_it_is_read(tmp_path):
+    with pytest.raises(ValueError, match="disc is generated, not read from files"):
+        load_dataset("disc", tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"mnist_5k\.npz: missing \(a data_dir for mnist-5k is a folder"):
+        load_dataset("mnist-5k", tmp_path)
+
+
+# ---------------------------------------------------------------------------- files that are folders
+def test_a_folder_where_a_file_should_be_is_named_before_training(tmp_path, capsys):
+    (tmp_path / "checkpoint.npz").mkdir()
+    with pytest.raises(ValueError, match=r"checkpoint\.npz: a folder, not a \.npz file"):
+        load_npz(tmp_path / "checkpoint.npz")  # it said "no such file"
+    with pytest.raises(IsADirectoryError, match=r"checkpoint\.npz"):
+        save_npz(tmp_path / "checkpoint.npz", {"x": np.zeros(1)})  # it named its temporary file
+    assert main(["--dataset", "and", "--out", str(tmp_path), "--no-plots", "--resume"]) == 2
+    assert "checkpoint.npz: a folder, not a .npz file" in capsys.readouterr().err
+    assert main(["--dataset", "and", "--out", str(tmp_path), "--no-plots"]) == 1
+    captured = capsys.readouterr()
+    assert f"cannot write {tmp_path / 'checkpoint.npz'}: a folder where the run writes a file" in captured.err
+    assert "epoch 1/" not in captured.out  # refused before training, not after it
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+# ---------------------------------------------------------------------------- train_epoch and evaluate
+def mlp(dtype=np.float32, replay=False, criterion="cross_entropy"):
+    return MLP(4, 3, [5], ["relu", "identity"], criterion, 0.1, Autograd(), dtype=dtype, seed=0, replay=replay)
+
+
+X = np.random.default_rng(0).standard_normal((8, 4))
+Y = np.arange(8) % 3
+
+
+@pytest.mark.parametrize("replay", [False, True])
+def test_data_of_another_dtype_trains_in_the_networks_dtype(replay):
+    # float64 data into a float32 network: the dynamic step computed in float64, the replayed
+    # one stopped with NumPy's "output array is not acceptable"
+    reference = mlp(replay=replay)
+    expected = train_epoch(reference, X.astype(np.float32), Y, 4)
+    for data in (X, X.astype(np.float16).astype(np.float32)):
+        net = mlp(replay=replay)
+        got = train_epoch(net, data, Y, 4)
+        assert net.output.dtype == np.float32
+        if data is X:
+            assert got == expected
+    assert train_epoch(mlp(replay=replay), (X > 0).astype(np.int8), Y, 4)[1] <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "error", "message"),
+    [
+        (X[:0], Y[:0], ValueError, r"no examples"),  # ZeroDivisionError before
+        (np.where(np.arange(8)[:, None] == 3, np.nan, X), Y, ValueError, r"example 3 has a NaN or infinite input"),
+        (X, np.where(np.eye(3)[Y] == 1, np.inf, 0.0), ValueError, r"example 0 has a NaN or infinite target"),
+        (X.astype(object), Y, TypeError, r"inputs and labels must be numbers, got dtypes object and int64"),
+        (X, np.zeros((8, 3)), ValueError, r"the target row of example 0 is \[0\.0, 0\.0, 0\.0\]"),
+        (X, 2 * np.eye(3)[Y], ValueError, r"the target row of example 0 is \[2\.0, 0\.0, 0\.0\]"),
+    ],
+    ids=["empty", "nan input", "inf target", "object", "zero row", "row sums to 2"],
+)
+def test_bad_data_sets_are_refused_by_train_epoch_and_evaluate(x, y, error, message):
+    with pytest.raises(error, match="train_epoch: " + message):
+        train_epoch(mlp(), x, y, 4)
+    with pytest.raises(error, match="evaluate: " + message):
+        evaluate(mlp(), x, y)
+
+
+def test_soft_targets_and_non_probability_targets_of_other_losses_still_train():
+    soft = np.full((8, 3), 1 / 3)
+    assert np.isfinite(train_epoch(mlp(), X, soft, 4)[0])
+    assert np.isfinite(train_epoch(mlp(criterion="mse"), X, 5.0 * np.eye(3)[Y], 4)[0])
+
+
+def test_a_batch_size_that_is_not_a_whole_number_is_a_type_error():
+    with pytest.raises(TypeError, match=r"train_epoch: batch_size must be a whole number, got 2\.5"):
+        train_epoch(mlp(), X, Y, 2.5)
