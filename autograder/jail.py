@@ -10,7 +10,9 @@ the runner chose (see ``containment``):
   the grader or of another hand-in, and can write only to its own small tmpfs;
 * ``uid``: the worker switches to an unprivileged uid of its own (the runner kills every
   process of that uid after the test);
-* ``none``: only the limits and the private folder.
+* ``none``: only the limits, the private folder and a seccomp filter that lets the worker
+  signal only itself and what it starts (it is the runner's user, which could otherwise kill
+  the runner and then write the output's last line itself).
 
 In every mode the resource limits (CPU seconds, address space, processes, file size, open
 files, no core dumps) are set, and no new privileges can be gained (``PR_SET_NO_NEW_PRIVS``).
@@ -19,6 +21,7 @@ files, no core dumps) are set, and no new privileges can be gained (``PR_SET_NO_
 from __future__ import annotations
 
 import ctypes
+import errno
 import importlib
 import os
 import resource
@@ -145,6 +148,75 @@ def _drop_privileges(uid: int | None) -> None:
         raise OSError(f"the worker still holds capabilities after dropping them: {list(data)}")
 
 
+# Signals under ``none``: a seccomp filter (classic BPF over ``struct seccomp_data``).
+_SYSCALLS = {  # machine: (audit arch, syscalls whose first argument is a pid, denied ones, fcntl, ioctl)
+    "x86_64": (0xC000003E, (62, 200, 234, 129, 297, 434), (101, 310, 311, 424, 438), 72, 16),
+    "aarch64": (0xC00000B7, (129, 130, 131, 138, 240, 434), (117, 270, 271, 424, 438), 25, 29),
+}
+"""kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open; ptrace, process_vm_readv,
+process_vm_writev, pidfd_send_signal, pidfd_getfd."""
+_F_SETOWN, _F_SETOWN_EX, _FIOSETOWN, _SIOCSPGRP = 8, 15, 0x8901, 0x8902
+_LOAD, _JEQ, _JGE, _JGT, _RET = 0x20, 0x15, 0x35, 0x25, 0x06
+_ALLOW, _EPERM = 0x7FFF0000, 0x00050000 | 1
+_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def _signal_filter(machine: str, own: int) -> list[tuple[int, int, int, int]] | None:
+    """The filter's instructions ``(code, jt, jf, k)`` for a worker of pid ``own``, or None on a
+    machine it does not know. A pid argument (of the pid syscalls, and of ``fcntl(F_SETOWN)``,
+    which names who receives SIGIO) may be 0, ``own`` or above (the worker and what it starts:
+    pids grow), or a process group numbered ``own`` or above; tracing, other processes' memory
+    and signals through a pidfd or a socket's owner are refused (EPERM), as is every call of
+    another ABI (32-bit, x32) than the machine's."""
+    if machine not in _SYSCALLS:
+        return None
+    arch, pid_calls, denied, fcntl, ioctl = _SYSCALLS[machine]
+    program: list[tuple] = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", arch), (_LOAD, 0, 0, 0), (_JGE, "deny", 0, 0x40000000)]
+    program += [(_JEQ, "pid_argument", 0, nr) for nr in pid_calls] + [(_JEQ, "deny", 0, nr) for nr in denied]
+    program += [(_JEQ, "fcntl", 0, fcntl), (_JEQ, "ioctl", 0, ioctl), (_RET, 0, 0, _ALLOW)]
+    program += ["fcntl", (_LOAD, 0, 0, 24), (_JEQ, "deny", 0, _F_SETOWN_EX), (_JEQ, 0, "allow", _F_SETOWN),
+                (_LOAD, 0, 0, 32), (_JEQ, "pid", "pid", 0)]  # fmt: skip
+    program += ["ioctl", (_LOAD, 0, 0, 24), (_JEQ, "deny", 0, _FIOSETOWN), (_JEQ, "deny", "allow", _SIOCSPGRP)]
+    program += ["pid_argument", (_LOAD, 0, 0, 16), "pid", (_JEQ, "allow", 0, 0), (_JGE, "group", 0, 0x80000000),
+                (_JGE, "allow", "deny", own), "group", (_JGT, "deny", 0, 2**32 - own),
+                (_JEQ, "deny", "allow", 0x80000000)]  # fmt: skip
+    program += ["allow", (_RET, 0, 0, _ALLOW), "deny", (_RET, 0, 0, _EPERM)]
+    labels, index = {}, 0
+    for item in program:
+        if isinstance(item, str):
+            labels[item] = index
+        else:
+            index += 1
+    code = [item for item in program if not isinstance(item, str)]
+    jump = lambda target, at: labels[target] - at - 1 if isinstance(target, str) else target  # noqa: E731
+    return [(op, jump(jt, at), jump(jf, at), k) for at, (op, jt, jf, k) in enumerate(code)]
+
+
+def _forbid_signals_outside() -> bool:
+    """Under ``none`` (the worker is the runner's user, which may signal the runner and the
+    processes that started it): let the worker signal only itself and what it starts (see
+    ``_signal_filter``). Needs ``PR_SET_NO_NEW_PRIVS``; False on a machine the filter does not
+    know or a kernel without seccomp filters."""
+    instructions = _signal_filter(os.uname().machine, os.getpid())
+    if instructions is None:
+        return False
+    filters = (_SockFilter * len(instructions))(*[_SockFilter(*i) for i in instructions])
+    program = _SockFprog(len(instructions), filters)
+    if _libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(program), 0, 0) != 0:
+        if ctypes.get_errno() == errno.EINVAL:  # a kernel built without seccomp filters
+            return False
+        _check(-1, "prctl(PR_SET_SECCOMP)")
+    return True
+
+
 def _set_limits(limits: dict[str, int]) -> None:
     """``RLIMIT_<NAME>`` = value for each entry (CPU gets a hard limit one second above)."""
     for name, value in limits.items():
@@ -181,4 +253,5 @@ def contain(config: dict[str, Any]) -> str:
         _drop_privileges(config["uid"])
     else:
         _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+        _forbid_signals_outside()
     return folder

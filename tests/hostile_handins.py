@@ -281,6 +281,27 @@ _functional.mul_backward = _burning_mul
 grader's limit, which a multi-threaded hand-in can reach before the wall-clock one)."""
 
 
+PARRICIDE = """
+import os as _os, signal as _signal
+try:
+    _os.kill(_os.getppid(), _signal.SIGKILL)  # under --sandbox none the worker's parent is the runner
+    _outcome = "killed the runner"
+except OSError as _error:
+    _outcome = f"could not kill the runner ({_error.strerror})"
+
+
+def _telling_mul(grad_output, a, b):
+    raise RuntimeError(_outcome)
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _telling_mul
+"""
+"""Kills the runner (its parent under ``--sandbox none``, the same user), which would leave the
+last line of the output to whatever the hand-in writes there next; its mul_backward says how
+that went."""
+
+
 def _member(tar: tarfile.TarFile, name: str, data: bytes = b"x = 1\n") -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)

@@ -12,6 +12,7 @@ killed by its pid, and the test fails).
 
 from __future__ import annotations
 
+import ast
 import csv
 import hashlib
 import io
@@ -42,6 +43,7 @@ from hostile_handins import (  # noqa: E402
     MARK,
     MEMHOG,
     OOM,
+    PARRICIDE,
     PATCHER,
     SECRET,
     TOKEN,
@@ -325,6 +327,58 @@ def test_what_a_handin_prints_is_in_every_failing_tests_report_and_its_control_c
     assert "\x1b" not in report and "\r" not in report
     results = json.loads((out / "loud.tar.json").read_text())
     assert all("\x1b" not in test["output"] for test in results["tests"])
+
+
+def test_under_sandbox_none_a_handin_cannot_signal_the_runner(grader, tmp_path):
+    """Under ``none`` the worker is the runner's own user, which may signal the runner: killed, it
+    printed no score, and the hand-in could then write its own last line to the output the
+    runner's parent holds (``/proc/<parent>/fd/1``). A seccomp filter lets the worker signal only
+    itself and what it starts."""
+    if os.uname().machine not in ("x86_64", "aarch64"):
+        pytest.skip(f"the grader's seccomp filter knows x86_64 and aarch64, not {os.uname().machine}")
+    archive = handin(tmp_path, tmp_path, "parricide.tar", code=PARRICIDE)
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", "none", "operations", cwd=tmp_path)
+    assert done.returncode == 0, (done.returncode, done.stdout[-2000:], done.stderr[-2000:])
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
+    assert "RuntimeError: could not kill the runner (Operation not permitted)" in done.stdout, done.stdout[-3000:]
+
+
+SIGNAL_FILTER_SCRIPT = """
+import ctypes, fcntl, os, signal, socket, subprocess, sys
+sys.path.insert(0, sys.argv[1])
+from autograder import jail
+assert ctypes.CDLL(None).prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS, as the worker
+assert jail._forbid_signals_outside()
+def outcome(call):
+    try:
+        call()
+        return "allowed"
+    except PermissionError:
+        return "refused"
+child = subprocess.Popen(["sleep", "30"])
+probe = socket.socket()
+print({
+    "parent": outcome(lambda: os.kill(os.getppid(), 0)),
+    "every process": outcome(lambda: os.kill(-1, 0)),
+    "itself": outcome(lambda: os.kill(os.getpid(), 0)),
+    "its child": outcome(lambda: os.kill(child.pid, signal.SIGKILL)),
+    "SIGIO to the parent": outcome(lambda: fcntl.fcntl(probe.fileno(), fcntl.F_SETOWN, os.getppid())),
+    "SIGIO to itself": outcome(lambda: fcntl.fcntl(probe.fileno(), fcntl.F_SETOWN, os.getpid())),
+    "a pidfd of the parent": outcome(lambda: os.pidfd_open(os.getppid())),
+})
+child.wait()
+"""
+
+
+def test_the_signal_filter_lets_a_worker_signal_only_itself_and_what_it_starts():
+    if os.uname().machine not in ("x86_64", "aarch64"):
+        pytest.skip(f"the grader's seccomp filter knows x86_64 and aarch64, not {os.uname().machine}")
+    done = subprocess.run([sys.executable, "-c", SIGNAL_FILTER_SCRIPT, str(ROOT)], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert ast.literal_eval(done.stdout) == {"parent": "refused", "every process": "refused", "itself": "allowed",
+                                 "its child": "allowed", "SIGIO to the parent": "refused",
+                                 "SIGIO to itself": "allowed", "a pidfd of the parent": "refused"}  # fmt: skip
 
 
 def test_a_package_whose_import_fails_fails_every_test_with_its_error(grader, tmp_path):
