@@ -118,6 +118,12 @@ class Containment:
                     "without namespaces, workers run as an unprivileged uid but can see other processes, use "
                     "the network and read world-readable files (other hand-ins' archives if they are readable)"
                 )
+                closed = _closed_to_others()
+                if closed:
+                    missing += (
+                        f"; {closed} is closed to other users, so a hand-in can import only the modules a worker "
+                        "loads before it switches uid (autograder/jail.py's PRELOAD), not, say, glob or logging"
+                    )
                 return Containment("uid", (), True, _because(missing, reasons))
             reasons.append("the runner is not root, so it cannot switch workers to another uid")
             if requested == "uid":
@@ -128,6 +134,26 @@ class Containment:
             "private folder and killing leftover processes protect this run"
         )
         return Containment("none", (), False, _because(missing, reasons) if requested == "auto" else missing)
+
+
+def _closed_to_others() -> str | None:
+    """The first folder on the way to the Python installation or NumPy that other users may not
+    enter (a pyenv Python under ``/root``), or None: a worker that has switched to its own uid
+    cannot import anything from there that it had not imported before."""
+    import sys
+
+    import numpy
+
+    for place in (sys.prefix, sys.base_prefix, os.path.dirname(numpy.__file__)):
+        folder = "/"
+        for part in os.path.realpath(place).split(os.sep)[1:]:
+            folder = os.path.join(folder, part)
+            try:
+                if not os.stat(folder).st_mode & 0o001:
+                    return folder
+            except OSError:
+                return folder
+    return None
 
 
 def _because(missing: str, reasons: list[str]) -> str:

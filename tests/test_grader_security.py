@@ -381,6 +381,36 @@ def test_the_signal_filter_lets_a_worker_signal_only_itself_and_what_it_starts()
                                  "SIGIO to itself": "allowed", "a pidfd of the parent": "refused"}  # fmt: skip
 
 
+def test_the_uid_note_names_a_python_installation_closed_to_other_users(monkeypatch):
+    """Under ``uid`` a worker imports after switching uid only what it loaded before when the
+    installation is closed to other users (a pyenv Python under /root): the snooper's
+    ``import glob`` and the patcher's ``numpy.testing`` failed there, and so would a hand-in's
+    own ``import logging``; the runner's note says so."""
+    import tempfile
+
+    import numpy
+
+    from autograder import containment
+
+    base = Path(tempfile.mkdtemp(prefix="mytorch-closed-"))
+    try:
+        base.chmod(0o755)
+        closed = base / "home"
+        (closed / "python" / "numpy").mkdir(parents=True)
+        closed.chmod(0o700)
+        monkeypatch.setattr(sys, "prefix", str(closed / "python"))
+        monkeypatch.setattr(sys, "base_prefix", str(closed / "python"))
+        monkeypatch.setattr(numpy, "__file__", str(closed / "python" / "numpy" / "__init__.py"))
+        assert containment._closed_to_others() == str(closed)
+        if os.geteuid() == 0:
+            note = Containment.choose("uid", lambda candidate: None).missing
+            assert f"{closed} is closed to other users, so a hand-in can import only the modules" in note
+        closed.chmod(0o755)
+        assert containment._closed_to_others() is None
+    finally:
+        shutil.rmtree(base)
+
+
 def test_a_package_whose_import_fails_fails_every_test_with_its_error(grader, tmp_path):
     """The end of ``__init__`` raising leaves the submodules it imported in ``sys.modules``;
     the tests must not run on them as if the package had imported."""
