@@ -78,10 +78,19 @@ def rng_to_array(rng: np.random.Generator) -> np.ndarray:
 
 
 def rng_from_array(words: np.ndarray) -> np.random.Generator:
-    """The generator whose state ``rng_to_array`` saved."""
-    w = [int(v) for v in np.asarray(words, dtype=np.uint64)]
-    if len(w) != 6:
-        raise ValueError(f"rng_from_array: expected 6 state words, got {len(w)}")
+    """The generator whose state ``rng_to_array`` saved.
+
+    Raises:
+        ValueError: ``words`` are not six uint64 numbers (floats or negative numbers would be
+            cast into another state, silently: another shuffling order after a resume), or
+            their last two are not a PCG64's cached-bits flag (0 or 1) and 32 bits.
+    """
+    words = np.asarray(words)
+    if words.dtype != np.uint64 or words.shape != (6,):
+        raise ValueError(f"rng_from_array: expected 6 uint64 state words, got {words.dtype} of shape {words.shape}")
+    w = [int(v) for v in words]
+    if w[4] not in (0, 1) or w[5] >> 32:
+        raise ValueError(f"rng_from_array: words 4 and 5 are {w[4]} and {w[5]}, not a flag (0 or 1) and 32 bits")
     bits = np.random.PCG64()
     bits.state = {
         "bit_generator": "PCG64",

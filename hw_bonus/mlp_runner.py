@@ -137,6 +137,21 @@ def _config(args: argparse.Namespace, checkpoint_path: Path) -> tuple[dict[str, 
     return {**saved, "epochs": epochs}, checkpoint
 
 
+def _check_state(path: Path, state: dict[str, np.ndarray], expected: dict[str, np.ndarray]) -> None:
+    """Refuse a checkpoint's weights and optimizer state unless they are arrays this network
+    saves, each of the dtype it saves (an array it would ignore, or integer weights cast to
+    float, means the file is not what this run wrote). Missing arrays and wrong shapes are
+    refused by ``MLP.load_state_dict``."""
+    unknown = sorted(set(state) - set(expected))
+    if unknown:
+        raise ValueError(f"{path}: damaged checkpoint: array(s) {', '.join(unknown)} belong to no part of this network")
+    for key, array in expected.items():
+        if key in state and state[key].dtype != array.dtype:
+            raise ValueError(
+                f"{path}: damaged checkpoint: array {key!r} holds {state[key].dtype}; this network's is {array.dtype}"
+            )
+
+
 def _describe(config: dict[str, Any], data: DataSet) -> str:
     sizes = " -> ".join(str(n) for n in [data.n_features, *config["hidden"], data.n_classes])
     momentum = f" momentum {config['momentum']}" if config["optimizer"] != "adam" else ""
@@ -179,6 +194,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     history = np.zeros((0, len(COLUMNS)))
     start = 0
     if checkpoint is not None:
+        _check_state(checkpoint_path, checkpoint.state, mlp.state_dict())
         try:
             mlp.load_state_dict(checkpoint.state)
         except ValueError as err:

@@ -3,6 +3,7 @@ turned into a silently wrong number (a loss, an accuracy, a checkpoint)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -193,3 +194,33 @@ def test_soft_targets_and_non_probability_targets_of_other_losses_still_train():
 def test_a_batch_size_that_is_not_a_whole_number_is_a_type_error():
     with pytest.raises(TypeError, match=r"train_epoch: batch_size must be a whole number, got 2\.5"):
         train_epoch(mlp(), X, Y, 2.5)
+
+
+# ---------------------------------------------------------------------------- checkpoints
+@pytest.fixture(scope="module")
+def checkpoint_arrays(tmp_path_factory) -> dict[str, np.ndarray]:
+    out = tmp_path_factory.mktemp("run")
+    assert main(["--dataset", "and", "--epochs", "2", "--out", str(out), "--no-plots", "--quiet"]) == 0
+    return load_npz(out / "checkpoint.npz")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"W.5": np.zeros((3, 3))}, r"array\(s\) W\.5 belong to no part of this network"),
+        ({"optim.extra": np.zeros(2)}, r"array\(s\) optim\.extra belong to no part"),
+        ({"W.0": np.ones((4, 2), dtype=np.int64)}, r"array 'W\.0' holds int64; this network's is float32"),
+        ({"rng": np.full(6, 0.5)}, r"expected 6 uint64 state words, got float64 of shape \(6,\)"),
+        ({"rng": np.full(6, -1)}, r"expected 6 uint64 state words, got int64"),  # OverflowError traceback before
+        ({"rng": np.array([1, 2, 3, 5, 7, 0], dtype=np.uint64)}, r"words 4 and 5 are 7 and 0, not a flag"),
+    ],
+    ids=["unknown layer", "unknown optimizer array", "integer weights", "float rng", "negative rng", "bad flag"],
+)
+def test_a_checkpoint_with_arrays_a_run_never_writes_is_refused(tmp_path, capsys, checkpoint_arrays, change, message):
+    # each was accepted: extra arrays ignored, integer weights cast, float rng words cast to
+    # another state (another shuffling order after the resume)
+    save_npz(tmp_path / "checkpoint.npz", {**checkpoint_arrays, **change})
+    assert main(["--dataset", "and", "--epochs", "3", "--out", str(tmp_path), "--no-plots", "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "checkpoint.npz") in err and len(err.splitlines()) == 1
+    assert re.search(message, err), err
