@@ -649,6 +649,7 @@ class Autograd:
         inputs: Sequence[np.ndarray],
         tangents: Sequence[np.ndarray],
         outputs: Sequence[np.ndarray] | None = None,
+        no_grad_constant: bool = False,
     ) -> list[np.ndarray]:
         """Forward mode: the directional derivative of recorded outputs along ``tangents``.
 
@@ -659,6 +660,10 @@ class Autograd:
             inputs: recorded arrays to perturb (leaves or intermediates).
             tangents: one tangent per input, of the input's shape.
             outputs: the arrays whose tangents to return (default: the last op's output).
+            no_grad_constant: an input an operation marks ``NO_GRAD`` has no tangent there, even
+                when it is a perturbed array (``mytorch.func``: every input that is not a primal
+                is a constant, and ``x.detach()`` is x's very array). Off by default: the
+                handout's modules mark a target ``NO_GRAD``, which forward mode may perturb.
 
         Returns:
             One tangent per output (zeros where the perturbation does not reach).
@@ -683,6 +688,8 @@ class Autograd:
             tan[id(x)] = t
         for index, op in enumerate(self.operation_list):
             ts = [tan.get(id(x)) for x in op.inputs]
+            if no_grad_constant:
+                ts = [None if dst is NO_GRAD else t for t, dst in zip(ts, op.gradients_to_update)]
             if all(t is None for t in ts):
                 continue
             rule = jvp_rule(op.backward_operation)

@@ -72,15 +72,24 @@ derivatives because of them."""
 
 
 def _float_array(value: Any) -> np.ndarray:
+    """``value``'s numbers as a new array object (a view: no copy) of a floating dtype.
+
+    The tape knows a value by the identity of its array, so each primal needs its own: the
+    same array passed twice (``f(x, x)``), or also captured by ``f`` as a constant, would
+    otherwise be taken for one value."""
     array = np.asarray(value.data if isinstance(value, Tensor) else value)
-    return array if array.dtype.kind in "fc" else array.astype(np.float64)
+    return array.view() if array.dtype.kind in "fc" else array.astype(np.float64)
 
 
 class _Primals:
     """The arguments a transform differentiates, as Tensors that require a gradient.
 
-    An argument that already requires a gradient (an outer transform's, a model's weight) is
-    used as it is, so that the outer computation sees this one; any other becomes a fresh leaf.
+    An argument that already requires a gradient (an outer transform's, a model's weight)
+    enters as a recorded alias (the identity kernel), so that the outer computation sees
+    this one through it while this call differentiates with respect to the alias alone: a
+    use of the same Tensor that ``f`` captures, or that another argument was computed from,
+    is not this argument (``grad(lambda y: x * y)(x)`` is x, not 2x). Any other argument
+    becomes a fresh leaf.
     """
 
     def __init__(self, args: Sequence[Any], argnums: Argnums, what: str) -> None:
@@ -98,7 +107,7 @@ class _Primals:
             a = args[i]
             if isinstance(a, Tensor) and a.requires_grad and T.is_grad_enabled():
                 self.outer = True
-                leaf = a
+                leaf = T._apply("identity", (a,))
             else:
                 leaf = Tensor(_float_array(a), requires_grad=True)
                 self.fresh.append(leaf)
@@ -219,11 +228,14 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
         flat, _ = _flatten(cotangents)
         if len(flat) != len(outputs):
             raise ValueError(f"func.vjp: {len(flat)} cotangents for {len(outputs)} outputs")
-        cts = [c if isinstance(c, Tensor) and nested else np.asarray(c, dtype=o.dtype) for c, o in zip(flat, outputs)]
+        # u^T J is linear in u: a cotangent an outer transform differentiates needs it recorded
+        wanted = T.is_grad_enabled() and any(isinstance(c, Tensor) and c.requires_grad for c in flat)
+        recorded = nested or wanted
+        cts = [c if isinstance(c, Tensor) and recorded else np.asarray(c, dtype=o.dtype) for c, o in zip(flat, outputs)]
         for i, (c, o) in enumerate(zip(cts, outputs)):
             if c.shape != o.shape:
                 raise ValueError(f"func.vjp: cotangent {i} has shape {c.shape}, output {i} {o.shape}")
-        return tuple(call.give(g, nested) for g in _reverse(outputs, call, cts, nested))
+        return tuple(call.give(g, recorded) for g in _reverse(outputs, call, cts, recorded))
 
     value = call.give(out, nested) if isinstance(out, Tensor) else out
     return (value, vjp_fn, aux) if has_aux else (value, vjp_fn)
@@ -290,7 +302,8 @@ def _push(outputs: list[Any], primals: _Primals, tangents: list[np.ndarray]) -> 
             for k in ks:
                 result[k] = np.zeros_like(outputs[k].data)
             continue
-        pushed = tape.jvp(inputs, [given[id(x)] for x in inputs], [outputs[k].data for k in ks])
+        along = [given[id(x)] for x in inputs]
+        pushed = tape.jvp(inputs, along, [outputs[k].data for k in ks], no_grad_constant=True)
         for k, t in zip(ks, pushed):
             result[k] = t
     return result  # type: ignore[return-value]

@@ -496,6 +496,41 @@ def test_reverse_over_forward_jacobians_and_tuples() -> None:
     np.testing.assert_array_equal(zero, np.zeros(3))
 
 
+def test_an_inner_transform_differentiates_its_argument_not_every_use_of_the_same_tensor() -> None:
+    """Perturbation confusion: the inner grad of x * y at y = x is x, not 2x (it was 2x when
+    the argument was a Tensor that requires a gradient: the inner call took it as its leaf)."""
+    x = np.array([0.3, -1.2, 0.7])
+    inner = func.grad(lambda p: (p * func.grad(lambda y: (p * y).sum())(p)).sum())(x)
+    np.testing.assert_allclose(inner, 2 * x, rtol=1e-12)  # d/dp sum(p * p)
+    w = Tensor(x, requires_grad=True)
+    np.testing.assert_allclose(func.grad(lambda y: (y * w).sum())(w).data, x, rtol=1e-12)
+    # argnums=(0, 1) with the second argument computed from the first: partial derivatives
+    g = func.grad(lambda p: sum(func.grad(lambda a, b: (a * b * b).sum(), argnums=(0, 1))(p, 2 * p)).sum())(x)
+    np.testing.assert_allclose(g, 4 * 2 * x + 2 * 4 * x, rtol=1e-12)  # d/dp sum((2p)^2 + 2 p (2p))
+
+
+def test_the_same_array_as_two_primals_keeps_two_tangents() -> None:
+    x, v = np.array([0.5, -2.0]), np.array([1.0, 3.0])
+    _, tangent = func.jvp(lambda a, b: a * b * b, (x, x), (v, 2 * v))  # b^2 v + 2 a b (2 v)
+    np.testing.assert_allclose(tangent, x**2 * v + 4 * x**2 * v, rtol=1e-12)
+
+
+def test_forward_mode_treats_a_detached_tensor_as_a_constant() -> None:
+    """x.detach() shares x's array; forward mode took it for x (3x^2 v instead of 2x^2 v)."""
+    x, v = np.array([0.3, -0.8, 0.5]), np.array([1.0, 2.0, 3.0])
+    _, tangent = func.jvp(lambda y: y.detach() * y * y, (x,), (v,))
+    np.testing.assert_allclose(tangent, 2 * x * x * v, rtol=1e-12)
+    np.testing.assert_allclose(func.hessian(lambda y: (y.detach() * y * y).sum())(x), np.diag(2 * x), rtol=1e-12)
+
+
+def test_grad_with_respect_to_a_vjp_cotangent_is_not_zero() -> None:
+    """u^T J is linear in u: its gradient with respect to u is J (it was zeros: the cotangent
+    was taken as an array)."""
+    x, c = np.array([0.3, -1.2, 0.7]), np.array([2.0, -1.0, 0.5])
+    outer = func.grad(lambda u: (func.vjp(np.sin, x)[1](u)[0] * c).sum())(np.ones(3))
+    np.testing.assert_allclose(outer, np.cos(x) * c, rtol=1e-12)
+
+
 def test_func_vmap_is_a_documented_loop() -> None:
     assert "loop" in func.vmap.__doc__
     per_example = func.vmap(func.grad(lambda w, x: (np.tanh(x @ w)) ** 2), in_dims=(None, 0))
