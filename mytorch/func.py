@@ -23,7 +23,8 @@ for a cotangent u (J^T u is linear in u), and ``jacfwd`` the Jacobian by recorde
 passes: the same numbers, and an outer transform differentiates through them.
 
 Values in, values out: called with arrays or numbers (and nothing outside the call requiring
-a gradient) a transform returns arrays; called with Tensors it returns Tensors.
+a gradient) a transform returns arrays; called with Tensors it returns Tensors. Inside a
+``no_grad`` block a transform still differentiates (as ``torch.func``); its results are constants.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from mytorch import tensor as T
+from mytorch.autograd_engine import enable_grad
 from mytorch.backward_graph import grad as _grad
 from mytorch.tensor import Tensor
 from mytorch.tensor_shape import reshape, stack
@@ -100,12 +102,13 @@ class _Primals:
             if not -len(args) <= i < len(args):
                 raise ValueError(f"func.{what}: argnums {i} but the function got {len(args)} arguments")
         self.as_tensors = any(isinstance(args[i], Tensor) for i in self.argnums)
+        self.grad_enabled = T.is_grad_enabled()  # the caller's mode: off, the results are constants
         self.tensors: list[Tensor] = []
         self.fresh: list[Tensor] = []  # the leaves made here (not an outer call's)
         self.outer = False
         for i in self.argnums:
             a = args[i]
-            if isinstance(a, Tensor) and a.requires_grad and T.is_grad_enabled():
+            if isinstance(a, Tensor) and a.requires_grad and self.grad_enabled:
                 self.outer = True
                 leaf = T._apply("identity", (a,))
             else:
@@ -121,7 +124,7 @@ class _Primals:
         ours = {id(t) for t in self.tensors}
         for t in self.fresh:  # the function has run: every inner call is over
             _PRIVATE[id(t)] = t
-        if not T.is_grad_enabled():
+        if not self.grad_enabled:
             return False
         if self.outer:
             return True
@@ -134,6 +137,12 @@ class _Primals:
                     if id(leaf) not in ours and _PRIVATE.get(id(leaf)) is not leaf:
                         return True
         return False
+
+    def call(self, f: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        """``f`` on the primals, recorded even inside the caller's ``no_grad`` block: as in
+        ``torch.func``, a transform's own derivatives ignore it (its results are then constants)."""
+        with enable_grad():
+            return f(*self.args, **kwargs)
 
     def give(self, value: Any, nested: bool) -> Any:
         """A result as the caller expects it: a Tensor, or an array when called with values."""
@@ -184,7 +193,7 @@ def grad_and_value(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = 
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         primals = _Primals(args, argnums, "grad")
-        result = f(*primals.args, **kwargs)
+        result = primals.call(f, kwargs)
         out, aux = result if has_aux else (result, None)
         out = _scalar(out, "grad")
         nested = primals.nested([out])
@@ -218,7 +227,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
     vector-Jacobian product ``cotangents^T J`` (``torch.func.vjp``). ``vjp_fn`` may be called
     many times (one backward pass each)."""
     call = _Primals(primals, tuple(range(len(primals))), "vjp")
-    result = f(*call.args)
+    result = call.call(f, {})
     out, aux = result if has_aux else (result, None)
     outputs, _ = _flatten(out)
     outputs = [o if isinstance(o, Tensor) else Tensor(o) for o in outputs]
@@ -274,7 +283,7 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         primals = _Primals(args, argnums, "jacrev")
-        outputs, rebuild = _outputs(f(*primals.args, **kwargs))
+        outputs, rebuild = _outputs(primals.call(f, kwargs))
         nested = primals.nested(outputs)
         return rebuild([primals.pick(_rows(out, primals, nested)) for out in outputs])
 
@@ -327,7 +336,7 @@ def _recorded(primals: _Primals, outputs: list[Any], tangents: Sequence[Any] = (
     requires a gradient. Forward mode on arrays would give an outer transform a constant."""
     outputs = [o for o in outputs if isinstance(o, Tensor)]
     wanted = any(isinstance(t, Tensor) and t.requires_grad for t in tangents)
-    return primals.nested(outputs) or (wanted and T.is_grad_enabled())
+    return primals.nested(outputs) or (wanted and primals.grad_enabled)
 
 
 def _push_by_reverse(outputs: list[Any], primals: _Primals, tangents: Sequence[Any]) -> list[Tensor]:
@@ -368,7 +377,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("func.jvp: primals and tangents must be tuples (one entry per argument of f)")
     call = _Primals(primals, tuple(range(len(primals))), "jvp")
-    out = f(*call.args)
+    out = call.call(f, {})
     outputs, rebuild = _flatten(out)
     if _recorded(call, outputs, tangents):
         pushed = _push_by_reverse(outputs, call, _tangent_tensors(call, tangents))
@@ -387,7 +396,7 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         primals = _Primals(args, argnums, "jacfwd")
-        outputs, rebuild = _outputs(f(*primals.args, **kwargs))
+        outputs, rebuild = _outputs(primals.call(f, kwargs))
         if _recorded(primals, outputs):  # the same Jacobian, by recorded reverse passes
             return rebuild([primals.pick(_rows(out, primals, True)) for out in outputs])
         per_output: list[list[Any]] = [[] for _ in outputs]

@@ -523,6 +523,22 @@ def test_forward_mode_treats_a_detached_tensor_as_a_constant() -> None:
     np.testing.assert_allclose(func.hessian(lambda y: (y.detach() * y * y).sum())(x), np.diag(2 * x), rtol=1e-12)
 
 
+def test_transforms_inside_a_no_grad_block_still_differentiate() -> None:
+    """As torch.func: a transform ignores the caller's no_grad for its own derivatives (they were
+    zeros: f ran unrecorded), and its results are constants there."""
+    x, v = np.array([0.3, -1.2]), np.array([1.0, 2.0])
+    w = Tensor(np.array([1.5, 2.0]), requires_grad=True)
+    with mt.no_grad():
+        np.testing.assert_allclose(func.grad(lambda y: np.sin(y).sum())(x), np.cos(x), rtol=1e-12)
+        np.testing.assert_allclose(func.jvp(np.sin, (x,), (v,))[1], np.cos(x) * v, rtol=1e-12)
+        np.testing.assert_allclose(func.jacfwd(np.sin)(x), np.diag(np.cos(x)), rtol=1e-12)
+        np.testing.assert_allclose(func.vjp(np.sin, x)[1](v)[0], np.cos(x) * v, rtol=1e-12)
+        np.testing.assert_allclose(func.hessian(lambda y: np.sin(y).sum())(x), np.diag(-np.sin(x)), rtol=1e-12)
+        captured = func.grad(lambda y: (y.sin() * w).sum())(Tensor(x))
+    np.testing.assert_allclose(captured.data, np.cos(x) * w.data, rtol=1e-12)
+    assert not captured.requires_grad  # a constant: computed inside no_grad
+
+
 def test_grad_with_respect_to_a_vjp_cotangent_is_not_zero() -> None:
     """u^T J is linear in u: its gradient with respect to u is J (it was zeros: the cotangent
     was taken as an array)."""
