@@ -208,3 +208,73 @@ def test_a_trusted_operation_on_a_0d_array_leaves_an_array_gradient():
     engine.backward(1.0)
     gradient = engine.gradient_buffer.get_param(x)
     assert type(gradient) is np.ndarray and gradient.shape == () and gradient == np.cos(2.0)
+
+
+# --------------------------------------------------------------------------- unzeroed gradients
+def large_mlp(dtype=np.float64) -> MLP:
+    """Above ``_UNZEROED_FROM`` gradient elements: train_step leaves the gradients unzeroed."""
+    from hw_bonus import mlp as mlp_module
+
+    mlp = MLP(300, 10, [256], ["relu", "identity"], "cross_entropy", 0.1, Autograd(), 0.9, seed=0, dtype=dtype)
+    assert mlp._flat_grads.size >= mlp_module._UNZEROED_FROM
+    return mlp
+
+
+def large_batch(rng: np.random.Generator, dtype) -> tuple[np.ndarray, np.ndarray]:
+    return rng.standard_normal((16, 300)).astype(dtype), np.eye(10, dtype=dtype)[rng.integers(0, 10, 16)]
+
+
+def handout_step(mlp: MLP, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    mlp.zero_grads()
+    mlp.forward(x)
+    loss = mlp.backward(y)
+    mlp.step()
+    return loss
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_large_networks_unzeroed_gradients_are_written_whole(dtype):
+    """The gradients are not zeroed before the backward writes them: the same numbers as the
+    handout's loop (zero, then add), step after step, not the old gradient plus the new."""
+    stepped, handout = large_mlp(dtype), large_mlp(dtype)
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        x, y = large_batch(rng, dtype)
+        assert np.array_equal(stepped.train_step(x, y), handout_step(handout, x, y))
+        for (p, g), (q, h) in zip(stepped.parameters(), handout.parameters()):
+            np.testing.assert_array_equal(g, h)
+            np.testing.assert_array_equal(p, q)
+
+
+def test_under_detect_anomaly_unzeroed_gradients_are_zeroed_before_the_engine_adds():
+    stepped, handout = large_mlp(), large_mlp()
+    rng = np.random.default_rng(8)
+    for _ in range(2):
+        x, y = large_batch(rng, np.float64)
+        with detect_anomaly():
+            loss = stepped.train_step(x, y)
+        assert np.array_equal(loss, handout_step(handout, x, y))
+        for (_, g), (_, h) in zip(stepped.parameters(), handout.parameters()):
+            np.testing.assert_array_equal(g, h)
+
+
+def test_a_step_that_raises_leaves_zeroed_gradients_not_old_ones():
+    mlp = large_mlp()
+    rng = np.random.default_rng(9)
+    mlp.train_step(*large_batch(rng, np.float64))
+    assert all(g.any() for _, g in mlp.parameters())
+    x, _ = large_batch(rng, np.float64)
+    with pytest.raises(ValueError, match="shape"):
+        mlp.train_step(x, np.zeros((16, 3)))  # wrong labels: the loss raises before any backward
+    assert not any(g.any() for _, g in mlp.parameters())
+
+
+def test_a_replaced_column_major_gradient_is_zeroed_and_added_into():
+    stepped, handout = large_mlp(), large_mlp()
+    layer = stepped.linear_layers[0]
+    layer.dW = np.asfortranarray(np.full_like(layer.dW, 5.0))  # not written whole: zeroed at once
+    rng = np.random.default_rng(10)
+    x, y = large_batch(rng, np.float64)
+    stepped.train_step(x, y)
+    handout_step(handout, x, y)
+    np.testing.assert_allclose(layer.dW, handout.linear_layers[0].dW, rtol=1e-12, atol=1e-15)

@@ -117,9 +117,10 @@ class Linear(Module):
         self.input_grad = input_grad
         self._x_grad = None if input_grad else NO_GRAD
         # The gradients zero_grads left at zero, which the next backward writes instead of
-        # adding into (see gradients_zeroed); None once written.
+        # adding into (see gradients_zeroed); None once written. _stale: they were not zeroed.
         self._blank_dW: np.ndarray | None = None
         self._blank_db: np.ndarray | None = None
+        self._stale = False
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Compute x W^T + b and record the matmul and the add.
@@ -182,6 +183,8 @@ class Linear(Module):
                 if blank.T.flags.c_contiguous:  # dW of one row or one column: W.T is both layouts
                     _product(x.T, g, out=blank.T)
                     return gx, None
+            if self._stale:  # not written here: the engine adds, into zeros
+                blank.fill(0)
         return gx, _product(g.T, x).T if transposed else _product(x.T, g)
 
     def _bias_vjp(self, grad_output: np.ndarray, h: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, Any]:
@@ -193,9 +196,11 @@ class Linear(Module):
             if blank is self.db and grad_output.dtype is blank.dtype and not _Anomaly.enabled:
                 _sum_rows(grad_output, out=blank)
                 return grad_output, None
+            if self._stale:
+                blank.fill(0)
         return grad_output, grad_output[0] if len(grad_output) == 1 else _sum_rows(grad_output)
 
-    def gradients_zeroed(self) -> None:
+    def gradients_zeroed(self, stale: bool = False) -> None:
         """Note that ``dW`` and ``db`` were just set to zero and that nothing else will write
         into them before the next backward (``MLP.train_step`` calls this after ``zero_grads``;
         the handout's own loop does not, since its user may add into ``dW`` in between).
@@ -204,10 +209,27 @@ class Linear(Module):
         adding them to zeros: the same numbers (up to the sign of a zero gradient), one pass
         over the memory instead of three. Later backward calls add, as always. Under
         ``detect_anomaly`` the engine adds them, checking each.
+
+        Args:
+            stale: ``dW`` and ``db`` were not zeroed (they hold old values): the backward
+                zeroes one it cannot write whole before the engine adds into it, and the
+                caller zeroes, with ``unwritten_gradients_zeroed``, any the backward did not reach.
         """
         dW = self.dW
+        self._stale = stale
         self._blank_dW = dW if dW.flags.c_contiguous else None
+        if stale and self._blank_dW is None:
+            dW.fill(0)
         self._blank_db = self.db
+
+    def unwritten_gradients_zeroed(self) -> None:
+        """After ``gradients_zeroed(stale=True)`` and a backward: zero ``dW`` or ``db`` if the
+        backward did not write it (it did not reach the layer, or it raised)."""
+        for blank in (self._blank_dW, self._blank_db):
+            if blank is not None:
+                blank.fill(0)
+        self._blank_dW = self._blank_db = None
+        self._stale = False
 
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """``[(W, dW), (b, db)]``."""
