@@ -31,7 +31,9 @@ __all__ = ["CHOOSERS", "prediction_only"]
 
 _ndarray = np.ndarray
 Arrays = Sequence[np.ndarray]
-_product = F.matrix_product  # the VJPs below call it on plain arrays only
+# F.matrix_product's choice, indexed here to save its Python call: _BY[size >= _LARGE] is np.dot
+# or np.matmul, whichever is cheaper for a result of that size (the VJPs below get plain arrays)
+_BY, _LARGE = F.PRODUCTS, F.PRODUCT_BY_MATMUL
 _sum_rows = functools.partial(np.add.reduce, axis=0)
 
 
@@ -51,11 +53,13 @@ def _general(kernel: Callable, skipped: int, count: int) -> Callable:
 # --------------------------------------------------------------------------- a @ b, 2-D
 # ``matmul_backward``'s 2-D case (``F._dot_like``'s layouts, written out).
 def _grad_a(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _product(b, g.T).T if _transposed(a) else _product(g, b.T)
+    by = _BY[a.size >= _LARGE]
+    return by(b, g.T).T if _transposed(a) else by(g, b.T)
 
 
 def _grad_b(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _product(g.T, a).T if _transposed(b) else _product(a.T, g)
+    by = _BY[b.size >= _LARGE]
+    return by(g.T, a).T if _transposed(b) else by(a.T, g)
 
 
 def _matmul_both(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
@@ -63,9 +67,10 @@ def _matmul_both(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
     if type(g) is not _ndarray or type(a) is not _ndarray or type(b) is not _ndarray:
         return F.matmul_backward(g, a, b)
     fa, fb = a.flags, b.flags  # (``_transposed``, inlined: called once per layer and step)
+    by_a, by_b = _BY[a.size >= _LARGE], _BY[b.size >= _LARGE]
     return (
-        _product(b, g.T).T if fa.f_contiguous and not fa.c_contiguous else _product(g, b.T),
-        _product(g.T, a).T if fb.f_contiguous and not fb.c_contiguous else _product(a.T, g),
+        by_a(b, g.T).T if fa.f_contiguous and not fa.c_contiguous else by_a(g, b.T),
+        by_b(g.T, a).T if fb.f_contiguous and not fb.c_contiguous else by_b(a.T, g),
     )
 
 

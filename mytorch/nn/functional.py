@@ -327,15 +327,20 @@ def matrix_product(a: Array, b: Array, out: Array | None = None) -> Array:
     """
     if type(a) is not np.ndarray or type(b) is not np.ndarray:
         return np.dot(a, b) if out is None else np.dot(a, b, out=out)
-    if a.shape[0] * b.shape[-1] < PRODUCT_BY_MATMUL:
-        return _dot(a, b) if out is None else _dot(a, b, out=out)
-    return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+    product = PRODUCTS[a.shape[0] * b.shape[-1] >= PRODUCT_BY_MATMUL]
+    return product(a, b) if out is None else product(a, b, out)
+
+
+PRODUCTS = (_dot, np.matmul)
+"""``PRODUCTS[size >= PRODUCT_BY_MATMUL]``: the function ``matrix_product`` uses for a result of
+``size`` elements, ``f(a, b)`` or ``f(a, b, out)``. Hot paths (Linear, the Tensor VJPs) index
+it themselves: a Python call to ``matrix_product`` costs more than a small product's saving."""
 
 
 def product_function(a: Array, b: Array) -> Callable[..., Array]:
     """The NumPy function ``matrix_product`` calls for arrays of these shapes (replay binds it
     once): ``f(a, b)`` or ``f(a, b, out)``."""
-    return _dot if a.shape[0] * b.shape[-1] < PRODUCT_BY_MATMUL else np.matmul
+    return PRODUCTS[a.shape[0] * b.shape[-1] >= PRODUCT_BY_MATMUL]
 
 
 def _dot_like(x: Array, left: Array, right: Array) -> Array:

@@ -57,9 +57,10 @@ def init_weights(
     return W.astype(dtype), b.astype(dtype)
 
 
-# x W^T and the gradients' products by BLAS (np.dot or np.matmul, whichever is cheaper for the
-# result's size; the same bits as the general kernels' products)
-_product = F.matrix_product
+# x W^T and the gradients' products by BLAS: _BY[size >= _LARGE] is np.dot or np.matmul,
+# whichever is cheaper for a result of that size (F.matrix_product's choice, indexed here to
+# save its Python call; the same bits as the general kernels' products)
+_BY, _LARGE = F.PRODUCTS, F.PRODUCT_BY_MATMUL
 _sum_rows = functools.partial(np.add.reduce, axis=0)
 _MATMUL_BACKWARD = F.matmul_backward  # resolved once (F's names are looked up through its module type)
 _ADD_BACKWARD = F.add_backward
@@ -145,7 +146,7 @@ class Linear(Module):
         # x @ W^T, by BLAS (F.matrix_product: the same product as @, bit for bit); an array
         # subclass keeps NumPy's dispatch to it
         exact = type(x) is np.ndarray
-        h = _product(x, Wt) if exact else np.dot(x, Wt)
+        h = _BY[len(x) * self.out_features >= _LARGE](x, Wt) if exact else np.dot(x, Wt)
         b = self.b
         y = h + b
         # W and b were checked when the layer was built, x's shape above: a float array needs no
@@ -171,21 +172,26 @@ class Linear(Module):
         no gradient; x^T g laid out like W.T). When ``dW`` is blank (``gradients_zeroed``) the
         second is written straight into ``dW`` (no zero to add it to) and None goes back."""
         g = grad_output
-        gx = None if self._x_grad is NO_GRAD else _product(Wt, g.T).T if _transposed(x) else _product(g, Wt.T)
+        if self._x_grad is NO_GRAD:
+            gx = None
+        else:
+            by = _BY[x.size >= _LARGE]
+            gx = by(Wt, g.T).T if _transposed(x) else by(g, Wt.T)
         transposed = _transposed(Wt)
+        by = _BY[Wt.size >= _LARGE]
         blank = self._blank_dW
         if blank is not None:
             self._blank_dW = None
             if blank is self.dW and g.dtype is blank.dtype is x.dtype and not _Anomaly.enabled:
                 if transposed:
-                    _product(g.T, x, out=blank)  # (gradients_zeroed checked that dW is row-major)
+                    by(g.T, x, blank)  # (gradients_zeroed checked that dW is row-major)
                     return gx, None
                 if blank.T.flags.c_contiguous:  # dW of one row or one column: W.T is both layouts
-                    _product(x.T, g, out=blank.T)
+                    by(x.T, g, blank.T)
                     return gx, None
             if self._stale:  # not written here: the engine adds, into zeros
                 blank.fill(0)
-        return gx, _product(g.T, x).T if transposed else _product(x.T, g)
+        return gx, by(g.T, x).T if transposed else by(x.T, g)
 
     def _bias_vjp(self, grad_output: np.ndarray, h: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, Any]:
         """``add_backward(g, h, b)`` for h (N, out) and b (out,): (g, g summed over the batch),
