@@ -8,7 +8,8 @@ demos ends the same way, without a traceback:
 1     an output could not be written: a folder that cannot be created or written to, a file
       where a folder should be (``--out FILE/sub``), a full disk
 2     bad input: an option, a data file or a checkpoint refused (the line names the file and
-      the field or row), or a training run that diverged
+      the field or row), a training run that diverged, or a network or batch too large for
+      the memory (``--hidden 10000000000``)
 130   interrupted (Ctrl-C)
 141   stdout was closed before the output ended (``| head -1``); nothing more is written
 ====  =====================================================================================
@@ -76,8 +77,8 @@ def run_command(prog: str, body: Callable[[], Any], interrupted: Callable[[], st
 
     Args:
         prog: the command's name, the first word of every line it prints on stderr.
-        body: the command's work; ``FileNotFoundError`` and ``ValueError`` mean bad input,
-            any other ``OSError`` an output that could not be written.
+        body: the command's work; ``FileNotFoundError``, ``ValueError`` and ``MemoryError``
+            mean bad input, any other ``OSError`` an output that could not be written.
         interrupted: what to say after Ctrl-C (default: ``interrupted``).
 
     Returns:
@@ -97,6 +98,9 @@ def run_command(prog: str, body: Callable[[], Any], interrupted: Callable[[], st
         return EXIT_INTERRUPTED
     except (FileNotFoundError, ValueError) as err:
         _say(prog, f"error: {_describe(err, 'input')}")
+        return EXIT_BAD_INPUT
+    except MemoryError as err:  # NumPy's says what it could not allocate
+        _say(prog, f"error: out of memory: {err or 'an allocation failed'}")
         return EXIT_BAD_INPUT
     except OSError as err:
         _abandon_stdout()

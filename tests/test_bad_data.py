@@ -224,3 +224,11 @@ def test_a_checkpoint_with_arrays_a_run_never_writes_is_refused(tmp_path, capsys
     err = capsys.readouterr().err
     assert str(tmp_path / "checkpoint.npz") in err and len(err.splitlines()) == 1
     assert re.search(message, err), err
+
+
+def test_a_network_too_large_for_the_memory_is_one_line_not_a_traceback(tmp_path, capsys):
+    # 10^13 hidden units: NumPy cannot allocate 146 TiB (more than any address space), at once
+    argv = ["--dataset", "and", "--hidden", "10000000000000", "--out", str(tmp_path), "--no-plots"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "error: out of memory: Unable to allocate" in err and len(err.splitlines()) == 1
