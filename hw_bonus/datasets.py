@@ -216,7 +216,7 @@ def _gaussians() -> list[Split]:
 def _and_gate() -> list[Split]:
     x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([0, 0, 0, 1])
-    return [(x, y)] * 3
+    return [(x.copy(), y.copy()) for _ in range(3)]  # three arrays each: changing one split leaves the others
 
 
 def load_dataset(name: str, data_dir: str | Path | None = None, dtype: Any = np.float32) -> DataSet:

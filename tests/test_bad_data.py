@@ -232,3 +232,13 @@ def test_a_network_too_large_for_the_memory_is_one_line_not_a_traceback(tmp_path
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "error: out of memory: Unable to allocate" in err and len(err.splitlines()) == 1
+
+
+def test_the_splits_of_a_data_set_share_no_memory():
+    # the AND gate's three splits were one label array: relabelling the training split in
+    # place relabelled the test split too
+    data = load_dataset("and")
+    data.train[1][:] = 1
+    assert data.test[1].tolist() == [0, 0, 0, 1]
+    arrays = [a for split in (data.train, data.val, data.test) for a in split]
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(arrays) for b in arrays[i + 1 :])
