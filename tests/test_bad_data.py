@@ -242,3 +242,11 @@ def test_the_splits_of_a_data_set_share_no_memory():
     assert data.test[1].tolist() == [0, 0, 0, 1]
     arrays = [a for split in (data.train, data.val, data.test) for a in split]
     assert not any(np.shares_memory(a, b) for i, a in enumerate(arrays) for b in arrays[i + 1 :])
+
+
+@pytest.mark.parametrize("dtype", [np.int64, bool])
+def test_cross_entropy_names_the_dtype_of_integer_one_hot_rows(dtype):
+    # it said "must be ... probabilities of shape (4, 3), got shape (4, 3)"
+    rows = np.eye(3, dtype=dtype)[[0, 1, 2, 0]]
+    with pytest.raises(TypeError, match=rf"must be floating point, got {np.dtype(dtype)}; give class labels of shape"):
+        nn.CrossEntropyLoss()(mytorch.tensor(np.zeros((4, 3))), rows)

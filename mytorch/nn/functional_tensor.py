@@ -278,6 +278,11 @@ def cross_entropy(
         probs = _one_hot_rows(values, classes, logits.dtype, label_smoothing)
         if CAPTURE:  # a replayed step makes them again from its labels (mytorch.replay)
             CAPTURE[-1].derived(probs, _one_hot_rows, values, classes, logits.dtype, label_smoothing)
+    elif values.shape == logits.shape:  # one-hot rows of integers or booleans
+        raise TypeError(
+            f"F.{name}: a target of shape {values.shape} holds class probabilities, which must be floating point, "
+            f"got {values.dtype}; give class labels of shape ({n},) (rows.argmax(1)) or cast the rows to float"
+        )
     else:
         raise ValueError(
             f"F.{name}: target must be class labels of shape ({n},) or probabilities of shape {logits.shape}, "
