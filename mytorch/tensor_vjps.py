@@ -31,8 +31,9 @@ __all__ = ["CHOOSERS", "prediction_only"]
 
 _ndarray = np.ndarray
 Arrays = Sequence[np.ndarray]
-# F.matrix_product's choice, indexed here to save its Python call: _BY[size >= _LARGE] is np.dot
-# or np.matmul, whichever is cheaper for a result of that size (the VJPs below get plain arrays)
+# F.matrix_product's choice, indexed here to save its Python call: _BY[size >= _LARGE and
+# shared > 1] is np.dot or np.matmul, whichever is cheaper for a result of that size summed over
+# that many terms (the VJPs below get plain arrays)
 _BY, _LARGE = F.PRODUCTS, F.PRODUCT_BY_MATMUL
 _sum_rows = functools.partial(np.add.reduce, axis=0)
 
@@ -53,12 +54,12 @@ def _general(kernel: Callable, skipped: int, count: int) -> Callable:
 # --------------------------------------------------------------------------- a @ b, 2-D
 # ``matmul_backward``'s 2-D case (``F._dot_like``'s layouts, written out).
 def _grad_a(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    by = _BY[a.size >= _LARGE]
+    by = _BY[a.size >= _LARGE and b.shape[1] > 1]
     return by(b, g.T).T if _transposed(a) else by(g, b.T)
 
 
 def _grad_b(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    by = _BY[b.size >= _LARGE]
+    by = _BY[b.size >= _LARGE and a.shape[0] > 1]
     return by(g.T, a).T if _transposed(b) else by(a.T, g)
 
 
@@ -67,7 +68,7 @@ def _matmul_both(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
     if type(g) is not _ndarray or type(a) is not _ndarray or type(b) is not _ndarray:
         return F.matmul_backward(g, a, b)
     fa, fb = a.flags, b.flags  # (``_transposed``, inlined: called once per layer and step)
-    by_a, by_b = _BY[a.size >= _LARGE], _BY[b.size >= _LARGE]
+    by_a, by_b = _BY[a.size >= _LARGE and b.shape[1] > 1], _BY[b.size >= _LARGE and a.shape[0] > 1]
     return (
         by_a(b, g.T).T if fa.f_contiguous and not fa.c_contiguous else by_a(g, b.T),
         by_b(g.T, a).T if fb.f_contiguous and not fb.c_contiguous else by_b(a.T, g),

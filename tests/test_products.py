@@ -15,7 +15,7 @@ from mytorch import Autograd
 from mytorch.nn import functional as F
 from mytorch.nn.modules import Linear
 
-SHAPES = [(3, 4, 5), (1, 300, 9000), (128, 784, 256), (256, 128, 784), (9000, 3, 1), (2, 700, 4096)]
+SHAPES = [(3, 4, 5), (1, 300, 9000), (128, 784, 256), (256, 128, 784), (9000, 3, 1), (2, 700, 4096), (96, 1, 300)]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -32,10 +32,33 @@ def test_the_product_is_matmuls_bit_for_bit_in_every_layout(m, k, n, dtype):
         assert got.dtype == dtype and np.array_equal(got, expected) and np.array_equal(into, expected)
 
 
-def test_large_results_go_to_matmul_and_small_ones_to_dot():
+def test_large_results_go_to_matmul_and_small_ones_and_outer_products_to_dot():
     small, wide = np.ones((4, 8)), np.ones((8, F.PRODUCT_BY_MATMUL // 4))
     assert F.product_function(small, np.ones((8, 3))) is not np.matmul
     assert F.product_function(small, wide) is np.matmul
+    # one shared axis of length 1 (a batch of one's weight gradient): np.matmul is slow there
+    assert F.product_function(np.ones((32, 1)), np.ones((1, 784))) is not np.matmul
+
+
+def test_a_batch_of_ones_weight_gradient_is_an_outer_product_by_dot(monkeypatch):
+    """Linear picks like F.matrix_product: a 784 x 32 layer at batch 1 does not call np.matmul."""
+    engine = Autograd()
+    layer = Linear(784, 32, engine, rng=0)
+    x = np.random.default_rng(0).standard_normal((1, 784))
+    layer(x)
+    calls = []
+    monkeypatch.setattr("mytorch.nn.modules.linear._BY", tuple(_counting(f, calls) for f in F.PRODUCTS))
+    matmul, _ = engine.operation_list
+    matmul.vjp(np.ones((1, 32)), *matmul.inputs)
+    assert calls and np.matmul not in calls
+
+
+def _counting(function, calls):
+    def counted(*args):
+        calls.append(function)
+        return function(*args)
+
+    return counted
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

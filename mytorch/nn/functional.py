@@ -319,28 +319,31 @@ def matrix_product(a: Array, b: Array, out: Array | None = None) -> Array:
     ``np.dot`` (called without its dispatch) costs the least per call but zeroes its result
     before BLAS overwrites it; ``np.matmul`` does not. A result of ``PRODUCT_BY_MATMUL``
     elements or more goes to ``np.matmul`` (the 256 x 784 weight gradient of an MNIST layer:
-    3.6% less time), a smaller one to ``np.dot``. Both call the same BLAS routine with the
-    same arguments (the same bits, ``tests/test_products.py``), and the choice depends on the
-    shapes only, so the modules, the Tensor VJPs and replay agree bit for bit. ``out``, if
-    given, is C-contiguous, of the result's shape and dtype. Operands that are not arrays
-    (Tensors, in a recorded backward) go to ``np.dot``, which dispatches to them.
+    3.6% less time), unless it is an outer product (one shared axis of length 1, as in the
+    weight gradient of a batch of one, where ``np.matmul`` takes 2.4-3.5 times as long); the
+    rest goes to ``np.dot``. The two give the same bits (``tests/test_products.py``) and the
+    choice depends on the shapes only, so the modules, the Tensor VJPs and replay agree bit
+    for bit. ``out``, if given, is C-contiguous, of the result's shape and dtype. Operands
+    that are not arrays (Tensors, in a recorded backward) go to ``np.dot``, which dispatches
+    to them.
     """
     if type(a) is not np.ndarray or type(b) is not np.ndarray:
         return np.dot(a, b) if out is None else np.dot(a, b, out=out)
-    product = PRODUCTS[a.shape[0] * b.shape[-1] >= PRODUCT_BY_MATMUL]
+    product = PRODUCTS[a.shape[0] * b.shape[-1] >= PRODUCT_BY_MATMUL and a.shape[-1] > 1]
     return product(a, b) if out is None else product(a, b, out)
 
 
 PRODUCTS = (_dot, np.matmul)
-"""``PRODUCTS[size >= PRODUCT_BY_MATMUL]``: the function ``matrix_product`` uses for a result of
-``size`` elements, ``f(a, b)`` or ``f(a, b, out)``. Hot paths (Linear, the Tensor VJPs) index
-it themselves: a Python call to ``matrix_product`` costs more than a small product's saving."""
+"""``PRODUCTS[size >= PRODUCT_BY_MATMUL and shared > 1]``: the function ``matrix_product`` uses for
+a result of ``size`` elements summed over ``shared`` terms, ``f(a, b)`` or ``f(a, b, out)``.
+Hot paths (Linear, the Tensor VJPs) index it themselves: a Python call to ``matrix_product``
+costs more than a small product's saving."""
 
 
 def product_function(a: Array, b: Array) -> Callable[..., Array]:
     """The NumPy function ``matrix_product`` calls for arrays of these shapes (replay binds it
     once): ``f(a, b)`` or ``f(a, b, out)``."""
-    return PRODUCTS[a.shape[0] * b.shape[-1] >= PRODUCT_BY_MATMUL]
+    return PRODUCTS[a.shape[0] * b.shape[-1] >= PRODUCT_BY_MATMUL and a.shape[-1] > 1]
 
 
 def _dot_like(x: Array, left: Array, right: Array) -> Array:

@@ -57,9 +57,9 @@ def init_weights(
     return W.astype(dtype), b.astype(dtype)
 
 
-# x W^T and the gradients' products by BLAS: _BY[size >= _LARGE] is np.dot or np.matmul,
-# whichever is cheaper for a result of that size (F.matrix_product's choice, indexed here to
-# save its Python call; the same bits as the general kernels' products)
+# x W^T and the gradients' products by BLAS: _BY[size >= _LARGE and shared > 1] is np.dot or
+# np.matmul, whichever is cheaper for a result of that size summed over that many terms
+# (F.matrix_product's choice, indexed here to save its Python call; the same bits)
 _BY, _LARGE = F.PRODUCTS, F.PRODUCT_BY_MATMUL
 _sum_rows = functools.partial(np.add.reduce, axis=0)
 _MATMUL_BACKWARD = F.matmul_backward  # resolved once (F's names are looked up through its module type)
@@ -146,7 +146,7 @@ class Linear(Module):
         # x @ W^T, by BLAS (F.matrix_product: the same product as @, bit for bit); an array
         # subclass keeps NumPy's dispatch to it
         exact = type(x) is np.ndarray
-        h = _BY[len(x) * self.out_features >= _LARGE](x, Wt) if exact else np.dot(x, Wt)
+        h = _BY[len(x) * self.out_features >= _LARGE and self.in_features > 1](x, Wt) if exact else np.dot(x, Wt)
         b = self.b
         y = h + b
         # W and b were checked when the layer was built, x's shape above: a float array needs no
@@ -175,10 +175,10 @@ class Linear(Module):
         if self._x_grad is NO_GRAD:
             gx = None
         else:
-            by = _BY[x.size >= _LARGE]
+            by = _BY[x.size >= _LARGE and self.out_features > 1]
             gx = by(Wt, g.T).T if _transposed(x) else by(g, Wt.T)
         transposed = _transposed(Wt)
-        by = _BY[Wt.size >= _LARGE]
+        by = _BY[Wt.size >= _LARGE and len(g) > 1]  # (one example: an outer product)
         blank = self._blank_dW
         if blank is not None:
             self._blank_dW = None
