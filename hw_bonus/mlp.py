@@ -102,6 +102,11 @@ class MLP:
         self._flat_grads, self._grad_views = _pack(self.linear_layers)
         self.activations = [_build(a, Activation, ACTIVATIONS, autograd_engine, "activation") for a in activations]
         self.criterion = _build(criterion, LossFN, LOSSES, autograd_engine, "criterion")
+        if output_size == 1 and isinstance(self.criterion, SoftmaxCrossEntropy):
+            raise ValueError(
+                "MLP: cross-entropy over 1 output is always 0 (the softmax of one number is 1): nothing would train; "
+                "use 2 outputs for two classes, or criterion 'bce_with_logits' with 1"
+            )
         self.lr, self.momentum = lr, momentum
         self.optimizer = self._make_optimizer(optimizer, lr, momentum)
         self.train_mode = True
@@ -355,6 +360,8 @@ def one_hot(labels: np.ndarray, n_classes: int, dtype: Any = np.float64) -> np.n
     """Integer class labels (N,) as one-hot rows (N, n_classes); with one class column, the
     labels themselves as (N, 1) targets."""
     labels = np.asarray(labels)
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
+        raise ValueError(f"one_hot: n_classes must be a whole number >= 1, got {n_classes!r}")
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise ValueError(f"one_hot: labels must be a 1-D integer array, got {labels.dtype} of shape {labels.shape}")
     if labels.size and (labels.min() < 0 or labels.max() >= max(n_classes, 2)):
@@ -364,6 +371,14 @@ def one_hot(labels: np.ndarray, n_classes: int, dtype: Any = np.float64) -> np.n
     out = np.zeros((labels.size, n_classes), dtype=dtype)
     out[np.arange(labels.size), labels] = 1
     return out
+
+
+def _check_count(who: str, name: str, value: Any) -> None:
+    """Refuse ``value`` unless it is a whole number >= 1 (a batch size, a number of epochs)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{who}: {name} must be a whole number, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{who}: {name} must be positive, got {value}")
 
 
 def _checked(mlp: MLP, x: np.ndarray, labels: np.ndarray, who: str) -> tuple[np.ndarray, np.ndarray]:
@@ -417,10 +432,7 @@ def train_epoch(
         (mean training loss per example, fraction of examples misclassified), both measured
         on each batch before its update.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise TypeError(f"train_epoch: batch_size must be a whole number, got {batch_size!r}")
-    if batch_size <= 0:
-        raise ValueError(f"train_epoch: batch_size must be positive, got {batch_size}")
+    _check_count("train_epoch", "batch_size", batch_size)
     x, targets = _checked(mlp, x, labels, "train_epoch")
     classes = _classes(np.asarray(labels))
     if rng is not None:
@@ -442,6 +454,7 @@ def train_epoch(
 
 def evaluate(mlp: MLP, x: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> tuple[float, float]:
     """(mean loss per example, fraction misclassified) on ``(x, labels)``, recording nothing."""
+    _check_count("evaluate", "batch_size", batch_size)  # a negative one measured no batch: 100 % accuracy
     x, targets = _checked(mlp, x, labels, "evaluate")
     labels = np.asarray(labels)
     was_training = mlp.train_mode
@@ -475,8 +488,9 @@ def get_training_stats(
         ``(training_losses, training_errors, validation_losses, validation_errors)``, one
         entry per epoch; losses are means per example, errors fractions misclassified.
     """
-    if nepochs <= 0:
-        raise ValueError(f"get_training_stats: nepochs must be positive, got {nepochs}")
+    _check_count("get_training_stats", "nepochs", nepochs)
+    if len(dset) < 2:
+        raise ValueError(f"get_training_stats: dset must be (train, val, ...), each (x, labels), got {len(dset)} part")
     (train_x, train_y), (val_x, val_y) = dset[0], dset[1]
     rng = np.random.default_rng(0) if rng is None else rng
     stats = np.zeros((4, nepochs))

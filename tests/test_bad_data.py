@@ -12,7 +12,7 @@ import pytest
 import mytorch
 import mytorch.nn as nn
 from hw_bonus.datasets import MNIST_FILES, load_dataset
-from hw_bonus.mlp import MLP, evaluate, train_epoch
+from hw_bonus.mlp import MLP, evaluate, get_training_stats, one_hot, train_epoch
 from hw_bonus.mlp_runner import main
 from hw_bonus.npz import load_npz, save_npz
 from mytorch import Autograd
@@ -250,3 +250,28 @@ def test_cross_entropy_names_the_dtype_of_integer_one_hot_rows(dtype):
     rows = np.eye(3, dtype=dtype)[[0, 1, 2, 0]]
     with pytest.raises(TypeError, match=rf"must be floating point, got {np.dtype(dtype)}; give class labels of shape"):
         nn.CrossEntropyLoss()(mytorch.tensor(np.zeros((4, 3))), rows)
+
+
+@pytest.mark.parametrize("batch_size", [-1, 0])
+def test_evaluate_refuses_a_batch_size_that_measures_nothing(batch_size):
+    # -1 measured no batch and reported (loss 0.0, error 0.0): a perfect score for any network
+    with pytest.raises(ValueError, match=rf"evaluate: batch_size must be positive, got {batch_size}"):
+        evaluate(mlp(), X, Y, batch_size)
+
+
+def test_get_training_stats_and_one_hot_name_their_bad_arguments():
+    with pytest.raises(TypeError, match=r"get_training_stats: nepochs must be a whole number, got 2\.5"):
+        get_training_stats(mlp(), [(X, Y), (X, Y)], 2.5)
+    with pytest.raises(ValueError, match=r"dset must be \(train, val, \.\.\.\), each \(x, labels\), got 1 part"):
+        get_training_stats(mlp(), [(X, Y)], 1)
+    for n_classes in (0, -1):
+        with pytest.raises(ValueError, match=rf"one_hot: n_classes must be a whole number >= 1, got {n_classes}"):
+            one_hot(Y, n_classes)
+
+
+def test_cross_entropy_over_one_output_is_refused_it_cannot_train():
+    # the softmax of one logit is 1: the loss is 0 for every weight, and nothing trained, silently
+    with pytest.raises(ValueError, match=r"MLP: cross-entropy over 1 output is always 0.*'bce_with_logits'"):
+        MLP(4, 1, [5], ["relu", "identity"], "cross_entropy", 0.1, Autograd())
+    net = MLP(4, 1, [5], ["relu", "identity"], "bce_with_logits", 0.1, Autograd(), seed=0)
+    assert train_epoch(net, X, Y % 2, 4)[0] > 0
