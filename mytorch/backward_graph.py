@@ -282,11 +282,17 @@ def grad(
                 f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; pass "
                 "allow_unused=True to get None for it"
             )
-        results.append(None if g is None else g if isinstance(g, Tensor) else Tensor(_own(g)))
+        results.append(None if g is None else _as_input(g, t))
     return tuple(results)
 
 
-def _own(g: np.ndarray) -> np.ndarray:
-    """A gradient the caller may write into: a read-only one (a reduction's gradient is a
-    broadcast view, ``F._expand``) is copied."""
-    return g if g.flags.writeable else g.copy()
+def _as_input(g: Any, t: Tensor) -> Tensor:
+    """The gradient of input ``t`` in ``t``'s dtype, as PyTorch gives it (a float32 input of a
+    float64 loss has a float32 gradient; a recorded gradient is cast on the graph), and one the
+    caller may write into: a read-only array (a reduction's gradient is a broadcast view,
+    ``F._expand``) is copied."""
+    if isinstance(g, Tensor):
+        return g if g.dtype == t.dtype else g.to(t.dtype)
+    if g.dtype != t.dtype:
+        return Tensor(g.astype(t.dtype))
+    return Tensor(g if g.flags.writeable else g.copy())

@@ -101,6 +101,9 @@ class _Primals:
         for i in self.argnums:
             if not -len(args) <= i < len(args):
                 raise ValueError(f"func.{what}: argnums {i} but the function got {len(args)} arguments")
+        positions = [i % len(args) for i in self.argnums]
+        if not positions or len(set(positions)) != len(positions):  # (0, 0) gave the first zeros
+            raise ValueError(f"func.{what}: argnums must name distinct arguments, at least one; got {argnums}")
         self.as_tensors = any(isinstance(args[i], Tensor) for i in self.argnums)
         self.grad_enabled = T.is_grad_enabled()  # the caller's mode: off, the results are constants
         self.tensors: list[Tensor] = []
@@ -362,10 +365,11 @@ def _push_by_reverse(outputs: list[Any], primals: _Primals, tangents: Sequence[A
 
 
 def _tangent_tensors(primals: _Primals, tangents: Sequence[Any]) -> list[Any]:
-    """The tangents, checked as ``_tangent_arrays`` does, a Tensor kept as it is (an outer
-    transform may differentiate with respect to it)."""
+    """The tangents, checked as ``_tangent_arrays`` does, a Tensor kept in the graph (an outer
+    transform may differentiate with respect to it), cast to its primal's dtype by a recorded
+    ``cast`` (a float32 tangent of a float64 primal had a gradient of zero)."""
     arrays = _tangent_arrays(primals, tangents)
-    return [t if isinstance(t, Tensor) and t.dtype == a.dtype else Tensor(a) for t, a in zip(tangents, arrays)]
+    return [t.to(a.dtype) if isinstance(t, Tensor) else Tensor(a) for t, a in zip(tangents, arrays)]
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:

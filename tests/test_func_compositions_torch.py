@@ -254,6 +254,25 @@ def test_transforms_inside_no_grad_match_torch() -> None:
         np.testing.assert_allclose(ours, theirs.numpy(), **TOL)
 
 
+def test_mixed_precision_gradients_have_the_inputs_dtype_as_torch() -> None:
+    """float32 inputs of a float64 computation: each derivative with respect to them is float32."""
+    x, c = X0.astype(np.float32), V
+    programs = [
+        lambda F, x, c: F.grad(lambda y: (y * y * c).sum())(x),
+        lambda F, x, c: F.jacrev(lambda y: y.sin() * c)(x),
+        lambda F, x, c: F.vjp(lambda y: y.sin() * c, x)[1](c)[0],
+        lambda F, x, c: F.hessian(lambda y: (y * y * y * c).sum())(x),
+        lambda F, x, c: F.grad(lambda y: F.grad(lambda z: (z.sin() * c).sum())(y).sum())(x),
+        lambda F, x, c: F.grad(lambda t: F.jvp(lambda y: (y.sin() * y).sum(), (c,), (t,))[1])(x),  # was zeros
+        lambda F, x, c: F.grad(lambda u: F.vjp(lambda y: y.sin() * y, c)[1](u)[0].sum())(x),
+    ]
+    for program in programs:
+        ours = program(func, Tensor(x), Tensor(c))
+        theirs = program(torch.func, torch.tensor(x), torch.tensor(c))
+        assert theirs.dtype == torch.float32 and ours.dtype == np.float32
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-6)
+
+
 def test_backward_create_graph_through_a_transform_matches_torch() -> None:
     """A gradient penalty on the weights, through a func.grad with respect to the input."""
     results = []

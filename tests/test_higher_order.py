@@ -374,6 +374,28 @@ def test_grad_with_respect_to_an_intermediate_result() -> None:
     np.testing.assert_allclose(gx.data, 2 * np.sin(x.data) * np.cos(x.data))
 
 
+def test_argnums_naming_one_argument_twice_is_refused() -> None:
+    """argnums=(0, 0) gave zeros for the first entry (the second leaf replaced the first); as
+    torch.func, repeated (also as (0, -2)) or empty argnums are refused."""
+    x = np.array([0.3, -1.2])
+    for argnums in [(0, 0), (0, -2), ()]:
+        with pytest.raises(ValueError, match="argnums must name distinct arguments"):
+            func.grad(lambda a, b: (a * a * b).sum(), argnums=argnums)(x, x)
+
+
+def test_a_gradient_has_its_inputs_dtype() -> None:
+    """A float32 input of a float64 computation: its gradient is float32, as PyTorch's and as
+    backward's .grad (mytorch.grad and every func transform gave float64), recorded too."""
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    c = Tensor(np.array([3.0, 4.0]))
+    (g,) = mt.grad((x * x * c).sum(), x, create_graph=True)
+    assert g.dtype == np.float32 and g.requires_grad
+    np.testing.assert_allclose(g.data, 2 * x.data * c.data)
+    assert mt.grad(g.sum(), x)[0].dtype == np.float32
+    assert func.grad(lambda y: (y * c).sum())(x.data).dtype == np.float32
+    assert func.jacrev(lambda y: y * c)(x.data).dtype == np.float32
+
+
 # --------------------------------------------------------------------------- NumPy's protocols
 def test_numpy_functions_on_tensors_record_and_asarray_is_the_values() -> None:
     x = Tensor(np.array([[0.5, -1.0], [2.0, 0.25]]), requires_grad=True)
