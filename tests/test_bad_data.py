@@ -12,6 +12,7 @@ import pytest
 import mytorch
 import mytorch.nn as nn
 from hw_bonus.datasets import MNIST_FILES, load_dataset
+from hw_bonus.demos import custom_op, lab_trace
 from hw_bonus.mlp import MLP, evaluate, get_training_stats, one_hot, train_epoch
 from hw_bonus.mlp_runner import main
 from hw_bonus.npz import load_npz, save_npz
@@ -275,3 +276,20 @@ def test_cross_entropy_over_one_output_is_refused_it_cannot_train():
         MLP(4, 1, [5], ["relu", "identity"], "cross_entropy", 0.1, Autograd())
     net = MLP(4, 1, [5], ["relu", "identity"], "bce_with_logits", 0.1, Autograd(), seed=0)
     assert train_epoch(net, X, Y % 2, 4)[0] > 0
+
+
+# ---------------------------------------------------------------------------- the demos' command lines
+@pytest.mark.parametrize(
+    ("demo", "argv", "message"),
+    [
+        (lab_trace, ["--x1", "0"], "argument --x1: must be a positive number, got 0"),  # ZeroDivisionError traceback
+        (lab_trace, ["--x1", "-1"], "argument --x1: must be a positive number"),  # NaN traces, exit 0
+        (lab_trace, ["--x2", "nan"], "argument --x2: must be a finite number, got nan"),
+        (custom_op, ["--seed", "-1"], "argument --seed: must be a whole number >= 0, got -1"),  # no option named
+        (custom_op, ["--lr", "inf"], "argument --lr: must be a positive number, got inf"),  # accepted
+    ],
+)
+def test_the_demos_refuse_impossible_numbers_naming_the_option(capsys, demo, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        demo.main(argv)
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err

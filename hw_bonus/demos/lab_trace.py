@@ -20,7 +20,7 @@ import numpy as np
 
 import mytorch
 from hw_bonus.cli import run_command
-from hw_bonus.demos.report import Row, demo_parser, print_rows, print_title
+from hw_bonus.demos.report import Row, demo_parser, finite, positive, print_rows, print_title
 from mytorch import Autograd, Tensor, func, viz
 from mytorch.nn import functional as F
 
@@ -125,8 +125,8 @@ def _print_numerical(x1: float, x2: float) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> dict[str, object]:
     """Print the three traces and the epsilon study; return the numbers."""
     parser = demo_parser("hw_bonus.demos.lab_trace", __doc__, seeded=False)
-    parser.add_argument("--x1", type=float, default=2.0, help="x1 (the lab: 2)")
-    parser.add_argument("--x2", type=float, default=5.0, help="x2 (the lab: 5)")
+    parser.add_argument("--x1", type=positive, default=2.0, help="x1 > 0, as ln(x1) needs (the lab: 2)")
+    parser.add_argument("--x2", type=finite, default=5.0, help="x2 (the lab: 5)")
     parser.add_argument("--second-order", action="store_true", help="also the second derivatives (the Hessian)")
     args = parser.parse_args(argv)
 

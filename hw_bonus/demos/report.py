@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hw_bonus.cli import EXIT_SUMMARY
 
-__all__ = ["Row", "agrees", "demo_parser", "positive", "positive_int", "print_rows", "print_title"]
+__all__ = [
+    "Row",
+    "agrees",
+    "demo_parser",
+    "finite",
+    "non_negative_int",
+    "positive",
+    "positive_int",
+    "print_rows",
+    "print_title",
+]
 
 
 def demo_parser(module: str, doc: str, seeded: bool = True) -> argparse.ArgumentParser:
@@ -16,8 +27,16 @@ def demo_parser(module: str, doc: str, seeded: bool = True) -> argparse.Argument
     ``--seed`` (an integer, default 0) unless ``seeded`` is False."""
     parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc.splitlines()[0], epilog=EXIT_SUMMARY)
     if seeded:
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--seed", type=non_negative_int, default=0)
     return parser
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: a whole number >= 0 (seeds)."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text}")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -29,10 +48,18 @@ def positive_int(text: str) -> int:
 
 
 def positive(text: str) -> float:
-    """An argparse type: a number > 0 (learning rates)."""
+    """An argparse type: a finite number > 0 (learning rates)."""
     value = float(text)
-    if not value > 0:
+    if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def finite(text: str) -> float:
+    """An argparse type: a finite number (NaN and inf refused)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
     return value
 
 
