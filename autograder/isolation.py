@@ -46,6 +46,7 @@ from .containment import (
     kill_uid,
     kill_watched,
     remove_files_of,
+    remove_ipc_of,
     start_watched,
 )  # fmt: skip
 from .grading import GradedTest, Outcome, judge
@@ -206,8 +207,9 @@ def _end(process: subprocess.Popen, containment: Containment, uid: int | None) -
     forget(process)
     if uid is not None:
         kill_uid(uid)
-        if containment.mode == "uid":  # under namespaces its /tmp was its own tmpfs
+        if containment.mode == "uid":  # under namespaces its /tmp and its IPC namespace were its own
             remove_files_of(uid)
+            remove_ipc_of(uid)
     kill_leftovers()
 
 

@@ -10,9 +10,9 @@ the runner chose (see ``containment``):
   the grader or of another hand-in, and can write only to its own small tmpfs;
 * ``uid``: the worker switches to an unprivileged uid of its own (the runner kills every
   process of that uid after the test);
-* ``none``: only the limits, the private folder and a seccomp filter that lets the worker
-  signal only itself and what it starts (it is the runner's user, which could otherwise kill
-  the runner and then write the output's last line itself).
+* ``none``: only the limits, the private folder and a seccomp filter that keeps the worker
+  from signalling the processes of its user that existed before it (it is the runner's user,
+  which could otherwise kill the runner and then write the output's last line itself).
 
 In every mode the resource limits (CPU seconds, address space, processes, file size, open
 files, no core dumps) are set, and no new privileges can be gained (``PR_SET_NO_NEW_PRIVS``).
@@ -169,26 +169,32 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def _signal_filter(machine: str, own: int) -> list[tuple[int, int, int, int]] | None:
+def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[int, int, int, int]] | None:
     """The filter's instructions ``(code, jt, jf, k)`` for a worker of pid ``own``, or None on a
     machine it does not know. A pid argument (of the pid syscalls, and of ``fcntl(F_SETOWN)``,
-    which names who receives SIGIO) may be 0, ``own`` or above (the worker and what it starts:
-    pids grow), or a process group numbered ``own`` or above; tracing, other processes' memory
-    and signals through a pidfd or a socket's owner are refused (EPERM), as is every call of
-    another ABI (32-bit, x32) than the machine's."""
+    which names who receives SIGIO) may be 0, the worker's own process group (``-own``) or any
+    positive pid but those of ``protected`` (the processes of its user that existed when it
+    started: the runner, what started the runner, their siblings); tracing, other processes'
+    memory, signals through a pidfd or a socket's owner, and every call of another ABI (32-bit,
+    x32) than the machine's are refused (EPERM). (Not a rule on pid order: on a machine whose
+    pids wrap at 32768, what a worker starts may get a smaller pid than the runner's.)"""
     if machine not in _SYSCALLS:
         return None
     arch, pid_calls, denied, fcntl, ioctl = _SYSCALLS[machine]
-    program: list[tuple] = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", arch), (_LOAD, 0, 0, 0), (_JGE, "deny", 0, 0x40000000)]
+    program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", arch), (_LOAD, 0, 0, 0), (_JGE, "deny", 0, 0x40000000)]
     program += [(_JEQ, "pid_argument", 0, nr) for nr in pid_calls] + [(_JEQ, "deny", 0, nr) for nr in denied]
     program += [(_JEQ, "fcntl", 0, fcntl), (_JEQ, "ioctl", 0, ioctl), (_RET, 0, 0, _ALLOW)]
     program += ["fcntl", (_LOAD, 0, 0, 24), (_JEQ, "deny", 0, _F_SETOWN_EX), (_JEQ, 0, "allow", _F_SETOWN),
                 (_LOAD, 0, 0, 32), (_JEQ, "pid", "pid", 0)]  # fmt: skip
     program += ["ioctl", (_LOAD, 0, 0, 24), (_JEQ, "deny", 0, _FIOSETOWN), (_JEQ, "deny", "allow", _SIOCSPGRP)]
-    program += ["pid_argument", (_LOAD, 0, 0, 16), "pid", (_JEQ, "allow", 0, 0), (_JGE, "group", 0, 0x80000000),
-                (_JGE, "allow", "deny", own), "group", (_JGT, "deny", 0, 2**32 - own),
-                (_JEQ, "deny", "allow", 0x80000000)]  # fmt: skip
     program += ["allow", (_RET, 0, 0, _ALLOW), "deny", (_RET, 0, 0, _EPERM)]
+    # Last, each answer next to its test (a jump goes forward, at most 255 instructions):
+    program += ["pid_argument", (_LOAD, 0, 0, 16), "pid", (_JEQ, 0, 1, 0), (_RET, 0, 0, _ALLOW),
+                (_JGE, 0, 3, 0x80000000), (_JEQ, 0, 1, 2**32 - own), (_RET, 0, 0, _ALLOW),
+                (_RET, 0, 0, _EPERM)]  # fmt: skip
+    for pid in protected:
+        program += [(_JEQ, 0, 1, pid), (_RET, 0, 0, _EPERM)]
+    program += [(_RET, 0, 0, _ALLOW)]
     labels, index = {}, 0
     for item in program:
         if isinstance(item, str):
@@ -197,15 +203,52 @@ def _signal_filter(machine: str, own: int) -> list[tuple[int, int, int, int]] | 
             index += 1
     code = [item for item in program if not isinstance(item, str)]
     jump = lambda target, at: labels[target] - at - 1 if isinstance(target, str) else target  # noqa: E731
-    return [(op, jump(jt, at), jump(jf, at), k) for at, (op, jt, jf, k) in enumerate(code)]
+    instructions = [(op, jump(jt, at), jump(jf, at), k) for at, (op, jt, jf, k) in enumerate(code)]
+    if not all(0 <= jt <= 255 and 0 <= jf <= 255 for _, jt, jf, _ in instructions):
+        raise ValueError("the signal filter has a jump out of reach")  # a mistake in this function
+    return instructions
+
+
+_MAX_PROTECTED = 1900
+"""At most this many pids in the filter (two instructions each; a filter holds 4096)."""
+
+
+def _processes_of_my_user() -> list[int]:
+    """The pids of this process's ancestors, then of every other process of its real uid (by
+    ``/proc/<pid>/status``: the directory of a process that is not dumpable, such as the runner,
+    is root's), at most ``_MAX_PROTECTED``; this process excluded."""
+
+    def parent_and_uid(pid: int) -> tuple[int, int]:
+        with open(f"/proc/{pid}/status") as status:
+            fields = dict(line.split(":", 1) for line in status if ":" in line)
+        return int(fields["PPid"]), int(fields["Uid"].split()[0])
+
+    own, uid = os.getpid(), os.getuid()
+    ancestors, pid = [], os.getppid()
+    while pid > 1 and len(ancestors) < 64:
+        ancestors.append(pid)
+        try:
+            pid = parent_and_uid(pid)[0]
+        except (OSError, KeyError, ValueError):
+            break
+    others = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit() and int(entry.name) not in (own, *ancestors):
+            try:
+                if parent_and_uid(int(entry.name))[1] == uid:
+                    others.append(int(entry.name))
+            except (OSError, KeyError, ValueError):
+                continue
+    return (ancestors + sorted(others))[:_MAX_PROTECTED]
 
 
 def _forbid_signals_outside() -> bool:
     """Under ``none`` (the worker is the runner's user, which may signal the runner and the
-    processes that started it): let the worker signal only itself and what it starts (see
-    ``_signal_filter``). Needs ``PR_SET_NO_NEW_PRIVS``; False on a machine the filter does not
-    know or a kernel without seccomp filters."""
-    instructions = _signal_filter(os.uname().machine, os.getpid())
+    processes that started it): let the worker signal only itself, what it starts, and other
+    users' processes as the kernel allows (see ``_signal_filter``). Needs
+    ``PR_SET_NO_NEW_PRIVS``; False on a machine the filter does not know or a kernel without
+    seccomp filters."""
+    instructions = _signal_filter(os.uname().machine, os.getpid(), _processes_of_my_user())
     if instructions is None:
         return False
     filters = (_SockFilter * len(instructions))(*[_SockFilter(*i) for i in instructions])

@@ -9,6 +9,7 @@ low memory cap, background processes that sleep before acting.
 
 from __future__ import annotations
 
+import ctypes
 import io
 import os
 import shutil
@@ -300,6 +301,45 @@ _functional.mul_backward = _telling_mul
 """Kills the runner (its parent under ``--sandbox none``, the same user), which would leave the
 last line of the output to whatever the hand-in writes there next; its mul_backward says how
 that went."""
+
+
+SHM_TAG = int(MARK.split(".")[1]) % 32768
+"""The top bits of the keys of the shared memory segments this test process's hand-ins make."""
+HOARDER = f"""
+import ctypes as _ctypes, os as _os
+_libc = _ctypes.CDLL(None, use_errno=True)
+_libc.shmat.restype = _ctypes.c_void_p
+_key = {SHM_TAG} * 65536 + _os.getpid() % 65536
+_id = _libc.shmget(_key, 2**20, 0o3600)  # IPC_CREAT | IPC_EXCL | 0600: 1 MiB kept by the kernel
+_address = _libc.shmat(_id, None, 0) if _id >= 0 else None
+if _address not in (None, _ctypes.c_void_p(-1).value):
+    _ctypes.memset(_address, 1, 2**20)
+    _libc.shmdt(_ctypes.c_void_p(_address))
+_kept = f"left a shared memory segment of key {{_key}}" if _id >= 0 else f"no segment (errno {{_ctypes.get_errno()}})"
+
+
+def _hoarding_mul(grad_output, a, b):
+    raise RuntimeError(_kept)
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _hoarding_mul
+"""
+"""Leaves a System V shared memory segment (1 MiB, touched) that outlives its processes; its
+mul_backward says whether it made one."""
+
+
+def segments_left() -> list[int]:
+    """The keys of shared memory segments this test process's hand-ins left (see ``HOARDER``);
+    each is removed (by its id, as root)."""
+    try:
+        rows = [row.split() for row in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]]
+    except OSError:
+        return []
+    left = [(int(row[0]), int(row[1])) for row in rows if int(row[0]) >> 16 == SHM_TAG]
+    for _, shmid in left:
+        ctypes.CDLL(None).shmctl(shmid, 0, None)  # IPC_RMID
+    return [key for key, _ in left]
 
 
 def _member(tar: tarfile.TarFile, name: str, data: bytes = b"x = 1\n") -> None:

@@ -40,6 +40,7 @@ from hostile_handins import (  # noqa: E402
     FLOOD,
     FORKER,
     HANG,
+    HOARDER,
     MARK,
     MEMHOG,
     OOM,
@@ -51,6 +52,7 @@ from hostile_handins import (  # noqa: E402
     handin,
     malformed,
     package,
+    segments_left,
     snooper,
     survivor,
     tar_of,
@@ -347,6 +349,7 @@ SIGNAL_FILTER_SCRIPT = """
 import ctypes, fcntl, os, signal, socket, subprocess, sys
 sys.path.insert(0, sys.argv[1])
 from autograder import jail
+earlier = subprocess.Popen(["sleep", "2"])  # a process of its user that existed before the filter
 assert ctypes.CDLL(None).prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS, as the worker
 assert jail._forbid_signals_outside()
 def outcome(call):
@@ -360,6 +363,7 @@ probe = socket.socket()
 print({
     "parent": outcome(lambda: os.kill(os.getppid(), 0)),
     "every process": outcome(lambda: os.kill(-1, 0)),
+    "an earlier process": outcome(lambda: os.kill(earlier.pid, 0)),
     "itself": outcome(lambda: os.kill(os.getpid(), 0)),
     "its child": outcome(lambda: os.kill(child.pid, signal.SIGKILL)),
     "SIGIO to the parent": outcome(lambda: fcntl.fcntl(probe.fileno(), fcntl.F_SETOWN, os.getppid())),
@@ -370,15 +374,16 @@ child.wait()
 """
 
 
-def test_the_signal_filter_lets_a_worker_signal_only_itself_and_what_it_starts():
+def test_the_signal_filter_lets_a_worker_signal_itself_and_what_it_starts_not_earlier_processes():
     if os.uname().machine not in ("x86_64", "aarch64"):
         pytest.skip(f"the grader's seccomp filter knows x86_64 and aarch64, not {os.uname().machine}")
     done = subprocess.run([sys.executable, "-c", SIGNAL_FILTER_SCRIPT, str(ROOT)], capture_output=True, text=True,
                           timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    assert ast.literal_eval(done.stdout) == {"parent": "refused", "every process": "refused", "itself": "allowed",
-                                 "its child": "allowed", "SIGIO to the parent": "refused",
-                                 "SIGIO to itself": "allowed", "a pidfd of the parent": "refused"}  # fmt: skip
+    expected = {"parent": "refused", "every process": "refused", "an earlier process": "refused",
+                "itself": "allowed", "its child": "allowed", "SIGIO to the parent": "refused",
+                "SIGIO to itself": "allowed", "a pidfd of the parent": "refused"}  # fmt: skip
+    assert ast.literal_eval(done.stdout) == expected
 
 
 def test_the_uid_note_names_a_python_installation_closed_to_other_users(monkeypatch):
@@ -409,6 +414,19 @@ def test_the_uid_note_names_a_python_installation_closed_to_other_users(monkeypa
         assert containment._closed_to_others() is None
     finally:
         shutil.rmtree(base)
+
+
+def test_under_sandbox_uid_shared_memory_a_handin_leaves_is_removed_after_each_test(grader, tmp_path):
+    """System V IPC objects outlive their processes (under ``namespaces`` they die with the
+    worker's IPC namespace): a uid hand-in left 64 MiB of shared memory per test for the rest
+    of the batch. They are removed with the uid's files after each test."""
+    sandbox_or_skip("uid")
+    archive = handin(tmp_path, tmp_path, "hoarder.tar", code=HOARDER)
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", "uid", "operations", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
+    assert "RuntimeError: left a shared memory segment of key" in done.stdout, done.stdout[-3000:]
+    assert segments_left() == []
 
 
 def test_a_package_whose_import_fails_fails_every_test_with_its_error(grader, tmp_path):
