@@ -155,6 +155,14 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
     seen = _Watch()
     output, result = bytearray(), bytearray()
     deadline = time.monotonic() + start_limit
+
+    def take(chunk: bytes) -> None:
+        nonlocal output
+        output += chunk
+        if len(output) > keep:
+            seen.dropped += len(output) - keep
+            del output[: len(output) - keep]
+
     with selectors.DefaultSelector() as selector:
         selector.register(process.stdout.fileno(), selectors.EVENT_READ, "output")
         selector.register(result_fd, selectors.EVENT_READ, "result")
@@ -168,10 +176,7 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
                 if not chunk:
                     selector.unregister(key.fd)
                 elif key.data == "output":
-                    output += chunk
-                    if len(output) > keep:
-                        seen.dropped += len(output) - keep
-                        del output[: len(output) - keep]
+                    take(chunk)
                 else:
                     result += chunk
             if not seen.ready and result[:1] == protocol.READY:
@@ -188,6 +193,16 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
                 if len(result) >= _FRAME + size:
                     seen.payload = bytes(result[_FRAME : _FRAME + size])
                     break
+    if seen.payload is not None:  # what the worker printed before its result (it flushes first), if still unread
+        os.set_blocking(process.stdout.fileno(), False)
+        for _ in range(16):
+            try:
+                chunk = os.read(process.stdout.fileno(), 65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            take(chunk)
     seen.output = bytes(output)
     return seen
 
