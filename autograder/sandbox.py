@@ -311,7 +311,8 @@ def find_package(root: Path, package: str = "mytorch") -> Path:
     for pattern in (f"{package}/__init__.py", f"*/{package}/__init__.py"):
         found = sorted(p.parent.parent for p in root.glob(pattern))
         if len(found) > 1:
-            raise HandinError(f"the archive holds several {package}/ packages: {', '.join(p.name for p in found)}")
+            folders = ", ".join(_shown(p.name) for p in found)
+            raise HandinError(f"the archive holds several {package}/ packages: {folders}")
         if found:
             return found[0]
     raise HandinError(

@@ -523,6 +523,19 @@ def _npy_claiming(shape: tuple[int, ...], version: bytes = b"\x01\x00") -> bytes
     return buffer.getvalue()
 
 
+def test_folder_names_from_an_archive_reach_a_refusal_quoted(tmp_path):
+    """Two ``mytorch/`` packages one level down: the refusal names their folders as the archive
+    spells them, quoted (a terminal escape in a name is shown, not obeyed)."""
+    from autograder.sandbox import HandinError, find_package
+
+    for name in ("a\x1b[2Jb", "c"):
+        (tmp_path / name / "mytorch").mkdir(parents=True)
+        (tmp_path / name / "mytorch" / "__init__.py").write_text("")
+    with pytest.raises(HandinError) as refusal:
+        find_package(tmp_path)
+    assert "several mytorch/ packages: 'a\\x1b[2Jb', 'c'" in str(refusal.value)
+
+
 def test_the_channel_accepts_named_numbers_only():
     import numpy as np
 
