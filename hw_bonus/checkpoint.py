@@ -120,12 +120,21 @@ def save_checkpoint(
     epoch: int,
     history: np.ndarray,
 ) -> Path:
-    """Write the run's state to ``path`` atomically."""
+    """Write the run's state to ``path`` atomically.
+
+    Raises:
+        ValueError: a weight, optimizer array or history entry is NaN or infinite: such a file
+            would be refused by ``load_checkpoint``, so it is not written (the one at ``path``,
+            if any, stays as it was).
+    """
     arrays = dict(mlp.state_dict())
+    arrays["history"] = np.asarray(history, dtype=np.float64)
+    for name, array in arrays.items():
+        if not np.isfinite(array).all():
+            raise ValueError(f"save_checkpoint: array {name!r} holds NaN or infinite values; {path} is not written")
     arrays["config"] = np.array(json.dumps(config, sort_keys=True))
     arrays["rng"] = rng_to_array(rng)
     arrays["epoch"] = np.array(epoch, dtype=np.int64)
-    arrays["history"] = np.asarray(history, dtype=np.float64)
     return save_npz(path, arrays)
 
 

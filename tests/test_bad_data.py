@@ -11,6 +11,7 @@ import pytest
 
 import mytorch
 import mytorch.nn as nn
+from hw_bonus.checkpoint import save_checkpoint
 from hw_bonus.datasets import MNIST_FILES, load_dataset
 from hw_bonus.demos import custom_op, lab_trace
 from hw_bonus.mlp import MLP, evaluate, get_training_stats, one_hot, train_epoch
@@ -293,3 +294,13 @@ def test_the_demos_refuse_impossible_numbers_naming_the_option(capsys, demo, arg
     with pytest.raises(SystemExit) as exit_info:
         demo.main(argv)
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_save_checkpoint_refuses_what_load_checkpoint_would_refuse(tmp_path):
+    net = mlp()
+    save_checkpoint(tmp_path / "checkpoint.npz", {}, net, np.random.default_rng(0), 1, np.zeros((1, 6)))
+    before = (tmp_path / "checkpoint.npz").read_bytes()
+    net.linear_layers[1].W[0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"save_checkpoint: array 'W\.1' holds NaN or infinite values; .* not written"):
+        save_checkpoint(tmp_path / "checkpoint.npz", {}, net, np.random.default_rng(0), 2, np.zeros((2, 6)))
+    assert (tmp_path / "checkpoint.npz").read_bytes() == before
