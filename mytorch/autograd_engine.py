@@ -692,6 +692,12 @@ class Autograd:
                 ts = [None if dst is NO_GRAD else t for t, dst in zip(ts, op.gradients_to_update)]
             if all(t is None for t in ts):
                 continue
+            if op.guard is not None:  # the rule would read an array changed in place since recording
+                try:
+                    op.guard(self, op)
+                except RuntimeError as error:
+                    why = str(error).removeprefix("backward: ")
+                    raise RuntimeError(f"jvp (forward mode replays what was recorded): {why}") from error
             rule = jvp_rule(op.backward_operation)
             if rule is None:
                 raise ValueError(
