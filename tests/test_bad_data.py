@@ -304,3 +304,21 @@ def test_save_checkpoint_refuses_what_load_checkpoint_would_refuse(tmp_path):
     with pytest.raises(ValueError, match=r"save_checkpoint: array 'W\.1' holds NaN or infinite values; .* not written"):
         save_checkpoint(tmp_path / "checkpoint.npz", {}, net, np.random.default_rng(0), 2, np.zeros((2, 6)))
     assert (tmp_path / "checkpoint.npz").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "error"),
+    [(2, -1, IndexError), (-3, -1, IndexError), (0, 5, IndexError), (1, 0, ValueError)],
+)
+def test_flatten_refuses_axes_the_input_does_not_have(start, end, error):
+    # Flatten(2) on (2, 3) gave (6,) (the batch axis merged: 2 % 2 == 0), Flatten(1, 0) gave (2, 1, 3)
+    with pytest.raises(error, match="flatten: "):
+        nn.Flatten(start, end)(mytorch.tensor(np.ones((2, 3))))
+
+
+def test_flatten_agrees_with_pytorch_on_the_axes_it_has():
+    torch = pytest.importorskip("torch")
+    x = np.arange(24.0).reshape(2, 3, 4)
+    for start, end in [(1, -1), (0, -1), (1, 1), (-2, -1), (0, 1)]:
+        ours = nn.Flatten(start, end)(mytorch.tensor(x)).numpy()
+        np.testing.assert_array_equal(ours, torch.nn.Flatten(start, end)(torch.tensor(x)).numpy())

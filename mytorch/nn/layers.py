@@ -151,11 +151,14 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
-        """``x`` (a Tensor) with axes ``start_dim`` .. ``end_dim`` merged (a recorded reshape)."""
-        x = expect_tensor(self, x)
-        shape = x.shape
-        start, end = self.start_dim % len(shape), self.end_dim % len(shape)
-        return x.reshape(shape[:start] + (-1,) + shape[end + 1 :])
+        """``x`` (a Tensor) with axes ``start_dim`` .. ``end_dim`` merged (a recorded reshape).
+
+        Raises:
+            IndexError: an axis ``x`` does not have (as PyTorch; it wrapped around, so that
+                ``Flatten(2)`` on (N, F) merged the batch axis).
+            ValueError: ``start_dim`` comes after ``end_dim``.
+        """
+        return expect_tensor(self, x).flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         """``start_dim=..., end_dim=...``, shown in ``repr``."""
