@@ -244,7 +244,7 @@ def kill_leftovers(deadline: float = 10.0) -> None:
                 pass
 
 
-SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
+SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue")
 """World-writable folders a ``uid`` worker could leave files in for a later hand-in."""
 
 
