@@ -24,11 +24,20 @@ COLUMNS = ("epoch", "train_loss", "train_error", "val_loss", "val_error", "secon
 
 
 def write_metrics(folder: Path, config: dict[str, Any], history: np.ndarray, test: dict[str, float]) -> list[Path]:
-    """Write ``metrics.json`` and ``metrics.csv`` into ``folder``; return their paths."""
+    """Write ``metrics.json`` and ``metrics.csv`` into ``folder``; return their paths.
+
+    Raises:
+        ValueError: a number is NaN or infinite (JSON has no such numbers: Python would write
+            ``NaN``, which other readers refuse); nothing is written.
+    """
     rows = [dict(zip(COLUMNS, (int(r[0]), *map(float, r[1:])))) for r in history]
     record = {"config": config, "epochs": rows, "test": test}
+    try:
+        text = json.dumps(record, indent=2, allow_nan=False) + "\n"
+    except ValueError:
+        raise ValueError(f"{folder / 'metrics.json'}: a metric is NaN or infinite; not written") from None
     json_path, csv_path = folder / "metrics.json", folder / "metrics.csv"
-    atomic_write(json_path, lambda f: f.write(json.dumps(record, indent=2) + "\n"), binary=False)
+    atomic_write(json_path, lambda f: f.write(text), binary=False)
     table = io.StringIO()
     writer = csv.DictWriter(table, fieldnames=COLUMNS)
     writer.writeheader()

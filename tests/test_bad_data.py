@@ -14,6 +14,7 @@ import mytorch.nn as nn
 from hw_bonus.checkpoint import save_checkpoint
 from hw_bonus.datasets import MNIST_FILES, load_dataset
 from hw_bonus.demos import custom_op, lab_trace
+from hw_bonus.metrics import write_metrics
 from hw_bonus.mlp import MLP, evaluate, get_training_stats, one_hot, train_epoch
 from hw_bonus.mlp_runner import main
 from hw_bonus.npz import load_npz, save_npz
@@ -322,3 +323,13 @@ def test_flatten_agrees_with_pytorch_on_the_axes_it_has():
     for start, end in [(1, -1), (0, -1), (1, 1), (-2, -1), (0, 1)]:
         ours = nn.Flatten(start, end)(mytorch.tensor(x)).numpy()
         np.testing.assert_array_equal(ours, torch.nn.Flatten(start, end)(torch.tensor(x)).numpy())
+
+
+def test_metrics_with_nan_are_not_written_as_invalid_json(tmp_path):
+    # json.dumps wrote the token NaN, which JSON readers other than Python's refuse
+    history = np.array([[1, 0.5, 0.1, np.nan, 0.2, 1.0]])
+    with pytest.raises(ValueError, match=r"metrics\.json: a metric is NaN or infinite; not written"):
+        write_metrics(tmp_path, {}, history, {"loss": 0.1})
+    assert not list(tmp_path.iterdir())
+    write_metrics(tmp_path, {}, np.nan_to_num(history), {"loss": 0.1})
+    assert "NaN" not in (tmp_path / "metrics.json").read_text()
