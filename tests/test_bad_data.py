@@ -333,3 +333,23 @@ def test_metrics_with_nan_are_not_written_as_invalid_json(tmp_path):
     assert not list(tmp_path.iterdir())
     write_metrics(tmp_path, {}, np.nan_to_num(history), {"loss": 0.1})
     assert "NaN" not in (tmp_path / "metrics.json").read_text()
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_replayed_step_on_data_of_another_dtype_matches_the_dynamic_one(optimizer):
+    # MLP.train_step with float64 data on a float32 network: the replay wrote a float64 weight
+    # gradient into the float32 dW with np.dot(out=...): "output array is not acceptable"
+    nets = [
+        MLP(4, 3, [5, 6], ["relu", "tanh", "identity"], "cross_entropy", 0.1, Autograd(), 0.9,
+            dtype=np.float32, seed=0, replay=replay, optimizer=optimizer)
+        for replay in (False, True)
+    ]  # fmt: skip
+    rng = np.random.default_rng(0)
+    for n in (8, 8, 8, 8, 3):
+        x, y = rng.standard_normal((n, 4)), one_hot(rng.integers(0, 3, n), 3, np.float32)
+        losses = [net.train_step(x, y) for net in nets]
+        np.testing.assert_array_equal(*losses)
+    assert nets[1]._replayer.replays >= 2
+    for dynamic, replayed in zip(nets[0].linear_layers, nets[1].linear_layers):
+        np.testing.assert_array_equal(dynamic.W, replayed.W)
+        np.testing.assert_array_equal(dynamic.b, replayed.b)

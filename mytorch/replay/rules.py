@@ -96,13 +96,16 @@ def _empty(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
 def _dot_into(left: Any, right: Any, target: np.ndarray, transposed: bool) -> list[Instruction]:
     """``F.matrix_product(left, right)`` (or its transpose, if ``transposed``) into ``target``.
 
-    The product writes only into a C-contiguous ``out``; another target gets a copy.
+    The product writes only into a C-contiguous ``out`` of its own dtype; another target (a
+    float32 gradient of a product with float64 data) gets a copy, cast as the dynamic step's
+    in-place add casts it.
     """
     dest = target.T if transposed else target
     product = F.product_function(left, right)
-    if dest.flags.c_contiguous:
+    dtype = np.result_type(left, right)
+    if dest.flags.c_contiguous and dest.dtype == dtype:
         return [(product, (left, right, dest))]
-    scratch = _empty(dest.shape, dest.dtype)
+    scratch = _empty(dest.shape, dtype)
     return [(product, (left, right, scratch)), (np.copyto, (dest, scratch))]
 
 
