@@ -160,6 +160,17 @@ class _Primals:
         return per_primal[0] if self.single else tuple(per_primal)
 
 
+def _split(result: Any, has_aux: bool, what: str) -> tuple[Any, Any]:
+    """``f``'s result as (the output to differentiate, its auxiliary value: None without ``has_aux``)."""
+    if not has_aux:
+        return result, None
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise TypeError(
+            f"func.{what}: with has_aux=True the function must return a pair (output, aux), got {type(result).__name__}"
+        )
+    return result[0], result[1]
+
+
 def _scalar(out: Any, what: str) -> Tensor:
     if not isinstance(out, Tensor):
         out = Tensor(out)
@@ -196,8 +207,7 @@ def grad_and_value(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = 
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         primals = _Primals(args, argnums, "grad")
-        result = primals.call(f, kwargs)
-        out, aux = result if has_aux else (result, None)
+        out, aux = _split(primals.call(f, kwargs), has_aux, "grad")
         out = _scalar(out, "grad")
         nested = primals.nested([out])
         grads = _reverse([out], primals, [np.ones_like(out.data)], nested)
@@ -230,8 +240,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
     vector-Jacobian product ``cotangents^T J`` (``torch.func.vjp``). ``vjp_fn`` may be called
     many times (one backward pass each)."""
     call = _Primals(primals, tuple(range(len(primals))), "vjp")
-    result = call.call(f, {})
-    out, aux = result if has_aux else (result, None)
+    out, aux = _split(call.call(f, {}), has_aux, "vjp")
     outputs, _ = _flatten(out)
     outputs = [o if isinstance(o, Tensor) else Tensor(o) for o in outputs]
     nested = call.nested(outputs)
@@ -278,17 +287,20 @@ def _rows(out: Tensor, primals: _Primals, nested: bool) -> list[Tensor]:
     return [primals.give(j, nested) for j in jacobians]
 
 
-def jacrev(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+def jacrev(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> Callable[..., Any]:
     """``f``'s Jacobian by reverse mode, one backward pass per output element
     (``torch.func.jacrev``): of shape ``output.shape + input.shape``; for an output of nested
-    tuples, the same nesting of Jacobians."""
+    tuples, the same nesting of Jacobians. With ``has_aux``, ``f`` returns ``(output, aux)``
+    and the transform ``(jacobian, aux)``."""
 
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         primals = _Primals(args, argnums, "jacrev")
-        outputs, rebuild = _outputs(primals.call(f, kwargs))
+        out, aux = _split(primals.call(f, kwargs), has_aux, "jacrev")
+        outputs, rebuild = _outputs(out)
         nested = primals.nested(outputs)
-        return rebuild([primals.pick(_rows(out, primals, nested)) for out in outputs])
+        jacobian = rebuild([primals.pick(_rows(out, primals, nested)) for out in outputs])
+        return (jacobian, aux) if has_aux else jacobian
 
     return transformed
 
@@ -372,49 +384,63 @@ def _tangent_tensors(primals: _Primals, tangents: Sequence[Any]) -> list[Any]:
     return [t.to(a.dtype) if isinstance(t, Tensor) else Tensor(a) for t, a in zip(tangents, arrays)]
 
 
-def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+def jvp(
+    f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False
+) -> tuple[Any, ...]:
     """``(f(*primals), J tangents)``: the Jacobian-vector product by forward mode (``torch.func.jvp``).
 
     ``primals`` and ``tangents`` are tuples of the same length and shapes; the output may be
-    a Tensor or nested tuples of Tensors, and its tangent has the same structure.
+    a Tensor or nested tuples of Tensors, and its tangent has the same structure. With
+    ``has_aux``, ``f`` returns ``(output, aux)`` and ``jvp`` gives ``(output, tangent, aux)``.
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("func.jvp: primals and tangents must be tuples (one entry per argument of f)")
     call = _Primals(primals, tuple(range(len(primals))), "jvp")
-    out = call.call(f, {})
+    out, aux = _split(call.call(f, {}), has_aux, "jvp")
     outputs, rebuild = _flatten(out)
-    if _recorded(call, outputs, tangents):
+    recorded = _recorded(call, outputs, tangents)
+    if recorded:
         pushed = _push_by_reverse(outputs, call, _tangent_tensors(call, tangents))
-        values = [call.give(o if isinstance(o, Tensor) else Tensor(o), True) for o in outputs]
-        return rebuild(values), rebuild([call.give(t, True) for t in pushed])
-    pushed_arrays = _push(outputs, call, _tangent_arrays(call, tangents))
-    values = [call.give(o if isinstance(o, Tensor) else Tensor(o), False) for o in outputs]
-    return rebuild(values), rebuild([call.give(Tensor(t), False) for t in pushed_arrays])
+    else:
+        pushed = [Tensor(t) for t in _push(outputs, call, _tangent_arrays(call, tangents))]
+    values = [call.give(o if isinstance(o, Tensor) else Tensor(o), recorded) for o in outputs]
+    result = rebuild(values), rebuild([call.give(t, recorded) for t in pushed])
+    return (*result, aux) if has_aux else result
 
 
-def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+def _forward_jacobians(outputs: list[Tensor], primals: _Primals) -> list[Any]:
+    """Each output's Jacobians with respect to the primals, by replaying the tape with one
+    tangent per primal element (one entry per output, as ``argnums`` asked)."""
+    per_output: list[list[Any]] = [[] for _ in outputs]
+    for i, p in enumerate(primals.tensors):
+        columns: list[list[np.ndarray]] = [[] for _ in outputs]
+        for k in range(p.numel()):
+            tangents = [np.zeros_like(q.data) for q in primals.tensors]
+            tangents[i].reshape(-1)[k] = 1
+            for column, pushed in zip(columns, _push(outputs, primals, tangents)):
+                column.append(pushed.reshape(-1))
+        for out, column, jacobians in zip(outputs, columns, per_output):
+            jacobian = np.stack(column, axis=-1) if column else np.zeros((out.numel(), 0), dtype=out.dtype)
+            jacobians.append(primals.give(Tensor(jacobian.reshape(out.shape + p.shape)), False))
+    return [primals.pick(jacobians) for jacobians in per_output]
+
+
+def jacfwd(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> Callable[..., Any]:
     """``f``'s Jacobian by forward mode: ``f`` is recorded once and its tape replayed with one
     tangent per input element (``torch.func.jacfwd``); of shape ``output.shape + input.shape``;
-    for an output of nested tuples (``jacrev`` with several ``argnums``), the same nesting."""
+    for an output of nested tuples (``jacrev`` with several ``argnums``), the same nesting.
+    With ``has_aux``, ``f`` returns ``(output, aux)`` and the transform ``(jacobian, aux)``."""
 
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         primals = _Primals(args, argnums, "jacfwd")
-        outputs, rebuild = _outputs(primals.call(f, kwargs))
+        out, aux = _split(primals.call(f, kwargs), has_aux, "jacfwd")
+        outputs, rebuild = _outputs(out)
         if _recorded(primals, outputs):  # the same Jacobian, by recorded reverse passes
-            return rebuild([primals.pick(_rows(out, primals, True)) for out in outputs])
-        per_output: list[list[Any]] = [[] for _ in outputs]
-        for i, p in enumerate(primals.tensors):
-            columns: list[list[np.ndarray]] = [[] for _ in outputs]
-            for k in range(p.numel()):
-                tangents = [np.zeros_like(q.data) for q in primals.tensors]
-                tangents[i].reshape(-1)[k] = 1
-                for column, pushed in zip(columns, _push(outputs, primals, tangents)):
-                    column.append(pushed.reshape(-1))
-            for out, column, jacobians in zip(outputs, columns, per_output):
-                jacobian = np.stack(column, axis=-1) if column else np.zeros((out.numel(), 0), dtype=out.dtype)
-                jacobians.append(primals.give(Tensor(jacobian.reshape(out.shape + p.shape)), False))
-        return rebuild([primals.pick(jacobians) for jacobians in per_output])
+            jacobian = rebuild([primals.pick(_rows(out, primals, True)) for out in outputs])
+        else:
+            jacobian = rebuild(_forward_jacobians(outputs, primals))
+        return (jacobian, aux) if has_aux else jacobian
 
     return transformed
 
@@ -453,6 +479,8 @@ def vmap(
         if len(sizes) != 1:
             raise ValueError(f"func.vmap: the batched arguments need one batch size, got {sorted(sizes)}")
         (n,) = sizes
+        if n == 0:  # torch.func.vmap maps an empty batch; a loop cannot see f's output without a call
+            raise ValueError("func.vmap: the batch is empty (size 0); this vmap is a loop over examples")
         results = []
         for b in range(n):
             one = [a if d is None else _take(a, b, d) for a, d in zip(args, dims)]

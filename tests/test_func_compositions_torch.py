@@ -273,6 +273,25 @@ def test_mixed_precision_gradients_have_the_inputs_dtype_as_torch() -> None:
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-6)
 
 
+def test_has_aux_of_jvp_jacrev_jacfwd_matches_torch() -> None:
+    """(output, aux) functions: jvp gives (output, tangent, aux), jacrev/jacfwd (jacobian, aux);
+    inside grad, the aux carries the outer derivative."""
+
+    def f(y: Any) -> Any:
+        return y.sin() * y.sum(), (y * y).sum()
+
+    results = []
+    for F, c in ((func, Tensor), (torch.func, torch.tensor)):
+        x, v = c(X0), c(V)
+        out, tangent, aux = F.jvp(f, (x,), (v,), has_aux=True)
+        jac_rev, aux_rev = F.jacrev(f, has_aux=True)(x)
+        jac_fwd, aux_fwd = F.jacfwd(f, has_aux=True)(x)
+        outer = F.grad(lambda w: F.jvp(lambda y: (y * w, (y * w).sum()), (w,), (v,), has_aux=True)[2])(x)
+        results.append([out, tangent, aux, jac_rev, aux_rev, jac_fwd, aux_fwd, outer])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(_array(ours), _array(theirs), **TOL)
+
+
 def test_backward_create_graph_through_a_transform_matches_torch() -> None:
     """A gradient penalty on the weights, through a func.grad with respect to the input."""
     results = []
