@@ -76,7 +76,7 @@ def _checked_labels(y: np.ndarray, n_rows: int, dataset: str, where: str) -> np.
     """``y`` as int64 labels after checking them: one per row, whole numbers in ``0 .. n - 1``."""
     if y.ndim != 1 or len(y) != n_rows:
         raise ValueError(f"{where}: {n_rows} rows of features need {n_rows} labels (shape ({n_rows},)), got {y.shape}")
-    if y.dtype.kind not in "biuf":
+    if y.dtype.kind not in "iuf":  # booleans too: a saved mask (labels == k) is not class numbers
         raise ValueError(f"{where}: labels must be whole numbers, got dtype {y.dtype}")
     whole = np.isfinite(y) & (y == np.round(y)) if y.dtype.kind == "f" else np.ones(len(y), bool)
     if not whole.all():

@@ -353,3 +353,10 @@ def test_a_replayed_step_on_data_of_another_dtype_matches_the_dynamic_one(optimi
     for dynamic, replayed in zip(nets[0].linear_layers, nets[1].linear_layers):
         np.testing.assert_array_equal(dynamic.W, replayed.W)
         np.testing.assert_array_equal(dynamic.b, replayed.b)
+
+
+def test_boolean_labels_are_refused_a_mask_is_not_class_numbers(tmp_path):
+    # a saved `labels == 3` trained a 10-class network on classes 0 and 1, silently
+    mask = np.arange(6) % 10 == 3
+    with pytest.raises(ValueError, match=r"train_labels\.npy .*labels must be whole numbers, got dtype bool"):
+        load_dataset("mnist", course_mnist(tmp_path, train_labels=mask))
