@@ -686,6 +686,8 @@ class Autograd:
             if t.shape != x.shape:
                 raise ValueError(f"jvp: tangent {i} has shape {t.shape}, its input {x.shape}")
             tan[id(x)] = t
+        wanted = [self.operation_list[-1].output] if outputs is None else list(outputs)
+        needed: set[int] | None = None  # what the wanted outputs are computed from, if asked
         for index, op in enumerate(self.operation_list):
             ts = [tan.get(id(x)) for x in op.inputs]
             if no_grad_constant:
@@ -696,6 +698,9 @@ class Autograd:
                 try:
                     op.guard(self, op)
                 except RuntimeError as error:
+                    needed = self._computed_from(wanted) if needed is None else needed
+                    if id(op.output) not in needed:
+                        continue  # a value the outputs do not depend on: no tangent, no error
                     why = str(error).removeprefix("backward: ")
                     raise RuntimeError(f"jvp (forward mode replays what was recorded): {why}") from error
             rule = jvp_rule(op.backward_operation)
@@ -713,10 +718,17 @@ class Autograd:
                 )
             tan[id(op.output)] = t_out
         self.tangents = tan
-        wanted = [self.operation_list[-1].output] if outputs is None else list(outputs)
         self._require_on_tape("jvp", inputs, "input")
         self._require_on_tape("jvp", wanted, "output")
         return [tan[id(y)] if id(y) in tan else np.zeros_like(y) for y in wanted]
+
+    def _computed_from(self, arrays: Sequence[np.ndarray]) -> set[int]:
+        """The ids of ``arrays`` and of every recorded array they are computed from."""
+        ids = {id(y) for y in arrays}
+        for op in reversed(self.operation_list):
+            if id(op.output) in ids:
+                ids.update(id(x) for x in op.inputs)
+        return ids
 
     def _require_on_tape(self, method: str, arrays: Sequence[np.ndarray], what: str) -> None:
         """Raise if one of ``arrays`` is neither an input nor an output of a recorded operation

@@ -137,7 +137,7 @@ def gradients(tape: Tape, seeds: dict[int, Any], keep: set[int], create_graph: b
         if grad is None:
             continue
         if op.guard is not None:  # an array the rule reads changed in place since recording
-            op.guard(tape, op)
+            op.guard(tape.resolve(), op)  # (a recorded rule may have merged this tape into another)
         if nodes is not None:
             raw = _recorded_vjp(op, index, grad, nodes)
         else:

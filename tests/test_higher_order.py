@@ -404,6 +404,37 @@ def test_forward_mode_through_an_in_place_change_of_a_value_already_read_raises(
     np.testing.assert_allclose(func.jacrev(changed_after_exp)(x) @ v, expected, rtol=1e-12)
 
 
+def test_forward_mode_skips_a_changed_value_the_outputs_do_not_need() -> None:
+    """A rule of a dead branch reading a changed array is not replayed (it raised)."""
+    x, v = np.array([0.3, -1.2]), np.array([1.0, 2.0])
+
+    def dead_branch(y: Tensor) -> Tensor:
+        h = y * 2
+        h.sin()  # reads h, unused
+        h.mul_(3.0)
+        return h
+
+    np.testing.assert_allclose(func.jvp(dead_branch, (x,), (v,))[1], 6 * v, rtol=1e-12)
+
+
+def test_a_changed_array_met_after_a_tape_merge_is_named_not_a_stopiteration() -> None:
+    """A recorded backward merged the tape it walked into another: the version guard's message
+    looked for the operation on the emptied tape and raised StopIteration."""
+    x, w, t = np.array([0.3, -0.6, 0.9, 0.1]), np.array([0.5, -0.2, 0.4, 0.8]), np.array([1.0, 2.0, -1.0, 0.5])
+
+    def f(p: Tensor, q: Tensor) -> Tensor:
+        a, b = p * 1.0, q * 1.0
+        a.div_(a * a + 1)
+        a += a
+        a.copy_(b * 0.5)
+        b[b.detach() > 0.2] = 0.5
+        b.clamp_(-0.8, 0.9)
+        return (a * Tensor(np.linspace(-1, -0.1, 4))).sum() + (b * Tensor(np.linspace(0.1, 1, 4))).sum()
+
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        func.grad(lambda p: func.jvp(f, (p, w), (t, t))[1])(x)
+
+
 def test_argnums_naming_one_argument_twice_is_refused() -> None:
     """argnums=(0, 0) gave zeros for the first entry (the second leaf replaced the first); as
     torch.func, repeated (also as (0, -2)) or empty argnums are refused."""
