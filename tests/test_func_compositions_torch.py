@@ -7,8 +7,9 @@ captured variable, a tuple ``argnums``, ``has_aux``, ``mytorch.grad(create_graph
 small functions (captured model weights that require a gradient, ``.detach()``, ``no_grad``,
 in-place changes, an output that ignores its input). Each program's value, a further gradient
 on top, its float32 dtype and, for the weights, ``mytorch.grad`` with respect to them must be
-PyTorch's. The exploratory run of the same generator (all 3,600 programs of depth 1 and 2, and
-a sample of depth 3) found what the named tests below guard.
+PyTorch's. The exploratory runs of the same generator (every chain of depth 1 and 2 over every
+function and mode, 10,200 programs, and 8,800 sampled programs of depth 3) found what the named
+tests below guard.
 """
 
 from __future__ import annotations
