@@ -464,11 +464,14 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 
 # --------------------------------------------------------------------------- batching
 def vmap(
-    f: Callable[..., Any], in_dims: int | None | tuple[int | None, ...] | list[int | None] = 0, out_dims: int = 0
+    f: Callable[..., Any],
+    in_dims: int | None | tuple[int | None, ...] | list[int | None] = 0,
+    out_dims: int | tuple[int, ...] = 0,
 ) -> Callable[..., Any]:
     """``f`` mapped over a batch axis: **a Python loop** over the batch, calling ``f`` once per
     example and stacking the results along ``out_dims`` (``torch.func.vmap``'s semantics, not
-    its speed). ``in_dims`` gives each argument's batch axis (None: not batched)."""
+    its speed). ``in_dims`` gives each argument's batch axis (None: not batched); ``out_dims``
+    one axis for every output, or one per output of a function returning a tuple."""
 
     @functools.wraps(f)
     def transformed(*args: Any) -> Any:
@@ -487,10 +490,21 @@ def vmap(
             results.append(f(*one))
         flat = [_flatten(r)[0] for r in results]
         _, rebuild = _flatten(results[0])
-        stacked = [_stack([leaves[k] for leaves in flat], out_dims) for k in range(len(flat[0]))]
+        axes = _out_axes(results[0], out_dims)
+        stacked = [_stack([leaves[k] for leaves in flat], axis) for k, axis in enumerate(axes)]
         return rebuild(stacked)
 
     return transformed
+
+
+def _out_axes(result: Any, out_dims: int | tuple[int, ...]) -> list[int]:
+    """The batch axis of each leaf of one example's ``result``."""
+    if isinstance(out_dims, int):
+        return [out_dims] * len(_flatten(result)[0])
+    if not isinstance(result, (tuple, list)) or len(result) != len(out_dims):
+        outputs = len(result) if isinstance(result, (tuple, list)) else 1
+        raise ValueError(f"func.vmap: out_dims has {len(out_dims)} entries for {outputs} outputs")
+    return [axis for part, axis in zip(result, out_dims) for _ in _flatten(part)[0]]
 
 
 def _take(value: Any, b: int, axis: int) -> Any:

@@ -293,6 +293,14 @@ def test_has_aux_of_jvp_jacrev_jacfwd_matches_torch() -> None:
         np.testing.assert_allclose(_array(ours), _array(theirs), **TOL)
 
 
+def test_vmap_out_dims_per_output_matches_torch() -> None:
+    batch = np.arange(6.0).reshape(3, 2)
+    ours = func.vmap(lambda r: (r * 2, (r.sum(), r.sin())), out_dims=(1, 0))(Tensor(batch))
+    theirs = torch.func.vmap(lambda r: (r * 2, (r.sum(), r.sin())), out_dims=(1, 0))(torch.tensor(batch))
+    for a, b in zip((ours[0], *ours[1]), (theirs[0], *theirs[1])):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), **TOL)
+
+
 def test_backward_create_graph_through_a_transform_matches_torch() -> None:
     """A gradient penalty on the weights, through a func.grad with respect to the input."""
     results = []

@@ -634,6 +634,8 @@ def test_func_vmap_is_a_documented_loop() -> None:
     assert "loop" in func.vmap.__doc__
     with pytest.raises(ValueError, match="empty"):
         func.vmap(np.sin)(np.zeros((0, 2)))
+    with pytest.raises(ValueError, match="out_dims has 2 entries for 1 outputs"):
+        func.vmap(np.sin, out_dims=(1, 0))(np.zeros((3, 2)))
     per_example = func.vmap(func.grad(lambda w, x: (np.tanh(x @ w)) ** 2), in_dims=(None, 0))
     w, xs = np.array([0.3, -0.2]), np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]])
     grads = per_example(w, xs)
