@@ -636,7 +636,9 @@ def jvp(output: Tensor, inputs: Sequence[Tensor], tangents: Sequence[Any]) -> Te
     tape = output.tape
     arrays = [t.data for t in inputs]
     tangent_arrays = [np.broadcast_to(_constant(v, a), a.shape) for v, a in zip(tangents, arrays)]
-    return Tensor(tape.jvp(arrays, tangent_arrays, [output.data])[0])
+    # Inputs that all require a gradient: every other value is a constant, x.detach() (x's array) too
+    constants = all(t.requires_grad for t in inputs)
+    return Tensor(tape.jvp(arrays, tangent_arrays, [output.data], no_grad_constant=constants)[0])
 
 
 def _float_division(arrays: Sequence[np.ndarray]) -> Sequence[np.ndarray]:

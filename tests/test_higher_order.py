@@ -604,6 +604,10 @@ def test_forward_mode_treats_a_detached_tensor_as_a_constant() -> None:
     _, tangent = func.jvp(lambda y: y.detach() * y * y, (x,), (v,))
     np.testing.assert_allclose(tangent, 2 * x * x * v, rtol=1e-12)
     np.testing.assert_allclose(func.hessian(lambda y: (y.detach() * y * y).sum())(x), np.diag(2 * x), rtol=1e-12)
+    leaf = Tensor(x, requires_grad=True)
+    np.testing.assert_allclose(mt.jvp(leaf.detach() * leaf * leaf, [leaf], [v]).data, 2 * x * x * v, rtol=1e-12)
+    constant = Tensor(np.array([2.0, 3.0, 4.0]))  # a perturbed input that requires no gradient still moves
+    np.testing.assert_allclose(mt.jvp((constant * leaf).sum(), [leaf, constant], [v, v]).data, v @ (x + constant.data))
 
 
 def test_transforms_inside_a_no_grad_block_still_differentiate() -> None:
