@@ -320,6 +320,11 @@ def _push(outputs: list[Any], primals: _Primals, tangents: list[np.ndarray]) -> 
             by_tape.setdefault(id(out.tape), []).append(k)
     for ks in by_tape.values():
         tape = outputs[ks[0]].tape
+        if tape.released:  # its operations are gone: the tangent would be zeros
+            raise RuntimeError(
+                f"func.jvp, func.jacfwd: output {ks[0]} is computed from a graph already released by an "
+                "earlier backward (a Tensor f captures, computed before the call): capture its .detach() instead"
+            )
         on_tape = {id(x) for op in tape.operation_list for x in op.inputs}
         inputs = [p.data for p in primals.tensors if id(p.data) in on_tape]
         if not inputs:

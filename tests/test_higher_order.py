@@ -435,6 +435,20 @@ def test_a_changed_array_met_after_a_tape_merge_is_named_not_a_stopiteration() -
         func.grad(lambda p: func.jvp(f, (p, w), (t, t))[1])(x)
 
 
+def test_forward_mode_through_a_released_graph_raises_instead_of_zeros() -> None:
+    """f captures h from a graph a backward released: its operations are gone (the tangent was
+    zeros); reverse mode raised already."""
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = w * 3
+    h.sum().backward()
+    x = np.array([0.5, -1.0])
+    with pytest.raises(RuntimeError, match="released by an earlier backward.*detach"):
+        func.jvp(lambda y: (y * h).sum(), (x,), (np.ones(2),))
+    with pytest.raises(RuntimeError, match="released"):
+        func.jacfwd(lambda y: y * h)(x)
+    np.testing.assert_allclose(func.jvp(lambda y: (y * h.detach()).sum(), (x,), (np.ones(2),))[1], 9.0)
+
+
 def test_argnums_naming_one_argument_twice_is_refused() -> None:
     """argnums=(0, 0) gave zeros for the first entry (the second leaf replaced the first); as
     torch.func, repeated (also as (0, -2)) or empty argnums are refused."""
