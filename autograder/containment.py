@@ -123,7 +123,8 @@ class Containment:
                 if closed:
                     missing += (
                         f"; {closed} is closed to other users, so a hand-in can import only the modules a worker "
-                        "loads before it switches uid (autograder/jail.py's PRELOAD), not, say, glob or logging"
+                        "loads before it switches uid (autograder/jail.py's PRELOAD, and of ON_DEMAND those the "
+                        "hand-in's files import), not, say, sqlite3"
                     )
                 return Containment("uid", (), True, _because(missing, reasons))
             reasons.append("the runner is not root, so it cannot switch workers to another uid")

@@ -20,15 +20,17 @@ files, no core dumps) are set, and no new privileges can be gained (``PR_SET_NO_
 
 from __future__ import annotations
 
+import ast
 import ctypes
 import errno
 import importlib
 import os
 import resource
 import shutil
+from pathlib import Path
 from typing import Any
 
-__all__ = ["PRELOAD", "contain", "readable_paths"]
+__all__ = ["ON_DEMAND", "PRELOAD", "contain", "imports_on_demand", "readable_paths"]
 
 PRELOAD = ("__future__", "abc", "array", "collections", "contextlib", "copy", "dataclasses", "enum", "functools",
            "inspect", "itertools", "json", "math", "numbers", "operator", "random", "re", "string", "struct",
@@ -39,6 +41,48 @@ imported by the hand-in would not import. The standard modules MyTorch imports, 
 NumPy submodules that ``import numpy`` leaves to their first use (``numpy.random``, which
 MyTorch's factories use at import, and ``numpy.fft``). ``tests/test_jail_preload.py`` checks
 that importing MyTorch reads no file of the installation after these."""
+
+ON_DEMAND = frozenset({
+    "argparse", "ast", "base64", "bisect", "calendar", "cmath", "codecs", "colorsys", "csv", "datetime", "decimal",
+    "difflib", "fnmatch", "fractions", "glob", "gzip", "hashlib", "heapq", "hmac", "io", "keyword", "logging",
+    "pathlib", "pickle", "pprint", "queue", "reprlib", "secrets", "shutil", "statistics", "tempfile", "threading",
+    "timeit", "types", "unittest", "uuid", "zipfile", "zlib",
+    "numpy.linalg", "numpy.polynomial", "numpy.ma", "numpy.testing", "numpy.lib.stride_tricks",
+})  # fmt: skip
+"""Modules with no effect on import but their definitions, loaded before the worker switches
+uid (``--sandbox uid``) when a file of the hand-in's ``mytorch`` imports them: where the
+Python installation is closed to the worker's uid, a hand-in could not import them itself.
+(Imported only on demand, since each costs every worker its start-up time.)"""
+
+_SCAN_FILES, _SCAN_BYTES = 200, 1 << 20  # bounds on what of a hand-in is read for its imports
+
+
+def imports_on_demand(folder: str) -> list[str]:
+    """The modules of ``ON_DEMAND`` that the ``.py`` files under ``folder/mytorch`` import
+    (``import a.b``, ``from a.b import c``; relative imports are the hand-in's own). Files past
+    the first ``_SCAN_FILES``, larger than ``_SCAN_BYTES`` or not parsing are skipped: the
+    hand-in's import then fails with its own error, as it would anyway."""
+    wanted: set[str] = set()
+    paths = sorted(Path(folder, "mytorch").rglob("*.py"))[:_SCAN_FILES]
+    for path in paths:
+        try:
+            if path.is_symlink() or path.stat().st_size > _SCAN_BYTES:
+                continue
+            tree = ast.parse(path.read_bytes())
+        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for name in names:
+                parts = name.split(".")
+                wanted.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
+    return sorted(wanted & ON_DEMAND)
+
 
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
 _MS_REMOUNT, _MS_BIND, _MS_REC = 32, 4096, 16384
@@ -286,6 +330,9 @@ def contain(config: dict[str, Any]) -> str:
     for name in PRELOAD:
         importlib.import_module(name)
     folder = config["handin"]
+    if config["mode"] == "uid":
+        for name in imports_on_demand(folder):
+            importlib.import_module(name)
     if config["mode"] == "namespaces":
         _new_root(config["root"], folder, config["readable"], config["tmpfs_mb"], config["uid"])
         folder = "/work"

@@ -431,6 +431,32 @@ def test_under_sandbox_uid_shared_memory_a_handin_leaves_is_removed_after_each_t
     assert segments_left() == []
 
 
+def test_under_uid_the_standard_modules_a_handin_imports_are_loaded_before_the_uid_switch(grader, tmp_path):
+    """Where the Python installation is closed to the worker's uid (this machine's pyenv under
+    /root), a hand-in importing ``logging`` or ``glob`` lost every test: the worker now loads
+    the modules of ``jail.ON_DEMAND`` its files import before it switches uid."""
+    sandbox_or_skip("uid")
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    code = "import logging, glob\nfrom numpy.testing import assert_allclose as _close\n_log = logging.getLogger('hw')\n"
+    handin(tmp_path, inbox, "imports.tar", code=code)
+    done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", "uid", "operations",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert scores_csv(out / "scores.csv")["imports.tar"]["operations"] == "6", (out / "imports.tar.txt").read_text()
+
+
+def test_the_imports_read_from_a_handin_are_the_allowed_standard_ones(tmp_path):
+    from autograder.jail import imports_on_demand
+
+    package = tmp_path / "mytorch"
+    (package / "nn").mkdir(parents=True)
+    (package / "__init__.py").write_text("import logging.handlers\nfrom . import nn\nimport antigravity\n")
+    (package / "nn" / "x.py").write_text("from numpy.testing import assert_allclose\nfrom .y import glob\n")
+    (package / "nn" / "broken.py").write_text("import glob\ndef (:\n")  # does not parse: skipped
+    assert imports_on_demand(str(tmp_path)) == ["logging", "numpy.testing"]
+
+
 def test_a_package_whose_import_fails_fails_every_test_with_its_error(grader, tmp_path):
     """The end of ``__init__`` raising leaves the submodules it imported in ``sys.modules``;
     the tests must not run on them as if the package had imported."""
