@@ -1,7 +1,8 @@
 """Atomic file writes: a reader sees the old file or the new one, never half of one.
 
 The content goes to a temporary file in the target's folder, is flushed to disk, and then
-``os.replace`` renames it over the target in one step.
+``os.replace`` renames it over the target in one step; the folder is then flushed too, so
+that after a power loss the rename itself is not lost (where the file system allows it).
 """
 
 from __future__ import annotations
@@ -39,4 +40,19 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[Any]], Any], binar
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _sync_folder(path.parent)
     return path
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush ``folder``'s entries (the rename) to disk; a file system that cannot is left as is."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -95,6 +95,20 @@ def test_an_output_file_that_cannot_be_written_is_one_line_and_status_1(tmp_path
     assert one_line(capsys.readouterr().err).endswith(f"cannot write {tmp_path / 'run'}: {reason}")
 
 
+def test_an_atomic_write_flushes_the_file_then_the_folder_holding_its_rename(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append("folder" if os.path.isdir(f"/proc/self/fd/{fd}") else "file")
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", fsync)
+    target = atomic.atomic_write(tmp_path / "out" / "a.txt", lambda f: f.write("x"), binary=False)
+    assert target.read_text() == "x" and synced == ["file", "folder"]
+    assert [p.name for p in target.parent.iterdir()] == ["a.txt"]  # no temporary file left
+
+
 def test_a_closed_pipe_is_one_line_and_status_141(tmp_path):
     with subprocess.Popen([*RUNNER, *LONG_RUN, "--out", "run"], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True) as proc:  # fmt: skip
