@@ -375,9 +375,9 @@ def _push_by_reverse(outputs: list[Any], primals: _Primals, tangents: Sequence[A
             if g is not None:
                 term = (g * t).sum()
                 total = term if total is None else total + term
-    if total is None or not total.requires_grad:
-        return [Tensor(np.zeros_like(o.data)) for o in outs]
-    pushed = _grad([total], us, retain_graph=True, create_graph=True, allow_unused=True)
+    pushed: Sequence[Tensor | None] = [None] * len(outs)  # no output depends on the primals
+    if total is not None and total.requires_grad:
+        pushed = _grad([total], us, retain_graph=True, create_graph=True, allow_unused=True)
     return [Tensor(np.zeros_like(o.data)) if j is None else j for j, o in zip(pushed, outs)]
 
 
