@@ -192,15 +192,27 @@ def test_the_kit_scripts_are_valid_shell_and_make():
 
 
 def test_the_builders_check_the_configuration_and_ship_it_as_json(tmp_path):
-    config = tmp_path / "grading.toml"
-    config.write_text('[sections.kernels]\nenabled = true\n[tests."linear/backward"]\nvisibility = "hidden"\n')
+    if sys.version_info >= (3, 11):  # the course's TOML; before 3.11 (no tomllib) the same in JSON
+        config = tmp_path / "grading.toml"
+        config.write_text('[sections.kernels]\nenabled = true\n[tests."linear/backward"]\nvisibility = "hidden"\n')
+    else:
+        config = tmp_path / "grading.json"
+        config.write_text(
+            json.dumps(
+                {"sections": {"kernels": {"enabled": True}}, "tests": {"linear/backward": {"visibility": "hidden"}}}
+            )
+        )
     names = build_gradescope(tmp_path / "kit.zip", config)
     with zipfile.ZipFile(tmp_path / "kit.zip") as archive:
         shipped = json.loads(archive.read("grading.json"))
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
     assert "grading.json" in names and shipped["sections"] == {"kernels": {"enabled": True}}
     assert modes["run_autograder"] == modes["setup.sh"] == 0o755
-    config.write_text("[sections.lineer]\npoints = 1\n")
+    config.write_text(
+        json.dumps({"sections": {"lineer": {"points": 1}}})
+        if config.suffix == ".json"
+        else "[sections.lineer]\npoints = 1\n"
+    )
     with pytest.raises(ConfigError, match="unknown section 'lineer'"):
         build_autolab(tmp_path / "lab", config)
     assert not (tmp_path / "lab" / "autograde.tar").exists()

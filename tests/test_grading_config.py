@@ -16,6 +16,9 @@ from autograder.config import ConfigError, GradingConfig, load_config  # noqa: E
 from autograder.grading import SECTIONS, collect  # noqa: E402
 
 COURSE = ["autograd", "operations", "linear", "activation", "loss"]
+needs_tomllib = pytest.mark.skipif(
+    sys.version_info < (3, 11), reason="TOML configurations are read with Python 3.11's tomllib"
+)
 
 
 def write(tmp_path: Path, text: str, name: str = "grading.toml") -> Path:
@@ -33,6 +36,7 @@ def test_the_default_is_the_courses_fifty_points_all_visible():
     assert GradingConfig(extras=True).section_names() == list(SECTIONS)
 
 
+@needs_tomllib
 def test_sections_are_reweighted_in_proportion_and_tests_hidden(tmp_path):
     path = write(
         tmp_path,
@@ -66,6 +70,7 @@ def test_json_works_as_well(tmp_path):
     assert config.extras and config.tests == {"mlp/learns the disc task": {"points": 0}}
 
 
+@needs_tomllib
 @pytest.mark.parametrize(
     "text, problem",
     [
@@ -87,6 +92,12 @@ def test_mistakes_are_named_with_file_and_key(tmp_path, text, problem):
     assert str(path) in str(caught.value) and problem in str(caught.value)
 
 
+@pytest.mark.skipif(sys.version_info >= (3, 11), reason="Python 3.10 only: it has no tomllib")
+def test_before_python_3_11_a_toml_configuration_is_refused_with_the_way_out(tmp_path):
+    with pytest.raises(ConfigError, match="reading TOML needs Python 3.11 or later; write the configuration as JSON"):
+        load_config(write(tmp_path, "extras = true"))
+
+
 def test_an_unreadable_or_unknown_kind_of_file_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="cannot read the configuration"):
         load_config(tmp_path / "missing.toml")
@@ -94,6 +105,7 @@ def test_an_unreadable_or_unknown_kind_of_file_is_refused(tmp_path):
         load_config(write(tmp_path, "x", "grading.yaml"))
 
 
+@needs_tomllib
 def test_a_test_of_a_section_that_does_not_run_is_refused(tmp_path):
     config = load_config(write(tmp_path, '[tests."kernels/neg"]\npoints = 1'))
     with pytest.raises(ConfigError, match="'kernels/neg' is not graded in this run"):
@@ -118,6 +130,7 @@ def test_the_runner_applies_a_configuration_to_its_reports(tmp_path):
     assert "5/5" in data["output"] and "1 more tests are not shown yet" in data["output"]
 
 
+@needs_tomllib
 def test_the_runner_refuses_a_bad_configuration_before_grading(tmp_path):
     config = write(tmp_path, "[sections.lineer]\npoints = 1")
     done = subprocess.run([sys.executable, str(ROOT / "autograder" / "runner.py"), "--config", str(config)],
