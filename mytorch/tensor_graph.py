@@ -7,7 +7,10 @@ that made its inputs, to an ``AccumulateGrad`` for each leaf input (``.variable`
 leaf), or to ``(None, 0)`` for a constant. Walking ``next_functions`` from a loss visits the
 whole graph. The nodes are read from the tape when asked for (nothing is stored per
 operation): after a ``backward`` without ``retain_graph`` has released the graph, a
-tensor's ``grad_fn`` is None.
+tensor's ``grad_fn`` is None. As in PyTorch, one operation has one node (and one leaf one
+``AccumulateGrad``) while anyone holds it, and a node holds the nodes of its
+``next_functions``: code that walks the graph remembering ``id(node)``, as PyTorch code
+may, sees each node once.
 
 Hooks and retained gradients sit on the operation that made the tensor: when ``backward``
 reaches it, its gradient is the tensor's whole gradient. ``register_hook(fn)`` calls
@@ -45,6 +48,14 @@ class AccumulateGrad:
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
 
+    @classmethod
+    def of(cls, leaf: Tensor) -> AccumulateGrad:
+        """The leaf's ``AccumulateGrad``: the same object while anyone holds it."""
+        found = _ACCUMULATORS.get(id(leaf))
+        if found is None or found.variable is not leaf:  # (a dead leaf's id may be reused)
+            found = _ACCUMULATORS[id(leaf)] = cls(leaf)
+        return found
+
     def name(self) -> str:
         """ "AccumulateGrad", as in PyTorch."""
         return "AccumulateGrad"
@@ -66,8 +77,18 @@ class Node:
     def __init__(self, operation: Any, tape: Any) -> None:
         self.operation = operation
         self._tape = tape
+        self._next: tuple[tuple[Node | AccumulateGrad | None, int], ...] | None = None
         backward = operation.backward_operation
         self.kernel = _KERNEL_NAMES.get(backward) or str(getattr(backward, "__qualname__", type(backward).__name__))
+
+    @classmethod
+    def of(cls, operation: Any, tape: Any) -> Node:
+        """The operation's node: the same object while anyone holds it (it holds the operation,
+        so the operation's id is not reused meanwhile)."""
+        found = _NODES.get(id(operation))
+        if found is None or found.operation is not operation:
+            found = _NODES[id(operation)] = cls(operation, tape)
+        return found
 
     def name(self) -> str:
         """The kernel's name in PyTorch's style: ``MulBackward`` for ``mul``."""
@@ -76,18 +97,26 @@ class Node:
     @property
     def next_functions(self) -> tuple[tuple[Node | AccumulateGrad | None, int], ...]:
         """One ``(node, 0)`` per input: the node that made it, an ``AccumulateGrad`` for a leaf,
-        ``None`` for a constant."""
-        made_by = {id(op.output): op for op in self._tape.operation_list}
-        leaves = getattr(self._tape, "leaves", {})
+        ``None`` for a constant. Read from the tape once (an operation's inputs never change),
+        then kept: a node holds the nodes it leads to, as in PyTorch."""
+        if self._next is not None:
+            return self._next
+        tape = self._tape
+        if getattr(tape, "merged_into", None) is not None:  # the graph joined another: follow it
+            tape = self._tape = tape.resolve()
+        made_by = {id(op.output): op for op in tape.operation_list}
+        leaves = getattr(tape, "leaves", {})
         nexts: list[tuple[Node | AccumulateGrad | None, int]] = []
         for x in self.operation.inputs:
             op = made_by.get(id(x))
             if op is not None and op.output is x:
-                nexts.append((Node(op, self._tape), 0))
+                nexts.append((Node.of(op, tape), 0))
             elif id(x) in leaves:
-                nexts.append((AccumulateGrad(leaves[id(x)]), 0))
+                nexts.append((AccumulateGrad.of(leaves[id(x)]), 0))
             else:
                 nexts.append((None, 0))
+        if made_by:  # (a released graph's tape is empty: nothing to keep)
+            self._next = tuple(nexts)
         return tuple(nexts)
 
     def __eq__(self, other: object) -> bool:
@@ -115,7 +144,12 @@ def _operation_of(t: Tensor) -> tuple[Any, Any] | None:
 def grad_fn(self: Tensor) -> Node | None:
     """The recorded operation that made this tensor (None for a leaf or a constant)."""
     found = _operation_of(self)
-    return None if found is None else Node(*found)
+    return None if found is None else Node.of(*found)
+
+
+_NODES: weakref.WeakValueDictionary[int, Node] = weakref.WeakValueDictionary()
+_ACCUMULATORS: weakref.WeakValueDictionary[int, AccumulateGrad] = weakref.WeakValueDictionary()
+"""The live nodes by ``id`` of their operation, the live ``AccumulateGrad`` by ``id`` of their leaf."""
 
 
 class RemovableHandle:

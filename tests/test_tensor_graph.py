@@ -48,7 +48,36 @@ def test_grad_fn_of_a_shared_input_is_one_node():
     h = x.tanh()
     y = h * h
     (a, _), (b, _) = y.grad_fn.next_functions
-    assert a == b and a.name() == "TanhBackward" and len({a, b}) == 1
+    assert a is b and a is h.grad_fn and a.name() == "TanhBackward"
+
+
+def test_one_operation_is_one_node_object_as_in_pytorch():
+    # PyTorch code may walk a graph remembering id(node): each node must be one object while
+    # held, and a node must hold the nodes it leads to (else a dropped node's id is reused
+    # by the next one made, and the walk skips it)
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    h = x.exp()
+    loss = (h.sin() * h.cos()).sum()
+    assert loss.grad_fn is loss.grad_fn and h.grad_fn is h.grad_fn
+    ((mul, _),) = loss.grad_fn.next_functions
+    (sin, _), (cos, _) = mul.next_functions
+    assert sin.next_functions[0][0] is cos.next_functions[0][0] is h.grad_fn
+    (leaf, _) = h.grad_fn.next_functions[0]
+    assert leaf is h.grad_fn.next_functions[0][0] and leaf.variable is x
+    assert sorted(walk(loss.grad_fn)) == sorted(
+        ["SumBackward", "MulBackward", "SinBackward", "CosBackward", "ExpBackward", "AccumulateGrad"]
+    )
+
+
+def test_a_node_held_while_its_graph_joins_another_still_leads_to_its_inputs():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y = mt.tensor([3.0, 4.0], requires_grad=True)
+    a = (x * 2).exp()
+    node = a.grad_fn
+    joined = a + y.sin().cos().tanh()  # the larger graph takes a's operations
+    ((mul, _),) = node.next_functions
+    assert mul.name() == "MulBackward" and mul.next_functions[0][0].variable is x
+    assert joined.grad_fn.next_functions[0][0] is node
 
 
 def test_retain_grad_keeps_an_intermediate_gradient():
