@@ -134,3 +134,56 @@ def test_hyper_parameters_read_as_attributes_while_the_groups_agree():
         grouped.momentum
     assert grouped.param_groups[1]["momentum"] == 0.5 and grouped.param_groups[0]["momentum"] == 0.0
     assert grouped._buffers()["velocity"][0].shape == (1,)  # only the group with momentum keeps velocities
+
+
+def test_state_dict_carries_each_groups_hyper_parameters():
+    # A checkpoint taken after a schedule (or the user) changed the rate resumes at that rate, as
+    # PyTorch's optimizer state_dict (param_groups) does: it used to resume at the constructor's.
+    pair = (P0.copy(), G.copy())
+    opt = SGD([pair], lr=0.1, momentum=0.9)
+    opt.step()
+    opt.param_groups[0]["lr"] = 0.025
+    state = opt.state_dict()
+    resumed_pair = (pair[0].copy(), G.copy())
+    resumed = SGD([resumed_pair], lr=0.1, momentum=0.9)
+    resumed.load_state_dict(state)
+    assert resumed.param_groups[0]["lr"] == 0.025
+    opt.step()
+    resumed.step()
+    np.testing.assert_array_equal(resumed_pair[0], pair[0])
+    adam = Adam([(P0.copy(), G.copy())], lr=0.01, betas=(0.5, 0.6), eps=1e-6)
+    other = Adam([(P0.copy(), G.copy())])
+    other.load_state_dict(adam.state_dict())
+    group = other.param_groups[0]
+    assert (group["lr"], group["betas"], group["eps"]) == (0.01, (0.5, 0.6), 1e-6)
+
+
+def test_a_loaded_momentum_brings_its_velocity_into_an_sgd_made_without_one():
+    pair = (P0.copy(), G.copy())
+    opt = SGD([pair], lr=0.1, momentum=0.9)
+    opt.step()
+    resumed_pair = (pair[0].copy(), G.copy())
+    resumed = SGD([resumed_pair], lr=0.5)  # no momentum, so no velocity of its own
+    resumed.load_state_dict(opt.state_dict())
+    opt.step()
+    resumed.step()
+    np.testing.assert_array_equal(resumed_pair[0], pair[0])
+    by_hand = SGD([(P0.copy(), G.copy())], lr=0.1)
+    by_hand.param_groups[0]["momentum"] = 0.9  # set after construction: the velocity starts at 0
+    by_hand.step()
+    by_hand.step()
+    np.testing.assert_allclose(by_hand.params[0][0], P0 - 0.1 * G * (1 + 1.9))
+
+
+def test_a_state_without_groups_still_loads_and_a_wrong_group_is_refused():
+    pair = (P0.copy(), G.copy())
+    opt = SGD([pair], lr=0.1, momentum=0.9)
+    arrays = {k: v for k, v in opt.state_dict().items() if not k.startswith("group.")}
+    opt.load_state_dict(arrays)  # a checkpoint saved before the groups were kept
+    assert opt.param_groups[0]["lr"] == 0.1
+    with pytest.raises(ValueError, match="group.1.lr.*does not have"):
+        opt.load_state_dict({**opt.state_dict(), "group.1.lr": np.array(0.1)})
+    with pytest.raises(ValueError, match="momentum"):
+        opt.load_state_dict({**opt.state_dict(), "group.0.momentum": np.array(-1.0)})
+    opt.param_groups[0]["lr"] = 0.0  # the end of a cosine schedule with eta_min=0
+    SGD([pair], lr=0.1, momentum=0.9).load_state_dict(opt.state_dict())

@@ -286,14 +286,25 @@ class Optimizer:
         return {name: [a for a in getattr(self, name) if a is not None] for name in self.state_names}
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """The optimizer's state as a flat dict of arrays (copies): ``velocity.0``, ``m.3``, ..."""
-        return {key: a.copy() for key, a in self._state_slots()}
+        """The optimizer's state as a flat dict of arrays (copies): ``velocity.0``, ``m.3``, ...,
+        and each group's hyper-parameters, ``group.0.lr``, ``group.1.momentum``, ... (as
+        PyTorch's ``param_groups`` entry: a learning rate a scheduler or the user changed comes
+        back with the state)."""
+        state = {key: a.copy() for key, a in self._state_slots()}
+        for g, group in enumerate(self.param_groups):
+            for name, value in group.items():
+                if name != "params":
+                    state[f"group.{g}.{name}"] = np.array(value)
+        return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Restore a state saved by ``state_dict`` (shapes must match).
+        """Restore a state saved by ``state_dict`` (shapes must match), with the groups'
+        hyper-parameters when it has them (a state saved before they were kept has none: the
+        groups keep theirs).
 
         Raises:
-            ValueError: a state array is missing or has the wrong shape (nothing is changed).
+            ValueError: a state array is missing or has the wrong shape, or the saved groups do
+                not fit this optimizer's (nothing is changed).
         """
         checked = []
         for key, target in self._state_slots():
@@ -305,8 +316,59 @@ class Optimizer:
                     f"{type(self).__name__}.load_state_dict: {key!r} has shape {value.shape}, expected {target.shape}"
                 )
             checked.append((target, value))
+        made = []  # state this optimizer has not made (SGD without momentum) that the saved one had
+        for name in self.state_names:
+            for i, a in enumerate(getattr(self, name)):
+                key = f"{name}.{i}"
+                if a is None and key in state:
+                    like = value_of(self.params[i])
+                    value = np.asarray(state[key])
+                    if value.shape != like.shape:
+                        raise ValueError(
+                            f"{type(self).__name__}.load_state_dict: {key!r} has shape {value.shape}, "
+                            f"expected {like.shape}"
+                        )
+                    made.append((getattr(self, name), i, value.astype(like.dtype)))
+        groups = self._loaded_groups(state)
         for target, value in checked:  # only once all fit: a failed load changes nothing
             target[...] = value
+        for states, i, value in made:
+            states[i] = value
+        for group, loaded in zip(self.param_groups, groups):
+            group.update(loaded)
+
+    def _loaded_groups(self, state: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+        """The hyper-parameters ``state`` gives each group (checked; empty dicts if it has none)."""
+        name = type(self).__name__
+        loaded: list[dict[str, Any]] = [{} for _ in self.param_groups]
+        for key, value in state.items():
+            if not key.startswith("group."):
+                continue
+            _, index, hyper = (key.split(".", 2) + ["", ""])[:3]
+            if not index.isdigit() or int(index) >= len(loaded):
+                raise ValueError(
+                    f"{name}.load_state_dict: {key!r} names a parameter group this optimizer does not have "
+                    f"(it has {len(loaded)})"
+                )
+            if hyper not in self.defaults and hyper != "initial_lr":
+                raise ValueError(f"{name}.load_state_dict: {key!r}: unknown hyper-parameter {hyper!r}")
+            array = np.asarray(value)
+            if array.dtype == bool:
+                loaded[int(index)][hyper] = bool(array)
+            else:
+                loaded[int(index)][hyper] = tuple(array.tolist()) if array.ndim else float(array)
+        if not any(loaded):
+            return loaded
+        for g, (group, given) in enumerate(zip(self.param_groups, loaded)):
+            missing = sorted(set(self.defaults) - set(given))
+            if missing:
+                raise ValueError(f"{name}.load_state_dict: group {g} lacks {', '.join(missing)} (group.{g}.NAME)")
+            # The rate may have reached 0 (a schedule's end); the other checks are the constructor's.
+            lr = check_number(name, f"group.{g}.lr", given["lr"], allow_zero=True)
+            candidate = {**group, **given, "lr": lr or 1.0}
+            self._check_hyper_parameters(candidate)
+            given.update({k: candidate[k] for k in given}, lr=lr)
+        return loaded
 
     def _state_slots(self) -> list[tuple[str, np.ndarray]]:
         """``(name.index, array)`` for every state array (index: the parameter's position)."""

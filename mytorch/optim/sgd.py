@@ -84,6 +84,8 @@ class SGD(Optimizer):
                 d = g + wd * p if wd else g
                 if mu:
                     v = velocity[i]
+                    if v is None:  # momentum set after the optimizer was made (by hand or a loaded state)
+                        v = velocity[i] = np.zeros_like(p)
                     v *= mu
                     v += d
                     d = d + mu * v if nesterov else v
