@@ -80,6 +80,15 @@ def _with_dtype(x: Any, dtype: Any, op: str) -> Any:
     return x.to(dtype) if isinstance(x, Tensor) else np.asarray(x, dtype=dtype)
 
 
+def _summed(x: Any, dtype: Any, op: str) -> Any:
+    """``_with_dtype`` for the sums and products: without a ``dtype``, a bool or integer input
+    adds up in int64, as in PyTorch (NumPy's uint8 sum is uint64, where ``s - 50`` wraps
+    around)."""
+    if dtype is None and _data(x).dtype.kind in "biu":
+        dtype = np.int64
+    return _with_dtype(x, dtype, op)
+
+
 # --------------------------------------------------------------------------- reductions
 def _reduced(op: str, dim: Any, axis: Any) -> Any:
     """The axes a reduction works on (``dim_arg``): PyTorch's empty ``dim=()`` (or ``[]``)
@@ -99,7 +108,7 @@ def sum(  # noqa: A001 - PyTorch's name
 ) -> Tensor:
     """The sum over ``dim`` (an axis, a tuple of axes, or all); kernel ``sum``."""
     params = {"axis": _reduced("sum", dim, axis), "keepdims": keepdim_arg("sum", keepdim, keepdims)}
-    return _apply("sum", (_with_dtype(input, dtype, "sum"),), params)
+    return _apply("sum", (_summed(input, dtype, "sum"),), params)
 
 
 def mean(
@@ -303,7 +312,7 @@ def prod(
     if isinstance(dim, tuple):
         raise TypeError(f"prod: give one axis, got {dim}")
     params = {"axis": dim, "keepdims": keepdim_arg("prod", keepdim, keepdims)}
-    return _apply("prod", (_with_dtype(input, dtype, "prod"),), params)
+    return _apply("prod", (_summed(input, dtype, "prod"),), params)
 
 
 def cumsum(input: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) -> Tensor:
@@ -311,7 +320,7 @@ def cumsum(input: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) 
     dim = dim_arg("cumsum", dim, axis)
     if not isinstance(dim, builtins.int):
         raise TypeError(f"cumsum: give the axis to sum along (dim=...), got {dim!r}")
-    return _apply("cumsum", (_with_dtype(input, dtype, "cumsum"),), {"axis": dim})
+    return _apply("cumsum", (_summed(input, dtype, "cumsum"),), {"axis": dim})
 
 
 def numel(input: Any) -> builtins.int:

@@ -357,3 +357,14 @@ def test_clamp_with_tensor_bounds_gives_a_tie_to_x():
     assert hi.grad.tolist() == [0.0, 0.0, 0.0, 0.0, 1.0]
     crossed = mt.tensor([-1.0, 0.5, 2.0], requires_grad=True).clamp(mt.tensor([1.0] * 3), mt.tensor([0.0] * 3))
     assert crossed.tolist() == [0.0, 0.0, 0.0]  # min > max: max wins, as in PyTorch
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.bool_, np.int64])
+def test_sums_and_products_of_integers_are_int64_as_in_pytorch(dtype):
+    # NumPy adds uint8 up in uint64, where s - 50 wrapped around to 18446744073709551595.
+    t = mt.tensor(np.array([4, 9, 16]).astype(dtype))
+    for value in (t.sum(), t.sum(0, keepdim=True), mt.sum(t), t.prod(), t.cumsum(0)):
+        assert value.dtype == np.int64
+    expected = np.array([4, 9, 16]).astype(dtype).astype(np.int64).sum() - 50
+    assert (t.sum() - 50).item() == expected < 0
+    assert t.sum(dtype=mt.float32).dtype == np.float32
