@@ -414,3 +414,24 @@ def test_in_place_gradients_match_pytorch():
     program(ta, tb).backward()
     np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(b.grad.data, tb.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_an_element_taken_by_indexing_is_a_view_as_in_pytorch():
+    # x[0] of a 1-D tensor (and unbind's pieces) used to be a copy: x[0].mul_(2) left x as it was.
+    x = mt.tensor([1.0, 2.0, 3.0])
+    x[0].mul_(2)
+    x.unbind(0)[1].add_(10)
+    last = x[-1]
+    last += 100
+    assert x.tolist() == [2.0, 12.0, 103.0]
+    z = mt.zeros(2, 2)
+    z[1, 1].fill_(5)
+    z[0][1].fill_(7)
+    assert z.tolist() == [[0.0, 7.0], [0.0, 5.0]]
+    element = z[1, 0]
+    z.add_(1)  # and the element sees a write into the tensor
+    assert element.item() == 1.0
+    w = mt.tensor([1.0, 2.0], requires_grad=True)
+    h = w * 1
+    with pytest.raises(RuntimeError, match="shares its memory"):
+        h[0].mul_(3)  # recorded: refused, as for any view (PyTorch would rebase h's graph)
