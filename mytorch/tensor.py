@@ -216,7 +216,8 @@ class Tape(Autograd):
             if grad is not None:
                 if forget is not None:
                     forget(key, None)
-                _accumulate(leaf, leaf_gradient(leaf, grad) if _LEAF_HOOKS else grad)  # after the leaf's hooks
+                if leaf.requires_grad:  # (not frozen by requires_grad_(False) since: PyTorch skips it too)
+                    _accumulate(leaf, leaf_gradient(leaf, grad) if _LEAF_HOOKS else grad)  # after the leaf's hooks
 
 
 _CLOCK = itertools.count()

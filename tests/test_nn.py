@@ -333,6 +333,23 @@ def test_an_optimizer_keeps_a_frozen_parameter_unchanged():
         mytorch.optim.SGD([w * 2], lr=0.1)
 
 
+def test_a_parameter_frozen_between_forward_and_backward_gets_no_gradient():
+    """As in PyTorch, a leaf whose requires_grad was turned off after the forward pass is
+    skipped when backward delivers: it used to get a .grad, and the optimizer then moved it."""
+    net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    frozen = [p.data.copy() for p in net[0].parameters()]
+    optimizer = mytorch.optim.SGD(net.parameters(), lr=0.1)
+    loss = (net(Tensor(np.ones((2, 3), dtype=np.float32))) ** 2).sum()
+    for p in net[0].parameters():
+        p.requires_grad_(False)
+    loss.backward()
+    assert net[0].weight.grad is None and net[0].bias.grad is None
+    assert net[2].weight.grad is not None
+    optimizer.step()
+    for p, before in zip(net[0].parameters(), frozen):
+        np.testing.assert_array_equal(p.data, before)
+
+
 @pytest.mark.parametrize(
     ("apply", "values", "slope"),
     [
