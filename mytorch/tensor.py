@@ -283,15 +283,27 @@ def _demoted(value: np.ndarray, like: np.ndarray) -> bool:
     return like.dtype.kind == "f" and (kind in "biu" or (kind == "f" and value.ndim == 0 < like.ndim))
 
 
-def _promoted(args: Sequence[Any], arrays: Sequence[np.ndarray]) -> Sequence[np.ndarray]:
-    """Two operands of different dtypes: the one that needs no gradient takes the other's
-    floating-point dtype when PyTorch's rules say so (see ``_demoted``)."""
+def _promoted(args: Sequence[Any], arrays: Sequence[np.ndarray]) -> tuple[Sequence[Any], Sequence[np.ndarray]]:
+    """Two operands of different dtypes: one takes the other's floating-point dtype when
+    PyTorch's rules say so (see ``_demoted``); one that requires a gradient (a 0-d float64
+    loss times a float32 tensor) goes through a recorded ``cast``, so that its gradient comes
+    back in its own dtype."""
     a, b = arrays
-    if not _wants_grad(args[1]) and _demoted(b, a):
-        return (a, b.astype(a.dtype))
-    if not _wants_grad(args[0]) and _demoted(a, b):
-        return (a.astype(b.dtype), b)
-    return arrays
+    if _demoted(b, a):
+        if not _wants_grad(args[1]):
+            return args, (a, b.astype(a.dtype))
+        if b.dtype.kind != "f":  # (a leaf whose data became integer: the engine refuses it)
+            return args, arrays
+        cast = args[1].to(a.dtype)
+        return (args[0], cast), (a, cast.data)
+    if _demoted(a, b):
+        if not _wants_grad(args[0]):
+            return args, (a.astype(b.dtype), b)
+        if a.dtype.kind != "f":
+            return args, arrays
+        cast = args[0].to(b.dtype)
+        return (cast, args[1]), (cast.data, b)
+    return args, arrays
 
 
 def _wants_grad(arg: Any) -> bool:
@@ -518,7 +530,7 @@ def _add_view(owner: Tensor, view: Tensor) -> None:
 def _run(kernel: F.Kernel, args: Sequence[Any], arrays: Sequence[np.ndarray], params: dict[str, Any] | None) -> Tensor:
     """Run ``kernel`` forward on the operands' arrays and record it when a gradient is wanted."""
     if len(arrays) == 2 and arrays[0].dtype != arrays[1].dtype:
-        arrays = _promoted(args, arrays)
+        args, arrays = _promoted(args, arrays)
     try:
         if kernel.caches is None:
             out = kernel.forward(*arrays) if params is None else kernel.forward(*arrays, **params)

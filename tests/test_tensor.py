@@ -159,6 +159,21 @@ def test_float32_stays_float32_with_python_numbers(rng):
     assert x.grad.dtype == np.float32
 
 
+def test_float32_stays_float32_next_to_a_0d_float64_tensor_that_needs_a_gradient():
+    # PyTorch: a 0-d tensor does not widen a dimensioned one of its category, whether or not it
+    # requires a gradient; MyTorch demoted only constants, so x * scale was float64.
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    scale = mt.tensor(3.0, dtype=mt.float64, requires_grad=True)
+    outs = [x * scale, scale - x, mt.maximum(x, scale), x**scale, scale / x]
+    assert [o.dtype for o in outs] == [np.float32] * 5
+    sum(o.sum() for o in outs).backward()
+    assert x.grad.dtype == np.float32 and scale.grad.dtype == np.float64
+    # d/dx: s - 1 + 0 (x < s) + s x^(s-1) - s/x^2; d/ds: the sum of x + 1 + 1 + x^s log x + 1/x
+    xs = np.array([1.0, 2.0])
+    np.testing.assert_allclose(x.grad.data, 3 - 1 + 3 * xs**2 - 3 / xs**2, rtol=1e-6)
+    np.testing.assert_allclose(scale.grad.item(), np.sum(xs + 2 + xs**3 * np.log(xs) + 1 / xs), rtol=1e-6)
+
+
 def test_only_ancestors_get_gradients():
     x = Tensor([1.0, 2.0], requires_grad=True)
     w = Tensor([3.0, 4.0], requires_grad=True)
