@@ -164,8 +164,12 @@ class RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-def run_hooks(hooks: list[Callable[[Tensor], Any]], grad: np.ndarray, where: str) -> np.ndarray:
-    """``grad`` passed through ``hooks`` in order; a hook returning a Tensor replaces it."""
+def run_hooks(hooks: list[Callable[[Tensor], Any]], grad: np.ndarray, where: str, dtype: np.dtype) -> np.ndarray:
+    """``grad`` passed through ``hooks`` in order; a hook returning a Tensor replaces it. The
+    hooks see it in the tensor's own ``dtype``, as in PyTorch (a float32 tensor under a float64
+    loss gets a float64 gradient from the engine)."""
+    if grad.dtype != dtype and grad.dtype.kind == "f" and dtype.kind == "f":
+        grad = grad.astype(dtype)
     for hook in list(hooks):
         replaced = hook(Tensor(grad))
         if replaced is None:
@@ -182,14 +186,16 @@ def run_hooks(hooks: list[Callable[[Tensor], Any]], grad: np.ndarray, where: str
 class _HookedBackward:
     """An operation's backward with its output tensor's hooks (and retained gradient) in front."""
 
-    def __init__(self, backward: Callable[..., Any], shape: tuple[int, ...]) -> None:
+    def __init__(self, backward: Callable[..., Any], shape: tuple[int, ...], dtype: np.dtype) -> None:
         self.backward = backward
         self.shape = shape
+        self.dtype = dtype
         self.hooks: list[Callable[[Tensor], Any]] = []
         self.retained: weakref.ref[Tensor] | None = None
 
     def __call__(self, grad_output: np.ndarray, *inputs: Any, **params: Any) -> Any:
-        grad_output = run_hooks(self.hooks, grad_output, f"a tensor of shape {self.shape}")
+        if self.hooks:
+            grad_output = run_hooks(self.hooks, grad_output, f"a tensor of shape {self.shape}", self.dtype)
         kept = None if self.retained is None else self.retained()
         if kept is not None:
             _accumulate(kept, grad_output)
@@ -206,7 +212,7 @@ def _hooked(t: Tensor, what: str) -> _HookedBackward:
         )
     op = found[0]
     if not isinstance(op.vjp, _HookedBackward):
-        op.vjp = _HookedBackward(op.vjp, op.output.shape)
+        op.vjp = _HookedBackward(op.vjp, op.output.shape, op.output.dtype)
     return op.vjp
 
 
@@ -249,4 +255,4 @@ def leaf_gradient(leaf: Tensor, grad: np.ndarray) -> np.ndarray:
     entry = _LEAF_HOOKS.get(id(leaf)) if _LEAF_HOOKS else None
     if entry is None or not entry[1] or entry[0]() is not leaf:
         return grad
-    return run_hooks(entry[1], grad, f"a leaf of shape {leaf.shape}")
+    return run_hooks(entry[1], grad, f"a leaf of shape {leaf.shape}", leaf.data.dtype)

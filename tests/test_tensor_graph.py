@@ -139,3 +139,18 @@ def test_hook_misuse_is_refused():
     y.backward()
     with pytest.raises(RuntimeError, match="released"):
         y.retain_grad()
+
+
+def test_hooks_see_the_gradient_in_the_tensors_own_dtype():
+    # A float32 leaf (and a float32 intermediate) under a float64 loss: PyTorch's hooks get
+    # float32 gradients; MyTorch's got the engine's float64 ones.
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    seen = []
+    x.register_hook(lambda g: seen.append(("x", g.dtype)))
+    h.register_hook(lambda g: seen.append(("h", g.dtype)))
+    loss = (h * mt.tensor([0.5, 0.25], dtype=mt.float64)).sum()
+    assert loss.dtype == np.float64
+    loss.backward()
+    assert sorted(seen) == [("h", np.float32), ("x", np.float32)]
+    np.testing.assert_array_equal(x.grad.data, np.array([1.5, 0.75], dtype=np.float32))
