@@ -556,6 +556,24 @@ def _index_arg(index: Any) -> Any:
     return index
 
 
+def _element_view(index: Any, ndim: int) -> Any:
+    """``index``, made to give a 0-d view when it names one element by an integer per axis
+    (NumPy would give a scalar, a copy): PyTorch's ``t[0]`` of a 1-D tensor is a view, so
+    ``t[0].mul_(2)`` changes ``t``."""
+    items = index if type(index) is tuple else (index,)
+    if len(items) != ndim or not all(_is_integer(i) for i in items):
+        return index
+    return (*(int(i) if isinstance(i, np.ndarray) else i for i in items), Ellipsis)
+
+
+def _is_integer(i: Any) -> bool:
+    """An int, a NumPy integer or a 0-d integer array (a 0-d integer Tensor's, which PyTorch's
+    indexing takes as an int)."""
+    if isinstance(i, np.ndarray):
+        return i.ndim == 0 and i.dtype.kind in "iu"
+    return isinstance(i, (int, np.integer)) and not isinstance(i, bool)
+
+
 # --------------------------------------------------------------------------- the ops
 def _named(op: Any, name: str, note: str) -> Any:
     """``op`` named ``name`` and documented by its kernel's forward plus ``note``."""
@@ -1138,7 +1156,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ shape and indexing
     def __getitem__(self, index: Any) -> Tensor:
-        return _apply("index", (self,), {"index": _index_arg(index)})
+        return _apply("index", (self,), {"index": _element_view(_index_arg(index), self.data.ndim)})
 
     def __len__(self) -> int:
         return len(self.data)

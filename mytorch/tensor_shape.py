@@ -212,4 +212,5 @@ def unbind(input: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     ndim = len(_shape(input))
     dim = check_dim("unbind", dim, ndim)
     length = _shape(input)[dim]
-    return tuple(_apply("index", (input,), {"index": (slice(None),) * dim + (i,)}) for i in range(length))
+    # (i, ...): a 0-d piece of a 1-D tensor is a view too, as in PyTorch
+    return tuple(_apply("index", (input,), {"index": (slice(None),) * dim + (i, Ellipsis)}) for i in range(length))

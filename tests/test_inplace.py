@@ -424,6 +424,12 @@ def test_an_element_taken_by_indexing_is_a_view_as_in_pytorch():
     last = x[-1]
     last += 100
     assert x.tolist() == [2.0, 12.0, 103.0]
+    values = x.max(0).values  # a new tensor, as in PyTorch: writing it leaves x alone
+    values.zero_()
+    x.min(0)[0].fill_(5)
+    assert x.tolist() == [2.0, 12.0, 103.0]
+    x[mt.tensor(1)].fill_(7)  # a 0-d integer tensor indexes as an int does: a view
+    assert x.tolist() == [2.0, 7.0, 103.0]
     z = mt.zeros(2, 2)
     z[1, 1].fill_(5)
     z[0][1].fill_(7)

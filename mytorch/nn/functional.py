@@ -982,16 +982,8 @@ def _is_basic_index(index: Any) -> bool:
 
 
 def index(x: Array, index: Any) -> Array:  # noqa: A002 - the op's parameter
-    """y = x[index]: integers, slices, arrays of indices or boolean masks.
-
-    An integer for every axis gives a 0-d view of that element, not a NumPy scalar (a copy),
-    as PyTorch's ``t[0]`` is a view: ``t[0].mul_(2)`` changes ``t``."""
-    out = x[index]
-    if type(out) is np.ndarray:
-        return out
-    if isinstance(out, np.generic) and isinstance(x, np.ndarray):
-        return x[(*index, ...) if type(index) is tuple else (index, ...)]
-    return np.asarray(out)
+    """y = x[index]: integers, slices, arrays of indices or boolean masks."""
+    return np.asarray(x[index])
 
 
 def index_backward(grad_output: Array, x: Array, index: Any) -> tuple[Array]:  # noqa: A002
