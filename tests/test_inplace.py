@@ -441,3 +441,15 @@ def test_an_element_taken_by_indexing_is_a_view_as_in_pytorch():
     h = w * 1
     with pytest.raises(RuntimeError, match="shares its memory"):
         h[0].mul_(3)  # recorded: refused, as for any view (PyTorch would rebase h's graph)
+
+
+def test_two_in_place_updates_of_a_0d_loss_differentiate():
+    # loss.div_(2); loss.mul_(3): the second update's backward got a NumPy scalar as the first's
+    # gradient and died with "'numpy.float64' object does not support item assignment".
+    x = mt.tensor([1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    loss = (x * x).sum()
+    loss.div_(2)
+    loss.mul_(3)
+    loss += 1
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 6.0])

@@ -1021,7 +1021,7 @@ def index_scatter_jvp(tangents: Sequence[Array], g: Array, index: Any, shape: tu
 @dispatches
 def setitem(x: Array, value: Array, index: Any) -> Array:  # noqa: A002 - the op's parameter
     """y = x with y[index] = value (value broadcast to the indexed places): ``x[index] = value``."""
-    out = x.copy()
+    out = np.array(x)  # a copy, and an array even of a NumPy scalar (a 0-d gradient)
     out[index] = value
     return out
 
@@ -1029,7 +1029,7 @@ def setitem(x: Array, value: Array, index: Any) -> Array:  # noqa: A002 - the op
 def setitem_backward(grad_output: Array, x: Array, value: Array, index: Any) -> tuple[Array, Array]:  # noqa: A002
     """dx = g with zeros at the overwritten places; dvalue = g[index] summed back to value's shape."""
     zero = np.zeros((), dtype=grad_output.dtype)
-    return setitem(grad_output, zero, index), unbroadcast(grad_output[index], value.shape)
+    return setitem(grad_output, zero, index), unbroadcast(np.asarray(grad_output[index]), value.shape)
 
 
 def setitem_jvp(tangents: Sequence[Array | None], x: Array, value: Array, index: Any) -> Array:  # noqa: A002
