@@ -202,3 +202,15 @@ def test_a_replayed_step_through_big_reductions_matches_the_dynamic_one() -> Non
     for _ in range(4):
         replay(x)  # verify raises if a replay differs from the dynamic step
     assert replay.captures == 1 and replay.replays >= 2  # each of them verified
+
+
+@pytest.mark.parametrize("reduce", ["sum", "amax", "amin", "prod", "norm"])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_a_0d_tensor_reduced_along_dim_0_differentiates_as_in_pytorch(reduce, dim):
+    # PyTorch takes dim 0 (or -1) of a 0-d tensor as the tensor itself; the forward worked, and
+    # the backward died with "ZeroDivisionError: integer modulo by zero".
+    x = mt.tensor(1.5, dtype=mt.float64, requires_grad=True)
+    y = getattr(x, reduce)(dim=dim)
+    assert y.shape == () and y.item() == 1.5
+    (y * 2).backward()
+    assert x.grad.item() == 2.0

@@ -106,7 +106,7 @@ def _expand(grad: Array, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> 
     read-only one first (a leaf's ``.grad``, ``mytorch.grad``); the engine only reads
     gradients or adds them out of place.
     """
-    if axis is not None and not keepdims:
+    if axis is not None and not keepdims and shape:  # (a 0-d input reduced "along" axis 0: nothing to restore)
         axes = (axis,) if isinstance(axis, int) else axis
         grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
     if isinstance(grad, (np.ndarray, np.generic)) and math.prod(shape) < _VIEW_FROM:
