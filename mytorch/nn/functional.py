@@ -1029,7 +1029,10 @@ def setitem(x: Array, value: Array, index: Any) -> Array:  # noqa: A002 - the op
 def setitem_backward(grad_output: Array, x: Array, value: Array, index: Any) -> tuple[Array, Array]:  # noqa: A002
     """dx = g with zeros at the overwritten places; dvalue = g[index] summed back to value's shape."""
     zero = np.zeros((), dtype=grad_output.dtype)
-    return setitem(grad_output, zero, index), unbroadcast(np.asarray(grad_output[index]), value.shape)
+    taken = grad_output[index]
+    if isinstance(taken, np.generic):  # (one element of a 0-d gradient; a recorded gradient stays a Tensor)
+        taken = np.asarray(taken)
+    return setitem(grad_output, zero, index), unbroadcast(taken, value.shape)
 
 
 def setitem_jvp(tangents: Sequence[Array | None], x: Array, value: Array, index: Any) -> Array:  # noqa: A002
