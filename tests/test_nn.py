@@ -385,3 +385,16 @@ def test_cross_entropy_with_a_masked_class_is_finite(reduction):
     p = np.exp([1.0, 3.0]) / np.exp([1.0, 3.0]).sum()
     np.testing.assert_allclose(loss.sum().item(), -np.log(p[0]))
     np.testing.assert_allclose(logits.grad.numpy(), [[p[0] - 1, 0.0, p[1]]])
+
+
+def test_a_dtype_conversion_keeps_a_pending_gradient_in_the_new_dtype():
+    # PyTorch's module.double() converts .grad with the parameter; MyTorch dropped it, so
+    # loss.backward(); model.double(); optimizer.step() silently skipped the step.
+    net = nn.Linear(2, 1)
+    net(Tensor(np.ones((1, 2), dtype=np.float32))).sum().backward()
+    net.double()
+    assert net.weight.grad.dtype == np.float64
+    np.testing.assert_array_equal(net.weight.grad.data, [[1.0, 1.0]])
+    before = net.weight.data.copy()
+    mytorch.optim.SGD(net.parameters(), lr=0.5).step()
+    np.testing.assert_array_equal(net.weight.data, before - 0.5)

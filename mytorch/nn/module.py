@@ -231,8 +231,8 @@ class Module:
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` (its dtype), as in
         PyTorch: convert every parameter and floating-point buffer to the dtype, in place (the
-        same Parameter objects, new arrays; gradients are dropped); returns self. The only
-        device is the CPU ("cpu")."""
+        same Parameter objects, new arrays; a gradient is converted with its parameter, as
+        PyTorch does); returns self. The only device is the CPU ("cpu")."""
         name = type(self).__name__
         dtype = kwargs.pop("dtype", None)
         devices = [kwargs.pop("device", None)]
@@ -255,8 +255,11 @@ class Module:
             raise TypeError(f"{name}.to: parameters need a floating-point dtype, got {target}")
         for tensor in [*self.parameters(), *self.buffers()]:
             if tensor.data.dtype.kind == "f" and tensor.data.dtype != target:
-                tensor.data = tensor.data.astype(target)
+                grad = tensor.grad
                 tensor.grad = None
+                tensor.data = tensor.data.astype(target)
+                if grad is not None:  # kept, in the new dtype (it was dropped: a pending gradient was lost)
+                    tensor.grad = Tensor(grad.data.astype(target))
         return self
 
     def double(self) -> Module:
