@@ -1018,13 +1018,13 @@ class Tensor:
         return Tensor(self.data)
 
     # ------------------------------------------------------------------ in place
-    def add_(self, other: Any) -> Tensor:
-        """self += other, in place (same object); returns self."""
-        return _update(self, "add", other, "add_")
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """self += alpha * other, in place (same object); returns self."""
+        return _update(self, "add", other if alpha == 1 else _apply("mul", (other, alpha)), "add_")
 
-    def sub_(self, other: Any) -> Tensor:
-        """self -= other, in place; returns self."""
-        return _update(self, "sub", other, "sub_")
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """self -= alpha * other, in place; returns self."""
+        return _update(self, "sub", other if alpha == 1 else _apply("mul", (other, alpha)), "sub_")
 
     def mul_(self, other: Any) -> Tensor:
         """self *= other, in place; returns self."""
@@ -1198,6 +1198,9 @@ class Tensor:
 
     def __float__(self) -> float:
         return float(self.data.item())
+
+    def __int__(self) -> int:
+        return int(self.data.item())
 
     def __bool__(self) -> bool:
         return bool(self.data)

@@ -453,3 +453,23 @@ def test_two_in_place_updates_of_a_0d_loss_differentiate():
     loss += 1
     loss.backward()
     np.testing.assert_array_equal(x.grad.data, [3.0, 6.0])
+
+
+def test_add_and_sub_in_place_take_alpha_as_in_pytorch():
+    # The hand-written update p.add_(p.grad, alpha=-lr) raised a TypeError.
+    w = mt.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with mt.no_grad():
+        w.add_(w.grad, alpha=-0.1)
+        w.sub_(2, alpha=0.5)
+    np.testing.assert_allclose(w.data, [1.0 - 0.2 - 1.0, 2.0 - 0.4 - 1.0], rtol=1e-6)
+    x = mt.tensor([1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    z = mt.tensor([3.0, 4.0], dtype=mt.float64, requires_grad=True)
+    y = x * 1
+    y.add_(z * z, alpha=2)
+    y.sub_(x, alpha=3)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.data, [16.0, 28.0])
+    np.testing.assert_array_equal(x.grad.data, [-2.0, -2.0])
+    np.testing.assert_array_equal(z.grad.data, [12.0, 16.0])
+    assert int(mt.tensor(3.7)) == 3 and int((mt.tensor([1, 2]) == 1).sum()) == 1
