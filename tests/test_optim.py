@@ -187,3 +187,16 @@ def test_a_state_without_groups_still_loads_and_a_wrong_group_is_refused():
         opt.load_state_dict({**opt.state_dict(), "group.0.momentum": np.array(-1.0)})
     opt.param_groups[0]["lr"] = 0.0  # the end of a cosine schedule with eta_min=0
     SGD([pair], lr=0.1, momentum=0.9).load_state_dict(opt.state_dict())
+
+
+def test_a_scheduler_refuses_a_group_added_after_it():
+    # The new group had no initial rate: StepLR decayed it, CosineAnnealingLR's restart left it
+    # out. PyTorch's StepLR raises (its zip is strict); every MyTorch scheduler now does.
+    from mytorch.optim.lr_scheduler import CosineAnnealingLR, StepLR
+
+    for make in (lambda o: StepLR(o, step_size=1), lambda o: CosineAnnealingLR(o, T_max=2)):
+        opt = SGD([(P0.copy(), G.copy())], lr=0.1)
+        scheduler = make(opt)
+        opt.add_param_group({"params": [(P0.copy(), G.copy())], "lr": 0.5})
+        with pytest.raises(RuntimeError, match="2 parameter groups, the scheduler was made for 1"):
+            scheduler.step()

@@ -44,6 +44,12 @@ class LRScheduler:
 
     def step(self) -> None:
         """Move to the next epoch and set its learning rates."""
+        if len(self.optimizer.param_groups) != len(self.base_lrs):
+            raise RuntimeError(
+                f"{type(self).__name__}.step: the optimizer has {len(self.optimizer.param_groups)} parameter groups, "
+                f"the scheduler was made for {len(self.base_lrs)} (add_param_group after the scheduler: make the "
+                "scheduler again)"
+            )
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr
