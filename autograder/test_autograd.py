@@ -50,19 +50,23 @@ def test_add_operation_makes_gradient_spots(x, W, b):
 
 
 def _backward_data():
-    return {**_affine_data(2)(), "G": make_rng(3).standard_normal((4, 5))}
+    return {**_affine_data(2)(), "G": make_rng(3).standard_normal((4, 5)), "x2": make_rng(5).standard_normal((4, 3))}
 
 
 @graded("autograd", 5, "backward", inputs=_backward_data, computes=engine.backward)
-def test_backward(x, W, b, G):
+def test_backward(x, W, b, G, x2):
     """y = x @ W + b: parameters' gradients land in dW and db in place, x's in the buffer;
-    an intermediate used twice receives the sum of both gradients."""
+    ``zero_grad`` forgets the gradients of an earlier backward; an intermediate used twice
+    receives the sum of both gradients, and so does a parameter used by two operations (its
+    gradient is added into dW, not written over it)."""
     ones = np.ones((4, 5))
     return {
         "dW after backward(1)": x.T @ ones,
         "db after backward(1)": ones.sum(axis=0),
         "gradient of x after backward(1)": ones @ W.T,
+        "gradient of x after zero_grad, the same forward and backward(1) again": ones @ W.T,
         "dW (h feeds two operations)": 2 * x.T @ G,
         "db (h feeds two operations)": G.sum(axis=0),
         "gradient of x (h feeds two operations)": 2 * G @ W.T,
+        "dW (W used by two operations, x @ W + x2 @ W)": x.T @ G + x2.T @ G,
     }

@@ -80,16 +80,31 @@ def gradient_spots(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def backward(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """y = x @ W + b: dW, db and x's gradient after ``backward(1)``; then with h feeding two
-    operations, z = (h + b) + h, after ``backward(G)``."""
+    """y = x @ W + b: dW, db and x's gradient after ``backward(1)``, and x's gradient after
+    ``zero_grad`` and the same again; then with h feeding two operations, z = (h + b) + h,
+    after ``backward(G)``; then with W used by two operations, x @ W + x2 @ W."""
     from mytorch.autograd_engine import Autograd
 
     x, W, b, G = arrays["x"], arrays["W"], arrays["b"], arrays["G"]
     autograd = Autograd()
     (_, _, (_, dW), _), (_, _, (_, db), _) = _record_affine(autograd, x, W, b)
     autograd.backward(1)
-    result = {"dW after backward(1)": dW, "db after backward(1)": db,
-              "gradient of x after backward(1)": autograd.gradient_buffer.get_param(x)}  # fmt: skip
+    gradient_of_x = np.array(autograd.gradient_buffer.get_param(x), dtype=float)  # a copy: the engine goes on
+    result = {"dW after backward(1)": dW, "db after backward(1)": db, "gradient of x after backward(1)": gradient_of_x}
+    autograd.zero_grad()
+    _record_affine(autograd, x, W, b)
+    autograd.backward(1)
+    again = "gradient of x after zero_grad, the same forward and backward(1) again"
+    result[again] = autograd.gradient_buffer.get_param(x)
+
+    autograd = Autograd()
+    x2, dW_shared = arrays["x2"], np.zeros_like(W)
+    h1, h2 = x @ W, x2 @ W
+    autograd.add_operation([x, W], h1, [None, dW_shared], matmul_rule)
+    autograd.add_operation([x2, W], h2, [None, dW_shared], matmul_rule)
+    autograd.add_operation([h1, h2], h1 + h2, [None, None], add_rule)
+    autograd.backward(G)
+    result["dW (W used by two operations, x @ W + x2 @ W)"] = dW_shared
 
     autograd = Autograd()
     (_, h, (_, dW), _), (_, y, (_, db), _) = _record_affine(autograd, x, W, b)

@@ -31,10 +31,12 @@ def _layer(autograd, W: np.ndarray, b: np.ndarray):
 
 
 def linear(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``Linear.forward(x)``."""
+    """``Linear.forward(x)``, and x itself afterwards (which must not change)."""
     from mytorch.autograd_engine import Autograd
 
-    return _arrays({"Linear.forward(x)": _layer(Autograd(), arrays["W"], arrays["b"]).forward(arrays["x"])})
+    x = arrays["x"].copy()
+    y = _layer(Autograd(), arrays["W"], arrays["b"]).forward(x)
+    return _arrays({"x after Linear.forward(x)": x, "Linear.forward(x)": y})
 
 
 def linear_backward(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -73,7 +75,8 @@ def linear_skip(arrays: dict[str, np.ndarray], backward: bool = False) -> dict[s
 
 def activation(arrays: dict[str, np.ndarray], cls: str, backward: bool = False, **kwargs) -> dict[str, np.ndarray]:
     """``<cls>(autograd).forward(x)``; with ``backward``, after ``autograd.backward(G)``: the
-    gradient of x, and x itself (which must not change)."""
+    gradient of x, and x itself (which must not change); and the gradients of x and c through
+    ``<cls>(x) + c`` (the sum recorded with ``add_backward``) after ``autograd.backward(G)``."""
     from mytorch.autograd_engine import Autograd
     from mytorch.nn.modules import activation as activations
 
@@ -83,25 +86,55 @@ def activation(arrays: dict[str, np.ndarray], cls: str, backward: bool = False, 
     if not backward:
         return _arrays({f"{cls}.forward(x)": out})
     autograd.backward(arrays["G"])
-    return _arrays({f"gradient of x through {cls}": autograd.gradient_buffer.get_param(x),
-                    f"x after {cls}'s forward and backward": x})  # fmt: skip
+    result = {f"gradient of x through {cls}": autograd.gradient_buffer.get_param(x),
+              f"x after {cls}'s forward and backward": x}  # fmt: skip
+    # The output feeds a sum with another array c: the sum's backward (the given add_backward)
+    # hands the same upstream gradient array to both terms, so a kernel that writes into its
+    # grad_output changes c's gradient where the engine keeps that array as it is.
+    from mytorch.nn.functional import add_backward
+
+    autograd = Autograd()
+    act, x, c = getattr(activations, cls)(autograd, **kwargs), arrays["x"].copy(), np.zeros_like(arrays["x"])
+    out = act.forward(x)
+    autograd.add_operation([out, c], out + c, [None, None], add_backward)
+    autograd.backward(arrays["G"])
+    result[f"gradient of x through {cls}(x) + c"] = autograd.gradient_buffer.get_param(x)
+    result[f"gradient of c in {cls}(x) + c (the upstream gradient both terms share)"] = np.array(
+        autograd.gradient_buffer.get_param(c)
+    )
+    return _arrays(result)
 
 
-def loss(arrays: dict[str, np.ndarray], cls: str, backward: bool = False) -> dict[str, np.ndarray]:
+def loss(
+    arrays: dict[str, np.ndarray], cls: str, backward: bool = False, cases: list[dict] | None = None
+) -> dict[str, np.ndarray]:
     """``<cls>(autograd).forward(y, y_hat)`` (one value); with ``backward``, after
-    ``autograd.backward(1)``: the gradient of y_hat."""
+    ``autograd.backward(1)``: the gradient of y_hat. Also y_hat itself after the forward pass.
+
+    ``cases`` lists further inputs, each ``{"suffix": s, "label": ...}``: the same on
+    ``y<s>``, ``y_hat<s>`` (with backward, from ``backward(divergence<s>)`` when that array
+    is given), the values named with ``label`` appended.
+    """
     from mytorch.autograd_engine import Autograd
     from mytorch.nn.modules import loss as losses
 
-    autograd = Autograd()
-    y, y_hat = arrays["y"], arrays["y_hat"]
-    value = getattr(losses, cls)(autograd).forward(y, y_hat)
-    if np.size(value) != 1:
-        raise ValueError(f"{cls} returned {np.size(value)} values; expected one (shape (1,))")
-    if not backward:
-        return _arrays({f"{cls}(y, y_hat)": np.reshape(value, 1)})
-    autograd.backward(1)
-    return _arrays({"gradient of y_hat": autograd.gradient_buffer.get_param(y_hat)})
+    result = {}
+    for case in [{"suffix": "", "label": ""}, *(cases or [])]:
+        suffix, label = case["suffix"], case["label"]
+        autograd = Autograd()
+        y, y_hat = arrays["y" + suffix], arrays["y_hat" + suffix].copy()
+        value = getattr(losses, cls)(autograd).forward(y, y_hat)
+        if np.size(value) != 1:
+            raise ValueError(f"{cls} returned {np.size(value)} values; expected one (shape (1,))")
+        if not suffix:
+            result["y_hat after the forward pass"] = y_hat.copy()
+        if not backward:
+            result[f"{cls}(y, y_hat){label}"] = np.reshape(value, 1)
+            continue
+        divergence = arrays.get("divergence" + suffix)
+        autograd.backward(1 if divergence is None else float(divergence))
+        result[f"gradient of y_hat{label}"] = autograd.gradient_buffer.get_param(y_hat)
+    return _arrays(result)
 
 
 def _network(arrays: dict[str, np.ndarray]):
