@@ -1,0 +1,199 @@
+"""The accuracy of the grader's verdicts for honest students (``tests/honest_student.py``).
+
+An honest student's solution, written the plain way the handout reads, gets full marks, and so
+does one that differs from it only in legitimate ways (sigmoid from primitive operations,
+``np.dot`` for ``@``, an extra identity recorded, a helper module, debug output, ...). Each
+mistake of ``MISTAKES``, one a student makes, loses exactly the tests that should catch it, and
+the first line of the failure says what was wrong and where. Each of them got full marks until
+2026-12-02 (the grader checked no broadcasting, no large logits, no batch, no upstream gradient
+other than 1, no parameter used twice and no ``zero_grad``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNNER = ROOT / "autograder" / "runner.py"
+for folder in (ROOT, Path(__file__).resolve().parent):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+import textwrap  # noqa: E402
+
+from honest_student import ALTERNATIVE, ALTERNATIVE_FILES, SOLUTION, hand_in  # noqa: E402
+
+ENGINE = "autograd_engine.py"
+
+
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("verdicts") / "handout"
+    done = subprocess.run([sys.executable, "-m", "autograder.make_handout", str(out)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def grade(folder: Path, *sections: str) -> dict[str, dict]:
+    """Grade ``folder/mytorch`` (the given sections, or all of them): Gradescope's entry of each
+    test, by test id."""
+    results = folder / "results.json"
+    chosen = list(sections) or ["--extras"]
+    command = [sys.executable, str(RUNNER), "--mytorch", str(folder), "--jobs", "2", "--json", str(results), *chosen]
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return {entry["name"].replace(": ", "/", 1): entry for entry in json.loads(results.read_text())["tests"]}
+
+
+def lost(tests: dict[str, dict]) -> set[str]:
+    return {name for name, entry in tests.items() if entry["score"] < entry["max_score"]}
+
+
+def test_an_honest_solution_gets_full_marks(starter, tmp_path):
+    tests = grade(hand_in(starter, tmp_path / "honest"))
+    assert len(tests) == 48 and not lost(tests), {name: tests[name]["output"][:300] for name in lost(tests)}
+
+
+def test_legitimate_alternatives_get_full_marks(starter, tmp_path):
+    """Sigmoid as neg, exp, add, div; derivatives recomputed from the input; np.dot, np.einsum,
+    np.matmul; the bias as a (1, out) view; an extra identity after Linear; broadcasting undone
+    by hand; kernels returning lists; the loss through a helper module, its labels recorded
+    without NO_GRAD and given no gradient; an engine of another style; type hints; prints,
+    warnings and logging."""
+    folder = hand_in(starter, tmp_path / "alternative", ALTERNATIVE, files=ALTERNATIVE_FILES)
+    tests = grade(folder)
+    assert not lost(tests), {name: tests[name]["output"][:300] for name in lost(tests)}
+    assert "sigmoid recorded as 4 operations" not in json.dumps(tests)  # a passing test shows no output
+
+
+BROADCAST = "with b of shape (4,) broadcast over the rows of a (3, 4): gradient of input 1: got shape (3, 4), "
+BROADCAST += "expected shape (4,)"
+LARGE = " with logits near +-1000 (stable for any logits): "
+BATCH = " on a batch of 3 examples (the mean over the batch): "
+
+MISTAKES = {
+    # kernels, one test each: several mistakes in one hand-in
+    "kernels": (
+        {
+            "sub_backward": "return grad_output, -grad_output",  # no unbroadcast
+            "div_backward": "return grad_output / b, -grad_output * a / b**2",
+            "mul_backward": "return grad_output * b, grad_output * a",
+            "exp_backward": "y = np.exp(x) if out is None else np.exp(out)\nreturn (grad_output * y,)",
+        },
+        [],
+        ["operations"],
+        {
+            "operations/sub": f"sub_backward(g, a, b) {BROADCAST}",
+            "operations/div": f"div_backward(g, a, b) {BROADCAST}",
+            "operations/mul": f"mul_backward(g, a, b) {BROADCAST}",
+            "operations/exp": "exp_backward(g, a, out=e**a), given the forward's result: gradient of input 0: ",
+        },
+    ),
+    "softmax without the row maximum": (
+        {
+            "softmax_cross_entropy_and_log_probs": """
+            log_probs = x - np.log(np.sum(np.exp(x), axis=-1, keepdims=True))
+            return np.array([-np.sum(y * log_probs) / _batch(x)]), log_probs
+        """
+        },
+        [],
+        ["loss"],
+        {
+            "loss/SoftmaxCrossEntropy forward": f"SoftmaxCrossEntropy(y, y_hat){LARGE}",
+            "loss/SoftmaxCrossEntropy backward": f"gradient of y_hat{LARGE}",
+        },
+    ),
+    "cross-entropy summed over the batch": (
+        {
+            "softmax_cross_entropy_and_log_probs": """
+                shifted = x - np.max(x, axis=-1, keepdims=True)
+                log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+                return np.array([-np.sum(y * log_probs)]), log_probs
+            """,
+            "SoftmaxCrossEntropy_backward": "return -grad_output * log_probs, grad_output * (np.exp(log_probs) - y)",
+        },
+        [],
+        ["loss"],
+        {
+            "loss/SoftmaxCrossEntropy forward": f"SoftmaxCrossEntropy(y, y_hat){BATCH}",
+            "loss/SoftmaxCrossEntropy backward": f"gradient of y_hat{BATCH}",
+        },
+    ),
+    "cross-entropy backward without grad_output": (
+        {"SoftmaxCrossEntropy_backward": "n = _batch(x)\nreturn -log_probs / n, (np.exp(log_probs) - y) / n"},
+        [],
+        ["loss"],
+        {"loss/SoftmaxCrossEntropy backward": "gradient of y_hat after backward(2.5) (times the upstream gradient): "},
+    ),
+    "cross-entropy shifts y_hat in place": (
+        {
+            "softmax_cross_entropy_and_log_probs": """
+            x -= np.max(x, axis=-1, keepdims=True)
+            log_probs = x - np.log(np.sum(np.exp(x), axis=-1, keepdims=True))
+            return np.array([-np.sum(y * log_probs) / _batch(x)]), log_probs
+        """
+        },
+        [],
+        ["loss"],
+        {
+            "loss/SoftmaxCrossEntropy forward": "y_hat after the forward pass: ",
+            "loss/SoftmaxCrossEntropy backward": "y_hat after the forward pass: ",
+        },
+    ),
+    "backward writes a parameter's gradient over": (
+        {"Autograd.backward": SOLUTION["Autograd.backward"].replace("dst += g", "dst[...] = g")},
+        [],
+        ["autograd"],
+        {"autograd/backward": "dW (W used by two operations, x @ W + x2 @ W): "},
+    ),
+    "zero_grad keeps the gradients": (
+        {},
+        [(ENGINE, "        self.gradient_buffer.clear()\n", "")],
+        ["autograd"],
+        {"autograd/backward": "gradient of x after zero_grad, the same forward and backward(1) again: "},
+    ),
+    "Linear scales x in place": (
+        {"Linear.forward": "x *= 1.0001\n" + textwrap.dedent(SOLUTION["Linear.forward"])},
+        [],
+        ["linear"],
+        {
+            "linear/forward": "x after Linear.forward(x): ",
+            "linear/skip connection forward": "x after the forward pass: ",
+            "linear/backward": "dW after backward(1): ",
+            "linear/skip connection backward": "x after the forward pass: ",
+        },
+    ),
+}
+"""A student's mistake: (changes to SOLUTION, patches of given code, the sections graded, the
+tests it must lose with the start of each one's failure message)."""
+
+
+@pytest.mark.parametrize("name", list(MISTAKES))
+def test_a_mistake_loses_exactly_the_tests_that_catch_it_saying_what_was_wrong(starter, tmp_path, name):
+    changes, patches, sections, expected = MISTAKES[name]
+    tests = grade(hand_in(starter, tmp_path / "mistake", changes, patches), *sections)
+    assert lost(tests) == set(expected), {n: tests[n]["output"][:300] for n in lost(tests) ^ set(expected)}
+    for test, start in expected.items():
+        first = tests[test]["output"].splitlines()[0]
+        assert first.startswith(start), (test, first)
+        assert "Traceback" not in tests[test]["output"]
+
+
+def test_a_kernel_writing_into_its_upstream_gradient_loses_its_backward_test(tmp_path):
+    """``grad_output[x <= 0] = 0`` in ``relu_backward``: where the engine keeps the gradient
+    array that a sum's backward hands to both its terms (MyTorch's does; the honest student's
+    adds it to a zero spot, and there the mistake changes nothing), the other term's gradient
+    changes with it."""
+    from autograder.mutants import broken_copy
+
+    writes = "\n\ndef {name}(grad_output, x):\n    grad_output[x <= 0] = 0\n    return (grad_output,)\n"
+    tests = grade(broken_copy(ROOT, tmp_path / "copy", "relu_backward", writes), "activation")
+    assert lost(tests) == {"activation/ReLU backward"}
+    first = tests["activation/ReLU backward"]["output"].splitlines()[0]
+    assert first.startswith("gradient of c in ReLU(x) + c (the upstream gradient both terms share): "), first
