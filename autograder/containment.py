@@ -23,6 +23,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -142,8 +143,6 @@ def _closed_to_others() -> str | None:
     """The first folder on the way to the Python installation or NumPy that other users may not
     enter (a pyenv Python under ``/root``), or None: a worker that has switched to its own uid
     cannot import anything from there that it had not imported before."""
-    import sys
-
     import numpy
 
     for place in (sys.prefix, sys.base_prefix, os.path.dirname(numpy.__file__)):
@@ -293,8 +292,34 @@ def remove_ipc_of(uid: int) -> None:
                 getattr(libc, control)(int(fields[id_column]), *arguments)
 
 
+SHIELD = 2**30
+"""The killer of ``uid``'s processes runs with real and saved uid ``uid + SHIELD`` (a uid no
+process has: workers' uids lie below ``UID_BASE + MAX_SLOTS * 2**22``, under ``UID_BASE + SHIELD``)."""
+
+_KILLER = """
+import os, signal, sys
+uid, shield = int(sys.argv[1]), int(sys.argv[2])
+os.setgroups([])
+os.setresgid(shield, shield, shield)
+os.setresuid(shield, uid, shield)
+try:
+    os.kill(-1, signal.SIGKILL)
+except ProcessLookupError:
+    pass
+"""
+"""Kills every process of ``uid`` at once (``kill(-1)``, which no fork can outrun), from a process
+that ``uid``'s processes cannot signal: its effective uid is ``uid`` (so it may signal them), its
+real and saved uids are not (so none of them may signal it, nor trace it). It starts as root and
+switches in-process: an ``exec`` after the switch would make the saved uid ``uid`` again."""
+
+
 def kill_uid(uid: int, deadline: float = 10.0) -> None:
-    """Kill every process of ``uid`` (as that uid: ``kill(-1, SIGKILL)``), until there is none.
+    """Kill every process of ``uid``, until there is none.
+
+    The killer is not one of ``uid``'s processes at any moment (until 2026-12-02 it was
+    ``kill -KILL -1`` run as ``uid``: a leftover process of the hand-in that sent SIGSTOP to
+    every process of its uid in a loop stopped it before it could kill, and the runner waited
+    for it forever, with the lock every worker's start needs).
 
     Raises:
         RuntimeError: some survived ``deadline`` seconds of trying.
@@ -304,7 +329,12 @@ def kill_uid(uid: int, deadline: float = 10.0) -> None:
         if time.monotonic() > end:
             raise RuntimeError(f"processes of uid {uid} survive being killed: {_processes_of_uid(uid)}")
         quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        helper = start_watched(["kill", "-KILL", "-1"], user=uid, group=uid, extra_groups=[], env=_PATH, **quiet)
-        helper.wait()
+        command = [sys.executable, "-I", "-S", "-c", _KILLER, str(uid), str(uid + SHIELD)]
+        helper = start_watched(command, env=_PATH, cwd="/", **quiet)
+        try:
+            helper.wait(timeout=max(end - time.monotonic(), 1.0))
+        except subprocess.TimeoutExpired:
+            helper.kill()
+            helper.wait()
         forget(helper)
         kill_leftovers(deadline)

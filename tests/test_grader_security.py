@@ -47,6 +47,7 @@ from hostile_handins import (  # noqa: E402
     PARRICIDE,
     PATCHER,
     SECRET,
+    STOPPER,
     TOKEN,
     forger,
     handin,
@@ -429,6 +430,27 @@ def test_under_sandbox_uid_shared_memory_a_handin_leaves_is_removed_after_each_t
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
     assert "RuntimeError: left a shared memory segment of key" in done.stdout, done.stdout[-3000:]
     assert segments_left() == []
+
+
+def test_under_sandbox_uid_a_leftover_process_cannot_stop_what_kills_it(grader, tmp_path):
+    """The runner killed a uid's leftover processes with ``kill -KILL -1`` run as that uid: a
+    leftover that sent SIGSTOP to its uid's processes in a loop stopped it (between its switch
+    to the uid and its ``kill``), and the runner waited for it as long as the leftover liked
+    (forever, had it never let it go), holding the lock every worker's start needs. The killer
+    now runs with real and saved uids of its own, which no process of the hand-in may signal."""
+    sandbox_or_skip("uid")
+    archive = handin(tmp_path, tmp_path, "stopper.tar", code=STOPPER)
+    try:
+        done = run_grader(grader, "--handin", str(archive), "--sandbox", "uid", "operations", cwd=tmp_path,
+                          timeout=90)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("the runner waited for a process the hand-in stopped")
+    finally:
+        time.sleep(0.2)
+        found = survivors()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 6}})
+    assert found == []
 
 
 def test_under_uid_the_standard_modules_a_handin_imports_are_loaded_before_the_uid_switch(grader, tmp_path):
