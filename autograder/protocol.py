@@ -5,7 +5,9 @@ it has imported the hand-in and is about to run the test, then ``D``, the payloa
 (8 bytes, big-endian) and the payload: an .npz archive of named arrays. The runner reads at
 most ``MAX_RESULT_BYTES`` and decodes the payload with ``decode_arrays``, which accepts only
 stored (uncompressed) .npy members of numeric or boolean dtype, no pickles, no object arrays,
-so nothing the worker sends can run code or expand in the runner's memory.
+whose sizes add up to no more than the payload (members may not share bytes), so nothing the
+worker sends can run code or expand in the runner's memory; whatever it cannot read is
+refused (``ProtocolError``), never raised as another error.
 
 A student-side function that raises is reported as the array ``ERROR_KEY``: the UTF-8 text
 of the exception, at most ``MAX_ERROR_BYTES``.
@@ -92,30 +94,36 @@ def decode_arrays(payload: bytes) -> dict[str, np.ndarray]:
     """The named arrays of an .npz payload, checked member by member.
 
     Raises:
-        ProtocolError: too large, not a zip archive, a compressed or oversized member, a
-            member that is not a .npy array (or whose header claims more values than it
-            holds), an object or string dtype, or too many arrays.
+        ProtocolError: too large, not a zip archive (or one Python's zipfile cannot read),
+            members claiming more bytes in all than the payload holds (overlapping members),
+            a compressed member, a member that is not a readable .npy array (or whose header
+            claims more values than it holds), an object or string dtype, or too many arrays.
     """
     if len(payload) > MAX_RESULT_BYTES:
         raise ProtocolError(f"the result is {len(payload)} bytes, over the limit of {MAX_RESULT_BYTES}")
     try:
         archive = zipfile.ZipFile(io.BytesIO(payload))
         members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
-        raise ProtocolError(f"the result is not an .npz archive ({error})") from None
+    except Exception as error:  # noqa: BLE001 - zipfile also raises NotImplementedError (an unknown version)
+        raise ProtocolError(f"the result is not an .npz archive ({type(error).__name__}: {error})") from None
     if len(members) > _MAX_ARRAYS:
         raise ProtocolError(f"the result holds {len(members)} arrays, over the limit of {_MAX_ARRAYS}")
-    arrays = {}
     for member in members:
-        if member.compress_type != zipfile.ZIP_STORED or member.file_size > len(payload):
-            raise ProtocolError(f"result member {member.filename!r} is compressed or larger than the payload")
+        if member.compress_type != zipfile.ZIP_STORED:
+            raise ProtocolError(f"result member {member.filename!r} is compressed")
         if not member.filename.endswith(".npy"):
             raise ProtocolError(f"result member {member.filename!r} is not a .npy array")
+    claimed = sum(max(member.file_size, member.compress_size) for member in members)
+    if claimed > len(payload):  # members whose data overlap: 64 of them made 7 MiB into 448 MiB of arrays
+        raise ProtocolError(f"the result's members claim {claimed} bytes in all, more than its {len(payload)}")
+    arrays = {}
+    for member in members:
         try:
             with archive.open(member) as stream:
                 array = _read_array(stream.read(member.file_size))
-        except (ValueError, OSError, EOFError, MemoryError, zipfile.BadZipFile) as error:
-            raise ProtocolError(f"result member {member.filename!r} is not a readable array ({error})") from None
+        except Exception as error:  # noqa: BLE001 - also RuntimeError (encrypted), NotImplementedError (flags)
+            reason = f"{type(error).__name__}: {error}"
+            raise ProtocolError(f"result member {member.filename!r} is not a readable array ({reason})") from None
         if array.dtype.kind not in _ALLOWED_KINDS:
             raise ProtocolError(f"result array {member.filename[:-4]!r} has dtype {array.dtype}; numbers only")
         arrays[member.filename[:-4]] = array
