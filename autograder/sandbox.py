@@ -9,7 +9,9 @@ Two passes, each with bounded memory, before anything is written:
    in all, or a compression ratio over ``max_ratio`` make the archive refused;
 2. ``tarfile`` then lists the members (their headers are now known to be small): an absolute
    path, a ``..`` component, a name component over 255 bytes or a path over 4096, a link
-   (symbolic or hard), a device file or a FIFO make it refused.
+   (symbolic or hard), a device file, a FIFO or a sparse file (whose holes extraction would
+   write out: the size the first pass counted is not the size written), or sizes as
+   ``tarfile`` reads them over the limits, make it refused.
 
 Files are then written one by one, each opened with ``O_EXCL`` under the destination folder,
 so nothing is ever written outside it or over an earlier member; a member that collides with
@@ -218,13 +220,17 @@ def _member_problem(member: tarfile.TarInfo) -> str | None:
         return f"is a {'symbolic' if member.issym() else 'hard'} link to {member.linkname[:200]!r}"
     if member.isdev():
         return "is a device file or a FIFO"
+    if member.issparse():  # its holes are written out as zeros: 3 KB of archive made a file of 200 MiB
+        return f"is a sparse file of {member.size} bytes (create_tarball.sh makes none)"
     if not (member.isfile() or member.isdir()):
         return "is neither a regular file nor a folder"
     return None
 
 
 def _checked_members(archive: tarfile.TarFile, limits: Limits) -> list[tarfile.TarInfo]:
-    members = []
+    """The members, each checked, and their sizes as ``tarfile`` reads them (what extraction
+    writes) counted against the limits again."""
+    members, total = [], 0
     for member in archive:
         members.append(member)
         if len(members) > limits.max_members:
@@ -232,6 +238,14 @@ def _checked_members(archive: tarfile.TarFile, limits: Limits) -> list[tarfile.T
         problem = _member_problem(member)
         if problem:
             raise HandinError(f"refused: member {_shown(member.name)} {problem}")
+        if member.size > limits.max_file_bytes:
+            raise HandinError(
+                f"refused: member {_shown(member.name)} is {member.size} bytes, over the limit of "
+                f"{limits.max_file_bytes} bytes per file"
+            )
+        total += member.size if member.isfile() else 0
+        if total > limits.max_total_bytes:
+            raise HandinError(f"refused: the archive's files exceed {limits.max_total_bytes} bytes in total")
     return members
 
 

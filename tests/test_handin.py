@@ -138,6 +138,18 @@ def _member(tar: tarfile.TarFile, name: str, data: bytes = b"x = 1\n", **fields)
     tar.addfile(info, io.BytesIO(data) if info.isfile() else None)
 
 
+def _gnu_sparse(name: str, size: int, data: bytes = b"x" * 512) -> bytes:
+    """A GNU sparse member (type ``S``): ``data`` at offset 0, then a hole, ``size`` bytes in all."""
+    info = tarfile.TarInfo(name)
+    info.size, info.type = len(data), tarfile.GNUTYPE_SPARSE
+    header = bytearray(info.tobuf(format=tarfile.GNU_FORMAT)[:512])
+    header[386:410] = b"%011o\0%011o\0" % (0, len(data))  # the map: one region of data
+    header[483:495] = b"%011o\0" % size  # the real size
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    return bytes(header) + data + bytes(-len(data) % 512)
+
+
 def _evil_archive(path: Path, kind: str) -> Path:
     """A hand-in whose first member is fine and whose second is ``kind``."""
     mode = "w:gz" if kind == "oversize" else "w"
@@ -157,6 +169,15 @@ def _evil_archive(path: Path, kind: str) -> Path:
             _member(tar, "mytorch/disk", b"", type=tarfile.BLKTYPE)
         elif kind == "oversize":  # 21 MiB of zeros: small compressed, over the 20 MiB per-file limit
             _member(tar, "mytorch/weights.py", bytes(21 * 2**20))
+        elif kind == "sparse":  # 512 bytes of data in the archive, a file of 64 MiB once extracted
+            raw = _gnu_sparse("mytorch/weights.py", 64 * 2**20)
+            tar.fileobj.write(raw)
+            tar.offset += len(raw)
+        elif kind == "pax sparse":  # the same in pax records (GNU sparse format 0.1)
+            info = tarfile.TarInfo("mytorch/weights.py")
+            info.size, info.pax_headers = 512, {"GNU.sparse.map": "0,512", "GNU.sparse.size": str(64 * 2**20)}
+            tar.format = tarfile.PAX_FORMAT
+            tar.addfile(info, io.BytesIO(bytes(512)))
     return path
 
 
@@ -170,6 +191,8 @@ def _evil_archive(path: Path, kind: str) -> Path:
         ("fifo", "device file or a FIFO"),
         ("device", "device file or a FIFO"),
         ("oversize", "over the limit"),
+        ("sparse", "is a sparse file of 67108864 bytes"),
+        ("pax sparse", "is a sparse file of 67108864 bytes"),
     ],
 )
 def test_unsafe_archives_are_refused_and_nothing_is_written(tmp_path, kind, reason):
