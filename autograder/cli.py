@@ -235,6 +235,9 @@ def _run(args: argparse.Namespace) -> None:
     root = Path(args.mytorch).resolve() if args.mytorch else GRADER_DIR.parent
     if not (args.handin or args.handin_dir) and not (root / "mytorch" / "__init__.py").is_file():
         raise RunnerError(f"there is no mytorch package to grade in {root} (expected {root / 'mytorch'})")
+    if not (args.handin or args.handin_dir) and (root / "mytorch").is_symlink():
+        # the workers' copy, made as root, would be of wherever it points (another student's folder)
+        raise RunnerError(f"{root / 'mytorch'} is a symbolic link; grade the folder that holds what it points to")
     _protect_runner()
     settings = Settings(timeout=args.timeout, startup=args.startup_timeout, handin_timeout=args.handin_timeout,
                         memory_mb=args.memory, max_procs=args.max_procs, jobs=args.jobs,

@@ -134,10 +134,10 @@ def _environment(home: str) -> dict[str, str]:
 
 
 def _copy_package(handin: Path, folder: Path) -> None:
-    """``handin/mytorch`` (only the package, no caches; links copied as links, never followed)
-    into ``folder``."""
+    """``handin/mytorch`` (only the package, no caches; links copied as links, never followed,
+    and nothing when ``handin/mytorch`` is itself a link) into ``folder``."""
     folder.mkdir()
-    if (handin / "mytorch").is_dir():
+    if (handin / "mytorch").is_dir() and not (handin / "mytorch").is_symlink():  # as root: never a link's target
         caches = shutil.ignore_patterns("__pycache__", "*.pyc")
         shutil.copytree(handin / "mytorch", folder / "mytorch", symlinks=True, ignore=caches)
 

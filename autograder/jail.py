@@ -158,14 +158,14 @@ def _new_root(root: str, handin: str, readable: dict[str, list[str]], size_mb: i
             open(f"{root}/dev/{device}", "w").close()
             _mount(f"/dev/{device}", f"{root}/dev/{device}", None, _MS_BIND)
     os.makedirs(f"{root}/work")
-    if os.path.isdir(f"{handin}/mytorch"):
+    if os.path.isdir(f"{handin}/mytorch") and not os.path.islink(f"{handin}/mytorch"):
         caches = shutil.ignore_patterns("__pycache__", "*.pyc")
         shutil.copytree(f"{handin}/mytorch", f"{root}/work/mytorch", symlinks=True, ignore=caches)
     if owner is not None:  # the unprivileged uid the worker becomes may write its own copy
         for folder, _, files in os.walk(f"{root}/work"):
             os.chown(folder, owner, owner)
-            for name in files:
-                os.chown(os.path.join(folder, name), owner, owner)
+            for name in files:  # a link itself, never what it points to (as root: any file of the machine)
+                os.chown(os.path.join(folder, name), owner, owner, follow_symlinks=False)
     os.makedirs(f"{root}/tmp", exist_ok=True)  # exists already when Python itself lives under /tmp
     os.chmod(f"{root}/tmp", 0o1777)
     os.chdir(root)

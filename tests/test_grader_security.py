@@ -453,6 +453,34 @@ def test_under_sandbox_uid_a_leftover_process_cannot_stop_what_kills_it(grader, 
     assert found == []
 
 
+def test_links_in_a_graded_folder_never_reach_what_they_point_to(grader, tmp_path):
+    """``--mytorch DIR`` on an extracted hand-in keeps its links. Under ``namespaces`` as root, the
+    worker's copy was handed to its uid with a ``chown`` that followed a link in the package to
+    its target (any file of the machine: here a file of root's became the worker uid's); and a
+    ``mytorch`` that is itself a link was copied, as root, from wherever it pointed: another
+    student's folder was graded, and read, under this one's name."""
+    sandbox_or_skip("namespaces")
+    if os.geteuid() != 0:
+        pytest.skip("the worker's copy changes owner only when the runner is root")
+    target = tmp_path / "roots-file.txt"
+    target.write_text("root's own\n")
+    target.chmod(0o600)
+    linked = package(tmp_path / "linked")
+    (linked / "mytorch" / "notes.txt").symlink_to(target)
+    done = run_grader(grader, "--mytorch", str(linked), "--sandbox", "namespaces", "operations", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 6}})
+    assert (target.stat().st_uid, target.stat().st_gid) == (0, 0)
+    victim = package(tmp_path / "victim")
+    (victim / "mytorch" / "notes.py").write_text(f"# {SECRET}\n")
+    thief = tmp_path / "thief"
+    thief.mkdir()
+    (thief / "mytorch").symlink_to(victim / "mytorch")
+    done = run_grader(grader, "--mytorch", str(thief), "--sandbox", "namespaces", "operations", cwd=tmp_path)
+    assert done.returncode == 1 and "mytorch is a symbolic link" in done.stderr, (done.stdout[-2000:], done.stderr)
+    assert '{"scores"' not in done.stdout
+
+
 def test_under_uid_the_standard_modules_a_handin_imports_are_loaded_before_the_uid_switch(grader, tmp_path):
     """Where the Python installation is closed to the worker's uid (this machine's pyenv under
     /root), a hand-in importing ``logging`` or ``glob`` lost every test: the worker now loads
