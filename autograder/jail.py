@@ -15,7 +15,9 @@ the runner chose (see ``containment``):
   which could otherwise kill the runner and then write the output's last line itself).
 
 In every mode the resource limits (CPU seconds, address space, processes, file size, open
-files, no core dumps) are set, and no new privileges can be gained (``PR_SET_NO_NEW_PRIVS``).
+files, no core dumps) are set, no new privileges can be gained (``PR_SET_NO_NEW_PRIVS``), and
+the worker joins a session keyring of its own (the runner's holds the keys of the session that
+started it).
 """
 
 from __future__ import annotations
@@ -304,6 +306,26 @@ def _forbid_signals_outside() -> bool:
     return True
 
 
+_KEYCTL = {"x86_64": 250, "aarch64": 219}
+_KEYCTL_JOIN_SESSION_KEYRING = 1
+
+
+def _own_session_keyring() -> None:
+    """Join a fresh, empty session keyring (as root where the runner is: a hand-in cannot fill
+    the quota it is charged to). A process keeps its session keyring across a change of uid,
+    and the runner's is the one of the session that started it (a login's, holding its
+    Kerberos tickets and other keys): every key in it was the student code's to read. Where
+    keyrings are missing or refused (a seccomp filter, as Docker's), the hand-in cannot reach
+    them either."""
+    number = _KEYCTL.get(os.uname().machine)
+    if number is None:
+        return
+    _libc.syscall.restype = ctypes.c_long
+    if _libc.syscall(ctypes.c_long(number), ctypes.c_long(_KEYCTL_JOIN_SESSION_KEYRING), None) < 0:
+        if ctypes.get_errno() not in (errno.ENOSYS, errno.EPERM, errno.EACCES):
+            _check(-1, "keyctl(KEYCTL_JOIN_SESSION_KEYRING)")
+
+
 def _set_limits(limits: dict[str, int]) -> None:
     """``RLIMIT_<NAME>`` = value for each entry (CPU gets a hard limit one second above)."""
     for name, value in limits.items():
@@ -327,6 +349,7 @@ def contain(config: dict[str, Any]) -> str:
     if config.get("cgroup_procs"):  # the hand-in's memory limit, before anything of it runs
         with open(config["cgroup_procs"], "w") as procs:
             procs.write("0")
+    _own_session_keyring()
     for name in PRELOAD:
         importlib.import_module(name)
     folder = config["handin"]

@@ -419,3 +419,25 @@ for an exec of ``kill`` to begin (inotify) and then sends SIGSTOP to every other
 uid; it holds what it stopped for 100 s, then lets it go (and it ends within 120 s whatever
 happens). With it, a ``sleep MARK``. (The runner's old killer, ``kill`` run as the uid, was stopped
 in at least one of the ``operations`` section's six tests in each of 5 runs out of 5.)"""
+
+
+KEY_THIEF = """
+def _thieving_mul(grad_output, a, b):
+    import ctypes, os  # (this code runs in mytorch's namespace, where max is mytorch.max)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    keyctl = {"x86_64": 250, "aarch64": 219}[os.uname().machine]
+    found = libc.syscall(keyctl, 10, -3, b"user", b"grader-secret", 0)  # KEYCTL_SEARCH the session keyring
+    text = b""
+    if found > 0:
+        buffer = ctypes.create_string_buffer(4096)
+        size = libc.syscall(keyctl, 11, ctypes.c_long(found), buffer, 4096)  # KEYCTL_READ
+        text = buffer.raw[:size] if size > 0 else b""
+    raise RuntimeError(f"the session keyring gave {text!r} (errno {ctypes.get_errno()})")
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _thieving_mul
+"""
+"""Looks for a key ``user:grader-secret`` in its session keyring and fails its ``mul_backward``
+with what it read."""

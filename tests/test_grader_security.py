@@ -41,6 +41,7 @@ from hostile_handins import (  # noqa: E402
     FORKER,
     HANG,
     HOARDER,
+    KEY_THIEF,
     MARK,
     MEMHOG,
     OOM,
@@ -479,6 +480,41 @@ def test_links_in_a_graded_folder_never_reach_what_they_point_to(grader, tmp_pat
     done = run_grader(grader, "--mytorch", str(thief), "--sandbox", "namespaces", "operations", cwd=tmp_path)
     assert done.returncode == 1 and "mytorch is a symbolic link" in done.stderr, (done.stdout[-2000:], done.stderr)
     assert '{"scores"' not in done.stdout
+
+
+KEYRING_SCRIPT = """
+import ctypes, os, subprocess, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+add_key, keyctl = {"x86_64": (248, 219 + 31), "aarch64": (217, 219)}[os.uname().machine]
+if libc.syscall(keyctl, 1, b"staff-login-session") < 0:  # KEYCTL_JOIN_SESSION_KEYRING, as a login does
+    print("REFUSED", os.strerror(ctypes.get_errno()))
+    raise SystemExit(0)
+secret = sys.argv[1].encode()
+assert libc.syscall(add_key, b"user", b"grader-secret", secret, len(secret), -3) > 0  # into the session keyring
+sys.exit(subprocess.run(sys.argv[2:]).returncode)
+"""
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid"])
+def test_a_handin_cannot_read_the_keys_of_the_session_that_runs_the_grader(grader, tmp_path, mode):
+    """A runner started from a login session holds that session's keyring (pam_keyinit; Kerberos
+    tickets and other credentials live there), and a process keeps its session keyring across a
+    change of uid: the worker's student code, under every sandbox, could read every key in it.
+    Each worker now joins a fresh session keyring of its own before the hand-in is imported."""
+    sandbox_or_skip(mode)
+    if os.uname().machine not in ("x86_64", "aarch64"):
+        pytest.skip(f"the test's key calls know x86_64 and aarch64, not {os.uname().machine}")
+    archive = handin(tmp_path, tmp_path, "thief.tar", code=KEY_THIEF)
+    runner = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--jobs", "2",
+              "--sandbox", mode, "operations"]  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", KEYRING_SCRIPT, TOKEN, *runner], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=150)  # fmt: skip
+    if done.stdout.startswith("REFUSED"):
+        pytest.skip(f"the kernel refuses session keyrings here: {done.stdout[8:].strip()}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "RuntimeError: the session keyring gave b''" in done.stdout, done.stdout[-3000:]
+    assert TOKEN not in done.stdout
 
 
 def test_under_uid_the_standard_modules_a_handin_imports_are_loaded_before_the_uid_switch(grader, tmp_path):
