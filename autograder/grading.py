@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .checks import assert_close
-from .protocol import ERROR_KEY
+from .protocol import ERROR_KEY, MAX_ERROR_BYTES
 
 __all__ = [
     "REGISTRY",
@@ -199,11 +199,13 @@ def judge(test: GradedTest, inputs: Arrays, computed: Arrays) -> None:
     """Compare what the student's code computed with the right answer.
 
     Raises:
-        AssertionError: the student's code failed (its error text), left a value out, or
-            computed one that differs from the reference; the message says which and how.
+        AssertionError: the student's code failed (the last ``MAX_ERROR_BYTES`` of its error
+            text), left a value out, or computed one that differs from the reference; the
+            message says which and how.
     """
-    if ERROR_KEY in computed:
-        text = bytes(computed[ERROR_KEY].astype(np.uint8)).decode("utf-8", errors="replace").rstrip()
+    if ERROR_KEY in computed:  # cut here too: the worker that cut it is the hand-in's (it sent 7 MiB)
+        raw = computed[ERROR_KEY].astype(np.uint8).ravel()[-MAX_ERROR_BYTES:]
+        text = bytes(raw).decode("utf-8", errors="replace").rstrip()
         last = text.splitlines()[-1] if text else ""
         raise AssertionError(last if last.startswith("NotImplementedError") else text)  # a stub's message says it all
     if "computed" in inspect.signature(test.reference).parameters:

@@ -441,3 +441,23 @@ _functional.mul_backward = _thieving_mul
 """
 """Looks for a key ``user:grader-secret`` in its session keyring and fails its ``mul_backward``
 with what it read."""
+
+
+ERROR_FLOOD = """
+import os, struct, sys
+import numpy as np
+frame, fd = sys._getframe(), None
+while frame is not None and fd is None:
+    config = frame.f_locals.get("config")
+    if isinstance(config, dict) and "result_fd" in config:
+        fd = config["result_fd"]
+    frame = frame.f_back
+if fd is not None:
+    import io
+    buffer = io.BytesIO()
+    np.savez(buffer, __error__=np.full(7 * 2**20, ord("E"), dtype=np.uint8))  # the worker cuts its own to 4000
+    payload = buffer.getvalue()
+    os.write(fd, b"R" + b"D" + struct.pack(">Q", len(payload)) + payload)
+    os._exit(0)
+"""
+"""Sends, as every test's result, an error text of 7 MiB (within the channel's 8 MiB)."""

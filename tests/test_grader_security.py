@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
 from hostile_handins import (  # noqa: E402
     CPU_BURNER,
     ENVLEAK,
+    ERROR_FLOOD,
     FAKE,
     FLOOD,
     FORKER,
@@ -602,6 +603,20 @@ def test_the_autolab_line_is_last_and_true_and_results_json_stays(grader, tmp_pa
     time.sleep(2.0)
     assert results.read_bytes() == written and json.loads(written)["score"] == 0
     assert survivors() == []
+
+
+def test_an_error_text_the_worker_sends_is_cut_by_the_runner(grader, tmp_path):
+    """The worker cuts a failing test's error text to 4000 bytes, but the worker is the hand-in's:
+    a forged result carrying 7 MiB of error text put all of it in the report, the output and
+    results.json, for every test (the output itself is cut to its last 64 KiB by the runner)."""
+    results = tmp_path / "results.json"
+    archive = handin(tmp_path, tmp_path, "loud.tar", code=ERROR_FLOOD, bare=True)
+    done = run_grader(grader, "--handin", str(archive), "--json", str(results), "--sandbox", "none", "operations",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 0}})
+    assert done.stdout.count("FAIL ") == 6 and "EEEE" in done.stdout
+    assert len(done.stdout) < 6 * 8000 and results.stat().st_size < 6 * 8000
 
 
 def test_an_import_that_never_returns_costs_the_handin_its_time_limit_at_most(grader, tmp_path):
