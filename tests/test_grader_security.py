@@ -487,7 +487,7 @@ KEYRING_SCRIPT = """
 import ctypes, os, subprocess, sys
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
-add_key, keyctl = {"x86_64": (248, 219 + 31), "aarch64": (217, 219)}[os.uname().machine]
+add_key, keyctl = {"x86_64": (248, 250), "aarch64": (217, 219)}[os.uname().machine]
 if libc.syscall(keyctl, 1, b"staff-login-session") < 0:  # KEYCTL_JOIN_SESSION_KEYRING, as a login does
     print("REFUSED", os.strerror(ctypes.get_errno()))
     raise SystemExit(0)
