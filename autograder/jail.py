@@ -316,13 +316,14 @@ def _own_session_keyring() -> None:
     and the runner's is the one of the session that started it (a login's, holding its
     Kerberos tickets and other keys): every key in it was the student code's to read. Where
     keyrings are missing or refused (a seccomp filter, as Docker's), the hand-in cannot reach
-    them either."""
+    them either; over its key quota (only a runner that is not root: the user's 200 keys, which
+    a hand-in running as that user could fill) the worker goes on rather than fail every test."""
     number = _KEYCTL.get(os.uname().machine)
     if number is None:
         return
     _libc.syscall.restype = ctypes.c_long
     if _libc.syscall(ctypes.c_long(number), ctypes.c_long(_KEYCTL_JOIN_SESSION_KEYRING), None) < 0:
-        if ctypes.get_errno() not in (errno.ENOSYS, errno.EPERM, errno.EACCES):
+        if ctypes.get_errno() not in (errno.ENOSYS, errno.EPERM, errno.EACCES, errno.EDQUOT):
             _check(-1, "keyctl(KEYCTL_JOIN_SESSION_KEYRING)")
 
 
