@@ -42,6 +42,7 @@ __all__ = [
     "kill_watched",
     "remove_files_of",
     "remove_ipc_of",
+    "remove_tree",
     "start_watched",
 ]
 
@@ -244,6 +245,22 @@ def kill_leftovers(deadline: float = 10.0) -> None:
                 pass
 
 
+def remove_tree(path: str | os.PathLike) -> None:
+    """Remove a folder a hand-in could write to, however deep. ``shutil.rmtree`` recurses, and
+    holds a file descriptor, once per level: on a folder 1500 levels deep that a worker had made
+    it raised RecursionError (which ``ignore_errors`` does not cover) or, out of descriptors,
+    returned with the folder still there; ``rm -rf`` (which never follows links) then removes it."""
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    except RecursionError:
+        pass
+    if os.path.lexists(path):  # (watched: ``kill_leftovers``, run by a test ending meanwhile, would kill it)
+        quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        remover = start_watched(["rm", "-rf", "--one-file-system", "--", os.fspath(path)], env=_PATH, **quiet)
+        remover.wait()
+        forget(remover)
+
+
 SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue")
 """World-writable folders a ``uid`` worker could leave files in for a later hand-in."""
 
@@ -261,7 +278,7 @@ def remove_files_of(uid: int) -> None:
                 if entry.stat(follow_symlinks=False).st_uid != uid:
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
+                    remove_tree(entry.path)
                 else:
                     os.unlink(entry.path)
             except OSError:

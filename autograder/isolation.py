@@ -47,6 +47,7 @@ from .containment import (
     kill_watched,
     remove_files_of,
     remove_ipc_of,
+    remove_tree,
     start_watched,
 )  # fmt: skip
 from .grading import GradedTest, Outcome, judge
@@ -294,7 +295,7 @@ def run_worker(
         seen.oom_killed = cgroup is not None and cgroup.oom_kills() > oom_kills
         return seen, process.returncode
     finally:
-        shutil.rmtree(private, ignore_errors=True)
+        remove_tree(private)
 
 
 _readable_cache: dict[str, list[str]] = {}

@@ -8,10 +8,10 @@ Two passes, each with bounded memory, before anything is written:
    ``max_members`` members, a member over ``max_file_bytes``, more than ``max_total_bytes``
    in all, or a compression ratio over ``max_ratio`` make the archive refused;
 2. ``tarfile`` then lists the members (their headers are now known to be small): an absolute
-   path, a ``..`` component, a name component over 255 bytes or a path over 4096, a link
-   (symbolic or hard), a device file, a FIFO or a sparse file (whose holes extraction would
-   write out: the size the first pass counted is not the size written), or sizes as
-   ``tarfile`` reads them over the limits, make it refused.
+   path, a ``..`` component, a name component over 255 bytes, a path over 4096 bytes or of
+   more than ``max_depth`` components, a link (symbolic or hard), a device file, a FIFO or a
+   sparse file (whose holes extraction would write out: the size the first pass counted is
+   not the size written), or sizes as ``tarfile`` reads them over the limits, make it refused.
 
 Files are then written one by one, each opened with ``O_EXCL`` under the destination folder,
 so nothing is ever written outside it or over an earlier member; a member that collides with
@@ -54,6 +54,8 @@ class Limits:
         max_header_bytes: one pax or GNU long-name header.
         max_ratio: uncompressed bytes per byte of the archive (beyond a first MiB).
         max_archive_bytes: the archive file itself.
+        max_depth: components of a member's path (a package's are a few; Python's own
+            ``shutil.rmtree`` and ``copytree`` recurse once per level and fail at about 1000).
     """
 
     max_members: int = 2000
@@ -62,6 +64,7 @@ class Limits:
     max_header_bytes: int = 64 * 2**10
     max_ratio: int = 200
     max_archive_bytes: int = 60 * 2**20
+    max_depth: int = 32
 
 
 def _open_stream(path: Path):
@@ -200,7 +203,7 @@ def _one_line(error: BaseException) -> str:
     return " ".join(text.split())[:200]
 
 
-def _member_problem(member: tarfile.TarInfo) -> str | None:
+def _member_problem(member: tarfile.TarInfo, limits: Limits) -> str | None:
     """Why ``member`` may not be extracted, or None."""
     name = member.name
     path = PurePosixPath(name)
@@ -216,6 +219,8 @@ def _member_problem(member: tarfile.TarInfo) -> str | None:
         return "has a path over 4096 bytes"
     if any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in path.parts):
         return "has a name component over 255 bytes"
+    if len(path.parts) > limits.max_depth:
+        return f"has {len(path.parts)} components in its path, over the limit of {limits.max_depth}"
     if member.issym() or member.islnk():
         return f"is a {'symbolic' if member.issym() else 'hard'} link to {member.linkname[:200]!r}"
     if member.isdev():
@@ -235,7 +240,7 @@ def _checked_members(archive: tarfile.TarFile, limits: Limits) -> list[tarfile.T
         members.append(member)
         if len(members) > limits.max_members:
             raise HandinError(f"the archive has more than {limits.max_members} members")
-        problem = _member_problem(member)
+        problem = _member_problem(member, limits)
         if problem:
             raise HandinError(f"refused: member {_shown(member.name)} {problem}")
         if member.size > limits.max_file_bytes:

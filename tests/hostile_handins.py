@@ -461,3 +461,20 @@ if fd is not None:
     os._exit(0)
 """
 """Sends, as every test's result, an error text of 7 MiB (within the channel's 8 MiB)."""
+
+
+DIGGER = f"""
+import builtins as _builtins, os as _os
+for _top in ("deep", "/tmp/deep-{MARK}"):  # its own folder, and a folder of its own in /tmp (under uid)
+    try:
+        _os.makedirs(_top, exist_ok=True)
+        _fd = _os.open(_top, _os.O_RDONLY)
+        for _ in _builtins.range(1500):  # one level deeper than shutil.rmtree can recurse
+            _os.mkdir("d", dir_fd=_fd)
+            _fd, _old = _os.open("d", _os.O_RDONLY, dir_fd=_fd), _fd
+            _os.close(_old)
+        _os.close(_fd)
+    except OSError:
+        pass
+"""
+"""Leaves a folder 1500 levels deep in its working folder and, where it may, in /tmp."""

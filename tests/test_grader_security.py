@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +36,7 @@ if str(ROOT) not in sys.path:
 
 from hostile_handins import (  # noqa: E402
     CPU_BURNER,
+    DIGGER,
     ENVLEAK,
     ERROR_FLOOD,
     FAKE,
@@ -396,8 +398,6 @@ def test_the_uid_note_names_a_python_installation_closed_to_other_users(monkeypa
     installation is closed to other users (a pyenv Python under /root): the snooper's
     ``import glob`` and the patcher's ``numpy.testing`` failed there, and so would a hand-in's
     own ``import logging``; the runner's note says so."""
-    import tempfile
-
     import numpy
 
     from autograder import containment
@@ -516,6 +516,27 @@ def test_a_handin_cannot_read_the_keys_of_the_session_that_runs_the_grader(grade
     assert done.returncode == 0, done.stderr[-2000:]
     assert "RuntimeError: the session keyring gave b''" in done.stdout, done.stdout[-3000:]
     assert TOKEN not in done.stdout
+
+
+def test_folders_a_handin_leaves_are_removed_however_deep(grader, tmp_path):
+    """``shutil.rmtree`` recurses once per level: a folder 1500 levels deep in the worker's own
+    folder, or in /tmp under ``uid``, raised RecursionError in the runner (which
+    ``ignore_errors`` does not cover), and the whole hand-in was 'not graded: the grader failed on
+    it', the folders left on the disk."""
+    sandbox_or_skip("uid")
+    archive = handin(tmp_path, tmp_path, "digger.tar", code=DIGGER)
+    scratch = Path(tempfile.mkdtemp(prefix="mytorch-deep-"))  # the runner's temporary folder: what it leaves
+    scratch.chmod(0o711)  # (pytest's own are closed to other users, the workers' uids among them)
+    command = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--jobs", "2",
+               "--sandbox", "uid", "operations"]  # fmt: skip
+    env = {**os.environ, "TMPDIR": str(scratch), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=150)
+    left = [path for path in (Path(f"/tmp/deep-{MARK}"), *scratch.iterdir()) if path.exists()]
+    for path in (Path(f"/tmp/deep-{MARK}"), scratch):
+        subprocess.run(["rm", "-rf", "--one-file-system", "--", str(path)], check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 6}}), done.stdout[-2000:]
+    assert left == []
 
 
 def test_under_uid_the_standard_modules_a_handin_imports_are_loaded_before_the_uid_switch(grader, tmp_path):

@@ -169,6 +169,8 @@ def _evil_archive(path: Path, kind: str) -> Path:
             _member(tar, "mytorch/disk", b"", type=tarfile.BLKTYPE)
         elif kind == "oversize":  # 21 MiB of zeros: small compressed, over the 20 MiB per-file limit
             _member(tar, "mytorch/weights.py", bytes(21 * 2**20))
+        elif kind == "deep":  # 41 components: Python's own rmtree and copytree recurse once per level
+            _member(tar, "mytorch/" + "d/" * 39 + "x.py")
         elif kind == "sparse":  # 512 bytes of data in the archive, a file of 64 MiB once extracted
             raw = _gnu_sparse("mytorch/weights.py", 64 * 2**20)
             tar.fileobj.write(raw)
@@ -191,6 +193,7 @@ def _evil_archive(path: Path, kind: str) -> Path:
         ("fifo", "device file or a FIFO"),
         ("device", "device file or a FIFO"),
         ("oversize", "over the limit"),
+        ("deep", "has 41 components in its path, over the limit of 32"),
         ("sparse", "is a sparse file of 67108864 bytes"),
         ("pax sparse", "is a sparse file of 67108864 bytes"),
     ],
