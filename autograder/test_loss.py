@@ -6,8 +6,9 @@ loss = -sum(y * log softmax(y_hat)) and d loss / d y_hat = softmax(y_hat) - y (o
 
 What the starter asks of the loss is checked on further inputs too (``CASES``): a batch of 3
 (the mean over the batch), logits near +-1000 (stable for any logits: e**1000 overflows unless
-the softmax is shifted by the row maximum), and for the backward an upstream gradient of 2.5
-(the kernel multiplies by its ``grad_output``). The loss must leave ``y_hat`` as it was.
+the softmax is shifted by the row maximum), and for the backward 2.5 times the loss, so that
+its kernel receives a ``grad_output`` of 2.5 (which it multiplies by). The loss must leave
+``y_hat`` as it was.
 """
 
 import numpy as np
@@ -38,7 +39,7 @@ def _cases(backward: bool) -> list[dict]:
     cases = [{"suffix": "_batch", "label": " on a batch of 3 examples (the mean over the batch)"},
              {"suffix": "_large", "label": " with logits near +-1000 (stable for any logits)"}]  # fmt: skip
     if backward:
-        cases.append({"suffix": "_scaled", "label": " after backward(2.5) (times the upstream gradient)"})
+        cases.append({"suffix": "_scaled", "label": " of 2.5 * loss (times the upstream gradient)", "scale": 2.5})
     return cases
 
 
@@ -54,8 +55,6 @@ def _course_inputs(seed: int, backward: bool):
                 # of 1000 + x (6e-5) would otherwise fail a float32 solution here, and for the wrong reason
                 extra["y_hat"] = np.round(extra["y_hat"] * 64) / 64 + np.array([[1000.0], [-1000.0]])
             inputs.update({"y" + suffix: extra["y"], "y_hat" + suffix: extra["y_hat"]})
-            if suffix == "_scaled":
-                inputs["divergence_scaled"] = np.array(2.5)
         return inputs
 
     return make
@@ -67,7 +66,7 @@ def _labelled(backward: bool, reference, inputs: dict) -> dict:
     for case in [{"suffix": "", "label": ""}, *_cases(backward)]:
         suffix = case["suffix"]
         value = reference(inputs["y" + suffix], inputs["y_hat" + suffix])
-        scale = float(inputs.get("divergence" + suffix, 1.0))
+        scale = case.get("scale", 1.0)
         name = "gradient of y_hat" if backward else "SoftmaxCrossEntropy(y, y_hat)"
         expected[name + case["label"]] = value if not backward else scale * np.asarray(value)
     return expected

@@ -129,7 +129,7 @@ MISTAKES = {
         {"SoftmaxCrossEntropy_backward": "n = _batch(x)\nreturn -log_probs / n, (np.exp(log_probs) - y) / n"},
         [],
         ["loss"],
-        {"loss/SoftmaxCrossEntropy backward": "gradient of y_hat after backward(2.5) (times the upstream gradient): "},
+        {"loss/SoftmaxCrossEntropy backward": "gradient of y_hat of 2.5 * loss (times the upstream gradient): "},
     ),
     "cross-entropy shifts y_hat in place": (
         {

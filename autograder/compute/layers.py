@@ -75,7 +75,7 @@ def linear_skip(arrays: dict[str, np.ndarray], backward: bool = False) -> dict[s
 
 def activation(arrays: dict[str, np.ndarray], cls: str, backward: bool = False, **kwargs) -> dict[str, np.ndarray]:
     """``<cls>(autograd).forward(x)``; with ``backward``, after ``autograd.backward(G)``: the
-    gradient of x, and x itself (which must not change); and the gradients of x and c through
+    gradient of x, and x itself (which must not change); and the gradient of c in
     ``<cls>(x) + c`` (the sum recorded with ``add_backward``) after ``autograd.backward(G)``."""
     from mytorch.autograd_engine import Autograd
     from mytorch.nn.modules import activation as activations
@@ -90,7 +90,8 @@ def activation(arrays: dict[str, np.ndarray], cls: str, backward: bool = False, 
               f"x after {cls}'s forward and backward": x}  # fmt: skip
     # The output feeds a sum with another array c: the sum's backward (the given add_backward)
     # hands the same upstream gradient array to both terms, so a kernel that writes into its
-    # grad_output changes c's gradient where the engine keeps that array as it is.
+    # grad_output changes c's gradient where the engine keeps that array as it is. (Only c's
+    # is reported: it asks nothing more of the engine than one operation after another.)
     from mytorch.nn.functional import add_backward
 
     autograd = Autograd()
@@ -98,7 +99,6 @@ def activation(arrays: dict[str, np.ndarray], cls: str, backward: bool = False, 
     out = act.forward(x)
     autograd.add_operation([out, c], out + c, [None, None], add_backward)
     autograd.backward(arrays["G"])
-    result[f"gradient of x through {cls}(x) + c"] = autograd.gradient_buffer.get_param(x)
     result[f"gradient of c in {cls}(x) + c (the upstream gradient both terms share)"] = np.array(
         autograd.gradient_buffer.get_param(c)
     )
@@ -112,8 +112,10 @@ def loss(
     ``autograd.backward(1)``: the gradient of y_hat. Also y_hat itself after the forward pass.
 
     ``cases`` lists further inputs, each ``{"suffix": s, "label": ...}``: the same on
-    ``y<s>``, ``y_hat<s>`` (with backward, from ``backward(divergence<s>)`` when that array
-    is given), the values named with ``label`` appended.
+    ``y<s>``, ``y_hat<s>``, the values named with ``label`` appended. With backward, a case's
+    ``"scale"`` k records ``k * loss`` after the loss, by a rule written here, so that the
+    loss's kernel receives ``grad_output`` k from ``backward(1)`` (whatever the engine does with
+    a divergence other than 1).
     """
     from mytorch.autograd_engine import Autograd
     from mytorch.nn.modules import loss as losses
@@ -131,8 +133,14 @@ def loss(
         if not backward:
             result[f"{cls}(y, y_hat){label}"] = np.reshape(value, 1)
             continue
-        divergence = arrays.get("divergence" + suffix)
-        autograd.backward(1 if divergence is None else float(divergence))
+        if "scale" in case:
+            factor = float(case["scale"])
+
+            def scale_rule(grad_output, loss_value, factor=factor):
+                return (grad_output * factor,)
+
+            autograd.add_operation([value], value * factor, [None], scale_rule)
+        autograd.backward(1)
         result[f"gradient of y_hat{label}"] = autograd.gradient_buffer.get_param(y_hat)
     return _arrays(result)
 
