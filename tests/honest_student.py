@@ -165,7 +165,8 @@ ALTERNATIVE: dict[str, str] = {
         return [ga, gb]
     """,
     # the loss through a helper module of the student's, with type hints and debug output; its
-    # backward recomputes the softmax and gives no gradient for the labels, recorded without NO_GRAD
+    # backward recomputes the softmax and gives no gradient for the labels, recorded without NO_GRAD;
+    # forward returns another array object (a view) than the one it recorded
     "softmax_cross_entropy_and_log_probs": """
         from mytorch.student_helpers import log_softmax
 
@@ -182,7 +183,7 @@ ALTERNATIVE: dict[str, str] = {
         loss, saved = self._evaluate(self._row, y, y_hat)
         self.autograd_engine.add_operation([y, y_hat], loss, [None, None], self._row.backward, saved)
         self.loss = loss
-        return loss
+        return loss.reshape(1)  # another array object than the one recorded
     """,
     # an engine of another style: indices, try/except, copies, np.add(out=), warnings, logging
     "Autograd.backward": """

@@ -63,9 +63,9 @@ def test_an_honest_solution_gets_full_marks(starter, tmp_path):
 def test_legitimate_alternatives_get_full_marks(starter, tmp_path):
     """Sigmoid as neg, exp, add, div; derivatives recomputed from the input; np.dot, np.einsum,
     np.matmul; the bias as a (1, out) view; an extra identity after Linear; broadcasting undone
-    by hand; kernels returning lists; the loss through a helper module, its labels recorded
-    without NO_GRAD and given no gradient; an engine of another style; type hints; prints,
-    warnings and logging."""
+    by hand; kernels returning lists or float32; the loss through a helper module (float32),
+    its labels recorded without NO_GRAD and given no gradient, returned as a view of the array
+    recorded; an engine of another style; type hints; prints, warnings and logging."""
     folder = hand_in(starter, tmp_path / "alternative", ALTERNATIVE, files=ALTERNATIVE_FILES)
     tests = grade(folder)
     assert not lost(tests), {name: tests[name]["output"][:300] for name in lost(tests)}

@@ -115,7 +115,8 @@ def loss(
     ``y<s>``, ``y_hat<s>``, the values named with ``label`` appended. With backward, a case's
     ``"scale"`` k records ``k * loss`` after the loss, by a rule written here, so that the
     loss's kernel receives ``grad_output`` k from ``backward(1)`` (whatever the engine does with
-    a divergence other than 1).
+    a divergence other than 1). The loss it scales is the output of the last operation on the
+    tape: the one ``backward(1)`` would have started from, whatever object ``forward`` returned.
     """
     from mytorch.autograd_engine import Autograd
     from mytorch.nn.modules import loss as losses
@@ -139,7 +140,8 @@ def loss(
             def scale_rule(grad_output, loss_value, factor=factor):
                 return (grad_output * factor,)
 
-            autograd.add_operation([value], value * factor, [None], scale_rule)
+            recorded = autograd.operation_list[-1].output
+            autograd.add_operation([recorded], recorded * factor, [None], scale_rule)
         autograd.backward(1)
         result[f"gradient of y_hat{label}"] = autograd.gradient_buffer.get_param(y_hat)
     return _arrays(result)
