@@ -375,9 +375,9 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_between(input, min, max)
     x = _data(input)
-    if x.dtype.kind in "iu":  # integers (labels) stay integers between integer bounds, as in PyTorch
+    if x.dtype.kind in "biu":  # integers (labels) stay integers between integer bounds, as in PyTorch
         if all(isinstance(b, (builtins.int, np.integer)) for b in (min, max) if b is not None):
-            return Tensor(np.clip(x, min, max))
+            return Tensor(np.clip(x.astype(np.int64) if x.dtype.kind == "b" else x, min, max))  # (bools: int64)
         return _apply("clamp", (Tensor(x.astype(get_default_dtype())),), {"min": min, "max": max})
     return _apply("clamp", (input,), {"min": min, "max": max})
 

@@ -368,3 +368,11 @@ def test_sums_and_products_of_integers_are_int64_as_in_pytorch(dtype):
     expected = np.array([4, 9, 16]).astype(dtype).astype(np.int64).sum() - 50
     assert (t.sum() - 50).item() == expected < 0
     assert t.sum(dtype=mt.float32).dtype == np.float32
+
+
+def test_clamp_of_a_bool_tensor_follows_pytorchs_dtypes():
+    # Between integer bounds a bool tensor clamps to int64, with a float bound to the default
+    # float dtype; NumPy's clip gave float64 for both.
+    b = mt.tensor([True, False])
+    assert b.clamp(0, 2).dtype == np.int64 and b.clamp(0, 2).tolist() == [1, 0]
+    assert b.clamp(0.5).dtype == np.float32 and b.clamp(0.5).tolist() == [1.0, 0.5]
