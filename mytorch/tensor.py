@@ -1113,7 +1113,9 @@ class Tensor:
             power = exponent.data if isinstance(exponent, Tensor) else exponent
             if np.asarray(power).dtype.kind in "biu":
                 return Tensor(np.power(self.data, power))
-            return Tensor(self.data.astype(get_default_dtype())) ** exponent
+            # A float Tensor exponent gives its dtype (int64 ** a 0-d float64 tensor is float64), a number the default.
+            floats = exponent.dtype if isinstance(exponent, Tensor) else get_default_dtype()
+            return Tensor(self.data.astype(floats)) ** exponent
         if isinstance(exponent, Tensor):
             if exponent.requires_grad and is_grad_enabled():
                 positive = self.data > 0

@@ -376,3 +376,10 @@ def test_clamp_of_a_bool_tensor_follows_pytorchs_dtypes():
     b = mt.tensor([True, False])
     assert b.clamp(0, 2).dtype == np.int64 and b.clamp(0, 2).tolist() == [1, 0]
     assert b.clamp(0.5).dtype == np.float32 and b.clamp(0.5).tolist() == [1.0, 0.5]
+
+
+def test_an_integer_tensor_to_a_float_tensor_power_takes_the_exponents_dtype():
+    a = mt.tensor([1, 2, 3])
+    assert (a ** mt.tensor(2.5, dtype=mt.float64)).dtype == np.float64  # was float32
+    assert (a ** mt.tensor([0.5, 1.0, 2.0], dtype=mt.float16)).dtype == np.float16
+    assert (a**2.5).dtype == np.float32 and (a**2).dtype == np.int64
