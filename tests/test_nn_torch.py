@@ -205,6 +205,44 @@ def test_optimizers_take_torchs_steps(name, schedule):
             np.testing.assert_allclose(pa, pb, **TOL, err_msg=f"{name} step {step} parameter {k}")
 
 
+@pytest.mark.parametrize("schedule", ["step", "cosine"])
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_a_run_resumed_from_state_dicts_takes_torchs_steps(name, schedule):
+    """Six steps, then the optimizer's and the scheduler's state_dict into new ones, six more:
+    the rates a schedule reached come back with the optimizer's groups, as in PyTorch."""
+    shapes = [(3, 2), (2,)]
+    start = [RNG.standard_normal(s) for s in shapes]
+    grads = [[RNG.standard_normal(s) for s in shapes] for _ in range(12)]
+    runs = []
+    for is_torch in (False, True):
+        make, sched = OPTIMIZERS[name][is_torch], SCHEDULERS[schedule][is_torch]
+        params = (
+            [torch.nn.Parameter(torch.from_numpy(p.copy())) for p in start]
+            if is_torch
+            else [nn.Parameter(p.copy()) for p in start]
+        )
+        opt = make(params)
+        scheduler = sched(opt)
+        history = []
+        for step, g in enumerate(grads):
+            if step == 6:
+                saved, saved_schedule = opt.state_dict(), scheduler.state_dict()
+                opt = make(params)
+                opt.load_state_dict(saved)
+                scheduler = sched(opt)
+                scheduler.load_state_dict(saved_schedule)
+            opt.zero_grad()
+            for p, gp in zip(params, g):
+                p.grad = torch.from_numpy(gp.copy()) if is_torch else Tensor(gp.copy())
+            opt.step()
+            scheduler.step()
+            history.append([(p.detach().numpy() if is_torch else p.data).copy() for p in params])
+        runs.append(history)
+    for step, (a, b) in enumerate(zip(*runs)):
+        for k, (pa, pb) in enumerate(zip(a, b)):
+            np.testing.assert_allclose(pa, pb, **TOL, err_msg=f"{name} {schedule} step {step} parameter {k}")
+
+
 @pytest.mark.parametrize("name", sorted(SCHEDULERS))
 def test_schedulers_set_torchs_rates_past_the_period(name):
     ours_make, theirs_make = SCHEDULERS[name]
