@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -207,7 +208,10 @@ def judge(test: GradedTest, inputs: Arrays, computed: Arrays) -> None:
         raw = computed[ERROR_KEY].astype(np.uint8).ravel()[-MAX_ERROR_BYTES:]
         text = bytes(raw).decode("utf-8", errors="replace").rstrip()
         last = text.splitlines()[-1] if text else ""
-        raise AssertionError(last if last.startswith("NotImplementedError") else text)  # a stub's message says it all
+        if last.startswith("NotImplementedError"):
+            raise AssertionError(last)  # a stub's message says it all
+        how, _, what = text.rpartition("\n")  # the traceback, whose last line (by \n only) goes first
+        raise AssertionError(f"{what}{_raised_where(text)}\n{how}" if how and what else text)  # what, where, how
     if "computed" in inspect.signature(test.reference).parameters:
         expected = test.reference(**inputs, computed=computed)
     else:
@@ -224,6 +228,26 @@ def judge(test: GradedTest, inputs: Arrays, computed: Arrays) -> None:
             _assert_equal(what, got, want)
         else:
             assert_close(what, got, want, rtol=test.rtol, atol=test.atol)
+
+
+_FRAME = re.compile(r'^  File "(?P<path>[^"]*)", line (?P<line>\d+), in (?P<function>.*)$', re.M)
+
+
+def _raised_where(text: str) -> str:
+    """`` (raised in mytorch/FILE, line N, in FUNCTION)``: the innermost frame of the student's
+    package in a traceback's text (else the innermost frame), its path from ``mytorch/`` (or
+    from the last folder students know); "" when the text has no frame."""
+    frames = list(_FRAME.finditer(text))
+    if not frames:
+        return ""
+    theirs = [f for f in frames if "/mytorch/" in f["path"]]
+    frame = (theirs or frames)[-1]
+    path = frame["path"]
+    for root in ("/mytorch/", "/autograder/", "/numpy/"):
+        if root in path:
+            path = path[path.rindex(root) + 1 :]
+            break
+    return f" (raised in {path}, line {frame['line']}, in {frame['function']})"
 
 
 def _assert_equal(what: str, got: np.ndarray, want: np.ndarray) -> None:

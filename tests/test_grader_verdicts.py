@@ -197,3 +197,27 @@ def test_a_kernel_writing_into_its_upstream_gradient_loses_its_backward_test(tmp
     assert lost(tests) == {"activation/ReLU backward"}
     first = tests["activation/ReLU backward"]["output"].splitlines()[0]
     assert first.startswith("gradient of c in ReLU(x) + c (the upstream gradient both terms share): "), first
+
+
+def test_a_failure_by_an_exception_says_first_what_was_raised_and_where_in_mytorch():
+    from autograder.grading import collect, judge
+    from autograder.protocol import error_text
+
+    test = next(t for t in collect(["operations"]) if t.name == "mul")
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/grader/autograder/compute/kernels.py", line 27, in backward_kernel\n'
+        "    result = _gradients(function(arrays['g'], ...))\n"
+        '  File "/tmp/w/test-1/work/mytorch/nn/functional.py", line 230, in mul_backward\n'
+        "    return np.dot(grad_output, b), a\n"
+        '  File "/venv/lib/python3.11/site-packages/numpy/core/multiarray.py", line 741, in dot\n'
+        "ValueError: shapes (3,4) and (3,4) not aligned: 4 (dim 1) != 3 (dim 0)"
+    )
+    with pytest.raises(AssertionError) as failure:
+        judge(test, test.inputs(), error_text(text))
+    first, *rest = str(failure.value).splitlines()
+    assert first == (
+        "ValueError: shapes (3,4) and (3,4) not aligned: 4 (dim 1) != 3 (dim 0) "
+        "(raised in mytorch/nn/functional.py, line 230, in mul_backward)"
+    )
+    assert "\n".join(rest) == text.rsplit("\n", 1)[0]  # then the traceback, for how it got there
