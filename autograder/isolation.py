@@ -115,6 +115,7 @@ def _limits(settings: Settings, containment: Containment) -> dict[str, int]:
         "FSIZE": settings.file_mb * 2**20,
         "NOFILE": 64,
         "CORE": 0,
+        "MSGQUEUE": 0,  # no POSIX message queue: one outlives its processes, and /dev/mqueue may not even be mounted
     }
     if containment.mode != "none":  # counted per uid: only meaningful for a uid of its own
         limits["NPROC"] = settings.max_procs

@@ -50,6 +50,7 @@ from hostile_handins import (  # noqa: E402
     OOM,
     PARRICIDE,
     PATCHER,
+    QUEUER,
     SECRET,
     STOPPER,
     TOKEN,
@@ -57,6 +58,7 @@ from hostile_handins import (  # noqa: E402
     handin,
     malformed,
     package,
+    queue_left,
     segments_left,
     snooper,
     survivor,
@@ -537,6 +539,21 @@ def test_folders_a_handin_leaves_are_removed_however_deep(grader, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 6}}), done.stdout[-2000:]
     assert left == []
+
+
+def test_under_sandbox_uid_a_handin_cannot_leave_a_message_queue(grader, tmp_path):
+    """A POSIX message queue outlives its processes, and where /dev/mqueue is not mounted (as
+    here) the runner cannot even list it: a uid hand-in left one per test, for the next hand-in
+    of its uid to read, and could take all of the machine's (256 for unprivileged users). Workers
+    may not make one (``RLIMIT_MSGQUEUE`` 0)."""
+    sandbox_or_skip("uid")
+    archive = handin(tmp_path, tmp_path, "queuer.tar", code=QUEUER)
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", "uid", "operations", cwd=tmp_path)
+    left = queue_left()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
+    assert "RuntimeError: mq_open gave -1" in done.stdout, done.stdout[-3000:]
+    assert not left
 
 
 def test_under_uid_the_standard_modules_a_handin_imports_are_loaded_before_the_uid_switch(grader, tmp_path):
