@@ -163,6 +163,11 @@ class MLP:
     def backward(self, labels: np.ndarray) -> np.ndarray:
         """Compute the loss of the last output against ``labels``, back-propagate it, and
         return it (shape (1,))."""
+        if self._replayer is not None and self._replayed(self.output):
+            raise ValueError(
+                "MLP.backward: the last train_step was replayed (mlp.replay), which leaves no tape to back-propagate "
+                "through again; call forward(x) first, or set mlp.replay = False to keep the step's tape"
+            )
         # BEGIN SOLUTION: the loss of self.output against labels (self.criterion); back-propagate it, return it
         if self.output is None:
             raise ValueError("MLP.backward: call forward first")
@@ -186,9 +191,9 @@ class MLP:
         if not (self.replay and self.train_mode and _replayable(type(self))):
             return self._dynamic_step(x, labels)[0]
         replayer = self._replayer
-        if replayer is None or replayer.optimizer is not self.optimizer:
+        if replayer is None or replayer.optimizer is not self.optimizer or replayer.engine is not self.autograd_engine:
             replayer = self._replayer = Replay(
-                self._dynamic_step, self.autograd_engine, self.optimizer, watch=self._replay_watch
+                self._dynamic_step, self.autograd_engine, self.optimizer, watch=self._replay_watch, fallback=True
             )
         loss, self.output = replayer(x, labels)
         return loss
@@ -211,11 +216,19 @@ class MLP:
             out = self.forward(x)
             loss = self.backward(labels)
         finally:
-            if stale:
+            # Stale gradients the backward did not write are zeroed. So are (again) those it did not
+            # reach at all: the forward ran in evaluation mode, or the backward raised; a backward
+            # run by hand later must add to them, not write them (the chain's first layer tells).
+            if stale or layers[0]._blank_db is not None:
                 for layer in layers:
                     layer.unwritten_gradients_zeroed()
         self.step()
         return loss, out
+
+    def _replayed(self, output: np.ndarray | None) -> bool:
+        """Whether ``output`` is a replay's output buffer (no operation on the tape made it)."""
+        programs = self._replayer.programs.values() if self._replayer is not None else ()
+        return any(p.outputs is not None and any(output is o for o in p.outputs) for p in programs)
 
     def _replay_watch(self) -> list[Any]:
         """What a replay depends on: the engine, modules, optimizer and every parameter array."""

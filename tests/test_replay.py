@@ -13,7 +13,7 @@ import pytest
 from hw_bonus.mlp import MLP, train_epoch
 from mytorch import NO_GRAD, Autograd, detect_anomaly, no_grad
 from mytorch.nn import functional as F
-from mytorch.nn.modules import Linear, Tanh
+from mytorch.nn.modules import Linear, ReLU, Tanh
 from mytorch.optim import SGD
 from mytorch.replay import Replay, ReplayError
 from mytorch.replay import rules as R
@@ -439,3 +439,155 @@ def test_a_large_parameter_updated_piece_by_piece_gives_the_same_numbers(monkeyp
     assert_same_state(dynamic, replayed)
     program = next(iter(replayed._replayer.programs.values()))
     assert len(program.code) > 60  # the 7x5 and 6x7 weights went in pieces of 8 elements
+
+
+# ---------------------------------------------------------------------------- found by a differential fuzz
+def _in_step(dynamic: MLP, replayed: MLP, rng: np.random.Generator, n: int, criterion="cross_entropy", **kw) -> None:
+    x, y = batch(rng, n, criterion, **kw)
+    assert np.array_equal(dynamic.train_step(x, y), replayed.train_step(x, y))
+    assert np.array_equal(dynamic.output, replayed.output)
+    assert_same_state(dynamic, replayed)
+
+
+def test_a_change_drops_the_programs_of_every_batch_shape():
+    """A module swapped after batches of 2, then a first batch of 3: its capture must not let the
+    program of 2, compiled with the old module, be replayed (it was: the new watch vouched for it)."""
+    rng = np.random.default_rng(20)
+    dynamic, replayed = make_mlp(False), make_mlp(True)
+    for n in (2, 2):
+        _in_step(dynamic, replayed, rng, n)
+    for mlp in (dynamic, replayed):
+        mlp.activations[0] = ReLU(mlp.autograd_engine)
+    for n in (3, 2, 2, 3):
+        _in_step(dynamic, replayed, rng, n)
+
+
+def test_a_gradient_array_the_optimizer_does_not_hold_runs_dynamically():
+    """``layer.dW`` replaced without the optimizer's pair (its step reads the old one, which the
+    step no longer zeroes), or an optimizer over some layers only: the replay cannot know what
+    the step zeroes, so the MLP runs those steps dynamically (the replay zeroed the old dW)."""
+    rng = np.random.default_rng(21)
+    dynamic, replayed = make_mlp(False), make_mlp(True)
+    for _ in range(2):
+        _in_step(dynamic, replayed, rng, 2)
+    for mlp in (dynamic, replayed):
+        mlp.linear_layers[0].dW = np.zeros_like(mlp.linear_layers[0].dW)
+    for _ in range(3):
+        _in_step(dynamic, replayed, rng, 2)
+    assert replayed._replayer.dynamic
+    dynamic, replayed = make_mlp(False), make_mlp(True)
+    for mlp in (dynamic, replayed):
+        mlp.optimizer = SGD(mlp.linear_layers[1].parameters(), 0.1)  # the first layer frozen
+    for _ in range(3):
+        _in_step(dynamic, replayed, rng, 2)
+    for mlp in (dynamic, replayed):  # what the step zeroes, the user reads
+        assert mlp.linear_layers[0].dW.any()
+
+
+@pytest.mark.parametrize("targets", [np.float64, np.int64])
+def test_targets_of_another_dtype_than_a_float32_network_give_the_dynamic_numbers(targets):
+    """The loss's gradient is then float64 and stays so down the layers in the dynamic step; the
+    replay's buffers are float32: the step runs dynamically (it differed in the last bits)."""
+    rng = np.random.default_rng(22)
+    dynamic, replayed = make_mlp(False, dtype=np.float32), make_mlp(True, dtype=np.float32)
+    for _ in range(3):
+        x, y = batch(rng, 4, "cross_entropy", np.float32)
+        y = y.astype(targets)
+        assert np.array_equal(dynamic.train_step(x, y), replayed.train_step(x, y))
+        assert_same_state(dynamic, replayed)
+    with pytest.raises(ReplayError, match="mixes dtypes"):
+        mlp = make_mlp(True, dtype=np.float32)
+        Replay(mlp._dynamic_step, mlp.autograd_engine, mlp.optimizer)(x, y)
+
+
+def test_a_float64_bias_in_a_float32_network_is_summed_in_float32():
+    """The bias gradient is a float32 sum cast into the float64 ``db`` (NumPy's reduce into a
+    float64 ``out`` summed in float64)."""
+    rng = np.random.default_rng(23)
+    dynamic, replayed = make_mlp(False, dtype=np.float32), make_mlp(True, dtype=np.float32)
+    for mlp in (dynamic, replayed):
+        layer = mlp.linear_layers[1]
+        layer.db = layer.db.astype(np.float64)
+        mlp.optimizer.params[3] = (layer.b, layer.db)
+    for _ in range(3):
+        _in_step(dynamic, replayed, rng, 8, dtype=np.float32)
+
+
+def test_backward_after_a_replayed_step_raises():
+    """The dynamic step leaves its tape, and a second backward adds to the gradients; a replay
+    leaves none: the second backward gave no gradient (and the next step a different update)."""
+    rng = np.random.default_rng(24)
+    mlp = make_mlp(True)
+    x, y = batch(rng, 4, "cross_entropy")
+    mlp.train_step(x, y)
+    mlp.train_step(x, y)
+    with pytest.raises(ValueError, match="replayed"):
+        mlp.backward(y)
+    mlp.forward(x)
+    mlp.backward(y)  # after a forward: the handout's own order
+
+
+def test_a_new_engine_is_followed():
+    """``mlp.autograd_engine`` replaced (with the modules'): the replay read the old engine's tape
+    and raised after the step had run."""
+    rng = np.random.default_rng(25)
+    dynamic, replayed = make_mlp(False), make_mlp(True)
+    for _ in range(2):
+        _in_step(dynamic, replayed, rng, 4)
+    for mlp in (dynamic, replayed):
+        engine = mlp.autograd_engine = Autograd()
+        for module in (*mlp.linear_layers, *mlp.activations, mlp.criterion):
+            module.autograd_engine = engine
+    for _ in range(3):
+        _in_step(dynamic, replayed, rng, 4)
+
+
+def test_a_changed_leaky_relu_slope_is_seen():
+    """The slope is kept in the module's params, read by each dynamic step: a change makes the
+    replay capture again (it replayed the old slope)."""
+    rng = np.random.default_rng(26)
+    acts = ("leaky_relu", "identity")
+    dynamic, replayed = make_mlp(False, acts), make_mlp(True, acts)
+    for _ in range(3):
+        _in_step(dynamic, replayed, rng, 4)
+    for mlp in (dynamic, replayed):
+        mlp.activations[0].params["slope"] = 0.3
+    for _ in range(3):
+        _in_step(dynamic, replayed, rng, 4)
+    assert replayed._replayer.captures == 2
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "momentum", "decay"), [("sgd", 0.0, 0.0), ("sgd", 0.9, 0.01), ("nesterov", 0.9, 0.0)]
+)
+def test_a_float32_weight_in_a_float64_network_is_updated_as_sgd_does(optimizer, momentum, decay):
+    """``lr * d`` is float64 in ``SGD.step`` (a float64 gradient), cast by ``W -= ...`` only; the
+    replay computed it into a float32 temporary first."""
+    rng = np.random.default_rng(27)
+    dynamic = make_mlp(False, optimizer=optimizer, momentum=momentum)
+    replayed = make_mlp(True, optimizer=optimizer, momentum=momentum)
+    for mlp in (dynamic, replayed):
+        layer = mlp.linear_layers[0]
+        layer.W = layer.W.astype(np.float32)
+        mlp.optimizer.params[0] = (layer.W, layer.dW)
+        mlp.optimizer.param_groups[0]["weight_decay"] = decay
+    for _ in range(4):
+        _in_step(dynamic, replayed, rng, 4)
+
+
+def test_a_step_in_evaluation_mode_leaves_no_gradient_marked_blank():
+    """``train_step`` in evaluation mode records no forward, so its backward does not reach the
+    layers, which stayed marked "zeroed, to be written"; after a replayed step (which does not
+    go through the layers) a backward run by hand then wrote the gradients instead of adding."""
+    rng = np.random.default_rng(28)
+    dynamic, replayed = make_mlp(False), make_mlp(True)
+    x, y = batch(rng, 4, "cross_entropy")
+    for mlp in (dynamic, replayed):
+        mlp.train_step(x, y)
+        mlp.eval()
+        mlp.train_step(x, y)  # no tape: its loss alone (the dynamic step either way)
+        mlp.train()
+        mlp.train_step(x, y)  # replayed
+        mlp.forward(x)
+        mlp.backward(y)  # adds to the step's gradients
+    assert_same_state(dynamic, replayed)

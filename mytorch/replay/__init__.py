@@ -19,7 +19,7 @@ Guards, checked before every replay (a failing guard captures the step again):
   combination, up to ``max_programs``: an epoch's smaller last batch has its own);
 * ``watch()``: the objects the step depends on (the modules, each parameter and gradient
   array, the optimizer's state arrays; for Tensors also each parameter's ``requires_grad``)
-  must be the very same objects as at capture;
+  must be the very same objects as at capture (a change drops every input shape's program);
 * the optimizer's settings that the update was compiled with (``lr``, ``momentum``, ...);
 * the mode: under ``no_grad``, ``detect_anomaly`` or the engine's own ``no_grad`` the step
   runs dynamically (its checks are the dynamic path's), and so does a Tensor-level step while
@@ -32,8 +32,18 @@ step creates itself (constants, masks, views of the inputs) are caught: the prog
 only once a second dynamic run shows the very same array objects, else ``ReplayError``.
 Branches in Python are not: the ``verify`` mode runs the dynamic step beside the replay for
 the first calls and raises ``ReplayError`` if they record different operations or give
-different numbers. Settings kept inside modules (a ``LeakyReLU``'s slope) are read at
-capture; after changing one, call ``reset()``.
+different numbers. The settings dict a handout module records its operation with (a
+``LeakyReLU``'s ``params``) is compared before every replay like the optimizer's; settings
+a Tensor-level step's closure reads (a loss module replaced, its ``label_smoothing``) are read
+at capture: after changing one, call ``reset()``.
+
+**Refused.** The capture raises ``ReplayError`` for a step it cannot replay as the dynamic step
+runs: besides the above, a gradient recorded into an array that is none of the optimizer's
+gradients (the program zeroes exactly those: an ``MLP`` layer's ``dW`` replaced without its
+optimizer's pair, an optimizer over some layers only), and an operation whose inputs' dtypes
+make an intermediate's gradient wider than the intermediate (float32 predictions against
+float64 targets). With ``fallback=True`` such a step runs dynamically instead, for its input
+shapes, until a watched object changes (``hw_bonus.mlp.MLP.train_step`` does this).
 
 **The numbers.** A replay performs the dynamic step's NumPy operations on the same operands in
 the same order, so it gives the same results bit for bit, with one exception: a gradient the
@@ -82,6 +92,9 @@ class Replay:
         verify: for this many replays, also run the dynamic step and raise ``ReplayError`` if
             the two differ (parameters, gradients, optimizer state, loss, outputs).
         max_programs: how many input shapes to keep a program for.
+        fallback: a step the replay finds it cannot replay (the ``ReplayError`` of its capture
+            or confirmation) runs dynamically instead, for those input shapes and until a watched
+            object changes (``hw_bonus.mlp.MLP``'s ``train_step`` works this way).
 
     Attributes:
         captures: how many times the step was compiled; replays: how many replays ran.
@@ -96,6 +109,7 @@ class Replay:
         watch: Callable[[], Sequence[Any]] | None = None,
         verify: int = 0,
         max_programs: int = 4,
+        fallback: bool = False,
     ) -> None:
         if not callable(step):
             raise TypeError(f"Replay: step must be callable, got {type(step).__name__}")
@@ -128,7 +142,9 @@ class Replay:
         self.watch = watch or self._optimizer_arrays
         self.verify = verify
         self.max_programs = max_programs
+        self.fallback = fallback
         self.programs: dict[tuple[Any, ...], Program] = {}
+        self.dynamic: dict[tuple[Any, ...], str] = {}  # (fallback) input keys run dynamically, and why
         self._pending: dict[tuple[Any, ...], tuple[list[Any], list[Any]]] = {}  # first runs' signature, loose
         self._watched: list[Any] = []
         self.captures = 0
@@ -146,6 +162,7 @@ class Replay:
         """Forget every captured program: the next call captures the step again."""
         self.programs.clear()
         self._pending.clear()
+        self.dynamic.clear()
 
     # ------------------------------------------------------------------ the call
     def __call__(self, *inputs: Any) -> Any:
@@ -233,7 +250,49 @@ class Replay:
         return result, ops, loss_array, outputs, (recorder, entries, held)
 
     def _capture(self, key: tuple[Any, ...], inputs: tuple[Any, ...], arrays: tuple[np.ndarray, ...]) -> Any:
+        if (self.programs or self._pending or self.dynamic) and not self._unchanged():
+            # the programs of other input shapes were compiled against what the watch saw then (a
+            # replaced module or array): the new watch recorded below must not vouch for them
+            self.reset()
+        if key in self.dynamic:
+            return self.step(*inputs)
+        if not self.fallback:
+            return self._compile(key, inputs, arrays)
+        try:
+            return self._compile(key, inputs, arrays)
+        except _RefusedError as refused:
+            self._pending.pop(key, None)
+            self.dynamic[key] = str(refused.error)
+            self._watched = list(self.watch())
+            return refused.result
+
+    def _compile(self, key: tuple[Any, ...], inputs: tuple[Any, ...], arrays: tuple[np.ndarray, ...]) -> Any:
         result, ops, loss, outputs, tensor_run = self._run_dynamic(inputs)
+        try:
+            program = self._program(ops, arrays, loss, outputs, tensor_run)
+            if program.loose or self.tensors:  # a Tensor-level step is run twice: it must zero its gradients
+                first = self._pending.pop(key, None)
+                if first is None:
+                    # confirmed (or refused) by the next run; meanwhile only what it compares is kept,
+                    # not the program's buffers
+                    self._pending[key] = (program.signature, program.loose)
+                    self._watched = list(self.watch())
+                    return result
+                self._confirm(first, program)
+        except ReplayError as error:
+            if self.fallback:  # the step ran: its result goes back to the caller
+                raise _RefusedError(error, result) from error
+            raise
+        if len(self.programs) >= self.max_programs:
+            del self.programs[next(iter(self.programs))]
+        self.programs[key] = program
+        self._watched = list(self.watch())
+        self.captures += 1
+        return result
+
+    def _program(
+        self, ops: list[Any], arrays: tuple[np.ndarray, ...], loss: Any, outputs: Any, tensor_run: Any
+    ) -> Program:
         if tensor_run is None:
             program = compile_step(ops, arrays, loss, self.optimizer, outputs or ())
         else:
@@ -245,20 +304,7 @@ class Replay:
             if missing:
                 raise ReplayError(f"replay: output(s) {missing} of the step are not recorded operations' results")
             program.outputs = [program.buffers[id(out)] for out in outputs]
-        if program.loose or self.tensors:  # a Tensor-level step is run twice: it must zero its gradients
-            first = self._pending.pop(key, None)
-            if first is None:
-                # confirmed (or refused) by the next run; meanwhile only what it compares is kept,
-                # not the program's buffers
-                self._pending[key] = (program.signature, program.loose)
-                return result
-            self._confirm(first, program)
-        if len(self.programs) >= self.max_programs:
-            del self.programs[next(iter(self.programs))]
-        self.programs[key] = program
-        self._watched = list(self.watch())
-        self.captures += 1
-        return result
+        return program
 
     @staticmethod
     def _confirm(first: tuple[list[Any], list[Any]], second: Program) -> None:
@@ -308,6 +354,15 @@ class Replay:
         for i, (e_state, g_state) in enumerate(zip(after, self._state())):
             _same(f"parameter, gradient or optimizer array {i}", e_state, g_state)
         return got
+
+
+class _RefusedError(Exception):
+    """A capture's ``ReplayError``, with the result of the dynamic run that preceded it."""
+
+    def __init__(self, error: ReplayError, result: Any) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.result = result
 
 
 def _input_key(i: int, x: Any) -> tuple[Any, ...]:

@@ -27,6 +27,7 @@ places (else the step cannot be replayed and it says why).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -277,6 +278,7 @@ class _Compiler:
                 want = d is not NO_GRAD and not (d is None and isinstance(a, Slot))
                 wants.append(want)
                 if want:
+                    self._check_target(index, op, x, d)
                     key = self._target_key(x, d)
                     count[key] = count.get(key, 0) + 1
                     if d is None:
@@ -322,6 +324,33 @@ class _Compiler:
                     else:
                         self.folded.add(id(grad))
                 self.code += self._deliver(recipe, target, first)
+
+    def _check_target(self, index: int, op: Operation, x: np.ndarray, dst: Any) -> None:
+        """Refuse a gradient the program could not give as the dynamic step does.
+
+        * A destination array that is none of the optimizer's gradients (nor a view of one): the
+          program zeroes only those (the step's ``zero_grad``, folded in), so whether the step
+          zeroes this one, or lets it accumulate, is unknown (an ``MLP`` layer's ``dW`` replaced
+          without its optimizer's pair, an optimizer over some layers only).
+        * An intermediate result whose dynamic gradient is wider than itself (float32 predictions
+          against float64 or integer targets: the loss's gradient is float64, and stays float64
+          down the layers): the program's gradient buffers have their values' dtype.
+        """
+        if isinstance(dst, np.ndarray):
+            if not any(np.shares_memory(dst, grad) for _, grad in self.pairs):
+                raise ReplayError(
+                    f"replay: {_describe(index, op)} adds a gradient into an array of shape {dst.shape} that is none "
+                    "of the optimizer's gradients (a replaced dW, or an optimizer over some of the parameters only); "
+                    "the replay cannot know whether the step zeroes it: run this step dynamically"
+                )
+            return
+        wide = np.result_type(op.output.dtype, *[a.dtype for a in op.inputs])
+        if wide != x.dtype:
+            raise ReplayError(
+                f"replay: {_describe(index, op)} mixes dtypes ({', '.join(str(a.dtype) for a in op.inputs)}): the "
+                f"dynamic step's gradient of its {x.dtype} input is {wide}, which the replay does not follow; give "
+                "every input (the targets too) in one dtype, or run this step dynamically"
+            )
 
     def _placement(self, wanted: dict[int, list[bool]], count: dict[Any, int]) -> dict[int, Array]:
         """Gradients computed straight into a parameter's gradient array.
@@ -431,6 +460,7 @@ def compile_step(
     for x in inputs:
         if any(op.output is x for op in ops):
             raise ReplayError("replay: a step input is the output of a recorded operation")
+    handout = entries is None  # a step of handout modules, which keep their settings dicts across steps
     if entries is None:
         entries = [(i, p, g) for i, (p, g) in enumerate(optimizer.params)]
     pairs = [(p, g) for _, p, g in entries]
@@ -440,6 +470,13 @@ def compile_step(
     compiler.backward(operands, start, seed)
     prologue = [(grad.fill, (0,)) for _, grad in pairs if id(grad) not in compiler.folded]
     update, hyper = optimizers.update(optimizer, entries)
+    settings = [
+        op.params
+        for op in (ops if handout else ())  # (a Tensor-level step makes its ops' params anew each run)
+        if op.params and not any(isinstance(v, np.ndarray) for v in op.params.values())
+    ]
+    if settings:  # a module's own settings (a LeakyReLU's slope): a change makes the step capture again
+        hyper = functools.partial(_with_settings, hyper, settings)
     code: list[Instruction] = prologue + compiler.code + update
     patches = []
     current: list[Any] = [()]
@@ -462,6 +499,12 @@ def compile_step(
         hyper(),
         current=current,
     )
+
+
+def _with_settings(updates: Callable[[], tuple[Any, ...]], settings: list[dict[str, Any]]) -> tuple[Any, ...]:
+    """The update's settings and the recorded operations' own (the very dicts the modules keep
+    and pass to each recording: ``hw_bonus``'s ``LeakyReLU.params``), compared before each replay."""
+    return (updates(), [dict(d) for d in settings])
 
 
 def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:

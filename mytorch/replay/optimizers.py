@@ -36,10 +36,14 @@ class _Scratch:
         self.size = max(min(p.size, base.PIECE_BYTES // p.itemsize) for p in values)
         self.flat: dict[tuple[str, np.dtype], np.ndarray] = {}
 
-    def like(self, name: str, p: np.ndarray) -> np.ndarray:
-        flat = self.flat.get((name, p.dtype))
+    def like(self, name: str, p: np.ndarray, *operands: np.ndarray) -> np.ndarray:
+        """A temporary of ``p``'s shape, in the dtype ``SGD.step`` computes it in from ``operands``
+        (a float32 weight with a float64 gradient: ``lr * d`` is float64 there, cast only by
+        ``p -= ...``)."""
+        dtype = np.result_type(*operands)
+        flat = self.flat.get((name, dtype))
         if flat is None:
-            flat = self.flat[(name, p.dtype)] = np.empty(self.size, dtype=p.dtype)
+            flat = self.flat[(name, dtype)] = np.empty(self.size, dtype=dtype)
         return flat[: p.size].reshape(p.shape)
 
 
@@ -71,18 +75,18 @@ def _sgd(opt: SGD, entries: list[tuple[int, np.ndarray, np.ndarray]]) -> list[In
         for p, g, *velocity in base.pieces(arrays):
             d, own = g, False  # own: d is a temporary, so lr * d may overwrite it
             if wd:
-                d, own = scratch.like("decayed", p), True
+                d, own = scratch.like("decayed", p, g, p), True
                 code += [(np.multiply, (wd, p, d)), (np.add, (g, d, d))]
             if mu:
                 v = velocity[0]
                 code += [(np.multiply, (v, mu, v)), (np.add, (v, d, v))]
                 if nesterov:
-                    nd = scratch.like("nesterov", p)
+                    nd = scratch.like("nesterov", p, d, v)
                     code += [(np.multiply, (mu, v, nd)), (np.add, (d, nd, nd))]
                     d, own = nd, True
                 else:
                     d, own = v, False
-            step = d if own else scratch.like("step", p)
+            step = d if own else scratch.like("step", p, d)
             code += [(np.multiply, (lr, d, step)), (np.subtract, (p, step, p))]
     return code
 

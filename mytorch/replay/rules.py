@@ -163,7 +163,9 @@ def _unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> Any:
         return Pass(g[0])
     if extra and g.shape[extra:] == shape:
         axes = tuple(range(extra))
-        return Into(lambda target: [(np.add.reduce, (g, axes, None, target))])
+        # in g's dtype, as F.unbroadcast sums (a float64 db given a float32 sum: NumPy would
+        # otherwise sum in the target's dtype)
+        return Into(lambda target: [(np.add.reduce, (g, axes, g.dtype, target))])
     return Into(lambda target: [(copy_result, (target, F.unbroadcast, g, shape))])
 
 
