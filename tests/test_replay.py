@@ -591,3 +591,24 @@ def test_a_step_in_evaluation_mode_leaves_no_gradient_marked_blank():
         mlp.forward(x)
         mlp.backward(y)  # adds to the step's gradients
     assert_same_state(dynamic, replayed)
+
+
+def test_the_last_output_fed_back_as_the_next_input_runs_dynamically():
+    """``train_step(mlp.output, y)``: the replay writes the step's output into that very buffer
+    before its backward reads the input again (the first layer's dW); the dynamic step makes a
+    new output array."""
+    rng = np.random.default_rng(29)
+    dynamic, replayed = make_mlp(False, sizes=(3, 4, 3)), make_mlp(True, sizes=(3, 4, 3))
+    x, y = rng.standard_normal((2, 3)), np.eye(3)[[0, 2]]
+    for _ in range(2):
+        _in_step_on(dynamic, replayed, x, y)
+    for _ in range(4):
+        _in_step_on(dynamic, replayed, dynamic.output.copy(), y, replayed.output)
+        _in_step_on(dynamic, replayed, dynamic.output[:, ::-1].copy(), y, replayed.output[:, ::-1])
+
+
+def _in_step_on(dynamic: MLP, replayed: MLP, x: np.ndarray, y: np.ndarray, x_replayed=None) -> None:
+    expected = dynamic.train_step(x, y)
+    got = replayed.train_step(x if x_replayed is None else x_replayed, y)
+    assert np.array_equal(expected, got)
+    assert_same_state(dynamic, replayed)

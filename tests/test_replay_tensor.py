@@ -270,3 +270,48 @@ def test_freezing_a_parameter_makes_it_capture_again():
     for p, q in zip(model_d.parameters(), model_r.parameters()):
         assert np.array_equal(p.data, q.data)
     assert replay.captures == 2
+
+
+# ---------------------------------------------------------------------------- found by a differential fuzz
+def _same_steps(dynamic, replay, built, rng, n=3):
+    for _ in range(n):
+        x, y = batch(rng, 4, "ce")
+        assert np.array_equal(dynamic(x, y).data, replay(x, y).data)
+        (model_d, opt_d, _), (model_r, opt_r, _) = built
+        for p, q in zip(model_d.parameters(), model_r.parameters()):
+            assert np.array_equal(p.data, q.data) and p.data.dtype == q.data.dtype
+            assert (p.grad is None) == (q.grad is None)
+            assert p.grad is None or (np.array_equal(p.grad.data, q.grad.data) and p.grad.dtype == q.grad.dtype)
+        for u, v in zip(opt_d.state_dict().values(), opt_r.state_dict().values()):
+            assert np.array_equal(u, v)
+
+
+def test_a_gradient_assigned_to_a_frozen_parameter_between_steps_is_seen():
+    """Adam reads ``.grad`` when it steps: the dynamic step's ``zero_grad()`` clears a gradient
+    the user assigned to a frozen weight; the replay, which does not run ``zero_grad``, updated
+    the weight with it."""
+    built = [build(optimizer="adam") for _ in range(2)]
+    replay = Replay(built[1][2], optimizer=built[1][1])
+    rng = np.random.default_rng(30)
+    for model, _, _ in built:
+        model[0].weight.requires_grad = False
+    _same_steps(built[0][2], replay, built, rng)
+    for model, _, _ in built:
+        model[0].weight.grad = Tensor(np.ones(model[0].weight.shape))
+    _same_steps(built[0][2], replay, built, rng)
+
+
+def test_a_gradient_set_to_none_between_steps_comes_back_in_the_parameters_dtype():
+    """``zero_grad(set_to_none=False)`` keeps a float64 ``.grad`` after the weight became float32
+    (the step adds the float32 gradient into it); set to None between steps, the dynamic step
+    makes a float32 one: the replay kept handing back the float64 one."""
+    built = [build(zero="zeros") for _ in range(2)]
+    replay = Replay(built[1][2], optimizer=built[1][1])
+    rng = np.random.default_rng(31)
+    _same_steps(built[0][2], replay, built, rng, 2)
+    for model, _, _ in built:
+        model[0].weight.data = model[0].weight.data.astype(np.float32)
+    _same_steps(built[0][2], replay, built, rng)
+    for _, opt, _ in built:
+        opt.zero_grad()  # set_to_none, between steps
+    _same_steps(built[0][2], replay, built, rng)

@@ -20,6 +20,10 @@ Guards, checked before every replay (a failing guard captures the step again):
 * ``watch()``: the objects the step depends on (the modules, each parameter and gradient
   array, the optimizer's state arrays; for Tensors also each parameter's ``requires_grad``)
   must be the very same objects as at capture (a change drops every input shape's program);
+* for a Tensor-level step, each parameter's ``.grad``: the Tensor a step of this replay left
+  there, or None (a gradient assigned between steps makes it capture again);
+* an input that is a replay's output buffer (``mlp.train_step(mlp.output, y)``) runs
+  dynamically: the program would write that buffer before reading the input again;
 * the optimizer's settings that the update was compiled with (``lr``, ``momentum``, ...);
 * the mode: under ``no_grad``, ``detect_anomaly`` or the engine's own ``no_grad`` the step
   runs dynamically (its checks are the dynamic path's), and so does a Tensor-level step while
@@ -147,6 +151,7 @@ class Replay:
         self.dynamic: dict[tuple[Any, ...], str] = {}  # (fallback) input keys run dynamically, and why
         self._pending: dict[tuple[Any, ...], tuple[list[Any], list[Any]]] = {}  # first runs' signature, loose
         self._watched: list[Any] = []
+        self._made: dict[int, Any] = {}  # (Tensor-level) each parameter's .grad after the last dynamic run
         self.captures = 0
         self.replays = 0
 
@@ -181,7 +186,7 @@ class Replay:
             # (and bumps its version, so that graph's backward raises); a replay would stop midway
             recording = _GradMode.enabled and not _GradMode.anomaly and self._writeable()
             if not recording:
-                return self.step(*inputs)
+                return self._dynamic_run(inputs)
             arrays = tuple([_tensor_input(i, x) for i, x in enumerate(inputs)])
             key: tuple[Any, ...] = tuple([(a.shape, a.dtype, a.strides, type(x)) for a, x in zip(arrays, inputs)])
         else:
@@ -194,17 +199,52 @@ class Replay:
             )
             recording = _GradMode.enabled and not _GradMode.anomaly and self.engine._recording
         if not recording:
-            return self.step(*inputs)
+            return self._dynamic_run(inputs)
         key += (len(set(map(id, arrays))),)  # an input passed twice is another program
         program = self.programs.get(key)
         if program is not None:
             if self._unchanged() and program.hyper() == program.hyper_value:
+                outputs = program.outputs
+                if outputs is not None and _reads_an_output(arrays, outputs):
+                    # (mlp.train_step(mlp.output, y)): the replay would write this step's output over
+                    # that input before the backward reads it again; the dynamic step makes a new one
+                    return self._dynamic_run(inputs)
                 if self.verify:
                     self.verify -= 1
                     return self._verified(program, inputs, arrays)
-                return self._replay(program, arrays)
+                result = self._replay(program, arrays)
+                if result is not _STALE:
+                    return result
             self.reset()
         return self._capture(key, inputs, arrays)
+
+    def _dynamic_run(self, inputs: tuple[Any, ...]) -> Any:
+        """The step run dynamically (not captured); a Tensor-level step's gradients then are its own."""
+        result = self.step(*inputs)
+        if self.tensors:
+            self._made = {id(p): p._grad for p in self.optimizer.params}
+        return result
+
+    def _grads_as_left(self, program: Program) -> bool:
+        """Whether every parameter's ``.grad`` is as a step left it: a replay's (this program's or
+        another input shape's), or the last dynamic run's; or None, for a gradient the dynamic step
+        would make anew in the parameter's dtype, as the program's is.
+
+        Any other gradient Tensor was assigned between steps: the dynamic step might zero it and
+        add into it (``zero_grad(set_to_none=False)``), or an optimizer read it for a parameter
+        the step does not reach; the step is then captured again.
+        """
+        for p, grad in program.grads:
+            held = p._grad
+            if held is not grad and (grad.data.dtype != p.data.dtype if held is None else not self._left(p, held)):
+                return False
+        return all(p._grad is None or self._left(p, p._grad) for p in program.idle)
+
+    def _left(self, p: Tensor, grad: Tensor) -> bool:
+        """Whether ``grad`` is a gradient Tensor of ``p`` that a step of this replay left there."""
+        if grad is self._made.get(id(p)):
+            return True
+        return any(q is p and g is grad for program in self.programs.values() for q, g in program.grads)
 
     def _writeable(self) -> bool:
         """Whether every parameter of a Tensor-level step can be written in place."""
@@ -215,8 +255,10 @@ class Replay:
         then = self._watched
         return len(now) == len(then) and all(map(operator.is_, now, then))
 
-    def _replay(self, program: Program, arrays: tuple[np.ndarray, ...]) -> Any:
+    def _replay(self, program: Program, arrays: tuple[np.ndarray, ...], after_dynamic: bool = False) -> Any:
         if self.tensors:
+            if not after_dynamic and not self._grads_as_left(program):
+                return _STALE
             for p, grad in program.grads:
                 p._grad = grad  # the program's gradient arrays, read by the optimizer's own step
         else:
@@ -243,6 +285,7 @@ class Replay:
             return result, list(self.engine.operation_list), loss, outputs, None
         with Recorder() as recorder:
             result = self.step(*inputs)
+        self._made = {id(p): p._grad for p in self.optimizer.params}
         loss, outputs = (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
         ops, loss_array, entries, held = tensor_step(recorder, self.optimizer, loss)
         if outputs is not None:
@@ -299,6 +342,8 @@ class Replay:
             recorder, entries, held = tensor_run
             program = compile_step(ops, arrays, loss, self.optimizer, outputs or (), entries, recorder.made)
             program.grads = held
+            given = {id(p) for p, _ in held}
+            program.idle = [p for p in self.optimizer.params if id(p) not in given]
         if outputs is not None:
             missing = [i for i, out in enumerate(outputs) if id(out) not in program.buffers]
             if missing:
@@ -346,7 +391,7 @@ class Replay:
             )
         after = self._state()
         self._restore(before)
-        got = self._replay(program, arrays)
+        got = self._replay(program, arrays, after_dynamic=True)
         got_all = list(got) if isinstance(got, tuple) else [got]
         names = ["the loss", *(f"output {i}" for i in range(1, len(expected)))]
         for name, e, g in zip(names, expected, got_all):
@@ -363,6 +408,20 @@ class _RefusedError(Exception):
         super().__init__(str(error))
         self.error = error
         self.result = result
+
+
+_STALE = object()
+"""What ``_replay`` returns instead of replaying: the parameters' ``.grad`` were changed since."""
+
+
+def _reads_an_output(arrays: tuple[np.ndarray, ...], outputs: list[np.ndarray]) -> bool:
+    """Whether an input is one of the program's output buffers, or a view of one."""
+    for a in arrays:
+        base = a.base
+        for out in outputs:
+            if a is out or base is out:
+                return True
+    return False
 
 
 def _input_key(i: int, x: Any) -> tuple[Any, ...]:

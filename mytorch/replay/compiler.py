@@ -73,6 +73,7 @@ class Program:
         outputs: the buffers of the step's extra outputs (set by ``Replay``), or None.
         grads: for a Tensor-level step, ``(parameter, gradient Tensor)``: the gradients the
             program writes, handed back as the parameters' ``.grad`` (set by ``Replay``).
+        idle: for a Tensor-level step, the optimizer's parameters left without a gradient.
         current: ``[inputs]`` of the run under way, for instructions reading two inputs.
     """
 
@@ -86,6 +87,7 @@ class Program:
     hyper_value: tuple[Any, ...] = ()
     outputs: list[np.ndarray] | None = None
     grads: list[Any] = field(default_factory=list)
+    idle: list[Any] = field(default_factory=list)
     current: list[Any] = field(default_factory=lambda: [()])
 
     def run(self, inputs: tuple[np.ndarray, ...]) -> None:
