@@ -612,3 +612,16 @@ def _in_step_on(dynamic: MLP, replayed: MLP, x: np.ndarray, y: np.ndarray, x_rep
     got = replayed.train_step(x if x_replayed is None else x_replayed, y)
     assert np.array_equal(expected, got)
     assert_same_state(dynamic, replayed)
+
+
+def test_bce_targets_outside_0_1_are_refused_by_a_replay_too():
+    """BCELoss checks its targets at every step; the replay skipped the check and trained on a
+    target of 2, silently."""
+    rng = np.random.default_rng(33)
+    mlp = make_mlp(True, ("tanh", "sigmoid"), "bce")
+    x, y = batch(rng, 4, "mse")
+    for _ in range(3):
+        mlp.train_step(x, y)
+    assert mlp._replayer.replays == 2
+    with pytest.raises(ValueError, match="targets y must be probabilities"):
+        mlp.train_step(x, y * 3)

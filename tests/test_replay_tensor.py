@@ -315,3 +315,20 @@ def test_a_gradient_set_to_none_between_steps_comes_back_in_the_parameters_dtype
     for _, opt, _ in built:
         opt.zero_grad()  # set_to_none, between steps
     _same_steps(built[0][2], replay, built, rng)
+
+
+def test_a_frozen_weights_gradient_set_to_none_between_steps_stays_none():
+    """Under ``zero_grad(set_to_none=False)`` a weight frozen after some steps keeps a zeroed
+    ``.grad``, so SGD's momentum still moves it; set to None between steps, the dynamic step
+    leaves it None (its backward does not reach the weight) and SGD skips it: the replay handed
+    the zeroed gradient back and moved the weight."""
+    built = [build(zero="zeros") for _ in range(2)]
+    replay = Replay(built[1][2], optimizer=built[1][1])
+    rng = np.random.default_rng(32)
+    _same_steps(built[0][2], replay, built, rng, 2)
+    for model, _, _ in built:
+        model[0].weight.requires_grad = False
+    _same_steps(built[0][2], replay, built, rng)
+    for _, opt, _ in built:
+        opt.zero_grad()
+    _same_steps(built[0][2], replay, built, rng)

@@ -21,7 +21,8 @@ Guards, checked before every replay (a failing guard captures the step again):
   array, the optimizer's state arrays; for Tensors also each parameter's ``requires_grad``)
   must be the very same objects as at capture (a change drops every input shape's program);
 * for a Tensor-level step, each parameter's ``.grad``: the Tensor a step of this replay left
-  there, or None (a gradient assigned between steps makes it capture again);
+  there, or None where the step's backward makes one (a gradient assigned between steps, or
+  None for a frozen weight's, makes it capture again);
 * an input that is a replay's output buffer (``mlp.train_step(mlp.output, y)``) runs
   dynamically: the program would write that buffer before reading the input again;
 * the optimizer's settings that the update was compiled with (``lr``, ``momentum``, ...);
@@ -227,8 +228,9 @@ class Replay:
 
     def _grads_as_left(self, program: Program) -> bool:
         """Whether every parameter's ``.grad`` is as a step left it: a replay's (this program's or
-        another input shape's), or the last dynamic run's; or None, for a gradient the dynamic step
-        would make anew in the parameter's dtype, as the program's is.
+        another input shape's), or the last dynamic run's; or None, for a gradient the step's
+        backward would make anew in the parameter's dtype, as the program's is (not for one it
+        does not reach: the dynamic step leaves that None, and the optimizer skips it).
 
         Any other gradient Tensor was assigned between steps: the dynamic step might zero it and
         add into it (``zero_grad(set_to_none=False)``), or an optimizer read it for a parameter
@@ -236,7 +238,7 @@ class Replay:
         """
         for p, grad in program.grads:
             held = p._grad
-            if held is not grad and (grad.data.dtype != p.data.dtype if held is None else not self._left(p, held)):
+            if held is not grad and (not _made_anew(program, p, grad) if held is None else not self._left(p, held)):
                 return False
         return all(p._grad is None or self._left(p, p._grad) for p in program.idle)
 
@@ -408,6 +410,12 @@ class _RefusedError(Exception):
         super().__init__(str(error))
         self.error = error
         self.result = result
+
+
+def _made_anew(program: Program, p: Tensor, grad: Tensor) -> bool:
+    """Whether the dynamic step, finding ``p.grad`` None, would make the very gradient ``grad``
+    holds: its backward reaches ``p``, and the new one has ``p``'s dtype."""
+    return id(grad.data) in program.reached and grad.data.dtype == p.data.dtype
 
 
 _STALE = object()

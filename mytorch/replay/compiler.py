@@ -74,6 +74,8 @@ class Program:
         grads: for a Tensor-level step, ``(parameter, gradient Tensor)``: the gradients the
             program writes, handed back as the parameters' ``.grad`` (set by ``Replay``).
         idle: for a Tensor-level step, the optimizer's parameters left without a gradient.
+        reached: the ids of the parameters' gradient arrays the backward writes or adds into
+            (the others it only zeroes: a frozen weight's kept ``.grad``).
         current: ``[inputs]`` of the run under way, for instructions reading two inputs.
     """
 
@@ -88,6 +90,7 @@ class Program:
     outputs: list[np.ndarray] | None = None
     grads: list[Any] = field(default_factory=list)
     idle: list[Any] = field(default_factory=list)
+    reached: set[int] = field(default_factory=set)
     current: list[Any] = field(default_factory=lambda: [()])
 
     def run(self, inputs: tuple[np.ndarray, ...]) -> None:
@@ -149,6 +152,7 @@ class _Compiler:
         self.code: list[Instruction] = []
         self.op_params: list[dict[str, Any]] = []
         self.folded: set[int] = set()  # ids of the gradients written whole, so not zeroed first
+        self.written: set[Any] = set()  # the target keys the backward writes or adds into
         self.partial = self._find_partial()
 
     def scratch(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -262,6 +266,8 @@ class _Compiler:
                     "cannot recompute; run this step dynamically"
                 )
             code = rules.generic_forward(row)(ins, out, params)
+        if row.name == "bce_loss":  # BCELoss and F.binary_cross_entropy check the targets at every step
+            code = [(F.check_probabilities, ("BCELoss", "targets y", ins[0])), *code]
         return code
 
     # ------------------------------------------------------------------ backward
@@ -289,7 +295,7 @@ class _Compiler:
         placement = self._placement(wanted, count)
         self.seed = seed
         grads: dict[int, Any] = {id(ops[start].output): seed}
-        written: set[Any] = set()
+        written = self.written
         fresh: set[int] = set()  # gradient buffers allocated here, read by one operation's backward only
         for index in range(start, -1, -1):  # pass 2: the instructions
             if index not in wanted:
@@ -500,6 +506,7 @@ def compile_step(
         hyper,
         hyper(),
         current=current,
+        reached={id(grad) for _, grad in pairs if ("grad", id(grad)) in compiler.written},
     )
 
 
