@@ -618,10 +618,13 @@ def test_bce_targets_outside_0_1_are_refused_by_a_replay_too():
     """BCELoss checks its targets at every step; the replay skipped the check and trained on a
     target of 2, silently."""
     rng = np.random.default_rng(33)
-    mlp = make_mlp(True, ("tanh", "sigmoid"), "bce")
+    dynamic, replayed = make_mlp(False, ("tanh", "sigmoid"), "bce"), make_mlp(True, ("tanh", "sigmoid"), "bce")
     x, y = batch(rng, 4, "mse")
     for _ in range(3):
-        mlp.train_step(x, y)
-    assert mlp._replayer.replays == 2
-    with pytest.raises(ValueError, match="targets y must be probabilities"):
-        mlp.train_step(x, y * 3)
+        _in_step_on(dynamic, replayed, x, y)
+    assert replayed._replayer.replays == 2
+    for mlp in (dynamic, replayed):  # the dynamic step's error, from the dynamic step's state
+        with pytest.raises(ValueError, match="targets y must be probabilities"):
+            mlp.train_step(x, y * 3)
+    assert np.array_equal(dynamic.output, replayed.output)
+    assert_same_state(dynamic, replayed)

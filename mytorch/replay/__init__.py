@@ -67,6 +67,7 @@ import numpy as np
 
 from mytorch.autograd_engine import _GradMode
 from mytorch.replay.compiler import Program, ReplayError, compile_step, signature
+from mytorch.replay.rules import Slot
 from mytorch.replay.tensors import Recorder, tensor_step
 from mytorch.tensor import Tensor
 
@@ -206,10 +207,17 @@ class Replay:
         if program is not None:
             if self._unchanged() and program.hyper() == program.hyper_value:
                 outputs = program.outputs
-                if outputs is not None and _reads_an_output(arrays, outputs):
-                    # (mlp.train_step(mlp.output, y)): the replay would write this step's output over
-                    # that input before the backward reads it again; the dynamic step makes a new one
-                    return self._dynamic_run(inputs)
+                if outputs is not None:
+                    for a in arrays:
+                        base = a.base
+                        for out in outputs:
+                            if a is out or base is out:
+                                # (mlp.train_step(mlp.output, y)): the replay would write this step's output
+                                # over that input before the backward reads it again; the dynamic step makes
+                                # a new one
+                                return self._dynamic_run(inputs)
+                if program.checks and not _passes(program.checks, arrays):
+                    return self._dynamic_run(inputs)  # which raises the step's own error, from its own state
                 if self.verify:
                     self.verify -= 1
                     return self._verified(program, inputs, arrays)
@@ -422,14 +430,14 @@ _STALE = object()
 """What ``_replay`` returns instead of replaying: the parameters' ``.grad`` were changed since."""
 
 
-def _reads_an_output(arrays: tuple[np.ndarray, ...], outputs: list[np.ndarray]) -> bool:
-    """Whether an input is one of the program's output buffers, or a view of one."""
-    for a in arrays:
-        base = a.base
-        for out in outputs:
-            if a is out or base is out:
-                return True
-    return False
+def _passes(checks: list[tuple[Any, tuple[Any, ...]]], arrays: tuple[np.ndarray, ...]) -> bool:
+    """Whether the dynamic step's checks of its inputs' values (``BCELoss``'s targets) pass."""
+    try:
+        for fn, args in checks:
+            fn(*[a.resolve(arrays) if isinstance(a, Slot) else a for a in args])
+    except ValueError:
+        return False
+    return True
 
 
 def _input_key(i: int, x: Any) -> tuple[Any, ...]:

@@ -76,6 +76,8 @@ class Program:
         idle: for a Tensor-level step, the optimizer's parameters left without a gradient.
         reached: the ids of the parameters' gradient arrays the backward writes or adds into
             (the others it only zeroes: a frozen weight's kept ``.grad``).
+        checks: the dynamic step's checks of its inputs' values (``BCELoss``'s targets), run
+            before each replay: one failing, the step runs dynamically (and raises there).
         current: ``[inputs]`` of the run under way, for instructions reading two inputs.
     """
 
@@ -91,6 +93,7 @@ class Program:
     grads: list[Any] = field(default_factory=list)
     idle: list[Any] = field(default_factory=list)
     reached: set[int] = field(default_factory=set)
+    checks: list[Instruction] = field(default_factory=list)
     current: list[Any] = field(default_factory=lambda: [()])
 
     def run(self, inputs: tuple[np.ndarray, ...]) -> None:
@@ -153,6 +156,7 @@ class _Compiler:
         self.op_params: list[dict[str, Any]] = []
         self.folded: set[int] = set()  # ids of the gradients written whole, so not zeroed first
         self.written: set[Any] = set()  # the target keys the backward writes or adds into
+        self.checks: list[Instruction] = []
         self.partial = self._find_partial()
 
     def scratch(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -267,7 +271,7 @@ class _Compiler:
                 )
             code = rules.generic_forward(row)(ins, out, params)
         if row.name == "bce_loss":  # BCELoss and F.binary_cross_entropy check the targets at every step
-            code = [(F.check_probabilities, ("BCELoss", "targets y", ins[0])), *code]
+            self.checks.append((F.check_probabilities, ("BCELoss", "targets y", ins[0])))
         return code
 
     # ------------------------------------------------------------------ backward
@@ -507,6 +511,7 @@ def compile_step(
         hyper(),
         current=current,
         reached={id(grad) for _, grad in pairs if ("grad", id(grad)) in compiler.written},
+        checks=compiler.checks,
     )
 
 
