@@ -332,3 +332,22 @@ def test_a_frozen_weights_gradient_set_to_none_between_steps_stays_none():
     for _, opt, _ in built:
         opt.zero_grad()
     _same_steps(built[0][2], replay, built, rng)
+
+
+def test_a_gradient_of_another_dtype_left_by_a_dynamic_run_is_not_swapped_for_the_programs():
+    """``zero_grad(set_to_none=False)``: a float32 ``.grad`` assigned to a weight made float32
+    (whose program keeps the float64 one) is the one a capture at another batch size adds into;
+    back at the first size the replay handed its float64 gradient back, where the dynamic step
+    adds into the float32 one."""
+    built = [build(zero="zeros") for _ in range(2)]
+    replay = Replay(built[1][2], optimizer=built[1][1])
+    rng = np.random.default_rng(34)
+    _same_steps(built[0][2], replay, built, rng, 1)
+    for model, _, _ in built:
+        model[0].weight.data = model[0].weight.data.astype(np.float32)
+    _same_steps(built[0][2], replay, built, rng, 2)
+    for model, _, _ in built:
+        model[0].weight.grad = Tensor(np.zeros(model[0].weight.shape, dtype=np.float32))
+    x, y = batch(rng, 2, "ce")
+    assert np.array_equal(built[0][2](x, y).data, replay(x, y).data)
+    _same_steps(built[0][2], replay, built, rng, 2)

@@ -240,15 +240,20 @@ class Replay:
         backward would make anew in the parameter's dtype, as the program's is (not for one it
         does not reach: the dynamic step leaves that None, and the optimizer skips it).
 
-        Any other gradient Tensor was assigned between steps: the dynamic step might zero it and
-        add into it (``zero_grad(set_to_none=False)``), or an optimizer read it for a parameter
-        the step does not reach; the step is then captured again.
+        Any other gradient Tensor was assigned between steps, and one of another dtype than the
+        program's comes from another step: the dynamic step might zero it and add into it
+        (``zero_grad(set_to_none=False)``), or an optimizer read it for a parameter the step does
+        not reach; the step is then captured again.
         """
         for p, grad in program.grads:
             held = p._grad
-            if held is not grad and (not _made_anew(program, p, grad) if held is None else not self._left(p, held)):
+            if held is not grad and (
+                not _made_anew(program, p, grad)
+                if held is None
+                else held.data.dtype != grad.data.dtype or not self._left(p, held)
+            ):
                 return False
-        return all(p._grad is None or self._left(p, p._grad) for p in program.idle)
+        return all(p._grad is None for p in program.idle)
 
     def _left(self, p: Tensor, grad: Tensor) -> bool:
         """Whether ``grad`` is a gradient Tensor of ``p`` that a step of this replay left there."""
