@@ -90,6 +90,11 @@ def _read_array(data: bytes) -> np.ndarray:
     return np.lib.format.read_array(stream, allow_pickle=False)
 
 
+def _shown(name: str) -> str:
+    """A member's name for a message: quoted, cut to 100 characters (a zip name may have 64 KiB)."""
+    return repr(name if len(name) <= 100 else name[:97] + "...")
+
+
 def decode_arrays(payload: bytes) -> dict[str, np.ndarray]:
     """The named arrays of an .npz payload, checked member by member.
 
@@ -105,14 +110,16 @@ def decode_arrays(payload: bytes) -> dict[str, np.ndarray]:
         archive = zipfile.ZipFile(io.BytesIO(payload))
         members = archive.infolist()
     except Exception as error:  # noqa: BLE001 - zipfile also raises NotImplementedError (an unknown version)
-        raise ProtocolError(f"the result is not an .npz archive ({type(error).__name__}: {error})") from None
+        reason = f"{type(error).__name__}: {error}"
+        reason = reason if len(reason) <= 300 else reason[:297] + "..."
+        raise ProtocolError(f"the result is not an .npz archive ({reason})") from None
     if len(members) > _MAX_ARRAYS:
         raise ProtocolError(f"the result holds {len(members)} arrays, over the limit of {_MAX_ARRAYS}")
     for member in members:
         if member.compress_type != zipfile.ZIP_STORED:
-            raise ProtocolError(f"result member {member.filename!r} is compressed")
+            raise ProtocolError(f"result member {_shown(member.filename)} is compressed")
         if not member.filename.endswith(".npy"):
-            raise ProtocolError(f"result member {member.filename!r} is not a .npy array")
+            raise ProtocolError(f"result member {_shown(member.filename)} is not a .npy array")
     claimed = sum(max(member.file_size, member.compress_size) for member in members)
     if claimed > len(payload):  # members whose data overlap: 64 of them made 7 MiB into 448 MiB of arrays
         raise ProtocolError(f"the result's members claim {claimed} bytes in all, more than its {len(payload)}")
@@ -123,8 +130,9 @@ def decode_arrays(payload: bytes) -> dict[str, np.ndarray]:
                 array = _read_array(stream.read(member.file_size))
         except Exception as error:  # noqa: BLE001 - also RuntimeError (encrypted), NotImplementedError (flags)
             reason = f"{type(error).__name__}: {error}"
-            raise ProtocolError(f"result member {member.filename!r} is not a readable array ({reason})") from None
+            reason = reason if len(reason) <= 300 else reason[:297] + "..."
+            raise ProtocolError(f"result member {_shown(member.filename)} is not a readable array ({reason})") from None
         if array.dtype.kind not in _ALLOWED_KINDS:
-            raise ProtocolError(f"result array {member.filename[:-4]!r} has dtype {array.dtype}; numbers only")
+            raise ProtocolError(f"result array {_shown(member.filename[:-4])} has dtype {array.dtype}; numbers only")
         arrays[member.filename[:-4]] = array
     return arrays

@@ -690,6 +690,16 @@ def _npy_claiming(shape: tuple[int, ...], version: bytes = b"\x01\x00") -> bytes
     return buffer.getvalue()
 
 
+def _named_member(name: str) -> bytes:
+    """A zip archive of one stored member called ``name``."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, b"data")
+    return buffer.getvalue()
+
+
 def _overlapping_npz(count: int, body: int) -> bytes:
     """An .npz of ``count`` stored uint8 members whose data overlap: member k's data holds the
     headers of members k+1, k+2, ... and the shared ``body`` zeros (every CRC right), so a payload
@@ -772,6 +782,12 @@ def test_the_channel_accepts_named_numbers_only():
     for reason, payload in refusals.items():
         with pytest.raises(ProtocolError, match=reason):
             decode_arrays(payload)
+    # A zip member's name may have 64 KiB, and each refusal was quoted whole in the test's report.
+    for name in ("x" * 60_000 + ".txt", "y" * 60_000 + ".npy"):
+        with pytest.raises(ProtocolError) as refusal:
+            decode_arrays(_npz(compress=True, **{name[:-4]: np.zeros(1)}) if name.endswith(".npy") else
+                          _named_member(name))  # fmt: skip
+        assert len(str(refusal.value)) < 400, len(str(refusal.value))
 
 
 def test_trained_weights_of_other_shapes_fail_before_the_runner_computes_with_them():
