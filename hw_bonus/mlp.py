@@ -66,7 +66,8 @@ class MLP:
 
     Attributes:
         linear_layers, activations, criterion, optimizer, output (the last forward's result),
-        replay (settable any time).
+        replay (settable any time); ``lr`` and ``momentum`` are the optimizer's, so setting
+        them (a learning-rate decay between epochs) changes the steps after.
     """
 
     def __init__(
@@ -107,12 +108,31 @@ class MLP:
                 "MLP: cross-entropy over 1 output is always 0 (the softmax of one number is 1): nothing would train; "
                 "use 2 outputs for two classes, or criterion 'bce_with_logits' with 1"
             )
-        self.lr, self.momentum = lr, momentum
         self.optimizer = self._make_optimizer(optimizer, lr, momentum)
         self.train_mode = True
         self.output: np.ndarray | None = None
         self.replay = replay
         self._replayer: Replay | None = None
+
+    @property
+    def lr(self) -> float:
+        """The learning rate: the optimizer's (every parameter group's)."""
+        return self.optimizer.lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.optimizer.lr = value
+
+    @property
+    def momentum(self) -> float:
+        """The optimizer's momentum (0 for an optimizer without one, such as Adam)."""
+        return self.optimizer.momentum if "momentum" in self.optimizer.defaults else 0.0
+
+    @momentum.setter
+    def momentum(self, value: float) -> None:
+        if "momentum" not in self.optimizer.defaults:
+            raise ValueError(f"MLP.momentum: the optimizer ({type(self.optimizer).__name__}) has no momentum")
+        self.optimizer.momentum = value
 
     def _make_optimizer(self, name: str, lr: float, momentum: float) -> Optimizer:
         if name == "sgd":

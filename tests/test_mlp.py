@@ -112,3 +112,34 @@ def test_mlp_rejects_bad_configurations():
         small_mlp().load_state_dict({"W.0": np.zeros((3, 3))})
     with pytest.raises(ValueError, match="nepochs"):
         get_training_stats(small_mlp(), [(np.zeros((1, 2)), np.zeros(1, int))] * 2, 0)
+
+
+@pytest.mark.parametrize("replay", [False, True])
+def test_setting_lr_and_momentum_changes_the_steps_after(replay):
+    # the handout's mlp.lr and mlp.momentum: a learning-rate decay between epochs must take effect
+    def make(**kwargs):
+        mlp = MLP(4, 3, [5], ["tanh", "identity"], "cross_entropy", 0.1, Autograd(), seed=0, **kwargs)
+        mlp.replay = replay
+        return mlp
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((8, 4)), one_hot(rng.integers(0, 3, 8), 3)
+    mlp = make()
+    mlp.lr = 0.025
+    before = mlp.linear_layers[0].W.copy()
+    mlp.train_step(x, y)
+    assert mlp.lr == mlp.optimizer.lr == 0.025
+    np.testing.assert_array_equal(mlp.linear_layers[0].W, before - 0.025 * mlp.linear_layers[0].dW)
+    late, early = make(), make(momentum=0.9)
+    late.momentum = 0.9
+    for _ in range(3):
+        late.train_step(x, y)
+        early.train_step(x, y)
+    for a, b in zip(late.linear_layers, early.linear_layers):
+        np.testing.assert_array_equal(a.W, b.W)
+    with pytest.raises(ValueError, match="momentum"):
+        late.momentum = -0.5
+    adam = make(optimizer="adam")
+    assert adam.momentum == 0.0
+    with pytest.raises(ValueError, match=r"MLP.momentum: the optimizer \(Adam\) has no momentum"):
+        adam.momentum = 0.9

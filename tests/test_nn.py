@@ -398,3 +398,19 @@ def test_a_dtype_conversion_keeps_a_pending_gradient_in_the_new_dtype():
     before = net.weight.data.copy()
     mytorch.optim.SGD(net.parameters(), lr=0.5).step()
     np.testing.assert_array_equal(net.weight.data, before - 0.5)
+
+
+def test_an_activations_setting_changed_after_construction_takes_effect():
+    # as in PyTorch: the module reads negative_slope (approximate) at each call
+    x = mytorch.tensor([-2.0, 3.0], requires_grad=True)
+    leaky = nn.LeakyReLU()
+    leaky.negative_slope = 0.5
+    y = leaky(x)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), [-1.0, 3.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.5, 1.0])
+    gelu = nn.GELU()
+    gelu.approximate = "tanh"
+    t = np.array([-1.0, 0.5])
+    expected = 0.5 * t * (1 + np.tanh(np.sqrt(2 / np.pi) * (t + 0.044715 * t**3)))
+    np.testing.assert_allclose(gelu(mytorch.tensor(t)).numpy(), expected, rtol=1e-12)

@@ -200,3 +200,23 @@ def test_a_scheduler_refuses_a_group_added_after_it():
         opt.add_param_group({"params": [(P0.copy(), G.copy())], "lr": 0.5})
         with pytest.raises(RuntimeError, match="2 parameter groups, the scheduler was made for 1"):
             scheduler.step()
+
+
+def test_a_hyper_parameter_set_as_an_attribute_is_set_in_every_group():
+    # reading opt.momentum reads the groups: setting it must change them, not shadow them
+    a, b = (np.zeros(2), np.ones(2)), (np.zeros(1), np.ones(1))
+    opt = SGD([{"params": [a]}, {"params": [b], "momentum": 0.5}], lr=0.1)
+    opt.momentum = 0.9
+    assert [g["momentum"] for g in opt.param_groups] == [0.9, 0.9] and opt.momentum == 0.9
+    assert "momentum" not in vars(opt)
+    opt.step()
+    opt.step()
+    np.testing.assert_allclose(a[0], -0.1 * (1 + 1.9))  # the second step carries 0.9 of the first
+    with pytest.raises(ValueError, match="momentum"):
+        opt.momentum = -1.0
+    assert opt.momentum == 0.9
+    adam = Adam([(np.zeros(2), np.ones(2))])
+    adam.betas = (0.5, 0.9)
+    assert adam.param_groups[0]["betas"] == (0.5, 0.9)
+    adam.note = "an ordinary attribute"
+    assert vars(adam)["note"] == "an ordinary attribute"

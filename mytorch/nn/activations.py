@@ -18,18 +18,23 @@ __all__ = ["GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Sof
 
 
 class _Elementwise(Module):
-    """An activation that is one kernel of the table (``kernel``) with fixed ``params``."""
+    """An activation that is one kernel of the table (``kernel``), with the keyword parameters
+    ``kernel_params()`` reads from the module's attributes at each call (so that changing, say,
+    ``negative_slope`` after construction takes effect, as in PyTorch)."""
 
     kernel = "identity"
 
     def __init__(self) -> None:
         super().__init__()
         self._kernel = KERNELS[self.kernel]
-        self._params: dict[str, Any] | None = None
+
+    def kernel_params(self) -> dict[str, Any] | None:
+        """The kernel's keyword parameters now (None: it takes none)."""
+        return None
 
     def forward(self, x: Tensor) -> Tensor:
         x = expect_tensor(self, x, f"mytorch.nn.modules.activation.{type(self).__name__}(autograd_engine)")
-        return _run(self._kernel, (x,), (x.data,), self._params)
+        return _run(self._kernel, (x,), (x.data,), self.kernel_params())
 
 
 class ReLU(_Elementwise):
@@ -71,7 +76,10 @@ class LeakyReLU(_Elementwise):
         super().__init__()
         self.negative_slope = float(negative_slope)
         self.inplace = bool(inplace)
-        self._params = {"slope": self.negative_slope}
+
+    def kernel_params(self) -> dict[str, Any]:
+        """``{"slope": negative_slope}``."""
+        return {"slope": float(self.negative_slope)}
 
     def forward(self, x: Tensor) -> Tensor:
         """The leaky ReLU of ``x``, into ``x`` itself when ``inplace``."""
@@ -94,7 +102,10 @@ class GELU(_Elementwise):
         if approximate not in ("none", "tanh"):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
-        self._params = {"approximate": approximate}
+
+    def kernel_params(self) -> dict[str, Any]:
+        """``{"approximate": approximate}``."""
+        return {"approximate": self.approximate}
 
     def extra_repr(self) -> str:
         """``approximate=...``, shown in ``repr``."""

@@ -216,6 +216,20 @@ class Optimizer:
         """Raise a ValueError/TypeError for a bad hyper-parameter (subclasses check theirs)."""
         group["lr"] = check_number(type(self).__name__, "lr", group["lr"])
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """``sgd.momentum = 0.9``: a hyper-parameter is set in every group, checked (reading the
+        attribute reads the groups, so a plain attribute would shadow them and change nothing);
+        any other attribute is set as usual."""
+        defaults = self.__dict__.get("defaults")
+        if defaults is None or name not in defaults or isinstance(getattr(type(self), name, None), property):
+            object.__setattr__(self, name, value)
+            return
+        changed = [{**group, name: value} for group in self.param_groups]
+        for group in changed:
+            self._check_hyper_parameters(group)
+        for group, checked in zip(self.param_groups, changed):
+            group[name] = checked[name]
+
     def __getattr__(self, name: str) -> Any:
         """A hyper-parameter shared by every group, as an attribute (``sgd.momentum``)."""
         defaults = self.__dict__.get("defaults", {})
