@@ -85,6 +85,20 @@ def test_linear_without_input_grad_skips_the_data_gradient():
         engine.gradient_buffer.get_param(x)
 
 
+def test_linear_input_grad_set_after_construction_takes_effect():
+    engine = Autograd()
+    layer = Linear(4, 3, engine, rng=0, input_grad=False)
+    layer.input_grad = True  # e.g. a layer that was first, now behind another
+    x = np.random.default_rng(0).standard_normal((2, 4))
+    layer(x)
+    engine.backward(np.ones((2, 3)))
+    np.testing.assert_allclose(engine.gradient_buffer.get_param(x), np.ones((2, 3)) @ layer.W)
+    layer.input_grad = False
+    engine.zero_grad()
+    layer(x)
+    assert engine.operation_list[0].gradients_to_update[0] is NO_GRAD and not layer.input_grad
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("batch", [1, 64])
 def test_linear_gradients_match_finite_differences(batch, dtype):

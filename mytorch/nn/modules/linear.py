@@ -116,12 +116,20 @@ class Linear(Module):
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
         self.input_grad = input_grad
-        self._x_grad = None if input_grad else NO_GRAD
         # The gradients zero_grads left at zero, which the next backward writes instead of
         # adding into (see gradients_zeroed); None once written. _stale: they were not zeroed.
         self._blank_dW: np.ndarray | None = None
         self._blank_db: np.ndarray | None = None
         self._stale = False
+
+    @property
+    def input_grad(self) -> bool:
+        """Whether backward computes the gradient of the input (settable any time)."""
+        return self._x_grad is None
+
+    @input_grad.setter
+    def input_grad(self, value: bool) -> None:
+        self._x_grad = None if value else NO_GRAD
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Compute x W^T + b and record the matmul and the add.
