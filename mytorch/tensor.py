@@ -513,17 +513,26 @@ def _note_view(result: Tensor, out: np.ndarray, args: Sequence[Any], arrays: Seq
             result._base = weakref.ref(base)
         else:  # a view of a view (h.view(2, 2)[0]): tied to h too, as the one between may go first
             result._base = weakref.ref(root)
-            result._views = [weakref.ref(base)]
+            result._views = _Views([weakref.ref(base)])
             _add_view(root, result)
+
+
+class _Views(list["weakref.ref[Tensor]"]):
+    """Weak references to the tensors sharing a tensor's memory. The dead ones are dropped
+    once the list has doubled since they were last dropped (``limit``), so that holding many
+    views at once (``t.unbind(0)``, ``[t[i] for i in ...]``) costs O(1) per view, not O(views)."""
+
+    limit = 8
 
 
 def _add_view(owner: Tensor, view: Tensor) -> None:
     """Remember ``view`` among the live tensors sharing ``owner``'s memory."""
     views = getattr(owner, "_views", None)
     if views is None:
-        views = owner._views = []
-    elif len(views) >= 8:
+        views = owner._views = _Views()
+    elif len(views) >= views.limit:
         views[:] = [v for v in views if v() is not None]
+        views.limit = max(8, 2 * len(views))
     views.append(weakref.ref(view))
 
 
@@ -854,7 +863,7 @@ class Tensor:
 
     __slots__ = ("data", "_grad", "requires_grad", "_tape", "_base", "_views", "__weakref__")
     _base: weakref.ref[Tensor]  # a view's base tensor (set by _note_view)
-    _views: list[weakref.ref[Tensor]]  # the views of this tensor's memory (set by _note_view)
+    _views: _Views  # the views of this tensor's memory (set by _note_view)
 
     if TYPE_CHECKING:  # the methods mytorch.tensor_methods binds onto the class (its METHODS)
 

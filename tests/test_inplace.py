@@ -8,11 +8,14 @@ under ``torch`` and must agree.
 from __future__ import annotations
 
 import gc
+import types
+import weakref
 
 import numpy as np
 import pytest
 
 import mytorch as mt
+import mytorch.tensor
 from mytorch import Tensor
 from mytorch.optim import SGD
 
@@ -473,3 +476,25 @@ def test_add_and_sub_in_place_take_alpha_as_in_pytorch():
     np.testing.assert_array_equal(x.grad.data, [-2.0, -2.0])
     np.testing.assert_array_equal(z.grad.data, [12.0, 16.0])
     assert int(mt.tensor(3.7)) == 3 and int((mt.tensor([1, 2]) == 1).sum()) == 1
+
+
+def test_holding_many_views_of_one_tensor_costs_o1_per_view(monkeypatch):
+    # Each element of a 1-D tensor is a view: unbind(0) or [t[i] for i in ...] on n elements read
+    # every earlier view's weak reference at every new one (n**2 / 2 reads: seconds at n = 8000).
+    class CountingRef(weakref.ref):
+        reads = 0
+
+        def __call__(self):
+            CountingRef.reads += 1
+            return super().__call__()
+
+    monkeypatch.setattr(mytorch.tensor, "weakref", types.SimpleNamespace(ref=CountingRef))
+    n = 2000
+    t = mt.arange(float(n))
+    pieces = [*t.unbind(0), *(t[i] for i in range(n))]
+    assert len(pieces) == 2 * n and CountingRef.reads < 8 * n
+    with pytest.raises(RuntimeError, match="shares its memory"):  # the views are still known
+        w = mt.tensor([1.0, 2.0], requires_grad=True) * 1
+        kept = [w[0] for _ in range(100)]
+        w.mul_(2)
+    assert len(kept) == 100
