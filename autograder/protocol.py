@@ -90,9 +90,19 @@ def _read_array(data: bytes) -> np.ndarray:
     return np.lib.format.read_array(stream, allow_pickle=False)
 
 
+def _cut(text: str, limit: int) -> str:
+    """``text`` for a message, cut to ``limit`` characters (the cut ends in "...")."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _shown(name: str) -> str:
     """A member's name for a message: quoted, cut to 100 characters (a zip name may have 64 KiB)."""
-    return repr(name if len(name) <= 100 else name[:97] + "...")
+    return repr(_cut(name, 100))
+
+
+def _reason(error: Exception) -> str:
+    """An error of ``zipfile`` or NumPy for a message: its type and text, cut to 300 characters."""
+    return _cut(f"{type(error).__name__}: {error}", 300)
 
 
 def decode_arrays(payload: bytes) -> dict[str, np.ndarray]:
@@ -110,9 +120,7 @@ def decode_arrays(payload: bytes) -> dict[str, np.ndarray]:
         archive = zipfile.ZipFile(io.BytesIO(payload))
         members = archive.infolist()
     except Exception as error:  # noqa: BLE001 - zipfile also raises NotImplementedError (an unknown version)
-        reason = f"{type(error).__name__}: {error}"
-        reason = reason if len(reason) <= 300 else reason[:297] + "..."
-        raise ProtocolError(f"the result is not an .npz archive ({reason})") from None
+        raise ProtocolError(f"the result is not an .npz archive ({_reason(error)})") from None
     if len(members) > _MAX_ARRAYS:
         raise ProtocolError(f"the result holds {len(members)} arrays, over the limit of {_MAX_ARRAYS}")
     for member in members:
@@ -129,9 +137,9 @@ def decode_arrays(payload: bytes) -> dict[str, np.ndarray]:
             with archive.open(member) as stream:
                 array = _read_array(stream.read(member.file_size))
         except Exception as error:  # noqa: BLE001 - also RuntimeError (encrypted), NotImplementedError (flags)
-            reason = f"{type(error).__name__}: {error}"
-            reason = reason if len(reason) <= 300 else reason[:297] + "..."
-            raise ProtocolError(f"result member {_shown(member.filename)} is not a readable array ({reason})") from None
+            raise ProtocolError(
+                f"result member {_shown(member.filename)} is not a readable array ({_reason(error)})"
+            ) from None
         if array.dtype.kind not in _ALLOWED_KINDS:
             raise ProtocolError(f"result array {_shown(member.filename[:-4])} has dtype {array.dtype}; numbers only")
         arrays[member.filename[:-4]] = array
