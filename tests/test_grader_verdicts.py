@@ -68,7 +68,7 @@ def test_legitimate_alternatives_get_full_marks(starter, tmp_path):
     recorded; an engine of another style; type hints; prints, warnings and logging."""
     folder = hand_in(starter, tmp_path / "alternative", ALTERNATIVE, files=ALTERNATIVE_FILES)
     tests = grade(folder)
-    assert not lost(tests), {name: tests[name]["output"][:300] for name in lost(tests)}
+    assert len(tests) == 48 and not lost(tests), {name: tests[name]["output"][:300] for name in lost(tests)}
     assert "sigmoid recorded as 4 operations" not in json.dumps(tests)  # a passing test shows no output
 
 
