@@ -628,3 +628,27 @@ def test_bce_targets_outside_0_1_are_refused_by_a_replay_too():
             mlp.train_step(x, y * 3)
     assert np.array_equal(dynamic.output, replayed.output)
     assert_same_state(dynamic, replayed)
+
+
+@pytest.mark.parametrize("preset", ["mnist-5k", "disc", "gaussians", "and"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("optimizer", ["sgd", "nesterov", "adam"])
+def test_the_runners_networks_replay_every_batch_after_their_first(preset, dtype, optimizer):
+    # MLP.train_step falls back to dynamic steps where a capture is refused (the numbers stay
+    # right): the runner's own configurations must not, or training is silently slow
+    from hw_bonus.datasets import load_dataset
+    from hw_bonus.mlp_runner import PRESETS
+
+    config, data = PRESETS[preset], load_dataset(preset)
+    x, labels = data.train
+    x, labels = x[:100].astype(dtype), labels[:100]
+    hidden = config["hidden"]
+    mlp = MLP(
+        data.n_features, data.n_classes, hidden, [config["activation"]] * len(hidden) + ["identity"],
+        "cross_entropy", config["lr"], Autograd(), config["momentum"],
+        optimizer=optimizer, init=config["init"], seed=0, dtype=np.dtype(dtype), replay=True,
+    )  # fmt: skip
+    batch = config["batch_size"]
+    train_epoch(mlp, x, labels, batch, np.random.default_rng(0))
+    batches, shapes = -(-len(x) // batch), len({batch, len(x) % batch or batch})
+    assert (mlp._replayer.captures, mlp._replayer.replays) == (shapes, batches - shapes)
