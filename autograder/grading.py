@@ -240,14 +240,24 @@ def _raised_where(text: str) -> str:
     frames = list(_FRAME.finditer(text))
     if not frames:
         return ""
-    theirs = [f for f in frames if "/mytorch/" in f["path"]]
+    theirs = [f for f in frames if _in_their_package(f["path"])]
     frame = (theirs or frames)[-1]
     path = frame["path"]
-    for root in ("/mytorch/", "/autograder/", "/numpy/"):
+    for root in ("/mytorch/",) if theirs else ("/autograder/", "/numpy/"):
         if root in path:
             path = path[path.rindex(root) + 1 :]
             break
     return f" (raised in {path}, line {frame['line']}, in {frame['function']})"
+
+
+def _in_their_package(path: str) -> bool:
+    """Whether ``path`` is a file of the student's ``mytorch`` package: below a folder named
+    ``mytorch``, but not the grader's own files or an environment's when the checkout holding
+    them is itself a folder named ``mytorch`` (``~/mytorch/autograder/...``, ``~/mytorch/.venv/...``)."""
+    if "/mytorch/" not in path:
+        return False
+    rest = path[path.rindex("/mytorch/") + len("/mytorch/") :]
+    return not rest.startswith(("autograder/", ".")) and "site-packages/" not in rest
 
 
 def _assert_equal(what: str, got: np.ndarray, want: np.ndarray) -> None:

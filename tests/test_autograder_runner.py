@@ -186,3 +186,22 @@ def test_version_and_quiet(tmp_path):
     done = run_runner("--quiet", "operations", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [json.dumps({"scores": {"operations": 6}})]
+
+
+def test_a_failure_names_where_in_the_students_package_it_was_raised():
+    from autograder.grading import _raised_where
+
+    def traceback(*paths: str) -> str:
+        frames = "".join(f'  File "{p}", line {i + 1}, in f{i}\n    x\n' for i, p in enumerate(paths))
+        return f"Traceback (most recent call last):\n{frames}KeyError: 1"
+
+    theirs = "/tmp/handin/mytorch/utils.py"
+    # the grader's checkout in a folder named mytorch, as a clone of the project is: its own
+    # files and its environment's are not the student's
+    grader = "/home/ta/mytorch/autograder/compute/kernels.py"
+    venv = "/home/ta/mytorch/.venv/lib/python3.11/site-packages/numpy/core/x.py"
+    assert _raised_where(traceback(grader, theirs, venv)) == " (raised in mytorch/utils.py, line 2, in f1)"
+    assert _raised_where(traceback(theirs, grader)) == " (raised in mytorch/utils.py, line 1, in f0)"
+    assert _raised_where(traceback(grader)) == " (raised in autograder/compute/kernels.py, line 1, in f0)"
+    assert _raised_where(traceback(venv)) == " (raised in numpy/core/x.py, line 1, in f0)"
+    assert _raised_where("KeyError: 1") == ""
