@@ -288,21 +288,18 @@ def _promoted(args: Sequence[Any], arrays: Sequence[np.ndarray]) -> tuple[Sequen
     PyTorch's rules say so (see ``_demoted``); one that requires a gradient (a 0-d float64
     loss times a float32 tensor) goes through a recorded ``cast``, so that its gradient comes
     back in its own dtype."""
-    a, b = arrays
-    if _demoted(b, a):
-        if not _wants_grad(args[1]):
-            return args, (a, b.astype(a.dtype))
-        if b.dtype.kind != "f":  # (a leaf whose data became integer: the engine refuses it)
+    for i in (1, 0):  # the second operand is looked at first
+        value, like = arrays[i], arrays[1 - i]
+        if not _demoted(value, like):
+            continue
+        if not _wants_grad(args[i]):
+            arg, array = args[i], value.astype(like.dtype)
+        elif value.dtype.kind == "f":
+            arg = args[i].to(like.dtype)
+            array = arg.data
+        else:  # (a leaf whose data became integer: the engine refuses it)
             return args, arrays
-        cast = args[1].to(a.dtype)
-        return (args[0], cast), (a, cast.data)
-    if _demoted(a, b):
-        if not _wants_grad(args[0]):
-            return args, (a.astype(b.dtype), b)
-        if a.dtype.kind != "f":
-            return args, arrays
-        cast = args[0].to(b.dtype)
-        return (cast, args[1]), (cast.data, b)
+        return ((args[0], arg), (arrays[0], array)) if i else ((arg, args[1]), (array, arrays[1]))
     return args, arrays
 
 
