@@ -39,7 +39,7 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay})
         self._flat = self._flat_layout()
-        self._scratch: np.ndarray | None = None  # the flat update's temporaries
+        self._scratch: list[np.ndarray] = []  # the flat update's two temporaries (one piece each)
 
     def _flat_layout(self) -> tuple[list[Any], list[Any], np.ndarray, np.ndarray, np.ndarray | None] | None:
         """When one group's parameters tile two flat arrays (``flat_memory``), what ``step``
@@ -106,10 +106,14 @@ class SGD(Optimizer):
             return
         # Piece by piece, the temporaries in scratch memory of one piece (they stay in the cache).
         scratch = self._scratch
-        if scratch is None or scratch.dtype != p.dtype:
-            scratch = self._scratch = np.empty((2, min(p.size, PIECE_BYTES // p.itemsize)), p.dtype)
-        for pp, gp, *vp in pieces([p, g] if v is None else [p, g, v]):
-            temp, step = scratch[0, : pp.size], scratch[1, : pp.size]
+        if not scratch or scratch[0].dtype != p.dtype:
+            scratch = self._scratch = list(np.empty((2, min(p.size, PIECE_BYTES // p.itemsize)), p.dtype))
+        arrays = [p, g] if v is None else [p, g, v]
+        temp, step = scratch
+        whole = p.size == temp.size  # one piece (a small model): the temporaries fit it exactly
+        for pp, gp, *vp in [arrays] if whole else pieces(arrays):
+            if not whole:
+                temp, step = scratch[0][: pp.size], scratch[1][: pp.size]
             d = gp
             if wd:
                 d = np.add(gp, np.multiply(wd, pp, out=temp), out=temp)

@@ -66,13 +66,6 @@ _MATMUL_BACKWARD = F.matmul_backward  # resolved once (F's names are looked up t
 _ADD_BACKWARD = F.add_backward
 
 
-def _transposed(a: np.ndarray) -> bool:
-    """Whether ``a`` is laid out column-major only (``W.T`` of a row-major ``W``): a gradient
-    for it is then computed transposed, so that it lands in contiguous memory."""
-    flags = a.flags
-    return flags.f_contiguous and not flags.c_contiguous
-
-
 class Linear(Module):
     """y = x W^T + b for x of shape (N, in_features), any N.
 
@@ -144,7 +137,8 @@ class Linear(Module):
                 x,
                 "mytorch.nn.Linear(in_features, out_features)",
             )
-        if x.ndim != 2 or x.shape[1] != self.in_features:  # (x is an array here, or expect_array raised)
+        shape = x.shape  # (x is an array here, or expect_array raised)
+        if len(shape) != 2 or shape[1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}).forward: expected input of shape "
                 f"(N, {self.in_features}), got {x.shape}"
@@ -154,16 +148,17 @@ class Linear(Module):
         # x @ W^T, by BLAS (F.matrix_product: the same product as @, bit for bit); an array
         # subclass keeps NumPy's dispatch to it
         exact = type(x) is np.ndarray
-        h = _BY[len(x) * self.out_features >= _LARGE and self.in_features > 1](x, Wt) if exact else np.dot(x, Wt)
+        h = _BY[shape[0] * self.out_features >= _LARGE and shape[1] > 1](x, Wt) if exact else np.dot(x, Wt)
         b = self.b
         y = h + b
         # W and b were checked when the layer was built, x's shape above: a float array needs no
         # further check. Linear's own VJPs differentiate the two operations.
-        engine = self.autograd_engine
         if exact and x.dtype.kind in "fc":
-            engine.record([x, Wt], h, [self._x_grad, self.dW.T], _MATMUL_BACKWARD, None, self._matmul_vjp)
-            engine.record([h, b], y, [None, self.db], _ADD_BACKWARD, None, self._bias_vjp)
+            record_unchecked = self.autograd_engine.record
+            record_unchecked([x, Wt], h, [self._x_grad, self.dW.T], _MATMUL_BACKWARD, None, self._matmul_vjp)
+            record_unchecked([h, b], y, [None, self.db], _ADD_BACKWARD, None, self._bias_vjp)
         else:
+            engine = self.autograd_engine
             record(engine, False, [x, Wt], h, [self._x_grad, self.dW.T], _MATMUL_BACKWARD, vjp=self._matmul_vjp)
             record(engine, False, [h, b], y, [None, self.db], _ADD_BACKWARD, vjp=self._bias_vjp)
         return y
@@ -184,8 +179,8 @@ class Linear(Module):
             gx = None
         else:
             by = _BY[x.size >= _LARGE and self.out_features > 1]
-            gx = by(Wt, g.T).T if _transposed(x) else by(g, Wt.T)
-        transposed = _transposed(Wt)
+            gx = by(Wt, g.T).T if x.flags.fnc else by(g, Wt.T)  # (fnc: laid out column-major only)
+        transposed = Wt.flags.fnc
         by = _BY[Wt.size >= _LARGE and len(g) > 1]  # (one example: an outer product)
         blank = self._blank_dW
         if blank is not None:
