@@ -219,28 +219,22 @@ class MLP:
         return loss
 
     def _dynamic_step(self, x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # Nothing runs between zero_grads and this step's backward but the MLP's own forward, so
-        # the backward may write each dW and db instead of adding to their zeros. (Not in
-        # zero_grads itself: a user may add into dW before calling backward, and must see it kept.)
-        # A large network's gradients are not even zeroed first (one pass less over their
-        # memory): each is written whole, and one the backward did not write is zeroed after it.
+        # Nothing runs between the start of this step and its backward but the MLP's own forward,
+        # so the backward may write each dW and db instead of adding to their zeros: they are not
+        # even zeroed first (one pass less over their memory; in the handout's loop zero_grads
+        # does it, and a user may add into dW before calling backward). One the backward did not
+        # write (it did not reach the layer: the forward ran in evaluation mode, or the backward
+        # raised) is zeroed after it, so that a backward run by hand later adds to zeros.
         layers = self.linear_layers
-        stale = self._flat_grads.size >= _UNZEROED_FROM
-        if stale:
-            self.autograd_engine.zero_grad()
-        else:
-            self.zero_grads()
+        self.autograd_engine.zero_grad()
         for layer in layers:
-            layer.gradients_zeroed(stale)
+            layer.gradients_zeroed(stale=True)
         try:
             out = self.forward(x)
             loss = self.backward(labels)
         finally:
-            # Stale gradients the backward did not write are zeroed. So are (again) those it did not
-            # reach at all: the forward ran in evaluation mode, or the backward raised; a backward
-            # run by hand later must add to them, not write them (the chain's first layer tells).
-            if stale or layers[0]._blank_db is not None:
-                for layer in layers:
+            for layer in layers:
+                if layer._blank_dW is not None or layer._blank_db is not None:
                     layer.unwritten_gradients_zeroed()
         self.step()
         return loss, out
@@ -331,10 +325,6 @@ class MLP:
         layers = ", ".join(f"{lin!r} -> {type(act).__name__}" for lin, act in zip(self.linear_layers, self.activations))
         return f"MLP({layers}; {type(self.criterion).__name__})"
 
-
-_UNZEROED_FROM = 65536
-"""Gradient elements from which ``train_step`` leaves the gradients unzeroed for the backward to
-write (below, one ``fill`` costs less than checking each layer after the backward)."""
 
 _PARAMETER_ARRAYS = operator.attrgetter("W", "dW", "b", "db")
 _GRADIENT_ARRAYS = operator.attrgetter("dW", "db")

@@ -78,7 +78,7 @@ def test_a_large_linear_layer_keeps_the_general_kernels_bits(dtype):
 
 def test_a_replayed_step_of_large_layers_matches_the_dynamic_step_bit_for_bit():
     rng = np.random.default_rng(4)
-    sizes = (300, 256, 10)  # also above hw_bonus.mlp._UNZEROED_FROM: gradients left unzeroed
+    sizes = (300, 256, 10)
     dynamic = make_mlp(False, ("relu", "identity"), momentum=0.9, sizes=sizes)
     replayed = make_mlp(True, ("relu", "identity"), momentum=0.9, sizes=sizes)
     for _ in range(3):

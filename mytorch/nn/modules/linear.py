@@ -210,9 +210,10 @@ class Linear(Module):
         return grad_output, grad_output[0] if len(grad_output) == 1 else _sum_rows(grad_output)
 
     def gradients_zeroed(self, stale: bool = False) -> None:
-        """Note that ``dW`` and ``db`` were just set to zero and that nothing else will write
-        into them before the next backward (``MLP.train_step`` calls this after ``zero_grads``;
-        the handout's own loop does not, since its user may add into ``dW`` in between).
+        """Note that ``dW`` and ``db`` were just set to zero (or, with ``stale``, are to be
+        overwritten) and that nothing else will write into them before the next backward
+        (``MLP.train_step`` calls this, stale, at the start of a step; the handout's own loop
+        does not, since its user may add into ``dW`` in between).
 
         The next backward through the layer then writes its gradients into them instead of
         adding them to zeros: the same numbers (up to the sign of a zero gradient), one pass
