@@ -9,7 +9,6 @@ destinations ``[None, dW.T]``: ``dW.T`` is a view, so the engine's in-place add 
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
@@ -61,7 +60,7 @@ def init_weights(
 # np.matmul, whichever is cheaper for a result of that size summed over that many terms
 # (F.matrix_product's choice, indexed here to save its Python call; the same bits)
 _BY, _LARGE = F.PRODUCTS, F.PRODUCT_BY_MATMUL
-_sum_rows = functools.partial(np.add.reduce, axis=0)
+_add_reduce = np.add.reduce  # called as _add_reduce(g, 0[, None, out]): by position, 0.2 us less than by keyword
 _MATMUL_BACKWARD = F.matmul_backward  # resolved once (F's names are looked up through its module type)
 _ADD_BACKWARD = F.add_backward
 
@@ -203,11 +202,14 @@ class Linear(Module):
         if blank is not None:
             self._blank_db = None
             if blank is self.db and grad_output.dtype is blank.dtype and not _Anomaly.enabled:
-                _sum_rows(grad_output, out=blank)
+                if len(grad_output) == 1:  # one example: its row is the sum (the same bits)
+                    blank[...] = grad_output[0]
+                else:
+                    _add_reduce(grad_output, 0, None, blank)
                 return grad_output, None
             if self._stale:
                 blank.fill(0)
-        return grad_output, grad_output[0] if len(grad_output) == 1 else _sum_rows(grad_output)
+        return grad_output, grad_output[0] if len(grad_output) == 1 else _add_reduce(grad_output, 0)
 
     def gradients_zeroed(self, stale: bool = False) -> None:
         """Note that ``dW`` and ``db`` were just set to zero (or, with ``stale``, are to be
