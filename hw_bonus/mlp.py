@@ -225,10 +225,15 @@ class MLP:
         # does it, and a user may add into dW before calling backward). One the backward did not
         # write (it did not reach the layer: the forward ran in evaluation mode, or the backward
         # raised) is zeroed after it, so that a backward run by hand later adds to zeros.
+        # (A subclass's own zero_grads is called, and the gradients it zeroed are written as well.)
         layers = self.linear_layers
-        self.autograd_engine.zero_grad()
+        stale = type(self).zero_grads is MLP.zero_grads
+        if stale:
+            self.autograd_engine.zero_grad()
+        else:
+            self.zero_grads()
         for layer in layers:
-            layer.gradients_zeroed(stale=True)
+            layer.gradients_zeroed(stale)
         try:
             out = self.forward(x)
             loss = self.backward(labels)

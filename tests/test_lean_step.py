@@ -200,6 +200,32 @@ def test_train_step_writes_the_same_gradients_as_the_handouts_loop():
             assert np.array_equal(g, h) and np.array_equal(w, v)
 
 
+def test_train_step_calls_a_subclasss_own_zero_grads():
+    """The step writes the gradients without zeroing them first, unless a subclass has its own
+    zero_grads: that one runs, once a step, and the numbers stay the handout loop's."""
+
+    class Counting(MLP):
+        calls = 0
+
+        def zero_grads(self) -> None:
+            Counting.calls += 1
+            super().zero_grads()
+
+    stepped = Counting(4, 3, [5, 6], ["tanh", "sigmoid", "identity"], "cross_entropy", 0.1, Autograd(), seed=0)
+    looped = make_mlp()
+    rng = np.random.default_rng(8)
+    for _ in range(3):
+        x, y = data(rng)
+        stepped.train_step(x, y)
+        looped.zero_grads()
+        looped.forward(x)
+        looped.backward(y)
+        looped.step()
+    assert Counting.calls == 3
+    for (w, g), (v, h) in zip(stepped.parameters(), looped.parameters()):
+        assert np.array_equal(g, h) and np.array_equal(w, v)
+
+
 def test_a_trusted_operation_on_a_0d_array_leaves_an_array_gradient():
     """NumPy returns a scalar for arithmetic on 0-d arrays; the buffer still holds arrays."""
     engine = Autograd()
