@@ -435,7 +435,6 @@ class Autograd:
         return op
         # END SOLUTION
 
-    # BEGIN SOLUTION NO PROMPT
     def record(
         self,
         inputs: Sequence[np.ndarray],
@@ -464,27 +463,31 @@ class Autograd:
         """
         if not (self._recording and _GradMode.enabled):
             return None
-        if _Anomaly.enabled:  # the checked path, with what detect_anomaly adds to it
-            op = self.add_operation(inputs, output, gradients_to_update, backward_operation, params)
-            if vjp is not None and op is not None:  # op is not None: recording is on
-                op.vjp = vjp
+        # BEGIN SOLUTION NO PROMPT
+        if not _Anomaly.enabled:  # (under detect_anomaly: the checked path below, with what it adds)
+            if vjp is None:
+                vjp = backward_operation
+                if skipped:
+                    vjp = _PRUNED.get((vjp, skipped)) or _pruned_vjp(vjp, skipped, len(inputs))
+            op = _Trusted(inputs, output, gradients_to_update, backward_operation, params, vjp)
+            self.operation_list.append(op)
+            spots = self.gradient_buffer.owners
+            i = 0
+            for dst in gradients_to_update:
+                if dst is None:
+                    x = inputs[i]
+                    spots[id(x)] = x
+                i += 1
             return op
-        if vjp is None:
-            vjp = backward_operation
-            if skipped:
-                vjp = _PRUNED.get((vjp, skipped)) or _pruned_vjp(vjp, skipped, len(inputs))
-        op = _Trusted(inputs, output, gradients_to_update, backward_operation, params, vjp)
-        self.operation_list.append(op)
-        spots = self.gradient_buffer.owners
-        i = 0
-        for dst in gradients_to_update:
-            if dst is None:
-                x = inputs[i]
-                spots[id(x)] = x
-            i += 1
+        # END SOLUTION
+        # The checked path: add_operation (in the students' starter, where the lines above are
+        # left out, their own), then the given VJP.
+        op = self.add_operation(inputs, output, gradients_to_update, backward_operation, params)
+        if op is None and self.operation_list:  # (an add_operation that returns nothing)
+            op = self.operation_list[-1]
+        if vjp is not None and op is not None:
+            op.vjp = vjp
         return op
-
-    # END SOLUTION
 
     @contextlib.contextmanager
     def no_grad(self) -> Iterator[None]:

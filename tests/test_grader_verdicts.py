@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,3 +222,38 @@ def test_a_failure_by_an_exception_says_first_what_was_raised_and_where_in_mytor
         "(raised in mytorch/nn/functional.py, line 230, in mul_backward)"
     )
     assert "\n".join(rest) == text.rsplit("\n", 1)[0]  # then the traceback, for how it got there
+
+
+def test_a_finished_starter_runs_the_tensor_front_end_and_the_modules_fast_path(starter, tmp_path):
+    """The starter leaves out ``Autograd.record``'s fast path (it would give ``add_operation``'s
+    spots away); what is left records through the student's own ``add_operation``, so a student
+    who has written the stubs can use the Tensor front-end and the modules as well (it raised
+    AttributeError: the Tape had no ``record``)."""
+    folder = hand_in(starter, tmp_path / "finished")
+    program = textwrap.dedent("""
+        import numpy as np
+        import mytorch
+        from mytorch import Autograd
+        from mytorch.nn.modules import Linear, MSELoss
+        assert mytorch.__file__.startswith(%r), mytorch.__file__
+        x = mytorch.tensor([1.0, -2.0, 3.0], dtype=mytorch.float64, requires_grad=True)
+        ((x * x).sum() + x.tanh().sum()).backward()
+        print(x.grad.numpy().tolist())
+        engine = Autograd()
+        layer = Linear(3, 2, engine, rng=0)
+        loss = MSELoss(engine)
+        loss(np.ones((4, 2)), layer(np.arange(12.0).reshape(4, 3)))
+        loss.backward()
+        print(layer.db.tolist())
+    """) % str(folder)
+    done = subprocess.run([sys.executable, "-c", program], cwd=folder, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    grad, db = (json.loads(line) for line in done.stdout.splitlines())
+    x = np.array([1.0, -2.0, 3.0])
+    np.testing.assert_allclose(grad, 2 * x + 1 - np.tanh(x) ** 2, rtol=1e-12)
+    from mytorch import Autograd
+    from mytorch.nn.modules import Linear
+
+    layer = Linear(3, 2, Autograd(), rng=0)  # the same seeded weights, for the closed form
+    y_hat = np.arange(12.0).reshape(4, 3) @ layer.W.T + layer.b
+    np.testing.assert_allclose(db, (2 * (y_hat - 1) / y_hat.size).sum(axis=0), rtol=1e-12)
