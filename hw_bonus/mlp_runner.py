@@ -90,7 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_SUMMARY,
     )
     p.add_argument("--dataset", choices=DATASETS, default="mnist-5k", help="data set (default: mnist-5k)")
-    p.add_argument("--data-dir", type=Path, help="folder of the course's MNIST .npy files (for --dataset mnist)")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        help="for --dataset mnist: the folder of the course's MNIST .npy files; for mnist-5k: a folder holding "
+        "another mnist_5k.npz",
+    )
     p.add_argument("--hidden", type=_positive_int, nargs="*", help="hidden layer sizes, e.g. --hidden 256 128")
     p.add_argument("--activation", choices=list(ACTIVATIONS), help="hidden layers' activation")
     p.add_argument("--epochs", type=_positive_int, help="passes over the training set")
