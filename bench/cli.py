@@ -1,4 +1,4 @@
-"""The benchmark run: every case in float64 and float32, memory on ``wide``, the long chain."""
+"""The benchmark run: every case in float64 and float32, memory on the wide case, the long chain."""
 
 from __future__ import annotations
 

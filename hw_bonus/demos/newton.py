@@ -1,4 +1,4 @@
-"""Newton's method with ``mytorch.func.hessian``: the two-Gaussian classifier in a handful of steps.
+"""Newton's method with mytorch.func.hessian: the two-Gaussian classifier in a handful of steps.
 
 The Purdue lecture's two classes (points around (3, 3) and (5, 5), identity covariance; see
 ``hw_bonus.demos.custom_op``) are separated here by logistic regression, p(class 1 | x) =
