@@ -50,7 +50,7 @@ def _examples_per_cpu_second(mlp, data, rng) -> float:  # noqa: ANN001 - any che
 
 def main() -> None:
     """Measure and print."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.main_job", description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds of each mode (default 3)")
     parser.add_argument("--checkout", help="the folder of another checkout to measure (default: this one)")
     args = parser.parse_args()
