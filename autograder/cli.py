@@ -60,8 +60,7 @@ class RunnerError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="runner.py",
+    parser = argparse.ArgumentParser(  # (prog: as called, runner.py or mytorch-grade)
         description="Grade MyTorch: the course's 50 points (autograd, operations, linear, activation, loss); "
         "MyTorch's extra sections with --extras. The last line printed is Autolab's score JSON.",
     )
