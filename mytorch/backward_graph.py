@@ -28,7 +28,9 @@ import numpy as np
 
 from mytorch.autograd_engine import NO_GRAD, Operation, _GradMode, _kernel_name
 from mytorch.nn.functional import CACHED_PARAMS
+from mytorch.saved import is_held
 from mytorch.tensor import Tape, Tensor
+from mytorch.tensor_graph import leaf_gradient
 
 __all__ = ["backward", "grad", "gradients"]
 
@@ -113,27 +115,32 @@ def _check(op: Operation, index: int, grads: Any, tape: Tape) -> Sequence[Any]:
     return checked
 
 
-def gradients(tape: Tape, seeds: dict[int, Any], keep: set[int], create_graph: bool) -> dict[int, Any]:
+def gradients(tape: Tape, seeds: dict[int, Any], keep: set[int] | None, create_graph: bool) -> dict[int, Any]:
     """Propagate ``seeds`` back through ``tape``; the gradients that were not used up.
 
     Args:
         tape: the tape holding the outputs.
         seeds: ``{id(output array): its gradient}`` (arrays, or Tensors when recording).
-        keep: ids of intermediate arrays whose gradients to keep (they are propagated too).
+        keep: ids of the arrays whose gradients are wanted (leaves, or intermediates, whose
+            gradients are kept and propagated further); only the operations on a path from one
+            of them to the seeds run (their hooks too), as in PyTorch. None: every leaf's.
         create_graph: run the rules on Tensors, recording them (gradients are Tensors).
 
     Returns:
-        ``{id(array): gradient}`` for every leaf the seeds reached, and the kept intermediates.
+        ``{id(array): gradient}`` for every leaf the seeds reached (or every array of ``keep``).
     """
     # BEGIN SOLUTION: beyond the handout (mytorch.grad); it walks the tape as Autograd.backward does
     ops = tape.operation_list
     start = max((i for i, op in enumerate(ops) if id(op.output) in seeds), default=-1)
     grads = dict(seeds)
     nodes = _Nodes(tape) if create_graph else None
+    leading = None if keep is None else _leading_to(ops[: start + 1], keep)
     for index in range(start, -1, -1):
         op = ops[index]
         key = id(op.output)
-        grad = grads.get(key) if key in keep else grads.pop(key, None)
+        if leading is not None and key not in leading:
+            continue  # no wanted gradient lies below this operation
+        grad = grads.get(key) if keep is not None and key in keep else grads.pop(key, None)
         if grad is None:
             continue
         if op.guard is not None:  # an array the rule reads changed in place since recording
@@ -151,6 +158,17 @@ def gradients(tape: Tape, seeds: dict[int, Any], keep: set[int], create_graph: b
     # END SOLUTION
 
 
+def _leading_to(ops: Sequence[Operation], keep: set[int]) -> set[int]:
+    """The ids of the outputs of the operations in ``ops`` (in the order they ran) that some array
+    of ``keep`` was an input of, directly or through the others."""
+    reached, leading = set(keep), set()
+    for op in ops:
+        if any(id(x) in reached for x in op.inputs):
+            reached.add(id(op.output))
+            leading.add(id(op.output))
+    return leading
+
+
 def backward(output: Tensor, gradient: Any, retain_graph: bool | None) -> None:
     """``output.backward(gradient, create_graph=True)``: every leaf ancestor's gradient, computed
     with the backward pass recorded, is added to its ``.grad`` (a Tensor of the graph, so it
@@ -165,15 +183,18 @@ def backward(output: Tensor, gradient: Any, retain_graph: bool | None) -> None:
                 "backward: this graph's tape was already released by an earlier backward; call "
                 "backward(retain_graph=True) the first time to differentiate the graph again"
             )
-        reached = gradients(tape, {id(output.data): seed}, set(), create_graph=True)
+        reached = gradients(tape, {id(output.data): seed}, None, create_graph=True)
         leaves = dict(tape.resolve().leaves)
         if retain_graph is False:
             tape.resolve().release()
     for key, leaf in leaves.items():
         g = reached.get(key)
-        if g is not None:
-            g = g if isinstance(g, Tensor) else Tensor(np.array(g, dtype=leaf.dtype))
-            leaf.grad = g if leaf.grad is None else leaf.grad + g
+        if g is not None and leaf.requires_grad:  # (not frozen by requires_grad_(False) since)
+            g = leaf_gradient(leaf, _as_input(g, leaf))
+            if leaf.grad is not None:
+                leaf.grad = leaf.grad + g
+            else:  # its own writeable memory, as the first-order .grad has (not a broadcast view)
+                leaf.grad = g if g.data.flags.writeable or is_held(g.data) else g.clone()
 
 
 def _as_tensors(value: Any, what: str) -> list[Tensor]:
@@ -195,8 +216,8 @@ def _seed(output: Tensor, given: Any, index: int, create_graph: bool, caller: st
             )
         return np.ones_like(output.data)
     seed: Tensor | np.ndarray
-    if isinstance(given, Tensor) and create_graph:
-        seed = given
+    if isinstance(given, Tensor) and create_graph:  # (cast on the graph: its gradient has its own dtype)
+        seed = given if given.dtype == output.dtype else given.to(output.dtype)
     else:
         seed = np.asarray(given.data if isinstance(given, Tensor) else given, dtype=output.dtype)
     if seed.shape != output.shape:
@@ -261,29 +282,53 @@ def grad(
             )
         seeds = by_tape.setdefault(id(tape), (tape, {}))[1]
         seed = _seed(out, given, i, create_graph)
-        held = seeds.get(id(out.data))
-        seeds[id(out.data)] = seed if held is None else held + seed
-    keep = {id(t.data) for t in ins}
-    found: dict[int, Any] = {}
+        key = id(out) if tape is None else id(out.data)  # (see _positions)
+        held = seeds.get(key)
+        seeds[key] = seed if held is None else held + seed
+    found: list[Any] = [None] * len(ins)
     for tape, seeds in by_tape.values():
-        reached = seeds if tape is None else gradients(tape, seeds, keep, create_graph)
-        for key, g in reached.items():
-            if key in keep:
-                found[key] = g if key not in found else found[key] + g
+        where = _positions(tape, ins)
+        reached = seeds if tape is None else gradients(tape, seeds, set(where), create_graph)
+        for key, positions in where.items():
+            g = reached.get(key)
+            if g is not None:
+                for i in positions:
+                    found[i] = g if found[i] is None else found[i] + g
     if not (create_graph if retain_graph is None else retain_graph):
         for tape, _ in by_tape.values():
             if tape is not None:
                 tape.release()
     results: list[Tensor | None] = []
     for i, t in enumerate(ins):
-        g = found.get(id(t.data))
+        g = found[i]
         if g is None and not allow_unused:
             raise RuntimeError(
                 f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; pass "
                 "allow_unused=True to get None for it"
             )
-        results.append(None if g is None else _as_input(g, t))
+        if g is not None:
+            g = _as_input(g, t)
+            if t.is_leaf:  # a leaf's hooks run on its gradient, as in PyTorch
+                g = leaf_gradient(t, g)
+        results.append(g)
     return tuple(results)
+
+
+def _positions(tape: Tape | None, ins: Sequence[Tensor]) -> dict[int, list[int]]:
+    """``{key: positions in ins}``: under which key each input's gradient is found among those
+    propagated on ``tape`` (an intermediate's by its array, a leaf's by the array the tape knows
+    it by: two leaves may wrap one array, the tape then knows one of them by a view of it), or,
+    for ``tape`` None, among the seeds of the outputs that are leaves (by the leaf's own id)."""
+    leaf_keys = {} if tape is None else {id(leaf): key for key, leaf in tape.leaves.items()}
+    where: dict[int, list[int]] = {}
+    for i, t in enumerate(ins):
+        if t.is_leaf:
+            key = id(t) if tape is None else leaf_keys.get(id(t))
+        else:
+            key = None if tape is None else id(t.data)
+        if key is not None:
+            where.setdefault(key, []).append(i)
+    return where
 
 
 def _as_input(g: Any, t: Tensor) -> Tensor:

@@ -981,8 +981,8 @@ class Tensor:
             _backward_graph.backward(self, gradient, retain_graph)
             return
         seed = self._seed(gradient)
-        if self._tape is None:
-            _accumulate(self, np.full_like(self.data, seed) if isinstance(seed, float) else seed)
+        if self._tape is None:  # a leaf: its own gradient, after its hooks
+            _accumulate(self, leaf_gradient(self, np.full_like(self.data, seed) if isinstance(seed, float) else seed))
             return
         tape = self.tape
         if tape.released:

@@ -164,22 +164,30 @@ class RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-def run_hooks(hooks: list[Callable[[Tensor], Any]], grad: np.ndarray, where: str, dtype: np.dtype) -> np.ndarray:
+def run_hooks(hooks: list[Callable[[Tensor], Any]], grad: Any, where: str, dtype: np.dtype) -> Any:
     """``grad`` passed through ``hooks`` in order; a hook returning a Tensor replaces it. The
     hooks see it in the tensor's own ``dtype``, as in PyTorch (a float32 tensor under a float64
-    loss gets a float64 gradient from the engine)."""
+    loss gets a float64 gradient from the engine). ``grad`` is an array, or in a recorded
+    backward (``create_graph=True``) a Tensor of the graph: the hooks get that Tensor itself,
+    and what they return stays in the graph, so that it is differentiated again."""
+    recorded = isinstance(grad, Tensor)
     if grad.dtype != dtype and grad.dtype.kind == "f" and dtype.kind == "f":
-        grad = grad.astype(dtype)
+        grad = grad.to(dtype) if recorded else grad.astype(dtype)
     for hook in list(hooks):
-        replaced = hook(Tensor(grad))
+        replaced = hook(grad if recorded else Tensor(grad))
         if replaced is None:
             continue
-        new = np.asarray(replaced.data if isinstance(replaced, Tensor) else replaced)
-        if new.shape != grad.shape:
+        if not recorded:
+            replaced = np.asarray(replaced.data if isinstance(replaced, Tensor) else replaced)
+        elif not isinstance(replaced, Tensor):
+            replaced = Tensor(np.asarray(replaced))
+        if replaced.shape != grad.shape:
             raise ValueError(
-                f"register_hook: a hook on {where} returned shape {new.shape}, the gradient's is {grad.shape}"
+                f"register_hook: a hook on {where} returned shape {replaced.shape}, the gradient's is {grad.shape}"
             )
-        grad = new.astype(grad.dtype, copy=False)
+        if replaced.dtype != grad.dtype:
+            replaced = replaced.to(grad.dtype) if recorded else replaced.astype(grad.dtype)
+        grad = replaced
     return grad
 
 
@@ -193,12 +201,16 @@ class _HookedBackward:
         self.hooks: list[Callable[[Tensor], Any]] = []
         self.retained: weakref.ref[Tensor] | None = None
 
-    def __call__(self, grad_output: np.ndarray, *inputs: Any, **params: Any) -> Any:
+    def __call__(self, grad_output: Any, *inputs: Any, **params: Any) -> Any:
         if self.hooks:
             grad_output = run_hooks(self.hooks, grad_output, f"a tensor of shape {self.shape}", self.dtype)
         kept = None if self.retained is None else self.retained()
         if kept is not None:
-            _accumulate(kept, grad_output)
+            if isinstance(grad_output, Tensor):  # recorded (create_graph): .grad in the graph, as in PyTorch
+                grad = grad_output if grad_output.dtype == kept.dtype else grad_output.to(kept.dtype)
+                kept.grad = grad if kept.grad is None else kept.grad + grad
+            else:
+                _accumulate(kept, grad_output)
         return self.backward(grad_output, *inputs, **params)
 
 
@@ -250,8 +262,9 @@ def _leaf_hooks(leaf: Tensor) -> list[Callable[[Tensor], Any]]:
     return entry[1]
 
 
-def leaf_gradient(leaf: Tensor, grad: np.ndarray) -> np.ndarray:
-    """A leaf's gradient after its hooks (the tape calls this before adding it into ``.grad``)."""
+def leaf_gradient(leaf: Tensor, grad: Any) -> Any:
+    """A leaf's gradient (an array, or a Tensor when recorded) after its hooks: ``backward``
+    calls this before adding it into ``.grad``, ``mytorch.grad`` before returning it."""
     entry = _LEAF_HOOKS.get(id(leaf)) if _LEAF_HOOKS else None
     if entry is None or not entry[1] or entry[0]() is not leaf:
         return grad

@@ -137,6 +137,42 @@ def test_backward_with_create_graph_fills_grad_with_a_differentiable_tensor() ->
         (x * x).sum().backward(create_graph=True, keep_grads=True)
 
 
+def test_a_recorded_backward_takes_a_gradient_of_another_dtype_and_leaves_a_writeable_grad() -> None:
+    # A float32 gradient= / grad_outputs for a float64 output (PyTorch casts it) raised: the
+    # ``.grad`` setter refused a float32 gradient for a float64 leaf, a recorded rule met a
+    # float64 seed among float32 values. And mean's gradient is a broadcast view: stored as .grad,
+    # a later first-order backward or .grad.zero_() could not write into it (PyTorch can).
+    x = Tensor(np.array([0.5, 2.0]), requires_grad=True)
+    x.backward(mt.tensor([1.0, 2.0], dtype=mt.float32), create_graph=True)
+    assert x.grad.dtype == np.float64
+    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0])
+    x.grad = None
+    x.mean().backward(create_graph=True)
+    x.backward(mt.tensor([1.0, 2.0]))
+    np.testing.assert_array_equal(x.grad.data, [1.5, 2.5])
+    x.grad.zero_()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    w = Tensor(np.array([0.5, 2.0], dtype=np.float32), requires_grad=True)
+    (g,) = mt.grad(w**3, w, grad_outputs=mt.tensor([1.0, 1.0], dtype=mt.float64), create_graph=True)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g.data, 3 * w.data**2)
+    np.testing.assert_allclose(mt.grad(g.sum(), w)[0].data, 6 * w.data)
+
+
+def test_a_retained_gradient_of_a_recorded_backward_is_in_the_graph() -> None:
+    # retain_grad() on an intermediate, then backward(create_graph=True): its gradient is a
+    # Tensor of the graph (PyTorch's has a grad_fn); adding it into the retained .grad in place
+    # raised (NumPy refused to write a recorded Tensor into an array).
+    x = Tensor(np.array([0.5, 2.0]), requires_grad=True)
+    h = x * x
+    h.retain_grad()
+    (h * h).sum().backward(create_graph=True)
+    assert h.grad.requires_grad
+    np.testing.assert_allclose(h.grad.data, 2 * x.data**2)
+    (dx,) = mt.grad(h.grad.sum(), x)
+    np.testing.assert_allclose(dx.data, 4 * x.data)
+
+
 def test_backward_with_create_graph_frees_its_tape_with_the_gradient() -> None:
     x = Tensor(np.full(3, 0.5), requires_grad=True)
     y = x

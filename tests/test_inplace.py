@@ -84,6 +84,23 @@ def test_gradients_of_leaves_sharing_one_array_stay_apart():
     np.testing.assert_array_equal(b.grad.data, [5.0, 5.0])
 
 
+def test_grad_with_respect_to_leaves_sharing_one_array_keeps_them_apart():
+    # mytorch.grad found a leaf's gradient by its array: a detached copy made a leaf
+    # (x.detach().requires_grad_(), the same array) got x's gradient, where PyTorch says unused.
+    x = leaf([1.0, 2.0])
+    alias = x.detach().requires_grad_()
+    loss = (x * x).sum()
+    gx, ga = mt.grad(loss, [x, alias], allow_unused=True, retain_graph=True)
+    np.testing.assert_array_equal(gx.data, [2.0, 4.0])
+    assert ga is None
+    both = (x * 2 + alias * 5).sum()
+    gx, ga = mt.grad(both, [x, alias])
+    np.testing.assert_array_equal(gx.data, [2.0, 2.0])
+    np.testing.assert_array_equal(ga.data, [5.0, 5.0])
+    (gx,) = mt.grad(x, alias, grad_outputs=mt.ones(2), allow_unused=True)  # a leaf output
+    assert gx is None
+
+
 def test_grad_assignment_is_checked():
     x = leaf([1.0, 2.0])
     with pytest.raises(TypeError, match="Tensor.grad: assign a Tensor or None, got a ndarray"):

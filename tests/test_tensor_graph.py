@@ -154,3 +154,54 @@ def test_hooks_see_the_gradient_in_the_tensors_own_dtype():
     loss.backward()
     assert sorted(seen) == [("h", np.float32), ("x", np.float32)]
     np.testing.assert_array_equal(x.grad.data, np.array([1.5, 0.75], dtype=np.float32))
+
+
+def test_leaf_hooks_run_in_grad_in_a_recorded_backward_and_on_a_leafs_own_backward():
+    # They ran only in a plain backward through a graph: mytorch.grad, backward(create_graph=True)
+    # and x.backward() on the leaf itself gave the gradient without the hook, silently.
+    x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x.register_hook(lambda g: g * 3)
+    (g,) = mt.grad((x * x).sum(), x)
+    np.testing.assert_allclose(g.numpy(), 6 * x.numpy())
+    (x**3).sum().backward(create_graph=True)
+    np.testing.assert_allclose(x.grad.numpy(), 9 * x.numpy() ** 2)
+    x.grad = None
+    x.backward(mt.tensor([1.0, 1.0, 2.0]))
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0, 6.0])
+
+
+def test_a_hook_in_a_recorded_backward_stays_in_the_graph():
+    # y = x², z = Σ y², y's hook multiplies by 5: dz/dx = 20 x³. Its derivative passes y's hook
+    # again: 20 y + 5 * 20 x * 2x = 220 x² (PyTorch's number). The hook's result left the graph
+    # (an array), so the second derivative lost the path through y: 20 x².
+    for recorded_backward in (False, True):
+        x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x**2
+        y.register_hook(lambda g: g * 5)
+        z = (y**2).sum()
+        if recorded_backward:
+            z.backward(create_graph=True)
+            g = x.grad
+        else:
+            (g,) = mt.grad(z, x, create_graph=True)
+        np.testing.assert_allclose(g.numpy(), 20 * x.numpy() ** 3)
+        (second,) = mt.grad(g.sum(), x)
+        np.testing.assert_allclose(second.numpy(), 220 * x.numpy() ** 2)
+
+
+def test_grad_runs_the_hooks_and_retained_gradients_on_the_way_to_its_inputs_only():
+    # As in PyTorch, mytorch.grad(loss, [h]) stops at h: what lies below h (here g) is not
+    # differentiated, so g's hook does not run and g.grad stays None. It went on to the leaves.
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    g = x * 2
+    seen = []
+    g.register_hook(lambda grad: seen.append(grad))
+    g.retain_grad()
+    h = g.exp()
+    (dh,) = mt.grad(h.sum(), h, retain_graph=True)
+    np.testing.assert_allclose(dh.numpy(), [1.0, 1.0])
+    assert seen == [] and g.grad is None
+    dh, dx = mt.grad(h.sum(), [h, x])  # asking for x too: through g, its hook and retained gradient
+    np.testing.assert_allclose(dx.numpy(), 2 * np.exp(2 * x.numpy()))
+    assert len(seen) == 1
+    np.testing.assert_allclose(g.grad.numpy(), np.exp(2 * x.numpy()))
