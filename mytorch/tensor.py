@@ -1092,8 +1092,12 @@ class Tensor:
         _assign(self, _index_arg(index), value, "__setitem__")
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Turn this leaf into one that requires a gradient (or not); returns it."""
+        """Turn this leaf into one that requires a gradient (or not); returns it. On a recorded
+        result, which requires a gradient already, ``requires_grad_()`` changes nothing (as in
+        PyTorch); ``requires_grad_(False)`` there raises."""
         if not self.is_leaf:
+            if requires_grad:
+                return self
             raise ValueError("requires_grad_: only a leaf's flag can change (use detach() first)")
         if requires_grad and self.data.dtype.kind not in "fc":
             raise TypeError(f"requires_grad_: only floating-point tensors can, this one is {self.dtype}")
