@@ -231,7 +231,8 @@ def grad(
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-    allow_unused: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """The gradients of ``outputs`` with respect to ``inputs``, as Tensors (``torch.autograd.grad``).
 
@@ -246,7 +247,10 @@ def grad(
             output; with ``create_graph`` a Tensor that requires a gradient stays in the graph.
         retain_graph: keep the tape for another backward (default: ``create_graph``).
         create_graph: record the backward pass.
-        allow_unused: give None for an input the outputs do not depend on, instead of raising.
+        allow_unused: give None for an input the outputs do not depend on, instead of raising
+            (default: ``materialize_grads``).
+        materialize_grads: give zeros instead of that None (a leaf that requires a gradient
+            when ``create_graph``), as PyTorch's option.
 
     Returns:
         One gradient per input (a tuple, even for one input).
@@ -254,10 +258,14 @@ def grad(
     Raises:
         RuntimeError: an output that does not require a gradient, a released graph, an
             unused input (without ``allow_unused``).
-        ValueError: missing or misshapen ``grad_outputs``.
+        ValueError: missing or misshapen ``grad_outputs``; ``materialize_grads`` with
+            ``allow_unused=False``.
         TypeError: with ``create_graph``, a backward rule that cannot run on Tensors (the error
             names its kernel).
     """
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: materialize_grads=True gives zeros for unused inputs: leave allow_unused unset or True")
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
     outs = _as_tensors(outputs, "output")
     ins = _as_tensors(inputs, "input")
     if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
@@ -310,6 +318,8 @@ def grad(
             g = _as_input(g, t)
             if t.is_leaf:  # a leaf's hooks run on its gradient, as in PyTorch
                 g = leaf_gradient(t, g)
+        elif materialize_grads:
+            g = Tensor(np.zeros_like(t.data), requires_grad=create_graph)
         results.append(g)
     return tuple(results)
 

@@ -401,6 +401,20 @@ def test_grad_checks_its_arguments() -> None:
         mt.grad(y.sum(), [x.data])
 
 
+def test_grad_materializes_zeros_for_unused_inputs_as_pytorch() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    unused = Tensor(np.array([3.0]), requires_grad=True)
+    y = (x**3).sum()
+    gx, gu = mt.grad(y, [x, unused], create_graph=True, materialize_grads=True)
+    np.testing.assert_array_equal(gu.data, [0.0])
+    assert gu.requires_grad  # differentiable, as PyTorch's zeros_like(requires_grad=create_graph)
+    hx, hu = mt.grad((gx + gu).sum(), [x, unused], materialize_grads=True)
+    np.testing.assert_allclose(hx.data, 6 * x.data)
+    np.testing.assert_array_equal(hu.data, [0.0])
+    with pytest.raises(ValueError, match="allow_unused"):
+        mt.grad(y, [x, unused], allow_unused=False, materialize_grads=True)
+
+
 def test_grad_with_respect_to_an_intermediate_result() -> None:
     x = Tensor(np.array([0.5, 1.5]), requires_grad=True)
     h = np.sin(x)
