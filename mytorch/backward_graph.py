@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.autograd_engine import NO_GRAD, Operation, _GradMode, _kernel_name
+from mytorch.autograd_engine import NO_GRAD, Operation, _GradMode, _kernel_name, set_grad_enabled
 from mytorch.nn.functional import CACHED_PARAMS
 from mytorch.saved import is_held
 from mytorch.tensor import Tape, Tensor
@@ -172,7 +172,13 @@ def _leading_to(ops: Sequence[Operation], keep: set[int]) -> set[int]:
 def backward(output: Tensor, gradient: Any, retain_graph: bool | None) -> None:
     """``output.backward(gradient, create_graph=True)``: every leaf ancestor's gradient, computed
     with the backward pass recorded, is added to its ``.grad`` (a Tensor of the graph, so it
-    can be differentiated again). The tape is kept unless ``retain_graph`` is False."""
+    can be differentiated again; in a ``no_grad`` block too, as in PyTorch). The tape is kept
+    unless ``retain_graph`` is False."""
+    with set_grad_enabled(True):
+        _backward(output, gradient, retain_graph)
+
+
+def _backward(output: Tensor, gradient: Any, retain_graph: bool | None) -> None:
     seed = _seed(output, gradient, 0, True, "backward")
     if output.is_leaf:
         reached, leaves = {id(output.data): seed}, {id(output.data): output}
@@ -275,6 +281,20 @@ def grad(
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require a gradient")
+    with set_grad_enabled(create_graph):  # as PyTorch's engine: recorded exactly when create_graph (in no_grad too)
+        return _grad(outs, ins, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads)
+
+
+def _grad(
+    outs: list[Tensor],
+    ins: list[Tensor],
+    grad_outputs: Sequence[Any],
+    retain_graph: bool | None,
+    create_graph: bool,
+    allow_unused: bool,
+    materialize_grads: bool,
+) -> tuple[Tensor | None, ...]:
+    """``grad`` once its arguments are checked."""
     by_tape: dict[int, tuple[Tape | None, dict[int, Any]]] = {}
     for i, (out, given) in enumerate(zip(outs, grad_outputs)):
         if not out.requires_grad:

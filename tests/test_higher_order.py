@@ -415,6 +415,19 @@ def test_grad_materializes_zeros_for_unused_inputs_as_pytorch() -> None:
         mt.grad(y, [x, unused], allow_unused=False, materialize_grads=True)
 
 
+def test_create_graph_records_inside_a_no_grad_block_as_pytorch() -> None:
+    # PyTorch's engine records a create_graph backward whatever the grad mode; MyTorch gave the
+    # right first derivative, but as a constant whose derivative then raised.
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (x**3).sum()
+    with mt.no_grad():
+        (g,) = mt.grad(y, x, create_graph=True)
+        y.backward(create_graph=True)
+    assert g.requires_grad and x.grad.requires_grad
+    np.testing.assert_allclose(mt.grad(g.sum(), x)[0].data, 6 * x.data)
+    np.testing.assert_allclose(mt.grad(x.grad.sum(), x)[0].data, 6 * x.data)
+
+
 def test_grad_with_respect_to_an_intermediate_result() -> None:
     x = Tensor(np.array([0.5, 1.5]), requires_grad=True)
     h = np.sin(x)
