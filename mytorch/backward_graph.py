@@ -138,8 +138,11 @@ def gradients(tape: Tape, seeds: dict[int, Any], keep: set[int] | None, create_g
     for index in range(start, -1, -1):
         op = ops[index]
         key = id(op.output)
-        if leading is not None and key not in leading:
-            continue  # no wanted gradient lies below this operation
+        if leading is not None and key not in leading:  # no wanted gradient lies below this operation
+            hooked = getattr(op.vjp, "hooked", None) if keep and key in keep and key in grads else None
+            if hooked is not None:  # an input's hooks still run, and give its gradient (as in PyTorch)
+                grads[key] = hooked(grads[key])
+            continue
         grad = grads.get(key) if keep is not None and key in keep else grads.pop(key, None)
         if grad is None:
             continue

@@ -202,6 +202,11 @@ class _HookedBackward:
         self.retained: weakref.ref[Tensor] | None = None
 
     def __call__(self, grad_output: Any, *inputs: Any, **params: Any) -> Any:
+        return self.backward(self.hooked(grad_output), *inputs, **params)
+
+    def hooked(self, grad_output: Any) -> Any:
+        """The tensor's gradient after its hooks, kept in its ``.grad`` if retained. (Also run
+        alone by ``mytorch.grad`` for an input whose operation it need not differentiate.)"""
         if self.hooks:
             grad_output = run_hooks(self.hooks, grad_output, f"a tensor of shape {self.shape}", self.dtype)
         kept = None if self.retained is None else self.retained()
@@ -211,7 +216,7 @@ class _HookedBackward:
                 kept.grad = grad if kept.grad is None else kept.grad + grad
             else:
                 _accumulate(kept, grad_output)
-        return self.backward(grad_output, *inputs, **params)
+        return grad_output
 
 
 def _hooked(t: Tensor, what: str) -> _HookedBackward:

@@ -191,17 +191,25 @@ def test_a_hook_in_a_recorded_backward_stays_in_the_graph():
 
 def test_grad_runs_the_hooks_and_retained_gradients_on_the_way_to_its_inputs_only():
     # As in PyTorch, mytorch.grad(loss, [h]) stops at h: what lies below h (here g) is not
-    # differentiated, so g's hook does not run and g.grad stays None. It went on to the leaves.
+    # differentiated, so g's hook does not run and g.grad stays None (they ran: the walk went on
+    # to the leaves). h's own hook and retained gradient do run, and h's gradient is the
+    # hook's result, as PyTorch gives it.
     x = mt.tensor([1.0, 2.0], requires_grad=True)
     g = x * 2
     seen = []
     g.register_hook(lambda grad: seen.append(grad))
     g.retain_grad()
     h = g.exp()
+    h.register_hook(lambda grad: grad * 3)
+    h.retain_grad()
     (dh,) = mt.grad(h.sum(), h, retain_graph=True)
-    np.testing.assert_allclose(dh.numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(dh.numpy(), [3.0, 3.0])
+    np.testing.assert_allclose(h.grad.numpy(), [3.0, 3.0])
     assert seen == [] and g.grad is None
-    dh, dx = mt.grad(h.sum(), [h, x])  # asking for x too: through g, its hook and retained gradient
-    np.testing.assert_allclose(dx.numpy(), 2 * np.exp(2 * x.numpy()))
+    # Asking for x too, the walk goes through h's operation (and g's hook and retained
+    # gradient); PyTorch then gives h's gradient from before h's hook, and so does MyTorch.
+    dh, dx = mt.grad(h.sum(), [h, x])
+    np.testing.assert_allclose(dh.numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(dx.numpy(), 6 * np.exp(2 * x.numpy()))
     assert len(seen) == 1
-    np.testing.assert_allclose(g.grad.numpy(), np.exp(2 * x.numpy()))
+    np.testing.assert_allclose(g.grad.numpy(), 3 * np.exp(2 * x.numpy()))
