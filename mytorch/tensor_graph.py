@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.nn import functional as F
-from mytorch.tensor import Tensor, _accumulate
+from mytorch.tensor import Tensor
 
 __all__ = ["AccumulateGrad", "Node", "RemovableHandle"]
 
@@ -210,12 +210,12 @@ class _HookedBackward:
         if self.hooks:
             grad_output = run_hooks(self.hooks, grad_output, f"a tensor of shape {self.shape}", self.dtype)
         kept = None if self.retained is None else self.retained()
-        if kept is not None:
+        if kept is not None:  # a new .grad each time, not added in place, as PyTorch's retained gradients
             if isinstance(grad_output, Tensor):  # recorded (create_graph): .grad in the graph, as in PyTorch
                 grad = grad_output if grad_output.dtype == kept.dtype else grad_output.to(kept.dtype)
-                kept.grad = grad if kept.grad is None else kept.grad + grad
             else:
-                _accumulate(kept, grad_output)
+                grad = Tensor(np.array(grad_output, dtype=kept.dtype))  # (a copy: the array flows on)
+            kept.grad = grad if kept.grad is None else kept.grad + grad
         return grad_output
 
 

@@ -95,8 +95,10 @@ def test_retained_gradient_accumulates_over_backward_calls():
     h.retain_grad()
     y = h.sum()
     y.backward(retain_graph=True)
+    first = h.grad
     y.backward()
     np.testing.assert_allclose(np.asarray(h.grad), [2.0, 2.0])
+    np.testing.assert_allclose(np.asarray(first), [1.0, 1.0])  # a new .grad, as PyTorch's (a leaf's adds in place)
 
 
 def test_a_hook_sees_the_whole_gradient_and_may_replace_it():
