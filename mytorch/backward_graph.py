@@ -200,10 +200,7 @@ def _backward(output: Tensor, gradient: Any, retain_graph: bool | None) -> None:
         g = reached.get(key)
         if g is not None and leaf.requires_grad:  # (not frozen by requires_grad_(False) since)
             g = leaf_gradient(leaf, _as_input(g, leaf))
-            if leaf.grad is not None:
-                leaf.grad = leaf.grad + g
-            else:  # its own writeable memory, as the first-order .grad has (not a broadcast view)
-                leaf.grad = g if g.data.flags.writeable or is_held(g.data) else g.clone()
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 
 def _as_tensors(value: Any, what: str) -> list[Tensor]:
@@ -368,9 +365,11 @@ def _as_input(g: Any, t: Tensor) -> Tensor:
     """The gradient of input ``t`` in ``t``'s dtype, as PyTorch gives it (a float32 input of a
     float64 loss has a float32 gradient; a recorded gradient is cast on the graph), and one the
     caller may write into: a read-only array (a reduction's gradient is a broadcast view,
-    ``F._expand``) is copied."""
+    ``F._expand``) is copied (a recorded one cloned on the graph; one a graph locked is left to
+    the in-place operations, which lift the lock and bump its version)."""
     if isinstance(g, Tensor):
-        return g if g.dtype == t.dtype else g.to(t.dtype)
+        g = g if g.dtype == t.dtype else g.to(t.dtype)
+        return g if g.data.flags.writeable or is_held(g.data) else g.clone()
     if g.dtype != t.dtype:
         return Tensor(g.astype(t.dtype))
     return Tensor(g if g.flags.writeable else g.copy())

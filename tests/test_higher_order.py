@@ -152,6 +152,9 @@ def test_a_recorded_backward_takes_a_gradient_of_another_dtype_and_leaves_a_writ
     np.testing.assert_array_equal(x.grad.data, [1.5, 2.5])
     x.grad.zero_()
     np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    (g,) = mt.grad(x.mean(), x, create_graph=True)  # the same for mytorch.grad's gradients
+    g.detach().add_(1.0)
+    np.testing.assert_array_equal(g.data, [1.5, 1.5])
     w = Tensor(np.array([0.5, 2.0], dtype=np.float32), requires_grad=True)
     (g,) = mt.grad(w**3, w, grad_outputs=mt.tensor([1.0, 1.0], dtype=mt.float64), create_graph=True)
     assert g.dtype == np.float32
