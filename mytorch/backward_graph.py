@@ -135,13 +135,14 @@ def gradients(tape: Tape, seeds: dict[int, Any], keep: set[int] | None, create_g
     grads = dict(seeds)
     nodes = _Nodes(tape) if create_graph else None
     leading = None if keep is None else _leading_to(ops[: start + 1], keep)
+    ends = set(seeds) | (keep or set())  # (where the hooks run even if the operation does not)
     for index in range(start, -1, -1):
         op = ops[index]
         key = id(op.output)
         if leading is not None and key not in leading:  # no wanted gradient lies below this operation
-            hooked = getattr(op.vjp, "hooked", None) if keep and key in keep and key in grads else None
-            if hooked is not None:  # an input's hooks still run, and give its gradient (as in PyTorch)
-                grads[key] = hooked(grads[key])
+            hooked = getattr(op.vjp, "hooked", None) if key in ends and key in grads else None
+            if hooked is not None:  # an input's or output's hooks still run: an input's give its gradient
+                grads[key] = hooked(grads[key])  # (as in PyTorch)
             continue
         grad = grads.get(key) if keep is not None and key in keep else grads.pop(key, None)
         if grad is None:

@@ -215,3 +215,13 @@ def test_grad_runs_the_hooks_and_retained_gradients_on_the_way_to_its_inputs_onl
     np.testing.assert_allclose(dx.numpy(), 6 * np.exp(2 * x.numpy()))
     assert len(seen) == 1
     np.testing.assert_allclose(g.grad.numpy(), 3 * np.exp(2 * x.numpy()))
+
+
+def test_an_outputs_hooks_run_even_when_grad_needs_nothing_below_it():
+    # PyTorch runs the hooks of grad's outputs on their gradients whatever the inputs.
+    x, other = mt.tensor([1.0, 2.0], requires_grad=True), mt.tensor(1.0, requires_grad=True)
+    y = x * 2
+    seen = []
+    y.register_hook(lambda g: seen.append(g.numpy().copy()))
+    assert mt.grad(y, other, grad_outputs=mt.tensor([3.0, 4.0]), allow_unused=True) == (None,)
+    np.testing.assert_array_equal(seen, [[3.0, 4.0]])
