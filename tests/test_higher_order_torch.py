@@ -114,6 +114,18 @@ def test_third_derivatives_match_torch(mine: Any, theirs: Any) -> None:
     np.testing.assert_allclose(g.data, tg.detach().numpy(), **TOL)
 
 
+@pytest.mark.parametrize("p", [2, 3])
+def test_hessian_of_a_norm_at_zero_matches_torch_func(p: int) -> None:
+    # The gradient of a zero norm is 0 (a choice, as PyTorch's); its derivative there was the
+    # identity (x / 1, the ratio the gradient computes), where torch.func.hessian gives 0 (the
+    # chosen 0 is a constant). Rows of zeros beside rows that are not, as a batch of norms.
+    x0 = np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]])
+    mine = func.hessian(lambda t: t.norm(p=p, dim=1).sum())(Tensor(x0))
+    theirs = torch.func.hessian(lambda t: t.norm(p=p, dim=1).sum())(torch.from_numpy(x0))
+    np.testing.assert_allclose(mine.data, theirs.numpy(), **TOL)
+    assert not mine.data[0, :, 0, :].any()
+
+
 def test_jacobians_match_torch(rng: np.random.Generator) -> None:
     A = rng.standard_normal((3, 4))
 

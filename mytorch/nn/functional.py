@@ -1459,8 +1459,12 @@ def _norm_slope(x: Array, p: float, axis: Axis, keepdims: bool, out: Array | Non
     if p == math.inf:
         return np.sign(x) * _extreme_weights(np.abs(x), out, axis, keepdims)
     y = _expand(out, np.shape(x), axis, keepdims)
-    safe = y + (np.asarray(y) == 0)  # 1 where y = 0, where x is all zeros: the ratio is 0 there
-    return _in_dtype_of(x / safe if p == 2 else np.sign(x) * (np.abs(x) / safe) ** (p - 1), x)
+    zero = np.asarray(y) == 0
+    safe = y + zero  # 1 where y = 0, where x is all zeros: the ratio is 0 there
+    ratio = x / safe if p == 2 else np.sign(x) * (np.abs(x) / safe) ** (p - 1)
+    if zero.any():  # selected, not computed, there: its derivative is 0 too, as in torch.func.hessian
+        ratio = np.where(zero, 0, ratio)
+    return _in_dtype_of(ratio, x)
 
 
 def norm_backward(
