@@ -78,8 +78,14 @@ def _float_array(value: Any) -> np.ndarray:
 
     The tape knows a value by the identity of its array, so each primal needs its own: the
     same array passed twice (``f(x, x)``), or also captured by ``f`` as a constant, would
-    otherwise be taken for one value."""
+    otherwise be taken for one value.
+
+    Raises:
+        TypeError: ``value`` is not numbers (None, a string: NumPy would make NaN of it).
+    """
     array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"mytorch.func: cannot differentiate with respect to a {type(value).__name__}, only numbers")
     return array.view() if array.dtype.kind in "fc" else array.astype(np.float64)
 
 

@@ -578,6 +578,15 @@ def test_func_grad_argnums_has_aux_and_values_in_values_out() -> None:
         func.grad(lambda a: a * 2)(a)
 
 
+def test_func_transforms_refuse_an_argument_that_is_not_numbers() -> None:
+    # None became NaN (np.asarray(None).astype(float)): jacfwd(f)(None) gave nan, not an error.
+    for transform in (func.grad, func.jacrev, func.jacfwd, func.hessian):
+        with pytest.raises(TypeError, match="NoneType"):
+            transform(lambda t: (t * t).sum())(None)
+    with pytest.raises(TypeError, match="str"):
+        func.vjp(np.exp, "x")
+
+
 def test_func_hessian_over_two_arguments_is_the_nested_blocks() -> None:
     """f(a, b) = sum(a^2 b): H[0][0] = diag(2b), H[0][1] = H[1][0] = diag(2a), H[1][1] = 0
     (the blocks were all zeros); jacrev of a tuple output gives one Jacobian per output."""
