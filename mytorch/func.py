@@ -73,6 +73,18 @@ cotangents ``jvp`` introduces (``_push_by_reverse``). An outer call need not rec
 derivatives because of them."""
 
 
+def _numbers(value: Any, dtype: np.dtype, what: str) -> np.ndarray:
+    """``value`` (a cotangent, a tangent) as an array of ``dtype``.
+
+    Raises:
+        TypeError: ``value`` is not numbers (NumPy would make NaN of None).
+    """
+    array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"{what} must be numbers, got a {type(value).__name__}")
+    return array.astype(dtype, copy=False)
+
+
 def _float_array(value: Any) -> np.ndarray:
     """``value``'s numbers as a new array object (a view: no copy) of a floating dtype.
 
@@ -258,7 +270,10 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
         # u^T J is linear in u: a cotangent an outer transform differentiates needs it recorded
         wanted = T.is_grad_enabled() and any(isinstance(c, Tensor) and c.requires_grad for c in flat)
         recorded = nested or wanted
-        cts = [c if isinstance(c, Tensor) and recorded else np.asarray(c, dtype=o.dtype) for c, o in zip(flat, outputs)]
+        cts = [
+            c if isinstance(c, Tensor) and recorded else _numbers(c, o.dtype, f"func.vjp: cotangent {i}")
+            for i, (c, o) in enumerate(zip(flat, outputs))
+        ]
         for i, (c, o) in enumerate(zip(cts, outputs)):
             if c.shape != o.shape:
                 raise ValueError(f"func.vjp: cotangent {i} has shape {c.shape}, output {i} {o.shape}")
@@ -349,7 +364,7 @@ def _tangent_arrays(primals: _Primals, tangents: Sequence[Any]) -> list[np.ndarr
         raise ValueError(f"func.jvp: {len(tangents)} tangents for {len(primals.tensors)} primals")
     arrays = []
     for i, (p, t) in enumerate(zip(primals.tensors, tangents)):
-        t = np.asarray(t.data if isinstance(t, Tensor) else t, dtype=p.dtype)
+        t = _numbers(t, p.dtype, f"func.jvp: tangent {i}")
         if t.shape != p.shape:
             raise ValueError(f"func.jvp: tangent {i} has shape {t.shape}, primal {i} {p.shape}")
         arrays.append(t)

@@ -585,6 +585,13 @@ def test_func_transforms_refuse_an_argument_that_is_not_numbers() -> None:
             transform(lambda t: (t * t).sum())(None)
     with pytest.raises(TypeError, match="str"):
         func.vjp(np.exp, "x")
+    # ... and a cotangent or tangent that is not numbers: for a 0-d output None became NaN too
+    x = np.array(0.5)
+    _, vjp_fn = func.vjp(lambda t: (t * t).sum(), x)
+    with pytest.raises(TypeError, match="cotangent 0 must be numbers, got a NoneType"):
+        vjp_fn(None)
+    with pytest.raises(TypeError, match="tangent 0 must be numbers, got a NoneType"):
+        func.jvp(lambda t: t * t, (x,), (None,))
 
 
 def test_func_hessian_over_two_arguments_is_the_nested_blocks() -> None:
