@@ -102,17 +102,18 @@ def save(array: np.ndarray, held: MutableSequence[int]) -> int | None:
     key = id(root)
     record = _STORAGES.get(key)
     locked: tuple[np.ndarray, ...]
+    root_writeable = root.flags.writeable
     if record is None:
-        if not root.flags.writeable:
+        if not root_writeable:
             return None
         saves, version, locked = 1, 0, ()
     else:
         _, saves, version, locked = record
         saves += 1
-    if array.flags.writeable:
+    if root_writeable if root is array else array.flags.writeable:
         array.setflags(write=False)
         locked += (array,)
-    if root is not array and root.flags.writeable:
+    if root is not array and root_writeable:
         root.setflags(write=False)
         locked += (root,)
     _STORAGES[key] = (root, saves, version, locked)
@@ -196,6 +197,9 @@ def write_end(lifted: list[np.ndarray]) -> None:
         array.flags.writeable = False
 
 
+_UNSAVED: Any = object()  # (a key ``saved`` does not hold: None means "nothing to save")
+
+
 class VersionCheck:
     """The guard of one graph's operations: the versions of the memory their backward rules
     read, as recorded. ``Autograd.backward`` calls it (``op.guard``) before each operation's
@@ -221,10 +225,31 @@ class VersionCheck:
         self._index: dict[int, list[int]] = {}  # id(op) -> its entries' offsets, built when first needed
         self._indexed = 0
 
-    def note(self, op: Any, key: int, which: int) -> None:
-        """Record that ``op``'s backward reads the memory ``key`` (as ``which``) at its current version."""
-        record = _STORAGES.get(key)
-        self.entries.extend((key, 0 if record is None else record[2], which, id(op)))
+    def watch(self, op: Any, which: Sequence[int], saved: dict[int, int | None], held: MutableSequence[int]) -> bool:
+        """Save the arrays ``op``'s backward reads (``which``: input indices, ``OUTPUT``) and note
+        their current versions for it; returns whether one was noted (memory nobody can write,
+        such as a cached constant, needs no check).
+
+        Args:
+            op: the recorded operation (its ``inputs`` and ``output``).
+            which: what its backward reads.
+            saved: the graph's ``{id(array): key, or None}``: an array the graph saved already
+                is not saved again (its lock and its hold last as long as the graph); only its
+                version is noted for ``op``.
+            held: the graph's holds, for ``save``.
+        """
+        entries = self.entries
+        noted = False
+        for j in which:
+            array = op.output if j == OUTPUT else op.inputs[j]
+            key = saved.get(id(array), _UNSAVED)
+            if key is _UNSAVED:
+                key = saved[id(array)] = save(array, held)
+            if key is not None:
+                record = _STORAGES.get(key)
+                entries.extend((key, 0 if record is None else record[2], j, id(op)))
+                noted = True
+        return noted
 
     def clear(self) -> None:
         """Forget every entry (the graph was released)."""

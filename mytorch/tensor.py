@@ -49,10 +49,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mytorch.autograd_engine import NO_GRAD, Autograd, _GradMode, is_grad_enabled
+from mytorch.autograd_engine import _PRUNED, NO_GRAD, Autograd, _GradMode, _pruned_vjp, is_grad_enabled
 from mytorch.dtypes import get_default_dtype
 from mytorch.nn import functional as F
-from mytorch.saved import OUTPUT, VersionCheck, adopt_view, is_held, release, save, write_begin, write_end
+from mytorch.saved import OUTPUT, VersionCheck, adopt_view, is_held, release, write_begin, write_end
 
 __all__ = [
     "Tape",
@@ -389,31 +389,50 @@ def _attach(
         checked = checked or refused
     if saves_output:
         params = {"out": out} if params is None else {**params, "out": out}
-    dsts = _DESTINATIONS.get(skipped ^ bit) or _destinations(skipped, bit)
+    plan = _PLANS.get((backward, skipped ^ bit))
+    if plan is None or plan[0] is not reads:
+        plan = _plan(backward, reads, skipped, bit)
+    _, dsts, vjp, choose, which = plan
     if checked:
         op = tape.add_operation(arrays, out, dsts, backward, params)
     else:
-        special = _SPECIAL.get(backward)  # a VJP specialised to these operands (mytorch.tensor_vjps)
-        vjp = None if special is None else special(arrays, out, skipped)
-        op = tape.record(arrays, out, dsts, backward, params, vjp, skipped)
+        special = None if choose is None else choose(arrays, out, skipped)  # (mytorch.tensor_vjps)
+        op = tape.record(arrays, out, dsts, backward, params, vjp if special is None else special)
     if op is not None:
         tape.order.append(next(_CLOCK))
-        if reads is None or reads:
-            _save_read(tape, op, skipped, reads)
+        if which:
+            _save_read(tape, op, which)
     return result
 
 
-_DESTINATIONS: dict[int, list[Any]] = {}
+Plan = tuple[Any, list[Any], Callable, Any, tuple[int, ...]]
+_PLANS: dict[tuple[Callable, int], Plan] = {}
 
 
-def _destinations(skipped: int, bit: int) -> list[Any]:
-    """The ``gradients_to_update`` of an operation of ``bit.bit_length() - 1`` operands whose
-    operands ``skipped`` (bits) need no gradient: None for the others. One shared list per
-    pattern, cached under ``skipped ^ bit`` (never changed by anyone)."""
-    dsts = [NO_GRAD if skipped >> i & 1 else None for i in range(bit.bit_length() - 1)]
-    if len(_DESTINATIONS) < 4096:  # operand counts of concatenate are unbounded
-        _DESTINATIONS[skipped ^ bit] = dsts
-    return dsts
+def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped: int, bit: int) -> Plan:
+    """What recording an operation of ``backward`` needs that depends only on the kernel and on
+    which of its ``bit.bit_length() - 1`` operands need no gradient (``skipped``, bits), cached
+    under ``(backward, skipped ^ bit)``: ``(reads, dsts, vjp, choose, which)``.
+
+    * ``dsts``: its ``gradients_to_update``, ``NO_GRAD`` for the skipped operands and None for
+      the others (one shared list, never changed by anyone);
+    * ``vjp``: the rule backward calls, computing only the wanted gradients
+      (``Autograd.record``'s choice);
+    * ``choose``: the chooser of a VJP specialised to the operands (``mytorch.tensor_vjps``), or None;
+    * ``which``: the arrays the backward reads for the wanted gradients (input indices,
+      ``OUTPUT``), from the kernel's ``reads`` declaration (every array when it is None).
+    """
+    count = bit.bit_length() - 1
+    dsts = [NO_GRAD if skipped >> i & 1 else None for i in range(count)]
+    vjp = backward if not skipped else _PRUNED.get((backward, skipped)) or _pruned_vjp(backward, skipped, count)
+    if reads is None:
+        which: tuple[int, ...] = (*range(count), OUTPUT)
+    else:
+        which = tuple(sorted({j for i, r in enumerate(reads) if not skipped >> i & 1 for j in r}))
+    if len(_PLANS) >= 4096:  # operand counts of concatenate are unbounded, and so are Functions
+        _PLANS.clear()
+    plan = _PLANS[(backward, skipped ^ bit)] = (reads, dsts, vjp, _SPECIAL.get(backward), which)
+    return plan
 
 
 def _register_leaves(
@@ -449,50 +468,15 @@ def _register_leaves(
     return arrays, refused
 
 
-def _save_read(tape: Tape, op: Any, skipped: int, reads: tuple[tuple[int, ...], ...] | None) -> None:
-    """Save the arrays ``op``'s backward reads for the wanted gradients, with their versions.
-
-    An array this graph saved already is not saved again (its lock and its hold on the memory
-    last as long as the graph); only its current version is noted for ``op``.
-    """
-    inputs = op.inputs
-    if reads is None:
-        which: tuple[int, ...] = (*range(len(inputs)), OUTPUT)
-    else:
-        cached = _READ_FOR.get((id(reads), skipped))
-        if cached is None or cached[0] is not reads:
-            cached = _read_for(reads, skipped)
-        which = cached[1]
-    saved = tape.saved
+def _save_read(tape: Tape, op: Any, which: tuple[int, ...]) -> None:
+    """Save the arrays ``op``'s backward reads (``which``: input indices, ``OUTPUT``) with their
+    versions (``VersionCheck.watch``); the tape's check becomes ``op``'s guard."""
     check = tape.check
-    noted = False
-    for j in which:
-        array = op.output if j == OUTPUT else inputs[j]
-        key = saved.get(id(array), _UNSAVED)
-        if key is _UNSAVED:
-            key = saved[id(array)] = save(array, tape.held)
-        if key is not None:
-            check.note(op, key, j)
-            noted = True
-    if noted:
+    if check.watch(op, which, tape.saved, tape.held):
         if op.guard is None:
             op.guard = check
         else:  # a detect_anomaly Snapshot runs first
             op.guard.then = check
-
-
-_UNSAVED: Any = object()
-_READ_FOR: dict[tuple[int, int], tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]] = {}
-
-
-def _read_for(reads: tuple[tuple[int, ...], ...], skipped: int) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
-    """``(reads, which)``: what a backward that declares ``reads`` reads when the operands in
-    ``skipped`` (bits) need no gradient; cached by the declaration's identity (kept alive)."""
-    which = tuple(sorted({j for i, r in enumerate(reads) if not skipped >> i & 1 for j in r}))
-    if len(_READ_FOR) >= 1024:
-        _READ_FOR.clear()
-    _READ_FOR[(id(reads), skipped)] = entry = (reads, which)
-    return entry
 
 
 def _note_view(result: Tensor, out: np.ndarray, args: Sequence[Any], arrays: Sequence[np.ndarray]) -> None:
