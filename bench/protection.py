@@ -7,7 +7,7 @@ less) of:
   read-only flag turned off and on again);
 * a recorded Tensor product ``x * w`` (two saved arrays) and a small Tensor MLP training
   step, with the saves and without them (the version checks and locks switched off by
-  replacing ``mytorch.tensor._save_read``, for this measurement only);
+  replacing ``mytorch.tensor._save_read``, ``VersionCheck.watch``, for this measurement only);
 * a raw engine op (the handout's path, which saves nothing), plain and under
   ``detect_anomaly`` (which copies the arrays the backward reads).
 """

@@ -30,6 +30,7 @@ million-operation tape the collector then sees about one object per operation (t
 
 from __future__ import annotations
 
+import operator
 from array import array as _numbers
 from collections.abc import Callable, MutableSequence, Sequence
 from typing import Any
@@ -60,6 +61,12 @@ _STORAGES: dict[int, Record] = {}  # id(root) -> its record, while some live gra
 _BUMPS = 0  # how many versions ``write_begin`` has bumped so far (a VersionCheck that saw none passes at once)
 
 
+# ``array.setflags(write=...)``, called positionally: NumPy parses the keyword at a cost of
+# about 70 ns a call, and its type stubs declare the argument keyword-only
+_make_read_only = operator.methodcaller("setflags", False)
+_make_writeable = operator.methodcaller("setflags", True)
+
+
 def _root(array: np.ndarray) -> np.ndarray:
     base = array.base
     while isinstance(base, np.ndarray):
@@ -81,7 +88,7 @@ def _unlock(arrays: Sequence[np.ndarray]) -> None:
         arrays = sorted(arrays, key=_depth)  # a view cannot be writeable while its base is not
     for array in arrays:
         try:
-            array.setflags(write=True)
+            _make_writeable(array)
         except ValueError:  # its base was made read-only by its owner meanwhile: leave it so
             pass
 
@@ -111,10 +118,10 @@ def save(array: np.ndarray, held: MutableSequence[int]) -> int | None:
         _, saves, version, locked = record
         saves += 1
     if root_writeable if root is array else array.flags.writeable:
-        array.setflags(write=False)
+        _make_read_only(array)
         locked += (array,)
     if root is not array and root_writeable:
-        root.setflags(write=False)
+        _make_read_only(root)
         locked += (root,)
     _STORAGES[key] = (root, saves, version, locked)
     held.append(key)
@@ -180,7 +187,7 @@ def write_begin(array: np.ndarray, what: str) -> list[np.ndarray]:
         if not array.flags.writeable:
             lifted = sorted(locked, key=_depth)
             for array_locked in lifted:
-                array_locked.flags.writeable = True
+                _make_writeable(array_locked)
     if not array.flags.writeable:
         write_end(lifted)
         raise RuntimeError(
@@ -194,7 +201,7 @@ def write_begin(array: np.ndarray, what: str) -> list[np.ndarray]:
 def write_end(lifted: list[np.ndarray]) -> None:
     """After an in-place write: lock again what ``write_begin`` lifted (views first)."""
     for array in reversed(lifted):
-        array.flags.writeable = False
+        _make_read_only(array)
 
 
 _UNSAVED: Any = object()  # (a key ``saved`` does not hold: None means "nothing to save")
@@ -225,10 +232,11 @@ class VersionCheck:
         self._index: dict[int, list[int]] = {}  # id(op) -> its entries' offsets, built when first needed
         self._indexed = 0
 
-    def watch(self, op: Any, which: Sequence[int], saved: dict[int, int | None], held: MutableSequence[int]) -> bool:
+    def watch(self, op: Any, which: Sequence[int], saved: dict[int, int | None], held: MutableSequence[int]) -> None:
         """Save the arrays ``op``'s backward reads (``which``: input indices, ``OUTPUT``) and note
-        their current versions for it; returns whether one was noted (memory nobody can write,
-        such as a cached constant, needs no check).
+        their current versions for it; this check then becomes ``op``'s guard (after its
+        ``detect_anomaly`` snapshot, if any). Memory nobody can write, such as a cached
+        constant, needs no check.
 
         Args:
             op: the recorded operation (its ``inputs`` and ``output``).
@@ -249,7 +257,11 @@ class VersionCheck:
                 record = _STORAGES.get(key)
                 entries.extend((key, 0 if record is None else record[2], j, id(op)))
                 noted = True
-        return noted
+        if noted:
+            if op.guard is None:
+                op.guard = self
+            else:  # a detect_anomaly Snapshot runs first
+                op.guard.then = self
 
     def clear(self) -> None:
         """Forget every entry (the graph was released)."""

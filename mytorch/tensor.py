@@ -259,7 +259,7 @@ def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
         if like is not None and value.dtype != like.dtype and _demoted(value, like):
             return value.astype(like.dtype)
         return value
-    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+    if kind is not float and kind is not int and isinstance(value, np.generic) and value.dtype.kind in "biuf":
         value = value.item()
         kind = type(value)
     if (kind is float or kind is int) and like is not None:
@@ -392,33 +392,34 @@ def _attach(
     plan = _PLANS.get((backward, skipped ^ bit))
     if plan is None or plan[0] is not reads:
         plan = _plan(backward, reads, skipped, bit)
-    _, dsts, vjp, choose, which = plan
+    _, dsts, vjp, which = plan
     if checked:
         op = tape.add_operation(arrays, out, dsts, backward, params)
     else:
-        special = None if choose is None else choose(arrays, out, skipped)  # (mytorch.tensor_vjps)
+        choose = _SPECIAL.get(backward)  # a VJP specialised to these operands (mytorch.tensor_vjps)
+        special = None if choose is None else choose(arrays, out, skipped)
         op = tape.record(arrays, out, dsts, backward, params, vjp if special is None else special)
     if op is not None:
         tape.order.append(next(_CLOCK))
         if which:
-            _save_read(tape, op, which)
+            _save_read(tape.check, op, which, tape.saved, tape.held)
     return result
 
 
-Plan = tuple[Any, list[Any], Callable, Any, tuple[int, ...]]
+Plan = tuple[Any, list[Any], Callable, tuple[int, ...]]
 _PLANS: dict[tuple[Callable, int], Plan] = {}
+_save_read = VersionCheck.watch  # (a name of its own: bench.protection switches the saves off through it)
 
 
 def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped: int, bit: int) -> Plan:
     """What recording an operation of ``backward`` needs that depends only on the kernel and on
     which of its ``bit.bit_length() - 1`` operands need no gradient (``skipped``, bits), cached
-    under ``(backward, skipped ^ bit)``: ``(reads, dsts, vjp, choose, which)``.
+    under ``(backward, skipped ^ bit)``: ``(reads, dsts, vjp, which)``.
 
     * ``dsts``: its ``gradients_to_update``, ``NO_GRAD`` for the skipped operands and None for
       the others (one shared list, never changed by anyone);
     * ``vjp``: the rule backward calls, computing only the wanted gradients
       (``Autograd.record``'s choice);
-    * ``choose``: the chooser of a VJP specialised to the operands (``mytorch.tensor_vjps``), or None;
     * ``which``: the arrays the backward reads for the wanted gradients (input indices,
       ``OUTPUT``), from the kernel's ``reads`` declaration (every array when it is None).
     """
@@ -431,7 +432,7 @@ def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped
         which = tuple(sorted({j for i, r in enumerate(reads) if not skipped >> i & 1 for j in r}))
     if len(_PLANS) >= 4096:  # operand counts of concatenate are unbounded, and so are Functions
         _PLANS.clear()
-    plan = _PLANS[(backward, skipped ^ bit)] = (reads, dsts, vjp, _SPECIAL.get(backward), which)
+    plan = _PLANS[(backward, skipped ^ bit)] = (reads, dsts, vjp, which)
     return plan
 
 
@@ -466,17 +467,6 @@ def _register_leaves(
         leaves >>= 1
         i += 1
     return arrays, refused
-
-
-def _save_read(tape: Tape, op: Any, which: tuple[int, ...]) -> None:
-    """Save the arrays ``op``'s backward reads (``which``: input indices, ``OUTPUT``) with their
-    versions (``VersionCheck.watch``); the tape's check becomes ``op``'s guard."""
-    check = tape.check
-    if check.watch(op, which, tape.saved, tape.held):
-        if op.guard is None:
-            op.guard = check
-        else:  # a detect_anomaly Snapshot runs first
-            op.guard.then = check
 
 
 def _note_view(result: Tensor, out: np.ndarray, args: Sequence[Any], arrays: Sequence[np.ndarray]) -> None:
@@ -519,7 +509,7 @@ def _add_view(owner: Tensor, view: Tensor) -> None:
 
 def _run(kernel: F.Kernel, args: Sequence[Any], arrays: Sequence[np.ndarray], params: dict[str, Any] | None) -> Tensor:
     """Run ``kernel`` forward on the operands' arrays and record it when a gradient is wanted."""
-    if len(arrays) == 2 and arrays[0].dtype != arrays[1].dtype:
+    if len(arrays) == 2 and arrays[0].dtype is not arrays[1].dtype and arrays[0].dtype != arrays[1].dtype:
         args, arrays = _promoted(args, arrays)
     try:
         if kernel.caches is None:

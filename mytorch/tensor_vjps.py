@@ -126,6 +126,40 @@ def _add(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
     return _bias_both if b.ndim == 1 and len(shape) == 2 and b.shape[0] == shape[1] else None
 
 
+# --------------------------------------------------------------------------- a * b
+# ``mul_backward``'s products for factors of the output's shape (a scalar chain's ``h * 0.5``,
+# a gate's ``x * mask``), without its ``unbroadcast`` calls (which would return them as they are).
+def _mul_both(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
+    """``mul_backward(g, a, b)`` for a and b of the output's shape: (g b, g a)."""
+    if type(g) is not _ndarray:
+        return F.mul_backward(g, a, b)
+    return g * b, g * a
+
+
+def _mul_a(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
+    """The same when only a needs a gradient (a constant b broadcast to a's shape): g b."""
+    if type(g) is not _ndarray:
+        return _general(F.mul_backward, 2, 2)(g, a, b)
+    return g * b, None
+
+
+def _mul_b(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
+    """The same when only b needs a gradient: g a."""
+    if type(g) is not _ndarray:
+        return _general(F.mul_backward, 1, 2)(g, a, b)
+    return None, g * a
+
+
+def _mul(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
+    a, b = arrays
+    shape = out.shape
+    if skipped == 2:
+        return _mul_a if a.shape == shape else None
+    if skipped == 1:
+        return _mul_b if b.shape == shape else None
+    return _mul_both if a.shape == shape and b.shape == shape else None
+
+
 # --------------------------------------------------------------------------- activations
 # The kernels' arithmetic, in the same order (so the same bits), without their helper calls.
 def _tanh_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray]:
@@ -190,6 +224,7 @@ def prediction_only(kernel: Callable) -> Callable[[Arrays, np.ndarray, int], Cal
 CHOOSERS: dict[Callable, Callable[[Arrays, np.ndarray, int], Callable | None]] = {
     F.matmul_backward: _matmul,
     F.add_backward: _add,
+    F.mul_backward: _mul,
     F.linear_backward: _linear,
     F.tanh_backward: _slope(_tanh_vjp),
     F.sigmoid_backward: _slope(_sigmoid_vjp),

@@ -74,6 +74,17 @@ def test_other_adds():
     _check(F.add_backward, (x, x[0]), x + x[0], 2, expect=False)  # only h wanted: the kernel
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("skipped", [0, 1, 2])
+def test_products(dtype, skipped):
+    a, b = RNG.standard_normal((3, 4)).astype(dtype), RNG.standard_normal((3, 4)).astype(dtype)
+    _check(F.mul_backward, (a, b), a * b, skipped)  # factors of the output's shape
+    c = np.asarray(0.5, dtype)
+    _check(F.mul_backward, (a, c), a * c, skipped, expect=skipped == 2)  # a times a constant: g c
+    _check(F.mul_backward, (c, a), c * a, skipped, expect=skipped == 1)
+    _check(F.mul_backward, (a, b[0]), a * b[0], skipped, expect=skipped == 2)  # a row broadcast: the kernel sums
+
+
 @pytest.mark.parametrize("name", ["tanh", "sigmoid"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_activations(name, dtype):
