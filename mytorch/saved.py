@@ -108,8 +108,15 @@ def save(array: np.ndarray, held: MutableSequence[int]) -> int | None:
     root = array if array.base is None else _root(array)
     key = id(root)
     record = _STORAGES.get(key)
-    locked: tuple[np.ndarray, ...]
     root_writeable = root.flags.writeable
+    if record is None and root is array:  # the common case: new memory, an array owning it
+        if not root_writeable:
+            return None
+        _make_read_only(array)
+        _STORAGES[key] = (root, 1, 0, (array,))
+        held.append(key)
+        return key
+    locked: tuple[np.ndarray, ...]
     if record is None:
         if not root_writeable:
             return None
@@ -250,9 +257,10 @@ class VersionCheck:
         noted = False
         for j in which:
             array = op.output if j == OUTPUT else op.inputs[j]
-            key = saved.get(id(array), _UNSAVED)
+            at = id(array)
+            key = saved.get(at, _UNSAVED)
             if key is _UNSAVED:
-                key = saved[id(array)] = save(array, held)
+                key = saved[at] = save(array, held)
             if key is not None:
                 record = _STORAGES.get(key)
                 entries.extend((key, 0 if record is None else record[2], j, id(op)))
