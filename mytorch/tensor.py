@@ -391,7 +391,7 @@ def _attach(
         params = {"out": out} if params is None else {**params, "out": out}
     plan = _PLANS.get((backward, skipped ^ bit))
     if plan is None or plan[0] is not reads:
-        plan = _plan(backward, reads, skipped, bit)
+        plan = _plan(backward, reads, skipped, bit, keep=not checked)
     _, dsts, vjp, which = plan
     if checked:
         op = tape.add_operation(arrays, out, dsts, backward, params)
@@ -411,10 +411,11 @@ _PLANS: dict[tuple[Callable, int], Plan] = {}
 _save_read = VersionCheck.watch  # (a name of its own: bench.protection switches the saves off through it)
 
 
-def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped: int, bit: int) -> Plan:
+def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped: int, bit: int, keep: bool) -> Plan:
     """What recording an operation of ``backward`` needs that depends only on the kernel and on
-    which of its ``bit.bit_length() - 1`` operands need no gradient (``skipped``, bits), cached
-    under ``(backward, skipped ^ bit)``: ``(reads, dsts, vjp, which)``.
+    which of its ``bit.bit_length() - 1`` operands need no gradient (``skipped``, bits):
+    ``(reads, dsts, vjp, which)``, cached under ``(backward, skipped ^ bit)`` if ``keep`` (not for
+    a user's ``Function``, whose rule may hold on to anything: a cache must not keep it alive).
 
     * ``dsts``: its ``gradients_to_update``, ``NO_GRAD`` for the skipped operands and None for
       the others (one shared list, never changed by anyone);
@@ -430,9 +431,11 @@ def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped
         which: tuple[int, ...] = (*range(count), OUTPUT)
     else:
         which = tuple(sorted({j for i, r in enumerate(reads) if not skipped >> i & 1 for j in r}))
-    if len(_PLANS) >= 4096:  # operand counts of concatenate are unbounded, and so are Functions
-        _PLANS.clear()
-    plan = _PLANS[(backward, skipped ^ bit)] = (reads, dsts, vjp, which)
+    plan = (reads, dsts, vjp, which)
+    if keep:
+        if len(_PLANS) >= 4096:  # operand counts of concatenate are unbounded
+            _PLANS.clear()
+        _PLANS[(backward, skipped ^ bit)] = plan
     return plan
 
 

@@ -85,3 +85,33 @@ def test_a_residual_saving_op_like_the_lectures_matches_torch():
     (quantizer(mytorch).apply(ours) * w).sum().backward()
     (quantizer(torch).apply(theirs) * torch.from_numpy(w)).sum().backward()
     np.testing.assert_allclose(np.asarray(ours.grad), theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_recording_a_function_keeps_neither_it_nor_its_graph_alive():
+    """The recording caches (``mytorch.tensor``'s plans) do not hold a user's Function: a graph
+    its class refers to goes, and with it the locks on what that graph saved."""
+    import gc
+    import weakref
+
+    from mytorch import saved
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    kept = x.sin()  # a graph saving x, kept alive by the class below only
+
+    class Scale(mytorch.autograd.Function):
+        graph = kept
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 2
+
+    Scale.apply(Tensor(np.ones(2), requires_grad=True)).sum().backward()
+    gone = weakref.ref(Scale)
+    del Scale, kept
+    gc.collect()
+    assert gone() is None
+    assert x.data.flags.writeable and not saved.is_held(x.data)
