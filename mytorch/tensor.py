@@ -805,13 +805,13 @@ def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
     target = held.data
     if not is_held(target):
         try:
-            np.add(target, grad, out=target, casting="same_kind")
+            target += grad  # (same_kind casting, as np.add(..., out=target) by default; no keywords to parse)
             return
         except ValueError:  # read-only: the guarded path says why
             pass
     lifted = write_begin(target, "backward (accumulating into .grad)")
     try:
-        np.add(target, grad, out=target, casting="same_kind")
+        target += grad
     finally:
         write_end(lifted)
 
