@@ -161,7 +161,13 @@ def release(held: MutableSequence[int]) -> None:
             _STORAGES[key] = (root, saves - 1, version, locked)
         else:
             del _STORAGES[key]
-            _unlock(locked)
+            if len(locked) == 1:  # (the common case, without _unlock's call and sort)
+                try:
+                    _make_writeable(locked[0])
+                except ValueError:  # its base was made read-only by its owner meanwhile: leave it so
+                    pass
+            else:
+                _unlock(locked)
     del held[:]
     if not _STORAGES:
         _STORAGES.clear()  # an emptied dict keeps its table; clear() frees it

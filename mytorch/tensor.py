@@ -520,9 +520,14 @@ def _run(kernel: F.Kernel, args: Sequence[Any], arrays: Sequence[np.ndarray], pa
         else:  # a loss whose backward reuses a value of its forward (``log_probs``): record it
             out, params = kernel.run(arrays, params)
     except (ValueError, IndexError) as error:
-        shapes = ", ".join(str(a.shape) for a in arrays)
-        raise type(error)(f"{kernel.name}: operands of shapes {shapes}: {error}") from None
+        raise _refused(kernel, arrays, error) from None
     return _attach(out, args, arrays, kernel.backward, params, kernel.saves_output, kernel.reads)
+
+
+def _refused(kernel: F.Kernel, arrays: Sequence[np.ndarray], error: Exception) -> Exception:
+    """The error of ``kernel``'s forward, with the operands' shapes in front of its message."""
+    shapes = ", ".join(str(a.shape) for a in arrays)
+    return type(error)(f"{kernel.name}: operands of shapes {shapes}: {error}")
 
 
 def _apply(name: str, args: Sequence[Any], params: dict[str, Any] | None = None) -> Tensor:
@@ -574,12 +579,18 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
             return _run(kernel, (x,), (x.data if isinstance(x, Tensor) else _constant(x, None),), None)
 
     else:  # a float result: an integer tensor gives the default float dtype, as in PyTorch
+        # (``_run`` written out for one operand and no parameter: the hot path of every activation)
+        forward, backward, saves_output, reads = kernel.forward, kernel.backward, kernel.saves_output, kernel.reads
 
         def op(x: Any) -> Tensor:
             data = x.data if isinstance(x, Tensor) else _constant(x, None)
             if data.dtype.kind in "biu":
                 data = data.astype(get_default_dtype())
-            return _run(kernel, (x,), (data,), None)
+            try:
+                out = forward(data)
+            except (ValueError, IndexError) as error:
+                raise _refused(kernel, (data,), error) from None
+            return _attach(out, (x,), (data,), backward, None, saves_output, reads)
 
     return _named(op, name, "Also a method of Tensor.")
 
