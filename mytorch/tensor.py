@@ -680,11 +680,21 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
     """``a (op) b`` and the reflected ``b (op) a`` for a Tensor ``a``, for the kernel ``name``."""
     kernel = _K[name]
     division = name == "div"
+    run, backward, saves_output, reads = kernel.forward, kernel.backward, kernel.saves_output, kernel.reads
 
     def forward(self: Tensor, other: Any) -> Tensor:
         data = self.data
-        arrays = (data, other.data if isinstance(other, Tensor) else _constant(other, data))
-        return _run(kernel, (self, other), _float_division(arrays) if division else arrays, None)
+        arrays: Sequence[np.ndarray] = (data, other.data if isinstance(other, Tensor) else _constant(other, data))
+        if division:
+            arrays = _float_division(arrays)
+        a, b = arrays
+        if a.dtype is not b.dtype:  # (maybe promoted: the general path)
+            return _run(kernel, (self, other), arrays, None)
+        try:  # ``_run`` written out for operands of one dtype: the hot path of ``h @ W + b``
+            out = run(a, b)
+        except (ValueError, IndexError) as error:
+            raise _refused(kernel, arrays, error) from None
+        return _attach(out, (self, other), arrays, backward, None, saves_output, reads)
 
     def reflected(self: Tensor, other: Any) -> Tensor:
         data = self.data
