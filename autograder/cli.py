@@ -129,6 +129,22 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _escaped(text: str) -> str:
+    """``text`` (an archive's name, an error's text) as reports show it: printable characters as
+    they are, the others escaped as Python writes them (``\\n``, ``\\x1b``, ``\\u202e``, and
+    ``\\udcff`` for a byte that is not UTF-8). A file name may hold any of them: a newline added
+    lines to the reports and the printout, and a name that is not UTF-8 could not be written, so
+    one archive stopped the batch before ``scores.csv``."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _csv_cell(name: str) -> str:
+    """An archive's name for ``scores.csv``: ``_escaped``, and quoted with a leading ``'`` when it
+    starts with ``=``, ``+``, ``-`` or ``@``, which a spreadsheet would run as a formula."""
+    text = _escaped(name)
+    return "'" + text if text.startswith(("=", "+", "-", "@")) else text
+
+
 def _refused(tests: list[GradedTest]) -> list[Outcome]:
     """Every test failed, for a hand-in that was not graded (``reason`` heads its report)."""
     return [Outcome(t, False, "not graded: the hand-in was refused (see above)", 0.0) for t in tests]
@@ -144,16 +160,16 @@ def _grade_archive(archive: Path, tests: list[GradedTest], run: dict, emit: Call
         try:
             package_parent = find_package(extract_handin(archive, Path(scratch) / "files"))
         except HandinError as error:
-            refusal = f"HAND-IN {archive.name} NOT GRADED: {error}\n"
+            refusal = f"HAND-IN {_escaped(archive.name)} NOT GRADED: {_escaped(str(error))}\n"
             return _refused(tests), refusal, refusal
         outcomes = grade(tests, package_parent, run["settings"], run["containment"], emit)
-    return outcomes, f"Graded the mytorch in hand-in {archive.name}\n", None
+    return outcomes, f"Graded the mytorch in hand-in {_escaped(archive.name)}\n", None
 
 
 def _grader_failed(archive: Path, error: BaseException) -> str:
     """The one-line refusal for an archive the grader itself failed on."""
-    reason = " ".join(f"{type(error).__name__}: {error}".split())[:300]
-    return f"HAND-IN {archive.name} NOT GRADED: the grader failed on it ({reason})\n"
+    reason = _escaped(" ".join(f"{type(error).__name__}: {error}".split())[:300])
+    return f"HAND-IN {_escaped(archive.name)} NOT GRADED: the grader failed on it ({reason})\n"
 
 
 def _report_text(header: str, outcomes: list[Outcome]) -> str:
@@ -184,9 +200,12 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
         write_atomic(out_dir / f"{archive.name}.json", gradescope)
         scores = {s.name: s.score for s in section_scores(outcomes)}
         total, best = sum(o.score for o in outcomes), sum(t.points for t in tests)
-        writer.writerow([archive.name, *(f"{scores.get(s, 0):g}" for s in sections), f"{total:g}", f"{best:g}"])
+        writer.writerow(
+            [_csv_cell(archive.name), *(f"{scores.get(s, 0):g}" for s in sections), f"{total:g}", f"{best:g}"]
+        )
         if not args.quiet:
-            print(f"{archive.name:<40} {total:g}/{best:g}   report: {out_dir / (archive.name + '.txt')}", flush=True)
+            report = _escaped(str(out_dir / archive.name)) + ".txt"
+            print(f"{_escaped(archive.name):<40} {total:g}/{best:g}   report: {report}", flush=True)
     write_atomic(out_dir / "scores.csv", table.getvalue())
     print(f"scores of {len(archives)} hand-ins: {out_dir / 'scores.csv'}", flush=True)
 
@@ -253,7 +272,10 @@ def _run(args: argparse.Namespace) -> None:
 
     if args.handin:
         archive = Path(args.handin)
-        say(f"Grading the hand-in {archive} (each test in a worker, {args.timeout:g} s limit)", flush=True)
+        say(
+            f"Grading the hand-in {_escaped(str(archive))} (each test in a worker, {args.timeout:g} s limit)",
+            flush=True,
+        )
         try:
             outcomes, header, refusal = _grade_archive(archive, tests, run, emit)
         except Exception as error:  # noqa: BLE001 - a verdict, never a traceback

@@ -272,6 +272,32 @@ def test_malformed_archives_are_refused_in_one_line_with_zero(batch):
         assert table[name]["total"] == "0"
 
 
+def test_archive_names_reach_reports_escaped_and_scores_csv_never_as_a_formula(grader, tmp_path):
+    """An archive's name is the platform's or the student's: a newline in it added lines to the
+    reports and the printout, one starting with ``=`` was run as a formula when staff opened
+    scores.csv in a spreadsheet, and one that is not UTF-8 could not be written, so the batch
+    stopped before scores.csv."""
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    names = {  # the archive's name: how the reports and scores.csv show it
+        "bad\udcff.tar": "bad\\udcff.tar",
+        '=HYPERLINK("x","y").tar': '\'=HYPERLINK("x","y").tar',
+        "two\nPASS  loss 5 5.tar": "two\\nPASS  loss 5 5.tar",
+        "rtl\u202eraT.tar": "rtl\\u202eraT.tar",
+    }
+    for name in names:
+        tar_of(package(tmp_path / f"src-{len(name)}", code="raise ImportError('nothing')\n", bare=True), inbox / name)
+    done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert {row: values["total"] for row, values in scores_csv(out / "scores.csv").items()} == {
+        shown: "0" for shown in names.values()
+    }
+    assert not any(line.startswith("PASS") for line in done.stdout.splitlines())
+    for name, shown in names.items():
+        report = (out / f"{name}.txt").read_text()
+        assert report.splitlines()[0] == f"Graded the mytorch in hand-in {shown.lstrip(chr(39))}", report[:300]
+        assert json.loads((out / f"{name}.json").read_text())["score"] == 0
+
 # --------------------------------------------------------------------------- every sandbox mode
 @pytest.mark.parametrize("mode", ["uid", "none"])
 def test_in_every_sandbox_mode_a_wrong_kernel_costs_its_point_and_nothing_survives(grader, tmp_path, mode):
