@@ -9,7 +9,9 @@
 # autograder refuses them. Prints what it packed.
 #
 # Refuses (exit 1, one line) a mytorch/ that lacks a file the handout requires (the graded
-# code cannot import without them), and an output path that cannot be written.
+# code cannot import without them), one holding what the autograder would refuse (a file over
+# 20 MiB, over 50 MiB or 2000 files in all, a name with a newline or a backslash: the whole
+# hand-in would score 0), and an output path that cannot be written.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,7 +50,24 @@ fi
         -o -type f ! -name '*.pyc' ! -name '*.pyo' -print | LC_ALL=C sort
 ) > "$list"
 
+# What the autograder refuses (autograder/sandbox.py, Limits), refused here: the whole hand-in would score 0.
+refuse() {
+    printf 'create_tarball.sh: error: %s; nothing was packed (keep data and other files outside mytorch/)\n' "$1" >&2
+    exit 1
+}
+nl='
+'
+odd=$(cd "$here" && find mytorch \( -name '.*' -o -name '__pycache__' \) -prune -o \( -name "*$nl*" -o -name '*\\*' \) -print | head -c 200)
+[ -z "$odd" ] || refuse "a name in mytorch/ holds a newline or a backslash ($(printf '%s' "$odd" | tr '\n' '?')), which the autograder refuses"
 count=$(wc -l < "$list" | tr -d ' ')
+[ "$count" -le 2000 ] || refuse "mytorch/ holds $count files, over the autograder's limit of 2000"
+total=0
+while IFS= read -r name; do
+    size=$(wc -c < "$here/$name" | tr -d ' ')
+    [ "$size" -le 20971520 ] || refuse "$name is $size bytes, over the autograder's limit of 20 MiB per file"
+    total=$((total + size))
+done < "$list"
+[ "$total" -le 52428800 ] || refuse "mytorch/'s files are $total bytes in all, over the autograder's limit of 50 MiB"
 tar -cf "$out.tmp" -C "$here" -T "$list"
 mv "$out.tmp" "$out"
 

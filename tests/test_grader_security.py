@@ -298,6 +298,7 @@ def test_archive_names_reach_reports_escaped_and_scores_csv_never_as_a_formula(g
         assert report.splitlines()[0] == f"Graded the mytorch in hand-in {shown.lstrip(chr(39))}", report[:300]
         assert json.loads((out / f"{name}.json").read_text())["score"] == 0
 
+
 # --------------------------------------------------------------------------- every sandbox mode
 @pytest.mark.parametrize("mode", ["uid", "none"])
 def test_in_every_sandbox_mode_a_wrong_kernel_costs_its_point_and_nothing_survives(grader, tmp_path, mode):

@@ -112,6 +112,54 @@ def test_create_tarball_refuses_a_package_lacking_required_files_in_one_line(tmp
     assert not (handout / "handin.tar").exists()
 
 
+def _refused_by_the_grader(handout: Path, kind: str) -> None:
+    """Put in ``handout/mytorch`` what the autograder refuses (files of zeros are sparse: no disk)."""
+    package = handout / "mytorch"
+    if kind == "big file":
+        with open(package / "weights.npy", "wb") as out:
+            out.truncate(20 * 2**20 + 1)
+    elif kind == "big total":
+        for index in range(3):
+            with open(package / f"data{index}.npy", "wb") as out:
+                out.truncate(18 * 2**20)
+    elif kind == "many files":
+        (package / "runs").mkdir()
+        for index in range(2001 - len(required_files())):
+            (package / "runs" / f"{index}.txt").write_text("")
+    elif kind == "newline":
+        (package / "notes\nPASS.txt").write_text("")
+    elif kind == "backslash":
+        (package / "C:\\notes.txt").write_text("")
+
+
+@pytest.mark.parametrize(
+    "kind, reason",
+    [
+        ("big file", "mytorch/weights.npy is 20971521 bytes, over the autograder's limit of 20 MiB per file"),
+        ("big total", "bytes in all, over the autograder's limit of 50 MiB"),
+        ("many files", "mytorch/ holds 2001 files, over the autograder's limit of 2000"),
+        ("newline", "holds a newline or a backslash (mytorch/notes?PASS.txt)"),
+        ("backslash", "holds a newline or a backslash (mytorch/C:\\notes.txt)"),
+    ],
+)
+def test_create_tarball_refuses_in_one_line_what_the_autograder_would_refuse(tmp_path, kind, reason):
+    """The autograder refuses a whole hand-in that holds any of these but a newline (0 points): the
+    script packed them, and a student learnt it from the grade; a newline broke the script's own
+    list of files (tar failed on two halves of the name)."""
+    handout = _handout(tmp_path)
+    _refused_by_the_grader(handout, kind)
+    made = run(["sh", str(handout / "create_tarball.sh")], cwd=tmp_path)
+    assert made.returncode == 1 and made.stdout == ""
+    assert made.stderr.count("\n") == 1 and reason in made.stderr, made.stderr
+    assert not (handout / "handin.tar").exists()
+
+
+def test_create_tarball_checks_the_autograders_own_limits():
+    script, limits = (ROOT / "create_tarball.sh").read_text(), Limits()
+    assert f"-le {limits.max_file_bytes} ]" in script and f"-le {limits.max_total_bytes} ]" in script
+    assert f"-le {limits.max_members} ]" in script
+
+
 @pytest.mark.parametrize("where", ["missing/folder/handin.tar", "create_tarball.sh/handin.tar", "."])
 def test_create_tarball_says_in_one_line_when_it_cannot_write_the_output(tmp_path, where):
     handout = _handout(tmp_path)
