@@ -22,6 +22,7 @@ import ctypes
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -265,22 +266,28 @@ SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue")
 """World-writable folders a ``uid`` worker could leave files in for a later hand-in."""
 
 
-def remove_files_of(uid: int) -> None:
-    """Delete what ``uid`` created at the top of the world-writable folders (after its
-    processes are dead), so that one hand-in cannot leave anything for the next."""
-    for folder in SHARED_FOLDERS:
+def remove_files_of(uid: int, limit: int = 1000) -> None:
+    """Delete what ``uid`` created in the world-writable folders (after its processes are dead):
+    at their top and in every world-writable folder inside them (``/tmp/.X11-unix`` is root's
+    and open to all), at most ``limit`` folders looked into, so that one hand-in cannot leave
+    anything for the next. (Only the top was cleaned until 2026-12-02: a file in
+    ``/tmp/.X11-unix`` stayed for the rest of the batch, and so would the disk it filled.)"""
+    folders = list(SHARED_FOLDERS)
+    while folders and limit > 0:
+        folder, limit = folders.pop(), limit - 1
         try:
             entries = list(os.scandir(folder))
         except OSError:
             continue
         for entry in entries:
             try:
-                if entry.stat(follow_symlinks=False).st_uid != uid:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
+                info = entry.stat(follow_symlinks=False)
+                if info.st_uid == uid and stat.S_ISDIR(info.st_mode):
                     remove_tree(entry.path)
-                else:
+                elif info.st_uid == uid:
                     os.unlink(entry.path)
+                elif stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_IWOTH:  # (it has no group of its own)
+                    folders.append(entry.path)
             except OSError:
                 continue
 

@@ -508,3 +508,17 @@ def queue_left() -> bool:
     os.close(found)
     mq_unlink(QUEUE.encode())
     return True
+
+
+SHARED = f"/tmp/mytorch-shared-{MARK}"
+"""A world-writable folder inside /tmp that is not a hand-in's (as ``/tmp/.X11-unix`` is root's)."""
+LITTERER = f"""
+import os as _os
+for _folder in ({SHARED!r}, {SHARED!r} + "/inner"):
+    try:
+        with open(_folder + f"/left-{{_os.getpid()}}", "w") as _out:
+            _out.write("x" * 4096)  # (one that filled the disk would stay as long)
+    except OSError:
+        pass
+"""
+"""Under ``uid``: leaves a small file in ``SHARED`` and in a world-writable folder inside it."""

@@ -45,6 +45,7 @@ from hostile_handins import (  # noqa: E402
     HANG,
     HOARDER,
     KEY_THIEF,
+    LITTERER,
     MARK,
     MEMHOG,
     OOM,
@@ -52,6 +53,7 @@ from hostile_handins import (  # noqa: E402
     PATCHER,
     QUEUER,
     SECRET,
+    SHARED,
     STOPPER,
     TOKEN,
     forger,
@@ -566,6 +568,26 @@ def test_folders_a_handin_leaves_are_removed_however_deep(grader, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 6}}), done.stdout[-2000:]
     assert left == []
+
+
+def test_under_sandbox_uid_files_a_handin_leaves_in_a_shared_folder_inside_tmp_are_removed(grader, tmp_path):
+    """/tmp/.X11-unix and its like are root's and open to all: the runner removed what a uid left
+    at the top of /tmp only, and a file left in one of them stayed for the rest of the batch
+    (for a later hand-in of the same uid to read, or filling the disk the next ones extract to)."""
+    sandbox_or_skip("uid")
+    inner = Path(SHARED) / "inner"
+    inner.mkdir(parents=True)
+    for folder in (Path(SHARED), inner):
+        folder.chmod(0o1777)
+    try:
+        archive = handin(tmp_path, tmp_path, "litter.tar", code=LITTERER)
+        done = run_grader(grader, "--handin", str(archive), "--sandbox", "uid", "loss", cwd=tmp_path)
+        left = sorted(path.name for path in Path(SHARED).rglob("*"))
+    finally:
+        shutil.rmtree(SHARED)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 5}})
+    assert left == ["inner"]
 
 
 def test_under_sandbox_uid_a_handin_cannot_leave_a_message_queue(grader, tmp_path):
