@@ -153,6 +153,26 @@ def test_gradescope_kit_scores_zero_with_the_reason_for_an_unsafe_or_missing_sub
     assert data["score"] == 0 and "create_tarball.sh" in data["output"]
 
 
+def test_gradescope_kit_scores_zero_with_the_reason_for_an_upload_it_cannot_pack(gradescope_kit, tmp_path):
+    """An uploaded mytorch/ 1200 folders deep: packing it (os.walk, tarfile) raised RecursionError,
+    and no results.json was written (Gradescope then says only that the autograder failed)."""
+    root = tmp_path / "deep"
+    package = root / "submission" / "mytorch"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    folder = os.open(package, os.O_RDONLY)
+    for _ in range(1200):
+        os.mkdir("d", dir_fd=folder)
+        folder, parent = os.open("d", os.O_RDONLY, dir_fd=folder), folder
+        os.close(parent)
+    os.close(folder)
+    try:
+        data = run_gradescope(gradescope_kit, root)
+    finally:
+        subprocess.run(["rm", "-rf", "--", str(package)], check=False)
+    assert data["score"] == 0 and "could not be packed for grading (RecursionError" in data["output"]
+
+
 def run_autolab(out: Path, handin: Path, config: Path | None = None) -> list[str]:
     """Autolab's steps: the kit's two files and handin.tar in one folder, then `make`."""
     build_autolab(out, config)

@@ -92,6 +92,10 @@ def grade(root: Path) -> dict:
         except SubmissionError as error:
             print(f"gradescope_run: {error}", flush=True)
             return _failure(str(error), time.monotonic() - start)
+        except Exception as error:  # noqa: BLE001 - an upload os.walk or tarfile fails on: a reason, not no results
+            reason = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+            print(f"gradescope_run: the upload could not be packed for grading ({reason})", flush=True)
+            return _failure(f"the upload could not be packed for grading ({reason})", time.monotonic() - start)
         results = Path(scratch) / "results.json"
         command = [sys.executable, str(GRADER / "runner.py"), "--handin", str(archive), "--json", str(results)]
         command += ["--jobs", str(min(4, os.cpu_count() or 1))]
