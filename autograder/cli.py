@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import hashlib
 import importlib.metadata
 import io
 import json
@@ -117,7 +118,7 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a fresh temporary file in the same folder, flushed to
     disk and renamed over ``path``: a reader sees the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # (never longer than a name may be)
     try:
         with os.fdopen(fd, "w") as out:
             out.write(text)
@@ -143,6 +144,22 @@ def _csv_cell(name: str) -> str:
     starts with ``=``, ``+``, ``-`` or ``@``, which a spreadsheet would run as a formula."""
     text = _escaped(name)
     return "'" + text if text.startswith(("=", "+", "-", "@")) else text
+
+
+_NAME_MAX = 255
+"""The most bytes a file name may have (Linux, macOS)."""
+
+
+def _report_path(out_dir: Path, archive: Path, suffix: str) -> Path:
+    """``out_dir/ARCHIVE.txt`` (or ``.json``), ARCHIVE being the archive's whole name; a name
+    with no room left for ``suffix`` is cut and followed by ``~`` and a hash of the whole name,
+    so that its reports are written and keep apart from another's (a name of 251 bytes stopped
+    the batch before ``scores.csv``)."""
+    name = os.fsencode(archive.name)
+    if len(name) + len(suffix) <= _NAME_MAX:
+        return out_dir / (archive.name + suffix)
+    digest = hashlib.sha256(name).hexdigest()[:12]
+    return out_dir / (os.fsdecode(name[: _NAME_MAX - len(suffix) - 13]) + "~" + digest + suffix)
 
 
 def _refused(tests: list[GradedTest]) -> list[Outcome]:
@@ -195,17 +212,17 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
             header = _grader_failed(archive, error)
             outcomes = _refused(tests)
         kill_leftovers()
-        write_atomic(out_dir / f"{archive.name}.txt", _report_text(header, outcomes))
+        report = _report_path(out_dir, archive, ".txt")
+        write_atomic(report, _report_text(header, outcomes))
         gradescope = json.dumps(gradescope_results(outcomes, header, **run["shown"]), indent=2) + "\n"
-        write_atomic(out_dir / f"{archive.name}.json", gradescope)
+        write_atomic(_report_path(out_dir, archive, ".json"), gradescope)
         scores = {s.name: s.score for s in section_scores(outcomes)}
         total, best = sum(o.score for o in outcomes), sum(t.points for t in tests)
         writer.writerow(
             [_csv_cell(archive.name), *(f"{scores.get(s, 0):g}" for s in sections), f"{total:g}", f"{best:g}"]
         )
         if not args.quiet:
-            report = _escaped(str(out_dir / archive.name)) + ".txt"
-            print(f"{_escaped(archive.name):<40} {total:g}/{best:g}   report: {report}", flush=True)
+            print(f"{_escaped(archive.name):<40} {total:g}/{best:g}   report: {_escaped(str(report))}", flush=True)
     write_atomic(out_dir / "scores.csv", table.getvalue())
     print(f"scores of {len(archives)} hand-ins: {out_dir / 'scores.csv'}", flush=True)
 

@@ -277,8 +277,8 @@ def test_malformed_archives_are_refused_in_one_line_with_zero(batch):
 def test_archive_names_reach_reports_escaped_and_scores_csv_never_as_a_formula(grader, tmp_path):
     """An archive's name is the platform's or the student's: a newline in it added lines to the
     reports and the printout, one starting with ``=`` was run as a formula when staff opened
-    scores.csv in a spreadsheet, and one that is not UTF-8 could not be written, so the batch
-    stopped before scores.csv."""
+    scores.csv in a spreadsheet, and one that is not UTF-8 could not be written, nor its reports
+    one of 251 bytes (no room for ``.json``), so the batch stopped before scores.csv."""
     inbox, out = tmp_path / "inbox", tmp_path / "grades"
     inbox.mkdir()
     names = {  # the archive's name: how the reports and scores.csv show it
@@ -286,6 +286,7 @@ def test_archive_names_reach_reports_escaped_and_scores_csv_never_as_a_formula(g
         '=HYPERLINK("x","y").tar': '\'=HYPERLINK("x","y").tar',
         "two\nPASS  loss 5 5.tar": "two\\nPASS  loss 5 5.tar",
         "rtl\u202eraT.tar": "rtl\\u202eraT.tar",
+        "l" * 247 + ".tar": "l" * 247 + ".tar",  # no room for ".json" in a name of 255 bytes
     }
     for name in names:
         tar_of(package(tmp_path / f"src-{len(name)}", code="raise ImportError('nothing')\n", bare=True), inbox / name)
@@ -295,10 +296,14 @@ def test_archive_names_reach_reports_escaped_and_scores_csv_never_as_a_formula(g
         shown: "0" for shown in names.values()
     }
     assert not any(line.startswith("PASS") for line in done.stdout.splitlines())
+    written = sorted(path.name for path in out.iterdir())
+    assert len(written) == 2 * len(names) + 1, written  # a report and a results.json each, scores.csv
     for name, shown in names.items():
-        report = (out / f"{name}.txt").read_text()
+        txt, results = (next(out / w for w in written if w.startswith(name[:200]) and w.endswith(end))
+                        for end in (".txt", ".json"))  # fmt: skip
+        report = txt.read_text()
         assert report.splitlines()[0] == f"Graded the mytorch in hand-in {shown.lstrip(chr(39))}", report[:300]
-        assert json.loads((out / f"{name}.json").read_text())["score"] == 0
+        assert json.loads(results.read_text())["score"] == 0
 
 
 # --------------------------------------------------------------------------- every sandbox mode
