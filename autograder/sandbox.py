@@ -6,7 +6,8 @@ Two passes, each with bounded memory, before anything is written:
    decompressor): a truncated archive, a bad header checksum, a pax or GNU long-name header
    over ``Limits.max_header_bytes`` (read with that bound, never whole), more than
    ``max_members`` members, a member over ``max_file_bytes``, more than ``max_total_bytes``
-   in all, or a compression ratio over ``max_ratio`` make the archive refused;
+   in all (files and pax or long-name headers together), more than 8 such headers in a row,
+   or a compression ratio over ``max_ratio`` make the archive refused;
 2. ``tarfile`` then lists the members (their headers are now known to be small): an absolute
    path, a ``..`` component, a name component over 255 bytes, a path over 4096 bytes or of
    more than ``max_depth`` components, a link (symbolic or hard), a device file, a FIFO or a
@@ -36,6 +37,9 @@ __all__ = ["HandinError", "Limits", "extract_handin", "find_package", "scan_arch
 _BLOCK = 512
 _EXTENSION_TYPES = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE,
                     tarfile.SOLARIS_XHDTYPE)  # fmt: skip
+_MAX_EXTENSIONS_IN_A_ROW = 8
+"""Pax and GNU long-name headers before one member (a pax header, a long name and a long link
+name are three)."""
 _READ_ERRORS = (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError, ValueError, UnicodeError)
 
 
@@ -138,7 +142,7 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> None:
     size = path.stat().st_size
     if size > limits.max_archive_bytes:
         raise HandinError(f"refused: the archive is {size} bytes, over the limit of {limits.max_archive_bytes}")
-    members, total, next_size = 0, 0, None
+    members, total, next_size, in_a_row = 0, 0, None, 0
     try:
         with _open_stream(path) as stream:
             reader = _Reader(stream, size, limits)
@@ -161,12 +165,24 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> None:
                             f"refused: a pax or GNU long-name header of {length} bytes, over the limit of "
                             f"{limits.max_header_bytes}"
                         )
+                    # Counted as files are: 12 GiB of headers fit in the ratio of a 60 MiB archive (minutes
+                    # to read), and over 330 in a row made tarfile recurse until RecursionError.
+                    total, in_a_row = total + length, in_a_row + 1
+                    if in_a_row > _MAX_EXTENSIONS_IN_A_ROW:
+                        raise HandinError(
+                            f"refused: more than {_MAX_EXTENSIONS_IN_A_ROW} pax or long-name headers in a row"
+                        )
+                    if total > limits.max_total_bytes:
+                        raise HandinError(
+                            f"refused: the archive's files and headers exceed {limits.max_total_bytes} bytes in total"
+                        )
                     data = reader.read(-(-length // _BLOCK) * _BLOCK)[:length]
                     if kind in (tarfile.XHDTYPE, tarfile.SOLARIS_XHDTYPE):
                         next_size = _pax_size(data)
                     continue
                 if next_size is not None:
                     length, next_size = next_size, None
+                in_a_row = 0
                 members += 1
                 if members > limits.max_members:
                     raise HandinError(f"the archive has more than {limits.max_members} members")

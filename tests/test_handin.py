@@ -267,6 +267,36 @@ def test_too_many_members_and_too_many_bytes_are_refused(tmp_path):
     assert not list((tmp_path / "a").iterdir()) and not list((tmp_path / "b").iterdir())
 
 
+def _with_pax_headers(path: Path, members: int, headers: int, value: bytes) -> Path:
+    """A tar of ``members`` empty files, each after ``headers`` pax headers of a ``comment`` record
+    holding ``value`` (made by hand: tarfile writes one pax header per member)."""
+    record = b"comment=" + value + b"\n"
+    record = str(len(record) + 6).encode() + b" " + record  # (a six-digit length and its space)
+    info = tarfile.TarInfo("././@PaxHeader")
+    info.type, info.size = tarfile.XHDTYPE, len(record)
+    pax = info.tobuf(format=tarfile.USTAR_FORMAT)[:512] + record + bytes(-len(record) % 512)
+    with open(path, "wb") as out:
+        for index in range(members):
+            member = tarfile.TarInfo(f"mytorch/m{index}.py" if index else "mytorch/__init__.py")
+            out.write(pax * headers + member.tobuf(format=tarfile.USTAR_FORMAT))
+        out.write(bytes(1024))
+    return path
+
+
+def test_pax_headers_count_against_the_limits(tmp_path):
+    """Pax headers counted for nothing: 12 GiB of them fit in the compression ratio of a 60 MiB
+    archive (209 MiB took 7 s to read twice), and over 330 in a row made tarfile recurse until
+    RecursionError (the hand-in was 'not graded: the grader failed on it')."""
+    with pytest.raises(HandinError, match="exceed 100000 bytes in total"):
+        extract_handin(_with_pax_headers(tmp_path / "heavy.tar", 4, 1, b"a" * 30_000), tmp_path / "a",
+                       Limits(max_total_bytes=100_000))  # fmt: skip
+    with pytest.raises(HandinError, match="more than 8 pax or long-name headers in a row"):
+        extract_handin(_with_pax_headers(tmp_path / "many.tar", 1, 9, b"a"), tmp_path / "b")
+    assert not list((tmp_path / "a").iterdir()) and not list((tmp_path / "b").iterdir())
+    root = extract_handin(_with_pax_headers(tmp_path / "fine.tar", 3, 2, b"a" * 100), tmp_path / "c")
+    assert sorted(p.name for p in (root / "mytorch").iterdir()) == ["__init__.py", "m1.py", "m2.py"]
+
+
 def test_a_good_archive_extracts_and_its_package_is_found(tmp_path):
     archive = tar_of(ROOT, tmp_path / "handin.tar")
     root = extract_handin(archive, tmp_path / "out")
