@@ -173,6 +173,19 @@ def test_gradescope_kit_scores_zero_with_the_reason_for_an_upload_it_cannot_pack
     assert data["score"] == 0 and "could not be packed for grading (RecursionError" in data["output"]
 
 
+def test_gradescope_kit_names_uploaded_archives_whatever_bytes_their_names_hold(gradescope_kit, tmp_path, monkeypatch):
+    """Two archives, one named with a byte that is not UTF-8: the refusal naming them put the raw
+    byte in the run's output (not UTF-8, which the platform reads) and a lone surrogate in
+    results.json; the names are now quoted, escaped."""
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    root = tmp_path / "two"
+    (root / "submission").mkdir(parents=True)
+    for name in (b"a.tar", b"b\xff.tar"):
+        (root / "submission" / os.fsdecode(name)).write_bytes(b"not graded")
+    data = run_gradescope(gradescope_kit, root)
+    assert data["score"] == 0 and "several archives ('a.tar', 'b\\udcff.tar')" in data["output"], data["output"]
+
+
 def run_autolab(out: Path, handin: Path, config: Path | None = None) -> list[str]:
     """Autolab's steps: the kit's two files and handin.tar in one folder, then `make`."""
     build_autolab(out, config)

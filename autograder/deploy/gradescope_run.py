@@ -52,7 +52,7 @@ def find_submission(submission: Path, scratch: Path) -> Path:
     if len(named) == 1 or len(archives) == 1:
         return (named or archives)[0]
     if archives:
-        names = ", ".join(p.relative_to(submission).as_posix() for p in archives)
+        names = ", ".join(repr(p.relative_to(submission).as_posix()) for p in archives)  # (quoted: any byte)
         raise SubmissionError(f"the submission holds several archives ({names}); upload only handin.tar")
     if not folders:
         raise SubmissionError(
