@@ -82,16 +82,19 @@ def measure(trainers: dict[str, Trainer], budget: Budget) -> dict[str, Timing]:
 def peak_memory(build: Callable[[Problem], Trainer | None], problem: Problem) -> int | None:
     """Peak bytes held (as NumPy reports them to ``tracemalloc``) during one step.
 
-    The trainer is built and run once inside the trace, so its parameters, gradients and
-    anything it keeps between steps count too; the problem's own data does not.
-    Returns None when the implementation is not applicable.
+    The trainer is built and run twice inside the trace, so its parameters, gradients and
+    anything it keeps between steps count too; the problem's own data does not. The third
+    step is measured: the kind every later step is (a replayed Tensor step is recorded, then
+    confirmed, then replayed; a replayed modules step still holds the recorded step's arrays
+    during the first replay). Returns None when the implementation is not applicable.
     """
     tracemalloc.start()
     try:
         trainer = build(problem)
         if trainer is None:
             return None
-        trainer.step()
+        for _ in range(2):
+            trainer.step()
         tracemalloc.reset_peak()
         trainer.step()
         return tracemalloc.get_traced_memory()[1]
