@@ -301,3 +301,24 @@ def test_a_replaced_column_major_gradient_is_zeroed_and_added_into():
     stepped.train_step(x, y)
     handout_step(handout, x, y)
     np.testing.assert_allclose(layer.dW, handout.linear_layers[0].dW, rtol=1e-12, atol=1e-15)
+
+
+def test_a_written_bias_gradient_keeps_the_sign_of_zero_of_the_handouts_loop():
+    """A batch of one's bias gradient, written blank, is bit for bit the handout loop's, the sign
+    of a zero included: ReLU's backward gives -0.0 where a negative upstream gradient meets an
+    inactive unit; adding it to zeros (or summing it) makes 0.0, and a plain copy kept -0.0."""
+    stepped = MLP(4, 3, [16], ["relu", "identity"], "cross_entropy", 0.1, Autograd(), seed=0)
+    looped = MLP(4, 3, [16], ["relu", "identity"], "cross_entropy", 0.1, Autograd(), seed=0)
+    rng = np.random.default_rng(2)
+    signed_zeros = 0
+    for _ in range(5):
+        x, y = rng.standard_normal((1, 4)), np.eye(3)[rng.integers(0, 3, 1)]
+        stepped.train_step(x, y)
+        looped.zero_grads()
+        looped.forward(x)
+        looped.backward(y)
+        looped.step()
+        for (_, g), (_, h) in zip(stepped.parameters(), looped.parameters()):
+            assert g.tobytes() == h.tobytes()
+        signed_zeros += int(np.count_nonzero(stepped.linear_layers[0].db == 0))
+    assert signed_zeros  # (inactive units were met: the case the test is about)
