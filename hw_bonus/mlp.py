@@ -172,8 +172,7 @@ class MLP:
         """Clear the engine's tape and buffer and every layer's ``dW`` and ``db``."""
         # BEGIN SOLUTION: clear the engine (zero_grad) and set every parameter's gradient to zero
         self.autograd_engine.zero_grad()
-        views = tuple(chain.from_iterable(map(_GRADIENT_ARRAYS, self.linear_layers)))
-        if len(views) == len(self._grad_views) and all(map(operator.is_, views, self._grad_views)):
+        if self._gradients_packed():
             self._flat_grads.fill(0)  # every gradient is still a view of it (see _pack): one call
         else:
             for _, grad in self.parameters():
@@ -219,21 +218,25 @@ class MLP:
         return loss
 
     def _dynamic_step(self, x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # Nothing runs between the start of this step and its backward but the MLP's own forward,
+        # With MLP's own step methods and its own gradient arrays (disjoint views of one flat
+        # array), nothing runs between the start of this step and its backward but the forward,
         # so the backward may write each dW and db instead of adding to their zeros: they are not
-        # even zeroed first (one pass less over their memory; in the handout's loop zero_grads
-        # does it, and a user may add into dW before calling backward). One the backward did not
-        # write (it did not reach the layer: the forward ran in evaluation mode, or the backward
-        # raised) is zeroed after it, so that a backward run by hand later adds to zeros.
-        # (A subclass's own zero_grads is called, and the gradients it zeroed are written as well.)
+        # even zeroed first (one pass less over their memory). One the backward did not write (it
+        # did not reach the layer: the forward ran in evaluation mode, or the backward raised) is
+        # zeroed after it, so that a backward run by hand later adds to zeros. A subclass's own
+        # zero_grads, forward or backward (which may add a penalty into dW, or keep gradients
+        # over several steps), or gradients replaced or shared between layers, get the handout's
+        # loop as it is written: zero_grads, forward, backward, step.
         layers = self.linear_layers
-        stale = type(self).zero_grads is MLP.zero_grads
-        if stale:
-            self.autograd_engine.zero_grad()
-        else:
+        if not (_replayable(type(self)) and self._gradients_packed()):
             self.zero_grads()
+            out = self.forward(x)
+            loss = self.backward(labels)
+            self.step()
+            return loss, out
+        self.autograd_engine.zero_grad()
         for layer in layers:
-            layer.gradients_zeroed(stale)
+            layer.gradients_zeroed(stale=True)
         try:
             out = self.forward(x)
             loss = self.backward(labels)
@@ -243,6 +246,12 @@ class MLP:
                     layer.unwritten_gradients_zeroed()
         self.step()
         return loss, out
+
+    def _gradients_packed(self) -> bool:
+        """Whether every layer's ``dW`` and ``db`` is still the view of the flat gradient array
+        ``_pack`` made (none replaced, so none shared between layers)."""
+        views = tuple(chain.from_iterable(map(_GRADIENT_ARRAYS, self.linear_layers)))
+        return len(views) == len(self._grad_views) and all(map(operator.is_, views, self._grad_views))
 
     def _replayed(self, output: np.ndarray | None) -> bool:
         """Whether ``output`` is a replay's output buffer (no operation on the tape made it)."""

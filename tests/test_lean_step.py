@@ -322,3 +322,63 @@ def test_a_written_bias_gradient_keeps_the_sign_of_zero_of_the_handouts_loop():
             assert g.tobytes() == h.tobytes()
         signed_zeros += int(np.count_nonzero(stepped.linear_layers[0].db == 0))
     assert signed_zeros  # (inactive units were met: the case the test is about)
+
+
+class PenaltyInBackward(MLP):
+    """Adds an L2 term into every dW before the loss's backward, as the handout's loop allows."""
+
+    def backward(self, labels):
+        for layer in self.linear_layers:
+            layer.dW += 0.01 * layer.W
+        return super().backward(labels)
+
+
+class AccumulatingZeroGrads(MLP):
+    """Keeps the gradients of two steps: zeroes them every second call."""
+
+    calls = 0
+
+    def zero_grads(self) -> None:
+        self.calls += 1
+        if self.calls % 2:
+            super().zero_grads()
+        else:
+            self.autograd_engine.zero_grad()
+
+
+def tie_the_last_two_layers(mlp: MLP) -> MLP:
+    """Two layers sharing one weight and one gradient array (tied weights)."""
+    first, second = mlp.linear_layers[1], mlp.linear_layers[2]
+    second.W, second.dW = first.W, first.dW
+    return mlp
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: PenaltyInBackward(4, 4, [4, 4], ["relu", "tanh", "identity"], "cross_entropy", 0.1, Autograd(), seed=0),
+        lambda: AccumulatingZeroGrads(
+            4, 4, [4, 4], ["relu", "tanh", "identity"], "cross_entropy", 0.1, Autograd(), seed=0
+        ),
+        lambda: tie_the_last_two_layers(
+            MLP(4, 4, [4, 4], ["relu", "tanh", "identity"], "cross_entropy", 0.1, Autograd(), 0.9, seed=0)
+        ),
+    ],
+    ids=["penalty added in backward", "gradients kept over two steps", "tied weights"],
+)
+@pytest.mark.parametrize("x_dtype", [np.float64, np.float32])
+def test_train_step_is_the_handouts_loop_for_subclasses_and_shared_gradients(build, x_dtype):
+    """Only MLP's own step over its own gradient arrays writes the gradients instead of adding
+    them: a subclass's penalty added into dW before the backward was wiped (float32 data), a
+    subclass keeping gradients over two steps lost them, and tied layers overwrote each other's."""
+    stepped, looped = build(), build()
+    rng = np.random.default_rng(1)
+    for _ in range(4):
+        x, y = rng.standard_normal((8, 4)).astype(x_dtype), np.eye(4)[rng.integers(0, 4, 8)]
+        stepped.train_step(x, y)
+        looped.zero_grads()
+        looped.forward(x)
+        looped.backward(y)
+        looped.step()
+        for (w, g), (v, h) in zip(stepped.parameters(), looped.parameters()):
+            assert w.tobytes() == v.tobytes() and g.tobytes() == h.tobytes()
