@@ -231,12 +231,13 @@ def _pruned_vjp(kernel: Callable, skipped: int, count: int) -> Callable:
     """A VJP computing only the wanted gradients, from the kernel's per-input ``partials``.
 
     ``skipped`` has bit i set when input i is ``NO_GRAD``. Kernels without ``partials`` are
-    called whole and the unwanted gradients dropped. The result is cached in ``_PRUNED``,
-    which is bounded: a program recording fresh callables (lambdas) does not grow it forever.
+    called whole and the unwanted gradients dropped (nothing is cached for them: the cache
+    would keep a user's kernel, and whatever it refers to, alive). The result is cached in
+    ``_PRUNED``, which is bounded: a program recording fresh callables does not grow it forever.
     """
     partials = getattr(kernel, "partials", None)
     if partials is None or len(partials) != count:
-        pruned = kernel
+        return kernel
     else:
         rules = [(i, rule) for i, rule in enumerate(partials) if not skipped >> i & 1]
 

@@ -87,9 +87,11 @@ def test_a_residual_saving_op_like_the_lectures_matches_torch():
     np.testing.assert_allclose(np.asarray(ours.grad), theirs.grad.numpy(), rtol=1e-12)
 
 
-def test_recording_a_function_keeps_neither_it_nor_its_graph_alive():
-    """The recording caches (``mytorch.tensor``'s plans) do not hold a user's Function: a graph
-    its class refers to goes, and with it the locks on what that graph saved."""
+@pytest.mark.parametrize("constant", [False, True])
+def test_recording_a_function_keeps_neither_it_nor_its_graph_alive(constant):
+    """The recording caches (``mytorch.tensor``'s plans, the engine's pruned VJPs, used when an
+    operand is a constant) do not hold a user's Function: a graph its class refers to goes, and
+    with it the locks on what that graph saved."""
     import gc
     import weakref
 
@@ -102,14 +104,15 @@ def test_recording_a_function_keeps_neither_it_nor_its_graph_alive():
         graph = kept
 
         @staticmethod
-        def forward(ctx, x):
-            return x * 2
+        def forward(ctx, x, s=2.0):
+            return x * s
 
         @staticmethod
         def backward(ctx, grad_output):
-            return grad_output * 2
+            return (grad_output * 2, None) if constant else grad_output * 2
 
-    Scale.apply(Tensor(np.ones(2), requires_grad=True)).sum().backward()
+    operands = (np.full(2, 2.0),) if constant else ()
+    Scale.apply(Tensor(np.ones(2), requires_grad=True), *operands).sum().backward()
     gone = weakref.ref(Scale)
     del Scale, kept
     gc.collect()
