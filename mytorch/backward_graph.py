@@ -346,18 +346,22 @@ def _grad(
 
 
 def _positions(tape: Tape | None, ins: Sequence[Tensor]) -> dict[int, list[int]]:
-    """``{key: positions in ins}``: under which key each input's gradient is found among those
-    propagated on ``tape`` (an intermediate's by its array, a leaf's by the array the tape knows
-    it by: two leaves may wrap one array, the tape then knows one of them by a view of it), or,
-    for ``tape`` None, among the seeds of the outputs that are leaves (by the leaf's own id)."""
-    leaf_keys = {} if tape is None else {id(leaf): key for key, leaf in tape.leaves.items()}
+    """``{key: positions in ins}``: under which keys each input's gradient is found among those
+    propagated on ``tape`` (an intermediate's by its array, a leaf's by every array the tape
+    knows it by: two leaves may wrap one array, the tape then knows one of them by a view of
+    it, and a leaf whose ``.data`` was replaced between two operations is known by both arrays,
+    its gradient the sum), or, for ``tape`` None, among the seeds of the outputs that are
+    leaves (by the leaf's own id)."""
+    leaf_keys: dict[int, list[int]] = {}
+    for key, leaf in tape.leaves.items() if tape is not None else ():
+        leaf_keys.setdefault(id(leaf), []).append(key)
     where: dict[int, list[int]] = {}
     for i, t in enumerate(ins):
         if t.is_leaf:
-            key = id(t) if tape is None else leaf_keys.get(id(t))
+            keys = [id(t)] if tape is None else leaf_keys.get(id(t), [])
         else:
-            key = None if tape is None else id(t.data)
-        if key is not None:
+            keys = [] if tape is None else [id(t.data)]
+        for key in keys:
             where.setdefault(key, []).append(i)
     return where
 

@@ -225,3 +225,16 @@ def test_an_outputs_hooks_run_even_when_grad_needs_nothing_below_it():
     y.register_hook(lambda g: seen.append(g.numpy().copy()))
     assert mt.grad(y, other, grad_outputs=mt.tensor([3.0, 4.0]), allow_unused=True) == (None,)
     np.testing.assert_array_equal(seen, [[3.0, 4.0]])
+
+
+def test_grad_of_a_leaf_whose_data_was_replaced_between_two_uses_is_the_sum_of_both():
+    """d/dx of (2x).sum() + (3x).sum(), x.data replaced in between: [5, 5], as backward() and
+    PyTorch give. mytorch.grad took the gradient through one of the two arrays only ([3, 3])."""
+    x = mt.tensor([1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    first = (x * 2.0).sum()
+    x.data = np.array([5.0, 6.0])
+    out = first + (x * 3.0).sum()
+    (g,) = mt.grad(out, [x], retain_graph=True)
+    np.testing.assert_array_equal(g.numpy(), [5.0, 5.0])
+    out.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [5.0, 5.0])
