@@ -135,8 +135,9 @@ def _escaped(text: str) -> str:
     they are, the others escaped as Python writes them (``\\n``, ``\\x1b``, ``\\u202e``, and
     ``\\udcff`` for a byte that is not UTF-8). A file name may hold any of them: a newline added
     lines to the reports and the printout, and a name that is not UTF-8 could not be written, so
-    one archive stopped the batch before ``scores.csv``."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    one archive stopped the batch before ``scores.csv``. A backslash is doubled, so that no two
+    names look alike (``a\\nb`` and a newline between ``a`` and ``b``)."""
+    return "".join(c if c.isprintable() and c != "\\" else repr(c)[1:-1] for c in text)
 
 
 def _csv_cell(name: str) -> str:
@@ -152,14 +153,14 @@ _NAME_MAX = 255
 
 def _report_path(out_dir: Path, archive: Path, suffix: str) -> Path:
     """``out_dir/ARCHIVE.txt`` (or ``.json``), ARCHIVE being the archive's whole name; a name
-    with no room left for ``suffix`` is cut and followed by ``~`` and a hash of the whole name,
-    so that its reports are written and keep apart from another's (a name of 251 bytes stopped
-    the batch before ``scores.csv``)."""
+    with no room left for ``.json`` is cut and followed by ``~`` and a hash of the whole name
+    (for both reports alike), so that its reports are written and keep apart from another's (a
+    name of 251 bytes stopped the batch before ``scores.csv``)."""
     name = os.fsencode(archive.name)
-    if len(name) + len(suffix) <= _NAME_MAX:
+    if len(name) + len(".json") <= _NAME_MAX:
         return out_dir / (archive.name + suffix)
     digest = hashlib.sha256(name).hexdigest()[:12]
-    return out_dir / (os.fsdecode(name[: _NAME_MAX - len(suffix) - 13]) + "~" + digest + suffix)
+    return out_dir / (os.fsdecode(name[: _NAME_MAX - len(".json") - 13]) + "~" + digest + suffix)
 
 
 def _refused(tests: list[GradedTest]) -> list[Outcome]:

@@ -285,11 +285,12 @@ def test_archive_names_reach_reports_escaped_and_scores_csv_never_as_a_formula(g
         "bad\udcff.tar": "bad\\udcff.tar",
         '=HYPERLINK("x","y").tar': '\'=HYPERLINK("x","y").tar',
         "two\nPASS  loss 5 5.tar": "two\\nPASS  loss 5 5.tar",
+        "two\\nPASS  loss 5 5.tar": "two\\\\nPASS  loss 5 5.tar",  # a backslash, then n: not the same
         "rtl\u202eraT.tar": "rtl\\u202eraT.tar",
         "l" * 247 + ".tar": "l" * 247 + ".tar",  # no room for ".json" in a name of 255 bytes
     }
-    for name in names:
-        tar_of(package(tmp_path / f"src-{len(name)}", code="raise ImportError('nothing')\n", bare=True), inbox / name)
+    for i, name in enumerate(names):
+        tar_of(package(tmp_path / f"src-{i}", code="raise ImportError('nothing')\n", bare=True), inbox / name)
     done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "loss", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert {row: values["total"] for row, values in scores_csv(out / "scores.csv").items()} == {
