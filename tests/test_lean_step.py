@@ -192,10 +192,7 @@ def test_train_step_writes_the_same_gradients_as_the_handouts_loop():
     for _ in range(3):
         x, y = data(rng)
         stepped.train_step(x, y)
-        looped.zero_grads()
-        looped.forward(x)
-        looped.backward(y)
-        looped.step()
+        handout_step(looped, x, y)
         for (w, g), (v, h) in zip(stepped.parameters(), looped.parameters()):
             assert np.array_equal(g, h) and np.array_equal(w, v)
 
@@ -217,10 +214,7 @@ def test_train_step_calls_a_subclasss_own_zero_grads():
     for _ in range(3):
         x, y = data(rng)
         stepped.train_step(x, y)
-        looped.zero_grads()
-        looped.forward(x)
-        looped.backward(y)
-        looped.step()
+        handout_step(looped, x, y)
     assert Counting.calls == 3
     for (w, g), (v, h) in zip(stepped.parameters(), looped.parameters()):
         assert np.array_equal(g, h) and np.array_equal(w, v)
@@ -314,10 +308,7 @@ def test_a_written_bias_gradient_keeps_the_sign_of_zero_of_the_handouts_loop():
     for _ in range(5):
         x, y = rng.standard_normal((1, 4)), np.eye(3)[rng.integers(0, 3, 1)]
         stepped.train_step(x, y)
-        looped.zero_grads()
-        looped.forward(x)
-        looped.backward(y)
-        looped.step()
+        handout_step(looped, x, y)
         for (_, g), (_, h) in zip(stepped.parameters(), looped.parameters()):
             assert g.tobytes() == h.tobytes()
         signed_zeros += int(np.count_nonzero(stepped.linear_layers[0].db == 0))
@@ -376,9 +367,6 @@ def test_train_step_is_the_handouts_loop_for_subclasses_and_shared_gradients(bui
     for _ in range(4):
         x, y = rng.standard_normal((8, 4)).astype(x_dtype), np.eye(4)[rng.integers(0, 4, 8)]
         stepped.train_step(x, y)
-        looped.zero_grads()
-        looped.forward(x)
-        looped.backward(y)
-        looped.step()
+        handout_step(looped, x, y)
         for (w, g), (v, h) in zip(stepped.parameters(), looped.parameters()):
             assert w.tobytes() == v.tobytes() and g.tobytes() == h.tobytes()
