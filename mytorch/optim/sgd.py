@@ -108,12 +108,9 @@ class SGD(Optimizer):
         scratch = self._scratch
         if not scratch or scratch[0].dtype != p.dtype:
             scratch = self._scratch = list(np.empty((2, min(p.size, PIECE_BYTES // p.itemsize)), p.dtype))
-        arrays = [p, g] if v is None else [p, g, v]
-        temp, step = scratch
-        whole = p.size == temp.size  # one piece (a small model): the temporaries fit it exactly
-        for pp, gp, *vp in [arrays] if whole else pieces(arrays):
-            if not whole:
-                temp, step = scratch[0][: pp.size], scratch[1][: pp.size]
+        for pp, gp, *vp in pieces([p, g] if v is None else [p, g, v]):
+            # (a piece the size of the temporaries, as a small model's one piece: no slicing)
+            temp, step = scratch if pp.size == len(scratch[0]) else (scratch[0][: pp.size], scratch[1][: pp.size])
             d = gp
             if wd:
                 d = np.add(gp, np.multiply(wd, pp, out=temp), out=temp)

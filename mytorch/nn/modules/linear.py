@@ -64,7 +64,6 @@ _BY, _LARGE = F.PRODUCTS, F.PRODUCT_BY_MATMUL
 # called as _add_reduce(g, 0[, None, out]): by position, 0.2 us less than by keyword (which
 # NumPy's type stubs require for out)
 _add_reduce: Callable[..., np.ndarray] = np.add.reduce
-_add = np.add
 _MATMUL_BACKWARD = F.matmul_backward  # resolved once (F's names are looked up through its module type)
 _ADD_BACKWARD = F.add_backward
 
@@ -207,7 +206,7 @@ class Linear(Module):
             self._blank_db = None
             if blank is self.db and grad_output.dtype is blank.dtype and not _Anomaly.enabled:
                 if len(grad_output) == 1:  # one example: its row plus 0.0 is the sum, bit for bit
-                    _add(grad_output[0], 0.0, blank)  # (a copy would keep a -0.0, which the sum makes 0.0)
+                    np.add(grad_output[0], 0.0, blank)  # (a copy would keep a -0.0, which the sum makes 0.0)
                 else:
                     _add_reduce(grad_output, 0, None, blank)
                 return grad_output, None
