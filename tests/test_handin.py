@@ -270,8 +270,10 @@ def test_too_many_members_and_too_many_bytes_are_refused(tmp_path):
 def _with_pax_headers(path: Path, members: int, headers: int, value: bytes) -> Path:
     """A tar of ``members`` empty files, each after ``headers`` pax headers of a ``comment`` record
     holding ``value`` (made by hand: tarfile writes one pax header per member)."""
-    record = b"comment=" + value + b"\n"
-    record = str(len(record) + 6).encode() + b" " + record  # (a six-digit length and its space)
+    record = b" comment=" + value + b"\n"
+    length = len(record) + len(str(len(record)))  # the length counts its own digits
+    length = len(record) + len(str(length))  # (one more digit when that crosses a power of ten)
+    record = str(length).encode() + record
     info = tarfile.TarInfo("././@PaxHeader")
     info.type, info.size = tarfile.XHDTYPE, len(record)
     pax = info.tobuf(format=tarfile.USTAR_FORMAT)[:512] + record + bytes(-len(record) % 512)
