@@ -272,6 +272,66 @@ def test_freezing_a_parameter_makes_it_capture_again():
     assert replay.captures == 2
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda model, loss_fn: setattr(model[3], "negative_slope", 0.5),  # a setting the forward reads
+        lambda model, loss_fn: model.__setitem__(1, nn.Sigmoid()),  # a layer replaced
+        lambda model, loss_fn: model.append(nn.Tanh()),  # a layer added
+        lambda model, loss_fn: setattr(loss_fn, "reduction", "sum"),  # the loss module's setting
+        lambda model, loss_fn: setattr(loss_fn, "label_smoothing", 0.2),
+    ],
+    ids=["slope", "replaced", "appended", "reduction", "smoothing"],
+)
+def test_a_module_changed_between_steps_makes_it_capture_again(change):
+    """Found by a probe of the replay's guards: each of these changes was replayed with the
+    settings or layers of the capture, silently (a LeakyReLU slope of 0.1 -> 0.5 moved the
+    weights by 0.02 within three steps, a loss's reduction 'sum' by 0.28)."""
+
+    def built():
+        model = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 3), nn.LeakyReLU(0.1))
+        rng = np.random.default_rng(0)
+        for p in model.parameters():
+            p.data[...] = rng.standard_normal(p.shape) * 0.5
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        loss_fn = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return model, opt, loss_fn, step
+
+    (model_d, _, loss_d, dynamic), (model_r, opt_r, loss_r, step) = built(), built()
+    replay = Replay(step, optimizer=opt_r)
+    rng = np.random.default_rng(40)
+    x, y = batch(rng, 4, "ce")
+    for k in range(6):
+        if k == 3:
+            change(model_d, loss_d)
+            change(model_r, loss_r)
+        assert np.array_equal(dynamic(x, y).data, replay(x, y).data), f"step {k}"
+    for p, q in zip(model_d.parameters(), model_r.parameters()):
+        assert np.array_equal(p.data, q.data)
+    assert replay.captures == 2 and replay.replays == 2  # captured again at k == 3, replayed at k == 5
+
+
+def test_an_unchanged_model_between_steps_keeps_its_program():
+    """Reading a module, or calling ``train()`` on a model already training, is no change."""
+    model, opt, step = build()
+    replay = Replay(step, optimizer=opt)
+    rng = np.random.default_rng(41)
+    x, y = batch(rng, 4, "ce")
+    for _ in range(6):
+        model.train()
+        _ = model[0].weight, model[1].training, list(model.parameters())
+        replay(x, y)
+    assert replay.captures == 1 and replay.replays == 4
+
+
 # ---------------------------------------------------------------------------- found by a differential fuzz
 def _same_steps(dynamic, replay, built, rng, n=3):
     for _ in range(n):

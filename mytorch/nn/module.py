@@ -32,9 +32,34 @@ from mytorch.autograd_engine import no_grad
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor
 
-__all__ = ["IncompatibleKeys", "Module"]
+__all__ = ["IncompatibleKeys", "Module", "edition"]
 
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
+
+
+class _Edition:
+    """A token that stands for the state of every module's attributes at one time."""
+
+    __slots__ = ()
+
+
+_EDITION = _Edition()
+
+
+def edition() -> object:
+    """A token replaced by a new one whenever an attribute of some ``Module`` is set or deleted,
+    a sub-module or parameter registered, or a module switched between ``train()`` and ``eval()``.
+
+    ``mytorch.replay`` compares it (by identity) before replaying a Tensor-level step: a setting
+    its forward pass read (a ``LeakyReLU``'s ``negative_slope``, a loss's ``reduction``, a layer
+    of a ``Sequential`` replaced) has changed if it moved, and the step is captured again.
+    """
+    return _EDITION
+
+
+def _edited() -> None:
+    global _EDITION
+    _EDITION = _Edition()
 
 
 class IncompatibleKeys(NamedTuple):
@@ -79,6 +104,7 @@ class Module:
             self._register(name, value)
         else:
             object.__setattr__(self, name, value)
+            _edited()
 
     def _register(self, name: str, value: Any) -> None:
         """Put ``value`` in the registry its kind belongs to (and nowhere else)."""
@@ -100,11 +126,13 @@ class Module:
                 registry.pop(name, None)
         target[name] = value
         object.__setattr__(self, name, value)
+        _edited()
 
     def __delattr__(self, name: str) -> None:
         for registry in self._registries():
             registry.pop(name, None)
         object.__delattr__(self, name)
+        _edited()
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or an empty slot, None) under ``name``."""
@@ -206,7 +234,9 @@ class Module:
         if not isinstance(mode, bool):
             raise TypeError(f"{type(self).__name__}.train: mode must be a bool, got {type(mode).__name__}")
         for module in self.modules():
-            object.__setattr__(module, "training", mode)
+            if module.training is not mode:
+                object.__setattr__(module, "training", mode)
+                _edited()
         return self
 
     def eval(self) -> Module:

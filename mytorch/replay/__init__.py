@@ -18,8 +18,9 @@ Guards, checked before every replay (a failing guard captures the step again):
 * the inputs: their number, shapes, dtypes and memory layouts (one program is kept per
   combination, up to ``max_programs``: an epoch's smaller last batch has its own);
 * ``watch()``: the objects the step depends on (the modules, each parameter and gradient
-  array, the optimizer's state arrays; for Tensors also each parameter's ``requires_grad``)
-  must be the very same objects as at capture (a change drops every input shape's program);
+  array, the optimizer's state arrays; for Tensors also each parameter's ``requires_grad``
+  and the modules' ``edition()``) must be the very same objects as at capture (a change drops
+  every input shape's program);
 * for a Tensor-level step, each parameter's ``.grad``: the Tensor a step of this replay left
   there, or None where the step's backward makes one (a gradient assigned between steps, or
   None for a frozen weight's, makes it capture again);
@@ -38,9 +39,13 @@ only once a second dynamic run shows the very same array objects, else ``ReplayE
 Branches in Python are not: the ``verify`` mode runs the dynamic step beside the replay for
 the first calls and raises ``ReplayError`` if they record different operations or give
 different numbers. The settings dict a handout module records its operation with (a
-``LeakyReLU``'s ``params``) is compared before every replay like the optimizer's; settings
-a Tensor-level step's closure reads (a loss module replaced, its ``label_smoothing``) are read
-at capture: after changing one, call ``reset()``.
+``LeakyReLU``'s ``params``) is compared before every replay like the optimizer's. For a
+Tensor-level step, any change to a ``mytorch.nn`` module between steps (an attribute set,
+such as a ``LeakyReLU``'s ``negative_slope`` or a loss's ``reduction``; a layer of a
+``Sequential`` replaced, added or removed; ``train()``/``eval()`` switching a module; a module
+built) moves ``mytorch.nn.module.edition()``, and the step is captured again. Settings read
+from outside the modules (a variable of the step's closure, a global) are read at capture:
+after changing one, call ``reset()``.
 
 **Refused.** The capture raises ``ReplayError`` for a step it cannot replay as the dynamic step
 runs: besides the above, a gradient recorded into an array that is none of the optimizer's
@@ -66,6 +71,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.autograd_engine import _GradMode
+from mytorch.nn.module import edition as module_edition
 from mytorch.replay.compiler import Program, ReplayError, compile_step, signature
 from mytorch.replay.rules import Slot
 from mytorch.replay.tensors import Recorder, tensor_step
@@ -265,8 +271,16 @@ class Replay:
         """Whether every parameter of a Tensor-level step can be written in place."""
         return all(p.data.flags.writeable for p in self.optimizer.params)
 
+    def _seen(self) -> list[Any]:
+        """What the guards compare by identity: ``watch()``'s objects and, for a Tensor-level
+        step, the modules' ``edition()`` (a module setting changed between steps)."""
+        seen = list(self.watch())
+        if self.tensors:
+            seen.append(module_edition())
+        return seen
+
     def _unchanged(self) -> bool:
-        now = self.watch()
+        now = self._seen()
         then = self._watched
         return len(now) == len(then) and all(map(operator.is_, now, then))
 
@@ -321,7 +335,7 @@ class Replay:
         except _RefusedError as refused:
             self._pending.pop(key, None)
             self.dynamic[key] = str(refused.error)
-            self._watched = list(self.watch())
+            self._watched = self._seen()
             return refused.result
 
     def _compile(self, key: tuple[Any, ...], inputs: tuple[Any, ...], arrays: tuple[np.ndarray, ...]) -> Any:
@@ -334,7 +348,7 @@ class Replay:
                     # confirmed (or refused) by the next run; meanwhile only what it compares is kept,
                     # not the program's buffers
                     self._pending[key] = (program.signature, program.loose)
-                    self._watched = list(self.watch())
+                    self._watched = self._seen()
                     return result
                 self._confirm(first, program)
         except ReplayError as error:
@@ -344,7 +358,7 @@ class Replay:
         if len(self.programs) >= self.max_programs:
             del self.programs[next(iter(self.programs))]
         self.programs[key] = program
-        self._watched = list(self.watch())
+        self._watched = self._seen()
         self.captures += 1
         return result
 
