@@ -246,16 +246,18 @@ def kill_leftovers(deadline: float = 10.0) -> None:
                 pass
 
 
-def remove_tree(path: str | os.PathLike) -> None:
+def remove_tree(path: str | os.PathLike, helper: bool = True) -> None:
     """Remove a folder a hand-in could write to, however deep. ``shutil.rmtree`` recurses, and
     holds a file descriptor, once per level: on a folder 1500 levels deep that a worker had made
     it raised RecursionError (which ``ignore_errors`` does not cover) or, out of descriptors,
-    returned with the folder still there; ``rm -rf`` (which never follows links) then removes it."""
+    returned with the folder still there; ``rm -rf`` (which never follows links) then removes it.
+    With ``helper=False`` (while a hand-in's processes may run: under ``none`` one may stop the
+    helper, which the runner would wait for forever) what ``shutil.rmtree`` leaves stays."""
     try:
         shutil.rmtree(path, ignore_errors=True)
     except RecursionError:
         pass
-    if os.path.lexists(path):  # (watched: ``kill_leftovers``, run by a test ending meanwhile, would kill it)
+    if helper and os.path.lexists(path):  # (watched: ``kill_leftovers``, run by a test ending meanwhile, would kill it)
         quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         remover = start_watched(["rm", "-rf", "--one-file-system", "--", os.fspath(path)], env=_PATH, **quiet)
         remover.wait()

@@ -29,6 +29,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -296,7 +297,7 @@ def run_worker(
         seen.oom_killed = cgroup is not None and cgroup.oom_kills() > oom_kills
         return seen, process.returncode
     finally:
-        remove_tree(private)
+        remove_tree(private, helper=False)  # what is left goes with ``scratch``, once no worker runs
 
 
 _readable_cache: dict[str, list[str]] = {}
@@ -428,21 +429,41 @@ def grade(
 
 
 def _grade_all(tests: list[GradedTest], one: Callable, jobs: int, on_outcome) -> list[Outcome]:
-    """``one(test, scratch)`` for every test, ``jobs`` at a time, in a private scratch folder."""
-    with tempfile.TemporaryDirectory(prefix="mytorch-workers-") as scratch, ThreadPoolExecutor(jobs) as pool:
+    """``one(test, scratch)`` for every test, ``jobs`` at a time, in a private scratch folder.
+
+    Every thread of the pool exists before the first worker starts: under ``none`` a worker may
+    signal no thread of the runner's that it saw when it started (``jail``), and would be free to
+    kill one made later. The scratch folder is removed once every worker has ended and what it
+    left has been killed, so that no process of the hand-in can stop the helper that removes a
+    folder too deep for ``shutil.rmtree`` (until 2026-12-02 a worker under ``none`` stopped the
+    helper of a test that had ended, with SIGSTOP, and the runner waited for it forever)."""
+    scratch = Path(tempfile.mkdtemp(prefix="mytorch-workers-"))
+    started = threading.Event()
+
+    def gated(test: GradedTest) -> Outcome:
+        started.wait()
+        return one(test, scratch)
+
+    try:
         os.chmod(scratch, 0o711)
-        futures = [pool.submit(one, test, Path(scratch)) for test in tests]
-        outcomes = []
-        try:
-            for future in futures:
-                outcomes.append(future.result())
-                if on_outcome is not None:
-                    on_outcome(outcomes[-1])
-        except BaseException:  # Ctrl-C, SIGTERM: no test starts any more, and the running ones end now
-            for future in futures:
-                future.cancel()
-            kill_watched()
-            raise
+        with ThreadPoolExecutor(jobs) as pool:
+            try:
+                futures = [pool.submit(gated, test) for test in tests]
+            finally:
+                started.set()
+            outcomes = []
+            try:
+                for future in futures:
+                    outcomes.append(future.result())
+                    if on_outcome is not None:
+                        on_outcome(outcomes[-1])
+            except BaseException:  # Ctrl-C, SIGTERM: no test starts any more, and the running ones end now
+                for future in futures:
+                    future.cancel()
+                kill_watched()
+                raise
+    finally:
+        remove_tree(scratch)
     return outcomes
 
 

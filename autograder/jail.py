@@ -196,11 +196,20 @@ def _drop_privileges(uid: int | None) -> None:
 
 # Signals under ``none``: a seccomp filter (classic BPF over ``struct seccomp_data``).
 _SYSCALLS = {  # machine: (audit arch, syscalls whose first argument is a pid, denied ones, fcntl, ioctl)
-    "x86_64": (0xC000003E, (62, 200, 234, 129, 297, 434), (101, 310, 311, 424, 438), 72, 16),
-    "aarch64": (0xC00000B7, (129, 130, 131, 138, 240, 434), (117, 270, 271, 424, 438), 25, 29),
+    "x86_64": (0xC000003E, (62, 200, 234, 129, 297, 434, 302, 142, 144, 203, 314), (101, 310, 311, 424, 438), 72, 16),
+    "aarch64": (
+        0xC00000B7,
+        (129, 130, 131, 138, 240, 434, 261, 118, 119, 122, 274),
+        (117, 270, 271, 424, 438),
+        25,
+        29,
+    ),
 }
-"""kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open; ptrace, process_vm_readv,
-process_vm_writev, pidfd_send_signal, pidfd_getfd."""
+"""kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open, prlimit64, sched_setparam,
+sched_setscheduler, sched_setaffinity, sched_setattr; ptrace, process_vm_readv, process_vm_writev,
+pidfd_send_signal, pidfd_getfd. (prlimit64 was allowed until 2026-12-02: a process of the same
+user may set another's limits: a hand-in set the runner's file-size limit to 0, and the runner
+stopped at the next report it wrote, with no report or scores.csv for anyone in the batch.)"""
 _F_SETOWN, _F_SETOWN_EX, _FIOSETOWN, _SIOCSPGRP = 8, 15, 0x8901, 0x8902
 _LOAD, _JEQ, _JGE, _JGT, _RET = 0x20, 0x15, 0x35, 0x25, 0x06
 _ALLOW, _EPERM = 0x7FFF0000, 0x00050000 | 1
@@ -262,7 +271,9 @@ _MAX_PROTECTED = 1900
 def _processes_of_my_user() -> list[int]:
     """The pids of this process's ancestors, then of every other process of its real uid (by
     ``/proc/<pid>/status``: the directory of a process that is not dumpable, such as the runner,
-    is root's), at most ``_MAX_PROTECTED``; this process excluded."""
+    is root's), each followed by the ids of its other threads, at most ``_MAX_PROTECTED``; this
+    process excluded. (A signal to any thread's id reaches its whole process: until 2026-12-02
+    only the pids were protected, and a hand-in killed the runner through one of its threads.)"""
 
     def parent_and_uid(pid: int) -> tuple[int, int]:
         with open(f"/proc/{pid}/status") as status:
@@ -285,7 +296,14 @@ def _processes_of_my_user() -> list[int]:
                     others.append(int(entry.name))
             except (OSError, KeyError, ValueError):
                 continue
-    return (ancestors + sorted(others))[:_MAX_PROTECTED]
+    protected = []
+    for pid in ancestors + sorted(others):
+        protected.append(pid)
+        try:
+            protected += sorted(int(tid) for tid in os.listdir(f"/proc/{pid}/task") if int(tid) != pid)
+        except (OSError, ValueError):
+            continue
+    return protected[:_MAX_PROTECTED]
 
 
 def _forbid_signals_outside() -> bool:

@@ -522,3 +522,71 @@ for _folder in ({SHARED!r}, {SHARED!r} + "/inner"):
         pass
 """
 """Under ``uid``: leaves a small file in ``SHARED`` and in a world-writable folder inside it."""
+
+
+REGICIDE = """
+import builtins as _builtins, os as _os, resource as _resource, signal as _signal
+_runner, _tried = _os.getppid(), []  # under --sandbox none the worker's parent is the runner
+try:
+    _threads = [_builtins.int(tid) for tid in _os.listdir(f"/proc/{_runner}/task")]
+except OSError as _error:
+    _threads = []
+    _tried.append(f"no threads listed ({_error.strerror})")
+for _tid in _threads:
+    if _tid != _runner:  # a signal to any thread's id ends the whole process
+        try:
+            _os.kill(_tid, _signal.SIGKILL)
+            _tried.append("killed a thread of the runner")
+        except OSError as _error:
+            _tried.append(f"could not kill a thread of the runner ({_error.strerror})")
+try:  # the runner's next report would fail with "File too large"
+    _resource.prlimit(_runner, _resource.RLIMIT_FSIZE, (0, 0))
+    _tried.append("set the runner's file-size limit to 0")
+except OSError as _error:
+    _tried.append(f"could not set the runner's limits ({_error.strerror})")
+
+
+def _telling_mul(grad_output, a, b):
+    raise RuntimeError("; ".join(_tried))
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _telling_mul
+"""
+"""Under ``--sandbox none``: kills the runner through the ids of its threads, which its signal
+filter did not protect (only the pids), and sets its file-size limit to 0 (``prlimit``, which a
+process may do to another of its user); its mul_backward says how that went."""
+
+
+HELPER_STOPPER = """
+import builtins as _builtins, os as _os
+_fd = _os.open(".", _os.O_RDONLY)  # its own folder
+for _ in _builtins.range(1500):  # one level deeper than shutil.rmtree can recurse
+    _os.mkdir("d", dir_fd=_fd)
+    _fd, _old = _os.open("d", _os.O_RDONLY, dir_fd=_fd), _fd
+    _os.close(_old)
+_os.close(_fd)
+
+def _stopping_mul(grad_output, a, b):
+    import os, signal, time
+    stopped, end = [], time.monotonic() + 3.0  # (under the test's limit of 10 s)
+    while time.monotonic() < end and not stopped:
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    command = f.read()
+                if command.startswith(b"rm\\0") and b"mytorch-workers-" in command:
+                    os.kill(__import__("builtins").int(entry), signal.SIGSTOP)
+                    stopped.append(entry)
+            except (OSError, ValueError):
+                continue
+        time.sleep(0.01)
+    raise RuntimeError(f"stopped {len(stopped)} of the runner's helpers")
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _stopping_mul
+"""
+"""Under ``--sandbox none --jobs 2``: leaves, in every test, a folder too deep for
+``shutil.rmtree``; its mul_backward, running beside the other tests, sends SIGSTOP to the ``rm``
+the runner starts to remove such a folder (once), which the runner then waited for forever."""

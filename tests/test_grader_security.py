@@ -43,6 +43,7 @@ from hostile_handins import (  # noqa: E402
     FLOOD,
     FORKER,
     HANG,
+    HELPER_STOPPER,
     HOARDER,
     KEY_THIEF,
     LITTERER,
@@ -52,6 +53,7 @@ from hostile_handins import (  # noqa: E402
     PARRICIDE,
     PATCHER,
     QUEUER,
+    REGICIDE,
     SECRET,
     SHARED,
     STOPPER,
@@ -101,10 +103,15 @@ def snapshot(*folders: Path) -> dict[str, str]:
 
 def sleepers() -> list[int]:
     """The processes that hand-ins of this test run started in the background (``sleep MARK``)."""
+    return processes_with(MARK)
+
+
+def processes_with(text: str) -> list[int]:
+    """The processes whose command line holds ``text``."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and MARK.encode() in (entry / "cmdline").read_bytes():
+            if entry.name.isdigit() and text.encode() in (entry / "cmdline").read_bytes():
                 found.append(int(entry.name))
         except OSError:
             continue
@@ -389,11 +396,68 @@ def test_under_sandbox_none_a_handin_cannot_signal_the_runner(grader, tmp_path):
     assert "RuntimeError: could not kill the runner (Operation not permitted)" in done.stdout, done.stdout[-3000:]
 
 
+def test_under_sandbox_none_a_handin_cannot_kill_the_runner_through_its_threads_or_its_limits(grader, tmp_path):
+    """The signal filter protected the pids of the runner and its ancestors, not the ids of their
+    other threads: a signal to any of them ends the whole process, and a hand-in killed the runner
+    (no report, no scores.csv for anyone in the batch). ``prlimit`` on the runner was allowed too: a
+    file-size limit of 0 stopped it at the next report it wrote ("File too large")."""
+    if os.uname().machine not in ("x86_64", "aarch64"):
+        pytest.skip(f"the grader's seccomp filter knows x86_64 and aarch64, not {os.uname().machine}")
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    handin(tmp_path, inbox, "a-regicide.tar", code=REGICIDE)
+    handin(tmp_path, inbox, "b-mytorch.tar")
+    done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", "none", "operations",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, (done.returncode, done.stdout[-2000:], done.stderr[-2000:])
+    table = scores_csv(out / "scores.csv")
+    assert (table["a-regicide.tar"]["total"], table["b-mytorch.tar"]["total"]) == ("5", "6")
+    report = (out / "a-regicide.tar.txt").read_text()
+    assert "could not kill a thread of the runner (Operation not permitted)" in report, report[-3000:]
+    assert "killed a thread" not in report
+    assert "could not set the runner's limits (Operation not permitted)" in report
+
+
+def test_under_sandbox_none_a_handin_cannot_stop_the_helper_that_removes_its_folders(grader, tmp_path):
+    """A folder too deep for ``shutil.rmtree`` is removed by ``rm -rf``, a process of the runner's
+    user: under ``none`` a worker running beside the test that left such a folder sent that ``rm``
+    SIGSTOP, and the runner waited for it forever (the batch never ended). Now the folders go once
+    no process of the hand-in runs."""
+    scratch = Path(tempfile.mkdtemp(prefix="mytorch-stopped-"))  # the runner's temporary folder
+    archive = handin(tmp_path, tmp_path, "stopper.tar", code=HELPER_STOPPER)
+    command = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--jobs", "2",
+               "--timeout", "10", "--sandbox", "none", "operations"]  # fmt: skip
+    env = {**os.environ, "TMPDIR": str(scratch), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    runner = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)  # fmt: skip
+    try:
+        stdout, stderr = runner.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        runner.kill()
+        stdout, stderr = runner.communicate()
+    finally:  # a stopped helper of a runner that hung: killed by its pid
+        stopped = processes_with(str(scratch))
+        for pid in stopped:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        left = list(scratch.iterdir())
+        subprocess.run(["rm", "-rf", "--one-file-system", "--", str(scratch)], check=False)
+    assert runner.returncode == 0, (runner.returncode, stdout[-2000:], stderr[-2000:])
+    assert stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}}), stdout[-2000:]
+    assert "RuntimeError: stopped 0 of the runner's helpers" in stdout, stdout[-3000:]
+    assert stopped == [] and left == []
+
+
 SIGNAL_FILTER_SCRIPT = """
-import ctypes, fcntl, os, signal, socket, subprocess, sys
+import ctypes, fcntl, os, resource, signal, socket, subprocess, sys
 sys.path.insert(0, sys.argv[1])
 from autograder import jail
 earlier = subprocess.Popen(["sleep", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # there before
+threaded = subprocess.Popen([sys.executable, "-c", "import threading, time; t = threading.Thread(target=time.sleep, "
+                             "args=(3,)); t.start(); print(t.native_id, flush=True)"], stdout=subprocess.PIPE)
+thread = int(threaded.stdout.readline())  # a thread of an earlier process, not its first
 assert ctypes.CDLL(None).prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS, as the worker
 assert jail._forbid_signals_outside()
 def outcome(call):
@@ -413,8 +477,14 @@ print({
     "SIGIO to the parent": outcome(lambda: fcntl.fcntl(probe.fileno(), fcntl.F_SETOWN, os.getppid())),
     "SIGIO to itself": outcome(lambda: fcntl.fcntl(probe.fileno(), fcntl.F_SETOWN, os.getpid())),
     "a pidfd of the parent": outcome(lambda: os.pidfd_open(os.getppid())),
+    "a thread of an earlier process": outcome(lambda: os.kill(thread, 0)),
+    "the limits of an earlier process": outcome(lambda: resource.prlimit(earlier.pid, resource.RLIMIT_FSIZE)),
+    "the scheduling of an earlier process": outcome(lambda: os.sched_setaffinity(earlier.pid, os.sched_getaffinity(0))),
+    "its child's limits": outcome(lambda: resource.prlimit(child.pid, resource.RLIMIT_FSIZE)),
+    "its own scheduling": outcome(lambda: os.sched_setaffinity(0, os.sched_getaffinity(0))),
 })
 child.wait()
+threaded.wait()
 """
 
 
@@ -426,7 +496,10 @@ def test_the_signal_filter_lets_a_worker_signal_itself_and_what_it_starts_not_ea
     assert done.returncode == 0, done.stderr[-2000:]
     expected = {"parent": "refused", "every process": "refused", "an earlier process": "refused",
                 "itself": "allowed", "its child": "allowed", "SIGIO to the parent": "refused",
-                "SIGIO to itself": "allowed", "a pidfd of the parent": "refused"}  # fmt: skip
+                "SIGIO to itself": "allowed", "a pidfd of the parent": "refused",
+                "a thread of an earlier process": "refused", "the limits of an earlier process": "refused",
+                "the scheduling of an earlier process": "refused", "its child's limits": "allowed",
+                "its own scheduling": "allowed"}  # fmt: skip
     assert ast.literal_eval(done.stdout) == expected
 
 
