@@ -71,17 +71,27 @@ class Limits:
     max_depth: int = 32
 
 
-def _open_stream(path: Path):
-    """The archive's tar stream, decompressed on the fly by its magic number."""
+def _compression(path: Path) -> str:
+    """The archive's compression by its magic number: ``gz``, ``bz2``, ``xz`` or "" (none). Both
+    passes read the archive so: ``tarfile``'s own guess tries every decompressor before a plain
+    tar, and a plain tar whose first member's name is a small LZMA stream (the legacy .lzma
+    format has no magic number) was listed and extracted as the tar inside that stream, which
+    the first pass never read (until 2026-12-02)."""
     with open(path, "rb") as raw:
         magic = raw.read(6)
     if magic[:2] == b"\x1f\x8b":
-        return gzip.open(path, "rb")
+        return "gz"
     if magic[:3] == b"BZh":
-        return bz2.open(path, "rb")
+        return "bz2"
     if magic == b"\xfd7zXZ\x00":
-        return lzma.open(path, "rb")
-    return open(path, "rb")
+        return "xz"
+    return ""
+
+
+def _open_stream(path: Path):
+    """The archive's tar stream, decompressed on the fly (see ``_compression``)."""
+    opener = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}.get(_compression(path), open)
+    return opener(path, "rb")
 
 
 def _octal_or_binary(field: bytes, what: str) -> int:
@@ -303,7 +313,7 @@ def extract_handin(archive_path: str | os.PathLike, destination: str | os.PathLi
         raise HandinError(f"the extraction folder {root} is not empty")
     scan_archive(archive_path, limits)
     try:
-        with tarfile.open(archive_path) as archive:
+        with tarfile.open(archive_path, f"r:{_compression(archive_path)}") as archive:
             for member in _checked_members(archive, limits):
                 _extract(archive, member, root)
     except HandinError:

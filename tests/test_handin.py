@@ -3,6 +3,7 @@
 
 import io
 import json
+import lzma
 import shutil
 import subprocess
 import sys
@@ -297,6 +298,40 @@ def test_pax_headers_count_against_the_limits(tmp_path):
     assert not list((tmp_path / "a").iterdir()) and not list((tmp_path / "b").iterdir())
     root = extract_handin(_with_pax_headers(tmp_path / "fine.tar", 3, 2, b"a" * 100), tmp_path / "c")
     assert sorted(p.name for p in (root / "mytorch").iterdir()) == ["__init__.py", "m1.py", "m2.py"]
+
+
+def _lzma_polyglot(path: Path) -> Path:
+    """A plain tar of one empty member whose name (the header's first 100 bytes, up to its NUL) is
+    the start of a legacy .lzma stream, which has no magic number: the stream holds another tar,
+    with ``mytorch/__init__.py``; after it comes what a decompressor ignores as trailing data."""
+    inner = io.BytesIO()
+    with tarfile.open(fileobj=inner, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        info = tarfile.TarInfo("mytorch/__init__.py")
+        info.size = len(b"X = 1\n")
+        tar.addfile(info, io.BytesIO(b"X = 1\n"))
+    stream = lzma.compress(inner.getvalue()[:1024], format=lzma.FORMAT_ALONE, preset=9 | lzma.PRESET_EXTREME)
+    assert len(stream) <= 100
+    header = bytearray(stream.ljust(100, b"\x00") + bytes(412))
+    header[100:108] = b"0000644\x00"  # mode
+    header[124:136] = header[136:148] = b"0" * 11 + b"\x00"  # size 0, mtime
+    header[156:157] = b"0"  # a regular file
+    header[148:156] = b" " * 8
+    header[148:156] = f"{sum(header):06o}\x00 ".encode()  # its checksum
+    path.write_bytes(bytes(header) + bytes(1024))
+    return path
+
+
+def test_the_archive_listed_and_extracted_is_the_one_the_first_pass_read(tmp_path):
+    """``tarfile``'s guess of the compression tries every decompressor before a plain tar: a plain
+    tar whose first name began a .lzma stream was checked as that plain tar (one empty file), then
+    listed and extracted as the tar inside the stream, which no size, ratio or header limit of the
+    first pass had seen."""
+    archive = _lzma_polyglot(tmp_path / "polyglot.tar")
+    assert tarfile.open(archive).getnames() == ["mytorch/__init__.py"]  # tarfile's own guess
+    root = extract_handin(archive, tmp_path / "out")
+    assert [p.name for p in root.iterdir()] == ["]"]  # what the first pass read: the plain tar's one member
+    with pytest.raises(HandinError, match="no mytorch/ package"):
+        find_package(root)
 
 
 def test_a_good_archive_extracts_and_its_package_is_found(tmp_path):
