@@ -17,7 +17,8 @@ the runner chose (see ``containment``):
 In every mode the resource limits (CPU seconds, address space, processes, file size, open
 files, no core dumps) are set, no new privileges can be gained (``PR_SET_NO_NEW_PRIVS``), and
 the worker joins a session keyring of its own (the runner's holds the keys of the session that
-started it).
+started it), then may make no keyring call at all (a seccomp filter, on x86-64 and ARM64: a
+uid's own keyrings outlive its processes, and the uid is the next hand-in's in its slot).
 """
 
 from __future__ import annotations
@@ -210,6 +211,8 @@ sched_setscheduler, sched_setaffinity, sched_setattr; ptrace, process_vm_readv, 
 pidfd_send_signal, pidfd_getfd. (prlimit64 was allowed until 2026-12-02: a process of the same
 user may set another's limits: a hand-in set the runner's file-size limit to 0, and the runner
 stopped at the next report it wrote, with no report or scores.csv for anyone in the batch.)"""
+_KEYRING_CALLS = {"x86_64": (248, 249, 250), "aarch64": (217, 218, 219)}
+"""add_key, request_key, keyctl: refused to every worker once it is contained (see ``_forbid_keyrings``)."""
 _F_SETOWN, _F_SETOWN_EX, _FIOSETOWN, _SIOCSPGRP = 8, 15, 0x8901, 0x8902
 _LOAD, _JEQ, _JGE, _JGT, _RET = 0x20, 0x15, 0x35, 0x25, 0x06
 _ALLOW, _EPERM = 0x7FFF0000, 0x00050000 | 1
@@ -230,14 +233,16 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     which names who receives SIGIO) may be 0, the worker's own process group (``-own``) or any
     positive pid but those of ``protected`` (the processes of its user that existed when it
     started: the runner, what started the runner, their siblings); tracing, other processes'
-    memory, signals through a pidfd or a socket's owner, and every call of another ABI (32-bit,
-    x32) than the machine's are refused (EPERM). (Not a rule on pid order: on a machine whose
-    pids wrap at 32768, what a worker starts may get a smaller pid than the runner's.)"""
+    memory, signals through a pidfd or a socket's owner, the keyrings (``_KEYRING_CALLS``) and
+    every call of another ABI (32-bit, x32) than the machine's are refused (EPERM). (Not a rule on
+    pid order: on a machine whose pids wrap at 32768, what a worker starts may get a smaller pid
+    than the runner's.)"""
     if machine not in _SYSCALLS:
         return None
     arch, pid_calls, denied, fcntl, ioctl = _SYSCALLS[machine]
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", arch), (_LOAD, 0, 0, 0), (_JGE, "deny", 0, 0x40000000)]
-    program += [(_JEQ, "pid_argument", 0, nr) for nr in pid_calls] + [(_JEQ, "deny", 0, nr) for nr in denied]
+    program += [(_JEQ, "pid_argument", 0, nr) for nr in pid_calls]
+    program += [(_JEQ, "deny", 0, nr) for nr in denied + _KEYRING_CALLS[machine]]
     program += [(_JEQ, "fcntl", 0, fcntl), (_JEQ, "ioctl", 0, ioctl), (_RET, 0, 0, _ALLOW)]
     program += ["fcntl", (_LOAD, 0, 0, 24), (_JEQ, "deny", 0, _F_SETOWN_EX), (_JEQ, 0, "allow", _F_SETOWN),
                 (_LOAD, 0, 0, 32), (_JEQ, "pid", "pid", 0)]  # fmt: skip
@@ -250,6 +255,22 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     for pid in protected:
         program += [(_JEQ, 0, 1, pid), (_RET, 0, 0, _EPERM)]
     program += [(_RET, 0, 0, _ALLOW)]
+    return _assembled(program)
+
+
+def _keyring_filter(machine: str) -> list[tuple[int, int, int, int]] | None:
+    """The filter's instructions that refuse the keyring calls (and every call of another ABI
+    than the machine's), or None on a machine it does not know."""
+    if machine not in _SYSCALLS:
+        return None
+    program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", _SYSCALLS[machine][0]), (_LOAD, 0, 0, 0),
+                     (_JGE, "deny", 0, 0x40000000)]  # fmt: skip
+    program += [(_JEQ, "deny", 0, nr) for nr in _KEYRING_CALLS[machine]]
+    return _assembled(program + [(_RET, 0, 0, _ALLOW), "deny", (_RET, 0, 0, _EPERM)])
+
+
+def _assembled(program: list) -> list[tuple[int, int, int, int]]:
+    """``program``'s instructions, its labels (strings) resolved into jumps (forward, at most 255)."""
     labels, index = {}, 0
     for item in program:
         if isinstance(item, str):
@@ -260,7 +281,7 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     jump = lambda target, at: labels[target] - at - 1 if isinstance(target, str) else target  # noqa: E731
     instructions = [(op, jump(jt, at), jump(jf, at), k) for at, (op, jt, jf, k) in enumerate(code)]
     if not all(0 <= jt <= 255 and 0 <= jf <= 255 for _, jt, jf, _ in instructions):
-        raise ValueError("the signal filter has a jump out of reach")  # a mistake in this function
+        raise ValueError("a seccomp filter has a jump out of reach")  # a mistake in the function that wrote it
     return instructions
 
 
@@ -313,8 +334,31 @@ def _forbid_signals_outside() -> bool:
     ``PR_SET_NO_NEW_PRIVS``; False on a machine the filter does not know or a kernel without
     seccomp filters."""
     instructions = _signal_filter(os.uname().machine, os.getpid(), _processes_of_my_user())
-    if instructions is None:
-        return False
+    return instructions is not None and _install(instructions)
+
+
+def _forbid_keyrings() -> None:
+    """Under ``uid`` and ``namespaces``: no keyring calls. The worker's uid is its slot's, so the
+    next hand-in graded in that slot has it too, and a key in the uid's user keyring (``@u``,
+    ``@us``, its persistent keyring) outlives every process: until 2026-12-02 a key one hand-in
+    added (its source, up to the uid's 20000 bytes) was a later hand-in's to read. (Under ``none``
+    the signal filter refuses them too: the user's keyring is the runner's user's.) Where seccomp
+    filters are refused, keyrings are refused as well (Docker's default profile)."""
+    instructions = _keyring_filter(os.uname().machine)
+    if instructions is not None:
+        try:
+            _install(instructions)
+        except OSError:
+            pass
+
+
+def _install(instructions: list[tuple[int, int, int, int]]) -> bool:
+    """Install a seccomp filter (needs ``PR_SET_NO_NEW_PRIVS``); False on a kernel without seccomp
+    filters.
+
+    Raises:
+        OSError: the kernel refused it.
+    """
     filters = (_SockFilter * len(instructions))(*[_SockFilter(*i) for i in instructions])
     program = _SockFprog(len(instructions), filters)
     if _libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(program), 0, 0) != 0:
@@ -383,6 +427,7 @@ def contain(config: dict[str, Any]) -> str:
     _set_limits(config["limits"])
     if config["mode"] != "none":
         _drop_privileges(config["uid"])
+        _forbid_keyrings()
     else:
         _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
         _forbid_signals_outside()

@@ -590,3 +590,25 @@ _functional.mul_backward = _stopping_mul
 """Under ``--sandbox none --jobs 2``: leaves, in every test, a folder too deep for
 ``shutil.rmtree``; its mul_backward, running beside the other tests, sends SIGSTOP to the ``rm``
 the runner starts to remove such a folder (once), which the runner then waited for forever."""
+
+
+KEY_PLANTER = """
+def _planting_mul(grad_output, a, b):
+    import ctypes, os
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    add_key, keyctl = {"x86_64": (248, 250), "aarch64": (217, 219)}[os.uname().machine]
+    found = libc.syscall(keyctl, 10, -4, b"user", b"handin-note", 0)  # KEYCTL_SEARCH its uid's user keyring
+    if found > 0:
+        buffer = ctypes.create_string_buffer(4096)
+        size = libc.syscall(keyctl, 11, ctypes.c_long(found), buffer, 4096)  # KEYCTL_READ
+        raise RuntimeError(f"read an earlier hand-in's key: {buffer.raw[: size if size > 0 else 0]!r}")
+    made = libc.syscall(add_key, b"user", b"handin-note", b"left by an earlier hand-in", 26, -4)
+    raise RuntimeError(f"no earlier key; add_key gave {made} (errno {ctypes.get_errno()})")
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _planting_mul
+"""
+"""Reads a key ``user:handin-note`` from its uid's user keyring (``@u``), else adds one there:
+graded twice in one batch, the second hand-in (the same slot's uid) read what the first left."""

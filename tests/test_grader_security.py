@@ -45,6 +45,7 @@ from hostile_handins import (  # noqa: E402
     HANG,
     HELPER_STOPPER,
     HOARDER,
+    KEY_PLANTER,
     KEY_THIEF,
     LITTERER,
     MARK,
@@ -626,6 +627,27 @@ def test_a_handin_cannot_read_the_keys_of_the_session_that_runs_the_grader(grade
     assert done.returncode == 0, done.stderr[-2000:]
     assert "RuntimeError: the session keyring gave b''" in done.stdout, done.stdout[-3000:]
     assert TOKEN not in done.stdout
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid"])
+def test_a_handin_cannot_leave_a_key_for_a_later_handin_of_the_same_uid(grader, tmp_path, mode):
+    """A worker's uid is its slot's, the same for every hand-in graded in that slot, and the uid's
+    user keyring outlives its processes: the second of two hand-ins read the key the first had added
+    there (up to 20000 bytes per uid: a whole solution). No worker may use the keyrings now."""
+    sandbox_or_skip(mode)
+    if os.uname().machine not in ("x86_64", "aarch64"):
+        pytest.skip(f"the test's key calls know x86_64 and aarch64, not {os.uname().machine}")
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    for name in ("first.tar", "second.tar"):
+        handin(tmp_path, inbox, name, code=KEY_PLANTER)
+    done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", mode, "--jobs", "1",
+                      "operations", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in ("second.tar", "first.tar"):
+        report = (out / f"{name}.txt").read_text()
+        assert "read an earlier hand-in's key" not in report, report[:3000]
+        assert "RuntimeError: no earlier key; add_key gave -1 (errno 1)" in report, report[:3000]
 
 
 def test_folders_a_handin_leaves_are_removed_however_deep(grader, tmp_path):
