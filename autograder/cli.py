@@ -115,12 +115,14 @@ def _version() -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a fresh temporary file in the same folder, flushed to
-    disk and renamed over ``path``: a reader sees the old file or the whole new one."""
+    """Write ``text`` to ``path`` in UTF-8 through a fresh temporary file in the same folder,
+    flushed to disk and renamed over ``path``: a reader sees the old file or the whole new one.
+    (In the locale's encoding until 2026-12-02: under an ASCII locale a hand-in that printed a
+    ``✓`` stopped the batch at its report.)"""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # (never longer than a name may be)
     try:
-        with os.fdopen(fd, "w") as out:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
@@ -330,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--{option.replace('_', '-')} must be at least 1, got {getattr(args, option)}")
     if args.jobs > MAX_SLOTS:
         parser.error(f"--jobs must be at most {MAX_SLOTS}, got {args.jobs}")
+    for stream in (sys.stdout, sys.stderr):  # a hand-in's text the terminal's encoding lacks: escaped, never an error
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _stopped) if main_thread else None
     try:

@@ -383,6 +383,30 @@ def test_what_a_handin_prints_is_in_every_failing_tests_report_and_its_control_c
     assert all("\x1b" not in test["output"] for test in results["tests"])
 
 
+def test_under_an_ascii_locale_what_a_handin_prints_never_stops_the_grader(grader, tmp_path):
+    """Reports were written, and printed, in the locale's encoding: under an ASCII locale one
+    failing test of a hand-in that printed a ``✓`` made the whole hand-in 'not graded: the grader
+    failed on it' (0 points), and in a batch it stopped the runner before scores.csv."""
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    handin(tmp_path, inbox, "ticks.tar", code='print("loaded \u2713")\n', wrong_mul=True)
+    handin(tmp_path, inbox, "z-mytorch.tar")
+    ascii_locale = {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    command = [sys.executable, str(grader / "autograder" / "runner.py"), "--jobs", "2", "--timeout", "5", "operations"]
+    env = {**os.environ, **ascii_locale, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    batch = subprocess.run([*command, "--handin-dir", str(inbox), "--out-dir", str(out)], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, encoding="utf-8", timeout=150)  # fmt: skip
+    assert batch.returncode == 0, batch.stderr[-2000:]
+    table = scores_csv(out / "scores.csv")
+    assert (table["ticks.tar"]["total"], table["z-mytorch.tar"]["total"]) == ("5", "6")
+    assert "| loaded \u2713" in (out / "ticks.tar.txt").read_text(encoding="utf-8")
+    one = subprocess.run([*command, "--handin", str(inbox / "ticks.tar")], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, encoding="utf-8", timeout=150)  # fmt: skip
+    assert one.returncode == 0, one.stderr[-2000:]
+    assert one.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}}), one.stdout[-2000:]
+    assert "| loaded \\u2713" in one.stdout  # escaped: the terminal cannot show it
+
+
 def test_under_sandbox_none_a_handin_cannot_signal_the_runner(grader, tmp_path):
     """Under ``none`` the worker is the runner's own user, which may signal the runner: killed, it
     printed no score, and the hand-in could then write its own last line to the output the
