@@ -297,7 +297,9 @@ def run_worker(
         seen.oom_killed = cgroup is not None and cgroup.oom_kills() > oom_kills
         return seen, process.returncode
     finally:
-        remove_tree(private, helper=False)  # what is left goes with ``scratch``, once no worker runs
+        # Under ``none`` another worker of the hand-in could stop the helper (its user's process): what
+        # ``shutil.rmtree`` leaves then goes with ``scratch``, once no worker runs.
+        remove_tree(private, helper=containment.mode != "none")
 
 
 _readable_cache: dict[str, list[str]] = {}
