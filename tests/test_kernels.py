@@ -440,3 +440,20 @@ def test_outer_keeps_float32() -> None:
     assert [g.dtype for g in grads] == [np.float32, np.float32]
     np.testing.assert_allclose(grads[0], np.full((2, 3), b.sum()), rtol=1e-6)
     np.testing.assert_allclose(grads[1], np.full(4, a.sum()), rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_keeps_its_relative_precision_far_below_zero(dtype: Any) -> None:
+    """sigmoid was (1 + tanh(x/2)) / 2, which cancels for x < 0: 0 from x = -17 in float32 and
+    -37 in float64 (the true values 4e-8 and 9e-17), so log(sigmoid(x)) and a BCE of it were
+    -inf or floored, and the slope y (1 - y) was 0. The closed form, in float64 or by the
+    asymptote e**x, must hold to the dtype's precision."""
+    xs = [-80.0, -40.0, -20.0, -17.0, -5.0, -0.5, 0.0, 0.5, 5.0, 17.0]
+    x = np.array(xs, dtype=dtype)
+    expected = np.array([1.0 / (1.0 + np.exp(-v)) for v in xs])  # float64: exp(80) does not overflow
+    y = F.sigmoid(x)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, expected, rtol=4 * np.finfo(dtype).eps)
+    (slope,) = F.sigmoid_backward(np.ones_like(x), x)
+    np.testing.assert_allclose(slope[:4], np.exp(xs[:4]), rtol=1e-6)  # y (1 - y) = e**x to 1e-17 there
+    assert F.sigmoid(np.array([-1000.0], dtype=dtype))[0] == 0.0  # underflows to 0, with no warning

@@ -639,12 +639,15 @@ def tanh_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> A
 
 @dispatches
 def sigmoid(x: Array) -> Array:
-    """y = 1 / (1 + e**-x), computed as (1 + tanh(x/2)) / 2: no overflow for any x."""
-    y = np.tanh(x * 0.5)
-    y *= 0.5
-    y += 0.5
-    y = _in_dtype_of(y, x)  # on NumPy 1.x a 0-d float32 x gave a float64 y
-    return y
+    """y = 1 / (1 + e**-x), to full relative precision for every x: e**-x overflows to inf
+    below about -88 (float32) or -709 (float64), where y becomes 0 as its true value underflows.
+    (The older (1 + tanh(x/2)) / 2 cancelled for x < 0: 0 from x = -17 in float32, where
+    sigmoid is 4e-8.)"""
+    with np.errstate(over="ignore"):
+        y = np.exp(-x)
+    y += 1.0
+    y = np.reciprocal(y, out=y) if type(y) is np.ndarray else 1.0 / y
+    return _in_dtype_of(y, x)  # on NumPy 1.x a 0-d float32 x gave a float64 y
 
 
 # BEGIN SOLUTION NO PROMPT

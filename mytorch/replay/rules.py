@@ -237,13 +237,19 @@ def tanh_backward(
     return [_slope_times(g, [(np.multiply, (out, out, s)), (np.subtract, (1.0, s, s))], s)]
 
 
+def _exp_of_negative(x: Array, out: Array) -> None:
+    """``out = e**-x``, inf without a warning where it overflows (the row's first step)."""
+    np.negative(x, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+
+
 def sigmoid_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
-    """``tanh(x * 0.5) * 0.5 + 0.5``, in place as the row does it."""
+    """``1 / (e**-x + 1)``, in place as the row does it."""
     return [
-        (np.multiply, (ins[0], 0.5, out)),
-        (np.tanh, (out, out)),
-        (np.multiply, (out, 0.5, out)),
-        (np.add, (out, 0.5, out)),
+        (_exp_of_negative, (ins[0], out)),
+        (np.add, (out, 1.0, out)),
+        (np.reciprocal, (out, out)),
     ]
 
 
