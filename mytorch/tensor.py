@@ -535,13 +535,50 @@ def _apply(name: str, args: Sequence[Any], params: dict[str, Any] | None = None)
     return _run(_K[name], args, _arrays(args), params)
 
 
-def _index_arg(index: Any) -> Any:
-    """An index with tensors replaced by their arrays."""
+def _index_arg(index: Any, shape: tuple[int, ...]) -> Any:
+    """An index with tensors replaced by their arrays, in PyTorch's meaning for an array of
+    ``shape`` (see ``_integers_first``)."""
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        for i in index:
+            if type(i) is list or (type(i) is np.ndarray and i.ndim):
+                return _integers_first(index, shape)
     return index
+
+
+def _integers_first(index: tuple[Any, ...], shape: tuple[int, ...]) -> Any:
+    """An index with arrays (or lists) of indices, made to mean what it means to PyTorch.
+
+    PyTorch takes the integers of an index first, as ``select``s, and then the rest; NumPy
+    counts an integer as one more index array, which moves the indexed axes to the front when
+    the integer and the arrays are apart: ``x[0, :, [1, 2]]`` of a (2, 3, 4) array is (3, 2) in
+    PyTorch and (2, 3) in NumPy (and a square one is silently transposed). With integers, the
+    index becomes PyTorch's elements as one tuple of index arrays (``np.unravel_index`` of the
+    positions), which reads and writes them, repeats included, in PyTorch's layout.
+    """
+    if not any(_is_integer(i) for i in index):
+        return index
+    first: list[Any] = []  # the integers, every other entry keeping its axes
+    rest: list[Any] = []  # what PyTorch applies after them
+    for i in index:
+        if _is_integer(i):
+            first.append(i)
+        elif i is None:
+            rest.append(i)
+        elif i is Ellipsis:
+            first.append(i)
+            rest.append(i)
+        else:
+            mask = np.asarray(i)
+            first.extend([slice(None)] * (mask.ndim if mask.dtype == bool else 1))  # a mask spans its axes
+            rest.append(i)
+    try:
+        positions = np.arange(int(np.prod(shape))).reshape(shape)[tuple(first)][tuple(rest)]
+    except (IndexError, ValueError, TypeError):
+        return index  # NumPy's own error, raised by the operation with its name
+    return np.unravel_index(positions, shape)
 
 
 def _element_view(index: Any, ndim: int) -> Any:
@@ -1087,7 +1124,7 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``t[index] = value`` in place (recorded as ``setitem`` when a gradient is wanted)."""
-        _assign(self, _index_arg(index), value, "__setitem__")
+        _assign(self, _index_arg(index, self.data.shape), value, "__setitem__")
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Turn this leaf into one that requires a gradient (or not); returns it. On a recorded
@@ -1166,7 +1203,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ shape and indexing
     def __getitem__(self, index: Any) -> Tensor:
-        return _apply("index", (self,), {"index": _element_view(_index_arg(index), self.data.ndim)})
+        return _apply("index", (self,), {"index": _element_view(_index_arg(index, self.data.shape), self.data.ndim)})
 
     def __len__(self) -> int:
         return len(self.data)

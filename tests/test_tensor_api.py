@@ -383,3 +383,33 @@ def test_an_integer_tensor_to_a_float_tensor_power_takes_the_exponents_dtype():
     assert (a ** mt.tensor(2.5, dtype=mt.float64)).dtype == np.float64  # was float32
     assert (a ** mt.tensor([0.5, 1.0, 2.0], dtype=mt.float16)).dtype == np.float16
     assert (a**2.5).dtype == np.float32 and (a**2).dtype == np.int64
+
+
+def test_integers_mixed_with_index_arrays_take_pytorchs_layout():
+    """PyTorch applies an index's integers first; NumPy counts them as index arrays, which
+    moved the indexed axes to the front when a slice stood between: x[0, :, [1, 2]] was (2, 3)
+    instead of (3, 2), and a square result was silently transposed, read and written."""
+    x = mt.tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    a = x.detach().numpy()
+    y = x[0, :, [1, 2]]
+    assert y.shape == (3, 2)
+    np.testing.assert_array_equal(y.numpy(), a[0][:, [1, 2]])
+    square = x[1, 1:, mt.tensor([3, 3])]  # repeated index: its gradients add up
+    np.testing.assert_array_equal(square.numpy(), a[1][1:, [3, 3]])
+    (square * mt.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+    expected = np.zeros((2, 3, 4))
+    expected[1, 1:, 3] = [1.0 + 2.0, 3.0 + 4.0]
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    assert x[1, None, [0, 2]].shape == (1, 2, 4)  # a None between, as in PyTorch
+    assert x[mt.tensor(1), 1:, mt.tensor([[0, 3], [1, 1]])].shape == (2, 2, 2)  # a 0-d index tensor is an integer
+    assert x[..., 0, [1, 2]].shape == (2, 2)
+
+    h = mt.zeros(2, 3, 4)
+    v = mt.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    h[0, :, [1, 2]] = v * 1.0  # v's shape is the (3, 2) PyTorch reads there
+    np.testing.assert_array_equal(h.detach().numpy()[0][:, [1, 2]], v.detach().numpy())
+    (h * mt.tensor(np.arange(24.0).reshape(2, 3, 4))).sum().backward()
+    np.testing.assert_array_equal(v.grad.numpy(), a[0][:, [1, 2]])
+    square_h = mt.zeros(3, 2, 2)
+    square_h[1, :, [0, 1]] = mt.tensor([[1.0, 2.0], [3.0, 4.0]])  # rows stay rows
+    np.testing.assert_array_equal(square_h.numpy()[1], [[1.0, 2.0], [3.0, 4.0]])
