@@ -275,12 +275,23 @@ def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
     return array
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
 def _demoted(value: np.ndarray, like: np.ndarray) -> bool:
-    """Whether the constant ``value`` takes the floating-point ``like``'s dtype (PyTorch's
-    promotion: an integer or boolean operand, or a 0-d floating one, does not widen a
-    float tensor)."""
-    kind = value.dtype.kind
-    return like.dtype.kind == "f" and (kind in "biu" or (kind == "f" and value.ndim == 0 < like.ndim))
+    """Whether the operand ``value`` takes ``like``'s dtype (PyTorch's promotion: an operand of
+    a lower category (bool < integer < float < complex), or a 0-d one of the same category next
+    to a dimensioned one, does not widen it: float32 * an int64 array is float32, a uint8 image
+    + a 0-d int64 tensor stays uint8)."""
+    mine, theirs = _CATEGORY.get(value.dtype.kind, 4), _CATEGORY.get(like.dtype.kind, -1)
+    return mine < theirs or (mine == theirs and value.ndim == 0 < like.ndim)
+
+
+def _promoted_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
+    """The dtype PyTorch gives an elementwise operation of ``a`` and ``b``."""
+    if a.dtype == b.dtype or _demoted(b, a):
+        return a.dtype
+    return b.dtype if _demoted(a, b) else np.result_type(a, b)
 
 
 def _promoted(args: Sequence[Any], arrays: Sequence[np.ndarray]) -> tuple[Sequence[Any], Sequence[np.ndarray]]:
@@ -1154,13 +1165,17 @@ class Tensor:
         a gradient goes through exp(p * log(x)) where x > 0, and elsewhere through the kernel
         with p's values ((-2) ** 3 = -8), where p gets gradient 0 (log x has no real value; at
         x = 0 PyTorch gives 0 too). Integers to integer powers stay integers, as in PyTorch."""
-        if self.data.dtype.kind in "biu" and not _wants_grad(exponent):
-            power = exponent.data if isinstance(exponent, Tensor) else exponent
-            if np.asarray(power).dtype.kind in "biu":
+        if isinstance(exponent, Tensor) and exponent.dtype != self.dtype:  # PyTorch's promotion, as for x * y
+            dtype = _promoted_dtype(self.data, exponent.data)
+            if dtype.kind in "biu":
+                return Tensor(np.power(self.data.astype(dtype), exponent.data.astype(dtype)))
+            base = self.to(dtype) if self.dtype.kind == "f" else Tensor(self.data.astype(dtype))
+            return base ** (exponent if exponent.dtype == dtype else exponent.to(dtype))
+        if self.data.dtype.kind in "biu" and not isinstance(exponent, Tensor):
+            power = _constant(exponent, self.data)  # a number: bool ** 3 is int64, int32 ** 2 int32
+            if power.dtype.kind in "biu":
                 return Tensor(np.power(self.data, power))
-            # A float Tensor exponent gives its dtype (int64 ** a 0-d float64 tensor is float64), a number the default.
-            floats = exponent.dtype if isinstance(exponent, Tensor) else get_default_dtype()
-            return Tensor(self.data.astype(floats)) ** exponent
+            return Tensor(self.data.astype(get_default_dtype())) ** exponent  # a float number: the default dtype
         if isinstance(exponent, Tensor):
             if exponent.requires_grad and is_grad_enabled():
                 positive = self.data > 0
@@ -1182,7 +1197,7 @@ class Tensor:
         constants, with gradient 0 (NaN where the power is infinite)."""
         if self.data.dtype.kind in "biu":  # an integer tensor: integers stay integers (2 ** n)
             if np.asarray(base).dtype.kind in "biu":
-                return Tensor(np.power(base, self.data))
+                return Tensor(np.power(_constant(base, self.data), self.data))
             return base ** Tensor(self.data.astype(get_default_dtype()))
         base = _constant(base, self.data)
         positive = base > 0

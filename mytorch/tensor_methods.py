@@ -22,7 +22,7 @@ import numpy as np
 
 from mytorch import tensor_graph, tensor_math, tensor_shape
 from mytorch.dtypes import as_dtype
-from mytorch.tensor import Tensor, _apply
+from mytorch.tensor import Tensor, _apply, _constant, _promoted_dtype
 
 __all__ = ["METHODS"]
 
@@ -108,8 +108,12 @@ def _logical(op: Any, reflected: builtins.bool = False) -> Any:
     """``a & b``, ``a | b``, ``a ^ b`` on bool (or integer) tensors: a result outside any graph."""
 
     def method(self: Tensor, other: Any) -> Tensor:
-        values = other.data if isinstance(other, Tensor) else np.asarray(other)
-        return Tensor(op(values, self.data) if reflected else op(self.data, values))
+        data = self.data
+        values = other.data if isinstance(other, Tensor) else _constant(other, data)
+        if values.dtype != data.dtype:  # PyTorch's promotion: uint8 | np.int64(2) stays uint8
+            dtype = _promoted_dtype(data, values)
+            data, values = data.astype(dtype, copy=False), values.astype(dtype, copy=False)
+        return Tensor(op(values, data) if reflected else op(data, values))
 
     return method
 

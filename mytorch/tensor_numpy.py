@@ -76,11 +76,16 @@ def _power(base: Any, exponent: Any) -> T.Tensor:
     return exponent.__rpow__(base)
 
 
+def _divide(a: Any, b: Any) -> T.Tensor:
+    """``np.true_divide``: the operator's promotion (two integers give the default float dtype)."""
+    return a / b if isinstance(a, T.Tensor) else b.__rtruediv__(a)
+
+
 UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
     np.add: _kernel("add"),
     np.subtract: _kernel("sub"),
     np.multiply: _kernel("mul"),
-    np.true_divide: _kernel("div"),
+    np.true_divide: _divide,
     np.matmul: _kernel("matmul"),
     np.negative: _kernel("neg"),
     np.positive: _kernel("identity"),
@@ -98,6 +103,9 @@ UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
     np.log1p: lambda x: T.log(1.0 + x),
 }
 """NumPy ufuncs with a derivative, called as ``ufunc(*operands)``, each as Tensor ops."""
+
+_LOGICAL = {np.bitwise_and: "and", np.bitwise_or: "or", np.bitwise_xor: "xor"}
+"""``np.int64(2) & t`` and the like: the Tensor's operator, with its promotion."""
 
 PIECEWISE_CONSTANT = frozenset(
     {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.isfinite, np.isnan, np.isinf, np.signbit}
@@ -119,6 +127,10 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: d
                 "array -= tensor) would lose its gradient; write its .data, or do it under mytorch.no_grad()"
             )
         return getattr(ufunc, method)(*_values(inputs), **kwargs)  # p.data -= lr * p.grad
+    if ufunc in _LOGICAL and method == "__call__" and not kwargs and len(inputs) == 2:
+        a, b = inputs
+        name = _LOGICAL[ufunc]
+        return getattr(a, f"__{name}__")(b) if isinstance(a, T.Tensor) else getattr(b, f"__r{name}__")(a)
     rule = UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
     if rule is not None:  # recorded or not, with the Tensor's promotion: np.float64(2) * t keeps float32
         return rule(*inputs)

@@ -413,3 +413,35 @@ def test_integers_mixed_with_index_arrays_take_pytorchs_layout():
     square_h = mt.zeros(3, 2, 2)
     square_h[1, :, [0, 1]] = mt.tensor([[1.0, 2.0], [3.0, 4.0]])  # rows stay rows
     np.testing.assert_array_equal(square_h.numpy()[1], [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_powers_and_integer_operands_promote_as_pytorch_does():
+    """``x ** y`` with a Tensor exponent kept the base's dtype (float32 ** float64 was float32,
+    float16 ** float32 float16: values rounded to the narrower dtype), a 0-d integer tensor
+    widened a dimensioned one (uint8 + int64 0-d was int64: PyTorch keeps uint8, wrapping as
+    it does), and ``&``/``|`` and ``np.int32(3) / t`` took NumPy's dtypes. The rule, PyTorch's:
+    the highest category (bool < integer < float) wins; within it, dimensioned operands
+    decide, 0-d ones only when no dimensioned one has that category."""
+    f16, f32, f64 = (np.arange(1.0, 4.0, dtype=d) for d in (np.float16, np.float32, np.float64))
+    cases = [
+        (mt.tensor(f32) ** mt.tensor(f64), np.float64),
+        (mt.tensor(f16) ** mt.tensor(f32), np.float32),
+        (mt.tensor(np.float64(2.0)) ** mt.tensor(f32), np.float32),  # a 0-d base does not widen
+        (mt.tensor(f32) ** mt.tensor(np.float64(2.0)), np.float32),
+        (mt.tensor([1, 2]) ** mt.tensor(np.float64(0.5)), np.float64),  # the float category from the 0-d one
+        (mt.tensor([True, False]) ** np.int32(3), np.int64),  # a NumPy number counts as a number
+        (mt.tensor(np.array([1, 2], np.uint8)) + mt.tensor(300), np.uint8),
+        (mt.tensor(np.array([1, 2], np.int32)) * mt.tensor(2), np.int32),
+        (mt.tensor(np.array([1, 2], np.uint8)) | np.int64(2), np.uint8),
+        (np.int64(2) & mt.tensor(np.array([3, 1], np.uint8)), np.uint8),
+        (mt.tensor(np.int32(5)) | -1, np.int32),
+        (np.int32(3) / mt.tensor(np.int32(2)), np.float32),
+    ]
+    for k, (result, dtype) in enumerate(cases):
+        assert result.dtype == dtype, k
+    np.testing.assert_array_equal((mt.tensor(np.array([1, 2], np.uint8)) + mt.tensor(300)).numpy(), [45, 46])  # wraps
+    np.testing.assert_allclose((mt.tensor(f32) ** mt.tensor(np.array([0.5, 1.5, 2.5]))).numpy(), f64 ** [0.5, 1.5, 2.5])
+    x = mt.tensor(f32, requires_grad=True)  # the gradient comes back in the base's dtype
+    (x ** mt.tensor(np.array([0.5, 1.5, 2.5]))).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.numpy(), np.array([0.5, 1.5, 2.5]) * f64 ** [-0.5, 0.5, 1.5], rtol=1e-6)
