@@ -445,3 +445,32 @@ def test_powers_and_integer_operands_promote_as_pytorch_does():
     (x ** mt.tensor(np.array([0.5, 1.5, 2.5]))).sum().backward()
     assert x.grad.dtype == np.float32
     np.testing.assert_allclose(x.grad.numpy(), np.array([0.5, 1.5, 2.5]) * f64 ** [-0.5, 0.5, 1.5], rtol=1e-6)
+
+
+def test_float16_sums_inside_cumsum_var_and_norm_do_not_stall_or_overflow():
+    """A float16 running sum stalls at 2048 (2048 + 1 rounds to 2048) and a float16 sum of
+    squares overflows past 65504 where the result fits: cumsum of 3000 ones was 2048, and
+    var(arange(300)), std, norm([300, 400]) were inf. They now add in float32, as PyTorch
+    does, and give float16 results."""
+    ones = mt.tensor(np.ones(3000, dtype=np.float16), requires_grad=True)
+    total = ones.cumsum(0)
+    assert total.dtype == np.float16 and total[-1].item() == 3000.0  # representable: float16 steps by 2 there
+    total.backward(mt.ones(3000, dtype=mt.float16))  # (their sum, 4.5e6, is beyond float16)
+    np.testing.assert_array_equal(ones.grad.numpy()[[0, 1000, 2999]], [3000.0, 2000.0, 1.0])
+    assert ones.grad.dtype == np.float16
+    ramp = mt.tensor(np.arange(300, dtype=np.float16))
+    expected_var = 300 * 301 / 12  # (n^2 - 1) / 12 * n / (n - 1) for 0..n-1, unbiased: 7525
+    np.testing.assert_allclose(ramp.var().item(), expected_var, rtol=1e-3)
+    np.testing.assert_allclose(ramp.std().item(), np.sqrt(expected_var), rtol=1e-3)
+    big = mt.tensor(np.array([300.0, 400.0], dtype=np.float16))
+    assert big.norm().item() == 500.0 and big.norm().dtype == np.float16
+    np.testing.assert_allclose(big.norm(p=3).item(), (300.0**3 + 400.0**3) ** (1 / 3), rtol=1e-3)
+
+
+def test_norm_below_p_1_has_a_zero_gradient_at_a_zero_element():
+    """|x|**p with p < 1 has an infinite slope at 0, and sign(0) * inf was NaN; PyTorch's
+    subgradient there is 0 (the other elements keep theirs)."""
+    x = mt.tensor([0.0, 1.0, 4.0], requires_grad=True)
+    x.norm(p=0.5).backward()
+    y = (1.0 + 2.0) ** 2  # the norm: (sum sqrt|x|)**2
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, (1.0 / y) ** -0.5, (4.0 / y) ** -0.5])

@@ -1411,9 +1411,16 @@ def where_jvp(tangents: Sequence[Array | None], a: Array, b: Array, condition: A
     return _full(np.where(condition, _zeros_or(ta, a), _zeros_or(tb, b)), shape)
 
 
+def _wide(x: Array) -> Array:
+    """``x``, or a float32 copy of a float16 array: a sum of float16 values stalls (2048 + 1 is
+    2048) or overflows (300**2 + 400**2) where the result itself fits. PyTorch accumulates
+    float16 in float32 too; the result goes back to float16."""
+    return x.astype(np.float32) if type(x) is np.ndarray and x.dtype == np.float16 else x
+
+
 def var(x: Array, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Array:
     """y = sum((x - mean(x))**2) / (n - correction) over ``axis`` (correction 1: the unbiased variance)."""
-    return np.asarray(np.var(x, axis=axis, ddof=correction, keepdims=keepdims))
+    return _in_dtype_of(np.asarray(np.var(_wide(x), axis=axis, ddof=correction, keepdims=keepdims)), x)
 
 
 def _var_slope(x: Array, axis: Axis, correction: int) -> Array:
@@ -1445,11 +1452,12 @@ def norm(x: Array, p: float = 2.0, axis: Axis = None, keepdims: bool = False) ->
     a = np.abs(x)
     if p == math.inf:
         return np.asarray(a.max(axis=axis, keepdims=keepdims))
+    w = _wide(x)
     if p == 1:
-        return np.asarray(a.sum(axis=axis, keepdims=keepdims))
+        return _in_dtype_of(np.asarray(np.abs(w).sum(axis=axis, keepdims=keepdims)), x)
     if p == 2:
-        return np.asarray(np.sqrt((x * x).sum(axis=axis, keepdims=keepdims)))
-    return _in_dtype_of(np.asarray((a**p).sum(axis=axis, keepdims=keepdims) ** (1.0 / p)), x)
+        return _in_dtype_of(np.asarray(np.sqrt((w * w).sum(axis=axis, keepdims=keepdims))), x)
+    return _in_dtype_of(np.asarray((np.abs(w) ** p).sum(axis=axis, keepdims=keepdims) ** (1.0 / p)), x)
 
 
 def _norm_slope(x: Array, p: float, axis: Axis, keepdims: bool, out: Array | None) -> Array:
@@ -1464,7 +1472,11 @@ def _norm_slope(x: Array, p: float, axis: Axis, keepdims: bool, out: Array | Non
     y = _expand(out, np.shape(x), axis, keepdims)
     zero = np.asarray(y) == 0
     safe = y + zero  # 1 where y = 0, where x is all zeros: the ratio is 0 there
-    ratio = x / safe if p == 2 else np.sign(x) * (np.abs(x) / safe) ** (p - 1)
+    if p < 1:  # |x|**(p-1) is infinite at x = 0 (and 0 * inf NaN): PyTorch's subgradient 0 there
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(np.asarray(x) == 0, 0, np.sign(x) * (np.abs(x) / safe) ** (p - 1))
+    else:
+        ratio = x / safe if p == 2 else np.sign(x) * (np.abs(x) / safe) ** (p - 1)
     if zero.any():  # selected, not computed, there: its derivative is 0 too, as in torch.func.hessian
         ratio = np.where(zero, 0, ratio)
     return _in_dtype_of(ratio, x)
@@ -1522,14 +1534,14 @@ def prod_jvp(tangents: Sequence[Array], x: Array, axis: int | None = None, keepd
 @dispatches
 def cumsum(x: Array, axis: int) -> Array:
     """y[..., i] = x[..., 0] + ... + x[..., i] along ``axis``."""
-    return np.cumsum(x, axis=axis) if x.ndim else x.copy()
+    return _in_dtype_of(np.cumsum(_wide(x), axis=axis), x) if x.ndim else x.copy()
 
 
 def cumsum_backward(grad_output: Array, x: Array, axis: int) -> tuple[Array]:
     """dx[i] = g[i] + g[i+1] + ...: the cumulative sum of g taken from the end."""
     if not x.ndim:
         return (grad_output,)
-    return (np.flip(np.cumsum(np.flip(grad_output, axis), axis=axis), axis),)
+    return (np.flip(cumsum(np.flip(grad_output, axis), axis=axis), axis),)
 
 
 def cumsum_jvp(tangents: Sequence[Array], x: Array, axis: int) -> Array:
