@@ -1123,12 +1123,12 @@ class Tensor:
         """Limit every element to [min, max], in place; returns self."""
         if min is None and max is None:
             raise ValueError("clamp_: give min, max or both")
-        if _tracked(self, None):
+        if _tracked(self, min) or _tracked(self, max):  # (a bound that requires grad gets its gradient)
             _check_inplace(self, "clamp_")
-            return _assign(self, Ellipsis, _apply("clamp", (_copy(self),), {"min": min, "max": max}), "clamp_")
+            return _assign(self, Ellipsis, _copy(self).clamp(min, max), "clamp_")
         lifted = write_begin(self.data, "clamp_")
         try:
-            np.clip(self.data, min, max, out=self.data)
+            np.clip(self.data, *(b.data if isinstance(b, Tensor) else b for b in (min, max)), out=self.data)
         finally:
             write_end(lifted)
         return self

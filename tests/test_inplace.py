@@ -515,3 +515,24 @@ def test_holding_many_views_of_one_tensor_costs_o1_per_view(monkeypatch):
         kept = [w[0] for _ in range(100)]
         w.mul_(2)
     assert len(kept) == 100
+
+
+def test_clamp_in_place_with_tensor_bounds_gives_the_bounds_their_gradients():
+    """``clamp_(min=m)`` with a bound m that requires grad recorded the clamp with m as a constant:
+    m.grad stayed None (and nothing was recorded at all when the clamped tensor did not require
+    grad). PyTorch's gradients: the bound's where the result is the bound, x's where
+    min <= x <= max (a tie goes to x)."""
+    m = mt.tensor([2.0, 2.0, 2.0], requires_grad=True)
+    buf = mt.tensor([1.0, 2.0, 3.0])
+    buf.clamp_(min=m)
+    (buf * buf).sum().backward()
+    np.testing.assert_array_equal(buf.detach().numpy(), [2.0, 2.0, 3.0])
+    np.testing.assert_array_equal(m.grad.numpy(), [4.0, 0.0, 0.0])  # d(m^2)/dm where m was taken
+    top = mt.tensor([2.0, 2.0, 2.0], requires_grad=True)
+    w = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = w * 1
+    h.clamp_(min=mt.tensor([1.5, 1.5, 1.5]), max=top)
+    (h * h).sum().backward()
+    np.testing.assert_array_equal(h.detach().numpy(), [1.5, 2.0, 2.0])
+    np.testing.assert_array_equal(top.grad.numpy(), [0.0, 0.0, 4.0])
+    np.testing.assert_array_equal(w.grad.numpy(), [0.0, 4.0, 0.0])
