@@ -414,3 +414,20 @@ def test_an_activations_setting_changed_after_construction_takes_effect():
     t = np.array([-1.0, 0.5])
     expected = 0.5 * t * (1 + np.tanh(np.sqrt(2 / np.pi) * (t + 0.044715 * t**3)))
     np.testing.assert_allclose(gelu(mytorch.tensor(t)).numpy(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_binary_cross_entropy_at_probabilities_0_and_1_has_the_same_finite_gradient_for_every_reduction(reduction):
+    """At p = 1 (or 0) the log(1 - p) (or log p) term is floored at -100, a constant: its
+    derivative is 0. The "mean" reduction (one kernel) said so, but "sum" and "none" took
+    log(1 - p).clamp(min=-100), whose backward gives 0 * (1 / 0) = NaN there, so a sigmoid
+    saturated to 1.0 (x = 40 in float32) gave its logit a NaN gradient."""
+    p = mytorch.tensor([0.25, 1.0, 0.0], requires_grad=True)
+    y = mytorch.tensor([0.5, 0.2, 0.7])
+    losses = F.binary_cross_entropy(p, y, reduction=reduction)
+    losses.sum().backward()
+    scale = 1 / 3 if reduction == "mean" else 1.0
+    expected = [-(0.5 * np.log(0.25) + 0.5 * np.log(0.75)), 0.8 * 100, 0.7 * 100]
+    np.testing.assert_allclose(losses.detach().numpy(), np.sum(expected) * scale if reduction != "none" else expected)
+    # d/dp = -y/p + (1 - y)/(1 - p) where neither log is floored; only the unfloored term at p = 1 and p = 0
+    np.testing.assert_allclose(p.grad.numpy(), np.array([-0.5 / 0.25 + 0.5 / 0.75, -0.2 / 1.0, 0.3 / 1.0]) * scale)

@@ -17,6 +17,7 @@ import numpy as np
 
 from mytorch.factories import default_generator
 from mytorch.nn.functional import (
+    _LOG_FLOOR,
     KERNELS,
     check_probabilities,
     mse_loss_and_diff,
@@ -345,8 +346,16 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     if reduction == "mean":
         return _mean_loss("bce_loss", target, p)
     check_probabilities(f"F.{name}", "predictions", p.data, " (for logits use binary_cross_entropy_with_logits)")
-    losses = -(target * p.log().clamp(min=-100.0) + (1.0 - target) * (1.0 - p).log().clamp(min=-100.0))
+    losses = -(target * _floored_log(p) + (1.0 - target) * _floored_log(1.0 - p))
     return _reduce(losses, reduction)
+
+
+def _floored_log(q: Tensor) -> Tensor:
+    """log q floored at -100 (``bce_loss``'s rule, for the unreduced losses): where it is floored,
+    -100 with gradient 0, selected, so that q = 0 gives 0 and not 0 * (1 / 0) = NaN."""
+    with np.errstate(divide="ignore"):
+        kept = np.log(q.data) > _LOG_FLOOR
+    return _apply("where", (_apply("log", (_apply("where", (q, 1.0), {"condition": kept}),)), _LOG_FLOOR), {"condition": kept})
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
