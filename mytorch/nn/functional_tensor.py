@@ -355,7 +355,8 @@ def _floored_log(q: Tensor) -> Tensor:
     -100 with gradient 0, selected, so that q = 0 gives 0 and not 0 * (1 / 0) = NaN."""
     with np.errstate(divide="ignore"):
         kept = np.log(q.data) > _LOG_FLOOR
-    return _apply("where", (_apply("log", (_apply("where", (q, 1.0), {"condition": kept}),)), _LOG_FLOOR), {"condition": kept})
+    logs = _apply("log", (_apply("where", (q, 1.0), {"condition": kept}),))
+    return _apply("where", (logs, _LOG_FLOOR), {"condition": kept})
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
