@@ -566,30 +566,39 @@ def _integers_first(index: tuple[Any, ...], shape: tuple[int, ...]) -> Any:
     counts an integer as one more index array, which moves the indexed axes to the front when
     the integer and the arrays are apart: ``x[0, :, [1, 2]]`` of a (2, 3, 4) array is (3, 2) in
     PyTorch and (2, 3) in NumPy (and a square one is silently transposed). With integers, the
-    index becomes PyTorch's elements as one tuple of index arrays (``np.unravel_index`` of the
-    positions), which reads and writes them, repeats included, in PyTorch's layout.
+    index becomes one index array per axis: the coordinates of PyTorch's elements, in PyTorch's
+    layout (each made by indexing a broadcast ``arange``: memory for the result's elements
+    only), which read and write them, repeats included.
     """
     if not any(_is_integer(i) for i in index):
         return index
-    first: list[Any] = []  # the integers, every other entry keeping its axes
+    spans = [0 if i is None or i is Ellipsis else np.ndim(i) if np.asarray(i).dtype == bool else 1 for i in index]
+    ellipses = [k for k, i in enumerate(index) if i is Ellipsis]
+    if len(ellipses) == 1:  # spelled out, so that the integers' axes are known
+        k = ellipses[0]
+        index = (*index[:k], *(slice(None),) * (len(shape) - sum(spans)), *index[k + 1 :])
+    first: list[Any] = []  # the integers, every other entry keeping its axes (a mask spans several)
     rest: list[Any] = []  # what PyTorch applies after them
     for i in index:
         if _is_integer(i):
             first.append(i)
         elif i is None:
             rest.append(i)
-        elif i is Ellipsis:
-            first.append(i)
-            rest.append(i)
         else:
-            mask = np.asarray(i)
-            first.extend([slice(None)] * (mask.ndim if mask.dtype == bool else 1))  # a mask spans its axes
+            first.extend([slice(None)] * (np.ndim(i) if np.asarray(i).dtype == bool else 1))
             rest.append(i)
     try:
-        positions = np.arange(int(np.prod(shape))).reshape(shape)[tuple(first)][tuple(rest)]
+        kept = np.broadcast_to(np.empty((), np.int8), shape)[tuple(first)].shape  # (checks the integers)
+        coordinates = iter(
+            [
+                np.broadcast_to(np.arange(n).reshape([n if k == j else 1 for k in range(len(kept))]), kept)[tuple(rest)]
+                for j, n in enumerate(kept)
+            ]
+        )
     except (IndexError, ValueError, TypeError):
         return index  # NumPy's own error, raised by the operation with its name
-    return np.unravel_index(positions, shape)
+    integers = first + [slice(None)] * (len(shape) - len(first))
+    return tuple([i if _is_integer(i) else next(coordinates) for i in integers])
 
 
 def _element_view(index: Any, ndim: int) -> Any:

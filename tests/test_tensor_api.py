@@ -403,6 +403,8 @@ def test_integers_mixed_with_index_arrays_take_pytorchs_layout():
     assert x[1, None, [0, 2]].shape == (1, 2, 4)  # a None between, as in PyTorch
     assert x[mt.tensor(1), 1:, mt.tensor([[0, 3], [1, 1]])].shape == (2, 2, 2)  # a 0-d index tensor is an integer
     assert x[..., 0, [1, 2]].shape == (2, 2)
+    huge = Tensor(np.broadcast_to(np.arange(5.0), (10**6, 10**6, 5)))  # 5e12 elements, 40 bytes of memory
+    np.testing.assert_array_equal(huge[3, :2, [4, 0]].numpy(), [[4.0, 0.0], [4.0, 0.0]])  # memory for the result only
 
     h = mt.zeros(2, 3, 4)
     v = mt.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
