@@ -10,9 +10,10 @@ the runner chose (see ``containment``):
   the grader or of another hand-in, and can write only to its own small tmpfs;
 * ``uid``: the worker switches to an unprivileged uid of its own (the runner kills every
   process of that uid after the test);
-* ``none``: only the limits, the private folder and a seccomp filter that keeps the worker
+* ``none``: only the limits, the private folder, a seccomp filter that keeps the worker
   from signalling the processes of its user that existed before it (it is the runner's user,
-  which could otherwise kill the runner and then write the output's last line itself).
+  which could otherwise kill the runner and then write the output's last line itself) and a
+  Landlock domain that keeps it out of their ``/proc`` entries (environment, memory, files).
 
 In every mode the resource limits (CPU seconds, address space, processes, file size, open
 files, no core dumps) are set, no new privileges can be gained (``PR_SET_NO_NEW_PRIVS``), and
@@ -368,6 +369,35 @@ def _install(instructions: list[tuple[int, int, int, int]]) -> bool:
     return True
 
 
+_LANDLOCK_CREATE_RULESET, _LANDLOCK_RESTRICT_SELF = 444, 446  # (new system calls have one number everywhere)
+_LANDLOCK_ACCESS_FS_MAKE_BLOCK, _LANDLOCK_SCOPE_SIGNAL = 1 << 11, 1 << 1
+
+
+def _landlocked() -> bool:
+    """Under ``none``: put the worker in a Landlock domain of its own, from which no process outside
+    it may be traced or read through ``/proc`` (``environ``, ``mem``, ``fd/``) nor, on a kernel of
+    Landlock ABI 6 or later (Linux 6.12), signalled. The processes that started the runner are its
+    user's and dumpable: until 2026-12-02 a hand-in read the environment of the runner's parent (a
+    token set for the runner with it) and could open its memory for writing. The only file access
+    the domain governs is making block devices, which the worker may not do anyway. False where
+    the kernel has no Landlock."""
+    _libc.syscall.restype = ctypes.c_long
+    version = _libc.syscall(ctypes.c_long(_LANDLOCK_CREATE_RULESET), None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    if version < 1:
+        return False
+    attr = (ctypes.c_uint64 * 3)(_LANDLOCK_ACCESS_FS_MAKE_BLOCK, 0, _LANDLOCK_SCOPE_SIGNAL)  # fs, net, scoped
+    size = ctypes.c_size_t(24 if version >= 6 else 8)
+    ruleset = _libc.syscall(ctypes.c_long(_LANDLOCK_CREATE_RULESET), attr, size, ctypes.c_uint32(0))
+    if ruleset < 0:
+        _check(-1, "landlock_create_ruleset")
+    try:
+        restricted = _libc.syscall(ctypes.c_long(_LANDLOCK_RESTRICT_SELF), ctypes.c_long(ruleset), ctypes.c_uint32(0))
+        _check(restricted, "landlock_restrict_self")
+    finally:
+        os.close(ruleset)
+    return True
+
+
 _KEYCTL = {"x86_64": 250, "aarch64": 219}
 _KEYCTL_JOIN_SESSION_KEYRING = 1
 
@@ -431,4 +461,5 @@ def contain(config: dict[str, Any]) -> str:
     else:
         _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
         _forbid_signals_outside()
+        _landlocked()
     return folder

@@ -612,3 +612,28 @@ _functional.mul_backward = _planting_mul
 """
 """Reads a key ``user:handin-note`` from its uid's user keyring (``@u``), else adds one there:
 graded twice in one batch, the second hand-in (the same slot's uid) read what the first left."""
+
+
+PARENT_READER = """
+import builtins as _builtins, os as _os
+with open(f"/proc/{_os.getppid()}/stat", "rb") as _stat:  # under --sandbox none the worker's parent is the runner
+    _parent = _builtins.int(_stat.read().rsplit(b")", 1)[1].split()[1])  # the runner's parent: dumpable, its user's
+_seen = []
+for _what, _mode in (("environ", "rb"), ("mem", "r+b"), ("fd/1", "ab")):  # (opened only: nothing read or written)
+    try:
+        open(f"/proc/{_parent}/{_what}", _mode).close()
+        _seen.append(f"opened its {_what}")
+    except OSError as _error:
+        _seen.append(f"could not open its {_what} ({_error.strerror})")
+
+
+def _telling_mul(grad_output, a, b):
+    raise RuntimeError("the runner's parent: " + "; ".join(_seen))
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _telling_mul
+"""
+"""Under ``--sandbox none``: opens, in the runner's parent (dumpable, the same user), its
+environment (where a token set for the runner is too), its memory for writing and its stdout (the
+output whose last line Autolab reads); its mul_backward says which it could open."""

@@ -51,6 +51,7 @@ from hostile_handins import (  # noqa: E402
     MARK,
     MEMHOG,
     OOM,
+    PARENT_READER,
     PARRICIDE,
     PATCHER,
     QUEUER,
@@ -441,6 +442,29 @@ def test_under_sandbox_none_a_handin_cannot_kill_the_runner_through_its_threads_
     assert "could not kill a thread of the runner (Operation not permitted)" in report, report[-3000:]
     assert "killed a thread" not in report
     assert "could not set the runner's limits (Operation not permitted)" in report
+
+
+def test_under_sandbox_none_a_handin_cannot_read_or_write_the_runners_parent_through_proc(grader, tmp_path):
+    """The runner is not dumpable, but what started it (a shell, Autolab's make) is, and is the
+    worker's user under ``none``: a hand-in could open its memory for writing and its stdout (and,
+    as another user than root, read its environment, where a token set for the runner is too). A
+    Landlock domain keeps the worker out of ``/proc`` of every process outside it (root keeps the
+    environment: under ``none`` as root nothing is protected)."""
+    from autograder import jail
+
+    if jail._libc.syscall(444, None, 0, 1) < 1:
+        pytest.skip("the kernel has no Landlock")
+    archive = handin(tmp_path, tmp_path, "reader.tar", code=PARENT_READER)
+    command = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--jobs", "2",
+               "--timeout", "5", "--sandbox", "none", "operations"]  # fmt: skip
+    done = subprocess.run(["sh", "-c", '"$@"; exit $?', "sh", *command], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=150)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}}), done.stdout[-2000:]
+    expected = "could not open its mem (Permission denied); could not open its fd/1 (Permission denied)"
+    assert expected in done.stdout, done.stdout[-3000:]
+    if os.geteuid() != 0:
+        assert "could not open its environ (Permission denied)" in done.stdout
 
 
 def test_under_sandbox_none_a_handin_cannot_stop_the_helper_that_removes_its_folders(grader, tmp_path):
