@@ -2,8 +2,9 @@
 
 Every entry of ``CATALOGUE`` is one wrong use: the call that makes it, the exception it
 must raise, and fragments its message must contain, naming what was wrong and where (the
-op, the argument, the shapes, the file). ``docs/errors.md`` lists the same table; a test
-keeps the two in step (regenerate the table with ``PYTHONPATH=. python tests/test_misuse.py``).
+op, the argument, the shapes, the file). ``docs/errors.md`` lists every entry in the section
+of its area and quotes its message as raised; a test keeps the two in step
+(``PYTHONPATH=. python tests/test_misuse.py`` prints each section's rows to start from).
 
 Below the catalogue: anomaly detection, which names the operation that produced a NaN or
 inf in backward.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from mytorch.gradcheck import check_kernel
 from mytorch.nn import functional as F
 from mytorch.nn import modules as M
 from mytorch.optim import SGD, Adam
+from mytorch.replay import Replay, ReplayError
 from mytorch.tensor import Tensor
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
@@ -63,6 +66,31 @@ def _mlp(**kwargs: Any) -> Any:
 
     args = {"activations": ["relu", "identity"], "criterion": "cross_entropy", **kwargs}
     return MLP(4, 3, [5], args.pop("activations"), args.pop("criterion"), 0.1, Autograd(), 0.9, **args)
+
+
+def MLP_(inputs: int, outputs: int) -> Any:  # noqa: N802 - the MLP class, with the handout's arguments
+    from hw_bonus.mlp import MLP
+
+    return MLP(inputs, outputs, [5], ["relu", "identity"], "cross_entropy", 0.1, Autograd())
+
+
+def _train(labels: list[int]) -> Any:
+    from hw_bonus.mlp import train_epoch
+
+    return train_epoch(_mlp(), np.ones((len(labels), 4)), np.array(labels, dtype=np.int64), 2)
+
+
+def _evaluate(x: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> Any:
+    from hw_bonus.mlp import evaluate
+
+    return evaluate(_mlp(), x, labels, batch_size)
+
+
+def _training_stats(nepochs: Any) -> Any:
+    from hw_bonus.mlp import get_training_stats
+
+    split = (np.ones((2, 4)), np.array([0, 1]))
+    return get_training_stats(_mlp(), (split, split), nepochs, 2)
 
 
 def _sgd_with_momentum() -> SGD:
@@ -245,6 +273,116 @@ def _grader(*argv: str) -> Any:
     return main(list(argv))
 
 
+def _replayed_then_backward() -> Any:
+    mlp = _mlp(replay=True)
+    x, y = np.ones((2, 4)), np.eye(3)[:2]
+    for _ in range(2):
+        mlp.train_step(x, y)
+    return mlp.backward(y)
+
+
+def _kernel_returning_two_gradients() -> None:
+    engine = Autograd()
+    engine.add_operation([X], X * 2, [None], lambda g, x: (g, g))
+    engine.backward()
+
+
+def _jvp_through_in_place_change() -> Any:
+    from mytorch import func
+
+    def f(x: Tensor) -> Tensor:
+        h = x * 2
+        y = h * x
+        h.mul_(x)
+        return y.sum()
+
+    return func.jvp(f, (Tensor(np.ones(2)),), (Tensor(np.ones(2)),))
+
+
+def _jvp_capturing_a_released_graph() -> Any:
+    from mytorch import func
+
+    c = Tensor(np.ones(2), requires_grad=True) * 3
+    c.sum().backward()
+    return func.jvp(lambda x: (x * c).sum(), (Tensor(np.ones(2)),), (Tensor(np.ones(2)),))
+
+
+def _replay(step: Callable[..., Any], *inputs: Any, **kwargs: Any) -> Any:
+    """``Replay(step, ...)`` over an SGD of one ``nn.Linear(4, 3)``, run three times."""
+    model = mytorch.nn.Linear(4, 3, dtype=np.float64)
+    opt = SGD(model.parameters(), 0.1)
+    replay = Replay(lambda *xs: step(model, opt, *xs), optimizer=opt, **kwargs)
+    for _ in range(3):
+        replay(*inputs)
+
+
+def _step_with_dropout(model: Any, opt: SGD, x: Any) -> Any:
+    opt.zero_grad()
+    loss = mytorch.nn.functional.dropout(model(x), 0.5, training=True).sum()
+    loss.backward()
+    opt.step()
+    return loss
+
+
+def _step_without_zero_grad(model: Any, opt: SGD, x: Any) -> Any:
+    loss = model(x).sum()
+    loss.backward()
+    opt.step()
+    return loss
+
+
+def _mixed_dtype_step() -> Any:
+    engine = Autograd()
+    layer = M.Linear(4, 3, engine, dtype=np.float32)
+    loss_fn = M.MSELoss(engine)
+    opt = SGD(layer.parameters(), 0.1)
+
+    def step(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        engine.zero_grad()
+        layer.dW.fill(0)
+        layer.db.fill(0)
+        loss = loss_fn(y, layer(x))
+        engine.backward(1)
+        opt.step()
+        return loss
+
+    return Replay(step, engine, opt)(np.ones((2, 4), np.float32), np.ones((2, 3)))
+
+
+def _run_diverging(tmp: Path) -> Any:
+    return _run_runner("--dataset", "and", "--epochs", "2", "--lr", "1e300", "--out", str(tmp), "--no-plots", "--quiet")
+
+
+def _resume_with_fewer_epochs(tmp: Path) -> Any:
+    _run_runner("--dataset", "and", "--epochs", "2", "--out", str(tmp), "--no-plots", "--quiet")
+    return _run_runner("--dataset", "and", "--epochs", "1", "--out", str(tmp), "--no-plots", "--quiet", "--resume")
+
+
+def _metrics_with_nan(tmp: Path) -> Any:
+    from hw_bonus.metrics import write_metrics
+
+    return write_metrics(tmp, {}, np.array([[1.0, np.nan, 0.0, 0.0, 0.0, 0.0]]), {"loss": 0.0})
+
+
+def _save_nan_checkpoint(tmp: Path) -> Any:
+    from hw_bonus.checkpoint import save_checkpoint
+
+    mlp = _mlp()
+    mlp.linear_layers[0].W[0, 0] = np.nan
+    return save_checkpoint(tmp / "checkpoint.npz", _CONFIG, mlp, np.random.default_rng(0), 1, np.zeros((1, 6)))
+
+
+def _npz_as_npy(tmp: Path) -> Any:
+    from hw_bonus.datasets import MNIST_FILES
+
+    for name in MNIST_FILES:
+        array = np.zeros((6, 784)) if name.endswith("_data.npy") else np.arange(6)
+        np.save(tmp / name, array)
+    with open(tmp / "val_data.npy", "wb") as file:
+        np.savez(file, a=np.zeros((6, 784)))
+    return _load_dataset("mnist", tmp)
+
+
 def _handin_error() -> type[BaseException]:
     from autograder.sandbox import HandinError
 
@@ -273,6 +411,17 @@ CATALOGUE: list[Misuse] = [
     Misuse("buffer-set-wrong-shape", "engine", "replace a gradient by one of the wrong shape",
            lambda t: Autograd().gradient_buffer.set_param(np.ones(3), np.ones((3, 1))),
            ValueError, ("set_param", "(3, 1)", "(3,)")),
+    Misuse("engine-empty-tape", "engine", "backward on an empty tape",
+           lambda t: Autograd().backward(), ValueError, ("backward: the tape is empty",)),
+    Misuse("engine-gradient-count", "engine", "one input, two entries in gradients_to_update",
+           lambda t: Autograd().add_operation([X], X * 2, [None, None], F.tanh_backward),
+           ValueError, ("add_operation(tanh_backward): 1 inputs but 2 entries",)),
+    Misuse("engine-constant-input", "engine", "a Python number among the inputs",
+           lambda t: Autograd().add_operation([X, 2.0], X * 2, [None, None], F.mul_backward),
+           TypeError, ("add_operation(mul_backward): input 1 must be a numpy.ndarray", "NO_GRAD")),
+    Misuse("engine-kernel-gradient-count", "engine", "a kernel returning two gradients for one input",
+           lambda t: _kernel_returning_two_gradients(),
+           ValueError, ("backward: operation 0", "returned 2 gradients for 1 inputs")),
     # kernels
     Misuse("apply-matmul-shapes", "kernels", "matmul of (2, 3) by (2, 3)",
            lambda t: F.apply(None, "matmul", X, X), ValueError, ("apply(matmul)", "(2, 3), (2, 3)")),
@@ -334,6 +483,25 @@ CATALOGUE: list[Misuse] = [
            lambda t: M.SoftmaxCrossEntropy(Autograd())([0, 1], X), TypeError, ("SoftmaxCrossEntropy", "list")),
     Misuse("loss-backward-first", "losses", "loss.backward() before computing a loss",
            lambda t: M.BCELoss(Autograd()).backward(), ValueError, ("BCELoss.backward", "call the loss")),
+    Misuse("mlp-cross-entropy-one-output", "MLP", "cross-entropy over a single output",
+           lambda t: MLP_(4, 1), ValueError, ("MLP: cross-entropy over 1 output is always 0", "bce_with_logits")),
+    Misuse("mlp-backward-after-replay", "MLP", "backward right after a replayed train_step",
+           lambda t: _replayed_then_backward(), ValueError, ("MLP.backward: the last train_step was replayed",)),
+    Misuse("mlp-adam-momentum", "MLP", "mlp.momentum set with Adam",
+           lambda t: setattr(_mlp(optimizer="adam"), "momentum", 0.9), ValueError, ("MLP.momentum", "Adam")),
+    Misuse("mlp-no-examples", "MLP", "an empty data set",
+           lambda t: _train([]), ValueError, ("train_epoch: no examples",)),
+    Misuse("mlp-nan-input", "MLP", "a NaN in an input row",
+           lambda t: _evaluate(np.array([[1.0, np.nan, 0.0, 0.0]]), np.array([0])),
+           ValueError, ("evaluate: example 0 has a NaN or infinite input",)),
+    Misuse("mlp-bad-target-row", "MLP", "a cross-entropy target row summing to 2",
+           lambda t: _evaluate(np.ones((2, 4)), np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])),
+           ValueError, ("evaluate: the target row of example 0 is [1.0, 1.0, 0.0]",)),
+    Misuse("mlp-negative-batch", "MLP", "evaluate with batch_size -1",
+           lambda t: _evaluate(np.ones((2, 4)), np.array([0, 1]), batch_size=-1),
+           ValueError, ("evaluate: batch_size must be positive, got -1",)),
+    Misuse("mlp-fractional-epochs", "MLP", "2.5 epochs",
+           lambda t: _training_stats(2.5), TypeError, ("get_training_stats: nepochs must be a whole number",)),
     # optimizers
     Misuse("optimizer-given-module", "optimizers", "SGD(layer) instead of SGD(layer.parameters())",
            lambda t: SGD(_layer(), 0.1), TypeError, ("SGD: params", "Linear", "parameters()")),
@@ -447,6 +615,40 @@ CATALOGUE: list[Misuse] = [
     Misuse("scheduler-zero-step", "nn", "StepLR with step_size 0",
            lambda t: mytorch.optim.lr_scheduler.StepLR(_sgd_with_momentum(), 0), ValueError,
            ("StepLR: step_size", "positive", "0")),
+    Misuse("nn-integer-one-hot", "nn", "integer one-hot rows as a cross-entropy target",
+           lambda t: mytorch.nn.functional.cross_entropy(Tensor(np.ones((2, 3))), np.eye(3, dtype=np.int64)[:2]),
+           TypeError, ("F.cross_entropy", "must be floating point", "int64")),
+    Misuse("nn-bce-target-range", "nn", "a BCE target of 2",
+           lambda t: mytorch.nn.BCELoss()(Tensor(np.full((2, 1), 0.5)), Tensor(np.full((2, 1), 2.0))),
+           ValueError, ("F.binary_cross_entropy: the targets must be probabilities in [0, 1]",)),
+    Misuse("nn-string-target", "nn", "a string target for mse_loss",
+           lambda t: mytorch.nn.functional.mse_loss(Tensor(np.ones(2)), np.array(["a", "b"])),
+           TypeError, ("F.mse_loss: target must hold numbers",)),
+    Misuse("nn-flatten-dimension", "nn", "nn.Flatten(2) on an (N, F) input",
+           lambda t: mytorch.nn.Flatten(2)(Tensor(np.ones((2, 3)))),
+           IndexError, ("flatten: dimension 2 out of range",)),
+    Misuse("nn-flatten-order", "nn", "nn.Flatten(1, 0)",
+           lambda t: mytorch.nn.Flatten(1, 0)(Tensor(np.ones((2, 3)))),
+           ValueError, ("start_dim 1 comes after end_dim 0",)),
+    Misuse("func-jvp-in-place", "Tensor", "func.jvp through an in-place change of a value read before",
+           lambda t: _jvp_through_in_place_change(), RuntimeError, ("jvp (forward mode replays what was recorded)",)),
+    Misuse("func-jvp-released-graph", "Tensor", "func.jvp of an f capturing a Tensor from a released graph",
+           lambda t: _jvp_capturing_a_released_graph(), RuntimeError, ("already released", ".detach()")),
+    Misuse("func-repeated-argnums", "Tensor", "argnums=(0, 0)",
+           lambda t: mytorch.func.grad(lambda a: (a * a).sum(), argnums=(0, 0))(Tensor(np.ones(2))),
+           ValueError, ("func.grad: argnums must name distinct arguments",)),
+    # replay
+    Misuse("replay-not-callable", "replay", "Replay of something that is not a function",
+           lambda t: Replay(3, optimizer=_sgd_with_momentum()),
+           TypeError, ("Replay: step must be callable",)),
+    Misuse("replay-dropout", "replay", "a step drawing a dropout mask",
+           lambda t: _replay(_step_with_dropout, Tensor(np.ones((2, 4)))),
+           ReplayError, ("an array the step makes anew each run",)),
+    Misuse("replay-no-zero-grad", "replay", "a step that never zeroes its gradients",
+           lambda t: _replay(_step_without_zero_grad, Tensor(np.ones((2, 4)))),
+           ReplayError, ("gradient(s) it did not zero",)),
+    Misuse("replay-mixed-dtypes", "replay", "float32 predictions against float64 targets",
+           lambda t: _mixed_dtype_step(), ReplayError, ("mixes dtypes",)),
     # runner options
     Misuse("runner-zero-lr", "runner", "--lr 0",
            lambda t: _parse_runner("--lr", "0"), SystemExit, ("--lr", "'0' must be a positive number")),
@@ -461,6 +663,10 @@ CATALOGUE: list[Misuse] = [
            FileNotFoundError, ("checkpoint.npz", "no checkpoint to resume")),
     Misuse("runner-resume-other-architecture", "runner", "--resume with other hidden sizes",
            _resume_other_architecture, ValueError, ("checkpoint.npz", "another architecture", "hidden=[4]", "[8]")),
+    Misuse("runner-diverged", "runner", "a learning rate of 1e300",
+           _run_diverging, ValueError, ("training diverged in epoch 1", "smaller --lr")),
+    Misuse("runner-resume-fewer-epochs", "runner", "--resume --epochs 1 after 2 epochs",
+           _resume_with_fewer_epochs, ValueError, ("2 epochs are done already; --epochs 1 is fewer",)),
     # data files
     Misuse("data-mnist-no-folder", "data", "--dataset mnist without --data-dir",
            lambda t: _load_dataset("mnist", None), ValueError, ("mnist", "--data-dir")),
@@ -486,6 +692,24 @@ CATALOGUE: list[Misuse] = [
     Misuse("data-label-count", "data", "5 labels for 6 rows",
            lambda t: _course_mnist(t, test_labels=lambda a: a[:5]), ValueError,
            ("test_labels.npy", "6 rows of features need 6 labels", "(5,)")),
+    Misuse("data-generated-with-folder", "data", "a folder for a generated data set",
+           lambda t: _load_dataset("disc", t), ValueError, ("load_dataset: disc is generated",)),
+    Misuse("data-bool-labels", "data", "boolean labels (a saved mask)",
+           lambda t: _course_mnist(t, train_labels=lambda a: a == 3),
+           ValueError, ("labels must be whole numbers, got dtype bool",)),
+    Misuse("data-split-widths", "data", "a validation split with 700 features",
+           lambda t: _course_mnist(t, val_data=lambda a: np.zeros((6, 700))), ValueError,
+           ("val_data.npy: 700 features per row, but train_data.npy has 784",)),
+    Misuse("data-vector-features", "data", "1-D features",
+           lambda t: _course_mnist(t, val_data=lambda a: np.zeros(6)), ValueError,
+           ("val_data.npy: need rows (N, features)",)),
+    Misuse("data-npz-as-npy", "data", "an .npz saved under a .npy name",
+           _npz_as_npy, ValueError, ("val_data.npy: a .npz archive, not a .npy file",)),
+    Misuse("data-pixel-scales", "data", "one split on 0..1, the others on 0..255",
+           lambda t: _course_mnist(t, train_data=lambda a: a + 255.0, val_data=lambda a: a + 0.5), ValueError,
+           ("val_data.npy: pixels from 0.5 to 0.5 (the 0..1 scale)", "give all three splits on one scale")),
+    Misuse("metrics-nan", "data", "a NaN in the history written to metrics.json",
+           _metrics_with_nan, ValueError, ("metrics.json: a metric is NaN or infinite; not written",)),
     # checkpoints
     Misuse("checkpoint-missing", "checkpoints", "load a checkpoint that is not there",
            lambda t: _load_checkpoint(t / "nope.npz"), FileNotFoundError, ("nope.npz", "no such file")),
@@ -512,6 +736,11 @@ CATALOGUE: list[Misuse] = [
     Misuse("checkpoint-nan-weights", "checkpoints", "NaN weights",
            lambda t: _changed_checkpoint(t, **{"W.0": np.full((5, 4), np.nan)}), ValueError,
            ("checkpoint.npz", "damaged checkpoint", "'W.0' holds NaN or infinite values")),
+    Misuse("checkpoint-folder", "checkpoints", "a folder where the checkpoint should be",
+           lambda t: _load_checkpoint((t / "checkpoint.npz").mkdir() or t / "checkpoint.npz"), ValueError,
+           ("checkpoint.npz: a folder, not a .npz file",)),
+    Misuse("checkpoint-save-nan", "checkpoints", "saving NaN weights",
+           _save_nan_checkpoint, ValueError, ("save_checkpoint: array 'W.0' holds NaN or infinite values",)),
     # autograder inputs
     Misuse("handin-missing", "autograder", "grade an archive that does not exist",
            lambda t: _extract(t, t / "handin.tar"), FileNotFoundError, ("handin.tar", "does not exist")),
@@ -601,18 +830,93 @@ def test_misuse_is_refused_clearly(misuse: Misuse, tmp_path: Path, capsys: pytes
         assert info.value.code == 2
 
 
-def catalogue_markdown() -> str:
-    """The catalogue as the Markdown table in ``docs/errors.md``."""
-    rows = ["| # | area | misuse | exception | the message names |", "|---|---|---|---|---|"]
-    for i, m in enumerate(CATALOGUE, 1):
-        names = " … ".join(f"`{n}`" for n in m.names).replace("|", "\\|")
-        rows.append(f"| {i} | {m.area} | {m.what} (`{m.key}`) | `{m.error.__name__}` | {names} |")
-    return "\n".join(rows) + "\n"
+SECTIONS = {
+    "engine": "The engine and `add_operation`",
+    "kernels": "Kernels and `F.apply`",
+    "modules": "Modules and the MLP",
+    "losses": "Modules and the MLP",
+    "MLP": "Modules and the MLP",
+    "Tensor": "Tensor, in-place changes and version counters",
+    "in place": "Tensor, in-place changes and version counters",
+    "optimizers": "`nn` and `optim`",
+    "nn": "`nn` and `optim`",
+    "data": "Data sets and checkpoints",
+    "checkpoints": "Data sets and checkpoints",
+    "replay": "Replay",
+    "runner": "The runner: `python -m hw_bonus.mlp_runner`",
+    "autograder": "The autograder",
+}
+"""The section of ``docs/errors.md`` (its ``## `` heading) that lists each area's misuses."""
 
 
-def test_docs_list_the_catalogue() -> None:
-    text = DOC.read_text(encoding="utf-8")
-    assert catalogue_markdown() in text, "regenerate the table with PYTHONPATH=. python tests/test_misuse.py"
+def doc_rows() -> dict[str, tuple[str, list[str]]]:
+    """``{key: (section, cells)}`` of every table row of ``docs/errors.md`` whose cause (third
+    cell) ends with a catalogue key; the cells are the quoted message, the exception, the
+    cause and what to do."""
+    rows: dict[str, tuple[str, list[str]]] = {}
+    section = ""
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            section = line[3:]
+        elif line.startswith("| `"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+            for key in re.findall(r"\(`([a-z0-9-]+)`\)", cells[2]):
+                assert key not in rows, f"docs/errors.md lists {key} twice"
+                rows[key] = (section, cells)
+    return rows
+
+
+def raised_message(misuse: Misuse, tmp_path: Path, capsys: pytest.CaptureFixture) -> str:
+    """The message ``misuse`` raises, as a user reads it: a command line's ``error:`` line
+    (argparse prints it, then exits), a ``KeyError``'s text unquoted, a file named without the
+    temporary folder it was made in."""
+    with pytest.raises(misuse.error) as info:
+        misuse.call(tmp_path)
+    error = info.value
+    if isinstance(error, SystemExit):
+        line = capsys.readouterr().err.strip().splitlines()[-1]
+        message = line[line.index("error: ") :]
+    else:
+        message = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    return message.replace(f"{tmp_path}/", "")
+
+
+@pytest.mark.parametrize("misuse", CATALOGUE, ids=lambda m: m.key)
+def test_the_docs_quote_each_message_where_it_arises(
+    misuse: Misuse, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """``docs/errors.md`` lists the misuse in its area's section, with its exception, quoting
+    its message: the first quoted part is how the message starts, the others follow in order."""
+    rows = doc_rows()
+    assert misuse.key in rows, f"docs/errors.md lacks {misuse.key}: PYTHONPATH=. python tests/test_misuse.py"
+    section, (quoted, error, *_) = rows[misuse.key]
+    assert section == SECTIONS[misuse.area], f"{misuse.key} is listed under {section!r}"
+    assert error == f"`{misuse.error.__name__}`", f"{misuse.key}: the docs say {error}"
+    message = raised_message(misuse, tmp_path, capsys)
+    parts = re.findall(r"`([^`]+)`", quoted)
+    assert parts and message.startswith(parts[0]), f"{misuse.key}: the docs quote {parts}, it raises {message!r}"
+    at = 0
+    for part in parts:
+        at = message.find(part, at)
+        assert at >= 0, f"{misuse.key}: the docs quote {part!r}, it raises {message!r}"
+        at += len(part)
+
+
+def test_the_docs_list_no_misuse_the_catalogue_lacks() -> None:
+    assert set(doc_rows()) <= {m.key for m in CATALOGUE}
+
+
+def catalogue_rows() -> str:
+    """Each section's rows for ``docs/errors.md``, to start from: the message's fragments
+    (write how the message starts instead) and an empty "what to do"."""
+    lines = []
+    for section in dict.fromkeys(SECTIONS.values()):
+        lines += ["", f"## {section}", "", "| message (start) | exception | cause | what to do |", "|---|---|---|---|"]
+        for m in CATALOGUE:
+            if SECTIONS[m.area] == section:
+                names = " … ".join(f"`{n}`" for n in m.names).replace("|", "\\|")
+                lines.append(f"| {names} | `{m.error.__name__}` | {m.what} (`{m.key}`) | |")
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- anomaly detection
@@ -656,4 +960,4 @@ def test_anomaly_in_a_training_step_names_the_layer_op() -> None:
 
 
 if __name__ == "__main__":
-    print(catalogue_markdown(), end="")
+    print(catalogue_rows(), end="")
