@@ -204,7 +204,9 @@ def chunk(input: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     shape = _shape(input)
     length = shape[check_dim("chunk", dim, len(shape))]
-    return split(input, max(-(-length // chunks), 1), dim)
+    if length == 0:  # PyTorch's pieces of an empty axis: ``chunks`` empty ones
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-length // chunks), dim)
 
 
 def unbind(input: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002

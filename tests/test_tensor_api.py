@@ -476,3 +476,11 @@ def test_norm_below_p_1_has_a_zero_gradient_at_a_zero_element():
     x.norm(p=0.5).backward()
     y = (1.0 + 2.0) ** 2  # the norm: (sum sqrt|x|)**2
     np.testing.assert_allclose(x.grad.numpy(), [0.0, (1.0 / y) ** -0.5, (4.0 / y) ** -0.5])
+
+
+def test_chunk_of_an_empty_axis_gives_every_piece_as_pytorch():
+    """PyTorch cuts an empty axis into ``chunks`` empty pieces; MyTorch gave one, so code that
+    unpacks or zips the pieces (``a, b, c = x.chunk(3)``) failed or silently dropped some."""
+    pieces = mt.zeros(0, 2).chunk(3, 0)
+    assert [p.shape for p in pieces] == [(0, 2)] * 3
+    assert [p.shape for p in mt.zeros(5, 2).chunk(3, 0)] == [(2, 2), (2, 2), (1, 2)]  # unchanged otherwise
