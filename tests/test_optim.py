@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
+import mytorch as mt
 from mytorch.optim import SGD, Adam
 
 P0 = np.array([1.0, -2.0, 0.5])
@@ -220,3 +223,17 @@ def test_a_hyper_parameter_set_as_an_attribute_is_set_in_every_group():
     assert adam.param_groups[0]["betas"] == (0.5, 0.9)
     adam.note = "an ordinary attribute"
     assert vars(adam)["note"] == "an ordinary attribute"
+
+
+def test_cosine_annealing_resumed_at_an_epoch_keeps_the_rate_it_is_given():
+    """Made with ``last_epoch=3`` (resuming), the scheduler's own first step moved the rate one
+    epoch along the cosine at once; PyTorch's keeps the optimizer's rate as epoch 4's and goes
+    on from there (its initial step changes no rate), so every later rate differed."""
+    p = mt.tensor([1.0], requires_grad=True)
+    opt = mt.optim.SGD([p], lr=0.05)
+    opt.param_groups[0]["initial_lr"] = 0.1
+    schedule = mt.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10, eta_min=0.01, last_epoch=3)
+    assert schedule.last_epoch == 4 and opt.param_groups[0]["lr"] == 0.05
+    schedule.step()
+    ratio = (1 + math.cos(math.pi * 5 / 10)) / (1 + math.cos(math.pi * 4 / 10))  # PyTorch's recursive step
+    assert math.isclose(opt.param_groups[0]["lr"], ratio * (0.05 - 0.01) + 0.01, rel_tol=1e-12)

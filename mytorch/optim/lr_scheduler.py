@@ -36,7 +36,9 @@ class LRScheduler:
                 )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial = True  # the constructor's step (PyTorch's ``_is_initial``, which a schedule may read)
         self.step()
+        self._initial = False
 
     def get_lr(self) -> list[float]:
         """The groups' rates for epoch ``last_epoch`` (subclasses define this)."""
@@ -101,7 +103,7 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self) -> list[float]:
         """The rates for this epoch from the current ones, one step along the cosine (PyTorch's recursive form)."""
         groups, t, T, low = self.optimizer.param_groups, self.last_epoch, self.T_max, self.eta_min
-        if t == 0:
+        if t == 0 or self._initial:  # (resumed at last_epoch > -1: the rates as they are, as in PyTorch)
             return [group["lr"] for group in groups]
         if (t - 1 - T) % (2 * T) == 0:  # the bottom of the cosine: step back up
             return [
