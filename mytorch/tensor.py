@@ -1180,9 +1180,9 @@ class Tensor:
                 return Tensor(np.power(self.data.astype(dtype), exponent.data.astype(dtype)))
             base = self.to(dtype) if self.dtype.kind == "f" else Tensor(self.data.astype(dtype))
             return base ** (exponent if exponent.dtype == dtype else exponent.to(dtype))
-        if self.data.dtype.kind in "biu" and not isinstance(exponent, Tensor):
-            power = _constant(exponent, self.data)  # a number: bool ** 3 is int64, int32 ** 2 int32
-            if power.dtype.kind in "biu":
+        if self.data.dtype.kind in "biu":  # (an exponent Tensor has this dtype here)
+            power = exponent.data if isinstance(exponent, Tensor) else _constant(exponent, self.data)
+            if power.dtype.kind in "biu":  # a number: bool ** 3 is int64, int32 ** 2 int32
                 return Tensor(np.power(self.data, power))
             return Tensor(self.data.astype(get_default_dtype())) ** exponent  # a float number: the default dtype
         if isinstance(exponent, Tensor):

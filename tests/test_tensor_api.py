@@ -438,6 +438,8 @@ def test_powers_and_integer_operands_promote_as_pytorch_does():
         (np.int64(2) & mt.tensor(np.array([3, 1], np.uint8)), np.uint8),
         (mt.tensor(np.int32(5)) | -1, np.int32),
         (np.int32(3) / mt.tensor(np.int32(2)), np.float32),
+        (mt.tensor(2) ** mt.tensor(3), np.int64),  # integers to integer powers stay integers
+        (mt.tensor(np.array([2, 3], np.int32)) ** mt.tensor(np.array([3, 2], np.int32)), np.int32),
     ]
     for k, (result, dtype) in enumerate(cases):
         assert result.dtype == dtype, k

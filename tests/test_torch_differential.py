@@ -255,3 +255,133 @@ def test_in_place_programs_are_refused_or_right(seed: int) -> None:
     np.testing.assert_allclose(ours[0], loss, rtol=1e-9, err_msg=str(steps))
     for k in range(2):
         np.testing.assert_allclose(ours[1][k], grads[k], atol=tol, err_msg=f"gradient of leaf {k} of {steps}")
+
+
+# --------------------------------------------------------------------------- indexing and promotion
+def random_index(rng: random.Random, shape: tuple[int, ...]) -> list[tuple[str, Any]]:
+    """An index over ``shape``: integers, slices (positive steps, as PyTorch takes them), None,
+    ``...``, lists and tensors of indices (repeats included) and boolean masks, mixed."""
+    parts: list[tuple[str, Any]] = []
+    axis = 0
+    while axis < len(shape) and rng.random() < 0.85:
+        n, kind = shape[axis], rng.random()
+        if kind < 0.25:
+            parts.append(("int", rng.randrange(-n, n)))
+        elif kind < 0.45:
+            parts.append(
+                ("slice", slice(rng.choice([None, 0, 1, -2]), rng.choice([None, -1, n]), rng.choice([None, 1, 2])))
+            )
+        elif kind < 0.65:
+            parts.append(("list", [rng.randrange(-n, n) for _ in range(rng.randint(1, 3))]))
+        elif kind < 0.75:
+            parts.append(("mask", [rng.random() < 0.5 for _ in range(n)]))
+        elif kind < 0.85:
+            parts.append(("none", None))
+            continue
+        else:
+            parts.append(("ellipsis", Ellipsis))
+            break
+        axis += 1
+    return parts
+
+
+def as_index(L: Any, parts: list[tuple[str, Any]]) -> tuple[Any, ...]:
+    index = []
+    for kind, value in parts:
+        if kind == "list":
+            value = L.tensor(value)
+        elif kind == "mask":
+            value = L.tensor(value, dtype=L.bool)
+        index.append(value)
+    return tuple(index)
+
+
+def run_index(L: Any, values: np.ndarray, parts: list[tuple[str, Any]], write: bool) -> list[np.ndarray]:
+    """x[index] and its gradient; or h[index] = v (h = 2 x) and the gradients of x and v."""
+    x = L.tensor(values, requires_grad=True)
+    index = as_index(L, parts)
+    if not write:
+        y = x[index]
+        (y * L.tensor(np.arange(y.numel(), dtype=float).reshape(tuple(y.shape)))).sum().backward()
+        return [y.detach().numpy().copy(), x.grad.numpy().copy()]
+    h = x * 2.0
+    v = L.tensor(
+        np.arange(1.0, 1.0 + x.detach()[index].numel()).reshape(tuple(x.detach()[index].shape)), requires_grad=True
+    )
+    h[index] = v * 3.0
+    (h * L.tensor(np.arange(h.numel(), dtype=float).reshape(tuple(h.shape)))).sum().backward()
+    return [h.detach().numpy().copy(), x.grad.numpy().copy(), v.grad.numpy().copy()]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_indexing_reads_and_writes_what_torch_does(seed: int) -> None:
+    """Random indexes (integers beside index tensors, masks, None, ...), read and written, with
+    their gradients. An integer apart from an index array once put the indexed axes first
+    (NumPy's rule), transposing a square result silently."""
+    rng = random.Random(seed)
+    for case in range(10):
+        shape = rng.choice([(3, 4, 2), (4, 5), (6,), (2, 2, 2)])
+        values = np.random.default_rng(seed * 10 + case).standard_normal(shape)
+        parts = random_index(rng, shape)
+        try:
+            positions = torch.arange(values.size).reshape(shape)[as_index(torch, parts)].reshape(-1)
+        except IndexError:  # index tensors that do not broadcast together: refused by both
+            with pytest.raises(IndexError):
+                run_index(mytorch, values, parts, write=False)
+            continue
+        write = rng.random() < 0.5 and len(set(positions.tolist())) == positions.numel()  # repeats: undefined in torch
+        expected = run_index(torch, values, parts, write)
+        got = run_index(mytorch, values, parts, write)
+        for ours, theirs in zip(got, expected):
+            assert ours.shape == theirs.shape, f"{shape} {parts} write={write}"
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, err_msg=f"{shape} {parts} write={write}")
+
+
+OPERANDS: list[Callable[[Any], Any]] = [
+    lambda L: L.tensor(np.array([1.5, -2.0, 3.0], np.float32)),
+    lambda L: L.tensor(np.array([0.5, 2.0, 1.0])),
+    lambda L: L.tensor(np.array([1.0, 2.0, 0.5], np.float16)),
+    lambda L: L.tensor(np.float64(2.0)),
+    lambda L: L.tensor(np.float32(0.5)),
+    lambda L: L.tensor(np.array([1, 2, 3], np.int32)),
+    lambda L: L.tensor(np.array([1, 2, 3], np.uint8)),
+    lambda L: L.tensor(np.int64(2)),
+    lambda L: L.tensor(np.array([True, False, True])),
+    lambda L: 2,
+    lambda L: 0.5,
+    lambda L: np.int32(3),
+    lambda L: np.float64(1.5),
+]
+OPERATIONS: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "+": lambda L, a, b: a + b,
+    "*": lambda L, a, b: a * b,
+    "/": lambda L, a, b: a / b,
+    "**": lambda L, a, b: a**b,
+    "maximum": lambda L, a, b: L.maximum(a, b),
+    "where": lambda L, a, b: L.where(L.tensor([True, False, True]), a, b),
+    "|": lambda L, a, b: a | b,
+}
+
+
+@pytest.mark.parametrize("operation", list(OPERATIONS))
+def test_every_pair_of_operand_kinds_gives_torchs_dtype_and_values(operation: str) -> None:
+    """Tensors of each dtype (dimensioned and 0-d), Python and NumPy numbers, both orders:
+    where PyTorch computes, MyTorch gives its dtype and values (where it refuses, MyTorch may
+    compute). ``**`` with a Tensor exponent kept the base's dtype; a 0-d integer tensor widened
+    a uint8 one; ``|`` took NumPy's dtypes."""
+    op = OPERATIONS[operation]
+    for make_a in OPERANDS:
+        for make_b in OPERANDS:
+            a, b = make_a(torch), make_b(torch)
+            if not (isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor)):
+                continue
+            try:
+                expected = op(torch, a, b)
+            except (RuntimeError, TypeError, NotImplementedError):
+                continue
+            got = op(mytorch, make_a(mytorch), make_b(mytorch))
+            theirs = expected.numpy()
+            assert got.dtype == theirs.dtype, (operation, a, b)
+            np.testing.assert_allclose(
+                got.numpy().astype(float), theirs.astype(float), rtol=1e-3, err_msg=f"{a} {operation} {b}"
+            )
