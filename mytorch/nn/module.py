@@ -24,6 +24,7 @@ is ``mytorch.nn.modules.module.Module``; this one is ``mytorch.nn.Module``.)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -32,7 +33,7 @@ from mytorch.autograd_engine import no_grad
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor
 
-__all__ = ["IncompatibleKeys", "Module", "edition"]
+__all__ = ["IncompatibleKeys", "Module", "called", "edition"]
 
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
 
@@ -47,14 +48,32 @@ _EDITION = _Edition()
 
 
 def edition() -> object:
-    """A token replaced by a new one whenever an attribute of some ``Module`` is set or deleted,
-    a sub-module or parameter registered, or a module switched between ``train()`` and ``eval()``.
+    """A token replaced by a new one whenever an attribute of some ``Module`` is set or deleted, a
+    sub-module, parameter or buffer registered, or a module's parameters or buffers converted by
+    ``to()``/``float()``/``double()``.
 
     ``mytorch.replay`` compares it (by identity) before replaying a Tensor-level step: a setting
     its forward pass read (a ``LeakyReLU``'s ``negative_slope``, a loss's ``reduction``, a layer
     of a ``Sequential`` replaced) has changed if it moved, and the step is captured again.
+    ``train()``/``eval()`` do not move it: the replay compares the ``training`` flags of the
+    modules the step called (``called``), so that an evaluation between steps, ``eval()`` and
+    back to ``train()``, keeps the program.
     """
     return _EDITION
+
+
+_CALLS: list[dict[int, Module]] = []
+
+
+@contextmanager
+def called() -> Iterator[dict[int, Module]]:
+    """The modules called (``module(x)``) inside the block, by id, collected into the dict it gives."""
+    modules: dict[int, Module] = {}
+    _CALLS.append(modules)
+    try:
+        yield modules
+    finally:
+        _CALLS.remove(modules)
 
 
 def _edited() -> None:
@@ -162,6 +181,8 @@ class Module:
 
     def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
         """``module(x)``: ``forward(x)``."""
+        for modules in _CALLS:  # (a replay capturing a step: see ``called``)
+            modules[id(self)] = self
         return self.forward(*inputs, **kwargs)
 
     # ------------------------------------------------------------------ walking the tree
@@ -234,9 +255,7 @@ class Module:
         if not isinstance(mode, bool):
             raise TypeError(f"{type(self).__name__}.train: mode must be a bool, got {type(mode).__name__}")
         for module in self.modules():
-            if module.training is not mode:
-                object.__setattr__(module, "training", mode)
-                _edited()
+            object.__setattr__(module, "training", mode)
         return self
 
     def eval(self) -> Module:
@@ -285,6 +304,7 @@ class Module:
             raise TypeError(f"{name}.to: parameters need a floating-point dtype, got {target}")
         for tensor in [*self.parameters(), *self.buffers()]:
             if tensor.data.dtype.kind == "f" and tensor.data.dtype != target:
+                _edited()  # (a replay watches the parameters' arrays, not the buffers')
                 grad = tensor.grad
                 tensor.grad = None
                 tensor.data = tensor.data.astype(target)

@@ -18,9 +18,9 @@ Guards, checked before every replay (a failing guard captures the step again):
 * the inputs: their number, shapes, dtypes and memory layouts (one program is kept per
   combination, up to ``max_programs``: an epoch's smaller last batch has its own);
 * ``watch()``: the objects the step depends on (the modules, each parameter and gradient
-  array, the optimizer's state arrays; for Tensors also each parameter's ``requires_grad``
-  and the modules' ``edition()``) must be the very same objects as at capture (a change drops
-  every input shape's program);
+  array, the optimizer's state arrays; for Tensors also each parameter's ``requires_grad``,
+  the modules' ``edition()`` and the ``training`` flag of each module the step called) must be
+  the very same objects as at capture (a change drops every input shape's program);
 * for a Tensor-level step, each parameter's ``.grad``: the Tensor a step of this replay left
   there, or None where the step's backward makes one (a gradient assigned between steps, or
   None for a frozen weight's, makes it capture again);
@@ -42,8 +42,10 @@ different numbers. The settings dict a handout module records its operation with
 ``LeakyReLU``'s ``params``) is compared before every replay like the optimizer's. For a
 Tensor-level step, any change to a ``mytorch.nn`` module between steps (an attribute set,
 such as a ``LeakyReLU``'s ``negative_slope`` or a loss's ``reduction``; a layer of a
-``Sequential`` replaced, added or removed; ``train()``/``eval()`` switching a module; a module
-built) moves ``mytorch.nn.module.edition()``, and the step is captured again. Settings read
+``Sequential`` replaced, added or removed; a module built; ``to()``) moves
+``mytorch.nn.module.edition()``, and the step is captured again, as it is when a module the
+step called is not in the ``train()``/``eval()`` mode it was in at capture (an evaluation
+between steps that ends with ``train()`` keeps the program). Settings read
 from outside the modules (a variable of the step's closure, a global) are read at capture:
 after changing one, call ``reset()``.
 
@@ -71,6 +73,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.autograd_engine import _GradMode
+from mytorch.nn.module import called
 from mytorch.nn.module import edition as module_edition
 from mytorch.replay.compiler import Program, ReplayError, compile_step, signature
 from mytorch.replay.rules import Slot
@@ -160,6 +163,7 @@ class Replay:
         self._pending: dict[tuple[Any, ...], tuple[list[Any], list[Any]]] = {}  # first runs' signature, loose
         self._watched: list[Any] = []
         self._made: dict[int, Any] = {}  # (Tensor-level) each parameter's .grad after the last dynamic run
+        self._called: dict[int, Any] = {}  # (Tensor-level) the modules the captured runs called
         self.captures = 0
         self.replays = 0
 
@@ -176,6 +180,7 @@ class Replay:
         self.programs.clear()
         self._pending.clear()
         self.dynamic.clear()
+        self._called.clear()
 
     # ------------------------------------------------------------------ the call
     def __call__(self, *inputs: Any) -> Any:
@@ -235,9 +240,20 @@ class Replay:
 
     def _dynamic_run(self, inputs: tuple[Any, ...]) -> Any:
         """The step run dynamically (not captured); a Tensor-level step's gradients then are its own."""
-        result = self.step(*inputs)
+        result = self._own_run(lambda: self.step(*inputs))
         if self.tensors:
             self._made = {id(p): p._grad for p in self.optimizer.params}
+        return result
+
+    def _own_run(self, run: Callable[[], Any]) -> Any:
+        """``run()``, a dynamic run of the step outside a capture. What the step itself changes in
+        the modules (a loss module it builds, ``nn.MSELoss()(out, y)``, moves ``edition()``) is
+        its own doing, as at capture, not a change between steps: where the watch was current
+        before, it is taken again after (else every such run captured the step again)."""
+        current = self.tensors and bool(self._watched) and self._unchanged()
+        result = run()
+        if current:
+            self._watched = self._seen()
         return result
 
     def _grads_as_left(self, program: Program) -> bool:
@@ -273,10 +289,12 @@ class Replay:
 
     def _seen(self) -> list[Any]:
         """What the guards compare by identity: ``watch()``'s objects and, for a Tensor-level
-        step, the modules' ``edition()`` (a module setting changed between steps)."""
+        step, the modules' ``edition()`` (a module setting changed between steps) and the
+        ``training`` flags (True/False) of the modules the captured runs called."""
         seen = list(self.watch())
         if self.tensors:
             seen.append(module_edition())
+            seen += [module.training for module in self._called.values()]
         return seen
 
     def _unchanged(self) -> bool:
@@ -312,8 +330,9 @@ class Replay:
             result = self.step(*inputs)
             loss, outputs = (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
             return result, list(self.engine.operation_list), loss, outputs, None
-        with Recorder() as recorder:
+        with Recorder() as recorder, called() as modules:
             result = self.step(*inputs)
+        self._called.update(modules)
         self._made = {id(p): p._grad for p in self.optimizer.params}
         loss, outputs = (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
         ops, loss_array, entries, held = tensor_step(recorder, self.optimizer, loss)
@@ -327,7 +346,7 @@ class Replay:
             # replaced module or array): the new watch recorded below must not vouch for them
             self.reset()
         if key in self.dynamic:
-            return self.step(*inputs)
+            return self._own_run(lambda: self.step(*inputs))
         if not self.fallback:
             return self._compile(key, inputs, arrays)
         try:
@@ -411,7 +430,7 @@ class Replay:
     def _verified(self, program: Program, inputs: tuple[Any, ...], arrays: tuple[np.ndarray, ...]) -> Any:
         """Run the dynamic step, then the replay from the same state; raise if they differ."""
         before = self._state()
-        result, ops, _, _, _ = self._run_dynamic(inputs)
+        result, ops, _, _, _ = self._own_run(lambda: self._run_dynamic(inputs))
         expected = [np.array(a) for a in (result if isinstance(result, tuple) else (result,))]
         if signature(ops) != program.signature:
             raise ReplayError(
