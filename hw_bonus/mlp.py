@@ -196,7 +196,20 @@ class MLP:
         # END SOLUTION
 
     def step(self) -> None:
-        """Update every parameter from its gradient (SGD with momentum, or the optimizer chosen)."""
+        """Update every parameter from its gradient (SGD with momentum, or the optimizer chosen).
+
+        The layers' arrays as they are now: a ``layer.dW`` or ``layer.W`` replaced by a new array
+        since the optimizer was made (``layer.dW = np.clip(layer.dW, -1, 1)``) is the one the
+        update reads or writes, as in the handout's step; the optimizer held the old pair, so
+        such a layer silently stopped training.
+        """
+        params = self.optimizer.params
+        pairs = self.parameters()
+        if len(pairs) == len(params):
+            for i, (value, grad) in enumerate(pairs):
+                held = params[i]
+                if held[0] is not value or held[1] is not grad:
+                    params[i] = (value, grad)
         self.optimizer.step()
 
     def train_step(self, x: np.ndarray, labels: np.ndarray) -> np.ndarray:

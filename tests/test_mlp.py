@@ -143,3 +143,27 @@ def test_setting_lr_and_momentum_changes_the_steps_after(replay):
     assert adam.momentum == 0.0
     with pytest.raises(ValueError, match=r"MLP.momentum: the optimizer \(Adam\) has no momentum"):
         adam.momentum = 0.9
+
+
+@pytest.mark.parametrize("replay", [False, True], ids=["dynamic", "replay"])
+@pytest.mark.parametrize("replaced", ["dW", "db", "W"])
+def test_a_layer_array_replaced_after_construction_is_the_one_the_step_uses(replay, replaced):
+    """The optimizer took the layers' (W, dW) pairs when the MLP was made; a layer whose dW (or
+    W) was then replaced by a new array (``layer.dW = np.clip(layer.dW, -1, 1)``, as handout
+    code does) was updated from the old, zero gradient (or its old W was), so it silently stopped
+    training. Its steps must equal those of a twin whose arrays were left alone."""
+
+    def make():
+        return MLP(3, 2, [4], ["relu", "identity"], "mse", 0.1, Autograd(), momentum=0.9, seed=0, replay=replay)
+
+    mlp, twin = make(), make()
+    layer = mlp.linear_layers[0]
+    setattr(layer, replaced, getattr(layer, replaced).copy())
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+        mlp.train_step(x, y)
+        twin.train_step(x, y)
+    for ours, theirs in zip(mlp.linear_layers, twin.linear_layers):
+        np.testing.assert_array_equal(ours.W, theirs.W)
+        np.testing.assert_array_equal(ours.b, theirs.b)

@@ -463,18 +463,21 @@ def test_a_change_drops_the_programs_of_every_batch_shape():
 
 
 def test_a_gradient_array_the_optimizer_does_not_hold_runs_dynamically():
-    """``layer.dW`` replaced without the optimizer's pair (its step reads the old one, which the
-    step no longer zeroes), or an optimizer over some layers only: the replay cannot know what
-    the step zeroes, so the MLP runs those steps dynamically (the replay zeroed the old dW)."""
+    """``layer.dW`` replaced after the MLP was made: ``MLP.step`` hands the optimizer the new
+    pair (it read the old one, so the layer stopped training), and the replay, recaptured,
+    agrees with the dynamic step and replays it. An optimizer over some layers only: the replay
+    cannot know what the step zeroes, so the MLP runs those steps dynamically."""
     rng = np.random.default_rng(21)
     dynamic, replayed = make_mlp(False), make_mlp(True)
     for _ in range(2):
         _in_step(dynamic, replayed, rng, 2)
+    before = dynamic.linear_layers[0].W.copy()
     for mlp in (dynamic, replayed):
         mlp.linear_layers[0].dW = np.zeros_like(mlp.linear_layers[0].dW)
     for _ in range(3):
         _in_step(dynamic, replayed, rng, 2)
-    assert replayed._replayer.dynamic
+    assert not np.array_equal(dynamic.linear_layers[0].W, before)  # the layer still trains
+    assert replayed._replayer.replays > 1 and not replayed._replayer.dynamic
     dynamic, replayed = make_mlp(False), make_mlp(True)
     for mlp in (dynamic, replayed):
         mlp.optimizer = SGD(mlp.linear_layers[1].parameters(), 0.1)  # the first layer frozen
