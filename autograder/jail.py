@@ -198,20 +198,29 @@ def _drop_privileges(uid: int | None) -> None:
 
 # Signals under ``none``: a seccomp filter (classic BPF over ``struct seccomp_data``).
 _SYSCALLS = {  # machine: (audit arch, syscalls whose first argument is a pid, denied ones, fcntl, ioctl)
-    "x86_64": (0xC000003E, (62, 200, 234, 129, 297, 434, 302, 142, 144, 203, 314), (101, 310, 311, 424, 438), 72, 16),
+    "x86_64": (
+        0xC000003E,
+        (62, 200, 234, 129, 297, 434, 302, 142, 144, 203, 314),
+        (101, 310, 311, 424, 438, 141, 251),
+        72,
+        16,
+    ),
     "aarch64": (
         0xC00000B7,
         (129, 130, 131, 138, 240, 434, 261, 118, 119, 122, 274),
-        (117, 270, 271, 424, 438),
+        (117, 270, 271, 424, 438, 140, 30),
         25,
         29,
     ),
 }
 """kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open, prlimit64, sched_setparam,
 sched_setscheduler, sched_setaffinity, sched_setattr; ptrace, process_vm_readv, process_vm_writev,
-pidfd_send_signal, pidfd_getfd. (prlimit64 was allowed until 2026-12-02: a process of the same
-user may set another's limits: a hand-in set the runner's file-size limit to 0, and the runner
-stopped at the next report it wrote, with no report or scores.csv for anyone in the batch.)"""
+pidfd_send_signal, pidfd_getfd, setpriority, ioprio_set. (prlimit64 was allowed until 2026-12-02: a
+process of the same user may set another's limits: a hand-in set the runner's file-size limit to
+0, and the runner stopped at the next report it wrote, with no report or scores.csv for anyone in
+the batch. setpriority and ioprio_set, whose pid is their second argument, were allowed too: a
+hand-in could set the nice value or I/O class of the runner, or of every process of its user at
+once (``PRIO_USER``); they are refused whole, the worker's own priority included.)"""
 _KEYRING_CALLS = {"x86_64": (248, 249, 250), "aarch64": (217, 218, 219)}
 """add_key, request_key, keyctl: refused to every worker once it is contained (see ``_forbid_keyrings``)."""
 _F_SETOWN, _F_SETOWN_EX, _FIOSETOWN, _SIOCSPGRP = 8, 15, 0x8901, 0x8902

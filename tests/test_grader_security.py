@@ -509,6 +509,10 @@ threaded = subprocess.Popen([sys.executable, "-c", "import threading, time; t = 
 thread = int(threaded.stdout.readline())  # a thread of an earlier process, not its first
 assert ctypes.CDLL(None).prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS, as the worker
 assert jail._forbid_signals_outside()
+def ioprio_set(pid):  # (the idle class for the process pid; OSError(EPERM) is a PermissionError)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall({"x86_64": 251, "aarch64": 30}[os.uname().machine], 1, pid, 3 << 13) != 0:
+        raise OSError(ctypes.get_errno(), "ioprio_set")
 def outcome(call):
     try:
         call()
@@ -531,6 +535,8 @@ print({
     "the scheduling of an earlier process": outcome(lambda: os.sched_setaffinity(earlier.pid, os.sched_getaffinity(0))),
     "its child's limits": outcome(lambda: resource.prlimit(child.pid, resource.RLIMIT_FSIZE)),
     "its own scheduling": outcome(lambda: os.sched_setaffinity(0, os.sched_getaffinity(0))),
+    "the priority of an earlier process": outcome(lambda: os.setpriority(os.PRIO_PROCESS, earlier.pid, 19)),
+    "the I/O priority of an earlier process": outcome(lambda: ioprio_set(earlier.pid)),
 })
 child.wait()
 threaded.wait()
@@ -548,7 +554,8 @@ def test_the_signal_filter_lets_a_worker_signal_itself_and_what_it_starts_not_ea
                 "SIGIO to itself": "allowed", "a pidfd of the parent": "refused",
                 "a thread of an earlier process": "refused", "the limits of an earlier process": "refused",
                 "the scheduling of an earlier process": "refused", "its child's limits": "allowed",
-                "its own scheduling": "allowed"}  # fmt: skip
+                "its own scheduling": "allowed", "the priority of an earlier process": "refused",
+                "the I/O priority of an earlier process": "refused"}  # fmt: skip
     assert ast.literal_eval(done.stdout) == expected
 
 
