@@ -42,6 +42,19 @@ def build(dtype=np.float64, optimizer="sgd", loss="ce", zero="none", tail=None, 
     return model, opt, step
 
 
+def plain_step(model, opt, loss_fn):
+    """The plain training step of ``model``: zero_grad, the loss, backward, the update."""
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
 def batch(rng, n, loss, dtype=np.float64):
     x = Tensor(rng.standard_normal((n, 5)).astype(dtype))
     if loss == "ce":
@@ -296,15 +309,7 @@ def test_a_module_changed_between_steps_makes_it_capture_again(change):
             p.data[...] = rng.standard_normal(p.shape) * 0.5
         opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
         loss_fn = nn.CrossEntropyLoss()
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-
-        return model, opt, loss_fn, step
+        return model, opt, loss_fn, plain_step(model, opt, loss_fn)
 
     (model_d, _, loss_d, dynamic), (model_r, opt_r, loss_r, step) = built(), built()
     replay = Replay(step, optimizer=opt_r)
@@ -366,16 +371,7 @@ def test_a_module_in_another_mode_at_the_step_captures_it_again():
         model = nn.Sequential(nn.Linear(5, 3, dtype=np.float64), Halved())
         model[0].weight.data[...], model[0].bias.data[...] = np.arange(15.0).reshape(3, 5) / 10, 0.1
         opt = optim.SGD(model.parameters(), lr=0.1)
-        loss_fn = nn.MSELoss()
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-
-        return model, step, opt
+        return model, plain_step(model, opt, nn.MSELoss()), opt
 
     (model_d, dynamic, _), (model_r, step, opt_r) = built(), built()
     replay = Replay(step, optimizer=opt_r)
@@ -407,16 +403,7 @@ def test_a_buffer_converted_by_to_makes_it_capture_again():
     def built():
         model = Scaled()
         opt = optim.SGD(model.parameters(), lr=0.01)
-        loss_fn = nn.MSELoss()
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-
-        return model, step, opt
+        return model, plain_step(model, opt, nn.MSELoss()), opt
 
     (model_d, dynamic, _), (model_r, step, opt_r) = built(), built()
     replay = Replay(step, optimizer=opt_r)
