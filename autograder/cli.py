@@ -36,6 +36,7 @@ import json
 import os
 import re
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -256,6 +257,18 @@ def _silent(*args: object, **kwargs: object) -> None:
     """``print`` under ``--quiet``: nothing."""
 
 
+def _refuse_special_files(package: Path) -> None:
+    """Refuse a package folder holding a named pipe, socket or device: each worker gets a copy
+    of the folder, and copying one stopped every test with a traceback."""
+    for folder, names, files in os.walk(package):
+        for name in names + files:
+            path = Path(folder, name)
+            mode = path.lstat().st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+                raise RunnerError(f"{path} is not a file, a folder or a link (a named pipe, socket or device); "
+                                  "remove it from the package folder")  # fmt: skip
+
+
 def _run(args: argparse.Namespace) -> None:
     try:
         config = load_config(args.config) if args.config else GradingConfig()
@@ -276,6 +289,8 @@ def _run(args: argparse.Namespace) -> None:
     if not (args.handin or args.handin_dir) and (root / "mytorch").is_symlink():
         # the workers' copy, made as root, would be of wherever it points (another student's folder)
         raise RunnerError(f"{root / 'mytorch'} is a symbolic link; grade the folder that holds what it points to")
+    if not (args.handin or args.handin_dir):
+        _refuse_special_files(root / "mytorch")
     _protect_runner()
     settings = Settings(timeout=args.timeout, startup=args.startup_timeout, handin_timeout=args.handin_timeout,
                         memory_mb=args.memory, max_procs=args.max_procs, jobs=args.jobs,

@@ -2,6 +2,7 @@
 copy, readable failure reasons, the Autolab line and Gradescope's results.json, exit status."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -122,6 +123,18 @@ def test_exit_status_is_nonzero_only_when_the_runner_cannot_run(tmp_path):
     assert run_runner("no_such_section", cwd=tmp_path).returncode == 2
     done = run_runner("--mytorch", str(tmp_path), cwd=tmp_path)
     assert done.returncode == 1 and "no mytorch package to grade" in done.stderr
+
+
+def test_a_package_folder_holding_a_named_pipe_is_refused_in_one_line(tmp_path):
+    """Each worker copies the package folder: a named pipe in it stopped every test with a
+    shutil traceback. It is refused before grading, naming the file."""
+    package = tmp_path / "mytorch"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    os.mkfifo(package / "pipe")
+    done = run_runner("--mytorch", str(tmp_path), "--sandbox", "none", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert f"{package / 'pipe'} is not a file, a folder or a link" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_pytest_sees_the_same_graded_tests():
