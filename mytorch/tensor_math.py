@@ -289,7 +289,12 @@ def std(
     """The standard deviation over ``dim``: the square root of ``var`` (same arguments).
 
     Where the variance is 0 (a constant row) the gradient is 0, as in PyTorch, not the
-    NaN of sqrt's infinite slope times var's zero slope."""
+    NaN of sqrt's infinite slope times var's zero slope. A float16 input is taken in float32 and
+    the result given back in float16, as PyTorch does: its variance may overflow float16 where
+    the deviation fits (std of [400, -400, 0, 0] is 326.5, its variance 1.07e5)."""
+    if isinstance(input, Tensor) and input.dtype == np.float16:
+        wide = std(input.to(np.float32), dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+        return wide.to(np.float16)
     variance = var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
     zero = variance.data == 0
     if not zero.any():

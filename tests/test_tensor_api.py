@@ -486,3 +486,17 @@ def test_chunk_of_an_empty_axis_gives_every_piece_as_pytorch():
     pieces = mt.zeros(0, 2).chunk(3, 0)
     assert [p.shape for p in pieces] == [(0, 2)] * 3
     assert [p.shape for p in mt.zeros(5, 2).chunk(3, 0)] == [(2, 2), (2, 2), (1, 2)]  # unchanged otherwise
+
+
+def test_float16_std_whose_variance_overflows_float16_is_finite():
+    """std of float16 [400, -400, 0, 0] is 326.5, but its variance (1.07e5) is beyond float16's
+    65504: std went through a float16 variance and gave inf (gradient 0). It is taken in
+    float32 and given back in float16, as PyTorch does."""
+    x = mt.tensor(np.array([400.0, -400.0, 0.0, 0.0], dtype=np.float16), requires_grad=True)
+    s = x.std()
+    assert s.dtype == np.float16 and s.item() == 326.5  # sqrt(320000 / 3) = 326.6, in float16
+    s.backward()
+    assert x.grad.dtype == np.float16
+    np.testing.assert_allclose(x.grad.numpy(), [400 / 3 / 326.6, -400 / 3 / 326.6, 0.0, 0.0], rtol=2e-3)
+    rows = mt.tensor(np.array([[400.0, -400.0], [1.0, 2.0]], dtype=np.float16))
+    np.testing.assert_allclose(rows.std(dim=1, keepdim=True).numpy(), [[565.5], [0.7071]], rtol=1e-3)
