@@ -287,6 +287,19 @@ def _demoted(value: np.ndarray, like: np.ndarray) -> bool:
     return mine < theirs or (mine == theirs and value.ndim == 0 < like.ndim)
 
 
+def _integer_power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """``base ** exponent`` for integer arrays of one dtype, with PyTorch's value for a negative
+    exponent (NumPy refuses it): the integer part of 1 / base**-e, so 1 for a base of 1, +-1 for
+    -1, and 0 otherwise (``2 ** tensor([-1])`` is 0)."""
+    negative = exponent < 0
+    if not negative.any():
+        return np.power(base, exponent)
+    powers = np.power(base, np.where(negative, 0, exponent))
+    odd = (exponent % 2).astype(bool)
+    small = np.where(base == 1, 1, np.where(base == -1, np.where(odd, -1, 1), 0))
+    return np.where(negative, small, powers).astype(powers.dtype)
+
+
 def _promoted_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
     """The dtype PyTorch gives an elementwise operation of ``a`` and ``b``."""
     if a.dtype == b.dtype or _demoted(b, a):
@@ -1177,12 +1190,14 @@ class Tensor:
         if isinstance(exponent, Tensor) and exponent.dtype != self.dtype:  # PyTorch's promotion, as for x * y
             dtype = _promoted_dtype(self.data, exponent.data)
             if dtype.kind in "biu":
-                return Tensor(np.power(self.data.astype(dtype), exponent.data.astype(dtype)))
+                return Tensor(_integer_power(self.data.astype(dtype), exponent.data.astype(dtype)))
             base = self.to(dtype) if self.dtype.kind == "f" else Tensor(self.data.astype(dtype))
             return base ** (exponent if exponent.dtype == dtype else exponent.to(dtype))
         if self.data.dtype.kind in "biu":  # (an exponent Tensor has this dtype here)
             power = exponent.data if isinstance(exponent, Tensor) else _constant(exponent, self.data)
             if power.dtype.kind in "biu":  # a number: bool ** 3 is int64, int32 ** 2 int32
+                if isinstance(exponent, Tensor):  # (a negative number is refused, as by PyTorch)
+                    return Tensor(_integer_power(self.data, power))
                 return Tensor(np.power(self.data, power))
             return Tensor(self.data.astype(get_default_dtype())) ** exponent  # a float number: the default dtype
         if isinstance(exponent, Tensor):
@@ -1206,7 +1221,7 @@ class Tensor:
         constants, with gradient 0 (NaN where the power is infinite)."""
         if self.data.dtype.kind in "biu":  # an integer tensor: integers stay integers (2 ** n)
             if np.asarray(base).dtype.kind in "biu":
-                return Tensor(np.power(_constant(base, self.data), self.data))
+                return Tensor(_integer_power(_constant(base, self.data), self.data))
             return base ** Tensor(self.data.astype(get_default_dtype()))
         base = _constant(base, self.data)
         positive = base > 0

@@ -500,3 +500,21 @@ def test_float16_std_whose_variance_overflows_float16_is_finite():
     np.testing.assert_allclose(x.grad.numpy(), [400 / 3 / 326.6, -400 / 3 / 326.6, 0.0, 0.0], rtol=2e-3)
     rows = mt.tensor(np.array([[400.0, -400.0], [1.0, 2.0]], dtype=np.float16))
     np.testing.assert_allclose(rows.std(dim=1, keepdim=True).numpy(), [[565.5], [0.7071]], rtol=1e-3)
+
+
+def test_integer_tensor_to_negative_integer_tensor_powers_gives_pytorchs_integers():
+    """PyTorch computes an integer to a negative integer Tensor power as the integer part of
+    1 / b**-e (1 for 1, +-1 for -1, 0 otherwise); NumPy's power raised ValueError for it, so
+    ``x ** e``, ``2 ** e`` and ``int32 ** int64`` refused what PyTorch computes. A negative
+    Python number stays refused, as in PyTorch."""
+    base = mt.tensor(np.array([2, 1, -1, -1, 0, 3], np.int64))
+    exponent = mt.tensor(np.array([-1, -2, -1, -2, -1, 2], np.int64))
+    result = base**exponent
+    assert result.dtype == np.int64
+    np.testing.assert_array_equal(result.numpy(), [0, 1, -1, 1, 0, 9])
+    mixed = mt.tensor(np.array([2, -1], np.int32)) ** mt.tensor(np.array([-3, -3], np.int8))
+    assert mixed.dtype == np.int32
+    np.testing.assert_array_equal(mixed.numpy(), [0, -1])
+    np.testing.assert_array_equal((2 ** mt.tensor([-1, 0, 3])).numpy(), [0, 1, 8])
+    with pytest.raises(ValueError, match="negative integer powers"):
+        base**-1
