@@ -639,8 +639,9 @@ def tanh_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> A
 
 @dispatches
 def sigmoid(x: Array) -> Array:
-    """y = 1 / (1 + e**-x), to full relative precision for every x: e**-x overflows to inf
-    below about -88 (float32) or -709 (float64), where y becomes 0 as its true value underflows.
+    """y = 1 / (1 + e**-x), to full relative precision for every x in float32 and float64 (not in
+    float16, which PyTorch computes in float32: 0 from x = -11): e**-x overflows to inf below
+    about -88 (float32) or -709 (float64), where y becomes 0 as its true value underflows.
     (The older (1 + tanh(x/2)) / 2 cancelled for x < 0: 0 from x = -17 in float32, where
     sigmoid is 4e-8.)"""
     with np.errstate(over="ignore"):
