@@ -22,7 +22,7 @@ import numpy as np
 
 from mytorch import tensor_graph, tensor_math, tensor_shape
 from mytorch.dtypes import as_dtype
-from mytorch.tensor import Tensor, _apply, _constant, _promoted_dtype
+from mytorch.tensor import Tensor, _apply, _assign, _constant, _promoted_dtype
 
 __all__ = ["METHODS"]
 
@@ -118,6 +118,24 @@ def _logical(op: Any, reflected: builtins.bool = False) -> Any:
     return method
 
 
+def _logical_inplace(op: Any, what: str) -> Any:
+    """``a &= b``, ``a |= b``, ``a ^= b``: written into ``a`` itself, as PyTorch does (views of it and
+    other names for it see the change; the memory's version is bumped). A result that ``a``'s dtype
+    cannot hold (an integer into a bool tensor) is refused, as in PyTorch."""
+    out_of_place = _logical(op)
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        value = out_of_place(self, other)
+        source, result = self.data.dtype.kind, value.data.dtype.kind
+        if result != source and not (source in "iu" and result in "iub"):
+            raise RuntimeError(
+                f"{what}: the result's dtype {value.data.dtype} cannot be stored in the tensor's {self.data.dtype}"
+            )
+        return _assign(self, Ellipsis, value, what)
+
+    return method
+
+
 def _invert(self: Tensor) -> Tensor:
     """``~t``: logical not of a bool tensor (bitwise not of an integer one)."""
     return Tensor(~self.data)
@@ -160,6 +178,9 @@ METHODS: dict[str, Any] = {
     "__ror__": _logical(operator.or_, reflected=True),
     "__xor__": _logical(operator.xor),
     "__rxor__": _logical(operator.xor, reflected=True),
+    "__iand__": _logical_inplace(operator.and_, "&="),
+    "__ior__": _logical_inplace(operator.or_, "|="),
+    "__ixor__": _logical_inplace(operator.xor, "^="),
     "__invert__": _invert,
     # shapes
     **{

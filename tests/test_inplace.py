@@ -142,6 +142,23 @@ def test_in_place_ops_update_the_same_object_and_array(update, expected):
     np.testing.assert_array_equal(array, expected)
 
 
+def test_logical_in_place_operators_write_into_the_tensor_itself():
+    """``m |= b`` rebound the name to a new tensor (Tensor had no ``__ior__``): another name for
+    the mask, or a view of it, kept the old values, where PyTorch writes in place."""
+    mask = mt.tensor([False, True, False, False])
+    alias, view = mask, mask[1:]
+    mask |= mt.tensor([True, False, False, False])
+    mask ^= mt.tensor([False, False, True, True])
+    mask &= mt.tensor([True, True, True, False])
+    assert mask is alias and mask.dtype == mt.bool
+    assert mask.tolist() == [True, True, True, False] and view.tolist() == [True, True, False]
+    counts = mt.tensor(np.array([6, 5, 3], dtype=np.uint8))
+    counts &= mt.tensor([3, 4, 1])  # an int64 operand: the result keeps the tensor's uint8, as PyTorch's
+    assert counts.tolist() == [2, 4, 1] and counts.dtype == mt.uint8
+    with pytest.raises(RuntimeError, match=r"\|=: the result's dtype int64 cannot be stored in the tensor's bool"):
+        mask |= mt.tensor([1, 0, 0, 0])
+
+
 def test_setitem_writes_in_place():
     t = Tensor(np.zeros((2, 3)))
     t[0, 1:] = 5.0
