@@ -639,13 +639,13 @@ def tanh_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> A
 
 @dispatches
 def sigmoid(x: Array) -> Array:
-    """y = 1 / (1 + e**-x), to full relative precision for every x in float32 and float64 (not in
-    float16, which PyTorch computes in float32: 0 from x = -11): e**-x overflows to inf below
-    about -88 (float32) or -709 (float64), where y becomes 0 as its true value underflows.
+    """y = 1 / (1 + e**-x), to full relative precision for every x: e**-x overflows to inf below
+    about -88 (float32) or -709 (float64), where y becomes 0 as its true value underflows. A
+    float16 x is computed in float32, as PyTorch does (in float16, e**-x overflows from x = -11).
     (The older (1 + tanh(x/2)) / 2 cancelled for x < 0: 0 from x = -17 in float32, where
     sigmoid is 4e-8.)"""
     with np.errstate(over="ignore"):
-        y = np.exp(-x)
+        y = np.exp(-_wide(x))
     y += 1.0
     y = np.reciprocal(y, out=y) if type(y) is np.ndarray else 1.0 / y
     return _in_dtype_of(y, x)  # on NumPy 1.x a 0-d float32 x gave a float64 y

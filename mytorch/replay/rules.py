@@ -244,8 +244,11 @@ def _exp_of_negative(x: Array, out: Array) -> None:
         np.exp(out, out=out)
 
 
-def sigmoid_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
-    """``1 / (e**-x + 1)``, in place as the row does it."""
+def sigmoid_forward(ins: Operands, out: Array, params: Params) -> list[Instruction] | None:
+    """``1 / (e**-x + 1)``, in place as the row does it (None for float16, which the row computes
+    in float32: the row itself is called)."""
+    if out.dtype == np.float16:
+        return None
     return [
         (_exp_of_negative, (ins[0], out)),
         (np.add, (out, 1.0, out)),
