@@ -32,6 +32,8 @@ from mytorch.function import Context, Function
 from mytorch.tensor import *  # noqa: F403 - Tensor and its ops (log, sin, exp, tanh, ...)
 from mytorch.tensor import Tensor
 from mytorch.tensor import __all__ as _tensor_all
+from mytorch.tensor_index import *  # noqa: F403 - gather, index_select, scatter, scatter_add
+from mytorch.tensor_index import __all__ as _index_all
 from mytorch.tensor_math import *  # noqa: F403 - sum, mean, max, norm, var, where, clamp, ...
 from mytorch.tensor_math import __all__ as _math_all
 from mytorch.tensor_shape import *  # noqa: F403 - view, squeeze, permute, cat, stack, split, ...
@@ -54,7 +56,7 @@ __all__ = [
     "no_grad",
     "set_grad_enabled",
 ]
-__all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all
+__all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all + _index_all
 
 
 class _CallableModule(types.ModuleType):

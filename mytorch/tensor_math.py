@@ -40,6 +40,7 @@ __all__ = [
     "gt",
     "le",
     "log_softmax",
+    "logsumexp",
     "lt",
     "max",
     "mean",
@@ -326,6 +327,20 @@ def cumsum(input: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) 
     if not isinstance(dim, builtins.int):
         raise TypeError(f"cumsum: give the axis to sum along (dim=...), got {dim!r}")
     return _apply("cumsum", (_summed(input, dtype, "cumsum"),), {"axis": dim})
+
+
+def logsumexp(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:
+    """log(sum(e**x)) over ``dim`` (an axis or a tuple of them; required, as in PyTorch), computed
+    without overflow; its gradient is softmax(x) along ``dim``. Integers and bools give the
+    default float dtype; float16 is summed in float32. Kernel ``logsumexp``."""
+    dim = dim_arg("logsumexp", dim, axis)
+    if dim is None:
+        raise TypeError("logsumexp: give the axis (or axes) to reduce, e.g. logsumexp(x, dim=1)")
+    if dim == ():
+        raise ValueError("logsumexp: dim=() reduces nothing; give the axes to reduce (PyTorch refuses it too)")
+    params = {"axis": dim, "keepdims": keepdim_arg("logsumexp", keepdim, keepdims)}
+    x = input if _data(input).dtype.kind in "fc" else _with_dtype(input, get_default_dtype(), "logsumexp")
+    return _apply("logsumexp", (x,), params)
 
 
 def numel(input: Any) -> builtins.int:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch import tensor_graph, tensor_math, tensor_shape
+from mytorch import tensor_graph, tensor_index, tensor_math, tensor_shape
 from mytorch.dtypes import as_dtype
 from mytorch.tensor import Tensor, _apply, _assign, _constant, _promoted_dtype
 
@@ -203,6 +203,11 @@ METHODS: dict[str, Any] = {
             "unbind",
         )
     },
+    # indexing along one axis
+    **{
+        name: getattr(tensor_index, name)
+        for name in ("gather", "index_select", "scatter", "scatter_add", "scatter_", "scatter_add_")
+    },
     # math
     **{
         name: getattr(tensor_math, name)
@@ -233,6 +238,7 @@ METHODS: dict[str, Any] = {
             "dot",
             "softmax",
             "log_softmax",
+            "logsumexp",
             "eq",
             "ne",
             "lt",

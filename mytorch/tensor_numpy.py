@@ -290,6 +290,9 @@ FUNCTIONS: dict[Callable, Callable[..., Any]] = {
     vars(F)["sigmoid"]: T.sigmoid,
     vars(F)["softmax"]: lambda x, axis=-1: tensor_math.softmax(x, axis),
     vars(F)["log_softmax"]: lambda x, axis=-1: tensor_math.log_softmax(x, axis),
+    vars(F)["logsumexp"]: lambda x, axis=None, keepdims=False: T._apply(
+        "logsumexp", (x,), {"axis": axis, "keepdims": keepdims}
+    ),
     vars(F)["sum"]: lambda x, axis=None, keepdims=False: tensor_math.sum(x, axis, keepdims),
     vars(F)["mean"]: lambda x, axis=None, keepdims=False: tensor_math.mean(x, axis, keepdims),
     vars(F)["cast"]: lambda x, dtype: T._apply("cast", (x,), {"dtype": dtype}),

@@ -364,6 +364,7 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "concatenate": concatenate_case,
     "softmax": softmax_case,
     "log_softmax": softmax_case,
+    "logsumexp": reduction(),
     "softmax_cross_entropy": cross_entropy_case,
     "mse_loss": lambda dtype: same_shape_loss_case(dtype, "real", "real"),
     "bce_loss": lambda dtype: same_shape_loss_case(dtype, "probability", "probability"),

@@ -261,6 +261,12 @@ CASES: dict[str, list[Case]] = {
         Case(inputs(normal((3, 4)), normal(())), {"index": np.array([[True, False, True, True]] * 3)}),
         Case(inputs(normal((2, 3)), normal((2, 3))), {"index": Ellipsis}),  # the whole of x: copy_
     ],
+    "logsumexp": reduction()
+    + [
+        # stable at huge and very negative values (float32 spacing at 1000 is too coarse for differences)
+        Case(inputs(normal((2, 5), shift=1000.0)), {"axis": -1}, float32=False),
+        Case(inputs(normal((2, 5), shift=-1000.0)), {"axis": (0, 1), "keepdims": True}, float32=False),
+    ],
 }
 
 CASE_IDS = [(name, i) for name, cases in CASES.items() for i in range(len(cases))]

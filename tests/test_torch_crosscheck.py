@@ -114,6 +114,7 @@ TORCH: dict[str, Callable[..., Any]] = {
     "concatenate": lambda *xs, axis=0: torch.cat(xs, axis),
     "softmax": lambda x, axis=-1: torch.softmax(x, axis),
     "log_softmax": lambda x, axis=-1: torch.log_softmax(x, axis),
+    "logsumexp": lambda x, axis=None, keepdims=False: torch.logsumexp(x, _dims(x, axis), keepdims),
     "softmax_cross_entropy": _cross_entropy,
     "mse_loss": lambda y, y_hat: TF.mse_loss(y_hat, y).reshape(1),
     "bce_loss": lambda y, p: _bce(y, p).reshape(1),
@@ -297,6 +298,14 @@ def test_optimizer_trajectory_matches_torch(kind: str, rng: np.random.Generator)
 
 
 # --------------------------------------------------------------------------- the Tensor API
+# Index tensors of the gather / scatter cases (made with each library's own ``tensor``): with
+# repeats, and shorter than the input along the other axes.
+GATHER_1 = [[0, 3, 3, 1, 0], [2, 2, 0, 1, 3], [1, 0, 3, 3, 2]]  # (3, 5) into (3, 4) along 1
+GATHER_0 = [[2, 0, 1, 1], [0, 0, 2, 1]]  # (2, 4) into (3, 4) along 0
+GATHER_3D = [[[1, 0, 2], [2, 2, 0]], [[0, 1, 1], [2, 0, 0]]]  # (2, 2, 3) into (2, 3, 4) along 1 / -2
+SCATTER_1 = [[3, 0], [1, 2], [0, 3]]  # (3, 2) into (3, 4) along 1: no repeats within a row
+
+
 # Each case is written once, with PyTorch's names, and run on ``mytorch`` and on ``torch``:
 # ``fn(lib, *tensors)`` with lib the library. Inputs are (shape, domain) pairs: "real"
 # (standard normal: no ties, no value on a kink), "positive" (log, sqrt, fractional powers).
@@ -401,6 +410,25 @@ API: dict[str, tuple[Callable[..., Any], list[tuple[tuple[int, ...], str]]]] = {
     "to dtype": (lambda m, x: x.to(m.float64) * 2 + x.to(m.float32).to(m.float64), [((3, 4), R)]),
     "clone": (lambda m, x: x.clone() * x, [((3, 4), R)]),
     "detach": (lambda m, x: x.detach() * x, [((3, 4), R)]),
+    "logsumexp": (lambda m, x: m.logsumexp(x, 1), [((3, 4), R)]),
+    "logsumexp negative keepdim": (lambda m, x: x.logsumexp(-1, keepdim=True), [((2, 3, 4), R)]),
+    "logsumexp dims": (lambda m, x: m.logsumexp(x, dim=(0, 2)), [((2, 3, 4), R)]),
+    # indexing along one axis
+    "gather": (lambda m, x: x.gather(1, m.tensor(GATHER_1)), [((3, 4), R)]),
+    "gather dim 0": (lambda m, x: m.gather(x, 0, m.tensor(GATHER_0)), [((3, 4), R)]),
+    "gather negative dim": (lambda m, x: m.gather(x, -2, index=m.tensor(GATHER_3D)), [((2, 3, 4), R)]),
+    "index_select": (lambda m, x: m.index_select(x, 0, m.tensor([2, 0, 2])), [((3, 4), R)]),
+    "index_select negative dim": (lambda m, x: x.index_select(-1, m.tensor([3, 1, 1, 0])), [((2, 3, 4), R)]),
+    # (src of the index's shape: PyTorch's backward refuses a larger src, "ScatterAddBackward0 returned an
+    # invalid gradient"; MyTorch's gradient there is checked by differences in tests/test_tensor_index.py)
+    "scatter_add": (lambda m, x, y: m.scatter_add(x, 1, m.tensor(GATHER_1)[:, :3], y), [((3, 4), R), ((3, 3), R)]),
+    "scatter_add dim 0": (lambda m, x, y: x.scatter_add(0, m.tensor(GATHER_0), y), [((3, 4), R), ((2, 4), R)]),
+    "scatter_add negative dim": (
+        lambda m, x, y: x.scatter_add(-2, m.tensor(GATHER_3D), y),
+        [((2, 3, 4), R), ((2, 2, 3), R)],
+    ),
+    "scatter": (lambda m, x, y: m.scatter(x, 1, m.tensor(SCATTER_1), y), [((3, 4), R), ((3, 2), R)]),
+    "scatter value": (lambda m, x: x.scatter(-1, m.tensor(SCATTER_1), 2.5) * x, [((3, 4), R)]),
 }
 """The Tensor API, written once with PyTorch's names: ``fn(lib, *tensors) -> tensor``."""
 

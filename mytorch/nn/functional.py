@@ -1104,6 +1104,40 @@ def log_softmax_jvp(tangents: Sequence[Array], x: Array, axis: int = -1, out: Ar
     return t - (p * t).sum(axis=axis, keepdims=True)
 
 
+@dispatches
+def logsumexp(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+    """y = log(sum(e**x)) over ``axis`` (all axes by default), shifted by the maximum: finite
+    for any finite x, -inf where every term is -inf (or there are none), +inf where one is.
+    float16 is computed in float32 and given back in float16, as PyTorch does."""
+    w = _wide(x)
+    shift = np.max(w, axis=axis, keepdims=True, initial=-np.inf)
+    shift = np.where(np.isfinite(shift), shift, 0.0).astype(w.dtype, copy=False)
+    with np.errstate(divide="ignore"):  # log(0) = -inf: every term -inf, or none
+        y = np.log(np.sum(np.exp(w - shift), axis=axis, keepdims=keepdims))
+    return _in_dtype_of(np.asarray(y + (shift if keepdims else np.squeeze(shift, axis))), x)
+
+
+def _logsumexp_weights(x: Array, out: Array, axis: Axis, keepdims: bool) -> Array:
+    """softmax(x) along ``axis``: e**(x - y), y = logsumexp(x) spread back over the reduced axes."""
+    return np.exp(x - _expand(out, x.shape, axis, keepdims))
+
+
+def logsumexp_backward(
+    grad_output: Array, x: Array, axis: Axis = None, keepdims: bool = False, out: Array | None = None
+) -> tuple[Array]:
+    """dx = g * softmax(x) along ``axis`` (= g e**(x - y))."""
+    out = logsumexp(x, axis, keepdims) if out is None else out
+    return (_expand(grad_output, x.shape, axis, keepdims) * _logsumexp_weights(x, out, axis, keepdims),)
+
+
+def logsumexp_jvp(
+    tangents: Sequence[Array], x: Array, axis: Axis = None, keepdims: bool = False, out: Array | None = None
+) -> Array:
+    """Forward mode: ẏ = sum(softmax(x) * ẋ) over ``axis``."""
+    out = logsumexp(x, axis, keepdims) if out is None else out
+    return sum(tangents[0] * _logsumexp_weights(x, out, axis, keepdims), axis, keepdims)
+
+
 # --------------------------------------------------------------------------- losses
 # Losses take the ground truth first (the handout's order) and return shape (1,).
 def _batch(x: Array) -> int:
@@ -1654,6 +1688,7 @@ KERNELS: dict[str, Kernel] = {
         _row("concatenate", None, reads=NOTHING),
         _row("softmax", saves_output=True, reads=Y),
         _row("log_softmax", saves_output=True, reads=Y),
+        _row("logsumexp", saves_output=True, reads=((0, OUTPUT),)),
         _row("softmax_cross_entropy", 2, reads=((1,), (0, 1)), caches="log_probs"),
         _row("mse_loss", 2, reads=EACH, caches="diff"),
         _row("bce_loss", 2, reads=((1,), (0, 1))),

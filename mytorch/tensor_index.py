@@ -1,0 +1,194 @@
+"""Indexing along one axis with PyTorch's names: ``gather``, ``index_select``, ``scatter``,
+``scatter_add`` (and the in-place ``scatter_``, ``scatter_add_``).
+
+None has a derivative of its own: each is an index of the kernel table, so the gradients,
+forward mode and second derivatives are the ``index`` / ``index_scatter`` / ``setitem`` rows'
+(repeated indices accumulate their gradients, as in PyTorch):
+
+* ``gather(x, dim, index)`` is ``x[coordinates]`` (kernel ``index``), the coordinates being
+  ``index`` along ``dim`` and the position itself along every other axis;
+* ``index_select(x, dim, index)`` is ``x[:, ..., index]`` (kernel ``index``);
+* ``scatter_add(x, dim, index, src)`` is ``x + index_scatter(src, coordinates)`` (kernels
+  ``index_scatter`` and ``add``);
+* ``scatter(x, dim, index, src)`` is ``x`` with ``x[coordinates] = src`` (kernel ``setitem``).
+
+Indices must be integer tensors (or arrays) inside the axis, ``0 <= i < x.shape[dim]``: a
+negative index is refused, as PyTorch refuses it. Bad input raises ``TypeError`` (an index
+that is not integers, a ``src`` of another dtype) or ``IndexOutOfRangeError`` (a ``ValueError``
+and an ``IndexError``: an index outside the axis, shapes that do not fit), each naming the
+function and the shapes.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from mytorch.arguments import check_dim
+from mytorch.tensor import Tensor, _apply, _assign
+
+__all__ = ["gather", "index_select", "scatter", "scatter_add"]
+
+
+class IndexOutOfRangeError(IndexError, ValueError):
+    """An index outside its axis, or index and tensor shapes that do not fit (both an
+    ``IndexError``, as NumPy's and PyTorch's indexing raise, and a ``ValueError``)."""
+
+
+def _data(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _indices(op: str, index: Any, x_shape: tuple[int, ...], dim: int) -> np.ndarray:
+    """``index`` as an int64 array, checked to be integers in [0, x_shape[dim])."""
+    values = _data(index)
+    if values.dtype.kind not in "iu":
+        raise TypeError(f"{op}: the index must be an integer tensor (int64, as torch.long), got dtype {values.dtype}")
+    n = x_shape[dim] if x_shape else 1
+    if values.size and (values.min() < 0 or values.max() >= n):
+        raise IndexOutOfRangeError(
+            f"{op}: index values must lie in [0, {n}) along dim {dim} of a tensor of shape {x_shape}; "
+            f"got {values.min()} .. {values.max()} (negative indices are refused, as in PyTorch)"
+        )
+    return values.astype(np.int64, copy=False)
+
+
+def _dim(op: str, dim: Any, ndim: int) -> int:
+    if isinstance(dim, builtins.bool) or not isinstance(dim, (builtins.int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
+    return check_dim(op, builtins.int(dim), builtins.max(ndim, 1))
+
+
+def _coordinates(index: np.ndarray, dim: int) -> tuple[Any, ...]:
+    """The advanced index of the elements ``gather`` reads: ``index`` along ``dim``, each
+    position's own coordinate along the other axes (broadcast ``arange``s)."""
+    ndim = index.ndim
+    return tuple(
+        index if d == dim else np.arange(n).reshape([n if k == d else 1 for k in range(ndim)])
+        for d, n in enumerate(index.shape)
+    )
+
+
+def _check_along(op: str, index: np.ndarray, dim: int, shape: tuple[int, ...], what: str, every: bool) -> None:
+    """``index`` has ``shape``'s number of axes and is no longer than it (along every axis, or
+    every axis but ``dim``)."""
+    too_long = [d for d, (i, n) in enumerate(zip(index.shape, shape)) if i > n and (every or d != dim)]
+    if index.ndim != len(shape) or too_long:
+        where = "any axis" if every else f"any axis but dim {dim}"
+        raise IndexOutOfRangeError(
+            f"{op}: the index (shape {index.shape}) must have as many axes as {what} (shape {shape}) and be "
+            f"no longer than it along {where}"
+        )
+
+
+def gather(input: Any, dim: Any, index: Any, *, sparse_grad: builtins.bool = False) -> Tensor:  # noqa: A002
+    """``out[i][j][k] = input[i][index[i][j][k]][k]`` for ``dim=1`` (likewise for any dim): the
+    elements ``index`` names along ``dim``; the result has ``index``'s shape. Kernel ``index``.
+
+    Raises:
+        TypeError: the index is not integers.
+        IndexOutOfRangeError: an index outside ``[0, input.shape[dim])``, or an index with another
+            number of axes than ``input``, or longer than it along an axis other than ``dim``.
+    """
+    x = _data(input)
+    d = _dim("gather", dim, x.ndim)
+    values = _data(index)
+    if x.ndim == 0:  # one element: a 0-d or 1-D index of zeros, as in PyTorch
+        _check_along("gather", values.reshape(-1), 0, (1,), "the input", every=False)
+        idx = _indices("gather", values, x.shape, d)
+        return _apply("index", (_apply("reshape", (input,), {"shape": (1,)}),), {"index": idx})
+    _check_along("gather", values, d, x.shape, "the input", every=False)
+    idx = _indices("gather", values, x.shape, d)
+    return _apply("index", (input,), {"index": _coordinates(idx, d)})
+
+
+def index_select(input: Any, dim: Any, index: Any) -> Tensor:  # noqa: A002
+    """The slices of ``input`` at positions ``index`` (one axis of integers) along ``dim``, in
+    that order (repeats allowed). Kernel ``index``.
+
+    Raises:
+        TypeError: the index is not integers.
+        IndexOutOfRangeError: an index outside ``[0, input.shape[dim])``, or an index of more than one axis.
+    """
+    x = _data(input)
+    d = _dim("index_select", dim, x.ndim)
+    values = _data(index)
+    if values.ndim > 1:
+        raise IndexOutOfRangeError(f"index_select: the index must have one axis (a vector), got shape {values.shape}")
+    idx = _indices("index_select", values.reshape(-1), x.shape, d)
+    if x.ndim == 0:  # one element along its one "axis": a 0-d result, as in PyTorch
+        if idx.size != 1:
+            raise IndexOutOfRangeError(f"index_select: a 0-d input takes one index, got {idx.size}")
+        return _apply("reshape", (input,), {"shape": ()})
+    return _apply("index", (input,), {"index": (slice(None),) * d + (idx,)})
+
+
+def _source(op: str, x: np.ndarray, d: int, index: Any, src: Any) -> tuple[tuple[Any, ...], Any]:
+    """The coordinates ``scatter`` and ``scatter_add`` write to, and what they write: ``src``
+    cut to the index's shape (a number stays a number)."""
+    values = _data(index)
+    _check_along(op, values, d, x.shape, "the input", every=False)
+    idx = _indices(op, values, x.shape, d)
+    if isinstance(src, (builtins.int, builtins.float, np.number)) and not isinstance(src, builtins.bool):
+        return _coordinates(idx, d), src
+    s = _data(src)
+    if s.dtype != x.dtype:
+        raise TypeError(f"{op}: src has dtype {s.dtype} and the input {x.dtype}; they must be the same, as in PyTorch")
+    _check_along(op, idx, d, s.shape, "src", every=True)
+    if s.shape != idx.shape:  # only the part of src the index covers is used
+        src = _apply("index", (src,), {"index": tuple(slice(0, n) for n in idx.shape)})
+    return _coordinates(idx, d), src
+
+
+def scatter_add(input: Any, dim: Any, index: Any, src: Any) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with ``src`` added at the places ``index`` names along ``dim``:
+    ``out[i][index[i][j]] += src[i][j]`` for ``dim=1``; repeated places add up. ``src`` has
+    the input's dtype and at least the index's lengths (only that part of it is used).
+    Kernels ``index_scatter`` and ``add``.
+
+    Raises:
+        TypeError: the index is not integers, or ``src`` has another dtype.
+        IndexOutOfRangeError: an index outside the axis, or shapes that do not fit.
+    """
+    x = _data(input)
+    d = _dim("scatter_add", dim, x.ndim)
+    if isinstance(src, (builtins.int, builtins.float)):
+        raise TypeError("scatter_add: src must be a tensor (torch.full_like(index, value, dtype=...) for a number)")
+    where, part = _source("scatter_add", x, d, index, src)
+    added = _apply("index_scatter", (part,), {"index": where, "shape": x.shape})
+    return _apply("add", (input, added))
+
+
+def scatter(input: Any, dim: Any, index: Any, src: Any = None, *, value: Any = None) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with ``src`` (a tensor, or a number: ``value``) written at the places
+    ``index`` names along ``dim``: ``out[i][index[i][j]] = src[i][j]`` for ``dim=1``. Where
+    the index repeats a place, one of the values lands there (which one is not defined, as in
+    PyTorch); each of them gets the gradient there, as in PyTorch. Kernel ``setitem``.
+
+    Raises:
+        TypeError: the index is not integers, ``src`` has another dtype, or both or neither of
+            ``src`` and ``value`` are given.
+        IndexOutOfRangeError: an index outside the axis, or shapes that do not fit.
+    """
+    if (src is None) == (value is None):
+        raise TypeError("scatter: give src (a tensor or a number) or value, not both")
+    x = _data(input)
+    d = _dim("scatter", dim, x.ndim)
+    where, part = _source("scatter", x, d, index, value if src is None else src)
+    return _apply("setitem", (input, part), {"index": where})
+
+
+def scatter_(self: Tensor, dim: Any, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+    """``scatter`` written into this tensor (an in-place operation; returns it)."""
+    if (src is None) == (value is None):
+        raise TypeError("scatter_: give src (a tensor or a number) or value, not both")
+    d = _dim("scatter_", dim, self.ndim)
+    where, part = _source("scatter_", self.data, d, index, value if src is None else src)
+    return _assign(self, where, part, "scatter_")
+
+
+def scatter_add_(self: Tensor, dim: Any, index: Any, src: Any) -> Tensor:
+    """``scatter_add`` written into this tensor (an in-place operation; returns it)."""
+    return _assign(self, Ellipsis, scatter_add(self, dim, index, src), "scatter_add_")
