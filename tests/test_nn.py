@@ -259,6 +259,48 @@ def test_cross_entropy_checks_its_targets():
         nn.MSELoss()(logits, np.zeros(2))
 
 
+def test_cross_entropy_weight_and_ignore_index_by_hand_and_by_differences():
+    """Without PyTorch: the weighted mean over the labels that count, in closed form, and the
+    gradient (through the fused kernel, on scaled rows) against central differences."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 3))
+    labels, weight = np.array([2, 0, 1, 0, 2]), np.array([0.5, 2.0, 3.0])
+    log_p = x - np.log(np.exp(x).sum(1, keepdims=True))
+    kept = labels != 0  # ignore_index=0, a padding class
+    rows = np.arange(5)[kept]
+    expected = -(weight[labels[kept]] * log_p[rows, labels[kept]]).sum() / weight[labels[kept]].sum()
+
+    def loss(a: np.ndarray) -> Tensor:
+        return F.cross_entropy(Tensor(a, requires_grad=True), labels, weight=weight, ignore_index=0)
+
+    assert loss(x).item() == pytest.approx(expected, rel=1e-12)
+    assert nn.CrossEntropyLoss(Tensor(weight), ignore_index=0)(Tensor(x), labels).item() == pytest.approx(expected)
+    assert F.nll_loss(Tensor(log_p), labels, weight=weight, ignore_index=0).item() == pytest.approx(expected)
+    t = Tensor(x, requires_grad=True)
+    F.cross_entropy(t, labels, weight=weight, ignore_index=0).backward()
+    u, eps = rng.standard_normal(x.shape), 1e-6
+    numeric = (loss(x + eps * u).item() - loss(x - eps * u).item()) / (2 * eps)
+    assert float(np.vdot(np.asarray(t.grad), u)) == pytest.approx(numeric, rel=1e-6)
+    assert not np.asarray(t.grad)[~kept].any()  # an ignored example gets no gradient
+    assert "weight" in nn.CrossEntropyLoss(weight=Tensor(weight)).state_dict()  # a buffer, as in PyTorch
+
+
+def test_cross_entropy_refuses_bad_weights_and_options_naming_them():
+    logits = Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"F.cross_entropy: weight must have one entry per class, shape \(3,\), got"):
+        F.cross_entropy(logits, np.array([0, 1]), weight=np.ones(2))
+    with pytest.raises(ValueError, match=r"below 3 \(or ignore_index=-1\); got 3 .. 3"):
+        F.cross_entropy(logits, np.array([-1, 3]), ignore_index=-1)
+    with pytest.raises(ValueError, match="ignore_index applies to class labels"):
+        F.cross_entropy(logits, np.full((2, 3), 1 / 3), ignore_index=0)
+    with pytest.raises(TypeError, match="size_average and reduce are PyTorch's deprecated"):
+        nn.CrossEntropyLoss(size_average=False)
+    with pytest.raises(ValueError, match=r"target must be class labels of shape \(2, 4\)"):
+        F.cross_entropy(Tensor(np.zeros((2, 3, 4))), np.zeros((2, 3), dtype=np.int64))
+    with pytest.raises(ValueError, match=r"F.nll_loss: input must be"):
+        F.nll_loss(logits, np.zeros(3, dtype=np.int64))
+
+
 def test_manual_seed_makes_initial_weights_and_dropout_repeat():
     def draw() -> list[np.ndarray]:
         mytorch.manual_seed(3)

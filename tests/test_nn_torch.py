@@ -5,6 +5,7 @@ same rates."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -122,6 +123,77 @@ def test_losses_match_torch(name, ours, theirs):
     compare(ours, theirs)
     if not name.endswith("none"):
         assert ours(Tensor(X)).shape == ()  # a reduced loss is 0-d, as in PyTorch
+
+
+# Class weights, ignored labels (PyTorch's -100 and a padding class 0), smoothing, each reduction,
+# and the shapes (N, C), (C,) and (N, C, d1, d2), in float64 and float32.
+CE_LABELS = {
+    "2d": np.array([0, 3, -100, 1, 3, 0]),
+    "1d": np.array(2),
+    "kdim": np.array([[[0, 1, 0], [3, -100, 2]], [[0, 0, 0], [1, 2, 3]]]),
+}
+CE_SHAPES = {"2d": (6, 4), "1d": (4,), "kdim": (2, 4, 2, 3)}
+CE_WEIGHT = np.array([0.5, 2.0, 1.0, 3.0])
+
+
+@pytest.mark.parametrize("form", list(CE_SHAPES))
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"weight": True}, {"ignore_index": 0}, {"weight": True, "ignore_index": 0, "label_smoothing": 0.2}],
+    ids=["plain", "weight", "ignore 0", "weight ignore smoothing"],
+)
+def test_cross_entropy_and_nll_weights_ignore_index_and_shapes_match_torch(form, options):
+    labels = CE_LABELS[form]
+    if "ignore_index" in options:  # -100 is then a label like any other: out of range (PyTorch refuses it too)
+        labels = np.where(labels == -100, 2, labels)
+    for dtype, reduction, fn in itertools.product(
+        (np.float64, np.float32), ("mean", "sum", "none"), ("cross_entropy", "nll_loss")
+    ):
+        x = RNG.standard_normal(CE_SHAPES[form]).astype(dtype) * 2
+        v = RNG.standard_normal(np.shape(labels) if reduction == "none" else ()).astype(dtype)
+        tol = TOL if dtype == np.float64 else {"rtol": 2e-5, "atol": 2e-6}
+        kw = {**options, "reduction": reduction}
+        if fn == "nll_loss":
+            kw.pop("label_smoothing", None)
+        results = []
+        for lib, make in ((nn, Tensor), (torch.nn, torch.tensor)):
+            t = make(x.copy(), requires_grad=True)
+            args = {**kw, "weight": make(CE_WEIGHT.astype(dtype))} if kw.get("weight") else kw
+            logits = t if fn == "cross_entropy" else lib.functional.log_softmax(t, dim=0 if form == "1d" else 1)
+            module = nn.CrossEntropyLoss if fn == "cross_entropy" else nn.NLLLoss
+            if lib is torch.nn:
+                module = getattr(torch.nn, module.__name__)
+            out = module(**args)(logits, make(labels))
+            (out * make(v)).sum().backward()
+            results.append((out.detach().numpy() if lib is torch.nn else out.data, np.asarray(t.grad)))
+        (ours, ours_grad), (theirs, theirs_grad) = results
+        what = f"{fn} {reduction} {np.dtype(dtype)}"
+        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype, what
+        np.testing.assert_allclose(ours, theirs, **tol, err_msg=f"{what}: value")
+        np.testing.assert_allclose(ours_grad, theirs_grad, **tol, err_msg=f"{what}: gradient")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_with_probabilities_weights_and_smoothing_matches_torch(reduction):
+    kw = {"reduction": reduction, "label_smoothing": 0.1}
+    compare(
+        lambda x: F.cross_entropy(x, PROBS, weight=Tensor(CE_WEIGHT), **kw),
+        lambda x: torch.nn.functional.cross_entropy(x, torch.tensor(PROBS), weight=torch.tensor(CE_WEIGHT), **kw),
+    )
+    probs = RNG.dirichlet(np.ones(4), (2, 3)).transpose(0, 2, 1)  # (N, C, d): the class axis second
+    compare(
+        lambda x: F.cross_entropy(x, probs, **kw),
+        lambda x: torch.nn.functional.cross_entropy(x, torch.tensor(probs), **kw),
+        RNG.standard_normal((2, 4, 3)),
+    )
+
+
+def test_cross_entropy_with_every_label_ignored_is_nan_as_in_torch():
+    ignored = np.full(6, -100)
+    for lib, make in ((nn, Tensor), (torch.nn, torch.tensor)):
+        mean = lib.functional.cross_entropy(make(X), make(ignored))
+        total = lib.functional.nll_loss(make(X), make(ignored), reduction="sum")
+        assert np.isnan(float(mean)) and float(total) == 0.0
 
 
 def test_functional_dropout_in_eval_and_linear_without_bias_match_torch():

@@ -16,7 +16,7 @@ from mytorch import Tensor, detect_anomaly, no_grad
 from mytorch.replay import Replay, ReplayError
 
 
-def build(dtype=np.float64, optimizer="sgd", loss="ce", zero="none", tail=None, smoothing=0.0):
+def build(dtype=np.float64, optimizer="sgd", loss="ce", zero="none", tail=None, smoothing=0.0, **ce):
     """A 5-7-6-3 network (tanh, relu) from fixed weights, its optimizer and its training step."""
     rng = np.random.default_rng(0)
     model = nn.Sequential(
@@ -28,7 +28,7 @@ def build(dtype=np.float64, optimizer="sgd", loss="ce", zero="none", tail=None, 
         opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     else:
         opt = optim.Adam(model.parameters(), lr=0.01)
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=smoothing) if loss == "ce" else nn.MSELoss()
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=smoothing, **ce) if loss == "ce" else nn.MSELoss()
 
     def step(x, y):
         opt.zero_grad(set_to_none=zero == "none")
@@ -102,6 +102,20 @@ def test_zero_grad_either_way_and_a_loss_that_is_not_the_last_operation(zero):
     rng = np.random.default_rng(2)
     for _ in range(6):
         x, y = batch(rng, 4, "ce")
+        assert np.array_equal(built[0][2](x, y).data, replay(x, y).data)
+    assert_same_state(built[0][:2], built[1][:2])
+    assert replay.replays == 4
+
+
+def test_class_weights_and_ignored_labels_are_made_again_from_each_steps_labels():
+    """The rows of a weighted cross-entropy with an ignored (padding) class 0 depend on the
+    labels, the mean's denominator too: a replayed step makes them again from its own."""
+    weight = Tensor(np.array([1.0, 2.0, 0.5]))
+    built = [build(weight=weight, ignore_index=0, smoothing=0.1) for _ in range(2)]
+    replay = Replay(built[1][2], optimizer=built[1][1])
+    rng = np.random.default_rng(4)
+    for _ in range(6):
+        x, y = batch(rng, 5, "ce")
         assert np.array_equal(built[0][2](x, y).data, replay(x, y).data)
     assert_same_state(built[0][:2], built[1][:2])
     assert replay.replays == 4

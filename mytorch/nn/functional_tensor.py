@@ -241,44 +241,175 @@ def _smoothed(probs: Any, label_smoothing: float, classes: int) -> Any:
     return probs * (1.0 - label_smoothing) + label_smoothing / classes if label_smoothing else probs
 
 
-def _one_hot_rows(labels: np.ndarray, classes: int, dtype: np.dtype, label_smoothing: float) -> np.ndarray:
-    """Class labels (N,) as one-hot rows (N, classes) of ``dtype`` (smoothed), the labels checked."""
-    probs = np.zeros((len(labels), classes), dtype=dtype)
-    probs[np.arange(len(labels)), _labels("cross_entropy", labels, classes)] = 1
-    return _smoothed(probs, label_smoothing, classes)
+IGNORE_INDEX = -100
+"""PyTorch's default ``ignore_index``: a label of -100 adds nothing to the loss."""
+
+
+def _legacy(name: str, size_average: Any, reduce: Any) -> None:
+    if size_average is not None or reduce is not None:
+        raise TypeError(
+            f"F.{name}: size_average and reduce are PyTorch's deprecated spellings; give reduction='mean', "
+            "'sum' or 'none'"
+        )
+
+
+def _class_weights(name: str, weight: Any, classes: int, dtype: np.dtype) -> np.ndarray | None:
+    """``weight`` (one number per class, a constant: no gradient) as an array of ``dtype``."""
+    if weight is None:
+        return None
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"F.{name}: weight must hold numbers, got dtype {w.dtype}")
+    if w.shape != (classes,):
+        raise ValueError(f"F.{name}: weight must have one entry per class, shape ({classes},), got shape {w.shape}")
+    return w.astype(dtype, copy=False)
+
+
+def _kept_labels(
+    name: str, labels: np.ndarray, classes: int, ignore_index: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The labels as int64 with ``ignore_index`` replaced by 0, every other one checked to lie
+    in [0, classes), and the mask of the labels that count (None: all of them, the common case,
+    found from the smallest and largest label alone)."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"F.{name}: class labels must be integers, got dtype {labels.dtype}")
+    if not labels.size:
+        return labels.astype(np.int64, copy=False), None
+    lo, hi = labels.min(), labels.max()
+    if lo >= 0 and hi < classes and not lo <= ignore_index <= hi:
+        return labels.astype(np.int64, copy=False), None
+    kept = labels != ignore_index
+    counted = labels[kept]
+    if counted.size and (counted.min() < 0 or counted.max() >= classes):
+        also = f" (or ignore_index={ignore_index})" if ignore_index != IGNORE_INDEX or not kept.all() else ""
+        raise ValueError(
+            f"F.{name}: class labels must be >= 0 and below {classes}{also}; got {counted.min()} .. {counted.max()}"
+        )
+    if kept.all():
+        return labels.astype(np.int64, copy=False), None
+    return np.where(kept, labels, 0).astype(np.int64, copy=False), kept
+
+
+def _class_rows(
+    labels: np.ndarray,
+    classes: int,
+    dtype: np.dtype,
+    label_smoothing: float,
+    weight: tuple[float, ...] | None,
+    ignore_index: int,
+    mean: bool,
+) -> np.ndarray:
+    """Class labels (N,) as the rows (N, classes) the cross-entropy sums against log-probabilities:
+    weight[y] (1 - label_smoothing) at the label plus label_smoothing * weight / classes at every
+    class (PyTorch's rule), zeros for a label equal to ``ignore_index``; for the mean, scaled by
+    N / (the total weight of the labels that count), so that the fused kernel's division by N
+    leaves PyTorch's weighted mean (NaN when no label counts, as in PyTorch). Without weights and
+    ignored labels: one-hot rows (smoothed)."""
+    picked, kept = _kept_labels("cross_entropy", labels, classes, ignore_index)
+    n = len(picked)
+    rows = np.zeros((n, classes), dtype=dtype)
+    if weight is None:
+        rows[np.arange(n), picked] = 1
+        rows = _smoothed(rows, label_smoothing, classes)
+        total = float(n if kept is None else np.count_nonzero(kept))
+    else:
+        w = np.asarray(weight, dtype=dtype)
+        rows[np.arange(n), picked] = w[picked] * (1.0 - label_smoothing)
+        if label_smoothing:
+            rows += (label_smoothing / classes) * w
+        total = float(w[picked].sum() if kept is None else w[picked][kept].sum())
+    if kept is not None:
+        rows[~kept] = 0
+    if mean and total != n:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rows = rows * np.asarray(n / total if total else np.inf, dtype=dtype)
+    return rows
+
+
+def _as_rows(name: str, x: Tensor, target: Any) -> tuple[Tensor, Any, tuple[int, ...] | None]:
+    """Logits (or log-probabilities) of shape (C,) or (N, C, d1, ..., dk) as rows (M, C), the
+    target to match, and the shape to give per-element losses back (None: (N,) as they are)."""
+    values = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if x.ndim == 1:  # one example, PyTorch's unbatched form
+        if values.shape == x.shape:  # its probabilities
+            return x.reshape(1, -1), target.reshape(1, -1) if isinstance(target, Tensor) else values.reshape(1, -1), ()
+        if values.shape != ():
+            raise ValueError(
+                f"F.{name}: for input of shape {x.shape}, target must be one class label (shape ()) or "
+                f"probabilities of shape {x.shape}, got shape {values.shape}"
+            )
+        return x.reshape(1, -1), values.reshape(1), ()
+    if x.ndim <= 2:
+        return x, target, None
+    n, classes, extra = x.shape[0], x.shape[1], x.shape[2:]
+    order = (0, *range(2, x.ndim), 1)  # the class axis last
+    rows = x.permute(order).reshape(-1, classes)
+    if values.shape == x.shape:  # probabilities (N, C, d1, ...)
+        flat = target.permute(order) if isinstance(target, Tensor) else np.transpose(values, order)
+        return rows, flat.reshape(-1, classes), (n, *extra)
+    if values.shape != (n, *extra):
+        raise ValueError(
+            f"F.{name}: for input of shape {x.shape}, target must be class labels of shape {(n, *extra)} or "
+            f"probabilities of shape {x.shape}, got shape {values.shape}"
+        )
+    return rows, values.reshape(-1), (n, *extra)
 
 
 def cross_entropy(
     input: Any,  # noqa: A002
     target: Any,
+    weight: Any = None,
+    size_average: Any = None,
+    ignore_index: int = IGNORE_INDEX,
+    reduce: Any = None,  # noqa: A002 - PyTorch's name
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
-    """The cross-entropy of logits ``input`` (N, C) against class labels ``target`` (N,) or
-    class probabilities (N, C); ``log_softmax`` and the negative log-likelihood in one.
+    """The cross-entropy of logits ``input`` against class labels ``target`` or class
+    probabilities; ``log_softmax`` and the negative log-likelihood in one.
 
-    With ``reduction="mean"`` (the default) it is one fused kernel (``softmax_cross_entropy``)
-    on one-hot (or smoothed, or given) probabilities.
+    Shapes as in PyTorch: logits (N, C) with labels (N,) or probabilities (N, C); (C,) with a
+    0-d label or probabilities (C,); (N, C, d1, ..., dk) with labels (N, d1, ..., dk) or
+    probabilities of the logits' shape (the class axis is the second).
+
+    ``weight`` (C,) scales each class's terms (a constant); with labels the mean divides by
+    the total weight of the labels that count. A label equal to ``ignore_index`` (-100 by
+    default) adds nothing and does not count in the mean (NaN when none counts, as in
+    PyTorch); probabilities take no ``ignore_index``. ``label_smoothing`` mixes the targets
+    with the uniform distribution. With ``reduction="mean"`` (the default) the loss is one
+    fused kernel (``softmax_cross_entropy``) on these rows.
 
     Raises:
-        ValueError: shapes that do not fit, labels outside [0, C), an unknown reduction.
+        TypeError: labels that are not integers, a deprecated ``size_average``/``reduce``.
+        ValueError: shapes that do not fit, labels outside [0, C), a weight of another length,
+            an unknown reduction.
     """
     name = "cross_entropy"
     _check_reduction(name, reduction)
+    _legacy(name, size_average, reduce)
     logits = _tensor(name, input)
-    if logits.ndim != 2:
-        raise ValueError(f"F.{name}: input must be logits of shape (N, C), got {logits.shape}")
+    if logits.ndim == 0:
+        raise ValueError(f"F.{name}: input must be logits of shape (C,), (N, C) or (N, C, d1, ...), got {logits.shape}")
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"F.{name}: label_smoothing must lie in [0, 1], got {label_smoothing!r}")
+    logits, target, shape = _as_rows(name, logits, target)
     n, classes = logits.shape
+    weights = _class_weights(name, weight, classes, logits.dtype)
     values = target.data if isinstance(target, Tensor) else np.asarray(target)
     if values.dtype.kind == "f" and values.shape == logits.shape:
+        if ignore_index != IGNORE_INDEX:
+            raise ValueError(f"F.{name}: ignore_index applies to class labels, not to probabilities (as in PyTorch)")
         given = target if isinstance(target, Tensor) else values.astype(logits.dtype, copy=False)
         probs = _smoothed(given, label_smoothing, classes)
+        if weights is not None:
+            probs = probs * weights
     elif values.shape == (n,):
-        probs = _one_hot_rows(values, classes, logits.dtype, label_smoothing)
+        per_class = None if weights is None else tuple(weights.tolist())  # (replay: only inputs may be arrays)
+        args = (values, classes, logits.dtype, label_smoothing, per_class, ignore_index, reduction == "mean")
+        probs = _class_rows(*args)
         if CAPTURE:  # a replayed step makes them again from its labels (mytorch.replay)
-            CAPTURE[-1].derived(probs, _one_hot_rows, values, classes, logits.dtype, label_smoothing)
+            CAPTURE[-1].derived(probs, _class_rows, *args)
     elif values.shape == logits.shape:  # one-hot rows of integers or booleans
         raise TypeError(
             f"F.{name}: a target of shape {values.shape} holds class probabilities, which must be floating point, "
@@ -294,21 +425,53 @@ def cross_entropy(
     terms = log_softmax(logits, dim=1) * probs
     if not np.isfinite(terms.data).all():  # a class masked by a logit of -inf that the target gives 0: 0, not NaN
         terms = _apply("where", (terms, 0.0), {"condition": np.asarray(getattr(probs, "data", probs)) != 0})
-    return _reduce(-terms.sum(axis=1), reduction)
+    losses = -terms.sum(axis=1)
+    return _reduce(losses if shape is None else losses.reshape(shape), reduction)
 
 
-def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """The negative log-likelihood of log-probabilities ``input`` (N, C) at class labels ``target`` (N,)."""
+def nll_loss(
+    input: Any,  # noqa: A002
+    target: Any,
+    weight: Any = None,
+    size_average: Any = None,
+    ignore_index: int = IGNORE_INDEX,
+    reduce: Any = None,  # noqa: A002
+    reduction: str = "mean",
+) -> Tensor:
+    """The negative log-likelihood of log-probabilities ``input`` (N, C) at class labels
+    ``target`` (N,) (also (C,) with a 0-d label, and (N, C, d1, ...) with labels (N, d1, ...)).
+    ``weight`` and ``ignore_index`` as in ``cross_entropy``: -weight[y] input[y] per example, the
+    mean divided by the total weight of the labels that count."""
     name = "nll_loss"
     _check_reduction(name, reduction)
+    _legacy(name, size_average, reduce)
     log_probs = _tensor(name, input)
-    if log_probs.ndim != 2 or tuple(np.shape(getattr(target, "data", target))) != log_probs.shape[:1]:
+    given = tuple(np.shape(getattr(target, "data", target)))
+    if log_probs.ndim == 0 or given != (log_probs.shape[:1] + log_probs.shape[2:] if log_probs.ndim > 1 else ()):
         raise ValueError(
-            f"F.{name}: input must be (N, C) and target (N,), got {log_probs.shape} and "
-            f"{tuple(np.shape(getattr(target, 'data', target)))}"
+            f"F.{name}: input must be (N, C) (or (C,), (N, C, d1, ...)) and target (N,) (or (), (N, d1, ...)), "
+            f"got {log_probs.shape} and {given}"
         )
-    labels = _labels(name, target, log_probs.shape[1])
-    return _reduce(-log_probs[np.arange(len(labels)), labels], reduction)
+    log_probs, target, shape = _as_rows(name, log_probs, target)
+    n, classes = log_probs.shape
+    weights = _class_weights(name, weight, classes, log_probs.dtype)
+    labels, kept = _kept_labels(name, np.asarray(getattr(target, "data", target)), classes, ignore_index)
+    losses = -log_probs[np.arange(n), labels]
+    if weights is None and kept is None:
+        return _reduce(losses if shape is None else losses.reshape(shape), reduction)
+    scale = np.ones(n, log_probs.dtype) if weights is None else weights[labels]
+    losses = losses * scale
+    if kept is not None:
+        losses = _apply("where", (0.0, losses), {"condition": ~kept})
+    else:
+        kept = np.ones(n, dtype=bool)
+    if shape is not None:
+        losses = losses.reshape(shape)
+    if reduction != "mean":
+        return _reduce(losses, reduction)
+    total = float(scale[kept].sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return losses.sum() / (total if total else np.nan)
 
 
 def _same_shapes(name: str, x: Tensor, target: Any) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from mytorch.nn import functional_tensor as TF
 from mytorch.nn.layers import expect_tensor
 from mytorch.nn.module import Module
@@ -48,33 +50,87 @@ class MSELoss(_Loss):
     handout = "MSELoss"
 
 
+def _weight_buffer(loss: _Loss, weight: Any) -> None:
+    """A class-weight tensor kept as a buffer named ``weight`` (in ``state_dict``, as in PyTorch), or None."""
+    if weight is not None and not isinstance(weight, Tensor):
+        weight = Tensor(np.asarray(weight))
+    loss.register_buffer("weight", weight)
+
+
 class CrossEntropyLoss(_Loss):
-    """Cross-entropy of logits (N, C) against class labels (N,) (or probabilities (N, C)).
+    """Cross-entropy of logits (N, C) against class labels (N,) (or probabilities (N, C));
+    also (C,) and (N, C, d1, ...) as in PyTorch.
 
     Args:
+        weight: one number per class scaling its terms (a buffer; the mean divides by the
+            total weight of the labels that count).
+        ignore_index: a label that adds nothing and does not count in the mean (-100).
         reduction: "mean" (over the batch), "sum" or "none" (one loss per example).
         label_smoothing: mix the one-hot targets with the uniform distribution by this much.
+        size_average, reduce: PyTorch's deprecated spellings of ``reduction``: refused.
     """
 
     handout = "SoftmaxCrossEntropy"
+    weight: Tensor | None  # (a buffer)
 
-    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: Any = None,
+        ignore_index: int = TF.IGNORE_INDEX,
+        reduce: Any = None,  # noqa: A002 - PyTorch's name
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
+        TF._legacy("CrossEntropyLoss", size_average, reduce)
         super().__init__(reduction)
+        _weight_buffer(self, weight)
+        self.ignore_index = int(ignore_index)
         self.label_smoothing = float(label_smoothing)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         """The cross-entropy of logits ``input`` against ``target``."""
         handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine) (one-hot labels, called as loss(y, y_hat))"
         return TF.cross_entropy(
-            expect_tensor(self, input, handout), target, reduction=self.reduction, label_smoothing=self.label_smoothing
+            expect_tensor(self, input, handout),
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
         )
 
 
 class NLLLoss(_Loss):
-    """Negative log-likelihood of log-probabilities (N, C) at class labels (N,)."""
+    """Negative log-likelihood of log-probabilities (N, C) at class labels (N,); ``weight`` and
+    ``ignore_index`` as in ``CrossEntropyLoss``."""
 
-    function = staticmethod(TF.nll_loss)
     handout = "SoftmaxCrossEntropy"
+    weight: Tensor | None  # (a buffer)
+
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: Any = None,
+        ignore_index: int = TF.IGNORE_INDEX,
+        reduce: Any = None,  # noqa: A002
+        reduction: str = "mean",
+    ) -> None:
+        TF._legacy("NLLLoss", size_average, reduce)
+        super().__init__(reduction)
+        _weight_buffer(self, weight)
+        self.ignore_index = int(ignore_index)
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        """The negative log-likelihood of ``input`` at the labels ``target``."""
+        handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine) (called as loss(y, y_hat))"
+        return TF.nll_loss(
+            expect_tensor(self, input, handout),
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+        )
 
 
 class BCELoss(_Loss):
