@@ -98,10 +98,15 @@ def test_zero_grad_either_way_and_a_loss_that_is_not_the_last_operation(zero):
         return loss * 0.5 + (model[0].weight * model[0].weight).sum() * 1e-3
 
     built = [build(zero=zero, tail=tail, smoothing=0.1) for _ in range(2)]
-    replay = Replay(built[1][2], optimizer=built[1][1], verify=2)
-    rng = np.random.default_rng(2)
+    replays_the_dynamic_steps(built, Replay(built[1][2], optimizer=built[1][1], verify=2), seed=2, n=4)
+
+
+def replays_the_dynamic_steps(built, replay, seed, n):
+    """Six steps of ``built[0]`` (dynamic) and of ``replay`` (of ``built[1]``) on the same batches:
+    the same losses and states, bit for bit, and four steps replayed."""
+    rng = np.random.default_rng(seed)
     for _ in range(6):
-        x, y = batch(rng, 4, "ce")
+        x, y = batch(rng, n, "ce")
         assert np.array_equal(built[0][2](x, y).data, replay(x, y).data)
     assert_same_state(built[0][:2], built[1][:2])
     assert replay.replays == 4
@@ -112,13 +117,7 @@ def test_class_weights_and_ignored_labels_are_made_again_from_each_steps_labels(
     labels, the mean's denominator too: a replayed step makes them again from its own."""
     weight = Tensor(np.array([1.0, 2.0, 0.5]))
     built = [build(weight=weight, ignore_index=0, smoothing=0.1) for _ in range(2)]
-    replay = Replay(built[1][2], optimizer=built[1][1])
-    rng = np.random.default_rng(4)
-    for _ in range(6):
-        x, y = batch(rng, 5, "ce")
-        assert np.array_equal(built[0][2](x, y).data, replay(x, y).data)
-    assert_same_state(built[0][:2], built[1][:2])
-    assert replay.replays == 4
+    replays_the_dynamic_steps(built, Replay(built[1][2], optimizer=built[1][1]), seed=4, n=5)
 
 
 # ---------------------------------------------------------------------------- guards

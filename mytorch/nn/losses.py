@@ -50,14 +50,38 @@ class MSELoss(_Loss):
     handout = "MSELoss"
 
 
-def _weight_buffer(loss: _Loss, weight: Any) -> None:
-    """A class-weight tensor kept as a buffer named ``weight`` (in ``state_dict``, as in PyTorch), or None."""
-    if weight is not None and not isinstance(weight, Tensor):
-        weight = Tensor(np.asarray(weight))
-    loss.register_buffer("weight", weight)
+class _ClassLoss(_Loss):
+    """A loss of class labels: PyTorch's ``weight`` (one number per class, a buffer) and
+    ``ignore_index``, passed to its function with the reduction (``options``)."""
+
+    weight: Tensor | None  # (a buffer)
+
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: Any = None,
+        ignore_index: int = TF.IGNORE_INDEX,
+        reduce: Any = None,  # noqa: A002 - PyTorch's name
+        reduction: str = "mean",
+    ) -> None:
+        TF._legacy(type(self).__name__, size_average, reduce)
+        super().__init__(reduction)
+        if weight is not None and not isinstance(weight, Tensor):
+            weight = Tensor(np.asarray(weight))
+        self.register_buffer("weight", weight)  # in state_dict, as in PyTorch
+        self.ignore_index = int(ignore_index)
+
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments of its function: weight, ignore_index, reduction."""
+        return {"weight": self.weight, "ignore_index": self.ignore_index, "reduction": self.reduction}
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        """The loss of ``input`` at the labels (or probabilities) ``target``."""
+        handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine) (one-hot labels, called as loss(y, y_hat))"
+        return type(self).function(expect_tensor(self, input, handout), target, **self.options())
 
 
-class CrossEntropyLoss(_Loss):
+class CrossEntropyLoss(_ClassLoss):
     """Cross-entropy of logits (N, C) against class labels (N,) (or probabilities (N, C));
     also (C,) and (N, C, d1, ...) as in PyTorch.
 
@@ -70,43 +94,8 @@ class CrossEntropyLoss(_Loss):
         size_average, reduce: PyTorch's deprecated spellings of ``reduction``: refused.
     """
 
+    function = staticmethod(TF.cross_entropy)
     handout = "SoftmaxCrossEntropy"
-    weight: Tensor | None  # (a buffer)
-
-    def __init__(
-        self,
-        weight: Any = None,
-        size_average: Any = None,
-        ignore_index: int = TF.IGNORE_INDEX,
-        reduce: Any = None,  # noqa: A002 - PyTorch's name
-        reduction: str = "mean",
-        label_smoothing: float = 0.0,
-    ) -> None:
-        TF._legacy("CrossEntropyLoss", size_average, reduce)
-        super().__init__(reduction)
-        _weight_buffer(self, weight)
-        self.ignore_index = int(ignore_index)
-        self.label_smoothing = float(label_smoothing)
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        """The cross-entropy of logits ``input`` against ``target``."""
-        handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine) (one-hot labels, called as loss(y, y_hat))"
-        return TF.cross_entropy(
-            expect_tensor(self, input, handout),
-            target,
-            weight=self.weight,
-            ignore_index=self.ignore_index,
-            reduction=self.reduction,
-            label_smoothing=self.label_smoothing,
-        )
-
-
-class NLLLoss(_Loss):
-    """Negative log-likelihood of log-probabilities (N, C) at class labels (N,); ``weight`` and
-    ``ignore_index`` as in ``CrossEntropyLoss``."""
-
-    handout = "SoftmaxCrossEntropy"
-    weight: Tensor | None  # (a buffer)
 
     def __init__(
         self,
@@ -115,22 +104,22 @@ class NLLLoss(_Loss):
         ignore_index: int = TF.IGNORE_INDEX,
         reduce: Any = None,  # noqa: A002
         reduction: str = "mean",
+        label_smoothing: float = 0.0,
     ) -> None:
-        TF._legacy("NLLLoss", size_average, reduce)
-        super().__init__(reduction)
-        _weight_buffer(self, weight)
-        self.ignore_index = int(ignore_index)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
+        self.label_smoothing = float(label_smoothing)
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        """The negative log-likelihood of ``input`` at the labels ``target``."""
-        handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine) (called as loss(y, y_hat))"
-        return TF.nll_loss(
-            expect_tensor(self, input, handout),
-            target,
-            weight=self.weight,
-            ignore_index=self.ignore_index,
-            reduction=self.reduction,
-        )
+    def options(self) -> dict[str, Any]:
+        """``_ClassLoss.options`` and the label smoothing."""
+        return {**super().options(), "label_smoothing": self.label_smoothing}
+
+
+class NLLLoss(_ClassLoss):
+    """Negative log-likelihood of log-probabilities (N, C) at class labels (N,); ``weight`` and
+    ``ignore_index`` as in ``CrossEntropyLoss``."""
+
+    function = staticmethod(TF.nll_loss)
+    handout = "SoftmaxCrossEntropy"
 
 
 class BCELoss(_Loss):
