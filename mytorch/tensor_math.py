@@ -18,7 +18,7 @@ import numpy as np
 
 from mytorch.arguments import check_dim, dim_arg, keepdim_arg
 from mytorch.dtypes import as_dtype, get_default_dtype
-from mytorch.tensor import Tensor, _apply, maximum, minimum, sqrt
+from mytorch.tensor import Tensor, _apply, _assign, maximum, minimum, sqrt
 
 __all__ = [
     "ValuesIndices",
@@ -42,6 +42,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "lt",
+    "masked_fill",
     "max",
     "mean",
     "min",
@@ -430,6 +431,60 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Tensor | tupl
     if input is None or other is None:
         raise TypeError("where: give both input and other (or neither)")
     return _apply("where", (input, other), {"condition": cond})
+
+
+def _fill_mask(op: str, mask: Any, shape: tuple[builtins.int, ...], inplace: builtins.bool) -> np.ndarray:
+    """``mask`` as a bool array broadcasting with ``shape`` (to ``shape`` itself for an in-place fill)."""
+    m = _data(mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"{op}: the mask must be a bool tensor (a comparison such as x == 0), got dtype {m.dtype}")
+    try:
+        joint = np.broadcast_shapes(m.shape, shape)
+    except ValueError:
+        joint = None
+    if joint is None or (inplace and joint != shape):
+        into = "to" if inplace else "with"
+        raise ValueError(f"{op}: a mask of shape {m.shape} does not broadcast {into} the tensor's shape {shape}")
+    return m
+
+
+def _fill_value(op: str, value: Any, x: np.ndarray) -> Any:
+    """The fill: a 0-d tensor as it is (its gradient is the sum over the filled places), a number
+    in ``x``'s dtype, as PyTorch takes it (0.5 into integers is 0; -inf into integers is refused)."""
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise TypeError(f"{op}: the value must be a number or a 0-d tensor, got a tensor of shape {value.shape}")
+        return value
+    if not isinstance(value, (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)):
+        raise TypeError(f"{op}: the value must be a number or a 0-d tensor, got {type(value).__name__}")
+    if x.dtype.kind in "biu" and not math.isfinite(value):
+        raise ValueError(f"{op}: the value {value!r} cannot be stored in a tensor of dtype {x.dtype}")
+    return np.asarray(value).astype(x.dtype)
+
+
+def masked_fill(input: Any, mask: Any, value: Any) -> Tensor:  # noqa: A002
+    """``input`` with ``value`` (a number or a 0-d tensor) where the bool ``mask`` holds, as in
+    PyTorch: ``scores.masked_fill(pad_mask, float("-inf"))``. The mask broadcasts with the input;
+    the result keeps the input's dtype (a number is taken in it). Kernel ``where``: the input's
+    gradient is 0 where it was filled, a 0-d tensor value's the sum of the gradient there.
+
+    Raises:
+        TypeError: the mask is not bool, or the value is not a number or a 0-d tensor.
+        ValueError: the mask does not broadcast with the input, or the value does not fit an
+            integer dtype (-inf).
+    """
+    x = _data(input)
+    condition = _fill_mask("masked_fill", mask, x.shape, inplace=False)
+    fill = _fill_value("masked_fill", value, x)
+    return _apply("where", (fill, input if isinstance(input, Tensor) else Tensor(x)), {"condition": condition})
+
+
+def masked_fill_(self: Tensor, mask: Any, value: Any) -> Tensor:
+    """``masked_fill`` written into this tensor (an in-place operation; returns it). The mask
+    broadcasts to the tensor's shape."""
+    condition = _fill_mask("masked_fill_", mask, self.shape, inplace=True)
+    fill = _fill_value("masked_fill_", value, self.data)
+    return _assign(self, np.broadcast_to(condition, self.shape), fill, "masked_fill_")
 
 
 # --------------------------------------------------------------------------- products

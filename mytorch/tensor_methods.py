@@ -203,6 +203,7 @@ METHODS: dict[str, Any] = {
             "unbind",
         )
     },
+    "masked_fill_": tensor_math.masked_fill_,
     # indexing along one axis
     **{
         name: getattr(tensor_index, name)
@@ -239,6 +240,7 @@ METHODS: dict[str, Any] = {
             "softmax",
             "log_softmax",
             "logsumexp",
+            "masked_fill",
             "eq",
             "ne",
             "lt",

@@ -301,6 +301,53 @@ def test_cross_entropy_refuses_bad_weights_and_options_naming_them():
         F.nll_loss(logits, np.zeros(3, dtype=np.int64))
 
 
+def test_embedding_rows_gradients_padding_and_errors():
+    emb = nn.Embedding(4, 2, padding_idx=0, dtype=np.float64)
+    assert not emb.weight.data[0].any() and emb.weight.data[1:].any()  # the padding row starts at zeros
+    with mytorch.no_grad():
+        emb.weight[0] = 5.0
+    indices = mytorch.tensor([[0, 2, 2], [3, 0, 1]])
+    out = emb(indices)
+    assert out.shape == (2, 3, 2) and np.array_equal(out.data[0, 0], [5.0, 5.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(emb.weight.grad.data, [[0, 0], [1, 1], [2, 2], [1, 1]])  # padding: none
+    assert "weight" in emb.state_dict() and repr(emb) == "Embedding(4, 2, padding_idx=0)"
+    with pytest.raises(ValueError, match=r"F.embedding: indices must lie in \[0, 4\) .* got -1 .. 3"):
+        emb(mytorch.tensor([-1, 3]))
+    with pytest.raises(IndexError):
+        emb(mytorch.tensor([4]))
+    with pytest.raises(TypeError, match="F.embedding: indices must be integers"):
+        emb(mytorch.tensor([1.0]))
+    with pytest.raises(ValueError, match=r"padding_idx must lie in \[-4, 4\)"):
+        nn.Embedding(4, 2, padding_idx=4)
+    with pytest.raises(TypeError, match="max_norm and scale_grad_by_freq are not supported"):
+        nn.Embedding(4, 2, max_norm=1.0)
+
+
+def test_masked_fill_values_gradients_in_place_and_errors():
+    x = Tensor(np.array([[1.0, -2.0, 3.0], [0.5, 0.0, -1.0]]), requires_grad=True)
+    mask = x.data < 0
+    y = x.masked_fill(mytorch.tensor(mask), 0.0)
+    np.testing.assert_array_equal(y.data, np.where(mask, 0.0, x.data))
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(np.asarray(x.grad), np.where(mask, 0.0, 2 * x.data))  # none where filled
+    ints = mytorch.tensor([3, 4]).masked_fill(mytorch.tensor([True, False]), 0.7)
+    assert ints.dtype == np.int64 and ints.tolist() == [0, 4]  # the number in the tensor's dtype, as PyTorch
+    x.grad = None
+    h = x * 1.0
+    assert h.masked_fill_(mytorch.tensor([True, False, False]), 9.0) is h  # in place, recorded
+    h.sum().backward()
+    assert h.data[:, 0].tolist() == [9.0, 9.0] and np.asarray(x.grad)[:, 0].tolist() == [0.0, 0.0]
+    with pytest.raises(TypeError, match="masked_fill: the mask must be a bool tensor"):
+        x.masked_fill(mytorch.tensor([1, 0, 1]), 0.0)
+    with pytest.raises(ValueError, match=r"a mask of shape \(2,\) does not broadcast with the tensor's shape \(2, 3\)"):
+        x.masked_fill(mytorch.tensor([True, False]), 0.0)
+    with pytest.raises(TypeError, match="0-d tensor"):
+        x.masked_fill(mytorch.tensor(mask), mytorch.tensor([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="-inf cannot be stored in a tensor of dtype int64"):
+        mytorch.tensor([1]).masked_fill(mytorch.tensor([True]), float("-inf"))
+
+
 def test_manual_seed_makes_initial_weights_and_dropout_repeat():
     def draw() -> list[np.ndarray]:
         mytorch.manual_seed(3)

@@ -196,6 +196,26 @@ def test_cross_entropy_with_every_label_ignored_is_nan_as_in_torch():
         assert np.isnan(float(mean)) and float(total) == 0.0
 
 
+@pytest.mark.parametrize("padding_idx", [None, 1, -1])
+def test_embedding_matches_torch_with_the_same_weights(padding_idx):
+    ours = nn.Embedding(5, 3, padding_idx=padding_idx, dtype=np.float64)
+    theirs = torch.nn.Embedding(5, 3, padding_idx=padding_idx).double()
+    assert repr(ours) == repr(theirs)
+    assert not ours.weight.data[ours.padding_idx].any() if padding_idx is not None else True  # zeros at first
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    indices = np.array([[1, 4, 1], [0, 1, 3]])
+    out, tout = ours(Tensor(indices)), theirs(torch.tensor(indices))
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), **TOL)
+    v = RNG.standard_normal(tout.shape)
+    (out * v).sum().backward()
+    (tout * torch.from_numpy(v)).sum().backward()
+    np.testing.assert_allclose(np.asarray(ours.weight.grad), theirs.weight.grad.numpy(), **TOL)  # repeats add up
+    frozen = nn.Embedding.from_pretrained(Tensor(theirs.weight.detach().numpy()), padding_idx=padding_idx)
+    twin = torch.nn.Embedding.from_pretrained(theirs.weight.detach(), padding_idx=padding_idx)
+    assert frozen.weight.requires_grad is twin.weight.requires_grad is False
+    np.testing.assert_allclose(frozen(indices).data, twin(torch.tensor(indices)).detach().numpy(), **TOL)
+
+
 def test_functional_dropout_in_eval_and_linear_without_bias_match_torch():
     w = RNG.standard_normal((3, 4))
     compare(

@@ -304,6 +304,7 @@ GATHER_1 = [[0, 3, 3, 1, 0], [2, 2, 0, 1, 3], [1, 0, 3, 3, 2]]  # (3, 5) into (3
 GATHER_0 = [[2, 0, 1, 1], [0, 0, 2, 1]]  # (2, 4) into (3, 4) along 0
 GATHER_3D = [[[1, 0, 2], [2, 2, 0]], [[0, 1, 1], [2, 0, 0]]]  # (2, 2, 3) into (2, 3, 4) along 1 / -2
 SCATTER_1 = [[3, 0], [1, 2], [0, 3]]  # (3, 2) into (3, 4) along 1: no repeats within a row
+MASK_ROWS = [[True, False, False, True], [False, False, True, True], [True, True, True, False]]  # (3, 4)
 
 
 # Each case is written once, with PyTorch's names, and run on ``mytorch`` and on ``torch``:
@@ -429,6 +430,13 @@ API: dict[str, tuple[Callable[..., Any], list[tuple[tuple[int, ...], str]]]] = {
     ),
     "scatter": (lambda m, x, y: m.scatter(x, 1, m.tensor(SCATTER_1), y), [((3, 4), R), ((3, 2), R)]),
     "scatter value": (lambda m, x: x.scatter(-1, m.tensor(SCATTER_1), 2.5) * x, [((3, 4), R)]),
+    # masks
+    "masked_fill": (lambda m, x: x.masked_fill(x > 0.5, -1.0) * x, [((3, 4), R)]),
+    "masked_fill -inf softmax": (
+        lambda m, x: m.softmax(m.masked_fill(x, m.tensor(MASK_ROWS), float("-inf")), dim=-1),
+        [((2, 3, 4), R)],
+    ),
+    "masked_fill tensor value": (lambda m, x, v: x.masked_fill(m.tensor(MASK_ROWS), v), [((2, 3, 4), R), ((), R)]),
 }
 """The Tensor API, written once with PyTorch's names: ``fn(lib, *tensors) -> tensor``."""
 

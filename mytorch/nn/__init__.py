@@ -29,6 +29,7 @@ _HOME = {
     "Identity": "layers",
     "Dropout": "layers",
     "Flatten": "layers",
+    "Embedding": "layers",
     "Sequential": "containers",
     "ModuleList": "containers",
     "ReLU": "activations",

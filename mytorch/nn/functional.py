@@ -1802,6 +1802,7 @@ _TENSOR_ONLY = (
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "dropout",
+    "embedding",
     "one_hot",
 )
 

@@ -25,6 +25,7 @@ from mytorch.nn.functional import (
     softmax_cross_entropy_and_log_probs,
 )
 from mytorch.tensor import CAPTURE, Tensor, _apply, _arrays, _attach
+from mytorch.tensor_index import IndexOutOfRangeError
 from mytorch.tensor_vjps import CHOOSERS, prediction_only
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "dropout",
+    "embedding",
     "gelu",
     "leaky_relu",
     "linear",
@@ -215,6 +217,62 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     else:
         scale = ((default_generator.random(x.shape) >= p) / (1.0 - p)).astype(x.dtype)
     return x.mul_(scale) if inplace else x * scale
+
+
+def padding_index(name: str, padding_idx: Any, rows: int) -> int | None:
+    """``padding_idx`` as a row in [0, rows) (a negative one counts from the end, as in PyTorch), or None."""
+    if padding_idx is None:
+        return None
+    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
+        raise TypeError(f"{name}: padding_idx must be an int or None, got {type(padding_idx).__name__}")
+    if not -rows <= padding_idx < rows:
+        raise ValueError(f"{name}: padding_idx must lie in [-{rows}, {rows}) for {rows} embeddings, got {padding_idx}")
+    return int(padding_idx) % rows
+
+
+def embedding(
+    input: Any,  # noqa: A002
+    weight: Any,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """The rows of ``weight`` (num_embeddings, embedding_dim) at the integer indices ``input``
+    (any shape): a result of shape ``input.shape + (embedding_dim,)``. Kernel ``index`` (repeated
+    indices add up their gradients); with ``padding_idx``, the places holding it read that row
+    as a constant (kernel ``where``), so it gets no gradient, as in PyTorch. ``sparse`` is
+    accepted and the gradient is dense; ``max_norm`` and ``scale_grad_by_freq`` are not
+    supported (TypeError).
+
+    Raises:
+        TypeError: indices that are not integers, an unsupported option.
+        IndexOutOfRangeError: an index outside [0, num_embeddings) (negative ones too, as in
+            PyTorch); also a ``ValueError``.
+    """
+    name = "F.embedding"
+    w = _tensor("embedding", weight, "weight")
+    if w.ndim != 2:
+        raise ValueError(f"{name}: weight must have shape (num_embeddings, embedding_dim), got {w.shape}")
+    if max_norm is not None or scale_grad_by_freq:
+        raise TypeError(f"{name}: max_norm and scale_grad_by_freq are not supported by MyTorch")
+    indices = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"{name}: indices must be integers (int64, as torch.long), got dtype {indices.dtype}")
+    rows = w.shape[0]
+    if indices.size and (indices.min() < 0 or indices.max() >= rows):
+        raise IndexOutOfRangeError(
+            f"{name}: indices must lie in [0, {rows}) for a weight of shape {w.shape}; got "
+            f"{indices.min()} .. {indices.max()} (input of shape {indices.shape})"
+        )
+    out = _apply("index", (w,), {"index": indices})
+    pad = padding_index(name, padding_idx, rows)
+    if pad is not None and w.requires_grad:
+        at_pad = indices == pad
+        if at_pad.any():
+            out = _apply("where", (w.data[pad], out), {"condition": at_pad[..., None]})
+    return out
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:

@@ -1,4 +1,4 @@
-"""Tensor-level layers: ``Linear``, ``Identity``, ``Dropout``, ``Flatten``.
+"""Tensor-level layers: ``Linear``, ``Embedding``, ``Identity``, ``Dropout``, ``Flatten``.
 
 ``Linear`` holds PyTorch's parameters ``weight`` (out_features, in_features) and ``bias``
 (out_features,), drawn as PyTorch draws them, and records one ``linear`` kernel per call.
@@ -20,7 +20,7 @@ from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor, _run
 
-__all__ = ["Dropout", "Flatten", "Identity", "Linear"]
+__all__ = ["Dropout", "Embedding", "Flatten", "Identity", "Linear"]
 
 _LINEAR = KERNELS["linear"]
 
@@ -163,3 +163,82 @@ class Flatten(Module):
     def extra_repr(self) -> str:
         """``start_dim=..., end_dim=...``, shown in ``repr``."""
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Embedding(Module):
+    """A lookup table: row ``i`` of ``weight`` for each integer index ``i`` of the input (any
+    shape), giving ``input.shape + (embedding_dim,)``; ``F.embedding``.
+
+    Args:
+        num_embeddings: the number of rows (the vocabulary's size).
+        embedding_dim: the length of each row.
+        padding_idx: a row that starts at zeros and gets no gradient (a padding token); a
+            negative one counts from the end, as in PyTorch.
+        sparse: accepted; the gradient is dense.
+        dtype: the weight's dtype (default ``mytorch.get_default_dtype()``, float32).
+
+    Attributes:
+        weight: Parameter (num_embeddings, embedding_dim), standard normal, as PyTorch draws it.
+
+    ``max_norm`` and ``scale_grad_by_freq`` are not supported (TypeError).
+    """
+
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight: Any = None,
+        _freeze: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        if max_norm is not None or scale_grad_by_freq:
+            raise TypeError("Embedding: max_norm and scale_grad_by_freq are not supported by MyTorch")
+        super().__init__()
+        self.num_embeddings = _check_size("Embedding", "num_embeddings", num_embeddings)
+        self.embedding_dim = _check_size("Embedding", "embedding_dim", embedding_dim)
+        self.padding_idx = TF.padding_index("Embedding", padding_idx, self.num_embeddings)
+        self.sparse = bool(sparse)
+        if _weight is None:
+            dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+            self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype=dtype))
+            self.reset_parameters()
+        else:
+            values = np.array(_weight.data if isinstance(_weight, Tensor) else _weight)
+            if values.shape != (self.num_embeddings, self.embedding_dim):
+                raise ValueError(
+                    f"Embedding: the weight's shape {values.shape} is not ({self.num_embeddings}, {self.embedding_dim})"
+                )
+            self.weight = Parameter(values, requires_grad=not _freeze)
+
+    def reset_parameters(self) -> None:
+        """Draw a fresh standard normal weight (the padding row zeros), as PyTorch does."""
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            init.zeros_(self.weight[self.padding_idx])
+
+    @classmethod
+    def from_pretrained(
+        cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None, sparse: bool = False, **kwargs: Any
+    ) -> Embedding:
+        """An ``Embedding`` holding a copy of ``embeddings`` (2-D), frozen (no gradient) unless
+        ``freeze=False``; the padding row keeps its values, as in PyTorch."""
+        shape = np.shape(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
+        if len(shape) != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape {shape}")
+        rows, dim = shape
+        return cls(rows, dim, padding_idx=padding_idx, sparse=sparse, _weight=embeddings, _freeze=freeze, **kwargs)
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+        """The rows of ``weight`` at the indices ``input`` (a Tensor or array of integers)."""
+        return TF.embedding(input, self.weight, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        """``num_embeddings, embedding_dim[, padding_idx=...]``, shown in ``repr``."""
+        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
