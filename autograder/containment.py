@@ -268,30 +268,59 @@ SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue")
 """World-writable folders a ``uid`` worker could leave files in for a later hand-in."""
 
 
+def _remove_tree_at(folder: int, name: str) -> None:
+    """Remove ``name`` in the open folder ``folder`` (a folder, however deep), never following a
+    link on the way: neither ``name`` nor anything above it is looked up by path again."""
+    if sys.version_info >= (3, 11):  # (``dir_fd`` is new in 3.11)
+        try:
+            shutil.rmtree(name, dir_fd=folder, ignore_errors=True)
+        except RecursionError:
+            pass
+    try:
+        os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    remover = start_watched(["rm", "-rf", "--one-file-system", "--", name], cwd=f"/proc/self/fd/{folder}",
+                            pass_fds=(folder,), env=_PATH, **quiet)  # fmt: skip
+    remover.wait()
+    forget(remover)
+
+
 def remove_files_of(uid: int, limit: int = 1000) -> None:
     """Delete what ``uid`` created in the world-writable folders (after its processes are dead):
-    at their top and in every world-writable folder inside them (``/tmp/.X11-unix`` is root's
-    and open to all), at most ``limit`` folders looked into, so that one hand-in cannot leave
-    anything for the next. (Only the top was cleaned until 2026-12-02: a file in
-    ``/tmp/.X11-unix`` stayed for the rest of the batch, and so would the disk it filled.)"""
-    folders = list(SHARED_FOLDERS)
-    while folders and limit > 0:
-        folder, limit = folders.pop(), limit - 1
+    at their top and in every world-writable folder inside them that no worker owns
+    (``/tmp/.X11-unix`` is root's and open to all), at most ``limit`` folders looked into, so that
+    one hand-in cannot leave anything for the next. (Only the top was cleaned until 2026-12-02: a
+    file in ``/tmp/.X11-unix`` stayed for the rest of the batch, and so would the disk it filled.)
+
+    Every folder is opened from the one above it and every entry removed from its folder's
+    descriptor, never by path (``os.fwalk``): under ``--jobs 2`` the other slot's uid, still
+    running, swapped a folder of its own for a link to any folder of the machine between the
+    check of an entry and its removal, and the runner, as root, removed the file of that name
+    there (until 2026-12-02, where ``fs.protected_symlinks`` is 0). A folder of a worker's uid
+    is not looked into: it goes whole when that worker's test ends."""
+    for top in SHARED_FOLDERS:
         try:
-            entries = list(os.scandir(folder))
-        except OSError:
+            for _, folders, files, fd in os.fwalk(os.path.realpath(top), follow_symlinks=False):
+                limit -= 1
+                inside = []
+                for name in folders + files:
+                    try:
+                        info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                        if info.st_uid == uid and stat.S_ISDIR(info.st_mode):
+                            _remove_tree_at(fd, name)
+                        elif info.st_uid == uid:
+                            os.unlink(name, dir_fd=fd)
+                        elif stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_IWOTH and info.st_uid < UID_BASE:
+                            inside.append(name)  # (it has no group of its own)
+                    except OSError:
+                        continue
+                folders[:] = inside if limit > 0 else []
+        except OSError:  # a folder that is not there (/dev/mqueue where it is not mounted)
             continue
-        for entry in entries:
-            try:
-                info = entry.stat(follow_symlinks=False)
-                if info.st_uid == uid and stat.S_ISDIR(info.st_mode):
-                    remove_tree(entry.path)
-                elif info.st_uid == uid:
-                    os.unlink(entry.path)
-                elif stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_IWOTH:  # (it has no group of its own)
-                    folders.append(entry.path)
-            except OSError:
-                continue
+        if limit <= 0:
+            return
 
 
 _IPC_RMID = 0

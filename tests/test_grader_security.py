@@ -746,6 +746,47 @@ def test_under_sandbox_uid_files_a_handin_leaves_in_a_shared_folder_inside_tmp_a
     assert left == ["inner"]
 
 
+def test_removing_a_uids_files_never_follows_a_folder_swapped_for_a_link(tmp_path, monkeypatch):
+    """Under ``uid --jobs 2`` the runner, as root, removes a finished worker's files from the shared
+    folders while the other slot's uid still runs. It removed them by path: that uid swapped a
+    folder on the way (one of its own, or one in a world-writable folder) for a link to any folder
+    of the machine between the runner's check of a file and its removal, and the runner removed
+    the file of that name there (a hand-in deleted one of 200 root-owned files outside /tmp in one
+    run of six tests, where ``fs.protected_symlinks`` is 0, as on this machine). Here the swap is
+    made at the worst moment, just before the removal."""
+    from autograder import containment
+
+    if os.geteuid() != 0:
+        pytest.skip("giving files to other uids needs root")
+    shared, target = tmp_path / "shared", tmp_path / "elsewhere"
+    public = shared / "public"  # a world-writable folder inside /tmp, not a worker's
+    inner = public / "inner"  # and one inside it, whose name any uid may move
+    for folder in (shared, public, inner, target):
+        folder.mkdir()
+    shared.chmod(0o1777)
+    for folder, owner in ((public, 12345), (inner, 12346)):
+        folder.chmod(0o777)
+        os.chown(folder, owner, owner)
+    uid = containment.UID_BASE + 7
+    (target / "victim").write_text("another student's report")
+    (inner / "victim").write_text("left by the finished worker")
+    os.chown(inner / "victim", uid, uid)
+    real_unlink = os.unlink
+
+    def swapping_unlink(path, *args, **kwargs):  # the other slot's move, at the worst moment
+        if os.path.basename(path) == "victim" and not (public / "moved").exists():
+            inner.rename(public / "moved")
+            inner.symlink_to(target)
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(containment, "SHARED_FOLDERS", (str(shared),))
+    monkeypatch.setattr(os, "unlink", swapping_unlink)
+    containment.remove_files_of(uid)
+    monkeypatch.undo()
+    assert (target / "victim").read_text() == "another student's report"
+    assert not (public / "moved" / "victim").exists()
+
+
 def test_under_sandbox_uid_a_handin_cannot_leave_a_message_queue(grader, tmp_path):
     """A POSIX message queue outlives its processes, and where /dev/mqueue is not mounted (as
     here) the runner cannot even list it: a uid hand-in left one per test, for the next hand-in
