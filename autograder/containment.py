@@ -19,6 +19,7 @@ worker leaves behind (double-forked, ``setsid``) becomes the runner's child, and
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import os
 import shutil
 import signal
@@ -29,6 +30,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from . import jail
 
 __all__ = [
     "MAX_SLOTS",
@@ -91,7 +94,9 @@ class Containment:
 
     @staticmethod
     def choose(requested: str, probe) -> Containment:
-        """The containment for ``--sandbox requested``.
+        """The containment for ``--sandbox requested``, its ``missing`` naming also what the kernel
+        refuses here of what a worker sets up itself (``jail.unprotected``): the seccomp filters,
+        Landlock.
 
         Args:
             requested: one of ``MODES``.
@@ -101,6 +106,12 @@ class Containment:
         Raises:
             SandboxUnavailableError: ``requested`` cannot work here (with the reason).
         """
+        chosen = Containment._choose(requested, probe)
+        gaps = "; ".join(jail.unprotected(chosen.mode))
+        return dataclasses.replace(chosen, missing="; ".join(filter(None, [chosen.missing, gaps])))
+
+    @staticmethod
+    def _choose(requested: str, probe) -> Containment:
         root = os.geteuid() == 0
         reasons = []
         if requested in ("auto", "namespaces"):

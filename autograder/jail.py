@@ -347,19 +347,68 @@ def _forbid_signals_outside() -> bool:
     return instructions is not None and _install(instructions)
 
 
-def _forbid_keyrings() -> None:
+def _forbid_keyrings() -> bool:
     """Under ``uid`` and ``namespaces``: no keyring calls. The worker's uid is its slot's, so the
     next hand-in graded in that slot has it too, and a key in the uid's user keyring (``@u``,
     ``@us``, its persistent keyring) outlives every process: until 2026-12-02 a key one hand-in
     added (its source, up to the uid's 20000 bytes) was a later hand-in's to read. (Under ``none``
     the signal filter refuses them too: the user's keyring is the runner's user's.) Where seccomp
-    filters are refused, keyrings are refused as well (Docker's default profile)."""
+    filters are refused, keyrings are often refused as well (Docker's default profile); where the
+    kernel refuses the filter, the worker goes on and the runner's note says so (``unprotected``).
+    True if the filter is in place."""
     instructions = _keyring_filter(os.uname().machine)
-    if instructions is not None:
+    if instructions is None:
+        return False
+    try:
+        return _install(instructions)
+    except OSError:
+        return False
+
+
+_UNPROTECTED = {
+    "keyrings": "the kernel refuses the seccomp filter that keeps workers from the keyrings, so a hand-in can "
+    "leave a key in its uid's keyring for the next hand-in graded in its slot",
+    "signals": "the kernel (or this machine's architecture: only x86-64 and ARM64 are known) refuses the seccomp "
+    "filter that keeps workers from signalling, tracing and setting the limits of the runner and the processes "
+    "that started it, so a hand-in can kill the runner and write the last line of the output itself",
+    "landlock": "the kernel has no Landlock, so a hand-in can open the memory, the open files and the environment "
+    "of the processes that started the runner (/proc), and write the last line of the output there",
+}
+"""What a worker could not set up, for the runner's note."""
+
+
+def unprotected(mode: str) -> list[str]:
+    """What ``contain`` cannot set up here under ``mode`` (the keyring filter; under ``none`` the
+    signal filter and Landlock), each said in a sentence for the runner's note, found by setting
+    them up in a short-lived process of their own. A worker goes on without them (every test would
+    fail otherwise); until 2026-12-02 a kernel that refused the keyring filter left the keyrings
+    open and nothing said so."""
+    import json
+    import subprocess
+    import sys
+
+    wanted = ["signals", "landlock"] if mode == "none" else ["keyrings"]
+    try:
+        done = subprocess.run([sys.executable, "-I", "-S", __file__, mode], capture_output=True, text=True,
+                              timeout=60, stdin=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"})  # fmt: skip
+        kept = json.loads(done.stdout.strip().splitlines()[-1])
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        kept = []
+    return [_UNPROTECTED[name] for name in wanted if name not in kept]
+
+
+def _set_up(mode: str) -> list[str]:
+    """What of ``unprotected``'s list this process can set up on itself (it keeps them)."""
+    _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+    kept = []
+    for name, set_up in [("keyrings", _forbid_keyrings)] if mode != "none" else [
+        ("signals", _forbid_signals_outside), ("landlock", _landlocked)]:  # fmt: skip
         try:
-            _install(instructions)
+            if set_up():
+                kept.append(name)
         except OSError:
-            pass
+            continue
+    return kept
 
 
 def _install(instructions: list[tuple[int, int, int, int]]) -> bool:
@@ -472,3 +521,10 @@ def contain(config: dict[str, Any]) -> str:
         _forbid_signals_outside()
         _landlocked()
     return folder
+
+
+if __name__ == "__main__":  # ``unprotected``'s process: python -I -S jail.py MODE
+    import json
+    import sys
+
+    print(json.dumps(_set_up(sys.argv[1])))

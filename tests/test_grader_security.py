@@ -559,6 +559,43 @@ def test_the_signal_filter_lets_a_worker_signal_itself_and_what_it_starts_not_ea
     assert ast.literal_eval(done.stdout) == expected
 
 
+REFUSING_KERNEL_SCRIPT = """
+import ctypes, json, os, sys
+sys.path.insert(0, sys.argv[1])
+from autograder import jail
+from autograder.containment import Containment
+prctl, seccomp = {"x86_64": (157, 317), "aarch64": (167, 277)}[os.uname().machine]
+arch = jail._SYSCALLS[os.uname().machine][0]
+refuse, absent = 0x00050000 | 1, 0x00050000 | 38  # EPERM; ENOSYS
+program = [(0x20, 0, 0, 4), (0x15, 0, "allow", arch), (0x20, 0, 0, 0), (0x15, "seccomp", 0, seccomp),
+           (0x15, 0, "landlock", prctl), (0x20, 0, 0, 16), (0x15, "seccomp", "allow", 22),
+           "landlock", (0x35, 0, "allow", 444), (0x35, "allow", "absent", 447),
+           "seccomp", (0x06, 0, 0, refuse), "absent", (0x06, 0, 0, absent), "allow", (0x06, 0, 0, 0x7FFF0000)]
+assert ctypes.CDLL(None).prctl(38, 1, 0, 0, 0) == 0
+assert jail._install(jail._assembled(program))  # no further filter, no Landlock: inherited by every child
+print(json.dumps({mode: Containment.choose(mode, lambda candidate: None).missing for mode in sys.argv[2:]}))
+"""
+
+
+def test_what_the_kernel_refuses_of_a_workers_own_containment_is_in_the_runners_note():
+    """A worker sets up its seccomp filters and Landlock itself, and goes on without them where
+    the kernel refuses them (every test would fail otherwise): the keyring filter was given up
+    without a word, and a hand-in could leave a key for the next one of its slot under a note
+    that said nothing of it. Here the grader runs under a filter that refuses further filters and
+    has no Landlock, as an older or stricter kernel would."""
+    if os.uname().machine not in ("x86_64", "aarch64"):
+        pytest.skip(f"the grader's seccomp filters know x86_64 and aarch64, not {os.uname().machine}")
+    modes = ["none", "uid"] if os.geteuid() == 0 else ["none"]
+    done = subprocess.run([sys.executable, "-c", REFUSING_KERNEL_SCRIPT, str(ROOT), *modes], capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    notes = json.loads(done.stdout)
+    assert "refuses the seccomp filter that keeps workers from signalling" in notes["none"]
+    assert "the kernel has no Landlock" in notes["none"]
+    if "uid" in notes:
+        assert "refuses the seccomp filter that keeps workers from the keyrings" in notes["uid"]
+
+
 def test_the_uid_note_names_a_python_installation_closed_to_other_users(monkeypatch):
     """Under ``uid`` a worker imports after switching uid only what it loaded before when the
     installation is closed to other users (a pyenv Python under /root): the snooper's
