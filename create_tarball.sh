@@ -10,8 +10,10 @@
 #
 # Refuses (exit 1, one line) a mytorch/ that lacks a file the handout requires (the graded
 # code cannot import without them), one holding what the autograder would refuse (a file over
-# 20 MiB, over 50 MiB or 2000 files in all, a name with a newline or a backslash: the whole
-# hand-in would score 0), and an output path that cannot be written.
+# 20 MiB, over 50 MiB or 2000 files in all, the tar headers of long names counted with them, a
+# name with a newline or a backslash, a path over 32 folders deep: the whole hand-in would score
+# 0; with Python and the autograder beside this script, the archive is also checked as the
+# autograder checks it), and an output path that cannot be written.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,7 +41,8 @@ if [ -n "$missing" ]; then
 fi
 
 list=$(mktemp)
-trap 'rm -f "$list" "$out.tmp"' EXIT
+check=""
+trap 'rm -f "$list" "$out.tmp"; [ -z "$check" ] || rm -rf "$check"' EXIT
 if [ -d "$out" ] || ! touch "$out.tmp" 2>/dev/null; then
     echo "create_tarball.sh: error: cannot write $out (a folder, or its folder is missing or not writable); give another file path" >&2
     exit 1
@@ -61,14 +64,32 @@ odd=$(cd "$here" && find mytorch \( -name '.*' -o -name '__pycache__' \) -prune 
 [ -z "$odd" ] || refuse "a name in mytorch/ holds a newline or a backslash ($(printf '%s' "$odd" | tr '\n' '?')), which the autograder refuses"
 count=$(wc -l < "$list" | tr -d ' ')
 [ "$count" -le 2000 ] || refuse "mytorch/ holds $count files, over the autograder's limit of 2000"
-total=0
+deep=$(awk -F/ 'NF > 32 { print substr($0, 1, 200); exit }' "$list")
+[ -z "$deep" ] || refuse "$deep has more than 32 parts in its path, over the autograder's limit"
+# The autograder counts the headers that hold names over 100 bytes (tar's ././@LongLink, the name and
+# its NUL) with the files: until 2026-12-02 they were left out here, and files just under 50 MiB with
+# long names were packed and refused.
+total=$(LC_ALL=C awk 'length($0) > 100 { bytes += length($0) + 1 } END { print bytes + 0 }' "$list")
 while IFS= read -r name; do
     size=$(wc -c < "$here/$name" | tr -d ' ')
     [ "$size" -le 20971520 ] || refuse "$name is $size bytes, over the autograder's limit of 20 MiB per file"
     total=$((total + size))
 done < "$list"
-[ "$total" -le 52428800 ] || refuse "mytorch/'s files are $total bytes in all, over the autograder's limit of 50 MiB"
-tar -cf "$out.tmp" -C "$here" -T "$list"
+[ "$total" -le 52428800 ] || refuse "mytorch/'s files (with the tar headers of names over 100 bytes) are $total bytes in all, over the autograder's limit of 50 MiB"
+COPYFILE_DISABLE=1 tar -cf "$out.tmp" -C "$here" -T "$list"  # (on macOS: no ._ file of attributes per file)
+# The archive as the autograder checks it, where Python and the autograder are beside this script (another
+# tar than GNU tar may write other headers, pax ones, which count as the long names' do).
+if [ -f "$here/autograder/sandbox.py" ] && command -v python3 >/dev/null 2>&1; then
+    check=$(mktemp -d)
+    problem=$(python3 -I -c 'import sys
+sys.path.insert(0, sys.argv[1])
+from autograder.sandbox import HandinError, extract_handin
+try:
+    extract_handin(sys.argv[2], sys.argv[3])
+except HandinError as error:
+    print(str(error).replace("\n", " "))' "$here" "$out.tmp" "$check/files" 2>/dev/null | head -c 300) || true
+    [ -z "$problem" ] || refuse "the autograder would refuse the archive: $problem"
+fi
 mv "$out.tmp" "$out"
 
 sed 's/^/  packed  /' "$list"

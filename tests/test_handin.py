@@ -4,6 +4,7 @@
 import io
 import json
 import lzma
+import os
 import shutil
 import subprocess
 import sys
@@ -127,6 +128,16 @@ def _refused_by_the_grader(handout: Path, kind: str) -> None:
         (package / "runs").mkdir()
         for index in range(2001 - len(required_files())):
             (package / "runs" / f"{index}.txt").write_text("")
+    elif kind == "long names":  # 50 MiB less 10000 bytes of files, and 60 names of 205 bytes
+        for index, size in enumerate([20 * 2**20, 20 * 2**20, 10 * 2**20 - 10000]):
+            with open(package / f"data{index}.npy", "wb") as out:
+                out.truncate(size)
+        for index in range(60):
+            (package / f"{'n' * 190}{index:03d}.txt").write_text("")
+    elif kind == "deep":
+        deep = package.joinpath(*["d"] * 31)
+        deep.mkdir(parents=True)
+        (deep / "notes.txt").write_text("")
     elif kind == "newline":
         (package / "notes\nPASS.txt").write_text("")
     elif kind == "backslash":
@@ -139,6 +150,8 @@ def _refused_by_the_grader(handout: Path, kind: str) -> None:
         ("big file", "mytorch/weights.npy is 20971521 bytes, over the autograder's limit of 20 MiB per file"),
         ("big total", "bytes in all, over the autograder's limit of 50 MiB"),
         ("many files", "mytorch/ holds 2001 files, over the autograder's limit of 2000"),
+        ("long names", "mytorch/'s files (with the tar headers of names over 100 bytes) are 524"),  # (without: under)
+        ("deep", "mytorch/" + "d/" * 31 + "notes.txt has more than 32 parts in its path, over the autograder's limit"),
         ("newline", "holds a newline or a backslash (mytorch/notes?PASS.txt)"),
         ("backslash", "holds a newline or a backslash (mytorch/C:\\notes.txt)"),
     ],
@@ -153,6 +166,30 @@ def test_create_tarball_refuses_in_one_line_what_the_autograder_would_refuse(tmp
     assert made.returncode == 1 and made.stdout == ""
     assert made.stderr.count("\n") == 1 and reason in made.stderr, made.stderr
     assert not (handout / "handin.tar").exists()
+
+
+def test_create_tarball_checks_the_archive_as_the_autograder_does_where_it_is_beside_it(tmp_path):
+    """Another tar than GNU tar writes other headers (pax ones, here GNU tar's own posix format, with
+    each file's times in one), which the autograder counts with the files: the archive it writes is
+    checked by the autograder's own code before it is kept."""
+    handout = _handout(tmp_path)
+    shutil.copytree(ROOT / "autograder", handout / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    with open(handout / "mytorch" / "data.npy", "wb") as out:
+        out.truncate(20 * 2**20)
+    for index in range(3):
+        with open(handout / "mytorch" / f"more{index}.npy", "wb") as out:
+            out.truncate(10 * 2**20 - 500)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "tar").write_text(f'#!/bin/sh\nexec {shutil.which("tar")} --format=posix "$@"\n')
+    (tools / "tar").chmod(0o755)
+    env = {**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"}
+    made = subprocess.run(["sh", str(handout / "create_tarball.sh")], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert made.returncode == 1 and made.stdout == "", made.stdout[-500:]
+    assert made.stderr.count("\n") == 1, made.stderr
+    assert "the autograder would refuse the archive: refused: the archive's files and headers exceed" in made.stderr
+    assert not (handout / "handin.tar").exists() and not list(handout.glob("handin.tar*"))
 
 
 def test_create_tarball_checks_the_autograders_own_limits():
