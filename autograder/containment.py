@@ -130,8 +130,9 @@ class Containment:
         if requested in ("auto", "uid"):
             if root:
                 missing = (
-                    "without namespaces, workers run as an unprivileged uid but can see other processes, use "
-                    "the network and read world-readable files (other hand-ins' archives if they are readable)"
+                    "without namespaces, workers run as an unprivileged uid but can see other processes and use "
+                    "the network (of the files, a Landlock domain lets them open the Python installation, a few "
+                    "devices, /proc and their own folder only)"
                 )
                 closed = _closed_to_others()
                 if closed:
@@ -145,9 +146,10 @@ class Containment:
             if requested == "uid":
                 raise SandboxUnavailableError(f"--sandbox uid: {'; '.join(reasons)}")
         missing = (
-            "workers run as the runner's own user: they can read and write every file the runner can, "
-            "see other processes and use the network; only resource limits, a minimal environment, a "
-            "private folder and killing leftover processes protect this run"
+            "workers run as the runner's own user: they can see other processes and use the network; only "
+            "resource limits, a minimal environment, a private folder, a seccomp filter, a Landlock domain (of "
+            "the files, they open the Python installation, a few devices, /proc and their own folder only) and "
+            "killing leftover processes protect this run"
         )
         return Containment("none", (), False, _because(missing, reasons) if requested == "auto" else missing)
 

@@ -9,11 +9,13 @@ the runner chose (see ``containment``):
   gives up every privilege: the student's code sees no other process, no network, no file of
   the grader or of another hand-in, and can write only to its own small tmpfs;
 * ``uid``: the worker switches to an unprivileged uid of its own (the runner kills every
-  process of that uid after the test);
+  process of that uid after the test), in a Landlock domain that lets it open what a
+  ``namespaces`` worker sees and its own folder (``landlock_rules``);
 * ``none``: only the limits, the private folder, a seccomp filter that keeps the worker
   from signalling the processes of its user that existed before it (it is the runner's user,
-  which could otherwise kill the runner and then write the output's last line itself) and a
-  Landlock domain that keeps it out of their ``/proc`` entries (environment, memory, files).
+  which could otherwise kill the runner and then write the output's last line itself) and the
+  Landlock domain of ``uid``, which also keeps it out of their ``/proc`` entries (environment,
+  memory, files).
 
 In every mode the resource limits (CPU seconds, address space, processes, file size, open
 files, no core dumps) are set, no new privileges can be gained (``PR_SET_NO_NEW_PRIVS``), and
@@ -34,7 +36,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ON_DEMAND", "PRELOAD", "contain", "imports_on_demand", "readable_paths"]
+__all__ = ["ON_DEMAND", "PRELOAD", "contain", "imports_on_demand", "landlock_rules", "readable_paths", "unprotected"]
 
 PRELOAD = ("__future__", "abc", "array", "collections", "contextlib", "copy", "dataclasses", "enum", "functools",
            "inspect", "itertools", "json", "math", "numbers", "operator", "random", "re", "string", "struct",
@@ -371,8 +373,10 @@ _UNPROTECTED = {
     "signals": "the kernel (or this machine's architecture: only x86-64 and ARM64 are known) refuses the seccomp "
     "filter that keeps workers from signalling, tracing and setting the limits of the runner and the processes "
     "that started it, so a hand-in can kill the runner and write the last line of the output itself",
-    "landlock": "the kernel has no Landlock, so a hand-in can open the memory, the open files and the environment "
-    "of the processes that started the runner (/proc), and write the last line of the output there",
+    "landlock": "the kernel has no Landlock, so a hand-in can open every file its user may (the grader, the "
+    "reference solution, other hand-ins; under none, write them too) and, under none, the memory, the open files "
+    "and the environment of the processes that started the runner (/proc), and write the last line of the output "
+    "there",
 }
 """What a worker could not set up, for the runner's note."""
 
@@ -387,7 +391,7 @@ def unprotected(mode: str) -> list[str]:
     import subprocess
     import sys
 
-    wanted = ["signals", "landlock"] if mode == "none" else ["keyrings"]
+    wanted = ["signals", "landlock"] if mode == "none" else ["keyrings", "landlock"] if mode == "uid" else ["keyrings"]
     try:
         done = subprocess.run([sys.executable, "-I", "-S", __file__, mode], capture_output=True, text=True,
                               timeout=60, stdin=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"})  # fmt: skip
@@ -401,8 +405,9 @@ def _set_up(mode: str) -> list[str]:
     """What of ``unprotected``'s list this process can set up on itself (it keeps them)."""
     _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
     kept = []
-    for name, set_up in [("keyrings", _forbid_keyrings)] if mode != "none" else [
-        ("signals", _forbid_signals_outside), ("landlock", _landlocked)]:  # fmt: skip
+    landlock = ("landlock", lambda: _landlocked([], scope_signals=True))
+    for name, set_up in [("keyrings", _forbid_keyrings), landlock] if mode != "none" else [
+        ("signals", _forbid_signals_outside), landlock]:  # fmt: skip
         try:
             if set_up():
                 kept.append(name)
@@ -427,28 +432,93 @@ def _install(instructions: list[tuple[int, int, int, int]]) -> bool:
     return True
 
 
-_LANDLOCK_CREATE_RULESET, _LANDLOCK_RESTRICT_SELF = 444, 446  # (new system calls have one number everywhere)
-_LANDLOCK_ACCESS_FS_MAKE_BLOCK, _LANDLOCK_SCOPE_SIGNAL = 1 << 11, 1 << 1
+_LANDLOCK_CREATE_RULESET, _LANDLOCK_ADD_RULE, _LANDLOCK_RESTRICT_SELF = 444, 445, 446  # (one number everywhere)
+_LANDLOCK_RULE_PATH_BENEATH, _LANDLOCK_SCOPE_SIGNAL = 1, 1 << 1
+_FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+_FS_READ = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
+_FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 14, 1 << 15
+_FS_ON_A_FILE = _FS_EXECUTE | _FS_WRITE_FILE | _FS_READ_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV
+"""The rights a rule on a file (not a folder) may give."""
+_FS_BITS = {1: 13, 2: 14, 3: 15, 4: 15, 5: 16}
+"""How many of the file-system access rights (bits from 0) each Landlock ABI knows (16 from ABI 5 on)."""
+_O_PATH = getattr(os, "O_PATH", 0o10000000)
 
 
-def _landlocked() -> bool:
-    """Under ``none``: put the worker in a Landlock domain of its own, from which no process outside
-    it may be traced or read through ``/proc`` (``environ``, ``mem``, ``fd/``) nor, on a kernel of
-    Landlock ABI 6 or later (Linux 6.12), signalled. The processes that started the runner are its
-    user's and dumpable: until 2026-12-02 a hand-in read the environment of the runner's parent (a
-    token set for the runner with it) and could open its memory for writing. The only file access
-    the domain governs is making block devices, which the worker may not do anyway. False where
-    the kernel has no Landlock."""
+class _PathBeneath(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def _without(folder: str, hidden: list[str]) -> list[str]:
+    """``folder``'s entries that hold nothing of ``hidden`` (folders inside it), looked into as deep as
+    needed: what a Landlock rule may open instead of ``folder`` itself (a rule covers a whole tree).
+    Links are left out (a rule would cover what they point to)."""
+    if not hidden:
+        return [folder]
+    kept = []
+    for entry in os.scandir(folder):
+        inside = [h for h in hidden if h.startswith(entry.path + os.sep)]
+        if entry.path in hidden or entry.is_symlink():
+            continue
+        kept += _without(entry.path, inside) if inside and entry.is_dir() else [entry.path]
+    return kept
+
+
+def landlock_rules(readable: dict[str, list[str]], own: str) -> list[tuple[str, str]]:
+    """What a ``uid`` or ``none`` worker may open, as ``namespaces`` shows it in its private root:
+    ``(path, "read")`` for the folders of ``readable["bind"]`` without those of ``readable["mask"]``
+    (the grader, the reference ``mytorch``, the temporary folder), ``(path, "device")`` for
+    ``/dev/null``, ``zero``, ``random`` and ``urandom``, ``("/proc", "read")`` (what it showed before:
+    another process's memory, open files and environment stay closed, by their owner or dumpability
+    and by the Landlock domain itself) and ``(own, "write")``: its own folder."""
+    rules = []
+    for bind in readable["bind"]:
+        inside = [m for m in readable["mask"] if m.startswith(bind + os.sep)]
+        rules += [(path, "read") for path in _without(bind, inside)]
+    rules += [(f"/dev/{device}", "device") for device in _DEVICES if os.path.exists(f"/dev/{device}")]
+    return rules + [("/proc", "read"), (own, "write")]
+
+
+def _landlocked(rules: list[tuple[str, str]], scope_signals: bool) -> bool:
+    """Put the worker in a Landlock domain of its own, where it may open only what ``rules`` allow
+    (``landlock_rules``: until 2026-12-02 a ``none`` worker read and wrote all its user could, the
+    other hand-ins' reports among them, and a ``uid`` worker read every world-readable file, the
+    reference solution and the grader among them), and from which no process outside it may be
+    traced or read through ``/proc`` (``environ``, ``mem``, ``fd/``) nor, with ``scope_signals`` on
+    a kernel of Landlock ABI 6 or later (Linux 6.12), signalled. Under ``none`` the processes that
+    started the runner are the worker's user's and dumpable: until 2026-12-02 a hand-in read the
+    environment of the runner's parent (a token set for the runner with it) and could open its
+    memory for writing. False where the kernel has no Landlock.
+
+    Raises:
+        OSError: the kernel refused the domain, or a rule's path cannot be opened.
+    """
     _libc.syscall.restype = ctypes.c_long
     version = _libc.syscall(ctypes.c_long(_LANDLOCK_CREATE_RULESET), None, ctypes.c_size_t(0), ctypes.c_uint32(1))
     if version < 1:
         return False
-    attr = (ctypes.c_uint64 * 3)(_LANDLOCK_ACCESS_FS_MAKE_BLOCK, 0, _LANDLOCK_SCOPE_SIGNAL)  # fs, net, scoped
+    handled = (1 << _FS_BITS.get(version, 16)) - 1
+    access = {"read": _FS_READ, "write": handled,
+              "device": handled & (_FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV)}  # fmt: skip
+    attr = (ctypes.c_uint64 * 3)(handled, 0, _LANDLOCK_SCOPE_SIGNAL if scope_signals else 0)  # fs, net, scoped
     size = ctypes.c_size_t(24 if version >= 6 else 8)
     ruleset = _libc.syscall(ctypes.c_long(_LANDLOCK_CREATE_RULESET), attr, size, ctypes.c_uint32(0))
     if ruleset < 0:
         _check(-1, "landlock_create_ruleset")
     try:
+        for path, kind in rules:
+            try:
+                fd = os.open(path, _O_PATH | os.O_CLOEXEC)
+            except OSError:  # out of the worker's reach anyway (a Python in /root, under uid)
+                continue
+            try:
+                rule = _PathBeneath(access[kind] if os.path.isdir(path) else access[kind] & _FS_ON_A_FILE, fd)
+                number = ctypes.c_long(_LANDLOCK_ADD_RULE)
+                added = _libc.syscall(number, ctypes.c_long(ruleset), ctypes.c_int(_LANDLOCK_RULE_PATH_BENEATH),
+                                      ctypes.byref(rule), ctypes.c_uint32(0))  # fmt: skip
+                _check(added, f"landlock_add_rule {path}")
+            finally:
+                os.close(fd)
         restricted = _libc.syscall(ctypes.c_long(_LANDLOCK_RESTRICT_SELF), ctypes.c_long(ruleset), ctypes.c_uint32(0))
         _check(restricted, "landlock_restrict_self")
     finally:
@@ -519,7 +589,8 @@ def contain(config: dict[str, Any]) -> str:
     else:
         _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
         _forbid_signals_outside()
-        _landlocked()
+    if config["mode"] != "namespaces":  # (its private root shows it no more than this)
+        _landlocked(landlock_rules(config["readable"], folder), scope_signals=config["mode"] == "none")
     return folder
 
 

@@ -592,6 +592,38 @@ _functional.mul_backward = _stopping_mul
 the runner starts to remove such a folder (once), which the runner then waited for forever."""
 
 
+def file_snooper(secret: str, report: str) -> str:
+    """Reads ``secret`` (a world-readable file outside the Python installation: the reference
+    solution, the grader, another hand-in), appends the fake Autolab line to ``report`` (an earlier
+    hand-in's) and writes in its own folder; its mul_backward says which it could."""
+    return f"""
+import os as _os
+_did = []
+try:
+    with open({secret!r}, "rb") as _f:
+        _did.append(f"read the reference: {{_f.read(40)!r}}")
+except OSError as _error:
+    _did.append(f"could not read the reference ({{_error.strerror}})")
+try:
+    with open({report!r}, "a") as _f:
+        _f.write({FAKE!r} + "\\n")
+    _did.append("changed another hand-in's report")
+except OSError as _error:
+    _did.append(f"could not change another hand-in's report ({{_error.strerror}})")
+with open("notes.txt", "w") as _f:
+    _f.write("its own folder")
+_did.append("wrote in its own folder")
+
+
+def _telling_mul(grad_output, a, b):
+    raise RuntimeError("; ".join(_did))
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _telling_mul
+"""
+
+
 KEY_PLANTER = """
 def _planting_mul(grad_output, a, b):
     import ctypes, os

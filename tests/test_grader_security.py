@@ -60,6 +60,7 @@ from hostile_handins import (  # noqa: E402
     SHARED,
     STOPPER,
     TOKEN,
+    file_snooper,
     forger,
     handin,
     malformed,
@@ -465,6 +466,41 @@ def test_under_sandbox_none_a_handin_cannot_read_or_write_the_runners_parent_thr
     assert expected in done.stdout, done.stdout[-3000:]
     if os.geteuid() != 0:
         assert "could not open its environ (Permission denied)" in done.stdout
+
+
+@pytest.mark.parametrize("mode", ["uid", "none"])
+def test_under_uid_and_none_a_handin_opens_only_the_python_installation_and_its_own_folder(grader, tmp_path, mode):
+    """Under ``uid`` a worker read every world-readable file (the reference solution and the grader
+    in a checkout open to all, other hand-ins in a folder open to all); under ``none`` it read and
+    wrote all its user may, an earlier hand-in's report among them. A Landlock domain now lets it
+    open what a ``namespaces`` worker sees, and its own folder."""
+    from autograder import jail
+
+    sandbox_or_skip(mode)
+    if jail.unprotected(mode):
+        pytest.skip(f"the kernel has no Landlock (or refuses a filter): {jail.unprotected(mode)}")
+    elsewhere = Path(tempfile.mkdtemp(prefix="mytorch-reference-"))
+    try:
+        elsewhere.chmod(0o755)
+        secret = elsewhere / "functional.py"
+        secret.write_text(f"# {SECRET}\n")
+        secret.chmod(0o644)
+        inbox, out = tmp_path / "inbox", tmp_path / "grades"
+        inbox.mkdir()
+        handin(tmp_path, inbox, "a-mytorch.tar")
+        handin(tmp_path, inbox, "b-snooper.tar", code=file_snooper(str(secret), str(out / "a-mytorch.tar.txt")))
+        done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", mode,
+                          "operations", cwd=tmp_path)  # fmt: skip
+    finally:
+        shutil.rmtree(elsewhere)
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = scores_csv(out / "scores.csv")
+    assert (table["a-mytorch.tar"]["total"], table["b-snooper.tar"]["total"]) == ("6", "5")
+    report = (out / "b-snooper.tar.txt").read_text()
+    expected = ("could not read the reference (Permission denied); could not change another hand-in's report "
+                "(Permission denied); wrote in its own folder")  # fmt: skip
+    assert expected in report, report[-3000:]
+    assert SECRET not in report and FAKE not in (out / "a-mytorch.tar.txt").read_text()
 
 
 def test_under_sandbox_none_a_handin_cannot_stop_the_helper_that_removes_its_folders(grader, tmp_path):
