@@ -348,6 +348,27 @@ def test_masked_fill_values_gradients_in_place_and_errors():
         mytorch.tensor([1]).masked_fill(mytorch.tensor([True]), float("-inf"))
 
 
+def test_clip_grad_norm_scales_every_gradient_together_and_says_what_it_refuses():
+    w, b, frozen = (nn.Parameter(Tensor(np.array(v))) for v in ([3.0, 4.0], [12.0], [1.0]))
+    w.grad, b.grad = Tensor(np.array([3.0, 4.0])), Tensor(np.array([12.0]))
+    norm = nn.utils.clip_grad_norm_([w, b, frozen], max_norm=1.0)  # |(3, 4, 12)| = 13
+    assert norm.shape == () and norm.item() == 13.0 and frozen.grad is None
+    np.testing.assert_allclose(np.asarray(w.grad), np.array([3.0, 4.0]) / (13 + 1e-6), rtol=1e-12)
+    assert nn.utils.clip_grad_norm_(w, max_norm=5.0).item() == pytest.approx(5 / (13 + 1e-6))  # below: unchanged
+    np.testing.assert_allclose(np.asarray(w.grad), np.array([3.0, 4.0]) / (13 + 1e-6), rtol=1e-12)
+    assert nn.utils.clip_grad_norm_([], 1.0).item() == 0.0
+    w.grad = Tensor(np.array([np.nan, 1.0]))
+    with pytest.raises(RuntimeError, match="total norm of order 2.0 of the gradients is nan"):
+        nn.utils.clip_grad_norm_([w], 1.0, error_if_nonfinite=True)
+    with pytest.raises(ValueError, match="norm_type must be a positive number or inf"):
+        nn.utils.clip_grad_norm_([w], 1.0, norm_type=0)
+    with pytest.raises(TypeError, match="expected Tensors"):
+        nn.utils.clip_grad_norm_([np.ones(2)], 1.0)
+    b.grad = Tensor(np.array([-7.0]))
+    nn.utils.clip_grad_value_([b], 2.0)
+    assert b.grad.tolist() == [-2.0]
+
+
 def test_manual_seed_makes_initial_weights_and_dropout_repeat():
     def draw() -> list[np.ndarray]:
         mytorch.manual_seed(3)

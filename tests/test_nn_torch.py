@@ -14,6 +14,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+import mytorch  # noqa: E402
 import mytorch.nn as nn  # noqa: E402
 import mytorch.optim as optim  # noqa: E402
 from mytorch import Tensor  # noqa: E402
@@ -214,6 +215,38 @@ def test_embedding_matches_torch_with_the_same_weights(padding_idx):
     twin = torch.nn.Embedding.from_pretrained(theirs.weight.detach(), padding_idx=padding_idx)
     assert frozen.weight.requires_grad is twin.weight.requires_grad is False
     np.testing.assert_allclose(frozen(indices).data, twin(torch.tensor(indices)).detach().numpy(), **TOL)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gradient_clipping_matches_torch(dtype):
+    """clip_grad_norm_ for p = 2, 1, 3, inf, clipping or not, a parameter without a gradient;
+    clip_grad_value_; the same gradients after, and the same norm returned."""
+    shapes = [(3, 4), (4,), (2,)]
+    values = [RNG.standard_normal(s).astype(dtype) for s in shapes]
+    grads = [RNG.standard_normal(s).astype(dtype) * 3 for s in shapes[:2]]  # the last has none
+    tol = TOL if dtype == np.float64 else {"rtol": 1e-6, "atol": 1e-7}
+    for norm_type, max_norm in [(2.0, 1.0), (1, 2.5), (3.0, 0.5), ("inf", 1.0), (2.0, 1e3)]:
+        results = []
+        for lib, make in ((mytorch, Tensor), (torch, torch.tensor)):
+            params = [lib.nn.Parameter(make(v.copy())) for v in values]
+            for p, g in zip(params, grads):
+                p.grad = make(g.copy())
+            norm = lib.nn.utils.clip_grad_norm_(params, max_norm, norm_type=norm_type)
+            after = [np.asarray(p.grad.detach() if lib is torch else p.grad) for p in params[:2]]
+            assert params[2].grad is None
+            results.append((np.asarray(norm.detach() if lib is torch else norm.data), after))
+        (norm, after), (expected, expected_after) = results
+        assert norm.dtype == expected.dtype and norm.shape == ()
+        np.testing.assert_allclose(norm, expected, **tol, err_msg=str(norm_type))
+        for g, e in zip(after, expected_after):
+            assert g.dtype == e.dtype
+            np.testing.assert_allclose(g, e, **tol, err_msg=str(norm_type))
+    for lib, make in ((mytorch, Tensor), (torch, torch.tensor)):
+        p = lib.nn.Parameter(make(values[0].copy()))
+        p.grad = make(grads[0].copy())
+        lib.nn.utils.clip_grad_value_(p, 0.5)
+        results.append(np.asarray(p.grad.detach() if lib is torch else p.grad))
+    np.testing.assert_array_equal(results[-2], results[-1])
 
 
 def test_functional_dropout_in_eval_and_linear_without_bias_match_torch():

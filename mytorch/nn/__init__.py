@@ -2,7 +2,7 @@
 
 ``import mytorch.nn as nn`` gives what ``import torch.nn as nn`` gives a PyTorch script:
 ``nn.Module``, ``nn.Parameter``, ``nn.Linear``, ``nn.Sequential``, ``nn.ReLU``,
-``nn.CrossEntropyLoss``, ``nn.init``, ``nn.functional`` (also the kernel table: arrays in,
+``nn.CrossEntropyLoss``, ``nn.init``, ``nn.utils``, ``nn.functional`` (also the kernel table: arrays in,
 arrays out), ... all taking and returning Tensors.
 
 The handout's engine-level modules, which take NumPy arrays and an ``Autograd`` engine
@@ -46,9 +46,9 @@ _HOME = {
     "BCELoss": "losses",
     "BCEWithLogitsLoss": "losses",
 }
-_SUBMODULES = ("init", "modules", "functional_tensor")
+_SUBMODULES = ("init", "modules", "functional_tensor", "utils")
 
-__all__ = ["functional", "init", *sorted(_HOME)]
+__all__ = ["functional", "init", "utils", *sorted(_HOME)]
 
 
 def __getattr__(name: str) -> Any:

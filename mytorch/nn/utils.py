@@ -1,0 +1,80 @@
+"""``torch.nn.utils``'s gradient clipping: ``clip_grad_norm_`` and ``clip_grad_value_``.
+
+Both change the parameters' ``.grad`` in place (outside any graph, as an optimizer's step
+does) and are called between ``loss.backward()`` and ``optimizer.step()``; parameters whose
+``.grad`` is None are skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from mytorch.autograd_engine import no_grad
+from mytorch.dtypes import get_default_dtype
+from mytorch.tensor import Tensor
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
+
+def _gradients(op: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    """The ``.grad`` of each parameter that has one (one Tensor may stand for a list of it)."""
+    items: Iterable[Tensor] = [parameters] if isinstance(parameters, Tensor) else parameters
+    grads = []
+    for p in items:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{op}: expected Tensors (model.parameters()), got a {type(p).__name__}")
+        if p.grad is not None:
+            grads.append(p.grad)
+    return grads
+
+
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor],
+    max_norm: float,
+    norm_type: float | str = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: Any = None,
+) -> Tensor:
+    """Scale the gradients together so that their joint ``norm_type``-norm (2, 1, any p > 0, or
+    inf) is at most ``max_norm``, as PyTorch does: each is multiplied by
+    min(max_norm / (norm + 1e-6), 1). Returns the norm before clipping (a 0-d Tensor in the
+    gradients' dtype; 0 when no parameter has a gradient). ``foreach`` is accepted and ignored.
+
+    Raises:
+        ValueError: ``norm_type`` is not a positive number or inf.
+        RuntimeError: the norm is NaN or infinite and ``error_if_nonfinite`` is set (as PyTorch).
+    """
+    grads = _gradients("clip_grad_norm_", parameters)
+    p = float(norm_type)  # (float("inf") also from the string "inf")
+    if not p > 0:
+        raise ValueError(f"clip_grad_norm_: norm_type must be a positive number or inf, got {norm_type!r}")
+    if not grads:
+        return Tensor(np.zeros((), dtype=get_default_dtype()))
+    dtype = np.result_type(*[g.data for g in grads])
+    each = np.array([np.linalg.norm(g.data.ravel(), p) if g.data.size else 0.0 for g in grads], dtype=dtype)
+    total = np.asarray(np.linalg.norm(each, p), dtype=dtype)
+    if error_if_nonfinite and not np.isfinite(total):
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {p} of the gradients is {float(total)}, so it cannot be "
+            "clipped; pass error_if_nonfinite=False to scale the gradients by it anyway"
+        )
+    coefficient = np.minimum(np.asarray(max_norm, dtype=dtype) / (total + np.asarray(1e-6, dtype=dtype)), 1.0)
+    if not coefficient >= 1:  # (NaN too: NaN gradients, as in PyTorch)
+        with no_grad():
+            for g in grads:
+                g.mul_(coefficient.astype(g.dtype))
+    return Tensor(total)
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: Any = None) -> None:
+    """Clamp every gradient element into [-clip_value, clip_value], in place, as PyTorch does."""
+    value = float(clip_value)
+    if math.isnan(value):
+        raise ValueError("clip_grad_value_: clip_value must be a number, got NaN")
+    with no_grad():
+        for g in _gradients("clip_grad_value_", parameters):
+            g.clamp_(-value, value)
