@@ -285,6 +285,25 @@ def test_cross_entropy_weight_and_ignore_index_by_hand_and_by_differences():
     assert "weight" in nn.CrossEntropyLoss(weight=Tensor(weight)).state_dict()  # a buffer, as in PyTorch
 
 
+def test_cross_entropy_mean_gives_ignored_labels_zero_gradients_even_when_nothing_counts():
+    """PyTorch's numbers (torch 2.13): with every label ignored the mean is NaN and every logit's
+    gradient 0; with the labels that count weighing 0, NaN on their rows and 0 on the ignored
+    ones. MyTorch gave NaN gradients to every row (the ignored rows, scaled by N / 0, became NaN)."""
+    x = np.array([[0.5, -1.0, 2.0], [0.1, 0.2, 0.3]])
+    for smoothing in (0.0, 0.1):
+        for values, labels in ((x, np.array([-100, -100])), (x[0], np.array(-100))):  # (N, C) and (C,)
+            logits = Tensor(values, requires_grad=True)
+            loss = F.cross_entropy(logits, labels, label_smoothing=smoothing)
+            loss.backward()
+            assert np.isnan(loss.item()) and loss.shape == ()
+            assert np.array_equal(np.asarray(logits.grad), np.zeros(logits.shape))
+    t = Tensor(x, requires_grad=True)
+    loss = F.cross_entropy(t, np.array([-100, 0]), weight=np.array([0.0, 1.0, 1.0]))
+    loss.backward()
+    assert np.isnan(loss.item())
+    assert np.array_equal(np.asarray(t.grad)[0], np.zeros(3)) and np.isnan(np.asarray(t.grad)[1]).all()
+
+
 def test_cross_entropy_refuses_bad_weights_and_options_naming_them():
     logits = Tensor(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"F.cross_entropy: weight must have one entry per class, shape \(3,\), got"):

@@ -190,11 +190,21 @@ def test_cross_entropy_with_probabilities_weights_and_smoothing_matches_torch(re
 
 
 def test_cross_entropy_with_every_label_ignored_is_nan_as_in_torch():
+    """NaN, with zero gradients (MyTorch's were NaN); and NaN only on the rows of labels that
+    count but weigh 0, an ignored row keeping its 0."""
     ignored = np.full(6, -100)
+    some = np.where(np.arange(6) % 2, ignored, 0)
+    grads = []
     for lib, make in ((nn, Tensor), (torch.nn, torch.tensor)):
         mean = lib.functional.cross_entropy(make(X), make(ignored))
         total = lib.functional.nll_loss(make(X), make(ignored), reduction="sum")
         assert np.isnan(float(mean)) and float(total) == 0.0
+        for labels, weight in ((ignored, None), (some, make(np.array([0.0, 1.0, 2.0, 1.0])))):
+            x = make(X.copy(), requires_grad=True)
+            lib.functional.cross_entropy(x, make(labels), weight=weight, label_smoothing=0.1).backward()
+            grads.append(np.asarray(x.grad))
+    for ours, theirs in zip(grads[:2], grads[2:]):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 @pytest.mark.parametrize("padding_idx", [None, 1, -1])

@@ -362,8 +362,11 @@ def _class_rows(
     weight[y] (1 - label_smoothing) at the label plus label_smoothing * weight / classes at every
     class (PyTorch's rule), zeros for a label equal to ``ignore_index``; for the mean, scaled by
     N / (the total weight of the labels that count), so that the fused kernel's division by N
-    leaves PyTorch's weighted mean (NaN when no label counts, as in PyTorch). Without weights and
-    ignored labels: one-hot rows (smoothed)."""
+    leaves PyTorch's weighted mean (NaN when that total is 0, as in PyTorch). An ignored label's
+    row stays 0 even then (no gradient, as in PyTorch); only when no label counts at all are the
+    rows NaN (``cross_entropy`` itself gives PyTorch's NaN loss with zero gradients then; a
+    replayed step, which has only the rows, gives NaN loss and NaN gradients rather than a loss
+    of 0). Without weights and ignored labels: one-hot rows (smoothed)."""
     picked, kept = _kept_labels("cross_entropy", labels, classes, ignore_index)
     n = len(picked)
     rows = np.zeros((n, classes), dtype=dtype)
@@ -382,6 +385,8 @@ def _class_rows(
     if mean and total != n:
         with np.errstate(divide="ignore", invalid="ignore"):
             rows = rows * np.asarray(n / total if total else np.inf, dtype=dtype)
+        if kept is not None and kept.any():
+            rows[~kept] = 0  # not 0 * inf = NaN when the labels that count weigh 0
     return rows
 
 
@@ -478,6 +483,9 @@ def cross_entropy(
             f"F.{name}: target must be class labels of shape ({n},) or probabilities of shape {logits.shape}, "
             f"got shape {values.shape}"
         )
+    if reduction == "mean" and values.shape == (n,) and values.size and (values == ignore_index).all():
+        # no label counts: PyTorch's mean is 0 / 0 = NaN, and the logits get zero gradients
+        return _apply("where", (np.nan, logits.sum()), {"condition": np.asarray(True)})
     if reduction == "mean":
         return _mean_loss("softmax_cross_entropy", probs, logits, softmax_cross_entropy_and_log_probs)
     terms = log_softmax(logits, dim=1) * probs
