@@ -127,11 +127,13 @@ def index_select(input: Any, dim: Any, index: Any) -> Tensor:  # noqa: A002
 
 def _source(op: str, x: np.ndarray, d: int, index: Any, src: Any) -> tuple[tuple[Any, ...], Any]:
     """The coordinates ``scatter`` and ``scatter_add`` write to, and what they write: ``src``
-    cut to the index's shape (a number stays a number)."""
+    cut to the index's shape (a number stays a number, cast to an integer or boolean input's dtype)."""
     values = _data(index)
     _check_along(op, values, d, x.shape, "the input", every=False)
     idx = _indices(op, values, x.shape, d)
     if isinstance(src, (builtins.int, builtins.float, np.number)) and not isinstance(src, builtins.bool):
+        if x.dtype.kind not in "fc":  # in the tensor's dtype (1.7 into int64 is 1), as PyTorch writes it; not promoted
+            src = np.asarray(src).astype(x.dtype)
         return _coordinates(idx, d), src
     s = _data(src)
     if s.dtype != x.dtype:

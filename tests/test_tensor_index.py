@@ -152,6 +152,19 @@ def test_scatter_typical_uses() -> None:
     np.testing.assert_array_equal(mt.zeros(2, 2).scatter(0, mt.tensor([[1, 0]]), value=5.0).data, [[0, 5], [5, 0]])
 
 
+def test_scatter_of_a_number_keeps_an_integer_or_boolean_tensors_dtype() -> None:
+    """As torch.scatter (2.13): the number is written in the tensor's dtype, like scatter_ and
+    x[i] = v. MyTorch gave float32 results holding 1.7 (int64 input) and int64 (bool input)."""
+    index = mt.tensor(np.array([[1], [0]]))
+    out = mt.zeros(2, 3, dtype=mt.int64).scatter(1, index, 1.7)
+    assert out.dtype == mt.int64 and out.tolist() == [[0, 1, 0], [1, 0, 0]]
+    assert mt.zeros(2, 3, dtype=mt.int64).scatter(1, index, value=-1.7).tolist() == [[0, -1, 0], [-1, 0, 0]]
+    flags = mt.zeros(2, 3, dtype=mt.bool).scatter(1, index, 1)
+    assert flags.dtype == mt.bool and flags.tolist() == [[False, True, False], [True, False, False]]
+    assert mt.zeros(2, 3, dtype=mt.uint8).scatter(1, index, 3.9).dtype == mt.uint8
+    assert mt.zeros(2, 3, dtype=mt.float16).scatter(1, index, 1.5).dtype == mt.float16
+
+
 def test_zero_dimensional_inputs_as_in_pytorch() -> None:
     x = mt.tensor(3.0, requires_grad=True)
     assert mt.gather(x, 0, mt.tensor(0)).shape == () and mt.gather(x, -1, mt.tensor([0, 0])).shape == (2,)
