@@ -117,7 +117,8 @@ def index_select(input: Any, dim: Any, index: Any) -> Tensor:  # noqa: A002
     values = _data(index)
     if values.ndim > 1:
         raise IndexOutOfRangeError(f"index_select: the index must have one axis (a vector), got shape {values.shape}")
-    idx = _indices("index_select", values.reshape(-1), x.shape, d)
+    vector = values if values.ndim == 1 else values.reshape(-1)  # a vector as it is: replay needs the same object
+    idx = _indices("index_select", vector, x.shape, d)
     if x.ndim == 0:  # one element along its one "axis": a 0-d result, as in PyTorch
         if idx.size != 1:
             raise IndexOutOfRangeError(f"index_select: a 0-d input takes one index, got {idx.size}")

@@ -34,7 +34,7 @@ Guards, checked before every replay (a failing guard captures the step again):
 **The limit.** A replay repeats the operations the capture recorded. A step whose recorded
 operations depend on the data's *values* (an ``if`` on the loss, a different number of
 layers per batch, a mask drawn inside the step) cannot be replayed faithfully. Arrays the
-step creates itself (constants, masks, views of the inputs) are caught: the program is used
+step creates itself (constants, masks, indices, views of the inputs) are caught: the program is used
 only once a second dynamic run shows the very same array objects, else ``ReplayError``.
 Branches in Python are not: the ``verify`` mode runs the dynamic step beside the replay for
 the first calls and raises ``ReplayError`` if they record different operations or give
@@ -410,10 +410,12 @@ class Replay:
             )
         for (i, j, a), (k, m, b) in zip(loose, second.loose):
             if (i, j) != (k, m) or a is not b:
+                what = f"as its parameter {m!r}" if isinstance(m, str) else f"as input {m}"
                 raise ReplayError(
-                    f"replay: operation {k} reads, as input {m}, an array the step makes anew each run (a "
-                    f"constant, a mask or a view of an input made inside the step, shape {b.shape}); a replay "
-                    "would reuse the first one: make it once outside the step, or run this step dynamically"
+                    f"replay: operation {k} reads, {what}, an array the step makes anew each run (a constant, a "
+                    f"mask, an index (gather's, or labels') or a view of an input made inside the step, shape "
+                    f"{b.shape}); a replay would reuse the first one: make it once outside the step, or run this "
+                    "step dynamically"
                 )
 
     # ------------------------------------------------------------------ verify

@@ -67,7 +67,8 @@ class Program:
         loss: the loss's buffer.
         signature: the kernels and input kinds of the recorded operations, in order.
         loose: ``(operation index, input index, array)`` for each array the program reads that
-            is neither a step input, a parameter nor a buffer.
+            is neither a step input, a parameter nor a buffer, and ``(operation index, parameter
+            name, array)`` for each array in a parameter (an index's arrays).
         hyper: ``() -> tuple``: the optimizer settings the update was compiled with, read again.
         hyper_value: their value at compile time.
         outputs: the buffers of the step's extra outputs (set by ``Replay``), or None.
@@ -86,7 +87,7 @@ class Program:
     buffers: dict[int, np.ndarray]
     loss: np.ndarray
     signature: list[Any]
-    loose: list[tuple[int, int, np.ndarray]] = field(default_factory=list)
+    loose: list[tuple[int, int | str, np.ndarray]] = field(default_factory=list)
     hyper: Callable[[], tuple[Any, ...]] = tuple
     hyper_value: tuple[Any, ...] = ()
     outputs: list[np.ndarray] | None = None
@@ -148,7 +149,7 @@ class _Compiler:
         self.reads = Counter(id(x) for op in ops for x in op.inputs)
         self.producer: dict[int, Operation] = {}
         self.buffers: dict[int, np.ndarray] = {}
-        self.loose: list[tuple[int, int, np.ndarray]] = []
+        self.loose: list[tuple[int, int | str, np.ndarray]] = []
         self.params = {id(p): p for p, _ in pairs}
         self.seed: np.ndarray | None = None
         self.pool: dict[tuple[tuple[int, ...], str], np.ndarray] = {}
@@ -222,6 +223,9 @@ class _Compiler:
             self.buffers[id(op.output)] = out
             self.producer[id(op.output)] = op
             params = self.params_of(op)
+            for name, value in params.items():  # index arrays (x[rows, labels], gather, scatter): fixed
+                if isinstance(value, tuple):  # at capture, so only the very same objects at every run
+                    self.loose += [(index, name, a) for a in value if isinstance(a, np.ndarray)]
             for name, value in list(params.items()):
                 if isinstance(value, np.ndarray) and name != "out":
                     params[name] = np.empty(value.shape, dtype=value.dtype)  # a saved intermediate: recomputed
