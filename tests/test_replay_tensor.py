@@ -130,15 +130,11 @@ def test_a_loss_picking_by_labels_is_refused_even_when_the_first_two_batches_sha
     any array the step makes."""
     model, opt, _ = build()
 
-    def step(x, y):
-        opt.zero_grad()
-        log_p = model(x).log_softmax(dim=1)
-        picked = log_p.gather(1, Tensor(y).unsqueeze(1)) if pick == "gather" else log_p[np.arange(len(y)), y]
-        loss = -picked.mean()
-        loss.backward()
-        opt.step()
-        return loss
+    def nll(out, y):
+        log_p = out.log_softmax(dim=1)
+        return -(log_p.gather(1, Tensor(y).unsqueeze(1)) if pick == "gather" else log_p[np.arange(len(y)), y]).mean()
 
+    step = plain_step(model, opt, nll)
     x, y = batch(np.random.default_rng(4), 5, "ce")
     replay = Replay(step, optimizer=opt)
     replay(x, y)
@@ -151,18 +147,11 @@ def test_an_index_made_once_outside_the_step_still_replays():
     columns = np.array([2, 0, 2])
     built = [build() for _ in range(2)]
 
-    def picking(model, opt):
-        def step(x, y):
-            opt.zero_grad()
-            loss = model(x).index_select(1, Tensor(columns)).pow(2).mean()
-            loss.backward()
-            opt.step()
-            return loss
+    def picked(out, y):
+        return out.index_select(1, Tensor(columns)).pow(2).mean()
 
-        return step
-
-    replay = Replay(picking(*built[1][:2]), optimizer=built[1][1])
-    dynamic = picking(*built[0][:2])
+    replay = Replay(plain_step(*built[1][:2], picked), optimizer=built[1][1])
+    dynamic = plain_step(*built[0][:2], picked)
     rng = np.random.default_rng(4)
     for _ in range(4):
         x, y = batch(rng, 5, "ce")
