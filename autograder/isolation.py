@@ -305,13 +305,24 @@ def run_worker(
 _readable_cache: dict[str, list[str]] = {}
 
 
+REFERENCE_PACKAGES = ("mytorch", "hw_bonus", "bench", "autograder")
+"""The packages of the MyTorch distribution: the reference solution (``mytorch``; ``hw_bonus``, whose
+``mlp.py`` the starter stubs; ``bench``, NumPy versions of the same networks) and the grader."""
+
+
 def _hidden() -> list[str]:
-    """What no worker may see, even inside the Python installation: the grader, the reference
-    ``mytorch`` if one is installed, and the temporary folder (other hand-ins)."""
-    reference = importlib.util.find_spec("mytorch")
+    """What no worker may see, even inside the Python installation: the grader, the temporary
+    folder (other hand-ins) and every package of ``REFERENCE_PACKAGES`` that is installed (until
+    2026-12-02 only ``mytorch``: a MyTorch installed into site-packages, beside NumPy, showed a
+    worker the reference ``hw_bonus`` and ``bench``)."""
     places = [_GRADER, tempfile.gettempdir()]
-    if reference is not None and reference.submodule_search_locations:
-        places += list(reference.submodule_search_locations)
+    for name in REFERENCE_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is not None and spec.submodule_search_locations:
+            places += list(spec.submodule_search_locations)
     return places
 
 

@@ -632,6 +632,23 @@ def test_what_the_kernel_refuses_of_a_workers_own_containment_is_in_the_runners_
         assert "refuses the seccomp filter that keeps workers from the keyrings" in notes["uid"]
 
 
+def test_every_installed_package_of_mytorchs_distribution_is_hidden_from_workers(tmp_path, monkeypatch):
+    """A MyTorch installed into site-packages (``pip install .``, not editable) puts ``hw_bonus``
+    (the reference of the MLP the starter stubs) and ``bench`` (NumPy versions of the same networks)
+    beside NumPy, in the folder every worker reads: only the reference ``mytorch`` was covered."""
+    from autograder import isolation
+
+    site = tmp_path / "site-packages"
+    for name in ("mytorch", "hw_bonus", "bench"):
+        (site / name).mkdir(parents=True)
+        (site / name / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(site))
+    for name in ("mytorch", "hw_bonus", "bench"):  # (found as imported, else on sys.path)
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    hidden = isolation._hidden()
+    assert {str(site / name) for name in ("mytorch", "hw_bonus", "bench")} <= set(hidden), hidden
+
+
 def test_the_uid_note_names_a_python_installation_closed_to_other_users(monkeypatch):
     """Under ``uid`` a worker imports after switching uid only what it loaded before when the
     installation is closed to other users (a pyenv Python under /root): the snooper's
