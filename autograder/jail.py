@@ -405,7 +405,7 @@ def _set_up(mode: str) -> list[str]:
     """What of ``unprotected``'s list this process can set up on itself (it keeps them)."""
     _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
     kept = []
-    landlock = ("landlock", lambda: _landlocked([], scope_signals=True))
+    landlock = ("landlock", lambda: _landlocked([("/proc", "read")], scope_signals=True))  # (one rule, as workers)
     for name, set_up in [("keyrings", _forbid_keyrings), landlock] if mode != "none" else [
         ("signals", _forbid_signals_outside), landlock]:  # fmt: skip
         try:
@@ -590,7 +590,11 @@ def contain(config: dict[str, Any]) -> str:
         _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
         _forbid_signals_outside()
     if config["mode"] != "namespaces":  # (its private root shows it no more than this)
-        _landlocked(landlock_rules(config["readable"], folder), scope_signals=config["mode"] == "none")
+        try:
+            _landlocked(landlock_rules(config["readable"], folder), scope_signals=config["mode"] == "none")
+        except OSError:  # a kernel (or a container's filter) refusing a part of Landlock: the note says so
+            if config["mode"] == "none":  # (where it is all that keeps the runner's parent's /proc closed)
+                raise
     return folder
 
 

@@ -632,6 +632,33 @@ def test_what_the_kernel_refuses_of_a_workers_own_containment_is_in_the_runners_
         assert "refuses the seccomp filter that keeps workers from the keyrings" in notes["uid"]
 
 
+HALF_LANDLOCK_LAUNCHER = """
+import ctypes, os, sys
+sys.path.insert(0, sys.argv[1])
+from autograder import jail
+program = [(0x20, 0, 0, 4), (0x15, 0, "allow", jail._SYSCALLS[os.uname().machine][0]), (0x20, 0, 0, 0),
+           (0x15, 0, "allow", 445), (0x06, 0, 0, 0x00050000 | 1), "allow", (0x06, 0, 0, 0x7FFF0000)]
+assert ctypes.CDLL(None).prctl(38, 1, 0, 0, 0) == 0
+assert jail._install(jail._assembled(program))  # landlock_add_rule refused (EPERM), as a container's filter may
+os.execv(sys.executable, [sys.executable, *sys.argv[2:]])
+"""
+
+
+def test_under_uid_a_kernel_refusing_part_of_landlock_costs_a_note_not_every_test(grader, tmp_path):
+    """A container's seccomp profile may know Landlock's first call and refuse the next: the worker
+    then went on to fail every test with the error, and MyTorch itself scored 0 under ``uid``."""
+    if os.uname().machine not in ("x86_64", "aarch64"):
+        pytest.skip(f"the grader's seccomp filters know x86_64 and aarch64, not {os.uname().machine}")
+    sandbox_or_skip("uid")
+    archive = handin(tmp_path, tmp_path, "mytorch.tar")
+    runner = [str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--sandbox", "uid", "operations"]
+    done = subprocess.run([sys.executable, "-c", HALF_LANDLOCK_LAUNCHER, str(ROOT), *runner], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=150)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 6}}), done.stdout[-3000:]
+    assert "the kernel has no Landlock" in done.stderr
+
+
 def test_every_installed_package_of_mytorchs_distribution_is_hidden_from_workers(tmp_path, monkeypatch):
     """A MyTorch installed into site-packages (``pip install .``, not editable) puts ``hw_bonus``
     (the reference of the MLP the starter stubs) and ``bench`` (NumPy versions of the same networks)
