@@ -220,12 +220,22 @@ class MLP:
         overridden) the step is replayed after its first run; ``self.output`` is then the
         replay's buffer, overwritten by the next step.
         """
-        if not (self.replay and self.train_mode and _replayable(type(self))):
+        if not (
+            self.replay
+            and self.train_mode
+            and _replayable(type(self))
+            and _plain(self)  # (mlp.step = clipped_step: dynamic, as a subclass's)
+        ):
             return self._dynamic_step(x, labels)[0]
         replayer = self._replayer
         if replayer is None or replayer.optimizer is not self.optimizer or replayer.engine is not self.autograd_engine:
             replayer = self._replayer = Replay(
-                self._dynamic_step, self.autograd_engine, self.optimizer, watch=self._replay_watch, fallback=True
+                self._dynamic_step,
+                self.autograd_engine,
+                self.optimizer,
+                watch=self._replay_watch,
+                fallback=True,
+                check=self._unknown_modules,
             )
         loss, self.output = replayer(x, labels)
         return loss
@@ -241,7 +251,7 @@ class MLP:
         # over several steps), or gradients replaced or shared between layers, get the handout's
         # loop as it is written: zero_grads, forward, backward, step.
         layers = self.linear_layers
-        if not (_replayable(type(self)) and self._gradients_packed()):
+        if not (_replayable(type(self)) and _plain(self) and self._gradients_packed()):
             self.zero_grads()
             out = self.forward(x)
             loss = self.backward(labels)
@@ -272,19 +282,42 @@ class MLP:
         return any(p.outputs is not None and any(output is o for o in p.outputs) for p in programs)
 
     def _replay_watch(self) -> list[Any]:
-        """What a replay depends on: the engine, modules, optimizer and every parameter array."""
+        """What a replay depends on: the engine, modules, optimizer and every parameter array,
+        and the settings dict of each activation (``LeakyReLU.params``: a new dict is a new
+        slope)."""
         opt = self.optimizer
         layers = self.linear_layers
+        activations = self.activations
         return [
             self.autograd_engine,
             self.criterion,
             opt,
-            *self.activations,
+            *activations,
             *layers,
             *chain.from_iterable(map(_PARAMETER_ARRAYS, layers)),  # C loops: this runs every step
             *opt.params,
             *chain.from_iterable(opt._buffers().values()),
+            *map(_PARAMS, activations),
         ]
+
+    def _unknown_modules(self) -> str | None:
+        """Why the replay cannot repeat the step of these modules (None: it can), asked at each
+        capture. It repeats the operations they recorded, so a forward (or a loss's backward)
+        that is not MyTorch's own, of a subclass or set on the module itself, which may do more
+        than it records (write into its result, scale the loss's gradient), runs dynamically. (A
+        method set on a module after the capture is not looked for at every step, which would
+        cost about 1 % of a small network's replayed step: ``mlp._replayer.reset()`` after it.)"""
+        for module in (*self.linear_layers, *self.activations, self.criterion):
+            cls = type(module)
+            names = ("forward", "backward", "_evaluate") if isinstance(module, LossFN) else ("forward",)
+            own = [name for name in names if getattr(getattr(module, name), "__func__", None) is not getattr(cls, name)]
+            if own or not _known_module(cls):
+                what = f"{own[0]} set on the module itself" if own else "methods of its own"
+                return (
+                    f"replay: {cls.__name__} has {what}; a replay repeats only the operations a module records, "
+                    "so the MLP's step runs dynamically"
+                )
+        return None
 
     def error(self, labels: np.ndarray) -> int:
         """How many examples of the last batch are misclassified.
@@ -355,6 +388,7 @@ class MLP:
 
 _PARAMETER_ARRAYS = operator.attrgetter("W", "dW", "b", "db")
 _GRADIENT_ARRAYS = operator.attrgetter("dW", "db")
+_PARAMS = operator.attrgetter("params")
 
 
 def _pack(layers: list[Linear]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
@@ -391,8 +425,36 @@ _STEP_METHODS = ("zero_grads", "forward", "_through_layers", "backward", "step",
 
 @functools.cache
 def _replayable(cls: type) -> bool:
-    """The replay knows the handout's step: a subclass that changes it runs dynamically."""
+    """The replay knows the handout's step: a subclass that changes it runs dynamically (and
+    so does an MLP with one of these methods set on itself)."""
     return all(getattr(cls, m) is getattr(MLP, m) for m in _STEP_METHODS)
+
+
+_INSTANCE_CHECKED = frozenset(_STEP_METHODS)
+
+
+def _plain(mlp: MLP) -> bool:
+    """Whether none of the step's methods was set on ``mlp`` itself (``mlp.step = clipped``),
+    which the replay would not repeat: such an MLP runs its steps dynamically, as a subclass
+    overriding them does."""
+    return vars(mlp).keys().isdisjoint(_INSTANCE_CHECKED)
+
+
+_LOSS_EVALUATES = {LossFN._evaluate, *[loss._evaluate for loss in LOSSES.values()]}
+
+
+@functools.cache
+def _known_module(cls: type) -> bool:
+    """Whether a layer, activation or loss of this class records all it computes: its forward
+    (and a loss's backward and evaluation) MyTorch's own. An activation of a new kernel
+    (``kernel = "gelu"``, ``params``) is one."""
+    if issubclass(cls, Linear):
+        return cls.forward is Linear.forward
+    if issubclass(cls, Activation):
+        return cls.forward is Activation.forward
+    if issubclass(cls, LossFN):
+        return cls.forward is LossFN.forward and cls.backward is LossFN.backward and cls._evaluate in _LOSS_EVALUATES
+    return False
 
 
 # ---------------------------------------------------------------------- training on a data set

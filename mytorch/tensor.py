@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import threading
 import weakref
 from array import array as _numbers
 from collections.abc import Callable, Iterable, Sequence
@@ -227,7 +228,19 @@ CAPTURE: list[Any] = []
 of the tape it runs (``recorder.backward(tensor, tape, seed)``, before the leaves' gradients
 are delivered), and code that makes an array from a step input off the tape tells it how
 (``recorder.derived(array, make, *args)``: ``cross_entropy``'s one-hot targets). Empty
-otherwise: the cost is one test of an empty list."""
+otherwise: the cost is one test of an empty list. Steps captured at once in several threads
+have a recorder each: ``capturing()`` is this thread's."""
+
+
+def capturing() -> Any:
+    """This thread's innermost recorder in ``CAPTURE`` (None: no capture in this thread)."""
+    me = threading.get_ident()
+    for recorder in reversed(CAPTURE):
+        if recorder.thread == me:
+            return recorder
+    return None
+
+
 _new_tensor = object.__new__
 
 
@@ -1060,9 +1073,12 @@ class Tensor:
             )
         tape.gradient_buffer.clear()
         tape.backward(seed, output=self.data, keep_grads=keep_grads)
-        if CAPTURE:
-            CAPTURE[-1].backward(self, tape, seed)
+        recorder = capturing() if CAPTURE else None
+        if recorder is not None:
+            recorder.backward(self, tape, seed)
         tape.deliver(keep_grads)
+        if recorder is not None:
+            recorder.delivered(tape)
         if not (keep_grads if retain_graph is None else retain_graph):
             tape.release()
 

@@ -14,7 +14,8 @@ from hw_bonus.mlp import MLP, train_epoch
 from mytorch import NO_GRAD, Autograd, detect_anomaly, no_grad
 from mytorch.nn import functional as F
 from mytorch.nn.modules import Linear, ReLU, Tanh
-from mytorch.optim import SGD
+from mytorch.nn.modules import MSELoss as F_MSE
+from mytorch.optim import SGD, Adam
 from mytorch.replay import Replay, ReplayError
 from mytorch.replay import rules as R
 
@@ -655,3 +656,134 @@ def test_the_runners_networks_replay_every_batch_after_their_first(preset, dtype
     train_epoch(mlp, x, labels, batch, np.random.default_rng(0))
     batches, shapes = -(-len(x) // batch), len({batch, len(x) % batch or batch})
     assert (mlp._replayer.captures, mlp._replayer.replays) == (shapes, batches - shapes)
+
+
+def _clipped_step(mlp: MLP):
+    def step() -> None:  # gradient clipping, as a notebook patches it in
+        for layer in mlp.linear_layers:
+            np.clip(layer.dW, -0.01, 0.01, out=layer.dW)
+        MLP.step(mlp)
+
+    return step
+
+
+def _doubled_forward(module):
+    forward = type(module).forward
+    return lambda x: forward(module, x * 2)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda mlp: setattr(mlp, "step", _clipped_step(mlp)),
+        lambda mlp: setattr(mlp, "forward", _doubled_forward(mlp)),
+        lambda mlp: setattr(mlp.activations[1], "params", {"slope": 0.5}),
+        lambda mlp: setattr(
+            mlp.optimizer, "step", lambda: SGD.step(mlp.optimizer) or mlp.optimizer.velocity[0].fill(0)
+        ),
+    ],
+    ids=["mlp.step", "mlp.forward", "leaky_relu.params", "optimizer.step"],
+)
+def test_a_method_or_setting_replaced_on_an_instance_between_steps_is_seen(change):
+    """Set on the object itself, not its class: the replay went on repeating the captured step
+    (no clipping, the old slope, the forward or update as captured), silently."""
+    rng = np.random.default_rng(40)
+    dynamic, replayed = (
+        make_mlp(r, ("tanh", "leaky_relu", "identity"), momentum=0.9, sizes=(5, 7, 6, 3)) for r in (False, True)
+    )
+    for _ in range(2):
+        _in_step(dynamic, replayed, rng, 4)
+    for mlp in (dynamic, replayed):
+        change(mlp)
+    for _ in range(3):
+        _in_step(dynamic, replayed, rng, 4)
+
+
+@pytest.mark.parametrize("module", ["layer", "activation"])
+def test_a_forward_set_on_a_module_is_run_dynamically_from_the_next_capture(module):
+    """A module's forward set on the module itself (here before the first step; after a capture,
+    ``reset()`` the replayer): the replay repeated the recorded operations only."""
+    rng = np.random.default_rng(43)
+    dynamic, replayed = make_mlp(False), make_mlp(True)
+    for mlp in (dynamic, replayed):
+        target = mlp.linear_layers[0] if module == "layer" else mlp.activations[0]
+        target.forward = _doubled_forward(target)
+    for _ in range(3):
+        _in_step(dynamic, replayed, rng, 4)
+    assert replayed._replayer.replays == 0 and "set on the module itself" in next(
+        iter(replayed._replayer.dynamic.values())
+    )
+
+
+def test_a_module_subclass_with_its_own_forward_runs_dynamically():
+    """An activation whose forward writes into its result after recording it: the replay repeats
+    the recorded tanh only, and gave other numbers from its first replay on."""
+
+    class Doubled(Tanh):
+        def forward(self, x):
+            y = super().forward(x)
+            y *= 2
+            return y
+
+    rng = np.random.default_rng(41)
+    engines = Autograd(), Autograd()
+    dynamic, replayed = (
+        MLP(5, 3, [6], [Doubled(e), "identity"], "cross_entropy", 0.05, e, seed=0, replay=r)
+        for e, r in zip(engines, (False, True))
+    )
+    for _ in range(3):
+        _in_step(dynamic, replayed, rng, 4)
+    assert replayed._replayer.replays == 0 and "Doubled has methods of its own" in next(
+        iter(replayed._replayer.dynamic.values())
+    )
+
+
+@pytest.mark.parametrize("kind", ["clipped", "divergence", "twice"])
+def test_a_handout_step_that_does_more_around_its_backward_is_refused(kind):
+    """A ``Replay(step, engine, optimizer)`` step that clips its gradients before the update, starts
+    the backward with 2, or runs it twice: the replay ran one backward from 1 and no clipping."""
+
+    def build():
+        engine = Autograd()
+        layer, loss_fn = Linear(4, 2, engine, rng=0), F_MSE(engine)
+        opt = SGD(layer.parameters(), 0.1)
+
+        def step(x, y):
+            engine.zero_grad()
+            opt.zero_grad()
+            loss = loss_fn(y, layer(x))
+            engine.backward(2.0 if kind == "divergence" else 1.0, output=loss)
+            if kind == "twice":
+                engine.backward(1.0, output=loss)
+            if kind == "clipped":
+                np.clip(layer.dW, -0.01, 0.01, out=layer.dW)
+            opt.step()
+            return loss
+
+        return layer, step, engine, opt
+
+    rng = np.random.default_rng(42)
+    (layer_d, dynamic, _, _), (layer_r, step, engine, opt) = build(), build()
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 2))
+    with pytest.raises(ReplayError, match="clipping" if kind == "clipped" else "backward"):
+        Replay(step, engine, opt)(x, y)
+    replay = Replay(step, engine, opt, fallback=True)
+    dynamic(x, y)  # (the refused capture above ran one step)
+    for _ in range(3):
+        assert np.array_equal(dynamic(x, y), replay(x, y))
+        assert np.array_equal(layer_d.W, layer_r.W)
+    assert replay.replays == 0
+
+
+def test_a_step_set_on_an_adam_optimizer_between_steps_is_called():
+    """Adam's update is the optimizer's own step, which the program held bound at the capture: a
+    step set on the optimizer afterwards (gradient clipping there) was not called."""
+    rng = np.random.default_rng(44)
+    dynamic, replayed = make_mlp(False, optimizer="adam"), make_mlp(True, optimizer="adam")
+    for _ in range(2):
+        _in_step(dynamic, replayed, rng, 4)
+    for mlp in (dynamic, replayed):
+        opt = mlp.optimizer
+        opt.step = lambda opt=opt: [np.clip(g, -0.01, 0.01, out=g) for _, g in opt.params] and Adam.step(opt)
+    for _ in range(3):
+        _in_step(dynamic, replayed, rng, 4)

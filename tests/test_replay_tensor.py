@@ -231,10 +231,15 @@ def test_a_step_that_does_not_zero_its_gradients_is_refused():
         opt.step()
         return loss
 
+    _refused_at_the_second_run(step, opt, "did not zero", "mse")
+
+
+def _refused_at_the_second_run(step, opt, match, loss="ce"):
+    """The first run of ``Replay(step)`` captures; the second, confirming it, raises ``match``."""
     replay = Replay(step, optimizer=opt)
-    x, y = batch(np.random.default_rng(5), 4, "mse")
+    x, y = batch(np.random.default_rng(5), 4, loss)
     replay(x, y)
-    with pytest.raises(ReplayError, match="did not zero"):
+    with pytest.raises(ReplayError, match=match):
         replay(x, y)
 
 
@@ -598,3 +603,145 @@ def test_a_gradient_of_another_dtype_left_by_a_dynamic_run_is_not_swapped_for_th
     x, y = batch(rng, 2, "ce")
     assert np.array_equal(built[0][2](x, y).data, replay(x, y).data)
     _same_steps(built[0][2], replay, built, rng, 2)
+
+
+def _changing_step(model, opt, loss_fn, change):
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        change(model)
+        opt.step()
+        return loss
+
+    return step
+
+
+def _clip(model):
+    for p in model.parameters():
+        np.clip(p.grad.data, -0.01, 0.01, out=p.grad.data)
+
+
+def _halve(model):
+    for p in model.parameters():
+        p.grad = p.grad * 0.5
+
+
+@pytest.mark.parametrize("change", [_clip, _halve], ids=["clipped in place", "replaced"])
+def test_a_step_that_changes_its_gradients_before_the_update_is_refused(change):
+    """Gradient clipping or scaling between ``backward`` and ``opt.step()``: the replay handed the
+    optimizer the gradients as backward leaves them (no clipping), silently."""
+    rng = np.random.default_rng(50)
+    model, opt, _ = build()
+    replay = Replay(_changing_step(model, opt, nn.CrossEntropyLoss(), change), optimizer=opt)
+    x, y = batch(rng, 4, "ce")
+    with pytest.raises(ReplayError, match="changes the gradient of parameter 0"):
+        replay(x, y)
+    built = [build() for _ in range(2)]
+    dynamic = _changing_step(built[0][0], built[0][1], nn.CrossEntropyLoss(), change)
+    replay = Replay(
+        _changing_step(built[1][0], built[1][1], nn.CrossEntropyLoss(), change), optimizer=built[1][1], fallback=True
+    )
+    _same_steps(dynamic, replay, built, rng, 4)
+    assert replay.replays == 0
+
+
+def test_gradients_zeroed_after_the_update_are_named_and_still_replayed_in_place():
+    """``opt.zero_grad()`` after ``opt.step()`` leaves no gradient for the next step's program:
+    refused, saying so (it said the parameter was not the optimizer's); zeroing them in place
+    there changes nothing the update read, and replays."""
+    rng = np.random.default_rng(51)
+    for set_to_none in (True, False):
+        model, opt, _ = build()
+        loss_fn = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=set_to_none)
+            return loss
+
+        replay = Replay(step, optimizer=opt)
+        x, y = batch(rng, 4, "ce")
+        if set_to_none:
+            with pytest.raises(ReplayError, match=r"zero_grad\(\) after optimizer.step\(\)"):
+                replay(x, y)
+        else:
+            for _ in range(3):
+                replay(x, y)
+            assert replay.replays == 1
+
+
+def test_hooks_make_the_step_run_dynamically_or_are_refused():
+    """A hook on a parameter (registered between steps) or on a result inside the step runs in the
+    dynamic backward only: the replay left it out, silently."""
+    built = [build() for _ in range(2)]
+    replay = Replay(built[1][2], optimizer=built[1][1])
+    rng = np.random.default_rng(52)
+    _same_steps(built[0][2], replay, built, rng)
+    handles = [model[0].weight.register_hook(lambda g: g * 0) for model, _, _ in built]
+    _same_steps(built[0][2], replay, built, rng)
+    assert replay.replays == 1
+    for handle in handles:
+        handle.remove()
+    _same_steps(built[0][2], replay, built, rng)
+    assert replay.replays == 4
+
+    model, opt, _ = build()
+
+    def hooked(x, y):
+        opt.zero_grad()
+        h = model[0](x)
+        h.register_hook(lambda g: g * 3)
+        loss = nn.CrossEntropyLoss()(model[4](model[3](model[2](model[1](h)))), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    with pytest.raises(ReplayError, match="has a hook on its result"):
+        Replay(hooked, optimizer=opt)(*batch(rng, 4, "ce"))
+
+
+def test_frozen_first_layer_is_refused_naming_what_is_computed_off_the_tape():
+    model, opt, step = build()
+    for p in model[0].parameters():
+        p.requires_grad_(False)
+    _refused_at_the_second_run(step, opt, "layers whose parameters are all frozen")
+
+
+def test_steps_captured_in_two_threads_at_once_each_see_their_own_backward():
+    """The capture's recorder was the last one pushed, whichever thread pushed it: a backward in
+    one thread went to the other's recorder (ignored there), and the capture raised 'the step ran
+    backward 0 times'."""
+    import threading
+
+    inside, other_started = threading.Event(), threading.Event()
+    built = [build() for _ in range(2)]
+    errors = []
+
+    def waiting_step(step, wait):
+        def run(x, y):
+            if wait is not None:
+                inside.set()
+                other_started.wait(5)
+            else:
+                other_started.set()
+            return step(x, y)
+
+        return run
+
+    def train(i, wait):
+        try:
+            replay = Replay(waiting_step(built[i][2], wait), optimizer=built[i][1])
+            x, y = batch(np.random.default_rng(54), 4, "ce")
+            replay(x, y)
+        except Exception as error:  # pragma: no cover - the failure reported below
+            errors.append(error)
+
+    first = threading.Thread(target=train, args=(0, True))
+    first.start()
+    inside.wait(5)  # the first capture is inside its step: its recorder is pushed
+    train(1, None)  # the second pushes its own and runs to the end, releasing the first midway
+    first.join()
+    assert not errors

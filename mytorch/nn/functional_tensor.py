@@ -24,7 +24,7 @@ from mytorch.nn.functional import (
     register_jvp,
     softmax_cross_entropy_and_log_probs,
 )
-from mytorch.tensor import CAPTURE, Tensor, _apply, _arrays, _attach
+from mytorch.tensor import CAPTURE, Tensor, _apply, _arrays, _attach, capturing
 from mytorch.tensor_index import IndexOutOfRangeError
 from mytorch.tensor_vjps import CHOOSERS, prediction_only
 
@@ -471,8 +471,9 @@ def cross_entropy(
         per_class = None if weights is None else tuple(weights.tolist())  # (replay: only inputs may be arrays)
         args = (values, classes, logits.dtype, label_smoothing, per_class, ignore_index, reduction == "mean")
         probs = _class_rows(*args)
-        if CAPTURE:  # a replayed step makes them again from its labels (mytorch.replay)
-            CAPTURE[-1].derived(probs, _class_rows, *args)
+        recorder = capturing() if CAPTURE else None
+        if recorder is not None:  # a replayed step makes them again from its labels (mytorch.replay)
+            recorder.derived(probs, _class_rows, *args)
     elif values.shape == logits.shape:  # one-hot rows of integers or booleans
         raise TypeError(
             f"F.{name}: a target of shape {values.shape} holds class probabilities, which must be floating point, "

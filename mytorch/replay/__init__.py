@@ -29,7 +29,14 @@ Guards, checked before every replay (a failing guard captures the step again):
 * the optimizer's settings that the update was compiled with (``lr``, ``momentum``, ...);
 * the mode: under ``no_grad``, ``detect_anomaly`` or the engine's own ``no_grad`` the step
   runs dynamically (its checks are the dynamic path's), and so does a Tensor-level step while
-  a parameter is locked by a live graph that saved it (``mytorch.saved``).
+  a parameter is locked by a live graph that saved it (``mytorch.saved``) or has a hook
+  (``register_hook``, which only the dynamic backward runs).
+
+At the capture, what the step does around its backward is checked too: exactly one backward,
+from the loss, with divergence (or implied gradient) 1; the gradients handed to the
+optimizer's step as backward left them (gradient clipping or scaling in the step is refused);
+no hook on an intermediate result; for ``hw_bonus.mlp.MLP`` (its ``check``), modules whose
+forward is MyTorch's own.
 
 **The limit.** A replay repeats the operations the capture recorded. A step whose recorded
 operations depend on the data's *values* (an ``if`` on the loss, a different number of
@@ -67,7 +74,8 @@ equal, and the update they make is the same.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -79,6 +87,7 @@ from mytorch.replay.compiler import Program, ReplayError, compile_step, signatur
 from mytorch.replay.rules import Slot
 from mytorch.replay.tensors import Recorder, tensor_step
 from mytorch.tensor import Tensor
+from mytorch.tensor_graph import _LEAF_HOOKS
 
 __all__ = ["Replay", "ReplayError", "optimizer_arrays"]
 
@@ -110,6 +119,9 @@ class Replay:
         fallback: a step the replay finds it cannot replay (the ``ReplayError`` of its capture
             or confirmation) runs dynamically instead, for those input shapes and until a watched
             object changes (``hw_bonus.mlp.MLP``'s ``train_step`` works this way).
+        check: called at each capture, after the dynamic run: a reason (a string) why the step
+            cannot be replayed refuses it as the capture's own checks do (``ReplayError``, or
+            with ``fallback`` the dynamic step); None lets the capture go on.
 
     Attributes:
         captures: how many times the step was compiled; replays: how many replays ran.
@@ -125,6 +137,7 @@ class Replay:
         verify: int = 0,
         max_programs: int = 4,
         fallback: bool = False,
+        check: Callable[[], str | None] | None = None,
     ) -> None:
         if not callable(step):
             raise TypeError(f"Replay: step must be callable, got {type(step).__name__}")
@@ -158,6 +171,7 @@ class Replay:
         self.verify = verify
         self.max_programs = max_programs
         self.fallback = fallback
+        self.check = check
         self.programs: dict[tuple[Any, ...], Program] = {}
         self.dynamic: dict[tuple[Any, ...], str] = {}  # (fallback) input keys run dynamically, and why
         self._pending: dict[tuple[Any, ...], tuple[list[Any], list[Any]]] = {}  # first runs' signature, loose
@@ -197,7 +211,13 @@ class Replay:
         if self.tensors:
             # a parameter saved by a live graph is read-only: the dynamic step's update unlocks it
             # (and bumps its version, so that graph's backward raises); a replay would stop midway
-            recording = _GradMode.enabled and not _GradMode.anomaly and self._writeable()
+            # a hook on a parameter (register_hook) runs in the dynamic backward only
+            recording = (
+                _GradMode.enabled
+                and not _GradMode.anomaly
+                and self._writeable()
+                and not (_LEAF_HOOKS and self._hooked())
+            )
             if not recording:
                 return self._dynamic_run(inputs)
             arrays = tuple([_tensor_input(i, x) for i, x in enumerate(inputs)])
@@ -287,6 +307,14 @@ class Replay:
         """Whether every parameter of a Tensor-level step can be written in place."""
         return all(p.data.flags.writeable for p in self.optimizer.params)
 
+    def _hooked(self) -> bool:
+        """Whether a parameter of a Tensor-level step has a hook (``register_hook``)."""
+        for p in self.optimizer.params:
+            entry = _LEAF_HOOKS.get(id(p))
+            if entry is not None and entry[1] and entry[0]() is p:
+                return True
+        return False
+
     def _seen(self) -> list[Any]:
         """What the guards compare by identity: ``watch()``'s objects and, for a Tensor-level
         step, the modules' ``edition()`` (a module setting changed between steps) and the
@@ -325,17 +353,22 @@ class Replay:
         """Run the step dynamically: its result, the operations it recorded (each parameter's
         gradient array as its destination), the loss array, the other outputs' arrays (None:
         the step returns the loss alone), and for a Tensor-level step its recorder and
-        gradient hand-back."""
+        gradient hand-back (for a handout-style step, what it did around its backward)."""
         if not self.tensors:
-            result = self.step(*inputs)
+            run = _HandoutRun()
+            with run.watching(self.engine, self.optimizer):
+                result = self.step(*inputs)
             loss, outputs = (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
-            return result, list(self.engine.operation_list), loss, outputs, None
-        with Recorder() as recorder, called() as modules:
+            return result, list(self.engine.operation_list), loss, outputs, run
+        with Recorder() as recorder, called() as modules, _stepping(self.optimizer, recorder):
             result = self.step(*inputs)
         self._called.update(modules)
         self._made = {id(p): p._grad for p in self.optimizer.params}
         loss, outputs = (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
-        ops, loss_array, entries, held = tensor_step(recorder, self.optimizer, loss)
+        try:
+            ops, loss_array, entries, held = tensor_step(recorder, self.optimizer, loss)
+        except ReplayError as error:  # the step ran: its result goes with the refusal
+            raise _RefusedError(error, result) from error
         if outputs is not None:
             outputs = tuple(out.data if isinstance(out, Tensor) else out for out in outputs)
         return result, ops, loss_array, outputs, (recorder, entries, held)
@@ -358,8 +391,16 @@ class Replay:
             return refused.result
 
     def _compile(self, key: tuple[Any, ...], inputs: tuple[Any, ...], arrays: tuple[np.ndarray, ...]) -> Any:
-        result, ops, loss, outputs, tensor_run = self._run_dynamic(inputs)
         try:
+            result, ops, loss, outputs, tensor_run = self._run_dynamic(inputs)
+        except _RefusedError as refused:  # (a Tensor-level step's tape refused: with fallback, run dynamically)
+            if self.fallback:
+                raise
+            raise refused.error from None
+        try:
+            reason = None if self.check is None else self.check()
+            if reason:
+                raise ReplayError(reason)
             program = self._program(ops, arrays, loss, outputs, tensor_run)
             if program.loose or self.tensors:  # a Tensor-level step is run twice: it must zero its gradients
                 first = self._pending.pop(key, None)
@@ -384,7 +425,8 @@ class Replay:
     def _program(
         self, ops: list[Any], arrays: tuple[np.ndarray, ...], loss: Any, outputs: Any, tensor_run: Any
     ) -> Program:
-        if tensor_run is None:
+        if isinstance(tensor_run, _HandoutRun):
+            tensor_run.check(ops, loss)
             program = compile_step(ops, arrays, loss, self.optimizer, outputs or ())
         else:
             recorder, entries, held = tensor_run
@@ -413,9 +455,10 @@ class Replay:
                 what = f"as its parameter {m!r}" if isinstance(m, str) else f"as input {m}"
                 raise ReplayError(
                     f"replay: operation {k} reads, {what}, an array the step makes anew each run (a constant, a "
-                    f"mask, an index (gather's, or labels') or a view of an input made inside the step, shape "
-                    f"{b.shape}); a replay would reuse the first one: make it once outside the step, or run this "
-                    "step dynamically"
+                    f"mask, an index (gather's, or labels') or a view of an input made inside the step, or a result "
+                    f"computed off the tape: under no_grad, after detach(), or by layers whose parameters are all "
+                    f"frozen; shape {b.shape}); a replay would reuse the first one: make it once outside the step, "
+                    "or run this step dynamically"
                 )
 
     # ------------------------------------------------------------------ verify
@@ -432,7 +475,10 @@ class Replay:
     def _verified(self, program: Program, inputs: tuple[Any, ...], arrays: tuple[np.ndarray, ...]) -> Any:
         """Run the dynamic step, then the replay from the same state; raise if they differ."""
         before = self._state()
-        result, ops, _, _, _ = self._own_run(lambda: self._run_dynamic(inputs))
+        try:
+            result, ops, _, _, _ = self._own_run(lambda: self._run_dynamic(inputs))
+        except _RefusedError as refused:
+            raise refused.error from None
         expected = [np.array(a) for a in (result if isinstance(result, tuple) else (result,))]
         if signature(ops) != program.signature:
             raise ReplayError(
@@ -458,6 +504,89 @@ class _RefusedError(Exception):
         super().__init__(str(error))
         self.error = error
         self.result = result
+
+
+class _HandoutRun:
+    """What a handout-style step did around its ``engine.backward`` (seen while it is captured):
+    a replay runs one backward from the loss with divergence 1 and hands its gradients to the
+    optimizer's step as they are; a step doing anything else there is refused."""
+
+    def __init__(self) -> None:
+        self.backwards: list[tuple[Any, Any]] = []  # (divergence, output) of each engine.backward
+        self.left: list[tuple[np.ndarray, np.ndarray]] = []  # the optimizer's gradients after the last one, copied
+        self.changed: list[int] = []  # the optimizer's gradients changed between it and optimizer.step()
+
+    @contextmanager
+    def watching(self, engine: Any, optimizer: Any) -> Iterator[None]:
+        backward = engine.backward
+
+        def watched_backward(divergence: Any = 1.0, output: Any = None, *args: Any, **kwargs: Any) -> Any:
+            self.backwards.append((divergence, output))
+            result = backward(divergence, output, *args, **kwargs)
+            self.left = [(g, g.copy()) for _, g in optimizer.params]
+            return result
+
+        step = optimizer.step
+
+        def watched_step(*args: Any, **kwargs: Any) -> Any:
+            self.changed += [i for i, (g, then) in enumerate(self.left) if not np.array_equal(g, then, equal_nan=True)]
+            return step(*args, **kwargs)
+
+        with _instead(engine, "backward", watched_backward), _instead(optimizer, "step", watched_step):
+            yield
+
+    def check(self, ops: list[Any], loss: Any) -> None:
+        """Raise ``ReplayError`` for a step the program would not repeat."""
+        if len(self.backwards) != 1:
+            raise ReplayError(
+                f"replay: the step ran engine.backward {len(self.backwards)} times; a replay runs exactly one backward "
+                "from the loss: run this step dynamically"
+            )
+        divergence, output = self.backwards[0]
+        start = output if output is not None else ops[-1].output if ops else None
+        if start is not loss or not np.all(np.asarray(divergence) == 1):
+            raise ReplayError(
+                "replay: the step must run engine.backward from the loss it returns with divergence 1 (the "
+                "criterion's backward()); a replay starts the backward there, with 1: run this step dynamically"
+            )
+        if self.changed:
+            raise ReplayError(
+                f"replay: the step changes gradient {self.changed[0]} of the optimizer between engine.backward and "
+                "optimizer.step() (gradient clipping or scaling?); a replay hands the optimizer the gradients as "
+                "backward leaves them: run this step dynamically"
+            )
+
+
+@contextmanager
+def _instead(owner: Any, name: str, method: Callable[..., Any]) -> Iterator[None]:
+    """``owner.name`` is ``method`` inside the block (an attribute of the instance; one the
+    instance had of its own is put back after; an object without a ``__dict__`` is left as it is)."""
+    if not hasattr(owner, "__dict__"):
+        yield
+        return
+    own = vars(owner).get(name)
+    setattr(owner, name, method)
+    try:
+        yield
+    finally:
+        if own is None:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, own)
+
+
+@contextmanager
+def _stepping(optimizer: Any, recorder: Recorder) -> Iterator[None]:
+    """While a Tensor-level step is captured, ``optimizer.step()`` first has the recorder note
+    the gradients the step changed since its backward (``Recorder.stepping``)."""
+    step = optimizer.step
+
+    def stepping(*args: Any, **kwargs: Any) -> Any:
+        recorder.stepping(optimizer)
+        return step(*args, **kwargs)
+
+    with _instead(optimizer, "step", stepping):
+        yield
 
 
 def _made_anew(program: Program, p: Tensor, grad: Tensor) -> bool:

@@ -4,12 +4,13 @@
 ``out=`` buffers, operation for operation as ``SGD.step`` computes it, so the update is bit for
 bit the dynamic one. Its settings (``lr``, ``momentum``, ...) are read again before every
 replay: a learning-rate schedule that changes them makes the step be captured again. Any other
-optimizer (``Adam``, a subclass with its own ``step``) is called as it is: its ``step`` reads
-its own settings every time.
+optimizer (``Adam``, a subclass with its own ``step``, an SGD whose ``step`` was replaced on the
+instance) is called as it is: its ``step`` reads its own settings every time.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -21,11 +22,14 @@ from mytorch.optim.optimizer import flat_memory
 from mytorch.replay.rules import Instruction
 
 _SETTINGS = ("lr", "momentum", "nesterov", "weight_decay")
+_STEP = operator.methodcaller("step")
 
 
 def _sgd_settings(opt: SGD) -> tuple[Any, ...]:
-    """Every parameter group's settings (a scheduler may change any group's ``lr``)."""
-    return tuple(tuple(group[k] for k in _SETTINGS) for group in opt.param_groups)
+    """Every parameter group's settings (a scheduler may change any group's ``lr``), and a
+    ``step`` set on the optimizer itself since (``opt.step = clipped_step``), which the
+    written-out update would skip."""
+    return (*[tuple([group[k] for k in _SETTINGS]) for group in opt.param_groups], vars(opt).get("step"))
 
 
 class _Scratch:
@@ -97,6 +101,6 @@ def update(
     """The update's instructions for the parameters ``entries`` (``(index in the optimizer's
     params, value, gradient)``: those the step updates), and a function returning the
     settings they depend on."""
-    if type(optimizer).step is SGD.step:
+    if type(optimizer).step is SGD.step and "step" not in vars(optimizer):
         return _sgd(optimizer, entries), lambda: _sgd_settings(optimizer)
-    return [(optimizer.step, ())], tuple
+    return [(_STEP, (optimizer,))], tuple  # (looked up at each replay: a step set on the instance since)

@@ -24,6 +24,7 @@ import numpy as np
 from mytorch.autograd_engine import Operation
 from mytorch.replay.compiler import Derived, Entry, ReplayError
 from mytorch.tensor import CAPTURE, Tape, Tensor
+from mytorch.tensor_graph import _HookedBackward
 
 
 class Recorder:
@@ -34,6 +35,10 @@ class Recorder:
         accumulating: the leaves whose ``.grad`` held non-zero values when a backward was
             about to add into it (the step does not zero them).
         made: the arrays made from step inputs off the tape (``{id: (array, make, args)}``).
+        left: ``{id(leaf): (leaf, its .grad, that gradient's array, a copy of its values)}``
+            as the last backward left them, compared with what the optimizer's step reads.
+        changed: ``(index, parameter)`` of the optimizer's parameters whose gradient the step
+            changed between its backward and the optimizer's step.
     """
 
     def __init__(self) -> None:
@@ -41,6 +46,8 @@ class Recorder:
         self.runs: list[tuple[list[Operation], dict[int, Tensor], np.ndarray, np.ndarray]] = []
         self.accumulating: list[Tensor] = []
         self.made: Derived = {}
+        self.left: dict[int, tuple[Tensor, Tensor | None, np.ndarray | None, np.ndarray | None]] = {}
+        self.changed: list[tuple[int, Tensor]] = []
 
     def __enter__(self) -> Recorder:
         CAPTURE.append(self)
@@ -55,6 +62,35 @@ class Recorder:
             return  # another thread's graph
         self.runs.append((list(tape.operation_list), dict(tape.leaves), tensor.data, seed))
         self.accumulating += [leaf for leaf in tape.leaves.values() if leaf._grad is not None and leaf._grad.data.any()]
+
+    def delivered(self, tape: Tape) -> None:
+        """``backward`` has delivered the gradients of ``tape``'s leaves into their ``.grad``."""
+        if threading.get_ident() != self.thread:
+            return
+        for leaf in tape.leaves.values():
+            grad = leaf._grad
+            data = None if grad is None else grad.data
+            self.left[id(leaf)] = (leaf, grad, data, None if data is None else data.copy())
+
+    def stepping(self, optimizer: Any) -> None:
+        """The optimizer's ``step`` is about to read the gradients: note each parameter whose
+        gradient is not as the last backward left it (the step clipped or scaled it, in place or
+        by assigning ``p.grad``). A change that depends on the values (clipping by a norm this
+        run's gradients stay under) is not seen here: ``verify`` catches it."""
+        if threading.get_ident() != self.thread:
+            return
+        for i, p in enumerate(optimizer.params):
+            left = self.left.get(id(p))
+            if left is None or left[0] is not p:
+                continue  # backward did not reach p
+            _, grad, data, values = left
+            now = p._grad
+            if now is grad and (
+                grad is None
+                or (grad.data is data and values is not None and np.array_equal(data, values, equal_nan=True))
+            ):
+                continue
+            self.changed.append((i, p))
 
     def derived(self, array: np.ndarray, make: Callable[..., np.ndarray], *args: Any) -> None:
         """``array`` is ``make(*args)``, made off the tape (from step inputs, if a replay is to
@@ -93,6 +129,13 @@ def tensor_step(
     index = {id(p): i for i, p in enumerate(optimizer.params)}
     entries: list[Entry] = []
     held: list[tuple[Tensor, Tensor]] = []
+    if recorder.changed:
+        i, p = recorder.changed[0]
+        raise ReplayError(
+            f"replay: the step changes the gradient of parameter {i} (shape {p.shape}) between its backward and "
+            "the optimizer's step (gradient clipping or scaling?); a replay hands the optimizer the gradients as "
+            "backward leaves them: run this step dynamically"
+        )
     for i, p in enumerate(optimizer.params):
         if p._grad is not None:  # None: backward did not reach it and the step zeroed it to None
             entries.append((i, p.data, p._grad.data))
@@ -100,11 +143,22 @@ def tensor_step(
     grads = {id(p): g.data for p, g in held}
     recorded = []
     for k, op in enumerate(ops):
+        if isinstance(op.vjp, _HookedBackward) and op.vjp.hooks:
+            raise ReplayError(
+                f"replay: operation {k} ({op.describe()}) has a hook on its result (register_hook inside the step), "
+                "which only the dynamic backward runs: run this step dynamically"
+            )
         dsts = list(op.gradients_to_update)
         for j, (x, d) in enumerate(zip(op.inputs, dsts)):
             leaf = leaves.get(id(x)) if d is None else None
             if leaf is None:
                 continue
+            if id(leaf) in index and id(leaf) not in grads and leaf.requires_grad:
+                raise ReplayError(
+                    f"replay: the step leaves no gradient in parameter {index[id(leaf)]} (shape {leaf.shape}), which "
+                    "its backward reaches (optimizer.zero_grad() after optimizer.step()?); zero the gradients at the "
+                    "start of the step, before backward, or run this step dynamically"
+                )
             if id(leaf) not in index or id(leaf) not in grads:
                 raise ReplayError(
                     f"replay: operation {k} ({op.describe()}) reads, as input {j}, a tensor of shape {leaf.shape} "
