@@ -745,3 +745,23 @@ def test_steps_captured_in_two_threads_at_once_each_see_their_own_backward():
     train(1, None)  # the second pushes its own and runs to the end, releasing the first midway
     first.join()
     assert not errors
+
+
+@pytest.mark.parametrize("change", ["in place", "data replaced"])
+def test_class_weights_changed_between_steps_make_it_capture_again(change):
+    """``CrossEntropyLoss(weight=...)``: the class weights go into the targets the replay makes from
+    the labels, read at the capture; changed in the buffer's array (or its ``.data`` replaced,
+    neither of which is a module attribute set) the replay kept the old weights, silently."""
+    built = [build() for _ in range(2)]
+    loss_fns = [nn.CrossEntropyLoss(weight=np.array([1.0, 2.0, 3.0])) for _ in built]
+    dynamic = plain_step(built[0][0], built[0][1], loss_fns[0])
+    replay = Replay(plain_step(built[1][0], built[1][1], loss_fns[1]), optimizer=built[1][1])
+    rng = np.random.default_rng(55)
+    _same_steps(dynamic, replay, built, rng)
+    for loss_fn in loss_fns:
+        if change == "in place":
+            loss_fn.weight.data[...] = [5.0, 0.1, 1.0]
+        else:
+            loss_fn.weight.data = np.array([5.0, 0.1, 1.0])
+    _same_steps(dynamic, replay, built, rng)
+    assert replay.captures == 2

@@ -10,6 +10,7 @@ here (PyTorch's convention: ``input`` first, ``target`` second, ``reduction=``, 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -323,6 +324,13 @@ def _class_weights(name: str, weight: Any, classes: int, dtype: np.dtype) -> np.
     return w.astype(dtype, copy=False)
 
 
+def _weights_now(name: str, weight: Any, classes: int, dtype: np.dtype) -> tuple[float, ...] | None:
+    """The class weights ``weight`` holds now, as ``cross_entropy`` passes them on (a replay
+    compares them with the captured step's before each replay)."""
+    weights = _class_weights(name, weight, classes, dtype)
+    return None if weights is None else tuple(weights.tolist())
+
+
 def _kept_labels(
     name: str, labels: np.ndarray, classes: int, ignore_index: int
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -474,6 +482,8 @@ def cross_entropy(
         recorder = capturing() if CAPTURE else None
         if recorder is not None:  # a replayed step makes them again from its labels (mytorch.replay)
             recorder.derived(probs, _class_rows, *args)
+            if weight is not None:  # ... with these class weights: changed in place since, it captures again
+                recorder.reads(functools.partial(_weights_now, name, weight, classes, logits.dtype), per_class)
     elif values.shape == logits.shape:  # one-hot rows of integers or booleans
         raise TypeError(
             f"F.{name}: a target of shape {values.shape} holds class probabilities, which must be floating point, "

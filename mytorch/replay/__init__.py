@@ -73,6 +73,7 @@ equal, and the update they make is the same.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -432,6 +433,9 @@ class Replay:
             recorder, entries, held = tensor_run
             program = compile_step(ops, arrays, loss, self.optimizer, outputs or (), entries, recorder.made)
             program.grads = held
+            if recorder.read:  # settings read from arrays the modules keep (a loss's class weights)
+                program.hyper = functools.partial(_with_reads, program.hyper, [read for read, _ in recorder.read])
+                program.hyper_value = (program.hyper_value, [value for _, value in recorder.read])
             given = {id(p) for p, _ in held}
             program.idle = [p for p in self.optimizer.params if id(p) not in given]
         if outputs is not None:
@@ -495,6 +499,11 @@ class Replay:
         for i, (e_state, g_state) in enumerate(zip(after, self._state())):
             _same(f"parameter, gradient or optimizer array {i}", e_state, g_state)
         return got
+
+
+def _with_reads(hyper: Callable[[], Any], reads: list[Callable[[], Any]]) -> tuple[Any, list[Any]]:
+    """The optimizer's settings and the values ``reads`` give now (see ``Recorder.reads``)."""
+    return hyper(), [read() for read in reads]
 
 
 class _RefusedError(Exception):

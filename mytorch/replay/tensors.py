@@ -39,6 +39,8 @@ class Recorder:
             as the last backward left them, compared with what the optimizer's step reads.
         changed: ``(index, parameter)`` of the optimizer's parameters whose gradient the step
             changed between its backward and the optimizer's step.
+        read: ``(read, value)``: settings the step read off the modules' attributes (a loss's
+            class weights), ``read()`` giving their value now; a replay compares it with ``value``.
     """
 
     def __init__(self) -> None:
@@ -48,6 +50,7 @@ class Recorder:
         self.made: Derived = {}
         self.left: dict[int, tuple[Tensor, Tensor | None, np.ndarray | None, np.ndarray | None]] = {}
         self.changed: list[tuple[int, Tensor]] = []
+        self.read: list[tuple[Callable[[], Any], Any]] = []
 
     def __enter__(self) -> Recorder:
         CAPTURE.append(self)
@@ -91,6 +94,12 @@ class Recorder:
             ):
                 continue
             self.changed.append((i, p))
+
+    def reads(self, read: Callable[[], Any], value: Any) -> None:
+        """The step used ``value``, which ``read()`` gives again (values held in an array a
+        module keeps, that can change in place between steps)."""
+        if threading.get_ident() == self.thread:
+            self.read.append((read, value))
 
     def derived(self, array: np.ndarray, make: Callable[..., np.ndarray], *args: Any) -> None:
         """``array`` is ``make(*args)``, made off the tape (from step inputs, if a replay is to
