@@ -765,3 +765,26 @@ def test_class_weights_changed_between_steps_make_it_capture_again(change):
             loss_fn.weight.data = np.array([5.0, 0.1, 1.0])
     _same_steps(dynamic, replay, built, rng)
     assert replay.captures == 2
+
+
+@pytest.mark.parametrize("clip", ["norm", "value"])
+def test_a_step_using_nn_utils_clipping_is_refused_even_under_the_limit(clip):
+    """``clip_grad_norm_`` under its limit changes nothing, so the capture saw the gradients as
+    backward left them and replayed without clipping: once the gradients grew past the limit the
+    replay did not clip them, silently."""
+    model, opt, _ = build()
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        if clip == "norm":
+            nn.utils.clip_grad_norm_(model.parameters(), max_norm=1e6)
+        else:
+            nn.utils.clip_grad_value_(model.parameters(), 1e6)
+        opt.step()
+        return loss
+
+    with pytest.raises(ReplayError, match=f"nn.utils.clip_grad_{clip}_"):
+        Replay(step, optimizer=opt)(*batch(np.random.default_rng(56), 4, "ce"))

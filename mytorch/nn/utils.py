@@ -15,7 +15,7 @@ import numpy as np
 
 from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import get_default_dtype
-from mytorch.tensor import Tensor
+from mytorch.tensor import CAPTURE, Tensor, capturing
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
@@ -30,6 +30,15 @@ def _gradients(op: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
         if p.grad is not None:
             grads.append(p.grad)
     return grads
+
+
+def _tell_capture(name: str) -> None:
+    """A step ``mytorch.replay`` captures clips its gradients: it refuses the step, whose
+    clipping depends on the gradients' values (under the limit nothing changes; a replay would
+    then never clip)."""
+    recorder = capturing() if CAPTURE else None
+    if recorder is not None:
+        recorder.clipping(name)
 
 
 def clip_grad_norm_(
@@ -49,6 +58,7 @@ def clip_grad_norm_(
         RuntimeError: the norm is NaN or infinite and ``error_if_nonfinite`` is set (as PyTorch).
     """
     grads = _gradients("clip_grad_norm_", parameters)
+    _tell_capture("clip_grad_norm_")
     p = float(norm_type)  # (float("inf") also from the string "inf")
     if not p > 0:
         raise ValueError(f"clip_grad_norm_: norm_type must be a positive number or inf, got {norm_type!r}")
@@ -75,6 +85,8 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, f
     value = float(clip_value)
     if math.isnan(value):
         raise ValueError("clip_grad_value_: clip_value must be a number, got NaN")
+    grads = _gradients("clip_grad_value_", parameters)
+    _tell_capture("clip_grad_value_")
     with no_grad():
-        for g in _gradients("clip_grad_value_", parameters):
+        for g in grads:
             g.clamp_(-value, value)

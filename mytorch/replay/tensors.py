@@ -51,6 +51,7 @@ class Recorder:
         self.left: dict[int, tuple[Tensor, Tensor | None, np.ndarray | None, np.ndarray | None]] = {}
         self.changed: list[tuple[int, Tensor]] = []
         self.read: list[tuple[Callable[[], Any], Any]] = []
+        self.clipped: list[str] = []  # the nn.utils clipping functions the step called
 
     def __enter__(self) -> Recorder:
         CAPTURE.append(self)
@@ -95,6 +96,11 @@ class Recorder:
                 continue
             self.changed.append((i, p))
 
+    def clipping(self, name: str) -> None:
+        """The step called ``nn.utils.<name>`` on its gradients."""
+        if threading.get_ident() == self.thread:
+            self.clipped.append(name)
+
     def reads(self, read: Callable[[], Any], value: Any) -> None:
         """The step used ``value``, which ``read()`` gives again (values held in an array a
         module keeps, that can change in place between steps)."""
@@ -138,6 +144,12 @@ def tensor_step(
     index = {id(p): i for i, p in enumerate(optimizer.params)}
     entries: list[Entry] = []
     held: list[tuple[Tensor, Tensor]] = []
+    if recorder.clipped:
+        raise ReplayError(
+            f"replay: the step clips its gradients (nn.utils.{recorder.clipped[0]}), which changes them only when "
+            "they pass the limit; a replay hands the optimizer the gradients as backward leaves them: run this step "
+            "dynamically"
+        )
     if recorder.changed:
         i, p = recorder.changed[0]
         raise ReplayError(
