@@ -63,22 +63,27 @@ __all__ = [
     "bce_with_logits_loss",
     "cos",
     "exp",
+    "expm1",
     "gelu",
     "jvp",
     "leaky_relu",
     "log",
+    "log1p",
     "matmul",
     "maximum",
     "minimum",
     "mse_loss",
     "outer",
     "param_pairs",
+    "reciprocal",
     "relu",
+    "rsqrt",
     "sigmoid",
     "sin",
     "softmax_cross_entropy",
     "softplus",
     "sqrt",
+    "square",
     "tanh",
 ]
 
@@ -656,7 +661,7 @@ def _named(op: Any, name: str, note: str) -> Any:
 def _elementwise(name: str) -> Callable[[Any], Tensor]:
     """The user-facing function of a one-input, parameter-free kernel."""
     kernel = _K[name]
-    if name in ("abs", "relu"):  # integers stay integers
+    if name in ("abs", "relu", "square"):  # integers stay integers
 
         def op(x: Any) -> Tensor:
             return _run(kernel, (x,), (x.data if isinstance(x, Tensor) else _constant(x, None),), None)
@@ -689,6 +694,11 @@ sigmoid: Callable[[Any], Tensor] = _elementwise("sigmoid")  # as log
 relu = _elementwise("relu")
 softplus = _elementwise("softplus")
 gelu = _elementwise("gelu")
+log1p = _elementwise("log1p")
+expm1 = _elementwise("expm1")
+square = _elementwise("square")
+rsqrt = _elementwise("rsqrt")
+reciprocal = _elementwise("reciprocal")
 
 
 def _binary(name: str) -> Any:
@@ -1275,6 +1285,11 @@ class Tensor:
     relu = relu
     softplus = softplus
     gelu = gelu
+    log1p = log1p
+    expm1 = expm1
+    square = square
+    rsqrt = rsqrt
+    reciprocal = reciprocal
     leaky_relu = leaky_relu
     matmul = matmul
     outer = outer

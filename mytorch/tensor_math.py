@@ -18,17 +18,21 @@ import numpy as np
 
 from mytorch.arguments import check_dim, dim_arg, keepdim_arg
 from mytorch.dtypes import as_dtype, get_default_dtype
-from mytorch.tensor import Tensor, _apply, _assign, maximum, minimum, sqrt
+from mytorch.nn.functional import KERNELS as _K
+from mytorch.tensor import Tensor, _apply, _arrays, _assign, _promoted, _promoted_dtype, _run, maximum, minimum, sqrt
 
 __all__ = [
     "ValuesIndices",
     "add",
+    "all",
     "allclose",
     "amax",
     "amin",
+    "any",
     "argmax",
     "argmin",
     "bmm",
+    "ceil",
     "clamp",
     "clip",
     "cumsum",
@@ -36,8 +40,14 @@ __all__ = [
     "dot",
     "eq",
     "equal",
+    "floor",
+    "floor_divide",
+    "fmod",
     "ge",
     "gt",
+    "isfinite",
+    "isinf",
+    "isnan",
     "le",
     "log_softmax",
     "logsumexp",
@@ -54,10 +64,14 @@ __all__ = [
     "numel",
     "pow",
     "prod",
+    "remainder",
+    "round",
+    "sign",
     "softmax",
     "std",
     "sub",
     "sum",
+    "trunc",
     "var",
     "where",
 ]
@@ -397,7 +411,7 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001
         return _clamp_between(input, min, max)
     x = _data(input)
     if x.dtype.kind in "biu":  # integers (labels) stay integers between integer bounds, as in PyTorch
-        if all(isinstance(b, (builtins.int, np.integer)) for b in (min, max) if b is not None):
+        if builtins.all(isinstance(b, (builtins.int, np.integer)) for b in (min, max) if b is not None):
             return Tensor(np.clip(x.astype(np.int64) if x.dtype.kind == "b" else x, min, max))  # (bools: int64)
         return _apply("clamp", (Tensor(x.astype(get_default_dtype())),), {"min": min, "max": max})
     return _apply("clamp", (input,), {"min": min, "max": max})
@@ -580,3 +594,138 @@ def allclose(
 ) -> builtins.bool:
     """True when |input - other| <= atol + rtol |other| everywhere."""
     return builtins.bool(np.allclose(_data(input), _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+# --------------------------------------------------------------------------- rounding, remainders
+def _rounding(name: str) -> Any:
+    """floor, ceil, trunc, sign: recorded with gradient 0 (kernel ``name``), as in PyTorch;
+    integers stay integers (floor, ceil and trunc give a copy)."""
+
+    def op(input: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+        x = _as_tensor(input)
+        if x.data.dtype.kind in "biu" and name != "sign":
+            return Tensor(x.data.copy())
+        return _apply(name, (x,))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{_K[name].forward.__doc__} Kernel ``{name}``; also a method of Tensor."
+    return op
+
+
+floor = _rounding("floor")
+ceil = _rounding("ceil")
+trunc = _rounding("trunc")
+sign = _rounding("sign")
+
+
+def round(input: Any, *, decimals: builtins.int = 0) -> Tensor:  # noqa: A001, A002 - PyTorch's names
+    """x rounded to ``decimals`` places, halves to even (2.5 -> 2); kernel ``round``, gradient 0.
+    Integers stay integers."""
+    x = _as_tensor(input)
+    if x.data.dtype.kind in "biu":
+        return Tensor(x.data.copy())
+    return _apply("round", (x,), {"decimals": builtins.int(decimals)} if decimals else None)
+
+
+def _quotient_operands(op: str, input: Any, other: Any) -> tuple[tuple[Any, Any], tuple[np.ndarray, np.ndarray]]:
+    """The operands of ``%``, ``fmod`` and ``//`` promoted as PyTorch does; an integer division
+    by zero raises ZeroDivisionError, as in PyTorch (NumPy gives 0 and a warning)."""
+    args = (input, other)
+    arrays = _arrays(args)
+    if arrays[0].dtype != arrays[1].dtype:
+        args, arrays = _promoted(args, arrays)  # type: ignore[assignment]
+        if arrays[0].dtype != arrays[1].dtype:
+            dtype = _promoted_dtype(*arrays)
+            arrays = (arrays[0].astype(dtype), arrays[1].astype(dtype))
+    if arrays[0].dtype.kind in "biu" and not np.all(arrays[1]):
+        raise ZeroDivisionError(f"{op}: integer division by zero")
+    return args, (arrays[0], arrays[1])
+
+
+def remainder(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    """a % b: a - floor(a / b) b, with the sign of b (Python's and PyTorch's ``%``); kernel
+    ``remainder``: da = g, db = -g floor(a / b). Also ``a % b`` and a method of Tensor."""
+    args, arrays = _quotient_operands("remainder", input, other)
+    if arrays[0].dtype.kind in "biu":
+        return Tensor(np.remainder(*arrays))
+    with np.errstate(divide="ignore", invalid="ignore"):  # x % 0 is NaN, as in PyTorch
+        return _run(_K["remainder"], args, arrays, None)
+
+
+def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    """a - trunc(a / b) b, with the sign of a (C's ``fmod``); kernel ``fmod``: da = g,
+    db = -g trunc(a / b). Also a method of Tensor."""
+    args, arrays = _quotient_operands("fmod", input, other)
+    if arrays[0].dtype.kind in "biu":
+        return Tensor(np.fmod(*arrays))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _run(_K["fmod"], args, arrays, None)
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    """a // b: floor(a / b) (PyTorch's ``//`` since 1.13; integers stay integers). Not
+    differentiable: the result is outside the graph (PyTorch records it and raises in
+    ``backward``). Also ``a // b`` and a method of Tensor."""
+    _, arrays = _quotient_operands("floor_divide", input, other)
+    with np.errstate(divide="ignore", invalid="ignore"):  # x // 0. is +-inf or NaN, as in PyTorch
+        return Tensor(np.floor_divide(*arrays))
+
+
+def _mod(self: Tensor, other: Any) -> Tensor:
+    return remainder(self, other)
+
+
+def _rmod(self: Tensor, other: Any) -> Tensor:
+    return remainder(other, self)
+
+
+def _floordiv(self: Tensor, other: Any) -> Tensor:
+    return floor_divide(self, other)
+
+
+def _rfloordiv(self: Tensor, other: Any) -> Tensor:
+    return floor_divide(other, self)
+
+
+OPERATORS = {"__mod__": _mod, "__rmod__": _rmod, "__floordiv__": _floordiv, "__rfloordiv__": _rfloordiv}
+"""``%`` and ``//`` (``mytorch.tensor_methods`` binds them onto Tensor)."""
+
+
+# --------------------------------------------------------------------------- tests of values (no gradient)
+def isnan(input: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    """Where input is NaN: a bool tensor, outside any graph."""
+    return Tensor(np.isnan(_data(input)))
+
+
+def isinf(input: Any) -> Tensor:  # noqa: A002
+    """Where input is +inf or -inf: a bool tensor, outside any graph."""
+    return Tensor(np.isinf(_data(input)))
+
+
+def isfinite(input: Any) -> Tensor:  # noqa: A002
+    """Where input is neither NaN nor infinite: a bool tensor, outside any graph."""
+    return Tensor(np.isfinite(_data(input)))
+
+
+def _logical_reduction(name: str, reduce: Any, what: str) -> Any:
+    """``any`` or ``all`` (``reduce``: ``np.any`` or ``np.all``) with PyTorch's arguments."""
+
+    def op(
+        input: Any,  # noqa: A002 - PyTorch's name
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: Any = None,
+    ) -> Tensor:
+        x = _data(input)
+        result = np.asarray(reduce(x, axis=_reduced(name, dim, axis), keepdims=keepdim_arg(name, keepdim, keepdims)))
+        return Tensor(result.astype(np.uint8) if x.dtype == np.uint8 else result)  # uint8 stays uint8, as in PyTorch
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Whether {what} element (along ``dim``) is nonzero: a bool tensor, outside any graph."
+    return op
+
+
+any = _logical_reduction("any", np.any, "any")  # noqa: A001 - PyTorch's name
+all = _logical_reduction("all", np.all, "every")  # noqa: A001 - PyTorch's name

@@ -249,8 +249,22 @@ METHODS: dict[str, Any] = {
             "ge",
             "equal",
             "allclose",
+            "floor",
+            "ceil",
+            "round",
+            "trunc",
+            "sign",
+            "remainder",
+            "fmod",
+            "floor_divide",
+            "isnan",
+            "isinf",
+            "isfinite",
+            "any",
+            "all",
         )
     },
+    **tensor_math.OPERATORS,
 }
 """Every method this file adds to ``Tensor``, by name."""
 

@@ -49,7 +49,9 @@ def values(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, domain:
     * ``distinct``: all values distinct, at least 0.1 apart (max, min);
     * ``distinct_magnitudes``: nonzero, all |x| distinct and at least 0.1 apart (norms);
     * ``grid`` / ``offset_grid``: multiples of 0.2 / halfway between them, so that a grid
-      array and an offset-grid array never tie (maximum, minimum).
+      array and an offset-grid array never tie (maximum, minimum);
+    * ``off_integer``: |x| in [0, 4), at least 0.15 from an integer and from a half (floor, ceil,
+      round, trunc; the quotients of remainder and fmod).
     """
     if domain == "real":
         x = rng.uniform(-2.0, 2.0, shape)
@@ -67,6 +69,9 @@ def values(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, domain:
         x = (rng.permutation(size).reshape(shape) + 1) * 0.1 * rng.choice([-1.0, 1.0], shape)
     elif domain in ("grid", "offset_grid"):
         x = (rng.integers(-8, 8, shape) + (0.5 if domain == "offset_grid" else 0.0)) * 0.2
+    elif domain == "off_integer":
+        f = rng.uniform(0.15, 0.35, shape) + rng.choice([0.0, 0.5], shape)
+        x = rng.choice([-1.0, 1.0], shape) * (rng.integers(0, 4, shape) + f)
     else:
         raise ValueError(f"values: unknown domain {domain!r}")
     return np.asarray(x, dtype=dtype)
@@ -115,6 +120,20 @@ def reduction(domain: str = "real") -> Callable[[Any], st.SearchStrategy]:
         return [values(np.random.default_rng(draw(SEEDS)), shape, dtype, domain)], params
 
     return case
+
+
+@st.composite
+def quotient_case(draw: Any, dtype: Any) -> Case:
+    """a and b for remainder and fmod: one of them has the broadcast shape, and a / b is off the
+    integers (``off_integer``), so that the quotient's jumps stay out of the differences' reach."""
+    (sa, sb), out = draw(PAIRS)
+    rng = np.random.default_rng(draw(SEEDS))
+    q = values(rng, out, np.float64, "off_integer")
+    if out == sa:
+        b = values(rng, sb, np.float64, "nonzero") * 1.5
+        return [np.asarray(b * q, dtype).reshape(sa), np.asarray(b, dtype)], {}
+    a = values(rng, sa, np.float64, "nonzero") * 1.5  # b of the broadcast shape
+    return [np.asarray(a, dtype), np.asarray(a / q, dtype)], {}
 
 
 @st.composite
@@ -378,6 +397,18 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "norm": norm_case,
     "prod": prod_case,
     "cumsum": cumsum_case,
+    "log1p": elementwise("positive"),
+    "expm1": elementwise(),
+    "square": elementwise(),
+    "rsqrt": elementwise("positive"),
+    "reciprocal": elementwise("nonzero"),
+    "floor": elementwise("off_integer"),
+    "ceil": elementwise("off_integer"),
+    "round": elementwise("off_integer"),
+    "trunc": elementwise("off_integer"),
+    "sign": elementwise("nonzero"),
+    "remainder": quotient_case,
+    "fmod": quotient_case,
 }
 """For every kernel: ``CASES[name](dtype)`` draws ``(inputs, params)``."""
 

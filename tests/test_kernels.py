@@ -145,6 +145,36 @@ WHERE = [
     ((3, 4), (3, 4), ()),
 ]
 
+
+def off_integer(shape: tuple[int, ...], scale: float = 1.0) -> Callable:
+    """±(k + f) * scale, k in 0..3, f at least 0.05 from 0, 1/2 and 1: no step of floor, ceil,
+    round (at ``scale`` decimals) or sign within the differences' reach."""
+
+    def make(r: np.random.Generator) -> np.ndarray:
+        f = r.uniform(0.15, 0.35, shape) + r.choice([0.0, 0.5], shape)
+        return r.choice([-1.0, 1.0], shape) * (r.integers(0, 4, shape) + f) * scale
+
+    return make
+
+
+def quotient_pair(sa: tuple[int, ...], sb: tuple[int, ...]) -> Maker:
+    """a and b (one of them of the broadcast shape) whose quotient a / b is at least 0.15 from
+    an integer: a % b and fmod(a, b) have no jump within the differences' reach."""
+
+    def make(r: np.random.Generator) -> tuple[np.ndarray, ...]:
+        q = off_integer(np.broadcast_shapes(sa, sb))(r) + r.choice([-1.0, 1.0])
+        if np.broadcast_shapes(sa, sb) == sa:
+            b = away_from_zero(sb)(r) + np.sign(r.uniform(-1, 1, sb)) * 0.3
+            return (b * q).reshape(sa), b
+        a = away_from_zero(sa)(r) + np.sign(r.uniform(-1, 1, sa)) * 0.3
+        return a, (a / q).reshape(sb)
+
+    return make
+
+
+QUOTIENTS = [((3, 4), (3, 4)), ((), (3, 4)), ((3, 4), ()), ((4,), (3, 4)), ((2, 3, 4), (4,)), ((3, 4), (1, 4))]
+
+
 CASES: dict[str, list[Case]] = {
     "identity": unary(normal),
     "neg": unary(normal),
@@ -161,6 +191,11 @@ CASES: dict[str, list[Case]] = {
     "exp": unary(normal),
     "log": unary(positive),
     "sqrt": unary(positive),
+    "log1p": unary(positive) + [Case(inputs(normal((4,), scale=0.2))), Case(inputs(normal((3,), scale=1e-9)))],
+    "expm1": unary(normal) + [Case(inputs(normal((3,), scale=1e-9)))],
+    "square": unary(normal),
+    "rsqrt": unary(positive),
+    "reciprocal": unary(away_from_zero),
     "abs": unary(away_from_zero),
     "sin": unary(normal),
     "cos": unary(normal),
@@ -267,6 +302,14 @@ CASES: dict[str, list[Case]] = {
         Case(inputs(normal((2, 5), shift=1000.0)), {"axis": -1}, float32=False),
         Case(inputs(normal((2, 5), shift=-1000.0)), {"axis": (0, 1), "keepdims": True}, float32=False),
     ],
+    "floor": unary(off_integer),
+    "ceil": unary(off_integer),
+    "round": unary(off_integer)
+    + [Case(inputs(off_integer(s, 0.01)), {"decimals": 2}, float32=False) for s in [(5,), (3, 4)]],
+    "trunc": unary(off_integer),
+    "sign": unary(away_from_zero),
+    "remainder": [Case(quotient_pair(sa, sb)) for sa, sb in QUOTIENTS] + [Case(quotient_pair((3, 4), (4,)), wrt=(1,))],
+    "fmod": [Case(quotient_pair(sa, sb)) for sa, sb in QUOTIENTS] + [Case(quotient_pair((4,), (3, 4)), wrt=(0,))],
 }
 
 CASE_IDS = [(name, i) for name, cases in CASES.items() for i in range(len(cases))]

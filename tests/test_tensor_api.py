@@ -2,6 +2,8 @@
 conversions, argument spellings (dim/axis, keepdim/keepdims) and the errors for bad input.
 Values and gradients against PyTorch itself are in tests/test_torch_crosscheck.py."""
 
+import math
+import operator
 import warnings
 
 import numpy as np
@@ -518,3 +520,61 @@ def test_integer_tensor_to_negative_integer_tensor_powers_gives_pytorchs_integer
     np.testing.assert_array_equal((2 ** mt.tensor([-1, 0, 3])).numpy(), [0, 1, 8])
     with pytest.raises(ValueError, match="negative integer powers"):
         base**-1
+
+
+def test_remainder_and_floor_divide_follow_python_for_negative_operands():
+    """``%`` takes the divisor's sign and ``//`` rounds down (Python's and PyTorch's rules, not
+    C's); ``fmod`` takes the dividend's sign. Integers stay integers, an integer division by zero
+    raises ZeroDivisionError (as in PyTorch), a float one gives NaN / inf."""
+    pairs = [(-7, 2), (7, -2), (-7, -2), (7, 2), (-6, 3)]
+    a = mt.tensor([p[0] for p in pairs])
+    b = mt.tensor([p[1] for p in pairs])
+    assert (a % b).dtype == np.int64 and (a // b).dtype == np.int64
+    np.testing.assert_array_equal((a % b).numpy(), [x % y for x, y in pairs])
+    np.testing.assert_array_equal((a // b).numpy(), [x // y for x, y in pairs])
+    np.testing.assert_array_equal(mt.fmod(a, b).numpy(), [math.fmod(x, y) for x, y in pairs])
+    np.testing.assert_array_equal((7 % b).numpy(), [7 % y for _, y in pairs])
+    np.testing.assert_array_equal((-7.5 // b).numpy(), [-7.5 // y for _, y in pairs])
+    assert (a % 2.5).dtype == mt.get_default_dtype()  # an integer tensor and a float: the default dtype
+    for op in (operator.mod, operator.floordiv, mt.fmod, mt.remainder, mt.floor_divide):
+        with pytest.raises(ZeroDivisionError):
+            op(a, mt.tensor([1, 1, 0, 1, 1]))
+    with np.errstate(all="raise"):  # no NumPy warning either
+        np.testing.assert_array_equal((mt.tensor([5.0, -5.0]) // 0.0).numpy(), [np.inf, -np.inf])
+        assert np.isnan((mt.tensor([5.0]) % 0.0).numpy()).all()
+
+
+def test_rounding_ops_give_zero_gradients_and_floor_divide_none():
+    """floor, ceil, round, trunc and sign are recorded with gradient 0 (PyTorch's: a loss through
+    them still reaches x); ``//`` is not differentiable, its result is outside the graph.
+    remainder's gradient is 1 for a and -floor(a / b) for b."""
+    x = mt.tensor([1.5, -2.5, 0.25, 3.0], requires_grad=True)
+    y = x.floor() + mt.ceil(x) + x.round() + mt.trunc(x) + x.sign() + mt.round(x, decimals=1)
+    assert y.requires_grad
+    np.testing.assert_allclose(
+        y.numpy(), [1 + 2 + 2 + 1 + 1 + 1.5, -3 - 2 - 2 - 2 - 1 - 2.5, 1 + 1 + 0.2, 16.0], rtol=1e-6
+    )
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(4))
+    assert not (x // 2.0).requires_grad and not mt.floor_divide(x, x).requires_grad
+    a = mt.tensor([-3.5, 2.0, 5.0], requires_grad=True)
+    b = mt.tensor([2.0, -1.5, 3.0], requires_grad=True)
+    (a % b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [2.0, 2.0, -1.0])
+    ints = mt.tensor([3, -2, 0])
+    assert ints.floor().dtype == np.int64 and ints.sign().tolist() == [1, -1, 0] and ints.square().tolist() == [9, 4, 0]
+    assert mt.tensor([2, -4]).reciprocal().dtype == mt.get_default_dtype()
+
+
+def test_isnan_isinf_isfinite_any_all_give_bool_tensors_outside_the_graph():
+    x = mt.tensor([[1.0, np.nan], [np.inf, 0.0]], requires_grad=True)
+    assert x.isnan().tolist() == [[False, True], [False, False]]
+    assert mt.isinf(x).tolist() == [[False, False], [True, False]]
+    assert mt.isfinite(x).tolist() == [[True, False], [False, True]]
+    for t in (x.isnan(), x.any(), mt.all(x, dim=1)):
+        assert t.dtype == np.bool_ and not t.requires_grad
+    assert x.any().item() is True and x.all().item() is False
+    assert mt.any(x, dim=0).tolist() == [True, True] and x.all(1, keepdim=True).tolist() == [[True], [False]]
+    assert x.all(dim=(0, 1)).item() is False and mt.all(mt.tensor([])).item() is True
+    assert mt.tensor(np.array([0, 1], np.uint8)).any().dtype == np.uint8  # as in PyTorch

@@ -130,6 +130,18 @@ TORCH: dict[str, Callable[..., Any]] = {
     "norm": lambda x, p=2.0, axis=None, keepdims=False: torch.linalg.vector_norm(x, p, _dims(x, axis), keepdims),
     "prod": _prod,
     "cumsum": lambda x, axis: torch.cumsum(x, axis),
+    "log1p": torch.log1p,
+    "expm1": torch.expm1,
+    "square": torch.square,
+    "rsqrt": torch.rsqrt,
+    "reciprocal": torch.reciprocal,
+    "floor": torch.floor,
+    "ceil": torch.ceil,
+    "round": lambda x, decimals=0: torch.round(x, decimals=decimals),
+    "trunc": torch.trunc,
+    "sign": torch.sign,
+    "remainder": torch.remainder,
+    "fmod": torch.fmod,
 }
 """Each kernel written with PyTorch's own operations."""
 
@@ -376,6 +388,20 @@ API: dict[str, tuple[Callable[..., Any], list[tuple[tuple[int, ...], str]]]] = {
     "exp": (lambda m, x: x.exp() + m.exp(x), [((3, 4), R)]),
     "log": (lambda m, x: m.log(x), [((3, 4), P)]),
     "sqrt": (lambda m, x: x.sqrt(), [((3, 4), P)]),
+    "log1p": (lambda m, x: x.log1p() + m.log1p(x * 1e-9) * 1e9, [((3, 4), P)]),
+    "expm1": (lambda m, x: m.expm1(x) + (x * 1e-9).expm1() * 1e9, [((3, 4), R)]),
+    "square": (lambda m, x: x.square() + m.square(x), [((3, 4), R)]),
+    "rsqrt": (lambda m, x: m.rsqrt(x) + x.rsqrt(), [((3, 4), P)]),
+    "reciprocal": (lambda m, x: x.reciprocal() + m.reciprocal(x), [((3, 4), P)]),
+    # rounding: gradient 0, recorded (a sum through them still reaches x)
+    "floor ceil round trunc sign": (
+        lambda m, x: (x * 3).floor() + m.ceil(x * 3) + (x * 3).round() + m.trunc(x * 3) + x.sign() + x,
+        [((3, 4), R)],
+    ),
+    "round decimals": (lambda m, x: m.round(x * 3, decimals=1) + x, [((3, 4), R)]),
+    "remainder": (lambda m, x, y: m.remainder(x * 3, y), [((3, 4), R), ((4,), P)]),
+    "%": (lambda m, x, y: (x * 3) % y + (x * 3) % -1.5 - x % y, [((3, 4), R), ((3, 4), P)]),
+    "fmod": (lambda m, x, y: m.fmod(x * 3, y) + (x * 3).fmod(-y) + x.fmod(0.7), [((2, 3, 4), R), ((3, 1), P)]),
     "abs": (lambda m, x: m.abs(x) + abs(x), [((3, 4), R)]),
     "neg": (lambda m, x: m.neg(x) + x.neg() * 2, [((3, 4), R)]),
     "pow": (lambda m, x: x.pow(3), [((3, 4), R)]),
@@ -778,3 +804,21 @@ def test_corner_values_and_gradients_match_torch(name: str, dtype: Any) -> None:
     np.testing.assert_allclose(out, expected, **API_TOL[dtype], err_msg=f"{name} forward")
     for i, (g, e) in enumerate(zip(grads, expected_grads)):
         np.testing.assert_allclose(g, e, **API_TOL[dtype], err_msg=f"{name}: gradient of input {i}")
+
+
+def test_integer_remainder_floor_divide_fmod_and_rounding_match_torch() -> None:
+    """Integer and mixed operands (no gradient): values and dtypes, negative operands included."""
+    import mytorch as mt
+
+    a, b = [-7, 7, -7, 7, 0, 9], [2, -2, -3, 3, 5, -4]
+    for lib_op in ("remainder", "fmod", "floor_divide"):
+        for x, y in [(a, b), (a, 2.5), (a, -3)]:
+            mine = getattr(mt, lib_op)(mt.tensor(x), y if isinstance(y, float | int) else mt.tensor(y))
+            theirs = getattr(torch, lib_op)(torch.tensor(x), y if isinstance(y, float | int) else torch.tensor(y))
+            np.testing.assert_array_equal(mine.numpy(), theirs.numpy(), err_msg=f"{lib_op}({x}, {y})")
+            assert str(mine.dtype) == str(theirs.dtype).removeprefix("torch."), lib_op
+    for name in ("floor", "ceil", "round", "trunc", "sign", "square", "reciprocal", "rsqrt", "log1p", "expm1"):
+        x = [3, 2, 1] if name in ("rsqrt", "log1p") else [3, -2, 1]
+        mine, theirs = getattr(mt.tensor(x), name)(), getattr(torch.tensor(x), name)()
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-6, err_msg=name)
+        assert str(mine.dtype) == str(theirs.dtype).removeprefix("torch."), name

@@ -577,6 +577,88 @@ def abs_jvp(tangents: Sequence[Array], x: Array) -> Array:
     return tangents[0] * np.sign(x)
 
 
+def log1p(x: Array) -> Array:
+    """y = ln(1 + x), exact for tiny x."""
+    return np.log1p(x)
+
+
+def log1p_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g / (1 + x)."""
+    return (grad_output / (1 + x),)
+
+
+def log1p_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = ẋ / (1 + x)."""
+    return tangents[0] / (1 + x)
+
+
+def expm1(x: Array) -> Array:
+    """y = e**x - 1, exact for tiny x."""
+    return np.expm1(x)
+
+
+def expm1_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
+    """dx = g * e**x = g * (y + 1) (the saved output)."""
+    return (grad_output * ((np.expm1(x) if out is None else out) + 1),)
+
+
+def expm1_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> Array:
+    """Forward mode: ẏ = (y + 1) ẋ."""
+    return tangents[0] * ((np.expm1(x) if out is None else out) + 1)
+
+
+def square(x: Array) -> Array:
+    """y = x * x."""
+    return x * x
+
+
+def square_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = 2 g x."""
+    return (grad_output * (x + x),)
+
+
+def square_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = 2 x ẋ."""
+    return tangents[0] * (x + x)
+
+
+def rsqrt(x: Array) -> Array:
+    """y = 1 / sqrt(x)."""
+    return np.reciprocal(np.sqrt(x))
+
+
+def _rsqrt_slope(x: Array, out: Array | None) -> Array:
+    y = rsqrt(x) if out is None else out
+    return _in_dtype_of(-0.5 * (y * y * y), y)
+
+
+def rsqrt_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
+    """dx = -g y**3 / 2 (the saved output y = x**-1/2)."""
+    return (grad_output * _rsqrt_slope(x, out),)
+
+
+def rsqrt_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> Array:
+    """Forward mode: ẏ = -y**3 ẋ / 2."""
+    return tangents[0] * _rsqrt_slope(x, out)
+
+
+def reciprocal(x: Array) -> Array:
+    """y = 1 / x."""
+    return np.reciprocal(x)
+
+
+def reciprocal_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
+    """dx = -g y**2 (the saved output y = 1 / x)."""
+    y = np.reciprocal(x) if out is None else out
+    return (-grad_output * (y * y),)
+
+
+def reciprocal_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> Array:
+    """Forward mode: ẏ = -y**2 ẋ."""
+    y = np.reciprocal(x) if out is None else out
+    return -tangents[0] * (y * y)
+
+
 # --------------------------------------------------------------------------- trigonometry
 def sin(x: Array) -> Array:
     """y = sin x."""
@@ -1584,6 +1666,110 @@ def cumsum_jvp(tangents: Sequence[Array], x: Array, axis: int) -> Array:
     return cumsum(tangents[0], axis)
 
 
+# --------------------------------------------------------------------------- rounding, remainders
+# floor, ceil, round, trunc and sign are piecewise constant: their gradient is 0 everywhere (as
+# in PyTorch, which records them too, so that a graph through them gives zeros, not an error).
+# remainder and fmod are a - q b for a quotient q that is piecewise constant: da = g, db = -g q.
+def _zero_rule(grad_output: Array, x: Array) -> tuple[Array]:
+    return (np.zeros_like(grad_output),)
+
+
+def _zero_tangent(tangents: Sequence[Array], x: Array) -> Array:
+    # ẋ * 0, not zeros_like(ẋ): on Tensors (a recorded forward mode) the result is recorded too
+    return _in_dtype_of(tangents[0] * 0.0, tangents[0])
+
+
+def floor(x: Array) -> Array:
+    """y = the largest integer <= x (gradient 0)."""
+    return np.floor(x)
+
+
+def ceil(x: Array) -> Array:
+    """y = the smallest integer >= x (gradient 0)."""
+    return np.ceil(x)
+
+
+def trunc(x: Array) -> Array:
+    """y = x rounded toward 0 (gradient 0)."""
+    return np.trunc(x)
+
+
+def sign(x: Array) -> Array:
+    """y = -1, 0 or 1 as x < 0, x = 0 or x > 0 (gradient 0)."""
+    return np.sign(x)
+
+
+def round(x: Array, decimals: int = 0) -> Array:  # noqa: A001 - the op's name
+    """y = x rounded to ``decimals`` decimal places, halves to even (gradient 0)."""
+    return np.round(x, decimals)
+
+
+def round_backward(grad_output: Array, x: Array, decimals: int = 0) -> tuple[Array]:
+    """dx = 0."""
+    return (np.zeros_like(grad_output),)
+
+
+def round_jvp(tangents: Sequence[Array], x: Array, decimals: int = 0) -> Array:
+    """Forward mode: ẏ = 0 (ẋ * 0, recorded on Tensors)."""
+    return _zero_tangent(tangents, x)
+
+
+floor_backward = ceil_backward = trunc_backward = sign_backward = _zero_rule
+floor_jvp = ceil_jvp = trunc_jvp = sign_jvp = _zero_tangent
+
+
+def remainder(a: Array, b: Array) -> Array:
+    """y = a - floor(a / b) b, the sign of b's (Python's ``%``; broadcasting)."""
+    return np.remainder(a, b)
+
+
+def _floor_quotient(a: Array, b: Array) -> Array:
+    """floor(a / b) as ``%`` computes it (NumPy's and PyTorch's ``//``), a constant."""
+    return np.floor_divide(np.asarray(a), np.asarray(b))
+
+
+def _trunc_quotient(a: Array, b: Array) -> Array:
+    """trunc(a / b) (PyTorch's ``div(rounding_mode="trunc")``), a constant."""
+    return np.trunc(np.asarray(a) / np.asarray(b))
+
+
+def _quotient_backward(grad_output: Array, a: Array, b: Array, quotient: Callable) -> tuple[Array, Array]:
+    """The gradients of a - q(a, b) b for a piecewise-constant quotient q: g and -g q."""
+    return unbroadcast(grad_output, a.shape), unbroadcast(-grad_output * quotient(a, b), b.shape)
+
+
+def _quotient_jvp(tangents: Sequence[Array | None], a: Array, b: Array, quotient: Callable) -> Array:
+    """Forward mode of a - q(a, b) b: ȧ - q ḃ."""
+    ta, tb = tangents
+    q = None if tb is None else -tb * quotient(a, b)
+    return _full(_add_terms(ta, q), np.broadcast_shapes(a.shape, b.shape))
+
+
+def remainder_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """da = g, db = -g floor(a / b)."""
+    return _quotient_backward(grad_output, a, b, _floor_quotient)
+
+
+def remainder_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    """Forward mode: ẏ = ȧ - floor(a / b) ḃ."""
+    return _quotient_jvp(tangents, a, b, _floor_quotient)
+
+
+def fmod(a: Array, b: Array) -> Array:
+    """y = a - trunc(a / b) b, the sign of a's (C's ``fmod``; broadcasting)."""
+    return np.fmod(a, b)
+
+
+def fmod_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """da = g, db = -g trunc(a / b)."""
+    return _quotient_backward(grad_output, a, b, _trunc_quotient)
+
+
+def fmod_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    """Forward mode: ẏ = ȧ - trunc(a / b) ḃ."""
+    return _quotient_jvp(tangents, a, b, _trunc_quotient)
+
+
 # --------------------------------------------------------------------------- the table
 @dataclass(frozen=True)
 class Kernel:
@@ -1665,6 +1851,11 @@ KERNELS: dict[str, Kernel] = {
         _row("log", reads=X),
         _row("sqrt", saves_output=True, reads=Y),
         _row("abs", reads=X),
+        _row("log1p", reads=X),
+        _row("expm1", saves_output=True, reads=Y),
+        _row("square", reads=X),
+        _row("rsqrt", saves_output=True, reads=Y),
+        _row("reciprocal", saves_output=True, reads=Y),
         _row("sin", reads=X),
         _row("cos", reads=X),
         _row("tanh", saves_output=True, reads=Y),
@@ -1702,6 +1893,13 @@ KERNELS: dict[str, Kernel] = {
         _row("norm", saves_output=True, reads=((0, OUTPUT),)),
         _row("prod", reads=X),
         _row("cumsum", reads=NOTHING),
+        _row("floor", reads=NOTHING),
+        _row("ceil", reads=NOTHING),
+        _row("round", reads=NOTHING),
+        _row("trunc", reads=NOTHING),
+        _row("sign", reads=NOTHING),
+        _row("remainder", 2, reads=((), (0, 1))),
+        _row("fmod", 2, reads=((), (0, 1))),
     ]
 }
 """Every differentiable operation of MyTorch, by name."""
