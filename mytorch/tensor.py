@@ -259,6 +259,8 @@ def _number(value: float, dtype: np.dtype) -> np.ndarray:
     key = (value, dtype)
     array = _CONSTANTS.get(key)
     if array is None:
+        if dtype.kind in "iu" and not _fits(value, dtype):  # (NumPy 1 wrapped it silently, NumPy 2 raises)
+            raise OverflowError(f"Python integer {value} is out of bounds for {dtype}")
         array = np.array(value, dtype=dtype)
         if value and value == value:  # not 0 (whose sign matters, and 0 == -0), not NaN
             if len(_CONSTANTS) >= _MAX_CONSTANTS:
@@ -266,6 +268,26 @@ def _number(value: float, dtype: np.dtype) -> np.ndarray:
             array.flags.writeable = False
             _CONSTANTS[key] = array
     return array
+
+
+def _fits(value: Any, dtype: np.dtype) -> bool:
+    info = np.iinfo(dtype)
+    return bool(info.min <= value <= info.max)
+
+
+def _wrapping(value: Any, like: np.ndarray) -> np.ndarray:
+    """``_constant(value, like)`` for the arithmetic and bitwise operators (``+ - * & | ^`` and their
+    in-place forms), where a Python integer outside an integer tensor's range is taken modulo
+    2**bits, as PyTorch takes it (``uint8 & -2`` is ``uint8 & 254``, ``uint8 + 300`` is ``+ 44``).
+    Elsewhere (``where``, ``**``, ``fill_``) it raises, as in PyTorch; beyond 64 bits always."""
+    try:
+        return _constant(value, like)
+    except OverflowError:
+        integer = isinstance(value, (int, np.integer))
+        if not integer or like.dtype.kind not in "iu" or not _fits(value, np.dtype(np.int64)):
+            raise
+        info = np.iinfo(like.dtype)
+        return _number((int(value) - info.min) % 2**info.bits + info.min, like.dtype)
 
 
 def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
@@ -282,8 +304,9 @@ def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
         kind = type(value)
     if (kind is float or kind is int) and like is not None:
         dtype = like.dtype
-        if dtype.kind != "f":  # an integer tensor and a float: PyTorch's default dtype, not float64
-            dtype = get_default_dtype() if kind is float and dtype.kind in "biu" else np.result_type(dtype, value)
+        if dtype.kind != "f" and dtype.kind in "biu" and (kind is float or dtype.kind == "b"):
+            # an integer tensor and a float: PyTorch's default dtype, not float64; a mask and an int: int64
+            dtype = get_default_dtype() if kind is float else np.dtype(np.int64)
         return _number(value, dtype)
     if isinstance(value, Tensor):
         return value.data
@@ -769,6 +792,16 @@ def _float_division(arrays: Sequence[np.ndarray]) -> Sequence[np.ndarray]:
     return arrays
 
 
+def _divisor(other: Any, data: np.ndarray) -> np.ndarray:
+    """The other operand of a division of an integer tensor: a Python integer is not taken into the
+    tensor's dtype (``uint8 / -2`` is -0.5 per element, not divided by 254), since the quotient is a float."""
+    if isinstance(other, Tensor):
+        return other.data
+    if isinstance(other, (int, np.integer)) and not isinstance(other, (bool, np.bool_)):
+        return _number(int(other), np.dtype(np.int64))
+    return _constant(other, data)
+
+
 def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Tensor, Any], Tensor]]:
     """``a (op) b`` and the reflected ``b (op) a`` for a Tensor ``a``, for the kernel ``name``."""
     kernel = _K[name]
@@ -777,9 +810,12 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
 
     def forward(self: Tensor, other: Any) -> Tensor:
         data = self.data
-        arrays: Sequence[np.ndarray] = (data, other.data if isinstance(other, Tensor) else _constant(other, data))
+        try:
+            arrays: Sequence[np.ndarray] = (data, other.data if isinstance(other, Tensor) else _constant(other, data))
+        except OverflowError:  # a Python integer outside an integer tensor's range
+            arrays = (data, _wrapping(other, data))
         if division:
-            arrays = _float_division(arrays)
+            arrays = _float_division(arrays if data.dtype.kind == "f" else (data, _divisor(other, data)))
         a, b = arrays
         if a.dtype is not b.dtype:  # (maybe promoted: the general path)
             return _run(kernel, (self, other), arrays, None)
@@ -791,8 +827,14 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
 
     def reflected(self: Tensor, other: Any) -> Tensor:
         data = self.data
-        arrays = (_constant(other, data), data)
-        return _run(kernel, (other, self), _float_division(arrays) if division else arrays, None)
+        if division:
+            dividend = _constant(other, data) if data.dtype.kind == "f" else _divisor(other, data)
+            return _run(kernel, (other, self), _float_division((dividend, data)), None)
+        try:
+            constant = _constant(other, data)
+        except OverflowError:  # a Python integer outside an integer tensor's range
+            constant = _wrapping(other, data)
+        return _run(kernel, (other, self), (constant, data), None)
 
     forward.__doc__ = reflected.__doc__ = f"{kernel.forward.__doc__} Records ``{name}``."
     return forward, reflected
@@ -804,7 +846,12 @@ def _comparison(compare: Any) -> Any:
     def method(self: Tensor, other: Any) -> Any:
         if not isinstance(other, (Tensor, np.ndarray, np.generic, int, float, complex, list, tuple)):
             return NotImplemented  # let the other side compare (pytest.approx, ...)
-        return Tensor(compare(self.data, _constant(other, self.data)))
+        data = self.data
+        if isinstance(other, (int, np.integer)) and data.dtype.kind in "iu" and not isinstance(other, bool):
+            info = np.iinfo(data.dtype)
+            if not info.min <= other <= info.max:  # compared exactly (PyTorch wraps it: uint8 < 300 is
+                return Tensor(compare(data, int(other)))  # uint8 < 44 there, pytorch/pytorch#101653)
+        return Tensor(compare(data, _constant(other, data)))
 
     return method
 
@@ -849,7 +896,9 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
     if tracked:
         _check_inplace(t, what)
     old = t.data
-    array = value.data if isinstance(value, Tensor) else _constant(value, old)
+    if old.dtype.kind in "iu" and isinstance(value, (int, float, np.integer, np.floating)) and type(value) is not bool:
+        _check_storable(value, old.dtype, what)
+    array = value.data if isinstance(value, Tensor) else _wrapping(value, old)
     lifted = write_begin(old, what)
     try:
         old[index] = array
@@ -870,6 +919,47 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
     return t
 
 
+def _scaled(input: Any, other: Any, alpha: Any, what: str) -> Any:  # noqa: A002
+    """``alpha * other`` for ``input + alpha * other`` (``add``, ``sub``, ``add_``, ``sub_``), computed in
+    the dtype of ``input + other``, as PyTorch does: ``uint8 + 2 * int8`` is int16 throughout (the
+    product in int8 overflowed), and a float16 ``other`` is scaled in float32 next to a float32 ``input``."""
+    if not isinstance(other, Tensor) and isinstance(input, Tensor):
+        other = _wrapping(other, input.data)
+    if alpha == 1:
+        return other
+    if not isinstance(input, Tensor) and isinstance(other, Tensor):
+        input = _wrapping(input, other.data)  # noqa: A001
+    a, b = _arrays((input, other))
+    dtype = _promoted_dtype(a, b)
+    if dtype.kind in "biu" and isinstance(alpha, (float, np.floating)):
+        raise RuntimeError(f"{what}: alpha must not be a floating-point number for integer tensors, got {alpha!r}")
+    if _wants_grad(other):
+        other = other if b.dtype == dtype else other.to(dtype)
+    else:
+        other = Tensor(b.astype(dtype, copy=False))
+    scale = np.array(bool(alpha)) if dtype.kind == "b" else _wrapping(alpha, np.empty(0, dtype))
+    return _apply("mul", (other, scale))
+
+
+def _can_store(result: np.dtype, dtype: np.dtype) -> bool:
+    """Whether an in-place result of dtype ``result`` may be written into a ``dtype`` tensor:
+    PyTorch's rule (``canCast``): not a float into an integer or bool tensor, not an integer into
+    a bool one, not complex into real; integers of any width fit (``uint8 += int32`` stays uint8,
+    wrapping, as in PyTorch)."""
+    mine, theirs = _CATEGORY.get(result.kind, 4), _CATEGORY.get(dtype.kind, 4)
+    return mine <= theirs
+
+
+def _check_storable(value: Any, dtype: np.dtype, what: str) -> None:
+    """Refuse, as PyTorch does, to store a number that the integer ``dtype`` cannot hold (``fill_``,
+    ``t[i] = v``: 300, -1.5 or NaN in uint8); an unsigned dtype takes the integers -max..-1 modulo
+    2**bits (``t[0] = -1`` is 255 in uint8)."""
+    info = np.iinfo(dtype)
+    integer = isinstance(value, (int, np.integer))
+    if not (info.min <= value <= info.max or (integer and info.min == 0 and -info.max <= value < 0)):
+        raise RuntimeError(f"{what}: the value {value} cannot be stored in a {dtype} tensor without overflow")
+
+
 def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
     """``t (op)= other`` for ``add``, ``sub``, ``mul``, ``div``: in place, same object."""
     if _tracked(t, other):
@@ -877,20 +967,26 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
         # mul's and div's backward read t's old value, which the write destroys: use a copy
         source = _copy(t) if name in ("mul", "div") else t
         value = _apply(name, (source, source if other is t else other))
-        if not np.can_cast(value.dtype, t.dtype, "same_kind"):
+        if not _can_store(value.dtype, t.dtype):
             raise RuntimeError(f"{what}: the result's dtype {value.dtype} cannot be stored in the tensor's {t.dtype}")
         return _assign(t, Ellipsis, value, what)
     target = t.data
-    array = other.data if isinstance(other, Tensor) else _constant(other, target)
+    array = other.data if isinstance(other, Tensor) else _wrapping(other, target)
+    if array.dtype != target.dtype or (name == "div" and target.dtype.kind in "biu"):
+        result = _promoted_dtype(target, array)
+        if name == "div" and result.kind in "biu":
+            result = get_default_dtype()
+        if not _can_store(result, target.dtype):
+            raise RuntimeError(f"{what}: the result's dtype {result} cannot be stored in the tensor's {target.dtype}")
     if not is_held(target):
         try:  # no graph holds the memory: a plain write (a parameter update under no_grad)
-            _UFUNCS[name](target, array, out=target, casting="same_kind")
+            _UFUNCS[name](target, array, out=target, casting="unsafe")
             return t
         except (TypeError, ValueError):  # read-only, or operands that do not fit: the guarded path says why
             pass
     lifted = write_begin(target, what)
     try:
-        _UFUNCS[name](target, array, out=target, casting="same_kind")
+        _UFUNCS[name](target, array, out=target, casting="unsafe")
     except (TypeError, ValueError) as error:
         raise RuntimeError(
             f"{what}: tensor of shape {target.shape} and dtype {target.dtype}, operand of shape "
@@ -1120,11 +1216,11 @@ class Tensor:
     # ------------------------------------------------------------------ in place
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """self += alpha * other, in place (same object); returns self."""
-        return _update(self, "add", other if alpha == 1 else _apply("mul", (other, alpha)), "add_")
+        return _update(self, "add", _scaled(self, other, alpha, "add_"), "add_")
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """self -= alpha * other, in place; returns self."""
-        return _update(self, "sub", other if alpha == 1 else _apply("mul", (other, alpha)), "sub_")
+        return _update(self, "sub", _scaled(self, other, alpha, "sub_"), "sub_")
 
     def mul_(self, other: Any) -> Tensor:
         """self *= other, in place; returns self."""
@@ -1133,6 +1229,20 @@ class Tensor:
     def div_(self, other: Any) -> Tensor:
         """self /= other, in place; returns self."""
         return _update(self, "div", other, "div_")
+
+    def pow_(self, exponent: Any) -> Tensor:
+        """self **= exponent, in place (same object; views and other names see it); returns self."""
+        return self.__ipow__(exponent, "pow_")
+
+    def __ipow__(self, exponent: Any, what: str = "**=") -> Tensor:
+        tracked = _tracked(self, exponent)
+        if tracked:
+            _check_inplace(self, what)
+        value = (_copy(self) if tracked else self) ** exponent  # (pow's backward reads the old value)
+        if not _can_store(value.dtype, self.dtype):
+            message = f"the result's dtype {value.dtype} cannot be stored in the tensor's {self.dtype}"
+            raise RuntimeError(f"{what}: {message}")
+        return _assign(self, Ellipsis, value, what)
 
     def __iadd__(self, other: Any) -> Tensor:
         return _update(self, "add", other, "+=")
@@ -1246,8 +1356,8 @@ class Tensor:
         no real derivative in x: its values (NumPy's, e.g. 0 ** 0 = 1, (-2) ** 2 = 4) enter as
         constants, with gradient 0 (NaN where the power is infinite)."""
         if self.data.dtype.kind in "biu":  # an integer tensor: integers stay integers (2 ** n)
-            if np.asarray(base).dtype.kind in "biu":
-                return Tensor(_integer_power(_constant(base, self.data), self.data))
+            if np.asarray(base).dtype.kind in "biu":  # (modulo 2**bits: (-2) ** 3 is 248 in uint8, as in PyTorch)
+                return Tensor(_integer_power(_wrapping(base, self.data), self.data))
             return base ** Tensor(self.data.astype(get_default_dtype()))
         base = _constant(base, self.data)
         positive = base > 0

@@ -19,7 +19,20 @@ import numpy as np
 from mytorch.arguments import check_dim, dim_arg, keepdim_arg
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.nn.functional import KERNELS as _K
-from mytorch.tensor import Tensor, _apply, _arrays, _assign, _promoted, _promoted_dtype, _run, maximum, minimum, sqrt
+from mytorch.tensor import (
+    Tensor,
+    _apply,
+    _arrays,
+    _assign,
+    _check_storable,
+    _promoted,
+    _promoted_dtype,
+    _run,
+    _scaled,
+    maximum,
+    minimum,
+    sqrt,
+)
 
 __all__ = [
     "ValuesIndices",
@@ -371,17 +384,17 @@ def neg(input: Any) -> Tensor:
 
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """input + alpha * other; kernels ``add`` (and ``mul`` when alpha is not 1)."""
-    return _apply("add", (input, other if alpha == 1 else _apply("mul", (other, alpha))))
+    return _apply("add", (_scaled(other, input, 1, "add"), _scaled(input, other, alpha, "add")))
 
 
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """input - alpha * other; kernels ``sub`` (and ``mul`` when alpha is not 1)."""
-    return _apply("sub", (input, other if alpha == 1 else _apply("mul", (other, alpha))))
+    return _apply("sub", (_scaled(other, input, 1, "sub"), _scaled(input, other, alpha, "sub")))
 
 
 def mul(input: Any, other: Any) -> Tensor:
     """input * other (broadcasting); kernel ``mul``."""
-    return _apply("mul", (input, other))
+    return _apply("mul", (input, _scaled(input, other, 1, "mul")))
 
 
 def div(input: Any, other: Any) -> Tensor:
@@ -418,16 +431,34 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001
 
 
 def _clamp_between(x: Any, min: Any, max: Any) -> Tensor:  # noqa: A002
-    """``clamp`` with tensor bounds, with PyTorch's gradients: x's where min <= x <= max
-    (bounds included, so a tie goes to x, not half and half as ``maximum`` would split it),
-    a bound's where the result is that bound. A NaN bound gives NaN, as in PyTorch."""
+    """``clamp`` with tensor bounds, with PyTorch's gradients: x's where min <= x <= max (bounds
+    included, so a tie goes to x, not half and half as ``maximum`` would split it), min's where
+    x < min < max, max's where x > max or max < min (the result is then max everywhere). Where
+    none holds (x < min == max, or a NaN) the result is a constant: PyTorch gives no gradient
+    there (a chain of two ``where`` gave min's)."""
+    xv = _data(x)
+    inside: Any = True
+    below: Any = False
+    above: Any = False
     y = x
     if min is not None:
-        below = (_data(y) < _data(min)) | np.isnan(_data(min))
+        lo = _data(min)
+        inside = xv >= lo
+        below = xv < lo if max is None else (xv < lo) & (lo < _data(max))
         y = _apply("where", (min, y), {"condition": below})
     if max is not None:
-        above = (_data(y) > _data(max)) | np.isnan(_data(max))
+        hi = _data(max)
+        inside = inside & (xv <= hi)
+        above = xv > hi if min is None else (xv > hi) | (hi < lo)
         y = _apply("where", (max, y), {"condition": above})
+    rest = ~(inside | below | above)
+    value = np.asarray(xv if min is None else np.maximum(xv, lo))
+    value = np.asarray(value if max is None else np.minimum(value, hi), _data(y).dtype)
+    if rest.any():
+        y = _apply("where", (value, y), {"condition": rest})
+    nan = np.isnan(value) & ~rest if value.dtype.kind == "f" else False
+    if np.any(nan):  # a NaN bound where max's gradient is taken (x > max): NaN, that gradient kept
+        y = _apply("add", (y, np.where(nan, np.nan, 0.0).astype(value.dtype)))
     return y
 
 
@@ -444,7 +475,10 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Tensor | tupl
         return tuple(Tensor(i.astype(np.int64)) for i in np.nonzero(cond))
     if input is None or other is None:
         raise TypeError("where: give both input and other (or neither)")
-    return _apply("where", (input, other), {"condition": cond})
+    for number, like in ((input, other), (other, input)):  # 300 is refused next to uint8, -1 is 255
+        if isinstance(number, (builtins.int, np.integer)) and isinstance(like, Tensor) and like.dtype.kind in "iu":
+            _check_storable(number, like.dtype, "where")
+    return _apply("where", (_scaled(other, input, 1, "where"), _scaled(input, other, 1, "where")), {"condition": cond})
 
 
 def _fill_mask(op: str, mask: Any, shape: tuple[builtins.int, ...], inplace: builtins.bool) -> np.ndarray:

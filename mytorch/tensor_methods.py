@@ -22,7 +22,7 @@ import numpy as np
 
 from mytorch import tensor_graph, tensor_index, tensor_math, tensor_shape
 from mytorch.dtypes import as_dtype
-from mytorch.tensor import Tensor, _apply, _assign, _constant, _promoted_dtype
+from mytorch.tensor import Tensor, _apply, _assign, _promoted_dtype, _wrapping
 
 __all__ = ["METHODS"]
 
@@ -109,7 +109,7 @@ def _logical(op: Any, reflected: builtins.bool = False) -> Any:
 
     def method(self: Tensor, other: Any) -> Tensor:
         data = self.data
-        values = other.data if isinstance(other, Tensor) else _constant(other, data)
+        values = other.data if isinstance(other, Tensor) else _wrapping(other, data)
         if values.dtype != data.dtype:  # PyTorch's promotion: uint8 | np.int64(2) stays uint8
             dtype = _promoted_dtype(data, values)
             data, values = data.astype(dtype, copy=False), values.astype(dtype, copy=False)

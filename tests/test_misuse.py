@@ -578,7 +578,7 @@ CATALOGUE: list[Misuse] = [
     Misuse("inplace-view", "in place", "h[0] += 1 while recording (an in-place change of a live view)",
            lambda t: _in_place_on_view(), RuntimeError, ("shares its memory", "(3,)", "h[1:3] = h[1:3] + 1")),
     Misuse("inplace-dtype", "in place", "an integer tensor += 0.5",
-           lambda t: Tensor(np.arange(3)).__iadd__(0.5), RuntimeError, ("+=", "int64", "float64")),
+           lambda t: Tensor(np.arange(3)).__iadd__(0.5), RuntimeError, ("+=", "int64", "float32")),
     Misuse("inplace-read-only", "in place", "add_ on a tensor wrapping a read-only array",
            lambda t: Tensor(_read_only()).add_(1), RuntimeError, ("add_", "(2, 3)", "read-only")),
     Misuse("engine-anomaly-changed-array", "engine", "under detect_anomaly, change a recorded array before backward",

@@ -578,3 +578,58 @@ def test_isnan_isinf_isfinite_any_all_give_bool_tensors_outside_the_graph():
     assert mt.any(x, dim=0).tolist() == [True, True] and x.all(1, keepdim=True).tolist() == [[True], [False]]
     assert x.all(dim=(0, 1)).item() is False and mt.all(mt.tensor([])).item() is True
     assert mt.tensor(np.array([0, 1], np.uint8)).any().dtype == np.uint8  # as in PyTorch
+
+
+def test_integer_tensors_and_python_integers_outside_their_range_as_pytorch():
+    """A Python integer outside an integer tensor's range is taken modulo 2**bits by the arithmetic
+    and bitwise operators, as in PyTorch (NumPy 2 raised OverflowError, NumPy 1 widened the dtype);
+    stored (fill_, t[i] =, where) it is refused unless PyTorch wraps it too (-1 into uint8 is 255);
+    compared, it is compared exactly (PyTorch wraps it there too: uint8 < 300 is uint8 < 44)."""
+    u = mt.tensor(np.array([1, 200], np.uint8))
+    for result, expected in [
+        (u & -2, [0, 200]),
+        (u + 300, [45, 244]),
+        (-2 * u, [254, 112]),
+        (mt.add(u, 300), [45, 244]),
+        (mt.where(mt.tensor([True, False]), u, -1), [1, 255]),
+        ((-2) ** mt.tensor(np.array([1, 3], np.uint8)), [254, 248]),
+    ]:
+        assert result.dtype == np.uint8
+        np.testing.assert_array_equal(result.numpy(), expected)
+    np.testing.assert_array_equal((u < 300).numpy(), [True, True])
+    np.testing.assert_array_equal((u > -2).numpy(), [True, True])
+    np.testing.assert_array_equal((u / -2).numpy(), [-0.5, -100.0])
+    for store in (lambda: u.fill_(300), lambda: u.__setitem__(0, -1.5), lambda: mt.where(u > 0, u, 300)):
+        with pytest.raises(RuntimeError, match="overflow"):
+            store()
+    with pytest.raises(OverflowError):
+        mt.tensor([1]) + 2**63
+    u[0] = -1
+    np.testing.assert_array_equal(u.numpy(), [255, 200])
+
+
+def test_in_place_results_keep_the_tensors_dtype_as_pytorch():
+    """uint8 += int32 stays uint8, wrapping (it was refused); int += float, int /= int and
+    bool += int are refused, as in PyTorch; ``**=`` writes into the tensor itself (without
+    ``__ipow__`` the name was rebound and another name for the tensor kept the old values);
+    add(alpha=) scales in the dtype of the sum (int8 * 2 overflowed where uint8 + int8 is int16)."""
+    u = mt.tensor(np.array([1, 2, 250], np.uint8))
+    u += mt.tensor(np.array([1, 2, 10], np.int32))
+    assert u.dtype == np.uint8
+    np.testing.assert_array_equal(u.numpy(), [2, 4, 4])
+    for change in ("i += 0.5", "i /= 2", "b += i", "i **= 0.5"):
+        names = {"i": mt.tensor([1, 2]), "b": mt.tensor([True, False])}
+        with pytest.raises(RuntimeError, match="cannot be stored"):
+            exec(change, {}, names)
+    a = mt.tensor([1.0, 2.0])
+    alias = a
+    a **= 2
+    assert a is alias
+    np.testing.assert_array_equal(alias.numpy(), [1.0, 4.0])
+    total = mt.add(mt.tensor(np.array([1, 2], np.uint8)), mt.tensor(np.array([100, -3], np.int8)), alpha=2)
+    assert total.dtype == np.int16
+    np.testing.assert_array_equal(total.numpy(), [201, -4])
+    half = mt.tensor(np.array([1.0], np.float32)).add_(mt.tensor(np.array([100.0], np.float16)), alpha=1000)
+    np.testing.assert_array_equal(half.numpy(), [100001.0])
+    with pytest.raises(RuntimeError, match="alpha"):
+        mt.add(mt.tensor([1, 2]), mt.tensor([1, 2]), alpha=0.5)

@@ -347,7 +347,10 @@ OPERANDS: list[Callable[[Any], Any]] = [
     lambda L: L.tensor(np.array([1, 2, 3], np.uint8)),
     lambda L: L.tensor(np.int64(2)),
     lambda L: L.tensor(np.array([True, False, True])),
+    lambda L: L.tensor(np.array([-3, 100, 5], np.int8)),
     lambda L: 2,
+    lambda L: -2,
+    lambda L: 300,
     lambda L: 0.5,
     lambda L: np.int32(3),
     lambda L: np.float64(1.5),
@@ -360,6 +363,9 @@ OPERATIONS: dict[str, Callable[[Any, Any, Any], Any]] = {
     "maximum": lambda L, a, b: L.maximum(a, b),
     "where": lambda L, a, b: L.where(L.tensor([True, False, True]), a, b),
     "|": lambda L, a, b: a | b,
+    "&": lambda L, a, b: a & b,
+    "add alpha": lambda L, a, b: L.add(a, b, alpha=2),
+    "sub alpha": lambda L, a, b: L.sub(a, b, alpha=3) if isinstance(a, L.Tensor) else L.sub(b, a, alpha=3),
 }
 
 
@@ -385,3 +391,67 @@ def test_every_pair_of_operand_kinds_gives_torchs_dtype_and_values(operation: st
             np.testing.assert_allclose(
                 got.numpy().astype(float), theirs.astype(float), rtol=1e-3, err_msg=f"{a} {operation} {b}"
             )
+
+
+IN_PLACE_OPERATIONS: dict[str, Callable[[Any, Any], Any]] = {
+    "+=": lambda a, b: a.__iadd__(b),
+    "-=": lambda a, b: a.__isub__(b),
+    "*=": lambda a, b: a.__imul__(b),
+    "/=": lambda a, b: a.__itruediv__(b),
+    "**=": lambda a, b: a.__ipow__(b),
+    "&=": lambda a, b: a.__iand__(b),
+    "add_ alpha": lambda a, b: a.add_(b, alpha=2),
+    "fill_": lambda a, b: a.fill_(b),
+    "t[0] =": lambda a, b: a.__setitem__(0, b),
+}
+
+
+@pytest.mark.parametrize("operation", list(IN_PLACE_OPERATIONS))
+def test_in_place_operand_kinds_give_torchs_values_or_are_refused(operation: str) -> None:
+    """A tensor of each dtype changed in place by each kind of operand: where PyTorch writes,
+    MyTorch writes the same values into the same dtype, into the same object; where PyTorch
+    refuses (a float into an integer tensor, 300 into uint8), MyTorch refuses. ``uint8 += int32``
+    was refused, ``**=`` rebound the name (another name for the tensor kept the old values),
+    ``add_(alpha=)`` scaled in the operand's dtype (int8 * 2 overflowed where the sum is int16)."""
+    op = IN_PLACE_OPERATIONS[operation]
+    for make_a in OPERANDS:
+        for make_b in OPERANDS:
+            if not isinstance(make_a(torch), torch.Tensor):
+                continue
+            a, b = make_a(torch), make_b(torch)
+            if isinstance(b, np.floating) and operation in ("fill_", "t[0] ="):
+                continue  # PyTorch refuses a NumPy float there (TypeError), MyTorch takes it as a number
+            ours, other = make_a(mytorch), make_b(mytorch)
+            try:
+                op(a, b)
+            except (TypeError, NotImplementedError, IndexError):
+                continue
+            except RuntimeError as error:
+                if "bool tensor is not supported" in str(error) or a.dim() == 0 and operation == "t[0] =":
+                    continue  # PyTorch's own refusals of bool subtraction, of indexing a 0-d tensor
+                with pytest.raises((RuntimeError, ValueError, TypeError, OverflowError)):
+                    op(ours, other)
+                continue
+            result = op(ours, other)
+            assert result is None or result is ours, (operation, a, b)
+            theirs = a.numpy()
+            assert ours.dtype == theirs.dtype, (operation, a, b)
+            np.testing.assert_allclose(
+                ours.numpy().astype(float), theirs.astype(float), rtol=1e-3, err_msg=f"{a} {operation} {b}"
+            )
+
+
+def test_clamp_between_equal_tensor_bounds_gives_torchs_gradients() -> None:
+    """x < min == max: PyTorch's clamp gives the gradient to none of x, min and max (MyTorch gave
+    it to min); x > max, min > max and a NaN bound as PyTorch's too."""
+    x_values = np.array([0.5, 1.0, 2.0, 3.0, 0.0, 5.0])
+    lo_values = np.array([1.0, 1.0, 1.0, 1.0, np.nan, 2.0])
+    hi_values = np.array([1.0, 1.0, 1.0, 4.0, 3.0, 1.0])
+    results = []
+    for L in (torch, mytorch):
+        x, lo, hi = (L.tensor(v, requires_grad=True) for v in (x_values, lo_values, hi_values))
+        y = L.clamp(x, lo, hi)
+        (y * L.tensor(np.arange(1.0, 7.0))).sum().backward()
+        results.append([y.detach().numpy(), x.grad.numpy(), lo.grad.numpy(), hi.grad.numpy()])
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_array_equal(ours, theirs)
