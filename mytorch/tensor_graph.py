@@ -185,8 +185,11 @@ def run_hooks(hooks: list[Callable[[Tensor], Any]], grad: Any, where: str, dtype
             raise ValueError(
                 f"register_hook: a hook on {where} returned shape {replaced.shape}, the gradient's is {grad.shape}"
             )
-        if replaced.dtype != grad.dtype:
-            replaced = replaced.to(grad.dtype) if recorded else replaced.astype(grad.dtype)
+        if replaced.dtype != grad.dtype:  # (a float32 result would round a float64 gradient silently)
+            raise TypeError(
+                f"register_hook: a hook on {where} returned dtype {replaced.dtype}, the gradient's is {grad.dtype} "
+                "(PyTorch: 'hook has changed the type of value'); return the gradient's dtype"
+            )
         grad = replaced
     return grad
 

@@ -137,6 +137,11 @@ def test_hook_misuse_is_refused():
     h.register_hook(lambda g: mt.zeros(3))
     with pytest.raises(ValueError, match="returned shape"):
         h.sum().backward()
+    # A float32 gradient from a hook on a float64 tensor rounded it silently; PyTorch refuses it.
+    d = mt.tensor([1.0, 1e-9], dtype=mt.float64, requires_grad=True) * 1
+    d.register_hook(lambda g: (g + 1e-9).float())
+    with pytest.raises(TypeError, match="returned dtype float32"):
+        d.sum().backward()
     y = (x * 2).sum()
     y.backward()
     with pytest.raises(RuntimeError, match="released"):
