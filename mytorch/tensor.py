@@ -972,7 +972,7 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
         return _assign(t, Ellipsis, value, what)
     target = t.data
     array = other.data if isinstance(other, Tensor) else _wrapping(other, target)
-    if array.dtype != target.dtype or (name == "div" and target.dtype.kind in "biu"):
+    if array.dtype is not target.dtype or (name == "div" and target.dtype.kind in "biu"):
         result = _promoted_dtype(target, array)
         if name == "div" and result.kind in "biu":
             result = get_default_dtype()
@@ -1000,6 +1000,21 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
 def _copy(t: Tensor) -> Tensor:
     """A copy of ``t`` with its own memory, in the graph (the ``clone`` kernel)."""
     return _apply("clone", (t,))
+
+
+def _own_array(t: Tensor) -> np.ndarray:
+    """``t``'s array for a leaf that requires a gradient and shares ``t``'s memory
+    (``h.detach().requires_grad_()``, ``Tensor(h, requires_grad=True)``): a new array object (a view)
+    when ``t`` may be an operation's result, since the tape keys gradients by array object: such a
+    leaf used beside ``h`` in one graph took ``h``'s gradient for its own (its ``.grad`` None, ``h``'s
+    inputs given its gradient too). (A detached tensor that stays a constant keeps the very array.)"""
+    data = t.data
+    if t._tape is None and t.requires_grad:
+        return data
+    view = data.view()
+    if not view.flags.writeable:
+        adopt_view(view)  # (made of a locked array: unlocked with it, and writes through it bump its version)
+    return view
 
 
 def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
@@ -1065,7 +1080,7 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = _own_array(data) if requires_grad else data.data
         array = data if type(data) is np.ndarray else np.asarray(data)
         if array.dtype.kind not in "biufc":
             raise TypeError(f"Tensor: cannot hold a {type(data).__name__} of dtype {array.dtype} (it is not numeric)")
@@ -1305,6 +1320,8 @@ class Tensor:
             raise ValueError("requires_grad_: only a leaf's flag can change (use detach() first)")
         if requires_grad and self.data.dtype.kind not in "fc":
             raise TypeError(f"requires_grad_: only floating-point tensors can, this one is {self.dtype}")
+        if requires_grad and not self.requires_grad:
+            self.data = _own_array(self)  # (a detached result's array: a view, see _own_array)
         self.requires_grad = requires_grad
         return self
 

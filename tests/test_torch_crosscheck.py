@@ -646,6 +646,15 @@ def _api_detached_alias(lib: Any) -> list[Any]:
     return list(lib.autograd.grad((x * x).sum() + (alias * 5).sum(), [x, alias]))
 
 
+def _api_detached_intermediate(lib: Any) -> list[Any]:
+    # d shared h's array object, so the tape took d's gradient for h's: d.grad None, x's doubled
+    x = _leaf(lib)
+    h = x * 2
+    d = h.detach().requires_grad_()
+    (d * h + d.exp() * 3).sum().backward()
+    return [x.grad, d.grad]
+
+
 def _api_grad_stops_at_its_inputs(lib: Any) -> list[Any]:
     x = _leaf(lib)
     g = x * 2
@@ -684,6 +693,7 @@ def _api_options_and_dtypes(lib: Any) -> list[Any]:
         _api_leaf_hook_in_grad,
         _api_hook_in_recorded_backward,
         _api_detached_alias,
+        _api_detached_intermediate,
         _api_grad_stops_at_its_inputs,
         _api_recorded_in_no_grad,
         _api_options_and_dtypes,
