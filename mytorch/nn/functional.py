@@ -582,14 +582,18 @@ def log1p(x: Array) -> Array:
     return np.log1p(x)
 
 
+def _one_plus(x: Array) -> Array:
+    return _in_dtype_of(1 + x, x)
+
+
 def log1p_backward(grad_output: Array, x: Array) -> tuple[Array]:
     """dx = g / (1 + x)."""
-    return (grad_output / (1 + x),)
+    return (grad_output / _one_plus(x),)
 
 
 def log1p_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = ẋ / (1 + x)."""
-    return tangents[0] / (1 + x)
+    return tangents[0] / _one_plus(x)
 
 
 def expm1(x: Array) -> Array:
@@ -599,12 +603,12 @@ def expm1(x: Array) -> Array:
 
 def expm1_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
     """dx = g * e**x = g * (y + 1) (the saved output)."""
-    return (grad_output * ((np.expm1(x) if out is None else out) + 1),)
+    return (grad_output * _one_plus(np.expm1(x) if out is None else out),)
 
 
 def expm1_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> Array:
     """Forward mode: ẏ = (y + 1) ẋ."""
-    return tangents[0] * ((np.expm1(x) if out is None else out) + 1)
+    return tangents[0] * _one_plus(np.expm1(x) if out is None else out)
 
 
 def square(x: Array) -> Array:
