@@ -717,11 +717,11 @@ sigmoid: Callable[[Any], Tensor] = _elementwise("sigmoid")  # as log
 relu = _elementwise("relu")
 softplus = _elementwise("softplus")
 gelu = _elementwise("gelu")
-log1p = _elementwise("log1p")
-expm1 = _elementwise("expm1")
-square = _elementwise("square")
+log1p: Callable[[Any], Tensor] = _elementwise("log1p")  # as log (np.log1p: this function)
+expm1: Callable[[Any], Tensor] = _elementwise("expm1")
+square: Callable[[Any], Tensor] = _elementwise("square")
 rsqrt = _elementwise("rsqrt")
-reciprocal = _elementwise("reciprocal")
+reciprocal: Callable[[Any], Tensor] = _elementwise("reciprocal")
 
 
 def _binary(name: str) -> Any:

@@ -24,11 +24,15 @@ from mytorch.tensor import (
     _apply,
     _arrays,
     _assign,
+    _can_store,
+    _check_inplace,
     _check_storable,
+    _copy,
     _promoted,
     _promoted_dtype,
     _run,
     _scaled,
+    _tracked,
     maximum,
     minimum,
     sqrt,
@@ -721,8 +725,59 @@ def _rfloordiv(self: Tensor, other: Any) -> Tensor:
     return floor_divide(other, self)
 
 
-OPERATORS = {"__mod__": _mod, "__rmod__": _rmod, "__floordiv__": _floordiv, "__rfloordiv__": _rfloordiv}
-"""``%`` and ``//`` (``mytorch.tensor_methods`` binds them onto Tensor)."""
+def _quotient_inplace(op: Any, what: str) -> Any:
+    """``t %= b`` / ``remainder_``, ``fmod_``, ``t //= b`` / ``floor_divide_``: the result written into
+    ``t`` itself (views and other names see it; the version is bumped), as PyTorch does.
+
+    Recorded like ``**=``: ``remainder`` and ``fmod`` read the old value in backward, so it is copied
+    first. A result ``t``'s dtype cannot hold (``int_tensor %= 2.5``) raises RuntimeError, as in
+    PyTorch. ``//=`` has no derivative: while recording it raises RuntimeError at once (PyTorch
+    records it and raises in ``backward``: "derivative for aten::floor_divide_ is not implemented")."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        tracked = _tracked(self, other)
+        if tracked and op is floor_divide:
+            raise RuntimeError(
+                f"{what}: floor division has no derivative, and this tensor (shape {self.shape}) or the divisor "
+                "requires grad while recording (PyTorch raises in backward: 'derivative for aten::floor_divide_ is "
+                "not implemented'); use `with mytorch.no_grad():`, a .detach()ed tensor, or x - x % b"
+            )
+        if tracked:
+            _check_inplace(self, what)
+        value = op(_copy(self) if tracked else self, other)
+        if not _can_store(value.dtype, self.dtype):
+            message = f"the result's dtype {value.dtype} cannot be stored in the tensor's {self.dtype}"
+            raise RuntimeError(f"{what}: {message}")
+        return _assign(self, Ellipsis, value, what)
+
+    method.__name__ = method.__qualname__ = what if what.endswith("_") else f"__i{op.__name__}__"
+    method.__doc__ = f"``{what}``: {op.__name__} written into this tensor, in place; returns it."
+    return method
+
+
+def _round_refused(self: Tensor, ndigits: Any = None) -> Any:
+    """``round(t)``: a TypeError, as PyTorch gives (its Tensor has no ``__round__``), with the two
+    ways to say what is meant."""
+    raise TypeError(
+        "round(t): type Tensor doesn't define __round__ method (as in PyTorch); use t.round() or "
+        "t.round(decimals=n) for a Tensor (halves to even), or round(t.item()) for a Python number"
+    )
+
+
+OPERATORS = {
+    "__mod__": _mod,
+    "__rmod__": _rmod,
+    "__floordiv__": _floordiv,
+    "__rfloordiv__": _rfloordiv,
+    "__imod__": _quotient_inplace(remainder, "%="),
+    "__ifloordiv__": _quotient_inplace(floor_divide, "//="),
+    "remainder_": _quotient_inplace(remainder, "remainder_"),
+    "fmod_": _quotient_inplace(fmod, "fmod_"),
+    "floor_divide_": _quotient_inplace(floor_divide, "floor_divide_"),
+    "__round__": _round_refused,
+}
+"""``%``, ``//``, their in-place forms, and ``round(t)``'s refusal (``mytorch.tensor_methods``
+binds them onto Tensor)."""
 
 
 # --------------------------------------------------------------------------- tests of values (no gradient)

@@ -99,8 +99,12 @@ UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
     np.maximum: _kernel("maximum"),
     np.minimum: _kernel("minimum"),
     np.power: _power,
-    np.square: lambda x: T._apply("mul", (x, x)),
-    np.log1p: lambda x: T.log(1.0 + x),
+    np.square: T.square,  # (the functions, not the bare kernels: an integer's reciprocal is a float)
+    np.log1p: T.log1p,
+    np.expm1: T.expm1,
+    np.reciprocal: T.reciprocal,
+    np.remainder: tensor_math.remainder,
+    np.fmod: tensor_math.fmod,
 }
 """NumPy ufuncs with a derivative, called as ``ufunc(*operands)``, each as Tensor ops."""
 
@@ -108,7 +112,7 @@ _LOGICAL = {np.bitwise_and: "and", np.bitwise_or: "or", np.bitwise_xor: "xor"}
 """``np.int64(2) & t`` and the like: the Tensor's operator, with its promotion."""
 
 PIECEWISE_CONSTANT = frozenset(
-    {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.isfinite, np.isnan, np.isinf, np.signbit}
+    {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.isfinite, np.isnan, np.isinf, np.signbit, np.floor_divide}
     | {np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal}
     | {np.logical_and, np.logical_or, np.logical_not, np.logical_xor}
 )
