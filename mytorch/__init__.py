@@ -38,6 +38,8 @@ from mytorch.tensor_math import *  # noqa: F403 - sum, mean, max, norm, var, whe
 from mytorch.tensor_math import __all__ as _math_all
 from mytorch.tensor_shape import *  # noqa: F403 - view, squeeze, permute, cat, stack, split, ...
 from mytorch.tensor_shape import __all__ as _shape_all
+from mytorch.tensor_sort import *  # noqa: F403 - sort, argsort, topk
+from mytorch.tensor_sort import __all__ as _sort_all
 from mytorch.utils import GradientBuffer
 
 __version__ = "0.1.0"
@@ -56,7 +58,7 @@ __all__ = [
     "no_grad",
     "set_grad_enabled",
 ]
-__all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all + _index_all
+__all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all + _index_all + _sort_all
 
 
 class _CallableModule(types.ModuleType):

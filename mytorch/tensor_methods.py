@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch import tensor_graph, tensor_index, tensor_math, tensor_shape
+from mytorch import tensor_graph, tensor_index, tensor_math, tensor_shape, tensor_sort
 from mytorch.dtypes import as_dtype
 from mytorch.tensor import Tensor, _apply, _assign, _promoted_dtype, _wrapping
 
@@ -209,6 +209,8 @@ METHODS: dict[str, Any] = {
         name: getattr(tensor_index, name)
         for name in ("gather", "index_select", "scatter", "scatter_add", "scatter_", "scatter_add_")
     },
+    # ordering
+    **{name: getattr(tensor_sort, name) for name in ("sort", "argsort", "topk")},
     # math
     **{
         name: getattr(tensor_math, name)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from mytorch import tensor as T
-from mytorch import tensor_math, tensor_shape
+from mytorch import tensor_math, tensor_shape, tensor_sort
 from mytorch.nn import functional as F
 
 __all__ = ["FUNCTIONS", "UFUNCS", "array_function", "array_ufunc"]
@@ -261,6 +261,15 @@ def _where(condition: Any, a: Any, b: Any) -> T.Tensor:
     return T._apply("where", (a, b), {"condition": np.asarray(condition)})
 
 
+def _sort(a: Any, axis: int | None = -1, kind: Any = None, order: Any = None, **_: Any) -> T.Tensor:
+    """``np.sort``: ``mytorch.sort``'s values (stable); ``axis=None`` sorts the flattened tensor."""
+    if order is not None:
+        raise TypeError("np.sort on a Tensor: order= (structured arrays) is not supported")
+    if axis is None:
+        a, axis = tensor_shape.reshape(a, -1), 0
+    return tensor_sort.sort(a, axis).values
+
+
 def _transpose(a: Any, axes: Any = None) -> T.Tensor:
     return T._apply("transpose", (a,), {"axes": None if axes is None else tuple(axes)})
 
@@ -289,6 +298,7 @@ FUNCTIONS: dict[Callable, Callable[..., Any]] = {
     np.flip: _flip,
     np.cumsum: _cumsum,
     np.where: _where,
+    np.sort: _sort,
     # the kernel forwards that backward rules call (marked ``@dispatches`` in the table); taken
     # from the module's namespace: from outside, ``F.sigmoid`` is the array-or-Tensor front
     vars(F)["sigmoid"]: T.sigmoid,

@@ -463,6 +463,14 @@ API: dict[str, tuple[Callable[..., Any], list[tuple[tuple[int, ...], str]]]] = {
         [((2, 3, 4), R)],
     ),
     "masked_fill tensor value": (lambda m, x, v: x.masked_fill(m.tensor(MASK_ROWS), v), [((2, 3, 4), R), ((), R)]),
+    # ordering: values taken at the order's indices (gradients scatter back)
+    "sort": (lambda m, x: x.sort().values, [((3, 5), R)]),
+    "sort dim 0 descending": (lambda m, x: m.sort(x, 0, descending=True)[0], [((4, 3), R)]),
+    "sort 3-D negative dim": (lambda m, x: m.sort(x, dim=-2, stable=True).values, [((2, 4, 3), R)]),
+    "topk": (lambda m, x: x.topk(2).values, [((3, 5), R)]),
+    "topk smallest dim 0": (lambda m, x: m.topk(x, 3, dim=0, largest=False)[0], [((4, 3), R)]),
+    "topk all": (lambda m, x: x.topk(5, dim=-1, sorted=True).values * x, [((2, 5), R)]),
+    "argsort gather": (lambda m, x: x.gather(1, x.argsort(dim=1, descending=True)) * x, [((3, 4), R)]),
 }
 """The Tensor API, written once with PyTorch's names: ``fn(lib, *tensors) -> tensor``."""
 
@@ -508,6 +516,12 @@ def test_tensor_api_matches_torch(name: str, dtype: Any) -> None:
 
 
 VALUES: dict[str, Callable[..., Any]] = {
+    "sort indices": lambda m, x: m.sort(x, dim=0).indices,
+    "sort indices descending": lambda m, x: x.sort(1, True)[1],
+    "argsort": lambda m, x: m.argsort(x, dim=-1),
+    "argsort descending dim 0": lambda m, x: x.argsort(0, descending=True),
+    "topk indices": lambda m, x: x.topk(2, dim=1).indices,
+    "topk smallest indices": lambda m, x: m.topk(x, 2, 0, False)[1],
     "max indices": lambda m, x: x.max(dim=1).indices,
     "min indices keepdim": lambda m, x: m.min(x, 0, keepdim=True)[1],
     "argmax": lambda m, x: x.argmax(),
