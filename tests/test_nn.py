@@ -388,6 +388,22 @@ def test_clip_grad_norm_scales_every_gradient_together_and_says_what_it_refuses(
     assert b.grad.tolist() == [-2.0]
 
 
+def test_clip_grad_norm_of_float16_gradients_sums_in_float32():
+    """The norm of float16 gradients is taken in float32 and given back in float16, as PyTorch
+    does: squared in float16, (300, 300) and (400,) overflowed to a norm of inf, and every
+    gradient was scaled to 0; a max_norm beyond float16's range (1e10) was inf there too,
+    and inf / inf made the gradients NaN."""
+    w, b = (nn.Parameter(Tensor(np.zeros(n, dtype=np.float16))) for n in (2, 1))
+    w.grad, b.grad = Tensor(np.array([300.0, 300.0], np.float16)), Tensor(np.array([400.0], np.float16))
+    norm = nn.utils.clip_grad_norm_([w, b], max_norm=1.0)
+    assert norm.dtype == np.float16 and norm.item() == pytest.approx(np.sqrt(340000.0), rel=1e-3)
+    np.testing.assert_allclose(np.asarray(w.grad, np.float64), [300 / 583.1] * 2, rtol=2e-3)
+    np.testing.assert_allclose(np.asarray(b.grad, np.float64), [400 / 583.1], rtol=2e-3)
+    w.grad = Tensor(np.array([60000.0, 60000.0], np.float16))  # a norm of 84853: inf in float16
+    assert nn.utils.clip_grad_norm_([w], max_norm=1e10).item() == np.inf
+    assert w.grad.tolist() == [0.0, 0.0]  # 1e10 / inf, as PyTorch gives
+
+
 def test_manual_seed_makes_initial_weights_and_dropout_repeat():
     def draw() -> list[np.ndarray]:
         mytorch.manual_seed(3)

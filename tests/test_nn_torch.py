@@ -259,6 +259,23 @@ def test_gradient_clipping_matches_torch(dtype):
     np.testing.assert_array_equal(results[-2], results[-1])
 
 
+@pytest.mark.parametrize("scale", [1.0, 300.0, 1e4])
+def test_gradient_clipping_of_float16_matches_torch(scale):
+    """float16 gradients: the norm is summed in float32 (in float16, 300**2 overflowed to inf)."""
+    grads = [RNG.standard_normal(s).astype(np.float16) * np.float16(scale) for s in [(3, 4), (5,)]]
+    results = []
+    for lib, make in ((mytorch, Tensor), (torch, torch.tensor)):
+        params = [lib.nn.Parameter(make(np.zeros_like(g))) for g in grads]
+        for p, g in zip(params, grads):
+            p.grad = make(g.copy())
+        norm = lib.nn.utils.clip_grad_norm_(params, 1.0, norm_type=2.0)
+        norm = np.asarray(norm.detach() if lib is torch else norm.data)
+        results.append([norm] + [np.asarray(p.grad) for p in params])
+    for mine, theirs in zip(*results):
+        assert mine.dtype == theirs.dtype == np.float16
+        np.testing.assert_allclose(mine.astype(np.float64), theirs.astype(np.float64), rtol=2e-3)
+
+
 def test_functional_dropout_in_eval_and_linear_without_bias_match_torch():
     w = RNG.standard_normal((3, 4))
     compare(

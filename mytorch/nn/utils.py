@@ -65,14 +65,18 @@ def clip_grad_norm_(
     if not grads:
         return Tensor(np.zeros((), dtype=get_default_dtype()))
     dtype = np.result_type(*[g.data for g in grads])
-    each = np.array([np.linalg.norm(g.data.ravel(), p) if g.data.size else 0.0 for g in grads], dtype=dtype)
-    total = np.asarray(np.linalg.norm(each, p), dtype=dtype)
+    wide = np.result_type(dtype, np.float32)  # float16 is summed in float32, as PyTorch does (300**2 overflowed)
+    flat = [g.data.ravel().astype(wide, copy=False) for g in grads]
+    each = np.array([np.linalg.norm(g, p) if g.size else 0.0 for g in flat], dtype=wide)
+    with np.errstate(over="ignore"):  # (a float16 norm beyond 65504 is inf, as in PyTorch)
+        total = np.asarray(np.linalg.norm(each, p), dtype=dtype)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
             f"clip_grad_norm_: the total norm of order {p} of the gradients is {float(total)}, so it cannot be "
             "clipped; pass error_if_nonfinite=False to scale the gradients by it anyway"
         )
-    coefficient = np.minimum(np.asarray(max_norm, dtype=dtype) / (total + np.asarray(1e-6, dtype=dtype)), 1.0)
+    # (in float32 at least: max_norm or 1e-6 in float16 was inf or a subnormal)
+    coefficient = np.minimum(np.asarray(max_norm, dtype=wide) / (total.astype(wide) + np.asarray(1e-6, wide)), 1.0)
     if not coefficient >= 1:  # (NaN too: NaN gradients, as in PyTorch)
         with no_grad():
             for g in grads:
