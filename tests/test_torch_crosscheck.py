@@ -471,6 +471,16 @@ API: dict[str, tuple[Callable[..., Any], list[tuple[tuple[int, ...], str]]]] = {
     "topk smallest dim 0": (lambda m, x: m.topk(x, 3, dim=0, largest=False)[0], [((4, 3), R)]),
     "topk all": (lambda m, x: x.topk(5, dim=-1, sorted=True).values * x, [((2, 5), R)]),
     "argsort gather": (lambda m, x: x.gather(1, x.argsort(dim=1, descending=True)) * x, [((3, 4), R)]),
+    # normalization (composed of recorded operations)
+    "layer_norm": (
+        lambda m, x, w, b: m.nn.functional.layer_norm(x, (4,), w, b),
+        [((2, 3, 4), R), ((4,), R), ((4,), R)],
+    ),
+    "layer_norm two axes": (lambda m, x: m.nn.functional.layer_norm(x, (3, 4), eps=1e-3), [((2, 3, 4), R)]),
+    "batch_norm training": (
+        lambda m, x, w, b: m.nn.functional.batch_norm(x, None, None, w, b, training=True),
+        [((5, 3, 2), R), ((3,), R), ((3,), R)],
+    ),
 }
 """The Tensor API, written once with PyTorch's names: ``fn(lib, *tensors) -> tensor``."""
 

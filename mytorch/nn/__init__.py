@@ -30,6 +30,8 @@ _HOME = {
     "Dropout": "layers",
     "Flatten": "layers",
     "Embedding": "layers",
+    "LayerNorm": "normalization",
+    "BatchNorm1d": "normalization",
     "Sequential": "containers",
     "ModuleList": "containers",
     "ReLU": "activations",

@@ -2048,8 +2048,15 @@ class _TableModule(types.ModuleType):
 sys.modules[__name__].__class__ = _TableModule
 
 
+_ELSEWHERE = {"layer_norm": "mytorch.nn.normalization", "batch_norm": "mytorch.nn.normalization"}
+"""Tensor-only functions kept beside their modules: ``F.layer_norm`` with ``nn.LayerNorm``."""
+
+
 def __getattr__(name: str) -> Any:
-    """``F.cross_entropy`` and the other Tensor-only functions, from ``functional_tensor``."""
+    """``F.cross_entropy`` and the other Tensor-only functions, from ``functional_tensor`` (or
+    the file ``_ELSEWHERE`` names)."""
     if name in _TENSOR_ONLY:
         return getattr(_tensor_functions(), name)
+    if name in _ELSEWHERE:
+        return getattr(importlib.import_module(_ELSEWHERE[name]), name)
     raise AttributeError(f"module 'mytorch.nn.functional' has no attribute {name!r}")

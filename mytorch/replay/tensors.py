@@ -52,6 +52,7 @@ class Recorder:
         self.changed: list[tuple[int, Tensor]] = []
         self.read: list[tuple[Callable[[], Any], Any]] = []
         self.clipped: list[str] = []  # the nn.utils clipping functions the step called
+        self.updated: list[str] = []  # state the step's modules changed off the tape
 
     def __enter__(self) -> Recorder:
         CAPTURE.append(self)
@@ -101,6 +102,11 @@ class Recorder:
         if threading.get_ident() == self.thread:
             self.clipped.append(name)
 
+    def off_tape(self, what: str) -> None:
+        """The step changed ``what`` outside the tape (a BatchNorm's running statistics)."""
+        if threading.get_ident() == self.thread:
+            self.updated.append(what)
+
     def reads(self, read: Callable[[], Any], value: Any) -> None:
         """The step used ``value``, which ``read()`` gives again (values held in an array a
         module keeps, that can change in place between steps)."""
@@ -149,6 +155,11 @@ def tensor_step(
             f"replay: the step clips its gradients (nn.utils.{recorder.clipped[0]}), which changes them only when "
             "they pass the limit; a replay hands the optimizer the gradients as backward leaves them: run this step "
             "dynamically"
+        )
+    if recorder.updated:
+        raise ReplayError(
+            f"replay: the step updates {recorder.updated[0]} outside the tape (training mode), which a replay "
+            "would not repeat: run this step dynamically (or the module in eval() mode)"
         )
     if recorder.changed:
         i, p = recorder.changed[0]

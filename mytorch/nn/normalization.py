@@ -1,0 +1,286 @@
+"""Normalization layers: ``F.layer_norm`` / ``nn.LayerNorm`` and ``F.batch_norm`` / ``nn.BatchNorm1d``.
+
+Both are composed of the kernel table's recorded operations (``mean``, ``var`` with
+correction 0, ``sub``, ``rsqrt``, ``mul``, ``add``), so their gradients, forward mode and
+second derivatives are those rows' (exact, not approximated):
+
+    y = (x - mean) * rsqrt(var + eps) * weight + bias
+
+with the statistics over the normalized axes (``layer_norm``: the last ones; ``batch_norm``:
+every axis but the channels, axis 1). ``BatchNorm1d`` in training mode also updates its
+running statistics off the tape (buffers ``running_mean``, ``running_var`` with the unbiased
+variance, ``num_batches_tracked``), as PyTorch does; they go into ``state_dict`` as arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mytorch.autograd_engine import no_grad
+from mytorch.dtypes import get_default_dtype
+from mytorch.nn.module import Module
+from mytorch.nn.parameter import Parameter
+from mytorch.tensor import CAPTURE, Tensor, capturing, rsqrt
+from mytorch.tensor_math import mean, var
+
+__all__ = ["BatchNorm1d", "LayerNorm", "batch_norm", "layer_norm"]
+
+
+def _tensor(op: str, value: Any, what: str = "input") -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    raise TypeError(f"{op}: {what} must be a mytorch Tensor, got {type(value).__name__}")
+
+
+def _normalized(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """``((x - mean) * rsqrt(var + eps), mean, var)`` over ``axes`` (biased variance), recorded."""
+    centre = mean(x, axes, keepdim=True)
+    spread = var(x, axes, keepdim=True, correction=0)
+    return (x - centre) * rsqrt(spread + eps), centre, spread
+
+
+def _affine(op: str, y: Tensor, weight: Any, bias: Any, shape: tuple[int, ...], view: tuple[int, ...]) -> Tensor:
+    """``y * weight + bias`` for a weight and bias of ``shape`` (either may be None), seen as ``view``."""
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and tuple(_tensor(op, value, name).shape) != shape:
+            raise ValueError(f"{op}: {name} must have shape {shape}, got {tuple(value.shape)}")
+    if weight is not None:
+        y = y * weight.reshape(view)
+    if bias is not None:
+        y = y + bias.reshape(view)
+    return y
+
+
+# --------------------------------------------------------------------------- layer norm
+def _shape_arg(op: str, shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        return (int(shape),)
+    if isinstance(shape, Sequence) and all(isinstance(n, (int, np.integer)) for n in shape):
+        return tuple(int(n) for n in shape)
+    raise TypeError(f"{op}: normalized_shape must be an int or a sequence of ints, got {shape!r}")
+
+
+def layer_norm(
+    input: Any,  # noqa: A002 - PyTorch's name
+    normalized_shape: int | Sequence[int],
+    weight: Any = None,
+    bias: Any = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize over the last ``len(normalized_shape)`` axes (which must be ``normalized_shape``):
+    ``(x - mean) / sqrt(var + eps) * weight + bias``, the variance biased, as PyTorch's
+    ``F.layer_norm``. ``weight`` and ``bias`` (shape ``normalized_shape``) are optional.
+
+    Raises:
+        TypeError: ``input`` (or weight, bias) is not a Tensor.
+        ValueError: the last axes of ``input`` are not ``normalized_shape``.
+    """
+    x = _tensor("layer_norm", input)
+    shape = _shape_arg("layer_norm", normalized_shape)
+    k = len(shape)
+    if k == 0 or tuple(x.shape[x.ndim - k :]) != shape or x.ndim < k:
+        raise ValueError(
+            f"layer_norm: normalized_shape {shape} must be the last axes of the input, got input of shape {x.shape}"
+        )
+    y, _, _ = _normalized(x, tuple(range(x.ndim - k, x.ndim)), eps)
+    return _affine("layer_norm", y, weight, bias, shape, shape)
+
+
+class LayerNorm(Module):
+    """``F.layer_norm`` over the last axes, of shape ``normalized_shape``, with a learnable
+    ``weight`` (ones) and ``bias`` (zeros) of that shape when ``elementwise_affine``."""
+
+    weight: Parameter | None
+    bias: Parameter | None
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        self.normalized_shape = _shape_arg("LayerNorm", normalized_shape)
+        self.eps = float(eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        if self.elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
+            self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype)) if bias else None
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``F.layer_norm(x, normalized_shape, weight, bias, eps)``."""
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        """``normalized_shape, eps=..., elementwise_affine=...``, shown in ``repr``."""
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+# --------------------------------------------------------------------------- batch norm
+def _update_running(stat: Tensor, batch: np.ndarray, momentum: float) -> None:
+    """``stat = (1 - momentum) stat + momentum batch``, in place, off the tape."""
+    with no_grad():
+        stat.copy_(Tensor(((1 - momentum) * stat.data + momentum * batch).astype(stat.dtype, copy=False)))
+
+
+def batch_norm(
+    input: Any,  # noqa: A002 - PyTorch's name
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Any = None,
+    bias: Any = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize each channel (axis 1) of ``input`` (N, C, ...) over every other axis, as
+    PyTorch's ``F.batch_norm``. In training mode with the batch's statistics (biased variance),
+    and ``running_mean``/``running_var`` (when given) moved toward the batch's mean and unbiased
+    variance by ``momentum``, in place; otherwise with the running statistics.
+
+    Raises:
+        TypeError: ``input`` is not a Tensor.
+        ValueError: ``input`` has fewer than 2 axes, a running statistic, weight or bias is
+            not of shape (C,), the running statistics are missing outside training, or a
+            training batch has one value per channel.
+    """
+    x = _tensor("batch_norm", input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
+    channels = x.shape[1]
+    view = (1, channels) + (1,) * (x.ndim - 2)
+    for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
+        if stat is not None and tuple(_tensor("batch_norm", stat, name).shape) != (channels,):
+            raise ValueError(f"batch_norm: {name} must have shape ({channels},), got {tuple(stat.shape)}")
+    if training:
+        count = x.data.size // max(channels, 1)
+        if count <= 1:
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, got input of shape {x.shape}"
+            )
+        axes = (0,) + tuple(range(2, x.ndim))
+        y, centre, spread = _normalized(x, axes, eps)
+        if running_mean is not None:
+            _update_running(running_mean, centre.data.reshape(channels), momentum)
+        if running_var is not None:
+            _update_running(running_var, spread.data.reshape(channels) * (count / (count - 1)), momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are needed outside training mode")
+        y = (x - running_mean.reshape(view)) * rsqrt(running_var.reshape(view) + eps)
+    return _affine("batch_norm", y, weight, bias, (channels,), view)
+
+
+class BatchNorm1d(Module):
+    """Batch normalization of (N, C) or (N, C, L) inputs over the batch (and length) axes, per
+    channel, as PyTorch's ``nn.BatchNorm1d``.
+
+    Args:
+        num_features: C.
+        eps: added to the variance.
+        momentum: the running statistics' update factor; None: a cumulative average
+            (1 / num_batches_tracked).
+        affine: learn ``weight`` (ones) and ``bias`` (zeros) of shape (C,).
+        track_running_stats: keep the buffers ``running_mean`` (zeros), ``running_var`` (ones)
+            and ``num_batches_tracked`` (int64), used in evaluation mode; without them the
+            batch's statistics are used in both modes.
+    """
+
+    weight: Parameter | None
+    bias: Parameter | None
+    running_mean: Tensor | None
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features <= 0:
+            raise ValueError(f"BatchNorm1d: num_features must be a positive integer, got {num_features!r}")
+        self.num_features = int(num_features)
+        self.eps = float(eps)
+        self.momentum = None if momentum is None else float(momentum)
+        self.affine = bool(affine)
+        self.track_running_stats = bool(track_running_stats)
+        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        if self.affine:
+            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
+            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches tracked (in place)."""
+        with no_grad():
+            for stat, value in ((self.running_mean, 0), (self.running_var, 1), (self.num_batches_tracked, 0)):
+                if stat is not None:
+                    stat.fill_(value)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``F.batch_norm`` with the batch's statistics in training mode (updating the running
+        ones) and the running ones in evaluation mode.
+
+        Raises:
+            ValueError: ``x`` is not (N, C) or (N, C, L) with C = num_features.
+        """
+        x = _tensor("BatchNorm1d", x)
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            raise ValueError(
+                f"BatchNorm1d({self.num_features}): expected input of shape (N, {self.num_features}) or "
+                f"(N, {self.num_features}, L), got {x.shape}"
+            )
+        factor = 0.0 if self.momentum is None else self.momentum
+        counter = self.num_batches_tracked
+        if self.training and self.track_running_stats and counter is not None:
+            recorder = capturing() if CAPTURE else None
+            if recorder is not None:  # (a replay would not repeat the update: it refuses the step)
+                recorder.off_tape("BatchNorm1d's running statistics")
+            with no_grad():
+                counter.add_(1)
+            if self.momentum is None:
+                factor = 1.0 / float(counter.item())
+        use_batch = self.training or self.running_mean is None
+        track = not self.training or self.track_running_stats
+        return batch_norm(
+            x,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            self.weight,
+            self.bias,
+            use_batch,
+            factor,
+            self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        """``num_features, eps=..., momentum=..., affine=..., track_running_stats=...``."""
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )

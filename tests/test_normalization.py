@@ -1,0 +1,233 @@
+"""``F.layer_norm`` / ``nn.LayerNorm`` and ``F.batch_norm`` / ``nn.BatchNorm1d``.
+
+Closed forms and central differences run without PyTorch; where it is installed, the modules
+run beside PyTorch's for several training steps (float32 and float64) and must agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_inplace import central_differences
+
+import mytorch as mt
+import mytorch.nn as nn
+import mytorch.nn.functional as F
+from mytorch.replay import Replay, ReplayError
+
+
+def _norm(x: np.ndarray, axes: tuple[int, ...], eps: float = 1e-5) -> np.ndarray:
+    centre = x.mean(axis=axes, keepdims=True)
+    return (x - centre) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+
+
+def _grads(f, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    leaves = [mt.tensor(a, requires_grad=True) for a in arrays]
+    f(*leaves).backward()
+    return [t.grad.numpy() for t in leaves]
+
+
+# --------------------------------------------------------------------------- layer norm
+def test_layer_norm_values_and_gradients():
+    rng = np.random.default_rng(0)
+    x0, w0, b0, v = (
+        rng.standard_normal((2, 3, 4)),
+        rng.standard_normal(4),
+        rng.standard_normal(4),
+        rng.standard_normal((2, 3, 4)),
+    )
+    out = F.layer_norm(mt.tensor(x0), (4,), mt.tensor(w0), mt.tensor(b0))
+    np.testing.assert_allclose(out.numpy(), _norm(x0, (2,)) * w0 + b0, rtol=1e-12)
+
+    def loss(x, w, b):
+        return float(np.sum((_norm(x, (2,)) * w + b) * v))
+
+    grads = _grads(lambda x, w, b: (F.layer_norm(x, 4, w, b) * mt.tensor(v)).sum(), [x0, w0, b0])
+    expected = central_differences(loss, [x0, w0, b0])
+    for g, e in zip(grads, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+
+
+def test_layer_norm_over_several_axes_and_without_affine():
+    x0 = np.random.default_rng(1).standard_normal((2, 3, 4))
+    np.testing.assert_allclose(F.layer_norm(mt.tensor(x0), (3, 4), eps=1e-3).numpy(), _norm(x0, (1, 2), 1e-3))
+    layer = nn.LayerNorm([3, 4], elementwise_affine=False)
+    assert list(layer.parameters()) == []
+    np.testing.assert_allclose(layer(mt.tensor(x0)).numpy(), _norm(x0, (1, 2)), rtol=1e-12)
+
+
+def test_layer_norm_module_parameters_and_state_dict():
+    layer = nn.LayerNorm(5)
+    assert layer.weight.dtype == np.float32 and layer.weight.shape == (5,)
+    np.testing.assert_array_equal(layer.weight.numpy(), 1.0)
+    np.testing.assert_array_equal(layer.bias.numpy(), 0.0)
+    assert sorted(layer.state_dict()) == ["bias", "weight"]
+    assert nn.LayerNorm(5, bias=False).bias is None
+    assert repr(layer) == "LayerNorm((5,), eps=1e-05, elementwise_affine=True)"
+
+
+def test_layer_norm_bad_input_names_the_shapes():
+    with pytest.raises(ValueError, match=r"layer_norm: normalized_shape \(4,\) must be the last axes .* \(2, 3\)"):
+        F.layer_norm(mt.zeros(2, 3), 4)
+    with pytest.raises(ValueError, match=r"layer_norm: weight must have shape \(3,\), got \(4,\)"):
+        F.layer_norm(mt.zeros(2, 3), 3, mt.ones(4))
+    with pytest.raises(TypeError, match="layer_norm: input must be a mytorch Tensor"):
+        F.layer_norm(np.zeros((2, 3)), 3)
+
+
+# --------------------------------------------------------------------------- batch norm
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 2)])
+def test_batch_norm_training_gradients_go_through_the_batch_statistics(shape):
+    rng = np.random.default_rng(2)
+    x0, w0, b0, v = (
+        rng.standard_normal(shape),
+        rng.standard_normal(3),
+        rng.standard_normal(3),
+        rng.standard_normal(shape),
+    )
+    axes = (0,) + tuple(range(2, len(shape)))
+    view = (1, 3) + (1,) * (len(shape) - 2)
+
+    def loss(x, w, b):
+        return float(np.sum((_norm(x, axes) * w.reshape(view) + b.reshape(view)) * v))
+
+    def f(x, w, b):
+        return (F.batch_norm(x, None, None, w, b, training=True) * mt.tensor(v)).sum()
+
+    for g, e in zip(_grads(f, [x0, w0, b0]), central_differences(loss, [x0, w0, b0])):
+        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+
+
+def test_running_statistics_follow_momentum_and_are_used_in_eval():
+    rng = np.random.default_rng(3)
+    layer = nn.BatchNorm1d(3, momentum=0.25, dtype=mt.float64)
+    mean, variance = np.zeros(3), np.ones(3)
+    for _ in range(3):
+        x0 = rng.standard_normal((6, 3, 2)) * 2 + 1
+        out = layer(mt.tensor(x0))
+        np.testing.assert_allclose(out.detach().numpy(), _norm(x0, (0, 2)), rtol=1e-10, atol=1e-12)
+        mean = 0.75 * mean + 0.25 * x0.mean(axis=(0, 2))
+        variance = 0.75 * variance + 0.25 * x0.var(axis=(0, 2), ddof=1)  # unbiased, as PyTorch
+    np.testing.assert_allclose(layer.running_mean.numpy(), mean, rtol=1e-12)
+    np.testing.assert_allclose(layer.running_var.numpy(), variance, rtol=1e-12)
+    assert layer.num_batches_tracked.item() == 3 and layer.num_batches_tracked.dtype == np.int64
+    layer.eval()
+    x0 = rng.standard_normal((2, 3, 2))
+    expected = (x0 - mean.reshape(1, 3, 1)) / np.sqrt(variance.reshape(1, 3, 1) + 1e-5)
+    np.testing.assert_allclose(layer(mt.tensor(x0)).detach().numpy(), expected, rtol=1e-12)
+    assert layer.num_batches_tracked.item() == 3  # not counted in eval mode
+
+
+def test_momentum_none_is_a_cumulative_average():
+    rng = np.random.default_rng(4)
+    layer = nn.BatchNorm1d(2, momentum=None, dtype=mt.float64)
+    batches = [rng.standard_normal((4, 2)) for _ in range(3)]
+    for x0 in batches:
+        layer(mt.tensor(x0))
+    np.testing.assert_allclose(layer.running_mean.numpy(), np.mean([b.mean(axis=0) for b in batches], axis=0))
+
+
+def test_without_running_statistics_the_batch_is_used_in_both_modes():
+    layer = nn.BatchNorm1d(3, affine=False, track_running_stats=False)
+    assert layer.running_mean is None and list(layer.parameters()) == [] and layer.state_dict() == {}
+    x0 = np.random.default_rng(5).standard_normal((4, 3))
+    layer.eval()
+    np.testing.assert_allclose(layer(mt.tensor(x0)).numpy(), _norm(x0, (0,)), rtol=1e-12)
+
+
+def test_batch_norm_state_dict_holds_the_buffers_as_arrays_and_loads_back():
+    layer = nn.BatchNorm1d(3)
+    layer(mt.randn(8, 3) * 3 + 1)
+    state = layer.state_dict()
+    assert sorted(state) == ["bias", "num_batches_tracked", "running_mean", "running_var", "weight"]
+    arrays = {name: t.numpy() for name, t in state.items()}
+    assert all(isinstance(a, np.ndarray) and a.dtype != object for a in arrays.values())
+    fresh = nn.BatchNorm1d(3)
+    fresh.load_state_dict(arrays)
+    np.testing.assert_array_equal(fresh.running_mean.numpy(), layer.running_mean.numpy())
+    assert fresh.num_batches_tracked.item() == 1
+    fresh.reset_running_stats()
+    np.testing.assert_array_equal(fresh.running_var.numpy(), 1.0)
+    assert fresh.num_batches_tracked.item() == 0
+
+
+def test_batch_norm_bad_input():
+    layer = nn.BatchNorm1d(3)
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(3\): expected input of shape \(N, 3\) .* got \(4, 2\)"):
+        layer(mt.zeros(4, 2))
+    with pytest.raises(ValueError, match="more than 1 value per channel when training, got input of shape"):
+        layer(mt.zeros(1, 3))
+    with pytest.raises(ValueError, match="num_features must be a positive integer"):
+        nn.BatchNorm1d(0)
+    with pytest.raises(ValueError, match="running_mean and running_var are needed"):
+        F.batch_norm(mt.zeros(4, 3), None, None)
+
+
+def test_a_replay_refuses_a_step_that_updates_running_statistics():
+    model = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
+    opt = mt.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        loss = model(x).square().mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    replay = Replay(step, optimizer=opt)
+    with pytest.raises(ReplayError, match="BatchNorm1d's running statistics outside the tape"):
+        for _ in range(3):
+            replay(mt.randn(5, 4))
+
+
+# --------------------------------------------------------------------------- against PyTorch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_batch_norm_module_trains_as_torchs(dtype, momentum):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    tol = {"rtol": 1e-4, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-10, "atol": 1e-12}
+    mine = nn.BatchNorm1d(3, momentum=momentum, dtype=dtype)
+    theirs = torch.nn.BatchNorm1d(3, momentum=momentum, dtype=getattr(torch, np.dtype(dtype).name))
+    w0, b0 = rng.standard_normal(3).astype(dtype), rng.standard_normal(3).astype(dtype)
+    mine.load_state_dict({"weight": w0, "bias": b0}, strict=False)
+    theirs.load_state_dict({"weight": torch.tensor(w0), "bias": torch.tensor(b0)}, strict=False)
+    for step in range(3):
+        if step == 2:
+            mine.eval()
+            theirs.eval()
+        x0 = (rng.standard_normal((5, 3, 4)) * 2 + 0.5).astype(dtype)
+        v = rng.standard_normal((5, 3, 4)).astype(dtype)
+        results = []
+        for lib, module in ((mt, mine), (torch, theirs)):
+            module.zero_grad()
+            x = lib.tensor(x0, requires_grad=True)
+            out = module(x)
+            (out * lib.tensor(v)).sum().backward()
+            results.append([out.detach().numpy(), x.grad.numpy(), module.weight.grad.numpy(), module.bias.grad.numpy()])
+            results[-1] += [module.running_mean.numpy(), module.running_var.numpy()]
+        for a, b in zip(*results):
+            assert a.dtype == b.dtype
+            np.testing.assert_allclose(a, b, **tol)
+    assert mine.num_batches_tracked.item() == theirs.num_batches_tracked.item() == 2
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_norm_module_matches_torchs(dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    tol = {"rtol": 1e-4, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-10, "atol": 1e-12}
+    x0, v = rng.standard_normal((2, 3, 4)).astype(dtype), rng.standard_normal((2, 3, 4)).astype(dtype)
+    w0, b0 = rng.standard_normal((3, 4)).astype(dtype), rng.standard_normal((3, 4)).astype(dtype)
+    results = []
+    for lib in (mt, torch):
+        layer = lib.nn.LayerNorm((3, 4), eps=1e-4, dtype=getattr(lib, np.dtype(dtype).name))
+        with lib.no_grad():
+            layer.weight.copy_(lib.tensor(w0))
+            layer.bias.copy_(lib.tensor(b0))
+        x = lib.tensor(x0, requires_grad=True)
+        (layer(x) * lib.tensor(v)).sum().backward()
+        results.append([layer(x).detach().numpy(), x.grad.numpy(), layer.weight.grad.numpy(), layer.bias.grad.numpy()])
+    for a, b in zip(*results):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, **tol)
