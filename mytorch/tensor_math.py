@@ -502,15 +502,20 @@ def _fill_mask(op: str, mask: Any, shape: tuple[builtins.int, ...], inplace: bui
 
 def _fill_value(op: str, value: Any, x: np.ndarray) -> Any:
     """The fill: a 0-d tensor as it is (its gradient is the sum over the filled places), a number
-    in ``x``'s dtype, as PyTorch takes it (0.5 into integers is 0; -inf into integers is refused)."""
+    in ``x``'s dtype, as PyTorch takes it (0.5 into integers is 0; -inf into integers is refused,
+    and so is an integer the dtype cannot hold: 300 into uint8, where -1 is 255). Into an integer
+    or bool ``x`` a 0-d tensor is such a number too (a float 1.7 is 1): the result keeps the
+    input's dtype, as in PyTorch."""
     if isinstance(value, Tensor):
         if value.ndim:
             raise TypeError(f"{op}: the value must be a number or a 0-d tensor, got a tensor of shape {value.shape}")
-        return value
+        return _fill_value(op, value.data.item(), x) if x.dtype.kind in "biu" else value
     if not isinstance(value, (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)):
         raise TypeError(f"{op}: the value must be a number or a 0-d tensor, got {type(value).__name__}")
     if x.dtype.kind in "biu" and not math.isfinite(value):
         raise ValueError(f"{op}: the value {value!r} cannot be stored in a tensor of dtype {x.dtype}")
+    if x.dtype.kind in "iu" and not isinstance(value, (builtins.bool, np.bool_)):
+        _check_storable(value, x.dtype, op)
     return np.asarray(value).astype(x.dtype)
 
 

@@ -367,6 +367,24 @@ def test_masked_fill_values_gradients_in_place_and_errors():
         mytorch.tensor([1]).masked_fill(mytorch.tensor([True]), float("-inf"))
 
 
+def test_masked_fill_of_integers_keeps_the_dtype_and_refuses_what_it_cannot_hold():
+    """An integer the dtype cannot hold is refused, as by fill_ and t[i] = v (300 into uint8 was
+    stored as 44); -1 into uint8 is 255, as in PyTorch. A 0-d float tensor filled into integers is
+    taken in their dtype (the result was float32 holding 1.7; PyTorch: int64 holding 1)."""
+    mask = mytorch.tensor([True, False, True])
+    image = mytorch.tensor(np.array([1, 2, 3], np.uint8))
+    for fill in (lambda t, v: t.masked_fill(mask, v), lambda t, v: t.clone().masked_fill_(mask, v)):
+        with pytest.raises(RuntimeError, match="300 cannot be stored in a uint8 tensor"):
+            fill(image, 300)
+        with pytest.raises(RuntimeError, match="300 cannot be stored in a uint8 tensor"):
+            fill(image, mytorch.tensor(300))
+        assert fill(image, -1).tolist() == [255, 2, 255] and fill(image, -1).dtype == np.uint8
+        labels = fill(mytorch.tensor([5, 6, 7]), mytorch.tensor(1.7))
+        assert labels.dtype == np.int64 and labels.tolist() == [1, 6, 1]
+        flags = fill(mytorch.tensor([False, False, False]), mytorch.tensor(2))
+        assert flags.dtype == np.bool_ and flags.tolist() == [True, False, True]
+
+
 def test_clip_grad_norm_scales_every_gradient_together_and_says_what_it_refuses():
     w, b, frozen = (nn.Parameter(Tensor(np.array(v))) for v in ([3.0, 4.0], [12.0], [1.0]))
     w.grad, b.grad = Tensor(np.array([3.0, 4.0])), Tensor(np.array([12.0]))
