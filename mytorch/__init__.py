@@ -32,6 +32,7 @@ from mytorch.function import Context, Function
 from mytorch.tensor import *  # noqa: F403 - Tensor and its ops (log, sin, exp, tanh, ...)
 from mytorch.tensor import Tensor
 from mytorch.tensor import __all__ as _tensor_all
+from mytorch.tensor_einsum import einsum
 from mytorch.tensor_index import *  # noqa: F403 - gather, index_select, scatter, scatter_add
 from mytorch.tensor_index import __all__ as _index_all
 from mytorch.tensor_math import *  # noqa: F403 - sum, mean, max, norm, var, where, clamp, ...
@@ -52,6 +53,7 @@ __all__ = [
     "GradientBuffer",
     "Operation",
     "detect_anomaly",
+    "einsum",
     "enable_grad",
     "grad",
     "is_grad_enabled",

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from mytorch import tensor as T
-from mytorch import tensor_math, tensor_shape, tensor_sort
+from mytorch import tensor_einsum, tensor_math, tensor_shape, tensor_sort
 from mytorch.nn import functional as F
 
 __all__ = ["FUNCTIONS", "UFUNCS", "array_function", "array_ufunc"]
@@ -270,6 +270,15 @@ def _sort(a: Any, axis: int | None = -1, kind: Any = None, order: Any = None, **
     return tensor_sort.sort(a, axis).values
 
 
+def _einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> T.Tensor:
+    """``np.einsum``: ``mytorch.einsum`` (arrays among the operands enter as constants)."""
+    if not isinstance(subscripts, str) or set(kwargs) - {"optimize"}:
+        raise TypeError("np.einsum on Tensors: only a subscripts string and operands (optimize= is ignored)")
+    return tensor_einsum.einsum(
+        subscripts, *[o if isinstance(o, T.Tensor) else T.Tensor(np.asarray(o)) for o in operands]
+    )
+
+
 def _transpose(a: Any, axes: Any = None) -> T.Tensor:
     return T._apply("transpose", (a,), {"axes": None if axes is None else tuple(axes)})
 
@@ -299,6 +308,7 @@ FUNCTIONS: dict[Callable, Callable[..., Any]] = {
     np.cumsum: _cumsum,
     np.where: _where,
     np.sort: _sort,
+    np.einsum: _einsum,
     # the kernel forwards that backward rules call (marked ``@dispatches`` in the table); taken
     # from the module's namespace: from outside, ``F.sigmoid`` is the array-or-Tensor front
     vars(F)["sigmoid"]: T.sigmoid,

@@ -2048,7 +2048,11 @@ class _TableModule(types.ModuleType):
 sys.modules[__name__].__class__ = _TableModule
 
 
-_ELSEWHERE = {"layer_norm": "mytorch.nn.normalization", "batch_norm": "mytorch.nn.normalization"}
+_ELSEWHERE = {
+    "layer_norm": "mytorch.nn.normalization",
+    "batch_norm": "mytorch.nn.normalization",
+    "pad": "mytorch.nn.padding",
+}
 """Tensor-only functions kept beside their modules: ``F.layer_norm`` with ``nn.LayerNorm``."""
 
 
