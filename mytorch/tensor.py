@@ -50,7 +50,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mytorch.autograd_engine import _PRUNED, NO_GRAD, Autograd, _GradMode, _pruned_vjp, is_grad_enabled
+from mytorch.autograd_engine import (
+    _PRUNED,
+    NO_GRAD,
+    Autograd,
+    _Anomaly,
+    _GradMode,
+    _pruned_vjp,
+    _Trusted,
+    is_grad_enabled,
+)
 from mytorch.dtypes import get_default_dtype
 from mytorch.nn import functional as F
 from mytorch.saved import OUTPUT, VersionCheck, adopt_view, is_held, release, write_begin, write_end
@@ -450,28 +459,51 @@ def _attach(
     if type(arrays) is not tuple:
         arrays = tuple(arrays)
     if leaves is not None:
-        arrays, refused = _register_leaves(tape, args, arrays, leaves)
-        checked = checked or refused
+        known_leaves = tape.leaves
+        i = 0
+        while leaves:  # (``_register_leaves`` written out for leaves of float arrays new to the tape)
+            if leaves & 1:
+                array = arrays[i]
+                known = known_leaves.get(id(array))
+                floating = type(array) is np.ndarray and array.dtype.kind in "fc"
+                if known is None and floating:
+                    known_leaves[id(array)] = args[i]
+                elif known is not args[i] or not floating:
+                    arrays, refused = _register_leaves(tape, args, arrays, leaves << i)
+                    checked = checked or refused
+                    break
+            leaves >>= 1
+            i += 1
     if saves_output:
         params = {"out": out} if params is None else {**params, "out": out}
     plan = _PLANS.get((backward, skipped ^ bit))
     if plan is None or plan[0] is not reads:
         plan = _plan(backward, reads, skipped, bit, keep=not checked)
-    _, dsts, vjp, which = plan
-    if checked:
-        op = tape.add_operation(arrays, out, dsts, backward, params)
-    else:
-        choose = _SPECIAL.get(backward)  # a VJP specialised to these operands (mytorch.tensor_vjps)
-        special = None if choose is None else choose(arrays, out, skipped)
-        op = tape.record(arrays, out, dsts, backward, params, vjp if special is None else special)
-    if op is not None:
-        tape.order.append(next(_CLOCK))
-        if which:
-            _save_read(tape.check, op, which, tape.saved, tape.held)
+    _, dsts, vjp, which, wanted, choose = plan
+    if choose is not None:  # a VJP specialised to these operands (mytorch.tensor_vjps), if any
+        vjp = choose(arrays, out, skipped) or vjp
+    if checked or _Anomaly.enabled or not tape._recording:
+        op = (
+            tape.add_operation(arrays, out, dsts, backward, params)
+            if checked
+            else tape.record(arrays, out, dsts, backward, params, vjp)
+        )
+        if op is None:
+            return result
+    else:  # ``Autograd.record`` written out: a trusted operation, a spot for each wanted input
+        op = _Trusted(arrays, out, dsts, backward, params, vjp)
+        tape.operation_list.append(op)
+        spots = tape.gradient_buffer.owners
+        for i in wanted:
+            array = arrays[i]
+            spots[id(array)] = array
+    tape.order.append(next(_CLOCK))
+    if which:
+        _save_read(tape.check, op, which, tape.saved, tape.held)
     return result
 
 
-Plan = tuple[Any, list[Any], Callable, tuple[int, ...]]
+Plan = tuple[Any, list[Any], Callable, tuple[int, ...], tuple[int, ...], Any]
 _PLANS: dict[tuple[Callable, int], Plan] = {}
 _save_read = VersionCheck.watch  # (a name of its own: bench.protection switches the saves off through it)
 
@@ -479,7 +511,7 @@ _save_read = VersionCheck.watch  # (a name of its own: bench.protection switches
 def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped: int, bit: int, keep: bool) -> Plan:
     """What recording an operation of ``backward`` needs that depends only on the kernel and on
     which of its ``bit.bit_length() - 1`` operands need no gradient (``skipped``, bits):
-    ``(reads, dsts, vjp, which)``, cached under ``(backward, skipped ^ bit)`` if ``keep`` (not for
+    ``(reads, dsts, vjp, which, wanted, choose)``, cached under ``(backward, skipped ^ bit)`` if ``keep`` (not for
     a user's ``Function``, whose rule may hold on to anything: a cache must not keep it alive).
 
     * ``dsts``: its ``gradients_to_update``, ``NO_GRAD`` for the skipped operands and None for
@@ -487,7 +519,9 @@ def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped
     * ``vjp``: the rule backward calls, computing only the wanted gradients
       (``Autograd.record``'s choice);
     * ``which``: the arrays the backward reads for the wanted gradients (input indices,
-      ``OUTPUT``), from the kernel's ``reads`` declaration (every array when it is None).
+      ``OUTPUT``), from the kernel's ``reads`` declaration (every array when it is None);
+    * ``wanted``: the operands that need a gradient (a spot each in the gradient buffer);
+    * ``choose``: the kernel's chooser of a VJP specialised to the operands (``mytorch.tensor_vjps``), or None.
     """
     count = bit.bit_length() - 1
     dsts = [NO_GRAD if skipped >> i & 1 else None for i in range(count)]
@@ -496,7 +530,8 @@ def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped
         which: tuple[int, ...] = (*range(count), OUTPUT)
     else:
         which = tuple(sorted({j for i, r in enumerate(reads) if not skipped >> i & 1 for j in r}))
-    plan = (reads, dsts, vjp, which)
+    wanted = tuple(i for i in range(count) if not skipped >> i & 1)
+    plan = (reads, dsts, vjp, which, wanted, None if not keep else _SPECIAL.get(backward))
     if keep:
         if len(_PLANS) >= 4096:  # operand counts of concatenate are unbounded
             _PLANS.clear()
