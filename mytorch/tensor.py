@@ -256,6 +256,24 @@ def capturing() -> Any:
 
 
 _new_tensor = object.__new__
+_ndarray = np.ndarray  # (one global lookup instead of two, on every recorded operation)
+
+# The kernels whose forward is one NumPy operator or ufunc on its operands (``a + b``,
+# ``np.tanh(x)``): the Tensor's operators and functions call that directly, a Python frame less
+# per operation; the same call, so the same values (``tests/test_tensor_vjps.py`` checks that
+# each is the table's forward).
+DIRECT_FORWARDS: dict[str, Callable[..., Any]] = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "matmul": operator.matmul,
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tanh": np.tanh,
+}
 
 
 _CONSTANTS: dict[tuple[Any, np.dtype], np.ndarray] = {}
@@ -419,7 +437,7 @@ def _attach(
             too (a user's ``Function``); the kernel table's operations, whose operands this
             module made, take the engine's unchecked ``record``.
     """
-    if type(out) is not np.ndarray:
+    if type(out) is not _ndarray:
         out = np.asarray(out)
     if result is None:
         result = _new_tensor(Tensor)
@@ -465,7 +483,7 @@ def _attach(
             if leaves & 1:
                 array = arrays[i]
                 known = known_leaves.get(id(array))
-                floating = type(array) is np.ndarray and array.dtype.kind in "fc"
+                floating = type(array) is _ndarray and array.dtype.kind in "fc"
                 if known is None and floating:
                     known_leaves[id(array)] = args[i]
                 elif known is not args[i] or not floating:
@@ -727,6 +745,7 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
     else:  # a float result: an integer tensor gives the default float dtype, as in PyTorch
         # (``_run`` written out for one operand and no parameter: the hot path of every activation)
         forward, backward, saves_output, reads = kernel.forward, kernel.backward, kernel.saves_output, kernel.reads
+        forward = DIRECT_FORWARDS.get(name, forward)
 
         def op(x: Any) -> Tensor:
             data = x.data if isinstance(x, Tensor) else _constant(x, None)
@@ -842,6 +861,7 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
     kernel = _K[name]
     division = name == "div"
     run, backward, saves_output, reads = kernel.forward, kernel.backward, kernel.saves_output, kernel.reads
+    run = DIRECT_FORWARDS.get(name, run)
 
     def forward(self: Tensor, other: Any) -> Tensor:
         data = self.data

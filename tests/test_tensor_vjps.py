@@ -157,3 +157,21 @@ def test_a_training_step_gives_the_kernels_bits(monkeypatch, create_graph):
     general = _mlp_grads(monkeypatch, {}, create_graph)
     for f, g in zip(fast, general):
         assert np.array_equal(f, g)
+
+
+@pytest.mark.parametrize("name", sorted(tensor_module.DIRECT_FORWARDS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_direct_forwards_are_the_kernels_forwards(name, dtype):
+    """The operator or ufunc a Tensor calls in place of a kernel's forward gives its bits and dtype."""
+    rng = np.random.default_rng(3)
+    direct, forward = tensor_module.DIRECT_FORWARDS[name], F.KERNELS[name].forward
+    operands = [(rng.uniform(0.5, 2.0, (3, 3)) * (1 if dtype != np.int64 else 4)).astype(dtype) for _ in range(2)]
+    for shapes in ([(3, 3), (3, 3)], [(3, 3), (3,)], [(), ()]):
+        arrays = [a[(slice(None),) * len(s) + (0,) * (2 - len(s))] for a, s in zip(operands, shapes)]
+        if name == "matmul" and arrays[0].ndim != 2:
+            continue
+        arrays = arrays[: 2 if name in ("add", "sub", "mul", "matmul") else 1]
+        with np.errstate(all="ignore"):
+            expected, got = forward(*arrays), direct(*arrays)
+        assert np.asarray(got).dtype == np.asarray(expected).dtype
+        np.testing.assert_array_equal(got, expected)
