@@ -259,17 +259,16 @@ class VersionCheck:
                 version is noted for ``op``.
             held: the graph's holds, for ``save``.
         """
-        entries = self.entries
+        inputs = op.inputs
         noted = False
         for j in which:
-            array = op.output if j == OUTPUT else op.inputs[j]
+            array = inputs[j] if j != OUTPUT else op.output
             at = id(array)
             key = saved.get(at, _UNSAVED)
             if key is _UNSAVED:
                 key = saved[at] = save(array, held)
-            if key is not None:
-                record = _STORAGES.get(key)
-                entries.extend((key, 0 if record is None else record[2], j, id(op)))
+            if key is not None:  # (held by this graph: its record stays until the graph is released)
+                self.entries.extend((key, _STORAGES[key][2], j, id(op)))
                 noted = True
         if noted:
             if op.guard is None:

@@ -497,7 +497,7 @@ def _attach(
     plan = _PLANS.get((backward, skipped ^ bit))
     if plan is None or plan[0] is not reads:
         plan = _plan(backward, reads, skipped, bit, keep=not checked)
-    _, dsts, vjp, which, wanted, choose = plan
+    _, dsts, vjp, which, choose = plan
     if choose is not None:  # a VJP specialised to these operands (mytorch.tensor_vjps), if any
         vjp = choose(arrays, out, skipped) or vjp
     if checked or _Anomaly.enabled or not tape._recording:
@@ -508,20 +508,17 @@ def _attach(
         )
         if op is None:
             return result
-    else:  # ``Autograd.record`` written out: a trusted operation, a spot for each wanted input
+    else:  # ``Autograd.record`` written out: a trusted operation (with no spots in the gradient
+        # buffer: ``Tensor.backward`` clears the buffer first, and the tape's operations keep their arrays alive)
         op = _Trusted(arrays, out, dsts, backward, params, vjp)
         tape.operation_list.append(op)
-        spots = tape.gradient_buffer.owners
-        for i in wanted:
-            array = arrays[i]
-            spots[id(array)] = array
     tape.order.append(next(_CLOCK))
     if which:
         _save_read(tape.check, op, which, tape.saved, tape.held)
     return result
 
 
-Plan = tuple[Any, list[Any], Callable, tuple[int, ...], tuple[int, ...], Any]
+Plan = tuple[Any, list[Any], Callable, tuple[int, ...], Any]
 _PLANS: dict[tuple[Callable, int], Plan] = {}
 _save_read = VersionCheck.watch  # (a name of its own: bench.protection switches the saves off through it)
 
@@ -529,7 +526,7 @@ _save_read = VersionCheck.watch  # (a name of its own: bench.protection switches
 def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped: int, bit: int, keep: bool) -> Plan:
     """What recording an operation of ``backward`` needs that depends only on the kernel and on
     which of its ``bit.bit_length() - 1`` operands need no gradient (``skipped``, bits):
-    ``(reads, dsts, vjp, which, wanted, choose)``, cached under ``(backward, skipped ^ bit)`` if ``keep`` (not for
+    ``(reads, dsts, vjp, which, choose)``, cached under ``(backward, skipped ^ bit)`` if ``keep`` (not for
     a user's ``Function``, whose rule may hold on to anything: a cache must not keep it alive).
 
     * ``dsts``: its ``gradients_to_update``, ``NO_GRAD`` for the skipped operands and None for
@@ -538,7 +535,6 @@ def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped
       (``Autograd.record``'s choice);
     * ``which``: the arrays the backward reads for the wanted gradients (input indices,
       ``OUTPUT``), from the kernel's ``reads`` declaration (every array when it is None);
-    * ``wanted``: the operands that need a gradient (a spot each in the gradient buffer);
     * ``choose``: the kernel's chooser of a VJP specialised to the operands (``mytorch.tensor_vjps``), or None.
     """
     count = bit.bit_length() - 1
@@ -548,8 +544,7 @@ def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped
         which: tuple[int, ...] = (*range(count), OUTPUT)
     else:
         which = tuple(sorted({j for i, r in enumerate(reads) if not skipped >> i & 1 for j in r}))
-    wanted = tuple(i for i in range(count) if not skipped >> i & 1)
-    plan = (reads, dsts, vjp, which, wanted, None if not keep else _SPECIAL.get(backward))
+    plan = (reads, dsts, vjp, which, None if not keep else _SPECIAL.get(backward))
     if keep:
         if len(_PLANS) >= 4096:  # operand counts of concatenate are unbounded
             _PLANS.clear()
