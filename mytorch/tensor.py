@@ -303,7 +303,7 @@ def _fits(value: Any, dtype: np.dtype) -> bool:
 
 
 def _wrapping(value: Any, like: np.ndarray) -> np.ndarray:
-    """``_constant(value, like)`` for the arithmetic and bitwise operators (``+ - * & | ^`` and their
+    """``_constant(value, like)`` for the arithmetic and bitwise operators (``+ - * % // & | ^`` and their
     in-place forms), where a Python integer outside an integer tensor's range is taken modulo
     2**bits, as PyTorch takes it (``uint8 & -2`` is ``uint8 & 254``, ``uint8 + 300`` is ``+ 44``).
     Elsewhere (``where``, ``**``, ``fill_``) it raises, as in PyTorch; beyond 64 bits always."""
@@ -353,6 +353,49 @@ def _demoted(value: np.ndarray, like: np.ndarray) -> bool:
     + a 0-d int64 tensor stays uint8)."""
     mine, theirs = _CATEGORY.get(value.dtype.kind, 4), _CATEGORY.get(like.dtype.kind, -1)
     return mine < theirs or (mine == theirs and value.ndim == 0 < like.ndim)
+
+
+_HALF = np.dtype(np.float16)
+_HALF_OPMATH = frozenset(("mul", "div"))
+"""The kernels whose number operand PyTorch keeps in float32 next to a float16 tensor (its
+``+``, ``-``, ``%`` and ``fmod`` and ``alpha=`` take the number into float16 first, as NumPy does)."""
+
+
+def _widens_half(value: Any, beside: Any) -> bool:
+    """Whether PyTorch computes ``beside * value``, ``beside / value`` or ``beside // value``, for
+    ``beside`` a float16 tensor, with ``value`` in float32 (its "opmath") rather than taken into
+    float16 first, where the two differ: a number (Python or NumPy, not bool) that float16 does not
+    hold exactly (70000.0 is inf there, 1e-7 the subnormal 1.19e-7, 2049 is 2048), or a 0-d tensor
+    or array of a wider float dtype next to a dimensioned ``beside``, whatever its value."""
+    if not (isinstance(beside, Tensor) and beside.dtype is _HALF):
+        return False
+    if isinstance(value, Tensor):
+        value = value.data
+    if isinstance(value, np.ndarray):
+        return value.ndim == 0 < beside.ndim and value.dtype.kind == "f" and value.dtype.itemsize > 2
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return False
+    try:
+        with np.errstate(over="ignore"):  # (compared as floats: NumPy 2 compares float16 and a Python float in float16)
+            return bool(float(np.float16(value)) != value and value == value)
+    except OverflowError:  # (an integer beyond float64)
+        return False
+
+
+def _half_opmath(kernel: F.Kernel, args: Sequence[Any], params: dict[str, Any] | None) -> Tensor | None:
+    """``a * b`` or ``a / b`` (kernels ``_HALF_OPMATH``) of a float16 tensor and an operand that
+    ``_widens_half``, computed as PyTorch computes it: in float32, rounded once to float16 (both
+    ends recorded ``cast``s). NumPy took the number into float16 first: ``x / 70000`` was 0,
+    ``x / 1e-7`` 16% low. PyTorch keeps a number in float32 on either side, a 0-d tensor only on
+    the right (on the left it is rounded to float16 first). None when neither is such."""
+    if kernel.name not in _HALF_OPMATH:
+        return None
+    a, b = args
+    if not (_widens_half(b, a) or (not isinstance(a, (Tensor, np.ndarray)) and _widens_half(a, b))):
+        return None
+    single = np.dtype(np.float32)
+    wide = [_apply("cast", (t,), {"dtype": single}) if isinstance(t, Tensor) and t.dtype is _HALF else t for t in args]
+    return _apply("cast", (_run(kernel, wide, _arrays(wide), params),), {"dtype": _HALF})
 
 
 def _integer_power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
@@ -625,6 +668,10 @@ def _add_view(owner: Tensor, view: Tensor) -> None:
 
 def _run(kernel: F.Kernel, args: Sequence[Any], arrays: Sequence[np.ndarray], params: dict[str, Any] | None) -> Tensor:
     """Run ``kernel`` forward on the operands' arrays and record it when a gradient is wanted."""
+    if len(arrays) == 2 and (arrays[0].dtype is _HALF or arrays[1].dtype is _HALF):
+        wide = _half_opmath(kernel, args, params)
+        if wide is not None:
+            return wide
     if len(arrays) == 2 and arrays[0].dtype is not arrays[1].dtype and arrays[0].dtype != arrays[1].dtype:
         args, arrays = _promoted(args, arrays)
     try:
@@ -860,6 +907,9 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
 
     def forward(self: Tensor, other: Any) -> Tensor:
         data = self.data
+        wide = _half_opmath(kernel, (self, other), None) if data.dtype is _HALF else None
+        if wide is not None:
+            return wide
         try:
             arrays: Sequence[np.ndarray] = (data, other.data if isinstance(other, Tensor) else _constant(other, data))
         except OverflowError:  # a Python integer outside an integer tensor's range
@@ -877,6 +927,9 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
 
     def reflected(self: Tensor, other: Any) -> Tensor:
         data = self.data
+        wide = _half_opmath(kernel, (other, self), None) if data.dtype is _HALF else None
+        if wide is not None:
+            return wide
         if division:
             dividend = _constant(other, data) if data.dtype.kind == "f" else _divisor(other, data)
             return _run(kernel, (other, self), _float_division((dividend, data)), None)
@@ -973,8 +1026,8 @@ def _scaled(input: Any, other: Any, alpha: Any, what: str) -> Any:  # noqa: A002
     """``alpha * other`` for ``input + alpha * other`` (``add``, ``sub``, ``add_``, ``sub_``), computed in
     the dtype of ``input + other``, as PyTorch does: ``uint8 + 2 * int8`` is int16 throughout (the
     product in int8 overflowed), and a float16 ``other`` is scaled in float32 next to a float32 ``input``."""
-    if not isinstance(other, Tensor) and isinstance(input, Tensor):
-        other = _wrapping(other, input.data)
+    if not isinstance(other, Tensor) and isinstance(input, Tensor) and input.dtype.kind != "f":
+        other = _wrapping(other, input.data)  # (a number next to floats stays one: ``_half_opmath`` reads it)
     if alpha == 1:
         return other
     if not isinstance(input, Tensor) and isinstance(other, Tensor):
@@ -1001,9 +1054,13 @@ def _can_store(result: np.dtype, dtype: np.dtype) -> bool:
 
 
 def _check_storable(value: Any, dtype: np.dtype, what: str) -> None:
-    """Refuse, as PyTorch does, to store a number that the integer ``dtype`` cannot hold (``fill_``,
-    ``t[i] = v``: 300, -1.5 or NaN in uint8); an unsigned dtype takes the integers -max..-1 modulo
-    2**bits (``t[0] = -1`` is 255 in uint8)."""
+    """Refuse, as PyTorch does, to store a number that ``dtype`` cannot hold (``fill_``, ``t[i] = v``:
+    300, -1.5 or NaN in uint8; 70000.0 in float16 or 1e39 in float32, which would be inf); an
+    unsigned dtype takes the integers -max..-1 modulo 2**bits (``t[0] = -1`` is 255 in uint8)."""
+    if dtype.kind == "f":
+        if value == value and abs(value) != float("inf") and abs(value) > np.finfo(dtype).max:
+            raise RuntimeError(f"{what}: the value {value} cannot be stored in a {dtype} tensor without overflow")
+        return
     info = np.iinfo(dtype)
     integer = isinstance(value, (int, np.integer))
     if not (info.min <= value <= info.max or (integer and info.min == 0 and -info.max <= value < 0)):
@@ -1021,6 +1078,10 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
             raise RuntimeError(f"{what}: the result's dtype {value.dtype} cannot be stored in the tensor's {t.dtype}")
         return _assign(t, Ellipsis, value, what)
     target = t.data
+    if name in _HALF_OPMATH and _widens_half(other, t):  # in float32, as PyTorch computes it
+        array = np.asarray(other.data if isinstance(other, Tensor) else other, dtype=np.float32)
+        _write(t, lambda: _UFUNCS[name](target, array, out=target, casting="unsafe", dtype=np.float32), what, array)
+        return t
     array = other.data if isinstance(other, Tensor) else _wrapping(other, target)
     if array.dtype is not target.dtype or (name == "div" and target.dtype.kind in "biu"):
         result = _promoted_dtype(target, array)
@@ -1028,23 +1089,29 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
             result = get_default_dtype()
         if not _can_store(result, target.dtype):
             raise RuntimeError(f"{what}: the result's dtype {result} cannot be stored in the tensor's {target.dtype}")
+    _write(t, lambda: _UFUNCS[name](target, array, out=target, casting="unsafe"), what, array)
+    return t
+
+
+def _write(t: Tensor, write: Callable[[], Any], what: str, array: Any = None) -> None:
+    """Run ``write``, an untracked in-place write into ``t.data``, guarded unless no graph holds the memory."""
+    target = t.data
     if not is_held(target):
         try:  # no graph holds the memory: a plain write (a parameter update under no_grad)
-            _UFUNCS[name](target, array, out=target, casting="unsafe")
-            return t
+            write()
+            return
         except (TypeError, ValueError):  # read-only, or operands that do not fit: the guarded path says why
             pass
     lifted = write_begin(target, what)
     try:
-        _UFUNCS[name](target, array, out=target, casting="unsafe")
+        write()
     except (TypeError, ValueError) as error:
         raise RuntimeError(
             f"{what}: tensor of shape {target.shape} and dtype {target.dtype}, operand of shape "
-            f"{np.shape(array)} and dtype {array.dtype}: {error}"
+            f"{np.shape(array)} and dtype {np.result_type(array)}: {error}"
         ) from None
     finally:
         write_end(lifted)
-    return t
 
 
 def _copy(t: Tensor) -> Tensor:
@@ -1347,6 +1414,8 @@ class Tensor:
         """Set every element to ``value`` (a number, or a one-element tensor), in place."""
         if np.size(value.data if isinstance(value, Tensor) else value) != 1:
             raise ValueError(f"fill_: the value must be a single number, got shape {np.shape(value)}")
+        if self.dtype.kind == "f" and isinstance(value, (int, float, np.integer, np.floating)):
+            _check_storable(value, self.dtype, "fill_")  # (70000.0 into float16; t[i] = v stores inf, as in PyTorch)
         return _assign(self, Ellipsis, value, "fill_")
 
     def copy_(self, source: Any) -> Tensor:

@@ -20,6 +20,7 @@ from mytorch.arguments import check_dim, dim_arg, keepdim_arg
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.nn.functional import KERNELS as _K
 from mytorch.tensor import (
+    _HALF,
     Tensor,
     _apply,
     _arrays,
@@ -33,6 +34,8 @@ from mytorch.tensor import (
     _run,
     _scaled,
     _tracked,
+    _widens_half,
+    _wrapping,
     maximum,
     minimum,
     sqrt,
@@ -514,7 +517,7 @@ def _fill_value(op: str, value: Any, x: np.ndarray) -> Any:
         raise TypeError(f"{op}: the value must be a number or a 0-d tensor, got {type(value).__name__}")
     if x.dtype.kind in "biu" and not math.isfinite(value):
         raise ValueError(f"{op}: the value {value!r} cannot be stored in a tensor of dtype {x.dtype}")
-    if x.dtype.kind in "iu" and not isinstance(value, (builtins.bool, np.bool_)):
+    if x.dtype.kind in "iuf" and not isinstance(value, (builtins.bool, np.bool_)):
         _check_storable(value, x.dtype, op)
     return np.asarray(value).astype(x.dtype)
 
@@ -671,10 +674,12 @@ def round(input: Any, *, decimals: builtins.int = 0) -> Tensor:  # noqa: A001, A
 
 
 def _quotient_operands(op: str, input: Any, other: Any) -> tuple[tuple[Any, Any], tuple[np.ndarray, np.ndarray]]:
-    """The operands of ``%``, ``fmod`` and ``//`` promoted as PyTorch does; an integer division
-    by zero raises ZeroDivisionError, as in PyTorch (NumPy gives 0 and a warning)."""
+    """The operands of ``%``, ``fmod`` and ``//`` promoted as PyTorch does (a Python integer outside
+    an integer tensor's range wraps, as in ``+``: ``uint8 % -2`` is ``uint8 % 254``); an integer
+    division by zero raises ZeroDivisionError, as in PyTorch (NumPy gives 0 and a warning)."""
     args = (input, other)
-    arrays = _arrays(args)
+    like = next((a.data for a in args if isinstance(a, Tensor)), None)
+    arrays = _arrays(args) if like is None else tuple(_wrapping(a, like) for a in args)
     if arrays[0].dtype != arrays[1].dtype:
         args, arrays = _promoted(args, arrays)  # type: ignore[assignment]
         if arrays[0].dtype != arrays[1].dtype:
@@ -708,7 +713,10 @@ def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
 def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
     """a // b: floor(a / b) (PyTorch's ``//`` since 1.13; integers stay integers). Not
     differentiable: the result is outside the graph (PyTorch records it and raises in
-    ``backward``). Also ``a // b`` and a method of Tensor."""
+    ``backward``). Also ``a // b`` and a method of Tensor. A float16 tensor divided by a number
+    float16 does not hold (or by a wider 0-d tensor) is divided in float32, as PyTorch divides it."""
+    if _widens_half(other, input):  # (a divisor on the right only, as in PyTorch)
+        return Tensor(floor_divide(input.data.astype(np.float32), other).data.astype(_HALF))
     _, arrays = _quotient_operands("floor_divide", input, other)
     with np.errstate(divide="ignore", invalid="ignore"):  # x // 0. is +-inf or NaN, as in PyTorch
         return Tensor(np.floor_divide(*arrays))

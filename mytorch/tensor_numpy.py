@@ -105,6 +105,7 @@ UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
     np.reciprocal: T.reciprocal,
     np.remainder: tensor_math.remainder,
     np.fmod: tensor_math.fmod,
+    np.floor_divide: tensor_math.floor_divide,  # (no derivative: PyTorch's promotion, np.int32(3) // t32 is float32)
 }
 """NumPy ufuncs with a derivative, called as ``ufunc(*operands)``, each as Tensor ops."""
 

@@ -649,3 +649,58 @@ def test_powers_with_a_learnable_exponent_are_correctly_rounded():
         y.sum().backward()
         np.testing.assert_array_equal(y.detach().numpy(), np.asarray([8.0, 1e10], dtype))
         np.testing.assert_allclose(w.grad.numpy(), [8 * np.log(2.0), 1e10 * np.log(10.0)], rtol=1e-6)
+
+
+def _half_of(wide: np.ndarray) -> list[float]:
+    """float32 values rounded once to float16, as PyTorch's float16 * and / give them."""
+    return np.asarray(wide, np.float32).astype(np.float16).tolist()
+
+
+def test_float16_times_or_over_a_number_is_computed_in_float32_as_pytorch():
+    """A float16 tensor multiplied or divided by a number float16 does not hold is computed in
+    float32 and rounded once, as PyTorch computes it: the number was rounded to float16 first,
+    so x / 70000 was 0 (70000 is inf there), x / 1e-7 was 16% low (1e-7 is 1.19e-7 there) and
+    3 * 2049 was 6144. ``+``, ``-``, ``%`` and ``alpha=`` round the number first, as PyTorch does."""
+    values = np.array([3.0, 0.5, 30000.0], np.float16)
+    wide = values.astype(np.float32)
+    x = mt.tensor(values)
+    assert (x / 70000.0).dtype == np.float16
+    assert (x / 70000.0).tolist() == _half_of(wide / np.float32(70000.0)) != [0.0, 0.0, 0.0]
+    assert (x * 1e-7).tolist() == _half_of(wide * np.float32(1e-7))
+    assert x.div(1e-7).tolist() == mt.div(x, 1e-7).tolist() == _half_of(wide / np.float32(1e-7))
+    assert (2049 * x).tolist() == x.mul(2049).tolist() == _half_of(wide * 2049)  # 3 * 2049 = 6148, not 6144
+    assert (70000.0 / x).tolist() == _half_of(np.float32(70000.0) / wide)
+    assert (x // 1e-3).tolist() == _half_of(np.floor_divide(wide, np.float32(1e-3)))
+    assert (x / mt.tensor(np.float32(70000.0))).tolist() == _half_of(wide / np.float32(70000.0))
+    assert (mt.tensor(np.float32(70000.0)) / x).tolist() == [np.inf] * 3  # a 0-d dividend is rounded, as in PyTorch
+    assert (mt.tensor(np.float16(1.0)) + 2049).item() == 2048.0  # PyTorch's + rounds 2049 to float16 first
+    y = mt.tensor(values)
+    y /= 70000.0
+    assert y.tolist() == _half_of(wide / np.float32(70000.0))
+    leaf = mt.tensor(values, requires_grad=True)
+    h = leaf * 1.0
+    h /= 70000.0  # recorded in place
+    (h * 1e-7).sum().backward()
+    assert h.dtype == leaf.grad.dtype == np.float16 and h.tolist() == _half_of(wide / np.float32(70000.0))
+    expected = np.float32(1e-7) / np.float32(70000.0)  # 1.4e-12: below float16, as in PyTorch
+    assert leaf.grad.tolist() == _half_of(np.full(3, expected))
+    leaf.grad = None
+    (leaf / 70000.0).sum().backward()
+    assert leaf.grad.tolist() == _half_of(np.full(3, np.float32(1.0) / np.float32(70000.0)))  # 1.43e-5, not 0
+
+
+def test_python_integers_wrap_in_remainder_and_floor_division_and_overflowing_fills_are_refused():
+    """``uint8 % -2`` and ``uint8 // -2`` take -2 modulo 256, as ``+`` does and as PyTorch does
+    (they raised OverflowError); a float too large for the tensor's dtype is refused by fill_ and
+    masked_fill, as in PyTorch (70000.0 into float16 was stored as inf)."""
+    image = mt.tensor(np.array([7, 200, 255], np.uint8))
+    assert (image % -2).tolist() == [7 % 254, 200 % 254, 255 % 254] and (image % -2).dtype == np.uint8
+    assert (image // -2).tolist() == [0, 0, 1] and (300 % image).tolist() == [44 % 7, 44, 44]
+    assert mt.fmod(image, -2).tolist() == [7, 200, 1]
+    half = mt.tensor(np.array([1.0, 2.0], np.float16))
+    with pytest.raises(RuntimeError, match="70000.0 cannot be stored in a float16 tensor"):
+        half.fill_(70000.0)
+    with pytest.raises(RuntimeError, match="70000.0 cannot be stored in a float16 tensor"):
+        half.masked_fill(mt.tensor([True, False]), 70000.0)
+    assert half.fill_(float("inf")).tolist() == [np.inf, np.inf] and half.fill_(65504.0).tolist() == [65504.0] * 2
+    assert (np.int32(3) // mt.tensor(np.array([1.5], np.float32))).dtype == np.float32  # PyTorch's promotion
