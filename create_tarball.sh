@@ -24,6 +24,7 @@ required="mytorch/__init__.py mytorch/autograd_engine.py mytorch/utils.py mytorc
 mytorch/tensor.py mytorch/tensor_numpy.py mytorch/backward_graph.py mytorch/saved.py mytorch/sandbox.py
 mytorch/nn/__init__.py mytorch/nn/functional.py mytorch/arguments.py mytorch/dtypes.py mytorch/factories.py
 mytorch/tensor_math.py mytorch/tensor_methods.py mytorch/tensor_shape.py mytorch/tensor_graph.py mytorch/tensor_index.py
+mytorch/tensor_sort.py mytorch/tensor_einsum.py mytorch/serialization.py mytorch/atomic.py
 mytorch/tensor_vjps.py mytorch/nn/modules/__init__.py mytorch/nn/modules/module.py mytorch/nn/modules/activation.py
 mytorch/nn/modules/linear.py mytorch/nn/modules/loss.py"
 

@@ -1,58 +1,6 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+"""Atomic file writes for the runner's outputs: ``mytorch.atomic.atomic_write`` (the library
+writes its own files, ``mytorch.save`` and the graph pictures, the same way)."""
 
-The content goes to a temporary file in the target's folder, is flushed to disk, and then
-``os.replace`` renames it over the target in one step; the folder is then flushed too, so
-that after a power loss the rename itself is not lost (where the file system allows it).
-"""
-
-from __future__ import annotations
-
-import errno
-import os
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
-from typing import IO, Any
+from mytorch.atomic import atomic_write
 
 __all__ = ["atomic_write"]
-
-
-def atomic_write(path: str | os.PathLike, write: Callable[[IO[Any]], Any], binary: bool = True) -> Path:
-    """Call ``write(file)`` on a temporary file, then rename it to ``path``.
-
-    The folder is created if needed; the new file gets the usual permissions (0644).
-
-    Raises:
-        IsADirectoryError: ``path`` is a folder (named in the error, not the temporary file).
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _sync_folder(path.parent)
-    return path
-
-
-def _sync_folder(folder: Path) -> None:
-    """Flush ``folder``'s entries (the rename) to disk; a file system that cannot is left as is."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -29,6 +29,7 @@ from mytorch.factories import *  # type: ignore[no-redef]  # noqa: F403 - zeros,
 from mytorch.factories import __all__ as _factories_all
 from mytorch.factories import tensor as _tensor_factory
 from mytorch.function import Context, Function
+from mytorch.serialization import load, save
 from mytorch.tensor import *  # noqa: F403 - Tensor and its ops (log, sin, exp, tanh, ...)
 from mytorch.tensor import Tensor
 from mytorch.tensor import __all__ as _tensor_all
@@ -57,7 +58,9 @@ __all__ = [
     "enable_grad",
     "grad",
     "is_grad_enabled",
+    "load",
     "no_grad",
+    "save",
     "set_grad_enabled",
 ]
 __all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all + _index_all + _sort_all

@@ -29,7 +29,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.atomic import atomic_write
 from mytorch.autograd_engine import NO_GRAD, Autograd
 
 __all__ = ["TraceRow", "render", "to_dot", "trace", "trace_rows"]
@@ -234,20 +234,6 @@ def to_dot(source: Any, names: Mapping[str, Any] | None = None, digits: int = 3)
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it: mode 0644 like
-    every other file MyTorch writes (``mkstemp`` alone would leave 0600)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 _told_graphviz_missing = False
 
 
@@ -281,12 +267,12 @@ def render(dot: str, path: str | os.PathLike[str]) -> Path:
     binary = shutil.which("dot")
     if fmt not in ("svg", "png", "pdf") or binary is None:
         target = path.with_suffix(".dot")
-        _write_atomic(target, dot.encode())
+        atomic_write(target, lambda f: f.write(dot.encode()))
         if binary is None and fmt in ("svg", "png", "pdf"):
             _tell_graphviz_missing(target, fmt)
         return target
     result = subprocess.run([binary, f"-T{fmt}"], input=dot.encode(), capture_output=True, check=False)
     if result.returncode != 0:
         raise ValueError(f"render: dot failed for {path}: {result.stderr.decode(errors='replace').strip()}")
-    _write_atomic(path, result.stdout)
+    atomic_write(path, lambda f: f.write(result.stdout))
     return path

@@ -1,0 +1,147 @@
+"""``mytorch.save`` / ``mytorch.load``: round trips, atomic writes, no pickle, clear refusals."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+import mytorch.nn as nn
+from mytorch import serialization
+
+
+def test_a_tensor_round_trips_with_dtype_shape_and_requires_grad(tmp_path):
+    for value in (mt.tensor([1.5, -2.0], requires_grad=True), mt.tensor(3, dtype=mt.int64), mt.tensor([[True, False]])):
+        path = tmp_path / "t.pt"
+        mt.save(value, path)
+        back = mt.load(path)
+        assert isinstance(back, mt.Tensor) and back.dtype == value.dtype and back.shape == value.shape
+        assert back.requires_grad == value.requires_grad
+        np.testing.assert_array_equal(back.numpy(), value.numpy())
+    assert sorted(os.listdir(tmp_path)) == ["t.pt"]  # the name as given, no .npz added, no temporary left
+
+
+def test_a_state_dict_with_buffers_round_trips_into_a_fresh_model(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2, dtype=mt.float64))
+    model(mt.randn(5, 3))  # running statistics move
+    path = str(tmp_path / "model.pt")
+    mt.save(model.state_dict(), path)
+    state = mt.load(path)
+    assert list(state) == list(model.state_dict())  # the order kept
+    assert state["1.num_batches_tracked"].dtype == np.int64 and state["2.weight"].dtype == np.float64
+    fresh = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2, dtype=mt.float64))
+    fresh.load_state_dict(state)
+    for (name, a), b in zip(model.state_dict().items(), fresh.state_dict().values()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+    x = mt.randn(2, 3)
+    model.eval()
+    fresh.eval()
+    np.testing.assert_array_equal(model(x).detach().numpy(), fresh(x).detach().numpy())
+
+
+def test_arrays_and_numbers_in_a_dict_come_back_as_they_were(tmp_path):
+    path = tmp_path / "mixed.pt"
+    mt.save({"w": np.arange(3.0), "step": 7, "lr": 0.5, "done": True, "any name / with spaces": mt.zeros(1)}, path)
+    back = mt.load(path, map_location="cpu", weights_only=True)
+    assert isinstance(back["w"], np.ndarray) and back["step"] == 7 and type(back["step"]) is int
+    assert back["lr"] == 0.5 and back["done"] is True and isinstance(back["any name / with spaces"], mt.Tensor)
+
+
+def test_the_file_is_a_plain_npz_that_numpy_reads_without_pickle(tmp_path):
+    path = tmp_path / "w.pt"
+    mt.save({"a": mt.ones(2)}, path)
+    with np.load(path, allow_pickle=False) as archive:
+        assert archive["__names__"].tolist() == ["a"]
+        np.testing.assert_array_equal(archive["0"], [1.0, 1.0])
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.pt"
+    mt.save({"a": mt.ones(2)}, path)
+
+    def broken(stream, **arrays):
+        stream.write(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(serialization.np, "savez", broken)
+    with pytest.raises(OSError, match="disk full"):
+        mt.save({"a": mt.zeros(2)}, path)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(mt.load(path)["a"].numpy(), [1.0, 1.0])
+    assert os.listdir(tmp_path) == ["ckpt.pt"]
+
+
+def _written(save, *args, **arrays):
+    """A writer of ``save(stream, *args, **arrays)`` into a path (np.save would add .npy to a name)."""
+
+    def write(path):
+        with open(path, "wb") as stream:
+            save(stream, *args, **arrays)
+
+    return write
+
+
+def _torch_like(path):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl", b"x")
+
+
+HEADER = {"__mytorch__": np.array(["mytorch.save 1", "dict"]), "__names__": np.array(["a"])}
+
+
+@pytest.mark.parametrize(
+    "write, why",
+    [
+        (lambda p: p.write_bytes(b"not a checkpoint" * 4), "reading it would need pickle"),
+        (_written(np.save, np.ones(2)), "a single .npy array"),
+        (_written(np.savez, a=np.ones(2)), r"without MyTorch's header; it holds \['a'\]"),
+        (_written(np.savez, **HEADER, __kinds__=np.array(["array"]), **{"0": np.array([{}])}), "would need pickle"),
+        (_written(np.savez, **HEADER, __kinds__=np.array(["array"])), "its entries do not match its header"),
+        (_torch_like, "PyTorch's torch.save format"),
+    ],
+)
+def test_a_bad_file_is_a_value_error_naming_it(tmp_path, write, why):
+    path = tmp_path / "bad.pt"
+    write(path)
+    with pytest.raises(ValueError, match=rf"mytorch.load: '.*bad.pt' is not a file mytorch.save wrote \(.*{why}"):
+        mt.load(path)
+
+
+def test_a_truncated_file_is_a_value_error(tmp_path):
+    path = tmp_path / "cut.pt"
+    mt.save({"a": mt.ones(100)}, path)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ValueError, match="cut.pt' is not a file mytorch.save wrote"):
+        mt.load(path)
+
+
+def test_what_save_refuses(tmp_path):
+    path = tmp_path / "x.pt"
+    with pytest.raises(TypeError, match="nested containers"):
+        mt.save({"state": {"a": mt.ones(1)}}, path)
+    with pytest.raises(TypeError, match="keys must be strings"):
+        mt.save({1: mt.ones(1)}, path)
+    with pytest.raises(TypeError, match="dtype object"):
+        mt.save(np.array([{}], dtype=object), path)
+    with open(os.devnull, "wb") as stream, pytest.raises(TypeError, match="give a file path"):
+        mt.save(mt.ones(1), stream)
+    with pytest.raises(FileNotFoundError):
+        mt.load(tmp_path / "missing.pt")
+    assert not path.exists()
+
+
+def test_pytorch_cannot_read_it_nor_mytorch_pytorchs(tmp_path):
+    torch = pytest.importorskip("torch")
+    ours, theirs = tmp_path / "ours.pt", tmp_path / "theirs.pt"
+    mt.save({"w": mt.ones(2)}, ours)
+    with pytest.raises(Exception):  # noqa: B017 - whichever error torch raises: it is not its format
+        torch.load(ours, weights_only=True)
+    torch.save({"w": torch.ones(2)}, theirs)
+    with pytest.raises(ValueError, match="torch.save format"):
+        mt.load(theirs)
+    # the way across: arrays
+    mt.save({k: mt.tensor(v.numpy()) for k, v in torch.load(theirs, weights_only=True).items()}, ours)
+    np.testing.assert_array_equal(mt.load(ours)["w"].numpy(), [1.0, 1.0])
