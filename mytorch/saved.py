@@ -30,7 +30,6 @@ million-operation tape the collector then sees about one object per operation (t
 
 from __future__ import annotations
 
-import operator
 from array import array as _numbers
 from collections.abc import Callable, MutableSequence, Sequence
 from typing import Any
@@ -62,9 +61,10 @@ _BUMPS = 0  # how many versions ``write_begin`` has bumped so far (a VersionChec
 
 
 # ``array.setflags(write=...)``, called positionally: NumPy parses the keyword at a cost of
-# about 70 ns a call, and its type stubs declare the argument keyword-only
-_make_read_only = operator.methodcaller("setflags", False)
-_make_writeable = operator.methodcaller("setflags", True)
+# about 70 ns a call, and its type stubs declare the argument keyword-only. The unbound method
+# is called with the array (``_setflags(array, False)``): about 45 ns a call less than an
+# ``operator.methodcaller``, which looks the method up on every call.
+_setflags: Callable[[np.ndarray, bool], None] = np.ndarray.setflags  # type: ignore[assignment]
 
 
 def _root(array: np.ndarray) -> np.ndarray:
@@ -88,7 +88,7 @@ def _unlock(arrays: Sequence[np.ndarray]) -> None:
         arrays = sorted(arrays, key=_depth)  # a view cannot be writeable while its base is not
     for array in arrays:
         try:
-            _make_writeable(array)
+            _setflags(array, True)
         except ValueError:  # its base was made read-only by its owner meanwhile: leave it so
             pass
 
@@ -112,7 +112,7 @@ def save(array: np.ndarray, held: MutableSequence[int]) -> int | None:
     if record is None and root is array:  # the common case: new memory, an array owning it
         if not root_writeable:
             return None
-        _make_read_only(array)
+        _setflags(array, False)
         _STORAGES[key] = (root, 1, 0, (array,))
         held.append(key)
         return key
@@ -125,10 +125,10 @@ def save(array: np.ndarray, held: MutableSequence[int]) -> int | None:
         _, saves, version, locked = record
         saves += 1
     if root_writeable if root is array else array.flags.writeable:
-        _make_read_only(array)
+        _setflags(array, False)
         locked += (array,)
     if root is not array and root_writeable:
-        _make_read_only(root)
+        _setflags(root, False)
         locked += (root,)
     _STORAGES[key] = (root, saves, version, locked)
     held.append(key)
@@ -163,7 +163,7 @@ def release(held: MutableSequence[int]) -> None:
             del _STORAGES[key]
             if len(locked) == 1:  # (the common case, without _unlock's call and sort)
                 try:
-                    _make_writeable(locked[0])
+                    _setflags(locked[0], True)
                 except ValueError:  # its base was made read-only by its owner meanwhile: leave it so
                     pass
             else:
@@ -200,7 +200,7 @@ def write_begin(array: np.ndarray, what: str) -> list[np.ndarray]:
         if not array.flags.writeable:
             lifted = sorted(locked, key=_depth)
             for array_locked in lifted:
-                _make_writeable(array_locked)
+                _setflags(array_locked, True)
     if not array.flags.writeable:
         write_end(lifted)
         raise RuntimeError(
@@ -214,7 +214,7 @@ def write_begin(array: np.ndarray, what: str) -> list[np.ndarray]:
 def write_end(lifted: list[np.ndarray]) -> None:
     """After an in-place write: lock again what ``write_begin`` lifted (views first)."""
     for array in reversed(lifted):
-        _make_read_only(array)
+        _setflags(array, False)
 
 
 _UNSAVED: Any = object()  # (a key ``saved`` does not hold: None means "nothing to save")
