@@ -704,3 +704,12 @@ def test_python_integers_wrap_in_remainder_and_floor_division_and_overflowing_fi
         half.masked_fill(mt.tensor([True, False]), 70000.0)
     assert half.fill_(float("inf")).tolist() == [np.inf, np.inf] and half.fill_(65504.0).tolist() == [65504.0] * 2
     assert (np.int32(3) // mt.tensor(np.array([1.5], np.float32))).dtype == np.float32  # PyTorch's promotion
+
+
+def test_round_with_decimals_of_float16_scales_in_float32():
+    """float16 1.3496 (the nearest to 1.35) to one decimal is 1.3, as PyTorch gives: scaled in
+    float16, 13.496 became 13.5 and then 14 (1.4)."""
+    x = mt.tensor(np.array([1.35, 2.675, -0.15], np.float16))
+    wide = np.round(x.numpy().astype(np.float32), 1).astype(np.float16)
+    assert mt.round(x, decimals=1).dtype == np.float16
+    assert mt.round(x, decimals=1).tolist() == wide.tolist() and wide[0] == np.float16(1.3)

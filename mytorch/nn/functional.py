@@ -1704,8 +1704,10 @@ def sign(x: Array) -> Array:
 
 
 def round(x: Array, decimals: int = 0) -> Array:  # noqa: A001 - the op's name
-    """y = x rounded to ``decimals`` decimal places, halves to even (gradient 0)."""
-    return np.round(x, decimals)
+    """y = x rounded to ``decimals`` decimal places, halves to even (gradient 0). float16 is scaled
+    by 10**decimals in float32, as PyTorch does: in float16, 1.3496 * 10 rounded to 13.5 and
+    then to 1.4."""
+    return _in_dtype_of(np.round(_wide(x), decimals), x) if decimals else np.round(x)
 
 
 def round_backward(grad_output: Array, x: Array, decimals: int = 0) -> tuple[Array]:
