@@ -401,7 +401,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def mul(input: Any, other: Any) -> Tensor:
     """input * other (broadcasting); kernel ``mul``."""
-    return _apply("mul", (input, _scaled(input, other, 1, "mul")))
+    return _apply("mul", (_scaled(other, input, 1, "mul"), _scaled(input, other, 1, "mul")))
 
 
 def div(input: Any, other: Any) -> Tensor:
@@ -432,7 +432,8 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001
     x = _data(input)
     if x.dtype.kind in "biu":  # integers (labels) stay integers between integer bounds, as in PyTorch
         if builtins.all(isinstance(b, (builtins.int, np.integer)) for b in (min, max) if b is not None):
-            return Tensor(np.clip(x.astype(np.int64) if x.dtype.kind == "b" else x, min, max))  # (bools: int64)
+            lo, hi = (None if b is None else builtins.int(b) for b in (min, max))  # (np.int64(3) would widen int32)
+            return Tensor(np.clip(x.astype(np.int64) if x.dtype.kind == "b" else x, lo, hi))  # (bools: int64)
         return _apply("clamp", (Tensor(x.astype(get_default_dtype())),), {"min": min, "max": max})
     return _apply("clamp", (input,), {"min": min, "max": max})
 
@@ -507,12 +508,14 @@ def _fill_value(op: str, value: Any, x: np.ndarray) -> Any:
     """The fill: a 0-d tensor as it is (its gradient is the sum over the filled places), a number
     in ``x``'s dtype, as PyTorch takes it (0.5 into integers is 0; -inf into integers is refused,
     and so is an integer the dtype cannot hold: 300 into uint8, where -1 is 255). Into an integer
-    or bool ``x`` a 0-d tensor is such a number too (a float 1.7 is 1): the result keeps the
-    input's dtype, as in PyTorch."""
+    or bool ``x`` a 0-d tensor is such a number too (a float 1.7 is 1), and into a float ``x`` a 0-d
+    float tensor is cast to its dtype (recorded): the result keeps the input's dtype, as in PyTorch."""
     if isinstance(value, Tensor):
         if value.ndim:
             raise TypeError(f"{op}: the value must be a number or a 0-d tensor, got a tensor of shape {value.shape}")
-        return _fill_value(op, value.data.item(), x) if x.dtype.kind in "biu" else value
+        if x.dtype.kind in "biu":
+            return _fill_value(op, value.data.item(), x)
+        return value.to(x.dtype) if value.dtype.kind == "f" else value  # (a float16 x stays float16, as in PyTorch)
     if not isinstance(value, (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)):
         raise TypeError(f"{op}: the value must be a number or a 0-d tensor, got {type(value).__name__}")
     if x.dtype.kind in "biu" and not math.isfinite(value):

@@ -383,6 +383,13 @@ def test_masked_fill_of_integers_keeps_the_dtype_and_refuses_what_it_cannot_hold
         assert labels.dtype == np.int64 and labels.tolist() == [1, 6, 1]
         flags = fill(mytorch.tensor([False, False, False]), mytorch.tensor(2))
         assert flags.dtype == np.bool_ and flags.tolist() == [True, False, True]
+    for dtype in (np.float16, np.float32):  # a 0-d x keeps its dtype too (it took the value's float64)
+        x = mytorch.tensor(np.array(1.0, dtype), requires_grad=True)
+        value = mytorch.tensor(np.float64(0.1), requires_grad=True)
+        y = x.masked_fill(mytorch.tensor(True), value)
+        assert y.dtype == dtype and y.item() == float(np.asarray(0.1, dtype))
+        y.backward()
+        assert value.grad.dtype == np.float64 and value.grad.item() == 1.0 and x.grad.item() == 0.0
 
 
 def test_clip_grad_norm_scales_every_gradient_together_and_says_what_it_refuses():

@@ -697,6 +697,9 @@ def test_python_integers_wrap_in_remainder_and_floor_division_and_overflowing_fi
     assert (image % -2).tolist() == [7 % 254, 200 % 254, 255 % 254] and (image % -2).dtype == np.uint8
     assert (image // -2).tolist() == [0, 0, 1] and (300 % image).tolist() == [44 % 7, 44, 44]
     assert mt.fmod(image, -2).tolist() == [7, 200, 1]
+    assert mt.mul(-2, image).tolist() == [242, 112, 2] and mt.mul(-2, image).dtype == np.uint8  # (OverflowError)
+    small = mt.tensor(np.array([1, 5], np.int32))
+    assert mt.clamp(small, min=np.int64(3)).dtype == np.int32  # a NumPy integer bound widened it to int64
     half = mt.tensor(np.array([1.0, 2.0], np.float16))
     with pytest.raises(RuntimeError, match="70000.0 cannot be stored in a float16 tensor"):
         half.fill_(70000.0)
