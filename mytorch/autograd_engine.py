@@ -203,28 +203,36 @@ class Operation:
 
 
 class _Trusted(Operation):
-    """An operation recorded by ``Autograd.record``: built with its VJP, checked by nobody."""
+    """An operation recorded by ``Autograd.record``: built with its VJP, checked by nobody.
+    Made by ``trusted_operation`` (it has no ``__init__`` of its own: calling a class runs its
+    ``__init__`` in a new evaluation of the interpreter loop, a plain function call does not)."""
 
     __slots__ = ()
     trusted = True
 
-    def __init__(
-        self,
-        inputs: Sequence[np.ndarray],
-        output: np.ndarray,
-        gradients_to_update: Sequence[Any],
-        backward_operation: Callable,
-        params: dict[str, Any] | None,
-        vjp: Callable,
-    ) -> None:
-        # (Operation's fields, set here in one call: this runs for every recorded operation.)
-        self.inputs = inputs
-        self.output = output
-        self.gradients_to_update = gradients_to_update
-        self.backward_operation = backward_operation
-        self.params = params
-        self.vjp = vjp
-        self.guard = None
+
+_new_operation = object.__new__
+
+
+def trusted_operation(
+    inputs: Sequence[np.ndarray],
+    output: np.ndarray,
+    gradients_to_update: Sequence[Any],
+    backward_operation: Callable,
+    params: dict[str, Any] | None,
+    vjp: Callable,
+) -> Operation:
+    """A ``_Trusted`` operation with ``Operation``'s fields, set here in one call: this runs for
+    every operation ``Autograd.record`` and the Tensor front-end record."""
+    op = _new_operation(_Trusted)
+    op.inputs = inputs
+    op.output = output
+    op.gradients_to_update = gradients_to_update
+    op.backward_operation = backward_operation
+    op.params = params
+    op.vjp = vjp
+    op.guard = None
+    return op
 
 
 def _pruned_vjp(kernel: Callable, skipped: int, count: int) -> Callable:
@@ -470,7 +478,7 @@ class Autograd:
                 vjp = backward_operation
                 if skipped:
                     vjp = _PRUNED.get((vjp, skipped)) or _pruned_vjp(vjp, skipped, len(inputs))
-            op = _Trusted(inputs, output, gradients_to_update, backward_operation, params, vjp)
+            op = trusted_operation(inputs, output, gradients_to_update, backward_operation, params, vjp)
             self.operation_list.append(op)
             spots = self.gradient_buffer.owners
             i = 0
@@ -558,11 +566,20 @@ class Autograd:
                 continue
             if release is not None:
                 release(okey, None)
-            if op.guard is not None:
-                op.guard(self, op)
+            guard = op.guard
+            if guard is not None:
+                guard.__call__(self, op)  # type: ignore[operator]  # (by its method: stays in this evaluation of the loop)
             inputs = op.inputs
             params = op.params
-            grads = op.vjp(grad, *inputs) if params is None else op.vjp(grad, *inputs, **params)
+            vjp = op.vjp
+            if params is not None:
+                grads = vjp(grad, *inputs, **params)
+            elif len(inputs) == 2:  # (operands by position, not unpacked: the same stays-in-the-loop call)
+                grads = vjp(grad, inputs[0], inputs[1])
+            elif len(inputs) == 1:
+                grads = vjp(grad, inputs[0])
+            else:
+                grads = vjp(grad, *inputs)
             if not (lean and op.trusted):  # a trusted VJP returns one array (or None) per input
                 grads = self._checked_gradients(op, grads, anomaly)
             # (By position, touching an input's entries only when it got a gradient: many are

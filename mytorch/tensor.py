@@ -57,8 +57,8 @@ from mytorch.autograd_engine import (
     _Anomaly,
     _GradMode,
     _pruned_vjp,
-    _Trusted,
     is_grad_enabled,
+    trusted_operation,
 )
 from mytorch.dtypes import get_default_dtype
 from mytorch.nn import functional as F
@@ -553,7 +553,7 @@ def _attach(
             return result
     else:  # ``Autograd.record`` written out: a trusted operation (with no spots in the gradient
         # buffer: ``Tensor.backward`` clears the buffer first, and the tape's operations keep their arrays alive)
-        op = _Trusted(arrays, out, dsts, backward, params, vjp)
+        op = trusted_operation(arrays, out, dsts, backward, params, vjp)
         tape.operation_list.append(op)
     tape.order.append(next(_CLOCK))
     if which:

@@ -18,7 +18,6 @@ backward runs the general kernels as before.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,7 +34,7 @@ Arrays = Sequence[np.ndarray]
 # shared > 1] is np.dot or np.matmul, whichever is cheaper for a result of that size summed over
 # that many terms (the VJPs below get plain arrays)
 _BY, _LARGE = F.PRODUCTS, F.PRODUCT_BY_MATMUL
-_sum_rows = functools.partial(np.add.reduce, axis=0)
+_sum_rows = np.add.reduce  # called as _sum_rows(g, 0): the axis by position, with no partial's keyword to merge
 
 
 def _transposed(a: np.ndarray) -> bool:
@@ -101,14 +100,14 @@ def _bias_both(g: np.ndarray, h: np.ndarray, b: np.ndarray) -> Any:
     """``add_backward(g, h, b)`` for h (N, k) and b (k,): (g, g summed over the rows)."""
     if type(g) is not _ndarray:
         return F.add_backward(g, h, b)
-    return g, g[0] if len(g) == 1 else _sum_rows(g)
+    return g, g[0] if len(g) == 1 else _sum_rows(g, 0)
 
 
 def _bias_only(g: np.ndarray, h: np.ndarray, b: np.ndarray) -> Any:
     """The same when only b needs a gradient."""
     if type(g) is not _ndarray:
         return _general(F.add_backward, 1, 2)(g, h, b)
-    return None, g[0] if len(g) == 1 else _sum_rows(g)
+    return None, g[0] if len(g) == 1 else _sum_rows(g, 0)
 
 
 def _same_both(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
@@ -188,14 +187,14 @@ def _linear_all(g: np.ndarray, x: np.ndarray, weight: np.ndarray, bias: np.ndarr
     """``linear_backward(g, x, weight, bias)`` for x (N, in), weight (out, in), bias (out,)."""
     if type(g) is not _ndarray:
         return F.linear_backward(g, x, weight, bias)
-    return g @ weight, g.T @ x, g[0] if len(g) == 1 else _sum_rows(g)
+    return g @ weight, g.T @ x, g[0] if len(g) == 1 else _sum_rows(g, 0)
 
 
 def _linear_parameters(g: np.ndarray, x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> Any:
     """The same when x needs no gradient (a first layer's data)."""
     if type(g) is not _ndarray:
         return _general(F.linear_backward, 1, 3)(g, x, weight, bias)
-    return None, g.T @ x, g[0] if len(g) == 1 else _sum_rows(g)
+    return None, g.T @ x, g[0] if len(g) == 1 else _sum_rows(g, 0)
 
 
 def _linear(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
