@@ -50,6 +50,13 @@ UNARY: dict[str, Callable[[Any, Any, Any], Any]] = {
     "leaky_relu": lambda L, F, t: F.leaky_relu(t, 0.1),
     "softplus": lambda L, F, t: F.softplus(t),
     "sqrt": lambda L, F, t: (t.abs() + 1).sqrt(),
+    "floor": lambda L, F, t: (t * 0.5).floor(),
+    "round": lambda L, F, t: (t * 0.5).round(),  # (halves: to even in both)
+    "sign": lambda L, F, t: t.sign(),
+    "log1p": lambda L, F, t: t.abs().log1p(),
+    "expm1": lambda L, F, t: (t * 0.3).expm1(),
+    "rsqrt": lambda L, F, t: (t.abs() + 1).rsqrt(),
+    "reciprocal": lambda L, F, t: (t.abs() + 1).reciprocal(),
 }
 BINARY: dict[str, Callable[[Any, Any, Any], Any]] = {
     "add": lambda L, a, b: a + b,
@@ -58,6 +65,8 @@ BINARY: dict[str, Callable[[Any, Any, Any], Any]] = {
     "maximum": lambda L, a, b: L.maximum(a, b),
     "minimum": lambda L, a, b: L.minimum(a, b),
     "where": lambda L, a, b: L.where(a > b, a, b),
+    "%": lambda L, a, b: a % (b.abs() + 1),  # (on its jumps too: integer multiples)
+    "fmod": lambda L, a, b: L.fmod(a, -(b.abs() + 1)),
 }
 REDUCTIONS: dict[str, Callable[[Any, Any, int, bool], Any]] = {
     "sum": lambda F, t, d, k: t.sum(dim=d, keepdim=k),
