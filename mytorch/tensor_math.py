@@ -34,6 +34,7 @@ from mytorch.tensor import (
     _run,
     _scaled,
     _tracked,
+    _wants_grad,
     _widens_half,
     _wrapping,
     maximum,
@@ -685,9 +686,10 @@ def _quotient_operands(op: str, input: Any, other: Any) -> tuple[tuple[Any, Any]
     arrays = _arrays(args) if like is None else tuple(_wrapping(a, like) for a in args)
     if arrays[0].dtype != arrays[1].dtype:
         args, arrays = _promoted(args, arrays)  # type: ignore[assignment]
-        if arrays[0].dtype != arrays[1].dtype:
+        if arrays[0].dtype != arrays[1].dtype:  # (float32 % float64: both float64, a gradient through a cast)
             dtype = _promoted_dtype(*arrays)
-            arrays = (arrays[0].astype(dtype), arrays[1].astype(dtype))
+            args = tuple(a.to(dtype) if _wants_grad(a) and a.dtype != dtype else a for a in args)
+            arrays = tuple(a.data if _wants_grad(a) else b.astype(dtype) for a, b in zip(args, arrays))
     if arrays[0].dtype.kind in "biu" and not np.all(arrays[1]):
         raise ZeroDivisionError(f"{op}: integer division by zero")
     return args, (arrays[0], arrays[1])

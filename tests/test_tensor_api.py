@@ -716,3 +716,22 @@ def test_round_with_decimals_of_float16_scales_in_float32():
     wide = np.round(x.numpy().astype(np.float32), 1).astype(np.float16)
     assert mt.round(x, decimals=1).dtype == np.float16
     assert mt.round(x, decimals=1).tolist() == wide.tolist() and wide[0] == np.float16(1.3)
+
+
+def test_remainder_and_fmod_of_two_dtypes_keep_the_gradient_of_a_computed_tensor():
+    """``h % w`` and ``fmod(h, w)`` with h a computed float32 tensor and w of another float dtype
+    (float64, or float16 both 0-d): h was converted to the common dtype outside the graph, so its
+    gradient went to the copy and x.grad stayed None (PyTorch: 1 per element)."""
+    for op in (lambda a, b: a % b, mt.fmod, mt.remainder):
+        x = mt.tensor(np.array([0.5, -3.0, 7.0], np.float32), requires_grad=True)
+        w = mt.tensor(np.array([2.5, 1.5, 4.0]), requires_grad=True)
+        y = op(x * 1.0, w)
+        assert y.dtype == np.float64
+        y.sum().backward()
+        assert x.grad.dtype == np.float32 and x.grad.tolist() == [1.0, 1.0, 1.0]
+        quotient = np.array([0.5 / 2.5, -3.0 / 1.5, 7.0 / 4.0])
+        rounded = np.trunc(quotient) if op is mt.fmod else np.floor(quotient)
+        assert w.grad.tolist() == (-rounded + 0.0).tolist()
+        x.grad = None
+        op(x.sum(), mt.tensor(np.float16(2.5))).backward()
+        assert x.grad.tolist() == [1.0, 1.0, 1.0]
