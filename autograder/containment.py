@@ -39,6 +39,7 @@ __all__ = [
     "UID_BASE",
     "Containment",
     "SandboxUnavailableError",
+    "alive_in_session",
     "become_subreaper",
     "forget",
     "kill_leftovers",
@@ -63,7 +64,8 @@ _PR_SET_CHILD_SUBREAPER = 36
 _PATH = {"PATH": "/usr/bin:/bin"}
 
 _workers_lock = threading.Lock()
-_live_workers: set[int] = set()
+_live_workers: dict[int, int | None] = {}
+"""The watched processes' pids, each with the uid its worker switches to (None: the runner's)."""
 
 
 class SandboxUnavailableError(RuntimeError):
@@ -130,9 +132,9 @@ class Containment:
         if requested in ("auto", "uid"):
             if root:
                 missing = (
-                    "without namespaces, workers run as an unprivileged uid but can see other processes and use "
-                    "the network (of the files, a Landlock domain lets them open the Python installation, a few "
-                    "devices, /proc and their own folder only)"
+                    "without namespaces, workers run as an unprivileged uid but can see other processes (a "
+                    "seccomp filter refuses them sockets; of the files, a Landlock domain lets them open the Python "
+                    "installation, a few devices, /proc and their own folder only)"
                 )
                 closed = _closed_to_others()
                 if closed:
@@ -146,10 +148,11 @@ class Containment:
             if requested == "uid":
                 raise SandboxUnavailableError(f"--sandbox uid: {'; '.join(reasons)}")
         missing = (
-            "workers run as the runner's own user: they can see other processes and use the network; only "
-            "resource limits, a minimal environment, a private folder, a seccomp filter, a Landlock domain (of "
-            "the files, they open the Python installation, a few devices, /proc and their own folder only) and "
-            "killing leftover processes protect this run"
+            "workers run as the runner's own user: they can see other processes and have no process limit; only "
+            "resource limits, a minimal environment, a private folder, a seccomp filter (no signals to the runner, "
+            "no sockets, no leaving their session), a Landlock domain (of the files, they open the Python "
+            "installation, a few devices, /proc and their own folder only) and killing leftover processes protect "
+            "this run"
         )
         return Containment("none", (), False, _because(missing, reasons) if requested == "auto" else missing)
 
@@ -184,19 +187,20 @@ def become_subreaper() -> None:
         pass
 
 
-def start_watched(command: list[str], **popen: object) -> subprocess.Popen:
-    """Start a process the runner watches (``kill_leftovers`` leaves it alone until
-    ``forget`` is called): a worker, or the helper that kills a uid's processes."""
+def start_watched(command: list[str], uid: int | None = None, **popen: object) -> subprocess.Popen:
+    """Start a process the runner watches (``kill_leftovers`` leaves it alone, and what it starts,
+    in its session or of ``uid``, the uid a worker switches to, until ``forget`` is called): a
+    worker, or the helper that kills a uid's processes."""
     with _workers_lock:
         process = subprocess.Popen(command, **popen)
-        _live_workers.add(process.pid)
+        _live_workers[process.pid] = uid
     return process
 
 
 def forget(process: subprocess.Popen) -> None:
     """Stop watching ``process`` (it has been waited for)."""
     with _workers_lock:
-        _live_workers.discard(process.pid)
+        _live_workers.pop(process.pid, None)
 
 
 def kill_watched() -> None:
@@ -218,7 +222,7 @@ def _processes(keep: Callable[[str], bool]) -> list[int]:
         try:
             if entry.name.isdigit() and keep(entry.name):
                 found.append(int(entry.name))
-        except OSError:
+        except (OSError, ValueError, StopIteration):  # (ended meanwhile: its files are gone or empty)
             continue
     return found
 
@@ -236,9 +240,43 @@ def _processes_of_uid(uid: int) -> list[int]:
     return _processes(lambda pid: os.stat(f"/proc/{pid}").st_uid == uid)
 
 
+def _alive(pid: str) -> bool:
+    """Whether ``pid`` has not ended (a zombie has)."""
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        return stat.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+
+
+def _session_of(pid: str) -> int:
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        return int(stat.read().rsplit(b")", 1)[1].split()[3])
+
+
+def alive_in_session(session: int, uid: int | None = None) -> list[int]:
+    """The processes of ``session``, or of ``uid``, that have not ended: once a worker (its
+    session's leader) has ended, what it left behind. Under ``none`` a worker may not leave its
+    session (``jail``), so these are all it left there."""
+    return _processes(lambda pid: (_session_of(pid) == session or _real_uid(int(pid)) == uid) and _alive(pid))
+
+
+def _real_uid(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return int(next(line for line in status if line.startswith("Uid:")).split()[1])
+
+
+def _of_a_running_worker(pid: int, live: dict[int, int | None]) -> bool:
+    """Whether ``pid`` belongs to a watched worker that has not been forgotten: in its session (a
+    worker leads one), or of its uid. It is killed at that worker's end: until 2026-12-03 the end
+    of a test under ``--jobs 2`` killed what the other slot's test had started and still used, and
+    the runner could not tell which test had left a process."""
+    try:
+        return _session_of(str(pid)) in live or _real_uid(pid) in {uid for uid in live.values() if uid is not None}
+    except (OSError, ValueError, StopIteration):
+        return False
+
+
 def kill_leftovers(deadline: float = 10.0) -> None:
-    """Kill and reap every child of the runner that is not a watched worker (what a worker left
-    behind, adopted by the subreaper), until there is none.
+    """Kill and reap every child of the runner that is not a watched worker or one of a watched
+    worker's processes (what a worker left behind, adopted by the subreaper), until there is none.
 
     Raises:
         RuntimeError: some survived ``deadline`` seconds of trying.
@@ -246,7 +284,9 @@ def kill_leftovers(deadline: float = 10.0) -> None:
     end = time.monotonic() + deadline
     while True:
         with _workers_lock:
-            strays = [pid for pid in _children_of(os.getpid()) if pid not in _live_workers]
+            live = dict(_live_workers)
+            strays = [pid for pid in _children_of(os.getpid()) if pid not in live]
+            strays = [pid for pid in strays if not _of_a_running_worker(pid, live)]
         if not strays:
             return
         if time.monotonic() > end:

@@ -285,7 +285,8 @@ class Outcome:
     Attributes:
         test: the test.
         passed: whether it passed (a test scores all its points or none).
-        output: why it failed (the reason, and what the worker printed), or "" when it passed.
+        output: why it failed (the reason, and what the worker printed), or, when it passed, ""
+            or what the runner noticed (processes the test left running, which it killed).
         seconds: how long it ran.
     """
 

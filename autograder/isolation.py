@@ -42,6 +42,7 @@ from . import protocol
 from .cgroups import HandinCgroup
 from .containment import (
     Containment,
+    alive_in_session,
     forget,
     kill_leftovers,
     kill_uid,
@@ -102,6 +103,7 @@ class _Watch:
     dropped: int = 0
     ready: bool = False
     oom_killed: bool = False  # the kernel killed a process of the hand-in's cgroup meanwhile
+    left: int = 0  # processes of the worker's still running once it had ended (killed then)
 
 
 def _cpu_seconds(settings: Settings) -> int:
@@ -210,18 +212,25 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
     return seen
 
 
-def _end(process: subprocess.Popen, containment: Containment, uid: int | None) -> None:
-    """Wait a moment for the worker to exit, then kill it and everything it started."""
+def _end(process: subprocess.Popen, containment: Containment, uid: int | None) -> int:
+    """Wait a moment for the worker to exit, then kill it and everything it started; returns how
+    many of its processes were still running once it had ended (under ``uid`` and ``none``: those
+    of its uid, or of its session, which a worker under ``none`` may not leave; a ``namespaces``
+    worker's end is its PID namespace's)."""
     try:
         process.wait(timeout=1.0)
     except subprocess.TimeoutExpired:
         pass
-    for kill in (lambda: os.killpg(process.pid, signal.SIGKILL), process.kill):
-        try:
-            kill()
-        except (ProcessLookupError, PermissionError):
-            pass
+    try:
+        process.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
     process.wait()
+    left = len(alive_in_session(process.pid, uid)) if containment.mode != "namespaces" else 0  # (while watched)
+    try:  # (one signal for the whole group: no process of it can fork its way out of it meanwhile)
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
     forget(process)
     if uid is not None:
         kill_uid(uid)
@@ -229,6 +238,7 @@ def _end(process: subprocess.Popen, containment: Containment, uid: int | None) -
             remove_files_of(uid)
             remove_ipc_of(uid)
     kill_leftovers()
+    return left
 
 
 def _printable(data: bytes | str) -> str:
@@ -280,7 +290,7 @@ def run_worker(
         config["result_fd"] = write_end
         command = [*containment.prefix, sys.executable, "-I", "-B", str(_WORKER), json.dumps(config)]
         try:
-            process = start_watched(command, cwd=private, env=_environment(str(folder)), stdin=subprocess.DEVNULL,
+            process = start_watched(command, uid, cwd=private, env=_environment(str(folder)), stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_end,),
                                     start_new_session=True)  # fmt: skip
         finally:
@@ -292,9 +302,10 @@ def run_worker(
                           lambda ready: min(ready + settings.timeout, deadline), settings.output_bytes)  # fmt: skip
         finally:
             os.close(read_end)
-            _end(process, containment, uid)
+            left = _end(process, containment, uid)
             process.stdout.close()
         seen.oom_killed = cgroup is not None and cgroup.oom_kills() > oom_kills
+        seen.left = left
         return seen, process.returncode
     finally:
         # Under ``none`` another worker of the hand-in could stop the helper (its user's process): what
@@ -364,10 +375,15 @@ def _death(status: int | None, seen: _Watch, settings: Settings) -> str:
 
 def _verdict(test: GradedTest, inputs: dict, seen: _Watch, status: int | None, settings: Settings,
              deadline: float, seconds: float) -> Outcome:  # fmt: skip
-    """Judge what the worker sent (or why it sent nothing)."""
+    """Judge what the worker sent (or why it sent nothing). Processes the worker left running are
+    named in the outcome's text, passed or failed (they were killed; they cost no points)."""
+    left = ""
+    if seen.left:
+        left = (f"LEFT RUNNING: {seen.left} process{'es' if seen.left > 1 else ''} of the test outlived it "
+                "(killed by the runner)")  # fmt: skip
 
     def fail(reason: str) -> Outcome:
-        reason = _printable(reason)  # it may quote the hand-in's exception
+        reason = _printable(reason) + (f"\n{left}" if left else "")  # it may quote the hand-in's exception
         if seen.output:
             dropped = f", {seen.dropped} earlier bytes dropped" if seen.dropped else ""
             reason += f"\n--- the test's output (last {len(seen.output)} bytes{dropped}) ---\n{_printable(seen.output)}"
@@ -397,7 +413,7 @@ def _verdict(test: GradedTest, inputs: dict, seen: _Watch, status: int | None, s
         return fail(str(error))
     except Exception as error:  # noqa: BLE001 - arrays that break a reference (shapes) fail the test
         return fail(f"the computed values cannot be checked ({type(error).__name__}: {error})")
-    return Outcome(test, True, "", seconds)
+    return Outcome(test, True, left, seconds)
 
 
 def grade(

@@ -225,6 +225,25 @@ hand-in could set the nice value or I/O class of the runner, or of every process
 once (``PRIO_USER``); they are refused whole, the worker's own priority included.)"""
 _KEYRING_CALLS = {"x86_64": (248, 249, 250), "aarch64": (217, 218, 219)}
 """add_key, request_key, keyctl: refused to every worker once it is contained (see ``_forbid_keyrings``)."""
+_REACHING_OUT = {"x86_64": (41, 425, 426, 427), "aarch64": (198, 425, 426, 427)}
+"""socket, io_uring_setup, io_uring_enter, io_uring_register: refused to every worker once it is
+contained, with the keyrings. A socket reached what the worker's processes are not part of: the
+network, and under ``uid`` and ``none`` the daemons of the machine that start processes on request
+(the user's systemd and D-Bus: ``systemd-run --user``, a tmux or screen server, sshd on localhost),
+whose processes are no descendant of the runner and outlived grading; io_uring can make sockets
+without the socket call. (``socketpair``, an unconnected pair, stays allowed.)"""
+_STAYING_TOGETHER = {
+    "x86_64": (112, 109, 29, 30, 31, 67, 64, 65, 66, 220, 68, 69, 70, 71),
+    "aarch64": (157, 154, 194, 196, 195, 197, 190, 193, 191, 192, 186, 189, 188, 187),
+}
+"""setsid, setpgid and System V IPC (shmget, shmat, shmctl, shmdt, semget, semop, semctl, semtimedop,
+msgget, msgsnd, msgrcv, msgctl): refused under ``none`` only (the signal filter). Every process a
+worker starts stays in its session and process group, so that the runner kills them all at once
+with the group (until 2026-12-03 a hand-in left the group with ``setsid``, and a chain of processes
+each forking the next and exiting could outrun the runner's search for leftovers by pid); and the
+runner's user's System V objects, which outlive their processes and which the runner cannot tell
+from its user's own, stay out of reach (until 2026-12-03 a hand-in left a shared memory segment that
+a later hand-in of the batch read)."""
 _F_SETOWN, _F_SETOWN_EX, _FIOSETOWN, _SIOCSPGRP = 8, 15, 0x8901, 0x8902
 _LOAD, _JEQ, _JGE, _JGT, _RET = 0x20, 0x15, 0x35, 0x25, 0x06
 _ALLOW, _EPERM = 0x7FFF0000, 0x00050000 | 1
@@ -245,8 +264,10 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     which names who receives SIGIO) may be 0, the worker's own process group (``-own``) or any
     positive pid but those of ``protected`` (the processes of its user that existed when it
     started: the runner, what started the runner, their siblings); tracing, other processes'
-    memory, signals through a pidfd or a socket's owner, the keyrings (``_KEYRING_CALLS``) and
-    every call of another ABI (32-bit, x32) than the machine's are refused (EPERM). (Not a rule on
+    memory, signals through a pidfd or a socket's owner, the keyrings (``_KEYRING_CALLS``), sockets
+    (``_REACHING_OUT``), leaving the worker's session or process group and System V IPC
+    (``_STAYING_TOGETHER``) and every call of another ABI (32-bit, x32) than the machine's are
+    refused (EPERM). (Not a rule on
     pid order: on a machine whose pids wrap at 32768, what a worker starts may get a smaller pid
     than the runner's.)"""
     if machine not in _SYSCALLS:
@@ -254,7 +275,8 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     arch, pid_calls, denied, fcntl, ioctl = _SYSCALLS[machine]
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", arch), (_LOAD, 0, 0, 0), (_JGE, "deny", 0, 0x40000000)]
     program += [(_JEQ, "pid_argument", 0, nr) for nr in pid_calls]
-    program += [(_JEQ, "deny", 0, nr) for nr in denied + _KEYRING_CALLS[machine]]
+    refused = denied + _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _STAYING_TOGETHER[machine]
+    program += [(_JEQ, "deny", 0, nr) for nr in refused]
     program += [(_JEQ, "fcntl", 0, fcntl), (_JEQ, "ioctl", 0, ioctl), (_RET, 0, 0, _ALLOW)]
     program += ["fcntl", (_LOAD, 0, 0, 24), (_JEQ, "deny", 0, _F_SETOWN_EX), (_JEQ, 0, "allow", _F_SETOWN),
                 (_LOAD, 0, 0, 32), (_JEQ, "pid", "pid", 0)]  # fmt: skip
@@ -271,13 +293,13 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
 
 
 def _keyring_filter(machine: str) -> list[tuple[int, int, int, int]] | None:
-    """The filter's instructions that refuse the keyring calls (and every call of another ABI
-    than the machine's), or None on a machine it does not know."""
+    """The filter's instructions that refuse the keyring calls and sockets (``_REACHING_OUT``), and
+    every call of another ABI than the machine's, or None on a machine it does not know."""
     if machine not in _SYSCALLS:
         return None
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", _SYSCALLS[machine][0]), (_LOAD, 0, 0, 0),
                      (_JGE, "deny", 0, 0x40000000)]  # fmt: skip
-    program += [(_JEQ, "deny", 0, nr) for nr in _KEYRING_CALLS[machine]]
+    program += [(_JEQ, "deny", 0, nr) for nr in _KEYRING_CALLS[machine] + _REACHING_OUT[machine]]
     return _assembled(program + [(_RET, 0, 0, _ALLOW), "deny", (_RET, 0, 0, _EPERM)])
 
 
@@ -350,14 +372,14 @@ def _forbid_signals_outside() -> bool:
 
 
 def _forbid_keyrings() -> bool:
-    """Under ``uid`` and ``namespaces``: no keyring calls. The worker's uid is its slot's, so the
-    next hand-in graded in that slot has it too, and a key in the uid's user keyring (``@u``,
-    ``@us``, its persistent keyring) outlives every process: until 2026-12-02 a key one hand-in
-    added (its source, up to the uid's 20000 bytes) was a later hand-in's to read. (Under ``none``
-    the signal filter refuses them too: the user's keyring is the runner's user's.) Where seccomp
-    filters are refused, keyrings are often refused as well (Docker's default profile); where the
-    kernel refuses the filter, the worker goes on and the runner's note says so (``unprotected``).
-    True if the filter is in place."""
+    """Under ``uid`` and ``namespaces``: no keyring calls, and no sockets (``_REACHING_OUT``). The
+    worker's uid is its slot's, so the next hand-in graded in that slot has it too, and a key in the
+    uid's user keyring (``@u``, ``@us``, its persistent keyring) outlives every process: until
+    2026-12-02 a key one hand-in added (its source, up to the uid's 20000 bytes) was a later
+    hand-in's to read. (Under ``none`` the signal filter refuses them too: the user's keyring is the
+    runner's user's.) Where seccomp filters are refused, keyrings are often refused as well
+    (Docker's default profile); where the kernel refuses the filter, the worker goes on and the
+    runner's note says so (``unprotected``). True if the filter is in place."""
     instructions = _keyring_filter(os.uname().machine)
     if instructions is None:
         return False
@@ -368,11 +390,14 @@ def _forbid_keyrings() -> bool:
 
 
 _UNPROTECTED = {
-    "keyrings": "the kernel refuses the seccomp filter that keeps workers from the keyrings, so a hand-in can "
-    "leave a key in its uid's keyring for the next hand-in graded in its slot",
+    "keyrings": "the kernel refuses the seccomp filter that keeps workers from the keyrings and sockets, so a "
+    "hand-in can leave a key in its uid's keyring for the next hand-in graded in its slot, and under uid use the "
+    "network and ask the machine's daemons to start processes that outlive grading",
     "signals": "the kernel (or this machine's architecture: only x86-64 and ARM64 are known) refuses the seccomp "
     "filter that keeps workers from signalling, tracing and setting the limits of the runner and the processes "
-    "that started it, so a hand-in can kill the runner and write the last line of the output itself",
+    "that started it, and from sockets, System V IPC and leaving their session, so a hand-in can kill the runner "
+    "and write the last line of the output itself, leave processes that outrun the search for leftovers, and "
+    "leave a shared memory segment for a later hand-in",
     "landlock": "the kernel has no Landlock, so a hand-in can open every file its user may (the grader, the "
     "reference solution, other hand-ins; under none, write them too) and, under none, the memory, the open files "
     "and the environment of the processes that started the runner (/proc), and write the last line of the output "

@@ -18,11 +18,12 @@ def _number(value: float) -> float | int:
 
 
 def outcome_line(outcome: Outcome) -> str:
-    """``PASS  linear/forward  2/2  (0.01 s)``, then the indented reason for a failure."""
+    """``PASS  linear/forward  2/2  (0.01 s)``, then the indented reason for a failure (or a
+    passing test's note)."""
     test = outcome.test
     verdict = "PASS" if outcome.passed else "FAIL"
     line = f"{verdict}  {test.id:<45} {_number(outcome.score):>3}/{_number(test.points):<3} ({outcome.seconds:.2f} s)"
-    if outcome.passed:
+    if outcome.passed and not outcome.output:
         return line
     return line + "\n" + textwrap.indent(outcome.output.rstrip(), "      | ")
 
@@ -97,7 +98,7 @@ def gradescope_results(
             "score": _number(o.score),
             "max_score": _number(o.test.points),
             "status": "passed" if o.passed else "failed",
-            "output": "passed" if o.passed else o.output,
+            "output": ("passed\n" + o.output if o.output else "passed") if o.passed else o.output,
             "tags": [o.test.section, "course" if SECTIONS[o.test.section].course else "extra"],
             "visibility": o.test.visibility,
             "extra_data": {"execution_time": round(o.seconds, 3)},

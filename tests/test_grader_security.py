@@ -70,6 +70,7 @@ from hostile_handins import (  # noqa: E402
     snooper,
     survivor,
     tar_of,
+    wanderer,
 )  # fmt: skip
 
 from autograder.containment import Containment, SandboxUnavailableError  # noqa: E402
@@ -349,6 +350,55 @@ def test_in_every_sandbox_mode_a_wrong_kernel_costs_its_point_and_nothing_surviv
     assert [path for path in planted if path.exists()] == []  # what a uid left in /tmp is removed after its test
 
 
+@pytest.mark.parametrize("mode", ["uid", "none"])
+def test_a_handin_stays_in_its_session_reaches_no_socket_and_what_it_leaves_is_named(grader, tmp_path, mode):
+    """Under ``none`` a worker's process could leave its session (``setsid``), where the runner
+    found it only as its own child, by pid (a chain of processes each forking the next outruns
+    that); under ``uid`` and ``none`` a worker reached the network and the machine's Unix sockets
+    (``systemd-run --user``, a tmux server: processes that are no descendant of the runner), and
+    under ``none`` left System V shared memory for a later hand-in of the same user. Now it stays
+    in its session, has no socket, and the report names the processes it left (killed)."""
+    if os.uname().machine not in ("x86_64", "aarch64"):
+        pytest.skip(f"the grader's seccomp filters know x86_64 and aarch64, not {os.uname().machine}")
+    sandbox_or_skip(mode)
+    listener, folder = socket.socket(), Path(tempfile.mkdtemp(prefix="mytorch-socket-"))
+    local = socket.socket(socket.AF_UNIX)
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.setblocking(False)
+        folder.chmod(0o755)  # (reachable by a worker's uid, were it not refused sockets)
+        local.bind(str(folder / "s"))
+        (folder / "s").chmod(0o777)
+        local.listen(4)
+        local.setblocking(False)
+        code = wanderer(listener.getsockname()[1], str(folder / "s"))
+        archive = handin(tmp_path, tmp_path, "wanderer.tar", code=code)
+        done = run_grader(grader, "--handin", str(archive), "--sandbox", mode, "operations", cwd=tmp_path)
+        reached = []
+        for server in (listener, local):
+            try:
+                server.accept()[0].close()
+                reached.append(server.family.name)
+            except BlockingIOError:
+                pass
+    finally:
+        listener.close()
+        local.close()
+        shutil.rmtree(folder)
+    assert survivors() == []
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}}), done.stdout[-3000:]
+    assert reached == []
+    refused = ("could not make a TCP connection (Operation not permitted); could not make a Unix socket (Operation "
+               "not permitted); io_uring_setup gave -1 (errno 1)")  # fmt: skip
+    assert refused in done.stdout, done.stdout[-3000:]
+    if mode == "none":
+        stayed = "could not leave its session (Operation not permitted); could not leave its process group (Operation"
+        assert stayed in done.stdout and "shmget gave -1 (errno 1)" in done.stdout, done.stdout[-3000:]
+    assert done.stdout.count("LEFT RUNNING: 1 process of the test outlived it (killed by the runner)") == 6, done.stdout
+
+
 @pytest.mark.parametrize("mode", ["uid", "namespaces"])
 def test_in_every_sandbox_mode_mytorch_itself_scores_every_point(grader, tmp_path, mode):
     """Every section, not only ``operations``: under ``uid`` the Python installation may be
@@ -543,6 +593,7 @@ earlier = subprocess.Popen(["sleep", "2"], stdout=subprocess.DEVNULL, stderr=sub
 threaded = subprocess.Popen([sys.executable, "-c", "import threading, time; t = threading.Thread(target=time.sleep, "
                              "args=(3,)); t.start(); print(t.native_id, flush=True)"], stdout=subprocess.PIPE)
 thread = int(threaded.stdout.readline())  # a thread of an earlier process, not its first
+probe = socket.socket()  # (made before: a worker may make none)
 assert ctypes.CDLL(None).prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS, as the worker
 assert jail._forbid_signals_outside()
 def ioprio_set(pid):  # (the idle class for the process pid; OSError(EPERM) is a PermissionError)
@@ -556,7 +607,6 @@ def outcome(call):
     except PermissionError:
         return "refused"
 child = subprocess.Popen(["sleep", "30"])
-probe = socket.socket()
 print({
     "parent": outcome(lambda: os.kill(os.getppid(), 0)),
     "every process": outcome(lambda: os.kill(-1, 0)),
@@ -573,6 +623,9 @@ print({
     "its own scheduling": outcome(lambda: os.sched_setaffinity(0, os.sched_getaffinity(0))),
     "the priority of an earlier process": outcome(lambda: os.setpriority(os.PRIO_PROCESS, earlier.pid, 19)),
     "the I/O priority of an earlier process": outcome(lambda: ioprio_set(earlier.pid)),
+    "a socket": outcome(socket.socket),
+    "a session of its own": outcome(os.setsid),
+    "a process group of its own": outcome(lambda: os.setpgid(0, 0)),
 })
 child.wait()
 threaded.wait()
@@ -591,7 +644,8 @@ def test_the_signal_filter_lets_a_worker_signal_itself_and_what_it_starts_not_ea
                 "a thread of an earlier process": "refused", "the limits of an earlier process": "refused",
                 "the scheduling of an earlier process": "refused", "its child's limits": "allowed",
                 "its own scheduling": "allowed", "the priority of an earlier process": "refused",
-                "the I/O priority of an earlier process": "refused"}  # fmt: skip
+                "the I/O priority of an earlier process": "refused", "a socket": "refused",
+                "a session of its own": "refused", "a process group of its own": "refused"}  # fmt: skip
     assert ast.literal_eval(done.stdout) == expected
 
 
