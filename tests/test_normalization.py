@@ -231,3 +231,30 @@ def test_layer_norm_module_matches_torchs(dtype):
     for a, b in zip(*results):
         assert a.dtype == b.dtype
         np.testing.assert_allclose(a, b, **tol)
+
+
+def test_forward_mode_and_second_derivatives_come_with_the_composed_kernels():
+    from mytorch import func
+
+    rng = np.random.default_rng(8)
+    x0, t0 = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+
+    def reference(a):
+        return _norm(a, (1,)) * 1.5 + _norm(a, (0,))
+
+    def f(x):
+        return F.layer_norm(x, 3) * 1.5 + F.batch_norm(x, None, None, training=True)
+
+    _, tangent = func.jvp(f, (mt.tensor(x0),), (mt.tensor(t0),))
+    eps = 1e-6
+    numeric = (reference(x0 + eps * t0) - reference(x0 - eps * t0)) / (2 * eps)
+    np.testing.assert_allclose(tangent.numpy(), numeric, rtol=1e-6, atol=1e-8)
+    # a Hessian-vector product (forward over reverse) against differences of the gradient
+    _, (hv,) = func.hvp(lambda x: (f(x) ** 3).sum(), (mt.tensor(x0),), (mt.tensor(t0),))
+
+    def gradient(a):
+        return func.grad(lambda x: (f(x) ** 3).sum())(mt.tensor(a)).numpy()
+
+    np.testing.assert_allclose(
+        hv.numpy(), (gradient(x0 + eps * t0) - gradient(x0 - eps * t0)) / (2 * eps), rtol=1e-5, atol=1e-6
+    )

@@ -173,3 +173,26 @@ def test_pad_matches_torch(mode, pad, shape, dtype):
 def test_einsum_matches_torch(equation, shapes, dtype):
     rng = np.random.default_rng(4)
     _compare(lambda m, *ts: m.einsum(equation, *ts), [rng.standard_normal(s) for s in shapes], dtype)
+
+
+# --------------------------------------------------------------------------- forward mode
+def _directional(f, x: np.ndarray, t: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    return (f(x + eps * t) - f(x - eps * t)) / (2 * eps)
+
+
+@pytest.mark.parametrize(
+    "apply, reference",
+    [
+        (lambda x: F.pad(x, (1, 2, 2, 0), value=0.5), lambda a: _numpy_pad(a, (1, 2, 2, 0), "constant", 0.5)),
+        (lambda x: F.pad(x, (2, 1), mode="reflect"), lambda a: _numpy_pad(a, (2, 1), "reflect")),
+        (lambda x: mt.einsum("ij,jk->ik", x, x.T), lambda a: a @ a.T),
+        (lambda x: mt.einsum("ii", x[:, :3]), lambda a: np.trace(a[:, :3])),
+    ],
+)
+def test_forward_mode_matches_directional_differences(apply, reference):
+    from mytorch import func
+
+    rng = np.random.default_rng(11)
+    x0, t0 = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    _, tangent = func.jvp(apply, (mt.tensor(x0),), (mt.tensor(t0),))
+    np.testing.assert_allclose(tangent.numpy(), _directional(reference, x0, t0), rtol=1e-6, atol=1e-8)
