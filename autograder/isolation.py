@@ -25,6 +25,7 @@ import queue
 import selectors
 import shutil
 import signal
+import site
 import struct
 import subprocess
 import sys
@@ -325,16 +326,21 @@ def _hidden() -> list[str]:
     """What no worker may see, even inside the Python installation: the grader, the temporary
     folder (other hand-ins) and every package of ``REFERENCE_PACKAGES`` that is installed (until
     2026-12-02 only ``mytorch``: a MyTorch installed into site-packages, beside NumPy, showed a
-    worker the reference ``hw_bonus`` and ``bench``)."""
+    worker the reference ``hw_bonus`` and ``bench``), every copy of it: the one this process
+    imports, and one in every folder of its ``sys.path`` and of the installation's site folders
+    (until 2026-12-03 only the first found: with the checkout first on ``sys.path``, as with
+    ``PYTHONPATH``, a copy installed into site-packages stayed in every worker's reach)."""
     places = [_GRADER, tempfile.gettempdir()]
+    folders = [*sys.path, *site.getsitepackages(), site.getusersitepackages()]
     for name in REFERENCE_PACKAGES:
+        places += [os.path.join(folder, name) for folder in folders if os.path.isdir(os.path.join(folder, name))]
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
             continue
         if spec is not None and spec.submodule_search_locations:
             places += list(spec.submodule_search_locations)
-    return places
+    return list(dict.fromkeys(places))
 
 
 def _readable() -> dict[str, list[str]]:

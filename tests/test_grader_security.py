@@ -730,6 +730,25 @@ def test_every_installed_package_of_mytorchs_distribution_is_hidden_from_workers
     assert {str(site / name) for name in ("mytorch", "hw_bonus", "bench")} <= set(hidden), hidden
 
 
+def test_every_copy_of_mytorchs_distribution_on_the_path_is_hidden_not_only_the_first(tmp_path, monkeypatch):
+    """With the checkout first on ``sys.path`` (``PYTHONPATH``) and MyTorch also installed into
+    site-packages, the runner hid the copy it would import itself (the first found), and the
+    installed one, beside NumPy, stayed in every worker's reach."""
+    from autograder import isolation
+
+    first, installed = tmp_path / "checkout", tmp_path / "site-packages"
+    for folder in (first, installed):
+        for name in ("mytorch", "hw_bonus"):
+            (folder / name).mkdir(parents=True)
+            (folder / name / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(installed))
+    monkeypatch.syspath_prepend(str(first))
+    for name in ("mytorch", "hw_bonus"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    hidden = isolation._hidden()
+    assert {str(folder / name) for folder in (first, installed) for name in ("mytorch", "hw_bonus")} <= set(hidden)
+
+
 def test_the_uid_note_names_a_python_installation_closed_to_other_users(monkeypatch):
     """Under ``uid`` a worker imports after switching uid only what it loaded before when the
     installation is closed to other users (a pyenv Python under /root): the snooper's
