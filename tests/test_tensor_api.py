@@ -735,3 +735,22 @@ def test_remainder_and_fmod_of_two_dtypes_keep_the_gradient_of_a_computed_tensor
         x.grad = None
         op(x.sum(), mt.tensor(np.float16(2.5))).backward()
         assert x.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_the_divisors_gradient_does_not_overflow_through_its_square():
+    """d(a / b)/db = -(g / b) a / b: with the divisor alone needing a gradient it was -g a / (b * b),
+    and b * b overflowed float16 from |b| = 256 (float32 from 1.8e19), so the gradient was 0
+    (PyTorch: -2 / x**2 for 2 / x, 2.2e-5 at x = 300); forward mode had the same square."""
+    x = mt.tensor(np.array([300.0, 1000.0, 3.0], np.float16), requires_grad=True)
+    (2.0 / x).sum().backward()
+    expected = -2 / np.array([300.0, 1000.0, 3.0]) ** 2  # (float16's subnormals are 6e-8 apart)
+    np.testing.assert_allclose(x.grad.numpy().astype(float), expected, rtol=2e-3, atol=6e-8)
+    big = mt.tensor(np.array([1e20], np.float32), requires_grad=True)
+    (1.0 / big).sum().backward()
+    assert big.grad.item() != 0.0
+    from mytorch import func
+
+    _, tangent = func.jvp(
+        lambda t: 2.0 / t, (mt.tensor(np.array([300.0], np.float16)),), (mt.tensor(np.ones(1, np.float16)),)
+    )
+    np.testing.assert_allclose(np.asarray(tangent.numpy(), float), [-2 / 300.0**2], rtol=2e-3, atol=6e-8)

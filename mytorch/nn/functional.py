@@ -277,8 +277,9 @@ def div_grad_a(grad_output: Array, a: Array, b: Array) -> Array:
 
 
 def div_grad_b(grad_output: Array, a: Array, b: Array) -> Array:
-    """The gradient of a / b with respect to b alone: -g * a / b**2."""
-    return unbroadcast(-grad_output * a / (b * b), b.shape)
+    """The gradient of a / b with respect to b alone: -g * a / b**2, as (-g / b) * a / b, as
+    ``div_backward`` has it (b * b overflowed float16 from |b| = 256, making the gradient 0)."""
+    return unbroadcast(-(grad_output / b) * a / b, b.shape)
 
 
 div_backward.partials = (div_grad_a, div_grad_b)  # type: ignore[attr-defined]
@@ -290,7 +291,7 @@ def div_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
     # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     ta, tb = tangents
     return _full(
-        _add_terms(None if ta is None else ta / b, None if tb is None else -tb * a / (b * b)),
+        _add_terms(None if ta is None else ta / b, None if tb is None else -(tb / b) * a / b),
         np.broadcast_shapes(a.shape, b.shape),
     )
     # END SOLUTION
