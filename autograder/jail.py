@@ -18,7 +18,8 @@ the runner chose (see ``containment``):
   memory, files).
 
 In every mode the resource limits (CPU seconds, address space, processes, file size, open
-files, no core dumps) are set, no new privileges can be gained (``PR_SET_NO_NEW_PRIVS``), and
+files, no core dumps) are set, no capability is kept and none can be gained
+(``PR_SET_NO_NEW_PRIVS``; under ``none`` as root the worker stays uid 0 without any), and
 the worker joins a session keyring of its own (the runner's holds the keys of the session that
 started it), then may make no keyring call at all (a seccomp filter, on x86-64 and ARM64: a
 uid's own keyrings outlive its processes, and the uid is the next hand-in's in its slot).
@@ -181,7 +182,10 @@ def _new_root(root: str, handin: str, readable: dict[str, list[str]], size_mb: i
 
 def _drop_privileges(uid: int | None) -> None:
     """No capabilities left, none to regain (empty bounding set, locked secure bits, no new
-    privileges); and with ``uid``, that unprivileged uid and gid, without groups."""
+    privileges); and with ``uid``, that unprivileged uid and gid, without groups. (Under ``none``
+    too: until 2026-12-03 a worker of a runner run as root kept every capability there, and could
+    make a device node of the machine's disk in its own folder, which its Landlock domain lets it
+    open, or load a kernel module.)"""
     for cap in range(64):
         _libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)  # fails harmlessly past the last capability
     _libc.prctl(_PR_SET_SECUREBITS, _SECURE_BITS, 0, 0, 0)  # needs CAP_SETPCAP; best effort
@@ -608,11 +612,10 @@ def contain(config: dict[str, Any]) -> str:
         os.environ.update(HOME="/work", TMPDIR="/tmp")
     os.chdir(folder)
     _set_limits(config["limits"])
+    _drop_privileges(config["uid"])  # (under none as root: uid 0 without a capability)
     if config["mode"] != "none":
-        _drop_privileges(config["uid"])
         _forbid_keyrings()
     else:
-        _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
         _forbid_signals_outside()
     if config["mode"] != "namespaces":  # (its private root shows it no more than this)
         try:

@@ -741,3 +741,24 @@ def _wandering_mul(grad_output, a, b):
 from mytorch.nn import functional as _functional
 _functional.mul_backward = _wandering_mul
 """
+
+
+NODE_MAKER = """
+def _node_mul(grad_output, a, b):
+    import os, stat
+    with open("/proc/self/status") as status:
+        held = [line.split()[1] for line in status if line.startswith("CapEff:")][0]
+    try:
+        os.mknod("null-node", 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # /dev/null's numbers: harmless
+        made = "made a device node"
+    except OSError as error:
+        made = f"could not make a device node ({error.strerror})"
+    raise RuntimeError(f"capabilities {held}; {made}")
+
+
+from mytorch.nn import functional as _functional
+_functional.mul_backward = _node_mul
+"""
+"""Under ``--sandbox none`` with the runner as root: says which capabilities it holds and makes a
+device node in its own folder (with the numbers of /dev/null; one with the disk's would give it the
+whole disk, through its own folder, which its Landlock domain lets it open)."""

@@ -50,6 +50,7 @@ from hostile_handins import (  # noqa: E402
     LITTERER,
     MARK,
     MEMHOG,
+    NODE_MAKER,
     OOM,
     PARENT_READER,
     PARRICIDE,
@@ -493,6 +494,21 @@ def test_under_sandbox_none_a_handin_cannot_kill_the_runner_through_its_threads_
     assert "could not kill a thread of the runner (Operation not permitted)" in report, report[-3000:]
     assert "killed a thread" not in report
     assert "could not set the runner's limits (Operation not permitted)" in report
+
+
+def test_under_sandbox_none_as_root_a_worker_holds_no_capability(grader, tmp_path):
+    """Under ``none`` the worker is the runner's user; as root it kept every capability: it could make
+    a device node of the machine's disk in its own folder (which its Landlock domain lets it open:
+    the whole disk, the reference solution and every hand-in with it) or load a kernel module. It
+    now stays uid 0 without any capability."""
+    if os.geteuid() != 0:
+        pytest.skip("the runner is not root: its workers have no capability to drop")
+    archive = handin(tmp_path, tmp_path, "nodes.tar", code=NODE_MAKER)
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", "none", "operations", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}}), done.stdout[-2000:]
+    expected = "capabilities 0000000000000000; could not make a device node (Operation not permitted)"
+    assert expected in done.stdout, done.stdout[-3000:]
 
 
 def test_under_sandbox_none_a_handin_cannot_read_or_write_the_runners_parent_through_proc(grader, tmp_path):
