@@ -59,12 +59,16 @@ def save(obj: Any, f: str | os.PathLike[str]) -> None:
 
     Raises:
         TypeError: ``f`` is not a path, or ``obj`` holds something other than the above.
+        ValueError: a key ends in a NUL character (``"a\\0"``), which the file cannot keep.
     """
     path = _path("save", f)
     if isinstance(obj, Mapping):
         names = list(obj)
         if not all(isinstance(name, str) for name in names):
             raise TypeError(f"mytorch.save: a dict's keys must be strings, got {[type(n).__name__ for n in names]}")
+        for name in names:  # (NumPy's strings drop trailing NULs: the key would come back changed)
+            if name.endswith("\0"):
+                raise ValueError(f"mytorch.save: the key {name!r} ends in a NUL character, which the file cannot keep")
         entries = [_entry(repr(name), obj[name]) for name in names]
         what = "dict"
     else:
@@ -123,7 +127,8 @@ def _read(path: str, stream: Any) -> Any:
             if header[:1] != [FORMAT] or len(header) != 2:
                 raise _refusal(path, f"an unknown header {header}")
             names, kinds = archive["__names__"].tolist(), archive["__kinds__"].tolist()
-            if len(names) != len(kinds) or any(str(i) not in files for i in range(len(kinds))):
+            fits = isinstance(names, list) and isinstance(kinds, list) and len(names) == len(kinds)
+            if not fits or (header[1] == "single" and len(kinds) != 1) or set(map(str, range(len(kinds)))) - files:
                 raise _refusal(path, "its entries do not match its header")
             values = [_restored(kind, archive[str(i)]) for i, kind in enumerate(kinds)]
     except ValueError as error:

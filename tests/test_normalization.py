@@ -163,21 +163,53 @@ def test_batch_norm_bad_input():
         F.batch_norm(mt.zeros(4, 3), None, None)
 
 
-def test_a_replay_refuses_a_step_that_updates_running_statistics():
-    model = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
-    opt = mt.optim.SGD(model.parameters(), lr=0.1)
+def _replays(forward, parameters, refusal):
+    """A Replay of an SGD step of ``forward(x).square().mean()`` is refused, naming ``refusal``."""
+    opt = mt.optim.SGD(parameters, lr=0.1)
 
     def step(x):
         opt.zero_grad()
-        loss = model(x).square().mean()
+        loss = forward(x).square().mean()
         loss.backward()
         opt.step()
         return loss
 
     replay = Replay(step, optimizer=opt)
-    with pytest.raises(ReplayError, match="BatchNorm1d's running statistics outside the tape"):
+    with pytest.raises(ReplayError, match=f"{refusal}'s running statistics outside the tape"):
         for _ in range(3):
             replay(mt.randn(5, 4))
+
+
+def test_a_replay_refuses_a_step_that_updates_running_statistics():
+    model = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
+    _replays(model, model.parameters(), "BatchNorm1d")
+    # F.batch_norm updates the tensors it is given off the tape too: a replay did not repeat
+    # that (after the capture the running mean stayed where it was)
+    mean, variance, layer = mt.zeros(3), mt.ones(3), nn.Linear(4, 3)
+    _replays(lambda x: F.batch_norm(layer(x), mean, variance, training=True), layer.parameters(), "batch_norm")
+
+
+def test_float16_is_normalized_in_float32():
+    # (x - mean) of [-400, 400, 0, 0] has variance 80000, beyond float16's 65504: computed in
+    # float16 it was inf and every output 0 (and the gradient 0); PyTorch computes in float32
+    x0 = np.array([600.0, 1400.0, 1000.0, 1000.0])
+    v = np.array([1.0, -2.0, 0.5, 3.0])
+    cases = ((lambda x: F.layer_norm(x, 4), (4,)), (lambda x: F.batch_norm(x, None, None, training=True), (4, 1)))
+    for f, shape in cases:
+        values, grads = [], []
+        for dtype in (np.float16, np.float64):
+            x = mt.tensor(x0.reshape(shape).astype(dtype), requires_grad=True)
+            out = f(x)
+            (out * mt.tensor(v.reshape(shape).astype(dtype))).sum().backward()
+            assert out.dtype == x.grad.dtype == dtype
+            values.append(out.numpy().astype(np.float64))
+            grads.append(x.grad.numpy().astype(np.float64))
+        np.testing.assert_allclose(values[0], values[1], rtol=2e-3, atol=1e-3)
+        np.testing.assert_allclose(grads[0], grads[1], rtol=2e-2, atol=1e-5)
+    layer = nn.BatchNorm1d(1, dtype=mt.float16)
+    layer(mt.tensor(x0.reshape(4, 1).astype(np.float16)))
+    assert layer.running_var.dtype == np.float16  # the statistics keep their dtype
+    np.testing.assert_allclose(layer.running_var.numpy(), [0.9 + 0.1 * 320000 / 3], rtol=1e-3)
 
 
 # --------------------------------------------------------------------------- against PyTorch
@@ -210,6 +242,23 @@ def test_batch_norm_module_trains_as_torchs(dtype, momentum):
             assert a.dtype == b.dtype
             np.testing.assert_allclose(a, b, **tol)
     assert mine.num_batches_tracked.item() == theirs.num_batches_tracked.item() == 2
+
+
+def test_float16_norms_match_torchs():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(9)
+    x0 = (rng.standard_normal((4, 3, 2)) * 300 + 1000).astype(np.float16)
+    v = rng.standard_normal((4, 3, 2)).astype(np.float16)
+    for call in (lambda lib, x: lib.nn.functional.layer_norm(x, (3, 2)), lambda lib, x: lib.nn.BatchNorm1d(3)(x)):
+        results = []
+        for lib in (mt, torch):
+            x = lib.tensor(x0, requires_grad=True)
+            out = call(lib, x)
+            (out * lib.tensor(v)).sum().backward()
+            results.append([out.detach().numpy(), x.grad.numpy()])
+        for a, b in zip(*results):
+            assert a.dtype == b.dtype == np.float16
+            np.testing.assert_allclose(a.astype(np.float64), b.astype(np.float64), rtol=5e-3, atol=5e-3)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

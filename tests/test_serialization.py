@@ -100,6 +100,16 @@ HEADER = {"__mytorch__": np.array(["mytorch.save 1", "dict"]), "__names__": np.a
         (_written(np.savez, a=np.ones(2)), r"without MyTorch's header; it holds \['a'\]"),
         (_written(np.savez, **HEADER, __kinds__=np.array(["array"]), **{"0": np.array([{}])}), "would need pickle"),
         (_written(np.savez, **HEADER, __kinds__=np.array(["array"])), "its entries do not match its header"),
+        (  # a single tensor without an entry (was an IndexError), and kinds that are not a list
+            _written(
+                np.savez,
+                __mytorch__=np.array(["mytorch.save 1", "single"]),
+                __names__=np.array([], dtype=str),
+                __kinds__=np.array([], dtype=str),
+            ),
+            "its entries do not match its header",
+        ),
+        (_written(np.savez, **HEADER, __kinds__=np.array("array"), **{"0": np.ones(2)}), "do not match its header"),
         (_torch_like, "PyTorch's torch.save format"),
     ],
 )
@@ -124,6 +134,8 @@ def test_what_save_refuses(tmp_path):
         mt.save({"state": {"a": mt.ones(1)}}, path)
     with pytest.raises(TypeError, match="keys must be strings"):
         mt.save({1: mt.ones(1)}, path)
+    with pytest.raises(ValueError, match=r"key 'a\\x00' ends in a NUL"):  # NumPy would give 'a' back (or merge two)
+        mt.save({"a": mt.ones(1), "a\0": mt.zeros(1)}, path)
     with pytest.raises(TypeError, match="dtype object"):
         mt.save(np.array([{}], dtype=object), path)
     with open(os.devnull, "wb") as stream, pytest.raises(TypeError, match="give a file path"):

@@ -79,6 +79,8 @@ def layer_norm(
         ValueError: the last axes of ``input`` are not ``normalized_shape``.
     """
     x = _tensor("layer_norm", input)
+    if x.dtype == np.float16:  # in float32, as PyTorch: float16's variance overflows from |x| ~ 256
+        return layer_norm(x.to(np.float32), normalized_shape, weight, bias, eps).to(np.float16)
     shape = _shape_arg("layer_norm", normalized_shape)
     k = len(shape)
     if k == 0 or tuple(x.shape[x.ndim - k :]) != shape or x.ndim < k:
@@ -127,8 +129,17 @@ class LayerNorm(Module):
 
 
 # --------------------------------------------------------------------------- batch norm
+def _off_tape(what: str) -> None:
+    """Tell a Replay capturing this step that ``what`` changes outside the tape (it refuses the step:
+    a replay would not repeat the change)."""
+    recorder = capturing() if CAPTURE else None
+    if recorder is not None:
+        recorder.off_tape(what)
+
+
 def _update_running(stat: Tensor, batch: np.ndarray, momentum: float) -> None:
     """``stat = (1 - momentum) stat + momentum batch``, in place, off the tape."""
+    _off_tape("batch_norm's running statistics")
     with no_grad():
         stat.copy_(Tensor(((1 - momentum) * stat.data + momentum * batch).astype(stat.dtype, copy=False)))
 
@@ -155,6 +166,9 @@ def batch_norm(
             training batch has one value per channel.
     """
     x = _tensor("batch_norm", input)
+    if x.dtype == np.float16:  # in float32, as layer_norm (the running statistics keep their dtype)
+        wide = batch_norm(x.to(np.float32), running_mean, running_var, weight, bias, training, momentum, eps)
+        return wide.to(np.float16)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
     channels = x.shape[1]
@@ -258,9 +272,7 @@ class BatchNorm1d(Module):
         factor = 0.0 if self.momentum is None else self.momentum
         counter = self.num_batches_tracked
         if self.training and self.track_running_stats and counter is not None:
-            recorder = capturing() if CAPTURE else None
-            if recorder is not None:  # (a replay would not repeat the update: it refuses the step)
-                recorder.off_tape("BatchNorm1d's running statistics")
+            _off_tape("BatchNorm1d's running statistics")
             with no_grad():
                 counter.add_(1)
             if self.momentum is None:
