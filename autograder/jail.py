@@ -576,6 +576,19 @@ def _own_session_keyring() -> None:
             _check(-1, "keyctl(KEYCTL_JOIN_SESSION_KEYRING)")
 
 
+def _first_to_go() -> None:
+    """Be the first process the kernel ends when the machine runs out of memory (``oom_score_adj``
+    1000, inherited by what the worker starts; as root, where the runner is, also its floor, which
+    the hand-in cannot lower). The kernel's choice goes by size: where no cgroup holds a hand-in
+    (``--sandbox none``, which has no process limit either), many processes each smaller than the
+    runner made the runner the largest, and ended it: no report, no score line (until 2026-12-03)."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as adjustment:
+            adjustment.write("1000")
+    except OSError:  # no /proc (a kernel without it): the kernel's own choice
+        pass
+
+
 def _set_limits(limits: dict[str, int]) -> None:
     """``RLIMIT_<NAME>`` = value for each entry (CPU gets a hard limit one second above)."""
     for name, value in limits.items():
@@ -599,6 +612,7 @@ def contain(config: dict[str, Any]) -> str:
     if config.get("cgroup_procs"):  # the hand-in's memory limit, before anything of it runs
         with open(config["cgroup_procs"], "w") as procs:
             procs.write("0")
+    _first_to_go()
     _own_session_keyring()
     for name in PRELOAD:
         importlib.import_module(name)

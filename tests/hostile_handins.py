@@ -753,12 +753,21 @@ def _node_mul(grad_output, a, b):
         made = "made a device node"
     except OSError as error:
         made = f"could not make a device node ({error.strerror})"
-    raise RuntimeError(f"capabilities {held}; {made}")
+    with open("/proc/self/oom_score_adj") as adjustment:
+        first = adjustment.read().strip()
+    try:
+        with open("/proc/self/oom_score_adj", "w") as adjustment:
+            adjustment.write("0")  # the runner's
+        lowered = "lowered it to 0"
+    except OSError as error:
+        lowered = f"could not lower it ({error.strerror})"
+    raise RuntimeError(f"capabilities {held}; {made}; oom_score_adj {first}; {lowered}")
 
 
 from mytorch.nn import functional as _functional
 _functional.mul_backward = _node_mul
 """
-"""Under ``--sandbox none`` with the runner as root: says which capabilities it holds and makes a
-device node in its own folder (with the numbers of /dev/null; one with the disk's would give it the
-whole disk, through its own folder, which its Landlock domain lets it open)."""
+"""Under ``--sandbox none`` with the runner as root: says which capabilities it holds, makes a device
+node in its own folder (with the numbers of /dev/null; one with the disk's would give it the whole
+disk, through its own folder, which its Landlock domain lets it open), and sets its
+``oom_score_adj`` (how soon the kernel ends it when memory runs out) to 0, the runner's."""

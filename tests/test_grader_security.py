@@ -496,18 +496,23 @@ def test_under_sandbox_none_a_handin_cannot_kill_the_runner_through_its_threads_
     assert "could not set the runner's limits (Operation not permitted)" in report
 
 
-def test_under_sandbox_none_as_root_a_worker_holds_no_capability(grader, tmp_path):
+def test_under_sandbox_none_as_root_a_worker_holds_no_capability_and_goes_first_when_memory_runs_out(grader, tmp_path):
     """Under ``none`` the worker is the runner's user; as root it kept every capability: it could make
     a device node of the machine's disk in its own folder (which its Landlock domain lets it open:
     the whole disk, the reference solution and every hand-in with it) or load a kernel module. It
-    now stays uid 0 without any capability."""
+    now stays uid 0 without any capability. And where no cgroup holds a hand-in (``none``, which has
+    no process limit either), the kernel, out of memory, ends the largest process: many processes
+    each smaller than the runner made it the runner (no report, no score line). A worker is now
+    first to go (``oom_score_adj`` 1000, which as root the runner makes its floor; the same code runs
+    under ``uid`` and ``namespaces``)."""
     if os.geteuid() != 0:
         pytest.skip("the runner is not root: its workers have no capability to drop")
     archive = handin(tmp_path, tmp_path, "nodes.tar", code=NODE_MAKER)
     done = run_grader(grader, "--handin", str(archive), "--sandbox", "none", "operations", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}}), done.stdout[-2000:]
-    expected = "capabilities 0000000000000000; could not make a device node (Operation not permitted)"
+    expected = ("capabilities 0000000000000000; could not make a device node (Operation not permitted); "
+                "oom_score_adj 1000; could not lower it (Permission denied)")  # fmt: skip
     assert expected in done.stdout, done.stdout[-3000:]
 
 
