@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import sys
 import threading
 import weakref
 from array import array as _numbers
@@ -232,9 +233,24 @@ class Tape(Autograd):
                 if forget is not None:
                     forget(key, None)
                 if leaf.requires_grad:  # (not frozen by requires_grad_(False) since: PyTorch skips it too)
-                    _accumulate(leaf, leaf_gradient(leaf, grad) if _LEAF_HOOKS else grad)  # after the leaf's hooks
+                    if _LEAF_HOOKS:
+                        _accumulate(leaf, leaf_gradient(leaf, grad))  # after the leaf's hooks
+                    else:  # a gradient array nothing else refers to (taken out of the buffer) may become .grad
+                        sole = forget is not None and _getrefcount(grad) == _SOLE  # (counted before the call)
+                        _accumulate(leaf, grad, sole)
 
 
+def _references_of_a_popped_local() -> int:
+    """What ``sys.getrefcount`` gives for an array that only a local variable refers to, taken
+    out of a dict as ``Tape.deliver`` takes a gradient (interpreters count the call's own
+    reference differently: measured, not assumed)."""
+    held = {0: np.empty(0)}
+    grad = held.pop(0)
+    return _getrefcount(grad)
+
+
+_getrefcount = sys.getrefcount
+_SOLE = _references_of_a_popped_local()
 _CLOCK = itertools.count()
 
 CAPTURE: list[Any] = []
@@ -1145,12 +1161,22 @@ def _own_array(t: Tensor) -> np.ndarray:
     return view
 
 
-def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
-    """Add ``grad`` into ``leaf.grad`` (in place when it exists, as PyTorch does)."""
+def _accumulate(leaf: Tensor, grad: np.ndarray, sole: bool = False) -> None:
+    """Add ``grad`` into ``leaf.grad`` (in place when it exists, as PyTorch does).
+
+    A leaf without a ``.grad`` gets a copy of ``grad``, which may be shared (an addition's
+    backward gives both operands one array), unless ``sole``: nothing else refers to ``grad``
+    (``Tape.deliver`` counts the references; a view or another gradient would be one), and it
+    is a writeable array owning its memory, of the leaf's dtype. Then it becomes ``.grad``
+    itself, as PyTorch takes over a gradient no one else holds."""
     held = leaf._grad
     if held is None:
         new = leaf._grad = _new_tensor(Tensor)
-        new.data = np.array(grad, dtype=leaf.data.dtype)  # a copy: grad may be shared
+        dtype = leaf.data.dtype
+        if sole and type(grad) is _ndarray and grad.base is None and grad.dtype is dtype and grad.flags.writeable:
+            new.data = grad
+        else:
+            new.data = np.array(grad, dtype=dtype)
         new._grad = None
         new.requires_grad = False
         new._tape = None

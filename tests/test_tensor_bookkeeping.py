@@ -147,3 +147,58 @@ def test_no_grad_updates_write_in_place_without_recording():
         w.zero_()
     np.testing.assert_array_equal(w.data, [0.0, 0.0])
     assert w.is_leaf and w.grad is None
+
+
+def test_a_gradient_nothing_else_holds_becomes_grad_and_a_shared_one_is_copied(monkeypatch):
+    """``.grad`` takes over a gradient array no one else refers to (no copy); two leaves whose
+    gradient is one array (an addition's), a seed the caller keeps, a kept buffer and a hook
+    each leave ``.grad`` an array of its own."""
+    import mytorch.tensor as tensor_module
+
+    taken: list[bool] = []
+    accumulate = tensor_module._accumulate
+    monkeypatch.setattr(
+        tensor_module, "_accumulate", lambda *args: taken.append(args[2:] == (True,)) or accumulate(*args)
+    )
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (a * b).sum().backward()  # each gradient a new product, referred to by the buffer only
+    assert taken == [True, True]
+    assert a.grad.data.base is None and a.grad.data.flags.writeable
+    np.testing.assert_array_equal(a.grad.data, [3.0, 4.0])
+
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    taken.clear()
+    (a + b).sum().backward()  # add's backward gives both one array: the first is copied
+    assert taken == [False, True]
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.zero_()
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+
+    a = leaf([1.0, 2.0])
+    seed = np.array([5.0, 6.0])
+    (a + 0.0).backward(seed)  # the seed flows to a unchanged, and the caller holds it
+    assert not np.shares_memory(a.grad.data, seed)
+    a.grad.zero_()
+    np.testing.assert_array_equal(seed, [5.0, 6.0])
+
+    a = leaf([1.0, 2.0])
+    y = a * 2.0
+    y.backward(np.ones(2), keep_grads=True)  # the tape's buffer keeps the gradient
+    kept = y.tape.gradient_buffer.memory.get(id(a.data))
+    assert kept is None or not np.shares_memory(a.grad.data, kept)
+
+    a = leaf([1.0, 2.0])
+    seen = []
+    a.register_hook(lambda g: seen.append(g))
+    (a * 3.0).sum().backward()
+    a.grad.zero_()
+    np.testing.assert_array_equal(seen[0].data if isinstance(seen[0], Tensor) else seen[0], [3.0, 3.0])
+
+
+def test_an_adopted_gradient_accumulates_in_place_and_keeps_the_leaf_dtype():
+    a = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    (a * a).sum().backward()
+    first = a.grad
+    (a * a).sum().backward()
+    assert a.grad is first and a.grad.dtype == np.float32
+    np.testing.assert_array_equal(a.grad.data, [4.0, 8.0])
