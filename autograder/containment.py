@@ -252,10 +252,12 @@ def _session_of(pid: str) -> int:
 
 
 def alive_in_session(session: int, uid: int | None = None) -> list[int]:
-    """The processes of ``session``, or of ``uid``, that have not ended: once a worker (its
-    session's leader) has ended, what it left behind. Under ``none`` a worker may not leave its
-    session (``jail``), so these are all it left there."""
-    return _processes(lambda pid: (_session_of(pid) == session or _real_uid(int(pid)) == uid) and _alive(pid))
+    """The processes of ``session`` (given ``uid``: of that uid instead) that have not ended: once a
+    worker (its session's leader) has ended, what it left behind. Under ``none`` a worker may not
+    leave its session (``jail``), so these are all it left there; under ``uid`` all it left are
+    its uid's."""
+    mine = (lambda pid: _session_of(pid) == session) if uid is None else (lambda pid: _real_uid(int(pid)) == uid)
+    return _processes(lambda pid: mine(pid) and _alive(pid))
 
 
 def _real_uid(pid: int) -> int:
