@@ -22,6 +22,8 @@ PADS = [
     ("reflect", (1, 2, 2, 1), (2, 3, 4)),
     ("replicate", (3, 1), (2, 3)),
     ("replicate", (1, 1, 2, 0), (2, 3, 4)),
+    ("reflect", (-1, 2, 1, -1), (2, 3, 4)),  # negative pads crop, as in PyTorch (were refused)
+    ("replicate", (2, -3), (2, 4)),
     ("circular", (2, 3), (2, 3)),
     ("circular", (1, 0, 3, 2), (1, 3, 4)),
 ]
@@ -90,7 +92,9 @@ def test_pad_keeps_dtype_and_takes_the_value_in_it():
             ValueError,
             r"mode 'reflect' needs padding less than the axis length.*\(2, 3\)",
         ),
-        (((4, 0),), {"mode": "circular"}, ValueError, "needs padding at most the axis length"),
+        (((4, 0),), {"mode": "circular"}, ValueError, "needs padding at least 0 and at most the axis length"),
+        (((-1, 0),), {"mode": "circular"}, ValueError, "needs padding at least 0 and at most the axis length"),
+        (((-2, -1),), {"mode": "replicate"}, ValueError, "cannot pad an empty axis nor crop it away"),
         (((-4, 0),), {}, ValueError, "leaves a negative length"),
         (((1.5, 1),), {}, TypeError, "pad must be a sequence of ints"),
     ],

@@ -7,7 +7,8 @@ No derivative of its own; each mode is an index of the kernel table:
   crops the input (kernel ``index``);
 * ``"reflect"``, ``"replicate"``, ``"circular"``: along each padded axis, the input taken at
   an index vector (kernel ``index``: a repeated element adds up its gradients), the vector
-  being the axis mirrored without its edge, its edge repeated, or wrapped around.
+  being the axis mirrored without its edge, its edge repeated, or wrapped around (a negative
+  pad leaves out that many elements, except in ``"circular"``, which refuses it).
 """
 
 from __future__ import annotations
@@ -60,10 +61,16 @@ def _constant(x: Tensor, pairs: list[tuple[int, int, int]], value: float) -> Ten
 def _positions(mode: str, n: int, before: int, after: int, axis: int, shape: tuple[int, ...]) -> np.ndarray:
     """Where each element along a padded axis comes from."""
     limit = n - 1 if mode == "reflect" else n
-    if min(before, after) < 0 or (mode != "replicate" and max(before, after) > limit) or n == 0:
-        rule = {"reflect": "less than", "circular": "at most", "replicate": "at least 0 and"}[mode]
+    # a negative pad crops (reflect, replicate: as in PyTorch, whose circular mode reads outside the input there)
+    if (mode == "circular" and min(before, after) < 0) or (mode != "replicate" and max(before, after) > limit):
+        rule = {"reflect": "less than", "circular": "at least 0 and at most"}[mode]
         raise ValueError(
             f"pad: mode {mode!r} needs padding {rule} the axis length, got {(before, after)} for axis {axis} "
+            f"of length {n} (input of shape {shape})"
+        )
+    if n == 0 or before + n + after <= 0:
+        raise ValueError(
+            f"pad: mode {mode!r} cannot pad an empty axis nor crop it away, got {(before, after)} for axis {axis} "
             f"of length {n} (input of shape {shape})"
         )
     steps = np.arange(-before, n + after)
@@ -78,9 +85,10 @@ def pad(input: Any, pad: Sequence[int], mode: str = "constant", value: float | N
     """``input`` padded on its last ``len(pad) // 2`` axes, as PyTorch's ``F.pad``: ``pad`` is
     ``(before, after)`` for the last axis, then for the one before it, and so on.
 
-    ``mode="constant"`` fills with ``value`` (default 0; a negative pad crops); ``"reflect"``
-    mirrors the input without its edge (pads less than the axis length), ``"replicate"``
-    repeats the edge, ``"circular"`` wraps around (pads at most the axis length). Unlike
+    ``mode="constant"`` fills with ``value`` (default 0); ``"reflect"`` mirrors the input
+    without its edge (pads less than the axis length), ``"replicate"`` repeats the edge (in
+    these three a negative pad crops, as in PyTorch), ``"circular"`` wraps around (pads from 0
+    to the axis length: PyTorch's result for a negative one holds values from outside the input). Unlike
     PyTorch, the last three take any number of leading axes (PyTorch wants a batch and
     channel axis: a 1-D input is refused there).
 
