@@ -183,7 +183,9 @@ class Module:
         """``module(x)``: ``forward(x)``."""
         for modules in _CALLS:  # (a replay capturing a step: see ``called``)
             modules[id(self)] = self
-        return self.forward(*inputs, **kwargs)
+        if kwargs or len(inputs) != 1:
+            return self.forward(*inputs, **kwargs)
+        return self.forward(inputs[0])  # (by position: the call stays in this evaluation of the loop)
 
     # ------------------------------------------------------------------ walking the tree
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:

@@ -257,16 +257,17 @@ class Optimizer:
         a pair's arrays; a Tensor's values and the array of its current ``.grad``. Read from
         ``params`` (the handout's code replaces a pair there)."""
         entries: list[list[tuple[int, np.ndarray, np.ndarray]]] = [[] for _ in self.param_groups]
+        dtypes = self._dtypes
         for i, (p, group) in enumerate(zip(self.params, self._group_of)):
             if isinstance(p, tuple):
                 entries[group].append((i, p[0], p[1]))
             else:
-                grad = p.grad
+                grad = p._grad  # (``p.grad``'s value, read without the property's call)
                 if grad is not None:
                     value = p.data
-                    if value.dtype is not self._dtypes[i]:
+                    if value.dtype is not dtypes[i]:
                         self._follow_dtype(i, value.dtype)
-                    entries[group].append((i, value, grad if isinstance(grad, np.ndarray) else grad.data))
+                    entries[group].append((i, value, grad.data))
         return zip(self.param_groups, entries)
 
     def _follow_dtype(self, i: int, dtype: np.dtype) -> None:
@@ -290,7 +291,7 @@ class Optimizer:
             if isinstance(p, tuple):
                 p[1].fill(0)
             elif set_to_none:
-                p.grad = None
+                p._grad = None  # (what the ``grad`` setter does with None, without its call)
             elif p.grad is not None:  # (a Tensor: the grad setter takes nothing else)
                 p.grad.zero_()
 
