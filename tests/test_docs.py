@@ -3,11 +3,16 @@
 Blocks of one file run in order in one namespace (a later block may use an earlier one's
 names), in a temporary working folder. A block that must not run (one that needs a file the
 reader has, or runs for minutes) is preceded by the line ``<!-- no-run -->``.
+
+Also checked: the values the pages say a ``print`` gives (``STATED``), and that every relative
+link names a file that exists and, after ``#``, a heading of that file.
 """
 
 from __future__ import annotations
 
+import builtins
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,16 +28,101 @@ def python_blocks(page: Path) -> list[tuple[int, str]]:
     return [(text[: m.start()].count("\n") + 1, m.group(2)) for m in BLOCK.finditer(text) if not m.group(1)]
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
-def test_every_python_block_runs_in_order(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    monkeypatch.chdir(tmp_path)
-    namespace: dict = {"__name__": f"docs_{page.stem}"}
+def run_page(page: Path) -> dict[int, str]:
+    """Run ``page``'s blocks in order; what each ``print`` printed, by the page's line number."""
+    printed: dict[int, str] = {}
+
+    def recording_print(*args: object, sep: str | None = " ", end: str | None = "\n", **kwargs: object) -> None:
+        caller = sys._getframe(1)
+        if caller.f_code.co_filename.startswith(f"{page.name}:"):
+            fence = int(caller.f_code.co_filename.rpartition(":")[2])
+            printed[fence + caller.f_lineno] = (" " if sep is None else sep).join(map(str, args))
+        builtins.print(*args, sep=sep, end=end, **kwargs)  # type: ignore[call-overload]
+
+    namespace: dict = {"__name__": f"docs_{page.stem}", "print": recording_print}
     for line, source in python_blocks(page):
         try:
             exec(compile(source, f"{page.name}:{line}", "exec"), namespace)
         except Exception as error:  # noqa: BLE001 - report which block failed, then fail
             pytest.fail(f"{page.relative_to(ROOT)} line {line}: {type(error).__name__}: {error}")
+    return printed
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_python_block_runs_in_order(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    run_page(page)
     capsys.readouterr()
+
+
+STATED = {
+    # page: [(a print line as the page shows it, with its comment; what that print must print)];
+    # a group named zero is a loss the comment calls ~0.00
+    "README.md": [
+        ("print(x1.grad.item(), x2.grad.item())  # 5.5 1.716", r"5\.5 1\.716\d*"),
+        ('print(f"{loss.item():.4f}")  # 0.0000', r"0\.0000"),
+        ("print(grad(grad(lambda t: t**3))(torch.tensor(2.0)))  # d²/dx² x³ = 6x: tensor(12.)", r"tensor\(12\.\)"),
+    ],
+    "docs/tensor.md": [
+        ("print(x1.grad.item(), x2.grad.item())  # 5.5 1.716", r"5\.5 1\.716\d*"),
+        (
+            "print(h.grad, x.grad)  # [2, 2] and 6 e^(3x)",
+            r"tensor\(\[2\., 2\.\]\) tensor\(\[\s*120\.51\d*,\s*2420\.57\d*\s*\]\)",
+        ),
+        ("print(loss.item(), net(x).data.argmax(axis=1))  # ~0.00 [0 0 0 1]", r"(?P<zero>\S+) \[0 0 0 1\]"),
+    ],
+    "docs/training.md": [
+        ("print(loss, layer2(relu(layer1(x))).argmax(axis=1))  # [~0.00] [0 0 0 1]", r"\[(?P<zero>\S+)\] \[0 0 0 1\]"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATED))
+def test_what_a_page_says_a_print_gives_is_what_it_prints(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    page = ROOT / name
+    lines = page.read_text().splitlines()
+    printed = run_page(page)
+    capsys.readouterr()
+    for shown, pattern in STATED[name]:
+        numbers = [i + 1 for i, line in enumerate(lines) if line.strip() == shown]
+        assert numbers, f"{name} no longer shows {shown!r}: update STATED with the page"
+        for number in numbers:
+            match = re.fullmatch(pattern, printed.get(number, ""))
+            assert match, f"{name} line {number}: {shown!r} printed {printed.get(number)!r}"
+            if "zero" in match.groupdict():
+                assert abs(float(match["zero"])) < 0.005, f"{name} line {number}: the loss is {match['zero']}"
+
+
+HEADING = re.compile(r"^#{1,6} (.+)$", re.M)
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+FENCED = re.compile(r"^```.*?^```", re.S | re.M)
+
+
+def anchors(page: Path) -> set[str]:
+    """The ``#fragment`` of each heading of ``page``, as GitHub makes them."""
+    found: set[str] = set()
+    for heading in HEADING.findall(FENCED.sub("", page.read_text())):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        count = sum(1 for a in found if a == slug or re.fullmatch(re.escape(slug) + r"-\d+", a))
+        found.add(slug if count == 0 else f"{slug}-{count}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "page", [*PAGES, *sorted((ROOT / "bench").glob("*.md"))], ids=lambda p: p.relative_to(ROOT).as_posix()
+)
+def test_every_relative_link_resolves(page: Path) -> None:
+    for target in LINK.findall(FENCED.sub("", page.read_text())):
+        if re.match(r"[a-z]+:", target):
+            continue  # a web address: not checked offline
+        path, _, fragment = target.partition("#")
+        destination = (page.parent / path).resolve() if path else page
+        assert destination.exists(), f"{page.relative_to(ROOT)} links to {target}, which does not exist"
+        if fragment and destination.suffix == ".md":
+            assert fragment in anchors(destination), f"{page.relative_to(ROOT)} links to {target}: no such heading"
 
 
 def test_readme_stays_short_enough_to_read_in_five_minutes() -> None:
