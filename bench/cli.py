@@ -1,4 +1,5 @@
-"""The benchmark run: every case in float64 and float32, memory on the wide case, the long chain."""
+"""Time training steps against hand-written NumPy: every case in float64 and float32, peak memory on the wide
+case, the long chain (docs/performance.md says how it measures)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="IMPL",
         help=f"implementations (default: all of {', '.join(IMPLEMENTATIONS)})",
     )
-    parser.add_argument("--dtypes", nargs="+", choices=["float64", "float32"], default=["float64", "float32"])
+    parser.add_argument(
+        "--dtypes",
+        nargs="+",
+        choices=["float64", "float32"],
+        default=["float64", "float32"],
+        help="dtypes to time (default: both)",
+    )
     parser.add_argument(
         "--long-chain",
         type=int,

@@ -84,9 +84,14 @@ _seed_int = _number(int, lambda v: v >= 0, "a non-negative integer")
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line (options left unset take the data set's preset)."""
+    defaults = " ".join(
+        f"--{name.replace('_', '-')} {' '.join(map(str, value)) if isinstance(value, list) else value}"
+        for name, value in PRESETS["mnist-5k"].items()
+    )
     p = argparse.ArgumentParser(
         prog="python -m hw_bonus.mlp_runner",
-        description="Train a MyTorch MLP and report its test accuracy.",
+        description="Train a MyTorch MLP and report its test accuracy. An option left unset takes the data "
+        f"set's default (docs/training.md lists them); mnist-5k's are {defaults}.",
         epilog=EXIT_SUMMARY,
     )
     p.add_argument("--dataset", choices=DATASETS, default="mnist-5k", help="data set (default: mnist-5k)")

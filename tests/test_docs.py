@@ -125,6 +125,25 @@ def test_every_relative_link_resolves(page: Path) -> None:
             assert fragment in anchors(destination), f"{page.relative_to(ROOT)} links to {target}: no such heading"
 
 
+def test_training_md_lists_each_data_sets_defaults_as_the_runner_has_them() -> None:
+    from hw_bonus.mlp_runner import PRESETS
+
+    text = (ROOT / "docs" / "training.md").read_text()
+    header = re.search(r"^\| `--dataset` \|(.*)\|$", text, re.M)
+    assert header, "docs/training.md lost its table of each data set's defaults"
+    options = [cell.strip().strip("`").removeprefix("--").replace("-", "_") for cell in header[1].split("|")]
+    table = text[header.end() :].split("\n\n")[0]
+    rows = dict(re.findall(r"^\| `([\w-]+)` \|(.*)\|$", table, re.M))
+    assert set(rows) == set(PRESETS), "docs/training.md's table names other data sets than PRESETS"
+    for dataset, cells in rows.items():
+        shown = dict(zip(options, (cell.strip() for cell in cells.split("|"))))
+        preset = {k: " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in PRESETS[dataset].items()}
+        assert shown == {k: preset[k] for k in options}, f"docs/training.md's {dataset} row"
+        assert (preset["optimizer"], preset["momentum"]) == ("sgd", "0.9"), (
+            "the table says every set trains with SGD 0.9"
+        )
+
+
 def test_readme_stays_short_enough_to_read_in_five_minutes() -> None:
     lines = (ROOT / "README.md").read_text().count("\n")
     assert lines <= 250, f"README.md has {lines} lines; move detail into docs/"
