@@ -754,3 +754,18 @@ def test_the_divisors_gradient_does_not_overflow_through_its_square():
         lambda t: 2.0 / t, (mt.tensor(np.array([300.0], np.float16)),), (mt.tensor(np.ones(1, np.float16)),)
     )
     np.testing.assert_allclose(np.asarray(tangent.numpy(), float), [-2 / 300.0**2], rtol=2e-3, atol=6e-8)
+
+
+def test_float16_softmax_and_log_softmax_are_computed_in_float32():
+    """float16 softmax and log_softmax are computed in float32 and rounded once, as PyTorch
+    computes them: within half a float16 ulp of the float64 values (in float16 the terms and
+    their sum were rounded each: log_softmax was up to 1.1 ulps off, 795 of 4000 values differed
+    from PyTorch's softmax)."""
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((4, 1000)) * 2).astype(np.float16)
+    wide = x.astype(np.float64) - x.astype(np.float64).max(axis=1, keepdims=True)
+    log_probs = wide - np.log(np.exp(wide).sum(axis=1, keepdims=True))
+    for ours, exact in ((mt.tensor(x).softmax(1), np.exp(log_probs)), (mt.log_softmax(mt.tensor(x), 1), log_probs)):
+        assert ours.dtype == np.float16
+        ulp = np.spacing(np.abs(exact).astype(np.float16)).astype(np.float64)
+        assert np.max(np.abs(ours.numpy().astype(np.float64) - exact) / ulp) <= 0.5001

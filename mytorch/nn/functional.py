@@ -1151,10 +1151,13 @@ def concatenate_jvp(tangents: Sequence[Array | None], *xs: Array, axis: int = 0)
 # --------------------------------------------------------------------------- softmax family
 @dispatches
 def softmax(x: Array, axis: int = -1) -> Array:
-    """y = e**x / sum(e**x) along ``axis``, shifted by the maximum (finite for any x)."""
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    """y = e**x / sum(e**x) along ``axis``, shifted by the maximum (finite for any x). A float16
+    x is computed in float32 and given back in float16, as PyTorch does (in float16 the terms and
+    their sum were rounded each: a few float16 ulps off)."""
+    w = _wide(x)
+    e = np.exp(w - w.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
-    return e
+    return e if w is x else e.astype(x.dtype)
 
 
 def softmax_backward(grad_output: Array, x: Array, axis: int = -1, out: Array | None = None) -> tuple[Array]:
@@ -1173,9 +1176,11 @@ def softmax_jvp(tangents: Sequence[Array], x: Array, axis: int = -1, out: Array 
 
 @dispatches
 def log_softmax(x: Array, axis: int = -1) -> Array:
-    """y = x - log(sum(e**x)) along ``axis`` (stable)."""
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    """y = x - log(sum(e**x)) along ``axis`` (stable); float16 in float32, as ``softmax``."""
+    w = _wide(x)
+    shifted = w - w.max(axis=axis, keepdims=True)
+    y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return y if w is x else y.astype(x.dtype)
 
 
 def log_softmax_backward(grad_output: Array, x: Array, axis: int = -1, out: Array | None = None) -> tuple[Array]:

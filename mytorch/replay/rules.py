@@ -319,10 +319,11 @@ def _cross_entropy_value(loss: np.ndarray, product: np.ndarray, n: int) -> None:
 
 def softmax_cross_entropy_forward(ins: Operands, out: Array, params: Params) -> list[Instruction] | None:
     """``F.softmax_cross_entropy_and_log_probs`` for 2-D logits: log_softmax along the last axis
-    (shifted by the row maximum), then -sum(y * log_probs) / N."""
+    (shifted by the row maximum), then -sum(y * log_probs) / N (None for float16, which the row
+    computes in float32: the row itself is called)."""
     log_probs = params.get("log_probs")
     y, x = ins
-    if log_probs is None or x.ndim != 2:
+    if log_probs is None or x.ndim != 2 or x.dtype == np.float16:  # (float16: the row, in float32)
         return None
     n, width = x.shape
     top, total = _empty((n, 1), x.dtype), _empty((n, 1), x.dtype)
