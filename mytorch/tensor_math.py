@@ -649,12 +649,12 @@ def allclose(
 # --------------------------------------------------------------------------- rounding, remainders
 def _rounding(name: str) -> Any:
     """floor, ceil, trunc, sign: recorded with gradient 0 (kernel ``name``), as in PyTorch;
-    integers stay integers (floor, ceil and trunc give a copy)."""
+    integers stay integers (floor, ceil and trunc give a copy, and sign of bools)."""
 
     def op(input: Any) -> Tensor:  # noqa: A002 - PyTorch's name
         x = _as_tensor(input)
-        if x.data.dtype.kind in "biu" and name != "sign":
-            return Tensor(x.data.copy())
+        if x.data.dtype.kind in "biu" and (name != "sign" or x.data.dtype.kind == "b"):
+            return Tensor(x.data.copy())  # (the sign of a bool is itself, as in PyTorch)
         return _apply(name, (x,))
 
     op.__name__ = op.__qualname__ = name

@@ -769,3 +769,9 @@ def test_float16_softmax_and_log_softmax_are_computed_in_float32():
         assert ours.dtype == np.float16
         ulp = np.spacing(np.abs(exact).astype(np.float16)).astype(np.float64)
         assert np.max(np.abs(ours.numpy().astype(np.float64) - exact) / ulp) <= 0.5001
+
+
+def test_sign_of_a_bool_tensor_is_itself():
+    """As in PyTorch (NumPy has no sign for bools: it raised UFuncTypeError)."""
+    flags = mt.tensor([True, False])
+    assert mt.sign(flags).dtype == np.bool_ and flags.sign().tolist() == [True, False]
