@@ -307,6 +307,25 @@ def _jvp_capturing_a_released_graph() -> Any:
     return func.jvp(lambda x: (x * c).sum(), (Tensor(np.ones(2)),), (Tensor(np.ones(2)),))
 
 
+def _replay_batch_norm() -> Any:
+    """A replayed step through a BatchNorm1d in training mode (its running statistics move off the tape)."""
+    norm = mytorch.nn.BatchNorm1d(3, dtype=np.float64)
+
+    def step(model: Any, opt: SGD, x: Any) -> Any:
+        opt.zero_grad()
+        loss = norm(model(x)).sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return _replay(step, Tensor(np.arange(8.0).reshape(2, 4)))
+
+
+def _load_a_plain_npz(tmp: Path) -> Any:
+    np.savez(tmp / "weights.npz", weight=np.ones(2))
+    return mytorch.load(tmp / "weights.npz")
+
+
 def _replay(step: Callable[..., Any], *inputs: Any, **kwargs: Any) -> Any:
     """``Replay(step, ...)`` over an SGD of one ``nn.Linear(4, 3)``, run three times."""
     model = mytorch.nn.Linear(4, 3, dtype=np.float64)
@@ -565,6 +584,11 @@ CATALOGUE: list[Misuse] = [
     Misuse("tensor-grad-shape", "Tensor", "assign a .grad of another shape",
            lambda t: setattr(Tensor(X, requires_grad=True), "grad", Tensor(np.ones(3))),
            ValueError, ("Tensor.grad", "(3,)", "(2, 3)")),
+    Misuse("tensor-topk-k", "Tensor", "topk(4) of three values",
+           lambda t: Tensor(np.ones(3)).topk(4), ValueError, ("topk: k = 4", "size 3", "(3,)")),
+    Misuse("tensor-einsum-lengths", "Tensor", "einsum('ij,jk->ik') of (2, 3) and (2, 4)",
+           lambda t: mytorch.einsum("ij,jk->ik", Tensor(np.ones((2, 3))), Tensor(np.ones((2, 4)))),
+           ValueError, ("einsum: letter 'j'", "3 and 2")),
     # in place
     Misuse("inplace-leaf", "in place", "w += 1 on a leaf that requires grad, while recording",
            lambda t: Tensor(X, requires_grad=True).__iadd__(1), RuntimeError, ("+=", "leaf", "(2, 3)", "no_grad")),
@@ -581,6 +605,9 @@ CATALOGUE: list[Misuse] = [
            lambda t: Tensor(np.arange(3)).__iadd__(0.5), RuntimeError, ("+=", "int64", "float32")),
     Misuse("inplace-read-only", "in place", "add_ on a tensor wrapping a read-only array",
            lambda t: Tensor(_read_only()).add_(1), RuntimeError, ("add_", "(2, 3)", "read-only")),
+    Misuse("inplace-floor-divide-recording", "in place", "h //= 2 on a tensor that requires grad, while recording",
+           lambda t: (Tensor(np.ones(2), requires_grad=True) * 1).__ifloordiv__(2), RuntimeError,
+           ("//=: floor division has no derivative", "(2,)", "no_grad")),
     Misuse("engine-anomaly-changed-array", "engine", "under detect_anomaly, change a recorded array before backward",
            lambda t: _anomaly_changed_array(), RuntimeError,
            ("detect_anomaly: operation 0", "tanh_backward", "(2, 3)")),
@@ -630,6 +657,20 @@ CATALOGUE: list[Misuse] = [
     Misuse("nn-flatten-order", "nn", "nn.Flatten(1, 0)",
            lambda t: mytorch.nn.Flatten(1, 0)(Tensor(np.ones((2, 3)))),
            ValueError, ("start_dim 1 comes after end_dim 0",)),
+    Misuse("nn-pad-reflect-too-far", "nn", "F.pad(x, (3, 0), 'reflect') of a length-3 axis",
+           lambda t: mytorch.nn.functional.pad(Tensor(np.ones(3)), (3, 0), "reflect"), ValueError,
+           ("pad: mode 'reflect' needs padding less than the axis length", "(3, 0)", "length 3")),
+    Misuse("nn-layer-norm-shape", "nn", "LayerNorm(4) on a (2, 3) input",
+           lambda t: mytorch.nn.LayerNorm(4)(Tensor(np.ones((2, 3)))), ValueError,
+           ("layer_norm: normalized_shape (4,)", "(2, 3)")),
+    Misuse("nn-batch-norm-one-row", "nn", "BatchNorm1d in training mode on a batch of one",
+           lambda t: mytorch.nn.BatchNorm1d(3)(Tensor(np.ones((1, 3)))), ValueError,
+           ("batch_norm: expected more than 1 value per channel when training", "(1, 3)")),
+    Misuse("nn-save-nested", "nn", "mytorch.save of a dict of state dicts",
+           lambda t: mytorch.save({"model": {"weight": np.ones(2)}}, t / "net.pt"), TypeError,
+           ("mytorch.save: 'model' is a dict", "not nested containers")),
+    Misuse("nn-load-plain-npz", "nn", "mytorch.load of an .npz that mytorch.save did not write",
+           _load_a_plain_npz, ValueError, ("mytorch.load:", "weights.npz", "is not a file mytorch.save wrote")),
     Misuse("func-jvp-in-place", "Tensor", "func.jvp through an in-place change of a value read before",
            lambda t: _jvp_through_in_place_change(), RuntimeError, ("jvp (forward mode replays what was recorded)",)),
     Misuse("func-jvp-released-graph", "Tensor", "func.jvp of an f capturing a Tensor from a released graph",
@@ -649,6 +690,8 @@ CATALOGUE: list[Misuse] = [
            ReplayError, ("gradient(s) it did not zero",)),
     Misuse("replay-mixed-dtypes", "replay", "float32 predictions against float64 targets",
            lambda t: _mixed_dtype_step(), ReplayError, ("mixes dtypes",)),
+    Misuse("replay-batch-norm", "replay", "a step training a BatchNorm1d",
+           lambda t: _replay_batch_norm(), ReplayError, ("BatchNorm1d's running statistics outside the tape",)),
     # runner options
     Misuse("runner-zero-lr", "runner", "--lr 0",
            lambda t: _parse_runner("--lr", "0"), SystemExit, ("--lr", "'0' must be a positive number")),
@@ -814,7 +857,7 @@ def _train_with_labels(n_labels: int, top: int = 2) -> Any:
 
 def test_catalogue_entries_are_distinct_and_cover_every_area() -> None:
     keys = [m.key for m in CATALOGUE]
-    assert len(keys) == len(set(keys)) >= 148
+    assert len(keys) == len(set(keys)) >= 157
     assert {m.area for m in CATALOGUE} >= {"engine", "kernels", "modules", "losses", "optimizers", "Tensor",
                                            "in place", "runner", "data", "checkpoints", "autograder"}  # fmt: skip
 

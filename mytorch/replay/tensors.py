@@ -159,7 +159,7 @@ def tensor_step(
     if recorder.updated:
         raise ReplayError(
             f"replay: the step updates {recorder.updated[0]} outside the tape (training mode), which a replay "
-            "would not repeat: run this step dynamically (or the module in eval() mode)"
+            "would not repeat: run this step dynamically"
         )
     if recorder.changed:
         i, p = recorder.changed[0]
