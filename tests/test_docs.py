@@ -144,6 +144,24 @@ def test_training_md_lists_each_data_sets_defaults_as_the_runner_has_them() -> N
         )
 
 
+def test_every_path_the_readme_layout_names_exists() -> None:
+    layout = re.search(r"^## Layout\n\n```\n(.*?)```", (ROOT / "README.md").read_text(), re.S | re.M)
+    assert layout, "README.md lost its Layout block"
+    folder = ROOT
+    for line in layout[1].splitlines():
+        names = re.split(r"\s{2,}", line.strip())[0] if line.strip() else ""
+        if not names or line.startswith(" " * 20):
+            continue  # a description's second line
+        top = not line.startswith(" ")
+        for name in names.split(", "):
+            if "(" in name:
+                name = name.split(" (")[0]  # "nn/ (other files)"
+            base = ROOT if top else folder
+            assert list(base.glob(name.rstrip("/"))), f"README.md's layout names {name}, which {base} lacks"
+        if top and names.endswith("/"):
+            folder = ROOT / names.rstrip("/")
+
+
 def test_readme_stays_short_enough_to_read_in_five_minutes() -> None:
     lines = (ROOT / "README.md").read_text().count("\n")
     assert lines <= 250, f"README.md has {lines} lines; move detail into docs/"
