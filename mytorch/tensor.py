@@ -1511,6 +1511,10 @@ class Tensor:
             return Tensor(self.data.astype(get_default_dtype())) ** exponent  # a float number: the default dtype
         if isinstance(exponent, Tensor):
             if exponent.requires_grad and is_grad_enabled():
+                if self.dtype is _HALF:  # in float32, rounded once: in float16 the gradient g y p / x overflowed
+                    single = np.dtype(np.float32)  # at g y p (9 ** 4.5's gradient in the base was inf, 9841)
+                    wide = _apply("cast", (self,), {"dtype": single}) ** _apply("cast", (exponent,), {"dtype": single})
+                    return _apply("cast", (wide,), {"dtype": _HALF})
                 positive = self.data > 0
                 if positive.all():
                     return _exp_as_power(exponent * log(self), self.data, exponent.data)

@@ -775,3 +775,17 @@ def test_sign_of_a_bool_tensor_is_itself():
     """As in PyTorch (NumPy has no sign for bools: it raised UFuncTypeError)."""
     flags = mt.tensor([True, False])
     assert mt.sign(flags).dtype == np.bool_ and flags.sign().tolist() == [True, False]
+
+
+def test_a_learnable_float16_power_is_differentiated_in_float32():
+    """x ** w with w requiring a gradient, in float16: computed (exp of w log x) in float32 and
+    rounded once, as PyTorch computes float16; in float16 the gradient g y w / x overflowed at
+    g y w (9 ** 4.5: 19683 * 4.5 > 65504), so x.grad was inf where it is 9841."""
+    x = mt.tensor(np.array([9.0, 2.0], np.float16), requires_grad=True)
+    w = mt.tensor(np.array([4.5, 3.0], np.float16), requires_grad=True)
+    y = x**w
+    assert y.dtype == np.float16 and y.tolist() == [19680.0, 8.0]
+    y.sum().backward()
+    assert x.grad.dtype == w.grad.dtype == np.float16
+    np.testing.assert_allclose(x.grad.numpy().astype(float), [4.5 * 9**3.5, 3 * 2**2], rtol=1e-3)
+    np.testing.assert_allclose(w.grad.numpy().astype(float), [9**4.5 * np.log(9), 8 * np.log(2)], rtol=1e-3)
