@@ -55,10 +55,22 @@ def test_every_python_block_runs_in_order(page: Path, tmp_path: Path, monkeypatc
     capsys.readouterr()
 
 
+FIRST_EXAMPLE = [  # the tape by hand, in README.md and docs/engine.md
+    (
+        "print(dW)  # the parameter's gradient, in place: [[0.181 0.361] [0.027 0.053]]",
+        r"\[\[0\.1807\d* 0\.3614\d*\]\n \[0\.0265\d* 0\.0531\d*\]\]",
+    ),
+    (
+        "print(autograd.gradient_buffer.get_param(x))  # the data's gradient, from the buffer: [[0.144 -0.174]]",
+        r"\[\[ 0\.1435\d* -0\.1740\d*\]\]",
+    ),
+]
 STATED = {
     # page: [(a print line as the page shows it, with its comment; what that print must print)];
     # a group named zero is a loss the comment calls ~0.00
+    "docs/engine.md": FIRST_EXAMPLE,
     "README.md": [
+        *FIRST_EXAMPLE,
         ("print(x1.grad.item(), x2.grad.item())  # 5.5 1.716", r"5\.5 1\.716\d*"),
         ('print(f"{loss.item():.4f}")  # 0.0000', r"0\.0000"),
         ("print(grad(grad(lambda t: t**3))(torch.tensor(2.0)))  # d²/dx² x³ = 6x: tensor(12.)", r"tensor\(12\.\)"),
