@@ -30,6 +30,7 @@ million-operation tape the collector then sees about one object per operation (t
 
 from __future__ import annotations
 
+import struct
 from array import array as _numbers
 from collections.abc import Callable, MutableSequence, Sequence
 from typing import Any
@@ -218,6 +219,7 @@ def write_end(lifted: list[np.ndarray]) -> None:
 
 
 _UNSAVED: Any = object()  # (a key ``saved`` does not hold: None means "nothing to save")
+_entry = struct.Struct("4q").pack  # (a VersionCheck entry: four native 64-bit integers)
 
 
 class VersionCheck:
@@ -225,13 +227,15 @@ class VersionCheck:
     read, as recorded. ``Autograd.backward`` calls it (``op.guard``) before each operation's
     rule runs; it raises if one of that operation's reads moved.
 
-    One per graph, shared by all its operations, with its entries in one flat array of
-    integers: a long tape gives the garbage collector nothing to walk per read. While no in-place write has bumped
+    One per graph, shared by all its operations, with its entries packed in one flat buffer of
+    64-bit integers (a ``bytearray``: a long tape gives the garbage collector nothing to walk per
+    read, and packing four numbers with ``struct`` costs half of an integer ``array``'s
+    ``extend``, which converts each number on its own). While no in-place write has bumped
     any version since the check began (the common case: a training loop writes its
     parameters after the graph is released), checking an operation is one comparison.
 
     Attributes:
-        entries: four numbers per saved read: the key of the memory (``save``'s), its
+        entries: four numbers per saved read (native 64-bit integers): the key of the memory (``save``'s), its
             version when recorded, what the backward reads from it (an input index or
             ``OUTPUT``), and ``id()`` of the operation (alive on the tape as long as its guard).
         since: the number of version bumps anywhere when the check began.
@@ -240,7 +244,7 @@ class VersionCheck:
     __slots__ = ("entries", "since", "_index", "_indexed")
 
     def __init__(self) -> None:
-        self.entries = _numbers("q")
+        self.entries = bytearray()
         self.since = _BUMPS
         self._index: dict[int, list[int]] = {}  # id(op) -> its entries' offsets, built when first needed
         self._indexed = 0
@@ -268,7 +272,7 @@ class VersionCheck:
             if key is _UNSAVED:
                 key = saved[at] = save(array, held)
             if key is not None:  # (held by this graph: its record stays until the graph is released)
-                self.entries.extend((key, _STORAGES[key][2], j, id(op)))
+                self.entries += _entry(key, _STORAGES[key][2], j, id(op))
                 noted = True
         if noted:
             if op.guard is None:
@@ -278,7 +282,7 @@ class VersionCheck:
 
     def clear(self) -> None:
         """Forget every entry (the graph was released)."""
-        self.entries = _numbers("q")
+        self.entries = bytearray()
         self._index = {}
         self._indexed = 0
 
@@ -286,7 +290,9 @@ class VersionCheck:
         """Raise a RuntimeError naming the array if one that ``op``'s backward reads was changed in place."""
         if _BUMPS == self.since:
             return
-        entries, index = self.entries, self._index
+        index = self._index
+        entries = _numbers("q")
+        entries.frombytes(self.entries)  # (a copy, made only once some version moved)
         for k in range(self._indexed, len(entries), 4):
             index.setdefault(entries[k + 3], []).append(k)
         self._indexed = len(entries)
