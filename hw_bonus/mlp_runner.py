@@ -101,7 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="for --dataset mnist: the folder of the course's MNIST .npy files; for mnist-5k: a folder holding "
         "another mnist_5k.npz",
     )
-    p.add_argument("--hidden", type=_positive_int, nargs="*", help="hidden layer sizes, e.g. --hidden 256 128")
+    p.add_argument(
+        "--hidden",
+        type=_positive_int,
+        nargs="*",
+        help="hidden layer sizes, e.g. --hidden 256 128 (--hidden alone: no hidden layer)",
+    )
     p.add_argument("--activation", choices=list(ACTIVATIONS), help="hidden layers' activation")
     p.add_argument("--epochs", type=_positive_int, help="passes over the training set")
     p.add_argument("--batch-size", type=_positive_int, help="examples per update")
