@@ -156,6 +156,29 @@ def test_training_md_lists_each_data_sets_defaults_as_the_runner_has_them() -> N
         )
 
 
+@pytest.mark.parametrize("name", ["README.md", "docs/training.md"])
+def test_the_main_job_is_described_with_the_runners_defaults(name: str) -> None:
+    from hw_bonus.mlp_runner import PRESETS
+
+    text = " ".join((ROOT / name).read_text().split())
+    said = re.search(
+        r"trains a 784-([\d-]+)-10 (\w+) network \(SGD, lr ([\d.]+), momentum ([\d.]+), batches of (\d+), "
+        r"(\d+) epochs, float32\) on `mnist-5k`",
+        text,
+    )
+    assert said, f"{name} no longer describes the main job in the words this test reads"
+    preset = PRESETS["mnist-5k"]
+    assert [int(n) for n in said[1].split("-")] == preset["hidden"]
+    assert (said[2].lower(), said[3], said[4], said[5], said[6]) == (
+        preset["activation"],
+        str(preset["lr"]),
+        str(preset["momentum"]),
+        str(preset["batch_size"]),
+        str(preset["epochs"]),
+    )
+    assert preset["optimizer"] == "sgd"
+
+
 def test_every_path_the_readme_layout_names_exists() -> None:
     layout = re.search(r"^## Layout\n\n```\n(.*?)```", (ROOT / "README.md").read_text(), re.S | re.M)
     assert layout, "README.md lost its Layout block"
