@@ -142,6 +142,12 @@ class _Reader:
             count -= len(self.read(min(count, 2**16)))
 
 
+def _over_the_total(limits: Limits) -> str:
+    """The refusal of an archive whose files and long-name headers, counted as they come, pass the
+    limit: one message whichever of the two passes it (the order is the packing tar's)."""
+    return f"refused: the archive's files and headers exceed {limits.max_total_bytes} bytes in total"
+
+
 def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> None:
     """Check the raw tar stream of ``path`` against ``limits``, in bounded memory.
 
@@ -183,9 +189,7 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> None:
                             f"refused: more than {_MAX_EXTENSIONS_IN_A_ROW} pax or long-name headers in a row"
                         )
                     if total > limits.max_total_bytes:
-                        raise HandinError(
-                            f"refused: the archive's files and headers exceed {limits.max_total_bytes} bytes in total"
-                        )
+                        raise HandinError(_over_the_total(limits))
                     data = reader.read(-(-length // _BLOCK) * _BLOCK)[:length]
                     if kind in (tarfile.XHDTYPE, tarfile.SOLARIS_XHDTYPE):
                         next_size = _pax_size(data)
@@ -204,7 +208,7 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> None:
                     )
                 total += length
                 if total > limits.max_total_bytes:
-                    raise HandinError(f"refused: the archive's files exceed {limits.max_total_bytes} bytes in total")
+                    raise HandinError(_over_the_total(limits))
                 if kind not in (tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE):
                     reader.skip(-(-length // _BLOCK) * _BLOCK)
     except HandinError:
