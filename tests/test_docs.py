@@ -11,7 +11,9 @@ link names a file that exists and, after ``#``, a heading of that file.
 from __future__ import annotations
 
 import builtins
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -195,6 +197,23 @@ def test_every_path_the_readme_layout_names_exists() -> None:
             assert list(base.glob(name.rstrip("/"))), f"README.md's layout names {name}, which {base} lacks"
         if top and names.endswith("/"):
             folder = ROOT / names.rstrip("/")
+
+
+def test_course_staff_md_shows_what_its_three_commands_print(tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "course-staff.md").read_text()
+    commands = re.search(r"```bash\n(.*?)```\n\n```text\n(.*?)```", text, re.S)
+    assert commands, "docs/course-staff.md lost its three commands and their output"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    printed = []
+    for line in commands[1].splitlines():
+        argv = line.split("#")[0].split()
+        assert argv[:2] == ["python", "-m"], line
+        done = subprocess.run(
+            [sys.executable, *argv[1:]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        printed.append(done.stdout.strip().splitlines()[-1])
+    assert printed == commands[2].strip().splitlines()
 
 
 def test_readme_stays_short_enough_to_read_in_five_minutes() -> None:
