@@ -76,16 +76,22 @@ def _power(base: Any, exponent: Any) -> T.Tensor:
     return exponent.__rpow__(base)
 
 
-def _divide(a: Any, b: Any) -> T.Tensor:
-    """``np.true_divide``: the operator's promotion (two integers give the default float dtype)."""
-    return a / b if isinstance(a, T.Tensor) else b.__rtruediv__(a)
+def _operator(name: str) -> Callable[[Any, Any], T.Tensor]:
+    """``ufunc(a, b)`` as the Tensor's operator ``__name__`` (or ``b``'s reflected one), with its
+    promotion: two integers divide into the default float dtype, and a NumPy integer outside an
+    integer tensor's range wraps as a Python one does (``np.int64(300) - uint8`` is ``44 - uint8``)."""
+
+    def op(a: Any, b: Any) -> T.Tensor:
+        return getattr(a, f"__{name}__")(b) if isinstance(a, T.Tensor) else getattr(b, f"__r{name}__")(a)
+
+    return op
 
 
 UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
-    np.add: _kernel("add"),
-    np.subtract: _kernel("sub"),
-    np.multiply: _kernel("mul"),
-    np.true_divide: _divide,
+    np.add: _operator("add"),
+    np.subtract: _operator("sub"),
+    np.multiply: _operator("mul"),
+    np.true_divide: _operator("truediv"),
     np.matmul: _kernel("matmul"),
     np.negative: _kernel("neg"),
     np.positive: _kernel("identity"),
@@ -109,7 +115,7 @@ UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
 }
 """NumPy ufuncs with a derivative, called as ``ufunc(*operands)``, each as Tensor ops."""
 
-_LOGICAL = {np.bitwise_and: "and", np.bitwise_or: "or", np.bitwise_xor: "xor"}
+_LOGICAL = {np.bitwise_and: _operator("and"), np.bitwise_or: _operator("or"), np.bitwise_xor: _operator("xor")}
 """``np.int64(2) & t`` and the like: the Tensor's operator, with its promotion."""
 
 PIECEWISE_CONSTANT = frozenset(
@@ -133,9 +139,7 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: d
             )
         return getattr(ufunc, method)(*_values(inputs), **kwargs)  # p.data -= lr * p.grad
     if ufunc in _LOGICAL and method == "__call__" and not kwargs and len(inputs) == 2:
-        a, b = inputs
-        name = _LOGICAL[ufunc]
-        return getattr(a, f"__{name}__")(b) if isinstance(a, T.Tensor) else getattr(b, f"__r{name}__")(a)
+        return _LOGICAL[ufunc](*inputs)
     rule = UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
     if rule is not None:  # recorded or not, with the Tensor's promotion: np.float64(2) * t keeps float32
         return rule(*inputs)

@@ -608,6 +608,79 @@ def test_integer_tensors_and_python_integers_outside_their_range_as_pytorch():
     np.testing.assert_array_equal(u.numpy(), [255, 200])
 
 
+_REFLECTED = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "//": operator.floordiv,
+    "%": operator.mod,
+    "**": operator.pow,
+    "&": operator.and_,
+    "|": operator.or_,
+    "^": operator.xor,
+}
+
+
+def _wrapped_uint8(name: str, number: int, values: list[int]) -> list[int]:
+    """``number (op) uint8(values)`` as PyTorch computes it: the number taken modulo 256 first."""
+    n = number % 256
+    results = {
+        "+": [n + v for v in values],
+        "-": [n - v for v in values],
+        "*": [n * v for v in values],
+        "//": [n // v for v in values],
+        "%": [n % v for v in values],
+        "**": [n**v for v in values],
+        "&": [n & v for v in values],
+        "|": [n | v for v in values],
+        "^": [n ^ v for v in values],
+    }[name]
+    return [r % 256 for r in results]
+
+
+@pytest.mark.parametrize("number", [np.int64(300), np.int64(-3), np.int32(300), np.int16(-300), 300, -3])
+def test_numpy_integers_outside_an_integer_tensors_range_wrap_on_either_side(number):
+    """``np.int64(300) - uint8_tensor`` raised OverflowError: NumPy's integer scalars on the left of
+    ``+ - *`` reached the kernels through ``__array_ufunc__`` without the operators' wrapping. They
+    are now the reflected operators, taken modulo 2**bits as a Python integer is (and as PyTorch does)."""
+    values = [1, 7, 200]
+    u = mt.tensor(np.array(values, np.uint8))
+    for name, op in _REFLECTED.items():
+        pairs = [(op(number, u), _wrapped_uint8(name, int(number), values))]
+        if name != "**":  # (uint8 ** 300 is refused, as PyTorch refuses it)
+            pairs.append((op(u, number), None))
+        for result, expected in pairs:
+            assert isinstance(result, Tensor) and result.dtype == np.uint8, (name, number)
+            if expected is not None:
+                np.testing.assert_array_equal(result.numpy(), expected, err_msg=f"{number!r} {name} uint8")
+            elif name not in ("//", "%", "**"):  # (commutative, or a - b = -(b - a) modulo 256)
+                flipped = _wrapped_uint8(name, int(number), values)
+                flipped = [(-r) % 256 for r in flipped] if name == "-" else flipped
+                np.testing.assert_array_equal(result.numpy(), flipped, err_msg=f"uint8 {name} {number!r}")
+
+
+def test_numpy_integers_beside_integer_tensors_against_pytorch():
+    """Every operator with a NumPy integer scalar on either side of a uint8 or int32 tensor gives
+    PyTorch's values and dtype (or an error where PyTorch's is one)."""
+    torch = pytest.importorskip("torch")
+    ops = {**_REFLECTED, "/": operator.truediv}
+    for number in (np.int64(300), np.int64(-3), np.int32(300), np.uint8(200), np.int16(-300)):
+        for dtype, values in ((np.uint8, [1, 7, 200]), (np.int32, [1, 7, 100])):
+            mine, theirs = mt.tensor(np.array(values, dtype)), torch.tensor(np.array(values, dtype))
+            for name, op in ops.items():
+                for swap in (False, True):
+                    pair = (lambda t: op(t, number)) if swap else (lambda t: op(number, t))
+                    try:
+                        expected = pair(theirs).numpy()
+                    except RuntimeError:  # (uint8 ** 300: PyTorch refuses the exponent)
+                        with pytest.raises((RuntimeError, OverflowError, ValueError)):
+                            pair(mine)
+                        continue
+                    got = pair(mine).numpy()
+                    assert got.dtype == expected.dtype, (number, dtype, name, swap)
+                    np.testing.assert_allclose(got, expected, rtol=1e-6, err_msg=f"{number!r} {name} {dtype} {swap}")
+
+
 def test_in_place_results_keep_the_tensors_dtype_as_pytorch():
     """uint8 += int32 stays uint8, wrapping (it was refused); int += float, int /= int and
     bool += int are refused, as in PyTorch; ``**=`` writes into the tensor itself (without
