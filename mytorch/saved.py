@@ -241,13 +241,13 @@ class VersionCheck:
         since: the number of version bumps anywhere when the check began.
     """
 
-    __slots__ = ("entries", "since", "_index", "_indexed")
+    __slots__ = ("entries", "since", "_index", "_decoded")
 
     def __init__(self) -> None:
         self.entries = bytearray()
         self.since = _BUMPS
         self._index: dict[int, list[int]] = {}  # id(op) -> its entries' offsets, built when first needed
-        self._indexed = 0
+        self._decoded = _numbers("q")  # the entries indexed so far, as integers (extended, never re-read)
 
     def watch(self, op: Any, which: Sequence[int], saved: dict[int, int | None], held: MutableSequence[int]) -> None:
         """Save the arrays ``op``'s backward reads (``which``: input indices, ``OUTPUT``) and note
@@ -284,18 +284,18 @@ class VersionCheck:
         """Forget every entry (the graph was released)."""
         self.entries = bytearray()
         self._index = {}
-        self._indexed = 0
+        self._decoded = _numbers("q")
 
     def __call__(self, engine: Any, op: Any) -> None:
         """Raise a RuntimeError naming the array if one that ``op``'s backward reads was changed in place."""
         if _BUMPS == self.since:
             return
-        index = self._index
-        entries = _numbers("q")
-        entries.frombytes(self.entries)  # (a copy, made only once some version moved)
-        for k in range(self._indexed, len(entries), 4):
-            index.setdefault(entries[k + 3], []).append(k)
-        self._indexed = len(entries)
+        index, entries = self._index, self._decoded
+        done = len(entries)
+        if done * 8 < len(self.entries):  # decode only the entries recorded since the last call: a
+            entries.frombytes(self.entries[done * 8 :])  # copy of them all per operation was quadratic
+            for k in range(done, len(entries), 4):
+                index.setdefault(entries[k + 3], []).append(k)
         for k in index.get(id(op), ()):
             key, version, which = entries[k], entries[k + 1], entries[k + 2]
             now = version_of(key)

@@ -10,12 +10,13 @@ garbage collector) and check that every shortcut still catches what the guards o
 from __future__ import annotations
 
 import gc
+from array import array
 
 import numpy as np
 import pytest
 
 import mytorch as mt
-from mytorch import Tensor
+from mytorch import Tensor, saved
 
 
 def leaf(values) -> Tensor:
@@ -65,6 +66,32 @@ def test_zeroing_a_grad_that_a_graph_saved_is_caught():
     w.zero_grad()  # in place, through the version counter
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         uses_grad.backward()
+
+
+def test_after_a_version_moved_each_entry_is_decoded_once(monkeypatch):
+    # Once some in-place write has bumped a version, every guard call looks its operation up in
+    # the check's entries; decoding all of them again per operation made backward quadratic in
+    # the tape's length (20,000 tanh: 0.42 s instead of 0.11 s)
+    decoded = []
+
+    class Counting(array):
+        def frombytes(self, data) -> None:  # type: ignore[override]
+            decoded.append(len(data))
+            super().frombytes(data)
+
+    monkeypatch.setattr(saved, "_numbers", Counting)
+    x = leaf([0.5, -1.0])
+    y = x
+    for _ in range(50):
+        y = y.tanh()  # each reads its output: one entry per operation
+    loss = y.sum()
+    k = Tensor(np.array([1.0, 2.0]))
+    other = leaf([3.0, 4.0]) * k  # another graph saves k ...
+    k += 1  # ... and this write bumps a version: the guards now look at their entries
+    recorded = len(loss.tape.check.entries)
+    loss.backward()
+    assert sum(decoded) == recorded
+    assert np.isfinite(x.grad.data).all() and other.requires_grad
 
 
 def test_plain_writes_still_refuse_a_users_read_only_array():
