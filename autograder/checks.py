@@ -57,7 +57,8 @@ def assert_close(what: str, actual: Any, expected: np.ndarray, rtol: float = 1e-
 
     Raises:
         AssertionError: ``actual`` is missing, has another shape, is not finite where the
-            reference is, or differs beyond the tolerance.
+            reference is, differs from an infinite or NaN reference value (those must be the same),
+            or differs beyond the tolerance.
     """
     expected = np.asarray(expected, dtype=float)
     if actual is None:
@@ -68,12 +69,17 @@ def assert_close(what: str, actual: Any, expected: np.ndarray, rtol: float = 1e-
         raise AssertionError(f"{what}: got a {type(actual).__name__} that is not numeric ({error})") from None
     if got.shape != expected.shape:
         raise AssertionError(f"{what}: got shape {got.shape}, expected shape {expected.shape}")
-    tolerance = atol + rtol * np.abs(expected)
-    difference = np.abs(got - expected)
-    bad = ~(difference <= tolerance)  # NaN counts as bad
-    if not bad.any():
-        return
-    excess = np.where(np.isnan(difference), np.inf, difference - tolerance)
+    finite = np.isfinite(expected)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, and values near the largest float
+        tolerance = np.where(finite, atol + rtol * np.abs(expected), 0.0)
+        difference = np.abs(got - expected)
+        same = (got == expected) | (np.isnan(got) & np.isnan(expected))
+        # A value the reference has as inf or NaN must be the same (until 2026-12-03 an infinite reference
+        # value made an infinite tolerance, which any number but NaN met, -inf for +inf included).
+        bad = np.where(finite, ~(difference <= tolerance), ~same)  # NaN counts as bad where the reference is finite
+        if not bad.any():
+            return
+        excess = np.where(bad, np.where(np.isnan(difference), np.inf, difference - tolerance), -np.inf)
     worst = np.unravel_index(int(np.argmax(excess)), expected.shape) if expected.ndim else ()
     raise AssertionError(
         f"{what}: {int(bad.sum())} of {expected.size} values differ; worst at index {tuple(int(i) for i in worst)}: "

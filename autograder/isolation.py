@@ -23,7 +23,6 @@ import math
 import os
 import queue
 import selectors
-import shutil
 import signal
 import site
 import struct
@@ -54,7 +53,7 @@ from .containment import (
     start_watched,
 )  # fmt: skip
 from .grading import GradedTest, Outcome, judge
-from .jail import readable_paths
+from .jail import copy_package, readable_paths
 
 __all__ = ["Settings", "grade", "probe"]
 
@@ -140,12 +139,9 @@ def _environment(home: str) -> dict[str, str]:
 
 
 def _copy_package(handin: Path, folder: Path) -> None:
-    """``handin/mytorch`` (only the package, no caches; links copied as links, never followed,
-    and nothing when ``handin/mytorch`` is itself a link) into ``folder``."""
+    """``handin/mytorch`` (only the package, without ``jail.NOT_COPIED``) into ``folder``, new."""
     folder.mkdir()
-    if (handin / "mytorch").is_dir() and not (handin / "mytorch").is_symlink():  # as root: never a link's target
-        caches = shutil.ignore_patterns("__pycache__", "*.pyc")
-        shutil.copytree(handin / "mytorch", folder / "mytorch", symlinks=True, ignore=caches)
+    copy_package(str(handin), str(folder))
 
 
 def _chown_tree(path: Path, uid: int) -> None:

@@ -37,7 +37,17 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ON_DEMAND", "PRELOAD", "contain", "imports_on_demand", "landlock_rules", "readable_paths", "unprotected"]
+__all__ = [
+    "NOT_COPIED",
+    "ON_DEMAND",
+    "PRELOAD",
+    "contain",
+    "copy_package",
+    "imports_on_demand",
+    "landlock_rules",
+    "readable_paths",
+    "unprotected",
+]
 
 PRELOAD = ("__future__", "abc", "array", "collections", "contextlib", "copy", "dataclasses", "enum", "functools",
            "inspect", "itertools", "json", "math", "numbers", "operator", "random", "re", "string", "struct",
@@ -124,6 +134,22 @@ def _locked_flags(path: str) -> int:
     return _MS_NOSUID | _MS_NODEV | sum(ms for st_flag, ms in pairs if st & st_flag)
 
 
+NOT_COPIED = ("__pycache__", "*.pyc", "*.so", "*.pyd")
+"""What a worker's copy of the hand-in's ``mytorch`` leaves out: caches, and compiled extension
+modules, which Python imports before a ``.py`` of the same name. Only the Python source that staff
+can read is graded (until 2026-12-03 a ``functional.cpython-311-x86_64-linux-gnu.so`` beside an
+innocent ``functional.py`` was what ran, in every sandbox mode)."""
+
+
+def copy_package(handin: str, folder: str) -> None:
+    """``handin/mytorch`` into ``folder`` (which exists), without ``NOT_COPIED``: links copied as
+    links, never followed, and nothing when ``handin/mytorch`` is itself a link (as root: never a
+    link's target)."""
+    if os.path.isdir(f"{handin}/mytorch") and not os.path.islink(f"{handin}/mytorch"):
+        skipped = shutil.ignore_patterns(*NOT_COPIED)
+        shutil.copytree(f"{handin}/mytorch", f"{folder}/mytorch", symlinks=True, ignore=skipped)
+
+
 def readable_paths(hidden: list[str]) -> dict[str, list[str]]:
     """What a worker's private root shows, read-only: the Python installation and the system's
     libraries (``/usr`` and the real folders among ``/lib``, ``/lib64``, ``/bin``) under
@@ -165,9 +191,7 @@ def _new_root(root: str, handin: str, readable: dict[str, list[str]], size_mb: i
             open(f"{root}/dev/{device}", "w").close()
             _mount(f"/dev/{device}", f"{root}/dev/{device}", None, _MS_BIND)
     os.makedirs(f"{root}/work")
-    if os.path.isdir(f"{handin}/mytorch") and not os.path.islink(f"{handin}/mytorch"):
-        caches = shutil.ignore_patterns("__pycache__", "*.pyc")
-        shutil.copytree(f"{handin}/mytorch", f"{root}/work/mytorch", symlinks=True, ignore=caches)
+    copy_package(handin, f"{root}/work")
     if owner is not None:  # the unprivileged uid the worker becomes may write its own copy
         for folder, _, files in os.walk(f"{root}/work"):
             os.chown(folder, owner, owner)

@@ -771,3 +771,32 @@ _functional.mul_backward = _node_mul
 node in its own folder (with the numbers of /dev/null; one with the disk's would give it the whole
 disk, through its own folder, which its Landlock domain lets it open), and sets its
 ``oom_score_adj`` (how soon the kernel ends it when memory runs out) to 0, the runner's."""
+
+
+SHADOW_C = """
+#include <Python.h>
+static struct PyModuleDef shadow = {PyModuleDef_HEAD_INIT, "shadow", NULL, -1, NULL};
+PyMODINIT_FUNC PyInit_shadow(void) {
+    PyErr_SetString(PyExc_ImportError, "the compiled shadow ran, not shadow.py");
+    return NULL;
+}
+"""
+"""A compiled module whose import fails, saying so: were it imported, every test would fail."""
+
+
+def shadowed(folder: Path, compiler: str) -> Path:
+    """``folder/mytorch``: MyTorch's own, importing ``mytorch.shadow``, whose source ``shadow.py``
+    is harmless and beside which lies a compiled ``shadow`` extension module (``SHADOW_C``, built with
+    ``compiler``), which Python imports first: what staff read would not be what ran."""
+    import subprocess
+    import sysconfig
+
+    package(folder, "from . import shadow\n")
+    (folder / "mytorch" / "shadow.py").write_text("HARMLESS = True\n")
+    source = folder / "shadow.c"
+    source.write_text(SHADOW_C)
+    built = folder / "mytorch" / f"shadow{sysconfig.get_config_var('EXT_SUFFIX')}"
+    command = [compiler, "-shared", "-fPIC", f"-I{sysconfig.get_paths()['include']}", str(source), "-o", str(built)]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+    source.unlink()
+    return folder

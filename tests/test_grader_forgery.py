@@ -1,0 +1,85 @@
+"""Verdicts a hand-in must not be able to forge, whatever its code sends or the runner's Python does.
+
+The worker's arrays are judged in the runner (``grading.judge``, ``checks.assert_close``); these
+tests feed it values that once passed wrongly, and grade a hand-in whose running code was not the
+source staff read. Payloads are small: a few arrays, one compiled module of a few KB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from hostile_handins import shadowed  # noqa: E402
+
+from autograder.checks import assert_close  # noqa: E402
+
+
+def test_an_infinite_or_nan_reference_value_is_met_only_by_the_same_value():
+    """An infinite reference value made an infinite tolerance: -inf, or any finite number, met +inf."""
+    expected = np.array([np.inf, -np.inf, np.nan, 1.0])
+    assert_close("v", expected.copy(), expected)
+    for wrong in ([-np.inf, -np.inf, np.nan, 1.0], [5.0, -np.inf, np.nan, 1.0], [np.inf, -np.inf, 0.0, 1.0],
+                  [np.inf, np.nan, np.nan, 1.0]):  # fmt: skip
+        with pytest.raises(AssertionError, match="1 of 4 values differ"):
+            assert_close("v", np.array(wrong), expected)
+    with pytest.raises(AssertionError, match=r"worst at index \(3,\): got nan"):  # a matched inf is not the worst
+        assert_close("v", np.array([np.inf, -np.inf, np.nan, np.nan]), expected)
+
+
+def test_under_python_dash_o_untrained_weights_still_fail_the_training_test():
+    """The MLP test's verdict was two ``assert`` statements: a runner started with ``python -O`` (or
+    PYTHONOPTIMIZE set) passed any weights of the right shapes, the untrained ones included."""
+    code = """
+from autograder.grading import collect, judge
+test = next(t for t in collect(["mlp"]) if t.name == "learns the disc task")
+inputs = test.inputs()
+try:
+    judge(test, inputs, {name: inputs[name] for name in ("W1", "b1", "W2", "b2")})
+except AssertionError as error:
+    print("FAILED:", error)
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-O", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "FAILED: the loss went from" in done.stdout, done.stdout
+
+
+def _sandbox_or_skip(mode: str) -> None:
+    from autograder.containment import Containment, SandboxUnavailableError
+    from autograder.isolation import probe
+
+    try:
+        Containment.choose(mode, probe)
+    except SandboxUnavailableError as error:
+        pytest.skip(f"the kernel refuses this sandbox here: {error}")
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "none"])
+def test_a_compiled_module_beside_its_source_is_not_what_is_graded(tmp_path, mode):
+    """Python imports ``shadow.cpython-311-x86_64-linux-gnu.so`` before ``shadow.py``: the code graded
+    was not the source staff read (and compare for plagiarism). Workers' copies leave compiled
+    modules out (a namespaces worker copies the package itself, the runner for the other modes)."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("no C compiler to build the compiled module")
+    _sandbox_or_skip(mode)
+    folder = shadowed(tmp_path / "handin", compiler)
+    command = [sys.executable, str(ROOT / "autograder" / "runner.py"), "--mytorch", str(folder), "--sandbox", mode,
+               "--jobs", "2", "loss"]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "compiled shadow ran" not in done.stdout, done.stdout[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 5}}), done.stdout[-3000:]
