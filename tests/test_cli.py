@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -89,7 +90,7 @@ def test_an_output_file_that_cannot_be_written_is_one_line_and_status_1(tmp_path
     def refuse(*args, dir=None, **kwargs):  # noqa: A002 - tempfile.mkstemp's keyword
         raise OSError(failure, os.strerror(failure), str(dir))
 
-    monkeypatch.setattr(atomic.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)  # (mytorch.atomic imports it when it writes)
     status = main(["--dataset", "and", "--epochs", "1", "--out", str(tmp_path / "run"), "--no-plots"])
     assert status == cli.EXIT_WRITE_FAILED
     assert one_line(capsys.readouterr().err).endswith(f"cannot write {tmp_path / 'run'}: {reason}")
