@@ -313,6 +313,12 @@ def var(
     return _apply("var", (input,), params)
 
 
+def _beyond_float32(variance: np.ndarray) -> bool:
+    """Whether a float32 variance overflowed (inf) or fell below the normal numbers (0 included:
+    the squares of spreads below about 1e-19 vanish), so that its square root is lost."""
+    return bool((np.isinf(variance) | (variance < np.finfo(np.float32).tiny)).any())
+
+
 def std(
     input: Any,
     dim: Any = None,
@@ -328,11 +334,22 @@ def std(
     Where the variance is 0 (a constant row) the gradient is 0, as in PyTorch, not the
     NaN of sqrt's infinite slope times var's zero slope. A float16 input is taken in float32 and
     the result given back in float16, as PyTorch does: its variance may overflow float16 where
-    the deviation fits (std of [400, -400, 0, 0] is 326.5, its variance 1.07e5)."""
-    if isinstance(input, Tensor) and input.dtype == np.float16:
-        wide = std(input.to(np.float32), dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
-        return wide.to(np.float16)
-    variance = var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+    the deviation fits (std of [400, -400, 0, 0] is 326.5, its variance 1.07e5). Likewise a
+    float32 input whose variance overflows or underflows float32 (values beyond about 1.8e19, or
+    spreads below about 1e-19) is taken in float64, as PyTorch accumulates it: std of [1e20,
+    3e20, -1e20, 5e19] is 1.65e20, not inf; where the float32 variance is a normal number the
+    result is computed as before, in float32."""
+    wider = (
+        {np.float16: np.float32, np.float32: np.float64}.get(input.dtype.type) if isinstance(input, Tensor) else None
+    )
+    variance = (
+        None
+        if wider is np.float32
+        else var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+    )
+    if variance is None or (wider is not None and _beyond_float32(variance.data)):
+        wide = std(input.to(wider), dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+        return wide.to(input.dtype)
     zero = variance.data == 0
     if not zero.any():
         return sqrt(variance)

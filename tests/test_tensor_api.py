@@ -504,6 +504,75 @@ def test_float16_std_whose_variance_overflows_float16_is_finite():
     np.testing.assert_allclose(rows.std(dim=1, keepdim=True).numpy(), [[565.5], [0.7071]], rtol=1e-3)
 
 
+_HUGE_AND_TINY = {  # float32 data whose squared deviations overflow (or underflow) float32
+    "2e19": [2e19, -2e19, 1e19, 0.0],
+    "1e20": [1e20, 3e20, -1e20, 5e19],
+    "3e38": [3e38, -3e38, 1e38, 0.0],
+    "1e-25": [1e-25, 3e-25, -2e-25, 0.0],
+}
+
+
+@pytest.mark.parametrize("values", list(_HUGE_AND_TINY.values()), ids=list(_HUGE_AND_TINY))
+def test_float32_var_and_std_beyond_float32_squares_are_finite(values):
+    """float32 var and std squared the deviations in float32: var of [2e19, -2e19, 1e19, 0] and
+    std of anything above about 1.8e19 were inf (std's gradient 0), and std of spreads below about
+    1e-19 was 0. Now the variance overflowing float32 is computed in float64 and rounded (inf only
+    where the variance itself is beyond float32), and std is taken in float64 where the float32
+    variance is inf, 0 or subnormal, as PyTorch accumulates float32. Closed forms in float64."""
+    exact = np.asarray(values, np.float32).astype(np.float64)
+    centred = exact - exact.mean()
+    for correction in (1, 0):
+        x = mt.tensor(np.asarray(values, np.float32), requires_grad=True)
+        v, s = x.var(correction=correction), x.std(correction=correction)
+        true_var = (centred**2).sum() / (4 - correction)
+        assert v.dtype == s.dtype == np.float32
+        with np.errstate(over="ignore"):
+            assert v.item() == np.float32(true_var)  # (inf where the variance is beyond float32)
+        np.testing.assert_allclose(s.item(), np.sqrt(true_var), rtol=1e-6)
+        (gs,) = mt.grad(s, x)
+        (gv,) = mt.grad(x.var(correction=correction), x)
+        np.testing.assert_allclose(gs.numpy(), centred / (4 - correction) / np.sqrt(true_var), rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(gv.numpy(), 2 * centred / (4 - correction), rtol=1e-6)
+
+
+def test_layer_norm_of_float32_values_whose_squares_overflow_normalizes_them():
+    """layer_norm and batch_norm divide by the square root of ``var``: with the variance inf they
+    gave 0 for every value of [2e19, -2e19, 1e19, 0] (PyTorch gives 0 there too, and NaN for 1e20,
+    from its own overflow); the variance now fits float32, so they give (x - mean) / std."""
+    from mytorch.nn import functional as F
+
+    exact = np.asarray(_HUGE_AND_TINY["2e19"], np.float32).astype(np.float64)
+    expected = (exact - exact.mean()) / exact.std()
+    x = mt.tensor(np.asarray(_HUGE_AND_TINY["2e19"], np.float32))
+    np.testing.assert_allclose(F.layer_norm(x.reshape(1, 4), (4,)).numpy().ravel(), expected, rtol=1e-6)
+    np.testing.assert_allclose(
+        F.batch_norm(x.reshape(4, 1), None, None, training=True).numpy().ravel(), expected, rtol=1e-6
+    )
+
+
+def test_float32_var_and_std_are_unchanged_where_float32_holds_them():
+    """Where the float32 variance is a normal number, var and std are computed in float32 as
+    before, to the bit: the same as NumPy's float32 var and its square root."""
+    data = np.random.default_rng(3).standard_normal((5, 7)).astype(np.float32) * 1e3
+    x = mt.tensor(data)
+    np.testing.assert_array_equal(x.var(dim=1).numpy(), np.var(data, axis=1, ddof=1))
+    np.testing.assert_array_equal(x.std(dim=0).numpy(), np.sqrt(np.var(data, axis=0, ddof=1)))
+
+
+def test_float32_var_std_and_norms_of_huge_values_against_pytorch():
+    """var and std agree with PyTorch's bits on data whose squares overflow float32; the 2-norm is
+    inf in both beyond about 1.8e19 (PyTorch does not scale it either)."""
+    torch = pytest.importorskip("torch")
+    for values in _HUGE_AND_TINY.values():
+        data = np.asarray(values, np.float32)
+        mine, theirs = mt.tensor(data), torch.tensor(data)
+        for name in ("var", "std"):
+            for correction in (0, 1):
+                got = getattr(mine, name)(correction=correction).numpy()
+                np.testing.assert_array_equal(got, getattr(theirs, name)(correction=correction).numpy())
+        np.testing.assert_array_equal(mine.norm().numpy(), theirs.norm().numpy())
+
+
 def test_integer_tensor_to_negative_integer_tensor_powers_gives_pytorchs_integers():
     """PyTorch computes an integer to a negative integer Tensor power as the integer part of
     1 / b**-e (1 for 1, +-1 for -1, 0 otherwise); NumPy's power raised ValueError for it, so

@@ -1546,8 +1546,17 @@ def _wide(x: Array) -> Array:
 
 
 def var(x: Array, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Array:
-    """y = sum((x - mean(x))**2) / (n - correction) over ``axis`` (correction 1: the unbiased variance)."""
-    return _in_dtype_of(np.asarray(np.var(_wide(x), axis=axis, ddof=correction, keepdims=keepdims)), x)
+    """y = sum((x - mean(x))**2) / (n - correction) over ``axis`` (correction 1: the unbiased variance).
+
+    float32 whose squared deviations overflow (values beyond about 1.8e19) is computed again in
+    float64 and rounded, as PyTorch accumulates float32 in float64: the variance of [2e19, -2e19,
+    1e19, 0] is 2.92e38, not inf. Where the float32 result is finite it is kept as it is."""
+    w = _wide(x)
+    y = np.asarray(np.var(w, axis=axis, ddof=correction, keepdims=keepdims))
+    if w.dtype == np.float32 and not np.isfinite(y).all():
+        with np.errstate(over="ignore"):  # (a variance beyond float32 is inf, as PyTorch's)
+            y = np.asarray(np.var(w, axis=axis, ddof=correction, keepdims=keepdims, dtype=np.float64)).astype(w.dtype)
+    return _in_dtype_of(y, x)
 
 
 def _var_slope(x: Array, axis: Axis, correction: int) -> Array:
