@@ -10,6 +10,9 @@ garbage collector) and check that every shortcut still catches what the guards o
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 from array import array
 
 import numpy as np
@@ -220,6 +223,33 @@ def test_a_gradient_nothing_else_holds_becomes_grad_and_a_shared_one_is_copied(m
     (a * 3.0).sum().backward()
     a.grad.zero_()
     np.testing.assert_array_equal(seen[0].data if isinstance(seen[0], Tensor) else seen[0], [3.0, 3.0])
+
+
+_TRACED_IMPORT = """
+import sys
+def trace(frame, event, arg):
+    return trace
+sys.settrace(trace)  # a debugger's or coverage's Python tracer while mytorch is imported
+import mytorch
+sys.settrace(None)
+import numpy as np
+a = mytorch.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+b = mytorch.Tensor(np.array([3.0, 4.0]), requires_grad=True)
+((a + b) * 2.0).sum().backward()  # add's backward gives a and b one fresh array
+shared = np.shares_memory(a.grad.data, b.grad.data)
+(a * 3.0).sum().backward()  # adds into a.grad in place
+print(shared, a.grad.data.tolist(), b.grad.data.tolist())
+"""
+
+
+def test_a_trace_function_during_the_import_does_not_make_a_shared_gradient_look_sole():
+    # On Python 3.10 a trace function copies the measuring frame's locals at each line, which
+    # counted one reference more: a gradient shared by two leaves was then taken over by both
+    # (b.grad became [5.0, 5.0] after a's second backward)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", _TRACED_IMPORT], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "False [5.0, 5.0] [2.0, 2.0]"
 
 
 def test_an_adopted_gradient_accumulates_in_place_and_keeps_the_leaf_dtype():
