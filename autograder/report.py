@@ -113,5 +113,10 @@ def gradescope_results(
         "output": header + (summary_table(shown) if shown else "") + note,
         "visibility": visibility,
         "stdout_visibility": stdout_visibility or ("hidden" if hidden else "visible"),
+        # Plain text everywhere: a test's output quotes the hand-in's own words (its errors),
+        # which must not be rendered as HTML or Markdown on the student's page.
+        "output_format": "text",
+        "test_output_format": "text",
+        "test_name_format": "text",
         "tests": tests,
     }

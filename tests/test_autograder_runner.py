@@ -70,6 +70,8 @@ def test_full_marks_on_mytorch_with_autolab_and_gradescope_output(tmp_path):
 
     gradescope = json.loads(results.read_text())
     assert gradescope["score"] == sum(best.values())
+    formats = ("output_format", "test_output_format", "test_name_format")
+    assert [gradescope[key] for key in formats] == ["text"] * 3  # nothing a hand-in writes is rendered
     assert {t["name"] for t in gradescope["tests"]} == {i.replace("/", ": ", 1) for i in best}
     for entry in gradescope["tests"]:
         assert entry["score"] == entry["max_score"] == best[entry["name"].replace(": ", "/", 1)]
