@@ -1541,10 +1541,17 @@ class Tensor:
             if np.asarray(base).dtype.kind in "biu":  # (modulo 2**bits: (-2) ** 3 is 248 in uint8, as in PyTorch)
                 return Tensor(_integer_power(_wrapping(base, self.data), self.data))
             return base ** Tensor(self.data.astype(get_default_dtype()))
+        number = (
+            base if isinstance(base, (int, float, np.integer, np.floating)) and not isinstance(base, bool) else None
+        )
         base = _constant(base, self.data)
-        positive = base > 0
+        positive = base > 0 if number is None else number > 0  # (2.5e-8 is 0 in float16: a slope still)
         if np.all(positive):
-            return _exp_as_power(self * np.log(base), base, self.data)
+            # The slope log b is that of the number as given, rounded once, as PyTorch takes it; the
+            # value's b is rounded to the dtype first, as in PyTorch (1.1 ** x16: the slope log 1.1,
+            # not log 1.0996; 70000.0 ** x16: log 70000 = 11.16, not log inf)
+            slope = np.log(base) if number is None else np.log(np.float64(number))
+            return _exp_as_power(self * slope, base, self.data)
         ones = np.where(positive, base, 1)  # 1 where b <= 0
         power = _exp_as_power(self * np.log(ones), ones, self.data)
         with np.errstate(divide="ignore", invalid="ignore"):
