@@ -773,3 +773,41 @@ def test_a_recorded_backward_on_a_long_chain_frees_its_tape_when_dropped() -> No
         tracemalloc.stop()
     assert tape() is None, "the tape outlived its tensors"
     assert after - before < 200_000, f"{after - before} bytes still held after the results were dropped"
+
+
+@pytest.mark.parametrize("op", [lambda a, b: a % b, mt.fmod], ids=["remainder", "fmod"])
+def test_the_divisors_gradient_of_a_remainder_is_differentiable_to_zeros(op):
+    """d(a % b)/db = -floor(a / b) (fmod: -trunc(a / b)) is piecewise constant in a and b: its own
+    derivatives are zeros, which PyTorch gives. It was computed as a constant, so a second
+    derivative raised 'does not require a gradient'. The first derivatives are unchanged; the
+    dividend's, the gradient itself, is a constant in both (PyTorch raises there too)."""
+    a = mt.tensor([5.5, -3.2, 7.0], requires_grad=True)
+    b = mt.tensor([2.0, 1.5, -2.5], requires_grad=True)
+    ga, gb = mt.grad(op(a, b).sum(), (a, b), create_graph=True)
+    quotient = np.trunc if op is mt.fmod else np.floor
+    np.testing.assert_array_equal(ga.numpy(), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(gb.detach().numpy(), -quotient(a.detach().numpy() / b.detach().numpy()))
+    assert gb.requires_grad and not ga.requires_grad
+    for second in mt.grad(gb.sum(), (a, b)):
+        np.testing.assert_array_equal(second.numpy(), [0.0, 0.0, 0.0])
+    x = mt.tensor([1.5, -2.5], requires_grad=True)  # a constant dividend: the divisor's gradient alone
+    (gx,) = mt.grad(op(mt.tensor([5.0, 5.0]), x).sum(), x, create_graph=True)
+    (hx,) = mt.grad(gx.sum(), x)
+    np.testing.assert_array_equal(hx.numpy(), [0.0, 0.0])
+
+
+def test_the_second_derivatives_of_remainders_against_pytorch():
+    """The same second derivatives as PyTorch's double backward, and errors where PyTorch's are."""
+    torch = pytest.importorskip("torch")
+    data = (np.array([5.5, -3.2, 7.0, 0.25]), np.array([2.0, 1.5, -2.5, -0.75]))
+    for name in ("remainder", "fmod"):
+        results = []
+        for lib in (mt, torch):
+            a, b = (lib.tensor(v, requires_grad=True) for v in data)
+            ga, gb = lib.autograd.grad(getattr(lib, name)(a, b).pow(2).sum(), (a, b), create_graph=True)
+            second = lib.autograd.grad((ga * gb).sum(), (a, b))
+            _, gb = lib.autograd.grad(getattr(lib, name)(a, b).sum(), (a, b), create_graph=True)
+            zeros = lib.autograd.grad(gb.sum(), (a, b))  # (of the piecewise-constant -floor(a / b))
+            results.append([t.detach().numpy() for t in (ga, gb, *second, *zeros)])
+        for mine, theirs in zip(*results):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-12)

@@ -1755,8 +1755,16 @@ def _trunc_quotient(a: Array, b: Array) -> Array:
 
 
 def _quotient_backward(grad_output: Array, a: Array, b: Array, quotient: Callable) -> tuple[Array, Array]:
-    """The gradients of a - q(a, b) b for a piecewise-constant quotient q: g and -g q."""
-    return unbroadcast(grad_output, a.shape), unbroadcast(-grad_output * quotient(a, b), b.shape)
+    """The gradients of a - q(a, b) b for a piecewise-constant quotient q: g and -g q.
+
+    Recorded (a or b a Tensor), q is a function of a and b with derivative 0, as PyTorch records
+    it: its value selected by ``where`` from nowhere else, so that -g q is in the graph and its
+    own derivatives are zeros (a constant q made the second derivative raise "does not require a
+    gradient" where PyTorch gives zeros)."""
+    q = quotient(a, b)
+    if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+        q = np.where(np.False_, a + b, q)  # q's value; a + b, selected nowhere, gets the gradient 0
+    return unbroadcast(grad_output, a.shape), unbroadcast(-grad_output * q, b.shape)
 
 
 def _quotient_jvp(tangents: Sequence[Array | None], a: Array, b: Array, quotient: Callable) -> Array:
