@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.autograd_engine import NO_GRAD, Operation, _GradMode, _kernel_name, set_grad_enabled
-from mytorch.nn.functional import CACHED_PARAMS
+from mytorch.nn.functional import CACHED_PARAMS, RECORDED_SLOPES
 from mytorch.saved import is_held
 from mytorch.tensor import Tape, Tensor
 from mytorch.tensor_graph import leaf_gradient
@@ -76,6 +76,8 @@ def _recorded_vjp(op: Operation, index: int, grad: Any, nodes: _Nodes) -> Any:
         ) from error
     if isinstance(grads, (np.ndarray, Tensor)):
         grads = (grads,)
+    if op.backward_operation in RECORDED_SLOPES:
+        grads = tuple(_in_graph(gx, x) for gx, x in zip(grads, inputs))
     recorded = isinstance(grad, Tensor) and grad.requires_grad
     for gx in grads:
         if recorded and isinstance(gx, np.ndarray) and gx.any():
@@ -86,6 +88,14 @@ def _recorded_vjp(op: Operation, index: int, grad: Any, nodes: _Nodes) -> Any:
                 "supports first-order gradients only"
             )
     return grads
+
+
+def _in_graph(gx: Any, x: Any) -> Any:
+    """``gx``'s value, in the graph as a function of ``x`` with derivative 0 (``RECORDED_SLOPES``):
+    ``x`` is selected nowhere, so it gets the gradient 0 (a constant ``gx`` stays one otherwise)."""
+    if gx is None or not (isinstance(x, Tensor) and x.requires_grad) or (isinstance(gx, Tensor) and gx.requires_grad):
+        return gx
+    return np.where(np.False_, x, gx)
 
 
 def _check(op: Operation, index: int, grads: Any, tape: Tape) -> Sequence[Any]:

@@ -811,3 +811,47 @@ def test_the_second_derivatives_of_remainders_against_pytorch():
             results.append([t.detach().numpy() for t in (ga, gb, *second, *zeros)])
         for mine, theirs in zip(*results):
             np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+
+
+PIECEWISE_LINEAR = {
+    "abs": lambda t: abs(t),
+    "relu": lambda t: t.relu(),
+    "leaky_relu": lambda t: mt.leaky_relu(t, 0.2),
+    "nn.ReLU": lambda t: mt.nn.ReLU()(t),
+    "nn.LeakyReLU": lambda t: mt.nn.LeakyReLU(0.2)(t),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PIECEWISE_LINEAR))
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_the_slopes_of_abs_and_relus_are_differentiable_to_zeros(name: str, dtype: type) -> None:
+    """abs, relu and leaky_relu have piecewise-constant slopes, so a gradient through them alone
+    was a constant with create_graph, and differentiating it again raised 'does not require a
+    gradient'; PyTorch records these slopes and gives zeros. The gradient's value and dtype are
+    those of the first-order path, and its derivative is zeros."""
+    f = PIECEWISE_LINEAR[name]
+    x = mt.tensor(np.array([-1.5, 2.0, 0.0, -0.25, 3.0], dtype=dtype), requires_grad=True)
+    w = mt.tensor(np.array([1.0, -2.0, 0.5, 3.0, 0.25], dtype=dtype))
+    (g,) = mt.grad((f(x) * w).sum(), x, create_graph=True)
+    (plain,) = mt.grad((f(x) * w).sum(), x)
+    assert g.requires_grad and g.dtype == plain.dtype
+    np.testing.assert_array_equal(g.detach().numpy(), plain.numpy())
+    (h,) = mt.grad((g * g).sum(), x)
+    assert h.dtype == x.dtype
+    np.testing.assert_array_equal(h.numpy(), np.zeros(5, dtype))
+    np.testing.assert_array_equal(func.hessian(lambda t: (f(t) * w).sum())(x.detach()).numpy(), np.zeros((5, 5)))
+
+
+@pytest.mark.parametrize(
+    "f",
+    [lambda t: t.clamp(-0.5, 1.0), lambda t: t.clamp(min=0.0), mt.sign, mt.floor, lambda t: mt.maximum(t, mt.zeros(3))],
+    ids=["clamp", "clamp_min", "sign", "floor", "maximum"],
+)
+def test_other_constant_gradients_still_raise_when_differentiated_as_pytorchs_do(f) -> None:
+    """PyTorch records no slope for clamp, sign, the rounding functions or maximum: differentiating
+    such a gradient alone raises there, and in MyTorch too."""
+    x = mt.tensor([-1.0, 2.0, 0.5], requires_grad=True)
+    (g,) = mt.grad(f(x).sum(), x, create_graph=True)
+    assert not g.requires_grad
+    with pytest.raises(RuntimeError, match="does not require a gradient"):
+        mt.grad(g.sum(), x)

@@ -192,3 +192,60 @@ def test_reverse_over_forward_matches_torch(rng: np.random.Generator) -> None:
     for ours, theirs in cases:
         for a, b in zip(ours(Tensor(x), Tensor(v), Tensor(W)), theirs(X, V, TW)):
             np.testing.assert_allclose(a.numpy(), b.numpy(), **TOL)
+
+
+@pytest.mark.parametrize("name", ["abs", "relu", "leaky_relu", "clamp", "sign", "floor", "maximum", "where"])
+def test_second_derivatives_through_piecewise_linear_ops_match_torch(name: str) -> None:
+    """Differentiating a gradient that came through abs, relu or leaky_relu alone gives zeros in
+    both libraries (PyTorch records these slopes); through clamp, sign, floor, maximum or where
+    the gradient is a constant in both, and differentiating it raises in both. Mixed with a
+    smooth factor, the second derivatives are the same."""
+    ops = {
+        "abs": lambda lib, t: abs(t),
+        "relu": lambda lib, t: t.relu(),
+        "leaky_relu": lambda lib, t: (lib.nn.functional.leaky_relu if lib is torch else lib.leaky_relu)(t, 0.2),
+        "clamp": lambda lib, t: t.clamp(-0.5, 1.0),
+        "sign": lambda lib, t: t.sign(),
+        "floor": lambda lib, t: t.floor(),
+        "maximum": lambda lib, t: lib.maximum(t, lib.zeros(5, dtype=lib.float64)),
+        "where": lambda lib, t: lib.where(t > 0, t, 2 * t),
+    }
+    data = np.array([-1.5, 2.0, 0.25, -0.75, 3.0])
+    recorded = name in ("abs", "relu", "leaky_relu")
+    results = []
+    for lib in (mt, torch):
+        x = lib.tensor(data, requires_grad=True)
+        (g,) = lib.autograd.grad(ops[name](lib, x).sum(), x, create_graph=True)
+        assert g.requires_grad == recorded
+        if recorded:
+            (h,) = lib.autograd.grad((g * g).sum(), x)
+        else:
+            with pytest.raises(RuntimeError):
+                lib.autograd.grad(g.sum(), x)
+            h = lib.zeros(5, dtype=lib.float64)
+        (g2,) = lib.autograd.grad((ops[name](lib, x) * x.sin()).sum(), x, create_graph=True)
+        (h2,) = lib.autograd.grad(g2.sum(), x)
+        force = {"force": True} if lib is torch else {}  # (PyTorch's abs gives a lazy zero tensor)
+        results.append([t.detach().numpy(**force) for t in (g, h, g2, h2)])
+    for mine, theirs in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-15)
+
+
+def test_hessian_of_a_relu_mlp_loss_matches_torch_func(rng: np.random.Generator) -> None:
+    """func.hessian of a ReLU MLP's loss with respect to its input and weights, block by block,
+    as torch.func.hessian's (float64)."""
+    x, y = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
+    W1, b1, W2 = rng.standard_normal((3, 4)), rng.standard_normal(4) * 0.3, rng.standard_normal((4, 2))
+
+    def loss(lib: Any) -> Any:
+        return lambda x, W1, b1, W2: (((x @ W1 + b1).relu() @ W2 - lib.tensor(y)) ** 2).mean()
+
+    args = (x, W1, b1, W2)
+    for argnums in (0, 1, (0, 1, 2, 3)):
+        mine = func.hessian(loss(mt), argnums)(*(mt.tensor(a) for a in args))
+        theirs = torch.func.hessian(loss(torch), argnums)(*(torch.tensor(a) for a in args))
+        if not isinstance(theirs, tuple):
+            mine, theirs = ((mine,),), ((theirs,),)
+        for mine_row, their_row in zip(mine, theirs, strict=True):
+            for m, t in zip(mine_row, their_row, strict=True):
+                np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-10, atol=1e-10)

@@ -801,6 +801,15 @@ def leaky_relu_jvp(tangents: Sequence[Array], x: Array, slope: float = 0.01) -> 
     return tangents[0] * _leaky_slope(x, slope)
 
 
+RECORDED_SLOPES = frozenset({abs_backward, relu_backward, leaky_relu_backward})
+"""Backward kernels whose gradient is the incoming one times a piecewise-constant slope, that
+PyTorch nevertheless records as a function of x: recorded (``create_graph=True``), their
+gradient is put in the graph with derivative 0 in x, so that differentiating it again gives
+zeros, as in PyTorch, rather than raising (``mytorch.backward_graph``). The kernels themselves,
+and the first-order path, are untouched. (PyTorch records no such slope for ``clamp``,
+``maximum``/``minimum``, ``where`` or the rounding functions, and neither does MyTorch.)"""
+
+
 def softplus(x: Array) -> Array:
     """y = ln(1 + e**x), computed without overflow."""
     return np.logaddexp(x, 0).astype(x.dtype, copy=False)
