@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.autograd_engine import NO_GRAD, Operation, _GradMode, _kernel_name, set_grad_enabled
-from mytorch.nn.functional import CACHED_PARAMS, RECORDED_SLOPES
+from mytorch.nn.functional import CACHED_PARAMS, RECORDED_SLOPES, with_zero_slope
 from mytorch.saved import is_held
 from mytorch.tensor import Tape, Tensor
 from mytorch.tensor_graph import leaf_gradient
@@ -95,7 +95,7 @@ def _in_graph(gx: Any, x: Any) -> Any:
     ``x`` is selected nowhere, so it gets the gradient 0 (a constant ``gx`` stays one otherwise)."""
     if gx is None or not (isinstance(x, Tensor) and x.requires_grad) or (isinstance(gx, Tensor) and gx.requires_grad):
         return gx
-    return np.where(np.False_, x, gx)
+    return with_zero_slope(gx, x)
 
 
 def _check(op: Operation, index: int, grads: Any, tape: Tape) -> Sequence[Any]:

@@ -801,6 +801,13 @@ def leaky_relu_jvp(tangents: Sequence[Array], x: Array, slope: float = 0.01) -> 
     return tangents[0] * _leaky_slope(x, slope)
 
 
+def with_zero_slope(value: Any, x: Any) -> Any:
+    """``value`` itself, but recorded (``x`` a Tensor) as a function of ``x`` with derivative 0:
+    a ``where`` that selects ``x`` nowhere. Differentiating it again then gives zeros, as PyTorch
+    does for the piecewise-constant parts of a gradient, rather than "does not require a gradient"."""
+    return np.where(np.False_, x, value)
+
+
 RECORDED_SLOPES = frozenset({abs_backward, relu_backward, leaky_relu_backward})
 """Backward kernels whose gradient is the incoming one times a piecewise-constant slope, that
 PyTorch nevertheless records as a function of x: recorded (``create_graph=True``), their
@@ -1772,7 +1779,7 @@ def _quotient_backward(grad_output: Array, a: Array, b: Array, quotient: Callabl
     gradient" where PyTorch gives zeros)."""
     q = quotient(a, b)
     if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
-        q = np.where(np.False_, a + b, q)  # q's value; a + b, selected nowhere, gets the gradient 0
+        q = with_zero_slope(q, a + b)
     return unbroadcast(grad_output, a.shape), unbroadcast(-grad_output * q, b.shape)
 
 
