@@ -114,7 +114,7 @@ class QuantizeLayer(Module):
 def test_custom_op_inside_modules_of_the_two_gaussian_classifier(rng):
     """The Purdue lecture's classifier: quantize, 2 -> 10 -> 2 with a clamp at 0, squared error."""
     engine = Autograd()
-    quantize, first, second = QuantizeLayer(engine), Linear(2, 10, engine), Linear(10, 2, engine)
+    quantize, first, second = QuantizeLayer(engine), Linear(2, 10, engine, rng=rng), Linear(10, 2, engine, rng=rng)
     x = rng.uniform(0, 255, (1, 2))
     target = np.array([[1.0, 0.0]])
     q = quantize(x)
