@@ -77,6 +77,25 @@ class _CallableModule(types.ModuleType):
 sys.modules["mytorch.tensor"].__class__ = _CallableModule
 tensor = sys.modules["mytorch.tensor"]  # noqa: F811 - not the factory that ``from mytorch.factories import *`` bound
 
+
+def _data_on_first_use() -> types.ModuleType:
+    """``mytorch.utils.data``, PyTorch's ``torch.utils.data``: a stand-in module registered under
+    that name (``mytorch.utils`` is the handout's file, not a package) that loads
+    ``mytorch/data.py`` when a name of it is first read, so ``import mytorch`` does not need it."""
+    data = types.ModuleType("mytorch.utils.data", "DataLoader, TensorDataset, ...: see mytorch.data.")
+
+    def load(name: str) -> Any:
+        return getattr(importlib.import_module("mytorch.data"), name)
+
+    def names() -> list[str]:
+        return list(importlib.import_module("mytorch.data").__all__)
+
+    data.__getattr__, data.__dir__ = load, names  # type: ignore[method-assign]
+    return data
+
+
+sys.modules["mytorch.utils.data"] = sys.modules["mytorch.utils"].data = _data_on_first_use()  # type: ignore[attr-defined]
+
 _ON_FIRST_USE = ("autograd", "optim")
 
 

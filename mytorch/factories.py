@@ -26,6 +26,7 @@ from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.tensor import Tensor
 
 __all__ = [
+    "Generator",
     "arange",
     "as_tensor",
     "default_generator",
@@ -52,31 +53,63 @@ __all__ = [
 ]
 
 _INITIAL_SEED = 67280421310721  # PyTorch's default seed, so that unseeded runs repeat too
-default_generator = np.random.default_rng(_INITIAL_SEED)
-"""The generator behind ``rand``, ``randn``, ``randint``, ``randperm`` (and ``nn.init``)."""
-_seed = _INITIAL_SEED
 
 
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed ``default_generator`` (in place: references to it stay valid); returns it."""
-    global _seed
-    seed = int(seed)
-    default_generator.bit_generator.state = np.random.PCG64(seed).state
-    _seed = seed
-    return default_generator
-
-
-def initial_seed() -> int:
-    """The seed ``default_generator`` was last seeded with."""
-    return _seed
-
-
-# --------------------------------------------------------------------------- helpers
 def _check_device(op: str, device: Any) -> None:
     if device is not None and str(device) != "cpu":
         raise ValueError(f"{op}: MyTorch runs on NumPy, so the only device is 'cpu', got {device!r}")
 
 
+class Generator(np.random.Generator):
+    """PyTorch's ``torch.Generator``: a ``numpy.random.Generator`` (so every ``generator=``
+    argument takes it) that reseeds in place, ``Generator().manual_seed(42)``.
+
+    It starts from PyTorch's default seed; its numbers are not PyTorch's for the same seed.
+    """
+
+    def __init__(self, device: Any = "cpu") -> None:
+        _check_device("Generator", device)
+        super().__init__(np.random.PCG64(_INITIAL_SEED))
+        self._initial_seed = _INITIAL_SEED
+
+    @property
+    def device(self) -> str:
+        """``"cpu"``, the only device."""
+        return "cpu"
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reseed with ``seed`` (in place) and return this generator."""
+        seed = int(seed)
+        self.bit_generator.state = np.random.PCG64(seed).state
+        self._initial_seed = seed
+        return self
+
+    def initial_seed(self) -> int:
+        """The seed this generator was last seeded with."""
+        return self._initial_seed
+
+    def seed(self) -> int:
+        """Reseed from the operating system's entropy; returns the seed used."""
+        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0]) % 2**63
+        self.manual_seed(seed)
+        return seed
+
+
+default_generator = Generator()
+"""The generator behind ``rand``, ``randn``, ``randint``, ``randperm`` (and ``nn.init``)."""
+
+
+def manual_seed(seed: int) -> Generator:
+    """Reseed ``default_generator`` (in place: references to it stay valid); returns it."""
+    return default_generator.manual_seed(seed)
+
+
+def initial_seed() -> int:
+    """The seed ``default_generator`` was last seeded with."""
+    return default_generator.initial_seed()
+
+
+# --------------------------------------------------------------------------- helpers
 def _leaf(op: str, array: np.ndarray, requires_grad: bool) -> Tensor:
     """A tensor of ``array`` (a leaf when ``requires_grad``); only floats may require a gradient."""
     if requires_grad and array.dtype.kind not in "fc":

@@ -1,0 +1,154 @@
+"""``mytorch.utils.data`` (``mytorch/data.py``): TensorDataset, DataLoader, random_split,
+default_collate and ``mytorch.Generator``; PyTorch's batches where PyTorch is installed."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+import mytorch.nn as nn
+from mytorch.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+
+X = np.arange(20.0).reshape(10, 2)
+Y = np.arange(10)
+
+
+def _labels(loader):
+    return [batch[1].tolist() for batch in loader]
+
+
+def test_torch_utils_data_is_this_module():
+    import mytorch.utils.data
+
+    assert mt.utils.data.DataLoader is mytorch.utils.data.DataLoader is DataLoader
+    assert "TensorDataset" in dir(mytorch.utils.data)
+
+
+def test_tensor_dataset_batches_in_order_and_drop_last():
+    data = TensorDataset(mt.tensor(X), mt.tensor(Y))
+    assert len(data) == 10 and [t.tolist() for t in data[3]] == [[6.0, 7.0], 3]
+    loader = DataLoader(data, batch_size=4)
+    batches = list(loader)
+    assert len(loader) == 3 and isinstance(batches[0], list)
+    assert _labels(loader) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert batches[0][0].dtype == np.float64 and batches[0][1].dtype == np.int64
+    np.testing.assert_array_equal(batches[2][0].numpy(), X[8:])
+    dropped = DataLoader(data, batch_size=4, drop_last=True)
+    assert len(dropped) == 2 and _labels(dropped) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert len(DataLoader(data)) == 10 and len(DataLoader(data, batch_size=None)) == 10
+
+
+def test_shuffle_is_a_new_permutation_each_pass_reproducible_by_seed():
+    loader = DataLoader(TensorDataset(mt.tensor(X), mt.tensor(Y)), batch_size=3, shuffle=True)
+    mt.manual_seed(5)
+    first, second = sum(_labels(loader), []), sum(_labels(loader), [])
+    assert sorted(first) == sorted(second) == list(range(10)) and first != second
+    mt.manual_seed(5)
+    assert sum(_labels(loader), []) == first
+    own = DataLoader(loader.dataset, batch_size=10, shuffle=True, generator=mt.Generator().manual_seed(1))
+    assert _labels(own) == [mt.Generator().manual_seed(1).permutation(10).tolist()]
+
+
+def test_generator_reseeds_in_place():
+    g = mt.Generator()
+    assert g.initial_seed() == mt.Generator().initial_seed() and g.device == "cpu"
+    assert g.manual_seed(7) is g and g.initial_seed() == 7
+    assert mt.randn(3, generator=g).tolist() == mt.randn(3, generator=mt.Generator().manual_seed(7)).tolist()
+    assert isinstance(mt.manual_seed(7), mt.Generator) and mt.initial_seed() == 7
+    with pytest.raises(ValueError, match="device"):
+        mt.Generator("cuda")
+
+
+def test_random_split_counts_and_fractions():
+    data = TensorDataset(mt.tensor(X), mt.tensor(Y))
+    train, val = random_split(data, [7, 3], generator=mt.Generator().manual_seed(0))
+    assert isinstance(train, Subset) and (len(train), len(val)) == (7, 3)
+    assert sorted(train.indices + val.indices) == list(range(10))
+    # a loader over a Subset gives the subset's samples, in the subset's order
+    assert _labels(DataLoader(val, batch_size=2)) == [val.indices[:2], val.indices[2:]]
+    assert [len(s) for s in random_split(range(10), [0.5, 0.25, 0.25])] == [6, 2, 2]
+    with pytest.raises(ValueError, match="add up to 11"):
+        random_split(data, [8, 3])
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        random_split(data, [1.5, -0.5])
+
+
+def test_own_dataset_and_default_collate():
+    class Squares(Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return {"x": np.full(2, i, dtype=np.float32), "y": i * i, "name": f"s{i}"}
+
+    (batch,) = DataLoader(Squares(), batch_size=5)
+    assert batch["x"].dtype == np.float32 and batch["x"].shape == (5, 2)
+    assert batch["y"].tolist() == [0, 1, 4, 9, 16] and batch["y"].dtype == np.int64
+    assert batch["name"] == ["s0", "s1", "s2", "s3", "s4"]
+    Pair = namedtuple("Pair", "a b")
+    pair = default_collate([Pair(1.0, True), Pair(2.0, False)])
+    assert type(pair) is Pair and pair.a.dtype == np.float64 and pair.b.dtype == np.bool_
+    assert [t.tolist() for t in default_collate([[1, 2], [3, 4]])] == [[1, 3], [2, 4]]
+    with pytest.raises(RuntimeError, match="equal size"):
+        default_collate([[1, 2], [3]])
+    with pytest.raises(TypeError, match="found object"):
+        default_collate([object()])
+    summed = DataLoader(list(range(6)), batch_size=4, collate_fn=sum)
+    assert list(summed) == [6, 9]
+
+
+def test_bad_arguments_are_refused():
+    data = TensorDataset(mt.tensor(X), mt.tensor(Y))
+    with pytest.raises(ValueError, match="size mismatch"):
+        TensorDataset(mt.tensor(X), mt.tensor(Y[:5]))
+    with pytest.raises(TypeError, match="argument 0 must be a Tensor"):
+        TensorDataset(X)
+    for kwargs, match in [
+        ({"batch_size": 0}, "positive integer"),
+        ({"sampler": [0, 1], "shuffle": True}, "sampler"),
+        ({"batch_sampler": [[0, 1]], "batch_size": 2}, "batch_sampler"),
+        ({"batch_size": None, "drop_last": True}, "drop_last"),
+        ({"num_workers": -1}, "num_workers"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            DataLoader(data, **kwargs)
+    assert _labels(DataLoader(data, batch_sampler=[[9, 0], [5]])) == [[9, 0], [5]]
+    assert _labels(DataLoader(data, sampler=[2, 4, 6], batch_size=2)) == [[2, 4], [6]]
+
+
+def test_a_training_loop_over_a_loader():
+    mt.manual_seed(0)
+    x = mt.randn(64, 3)
+    y = x @ mt.tensor([[1.0], [-2.0], [0.5]]) + 0.3
+    model = nn.Linear(3, 1)
+    optimizer = mt.optim.SGD(model.parameters(), lr=0.1)
+    loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
+    for _ in range(30):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = nn.MSELoss()(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+    assert loss.item() < 1e-4 and not xb.requires_grad
+
+
+def test_batches_match_torch():
+    torch = pytest.importorskip("torch")
+    from torch.utils import data as torch_data
+
+    ours = DataLoader(TensorDataset(mt.tensor(X), mt.tensor(Y)), batch_size=3, drop_last=True)
+    pairs = torch_data.TensorDataset(torch.tensor(X), torch.tensor(Y))
+    theirs = torch_data.DataLoader(pairs, batch_size=3, drop_last=True)
+    assert len(ours) == len(theirs)
+    for mine, reference in zip(ours, theirs):
+        assert type(mine) is type(reference)
+        for a, b in zip(mine, reference):
+            assert a.dtype == b.numpy().dtype
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    samples = [{"a": (1, 2.5, np.float32(3)), "b": [np.arange(2), np.arange(2)]}] * 3
+    mine, reference = default_collate(samples), torch_data.default_collate(samples)
+    for a, b in zip([*mine["a"], *mine["b"]], [*reference["a"], *reference["b"]]):
+        assert a.dtype == b.numpy().dtype and a.tolist() == b.tolist()
