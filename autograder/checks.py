@@ -8,6 +8,7 @@ themselves define.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 
 __all__ = [
     "assert_close",
+    "fresh_rng",
     "make_rng",
     "numeric_vjp",
     "one_hot",
@@ -24,8 +26,15 @@ __all__ = [
 
 
 def make_rng(seed: int) -> np.random.Generator:
-    """A seeded generator: every graded test sees the same numbers on every run."""
+    """A seeded generator: a graded test made with it sees the same numbers on every run."""
     return np.random.default_rng(seed)
+
+
+def fresh_rng() -> np.random.Generator:
+    """A generator seeded afresh from the operating system's entropy on every call: inputs made
+    in the runner with it are known to no hand-in before its worker receives them (for tests
+    whose right answers would otherwise not depend on the inputs at all)."""
+    return np.random.default_rng(secrets.randbits(128))
 
 
 def one_hot(labels: Sequence[int], classes: int) -> np.ndarray:

@@ -96,7 +96,8 @@ class GradedTest:
     """One graded test worth ``points`` in ``section``.
 
     Attributes:
-        inputs: makes the test's input arrays (seeded: the same on every run).
+        inputs: makes the test's input arrays (seeded: the same on every run; or drawn afresh,
+            ``checks.fresh_rng``, where the right answer would otherwise be a constant).
         computes: the worker side, a function of ``autograder.compute``:
             ``computes(inputs, **params)`` returns the arrays the student's code computed.
         params: keyword parameters for ``computes`` (kernel and class names), JSON-able.

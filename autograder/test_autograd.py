@@ -7,7 +7,7 @@ in this section. The right answers are below.
 
 import numpy as np
 
-from .checks import make_rng
+from .checks import fresh_rng, make_rng
 from .compute import engine
 from .grading import graded
 
@@ -22,26 +22,44 @@ def _affine_data(seed):
     return make
 
 
-@graded("autograd", 3, "add_operation", inputs=_affine_data(1), computes=engine.add_operation)
+def _fresh_affine_data():
+    """x (n, m), W (m, k) and b (k,), their sizes (2 to 40 each) and values drawn afresh on every
+    run: the facts of the two ``add_operation`` tests are identities and zeros, whose right answers
+    would not depend on fixed inputs at all, so that a hand-in sending a constant answer (the one
+    an engine gives on any other run's inputs) got their 5 points without an engine (until
+    2026-12-03). Now the answer holds the values of the recorded arrays and the shapes of the
+    zero spots."""
+    rng = fresh_rng()
+    n, m, k = (int(size) for size in rng.integers(2, 41, size=3))
+    return {"x": rng.standard_normal((n, m)), "W": rng.standard_normal((m, k)), "b": rng.standard_normal(k)}
+
+
+@graded("autograd", 3, "add_operation", inputs=_fresh_affine_data, computes=engine.add_operation)
 def test_add_operation(x, W, b):
     """The handout's walkthrough: two recorded operations, in order, each holding the very
-    objects it was given (inputs, output, gradients_to_update, backward_operation)."""
+    objects it was given (inputs, output, gradients_to_update, backward_operation), whose
+    values are those of this run's arrays."""
+    h = x @ W
+    values = [([x, W], h), ([h, b], h + b)]
     expected = {"operations in operation_list after 2 calls": np.array(2)}
-    for index in range(2):
+    for index, (inputs, output) in enumerate(values):
         expected[f"operation {index}: number of inputs stored"] = np.array(2)
         for k in range(2):
             expected[f"operation {index}: input {k} is the array passed in"] = np.array(True)
             expected[f"operation {index}: gradients_to_update[{k}] is the one passed in"] = np.array(True)
         expected[f"operation {index}: output is the array passed in"] = np.array(True)
         expected[f"operation {index}: backward_operation is the function passed in"] = np.array(True)
+        for k in range(2):
+            expected[f"operation {index}: values of input {k}"] = inputs[k]
+        expected[f"operation {index}: values of the output"] = output
     return expected
 
 
-@graded("autograd", 2, "add_operation gradient spots", inputs=_affine_data(4), computes=engine.gradient_spots)
+@graded("autograd", 2, "add_operation gradient spots", inputs=_fresh_affine_data, computes=engine.gradient_spots)
 def test_add_operation_makes_gradient_spots(x, W, b):
     """Handout 4.1.1 step 1: right after recording, every input whose gradient the engine tracks
     (``gradients_to_update`` entry None: x and h = x @ W) has a spot in the gradient buffer
-    holding zeros."""
+    holding zeros of its shape (this run's)."""
     expected = {}
     for name, shape in (("x", x.shape), ("h", (x.shape[0], W.shape[1]))):
         expected[f"gradient_buffer.is_in_memory({name}) after add_operation"] = np.array(True)

@@ -83,3 +83,41 @@ def test_a_compiled_module_beside_its_source_is_not_what_is_graded(tmp_path, mod
     assert done.returncode == 0, done.stderr[-2000:]
     assert "compiled shadow ran" not in done.stdout, done.stdout[-3000:]
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 5}}), done.stdout[-3000:]
+
+
+def test_a_constant_answer_no_longer_earns_the_add_operation_facts():
+    """The facts of ``autograd/add_operation`` (3 points) and of its gradient spots (2) are
+    identities and zeros: with fixed inputs their right answer was one constant, and a hand-in that
+    replaced the student side by it (or sent it as its result) got the 5 points without an engine.
+    The inputs are now drawn afresh on every run, and the answer holds the recorded arrays' values
+    and the spots' shapes: what an engine answered on one run fails on the next, and so does the
+    constant that passed before."""
+    from autograder.grading import collect, judge
+
+    tests = {t.name: t for t in collect(["autograd"])}
+    for name in ("add_operation", "add_operation gradient spots"):
+        test = tests[name]
+        earlier, now = test.inputs(), test.inputs()
+        assert not np.array_equal(earlier["x"], now["x"])
+        answer = test.computes({k: v.copy() for k, v in earlier.items()})
+        judge(test, earlier, answer)  # the honest answer, on its own run's inputs
+        if name == "add_operation" or now["x"].shape != earlier["x"].shape or now["W"].shape != earlier["W"].shape:
+            with pytest.raises(AssertionError, match=r"^operation 0: values of input 0: |^gradient_buffer.get_param"):
+                judge(test, now, answer)  # (the spots' shapes are the same on one run in 59,319)
+    facts = ["input 0 is the array passed in", "input 1 is the array passed in", "output is the array passed in",
+             "gradients_to_update[0] is the one passed in", "gradients_to_update[1] is the one passed in",
+             "backward_operation is the function passed in"]  # fmt: skip
+    constant = {"operations in operation_list after 2 calls": np.array(2)}  # what passed until 2026-12-03
+    for index in range(2):
+        constant[f"operation {index}: number of inputs stored"] = np.array(2)
+        constant.update({f"operation {index}: {fact}": np.array(True) for fact in facts})
+    with pytest.raises(AssertionError, match="operation 0: values of input 0: the code under test did not produce it"):
+        judge(tests["add_operation"], tests["add_operation"].inputs(), constant)
+    spots = {}
+    for name, shape in (("x", (4, 3)), ("h", (4, 5))):
+        spots[f"gradient_buffer.is_in_memory({name}) after add_operation"] = np.array(True)
+        spots[f"gradient_buffer.get_param({name}) before backward"] = np.zeros(shape)
+    inputs = tests["add_operation gradient spots"].inputs()
+    if inputs["x"].shape != (4, 3) or inputs["W"].shape[1] != 5:  # (one run in 59,319 draws the old shapes)
+        with pytest.raises(AssertionError, match=r"get_param\(x\) before backward: got shape \(4, 3\)|\(h\)"):
+            judge(tests["add_operation gradient spots"], inputs, spots)

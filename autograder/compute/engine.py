@@ -43,7 +43,8 @@ def _record_affine(autograd, x, W, b):
 
 def add_operation(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The handout's walkthrough: after two calls to ``add_operation``, what ``operation_list``
-    holds, as yes/no facts (each stored object is the very one passed in)."""
+    holds, as yes/no facts (each stored object is the very one passed in), and the values of
+    each stored input and output that is the array passed in (they depend on the run's inputs)."""
     from mytorch.autograd_engine import Autograd
 
     autograd = Autograd()
@@ -58,6 +59,10 @@ def add_operation(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             facts[f"operation {index}: gradients_to_update[{k}] is the one passed in"] = flag(stored is to_update[k])
         facts[f"operation {index}: output is the array passed in"] = flag(op.output is output)
         facts[f"operation {index}: backward_operation is the function passed in"] = flag(op.backward_operation is rule)
+        kept = [(f"values of input {k}", op.inputs[k], inputs[k]) for k in range(min(2, len(op.inputs)))]
+        for name, array, given in [*kept, ("values of the output", op.output, output)]:
+            if array is given:  # (else its flag above fails the test, saying so)
+                facts[f"operation {index}: {name}"] = np.array(array, dtype=float)
     return facts
 
 
