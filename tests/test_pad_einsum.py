@@ -95,7 +95,8 @@ def test_pad_keeps_dtype_and_takes_the_value_in_it():
         (((4, 0),), {"mode": "circular"}, ValueError, "needs padding at least 0 and at most the axis length"),
         (((-1, 0),), {"mode": "circular"}, ValueError, "needs padding at least 0 and at most the axis length"),
         (((-2, -1),), {"mode": "replicate"}, ValueError, "cannot pad an empty axis nor crop it away"),
-        (((-4, 0),), {}, ValueError, "leaves a negative length"),
+        (((-4, 0),), {}, ValueError, r"crops more than the 3 elements of axis 1 \(shape \(2, 3\)\)"),
+        (((1, -4),), {}, ValueError, "crops more than"),  # (gave [0, x0, x1]: the crop wrapped around)
         (((1.5, 1),), {}, TypeError, "pad must be a sequence of ints"),
     ],
 )

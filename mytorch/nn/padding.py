@@ -44,8 +44,10 @@ def _constant(x: Tensor, pairs: list[tuple[int, int, int]], value: float) -> Ten
     crop = [slice(None)] * x.ndim
     for axis, before, after in pairs:
         n = x.shape[axis]
-        if before + n + after < 0:
-            raise ValueError(f"pad: padding {before, after} leaves a negative length of axis {axis} (shape {x.shape})")
+        if max(-before, 0) + max(-after, 0) > n:  # (as PyTorch refuses it; (1, -4) of 3 cropped 1, not 4)
+            raise ValueError(
+                f"pad: padding {before, after} crops more than the {n} elements of axis {axis} (shape {x.shape})"
+            )
         crop[axis] = slice(max(-before, 0), n - max(-after, 0))
     if any(s != slice(None) for s in crop):
         x = _apply("index", (x,), {"index": tuple(crop)})
