@@ -1103,6 +1103,10 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
         _write(t, lambda: _UFUNCS[name](target, array, out=target, casting="unsafe", dtype=np.float32), what, array)
         return t
     array = other.data if isinstance(other, Tensor) else _wrapping(other, target)
+    if array.dtype is not target.dtype and array.dtype != target.dtype and _demoted(array, target):
+        # taken into t's dtype first, as PyTorch (and the recorded path) take it: float32 += int64 [2**24 + 1]
+        # computed in float64 and rounded once gave 16777218 at 0.5, where t + i gives 16777216
+        array = array.astype(target.dtype)
     if array.dtype is not target.dtype or (name == "div" and target.dtype.kind in "biu"):
         result = _promoted_dtype(target, array)
         if name == "div" and result.kind in "biu":

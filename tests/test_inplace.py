@@ -553,3 +553,18 @@ def test_clamp_in_place_with_tensor_bounds_gives_the_bounds_their_gradients():
     np.testing.assert_array_equal(h.detach().numpy(), [1.5, 2.0, 2.0])
     np.testing.assert_array_equal(top.grad.numpy(), [0.0, 0.0, 4.0])
     np.testing.assert_array_equal(w.grad.numpy(), [0.0, 4.0, 0.0])
+
+
+def test_in_place_takes_the_operand_into_the_tensors_dtype_first_as_out_of_place():
+    """float32 += int64 and float16 += a 0-d float64 tensor: the operand is rounded to the tensor's
+    dtype first, as PyTorch and t + other do (computed in float64 and rounded once, 0.5 + 16777217
+    gave 16777218, and 0.69824 + 1.7403 in float16 2.44, PyTorch's 2.438)."""
+    t, i = Tensor(np.full(2, 0.5, np.float32)), Tensor(np.array([2**24 + 1, 3]))
+    h, s = Tensor(np.array([0.6982421875, 1.0], np.float16)), Tensor(np.array(1.7403))
+    expected = [(t + i).data, (h + s).data]
+    t += i
+    h += s
+    np.testing.assert_array_equal(t.data, [16777216.0, 3.5])
+    np.testing.assert_array_equal(h.data, np.array([2.438, 2.74], np.float16))
+    for got, want in zip((t.data, h.data), expected):
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
