@@ -72,7 +72,9 @@ class Settings:
         handin_timeout: seconds all of a hand-in's tests may take together, start-ups included.
         memory_mb: address space per worker process (``RLIMIT_AS``).
         max_procs: processes (and threads) per worker (``RLIMIT_NPROC``; with a uid or user
-            namespace of its own), so a hand-in's memory is at most
+            namespace of its own; under ``none``, which shares its user's count, the worker may
+            add ``max_procs - 1`` to the tasks its user has when it starts, ``jail._cap_processes``,
+            which binds a runner that is not root), so a hand-in's memory is at most
             ``memory_mb * max_procs * jobs``.
         jobs: workers at once.
         handin_memory_mb: all of a hand-in's processes together, where the runner can make
@@ -120,7 +122,7 @@ def _limits(settings: Settings, containment: Containment) -> dict[str, int]:
         "CORE": 0,
         "MSGQUEUE": 0,  # no POSIX message queue: one outlives its processes, and /dev/mqueue may not even be mounted
     }
-    if containment.mode != "none":  # counted per uid: only meaningful for a uid of its own
+    if containment.mode != "none":  # counted per uid (under none, by the worker: jail._cap_processes)
         limits["NPROC"] = settings.max_procs
     return limits
 
@@ -281,6 +283,7 @@ def run_worker(
             "tmpfs_mb": settings.file_mb,
             "uid": uid,
             "limits": _limits(settings, containment),
+            "procs_above_user": settings.max_procs - 1,  # (under none: the worker is one of its max_procs)
             "cgroup_procs": cgroup.procs if cgroup else None,
         }
         read_end, write_end = os.pipe()

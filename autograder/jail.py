@@ -351,6 +351,45 @@ _MAX_PROTECTED = 1900
 """At most this many pids in the filter (two instructions each; a filter holds 4096)."""
 
 
+def _status(pid: int) -> dict[str, str]:
+    """The fields of ``/proc/<pid>/status`` by name (values unparsed)."""
+    with open(f"/proc/{pid}/status") as status:
+        return dict(line.split(":", 1) for line in status if ":" in line)
+
+
+def _tasks_of_my_user() -> int:
+    """How many tasks (processes and their threads) of this process's real uid ``/proc`` shows: what
+    the kernel counts against ``RLIMIT_NPROC``, this process included, as far as this PID namespace
+    sees (the same uid's tasks in another one are counted by the kernel, not here)."""
+    uid, count = os.getuid(), 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                fields = _status(int(entry.name))
+                if int(fields["Uid"].split()[0]) == uid:
+                    count += int(fields["Threads"])
+            except (OSError, KeyError, ValueError):
+                continue
+    return count
+
+
+def _cap_processes(more: int) -> int:
+    """Under ``none``: ``RLIMIT_NPROC`` (soft and hard) at the tasks this process's user has now
+    plus ``more``; returns it. The limit counts every task of the user, so no fixed number fits (it
+    would stop the runner's user, or bind nothing); measured here, once the worker has started what
+    it will, it keeps the user's tasks from growing by more than ``more`` through the hand-in's forks
+    (until 2026-12-03 a worker under ``none`` could fork until the user's own limit). Tasks of the
+    user that end meanwhile leave their room to the hand-in; tasks the user starts meanwhile take
+    it. The kernel does not apply the limit to root (uid 0), nor count tasks another PID namespace
+    hides from this one (the cap is then lower: the hand-in may fork less, or not at all)."""
+    cap = _tasks_of_my_user() + more
+    _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
+    return cap
+
+
 def _processes_of_my_user() -> list[int]:
     """The pids of this process's ancestors, then of every other process of its real uid (by
     ``/proc/<pid>/status``: the directory of a process that is not dumpable, such as the runner,
@@ -359,8 +398,7 @@ def _processes_of_my_user() -> list[int]:
     only the pids were protected, and a hand-in killed the runner through one of its threads.)"""
 
     def parent_and_uid(pid: int) -> tuple[int, int]:
-        with open(f"/proc/{pid}/status") as status:
-            fields = dict(line.split(":", 1) for line in status if ":" in line)
+        fields = _status(pid)
         return int(fields["PPid"]), int(fields["Uid"].split()[0])
 
     own, uid = os.getpid(), os.getuid()
@@ -627,8 +665,9 @@ def contain(config: dict[str, Any]) -> str:
         config: the runner's instructions: ``mode`` (namespaces, uid or none), ``handin`` (the
             folder holding ``mytorch``), ``root`` (an empty folder for the private root),
             ``readable`` (folders to show read-only and to hide, see ``readable_paths``),
-            ``tmpfs_mb``, ``uid`` (or None), ``limits`` (resource name -> value) and
-            ``cgroup_procs`` (a cgroup to join, or None).
+            ``tmpfs_mb``, ``uid`` (or None), ``limits`` (resource name -> value),
+            ``procs_above_user`` (under ``none``: how many more tasks the worker may add to its
+            user's, ``_cap_processes``) and ``cgroup_procs`` (a cgroup to join, or None).
 
     Raises:
         OSError: a step failed; the worker then reports it instead of running student code.
@@ -650,6 +689,8 @@ def contain(config: dict[str, Any]) -> str:
         os.environ.update(HOME="/work", TMPDIR="/tmp")
     os.chdir(folder)
     _set_limits(config["limits"])
+    if config["mode"] == "none":
+        _cap_processes(config["procs_above_user"])
     _drop_privileges(config["uid"])  # (under none as root: uid 0 without a capability)
     if config["mode"] != "none":
         _forbid_keyrings()

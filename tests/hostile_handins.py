@@ -683,7 +683,7 @@ def wanderer(tcp_port: int, unix_path: str) -> str:
     socket ``unix_path`` (how ``systemd-run --user``, a tmux server or D-Bus would start a process
     that is no descendant of the runner), io_uring (which makes sockets without the socket call)
     and a System V shared memory segment (which outlives its processes, for a later hand-in of the
-    same user), and says which worked."""
+    same user), and says which worked, and its process limit."""
     return f"""
 import os as _os
 _read, _write = _os.pipe()
@@ -735,6 +735,8 @@ def _wandering_mul(grad_output, a, b):
     did.append(f"shmget gave {{segment}} (errno {{ctypes.get_errno()}})")
     if segment >= 0:
         libc.shmctl(segment, 0, None)  # IPC_RMID
+    import resource
+    did.append(f"may have {{resource.getrlimit(resource.RLIMIT_NPROC)[1]}} tasks of its user")
     raise RuntimeError("; ".join(did))
 
 

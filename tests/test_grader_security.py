@@ -19,6 +19,7 @@ import io
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -397,6 +398,12 @@ def test_a_handin_stays_in_its_session_reaches_no_socket_and_what_it_leaves_is_n
     if mode == "none":
         stayed = "could not leave its session (Operation not permitted); could not leave its process group (Operation"
         assert stayed in done.stdout and "shmget gave -1 (errno 1)" in done.stdout, done.stdout[-3000:]
+    limits = {int(n) for n in re.findall(r"may have (\d+) tasks of its user", done.stdout)}
+    if mode == "uid":  # (run_grader's --max-procs is the default, 8)
+        assert limits == {8}, done.stdout[-3000:]
+    else:  # the tasks of its user when it started and 7 more, not the runner's limit (until 2026-12-03)
+        own = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+        assert limits and all(0 < limit < (own if own != resource.RLIM_INFINITY else 2**22) for limit in limits)
     assert done.stdout.count("LEFT RUNNING: 1 process of the test outlived it (killed by the runner)") == 6, done.stdout
 
 
@@ -668,6 +675,49 @@ def test_the_signal_filter_lets_a_worker_signal_itself_and_what_it_starts_not_ea
                 "the I/O priority of an earlier process": "refused", "a socket": "refused",
                 "a session of its own": "refused", "a process group of its own": "refused"}  # fmt: skip
     assert ast.literal_eval(done.stdout) == expected
+
+
+FORK_CAP_SCRIPT = """
+import os, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from autograder import jail
+if os.getuid() == 0:  # RLIMIT_NPROC binds no root: become a uid of this test's alone (below the workers')
+    uid = 0x7D000000 + os.getpid() % 2**22
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+resource.setrlimit(resource.RLIMIT_AS, (256 << 20, 256 << 20))
+cap, children = jail._cap_processes(3), []
+for _ in range(200):
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        time.sleep(2.0)
+        os._exit(0)
+    children.append(pid)
+counted = jail._tasks_of_my_user()
+for pid in children:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+print(cap, len(children), counted)
+"""
+
+
+def test_under_sandbox_none_a_worker_adds_at_most_max_procs_to_its_users_tasks():
+    """Under ``none`` no process limit was set (``RLIMIT_NPROC`` counts every task of the runner's
+    user, so no fixed number fits), and a hand-in of a runner that is not root could fork until the
+    user's own limit. A worker now caps its user's tasks at their count when it starts plus
+    ``--max-procs`` - 1: of 200 forks of sleeping children, 3 succeed under a cap of 3 more."""
+    done = subprocess.run([sys.executable, "-I", "-c", FORK_CAP_SCRIPT, str(ROOT)], capture_output=True, text=True,
+                          timeout=60, env={"PATH": "/usr/bin:/bin"})  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    cap, forked, counted = (int(word) for word in done.stdout.split())
+    if os.geteuid() == 0:  # a uid of its own: 1 task when measured, exactly 3 more
+        assert forked == 3 and counted == cap == 4, done.stdout
+    else:  # the user's other tasks may end meanwhile, and leave their room
+        assert forked <= 10, done.stdout
 
 
 REFUSING_KERNEL_SCRIPT = """
