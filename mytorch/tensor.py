@@ -322,6 +322,19 @@ def _fits(value: Any, dtype: np.dtype) -> bool:
     return bool(info.min <= value <= info.max)
 
 
+def _integer_bounds(op: str, dtype: np.dtype, low: Any, high: Any) -> tuple[Any, Any]:
+    """``clamp``'s integer bounds ``low``, ``high`` (Python integers or None) for a ``dtype`` tensor, fitted
+    to its range: one past the range on its own side changes nothing and is dropped (the comparison is
+    exact: ``clamp(uint8, min=-2)`` keeps every element), one past the far side (``min=300``) would leave
+    no element representable and raises, as in PyTorch. Then NumPy 1 keeps the dtype too: its
+    value-based casting made ``clamp(uint8, min=-3)`` int16 and ``clamp_(min=300)`` write 44."""
+    info = np.iinfo(dtype)
+    for bound, unmet in ((low, low is not None and low > info.max), (high, high is not None and high < info.min)):
+        if unmet:
+            raise OverflowError(f"{op}: the bound {bound} is out of range for a {dtype} tensor")
+    return (None if low is None or low <= info.min else low), (None if high is None or high >= info.max else high)
+
+
 def _wrapping(value: Any, like: np.ndarray) -> np.ndarray:
     """``_constant(value, like)`` for the arithmetic and bitwise operators (``+ - * % // & | ^`` and their
     in-place forms), where a Python integer outside an integer tensor's range is taken modulo
@@ -1463,9 +1476,14 @@ class Tensor:
         if _tracked(self, min) or _tracked(self, max):  # (a bound that requires grad gets its gradient)
             _check_inplace(self, "clamp_")
             return _assign(self, Ellipsis, _copy(self).clamp(min, max), "clamp_")
+        bounds = [b.data if isinstance(b, Tensor) else b for b in (min, max)]
+        if self.dtype.kind in "iu" and all(isinstance(b, (int, np.integer)) for b in bounds if b is not None):
+            bounds = list(_integer_bounds("clamp_", self.dtype, *(None if b is None else int(b) for b in bounds)))
+            if bounds == [None, None]:
+                return self
         lifted = write_begin(self.data, "clamp_")
         try:
-            np.clip(self.data, *(b.data if isinstance(b, Tensor) else b for b in (min, max)), out=self.data)
+            np.clip(self.data, *bounds, out=self.data)
         finally:
             write_end(lifted)
         return self

@@ -29,6 +29,7 @@ from mytorch.tensor import (
     _check_inplace,
     _check_storable,
     _copy,
+    _integer_bounds,
     _promoted,
     _promoted_dtype,
     _run,
@@ -451,7 +452,10 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001
     if x.dtype.kind in "biu":  # integers (labels) stay integers between integer bounds, as in PyTorch
         if builtins.all(isinstance(b, (builtins.int, np.integer)) for b in (min, max) if b is not None):
             lo, hi = (None if b is None else builtins.int(b) for b in (min, max))  # (np.int64(3) would widen int32)
-            return Tensor(np.clip(x.astype(np.int64) if x.dtype.kind == "b" else x, lo, hi))  # (bools: int64)
+            if x.dtype.kind == "b":
+                x = x.astype(np.int64)  # (bools: int64)
+            lo, hi = _integer_bounds("clamp", x.dtype, lo, hi)
+            return Tensor(x.copy() if lo is None and hi is None else np.clip(x, lo, hi).astype(x.dtype, copy=False))
         return _apply("clamp", (Tensor(x.astype(get_default_dtype())),), {"min": min, "max": max})
     return _apply("clamp", (input,), {"min": min, "max": max})
 

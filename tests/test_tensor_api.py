@@ -380,6 +380,21 @@ def test_clamp_of_a_bool_tensor_follows_pytorchs_dtypes():
     assert b.clamp(0.5).dtype == np.float32 and b.clamp(0.5).tolist() == [1.0, 0.5]
 
 
+def test_integer_clamp_keeps_the_dtype_with_bounds_beyond_its_range_on_numpy_1_too():
+    """A bound past the dtype's range changes nothing on its own side and is refused on the other.
+    NumPy 1.26's value-based casting gave clamp(uint8, min=-3) int16, a 0-d int32's clamp(1, 3)
+    int64, and uint8.clamp_(min=300) wrote 300 modulo 256 = 44."""
+    u = mt.tensor([1, 2, 250], dtype=mt.uint8)
+    for same in (u.clamp(min=-3), u.clamp(-300, 400), u.clone().clamp_(min=-3), u.clone().clamp_(max=300)):
+        assert same.dtype == np.uint8 and same.tolist() == [1, 2, 250]
+    assert u.clamp(2, 300).tolist() == [2, 2, 250] and mt.tensor(5, dtype=mt.int32).clamp(1, 3).dtype == np.int32
+    for bounds in ({"min": 300}, {"max": -3}, {"min": -3, "max": -3}):
+        with pytest.raises(OverflowError, match="out of range for a uint8 tensor"):
+            u.clone().clamp_(**bounds)
+        with pytest.raises(OverflowError, match="out of range for a uint8 tensor"):
+            u.clamp(**bounds)
+
+
 def test_an_integer_tensor_to_a_float_tensor_power_takes_the_exponents_dtype():
     a = mt.tensor([1, 2, 3])
     assert (a ** mt.tensor(2.5, dtype=mt.float64)).dtype == np.float64  # was float32
