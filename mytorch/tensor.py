@@ -1574,10 +1574,11 @@ class Tensor:
             # not log 1.0996; 70000.0 ** x16: log 70000 = 11.16, not log inf)
             slope = np.log(base) if number is None else np.log(np.float64(number))
             return _exp_as_power(self * slope, base, self.data)
-        ones = np.where(positive, base, 1)  # 1 where b <= 0
+        one = np.ones((), base.dtype)  # (a Python 1 made NumPy 1.26 give a 0-d float16 or float32 x float64)
+        ones = np.where(positive, base, one)  # 1 where b <= 0
         power = _exp_as_power(self * np.log(ones), ones, self.data)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return power * np.where(positive, 1, np.power(base, self.data))
+            return power * np.where(positive, one, np.power(base, self.data))
 
     # ------------------------------------------------------------------ comparisons (no gradient)
     __lt__ = _comparison(operator.lt)

@@ -812,6 +812,17 @@ def test_a_number_to_a_float16_power_has_the_slope_of_the_number_itself():
     assert g.item() == 11.15625  # log 70000 = 11.1563 in float16
 
 
+def test_a_number_at_most_0_to_a_0d_tensor_power_keeps_its_dtype_on_numpy_1_too():
+    """NumPy 1.26's value-based casting made (-3) ** x and 0 ** x float64 for a 0-d float16 or
+    float32 x (a Python 1 in the kernel's np.where); dimensioned x kept its dtype already."""
+    for dtype in (mt.float16, mt.float32):
+        x = mt.tensor(2.0, dtype=dtype, requires_grad=True)
+        for base in (-3, 0, np.int8(-2), -2.5):
+            y = base**x
+            (g,) = mt.grad(y, x)
+            assert y.dtype == g.dtype == dtype and (y.item(), g.item()) == (float(base) ** 2, 0.0)
+
+
 def test_a_number_to_a_tensor_power_against_pytorch():
     """b ** x and its gradient for numbers of every kind: float16 is PyTorch's bits, float32 and
     float64 within 2 ulps of them (NumPy's and PyTorch's powers differ in the last bit)."""
