@@ -83,8 +83,11 @@ def _data_on_first_use() -> types.ModuleType:
     that name (``mytorch.utils`` is the handout's file, not a package) that loads
     ``mytorch/data.py`` when a name of it is first read, so ``import mytorch`` does not need it."""
     data = types.ModuleType("mytorch.utils.data", "DataLoader, TensorDataset, ...: see mytorch.data.")
+    data.__file__ = __file__  # where it is made (code listing the modules' files reads it: nothing loads)
 
     def load(name: str) -> Any:
+        if name.startswith("__"):  # a probe (copy, pickle, inspect): no reason to load the file
+            raise AttributeError(f"module 'mytorch.utils.data' has no attribute {name!r}")
         return getattr(importlib.import_module("mytorch.data"), name)
 
     def names() -> list[str]:

@@ -3,6 +3,8 @@ default_collate and ``mytorch.Generator``; PyTorch's batches where PyTorch is in
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import namedtuple
 
 import numpy as np
@@ -25,6 +27,18 @@ def test_torch_utils_data_is_this_module():
 
     assert mt.utils.data.DataLoader is mytorch.utils.data.DataLoader is DataLoader
     assert "TensorDataset" in dir(mytorch.utils.data)
+
+
+def test_listing_the_modules_files_loads_nothing():
+    """The stand-in answers ``__file__`` (and any dunder) itself: code that lists the files of
+    ``sys.modules`` (the hand-in check) neither loads mytorch/data.py nor changes the dict."""
+    code = (
+        "import sys, mytorch\n"
+        "files = [m.__file__ for n, m in sys.modules.items() if n.startswith('mytorch')]\n"
+        "print('mytorch.data' in sys.modules, hasattr(sys.modules['mytorch.utils.data'], '__wrapped__'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.split() == ["False", "False"]
 
 
 def test_tensor_dataset_batches_in_order_and_drop_last():
