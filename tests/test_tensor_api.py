@@ -900,6 +900,18 @@ def test_float16_times_or_over_a_number_is_computed_in_float32_as_pytorch():
     assert leaf.grad.tolist() == _half_of(np.full(3, np.float32(1.0) / np.float32(70000.0)))  # 1.43e-5, not 0
 
 
+def test_a_zero_remainder_has_the_dividends_sign_as_in_pytorch():
+    """PyTorch's float % keeps fmod's zero, signed as the dividend; NumPy's (and Python's) takes the
+    divisor's sign: -4.0 % 2 was 0.0 and 4.0 % -2 was -0.0 (PyTorch: -0.0 and 0.0)."""
+    a = mt.tensor([-4.0, 4.0, -0.0, 0.0, -3.0, 3.0])  # (signs checked against torch 2.13)
+    np.testing.assert_array_equal(np.signbit((a % 2.0).numpy()), [True, False, True, False, False, False])
+    np.testing.assert_array_equal(np.signbit((a % -2.0).numpy()), [True, False, True, False, True, True])
+    assert not np.signbit((0.0 % mt.tensor([-2.0, 2.0])).numpy()).any()
+    t = mt.tensor([-4.0, 6.0])
+    t %= 2.0
+    np.testing.assert_array_equal(np.signbit(t.numpy()), [True, False])
+
+
 def test_python_integers_wrap_in_remainder_and_floor_division_and_overflowing_fills_are_refused():
     """``uint8 % -2`` and ``uint8 // -2`` take -2 modulo 256, as ``+`` does and as PyTorch does
     (they raised OverflowError); a float too large for the tensor's dtype is refused by fill_ and

@@ -1756,8 +1756,12 @@ floor_jvp = ceil_jvp = trunc_jvp = sign_jvp = _zero_tangent
 
 
 def remainder(a: Array, b: Array) -> Array:
-    """y = a - floor(a / b) b, the sign of b's (Python's ``%``; broadcasting)."""
-    return np.remainder(a, b)
+    """y = a - floor(a / b) b, the sign of b's (Python's ``%``; broadcasting); a zero has a's sign,
+    as PyTorch's (its fmod's, kept): -4.0 % 2 is -0.0 there, where NumPy's (and Python's) is 0.0."""
+    y = np.asarray(np.remainder(a, b))
+    if y.dtype.kind == "f" and not y.all():
+        np.copysign(y, a, out=y, where=y == 0)
+    return y
 
 
 def _floor_quotient(a: Array, b: Array) -> Array:
