@@ -148,11 +148,12 @@ class Containment:
             if requested == "uid":
                 raise SandboxUnavailableError(f"--sandbox uid: {'; '.join(reasons)}")
         missing = (
-            "workers run as the runner's own user: they can see other processes and have no process limit; only "
-            "resource limits, a minimal environment, a private folder, a seccomp filter (no signals to the runner, "
-            "no sockets, no leaving their session), a Landlock domain (of the files, they open the Python "
-            "installation, a few devices, /proc and their own folder only) and killing leftover processes protect "
-            "this run"
+            "workers run as the runner's own user: they can see other processes, and their process limit only "
+            "keeps that user's tasks from growing by more than --max-procs (none as root); only resource limits, "
+            "a minimal environment, a private folder, a seccomp filter (no signals to the runner, no sockets, no "
+            "leaving their session, no change to a file's mode, owner, times or attributes), a Landlock domain "
+            "(of the files, they open the Python installation, a few devices, /proc and their own folder only) "
+            "and killing leftover processes protect this run"
         )
         return Containment("none", (), False, _because(missing, reasons) if requested == "auto" else missing)
 

@@ -272,6 +272,17 @@ each forking the next and exiting could outrun the runner's search for leftovers
 runner's user's System V objects, which outlive their processes and which the runner cannot tell
 from its user's own, stay out of reach (until 2026-12-03 a hand-in left a shared memory segment that
 a later hand-in of the batch read)."""
+_FILE_ATTRIBUTES = {
+    "x86_64": (90, 91, 268, 452, 92, 93, 94, 260, 132, 235, 261, 280, 188, 189, 190, 197, 198, 199, 463, 466),
+    "aarch64": (52, 53, 452, 54, 55, 88, 5, 6, 7, 14, 15, 16, 463, 466),
+}
+"""chmod, fchmod, fchmodat, fchmodat2; chown, fchown, lchown, fchownat; utime, utimes, futimesat, utimensat;
+setxattr, lsetxattr, fsetxattr, removexattr, lremovexattr, fremovexattr, setxattrat, removexattrat (ARM64 has
+only the ``at`` and ``f`` forms): refused under ``none`` only (the signal filter). Landlock does not govern a
+file's mode, owner, times or extended attributes, so a worker, as its user, could change them on every file that
+user owns: until 2026-12-03 a hand-in under ``none`` made a root runner's files mode 4777 (as root: any program
+of the machine setuid root for every local user, ``/etc/shadow`` readable) and the grader's folder 0700 (a runner
+that is not root can then write no report). Under ``uid`` the worker's uid owns nothing but its own files."""
 _F_SETOWN, _F_SETOWN_EX, _FIOSETOWN, _SIOCSPGRP = 8, 15, 0x8901, 0x8902
 _LOAD, _JEQ, _JGE, _JGT, _RET = 0x20, 0x15, 0x35, 0x25, 0x06
 _ALLOW, _EPERM = 0x7FFF0000, 0x00050000 | 1
@@ -294,7 +305,8 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     started: the runner, what started the runner, their siblings); tracing, other processes'
     memory, signals through a pidfd or a socket's owner, the keyrings (``_KEYRING_CALLS``), sockets
     (``_REACHING_OUT``), leaving the worker's session or process group and System V IPC
-    (``_STAYING_TOGETHER``) and every call of another ABI (32-bit, x32) than the machine's are
+    (``_STAYING_TOGETHER``), changing a file's mode, owner, times or extended attributes
+    (``_FILE_ATTRIBUTES``) and every call of another ABI (32-bit, x32) than the machine's are
     refused (EPERM). (Not a rule on
     pid order: on a machine whose pids wrap at 32768, what a worker starts may get a smaller pid
     than the runner's.)"""
@@ -304,6 +316,7 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", arch), (_LOAD, 0, 0, 0), (_JGE, "deny", 0, 0x40000000)]
     program += [(_JEQ, "pid_argument", 0, nr) for nr in pid_calls]
     refused = denied + _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _STAYING_TOGETHER[machine]
+    refused += _FILE_ATTRIBUTES[machine]
     program += [(_JEQ, "deny", 0, nr) for nr in refused]
     program += [(_JEQ, "fcntl", 0, fcntl), (_JEQ, "ioctl", 0, ioctl), (_RET, 0, 0, _ALLOW)]
     program += ["fcntl", (_LOAD, 0, 0, 24), (_JEQ, "deny", 0, _F_SETOWN_EX), (_JEQ, 0, "allow", _F_SETOWN),
@@ -461,9 +474,10 @@ _UNPROTECTED = {
     "network and ask the machine's daemons to start processes that outlive grading",
     "signals": "the kernel (or this machine's architecture: only x86-64 and ARM64 are known) refuses the seccomp "
     "filter that keeps workers from signalling, tracing and setting the limits of the runner and the processes "
-    "that started it, and from sockets, System V IPC and leaving their session, so a hand-in can kill the runner "
-    "and write the last line of the output itself, leave processes that outrun the search for leftovers, and "
-    "leave a shared memory segment for a later hand-in",
+    "that started it, and from sockets, System V IPC, leaving their session and changing the mode of files, so a "
+    "hand-in can kill the runner and write the last line of the output itself, leave processes that outrun the "
+    "search for leftovers, leave a shared memory segment for a later hand-in, and make its user's files (the "
+    "grader's among them) unreadable or writable to all",
     "landlock": "the kernel has no Landlock, so a hand-in can open every file its user may (the grader, the "
     "reference solution, other hand-ins; under none, write them too) and, under none, the memory, the open files "
     "and the environment of the processes that started the runner (/proc), and write the last line of the output "
