@@ -327,6 +327,7 @@ FUNCTIONS: dict[Callable, Callable[..., Any]] = {
     vars(F)["cast"]: lambda x, dtype: T._apply("cast", (x,), {"dtype": dtype}),
     vars(F)["cumsum"]: lambda x, axis: T._apply("cumsum", (x,), {"axis": axis}),
     vars(F)["erf"]: lambda x: T._apply("erf", (x,)),
+    vars(F)["softplus"]: lambda x: T._apply("softplus", (x,)),
     vars(F)["prod"]: lambda x, axis=None, keepdims=False: T._apply("prod", (x,), {"axis": axis, "keepdims": keepdims}),
     vars(F)["index_scatter"]: lambda g, index, shape: T._apply("index_scatter", (g,), {"index": index, "shape": shape}),
     vars(F)["setitem"]: lambda x, value, index: T._apply("setitem", (x, value), {"index": index}),

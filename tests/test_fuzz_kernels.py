@@ -369,6 +369,10 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "softplus": elementwise(),
     "erf": elementwise(),
     "gelu": elementwise(),  # the exact form (approximate="none"): tests/test_kernels.py, tests/test_nn_torch.py
+    "elu": elementwise("nonzero", alpha=st.floats(0.1, 2.0)),
+    "silu": elementwise(),
+    "mish": elementwise(),
+    "hardtanh": elementwise("off_integer"),  # kinks at -1 and 1
     "maximum": broadcasting("grid", "offset_grid"),
     "minimum": broadcasting("offset_grid", "grid"),
     "max": reduction("distinct"),

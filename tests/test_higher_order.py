@@ -746,8 +746,9 @@ def test_func_vmap_is_a_documented_loop() -> None:
 
 # --------------------------------------------------------------------------- memory
 def test_a_recorded_backward_on_a_long_chain_frees_its_tape_when_dropped() -> None:
-    """10,000 ops, backward with create_graph and a second backward: once the results are
-    dropped, the tape (forward + recorded backward) is gone and memory returns to the start."""
+    """2,000 ops (past the default recursion limit), backward with create_graph and a second
+    backward: once the results are dropped, the tape (forward + recorded backward) is gone and
+    memory returns to the start. (10,000 ops took 2.8 s under tracemalloc; 2,000 take 0.6 s.)"""
 
     def run(length: int) -> weakref.ref:
         x = Tensor(np.full(4, 0.5), requires_grad=True)
@@ -766,7 +767,7 @@ def test_a_recorded_backward_on_a_long_chain_frees_its_tape_when_dropped() -> No
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        tape = run(10_000)
+        tape = run(2_000)
         gc.collect()
         after = tracemalloc.get_traced_memory()[0]
     finally:
@@ -819,13 +820,14 @@ PIECEWISE_LINEAR = {
     "leaky_relu": lambda t: mt.leaky_relu(t, 0.2),
     "nn.ReLU": lambda t: mt.nn.ReLU()(t),
     "nn.LeakyReLU": lambda t: mt.nn.LeakyReLU(0.2)(t),
+    "nn.Hardtanh": lambda t: mt.nn.Hardtanh(-1.0, 2.5)(t),
 }
 
 
 @pytest.mark.parametrize("name", sorted(PIECEWISE_LINEAR))
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_the_slopes_of_abs_and_relus_are_differentiable_to_zeros(name: str, dtype: type) -> None:
-    """abs, relu and leaky_relu have piecewise-constant slopes, so a gradient through them alone
+    """abs, relu, leaky_relu and hardtanh have piecewise-constant slopes, so a gradient through them alone
     was a constant with create_graph, and differentiating it again raised 'does not require a
     gradient'; PyTorch records these slopes and gives zeros. The gradient's value and dtype are
     those of the first-order path, and its derivative is zeros."""

@@ -194,9 +194,11 @@ def test_reverse_over_forward_matches_torch(rng: np.random.Generator) -> None:
             np.testing.assert_allclose(a.numpy(), b.numpy(), **TOL)
 
 
-@pytest.mark.parametrize("name", ["abs", "relu", "leaky_relu", "clamp", "sign", "floor", "maximum", "where"])
+@pytest.mark.parametrize(
+    "name", ["abs", "relu", "leaky_relu", "hardtanh", "clamp", "sign", "floor", "maximum", "where"]
+)
 def test_second_derivatives_through_piecewise_linear_ops_match_torch(name: str) -> None:
-    """Differentiating a gradient that came through abs, relu or leaky_relu alone gives zeros in
+    """Differentiating a gradient that came through abs, relu, leaky_relu or hardtanh alone gives zeros in
     both libraries (PyTorch records these slopes); through clamp, sign, floor, maximum or where
     the gradient is a constant in both, and differentiating it raises in both. Mixed with a
     smooth factor, the second derivatives are the same."""
@@ -204,6 +206,7 @@ def test_second_derivatives_through_piecewise_linear_ops_match_torch(name: str) 
         "abs": lambda lib, t: abs(t),
         "relu": lambda lib, t: t.relu(),
         "leaky_relu": lambda lib, t: (lib.nn.functional.leaky_relu if lib is torch else lib.leaky_relu)(t, 0.2),
+        "hardtanh": lambda lib, t: lib.nn.functional.hardtanh(t, -1.0, 2.5),
         "clamp": lambda lib, t: t.clamp(-0.5, 1.0),
         "sign": lambda lib, t: t.sign(),
         "floor": lambda lib, t: t.floor(),
@@ -211,7 +214,7 @@ def test_second_derivatives_through_piecewise_linear_ops_match_torch(name: str) 
         "where": lambda lib, t: lib.where(t > 0, t, 2 * t),
     }
     data = np.array([-1.5, 2.0, 0.25, -0.75, 3.0])
-    recorded = name in ("abs", "relu", "leaky_relu")
+    recorded = name in ("abs", "relu", "leaky_relu", "hardtanh")
     results = []
     for lib in (mt, torch):
         x = lib.tensor(data, requires_grad=True)

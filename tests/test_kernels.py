@@ -45,6 +45,19 @@ def away_from_zero(shape: tuple[int, ...]) -> Callable:
     return lambda r: np.sign(r.uniform(-1, 1, shape)) * r.uniform(0.2, 2.0, shape)
 
 
+def off_bounds(shape: tuple[int, ...]) -> Callable:
+    """Values with |x| in [0.2, 0.8] or [1.2, 1.8]: hardtanh's kinks at -1 and 1 out of reach."""
+    return lambda r: np.sign(r.uniform(-1, 1, shape)) * (r.uniform(0.2, 0.8, shape) + r.choice([0.0, 1.0], shape))
+
+
+def relu6_range(shape: tuple[int, ...]) -> Callable:
+    """Values on both sides of 0 and 6, at least 0.2 from either."""
+    return lambda r: 3.0 + 3.5 * off_bounds(shape)(r)
+
+
+SELU = {"alpha": 1.6732632423543772848170429916717, "scale": 1.0507009873554804934193349852946}
+
+
 def probabilities(shape: tuple[int, ...]) -> Callable:
     return lambda r: r.uniform(0.1, 0.9, shape)
 
@@ -310,6 +323,13 @@ CASES: dict[str, list[Case]] = {
     "sign": unary(away_from_zero),
     "remainder": [Case(quotient_pair(sa, sb)) for sa, sb in QUOTIENTS] + [Case(quotient_pair((3, 4), (4,)), wrt=(1,))],
     "fmod": [Case(quotient_pair(sa, sb)) for sa, sb in QUOTIENTS] + [Case(quotient_pair((4,), (3, 4)), wrt=(0,))],
+    # (added last: each kernel's samples are seeded by its place in this dict)
+    "elu": [Case(inputs(away_from_zero(s))) for s in SHAPES[:3]]
+    + [Case(inputs(away_from_zero((2, 3, 4))), {"alpha": 0.5}), Case(inputs(away_from_zero((4, 1))), SELU)],
+    "silu": unary(normal) + [Case(inputs(normal((6,), scale=30.0)))],
+    "mish": unary(normal) + [Case(inputs(normal((6,), scale=30.0)))],
+    "hardtanh": [Case(inputs(off_bounds(s))) for s in SHAPES[:3]]
+    + [Case(inputs(relu6_range(s)), {"min_val": 0.0, "max_val": 6.0}) for s in [(5,), (3, 4)]],
 }
 
 CASE_IDS = [(name, i) for name, cases in CASES.items() for i in range(len(cases))]

@@ -586,6 +586,49 @@ def test_an_activations_setting_changed_after_construction_takes_effect():
     np.testing.assert_allclose(gelu(mytorch.tensor(t)).numpy(), expected, rtol=1e-12)
 
 
+def test_elu_selu_silu_mish_hardtanh_relu6_closed_forms_kinks_and_inplace():
+    """Values, first and second derivatives at closed forms, PyTorch's choices at the kinks
+    (ELU: slope alpha and second derivative 0 at 0; Hardtanh: slope 0 at its bounds), the
+    in-place forms (same results, the same object), dtypes, reprs and refused bounds."""
+    e, data = math.exp(-1.0), np.array([-1.0, 0.0, 2.0])
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    s = 1 / (1 + e)  # sigmoid(1)
+    expected = {  # module: (values, first derivatives, second derivatives) at -1, 0, 2
+        nn.ELU(): ([e - 1, 0, 2], [e, 1, 1], [e, 0, 0]),
+        nn.ELU(0.5): ([0.5 * (e - 1), 0, 2], [0.5 * e, 0.5, 1], [0.5 * e, 0, 0]),
+        nn.SELU(): ([scale * alpha * (e - 1), 0, 2 * scale], [scale * alpha * e, scale * alpha, scale], None),
+        nn.SiLU(): ([-(1 - s), 0, 2 / (1 + math.exp(-2))], [(1 - s) * (1 - s), 0.5, None], [None, 0.5, None]),
+        nn.Mish(): ([None, 0, None], [None, math.tanh(math.log(2)), None], None),
+        nn.Hardtanh(): ([-1, 0, 1], [0, 1, 0], [0, 0, 0]),
+        nn.ReLU6(): ([0, 0, 2], [0, 0, 1], [0, 0, 0]),
+    }
+    for module, (values, first, second) in expected.items():
+        x = mytorch.tensor(data, requires_grad=True)
+        y = module(x)
+        (g,) = mytorch.grad(y.sum(), x, create_graph=True)
+        (h,) = mytorch.grad(g.sum(), x)
+        for got, want in [(y, values), (g, first), (h, second)]:
+            for i, w in enumerate(want or []):
+                if w is not None:
+                    assert got.data[i] == pytest.approx(w, rel=1e-12, abs=1e-15), (module, want)
+        inplace = type(module)(**({"alpha": module.alpha} if type(module) is nn.ELU else {}), inplace=True)
+        assert "inplace=True" in repr(inplace)
+        h = x * 1.0
+        assert inplace(h) is h
+        h.sum().backward()
+        np.testing.assert_array_equal(h.detach().numpy(), y.detach().numpy())
+        np.testing.assert_allclose(x.grad.numpy(), g.detach().numpy(), rtol=1e-15)
+        assert module(mytorch.tensor([0.5, -3.0])).dtype == np.float32
+    assert repr(nn.Hardtanh(-2, 3)) == "Hardtanh(min_val=-2, max_val=3)" and repr(nn.ELU()) == "ELU(alpha=1.0)"
+    with pytest.raises(ValueError, match="must be greater than min_val"):
+        nn.Hardtanh(1.0, 1.0)
+    with pytest.raises(ValueError, match="cannot be greater"):
+        F.hardtanh(mytorch.tensor([0.0]), 2.0, 1.0)
+    with pytest.raises(RuntimeError, match="leaf"):
+        F.elu(mytorch.tensor([1.0], requires_grad=True), inplace=True)
+    np.testing.assert_allclose(F.elu(np.array([-1.0, 2.0]), 0.5), [0.5 * (e - 1), 2.0])  # arrays: the kernel
+
+
 @pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
 def test_binary_cross_entropy_at_probabilities_0_and_1_has_the_same_finite_gradient_for_every_reduction(reduction):
     """At p = 1 (or 0) the log(1 - p) (or log p) term is floored at -100, a constant: its

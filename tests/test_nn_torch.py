@@ -50,12 +50,34 @@ MODULES = [
     (nn.LogSoftmax(dim=0), torch.nn.LogSoftmax(dim=0)),
     (nn.Identity(), torch.nn.Identity()),
     (nn.Flatten(0), torch.nn.Flatten(0)),
+    (nn.ELU(0.5), torch.nn.ELU(0.5)),
+    (nn.SELU(), torch.nn.SELU()),
+    (nn.SiLU(), torch.nn.SiLU()),
+    (nn.Mish(), torch.nn.Mish()),
+    (nn.Hardtanh(-2.0, 1.5), torch.nn.Hardtanh(-2.0, 1.5)),
+    (nn.ReLU6(), torch.nn.ReLU6()),
 ]
 
 
 @pytest.mark.parametrize(("ours", "theirs"), MODULES, ids=[type(m).__name__ for m, _ in MODULES])
 def test_activation_modules_match_torch(ours, theirs):
     compare(ours, theirs)
+
+
+def test_elu_silu_mish_hardtanh_at_their_kinks_and_in_place_match_torch_to_second_order():
+    data = np.array([-1.0, 0.0, 1.0, 6.0, -2.0, 1.5, 2.5, -1e-3])
+    functions = ["elu", "selu", "silu", "mish", "hardtanh", "relu6"]
+    for name, inplace in itertools.product(functions, [False, True]):
+        results = []
+        for lib, functional in ((mytorch, F), (torch, torch.nn.functional)):
+            x = lib.tensor(data, requires_grad=True)
+            f = getattr(functional, name)
+            y = f(x * 1.0, inplace=inplace) if name != "hardtanh" else f(x * 1.0, -1.0, 2.5, inplace=inplace)
+            (g,) = lib.autograd.grad((y * x.sin()).sum(), x, create_graph=True)
+            (h,) = lib.autograd.grad(g.sum(), x)
+            results.append([t.detach().numpy() for t in (y, g, h)])
+        for mine, theirs in zip(*results):
+            np.testing.assert_allclose(mine, theirs, **TOL, err_msg=f"{name} inplace={inplace}")
 
 
 @pytest.mark.parametrize("shape", [(6, 4), (4,), (2, 3, 4)])

@@ -14,7 +14,22 @@ from mytorch.nn.layers import expect_tensor
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor, _run
 
-__all__ = ["GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Softplus", "Tanh"]
+__all__ = [
+    "ELU",
+    "GELU",
+    "SELU",
+    "Hardtanh",
+    "LeakyReLU",
+    "LogSoftmax",
+    "Mish",
+    "ReLU",
+    "ReLU6",
+    "SiLU",
+    "Sigmoid",
+    "Softmax",
+    "Softplus",
+    "Tanh",
+]
 
 
 class _Elementwise(Module):
@@ -32,8 +47,11 @@ class _Elementwise(Module):
         """The kernel's keyword parameters now (None: it takes none)."""
         return None
 
+    handout = True  # the handout has an engine-level module of this name
+
     def forward(self, x: Tensor) -> Tensor:
-        x = expect_tensor(self, x, f"mytorch.nn.modules.activation.{type(self).__name__}(autograd_engine)")
+        handout = f"mytorch.nn.modules.activation.{type(self).__name__}(autograd_engine)" if self.handout else None
+        x = expect_tensor(self, x, handout)
         return _run(self._kernel, (x,), (x.data,), self.kernel_params())
 
 
@@ -110,6 +128,105 @@ class GELU(_Elementwise):
     def extra_repr(self) -> str:
         """``approximate=...``, shown in ``repr``."""
         return f"approximate={self.approximate!r}"
+
+
+class _InPlace(_Elementwise):
+    """An activation with PyTorch's ``inplace`` flag: with it, written into its input (see
+    ``F.elu``)."""
+
+    handout = False
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = bool(inplace)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The activation of ``x``, into ``x`` itself when ``inplace``."""
+        if self.inplace:
+            return TF._activation(self.kernel, expect_tensor(self, x), self.kernel_params(), inplace=True)
+        return super().forward(x)
+
+    def extra_repr(self) -> str:
+        """``inplace=True`` when set, as PyTorch shows it."""
+        return "inplace=True" if self.inplace else ""
+
+    def _with_inplace(self, text: str) -> str:
+        return text + (", inplace=True" if self.inplace else "")
+
+
+class ELU(_InPlace):
+    """y = x for x > 0, else ``alpha`` (e^x - 1)."""
+
+    kernel = "elu"
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.alpha = alpha
+
+    def kernel_params(self) -> dict[str, Any]:
+        """``{"alpha": alpha}``."""
+        return {"alpha": float(self.alpha)}
+
+    def extra_repr(self) -> str:
+        """``alpha=...``, shown in ``repr``."""
+        return self._with_inplace(f"alpha={self.alpha}")
+
+
+class SELU(_InPlace):
+    """y = scale * ELU(x, alpha) with PyTorch's constants (alpha 1.6733, scale 1.0507)."""
+
+    kernel = "elu"
+
+    def kernel_params(self) -> dict[str, Any]:
+        """PyTorch's alpha and scale."""
+        return {"alpha": TF.SELU_ALPHA, "scale": TF.SELU_SCALE}
+
+
+class SiLU(_InPlace):
+    """y = x sigmoid(x) ("swish")."""
+
+    kernel = "silu"
+
+
+class Mish(_InPlace):
+    """y = x tanh(softplus(x))."""
+
+    kernel = "mish"
+
+
+class Hardtanh(_InPlace):
+    """y = x clipped to [min_val, max_val]; the gradient is 0 at and beyond the bounds.
+
+    Raises:
+        ValueError: ``max_val`` not greater than ``min_val`` (PyTorch: AssertionError).
+    """
+
+    kernel = "hardtanh"
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace)
+        if not max_val > min_val:
+            raise ValueError(f"{type(self).__name__}: max_val ({max_val}) must be greater than min_val ({min_val})")
+        self.min_val, self.max_val = min_val, max_val
+
+    def kernel_params(self) -> dict[str, Any]:
+        """``{"min_val": min_val, "max_val": max_val}``."""
+        return {"min_val": self.min_val, "max_val": self.max_val}
+
+    def extra_repr(self) -> str:
+        """``min_val=..., max_val=...``, shown in ``repr``."""
+        return self._with_inplace(f"min_val={self.min_val}, max_val={self.max_val}")
+
+
+class ReLU6(Hardtanh):
+    """y = min(max(x, 0), 6): ``Hardtanh(0, 6)``."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        """``inplace=True`` when set, as PyTorch shows it."""
+        return _InPlace.extra_repr(self)
 
 
 class Softplus(Module):

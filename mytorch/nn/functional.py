@@ -808,15 +808,7 @@ def with_zero_slope(value: Any, x: Any) -> Any:
     return np.where(np.False_, x, value)
 
 
-RECORDED_SLOPES = frozenset({abs_backward, relu_backward, leaky_relu_backward})
-"""Backward kernels whose gradient is the incoming one times a piecewise-constant slope, that
-PyTorch nevertheless records as a function of x: recorded (``create_graph=True``), their
-gradient is put in the graph with derivative 0 in x, so that differentiating it again gives
-zeros, as in PyTorch, rather than raising (``mytorch.backward_graph``). The kernels themselves,
-and the first-order path, are untouched. (PyTorch records no such slope for ``clamp``,
-``maximum``/``minimum``, ``where`` or the rounding functions, and neither does MyTorch.)"""
-
-
+@dispatches
 def softplus(x: Array) -> Array:
     """y = ln(1 + e**x), computed without overflow."""
     return np.logaddexp(x, 0).astype(x.dtype, copy=False)
@@ -893,6 +885,102 @@ def gelu_backward(grad_output: Array, x: Array, approximate: str = "tanh") -> tu
 def gelu_jvp(tangents: Sequence[Array], x: Array, approximate: str = "tanh") -> Array:
     """Forward mode: ẏ = GELU'(x) ẋ."""
     return tangents[0] * _gelu_slope(x, approximate)
+
+
+# --------------------------------------------------------------------------- ELU, SiLU, Mish, Hardtanh
+def elu(x: Array, alpha: float = 1.0, *, scale: float = 1.0) -> Array:
+    """y = scale x where x > 0, else scale alpha (e**x - 1): ELU (``scale=1``), and SELU with
+    PyTorch's ``alpha`` and ``scale``."""
+    return _in_dtype_of(np.where(x > 0, x * scale, (scale * alpha) * np.expm1(np.minimum(x, 0))), x)
+
+
+def _elu_slope(x: Array, alpha: float, scale: float) -> Array:
+    """scale where x > 0, else scale alpha e**x; at x = 0 scale alpha with derivative 0, as
+    PyTorch records it (masks: constants, piecewise in x)."""
+    values = np.asarray(x)
+    up, down = (values > 0).astype(values.dtype), (values < 0).astype(values.dtype)
+    return _in_dtype_of(scale * up + (scale * alpha) * (1 - up - down + np.exp(x * down) * down), x)
+
+
+def elu_backward(grad_output: Array, x: Array, alpha: float = 1.0, *, scale: float = 1.0) -> tuple[Array]:
+    """dx = g * scale where x > 0, else g * scale alpha e**x."""
+    return (grad_output * _elu_slope(x, alpha, scale),)
+
+
+def elu_jvp(tangents: Sequence[Array], x: Array, alpha: float = 1.0, *, scale: float = 1.0) -> Array:
+    """Forward mode: ẏ = scale ẋ where x > 0, else scale alpha e**x ẋ."""
+    return tangents[0] * _elu_slope(x, alpha, scale)
+
+
+def silu(x: Array) -> Array:
+    """y = x sigmoid(x) (SiLU, "swish")."""
+    return _in_dtype_of(x * sigmoid(x), x)
+
+
+def _silu_slope(x: Array) -> Array:
+    s = sigmoid(x)
+    return _in_dtype_of(s * (1 + x * (1 - s)), x)
+
+
+def silu_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g * s (1 + x (1 - s)), s = sigmoid(x)."""
+    return (grad_output * _silu_slope(x),)
+
+
+def silu_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = s (1 + x (1 - s)) ẋ."""
+    return tangents[0] * _silu_slope(x)
+
+
+def mish(x: Array) -> Array:
+    """y = x tanh(softplus(x)) (Mish)."""
+    return _in_dtype_of(x * np.tanh(softplus(x)), x)
+
+
+def _mish_slope(x: Array) -> Array:
+    t = np.tanh(softplus(x))
+    return _in_dtype_of(t + x * sigmoid(x) * (1 - t * t), x)
+
+
+def mish_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g * (t + x sigmoid(x) (1 - t**2)), t = tanh(softplus(x))."""
+    return (grad_output * _mish_slope(x),)
+
+
+def mish_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = (t + x sigmoid(x) (1 - t**2)) ẋ."""
+    return tangents[0] * _mish_slope(x)
+
+
+def hardtanh(x: Array, min_val: float = -1.0, max_val: float = 1.0) -> Array:
+    """y = x clipped to [min_val, max_val] (Hardtanh; ReLU6 is [0, 6])."""
+    return _in_dtype_of(np.clip(x, min_val, max_val), x)
+
+
+def _between(x: Array, min_val: float, max_val: float) -> Array:
+    """True where min_val < x < max_val (PyTorch's hardtanh: 0 at the bounds, unlike clamp): a
+    constant (piecewise in x), computed on the values."""
+    x = np.asarray(x)
+    return (x > min_val) & (x < max_val)
+
+
+def hardtanh_backward(grad_output: Array, x: Array, min_val: float = -1.0, max_val: float = 1.0) -> tuple[Array]:
+    """dx = g strictly between the bounds, else 0."""
+    return (_selected(grad_output, _between(x, min_val, max_val)),)
+
+
+def hardtanh_jvp(tangents: Sequence[Array], x: Array, min_val: float = -1.0, max_val: float = 1.0) -> Array:
+    """Forward mode: ẏ = ẋ strictly between the bounds, else 0."""
+    return tangents[0] * _between(x, min_val, max_val)
+
+
+RECORDED_SLOPES = frozenset({abs_backward, relu_backward, leaky_relu_backward, hardtanh_backward})
+"""Backward kernels whose gradient is the incoming one times a piecewise-constant slope, that
+PyTorch nevertheless records as a function of x: recorded (``create_graph=True``), their
+gradient is put in the graph with derivative 0 in x, so that differentiating it again gives
+zeros, as in PyTorch, rather than raising (``mytorch.backward_graph``). The kernels themselves,
+and the first-order path, are untouched. (PyTorch records no such slope for ``clamp``,
+``maximum``/``minimum``, ``where`` or the rounding functions, and neither does MyTorch.)"""
 
 
 # --------------------------------------------------------------------------- elementwise max/min
@@ -1914,6 +2002,10 @@ KERNELS: dict[str, Kernel] = {
         _row("softplus", reads=X),
         _row("gelu", reads=X),
         _row("erf", reads=X),
+        _row("elu", reads=X),
+        _row("silu", reads=X),
+        _row("mish", reads=X),
+        _row("hardtanh", reads=X),
         _row("maximum", 2, reads=EACH),
         _row("minimum", 2, reads=EACH),
         _row("max", saves_output=True, reads=((0, OUTPUT),)),
@@ -2042,8 +2134,13 @@ def run_kernel(
 # gradients) keep their NumPy meaning. Loaded on first use: that file imports the Tensor,
 # which imports this table.
 _TENSOR_FUNCTIONS = "mytorch.nn.functional_tensor"
-_SHARED = ("relu", "sigmoid", "tanh", "softplus", "gelu", "leaky_relu", "softmax", "log_softmax", "mse_loss", "linear")
+_SHARED = (
+    *("relu", "sigmoid", "tanh", "softplus", "gelu", "leaky_relu", "elu", "silu", "mish", "hardtanh"),
+    *("softmax", "log_softmax", "mse_loss", "linear"),
+)
 _TENSOR_ONLY = (
+    "relu6",
+    "selu",
     "cross_entropy",
     "nll_loss",
     "binary_cross_entropy",

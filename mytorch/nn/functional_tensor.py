@@ -34,16 +34,22 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "dropout",
+    "elu",
     "embedding",
     "gelu",
+    "hardtanh",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "mish",
     "mse_loss",
     "nll_loss",
     "one_hot",
     "relu",
+    "relu6",
+    "selu",
     "sigmoid",
+    "silu",
     "softmax",
     "softplus",
     "tanh",
@@ -171,6 +177,52 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor: 
 def gelu(input: Any, approximate: str = "none") -> Tensor:  # noqa: A002
     """x Phi(x) (``approximate="none"``, PyTorch's default) or its tanh form (``"tanh"``)."""
     return _apply("gelu", (_tensor("gelu", input),), {"approximate": approximate})
+
+
+def _activation(name: str, input: Any, params: dict[str, Any] | None, inplace: bool) -> Tensor:  # noqa: A002
+    """The kernel ``name`` of ``input``; with ``inplace``, written into ``input`` (``copy_`` of the
+    kernel of a clone: recorded, version-counted, refused on a leaf that requires grad)."""
+    x = _tensor(name, input)
+    if inplace:
+        return x.copy_(_apply(name, (x.clone(),), params))
+    return _apply(name, (x,), params)
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x where x > 0, else alpha (e^x - 1)."""
+    return _activation("elu", input, {"alpha": float(alpha)}, inplace)
+
+
+def selu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    """scale * elu(x, alpha), PyTorch's constants (alpha 1.6733, scale 1.0507)."""
+    return _activation("elu", input, {"alpha": SELU_ALPHA, "scale": SELU_SCALE}, inplace)
+
+
+def silu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x sigmoid(x)."""
+    return _activation("silu", input, None, inplace)
+
+
+def mish(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x tanh(softplus(x))."""
+    return _activation("mish", input, None, inplace)
+
+
+def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x clipped to [min_val, max_val] (gradient 0 at and beyond the bounds); ValueError when
+    min_val > max_val."""
+    if min_val > max_val:
+        raise ValueError(f"F.hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    return _activation("hardtanh", input, {"min_val": min_val, "max_val": max_val}, inplace)
+
+
+def relu6(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    """min(max(x, 0), 6): ``hardtanh(x, 0, 6)``."""
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def softmax(input: Any, dim: int | None = None, axis: int | None = None) -> Tensor:  # noqa: A002
