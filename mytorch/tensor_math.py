@@ -179,7 +179,11 @@ def _extreme(
     dim = dim_arg(op, dim, axis)
     keep = keepdim_arg(op, keepdim, keepdims)
     if dim is None:
-        return _apply(op, (input,), {"axis": None, "keepdims": False})
+        result = _apply(op, (input,), {"axis": None, "keepdims": False})
+        if result.dtype.kind == "f" and np.isnan(result.data):  # the NaNs share the gradient, as PyTorch's
+            nans = np.nonzero(np.isnan(_data(input)))  # max() gives it (its amax, as MyTorch's, NaN everywhere)
+            return _apply("mean", (_apply("index", (input,), {"index": nans}),), {"axis": None, "keepdims": False})
+        return result
     if isinstance(dim, tuple):
         raise TypeError(f"{op}: with dim, give one axis (amax/amin reduce several), got {dim}")
     data = _data(input)

@@ -224,6 +224,20 @@ def test_max_and_min_with_dim_give_values_and_indices():
     assert x.argmin(1, keepdim=True).tolist() == [[0], [2]]
 
 
+def test_max_and_min_of_everything_send_the_gradient_to_the_nans_as_pytorch():
+    """x.max() / x.min() of a tensor holding NaN is NaN, and PyTorch shares the gradient among the
+    NaNs (MyTorch gave NaN everywhere, with a divide warning); amax keeps NaN everywhere in both."""
+    for reduce in (mt.Tensor.max, mt.Tensor.min):
+        x = mt.tensor([[1.0, float("nan"), 3.0, float("nan")], [0.0, 2.0, 2.0, 1.0]], requires_grad=True)
+        y = reduce(x)
+        y.backward()
+        assert np.isnan(y.item()) and x.grad.tolist() == [[0, 0.5, 0, 0.5], [0, 0, 0, 0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (g,) = mt.grad(x.amax(), x)
+    assert np.isnan(g.numpy()).all()
+
+
 def test_where_needs_a_bool_condition_and_finds_indices():
     x = mt.tensor([1.0, -2.0, 3.0])
     assert mt.where(x > 0, x, 0.0).tolist() == [1.0, 0.0, 3.0]

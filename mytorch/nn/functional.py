@@ -1092,7 +1092,8 @@ def _extreme_weights(x: Array, out: Array, axis: Axis, keepdims: bool) -> Array:
     (piecewise in x), computed on the values."""
     x, out = np.asarray(x), np.asarray(out)
     hit = x == _expand(out, x.shape, axis, keepdims)
-    return hit / hit.sum(axis=axis, keepdims=True).astype(x.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):  # (no hit where out is NaN: NaN weights, as PyTorch's)
+        return hit / hit.sum(axis=axis, keepdims=True).astype(x.dtype)
 
 
 def max(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:  # noqa: A001
