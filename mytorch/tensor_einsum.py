@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch import tensor_math
 from mytorch.tensor import Tensor, _apply, matmul
 
 __all__ = ["einsum"]
@@ -82,7 +83,7 @@ def _summed(x: Tensor, term: str, keep: set[str]) -> tuple[Tensor, str]:
     gone = tuple(k for k, c in enumerate(term) if c not in keep)
     if not gone:
         return x, term
-    return _apply("sum", (x,), {"axis": gone, "keepdims": False}), "".join(c for c in term if c in keep)
+    return tensor_math.sum(x, gone), "".join(c for c in term if c in keep)  # (uint8 sums in int64, as in PyTorch)
 
 
 def _arranged(x: Tensor, term: str, order: str) -> Tensor:

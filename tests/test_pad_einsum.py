@@ -139,6 +139,16 @@ def test_einsum_bad_equations_name_the_shapes(equation, shapes, message):
         mt.einsum("ij", np.zeros((2, 3)))
 
 
+def test_einsum_sums_integers_in_int64_as_pytorch():
+    """A letter summed away adds bools and integers up in int64, as sum and PyTorch's einsum do
+    (uint8 gave NumPy's uint64); a contraction keeps the dtype, as PyTorch's does."""
+    u = mt.tensor(np.full((2, 3), 200, np.uint8))
+    for equation in ("ij->", "ij->i", "ii->", "i,j->"):
+        operands = [u[:, :2]] if equation == "ii->" else [u[0], u[1]] if "," in equation else [u]
+        assert mt.einsum(equation, *operands).dtype == np.int64
+    assert mt.einsum("ij->", u).item() == 1200 and mt.einsum("ij,ij->i", u, u).dtype == np.uint8
+
+
 def test_numpy_einsum_on_a_tensor_records():
     x = mt.tensor(np.eye(3), requires_grad=True)
     np.einsum("ij,jk->ik", x, np.ones((3, 2))).sum().backward()  # an array operand is a constant
