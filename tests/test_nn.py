@@ -586,6 +586,39 @@ def test_an_activations_setting_changed_after_construction_takes_effect():
     np.testing.assert_allclose(gelu(mytorch.tensor(t)).numpy(), expected, rtol=1e-12)
 
 
+def test_l1_smooth_l1_and_huber_losses_closed_forms():
+    """d = [0, 0.5, 2, -3]: values, gradients and second derivatives of the three losses (PyTorch's
+    pieces: the linear one from |d| = beta on); float32 kept; PyTorch's refusals."""
+    x = mytorch.tensor([0.0, 0.5, 2.0, -3.0], requires_grad=True)
+    target = mytorch.tensor([0.0, 0.0, 0.0, 0.0])
+    expected = {  # loss: (per-element values, d loss_sum / dx, d² loss_sum / dx²)
+        nn.L1Loss(reduction="none"): ([0, 0.5, 2, 3], [0, 1, 1, -1], [0, 0, 0, 0]),
+        nn.SmoothL1Loss(reduction="none"): ([0, 0.125, 1.5, 2.5], [0, 0.5, 1, -1], [1, 1, 0, 0]),
+        nn.SmoothL1Loss(reduction="none", beta=2.0): ([0, 0.0625, 1, 2], [0, 0.25, 1, -1], [0.5, 0.5, 0, 0]),
+        nn.HuberLoss(reduction="none", delta=2.0): ([0, 0.125, 2, 4], [0, 0.5, 2, -2], [1, 1, 0, 0]),
+    }
+    for loss_fn, (values, first, second) in expected.items():
+        y = loss_fn(x, target)
+        (g,) = mytorch.grad(y.sum(), x, create_graph=True)
+        (h,) = mytorch.grad(g.sum(), x)
+        for got, want in [(y, values), (g, first), (h, second)]:
+            np.testing.assert_allclose(got.detach().numpy(), want, rtol=1e-7, err_msg=repr(loss_fn))
+        assert y.dtype == np.float32
+    assert nn.L1Loss()(x, target).item() == pytest.approx(5.5 / 4)
+    assert nn.HuberLoss(reduction="sum")(x, target).item() == pytest.approx(0.125 + 1.5 + 2.5)
+    weight = np.array([1.0, 2.0, 1.0, 0.0])  # l1's mean divides by the weights' sum, huber's by the count
+    assert F.l1_loss(x, target, weight=weight).item() == pytest.approx((1.0 + 2.0) / 4.0)
+    assert F.huber_loss(x, target, weight=weight).item() == pytest.approx((0.25 + 1.5) / 4)
+    with pytest.raises(RuntimeError, match="negative values for beta"):
+        F.smooth_l1_loss(x, target, beta=-1.0)
+    with pytest.raises(RuntimeError, match="non-positive values for delta"):
+        nn.HuberLoss(delta=0.0)(x, target)
+    with pytest.raises(ValueError, match="same size"):
+        F.l1_loss(x, target, weight=np.ones(3))
+    with pytest.raises(ValueError, match="must match"):
+        nn.L1Loss()(x, mytorch.zeros(2))
+
+
 def test_elu_selu_silu_mish_hardtanh_relu6_closed_forms_kinks_and_inplace():
     """Values, first and second derivatives at closed forms, PyTorch's choices at the kinks
     (ELU: slope alpha and second derivative 0 at 0; Hardtanh: slope 0 at its bounds), the

@@ -64,6 +64,29 @@ def test_activation_modules_match_torch(ours, theirs):
     compare(ours, theirs)
 
 
+def test_l1_smooth_l1_and_huber_losses_match_torch_to_second_order():
+    """Every reduction, beta and delta, weights; errors at the kinks (0, beta, delta) included."""
+    x = RNG.standard_normal((4, 3)) * 2
+    x[0] = [0.0, 1.0, -0.5]
+    target, weight = np.where(np.arange(12).reshape(4, 3) % 5 == 1, 0.3, 0.0), RNG.uniform(0.1, 2, (4, 3))
+    cases = [("l1_loss", {}), ("smooth_l1_loss", {"beta": 0.5}), ("smooth_l1_loss", {"beta": 0.0})]
+    cases += [("huber_loss", {}), ("l1_loss", {"weight": weight}), ("huber_loss", {"weight": weight, "delta": 0.5})]
+    for (name, options), reduction in itertools.product(cases, ["mean", "sum", "none"]):
+        results = []
+        for lib, functional in ((mytorch, F), (torch, torch.nn.functional)):
+            a, b = lib.tensor(x, requires_grad=True), lib.tensor(target, requires_grad=True)
+            given = {k: lib.tensor(v) if k == "weight" else v for k, v in options.items()}
+            y = getattr(functional, name)(a, b, reduction=reduction, **given)
+            scale = lib.tensor(np.arange(1.0, 13.0)[: y.numel()].reshape(tuple(y.shape)))
+            ga, gb = lib.autograd.grad((y * scale).sum(), (a, b), create_graph=True)
+            (h,) = lib.autograd.grad((ga * ga).sum(), a)
+            force = {"force": True} if lib is torch else {}
+            results.append([t.detach().numpy(**force) for t in (y, ga, gb, h)])
+        for mine, theirs in zip(*results):
+            np.testing.assert_allclose(mine, theirs, **TOL, err_msg=f"{name} {options} {reduction}")
+    assert repr(nn.SmoothL1Loss(beta=0.5)) == repr(torch.nn.SmoothL1Loss(beta=0.5)) == "SmoothL1Loss()"
+
+
 def test_elu_silu_mish_hardtanh_at_their_kinks_and_in_place_match_torch_to_second_order():
     data = np.array([-1.0, 0.0, 1.0, 6.0, -2.0, 1.5, 2.5, -1e-3])
     functions = ["elu", "selu", "silu", "mish", "hardtanh", "relu6"]

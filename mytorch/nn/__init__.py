@@ -53,6 +53,9 @@ _HOME = {
     "NLLLoss": "losses",
     "BCELoss": "losses",
     "BCEWithLogitsLoss": "losses",
+    "L1Loss": "l1_losses",
+    "SmoothL1Loss": "l1_losses",
+    "HuberLoss": "l1_losses",
 }
 _SUBMODULES = ("init", "modules", "functional_tensor", "utils")
 

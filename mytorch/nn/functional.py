@@ -2195,6 +2195,9 @@ _ELSEWHERE = {
     "layer_norm": "mytorch.nn.normalization",
     "batch_norm": "mytorch.nn.normalization",
     "pad": "mytorch.nn.padding",
+    "l1_loss": "mytorch.nn.l1_losses",
+    "smooth_l1_loss": "mytorch.nn.l1_losses",
+    "huber_loss": "mytorch.nn.l1_losses",
 }
 """Tensor-only functions kept beside their modules: ``F.layer_norm`` with ``nn.LayerNorm``."""
 

@@ -21,8 +21,8 @@ __all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "NLLLo
 
 
 class _Loss(Module):
-    """A loss with a ``reduction``; subclasses name the function (``function``) and the
-    handout's counterpart (``handout``)."""
+    """A loss with a ``reduction``; subclasses name the function (``function``), the handout's
+    counterpart (``handout``, "" for none) and any more keyword arguments (``options()``)."""
 
     function: Any = None
     handout = ""
@@ -34,10 +34,15 @@ class _Loss(Module):
             raise ValueError(f"{type(self).__name__}: reduction must be one of {known}, got {reduction!r}")
         self.reduction = reduction
 
+    def options(self) -> dict[str, Any]:
+        """The function's keyword arguments besides ``reduction`` (none here)."""
+        return {}
+
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002 - PyTorch's name
         """The loss of ``input`` (the prediction) against ``target``."""
         handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine) (called as loss(y, y_hat))"
-        return type(self).function(expect_tensor(self, input, handout), target, reduction=self.reduction)
+        x = expect_tensor(self, input, handout if self.handout else None)
+        return type(self).function(x, target, reduction=self.reduction, **self.options())
 
     def extra_repr(self) -> str:
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
