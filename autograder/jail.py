@@ -656,7 +656,7 @@ def _first_to_go() -> None:
     """Be the first process the kernel ends when the machine runs out of memory (``oom_score_adj``
     1000, inherited by what the worker starts; as root, where the runner is, also its floor, which
     the hand-in cannot lower). The kernel's choice goes by size: where no cgroup holds a hand-in
-    (``--sandbox none``, which has no process limit either), many processes each smaller than the
+    (``--sandbox none``, whose process limit is only relative to its user's tasks), many processes each smaller than the
     runner made the runner the largest, and ended it: no report, no score line (until 2026-12-03)."""
     try:
         with open("/proc/self/oom_score_adj", "w") as adjustment:
