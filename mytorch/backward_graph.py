@@ -67,6 +67,7 @@ class _Nodes:
 def _recorded_vjp(op: Operation, index: int, grad: Any, nodes: _Nodes) -> Any:
     """Run ``op``'s backward rule on Tensors, recording it; a clear error if it cannot."""
     inputs = [nodes.of(x, dst) for x, dst in zip(op.inputs, op.gradients_to_update)]
+    grad = _for_hooks(op.vjp, grad)
     try:
         grads = op.vjp(grad, *inputs, **nodes.params(op))
     except (TypeError, AttributeError, NotImplementedError) as error:
@@ -88,6 +89,16 @@ def _recorded_vjp(op: Operation, index: int, grad: Any, nodes: _Nodes) -> Any:
                 "supports first-order gradients only"
             )
     return grads
+
+
+def _for_hooks(vjp: Any, grad: Any) -> Any:
+    """``grad`` as a (constant) Tensor when ``vjp`` runs hooks in a recorded backward: a hook that
+    returns a function of tensors requiring grad (``lambda g: g * x``) is differentiated through, as in
+    PyTorch; given a plain array (the seed, or a constant gradient) its result was taken as an array, so
+    the second derivative missed it (x ** 3 with that hook: 6x**2 for 9x**2)."""
+    if type(grad) is np.ndarray and getattr(vjp, "hooks", None):
+        return Tensor(grad)
+    return grad
 
 
 def _in_graph(gx: Any, x: Any) -> Any:
@@ -152,7 +163,7 @@ def gradients(tape: Tape, seeds: dict[int, Any], keep: set[int] | None, create_g
         if leading is not None and key not in leading:  # no wanted gradient lies below this operation
             hooked = getattr(op.vjp, "hooked", None) if key in ends and key in grads else None
             if hooked is not None:  # an input's or output's hooks still run: an input's give its gradient
-                grads[key] = hooked(grads[key])  # (as in PyTorch)
+                grads[key] = hooked(grads[key] if nodes is None else _for_hooks(op.vjp, grads[key]))  # (as in PyTorch)
             continue
         grad = grads.get(key) if keep is not None and key in keep else grads.pop(key, None)
         if grad is None:

@@ -196,6 +196,19 @@ def test_a_hook_in_a_recorded_backward_stays_in_the_graph():
         np.testing.assert_allclose(second.numpy(), 220 * x.numpy() ** 2)
 
 
+def test_a_hook_given_the_seed_in_a_recorded_backward_is_differentiated_through():
+    # y = x³ under z = Σ y, y's hook returns g * x: dz/dx = 3x³, d/dx Σ 3x³ = 9x² (PyTorch's). The
+    # hook got the seed, an array, and its result was taken as an array: 6x² (and for y = x * 1
+    # the second grad raised 'output 0 does not require a gradient'; PyTorch: 1).
+    for power, first, second in ((3, [3.0, 24.0], [9.0, 36.0]), (1, [1.0, 2.0], [1.0, 1.0])):
+        x = mt.tensor([1.0, 2.0], requires_grad=True)
+        y = x**3 if power == 3 else x * 1.0
+        y.register_hook(lambda g, x=x: g * x)
+        (g,) = mt.grad(y.sum(), x, create_graph=True)
+        np.testing.assert_allclose(g.numpy(), first)
+        np.testing.assert_allclose(mt.grad(g.sum(), x)[0].numpy(), second)
+
+
 def test_grad_runs_the_hooks_and_retained_gradients_on_the_way_to_its_inputs_only():
     # As in PyTorch, mytorch.grad(loss, [h]) stops at h: what lies below h (here g) is not
     # differentiated, so g's hook does not run and g.grad stays None (they ran: the walk went on
