@@ -365,6 +365,14 @@ OPTIMIZERS = {
         lambda ps: optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99)),
         lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99)),
     ),
+    "rmsprop": (
+        lambda ps: optim.RMSprop(ps, lr=0.02, alpha=0.9, weight_decay=0.1, momentum=0.8, centered=True),
+        lambda ps: torch.optim.RMSprop(ps, lr=0.02, alpha=0.9, weight_decay=0.1, momentum=0.8, centered=True),
+    ),
+    "adagrad": (
+        lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.2),
+        lambda ps: torch.optim.Adagrad(ps, lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.2),
+    ),
     "groups": (
         lambda ps: optim.SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.01}], lr=0.1, momentum=0.5),
         lambda ps: torch.optim.SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.01}], lr=0.1, momentum=0.5),
@@ -451,6 +459,33 @@ def test_schedulers_set_torchs_rates_past_the_period(name):
         theirs.optimizer.step()
         ours.step()
         theirs.step()
+
+
+def test_multistep_exponential_lambda_and_plateau_schedules_set_torchs_rates():
+    def groups(lib):
+        zero = (lambda: nn.Parameter(np.zeros(1))) if lib is mytorch else (lambda: torch.nn.Parameter(torch.zeros(1)))
+        return lib.optim.SGD([{"params": [zero()]}, {"params": [zero()], "lr": 0.3}], lr=0.1)
+
+    schedules = [
+        ("MultiStepLR", ([2, 5, 5, 9],), {"gamma": 0.5}),
+        ("ExponentialLR", (0.9,), {}),
+        ("LambdaLR", ([lambda e: 1 / (1 + e), lambda e: 0.95**e],), {}),
+        ("ReduceLROnPlateau", (), {"patience": 2}),
+        ("ReduceLROnPlateau", ("max",), {"patience": 1, "cooldown": 2, "factor": 0.5}),
+        ("ReduceLROnPlateau", (), {"patience": 1, "threshold": 0.05, "threshold_mode": "abs", "min_lr": [0.02, 0]}),
+        ("ReduceLROnPlateau", (), {"patience": 0, "factor": 0.5, "eps": 0.02}),
+    ]
+    metrics = [1.0, 0.9, 0.95, 0.95, 0.95, 0.89, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.5, 0.6, 0.6, 0.6]
+    for name, args, options in schedules:
+        ours = getattr(optim.lr_scheduler, name)(groups(mytorch), *args, **options)
+        theirs = getattr(torch.optim.lr_scheduler, name)(groups(torch), *args, **options)
+        for metric in metrics:
+            assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-12, abs=0), (name, options)
+            ours.optimizer.step()
+            theirs.optimizer.step()
+            given = (metric,) if name == "ReduceLROnPlateau" else ()
+            ours.step(*given)
+            theirs.step(*given)
 
 
 def test_module_training_loop_matches_torch_step_by_step():

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import mytorch as mt
-from mytorch.optim import SGD, Adam
+from mytorch.optim import SGD, Adagrad, Adam, RMSprop
+from mytorch.optim import lr_scheduler as schedules
 
 P0 = np.array([1.0, -2.0, 0.5])
 G = np.array([0.5, -1.0, 2.0])  # a constant gradient
@@ -74,7 +75,64 @@ def test_adam_first_two_steps_by_hand():
     np.testing.assert_allclose(p, [0.9 - 0.1 * (0.39 / 0.19) / np.sqrt(0.009999 / 0.001999)], rtol=1e-12)
 
 
-@pytest.mark.parametrize("make", [lambda ps: SGD(ps, 0.1, momentum=0.9), lambda ps: Adam(ps, 0.01)])
+def test_rmsprop_and_adagrad_first_steps_by_hand():
+    # RMSprop, constant g: s_k = (1 - alpha^k) g^2, so step k moves lr * sign(g) / sqrt(1 - alpha^k)
+    p, opt = run(RMSprop, 2, lr=0.01, alpha=0.9, eps=0.0)
+    np.testing.assert_allclose(p, P0 - 0.01 * np.sign(G) * (1 / np.sqrt(0.1) + 1 / np.sqrt(0.19)), rtol=1e-12)
+    assert opt.grad_avg == [None] and opt.momentum_buffer == [None]  # kept only when asked for
+    # centered: a = (1 - alpha) g, scale sqrt(s - a^2) = sqrt(0.1 - 0.01) |g|; momentum 0.5 adds half the last
+    p, opt = run(RMSprop, 2, lr=0.01, alpha=0.9, eps=0.0, centered=True, momentum=0.5)
+    first = 1 / np.sqrt(0.09)
+    second = 1 / np.sqrt(0.19 - 0.19**2)
+    np.testing.assert_allclose(p, P0 - 0.01 * np.sign(G) * (first + (0.5 * first + second)), rtol=1e-12)
+    # Adagrad: s_k = s_0 + k g^2; lr_decay divides step k's rate by 1 + (k - 1) lr_decay
+    p, opt = run(Adagrad, 2, lr=0.1, lr_decay=0.5, initial_accumulator_value=0.25, eps=0.0)
+    steps = [G / np.sqrt(0.25 + G**2), (1 / 1.5) * G / np.sqrt(0.25 + 2 * G**2)]
+    np.testing.assert_allclose(p, P0 - 0.1 * (steps[0] + steps[1]), rtol=1e-12)
+    assert [int(t[0]) for t in opt.t] == [2]
+    with pytest.raises(ValueError, match="alpha"):
+        RMSprop([(P0.copy(), G.copy())], alpha=-0.1)
+    with pytest.raises(ValueError, match="lr_decay"):
+        Adagrad([(P0.copy(), G.copy())], lr_decay=-1.0)
+
+
+def test_exponential_multistep_lambda_and_plateau_schedules_by_hand():
+    def rates(make, epochs=7, metrics=None):
+        opt = SGD([(P0.copy(), G.copy())], lr=0.1)
+        schedule, seen = make(opt), []
+        for epoch in range(epochs):
+            seen.append(schedule.get_last_lr()[0])
+            opt.step()
+            schedule.step(*([metrics[epoch]] if metrics else []))
+        return seen
+
+    assert rates(lambda o: schedules.ExponentialLR(o, 0.5)) == pytest.approx([0.1 * 0.5**k for k in range(7)])
+    multi = rates(lambda o: schedules.MultiStepLR(o, [2, 4, 4]))
+    assert multi == pytest.approx([0.1, 0.1, 0.01, 0.01, 1e-4, 1e-4, 1e-4])
+    harmonic = rates(lambda o: schedules.LambdaLR(o, lambda e: 1 / (e + 1)))
+    assert harmonic == pytest.approx([0.1 / (k + 1) for k in range(7)])
+    # a loss stuck at 1.0 after improving: after patience=1 bad epoch too many, times factor; cooldown 1
+    losses = [2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    plateau = rates(lambda o: schedules.ReduceLROnPlateau(o, factor=0.5, patience=1, cooldown=1), metrics=losses)
+    assert plateau == pytest.approx([0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05])
+    opt = SGD([(P0.copy(), G.copy())], lr=0.1)
+    assert "lr_lambdas" not in schedules.LambdaLR(opt, lambda e: 1.0).state_dict()
+    with pytest.raises(ValueError, match="factor must be < 1.0"):
+        schedules.ReduceLROnPlateau(opt, factor=1.0)
+    with pytest.raises(ValueError, match="expected 1 lr_lambdas"):
+        schedules.LambdaLR(opt, [lambda e: 1.0] * 2)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, 0.1, momentum=0.9),
+        lambda ps: Adam(ps, 0.01),
+        lambda ps: RMSprop(ps, 0.01, momentum=0.9, centered=True),
+        lambda ps: Adagrad(ps, 0.1, lr_decay=0.1),
+    ],
+    ids=["sgd", "adam", "rmsprop", "adagrad"],
+)
 def test_state_dict_restores_an_optimizer_exactly(make):
     rng = np.random.default_rng(0)
     grads = rng.standard_normal((6, 3))

@@ -1,17 +1,41 @@
-"""Learning-rate schedules: ``StepLR`` and ``CosineAnnealingLR``, PyTorch's update rules.
+"""Learning-rate schedules, PyTorch's update rules: ``StepLR``, ``MultiStepLR``, ``ExponentialLR``,
+``CosineAnnealingLR``, ``LambdaLR`` and ``ReduceLROnPlateau``.
 
 A scheduler rewrites ``optimizer.param_groups[i]["lr"]``; call ``scheduler.step()`` once per
-epoch, after the epoch's ``optimizer.step()`` calls. Both follow PyTorch's recursive form (each
-rate computed from the previous one), so a ported script sees the same rates.
+epoch, after the epoch's ``optimizer.step()`` calls (``ReduceLROnPlateau``: ``step(metric)``,
+with the epoch's validation loss or accuracy). They follow PyTorch's recursive forms (each rate
+computed from the previous one), so a ported script sees the same rates.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from mytorch.optim.optimizer import Optimizer, check_number
 
-__all__ = ["CosineAnnealingLR", "LRScheduler", "StepLR"]
+__all__ = [
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "MultiStepLR",
+    "ReduceLROnPlateau",
+    "StepLR",
+]
+
+
+def _checked(scheduler: object, optimizer: Any) -> Optimizer:
+    if not isinstance(optimizer, Optimizer):
+        got = type(optimizer).__name__
+        raise TypeError(f"{type(scheduler).__name__}: expected a mytorch.optim optimizer, got {got}")
+    return optimizer
+
+
+def _current(optimizer: Optimizer) -> list[float]:
+    return [group["lr"] for group in optimizer.param_groups]
 
 
 class LRScheduler:
@@ -23,10 +47,7 @@ class LRScheduler:
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            got = type(optimizer).__name__
-            raise TypeError(f"{type(self).__name__}: expected a mytorch.optim optimizer, got {got}")
-        self.optimizer = optimizer
+        self.optimizer = _checked(self, optimizer)
         for group in optimizer.param_groups:
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
@@ -112,3 +133,145 @@ class CosineAnnealingLR(LRScheduler):
             ]
         ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
         return [ratio * (group["lr"] - low) + low for group in groups]
+
+
+class MultiStepLR(LRScheduler):
+    """Multiply the rate by ``gamma`` at each epoch of ``milestones`` (a milestone listed twice
+    multiplies by ``gamma`` twice)."""
+
+    def __init__(
+        self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
+        self.milestones = Counter(int(m) for m in milestones)
+        self.gamma = check_number("MultiStepLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """The current rates, times ``gamma`` (per listing) at a milestone."""
+        times = self.milestones.get(self.last_epoch, 0)
+        return [lr * self.gamma**times for lr in _current(self.optimizer)] if times else _current(self.optimizer)
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the rate by ``gamma`` every epoch."""
+
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        self.gamma = check_number("ExponentialLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """The current rates times ``gamma`` (unchanged at the first epoch)."""
+        if self.last_epoch == 0 or self._initial:
+            return _current(self.optimizer)
+        return [lr * self.gamma for lr in _current(self.optimizer)]
+
+
+class LambdaLR(LRScheduler):
+    """Each group's rate is its initial rate times ``lr_lambda(epoch)`` (one function for every
+    group, or a list of one per group). ``state_dict`` leaves the functions out, as PyTorch's does
+    for plain functions (make the scheduler with them again, then load)."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
+        groups = len(_checked(self, optimizer).param_groups)
+        lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
+        if len(lambdas) != groups:
+            raise ValueError(f"LambdaLR: expected {groups} lr_lambdas (one per parameter group), got {len(lambdas)}")
+        if not all(callable(f) for f in lambdas):
+            raise TypeError("LambdaLR: lr_lambda must be a function of the epoch (or a list of them)")
+        self.lr_lambdas = lambdas
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """``initial_lr * lr_lambda(last_epoch)`` for each group."""
+        return [base * f(self.last_epoch) for base, f in zip(self.base_lrs, self.lr_lambdas)]
+
+    def state_dict(self) -> dict[str, object]:
+        """The counters and settings, without the functions."""
+        return {k: v for k, v in super().state_dict().items() if k != "lr_lambdas"}
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Multiply the rates by ``factor`` once the metric given to ``step(metric)`` has not improved
+    for more than ``patience`` epochs, then wait ``cooldown`` epochs before counting again;
+    never below ``min_lr`` (and not by less than ``eps``).
+
+    Args:
+        optimizer: the optimizer whose rates it sets.
+        mode: "min" (a loss: lower is better) or "max" (an accuracy).
+        factor: the multiplier, < 1 (0.1).
+        patience: epochs without improvement tolerated (10).
+        threshold, threshold_mode: what improves: beyond ``best * (1 -+ threshold)`` ("rel") or
+            ``best -+ threshold`` ("abs").
+        cooldown: epochs after a reduction before bad epochs count again.
+        min_lr: the lowest rate, one number or one per group.
+        eps: a reduction smaller than this is skipped.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | list[float] = 0.0,
+        eps: float = 1e-8,
+    ) -> None:
+        self.optimizer = _checked(self, optimizer)
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"ReduceLROnPlateau: mode {mode!r} is unknown (use 'min' or 'max')")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"ReduceLROnPlateau: threshold mode {threshold_mode!r} is unknown (use 'rel' or 'abs')")
+        groups = len(optimizer.param_groups)
+        min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * groups
+        if len(min_lrs) != groups:
+            raise ValueError(
+                f"ReduceLROnPlateau: expected {groups} min_lrs (one per parameter group), got {len(min_lrs)}"
+            )
+        self.min_lrs = [check_number("ReduceLROnPlateau", "min_lr", m, allow_zero=True) for m in min_lrs]
+        self.factor = check_number("ReduceLROnPlateau", "factor", factor, allow_zero=True)
+        self.patience, self.cooldown = int(patience), int(cooldown)
+        self.threshold = check_number("ReduceLROnPlateau", "threshold", threshold, allow_zero=True)
+        self.eps = check_number("ReduceLROnPlateau", "eps", eps, allow_zero=True)
+        self.mode, self.threshold_mode = mode, threshold_mode
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
+        self.base_lrs = _current(optimizer)
+        self._last_lr = _current(optimizer)
+
+    def is_better(self, a: float, best: float) -> bool:
+        """Whether the metric ``a`` improves on ``best`` by the threshold."""
+        if self.threshold_mode == "rel":
+            scale = 1.0 - self.threshold if self.mode == "min" else 1.0 + self.threshold
+            return a < best * scale if self.mode == "min" else a > best * scale
+        return a < best - self.threshold if self.mode == "min" else a > best + self.threshold
+
+    def step(self, metrics: Any) -> None:  # type: ignore[override]
+        """Count the epoch whose metric is ``metrics`` (a number or a one-element Tensor) and
+        reduce the rates if it is one bad epoch too many."""
+        current = float(getattr(metrics, "item", lambda: metrics)())
+        self.last_epoch += 1
+        if self.is_better(current, self.best):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for group, low in zip(self.optimizer.param_groups, self.min_lrs):
+                old = float(group["lr"])
+                new = max(old * self.factor, low)
+                if old - new > self.eps:
+                    group["lr"] = new
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        self._last_lr = _current(self.optimizer)
