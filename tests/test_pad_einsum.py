@@ -4,6 +4,8 @@ it in float32 and float64."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from test_inplace import central_differences
@@ -77,6 +79,13 @@ def test_pad_keeps_dtype_and_takes_the_value_in_it():
     assert out.dtype == np.int64
     np.testing.assert_array_equal(out.numpy(), [[7, 1, 2, 7]])
     assert F.pad(mt.zeros(2, 2), (1, 1)).dtype == np.float32
+    u = mt.tensor([1, 2], dtype=mt.uint8)
+    assert F.pad(u, (1, 0), value=-1).tolist() == [255, 1, 2] and F.pad(u, (1, 0), value=2.7).tolist() == [2, 1, 2]
+    # refused as fill_ refuses them (they gave 254, 0, inf and -2**63; on NumPy 1.26 300 gave 44)
+    half, long = mt.zeros(2, dtype=mt.float16), mt.tensor([1])
+    for x, value in ((u, -2.7), (u, float("nan")), (u, 300), (half, 7e4), (long, 1e30)):
+        with pytest.raises(RuntimeError, match=re.escape(f"pad: the value {value} cannot be stored in a {x.dtype}")):
+            F.pad(x, (1, 0), value=value)
 
 
 @pytest.mark.parametrize(
