@@ -18,6 +18,7 @@ from mytorch.autograd_engine import (
     Operation,
     detect_anomaly,
     enable_grad,
+    inference_mode,
     is_grad_enabled,
     no_grad,
     set_grad_enabled,
@@ -57,6 +58,7 @@ __all__ = [
     "einsum",
     "enable_grad",
     "grad",
+    "inference_mode",
     "is_grad_enabled",
     "load",
     "no_grad",
@@ -99,12 +101,12 @@ def _data_on_first_use() -> types.ModuleType:
 
 sys.modules["mytorch.utils.data"] = sys.modules["mytorch.utils"].data = _data_on_first_use()  # type: ignore[attr-defined]
 
-_ON_FIRST_USE = ("autograd", "optim")
+_ON_FIRST_USE = ("autograd", "optim", "cuda", "backends")
 
 
 def __getattr__(name: str) -> Any:
-    """``mytorch.optim`` and ``mytorch.autograd``, loaded on first use: ``import mytorch``
-    (and the graded code) does not depend on their files."""
+    """``mytorch.optim``, ``mytorch.autograd``, ``mytorch.cuda`` and ``mytorch.backends``, loaded on
+    first use: ``import mytorch`` (and the graded code) does not depend on their files."""
     if name in _ON_FIRST_USE:
         return importlib.import_module(f"mytorch.{name}")
     raise AttributeError(f"module 'mytorch' has no attribute {name!r}")

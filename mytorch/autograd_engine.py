@@ -17,6 +17,7 @@ the default recursion limit.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -84,16 +85,68 @@ class _Anomaly:
 _GradMode = _GradModeState()
 
 
-@contextlib.contextmanager
-def no_grad() -> Iterator[None]:
-    """Within this block no engine records anything in this thread (evaluation, parameter
-    updates); other threads keep recording."""
-    previous = _GradMode.enabled
-    _GradMode.enabled = False
-    try:
-        yield
-    finally:
-        _GradMode.enabled = previous
+class _GradSwitch:
+    """A block in which recording is on or off (``enabled``) in this thread, in PyTorch's three
+    forms: ``with no_grad():``, ``@no_grad()`` and ``@no_grad`` over a function (each call of the
+    function then runs in such a block). The mode before the block comes back when it ends."""
+
+    enabled = False
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        switch = super().__new__(cls)
+        if func is None:
+            return switch
+        if not callable(func):
+            raise TypeError(f"{cls.__name__}: takes no arguments (or a function to decorate), got {func!r}")
+        return switch(func)
+
+    def __enter__(self) -> None:
+        self._previous = _GradMode.enabled
+        _GradMode.enabled = self.enabled
+
+    def __exit__(self, *exc_info: object) -> None:
+        _GradMode.enabled = self._previous
+
+    def _fresh(self) -> _GradSwitch:
+        """A new switch like this one (one per call of a decorated function: threads may share it)."""
+        return type(self)()
+
+    def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func`` running in this mode at every call."""
+
+        @functools.wraps(func)
+        def in_mode(*args: Any, **kwargs: Any) -> Any:
+            with self._fresh():
+                return func(*args, **kwargs)
+
+        return in_mode
+
+
+class no_grad(_GradSwitch):  # noqa: N801 - PyTorch's name
+    """Within this block (or decorated function) no engine records anything in this thread
+    (evaluation, parameter updates); other threads keep recording."""
+
+
+class inference_mode(_GradSwitch):  # noqa: N801 - PyTorch's name
+    """PyTorch's ``inference_mode(mode=True)``: here ``no_grad`` when ``mode`` is true, and no
+    change when it is false. (PyTorch also marks the tensors made inside as inference tensors,
+    which it then refuses to save for a backward; MyTorch's are ordinary tensors.)"""
+
+    mode = True
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # ``@inference_mode`` over a function
+            return super().__new__(cls, mode)
+        switch = super().__new__(cls)
+        switch.mode = bool(mode)
+        return switch
+
+    def __enter__(self) -> None:
+        self.enabled = _GradMode.enabled and not self.mode
+        super().__enter__()
+
+    def _fresh(self) -> _GradSwitch:
+        return type(self)(self.mode)
 
 
 def is_grad_enabled() -> bool:
@@ -101,15 +154,11 @@ def is_grad_enabled() -> bool:
     return _GradMode.enabled
 
 
-@contextlib.contextmanager
-def enable_grad() -> Iterator[None]:
-    """Within this block engines record again, also inside a ``no_grad`` block (this thread)."""
-    previous = _GradMode.enabled
-    _GradMode.enabled = True
-    try:
-        yield
-    finally:
-        _GradMode.enabled = previous
+class enable_grad(_GradSwitch):  # noqa: N801 - PyTorch's name
+    """Within this block (or decorated function) engines record again, also inside a
+    ``no_grad`` block (this thread)."""
+
+    enabled = True
 
 
 class set_grad_enabled:  # noqa: N801 - PyTorch's name

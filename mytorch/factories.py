@@ -27,6 +27,7 @@ from mytorch.tensor import Tensor
 
 __all__ = [
     "Generator",
+    "device",
     "arange",
     "as_tensor",
     "default_generator",
@@ -58,6 +59,54 @@ _INITIAL_SEED = 67280421310721  # PyTorch's default seed, so that unseeded runs 
 def _check_device(op: str, device: Any) -> None:
     if device is not None and str(device) != "cpu":
         raise ValueError(f"{op}: MyTorch runs on NumPy, so the only device is 'cpu', got {device!r}")
+
+
+_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hip", "meta")
+
+
+class device:  # noqa: N801 - PyTorch's name
+    """PyTorch's ``torch.device``: ``device("cpu")``, ``device("cuda:0")``, ``device("cuda", 0)``.
+
+    Any of PyTorch's common device types can be named (a script picks one with
+    ``device("cuda" if torch.cuda.is_available() else "cpu")``); MyTorch computes on the CPU
+    only, so moving a tensor or a module to another device raises ``ValueError``.
+
+    Raises:
+        RuntimeError: an unknown device type, or an index given twice (PyTorch's errors).
+    """
+
+    type: str  # (PyTorch's attribute names)
+    index: int | None
+
+    def __init__(self, type: Any, index: int | None = None) -> None:  # noqa: A002 - PyTorch's name
+        if isinstance(type, device):
+            index = type.index if index is None else index
+        text = str(type.type if isinstance(type, device) else type)
+        name, colon, number = text.partition(":")
+        if colon:
+            if index is not None:
+                raise RuntimeError(
+                    f"type (string) must not include an index because index was passed explicitly: {text}"
+                )
+            if not number.isdigit():
+                raise RuntimeError(f"Invalid device string: {text!r}")
+            index = int(number)
+        if name not in _DEVICE_TYPES:
+            known = ", ".join(_DEVICE_TYPES)
+            raise RuntimeError(f"Expected one of {known} device type at start of device string: {text}")
+        self.type, self.index = name, index
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        return f"device(type={self.type!r}" + ("" if self.index is None else f", index={self.index}") + ")"
+
+    def __eq__(self, other: object) -> builtins.bool:
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
 
 
 class Generator(np.random.Generator):

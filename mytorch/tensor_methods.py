@@ -22,6 +22,7 @@ import numpy as np
 
 from mytorch import tensor_graph, tensor_index, tensor_math, tensor_shape, tensor_sort
 from mytorch.dtypes import as_dtype
+from mytorch.factories import device
 from mytorch.tensor import Tensor, _apply, _assign, _promoted_dtype, _wrapping
 
 __all__ = ["METHODS"]
@@ -104,6 +105,19 @@ def _cpu(self: Tensor) -> Tensor:
     return self
 
 
+_CPU = device("cpu")
+
+
+def _device(self: Tensor) -> device:
+    """``device(type='cpu')``: every tensor is on the CPU."""
+    return _CPU
+
+
+def _type_as(self: Tensor, other: Tensor) -> Tensor:
+    """This tensor in ``other``'s dtype (itself if it already is)."""
+    return _convert(self, other.dtype)
+
+
 def _logical(op: Any, reflected: builtins.bool = False) -> Any:
     """``a & b``, ``a | b``, ``a ^ b`` on bool (or integer) tensors: a result outside any graph."""
 
@@ -161,6 +175,9 @@ METHODS: dict[str, Any] = {
     "int": _caster(np.int32, "int"),
     "bool": _caster(np.bool_, "bool"),
     "cpu": _cpu,
+    "device": property(_device),
+    "is_cuda": False,
+    "type_as": _type_as,
     "clone": _clone,
     "size": _size,
     "dim": _dim,

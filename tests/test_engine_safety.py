@@ -124,6 +124,36 @@ def test_enable_grad_and_set_grad_enabled_switch_recording_as_in_pytorch():
     assert (x * 2).requires_grad
 
 
+def test_no_grad_enable_grad_and_inference_mode_as_decorators_and_blocks():
+    """PyTorch's forms: ``@no_grad``, ``@no_grad()``, ``@inference_mode``, ``@inference_mode()``,
+    ``inference_mode(False)`` (no change), ``@enable_grad`` inside a ``no_grad`` block; the
+    decorated function keeps its name; the mode before comes back, also after an error."""
+    x = Tensor(np.array([1.0]), requires_grad=True)
+
+    def double(t):
+        return t * 2
+
+    off = [mt.no_grad(double), mt.no_grad()(double), mt.inference_mode(double), mt.inference_mode()(double)]
+    assert [f(x).requires_grad for f in off] == [False] * 4 and off[0].__name__ == "double"
+    assert mt.inference_mode(False)(double)(x).requires_grad
+    with mt.inference_mode():
+        assert not (x * 2).requires_grad
+        with mt.inference_mode(False):  # (not enable_grad: no change)
+            assert not (x * 2).requires_grad
+    with mt.no_grad():
+        assert mt.enable_grad(double)(x).requires_grad and not (x * 2).requires_grad
+
+    @mt.no_grad
+    def fails():
+        raise KeyError("inside")
+
+    with pytest.raises(KeyError):
+        fails()
+    assert mt.is_grad_enabled()
+    with pytest.raises(TypeError, match="no_grad: takes no arguments"):
+        mt.no_grad(3)
+
+
 # --------------------------------------------------------------------------- the NO_GRAD cache
 def test_the_pruned_kernel_cache_is_bounded():
     engine = Autograd()

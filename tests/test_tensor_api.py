@@ -102,6 +102,31 @@ def test_ranges():
         mt.arange(0, 3, 0)
 
 
+def test_device_cuda_and_backends_for_scripts_that_ask():
+    """``device = torch.device("cuda" if torch.cuda.is_available() else "cpu")`` and the
+    reproducibility switches run; tensors and modules are on the CPU and stay there."""
+    import mytorch.backends.cudnn as cudnn
+
+    mt.backends.cudnn.deterministic = True
+    assert cudnn.deterministic and not mt.backends.cudnn.is_available() and not mt.backends.mps.is_available()
+    assert not mt.cuda.is_available() and mt.cuda.device_count() == 0 and mt.cuda.manual_seed_all(0) is None
+    device = mt.device("cuda" if mt.cuda.is_available() else "cpu")
+    assert device == mt.device(device) == mt.device("cpu") and str(device) == "cpu"
+    assert repr(device) == "device(type='cpu')"
+    assert repr(mt.device("cuda", 1)) == "device(type='cuda', index=1)" and str(mt.device("cuda:1")) == "cuda:1"
+    x = mt.randn(3).to(device)
+    assert x.device == device and not x.is_cuda and mt.zeros(2, device=x.device).device == device
+    assert x.type_as(mt.zeros(1, dtype=mt.float64)).dtype == np.float64
+    model = mt.nn.Linear(2, 2)
+    assert model.to(device).cpu() is model
+    with pytest.raises(ValueError, match="only device is 'cpu'"):
+        x.to(mt.device("cuda"))
+    with pytest.raises(RuntimeError, match="device type at start of device string: gpu"):
+        mt.device("gpu")
+    with pytest.raises(RuntimeError, match="index was passed explicitly"):
+        mt.device("cuda:0", 1)
+
+
 def test_manual_seed_makes_random_factories_reproducible():
     def draw():
         return [mt.rand(2, 3).numpy(), mt.randn(4).numpy(), mt.randint(0, 10, (5,)).numpy(), mt.randperm(6).numpy()]

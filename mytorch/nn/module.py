@@ -314,6 +314,10 @@ class Module:
                     tensor.grad = Tensor(grad.data.astype(target))
         return self
 
+    def cpu(self) -> Module:
+        """Itself: every parameter is on the CPU already."""
+        return self
+
     def double(self) -> Module:
         """Parameters and buffers as float64; returns self."""
         return self.to(np.float64)
