@@ -23,7 +23,7 @@ import numpy as np
 
 from mytorch.arguments import size_arg
 from mytorch.dtypes import as_dtype, get_default_dtype
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, _check_fits, _stored
 
 __all__ = [
     "Generator",
@@ -234,7 +234,10 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         if array.dtype.kind not in "biufc":
             kind = type(data).__name__
             raise TypeError(f"tensor: the data must be numbers, got a {kind} that NumPy reads as {array.dtype}")
-        array = array.astype(dtype or _element_dtype(data) or _python_dtype(array), copy=False)
+        target = dtype or _element_dtype(data) or _python_dtype(array)
+        _check_fits(array, np.dtype(target), "tensor")  # ([300] into uint8 raises, as in PyTorch; it was 44)
+        with np.errstate(over="ignore"):  # (7e4 into float16 is inf, as in PyTorch)
+            array = array.astype(target, copy=False)
     return _leaf("tensor", array, requires_grad)
 
 
@@ -285,6 +288,9 @@ def full(
 ) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (its dtype follows the value, as in ``tensor``)."""
     _check_device("full", device)
+    target = as_dtype(dtype, "full")
+    if target is not None:
+        fill_value = _stored(fill_value, target, "full")  # (7e4 into float16 raises; it was inf)
     value = tensor(fill_value, dtype).data
     return _leaf("full", np.full(size_arg("full", (size,)), value, value.dtype), requires_grad)
 
@@ -317,7 +323,7 @@ def full_like(
     """``fill_value`` in ``input``'s shape and dtype."""
     _check_device("full_like", device)
     shape, dtype = _like("full_like", input, dtype)
-    return _leaf("full_like", np.full(shape, fill_value, dtype), requires_grad)
+    return _leaf("full_like", np.full(shape, _stored(fill_value, dtype, "full_like"), dtype), requires_grad)
 
 
 # --------------------------------------------------------------------------- ranges

@@ -1100,6 +1100,32 @@ def _check_storable(value: Any, dtype: np.dtype, what: str) -> None:
         raise RuntimeError(f"{what}: the value {value} cannot be stored in a {dtype} tensor without overflow")
 
 
+def _stored(value: Any, dtype: np.dtype, what: str) -> Any:
+    """A number to fill a ``dtype`` tensor with (``F.pad``, ``full``, ``full_like``, ``scatter``'s
+    ``value``), checked as ``fill_`` checks it and taken into ``dtype`` (-1 into uint8 is 255);
+    anything else (a tensor, an array) as it is."""
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, (bool, np.bool_)):
+        return value
+    if dtype.kind in "iuf":
+        _check_storable(value, dtype, what)
+    return np.asarray(value).astype(dtype)
+
+
+def _check_fits(array: np.ndarray, dtype: np.dtype, what: str) -> None:
+    """Refuse Python numbers that an integer ``dtype`` cannot hold, as PyTorch's ``tensor(data, dtype)``
+    refuses them (``_check_storable``'s rule for a whole array: 300, 255.9, -1.5, NaN or inf into uint8;
+    -1 is 255). A float dtype takes any number (1e39 into float32 is inf, as in PyTorch)."""
+    if dtype.kind not in "iu" or array.dtype.kind not in "iuf" or not array.size:
+        return
+    info = np.iinfo(dtype)
+    low = -info.max if info.min == 0 and array.dtype.kind in "iu" else info.min
+    with np.errstate(invalid="ignore"):
+        bad = ~((array >= low) & (array <= info.max))
+    if bad.any():
+        value = array[bad].flat[0].item()
+        raise RuntimeError(f"{what}: the value {value} cannot be stored in a {dtype} tensor without overflow")
+
+
 def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
     """``t (op)= other`` for ``add``, ``sub``, ``mul``, ``div``: in place, same object."""
     if _tracked(t, other):
@@ -1477,6 +1503,9 @@ class Tensor:
             _check_inplace(self, "clamp_")
             return _assign(self, Ellipsis, _copy(self).clamp(min, max), "clamp_")
         bounds = [b.data if isinstance(b, Tensor) else b for b in (min, max)]
+        for bound in bounds if self.dtype.kind == "f" else ():  # (70000.0 for float16 raises, as in PyTorch)
+            if isinstance(bound, (int, float, np.integer, np.floating)):
+                _check_storable(bound, self.dtype, "clamp_")
         if self.dtype.kind in "iu" and all(isinstance(b, (int, np.integer)) for b in bounds if b is not None):
             bounds = list(_integer_bounds("clamp_", self.dtype, *(None if b is None else int(b) for b in bounds)))
             if bounds == [None, None]:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.arguments import check_dim
-from mytorch.tensor import Tensor, _apply, _assign
+from mytorch.tensor import Tensor, _apply, _assign, _stored
 
 __all__ = ["gather", "index_select", "scatter", "scatter_add"]
 
@@ -133,9 +133,8 @@ def _source(op: str, x: np.ndarray, d: int, index: Any, src: Any) -> tuple[tuple
     _check_along(op, values, d, x.shape, "the input", every=False)
     idx = _indices(op, values, x.shape, d)
     if isinstance(src, (builtins.int, builtins.float, np.number)) and not isinstance(src, builtins.bool):
-        if x.dtype.kind not in "fc":  # in the tensor's dtype (1.7 into int64 is 1), as PyTorch writes it; not promoted
-            src = np.asarray(src).astype(x.dtype)
-        return _coordinates(idx, d), src
+        # in the tensor's dtype (1.7 into int64 is 1; 300 into uint8 raises, 70000.0 into float16 too), as in PyTorch
+        return _coordinates(idx, d), _stored(src, x.dtype, op)
     s = _data(src)
     if s.dtype != x.dtype:
         raise TypeError(f"{op}: src has dtype {s.dtype} and the input {x.dtype}; they must be the same, as in PyTorch")

@@ -453,6 +453,9 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_between(input, min, max)
     x = _data(input)
+    for bound in (min, max):  # (70000.0 for float16 raises, as in PyTorch; it clamped to inf)
+        if x.dtype.kind == "f" and isinstance(bound, (builtins.int, builtins.float, np.integer, np.floating)):
+            _check_storable(bound, x.dtype, "clamp")
     if x.dtype.kind in "biu":  # integers (labels) stay integers between integer bounds, as in PyTorch
         if builtins.all(isinstance(b, (builtins.int, np.integer)) for b in (min, max) if b is not None):
             lo, hi = (None if b is None else builtins.int(b) for b in (min, max))  # (np.int64(3) would widen int32)

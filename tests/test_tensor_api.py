@@ -434,6 +434,34 @@ def test_integer_clamp_keeps_the_dtype_with_bounds_beyond_its_range_on_numpy_1_t
             u.clamp(**bounds)
 
 
+def test_numbers_a_dtype_cannot_hold_are_refused_where_pytorch_refuses_them():
+    """full, full_like, tensor(numbers, dtype), scatter's value and float clamp bounds check a number
+    as fill_ does (PyTorch: 'value cannot be converted ... without overflow'). They stored 300 into
+    uint8 as 44, NaN as 0, 1e30 into int64 as -2**63 and 70000.0 into float16 as inf."""
+    u, half, at0 = mt.tensor([1, 2], dtype=mt.uint8), mt.zeros(2, dtype=mt.float16), mt.tensor([0])
+    refused = [
+        lambda: mt.full((2,), 300, dtype=mt.uint8),
+        lambda: mt.full((2,), 7e4, dtype=mt.float16),
+        lambda: mt.full((1,), 1e30, dtype=mt.int64),
+        lambda: mt.full_like(u, float("nan")),
+        lambda: mt.full_like(half, 7e4),
+        lambda: mt.tensor([1, 300], dtype=mt.uint8),
+        lambda: mt.tensor([255.9], dtype=mt.uint8),
+        lambda: mt.tensor(float("inf"), dtype=mt.int64),
+        lambda: u.scatter(0, at0, value=300),
+        lambda: half.scatter(0, at0, value=7e4),
+        lambda: half.clamp(min=7e4),
+        lambda: half.clone().clamp_(max=-7e4),
+    ]
+    for make in refused:
+        with pytest.raises(RuntimeError, match="cannot be stored in a"):
+            make()
+    for kept in (mt.full((2,), -1, dtype=mt.uint8), mt.full_like(u, -1), mt.tensor([-1, 255], dtype=mt.uint8)):
+        assert kept.dtype == np.uint8 and kept.tolist() == [255, 255]  # -1 is 255, as in PyTorch
+    assert mt.full_like(u, 2.7).tolist() == [2, 2] and u.scatter(0, at0, value=2.7).tolist() == [2, 2]
+    assert mt.tensor([7e4], dtype=mt.float16).tolist() == [float("inf")]  # (PyTorch's tensor() takes it too)
+
+
 def test_an_integer_tensor_to_a_float_tensor_power_takes_the_exponents_dtype():
     a = mt.tensor([1, 2, 3])
     assert (a ** mt.tensor(2.5, dtype=mt.float64)).dtype == np.float64  # was float32

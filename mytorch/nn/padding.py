@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.tensor import Tensor, _apply, _check_storable
+from mytorch.tensor import Tensor, _apply, _stored
 
 __all__ = ["pad"]
 
@@ -56,9 +56,7 @@ def _constant(x: Tensor, pairs: list[tuple[int, int, int]], value: float) -> Ten
     for axis, before, after in pairs:
         shape[axis] += max(before, 0) + max(after, 0)
         place[axis] = slice(max(before, 0), max(before, 0) + x.shape[axis])
-    if isinstance(value, (int, float, np.integer, np.floating)) and x.dtype.kind in "iuf":
-        _check_storable(value, x.dtype, "pad")  # (as fill_: 300 or NaN into uint8, 70000.0 into float16 raise)
-    filled = np.full(shape, np.asarray(value).astype(x.dtype), dtype=x.dtype)  # (-1 into uint8: 255)
+    filled = np.full(shape, _stored(value, x.dtype, "pad"), dtype=x.dtype)  # (300 into uint8 raises, -1 is 255)
     return _apply("setitem", (Tensor(filled), x), {"index": tuple(place)})
 
 
