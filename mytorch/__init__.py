@@ -104,9 +104,18 @@ sys.modules["mytorch.utils.data"] = sys.modules["mytorch.utils"].data = _data_on
 _ON_FIRST_USE = ("autograd", "optim", "cuda", "backends")
 
 
+_COMPAT = frozenset(
+    {"FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ByteTensor", "BoolTensor"}
+    | {"Size", "finfo", "iinfo"}
+)
+
+
 def __getattr__(name: str) -> Any:
-    """``mytorch.optim``, ``mytorch.autograd``, ``mytorch.cuda`` and ``mytorch.backends``, loaded on
-    first use: ``import mytorch`` (and the graded code) does not depend on their files."""
+    """``mytorch.optim``, ``mytorch.autograd``, ``mytorch.cuda`` and ``mytorch.backends``, and the
+    names of ``mytorch.compat``, loaded on first use: ``import mytorch`` (and the graded code)
+    does not depend on their files."""
     if name in _ON_FIRST_USE:
         return importlib.import_module(f"mytorch.{name}")
+    if name in _COMPAT:
+        return getattr(importlib.import_module("mytorch.compat"), name)
     raise AttributeError(f"module 'mytorch' has no attribute {name!r}")

@@ -1,5 +1,6 @@
 """``mytorch.autograd``: ``Function``, PyTorch's way of extending autograd on Tensors, and
-``grad`` (``torch.autograd.grad``, the same function as ``mytorch.grad``).
+``grad`` (``torch.autograd.grad``, the same function as ``mytorch.grad``); ``Variable``, PyTorch's
+deprecated wrapper (``mytorch.compat``).
 
 A PyTorch script defines a new op as ``class Op(torch.autograd.Function)`` whose static
 ``forward(ctx, *inputs)`` and ``backward(ctx, *grad_outputs)`` take and return *Tensors*;
@@ -38,9 +39,10 @@ import numpy as np
 
 from mytorch.autograd_engine import no_grad
 from mytorch.backward_graph import grad
+from mytorch.compat import Variable
 from mytorch.tensor import Tensor, _arrays, _attach
 
-__all__ = ["Function", "FunctionCtx", "grad"]
+__all__ = ["Function", "FunctionCtx", "Variable", "grad"]
 
 
 class FunctionCtx:

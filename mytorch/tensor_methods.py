@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from mytorch import tensor_graph, tensor_index, tensor_math, tensor_shape, tensor_sort
+from mytorch import factories, tensor_graph, tensor_index, tensor_math, tensor_shape, tensor_sort
 from mytorch.dtypes import as_dtype
-from mytorch.factories import device
+from mytorch.factories import default_generator, device
 from mytorch.tensor import Tensor, _apply, _assign, _promoted_dtype, _wrapping
 
 __all__ = ["METHODS"]
@@ -100,6 +100,46 @@ def _clone(self: Tensor) -> Tensor:
     return _apply("clone", (self,))
 
 
+def _contiguous(self: Tensor) -> Tensor:
+    """This tensor if its memory is laid out row by row, else a copy that is (kernel ``clone``)."""
+    return self if self.data.flags.c_contiguous else _apply("clone", (self,))
+
+
+def _is_contiguous(self: Tensor) -> builtins.bool:
+    """Whether its memory is laid out row by row (C order)."""
+    return builtins.bool(self.data.flags.c_contiguous)
+
+
+def _random_fill(name: str, draw: Any) -> Any:
+    """The in-place method ``name``: every element drawn by ``draw(generator, *args, size)``, from
+    ``generator`` or ``mytorch.default_generator``, written as ``copy_`` does (so refused on a leaf
+    that requires grad while recording, as in PyTorch; ``nn.init`` is the way for parameters)."""
+
+    def fill(self: Tensor, *args: Any, generator: np.random.Generator | None = None, **kwargs: Any) -> Tensor:
+        if self.dtype.kind != "f":
+            raise TypeError(f"{name}: fills floating-point tensors, this one is {self.dtype}")
+        values = draw(default_generator if generator is None else generator, *args, size=self.shape, **kwargs)
+        return self.copy_(Tensor(np.asarray(values, dtype=self.dtype)))
+
+    fill.__name__ = fill.__qualname__ = name
+    fill.__doc__ = f"Fill with random numbers in place (PyTorch's ``{name}``); returns self."
+    return fill
+
+
+def _new(name: str, make: Any) -> Any:
+    """The method ``name``: a new tensor from the factory ``make``, in this tensor's dtype unless
+    ``dtype=`` says otherwise (PyTorch's ``new_zeros``, ``new_full``, ...)."""
+
+    def new(
+        self: Tensor, *args: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+    ) -> Tensor:
+        return make(*args, dtype=self.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad)
+
+    new.__name__ = new.__qualname__ = name
+    new.__doc__ = f"PyTorch's ``Tensor.{name}``: like ``mytorch.{name[4:]}``, in this tensor's dtype by default."
+    return new
+
+
 def _cpu(self: Tensor) -> Tensor:
     """This tensor (it is on the CPU already)."""
     return self
@@ -175,6 +215,17 @@ METHODS: dict[str, Any] = {
     "int": _caster(np.int32, "int"),
     "bool": _caster(np.bool_, "bool"),
     "cpu": _cpu,
+    "contiguous": _contiguous,
+    "is_contiguous": _is_contiguous,
+    "repeat": tensor_shape.repeat,
+    "tile": tensor_shape.tile,
+    "uniform_": _random_fill("uniform_", lambda rng, low=0.0, high=1.0, *, size: rng.uniform(low, high, size)),
+    "normal_": _random_fill("normal_", lambda rng, mean=0.0, std=1.0, *, size: rng.normal(mean, std, size)),
+    "new_zeros": _new("new_zeros", factories.zeros),
+    "new_ones": _new("new_ones", factories.ones),
+    "new_empty": _new("new_empty", factories.empty),
+    "new_full": _new("new_full", factories.full),
+    "new_tensor": _new("new_tensor", factories.tensor),
     "device": property(_device),
     "is_cuda": False,
     "type_as": _type_as,

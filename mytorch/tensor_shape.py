@@ -34,6 +34,7 @@ __all__ = [
     "squeeze",
     "stack",
     "t",
+    "tile",
     "transpose",
     "unbind",
     "unsqueeze",
@@ -136,6 +137,31 @@ def expand(input: Any, *sizes: Any) -> Tensor:  # noqa: A002
         if n != 1 and target[i + extra] != n:
             raise ValueError(f"expand: cannot expand shape {shape} to {sizes} (axis {i} has length {n}, not 1)")
     return _apply("expand", (input,), {"shape": target})
+
+
+def repeat(input: Any, *sizes: Any) -> Tensor:  # noqa: A002
+    """``input`` tiled ``sizes[i]`` times along each axis (``x.repeat(2, 3)``; more sizes than
+    axes add axes in front), copying, as PyTorch's ``Tensor.repeat``: recorded as a reshape, an
+    expand and a reshape, so the gradient of each tile adds up into the input."""
+    shape, sizes = _shape(input), size_arg("repeat", sizes)
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"repeat: {len(sizes)} repeat sizes for a tensor of {len(shape)} axes (give at least one per axis)"
+        )
+    if any(n < 0 for n in sizes):
+        raise RuntimeError(f"repeat: sizes must be non-negative, got {sizes}")
+    shape = (1,) * (len(sizes) - len(shape)) + shape
+    spread = tuple(k for n in shape for k in (1, n))
+    tiled = tuple(k for r, n in zip(sizes, shape) for k in (r, n))
+    out = expand(reshape(input, spread), tiled)
+    return reshape(out, tuple(r * n for r, n in zip(sizes, shape)))
+
+
+def tile(input: Any, dims: Any) -> Tensor:  # noqa: A002
+    """``input`` repeated ``dims[i]`` times along each axis; fewer dims than axes are padded with
+    1s in front (``torch.tile``; ``repeat`` needs one per axis)."""
+    dims = size_arg("tile", (dims,))
+    return repeat(input, (1,) * (len(_shape(input)) - len(dims)) + dims)
 
 
 def expand_as(input: Any, other: Any) -> Tensor:  # noqa: A002

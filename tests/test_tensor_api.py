@@ -127,6 +127,40 @@ def test_device_cuda_and_backends_for_scripts_that_ask():
         mt.device("cuda:0", 1)
 
 
+def test_repeat_contiguous_random_fills_new_tensors_and_typed_constructors():
+    x = mt.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    y = x.repeat(2, 2)
+    np.testing.assert_array_equal(y.detach().numpy(), np.tile(x.detach().numpy(), (2, 2)))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 4.0))  # each element in 4 tiles
+    assert x.repeat(3, 1, 1).shape == (3, 2, 3) and mt.tile(x, (2,)).shape == (2, 6)
+    with pytest.raises(RuntimeError, match="at least one per axis"):
+        x.repeat(2)
+    assert not x.t().is_contiguous() and x.t().contiguous().is_contiguous() and x.contiguous() is x
+    mt.manual_seed(3)
+    first = mt.empty(1000).uniform_(-2, 3)
+    mt.manual_seed(3)
+    assert mt.empty(1000).uniform_(-2, 3).tolist() == first.tolist() and -2 <= first.min().item() < 3
+    normal = mt.empty(4000, dtype=mt.float64).normal_(mean=1.0, std=0.5, generator=mt.Generator().manual_seed(0))
+    assert normal.dtype == np.float64 and abs(normal.mean().item() - 1.0) < 0.05
+    assert abs(normal.std().item() - 0.5) < 0.05
+    with pytest.raises(RuntimeError, match="leaf"):
+        mt.zeros(2, requires_grad=True).normal_()
+    with mt.no_grad():
+        mt.zeros(2, requires_grad=True).uniform_()
+    d = mt.ones(2, dtype=mt.float64)
+    assert d.new_zeros(3).dtype == d.new_tensor([1, 2]).dtype == d.new_ones(2, 2).dtype == np.float64
+    assert mt.ones(2).new_full((2,), 3).tolist() == [3.0, 3.0] and d.new_empty(1).shape == (1,)
+    assert mt.FloatTensor([1, 2]).dtype == np.float32 and mt.LongTensor([1.7, -2.5]).tolist() == [1, -2]
+    assert mt.FloatTensor(2, 3).shape == (2, 3) and mt.FloatTensor().shape == (0,)
+    assert isinstance(mt.ones(2), mt.FloatTensor) and not isinstance(mt.ones(2), mt.LongTensor)
+    assert mt.Size([2, 3]) == mt.ones(2, 3).shape and mt.Size([2, 3]).numel() == 6
+    assert mt.finfo(mt.float32).eps == np.finfo(np.float32).eps == mt.finfo().eps
+    assert mt.iinfo(mt.int64).max == 2**63 - 1
+    v = mt.autograd.Variable(x, requires_grad=True)
+    assert v.requires_grad and v.is_leaf and v is not x and np.shares_memory(v.data, x.data)
+
+
 def test_manual_seed_makes_random_factories_reproducible():
     def draw():
         return [mt.rand(2, 3).numpy(), mt.randn(4).numpy(), mt.randint(0, 10, (5,)).numpy(), mt.randperm(6).numpy()]

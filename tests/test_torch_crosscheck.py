@@ -440,6 +440,8 @@ API: dict[str, tuple[Callable[..., Any], list[tuple[tuple[int, ...], str]]]] = {
     "float": (lambda m, x: x.float() * 3, [((3, 4), R)]),
     "to dtype": (lambda m, x: x.to(m.float64) * 2 + x.to(m.float32).to(m.float64), [((3, 4), R)]),
     "clone": (lambda m, x: x.clone() * x, [((3, 4), R)]),
+    "repeat": (lambda m, x: x.repeat(2, 1, 3) * 2, [((2, 3), R)]),
+    "tile and contiguous": (lambda m, x: m.tile(x.t().contiguous(), (2,)), [((2, 3), R)]),
     "detach": (lambda m, x: x.detach() * x, [((3, 4), R)]),
     "logsumexp": (lambda m, x: m.logsumexp(x, 1), [((3, 4), R)]),
     "logsumexp negative keepdim": (lambda m, x: x.logsumexp(-1, keepdim=True), [((2, 3, 4), R)]),
