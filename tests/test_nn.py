@@ -586,6 +586,56 @@ def test_an_activations_setting_changed_after_construction_takes_effect():
     np.testing.assert_allclose(gelu(mytorch.tensor(t)).numpy(), expected, rtol=1e-12)
 
 
+def test_module_and_parameter_dicts_and_lists_unflatten_and_parameter_vectors():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.heads = nn.ModuleDict({"b": nn.Linear(2, 1), "a": nn.Linear(2, 3)})
+            self.scales = nn.ParameterList([nn.Parameter(mytorch.ones(2)), mytorch.zeros(3)])
+            self.extra = nn.ParameterDict({"w": mytorch.ones(1)})
+
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    assert names == [
+        "heads.b.weight",
+        "heads.b.bias",
+        "heads.a.weight",
+        "heads.a.bias",
+        "scales.0",
+        "scales.1",
+        "extra.w",
+    ]
+    assert list(net.state_dict()) == names and isinstance(net.scales[1], nn.Parameter)
+    heads = net.heads
+    assert heads.keys() == ["b", "a"] and heads["a"] is heads.a and "b" in heads and len(heads) == 2
+    heads["c"] = nn.Tanh()
+    assert heads.pop("b") is not None and heads.keys() == ["a", "c"] and not hasattr(heads, "b")
+    heads.update([("d", nn.ReLU())])
+    assert [type(m).__name__ for m in heads.values()] == ["Linear", "Tanh", "ReLU"]
+    with pytest.raises(KeyError, match="already exists"):
+        heads["train"] = nn.ReLU()
+    with pytest.raises(TypeError, match="must be a mytorch.nn.Module"):
+        heads["e"] = 3
+    net.scales.append(mytorch.ones(4))
+    assert [p.shape for p in net.scales] == [(2,), (3,), (4,)]
+    unflatten = nn.Unflatten(-1, (2, -1))
+    assert (
+        unflatten(mytorch.ones(3, 4)).shape == (3, 2, 2)
+        and repr(unflatten) == "Unflatten(dim=-1, unflattened_size=(2, -1))"
+    )
+    with pytest.raises(RuntimeError, match="don't multiply up"):
+        nn.Unflatten(1, (3, 3))(mytorch.ones(2, 4))
+    layer = nn.Linear(3, 2)
+    nn.utils.vector_to_parameters(mytorch.arange(8.0), layer.parameters())
+    np.testing.assert_array_equal(layer.weight.data, [[0, 1, 2], [3, 4, 5]])
+    vector = nn.utils.parameters_to_vector(layer.parameters())
+    assert vector.tolist() == list(range(8))
+    (vector**2).sum().backward()  # recorded, as PyTorch's
+    np.testing.assert_array_equal(layer.bias.grad.numpy(), [12.0, 14.0])
+    with pytest.raises(ValueError, match="8 values"):
+        nn.utils.vector_to_parameters(mytorch.zeros(7), layer.parameters())
+
+
 def test_l1_smooth_l1_and_huber_losses_closed_forms():
     """d = [0, 0.5, 2, -3]: values, gradients and second derivatives of the three losses (PyTorch's
     pieces: the linear one from |d| = beta on); float32 kept; PyTorch's refusals."""

@@ -50,6 +50,7 @@ MODULES = [
     (nn.LogSoftmax(dim=0), torch.nn.LogSoftmax(dim=0)),
     (nn.Identity(), torch.nn.Identity()),
     (nn.Flatten(0), torch.nn.Flatten(0)),
+    (nn.Unflatten(1, (2, -1)), torch.nn.Unflatten(1, (2, -1))),
     (nn.ELU(0.5), torch.nn.ELU(0.5)),
     (nn.SELU(), torch.nn.SELU()),
     (nn.SiLU(), torch.nn.SiLU()),

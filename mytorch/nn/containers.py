@@ -1,14 +1,17 @@
-"""Containers of modules: ``Sequential`` (a pipeline) and ``ModuleList`` (a registered list)."""
+"""Containers: ``Sequential`` (a pipeline), ``ModuleList`` and ``ModuleDict`` (registered modules),
+``ParameterList`` and ``ParameterDict`` (registered parameters)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, cast
 
 from mytorch.nn.module import Module
+from mytorch.nn.parameter import Parameter
+from mytorch.tensor import Tensor
 
-__all__ = ["ModuleList", "Sequential"]
+__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]
 
 
 def _check_module(owner: str, index: Any, module: Any) -> Module:
@@ -108,3 +111,137 @@ class Sequential(ModuleList):
         for module in self._items():
             x = module(x)
         return x
+
+
+def _as_parameter(owner: str, key: Any, value: Any) -> Parameter:
+    """``value`` as a Parameter: a Parameter itself, a Tensor wrapped (sharing its values), as
+    PyTorch's parameter containers do; anything else a TypeError."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, Tensor):
+        return Parameter(value)
+    raise TypeError(f"{owner}: item {key!r} must be a Parameter or a Tensor, got {type(value).__name__}")
+
+
+class _Keyed(Module):
+    """A dict of registered entries (``ModuleDict``, ``ParameterDict``): keys are attribute names,
+    kept in insertion order; subclasses say which registry (``registry``) and how an entry is
+    registered (``_put``)."""
+
+    registry = "_modules"
+
+    def __init__(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
+        super().__init__()
+        if entries is not None:
+            self.update(entries)
+
+    def _put(self, key: str, value: Any) -> None:
+        raise NotImplementedError
+
+    def _entries(self) -> dict[str, Any]:
+        return cast("dict[str, Any]", getattr(self, self.registry))
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        name = type(self).__name__
+        if not isinstance(key, str):
+            raise TypeError(f"{name}: keys must be strings, got {type(key).__name__}")
+        if "." in key or not key:
+            raise KeyError(f"{name}: a key must be a non-empty name without '.', got {key!r}")
+        if key not in self._entries() and hasattr(self, key):
+            raise KeyError(f"{name}: attribute {key!r} already exists")
+        self._put(key, value)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._entries()[key]
+
+    def __delitem__(self, key: str) -> None:
+        self._entries()[key]  # (KeyError for a missing key)
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._entries()))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries()
+
+    def keys(self) -> list[str]:
+        """The keys, in insertion order."""
+        return list(self._entries())
+
+    def values(self) -> list[Any]:
+        """The entries, in insertion order."""
+        return list(self._entries().values())
+
+    def items(self) -> list[tuple[str, Any]]:
+        """``(key, entry)`` pairs, in insertion order."""
+        return list(self._entries().items())
+
+    def update(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Add (or replace) entries from a mapping or from ``(key, value)`` pairs."""
+        for key, value in entries.items() if isinstance(entries, Mapping) else entries:
+            self[key] = value
+
+    def pop(self, key: str) -> Any:
+        """Remove the entry ``key`` and return it."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        for key in self.keys():
+            del self[key]
+
+
+class ModuleDict(_Keyed):
+    """Modules by name (``ModuleDict({"encoder": nn.Linear(4, 2)})``), registered as sub-modules:
+    ``md["encoder"]``, ``md.encoder``, ``keys()``, ``items()``, ``update``, ``pop``, in insertion order."""
+
+    def _put(self, key: str, value: Any) -> None:
+        self.add_module(key, _check_module(type(self).__name__, key, value))
+
+
+class ParameterDict(_Keyed):
+    """Parameters by name, registered (a Tensor is wrapped as a Parameter, as in PyTorch)."""
+
+    registry = "_parameters"
+
+    def _put(self, key: str, value: Any) -> None:
+        self.register_parameter(key, _as_parameter(type(self).__name__, key, value))
+
+
+class ParameterList(Module):
+    """A list of parameters whose owner sees them, registered under "0", "1", ... (a Tensor is
+    wrapped as a Parameter, as in PyTorch): ``len``, iteration, indexing, ``append``, ``extend``."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(cast("list[Parameter]", list(self._parameters.values())))
+
+    def __getitem__(self, index: int) -> Parameter:
+        return list(self)[index]
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        key = str(range(len(self))[index])
+        self.register_parameter(key, _as_parameter(type(self).__name__, index, value))
+
+    def append(self, value: Any) -> ParameterList:
+        """Add ``value`` at the end; returns self."""
+        self.register_parameter(str(len(self)), _as_parameter(type(self).__name__, len(self), value))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        """Add each of ``values`` at the end; returns self."""
+        for value in values:
+            self.append(value)
+        return self

@@ -8,10 +8,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import check_dim
 from mytorch.dtypes import get_default_dtype
 from mytorch.nn import functional_tensor as TF
 from mytorch.nn import init
@@ -20,7 +22,7 @@ from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor, _run
 
-__all__ = ["Dropout", "Embedding", "Flatten", "Identity", "Linear"]
+__all__ = ["Dropout", "Embedding", "Flatten", "Identity", "Linear", "Unflatten"]
 
 _LINEAR = KERNELS["linear"]
 
@@ -163,6 +165,36 @@ class Flatten(Module):
     def extra_repr(self) -> str:
         """``start_dim=..., end_dim=...``, shown in ``repr``."""
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split axis ``dim`` into ``unflattened_size`` (one -1 inferred): ``Flatten``'s inverse."""
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x`` (a Tensor) with axis ``dim`` split (a recorded reshape).
+
+        Raises:
+            IndexError: an axis ``x`` does not have. RuntimeError: sizes that do not multiply up
+                to the axis' length (PyTorch's error).
+        """
+        x = expect_tensor(self, x)
+        dim = check_dim("Unflatten", self.dim, x.ndim)
+        sizes, length = self.unflattened_size, x.shape[dim]
+        known = math.prod(n for n in sizes if n != -1)
+        if (-1 not in sizes and known != length) or (-1 in sizes and (known == 0 or length % known)):
+            raise RuntimeError(
+                f"Unflatten: sizes {list(sizes)} don't multiply up to the size of dim {self.dim} ({length}) "
+                f"of the input, shape {x.shape}"
+            )
+        return x.reshape(x.shape[:dim] + sizes + x.shape[dim + 1 :])
+
+    def extra_repr(self) -> str:
+        """``dim=..., unflattened_size=...``, shown in ``repr``."""
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 class Embedding(Module):

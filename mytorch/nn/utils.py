@@ -1,6 +1,7 @@
-"""``torch.nn.utils``'s gradient clipping: ``clip_grad_norm_`` and ``clip_grad_value_``.
+"""``torch.nn.utils``: gradient clipping, ``clip_grad_norm_`` and ``clip_grad_value_``; and
+``parameters_to_vector`` / ``vector_to_parameters``.
 
-Both change the parameters' ``.grad`` in place (outside any graph, as an optimizer's step
+The clipping functions change the parameters' ``.grad`` in place (outside any graph, as an optimizer's step
 does) and are called between ``loss.backward()`` and ``optimizer.step()``; parameters whose
 ``.grad`` is None are skipped.
 """
@@ -13,23 +14,26 @@ from typing import Any
 
 import numpy as np
 
+from mytorch import tensor_shape
 from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import get_default_dtype
 from mytorch.tensor import CAPTURE, Tensor, capturing
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
 
-def _gradients(op: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
-    """The ``.grad`` of each parameter that has one (one Tensor may stand for a list of it)."""
-    items: Iterable[Tensor] = [parameters] if isinstance(parameters, Tensor) else parameters
-    grads = []
+def _tensors(op: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    """The parameters as a list (one Tensor may stand for a list of it), each checked to be a Tensor."""
+    items = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     for p in items:
         if not isinstance(p, Tensor):
             raise TypeError(f"{op}: expected Tensors (model.parameters()), got a {type(p).__name__}")
-        if p.grad is not None:
-            grads.append(p.grad)
-    return grads
+    return items
+
+
+def _gradients(op: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    """The ``.grad`` of each parameter that has one."""
+    return [p.grad for p in _tensors(op, parameters) if p.grad is not None]
 
 
 def _tell_capture(name: str) -> None:
@@ -94,3 +98,32 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, f
     with no_grad():
         for g in grads:
             g.clamp_(-value, value)
+
+
+def parameters_to_vector(parameters: Tensor | Iterable[Tensor]) -> Tensor:
+    """Every parameter flattened and joined into one 1-D Tensor, in order (recorded: a gradient
+    of the vector reaches the parameters, as in PyTorch)."""
+    items = _tensors("parameters_to_vector", parameters)
+    if not items:
+        raise ValueError("parameters_to_vector: no parameters")
+    return tensor_shape.cat([p.reshape(-1) for p in items])
+
+
+def vector_to_parameters(vec: Tensor, parameters: Tensor | Iterable[Tensor]) -> None:
+    """Copy consecutive pieces of the 1-D ``vec`` into the parameters, in order (in place, outside
+    any graph; PyTorch rebinds each parameter's ``.data`` to a view of ``vec``, MyTorch copies).
+
+    Raises:
+        TypeError: ``vec`` is not a Tensor. ValueError: its length is not the parameters' total.
+    """
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"vector_to_parameters: expected a Tensor, but got: {type(vec).__name__}")
+    items = _tensors("vector_to_parameters", parameters)
+    total = sum(p.numel() for p in items)
+    if vec.ndim != 1 or vec.numel() != total:
+        raise ValueError(f"vector_to_parameters: a 1-D vector of {total} values is needed, got shape {vec.shape}")
+    with no_grad():
+        start = 0
+        for p in items:
+            p.copy_(vec[start : start + p.numel()].reshape(p.shape))
+            start += p.numel()
