@@ -727,3 +727,23 @@ def test_binary_cross_entropy_at_probabilities_0_and_1_has_the_same_finite_gradi
     np.testing.assert_allclose(losses.detach().numpy(), np.sum(expected) * scale if reduction != "none" else expected)
     # d/dp = -y/p + (1 - y)/(1 - p) where neither log is floored; only the unfloored term at p = 1 and p = 0
     np.testing.assert_allclose(p.grad.numpy(), np.array([-0.5 / 0.25 + 0.5 / 0.75, -0.2 / 1.0, 0.3 / 1.0]) * scale)
+
+
+def test_integer_inputs_of_float_functions_give_the_default_float_dtype():
+    """F's and nn's float functions take a bool or integer tensor into the default float dtype, as
+    mytorch.sigmoid does. They computed in NumPy's dtype: F.sigmoid and nn.Sigmoid of int64 were
+    float64 (PyTorch float32), F.softplus of [1, 2] was [1, 2], mse_loss of integer predictions
+    against [2., 2., 2.] 0 (PyTorch 0.667), cross_entropy of integer logits 1 (1.3133)."""
+    x, ints = mytorch.tensor([1, 2, 3]), mytorch.tensor([[1, 2]])
+    float_results = [
+        F.sigmoid(x), F.tanh(x), F.softplus(x), F.gelu(x), F.elu(x), F.softmax(x, dim=0), nn.Sigmoid()(x), nn.GELU()(x),
+        F.mse_loss(x, mytorch.tensor([2.0, 2.0, 2.0])), F.cross_entropy(ints, mytorch.tensor([0])),
+        F.binary_cross_entropy_with_logits(mytorch.tensor([1, 0]), mytorch.tensor([1, 0])), F.layer_norm(ints, (2,)),
+    ]  # fmt: skip
+    assert {r.dtype for r in float_results} == {np.dtype(np.float32)}
+    np.testing.assert_allclose(F.softplus(x).numpy(), np.log1p(np.exp([1.0, 2.0, 3.0])), rtol=1e-6)
+    assert F.mse_loss(x, mytorch.tensor([2.0, 2.0, 2.0])).item() == pytest.approx(2 / 3)
+    assert F.cross_entropy(ints, mytorch.tensor([0])).item() == pytest.approx(np.log1p(np.e))
+    assert nn.ReLU()(x).dtype == np.int64  # (relu keeps integers, as PyTorch's)
+    with pytest.raises(RuntimeError, match="inplace=True cannot store its float result in a int64 tensor"):
+        F.leaky_relu(mytorch.tensor([-1, 2]), inplace=True)  # (it gave [0, 2])

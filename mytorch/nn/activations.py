@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mytorch.dtypes import get_default_dtype
 from mytorch.nn import functional_tensor as TF
 from mytorch.nn.functional import KERNELS
 from mytorch.nn.layers import expect_tensor
@@ -32,6 +33,10 @@ __all__ = [
 ]
 
 
+_KEEPS_INTEGERS = frozenset(("identity", "relu", "hardtanh"))
+"""The kernels whose module keeps an integer input's dtype (the others give the default float dtype)."""
+
+
 class _Elementwise(Module):
     """An activation that is one kernel of the table (``kernel``), with the keyword parameters
     ``kernel_params()`` reads from the module's attributes at each call (so that changing, say,
@@ -52,6 +57,8 @@ class _Elementwise(Module):
     def forward(self, x: Tensor) -> Tensor:
         handout = f"mytorch.nn.modules.activation.{type(self).__name__}(autograd_engine)" if self.handout else None
         x = expect_tensor(self, x, handout)
+        if self.kernel not in _KEEPS_INTEGERS and x.data.dtype.kind in "biu":
+            x = x.to(get_default_dtype())  # (as F.sigmoid: nn.Sigmoid of int64 was float64, nn.GELU's too)
         return _run(self._kernel, (x,), (x.data,), self.kernel_params())
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.dtypes import get_default_dtype
 from mytorch.factories import default_generator
 from mytorch.nn.functional import (
     _LOG_FLOOR,
@@ -66,6 +67,26 @@ def _tensor(name: str, value: Any, what: str = "input") -> Tensor:
         f"F.{name}: {what} must be a mytorch Tensor, got {type(value).__name__}; wrap arrays with "
         "mytorch.tensor(x) (the kernel table's array functions are mytorch.nn.functional.KERNELS)"
     )
+
+
+def _floating(name: str, value: Any, what: str = "input") -> Tensor:
+    """``_tensor``, a bool or integer tensor taken into the default float dtype, as the Tensor's own
+    float functions take it (``mytorch.sigmoid``). The kernels computed in NumPy's dtype instead:
+    F.sigmoid of int64 was float64 (PyTorch: float32), and the ones that keep their input's dtype
+    truncated: F.softplus of [1, 2] was [1, 2], mse_loss of integer predictions 0 (PyTorch: 0.667
+    against float targets), cross_entropy of integer logits an integer."""
+    x = _tensor(name, value, what)
+    return x if x.dtype.kind in "fc" else x.to(get_default_dtype())
+
+
+def _float_in_place(name: str, x: Tensor) -> None:
+    """Refuse ``inplace=True`` for a float result into a bool or integer tensor, as PyTorch does (it
+    was cast: F.leaky_relu(tensor([-1, 2]), inplace=True) gave [0, 2])."""
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(
+            f"F.{name}: inplace=True cannot store its float result in a {x.dtype} tensor (PyTorch refuses it too); "
+            "use inplace=False, or convert the tensor with .float() first"
+        )
 
 
 def _dim(name: str, dim: int | None, axis: int | None) -> int:
@@ -146,18 +167,19 @@ def relu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's
 
 def sigmoid(input: Any) -> Tensor:  # noqa: A002
     """1 / (1 + e^-x) elementwise."""
-    return _apply("sigmoid", (_tensor("sigmoid", input),))
+    return _apply("sigmoid", (_floating("sigmoid", input),))
 
 
 def tanh(input: Any) -> Tensor:  # noqa: A002
     """tanh x elementwise."""
-    return _apply("tanh", (_tensor("tanh", input),))
+    return _apply("tanh", (_floating("tanh", input),))
 
 
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
     """x where x > 0, else ``negative_slope * x``; ``inplace=True`` writes it into ``input``."""
-    x = _tensor("leaky_relu", input)
+    x = _tensor("leaky_relu", input) if inplace else _floating("leaky_relu", input)
     if inplace:
+        _float_in_place("leaky_relu", x)
         return x.mul_(np.where(x.data > 0, 1.0, negative_slope).astype(x.dtype))
     return _apply("leaky_relu", (x,), {"slope": float(negative_slope)})
 
@@ -168,7 +190,7 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor: 
     ``threshold`` is accepted for PyTorch's signature; PyTorch returns x itself where
     beta x > threshold, which differs from this by less than e^-threshold / beta.
     """
-    x = _tensor("softplus", input)
+    x = _floating("softplus", input)
     if beta == 1:
         return _apply("softplus", (x,))
     return _apply("softplus", (x * beta,)) / beta
@@ -176,7 +198,7 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor: 
 
 def gelu(input: Any, approximate: str = "none") -> Tensor:  # noqa: A002
     """x Phi(x) (``approximate="none"``, PyTorch's default) or its tanh form (``"tanh"``)."""
-    return _apply("gelu", (_tensor("gelu", input),), {"approximate": approximate})
+    return _apply("gelu", (_floating("gelu", input),), {"approximate": approximate})
 
 
 def _activation(name: str, input: Any, params: dict[str, Any] | None, inplace: bool) -> Tensor:  # noqa: A002
@@ -184,8 +206,10 @@ def _activation(name: str, input: Any, params: dict[str, Any] | None, inplace: b
     kernel of a clone: recorded, version-counted, refused on a leaf that requires grad)."""
     x = _tensor(name, input)
     if inplace:
+        if name != "hardtanh":
+            _float_in_place(name, x)
         return x.copy_(_apply(name, (x.clone(),), params))
-    return _apply(name, (x,), params)
+    return _apply(name, (x if name == "hardtanh" else _floating(name, x),), params)
 
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -227,12 +251,12 @@ def relu6(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
 
 def softmax(input: Any, dim: int | None = None, axis: int | None = None) -> Tensor:  # noqa: A002
     """e^x / sum(e^x) along ``dim``."""
-    return _apply("softmax", (_tensor("softmax", input),), {"axis": _dim("softmax", dim, axis)})
+    return _apply("softmax", (_floating("softmax", input),), {"axis": _dim("softmax", dim, axis)})
 
 
 def log_softmax(input: Any, dim: int | None = None, axis: int | None = None) -> Tensor:  # noqa: A002
     """x - log(sum(e^x)) along ``dim`` (stable)."""
-    return _apply("log_softmax", (_tensor("log_softmax", input),), {"axis": _dim("log_softmax", dim, axis)})
+    return _apply("log_softmax", (_floating("log_softmax", input),), {"axis": _dim("log_softmax", dim, axis)})
 
 
 # --------------------------------------------------------------------------- layers
@@ -511,7 +535,7 @@ def cross_entropy(
     name = "cross_entropy"
     _check_reduction(name, reduction)
     _legacy(name, size_average, reduce)
-    logits = _tensor(name, input)
+    logits = _floating(name, input)
     if logits.ndim == 0:
         raise ValueError(f"F.{name}: input must be logits of shape (C,), (N, C) or (N, C, d1, ...), got {logits.shape}")
     if not 0 <= label_smoothing <= 1:
@@ -574,7 +598,7 @@ def nll_loss(
     name = "nll_loss"
     _check_reduction(name, reduction)
     _legacy(name, size_average, reduce)
-    log_probs = _tensor(name, input)
+    log_probs = _floating(name, input)
     given = tuple(np.shape(getattr(target, "data", target)))
     if log_probs.ndim == 0 or given != (log_probs.shape[:1] + log_probs.shape[2:] if log_probs.ndim > 1 else ()):
         raise ValueError(
@@ -620,7 +644,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noq
     """The squared error (input - target)^2, averaged (or summed) over every element."""
     name = "mse_loss"
     _check_reduction(name, reduction)
-    x = _tensor(name, input)
+    x = _floating(name, input)
     _same_shapes(name, x, target)
     if reduction == "mean":
         return _mean_loss("mse_loss", target, x, mse_loss_and_diff)
@@ -632,7 +656,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     (each log floored at -100, as PyTorch does)."""
     name = "binary_cross_entropy"
     _check_reduction(name, reduction)
-    p = _tensor(name, input)
+    p = _floating(name, input)
     _same_shapes(name, p, target)
     check_probabilities(f"F.{name}", "targets", np.asarray(getattr(target, "data", target)))
     if reduction == "mean":
@@ -656,7 +680,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
     stable for any logit."""
     name = "binary_cross_entropy_with_logits"
     _check_reduction(name, reduction)
-    z = _tensor(name, input)
+    z = _floating(name, input)
     _same_shapes(name, z, target)
     if reduction == "mean":
         return _mean_loss("bce_with_logits_loss", target, z)

@@ -35,6 +35,13 @@ def _tensor(op: str, value: Any, what: str = "input") -> Tensor:
     raise TypeError(f"{op}: {what} must be a mytorch Tensor, got {type(value).__name__}")
 
 
+def _input(op: str, value: Any) -> Tensor:
+    """The input to normalize: a bool or integer tensor in the default float dtype (its statistics
+    were float64, as NumPy's mean of integers; PyTorch refuses integers here)."""
+    x = _tensor(op, value)
+    return x if x.dtype.kind in "fc" else x.to(get_default_dtype())
+
+
 def _normalized(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """``((x - mean) * rsqrt(var + eps), mean, var)`` over ``axes`` (biased variance), recorded."""
     centre = mean(x, axes, keepdim=True)
@@ -78,7 +85,7 @@ def layer_norm(
         TypeError: ``input`` (or weight, bias) is not a Tensor.
         ValueError: the last axes of ``input`` are not ``normalized_shape``.
     """
-    x = _tensor("layer_norm", input)
+    x = _input("layer_norm", input)
     if x.dtype == np.float16:  # in float32, as PyTorch: float16's variance overflows from |x| ~ 256
         return layer_norm(x.to(np.float32), normalized_shape, weight, bias, eps).to(np.float16)
     shape = _shape_arg("layer_norm", normalized_shape)
@@ -165,7 +172,7 @@ def batch_norm(
             not of shape (C,), the running statistics are missing outside training, or a
             training batch has one value per channel.
     """
-    x = _tensor("batch_norm", input)
+    x = _input("batch_norm", input)
     if x.dtype == np.float16:  # in float32, as layer_norm (the running statistics keep their dtype)
         wide = batch_norm(x.to(np.float32), running_mean, running_var, weight, bias, training, momentum, eps)
         return wide.to(np.float16)
