@@ -8,10 +8,18 @@ single tensor or a dict was saved), ``__names__`` (the dict's keys, in order) an
 ``bool``). Every array is read back with ``allow_pickle=False``, so loading a file cannot run
 code. ``save`` writes a temporary file beside the target and moves it into place with
 ``os.replace``: a crash mid-write leaves the old file (or none), never half of one.
+
+A checkpoint that nests (``{"epoch": 5, "model": model.state_dict(), "optimizer":
+opt.state_dict(), "losses": [...]}``) is written as format 2: the arrays as above, named ``0``,
+``1``, ..., and ``__tree__``, a JSON text of the structure (dicts with their keys in order,
+lists, tuples, strings, numbers, booleans, None) in which ``{"ref": i}`` stands for array ``i``.
+JSON is read as data, so this too loads without running code; a reader of format 1 only refuses
+such a file instead of misreading it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from collections.abc import Mapping
@@ -25,6 +33,7 @@ from mytorch.tensor import Tensor
 __all__ = ["load", "save"]
 
 FORMAT = "mytorch.save 1"
+TREE_FORMAT = "mytorch.save 2"
 _NUMBERS = {bool: "bool", int: "int", float: "float"}
 
 
@@ -43,34 +52,89 @@ def _entry(name: Any, value: Any) -> tuple[str, np.ndarray]:
     elif type(value) in _NUMBERS:
         kind, array = _NUMBERS[type(value)], np.asarray(value)
     else:
-        raise TypeError(
-            f"mytorch.save: {name} is a {type(value).__name__}; it saves Tensors, NumPy arrays, Python numbers "
-            "and flat dicts of them (a state_dict), not nested containers or other objects"
-        )
+        raise _unsaved(name, value)
     if array.dtype.hasobject:
         raise TypeError(f"mytorch.save: {name} holds Python objects (dtype object), which it does not save")
     return kind, array
 
 
+def _unsaved(name: str, value: Any) -> TypeError:
+    """The refusal of ``value``, which ``save`` does not write (no pickle: no Python objects)."""
+    hint = ": save its state_dict() instead" if hasattr(value, "state_dict") else ""
+    return TypeError(
+        f"mytorch.save: {name} is a {type(value).__name__}{hint}; it saves Tensors, NumPy arrays, numbers, "
+        "strings, None, and dicts, lists and tuples of them (a state_dict, a checkpoint), not other objects"
+    )
+
+
+def _is_leaf(value: Any) -> bool:
+    return isinstance(value, (Tensor, np.ndarray)) or type(value) in _NUMBERS
+
+
+class _Tree:
+    """A nested checkpoint as a JSON-able tree and the arrays it refers to (``save``'s format 2)."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, np.ndarray]] = []
+
+    def node(self, name: str, value: Any) -> Any:
+        """The JSON node of ``value`` (called ``name`` in messages); its arrays go to ``entries``."""
+        if isinstance(value, (Tensor, np.ndarray)):
+            self.entries.append(_entry(name, value))
+            return {"ref": len(self.entries) - 1}
+        if value is None or type(value) in (bool, int, float, str):
+            return {"value": value}
+        if isinstance(value, np.generic) and value.dtype.kind in "biuf":  # (np.float64(0.5): 0.5)
+            return {"value": value.item()}
+        if isinstance(value, Mapping):
+            for key in value:
+                if type(key) not in (str, int):
+                    raise TypeError(f"mytorch.save: {name} has a key {key!r}; keys must be strings or integers")
+            return {"dict": [[key, self.node(f"{name}[{key!r}]", item)] for key, item in value.items()]}
+        if isinstance(value, (list, tuple)):
+            kind = "tuple" if isinstance(value, tuple) else "list"
+            return {kind: [self.node(f"{name}[{i}]", item) for i, item in enumerate(value)]}
+        raise _unsaved(name, value)
+
+
+def _grown(node: Any, values: list[Any]) -> Any:
+    """The value the JSON ``node`` of a format-2 file stands for (``values``: its arrays, restored)."""
+    (kind, content), *rest = node.items()
+    if rest or kind not in ("ref", "value", "dict", "list", "tuple"):
+        raise ValueError(f"unknown node {node!r}")
+    if kind == "ref":
+        return values[content]
+    if kind == "value":
+        return content
+    if kind == "dict":
+        return {key: _grown(child, values) for key, child in content}
+    items = [_grown(child, values) for child in content]
+    return tuple(items) if kind == "tuple" else items
+
+
 def save(obj: Any, f: str | os.PathLike[str]) -> None:
-    """Write ``obj`` (a Tensor, or a dict of names to Tensors, arrays or numbers such as a
-    ``state_dict()``) to the file ``f`` as a NumPy ``.npz`` archive, atomically. Not PyTorch's
+    """Write ``obj`` (a Tensor, a dict of names to Tensors, arrays or numbers such as a
+    ``state_dict()``, or a checkpoint nesting such dicts in dicts, lists and tuples with strings,
+    numbers and None) to the file ``f`` as a NumPy ``.npz`` archive, atomically. Not PyTorch's
     file format. ``f`` is used as given (no ``.npz`` is appended).
 
     Raises:
-        TypeError: ``f`` is not a path, or ``obj`` holds something other than the above.
-        ValueError: a key ends in a NUL character (``"a\\0"``), which the file cannot keep.
+        TypeError: ``f`` is not a path, or ``obj`` holds something other than the above (a dict
+            key other than a string or an integer among them).
     """
     path = _path("save", f)
-    if isinstance(obj, Mapping):
+    if isinstance(obj, Mapping) and _is_flat(obj):
         names = list(obj)
-        if not all(isinstance(name, str) for name in names):
-            raise TypeError(f"mytorch.save: a dict's keys must be strings, got {[type(n).__name__ for n in names]}")
-        for name in names:  # (NumPy's strings drop trailing NULs: the key would come back changed)
-            if name.endswith("\0"):
-                raise ValueError(f"mytorch.save: the key {name!r} ends in a NUL character, which the file cannot keep")
-        entries = [_entry(repr(name), obj[name]) for name in names]
-        what = "dict"
+        entries, what = [_entry(repr(name), obj[name]) for name in names], "dict"
+    elif isinstance(obj, (Mapping, list, tuple)):
+        tree = _Tree()
+        text = json.dumps(tree.node("the object", obj))
+        arrays = {str(i): array for i, (_, array) in enumerate(tree.entries)}
+        arrays["__mytorch__"] = np.array([TREE_FORMAT, "tree"])
+        arrays["__kinds__"] = np.array([kind for kind, _ in tree.entries], dtype=str)
+        arrays["__tree__"] = np.array(text)
+        atomic_write(path, lambda stream: np.savez(stream, **arrays))  # type: ignore[arg-type]
+        return
     else:
         names, entries, what = [""], [_entry("the object", obj)], "single"
     arrays = {str(i): array for i, (_, array) in enumerate(entries)}
@@ -78,6 +142,13 @@ def save(obj: Any, f: str | os.PathLike[str]) -> None:
     arrays["__names__"] = np.array(names, dtype=str)
     arrays["__kinds__"] = np.array([kind for kind, _ in entries], dtype=str)
     atomic_write(path, lambda stream: np.savez(stream, **arrays))  # type: ignore[arg-type]
+
+
+def _is_flat(obj: Mapping) -> bool:
+    """Whether ``obj`` is a dict that format 1 keeps: string keys (none ending in a NUL, which
+    NumPy's strings drop) to Tensors, arrays and numbers, such as a ``state_dict()``."""
+    keys_fit = all(isinstance(name, str) and not name.endswith("\0") for name in obj)
+    return keys_fit and all(map(_is_leaf, obj.values()))
 
 
 def _restored(kind: str, array: np.ndarray) -> Any:
@@ -111,6 +182,18 @@ def load(f: str | os.PathLike[str], map_location: Any = None, weights_only: Any 
         return _read(path, stream)
 
 
+def _read_tree(archive: Any, files: set[str]) -> Any:
+    """A format-2 file's checkpoint (ValueError, turned into ``load``'s refusal, if it is not one)."""
+    kinds = archive["__kinds__"].tolist()
+    if "__tree__" not in files or not isinstance(kinds, list) or set(map(str, range(len(kinds)))) - files:
+        raise ValueError("its entries do not match its header")
+    values = [_restored(kind, archive[str(i)]) for i, kind in enumerate(kinds)]
+    try:
+        return _grown(json.loads(str(archive["__tree__"])), values)
+    except (AttributeError, TypeError, IndexError, json.JSONDecodeError) as error:
+        raise ValueError(f"its structure does not read: {error}") from None
+
+
 def _read(path: str, stream: Any) -> Any:
     """``load`` from the open file ``stream`` of ``path``."""
     try:
@@ -124,6 +207,8 @@ def _read(path: str, stream: Any) -> Any:
                     raise _refusal(path, "it looks like PyTorch's torch.save format, which MyTorch does not read")
                 raise _refusal(path, f"an .npz archive without MyTorch's header; it holds {sorted(files)[:5]}")
             header = archive["__mytorch__"].tolist()
+            if header == [TREE_FORMAT, "tree"]:
+                return _read_tree(archive, files)
             if header[:1] != [FORMAT] or len(header) != 2:
                 raise _refusal(path, f"an unknown header {header}")
             names, kinds = archive["__names__"].tolist(), archive["__kinds__"].tolist()
