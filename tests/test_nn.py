@@ -744,6 +744,7 @@ def test_integer_inputs_of_float_functions_give_the_default_float_dtype():
     np.testing.assert_allclose(F.softplus(x).numpy(), np.log1p(np.exp([1.0, 2.0, 3.0])), rtol=1e-6)
     assert F.mse_loss(x, mytorch.tensor([2.0, 2.0, 2.0])).item() == pytest.approx(2 / 3)
     assert F.cross_entropy(ints, mytorch.tensor([0])).item() == pytest.approx(np.log1p(np.e))
-    assert nn.ReLU()(x).dtype == np.int64  # (relu keeps integers, as PyTorch's)
+    assert nn.ReLU()(x).dtype == nn.ReLU6()(x).dtype == np.int64  # (kept, as in PyTorch; ReLU6 was float64)
+    assert F.hardtanh(mytorch.tensor([-3, 0, 2, 5]), -0.5, 1.5).tolist() == [0, 0, 1, 1]  # (bounds truncated)
     with pytest.raises(RuntimeError, match="inplace=True cannot store its float result in a int64 tensor"):
         F.leaky_relu(mytorch.tensor([-1, 2]), inplace=True)  # (it gave [0, 2])

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 
-_KEEPS_INTEGERS = frozenset(("identity", "relu", "hardtanh"))
+_KEEPS_INTEGERS = frozenset(("identity", "relu"))
 """The kernels whose module keeps an integer input's dtype (the others give the default float dtype)."""
 
 
@@ -219,6 +219,10 @@ class Hardtanh(_InPlace):
     def kernel_params(self) -> dict[str, Any]:
         """``{"min_val": min_val, "max_val": max_val}``."""
         return {"min_val": self.min_val, "max_val": self.max_val}
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``F.hardtanh(x, min_val, max_val, inplace)`` (integers stay integers, as in PyTorch)."""
+        return TF.hardtanh(expect_tensor(self, x), self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         """``min_val=..., max_val=...``, shown in ``repr``."""

@@ -209,7 +209,7 @@ def _activation(name: str, input: Any, params: dict[str, Any] | None, inplace: b
         if name != "hardtanh":
             _float_in_place(name, x)
         return x.copy_(_apply(name, (x.clone(),), params))
-    return _apply(name, (x if name == "hardtanh" else _floating(name, x),), params)
+    return _apply(name, (_floating(name, x),), params)
 
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -241,6 +241,8 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: b
     min_val > max_val."""
     if min_val > max_val:
         raise ValueError(f"F.hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    if isinstance(input, Tensor) and input.dtype.kind in "iu" and not inplace:  # integers stay integers, the
+        return input.clamp(int(min_val), int(max_val))  # bounds truncated, as PyTorch's (it gave float64)
     return _activation("hardtanh", input, {"min_val": min_val, "max_val": max_val}, inplace)
 
 
