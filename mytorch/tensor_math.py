@@ -515,6 +515,12 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Tensor | tupl
     for number, like in ((input, other), (other, input)):  # 300 is refused next to uint8, -1 is 255
         if isinstance(number, (builtins.int, np.integer)) and isinstance(like, Tensor) and like.dtype.kind in "iu":
             _check_storable(number, like.dtype, "where")
+    numbers = (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)
+    if isinstance(input, numbers) and isinstance(other, numbers):  # two numbers: as tensor([a, b]) would hold them
+        both = np.asarray([input, other])  # (a float among them: the default dtype, not float64; as in PyTorch)
+        kind = both.dtype.kind
+        dtype = get_default_dtype() if kind == "f" else np.dtype(np.int64) if kind in "iu" else both.dtype
+        input, other = np.asarray(input, dtype=dtype), np.asarray(other, dtype=dtype)  # noqa: A001
     return _apply("where", (_scaled(other, input, 1, "where"), _scaled(input, other, 1, "where")), {"condition": cond})
 
 

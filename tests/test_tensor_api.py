@@ -300,6 +300,9 @@ def test_max_and_min_of_everything_send_the_gradient_to_the_nans_as_pytorch():
 def test_where_needs_a_bool_condition_and_finds_indices():
     x = mt.tensor([1.0, -2.0, 3.0])
     assert mt.where(x > 0, x, 0.0).tolist() == [1.0, 0.0, 3.0]
+    # two numbers: the dtype tensor([a, b]) has, as PyTorch's (2.5, 0.5 gave float64)
+    for a, b, dtype in ((2.5, 0.5, np.float32), (2, 0.5, np.float32), (2, 3, np.int64), (True, False, np.bool_)):
+        assert mt.where(x > 0, a, b).dtype == dtype
     (idx,) = mt.where(x > 0)
     assert idx.tolist() == [0, 2]
     with pytest.raises(TypeError, match="bool"):
