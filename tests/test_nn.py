@@ -636,6 +636,26 @@ def test_module_and_parameter_dicts_and_lists_unflatten_and_parameter_vectors():
         nn.utils.vector_to_parameters(mytorch.zeros(7), layer.parameters())
 
 
+def test_binary_cross_entropy_weight_and_pos_weight_closed_forms():
+    """At logit 0 every term is log 2, times 1 + (pos_weight - 1) y and the weight; buffers in
+    the state dict; PyTorch's refusals."""
+    log2 = math.log(2.0)
+    z, y = mytorch.zeros(2, 2, requires_grad=True), mytorch.tensor([[1.0, 0.0], [1.0, 1.0]])
+    loss = nn.BCEWithLogitsLoss(weight=[[1.0, 2.0], [0.5, 1.0]], pos_weight=[3.0, 1.0], reduction="none")
+    values = loss(z, y)
+    np.testing.assert_allclose(values.detach().numpy(), [[3 * log2, 2 * log2], [1.5 * log2, log2]], rtol=1e-6)
+    assert list(loss.state_dict()) == ["weight", "pos_weight"] and values.dtype == np.float32
+    values.sum().backward()  # d/dz = weight ((1 - y) - (1 + (pw - 1) y) sigmoid(-z)) = weight (1 - y - lw / 2)
+    np.testing.assert_allclose(z.grad.numpy(), [[-1.5, 1.0], [-0.75, -0.5]], rtol=1e-6)
+    probabilities = mytorch.tensor([0.5, 0.5])
+    weighted = F.binary_cross_entropy(probabilities, mytorch.tensor([1.0, 0.0]), weight=mytorch.tensor([1.0, 3.0]))
+    assert weighted.item() == pytest.approx(2 * log2)  # the mean of the weighted terms
+    with pytest.raises(TypeError, match="size_average and reduce"):
+        nn.BCELoss(size_average=True)
+    with pytest.raises(ValueError, match="pos_weight of shape"):
+        F.binary_cross_entropy_with_logits(z, y, pos_weight=mytorch.ones(3))
+
+
 def test_l1_smooth_l1_and_huber_losses_closed_forms():
     """d = [0, 0.5, 2, -3]: values, gradients and second derivatives of the three losses (PyTorch's
     pieces: the linear one from |d| = beta on); float32 kept; PyTorch's refusals."""

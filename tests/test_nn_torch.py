@@ -88,6 +88,33 @@ def test_l1_smooth_l1_and_huber_losses_match_torch_to_second_order():
     assert repr(nn.SmoothL1Loss(beta=0.5)) == repr(torch.nn.SmoothL1Loss(beta=0.5)) == "SmoothL1Loss()"
 
 
+def test_binary_cross_entropies_with_weight_and_pos_weight_match_torch():
+    """Every reduction with ``weight`` (whole or one per class) and ``pos_weight``; logits of
+    +-40 and 0/1 targets included; the logits' second derivatives too."""
+    z = RNG.standard_normal((4, 3)) * 3
+    z[0, :2] = [40.0, -40.0]
+    y = RNG.uniform(0, 1, (4, 3))
+    y[1] = y[1] > 0.5
+    weight, per_class, pos_weight = RNG.uniform(0.1, 2, (4, 3)), RNG.uniform(0.1, 2, 3), np.array([0.5, 2.0, 3.0])
+    cases = [{"weight": weight}, {"pos_weight": pos_weight}, {"weight": per_class, "pos_weight": pos_weight}]
+    for options, reduction in itertools.product(cases, ["mean", "sum", "none"]):
+        results = []
+        for lib, functional in ((mytorch, F), (torch, torch.nn.functional)):
+            given = {k: lib.tensor(v) for k, v in options.items()}
+            a, b = lib.tensor(z, requires_grad=True), lib.tensor(y, requires_grad=True)
+            out = functional.binary_cross_entropy_with_logits(a, b, reduction=reduction, **given)
+            ga, gb = lib.autograd.grad(out.sum(), (a, b), create_graph=True)
+            (h,) = lib.autograd.grad((ga * ga).sum(), a)
+            computed = [out, ga, gb, h]
+            if "pos_weight" not in options:
+                p = lib.tensor(1 / (1 + np.exp(-np.clip(z, -5, 5))), requires_grad=True)
+                probabilities = functional.binary_cross_entropy(p, lib.tensor(y), reduction=reduction, **given)
+                computed += [probabilities, *lib.autograd.grad(probabilities.sum(), p)]
+            results.append([t.detach().numpy() for t in computed])
+        for mine, theirs in zip(*results):
+            np.testing.assert_allclose(mine, theirs, **TOL, err_msg=f"{options} {reduction}")
+
+
 def test_elu_silu_mish_hardtanh_at_their_kinks_and_in_place_match_torch_to_second_order():
     data = np.array([-1.0, 0.0, 1.0, 6.0, -2.0, 1.5, 2.5, -1e-3])
     functions = ["elu", "selu", "silu", "mish", "hardtanh", "relu6"]

@@ -653,19 +653,46 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noq
     return _reduce((x - target) ** 2, reduction)
 
 
-def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+def _factor(name: str, what: str, value: Any, like: Tensor) -> np.ndarray:
+    """``value`` (a weight) as a constant array in ``like``'s dtype that broadcasts to its shape:
+    a loss keeps its prediction's dtype."""
+    w = np.asarray(value.data if isinstance(value, Tensor) else value)
+    try:
+        np.broadcast_shapes(w.shape, like.shape)
+    except ValueError:
+        raise ValueError(
+            f"F.{name}: {what} of shape {w.shape} does not broadcast to the input's {like.shape}"
+        ) from None
+    return w.astype(like.dtype, copy=False)
+
+
+def _weighted(name: str, losses: Tensor, weight: Any) -> Tensor:
+    """``losses`` times ``weight`` (``_factor``), or ``losses`` itself without one."""
+    return losses if weight is None else losses * _factor(name, "weight", weight, losses)
+
+
+def binary_cross_entropy(
+    input: Any,  # noqa: A002
+    target: Any,
+    weight: Any = None,
+    size_average: Any = None,
+    reduce: Any = None,  # noqa: A002 - PyTorch's name
+    reduction: str = "mean",
+) -> Tensor:
     """-(y log p + (1 - y) log(1 - p)) of probabilities ``input`` against targets in [0, 1]
-    (each log floored at -100, as PyTorch does)."""
+    (each log floored at -100, as PyTorch does); ``weight`` (broadcast to the input) scales each
+    term, and the mean is then the mean of the scaled terms, as in PyTorch."""
     name = "binary_cross_entropy"
+    _legacy(name, size_average, reduce)
     _check_reduction(name, reduction)
-    p = _floating(name, input)
+    p = _tensor(name, input)
     _same_shapes(name, p, target)
     check_probabilities(f"F.{name}", "targets", np.asarray(getattr(target, "data", target)))
-    if reduction == "mean":
+    if reduction == "mean" and weight is None:
         return _mean_loss("bce_loss", target, p)
     check_probabilities(f"F.{name}", "predictions", p.data, " (for logits use binary_cross_entropy_with_logits)")
     losses = -(target * _floored_log(p) + (1.0 - target) * _floored_log(1.0 - p))
-    return _reduce(losses, reduction)
+    return _reduce(_weighted(name, losses, weight), reduction)
 
 
 def _floored_log(q: Tensor) -> Tensor:
@@ -677,13 +704,28 @@ def _floored_log(q: Tensor) -> Tensor:
     return _apply("where", (logs, _LOG_FLOOR), {"condition": kept})
 
 
-def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+def binary_cross_entropy_with_logits(
+    input: Any,  # noqa: A002
+    target: Any,
+    weight: Any = None,
+    size_average: Any = None,
+    reduce: Any = None,  # noqa: A002 - PyTorch's name
+    reduction: str = "mean",
+    pos_weight: Any = None,
+) -> Tensor:
     """Binary cross-entropy of logits ``input`` (probabilities sigmoid(input)): softplus(z) - y z,
-    stable for any logit."""
+    stable for any logit. ``pos_weight`` (broadcast along the last axis, one per class) scales the
+    positive term: (1 - y) z + (1 + (pos_weight - 1) y) softplus(-z); ``weight`` scales each term."""
     name = "binary_cross_entropy_with_logits"
+    _legacy(name, size_average, reduce)
     _check_reduction(name, reduction)
     z = _floating(name, input)
     _same_shapes(name, z, target)
-    if reduction == "mean":
+    if reduction == "mean" and weight is None and pos_weight is None:
         return _mean_loss("bce_with_logits_loss", target, z)
-    return _reduce(_apply("softplus", (z,)) - z * target, reduction)
+    if pos_weight is None:
+        losses = _apply("softplus", (z,)) - z * target
+    else:
+        positive = _factor(name, "pos_weight", pos_weight, z)
+        losses = (1.0 - target) * z + (1.0 + (positive - 1.0) * target) * _apply("softplus", (-z,))
+    return _reduce(_weighted(name, losses, weight), reduction)

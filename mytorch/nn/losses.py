@@ -55,6 +55,11 @@ class MSELoss(_Loss):
     handout = "MSELoss"
 
 
+def _buffer(value: Any) -> Tensor | None:
+    """A loss's constant (a class weight): a Tensor, for its buffer; None stays None."""
+    return value if value is None or isinstance(value, Tensor) else Tensor(np.asarray(value))
+
+
 class _ClassLoss(_Loss):
     """A loss of class labels: PyTorch's ``weight`` (one number per class, a buffer) and
     ``ignore_index``, passed to its function with the reduction (``options``)."""
@@ -71,9 +76,7 @@ class _ClassLoss(_Loss):
     ) -> None:
         TF._legacy(type(self).__name__, size_average, reduce)
         super().__init__(reduction)
-        if weight is not None and not isinstance(weight, Tensor):
-            weight = Tensor(np.asarray(weight))
-        self.register_buffer("weight", weight)  # in state_dict, as in PyTorch
+        self.register_buffer("weight", _buffer(weight))  # in state_dict, as in PyTorch
         self.ignore_index = int(ignore_index)
 
     def options(self) -> dict[str, Any]:
@@ -128,14 +131,48 @@ class NLLLoss(_ClassLoss):
 
 
 class BCELoss(_Loss):
-    """Binary cross-entropy of probabilities in [0, 1] against targets of the same shape."""
+    """Binary cross-entropy of probabilities in [0, 1] against targets of the same shape;
+    ``weight`` (a buffer, broadcast to the input) scales each term."""
 
     function = staticmethod(TF.binary_cross_entropy)
     handout = "BCELoss"
+    weight: Tensor | None  # (a buffer)
+
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: Any = None,
+        reduce: Any = None,  # noqa: A002 - PyTorch's name
+        reduction: str = "mean",
+    ) -> None:
+        TF._legacy(type(self).__name__, size_average, reduce)
+        super().__init__(reduction)
+        self.register_buffer("weight", _buffer(weight))
+
+    def options(self) -> dict[str, Any]:
+        """``{"weight": weight}``."""
+        return {"weight": self.weight}
 
 
-class BCEWithLogitsLoss(_Loss):
-    """Binary cross-entropy of logits (probabilities sigmoid(input)); stable for any logit."""
+class BCEWithLogitsLoss(BCELoss):
+    """Binary cross-entropy of logits (probabilities sigmoid(input)); stable for any logit;
+    ``pos_weight`` (a buffer, one per class along the last axis) scales the positive term."""
 
     function = staticmethod(TF.binary_cross_entropy_with_logits)
     handout = "BCEWithLogitsLoss"
+    pos_weight: Tensor | None  # (a buffer)
+
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: Any = None,
+        reduce: Any = None,  # noqa: A002
+        reduction: str = "mean",
+        pos_weight: Any = None,
+    ) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        self.register_buffer("pos_weight", _buffer(pos_weight))
+
+    def options(self) -> dict[str, Any]:
+        """The weight and ``pos_weight``."""
+        return {**super().options(), "pos_weight": self.pos_weight}
