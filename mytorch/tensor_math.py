@@ -128,6 +128,16 @@ def _summed(x: Any, dtype: Any, op: str) -> Any:
 
 
 # --------------------------------------------------------------------------- reductions
+def _of_0d(op: str, input: Any, axes: Any) -> Any:
+    """``axes`` for ``input``: dim 0 or -1 of a 0-d tensor is the tensor itself, as in PyTorch, so
+    every axis (None; NumPy's mean and var refused axis 0 of a 0-d array)."""
+    if axes is not None and _data(input).ndim == 0:
+        for k in axes if isinstance(axes, tuple) else (axes,):
+            check_dim(op, k, 1)
+        return None
+    return axes
+
+
 def _reduced(op: str, dim: Any, axis: Any) -> Any:
     """The axes a reduction works on (``dim_arg``): PyTorch's empty ``dim=()`` (or ``[]``)
     means every axis, NumPy's ``axis=()`` none (as ``np.sum`` on a Tensor must keep it)."""
@@ -159,7 +169,10 @@ def mean(
     keepdims: Any = None,
 ) -> Tensor:
     """The mean over ``dim`` (an axis, a tuple of axes, or all); kernel ``mean``."""
-    params = {"axis": _reduced("mean", dim, axis), "keepdims": keepdim_arg("mean", keepdim, keepdims)}
+    params = {
+        "axis": _of_0d("mean", input, _reduced("mean", dim, axis)),
+        "keepdims": keepdim_arg("mean", keepdim, keepdims),
+    }
     return _apply("mean", (_with_dtype(input, dtype, "mean"),), params)
 
 
@@ -187,6 +200,9 @@ def _extreme(
     if isinstance(dim, tuple):
         raise TypeError(f"{op}: with dim, give one axis (amax/amin reduce several), got {dim}")
     data = _data(input)
+    if data.ndim == 0:  # dim 0 or -1 of a 0-d tensor: itself, at index 0, as in PyTorch
+        check_dim(op, dim, 1)
+        return ValuesIndices(_apply("identity", (input,)), Tensor(np.zeros((), np.int64)))
     d = check_dim(op, dim, data.ndim)
     picks = (np.argmax if op == "max" else np.argmin)(data, axis=d)
     rest = data.shape[:d] + data.shape[d + 1 :]
@@ -257,6 +273,9 @@ def _arg(op: str, input: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any)
     if dim is None:  # the position in the flattened tensor
         found = np.asarray(find(data))
         return Tensor((found.reshape((1,) * data.ndim) if keep else found).astype(np.int64))
+    if data.ndim == 0:  # dim 0 or -1 of a 0-d tensor: index 0, as in PyTorch
+        check_dim(op, dim, 1)
+        return Tensor(np.zeros((), np.int64))
     return Tensor(find(data, axis=check_dim(op, dim, data.ndim), keepdims=keep).astype(np.int64))
 
 
@@ -311,7 +330,7 @@ def var(
     if isinstance(dim, builtins.bool):  # var(x, False): PyTorch's older var(input, unbiased)
         dim, unbiased = None, dim
     params = {
-        "axis": _reduced("var", dim, axis),
+        "axis": _of_0d("var", input, _reduced("var", dim, axis)),
         "keepdims": keepdim_arg("var", keepdim, keepdims),
         "correction": _correction("var", unbiased, correction),
     }

@@ -204,7 +204,7 @@ def test_a_replayed_step_through_big_reductions_matches_the_dynamic_one() -> Non
     assert replay.captures == 1 and replay.replays >= 2  # each of them verified
 
 
-@pytest.mark.parametrize("reduce", ["sum", "amax", "amin", "prod", "norm"])
+@pytest.mark.parametrize("reduce", ["sum", "amax", "amin", "prod", "norm", "mean"])
 @pytest.mark.parametrize("dim", [0, -1])
 def test_a_0d_tensor_reduced_along_dim_0_differentiates_as_in_pytorch(reduce, dim):
     # PyTorch takes dim 0 (or -1) of a 0-d tensor as the tensor itself; the forward worked, and
@@ -214,3 +214,15 @@ def test_a_0d_tensor_reduced_along_dim_0_differentiates_as_in_pytorch(reduce, di
     assert y.shape == () and y.item() == 1.5
     (y * 2).backward()
     assert x.grad.item() == 2.0
+
+
+def test_a_0d_tensor_along_dim_0_in_var_max_and_argmax_is_itself_as_in_pytorch():
+    # they raised (NumPy's axis error, or 'dimension 0 out of range'); PyTorch computes
+    x = mt.tensor(1.5, dtype=mt.float64, requires_grad=True)
+    values, indices = x.max(dim=0)
+    assert (values.item(), indices.item(), x.argmin(dim=-1).item()) == (1.5, 0, 0)
+    assert x.var(dim=0, correction=0).item() == 0.0 and x.std(dim=-1, correction=0).item() == 0.0
+    (values * 2 + x.min(dim=-1, keepdim=True).values).backward()
+    assert x.grad.item() == 3.0
+    with pytest.raises(IndexError, match="dimension 1 out of range"):
+        x.mean(dim=1)
