@@ -636,6 +636,40 @@ def test_module_and_parameter_dicts_and_lists_unflatten_and_parameter_vectors():
         nn.utils.vector_to_parameters(mytorch.zeros(7), layer.parameters())
 
 
+def test_forward_hooks_and_pre_hooks_run_in_order_change_what_they_return_and_come_off():
+    from mytorch.nn.module import edition
+
+    layer, seen = nn.Linear(2, 2), []
+    before = edition()
+    first = layer.register_forward_pre_hook(lambda m, args: seen.append(("pre", len(args))))
+    layer.register_forward_pre_hook(lambda m, args: seen.append("pre, prepended"), prepend=True)
+    zeroed = layer.register_forward_pre_hook(lambda m, args: args[0] * 0)  # a non-tuple: the one input
+    shifted = layer.register_forward_hook(lambda m, args, out: out + 100)
+    assert edition() is not before  # (a replayed step would not run them: it is captured again)
+    out = layer(mytorch.ones(1, 2))
+    assert seen == ["pre, prepended", ("pre", 1)]
+    np.testing.assert_allclose(out.detach().numpy(), layer.bias.data[None] + 100, rtol=1e-6)
+    out.sum().backward()
+    assert layer.weight.grad.numpy().tolist() == [[0.0, 0.0], [0.0, 0.0]]  # the input was zeroed
+    shifted.remove()
+    shifted.remove()  # (again: nothing)
+    with zeroed:
+        pass
+    first.remove()
+    np.testing.assert_allclose(
+        layer(mytorch.ones(1, 2)).detach().numpy(), layer.weight.data.sum(1)[None] + layer.bias.data
+    )
+    activations = {}  # the usual use: collect a layer's outputs
+    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    handle = net[1].register_forward_hook(lambda m, args, out: activations.setdefault("relu", out.detach()))
+    net(mytorch.ones(4, 2))
+    assert activations["relu"].shape == (4, 3) and not activations["relu"].requires_grad
+    handle.remove()
+    assert "_hooks" not in vars(net[1])  # (no hook left: the plain call again)
+    with pytest.raises(TypeError, match="a hook must be callable"):
+        layer.register_forward_hook(3)
+
+
 def test_binary_cross_entropy_weight_and_pos_weight_closed_forms():
     """At logit 0 every term is log 2, times 1 + (pos_weight - 1) y and the weight; buffers in
     the state dict; PyTorch's refusals."""

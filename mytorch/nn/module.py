@@ -33,7 +33,7 @@ from mytorch.autograd_engine import no_grad
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor
 
-__all__ = ["IncompatibleKeys", "Module", "called", "edition"]
+__all__ = ["HookHandle", "IncompatibleKeys", "Module", "called", "edition"]
 
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
 
@@ -86,6 +86,35 @@ class IncompatibleKeys(NamedTuple):
 
     missing_keys: list[str]
     unexpected_keys: list[str]
+
+
+_HOOKED: set[int] = set()
+"""The ids of modules that have forward hooks (or had, if collected with them): while it is
+empty, a call does not look for hooks at all."""
+
+
+class HookHandle:
+    """What ``register_forward_hook`` and ``register_forward_pre_hook`` return (PyTorch's
+    ``RemovableHandle``): ``remove()`` takes the hook off (again: nothing happens); as a context
+    manager, the hook is on inside the ``with`` block."""
+
+    def __init__(self, module: Module, hooks: list[Callable[..., Any]], hook: Callable[..., Any]) -> None:
+        self._module, self._hooks, self._hook = module, hooks, hook
+
+    def remove(self) -> None:
+        """Take the hook off."""
+        if any(h is self._hook for h in self._hooks):
+            self._hooks.remove(self._hook)
+            if not any(self._module.__dict__["_hooks"]):  # (no hook left: the plain call again)
+                object.__delattr__(self._module, "_hooks")
+                _HOOKED.discard(id(self._module))
+            _edited()
+
+    def __enter__(self) -> HookHandle:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.remove()
 
 
 class Module:
@@ -180,12 +209,52 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}.forward is not defined: a Module subclass defines forward()")
 
     def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
-        """``module(x)``: ``forward(x)``."""
+        """``module(x)``: ``forward(x)``, between the forward hooks if any are registered."""
         for modules in _CALLS:  # (a replay capturing a step: see ``called``)
             modules[id(self)] = self
+        if _HOOKED and "_hooks" in self.__dict__:
+            return self._call_with_hooks(inputs, kwargs)
         if kwargs or len(inputs) != 1:
             return self.forward(*inputs, **kwargs)
         return self.forward(inputs[0])  # (by position: the call stays in this evaluation of the loop)
+
+    # ------------------------------------------------------------------ forward hooks
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False) -> HookHandle:
+        """Call ``hook(module, args)`` before each ``forward`` (``args``: the positional inputs, a
+        tuple); a result other than None replaces them (a non-tuple as the one input). Returns a
+        handle whose ``remove()`` (or the end of ``with handle:``) takes the hook off."""
+        return self._add_hook(0, hook, prepend)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False) -> HookHandle:
+        """Call ``hook(module, args, output)`` after each ``forward``; a result other than None
+        replaces the output (to collect activations, return nothing). Returns a handle, as
+        ``register_forward_pre_hook`` does."""
+        return self._add_hook(1, hook, prepend)
+
+    def _add_hook(self, kind: int, hook: Callable[..., Any], prepend: bool) -> HookHandle:
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}: a hook must be callable, got {type(hook).__name__}")
+        hooks: tuple[list[Callable[..., Any]], list[Callable[..., Any]]] | None = self.__dict__.get("_hooks")
+        if hooks is None:
+            hooks = ([], [])
+            object.__setattr__(self, "_hooks", hooks)
+            _HOOKED.add(id(self))
+        hooks[kind].insert(0 if prepend else len(hooks[kind]), hook)
+        _edited()  # (a replayed step did not run it: capture again)
+        return HookHandle(self, hooks[kind], hook)
+
+    def _call_with_hooks(self, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        pre, post = self.__dict__["_hooks"]
+        for hook in list(pre):
+            changed = hook(self, inputs)
+            if changed is not None:
+                inputs = changed if isinstance(changed, tuple) else (changed,)
+        output = self.forward(*inputs, **kwargs)
+        for hook in list(post):
+            changed = hook(self, inputs, output)
+            if changed is not None:
+                output = changed
+        return output
 
     # ------------------------------------------------------------------ walking the tree
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
