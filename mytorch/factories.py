@@ -288,6 +288,8 @@ def full(
 ) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (its dtype follows the value, as in ``tensor``)."""
     _check_device("full", device)
+    if isinstance(fill_value, np.generic):  # a NumPy number counts as the Python one, as in PyTorch's full
+        fill_value = fill_value.item()  # (np.float64(3.0) gave float64; PyTorch: the default dtype)
     target = as_dtype(dtype, "full")
     if target is not None:
         fill_value = _stored(fill_value, target, "full")  # (7e4 into float16 raises; it was inf)

@@ -85,6 +85,7 @@ def test_filled_factories():
     assert mt.zeros(2, dtype=mt.int64).dtype == mt.int64
     assert mt.empty(3, 1).shape == (3, 1)
     assert mt.full((2,), 7).dtype == mt.int64 and mt.full((2,), 0.5).tolist() == [0.5, 0.5]
+    assert mt.full((2,), np.float64(0.5)).dtype == mt.float32  # a NumPy number as a Python one (was float64)
     like = mt.tensor(np.ones((2, 2), np.float64))
     assert mt.zeros_like(like).dtype == mt.float64 and mt.ones_like(like).tolist() == [[1, 1], [1, 1]]
     assert mt.full_like(like, 3.0).tolist() == [[3, 3], [3, 3]]
