@@ -636,6 +636,32 @@ def test_module_and_parameter_dicts_and_lists_unflatten_and_parameter_vectors():
         nn.utils.vector_to_parameters(mytorch.zeros(7), layer.parameters())
 
 
+def test_prelu_logsigmoid_softsign_normalize_cosine_similarity_and_kl_div_closed_forms():
+    prelu = nn.PReLU(2)
+    assert prelu.weight.tolist() == [0.25, 0.25] and list(prelu.state_dict()) == ["weight"]
+    x = mytorch.tensor([[-2.0, 4.0], [1.0, -8.0]])
+    y = prelu(x)
+    assert y.tolist() == [[-0.5, 4.0], [1.0, -2.0]]
+    y.sum().backward()
+    assert prelu.weight.grad.tolist() == [-2.0, -8.0]  # each channel's negative inputs
+    with pytest.raises(RuntimeError, match="3 slopes for 2 channel"):
+        F.prelu(x, mytorch.ones(3))
+    assert nn.LogSigmoid()(mytorch.tensor([0.0, -1000.0])).tolist() == pytest.approx([-math.log(2), -1000.0])
+    assert nn.Softsign()(mytorch.tensor([1.0, -3.0])).tolist() == [0.5, -0.75]
+    rows = mytorch.tensor([[3.0, 4.0], [0.0, 0.0]])
+    np.testing.assert_allclose(F.normalize(rows, dim=1).numpy(), [[0.6, 0.8], [0.0, 0.0]])  # a zero row stays zero
+    assert nn.CosineSimilarity(dim=1)(rows, mytorch.tensor([[4.0, -3.0], [1.0, 1.0]])).tolist() == [0.0, 0.0]
+    log_q = mytorch.tensor([[math.log(0.5), math.log(0.5)]], requires_grad=True)
+    p = mytorch.tensor([[0.25, 0.75]])
+    kl = 0.25 * math.log(0.5) + 0.75 * math.log(1.5)
+    assert nn.KLDivLoss(reduction="batchmean")(log_q, p).item() == pytest.approx(kl, rel=1e-6)
+    assert F.kl_div(log_q, p.log(), reduction="sum", log_target=True).item() == pytest.approx(kl, rel=1e-6)
+    F.kl_div(log_q, p, reduction="sum").backward()
+    np.testing.assert_allclose(log_q.grad.numpy(), [[-0.25, -0.75]])  # -target
+    with pytest.raises(ValueError, match="batchmean"):
+        nn.KLDivLoss(reduction="average")
+
+
 def test_forward_hooks_and_pre_hooks_run_in_order_change_what_they_return_and_come_off():
     from mytorch.nn.module import edition
 

@@ -88,6 +88,38 @@ def test_l1_smooth_l1_and_huber_losses_match_torch_to_second_order():
     assert repr(nn.SmoothL1Loss(beta=0.5)) == repr(torch.nn.SmoothL1Loss(beta=0.5)) == "SmoothL1Loss()"
 
 
+def test_prelu_logsigmoid_softsign_normalize_cosine_and_kl_div_match_torch_to_second_order():
+    x = RNG.standard_normal((4, 3, 2))
+    x[0, 0, 0] = 0.0  # (prelu's kink: the weight's slope)
+    probabilities = RNG.dirichlet(np.ones(3), 4)
+    probabilities[0, 1] = 0.0  # (a zero target adds 0)
+    cases = {
+        "prelu": lambda lib, a, w: lib.nn.functional.prelu(a, w) * w.sum(),
+        "logsigmoid": lambda lib, a, w: lib.nn.functional.logsigmoid(a * 10),
+        "softsign": lambda lib, a, w: lib.nn.functional.softsign(a),
+        "normalize": lambda lib, a, w: lib.nn.functional.normalize(a, p=1, dim=-1),
+        "cosine": lambda lib, a, w: lib.nn.functional.cosine_similarity(a, a * lib.tensor([1.0, -2.0]) + 1, dim=1),
+    }
+    for reduction, log_target in itertools.product(["batchmean", "sum", "mean", "none"], [False, True]):
+        target = np.log(probabilities + 1e-3) if log_target else probabilities
+        cases[f"kl_div {reduction} {log_target}"] = lambda lib, a, w, r=reduction, t=target, lt=log_target: (
+            lib.nn.functional.kl_div(lib.log_softmax(a[:, :, 0], dim=1), lib.tensor(t), reduction=r, log_target=lt)
+        )
+    for name, f in cases.items():
+        results = []
+        for lib in (mytorch, torch):
+            a, w = lib.tensor(x, requires_grad=True), lib.tensor(np.array([0.1, 0.2, 0.3]), requires_grad=True)
+            out = f(lib, a, w)
+            v = lib.tensor(np.cos(np.arange(out.numel())).reshape(tuple(out.shape)))
+            ga, gw = lib.autograd.grad(
+                (out * v).sum(), (a, w), create_graph=True, allow_unused=True, materialize_grads=True
+            )
+            (h,) = lib.autograd.grad((ga * ga).sum(), a, allow_unused=True, materialize_grads=True)
+            results.append([t.detach().numpy() for t in (out, ga, gw, h)])
+        for mine, theirs in zip(*results):
+            np.testing.assert_allclose(mine, theirs, **TOL, err_msg=name)
+
+
 def test_binary_cross_entropies_with_weight_and_pos_weight_match_torch():
     """Every reduction with ``weight`` (whole or one per class) and ``pos_weight``; logits of
     +-40 and 0/1 targets included; the logits' second derivatives too."""

@@ -8,15 +8,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from mytorch.dtypes import get_default_dtype
 from mytorch.nn import functional_tensor as TF
 from mytorch.nn.functional import KERNELS
 from mytorch.nn.layers import expect_tensor
 from mytorch.nn.module import Module
-from mytorch.tensor import Tensor, _run
+from mytorch.nn.parameter import Parameter
+from mytorch.tensor import Tensor, _apply, _run
 
 __all__ = [
     "ELU",
+    "LogSigmoid",
+    "PReLU",
+    "Softsign",
+    "logsigmoid",
+    "prelu",
+    "softsign",
     "GELU",
     "SELU",
     "Hardtanh",
@@ -279,3 +288,72 @@ class LogSoftmax(Softmax):
     def forward(self, x: Tensor) -> Tensor:
         """Log-softmax of ``x`` (a Tensor) along ``self.dim``."""
         return TF.log_softmax(expect_tensor(self, x), dim=self.dim)
+
+
+# --------------------------------------------------------------------------- composed of kernels
+def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    """x where x > 0, else weight * x, ``weight`` one slope or one per channel (axis 1), learnable:
+    a recorded ``where`` of x and weight * x, so x's slope at 0 is the weight's, as in PyTorch.
+
+    Raises:
+        RuntimeError: a number of slopes that is neither 1 nor the input's channels (PyTorch's).
+    """
+    x, w = TF._tensor("prelu", input), TF._tensor("prelu", weight, "weight")
+    slopes = w.numel()
+    if slopes != 1:
+        channels = x.shape[1] if x.ndim >= 2 else 1
+        if slopes != channels:
+            raise RuntimeError(
+                f"prelu: mismatch of parameter numbers and input channel size: {slopes} slopes for "
+                f"{channels} channel(s) (input of shape {x.shape})"
+            )
+        w = w.reshape((slopes,) + (1,) * (x.ndim - 2))
+    elif w.ndim:
+        w = w.reshape(())
+    return _apply("where", (x, w * x), {"condition": x.data > 0})
+
+
+def logsigmoid(input: Any) -> Tensor:  # noqa: A002
+    """log sigmoid(x) = -softplus(-x), stable for any x."""
+    return -TF.softplus(-TF._tensor("logsigmoid", input))
+
+
+def softsign(input: Any) -> Tensor:  # noqa: A002
+    """x / (1 + |x|)."""
+    x = TF._tensor("softsign", input)
+    return x / (1 + abs(x))
+
+
+class PReLU(Module):
+    """``F.prelu`` with a learnable ``weight``: ``num_parameters`` slopes (1, or one per channel),
+    each starting at ``init`` (0.25)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.num_parameters = int(num_parameters)
+        dtype = get_default_dtype() if dtype is None else dtype
+        self.weight = Parameter(np.full(self.num_parameters, init, dtype=dtype))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``F.prelu(x, weight)``."""
+        return prelu(expect_tensor(self, x), self.weight)
+
+    def extra_repr(self) -> str:
+        """``num_parameters=...``, shown in ``repr``."""
+        return f"num_parameters={self.num_parameters}"
+
+
+class LogSigmoid(Module):
+    """y = log sigmoid(x)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``F.logsigmoid(x)``."""
+        return logsigmoid(expect_tensor(self, x))
+
+
+class Softsign(Module):
+    """y = x / (1 + |x|)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``F.softsign(x)``."""
+        return softsign(expect_tensor(self, x))

@@ -2198,6 +2198,12 @@ _ELSEWHERE = {
     "l1_loss": "mytorch.nn.l1_losses",
     "smooth_l1_loss": "mytorch.nn.l1_losses",
     "huber_loss": "mytorch.nn.l1_losses",
+    "prelu": "mytorch.nn.activations",
+    "logsigmoid": "mytorch.nn.activations",
+    "softsign": "mytorch.nn.activations",
+    "normalize": "mytorch.nn.distance",
+    "cosine_similarity": "mytorch.nn.distance",
+    "kl_div": "mytorch.nn.divergence",
 }
 """Tensor-only functions kept beside their modules: ``F.layer_norm`` with ``nn.LayerNorm``."""
 

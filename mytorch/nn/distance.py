@@ -1,0 +1,44 @@
+"""Similarities: ``F.normalize``, ``F.cosine_similarity`` and ``nn.CosineSimilarity``, composed of
+recorded kernels (``norm``, ``clamp``, ``div``, ``mul``, ``sum``), so their gradients, forward mode
+and second derivatives are those rows'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mytorch.nn.functional_tensor import _tensor
+from mytorch.nn.layers import expect_tensor
+from mytorch.nn.module import Module
+from mytorch.tensor import Tensor
+
+__all__ = ["CosineSimilarity", "cosine_similarity", "normalize"]
+
+
+def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
+    """``input`` divided by its p-norm along ``dim``, the norm floored at ``eps`` (so a zero row
+    stays zero), as PyTorch's."""
+    x = _tensor("normalize", input)
+    return x / x.norm(p, dim, keepdim=True).clamp(min=eps)
+
+
+def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (they broadcast; that axis is
+    summed away): each is divided by its norm floored at ``eps``, then their product summed."""
+    a, b = _tensor("cosine_similarity", x1, "x1"), _tensor("cosine_similarity", x2, "x2")
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    a, b = a.expand(shape), b.expand(shape)
+    return (normalize(a, 2.0, dim, eps) * normalize(b, 2.0, dim, eps)).sum(dim)
+
+
+class CosineSimilarity(Module):
+    """``F.cosine_similarity(x1, x2, dim, eps)`` as a module."""
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.dim, self.eps = dim, eps
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        """The cosine similarity of ``x1`` and ``x2`` along ``dim``."""
+        return cosine_similarity(expect_tensor(self, x1), expect_tensor(self, x2), self.dim, self.eps)
