@@ -22,10 +22,13 @@ from typing import Any
 import numpy as np
 
 from mytorch.factories import as_tensor, default_generator
+from mytorch.samplers import *  # noqa: F403 - RandomSampler, BatchSampler, ...
+from mytorch.samplers import __all__ as _samplers_all
 from mytorch.tensor import Tensor
 from mytorch.tensor_shape import stack
 
-__all__ = ["DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate", "random_split"]
+__all__ = ["ConcatDataset", "DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate", "random_split"]
+__all__ += _samplers_all
 
 
 class Dataset:
@@ -34,6 +37,10 @@ class Dataset:
 
     def __getitem__(self, index: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def __add__(self, other: Any) -> ConcatDataset:
+        """This data set's samples, then ``other``'s."""
+        return ConcatDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -59,6 +66,29 @@ class TensorDataset(Dataset):
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0] if self.tensors else 0
+
+
+class ConcatDataset(Dataset):
+    """The samples of each of ``datasets`` in turn; ``cumulative_sizes`` their running lengths."""
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        if index < 0:
+            if -index > len(self):
+                raise ValueError("ConcatDataset: absolute value of index should not exceed dataset length")
+            index += len(self)
+        part = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
+        if part >= len(self.datasets):
+            raise IndexError(f"ConcatDataset: index {index} out of range for {len(self)} samples")
+        return self.datasets[part][index - (self.cumulative_sizes[part - 1] if part else 0)]
 
 
 class Subset(Dataset):

@@ -12,7 +12,20 @@ import pytest
 
 import mytorch as mt
 import mytorch.nn as nn
-from mytorch.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+from mytorch.data import (
+    BatchSampler,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    WeightedRandomSampler,
+    default_collate,
+    random_split,
+)
 
 X = np.arange(20.0).reshape(10, 2)
 Y = np.arange(10)
@@ -112,6 +125,34 @@ def test_own_dataset_and_default_collate():
         default_collate([object()])
     summed = DataLoader(list(range(6)), batch_size=4, collate_fn=sum)
     assert list(summed) == [6, 9]
+
+
+def test_samplers_and_concatenated_data_sets():
+    data = TensorDataset(mt.tensor(X), mt.tensor(Y))
+    assert list(SequentialSampler(data)) == list(range(10)) and len(RandomSampler(data, num_samples=25)) == 25
+    counts = np.bincount(list(RandomSampler(range(4), num_samples=10)), minlength=4)
+    assert counts.sum() == 10 and counts.min() == 2 and counts.max() == 3  # two permutations, then part of one
+    drawn = list(RandomSampler(range(3), replacement=True, num_samples=50, generator=mt.Generator().manual_seed(1)))
+    assert len(drawn) == 50 and set(drawn) == {0, 1, 2}
+    subset = DataLoader(data, batch_size=2, sampler=SubsetRandomSampler([1, 3, 5, 7]))
+    assert sorted(sum(_labels(subset), [])) == [1, 3, 5, 7] and len(subset) == 2
+    weighted = WeightedRandomSampler([0.0] * 5 + [1.0] * 5, 40)  # only the weighted half comes out
+    assert len(weighted) == 40 and set(weighted) <= {5, 6, 7, 8, 9}
+    batches = BatchSampler(SequentialSampler(data), 4, drop_last=False)
+    assert list(batches) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]] and len(BatchSampler(range(10), 4, True)) == 2
+    assert _labels(DataLoader(data, batch_sampler=batches)) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    both = data + TensorDataset(mt.tensor(X[:3]), mt.tensor(Y[:3] + 100))
+    assert isinstance(both, ConcatDataset) and both.cumulative_sizes == [10, 13] and len(both) == 13
+    assert both[10][1].item() == 100 and both[-1][1].item() == 102
+    assert _labels(DataLoader(both, batch_size=13)) == [[*range(10), 100, 101, 102]]
+    for make, match in [
+        (lambda: RandomSampler(data, num_samples=0), "num_samples should be a positive integer"),
+        (lambda: BatchSampler(range(3), 0, False), "batch_size should be a positive integer"),
+        (lambda: WeightedRandomSampler([-1.0, 2.0], 3), "non-negative"),
+        (lambda: ConcatDataset([]), "should not be an empty iterable"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            make()
 
 
 def test_bad_arguments_are_refused():
