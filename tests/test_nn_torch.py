@@ -421,9 +421,9 @@ OPTIMIZERS = {
         lambda ps: optim.Adam(ps, lr=0.01, weight_decay=0.1),
         lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1),
     ),
-    "adamw": (
-        lambda ps: optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99)),
-        lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99)),
+    "adamw amsgrad": (
+        lambda ps: optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99), amsgrad=True),
+        lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99), amsgrad=True),
     ),
     "rmsprop": (
         lambda ps: optim.RMSprop(ps, lr=0.02, alpha=0.9, weight_decay=0.1, momentum=0.8, centered=True),

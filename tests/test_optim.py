@@ -75,6 +75,19 @@ def test_adam_first_two_steps_by_hand():
     np.testing.assert_allclose(p, [0.9 - 0.1 * (0.39 / 0.19) / np.sqrt(0.009999 / 0.001999)], rtol=1e-12)
 
 
+def test_adam_amsgrad_divides_by_the_largest_second_moment_seen():
+    # g = 2 then 1 (betas 0.5, 0.5, eps negligible): v = 2, then 1.5 -> v_max stays 2; m = 1, then 1
+    p, g = np.array([0.0]), np.array([2.0])
+    opt = Adam([(p, g)], lr=0.1, betas=(0.5, 0.5), eps=1e-300, amsgrad=True)
+    opt.step()
+    np.testing.assert_allclose(p, [-0.1])  # m_hat = 2, v_hat = 4
+    g[...] = 1.0
+    opt.step()  # m_hat = 1 / 0.75, v_max_hat = 2 / 0.75 (the current v_hat would be 1.5 / 0.75)
+    np.testing.assert_allclose(p, [-0.1 - 0.1 * (4 / 3) / np.sqrt(8 / 3)], rtol=1e-12)
+    assert opt.v_max[0].tolist() == [2.0] and "v_max.0" in opt.state_dict()
+    assert Adam([(np.zeros(1), np.zeros(1))]).v_max == [None]  # kept only with amsgrad
+
+
 def test_rmsprop_and_adagrad_first_steps_by_hand():
     # RMSprop, constant g: s_k = (1 - alpha^k) g^2, so step k moves lr * sign(g) / sqrt(1 - alpha^k)
     p, opt = run(RMSprop, 2, lr=0.01, alpha=0.9, eps=0.0)

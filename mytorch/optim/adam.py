@@ -25,9 +25,11 @@ class Adam(Optimizer):
         betas: the decay rates (b1, b2) of the two moments, each in [0, 1).
         eps: added to the denominator, > 0.
         weight_decay: the L2 penalty's coefficient, >= 0.
+        amsgrad: divide by the largest second moment seen so far (``v_max``, kept only then)
+            instead of the current one (Reddi et al.), as PyTorch's ``amsgrad=True``.
     """
 
-    state_names = ("m", "v", "t")
+    state_names = ("m", "v", "t", "v_max")
     decoupled = False
     """AdamW: weight decay shrinks the parameter directly instead of entering the gradient."""
 
@@ -38,8 +40,10 @@ class Adam(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        amsgrad: bool = False,
     ) -> None:
-        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad}
+        super().__init__(params, defaults)
 
     def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
         super()._check_hyper_parameters(group)
@@ -50,8 +54,11 @@ class Adam(Optimizer):
         group["betas"] = (float(betas[0]), float(betas[1]))
         group["eps"] = check_number(name, "eps", group["eps"])
         group["weight_decay"] = check_number(name, "weight_decay", group["weight_decay"], allow_zero=True)
+        group["amsgrad"] = bool(group["amsgrad"])
 
-    def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray:
+    def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
+        if name == "v_max":
+            return np.zeros_like(value) if group["amsgrad"] else None
         return np.zeros(1, dtype=np.int64) if name == "t" else np.zeros_like(value)
 
     def step(self) -> None:
@@ -72,6 +79,10 @@ class Adam(Optimizer):
                 m += (1.0 - b1) * g
                 v *= b2
                 v += (1.0 - b2) * g * g
+                if group["amsgrad"]:
+                    if self.v_max[i] is None:  # (amsgrad set after the optimizer was made)
+                        self.v_max[i] = np.zeros_like(v)
+                    v = np.maximum(self.v_max[i], v, out=self.v_max[i])
                 denom = np.sqrt(v)
                 denom /= (1.0 - b2**t) ** 0.5
                 denom += eps
@@ -94,5 +105,6 @@ class AdamW(Adam):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
+        amsgrad: bool = False,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
