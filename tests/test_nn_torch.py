@@ -534,6 +534,14 @@ def test_multistep_exponential_lambda_and_plateau_schedules_set_torchs_rates():
         ("ReduceLROnPlateau", ("max",), {"patience": 1, "cooldown": 2, "factor": 0.5}),
         ("ReduceLROnPlateau", (), {"patience": 1, "threshold": 0.05, "threshold_mode": "abs", "min_lr": [0.02, 0]}),
         ("ReduceLROnPlateau", (), {"patience": 0, "factor": 0.5, "eps": 0.02}),
+        ("LinearLR", (), {"start_factor": 0.25, "total_iters": 4}),
+        ("ConstantLR", (), {"factor": 0.5, "total_iters": 3}),
+        ("OneCycleLR", (1.0,), {"total_steps": 16}),
+        (
+            "OneCycleLR",
+            ([1.0, 2.0],),
+            {"epochs": 4, "steps_per_epoch": 4, "anneal_strategy": "linear", "three_phase": True},
+        ),
     ]
     metrics = [1.0, 0.9, 0.95, 0.95, 0.95, 0.89, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.5, 0.6, 0.6, 0.6]
     for name, args, options in schedules:
@@ -541,6 +549,8 @@ def test_multistep_exponential_lambda_and_plateau_schedules_set_torchs_rates():
         theirs = getattr(torch.optim.lr_scheduler, name)(groups(torch), *args, **options)
         for metric in metrics:
             assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-12, abs=0), (name, options)
+            momenta = [[g["momentum"] for g in o.optimizer.param_groups] for o in (ours, theirs)]
+            assert momenta[0] == pytest.approx(momenta[1], rel=1e-12), (name, options)  # (OneCycleLR cycles it)
             ours.optimizer.step()
             theirs.optimizer.step()
             given = (metric,) if name == "ReduceLROnPlateau" else ()

@@ -128,7 +128,16 @@ def test_exponential_multistep_lambda_and_plateau_schedules_by_hand():
     losses = [2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
     plateau = rates(lambda o: schedules.ReduceLROnPlateau(o, factor=0.5, patience=1, cooldown=1), metrics=losses)
     assert plateau == pytest.approx([0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05])
+    warm = rates(lambda o: schedules.LinearLR(o, start_factor=0.5, total_iters=2), epochs=4)
+    assert warm == pytest.approx([0.05, 0.075, 0.1, 0.1])
+    assert rates(lambda o: schedules.ConstantLR(o, factor=0.5, total_iters=2), epochs=3) == pytest.approx(
+        [0.05, 0.05, 0.1]
+    )
+    cycle = rates(lambda o: schedules.OneCycleLR(o, 1.0, total_steps=10, pct_start=0.5, anneal_strategy="linear"), 10)
+    assert cycle[0] == pytest.approx(1 / 25) and max(cycle) == pytest.approx(1.0) and cycle.index(1.0) == 4
     opt = SGD([(P0.copy(), G.copy())], lr=0.1)
+    with pytest.raises(ValueError, match="momentum or betas"):
+        schedules.OneCycleLR(Adagrad([(P0.copy(), G.copy())]), 1.0, total_steps=5)
     assert "lr_lambdas" not in schedules.LambdaLR(opt, lambda e: 1.0).state_dict()
     with pytest.raises(ValueError, match="factor must be < 1.0"):
         schedules.ReduceLROnPlateau(opt, factor=1.0)

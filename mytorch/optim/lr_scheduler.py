@@ -1,5 +1,6 @@
 """Learning-rate schedules, PyTorch's update rules: ``StepLR``, ``MultiStepLR``, ``ExponentialLR``,
-``CosineAnnealingLR``, ``LambdaLR`` and ``ReduceLROnPlateau``.
+``CosineAnnealingLR``, ``LambdaLR``, ``LinearLR``, ``ConstantLR``, ``OneCycleLR`` and
+``ReduceLROnPlateau``.
 
 A scheduler rewrites ``optimizer.param_groups[i]["lr"]``; call ``scheduler.step()`` once per
 epoch, after the epoch's ``optimizer.step()`` calls (``ReduceLROnPlateau``: ``step(metric)``,
@@ -17,7 +18,10 @@ from typing import Any
 from mytorch.optim.optimizer import Optimizer, check_number
 
 __all__ = [
+    "ConstantLR",
     "CosineAnnealingLR",
+    "LinearLR",
+    "OneCycleLR",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
@@ -275,3 +279,167 @@ class ReduceLROnPlateau(LRScheduler):
                     group["lr"] = new
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._last_lr = _current(self.optimizer)
+
+
+def _fraction(owner: str, name: str, value: float, low_open: bool = False) -> float:
+    if not (0 < value <= 1 if low_open else 0 <= value <= 1):
+        bounds = "in (0, 1]" if low_open else "in [0, 1]"
+        raise ValueError(f"{owner}: {name} must be {bounds}, got {value!r}")
+    return float(value)
+
+
+class LinearLR(LRScheduler):
+    """Scale the rate by a factor going linearly from ``start_factor`` to ``end_factor`` over
+    ``total_iters`` steps (a warm-up), then keep it (PyTorch's recursive form)."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        self.start_factor = _fraction("LinearLR", "start_factor", start_factor, low_open=True)
+        self.end_factor = _fraction("LinearLR", "end_factor", end_factor)
+        self.total_iters = int(total_iters)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """The rates for this step from the current ones."""
+        rates, start, end = _current(self.optimizer), self.start_factor, self.end_factor
+        if self.last_epoch == 0:
+            return [lr * start for lr in rates]
+        if self._initial or self.last_epoch > self.total_iters:
+            return rates
+        ratio = 1.0 + (end - start) / (self.total_iters * start + (self.last_epoch - 1) * (end - start))
+        return [lr * ratio for lr in rates]
+
+
+class ConstantLR(LRScheduler):
+    """Scale the rate by ``factor`` for the first ``total_iters`` steps, then restore it."""
+
+    def __init__(
+        self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1
+    ) -> None:
+        self.factor = _fraction("ConstantLR", "factor", factor)
+        self.total_iters = int(total_iters)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """The rates for this step from the current ones."""
+        rates = _current(self.optimizer)
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in rates]
+        if self.last_epoch != self.total_iters:
+            return rates
+        return [lr * (1.0 / self.factor) for lr in rates]
+
+
+def _per_group(owner: str, name: str, value: Any, groups: int) -> list[float]:
+    values = list(value) if isinstance(value, (list, tuple)) else [value] * groups
+    if len(values) != groups:
+        raise ValueError(f"{owner}: expected {groups} values for {name} (one per group), got {len(values)}")
+    return [float(v) for v in values]
+
+
+class OneCycleLR(LRScheduler):
+    """The one-cycle policy (Smith), stepped once per batch: the rate rises from
+    ``max_lr / div_factor`` to ``max_lr`` over the first ``pct_start`` of ``total_steps`` (or
+    ``epochs * steps_per_epoch``), then falls to that start over ``final_div_factor``, along a
+    cosine (``anneal_strategy="cos"``) or a line; with ``cycle_momentum`` the momentum (SGD,
+    RMSprop) or Adam's beta1 moves the other way, between ``max_momentum`` and ``base_momentum``.
+    ``three_phase`` climbs back down to the start before the final fall. PyTorch's formulas; the
+    per-group bounds are kept on the scheduler (PyTorch puts them in the groups).
+
+    Raises:
+        ValueError: no length, a length or ``pct_start`` out of range, an unknown strategy,
+            momentum cycling on an optimizer without momentum or betas, or a step past the end.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        max_lr: float | list[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.85,
+        max_momentum: float | list[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
+        name = "OneCycleLR"
+        optimizer = _checked(self, optimizer)
+        if total_steps is not None:
+            self.total_steps = _count(name, "total_steps", total_steps)
+        elif epochs is not None and steps_per_epoch is not None:
+            self.total_steps = _count(name, "epochs", epochs) * _count(name, "steps_per_epoch", steps_per_epoch)
+        else:
+            raise ValueError(f"{name}: define either total_steps or (epochs and steps_per_epoch)")
+        if not 0 <= pct_start <= 1:
+            raise ValueError(f"{name}: pct_start must be a float between 0 and 1, got {pct_start!r}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"{name}: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
+        self.anneal_strategy = anneal_strategy
+        n, up = self.total_steps, float(pct_start * self.total_steps)
+        # (end step, lr from, lr to, momentum from, momentum to): rates 0 start, 1 max, 2 min; momenta
+        # 0 max_momentum, 1 base_momentum
+        self.phases = [(up - 1, 0, 1, 0, 1), (n - 1, 1, 2, 1, 0)]
+        if three_phase:
+            self.phases = [(up - 1, 0, 1, 0, 1), (2 * up - 2, 1, 0, 1, 0), (n - 1, 0, 2, 0, 0)]
+        groups = len(optimizer.param_groups)
+        peaks = _per_group(name, "max_lr", max_lr, groups)
+        self.lr_points = [(peak / div_factor, peak, peak / div_factor / final_div_factor) for peak in peaks]
+        self.cycle_momentum = bool(cycle_momentum)
+        if self.cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(f"{name}: the optimizer must have a momentum or betas with cycle_momentum=True")
+            self.use_beta1 = "betas" in optimizer.defaults
+            highs = _per_group(name, "max_momentum", max_momentum, groups)
+            lows = _per_group(name, "base_momentum", base_momentum, groups)
+            self.momentum_points = list(zip(highs, lows))
+        if last_epoch == -1:
+            for group, (start, _, _) in zip(optimizer.param_groups, self.lr_points):
+                group["initial_lr"] = start
+        super().__init__(optimizer, last_epoch)
+
+    def _anneal(self, start: float, end: float, fraction: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * fraction) + 1)
+        return (end - start) * fraction + start
+
+    def get_lr(self) -> list[float]:
+        """The rates for step ``last_epoch`` (and, with ``cycle_momentum``, the momenta, set here)."""
+        step = self.last_epoch
+        if step > self.total_steps:
+            raise ValueError(f"OneCycleLR: tried to step {step} times; the total number of steps is {self.total_steps}")
+        begin = 0.0
+        for i, phase in enumerate(self.phases):  # (past the last phase's end: its line extended)
+            if step <= phase[0] or i == len(self.phases) - 1:
+                break
+            begin = phase[0]
+        end_step, lr_from, lr_to, m_from, m_to = phase
+        fraction = (step - begin) / (end_step - begin)
+        rates = []
+        for g, group in enumerate(self.optimizer.param_groups):
+            points = self.lr_points[g]
+            rates.append(self._anneal(points[lr_from], points[lr_to], fraction))
+            if self.cycle_momentum:
+                momentum = self._anneal(self.momentum_points[g][m_from], self.momentum_points[g][m_to], fraction)
+                if self.use_beta1:
+                    group["betas"] = (momentum, *group["betas"][1:])
+                else:
+                    group["momentum"] = momentum
+        return rates
+
+
+def _count(owner: str, name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{owner}: expected a positive integer {name}, got {value!r}")
+    return value
