@@ -3,7 +3,8 @@
 One module-scoped build (sdist and wheel, without build isolation: the build backend
 installed with the test extra is used, so no network is needed) serves every test here.
 The wheel goes into a fresh virtual environment that borrows NumPy from the folder this
-interpreter imports it from (a ``.pth`` file), so installing it downloads nothing; the tests
+interpreter imports it from (a ``.pth`` file) and gets no pip of its own (this interpreter's
+pip installs into it with ``--python``), so installing it downloads nothing; the tests
 check that the installed copy, not this checkout, is what runs.
 """
 
@@ -55,14 +56,16 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def installed(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment with the wheel installed; returns its bin folder."""
     home = tmp_path_factory.mktemp("venv") / "env"
-    venv.create(home, with_pip=True)
+    venv.create(home)  # no pip of its own (ensurepip was most of this fixture's time): this interpreter's installs
     bin_dir = home / ("Scripts" if os.name == "nt" else "bin")
+    python = str(bin_dir / "python")
     # NumPy from the folder this interpreter imports it from (a virtual environment's own
     # site-packages, which system_site_packages would not reach), after the venv's own folders
-    site = _run([str(bin_dir / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], home)
+    site = _run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], home)
     Path(site.stdout.strip(), "borrowed-numpy.pth").write_text(str(Path(np.__file__).resolve().parents[1]) + "\n")
     wheel = next(dist.glob("mytorch-*.whl"))
-    _run([str(bin_dir / "python"), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], home)
+    _run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "-q", str(wheel)],
+         home)  # fmt: skip
     return bin_dir
 
 
