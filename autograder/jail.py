@@ -260,6 +260,14 @@ network, and under ``uid`` and ``none`` the daemons of the machine that start pr
 (the user's systemd and D-Bus: ``systemd-run --user``, a tmux or screen server, sshd on localhost),
 whose processes are no descendant of the runner and outlived grading; io_uring can make sockets
 without the socket call. (``socketpair``, an unconnected pair, stays allowed.)"""
+_UNCOUNTED_MEMORY = {"x86_64": (319,), "aarch64": (279,)}
+"""memfd_create: refused to every worker once it is contained, with the keyrings. A memory file's pages count
+against no address-space limit (``--memory``) and, while unmapped, against no process's size: a worker could hold
+64 of them of 64 MiB each (its descriptor and file-size limits), 4 GiB, and each process it starts as much again,
+beyond the ``--memory`` x ``--max-procs`` x ``--jobs`` the documentation promised where no cgroup holds a hand-in
+(a runner that is not root); out of memory, the kernel, finding no large process, could end the runner (until
+2026-12-03; checked: 384 MiB held under a 256 MiB address-space limit, none of it in the process's RSS). Files in
+``/dev/shm`` or ``/tmp`` are out of reach already (Landlock; under ``namespaces`` its 64 MiB tmpfs)."""
 _STAYING_TOGETHER = {
     "x86_64": (112, 109, 29, 30, 31, 67, 64, 65, 66, 220, 68, 69, 70, 71),
     "aarch64": (157, 154, 194, 196, 195, 197, 190, 193, 191, 192, 186, 189, 188, 187),
@@ -304,19 +312,18 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     positive pid but those of ``protected`` (the processes of its user that existed when it
     started: the runner, what started the runner, their siblings); tracing, other processes'
     memory, signals through a pidfd or a socket's owner, the keyrings (``_KEYRING_CALLS``), sockets
-    (``_REACHING_OUT``), leaving the worker's session or process group and System V IPC
-    (``_STAYING_TOGETHER``), changing a file's mode, owner, times or extended attributes
-    (``_FILE_ATTRIBUTES``) and every call of another ABI (32-bit, x32) than the machine's are
-    refused (EPERM). (Not a rule on
-    pid order: on a machine whose pids wrap at 32768, what a worker starts may get a smaller pid
-    than the runner's.)"""
+    (``_REACHING_OUT``), memory files (``_UNCOUNTED_MEMORY``), leaving the worker's session or
+    process group and System V IPC (``_STAYING_TOGETHER``), changing a file's mode, owner, times or
+    extended attributes (``_FILE_ATTRIBUTES``) and every call of another ABI (32-bit, x32) than the
+    machine's are refused (EPERM). (Not a rule on pid order: on a machine whose pids wrap at 32768,
+    what a worker starts may get a smaller pid than the runner's.)"""
     if machine not in _SYSCALLS:
         return None
     arch, pid_calls, denied, fcntl, ioctl = _SYSCALLS[machine]
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", arch), (_LOAD, 0, 0, 0), (_JGE, "deny", 0, 0x40000000)]
     program += [(_JEQ, "pid_argument", 0, nr) for nr in pid_calls]
     refused = denied + _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _STAYING_TOGETHER[machine]
-    refused += _FILE_ATTRIBUTES[machine]
+    refused += _FILE_ATTRIBUTES[machine] + _UNCOUNTED_MEMORY[machine]
     program += [(_JEQ, "deny", 0, nr) for nr in refused]
     program += [(_JEQ, "fcntl", 0, fcntl), (_JEQ, "ioctl", 0, ioctl), (_RET, 0, 0, _ALLOW)]
     program += ["fcntl", (_LOAD, 0, 0, 24), (_JEQ, "deny", 0, _F_SETOWN_EX), (_JEQ, 0, "allow", _F_SETOWN),
@@ -334,13 +341,15 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
 
 
 def _keyring_filter(machine: str) -> list[tuple[int, int, int, int]] | None:
-    """The filter's instructions that refuse the keyring calls and sockets (``_REACHING_OUT``), and
-    every call of another ABI than the machine's, or None on a machine it does not know."""
+    """The filter's instructions that refuse the keyring calls, sockets (``_REACHING_OUT``), memory
+    files (``_UNCOUNTED_MEMORY``) and every call of another ABI than the machine's, or None on a
+    machine it does not know."""
     if machine not in _SYSCALLS:
         return None
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", _SYSCALLS[machine][0]), (_LOAD, 0, 0, 0),
                      (_JGE, "deny", 0, 0x40000000)]  # fmt: skip
-    program += [(_JEQ, "deny", 0, nr) for nr in _KEYRING_CALLS[machine] + _REACHING_OUT[machine]]
+    refused = _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _UNCOUNTED_MEMORY[machine]
+    program += [(_JEQ, "deny", 0, nr) for nr in refused]
     return _assembled(program + [(_RET, 0, 0, _ALLOW), "deny", (_RET, 0, 0, _EPERM)])
 
 
@@ -451,12 +460,12 @@ def _forbid_signals_outside() -> bool:
 
 
 def _forbid_keyrings() -> bool:
-    """Under ``uid`` and ``namespaces``: no keyring calls, and no sockets (``_REACHING_OUT``). The
-    worker's uid is its slot's, so the next hand-in graded in that slot has it too, and a key in the
-    uid's user keyring (``@u``, ``@us``, its persistent keyring) outlives every process: until
-    2026-12-02 a key one hand-in added (its source, up to the uid's 20000 bytes) was a later
-    hand-in's to read. (Under ``none`` the signal filter refuses them too: the user's keyring is the
-    runner's user's.) Where seccomp filters are refused, keyrings are often refused as well
+    """Under ``uid`` and ``namespaces``: no keyring calls, no sockets (``_REACHING_OUT``) and no memory
+    files (``_UNCOUNTED_MEMORY``). The worker's uid is its slot's, so the next hand-in graded in that
+    slot has it too, and a key in the uid's user keyring (``@u``, ``@us``, its persistent keyring)
+    outlives every process: until 2026-12-02 a key one hand-in added (its source, up to the uid's
+    20000 bytes) was a later hand-in's to read. (Under ``none`` the signal filter refuses them too:
+    the user's keyring is the runner's user's.) Where seccomp filters are refused, keyrings are often refused as well
     (Docker's default profile); where the kernel refuses the filter, the worker goes on and the
     runner's note says so (``unprotected``). True if the filter is in place."""
     instructions = _keyring_filter(os.uname().machine)
@@ -469,9 +478,10 @@ def _forbid_keyrings() -> bool:
 
 
 _UNPROTECTED = {
-    "keyrings": "the kernel refuses the seccomp filter that keeps workers from the keyrings and sockets, so a "
-    "hand-in can leave a key in its uid's keyring for the next hand-in graded in its slot, and under uid use the "
-    "network and ask the machine's daemons to start processes that outlive grading",
+    "keyrings": "the kernel refuses the seccomp filter that keeps workers from the keyrings, sockets and memory "
+    "files, so a hand-in can leave a key in its uid's keyring for the next hand-in graded in its slot, hold memory "
+    "beyond --memory, and under uid use the network and ask the machine's daemons to start processes that outlive "
+    "grading",
     "signals": "the kernel (or this machine's architecture: only x86-64 and ARM64 are known) refuses the seccomp "
     "filter that keeps workers from signalling, tracing and setting the limits of the runner and the processes "
     "that started it, and from sockets, System V IPC, leaving their session and changing the mode of files, so a "

@@ -683,7 +683,8 @@ def wanderer(tcp_port: int, unix_path: str) -> str:
     socket ``unix_path`` (how ``systemd-run --user``, a tmux server or D-Bus would start a process
     that is no descendant of the runner), io_uring (which makes sockets without the socket call)
     and a System V shared memory segment (which outlives its processes, for a later hand-in of the
-    same user), and says which worked, and its process limit."""
+    same user), a memory file (whose pages no address-space limit counts), and says which worked, and
+    its process limit."""
     return f"""
 import os as _os
 _read, _write = _os.pipe()
@@ -731,6 +732,11 @@ def _wandering_mul(grad_output, a, b):
     did.append(f"io_uring_setup gave {{ring}} (errno {{ctypes.get_errno()}})")
     if ring >= 0:
         os.close(ring)
+    try:  # (pages no address-space limit counts)
+        os.close(os.memfd_create("held"))
+        did.append("made a memory file")
+    except OSError as error:
+        did.append(f"could not make a memory file ({{error.strerror}})")
     segment = libc.shmget(0, 4096, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
     did.append(f"shmget gave {{segment}} (errno {{ctypes.get_errno()}})")
     if segment >= 0:

@@ -393,7 +393,8 @@ def test_a_handin_stays_in_its_session_reaches_no_socket_and_what_it_leaves_is_n
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}}), done.stdout[-3000:]
     assert reached == []
     refused = ("could not make a TCP connection (Operation not permitted); could not make a Unix socket (Operation "
-               "not permitted); io_uring_setup gave -1 (errno 1)")  # fmt: skip
+               "not permitted); io_uring_setup gave -1 (errno 1); could not make a memory file (Operation not "
+               "permitted)")  # fmt: skip
     assert refused in done.stdout, done.stdout[-3000:]
     if mode == "none":
         stayed = "could not leave its session (Operation not permitted); could not leave its process group (Operation"
@@ -657,6 +658,7 @@ print({
     "a file's owner": outcome(lambda: os.chown(mine, os.getuid(), os.getgid())),
     "a file's times": outcome(lambda: os.utime(mine, (0, 0))),
     "a file's extended attributes": outcome(lambda: os.setxattr(mine, "user.mytorch", b"1")),
+    "a memory file": outcome(lambda: os.close(os.memfd_create("held"))),
 })
 os.close(handle)
 os.unlink(mine)
@@ -680,7 +682,8 @@ def test_the_signal_filter_lets_a_worker_signal_itself_and_what_it_starts_not_ea
                 "the I/O priority of an earlier process": "refused", "a socket": "refused",
                 "a session of its own": "refused", "a process group of its own": "refused",
                 "a file's mode": "refused", "a file's mode, by descriptor": "refused", "a file's owner": "refused",
-                "a file's times": "refused", "a file's extended attributes": "refused"}  # fmt: skip
+                "a file's times": "refused", "a file's extended attributes": "refused",
+                "a memory file": "refused"}  # fmt: skip
     assert ast.literal_eval(done.stdout) == expected
 
 
