@@ -100,6 +100,14 @@ def _clone(self: Tensor) -> Tensor:
     return _apply("clone", (self,))
 
 
+def _format(self: Tensor, spec: str) -> str:
+    """``f"{loss:.4f}"``: a one-element 0-d tensor formats as its number, as PyTorch's does; any
+    other tensor takes only the empty format (``f"{t}"``, its ``str``)."""
+    if self.data.ndim == 0:
+        return format(self.item(), spec)
+    return object.__format__(self, spec)
+
+
 def _contiguous(self: Tensor) -> Tensor:
     """This tensor if its memory is laid out row by row, else a copy that is (kernel ``clone``)."""
     return self if self.data.flags.c_contiguous else _apply("clone", (self,))
@@ -215,6 +223,7 @@ METHODS: dict[str, Any] = {
     "int": _caster(np.int32, "int"),
     "bool": _caster(np.bool_, "bool"),
     "cpu": _cpu,
+    "__format__": _format,
     "contiguous": _contiguous,
     "is_contiguous": _is_contiguous,
     "repeat": tensor_shape.repeat,

@@ -158,6 +158,10 @@ def test_repeat_contiguous_random_fills_new_tensors_and_typed_constructors():
     assert mt.Size([2, 3]) == mt.ones(2, 3).shape and mt.Size([2, 3]).numel() == 6
     assert mt.finfo(mt.float32).eps == np.finfo(np.float32).eps == mt.finfo().eps
     assert mt.iinfo(mt.int64).max == 2**63 - 1
+    assert mt.ones(2).type(mt.LongTensor).dtype == np.int64  # (np.dtype reads the class's dtype)
+    assert f"{mt.tensor(0.123456, requires_grad=True) * 2:.4f}" == "0.2469" and f"{mt.tensor(3):>3}" == "  3"
+    with pytest.raises(TypeError, match="unsupported format string"):
+        f"{mt.ones(2):.2f}"
     v = mt.autograd.Variable(x, requires_grad=True)
     assert v.requires_grad and v.is_leaf and v is not x and np.shares_memory(v.data, x.data)
 
