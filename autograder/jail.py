@@ -292,6 +292,11 @@ user owns: until 2026-12-03 a hand-in under ``none`` made a root runner's files 
 of the machine setuid root for every local user, ``/etc/shadow`` readable) and the grader's folder 0700 (a runner
 that is not root can then write no report). Under ``uid`` the worker's uid owns nothing but its own files."""
 _F_SETOWN, _F_SETOWN_EX, _FIOSETOWN, _SIOCSPGRP = 8, 15, 0x8901, 0x8902
+_FILE_FLAGS = (0x40086602, 0x40046602, 0x401C5820)
+"""ioctl FS_IOC_SETFLAGS, FS_IOC32_SETFLAGS and FS_IOC_FSSETXATTR: a file's flags (``chattr``), set by its
+owner through any descriptor, a read-only one too, and governed by no Landlock right: refused under ``none``
+with the other attributes (``_FILE_ATTRIBUTES``; until 2026-12-03 a worker of a root runner could mark the
+Python installation's files ``nodump``, ``sync`` or ``noatime``)."""
 _LOAD, _JEQ, _JGE, _JGT, _RET = 0x20, 0x15, 0x35, 0x25, 0x06
 _ALLOW, _EPERM = 0x7FFF0000, 0x00050000 | 1
 _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
@@ -313,10 +318,10 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     started: the runner, what started the runner, their siblings); tracing, other processes'
     memory, signals through a pidfd or a socket's owner, the keyrings (``_KEYRING_CALLS``), sockets
     (``_REACHING_OUT``), memory files (``_UNCOUNTED_MEMORY``), leaving the worker's session or
-    process group and System V IPC (``_STAYING_TOGETHER``), changing a file's mode, owner, times or
-    extended attributes (``_FILE_ATTRIBUTES``) and every call of another ABI (32-bit, x32) than the
-    machine's are refused (EPERM). (Not a rule on pid order: on a machine whose pids wrap at 32768,
-    what a worker starts may get a smaller pid than the runner's.)"""
+    process group and System V IPC (``_STAYING_TOGETHER``), changing a file's mode, owner, times,
+    extended attributes or flags (``_FILE_ATTRIBUTES``, ``_FILE_FLAGS``) and every call of another
+    ABI (32-bit, x32) than the machine's are refused (EPERM). (Not a rule on pid order: on a machine
+    whose pids wrap at 32768, what a worker starts may get a smaller pid than the runner's.)"""
     if machine not in _SYSCALLS:
         return None
     arch, pid_calls, denied, fcntl, ioctl = _SYSCALLS[machine]
@@ -328,7 +333,8 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     program += [(_JEQ, "fcntl", 0, fcntl), (_JEQ, "ioctl", 0, ioctl), (_RET, 0, 0, _ALLOW)]
     program += ["fcntl", (_LOAD, 0, 0, 24), (_JEQ, "deny", 0, _F_SETOWN_EX), (_JEQ, 0, "allow", _F_SETOWN),
                 (_LOAD, 0, 0, 32), (_JEQ, "pid", "pid", 0)]  # fmt: skip
-    program += ["ioctl", (_LOAD, 0, 0, 24), (_JEQ, "deny", 0, _FIOSETOWN), (_JEQ, "deny", "allow", _SIOCSPGRP)]
+    program += ["ioctl", (_LOAD, 0, 0, 24), *[(_JEQ, "deny", 0, command) for command in (_FIOSETOWN, *_FILE_FLAGS)],
+                (_JEQ, "deny", "allow", _SIOCSPGRP)]  # fmt: skip
     program += ["allow", (_RET, 0, 0, _ALLOW), "deny", (_RET, 0, 0, _EPERM)]
     # Last, each answer next to its test (a jump goes forward, at most 255 instructions):
     program += ["pid_argument", (_LOAD, 0, 0, 16), "pid", (_JEQ, 0, 1, 0), (_RET, 0, 0, _ALLOW),

@@ -609,7 +609,7 @@ def test_under_sandbox_none_a_handin_cannot_stop_the_helper_that_removes_its_fol
 
 
 SIGNAL_FILTER_SCRIPT = """
-import ctypes, fcntl, os, resource, signal, socket, subprocess, sys
+import ctypes, fcntl, os, resource, signal, socket, struct, subprocess, sys
 sys.path.insert(0, sys.argv[1])
 from autograder import jail
 earlier = subprocess.Popen(["sleep", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # there before
@@ -659,6 +659,7 @@ print({
     "a file's times": outcome(lambda: os.utime(mine, (0, 0))),
     "a file's extended attributes": outcome(lambda: os.setxattr(mine, "user.mytorch", b"1")),
     "a memory file": outcome(lambda: os.close(os.memfd_create("held"))),
+    "a file's flags": outcome(lambda: fcntl.ioctl(handle, 0x40086602, struct.pack("l", 0x40))),  # FS_NODUMP_FL
 })
 os.close(handle)
 os.unlink(mine)
@@ -683,7 +684,7 @@ def test_the_signal_filter_lets_a_worker_signal_itself_and_what_it_starts_not_ea
                 "a session of its own": "refused", "a process group of its own": "refused",
                 "a file's mode": "refused", "a file's mode, by descriptor": "refused", "a file's owner": "refused",
                 "a file's times": "refused", "a file's extended attributes": "refused",
-                "a memory file": "refused"}  # fmt: skip
+                "a memory file": "refused", "a file's flags": "refused"}  # fmt: skip
     assert ast.literal_eval(done.stdout) == expected
 
 
