@@ -1100,6 +1100,31 @@ def test_the_imports_read_from_a_handin_are_the_allowed_standard_ones(tmp_path):
     assert imports_on_demand(str(tmp_path)) == ["logging", "numpy.testing"]
 
 
+def test_the_files_a_handins_import_scan_skips_import_none_of_the_modules_it_looks_for(tmp_path):
+    """The scan parses only the files whose text may hold an import of ``ON_DEMAND``
+    (``_may_import_on_demand``): however the import is written, its file is parsed; a file
+    naming those modules only elsewhere than in an import statement is not."""
+    from autograder.jail import _may_import_on_demand, imports_on_demand
+
+    written = {  # each file: what a full parse of it finds
+        "a.py": ("from numpy import (  # helpers\n    linalg as la,\n    testing,\n)\n", ["numpy.linalg",
+                                                                                    "numpy.testing"]),
+        "b.py": ("import numpy \\\n    . lib . stride_tricks\n", ["numpy.lib.stride_tricks"]),
+        "c.py": ("x = 1; import csv\nif x: import glob\n", ["csv", "glob"]),
+        "d.py": ("def f():\n    from json import dumps, decoder as statistics\n", []),
+        "e.py": ("# -*- coding: latin-1 -*-\nimport os\n", []),
+    }  # fmt: skip
+    skipped = '"""Keyword arguments, the types of io."""\nimport os, math\nx = ["queue"]  # a queue\n'  # (no parse)
+    for name, (text, found) in written.items():
+        assert _may_import_on_demand(text.encode()), name
+        folder = tmp_path / name[0]
+        (folder / "mytorch").mkdir(parents=True)
+        (folder / "mytorch" / name).write_text(text)
+        assert imports_on_demand(str(folder)) == found, name
+    assert not _may_import_on_demand(skipped.encode())
+    assert _may_import_on_demand("import \uff4cogging\n".encode())  # (NFKC: a non-ASCII file is parsed whole)
+
+
 def test_a_package_whose_import_fails_fails_every_test_with_its_error(grader, tmp_path):
     """The end of ``__init__`` raising leaves the submodules it imported in ``sys.modules``;
     the tests must not run on them as if the package had imported."""
