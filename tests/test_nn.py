@@ -636,6 +636,28 @@ def test_module_and_parameter_dicts_and_lists_unflatten_and_parameter_vectors():
         nn.utils.vector_to_parameters(mytorch.zeros(7), layer.parameters())
 
 
+def test_hardsigmoid_hardswish_celu_softmin_glu_threshold_and_shrinks_closed_forms():
+    x = mytorch.tensor([-4.0, -3.0, 0.0, 1.5, 3.0, 4.0], requires_grad=True)
+    hs = F.hardsigmoid(x)
+    assert hs.tolist() == [0.0, 0.0, 0.5, 0.75, 1.0, 1.0]
+    (slope,) = mytorch.grad(hs.sum(), x)
+    np.testing.assert_allclose(slope.numpy(), [0, 0, 1 / 6, 1 / 6, 0, 0])  # 0 at -3 and 3, as PyTorch
+    assert F.hardswish(x).tolist() == [0.0, 0.0, 0.0, 1.125, 3.0, 4.0]
+    assert F.celu(mytorch.tensor([-1.0, 2.0]), alpha=2.0).tolist() == pytest.approx([2 * (math.exp(-0.5) - 1), 2.0])
+    np.testing.assert_allclose(nn.Softmin(dim=0)(mytorch.tensor([0.0, math.log(3.0)])).numpy(), [0.75, 0.25])
+    assert nn.GLU()(mytorch.tensor([[2.0, 0.0]])).tolist() == [[1.0]]  # 2 sigmoid(0)
+    with pytest.raises(RuntimeError, match="halving dimension must be even"):
+        F.glu(mytorch.ones(3))
+    assert nn.Threshold(0.5, -1.0)(mytorch.tensor([0.5, 0.7])).tolist() == pytest.approx([-1.0, 0.7])
+    assert nn.Tanhshrink()(mytorch.tensor([0.0])).tolist() == [0.0]
+    assert nn.Softshrink()(mytorch.tensor([-1.0, 0.3, 2.0])).tolist() == [-0.5, 0.0, 1.5]
+    assert nn.Hardshrink(1.0)(mytorch.tensor([-1.5, 1.0, 0.2])).tolist() == [-1.5, 0.0, 0.0]
+    assert (
+        repr(nn.Softshrink(0.25)) == "Softshrink(0.25)"
+        and repr(nn.CELU(inplace=True)) == "CELU(alpha=1.0, inplace=True)"
+    )
+
+
 def test_prelu_logsigmoid_softsign_normalize_cosine_similarity_and_kl_div_closed_forms():
     prelu = nn.PReLU(2)
     assert prelu.weight.tolist() == [0.25, 0.25] and list(prelu.state_dict()) == ["weight"]

@@ -88,6 +88,30 @@ def test_l1_smooth_l1_and_huber_losses_match_torch_to_second_order():
     assert repr(nn.SmoothL1Loss(beta=0.5)) == repr(torch.nn.SmoothL1Loss(beta=0.5)) == "SmoothL1Loss()"
 
 
+def test_hardsigmoid_hardswish_celu_softmin_glu_threshold_and_shrinks_match_torch():
+    """Values, gradients and second derivatives (where PyTorch records them), in place too, with
+    the kinks (-3, 3, the threshold, lambd) among the inputs; reprs."""
+    x = np.array([[-3.0, 3.0, 0.5, -0.5, 0.0, 1.7], [-4.0, 5.0, 0.2, -1.2, 2.5, -2.0]])
+    cases = [("Hardsigmoid", (True,)), ("Hardswish", ()), ("CELU", (0.7, True)), ("Softmin", (1,)), ("GLU", (0,))]
+    cases += [("Threshold", (0.5, -1.0, True)), ("Tanhshrink", ()), ("Softshrink", ()), ("Hardshrink", (1.2,))]
+    for name, args in cases:
+        results = []
+        for lib in (mytorch, torch):
+            module, a = getattr(lib.nn, name)(*args), lib.tensor(x, requires_grad=True)
+            out = module(a * 1.0)
+            v = lib.tensor(np.cos(np.arange(out.numel())).reshape(tuple(out.shape)))
+            (g,) = lib.autograd.grad((out * v).sum(), a, create_graph=True)
+            second = lib.zeros(x.shape, dtype=lib.float64)
+            if g.requires_grad and name not in ("Hardsigmoid", "Hardswish"):  # (PyTorch: not implemented)
+                (second,) = lib.autograd.grad((g * g).sum(), a, allow_unused=True, materialize_grads=True)
+            results.append([t.detach().numpy() for t in (out, g, second)] + [repr(module)])
+        for mine, theirs in zip(*results):
+            if isinstance(mine, str):
+                assert mine == theirs
+            else:  # (PyTorch's hardsigmoid slope is the float32 1/6 even in float64)
+                np.testing.assert_allclose(mine, theirs, rtol=1e-7, atol=1e-9, err_msg=name)
+
+
 def test_prelu_logsigmoid_softsign_normalize_cosine_and_kl_div_match_torch_to_second_order():
     x = RNG.standard_normal((4, 3, 2))
     x[0, 0, 0] = 0.0  # (prelu's kink: the weight's slope)
