@@ -270,7 +270,14 @@ class VersionCheck:
             at = id(array)
             key = saved.get(at, _UNSAVED)
             if key is _UNSAVED:
-                key = saved[at] = save(array, held)
+                if array.base is None and at not in _STORAGES and array.flags.writeable:
+                    # (``save``'s common case written out: new memory, owned by the array)
+                    _setflags(array, False)
+                    _STORAGES[at] = (array, 1, 0, (array,))
+                    held.append(at)
+                    key = saved[at] = at
+                else:
+                    key = saved[at] = save(array, held)
             if key is not None:  # (held by this graph: its record stays until the graph is released)
                 self.entries += _entry(key, _STORAGES[key][2], j, id(op))
                 noted = True

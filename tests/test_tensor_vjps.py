@@ -103,6 +103,31 @@ def test_linear(n, skipped):
     _check(F.linear_backward, (x, weight, bias), F.linear(x, weight, bias), skipped, expect=skipped < 4)
     x3 = RNG.standard_normal((2, n, 4))
     _check(F.linear_backward, (x3, weight, bias), F.linear(x3, weight, bias), skipped, expect=False)
+    # an input laid out neither C- nor F-contiguous: the kernel (whose @ may sum in NumPy's own loop)
+    strided = RNG.standard_normal((n, 8))[:, ::2]
+    _check(F.linear_backward, (strided, weight, bias), F.linear(strided, weight, bias), skipped, expect=False)
+    if skipped < 4:  # a broadcast gradient (sum's rule) goes through @ too
+        vjp = CHOOSERS[F.linear_backward]((x, weight, bias), F.linear(x, weight, bias), skipped)
+        g = np.broadcast_to(RNG.standard_normal(3), (n, 3))
+        _same(vjp(g, x, weight, bias), _general(F.linear_backward, skipped, 3)(g, x, weight, bias))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_nn_linear_records_the_kernels_bits(dtype):
+    """``nn.Linear`` computes x W^T + b itself (np.dot for a small layer): the kernel's value, and
+    the same backward, in every layout and on both sides of F.PRODUCT_BY_MATMUL."""
+    import mytorch.nn as nn
+
+    for n, features, layout in ((1, 5, "c"), (40, 300, "c"), (3, 5, "f"), (3, 5, "strided")):
+        layer = nn.Linear(features, 30, dtype=dtype)
+        wide = RNG.standard_normal((n, 2 * features)).astype(dtype)
+        part = wide[:, :features]
+        x = {"c": part.copy(), "f": np.asfortranarray(part), "strided": wide[:, ::2]}[layout]
+        y = layer(Tensor(x, requires_grad=True))
+        op = y.tape.operation_list[-1]
+        assert op.backward_operation is F.linear_backward
+        expected = F.linear(x, layer.weight.data, layer.bias.data)
+        assert y.dtype == dtype and np.array_equal(y.data, expected)
 
 
 def test_losses_with_data_targets():

@@ -16,7 +16,7 @@ from mytorch.nn.functional import KERNELS
 from mytorch.nn.layers import expect_tensor
 from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
-from mytorch.tensor import Tensor, _apply, _run
+from mytorch.tensor import Tensor, _apply, _attach, _run
 
 __all__ = [
     "ELU",
@@ -71,7 +71,22 @@ class _Elementwise(Module):
         return _run(self._kernel, (x,), (x.data,), self.kernel_params())
 
 
-class ReLU(_Elementwise):
+class _ParameterFree(_Elementwise):
+    """An activation whose kernel takes no parameter and keeps a floating-point input's dtype
+    (``relu``, ``sigmoid``, ``tanh``): a Tensor of floats is recorded as ``_run`` records it,
+    without its tests for two operands and the module's ``kernel_params`` call."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        if isinstance(x, Tensor):
+            data = x.data
+            if data.dtype.kind == "f":
+                kernel = self._kernel
+                out = kernel.forward(data)
+                return _attach(out, (x,), (data,), kernel.backward, None, kernel.saves_output, kernel.reads)
+        return super().forward(x)
+
+
+class ReLU(_ParameterFree):
     """y = max(x, 0); with ``inplace=True`` written into x (see ``F.relu``)."""
 
     kernel = "relu"
@@ -89,13 +104,13 @@ class ReLU(_Elementwise):
         return "inplace=True" if self.inplace else ""
 
 
-class Sigmoid(_Elementwise):
+class Sigmoid(_ParameterFree):
     """y = 1 / (1 + e^-x)."""
 
     kernel = "sigmoid"
 
 
-class Tanh(_Elementwise):
+class Tanh(_ParameterFree):
     """y = tanh x."""
 
     kernel = "tanh"

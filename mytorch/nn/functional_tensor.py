@@ -21,12 +21,14 @@ from mytorch.factories import default_generator
 from mytorch.nn.functional import (
     _LOG_FLOOR,
     KERNELS,
+    PRODUCT_BY_MATMUL,
+    PRODUCTS,
     check_probabilities,
     mse_loss_and_diff,
     register_jvp,
     softmax_cross_entropy_and_log_probs,
 )
-from mytorch.tensor import CAPTURE, Tensor, _apply, _arrays, _attach, capturing
+from mytorch.tensor import CAPTURE, Tensor, _apply, _arrays, _attach, _run, capturing
 from mytorch.tensor_index import IndexOutOfRangeError
 from mytorch.tensor_vjps import CHOOSERS, prediction_only
 
@@ -151,7 +153,10 @@ def _mean_loss(name: str, target: Any, prediction: Tensor, cached: Callable[...,
     else:
         loss, value = cached(*arrays)
         saved = {"log_probs" if name == "softmax_cross_entropy" else "diff": value}
-    return _attach(loss.reshape(()), args, arrays, _SCALAR_BACKWARDS[name], saved, reads=KERNELS[name].reads)
+    # (the table's (1,) result's element as a 0-d array of its own, which ``_attach`` makes of the
+    # NumPy scalar: a reshaped view would be noted as a view of that result, which nobody else holds)
+    value = loss[0] if loss.shape == (1,) else loss.reshape(())
+    return _attach(value, args, arrays, _SCALAR_BACKWARDS[name], saved, reads=KERNELS[name].reads)
 
 
 # --------------------------------------------------------------------------- activations
@@ -279,7 +284,33 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:  # noqa: A002
     b = _tensor("linear", bias, "bias")
     if b.shape != (w.shape[0],):
         raise ValueError(f"F.linear: bias has shape {b.shape}, a weight of shape {w.shape} needs ({w.shape[0]},)")
-    return _apply("linear", (x, w, b))
+    return record_linear(x, w, b)
+
+
+_LINEAR = KERNELS["linear"]
+_BY, _LARGE = PRODUCTS, PRODUCT_BY_MATMUL
+
+
+def record_linear(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+    """The ``linear`` kernel of three Tensors (``F.linear``'s and ``nn.Linear``'s record).
+
+    A batch of rows and parameters of its dtype, laid out C- or F-contiguous, is computed here:
+    x W^T by ``F.matrix_product``'s choice (``np.dot`` for a small layer: 0.3 us less than the
+    kernel's ``@``, with its bits on these layouts, ``tests/test_products.py``), the bias added
+    into that result; anything else goes through the kernel's forward."""
+    data, weight, bias = x.data, w.data, b.data
+    if (
+        data.ndim == 2
+        and bias.ndim == 1
+        and weight.shape == (len(bias), data.shape[1])
+        and data.dtype is weight.dtype is bias.dtype
+        and data.flags.forc
+        and weight.flags.forc
+    ):
+        out = _BY[len(data) * len(bias) >= _LARGE and data.shape[1] > 1](data, weight.T)
+        out += bias
+        return _attach(out, (x, w, b), (data, weight, bias), _LINEAR.backward, None, False, _LINEAR.reads)
+    return _run(_LINEAR, (x, w, b), (data, weight, bias), None)
 
 
 def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -409,6 +440,9 @@ def _weights_now(name: str, weight: Any, classes: int, dtype: np.dtype) -> tuple
     return None if weights is None else tuple(weights.tolist())
 
 
+_smallest, _largest = np.minimum.reduce, np.maximum.reduce
+
+
 def _kept_labels(
     name: str, labels: np.ndarray, classes: int, ignore_index: int
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -420,7 +454,7 @@ def _kept_labels(
         raise TypeError(f"F.{name}: class labels must be integers, got dtype {labels.dtype}")
     if not labels.size:
         return labels.astype(np.int64, copy=False), None
-    lo, hi = labels.min(), labels.max()
+    lo, hi = _smallest(labels), _largest(labels)  # (the reductions without ndarray.min's Python wrapper)
     if lo >= 0 and hi < classes and not lo <= ignore_index <= hi:
         return labels.astype(np.int64, copy=False), None
     kept = labels != ignore_index
@@ -572,7 +606,13 @@ def cross_entropy(
             f"F.{name}: target must be class labels of shape ({n},) or probabilities of shape {logits.shape}, "
             f"got shape {values.shape}"
         )
-    if reduction == "mean" and values.shape == (n,) and values.size and (values == ignore_index).all():
+    if (
+        reduction == "mean"
+        and values.shape == (n,)
+        and values.size
+        and values.item(0) == ignore_index  # (the first label alone, before comparing them all)
+        and (values == ignore_index).all()
+    ):
         # no label counts: PyTorch's mean is 0 / 0 = NaN, and the logits get zero gradients
         return _apply("where", (np.nan, logits.sum()), {"condition": np.asarray(True)})
     if reduction == "mean":

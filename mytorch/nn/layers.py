@@ -17,14 +17,11 @@ from mytorch.arguments import check_dim
 from mytorch.dtypes import get_default_dtype
 from mytorch.nn import functional_tensor as TF
 from mytorch.nn import init
-from mytorch.nn.functional import KERNELS
 from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
-from mytorch.tensor import Tensor, _run
+from mytorch.tensor import Tensor
 
 __all__ = ["Dropout", "Embedding", "Flatten", "Identity", "Linear", "Unflatten"]
-
-_LINEAR = KERNELS["linear"]
 
 
 def _check_size(layer: str, name: str, value: Any) -> int:
@@ -97,8 +94,10 @@ class Linear(Module):
             TypeError: ``x`` is not a Tensor.
             ValueError: ``x``'s last axis is not ``in_features`` long.
         """
-        x = expect_tensor(self, x, "mytorch.nn.modules.linear.Linear(in, out, autograd_engine)")
-        if x.data.ndim == 0 or x.data.shape[-1] != self.in_features:
+        if not isinstance(x, Tensor):
+            expect_tensor(self, x, "mytorch.nn.modules.linear.Linear(in, out, autograd_engine)")
+        data = x.data
+        if data.ndim == 0 or data.shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}): expected input of shape (..., {self.in_features}), "
                 f"got {x.shape}"
@@ -106,7 +105,7 @@ class Linear(Module):
         w, b = self.weight, self.bias
         if b is None:
             return TF.linear(x, w)
-        return _run(_LINEAR, (x, w, b), (x.data, w.data, b.data), None)
+        return TF.record_linear(x, w, b)
 
     def extra_repr(self) -> str:
         """``in_features=..., out_features=..., bias=...``, shown in ``repr``."""

@@ -89,7 +89,11 @@ class SGD(Optimizer):
                     v *= mu
                     v += d
                     d = d + mu * v if nesterov else v
-                step_in_place(p, lr * d, "SGD")
+                delta = lr * d
+                try:  # (``step_in_place``'s first try written out: it runs once per parameter and step)
+                    p -= delta
+                except ValueError:  # read-only: a live graph saved it (or the user's own array)
+                    step_in_place(p, delta, "SGD")
 
     def _step_flat(self, p: np.ndarray, g: np.ndarray, v: np.ndarray | None) -> None:
         """``step`` over the flat values ``p``, gradients ``g`` and velocity ``v``: the same
