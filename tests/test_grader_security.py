@@ -408,12 +408,13 @@ def test_a_handin_stays_in_its_session_reaches_no_socket_and_what_it_leaves_is_n
     assert done.stdout.count("LEFT RUNNING: 1 process of the test outlived it (killed by the runner)") == 6, done.stdout
 
 
-@pytest.mark.parametrize("mode", ["uid", "namespaces"])
-def test_in_every_sandbox_mode_mytorch_itself_scores_every_point(grader, tmp_path, mode):
+def test_under_uid_mytorch_itself_scores_every_point(grader, tmp_path):
     """Every section, not only ``operations``: under ``uid`` the Python installation may be
     unreadable once the worker has dropped its privileges (a Python in root's home), and a
     module the hand-in imports first after that (``numpy.random``, loaded by NumPy 2 on
-    first use) would fail its import."""
+    first use) would fail its import. (Under ``namespaces``, which ``auto`` picks where it
+    works, tests/test_handin.py grades MyTorch's own hand-in on every course section.)"""
+    mode = "uid"
     sandbox_or_skip(mode)
     inbox, out = tmp_path / "inbox", tmp_path / "grades"
     inbox.mkdir()

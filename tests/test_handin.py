@@ -51,6 +51,7 @@ def test_create_tarball_then_handin_gives_full_marks(tmp_path):
     made = run(["sh", str(ROOT / "create_tarball.sh"), str(tmp_path / "handin.tar")], cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert "packed  mytorch/autograd_engine.py" in made.stdout
+    # (under --sandbox auto: namespaces where they work; tests/test_grader_security.py grades the same under uid)
     done = grade("--handin", str(tmp_path / "handin.tar"), "--course", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert scores_of(done) == {"autograd": 10, "operations": 6, "linear": 9, "activation": 20, "loss": 5}
