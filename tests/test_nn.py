@@ -814,6 +814,26 @@ def test_elu_selu_silu_mish_hardtanh_relu6_closed_forms_kinks_and_inplace():
     np.testing.assert_allclose(F.elu(np.array([-1.0, 2.0]), 0.5), [0.5 * (e - 1), 2.0])  # arrays: the kernel
 
 
+def test_softplus_threshold_elu_at_inf_and_hardtanh_at_nan_as_pytorch():
+    """Softplus is x itself (slope 1) where beta x > threshold: F.softplus(3, beta=2,
+    threshold=5) was 3.00124 (slope 0.99752), PyTorch 3 (slope 1); logsigmoid has no threshold.
+    ELU's and SELU's slope at x = inf was NaN (inf * 0 in the exponent), PyTorch's is scale;
+    Hardtanh passes the gradient of a NaN on, as PyTorch's does (it gave 0)."""
+    x = mytorch.tensor([0.5, 3.0, -40.0], dtype=mytorch.float64, requires_grad=True)
+    y = F.softplus(x, beta=2, threshold=5)
+    y.sum().backward()
+    assert y.data[1] == 3.0 and y.data[0] == pytest.approx(math.log1p(math.e) / 2, rel=1e-15)
+    assert x.grad.data[1] == 1.0 and x.grad.data[2] == pytest.approx(math.exp(-80), rel=1e-12)
+    far = mytorch.tensor([-30.0], dtype=mytorch.float64)
+    assert F.logsigmoid(far).item() == pytest.approx(-30 - math.exp(-30), rel=1e-16)
+    inf = mytorch.tensor([math.inf, -math.inf], dtype=mytorch.float64, requires_grad=True)
+    F.selu(inf).sum().backward()
+    assert inf.grad.tolist() == [pytest.approx(1.0507009873554805, rel=1e-15), 0.0]
+    nan = mytorch.tensor([math.nan, 0.5], requires_grad=True)
+    F.hardtanh(nan).sum().backward()
+    assert nan.grad.tolist() == [1.0, 1.0]
+
+
 @pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
 def test_binary_cross_entropy_at_probabilities_0_and_1_has_the_same_finite_gradient_for_every_reduction(reduction):
     """At p = 1 (or 0) the log(1 - p) (or log p) term is floored at -100, a constant: its

@@ -265,7 +265,7 @@ class ReLU6(Hardtanh):
 
 
 class Softplus(Module):
-    """y = ln(1 + e^(beta x)) / beta (see ``F.softplus`` about ``threshold``)."""
+    """y = ln(1 + e^(beta x)) / beta, x itself where beta x > threshold (``F.softplus``)."""
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
@@ -329,8 +329,9 @@ def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002 - PyTorch's name
 
 
 def logsigmoid(input: Any) -> Tensor:  # noqa: A002
-    """log sigmoid(x) = -softplus(-x), stable for any x."""
-    return -TF.softplus(-TF._tensor("logsigmoid", input))
+    """log sigmoid(x) = -softplus(-x), stable for any x (the softplus kernel itself: no
+    threshold, as PyTorch's logsigmoid has none)."""
+    return -TF._apply("softplus", (-TF._floating("logsigmoid", input),))
 
 
 def softsign(input: Any) -> Tensor:  # noqa: A002

@@ -896,10 +896,11 @@ def elu(x: Array, alpha: float = 1.0, *, scale: float = 1.0) -> Array:
 
 def _elu_slope(x: Array, alpha: float, scale: float) -> Array:
     """scale where x > 0, else scale alpha e**x; at x = 0 scale alpha with derivative 0, as
-    PyTorch records it (masks: constants, piecewise in x)."""
+    PyTorch records it (masks: constants, piecewise in x). The exponent is min(x, 0), not
+    x * mask, so that x = inf has slope scale (inf * 0 would make it NaN)."""
     values = np.asarray(x)
     up, down = (values > 0).astype(values.dtype), (values < 0).astype(values.dtype)
-    return _in_dtype_of(scale * up + (scale * alpha) * (1 - up - down + np.exp(x * down) * down), x)
+    return _in_dtype_of(scale * up + (scale * alpha) * (1 - up - down + np.exp(np.minimum(x, 0)) * down), x)
 
 
 def elu_backward(grad_output: Array, x: Array, alpha: float = 1.0, *, scale: float = 1.0) -> tuple[Array]:
@@ -958,10 +959,11 @@ def hardtanh(x: Array, min_val: float = -1.0, max_val: float = 1.0) -> Array:
 
 
 def _between(x: Array, min_val: float, max_val: float) -> Array:
-    """True where min_val < x < max_val (PyTorch's hardtanh: 0 at the bounds, unlike clamp): a
-    constant (piecewise in x), computed on the values."""
+    """True where x is neither at or below min_val nor at or above max_val (PyTorch's hardtanh:
+    0 at the bounds, unlike clamp; a NaN passes its gradient on, as in PyTorch): a constant
+    (piecewise in x), computed on the values."""
     x = np.asarray(x)
-    return (x > min_val) & (x < max_val)
+    return ~((x <= min_val) | (x >= max_val))
 
 
 def hardtanh_backward(grad_output: Array, x: Array, min_val: float = -1.0, max_val: float = 1.0) -> tuple[Array]:

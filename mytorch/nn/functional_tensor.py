@@ -190,15 +190,13 @@ def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) 
 
 
 def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
-    """ln(1 + e^(beta x)) / beta, computed without overflow for any x.
-
-    ``threshold`` is accepted for PyTorch's signature; PyTorch returns x itself where
-    beta x > threshold, which differs from this by less than e^-threshold / beta.
-    """
+    """ln(1 + e^(beta x)) / beta, computed without overflow for any x; x itself (gradient 1)
+    where beta x > threshold, as in PyTorch."""
     x = _floating("softplus", input)
-    if beta == 1:
-        return _apply("softplus", (x,))
-    return _apply("softplus", (x * beta,)) / beta
+    scaled = x if beta == 1 else x * beta
+    y = _apply("softplus", (scaled,)) if beta == 1 else _apply("softplus", (scaled,)) / beta
+    linear = np.asarray(scaled.data > threshold)
+    return _apply("where", (x, y), {"condition": linear}) if linear.any() else y
 
 
 def gelu(input: Any, approximate: str = "none") -> Tensor:  # noqa: A002
