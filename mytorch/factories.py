@@ -36,6 +36,7 @@ __all__ = [
     "from_numpy",
     "full",
     "full_like",
+    "get_rng_state",
     "initial_seed",
     "is_tensor",
     "linspace",
@@ -48,6 +49,7 @@ __all__ = [
     "randn",
     "randn_like",
     "randperm",
+    "set_rng_state",
     "tensor",
     "zeros",
     "zeros_like",
@@ -143,6 +145,41 @@ class Generator(np.random.Generator):
         self.manual_seed(seed)
         return seed
 
+    def get_state(self) -> Tensor:
+        """The generator's whole state as a uint8 tensor (``set_state`` takes it back), as
+        PyTorch's: a checkpoint that saves it resumes the same random stream."""
+        state = self.bit_generator.state
+        words = [state["state"]["state"], state["state"]["inc"], state["has_uint32"], state["uinteger"]]
+        raw = b"".join(int(w).to_bytes(size, "little") for w, size in zip(words, _STATE_BYTES))
+        seed = self._initial_seed.to_bytes(8, "little", signed=True)
+        return Tensor(np.frombuffer(raw + seed, dtype=np.uint8).copy())
+
+    def set_state(self, new_state: Any) -> Generator:
+        """Restore a state ``get_state`` gave (a uint8 tensor or array); returns this generator."""
+        raw = np.asarray(getattr(new_state, "data", new_state))
+        if raw.dtype != np.uint8 or raw.shape != (sum(_STATE_BYTES) + 8,):
+            raise ValueError(
+                f"Generator.set_state: expected the uint8 tensor of {sum(_STATE_BYTES) + 8} bytes that "
+                f"get_state gives, got {raw.dtype} of shape {raw.shape}"
+            )
+        data, words, at = raw.tobytes(), [], 0
+        for size in _STATE_BYTES:
+            words.append(int.from_bytes(data[at : at + size], "little"))
+            at += size
+        state = {"state": words[0], "inc": words[1]}
+        self.bit_generator.state = {
+            "bit_generator": "PCG64",
+            "state": state,
+            "has_uint32": words[2],
+            "uinteger": words[3],
+        }
+        self._initial_seed = int.from_bytes(data[at:], "little", signed=True)
+        return self
+
+
+_STATE_BYTES = (16, 16, 1, 4)
+"""Bytes of PCG64's state, increment, has_uint32 flag and buffered uint32 in ``get_state``."""
+
 
 default_generator = Generator()
 """The generator behind ``rand``, ``randn``, ``randint``, ``randperm`` (and ``nn.init``)."""
@@ -156,6 +193,16 @@ def manual_seed(seed: int) -> Generator:
 def initial_seed() -> int:
     """The seed ``default_generator`` was last seeded with."""
     return default_generator.initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    """``default_generator.get_state()``: save it (``mytorch.save``) to resume a random stream."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state: Any) -> None:
+    """``default_generator.set_state(new_state)``."""
+    default_generator.set_state(new_state)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -79,7 +79,9 @@ def test_shuffle_is_a_new_permutation_each_pass_reproducible_by_seed():
     assert _labels(own) == [mt.Generator().manual_seed(1).permutation(10).tolist()]
 
 
-def test_generator_reseeds_in_place():
+def test_generator_reseeds_in_place_and_its_state_resumes_the_stream(tmp_path):
+    """get_state / set_state and mytorch.get_rng_state / set_rng_state, as PyTorch's (they
+    were missing): a state saved in a checkpoint gives the same numbers after loading."""
     g = mt.Generator()
     assert g.initial_seed() == mt.Generator().initial_seed() and g.device == "cpu"
     assert g.manual_seed(7) is g and g.initial_seed() == 7
@@ -87,6 +89,18 @@ def test_generator_reseeds_in_place():
     assert isinstance(mt.manual_seed(7), mt.Generator) and mt.initial_seed() == 7
     with pytest.raises(ValueError, match="device"):
         mt.Generator("cuda")
+    g.bit_generator.state = {**g.bit_generator.state, "has_uint32": 1, "uinteger": 2**32 - 5}  # a buffered word
+    state = g.get_state()
+    assert state.dtype == np.uint8 and state.shape == (45,)
+    ahead = mt.randperm(9, generator=g).tolist()
+    assert g.manual_seed(3).set_state(state) is g and g.initial_seed() == 7
+    assert mt.randperm(9, generator=g).tolist() == ahead
+    mt.save({"rng": mt.get_rng_state()}, tmp_path / "rng.pt")
+    ahead = mt.rand(4).tolist()
+    mt.set_rng_state(mt.load(tmp_path / "rng.pt")["rng"])
+    assert mt.rand(4).tolist() == ahead
+    with pytest.raises(ValueError, match="45 bytes"):
+        g.set_state(mt.zeros(45))
 
 
 def test_random_split_counts_and_fractions():
