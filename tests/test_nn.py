@@ -673,6 +673,13 @@ def test_prelu_logsigmoid_softsign_normalize_cosine_similarity_and_kl_div_closed
     rows = mytorch.tensor([[3.0, 4.0], [0.0, 0.0]])
     np.testing.assert_allclose(F.normalize(rows, dim=1).numpy(), [[0.6, 0.8], [0.0, 0.0]])  # a zero row stays zero
     assert nn.CosineSimilarity(dim=1)(rows, mytorch.tensor([[4.0, -3.0], [1.0, 1.0]])).tolist() == [0.0, 0.0]
+    # a norm below eps divides by eps, but (as in PyTorch) its gradient is the unfloored norm's:
+    # d/dx of x . e1 / max(|x|, 1e-8) at x = (3e-9, 4e-9) is (8.2e7, -2.4e7) (it gave (1e8, 0))
+    tiny = mytorch.tensor([[3e-9, 4e-9]], dtype=mytorch.float64, requires_grad=True)
+    cos = F.cosine_similarity(tiny, mytorch.tensor([[1.0, 0.0]], dtype=mytorch.float64))
+    cos.backward()
+    assert cos.item() == pytest.approx(0.3, rel=1e-12)
+    np.testing.assert_allclose(tiny.grad.numpy(), [[8.2e7, -2.4e7]], rtol=1e-12)
     log_q = mytorch.tensor([[math.log(0.5), math.log(0.5)]], requires_grad=True)
     p = mytorch.tensor([[0.25, 0.75]])
     kl = 0.25 * math.log(0.5) + 0.75 * math.log(1.5)

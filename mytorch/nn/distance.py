@@ -25,11 +25,22 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> T
 
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (they broadcast; that axis is
-    summed away): each is divided by its norm floored at ``eps``, then their product summed."""
+    summed away): each is divided by its norm floored at ``eps``, then their product summed.
+
+    As in PyTorch, the floor is not differentiated: a norm below ``eps`` divides by ``eps`` but
+    its gradient is the norm's own (PyTorch clamps it in place without recording), unlike
+    ``normalize``, whose floor is a recorded clamp."""
     a, b = _tensor("cosine_similarity", x1, "x1"), _tensor("cosine_similarity", x2, "x2")
     shape = np.broadcast_shapes(a.shape, b.shape)
     a, b = a.expand(shape), b.expand(shape)
-    return (normalize(a, 2.0, dim, eps) * normalize(b, 2.0, dim, eps)).sum(dim)
+    return ((a / _floored_norm(a, dim, eps)) * (b / _floored_norm(b, dim, eps))).sum(dim)
+
+
+def _floored_norm(x: Tensor, dim: int, eps: float) -> Tensor:
+    """The 2-norm along ``dim`` (kept), valued at least ``eps``, with the unfloored norm's gradient."""
+    norm = x.norm(2.0, dim, keepdim=True)
+    value = norm.detach()
+    return norm + (value.clamp(min=eps) - value)
 
 
 class CosineSimilarity(Module):
