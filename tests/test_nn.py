@@ -652,6 +652,8 @@ def test_hardsigmoid_hardswish_celu_softmin_glu_threshold_and_shrinks_closed_for
     assert nn.Tanhshrink()(mytorch.tensor([0.0])).tolist() == [0.0]
     assert nn.Softshrink()(mytorch.tensor([-1.0, 0.3, 2.0])).tolist() == [-0.5, 0.0, 1.5]
     assert nn.Hardshrink(1.0)(mytorch.tensor([-1.5, 1.0, 0.2])).tolist() == [-1.5, 0.0, 0.0]
+    nan = mytorch.tensor([math.nan])  # a NaN stays NaN, as in PyTorch (both gave 0 / the value)
+    assert math.isnan(F.threshold(nan, 0.5, -1.0).item()) and math.isnan(F.hardshrink(nan).item())
     assert (
         repr(nn.Softshrink(0.25)) == "Softshrink(0.25)"
         and repr(nn.CELU(inplace=True)) == "CELU(alpha=1.0, inplace=True)"

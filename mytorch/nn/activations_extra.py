@@ -85,11 +85,11 @@ def glu(input: Any, dim: int = -1) -> Tensor:  # noqa: A002
 
 
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
-    """x where x > threshold, else ``value``."""
+    """x where x > threshold, else ``value`` (a NaN stays NaN, as in PyTorch)."""
     return _in_place(
         "threshold",
         input,
-        lambda x: _apply("where", (x, value), {"condition": x.data > threshold}),
+        lambda x: _apply("where", (x, value), {"condition": ~(x.data <= threshold)}),
         inplace,
     )
 
@@ -107,9 +107,9 @@ def softshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
 
 
 def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
-    """x where |x| > lambd, else 0."""
+    """x where |x| > lambd, else 0 (a NaN stays NaN, as in PyTorch)."""
     x = TF._tensor("hardshrink", input)
-    return _apply("where", (x, 0.0), {"condition": abs(x.data) > lambd})
+    return _apply("where", (x, 0.0), {"condition": ~(abs(x.data) <= lambd)})
 
 
 class _Composed(Module):
