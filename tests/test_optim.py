@@ -49,6 +49,21 @@ def test_nesterov_adds_momentum_times_velocity():
     np.testing.assert_allclose(p, P0 - lr * steps * G)
 
 
+def test_sgd_dampening_keeps_a_share_of_each_gradient_after_the_first_step():
+    """SGD(dampening=d), as PyTorch's: v_1 = g, then v_t = mu v + (1 - d) g. It was refused
+    (TypeError), so a ported script passing dampening did not run. mu = 0.5, d = 0.5, three
+    steps of g: v = 1, 1, 1 (0.5 + 0.5) g, the first step undamped; and the state resumes."""
+    p, opt = run(SGD, 3, lr=0.1, momentum=0.5, dampening=0.5)
+    np.testing.assert_allclose(p, P0 - 0.1 * 3 * G)
+    resumed, again = run(SGD, 0, lr=0.1, momentum=0.5, dampening=0.5)
+    again.load_state_dict(opt.state_dict())
+    resumed[...] = p
+    again.step()
+    np.testing.assert_allclose(resumed, p - 0.1 * (0.5 + 0.5) * G)
+    with pytest.raises(ValueError, match="dampening 0"):
+        SGD([(P0.copy(), G.copy())], lr=0.1, momentum=0.9, nesterov=True, dampening=0.1)
+
+
 def test_weight_decay_alone_shrinks_geometrically():
     p, _ = run(SGD, 5, grad=np.zeros(3), lr=0.1, weight_decay=0.2)
     np.testing.assert_allclose(p, P0 * (1 - 0.1 * 0.2) ** 5)

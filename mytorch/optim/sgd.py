@@ -16,15 +16,17 @@ __all__ = ["SGD"]
 class SGD(Optimizer):
     """Stochastic gradient descent, PyTorch's formulation.
 
-    With gradient g: ``d = g + weight_decay * p``; with momentum ``v = momentum * v + d`` and
-    ``d = v`` (or ``d + momentum * v`` for Nesterov); then ``p -= lr * d``.
+    With gradient g: ``d = g + weight_decay * p``; with momentum ``v = momentum * v + (1 -
+    dampening) d`` (``v = d`` at a parameter's first step) and ``d = v`` (or ``d + momentum * v``
+    for Nesterov); then ``p -= lr * d``.
 
     Args:
         params: parameters (Tensors or ``(value, gradient)`` pairs) or parameter groups.
         lr: the learning rate, > 0.
         momentum: the velocity's decay, >= 0 (0: plain SGD, no velocity kept).
-        nesterov: Nesterov's momentum (needs momentum > 0).
+        nesterov: Nesterov's momentum (needs momentum > 0 and no dampening).
         weight_decay: the L2 penalty's coefficient, >= 0.
+        dampening: the share of each gradient left out of the velocity, >= 0 (0).
     """
 
     state_names = ("velocity",)
@@ -36,8 +38,10 @@ class SGD(Optimizer):
         momentum: float = 0.0,
         nesterov: bool = False,
         weight_decay: float = 0.0,
+        dampening: float = 0.0,
     ) -> None:
-        super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay})
+        defaults = {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay}
+        super().__init__(params, {**defaults, "dampening": dampening})
         self._flat = self._flat_layout()
         self._scratch: list[np.ndarray] = []  # the flat update's two temporaries (one piece each)
 
@@ -63,12 +67,14 @@ class SGD(Optimizer):
         super()._check_hyper_parameters(group)
         group["momentum"] = check_number("SGD", "momentum", group["momentum"], allow_zero=True)
         group["weight_decay"] = check_number("SGD", "weight_decay", group["weight_decay"], allow_zero=True)
+        group["dampening"] = check_number("SGD", "dampening", group.get("dampening", 0.0), allow_zero=True)
         group["nesterov"] = bool(group["nesterov"])
-        if group["nesterov"] and group["momentum"] == 0:
-            raise ValueError("SGD: nesterov=True needs a momentum > 0")
+        if group["nesterov"] and (group["momentum"] == 0 or group["dampening"]):
+            raise ValueError("SGD: nesterov=True needs a momentum > 0 and dampening 0")
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
-        return np.zeros_like(value) if group["momentum"] else None
+        # (with dampening, no velocity until the first step, which sets it to the gradient)
+        return np.zeros_like(value) if group["momentum"] and not group["dampening"] else None
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
@@ -80,14 +86,16 @@ class SGD(Optimizer):
         velocity = self.velocity
         for group, entries in self._groups_with_grads():
             lr, mu, wd, nesterov = group["lr"], group["momentum"], group["weight_decay"], group["nesterov"]
+            kept = 1.0 - group.get("dampening", 0.0)
             for i, p, g in entries:
                 d = g + wd * p if wd else g
                 if mu:
                     v = velocity[i]
-                    if v is None:  # momentum set after the optimizer was made (by hand or a loaded state)
-                        v = velocity[i] = np.zeros_like(p)
-                    v *= mu
-                    v += d
+                    if v is None:  # the first step with dampening, or momentum set after the optimizer was made
+                        v = velocity[i] = np.array(d, dtype=p.dtype)
+                    else:
+                        v *= mu
+                        v += d if kept == 1.0 else kept * d
                     d = d + mu * v if nesterov else v
                 delta = lr * d
                 try:  # (``step_in_place``'s first try written out: it runs once per parameter and step)

@@ -1,6 +1,7 @@
 """The optimizer's update as replay instructions.
 
-``SGD`` (the handout's optimizer, any momentum, Nesterov, weight decay) is written out with
+``SGD`` (the handout's optimizer, any momentum, Nesterov, weight decay; with dampening it is
+called as it is) is written out with
 ``out=`` buffers, operation for operation as ``SGD.step`` computes it, so the update is bit for
 bit the dynamic one. Its settings (``lr``, ``momentum``, ...) are read again before every
 replay: a learning-rate schedule that changes them makes the step be captured again. Any other
@@ -21,7 +22,7 @@ from mytorch.optim import optimizer as base
 from mytorch.optim.optimizer import flat_memory
 from mytorch.replay.rules import Instruction
 
-_SETTINGS = ("lr", "momentum", "nesterov", "weight_decay")
+_SETTINGS = ("lr", "momentum", "nesterov", "weight_decay", "dampening")
 _STEP = operator.methodcaller("step")
 
 
@@ -29,7 +30,12 @@ def _sgd_settings(opt: SGD) -> tuple[Any, ...]:
     """Every parameter group's settings (a scheduler may change any group's ``lr``), and a
     ``step`` set on the optimizer itself since (``opt.step = clipped_step``), which the
     written-out update would skip."""
-    return (*[tuple([group[k] for k in _SETTINGS]) for group in opt.param_groups], vars(opt).get("step"))
+    return (*[_group_settings(group) for group in opt.param_groups], vars(opt).get("step"))
+
+
+def _group_settings(group: dict[str, Any]) -> tuple[Any, ...]:
+    """A group's ``_SETTINGS`` (``dampening``: None in a group loaded from before it existed)."""
+    return tuple(group.get(k) for k in _SETTINGS)
 
 
 class _Scratch:
@@ -57,7 +63,7 @@ def _units(
     """What the update runs over: each parameter's ``[value, gradient(, velocity)]`` with its
     group's settings, or, when the parameters of one group tile flat arrays (``flat_memory``:
     ``hw_bonus.mlp.MLP`` keeps them so) and so do their velocities, those flat arrays at once."""
-    settings = [tuple(opt.param_groups[opt._group_of[i]][k] for k in _SETTINGS) for i, _, _ in entries]
+    settings = [_group_settings(opt.param_groups[opt._group_of[i]]) for i, _, _ in entries]
     whole = len(opt.param_groups) == 1 and len(entries) == len(opt.params)
     tiles = flat_memory([(p, g) for _, p, g in entries]) if whole else None
     if tiles is not None:
@@ -75,7 +81,7 @@ def _sgd(opt: SGD, entries: list[tuple[int, np.ndarray, np.ndarray]]) -> list[In
     units = _units(opt, entries)
     scratch = _Scratch([arrays[0] for _, arrays in units])
     code: list[Instruction] = []
-    for (lr, mu, nesterov, wd), arrays in units:
+    for (lr, mu, nesterov, wd, _), arrays in units:  # (dampening: 0, see update)
         for p, g, *velocity in base.pieces(arrays):
             d, own = g, False  # own: d is a temporary, so lr * d may overwrite it
             if wd:
@@ -101,6 +107,9 @@ def update(
     """The update's instructions for the parameters ``entries`` (``(index in the optimizer's
     params, value, gradient)``: those the step updates), and a function returning the
     settings they depend on."""
-    if type(optimizer).step is SGD.step and "step" not in vars(optimizer):
+    plain = type(optimizer).step is SGD.step and "step" not in vars(optimizer)
+    if plain and not any(group.get("dampening") for group in optimizer.param_groups):
         return _sgd(optimizer, entries), lambda: _sgd_settings(optimizer)
+    if plain:  # with dampening: SGD.step itself, captured again if a setting changes
+        return [(_STEP, (optimizer,))], lambda: _sgd_settings(optimizer)
     return [(_STEP, (optimizer,))], tuple  # (looked up at each replay: a step set on the instance since)
