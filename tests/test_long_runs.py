@@ -7,7 +7,10 @@ resident set size (VmRSS from /proc/self/status) measures that loop alone:
   momentum, on one ``Autograd`` engine cleared by ``zero_grad`` each step;
 * ``mlp``: the handout's ``MLP`` (hw_bonus) with Adam, through its ``zero_grads`` /
   ``forward`` / ``backward`` / ``step``;
-* ``tensor``: the same network written with ``Tensor`` operations and ``param_pairs``.
+* ``tensor``: the same network written with ``Tensor`` operations and ``param_pairs``; each
+  step also records an op that is not an ancestor of the loss, every tenth an evaluation pass
+  that is never differentiated (those graphs must die with their tensors), and ``backward``
+  must release the tape.
 
 The tape's length is recorded at every step and must be the same every time; the RSS is
 sampled every 2,000 steps and may not grow by more than 5 MB after the first 2,000 (the
@@ -78,13 +81,20 @@ HARNESS = textwrap.dedent(
         W2 = T.Tensor(rng.standard_normal((8, 2)) * 0.5, requires_grad=True)
         b2 = T.Tensor(np.zeros(2), requires_grad=True)
         opt = SGD(T.param_pairs([W1, b1, W2, b2]), 0.05, momentum=0.9)
+        steps = [0]
         def step():
             opt.zero_grad()
-            loss = T.softmax_cross_entropy(y, T.tanh(x @ W1 + b1) @ W2 + b2)
+            logits = T.tanh(x @ W1 + b1) @ W2 + b2
+            loss = T.softmax_cross_entropy(y, logits)
+            logits.mean()  # recorded on the loss's tape, not one of its ancestors
             tape = len(loss.tape.operation_list)
             loss.backward()
+            released = len(loss.tape.operation_list)
             opt.step()
-            return tape, loss.item()
+            steps[0] += 1
+            if steps[0] % 10 == 0:  # an evaluation pass with gradients on, never differentiated
+                T.tanh(x @ W1 + b1) @ W2 + b2
+            return (tape, released), loss.item()
         return step
 
     def leaky_step_fn():  # the control: keeps 1 kB per step alive, as a leaking tape would
@@ -110,9 +120,10 @@ HARNESS = textwrap.dedent(
     """
 )
 
-EXPECTED_TAPE = {"modules": 6, "mlp": 7, "tensor": 6}
+EXPECTED_TAPE = {"modules": 6, "mlp": 7, "tensor": [7, 0]}
 """Operations per step: two per Linear (matmul, add), one activation, one loss; the MLP also
-records its output activation (identity)."""
+records its output activation (identity); the Tensor step also a mean of the logits, which is
+not an ancestor of the loss, and its tape is empty after backward (released)."""
 
 
 def run_front_end(name: str, steps: int = STEPS, warm_up: int = WARM_UP) -> dict:
