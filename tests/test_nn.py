@@ -833,6 +833,29 @@ def test_softplus_threshold_elu_at_inf_and_hardtanh_at_nan_as_pytorch():
     y.sum().backward()
     assert y.data[1] == 3.0 and y.data[0] == pytest.approx(math.log1p(math.e) / 2, rel=1e-15)
     assert x.grad.data[1] == 1.0 and x.grad.data[2] == pytest.approx(math.exp(-80), rel=1e-12)
+    (slope,) = mytorch.grad(F.softplus(x, beta=2, threshold=5).sum(), x, create_graph=True)
+    assert mytorch.grad(slope.sum(), x)[0].data[1] == 0.0  # the linear branch's second derivative
+    # the branch is the kernel's own (its threshold a parameter): a replayed step captured on
+    # inputs below the threshold takes the linear branch for inputs above it, bit for bit
+    from mytorch.replay import Replay
+
+    twins = []
+    for replayed in (False, True):
+        net = nn.Sequential(nn.Linear(3, 2, dtype=np.float64), nn.Softplus(2, 1.5))
+        net[0].weight.data[...], net[0].bias.data[...] = 0.5, 0.0
+        opt = mytorch.optim.SGD(net.parameters(), lr=0.1)
+
+        def step(inputs, net=net, opt=opt):
+            opt.zero_grad()
+            loss = net(inputs).sum()
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = Replay(step, optimizer=opt, verify=1) if replayed else step
+        losses = [run(mytorch.tensor(np.full((2, 3), v))).item() for v in (0.1, 0.2, 3.0, 4.0)]
+        twins.append((losses, net[0].weight.data.copy()))
+    assert twins[0][0] == twins[1][0] and np.array_equal(twins[0][1], twins[1][1]) and run.replays == 2
     far = mytorch.tensor([-30.0], dtype=mytorch.float64)
     assert F.logsigmoid(far).item() == pytest.approx(-30 - math.exp(-30), rel=1e-16)
     inf = mytorch.tensor([math.inf, -math.inf], dtype=mytorch.float64, requires_grad=True)

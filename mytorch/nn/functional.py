@@ -809,19 +809,30 @@ def with_zero_slope(value: Any, x: Any) -> Any:
 
 
 @dispatches
-def softplus(x: Array) -> Array:
-    """y = ln(1 + e**x), computed without overflow."""
-    return np.logaddexp(x, 0).astype(x.dtype, copy=False)
+def softplus(x: Array, threshold: float = math.inf) -> Array:
+    """y = ln(1 + e**x), computed without overflow; x itself where x > threshold (PyTorch's
+    linear branch: ``F.softplus`` passes its threshold, the handout's module none)."""
+    y = np.logaddexp(x, 0).astype(x.dtype, copy=False)
+    return np.where(x > threshold, x, y) if threshold < math.inf else y
 
 
-def softplus_backward(grad_output: Array, x: Array) -> tuple[Array]:
-    """dx = g * sigmoid(x)."""
-    return (grad_output * sigmoid(x),)
+def _softplus_slope(x: Array, threshold: float) -> Array:
+    """sigmoid(x), or 1 (derivative 0) where x > threshold: a mask on the values, a constant."""
+    if threshold == math.inf:
+        return sigmoid(x)
+    values = np.asarray(x)
+    linear = (values > threshold).astype(values.dtype)
+    return _in_dtype_of(sigmoid(x) * (1 - linear) + linear, x)
 
 
-def softplus_jvp(tangents: Sequence[Array], x: Array) -> Array:
-    """Forward mode: ẏ = sigmoid(x) ẋ."""
-    return tangents[0] * sigmoid(x)
+def softplus_backward(grad_output: Array, x: Array, threshold: float = math.inf) -> tuple[Array]:
+    """dx = g * sigmoid(x) (g where x > threshold)."""
+    return (grad_output * _softplus_slope(x, threshold),)
+
+
+def softplus_jvp(tangents: Sequence[Array], x: Array, threshold: float = math.inf) -> Array:
+    """Forward mode: ẏ = sigmoid(x) ẋ (ẋ where x > threshold)."""
+    return tangents[0] * _softplus_slope(x, threshold)
 
 
 _GELU_C = math.sqrt(2.0 / math.pi)

@@ -193,10 +193,8 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor: 
     """ln(1 + e^(beta x)) / beta, computed without overflow for any x; x itself (gradient 1)
     where beta x > threshold, as in PyTorch."""
     x = _floating("softplus", input)
-    scaled = x if beta == 1 else x * beta
-    y = _apply("softplus", (scaled,)) if beta == 1 else _apply("softplus", (scaled,)) / beta
-    linear = np.asarray(scaled.data > threshold)
-    return _apply("where", (x, y), {"condition": linear}) if linear.any() else y
+    params = {"threshold": float(threshold)}  # (in the kernel, so that a replayed step recomputes the branch)
+    return _apply("softplus", (x,), params) if beta == 1 else _apply("softplus", (x * beta,), params) / beta
 
 
 def gelu(input: Any, approximate: str = "none") -> Tensor:  # noqa: A002
