@@ -113,6 +113,8 @@ class MLP:
         self.output: np.ndarray | None = None
         self.replay = replay
         self._replayer: Replay | None = None
+        # (layers' arrays, optimizer's pairs) that step() last found in agreement (see step)
+        self._synced: tuple[tuple[Any, ...], tuple[Any, ...]] = _NOT_SYNCED
 
     @property
     def lr(self) -> float:
@@ -204,13 +206,40 @@ class MLP:
         such a layer silently stopped training.
         """
         params = self.optimizer.params
-        pairs = self.parameters()
-        if len(pairs) == len(params):
-            for i, (value, grad) in enumerate(pairs):
-                held = params[i]
-                if held[0] is not value or held[1] is not grad:
-                    params[i] = (value, grad)
+        # The arrays and the optimizer's pairs as the last step left them in agreement: when both
+        # are still those very objects (compared in C), the pairs hold the current arrays.
+        arrays = self._current_arrays()
+        synced_arrays, synced_pairs = self._synced
+        if not (
+            arrays is not None
+            and len(params) == len(synced_pairs)
+            and all(map(operator.is_, params, synced_pairs))
+            and len(arrays) == len(synced_arrays)
+            and all(map(operator.is_, arrays, synced_arrays))
+        ):
+            pairs = self.parameters()
+            self._synced = _NOT_SYNCED
+            if len(pairs) == len(params):
+                for i, (value, grad) in enumerate(pairs):
+                    held = params[i]
+                    if held[0] is not value or held[1] is not grad:
+                        params[i] = (value, grad)
+                if arrays is not None:
+                    self._synced = (arrays, tuple(params))
         self.optimizer.step()
+
+    def _current_arrays(self) -> tuple[np.ndarray, ...] | None:
+        """``W, dW, b, db`` of every layer, in ``parameters()`` order, read in C; None when
+        ``parameters()`` is not MLP's and Linear's own (a subclass's, or one set on the MLP, may
+        hand out other pairs; one set on a layer object itself is not looked for)."""
+        layers = self.linear_layers
+        if (
+            type(self).parameters is not MLP.parameters
+            or "parameters" in self.__dict__
+            or not _PLAIN_LAYERS.issuperset(map(type, layers))
+        ):
+            return None
+        return tuple(chain.from_iterable(map(_PARAMETER_ARRAYS, layers)))
 
     def train_step(self, x: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """One training step on a batch: ``zero_grads``, ``forward(x)``, ``backward(labels)``,
@@ -259,7 +288,7 @@ class MLP:
             return loss, out
         self.autograd_engine.zero_grad()
         for layer in layers:
-            layer.gradients_zeroed(stale=True)
+            layer.gradients_zeroed(True)  # (stale; by position: a call with a keyword costs more)
         try:
             out = self.forward(x)
             loss = self.backward(labels)
@@ -389,6 +418,8 @@ class MLP:
 _PARAMETER_ARRAYS = operator.attrgetter("W", "dW", "b", "db")
 _GRADIENT_ARRAYS = operator.attrgetter("dW", "db")
 _PARAMS = operator.attrgetter("params")
+_PLAIN_LAYERS = frozenset({Linear})  # layers whose parameters() is Linear's own, (W, dW), (b, db)
+_NOT_SYNCED: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), (None,))  # matches no optimizer's pairs
 
 
 def _pack(layers: list[Linear]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:

@@ -309,6 +309,7 @@ def _swap(x: Array) -> Array:
 
 # np.dot without its __array_function__ dispatch (a Python call on every use since NumPy 1.25)
 _dot = getattr(np.dot, "_implementation", np.dot)
+_vdot = getattr(np.vdot, "_implementation", np.vdot)
 
 PRODUCT_BY_MATMUL = 8192
 """Results of this many elements or more are computed by ``np.matmul`` (see ``matrix_product``)."""
@@ -724,6 +725,25 @@ def tanh_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> A
     # END SOLUTION
 
 
+def _exp_of_negative(x: Array) -> Array:
+    """e**-x, its overflow to inf silent (sigmoid's 0 there is right)."""
+    with np.errstate(over="ignore"):
+        return np.exp(-x)
+
+
+def _exp_of_negative_unguarded(x: Array) -> Array:
+    return np.exp(-x)
+
+
+# NumPy 2's errstate as a decorator sets the error state for each call alone (thread-safe), at
+# about half the cost of the with statement, which makes and enters a new errstate every call.
+# NumPy 1's decorator keeps one saved state for all threads: there the with statement stays.
+_NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
+_quiet_exp_of_negative: Callable[[Array], Array] = (
+    np.errstate(over="ignore")(_exp_of_negative_unguarded) if _NUMPY_2 else _exp_of_negative
+)
+
+
 @dispatches
 def sigmoid(x: Array) -> Array:
     """y = 1 / (1 + e**-x), to full relative precision for every x: e**-x overflows to inf below
@@ -731,8 +751,11 @@ def sigmoid(x: Array) -> Array:
     float16 x is computed in float32, as PyTorch does (in float16, e**-x overflows from x = -11).
     (The older (1 + tanh(x/2)) / 2 cancelled for x < 0: 0 from x = -17 in float32, where
     sigmoid is 4e-8.)"""
-    with np.errstate(over="ignore"):
-        y = np.exp(-_wide(x))
+    if type(x) is np.ndarray and x.ndim and x.dtype.char in "fd":  # (the modules' case, in fewer calls)
+        y = _quiet_exp_of_negative(x)
+        y += 1.0
+        return np.reciprocal(y, y)  # (out by position: a keyword costs more)
+    y = _quiet_exp_of_negative(_wide(x))
     y += 1.0
     y = np.reciprocal(y, out=y) if type(y) is np.ndarray else 1.0 / y
     return _in_dtype_of(y, x)  # on NumPy 1.x a 0-d float32 x gave a float64 y
@@ -1446,7 +1469,7 @@ def mse_loss_and_diff(y: Array, y_hat: Array) -> tuple[Array, Array]:
     """The loss and ``y_hat - y``, which the backward rules reuse as ``diff``."""
     _same_shape("mse_loss", y, y_hat)
     d = y_hat - y
-    return np.asarray([np.vdot(d, d) / d.size], dtype=y_hat.dtype), d
+    return np.asarray([_vdot(d, d) / d.size], dtype=y_hat.dtype), d
 
 
 def mse_loss_grad_y_hat(grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None) -> Array:

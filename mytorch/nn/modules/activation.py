@@ -21,14 +21,17 @@ __all__ = ["ACTIVATIONS", "GELU", "Activation", "Identity", "LeakyReLU", "ReLU",
 # The VJPs the modules differentiate tanh and sigmoid with: the kernels' own arithmetic, in the
 # same order (so the same bits), without their helper calls. Used for arrays of one dimension
 # or more, where NumPy keeps a float32 array float32 against a Python number on every version.
+# (The slope is computed in one temporary of y's dtype, its second step written over its first.)
 def _tanh_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray]:
     """``tanh_backward(g, x, out=y)``: g (1 - y**2)."""
-    return (grad_output * (1.0 - out * out),)
+    slope = out * out
+    return (grad_output * np.subtract(1.0, slope, slope),)
 
 
 def _sigmoid_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray]:
     """``sigmoid_backward(g, x, out=y)``: g y (1 - y)."""
-    return (grad_output * (out * (1.0 - out)),)
+    slope = 1.0 - out
+    return (grad_output * np.multiply(out, slope, slope),)
 
 
 _VJPS = {"tanh": _tanh_vjp, "sigmoid": _sigmoid_vjp}
@@ -67,7 +70,7 @@ class Activation(Module):
             row = self._row
             saved = ({**params, "out": y} if params else {"out": y}) if row.saves_output else (params or None)
             if type(x) is np.ndarray and x.ndim and x.dtype.kind in "fc":
-                engine.record([x], y, [None], row.backward, saved, self._vjp)
+                engine.record((x,), y, (None,), row.backward, saved, self._vjp)
             else:  # the checked path: its message for a wrong input, NumPy's 0-d scalars handled
                 record(engine, False, [x], y, [None], row.backward, saved)
         self.state = y

@@ -147,19 +147,21 @@ class Linear(Module):
             )
         # BEGIN SOLUTION: compute x W^T + b, record the matmul and the add with add_operation, return the result
         Wt = self.W.T
-        # x @ W^T, by BLAS (F.matrix_product: the same product as @, bit for bit); an array
-        # subclass keeps NumPy's dispatch to it
-        exact = type(x) is np.ndarray
-        h = _BY[shape[0] * self.out_features >= _LARGE and shape[1] > 1](x, Wt) if exact else np.dot(x, Wt)
         b = self.b
-        y = h + b
-        # W and b were checked when the layer was built, x's shape above: a float array needs no
-        # further check. Linear's own VJPs differentiate the two operations.
-        if exact and x.dtype.kind in "fc":
+        # x @ W^T, by BLAS (F.matrix_product: the same product as @, bit for bit)
+        if type(x) is np.ndarray and x.dtype.kind in "fc":
+            h = _BY[shape[0] * self.out_features >= _LARGE and shape[1] > 1](x, Wt)
+            y = h + b
+            # W and b were checked when the layer was built, x's shape above: a float array needs
+            # no further check. Linear's own VJPs differentiate the two operations.
+            # (tuples: cheaper to make than lists, and the garbage collector leaves them alone)
             record_unchecked = self.autograd_engine.record
-            record_unchecked([x, Wt], h, [self._x_grad, self.dW.T], _MATMUL_BACKWARD, None, self._matmul_vjp)
-            record_unchecked([h, b], y, [None, self.db], _ADD_BACKWARD, None, self._bias_vjp)
-        else:
+            record_unchecked((x, Wt), h, (self._x_grad, self.dW.T), _MATMUL_BACKWARD, None, self._matmul_vjp)
+            record_unchecked((h, b), y, (None, self.db), _ADD_BACKWARD, None, self._bias_vjp)
+        else:  # integer data, or an array subclass (which keeps NumPy's dispatch to it)
+            exact = type(x) is np.ndarray
+            h = _BY[shape[0] * self.out_features >= _LARGE and shape[1] > 1](x, Wt) if exact else np.dot(x, Wt)
+            y = h + b
             engine = self.autograd_engine
             record(engine, False, [x, Wt], h, [self._x_grad, self.dW.T], _MATMUL_BACKWARD, vjp=self._matmul_vjp)
             record(engine, False, [h, b], y, [None, self.db], _ADD_BACKWARD, vjp=self._bias_vjp)

@@ -78,8 +78,8 @@ class LossFN:
             TypeError: an argument is not a numpy array.
             ValueError: ``y`` and ``y_hat`` differ in shape.
         """
-        name = type(self).__name__
         if not isinstance(y, np.ndarray) or not isinstance(y_hat, np.ndarray):
+            name = type(self).__name__
             tensors = any(type(a).__name__ in ("Tensor", "Parameter") for a in (y, y_hat))
             hint = f"; for Tensors use mytorch.nn.{self.tensor_level}, called as loss(prediction, target)"
             hint = hint if tensors else ""
@@ -87,6 +87,7 @@ class LossFN:
                 f"{name}: y and y_hat must be numpy arrays, got {type(y).__name__} and {type(y_hat).__name__}{hint}"
             )
         if y.shape != y_hat.shape:
+            name = type(self).__name__
             hint = "; give class labels as one-hot rows" if y.ndim + 1 == y_hat.ndim else ""
             raise ValueError(f"{name}: ground truth y has shape {y.shape} but y_hat has shape {y_hat.shape}{hint}")
         # BEGIN SOLUTION: compute the loss (self._evaluate), record it with add_operation, keep it in self.loss
@@ -95,7 +96,7 @@ class LossFN:
         engine = self.autograd_engine
         if engine is not None:  # None: compute only, as with F.apply
             if type(y_hat) is np.ndarray and y_hat.ndim and y_hat.dtype.kind in "fc":  # y is NO_GRAD: any dtype
-                engine.record([y, y_hat], loss, [NO_GRAD, None], kernel.backward, saved, self._vjp, 1)
+                engine.record((y, y_hat), loss, (NO_GRAD, None), kernel.backward, saved, self._vjp, 1)
             else:  # the checked path: its message for a wrong input, NumPy's 0-d scalars handled
                 record(engine, False, [y, y_hat], loss, [NO_GRAD, None], kernel.backward, saved, skipped=1)
         self.loss = loss
