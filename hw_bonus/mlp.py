@@ -44,6 +44,9 @@ def _build(spec: Any, base: type, table: dict[str, type], engine: Any, what: str
     return table[spec](engine)
 
 
+_NOT_SYNCED: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), (None,))  # matches no optimizer's pairs
+
+
 class MLP:
     """A multi-layer perceptron: Linear -> activation, once per layer.
 
@@ -69,6 +72,10 @@ class MLP:
         replay (settable any time); ``lr`` and ``momentum`` are the optimizer's, so setting
         them (a learning-rate decay between epochs) changes the steps after.
     """
+
+    # (also a class default: an MLP whose subclass skips MLP.__init__, or one unpickled from an
+    # older MyTorch, checks its pairs at its first step as any other)
+    _synced: tuple[tuple[Any, ...], tuple[Any, ...]] = _NOT_SYNCED
 
     def __init__(
         self,
@@ -114,7 +121,7 @@ class MLP:
         self.replay = replay
         self._replayer: Replay | None = None
         # (layers' arrays, optimizer's pairs) that step() last found in agreement (see step)
-        self._synced: tuple[tuple[Any, ...], tuple[Any, ...]] = _NOT_SYNCED
+        self._synced = _NOT_SYNCED
 
     @property
     def lr(self) -> float:
@@ -419,7 +426,6 @@ _PARAMETER_ARRAYS = operator.attrgetter("W", "dW", "b", "db")
 _GRADIENT_ARRAYS = operator.attrgetter("dW", "db")
 _PARAMS = operator.attrgetter("params")
 _PLAIN_LAYERS = frozenset({Linear})  # layers whose parameters() is Linear's own, (W, dW), (b, db)
-_NOT_SYNCED: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), (None,))  # matches no optimizer's pairs
 
 
 def _pack(layers: list[Linear]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
