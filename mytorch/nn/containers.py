@@ -136,7 +136,7 @@ class _Keyed(Module):
             self.update(entries)
 
     def _put(self, key: str, value: Any) -> None:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}: a keyed container must say how it registers an entry (_put)")
 
     def _entries(self) -> dict[str, Any]:
         return cast("dict[str, Any]", getattr(self, self.registry))
