@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -266,7 +267,10 @@ def _leaf_hooks(leaf: Tensor) -> list[Callable[[Tensor], Any]]:
     key = id(leaf)
     entry = _LEAF_HOOKS.get(key)
     if entry is None or entry[0]() is not leaf:
-        entry = _LEAF_HOOKS[key] = (weakref.ref(leaf, lambda _: _LEAF_HOOKS.pop(key, None)), [])
+        # The callback, pop(key, the dead reference), holds the table itself: at interpreter exit
+        # this module's names are set to None before the last leaves go (a hook that refers to
+        # its leaf keeps it until then), and a lookup of _LEAF_HOOKS by name printed an error.
+        entry = _LEAF_HOOKS[key] = (weakref.ref(leaf, partial(_LEAF_HOOKS.pop, key)), [])
     return entry[1]
 
 

@@ -1,6 +1,10 @@
 """grad_fn, next_functions, retain_grad and register_hook (mytorch/tensor_graph.py).
 The same graphs against PyTorch are in tests/test_torch_crosscheck.py."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -125,6 +129,34 @@ def test_removed_hooks_and_leaf_hooks():
     (x * x).sum().backward()
     np.testing.assert_allclose(np.asarray(x.grad), 4 * x.numpy())
     doubled.remove()
+
+
+_HOOKED_LEAVES_AT_EXIT = """
+import threading, time
+import mytorch
+def hooked():
+    w = mytorch.tensor([1.0, 2.0], requires_grad=True)
+    w.register_hook(lambda g: g * w.detach())  # the hook refers to its leaf: both live until exit
+    return w
+hooked()
+(hooked() ** 2).sum().backward()
+def wait():
+    time.sleep(60)
+# A thread still running at exit keeps its globals, and so mytorch's modules, past the
+# interpreter's last garbage collection: their names are set to None before the leaves go
+threading.Thread(target=wait, daemon=True).start()
+print("done")
+"""
+
+
+def test_leaves_with_hooks_alive_at_interpreter_exit_print_nothing():
+    # The table of leaf hooks was looked up by name when a leaf went, after exit had set it to
+    # None: "Exception ignored in: <function _leaf_hooks.<locals>.<lambda>> ... AttributeError"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", _HOOKED_LEAVES_AT_EXIT], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "done\n", "")
 
 
 def test_hook_misuse_is_refused():
