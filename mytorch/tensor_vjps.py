@@ -190,7 +190,7 @@ def _slope(vjp: Callable) -> Callable[[Arrays, np.ndarray, int], Callable | None
 def _linear_all(g: np.ndarray, x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> Any:
     """``linear_backward(g, x, weight, bias)`` for x (N, in), weight (out, in), bias (out,), both
     laid out contiguously."""
-    if type(g) is not _ndarray:
+    if type(g) is not _ndarray or type(x) is not _ndarray or type(weight) is not _ndarray:
         return F.linear_backward(g, x, weight, bias)
     n, outputs = g.shape
     bias_grad = g[0] if n == 1 else _sum_rows(g, 0)

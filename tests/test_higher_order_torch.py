@@ -252,3 +252,29 @@ def test_hessian_of_a_relu_mlp_loss_matches_torch_func(rng: np.random.Generator)
         for mine_row, their_row in zip(mine, theirs, strict=True):
             for m, t in zip(mine_row, their_row, strict=True):
                 np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_training_with_a_gradient_penalty_matches_torch_step_by_step(rng: np.random.Generator) -> None:
+    """A critic Linear-Tanh-Linear trained by SGD with momentum on MSE + ||d critic / dx||²
+    (WGAN-GP's penalty, a double backward through both layers each step): the loss and every
+    parameter as PyTorch's after each of four steps (float64)."""
+    x, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 1))
+    nets = {lib: lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 1)) for lib in (mt, torch)}
+    nets = {lib: net.double() for lib, net in nets.items()}
+    with torch.no_grad():
+        for mine, theirs in zip(nets[mt].parameters(), nets[torch].parameters()):
+            theirs.copy_(torch.from_numpy(mine.detach().numpy()))
+    optimizers = {lib: lib.optim.SGD(net.parameters(), lr=0.1, momentum=0.9) for lib, net in nets.items()}
+    for _ in range(4):
+        states = []
+        for lib, net in nets.items():
+            xs = lib.tensor(x, requires_grad=True)
+            out = net(xs)
+            (gx,) = lib.autograd.grad(out.sum(), xs, create_graph=True)
+            loss = ((out - lib.tensor(y)) ** 2).mean() + 0.5 * (gx**2).sum()
+            optimizers[lib].zero_grad()
+            loss.backward()
+            optimizers[lib].step()
+            states.append([loss.item()] + [p.detach().numpy() for p in net.parameters()])
+        for mine, theirs in zip(*states):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-10)
