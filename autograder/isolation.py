@@ -317,8 +317,9 @@ _readable_cache: dict[str, list[str]] = {}
 
 
 REFERENCE_PACKAGES = ("mytorch", "hw_bonus", "bench", "autograder")
-"""The packages of the MyTorch distribution: the reference solution (``mytorch``; ``hw_bonus``, whose
-``mlp.py`` the starter stubs; ``bench``, NumPy versions of the same networks) and the grader."""
+"""The packages of a MyTorch checkout: the reference solution (``mytorch``; ``hw_bonus``, whose
+``mlp.py`` the starter stubs; ``bench``, NumPy versions of the same networks, which the wheel leaves
+out since 2026-12-03 but a checkout on ``sys.path`` or an older wheel has) and the grader."""
 
 
 def _hidden() -> list[str]:

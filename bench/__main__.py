@@ -1,4 +1,4 @@
-"""``python -m bench [--quick]`` (or ``mytorch-bench``): run the benchmarks, write ``bench/results.md``."""
+"""``python -m bench [--quick]`` from a checkout: run the benchmarks, write ``bench/results.md``."""
 
 import sys
 
