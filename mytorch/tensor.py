@@ -1110,7 +1110,8 @@ def _check_storable(value: Any, dtype: np.dtype, what: str) -> None:
     300, -1.5 or NaN in uint8; 70000.0 in float16 or 1e39 in float32, which would be inf); an
     unsigned dtype takes the integers -max..-1 modulo 2**bits (``t[0] = -1`` is 255 in uint8)."""
     if dtype.kind == "f":
-        if value == value and abs(value) != float("inf") and abs(value) > np.finfo(dtype).max:
+        size = operator.abs(value)  # (``abs`` in this module is the Tensor operation)
+        if value == value and size != float("inf") and size > float(np.finfo(dtype).max):
             raise RuntimeError(f"{what}: the value {value} cannot be stored in a {dtype} tensor without overflow")
         return
     info = np.iinfo(dtype)

@@ -1038,6 +1038,13 @@ def test_python_integers_wrap_in_remainder_and_floor_division_and_overflowing_fi
     with pytest.raises(RuntimeError, match="70000.0 cannot be stored in a float16 tensor"):
         half.masked_fill(mt.tensor([True, False]), 70000.0)
     assert half.fill_(float("inf")).tolist() == [np.inf, np.inf] and half.fill_(65504.0).tolist() == [65504.0] * 2
+    # the bound check compared through the Tensor ``abs`` (tensor.py's own name): a float32
+    # Tensor against float64's largest number, a RuntimeWarning "overflow encountered in cast"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert mt.tensor([1.0, 3.0], dtype=mt.float64).clamp(0, 2).tolist() == [1.0, 2.0]
+        with pytest.raises(RuntimeError, match="1e\\+39 cannot be stored in a float32 tensor"):
+            mt.tensor([1.0]).clamp(max=1e39)
     assert (np.int32(3) // mt.tensor(np.array([1.5], np.float32))).dtype == np.float32  # PyTorch's promotion
 
 
