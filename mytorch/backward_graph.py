@@ -208,7 +208,7 @@ def _backward(output: Tensor, gradient: Any, retain_graph: bool | None) -> None:
     if output.is_leaf:
         reached, leaves = {id(output.data): seed}, {id(output.data): output}
     else:
-        tape = output.tape
+        tape = output.tape.follow_replaced_leaves()
         if tape.released:
             raise RuntimeError(
                 "backward: this graph's tape was already released by an earlier backward; call "
@@ -324,7 +324,7 @@ def _grad(
                 f"grad: output {i} does not require a gradient (no input had requires_grad=True, "
                 "or it was computed under no_grad)"
             )
-        tape = None if out.is_leaf else out.tape
+        tape = None if out.is_leaf else out.tape.follow_replaced_leaves()
         if tape is not None and tape.released:
             raise RuntimeError(
                 f"grad: output {i}'s graph was already released by an earlier backward; pass "

@@ -210,6 +210,39 @@ class Tape(Autograd):
                 self.leaves[id(view)] = leaf
                 self.saved.pop(key, None)  # no operation holds that array now: its id may be reused
 
+    def follow_replaced_leaves(self) -> Tape:
+        """Before a backward: the operations read each leaf's *current* array, as PyTorch's
+        saved inputs do after ``leaf.data = new``. A leaf whose ``.data`` was replaced since it
+        entered an operation (its recorded array no longer views the memory of ``leaf.data``)
+        enters those operations as a fresh view of its new array instead; returns the tape.
+
+        Raises:
+            RuntimeError: the new array's shape is not the recorded one.
+        """
+        stale = {key: leaf for key, leaf in self.leaves.items() if id(leaf.data) != key}
+        if not stale:  # (the common case: one id() per leaf)
+            return self
+        fresh: dict[int, np.ndarray | None] = {}  # recorded id -> its replacement (None: still the leaf's memory)
+        for op in self.operation_list:
+            if not any(id(x) in stale for x in op.inputs):
+                continue
+            inputs = list(op.inputs)
+            for i, x in enumerate(inputs):
+                key = id(x)
+                if key not in stale or op.gradients_to_update[i] is not None:
+                    continue
+                if key not in fresh:
+                    fresh[key] = _replacement(x, stale[key])
+                new = fresh[key]
+                if new is not None:
+                    inputs[i] = new
+            op.inputs = tuple(inputs)
+        for key, new in fresh.items():
+            if new is not None:
+                self.leaves[id(new)] = self.leaves.pop(key)
+                self.saved.pop(key, None)  # (no operation holds the old array now: its id may be reused)
+        return self
+
     def release(self) -> None:
         """Free the recorded operations (and forward-mode tangents) and unlock the arrays they
         saved; a later ``backward`` through this graph raises."""
@@ -1228,6 +1261,27 @@ def _own_array(t: Tensor) -> np.ndarray:
     return view
 
 
+def _replacement(recorded: np.ndarray, leaf: Tensor) -> np.ndarray | None:
+    """What an operation reads for ``leaf`` in place of ``recorded`` (``Tape.follow_replaced_leaves``):
+    None while ``recorded`` still views ``leaf.data``'s memory as it is, else a new view of ``leaf.data``."""
+    new = leaf.data
+    at, now = recorded.__array_interface__, new.__array_interface__
+    if at["data"] == now["data"] and at["strides"] == now["strides"] and recorded.shape == new.shape:
+        if recorded.dtype == new.dtype:
+            return None
+    if new.shape != recorded.shape or new.dtype.kind not in "fc":
+        raise RuntimeError(
+            f"backward: a leaf's .data was replaced after it was used, by an array of shape {new.shape} and "
+            f"dtype {new.dtype}; the graph recorded shape {recorded.shape} and dtype {recorded.dtype}, and its "
+            "backward reads the leaf's current values (assign .data after backward, or keep the shape and a "
+            "floating dtype)"
+        )
+    view = new.view()
+    if not view.flags.writeable:
+        adopt_view(view)
+    return view
+
+
 def _accumulate(leaf: Tensor, grad: np.ndarray, sole: bool = False) -> None:
     """Add ``grad`` into ``leaf.grad`` (in place when it exists, as PyTorch does).
 
@@ -1407,7 +1461,7 @@ class Tensor:
         if self._tape is None:  # a leaf: its own gradient, after its hooks
             _accumulate(self, leaf_gradient(self, np.full_like(self.data, seed) if isinstance(seed, float) else seed))
             return
-        tape = self.tape
+        tape = self.tape.follow_replaced_leaves()
         if tape.released:
             raise RuntimeError(
                 "backward: this graph's tape was already released by an earlier backward; call "

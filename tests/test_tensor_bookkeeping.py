@@ -115,6 +115,22 @@ def test_a_leaf_whose_data_became_integer_is_refused_at_recording():
         x * 2.0
 
 
+def test_backward_reads_a_leafs_replaced_data_as_pytorch_does():
+    # PyTorch: a saved input is the variable itself, so ``x.data = new`` between forward and backward
+    # changes what backward reads; a saved output (exp's) keeps the value it had.
+    x, w = leaf([1.0, 2.0]), leaf([3.0, -1.0])
+    y = (x * x).sum() + (w.exp()).sum()
+    x.data, w.data = np.array([10.0, 20.0]), np.array([0.0, 0.0])
+    y.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.data, [20.0, 40.0])
+    np.testing.assert_allclose(w.grad.data, np.exp([3.0, -1.0]))
+    (gx,) = mt.autograd.grad(y, [x], create_graph=True)  # the recorded path agrees
+    np.testing.assert_allclose(gx.data, [20.0, 40.0])
+    x.data = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match=r"\.data was replaced.*shape \(3,\)"):
+        y.backward()
+
+
 def test_the_implied_seed_keeps_the_dtype():
     for dtype in (np.float32, np.float64, np.complex128):
         x = Tensor(np.array([1.5], dtype=dtype), requires_grad=True)
