@@ -859,9 +859,13 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
     """The user-facing function of a one-input, parameter-free kernel."""
     kernel = _K[name]
     if name in ("abs", "relu", "square"):  # integers stay integers
+        widen = name == "square"  # (PyTorch's square of bools is int64; b.square() + b.square() was bool)
 
         def op(x: Any) -> Tensor:
-            return _run(kernel, (x,), (x.data if isinstance(x, Tensor) else _constant(x, None),), None)
+            data = x.data if isinstance(x, Tensor) else _constant(x, None)
+            if widen and data.dtype.kind == "b":
+                data = data.astype(np.int64)
+            return _run(kernel, (x,), (data,), None)
 
     else:  # a float result: an integer tensor gives the default float dtype, as in PyTorch
         # (``_run`` written out for one operand and no parameter: the hot path of every activation)

@@ -5,7 +5,8 @@ Each is recorded through the kernel table (the kernel named in its docstring) an
 method of ``Tensor``. NumPy's ``axis=``/``keepdims=`` are accepted as well.
 
 Differences from PyTorch: ``softmax``/``log_softmax`` default to the last axis when no ``dim``
-is given; ``mean`` of an integer tensor gives a float64 result instead of an error.
+is given, and take a bool or integer tensor into the default float dtype (as ``F.softmax`` does)
+where PyTorch raises.
 """
 
 from __future__ import annotations
@@ -118,6 +119,25 @@ def _with_dtype(x: Any, dtype: Any, op: str) -> Any:
     return x.to(dtype) if isinstance(x, Tensor) else np.asarray(x, dtype=dtype)
 
 
+def _floating_only(x: Any, op: str) -> Any:
+    """``x``, if its dtype is floating (or complex); a RuntimeError for a bool or integer tensor, as
+    PyTorch's ``mean``, ``var``, ``std`` and ``norm`` raise (NumPy's answer was float64, and ``norm(p=1)``
+    an integer)."""
+    if _data(x).dtype.kind in "biu":
+        raise RuntimeError(
+            f"{op}: needs a floating-point (or complex) tensor, as in PyTorch; got {_data(x).dtype}: convert "
+            f"it first (x.float().{op}(...))"
+        )
+    return x
+
+
+def _float_or_default(x: Any, dtype: Any, op: str) -> Any:
+    """``_with_dtype``, a bool or integer tensor without a ``dtype`` taken into the default float dtype."""
+    if dtype is None and _data(x).dtype.kind in "biu":
+        dtype = get_default_dtype()
+    return _with_dtype(x, dtype, op)
+
+
 def _summed(x: Any, dtype: Any, op: str) -> Any:
     """``_with_dtype`` for the sums and products: without a ``dtype``, a bool or integer input
     adds up in int64, as in PyTorch (NumPy's uint8 sum is uint64, where ``s - 50`` wraps
@@ -173,7 +193,7 @@ def mean(
         "axis": _of_0d("mean", input, _reduced("mean", dim, axis)),
         "keepdims": keepdim_arg("mean", keepdim, keepdims),
     }
-    return _apply("mean", (_with_dtype(input, dtype, "mean"),), params)
+    return _apply("mean", (_floating_only(_with_dtype(input, dtype, "mean"), "mean"),), params)
 
 
 def _extreme(
@@ -304,7 +324,7 @@ def norm(
     if isinstance(p, str) or not (p == math.inf or p > 0):
         raise ValueError(f"norm: p must be 'fro', a positive number or inf, got {p!r}")
     dim, keep = _reduced("norm", dim, axis), keepdim_arg("norm", keepdim, keepdims)
-    return _apply("norm", (input,), {"p": builtins.float(p), "axis": dim, "keepdims": keep})
+    return _apply("norm", (_floating_only(input, "norm"),), {"p": builtins.float(p), "axis": dim, "keepdims": keep})
 
 
 def _correction(op: str, unbiased: Any, correction: Any) -> int:
@@ -334,7 +354,7 @@ def var(
         "keepdims": keepdim_arg("var", keepdim, keepdims),
         "correction": _correction("var", unbiased, correction),
     }
-    return _apply("var", (input,), params)
+    return _apply("var", (_floating_only(input, "var"),), params)
 
 
 def _beyond_float32(variance: np.ndarray) -> bool:
@@ -363,6 +383,7 @@ def std(
     spreads below about 1e-19) is taken in float64, as PyTorch accumulates it: std of [1e20,
     3e20, -1e20, 5e19] is 1.65e20, not inf; where the float32 variance is a normal number the
     result is computed as before, in float32."""
+    _floating_only(input, "std")
     wider = (
         {np.float16: np.float32, np.float32: np.float64}.get(input.dtype.type) if isinstance(input, Tensor) else None
     )
@@ -638,13 +659,14 @@ def dot(input: Any, other: Any) -> Tensor:
 def softmax(input: Any, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Tensor:
     """e**x / sum(e**x) along ``dim`` (default: the last axis); kernel ``softmax``."""
     dim = dim_arg("softmax", dim, axis)
-    return _apply("softmax", (_with_dtype(input, dtype, "softmax"),), {"axis": -1 if dim is None else dim})
+    return _apply("softmax", (_float_or_default(input, dtype, "softmax"),), {"axis": -1 if dim is None else dim})
 
 
 def log_softmax(input: Any, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Tensor:
     """x - log(sum(e**x)) along ``dim`` (default: the last axis); kernel ``log_softmax``."""
     dim = dim_arg("log_softmax", dim, axis)
-    return _apply("log_softmax", (_with_dtype(input, dtype, "log_softmax"),), {"axis": -1 if dim is None else dim})
+    x = _float_or_default(input, dtype, "log_softmax")
+    return _apply("log_softmax", (x,), {"axis": -1 if dim is None else dim})
 
 
 # --------------------------------------------------------------------------- comparisons

@@ -73,7 +73,8 @@ def squeeze(input: Any, dim: Any = None, *, axis: Any = None) -> Tensor:  # noqa
         dropped = {i for i, n in enumerate(shape) if n == 1}
     else:
         dims = (dim,) if isinstance(dim, int) else dim
-        dropped = {i for i in (check_dim("squeeze", d, len(shape)) for d in dims) if shape[i] == 1}
+        ndim = len(shape) or 1  # (dim 0 or -1 of a 0-d tensor names the tensor itself, as in PyTorch)
+        dropped = {i for i in (check_dim("squeeze", d, ndim) for d in dims) if shape and shape[i] == 1}
     return _apply("reshape", (input,), {"shape": tuple(n for i, n in enumerate(shape) if i not in dropped)})
 
 
@@ -111,8 +112,9 @@ def transpose(input: Any, dim0: int, dim1: int) -> Tensor:  # noqa: A002
     """``input`` with axes ``dim0`` and ``dim1`` swapped."""
     ndim = len(_shape(input))
     axes = list(range(ndim))
-    a, b = check_dim("transpose", dim0, ndim), check_dim("transpose", dim1, ndim)
-    axes[a], axes[b] = b, a
+    a, b = check_dim("transpose", dim0, ndim or 1), check_dim("transpose", dim1, ndim or 1)
+    if ndim:  # (a 0-d tensor's dims 0 and -1 are itself, as in PyTorch: nothing to swap)
+        axes[a], axes[b] = b, a
     return _apply("transpose", (input,), {"axes": tuple(axes)})
 
 

@@ -1128,3 +1128,22 @@ def test_a_learnable_float16_power_is_differentiated_in_float32():
     assert x.grad.dtype == w.grad.dtype == np.float16
     np.testing.assert_allclose(x.grad.numpy().astype(float), [4.5 * 9**3.5, 3 * 2**2], rtol=1e-3)
     np.testing.assert_allclose(w.grad.numpy().astype(float), [9**4.5 * np.log(9), 8 * np.log(2)], rtol=1e-3)
+
+
+def test_integer_reductions_softmax_bools_and_0d_or_empty_shapes_as_in_pytorch():
+    n = mt.tensor([[1, 2], [3, 5]])
+    for op in ("mean", "var", "std", "norm"):  # PyTorch raises; they gave float64 (norm(p=1) an int64)
+        with pytest.raises(RuntimeError, match=f"{op}: needs a floating-point"):
+            getattr(n, op)()
+    assert n.mean(dtype=mt.float64).item() == 2.75
+    s = mt.tensor([[1, 2], [3, 5]], dtype=mt.uint8).softmax(0)  # was float16 NaN: uint8's exp overflowed
+    assert s.dtype == np.float32
+    np.testing.assert_allclose(s.data[:, 0], [1 / (1 + math.e**2), 1 / (1 + math.e**-2)], rtol=1e-6)
+    b = mt.tensor([True, False])
+    assert b.square().dtype == np.int64 and (b.square() + b.square()).tolist() == [2, 0]  # was bool: [True, False]
+    empty = mt.zeros(0, 3, requires_grad=True)
+    (mt.softmax(empty, 0) + empty.log_softmax(0)).sum().backward()  # the maximum of nothing raised
+    assert empty.grad.shape == (0, 3)
+    z = mt.tensor(2.5, requires_grad=True)
+    (z.squeeze(0).squeeze((-1,)).transpose(0, -1) * 3).backward()  # a 0-d tensor's dim 0 and -1 are itself
+    assert z.grad.item() == 3.0

@@ -1295,6 +1295,8 @@ def softmax(x: Array, axis: int = -1) -> Array:
     """y = e**x / sum(e**x) along ``axis``, shifted by the maximum (finite for any x). A float16
     x is computed in float32 and given back in float16, as PyTorch does (in float16 the terms and
     their sum were rounded each: a few float16 ulps off)."""
+    if x.size == 0:  # (nothing to normalise, as PyTorch's empty result; the maximum of no element raised)
+        return np.exp(x)
     w = _wide(x)
     e = np.exp(w - w.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
@@ -1318,6 +1320,8 @@ def softmax_jvp(tangents: Sequence[Array], x: Array, axis: int = -1, out: Array 
 @dispatches
 def log_softmax(x: Array, axis: int = -1) -> Array:
     """y = x - log(sum(e**x)) along ``axis`` (stable); float16 in float32, as ``softmax``."""
+    if x.size == 0:  # (as softmax's)
+        return np.exp(x)
     w = _wide(x)
     shifted = w - w.max(axis=axis, keepdims=True)
     y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
