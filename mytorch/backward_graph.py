@@ -77,7 +77,7 @@ def _recorded_vjp(op: Operation, index: int, grad: Any, nodes: _Nodes) -> Any:
         ) from error
     if isinstance(grads, (np.ndarray, Tensor)):
         grads = (grads,)
-    if op.backward_operation in RECORDED_SLOPES:
+    if op.backward_operation in RECORDED_SLOPES or (op.params is not None and op.params.get("slope_recorded")):
         grads = tuple(_in_graph(gx, x) for gx, x in zip(grads, inputs))
     recorded = isinstance(grad, Tensor) and grad.requires_grad
     for gx in grads:

@@ -194,15 +194,21 @@ def test_reverse_over_forward_matches_torch(rng: np.random.Generator) -> None:
             np.testing.assert_allclose(a.numpy(), b.numpy(), **TOL)
 
 
-@pytest.mark.parametrize(
-    "name", ["abs", "relu", "leaky_relu", "hardtanh", "clamp", "sign", "floor", "maximum", "where"]
-)
+RECORDED = ("abs", "relu", "leaky_relu", "hardtanh", "hardshrink", "softshrink", "threshold", "norm1", "norm_inf")
+
+
+@pytest.mark.parametrize("name", [*RECORDED, "clamp", "sign", "floor", "maximum", "where"])
 def test_second_derivatives_through_piecewise_linear_ops_match_torch(name: str) -> None:
-    """Differentiating a gradient that came through abs, relu, leaky_relu or hardtanh alone gives zeros in
-    both libraries (PyTorch records these slopes); through clamp, sign, floor, maximum or where
-    the gradient is a constant in both, and differentiating it raises in both. Mixed with a
-    smooth factor, the second derivatives are the same."""
+    """Differentiating a gradient that came through abs, relu, leaky_relu, hardtanh, the shrinks,
+    threshold or a 1- or inf-norm alone gives zeros in both libraries (PyTorch records these
+    slopes); through clamp, sign, floor, maximum or where the gradient is a constant in both, and
+    differentiating it raises in both. Mixed with a smooth factor, the second derivatives are the same."""
     ops = {
+        "hardshrink": lambda lib, t: lib.nn.functional.hardshrink(t, 0.5),
+        "softshrink": lambda lib, t: lib.nn.functional.softshrink(t, 0.5),
+        "threshold": lambda lib, t: lib.nn.functional.threshold(t, 0.1, -2.0),
+        "norm1": lambda lib, t: t.norm(p=1),
+        "norm_inf": lambda lib, t: t.norm(p=float("inf")),
         "abs": lambda lib, t: abs(t),
         "relu": lambda lib, t: t.relu(),
         "leaky_relu": lambda lib, t: (lib.nn.functional.leaky_relu if lib is torch else lib.leaky_relu)(t, 0.2),
@@ -214,7 +220,7 @@ def test_second_derivatives_through_piecewise_linear_ops_match_torch(name: str) 
         "where": lambda lib, t: lib.where(t > 0, t, 2 * t),
     }
     data = np.array([-1.5, 2.0, 0.25, -0.75, 3.0])
-    recorded = name in ("abs", "relu", "leaky_relu", "hardtanh")
+    recorded = name in RECORDED
     results = []
     for lib in (mt, torch):
         x = lib.tensor(data, requires_grad=True)

@@ -89,7 +89,7 @@ def threshold(input: Any, threshold: float, value: float, inplace: bool = False)
     return _in_place(
         "threshold",
         input,
-        lambda x: _apply("where", (x, value), {"condition": ~(x.data <= threshold)}),
+        lambda x: _apply("where", (x, value), {"condition": ~(x.data <= threshold), "slope_recorded": True}),
         inplace,
     )
 
@@ -100,16 +100,23 @@ def tanhshrink(input: Any) -> Tensor:  # noqa: A002
     return x - x.tanh()
 
 
+def _shrunk(x: Tensor, y: Tensor, lambd: float) -> Tensor:
+    """``y`` where |x| > lambd (or x is NaN), else 0, selected as PyTorch's shrinks select: with
+    ``create_graph`` the gradient stays in the graph with derivative 0 (``where``'s
+    ``slope_recorded``), so differentiating it again gives zeros rather than raising."""
+    return _apply("where", (y, 0.0), {"condition": ~(abs(x.data) <= lambd), "slope_recorded": True})
+
+
 def softshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """x - lambd above lambd, x + lambd below -lambd, else 0: ``x - clamp(x, -lambd, lambd)``."""
     x = TF._tensor("softshrink", input)
-    return x - x.clamp(-lambd, lambd)
+    return _shrunk(x, x - x.clamp(-lambd, lambd), lambd)
 
 
 def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """x where |x| > lambd, else 0 (a NaN stays NaN, as in PyTorch)."""
     x = TF._tensor("hardshrink", input)
-    return _apply("where", (x, 0.0), {"condition": ~(abs(x.data) <= lambd)})
+    return _shrunk(x, x, lambd)
 
 
 class _Composed(Module):

@@ -1010,15 +1010,6 @@ def hardtanh_jvp(tangents: Sequence[Array], x: Array, min_val: float = -1.0, max
     return tangents[0] * _between(x, min_val, max_val)
 
 
-RECORDED_SLOPES = frozenset({abs_backward, relu_backward, leaky_relu_backward, hardtanh_backward})
-"""Backward kernels whose gradient is the incoming one times a piecewise-constant slope, that
-PyTorch nevertheless records as a function of x: recorded (``create_graph=True``), their
-gradient is put in the graph with derivative 0 in x, so that differentiating it again gives
-zeros, as in PyTorch, rather than raising (``mytorch.backward_graph``). The kernels themselves,
-and the first-order path, are untouched. (PyTorch records no such slope for ``clamp``,
-``maximum``/``minimum``, ``where`` or the rounding functions, and neither does MyTorch.)"""
-
-
 # --------------------------------------------------------------------------- elementwise max/min
 def _selected(grad: Array, weights: Array) -> Array:
     """``grad * weights`` for selection weights (1 where an input was picked, a share on a tie,
@@ -1662,12 +1653,19 @@ def clamp_jvp(tangents: Sequence[Array], x: Array, min: float | None = None, max
     return tangents[0] * _inside(x, min, max)
 
 
-def where(a: Array, b: Array, condition: Array) -> Array:
-    """y = a where ``condition`` holds, else b (all three broadcasting)."""
+def where(a: Array, b: Array, condition: Array, slope_recorded: bool = False) -> Array:
+    """y = a where ``condition`` holds, else b (all three broadcasting).
+
+    ``slope_recorded``: a selection PyTorch makes as an operation of its own and records as a
+    function of its input (``F.threshold``, ``F.hardshrink``: the condition is one on ``a``);
+    the values and gradients are the same, but a recorded backward puts the gradient in the
+    graph with derivative 0, as ``RECORDED_SLOPES`` do (``torch.where``'s stays a constant)."""
     return np.where(condition, a, b)
 
 
-def where_backward(grad_output: Array, a: Array, b: Array, condition: Array) -> tuple[Array, Array]:
+def where_backward(
+    grad_output: Array, a: Array, b: Array, condition: Array, slope_recorded: bool = False
+) -> tuple[Array, Array]:
     """da = g where the condition holds, db = g elsewhere (each summed back to its shape)."""
     zero = np.zeros((), grad_output.dtype)
     return (
@@ -1676,7 +1674,9 @@ def where_backward(grad_output: Array, a: Array, b: Array, condition: Array) -> 
     )
 
 
-def where_jvp(tangents: Sequence[Array | None], a: Array, b: Array, condition: Array) -> Array:
+def where_jvp(
+    tangents: Sequence[Array | None], a: Array, b: Array, condition: Array, slope_recorded: bool = False
+) -> Array:
     """Forward mode: ẏ = ȧ where the condition holds, else ḃ."""
     ta, tb = tangents
     shape = np.broadcast_shapes(a.shape, b.shape, np.shape(condition))
@@ -1780,6 +1780,17 @@ def norm_jvp(
 ) -> Array:
     """Forward mode: ẏ = sum(sign(x) |x|**(p-1) / y**(p-1) ẋ) over ``axis``."""
     return sum(tangents[0] * _norm_slope(x, p, axis, keepdims, out), axis, keepdims)
+
+
+RECORDED_SLOPES = frozenset({abs_backward, relu_backward, leaky_relu_backward, hardtanh_backward, norm_backward})
+"""Backward kernels whose gradient is the incoming one times a piecewise-constant slope, that
+PyTorch nevertheless records as a function of x: recorded (``create_graph=True``), their
+gradient is put in the graph with derivative 0 in x, so that differentiating it again gives
+zeros, as in PyTorch, rather than raising (``mytorch.backward_graph``); so is a ``where``
+recorded with ``slope_recorded=True``. ``norm``'s slope is piecewise constant for p = 1 and
+inf (and at a zero norm); for other p it is a function of x already. The kernels themselves,
+and the first-order path, are untouched. (PyTorch records no such slope for ``clamp``,
+``maximum``/``minimum``, ``torch.where`` or the rounding functions, and neither does MyTorch.)"""
 
 
 @dispatches
