@@ -42,6 +42,7 @@ __all__ = [
     "NOT_COPIED",
     "ON_DEMAND",
     "PRELOAD",
+    "ROOT_INODES",
     "contain",
     "copy_package",
     "imports_on_demand",
@@ -194,12 +195,20 @@ def readable_paths(hidden: list[str]) -> dict[str, list[str]]:
     return {"bind": [b for b in binds if b not in masks], "mask": [m for m in masks if m not in binds]}
 
 
+ROOT_INODES = 8192
+"""How many files and folders a ``namespaces`` worker's private root may hold (the hand-in's copy, at most 2000
+members, among them). A tmpfs's size counts its files' data, not its entries, and by default it may have as
+many as half the machine's pages: until 2026-12-03 a worker made 300,000 empty folders in its ``/tmp`` in a
+second, 250 MB of the kernel's own memory (counted by no process limit; by no limit at all where no cgroup holds
+the hand-in, a runner that is not root), and could go on for the whole test and its start-up. Now about 8 MB."""
+
+
 def _new_root(root: str, handin: str, readable: dict[str, list[str]], size_mb: int, owner: int | None) -> None:
     """A tmpfs at ``root`` holding read-only binds of ``readable["bind"]`` (with the folders of
     ``readable["mask"]`` covered by an empty tmpfs), a few devices, ``/tmp`` and
     a copy of the hand-in's ``mytorch`` in ``/work`` (``owner``'s, if given); then ``chroot``
-    into it."""
-    _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={size_mb}m,mode=0755")
+    into it. The tmpfs holds ``size_mb`` of data and ``ROOT_INODES`` files and folders."""
+    _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={size_mb}m,nr_inodes={ROOT_INODES},mode=0755")
     for path in readable["bind"]:
         target = root + path
         os.makedirs(target, exist_ok=True)
@@ -285,26 +294,31 @@ network, and under ``uid`` and ``none`` the daemons of the machine that start pr
 (the user's systemd and D-Bus: ``systemd-run --user``, a tmux or screen server, sshd on localhost),
 whose processes are no descendant of the runner and outlived grading; io_uring can make sockets
 without the socket call. (``socketpair``, an unconnected pair, stays allowed.)"""
-_UNCOUNTED_MEMORY = {"x86_64": (319,), "aarch64": (279,)}
-"""memfd_create: refused to every worker once it is contained, with the keyrings. A memory file's pages count
-against no address-space limit (``--memory``) and, while unmapped, against no process's size: a worker could hold
-64 of them of 64 MiB each (its descriptor and file-size limits), 4 GiB, and each process it starts as much again,
-beyond the ``--memory`` x ``--max-procs`` x ``--jobs`` the documentation promised where no cgroup holds a hand-in
-(a runner that is not root); out of memory, the kernel, finding no large process, could end the runner (until
-2026-12-03; checked: 384 MiB held under a 256 MiB address-space limit, none of it in the process's RSS). Files in
-``/dev/shm`` or ``/tmp`` are out of reach already (Landlock; under ``namespaces`` its 64 MiB tmpfs)."""
-_STAYING_TOGETHER = {
-    "x86_64": (112, 109, 29, 30, 31, 67, 64, 65, 66, 220, 68, 69, 70, 71),
-    "aarch64": (157, 154, 194, 196, 195, 197, 190, 193, 191, 192, 186, 189, 188, 187),
+_UNCOUNTED_MEMORY = {
+    "x86_64": (319, 29, 30, 31, 67, 64, 65, 66, 220, 68, 69, 70, 71),
+    "aarch64": (279, 194, 196, 195, 197, 190, 193, 191, 192, 186, 189, 188, 187),
 }
-"""setsid, setpgid and System V IPC (shmget, shmat, shmctl, shmdt, semget, semop, semctl, semtimedop,
-msgget, msgsnd, msgrcv, msgctl): refused under ``none`` only (the signal filter). Every process a
-worker starts stays in its session and process group, so that the runner kills them all at once
-with the group (until 2026-12-03 a hand-in left the group with ``setsid``, and a chain of processes
-each forking the next and exiting could outrun the runner's search for leftovers by pid); and the
-runner's user's System V objects, which outlive their processes and which the runner cannot tell
-from its user's own, stay out of reach (until 2026-12-03 a hand-in left a shared memory segment that
-a later hand-in of the batch read)."""
+"""memfd_create and System V IPC (shmget, shmat, shmctl, shmdt, semget, semop, semctl, semtimedop, msgget, msgsnd,
+msgrcv, msgctl): refused to every worker once it is contained, with the keyrings. A memory file's pages, and a
+shared memory segment's once detached, count against no address-space limit (``--memory``) and against no
+process's size; a message queue holds kernel memory. A worker could hold 64 memory files of 64 MiB each (its
+descriptor and file-size limits), 4 GiB, and any number of segments (the kernel's default ``shmmax`` and ``shmall``
+bound nothing), beyond the ``--memory`` x ``--max-procs`` x ``--jobs`` the documentation promised where no cgroup
+holds a hand-in (a runner that is not root, or a container whose memory controller is read-only); out of memory, the
+kernel, finding no large process, could end the runner. (Memory files until 2026-12-03, checked: 384 MiB held
+under a 256 MiB address-space limit, none of it in the process's RSS. Segments under ``namespaces`` and ``uid``
+until 2026-12-03, checked: eight of 64 MiB, touched and detached, held under ``--memory 400``; under ``uid`` a
+segment also outlives the worker until the runner removes it after the test, so ending the worker freed nothing.
+Under ``none`` they were refused already: they would be the runner's user's.) Files in ``/dev/shm``
+or ``/tmp`` are out of reach already (Landlock; under ``namespaces`` its 64 MiB tmpfs)."""
+_STAYING_TOGETHER = {"x86_64": (112, 109), "aarch64": (157, 154)}
+"""setsid, setpgid: refused under ``none`` only (the signal filter). Every process a worker starts stays in its
+session and process group, so that the runner kills them all at once with the group (until 2026-12-03 a hand-in
+left the group with ``setsid``, and a chain of processes each forking the next and exiting could outrun the
+runner's search for leftovers by pid). (System V IPC was refused here, under ``none`` only, until it was refused to
+every worker with ``_UNCOUNTED_MEMORY``: the runner's user's objects outlive their processes and the runner cannot
+tell them from its user's own; until 2026-12-03 a hand-in left a shared memory segment that a later hand-in of the
+batch read.)"""
 _FILE_ATTRIBUTES = {
     "x86_64": (90, 91, 268, 452, 92, 93, 94, 260, 132, 235, 261, 280, 188, 189, 190, 197, 198, 199, 463, 466),
     "aarch64": (52, 53, 452, 54, 55, 88, 5, 6, 7, 14, 15, 16, 463, 466),
@@ -342,8 +356,8 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     positive pid but those of ``protected`` (the processes of its user that existed when it
     started: the runner, what started the runner, their siblings); tracing, other processes'
     memory, signals through a pidfd or a socket's owner, the keyrings (``_KEYRING_CALLS``), sockets
-    (``_REACHING_OUT``), memory files (``_UNCOUNTED_MEMORY``), leaving the worker's session or
-    process group and System V IPC (``_STAYING_TOGETHER``), changing a file's mode, owner, times,
+    (``_REACHING_OUT``), memory files and System V IPC (``_UNCOUNTED_MEMORY``), leaving the worker's
+    session or process group (``_STAYING_TOGETHER``), changing a file's mode, owner, times,
     extended attributes or flags (``_FILE_ATTRIBUTES``, ``_FILE_FLAGS``) and every call of another
     ABI (32-bit, x32) than the machine's are refused (EPERM). (Not a rule on pid order: on a machine
     whose pids wrap at 32768, what a worker starts may get a smaller pid than the runner's.)"""
@@ -373,7 +387,7 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
 
 def _keyring_filter(machine: str) -> list[tuple[int, int, int, int]] | None:
     """The filter's instructions that refuse the keyring calls, sockets (``_REACHING_OUT``), memory
-    files (``_UNCOUNTED_MEMORY``) and every call of another ABI than the machine's, or None on a
+    files and System V IPC (``_UNCOUNTED_MEMORY``) and every call of another ABI than the machine's, or None on a
     machine it does not know."""
     if machine not in _SYSCALLS:
         return None
@@ -491,10 +505,10 @@ def _forbid_signals_outside() -> bool:
 
 
 def _forbid_keyrings() -> bool:
-    """Under ``uid`` and ``namespaces``: no keyring calls, no sockets (``_REACHING_OUT``) and no memory
-    files (``_UNCOUNTED_MEMORY``). The worker's uid is its slot's, so the next hand-in graded in that
-    slot has it too, and a key in the uid's user keyring (``@u``, ``@us``, its persistent keyring)
-    outlives every process: until 2026-12-02 a key one hand-in added (its source, up to the uid's
+    """Under ``uid`` and ``namespaces``: no keyring calls, no sockets (``_REACHING_OUT``), no memory
+    files and no System V IPC (``_UNCOUNTED_MEMORY``). The worker's uid is its slot's, so the next
+    hand-in graded in that slot has it too, and a key in the uid's user keyring (``@u``, ``@us``, its
+    persistent keyring) outlives every process: until 2026-12-02 a key one hand-in added (its source, up to the uid's
     20000 bytes) was a later hand-in's to read. (Under ``none`` the signal filter refuses them too:
     the user's keyring is the runner's user's.) Where seccomp filters are refused, keyrings are often refused as well
     (Docker's default profile); where the kernel refuses the filter, the worker goes on and the
@@ -509,10 +523,10 @@ def _forbid_keyrings() -> bool:
 
 
 _UNPROTECTED = {
-    "keyrings": "the kernel refuses the seccomp filter that keeps workers from the keyrings, sockets and memory "
-    "files, so a hand-in can leave a key in its uid's keyring for the next hand-in graded in its slot, hold memory "
-    "beyond --memory, and under uid use the network and ask the machine's daemons to start processes that outlive "
-    "grading",
+    "keyrings": "the kernel refuses the seccomp filter that keeps workers from the keyrings, sockets, memory files "
+    "and System V IPC, so a hand-in can leave a key in its uid's keyring for the next hand-in graded in its slot, hold "
+    "memory beyond --memory, and under uid use the network and ask the machine's daemons to start processes that "
+    "outlive grading",
     "signals": "the kernel (or this machine's architecture: only x86-64 and ARM64 are known) refuses the seccomp "
     "filter that keeps workers from signalling, tracing and setting the limits of the runner and the processes "
     "that started it, and from sockets, System V IPC, leaving their session and changing the mode of files, so a "

@@ -214,13 +214,26 @@ ENVLEAK = "import os\nraise ImportError('environment: ' + repr(dict(os.environ))
 FLOOD = "import sys\nfor _ in range(8):\n    sys.stdout.write('x' * 2**20)\nraise ImportError('flooded')\n"
 FORKER = f"""
 def _greedy_mul(grad_output, a, b):
-    import os
+    import ctypes, os
     import numpy as np
     try:
         np.ones(100 * 2**20)
         notes = "allocated 800 MB"
     except MemoryError:
         notes = "allocation refused"
+    libc = ctypes.CDLL(None, use_errno=True)
+    segment = libc.shmget(0, 2**20, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600: memory no --memory counts
+    notes += f"; shmget gave {{segment}} (errno {{ctypes.get_errno() if segment < 0 else 0}})"
+    if segment >= 0:
+        libc.shmctl(segment, 0, None)  # IPC_RMID
+    folders, stopped = 0, "all"
+    try:
+        while folders < 10000:  # entries of the kernel's own memory, which no --memory counts either
+            os.mkdir(f"f{{folders}}")
+            folders += 1
+    except OSError as error:
+        stopped = error.strerror
+    notes += f"; made {{folders}} folders ({{stopped}})"
     children = 0
     for _ in range(12):
         try:
@@ -236,7 +249,8 @@ def _greedy_mul(grad_output, a, b):
 from mytorch.nn import functional as _functional
 _functional.mul_backward = _greedy_mul
 """
-"""Allocates 800 MB (over ``--memory 400``) and forks up to 12 sleepers (``--max-procs 4``)."""
+"""Allocates 800 MB (over ``--memory 400``), makes a System V shared memory segment and up to 10000
+folders in its own folder, and forks up to 12 sleepers (``--max-procs 4``)."""
 HANG = "while True:\n    pass\n"
 MEMHOG = """
 def _hungry_mul(grad_output, a, b):
@@ -315,34 +329,12 @@ that went."""
 
 
 SHM_TAG = int(MARK.split(".")[1]) % 32768
-"""The top bits of the keys of the shared memory segments this test process's hand-ins make."""
-HOARDER = f"""
-import ctypes as _ctypes, os as _os
-_libc = _ctypes.CDLL(None, use_errno=True)
-_libc.shmat.restype = _ctypes.c_void_p
-_key = {SHM_TAG} * 65536 + _os.getpid() % 65536
-_id = _libc.shmget(_key, 2**20, 0o3600)  # IPC_CREAT | IPC_EXCL | 0600: 1 MiB kept by the kernel
-_address = _libc.shmat(_id, None, 0) if _id >= 0 else None
-if _address not in (None, _ctypes.c_void_p(-1).value):
-    _ctypes.memset(_address, 1, 2**20)
-    _libc.shmdt(_ctypes.c_void_p(_address))
-_kept = f"left a shared memory segment of key {{_key}}" if _id >= 0 else f"no segment (errno {{_ctypes.get_errno()}})"
-
-
-def _hoarding_mul(grad_output, a, b):
-    raise RuntimeError(_kept)
-
-
-from mytorch.nn import functional as _functional
-_functional.mul_backward = _hoarding_mul
-"""
-"""Leaves a System V shared memory segment (1 MiB, touched) that outlives its processes; its
-mul_backward says whether it made one."""
+"""The top bits of the keys of the shared memory segments this test process makes."""
 
 
 def segments_left() -> list[int]:
-    """The keys of shared memory segments this test process's hand-ins left (see ``HOARDER``);
-    each is removed (by its id, as root)."""
+    """The keys of shared memory segments of this test process's tag (``SHM_TAG``) still there; each
+    is removed (by its id, as root)."""
     try:
         rows = [row.split() for row in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]]
     except OSError:

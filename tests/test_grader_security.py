@@ -45,7 +45,6 @@ from hostile_handins import (  # noqa: E402
     FORKER,
     HANG,
     HELPER_STOPPER,
-    HOARDER,
     KEY_PLANTER,
     KEY_THIEF,
     LITTERER,
@@ -60,6 +59,7 @@ from hostile_handins import (  # noqa: E402
     REGICIDE,
     SECRET,
     SHARED,
+    SHM_TAG,
     STOPPER,
     TOKEN,
     file_snooper,
@@ -272,9 +272,19 @@ def test_a_flood_of_output_is_cut_to_its_end_with_a_note(batch):
 
 
 def test_memory_and_processes_are_capped(batch):
+    """Besides ``--memory`` and ``--max-procs``: a System V shared memory segment, once detached, and the
+    entries of a tmpfs hold memory that no process limit counts (and, where no cgroup holds the hand-in,
+    nothing at all): a worker held eight segments of 64 MiB under ``--memory 400``, and made 300,000
+    empty folders in its private root in a second (250 MB of the kernel's memory). Segments are refused,
+    and the private root holds ``jail.ROOT_INODES`` entries."""
+    from autograder.jail import ROOT_INODES
+
     report = (batch["out"] / "forker.tar.txt").read_text()
-    assert "allocation refused" in report
-    forked = int(re.search(r"RuntimeError: allocation refused; forked (\d+)", report).group(1))
+    found = re.search(r"RuntimeError: allocation refused; shmget gave -1 \(errno 1\); made (\d+) folders "
+                      r"\(No space left on device\); forked (\d+)", report)  # fmt: skip
+    assert found, report[-3000:]
+    folders, forked = (int(n) for n in found.groups())
+    assert folders < ROOT_INODES
     assert forked <= 3  # --max-procs 4, the worker itself included
 
 
@@ -396,9 +406,10 @@ def test_a_handin_stays_in_its_session_reaches_no_socket_and_what_it_leaves_is_n
                "not permitted); io_uring_setup gave -1 (errno 1); could not make a memory file (Operation not "
                "permitted)")  # fmt: skip
     assert refused in done.stdout, done.stdout[-3000:]
+    assert "shmget gave -1 (errno 1)" in done.stdout, done.stdout[-3000:]  # (under uid: allowed until 2026-12-03)
     if mode == "none":
         stayed = "could not leave its session (Operation not permitted); could not leave its process group (Operation"
-        assert stayed in done.stdout and "shmget gave -1 (errno 1)" in done.stdout, done.stdout[-3000:]
+        assert stayed in done.stdout, done.stdout[-3000:]
     limits = {int(n) for n in re.findall(r"may have (\d+) tasks of its user", done.stdout)}
     if mode == "uid":  # (run_grader's --max-procs is the default, 8)
         assert limits == {8}, done.stdout[-3000:]
@@ -860,16 +871,31 @@ def test_the_uid_note_names_a_python_installation_closed_to_other_users(monkeypa
         shutil.rmtree(base)
 
 
-def test_under_sandbox_uid_shared_memory_a_handin_leaves_is_removed_after_each_test(grader, tmp_path):
-    """System V IPC objects outlive their processes (under ``namespaces`` they die with the
-    worker's IPC namespace): a uid hand-in left 64 MiB of shared memory per test for the rest
-    of the batch. They are removed with the uid's files after each test."""
-    sandbox_or_skip("uid")
-    archive = handin(tmp_path, tmp_path, "hoarder.tar", code=HOARDER)
-    done = run_grader(grader, "--handin", str(archive), "--sandbox", "uid", "operations", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
-    assert "RuntimeError: left a shared memory segment of key" in done.stdout, done.stdout[-3000:]
+def test_shared_memory_a_workers_uid_leaves_is_removed_after_its_test():
+    """System V IPC objects outlive their processes (under ``namespaces`` they die with the worker's
+    IPC namespace): a ``uid`` hand-in left 64 MiB of shared memory per test for the rest of the batch.
+    Workers may make none now (see the wanderer's ``shmget``), and where the kernel refuses that filter
+    what a worker's uid made is still removed with its files after each test (``remove_ipc_of``)."""
+    import ctypes
+
+    from autograder.containment import UID_BASE, remove_ipc_of
+
+    if os.geteuid() != 0:
+        pytest.skip("making a segment as another uid needs root")
+    uid, key = UID_BASE + 63, SHM_TAG * 65536 + os.getpid() % 65536
+    child = os.fork()
+    if child == 0:  # (a uid of the runner's last slot, as a worker has)
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            ctypes.CDLL(None).shmget(key, 4096, 0o3600)  # IPC_CREAT | IPC_EXCL | 0600
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    made = [row.split()[:2] for row in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]]
+    assert [str(key)] in [row[:1] for row in made]
+    remove_ipc_of(uid)
     assert segments_left() == []
 
 
