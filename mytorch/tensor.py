@@ -774,17 +774,37 @@ def _apply(name: str, args: Sequence[Any], params: dict[str, Any] | None = None)
     return _run(_K[name], args, _arrays(args), params)
 
 
+def _index_part(i: Any) -> Any:
+    """One entry of an index: a tensor's array; a uint8 array as the mask PyTorch reads it as
+    (NumPy reads it as positions: ``t[tensor([0, 1], dtype=uint8)]`` gave rows 0 and 1, PyTorch row 1)."""
+    if isinstance(i, Tensor):
+        i = i.data
+    if type(i) is np.ndarray and i.dtype == np.uint8:
+        return i.astype(bool)
+    return i
+
+
+def _sequence_as_tuple(index: list[Any]) -> bool:
+    """Whether PyTorch reads a list index as a tuple of indices: a short list (under 32 entries)
+    holding a sequence, a tensor, an array, a slice, ``...`` or None (``t[[[0], [1]]]`` is ``t[[0], [1]]``,
+    ``t[[0, slice(None)]]`` is ``t[0, :]``), as NumPy did before 1.23; NumPy now reads it as one array."""
+    return len(index) < 32 and any(
+        isinstance(i, (Tensor, np.ndarray, list, tuple, slice)) or i is None or i is Ellipsis for i in index
+    )
+
+
 def _index_arg(index: Any, shape: tuple[int, ...]) -> Any:
     """An index with tensors replaced by their arrays, in PyTorch's meaning for an array of
-    ``shape`` (see ``_integers_first``)."""
-    if isinstance(index, Tensor):
-        return index.data
+    ``shape`` (see ``_index_part``, ``_sequence_as_tuple``, ``_integers_first``)."""
+    if type(index) is list and _sequence_as_tuple(index):
+        index = tuple(index)
     if isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        index = tuple([_index_part(i) for i in index])
         for i in index:
             if type(i) is list or (type(i) is np.ndarray and i.ndim):
                 return _integers_first(index, shape)
-    return index
+        return index
+    return _index_part(index)
 
 
 def _integers_first(index: tuple[Any, ...], shape: tuple[int, ...]) -> Any:

@@ -901,7 +901,8 @@ def _logical_reduction(name: str, reduce: Any, what: str) -> Any:
         keepdims: Any = None,
     ) -> Tensor:
         x = _data(input)
-        result = np.asarray(reduce(x, axis=_reduced(name, dim, axis), keepdims=keepdim_arg(name, keepdim, keepdims)))
+        axes = dim_arg(name, dim, axis)  # (dim=() reduces nothing here, as in PyTorch: each element's truth)
+        result = np.asarray(reduce(x, axis=axes, keepdims=keepdim_arg(name, keepdim, keepdims)))
         return Tensor(result.astype(np.uint8) if x.dtype == np.uint8 else result)  # uint8 stays uint8, as in PyTorch
 
     op.__name__ = op.__qualname__ = name

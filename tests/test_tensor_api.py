@@ -543,6 +543,26 @@ def test_integers_mixed_with_index_arrays_take_pytorchs_layout():
     np.testing.assert_array_equal(square_h.numpy()[1], [[1.0, 2.0], [3.0, 4.0]])
 
 
+def test_list_and_uint8_indices_mean_what_they_mean_to_pytorch():
+    """A short list holding a sequence, tensor, slice, None or ... is a tuple of indices to PyTorch
+    (NumPy's pre-1.23 rule; NumPy now reads one index array), and a uint8 index is a mask."""
+    x = mt.tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    a = x.detach().numpy()
+    np.testing.assert_array_equal(x[[[0], [1]]].numpy(), a[[0], [1]])  # was x[array([[0], [1]])]: (2, 1, 3, 4)
+    assert x[[mt.tensor(0), 1]].shape == (4,) and x[[[0, 1]]].shape == (2, 3, 4)  # were (2, 3, 4), (1, 2, 3, 4)
+    assert x[[0, slice(None)]].shape == (3, 4) and x[[0] * 33].shape == (33, 3, 4)  # a long list stays an array
+    mask = mt.tensor([0, 1], dtype=mt.uint8)
+    np.testing.assert_array_equal(x[mask].numpy(), a[1:])  # were rows 0 and 1
+    x[[[1], [2]]].sum().backward()
+    assert x.grad.numpy().sum() == 4 and x.grad.numpy()[1, 2].sum() == 4
+    h = mt.zeros(2, 3)
+    h[[[0], [2]]] = 5.0  # one element, (0, 2), as in PyTorch
+    assert h.numpy().sum() == 5.0 and h.numpy()[0, 2] == 5.0
+    flags = mt.tensor([[1.0, 0.0], [2.0, 3.0]])
+    assert flags.all(dim=()).tolist() == [[True, False], [True, True]]  # dim=() reduces nothing here (it gave False)
+    assert flags.any(dim=(), keepdim=True).shape == (2, 2)
+
+
 def test_powers_and_integer_operands_promote_as_pytorch_does():
     """``x ** y`` with a Tensor exponent kept the base's dtype (float32 ** float64 was float32,
     float16 ** float32 float16: values rounded to the narrower dtype), a 0-d integer tensor
