@@ -1752,8 +1752,9 @@ class Tensor:
         """The single element as a Python number."""
         return self.data.item()
 
-    def numpy(self) -> np.ndarray:
-        """The values (the array itself, not a copy)."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values (the array itself, not a copy). ``force`` is PyTorch's keyword (a copy off
+        the GPU, conjugation or negation resolved); a MyTorch Tensor has nothing to resolve."""
         return self.data
 
     def tolist(self) -> Any:
