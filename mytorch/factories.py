@@ -223,7 +223,14 @@ def _python_dtype(array: np.ndarray) -> np.dtype:
         return get_default_dtype()
     if kind in "iu":
         return np.dtype(np.int64)
+    if kind == "c":  # (complex64 beside float32, as PyTorch's default complex dtype; it was complex128)
+        return _default_complex()
     return array.dtype
+
+
+def _default_complex() -> np.dtype:
+    """The complex dtype PyTorch pairs with the default float dtype (complex64 for float32)."""
+    return np.dtype(np.complex64 if get_default_dtype() != np.float64 else np.complex128)
 
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # PyTorch's: bool < integer < float < complex
@@ -231,7 +238,7 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # PyTorch's: bool < intege
 
 def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
     """Two element dtypes as one: the higher category's, the wider within one category."""
-    if _CATEGORY[a.kind] != _CATEGORY[b.kind]:
+    if _CATEGORY[a.kind] != _CATEGORY[b.kind] and {a.kind, b.kind} != {"f", "c"}:  # (float64 and complex64: complex128)
         return a if _CATEGORY[a.kind] > _CATEGORY[b.kind] else b
     return np.promote_types(a, b)
 
@@ -256,6 +263,8 @@ def _element_dtype(data: Any) -> np.dtype | None:
             python.add(np.dtype(np.int64))
         elif isinstance(item, builtins.float):
             python.add(get_default_dtype())
+        elif isinstance(item, builtins.complex):
+            python.add(_default_complex())
     return functools.reduce(_promote, found | python) if found else None
 
 

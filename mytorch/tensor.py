@@ -1608,9 +1608,18 @@ class Tensor:
             bounds = list(_integer_bounds("clamp_", self.dtype, *(None if b is None else int(b) for b in bounds)))
             if bounds == [None, None]:
                 return self
+        casting = "same_kind"
+        if self.dtype.kind in "iu" and all(np.asarray(b).dtype.kind in "iu" for b in bounds if b is not None):
+            casting = "unsafe"  # (an int32 tensor bound of uint8: compared in int32, stored wrapped, as PyTorch does)
         lifted = write_begin(self.data, "clamp_")
         try:
-            np.clip(self.data, *bounds, out=self.data)
+            np.clip(self.data, *bounds, out=self.data, casting=casting)
+        except TypeError:  # (NumPy's UFuncTypeError: float bounds of an integer tensor)
+            kinds = [str(np.asarray(b).dtype) for b in bounds if b is not None]
+            raise RuntimeError(
+                f"clamp_: bounds of dtype {', '.join(kinds)} give a result a {self.dtype} tensor cannot hold "
+                "in place (PyTorch refuses it too); clamp a converted copy instead"
+            ) from None
         finally:
             write_end(lifted)
         return self

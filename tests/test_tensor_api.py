@@ -1167,3 +1167,15 @@ def test_integer_reductions_softmax_bools_and_0d_or_empty_shapes_as_in_pytorch()
     z = mt.tensor(2.5, requires_grad=True)
     (z.squeeze(0).squeeze((-1,)).transpose(0, -1) * 3).backward()  # a 0-d tensor's dim 0 and -1 are itself
     assert z.grad.item() == 3.0
+
+
+def test_complex_data_relu_of_0d_integers_and_integer_tensor_bounds_keep_pytorchs_dtypes():
+    assert mt.tensor([1 + 0j, 2]).dtype == np.complex64  # the default complex dtype (it was complex128)
+    assert mt.tensor([np.float64(1.0), 1j]).dtype == np.complex128
+    for dtype in (mt.uint8, mt.int32):  # NumPy 1.x made these int64 (value-based casting of a 0-d array)
+        assert mt.tensor(3, dtype=dtype).relu().dtype == dtype
+    a = mt.tensor([0, 1, 200, 255], dtype=mt.uint8)
+    a.clamp_(min=mt.tensor(7, dtype=mt.int32))  # NumPy 2 refused the int32 bound (UFuncTypeError)
+    assert a.dtype == np.uint8 and a.tolist() == [7, 7, 200, 255]
+    with pytest.raises(RuntimeError, match="clamp_: bounds of dtype float32"):
+        mt.tensor([0, 1]).clamp_(min=mt.tensor([0.5, 0.5]))

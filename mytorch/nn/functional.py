@@ -786,7 +786,10 @@ def sigmoid_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -
 
 def relu(x: Array) -> Array:
     """y = max(x, 0)."""
-    return _in_dtype_of(np.maximum(x, 0), x)
+    y = np.maximum(x, 0)
+    if x.dtype.kind in "iu" and isinstance(y, (np.ndarray, np.generic)) and y.dtype != x.dtype:
+        return y.astype(x.dtype)  # (NumPy 1.x made a 0-d int32 or uint8 one int64, by value-based casting)
+    return _in_dtype_of(y, x)
 
 
 def relu_backward(grad_output: Array, x: Array) -> tuple[Array]:
