@@ -39,10 +39,11 @@ import numpy as np
 from mytorch import tensor as T
 from mytorch.autograd_engine import enable_grad
 from mytorch.backward_graph import grad as _grad
+from mytorch.nn.stateless import functional_call
 from mytorch.tensor import Tensor
 from mytorch.tensor_shape import reshape, stack
 
-__all__ = ["grad", "grad_and_value", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "vjp", "vmap"]
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "vjp", "vmap"]
 
 Argnums = int | tuple[int, ...]
 

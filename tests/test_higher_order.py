@@ -880,3 +880,30 @@ def test_other_constant_gradients_still_raise_when_differentiated_as_pytorchs_do
     assert not g.requires_grad
     with pytest.raises(RuntimeError, match="does not require a gradient"):
         mt.grad(g.sum(), x)
+
+
+def test_functional_call_swaps_weights_for_one_call_and_checks_its_arguments() -> None:
+    """The given Tensors replace the named slots (a tied weight under either name) while the
+    call runs, also when it raises; strict, a name in two dicts and a non-Tensor are refused."""
+    layer, tied = mt.nn.Linear(2, 2, bias=False).double(), mt.nn.Linear(2, 2, bias=False).double()
+    tied.weight = layer.weight
+    net = mt.nn.Sequential(layer, mt.nn.Tanh(), tied)  # one weight, two names: 0.weight and 2.weight
+    x, w = mt.tensor([[1.0, -2.0]], dtype=mt.float64), mt.tensor([[0.5, 0.0], [0.0, 2.0]], dtype=mt.float64)
+    original = layer.weight
+    out = func.functional_call(net, {"2.weight": w}, x)
+    np.testing.assert_allclose(out.numpy(), np.tanh(x.numpy() @ w.numpy().T) @ w.numpy().T)
+    assert layer.weight is tied.weight is original and list(net.named_parameters()) == [("0.weight", original)]
+    untied = func.functional_call(net, {"2.weight": w}, (x,), tie_weights=False)
+    np.testing.assert_allclose(untied.numpy(), np.tanh(x.numpy() @ original.detach().numpy().T) @ w.numpy().T)
+    with pytest.raises(RuntimeError, match=r"missing key\(s\) \['2.weight'\]"):
+        func.functional_call(net, {"0.weight": w}, (x,), strict=True, tie_weights=False)
+    np.testing.assert_array_equal(func.functional_call(net, {"0.weight": w}, (x,), strict=True).numpy(), out.numpy())
+    with pytest.raises(ValueError, match="one tied weight given two values"):
+        func.functional_call(net, {"0.weight": w, "2.weight": w * 2}, (x,))
+    with pytest.raises(ValueError, match="more than one dictionary"):
+        func.functional_call(net, ({"0.weight": w}, {"0.weight": w}), (x,))
+    with pytest.raises(TypeError, match="'0.weight' must be a Tensor"):
+        func.functional_call(net, {"0.weight": w.numpy()}, (x,))
+    with pytest.raises(ValueError):  # a shape the layer refuses, raised inside the call
+        func.functional_call(net, {"0.weight": mt.ones(3, 3, dtype=mt.float64)}, (x,))
+    assert layer.weight is original and net[0]._parameters["weight"] is original

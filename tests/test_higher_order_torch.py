@@ -260,13 +260,16 @@ def test_hessian_of_a_relu_mlp_loss_matches_torch_func(rng: np.random.Generator)
                 np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-10, atol=1e-10)
 
 
+def _critic(lib: Any) -> Any:
+    return lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 1)).double()
+
+
 def test_training_with_a_gradient_penalty_matches_torch_step_by_step(rng: np.random.Generator) -> None:
     """A critic Linear-Tanh-Linear trained by SGD with momentum on MSE + ||d critic / dx||²
     (WGAN-GP's penalty, a double backward through both layers each step): the loss and every
     parameter as PyTorch's after each of four steps (float64)."""
     x, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 1))
-    nets = {lib: lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 1)) for lib in (mt, torch)}
-    nets = {lib: net.double() for lib, net in nets.items()}
+    nets = {lib: _critic(lib) for lib in (mt, torch)}
     with torch.no_grad():
         for mine, theirs in zip(nets[mt].parameters(), nets[torch].parameters()):
             theirs.copy_(torch.from_numpy(mine.detach().numpy()))
@@ -284,3 +287,34 @@ def test_training_with_a_gradient_penalty_matches_torch_step_by_step(rng: np.ran
             states.append([loss.item()] + [p.detach().numpy() for p in net.parameters()])
         for mine, theirs in zip(*states):
             np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-10)
+
+
+def _weights_loss(lib: Any, net: Any) -> Any:
+    """loss(weights, x, y): the mean squared error of ``net`` run with ``weights`` (a dict)."""
+    call = func.functional_call if lib is mt else torch.func.functional_call
+    return lambda weights, x, y: ((call(net, weights, (lib.tensor(x),)) - lib.tensor(y)) ** 2).mean()
+
+
+def test_functional_call_maml_step_and_hessian_match_torch_func(rng: np.random.Generator) -> None:
+    """func.functional_call as torch.func's: a MAML step (inner SGD step on the weights with
+    create_graph, the outer loss of the adapted weights differentiated back to the originals),
+    and func.hessian of the loss with respect to every weight block (float64)."""
+    xt, yt, xv, yv = (rng.standard_normal(s) for s in [(5, 3), (5, 1), (4, 3), (4, 1)])
+    nets = {mt: _critic(mt), torch: _critic(torch)}
+    with torch.no_grad():
+        for a, b in zip(nets[mt].parameters(), nets[torch].parameters()):
+            b.copy_(torch.from_numpy(a.detach().numpy()))
+    names = [name for name, _ in nets[mt].named_parameters()]
+    results = []
+    for lib, net in nets.items():
+        loss, weights = _weights_loss(lib, net), dict(net.named_parameters())
+        inner = lib.autograd.grad(loss(weights, xt, yt), list(weights.values()), create_graph=True)
+        adapted = {n: w - 0.1 * g for (n, w), g in zip(weights.items(), inner)}
+        meta = lib.autograd.grad(loss(adapted, xv, yv), list(weights.values()))
+        hess = (func.hessian if lib is mt else torch.func.hessian)(
+            lambda *ws, loss=loss: loss(dict(zip(names, ws)), xt, yt), argnums=(0, 1, 2, 3)
+        )(*(w.detach() for w in weights.values()))
+        results.append([t.detach().numpy() for t in meta] + [h.numpy() for row in hess for h in row])
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, **TOL)
+    assert all(type(p).__name__ == "Parameter" for p in nets[mt].parameters())  # the weights are back
