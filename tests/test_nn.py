@@ -902,3 +902,17 @@ def test_integer_inputs_of_float_functions_give_the_default_float_dtype():
     assert F.hardtanh(mytorch.tensor([-3, 0, 2, 5]), -0.5, 1.5).tolist() == [0, 0, 1, 1]  # (bounds truncated)
     with pytest.raises(RuntimeError, match="inplace=True cannot store its float result in a int64 tensor"):
         F.leaky_relu(mytorch.tensor([-1, 2]), inplace=True)  # (it gave [0, 2])
+
+
+def test_a_mean_loss_of_a_narrow_prediction_and_wider_targets_is_computed_in_the_wider_dtype():
+    # PyTorch promotes prediction and target; the float16 prediction's dtype rounded the mean to float16
+    p16 = np.array([[0.2, 0.7, 0.1], [0.9, 0.3, 0.5]], dtype=np.float16)
+    t32 = np.array([[0.25, 0.5, 0.125], [1.0, 0.0, 0.75]], dtype=np.float32)
+    x = mytorch.tensor(p16, requires_grad=True)
+    loss = F.mse_loss(x, mytorch.tensor(t32))
+    assert loss.dtype == np.float32
+    np.testing.assert_allclose(loss.item(), np.mean((p16.astype(np.float32) - t32) ** 2), rtol=1e-6)  # (float16: 3e-4)
+    loss.backward()
+    assert x.grad.dtype == np.float16
+    probs = F.cross_entropy(mytorch.tensor(p16.astype(np.float32)), mytorch.tensor(t32.astype(np.float64)))
+    assert probs.dtype == np.float64

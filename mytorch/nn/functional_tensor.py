@@ -145,7 +145,12 @@ CHOOSERS.update({b: prediction_only(b) for b in _SCALAR_BACKWARDS.values() if ha
 def _mean_loss(name: str, target: Any, prediction: Tensor, cached: Callable[..., Any] | None = None) -> Tensor:
     """The loss kernel ``name`` of (target, prediction), recorded as one operation with a 0-d
     result. ``cached(target, prediction)`` gives the loss and the intermediate value its
-    backward rule takes (``log_probs``, ``diff``), so the backward need not compute it again."""
+    backward rule takes (``log_probs``, ``diff``), so the backward need not compute it again.
+    A float target wider than the prediction widens it first, as PyTorch promotes the two (the
+    float16 mean of a float16 prediction and float32 targets was rounded to float16)."""
+    if isinstance(target, Tensor) and target.dtype.kind == prediction.dtype.kind == "f":
+        if target.dtype.itemsize > prediction.dtype.itemsize:
+            prediction = prediction.to(target.dtype)
     args = (target, prediction)
     arrays = _arrays(args)
     if cached is None:
