@@ -1359,9 +1359,10 @@ class Tensor:
         requires_grad: whether a gradient flows to (or through) this tensor.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_tape", "_base", "_views", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "_tape", "_base", "_views", "_hooks", "__weakref__")
     _base: weakref.ref[Tensor]  # a view's base tensor (set by _note_view)
     _views: _Views  # the views of this tensor's memory (set by _note_view)
+    _hooks: list[Callable[[Tensor], Any]]  # a leaf's hooks (set by register_hook; see tensor_graph._LEAF_HOOKS)
 
     if TYPE_CHECKING:  # the methods mytorch.tensor_methods binds onto the class (its METHODS)
 
@@ -1376,6 +1377,12 @@ class Tensor:
         """NumPy's functions on Tensors (``np.sum(t, axis=0)``, ``np.reshape``, ``np.tensordot``,
         ...) record like the Tensor's own ops; see ``mytorch.tensor_numpy``."""
         return _numpy_protocol.array_function(func, args, kwargs)
+
+    def __getstate__(self) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """What ``copy.deepcopy`` and ``pickle`` take: every attribute but a leaf's hooks (a
+        copy has none, as in PyTorch; a hook is often a lambda, which pickle cannot write)."""
+        slots = {name: getattr(self, name) for name in _COPIED if hasattr(self, name)}
+        return getattr(self, "__dict__", None), slots  # (a subclass's own attributes first)
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
@@ -1786,6 +1793,10 @@ class Tensor:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         flag = ", requires_grad=True" if self.requires_grad else ""
         return f"tensor({body}{flag})"
+
+
+_COPIED = tuple(name for name in Tensor.__slots__ if name not in ("_hooks", "__weakref__"))
+"""The attributes a copy of a Tensor takes (``Tensor.__getstate__``)."""
 
 
 from mytorch import backward_graph as _backward_graph  # noqa: E402

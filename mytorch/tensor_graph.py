@@ -258,26 +258,32 @@ def register_hook(self: Tensor, hook: Callable[[Tensor], Any]) -> RemovableHandl
     return RemovableHandle(hooks, hook)
 
 
-_LEAF_HOOKS: dict[int, tuple[weakref.ref[Tensor], list[Callable[[Tensor], Any]]]] = {}
-"""Hooks on leaves, by ``id(leaf)`` (a Tensor's ``==`` is elementwise, so it cannot be a
-dictionary key of its own); an entry goes when its leaf does."""
+_LEAF_HOOKS: dict[int, weakref.ref[Tensor]] = {}
+"""The leaves that have had hooks, by ``id(leaf)`` (a Tensor's ``==`` is elementwise, so it
+cannot be a dictionary key of its own); an entry goes when its leaf does. It tells ``backward``
+cheaply that no leaf has any. The hooks are the leaf's own (``Tensor._hooks``), as in PyTorch,
+so that a hook referring to its leaf (``w.register_hook(lambda g: g + w)``) goes with it: until
+2026-12-03 this table held them, and such a leaf lived as long as the program."""
 
 
 def _leaf_hooks(leaf: Tensor) -> list[Callable[[Tensor], Any]]:
-    key = id(leaf)
-    entry = _LEAF_HOOKS.get(key)
-    if entry is None or entry[0]() is not leaf:
+    try:
+        return leaf._hooks
+    except AttributeError:
+        key = id(leaf)
         # The callback, pop(key, the dead reference), holds the table itself: at interpreter exit
-        # this module's names are set to None before the last leaves go (a hook that refers to
-        # its leaf keeps it until then), and a lookup of _LEAF_HOOKS by name printed an error.
-        entry = _LEAF_HOOKS[key] = (weakref.ref(leaf, partial(_LEAF_HOOKS.pop, key)), [])
-    return entry[1]
+        # this module's names are set to None before the last leaves go, and a lookup of
+        # _LEAF_HOOKS by name printed an error.
+        _LEAF_HOOKS[key] = weakref.ref(leaf, partial(_LEAF_HOOKS.pop, key))
+        hooks: list[Callable[[Tensor], Any]] = []
+        leaf._hooks = hooks
+        return hooks
 
 
 def leaf_gradient(leaf: Tensor, grad: Any) -> Any:
     """A leaf's gradient (an array, or a Tensor when recorded) after its hooks: ``backward``
     calls this before adding it into ``.grad``, ``mytorch.grad`` before returning it."""
-    entry = _LEAF_HOOKS.get(id(leaf)) if _LEAF_HOOKS else None
-    if entry is None or not entry[1] or entry[0]() is not leaf:
+    hooks = getattr(leaf, "_hooks", None) if _LEAF_HOOKS else None
+    if not hooks:
         return grad
-    return run_hooks(entry[1], grad, f"a leaf of shape {leaf.shape}", leaf.data.dtype)
+    return run_hooks(hooks, grad, f"a leaf of shape {leaf.shape}", leaf.data.dtype)

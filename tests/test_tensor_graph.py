@@ -1,9 +1,13 @@
 """grad_fn, next_functions, retain_grad and register_hook (mytorch/tensor_graph.py).
 The same graphs against PyTorch are in tests/test_torch_crosscheck.py."""
 
+import copy
+import gc
 import os
+import pickle
 import subprocess
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -131,15 +135,39 @@ def test_removed_hooks_and_leaf_hooks():
     doubled.remove()
 
 
+def test_a_leaf_whose_hook_refers_to_it_is_collected_and_a_copy_has_no_hooks():
+    # Until 2026-12-03 a table of MyTorch's held the hooks of leaves: a leaf that its own hook
+    # referred to was never freed (PyTorch's garbage collector frees it)
+    gc.disable()  # (no automatic collection moves the cycle out of the youngest generation)
+    try:
+        w = mt.tensor([1.0, 2.0], requires_grad=True)
+        w.register_hook(lambda g, w=w: g + 0 * w.detach())  # (a default argument: del w leaves it in the hook)
+        gone = weakref.ref(w)
+        del w
+        gc.collect(0)
+    finally:
+        gc.enable()
+    assert gone() is None
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: g * 2)
+    copied = copy.deepcopy(x)  # PyTorch's deepcopy leaves the hooks behind too
+    (copied * copied).sum().backward()
+    np.testing.assert_allclose(copied.grad.numpy(), [2.0, 4.0])
+    unpickled = pickle.loads(pickle.dumps(x))  # a lambda hook (pickle cannot write one) stays behind
+    assert unpickled.requires_grad and unpickled.tolist() == [1.0, 2.0]
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 8.0])  # the original keeps its hook
+
+
 _HOOKED_LEAVES_AT_EXIT = """
-import threading, time
+import sys, threading, time
 import mytorch
 def hooked():
     w = mytorch.tensor([1.0, 2.0], requires_grad=True)
-    w.register_hook(lambda g: g * w.detach())  # the hook refers to its leaf: both live until exit
+    w.register_hook(lambda g: g * w.detach())  # the hook refers to its leaf
     return w
-hooked()
 (hooked() ** 2).sum().backward()
+sys.kept = hooked()  # sys's names are cleared last of all at exit
 def wait():
     time.sleep(60)
 # A thread still running at exit keeps its globals, and so mytorch's modules, past the

@@ -310,11 +310,7 @@ class Replay:
 
     def _hooked(self) -> bool:
         """Whether a parameter of a Tensor-level step has a hook (``register_hook``)."""
-        for p in self.optimizer.params:
-            entry = _LEAF_HOOKS.get(id(p))
-            if entry is not None and entry[1] and entry[0]() is p:
-                return True
-        return False
+        return any(getattr(p, "_hooks", None) for p in self.optimizer.params)
 
     def _seen(self) -> list[Any]:
         """What the guards compare by identity: ``watch()``'s objects and, for a Tensor-level
