@@ -770,6 +770,9 @@ def test_l1_smooth_l1_and_huber_losses_closed_forms():
     weight = np.array([1.0, 2.0, 1.0, 0.0])  # l1's mean divides by the weights' sum, huber's by the count
     assert F.l1_loss(x, target, weight=weight).item() == pytest.approx((1.0 + 2.0) / 4.0)
     assert F.huber_loss(x, target, weight=weight).item() == pytest.approx((0.25 + 1.5) / 4)
+    far = mytorch.tensor([np.inf, -np.inf, 0.5], requires_grad=True)  # the linear piece's slope, as in PyTorch
+    (F.smooth_l1_loss(far, mytorch.zeros(3), reduction="sum") + F.huber_loss(far, mytorch.zeros(3))).backward()
+    np.testing.assert_allclose(far.grad.numpy(), [1 + 1 / 3, -1 - 1 / 3, 0.5 + 0.5 / 3], rtol=1e-6)  # (0 inf was NaN)
     with pytest.raises(RuntimeError, match="negative values for beta"):
         F.smooth_l1_loss(x, target, beta=-1.0)
     with pytest.raises(RuntimeError, match="non-positive values for delta"):

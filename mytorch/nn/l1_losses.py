@@ -48,13 +48,16 @@ def _weighted(losses: Tensor, weight: Any, reduction: str, mean_over_weight: boo
     return _reduce(weighted, reduction)
 
 
-def _quadratic_near_zero(d: Tensor, width: float, linear_scale: float, quadratic: Tensor) -> Tensor:
-    """``quadratic`` where |d| < width, else linear_scale (|d| - width / 2)."""
+def _quadratic_near_zero(d: Tensor, width: float, linear_scale: float, quadratic: Any) -> Tensor:
+    """``quadratic(d)`` where |d| < width, else linear_scale (|d| - width / 2). The quadratic piece
+    is taken of d where it is inside and 0 elsewhere, so that an infinite d, whose square the
+    linear piece replaces, gives the linear piece's gradient (0 times inf was NaN), as in PyTorch."""
     inside = np.abs(d.data) < width
+    near = d if inside.all() else _apply("where", (d, 0.0), {"condition": inside})
     linear = abs(d) - 0.5 * width
     if linear_scale != 1:
         linear = linear * linear_scale
-    return _apply("where", (quadratic, linear), {"condition": inside})
+    return _apply("where", (quadratic(near), linear), {"condition": inside})
 
 
 def l1_loss(input: Any, target: Any, reduction: str = "mean", weight: Any = None) -> Tensor:  # noqa: A002
@@ -75,7 +78,7 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     d = _errors("smooth_l1_loss", input, target, reduction)
     if beta == 0:
         return _reduce(abs(d), reduction)
-    return _reduce(_quadratic_near_zero(d, beta, 1.0, 0.5 * d * d / beta), reduction)
+    return _reduce(_quadratic_near_zero(d, beta, 1.0, lambda z: 0.5 * z * z / beta), reduction)
 
 
 def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0, weight: Any = None) -> Tensor:  # noqa: A002
@@ -88,7 +91,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     if not delta > 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     d = _errors("huber_loss", input, target, reduction)
-    return _weighted(_quadratic_near_zero(d, delta, delta, 0.5 * d * d), weight, reduction, False)
+    return _weighted(_quadratic_near_zero(d, delta, delta, lambda z: 0.5 * z * z), weight, reduction, False)
 
 
 class L1Loss(_Loss):
