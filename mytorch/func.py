@@ -22,6 +22,9 @@ Forward mode runs on arrays, which nothing records; so there (``grad`` of a ``jv
 for a cotangent u (J^T u is linear in u), and ``jacfwd`` the Jacobian by recorded reverse
 passes: the same numbers, and an outer transform differentiates through them.
 
+A dict argument (a module's weights by name, for ``functional_call``) is differentiated value by
+value; its derivatives come back as dicts with its keys, as in ``torch.func``.
+
 Values in, values out: called with arrays or numbers (and nothing outside the call requiring
 a gradient) a transform returns arrays; called with Tensors it returns Tensors. Inside a
 ``no_grad`` block a transform still differentiates (as ``torch.func``); its results are constants.
@@ -50,7 +53,11 @@ Argnums = int | tuple[int, ...]
 
 # --------------------------------------------------------------------------- trees of outputs
 def _flatten(tree: Any) -> tuple[list[Any], Callable[[list[Any]], Any]]:
-    """The leaves of nested tuples/lists, and a function rebuilding that nesting from new leaves."""
+    """The leaves of nested tuples/lists/dicts, and a function rebuilding that nesting from new leaves."""
+    if isinstance(tree, dict):
+        keys = list(tree)
+        values, rebuild_values = _flatten(tuple(tree.values()))
+        return values, lambda leaves: dict(zip(keys, rebuild_values(leaves)))
     if isinstance(tree, (tuple, list)):
         parts = [_flatten(t) for t in tree]
         sizes = [len(leaves) for leaves, _ in parts]
@@ -102,8 +109,15 @@ def _float_array(value: Any) -> np.ndarray:
     return array.view() if array.dtype.kind in "fc" else array.astype(np.float64)
 
 
+def _argument_leaves(value: Any) -> tuple[list[Any], Callable[[list[Any]], Any]]:
+    """An argument's values to differentiate: a dict's (``{name: Tensor}``, as ``torch.func``
+    takes a module's weights), or the argument itself (a tuple of numbers is one array)."""
+    return _flatten(value) if isinstance(value, dict) else ([value], lambda leaves: leaves[0])
+
+
 class _Primals:
-    """The arguments a transform differentiates, as Tensors that require a gradient.
+    """The arguments a transform differentiates, as Tensors that require a gradient (a dict
+    argument: each of its values, the results given back as dicts with its keys).
 
     An argument that already requires a gradient (an outer transform's, a model's weight)
     enters as a recorded alias (the identity kernel), so that the outer computation sees
@@ -123,21 +137,26 @@ class _Primals:
         positions = [i % len(args) for i in self.argnums]
         if not positions or len(set(positions)) != len(positions):  # (0, 0) gave the first zeros
             raise ValueError(f"func.{what}: argnums must name distinct arguments, at least one; got {argnums}")
-        self.as_tensors = any(isinstance(args[i], Tensor) for i in self.argnums)
         self.grad_enabled = T.is_grad_enabled()  # the caller's mode: off, the results are constants
         self.tensors: list[Tensor] = []
         self.fresh: list[Tensor] = []  # the leaves made here (not an outer call's)
-        self.outer = False
+        self.groups: list[tuple[int, Callable[[list[Any]], Any]]] = []  # (leaves, rebuild) per argnum
+        self.outer = self.as_tensors = False
         for i in self.argnums:
-            a = args[i]
-            if isinstance(a, Tensor) and a.requires_grad and self.grad_enabled:
-                self.outer = True
-                leaf = T._apply("identity", (a,))
-            else:
-                leaf = Tensor(_float_array(a), requires_grad=True)
-                self.fresh.append(leaf)
-            self.args[i] = leaf
-            self.tensors.append(leaf)
+            values, rebuild = _argument_leaves(args[i])
+            leaves = []
+            for a in values:
+                self.as_tensors = self.as_tensors or isinstance(a, Tensor)
+                if isinstance(a, Tensor) and a.requires_grad and self.grad_enabled:
+                    self.outer = True
+                    leaf = T._apply("identity", (a,))
+                else:
+                    leaf = Tensor(_float_array(a), requires_grad=True)
+                    self.fresh.append(leaf)
+                leaves.append(leaf)
+            self.args[i] = rebuild(leaves)
+            self.tensors += leaves
+            self.groups.append((len(leaves), rebuild))
         self.start = next(T._CLOCK)
 
     def nested(self, outputs: Sequence[Any]) -> bool:
@@ -174,9 +193,27 @@ class _Primals:
             return Tensor(value)
         return value
 
-    def pick(self, per_primal: list[Any]) -> Any:
-        """One entry per primal, as ``argnums`` asked: one value, or a tuple."""
-        return per_primal[0] if self.single else tuple(per_primal)
+    def pick(self, per_tensor: list[Any]) -> Any:
+        """One entry per Tensor of ``tensors``, as ``argnums`` asked: one value, or a tuple (a
+        dict argument's as a dict)."""
+        per_argument, at = [], 0
+        for n, rebuild in self.groups:
+            per_argument.append(rebuild(per_tensor[at : at + n]))
+            at += n
+        return per_argument[0] if self.single else tuple(per_argument)
+
+    def flat(self, values: Sequence[Any], what: str) -> list[Any]:
+        """``values`` given one per primal (a tangent per argument of ``jvp``), one per Tensor:
+        a dict primal's as a dict with its keys."""
+        if len(values) != len(self.groups):
+            raise ValueError(f"{what}: {len(values)} given for {len(self.groups)} primals")
+        flat = []
+        for i, value in zip(self.argnums, values):
+            leaves, _ = _argument_leaves(value)
+            if isinstance(self.args[i], dict) and (not isinstance(value, dict) or list(value) != list(self.args[i])):
+                raise ValueError(f"{what}: primal {i} is a dict with keys {list(self.args[i])}: give one with the same")
+            flat += leaves
+        return flat
 
 
 def _split(result: Any, has_aux: bool, what: str) -> tuple[Any, Any]:
@@ -278,7 +315,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
         for i, (c, o) in enumerate(zip(cts, outputs)):
             if c.shape != o.shape:
                 raise ValueError(f"func.vjp: cotangent {i} has shape {c.shape}, output {i} {o.shape}")
-        return tuple(call.give(g, recorded) for g in _reverse(outputs, call, cts, recorded))
+        return call.pick([call.give(g, recorded) for g in _reverse(outputs, call, cts, recorded)])
 
     value = call.give(out, nested) if isinstance(out, Tensor) else out
     return (value, vjp_fn, aux) if has_aux else (value, vjp_fn)
@@ -423,6 +460,7 @@ def jvp(
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("func.jvp: primals and tangents must be tuples (one entry per argument of f)")
     call = _Primals(primals, tuple(range(len(primals))), "jvp")
+    tangents = call.flat(tangents, "func.jvp: tangents")
     out, aux = _split(call.call(f, {}), has_aux, "jvp")
     outputs, rebuild = _flatten(out)
     recorded = _recorded(call, outputs, tangents)

@@ -907,3 +907,26 @@ def test_functional_call_swaps_weights_for_one_call_and_checks_its_arguments() -
     with pytest.raises(ValueError):  # a shape the layer refuses, raised inside the call
         func.functional_call(net, {"0.weight": mt.ones(3, 3, dtype=mt.float64)}, (x,))
     assert layer.weight is original and net[0]._parameters["weight"] is original
+
+
+def test_transforms_differentiate_a_dict_argument_value_by_value() -> None:
+    """A dict argument (a module's weights by name) is differentiated value by value and its
+    derivatives come back as a dict with its keys: the same numbers as separate arguments."""
+    w = {"a": np.array([0.5, -1.0]), "b": np.array(2.0)}
+
+    def f(d: dict, x: float) -> Tensor:
+        return (d["a"] ** 2 * d["b"]).sum() * x
+
+    g = func.grad(f)(w, 3.0)
+    assert list(g) == ["a", "b"] and isinstance(g["a"], np.ndarray)
+    np.testing.assert_allclose(g["a"], 2 * w["a"] * w["b"] * 3.0)
+    np.testing.assert_allclose(g["b"], (w["a"] ** 2).sum() * 3.0)
+    H = func.hessian(f)(w, 3.0)
+    separate = func.hessian(lambda a, b: f({"a": a, "b": b}, 3.0), argnums=(0, 1))(w["a"], w["b"])
+    for i, row in enumerate("ab"):
+        for j, col in enumerate("ab"):
+            np.testing.assert_allclose(H[row][col], separate[i][j])
+    _, tangent = func.jvp(lambda d: f(d, 1.0), (w,), ({"a": np.ones(2), "b": np.array(1.0)},))
+    assert float(tangent) == pytest.approx(2 * (w["a"] * w["b"]).sum() + (w["a"] ** 2).sum())
+    with pytest.raises(ValueError, match=r"primal 0 is a dict with keys \['a', 'b'\]"):
+        func.jvp(lambda d: f(d, 1.0), (w,), ({"a": np.ones(2)},))

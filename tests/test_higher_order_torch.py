@@ -295,26 +295,46 @@ def _weights_loss(lib: Any, net: Any) -> Any:
     return lambda weights, x, y: ((call(net, weights, (lib.tensor(x),)) - lib.tensor(y)) ** 2).mean()
 
 
-def test_functional_call_maml_step_and_hessian_match_torch_func(rng: np.random.Generator) -> None:
-    """func.functional_call as torch.func's: a MAML step (inner SGD step on the weights with
-    create_graph, the outer loss of the adapted weights differentiated back to the originals),
-    and func.hessian of the loss with respect to every weight block (float64)."""
+def _leaves(tree: Any, path: str = "") -> list[tuple[str, np.ndarray]]:
+    """(path, array) for each Tensor of nested dicts and tuples, in order (a dict's keys in the path)."""
+    if isinstance(tree, dict):
+        return [leaf for k, v in tree.items() for leaf in _leaves(v, f"{path}[{k}]")]
+    if isinstance(tree, (tuple, list)):
+        return [leaf for i, v in enumerate(tree) for leaf in _leaves(v, f"{path}({i})")]
+    return [(path, tree.detach().numpy())]
+
+
+def test_functional_call_and_transforms_of_weight_dicts_match_torch_func(rng: np.random.Generator) -> None:
+    """func.functional_call and the transforms on a dict of weights, as torch.func's: a MAML step
+    (inner SGD step with create_graph, the outer loss of the adapted weights differentiated back
+    to the originals), grad (a dict), hessian (a dict of dicts), jvp of grad and vjp with dict
+    tangents and results (float64)."""
     xt, yt, xv, yv = (rng.standard_normal(s) for s in [(5, 3), (5, 1), (4, 3), (4, 1)])
     nets = {mt: _critic(mt), torch: _critic(torch)}
     with torch.no_grad():
         for a, b in zip(nets[mt].parameters(), nets[torch].parameters()):
             b.copy_(torch.from_numpy(a.detach().numpy()))
-    names = [name for name, _ in nets[mt].named_parameters()]
+    tangent = {name: rng.standard_normal(p.shape) for name, p in nets[mt].named_parameters()}
     results = []
     for lib, net in nets.items():
+        f = func if lib is mt else torch.func
         loss, weights = _weights_loss(lib, net), dict(net.named_parameters())
         inner = lib.autograd.grad(loss(weights, xt, yt), list(weights.values()), create_graph=True)
         adapted = {n: w - 0.1 * g for (n, w), g in zip(weights.items(), inner)}
         meta = lib.autograd.grad(loss(adapted, xv, yv), list(weights.values()))
-        hess = (func.hessian if lib is mt else torch.func.hessian)(
-            lambda *ws, loss=loss: loss(dict(zip(names, ws)), xt, yt), argnums=(0, 1, 2, 3)
-        )(*(w.detach() for w in weights.values()))
-        results.append([t.detach().numpy() for t in meta] + [h.numpy() for row in hess for h in row])
-    for a, b in zip(*results, strict=True):
-        np.testing.assert_allclose(a, b, **TOL)
+        plain = {n: w.detach() for n, w in weights.items()}
+        train = lambda w, loss=loss: loss(w, xt, yt)  # noqa: E731
+        v = {n: lib.tensor(t) for n, t in tangent.items()}
+        _, pullback = f.vjp(train, plain)
+        results.append(
+            _leaves(meta)
+            + _leaves(f.grad(train)(plain))
+            + _leaves(f.hessian(train)(plain))
+            + _leaves(f.jvp(f.grad(train), (plain,), (v,)))
+            + _leaves(pullback(lib.tensor(2.0, dtype=lib.float64)))
+        )
+    assert len(results[0]) == 4 + 4 + 16 + 8 + 4
+    for (path, a), (their_path, b) in zip(*results, strict=True):
+        assert path == their_path
+        np.testing.assert_allclose(a, b, **TOL, err_msg=path)
     assert all(type(p).__name__ == "Parameter" for p in nets[mt].parameters())  # the weights are back

@@ -3,15 +3,14 @@ Tensors, for the length of one call (``torch.func.functional_call``, also
 ``mytorch.func.functional_call``).
 
 It turns a module into a function of its weights: MAML's step through adapted weights, or
-``func.grad``/``func.hessian`` with respect to them (MyTorch's transforms take the weights as
-separate arguments, not as one dict as ``torch.func``'s do)::
+``func.grad``/``func.hessian`` with respect to them (a dict argument is differentiated value by
+value, as in ``torch.func``)::
 
     (g,) = mt.autograd.grad(loss(model(x)), [model.weight], create_graph=True)
     adapted = func.functional_call(model, {"weight": model.weight - 0.1 * g}, (x_val,))
 
-    names = [name for name, _ in model.named_parameters()]
-    f = lambda *ws: loss(func.functional_call(model, dict(zip(names, ws)), (x,)))
-    H = func.hessian(f, argnums=tuple(range(len(names))))(*model.parameters())
+    weights = {name: p.detach() for name, p in model.named_parameters()}
+    H = func.hessian(lambda w: loss(func.functional_call(model, w, (x,))))(weights)  # H[name][name]
 
 Each named slot (``"0.weight"``) holds the given Tensor while the call runs, in the module's
 attribute and its registry (so ``named_parameters()`` inside ``forward`` sees it too), and gets
