@@ -8,7 +8,8 @@ with ``create_graph=True`` in both libraries:
 * the gradient of <w, f(x)> alone: its values, and whether it is in the graph (PyTorch
   records some piecewise-constant slopes and not others: differentiating it then gives zeros,
   or raises), and, when it is, its derivative along v;
-* the gradient of <w, f(x)²> and its derivative along v (the Hessian-vector product).
+* the gradient of <w, f(x)²> and its derivative along v (the Hessian-vector product), and
+  that product forward-over-reverse (``func.jvp`` of ``func.grad``, as ``func.hessian``).
 
 Inputs stay away from kinks and ties, where the two libraries may pick other subgradients.
 """
@@ -24,6 +25,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import mytorch as mt  # noqa: E402
+from mytorch import func  # noqa: E402
 
 TOL = {"rtol": 1e-9, "atol": 1e-9}
 X = np.array([[-3.7, -2.3, -0.8, -0.3], [0.2, 0.7, 1.4, 2.6], [3.6, 6.4, -1.7, 0.35]])  # no kink at 0, ±0.5, ±1, ±3, 6
@@ -160,10 +162,14 @@ def test_second_derivatives_of_functions_match_torch(name: str) -> None:
     (live, *mine), (their_live, *theirs) = _run(mt, f, arrays, w, v), _run(torch, f, arrays, w, v)
     for i, (ours, pytorchs) in enumerate(zip(live, their_live)):
         assert ours == (pytorchs and (name, i) not in CONSTANT_HERE), f"{name}: input {i}'s gradient in the graph"
+    # the same product forward-over-reverse (func.jvp of func.grad: the JVP rules run on the
+    # recorded backward), as func.hessian and func.hvp compute it
+    squared = func.grad(lambda *xs: (f(mt, *xs) ** 2 * mt.tensor(w)).sum(), argnums=tuple(range(len(arrays))))
+    _, forward = func.jvp(squared, tuple(mt.tensor(a) for a in arrays), tuple(mt.tensor(t) for t in v))
     what = ["gradient", "its derivative", "gradient of f²", "Hessian-vector product"]
-    for k, (ours, pytorchs) in enumerate(zip(mine, theirs)):
+    for k, (ours, pytorchs) in enumerate(zip([*mine, [t.numpy() for t in forward]], theirs + theirs[-1:])):
         for i, (a, b) in enumerate(zip(ours, pytorchs)):
-            np.testing.assert_allclose(a, b, **TOL, err_msg=f"{name}: {what[k]} of input {i}")
+            np.testing.assert_allclose(a, b, **TOL, err_msg=f"{name}: {(what + ['forward-over-reverse'])[k]} {i}")
 
 
 @pytest.mark.parametrize("name", ["F.layer_norm", "F.hardsigmoid", "F.celu"])
