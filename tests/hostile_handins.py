@@ -439,32 +439,53 @@ def _thieving_mul(grad_output, a, b):
     raise RuntimeError(f"the session keyring gave {text!r} (errno {ctypes.get_errno()})")
 
 
-from mytorch.nn import functional as _functional
-_functional.mul_backward = _thieving_mul
+_thieving_mul(None, None, None)  # (at import: every test fails with it, the cheapest section will do)
 """
-"""Looks for a key ``user:grader-secret`` in its session keyring and fails its ``mul_backward``
-with what it read."""
+"""Looks for a key ``user:grader-secret`` in its session keyring and fails its import with what it
+read."""
 
 
 ERROR_FLOOD = _send_result('__error__=np.full(7 * 2**20, ord("E"), dtype=np.uint8)')  # the worker cuts its own to 4000
 """Sends, as every test's result, an error text of 7 MiB (within the channel's 8 MiB)."""
 
 
-DIGGER = f"""
-import builtins as _builtins, os as _os
-for _top in ("deep", "/tmp/deep-{MARK}"):  # its own folder, and a folder of its own in /tmp (under uid)
+def _digging_sub(*tops: str) -> str:
+    """Attack code: the hand-in's ``sub_backward`` first leaves a folder 1500 levels deep (one level
+    deeper than ``shutil.rmtree`` can recurse) at each of ``tops`` it may write, then computes as
+    before. (One test's folder is enough: removing each took the runner's ``rm`` about 4 s on this
+    machine's disk, and a folder in every test of the section cost the test 20 s.)"""
+    return f"""
+def _dig(top):
+    import builtins, os
     try:
-        _os.makedirs(_top, exist_ok=True)
-        _fd = _os.open(_top, _os.O_RDONLY)
-        for _ in _builtins.range(1500):  # one level deeper than shutil.rmtree can recurse
-            _os.mkdir("d", dir_fd=_fd)
-            _fd, _old = _os.open("d", _os.O_RDONLY, dir_fd=_fd), _fd
-            _os.close(_old)
-        _os.close(_fd)
-    except OSError:
-        pass
+        os.mkdir(top)
+    except OSError:  # out of its reach, or made by the kernel's earlier call in this test
+        return
+    fd = os.open(top, os.O_RDONLY)
+    for _ in builtins.range(1500):
+        os.mkdir("d", dir_fd=fd)
+        fd, old = os.open("d", os.O_RDONLY, dir_fd=fd), fd
+        os.close(old)
+    os.close(fd)
+
+
+from mytorch.nn import functional as _functional
+_sub = _functional.sub_backward
+
+
+def _digging_sub(*args, **kwargs):
+    for top in {list(tops)!r}:
+        _dig(top)
+    return _sub(*args, **kwargs)
+
+
+_functional.sub_backward = _digging_sub
 """
-"""Leaves a folder 1500 levels deep in its working folder and, where it may, in /tmp."""
+
+
+DIGGER = _digging_sub("deep", f"/tmp/deep-{MARK}")
+"""Leaves a folder 1500 levels deep in its working folder and, where it may, in /tmp (in the test of
+``sub_backward``, which it passes)."""
 
 
 QUEUE = f"/mytorch-{MARK}"
@@ -553,15 +574,7 @@ filter did not protect (only the pids), and sets its file-size limit to 0 (``prl
 process may do to another of its user); its mul_backward says how that went."""
 
 
-HELPER_STOPPER = """
-import builtins as _builtins, os as _os
-_fd = _os.open(".", _os.O_RDONLY)  # its own folder
-for _ in _builtins.range(1500):  # one level deeper than shutil.rmtree can recurse
-    _os.mkdir("d", dir_fd=_fd)
-    _fd, _old = _os.open("d", _os.O_RDONLY, dir_fd=_fd), _fd
-    _os.close(_old)
-_os.close(_fd)
-
+_STOPPING_MUL = """
 def _stopping_mul(grad_output, a, b):
     import os, signal, time
     stopped, end = [], time.monotonic() + 3.0  # (under the test's limit of 10 s)
@@ -582,9 +595,10 @@ def _stopping_mul(grad_output, a, b):
 from mytorch.nn import functional as _functional
 _functional.mul_backward = _stopping_mul
 """
-"""Under ``--sandbox none --jobs 2``: leaves, in every test, a folder too deep for
-``shutil.rmtree``; its mul_backward, running beside the other tests, sends SIGSTOP to the ``rm``
-the runner starts to remove such a folder (once), which the runner then waited for forever."""
+HELPER_STOPPER = _digging_sub("deep") + _STOPPING_MUL
+"""Under ``--sandbox none --jobs 2``: leaves, in the test of ``sub_backward``, a folder too deep for
+``shutil.rmtree``; its mul_backward, running beside that test, sends SIGSTOP to the ``rm`` the runner
+starts to remove such a folder (once), which the runner then waited for forever."""
 
 
 def file_snooper(secret: str, report: str) -> str:
@@ -634,11 +648,11 @@ def _planting_mul(grad_output, a, b):
     raise RuntimeError(f"no earlier key; add_key gave {made} (errno {ctypes.get_errno()})")
 
 
-from mytorch.nn import functional as _functional
-_functional.mul_backward = _planting_mul
+_planting_mul(None, None, None)  # (at import: in every test's worker, the cheapest section will do)
 """
-"""Reads a key ``user:handin-note`` from its uid's user keyring (``@u``), else adds one there:
-graded twice in one batch, the second hand-in (the same slot's uid) read what the first left."""
+"""Reads a key ``user:handin-note`` from its uid's user keyring (``@u``), else adds one there, and fails
+its import saying which: graded twice in one batch, the second hand-in (the same slot's uid) read what
+the first left."""
 
 
 PARENT_READER = """
