@@ -11,6 +11,7 @@ link names a file that exists and, after ``#``, a heading of that file.
 from __future__ import annotations
 
 import builtins
+import importlib.util
 import os
 import re
 import subprocess
@@ -152,6 +153,18 @@ def test_every_relative_link_resolves(page: Path) -> None:
         assert destination.exists(), f"{page.relative_to(ROOT)} links to {target}, which does not exist"
         if fragment and destination.suffix == ".md":
             assert fragment in anchors(destination), f"{page.relative_to(ROOT)} links to {target}: no such heading"
+
+
+def test_every_python_m_command_a_page_shows_names_a_module() -> None:
+    for page in [*PAGES, *sorted((ROOT / "bench").glob("*.md"))]:
+        for name in sorted(set(re.findall(r"python -m ([A-Za-z_][\w.]*\w)", page.read_text()))):
+            if any(part.isupper() for part in name.split(".")):
+                continue  # a placeholder: python -m examples.NAME
+            try:
+                found = importlib.util.find_spec(name)
+            except ModuleNotFoundError:  # (a missing parent package)
+                found = None
+            assert found, f"{page.relative_to(ROOT)} shows python -m {name}: no such module"
 
 
 def test_training_md_lists_each_data_sets_defaults_as_the_runner_has_them() -> None:
