@@ -156,8 +156,10 @@ class MLP:
     def forward(self, x: np.ndarray) -> np.ndarray:
         """The network's output for a batch ``x`` of shape (N, input_size).
 
-        In evaluation mode nothing is recorded on the engine.
+        In evaluation mode nothing is recorded on the engine. Data of another dtype than the
+        parameters' is cast to theirs (as ``train_epoch`` and ``evaluate`` do).
         """
+        x = _in_dtype(x, self.linear_layers[0].W.dtype)
         if self.train_mode:
             out = self._through_layers(x)
         else:
@@ -254,8 +256,11 @@ class MLP:
 
         With ``self.replay`` on (and in training mode, with the handout's methods not
         overridden) the step is replayed after its first run; ``self.output`` is then the
-        replay's buffer, overwritten by the next step.
+        replay's buffer, overwritten by the next step. ``x`` and ``labels`` of another dtype
+        than the parameters' are cast to theirs, so a float32 network trains in float32.
         """
+        dtype = self.linear_layers[0].W.dtype
+        x, labels = _in_dtype(x, dtype), _in_dtype(labels, dtype)
         if not (
             self.replay
             and self.train_mode
@@ -399,7 +404,9 @@ class MLP:
         """Restore what ``state_dict`` saved.
 
         Raises:
-            ValueError: an array is missing or its shape does not fit this network.
+            ValueError: an array is missing, its shape does not fit this network, or it holds
+                NaN or infinite values.
+            TypeError: an array does not hold real numbers (strings, objects, complex values).
         """
         checked = []
         for i, layer in enumerate(self.linear_layers):
@@ -410,7 +417,12 @@ class MLP:
                         f"MLP.load_state_dict: {key} has shape {np.shape(state.get(key))}, this network needs "
                         f"{target.shape}"
                     )
-                checked.append((target, state[key]))
+                value = np.asarray(state[key])
+                if value.dtype.kind not in "biuf":
+                    raise TypeError(f"MLP.load_state_dict: {key} must hold real numbers, got dtype {value.dtype}")
+                if not np.isfinite(value).all():
+                    raise ValueError(f"MLP.load_state_dict: {key} holds NaN or infinite values")
+                checked.append((target, value))
         # The optimizer checks its whole state before changing any; the weights go in only after
         # that, so a failed load leaves the network exactly as it was.
         self.optimizer.load_state_dict({k[len("optim.") :]: v for k, v in state.items() if k.startswith("optim.")})
@@ -520,6 +532,14 @@ def one_hot(labels: np.ndarray, n_classes: int, dtype: Any = np.float64) -> np.n
     out = np.zeros((labels.size, n_classes), dtype=dtype)
     out[np.arange(labels.size), labels] = 1
     return out
+
+
+def _in_dtype(data: Any, dtype: np.dtype) -> Any:
+    """Numeric array ``data`` cast to the network's ``dtype`` (anything else as it is: the
+    modules refuse it, naming what it is)."""
+    if type(data) is np.ndarray and data.dtype is not dtype and data.dtype.kind in "biuf":
+        return data.astype(dtype)
+    return data
 
 
 def _check_count(who: str, name: str, value: Any) -> None:

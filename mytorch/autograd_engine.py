@@ -388,7 +388,13 @@ def _seed(divergence: Any, op: Operation) -> np.ndarray:
             seed = np.empty(out.shape, dtype=out.dtype)
             seed.fill(value)
             return seed
-    divergence = np.asarray(divergence, dtype=out.dtype if out.dtype.kind in "fc" else None)
+    given = np.asarray(divergence)
+    if given.dtype.kind not in ("iufc" if out.dtype.kind == "c" else "iuf"):
+        raise TypeError(
+            f"backward: the divergence must be integers or floats{' or complex' if out.dtype.kind == 'c' else ''}, "
+            f"got a {type(divergence).__name__} of dtype {given.dtype} ({op.describe()})"
+        )
+    divergence = given.astype(out.dtype, copy=False) if out.dtype.kind in "fc" else given
     seed = np.empty(out.shape, dtype=divergence.dtype)
     try:
         seed[...] = divergence  # broadcasts, like np.broadcast_to(...).copy() but cheaper

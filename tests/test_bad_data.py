@@ -169,6 +169,50 @@ def test_data_of_another_dtype_trains_in_the_networks_dtype(replay):
     assert train_epoch(mlp(replay=replay), (X > 0).astype(np.int8), Y, 4)[1] <= 1.0
 
 
+def test_a_float32_network_stays_float32_whatever_the_dtype_of_its_data():
+    # float64 data into MLP.forward, or uint8 pixels into a first layer of its own, made the
+    # forward (and the gradients below a float64 loss) float64 with no word said
+    net = mlp()
+    assert net.forward(X).dtype == np.float32
+    assert net.forward((X > 0).astype(np.uint8)).dtype == np.float32
+    engine = Autograd()
+    first = mytorch.nn.modules.Linear(4, 3, engine, dtype=np.float32, input_grad=False, rng=0)
+    pixels = np.arange(8, dtype=np.uint8).reshape(2, 4)
+    out = first(pixels)
+    loss = mytorch.nn.modules.MSELoss(engine)(np.ones((2, 3), np.float32), out)
+    engine.backward(1.0, output=loss)
+    assert out.dtype == loss.dtype == first.dW.dtype == np.float32
+    np.testing.assert_array_equal(out, pixels.astype(np.float32) @ first.W.T + first.b)
+
+
+def test_a_complex_divergence_is_refused_not_cut_to_its_real_part():
+    engine = Autograd()
+    layer = mytorch.nn.modules.Linear(4, 3, engine, rng=0)
+    out = layer(X)
+    with pytest.raises(TypeError, match=r"divergence must be integers or floats, got a ndarray of dtype complex128"):
+        engine.backward(np.ones((8, 3), complex), output=out)
+    assert not layer.dW.any()
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [(np.full((5, 4), "x"), TypeError, "W.0 must hold real numbers, got dtype <U1"),
+     (np.ones((5, 4), complex), TypeError, "W.0 must hold real numbers, got dtype complex128"),
+     (np.full((5, 4), np.nan), ValueError, "W.0 holds NaN or infinite values")],
+    ids=["strings", "complex", "nan"],
+)  # fmt: skip
+def test_mlp_load_state_dict_refuses_weights_that_are_not_finite_numbers_changing_nothing(value, error, message):
+    # strings raised NumPy's conversion error after the optimizer's state had been loaded;
+    # complex weights lost their imaginary part with a warning; NaN weights went in
+    net = MLP(4, 3, [5], ["relu", "identity"], "cross_entropy", 0.1, Autograd(), 0.9, seed=0)
+    before = net.state_dict()
+    state = {k: v + 1 if k.startswith("optim.velocity") else v for k, v in before.items()}
+    with pytest.raises(error, match=re.escape(f"MLP.load_state_dict: {message}")):
+        net.load_state_dict({**state, "W.0": value})
+    for key, array in net.state_dict().items():
+        np.testing.assert_array_equal(array, before[key])
+
+
 @pytest.mark.parametrize(
     ("x", "y", "error", "message"),
     [

@@ -351,21 +351,18 @@ def _step_without_zero_grad(model: Any, opt: SGD, x: Any) -> Any:
 
 
 def _mixed_dtype_step() -> Any:
-    engine = Autograd()
-    layer = M.Linear(4, 3, engine, dtype=np.float32)
-    loss_fn = M.MSELoss(engine)
+    # (the handout's losses refuse such targets themselves: loss-wider-targets)
+    layer = mytorch.nn.Linear(4, 3).float()
     opt = SGD(layer.parameters(), 0.1)
 
-    def step(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        engine.zero_grad()
-        layer.dW.fill(0)
-        layer.db.fill(0)
-        loss = loss_fn(y, layer(x))
-        engine.backward(1)
+    def step(x: Tensor, y: Tensor) -> Tensor:
+        opt.zero_grad()
+        loss = mytorch.nn.functional.mse_loss(layer(x), y)
+        loss.backward()
         opt.step()
         return loss
 
-    return Replay(step, engine, opt)(np.ones((2, 4), np.float32), np.ones((2, 3)))
+    return Replay(step, optimizer=opt)(Tensor(np.ones((2, 4), np.float32)), Tensor(np.ones((2, 3))))
 
 
 def _run_diverging(tmp: Path) -> Any:
@@ -414,6 +411,9 @@ CATALOGUE: list[Misuse] = [
     Misuse("engine-in-place", "engine", "record an op whose output is its own input (done in place)",
            lambda t: Autograd().add_operation([X], X, [None], F.identity_backward),
            ValueError, ("add_operation(identity_backward)", "output is input 0 itself")),
+    Misuse("engine-string-divergence", "engine", "a string as the divergence",
+           lambda t: _tanh_tape().backward("1.0"), TypeError,
+           ("backward: the divergence must be integers or floats, got a str of dtype <U3",)),
     Misuse("engine-nan-divergence", "engine", "backward with a NaN divergence",
            lambda t: _tanh_tape().backward(np.nan), ValueError, ("backward", "NaN or inf", "tanh_backward")),
     Misuse("engine-jvp-input-off-tape", "engine", "jvp along an array no op reads",
@@ -490,6 +490,11 @@ CATALOGUE: list[Misuse] = [
            lambda t: _layer()(np.ones(3)), ValueError, ("Linear(3, 2).forward", "(3,)")),
     Misuse("linear-integer-data", "modules", "integer data into a layer that wants its gradient",
            lambda t: _layer()(np.ones((2, 3), dtype=np.int64)), TypeError, ("matmul_backward", "input 0", "int64")),
+    Misuse("linear-wider-input", "modules", "float64 data into a float32 layer",
+           lambda t: M.Linear(3, 2, Autograd(), dtype=np.float32)(X), TypeError,
+           ("Linear(3, 2).forward: the input is float64 but the layer's parameters are float32", "x.astype")),
+    Misuse("activation-integer-input", "modules", "a boolean array into an activation",
+           lambda t: M.Sigmoid(Autograd())(X > 0), TypeError, ("Sigmoid.forward: expected a floating-point", "bool")),
     Misuse("activation-list", "modules", "a Python list into an activation",
            lambda t: M.Tanh(Autograd())([1.0, 2.0]), TypeError, ("Tanh.forward", "list")),
     Misuse("module-without-forward", "modules", "call the Module base class",
@@ -500,6 +505,15 @@ CATALOGUE: list[Misuse] = [
            ValueError, ("MSELoss", "(4, 2)", "(4, 3)")),
     Misuse("loss-list", "losses", "a list as the ground truth",
            lambda t: M.SoftmaxCrossEntropy(Autograd())([0, 1], X), TypeError, ("SoftmaxCrossEntropy", "list")),
+    Misuse("loss-wider-targets", "losses", "float64 targets against float32 predictions",
+           lambda t: M.SoftmaxCrossEntropy(Autograd())(np.eye(2), np.eye(2, dtype=np.float32)), TypeError,
+           ("SoftmaxCrossEntropy: ground truth y of dtype float64 against float32 predictions", "y.astype")),
+    Misuse("loss-string-targets", "losses", "targets of strings",
+           lambda t: M.MSELoss(Autograd())(np.array(["a", "b"]), np.ones(2)), TypeError,
+           ("MSELoss: the ground truth y must hold real numbers, got dtype <U1",)),
+    Misuse("loss-empty-batch", "losses", "a batch of no examples",
+           lambda t: M.MSELoss(Autograd())(np.ones((0, 3)), np.ones((0, 3))), ValueError,
+           ("MSELoss: an empty batch (y_hat of shape (0, 3))",)),
     Misuse("loss-backward-first", "losses", "loss.backward() before computing a loss",
            lambda t: M.BCELoss(Autograd()).backward(), ValueError, ("BCELoss.backward", "call the loss")),
     Misuse("mlp-cross-entropy-one-output", "MLP", "cross-entropy over a single output",

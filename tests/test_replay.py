@@ -489,17 +489,20 @@ def test_a_gradient_array_the_optimizer_does_not_hold_runs_dynamically():
 
 
 @pytest.mark.parametrize("targets", [np.float64, np.int64])
-def test_targets_of_another_dtype_than_a_float32_network_give_the_dynamic_numbers(targets):
-    """The loss's gradient is then float64 and stays so down the layers in the dynamic step; the
-    replay's buffers are float32: the step runs dynamically (it differed in the last bits)."""
+def test_targets_of_another_dtype_than_a_float32_network_are_cast_and_replayed(targets):
+    """MLP.train_step casts them to float32 before the step (the loss refuses wider targets,
+    which made every gradient down the layers float64): the dynamic and the replayed steps are
+    both float32, and equal."""
     rng = np.random.default_rng(22)
     dynamic, replayed = make_mlp(False, dtype=np.float32), make_mlp(True, dtype=np.float32)
     for _ in range(3):
         x, y = batch(rng, 4, "cross_entropy", np.float32)
         y = y.astype(targets)
-        assert np.array_equal(dynamic.train_step(x, y), replayed.train_step(x, y))
+        loss = dynamic.train_step(x, y)
+        assert loss.dtype == np.float32 and np.array_equal(loss, replayed.train_step(x, y))
         assert_same_state(dynamic, replayed)
-    with pytest.raises(ReplayError, match="mixes dtypes"):
+    assert replayed._replayer.replays == 2
+    with pytest.raises(TypeError, match=f"ground truth y of dtype {np.dtype(targets)} against float32"):
         mlp = make_mlp(True, dtype=np.float32)
         Replay(mlp._dynamic_step, mlp.autograd_engine, mlp.optimizer)(x, y)
 

@@ -60,6 +60,11 @@ class Activation(Module):
         if type(x) is not np.ndarray:  # the message is built only for a wrong input
             name = type(self).__name__
             expect_array(f"{name}.forward", x, f"mytorch.nn.{name}()")
+        if x.dtype.kind not in "fc" and (self.autograd_engine is not None or x.dtype.kind not in "biu"):
+            raise TypeError(
+                f"{type(self).__name__}.forward: expected a floating-point array, got dtype {x.dtype} "
+                "(only floating-point values have a gradient; cast the input)"
+            )
         # BEGIN SOLUTION: apply the kernel named self.kernel to x, record it with add_operation, return the result
         params = self.params
         y = self._forward(x, **params) if params else self._forward(x)

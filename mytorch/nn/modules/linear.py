@@ -130,7 +130,9 @@ class Linear(Module):
         """Compute x W^T + b and record the matmul and the add.
 
         Raises:
-            TypeError: ``x`` is not a numpy array (a Tensor goes to ``mytorch.nn.Linear``).
+            TypeError: ``x`` is not a numpy array (a Tensor goes to ``mytorch.nn.Linear``), or it
+                is of a wider dtype than the parameters (float64 into a float32 layer), or not
+                numbers. Integer data needing no gradient is cast to the parameters' dtype.
             ValueError: ``x`` is not 2-D with ``in_features`` columns.
         """
         if type(x) is not np.ndarray:  # the message is built only for a wrong input
@@ -145,8 +147,11 @@ class Linear(Module):
                 f"Linear({self.in_features}, {self.out_features}).forward: expected input of shape "
                 f"(N, {self.in_features}), got {x.shape}"
             )
+        W = self.W
+        if x.dtype is not W.dtype:
+            x = self._in_dtype(x, W.dtype)
         # BEGIN SOLUTION: compute x W^T + b, record the matmul and the add with add_operation, return the result
-        Wt = self.W.T
+        Wt = W.T
         b = self.b
         # x @ W^T, by BLAS (F.matrix_product: the same product as @, bit for bit)
         if type(x) is np.ndarray and x.dtype.kind in "fc":
@@ -167,6 +172,23 @@ class Linear(Module):
             record(engine, False, [h, b], y, [None, self.db], _ADD_BACKWARD, vjp=self._bias_vjp)
         return y
         # END SOLUTION
+
+    def _in_dtype(self, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        """``x`` for a layer whose parameters are of ``dtype``: integer or boolean data that needs
+        no gradient (a first layer's pixels) cast to it, which NumPy's product would widen to
+        float64; any input that would widen the layer's computation refused."""
+        if x.dtype.kind in "biu" and self._x_grad is NO_GRAD:
+            return x.astype(dtype)
+        if x.dtype.kind in "biu" or (x.dtype.kind in "fc" and np.result_type(x.dtype, dtype) == dtype):
+            return x  # (an integer input needing a gradient: add_operation says why it cannot have one)
+        owner = f"Linear({self.in_features}, {self.out_features}).forward"
+        if x.dtype.kind not in "fc":
+            raise TypeError(f"{owner}: the input must hold numbers, got dtype {x.dtype}")
+        raise TypeError(
+            f"{owner}: the input is {x.dtype} but the layer's parameters are {dtype}: the product would be "
+            f"{np.result_type(x.dtype, dtype)}; cast the input (x.astype(np.{dtype}), as MLP does with its data) "
+            "or build the layer in the input's dtype"
+        )
 
     # Linear's two operations are recorded with the handout's kernels (``matmul_backward``,
     # ``add_backward``: what a student, the trace and forward mode see), and differentiated by

@@ -46,6 +46,24 @@ _MSE_AND_DIFF = F.mse_loss_and_diff  # resolved once (F's names are looked up th
 _CROSS_ENTROPY_AND_LOG_PROBS = F.softmax_cross_entropy_and_log_probs
 
 
+def _check_dtypes(name: str, y: np.ndarray, y_hat: np.ndarray) -> None:
+    """Refuse predictions that are not floating point, targets that are not numbers or that
+    would widen the loss (and so every gradient down the network: float64 or int64 targets
+    for float32 predictions), and an empty batch, whose mean loss is 0 / 0."""
+    if y_hat.dtype.kind not in "fc":
+        raise TypeError(f"{name}: the predictions y_hat must be floating point, got dtype {y_hat.dtype}")
+    if y.dtype.kind not in ("biufc" if y_hat.dtype.kind == "c" else "biuf"):
+        raise TypeError(f"{name}: the ground truth y must hold real numbers, got dtype {y.dtype}")
+    wide = np.result_type(y.dtype, y_hat.dtype)
+    if wide != y_hat.dtype:
+        raise TypeError(
+            f"{name}: ground truth y of dtype {y.dtype} against {y_hat.dtype} predictions would make the loss and "
+            f"its gradient {wide}; give y as {y_hat.dtype} (y.astype(np.{y_hat.dtype}))"
+        )
+    if not y_hat.size:
+        raise ValueError(f"{name}: an empty batch (y_hat of shape {y_hat.shape}): its mean loss is 0 / 0")
+
+
 class LossFN:
     """Base class: ``loss_fn(y, y_hat)`` computes, records and returns the loss (shape (1,)).
 
@@ -75,8 +93,10 @@ class LossFN:
         """The loss of predictions ``y_hat`` against ground truth ``y`` (same shape).
 
         Raises:
-            TypeError: an argument is not a numpy array.
-            ValueError: ``y`` and ``y_hat`` differ in shape.
+            TypeError: an argument is not a numpy array; ``y_hat`` is not floating point; ``y``
+                is not numbers, or of a dtype that would widen the loss and its gradient
+                (float64 or int64 targets for float32 predictions: give them in ``y_hat``'s dtype).
+            ValueError: ``y`` and ``y_hat`` differ in shape, or hold no example.
         """
         if not isinstance(y, np.ndarray) or not isinstance(y_hat, np.ndarray):
             name = type(self).__name__
@@ -90,6 +110,8 @@ class LossFN:
             name = type(self).__name__
             hint = "; give class labels as one-hot rows" if y.ndim + 1 == y_hat.ndim else ""
             raise ValueError(f"{name}: ground truth y has shape {y.shape} but y_hat has shape {y_hat.shape}{hint}")
+        if y.dtype is not y_hat.dtype or y_hat.dtype.kind not in "fc" or not y_hat.size:
+            _check_dtypes(type(self).__name__, y, y_hat)
         # BEGIN SOLUTION: compute the loss (self._evaluate), record it with add_operation, keep it in self.loss
         kernel = self._row
         loss, saved = self._evaluate(kernel, y, y_hat)
