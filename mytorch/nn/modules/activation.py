@@ -60,7 +60,8 @@ class Activation(Module):
         if type(x) is not np.ndarray:  # the message is built only for a wrong input
             name = type(self).__name__
             expect_array(f"{name}.forward", x, f"mytorch.nn.{name}()")
-        if x.dtype.kind not in "fc" and (self.autograd_engine is not None or x.dtype.kind not in "biu"):
+        floating = x.dtype.kind in "fc"
+        if not floating and (self.autograd_engine is not None or x.dtype.kind not in "biu"):
             raise TypeError(
                 f"{type(self).__name__}.forward: expected a floating-point array, got dtype {x.dtype} "
                 "(only floating-point values have a gradient; cast the input)"
@@ -74,7 +75,7 @@ class Activation(Module):
         if engine is not None:
             row = self._row
             saved = ({**params, "out": y} if params else {"out": y}) if row.saves_output else (params or None)
-            if type(x) is np.ndarray and x.ndim and x.dtype.kind in "fc":
+            if floating and type(x) is np.ndarray and x.ndim:
                 engine.record((x,), y, (None,), row.backward, saved, self._vjp)
             else:  # the checked path: its message for a wrong input, NumPy's 0-d scalars handled
                 record(engine, False, [x], y, [None], row.backward, saved)
