@@ -103,6 +103,8 @@ def _grown(node: Any, values: list[Any]) -> Any:
     if rest or kind not in ("ref", "value", "dict", "list", "tuple"):
         raise ValueError(f"unknown node {node!r}")
     if kind == "ref":
+        if type(content) is not int or not 0 <= content < len(values):  # (values[-1], values[True]: another array)
+            raise ValueError(f"a reference to array {content!r} of {len(values)}")
         return values[content]
     if kind == "value":
         return content
@@ -121,6 +123,7 @@ def save(obj: Any, f: str | os.PathLike[str]) -> None:
     Raises:
         TypeError: ``f`` is not a path, or ``obj`` holds something other than the above (a dict
             key other than a string or an integer among them).
+        ValueError: ``obj`` contains itself, or nests deeper than Python's recursion limit.
     """
     path = _path("save", f)
     if isinstance(obj, Mapping) and _is_flat(obj):
@@ -128,7 +131,10 @@ def save(obj: Any, f: str | os.PathLike[str]) -> None:
         entries, what = [_entry(repr(name), obj[name]) for name in names], "dict"
     elif isinstance(obj, (Mapping, list, tuple)):
         tree = _Tree()
-        text = json.dumps(tree.node("the object", obj))
+        try:
+            text = json.dumps(tree.node("the object", obj))
+        except RecursionError:
+            raise ValueError("mytorch.save: the object nests too deep to save, or contains itself") from None
         arrays = {str(i): array for i, (_, array) in enumerate(tree.entries)}
         arrays["__mytorch__"] = np.array([TREE_FORMAT, "tree"])
         arrays["__kinds__"] = np.array([kind for kind, _ in tree.entries], dtype=str)
@@ -151,12 +157,20 @@ def _is_flat(obj: Mapping) -> bool:
     return keys_fit and all(map(_is_leaf, obj.values()))
 
 
+_NUMBER_DTYPES = {"int": "iu", "float": "f", "bool": "b"}
+
+
 def _restored(kind: str, array: np.ndarray) -> Any:
+    """The value of ``kind`` that ``array`` holds (ValueError if it cannot be one: a damaged or foreign file)."""
     if kind in ("tensor", "tensor+grad"):
+        if array.dtype.kind not in "biufc":
+            raise ValueError(f"a tensor of dtype {array.dtype}")
         return Tensor(array, requires_grad=kind == "tensor+grad")
     if kind == "array":
         return array
-    if kind in ("int", "float", "bool"):
+    if kind in _NUMBER_DTYPES:
+        if array.ndim or array.dtype.kind not in _NUMBER_DTYPES[kind]:  # (int(2.5) would be 2)
+            raise ValueError(f"{kind!r} stored as {array.dtype} of shape {array.shape}")
         return {"int": int, "float": float, "bool": bool}[kind](array.item())
     raise ValueError(f"unknown kind {kind!r}")
 
@@ -182,15 +196,20 @@ def load(f: str | os.PathLike[str], map_location: Any = None, weights_only: Any 
         return _read(path, stream)
 
 
+def _strings(value: Any) -> bool:
+    """Whether ``value`` (an array's ``tolist()``) is a list of strings."""
+    return isinstance(value, list) and all(type(item) is str for item in value)
+
+
 def _read_tree(archive: Any, files: set[str]) -> Any:
     """A format-2 file's checkpoint (ValueError, turned into ``load``'s refusal, if it is not one)."""
     kinds = archive["__kinds__"].tolist()
-    if "__tree__" not in files or not isinstance(kinds, list) or set(map(str, range(len(kinds)))) - files:
+    if "__tree__" not in files or not _strings(kinds) or set(map(str, range(len(kinds)))) - files:
         raise ValueError("its entries do not match its header")
     values = [_restored(kind, archive[str(i)]) for i, kind in enumerate(kinds)]
     try:
         return _grown(json.loads(str(archive["__tree__"])), values)
-    except (AttributeError, TypeError, IndexError, json.JSONDecodeError) as error:
+    except (AttributeError, TypeError, IndexError, RecursionError, json.JSONDecodeError) as error:
         raise ValueError(f"its structure does not read: {error}") from None
 
 
@@ -209,10 +228,10 @@ def _read(path: str, stream: Any) -> Any:
             header = archive["__mytorch__"].tolist()
             if header == [TREE_FORMAT, "tree"]:
                 return _read_tree(archive, files)
-            if header[:1] != [FORMAT] or len(header) != 2:
-                raise _refusal(path, f"an unknown header {header}")
+            if not isinstance(header, list) or header[:1] != [FORMAT] or header[1:] not in (["single"], ["dict"]):
+                raise _refusal(path, f"an unknown header {header!r}")
             names, kinds = archive["__names__"].tolist(), archive["__kinds__"].tolist()
-            fits = isinstance(names, list) and isinstance(kinds, list) and len(names) == len(kinds)
+            fits = _strings(names) and _strings(kinds) and len(names) == len(kinds)
             if not fits or (header[1] == "single" and len(kinds) != 1) or set(map(str, range(len(kinds)))) - files:
                 raise _refusal(path, "its entries do not match its header")
             values = [_restored(kind, archive[str(i)]) for i, kind in enumerate(kinds)]

@@ -112,6 +112,23 @@ HEADER = {"__mytorch__": np.array(["mytorch.save 1", "dict"]), "__names__": np.a
         ),
         (_written(np.savez, **HEADER, __kinds__=np.array("array"), **{"0": np.ones(2)}), "do not match its header"),
         (_torch_like, "PyTorch's torch.save format"),
+        # each of these was NumPy's or Python's own error far from the file, or a wrong value:
+        (_written(np.savez, __mytorch__=np.array(5)), "an unknown header 5"),  # TypeError: not subscriptable
+        (_written(np.savez, **HEADER, __kinds__=np.array(["int"]), **{"0": np.array(2.5)}), "'int' stored as float64"),
+        (  # names of another shape: TypeError unhashable list
+            _written(np.savez, **{**HEADER, "__names__": np.array([["a"]])}, __kinds__=np.array(["array"]), **{"0": 1}),
+            "its entries do not match its header",
+        ),
+        (  # a reference to array -1: the last array, silently
+            _written(
+                np.savez,
+                __mytorch__=np.array(["mytorch.save 2", "tree"]),
+                __kinds__=np.array(["array"]),
+                __tree__=np.array('{"list": [{"ref": -1}]}'),
+                **{"0": np.ones(2)},
+            ),
+            "a reference to array -1 of 1",
+        ),
     ],
 )
 def test_a_bad_file_is_a_value_error_naming_it(tmp_path, write, why):
@@ -165,6 +182,10 @@ def test_what_save_refuses(tmp_path):
         mt.save({1.5: mt.ones(1)}, path)
     with pytest.raises(TypeError, match="dtype object"):
         mt.save(np.array([{}], dtype=object), path)
+    loop: list = [1]
+    loop.append(loop)
+    with pytest.raises(ValueError, match="nests too deep to save, or contains itself"):  # was a RecursionError
+        mt.save({"losses": loop}, path)
     with open(os.devnull, "wb") as stream, pytest.raises(TypeError, match="give a file path"):
         mt.save(mt.ones(1), stream)
     with pytest.raises(FileNotFoundError):
