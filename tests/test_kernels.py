@@ -511,6 +511,14 @@ def test_outer_keeps_float32() -> None:
     np.testing.assert_allclose(grads[1], np.full(4, a.sum()), rtol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_softmax_cross_entropy_of_0d_inputs_keeps_their_dtype(dtype) -> None:
+    # NumPy 1.x: a 0-d float32 array times grad_output[0] / 1 (a float64 scalar there) is float64
+    y, x = np.array(1.0, dtype), np.array(0.5, dtype)
+    grads = F.softmax_cross_entropy_backward(np.ones(1, dtype), y, x)
+    assert [g.dtype for g in grads] == [dtype, dtype]
+
+
 def test_float16_sigmoid_is_computed_in_float32_as_pytorch_does():
     """In float16, e**-x overflows from x = -11: sigmoid(-11.16) was 0 (true 1.4e-5), and 625 of
     4001 points on [-20, 20] were 0 where the true value is not."""

@@ -1409,13 +1409,13 @@ def softmax_cross_entropy_and_log_probs(y: Array, x: Array) -> tuple[Array, Arra
 # BEGIN SOLUTION NO PROMPT
 def softmax_cross_entropy_grad_y(grad_output: Array, y: Array, x: Array, log_probs: Array | None = None) -> Array:
     """d/dy = -g * log_softmax(x) / N."""
-    return (log_softmax(x) if log_probs is None else log_probs) * (-grad_output[0] / _batch(x))
+    return _in_dtype_of((log_softmax(x) if log_probs is None else log_probs) * (-grad_output[0] / _batch(x)), x)
 
 
 def softmax_cross_entropy_grad_x(grad_output: Array, y: Array, x: Array, log_probs: Array | None = None) -> Array:
     """d/dx = g * (softmax(x) * sum(y) - y) / N, i.e. g * (softmax(x) - y) / N for one-hot y."""
     p = softmax(x) if log_probs is None else np.exp(log_probs)
-    return (p * y.sum(axis=-1, keepdims=True) - y) * (grad_output[0] / _batch(x))
+    return _in_dtype_of((p * y.sum(axis=-1, keepdims=True) - y) * (grad_output[0] / _batch(x)), x)
 
 
 # END SOLUTION
