@@ -315,6 +315,30 @@ _PRUNED: dict[tuple[Callable, int], Callable] = {}
 _MAX_PRUNED = 256  # far more than the kernel table's rows times their NO_GRAD patterns
 
 
+def _check_destination(name: str, i: int, x: np.ndarray, dst: np.ndarray, inputs: list[Any], output: Any) -> None:
+    """Refuse a gradient array ``dst`` for input ``i`` that backward could not add into, or
+    whose sum would be wrong: read-only, of an integer dtype or narrower than its input's
+    (float32 for a float64 input), or sharing memory with an input or the output (``[W, None]``
+    for ``[dW, None]``: the gradient would be added into the weights)."""
+    where = f"add_operation({name}): gradients_to_update[{i}]"
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"add_operation({name}): input {i} has dtype {x.dtype} and cannot have a gradient")
+    if dst.dtype.kind not in "fc" or np.result_type(dst.dtype, x.dtype) != dst.dtype:
+        raise TypeError(
+            f"{where} has dtype {dst.dtype} but input {i} is {x.dtype}: its gradient would be cut to "
+            f"{dst.dtype}; give a gradient array of the input's dtype (np.zeros_like)"
+        )
+    if not dst.flags.writeable:
+        raise ValueError(f"{where} (shape {dst.shape}) is read-only: backward adds the gradient into it")
+    for j, other in [(i, x), *enumerate(inputs), ("output", output)]:  # (its own input named first)
+        if isinstance(other, np.ndarray) and np.shares_memory(dst, other):
+            what = "the output" if j == "output" else f"input {j}"
+            raise ValueError(
+                f"{where} shares memory with {what} (shape {other.shape}): backward would add the gradient into "
+                "that value; give the parameter's own gradient array (dW, not W)"
+            )
+
+
 def _validate(inputs: list[Any], output: Any, gradients_to_update: list[Any], backward_operation: Any) -> int:
     """The full check of ``add_operation``'s arguments: raises on the first problem found.
 
@@ -359,6 +383,7 @@ def _validate(inputs: list[Any], output: Any, gradients_to_update: list[Any], ba
                     f"add_operation({name}): gradients_to_update[{i}] has shape {dst.shape} "
                     f"but input {i} has shape {x.shape}"
                 )
+            _check_destination(name, i, x, dst, inputs, output)
         else:
             raise TypeError(
                 f"add_operation({name}): gradients_to_update[{i}] must be None, NO_GRAD or "
@@ -477,7 +502,14 @@ class Autograd:
                         break
                 elif dst is NO_GRAD:
                     skipped |= bit
-                elif type(dst) is not _ndarray or dst.shape != x.shape:
+                elif (
+                    type(dst) is not _ndarray
+                    or dst.shape != x.shape
+                    or dst.dtype is not x.dtype
+                    or x.dtype.kind not in "fc"
+                    or not dst.flags.writeable
+                    or any(np.may_share_memory(dst, a) for a in (output, *inputs))
+                ):
                     break
                 bit += bit
             else:

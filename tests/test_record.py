@@ -62,5 +62,5 @@ def test_modules_give_the_same_gradients_through_record():
 def test_a_module_given_integer_data_still_gets_the_checked_message():
     with pytest.raises(TypeError, match="matmul_backward.*input 0.*int64"):
         Linear(3, 2, Autograd())(np.ones((2, 3), dtype=np.int64))
-    with pytest.raises(TypeError, match="tanh_backward.*input 0.*int64"):
+    with pytest.raises(TypeError, match="Tanh.forward: expected a floating-point array, got dtype int64"):
         Tanh(Autograd())(np.ones(3, dtype=np.int64))
