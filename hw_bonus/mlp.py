@@ -159,7 +159,9 @@ class MLP:
         In evaluation mode nothing is recorded on the engine. Data of another dtype than the
         parameters' is cast to theirs (as ``train_epoch`` and ``evaluate`` do).
         """
-        x = _in_dtype(x, self.linear_layers[0].W.dtype)
+        dtype = self.linear_layers[0].W.dtype
+        if type(x) is not np.ndarray or x.dtype is not dtype:
+            x = _in_dtype(x, dtype)
         if self.train_mode:
             out = self._through_layers(x)
         else:
@@ -260,7 +262,13 @@ class MLP:
         than the parameters' are cast to theirs, so a float32 network trains in float32.
         """
         dtype = self.linear_layers[0].W.dtype
-        x, labels = _in_dtype(x, dtype), _in_dtype(labels, dtype)
+        if (
+            type(x) is not np.ndarray
+            or x.dtype is not dtype
+            or type(labels) is not np.ndarray
+            or labels.dtype is not dtype
+        ):
+            x, labels = _in_dtype(x, dtype), _in_dtype(labels, dtype)
         if not (
             self.replay
             and self.train_mode

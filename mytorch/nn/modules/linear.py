@@ -154,7 +154,7 @@ class Linear(Module):
         Wt = W.T
         b = self.b
         # x @ W^T, by BLAS (F.matrix_product: the same product as @, bit for bit)
-        if type(x) is np.ndarray and x.dtype.kind in "fc":
+        if type(x) is np.ndarray and x.dtype is W.dtype:  # (floating point, as W is)
             h = _BY[shape[0] * self.out_features >= _LARGE and shape[1] > 1](x, Wt)
             y = h + b
             # W and b were checked when the layer was built, x's shape above: a float array needs
@@ -163,7 +163,7 @@ class Linear(Module):
             record_unchecked = self.autograd_engine.record
             record_unchecked((x, Wt), h, (self._x_grad, self.dW.T), _MATMUL_BACKWARD, None, self._matmul_vjp)
             record_unchecked((h, b), y, (None, self.db), _ADD_BACKWARD, None, self._bias_vjp)
-        else:  # integer data, or an array subclass (which keeps NumPy's dispatch to it)
+        else:  # float16 data, integer data needing a gradient (refused), or an array subclass (NumPy dispatches)
             exact = type(x) is np.ndarray
             h = _BY[shape[0] * self.out_features >= _LARGE and shape[1] > 1](x, Wt) if exact else np.dot(x, Wt)
             y = h + b
