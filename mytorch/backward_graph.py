@@ -29,7 +29,7 @@ import numpy as np
 from mytorch.autograd_engine import NO_GRAD, Operation, _GradMode, _kernel_name, set_grad_enabled
 from mytorch.nn.functional import CACHED_PARAMS, RECORDED_SLOPES, with_zero_slope
 from mytorch.saved import is_held
-from mytorch.tensor import Tape, Tensor
+from mytorch.tensor import CAPTURE, Tape, Tensor, capturing
 from mytorch.tensor_graph import leaf_gradient
 
 __all__ = ["backward", "grad", "gradients"]
@@ -155,6 +155,9 @@ def gradients(tape: Tape, seeds: dict[int, Any], keep: set[int] | None, create_g
     start = max((i for i, op in enumerate(ops) if id(op.output) in seeds), default=-1)
     grads = dict(seeds)
     nodes = _Nodes(tape) if create_graph else None
+    recorder = capturing() if create_graph and CAPTURE else None
+    if recorder is not None:  # a Replay capturing a step: it replays one first-order backward
+        recorder.recorded_backward()
     leading = None if keep is None else _leading_to(ops[: start + 1], keep)
     ends = set(seeds) | (keep or set())  # (where the hooks run even if the operation does not)
     for index in range(start, -1, -1):

@@ -12,7 +12,7 @@ import pytest
 
 import mytorch.nn as nn
 import mytorch.optim as optim
-from mytorch import Tensor, detect_anomaly, no_grad
+from mytorch import Tensor, detect_anomaly, grad, no_grad
 from mytorch.replay import Replay, ReplayError
 
 
@@ -232,6 +232,26 @@ def test_a_step_that_does_not_zero_its_gradients_is_refused():
         return loss
 
     _refused_at_the_second_run(step, opt, "did not zero", "mse")
+
+
+def test_a_step_with_a_gradient_penalty_is_refused_saying_so():
+    """A backward with create_graph=True inside the step (here a penalty on the weights'
+    gradient norm) is refused by name when captured; it was refused for an array 'made anew each
+    run' at the second call."""
+    model, opt, _ = build()
+    loss_fn = nn.MSELoss()
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss = loss + sum((g * g).sum() for g in grad(loss, list(model.parameters()), create_graph=True))
+        loss.backward()
+        opt.step()
+        return loss
+
+    x, y = batch(np.random.default_rng(5), 4, "mse")
+    with pytest.raises(ReplayError, match="differentiates a gradient"):  # (at the capture)
+        Replay(step, optimizer=opt)(x, y)
 
 
 def _refused_at_the_second_run(step, opt, match, loss="ce"):

@@ -53,6 +53,7 @@ class Recorder:
         self.read: list[tuple[Callable[[], Any], Any]] = []
         self.clipped: list[str] = []  # the nn.utils clipping functions the step called
         self.updated: list[str] = []  # state the step's modules changed off the tape
+        self.second_order = False  # the step ran a backward with create_graph=True
 
     def __enter__(self) -> Recorder:
         CAPTURE.append(self)
@@ -107,6 +108,11 @@ class Recorder:
         if threading.get_ident() == self.thread:
             self.updated.append(what)
 
+    def recorded_backward(self) -> None:
+        """The step ran a backward with ``create_graph=True`` (its gradient is differentiated again)."""
+        if threading.get_ident() == self.thread:
+            self.second_order = True
+
     def reads(self, read: Callable[[], Any], value: Any) -> None:
         """The step used ``value``, which ``read()`` gives again (values held in an array a
         module keeps, that can change in place between steps)."""
@@ -134,6 +140,11 @@ def tensor_step(
     """
     if not isinstance(loss, Tensor):
         raise ReplayError(f"replay: a Tensor-level step must return its loss Tensor, got {type(loss).__name__}")
+    if recorder.second_order:
+        raise ReplayError(
+            "replay: the step differentiates a gradient (a backward with create_graph=True: a gradient penalty, "
+            "a second derivative), which a replay does not record: run this step dynamically"
+        )
     if len(recorder.runs) != 1:
         raise ReplayError(
             f"replay: the step ran backward {len(recorder.runs)} times; a replay needs exactly one "
