@@ -176,8 +176,10 @@ class Optimizer:
             i = len(self.params) + len(checked)
             param = self._check_param(i, p)
             value = value_of(param)
-            if id(value) in seen:
-                raise ValueError(f"{name}: parameter {i} appears twice (in one group or in two)")
+            if id(value) in seen or (isinstance(param, tuple) and self._overlaps(value, checked)):
+                raise ValueError(
+                    f"{name}: parameter {i} appears twice (in one group or in two), or shares memory with another"
+                )
             seen.add(id(value))
             checked.append(param)
         full = {**self.defaults, **group, "params": checked}
@@ -189,6 +191,12 @@ class Optimizer:
             self._dtypes.append(value_of(param).dtype)
             for state in self.state_names:
                 getattr(self, state).append(self._fresh_state(state, value_of(param), full))
+
+    def _overlaps(self, value: np.ndarray, checked: list[Param]) -> bool:
+        """Whether the array ``value`` shares memory with another (value, gradient) pair's value
+        (``W`` and ``W.T``: each step would update it twice)."""
+        others = [value_of(p) for p in (*self.params, *checked) if isinstance(p, tuple)]
+        return any(np.may_share_memory(value, other) and np.shares_memory(value, other) for other in others)
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
         """A new parameter's state array ``name`` (zeros like its value; None: not needed)."""
@@ -205,11 +213,24 @@ class Optimizer:
                 f"{name}: parameter {i} must be a Tensor or a (value, gradient) pair of arrays, got {type(p).__name__}"
             )
         value, grad = p
-        if not isinstance(value, np.ndarray) or not isinstance(grad, np.ndarray) or value.shape != grad.shape:
-            raise ValueError(
-                f"{name}: parameter {i} must be two arrays of one shape, got shapes {np.shape(value)} and "
-                f"{np.shape(grad)}"
+        if not isinstance(value, np.ndarray) or not isinstance(grad, np.ndarray):
+            raise TypeError(
+                f"{name}: parameter {i} must be a pair of numpy arrays, got {type(value).__name__} and "
+                f"{type(grad).__name__}"
             )
+        if value.shape != grad.shape:
+            raise ValueError(
+                f"{name}: parameter {i} must be two arrays of one shape, got shapes {value.shape} and {grad.shape}"
+            )
+        for what, array in (("value", value), ("gradient", grad)):
+            if array.dtype.kind not in "fc":  # (an integer value: NumPy's cast error at step; a bool gradient)
+                raise TypeError(f"{name}: parameter {i}'s {what} has dtype {array.dtype}; it must be floating point")
+        if not value.flags.writeable:
+            raise ValueError(
+                f"{name}: parameter {i}'s value (shape {value.shape}) is read-only; step updates it in place"
+            )
+        if np.shares_memory(value, grad):  # each step would change the gradient it reads
+            raise ValueError(f"{name}: parameter {i}'s value and gradient share memory; give it its own gradient array")
         return (value, grad)
 
     def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
