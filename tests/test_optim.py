@@ -332,3 +332,14 @@ def test_cosine_annealing_resumed_at_an_epoch_keeps_the_rate_it_is_given():
     schedule.step()
     ratio = (1 + math.cos(math.pi * 5 / 10)) / (1 + math.cos(math.pi * 4 / 10))  # PyTorch's recursive step
     assert math.isclose(opt.param_groups[0]["lr"], ratio * (0.05 - 0.01) + 0.01, rel_tol=1e-12)
+
+
+def test_optimizers_that_square_gradients_refuse_complex_parameters():
+    # g * g of a complex gradient: Adam moved 1+1j to 0.9+1j for a gradient of 1j (PyTorch,
+    # stepping the two parts as reals: 1+0.9j); SGD is linear and steps complex values as PyTorch
+    for optimizer in (Adam, RMSprop, Adagrad):
+        with pytest.raises(TypeError, match=f"{optimizer.__name__}: parameter 0 is complex128.*squares gradients"):
+            optimizer([(np.array([1 + 1j]), np.array([1j]))], lr=0.1)
+    value = np.array([1 + 1j])
+    SGD([(value, np.array([1j]))], lr=0.1).step()
+    assert value.tolist() == [1 + 0.9j]

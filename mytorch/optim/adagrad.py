@@ -28,6 +28,7 @@ class Adagrad(Optimizer):
     """
 
     state_names = ("sum", "t")
+    real_only = True
 
     def __init__(
         self,

@@ -30,6 +30,7 @@ class Adam(Optimizer):
     """
 
     state_names = ("m", "v", "t", "v_max")
+    real_only = True
     decoupled = False
     """AdamW: weight decay shrinks the parameter directly instead of entering the gradient."""
 

@@ -139,6 +139,9 @@ class Optimizer:
     """
 
     state_names: tuple[str, ...] = ()
+    real_only = False
+    """Whether the step squares gradients (Adam, RMSprop, Adagrad): ``g * g`` of a complex
+    gradient is not the sum of squares of its two parts, so complex parameters are refused."""
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -176,6 +179,12 @@ class Optimizer:
             i = len(self.params) + len(checked)
             param = self._check_param(i, p)
             value = value_of(param)
+            if self.real_only and value.dtype.kind == "c":
+                raise TypeError(
+                    f"{name}: parameter {i} is {value.dtype}, and {name}'s step squares gradients, which is wrong for "
+                    "complex numbers (PyTorch steps their real and imaginary parts as two reals); optimize "
+                    "the two parts as real parameters, or use SGD"
+                )
             if id(value) in seen or (isinstance(param, tuple) and self._overlaps(value, checked)):
                 raise ValueError(
                     f"{name}: parameter {i} appears twice (in one group or in two), or shares memory with another"

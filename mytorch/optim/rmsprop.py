@@ -39,6 +39,7 @@ class RMSprop(Optimizer):
     """
 
     state_names = ("square_avg", "grad_avg", "momentum_buffer")
+    real_only = True
 
     def __init__(
         self,
