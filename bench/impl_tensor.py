@@ -1,7 +1,8 @@
 """MyTorch's ``Tensor`` front-end, written the way a PyTorch user writes it.
 
 The weights are leaf tensors laid out (in, out), so a layer is ``h @ W + b``; the loss's
-``backward()`` fills every leaf's ``.grad`` (a Tensor); the update is ``W.data -= lr * W.grad.data``.
+``backward()`` fills every leaf's ``.grad`` (a Tensor); the update subtracts ``lr`` times
+``W.grad.numpy()`` from ``W.numpy()`` in place.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ class TensorMLP:
                 h = getattr(h, act)()
         self.loss(self.y, h).backward()
         for p in self.params:
-            p.data -= LEARNING_RATE * p.grad.data
+            value = p.numpy()
+            value -= LEARNING_RATE * p.grad.numpy()
 
     def gradients(self) -> list[np.ndarray]:
         """The gradients the last step computed, in the order the bench compares them."""
-        return [g for W, b in self.layers for g in (W.grad.data.T, b.grad.data)]
+        return [g for W, b in self.layers for g in (W.grad.numpy().T, b.grad.numpy())]
 
 
 class TensorChain(ChainTrainer):
@@ -59,8 +61,9 @@ class TensorChain(ChainTrainer):
         for i in range(self.n):
             h = h.sin() if i % 2 == 0 else h * CHAIN_FACTOR
         h.backward()
-        self.grad = self.leaf.grad.data
-        self.leaf.data -= LEARNING_RATE * self.grad
+        self.grad = self.leaf.grad.numpy()
+        value = self.leaf.numpy()
+        value -= LEARNING_RATE * self.grad
 
 
 def build(problem: Problem) -> TensorMLP | TensorChain:

@@ -68,10 +68,10 @@ class FunctionCtx:
         one of the op's inputs or its output is replaced by the Tensor standing for it among
         ``values``, so that ``backward`` is differentiated through it. Tensors computed inside
         ``forward`` stay constants, as in PyTorch."""
-        standing = {id(v.data): v for v in values if isinstance(v, Tensor)}
+        standing = {id(v._data): v for v in values if isinstance(v, Tensor)}
         ctx = copy.copy(self)
         ctx.saved_tensors = tuple(
-            standing.get(id(t.data), t) if isinstance(t, Tensor) else t for t in self.saved_tensors
+            standing.get(id(t._data), t) if isinstance(t, Tensor) else t for t in self.saved_tensors
         )
         return ctx
 
@@ -80,7 +80,7 @@ def _array(name: str, i: int, grad: Any, like: np.ndarray) -> np.ndarray | None:
     """A gradient ``backward`` returned, as an array of its input's shape (None stays None)."""
     if grad is None:
         return None
-    array = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=like.dtype)
+    array = np.asarray(grad._data if isinstance(grad, Tensor) else grad, dtype=like.dtype)
     if array.shape != like.shape:
         raise ValueError(f"{name}.backward: gradient {i} has shape {array.shape}, its input has shape {like.shape}")
     return array
@@ -131,10 +131,10 @@ class Function:
         arrays = _arrays(inputs)
         ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a.requires_grad for a in inputs))
         with no_grad():
-            out = cls.forward(ctx, *(Tensor(a.data) if isinstance(a, Tensor) else a for a in inputs))
+            out = cls.forward(ctx, *(Tensor(a._data) if isinstance(a, Tensor) else a for a in inputs))
         if not isinstance(out, Tensor):
             raise TypeError(f"{cls.__name__}.forward: must return a Tensor, got {type(out).__name__}")
-        result = out.data
+        result = out._data
         if any(result is x for x in arrays):
             result = result.view()  # a new array object: the output's gradient must not be its input's
         return _attach(result, inputs, arrays, cls._vjp, {"ctx": ctx}, saves_output=True, checked=True)

@@ -209,7 +209,7 @@ def backward(output: Tensor, gradient: Any, retain_graph: bool | None) -> None:
 def _backward(output: Tensor, gradient: Any, retain_graph: bool | None) -> None:
     seed = _seed(output, gradient, 0, True, "backward")
     if output.is_leaf:
-        reached, leaves = {id(output.data): seed}, {id(output.data): output}
+        reached, leaves = {id(output._data): seed}, {id(output._data): output}
     else:
         tape = output.tape.follow_replaced_leaves()
         if tape.released:
@@ -217,7 +217,7 @@ def _backward(output: Tensor, gradient: Any, retain_graph: bool | None) -> None:
                 "backward: this graph's tape was already released by an earlier backward; call "
                 "backward(retain_graph=True) the first time to differentiate the graph again"
             )
-        reached = gradients(tape, {id(output.data): seed}, None, create_graph=True)
+        reached = gradients(tape, {id(output._data): seed}, None, create_graph=True)
         leaves = dict(tape.resolve().leaves)
         if retain_graph is False:
             tape.resolve().release()
@@ -245,12 +245,12 @@ def _seed(output: Tensor, given: Any, index: int, create_graph: bool, caller: st
                 f"{caller}: output {index} has shape {output.shape}; a gradient can be implied only for a "
                 f"one-element output, so pass {name}"
             )
-        return np.ones_like(output.data)
+        return np.ones_like(output._data)
     seed: Tensor | np.ndarray
     if isinstance(given, Tensor) and create_graph:  # (cast on the graph: its gradient has its own dtype)
         seed = given if given.dtype == output.dtype else given.to(output.dtype)
     else:
-        seed = np.asarray(given.data if isinstance(given, Tensor) else given, dtype=output.dtype)
+        seed = np.asarray(given._data if isinstance(given, Tensor) else given, dtype=output.dtype)
     if seed.shape != output.shape:
         raise ValueError(f"{caller}: {name}[{index}] has shape {seed.shape}, output {index} {output.shape}")
     return seed
@@ -335,7 +335,7 @@ def _grad(
             )
         seeds = by_tape.setdefault(id(tape), (tape, {}))[1]
         seed = _seed(out, given, i, create_graph)
-        key = id(out) if tape is None else id(out.data)  # (see _positions)
+        key = id(out) if tape is None else id(out._data)  # (see _positions)
         held = seeds.get(key)
         seeds[key] = seed if held is None else held + seed
     found: list[Any] = [None] * len(ins)
@@ -364,7 +364,7 @@ def _grad(
             if t.is_leaf:  # a leaf's hooks run on its gradient, as in PyTorch
                 g = leaf_gradient(t, g)
         elif materialize_grads:
-            g = Tensor(np.zeros_like(t.data), requires_grad=create_graph)
+            g = Tensor(np.zeros_like(t._data), requires_grad=create_graph)
         results.append(g)
     return tuple(results)
 
@@ -384,7 +384,7 @@ def _positions(tape: Tape | None, ins: Sequence[Tensor]) -> dict[int, list[int]]
         if t.is_leaf:
             keys = [id(t)] if tape is None else leaf_keys.get(id(t), [])
         else:
-            keys = [] if tape is None else [id(t.data)]
+            keys = [] if tape is None else [id(t._data)]
         for key in keys:
             where.setdefault(key, []).append(i)
     return where
@@ -398,7 +398,7 @@ def _as_input(g: Any, t: Tensor) -> Tensor:
     the in-place operations, which lift the lock and bump its version)."""
     if isinstance(g, Tensor):
         g = g if g.dtype == t.dtype else g.to(t.dtype)
-        return g if g.data.flags.writeable or is_held(g.data) else g.clone()
+        return g if g._data.flags.writeable or is_held(g._data) else g.clone()
     if g.dtype != t.dtype:
         return Tensor(g.astype(t.dtype))
     return Tensor(g if g.flags.writeable else g.copy())

@@ -156,7 +156,7 @@ class Generator(np.random.Generator):
 
     def set_state(self, new_state: Any) -> Generator:
         """Restore a state ``get_state`` gave (a uint8 tensor or array); returns this generator."""
-        raw = np.asarray(getattr(new_state, "data", new_state))
+        raw = np.asarray(new_state)
         if raw.dtype != np.uint8 or raw.shape != (sum(_STATE_BYTES) + 8,):
             raise ValueError(
                 f"Generator.set_state: expected the uint8 tensor of {sum(_STATE_BYTES) + 8} bytes that "
@@ -282,7 +282,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     _check_device("tensor", device)
     dtype = as_dtype(dtype, "tensor")
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data, dtype=dtype)
     else:
@@ -349,7 +349,7 @@ def full(
     target = as_dtype(dtype, "full")
     if target is not None:
         fill_value = _stored(fill_value, target, "full")  # (7e4 into float16 raises; it was inf)
-    value = tensor(fill_value, dtype).data
+    value = tensor(fill_value, dtype)._data
     return _leaf("full", np.full(size_arg("full", (size,)), value, value.dtype), requires_grad)
 
 

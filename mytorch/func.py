@@ -87,7 +87,7 @@ def _numbers(value: Any, dtype: np.dtype, what: str) -> np.ndarray:
     Raises:
         TypeError: ``value`` is not numbers (NumPy would make NaN of None).
     """
-    array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    array = np.asarray(value._data if isinstance(value, Tensor) else value)
     if array.dtype.kind not in "biufc":
         raise TypeError(f"{what} must be numbers, got a {type(value).__name__}")
     return array.astype(dtype, copy=False)
@@ -103,7 +103,7 @@ def _float_array(value: Any) -> np.ndarray:
     Raises:
         TypeError: ``value`` is not numbers (None, a string: NumPy would make NaN of it).
     """
-    array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    array = np.asarray(value._data if isinstance(value, Tensor) else value)
     if array.dtype.kind not in "biufc":
         raise TypeError(f"mytorch.func: cannot differentiate with respect to a {type(value).__name__}, only numbers")
     return array.view() if array.dtype.kind in "fc" else array.astype(np.float64)
@@ -188,7 +188,7 @@ class _Primals:
     def give(self, value: Any, nested: bool) -> Any:
         """A result as the caller expects it: a Tensor, or an array when called with values."""
         if isinstance(value, Tensor) and not (nested or self.as_tensors):
-            return value.data
+            return value._data
         if not isinstance(value, Tensor) and (nested or self.as_tensors):
             return Tensor(value)
         return value
@@ -248,7 +248,7 @@ def _reverse(outputs: list[Tensor], primals: _Primals, cotangents: list[Any], ne
             create_graph=nested,
             allow_unused=True,
         )
-    return [Tensor(np.zeros_like(p.data)) if g is None else g for g, p in zip(grads, primals.tensors)]
+    return [Tensor(np.zeros_like(p._data)) if g is None else g for g, p in zip(grads, primals.tensors)]
 
 
 # --------------------------------------------------------------------------- reverse mode
@@ -266,7 +266,7 @@ def grad_and_value(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = 
         out, aux = _split(primals.call(f, kwargs), has_aux, "grad")
         out = _scalar(out, "grad")
         nested = primals.nested([out])
-        grads = _reverse([out], primals, [np.ones_like(out.data)], nested)
+        grads = _reverse([out], primals, [np.ones_like(out._data)], nested)
         gradient, value = primals.pick([primals.give(g, nested) for g in grads]), primals.give(out, nested)
         return (gradient, (value, aux)) if has_aux else (gradient, value)
 
@@ -341,7 +341,7 @@ def _rows(out: Tensor, primals: _Primals, nested: bool) -> list[Tensor]:
         if not per_row:  # an empty output
             jacobians.append(Tensor(np.zeros(out.shape + p.shape, dtype=p.dtype)))
             continue
-        stacked = stack(per_row) if nested else Tensor(np.stack([g.data for g in per_row]))
+        stacked = stack(per_row) if nested else Tensor(np.stack([g._data for g in per_row]))
         jacobians.append(reshape(stacked, out.shape + p.shape))
     return [primals.give(j, nested) for j in jacobians]
 
@@ -367,14 +367,14 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
 # --------------------------------------------------------------------------- forward mode
 def _push(outputs: list[Any], primals: _Primals, tangents: list[np.ndarray]) -> list[np.ndarray]:
     """The tangents of ``outputs`` when the primals move along ``tangents`` (forward mode)."""
-    given = {id(p.data): t for p, t in zip(primals.tensors, tangents)}
+    given = {id(p._data): t for p, t in zip(primals.tensors, tangents)}
     result: list[np.ndarray | None] = [None] * len(outputs)
     by_tape: dict[int, list[int]] = {}
     for k, out in enumerate(outputs):
         if not isinstance(out, Tensor) or not out.requires_grad:
             result[k] = np.zeros(np.shape(out), dtype=np.result_type(out))
         elif out.is_leaf:
-            result[k] = given.get(id(out.data), np.zeros_like(out.data))
+            result[k] = given.get(id(out._data), np.zeros_like(out._data))
         else:
             by_tape.setdefault(id(out.tape), []).append(k)
     for ks in by_tape.values():
@@ -385,13 +385,13 @@ def _push(outputs: list[Any], primals: _Primals, tangents: list[np.ndarray]) -> 
                 "earlier backward (a Tensor f captures, computed before the call): capture its .detach() instead"
             )
         on_tape = {id(x) for op in tape.operation_list for x in op.inputs}
-        inputs = [p.data for p in primals.tensors if id(p.data) in on_tape]
+        inputs = [p._data for p in primals.tensors if id(p._data) in on_tape]
         if not inputs:
             for k in ks:
-                result[k] = np.zeros_like(outputs[k].data)
+                result[k] = np.zeros_like(outputs[k]._data)
             continue
         along = [given[id(x)] for x in inputs]
-        pushed = tape.jvp(inputs, along, [outputs[k].data for k in ks], no_grad_constant=True)
+        pushed = tape.jvp(inputs, along, [outputs[k]._data for k in ks], no_grad_constant=True)
         for k, t in zip(ks, pushed):
             result[k] = t
     return result  # type: ignore[return-value]
@@ -422,7 +422,7 @@ def _push_by_reverse(outputs: list[Any], primals: _Primals, tangents: Sequence[A
     """J tangents as recorded Tensors, by two reverse passes: for cotangents u of the outputs
     (zeros; only their place in the graph matters), J^T u recorded, then J v = d/du <J^T u, v>."""
     outs = [o if isinstance(o, Tensor) else Tensor(o) for o in outputs]
-    us = [Tensor(np.zeros_like(o.data), requires_grad=True) for o in outs]
+    us = [Tensor(np.zeros_like(o._data), requires_grad=True) for o in outs]
     for u in us:
         _PRIVATE[id(u)] = u
     pairs = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
@@ -437,7 +437,7 @@ def _push_by_reverse(outputs: list[Any], primals: _Primals, tangents: Sequence[A
     pushed: Sequence[Tensor | None] = [None] * len(outs)  # no output depends on the primals
     if total is not None and total.requires_grad:
         pushed = _grad([total], us, retain_graph=True, create_graph=True, allow_unused=True)
-    return [Tensor(np.zeros_like(o.data)) if j is None else j for j, o in zip(pushed, outs)]
+    return [Tensor(np.zeros_like(o._data)) if j is None else j for j, o in zip(pushed, outs)]
 
 
 def _tangent_tensors(primals: _Primals, tangents: Sequence[Any]) -> list[Any]:
@@ -480,7 +480,7 @@ def _forward_jacobians(outputs: list[Tensor], primals: _Primals) -> list[Any]:
     for i, p in enumerate(primals.tensors):
         columns: list[list[np.ndarray]] = [[] for _ in outputs]
         for k in range(p.numel()):
-            tangents = [np.zeros_like(q.data) for q in primals.tensors]
+            tangents = [np.zeros_like(q._data) for q in primals.tensors]
             tangents[i].reshape(-1)[k] = 1
             for column, pushed in zip(columns, _push(outputs, primals, tangents)):
                 column.append(pushed.reshape(-1))

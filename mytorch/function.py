@@ -59,7 +59,7 @@ class Context:
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep ``arrays`` (tensors are stored as their arrays) for the backward pass."""
-        self.saved_arrays = tuple(a.data if isinstance(a, Tensor) else np.asarray(a) for a in arrays)
+        self.saved_arrays = tuple(a._data if isinstance(a, Tensor) else np.asarray(a) for a in arrays)
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
@@ -71,7 +71,7 @@ class Context:
         that is one of the op's inputs or its output, given among ``values`` as a Tensor
         wrapping it, is replaced by that Tensor, so the backward is differentiated through
         it. Other saved arrays (computed inside ``forward``) stay constants, as in PyTorch."""
-        tensors = {id(v.data): v for v in values if isinstance(v, Tensor)}
+        tensors = {id(v._data): v for v in values if isinstance(v, Tensor)}
         ctx = copy.copy(self)
         ctx.saved_arrays = tuple(tensors.get(id(a), a) for a in self.saved_arrays)
         return ctx

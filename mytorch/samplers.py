@@ -114,7 +114,7 @@ class WeightedRandomSampler(Sampler):
         self.num_samples = _positive("WeightedRandomSampler", "num_samples", num_samples)
         if not isinstance(replacement, bool):
             raise ValueError(f"WeightedRandomSampler: replacement should be a boolean value, got {replacement!r}")
-        values = np.asarray(getattr(weights, "data", weights), dtype=np.float64)
+        values = np.asarray(weights, dtype=np.float64)
         if values.ndim != 1 or not len(values) or (values < 0).any() or not values.sum() > 0:
             raise ValueError(
                 f"WeightedRandomSampler: weights must be one non-negative number per example, not all 0; got shape "

@@ -12,7 +12,7 @@ backward, the gradient is silently wrong. Three guards catch it:
   it saw (its ``VersionCheck``), and ``backward`` raises ``RuntimeError`` naming the
   operation and the array's shape when a version moved.
 * **Read-only locks.** A saved array (and its root) that is writeable is made read-only for
-  the life of the graph, so writes around the ``Tensor`` API (``x.data[...] = 0``, a NumPy
+  the life of the graph, so writes around the ``Tensor`` API (``x.numpy()[...] = 0``, a NumPy
   view taken of it afterwards) raise at the write. The in-place ``Tensor`` operations lift
   the lock for their own write and bump the version instead. Locks are released when the
   graph is released (``backward`` without ``retain_graph``) or garbage-collected; an array

@@ -46,7 +46,7 @@ def _path(op: str, f: Any) -> str:
 def _entry(name: Any, value: Any) -> tuple[str, np.ndarray]:
     """``(kind, array)`` for one value to save."""
     if isinstance(value, Tensor):
-        kind, array = ("tensor+grad" if value.requires_grad else "tensor"), value.data
+        kind, array = ("tensor+grad" if value.requires_grad else "tensor"), value._data
     elif isinstance(value, np.ndarray):
         kind, array = "array", value
     elif type(value) in _NUMBERS:

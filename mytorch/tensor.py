@@ -1,10 +1,11 @@
 """``Tensor``: a PyTorch-like front-end that records every operation onto an ``Autograd`` tape.
 
-A ``Tensor`` wraps a NumPy array (``.data``). Arithmetic on tensors (``+ - * / @ **``, unary
-minus, ``exp``, ``sum``, indexing, ...) runs the kernel table's forward
-(``mytorch.nn.functional``) and, when some input requires a gradient, records the operation
-with ``add_operation`` and the table's backward kernel. This file holds no derivative of its
-own: forward, backward and JVP rules all come from the kernel table.
+A ``Tensor`` wraps a NumPy array (``numpy()``; ``.data`` is a detached Tensor sharing it, as in
+PyTorch). Arithmetic on tensors (``+ - * / @ **``, unary minus, ``exp``, ``sum``, indexing, ...)
+runs the kernel table's forward (``mytorch.nn.functional``) and, when some input requires a
+gradient, records the operation with ``add_operation`` and the table's backward kernel. This
+file holds no derivative of its own: forward, backward and JVP rules all come from the kernel
+table.
 
 How gradients flow:
 
@@ -23,7 +24,7 @@ In-place operations (``+=``, ``add_``, ``zero_``, ``copy_``, ``t[i] = v``, ...) 
 tensor's own array and bump its memory's version (``mytorch.saved``): every recorded
 operation keeps the versions of the arrays its backward reads, and ``backward`` raises
 ``RuntimeError`` when one moved, as PyTorch does. Those arrays are also read-only while
-the graph lives, so a write around the Tensor API (``t.data[...] = 0``) raises at once.
+the graph lives, so a write around the Tensor API (``t.numpy()[...] = 0``) raises at once.
 Recorded, an in-place operation on ``c`` is ``c = setitem(c, value)``: the gradient flows
 through it like through any other operation.
 
@@ -219,7 +220,7 @@ class Tape(Autograd):
         Raises:
             RuntimeError: the new array's shape is not the recorded one.
         """
-        stale = {key: leaf for key, leaf in self.leaves.items() if id(leaf.data) != key}
+        stale = {key: leaf for key, leaf in self.leaves.items() if id(leaf._data) != key}
         if not stale:  # (the common case: one id() per leaf)
             return self
         fresh: dict[int, np.ndarray | None] = {}  # recorded id -> its replacement (None: still the leaf's memory)
@@ -415,7 +416,7 @@ def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
             dtype = get_default_dtype() if kind is float else np.dtype(np.int64)
         return _number(value, dtype)
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     array = np.asarray(value)
     if array.dtype.kind not in "biufc":
         raise TypeError(f"Tensor: cannot use a {type(value).__name__} (dtype {array.dtype}) as an operand")
@@ -449,7 +450,7 @@ def _widens_half(value: Any, beside: Any) -> bool:
     if not (isinstance(beside, Tensor) and beside.dtype is _HALF):
         return False
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if isinstance(value, np.ndarray):
         return value.ndim == 0 < beside.ndim and value.dtype.kind == "f" and value.dtype.itemsize > 2
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -510,7 +511,7 @@ def _promoted(args: Sequence[Any], arrays: Sequence[np.ndarray]) -> tuple[Sequen
             arg, array = args[i], value.astype(like.dtype)
         elif value.dtype.kind == "f":
             arg = args[i].to(like.dtype)
-            array = arg.data
+            array = arg._data
         else:  # (a leaf whose data became integer: the engine refuses it)
             return args, arrays
         return ((args[0], arg), (arrays[0], array)) if i else ((arg, args[1]), (array, arrays[1]))
@@ -526,9 +527,9 @@ def _arrays(args: Sequence[Any]) -> tuple[np.ndarray, ...]:
     like = None
     for a in args:
         if isinstance(a, Tensor):
-            like = a.data
+            like = a._data
             break
-    return tuple([a.data if isinstance(a, Tensor) else _constant(a, like) for a in args])
+    return tuple([a._data if isinstance(a, Tensor) else _constant(a, like) for a in args])
 
 
 def _attach(
@@ -563,7 +564,7 @@ def _attach(
         out = np.asarray(out)
     if result is None:
         result = _new_tensor(Tensor)
-        result.data = out
+        result._data = out
         result._grad = None
         result.requires_grad = False
         result._tape = None
@@ -778,7 +779,7 @@ def _index_part(i: Any) -> Any:
     """One entry of an index: a tensor's array; a uint8 array as the mask PyTorch reads it as
     (NumPy reads it as positions: ``t[tensor([0, 1], dtype=uint8)]`` gave rows 0 and 1, PyTorch row 1)."""
     if isinstance(i, Tensor):
-        i = i.data
+        i = i._data
     if type(i) is np.ndarray and i.dtype == np.uint8:
         return i.astype(bool)
     return i
@@ -882,7 +883,7 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
         widen = name == "square"  # (PyTorch's square of bools is int64; b.square() + b.square() was bool)
 
         def op(x: Any) -> Tensor:
-            data = x.data if isinstance(x, Tensor) else _constant(x, None)
+            data = x._data if isinstance(x, Tensor) else _constant(x, None)
             if widen and data.dtype.kind == "b":
                 data = data.astype(np.int64)
             return _run(kernel, (x,), (data,), None)
@@ -893,7 +894,7 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
         forward = DIRECT_FORWARDS.get(name, forward)
 
         def op(x: Any) -> Tensor:
-            data = x.data if isinstance(x, Tensor) else _constant(x, None)
+            data = x._data if isinstance(x, Tensor) else _constant(x, None)
             if data.dtype.kind in "biu":
                 data = data.astype(get_default_dtype())
             try:
@@ -949,10 +950,10 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Tensor:
 
 
 def param_pairs(tensors: Iterable[Tensor]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``(t.data, t.grad.data)`` array pairs for ``mytorch.optim``, allocating zero gradients
+    """``(t.numpy(), t.grad.numpy())`` array pairs for ``mytorch.optim``, allocating zero gradients
     as needed.
 
-    The optimizer updates ``t.data`` in place from the gradient array; ``backward`` adds into
+    The optimizer updates ``t.numpy()`` in place from the gradient array; ``backward`` adds into
     an existing ``t.grad`` in place, so the pairs stay valid as long as the gradients are
     zeroed in place (the optimizer's ``zero_grad``, ``t.grad.zero_()``): setting
     ``t.grad = None`` would detach ``t.grad`` from the optimizer's pair.
@@ -962,8 +963,8 @@ def param_pairs(tensors: Iterable[Tensor]) -> list[tuple[np.ndarray, np.ndarray]
         if not (isinstance(t, Tensor) and t.requires_grad and t.is_leaf):
             raise ValueError(f"param_pairs: item {i} is not a leaf Tensor with requires_grad=True")
         if t._grad is None:
-            t._grad = Tensor(np.zeros_like(t.data))
-        pairs.append((t.data, t._grad.data))
+            t._grad = Tensor(np.zeros_like(t._data))
+        pairs.append((t._data, t._grad._data))
     return pairs
 
 
@@ -974,11 +975,11 @@ def jvp(output: Tensor, inputs: Sequence[Tensor], tangents: Sequence[Any]) -> Te
     tangents of every value stay on the tape for ``mytorch.viz.trace``.
     """
     tape = output.tape
-    arrays = [t.data for t in inputs]
+    arrays = [t._data for t in inputs]
     tangent_arrays = [np.broadcast_to(_constant(v, a), a.shape) for v, a in zip(tangents, arrays)]
     # Inputs that all require a gradient: every other value is a constant, x.detach() (x's array) too
     constants = all(t.requires_grad for t in inputs)
-    return Tensor(tape.jvp(arrays, tangent_arrays, [output.data], no_grad_constant=constants)[0])
+    return Tensor(tape.jvp(arrays, tangent_arrays, [output._data], no_grad_constant=constants)[0])
 
 
 def _float_division(arrays: Sequence[np.ndarray]) -> Sequence[np.ndarray]:
@@ -995,7 +996,7 @@ def _divisor(other: Any, data: np.ndarray) -> np.ndarray:
     """The other operand of a division of an integer tensor: a Python integer is not taken into the
     tensor's dtype (``uint8 / -2`` is -0.5 per element, not divided by 254), since the quotient is a float."""
     if isinstance(other, Tensor):
-        return other.data
+        return other._data
     if isinstance(other, (int, np.integer)) and not isinstance(other, (bool, np.bool_)):
         return _number(int(other), np.dtype(np.int64))
     return _constant(other, data)
@@ -1009,11 +1010,11 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
     run = DIRECT_FORWARDS.get(name, run)
 
     def forward(self: Tensor, other: Any) -> Tensor:
-        data = self.data
+        data = self._data
         wide = _half_opmath(kernel, (self, other), None) if data.dtype is _HALF else None
         if wide is not None:
             return wide
-        b = other.data if isinstance(other, Tensor) else None
+        b = other._data if isinstance(other, Tensor) else None
         if b is None:
             if type(other) is float and data.dtype.kind == "f":  # (``_constant``'s answer, if cached: ``_number``)
                 b = _CONSTANTS.get((other, data.dtype))
@@ -1035,7 +1036,7 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
         return _attach(out, (self, other), arrays, backward, None, saves_output, reads)
 
     def reflected(self: Tensor, other: Any) -> Tensor:
-        data = self.data
+        data = self._data
         wide = _half_opmath(kernel, (other, self), None) if data.dtype is _HALF else None
         if wide is not None:
             return wide
@@ -1058,7 +1059,7 @@ def _comparison(compare: Any) -> Any:
     def method(self: Tensor, other: Any) -> Any:
         if not isinstance(other, (Tensor, np.ndarray, np.generic, int, float, complex, list, tuple)):
             return NotImplemented  # let the other side compare (pytest.approx, ...)
-        data = self.data
+        data = self._data
         if isinstance(other, (int, np.integer)) and data.dtype.kind in "iu" and not isinstance(other, bool):
             info = np.iinfo(data.dtype)
             if not info.min <= other <= info.max:  # compared exactly (PyTorch wraps it: uint8 < 300 is
@@ -1107,10 +1108,10 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
     tracked = _tracked(t, value)
     if tracked:
         _check_inplace(t, what)
-    old = t.data
+    old = t._data
     if old.dtype.kind in "iu" and isinstance(value, (int, float, np.integer, np.floating)) and type(value) is not bool:
         _check_storable(value, old.dtype, what)
-    array = value.data if isinstance(value, Tensor) else _wrapping(value, old)
+    array = value._data if isinstance(value, Tensor) else _wrapping(value, old)
     lifted = write_begin(old, what)
     try:
         old[index] = array
@@ -1125,7 +1126,7 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
         new = old.view()
         if not new.flags.writeable:
             adopt_view(new)  # made of a locked array: unlocked with it
-        t.data = new
+        t._data = new
         kernel = _K["setitem"]
         _attach(new, (t, value), (old, array), kernel.backward, {"index": index}, reads=kernel.reads, result=t)
     return t
@@ -1136,11 +1137,11 @@ def _scaled(input: Any, other: Any, alpha: Any, what: str) -> Any:  # noqa: A002
     the dtype of ``input + other``, as PyTorch does: ``uint8 + 2 * int8`` is int16 throughout (the
     product in int8 overflowed), and a float16 ``other`` is scaled in float32 next to a float32 ``input``."""
     if not isinstance(other, Tensor) and isinstance(input, Tensor) and input.dtype.kind != "f":
-        other = _wrapping(other, input.data)  # (a number next to floats stays one: ``_half_opmath`` reads it)
+        other = _wrapping(other, input._data)  # (a number next to floats stays one: ``_half_opmath`` reads it)
     if alpha == 1:
         return other
     if not isinstance(input, Tensor) and isinstance(other, Tensor):
-        input = _wrapping(input, other.data)  # noqa: A001
+        input = _wrapping(input, other._data)  # noqa: A001
     a, b = _arrays((input, other))
     dtype = _promoted_dtype(a, b)
     if dtype.kind in "biu" and isinstance(alpha, (float, np.floating)):
@@ -1213,12 +1214,12 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
         if not _can_store(value.dtype, t.dtype):
             raise RuntimeError(f"{what}: the result's dtype {value.dtype} cannot be stored in the tensor's {t.dtype}")
         return _assign(t, Ellipsis, value, what)
-    target = t.data
+    target = t._data
     if name in _HALF_OPMATH and _widens_half(other, t):  # in float32, as PyTorch computes it
-        array = np.asarray(other.data if isinstance(other, Tensor) else other, dtype=np.float32)
+        array = np.asarray(other._data if isinstance(other, Tensor) else other, dtype=np.float32)
         _write(t, lambda: _UFUNCS[name](target, array, out=target, casting="unsafe", dtype=np.float32), what, array)
         return t
-    array = other.data if isinstance(other, Tensor) else _wrapping(other, target)
+    array = other._data if isinstance(other, Tensor) else _wrapping(other, target)
     if array.dtype is not target.dtype and array.dtype != target.dtype and _demoted(array, target):
         # taken into t's dtype first, as PyTorch (and the recorded path) take it: float32 += int64 [2**24 + 1]
         # computed in float64 and rounded once gave 16777218 at 0.5, where t + i gives 16777216
@@ -1234,8 +1235,8 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
 
 
 def _write(t: Tensor, write: Callable[[], Any], what: str, array: Any = None) -> None:
-    """Run ``write``, an untracked in-place write into ``t.data``, guarded unless no graph holds the memory."""
-    target = t.data
+    """Run ``write``, an untracked in-place write into ``t._data``, guarded unless no graph holds the memory."""
+    target = t._data
     if not is_held(target):
         try:  # no graph holds the memory: a plain write (a parameter update under no_grad)
             write()
@@ -1267,7 +1268,7 @@ def _exp_as_power(z: Tensor, base: np.ndarray, exponent: np.ndarray) -> Tensor:
     kernel = _K["exp"]
     with np.errstate(over="ignore"):
         value = np.asarray(np.power(base, exponent), dtype=z.dtype)
-    return _attach(value, (z,), (z.data,), kernel.backward, None, kernel.saves_output, kernel.reads)
+    return _attach(value, (z,), (z._data,), kernel.backward, None, kernel.saves_output, kernel.reads)
 
 
 def _own_array(t: Tensor) -> np.ndarray:
@@ -1276,7 +1277,7 @@ def _own_array(t: Tensor) -> np.ndarray:
     when ``t`` may be an operation's result, since the tape keys gradients by array object: such a
     leaf used beside ``h`` in one graph took ``h``'s gradient for its own (its ``.grad`` None, ``h``'s
     inputs given its gradient too). (A detached tensor that stays a constant keeps the very array.)"""
-    data = t.data
+    data = t._data
     if t._tape is None and t.requires_grad:
         return data
     view = data.view()
@@ -1288,7 +1289,7 @@ def _own_array(t: Tensor) -> np.ndarray:
 def _replacement(recorded: np.ndarray, leaf: Tensor) -> np.ndarray | None:
     """What an operation reads for ``leaf`` in place of ``recorded`` (``Tape.follow_replaced_leaves``):
     None while ``recorded`` still views ``leaf.data``'s memory as it is, else a new view of ``leaf.data``."""
-    new = leaf.data
+    new = leaf._data
     at, now = recorded.__array_interface__, new.__array_interface__
     if at["data"] == now["data"] and at["strides"] == now["strides"] and recorded.shape == new.shape:
         if recorded.dtype == new.dtype:
@@ -1317,16 +1318,16 @@ def _accumulate(leaf: Tensor, grad: np.ndarray, sole: bool = False) -> None:
     held = leaf._grad
     if held is None:
         new = leaf._grad = _new_tensor(Tensor)
-        dtype = leaf.data.dtype
+        dtype = leaf._data.dtype
         if sole and type(grad) is _ndarray and grad.base is None and grad.dtype is dtype and grad.flags.writeable:
-            new.data = grad
+            new._data = grad
         else:
-            new.data = np.array(grad, dtype=dtype)
+            new._data = np.array(grad, dtype=dtype)
         new._grad = None
         new.requires_grad = False
         new._tape = None
         return
-    target = held.data
+    target = held._data
     if not is_held(target):
         try:
             target += grad  # (same_kind casting, as np.add(..., out=target) by default; no keywords to parse)
@@ -1353,13 +1354,13 @@ class Tensor:
     ``float()``, ``to``, ``size()``, ...) are bound onto the class by ``mytorch.tensor_methods``.
 
     Attributes:
-        data: the values (``numpy.ndarray``).
+        data: the values as a detached Tensor sharing this tensor's memory (see the property).
         grad: a leaf's accumulated gradient (a Tensor of the same shape and dtype), None
             until a ``backward`` reaches the leaf.
         requires_grad: whether a gradient flows to (or through) this tensor.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_tape", "_base", "_views", "_hooks", "__weakref__")
+    __slots__ = ("_data", "_grad", "requires_grad", "_tape", "_base", "_views", "_hooks", "__weakref__")
     _base: weakref.ref[Tensor]  # a view's base tensor (set by _note_view)
     _views: _Views  # the views of this tensor's memory (set by _note_view)
     _hooks: list[Callable[[Tensor], Any]]  # a leaf's hooks (set by register_hook; see tensor_graph._LEAF_HOOKS)
@@ -1386,16 +1387,47 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
-            data = _own_array(data) if requires_grad else data.data
+            data = _own_array(data) if requires_grad else data._data
         array = data if type(data) is np.ndarray else np.asarray(data)
         if array.dtype.kind not in "biufc":
             raise TypeError(f"Tensor: cannot hold a {type(data).__name__} of dtype {array.dtype} (it is not numeric)")
         if requires_grad and array.dtype.kind not in "fc":  # booleans and integers
             array = array.astype(np.float64)
-        self.data: np.ndarray = array
+        self._data: np.ndarray = array
         self._grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self._tape: Tape | None = None
+
+    @property
+    def data(self) -> Tensor:
+        """The values as a new Tensor outside any graph (``requires_grad`` False) sharing this
+        tensor's memory, as PyTorch's ``.data``: ``p.data.normal_()``, ``p.data.copy_(q)``,
+        ``p.data -= lr * p.grad`` change ``p`` without recording. Unlike PyTorch, such a write is
+        still counted by the version checks: if a live graph's backward reads ``p``'s values,
+        that ``backward`` raises instead of differentiating with the new values.
+
+        Assigning ``t.data = value`` (a Tensor, or a NumPy array, kept without a copy) makes
+        ``t`` hold ``value``'s memory; the shape and dtype may change (an integer array on a
+        tensor that requires grad is refused by the next operation). ``numpy()`` is the array."""
+        view = _new_tensor(Tensor)
+        view._data = self._data
+        view._grad = None
+        view.requires_grad = False
+        view._tape = None
+        return view
+
+    @data.setter
+    def data(self, value: Tensor | np.ndarray) -> None:
+        if isinstance(value, Tensor):
+            value = value._data
+        elif isinstance(value, np.ndarray):
+            value = np.asarray(value)
+        else:
+            raise TypeError(
+                f"Tensor.data: assign a Tensor or a numpy.ndarray, got a {type(value).__name__} "
+                "(wrap it: mytorch.tensor(value))"
+            )
+        self._data = value
 
     @property
     def grad(self) -> Tensor | None:
@@ -1421,17 +1453,17 @@ class Tensor:
     @property
     def shape(self) -> tuple[int, ...]:
         """The array's shape."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self) -> np.dtype:
         """The array's dtype."""
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
         """The number of axes."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def is_leaf(self) -> bool:
@@ -1490,7 +1522,7 @@ class Tensor:
             return
         seed = self._seed(gradient)
         if self._tape is None:  # a leaf: its own gradient, after its hooks
-            _accumulate(self, leaf_gradient(self, np.full_like(self.data, seed) if isinstance(seed, float) else seed))
+            _accumulate(self, leaf_gradient(self, np.full_like(self._data, seed) if isinstance(seed, float) else seed))
             return
         tape = self.tape.follow_replaced_leaves()
         if tape.released:
@@ -1499,7 +1531,7 @@ class Tensor:
                 "backward(retain_graph=True) the first time to differentiate the graph again"
             )
         tape.gradient_buffer.clear()
-        tape.backward(seed, output=self.data, keep_grads=keep_grads)
+        tape.backward(seed, output=self._data, keep_grads=keep_grads)
         recorder = capturing() if CAPTURE else None
         if recorder is not None:
             recorder.backward(self, tape, seed)
@@ -1513,13 +1545,13 @@ class Tensor:
         """The gradient ``backward`` starts from: ``gradient`` as an array of this tensor's shape
         and dtype, or 1.0 (which the engine fills in) when it is implied."""
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise ValueError(
                     f"backward: a gradient can be implied only for a one-element tensor; this one "
                     f"has shape {self.shape}, so pass gradient= of that shape"
                 )
             return 1.0
-        seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
+        seed = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
         if seed.shape != self.shape:
             raise ValueError(f"backward: gradient has shape {seed.shape}, the tensor {self.shape}")
         return seed
@@ -1532,7 +1564,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same values (shared, not copied: an in-place change of either is seen by the
         other and by the version checks) as a tensor outside any graph."""
-        return Tensor(self.data)
+        return Tensor(self._data)
 
     # ------------------------------------------------------------------ in place
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -1579,7 +1611,7 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         """Set every element to 0, in place; returns self."""
-        data = self.data
+        data = self._data
         if not (self.requires_grad and _GradMode.enabled) and not is_held(data):
             try:  # not recorded, no graph holds the memory: a plain write (a .grad's zero_grad)
                 data.fill(0)
@@ -1590,7 +1622,7 @@ class Tensor:
 
     def fill_(self, value: Any) -> Tensor:
         """Set every element to ``value`` (a number, or a one-element tensor), in place."""
-        if np.size(value.data if isinstance(value, Tensor) else value) != 1:
+        if np.size(value._data if isinstance(value, Tensor) else value) != 1:
             raise ValueError(f"fill_: the value must be a single number, got shape {np.shape(value)}")
         if self.dtype.kind == "f" and isinstance(value, (int, float, np.integer, np.floating)):
             _check_storable(value, self.dtype, "fill_")  # (70000.0 into float16; t[i] = v stores inf, as in PyTorch)
@@ -1607,7 +1639,7 @@ class Tensor:
         if _tracked(self, min) or _tracked(self, max):  # (a bound that requires grad gets its gradient)
             _check_inplace(self, "clamp_")
             return _assign(self, Ellipsis, _copy(self).clamp(min, max), "clamp_")
-        bounds = [b.data if isinstance(b, Tensor) else b for b in (min, max)]
+        bounds = [b._data if isinstance(b, Tensor) else b for b in (min, max)]
         for bound in bounds if self.dtype.kind == "f" else ():  # (70000.0 for float16 raises, as in PyTorch)
             if isinstance(bound, (int, float, np.integer, np.floating)):
                 _check_storable(bound, self.dtype, "clamp_")
@@ -1618,9 +1650,9 @@ class Tensor:
         casting = "same_kind"
         if self.dtype.kind in "iu" and all(np.asarray(b).dtype.kind in "iu" for b in bounds if b is not None):
             casting = "unsafe"  # (an int32 tensor bound of uint8: compared in int32, stored wrapped, as PyTorch does)
-        lifted = write_begin(self.data, "clamp_")
+        lifted = write_begin(self._data, "clamp_")
         try:
-            np.clip(self.data, *bounds, out=self.data, casting=casting)
+            np.clip(self._data, *bounds, out=self._data, casting=casting)
         except TypeError:  # (NumPy's UFuncTypeError: float bounds of an integer tensor)
             kinds = [str(np.asarray(b).dtype) for b in bounds if b is not None]
             raise RuntimeError(
@@ -1633,7 +1665,7 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``t[index] = value`` in place (recorded as ``setitem`` when a gradient is wanted)."""
-        _assign(self, _index_arg(index, self.data.shape), value, "__setitem__")
+        _assign(self, _index_arg(index, self._data.shape), value, "__setitem__")
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Turn this leaf into one that requires a gradient (or not); returns it. On a recorded
@@ -1643,10 +1675,10 @@ class Tensor:
             if requires_grad:
                 return self
             raise ValueError("requires_grad_: only a leaf's flag can change (use detach() first)")
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise TypeError(f"requires_grad_: only floating-point tensors can, this one is {self.dtype}")
         if requires_grad and not self.requires_grad:
-            self.data = _own_array(self)  # (a detached result's array: a view, see _own_array)
+            self._data = _own_array(self)  # (a detached result's array: a view, see _own_array)
         self.requires_grad = requires_grad
         return self
 
@@ -1666,31 +1698,31 @@ class Tensor:
         with p's values ((-2) ** 3 = -8), where p gets gradient 0 (log x has no real value; at
         x = 0 PyTorch gives 0 too). Integers to integer powers stay integers, as in PyTorch."""
         if isinstance(exponent, Tensor) and exponent.dtype != self.dtype:  # PyTorch's promotion, as for x * y
-            dtype = _promoted_dtype(self.data, exponent.data)
+            dtype = _promoted_dtype(self._data, exponent._data)
             if dtype.kind in "biu":
-                return Tensor(_integer_power(self.data.astype(dtype), exponent.data.astype(dtype)))
-            base = self.to(dtype) if self.dtype.kind == "f" else Tensor(self.data.astype(dtype))
+                return Tensor(_integer_power(self._data.astype(dtype), exponent._data.astype(dtype)))
+            base = self.to(dtype) if self.dtype.kind == "f" else Tensor(self._data.astype(dtype))
             return base ** (exponent if exponent.dtype == dtype else exponent.to(dtype))
-        if self.data.dtype.kind in "biu":  # (an exponent Tensor has this dtype here)
-            power = exponent.data if isinstance(exponent, Tensor) else _constant(exponent, self.data)
+        if self._data.dtype.kind in "biu":  # (an exponent Tensor has this dtype here)
+            power = exponent._data if isinstance(exponent, Tensor) else _constant(exponent, self._data)
             if power.dtype.kind in "biu":  # a number: bool ** 3 is int64, int32 ** 2 int32
                 if isinstance(exponent, Tensor):  # (a negative number is refused, as by PyTorch)
-                    return Tensor(_integer_power(self.data, power))
-                return Tensor(np.power(self.data, power))
-            return Tensor(self.data.astype(get_default_dtype())) ** exponent  # a float number: the default dtype
+                    return Tensor(_integer_power(self._data, power))
+                return Tensor(np.power(self._data, power))
+            return Tensor(self._data.astype(get_default_dtype())) ** exponent  # a float number: the default dtype
         if isinstance(exponent, Tensor):
             if exponent.requires_grad and is_grad_enabled():
                 if self.dtype is _HALF:  # in float32, rounded once: in float16 the gradient g y p / x overflowed
                     single = np.dtype(np.float32)  # at g y p (9 ** 4.5's gradient in the base was inf, 9841)
                     wide = _apply("cast", (self,), {"dtype": single}) ** _apply("cast", (exponent,), {"dtype": single})
                     return _apply("cast", (wide,), {"dtype": _HALF})
-                positive = self.data > 0
+                positive = self._data > 0
                 if positive.all():
-                    return _exp_as_power(exponent * log(self), self.data, exponent.data)
+                    return _exp_as_power(exponent * log(self), self._data, exponent._data)
                 ones = _apply("where", (self, 1.0), {"condition": positive})
-                smooth = _exp_as_power(exponent * log(ones), ones.data, exponent.data)
-                return _apply("where", (smooth, self**exponent.data), {"condition": positive})
-            exponent = exponent.data
+                smooth = _exp_as_power(exponent * log(ones), ones._data, exponent._data)
+                return _apply("where", (smooth, self**exponent._data), {"condition": positive})
+            exponent = exponent._data
         base = self
         if np.ndim(exponent):
             shape = np.broadcast_shapes(np.shape(exponent), self.shape)
@@ -1702,26 +1734,26 @@ class Tensor:
         """``b ** x`` for a constant b: exp(x * log b) where b > 0. Where b <= 0 the power has
         no real derivative in x: its values (NumPy's, e.g. 0 ** 0 = 1, (-2) ** 2 = 4) enter as
         constants, with gradient 0 (NaN where the power is infinite)."""
-        if self.data.dtype.kind in "biu":  # an integer tensor: integers stay integers (2 ** n)
+        if self._data.dtype.kind in "biu":  # an integer tensor: integers stay integers (2 ** n)
             if np.asarray(base).dtype.kind in "biu":  # (modulo 2**bits: (-2) ** 3 is 248 in uint8, as in PyTorch)
-                return Tensor(_integer_power(_wrapping(base, self.data), self.data))
-            return base ** Tensor(self.data.astype(get_default_dtype()))
+                return Tensor(_integer_power(_wrapping(base, self._data), self._data))
+            return base ** Tensor(self._data.astype(get_default_dtype()))
         number = (
             base if isinstance(base, (int, float, np.integer, np.floating)) and not isinstance(base, bool) else None
         )
-        base = _constant(base, self.data)
+        base = _constant(base, self._data)
         positive = base > 0 if number is None else number > 0  # (2.5e-8 is 0 in float16: a slope still)
         if np.all(positive):
             # The slope log b is that of the number as given, rounded once, as PyTorch takes it; the
             # value's b is rounded to the dtype first, as in PyTorch (1.1 ** x16: the slope log 1.1,
             # not log 1.0996; 70000.0 ** x16: log 70000 = 11.16, not log inf)
             slope = np.log(base) if number is None else np.log(np.float64(number))
-            return _exp_as_power(self * slope, base, self.data)
+            return _exp_as_power(self * slope, base, self._data)
         one = np.ones((), base.dtype)  # (a Python 1 made NumPy 1.26 give a 0-d float16 or float32 x float64)
         ones = np.where(positive, base, one)  # 1 where b <= 0
-        power = _exp_as_power(self * np.log(ones), ones, self.data)
+        power = _exp_as_power(self * np.log(ones), ones, self._data)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return power * np.where(positive, one, np.power(base, self.data))
+            return power * np.where(positive, one, np.power(base, self._data))
 
     # ------------------------------------------------------------------ comparisons (no gradient)
     __lt__ = _comparison(operator.lt)
@@ -1734,10 +1766,10 @@ class Tensor:
 
     # ------------------------------------------------------------------ shape and indexing
     def __getitem__(self, index: Any) -> Tensor:
-        return _apply("index", (self,), {"index": _element_view(_index_arg(index, self.data.shape), self.data.ndim)})
+        return _apply("index", (self,), {"index": _element_view(_index_arg(index, self._data.shape), self._data.ndim)})
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self._data)
 
     # The kernel table's ops as methods: ``x.exp()``, ``x.sum(axis=0)``, ``x.maximum(y)``, ...
     exp = exp
@@ -1766,31 +1798,31 @@ class Tensor:
     # ------------------------------------------------------------------ conversions
     def item(self) -> Any:
         """The single element as a Python number."""
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The values (the array itself, not a copy). ``force`` is PyTorch's keyword (a copy off
         the GPU, conjugation or negation resolved); a MyTorch Tensor has nothing to resolve."""
-        return self.data
+        return self._data
 
     def tolist(self) -> Any:
         """The values as nested lists."""
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return self._data if dtype is None else self._data.astype(dtype, copy=False)
 
     def __float__(self) -> float:
-        return float(self.data.item())
+        return float(self._data.item())
 
     def __int__(self) -> int:
-        return int(self.data.item())
+        return int(self._data.item())
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        return bool(self._data)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         flag = ", requires_grad=True" if self.requires_grad else ""
         return f"tensor({body}{flag})"
 

@@ -137,7 +137,7 @@ def _operation_of(t: Tensor) -> tuple[Any, Any] | None:
         return None
     tape = t.tape
     for op in reversed(tape.operation_list):
-        if op.output is t.data:
+        if op.output is t._data:
             return op, tape
     return None
 
@@ -179,7 +179,7 @@ def run_hooks(hooks: list[Callable[[Tensor], Any]], grad: Any, where: str, dtype
         if replaced is None:
             continue
         if not recorded:
-            replaced = np.asarray(replaced.data if isinstance(replaced, Tensor) else replaced)
+            replaced = np.asarray(replaced._data if isinstance(replaced, Tensor) else replaced)
         elif not isinstance(replaced, Tensor):
             replaced = Tensor(np.asarray(replaced))
         if replaced.shape != grad.shape:
@@ -286,4 +286,4 @@ def leaf_gradient(leaf: Tensor, grad: Any) -> Any:
     hooks = getattr(leaf, "_hooks", None) if _LEAF_HOOKS else None
     if not hooks:
         return grad
-    return run_hooks(hooks, grad, f"a leaf of shape {leaf.shape}", leaf.data.dtype)
+    return run_hooks(hooks, grad, f"a leaf of shape {leaf.shape}", leaf._data.dtype)

@@ -38,7 +38,7 @@ class IndexOutOfRangeError(IndexError, ValueError):
 
 
 def _data(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _indices(op: str, index: Any, x_shape: tuple[int, ...], dim: int) -> np.ndarray:
@@ -187,7 +187,7 @@ def scatter_(self: Tensor, dim: Any, index: Any, src: Any = None, *, value: Any 
     if (src is None) == (value is None):
         raise TypeError("scatter_: give src (a tensor or a number) or value, not both")
     d = _dim("scatter_", dim, self.ndim)
-    where, part = _source("scatter_", self.data, d, index, value if src is None else src)
+    where, part = _source("scatter_", self._data, d, index, value if src is None else src)
     return _assign(self, where, part, "scatter_")
 
 

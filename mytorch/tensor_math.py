@@ -108,7 +108,7 @@ class ValuesIndices(NamedTuple):
 
 
 def _data(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _with_dtype(x: Any, dtype: Any, op: str) -> Any:
@@ -213,7 +213,7 @@ def _extreme(
     keep = keepdim_arg(op, keepdim, keepdims)
     if dim is None:
         result = _apply(op, (input,), {"axis": None, "keepdims": False})
-        if result.dtype.kind == "f" and np.isnan(result.data):  # the NaNs share the gradient, as PyTorch's
+        if result.dtype.kind == "f" and np.isnan(result._data):  # the NaNs share the gradient, as PyTorch's
             nans = np.nonzero(np.isnan(_data(input)))  # max() gives it (its amax, as MyTorch's, NaN everywhere)
             return _apply("mean", (_apply("index", (input,), {"index": nans}),), {"axis": None, "keepdims": False})
         return result
@@ -392,10 +392,10 @@ def std(
         if wider is np.float32
         else var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
     )
-    if variance is None or (wider is not None and _beyond_float32(variance.data)):
+    if variance is None or (wider is not None and _beyond_float32(variance._data)):
         wide = std(input.to(wider), dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
         return wide.to(input.dtype)
-    zero = variance.data == 0
+    zero = variance._data == 0
     if not zero.any():
         return sqrt(variance)
     root = sqrt(_apply("where", (1.0, variance), {"condition": zero}))  # sqrt sees 1 where it is 0
@@ -589,7 +589,7 @@ def _fill_value(op: str, value: Any, x: np.ndarray) -> Any:
         if value.ndim:
             raise TypeError(f"{op}: the value must be a number or a 0-d tensor, got a tensor of shape {value.shape}")
         if x.dtype.kind in "biu":
-            return _fill_value(op, value.data.item(), x)
+            return _fill_value(op, value._data.item(), x)
         return value.to(x.dtype) if value.dtype.kind == "f" else value  # (a float16 x stays float16, as in PyTorch)
     if not isinstance(value, (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)):
         raise TypeError(f"{op}: the value must be a number or a 0-d tensor, got {type(value).__name__}")
@@ -621,7 +621,7 @@ def masked_fill_(self: Tensor, mask: Any, value: Any) -> Tensor:
     """``masked_fill`` written into this tensor (an in-place operation; returns it). The mask
     broadcasts to the tensor's shape."""
     condition = _fill_mask("masked_fill_", mask, self.shape, inplace=True)
-    fill = _fill_value("masked_fill_", value, self.data)
+    fill = _fill_value("masked_fill_", value, self._data)
     return _assign(self, np.broadcast_to(condition, self.shape), fill, "masked_fill_")
 
 
@@ -728,8 +728,8 @@ def _rounding(name: str) -> Any:
 
     def op(input: Any) -> Tensor:  # noqa: A002 - PyTorch's name
         x = _as_tensor(input)
-        if x.data.dtype.kind in "biu" and (name != "sign" or x.data.dtype.kind == "b"):
-            return Tensor(x.data.copy())  # (the sign of a bool is itself, as in PyTorch)
+        if x._data.dtype.kind in "biu" and (name != "sign" or x._data.dtype.kind == "b"):
+            return Tensor(x._data.copy())  # (the sign of a bool is itself, as in PyTorch)
         return _apply(name, (x,))
 
     op.__name__ = op.__qualname__ = name
@@ -747,8 +747,8 @@ def round(input: Any, *, decimals: builtins.int = 0) -> Tensor:  # noqa: A001, A
     """x rounded to ``decimals`` places, halves to even (2.5 -> 2); kernel ``round``, gradient 0.
     Integers stay integers."""
     x = _as_tensor(input)
-    if x.data.dtype.kind in "biu":
-        return Tensor(x.data.copy())
+    if x._data.dtype.kind in "biu":
+        return Tensor(x._data.copy())
     return _apply("round", (x,), {"decimals": builtins.int(decimals)} if decimals else None)
 
 
@@ -757,14 +757,14 @@ def _quotient_operands(op: str, input: Any, other: Any) -> tuple[tuple[Any, Any]
     an integer tensor's range wraps, as in ``+``: ``uint8 % -2`` is ``uint8 % 254``); an integer
     division by zero raises ZeroDivisionError, as in PyTorch (NumPy gives 0 and a warning)."""
     args = (input, other)
-    like = next((a.data for a in args if isinstance(a, Tensor)), None)
+    like = next((a._data for a in args if isinstance(a, Tensor)), None)
     arrays = _arrays(args) if like is None else tuple(_wrapping(a, like) for a in args)
     if arrays[0].dtype != arrays[1].dtype:
         args, arrays = _promoted(args, arrays)  # type: ignore[assignment]
         if arrays[0].dtype != arrays[1].dtype:  # (float32 % float64: both float64, a gradient through a cast)
             dtype = _promoted_dtype(*arrays)
             args = tuple(a.to(dtype) if _wants_grad(a) and a.dtype != dtype else a for a in args)
-            arrays = tuple(a.data if _wants_grad(a) else b.astype(dtype) for a, b in zip(args, arrays))
+            arrays = tuple(a._data if _wants_grad(a) else b.astype(dtype) for a, b in zip(args, arrays))
     if arrays[0].dtype.kind in "biu" and not np.all(arrays[1]):
         raise ZeroDivisionError(f"{op}: integer division by zero")
     return args, (arrays[0], arrays[1])
@@ -796,7 +796,7 @@ def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's na
     ``backward``). Also ``a // b`` and a method of Tensor. A float16 tensor divided by a number
     float16 does not hold (or by a wider 0-d tensor) is divided in float32, as PyTorch divides it."""
     if _widens_half(other, input):  # (a divisor on the right only, as in PyTorch)
-        return Tensor(floor_divide(input.data.astype(np.float32), other).data.astype(_HALF))
+        return Tensor(floor_divide(input._data.astype(np.float32), other)._data.astype(_HALF))
     _, arrays = _quotient_operands("floor_divide", input, other)
     with np.errstate(divide="ignore", invalid="ignore"):  # x // 0. is +-inf or NaN, as in PyTorch
         return Tensor(np.floor_divide(*arrays))

@@ -46,7 +46,7 @@ def _convert(self: Tensor, dtype: Any) -> Tensor:
         return self
     if dtype.kind == "f" and self.dtype.kind == "f":
         return _apply("cast", (self,), {"dtype": dtype})
-    return Tensor(self.data.astype(dtype))
+    return Tensor(self._data.astype(dtype))
 
 
 def _is_device(arg: Any) -> builtins.bool:
@@ -87,12 +87,12 @@ def _size(self: Tensor, dim: int | None = None) -> tuple[int, ...] | int:
 
 def _dim(self: Tensor) -> int:
     """The number of axes."""
-    return self.data.ndim
+    return self._data.ndim
 
 
 def _is_floating_point(self: Tensor) -> builtins.bool:
     """Whether the dtype is a floating-point one."""
-    return self.data.dtype.kind == "f"
+    return self._data.dtype.kind == "f"
 
 
 def _clone(self: Tensor) -> Tensor:
@@ -103,19 +103,19 @@ def _clone(self: Tensor) -> Tensor:
 def _format(self: Tensor, spec: str) -> str:
     """``f"{loss:.4f}"``: a one-element 0-d tensor formats as its number, as PyTorch's does; any
     other tensor takes only the empty format (``f"{t}"``, its ``str``)."""
-    if self.data.ndim == 0:
+    if self._data.ndim == 0:
         return format(self.item(), spec)
     return object.__format__(self, spec)
 
 
 def _contiguous(self: Tensor) -> Tensor:
     """This tensor if its memory is laid out row by row, else a copy that is (kernel ``clone``)."""
-    return self if self.data.flags.c_contiguous else _apply("clone", (self,))
+    return self if self._data.flags.c_contiguous else _apply("clone", (self,))
 
 
 def _is_contiguous(self: Tensor) -> builtins.bool:
     """Whether its memory is laid out row by row (C order)."""
-    return builtins.bool(self.data.flags.c_contiguous)
+    return builtins.bool(self._data.flags.c_contiguous)
 
 
 def _random_fill(name: str, draw: Any) -> Any:
@@ -170,8 +170,8 @@ def _logical(op: Any, reflected: builtins.bool = False) -> Any:
     """``a & b``, ``a | b``, ``a ^ b`` on bool (or integer) tensors: a result outside any graph."""
 
     def method(self: Tensor, other: Any) -> Tensor:
-        data = self.data
-        values = other.data if isinstance(other, Tensor) else _wrapping(other, data)
+        data = self._data
+        values = other._data if isinstance(other, Tensor) else _wrapping(other, data)
         if values.dtype != data.dtype:  # PyTorch's promotion: uint8 | np.int64(2) stays uint8
             dtype = _promoted_dtype(data, values)
             data, values = data.astype(dtype, copy=False), values.astype(dtype, copy=False)
@@ -188,10 +188,10 @@ def _logical_inplace(op: Any, what: str) -> Any:
 
     def method(self: Tensor, other: Any) -> Tensor:
         value = out_of_place(self, other)
-        source, result = self.data.dtype.kind, value.data.dtype.kind
+        source, result = self._data.dtype.kind, value._data.dtype.kind
         if result != source and not (source in "iu" and result in "iub"):
             raise RuntimeError(
-                f"{what}: the result's dtype {value.data.dtype} cannot be stored in the tensor's {self.data.dtype}"
+                f"{what}: the result's dtype {value._data.dtype} cannot be stored in the tensor's {self._data.dtype}"
             )
         return _assign(self, Ellipsis, value, what)
 
@@ -200,7 +200,7 @@ def _logical_inplace(op: Any, what: str) -> Any:
 
 def _invert(self: Tensor) -> Tensor:
     """``~t``: logical not of a bool tensor (bitwise not of an integer one)."""
-    return Tensor(~self.data)
+    return Tensor(~self._data)
 
 
 def _caster(dtype: Any, name: str) -> Any:

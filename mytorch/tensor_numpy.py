@@ -14,7 +14,7 @@ Three kinds of function:
 * anything else is run on the values when no operand requires a gradient, and raises a
   ``TypeError`` naming the function when one does (its gradient would silently be lost).
 
-``np.asarray(t)`` is always the values (``t.data``): a way to say "a constant" on purpose.
+``np.asarray(t)`` is always the values (``t.numpy()``): a way to say "a constant" on purpose.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _requires_grad(values: Any) -> bool:
 def _values(value: Any) -> Any:
     """``value`` with every Tensor (also inside lists and tuples) replaced by its array."""
     if isinstance(value, T.Tensor):
-        return value.data
+        return value._data
     if isinstance(value, (list, tuple)):
         return type(value)(_values(v) for v in value)
     return value
@@ -137,7 +137,7 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: d
                 f"np.{ufunc.__name__}: writing a Tensor that requires grad into an array (out=, or "
                 "array -= tensor) would lose its gradient; write its .data, or do it under mytorch.no_grad()"
             )
-        return getattr(ufunc, method)(*_values(inputs), **kwargs)  # p.data -= lr * p.grad
+        return getattr(ufunc, method)(*_values(inputs), **kwargs)  # array -= lr * p.grad
     if ufunc in _LOGICAL and method == "__call__" and not kwargs and len(inputs) == 2:
         return _LOGICAL[ufunc](*inputs)
     rule = UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None

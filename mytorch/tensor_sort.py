@@ -26,7 +26,7 @@ __all__ = ["argsort", "sort", "topk"]
 
 
 def _data(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _axis(op: str, dim: Any, ndim: int) -> int:

@@ -128,7 +128,7 @@ def trace_rows(source: Any, names: Mapping[str, Any] | None = None) -> list[Trac
         names: optional names for values: ``{"x1": x1, "y": y}`` (tensors or arrays).
     """
     engine = _engine(source)
-    aliases = {id(v if isinstance(v, np.ndarray) else v.data): k for k, v in (names or {}).items()}
+    aliases = {id(v if isinstance(v, np.ndarray) else v._data): k for k, v in (names or {}).items()}
     outputs = {id(op.output) for op in engine.operation_list}
     memory = engine.gradient_buffer.memory
     tangents = engine.tangents

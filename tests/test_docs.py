@@ -86,7 +86,7 @@ STATED = {
             "print(h.grad, x.grad)  # [2, 2] and 6 e^(3x)",
             r"tensor\(\[2\., 2\.\]\) tensor\(\[\s*120\.51\d*,\s*2420\.57\d*\s*\]\)",
         ),
-        ("print(loss.item(), net(x).data.argmax(axis=1))  # ~0.00 [0 0 0 1]", r"(?P<zero>\S+) \[0 0 0 1\]"),
+        ("print(loss.item(), net(x).argmax(dim=1).tolist())  # ~0.00 [0, 0, 0, 1]", r"(?P<zero>\S+) \[0, 0, 0, 1\]"),
         ("print(len(loader), [len(yb) for xb, yb in loader])  # 3 [4, 4, 2]", r"3 \[4, 4, 2\]"),
     ],
     "docs/training.md": [

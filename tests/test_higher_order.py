@@ -33,7 +33,7 @@ def first_derivative(name: str, arrays: list[np.ndarray], params: dict, w: np.nd
     ts = [Tensor(x, requires_grad=True) for x in arrays]
     out = T._apply(name, ts, params)
     grads = mt.grad((out * out * w).sum(), ts, allow_unused=True)
-    return [np.zeros_like(x) if g is None else g.data for g, x in zip(grads, arrays)]
+    return [np.zeros_like(x) if g is None else g.numpy() for g, x in zip(grads, arrays)]
 
 
 def double_backward(
@@ -47,7 +47,11 @@ def double_backward(
     grads = mt.grad((out * out * w).sum(), ts, create_graph=True, allow_unused=True)
     s = sum((g * v).sum() for g, v in zip(grads, vs) if g is not None and g.requires_grad)
     second = mt.grad(s, ts, allow_unused=True) if isinstance(s, Tensor) else [None] * len(ts)
-    return w, vs, *([np.zeros_like(x) if g is None else g.data for g, x in zip(gs, arrays)] for gs in (grads, second))
+    return (
+        w,
+        vs,
+        *([np.zeros_like(x) if g is None else g.numpy() for g, x in zip(gs, arrays)] for gs in (grads, second)),
+    )
 
 
 def check_second_order(name: str, arrays: list[np.ndarray], params: dict, rng: np.random.Generator) -> None:
@@ -97,7 +101,7 @@ def test_every_jvp_rule_runs_on_tensors_and_records_itself(name: str) -> None:
         xs = [Tensor(x, requires_grad=True) for x in arrays]
         result = kernel.jvp([Tensor(t, requires_grad=True) for t in tangents], *xs, **recorded)
         assert isinstance(result, Tensor) and result.requires_grad, name
-        np.testing.assert_allclose(result.data, expected, rtol=1e-12, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(result.numpy(), expected, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
 @pytest.mark.parametrize("name", sorted(F.KERNELS))
@@ -117,9 +121,9 @@ def test_second_derivative_of_x_cubed_is_6x() -> None:
     (g,) = mt.grad((x**3).sum(), x, create_graph=True)
     (h,) = mt.grad(g.sum(), x, create_graph=True)
     (third,) = mt.grad(h.sum(), x)
-    np.testing.assert_allclose(g.data, 3 * x.data**2)
-    np.testing.assert_allclose(h.data, 6 * x.data)
-    np.testing.assert_allclose(third.data, 6.0)
+    np.testing.assert_allclose(g.numpy(), 3 * x.numpy() ** 2)
+    np.testing.assert_allclose(h.numpy(), 6 * x.numpy())
+    np.testing.assert_allclose(third.numpy(), 6.0)
     assert func.grad(func.grad(lambda t: t**3))(2.0) == pytest.approx(12.0)
 
 
@@ -129,12 +133,12 @@ def test_backward_with_create_graph_fills_grad_with_a_differentiable_tensor() ->
     y.backward(create_graph=True)
     g = x.grad
     assert isinstance(g, Tensor) and g.requires_grad
-    np.testing.assert_allclose(g.data, np.cos(x.data) * x.data + np.sin(x.data))
+    np.testing.assert_allclose(g.numpy(), np.cos(x.numpy()) * x.numpy() + np.sin(x.numpy()))
     (h,) = mt.grad(g.sum(), x, retain_graph=True)
-    np.testing.assert_allclose(h.data, -np.sin(x.data) * x.data + 2 * np.cos(x.data))
+    np.testing.assert_allclose(h.numpy(), -np.sin(x.numpy()) * x.numpy() + 2 * np.cos(x.numpy()))
     x.grad = None
     g.sum().backward()  # the same second derivative, through .grad
-    np.testing.assert_allclose(x.grad.data, h.data)
+    np.testing.assert_allclose(x.grad.numpy(), h.numpy())
     with pytest.raises(ValueError, match="cannot be combined"):
         (x * x).sum().backward(create_graph=True, keep_grads=True)
 
@@ -147,21 +151,21 @@ def test_a_recorded_backward_takes_a_gradient_of_another_dtype_and_leaves_a_writ
     x = Tensor(np.array([0.5, 2.0]), requires_grad=True)
     x.backward(mt.tensor([1.0, 2.0], dtype=mt.float32), create_graph=True)
     assert x.grad.dtype == np.float64
-    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 2.0])
     x.grad = None
     x.mean().backward(create_graph=True)
     x.backward(mt.tensor([1.0, 2.0]))
-    np.testing.assert_array_equal(x.grad.data, [1.5, 2.5])
+    np.testing.assert_array_equal(x.grad.numpy(), [1.5, 2.5])
     x.grad.zero_()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
     (g,) = mt.grad(x.mean(), x, create_graph=True)  # the same for mytorch.grad's gradients
     g.detach().add_(1.0)
-    np.testing.assert_array_equal(g.data, [1.5, 1.5])
+    np.testing.assert_array_equal(g.numpy(), [1.5, 1.5])
     w = Tensor(np.array([0.5, 2.0], dtype=np.float32), requires_grad=True)
     (g,) = mt.grad(w**3, w, grad_outputs=mt.tensor([1.0, 1.0], dtype=mt.float64), create_graph=True)
     assert g.dtype == np.float32
-    np.testing.assert_allclose(g.data, 3 * w.data**2)
-    np.testing.assert_allclose(mt.grad(g.sum(), w)[0].data, 6 * w.data)
+    np.testing.assert_allclose(g.numpy(), 3 * w.numpy() ** 2)
+    np.testing.assert_allclose(mt.grad(g.sum(), w)[0].numpy(), 6 * w.numpy())
 
 
 def test_a_retained_gradient_of_a_recorded_backward_is_in_the_graph() -> None:
@@ -173,9 +177,9 @@ def test_a_retained_gradient_of_a_recorded_backward_is_in_the_graph() -> None:
     h.retain_grad()
     (h * h).sum().backward(create_graph=True)
     assert h.grad.requires_grad
-    np.testing.assert_allclose(h.grad.data, 2 * x.data**2)
+    np.testing.assert_allclose(h.grad.numpy(), 2 * x.numpy() ** 2)
     (dx,) = mt.grad(h.grad.sum(), x)
-    np.testing.assert_allclose(dx.data, 4 * x.data)
+    np.testing.assert_allclose(dx.numpy(), 4 * x.numpy())
 
 
 def test_backward_with_create_graph_frees_its_tape_with_the_gradient() -> None:
@@ -271,7 +275,7 @@ def test_gradient_penalty_differentiated_with_respect_to_the_weights(rng: np.ran
         step = np.zeros_like(W0)
         step[k] = eps
         numeric[k] = (penalty(Tensor(W0 + step)).item() - penalty(Tensor(W0 - step)).item()) / (2 * eps)
-    np.testing.assert_allclose(W.grad.data if isinstance(W.grad, Tensor) else W.grad, numeric, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(W.grad.numpy() if isinstance(W.grad, Tensor) else W.grad, numeric, rtol=1e-6, atol=1e-8)
 
 
 def test_the_input_gradient_of_a_linear_layer_is_recorded_in_its_weight(rng: np.random.Generator) -> None:
@@ -302,7 +306,7 @@ def test_func_grad_capturing_weights_is_recorded_so_the_penalty_differentiates(r
     x = Tensor(x0, requires_grad=True)
     (gx2,) = mt.grad((np.tanh(x @ W) ** 2).sum(), x, create_graph=True)
     (expected,) = mt.grad((gx2 * gx2).sum(), W)
-    np.testing.assert_allclose(gW.data, expected.data, rtol=1e-12)
+    np.testing.assert_allclose(gW.numpy(), expected.numpy(), rtol=1e-12)
 
 
 def test_one_maml_inner_step(rng: np.random.Generator) -> None:
@@ -327,9 +331,9 @@ def test_one_maml_inner_step(rng: np.random.Generator) -> None:
 
     eps = 1e-6
     numeric = [(at(w0 + eps * e) - at(w0 - eps * e)) / (2 * eps) for e in np.eye(3)]
-    np.testing.assert_allclose(meta.data, numeric, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(meta.numpy(), numeric, rtol=1e-6, atol=1e-9)
     first_order = func.grad(lambda w: loss(w, xv, yv))(w0 - alpha * func.grad(lambda w: loss(w, xt, yt))(w0))
-    assert not np.allclose(meta.data, first_order), "the second-order term must matter here"
+    assert not np.allclose(meta.numpy(), first_order), "the second-order term must matter here"
 
 
 # --------------------------------------------------------------------------- custom functions
@@ -360,13 +364,13 @@ def test_a_custom_function_with_a_differentiable_backward_has_a_second_derivativ
     x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
     (g,) = mt.grad(Cube.apply(x).sum(), x, create_graph=True)
     (h,) = mt.grad(g.sum(), x)
-    np.testing.assert_allclose(h.data, 6 * x.data)
+    np.testing.assert_allclose(h.numpy(), 6 * x.numpy())
 
 
 def test_a_backward_that_leaves_the_graph_says_so_naming_it() -> None:
     x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
     y = Opaque.apply(x * 1.0).sum()
-    np.testing.assert_allclose(mt.grad(y, x, retain_graph=True)[0].data, 3 * x.data**2)  # first order works
+    np.testing.assert_allclose(mt.grad(y, x, retain_graph=True)[0].numpy(), 3 * x.numpy() ** 2)  # first order works
     with pytest.raises(TypeError, match="Opaque_backward supports first-order gradients only"):
         (g,) = mt.grad((Opaque.apply(x * 1.0) * x).sum(), x, create_graph=True)
         mt.grad(g.sum(), x)
@@ -390,9 +394,9 @@ def test_a_pytorch_style_function_with_a_tensor_backward_has_a_second_derivative
     x = Tensor(np.array([1.5, -2.0]), requires_grad=True)
     (g,) = mytorch.autograd.grad(Cube3.apply(x).sum(), x, create_graph=True)
     (h,) = mt.grad((g * g).sum(), x)  # d/dx (3x²)² = 36 x³
-    np.testing.assert_allclose(h.data, 36 * x.data**3)
+    np.testing.assert_allclose(h.numpy(), 36 * x.numpy() ** 3)
     Cube3.apply(x).sum().backward()  # first order still works
-    np.testing.assert_allclose(np.asarray(x.grad), 3 * x.data**2)
+    np.testing.assert_allclose(np.asarray(x.grad), 3 * x.numpy() ** 2)
 
 
 # --------------------------------------------------------------------------- mytorch.grad
@@ -400,7 +404,7 @@ def test_grad_leaves_dot_grad_alone_and_releases_the_graph() -> None:
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     y = (x * x).sum()
     (g,) = mt.grad(y, x)
-    np.testing.assert_allclose(g.data, [2.0, 4.0])
+    np.testing.assert_allclose(g.numpy(), [2.0, 4.0])
     assert x.grad is None or not np.any(np.asarray(x.grad))
     with pytest.raises(RuntimeError, match="released"):
         mt.grad(y, x)
@@ -416,11 +420,11 @@ def test_grad_checks_its_arguments() -> None:
         mt.grad(y.sum(), [x, unused], retain_graph=True)
     gx, gu = mt.grad(y, [x, unused], grad_outputs=np.array([1.0, 0.5]), allow_unused=True, retain_graph=True)
     assert gu is None
-    np.testing.assert_allclose(gx.data, np.exp(x.data) * [1.0, 0.5])
+    np.testing.assert_allclose(gx.numpy(), np.exp(x.numpy()) * [1.0, 0.5])
     with pytest.raises(RuntimeError, match="does not require a gradient"):
         mt.grad(Tensor(np.ones(1)), x)
     with pytest.raises(TypeError, match="not a Tensor"):
-        mt.grad(y.sum(), [x.data])
+        mt.grad(y.sum(), [x.numpy()])
 
 
 def test_grad_materializes_zeros_for_unused_inputs_as_pytorch() -> None:
@@ -428,11 +432,11 @@ def test_grad_materializes_zeros_for_unused_inputs_as_pytorch() -> None:
     unused = Tensor(np.array([3.0]), requires_grad=True)
     y = (x**3).sum()
     gx, gu = mt.grad(y, [x, unused], create_graph=True, materialize_grads=True)
-    np.testing.assert_array_equal(gu.data, [0.0])
+    np.testing.assert_array_equal(gu.numpy(), [0.0])
     assert gu.requires_grad  # differentiable, as PyTorch's zeros_like(requires_grad=create_graph)
     hx, hu = mt.grad((gx + gu).sum(), [x, unused], materialize_grads=True)
-    np.testing.assert_allclose(hx.data, 6 * x.data)
-    np.testing.assert_array_equal(hu.data, [0.0])
+    np.testing.assert_allclose(hx.numpy(), 6 * x.numpy())
+    np.testing.assert_array_equal(hu.numpy(), [0.0])
     with pytest.raises(ValueError, match="allow_unused"):
         mt.grad(y, [x, unused], allow_unused=False, materialize_grads=True)
 
@@ -446,8 +450,8 @@ def test_create_graph_records_inside_a_no_grad_block_as_pytorch() -> None:
         (g,) = mt.grad(y, x, create_graph=True)
         y.backward(create_graph=True)
     assert g.requires_grad and x.grad.requires_grad
-    np.testing.assert_allclose(mt.grad(g.sum(), x)[0].data, 6 * x.data)
-    np.testing.assert_allclose(mt.grad(x.grad.sum(), x)[0].data, 6 * x.data)
+    np.testing.assert_allclose(mt.grad(g.sum(), x)[0].numpy(), 6 * x.numpy())
+    np.testing.assert_allclose(mt.grad(x.grad.sum(), x)[0].numpy(), 6 * x.numpy())
 
 
 def test_grad_with_respect_to_an_intermediate_result() -> None:
@@ -455,8 +459,8 @@ def test_grad_with_respect_to_an_intermediate_result() -> None:
     h = np.sin(x)
     y = (h * h).sum()
     gh, gx = mt.grad(y, [h, x])
-    np.testing.assert_allclose(gh.data, 2 * np.sin(x.data))
-    np.testing.assert_allclose(gx.data, 2 * np.sin(x.data) * np.cos(x.data))
+    np.testing.assert_allclose(gh.numpy(), 2 * np.sin(x.numpy()))
+    np.testing.assert_allclose(gx.numpy(), 2 * np.sin(x.numpy()) * np.cos(x.numpy()))
 
 
 def test_forward_mode_through_an_in_place_change_of_a_value_already_read_raises() -> None:
@@ -550,10 +554,10 @@ def test_a_gradient_has_its_inputs_dtype() -> None:
     c = Tensor(np.array([3.0, 4.0]))
     (g,) = mt.grad((x * x * c).sum(), x, create_graph=True)
     assert g.dtype == np.float32 and g.requires_grad
-    np.testing.assert_allclose(g.data, 2 * x.data * c.data)
+    np.testing.assert_allclose(g.numpy(), 2 * x.numpy() * c.numpy())
     assert mt.grad(g.sum(), x)[0].dtype == np.float32
-    assert func.grad(lambda y: (y * c).sum())(x.data).dtype == np.float32
-    assert func.jacrev(lambda y: y * c)(x.data).dtype == np.float32
+    assert func.grad(lambda y: (y * c).sum())(x.numpy()).dtype == np.float32
+    assert func.jacrev(lambda y: y * c)(x.numpy()).dtype == np.float32
 
 
 # --------------------------------------------------------------------------- NumPy's protocols
@@ -567,12 +571,12 @@ def test_numpy_functions_on_tensors_record_and_asarray_is_the_values() -> None:
     def value(a: np.ndarray) -> float:
         return float(np.sum(np.tensordot(np.exp(a), a.T, axes=1) * np.array([1.0, 2.0])))
 
-    numeric = np.zeros_like(x.data)
+    numeric = np.zeros_like(x.numpy())
     for k in np.ndindex(x.shape):
-        step = np.zeros_like(x.data)
+        step = np.zeros_like(x.numpy())
         step[k] = eps
-        numeric[k] = (value(x.data + step) - value(x.data - step)) / (2 * eps)
-    np.testing.assert_allclose(g.data, numeric, rtol=1e-6)
+        numeric[k] = (value(x.numpy() + step) - value(x.numpy() - step)) / (2 * eps)
+    np.testing.assert_allclose(g.numpy(), numeric, rtol=1e-6)
     assert type(np.asarray(x)) is np.ndarray
     with pytest.raises(TypeError, match="np.cumprod has no gradient rule"):
         np.cumprod(x)
@@ -688,7 +692,7 @@ def test_reverse_over_forward_jacobians_and_tuples() -> None:
         return t1.sum() + 3 * t2
 
     g = func.grad(f)(Tensor(x))
-    np.testing.assert_allclose(g.data, -np.sin(x) * v + 6 * v, rtol=1e-12)
+    np.testing.assert_allclose(g.numpy(), -np.sin(x) * v + 6 * v, rtol=1e-12)
     # an output that does not depend on the primal has a zero tangent, and no gradient
     zero = func.grad(lambda p: func.jvp(lambda y: (y * 0 + 1.0).sum(), (p,), (v,))[1])(x)
     np.testing.assert_array_equal(zero, np.zeros(3))
@@ -701,7 +705,7 @@ def test_an_inner_transform_differentiates_its_argument_not_every_use_of_the_sam
     inner = func.grad(lambda p: (p * func.grad(lambda y: (p * y).sum())(p)).sum())(x)
     np.testing.assert_allclose(inner, 2 * x, rtol=1e-12)  # d/dp sum(p * p)
     w = Tensor(x, requires_grad=True)
-    np.testing.assert_allclose(func.grad(lambda y: (y * w).sum())(w).data, x, rtol=1e-12)
+    np.testing.assert_allclose(func.grad(lambda y: (y * w).sum())(w).numpy(), x, rtol=1e-12)
     # argnums=(0, 1) with the second argument computed from the first: partial derivatives
     g = func.grad(lambda p: sum(func.grad(lambda a, b: (a * b * b).sum(), argnums=(0, 1))(p, 2 * p)).sum())(x)
     np.testing.assert_allclose(g, 4 * 2 * x + 2 * 4 * x, rtol=1e-12)  # d/dp sum((2p)^2 + 2 p (2p))
@@ -720,9 +724,11 @@ def test_forward_mode_treats_a_detached_tensor_as_a_constant() -> None:
     np.testing.assert_allclose(tangent, 2 * x * x * v, rtol=1e-12)
     np.testing.assert_allclose(func.hessian(lambda y: (y.detach() * y * y).sum())(x), np.diag(2 * x), rtol=1e-12)
     leaf = Tensor(x, requires_grad=True)
-    np.testing.assert_allclose(mt.jvp(leaf.detach() * leaf * leaf, [leaf], [v]).data, 2 * x * x * v, rtol=1e-12)
+    np.testing.assert_allclose(mt.jvp(leaf.detach() * leaf * leaf, [leaf], [v]).numpy(), 2 * x * x * v, rtol=1e-12)
     constant = Tensor(np.array([2.0, 3.0, 4.0]))  # a perturbed input that requires no gradient still moves
-    np.testing.assert_allclose(mt.jvp((constant * leaf).sum(), [leaf, constant], [v, v]).data, v @ (x + constant.data))
+    np.testing.assert_allclose(
+        mt.jvp((constant * leaf).sum(), [leaf, constant], [v, v]).numpy(), v @ (x + constant.numpy())
+    )
 
 
 def test_transforms_inside_a_no_grad_block_still_differentiate() -> None:
@@ -737,7 +743,7 @@ def test_transforms_inside_a_no_grad_block_still_differentiate() -> None:
         np.testing.assert_allclose(func.vjp(np.sin, x)[1](v)[0], np.cos(x) * v, rtol=1e-12)
         np.testing.assert_allclose(func.hessian(lambda y: np.sin(y).sum())(x), np.diag(-np.sin(x)), rtol=1e-12)
         captured = func.grad(lambda y: (y.sin() * w).sum())(Tensor(x))
-    np.testing.assert_allclose(captured.data, np.cos(x) * w.data, rtol=1e-12)
+    np.testing.assert_allclose(captured.numpy(), np.cos(x) * w.numpy(), rtol=1e-12)
     assert not captured.requires_grad  # a constant: computed inside no_grad
 
 
@@ -778,7 +784,7 @@ def test_a_recorded_backward_on_a_long_chain_frees_its_tape_when_dropped() -> No
         assert len(g.tape) > 2 * length  # the backward was recorded, after the forward
         tape = weakref.ref(g.tape)
         (h,) = mt.grad(g.sum(), x)
-        assert np.all(np.isfinite(h.data))
+        assert np.all(np.isfinite(h.numpy()))
         return tape
 
     run(100)  # warm caches (constants, pruned kernels)

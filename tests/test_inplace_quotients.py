@@ -143,7 +143,7 @@ def test_numpy_ufunc_without_a_rule_raises_instead_of_dropping_the_gradient():
     floors = np.floor_divide(x, 0.5)  # piecewise constant: a constant, as x // 0.5
     assert not floors.requires_grad
     np.testing.assert_array_equal(floors.numpy(), [0.0, 2.0])
-    assert np.asarray(x) is x.data  # the values, on purpose a constant
+    assert np.asarray(x) is x.numpy()  # the values, on purpose a constant
 
 
 # --------------------------------------------------------------------------- against PyTorch

@@ -106,7 +106,7 @@ def test_a_fused_tensor_loss_saves_what_its_row_declares(loss: str) -> None:
     x = Tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
     target = np.array([0, 2, 1, 1]) if loss == "cross_entropy" else np.full((4, 3), 0.5)
     out = getattr(TF, loss)(x, target)
-    assert not x.data.flags.writeable  # read by the backward: locked until it has run
-    assert out.data.flags.writeable  # read by no rule: not saved
+    assert not x.numpy().flags.writeable  # read by the backward: locked until it has run
+    assert out.numpy().flags.writeable  # read by no rule: not saved
     out.backward()
-    assert x.grad is not None and np.isfinite(x.grad.data).all() and x.data.flags.writeable
+    assert x.grad is not None and np.isfinite(x.grad.numpy()).all() and x.numpy().flags.writeable

@@ -623,7 +623,7 @@ CATALOGUE: list[Misuse] = [
            ("sigmoid_backward", "output", "(2, 3)", "version 1", "expected version 0")),
     Misuse("inplace-parameter-updated", "in place", "update a parameter between forward and backward",
            lambda t: _update_between_forward_and_backward(), RuntimeError, ("mul_backward", "input 0", "(2, 3)")),
-    Misuse("inplace-raw-write", "in place", "x.data[...] = 10 while a graph that read x lives",
+    Misuse("inplace-raw-write", "in place", "x.numpy()[...] = 10 while a graph that read x lives",
            lambda t: _raw_write_into_saved_leaf(), ValueError, ("read-only",)),
     Misuse("inplace-view", "in place", "h[0] += 1 while recording (an in-place change of a live view)",
            lambda t: _in_place_on_view(), RuntimeError, ("shares its memory", "(3,)", "h[1:3] = h[1:3] + 1")),
@@ -842,7 +842,7 @@ def _update_between_forward_and_backward() -> None:
 def _raw_write_into_saved_leaf() -> None:
     x = Tensor(np.ones(3), requires_grad=True)
     y = (x**2).sum()
-    x.data[...] = 10
+    x.numpy()[...] = 10
     y.backward()
 
 

@@ -107,16 +107,16 @@ def test_train_and_eval_reach_every_module_and_switch_dropout():
     net = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))
     assert net.eval() is net and not any(m.training for m in net.modules())
     x = Tensor(np.ones((2, 4), dtype=np.float32))
-    np.testing.assert_array_equal(net[1](x).data, x.data)
+    np.testing.assert_array_equal(net[1](x).numpy(), x.numpy())
     assert net.train() is net and all(m.training for m in net.modules())
 
 
 def test_dropout_zeroes_a_fraction_p_and_scales_the_rest():
     x = Tensor(np.ones((200, 100)), requires_grad=True)
     y = nn.Dropout(0.3)(x)
-    kept = y.data != 0
+    kept = y.numpy() != 0
     assert abs(kept.mean() - 0.7) < 0.02
-    np.testing.assert_allclose(y.data[kept], 1 / 0.7)
+    np.testing.assert_allclose(y.numpy()[kept], 1 / 0.7)
     y.sum().backward()
     np.testing.assert_allclose(np.asarray(x.grad), np.where(kept, 1 / 0.7, 0.0))
     with pytest.raises(ValueError, match="probability"):
@@ -132,20 +132,20 @@ def test_state_dict_round_trips_through_an_npz_file(tmp_path):
         result = b.load_state_dict(saved)
     assert result.missing_keys == [] and result.unexpected_keys == []
     for (name, p), q in zip(a.named_parameters(), b.parameters()):
-        np.testing.assert_array_equal(p.data, q.data, err_msg=name)
-        assert q.data is not p.data  # copied into b's own arrays
+        np.testing.assert_array_equal(p.numpy(), q.numpy(), err_msg=name)
+        assert q.numpy() is not p.numpy()  # copied into b's own arrays
 
 
 def test_load_state_dict_checks_names_and_shapes_and_changes_nothing_on_error():
     net = nn.Linear(3, 2)
-    before = net.weight.data.copy()
+    before = net.weight.numpy().copy()
     with pytest.raises(KeyError, match=r"missing keys \['bias'\], unexpected keys \['b'\]"):
         net.load_state_dict({"weight": np.zeros((2, 3)), "b": np.zeros(2)})
     with pytest.raises(ValueError, match=r"'bias' has shape \(3,\), the module's is \(2,\)"):
         net.load_state_dict({"weight": np.zeros((2, 3)), "bias": np.zeros(3)})
-    np.testing.assert_array_equal(net.weight.data, before)
+    np.testing.assert_array_equal(net.weight.numpy(), before)
     result = net.load_state_dict({"weight": np.zeros((2, 3))}, strict=False)
-    assert result.missing_keys == ["bias"] and not net.weight.data.any()
+    assert result.missing_keys == ["bias"] and not net.weight.numpy().any()
     assert net.weight.dtype == np.float32  # float64 values cast to the parameter's dtype
 
 
@@ -189,20 +189,20 @@ def test_repr_reads_like_pytorch():
 def test_linear_draws_pytorchs_initial_distribution():
     layer = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)
-    for p in (layer.weight.data, layer.bias.data):
+    for p in (layer.weight.numpy(), layer.bias.numpy()):
         assert p.dtype == np.float32 and np.abs(p).max() <= bound
-    w = layer.weight.data.astype(np.float64).ravel()
+    w = layer.weight.numpy().astype(np.float64).ravel()
     assert abs(w.mean()) < 0.01 * bound and abs(w.var() - bound**2 / 3) < 0.02 * bound**2 / 3
 
 
 def test_init_bounds_and_gains():
     w = Tensor(np.zeros((30, 50)))
-    assert init.xavier_uniform_(w) is w and np.abs(w.data).max() <= math.sqrt(6 / 80)
+    assert init.xavier_uniform_(w) is w and np.abs(w.numpy()).max() <= math.sqrt(6 / 80)
     init.kaiming_uniform_(w, a=math.sqrt(5))
-    assert np.abs(w.data).max() <= 1 / math.sqrt(50)
+    assert np.abs(w.numpy()).max() <= 1 / math.sqrt(50)
     init.kaiming_normal_(w, nonlinearity="relu")
-    assert abs(w.data.std() - math.sqrt(2 / 50)) < 0.1 * math.sqrt(2 / 50)
-    assert init.constant_(w, 0.5).data.min() == 0.5 and not init.zeros_(w).data.any()
+    assert abs(w.numpy().std() - math.sqrt(2 / 50)) < 0.1 * math.sqrt(2 / 50)
+    assert init.constant_(w, 0.5).numpy().min() == 0.5 and not init.zeros_(w).numpy().any()
     assert init.calculate_gain("leaky_relu", math.sqrt(5)) == pytest.approx(math.sqrt(1 / 3))
     assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
     with pytest.raises(ValueError, match="at least 2 dimensions"):
@@ -322,14 +322,14 @@ def test_cross_entropy_refuses_bad_weights_and_options_naming_them():
 
 def test_embedding_rows_gradients_padding_and_errors():
     emb = nn.Embedding(4, 2, padding_idx=0, dtype=np.float64)
-    assert not emb.weight.data[0].any() and emb.weight.data[1:].any()  # the padding row starts at zeros
+    assert not emb.weight.numpy()[0].any() and emb.weight.numpy()[1:].any()  # the padding row starts at zeros
     with mytorch.no_grad():
         emb.weight[0] = 5.0
     indices = mytorch.tensor([[0, 2, 2], [3, 0, 1]])
     out = emb(indices)
-    assert out.shape == (2, 3, 2) and np.array_equal(out.data[0, 0], [5.0, 5.0])
+    assert out.shape == (2, 3, 2) and np.array_equal(out.numpy()[0, 0], [5.0, 5.0])
     out.sum().backward()
-    np.testing.assert_array_equal(emb.weight.grad.data, [[0, 0], [1, 1], [2, 2], [1, 1]])  # padding: none
+    np.testing.assert_array_equal(emb.weight.grad.numpy(), [[0, 0], [1, 1], [2, 2], [1, 1]])  # padding: none
     assert "weight" in emb.state_dict() and repr(emb) == "Embedding(4, 2, padding_idx=0)"
     with pytest.raises(ValueError, match=r"F.embedding: indices must lie in \[0, 4\) .* got -1 .. 3"):
         emb(mytorch.tensor([-1, 3]))
@@ -345,18 +345,18 @@ def test_embedding_rows_gradients_padding_and_errors():
 
 def test_masked_fill_values_gradients_in_place_and_errors():
     x = Tensor(np.array([[1.0, -2.0, 3.0], [0.5, 0.0, -1.0]]), requires_grad=True)
-    mask = x.data < 0
+    mask = x.numpy() < 0
     y = x.masked_fill(mytorch.tensor(mask), 0.0)
-    np.testing.assert_array_equal(y.data, np.where(mask, 0.0, x.data))
+    np.testing.assert_array_equal(y.numpy(), np.where(mask, 0.0, x.numpy()))
     (y * y).sum().backward()
-    np.testing.assert_array_equal(np.asarray(x.grad), np.where(mask, 0.0, 2 * x.data))  # none where filled
+    np.testing.assert_array_equal(np.asarray(x.grad), np.where(mask, 0.0, 2 * x.numpy()))  # none where filled
     ints = mytorch.tensor([3, 4]).masked_fill(mytorch.tensor([True, False]), 0.7)
     assert ints.dtype == np.int64 and ints.tolist() == [0, 4]  # the number in the tensor's dtype, as PyTorch
     x.grad = None
     h = x * 1.0
     assert h.masked_fill_(mytorch.tensor([True, False, False]), 9.0) is h  # in place, recorded
     h.sum().backward()
-    assert h.data[:, 0].tolist() == [9.0, 9.0] and np.asarray(x.grad)[:, 0].tolist() == [0.0, 0.0]
+    assert h.numpy()[:, 0].tolist() == [9.0, 9.0] and np.asarray(x.grad)[:, 0].tolist() == [0.0, 0.0]
     with pytest.raises(TypeError, match="masked_fill: the mask must be a bool tensor"):
         x.masked_fill(mytorch.tensor([1, 0, 1]), 0.0)
     with pytest.raises(ValueError, match=r"a mask of shape \(2,\) does not broadcast with the tensor's shape \(2, 3\)"):
@@ -433,8 +433,8 @@ def test_manual_seed_makes_initial_weights_and_dropout_repeat():
     def draw() -> list[np.ndarray]:
         mytorch.manual_seed(3)
         layer = nn.Linear(4, 3)
-        mask = nn.Dropout(0.5)(Tensor(np.ones(8))).data
-        return [layer.weight.data.copy(), layer.bias.data.copy(), mask]
+        mask = nn.Dropout(0.5)(Tensor(np.ones(8))).numpy()
+        return [layer.weight.numpy().copy(), layer.bias.numpy().copy(), mask]
 
     for a, b in zip(draw(), draw()):
         np.testing.assert_array_equal(a, b)
@@ -445,7 +445,7 @@ def test_loading_weights_that_a_live_graph_reads_makes_its_backward_refuse():
     x = Tensor(np.ones((1, 2)), requires_grad=True)  # d/dx reads the weight
     out = layer(x).sum()
     layer.load_state_dict({"weight": np.zeros((1, 2)), "bias": np.zeros(1)})
-    assert not layer.weight.data.any()
+    assert not layer.weight.numpy().any()
     with pytest.raises(RuntimeError):
         out.backward()
 
@@ -475,7 +475,7 @@ def test_an_optimizer_built_before_double_steps_in_float64(make):
             optimizer.zero_grad()
             (net(x) ** 2).sum().backward()
             optimizer.step()
-        return [p.data for p in net.parameters()]
+        return [p.numpy() for p in net.parameters()]
 
     for late, early in zip(run(False), run(True)):
         assert early.dtype == np.float64
@@ -488,16 +488,16 @@ def test_an_optimizer_keeps_a_frozen_parameter_unchanged():
     net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
     for p in net[0].parameters():
         p.requires_grad_(False)
-    frozen = [p.data.copy() for p in net[0].parameters()]
-    trained = net[2].weight.data.copy()
+    frozen = [p.numpy().copy() for p in net[0].parameters()]
+    trained = net[2].weight.numpy().copy()
     optimizer = mytorch.optim.Adam(net.parameters(), lr=0.1)
     for _ in range(2):
         optimizer.zero_grad()
         (net(Tensor(np.ones((2, 3), dtype=np.float32))) ** 2).sum().backward()
         optimizer.step()
     for p, before in zip(net[0].parameters(), frozen):
-        np.testing.assert_array_equal(p.data, before)
-    assert not np.array_equal(net[2].weight.data, trained)
+        np.testing.assert_array_equal(p.numpy(), before)
+    assert not np.array_equal(net[2].weight.numpy(), trained)
     w = Tensor(np.ones(2), requires_grad=True)
     with pytest.raises(ValueError, match="parameter 0 is not a leaf Tensor"):
         mytorch.optim.SGD([w * 2], lr=0.1)
@@ -507,7 +507,7 @@ def test_a_parameter_frozen_between_forward_and_backward_gets_no_gradient():
     """As in PyTorch, a leaf whose requires_grad was turned off after the forward pass is
     skipped when backward delivers: it used to get a .grad, and the optimizer then moved it."""
     net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
-    frozen = [p.data.copy() for p in net[0].parameters()]
+    frozen = [p.numpy().copy() for p in net[0].parameters()]
     optimizer = mytorch.optim.SGD(net.parameters(), lr=0.1)
     loss = (net(Tensor(np.ones((2, 3), dtype=np.float32))) ** 2).sum()
     for p in net[0].parameters():
@@ -517,7 +517,7 @@ def test_a_parameter_frozen_between_forward_and_backward_gets_no_gradient():
     assert net[2].weight.grad is not None
     optimizer.step()
     for p, before in zip(net[0].parameters(), frozen):
-        np.testing.assert_array_equal(p.data, before)
+        np.testing.assert_array_equal(p.numpy(), before)
 
 
 @pytest.mark.parametrize(
@@ -564,10 +564,10 @@ def test_a_dtype_conversion_keeps_a_pending_gradient_in_the_new_dtype():
     net(Tensor(np.ones((1, 2), dtype=np.float32))).sum().backward()
     net.double()
     assert net.weight.grad.dtype == np.float64
-    np.testing.assert_array_equal(net.weight.grad.data, [[1.0, 1.0]])
-    before = net.weight.data.copy()
+    np.testing.assert_array_equal(net.weight.grad.numpy(), [[1.0, 1.0]])
+    before = net.weight.numpy().copy()
     mytorch.optim.SGD(net.parameters(), lr=0.5).step()
-    np.testing.assert_array_equal(net.weight.data, before - 0.5)
+    np.testing.assert_array_equal(net.weight.numpy(), before - 0.5)
 
 
 def test_an_activations_setting_changed_after_construction_takes_effect():
@@ -627,7 +627,7 @@ def test_module_and_parameter_dicts_and_lists_unflatten_and_parameter_vectors():
         nn.Unflatten(1, (3, 3))(mytorch.ones(2, 4))
     layer = nn.Linear(3, 2)
     nn.utils.vector_to_parameters(mytorch.arange(8.0), layer.parameters())
-    np.testing.assert_array_equal(layer.weight.data, [[0, 1, 2], [3, 4, 5]])
+    np.testing.assert_array_equal(layer.weight.numpy(), [[0, 1, 2], [3, 4, 5]])
     vector = nn.utils.parameters_to_vector(layer.parameters())
     assert vector.tolist() == list(range(8))
     (vector**2).sum().backward()  # recorded, as PyTorch's
@@ -705,7 +705,7 @@ def test_forward_hooks_and_pre_hooks_run_in_order_change_what_they_return_and_co
     assert edition() is not before  # (a replayed step would not run them: it is captured again)
     out = layer(mytorch.ones(1, 2))
     assert seen == ["pre, prepended", ("pre", 1)]
-    np.testing.assert_allclose(out.detach().numpy(), layer.bias.data[None] + 100, rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), layer.bias.numpy()[None] + 100, rtol=1e-6)
     out.sum().backward()
     assert layer.weight.grad.numpy().tolist() == [[0.0, 0.0], [0.0, 0.0]]  # the input was zeroed
     shifted.remove()
@@ -714,7 +714,7 @@ def test_forward_hooks_and_pre_hooks_run_in_order_change_what_they_return_and_co
         pass
     first.remove()
     np.testing.assert_allclose(
-        layer(mytorch.ones(1, 2)).detach().numpy(), layer.weight.data.sum(1)[None] + layer.bias.data
+        layer(mytorch.ones(1, 2)).detach().numpy(), layer.weight.numpy().sum(1)[None] + layer.bias.numpy()
     )
     activations = {}  # the usual use: collect a layer's outputs
     net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
@@ -807,7 +807,7 @@ def test_elu_selu_silu_mish_hardtanh_relu6_closed_forms_kinks_and_inplace():
         for got, want in [(y, values), (g, first), (h, second)]:
             for i, w in enumerate(want or []):
                 if w is not None:
-                    assert got.data[i] == pytest.approx(w, rel=1e-12, abs=1e-15), (module, want)
+                    assert got.numpy()[i] == pytest.approx(w, rel=1e-12, abs=1e-15), (module, want)
         inplace = type(module)(**({"alpha": module.alpha} if type(module) is nn.ELU else {}), inplace=True)
         assert "inplace=True" in repr(inplace)
         h = x * 1.0
@@ -834,10 +834,10 @@ def test_softplus_threshold_elu_at_inf_and_hardtanh_at_nan_as_pytorch():
     x = mytorch.tensor([0.5, 3.0, -40.0], dtype=mytorch.float64, requires_grad=True)
     y = F.softplus(x, beta=2, threshold=5)
     y.sum().backward()
-    assert y.data[1] == 3.0 and y.data[0] == pytest.approx(math.log1p(math.e) / 2, rel=1e-15)
-    assert x.grad.data[1] == 1.0 and x.grad.data[2] == pytest.approx(math.exp(-80), rel=1e-12)
+    assert y.numpy()[1] == 3.0 and y.numpy()[0] == pytest.approx(math.log1p(math.e) / 2, rel=1e-15)
+    assert x.grad.numpy()[1] == 1.0 and x.grad.numpy()[2] == pytest.approx(math.exp(-80), rel=1e-12)
     (slope,) = mytorch.grad(F.softplus(x, beta=2, threshold=5).sum(), x, create_graph=True)
-    assert mytorch.grad(slope.sum(), x)[0].data[1] == 0.0  # the linear branch's second derivative
+    assert mytorch.grad(slope.sum(), x)[0].numpy()[1] == 0.0  # the linear branch's second derivative
     # the branch is the kernel's own (its threshold a parameter): a replayed step captured on
     # inputs below the threshold takes the linear branch for inputs above it, bit for bit
     from mytorch.replay import Replay
@@ -845,7 +845,7 @@ def test_softplus_threshold_elu_at_inf_and_hardtanh_at_nan_as_pytorch():
     twins = []
     for replayed in (False, True):
         net = nn.Sequential(nn.Linear(3, 2, dtype=np.float64), nn.Softplus(2, 1.5))
-        net[0].weight.data[...], net[0].bias.data[...] = 0.5, 0.0
+        net[0].weight.numpy()[...], net[0].bias.numpy()[...] = 0.5, 0.0
         opt = mytorch.optim.SGD(net.parameters(), lr=0.1)
 
         def step(inputs, net=net, opt=opt):
@@ -857,7 +857,7 @@ def test_softplus_threshold_elu_at_inf_and_hardtanh_at_nan_as_pytorch():
 
         run = Replay(step, optimizer=opt, verify=1) if replayed else step
         losses = [run(mytorch.tensor(np.full((2, 3), v))).item() for v in (0.1, 0.2, 3.0, 4.0)]
-        twins.append((losses, net[0].weight.data.copy()))
+        twins.append((losses, net[0].weight.numpy().copy()))
     assert twins[0][0] == twins[1][0] and np.array_equal(twins[0][1], twins[1][1]) and run.replays == 2
     far = mytorch.tensor([-30.0], dtype=mytorch.float64)
     assert F.logsigmoid(far).item() == pytest.approx(-30 - math.exp(-30), rel=1e-16)

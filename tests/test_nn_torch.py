@@ -427,7 +427,7 @@ def _train(make: Callable, params: list, grads: list[np.ndarray], is_torch: bool
         opt.step()
         if scheduler:
             scheduler.step()
-        history.append([(p.detach().numpy() if is_torch else p.data).copy() for p in params])
+        history.append([(p.detach().numpy() if is_torch else p.numpy()).copy() for p in params])
     return history
 
 
@@ -525,7 +525,7 @@ def test_a_run_resumed_from_state_dicts_takes_torchs_steps(name, schedule):
                 p.grad = torch.from_numpy(gp.copy()) if is_torch else Tensor(gp.copy())
             opt.step()
             scheduler.step()
-            history.append([(p.detach().numpy() if is_torch else p.data).copy() for p in params])
+            history.append([(p.detach().numpy() if is_torch else p.numpy()).copy() for p in params])
         runs.append(history)
     for step, (a, b) in enumerate(zip(*runs)):
         for k, (pa, pb) in enumerate(zip(a, b)):

@@ -45,7 +45,7 @@ def test_reduction_gradients_have_their_closed_form(shape, mean: bool, dim, keep
     y = x.mean(dim=dim, keepdim=keepdim) if mean else x.sum(dim=dim, keepdim=keepdim)
     w = rng.standard_normal(y.shape)
     (y * w).sum().backward()
-    np.testing.assert_allclose(x.grad.data, _closed_form(x.data, w, dim, keepdim, mean), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(x.grad.numpy(), _closed_form(x.numpy(), w, dim, keepdim, mean), rtol=1e-14, atol=0)
 
 
 @SIZES
@@ -54,7 +54,7 @@ def test_reduction_gradients_keep_the_dtype(shape, dtype) -> None:
     x = Tensor(np.ones(shape, dtype=dtype), requires_grad=True)
     x.mean(dim=1).sum().backward()
     assert x.grad.dtype == dtype
-    np.testing.assert_array_equal(x.grad.data, np.full(shape, dtype(1 / shape[1])))
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(shape, dtype(1 / shape[1])))
 
 
 def test_the_kernels_return_read_only_views_without_a_copy_when_big() -> None:
@@ -72,9 +72,9 @@ def test_the_kernels_return_read_only_views_without_a_copy_when_big() -> None:
 
 def _assert_own(grad: Tensor, *others: np.ndarray) -> None:
     """``grad`` is a writeable contiguous array sharing memory with none of ``others``."""
-    assert grad.data.flags.writeable and grad.data.flags.c_contiguous
+    assert grad.numpy().flags.writeable and grad.numpy().flags.c_contiguous
     for other in others:
-        assert not np.shares_memory(grad.data, other)
+        assert not np.shares_memory(grad.numpy(), other)
 
 
 @SIZES
@@ -84,12 +84,12 @@ def test_a_leaf_grad_from_a_reduction_is_writeable_and_its_own(shape, reduce: st
     upstream = np.ones(shape[0])
     getattr(x, reduce)(dim=1).backward(upstream)
     expected = np.full(shape, 1.0 if reduce == "sum" else 1 / shape[1])
-    np.testing.assert_array_equal(x.grad.data, expected)
-    _assert_own(x.grad, upstream, x.data)
-    x.grad.data[0, 0] = 5.0  # the user's own array: writes go through and change nothing else
-    assert x.grad.data[0, 0] == 5.0 and x.grad.data[1, 0] == expected[1, 0]
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    _assert_own(x.grad, upstream, x.numpy())
+    x.grad.numpy()[0, 0] = 5.0  # the user's own array: writes go through and change nothing else
+    assert x.grad.numpy()[0, 0] == 5.0 and x.grad.numpy()[1, 0] == expected[1, 0]
     x.grad.zero_()
-    assert not x.grad.data.any()
+    assert not x.grad.numpy().any()
 
 
 @SIZES
@@ -97,10 +97,10 @@ def test_a_second_backward_accumulates_into_the_same_grad(shape) -> None:
     x = Tensor(np.ones(shape), requires_grad=True)
     x.sum().backward()
     first = x.grad
-    held = first.data
+    held = first.numpy()
     x.mean(dim=0).sum().backward()
-    assert x.grad is first and x.grad.data is held  # added in place, as PyTorch does
-    np.testing.assert_allclose(x.grad.data, np.full(shape, 1 + 1 / shape[0]))
+    assert x.grad is first and x.grad.numpy() is held  # added in place, as PyTorch does
+    np.testing.assert_allclose(x.grad.numpy(), np.full(shape, 1 + 1 / shape[0]))
 
 
 @SIZES
@@ -111,7 +111,7 @@ def test_an_optimizer_steps_with_a_reduction_gradient(shape) -> None:
         opt.zero_grad()
         x.mean().backward()
         opt.step()
-    np.testing.assert_allclose(x.data, np.full(shape, -2 * 0.5 / np.prod(shape)))
+    np.testing.assert_allclose(x.numpy(), np.full(shape, -2 * 0.5 / np.prod(shape)))
 
 
 @SIZES
@@ -119,9 +119,9 @@ def test_two_leaves_fed_by_one_reduction_get_separate_grads(shape) -> None:
     a = Tensor(np.ones(shape), requires_grad=True)
     b = Tensor(np.ones(shape), requires_grad=True)
     (a + b).sum().backward()  # add passes sum's one gradient on to both inputs
-    _assert_own(a.grad, b.grad.data)
-    a.grad.data[...] = 7.0
-    np.testing.assert_array_equal(b.grad.data, np.ones(shape))
+    _assert_own(a.grad, b.grad.numpy())
+    a.grad.numpy()[...] = 7.0
+    np.testing.assert_array_equal(b.grad.numpy(), np.ones(shape))
 
 
 @SIZES
@@ -132,8 +132,8 @@ def test_a_view_that_arrives_first_is_added_to_not_written_into(shape) -> None:
     h = x * 1.0
     h.retain_grad()
     ((h * 3.0).sum() + h.sum() + (x * 2.0).sum() + x.sum()).backward()
-    np.testing.assert_array_equal(h.grad.data, np.full(shape, 4.0))
-    np.testing.assert_array_equal(x.grad.data, np.full(shape, 7.0))
+    np.testing.assert_array_equal(h.grad.numpy(), np.full(shape, 4.0))
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(shape, 7.0))
 
 
 @SIZES
@@ -142,18 +142,18 @@ def test_a_retained_intermediate_grad_is_writeable(shape) -> None:
     h = x * 2.0
     h.retain_grad()
     h.sum().backward()
-    _assert_own(h.grad, x.grad.data)
-    np.testing.assert_array_equal(h.grad.data, np.ones(shape))
+    _assert_own(h.grad, x.grad.numpy())
+    np.testing.assert_array_equal(h.grad.numpy(), np.ones(shape))
 
 
 @SIZES
 def test_mytorch_grad_returns_writeable_gradients(shape) -> None:
     x = Tensor(np.ones(shape), requires_grad=True)
     (g,) = mt.grad(x.mean(dim=1).sum(), x)
-    assert g.data.flags.writeable
-    np.testing.assert_array_equal(g.data, np.full(shape, 1 / shape[1]))
+    assert g.numpy().flags.writeable
+    np.testing.assert_array_equal(g.numpy(), np.full(shape, 1 / shape[1]))
     g.add_(1.0)
-    np.testing.assert_array_equal(g.data, np.full(shape, 1 + 1 / shape[1]))
+    np.testing.assert_array_equal(g.numpy(), np.full(shape, 1 + 1 / shape[1]))
 
 
 def test_second_derivatives_through_a_reduction() -> None:
@@ -162,7 +162,7 @@ def test_second_derivatives_through_a_reduction() -> None:
     (g,) = mt.grad((x**3).sum(), x, create_graph=True)
     w = np.array([[1.0, 2.0], [3.0, 4.0]])
     (h,) = mt.grad((g * w).sum(), x)
-    np.testing.assert_allclose(h.data, 6 * x.data * w)
+    np.testing.assert_allclose(h.numpy(), 6 * x.numpy() * w)
 
 
 def test_the_engines_buffer_may_hold_the_view_and_refuses_writes() -> None:

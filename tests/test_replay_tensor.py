@@ -23,7 +23,7 @@ def build(dtype=np.float64, optimizer="sgd", loss="ce", zero="none", tail=None, 
         nn.Linear(5, 7, dtype=dtype), nn.Tanh(), nn.Linear(7, 6, dtype=dtype), nn.ReLU(), nn.Linear(6, 3, dtype=dtype)
     )
     for p in model.parameters():
-        p.data[...] = rng.standard_normal(p.shape) * 0.5
+        p.numpy()[...] = rng.standard_normal(p.shape) * 0.5
     if optimizer == "sgd":
         opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     else:
@@ -65,8 +65,8 @@ def batch(rng, n, loss, dtype=np.float64):
 def assert_same_state(a, b):
     (model_a, opt_a), (model_b, opt_b) = a, b
     for i, (p, q) in enumerate(zip(model_a.parameters(), model_b.parameters())):
-        assert np.array_equal(p.data, q.data), f"parameter {i} differs by {np.abs(p.data - q.data).max()}"
-        assert isinstance(q.grad, Tensor) and np.array_equal(p.grad.data, q.grad.data), f"gradient {i} differs"
+        assert np.array_equal(p.numpy(), q.numpy()), f"parameter {i} differs by {np.abs(p.numpy() - q.numpy()).max()}"
+        assert isinstance(q.grad, Tensor) and np.array_equal(p.grad.numpy(), q.grad.numpy()), f"gradient {i} differs"
     for (k, u), (_, v) in zip(opt_a.state_dict().items(), opt_b.state_dict().items()):
         assert np.array_equal(u, v), f"optimizer state {k} differs"
 
@@ -83,7 +83,7 @@ def test_a_replayed_tensor_step_matches_the_dynamic_step_bit_for_bit(dtype, opti
         x, y = batch(rng, n, loss, dtype)
         expected, got = dynamic(x, y), replay(x, y)
         assert isinstance(got, Tensor) and got.dtype == dtype
-        assert np.array_equal(expected.data, got.data), f"step {k}: loss {got} != {expected}"
+        assert np.array_equal(expected.numpy(), got.numpy()), f"step {k}: loss {got} != {expected}"
         assert_same_state((model_d, opt_d), (model_r, opt_r))
     assert replay.captures == 2 and replay.replays == 4  # each shape: captured, confirmed, replayed
 
@@ -107,7 +107,7 @@ def replays_the_dynamic_steps(built, replay, seed, n):
     rng = np.random.default_rng(seed)
     for _ in range(6):
         x, y = batch(rng, n, "ce")
-        assert np.array_equal(built[0][2](x, y).data, replay(x, y).data)
+        assert np.array_equal(built[0][2](x, y).numpy(), replay(x, y).numpy())
     assert_same_state(built[0][:2], built[1][:2])
     assert replay.replays == 4
 
@@ -155,7 +155,7 @@ def test_an_index_made_once_outside_the_step_still_replays():
     rng = np.random.default_rng(4)
     for _ in range(4):
         x, y = batch(rng, 5, "ce")
-        assert np.array_equal(dynamic(x, y).data, replay(x, y).data)
+        assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy())
     assert replay.replays == 2
 
 
@@ -168,10 +168,10 @@ def test_a_replaced_parameter_array_or_a_new_learning_rate_makes_it_capture_agai
     for k in range(9):
         if k == 3:
             for model in (model_d, model_r):
-                model[0].weight.data = model[0].weight.data * 0.5  # a new array: the program reads the old one
+                model[0].weight.data = model[0].weight.numpy() * 0.5  # a new array: the program reads the old one
         if k == 6:
             opt_d.param_groups[0]["lr"] = opt_r.param_groups[0]["lr"] = 0.3
-        assert np.array_equal(dynamic(x, y).data, replay(x, y).data)
+        assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy())
     assert_same_state((model_d, opt_d), (model_r, opt_r))
     assert replay.captures == 3
 
@@ -206,7 +206,7 @@ def test_verify_catches_a_step_whose_operations_depend_on_the_data():
     def step(x, y):
         opt.zero_grad()
         h = model(x)
-        if float(x.data.sum()) > 0:  # a branch on the data: the recorded operations change
+        if float(x.numpy().sum()) > 0:  # a branch on the data: the recorded operations change
             h = h.tanh()
         loss = loss_fn(h, y)
         loss.backward()
@@ -296,7 +296,7 @@ def test_parameters_updated_piece_by_piece_give_the_same_numbers(monkeypatch):
     rng = np.random.default_rng(7)
     for _ in range(5):
         x, y = batch(rng, 4, "ce")
-        assert np.array_equal(dynamic(x, y).data, replay(x, y).data)
+        assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy())
     assert_same_state((model_d, opt_d), (model_r, opt_r))
     assert replay.replays == 3
 
@@ -311,13 +311,13 @@ def test_while_a_live_graph_holds_a_parameter_the_step_runs_dynamically():
     for _ in range(3):
         dynamic(x, y), replay(x, y)
     kept = [model(x).sum() for model in (model_d, model_r)]  # live graphs: the weights are locked
-    assert np.array_equal(dynamic(x, y).data, replay(x, y).data)
+    assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy())
     assert replay.replays == 1
     assert_same_state((model_d, opt_d), (model_r, opt_r))
     with pytest.raises(RuntimeError):
         kept[1].backward()
     del kept
-    assert np.array_equal(dynamic(x, y).data, replay(x, y).data) and replay.replays == 2
+    assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy()) and replay.replays == 2
 
 
 def test_the_output_comes_back_and_an_input_that_requires_grad_runs_dynamically_under_no_grad():
@@ -340,11 +340,11 @@ def test_the_output_comes_back_and_an_input_that_requires_grad_runs_dynamically_
     for _ in range(4):
         x, y = batch(rng, 4, "ce")
         (loss_d, out_d), (loss_r, out_r) = dynamic(x, y), replay(x, y)
-        assert np.array_equal(loss_d.data, loss_r.data) and np.array_equal(out_d.data, out_r.data)
+        assert np.array_equal(loss_d.numpy(), loss_r.numpy()) and np.array_equal(out_d.numpy(), out_r.numpy())
     assert replay.replays == 2
     with no_grad():  # the dynamic step's own behaviour, not the replay's refusal of the input
         with pytest.raises(RuntimeError, match="does not require a gradient"):
-            replay(Tensor(x.data, requires_grad=True), y)
+            replay(Tensor(x.numpy(), requires_grad=True), y)
 
 
 def test_freezing_a_parameter_makes_it_capture_again():
@@ -356,9 +356,9 @@ def test_freezing_a_parameter_makes_it_capture_again():
         if k == 3:
             for model in (model_d, model_r):
                 model[0].weight.requires_grad = False  # frozen: no gradient, no update from now on
-        assert np.array_equal(dynamic(x, y).data, replay(x, y).data)
+        assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy())
     for p, q in zip(model_d.parameters(), model_r.parameters()):
-        assert np.array_equal(p.data, q.data)
+        assert np.array_equal(p.numpy(), q.numpy())
     assert replay.captures == 2
 
 
@@ -383,7 +383,7 @@ def test_a_module_changed_between_steps_makes_it_capture_again(change):
         model = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 3), nn.LeakyReLU(0.1))
         rng = np.random.default_rng(0)
         for p in model.parameters():
-            p.data[...] = rng.standard_normal(p.shape) * 0.5
+            p.numpy()[...] = rng.standard_normal(p.shape) * 0.5
         opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
         loss_fn = nn.CrossEntropyLoss()
         return model, opt, loss_fn, plain_step(model, opt, loss_fn)
@@ -396,9 +396,9 @@ def test_a_module_changed_between_steps_makes_it_capture_again(change):
         if k == 3:
             change(model_d, loss_d)
             change(model_r, loss_r)
-        assert np.array_equal(dynamic(x, y).data, replay(x, y).data), f"step {k}"
+        assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy()), f"step {k}"
     for p, q in zip(model_d.parameters(), model_r.parameters()):
-        assert np.array_equal(p.data, q.data)
+        assert np.array_equal(p.numpy(), q.numpy())
     assert replay.captures == 2 and replay.replays == 2  # captured again at k == 3, replayed at k == 5
 
 
@@ -426,7 +426,7 @@ def test_an_evaluation_between_steps_keeps_the_program():
     x, y = batch(rng, 4, "ce")
     held_out = Tensor(rng.standard_normal((4, 5)))
     for k in range(6):
-        assert np.array_equal(dynamic(x, y).data, replay(x, y).data), f"step {k}"
+        assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy()), f"step {k}"
         for model in (model_d, model_r):
             model.eval()
             with no_grad():
@@ -446,7 +446,7 @@ def test_a_module_in_another_mode_at_the_step_captures_it_again():
 
     def built():
         model = nn.Sequential(nn.Linear(5, 3, dtype=np.float64), Halved())
-        model[0].weight.data[...], model[0].bias.data[...] = np.arange(15.0).reshape(3, 5) / 10, 0.1
+        model[0].weight.numpy()[...], model[0].bias.numpy()[...] = np.arange(15.0).reshape(3, 5) / 10, 0.1
         opt = optim.SGD(model.parameters(), lr=0.1)
         return model, plain_step(model, opt, nn.MSELoss()), opt
 
@@ -457,8 +457,8 @@ def test_a_module_in_another_mode_at_the_step_captures_it_again():
         if k in (3, 6):
             model_d[1].train(k == 6)
             model_r[1].train(k == 6)
-        assert np.array_equal(dynamic(x, y).data, replay(x, y).data), f"step {k}"
-    assert all(np.array_equal(p.data, q.data) for p, q in zip(model_d.parameters(), model_r.parameters()))
+        assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy()), f"step {k}"
+    assert all(np.array_equal(p.numpy(), q.numpy()) for p, q in zip(model_d.parameters(), model_r.parameters()))
     assert replay.captures == 3 and replay.replays == 3
 
 
@@ -471,7 +471,7 @@ def test_a_buffer_converted_by_to_makes_it_capture_again():
         def __init__(self):
             super().__init__()
             self.linear = nn.Linear(5, 3, dtype=np.float64)
-            self.linear.weight.data[...], self.linear.bias.data[...] = np.arange(15.0).reshape(3, 5) / 10, 0.1
+            self.linear.weight.numpy()[...], self.linear.bias.numpy()[...] = np.arange(15.0).reshape(3, 5) / 10, 0.1
             self.register_buffer("scale", Tensor(np.full(3, 2.0, dtype=np.float32)))
 
         def forward(self, x):
@@ -490,7 +490,7 @@ def test_a_buffer_converted_by_to_makes_it_capture_again():
             for model in (model_d, model_r):
                 model.double()
                 model.load_state_dict({**model.state_dict(), "scale": np.full(3, 3.0)})
-        assert np.array_equal(dynamic(x, y).data, replay(x, y).data), f"step {k}"
+        assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy()), f"step {k}"
     assert replay.captures == 2 and replay.replays == 2
 
 
@@ -500,7 +500,7 @@ def _built_with_its_loss_module_inside(dtype=np.float64, inside=True):
     rng = np.random.default_rng(0)
     model = nn.Sequential(nn.Linear(5, 3, dtype=dtype))
     for p in model.parameters():
-        p.data[...] = rng.standard_normal(p.shape)
+        p.numpy()[...] = rng.standard_normal(p.shape)
     opt = optim.SGD(model.parameters(), lr=0.1)
     loss_fn = nn.MSELoss()
 
@@ -522,7 +522,7 @@ def test_a_step_that_builds_a_module_is_verified_and_replayed_without_capturing_
     replay = Replay(step, optimizer=opt, verify=3)
     x, y = batch(np.random.default_rng(45), 4, "mse")
     for k in range(12):
-        assert np.array_equal(dynamic(x, y).data, replay(x, y).data), f"step {k}"
+        assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy()), f"step {k}"
     assert replay.captures == 1 and replay.replays == 10
 
 
@@ -548,12 +548,12 @@ def test_a_refused_step_that_builds_a_module_is_compiled_once(monkeypatch):
 def _same_steps(dynamic, replay, built, rng, n=3):
     for _ in range(n):
         x, y = batch(rng, 4, "ce")
-        assert np.array_equal(dynamic(x, y).data, replay(x, y).data)
+        assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy())
         (model_d, opt_d, _), (model_r, opt_r, _) = built
         for p, q in zip(model_d.parameters(), model_r.parameters()):
-            assert np.array_equal(p.data, q.data) and p.data.dtype == q.data.dtype
+            assert np.array_equal(p.numpy(), q.numpy()) and p.numpy().dtype == q.numpy().dtype
             assert (p.grad is None) == (q.grad is None)
-            assert p.grad is None or (np.array_equal(p.grad.data, q.grad.data) and p.grad.dtype == q.grad.dtype)
+            assert p.grad is None or (np.array_equal(p.grad.numpy(), q.grad.numpy()) and p.grad.dtype == q.grad.dtype)
         for u, v in zip(opt_d.state_dict().values(), opt_r.state_dict().values()):
             assert np.array_equal(u, v)
 
@@ -582,7 +582,7 @@ def test_a_gradient_set_to_none_between_steps_comes_back_in_the_parameters_dtype
     rng = np.random.default_rng(31)
     _same_steps(built[0][2], replay, built, rng, 2)
     for model, _, _ in built:
-        model[0].weight.data = model[0].weight.data.astype(np.float32)
+        model[0].weight.data = model[0].weight.numpy().astype(np.float32)
     _same_steps(built[0][2], replay, built, rng)
     for _, opt, _ in built:
         opt.zero_grad()  # set_to_none, between steps
@@ -616,12 +616,12 @@ def test_a_gradient_of_another_dtype_left_by_a_dynamic_run_is_not_swapped_for_th
     rng = np.random.default_rng(34)
     _same_steps(built[0][2], replay, built, rng, 1)
     for model, _, _ in built:
-        model[0].weight.data = model[0].weight.data.astype(np.float32)
+        model[0].weight.data = model[0].weight.numpy().astype(np.float32)
     _same_steps(built[0][2], replay, built, rng, 2)
     for model, _, _ in built:
         model[0].weight.grad = Tensor(np.zeros(model[0].weight.shape, dtype=np.float32))
     x, y = batch(rng, 2, "ce")
-    assert np.array_equal(built[0][2](x, y).data, replay(x, y).data)
+    assert np.array_equal(built[0][2](x, y).numpy(), replay(x, y).numpy())
     _same_steps(built[0][2], replay, built, rng, 2)
 
 
@@ -639,7 +639,12 @@ def _changing_step(model, opt, loss_fn, change):
 
 def _clip(model):
     for p in model.parameters():
-        np.clip(p.grad.data, -0.01, 0.01, out=p.grad.data)
+        np.clip(p.grad.numpy(), -0.01, 0.01, out=p.grad.numpy())
+
+
+def _clamp(model):  # PyTorch's spelling: through .data
+    for p in model.parameters():
+        p.grad.data.clamp_(-0.01, 0.01)
 
 
 def _halve(model):
@@ -647,7 +652,9 @@ def _halve(model):
         p.grad = p.grad * 0.5
 
 
-@pytest.mark.parametrize("change", [_clip, _halve], ids=["clipped in place", "replaced"])
+@pytest.mark.parametrize(
+    "change", [_clip, _clamp, _halve], ids=["clipped in place", "clamped through .data", "replaced"]
+)
 def test_a_step_that_changes_its_gradients_before_the_update_is_refused(change):
     """Gradient clipping or scaling between ``backward`` and ``opt.step()``: the replay handed the
     optimizer the gradients as backward leaves them (no clipping), silently."""
@@ -780,7 +787,7 @@ def test_class_weights_changed_between_steps_make_it_capture_again(change):
     _same_steps(dynamic, replay, built, rng)
     for loss_fn in loss_fns:
         if change == "in place":
-            loss_fn.weight.data[...] = [5.0, 0.1, 1.0]
+            loss_fn.weight.numpy()[...] = [5.0, 0.1, 1.0]
         else:
             loss_fn.weight.data = np.array([5.0, 0.1, 1.0])
     _same_steps(dynamic, replay, built, rng)

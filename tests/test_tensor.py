@@ -24,7 +24,7 @@ def check_grads(fn, *arrays, rng=None, eps=1e-6, atol=1e-6):
     (out * w).sum().backward()
     work = [a.copy() for a in arrays]
     for leaf, x in zip(leaves, work):
-        numeric = numerical_vjp(lambda: fn(*[Tensor(a) for a in work]).data, x, w, eps)
+        numeric = numerical_vjp(lambda: fn(*[Tensor(a) for a in work]).numpy(), x, w, eps)
         np.testing.assert_allclose(leaf.grad, numeric, atol=atol, rtol=1e-5)
     return out
 
@@ -39,9 +39,9 @@ def test_unary_ops_match_the_kernel_table_and_finite_differences(name, rng):
     if name in ("log", "sqrt", "rsqrt", "log1p"):
         x = np.abs(x)
     out = check_grads(getattr(mt, name), x)
-    np.testing.assert_array_equal(out.data, F.KERNELS[name].forward(x))
+    np.testing.assert_array_equal(out.numpy(), F.KERNELS[name].forward(x))
     method = getattr(Tensor(x), name)()
-    np.testing.assert_array_equal(method.data, out.data)
+    np.testing.assert_array_equal(method.numpy(), out.numpy())
 
 
 PARAMETRIZED = {
@@ -61,7 +61,7 @@ PARAMETRIZED = {
     "index basic": lambda t: t[1:, ::2],
     "index int": lambda t: t[0],
     "index repeated": lambda t: t[[0, 0, 2]],
-    "index mask": lambda t: t[t.data > 0],
+    "index mask": lambda t: t[t.numpy() > 0],
     "pow": lambda t: (t * t + 1.0) ** 1.5,
     "pow int": lambda t: t**3,
     "rpow": lambda t: 2.0**t,
@@ -117,7 +117,7 @@ def test_constants_on_either_side(op, rng):
             t = Tensor(x, requires_grad=True)
             y = fn(c, t) if left else fn(t, c)  # ndarray (op) Tensor defers to the reflected method
             assert isinstance(y, Tensor)
-            np.testing.assert_allclose(y.data, fn(c, x) if left else fn(x, c))
+            np.testing.assert_allclose(y.numpy(), fn(c, x) if left else fn(x, c))
             w = rng.standard_normal(y.shape)
             (y * w).sum().backward()
             ref = x.copy()
@@ -171,7 +171,7 @@ def test_float32_stays_float32_next_to_a_0d_float64_tensor_that_needs_a_gradient
     assert x.grad.dtype == np.float32 and scale.grad.dtype == np.float64
     # d/dx: s - 1 + 0 (x < s) + s x^(s-1) - s/x^2; d/ds: the sum of x + 1 + 1 + x^s log x + 1/x
     xs = np.array([1.0, 2.0])
-    np.testing.assert_allclose(x.grad.data, 3 - 1 + 3 * xs**2 - 3 / xs**2, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), 3 - 1 + 3 * xs**2 - 3 / xs**2, rtol=1e-6)
     np.testing.assert_allclose(scale.grad.item(), np.sum(xs + 2 + xs**3 * np.log(xs) + 1 / xs), rtol=1e-6)
 
 
@@ -182,11 +182,11 @@ def test_only_ancestors_get_gradients():
     c = (h * w).sum()  # on h's tape, not an ancestor of d
     d = (h * h).sum()
     d.backward(retain_graph=True)
-    np.testing.assert_allclose(x.grad, 8 * x.data)  # d = sum(4 x^2)
+    np.testing.assert_allclose(x.grad, 8 * x.numpy())  # d = sum(4 x^2)
     assert w.grad is None  # w fed only c: no backward reached it (PyTorch: None)
     c.backward()
-    np.testing.assert_allclose(w.grad, h.data)
-    np.testing.assert_allclose(x.grad, 8 * x.data + 2 * w.data)
+    np.testing.assert_allclose(w.grad, h.numpy())
+    np.testing.assert_allclose(x.grad, 8 * x.numpy() + 2 * w.numpy())
 
 
 def test_backward_from_one_output_leaves_another_graph_alone():
@@ -239,7 +239,7 @@ def test_no_grad_detach_and_constants_record_nothing():
     assert not c.requires_grad and c.is_leaf
     z = (d * x).sum()
     z.backward()
-    np.testing.assert_allclose(x.grad, d.data)
+    np.testing.assert_allclose(x.grad, d.numpy())
     assert len(z.tape) == 0  # released
 
 
@@ -253,7 +253,7 @@ def test_graphs_from_two_forward_passes_merge():
     total = l1 + l2
     assert l1.tape is total.tape and l2.tape is total.tape
     total.backward()
-    ref = W.data.copy()
+    ref = W.numpy().copy()
     numeric = numerical_vjp(lambda: np.tanh(x1 @ ref).sum() + ((x2 @ ref) ** 2).sum(), ref, np.ones(()), 1e-6)
     np.testing.assert_allclose(W.grad, numeric, atol=1e-6)
 
@@ -284,7 +284,7 @@ def test_param_pairs_train_with_the_optimizer(rng):
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 1e-4 * losses[0]
-    np.testing.assert_allclose(b.data, [0.3], atol=1e-2)
+    np.testing.assert_allclose(b.numpy(), [0.3], atol=1e-2)
     with pytest.raises(ValueError, match="item 0"):
         mt.param_pairs([Tensor(1.0)])
 
@@ -293,10 +293,10 @@ def test_conversions_comparisons_and_repr():
     t = Tensor([[1.0, 5.0], [3.0, 2.0]], requires_grad=True)
     assert t.shape == (2, 2) and t.ndim == 2 and t.numel() == 4 and t.dtype == np.float64
     assert (t > 2.0).tolist() == [[False, True], [True, False]]
-    assert (t == 2.0).data.sum() == 1
+    assert (t == 2.0).numpy().sum() == 1
     assert t.argmax(axis=1).tolist() == [1, 0]
     assert float(t[0, 1]) == 5.0 and len(t) == 2
-    assert np.asarray(t) is t.data
+    assert np.asarray(t) is t.numpy()
     assert "requires_grad=True" in repr(t)
     assert Tensor(3, requires_grad=True).dtype == np.float64  # integers become float for gradients
     assert Tensor([1, 2]).dtype.kind == "i"
@@ -324,7 +324,7 @@ def test_bad_input_is_refused():
 
 def test_number_constants_keep_their_sign_and_dtype():
     x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
-    assert np.signbit((x * -0.0).data).all() and not np.signbit((x * 0.0).data).any()
+    assert np.signbit((x * -0.0).numpy()).all() and not np.signbit((x * 0.0).numpy()).any()
     assert (x * 3.5).dtype == np.float32 and (Tensor([1.0, 2.0]) * 3.5).dtype == np.float64
     y = (x * 3.5).sum()
     y.backward()
@@ -349,7 +349,7 @@ def test_rpow_takes_numpys_values_for_non_positive_bases():
         x = mt.Tensor(exponents.copy(), requires_grad=True)
         y = base**x
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -2 is inf, its gradient NaN
-            np.testing.assert_array_equal(y.data, np.power(base, exponents))
+            np.testing.assert_array_equal(y.numpy(), np.power(base, exponents))
             y.sum().backward()
         assert x.grad[1] == 0 and x.grad[3] == 0  # a constant in x where the power is finite
 
@@ -358,7 +358,7 @@ def test_rpow_mixed_bases_keep_the_positive_bases_gradient():
     bases = np.array([3.0, 0.0, -2.0])
     x = mt.Tensor(np.array([1.5, 0.0, 2.0]), requires_grad=True)
     y = bases**x
-    np.testing.assert_allclose(y.data, [3.0**1.5, 1.0, 4.0])
+    np.testing.assert_allclose(y.numpy(), [3.0**1.5, 1.0, 4.0])
     y.sum().backward()
     h = 1e-6  # central difference of 3 ** x at 1.5, against the recorded gradient
     np.testing.assert_allclose(x.grad, [(3.0 ** (1.5 + h) - 3.0 ** (1.5 - h)) / (2 * h), 0.0, 0.0], rtol=1e-8)

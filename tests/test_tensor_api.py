@@ -58,7 +58,7 @@ def test_from_numpy_shares_memory_and_as_tensor_avoids_copies():
     t = mt.from_numpy(a)
     a[1] = 7.0
     assert t.tolist() == [0.0, 7.0, 0.0] and t.dtype == mt.float64
-    assert mt.as_tensor(a).data is a and mt.as_tensor(t) is t
+    assert mt.as_tensor(a).numpy() is a and mt.as_tensor(t) is t
     assert mt.as_tensor(a, dtype=mt.float32).dtype == mt.float32
 
 
@@ -163,7 +163,7 @@ def test_repeat_contiguous_random_fills_new_tensors_and_typed_constructors():
     with pytest.raises(TypeError, match="unsupported format string"):
         f"{mt.ones(2):.2f}"
     v = mt.autograd.Variable(x, requires_grad=True)
-    assert v.requires_grad and v.is_leaf and v is not x and np.shares_memory(v.data, x.data)
+    assert v.requires_grad and v.is_leaf and v is not x and np.shares_memory(v.numpy(), x.numpy())
 
 
 def test_manual_seed_makes_random_factories_reproducible():
@@ -242,14 +242,14 @@ def test_to_and_type_spellings():
 def test_clone_copies_and_passes_the_gradient():
     x = mt.tensor([1.0, 2.0], requires_grad=True)
     c = x.clone()
-    assert c.data is not x.data and not np.shares_memory(c.data, x.data)
+    assert c.numpy() is not x.numpy() and not np.shares_memory(c.numpy(), x.numpy())
     (c * 3).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]
 
 
 def test_detach_item_tolist_numpy():
     x = mt.tensor([[2.5]], requires_grad=True)
-    assert x.item() == 2.5 and x.tolist() == [[2.5]] and x.numpy() is x.data
+    assert x.item() == 2.5 and x.tolist() == [[2.5]] and x.numpy() is x.numpy()
     d = (x * 2).detach()
     assert not d.requires_grad and d.is_leaf
 
@@ -266,7 +266,7 @@ def test_dim_and_axis_spellings_agree(rng):
     for name in ["sum", "mean", "amax", "amin", "var", "std", "norm"]:
         a = getattr(x, name)(dim=1, keepdim=True)
         b = getattr(x, name)(axis=1, keepdims=True)
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
         assert a.shape == (2, 1, 4), name
     assert x.sum(1).shape == (2, 4) and x.sum((0, 2)).shape == (3,) and x.sum([0, 2]).shape == (3,)
     with pytest.raises(TypeError, match="dim or axis"):
@@ -352,7 +352,7 @@ def test_grads_of_composed_ops_match_finite_differences(rng):
 
     leaf = Tensor(a, requires_grad=True)
     f(leaf).backward()
-    numeric = numerical_vjp(lambda: f(Tensor(a)).data, a, np.ones(()), 1e-6)
+    numeric = numerical_vjp(lambda: f(Tensor(a)).numpy(), a, np.ones(()), 1e-6)
     np.testing.assert_allclose(leaf.grad, numeric, rtol=1e-5, atol=1e-7)
 
 

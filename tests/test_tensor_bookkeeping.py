@@ -46,7 +46,7 @@ def test_each_operation_checks_the_version_it_read():
     second = h * k  # the same graph reads k again, at version 1 (saved already: not saved again)
     assert len(second.tape.held) == 1
     second.sum().backward(retain_graph=True)  # second's operation read the current k: fine
-    np.testing.assert_array_equal(x.grad.data, [8.0, 10.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [8.0, 10.0])
     with pytest.raises(RuntimeError, match=r"is at version 1; expected version 0"):
         (first + second).sum().backward()
 
@@ -94,7 +94,7 @@ def test_after_a_version_moved_each_entry_is_decoded_once(monkeypatch):
     recorded = len(loss.tape.check.entries)
     loss.backward()
     assert sum(decoded) == recorded
-    assert np.isfinite(x.grad.data).all() and other.requires_grad
+    assert np.isfinite(x.grad.numpy()).all() and other.requires_grad
 
 
 def test_plain_writes_still_refuse_a_users_read_only_array():
@@ -136,7 +136,7 @@ def test_the_implied_seed_keeps_the_dtype():
         x = Tensor(np.array([1.5], dtype=dtype), requires_grad=True)
         (x * 2).sum().backward()
         assert x.grad.dtype == dtype
-        np.testing.assert_array_equal(x.grad.data, [2.0])
+        np.testing.assert_array_equal(x.grad.numpy(), [2.0])
     lone = Tensor(np.array(3.0, dtype=np.float32), requires_grad=True)
     lone.backward()  # a leaf: its gradient is the seed itself
     assert lone.grad.dtype == np.float32 and lone.grad.item() == 1.0
@@ -159,10 +159,10 @@ def test_a_long_tape_gives_the_garbage_collector_one_object_per_operation():
     per_op = (len(gc.get_objects()) - before) / n
     assert per_op <= 1.1, per_op
     h.sum().backward()
-    np.testing.assert_allclose(x.grad.data, _chain_gradient(0.3, n), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), _chain_gradient(0.3, n), rtol=1e-12)
     del h
     gc.collect()
-    assert x.data.flags.writeable  # the graph is released: the leaf is unlocked
+    assert x.numpy().flags.writeable  # the graph is released: the leaf is unlocked
 
 
 def _chain_gradient(start: float, n: int) -> np.ndarray:
@@ -181,8 +181,8 @@ def test_two_leaves_on_one_array_keep_their_gradients_apart_through_a_merge():
     left = (a * a).sum()  # a's graph
     right = (b * 3).sum()  # b's graph, the same array object
     (left + right).backward()
-    np.testing.assert_array_equal(a.grad.data, [2.0, 4.0])
-    np.testing.assert_array_equal(b.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(a.grad.numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [3.0, 3.0])
     assert shared.flags.writeable
 
 
@@ -191,7 +191,7 @@ def test_no_grad_updates_write_in_place_without_recording():
     with mt.no_grad():
         w -= 0.5
         w.zero_()
-    np.testing.assert_array_equal(w.data, [0.0, 0.0])
+    np.testing.assert_array_equal(w.numpy(), [0.0, 0.0])
     assert w.is_leaf and w.grad is None
 
 
@@ -209,36 +209,36 @@ def test_a_gradient_nothing_else_holds_becomes_grad_and_a_shared_one_is_copied(m
     a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
     (a * b).sum().backward()  # each gradient a new product, referred to by the buffer only
     assert taken == [True, True]
-    assert a.grad.data.base is None and a.grad.data.flags.writeable
-    np.testing.assert_array_equal(a.grad.data, [3.0, 4.0])
+    assert a.grad.numpy().base is None and a.grad.numpy().flags.writeable
+    np.testing.assert_array_equal(a.grad.numpy(), [3.0, 4.0])
 
     a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
     taken.clear()
     (a + b).sum().backward()  # add's backward gives both one array: the first is copied
     assert taken == [False, True]
-    assert not np.shares_memory(a.grad.data, b.grad.data)
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
     a.grad.zero_()
-    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
 
     a = leaf([1.0, 2.0])
     seed = np.array([5.0, 6.0])
     (a + 0.0).backward(seed)  # the seed flows to a unchanged, and the caller holds it
-    assert not np.shares_memory(a.grad.data, seed)
+    assert not np.shares_memory(a.grad.numpy(), seed)
     a.grad.zero_()
     np.testing.assert_array_equal(seed, [5.0, 6.0])
 
     a = leaf([1.0, 2.0])
     y = a * 2.0
     y.backward(np.ones(2), keep_grads=True)  # the tape's buffer keeps the gradient
-    kept = y.tape.gradient_buffer.memory.get(id(a.data))
-    assert kept is None or not np.shares_memory(a.grad.data, kept)
+    kept = y.tape.gradient_buffer.memory.get(id(a.numpy()))
+    assert kept is None or not np.shares_memory(a.grad.numpy(), kept)
 
     a = leaf([1.0, 2.0])
     seen = []
     a.register_hook(lambda g: seen.append(g))
     (a * 3.0).sum().backward()
     a.grad.zero_()
-    np.testing.assert_array_equal(seen[0].data if isinstance(seen[0], Tensor) else seen[0], [3.0, 3.0])
+    np.testing.assert_array_equal(seen[0].numpy() if isinstance(seen[0], Tensor) else seen[0], [3.0, 3.0])
 
 
 _TRACED_IMPORT = """
@@ -252,9 +252,9 @@ import numpy as np
 a = mytorch.Tensor(np.array([1.0, 2.0]), requires_grad=True)
 b = mytorch.Tensor(np.array([3.0, 4.0]), requires_grad=True)
 ((a + b) * 2.0).sum().backward()  # add's backward gives a and b one fresh array
-shared = np.shares_memory(a.grad.data, b.grad.data)
+shared = np.shares_memory(a.grad.numpy(), b.grad.numpy())
 (a * 3.0).sum().backward()  # adds into a.grad in place
-print(shared, a.grad.data.tolist(), b.grad.data.tolist())
+print(shared, a.grad.numpy().tolist(), b.grad.numpy().tolist())
 """
 
 
@@ -274,4 +274,4 @@ def test_an_adopted_gradient_accumulates_in_place_and_keeps_the_leaf_dtype():
     first = a.grad
     (a * a).sum().backward()
     assert a.grad is first and a.grad.dtype == np.float32
-    np.testing.assert_array_equal(a.grad.data, [4.0, 8.0])
+    np.testing.assert_array_equal(a.grad.numpy(), [4.0, 8.0])

@@ -126,8 +126,8 @@ def test_nn_linear_records_the_kernels_bits(dtype):
         y = layer(Tensor(x, requires_grad=True))
         op = y.tape.operation_list[-1]
         assert op.backward_operation is F.linear_backward
-        expected = F.linear(x, layer.weight.data, layer.bias.data)
-        assert y.dtype == dtype and np.array_equal(y.data, expected)
+        expected = F.linear(x, layer.weight.numpy(), layer.bias.numpy())
+        assert y.dtype == dtype and np.array_equal(y.numpy(), expected)
 
 
 def test_losses_with_data_targets():
@@ -153,7 +153,7 @@ def test_nn_losses_give_the_kernels_bits(monkeypatch):
         target = Tensor(rng.standard_normal((4, 3)))
         nn.MSELoss()(x.tanh(), target).backward()
         nn.CrossEntropyLoss()(x, Tensor(np.array([0, 2, 1, 1]))).backward()
-        grads.append(x.grad.data)
+        grads.append(x.grad.numpy())
     assert np.array_equal(grads[0], grads[1])
 
 
@@ -181,7 +181,7 @@ def _mlp_grads(monkeypatch, special, create_graph=False):
             p.grad = None
         sum((g * g).sum() for g in grads).backward()
         grads = [p.grad for p in params]
-    return [g.data for g in grads]
+    return [g.numpy() for g in grads]
 
 
 def test_the_comparisons_record_without_choosers_when_told(monkeypatch):

@@ -96,7 +96,7 @@ def accuracy(x: np.ndarray, y: np.ndarray, params: list[Tensor], quantize: bool)
     """The fraction of points whose larger output is their class."""
     with mytorch.no_grad():
         out = _classifier(Tensor(x), params, quantize)
-    return float(np.mean(out.data.argmax(axis=1) == y))
+    return float(np.mean(out.numpy().argmax(axis=1) == y))
 
 
 def show_gradient(x: np.ndarray, seed: int) -> dict[str, np.ndarray]:
@@ -106,7 +106,7 @@ def show_gradient(x: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     leaf = Tensor(x, requires_grad=True)
     q = Quantize.apply(leaf)
     (q * c).sum().backward()  # d/dq of sum(q * c) is c
-    return {"x": x, "q": q.data, "error": x - q.data, "analytic": c, "grad": leaf.grad.data}
+    return {"x": x, "q": q.numpy(), "error": x - q.numpy(), "analytic": c, "grad": leaf.grad.numpy()}
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:

@@ -104,7 +104,7 @@ EXAMPLES = [
 
 def _array(value: Any) -> np.ndarray:
     """The NumPy array behind a Tensor, a gradient or a number."""
-    return np.asarray(getattr(value, "data", value), dtype=np.float64)
+    return np.asarray(value, dtype=np.float64)
 
 
 def engine_gradients(example: Example, point: tuple[np.ndarray, ...]) -> list[np.ndarray]:

@@ -69,7 +69,7 @@ def second_derivatives(x1: float, x2: float) -> tuple[list[Tensor], np.ndarray, 
     t1, t2 = Tensor(x1, requires_grad=True), Tensor(x2, requires_grad=True)
     y = mytorch.log(t1) + t1 * t2 - mytorch.sin(t2)
     dy = mytorch.grad(y, [t1, t2], create_graph=True)  # 1/x1 + x2 and x1 - cos x2, themselves recorded
-    rows = [[float(h.data) for h in mytorch.grad(d, [t1, t2], retain_graph=True)] for d in dy]
+    rows = [[float(h) for h in mytorch.grad(d, [t1, t2], retain_graph=True)] for d in dy]
     hessian = func.hessian(lambda x: np.log(x[0]) + x[0] * x[1] - np.sin(x[1]))(np.array([x1, x2]))
     return list(dy), np.array(rows), hessian
 

@@ -66,9 +66,9 @@ class _Elementwise(Module):
     def forward(self, x: Tensor) -> Tensor:
         handout = f"mytorch.nn.modules.activation.{type(self).__name__}(autograd_engine)" if self.handout else None
         x = expect_tensor(self, x, handout)
-        if self.kernel not in _KEEPS_INTEGERS and x.data.dtype.kind in "biu":
+        if self.kernel not in _KEEPS_INTEGERS and x._data.dtype.kind in "biu":
             x = x.to(get_default_dtype())  # (as F.sigmoid: nn.Sigmoid of int64 was float64, nn.GELU's too)
-        return _run(self._kernel, (x,), (x.data,), self.kernel_params())
+        return _run(self._kernel, (x,), (x._data,), self.kernel_params())
 
 
 class _ParameterFree(_Elementwise):
@@ -78,7 +78,7 @@ class _ParameterFree(_Elementwise):
 
     def forward(self, x: Tensor) -> Tensor:
         if isinstance(x, Tensor):
-            data = x.data
+            data = x._data
             if data.dtype.kind == "f":
                 kernel = self._kernel
                 out = kernel.forward(data)
@@ -325,7 +325,7 @@ def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002 - PyTorch's name
         w = w.reshape((slopes,) + (1,) * (x.ndim - 2))
     elif w.ndim:
         w = w.reshape(())
-    return _apply("where", (x, w * x), {"condition": x.data > 0})
+    return _apply("where", (x, w * x), {"condition": x._data > 0})
 
 
 def logsigmoid(input: Any) -> Tensor:  # noqa: A002

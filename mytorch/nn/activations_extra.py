@@ -89,7 +89,7 @@ def threshold(input: Any, threshold: float, value: float, inplace: bool = False)
     return _in_place(
         "threshold",
         input,
-        lambda x: _apply("where", (x, value), {"condition": ~(x.data <= threshold), "slope_recorded": True}),
+        lambda x: _apply("where", (x, value), {"condition": ~(x._data <= threshold), "slope_recorded": True}),
         inplace,
     )
 
@@ -104,7 +104,7 @@ def _shrunk(x: Tensor, y: Tensor, lambd: float) -> Tensor:
     """``y`` where |x| > lambd (or x is NaN), else 0, selected as PyTorch's shrinks select: with
     ``create_graph`` the gradient stays in the graph with derivative 0 (``where``'s
     ``slope_recorded``), so differentiating it again gives zeros rather than raising."""
-    return _apply("where", (y, 0.0), {"condition": ~(abs(x.data) <= lambd), "slope_recorded": True})
+    return _apply("where", (y, 0.0), {"condition": ~(abs(x._data) <= lambd), "slope_recorded": True})
 
 
 def softshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002

@@ -46,7 +46,7 @@ def kl_div(
     if log_target:
         pointwise = t.exp() * (t - x)
     else:
-        positive = t.data > 0
+        positive = t._data > 0
         logs = _apply("log", (_apply("where", (t, 1.0), {"condition": positive}),))
         pointwise = t * logs - t * x
     if reduction == "batchmean":

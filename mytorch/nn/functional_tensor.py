@@ -170,7 +170,7 @@ def relu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's
     an in-place operation (recorded, version-counted; refused on a leaf that requires grad)."""
     x = _tensor("relu", input)
     if inplace:
-        x[x.data <= 0] = 0.0  # gradient 0 where x <= 0, as PyTorch's relu_
+        x[x._data <= 0] = 0.0  # gradient 0 where x <= 0, as PyTorch's relu_
         return x
     return _apply("relu", (x,))
 
@@ -190,7 +190,7 @@ def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) 
     x = _tensor("leaky_relu", input) if inplace else _floating("leaky_relu", input)
     if inplace:
         _float_in_place("leaky_relu", x)
-        return x.mul_(np.where(x.data > 0, 1.0, negative_slope).astype(x.dtype))
+        return x.mul_(np.where(x._data > 0, 1.0, negative_slope).astype(x.dtype))
     return _apply("leaky_relu", (x,), {"slope": float(negative_slope)})
 
 
@@ -299,7 +299,7 @@ def record_linear(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
     x W^T by ``F.matrix_product``'s choice (``np.dot`` for a small layer: 0.3 us less than the
     kernel's ``@``, with its bits on these layouts, ``tests/test_products.py``), the bias added
     into that result; anything else goes through the kernel's forward."""
-    data, weight, bias = x.data, w.data, b.data
+    data, weight, bias = x._data, w._data, b._data
     if (
         data.ndim == 2
         and bias.ndim == 1
@@ -368,7 +368,7 @@ def embedding(
         raise ValueError(f"{name}: weight must have shape (num_embeddings, embedding_dim), got {w.shape}")
     if max_norm is not None or scale_grad_by_freq:
         raise TypeError(f"{name}: max_norm and scale_grad_by_freq are not supported by MyTorch")
-    indices = np.asarray(input.data if isinstance(input, Tensor) else input)
+    indices = np.asarray(input._data if isinstance(input, Tensor) else input)
     if indices.dtype.kind not in "iu":
         raise TypeError(f"{name}: indices must be integers (int64, as torch.long), got dtype {indices.dtype}")
     rows = w.shape[0]
@@ -382,7 +382,7 @@ def embedding(
     if pad is not None and w.requires_grad:
         at_pad = indices == pad
         if at_pad.any():
-            out = _apply("where", (w.data[pad], out), {"condition": at_pad[..., None]})
+            out = _apply("where", (w._data[pad], out), {"condition": at_pad[..., None]})
     return out
 
 
@@ -396,7 +396,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
 # --------------------------------------------------------------------------- losses
 def _labels(name: str, target: Any, classes: int | None) -> np.ndarray:
     """Integer class labels as an int64 array, each checked to lie in [0, classes)."""
-    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    labels = np.asarray(target._data if isinstance(target, Tensor) else target)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"F.{name}: class labels must be integers, got dtype {labels.dtype}")
     if labels.size and (labels.min() < 0 or (classes is not None and labels.max() >= classes)):
@@ -426,7 +426,7 @@ def _class_weights(name: str, weight: Any, classes: int, dtype: np.dtype) -> np.
     """``weight`` (one number per class, a constant: no gradient) as an array of ``dtype``."""
     if weight is None:
         return None
-    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    w = np.asarray(weight._data if isinstance(weight, Tensor) else weight)
     if w.dtype.kind not in "biuf":
         raise TypeError(f"F.{name}: weight must hold numbers, got dtype {w.dtype}")
     if w.shape != (classes,):
@@ -514,7 +514,7 @@ def _class_rows(
 def _as_rows(name: str, x: Tensor, target: Any) -> tuple[Tensor, Any, tuple[int, ...] | None]:
     """Logits (or log-probabilities) of shape (C,) or (N, C, d1, ..., dk) as rows (M, C), the
     target to match, and the shape to give per-element losses back (None: (N,) as they are)."""
-    values = np.asarray(target.data if isinstance(target, Tensor) else target)
+    values = np.asarray(target._data if isinstance(target, Tensor) else target)
     if x.ndim == 1:  # one example, PyTorch's unbatched form
         if values.shape == x.shape:  # its probabilities
             return x.reshape(1, -1), target.reshape(1, -1) if isinstance(target, Tensor) else values.reshape(1, -1), ()
@@ -580,7 +580,7 @@ def cross_entropy(
     logits, target, shape = _as_rows(name, logits, target)
     n, classes = logits.shape
     weights = _class_weights(name, weight, classes, logits.dtype)
-    values = target.data if isinstance(target, Tensor) else np.asarray(target)
+    values = target._data if isinstance(target, Tensor) else np.asarray(target)
     if values.dtype.kind == "f" and values.shape == logits.shape:
         if ignore_index != IGNORE_INDEX:
             raise ValueError(f"F.{name}: ignore_index applies to class labels, not to probabilities (as in PyTorch)")
@@ -619,8 +619,8 @@ def cross_entropy(
     if reduction == "mean":
         return _mean_loss("softmax_cross_entropy", probs, logits, softmax_cross_entropy_and_log_probs)
     terms = log_softmax(logits, dim=1) * probs
-    if not np.isfinite(terms.data).all():  # a class masked by a logit of -inf that the target gives 0: 0, not NaN
-        terms = _apply("where", (terms, 0.0), {"condition": np.asarray(getattr(probs, "data", probs)) != 0})
+    if not np.isfinite(terms._data).all():  # a class masked by a logit of -inf that the target gives 0: 0, not NaN
+        terms = _apply("where", (terms, 0.0), {"condition": np.asarray(probs) != 0})
     losses = -terms.sum(axis=1)
     return _reduce(losses if shape is None else losses.reshape(shape), reduction)
 
@@ -642,7 +642,7 @@ def nll_loss(
     _check_reduction(name, reduction)
     _legacy(name, size_average, reduce)
     log_probs = _floating(name, input)
-    given = tuple(np.shape(getattr(target, "data", target)))
+    given = tuple(np.shape(np.asarray(target)))
     if log_probs.ndim == 0 or given != (log_probs.shape[:1] + log_probs.shape[2:] if log_probs.ndim > 1 else ()):
         raise ValueError(
             f"F.{name}: input must be (N, C) (or (C,), (N, C, d1, ...)) and target (N,) (or (), (N, d1, ...)), "
@@ -651,7 +651,7 @@ def nll_loss(
     log_probs, target, shape = _as_rows(name, log_probs, target)
     n, classes = log_probs.shape
     weights = _class_weights(name, weight, classes, log_probs.dtype)
-    labels, kept = _kept_labels(name, np.asarray(getattr(target, "data", target)), classes, ignore_index)
+    labels, kept = _kept_labels(name, np.asarray(target), classes, ignore_index)
     losses = -log_probs[np.arange(n), labels]
     if weights is None and kept is None:
         return _reduce(losses if shape is None else losses.reshape(shape), reduction)
@@ -672,7 +672,7 @@ def nll_loss(
 
 def _same_shapes(name: str, x: Tensor, target: Any) -> None:
     """The target of an elementwise loss: numbers (bool, integer or float), of ``x``'s shape."""
-    values = np.asarray(getattr(target, "data", target))
+    values = np.asarray(target)
     if values.dtype.kind not in "biuf":
         raise TypeError(f"F.{name}: target must hold numbers, got dtype {values.dtype}")
     shape = values.shape
@@ -697,7 +697,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noq
 def _factor(name: str, what: str, value: Any, like: Tensor) -> np.ndarray:
     """``value`` (a weight) as a constant array in ``like``'s dtype that broadcasts to its shape:
     a loss keeps its prediction's dtype."""
-    w = np.asarray(value.data if isinstance(value, Tensor) else value)
+    w = np.asarray(value._data if isinstance(value, Tensor) else value)
     try:
         np.broadcast_shapes(w.shape, like.shape)
     except ValueError:
@@ -728,10 +728,10 @@ def binary_cross_entropy(
     _check_reduction(name, reduction)
     p = _tensor(name, input)
     _same_shapes(name, p, target)
-    check_probabilities(f"F.{name}", "targets", np.asarray(getattr(target, "data", target)))
+    check_probabilities(f"F.{name}", "targets", np.asarray(target))
     if reduction == "mean" and weight is None:
         return _mean_loss("bce_loss", target, p)
-    check_probabilities(f"F.{name}", "predictions", p.data, " (for logits use binary_cross_entropy_with_logits)")
+    check_probabilities(f"F.{name}", "predictions", p._data, " (for logits use binary_cross_entropy_with_logits)")
     losses = -(target * _floored_log(p) + (1.0 - target) * _floored_log(1.0 - p))
     return _reduce(_weighted(name, losses, weight), reduction)
 
@@ -740,7 +740,7 @@ def _floored_log(q: Tensor) -> Tensor:
     """log q floored at -100 (``bce_loss``'s rule, for the unreduced losses): where it is floored,
     -100 with gradient 0, selected, so that q = 0 gives 0 and not 0 * (1 / 0) = NaN."""
     with np.errstate(divide="ignore"):
-        kept = np.log(q.data) > _LOG_FLOOR
+        kept = np.log(q._data) > _LOG_FLOOR
     logs = _apply("log", (_apply("where", (q, 1.0), {"condition": kept}),))
     return _apply("where", (logs, _LOG_FLOOR), {"condition": kept})
 

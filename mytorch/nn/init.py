@@ -63,12 +63,12 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Values drawn uniformly from [a, b)."""
-    return _fill("uniform_", tensor, default_generator.uniform(a, b, size=np.shape(tensor.data)))
+    return _fill("uniform_", tensor, default_generator.uniform(a, b, size=np.shape(tensor._data)))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Values drawn from the normal distribution N(mean, std^2)."""
-    return _fill("normal_", tensor, default_generator.normal(mean, std, size=np.shape(tensor.data)))
+    return _fill("normal_", tensor, default_generator.normal(mean, std, size=np.shape(tensor._data)))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

@@ -40,7 +40,7 @@ def _weighted(losses: Tensor, weight: Any, reduction: str, mean_over_weight: boo
     count (``huber_loss``), as PyTorch's two functions do."""
     if weight is None:
         return _reduce(losses, reduction)
-    if np.shape(getattr(weight, "data", weight)) != losses.shape:
+    if np.shape(np.asarray(weight)) != losses.shape:
         raise ValueError(f"Weights and input must have the same size: weight {np.shape(weight)}, input {losses.shape}")
     weighted = losses * weight
     if reduction == "mean" and mean_over_weight:
@@ -52,7 +52,7 @@ def _quadratic_near_zero(d: Tensor, width: float, linear_scale: float, quadratic
     """``quadratic(d)`` where |d| < width, else linear_scale (|d| - width / 2). The quadratic piece
     is taken of d where it is inside and 0 elsewhere, so that an infinite d, whose square the
     linear piece replaces, gives the linear piece's gradient (0 times inf was NaN), as in PyTorch."""
-    inside = np.abs(d.data) < width
+    inside = np.abs(d._data) < width
     near = d if inside.all() else _apply("where", (d, 0.0), {"condition": inside})
     linear = abs(d) - 0.5 * width
     if linear_scale != 1:

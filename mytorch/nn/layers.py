@@ -96,7 +96,7 @@ class Linear(Module):
         """
         if not isinstance(x, Tensor):
             expect_tensor(self, x, "mytorch.nn.modules.linear.Linear(in, out, autograd_engine)")
-        data = x.data
+        data = x._data
         if data.ndim == 0 or data.shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}): expected input of shape (..., {self.in_features}), "
@@ -240,7 +240,7 @@ class Embedding(Module):
             self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype=dtype))
             self.reset_parameters()
         else:
-            values = np.array(_weight.data if isinstance(_weight, Tensor) else _weight)
+            values = np.array(_weight._data if isinstance(_weight, Tensor) else _weight)
             if values.shape != (self.num_embeddings, self.embedding_dim):
                 raise ValueError(
                     f"Embedding: the weight's shape {values.shape} is not ({self.num_embeddings}, {self.embedding_dim})"
@@ -259,7 +259,7 @@ class Embedding(Module):
     ) -> Embedding:
         """An ``Embedding`` holding a copy of ``embeddings`` (2-D), frozen (no gradient) unless
         ``freeze=False``; the padding row keeps its values, as in PyTorch."""
-        shape = np.shape(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
+        shape = np.shape(embeddings._data if isinstance(embeddings, Tensor) else embeddings)
         if len(shape) != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape {shape}")
         rows, dim = shape

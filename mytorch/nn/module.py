@@ -374,13 +374,13 @@ class Module:
         if target.kind != "f":
             raise TypeError(f"{name}.to: parameters need a floating-point dtype, got {target}")
         for tensor in [*self.parameters(), *self.buffers()]:
-            if tensor.data.dtype.kind == "f" and tensor.data.dtype != target:
+            if tensor._data.dtype.kind == "f" and tensor._data.dtype != target:
                 _edited()  # (a replay watches the parameters' arrays, not the buffers')
                 grad = tensor.grad
                 tensor.grad = None
-                tensor.data = tensor.data.astype(target)
+                tensor._data = tensor._data.astype(target)
                 if grad is not None:  # kept, in the new dtype (it was dropped: a pending gradient was lost)
-                    tensor.grad = Tensor(grad.data.astype(target))
+                    tensor.grad = Tensor(grad._data.astype(target))
         return self
 
     def cpu(self) -> Module:
@@ -401,8 +401,8 @@ class Module:
 
         ``{k: v.numpy() for k, v in model.state_dict().items()}`` is ready for ``numpy.savez``.
         """
-        state = {name: Tensor(p.data) for name, p in self.named_parameters()}
-        state.update((name, Tensor(b.data)) for name, b in self.named_buffers())
+        state = {name: Tensor(p._data) for name, p in self.named_parameters()}
+        state.update((name, Tensor(b._data)) for name, b in self.named_buffers())
         return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
@@ -425,7 +425,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            array = np.asarray(value._data if isinstance(value, Tensor) else value)
             if array.shape != target.shape:
                 raise ValueError(
                     f"{name}.load_state_dict: {key!r} has shape {array.shape}, the module's is {target.shape}"

@@ -148,7 +148,7 @@ def _update_running(stat: Tensor, batch: np.ndarray, momentum: float) -> None:
     """``stat = (1 - momentum) stat + momentum batch``, in place, off the tape."""
     _off_tape("batch_norm's running statistics")
     with no_grad():
-        stat.copy_(Tensor(((1 - momentum) * stat.data + momentum * batch).astype(stat.dtype, copy=False)))
+        stat.copy_(Tensor(((1 - momentum) * stat._data + momentum * batch).astype(stat.dtype, copy=False)))
 
 
 def batch_norm(
@@ -184,7 +184,7 @@ def batch_norm(
         if stat is not None and tuple(_tensor("batch_norm", stat, name).shape) != (channels,):
             raise ValueError(f"batch_norm: {name} must have shape ({channels},), got {tuple(stat.shape)}")
     if training:
-        count = x.data.size // max(channels, 1)
+        count = x._data.size // max(channels, 1)
         if count <= 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input of shape {x.shape}"
@@ -192,9 +192,9 @@ def batch_norm(
         axes = (0,) + tuple(range(2, x.ndim))
         y, centre, spread = _normalized(x, axes, eps)
         if running_mean is not None:
-            _update_running(running_mean, centre.data.reshape(channels), momentum)
+            _update_running(running_mean, centre._data.reshape(channels), momentum)
         if running_var is not None:
-            _update_running(running_var, spread.data.reshape(channels) * (count / (count - 1)), momentum)
+            _update_running(running_var, spread._data.reshape(channels) * (count / (count - 1)), momentum)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed outside training mode")

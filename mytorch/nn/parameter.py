@@ -26,7 +26,7 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.empty(0, dtype=np.float32)
-        array = data.data if isinstance(data, Tensor) else np.asarray(data)
+        array = data._data if isinstance(data, Tensor) else np.asarray(data)
         if requires_grad and array.dtype.kind != "f":
             raise TypeError(
                 f"Parameter: only floating-point values can require a gradient, got dtype {array.dtype}; "

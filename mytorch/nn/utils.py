@@ -68,9 +68,9 @@ def clip_grad_norm_(
         raise ValueError(f"clip_grad_norm_: norm_type must be a positive number or inf, got {norm_type!r}")
     if not grads:
         return Tensor(np.zeros((), dtype=get_default_dtype()))
-    dtype = np.result_type(*[g.data for g in grads])
+    dtype = np.result_type(*[g._data for g in grads])
     wide = np.result_type(dtype, np.float32)  # float16 is summed in float32, as PyTorch does (300**2 overflowed)
-    flat = [g.data.ravel().astype(wide, copy=False) for g in grads]
+    flat = [g._data.ravel().astype(wide, copy=False) for g in grads]
     each = np.array([np.linalg.norm(g, p) if g.size else 0.0 for g in flat], dtype=wide)
     with np.errstate(over="ignore"):  # (a float16 norm beyond 65504 is inf, as in PyTorch)
         total = np.asarray(np.linalg.norm(each, p), dtype=dtype)

@@ -64,7 +64,7 @@ def step_in_place(value: np.ndarray, delta: np.ndarray, who: str) -> None:
     """``value -= delta``: the one place where an optimizer writes a parameter's values.
 
     Args:
-        value: the parameter's array (a pair's value, a Tensor's ``.data``).
+        value: the parameter's array (a pair's value, a Tensor's array).
         delta: the step.
         who: the optimizer, for error messages.
 
@@ -117,8 +117,8 @@ def flat_memory(pairs: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def value_of(param: Param) -> np.ndarray:
-    """The array a step writes: a pair's value, a Tensor's ``.data``."""
-    return param[0] if isinstance(param, tuple) else param.data
+    """The array a step writes: a pair's value, a Tensor's array."""
+    return param[0] if isinstance(param, tuple) else param._data
 
 
 class Optimizer:
@@ -294,10 +294,10 @@ class Optimizer:
             else:
                 grad = p._grad  # (``p.grad``'s value, read without the property's call)
                 if grad is not None:
-                    value = p.data
+                    value = p._data
                     if value.dtype is not dtypes[i]:
                         self._follow_dtype(i, value.dtype)
-                    entries[group].append((i, value, grad.data))
+                    entries[group].append((i, value, grad._data))
         return zip(self.param_groups, entries)
 
     def _follow_dtype(self, i: int, dtype: np.dtype) -> None:

@@ -293,7 +293,7 @@ class Replay:
             if held is not grad and (
                 not _made_anew(program, p, grad)
                 if held is None
-                else held.data.dtype != grad.data.dtype or not self._left(p, held)
+                else held._data.dtype != grad._data.dtype or not self._left(p, held)
             ):
                 return False
         return all(p._grad is None for p in program.idle)
@@ -306,7 +306,7 @@ class Replay:
 
     def _writeable(self) -> bool:
         """Whether every parameter of a Tensor-level step can be written in place."""
-        return all(p.data.flags.writeable for p in self.optimizer.params)
+        return all(p._data.flags.writeable for p in self.optimizer.params)
 
     def _hooked(self) -> bool:
         """Whether a parameter of a Tensor-level step has a hook (``register_hook``)."""
@@ -367,7 +367,7 @@ class Replay:
         except ReplayError as error:  # the step ran: its result goes with the refusal
             raise _RefusedError(error, result) from error
         if outputs is not None:
-            outputs = tuple(out.data if isinstance(out, Tensor) else out for out in outputs)
+            outputs = tuple(out._data if isinstance(out, Tensor) else out for out in outputs)
         return result, ops, loss_array, outputs, (recorder, entries, held)
 
     def _capture(self, key: tuple[Any, ...], inputs: tuple[Any, ...], arrays: tuple[np.ndarray, ...]) -> Any:
@@ -597,7 +597,7 @@ def _stepping(optimizer: Any, recorder: Recorder) -> Iterator[None]:
 def _made_anew(program: Program, p: Tensor, grad: Tensor) -> bool:
     """Whether the dynamic step, finding ``p.grad`` None, would make the very gradient ``grad``
     holds: its backward reaches ``p``, and the new one has ``p``'s dtype."""
-    return id(grad.data) in program.reached and grad.data.dtype == p.data.dtype
+    return id(grad._data) in program.reached and grad._data.dtype == p._data.dtype
 
 
 _STALE = object()
@@ -629,7 +629,7 @@ def _tensor_input(i: int, x: Any) -> np.ndarray:
                 f"replay: input {i} requires a gradient; a replay computes only the parameters' gradients: "
                 "run this step dynamically"
             )
-        return x.data
+        return x._data
     if not isinstance(x, np.ndarray):
         raise TypeError(f"Replay: input {i} must be a Tensor or a numpy.ndarray, got {type(x).__name__}")
     return x
@@ -644,9 +644,9 @@ def optimizer_arrays(optimizer: Any, grads: bool = True) -> list[Any]:
         if isinstance(p, tuple):
             arrays += p if grads else p[:1]
         else:
-            arrays.append(p.data)
+            arrays.append(p._data)
             if grads:
-                arrays.append(None if p._grad is None else p._grad.data)
+                arrays.append(None if p._grad is None else p._grad._data)
     for state in optimizer._buffers().values():
         arrays += state
     return arrays

@@ -66,8 +66,10 @@ class Recorder:
         """``tensor.backward`` ran ``tape`` from ``seed`` (the gradients not yet delivered)."""
         if threading.get_ident() != self.thread:
             return  # another thread's graph
-        self.runs.append((list(tape.operation_list), dict(tape.leaves), tensor.data, seed))
-        self.accumulating += [leaf for leaf in tape.leaves.values() if leaf._grad is not None and leaf._grad.data.any()]
+        self.runs.append((list(tape.operation_list), dict(tape.leaves), tensor._data, seed))
+        self.accumulating += [
+            leaf for leaf in tape.leaves.values() if leaf._grad is not None and leaf._grad._data.any()
+        ]
 
     def delivered(self, tape: Tape) -> None:
         """``backward`` has delivered the gradients of ``tape``'s leaves into their ``.grad``."""
@@ -75,7 +77,7 @@ class Recorder:
             return
         for leaf in tape.leaves.values():
             grad = leaf._grad
-            data = None if grad is None else grad.data
+            data = None if grad is None else grad._data
             self.left[id(leaf)] = (leaf, grad, data, None if data is None else data.copy())
 
     def stepping(self, optimizer: Any) -> None:
@@ -93,7 +95,7 @@ class Recorder:
             now = p._grad
             if now is grad and (
                 grad is None
-                or (grad.data is data and values is not None and np.array_equal(data, values, equal_nan=True))
+                or (grad._data is data and values is not None and np.array_equal(data, values, equal_nan=True))
             ):
                 continue
             self.changed.append((i, p))
@@ -151,7 +153,7 @@ def tensor_step(
             "loss.backward() per step: run this step dynamically"
         )
     ops, leaves, output, seed = recorder.runs[0]
-    if output is not loss.data or not np.all(seed == 1):
+    if output is not loss._data or not np.all(seed == 1):
         raise ReplayError("replay: the step must call backward() on the loss it returns, without a gradient argument")
     if recorder.accumulating:
         raise ReplayError(
@@ -181,9 +183,9 @@ def tensor_step(
         )
     for i, p in enumerate(optimizer.params):
         if p._grad is not None:  # None: backward did not reach it and the step zeroed it to None
-            entries.append((i, p.data, p._grad.data))
+            entries.append((i, p._data, p._grad._data))
             held.append((p, p._grad))
-    grads = {id(p): g.data for p, g in held}
+    grads = {id(p): g._data for p, g in held}
     recorded = []
     for k, op in enumerate(ops):
         if isinstance(op.vjp, _HookedBackward) and op.vjp.hooks:
@@ -212,4 +214,4 @@ def tensor_step(
         copy = Operation(op.inputs, op.output, dsts, op.backward_operation, op.params)
         copy.vjp = op.vjp
         recorded.append(copy)
-    return recorded, loss.data, entries, held
+    return recorded, loss._data, entries, held
