@@ -545,8 +545,8 @@ CATALOGUE: list[Misuse] = [
     # optimizers
     Misuse("optimizer-given-module", "optimizers", "SGD(layer) instead of SGD(layer.parameters())",
            lambda t: SGD(_layer(), 0.1), TypeError, ("SGD: params", "Linear", "parameters()")),
-    Misuse("optimizer-zero-lr", "optimizers", "a learning rate of 0",
-           lambda t: SGD(_layer().parameters(), 0.0), ValueError, ("SGD: lr", "> 0", "0.0")),
+    Misuse("optimizer-negative-lr", "optimizers", "a negative learning rate",
+           lambda t: SGD(_layer().parameters(), -0.1), ValueError, ("SGD: lr", ">= 0", "-0.1")),
     Misuse("optimizer-nan-lr", "optimizers", "a NaN learning rate",
            lambda t: Adam(_layer().parameters(), float("nan")), ValueError, ("Adam: lr", "nan")),
     Misuse("optimizer-string-lr", "optimizers", "the learning rate as a string",

@@ -30,6 +30,21 @@ def test_plain_sgd_moves_lr_times_gradient_per_step():
     np.testing.assert_allclose(p, P0 - 3 * 0.1 * G)
 
 
+def test_a_learning_rate_of_zero_moves_nothing_but_keeps_the_state_as_pytorch():
+    """PyTorch allows lr=0 (a frozen group, a warm-up's first step): the parameters stay, the
+    running averages still learn the gradients (so a later rate > 0 starts from them)."""
+    from mytorch.optim import AdamW
+
+    settings = [(SGD, {"momentum": 0.9, "weight_decay": 0.1}), (Adam, {}), (AdamW, {}), (RMSprop, {}), (Adagrad, {})]
+    for cls, kw in settings:
+        p, opt = run(cls, 2, lr=0.0, **kw)
+        assert np.array_equal(p, P0), cls.__name__
+        assert any(np.any(a) for _, a in opt._state_slots()), cls.__name__
+        opt.lr = 0.1  # and back up
+        opt.step()
+        assert not np.array_equal(p, P0), cls.__name__
+
+
 def test_sgd_momentum_is_a_geometric_sum():
     # v_t = g (1 + mu + ... + mu^(t-1)) = g (1 - mu^t) / (1 - mu); p_T = p0 - lr * sum_t v_t
     lr, mu, T = 0.1, 0.9, 4
@@ -205,7 +220,7 @@ def test_zero_grad_and_in_place_updates_keep_the_arrays():
 def test_optimizers_reject_bad_arguments():
     pair = (np.zeros(2), np.zeros(2))
     with pytest.raises(ValueError, match="lr"):
-        SGD([pair], lr=0)
+        SGD([pair], lr=-0.1)
     with pytest.raises(ValueError, match="momentum"):
         SGD([pair], lr=0.1, momentum=-0.5)
     with pytest.raises(ValueError, match="nesterov"):

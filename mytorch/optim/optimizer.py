@@ -243,8 +243,9 @@ class Optimizer:
         return (value, grad)
 
     def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
-        """Raise a ValueError/TypeError for a bad hyper-parameter (subclasses check theirs)."""
-        group["lr"] = check_number(type(self).__name__, "lr", group["lr"])
+        """Raise a ValueError/TypeError for a bad hyper-parameter (subclasses check theirs). A rate
+        of 0 is allowed, as in PyTorch (a frozen group, a schedule's end)."""
+        group["lr"] = check_number(type(self).__name__, "lr", group["lr"], allow_zero=True)
 
     def __setattr__(self, name: str, value: Any) -> None:
         """``sgd.momentum = 0.9``: a hyper-parameter is set in every group, checked (reading the
@@ -280,7 +281,7 @@ class Optimizer:
     @lr.setter
     def lr(self, value: float) -> None:
         for group in self.param_groups:
-            group["lr"] = check_number(type(self).__name__, "lr", value)
+            group["lr"] = check_number(type(self).__name__, "lr", value, allow_zero=True)
 
     def _groups_with_grads(self) -> Iterator[tuple[dict[str, Any], list[tuple[int, np.ndarray, np.ndarray]]]]:
         """Each group with ``(index, value, gradient)`` of its parameters that have a gradient:
@@ -408,11 +409,9 @@ class Optimizer:
             missing = sorted(set(self.defaults) - set(given))
             if missing:
                 raise ValueError(f"{name}.load_state_dict: group {g} lacks {', '.join(missing)} (group.{g}.NAME)")
-            # The rate may have reached 0 (a schedule's end); the other checks are the constructor's.
-            lr = check_number(name, f"group.{g}.lr", given["lr"], allow_zero=True)
-            candidate = {**group, **given, "lr": lr or 1.0}
+            candidate = {**group, **given}
             self._check_hyper_parameters(candidate)
-            given.update({k: candidate[k] for k in given}, lr=lr)
+            given.update({k: candidate[k] for k in given})
         return loaded
 
     def _state_slots(self) -> list[tuple[str, np.ndarray]]:
