@@ -1,5 +1,6 @@
 """Indexing along one axis with PyTorch's names: ``gather``, ``index_select``, ``scatter``,
-``scatter_add`` (and the in-place ``scatter_``, ``scatter_add_``).
+``scatter_add``, ``index_fill`` (and the in-place ``scatter_``, ``scatter_add_``, ``index_fill_``),
+and the reorderings built on them: ``flip`` (``fliplr``, ``flipud``) and ``repeat_interleave``.
 
 None has a derivative of its own: each is an index of the kernel table, so the gradients,
 forward mode and second derivatives are the ``index`` / ``index_scatter`` / ``setitem`` rows'
@@ -10,7 +11,11 @@ forward mode and second derivatives are the ``index`` / ``index_scatter`` / ``se
 * ``index_select(x, dim, index)`` is ``x[:, ..., index]`` (kernel ``index``);
 * ``scatter_add(x, dim, index, src)`` is ``x + index_scatter(src, coordinates)`` (kernels
   ``index_scatter`` and ``add``);
-* ``scatter(x, dim, index, src)`` is ``x`` with ``x[coordinates] = src`` (kernel ``setitem``).
+* ``scatter(x, dim, index, src)`` is ``x`` with ``x[coordinates] = src`` (kernel ``setitem``);
+* ``index_fill(x, dim, index, value)`` is ``masked_fill`` with the mask true at ``index`` along
+  ``dim`` (kernel ``where``);
+* ``flip(x, dims)`` and ``repeat_interleave(x, repeats, dim)`` are ``index_select`` with the
+  reversed or repeated positions (kernel ``index``: copies, as PyTorch's, never views).
 
 Indices must be integer tensors (or arrays) inside the axis, ``0 <= i < x.shape[dim]``: a
 negative index is refused, as PyTorch refuses it. Bad input raises ``TypeError`` (an index
@@ -26,10 +31,21 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import check_dim
+from mytorch.arguments import check_dim, size_arg
 from mytorch.tensor import Tensor, _apply, _assign, _stored
+from mytorch.tensor_math import _fill_value
 
-__all__ = ["gather", "index_select", "scatter", "scatter_add"]
+__all__ = [
+    "fliplr",
+    "flipud",
+    "flip",
+    "gather",
+    "index_fill",
+    "index_select",
+    "repeat_interleave",
+    "scatter",
+    "scatter_add",
+]
 
 
 class IndexOutOfRangeError(IndexError, ValueError):
@@ -194,3 +210,126 @@ def scatter_(self: Tensor, dim: Any, index: Any, src: Any = None, *, value: Any 
 def scatter_add_(self: Tensor, dim: Any, index: Any, src: Any) -> Tensor:
     """``scatter_add`` written into this tensor (an in-place operation; returns it)."""
     return _assign(self, Ellipsis, scatter_add(self, dim, index, src), "scatter_add_")
+
+
+def _filled(op: str, shape: tuple[int, ...], dim: Any, index: Any) -> np.ndarray:
+    """The bool mask of ``index_fill``: true at the positions ``index`` (a vector or one integer,
+    negative ones counted from the end, as PyTorch's) along ``dim``, broadcastable to ``shape``."""
+    d = _dim(op, dim, len(shape))
+    values = _data(index)
+    if values.ndim > 1:
+        raise IndexOutOfRangeError(f"{op}: the index must be a vector or one integer, got shape {values.shape}")
+    n = shape[d] if shape else 1
+    if values.dtype.kind not in "iu":
+        raise TypeError(f"{op}: the index must be an integer tensor (int64, as torch.long), got dtype {values.dtype}")
+    if values.size and (values.min() < -n or values.max() >= n):
+        raise IndexOutOfRangeError(
+            f"{op}: index values must lie in [-{n}, {n}) along dim {d} of a tensor of shape {shape}; "
+            f"got {values.min()} .. {values.max()}"
+        )
+    along = np.zeros(n, dtype=bool)
+    along[values.reshape(-1)] = True
+    return along.reshape([n if k == d else 1 for k in range(len(shape))])
+
+
+def index_fill(input: Any, dim: Any, index: Any, value: Any) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with ``value`` (a number, or a 0-d tensor whose gradient is the sum of
+    the gradient at the filled places) in the slices ``index`` names along ``dim``. Kernel ``where``.
+
+    Raises:
+        TypeError: the index is not integers, or the value not a number or a 0-d tensor.
+        IndexOutOfRangeError: an index outside ``[-n, n)`` for an axis of length ``n``, or an index
+            of more than one axis.
+    """
+    x = _data(input)
+    mask = _filled("index_fill", x.shape, dim, index)
+    fill = _fill_value("index_fill", value, x)
+    return _apply("where", (fill, input if isinstance(input, Tensor) else Tensor(x)), {"condition": mask})
+
+
+def index_fill_(self: Tensor, dim: Any, index: Any, value: Any) -> Tensor:
+    """``index_fill`` written into this tensor (an in-place operation; returns it)."""
+    mask = _filled("index_fill_", self.shape, dim, index)
+    fill = _fill_value("index_fill_", value, self._data)
+    return _assign(self, np.broadcast_to(mask, self.shape), fill, "index_fill_")
+
+
+def _reordered(x: Any, d: int, positions: np.ndarray) -> Tensor:
+    """``x`` with the slices along axis ``d`` taken at ``positions`` (a copy)."""
+    return _apply("index", (x,), {"index": (slice(None),) * d + (positions,)})
+
+
+def flip(input: Any, *dims: Any) -> Tensor:  # noqa: A002
+    """``input`` with the order of its elements reversed along each axis in ``dims`` (ints, or one
+    list or tuple of them: ``flip(x, [0, 1])``, ``x.flip(0, 1)``), copied, as ``torch.flip``.
+    Kernel ``index``, once per axis.
+
+    Raises:
+        TypeError: a dim is not an int. IndexError: a dim outside the axes.
+        RuntimeError: an axis given twice, as in PyTorch.
+    """
+    x = _data(input)
+    axes = [_dim("flip", d, x.ndim) for d in size_arg("flip", dims)] if x.ndim else []
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"flip: dims {dims} name an axis more than once")
+    out = input if isinstance(input, Tensor) else Tensor(x)
+    if not axes:
+        return _apply("clone", (out,))
+    for d in axes:
+        out = _reordered(out, d, np.arange(x.shape[d] - 1, -1, -1))
+    return out
+
+
+def fliplr(input: Any) -> Tensor:  # noqa: A002
+    """``flip(input, 1)`` of a tensor of at least 2 axes: the columns in reverse order."""
+    if _data(input).ndim < 2:
+        raise ValueError(f"fliplr: the input must have at least 2 axes, got shape {_data(input).shape}")
+    return flip(input, 1)
+
+
+def flipud(input: Any) -> Tensor:  # noqa: A002
+    """``flip(input, 0)`` of a tensor of at least 1 axis: the rows in reverse order."""
+    if _data(input).ndim < 1:
+        raise ValueError("flipud: the input must have at least 1 axis, got a 0-d tensor")
+    return flip(input, 0)
+
+
+def repeat_interleave(input: Any, repeats: Any = None, dim: Any = None) -> Tensor:  # noqa: A002
+    """Each element of ``input`` (flattened when ``dim`` is None), or each slice along ``dim``,
+    repeated ``repeats`` times in place: ``[1, 2] -> [1, 1, 2, 2]`` (``tile`` and ``repeat`` repeat
+    the whole). ``repeats`` is an int or an integer tensor with one count per slice; the gradient
+    of a slice is the sum over its copies (kernel ``index``). ``repeat_interleave(counts)`` alone
+    gives the positions ``0..n-1``, each repeated its count, as PyTorch's.
+
+    Raises:
+        TypeError: ``repeats`` is not an integer or an integer tensor.
+        RuntimeError: a negative count, or one count per slice was not given.
+    """
+    if repeats is None:  # torch.repeat_interleave(counts)
+        counts = _data(input)
+        if counts.ndim > 1 or counts.dtype.kind not in "iu":
+            raise TypeError(
+                f"repeat_interleave: the counts must be a vector of integers, got {counts.dtype} {counts.shape}"
+            )
+        input, repeats, dim = Tensor(np.arange(counts.size)), counts.reshape(-1), 0  # noqa: A001
+    x = _data(input)
+    if dim is None:
+        input = _apply("reshape", (input if isinstance(input, Tensor) else Tensor(x),), {"shape": (-1,)})  # noqa: A001
+        x, d = x.reshape(-1), 0
+    else:
+        d = _dim("repeat_interleave", dim, x.ndim)
+    n = x.shape[d] if x.ndim else 1
+    counts = np.asarray(_data(repeats))
+    if counts.dtype.kind not in "iu" or counts.ndim > 1:
+        raise TypeError(
+            f"repeat_interleave: repeats must be an int or a vector of integers, got {counts.dtype} {counts.shape}"
+        )
+    if (counts < 0).any():
+        raise RuntimeError(f"repeat_interleave: repeats must be non-negative, got {counts.tolist()}")
+    if counts.size not in (1, n):
+        raise RuntimeError(
+            f"repeat_interleave: {counts.size} repeats for {n} slices along dim {d} (give one, or one per slice)"
+        )
+    if x.ndim == 0:
+        input = _apply("reshape", (input,), {"shape": (1,)})  # noqa: A001
+    return _reordered(input, d, np.repeat(np.arange(n), counts.reshape(-1)))

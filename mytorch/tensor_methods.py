@@ -284,7 +284,20 @@ METHODS: dict[str, Any] = {
     # indexing along one axis
     **{
         name: getattr(tensor_index, name)
-        for name in ("gather", "index_select", "scatter", "scatter_add", "scatter_", "scatter_add_")
+        for name in (
+            "gather",
+            "index_select",
+            "scatter",
+            "scatter_add",
+            "scatter_",
+            "scatter_add_",
+            "index_fill",
+            "index_fill_",
+            "flip",
+            "fliplr",
+            "flipud",
+            "repeat_interleave",
+        )
     },
     # ordering
     **{name: getattr(tensor_sort, name) for name in ("sort", "argsort", "topk")},
