@@ -73,6 +73,7 @@ __all__ = [
     "bce_loss",
     "bce_with_logits_loss",
     "cos",
+    "erf",
     "exp",
     "expm1",
     "gelu",
@@ -919,6 +920,7 @@ softplus = _elementwise("softplus")
 gelu = _elementwise("gelu")
 log1p: Callable[[Any], Tensor] = _elementwise("log1p")  # as log (np.log1p: this function)
 expm1: Callable[[Any], Tensor] = _elementwise("expm1")
+erf = _elementwise("erf")
 square: Callable[[Any], Tensor] = _elementwise("square")
 rsqrt = _elementwise("rsqrt")
 reciprocal: Callable[[Any], Tensor] = _elementwise("reciprocal")
@@ -1785,6 +1787,7 @@ class Tensor:
     gelu = gelu
     log1p = log1p
     expm1 = expm1
+    erf = erf
     square = square
     rsqrt = rsqrt
     reciprocal = reciprocal

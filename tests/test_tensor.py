@@ -30,7 +30,7 @@ def check_grads(fn, *arrays, rng=None, eps=1e-6, atol=1e-6):
 
 
 UNARY = ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "softplus", "gelu"]
-UNARY += ["log1p", "expm1", "square", "rsqrt", "reciprocal"]
+UNARY += ["log1p", "expm1", "square", "rsqrt", "reciprocal", "erf"]
 
 
 @pytest.mark.parametrize("name", UNARY)

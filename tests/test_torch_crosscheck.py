@@ -394,6 +394,7 @@ API: dict[str, tuple[Callable[..., Any], list[tuple[tuple[int, ...], str]]]] = {
     "sqrt": (lambda m, x: x.sqrt(), [((3, 4), P)]),
     "log1p": (lambda m, x: x.log1p() + m.log1p(x * 1e-9) * 1e9, [((3, 4), P)]),
     "expm1": (lambda m, x: m.expm1(x) + (x * 1e-9).expm1() * 1e9, [((3, 4), R)]),
+    "erf": (lambda m, x: m.erf(x) + x.erf(), [((3, 4), R)]),
     "square": (lambda m, x: x.square() + m.square(x), [((3, 4), R)]),
     "rsqrt": (lambda m, x: m.rsqrt(x) + x.rsqrt(), [((3, 4), P)]),
     "reciprocal": (lambda m, x: x.reciprocal() + m.reciprocal(x), [((3, 4), P)]),
@@ -877,7 +878,7 @@ def test_integer_remainder_floor_divide_fmod_and_rounding_match_torch() -> None:
             theirs = getattr(torch, lib_op)(torch.tensor(x), y if isinstance(y, float | int) else torch.tensor(y))
             np.testing.assert_array_equal(mine.numpy(), theirs.numpy(), err_msg=f"{lib_op}({x}, {y})")
             assert str(mine.dtype) == str(theirs.dtype).removeprefix("torch."), lib_op
-    for name in ("floor", "ceil", "round", "trunc", "sign", "square", "reciprocal", "rsqrt", "log1p", "expm1"):
+    for name in ("floor", "ceil", "round", "trunc", "sign", "square", "reciprocal", "rsqrt", "log1p", "expm1", "erf"):
         x = [3, 2, 1] if name in ("rsqrt", "log1p") else [3, -2, 1]
         mine, theirs = getattr(mt.tensor(x), name)(), getattr(torch.tensor(x), name)()
         np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-6, err_msg=name)
