@@ -230,7 +230,11 @@ def load_dataset(name: str, data_dir: str | Path | None = None, dtype: Any = np.
         ValueError: an unknown name, a corrupt or truncated file, inconsistent shapes, splits
             on different pixel scales, a ``data_dir`` for a generated data set.
         FileNotFoundError: a data file is missing (the message says how to get it).
+        TypeError: ``dtype`` is not a floating-point type (standardised inputs cast to integers
+            would be cut to -1, 0 and 1).
     """
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(f"load_dataset: dtype must be a floating-point type, got {np.dtype(dtype)}")
     folder = None if data_dir is None else Path(data_dir)
     if folder is not None and name not in ("mnist-5k", "mnist"):
         raise ValueError(f"load_dataset: {name} is generated, not read from files; data_dir {folder} would be ignored")

@@ -169,6 +169,11 @@ def test_data_of_another_dtype_trains_in_the_networks_dtype(replay):
     assert train_epoch(mlp(replay=replay), (X > 0).astype(np.int8), Y, 4)[1] <= 1.0
 
 
+def test_load_dataset_refuses_an_integer_dtype_which_cut_the_inputs_to_whole_numbers():
+    with pytest.raises(TypeError, match="load_dataset: dtype must be a floating-point type, got int64"):
+        load_dataset("and", dtype=np.int64)
+
+
 def test_a_float32_network_stays_float32_whatever_the_dtype_of_its_data():
     # float64 data into MLP.forward, or uint8 pixels into a first layer of its own, made the
     # forward (and the gradients below a float64 loss) float64 with no word said
