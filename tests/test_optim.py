@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -358,3 +359,29 @@ def test_optimizers_that_square_gradients_refuse_complex_parameters():
     value = np.array([1 + 1j])
     SGD([(value, np.array([1j]))], lr=0.1).step()
     assert value.tolist() == [1 + 0.9j]
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "key", "bad", "error", "message"),
+    [
+        (SGD, "velocity.0", np.array(["x"] * 3), TypeError, "'velocity.0' must hold real numbers, got dtype <U1"),
+        (SGD, "velocity.0", np.full(3, np.nan), ValueError, "'velocity.0' holds NaN or infinite values"),
+        (SGD, "group.0.nesterov", np.array(0.5), TypeError, "'group.0.nesterov' holds float64, which nesterov"),
+        (Adam, "v.0", -np.ones(3), ValueError, "'v.0' holds negative values"),
+        (Adam, "t.0", np.array([2.5]), ValueError, "'t.0' holds values a step count cannot have"),
+        (Adam, "group.0.lr", np.array("0.1"), TypeError, "'group.0.lr' holds <U3, which lr cannot be"),
+    ],
+)
+def test_load_state_dict_refuses_state_that_is_not_what_the_step_reads(optimizer, key, bad, error, message):
+    # each was NumPy's conversion error (after part of the state went in), a ComplexWarning, a
+    # NaN or a negative mean of squares taken in (NaN steps), or a step count cut to a whole one
+    value, grad = np.ones(3), np.full(3, 0.5)
+    kwargs = {"momentum": 0.9} if optimizer is SGD else {}
+    opt = optimizer([(value, grad)], 0.1, **kwargs)
+    opt.step()
+    before = opt.state_dict()
+    with pytest.raises(error, match=re.escape(f"{optimizer.__name__}.load_state_dict: {message}")):
+        opt.load_state_dict({**{k: v + 1 if v.dtype.kind == "f" and k[0] != "g" else v for k, v in before.items()},
+                             key: bad})  # fmt: skip
+    for k, v in opt.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])

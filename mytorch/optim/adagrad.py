@@ -29,6 +29,7 @@ class Adagrad(Optimizer):
 
     state_names = ("sum", "t")
     real_only = True
+    nonnegative_states = ("sum",)
 
     def __init__(
         self,

@@ -31,6 +31,7 @@ class Adam(Optimizer):
 
     state_names = ("m", "v", "t", "v_max")
     real_only = True
+    nonnegative_states = ("v", "v_max")
     decoupled = False
     """AdamW: weight decay shrinks the parameter directly instead of entering the gradient."""
 

@@ -139,6 +139,8 @@ class Optimizer:
     """
 
     state_names: tuple[str, ...] = ()
+    nonnegative_states: tuple[str, ...] = ()
+    """State arrays that are means or sums of squares (a loaded one below 0 is refused)."""
     real_only = False
     """Whether the step squares gradients (Adam, RMSprop, Adagrad): ``g * g`` of a complex
     gradient is not the sum of squares of its two parts, so complex parameters are refused."""
@@ -356,7 +358,7 @@ class Optimizer:
         for key, target in self._state_slots():
             if key not in state:
                 raise ValueError(f"{type(self).__name__}.load_state_dict: missing state array {key!r}")
-            value = np.asarray(state[key])
+            value = self._state_value(key, state[key], target.dtype)
             if value.shape != target.shape:
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: {key!r} has shape {value.shape}, expected {target.shape}"
@@ -368,7 +370,7 @@ class Optimizer:
                 key = f"{name}.{i}"
                 if a is None and key in state:
                     like = value_of(self.params[i])
-                    value = np.asarray(state[key])
+                    value = self._state_value(key, state[key], like.dtype)
                     if value.shape != like.shape:
                         raise ValueError(
                             f"{type(self).__name__}.load_state_dict: {key!r} has shape {value.shape}, "
@@ -382,6 +384,22 @@ class Optimizer:
             states[i] = value
         for group, loaded in zip(self.param_groups, groups):
             group.update(loaded)
+
+    def _state_value(self, key: str, given: Any, dtype: np.dtype) -> np.ndarray:
+        """The saved state array ``key`` as an array, refused unless it holds what a state of
+        ``dtype`` can take without change: finite real numbers, whole ones >= 0 for a step
+        count, none below 0 for a mean of squares (``nonnegative_states``)."""
+        name = f"{type(self).__name__}.load_state_dict: {key!r}"
+        value = np.asarray(given)
+        if value.dtype.kind not in "biuf":  # (strings: NumPy's conversion error; complex: cut to its real part)
+            raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"{name} holds NaN or infinite values")
+        if dtype.kind in "iu" and ((value < 0).any() or (value != np.round(value)).any()):
+            raise ValueError(f"{name} holds values a step count cannot have (negative or fractional)")
+        if key.split(".")[0] in self.nonnegative_states and (value < 0).any():
+            raise ValueError(f"{name} holds negative values, which a mean of squares cannot have")
+        return value
 
     def _loaded_groups(self, state: dict[str, np.ndarray]) -> list[dict[str, Any]]:
         """The hyper-parameters ``state`` gives each group (checked; empty dicts if it has none)."""
@@ -399,6 +417,8 @@ class Optimizer:
             if hyper not in self.defaults and hyper != "initial_lr":
                 raise ValueError(f"{name}.load_state_dict: {key!r}: unknown hyper-parameter {hyper!r}")
             array = np.asarray(value)
+            if array.dtype.kind not in "biuf" or (array.dtype == bool) != isinstance(self.defaults.get(hyper), bool):
+                raise TypeError(f"{name}.load_state_dict: {key!r} holds {array.dtype}, which {hyper} cannot be")
             if array.dtype == bool:
                 loaded[int(index)][hyper] = bool(array)
             else:

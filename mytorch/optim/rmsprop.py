@@ -40,6 +40,7 @@ class RMSprop(Optimizer):
 
     state_names = ("square_avg", "grad_avg", "momentum_buffer")
     real_only = True
+    nonnegative_states = ("square_avg",)
 
     def __init__(
         self,
