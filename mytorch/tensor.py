@@ -642,6 +642,45 @@ def _attach(
     return result
 
 
+def _follow_replaced(t: Tensor, old: np.ndarray) -> None:
+    """After ``t.data = new`` on a recorded result (not a leaf): its graph knows it by ``old``, the
+    array it was computed as, so ``new`` is recorded as ``old`` passed on (``identity``, or ``cast``
+    to a new dtype; in ``no_grad`` too, as PyTorch's replacement ignores it). The operations that
+    use ``t`` afterwards read ``new`` and their gradient reaches what computed ``t``, as in PyTorch
+    (it stopped at ``new``: the inputs' ``.grad`` stayed None). A new shape, or an integer dtype,
+    records a rule that raises if a gradient reaches it, as PyTorch's backward raises there."""
+    tape = t._tape = t._tape.resolve() if t._tape is not None else None
+    if tape is None or tape.released:
+        return
+    new = t._data
+    source = _new_tensor(Tensor)  # (the value as recorded, standing for t in one operation)
+    source._data = old
+    source._grad = None
+    source.requires_grad = True
+    source._tape = tape
+    params = None
+    if new.shape != old.shape or new.dtype.kind not in "fc":
+        backward: Callable[..., Any] = _replaced_unlike
+    elif new.dtype == old.dtype:
+        backward = _K["identity"].backward
+    else:
+        backward, params = _K["cast"].backward, {"dtype": new.dtype}
+    enabled, _GradMode.enabled = _GradMode.enabled, True
+    try:
+        _attach(new, (source,), (old,), backward, params, reads=(), result=t)
+    finally:
+        _GradMode.enabled = enabled
+
+
+def _replaced_unlike(grad_output: np.ndarray, x: np.ndarray) -> tuple[np.ndarray]:
+    """The backward of a recorded result whose ``.data`` became another shape or an integer dtype."""
+    raise RuntimeError(
+        f"backward: a recorded tensor's .data was replaced by an array of shape {grad_output.shape} and "
+        f"dtype {grad_output.dtype}; the graph computed shape {x.shape} and dtype {x.dtype} there, so no "
+        "gradient flows through the new values (keep the shape and a floating dtype, or detach() first)"
+    )
+
+
 Plan = tuple[Any, list[Any], Callable, tuple[int, ...], Any]
 _PLANS: dict[tuple[Callable, int], Plan] = {}
 _save_read = VersionCheck.watch  # (a name of its own: bench.protection switches the saves off through it)
@@ -1429,7 +1468,9 @@ class Tensor:
                 f"Tensor.data: assign a Tensor or a numpy.ndarray, got a {type(value).__name__} "
                 "(wrap it: mytorch.tensor(value))"
             )
-        self._data = value
+        old, self._data = self._data, value
+        if self._tape is not None and value is not old:  # a recorded result (see _follow_replaced)
+            _follow_replaced(self, old)
 
     @property
     def grad(self) -> Tensor | None:

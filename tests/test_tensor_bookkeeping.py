@@ -131,6 +131,18 @@ def test_backward_reads_a_leafs_replaced_data_as_pytorch_does():
         y.backward()
 
 
+def test_a_recorded_results_replaced_data_passes_the_gradient_on_as_pytorch_does():
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    h.data = np.array([5.0, 7.0])  # then used: read as is, its gradient going on to x * 2 (it stopped: x.grad None)
+    (h * h).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [20.0, 28.0])
+    g = leaf([1.0]) * 1
+    g.data = np.zeros(2)
+    with pytest.raises(RuntimeError, match=r"replaced by an array of shape \(2,\)"):
+        (g * 2).sum().backward()  # (PyTorch raises in backward too)
+
+
 def test_the_implied_seed_keeps_the_dtype():
     for dtype in (np.float32, np.float64, np.complex128):
         x = Tensor(np.array([1.5], dtype=dtype), requires_grad=True)
