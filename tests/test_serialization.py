@@ -205,3 +205,13 @@ def test_pytorch_cannot_read_it_nor_mytorch_pytorchs(tmp_path):
     # the way across: arrays
     mt.save({k: mt.tensor(v.numpy()) for k, v in torch.load(theirs, weights_only=True).items()}, ours)
     np.testing.assert_array_equal(mt.load(ours)["w"].numpy(), [1.0, 1.0])
+
+
+def test_load_state_dict_refuses_values_that_are_not_numbers_changing_nothing():
+    # strings for the bias raised copy_'s conversion error after the weight had been copied
+    net = nn.Linear(3, 2)
+    before = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
+    with pytest.raises(TypeError, match=r"Linear.load_state_dict: 'bias' holds <U1, not numbers"):
+        net.load_state_dict({"weight": np.zeros((2, 3)), "bias": np.array(["a", "b"])})
+    for key, value in net.state_dict().items():
+        np.testing.assert_array_equal(value.detach().numpy(), before[key])

@@ -412,6 +412,7 @@ class Module:
         Raises:
             KeyError: ``strict`` and a name is missing or unexpected (all of them listed).
             ValueError: a value's shape differs from its parameter's (nothing is changed).
+            TypeError: a value does not hold numbers (strings, objects; nothing is changed).
         """
         name = type(self).__name__
         targets: dict[str, Tensor] = dict(self.named_parameters())
@@ -430,6 +431,8 @@ class Module:
                 raise ValueError(
                     f"{name}.load_state_dict: {key!r} has shape {array.shape}, the module's is {target.shape}"
                 )
+            if array.dtype.kind not in "biufc":  # (strings, objects: an error from copy_ after others were copied)
+                raise TypeError(f"{name}.load_state_dict: {key!r} holds {array.dtype}, not numbers")
             updates.append((target, array))
         with no_grad():  # only once all fit: a failed load changes nothing
             for target, array in updates:
