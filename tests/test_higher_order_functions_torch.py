@@ -33,6 +33,7 @@ P = np.array([[0.2, 0.7, 1.4, 2.6], [0.35, 1.1, 3.6, 0.9], [0.7, 2.2, 1.9, 0.45]
 Y = np.random.default_rng(7).standard_normal((3, 4))
 M = np.random.default_rng(8).standard_normal((4, 3))
 Q = np.random.default_rng(9).uniform(0.1, 0.9, (3, 4))  # probabilities
+Z = np.array([[2.0, 0.0, 3.0, -1.5], [0.0, 0.0, 1.2, 2.0], [1.1, 0.7, -2.0, 0.5]])  # rows with 1, 2, 0 zeros
 LABELS = np.array([0, 2, 1])
 
 
@@ -65,6 +66,8 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "bmm": (lambda L, x, y: L.bmm(x.reshape(3, 1, 4), y.reshape(3, 4, 1)), [X, Y]),
     "einsum": (lambda L, x, y: L.einsum("ij,kj->ik", x, y), [X, Y]),
     "prod": (lambda L, x: x.prod(1), [X]),
+    "prod at zeros": (lambda L, x: x.prod(1), [Z]),
+    "prod of all, a zero": (lambda L, x: x[0].prod(), [Z]),
     "max dim": (lambda L, x: x.max(1)[0], [X]),
     "min dim": (lambda L, x: x.min(0)[0], [X]),
     "amax": (lambda L, x: x.amax(1), [X]),

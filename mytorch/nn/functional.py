@@ -1804,14 +1804,26 @@ def prod(x: Array, axis: int | None = None, keepdims: bool = False) -> Array:
     return np.asarray(np.prod(x, axis=axis, keepdims=keepdims))
 
 
+def _others_multiplied(x: Array, axis: int | None) -> Array:
+    """``_others_product`` of a Tensor with zeros (a recorded backward), computed as products:
+    row i of an (n, n) stack along ``axis`` holds x with x_i replaced by 1, and its product is
+    the product of the others, differentiable through the zeros (n times the memory of x)."""
+    if axis is None:
+        return np.reshape(_others_multiplied(np.reshape(x, -1), 0), x.shape)
+    last = np.swapaxes(x, axis, -1)
+    n = last.shape[-1]
+    rows = np.where(np.eye(n, dtype=bool), np.ones((), np.asarray(x).dtype), np.expand_dims(last, -2))
+    return np.swapaxes(prod(rows, -1), axis, -1)
+
+
 def _others_product(x: Array, axis: int | None) -> Array:
     """For each element, the product of the *other* elements along ``axis``, exact where x has
     zeros: P / x without zeros; with one zero, the product of the rest at the zero and 0
-    elsewhere; with more, 0. (Second derivatives, through this on Tensors, are exact away
-    from zeros; at a zero a recorded backward raises instead of giving a wrong one.)"""
+    elsewhere; with more, 0. On Tensors with zeros (a recorded backward: the division by x
+    would not be the derivative) it is ``_others_multiplied``."""
     zero = np.asarray(x) == 0
     if not isinstance(x, np.ndarray) and zero.any():  # a recorded backward: the division is not the derivative
-        raise NotImplementedError("the second derivative of prod where x has a zero is not available")
+        return _others_multiplied(x, axis)
     zeros = zero.sum(axis=axis, keepdims=True)
     safe = x + zero  # x with its zeros replaced by 1
     rest = prod(safe, axis, True)  # the product of the nonzero elements
