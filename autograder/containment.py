@@ -149,7 +149,8 @@ class Containment:
                 raise SandboxUnavailableError(f"--sandbox uid: {'; '.join(reasons)}")
         missing = (
             "workers run as the runner's own user: they can see other processes, and their process limit only "
-            "keeps that user's tasks from growing by more than --max-procs (none as root); only resource limits, "
+            "keeps that user's tasks from growing by more than --max-procs (as root, only a pids cgroup, where one "
+            "can be made, limits them); only resource limits, "
             "a minimal environment, a private folder, a seccomp filter (no signals to the runner, no sockets, no "
             "leaving their session, no change to a file's mode, owner, times or attributes), a Landlock domain "
             "(of the files, they open the Python installation, a few devices, /proc and their own folder only) "

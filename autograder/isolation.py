@@ -75,7 +75,9 @@ class Settings:
             namespace of its own; under ``none``, which shares its user's count, the worker may
             add ``max_procs - 1`` to the tasks its user has when it starts, ``jail._cap_processes``,
             which binds a runner that is not root), so a hand-in's memory is at most
-            ``memory_mb * max_procs * jobs``.
+            ``memory_mb * max_procs * jobs``. Where the runner can make a cgroup (root), all of a
+            hand-in's processes and threads together are also limited to ``max_procs * jobs``
+            (the one limit that binds under ``none`` as root).
         jobs: workers at once.
         handin_memory_mb: all of a hand-in's processes together, where the runner can make
             a cgroup for them (``cgroups``; root only).
@@ -455,7 +457,7 @@ def grade(
             slots.put(slot)
         return _verdict(test, inputs, seen, status, settings, deadline, time.monotonic() - start)
 
-    cgroup = HandinCgroup.create(settings.handin_memory_mb)
+    cgroup = HandinCgroup.create(settings.handin_memory_mb, settings.max_procs * settings.jobs)
     try:
         return _grade_all(tests, one, settings.jobs, on_outcome)
     finally:

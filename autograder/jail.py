@@ -736,13 +736,13 @@ def contain(config: dict[str, Any]) -> str:
             ``readable`` (folders to show read-only and to hide, see ``readable_paths``),
             ``tmpfs_mb``, ``uid`` (or None), ``limits`` (resource name -> value),
             ``procs_above_user`` (under ``none``: how many more tasks the worker may add to its
-            user's, ``_cap_processes``) and ``cgroup_procs`` (a cgroup to join, or None).
+            user's, ``_cap_processes``) and ``cgroup_procs`` (the cgroups to join, or None).
 
     Raises:
         OSError: a step failed; the worker then reports it instead of running student code.
     """
-    if config.get("cgroup_procs"):  # the hand-in's memory limit, before anything of it runs
-        with open(config["cgroup_procs"], "w") as procs:
+    for joined in config.get("cgroup_procs") or []:  # the hand-in's limits, before anything of it runs
+        with open(joined, "w") as procs:
             procs.write("0")
     _first_to_go()
     _own_session_keyring()

@@ -775,7 +775,15 @@ def _node_mul(grad_output, a, b):
         lowered = "lowered it to 0"
     except OSError as error:
         lowered = f"could not lower it ({error.strerror})"
-    raise RuntimeError(f"capabilities {held}; {made}; oom_score_adj {first}; {lowered}")
+    forked = 0
+    for _ in range(40):  # (root: no process limit applies, RLIMIT_NPROC included)
+        try:
+            if os.fork() == 0:
+                os.execv("/bin/sleep", ["sleep", "30"])  # killed with the worker's process group
+        except OSError:
+            break
+        forked += 1
+    raise RuntimeError(f"capabilities {held}; {made}; oom_score_adj {first}; {lowered}; forked {forked} of 40")
 
 
 from mytorch.nn import functional as _functional
@@ -783,8 +791,9 @@ _functional.mul_backward = _node_mul
 """
 """Under ``--sandbox none`` with the runner as root: says which capabilities it holds, makes a device
 node in its own folder (with the numbers of /dev/null; one with the disk's would give it the whole
-disk, through its own folder, which its Landlock domain lets it open), and sets its
-``oom_score_adj`` (how soon the kernel ends it when memory runs out) to 0, the runner's."""
+disk, through its own folder, which its Landlock domain lets it open), sets its ``oom_score_adj``
+(how soon the kernel ends it when memory runs out) to 0, the runner's, and forks up to 40 sleeping
+children."""
 
 
 SHADOW_C = """

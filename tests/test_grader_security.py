@@ -528,7 +528,11 @@ def test_under_sandbox_none_as_root_a_worker_holds_no_capability_and_goes_first_
     no process limit either), the kernel, out of memory, ends the largest process: many processes
     each smaller than the runner made it the runner (no report, no score line). A worker is now
     first to go (``oom_score_adj`` 1000, which as root the runner makes its floor; the same code runs
-    under ``uid`` and ``namespaces``)."""
+    under ``uid`` and ``namespaces``). No process limit applies to root, ``RLIMIT_NPROC`` included: it
+    forked 40 of 40 children; where the runner can make a ``pids`` cgroup, all of a hand-in's tasks are
+    capped at ``--max-procs`` x ``--jobs`` (here 8 x 2, the other slot's worker among them)."""
+    from autograder.cgroups import HandinCgroup
+
     if os.geteuid() != 0:
         pytest.skip("the runner is not root: its workers have no capability to drop")
     archive = handin(tmp_path, tmp_path, "nodes.tar", code=NODE_MAKER)
@@ -536,8 +540,14 @@ def test_under_sandbox_none_as_root_a_worker_holds_no_capability_and_goes_first_
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}}), done.stdout[-2000:]
     expected = ("capabilities 0000000000000000; could not make a device node (Operation not permitted); "
-                "oom_score_adj 1000; could not lower it (Permission denied)")  # fmt: skip
+                "oom_score_adj 1000; could not lower it (Permission denied); forked ")  # fmt: skip
     assert expected in done.stdout, done.stdout[-3000:]
+    forked = int(re.search(r"; forked (\d+) of 40", done.stdout).group(1))
+    probe = HandinCgroup.create(64, 1)
+    capped = probe is not None and probe.tasks_path is not None
+    if probe is not None:
+        probe.close()
+    assert forked < 16 if capped else forked == 40, (capped, forked)
 
 
 def test_under_sandbox_none_a_handin_cannot_read_or_write_the_runners_parent_through_proc(grader, tmp_path):
