@@ -99,14 +99,17 @@ def test_hvp_of_an_mlp_loss_with_respect_to_its_weights_matches_torch(rng: np.ra
 
 
 @pytest.mark.parametrize(
-    ("mine", "theirs"),
-    [(np.sin, torch.sin), (np.exp, torch.exp), (np.tanh, torch.tanh), (lambda t: t**3, lambda t: t**3)],
-    ids=["sin", "exp", "tanh", "cube"],
+    ("mine", "theirs", "x0"),
+    [
+        *((f, t, [-1.3, -0.2, 0.4, 1.7]) for f, t in [(np.sin, torch.sin), (np.exp, torch.exp), (np.tanh, torch.tanh)]),
+        (lambda t: t**3, lambda t: t**3, [-1.3, -0.2, 0.4, 1.7]),
+        (lambda t: t.prod(), lambda t: t.prod(), [-1.3, 0.0, 0.4, 0.0]),  # (two zeros: products of the others)
+    ],
+    ids=["sin", "exp", "tanh", "cube", "prod at zeros"],
 )
-def test_third_derivatives_match_torch(mine: Any, theirs: Any) -> None:
-    x0 = np.array([-1.3, -0.2, 0.4, 1.7])
-    x = Tensor(x0, requires_grad=True)
-    t = torch.tensor(x0, requires_grad=True)
+def test_third_derivatives_match_torch(mine: Any, theirs: Any, x0: list[float]) -> None:
+    x = Tensor(np.array(x0), requires_grad=True)
+    t = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
     g, tg = mine(x), theirs(t)
     for _ in range(3):
         (g,) = mt.grad(g.sum(), x, create_graph=True)
