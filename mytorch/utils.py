@@ -29,6 +29,8 @@ def _require_array(np_array: object, method: str) -> np.ndarray:
 
 def _matching_gradient(np_array: np.ndarray, gradient: object, method: str) -> np.ndarray:
     gradient = np.asarray(gradient)
+    if gradient.dtype.kind not in "biufc":  # (strings, objects: an error at the next sum, far from here)
+        raise TypeError(f"GradientBuffer.{method}: the gradient must hold numbers, got dtype {gradient.dtype}")
     if gradient.shape != np_array.shape:
         raise ValueError(
             f"GradientBuffer.{method}: gradient of shape {gradient.shape} does not "
