@@ -188,6 +188,9 @@ def test_a_float32_network_stays_float32_whatever_the_dtype_of_its_data():
     engine.backward(1.0, output=loss)
     assert out.dtype == loss.dtype == first.dW.dtype == np.float32
     np.testing.assert_array_equal(out, pixels.astype(np.float32) @ first.W.T + first.b)
+    np.testing.assert_array_equal(first(pixels.astype(np.float16)), out)  # cast, exactly
+    with pytest.raises(TypeError, match="the input is float16 but the layer's parameters are float32"):
+        mytorch.nn.modules.Linear(4, 3, engine, dtype=np.float32)(pixels.astype(np.float16))  # its gradient: float32
 
 
 def test_a_complex_divergence_is_refused_not_cut_to_its_real_part():

@@ -131,8 +131,9 @@ class Linear(Module):
 
         Raises:
             TypeError: ``x`` is not a numpy array (a Tensor goes to ``mytorch.nn.Linear``), or it
-                is of a wider dtype than the parameters (float64 into a float32 layer), or not
-                numbers. Integer data needing no gradient is cast to the parameters' dtype.
+                is of another floating dtype than the parameters (float64 into a float32 layer),
+                or not numbers. Data needing no gradient is cast to the parameters' dtype when
+                that is exact (integers; float16 into float32).
             ValueError: ``x`` is not 2-D with ``in_features`` columns.
         """
         if type(x) is not np.ndarray:  # the message is built only for a wrong input
@@ -174,20 +175,22 @@ class Linear(Module):
         # END SOLUTION
 
     def _in_dtype(self, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
-        """``x`` for a layer whose parameters are of ``dtype``: integer or boolean data that needs
-        no gradient (a first layer's pixels) cast to it, which NumPy's product would widen to
-        float64; any input that would widen the layer's computation refused."""
-        if x.dtype.kind in "biu" and self._x_grad is NO_GRAD:
+        """``x`` for a layer whose parameters are of ``dtype``. Data that needs no gradient (a
+        first layer's pixels) is cast to it when the cast is exact (integers, which NumPy's
+        product would widen to float64; float16 into float32); any other input of another
+        floating dtype is refused: it would widen the computation (float64 into float32) or
+        get a gradient of another dtype than its own (float16)."""
+        kind = x.dtype.kind
+        if self._x_grad is NO_GRAD and (kind in "biu" or (kind == "f" and np.can_cast(x.dtype, dtype))):
             return x.astype(dtype)
-        if x.dtype.kind in "biu" or (x.dtype.kind in "fc" and np.result_type(x.dtype, dtype) == dtype):
-            return x  # (an integer input needing a gradient: add_operation says why it cannot have one)
+        if kind in "biu" or (kind == "f" and x.dtype.itemsize == dtype.itemsize):
+            return x  # (integers needing a gradient: add_operation says why they cannot; a byte-swapped float)
         owner = f"Linear({self.in_features}, {self.out_features}).forward"
-        if x.dtype.kind not in "fc":
+        if kind not in "fc":
             raise TypeError(f"{owner}: the input must hold numbers, got dtype {x.dtype}")
         raise TypeError(
-            f"{owner}: the input is {x.dtype} but the layer's parameters are {dtype}: the product would be "
-            f"{np.result_type(x.dtype, dtype)}; cast the input (x.astype(np.{dtype}), as MLP does with its data) "
-            "or build the layer in the input's dtype"
+            f"{owner}: the input is {x.dtype} but the layer's parameters are {dtype}; cast the input "
+            f"(x.astype(np.{dtype}), as MLP does with its data) or build the layer in the input's dtype"
         )
 
     # Linear's two operations are recorded with the handout's kernels (``matmul_backward``,
