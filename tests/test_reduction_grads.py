@@ -226,3 +226,17 @@ def test_a_0d_tensor_along_dim_0_in_var_max_and_argmax_is_itself_as_in_pytorch()
     assert x.grad.item() == 3.0
     with pytest.raises(IndexError, match="dimension 1 out of range"):
         x.mean(dim=1)
+
+
+def test_prod_gradient_where_the_product_overflows_is_inf_not_nan():
+    """The zero-safe product of the others was masked by multiplying: inf * False was NaN (PyTorch: inf)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # (the product itself overflows: inf, or NaN with a 0)
+        for values, dtype, expected in (
+            ([1e200, 1e200], np.float64, [np.inf, np.inf]),
+            ([1e20, 1e20, 0.0], np.float32, [0.0, 0.0, np.inf]),
+            ([2.0, 0.0, 3.0], np.float32, [0.0, 6.0, 0.0]),
+        ):
+            x = Tensor(np.array(values, dtype=dtype), requires_grad=True)
+            x.prod().backward()
+            assert x.grad.dtype == dtype
+            np.testing.assert_array_equal(x.grad.numpy(), expected)

@@ -1827,7 +1827,11 @@ def _others_product(x: Array, axis: int | None) -> Array:
     zeros = zero.sum(axis=axis, keepdims=True)
     safe = x + zero  # x with its zeros replaced by 1
     rest = prod(safe, axis, True)  # the product of the nonzero elements
-    return (zeros == 0) * (rest / safe) + ((zeros == 1) & zero) * rest
+    if not isinstance(x, np.ndarray):  # (no zero here: P / x)
+        return (zeros == 0) * (rest / safe) + ((zeros == 1) & zero) * rest
+    # chosen, not masked by multiplying: an overflowed product (inf) times a False mask was NaN
+    # (prod of [1e200, 1e200] had the gradient [nan, nan]; PyTorch's is [inf, inf])
+    return np.where(zeros == 0, rest / safe, np.where((zeros == 1) & zero, rest, np.zeros((), rest.dtype)))
 
 
 def prod_backward(grad_output: Array, x: Array, axis: int | None = None, keepdims: bool = False) -> tuple[Array]:
