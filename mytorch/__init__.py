@@ -30,6 +30,7 @@ from mytorch.factories import *  # type: ignore[no-redef]  # noqa: F403 - zeros,
 from mytorch.factories import __all__ as _factories_all
 from mytorch.factories import tensor as _tensor_factory
 from mytorch.function import Context, Function
+from mytorch.printing import set_printoptions
 from mytorch.serialization import load, save
 from mytorch.tensor import *  # noqa: F403 - Tensor and its ops (log, sin, exp, tanh, ...)
 from mytorch.tensor import Tensor
@@ -39,6 +40,10 @@ from mytorch.tensor_index import *  # noqa: F403 - gather, index_select, scatter
 from mytorch.tensor_index import __all__ as _index_all
 from mytorch.tensor_math import *  # noqa: F403 - sum, mean, max, norm, var, where, clamp, ...
 from mytorch.tensor_math import __all__ as _math_all
+from mytorch.tensor_matrix import *  # noqa: F403 - tril, triu, diag, trace, mv
+from mytorch.tensor_matrix import __all__ as _matrix_all
+from mytorch.tensor_select import *  # noqa: F403 - masked_select, take, unique, bincount, ...
+from mytorch.tensor_select import __all__ as _select_all
 from mytorch.tensor_shape import *  # noqa: F403 - view, squeeze, permute, cat, stack, split, ...
 from mytorch.tensor_shape import __all__ as _shape_all
 from mytorch.tensor_sort import *  # noqa: F403 - sort, argsort, topk
@@ -64,8 +69,10 @@ __all__ = [
     "no_grad",
     "save",
     "set_grad_enabled",
+    "set_printoptions",
 ]
 __all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all + _index_all + _sort_all
+__all__ += _select_all + _matrix_all
 
 
 class _CallableModule(types.ModuleType):

@@ -32,6 +32,7 @@ __all__ = [
     "as_tensor",
     "default_generator",
     "empty",
+    "empty_like",
     "eye",
     "from_numpy",
     "full",
@@ -369,6 +370,12 @@ def ones_like(input: Any, dtype: Any = None, device: Any = None, requires_grad: 
     """Ones of ``input``'s shape and dtype."""
     _check_device("ones_like", device)
     return _leaf("ones_like", np.ones(*_like("ones_like", input, dtype)), requires_grad)
+
+
+def empty_like(input: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``input``'s shape and dtype whose values are whatever the memory held."""
+    _check_device("empty_like", device)
+    return _leaf("empty_like", np.empty(*_like("empty_like", input, dtype)), requires_grad)
 
 
 def full_like(

@@ -1866,7 +1866,7 @@ class Tensor:
         return bool(self._data)
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        body = _printing.array_text(self._data, "tensor(")
         flag = ", requires_grad=True" if self.requires_grad else ""
         return f"tensor({body}{flag})"
 
@@ -1876,6 +1876,7 @@ _COPIED = tuple(name for name in Tensor.__slots__ if name not in ("_hooks", "__w
 
 
 from mytorch import backward_graph as _backward_graph  # noqa: E402
+from mytorch import printing as _printing  # noqa: E402
 from mytorch import tensor_numpy as _numpy_protocol  # noqa: E402 - it builds on the Tensor above
 from mytorch.tensor_graph import _LEAF_HOOKS, leaf_gradient  # noqa: E402 - hooks (register_hook) build on the Tensor
 from mytorch.tensor_vjps import CHOOSERS as _SPECIAL  # noqa: E402 - it builds on the modules' VJPs

@@ -68,6 +68,7 @@ __all__ = [
     "fmod",
     "ge",
     "gt",
+    "isclose",
     "isfinite",
     "isinf",
     "isnan",
@@ -719,6 +720,12 @@ def allclose(
 ) -> builtins.bool:
     """True when |input - other| <= atol + rtol |other| everywhere."""
     return builtins.bool(np.allclose(_data(input), _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(input: Any, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: builtins.bool = False) -> Tensor:
+    """Elementwise |input - other| <= atol + rtol |other| (broadcasting): a bool tensor, as ``allclose``
+    asks of every element."""
+    return Tensor(np.isclose(_data(input), _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 # --------------------------------------------------------------------------- rounding, remainders

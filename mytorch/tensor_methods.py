@@ -20,10 +20,19 @@ from typing import Any
 
 import numpy as np
 
-from mytorch import factories, tensor_graph, tensor_index, tensor_math, tensor_shape, tensor_sort
+from mytorch import (
+    factories,
+    tensor_graph,
+    tensor_index,
+    tensor_math,
+    tensor_matrix,
+    tensor_select,
+    tensor_shape,
+    tensor_sort,
+)
 from mytorch.dtypes import as_dtype
 from mytorch.factories import default_generator, device
-from mytorch.tensor import Tensor, _apply, _assign, _promoted_dtype, _wrapping
+from mytorch.tensor import Tensor, _apply, _assign, _GradMode, _promoted_dtype, _wrapping
 
 __all__ = ["METHODS"]
 
@@ -203,6 +212,30 @@ def _invert(self: Tensor) -> Tensor:
     return Tensor(~self._data)
 
 
+_UNARY_IN_PLACE = (
+    "abs neg exp log log1p expm1 sqrt rsqrt square reciprocal sin cos tanh sigmoid relu floor ceil round trunc sign"
+).split()
+
+
+def _unary_in_place(name: str) -> Any:
+    """``t.exp_()`` and the like: ``t.exp()`` written into ``t`` (the rules of in-place operations:
+    recorded as ``setitem`` while recording, refused on a leaf that requires grad). While recording,
+    the op runs on a copy (``clone``), whose values a backward that reads its input (``square``,
+    ``log``, ``sin``) keeps, as PyTorch's in-place ops save the old value. A float result into a
+    bool or integer tensor (``sqrt_`` of int64) is refused, as in PyTorch."""
+
+    def method(self: Tensor) -> Tensor:
+        source = self.clone() if self.requires_grad and _GradMode.enabled else self
+        value = getattr(source, name)()
+        if value.dtype.kind in "fc" and self.dtype.kind in "biu":
+            raise RuntimeError(f"{name}_: a {value.dtype} result cannot be stored in the tensor's {self.dtype}")
+        return _assign(self, Ellipsis, value, f"{name}_")
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = f"``{name}`` in place (returns this tensor)."
+    return method
+
+
 def _caster(dtype: Any, name: str) -> Any:
     def method(self: Tensor) -> Tensor:
         return _convert(self, dtype)
@@ -341,6 +374,7 @@ METHODS: dict[str, Any] = {
             "ge",
             "equal",
             "allclose",
+            "isclose",
             "floor",
             "ceil",
             "round",
@@ -357,6 +391,9 @@ METHODS: dict[str, Any] = {
         )
     },
     **tensor_math.OPERATORS,
+    **{name: getattr(tensor_select, name) for name in tensor_select.__all__},
+    **{name: getattr(tensor_matrix, name) for name in tensor_matrix.__all__},
+    **{f"{name}_": _unary_in_place(name) for name in _UNARY_IN_PLACE},
 }
 """Every method this file adds to ``Tensor``, by name."""
 

@@ -27,6 +27,7 @@ __all__ = [
     "expand",
     "expand_as",
     "flatten",
+    "hstack",
     "permute",
     "reshape",
     "reshape_as",
@@ -40,6 +41,7 @@ __all__ = [
     "unsqueeze",
     "view",
     "view_as",
+    "vstack",
 ]
 
 
@@ -180,6 +182,17 @@ def cat(tensors: Sequence[Any], dim: int | None = None, *, axis: int | None = No
 
 
 concat = concatenate = cat
+
+
+def hstack(tensors: Sequence[Any]) -> Tensor:
+    """The tensors joined along axis 1 (axis 0 for vectors), as ``torch.hstack``."""
+    tensors = tuple(tensors)
+    return cat(tensors, 0 if tensors and len(_shape(tensors[0])) == 1 else 1)
+
+
+def vstack(tensors: Sequence[Any]) -> Tensor:
+    """The tensors joined along axis 0, vectors first made rows (1, n), as ``torch.vstack``."""
+    return cat([unsqueeze(x, 0) if len(_shape(x)) == 1 else x for x in tensors], 0)
 
 
 def stack(tensors: Sequence[Any], dim: int | None = None, *, axis: int | None = None) -> Tensor:

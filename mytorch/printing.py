@@ -1,0 +1,61 @@
+"""``set_printoptions``: how ``repr``/``print`` of a Tensor shows its values, as PyTorch's.
+
+The options are MyTorch's own (NumPy's global print options are left alone): a Tensor prints
+its array with ``numpy.array2string`` and these settings on top of NumPy's defaults.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+
+__all__ = ["set_printoptions"]
+
+_OPTIONS: dict[str, Any] = {}
+_PROFILES: dict[str, dict[str, Any]] = {
+    "default": {},
+    "short": {"precision": 2, "edgeitems": 2},
+    "full": {"threshold": sys.maxsize},
+}
+
+
+def set_printoptions(
+    precision: int | None = None,
+    threshold: int | None = None,
+    edgeitems: int | None = None,
+    linewidth: int | None = None,
+    profile: str | None = None,
+    sci_mode: bool | None = None,
+) -> None:
+    """Set how tensors print: ``precision`` (digits after the point), ``threshold`` (more elements
+    than this are summarised with ``...``), ``edgeitems`` (shown at each end when summarised),
+    ``linewidth``, ``sci_mode`` (True: always scientific; False: never; None: NumPy's choice), and
+    ``profile`` (``"default"`` restores MyTorch's defaults, which are NumPy's: 8 digits, where
+    PyTorch shows 4; ``"short"``; ``"full"``: never summarise), applied before the other arguments.
+
+    Raises:
+        ValueError: an unknown profile.
+    """
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"set_printoptions: profile must be one of {sorted(_PROFILES)}, got {profile!r}")
+        _OPTIONS.clear()
+        _OPTIONS.update(_PROFILES[profile])
+    given = {"precision": precision, "threshold": threshold, "edgeitems": edgeitems, "max_line_width": linewidth}
+    _OPTIONS.update({k: v for k, v in given.items() if v is not None})
+    if sci_mode is not None:
+        _OPTIONS["sci_mode"] = sci_mode
+
+
+def array_text(array: np.ndarray, prefix: str) -> str:
+    """``array`` as ``repr`` of a Tensor shows it, with the options set."""
+    options = dict(_OPTIONS)
+    sci_mode = options.pop("sci_mode", None)
+    if sci_mode is False:
+        options["suppress_small"] = True
+    elif sci_mode and array.dtype.kind == "f":
+        digits = options.get("precision", 4)
+        options["formatter"] = {"float_kind": lambda v: np.format_float_scientific(v, precision=digits, unique=False)}
+    return np.array2string(array, separator=", ", prefix=prefix, **options)

@@ -1,0 +1,101 @@
+"""Matrix helpers with PyTorch's names: ``tril``, ``triu``, ``diag``, ``diagonal``, ``trace``, ``mv``.
+
+Each is recorded with existing kernels (``where`` through ``masked_fill``, ``index``,
+``index_scatter``, ``sum``, ``matmul``), so gradients, forward mode and second derivatives come
+with them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mytorch.tensor import Tensor, _apply
+from mytorch.tensor_math import masked_fill
+
+__all__ = ["diag", "diagonal", "mv", "trace", "tril", "triu"]
+
+
+def _data(x: Any) -> np.ndarray:
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+
+
+def _triangle(op: str, input: Any, diagonal: int, lower: bool) -> Tensor:  # noqa: A002
+    x = _data(input)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: the input must have at least 2 axes (a matrix or a batch), got shape {x.shape}")
+    n, m = x.shape[-2:]
+    keep = np.tri(n, m, diagonal, dtype=bool) if lower else ~np.tri(n, m, diagonal - 1, dtype=bool)
+    return masked_fill(_tensor(input), ~keep, 0)
+
+
+def tril(input: Any, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """The lower triangle of the last two axes (``diagonal`` above the main one kept too; others
+    zero): ``scores.masked_fill(tril(ones(n, n)) == 0, -inf)`` masks the future in attention."""
+    return _triangle("tril", input, diagonal, lower=True)
+
+
+def triu(input: Any, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """The upper triangle of the last two axes, from ``diagonal`` up (others zero)."""
+    return _triangle("triu", input, diagonal, lower=False)
+
+
+def _diagonal_places(n: int, m: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.arange(max(0, -offset), min(n, m - offset))
+    return rows, rows + offset
+
+
+def _matrix_diagonal(op: str, input: Any, offset: int) -> Tensor:  # noqa: A002
+    x = _data(input)
+    if x.ndim != 2:
+        raise ValueError(f"{op}: the input must be a matrix, got shape {x.shape}")
+    n, m = x.shape
+    return _apply("index", (_tensor(input),), {"index": _diagonal_places(n, m, offset)})
+
+
+def diagonal(input: Any, offset: int = 0) -> Tensor:  # noqa: A002
+    """The diagonal of a matrix (``offset`` > 0 above the main one), as a vector; kernel ``index``.
+
+    Raises:
+        ValueError: the input is not 2-D.
+    """
+    return _matrix_diagonal("diagonal", input, offset)
+
+
+def diag(input: Any, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """A vector's diagonal matrix (the vector on diagonal ``diagonal``; kernel ``index_scatter``),
+    or a matrix's diagonal as a vector (``diagonal(input, diagonal)``), as ``torch.diag``.
+
+    Raises:
+        ValueError: the input has neither 1 nor 2 axes.
+    """
+    x = _data(input)
+    if x.ndim == 2:
+        return _matrix_diagonal("diag", input, diagonal)
+    if x.ndim != 1:
+        raise ValueError(f"diag: the input must be a vector or a matrix, got shape {x.shape}")
+    size = len(x) + abs(diagonal)
+    places = _diagonal_places(size, size, diagonal)
+    return _apply("index_scatter", (_tensor(input),), {"index": places, "shape": (size, size)})
+
+
+def trace(input: Any) -> Tensor:  # noqa: A002
+    """The sum of a matrix's diagonal."""
+    return _matrix_diagonal("trace", input, 0).sum()
+
+
+def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
+    """The product of a matrix (n, m) and a vector (m,); kernel ``matmul``.
+
+    Raises:
+        ValueError: not a matrix and a vector of matching length.
+    """
+    a, v = _data(input), _data(vec)
+    if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
+        raise ValueError(f"mv: expects a matrix (n, m) and a vector (m,), got shapes {a.shape} and {v.shape}")
+    return _apply("matmul", (input, vec))
