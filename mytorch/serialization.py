@@ -68,6 +68,9 @@ def _unsaved(name: str, value: Any) -> TypeError:
 
 
 def _is_leaf(value: Any) -> bool:
+    """Whether format 1 stores ``value`` as an array (an int beyond int64 goes into format 2's JSON)."""
+    if type(value) is int:
+        return -(2**63) <= value < 2**63
     return isinstance(value, (Tensor, np.ndarray)) or type(value) in _NUMBERS
 
 

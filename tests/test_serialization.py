@@ -172,6 +172,8 @@ def test_a_nested_checkpoint_round_trips_as_format_2(tmp_path):
         assert archive["__mytorch__"].tolist() == ["mytorch.save 2", "tree"] and "__tree__" in archive.files
     mt.save([mt.ones(2)], path)
     assert mt.load(path)[0].tolist() == [1.0, 1.0]
+    mt.save({"seed": 2**70, "step": 3}, path)  # (was refused as "Python objects": NumPy has no such int)
+    assert mt.load(path) == {"seed": 2**70, "step": 3}
 
 
 def test_what_save_refuses(tmp_path):
