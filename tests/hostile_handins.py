@@ -502,12 +502,10 @@ def _queueing_mul(grad_output, a, b):
     raise RuntimeError(f"mq_open gave {{made}} (errno {{ctypes.get_errno()}})")
 
 
-from mytorch.nn import functional as _functional
-_functional.mul_backward = _queueing_mul
+_queueing_mul(None, None, None)  # (at import: in every test, the cheapest section will do)
 """
 """Makes a POSIX message queue (which outlives its processes: under ``uid`` no other hand-in
-would see it in /dev/mqueue, often not even mounted) and fails its ``mul_backward`` saying how
-that went."""
+would see it in /dev/mqueue, often not even mounted) and fails its import saying how that went."""
 
 
 def queue_left() -> bool:
@@ -604,7 +602,8 @@ starts to remove such a folder (once), which the runner then waited for forever.
 def file_snooper(secret: str, report: str) -> str:
     """Reads ``secret`` (a world-readable file outside the Python installation: the reference
     solution, the grader, another hand-in), appends the fake Autolab line to ``report`` (an earlier
-    hand-in's) and writes in its own folder; its mul_backward says which it could."""
+    hand-in's) and writes in its own folder; fails its import saying which it could (in every test:
+    the cheapest section will do)."""
     return f"""
 import os as _os
 _did = []
@@ -622,14 +621,7 @@ except OSError as _error:
 with open("notes.txt", "w") as _f:
     _f.write("its own folder")
 _did.append("wrote in its own folder")
-
-
-def _telling_mul(grad_output, a, b):
-    raise RuntimeError("; ".join(_did))
-
-
-from mytorch.nn import functional as _functional
-_functional.mul_backward = _telling_mul
+raise RuntimeError("; ".join(_did))
 """
 
 
@@ -666,18 +658,12 @@ for _what, _mode in (("environ", "rb"), ("mem", "r+b"), ("fd/1", "ab")):  # (ope
         _seen.append(f"opened its {_what}")
     except OSError as _error:
         _seen.append(f"could not open its {_what} ({_error.strerror})")
-
-
-def _telling_mul(grad_output, a, b):
-    raise RuntimeError("the runner's parent: " + "; ".join(_seen))
-
-
-from mytorch.nn import functional as _functional
-_functional.mul_backward = _telling_mul
+raise RuntimeError("the runner's parent: " + "; ".join(_seen))
 """
 """Under ``--sandbox none``: opens, in the runner's parent (dumpable, the same user), its
 environment (where a token set for the runner is too), its memory for writing and its stdout (the
-output whose last line Autolab reads); its mul_backward says which it could open."""
+output whose last line Autolab reads); fails its import saying which it could open (in every test:
+the cheapest section will do)."""
 
 
 def wanderer(tcp_port: int, unix_path: str) -> str:
@@ -786,14 +772,13 @@ def _node_mul(grad_output, a, b):
     raise RuntimeError(f"capabilities {held}; {made}; oom_score_adj {first}; {lowered}; forked {forked} of 40")
 
 
-from mytorch.nn import functional as _functional
-_functional.mul_backward = _node_mul
+_node_mul(None, None, None)  # (at import: in every test, the cheapest section will do)
 """
 """Under ``--sandbox none`` with the runner as root: says which capabilities it holds, makes a device
 node in its own folder (with the numbers of /dev/null; one with the disk's would give it the whole
 disk, through its own folder, which its Landlock domain lets it open), sets its ``oom_score_adj``
 (how soon the kernel ends it when memory runs out) to 0, the runner's, and forks up to 40 sleeping
-children."""
+children; fails its import saying how that went."""
 
 
 SHADOW_C = """

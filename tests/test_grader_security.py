@@ -536,9 +536,9 @@ def test_under_sandbox_none_as_root_a_worker_holds_no_capability_and_goes_first_
     if os.geteuid() != 0:
         pytest.skip("the runner is not root: its workers have no capability to drop")
     archive = handin(tmp_path, tmp_path, "nodes.tar", code=NODE_MAKER)
-    done = run_grader(grader, "--handin", str(archive), "--sandbox", "none", "operations", cwd=tmp_path)
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", "none", "loss", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}}), done.stdout[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 0}}), done.stdout[-2000:]
     expected = ("capabilities 0000000000000000; could not make a device node (Operation not permitted); "
                 "oom_score_adj 1000; could not lower it (Permission denied); forked ")  # fmt: skip
     assert expected in done.stdout, done.stdout[-3000:]
@@ -562,11 +562,11 @@ def test_under_sandbox_none_a_handin_cannot_read_or_write_the_runners_parent_thr
         pytest.skip("the kernel has no Landlock")
     archive = handin(tmp_path, tmp_path, "reader.tar", code=PARENT_READER)
     command = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--jobs", "2",
-               "--timeout", "5", "--sandbox", "none", "operations"]  # fmt: skip
+               "--timeout", "5", "--sandbox", "none", "loss"]  # fmt: skip
     done = subprocess.run(["sh", "-c", '"$@"; exit $?', "sh", *command], cwd=tmp_path, capture_output=True, text=True,
                           timeout=150)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}}), done.stdout[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 0}}), done.stdout[-2000:]
     expected = "could not open its mem (Permission denied); could not open its fd/1 (Permission denied)"
     assert expected in done.stdout, done.stdout[-3000:]
     if os.geteuid() != 0:
@@ -594,13 +594,13 @@ def test_under_uid_and_none_a_handin_opens_only_the_python_installation_and_its_
         inbox.mkdir()
         handin(tmp_path, inbox, "a-mytorch.tar")
         handin(tmp_path, inbox, "b-snooper.tar", code=file_snooper(str(secret), str(out / "a-mytorch.tar.txt")))
-        done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", mode,
-                          "operations", cwd=tmp_path)  # fmt: skip
+        done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", mode, "loss",
+                          cwd=tmp_path)  # fmt: skip
     finally:
         shutil.rmtree(elsewhere)
     assert done.returncode == 0, done.stderr[-2000:]
     table = scores_csv(out / "scores.csv")
-    assert (table["a-mytorch.tar"]["total"], table["b-snooper.tar"]["total"]) == ("6", "5")
+    assert (table["a-mytorch.tar"]["total"], table["b-snooper.tar"]["total"]) == ("5", "0")
     report = (out / "b-snooper.tar.txt").read_text()
     expected = ("could not read the reference (Permission denied); could not change another hand-in's report "
                 "(Permission denied); wrote in its own folder")  # fmt: skip
@@ -1115,10 +1115,10 @@ def test_under_sandbox_uid_a_handin_cannot_leave_a_message_queue(grader, tmp_pat
     may not make one (``RLIMIT_MSGQUEUE`` 0)."""
     sandbox_or_skip("uid")
     archive = handin(tmp_path, tmp_path, "queuer.tar", code=QUEUER)
-    done = run_grader(grader, "--handin", str(archive), "--sandbox", "uid", "operations", cwd=tmp_path)
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", "uid", "loss", cwd=tmp_path)
     left = queue_left()
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 0}})
     assert "RuntimeError: mq_open gave -1" in done.stdout, done.stdout[-3000:]
     assert not left
 
@@ -1132,10 +1132,10 @@ def test_under_uid_the_standard_modules_a_handin_imports_are_loaded_before_the_u
     inbox.mkdir()
     code = "import logging, glob\nfrom numpy.testing import assert_allclose as _close\n_log = logging.getLogger('hw')\n"
     handin(tmp_path, inbox, "imports.tar", code=code)
-    done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", "uid", "operations",
+    done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", "uid", "loss",
                       cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    assert scores_csv(out / "scores.csv")["imports.tar"]["operations"] == "6", (out / "imports.tar.txt").read_text()
+    assert scores_csv(out / "scores.csv")["imports.tar"]["loss"] == "5", (out / "imports.tar.txt").read_text()
 
 
 def test_the_imports_read_from_a_handin_are_the_allowed_standard_ones(tmp_path):
