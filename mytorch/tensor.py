@@ -645,14 +645,25 @@ def _attach(
 def _follow_replaced(t: Tensor, old: np.ndarray) -> None:
     """After ``t.data = new`` on a recorded result (not a leaf): its graph knows it by ``old``, the
     array it was computed as, so ``new`` is recorded as ``old`` passed on (``identity``, or ``cast``
-    to a new dtype; in ``no_grad`` too, as PyTorch's replacement ignores it). The operations that
-    use ``t`` afterwards read ``new`` and their gradient reaches what computed ``t``, as in PyTorch
-    (it stopped at ``new``: the inputs' ``.grad`` stayed None). A new shape, or an integer dtype,
-    records a rule that raises if a gradient reaches it, as PyTorch's backward raises there."""
-    tape = t._tape = t._tape.resolve() if t._tape is not None else None
+    to a new dtype; in ``no_grad`` too, as PyTorch's replacement ignores it), right after the
+    operation that computed ``old``. Every operation that uses ``t``, recorded before or after,
+    reads ``new`` and its gradient reaches what computed ``t``, as in PyTorch, whose saved inputs
+    are the tensor itself (the gradient stopped at ``new``: the inputs' ``.grad`` stayed None; the
+    operations recorded before read ``old``). An operation's saved *output* keeps its value, as in
+    PyTorch. A new shape, or an integer dtype, records a rule that raises if a gradient reaches
+    it, as PyTorch's backward raises there (the operations recorded before then read ``old``)."""
+    tape = t._tape = t._tape.resolve().in_run_order() if t._tape is not None else None
     if tape is None or tape.released:
         return
     new = t._data
+    ops = tape.operation_list
+    made = next((k for k, op in enumerate(ops) if op.output is old), None)
+    like = new.shape == old.shape and new.dtype.kind in "fc"
+    if made is not None and like:
+        for op in ops[made + 1 :]:  # the uses recorded so far read the new values
+            if any(x is old for x in op.inputs):
+                dsts = op.gradients_to_update
+                op.inputs = tuple(new if x is old and dsts[i] is None else x for i, x in enumerate(op.inputs))
     source = _new_tensor(Tensor)  # (the value as recorded, standing for t in one operation)
     source._data = old
     source._grad = None
@@ -670,6 +681,12 @@ def _follow_replaced(t: Tensor, old: np.ndarray) -> None:
         _attach(new, (source,), (old,), backward, params, reads=(), result=t)
     finally:
         _GradMode.enabled = enabled
+    if made is not None and ops and ops[-1].output is new:  # (moved to just after what computed old)
+        ops.insert(made + 1, ops.pop())
+        order = tape.order
+        if len(order) == len(ops):
+            order.pop()
+            order.insert(made + 1, order[made])
 
 
 def _replaced_unlike(grad_output: np.ndarray, x: np.ndarray) -> tuple[np.ndarray]:

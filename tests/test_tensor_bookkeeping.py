@@ -134,9 +134,10 @@ def test_backward_reads_a_leafs_replaced_data_as_pytorch_does():
 def test_a_recorded_results_replaced_data_passes_the_gradient_on_as_pytorch_does():
     x = leaf([1.0, 2.0])
     h = x * 2
-    h.data = np.array([5.0, 7.0])  # then used: read as is, its gradient going on to x * 2 (it stopped: x.grad None)
-    (h * h).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [20.0, 28.0])
+    y = (h * h).sum()  # recorded before: reads the new values at backward, as PyTorch's saved inputs do
+    h.data = np.array([5.0, 7.0])  # used after: its gradient goes on to x * 2 (it stopped there: x.grad None)
+    (y + (h * 3).sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [26.0, 34.0])  # 2 * (2 a + 3)
     g = leaf([1.0]) * 1
     g.data = np.zeros(2)
     with pytest.raises(RuntimeError, match=r"replaced by an array of shape \(2,\)"):
