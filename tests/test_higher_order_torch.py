@@ -311,7 +311,7 @@ def test_functional_call_and_transforms_of_weight_dicts_match_torch_func(rng: np
     """func.functional_call and the transforms on a dict of weights, as torch.func's: a MAML step
     (inner SGD step with create_graph, the outer loss of the adapted weights differentiated back
     to the originals), grad (a dict), hessian (a dict of dicts), jvp of grad and vjp with dict
-    tangents and results (float64)."""
+    tangents and results, and per-example gradients (vmap of grad over the batch, float64)."""
     xt, yt, xv, yv = (rng.standard_normal(s) for s in [(5, 3), (5, 1), (4, 3), (4, 1)])
     nets = {mt: _critic(mt), torch: _critic(torch)}
     with torch.no_grad():
@@ -329,14 +329,18 @@ def test_functional_call_and_transforms_of_weight_dicts_match_torch_func(rng: np
         train = lambda w, loss=loss: loss(w, xt, yt)  # noqa: E731
         v = {n: lib.tensor(t) for n, t in tangent.items()}
         _, pullback = f.vjp(train, plain)
+        call = f.functional_call
+        one = lambda w, x, y, call=call, net=net: ((call(net, w, (x[None],)) - y[None]) ** 2).sum()  # noqa: E731
+        per_example = f.vmap(f.grad(one), in_dims=(None, 0, 0))(plain, lib.tensor(xt), lib.tensor(yt))
         results.append(
             _leaves(meta)
             + _leaves(f.grad(train)(plain))
             + _leaves(f.hessian(train)(plain))
             + _leaves(f.jvp(f.grad(train), (plain,), (v,)))
             + _leaves(pullback(lib.tensor(2.0, dtype=lib.float64)))
+            + _leaves(per_example)
         )
-    assert len(results[0]) == 4 + 4 + 16 + 8 + 4
+    assert len(results[0]) == 4 + 4 + 16 + 8 + 4 + 4
     for (path, a), (their_path, b) in zip(*results, strict=True):
         assert path == their_path
         np.testing.assert_allclose(a, b, **TOL, err_msg=path)
