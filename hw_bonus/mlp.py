@@ -376,7 +376,16 @@ class MLP:
         """
         if self.output is None:
             raise ValueError("MLP.error: call forward first")
-        return int(np.count_nonzero(_predict(self.output) != _classes(labels)))
+        labels = np.asarray(labels)
+        out = self.output
+        if labels.dtype.kind not in "biuf":
+            raise TypeError(f"MLP.error: labels must be numbers, got dtype {labels.dtype}")
+        if labels.shape not in ((len(out),), out.shape):  # (one label would be compared with every row)
+            raise ValueError(
+                f"MLP.error: the last output has shape {out.shape}; labels must be classes ({len(out)},) or rows "
+                f"{out.shape}, got {labels.shape}"
+            )
+        return int(np.count_nonzero(_predict(out) != _classes(labels)))
 
     def total_loss(self, labels: np.ndarray) -> float:
         """The loss of the last output against ``labels``, summed over the batch's examples."""

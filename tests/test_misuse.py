@@ -68,6 +68,12 @@ def _mlp(**kwargs: Any) -> Any:
     return MLP(4, 3, [5], args.pop("activations"), args.pop("criterion"), 0.1, Autograd(), 0.9, **args)
 
 
+def _mlp_after_forward() -> Any:
+    mlp = _mlp()
+    mlp.forward(np.ones((2, 4)))
+    return mlp
+
+
 def MLP_(inputs: int, outputs: int) -> Any:  # noqa: N802 - the MLP class, with the handout's arguments
     from hw_bonus.mlp import MLP
 
@@ -532,6 +538,9 @@ CATALOGUE: list[Misuse] = [
            lambda t: _replayed_then_backward(), ValueError, ("MLP.backward: the last train_step was replayed",)),
     Misuse("mlp-adam-momentum", "MLP", "mlp.momentum set with Adam",
            lambda t: setattr(_mlp(optimizer="adam"), "momentum", 0.9), ValueError, ("MLP.momentum", "Adam")),
+    Misuse("mlp-error-label-count", "MLP", "MLP.error with one label for a batch of two",
+           lambda t: _mlp_after_forward().error(np.array([1])), ValueError,
+           ("MLP.error: the last output has shape (2, 3); labels must be classes (2,) or rows (2, 3), got (1,)",)),
     Misuse("mlp-no-examples", "MLP", "an empty data set",
            lambda t: _train([]), ValueError, ("train_epoch: no examples",)),
     Misuse("mlp-nan-input", "MLP", "a NaN in an input row",
