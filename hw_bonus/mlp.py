@@ -203,6 +203,9 @@ class MLP:
         # BEGIN SOLUTION: the loss of self.output against labels (self.criterion); back-propagate it, return it
         if self.output is None:
             raise ValueError("MLP.backward: call forward first")
+        dtype = self.output.dtype
+        if type(labels) is not np.ndarray or labels.dtype is not dtype:  # (the network's, as forward's data)
+            labels = _in_dtype(labels, dtype)
         loss = self.criterion(labels, self.output)
         self.criterion.backward()
         return loss
@@ -392,7 +395,7 @@ class MLP:
         if self.output is None:
             raise ValueError("MLP.total_loss: call forward first")
         with self.autograd_engine.no_grad():
-            loss = self.criterion(labels, self.output)
+            loss = self.criterion(_in_dtype(labels, self.output.dtype), self.output)
         return float(loss[0]) * len(self.output)
 
     def train(self) -> None:
