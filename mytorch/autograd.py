@@ -32,17 +32,19 @@ the graph's own values.
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from mytorch import autograd_functional as functional
 from mytorch.autograd_engine import no_grad
 from mytorch.backward_graph import grad
 from mytorch.compat import Variable
 from mytorch.tensor import Tensor, _arrays, _attach
 
-__all__ = ["Function", "FunctionCtx", "Variable", "grad"]
+__all__ = ["Function", "FunctionCtx", "Variable", "functional", "grad"]
 
 
 class FunctionCtx:
@@ -151,3 +153,6 @@ def _recorded_backward(
     if len(grads) != len(inputs):
         raise ValueError(f"{cls.__name__}.backward: returned {len(grads)} gradient(s) for {len(inputs)} input(s)")
     return grads
+
+
+sys.modules[__name__ + ".functional"] = functional  # (``from mytorch.autograd.functional import hessian``)

@@ -345,3 +345,52 @@ def test_functional_call_and_transforms_of_weight_dicts_match_torch_func(rng: np
         assert path == their_path
         np.testing.assert_allclose(a, b, **TOL, err_msg=path)
     assert all(type(p).__name__ == "Parameter" for p in nets[mt].parameters())  # the weights are back
+
+
+def _flat(tree: Any) -> list[np.ndarray]:
+    """The arrays of nested tuples or lists of Tensors (PyTorch's forward-mode jacobian gives lists)."""
+    if isinstance(tree, (tuple, list)):
+        return [a for t in tree for a in _flat(t)]
+    return [tree.detach().numpy()]
+
+
+def test_autograd_functional_matches_torch(rng: np.random.Generator) -> None:
+    """mytorch.autograd.functional's jacobian (both strategies), hessian, vjp, jvp, hvp and vhp:
+    PyTorch's values and structures (a Tensor per Tensor input, tuples for tuples, v None for one
+    element), and create_graph's results in the graph of the inputs (float64)."""
+    from mytorch.autograd.functional import hessian
+
+    x0, y0, v0, w0 = (rng.standard_normal(3) for _ in range(4))
+    ours, theirs = mt.autograd.functional, torch.autograd.functional
+
+    def calls(lib: Any, fn: Any) -> list[Any]:
+        x, y, v, w = (lib.tensor(a) for a in (x0, y0, v0, w0))
+        scalar = lambda a, b: (a.sin() * b).sum() + (a**3 * b.exp()).sum()  # noqa: E731
+        pair = lambda a, b: (a.tanh() * b, (a * b).sum())  # noqa: E731
+        one = lambda a: (a**3).sum() + a.sin().prod()  # noqa: E731
+        forward = {"strategy": "forward-mode"} if lib is mt else {"strategy": "forward-mode", "vectorize": True}
+        return [
+            fn.jacobian(pair, (x, y)),
+            fn.jacobian(lambda a: a.tanh(), x),
+            fn.jacobian(pair, (x, y), **forward),
+            fn.hessian(scalar, (x, y)),
+            (hessian if lib is mt else fn.hessian)(one, x),
+            fn.vjp(pair, (x, y), (v, lib.tensor(1.5, dtype=lib.float64))),
+            fn.vjp(one, x),
+            fn.jvp(pair, (x, y), (v, w)),
+            fn.hvp(scalar, (x, y), (v, w)),
+            fn.hvp(one, x, v),
+            fn.vhp(scalar, (x, y), (v, w)),
+        ]
+
+    for i, (a, b) in enumerate(zip(calls(mt, ours), calls(torch, theirs), strict=True)):
+        assert isinstance(a, tuple) == isinstance(b, (tuple, list)), i
+        for p, q in zip(_flat(a), _flat(b), strict=True):
+            np.testing.assert_allclose(p, q, **TOL, err_msg=f"call {i}")
+    second = []
+    for lib, fn in ((mt, ours), (torch, theirs)):
+        x = lib.tensor(x0, requires_grad=True)
+        h = fn.hessian(lambda a: (a**3).sum() + a.sin().prod(), x, create_graph=True)
+        assert h.requires_grad and not fn.hessian(lambda a: (a**3).sum(), x).requires_grad
+        second.append(lib.autograd.grad(h.sum(), x)[0].detach().numpy())
+    np.testing.assert_allclose(*second, **TOL)

@@ -1,0 +1,127 @@
+"""``torch.autograd.functional`` (``mytorch.autograd.functional``): ``jacobian``, ``hessian``,
+``vjp``, ``jvp``, ``hvp`` and ``vhp`` of a function of Tensors, with PyTorch's arguments and
+result structures, computed by ``mytorch.func``'s transforms.
+
+``inputs`` is a Tensor or a tuple of them; a result per input is a Tensor for a Tensor and a
+tuple for a tuple (``jacobian`` of a function returning a tuple: one entry per output, each as
+for one output; ``hessian``: the blocks ``H[i][j]``). With ``create_graph=False`` (the
+default) the results are constants; with ``create_graph=True`` they are in the graph of the
+inputs that require a gradient, so they can be differentiated again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from mytorch import func
+from mytorch.tensor import Tensor
+
+__all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
+
+_STRATEGIES = ("reverse-mode", "forward-mode")
+
+
+def _inputs(what: str, inputs: Any, create_graph: bool, strict: bool) -> tuple[bool, tuple[Tensor, ...]]:
+    """(whether ``inputs`` was one Tensor, the inputs as a tuple: detached without ``create_graph``)."""
+    if strict:
+        raise ValueError(f"autograd.functional.{what}: strict=True is not supported (an unused input gets zeros)")
+    single = isinstance(inputs, Tensor)
+    given = (inputs,) if single else tuple(inputs) if isinstance(inputs, (tuple, list)) else None
+    if given is None or not given or not all(isinstance(t, Tensor) for t in given):
+        raise TypeError(f"autograd.functional.{what}: inputs must be a Tensor or a tuple of Tensors")
+    return single, given if create_graph else tuple(t.detach() for t in given)
+
+
+def _ones(what: str, v: Any, like: tuple[Any, ...], of: str) -> Any:
+    """``v``, or for None ones like the one one-element Tensor of ``like`` (PyTorch's default)."""
+    if v is not None:
+        return v
+    if len(like) != 1 or not isinstance(like[0], Tensor) or like[0].numel() != 1:
+        raise ValueError(f"autograd.functional.{what}: v may be None only for {of}")
+    return Tensor(np.ones_like(like[0].detach().numpy()))
+
+
+def _vectors(what: str, v: Any, like: tuple[Any, ...], single: bool) -> tuple[Any, ...]:
+    """``v`` (None: ``_ones``) as a tuple matching ``like`` (one Tensor for one, as PyTorch's)."""
+    v = _ones(what, v, like, "one one-element input")
+    vs = (v,) if single or isinstance(v, Tensor) else tuple(v)
+    if len(vs) != len(like):
+        raise ValueError(f"autograd.functional.{what}: v has {len(vs)} entries for {len(like)} inputs")
+    return vs
+
+
+def _constant(tree: Any, create_graph: bool) -> Any:
+    """``tree`` (Tensors, nested in tuples), detached unless ``create_graph``."""
+    if isinstance(tree, tuple):
+        return tuple(_constant(t, create_graph) for t in tree)
+    return tree if create_graph or not isinstance(tree, Tensor) else tree.detach()
+
+
+def _per_input(values: tuple[Any, ...], single: bool) -> Any:
+    return values[0] if single else values
+
+
+def vjp(f: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> Any:
+    """``(f(inputs), v^T J)``: ``v`` like the output (None for a one-element output: 1)."""
+    single, args = _inputs("vjp", inputs, create_graph, strict)
+    out, pullback = func.vjp(f, *args)
+    v = _ones("vjp", v, (out,), "a function returning one element")
+    return _constant((out, _per_input(pullback(v), single)), create_graph)
+
+
+def jvp(f: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> Any:
+    """``(f(inputs), J v)``: ``v`` like the inputs (None for one one-element input: 1)."""
+    single, args = _inputs("jvp", inputs, create_graph, strict)
+    return _constant(func.jvp(f, args, _vectors("jvp", v, args, single)), create_graph)
+
+
+def _matrices(what: str, transform: Callable[..., Any], f: Callable[..., Any], inputs: Any, options: tuple) -> Any:
+    """``transform(f)`` (a Jacobian or Hessian transform) at ``inputs``; ``options`` are
+    (create_graph, strict, strategy)."""
+    create_graph, strict, strategy = options
+    if strategy not in _STRATEGIES:
+        raise ValueError(f"autograd.functional.{what}: the strategy must be one of {_STRATEGIES}, got {strategy!r}")
+    single, args = _inputs(what, inputs, create_graph, strict)
+    return _constant(transform(f, 0 if single else tuple(range(len(args))))(*args), create_graph)
+
+
+def jacobian(
+    f: Callable[..., Any],
+    inputs: Any,
+    create_graph: bool = False,
+    strict: bool = False,
+    vectorize: bool = False,
+    strategy: str = "reverse-mode",
+) -> Any:
+    """The Jacobian of ``f`` at ``inputs`` (``output.shape + input.shape`` per pair);
+    ``strategy="forward-mode"`` computes it by forward mode. ``vectorize`` changes nothing here."""
+    transform = func.jacrev if strategy == "reverse-mode" else func.jacfwd
+    return _matrices("jacobian", transform, f, inputs, (create_graph, strict, strategy))
+
+
+def hessian(
+    f: Callable[..., Any],
+    inputs: Any,
+    create_graph: bool = False,
+    strict: bool = False,
+    vectorize: bool = False,
+    outer_jacobian_strategy: str = "reverse-mode",
+) -> Any:
+    """The Hessian of ``f`` (one element) at ``inputs``: a Tensor for one input, the blocks
+    ``H[i][j]`` (tuples) for a tuple (forward-over-reverse whatever the strategy named)."""
+    return _matrices("hessian", func.hessian, f, inputs, (create_graph, strict, outer_jacobian_strategy))
+
+
+def hvp(f: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> Any:
+    """``(f(inputs), H v)`` for ``f`` returning one element, ``v`` like the inputs."""
+    single, args = _inputs("hvp", inputs, create_graph, strict)
+    value, products = func.hvp(f, args, _vectors("hvp", v, args, single))
+    return _constant((value, _per_input(products, single)), create_graph)
+
+
+def vhp(f: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> Any:
+    """``(f(inputs), v^T H)``: ``hvp``'s numbers (a Hessian is symmetric)."""
+    return hvp(f, inputs, v, create_graph, strict)
