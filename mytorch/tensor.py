@@ -1167,7 +1167,8 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
     if tracked:
         _check_inplace(t, what)
     old = t._data
-    if old.dtype.kind in "iu" and isinstance(value, (int, float, np.integer, np.floating)) and type(value) is not bool:
+    checked = old.dtype.kind in "iu" or old.dtype.char == "f"  # float32 (float16 takes inf, as in PyTorch)
+    if checked and isinstance(value, (int, float, np.integer, np.floating)) and type(value) is not bool:
         _check_storable(value, old.dtype, what)
     array = value._data if isinstance(value, Tensor) else _wrapping(value, old)
     lifted = write_begin(old, what)

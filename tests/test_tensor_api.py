@@ -1065,6 +1065,11 @@ def test_python_integers_wrap_in_remainder_and_floor_division_and_overflowing_fi
         assert mt.tensor([1.0, 3.0], dtype=mt.float64).clamp(0, 2).tolist() == [1.0, 2.0]
         with pytest.raises(RuntimeError, match="1e\\+39 cannot be stored in a float32 tensor"):
             mt.tensor([1.0]).clamp(max=1e39)
+        single = mt.tensor([1.0, 2.0])
+        with pytest.raises(RuntimeError, match="__setitem__: the value 1e\\+39 cannot be stored in a float32"):
+            single[0] = 1e39  # (it stored inf; PyTorch raises for float32, stores inf for float16)
+        single[1] = float("inf")
+        assert single.tolist() == [1.0, np.inf]
     assert (np.int32(3) // mt.tensor(np.array([1.5], np.float32))).dtype == np.float32  # PyTorch's promotion
 
 
