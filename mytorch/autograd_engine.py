@@ -819,6 +819,9 @@ class Autograd:
                     f"({x.dtype}, shape {x.shape}); forward mode would drop the imaginary part: give a "
                     "real tangent (or call jvp twice, with the real and the imaginary parts)"
                 )
+            kind = np.asarray(t).dtype.kind
+            if kind not in "biufc":  # (strings such as "1.5" were read as numbers, objects converted)
+                raise TypeError(f"jvp: tangent {i} must hold numbers, got dtype {np.asarray(t).dtype}")
             t = np.asarray(t, dtype=x.dtype)
             if t.shape != x.shape:
                 raise ValueError(f"jvp: tangent {i} has shape {t.shape}, its input {x.shape}")

@@ -166,6 +166,8 @@ def test_jvp_with_a_wrongly_shaped_tangent(engine: Autograd) -> None:
     F.apply(engine, "exp", x)
     with pytest.raises(ValueError, match=r"jvp: tangent 0 has shape \(3, 2\), its input \(2, 3\)"):
         engine.jvp([x], [np.ones((3, 2))])
+    with pytest.raises(TypeError, match=r"jvp: tangent 0 must hold numbers, got dtype <U3"):
+        engine.jvp([x], [np.full((2, 3), "1.5")])  # (was read as the number 1.5)
 
 
 def test_jvp_with_unequal_lengths_or_an_empty_tape(engine: Autograd) -> None:
