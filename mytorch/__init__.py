@@ -40,14 +40,18 @@ from mytorch.tensor_index import *  # noqa: F403 - gather, index_select, scatter
 from mytorch.tensor_index import __all__ as _index_all
 from mytorch.tensor_math import *  # noqa: F403 - sum, mean, max, norm, var, where, clamp, ...
 from mytorch.tensor_math import __all__ as _math_all
-from mytorch.tensor_matrix import *  # noqa: F403 - tril, triu, diag, trace, mv
+from mytorch.tensor_matrix import *  # noqa: F403 - tril, triu, diag, trace, mv, cdist
 from mytorch.tensor_matrix import __all__ as _matrix_all
+from mytorch.tensor_pointwise import *  # noqa: F403 - frac, lerp, addcmul, nan_to_num, ...
+from mytorch.tensor_pointwise import __all__ as _pointwise_all
 from mytorch.tensor_select import *  # noqa: F403 - masked_select, take, unique, bincount, ...
 from mytorch.tensor_select import __all__ as _select_all
 from mytorch.tensor_shape import *  # noqa: F403 - view, squeeze, permute, cat, stack, split, ...
 from mytorch.tensor_shape import __all__ as _shape_all
 from mytorch.tensor_sort import *  # noqa: F403 - sort, argsort, topk
 from mytorch.tensor_sort import __all__ as _sort_all
+from mytorch.tensor_stats import *  # noqa: F403 - median, aminmax, std_mean, var_mean, cumprod
+from mytorch.tensor_stats import __all__ as _stats_all
 from mytorch.utils import GradientBuffer
 
 __version__ = "0.1.0"
@@ -72,7 +76,7 @@ __all__ = [
     "set_printoptions",
 ]
 __all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all + _index_all + _sort_all
-__all__ += _select_all + _matrix_all
+__all__ += _select_all + _matrix_all + _pointwise_all + _stats_all
 
 
 class _CallableModule(types.ModuleType):
@@ -108,7 +112,7 @@ def _data_on_first_use() -> types.ModuleType:
 
 sys.modules["mytorch.utils.data"] = sys.modules["mytorch.utils"].data = _data_on_first_use()  # type: ignore[attr-defined]
 
-_ON_FIRST_USE = ("autograd", "optim", "cuda", "backends")
+_ON_FIRST_USE = ("autograd", "optim", "cuda", "backends", "linalg")
 
 
 _COMPAT = frozenset(
@@ -118,7 +122,7 @@ _COMPAT = frozenset(
 
 
 def __getattr__(name: str) -> Any:
-    """``mytorch.optim``, ``mytorch.autograd``, ``mytorch.cuda`` and ``mytorch.backends``, and the
+    """``mytorch.optim``, ``mytorch.autograd``, ``mytorch.cuda``, ``mytorch.backends`` and ``mytorch.linalg``, and the
     names of ``mytorch.compat``, loaded on first use: ``import mytorch`` (and the graded code)
     does not depend on their files."""
     if name in _ON_FIRST_USE:

@@ -40,6 +40,7 @@ __all__ = [
     "flipud",
     "flip",
     "gather",
+    "index_add",
     "index_fill",
     "index_select",
     "repeat_interleave",
@@ -333,3 +334,30 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: Any = None) -> Tenso
     if x.ndim == 0:
         input = _apply("reshape", (input,), {"shape": (1,)})  # noqa: A001
     return _reordered(input, d, np.repeat(np.arange(n), counts.reshape(-1)))
+
+
+def index_add(input: Any, dim: Any, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with ``alpha * source``'s slices added at the positions ``index`` (a
+    vector, repeats adding up) names along ``dim``: ``out[:, index[j]] += alpha * source[:, j]``
+    for ``dim=1``. Kernels ``index_scatter`` and ``add``.
+
+    Raises:
+        TypeError: the index is not integers.
+        IndexOutOfRangeError: an index outside the axis, or ``source`` not of the input's shape
+            with the index's length along ``dim``.
+    """
+    x, s = _data(input), _data(source)
+    d = _dim("index_add", dim, x.ndim)
+    values = _data(index).reshape(-1)
+    idx = _indices("index_add", values, x.shape, d)
+    expected = x.shape[:d] + (len(idx),) + x.shape[d + 1 :] if x.ndim else (len(idx),)
+    if s.shape != expected:
+        raise IndexOutOfRangeError(
+            f"index_add: source has shape {s.shape}; an input of shape {x.shape} and {len(idx)} indices along "
+            f"dim {d} need {expected}"
+        )
+    part = source if isinstance(source, Tensor) else Tensor(s)
+    if alpha != 1:
+        part = part * alpha
+    added = _apply("index_scatter", (part,), {"index": (slice(None),) * d + (idx,), "shape": x.shape})
+    return _apply("add", (input, added))

@@ -1,4 +1,5 @@
-"""Matrix helpers with PyTorch's names: ``tril``, ``triu``, ``diag``, ``diagonal``, ``trace``, ``mv``.
+"""Matrix helpers with PyTorch's names: ``tril``, ``triu``, ``diag``, ``diagonal``, ``trace``, ``mv``,
+``cdist``.
 
 Each is recorded with existing kernels (``where`` through ``masked_fill``, ``index``,
 ``index_scatter``, ``sum``, ``matmul``), so gradients, forward mode and second derivatives come
@@ -14,7 +15,7 @@ import numpy as np
 from mytorch.tensor import Tensor, _apply
 from mytorch.tensor_math import masked_fill
 
-__all__ = ["diag", "diagonal", "mv", "trace", "tril", "triu"]
+__all__ = ["cdist", "diag", "diagonal", "mv", "trace", "tril", "triu"]
 
 
 def _data(x: Any) -> np.ndarray:
@@ -99,3 +100,18 @@ def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
     if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
         raise ValueError(f"mv: expects a matrix (n, m) and a vector (m,), got shapes {a.shape} and {v.shape}")
     return _apply("matmul", (input, vec))
+
+
+def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
+    """The p-norm distance between each row of ``x1`` (..., n, d) and each row of ``x2`` (..., m, d):
+    shape (..., n, m). Recorded as a broadcast difference and ``norm`` (memory n * m * d).
+
+    Raises:
+        ValueError: the last axes differ, or fewer than 2 axes.
+    """
+    a, b = _data(x1), _data(x2)
+    if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"cdist: expects (..., n, d) and (..., m, d), got shapes {a.shape} and {b.shape}")
+    first = _tensor(x1).unsqueeze(-2)
+    second = _tensor(x2).unsqueeze(-3)
+    return (first - second).norm(p, dim=-1)

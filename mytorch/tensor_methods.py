@@ -26,9 +26,11 @@ from mytorch import (
     tensor_index,
     tensor_math,
     tensor_matrix,
+    tensor_pointwise,
     tensor_select,
     tensor_shape,
     tensor_sort,
+    tensor_stats,
 )
 from mytorch.dtypes import as_dtype
 from mytorch.factories import default_generator, device
@@ -392,7 +394,12 @@ METHODS: dict[str, Any] = {
     },
     **tensor_math.OPERATORS,
     **{name: getattr(tensor_select, name) for name in tensor_select.__all__},
-    **{name: getattr(tensor_matrix, name) for name in tensor_matrix.__all__},
+    **{name: getattr(tensor_matrix, name) for name in tensor_matrix.__all__ if name != "cdist"},
+    **{name: getattr(tensor_pointwise, name) for name in tensor_pointwise.__all__},
+    **{name: getattr(tensor_stats, name) for name in tensor_stats.__all__},
+    **{name: getattr(tensor_shape, name) for name in ("movedim", "narrow", "roll")},
+    "index_add": tensor_index.index_add,
+    "mT": property(lambda self: tensor_shape.transpose(self, -2, -1), doc="The last two axes swapped."),
     **{f"{name}_": _unary_in_place(name) for name in _UNARY_IN_PLACE},
 }
 """Every method this file adds to ``Tensor``, by name."""

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from mytorch.arguments import check_dim, dim_arg, size_arg
 from mytorch.tensor import Tensor, _apply
 
@@ -28,9 +30,13 @@ __all__ = [
     "expand_as",
     "flatten",
     "hstack",
+    "meshgrid",
+    "movedim",
+    "narrow",
     "permute",
     "reshape",
     "reshape_as",
+    "roll",
     "split",
     "squeeze",
     "stack",
@@ -257,3 +263,83 @@ def unbind(input: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     length = _shape(input)[dim]
     # (i, ...): a 0-d piece of a 1-D tensor is a view too, as in PyTorch
     return tuple(_apply("index", (input,), {"index": (slice(None),) * dim + (i, Ellipsis)}) for i in range(length))
+
+
+def movedim(input: Any, source: Any, destination: Any) -> Tensor:  # noqa: A002
+    """``input`` with axis ``source`` (an int or a sequence) moved to ``destination``, the other
+    axes keeping their order; kernel ``transpose``."""
+    ndim = len(_shape(input))
+    src = [check_dim("movedim", d, ndim) for d in size_arg("movedim", (source,))]
+    dst = [check_dim("movedim", d, ndim) for d in size_arg("movedim", (destination,))]
+    if len(src) != len(dst) or len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"movedim: source {source} and destination {destination} must be as many distinct axes")
+    rest = iter(d for d in range(ndim) if d not in src)
+    where = dict(zip(dst, src))
+    return permute(input, *[where[k] if k in where else next(rest) for k in range(ndim)])
+
+
+def narrow(input: Any, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
+    """The slice ``start:start + length`` along ``dim`` (a view, as PyTorch's); kernel ``index``.
+
+    Raises:
+        ValueError: the slice does not lie inside the axis.
+    """
+    shape = _shape(input)
+    d = check_dim("narrow", dim, max(len(shape), 1))
+    n = shape[d]
+    begin = start + n if start < 0 else start
+    if not (0 <= begin <= n and 0 <= length <= n - begin):
+        raise ValueError(f"narrow: start {start} and length {length} do not fit axis {d} of shape {shape}")
+    return _apply("index", (input,), {"index": (slice(None),) * d + (slice(begin, begin + length),)})
+
+
+def roll(input: Any, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
+    """``input`` with its elements shifted ``shifts`` places along ``dims`` (wrapping around);
+    without ``dims`` the flattened tensor is rolled and reshaped back. A copy; kernel ``index``.
+
+    Raises:
+        ValueError: as many shifts as dims are needed.
+    """
+    shape = _shape(input)
+    if dims is None:
+        (shift,) = size_arg("roll", (shifts,))
+        flat = reshape(input, -1)
+        n = len(flat._data)
+        rolled = _apply("index", (flat,), {"index": (np.arange(n) - shift) % max(n, 1)})
+        return reshape(rolled, shape)
+    moves, axes = size_arg("roll", (shifts,)), size_arg("roll", (dims,))
+    if len(moves) != len(axes):
+        raise ValueError(f"roll: {len(moves)} shifts for {len(axes)} dims (give one shift per dim)")
+    out = input
+    for shift, dim in zip(moves, axes):
+        d = check_dim("roll", dim, len(shape))
+        positions = (np.arange(shape[d]) - shift) % max(shape[d], 1)
+        out = _apply("index", (out,), {"index": (slice(None),) * d + (positions,)})
+    return out
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
+    """Coordinate grids from vectors (``meshgrid(x, y)`` or one list): each vector expanded along
+    the others' axes, ``indexing="ij"`` (matrix order, PyTorch's default) or ``"xy"`` (the first
+    two axes swapped, NumPy's default). Kernels ``reshape``, ``expand``.
+
+    Raises:
+        ValueError: an unknown indexing, or an input that is not a vector.
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if any(len(_shape(t)) > 1 for t in tensors):
+        raise ValueError(f"meshgrid: expects vectors, got shapes {[_shape(t) for t in tensors]}")
+    lengths = [_shape(t)[0] if _shape(t) else 1 for t in tensors]
+    order = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) > 1:
+        order[0], order[1] = 1, 0
+    grid = tuple(lengths[k] for k in order)
+    out = []
+    for i, t in enumerate(tensors):
+        axis = order.index(i)
+        shaped = reshape(t, tuple(lengths[i] if k == axis else 1 for k in range(len(tensors))))
+        out.append(expand(shaped, grid))
+    return tuple(out)

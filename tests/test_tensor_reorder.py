@@ -4,6 +4,7 @@ gradients; copies, not views; errors naming the op."""
 
 import numpy as np
 import pytest
+from torch_compare import assert_like_torch
 
 import mytorch as mt
 from mytorch.tensor_index import IndexOutOfRangeError
@@ -88,13 +89,4 @@ def test_against_pytorch():
         lambda lib, x: x.index_fill(1, lib.tensor([2, 0, 2]), -1.5),
         lambda lib, x: x.index_fill(-1, lib.tensor(-1), lib.tensor(0.25)),
     ]
-    for k, call in enumerate(calls):
-        outs = []
-        for lib in (mt, torch):
-            x = lib.tensor(x3, requires_grad=True)
-            y = call(lib, x)
-            weights = lib.tensor(np.sin(np.arange(y.numel(), dtype=np.float32)).reshape(tuple(y.shape)))
-            (y * weights).sum().backward()
-            outs.append((y.detach().numpy(), x.grad.numpy()))
-        for got, want in zip(*outs):
-            np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=f"call {k}")
+    assert_like_torch(torch, x3, calls, rtol=1e-6)

@@ -5,6 +5,7 @@ closed forms and, where installed, PyTorch."""
 
 import numpy as np
 import pytest
+from torch_compare import assert_like_torch
 
 import mytorch as mt
 
@@ -80,15 +81,7 @@ def test_against_pytorch():
         lambda lib, x: lib.vstack([x[0], x]),
         lambda lib, x: (x * 2).sigmoid_() + x.clone().tanh_() + x.clone().relu_() + x.clone().square_(),
     ]
-    for k, call in enumerate(calls):
-        outs = []
-        for lib in (mt, torch):
-            x = lib.tensor(a32, requires_grad=True)
-            y = call(lib, x)
-            (y * lib.tensor(np.cos(np.arange(y.numel(), dtype=np.float32)).reshape(tuple(y.shape)))).sum().backward()
-            outs.append((y.detach().numpy(), x.grad.numpy()))
-        for got, want in zip(*outs):
-            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=f"call {k}")
+    assert_like_torch(torch, a32, calls, rtol=1e-5, atol=1e-6)
     ints = [3, 1, 3, 2, 1, 3]
     for lib_result, torch_result in [
         (

@@ -63,6 +63,7 @@ _HOME = {
     "Softshrink": "activations_extra",
     "Hardshrink": "activations_extra",
     "CosineSimilarity": "distance",
+    "PairwiseDistance": "distance",
     "KLDivLoss": "divergence",
     "Softmax": "activations",
     "LogSoftmax": "activations",

@@ -1,6 +1,6 @@
-"""Similarities: ``F.normalize``, ``F.cosine_similarity`` and ``nn.CosineSimilarity``, composed of
-recorded kernels (``norm``, ``clamp``, ``div``, ``mul``, ``sum``), so their gradients, forward mode
-and second derivatives are those rows'."""
+"""Similarities and distances: ``F.normalize``, ``F.cosine_similarity``, ``F.pairwise_distance`` and
+``nn.CosineSimilarity``, ``nn.PairwiseDistance``, composed of recorded kernels (``norm``, ``clamp``,
+``div``, ``mul``, ``sum``), so their gradients, forward mode and second derivatives are those rows'."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from mytorch.nn.layers import expect_tensor
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor
 
-__all__ = ["CosineSimilarity", "cosine_similarity", "normalize"]
+__all__ = ["CosineSimilarity", "PairwiseDistance", "cosine_similarity", "normalize", "pairwise_distance"]
 
 
 def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
@@ -53,3 +53,22 @@ class CosineSimilarity(Module):
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
         """The cosine similarity of ``x1`` and ``x2`` along ``dim``."""
         return cosine_similarity(expect_tensor(self, x1), expect_tensor(self, x2), self.dim, self.eps)
+
+
+def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """The p-norm of ``x1 - x2 + eps`` along the last axis (they broadcast), as PyTorch's (the
+    ``eps`` keeps the gradient finite where the two rows are equal)."""
+    a, b = _tensor("pairwise_distance", x1, "x1"), _tensor("pairwise_distance", x2, "x2")
+    return (a - b + eps).norm(p, dim=-1, keepdim=keepdim)
+
+
+class PairwiseDistance(Module):
+    """``F.pairwise_distance(x1, x2, p, eps, keepdim)`` as a module."""
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
+        super().__init__()
+        self.norm, self.eps, self.keepdim = p, eps, keepdim
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        """The distance of ``x1`` and ``x2`` along the last axis."""
+        return pairwise_distance(expect_tensor(self, x1), expect_tensor(self, x2), self.norm, self.eps, self.keepdim)

@@ -2284,6 +2284,7 @@ _ELSEWHERE = {
     "hardshrink": "mytorch.nn.activations_extra",
     "normalize": "mytorch.nn.distance",
     "cosine_similarity": "mytorch.nn.distance",
+    "pairwise_distance": "mytorch.nn.distance",
     "kl_div": "mytorch.nn.divergence",
 }
 """Tensor-only functions kept beside their modules: ``F.layer_norm`` with ``nn.LayerNorm``."""

@@ -1,0 +1,65 @@
+"""Elementwise helpers with PyTorch's names, composed of recorded operations (so gradients,
+forward mode and second derivatives come with them): ``frac``, ``lerp``, ``addcmul``, ``addcdiv``,
+``nan_to_num``, ``true_divide``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mytorch.tensor import Tensor
+from mytorch.tensor_math import div, masked_fill, trunc
+
+__all__ = ["addcdiv", "addcmul", "frac", "lerp", "nan_to_num", "true_divide"]
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+
+
+def frac(input: Any) -> Tensor:  # noqa: A002
+    """The fractional part, ``x - trunc(x)`` (sign of x kept: frac(-1.5) is -0.5); gradient 1."""
+    x = _tensor(input)
+    return x - trunc(x)
+
+
+def lerp(input: Any, end: Any, weight: Any) -> Tensor:  # noqa: A002
+    """``input + weight * (end - input)``: the straight line from ``input`` to ``end``."""
+    return input + weight * (end - input)
+
+
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
+    """``input + value * tensor1 * tensor2``."""
+    return input + value * tensor1 * tensor2
+
+
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
+    """``input + value * tensor1 / tensor2``."""
+    return input + value * tensor1 / tensor2
+
+
+def nan_to_num(input: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:  # noqa: A002
+    """``input`` with NaN, +inf and -inf replaced (by ``nan``, and by default by the dtype's largest
+    and smallest finite values), as PyTorch's; the gradient is 0 at the replaced places (kernel
+    ``where``, through ``masked_fill``). Integer and bool tensors come back unchanged (a copy)."""
+    x = _tensor(input)
+    if x.dtype.kind not in "fc":
+        return x.clone()
+    info = np.finfo(x.dtype)
+    values = x._data
+    out = x
+    for mask, fill in (
+        (np.isnan(values), nan),
+        (np.isposinf(values), info.max if posinf is None else posinf),
+        (np.isneginf(values), info.min if neginf is None else neginf),
+    ):
+        if mask.any():
+            out = masked_fill(out, mask, fill)
+    return out if out is not x else x.clone()
+
+
+def true_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``div``: true division (integers divide into the default float dtype)."""
+    return div(input, other)

@@ -1,0 +1,100 @@
+"""Statistics and scans with PyTorch's names, composed of recorded operations: ``median``,
+``aminmax``, ``std_mean``, ``var_mean``, ``cumprod``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from mytorch.arguments import check_dim
+from mytorch.tensor import Tensor, _apply
+from mytorch.tensor_math import ValuesIndices, amax, amin, mean, std, var
+from mytorch.tensor_shape import stack, unbind
+from mytorch.tensor_sort import sort
+
+__all__ = ["aminmax", "cumprod", "median", "std_mean", "var_mean"]
+
+
+class MinMax(NamedTuple):
+    """What ``aminmax`` returns."""
+
+    min: Tensor
+    max: Tensor
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+
+
+def median(input: Any, dim: Any = None, keepdim: builtins.bool = False) -> Tensor | ValuesIndices:  # noqa: A002
+    """The median (of an even count, the lower of the two middle values, as PyTorch's; NaN if a
+    NaN is present): over all elements, or along ``dim`` as ``(values, indices)``. The value is
+    taken at its place after ``sort``, so its gradient goes to that one element.
+
+    Raises:
+        IndexError: ``dim`` outside the axes.
+    """
+    x = _tensor(input)
+    if dim is None:
+        flat = _apply("reshape", (x,), {"shape": (-1,)})
+        values = sort(flat).values
+        nans = int(np.isnan(flat._data).sum()) if flat.dtype.kind == "f" else 0
+        middle = len(flat._data) - nans if nans else (len(flat._data) - 1) // 2
+        return _apply("index", (values,), {"index": middle})
+    d = check_dim("median", builtins.int(dim), builtins.max(x.ndim, 1))
+    ordered = sort(x, d)
+    n = x.shape[d] if x.ndim else 1
+    places = np.full([1 if k == d else s for k, s in enumerate(x.shape)], (n - 1) // 2, dtype=np.int64)
+    if x.dtype.kind == "f":
+        valid = (~np.isnan(x._data)).sum(axis=d, keepdims=True)
+        places = np.where(valid < n, valid, places)  # the first NaN, where there is one (sorted last)
+    values = ordered.values.gather(d, Tensor(places))
+    indices = ordered.indices.gather(d, Tensor(places))
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return ValuesIndices(values, indices)
+
+
+def aminmax(input: Any, *, dim: Any = None, keepdim: builtins.bool = False) -> MinMax:  # noqa: A002
+    """``(amin, amax)`` over all elements or along ``dim``."""
+    return MinMax(amin(input, dim, keepdim), amax(input, dim, keepdim))
+
+
+def _with_mean(name: str, spread: Any) -> Any:
+    def pair(
+        input: Any,  # noqa: A002
+        dim: Any = None,
+        *,
+        correction: Any = None,
+        keepdim: builtins.bool = False,
+    ) -> tuple[Tensor, Tensor]:
+        return spread(input, dim, keepdim=keepdim, correction=correction), mean(input, dim, keepdim)
+
+    pair.__name__ = pair.__qualname__ = f"{name}_mean"
+    pair.__doc__ = f"``({name}, mean)`` over ``dim`` (``correction`` as in ``{name}``)."
+    return pair
+
+
+std_mean = _with_mean("std", std)
+var_mean = _with_mean("var", var)
+
+
+def cumprod(input: Any, dim: Any) -> Tensor:  # noqa: A002
+    """Running products along ``dim``, one multiplication per step (so zeros are exact, as in
+    PyTorch; a long axis records that many operations).
+
+    Raises:
+        IndexError: ``dim`` outside the axes.
+    """
+    x = _tensor(input)
+    if x.ndim == 0:
+        return x.clone()
+    d = check_dim("cumprod", builtins.int(dim), x.ndim)
+    pieces = unbind(x, d)
+    running = [pieces[0]]
+    for piece in pieces[1:]:
+        running.append(running[-1] * piece)
+    return stack(running, d)
