@@ -31,6 +31,7 @@ from mytorch.nn.functional import CACHED_PARAMS, RECORDED_SLOPES, with_zero_slop
 from mytorch.saved import is_held
 from mytorch.tensor import CAPTURE, Tape, Tensor, capturing
 from mytorch.tensor_graph import leaf_gradient
+from mytorch.tensor_shape import stack
 
 __all__ = ["backward", "grad", "gradients"]
 
@@ -262,10 +263,13 @@ def grad(
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    only_inputs: bool = True,
     allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
     materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
-    """The gradients of ``outputs`` with respect to ``inputs``, as Tensors (``torch.autograd.grad``).
+    """The gradients of ``outputs`` with respect to ``inputs``, as Tensors (``torch.autograd.grad``,
+    its arguments in its order).
 
     Nothing is added into any ``.grad``. With ``create_graph=True`` the computation of the
     gradients is recorded, so they can be differentiated again (Hessians, gradient
@@ -278,8 +282,12 @@ def grad(
             output; with ``create_graph`` a Tensor that requires a gradient stays in the graph.
         retain_graph: keep the tape for another backward (default: ``create_graph``).
         create_graph: record the backward pass.
+        only_inputs: PyTorch's deprecated argument, ignored as there.
         allow_unused: give None for an input the outputs do not depend on, instead of raising
             (default: ``materialize_grads``).
+        is_grads_batched: the first axis of every ``grad_outputs`` entry is a batch: one
+            backward per entry of it (a loop), the gradients stacked along a first axis
+            (Jacobian rows: ``grad(y, x, eye, is_grads_batched=True)``).
         materialize_grads: give zeros instead of that None (a leaf that requires a gradient
             when ``create_graph``), as PyTorch's option.
 
@@ -307,7 +315,29 @@ def grad(
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require a gradient")
     with set_grad_enabled(create_graph):  # as PyTorch's engine: recorded exactly when create_graph (in no_grad too)
+        if is_grads_batched:
+            return _batched(outs, ins, grad_outputs, retain_graph, create_graph, (allow_unused, materialize_grads))
         return _grad(outs, ins, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads)
+
+
+def _batched(
+    outs: list[Tensor],
+    ins: list[Tensor],
+    grad_outputs: Sequence[Any],
+    retain_graph: bool | None,
+    create_graph: bool,
+    unused: tuple[bool, bool],
+) -> tuple[Tensor | None, ...]:
+    """``grad`` with ``is_grads_batched``: a backward per entry of the batch, stacked."""
+    sizes = {np.shape(g.data if isinstance(g, Tensor) else g)[:1] for g in grad_outputs}
+    if len(sizes) != 1 or () in sizes:
+        raise ValueError("grad: with is_grads_batched=True every grad_outputs entry needs one batch axis of one size")
+    ((n,),) = sizes
+    rows = [
+        _grad(outs, ins, [g[b] for g in grad_outputs], True if b < n - 1 else retain_graph, create_graph, *unused)
+        for b in range(n)
+    ]
+    return tuple(None if column[0] is None else stack(list(column)) for column in zip(*rows))
 
 
 def _grad(

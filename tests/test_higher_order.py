@@ -946,3 +946,11 @@ def test_autograd_functional_hessian_is_the_closed_form_and_checks_its_arguments
         af.hessian(lambda t: (t**3).sum(), [1.0, 2.0])
     with pytest.raises(ValueError, match="v may be None only for a function returning one element"):
         af.vjp(lambda t: t * 2, x)
+
+
+def test_batched_grad_outputs_need_a_batch_axis() -> None:
+    """grad(..., is_grads_batched=True) without grad_outputs, or with unequal batches, says so."""
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    for given in (None, [np.ones((2, 2)), np.ones((3, 2))]):
+        with pytest.raises(ValueError, match="needs one batch axis of one size"):
+            mt.grad([x * 2, x * 3] if given else x * 2, x, given, is_grads_batched=True)

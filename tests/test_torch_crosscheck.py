@@ -736,10 +736,20 @@ def _api_create_graph_accumulates(lib: Any) -> list[Any]:
     return [second, in_graph, x.grad, x.grad.requires_grad, refused]
 
 
+def _api_batched_grads(lib: Any) -> list[Any]:
+    # grad(..., is_grads_batched=True): Jacobian rows, recorded, differentiated again; only_inputs
+    # in PyTorch's position (ignored by both)
+    x = _leaf(lib)
+    y = x.sin() * x.sum()
+    (jacobian,) = lib.autograd.grad(y, x, lib.eye(3, dtype=lib.float64), None, True, True, is_grads_batched=True)
+    return [jacobian, lib.autograd.grad(jacobian.sum(), x)[0]]
+
+
 @pytest.mark.parametrize(
     "program",
     [
         _api_leaf_hook_in_grad,
+        _api_batched_grads,
         _api_create_graph_accumulates,
         _api_hook_in_recorded_backward,
         _api_detached_alias,
@@ -753,7 +763,8 @@ def test_autograd_api_programs_that_gave_other_numbers_match_torch(program: Call
     """Hooks, ``torch.autograd.grad``'s options, aliases and grad mode: each of these programs
     gave another number (or raised) in MyTorch, found by a differential fuzzer of the autograd
     API; see tests/test_tensor_graph.py and tests/test_higher_order.py for each on its own.
-    (``.grad`` accumulated over ``create_graph`` backwards matched already: it is kept here.)"""
+    (``.grad`` accumulated over ``create_graph`` backwards matched already: it is kept here;
+    ``is_grads_batched`` and ``only_inputs`` were not accepted.)"""
     import mytorch as mt
 
     def plain(values: list[Any]) -> list[Any]:
