@@ -24,6 +24,7 @@ class TensorMLP:
             (Tensor(W.T.copy(), requires_grad=True), Tensor(b, requires_grad=True)) for W, b in problem.fresh_weights()
         ]
         self.params = [p for pair in self.layers for p in pair]
+        self.values = [(p.numpy(), p) for p in self.params]  # (the leaves keep their arrays)
         self.activations = [config.hidden] * (len(self.layers) - 1) + [config.output]
         self.x, self.y = Tensor(problem.x), Tensor(problem.y)
         self.loss = _LOSS[config.loss]
@@ -38,8 +39,7 @@ class TensorMLP:
             if act != "identity":
                 h = getattr(h, act)()
         self.loss(self.y, h).backward()
-        for p in self.params:
-            value = p.numpy()
+        for value, p in self.values:
             value -= LEARNING_RATE * p.grad.numpy()
 
     def gradients(self) -> list[np.ndarray]:
