@@ -951,6 +951,6 @@ def test_autograd_functional_hessian_is_the_closed_form_and_checks_its_arguments
 def test_batched_grad_outputs_need_a_batch_axis() -> None:
     """grad(..., is_grads_batched=True) without grad_outputs, or with unequal batches, says so."""
     x = mt.tensor([1.0, 2.0], requires_grad=True)
-    for given in (None, [np.ones((2, 2)), np.ones((3, 2))]):
+    for seeds in (None, [np.ones((2, 2)), np.ones((3, 2))]):
         with pytest.raises(ValueError, match="needs one batch axis of one size"):
-            mt.grad([x * 2, x * 3] if given else x * 2, x, given, is_grads_batched=True)
+            mt.grad([x * 2, x * 3] if seeds else x * 2, x, seeds, is_grads_batched=True)
