@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.saved import OUTPUT, Snapshot
+from mytorch import saved as _saved
+from mytorch.saved import OUTPUT, Snapshot, VersionCheck
 from mytorch.utils import GradientBuffer
 
 __all__ = [
@@ -646,14 +647,34 @@ class Autograd:
         lookup = memory.get
         anomaly = _Anomaly.enabled
         lean = not anomaly  # trusted operations' gradients need no check (unless detect_anomaly)
+        # The first input of an operation to get its first gradient keeps it in ``carried``, not
+        # in the buffer: in a chain the next operation back produced that input and takes the
+        # gradient straight from there (no storing it and taking it out again); otherwise it goes
+        # into the buffer before that operation, as it would have.
+        carried: np.ndarray | None = None
+        carried_grad: Any = None
+        chained = not keep_grads
         for op in ops[start::-1]:
-            okey = id(op.output)
-            grad = take(okey, None)
-            if grad is None:
-                continue
-            release(okey, None)
-            if op.guard is not None:
-                op.guard.__call__(self, op)  # type: ignore[operator]  # (by its method: stays in this evaluation of the loop)
+            out = op.output
+            if out is carried:
+                grad, carried = carried_grad, None
+                if owners:
+                    release(id(out), None)  # (its spot, if ``add_operation`` or ``record`` made one)
+            else:
+                if carried is not None:
+                    k = id(carried)
+                    memory[k] = carried_grad
+                    owners[k] = carried
+                    carried = None
+                okey = id(out)
+                grad = take(okey, None)
+                if grad is None:
+                    continue
+                release(okey, None)
+            guard = op.guard
+            if guard is not None and (type(guard) is not VersionCheck or guard.since != _saved._BUMPS):
+                # (a version check passes without its call while no version moved since it began)
+                guard.__call__(self, op)  # type: ignore[operator]  # (by its method: stays in this evaluation of the loop)
             inputs = op.inputs
             params = op.params
             if params is not None:
@@ -683,15 +704,25 @@ class Autograd:
                     if type(gx) is not _ndarray:  # NumPy's scalar for a 0-d gradient: keep an array
                         gx = np.asarray(gx)
                     x = inputs[i]
+                    if x is carried:  # (the same array twice among the inputs)
+                        carried_grad = carried_grad + gx
+                        continue
                     k = id(x)
                     held = lookup(k)
                     if held is None:
-                        memory[k] = gx
-                        owners[k] = x
+                        if chained and carried is None:
+                            carried, carried_grad = x, gx
+                        else:
+                            memory[k] = gx
+                            owners[k] = x
                     else:
                         memory[k] = held + gx
                 elif dst is not NO_GRAD:
                     dst += gx
+        if carried is not None:
+            k = id(carried)
+            memory[k] = carried_grad
+            owners[k] = carried
         for x, grad in kept:
             self.gradient_buffer.update_param(x, grad)
         # END SOLUTION
