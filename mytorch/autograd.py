@@ -39,12 +39,28 @@ from typing import Any
 import numpy as np
 
 from mytorch import autograd_functional as functional
-from mytorch.autograd_engine import no_grad
+from mytorch.autograd_engine import _Anomaly, detect_anomaly, no_grad
 from mytorch.backward_graph import grad
 from mytorch.compat import Variable
 from mytorch.tensor import Tensor, _arrays, _attach
 
-__all__ = ["Function", "FunctionCtx", "Variable", "functional", "grad"]
+__all__ = ["Function", "FunctionCtx", "Variable", "detect_anomaly", "functional", "grad", "set_detect_anomaly"]
+
+
+class set_detect_anomaly:  # noqa: N801 - PyTorch's name
+    """``mytorch.detect_anomaly``'s checks on (``mode=True``) or off, from the call on or within a
+    ``with`` block (the previous setting comes back at its end), as ``torch.autograd.set_detect_anomaly``.
+    ``check_nan`` is accepted; MyTorch's anomaly mode always checks gradients for NaN and inf."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self.previous = _Anomaly.enabled
+        _Anomaly.enabled = bool(mode)
+
+    def __enter__(self) -> set_detect_anomaly:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _Anomaly.enabled = self.previous
 
 
 class FunctionCtx:

@@ -41,12 +41,14 @@ __all__ = [
     "initial_seed",
     "is_tensor",
     "linspace",
+    "logspace",
     "manual_seed",
     "ones",
     "ones_like",
     "rand",
     "rand_like",
     "randint",
+    "randint_like",
     "randn",
     "randn_like",
     "randperm",
@@ -419,6 +421,25 @@ def linspace(
     return _leaf("linspace", array, requires_grad)
 
 
+def logspace(
+    start: float,
+    end: float,
+    steps: int,
+    base: float = 10.0,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``base ** linspace(start, end, steps)``: ``steps`` values evenly spaced on a log scale."""
+    _check_device("logspace", device)
+    if int(steps) < 0:
+        raise ValueError(f"logspace: steps must be non-negative, got {steps}")
+    array = np.power(float(base), np.linspace(start, end, int(steps))).astype(
+        _float_dtype("logspace", dtype), copy=False
+    )
+    return _leaf("logspace", array, requires_grad)
+
+
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """The n x m identity matrix (n x n by default)."""
     _check_device("eye", device)
@@ -492,6 +513,20 @@ def randint(
     dtype = as_dtype(dtype, "randint") or np.dtype(np.int64)
     values = _generator(generator).integers(low, high, size_arg("randint", (size,)))
     return Tensor(values.astype(dtype, copy=False))
+
+
+def randint_like(
+    input: Any,  # noqa: A002
+    low: int = 0,
+    high: int | None = None,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+) -> Tensor:
+    """Random integers in [low, high) of ``input``'s shape and dtype: ``randint_like(x, high)`` or
+    ``randint_like(x, low, high)``."""
+    shape, kind = _like("randint_like", input, dtype)
+    low, high = (0, low) if high is None else (low, high)
+    return randint(low, high, shape, generator=generator, dtype=kind)
 
 
 def randperm(n: int, generator: np.random.Generator | None = None, dtype: Any = None, device: Any = None) -> Tensor:

@@ -361,3 +361,8 @@ def index_add(input: Any, dim: Any, index: Any, source: Any, *, alpha: Any = 1) 
         part = part * alpha
     added = _apply("index_scatter", (part,), {"index": (slice(None),) * d + (idx,), "shape": x.shape})
     return _apply("add", (input, added))
+
+
+def index_add_(self: Tensor, dim: Any, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+    """``index_add`` written into this tensor (an in-place operation; returns it)."""
+    return _assign(self, Ellipsis, index_add(self, dim, index, source, alpha=alpha), "index_add_")

@@ -399,6 +399,7 @@ METHODS: dict[str, Any] = {
     **{name: getattr(tensor_stats, name) for name in tensor_stats.__all__},
     **{name: getattr(tensor_shape, name) for name in ("movedim", "narrow", "roll")},
     "index_add": tensor_index.index_add,
+    "index_add_": tensor_index.index_add_,
     "mT": property(lambda self: tensor_shape.transpose(self, -2, -1), doc="The last two axes swapped."),
     **{f"{name}_": _unary_in_place(name) for name in _UNARY_IN_PLACE},
 }

@@ -1,6 +1,6 @@
 """Elementwise helpers with PyTorch's names, composed of recorded operations (so gradients,
 forward mode and second derivatives come with them): ``frac``, ``lerp``, ``addcmul``, ``addcdiv``,
-``nan_to_num``, ``true_divide``.
+``nan_to_num``, ``true_divide``, ``clamp_min``, ``clamp_max``.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from mytorch.tensor import Tensor
-from mytorch.tensor_math import div, masked_fill, trunc
+from mytorch.tensor_math import clamp, div, masked_fill, trunc
 
-__all__ = ["addcdiv", "addcmul", "frac", "lerp", "nan_to_num", "true_divide"]
+__all__ = ["addcdiv", "addcmul", "clamp_max", "clamp_min", "frac", "lerp", "nan_to_num", "true_divide"]
 
 
 def _tensor(x: Any) -> Tensor:
@@ -63,3 +63,13 @@ def nan_to_num(input: Any, nan: float = 0.0, posinf: float | None = None, neginf
 def true_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``div``: true division (integers divide into the default float dtype)."""
     return div(input, other)
+
+
+def clamp_min(input: Any, min: Any) -> Tensor:  # noqa: A001, A002
+    """``clamp(input, min=min)``."""
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Any, max: Any) -> Tensor:  # noqa: A001, A002
+    """``clamp(input, max=max)``."""
+    return clamp(input, max=max)

@@ -52,9 +52,28 @@ def test_against_pytorch():
         lambda lib, x: lib.cdist(x, x[:2] + 1) + lib.cdist(x, x, p=1.0)[:, :2],
         lambda lib, x: lib.linalg.norm(x) + lib.linalg.norm(x, dim=1) + lib.linalg.vector_norm(x, 1),
         lambda lib, x: lib.nn.functional.pairwise_distance(x, x.flip(0)),
+        lambda lib, x: lib.clamp_min(x, 0.5) + x.clamp_max(1.0) * 2,
     ]
     assert_like_torch(torch, a32, calls, rtol=2e-5, atol=2e-5)
     got = mt.median(mt.tensor(A), dim=1)
     want = torch.median(torch.tensor(A), dim=1)
     assert got.indices.tolist() == want.indices.tolist()
     assert F.pairwise_distance is mt.nn.functional.pairwise_distance
+
+
+def test_factories_init_in_place_index_add_and_anomaly_mode():
+    assert mt.logspace(0, 2, 3, dtype=mt.float64).tolist() == [1.0, 10.0, 100.0]
+    r = mt.randint_like(mt.zeros(4, 5, dtype=mt.int32), 2, 6)
+    assert r.shape == (4, 5) and r.dtype == np.int32 and r.min().item() >= 2 and r.max().item() < 6
+    w = mt.nn.init.trunc_normal_(mt.empty(2000), std=1.0, a=-0.5, b=1.0)
+    assert -0.5 <= w.min().item() and w.max().item() <= 1.0
+    with pytest.raises(ValueError, match="too unlikely"):
+        mt.nn.init.trunc_normal_(mt.empty(3), mean=100.0, std=0.01, a=-1.0, b=1.0)
+    t = mt.zeros(3)
+    assert t.index_add_(0, mt.tensor([0, 0, 2]), mt.tensor([1.0, 2.0, 3.0])) is t and t.tolist() == [3.0, 0.0, 3.0]
+    x = mt.tensor([0.0, 1.0], requires_grad=True)
+    with mt.autograd.set_detect_anomaly(True):
+        with pytest.raises(FloatingPointError):
+            x.sqrt().sum().backward()  # the gradient 1 / (2 sqrt(0)) is inf
+    x.sqrt().sum().backward()  # the mode is off again: the inf gradient is delivered
+    assert math.isinf(x.grad[0].item())

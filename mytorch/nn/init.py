@@ -24,6 +24,7 @@ __all__ = [
     "kaiming_uniform_",
     "normal_",
     "ones_",
+    "trunc_normal_",
     "uniform_",
     "xavier_normal_",
     "xavier_uniform_",
@@ -69,6 +70,22 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Values drawn from the normal distribution N(mean, std^2)."""
     return _fill("normal_", tensor, default_generator.normal(mean, std, size=np.shape(tensor._data)))
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0) -> Tensor:
+    """Values drawn from N(mean, std^2) restricted to [a, b] (draws outside are drawn again)."""
+    if not a < b:
+        raise ValueError(f"init.trunc_normal_: the bounds must satisfy a < b, got a={a}, b={b}")
+    values = default_generator.normal(mean, std, size=np.shape(tensor._data))
+    outside = (values < a) | (values > b)
+    for _ in range(100):
+        if not outside.any():
+            break
+        values[outside] = default_generator.normal(mean, std, size=int(outside.sum()))
+        outside = (values < a) | (values > b)
+    else:
+        raise ValueError(f"init.trunc_normal_: [{a}, {b}] is too unlikely under N({mean}, {std}^2) to draw from")
+    return _fill("trunc_normal_", tensor, values)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
