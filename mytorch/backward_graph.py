@@ -329,7 +329,7 @@ def _batched(
     unused: tuple[bool, bool],
 ) -> tuple[Tensor | None, ...]:
     """``grad`` with ``is_grads_batched``: a backward per entry of the batch, stacked."""
-    sizes = {np.shape(g.data if isinstance(g, Tensor) else g)[:1] for g in grad_outputs}
+    sizes = {np.shape(g._data if isinstance(g, Tensor) else g)[:1] for g in grad_outputs}
     if len(sizes) != 1 or () in sizes:
         raise ValueError("grad: with is_grads_batched=True every grad_outputs entry needs one batch axis of one size")
     ((n,),) = sizes
