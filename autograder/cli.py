@@ -21,7 +21,8 @@ has been killed.
 The exit status is 0 whenever grading ran, however many tests failed (a refused archive
 scores 0 with the reason in its report); it is 1 when the runner itself cannot run (nothing
 to grade, the requested sandbox unavailable), 2 for a bad command line, and 130 when it was
-stopped (Ctrl-C or SIGTERM: every worker is killed, no score is printed).
+stopped (Ctrl-C or SIGTERM: every worker is killed, no score is printed), and 141 when its
+standard output was closed (``runner.py --list | head -3``): one line on stderr, no traceback.
 """
 
 from __future__ import annotations
@@ -354,6 +355,11 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _stopped) if main_thread else None
     try:
         _run(args)
+        sys.stdout.flush()  # a closed pipe shows here at the latest
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (no second error at exit's flush)
+        print("runner.py: stdout was closed (broken pipe); stopped", file=sys.stderr)
+        return 141
     except RunnerError as error:
         print(f"runner.py: error: {error}", file=sys.stderr)
         return 1

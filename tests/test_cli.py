@@ -208,6 +208,20 @@ def test_the_sandbox_stops_quietly_at_a_closed_pipe(tmp_path):
     assert proc.returncode == cli.EXIT_BROKEN_PIPE and "stdout was closed" in one_line(proc.stderr.decode())
 
 
+def test_the_graders_list_stops_quietly_at_a_closed_pipe(tmp_path):
+    """`python autograder/runner.py --list | head -c 0`: one line on stderr and status 141, as
+    the other commands (it ended with a BrokenPipeError traceback)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, str(ROOT / "autograder" / "runner.py"), "--list"], cwd=tmp_path,
+                              env=ENV, stdout=write_end, stderr=subprocess.PIPE, timeout=60)  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert proc.returncode == cli.EXIT_BROKEN_PIPE
+    assert one_line(proc.stderr.decode()) == "runner.py: stdout was closed (broken pipe); stopped"
+
+
 def test_a_bad_label_in_the_data_is_one_line_and_status_2(tmp_path):
     for name in MNIST_FILES:
         labels = np.array([0, 1, 12, 3])
