@@ -41,6 +41,7 @@ released graph still compute values, but are not recorded.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import operator
 import sys
@@ -345,6 +346,16 @@ DIRECT_FORWARDS: dict[str, Callable[..., Any]] = {
 
 
 _CONSTANTS: dict[tuple[Any, np.dtype], np.ndarray] = {}
+_AS_IS = contextlib.nullcontext()
+
+
+def _inf_on_overflow(dtype: np.dtype) -> Any:
+    """The context for a cast into ``dtype`` or a write into it: a float beyond a float dtype becomes
+    inf, as PyTorch makes it, without NumPy's "overflow encountered in cast" RuntimeWarning (a cost
+    of about a microsecond: for the paths that cast between float widths, not the common ones)."""
+    return np.errstate(over="ignore") if dtype.kind == "f" else _AS_IS
+
+
 _MAX_CONSTANTS = 1024
 
 
@@ -356,7 +367,8 @@ def _number(value: float, dtype: np.dtype) -> np.ndarray:
     if array is None:
         if dtype.kind in "iu" and not _fits(value, dtype):  # (NumPy 1 wrapped it silently, NumPy 2 raises)
             raise OverflowError(f"Python integer {value} is out of bounds for {dtype}")
-        array = np.array(value, dtype=dtype)
+        with _inf_on_overflow(dtype) if value else _AS_IS:  # (70000.0 next to float16 is inf, as in PyTorch)
+            array = np.array(value, dtype=dtype)
         if value and value == value:  # not 0 (whose sign matters, and 0 == -0), not NaN
             if len(_CONSTANTS) >= _MAX_CONSTANTS:
                 _CONSTANTS.clear()
@@ -509,7 +521,8 @@ def _promoted(args: Sequence[Any], arrays: Sequence[np.ndarray]) -> tuple[Sequen
         if not _demoted(value, like):
             continue
         if not _wants_grad(args[i]):
-            arg, array = args[i], value.astype(like.dtype)
+            with _inf_on_overflow(like.dtype):
+                arg, array = args[i], value.astype(like.dtype)
         elif value.dtype.kind == "f":
             arg = args[i].to(like.dtype)
             array = arg._data
@@ -1173,7 +1186,8 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
     array = value._data if isinstance(value, Tensor) else _wrapping(value, old)
     lifted = write_begin(old, what)
     try:
-        old[index] = array
+        with _inf_on_overflow(old.dtype) if old.dtype.char == "e" else _AS_IS:  # float16: 70000.0 is inf
+            old[index] = array
     except (ValueError, IndexError, TypeError) as error:
         raise type(error)(
             f"{what}: cannot write a value of shape {np.shape(array)} into a tensor of shape {old.shape} "
@@ -1208,7 +1222,8 @@ def _scaled(input: Any, other: Any, alpha: Any, what: str) -> Any:  # noqa: A002
     if _wants_grad(other):
         other = other if b.dtype == dtype else other.to(dtype)
     else:
-        other = Tensor(b.astype(dtype, copy=False))
+        with _inf_on_overflow(dtype):
+            other = Tensor(b.astype(dtype, copy=False))
     scale = np.array(bool(alpha)) if dtype.kind == "b" else _wrapping(alpha, np.empty(0, dtype))
     return _apply("mul", (other, scale))
 
@@ -1276,13 +1291,15 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
     target = t._data
     if name in _HALF_OPMATH and _widens_half(other, t):  # in float32, as PyTorch computes it
         array = np.asarray(other._data if isinstance(other, Tensor) else other, dtype=np.float32)
-        _write(t, lambda: _UFUNCS[name](target, array, out=target, casting="unsafe", dtype=np.float32), what, array)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # (inf, NaN: as in PyTorch)
+            _write(t, lambda: _UFUNCS[name](target, array, out=target, casting="unsafe", dtype=np.float32), what, array)
         return t
     array = other._data if isinstance(other, Tensor) else _wrapping(other, target)
     if array.dtype is not target.dtype and array.dtype != target.dtype and _demoted(array, target):
         # taken into t's dtype first, as PyTorch (and the recorded path) take it: float32 += int64 [2**24 + 1]
         # computed in float64 and rounded once gave 16777218 at 0.5, where t + i gives 16777216
-        array = array.astype(target.dtype)
+        with _inf_on_overflow(target.dtype):
+            array = array.astype(target.dtype)
     if array.dtype is not target.dtype or (name == "div" and target.dtype.kind in "biu"):
         result = _promoted_dtype(target, array)
         if name == "div" and result.kind in "biu":
@@ -1813,7 +1830,7 @@ class Tensor:
         one = np.ones((), base.dtype)  # (a Python 1 made NumPy 1.26 give a 0-d float16 or float32 x float64)
         ones = np.where(positive, base, one)  # 1 where b <= 0
         power = _exp_as_power(self * np.log(ones), ones, self._data)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             return power * np.where(positive, one, np.power(base, self._data))
 
     # ------------------------------------------------------------------ comparisons (no gradient)

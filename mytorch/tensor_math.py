@@ -803,7 +803,9 @@ def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's na
     ``backward``). Also ``a // b`` and a method of Tensor. A float16 tensor divided by a number
     float16 does not hold (or by a wider 0-d tensor) is divided in float32, as PyTorch divides it."""
     if _widens_half(other, input):  # (a divisor on the right only, as in PyTorch)
-        return Tensor(floor_divide(input._data.astype(np.float32), other)._data.astype(_HALF))
+        quotient = floor_divide(input._data.astype(np.float32), other)._data
+        with np.errstate(over="ignore"):  # beyond float16: inf, as in PyTorch
+            return Tensor(quotient.astype(_HALF))
     _, arrays = _quotient_operands("floor_divide", input, other)
     with np.errstate(divide="ignore", invalid="ignore"):  # x // 0. is +-inf or NaN, as in PyTorch
         return Tensor(np.floor_divide(*arrays))

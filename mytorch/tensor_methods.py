@@ -185,6 +185,8 @@ def _logical(op: Any, reflected: builtins.bool = False) -> Any:
         values = other._data if isinstance(other, Tensor) else _wrapping(other, data)
         if values.dtype != data.dtype:  # PyTorch's promotion: uint8 | np.int64(2) stays uint8
             dtype = _promoted_dtype(data, values)
+            if dtype.kind not in "biu":  # refused before the cast (uint8 & 70000.0 warned, then NumPy refused)
+                raise TypeError(f"{op.__name__}: needs bool or integer operands, got {data.dtype} and {values.dtype}")
             data, values = data.astype(dtype, copy=False), values.astype(dtype, copy=False)
         return Tensor(op(values, data) if reflected else op(data, values))
 

@@ -504,6 +504,31 @@ def test_numbers_a_dtype_cannot_hold_are_refused_where_pytorch_refuses_them():
     assert mt.tensor([7e4], dtype=mt.float16).tolist() == [float("inf")]  # (PyTorch's tensor() takes it too)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_results_pytorch_gives_silently_come_without_numpy_warnings():
+    """inf from a number beyond float16 or float32 and from 0 ** -1, NaN from (-1) ** 0.5: PyTorch's
+    values, without the "overflow encountered in cast" or "divide by zero encountered in power"
+    RuntimeWarnings NumPy printed; ``uint8 & 70000.0`` is refused before the cast warned."""
+    inf = float("inf")
+    half = mt.tensor([1.0, 2.0], dtype=mt.float16)
+    h = half.clone()
+    h[0] = 7e4
+    assert h.tolist() == [inf, 2.0]
+    assert (half + 7e4).tolist() == [inf, inf] and (half + mt.tensor(np.float32(7e4))).tolist() == [inf, inf]
+    h = half.clone()
+    h += mt.tensor(np.float32(7e4))
+    h *= 7e4
+    assert h.tolist() == [inf, inf]
+    assert mt.add(half, mt.tensor(np.float32(7e4)), alpha=2).tolist() == [inf, inf]
+    assert (half // 1e-7).tolist() == [inf, inf]
+    assert mt.tensor([1e39]).float().tolist() == [inf]
+    x = mt.tensor([0.0, -1.0, 4.0])
+    assert (x**-1.0).tolist()[:1] == [inf] and math.isnan((x**0.5).tolist()[1])
+    assert (mt.tensor([-2.0]) ** mt.tensor([5001.0])).tolist() == [-inf]
+    with pytest.raises(TypeError, match="needs bool or integer operands"):
+        mt.tensor([1, 2], dtype=mt.uint8) & 7e4
+
+
 def test_an_integer_tensor_to_a_float_tensor_power_takes_the_exponents_dtype():
     a = mt.tensor([1, 2, 3])
     assert (a ** mt.tensor(2.5, dtype=mt.float64)).dtype == np.float64  # was float32

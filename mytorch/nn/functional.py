@@ -484,8 +484,13 @@ def outer_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
 
 # --------------------------------------------------------------------------- powers, exp, log
 def pow(x: Array, exponent: float) -> Array:  # noqa: A001 - the op's name
-    """y = x ** exponent, for a constant exponent."""
-    return _in_dtype_of(x ** _as_constant(exponent, x.dtype), x)
+    """y = x ** exponent, for a constant exponent (0 ** -1 is inf and (-1) ** 0.5 NaN, as in PyTorch,
+    without NumPy's RuntimeWarning; the square, a hot path, is left as NumPy computes it)."""
+    c = _as_constant(exponent, x.dtype)
+    if isinstance(c, float) and c == 2.0:
+        return _in_dtype_of(x**c, x)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        return _in_dtype_of(x**c, x)
 
 
 def _pow_derivative(x: Array, exponent: float) -> Array:
@@ -1598,7 +1603,11 @@ def clone_jvp(tangents: Sequence[Array], x: Array) -> Array:
 
 @dispatches
 def cast(x: Array, dtype: Any) -> Array:
-    """y = x converted to the floating-point ``dtype`` (``t.double()``, ``t.to(float32)``)."""
+    """y = x converted to the floating-point ``dtype`` (``t.double()``, ``t.to(float32)``); a value
+    beyond a narrower dtype is inf, as in PyTorch, without NumPy's RuntimeWarning."""
+    if np.dtype(dtype).itemsize < x.dtype.itemsize:
+        with np.errstate(over="ignore"):
+            return x.astype(dtype)
     return x.astype(dtype)
 
 
