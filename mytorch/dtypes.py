@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "DtypeMismatchError",
     "bool",
     "double",
     "float",
@@ -66,3 +67,20 @@ def as_dtype(dtype: Any, op: str) -> np.dtype | None:
         return np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{op}: {dtype!r} is not a dtype (use mytorch.float32, mytorch.int64, ...)") from None
+
+
+class DtypeMismatchError(RuntimeError, TypeError):
+    """Two operands of a matrix product (``@``, ``matmul``, ``mm``, ``bmm``, ``dot``, ``mv``,
+    ``F.linear``) of different dtypes: PyTorch refuses them with ``RuntimeError`` rather than
+    promoting (a float32 layer given float64 input); a ``TypeError`` too, as MyTorch's bad input is."""
+
+
+def check_same_dtype(op: str, *arrays: np.ndarray) -> None:
+    """Raise ``DtypeMismatchError`` naming ``op`` and the dtypes unless all ``arrays`` share one."""
+    first = arrays[0].dtype
+    if any(a.dtype != first for a in arrays[1:]):
+        names = ", ".join(str(a.dtype) for a in arrays)
+        raise DtypeMismatchError(
+            f"{op}: the operands must have the same dtype, got {names} "
+            "(convert one with .to(dtype), .float() or .double(), as PyTorch asks)"
+        )

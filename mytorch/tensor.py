@@ -63,7 +63,7 @@ from mytorch.autograd_engine import (
     is_grad_enabled,
     trusted_operation,
 )
-from mytorch.dtypes import get_default_dtype
+from mytorch.dtypes import check_same_dtype, get_default_dtype
 from mytorch.nn import functional as F
 from mytorch.saved import OUTPUT, VersionCheck, adopt_view, is_held, release, write_begin, write_end
 
@@ -823,6 +823,8 @@ def _run(kernel: F.Kernel, args: Sequence[Any], arrays: Sequence[np.ndarray], pa
         if wide is not None:
             return wide
     if len(arrays) == 2 and arrays[0].dtype is not arrays[1].dtype and arrays[0].dtype != arrays[1].dtype:
+        if kernel.name == "matmul" and isinstance(args[0], Tensor) and isinstance(args[1], Tensor):
+            check_same_dtype("matmul", *arrays)  # PyTorch refuses, not promotes, in a product
         args, arrays = _promoted(args, arrays)
     try:
         if kernel.caches is None:

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mytorch.arguments import check_dim, dim_arg, keepdim_arg
-from mytorch.dtypes import as_dtype, get_default_dtype
+from mytorch.dtypes import as_dtype, check_same_dtype, get_default_dtype
 from mytorch.nn.functional import KERNELS as _K
 from mytorch.tensor import (
     _HALF,
@@ -633,11 +633,19 @@ def _check_ndim(op: str, what: str, x: Any, ndim: builtins.int) -> None:
         raise ValueError(f"{op}: {what} must have {ndim} axes, got shape {shape}")
 
 
+def checked_product(op: str, input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The ``matmul`` kernel of two operands, refused (``DtypeMismatchError``) for two tensors of
+    different dtypes, as PyTorch refuses them."""
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._data.dtype is not other._data.dtype:
+        check_same_dtype(op, input._data, other._data)
+    return _apply("matmul", (input, other))
+
+
 def mm(input: Any, mat2: Any) -> Tensor:
     """The matrix product of two 2-D tensors; kernel ``matmul``."""
     _check_ndim("mm", "input", input, 2)
     _check_ndim("mm", "mat2", mat2, 2)
-    return _apply("matmul", (input, mat2))
+    return checked_product("mm", input, mat2)
 
 
 def bmm(input: Any, mat2: Any) -> Tensor:
@@ -646,14 +654,14 @@ def bmm(input: Any, mat2: Any) -> Tensor:
     _check_ndim("bmm", "mat2", mat2, 3)
     if _data(input).shape[0] != _data(mat2).shape[0]:
         raise ValueError(f"bmm: batch sizes differ: {_data(input).shape} and {_data(mat2).shape}")
-    return _apply("matmul", (input, mat2))
+    return checked_product("bmm", input, mat2)
 
 
 def dot(input: Any, other: Any) -> Tensor:
     """The dot product of two 1-D tensors; kernel ``matmul``."""
     _check_ndim("dot", "input", input, 1)
     _check_ndim("dot", "other", other, 1)
-    return _apply("matmul", (input, other))
+    return checked_product("dot", input, other)
 
 
 # --------------------------------------------------------------------------- softmax

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.tensor import Tensor, _apply
-from mytorch.tensor_math import masked_fill
+from mytorch.tensor_math import checked_product, masked_fill
 
 __all__ = ["cdist", "diag", "diagonal", "mv", "trace", "tril", "triu"]
 
@@ -95,11 +95,12 @@ def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
 
     Raises:
         ValueError: not a matrix and a vector of matching length.
+        DtypeMismatchError: two tensors of different dtypes.
     """
     a, v = _data(input), _data(vec)
     if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
         raise ValueError(f"mv: expects a matrix (n, m) and a vector (m,), got shapes {a.shape} and {v.shape}")
-    return _apply("matmul", (input, vec))
+    return checked_product("mv", input, vec)
 
 
 def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:

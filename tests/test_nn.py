@@ -86,7 +86,7 @@ def test_registration_errors_say_what_to_do():
 
 def test_forward_runs_through_call_and_backward_reaches_every_used_parameter():
     net = Net()
-    out = net(Tensor(np.random.default_rng(0).standard_normal((5, 3))))
+    out = net(Tensor(np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)))
     assert out.shape == (5, 2)
     out.sum().backward()
     grads = {n: p.grad for n, p in net.named_parameters()}

@@ -87,3 +87,37 @@ def test_a_replayed_step_of_large_layers_matches_the_dynamic_step_bit_for_bit():
         assert np.array_equal(dynamic.train_step(x, y), replayed.train_step(x, y))
         assert_same_state(dynamic, replayed)
     assert replayed._replayer.replays == 2
+
+
+def test_products_of_two_dtypes_are_refused_as_pytorch_refuses_them():
+    torch = pytest.importorskip("torch")
+    import mytorch
+    import mytorch.nn.functional as MF
+
+    def calls(lib, functional):
+        return {
+            "@": lambda a, b: a @ b,
+            "mm": lambda a, b: lib.mm(a, b),
+            "bmm": lambda a, b: lib.bmm(a[None], b[None]),
+            "dot": lambda a, b: lib.dot(a[0], b[:, 0]),
+            "mv": lambda a, b: lib.mv(a, b[:, 0]),
+            "linear": lambda a, b: functional.linear(a, b.T),
+            "linear+bias": lambda a, b: functional.linear(a, b.T, lib.zeros(2, dtype=b.dtype)),
+        }
+
+    names = ("float32", "float64", "int64")
+    mine, theirs = calls(mytorch, MF), calls(torch, torch.nn.functional)
+    for left, right in itertools.product(names, names):
+        a_np, b_np = np.arange(6).reshape(2, 3).astype(left), np.arange(6).reshape(3, 2).astype(right)
+        for op, call in theirs.items():
+            try:
+                expected = call(torch.from_numpy(a_np), torch.from_numpy(b_np)).numpy()
+            except RuntimeError:
+                with pytest.raises(RuntimeError, match=f"{left}, {right}") as refused:
+                    mine[op](mytorch.tensor(a_np), mytorch.tensor(b_np))
+                assert isinstance(refused.value, (mytorch.DtypeMismatchError, TypeError))
+                continue
+            got = mine[op](mytorch.tensor(a_np), mytorch.tensor(b_np)).numpy()
+            assert got.dtype == expected.dtype and np.array_equal(got, expected), (op, left, right)
+    with pytest.raises(RuntimeError, match=r"F\.linear: .*float64, float32, float32"):
+        mytorch.nn.Linear(3, 2)(mytorch.ones(4, 3, dtype=mytorch.float64))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.dtypes import get_default_dtype
+from mytorch.dtypes import check_same_dtype, get_default_dtype
 from mytorch.factories import default_generator
 from mytorch.nn.functional import (
     _LOG_FLOOR,
@@ -273,6 +273,7 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:  # noqa: A002
 
     Raises:
         ValueError: the last axis of ``input`` is not ``weight``'s second.
+        DtypeMismatchError: input, weight and bias are not all of one dtype (as PyTorch refuses).
     """
     x, w = _tensor("linear", input), _tensor("linear", weight, "weight")
     if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
@@ -281,6 +282,8 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:  # noqa: A002
             "(the input's last axis must be the weight's second)"
         )
     if bias is None:
+        if x._data.dtype is not w._data.dtype:
+            check_same_dtype("F.linear", x._data, w._data)
         return x @ w.T
     b = _tensor("linear", bias, "bias")
     if b.shape != (w.shape[0],):
@@ -311,6 +314,7 @@ def record_linear(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
         out = _BY[len(data) * len(bias) >= _LARGE and data.shape[1] > 1](data, weight.T)
         out += bias
         return _attach(out, (x, w, b), (data, weight, bias), _LINEAR.backward, None, False, _LINEAR.reads)
+    check_same_dtype("F.linear", data, weight, bias)  # PyTorch refuses a float64 input to a float32 layer
     return _run(_LINEAR, (x, w, b), (data, weight, bias), None)
 
 
