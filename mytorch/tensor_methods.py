@@ -32,9 +32,10 @@ from mytorch import (
     tensor_sort,
     tensor_stats,
 )
+from mytorch.autograd_engine import enable_grad
 from mytorch.dtypes import as_dtype
 from mytorch.factories import default_generator, device
-from mytorch.tensor import Tensor, _apply, _assign, _GradMode, _promoted_dtype, _wrapping
+from mytorch.tensor import Tensor, _apply, _assign, _check_inplace, _GradMode, _promoted_dtype, _wrapping
 
 __all__ = ["METHODS"]
 
@@ -240,6 +241,33 @@ def _unary_in_place(name: str) -> Any:
     return method
 
 
+def _reshaped_in_place(name: str) -> Any:
+    """``t.unsqueeze_(0)`` and the like: ``t`` takes the shape (and strides) of ``t.unsqueeze(0)``,
+    the same memory seen another way. While recording, ``t`` becomes that view's node on the tape
+    (kernel ``reshape`` or ``transpose``), refused on a leaf that requires grad, as in PyTorch; a
+    recorded result is recorded so under ``no_grad`` too (else its graph would lose it). The values
+    do not change, so other tensors sharing the memory, and what the tape saved of ``t``, stay valid."""
+    shaped = getattr(tensor_shape, name)
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if not self.requires_grad:
+            self._data = shaped(self, *args, **kwargs)._data
+            return self
+        if self._tape is None:  # a leaf: plain under no_grad, PyTorch's refusal while recording
+            if _GradMode.enabled:
+                _check_inplace(self, f"{name}_")
+            self._data = shaped(self, *args, **kwargs)._data
+            return self
+        with enable_grad():
+            view = shaped(self, *args, **kwargs)
+        self._data, self._tape = view._data, view._tape
+        return self
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = f"``{name}`` in place: this tensor takes the result's shape (returns this tensor)."
+    return method
+
+
 def _caster(dtype: Any, name: str) -> Any:
     def method(self: Tensor) -> Tensor:
         return _convert(self, dtype)
@@ -317,6 +345,9 @@ METHODS: dict[str, Any] = {
             "unbind",
         )
     },
+    **{f"{name}_": _reshaped_in_place(name) for name in ("squeeze", "unsqueeze", "transpose", "t")},
+    "swapaxes_": _reshaped_in_place("transpose"),
+    "swapdims_": _reshaped_in_place("transpose"),
     "masked_fill_": tensor_math.masked_fill_,
     # indexing along one axis
     **{

@@ -570,3 +570,39 @@ def test_in_place_takes_the_operand_into_the_tensors_dtype_first_as_out_of_place
     np.testing.assert_array_equal(h.numpy(), np.array([2.438, 2.74], np.float16))
     for got, want in zip((t.numpy(), h.numpy()), expected):
         assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+def test_shape_changing_in_place_methods_match_pytorch():
+    torch = pytest.importorskip("torch")
+    values = np.arange(6.0).reshape(1, 2, 3)
+    weights = np.linspace(-1.0, 1.0, 6)
+    steps = [("squeeze_", (0,)), ("t_", ()), ("unsqueeze_", (2,)), ("transpose_", (0, 2)), ("swapdims_", (1, 2))]
+    grads, shapes = {}, {}
+    for lib in (torch, mt):
+        w = lib.tensor(values, requires_grad=True)
+        h = w * 2
+        out = h
+        for name, args in steps:
+            assert getattr(h, name)(*args) is h
+        shapes[lib] = tuple(h.shape)
+        (out * lib.tensor(weights.reshape(h.shape))).sum().backward()
+        grads[lib] = w.grad.numpy()
+        with pytest.raises(RuntimeError, match="leaf"):
+            w.unsqueeze_(0)
+        with lib.no_grad():
+            w.squeeze_()
+        assert tuple(w.shape) == (2, 3) and w.is_leaf
+    assert shapes[mt] == shapes[torch] == (1, 3, 2)
+    np.testing.assert_array_equal(grads[mt], grads[torch])
+    w = mt.tensor(values[0], requires_grad=True)
+    h = w * 2
+    with mt.no_grad():  # still recorded (h's graph would lose it); PyTorch's graph keeps h's old shape
+        h.t_()
+    (h * mt.tensor(weights.reshape(h.shape))).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), 2 * weights.reshape(3, 2).T)
+    base = mt.arange(6.0).reshape(2, 3)
+    row = base[0]
+    row.unsqueeze_(0)  # a view: only its own shape changes
+    assert row.shape == (1, 3) and base.shape == (2, 3) and np.shares_memory(row.numpy(), base.numpy())
+    with pytest.raises(ValueError, match="at most 2 axes"):
+        mt.ones(2, 3, 4).t_()
