@@ -240,3 +240,34 @@ def test_prod_gradient_where_the_product_overflows_is_inf_not_nan():
             x.prod().backward()
             assert x.grad.dtype == dtype
             np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in multiply")  # (inf * 0 in the forward product)
+def test_prod_gradients_with_infinities_are_the_products_of_the_others():
+    """With a zero, each element's gradient is the product of the others (inf * 0 is NaN: [-inf, 3, 0]
+    gave 0 at 3, PyTorch NaN); without one it is P / x, as PyTorch's ([inf, 2] gives [nan, inf]).
+    With create_graph the no-zero case was masked by multiplying (inf * False: NaN where PyTorch has
+    inf); with a zero its second derivatives are the closed form: the sum over i != k of the product
+    of the rest (PyTorch's are NaN at an inf)."""
+    inf, nan = np.inf, np.nan
+    cases = [
+        ([inf, 2.0], [nan, inf]),
+        ([inf, 0.0], [0.0, inf]),
+        ([-inf, 3.0, 0.0], [0.0, nan, -inf]),
+        ([inf, -2.0, 5.0], [nan, inf, -inf]),
+        ([inf, 0.0, 0.0], [0.0, nan, nan]),  # along a dim; of the whole tensor, 0 (PyTorch's too)
+    ]
+    for values, expected in cases:
+        n = len(values)
+        second = [
+            sum(np.prod([values[j] for j in range(n) if j not in (i, k)]) for i in range(n) if i != k) for k in range(n)
+        ]
+        for create_graph in (False, True):
+            x = mt.tensor([values, values], dtype=mt.float64, requires_grad=True)
+            (g,) = mt.grad(x.prod(1).sum(), x, create_graph=create_graph)
+            np.testing.assert_array_equal(g.detach().numpy(), [expected, expected])
+        if 0.0 in values:  # (without a zero, P / x's derivative, NaN at inf / inf as PyTorch's)
+            (h,) = mt.grad(g.sum(), x)
+            np.testing.assert_array_equal(h.numpy(), [second, second])
+    x = mt.tensor([inf, 0.0, 0.0], dtype=mt.float64, requires_grad=True)
+    assert mt.grad(x.prod(), x)[0].tolist() == [0.0, 0.0, 0.0]

@@ -1825,22 +1825,35 @@ def _others_multiplied(x: Array, axis: int | None) -> Array:
     return np.swapaxes(prod(rows, -1), axis, -1)
 
 
+def _exclusive_products(x: np.ndarray, axis: int | None) -> np.ndarray:
+    """For each element, the product of the elements before it along ``axis`` times the product of
+    those after it (running products from both ends): the product of the others, exact with zeros
+    and NaN where that product is inf times 0, as PyTorch computes it (x has an element)."""
+    if axis is None:
+        return _exclusive_products(x.reshape(-1), 0).reshape(x.shape)
+    last = np.moveaxis(x, axis, -1)
+    ones = np.ones((*last.shape[:-1], 1), last.dtype)
+    before = np.concatenate([ones, np.cumprod(last[..., :-1], -1)], -1)
+    after = np.concatenate([np.cumprod(last[..., :0:-1], -1)[..., ::-1], ones], -1)
+    return np.moveaxis(before * after, -1, axis)
+
+
 def _others_product(x: Array, axis: int | None) -> Array:
-    """For each element, the product of the *other* elements along ``axis``, exact where x has
-    zeros: P / x without zeros; with one zero, the product of the rest at the zero and 0
-    elsewhere; with more, 0. On Tensors with zeros (a recorded backward: the division by x
-    would not be the derivative) it is ``_others_multiplied``."""
+    """For each element, the product of the *other* elements along ``axis``, as PyTorch takes it:
+    P / x without zeros (so [inf, 2] gives [nan, inf], and an overflowed product inf); with zeros,
+    the running products from both ends (``_exclusive_products``: [-inf, 3, 0] gives [0, nan, -inf]),
+    except that the whole product with more than one zero has the gradient 0. On Tensors with zeros
+    (a recorded backward: the division by x would not be the derivative) it is ``_others_multiplied``."""
     zero = np.asarray(x) == 0
-    if not isinstance(x, np.ndarray) and zero.any():  # a recorded backward: the division is not the derivative
+    if not zero.any():
+        with np.errstate(invalid="ignore"):  # inf / inf is NaN, as in PyTorch
+            return prod(x, axis, True) / x
+    if not isinstance(x, np.ndarray):  # a recorded backward: the division is not the derivative
         return _others_multiplied(x, axis)
-    zeros = zero.sum(axis=axis, keepdims=True)
-    safe = x + zero  # x with its zeros replaced by 1
-    rest = prod(safe, axis, True)  # the product of the nonzero elements
-    if not isinstance(x, np.ndarray):  # (no zero here: P / x)
-        return (zeros == 0) * (rest / safe) + ((zeros == 1) & zero) * rest
-    # chosen, not masked by multiplying: an overflowed product (inf) times a False mask was NaN
-    # (prod of [1e200, 1e200] had the gradient [nan, nan]; PyTorch's is [inf, inf])
-    return np.where(zeros == 0, rest / safe, np.where((zeros == 1) & zero, rest, np.zeros((), rest.dtype)))
+    if axis is None and np.count_nonzero(zero) > 1:
+        return np.zeros_like(x)
+    with np.errstate(invalid="ignore"):  # inf * 0 is NaN, as in PyTorch
+        return _exclusive_products(x, axis)
 
 
 def prod_backward(grad_output: Array, x: Array, axis: int | None = None, keepdims: bool = False) -> tuple[Array]:
