@@ -198,7 +198,7 @@ def test_a_replayed_step_through_big_reductions_matches_the_dynamic_one() -> Non
         return loss
 
     replay = Replay(step, optimizer=opt, verify=2)
-    x = mt.tensor(np.random.default_rng(1).standard_normal((BIG[0], 32)))
+    x = mt.tensor(np.random.default_rng(1).standard_normal((BIG[0], 32)), dtype=mt.float32)
     for _ in range(4):
         replay(x)  # verify raises if a replay differs from the dynamic step
     assert replay.captures == 1 and replay.replays >= 2  # each of them verified
