@@ -1,16 +1,16 @@
 """The graph behind a Tensor, PyTorch's way: ``grad_fn``, ``next_functions``, ``retain_grad``,
 ``register_hook``.
 
-A non-leaf tensor's ``grad_fn`` is a ``Node``: the recorded operation that made it, named
-after its kernel (``MulBackward`` for ``mul``), whose ``next_functions`` lead to the nodes
-that made its inputs, to an ``AccumulateGrad`` for each leaf input (``.variable`` is the
-leaf), or to ``(None, 0)`` for a constant. Walking ``next_functions`` from a loss visits the
-whole graph. The nodes are read from the tape when asked for (nothing is stored per
-operation): after a ``backward`` without ``retain_graph`` has released the graph, a
-tensor's ``grad_fn`` is None. As in PyTorch, one operation has one node (and one leaf one
-``AccumulateGrad``) while anyone holds it, and a node holds the nodes of its
-``next_functions``: code that walks the graph remembering ``id(node)``, as PyTorch code
-may, sees each node once.
+A non-leaf tensor's ``grad_fn`` is a ``Node``: the recorded operation that made it, named as
+PyTorch names it (``MulBackward0`` for ``mul``; ``node.kernel`` is the kernel), whose
+``next_functions`` lead to the nodes that made its inputs, to an ``AccumulateGrad`` for each
+leaf input (``.variable`` is the leaf), or to ``(None, 0)`` for a constant. Walking
+``next_functions`` from a loss visits the whole graph. The nodes are read from the tape when
+asked for (nothing is stored per operation): after a ``backward`` without ``retain_graph`` has
+released the graph, a tensor's ``grad_fn`` is None. As in PyTorch, one operation has one node
+(and one leaf one ``AccumulateGrad``) while anyone holds it, and a node holds the nodes of its
+``next_functions``: code that walks the graph remembering ``id(node)``, as PyTorch code may,
+sees each node once.
 
 Hooks and retained gradients sit on the operation that made the tensor: when ``backward``
 reaches it, its gradient is the tensor's whole gradient. ``register_hook(fn)`` calls
@@ -39,6 +39,51 @@ _KERNEL_NAMES = {kernel.backward: name for name, kernel in F.KERNELS.items()}
 
 def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"_+", name) if part)
+
+
+_PYTORCH_NAMES = {
+    "cast": "ToCopyBackward0",
+    "concatenate": "CatBackward0",
+    "log1p": "Log1PBackward0",
+    "square": "PowBackward0",
+    "outer": "MulBackward0",
+    "reshape": "ViewBackward0",
+    "setitem": "CopySlices",
+    "norm": "LinalgVectorNormBackward0",
+    "softmax_cross_entropy": "NllLossBackward0",
+    "bce_loss": "BinaryCrossEntropyBackward0",
+    "bce_with_logits_loss": "BinaryCrossEntropyWithLogitsBackward0",
+}
+"""Kernels whose PyTorch 2.13 node is not the kernel's name in PyTorch's style plus ``0``."""
+
+_PRODUCT_NAMES = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}
+
+
+def pytorch_name(kernel: str, inputs: Any, params: dict[str, Any] | None) -> str:
+    """PyTorch 2.13's ``grad_fn`` name for the operation of ``kernel`` on arrays ``inputs``:
+    ``MulBackward0``; a reduction's ``SumBackward0`` over everything, ``SumBackward1`` along
+    ``dim`` (``MaxBackward1`` and ``0`` the other way round, as there); ``matmul`` named by its
+    operands' axes (``MmBackward0``, ``DotBackward0``, ``MvBackward0``, else ``UnsafeViewBackward0``);
+    ``linear`` of a matrix ``AddmmBackward0``. Kernels with no PyTorch counterpart are named in its style."""
+    known = _PYTORCH_NAMES.get(kernel)
+    if known is not None:
+        return known
+    axis = params.get("axis") if params else None
+    if kernel in ("sum", "mean"):
+        return f"{_camel(kernel)}Backward{0 if axis is None else 1}"
+    if kernel in ("max", "min"):
+        return f"{_camel(kernel)}Backward{1 if axis is None else 0}"
+    if kernel == "matmul":
+        return _PRODUCT_NAMES.get((inputs[0].ndim, inputs[1].ndim), "UnsafeViewBackward0")
+    if kernel == "linear":
+        return "AddmmBackward0" if inputs[0].ndim == 2 else "ViewBackward0"
+    if kernel == "transpose":
+        axes = params.get("axes") if params else None
+        if axes is None:
+            return "TBackward0" if inputs[0].ndim == 2 else "PermuteBackward0"
+        moved = sum(a != i for i, a in enumerate(axes))
+        return "TransposeBackward0" if moved == 2 else "PermuteBackward0"
+    return f"{_camel(kernel)}Backward0"
 
 
 class AccumulateGrad:
@@ -80,7 +125,9 @@ class Node:
         self._tape = tape
         self._next: tuple[tuple[Node | AccumulateGrad | None, int], ...] | None = None
         backward = operation.backward_operation
-        self.kernel = _KERNEL_NAMES.get(backward) or str(getattr(backward, "__qualname__", type(backward).__name__))
+        kernel = _KERNEL_NAMES.get(backward) or str(getattr(backward, "__qualname__", type(backward).__name__))
+        # (a loss's rule for its 0-d result is ``<kernel>_backward``: named after the kernel)
+        self.kernel = kernel.removesuffix("_backward") if kernel.removesuffix("_backward") in F.KERNELS else kernel
 
     @classmethod
     def of(cls, operation: Any, tape: Any) -> Node:
@@ -92,7 +139,11 @@ class Node:
         return found
 
     def name(self) -> str:
-        """The kernel's name in PyTorch's style: ``MulBackward`` for ``mul``."""
+        """PyTorch's name for the node: ``MulBackward0`` for ``mul`` (``pytorch_name``); an operation
+        recorded without the kernel table (a ``Function``) ``<its name>Backward``, as PyTorch names one."""
+        if self.kernel in F.KERNELS:
+            op = self.operation
+            return pytorch_name(self.kernel, op.inputs, op.params)
         return f"{_camel(self.kernel.split('.')[0])}Backward"
 
     @property

@@ -28,27 +28,64 @@ def walk(node):
     return names
 
 
-def test_grad_fn_names_the_kernel_and_leads_to_the_leaves():
+def test_grad_fn_has_pytorchs_name_and_leads_to_the_leaves():
     x = mt.tensor([1.0, 2.0], requires_grad=True)
     w = mt.tensor([0.5, -1.0], requires_grad=True)
     loss = ((x * w).exp() + 1.0).sum()
     assert x.grad_fn is None and mt.tensor([1.0]).grad_fn is None
-    assert loss.grad_fn.name() == "SumBackward" and loss.grad_fn.kernel == "sum"
+    assert loss.grad_fn.name() == "SumBackward0" and loss.grad_fn.kernel == "sum"
     ((add, _),) = loss.grad_fn.next_functions
-    assert add.name() == "AddBackward"
+    assert add.name() == "AddBackward0"
     (exp, _), (constant, _) = add.next_functions
-    assert exp.name() == "ExpBackward" and constant is None
+    assert exp.name() == "ExpBackward0" and constant is None
     ((mul, _),) = exp.next_functions
     leaves = [node.variable for node, _ in mul.next_functions]
     assert leaves[0] is x and leaves[1] is w
     assert walk(loss.grad_fn) == [
-        "SumBackward",
-        "AddBackward",
-        "ExpBackward",
-        "MulBackward",
+        "SumBackward0",
+        "AddBackward0",
+        "ExpBackward0",
+        "MulBackward0",
         "AccumulateGrad",
         "AccumulateGrad",
     ]
+
+
+def test_grad_fn_names_are_pytorchs_for_common_operations():
+    torch = pytest.importorskip("torch")
+    ops = {
+        "+": lambda x, v, m, lib: x + 2,
+        "-": lambda x, v, m, lib: x - x,
+        "/": lambda x, v, m, lib: x / 3,
+        "**": lambda x, v, m, lib: x**2,
+        "tanh relu sigmoid": lambda x, v, m, lib: x.tanh().relu().sigmoid(),
+        "log1p": lambda x, v, m, lib: x.abs().log1p(),
+        "sum": lambda x, v, m, lib: x.sum(),
+        "sum(dim)": lambda x, v, m, lib: x.sum(1),
+        "mean(dim)": lambda x, v, m, lib: x.mean(0),
+        "max": lambda x, v, m, lib: x.max(),
+        "mm": lambda x, v, m, lib: x @ m,
+        "dot": lambda x, v, m, lib: v @ v,
+        "mv": lambda x, v, m, lib: x @ v,
+        "linear": lambda x, v, m, lib: lib.nn.functional.linear(x, m.T, m[0]),
+        "view": lambda x, v, m, lib: x.reshape(6),
+        "t": lambda x, v, m, lib: x.t(),
+        "transpose": lambda x, v, m, lib: x.transpose(0, 1),
+        "softmax": lambda x, v, m, lib: x.softmax(1),
+        "log_softmax": lambda x, v, m, lib: lib.nn.functional.log_softmax(x, 1),
+        "cross_entropy": lambda x, v, m, lib: lib.nn.functional.cross_entropy(x, x.detach().argmax(1)),
+        "mse_loss": lambda x, v, m, lib: lib.nn.functional.mse_loss(x, x.detach()),
+        "cat": lambda x, v, m, lib: lib.cat([x, x]),
+        "float": lambda x, v, m, lib: x.float(),
+    }
+    names = {}
+    for lib in (torch, mt):
+        x = lib.tensor(np.linspace(-1.0, 1.0, 6).reshape(2, 3), requires_grad=True)
+        v = lib.tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+        m = lib.tensor(np.ones((3, 3)), requires_grad=True)
+        names[lib] = {op: f(x, v, m, lib).grad_fn.name() for op, f in ops.items()}
+    assert names[mt] == names[torch]
+    assert names[mt]["mm"] == "MmBackward0" and mt.tensor([1.0], requires_grad=True).exp().grad_fn.kernel == "exp"
 
 
 def test_grad_fn_of_a_shared_input_is_one_node():
@@ -56,7 +93,7 @@ def test_grad_fn_of_a_shared_input_is_one_node():
     h = x.tanh()
     y = h * h
     (a, _), (b, _) = y.grad_fn.next_functions
-    assert a is b and a is h.grad_fn and a.name() == "TanhBackward"
+    assert a is b and a is h.grad_fn and a.name() == "TanhBackward0"
 
 
 def test_one_operation_is_one_node_object_as_in_pytorch():
@@ -73,7 +110,7 @@ def test_one_operation_is_one_node_object_as_in_pytorch():
     (leaf, _) = h.grad_fn.next_functions[0]
     assert leaf is h.grad_fn.next_functions[0][0] and leaf.variable is x
     assert sorted(walk(loss.grad_fn)) == sorted(
-        ["SumBackward", "MulBackward", "SinBackward", "CosBackward", "ExpBackward", "AccumulateGrad"]
+        ["SumBackward0", "MulBackward0", "SinBackward0", "CosBackward0", "ExpBackward0", "AccumulateGrad"]
     )
 
 
@@ -84,7 +121,7 @@ def test_a_node_held_while_its_graph_joins_another_still_leads_to_its_inputs():
     node = a.grad_fn
     joined = a + y.sin().cos().tanh()  # the larger graph takes a's operations
     ((mul, _),) = node.next_functions
-    assert mul.name() == "MulBackward" and mul.next_functions[0][0].variable is x
+    assert mul.name() == "MulBackward0" and mul.next_functions[0][0].variable is x
     assert joined.grad_fn.next_functions[0][0] is node
 
 
