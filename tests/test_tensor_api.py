@@ -622,6 +622,18 @@ def test_powers_and_integer_operands_promote_as_pytorch_does():
     np.testing.assert_allclose(x.grad.numpy(), np.array([0.5, 1.5, 2.5]) * f64 ** [-0.5, 0.5, 1.5], rtol=1e-6)
 
 
+def test_cumsum_sums_from_zero_so_a_zero_sum_is_positive_as_in_pytorch():
+    """NumPy's running sum starts at the first element: cumsum([-0.0, -0.0]) was [-0.0, -0.0],
+    PyTorch's (0 + -0.0 ...) is [0.0, 0.0]; a 0-d tensor is itself (-0.0), as in PyTorch."""
+    for dtype in (mt.float16, mt.float32, mt.float64):
+        x = mt.tensor([[-0.0, -0.0, 2.0], [-0.0, 1.0, -1.0]], dtype=dtype)
+        for dim, expected in ((0, [[0.0, 0.0, 2.0], [0.0, 1.0, 1.0]]), (1, [[0.0, 0.0, 2.0], [0.0, 1.0, 0.0]])):
+            y = x.cumsum(dim).numpy()
+            assert y.dtype == dtype and not np.signbit(y).any()
+            np.testing.assert_array_equal(y, expected)
+    assert np.signbit(mt.tensor(-0.0).cumsum(0).item())
+
+
 def test_float16_sums_inside_cumsum_var_and_norm_do_not_stall_or_overflow():
     """A float16 running sum stalls at 2048 (2048 + 1 rounds to 2048) and a float16 sum of
     squares overflows past 65504 where the result fits: cumsum of 3000 ones was 2048, and

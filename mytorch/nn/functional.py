@@ -1868,8 +1868,14 @@ def prod_jvp(tangents: Sequence[Array], x: Array, axis: int | None = None, keepd
 
 @dispatches
 def cumsum(x: Array, axis: int) -> Array:
-    """y[..., i] = x[..., 0] + ... + x[..., i] along ``axis``."""
-    return _in_dtype_of(np.cumsum(_wide(x), axis=axis), x) if x.ndim else x.copy()
+    """y[..., i] = x[..., 0] + ... + x[..., i] along ``axis``, summed from 0 as PyTorch sums (so a
+    zero sum is 0.0, never -0.0: NumPy's sums start at x[..., 0], and [-0.0] gave -0.0)."""
+    if not x.ndim:
+        return x.copy()  # (-0.0 stays -0.0 here, as in PyTorch)
+    y = np.cumsum(_wide(x), axis=axis)
+    if y.dtype.kind == "f":
+        y += 0.0  # (-0.0 + 0.0 is 0.0; every other value stays as it is)
+    return _in_dtype_of(y, x)
 
 
 def cumsum_backward(grad_output: Array, x: Array, axis: int) -> tuple[Array]:
