@@ -1344,7 +1344,7 @@ def _exp_as_power(z: Tensor, base: np.ndarray, exponent: np.ndarray) -> Tensor:
     to ~70 float32 ulps (``10.0 ** t`` at t = 10 gave 10000012288; ``2.0 ** t`` at 3 gave 7.999999999999998
     in float64), where NumPy's power is correctly rounded as PyTorch's."""
     kernel = _K["exp"]
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", divide="ignore"):  # (0.0 ** -1 is inf, as in PyTorch)
         value = np.asarray(np.power(base, exponent), dtype=z.dtype)
     return _attach(value, (z,), (z._data,), kernel.backward, None, kernel.saves_output, kernel.reads)
 

@@ -525,6 +525,7 @@ def test_results_pytorch_gives_silently_come_without_numpy_warnings():
     x = mt.tensor([0.0, -1.0, 4.0])
     assert (x**-1.0).tolist()[:1] == [inf] and math.isnan((x**0.5).tolist()[1])
     assert (mt.tensor([-2.0]) ** mt.tensor([5001.0])).tolist() == [-inf]
+    assert (2.5e-8 ** mt.tensor([-1.0], dtype=mt.float16)).tolist() == [inf]  # (2.5e-8 is 0 in float16)
     with pytest.raises(TypeError, match="needs bool or integer operands"):
         mt.tensor([1, 2], dtype=mt.uint8) & 7e4
 
