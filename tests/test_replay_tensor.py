@@ -391,7 +391,7 @@ def test_a_module_changed_between_steps_makes_it_capture_again(change):
     (model_d, _, loss_d, dynamic), (model_r, opt_r, loss_r, step) = built(), built()
     replay = Replay(step, optimizer=opt_r)
     rng = np.random.default_rng(40)
-    x, y = batch(rng, 4, "ce")
+    x, y = batch(rng, 4, "ce", np.float32)  # (the model is float32)
     for k in range(6):
         if k == 3:
             change(model_d, loss_d)
@@ -545,9 +545,9 @@ def test_a_refused_step_that_builds_a_module_is_compiled_once(monkeypatch):
 
 
 # ---------------------------------------------------------------------------- found by a differential fuzz
-def _same_steps(dynamic, replay, built, rng, n=3):
+def _same_steps(dynamic, replay, built, rng, n=3, dtype=np.float64):
     for _ in range(n):
-        x, y = batch(rng, 4, "ce")
+        x, y = batch(rng, 4, "ce", dtype)
         assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy())
         (model_d, opt_d, _), (model_r, opt_r, _) = built
         for p, q in zip(model_d.parameters(), model_r.parameters()):
@@ -574,19 +574,25 @@ def test_a_gradient_assigned_to_a_frozen_parameter_between_steps_is_seen():
 
 
 def test_a_gradient_set_to_none_between_steps_comes_back_in_the_parameters_dtype():
-    """``zero_grad(set_to_none=False)`` keeps a float64 ``.grad`` after the weight became float32
-    (the step adds the float32 gradient into it); set to None between steps, the dynamic step
-    makes a float32 one: the replay kept handing back the float64 one."""
+    """``zero_grad(set_to_none=False)`` keeps float64 ``.grad``s after the parameters became float32
+    (the step adds the float32 gradients into them); set to None between steps, the dynamic step
+    makes float32 ones: the replay kept handing back the float64 ones."""
     built = [build(zero="zeros") for _ in range(2)]
     replay = Replay(built[1][2], optimizer=built[1][1])
     rng = np.random.default_rng(31)
     _same_steps(built[0][2], replay, built, rng, 2)
     for model, _, _ in built:
-        model[0].weight.data = model[0].weight.numpy().astype(np.float32)
-    _same_steps(built[0][2], replay, built, rng)
+        _to_float32(model)
+    _same_steps(built[0][2], replay, built, rng, dtype=np.float32)
     for _, opt, _ in built:
         opt.zero_grad()  # set_to_none, between steps
-    _same_steps(built[0][2], replay, built, rng)
+    _same_steps(built[0][2], replay, built, rng, dtype=np.float32)
+
+
+def _to_float32(model):
+    """Every parameter made float32 through ``.data`` (a float32 layer refuses float64 input, as in PyTorch)."""
+    for p in model.parameters():
+        p.data = p.numpy().astype(np.float32)
 
 
 def test_a_frozen_weights_gradient_set_to_none_between_steps_stays_none():
@@ -616,13 +622,13 @@ def test_a_gradient_of_another_dtype_left_by_a_dynamic_run_is_not_swapped_for_th
     rng = np.random.default_rng(34)
     _same_steps(built[0][2], replay, built, rng, 1)
     for model, _, _ in built:
-        model[0].weight.data = model[0].weight.numpy().astype(np.float32)
-    _same_steps(built[0][2], replay, built, rng, 2)
+        _to_float32(model)
+    _same_steps(built[0][2], replay, built, rng, 2, np.float32)
     for model, _, _ in built:
         model[0].weight.grad = Tensor(np.zeros(model[0].weight.shape, dtype=np.float32))
-    x, y = batch(rng, 2, "ce")
+    x, y = batch(rng, 2, "ce", np.float32)
     assert np.array_equal(built[0][2](x, y).numpy(), replay(x, y).numpy())
-    _same_steps(built[0][2], replay, built, rng, 2)
+    _same_steps(built[0][2], replay, built, rng, 2, np.float32)
 
 
 def _changing_step(model, opt, loss_fn, change):

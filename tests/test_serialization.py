@@ -26,18 +26,22 @@ def test_a_tensor_round_trips_with_dtype_shape_and_requires_grad(tmp_path):
 
 
 def test_a_state_dict_with_buffers_round_trips_into_a_fresh_model(tmp_path):
-    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2, dtype=mt.float64))
-    model(mt.randn(5, 3))  # running statistics move
+    def built():  # float64 throughout (a float32 layer refuses float64 input, as in PyTorch)
+        f64 = mt.float64
+        return nn.Sequential(nn.Linear(3, 4, dtype=f64), nn.BatchNorm1d(4, dtype=f64), nn.Linear(4, 2, dtype=f64))
+
+    model = built()
+    model(mt.randn(5, 3, dtype=mt.float64))  # running statistics move
     path = str(tmp_path / "model.pt")
     mt.save(model.state_dict(), path)
     state = mt.load(path)
     assert list(state) == list(model.state_dict())  # the order kept
     assert state["1.num_batches_tracked"].dtype == np.int64 and state["2.weight"].dtype == np.float64
-    fresh = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2, dtype=mt.float64))
+    fresh = built()
     fresh.load_state_dict(state)
     for (name, a), b in zip(model.state_dict().items(), fresh.state_dict().values()):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
-    x = mt.randn(2, 3)
+    x = mt.randn(2, 3, dtype=mt.float64)
     model.eval()
     fresh.eval()
     np.testing.assert_array_equal(model(x).detach().numpy(), fresh(x).detach().numpy())
