@@ -128,9 +128,6 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "F.bce_with_logits": (lambda L, x, y: _F(L).binary_cross_entropy_with_logits(x, y.sigmoid()), [X, Y]),
     "F.kl_div": (lambda L, x, y: _F(L).kl_div(x.log_softmax(1), y.softmax(1), reduction="batchmean"), [X, Y]),
 }
-# Gradients alone that PyTorch records (derivative 0) and MyTorch keeps as a constant: the bias's
-# (docs/engine.md); differentiating one alone raises in MyTorch.
-CONSTANT_HERE = {("F.layer_norm", 2), ("F.batch_norm", 2)}
 
 
 def _run(lib: Any, f: Callable[..., Any], arrays: list[np.ndarray], w: np.ndarray, v: list[np.ndarray]) -> list[Any]:
@@ -164,7 +161,7 @@ def test_second_derivatives_of_functions_match_torch(name: str) -> None:
     w, v = rng.standard_normal(shape), [rng.standard_normal(a.shape) for a in arrays]
     (live, *mine), (their_live, *theirs) = _run(mt, f, arrays, w, v), _run(torch, f, arrays, w, v)
     for i, (ours, pytorchs) in enumerate(zip(live, their_live)):
-        assert ours == (pytorchs and (name, i) not in CONSTANT_HERE), f"{name}: input {i}'s gradient in the graph"
+        assert ours == pytorchs, f"{name}: input {i}'s gradient in the graph"
     # the same product forward-over-reverse (func.jvp of func.grad: the JVP rules run on the
     # recorded backward), as func.hessian and func.hvp compute it
     squared = func.grad(lambda *xs: (f(mt, *xs) ** 2 * mt.tensor(w)).sum(), argnums=tuple(range(len(arrays))))
@@ -202,3 +199,19 @@ def test_where_pytorch_differs_the_derivatives_match_differences(name: str) -> N
     eps = 1e-6
     numeric = (derivative(X + eps * u, False)[1].item() - derivative(X - eps * u, False)[1].item()) / (2 * eps)
     assert float((analytic * mt.tensor(u)).sum().item()) == pytest.approx(numeric, rel=1e-6, abs=1e-8)
+
+
+@pytest.mark.parametrize("name", ["F.layer_norm", "F.batch_norm"])
+def test_the_bias_gradient_alone_differentiates_to_zeros_as_in_torch(name: str) -> None:
+    f, arrays = FUNCTIONS[name]
+    w = np.random.default_rng(3).standard_normal(X.shape)
+    results = []
+    for lib in (torch, mt):
+        xs = [lib.tensor(a, requires_grad=True) for a in arrays]
+        (g_bias,) = lib.autograd.grad((f(lib, *xs) * lib.tensor(w)).sum(), xs[2], create_graph=True)
+        again = lib.autograd.grad((g_bias * g_bias).sum(), xs, allow_unused=True)
+        plain = [np.zeros_like(a) if t is None else t.numpy() for t, a in zip(again, arrays)]
+        results.append([*plain, g_bias.detach().numpy()])
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, theirs, **TOL)
+    assert not any(r.any() for r in results[1][:3])

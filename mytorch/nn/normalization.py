@@ -23,7 +23,7 @@ from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import get_default_dtype
 from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
-from mytorch.tensor import CAPTURE, Tensor, capturing, rsqrt
+from mytorch.tensor import CAPTURE, Tensor, _apply, _GradMode, capturing, rsqrt
 from mytorch.tensor_math import mean, var
 
 __all__ = ["BatchNorm1d", "LayerNorm", "batch_norm", "layer_norm"]
@@ -57,7 +57,13 @@ def _affine(op: str, y: Tensor, weight: Any, bias: Any, shape: tuple[int, ...], 
     if weight is not None:
         y = y * weight.reshape(view)
     if bias is not None:
-        y = y + bias.reshape(view)
+        shift = bias.reshape(view)
+        if shift.requires_grad and _GradMode.enabled:
+            # the bias's gradient, sum(g), put in the graph with derivative 0 (a ``where`` selecting the
+            # bias everywhere, ``slope_recorded``): differentiated on its own it gives zeros, as
+            # PyTorch's fused op records it, not "does not require a gradient"
+            shift = _apply("where", (shift, 0.0), {"condition": np.True_, "slope_recorded": True})
+        y = y + shift
     return y
 
 
