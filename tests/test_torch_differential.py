@@ -442,14 +442,14 @@ def test_in_place_operand_kinds_give_torchs_values_or_are_refused(operation: str
     op = IN_PLACE_OPERATIONS[operation]
     for make_a in OPERANDS:
         for make_b in OPERANDS:
-            if not isinstance(make_a(torch), torch.Tensor):
+            a = make_a(torch)
+            if not isinstance(a, torch.Tensor):
                 continue
-            a, b = make_a(torch), make_b(torch)
+            b = make_b(torch)
             if isinstance(b, np.floating) and operation in ("fill_", "t[0] ="):
                 continue  # PyTorch refuses a NumPy float there (TypeError), MyTorch takes it as a number
             if operation == "**=" and isinstance(b, float) and b == 70000.0 and a.dtype == torch.float16:
                 continue  # PyTorch refuses an exponent beyond float16; MyTorch's powers are right (3 ** it is inf)
-            ours, other = make_a(mytorch), make_b(mytorch)
             try:
                 op(a, b)
             except (TypeError, NotImplementedError, IndexError):
@@ -458,9 +458,10 @@ def test_in_place_operand_kinds_give_torchs_values_or_are_refused(operation: str
                 if "bool tensor is not supported" in str(error) or a.dim() == 0 and operation == "t[0] =":
                     continue  # PyTorch's own refusals of bool subtraction, of indexing a 0-d tensor
                 with pytest.raises((RuntimeError, ValueError, TypeError, OverflowError)):
-                    op(ours, other)
+                    op(make_a(mytorch), make_b(mytorch))
                 continue
-            result = op(ours, other)
+            ours = make_a(mytorch)
+            result = op(ours, make_b(mytorch))
             assert result is None or result is ours, (operation, a, b)
             theirs = a.numpy()
             assert ours.dtype == theirs.dtype, (operation, a, b)
