@@ -1292,8 +1292,8 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
         return _assign(t, Ellipsis, value, what)
     target = t._data
     if name in _HALF_OPMATH and _widens_half(other, t):  # in float32, as PyTorch computes it
-        array = np.asarray(other._data if isinstance(other, Tensor) else other, dtype=np.float32)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # (inf, NaN: as in PyTorch)
+            array = np.asarray(other._data if isinstance(other, Tensor) else other, dtype=np.float32)
             _write(t, lambda: _UFUNCS[name](target, array, out=target, casting="unsafe", dtype=np.float32), what, array)
         return t
     array = other._data if isinstance(other, Tensor) else _wrapping(other, target)
