@@ -59,15 +59,56 @@ _PYTORCH_NAMES = {
 _PRODUCT_NAMES = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}
 
 
+def _full_slice(part: slice, length: int) -> bool:
+    """Whether PyTorch skips the slice inside a tuple index: it starts at 0, steps by 1 and reaches the end."""
+    return part.start in (None, 0) and part.step in (None, 1) and (part.stop is None or part.stop >= length)
+
+
+def _index_name(index: Any, shape: tuple[int, ...]) -> str:
+    """PyTorch's node for ``x[index]`` (``x`` of ``shape``): the last of the steps it takes, an
+    integer's ``SelectBackward0``, a slice's ``SliceBackward0`` (a whole axis's slice inside a
+    tuple is skipped), None's ``UnsqueezeBackward0``; ``IndexBackward0`` when an array, a list or a
+    bool takes part; ``AliasBackward0`` when no step is left (``x[...]``, ``x[:, :]``)."""
+    if not isinstance(index, tuple):
+        if isinstance(index, slice):
+            return "SliceBackward0"  # (a lone slice is always taken, even a whole one)
+        index = (index,)
+    name = "AliasBackward0"
+    consumed = sum(1 for i in index if i is not None and i is not Ellipsis)
+    axis = 0
+    for i in index:
+        if i is None:
+            name = "UnsqueezeBackward0"
+        elif i is Ellipsis:
+            axis += max(len(shape) - consumed, 0)
+        elif isinstance(i, slice):
+            if not _full_slice(i, shape[axis] if axis < len(shape) else 1):
+                name = "SliceBackward0"
+            axis += 1
+        elif isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)):
+            name = "SelectBackward0"
+            axis += 1
+        elif isinstance(i, np.ndarray) and i.ndim == 0 and i.dtype.kind in "iu":
+            name = "SelectBackward0"
+            axis += 1
+        else:
+            return "IndexBackward0"
+    return name
+
+
 def pytorch_name(kernel: str, inputs: Any, params: dict[str, Any] | None) -> str:
     """PyTorch 2.13's ``grad_fn`` name for the operation of ``kernel`` on arrays ``inputs``:
     ``MulBackward0``; a reduction's ``SumBackward0`` over everything, ``SumBackward1`` along
     ``dim`` (``MaxBackward1`` and ``0`` the other way round, as there); ``matmul`` named by its
     operands' axes (``MmBackward0``, ``DotBackward0``, ``MvBackward0``, else ``UnsafeViewBackward0``);
-    ``linear`` of a matrix ``AddmmBackward0``. Kernels with no PyTorch counterpart are named in its style."""
-    known = _PYTORCH_NAMES.get(kernel)
+    ``linear`` of a matrix ``AddmmBackward0``; an index by its last step (``_index_name``); an
+    operation recorded through a more general kernel by the name it carries (``mytorch.op_names``).
+    Kernels with no PyTorch counterpart are named in its style."""
+    known = getattr(params, "pytorch_name", None) or _PYTORCH_NAMES.get(kernel)
     if known is not None:
         return known
+    if kernel == "index":
+        return _index_name((params or {}).get("index"), inputs[0].shape)
     axis = params.get("axis") if params else None
     if kernel in ("sum", "mean"):
         return f"{_camel(kernel)}Backward{0 if axis is None else 1}"

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.arguments import check_dim, size_arg
+from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply, _assign, _stored
 from mytorch.tensor_math import _fill_value
 
@@ -118,7 +119,7 @@ def gather(input: Any, dim: Any, index: Any, *, sparse_grad: builtins.bool = Fal
         return _apply("index", (_apply("reshape", (input,), {"shape": (1,)}),), {"index": idx})
     _check_along("gather", values, d, x.shape, "the input", every=False)
     idx = _indices("gather", values, x.shape, d)
-    return _apply("index", (input,), {"index": _coordinates(idx, d)})
+    return _apply("index", (input,), named({"index": _coordinates(idx, d)}, "GatherBackward0"))
 
 
 def index_select(input: Any, dim: Any, index: Any) -> Tensor:  # noqa: A002
@@ -140,7 +141,7 @@ def index_select(input: Any, dim: Any, index: Any) -> Tensor:  # noqa: A002
         if idx.size != 1:
             raise IndexOutOfRangeError(f"index_select: a 0-d input takes one index, got {idx.size}")
         return _apply("reshape", (input,), {"shape": ()})
-    return _apply("index", (input,), {"index": (slice(None),) * d + (idx,)})
+    return _apply("index", (input,), named({"index": (slice(None),) * d + (idx,)}, "IndexSelectBackward0"))
 
 
 def _source(op: str, x: np.ndarray, d: int, index: Any, src: Any) -> tuple[tuple[Any, ...], Any]:
@@ -255,9 +256,9 @@ def index_fill_(self: Tensor, dim: Any, index: Any, value: Any) -> Tensor:
     return _assign(self, np.broadcast_to(mask, self.shape), fill, "index_fill_")
 
 
-def _reordered(x: Any, d: int, positions: np.ndarray) -> Tensor:
-    """``x`` with the slices along axis ``d`` taken at ``positions`` (a copy)."""
-    return _apply("index", (x,), {"index": (slice(None),) * d + (positions,)})
+def _reordered(x: Any, d: int, positions: np.ndarray, name: str = "IndexBackward0") -> Tensor:
+    """``x`` with the slices along axis ``d`` taken at ``positions`` (a copy; the node named ``name``)."""
+    return _apply("index", (x,), named({"index": (slice(None),) * d + (positions,)}, name))
 
 
 def flip(input: Any, *dims: Any) -> Tensor:  # noqa: A002
@@ -275,9 +276,9 @@ def flip(input: Any, *dims: Any) -> Tensor:  # noqa: A002
         raise RuntimeError(f"flip: dims {dims} name an axis more than once")
     out = input if isinstance(input, Tensor) else Tensor(x)
     if not axes:
-        return _apply("clone", (out,))
+        return _apply("clone", (out,), named({}, "FlipBackward0"))
     for d in axes:
-        out = _reordered(out, d, np.arange(x.shape[d] - 1, -1, -1))
+        out = _reordered(out, d, np.arange(x.shape[d] - 1, -1, -1), "FlipBackward0")
     return out
 
 

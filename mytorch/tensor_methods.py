@@ -430,7 +430,7 @@ METHODS: dict[str, Any] = {
     **{name: getattr(tensor_matrix, name) for name in tensor_matrix.__all__ if name != "cdist"},
     **{name: getattr(tensor_pointwise, name) for name in tensor_pointwise.__all__},
     **{name: getattr(tensor_stats, name) for name in tensor_stats.__all__},
-    **{name: getattr(tensor_shape, name) for name in ("movedim", "narrow", "roll")},
+    **{name: getattr(tensor_shape, name) for name in ("movedim", "narrow", "roll", "select", "resize_", "resize_as_")},
     "index_add": tensor_index.index_add,
     "index_add_": tensor_index.index_add_,
     "mT": property(lambda self: tensor_shape.transpose(self, -2, -1), doc="The last two axes swapped."),

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.arguments import check_dim
+from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply
 
 __all__ = ["argwhere", "bincount", "count_nonzero", "masked_select", "nonzero", "take", "unique"]
@@ -44,7 +45,7 @@ def masked_select(input: Any, mask: Any) -> Tensor:  # noqa: A002
     source = _tensor(input)
     if shape != x.shape:
         source = _apply("expand", (source,), {"shape": shape})
-    return _apply("index", (source,), {"index": np.broadcast_to(m, shape)})
+    return _apply("index", (source,), named({"index": np.broadcast_to(m, shape)}, "MaskedSelectBackward0"))
 
 
 def take(input: Any, index: Any) -> Tensor:  # noqa: A002
@@ -60,7 +61,7 @@ def take(input: Any, index: Any) -> Tensor:  # noqa: A002
     if i.size and (i.min() < -x.size or i.max() >= x.size):
         raise IndexError(f"take: positions must lie in [-{x.size}, {x.size}) for a tensor of shape {x.shape}")
     flat = _apply("reshape", (_tensor(input),), {"shape": (-1,)})
-    return _apply("index", (flat,), {"index": i.astype(np.int64, copy=False)})
+    return _apply("index", (flat,), named({"index": i.astype(np.int64, copy=False)}, "TakeBackward0"))
 
 
 def argwhere(input: Any) -> Tensor:  # noqa: A002

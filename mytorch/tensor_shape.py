@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.arguments import check_dim, dim_arg, size_arg
+from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply
 
 __all__ = [
@@ -36,7 +37,10 @@ __all__ = [
     "permute",
     "reshape",
     "reshape_as",
+    "resize_",
+    "resize_as_",
     "roll",
+    "select",
     "split",
     "squeeze",
     "stack",
@@ -83,14 +87,17 @@ def squeeze(input: Any, dim: Any = None, *, axis: Any = None) -> Tensor:  # noqa
         dims = (dim,) if isinstance(dim, int) else dim
         ndim = len(shape) or 1  # (dim 0 or -1 of a 0-d tensor names the tensor itself, as in PyTorch)
         dropped = {i for i in (check_dim("squeeze", d, ndim) for d in dims) if shape and shape[i] == 1}
-    return _apply("reshape", (input,), {"shape": tuple(n for i, n in enumerate(shape) if i not in dropped)})
+    kept = tuple(n for i, n in enumerate(shape) if i not in dropped)
+    version = 0 if dim is None else 1 if isinstance(dim, int) else 2  # (PyTorch's three squeeze overloads)
+    return _apply("reshape", (input,), named({"shape": kept}, f"SqueezeBackward{version}"))
 
 
 def unsqueeze(input: Any, dim: int) -> Tensor:  # noqa: A002
     """``input`` with a new axis of length 1 at position ``dim`` (-1: last)."""
     shape = _shape(input)
     position = check_dim("unsqueeze", dim, len(shape) + 1)
-    return _apply("reshape", (input,), {"shape": shape[:position] + (1,) + shape[position:]})
+    new = shape[:position] + (1,) + shape[position:]
+    return _apply("reshape", (input,), named({"shape": new}, "UnsqueezeBackward0"))
 
 
 def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
@@ -164,7 +171,7 @@ def repeat(input: Any, *sizes: Any) -> Tensor:  # noqa: A002
     spread = tuple(k for n in shape for k in (1, n))
     tiled = tuple(k for r, n in zip(sizes, shape) for k in (r, n))
     out = expand(reshape(input, spread), tiled)
-    return reshape(out, tuple(r * n for r, n in zip(sizes, shape)))
+    return _apply("reshape", (out,), named({"shape": tuple(r * n for r, n in zip(sizes, shape))}, "RepeatBackward0"))
 
 
 def tile(input: Any, dims: Any) -> Tensor:  # noqa: A002
@@ -215,14 +222,15 @@ def stack(tensors: Sequence[Any], dim: int | None = None, *, axis: int | None = 
     return cat([unsqueeze(x, new_axis) for x in tensors], check_dim("stack", new_axis, len(shapes.pop()) + 1))
 
 
-def _pieces(input: Any, sizes: Sequence[int], dim: int) -> tuple[Tensor, ...]:  # noqa: A002
-    """Consecutive slices of ``input`` of the given lengths along ``dim``, one ``index`` op each."""
+def _pieces(input: Any, sizes: Sequence[int], dim: int, name: str) -> tuple[Tensor, ...]:  # noqa: A002
+    """Consecutive slices of ``input`` of the given lengths along ``dim``, one ``index`` op each
+    (each node named ``name``)."""
     ndim = len(_shape(input))
     dim = check_dim("split", dim, ndim)
     pieces, start = [], 0
     for n in sizes:
         index = (slice(None),) * dim + (slice(start, start + n),)
-        pieces.append(_apply("index", (input,), {"index": index}))
+        pieces.append(_apply("index", (input,), named({"index": index}, name)))
         start += n
     return tuple(pieces)
 
@@ -241,7 +249,8 @@ def split(tensor: Any, split_size_or_sections: int | Sequence[int], dim: int = 0
         sizes = list(split_size_or_sections)
         if sum(sizes) != length:
             raise ValueError(f"split: sections {sizes} add up to {sum(sizes)}, but axis {dim} has length {length}")
-    return _pieces(tensor, sizes, dim)
+        return _pieces(tensor, sizes, dim, "SplitWithSizesBackward0")
+    return _pieces(tensor, sizes, dim, "SplitBackward0")
 
 
 def chunk(input: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
@@ -262,7 +271,57 @@ def unbind(input: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     dim = check_dim("unbind", dim, ndim)
     length = _shape(input)[dim]
     # (i, ...): a 0-d piece of a 1-D tensor is a view too, as in PyTorch
-    return tuple(_apply("index", (input,), {"index": (slice(None),) * dim + (i, Ellipsis)}) for i in range(length))
+    return tuple(
+        _apply("index", (input,), named({"index": (slice(None),) * dim + (i, Ellipsis)}, "UnbindBackward0"))
+        for i in range(length)
+    )
+
+
+def select(input: Any, dim: int, index: int) -> Tensor:  # noqa: A002
+    """The slice at position ``index`` (negative counts from the end) along ``dim``, without that
+    axis: ``x.select(1, 0)`` is ``x[:, 0]`` (a view; kernel ``index``).
+
+    Raises:
+        IndexError: ``dim`` or ``index`` outside the axes.
+    """
+    shape = _shape(input)
+    d = check_dim("select", dim, max(len(shape), 1))
+    n = shape[d] if shape else 1
+    if not -n <= index < n:
+        raise IndexError(f"select: index {index} is outside axis {d} of length {n} (shape {shape})")
+    key = (slice(None),) * d + (index % n, Ellipsis)
+    return _apply("index", (input,), named({"index": key}, "SelectBackward0"))
+
+
+def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
+    """``self`` given the shape ``sizes``, in place, as PyTorch's ``resize_``: the elements in
+    row-major order, cut short when there are fewer, and continued with zeros when more (PyTorch
+    leaves those uninitialised). The result shares memory with the old shape when it has no more
+    elements. Returns ``self``.
+
+    Raises:
+        RuntimeError: ``self`` requires grad (PyTorch refuses it too: the graph could not follow).
+        ValueError: a negative size.
+    """
+    shape = size_arg("resize_", sizes)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"resize_: sizes must be non-negative, got {shape}")
+    if self.requires_grad:
+        raise RuntimeError("resize_: cannot resize a tensor that requires grad (use reshape, or resize a detached one)")
+    flat = self._data.reshape(-1)
+    count = int(np.prod(shape, dtype=np.int64))
+    if count <= flat.size:
+        self._data = flat[:count].reshape(shape)
+    else:
+        grown = np.zeros(count, dtype=flat.dtype)
+        grown[: flat.size] = flat
+        self._data = grown.reshape(shape)
+    return self
+
+
+def resize_as_(self: Tensor, other: Any, memory_format: Any = None) -> Tensor:
+    """``resize_`` to ``other``'s shape."""
+    return resize_(self, _shape(other))
 
 
 def movedim(input: Any, source: Any, destination: Any) -> Tensor:  # noqa: A002
@@ -290,7 +349,8 @@ def narrow(input: Any, dim: int, start: int, length: int) -> Tensor:  # noqa: A0
     begin = start + n if start < 0 else start
     if not (0 <= begin <= n and 0 <= length <= n - begin):
         raise ValueError(f"narrow: start {start} and length {length} do not fit axis {d} of shape {shape}")
-    return _apply("index", (input,), {"index": (slice(None),) * d + (slice(begin, begin + length),)})
+    key = (slice(None),) * d + (slice(begin, begin + length),)
+    return _apply("index", (input,), named({"index": key}, "SliceBackward0"))
 
 
 def roll(input: Any, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
@@ -306,7 +366,7 @@ def roll(input: Any, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
         flat = reshape(input, -1)
         n = len(flat._data)
         rolled = _apply("index", (flat,), {"index": (np.arange(n) - shift) % max(n, 1)})
-        return reshape(rolled, shape)
+        return _apply("reshape", (rolled,), named({"shape": shape}, "RollBackward0"))
     moves, axes = size_arg("roll", (shifts,)), size_arg("roll", (dims,))
     if len(moves) != len(axes):
         raise ValueError(f"roll: {len(moves)} shifts for {len(axes)} dims (give one shift per dim)")
@@ -314,7 +374,7 @@ def roll(input: Any, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
     for shift, dim in zip(moves, axes):
         d = check_dim("roll", dim, len(shape))
         positions = (np.arange(shape[d]) - shift) % max(shape[d], 1)
-        out = _apply("index", (out,), {"index": (slice(None),) * d + (positions,)})
+        out = _apply("index", (out,), named({"index": (slice(None),) * d + (positions,)}, "RollBackward0"))
     return out
 
 

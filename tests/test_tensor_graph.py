@@ -353,3 +353,51 @@ def test_grad_of_a_leaf_whose_data_was_replaced_between_two_uses_is_the_sum_of_b
     np.testing.assert_array_equal(g.numpy(), [5.0, 5.0])
     out.backward()
     np.testing.assert_array_equal(x.grad.numpy(), [5.0, 5.0])
+
+
+def test_grad_fn_names_of_shape_and_index_ops_match_torch():
+    torch = pytest.importorskip("torch")
+    ops = {
+        "squeeze()": lambda t, lib: t.squeeze(),
+        "squeeze(1)": lambda t, lib: t.squeeze(1),
+        "squeeze((0, 1))": lambda t, lib: t.squeeze((0, 1)),
+        "unsqueeze": lambda t, lib: t.unsqueeze(0),
+        "t[0]": lambda t, lib: t[0],
+        "t[:, 0]": lambda t, lib: t[:, 0],
+        "t[1:]": lambda t, lib: t[1:],
+        "t[:]": lambda t, lib: t[:],
+        "t[:, :]": lambda t, lib: t[:, :],
+        "t[...]": lambda t, lib: t[...],
+        "t[:, 0:100]": lambda t, lib: t[:, 0:100],
+        "t[:, -1:]": lambda t, lib: t[:, -1:],
+        "t[0, None]": lambda t, lib: t[0, None],
+        "t[None, 0]": lambda t, lib: t[None, 0],
+        "t[0, ..., 1:]": lambda t, lib: t[0, ..., 1:],
+        "t[0, 0, 0]": lambda t, lib: t[0, 0, 0],
+        "t[[0, 1]]": lambda t, lib: t[[0, 1]],
+        "t[0, [0]]": lambda t, lib: t[0, [0]],
+        "t[mask]": lambda t, lib: t[t > 0],
+        "t[0-d index]": lambda t, lib: t[lib.tensor(1)],
+        "select": lambda t, lib: t.select(2, -1),
+        "narrow": lambda t, lib: t.narrow(2, 0, 3),
+        "unbind": lambda t, lib: t.unbind(2)[1],
+        "split": lambda t, lib: t.split(2, 2)[0],
+        "split sizes": lambda t, lib: t.split([1, 2], 2)[1],
+        "chunk": lambda t, lib: t.chunk(2, 2)[1],
+        "index_select": lambda t, lib: t.index_select(2, lib.tensor([2, 0])),
+        "gather": lambda t, lib: t.gather(0, lib.zeros((1, 1, 2), dtype=lib.int64)),
+        "flip": lambda t, lib: t.flip(0, 2),
+        "roll": lambda t, lib: t.roll(1),
+        "roll dims": lambda t, lib: t.roll((1, 1), (0, 2)),
+        "repeat": lambda t, lib: t.repeat(1, 2, 1),
+        "tile": lambda t, lib: t.tile((2,)),
+        "masked_select": lambda t, lib: t.masked_select(t > 0),
+        "take": lambda t, lib: t.take(lib.tensor([0, 3])),
+    }
+    x = np.linspace(-1.0, 1.0, 6).reshape(2, 1, 3)
+    names = {}
+    for lib in (torch, mt):
+        t = lib.tensor(x, requires_grad=True)
+        names[lib] = {op: f(t, lib).grad_fn.name() for op, f in ops.items()}
+    assert names[mt] == names[torch]
+    assert names[mt]["t[0]"] == "SelectBackward0" and names[mt]["squeeze(1)"] == "SqueezeBackward1"

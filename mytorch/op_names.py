@@ -1,0 +1,29 @@
+"""PyTorch's ``grad_fn`` name for an operation that MyTorch records through a more general
+kernel: ``squeeze`` is the ``reshape`` kernel, ``flip`` and ``split`` the ``index`` kernel, but
+their nodes are named ``SqueezeBackward1``, ``FlipBackward0``, ``SplitBackward0`` as in PyTorch.
+
+The name rides on the operation's keyword parameters: ``named(params, name)`` returns them as a
+``Named`` dict (a ``dict`` to the kernel, which reads only its keys) carrying ``pytorch_name``;
+``mytorch.tensor_graph`` reads it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["Named", "named"]
+
+
+class Named(dict):
+    """A kernel's keyword parameters, plus the PyTorch name of the node they were recorded for."""
+
+    __slots__ = ("pytorch_name",)
+
+    pytorch_name: str
+
+
+def named(params: dict[str, Any], name: str) -> Named:
+    """``params`` as a ``Named`` dict with ``pytorch_name`` ``name``."""
+    result = Named(params)
+    result.pytorch_name = name
+    return result
