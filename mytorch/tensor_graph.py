@@ -185,7 +185,8 @@ class Node:
         if self.kernel in F.KERNELS:
             op = self.operation
             return pytorch_name(self.kernel, op.inputs, op.params)
-        return f"{_camel(self.kernel.split('.')[0])}Backward"
+        # (the backward of ``Function`` subclass ``Quantize`` is ``Quantize_backward``: "QuantizeBackward")
+        return f"{self.kernel.split('.')[0].removesuffix('_backward')}Backward"
 
     @property
     def next_functions(self) -> tuple[tuple[Node | AccumulateGrad | None, int], ...]:

@@ -319,7 +319,14 @@ def norm(
     axis: Any = None,
     keepdims: Any = None,
 ) -> Tensor:
-    """The p-norm over ``dim`` (all elements by default): p = 2 ("fro"), 1, inf or any p > 0; kernel ``norm``."""
+    """The p-norm over ``dim`` (all elements by default): p = 2 ("fro"), 1, inf or any p > 0; kernel
+    ``norm``. ``p="nuc"``: the nuclear norm of a matrix (of the axes ``dim``), ``linalg.matrix_norm``."""
+    if isinstance(p, str) and p == "nuc":
+        from mytorch.linalg import matrix_norm  # (mytorch.linalg builds on this module)
+
+        if dim is None and np.ndim(_data(input)) != 2:
+            raise ValueError(f"norm: p='nuc' without dim needs a matrix, got {np.ndim(_data(input))} axes")
+        return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
     if p == "fro":
         p = 2.0
     if isinstance(p, str) or not (p == math.inf or p > 0):

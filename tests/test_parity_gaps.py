@@ -1,5 +1,6 @@
 """PyTorch parity gaps of issue 13: resize_, matrix norms, cumprod, autograd.functional strict=True."""
 
+import numpy as np
 import pytest
 
 import mytorch as mt
@@ -14,3 +15,94 @@ def test_resize_keeps_elements_in_order_and_refuses_grad():
         mt.ones(3, requires_grad=True).resize_(2)
     with pytest.raises(RuntimeError, match="requires grad"):
         (mt.ones(3, requires_grad=True) * 2).resize_(3)
+
+
+MATRIX_ORDERS = ["fro", "nuc", 2, -2, 1, -1, float("inf"), -float("inf")]
+
+
+def _numeric_gradient(f, a, eps=1e-6):
+    g = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        up, down = a.copy(), a.copy()
+        up[i] += eps
+        down[i] -= eps
+        g[i] = (f(up) - f(down)) / (2 * eps)
+    return g
+
+
+@pytest.mark.parametrize("order", MATRIX_ORDERS)
+def test_matrix_norm_values_and_gradients_match_numpy_and_differences(order):
+    a = np.random.default_rng(3).standard_normal((3, 4))
+    x = mt.tensor(a, requires_grad=True)
+    y = mt.linalg.matrix_norm(x, order)
+    y.backward()
+    assert abs(y.item() - np.linalg.norm(a, order)) < 1e-12
+    want = _numeric_gradient(lambda m: np.linalg.norm(m, order), a)
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-6, atol=1e-7)
+
+
+def test_two_norm_gradient_is_u1_v1_transposed_and_nuclear_is_u_vt():
+    a = np.random.default_rng(4).standard_normal((4, 3))
+    u, _, vt = np.linalg.svd(a, full_matrices=False)
+    x = mt.tensor(a, requires_grad=True)
+    mt.linalg.norm(x, 2).backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.outer(u[:, 0], vt[0]), atol=1e-12)
+    x.grad = None
+    x.norm(p="nuc").backward()
+    np.testing.assert_allclose(x.grad.numpy(), u @ vt, atol=1e-12)
+
+
+def test_matrix_norms_of_batches_along_dims_against_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((2, 3, 4))
+    for order in MATRIX_ORDERS:
+        for dim, keepdim in [((-2, -1), False), ((0, 2), True), ((2, 1), False)]:
+            got, want = [], []
+            for lib, out in ((mt, got), (torch, want)):
+                x = lib.tensor(a, requires_grad=True)
+                y = lib.linalg.matrix_norm(x, order, dim, keepdim)
+                w = lib.tensor(np.linspace(-1.0, 2.0, y.numel()).reshape(tuple(y.shape)))
+                (y * w).sum().backward()
+                out += [y.detach().numpy(), x.grad.numpy()]
+            for g, t in zip(got, want):
+                np.testing.assert_allclose(g, t, rtol=1e-10, atol=1e-12, err_msg=f"{order} {dim} {keepdim}")
+    m = a[0].astype(np.float32)
+    for order in [None, "fro", "nuc", 2, -1, float("inf")]:
+        got, want = mt.linalg.norm(mt.tensor(m), order), torch.linalg.norm(torch.tensor(m), order)
+        assert got.dtype == mt.float32 and abs(got.item() - want.item()) < 1e-5
+    assert (
+        abs(
+            mt.tensor(a).norm(p="nuc", dim=(0, 1)).sum().item() - torch.tensor(a).norm(p="nuc", dim=(0, 1)).sum().item()
+        )
+        < 1e-12
+    )
+
+
+def test_singular_values_forward_mode_and_first_order_only():
+    import mytorch.func
+
+    rng = np.random.default_rng(6)
+    a, t = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    _, tangent = mytorch.func.jvp(lambda m: mt.linalg.matrix_norm(m, "nuc"), (mt.tensor(a),), (mt.tensor(t),))
+    eps = 1e-6
+    numeric = (np.linalg.norm(a + eps * t, "nuc") - np.linalg.norm(a - eps * t, "nuc")) / (2 * eps)
+    assert abs(tangent.item() - numeric) < 1e-6
+    np.testing.assert_allclose(mt.linalg.svdvals(mt.tensor(a)).numpy(), np.linalg.svd(a, compute_uv=False))
+    x = mt.tensor(a, requires_grad=True)
+    with pytest.raises(RuntimeError, match="first-order only"):
+        mt.grad(mt.linalg.matrix_norm(x, 2), x, create_graph=True)
+
+
+def test_norm_argument_errors():
+    with pytest.raises(ValueError, match="1 or 2 axes"):
+        mt.linalg.norm(mt.ones(2, 2, 2), 2)
+    with pytest.raises(ValueError, match="is a matrix norm"):
+        mt.linalg.norm(mt.ones(3), "nuc")
+    with pytest.raises(ValueError, match="pair of axes"):
+        mt.linalg.matrix_norm(mt.ones(2, 2), 2, dim=(0,))
+    with pytest.raises(ValueError, match="two different axes"):
+        mt.linalg.matrix_norm(mt.ones(2, 2), 2, dim=(1, 1))
+    with pytest.raises(RuntimeError, match="floating-point"):
+        mt.linalg.matrix_norm(mt.ones(2, 2, dtype=mt.int64), "nuc")
+    assert mt.linalg.norm(mt.tensor([[3.0, 4.0]]), dim=1).tolist() == [5.0]

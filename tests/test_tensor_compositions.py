@@ -30,8 +30,8 @@ def test_closed_forms_and_refusals():
         mt.arange(4).narrow(0, 3, 2)
     with pytest.raises(ValueError, match="roll: 2 shifts for 1 dims"):
         mt.ones(2, 2).roll((1, 1), 0)
-    with pytest.raises(ValueError, match="linalg.norm: the matrix norm ord='nuc'"):
-        mt.linalg.norm(mt.ones(2, 2), "nuc")
+    with pytest.raises(ValueError, match="linalg.matrix_norm: ord must be one of"):
+        mt.linalg.norm(mt.ones(2, 2), 3)
 
 
 def test_against_pytorch():
