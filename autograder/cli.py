@@ -91,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     add("--handin-memory", type=int, default=2048, metavar="MB",
         help="memory of all of a hand-in's processes together, where the runner (as root) can make a cgroup "
         "(default 2048)")  # fmt: skip
+    add("--disk", type=int, default=64, metavar="MB",
+        help="the largest file a test may write, and all its folder may hold (default 64)")  # fmt: skip
     add("--max-procs", type=int, default=8, metavar="N",
         help="processes and threads per test process, with a uid or user namespace of its own "
         "(default 8)")  # fmt: skip
@@ -295,7 +297,7 @@ def _run(args: argparse.Namespace) -> None:
     _protect_runner()
     settings = Settings(timeout=args.timeout, startup=args.startup_timeout, handin_timeout=args.handin_timeout,
                         memory_mb=args.memory, max_procs=args.max_procs, jobs=args.jobs,
-                        handin_memory_mb=args.handin_memory)  # fmt: skip
+                        handin_memory_mb=args.handin_memory, file_mb=args.disk)  # fmt: skip
     run = {"settings": settings, "containment": _containment(args.sandbox), "shown": shown}
     if args.handin_dir:
         _grade_folder(Path(args.handin_dir), tests, args, run)
@@ -343,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     for option in ("timeout", "startup_timeout", "handin_timeout"):
         if getattr(args, option) <= 0:
             parser.error(f"--{option.replace('_', '-')} must be positive, got {getattr(args, option):g}")
-    for option in ("jobs", "memory", "handin_memory", "max_procs"):
+    for option in ("jobs", "memory", "handin_memory", "max_procs", "disk"):
         if getattr(args, option) < 1:
             parser.error(f"--{option.replace('_', '-')} must be at least 1, got {getattr(args, option)}")
     if args.jobs > MAX_SLOTS:

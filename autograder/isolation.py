@@ -25,6 +25,7 @@ import queue
 import selectors
 import signal
 import site
+import stat
 import struct
 import subprocess
 import sys
@@ -53,7 +54,7 @@ from .containment import (
     start_watched,
 )  # fmt: skip
 from .grading import GradedTest, Outcome, judge
-from .jail import copy_package, readable_paths
+from .jail import ROOT_INODES, copy_package, readable_paths
 
 __all__ = ["Settings", "grade", "probe"]
 
@@ -82,8 +83,10 @@ class Settings:
         handin_memory_mb: all of a hand-in's processes together, where the runner can make
             a cgroup for them (``cgroups``; root only).
         output_bytes: how much of a worker's output is kept (its end).
-        file_mb: the largest file a worker may write (``RLIMIT_FSIZE``), and the size of its
-            private tmpfs under ``namespaces``.
+        file_mb: the largest file a worker may write (``RLIMIT_FSIZE``), and the most its folder
+            may hold: the size of its private tmpfs (under ``namespaces``; under ``uid`` and
+            ``none`` where the runner is root and may mount, ``jail._own_tmpfs``), and what the
+            runner lets a test's folder on the disk hold (``_too_full``, every ``DISK_CHECK`` s).
     """
 
     timeout: float = 10.0
@@ -97,6 +100,46 @@ class Settings:
     file_mb: int = 64
 
 
+DISK_CHECK = 0.1
+"""Seconds between two looks of the runner at what a ``uid`` or ``none`` test's folder holds."""
+
+
+def _too_full(folder: Path, max_bytes: int, max_entries: int) -> str | None:
+    """Why ``folder`` holds more than a test may leave on the disk (``max_bytes`` of blocks, or
+    ``max_entries`` files and folders), or None. Until 2026-12-03 a ``uid`` or ``none`` worker
+    could write files of ``RLIMIT_FSIZE`` each, as many as it liked, into its folder on the
+    runner's disk for the length of its test (``namespaces`` caps its tmpfs). The walk stops at
+    ``max_entries``: a folder swapped for a link meanwhile (followed above its last component)
+    costs the runner that many ``lstat`` calls at most and the hand-in its own test."""
+    used, entries, folders = 0, 0, [os.fspath(folder)]
+    while folders:
+        path = folders.pop()
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            with os.scandir(fd) as listing:
+                for entry in listing:
+                    entries += 1
+                    if entries > max_entries:
+                        return f"more than {max_entries} files and folders"
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    used += info.st_blocks * 512
+                    if used > max_bytes:
+                        return f"more than {max_bytes // 2**20} MB"
+                    if stat.S_ISDIR(info.st_mode):
+                        folders.append(os.path.join(path, entry.name))
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+    return None
+
+
 @dataclass
 class _Watch:
     """What the runner saw of one worker."""
@@ -107,6 +150,7 @@ class _Watch:
     dropped: int = 0
     ready: bool = False
     oom_killed: bool = False  # the kernel killed a process of the hand-in's cgroup meanwhile
+    disk: str | None = None  # what the test's folder held over its limit (the worker was stopped then)
     left: int = 0  # processes of the worker's still running once it had ended (killed then)
 
 
@@ -155,12 +199,16 @@ def _chown_tree(path: Path, uid: int) -> None:
             os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
 
 
-def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_limit, keep: int) -> _Watch:
+def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_limit, keep: int,
+           too_full: Callable[[], str | None] | None = None) -> _Watch:  # fmt: skip
     """Read the worker's output and result until the result is complete, a limit passes, or
-    both pipes close. ``test_limit(ready_time)`` gives the test's deadline once it is ready."""
+    both pipes close. ``test_limit(ready_time)`` gives the test's deadline once it is ready;
+    ``too_full()``, called every ``DISK_CHECK`` seconds, says what the test's folder holds over
+    its limit (the watch stops then)."""
     seen = _Watch()
     output, result = bytearray(), bytearray()
     deadline = time.monotonic() + start_limit
+    next_check = time.monotonic()
 
     def take(chunk: bytes) -> None:
         nonlocal output
@@ -173,11 +221,18 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
         selector.register(process.stdout.fileno(), selectors.EVENT_READ, "output")
         selector.register(result_fd, selectors.EVENT_READ, "result")
         while selector.get_map():
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            left = deadline - now
             if left <= 0:
                 seen.problem = "running" if seen.ready else "starting"
                 break
-            for key, _ in selector.select(left):
+            if too_full is not None and now >= next_check:
+                seen.disk = too_full()
+                if seen.disk:
+                    break
+                next_check = time.monotonic() + DISK_CHECK
+            wait = left if too_full is None else min(left, max(next_check - time.monotonic(), 0.0))
+            for key, _ in selector.select(wait):
                 chunk = os.read(key.fd, 65536)
                 if not chunk:
                     selector.unregister(key.fd)
@@ -300,8 +355,11 @@ def run_worker(
         oom_kills = cgroup.oom_kills() if cgroup else 0
         try:
             start_limit = min(settings.startup, deadline - time.monotonic())
-            seen = _watch(process, read_end, start_limit,
-                          lambda ready: min(ready + settings.timeout, deadline), settings.output_bytes)  # fmt: skip
+            too_full = None
+            if containment.mode != "namespaces":  # (whose private root is a tmpfs of file_mb)
+                too_full = lambda: _too_full(private, settings.file_mb * 2**20, ROOT_INODES)  # noqa: E731
+            seen = _watch(process, read_end, start_limit, lambda ready: min(ready + settings.timeout, deadline),
+                          settings.output_bytes, too_full)  # fmt: skip
         finally:
             os.close(read_end)
             left = _end(process, containment, uid)
@@ -407,6 +465,9 @@ def _verdict(test: GradedTest, inputs: dict, seen: _Watch, status: int | None, s
             return fail(f"TIMEOUT: the hand-in's time limit of {settings.handin_timeout:g} s ran out")
         return fail(f"TIMEOUT: the test was stopped after its time limit of {settings.timeout:g} s "
                     "(does a function it calls never return?)")  # fmt: skip
+    if seen.disk:
+        return fail(f"DISK: the test's folder held {seen.disk} (its limit: {settings.file_mb} MB, --disk, and "
+                    f"{ROOT_INODES} files and folders); the test was stopped")  # fmt: skip
     if seen.problem:
         return fail(f"REFUSED: {seen.problem}")
     if seen.payload is None:

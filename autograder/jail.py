@@ -10,7 +10,8 @@ the runner chose (see ``containment``):
   the grader or of another hand-in, and can write only to its own small tmpfs;
 * ``uid``: the worker switches to an unprivileged uid of its own (the runner kills every
   process of that uid after the test), in a Landlock domain that lets it open what a
-  ``namespaces`` worker sees and its own folder (``landlock_rules``);
+  ``namespaces`` worker sees and its own folder (``landlock_rules``), which is a tmpfs of its
+  own where the runner, as root, may mount (``_own_tmpfs``; as under ``none`` run as root);
 * ``none``: only the limits, the private folder, a seccomp filter that keeps the worker
   from signalling the processes of its user that existed before it (it is the runner's user,
   which could otherwise kill the runner and then write the output's last line itself) and the
@@ -236,6 +237,35 @@ def _new_root(root: str, handin: str, readable: dict[str, list[str]], size_mb: i
     os.chdir(root)
     _check(_libc.chroot(b"."), "chroot")
     os.chdir("/work")
+
+
+_CLONE_NEWNS, _MS_PRIVATE = 0x00020000, 1 << 18
+
+
+def _own_tmpfs(root: str, handin: str, size_mb: int, owner: int | None) -> str | None:
+    """Under ``uid`` and ``none`` with a root runner: a tmpfs of ``size_mb`` and ``ROOT_INODES``
+    entries at ``root``, in a mount namespace of the worker's own (no other process sees it; it
+    goes with the worker's last process), holding a copy of the hand-in's ``mytorch``
+    (``owner``'s, if given): the folder the worker may write, as ``namespaces`` gives it. Until
+    2026-12-03 that folder was on the runner's disk, and a worker wrote there as many files of
+    ``RLIMIT_FSIZE`` as it liked for the length of its test; the runner's look at the folder
+    (``isolation._too_full``) cannot see a file unlinked while kept open, a tmpfs counts it.
+    Returns the folder, or None where the kernel refuses (a container without ``CAP_SYS_ADMIN``:
+    the runner's look is all that bounds the disk then)."""
+    if os.geteuid() != 0 or _libc.unshare(_CLONE_NEWNS) != 0:
+        return None
+    try:  # (private first: a mount under a shared one would show in the runner's namespace too)
+        _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
+        _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={size_mb}m,nr_inodes={ROOT_INODES},mode=0700")
+    except OSError:
+        return None
+    copy_package(handin, root)
+    if owner is not None:
+        for folder, _, files in os.walk(root):
+            os.chown(folder, owner, owner)
+            for name in files:
+                os.chown(os.path.join(folder, name), owner, owner, follow_symlinks=False)
+    return root
 
 
 def _drop_privileges(uid: int | None) -> None:
@@ -756,6 +786,11 @@ def contain(config: dict[str, Any]) -> str:
         _new_root(config["root"], folder, config["readable"], config["tmpfs_mb"], config["uid"])
         folder = "/work"
         os.environ.update(HOME="/work", TMPDIR="/tmp")
+    else:
+        own = _own_tmpfs(config["root"], folder, config["tmpfs_mb"], config["uid"])
+        if own is not None:
+            folder = own
+            os.environ.update(HOME=own, TMPDIR=own)
     os.chdir(folder)
     _set_limits(config["limits"])
     if config["mode"] == "none":

@@ -808,3 +808,25 @@ def shadowed(folder: Path, compiler: str) -> Path:
     subprocess.run(command, check=True, capture_output=True, timeout=60)
     source.unlink()
     return folder
+
+
+DISK_FILLER = """
+import os as _os
+_kept, _hidden, _written = [], 0, 0
+try:
+    for _i in range(4):  # 4 MiB in files unlinked while kept open: no look at the folder sees them
+        _out = open(f"hidden-{_i}", "wb")
+        _os.unlink(f"hidden-{_i}")
+        _out.write(b"x" * 2**20)
+        _out.flush()
+        _kept.append(_out)
+        _hidden += 1
+    for _i in range(16):  # then 16 MiB more in files of 1 MiB, each under the file-size limit
+        with open(f"fill-{_i}", "wb") as _out:
+            _out.write(b"x" * 2**20)
+        _written += 1
+except OSError as _error:
+    raise RuntimeError(f"hid {_hidden} MiB, wrote {_written} MiB: {_error.strerror}")
+raise RuntimeError(f"hid {_hidden} MiB, wrote {_written} MiB: nothing stopped it")
+"""
+"""Under ``--disk 8``: writes 20 MiB into its folder, 4 of them in files unlinked while kept open."""

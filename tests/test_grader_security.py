@@ -38,6 +38,7 @@ if str(ROOT) not in sys.path:
 from hostile_handins import (  # noqa: E402
     CPU_BURNER,
     DIGGER,
+    DISK_FILLER,
     ENVLEAK,
     ERROR_FLOOD,
     FAKE,
@@ -1485,3 +1486,57 @@ def test_a_test_over_the_handins_memory_limit_is_reported_as_such(grader, tmp_pa
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
     assert "MEMORY: the hand-in's processes went over their memory limit of 300 MB" in done.stdout, done.stdout[-3000:]
     assert survivors() == []
+
+
+@pytest.mark.parametrize("mode", ["uid", "none"])
+def test_under_uid_and_none_a_handins_folder_holds_at_most_disk_mb(grader, tmp_path, mode):
+    """Under ``uid`` and ``none`` a worker's folder was on the runner's disk: files of ``--disk`` MB
+    (``RLIMIT_FSIZE``) each, as many as it liked, for the length of its test. A root runner now gives
+    it a tmpfs of ``--disk`` MB in a mount namespace of its own, which also counts files unlinked
+    while kept open (``namespaces`` had one already)."""
+    sandbox_or_skip(mode)
+    archive = handin(tmp_path, tmp_path, "filler.tar", code=DISK_FILLER, bare=True)
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", mode, "--disk", "8", "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 0}})
+    found = re.findall(r"hid (\d) MiB, wrote (\d+) MiB: No space left on device", done.stdout)
+    assert len(found) == 2, done.stdout[-3000:]  # both tests of the section
+    assert all(int(hidden) + int(written) < 8 for hidden, written in found)
+    assert "mytorch-workers-" not in Path("/proc/self/mountinfo").read_text()  # no tmpfs in the runner's namespace
+
+
+def test_the_runner_stops_a_test_whose_folder_on_the_disk_grows_past_its_limit(tmp_path):
+    """Where the kernel refuses a worker its tmpfs (a container without ``CAP_SYS_ADMIN``), the runner
+    looks at the folder every ``DISK_CHECK`` seconds and stops the test over ``--disk`` MB or
+    ``jail.ROOT_INODES`` entries. Here a process writes up to 32 files of 1 MiB, 0.02 s apart, under a
+    limit of 4 MiB; the look also stops at a folder of more entries than allowed."""
+    from autograder.isolation import _too_full, _watch
+
+    folder = tmp_path / "test-folder"
+    folder.mkdir()
+    writer = ("import sys, time\nfor i in range(32):\n    open(f'{sys.argv[1]}/f{i}', 'wb').write(b'x' * 2**20)\n"
+              "    time.sleep(0.02)\n")  # fmt: skip
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen([sys.executable, "-c", writer, str(folder)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        seen = _watch(process, read_end, 20.0, lambda ready: ready + 20.0, 1000,
+                      lambda: _too_full(folder, 4 * 2**20, 100))  # fmt: skip
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+        os.close(read_end)
+        os.close(write_end)
+    assert seen.disk == "more than 4 MB"
+    assert len(list(folder.iterdir())) < 16  # stopped within a few checks of passing the limit
+    for name in range(120):
+        (folder / "inner").mkdir(exist_ok=True)
+        (folder / "inner" / f"e{name}").touch()
+    assert _too_full(folder, 2**40, 100) == "more than 100 files and folders"
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "big").write_bytes(b"x" * 2**20)
+    shutil.rmtree(folder)
+    folder.mkdir()
+    (folder / "link").symlink_to(tmp_path / "elsewhere")
+    assert _too_full(folder, 2**19, 100) is None  # a link is never followed
