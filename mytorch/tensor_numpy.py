@@ -326,6 +326,7 @@ FUNCTIONS: dict[Callable, Callable[..., Any]] = {
     vars(F)["mean"]: lambda x, axis=None, keepdims=False: tensor_math.mean(x, axis, keepdims),
     vars(F)["cast"]: lambda x, dtype: T._apply("cast", (x,), {"dtype": dtype}),
     vars(F)["cumsum"]: lambda x, axis: T._apply("cumsum", (x,), {"axis": axis}),
+    vars(F)["cumprod"]: lambda x, axis: T._apply("cumprod", (x,), {"axis": axis}),
     vars(F)["erf"]: lambda x: T._apply("erf", (x,)),
     vars(F)["softplus"]: lambda x: T._apply("softplus", (x,)),
     vars(F)["prod"]: lambda x, axis=None, keepdims=False: T._apply("prod", (x,), {"axis": axis, "keepdims": keepdims}),

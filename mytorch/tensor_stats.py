@@ -1,5 +1,5 @@
-"""Statistics and scans with PyTorch's names, composed of recorded operations: ``median``,
-``aminmax``, ``std_mean``, ``var_mean``, ``cumprod``.
+"""Statistics and scans with PyTorch's names: ``median``, ``aminmax``, ``std_mean``, ``var_mean``
+(composed of recorded operations) and ``cumprod`` (its kernel).
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import numpy as np
 
 from mytorch.arguments import check_dim
 from mytorch.tensor import Tensor, _apply
-from mytorch.tensor_math import ValuesIndices, amax, amin, mean, std, var
-from mytorch.tensor_shape import stack, unbind
+from mytorch.tensor_math import ValuesIndices, _summed, amax, amin, mean, std, var
 from mytorch.tensor_sort import sort
 
 __all__ = ["aminmax", "cumprod", "median", "std_mean", "var_mean"]
@@ -82,19 +81,13 @@ std_mean = _with_mean("std", std)
 var_mean = _with_mean("var", var)
 
 
-def cumprod(input: Any, dim: Any) -> Tensor:  # noqa: A002
-    """Running products along ``dim``, one multiplication per step (so zeros are exact, as in
-    PyTorch; a long axis records that many operations).
+def cumprod(input: Any, dim: Any, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """Running products along ``dim`` (kernel ``cumprod``: one vectorised operation; its gradient is
+    exact where the input has zeros, as PyTorch's); bools and integers multiply in int64.
 
     Raises:
         IndexError: ``dim`` outside the axes.
     """
-    x = _tensor(input)
-    if x.ndim == 0:
-        return x.clone()
-    d = check_dim("cumprod", builtins.int(dim), x.ndim)
-    pieces = unbind(x, d)
-    running = [pieces[0]]
-    for piece in pieces[1:]:
-        running.append(running[-1] * piece)
-    return stack(running, d)
+    x = _summed(_tensor(input), dtype, "cumprod")
+    d = check_dim("cumprod", builtins.int(dim), max(x.ndim, 1))
+    return _apply("cumprod", (x,), {"axis": d if x.ndim else 0})

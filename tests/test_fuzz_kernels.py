@@ -345,6 +345,17 @@ def cumsum_case(draw: Any, dtype: Any) -> Case:
     return [values(np.random.default_rng(draw(SEEDS)), shape, dtype)], {"axis": axis}
 
 
+@st.composite
+def cumprod_case(draw: Any, dtype: Any) -> Case:
+    """Nonzero values, or with zeros put in (one, or several in a slice: the gradient's special cases)."""
+    inputs, params = draw(cumsum_case(dtype))
+    x = inputs[0].copy()
+    if x.size:
+        zeros = np.random.default_rng(draw(SEEDS)).random(x.shape) < draw(st.sampled_from([0.0, 0.2, 0.5]))
+        x[zeros] = 0
+    return [x], params
+
+
 CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "identity": elementwise(),
     "neg": elementwise(),
@@ -401,6 +412,7 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "norm": norm_case,
     "prod": prod_case,
     "cumsum": cumsum_case,
+    "cumprod": cumprod_case,
     "log1p": elementwise("positive"),
     "expm1": elementwise(),
     "square": elementwise(),

@@ -79,6 +79,8 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "norm inf": (lambda L, x: x.norm(p=float("inf"), dim=1), [X]),
     "logsumexp": (lambda L, x: x.logsumexp(1), [X]),
     "cumsum": (lambda L, x: x.cumsum(1), [X]),
+    "cumprod": (lambda L, x: x.cumprod(1), [X]),
+    "cumprod at zeros": (lambda L, x: x.cumprod(1), [Z]),
     "softmax": (lambda L, x: x.softmax(1), [X]),
     "permute": (lambda L, x: x.reshape(3, 2, 2).permute(2, 0, 1), [X]),
     "expand": (lambda L, x: x[:1].expand(3, 4), [X]),

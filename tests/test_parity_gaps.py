@@ -106,3 +106,36 @@ def test_norm_argument_errors():
     with pytest.raises(RuntimeError, match="floating-point"):
         mt.linalg.matrix_norm(mt.ones(2, 2, dtype=mt.int64), "nuc")
     assert mt.linalg.norm(mt.tensor([[3.0, 4.0]]), dim=1).tolist() == [5.0]
+
+
+def test_cumprod_is_one_operation_with_exact_gradients_at_zeros():
+    import mytorch.func
+
+    a = np.array([[2.0, 0.0, 3.0, 0.0, -1.5], [0.5, 1.5, -2.0, 0.0, 4.0], [1.1, 0.7, -2.0, 0.5, 3.0]])
+    w = np.linspace(-1.0, 1.0, a.size).reshape(a.shape)
+    x = mt.tensor(a, requires_grad=True)
+    y = x.cumprod(1)
+    assert len(y._tape.operation_list) == 1 and y.grad_fn.name() == "CumprodBackward0"
+    (y * mt.tensor(w)).sum().backward()
+    want = _numeric_gradient(lambda m: float((np.cumprod(m, 1) * w).sum()), a)
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-7, atol=1e-9)
+    t = np.random.default_rng(7).standard_normal(a.shape)
+    _, tangent = mytorch.func.jvp(lambda m: m.cumprod(1), (mt.tensor(a),), (mt.tensor(t),))
+    eps = 1e-6
+    numeric = (np.cumprod(a + eps * t, 1) - np.cumprod(a - eps * t, 1)) / (2 * eps)
+    np.testing.assert_allclose(tangent.numpy(), numeric, rtol=1e-7, atol=1e-9)
+    assert mt.tensor([1, 2, 3], dtype=mt.int32).cumprod(0).dtype == mt.int64
+
+
+def test_cumprod_with_zeros_against_torch_to_second_order():
+    torch = pytest.importorskip("torch")
+    a = np.array([[0.0, 2.0, 0.0, 3.0], [1.5, 0.0, 0.0, 2.0], [0.0, 0.0, 0.0, 0.0], [1.0, -2.0, 0.5, 3.0]])
+    w, v = np.cos(np.arange(a.size)).reshape(a.shape), np.sin(np.arange(a.size)).reshape(a.shape)
+    results = []
+    for lib, grad in ((mt, mt.grad), (torch, torch.autograd.grad)):
+        x = lib.tensor(a, requires_grad=True)
+        (g,) = grad((x.cumprod(1) * lib.tensor(w)).sum(), x, create_graph=True)
+        (h,) = grad((g * lib.tensor(v)).sum(), x)
+        results.append((g.detach().numpy(), h.numpy()))
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

@@ -134,6 +134,7 @@ TORCH: dict[str, Callable[..., Any]] = {
     "norm": lambda x, p=2.0, axis=None, keepdims=False: torch.linalg.vector_norm(x, p, _dims(x, axis), keepdims),
     "prod": _prod,
     "cumsum": lambda x, axis: torch.cumsum(x, axis),
+    "cumprod": lambda x, axis: torch.cumprod(x, axis),
     "log1p": torch.log1p,
     "expm1": torch.expm1,
     "square": torch.square,
@@ -388,6 +389,7 @@ API: dict[str, tuple[Callable[..., Any], list[tuple[tuple[int, ...], str]]]] = {
     "prod keepdim": (lambda m, x: x.prod(dim=0, keepdim=True), [((2, 3, 4), R)]),
     "cumsum": (lambda m, x: x.cumsum(0), [((3, 4), R)]),
     "cumsum last": (lambda m, x: m.cumsum(x, dim=-1), [((2, 3, 4), R)]),
+    "cumprod": (lambda m, x: x.cumprod(1), [((3, 4), R)]),
     # elementwise
     "exp": (lambda m, x: x.exp() + m.exp(x), [((3, 4), R)]),
     "log": (lambda m, x: m.log(x), [((3, 4), P)]),

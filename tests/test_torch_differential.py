@@ -84,6 +84,7 @@ SHAPE_KEEPING: dict[str, Callable[[Any, Any, int], Any]] = {
     "softmax": lambda F, t, d: t.softmax(dim=d),
     "log_softmax": lambda F, t, d: F.log_softmax(t, dim=d),
     "cumsum": lambda F, t, d: t.cumsum(d),
+    "cumprod": lambda F, t, d: t.cumprod(d),
 }
 SHAPES = [(3, 4), (4,), (3, 1), (1, 4), (2, 3, 4)]
 

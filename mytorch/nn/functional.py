@@ -1890,6 +1890,73 @@ def cumsum_jvp(tangents: Sequence[Array], x: Array, axis: int) -> Array:
     return cumsum(tangents[0], axis)
 
 
+@dispatches
+def cumprod(x: Array, axis: int) -> Array:
+    """y[..., i] = x[..., 0] * ... * x[..., i] along ``axis`` (float16 multiplied in float32)."""
+    if not x.ndim:
+        return x.copy()
+    return _in_dtype_of(np.cumprod(_wide(x), axis=axis), x)
+
+
+def _first_zeros(x: Array, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Masks along ``axis``: the positions before the first zero, and the first zero itself."""
+    zero = np.asarray(x) == 0
+    seen = np.cumsum(zero, axis=axis)
+    return seen == 0, zero & (seen == 1)
+
+
+def _reversed_cumsum(a: Array, axis: int) -> Array:
+    return np.flip(cumsum(np.flip(a, axis), axis), axis)
+
+
+def _cumprod_others(grad_output: Array, x: Array, axis: int) -> Array:
+    """dx_k = sum over i >= k of g_i times the product of x_j for j <= i, j != k, as products: row
+    k of an (n, n) stack holds x with x_k replaced by 1, and its running products are those terms.
+    Differentiable through the zeros (a recorded backward); n times the memory of x."""
+    last, g = np.swapaxes(x, axis, -1), np.swapaxes(grad_output, axis, -1)
+    n = last.shape[-1]
+    rows = np.where(np.eye(n, dtype=bool), np.ones((), np.asarray(x).dtype), np.expand_dims(last, -2))
+    terms = np.where(np.triu(np.ones((n, n), dtype=bool)), cumprod(rows, -1) * np.expand_dims(g, -2), 0.0)
+    return np.swapaxes(sum(terms, -1), axis, -1)
+
+
+def cumprod_backward(grad_output: Array, x: Array, axis: int, out: Array | None = None) -> tuple[Array]:
+    """dx_k = sum over i >= k of g_i y_i / x_k without zeros (a reversed running sum, as PyTorch's);
+    along a slice with zeros, that before the first zero, the sum of g_i times the running products
+    with the first zero replaced by 1 at it, and 0 after it (every term there has that zero)."""
+    if not x.ndim:
+        return (grad_output,)
+    y = cumprod(x, axis) if out is None else out
+    before, first = _first_zeros(x, axis)
+    if before.all():
+        with np.errstate(invalid="ignore"):  # inf / inf is NaN, as in PyTorch
+            return (_in_dtype_of(_reversed_cumsum(grad_output * y, axis) / x, x),)
+    if not isinstance(x, np.ndarray):  # a recorded backward: the masks below would cut derivatives
+        return (_cumprod_others(grad_output, x, axis),)
+    one = np.ones((), x.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kept = np.where(before, _reversed_cumsum(grad_output * y, axis) / np.where(before, x, one), 0)
+        at_zero = _reversed_cumsum(grad_output * cumprod(np.where(first, one, x), axis), axis)
+    return (_in_dtype_of(np.where(first, at_zero, kept), x),)
+
+
+def cumprod_jvp(tangents: Sequence[Array], x: Array, axis: int, out: Array | None = None) -> Array:
+    """Forward mode: ẏ_i = y_i (ẋ_0 / x_0 + ... + ẋ_i / x_i) over the elements before the first
+    zero, plus, from the first zero z on, ẋ_z times the running products with x_z replaced by 1."""
+    t = tangents[0]
+    if not x.ndim:
+        return t
+    y = cumprod(x, axis) if out is None else out
+    before, first = _first_zeros(x, axis)
+    one = np.ones((), np.asarray(x).dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = y * cumsum(np.where(before, t / np.where(before, x, one), 0.0), axis)
+    if before.all():
+        return _in_dtype_of(ratio, x)
+    at_zero = sum(np.where(first, t, 0.0), axis, True)
+    return _in_dtype_of(np.where(before, ratio, at_zero * cumprod(np.where(first, one, x), axis)), x)
+
+
 # --------------------------------------------------------------------------- rounding, remainders
 # floor, ceil, round, trunc and sign are piecewise constant: their gradient is 0 everywhere (as
 # in PyTorch, which records them too, so that a graph through them gives zeros, not an error).
@@ -2135,6 +2202,7 @@ KERNELS: dict[str, Kernel] = {
         _row("norm", saves_output=True, reads=((0, OUTPUT),)),
         _row("prod", reads=X),
         _row("cumsum", reads=NOTHING),
+        _row("cumprod", saves_output=True, reads=((0, OUTPUT),)),
         _row("floor", reads=NOTHING),
         _row("ceil", reads=NOTHING),
         _row("round", reads=NOTHING),
