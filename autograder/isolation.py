@@ -17,6 +17,7 @@ The verdict is ``grading.judge`` on the arrays received, in this process.
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import json
 import math
@@ -110,14 +111,21 @@ def _too_full(folder: Path, max_bytes: int, max_entries: int) -> str | None:
     could write files of ``RLIMIT_FSIZE`` each, as many as it liked, into its folder on the
     runner's disk for the length of its test (``namespaces`` caps its tmpfs). The walk stops at
     ``max_entries``: a folder swapped for a link meanwhile (followed above its last component)
-    costs the runner that many ``lstat`` calls at most and the hand-in its own test."""
+    costs the runner that many ``lstat`` calls at most and the hand-in its own test. A folder it
+    cannot open or a file it cannot ``lstat`` (a path over ``PATH_MAX``, a folder made without read
+    permission by a worker of the runner's own user) would hide what it holds: such a folder is
+    over the limit too."""
     used, entries, folders = 0, 0, [os.fspath(folder)]
     while folders:
         path = folders.pop()
         try:
             fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        except OSError:
+        except (FileNotFoundError, NotADirectoryError):  # removed, or swapped for a file or a link, meanwhile
             continue
+        except OSError as error:  # a path over PATH_MAX, a folder made without read permission: what it holds is hidden
+            if error.errno == errno.ELOOP:
+                continue
+            return f"a folder the runner cannot look into ({error.strerror})"
         try:
             with os.scandir(fd) as listing:
                 for entry in listing:
@@ -126,8 +134,10 @@ def _too_full(folder: Path, max_bytes: int, max_entries: int) -> str | None:
                         return f"more than {max_entries} files and folders"
                     try:
                         info = entry.stat(follow_symlinks=False)
-                    except OSError:
+                    except FileNotFoundError:
                         continue
+                    except OSError as error:
+                        return f"a file the runner cannot look at ({error.strerror})"
                     used += info.st_blocks * 512
                     if used > max_bytes:
                         return f"more than {max_bytes // 2**20} MB"

@@ -51,6 +51,7 @@ from hostile_handins import (  # noqa: E402
     LITTERER,
     MARK,
     MEMHOG,
+    MISBEHAVER,
     NODE_MAKER,
     OOM,
     PARENT_READER,
@@ -1540,3 +1541,34 @@ def test_the_runner_stops_a_test_whose_folder_on_the_disk_grows_past_its_limit(t
     folder.mkdir()
     (folder / "link").symlink_to(tmp_path / "elsewhere")
     assert _too_full(folder, 2**19, 100) is None  # a link is never followed
+    fd = os.open(folder, os.O_RDONLY)
+    for _ in range(20):  # past PATH_MAX: a path the runner cannot open would hide what is below it
+        os.mkdir("d" * 250, dir_fd=fd)
+        fd, above = os.open("d" * 250, os.O_RDONLY, dir_fd=fd), fd
+        os.close(above)
+    os.close(fd)
+    assert _too_full(folder, 2**40, 100) == "a folder the runner cannot look into (File name too long)"
+    subprocess.run(["rm", "-rf", str(folder)], check=True)
+
+
+def test_exceptions_exits_finalizers_crashes_and_patched_builtins_each_cost_only_their_own_test(grader, tmp_path):
+    """What a kernel can do to the worker instead of answering, each in one test: every such test
+    fails with its own verdict, the runner goes on, its last line is the true score, the atexit hook
+    never runs (the worker ends with ``os._exit``) and the forged PASS line stays quoted."""
+    (tmp_path / "src" / "mytorch" / "nn").mkdir(parents=True)
+    (tmp_path / "src" / "mytorch" / "__init__.py").write_text("")
+    (tmp_path / "src" / "mytorch" / "nn" / "__init__.py").write_text("")
+    (tmp_path / "src" / "mytorch" / "nn" / "functional.py").write_text(MISBEHAVER)
+    archive = tar_of(tmp_path / "src", tmp_path / "misbehaver.tar")
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", "none", "operations", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 0}})
+    verdicts = {name: verdict for name, verdict in re.findall(r"FAIL  operations/(\w+).*\n\s+\| (.*)", done.stdout)}
+    assert verdicts["mul"].startswith("KeyboardInterrupt: interrupted on purpose"), verdicts
+    assert verdicts["sub"].startswith("SystemExit: 0"), verdicts
+    assert verdicts["matmul"].startswith("PASS  operations/matmul"), verdicts  # its text's last line, quoted
+    assert verdicts["div"] == "CRASH: the test's process died (exit status 0) before reporting.", verdicts
+    assert verdicts["log"].startswith(("KILLED: the test's process was killed (SIGSEGV)", "RecursionError")), verdicts
+    assert verdicts["exp"], verdicts
+    assert "ATEXIT RAN" not in done.stdout and "a thread left behind" in done.stdout
+    assert not re.search(r"^PASS  operations/", done.stdout, re.M)
