@@ -7,6 +7,14 @@ tuple for a tuple (``jacobian`` of a function returning a tuple: one entry per o
 for one output; ``hessian``: the blocks ``H[i][j]``). With ``create_graph=False`` (the
 default) the results are constants; with ``create_graph=True`` they are in the graph of the
 inputs that require a gradient, so they can be differentiated again.
+
+``strict=True`` is PyTorch's rule: a ``RuntimeError`` where the function, or a derivative asked
+for, is independent of an input, judged by the graph (a path from the input), not by values
+(``x * 0`` depends on x): an output no input reaches; an input that reaches no output
+(``jacobian``: an output-input pair without a path); for ``hessian``, a gradient that is
+independent of an input (its block of the Hessian); for ``hvp``/``vhp``, a gradient independent
+of every input, or H v independent of an input; and with ``create_graph=True``, a result that
+does not depend on the inputs (a linear function's ``vjp``, whose result is constant).
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ from typing import Any
 import numpy as np
 
 from mytorch import func
+from mytorch.autograd_engine import enable_grad
+from mytorch.backward_graph import grad
 from mytorch.tensor import Tensor
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
@@ -24,15 +34,66 @@ __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
 _STRATEGIES = ("reverse-mode", "forward-mode")
 
 
-def _inputs(what: str, inputs: Any, create_graph: bool, strict: bool) -> tuple[bool, tuple[Tensor, ...]]:
+def _inputs(what: str, inputs: Any, create_graph: bool) -> tuple[bool, tuple[Tensor, ...]]:
     """(whether ``inputs`` was one Tensor, the inputs as a tuple: detached without ``create_graph``)."""
-    if strict:
-        raise ValueError(f"autograd.functional.{what}: strict=True is not supported (an unused input gets zeros)")
     single = isinstance(inputs, Tensor)
     given = (inputs,) if single else tuple(inputs) if isinstance(inputs, (tuple, list)) else None
     if given is None or not given or not all(isinstance(t, Tensor) for t in given):
         raise TypeError(f"autograd.functional.{what}: inputs must be a Tensor or a tuple of Tensors")
     return single, given if create_graph else tuple(t.detach() for t in given)
+
+
+def _independent(what: str, found: str) -> RuntimeError:
+    return RuntimeError(f"autograd.functional.{what}(strict=True): {found}; strict mode does not allow it")
+
+
+def _paths(what: str, ys: list[Tensor], xs: tuple[Tensor, ...], seeds: list[Any], graph: bool, of: str) -> tuple:
+    """The gradients of ``ys`` (with cotangents ``seeds``) for ``xs``, recorded; a strict error for
+    one that no path gives (``of``: what they are), or, when ``graph`` (``create_graph=True``), for
+    one that does not depend on the inputs."""
+    found = grad(ys, xs, seeds, retain_graph=True, create_graph=True, allow_unused=True)
+    for j, g in enumerate(found):
+        if g is None:
+            raise _independent(what, f"{of} is independent of input {j}")
+        if graph and not g.requires_grad:
+            raise _independent(
+                what, f"with create_graph=True, {of} with respect to input {j} does not depend on the inputs"
+            )
+    return found
+
+
+def _check_strict(what: str, f: Callable[..., Any], args: tuple[Tensor, ...], create_graph: bool) -> None:
+    """PyTorch's ``strict=True`` (see the module's documentation), checked on a run of ``f`` of its
+    own, on fresh leaves: raises ``RuntimeError`` naming the output and input."""
+    xs = tuple(a.detach().requires_grad_() for a in args)
+    with enable_grad():
+        outs = [o for o in func._flatten(f(*xs))[0] if isinstance(o, Tensor)]
+        for i, o in enumerate(outs):
+            if not o.requires_grad:
+                raise _independent(what, f"output {i} of the function is independent of every input")
+        ones = [Tensor(np.ones(o.shape, o.dtype)) for o in outs]
+        if what == "jacobian":
+            for i, o in enumerate(outs):
+                _paths(what, [o], xs, [ones[i]], create_graph, f"output {i} of the function")
+            return
+        if what == "jvp":
+            us = [Tensor(np.zeros(o.shape, o.dtype), requires_grad=True) for o in outs]
+            vs = [Tensor(np.ones(x.shape, x.dtype)) for x in xs]
+            pulled = _paths(what, outs, xs, us, False, "the function's output")
+            _paths(what, list(pulled), tuple(us), vs, create_graph, "J v (by the double-backward trick) of the output")
+            return
+        gs = _paths(what, outs, xs, ones, create_graph and what == "vjp", "the function's output")
+        if what == "vjp":
+            return
+        for j, g in enumerate(gs):
+            if not g.requires_grad:
+                raise _independent(what, f"the gradient with respect to input {j} does not depend on the inputs")
+        if what == "hessian":
+            for i, g in enumerate(gs):
+                _paths(what, [g], xs, [Tensor(np.ones(g.shape, g.dtype))], create_graph, f"the gradient for input {i}")
+        else:
+            vs = [Tensor(np.ones(x.shape, x.dtype)) for x in xs]
+            _paths(what, list(gs), xs, vs, create_graph, "H v")
 
 
 def _ones(what: str, v: Any, like: tuple[Any, ...], of: str) -> Any:
@@ -66,7 +127,9 @@ def _per_input(values: tuple[Any, ...], single: bool) -> Any:
 
 def vjp(f: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> Any:
     """``(f(inputs), v^T J)``: ``v`` like the output (None for a one-element output: 1)."""
-    single, args = _inputs("vjp", inputs, create_graph, strict)
+    single, args = _inputs("vjp", inputs, create_graph)
+    if strict:
+        _check_strict("vjp", f, args, create_graph)
     out, pullback = func.vjp(f, *args)
     v = _ones("vjp", v, (out,), "a function returning one element")
     return _constant((out, _per_input(pullback(v), single)), create_graph)
@@ -74,7 +137,9 @@ def vjp(f: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = 
 
 def jvp(f: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> Any:
     """``(f(inputs), J v)``: ``v`` like the inputs (None for one one-element input: 1)."""
-    single, args = _inputs("jvp", inputs, create_graph, strict)
+    single, args = _inputs("jvp", inputs, create_graph)
+    if strict:
+        _check_strict("jvp", f, args, create_graph)
     return _constant(func.jvp(f, args, _vectors("jvp", v, args, single)), create_graph)
 
 
@@ -84,7 +149,9 @@ def _matrices(what: str, transform: Callable[..., Any], f: Callable[..., Any], i
     create_graph, strict, strategy = options
     if strategy not in _STRATEGIES:
         raise ValueError(f"autograd.functional.{what}: the strategy must be one of {_STRATEGIES}, got {strategy!r}")
-    single, args = _inputs(what, inputs, create_graph, strict)
+    single, args = _inputs(what, inputs, create_graph)
+    if strict:
+        _check_strict(what, f, args, create_graph)
     return _constant(transform(f, 0 if single else tuple(range(len(args))))(*args), create_graph)
 
 
@@ -117,7 +184,9 @@ def hessian(
 
 def hvp(f: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> Any:
     """``(f(inputs), H v)`` for ``f`` returning one element, ``v`` like the inputs."""
-    single, args = _inputs("hvp", inputs, create_graph, strict)
+    single, args = _inputs("hvp", inputs, create_graph)
+    if strict:
+        _check_strict("hvp", f, args, create_graph)
     value, products = func.hvp(f, args, _vectors("hvp", v, args, single))
     return _constant((value, _per_input(products, single)), create_graph)
 

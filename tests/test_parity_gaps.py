@@ -139,3 +139,65 @@ def test_cumprod_with_zeros_against_torch_to_second_order():
         results.append((g.detach().numpy(), h.numpy()))
     for got, want in zip(*results):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+STRICT_FUNCTIONS = {
+    "unused y": lambda a, b: (a * 2).sum(),
+    "detached": lambda a, b: (a.detach() * b.detach()).sum(),
+    "square": lambda a, b: (a**2).sum() + (b**2).sum(),
+    "linear": lambda a, b: (2 * a).sum() + (3 * b).sum(),
+    "x^2 + y": lambda a, b: (a**2).sum() + b.sum(),
+    "x*y": lambda a, b: (a * b).sum(),
+    "x*y*0": lambda a, b: (a * b * 0).sum(),
+    "cube": lambda a, b: (a**3).sum() + (a * b).sum() * (b**2).sum(),
+}
+STRICT_TUPLES = {"tuple out": lambda a, b: (a * 2, b * 3), "tuple out mixed": lambda a, b: (a * b, b**2)}
+
+
+def _strict_verdicts(lib):
+    """For each function and each of vjp, jvp, jacobian, hessian, hvp, vhp with create_graph False and
+    True: whether strict=True raises RuntimeError."""
+    af = lib.autograd.functional
+    x, y = lib.tensor([1.0, 2.0], dtype=lib.float64), lib.tensor([3.0, 4.0], dtype=lib.float64)
+    ones = (lib.ones(2, dtype=lib.float64), lib.ones(2, dtype=lib.float64))
+    calls = {
+        "vjp": lambda f, cg: af.vjp(f, (x, y), lib.tensor(1.0, dtype=lib.float64), cg, True),
+        "jvp": lambda f, cg: af.jvp(f, (x, y), ones, cg, True),
+        "jacobian": lambda f, cg: af.jacobian(f, (x, y), cg, True),
+        "hessian": lambda f, cg: af.hessian(f, (x, y), cg, True),
+        "hvp": lambda f, cg: af.hvp(f, (x, y), ones, cg, True),
+        "vhp": lambda f, cg: af.vhp(f, (x, y), ones, cg, True),
+    }
+    verdicts = {}
+    for name, f in {**STRICT_FUNCTIONS, **STRICT_TUPLES}.items():
+        for what, call in calls.items():
+            if name in STRICT_TUPLES and what not in ("jvp", "jacobian"):
+                continue
+            for cg in (False, True):
+                try:
+                    call(f, cg)
+                    verdicts[name, what, cg] = "ok"
+                except RuntimeError:
+                    verdicts[name, what, cg] = "raises"
+    return verdicts
+
+
+def test_strict_mode_raises_where_pytorch_raises():
+    torch = pytest.importorskip("torch")
+    assert _strict_verdicts(mt) == _strict_verdicts(torch)
+
+
+def test_strict_mode_rules_without_torch():
+    af = mt.autograd.functional
+    x, y = mt.tensor([1.0, 2.0], dtype=mt.float64), mt.tensor([3.0, 4.0], dtype=mt.float64)
+    with pytest.raises(RuntimeError, match="independent of input 1"):
+        af.vjp(lambda a, b: (a * 2).sum(), (x, y), strict=True)
+    with pytest.raises(RuntimeError, match="output 1 of the function is independent of input 0"):
+        af.jacobian(lambda a, b: (a * b, b**2), (x, y), strict=True)
+    with pytest.raises(RuntimeError, match="gradient for input 0 is independent of input 0"):
+        af.hessian(lambda a, b: (a * b).sum(), (x, y), strict=True)
+    with pytest.raises(RuntimeError, match="does not depend on the inputs"):
+        af.vjp(lambda a: (2 * a).sum(), x, create_graph=True, strict=True)
+    out, (gx, gy) = af.vjp(lambda a, b: (a * b * 0).sum(), (x, y), strict=True)  # zero, but connected
+    assert gx.tolist() == [0.0, 0.0] and gy.tolist() == [0.0, 0.0]
+    np.testing.assert_array_equal(af.hessian(lambda a: (a**3).sum(), x, strict=True).numpy(), np.diag([6.0, 12.0]))
