@@ -756,26 +756,34 @@ def test_a_module_subclass_with_its_own_forward_runs_dynamically():
     )
 
 
-@pytest.mark.parametrize("kind", ["clipped", "divergence", "twice"])
+STEPPING = ["no update", "two updates", "another optimizer", "update first"]
+
+
+@pytest.mark.parametrize("kind", ["clipped", "divergence", "twice", *STEPPING])
 def test_a_handout_step_that_does_more_around_its_backward_is_refused(kind):
     """A ``Replay(step, engine, optimizer)`` step that clips its gradients before the update, starts
-    the backward with 2, or runs it twice: the replay ran one backward from 1 and no clipping."""
+    the backward with 2, or runs it twice: the replay ran one backward from 1 and no clipping. One
+    that steps another optimizer (a new one swapped in), none, or the given one twice or before
+    its backward: the program ran the given optimizer's update once, after it (silently, before)."""
 
     def build():
         engine = Autograd()
         layer, loss_fn = Linear(4, 2, engine, rng=0), F_MSE(engine)
-        opt = SGD(layer.parameters(), 0.1)
+        opt, other = SGD(layer.parameters(), 0.1, momentum=0.9), SGD(layer.parameters(), 0.05)
 
         def step(x, y):
             engine.zero_grad()
             opt.zero_grad()
+            if kind == "update first":
+                opt.step()
             loss = loss_fn(y, layer(x))
             engine.backward(2.0 if kind == "divergence" else 1.0, output=loss)
             if kind == "twice":
                 engine.backward(1.0, output=loss)
             if kind == "clipped":
                 np.clip(layer.dW, -0.01, 0.01, out=layer.dW)
-            opt.step()
+            for _ in range({"no update": 0, "update first": 0, "two updates": 2}.get(kind, 1)):
+                (other if kind == "another optimizer" else opt).step()
             return loss
 
         return layer, step, engine, opt
@@ -783,13 +791,14 @@ def test_a_handout_step_that_does_more_around_its_backward_is_refused(kind):
     rng = np.random.default_rng(42)
     (layer_d, dynamic, _, _), (layer_r, step, engine, opt) = build(), build()
     x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 2))
-    with pytest.raises(ReplayError, match="clipping" if kind == "clipped" else "backward"):
+    expected = "optimizer" if kind in STEPPING else "clipping" if kind == "clipped" else "backward"
+    with pytest.raises(ReplayError, match=expected):
         Replay(step, engine, opt)(x, y)
     replay = Replay(step, engine, opt, fallback=True)
     dynamic(x, y)  # (the refused capture above ran one step)
     for _ in range(3):
         assert np.array_equal(dynamic(x, y), replay(x, y))
-        assert np.array_equal(layer_d.W, layer_r.W)
+        assert np.array_equal(layer_d.W, layer_r.W) and np.array_equal(layer_d.b, layer_r.b)
     assert replay.replays == 0
 
 

@@ -821,3 +821,42 @@ def test_a_step_using_nn_utils_clipping_is_refused_even_under_the_limit(clip):
 
     with pytest.raises(ReplayError, match=f"nn.utils.clip_grad_{clip}_"):
         Replay(step, optimizer=opt)(*batch(np.random.default_rng(56), 4, "ce"))
+
+
+@pytest.mark.parametrize("kind", ["none", "twice", "another", "before"])
+def test_a_step_updating_with_another_optimizer_or_not_once_is_refused(kind):
+    """The program's update is the given optimizer's, once, after the backward: a step that
+    steps another optimizer (one swapped in for the old), none, the given one twice or before
+    its backward was compiled with that update anyway, and trained with other numbers."""
+
+    def make():
+        model, opt, _ = build()
+        other = optim.SGD(model.parameters(), lr=0.05)
+        loss_fn = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            opt.zero_grad()
+            if kind == "before":
+                opt.step()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            for _ in range(2 if kind == "twice" else 0):
+                opt.step()
+            if kind == "another":
+                other.step()
+            return loss
+
+        return model, opt, step
+
+    rng = np.random.default_rng(46)
+    (model_d, _, dynamic), (model_r, opt, step) = make(), make()
+    x, y = batch(rng, 4, "ce")
+    with pytest.raises(ReplayError, match="optimizer"):
+        Replay(step, optimizer=opt)(x, y)
+    replay = Replay(step, optimizer=opt, fallback=True)
+    dynamic(x, y)  # (the refused capture above ran one step)
+    for _ in range(3):
+        assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy())
+    for p, q in zip(model_d.parameters(), model_r.parameters()):
+        assert np.array_equal(p.numpy(), q.numpy())
+    assert replay.replays == 0

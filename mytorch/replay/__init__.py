@@ -33,7 +33,8 @@ Guards, checked before every replay (a failing guard captures the step again):
   (``register_hook``, which only the dynamic backward runs).
 
 At the capture, what the step does around its backward is checked too: exactly one backward,
-from the loss, with divergence (or implied gradient) 1; the gradients handed to the
+from the loss, with divergence (or implied gradient) 1; exactly one call of the given
+optimizer's ``step``, after it (not another optimizer's); the gradients handed to the
 optimizer's step as backward left them (gradient clipping or scaling in the step is refused);
 no hook on an intermediate result; for ``hw_bonus.mlp.MLP`` (its ``check``), modules whose
 forward is MyTorch's own.
@@ -86,7 +87,7 @@ from mytorch.nn.module import called
 from mytorch.nn.module import edition as module_edition
 from mytorch.replay.compiler import Program, ReplayError, compile_step, signature
 from mytorch.replay.rules import Slot
-from mytorch.replay.tensors import Recorder, tensor_step
+from mytorch.replay.tensors import Recorder, stepped, tensor_step
 from mytorch.tensor import Tensor
 from mytorch.tensor_graph import _LEAF_HOOKS
 
@@ -520,6 +521,7 @@ class _HandoutRun:
         self.backwards: list[tuple[Any, Any]] = []  # (divergence, output) of each engine.backward
         self.left: list[tuple[np.ndarray, np.ndarray]] = []  # the optimizer's gradients after the last one, copied
         self.changed: list[int] = []  # the optimizer's gradients changed between it and optimizer.step()
+        self.steps: list[int] = []  # for each optimizer.step(), how many backwards had run
 
     @contextmanager
     def watching(self, engine: Any, optimizer: Any) -> Iterator[None]:
@@ -534,6 +536,7 @@ class _HandoutRun:
         step = optimizer.step
 
         def watched_step(*args: Any, **kwargs: Any) -> Any:
+            self.steps.append(len(self.backwards))
             self.changed += [i for i, (g, then) in enumerate(self.left) if not np.array_equal(g, then, equal_nan=True)]
             return step(*args, **kwargs)
 
@@ -554,6 +557,8 @@ class _HandoutRun:
                 "replay: the step must run engine.backward from the loss it returns with divergence 1 (the "
                 "criterion's backward()); a replay starts the backward there, with 1: run this step dynamically"
             )
+        if self.steps != [1]:
+            raise ReplayError(stepped(self.steps))
         if self.changed:
             raise ReplayError(
                 f"replay: the step changes gradient {self.changed[0]} of the optimizer between engine.backward and "

@@ -41,6 +41,7 @@ class Recorder:
             changed between its backward and the optimizer's step.
         read: ``(read, value)``: settings the step read off the modules' attributes (a loss's
             class weights), ``read()`` giving their value now; a replay compares it with ``value``.
+        steps: for each call of the replayed optimizer's ``step``, how many backwards had run.
     """
 
     def __init__(self) -> None:
@@ -54,6 +55,7 @@ class Recorder:
         self.clipped: list[str] = []  # the nn.utils clipping functions the step called
         self.updated: list[str] = []  # state the step's modules changed off the tape
         self.second_order = False  # the step ran a backward with create_graph=True
+        self.steps: list[int] = []
 
     def __enter__(self) -> Recorder:
         CAPTURE.append(self)
@@ -87,6 +89,7 @@ class Recorder:
         run's gradients stay under) is not seen here: ``verify`` catches it."""
         if threading.get_ident() != self.thread:
             return
+        self.steps.append(len(self.runs))
         for i, p in enumerate(optimizer.params):
             left = self.left.get(id(p))
             if left is None or left[0] is not p:
@@ -128,6 +131,22 @@ class Recorder:
             self.made[id(array)] = (array, make, args)
 
 
+def stepped(steps: list[int]) -> str:
+    """Why a step calling the replayed optimizer's ``step`` as ``steps`` says (how many
+    backwards had run at each call) cannot be replayed, which runs its update once, after
+    the backward."""
+    if not steps:
+        what = "never calls the step() of the optimizer given to Replay (another optimizer's, or none)"
+    elif len(steps) > 1:
+        what = f"calls optimizer.step() {len(steps)} times"
+    else:
+        what = "calls optimizer.step() before its backward"
+    return (
+        f"replay: the step {what}; a replay runs that optimizer's update once, after the backward: pass the "
+        "optimizer the step updates (Replay(step, optimizer=opt)), or run this step dynamically"
+    )
+
+
 def tensor_step(
     recorder: Recorder, optimizer: Any, loss: Any
 ) -> tuple[list[Operation], np.ndarray, list[Entry], list[tuple[Tensor, Tensor]]]:
@@ -155,6 +174,8 @@ def tensor_step(
     ops, leaves, output, seed = recorder.runs[0]
     if output is not loss._data or not np.all(seed == 1):
         raise ReplayError("replay: the step must call backward() on the loss it returns, without a gradient argument")
+    if recorder.steps != [1]:
+        raise ReplayError(stepped(recorder.steps))
     if recorder.accumulating:
         raise ReplayError(
             f"replay: the step adds into {len(recorder.accumulating)} gradient(s) it did not zero (call "
