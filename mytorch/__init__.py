@@ -38,6 +38,8 @@ from mytorch.tensor import __all__ as _tensor_all
 from mytorch.tensor_einsum import einsum
 from mytorch.tensor_index import *  # noqa: F403 - gather, index_select, scatter, scatter_add
 from mytorch.tensor_index import __all__ as _index_all
+from mytorch.tensor_layout import *  # noqa: F403 - unflatten, swapaxes, broadcast_to, tensor_split, ...
+from mytorch.tensor_layout import __all__ as _layout_all
 from mytorch.tensor_math import *  # noqa: F403 - sum, mean, max, norm, var, where, clamp, ...
 from mytorch.tensor_math import __all__ as _math_all
 from mytorch.tensor_matrix import *  # noqa: F403 - tril, triu, diag, trace, mv, cdist
@@ -76,7 +78,7 @@ __all__ = [
     "set_printoptions",
 ]
 __all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all + _index_all + _sort_all
-__all__ += _select_all + _matrix_all + _pointwise_all + _stats_all
+__all__ += _select_all + _matrix_all + _pointwise_all + _stats_all + _layout_all
 
 
 class _CallableModule(types.ModuleType):
