@@ -155,8 +155,8 @@ def _config(args: argparse.Namespace, checkpoint_path: Path) -> tuple[dict[str, 
 def _check_state(path: Path, state: dict[str, np.ndarray], expected: dict[str, np.ndarray]) -> None:
     """Refuse a checkpoint's weights and optimizer state unless they are arrays this network
     saves, each of the dtype it saves (an array it would ignore, or integer weights cast to
-    float, means the file is not what this run wrote). Missing arrays and wrong shapes are
-    refused by ``MLP.load_state_dict``."""
+    float, means the file is not what this run wrote), and the optimizer's settings as the
+    config gives them. Missing arrays and wrong shapes are refused by ``MLP.load_state_dict``."""
     unknown = sorted(set(state) - set(expected))
     if unknown:
         raise ValueError(f"{path}: damaged checkpoint: array(s) {', '.join(unknown)} belong to no part of this network")
@@ -164,6 +164,11 @@ def _check_state(path: Path, state: dict[str, np.ndarray], expected: dict[str, n
         if key in state and state[key].dtype != array.dtype:
             raise ValueError(
                 f"{path}: damaged checkpoint: array {key!r} holds {state[key].dtype}; this network's is {array.dtype}"
+            )
+        if key.startswith("optim.group.") and key in state and not np.array_equal(state[key], array):
+            # (the optimizer's settings: the config's, which the run reports; the file's would win silently)
+            raise ValueError(
+                f"{path}: damaged checkpoint: {key!r} is {state[key].tolist()!r}; the config gives {array.tolist()!r}"
             )
 
 

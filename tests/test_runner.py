@@ -271,8 +271,12 @@ def test_a_damaged_checkpoint_config_is_refused_in_one_line(tmp_path, capsys, ch
         ({"history": np.zeros((1, 6))}, "'history' has shape (1, 6), 2 epochs need (2, 6)"),
         ({"W.0": np.full((4, 2), np.nan)}, "damaged checkpoint: array 'W.0' holds NaN or infinite values"),
         ({"b.1": np.array([np.inf, 0.0])}, "array 'b.1' holds NaN or infinite values"),
+        ({"optim.group.0.lr": 5.0}, "'optim.group.0.lr' is 5.0; the config gives 0.5"),
+        ({"optim.group.0.nesterov": True}, "'optim.group.0.nesterov' is True; the config gives False"),
+        ({"optim.group.0.lr": [0.1, 0.1]}, "'optim.group.0.lr' is [0.1, 0.1]"),
     ],
-    ids=["epoch -3", "epoch 10**6", "epoch float", "history short", "nan weights", "inf bias"],
+    ids=["epoch -3", "epoch 10**6", "epoch float", "history short", "nan weights", "inf bias", "lr", "nesterov",
+         "lr pair"],
 )  # fmt: skip
 def test_a_damaged_checkpoint_array_is_refused_not_called_a_divergence(tmp_path, capsys, changes, named):
     run_ok(capsys, "--dataset", "and", "--epochs", "2", "--hidden", "4", "--out", str(tmp_path), "--no-plots")
