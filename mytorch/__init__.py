@@ -35,6 +35,8 @@ from mytorch.serialization import load, save
 from mytorch.tensor import *  # noqa: F403 - Tensor and its ops (log, sin, exp, tanh, ...)
 from mytorch.tensor import Tensor
 from mytorch.tensor import __all__ as _tensor_all
+from mytorch.tensor_composed import *  # noqa: F403 - log2, sinh, logaddexp, addmm, kron, cummax, ...
+from mytorch.tensor_composed import __all__ as _composed_all
 from mytorch.tensor_einsum import einsum
 from mytorch.tensor_index import *  # noqa: F403 - gather, index_select, scatter, scatter_add
 from mytorch.tensor_index import __all__ as _index_all
@@ -78,7 +80,7 @@ __all__ = [
     "set_printoptions",
 ]
 __all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all + _index_all + _sort_all
-__all__ += _select_all + _matrix_all + _pointwise_all + _stats_all + _layout_all
+__all__ += _select_all + _matrix_all + _pointwise_all + _stats_all + _layout_all + _composed_all
 
 
 class _CallableModule(types.ModuleType):

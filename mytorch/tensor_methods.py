@@ -22,6 +22,7 @@ import numpy as np
 
 from mytorch import (
     factories,
+    tensor_composed,
     tensor_graph,
     tensor_index,
     tensor_layout,
@@ -433,6 +434,7 @@ METHODS: dict[str, Any] = {
     **{name: getattr(tensor_stats, name) for name in tensor_stats.__all__},
     **{name: getattr(tensor_shape, name) for name in ("movedim", "narrow", "roll", "select", "resize_", "resize_as_")},
     **tensor_layout.METHODS,
+    **tensor_composed.METHODS,
     "index_add": tensor_index.index_add,
     "index_add_": tensor_index.index_add_,
     "mT": property(lambda self: tensor_shape.transpose(self, -2, -1), doc="The last two axes swapped."),

@@ -1,0 +1,460 @@
+"""Functions with PyTorch's names composed of the kernel table's operations (gradients, forward
+mode and higher derivatives are theirs): ``log2``, ``log10``, ``exp2``, ``sinh``, ``cosh``,
+``tan``, ``logit``, ``xlogy``, ``logaddexp``, ``logaddexp2``, ``hypot``, ``deg2rad``, ``rad2deg``,
+``copysign``, ``fmax``, ``fmin``, ``float_power``, the aliases ``positive``, ``negative``,
+``absolute``, ``fix``, ``sgn``, ``greater``, ``less``, ...; the products ``addmm``, ``addmv``,
+``baddbmm``, ``addbmm``, ``tensordot``, ``inner``, ``kron``, ``matrix_power``; the scans and
+reductions ``cummax``, ``cummin``, ``nansum``, ``nanmean``, ``diff``, ``dist``; and the constants
+(no gradient) ``logical_and``/``or``/``xor``/``not``, ``isneginf``, ``isposinf``, ``isreal``,
+``isin``, ``signbit``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from typing import Any, cast
+
+import numpy as np
+
+from mytorch.arguments import check_dim
+from mytorch.tensor import Tensor, cos, exp, expm1, log, log1p, maximum, sin, sqrt
+from mytorch.tensor import abs as _abs
+from mytorch.tensor_index import gather
+from mytorch.tensor_math import (
+    ValuesIndices,
+    clamp,
+    ge,
+    gt,
+    isnan,
+    le,
+    lt,
+    ne,
+    norm,
+    sign,
+    trunc,
+)
+from mytorch.tensor_math import sum as _sum
+from mytorch.tensor_math import (
+    where as _where_any,
+)
+from mytorch.tensor_shape import cat, permute, reshape
+
+__all__ = [
+    "absolute",
+    "addbmm",
+    "addmm",
+    "addmv",
+    "baddbmm",
+    "copysign",
+    "cosh",
+    "cummax",
+    "cummin",
+    "deg2rad",
+    "diff",
+    "dist",
+    "exp2",
+    "fix",
+    "float_power",
+    "fmax",
+    "fmin",
+    "greater",
+    "greater_equal",
+    "hypot",
+    "inner",
+    "isin",
+    "isneginf",
+    "isposinf",
+    "isreal",
+    "kron",
+    "less",
+    "less_equal",
+    "log10",
+    "log2",
+    "logaddexp",
+    "logaddexp2",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "logit",
+    "matrix_power",
+    "nanmean",
+    "nansum",
+    "negative",
+    "not_equal",
+    "positive",
+    "rad2deg",
+    "sgn",
+    "signbit",
+    "sinh",
+    "tan",
+    "tensordot",
+    "xlogy",
+]
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
+    return cast(Tensor, _where_any(condition, input, other))
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+
+
+def _floating(x: Any) -> Tensor:
+    """``x`` as a Tensor; bools and integers in the default float dtype, as PyTorch's float functions take them."""
+    t = _t(x)
+    if t.dtype.kind in "biu":
+        from mytorch.dtypes import get_default_dtype
+
+        return t.to(get_default_dtype())
+    return t
+
+
+# --------------------------------------------------------------------------- elementwise
+def log2(input: Any) -> Tensor:  # noqa: A002
+    """The base-2 logarithm, ``log(x) / ln 2``."""
+    return log(_floating(input)) * (1.0 / _LN2)
+
+
+def log10(input: Any) -> Tensor:  # noqa: A002
+    """The base-10 logarithm, ``log(x) / ln 10``."""
+    return log(_floating(input)) * (1.0 / _LN10)
+
+
+def exp2(input: Any) -> Tensor:  # noqa: A002
+    """``2 ** x``, as ``exp(x ln 2)``."""
+    return exp(_floating(input) * _LN2)
+
+
+def sinh(input: Any) -> Tensor:  # noqa: A002
+    """The hyperbolic sine, ``(expm1(x) - expm1(-x)) / 2`` (exact for tiny x)."""
+    x = _floating(input)
+    return (expm1(x) - expm1(-x)) * 0.5
+
+
+def cosh(input: Any) -> Tensor:  # noqa: A002
+    """The hyperbolic cosine, ``(exp(x) + exp(-x)) / 2``."""
+    x = _floating(input)
+    return (exp(x) + exp(-x)) * 0.5
+
+
+def tan(input: Any) -> Tensor:  # noqa: A002
+    """The tangent, ``sin(x) / cos(x)``."""
+    x = _floating(input)
+    return sin(x) / cos(x)
+
+
+def logit(input: Any, eps: float | None = None) -> Tensor:  # noqa: A002
+    """``log(p / (1 - p))``, as ``log(p) - log1p(-p)``; with ``eps``, p is first clamped to
+    [eps, 1 - eps] (the gradient is 0 outside, as in PyTorch)."""
+    p = _floating(input)
+    if eps is not None:
+        p = clamp(p, eps, 1.0 - eps)
+    return log(p) - log1p(-p)
+
+
+def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``x * log(y)``, 0 where x is 0 and y is not NaN (even where y is 0 or inf), as PyTorch's; the
+    gradient in x is ``log(y)``, 0 where x is 0 and y <= 0, as PyTorch's."""
+    x, y = _floating(input), _floating(other)
+    y_data = np.asarray(y._data)
+    cut = (np.asarray(x._data) == 0) & ((y_data <= 0) | np.isposinf(y_data))
+    if cut.any():
+        y = where(Tensor(cut), Tensor(np.ones((), y.dtype)), y)
+    return x * log(y)
+
+
+def logaddexp(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``log(exp(a) + exp(b))`` without overflow: ``max(a, b) + log1p(exp(-|a - b|))``; where both
+    are the same infinity, that infinity."""
+    a, b = _floating(input), _floating(other)
+    high = maximum(a, b)
+    gap = _abs(a - b)
+    same_inf = np.isinf(a._data) & (a._data == b._data)
+    if same_inf.any():
+        gap = where(Tensor(same_inf), Tensor(np.zeros((), gap.dtype)), gap)
+        return where(Tensor(same_inf), a, high + log1p(exp(-gap)))
+    return high + log1p(exp(-gap))
+
+
+def logaddexp2(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``log2(2**a + 2**b)`` without overflow."""
+    return logaddexp(_floating(input) * _LN2, _floating(other) * _LN2) * (1.0 / _LN2)
+
+
+def hypot(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``sqrt(a**2 + b**2)``."""
+    a, b = _floating(input), _floating(other)
+    return sqrt(a * a + b * b)
+
+
+def deg2rad(input: Any) -> Tensor:  # noqa: A002
+    """Degrees to radians."""
+    return _floating(input) * (math.pi / 180.0)
+
+
+def rad2deg(input: Any) -> Tensor:  # noqa: A002
+    """Radians to degrees."""
+    return _floating(input) * (180.0 / math.pi)
+
+
+def copysign(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``|a|`` with the sign of ``b`` (the sign bit: -0.0 counts as negative), as PyTorch's; the
+    gradient in a is ``sign(a) * sign(result)``, 0 at a = 0."""
+    a = _floating(input)
+    b = _t(other)
+    negative = np.signbit(b._data)
+    signs = Tensor(np.where(negative, -1.0, 1.0).astype(a.dtype))
+    return _abs(a) * signs
+
+
+def fmax(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The larger of a and b, ignoring a NaN (NaN only where both are); ties take a's gradient, as PyTorch's."""
+    a, b = _t(input), _t(other)
+    return where(Tensor(np.asarray((a._data >= b._data) | np.isnan(b._data))), a, b)
+
+
+def fmin(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The smaller of a and b, ignoring a NaN (NaN only where both are); ties take a's gradient, as PyTorch's."""
+    a, b = _t(input), _t(other)
+    return where(Tensor(np.asarray((a._data <= b._data) | np.isnan(b._data))), a, b)
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
+    """``input ** exponent`` in float64."""
+    base = _t(input).double()
+    return base ** (exponent.double() if isinstance(exponent, Tensor) else exponent)
+
+
+def positive(input: Any) -> Tensor:  # noqa: A002
+    """``input`` itself."""
+    return _t(input)
+
+
+def negative(input: Any) -> Tensor:  # noqa: A002
+    """``-input``."""
+    return -_t(input)
+
+
+absolute = _abs
+fix = trunc
+sgn = sign
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+# --------------------------------------------------------------------------- products
+def _scaled_sum(product: Tensor, input: Any, beta: Any, alpha: Any) -> Tensor:  # noqa: A002
+    out = product if alpha == 1 else product * alpha
+    if beta == 0:  # input is not read, as in PyTorch (a NaN in it does not show)
+        return out
+    return out + (input if beta == 1 else input * beta)
+
+
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * (mat1 @ mat2)``."""
+    return _scaled_sum(_t(mat1) @ mat2, input, beta, alpha)
+
+
+def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * (mat @ vec)``."""
+    return _scaled_sum(_t(mat) @ vec, input, beta, alpha)
+
+
+def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * (batch1 @ batch2)``, a batch of matrix products."""
+    return _scaled_sum(_t(batch1) @ batch2, input, beta, alpha)
+
+
+def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * sum over the batch of batch1[i] @ batch2[i]``."""
+    return _scaled_sum(_sum(_t(batch1) @ batch2, 0), input, beta, alpha)
+
+
+def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
+    """The sum of products over ``dims``: the last ``dims`` axes of a with the first ``dims`` of b,
+    or the listed pairs (``dims=([1], [0])``); one ``matmul`` after moving those axes together."""
+    x, y = _t(a), _t(b)
+    if isinstance(dims, (int, np.integer)):
+        n = int(dims)
+        left, right = list(range(x.ndim - n, x.ndim)), list(range(n))
+    else:
+        listed = [list(d) if isinstance(d, (list, tuple)) else [d] for d in dims]
+        left = [check_dim("tensordot", d, x.ndim) for d in listed[0]]
+        right = [check_dim("tensordot", d, y.ndim) for d in listed[1]]
+    if [x.shape[i] for i in left] != [y.shape[j] for j in right]:
+        raise ValueError(f"tensordot: axes {left} of {x.shape} and {right} of {y.shape} differ in length")
+    keep_x = [i for i in range(x.ndim) if i not in left]
+    keep_y = [j for j in range(y.ndim) if j not in right]
+    size = int(np.prod([x.shape[i] for i in left], dtype=np.int64))
+    xm = reshape(permute(x, *keep_x, *left), (-1, size))
+    ym = reshape(permute(y, *right, *keep_y), (size, -1))
+    return reshape(xm @ ym, tuple(x.shape[i] for i in keep_x) + tuple(y.shape[j] for j in keep_y))
+
+
+def inner(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The sum of products over the last axes (a number times a tensor for 0-d operands)."""
+    x, y = _t(input), _t(other)
+    if x.ndim == 0 or y.ndim == 0:
+        return x * y
+    return tensordot(x, y, ([-1], [-1]))
+
+
+def kron(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The Kronecker product: block (i, j) is ``a[i, j] * b`` (any number of axes)."""
+    x, y = _t(input), _t(other)
+    n = builtins.max(x.ndim, y.ndim)
+    xs, ys = (1,) * (n - x.ndim) + x.shape, (1,) * (n - y.ndim) + y.shape
+    spread_x = reshape(x, tuple(k for m in xs for k in (m, 1)))
+    spread_y = reshape(y, tuple(k for m in ys for k in (1, m)))
+    return reshape(spread_x * spread_y, tuple(p * q for p, q in zip(xs, ys)))
+
+
+def matrix_power(input: Any, n: int) -> Tensor:  # noqa: A002
+    """The square matrix (or batch) to the integer power ``n`` >= 0, by repeated squaring.
+
+    Raises:
+        ValueError: a negative ``n`` (MyTorch has no matrix inverse).
+    """
+    x = _t(input)
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"matrix_power: needs square matrices, got shape {x.shape}")
+    if n < 0:
+        raise ValueError("matrix_power: a negative power needs an inverse, which MyTorch does not have")
+    if n == 0:
+        return Tensor(np.broadcast_to(np.eye(x.shape[-1], dtype=x.dtype), x.shape).copy())
+    result, square = None, x
+    while n:
+        if n & 1:
+            result = square if result is None else result @ square
+        n >>= 1
+        if n:
+            square = square @ square
+    assert result is not None
+    return result
+
+
+# --------------------------------------------------------------------------- scans and reductions
+def _cumulative(op: str, input: Any, dim: Any, better: Any) -> ValuesIndices:  # noqa: A002
+    x = _t(input)
+    if x.ndim == 0:
+        return ValuesIndices(x * 1, Tensor(np.zeros((), np.int64)))
+    d = check_dim(op, builtins.int(dim), x.ndim)
+    data = np.moveaxis(x._data, d, -1)
+    running = better.accumulate(data, axis=-1)
+    holds = (data == running) | np.isnan(data)  # the latest place holding the running value (or a NaN)
+    positions = np.where(holds, np.arange(data.shape[-1]), 0)
+    indices = np.moveaxis(np.maximum.accumulate(positions, axis=-1), -1, d).astype(np.int64)
+    return ValuesIndices(gather(x, d, Tensor(indices)), Tensor(indices))
+
+
+def cummax(input: Any, dim: Any) -> ValuesIndices:  # noqa: A002
+    """``(values, indices)``: the running maximum along ``dim`` and where it was found (the latest
+    place among ties, NaN propagating, as PyTorch's); the gradient goes to those places (``gather``)."""
+    return _cumulative("cummax", input, dim, np.maximum)
+
+
+def cummin(input: Any, dim: Any) -> ValuesIndices:  # noqa: A002
+    """``(values, indices)``: the running minimum along ``dim``, as ``cummax``."""
+    return _cumulative("cummin", input, dim, np.minimum)
+
+
+def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """``sum`` with NaNs counted as 0 (their gradient is 0)."""
+    x = _t(input)
+    nan = isnan(x)._data
+    if nan.any():
+        x = where(Tensor(nan), Tensor(np.zeros((), x.dtype)), x)
+    return _sum(x, dim, keepdim, dtype=dtype)
+
+
+def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """The mean of the elements that are not NaN (NaN where all are)."""
+    x = _floating(input) if dtype is None else _t(input).to(dtype)
+    count = _sum(Tensor(~np.isnan(x._data)), dim, keepdim).to(x.dtype)
+    return nansum(x, dim, keepdim) / count
+
+
+def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:  # noqa: A002
+    """The differences of neighbours along ``dim``, ``n`` times (with ``prepend``/``append`` joined first)."""
+    x = _t(input)
+    d = check_dim("diff", dim, x.ndim)
+    if prepend is not None or append is not None:
+        x = cat([_t(p) for p in (prepend, x, append) if p is not None], d)
+    for _ in range(n):
+        x = x[(slice(None),) * d + (slice(1, None),)] - x[(slice(None),) * d + (slice(None, -1),)]
+    return x
+
+
+def dist(input: Any, other: Any, p: float = 2.0) -> Tensor:  # noqa: A002
+    """The ``p``-norm of ``input - other``."""
+    return norm(_t(input) - other, p)
+
+
+# --------------------------------------------------------------------------- constants
+def _truth(x: Any) -> np.ndarray:
+    return np.asarray(_t(x)._data != 0)
+
+
+def logical_and(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Where both are nonzero (a bool tensor)."""
+    return Tensor(_truth(input) & _truth(other))
+
+
+def logical_or(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Where either is nonzero (a bool tensor)."""
+    return Tensor(_truth(input) | _truth(other))
+
+
+def logical_xor(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Where exactly one is nonzero (a bool tensor)."""
+    return Tensor(_truth(input) ^ _truth(other))
+
+
+def logical_not(input: Any) -> Tensor:  # noqa: A002
+    """Where the element is zero (a bool tensor)."""
+    return Tensor(~_truth(input))
+
+
+def isneginf(input: Any) -> Tensor:  # noqa: A002
+    """Where the element is -inf."""
+    return Tensor(np.isneginf(_t(input)._data))
+
+
+def isposinf(input: Any) -> Tensor:  # noqa: A002
+    """Where the element is +inf."""
+    return Tensor(np.isposinf(_t(input)._data))
+
+
+def isreal(input: Any) -> Tensor:  # noqa: A002
+    """Where the element has no imaginary part (everywhere, for a real tensor)."""
+    return Tensor(np.asarray(np.isreal(_t(input)._data)))
+
+
+def signbit(input: Any) -> Tensor:  # noqa: A002
+    """Where the sign bit is set (negative numbers and -0.0)."""
+    return Tensor(np.signbit(_t(input)._data))
+
+
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Where an element of ``elements`` is among ``test_elements`` (a bool tensor)."""
+    values = _t(elements)._data
+    return Tensor(np.asarray(np.isin(values, _t(test_elements)._data, invert=invert)))
+
+
+def is_nonzero(self: Tensor) -> bool:
+    """Whether the one element is nonzero.
+
+    Raises:
+        RuntimeError: the tensor does not have exactly one element.
+    """
+    if self.numel() != 1:
+        raise RuntimeError(f"is_nonzero: needs a tensor of one element, got {self.numel()}")
+    return builtins.bool(self._data.reshape(-1)[0] != 0)
+
+
+METHODS = {**{name: globals()[name] for name in __all__ if name != "isin"}, "is_nonzero": is_nonzero}
+"""The functions above that are also ``Tensor`` methods (bound by ``mytorch.tensor_methods``)."""

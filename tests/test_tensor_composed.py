@@ -1,0 +1,126 @@
+"""Functions composed of kernels (mytorch/tensor_composed.py): values and gradients against PyTorch
+(skipped without it), NumPy's versions under hypothesis, and closed forms."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from torch_compare import assert_like_torch
+
+import mytorch as mt
+
+X = np.array([[0.3, -1.2, 2.0, 0.0], [1.5, 0.7, -0.4, 2.5], [-2.0, 0.1, 0.9, -0.6]])
+CALLS = {
+    "log2": lambda L, t: L.log2(t.abs() + 1),
+    "log10": lambda L, t: (t.abs() + 1).log10(),
+    "exp2": lambda L, t: L.exp2(t),
+    "sinh": lambda L, t: L.sinh(t),
+    "cosh": lambda L, t: t.cosh(),
+    "tan": lambda L, t: L.tan(t * 0.5),
+    "logit": lambda L, t: L.logit(t.abs() / 3 + 0.05),
+    "logit eps": lambda L, t: L.logit(t.abs() / 2, eps=0.1),
+    "xlogy": lambda L, t: L.xlogy(t, t.abs() + 0.5),
+    "xlogy0": lambda L, t: L.xlogy(t * 0, t.abs() + 0.5),
+    "logaddexp": lambda L, t: L.logaddexp(t, t.flip(0)),
+    "logaddexp tie": lambda L, t: L.logaddexp(t, t),
+    "logaddexp2": lambda L, t: L.logaddexp2(t, t * 2),
+    "hypot": lambda L, t: L.hypot(t, t.flip(1) + 0.1),
+    "deg2rad": lambda L, t: L.deg2rad(t),
+    "rad2deg": lambda L, t: t.rad2deg(),
+    "copysign": lambda L, t: L.copysign(t, t.flip(0)),
+    "copysign num": lambda L, t: L.copysign(t, -1.0),
+    "fmax": lambda L, t: L.fmax(t, t.flip(0)),
+    "fmin": lambda L, t: L.fmin(t, t * 0),
+    "float_power": lambda L, t: L.float_power(t.abs() + 1, 2.5),
+    "positive": lambda L, t: L.positive(t) * 1,
+    "negative": lambda L, t: L.negative(t),
+    "absolute": lambda L, t: L.absolute(t),
+    "fix": lambda L, t: L.fix(t * 3),
+    "sgn": lambda L, t: L.sgn(t) * t,
+    "addmm": lambda L, t: L.addmm(t[:, :3], t, t.T[:, :3], beta=0.5, alpha=2.0),
+    "addmm beta0": lambda L, t: L.addmm(t[:, :3], t, t.T[:, :3], beta=0),
+    "addmv": lambda L, t: L.addmv(t[:, 0], t, t[0]),
+    "baddbmm": lambda L, t: L.baddbmm(t[None, :, :3], t[None], t.T[None, :, :3]),
+    "addbmm": lambda L, t: L.addbmm(t[:, :3], t.reshape(1, 3, 4).expand(2, 3, 4), t.T.reshape(1, 4, 3).expand(2, 4, 3)),
+    "tensordot": lambda L, t: L.tensordot(t, t, dims=([1], [1])),
+    "tensordot 2": lambda L, t: L.tensordot(t.reshape(3, 2, 2), t.reshape(2, 2, 3), 2),
+    "inner": lambda L, t: L.inner(t, t),
+    "kron": lambda L, t: L.kron(t[:2, :2], t[1:, 2:]),
+    "kron 1d3d": lambda L, t: L.kron(t[0], t.reshape(3, 2, 2)),
+    "matrix_power": lambda L, t: L.matrix_power(t[:, :3], 5),
+    "matrix_power 0": lambda L, t: L.matrix_power(t[:, :3], 0) + t[:, :3],
+    "cummax": lambda L, t: L.cummax(t, 1)[0],
+    "cummin": lambda L, t: t.cummin(0).values,
+    "cummax ties": lambda L, t: L.cummax(t.round(), 1).values,
+    "nansum": lambda L, t: L.nansum(L.where(t > 1.4, L.log(t - 5), t), 1),
+    "nanmean": lambda L, t: L.nanmean(L.where(t > 1.4, L.log(t - 5), t), 0),
+    "diff": lambda L, t: L.diff(t),
+    "diff n2 dim0 prepend": lambda L, t: L.diff(t, 2, 0, prepend=t[:1]),
+    "dist": lambda L, t: L.dist(t, t.flip(0) * 2),
+    "dist p1": lambda L, t: L.dist(t, t * 0, 1),
+}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_against_pytorch():
+    torch = pytest.importorskip("torch")
+    assert_like_torch(torch, X, list(CALLS.values()), rtol=1e-10, atol=1e-12)  # ("call k": the k-th of CALLS)
+
+
+def test_constants_against_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.array([[1.0, 3.0, 2.0, 3.0, np.nan, 1.0]])
+    results = []
+    for lib in (mt, torch):
+        a, b = lib.tensor([1.0, 0.0, -2.0]), lib.tensor([0.0, 0.0, 3.0])
+        results.append(
+            [
+                lib.cummax(lib.tensor(x), 1).indices.tolist(),
+                lib.cummin(lib.tensor(x), 1).indices.tolist(),
+                lib.logical_and(a, b).tolist(),
+                lib.logical_or(a, b).tolist(),
+                lib.logical_xor(a, b).tolist(),
+                lib.logical_not(a).tolist(),
+                lib.isneginf(lib.tensor([-np.inf, np.inf])).tolist(),
+                lib.isposinf(lib.tensor([-np.inf, np.inf])).tolist(),
+                lib.signbit(lib.tensor([-0.0, 1.0])).tolist(),
+                lib.isin(lib.tensor([1, 2, 3]), lib.tensor([2])).tolist(),
+                lib.tensor([2.0]).is_nonzero(),
+                lib.isreal(a).tolist(),
+                lib.greater_equal(a, 0).tolist(),
+                lib.logaddexp(lib.tensor([-np.inf, np.inf, 0.0]), lib.tensor([-np.inf, np.inf, -np.inf])).tolist(),
+                lib.xlogy(lib.tensor([0.0, 0.0, 1.0]), lib.tensor([0.0, np.nan, 0.0])).tolist(),
+                str(lib.log2(lib.tensor([8])).dtype).split(".")[-1],
+            ]
+        )
+    assert repr(results[0]) == repr(results[1])
+
+
+FLOATS = hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), elements=st.floats(-30, 30))
+
+
+@settings(max_examples=20, deadline=None)
+@given(a=FLOATS, b=FLOATS)
+def test_like_numpy(a, b):
+    np.testing.assert_allclose(
+        mt.logaddexp(mt.tensor(a), mt.tensor(a[::-1])).numpy(), np.logaddexp(a, a[::-1]), rtol=1e-13
+    )
+    np.testing.assert_allclose(mt.kron(mt.tensor(a), mt.tensor(b)).numpy(), np.kron(a, b), rtol=1e-13)
+    np.testing.assert_array_equal(mt.cummax(mt.tensor(a), -1).values.numpy(), np.maximum.accumulate(a, -1))
+    np.testing.assert_allclose(
+        mt.tensordot(mt.tensor(a), mt.tensor(a), a.ndim).numpy(), np.tensordot(a, a, a.ndim), rtol=1e-12
+    )
+    np.testing.assert_allclose(mt.diff(mt.tensor(a), dim=0).numpy(), np.diff(a, axis=0))
+
+
+def test_closed_forms_and_errors():
+    x = mt.tensor([0.5, -1.0], dtype=mt.float64, requires_grad=True)
+    mt.cummax(x, 0).values.sum().backward()
+    assert x.grad.tolist() == [2.0, 0.0]  # both running maxima are x[0]
+    assert mt.matrix_power(mt.tensor([[1.0, 1.0], [0.0, 1.0]]), 5).tolist() == [[1.0, 5.0], [0.0, 1.0]]
+    assert mt.nanmean(mt.tensor([1.0, float("nan"), 3.0])).item() == 2.0
+    with pytest.raises(ValueError, match="negative power"):
+        mt.matrix_power(mt.eye(2), -1)
+    with pytest.raises(RuntimeError, match="one element"):
+        mt.ones(2).is_nonzero()
