@@ -28,7 +28,15 @@ from hw_bonus.mlp import MLP, train_epoch
 from mytorch import Autograd
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PATH": ""}
+# The parent's OpenBLAS choices (OPENBLAS_CORETYPE picks the kernels, and so the rounding of a
+# matrix product) go to the child too: the digests compared across processes are then the same.
+ENV = {
+    **{k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")},
+    "PYTHONPATH": str(ROOT),
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "PATH": "",
+}
 
 WRITER = textwrap.dedent(
     """
