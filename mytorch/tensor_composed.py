@@ -38,6 +38,7 @@ from mytorch.tensor_math import sum as _sum
 from mytorch.tensor_math import (
     where as _where_any,
 )
+from mytorch.tensor_pointwise import _tensor as _t
 from mytorch.tensor_shape import cat, permute, reshape
 
 __all__ = [
@@ -98,10 +99,6 @@ _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     return cast(Tensor, _where_any(condition, input, other))
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
 
 
 def _floating(x: Any) -> Tensor:

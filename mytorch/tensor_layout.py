@@ -17,6 +17,7 @@ import numpy as np
 from mytorch.arguments import check_dim, size_arg
 from mytorch.tensor import Tensor
 from mytorch.tensor_index import flip, gather
+from mytorch.tensor_pointwise import _tensor as _t
 from mytorch.tensor_shape import cat, expand, movedim, permute, reshape, stack, transpose, unsqueeze
 
 __all__ = [
@@ -45,10 +46,6 @@ __all__ = [
     "unflatten",
     "vsplit",
 ]
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
 
 
 def unflatten(input: Any, dim: int, sizes: Sequence[int]) -> Tensor:  # noqa: A002

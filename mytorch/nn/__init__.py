@@ -33,6 +33,8 @@ _HOME = {
     "Embedding": "layers",
     "LayerNorm": "normalization",
     "BatchNorm1d": "normalization",
+    "GroupNorm": "group_norm",
+    "RMSNorm": "group_norm",
     "Sequential": "containers",
     "ModuleList": "containers",
     "ModuleDict": "containers",
@@ -75,6 +77,15 @@ _HOME = {
     "L1Loss": "l1_losses",
     "SmoothL1Loss": "l1_losses",
     "HuberLoss": "l1_losses",
+    "MarginRankingLoss": "margin_losses",
+    "HingeEmbeddingLoss": "margin_losses",
+    "SoftMarginLoss": "margin_losses",
+    "MultiLabelSoftMarginLoss": "margin_losses",
+    "MultiMarginLoss": "margin_losses",
+    "CosineEmbeddingLoss": "margin_losses",
+    "TripletMarginLoss": "margin_losses",
+    "PoissonNLLLoss": "margin_losses",
+    "GaussianNLLLoss": "margin_losses",
 }
 _SUBMODULES = ("init", "modules", "functional_tensor", "utils")
 

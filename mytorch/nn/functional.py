@@ -2362,6 +2362,8 @@ sys.modules[__name__].__class__ = _TableModule
 _ELSEWHERE = {
     "layer_norm": "mytorch.nn.normalization",
     "batch_norm": "mytorch.nn.normalization",
+    "group_norm": "mytorch.nn.group_norm",
+    "rms_norm": "mytorch.nn.group_norm",
     "pad": "mytorch.nn.padding",
     "l1_loss": "mytorch.nn.l1_losses",
     "smooth_l1_loss": "mytorch.nn.l1_losses",
@@ -2382,6 +2384,15 @@ _ELSEWHERE = {
     "cosine_similarity": "mytorch.nn.distance",
     "pairwise_distance": "mytorch.nn.distance",
     "kl_div": "mytorch.nn.divergence",
+    "margin_ranking_loss": "mytorch.nn.margin_losses",
+    "hinge_embedding_loss": "mytorch.nn.margin_losses",
+    "soft_margin_loss": "mytorch.nn.margin_losses",
+    "multilabel_soft_margin_loss": "mytorch.nn.margin_losses",
+    "multi_margin_loss": "mytorch.nn.margin_losses",
+    "cosine_embedding_loss": "mytorch.nn.margin_losses",
+    "triplet_margin_loss": "mytorch.nn.margin_losses",
+    "poisson_nll_loss": "mytorch.nn.margin_losses",
+    "gaussian_nll_loss": "mytorch.nn.margin_losses",
 }
 """Tensor-only functions kept beside their modules: ``F.layer_norm`` with ``nn.LayerNorm``."""
 

@@ -1,0 +1,102 @@
+"""More losses (mytorch/nn/margin_losses.py) and GroupNorm/RMSNorm (mytorch/nn/group_norm.py): values
+and gradients against PyTorch (skipped without it), NumPy closed forms under hypothesis."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from torch_compare import assert_like_torch
+
+import mytorch as mt
+
+X = np.array([[0.3, -1.2, 2.0, 0.0], [1.5, 0.7, -0.4, 2.5], [-2.0, 0.1, 0.9, -0.6]])
+
+
+def Y(L):  # noqa: N802 - the labels, in library L
+    return L.tensor([1.0, -1.0, 1.0])
+
+
+def S(L):  # noqa: N802 - signs of X's shape
+    return L.tensor([[1.0, -1.0, 1.0, -1.0], [-1.0, -1.0, 1.0, 1.0], [1.0, 1.0, -1.0, 1.0]], dtype=L.float64)
+
+
+LOSSES = {
+    "margin_ranking": lambda L, t: L.nn.functional.margin_ranking_loss(t[:, 0], t[:, 1], Y(L), margin=0.5),
+    "margin_ranking none": lambda L, t: L.nn.MarginRankingLoss(0.2, reduction="none")(t[:, 2], t[:, 3], Y(L)),
+    "hinge_embedding": lambda L, t: L.nn.functional.hinge_embedding_loss(t, S(L), margin=1.0, reduction="sum"),
+    "HingeEmbeddingLoss": lambda L, t: L.nn.HingeEmbeddingLoss(0.5)(t, S(L)),
+    "soft_margin": lambda L, t: L.nn.functional.soft_margin_loss(t, S(L)),
+    "SoftMarginLoss none": lambda L, t: L.nn.SoftMarginLoss(reduction="none")(t, S(L)),
+    "multilabel_soft_margin": lambda L, t: L.nn.functional.multilabel_soft_margin_loss(t, (S(L) > 0).double()),
+    "multilabel weight": lambda L, t: L.nn.MultiLabelSoftMarginLoss(
+        weight=L.tensor([1.0, 2.0, 0.5, 1.0], dtype=L.float64), reduction="none"
+    )(t, (S(L) > 0).double()),
+    "multi_margin": lambda L, t: L.nn.functional.multi_margin_loss(t, L.tensor([0, 2, 3])),
+    "multi_margin p2 w": lambda L, t: L.nn.MultiMarginLoss(
+        p=2, margin=0.7, weight=L.tensor([1.0, 2.0, 0.5, 1.0], dtype=L.float64), reduction="none"
+    )(t, L.tensor([1, 2, 3])),
+    "multi_margin 1d": lambda L, t: L.nn.functional.multi_margin_loss(t[0], L.tensor([2])),
+    "cosine_embedding": lambda L, t: L.nn.functional.cosine_embedding_loss(t, t.flip(0) + 0.3, Y(L), margin=0.1),
+    "CosineEmbeddingLoss none": lambda L, t: L.nn.CosineEmbeddingLoss(reduction="none")(t, t * 2 - 1, Y(L)),
+    "triplet": lambda L, t: L.nn.functional.triplet_margin_loss(t, t.flip(0), t.flip(1), margin=2.0),
+    "triplet swap p1": lambda L, t: L.nn.TripletMarginLoss(margin=1.5, p=1, swap=True, reduction="none")(
+        t, t.flip(0), t * 0.5
+    ),
+    "poisson": lambda L, t: L.nn.functional.poisson_nll_loss(t, t.abs().detach() * 3),
+    "poisson full noLog": lambda L, t: L.nn.PoissonNLLLoss(log_input=False, full=True, reduction="none")(
+        t.abs() + 0.1, t.abs().detach() * 3
+    ),
+    "gaussian": lambda L, t: L.nn.functional.gaussian_nll_loss(t, t.flip(0).detach(), t.abs() + 0.1),
+    "gaussian var 1d full": lambda L, t: L.nn.GaussianNLLLoss(full=True, reduction="none")(
+        t, t.flip(0).detach(), t[:, 0].abs() + 0.2
+    ),
+    "gaussian var eps": lambda L, t: L.nn.GaussianNLLLoss(eps=0.3, reduction="sum")(
+        t, t.flip(0).detach(), t[:, :1].abs()
+    ),
+}
+NORMS = [
+    lambda L, t: L.nn.functional.group_norm(t, 2),
+    lambda L, t: L.nn.functional.group_norm(
+        t, 4, L.tensor([1.0, 2, 3, 4], dtype=L.float64), L.tensor([0.0, 1, 0, -1], dtype=L.float64), eps=1e-3
+    ),
+    lambda L, t: L.nn.GroupNorm(1, 4).double()(t),
+    lambda L, t: L.nn.functional.rms_norm(t, (3,)),
+    lambda L, t: L.nn.functional.rms_norm(t, (4, 3), L.tensor(np.linspace(0.5, 2, 12).reshape(4, 3)), eps=1e-4),
+    lambda L, t: L.nn.RMSNorm(3).double()(t),
+]
+
+
+def test_losses_against_pytorch():
+    torch = pytest.importorskip("torch")
+    assert_like_torch(torch, X, list(LOSSES.values()), rtol=1e-10, atol=1e-12)  # ("call k": the k-th of LOSSES)
+
+
+def test_group_and_rms_norm_against_pytorch():
+    torch = pytest.importorskip("torch")
+    assert_like_torch(torch, np.random.default_rng(0).standard_normal((2, 4, 3)), NORMS, rtol=1e-10, atol=1e-12)
+
+
+PAIRS = hnp.arrays(np.float64, st.integers(1, 6).map(lambda n: (2, n)), elements=st.floats(-5, 5))
+
+
+@settings(max_examples=20, deadline=None)
+@given(x=PAIRS, signs=st.lists(st.sampled_from([-1.0, 1.0]), min_size=6, max_size=6))
+def test_closed_forms(x, signs):
+    y = np.array(signs[: x.shape[1]])
+    a, b = x
+    got = mt.nn.functional.margin_ranking_loss(mt.tensor(a), mt.tensor(b), mt.tensor(y), 0.3, reduction="none")
+    np.testing.assert_allclose(got.numpy(), np.maximum(0, -y * (a - b) + 0.3))
+    got = mt.nn.functional.soft_margin_loss(mt.tensor(a), mt.tensor(y), reduction="none")
+    np.testing.assert_allclose(got.numpy(), np.log1p(np.exp(-y * a)), rtol=1e-12)
+    got = mt.nn.functional.hinge_embedding_loss(mt.tensor(a), mt.tensor(y), 1.0, reduction="none")
+    np.testing.assert_allclose(got.numpy(), np.where(y == 1, a, np.maximum(0, 1 - a)))
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="divisible"):
+        mt.nn.GroupNorm(3, 4)
+    with pytest.raises(ValueError, match="negative"):
+        mt.nn.functional.gaussian_nll_loss(mt.ones(2), mt.ones(2), -mt.ones(2))
+    with pytest.raises(ValueError, match="reduction"):
+        mt.nn.MarginRankingLoss(reduction="avg")
