@@ -7,6 +7,7 @@
 import importlib
 import sys
 import types
+import warnings
 from typing import Any
 
 # mytorch.tensor first: loading it loads tensor_numpy, which builds on tensor_math and tensor_shape;
@@ -59,6 +60,21 @@ from mytorch.tensor_stats import __all__ as _stats_all
 from mytorch.utils import GradientBuffer
 
 __version__ = "0.1.0"
+
+QUIET_WARNINGS = r"(divide by zero|invalid value|overflow) encountered|Mean of empty slice"
+"""NumPy's RuntimeWarnings MyTorch's own code does not show: the inf, NaN and overflow that PyTorch
+computes silently (``x / 0``, ``log(0)``, a gradient at sqrt's 0, a mean of nothing)."""
+
+
+def _quiet_ieee_warnings() -> None:
+    """Ignore ``QUIET_WARNINGS`` raised in MyTorch's modules (a warning filter, put first, matching
+    the module the warning is raised in: NumPy's warnings in your own code still show, and no
+    operation pays for an ``np.errstate``). Made at import; ``warnings.filterwarnings("default",
+    category=RuntimeWarning, module="mytorch")`` brings them back."""
+    warnings.filterwarnings("ignore", QUIET_WARNINGS, RuntimeWarning, r"mytorch(\.|\Z)")
+
+
+_quiet_ieee_warnings()
 
 __all__ = [
     "NO_GRAD",

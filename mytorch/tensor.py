@@ -1178,10 +1178,10 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
     ``setitem(old t, value)`` and ``t`` holds its output (a new view object of the same
     memory, so that the old and the new value keep separate gradients on the tape).
     """
-    tracked = _tracked(t, value)
+    old = t._data
+    tracked = _tracked(t, value) and old.dtype.kind in "fc"  # (an integer tensor takes values, no gradient)
     if tracked:
         _check_inplace(t, what)
-    old = t._data
     checked = old.dtype.kind in "iu" or old.dtype.char == "f"  # float32 (float16 takes inf, as in PyTorch)
     if checked and isinstance(value, (int, float, np.integer, np.floating)) and type(value) is not bool:
         _check_storable(value, old.dtype, what)
@@ -1347,6 +1347,14 @@ def _exp_as_power(z: Tensor, base: np.ndarray, exponent: np.ndarray) -> Tensor:
     with np.errstate(over="ignore", divide="ignore"):  # (0.0 ** -1 is inf, as in PyTorch)
         value = np.asarray(np.power(base, exponent), dtype=z.dtype)
     return _attach(value, (z,), (z._data,), kernel.backward, None, kernel.saves_output, kernel.reads)
+
+
+def _log_of_nonpositive(base: np.ndarray, exponent: np.ndarray, positive: Any) -> np.ndarray:
+    """log b where b <= 0 as the slope of b ** p in p, PyTorch's: NaN where b < 0; at b = 0, 0
+    for p >= 0 (the power is constant there) and -inf for p < 0 (where it is infinite); 0 where
+    b > 0 (``positive``, whose slope is taken elsewhere)."""
+    at_zero = np.where(exponent >= 0, 0.0, -np.inf)
+    return np.where(positive, 0.0, np.where(base < 0, np.nan, at_zero)).astype(base.dtype, copy=False)
 
 
 def _own_array(t: Tensor) -> np.ndarray:
@@ -1775,8 +1783,9 @@ class Tensor:
     def __pow__(self, exponent: Any) -> Tensor:
         """``x ** p``: the ``pow`` kernel for a constant p (a number or an array); a p requiring
         a gradient goes through exp(p * log(x)) where x > 0, and elsewhere through the kernel
-        with p's values ((-2) ** 3 = -8), where p gets gradient 0 (log x has no real value; at
-        x = 0 PyTorch gives 0 too). Integers to integer powers stay integers, as in PyTorch."""
+        with p's values ((-2) ** 3 = -8), where p's gradient is PyTorch's g x ** p log x: NaN
+        where x < 0 (log x has no real value), 0 at x = 0 for p >= 0, -inf there for p < 0.
+        Integers to integer powers stay integers, as in PyTorch."""
         if isinstance(exponent, Tensor) and exponent.dtype != self.dtype:  # PyTorch's promotion, as for x * y
             dtype = _promoted_dtype(self._data, exponent._data)
             if dtype.kind in "biu":
@@ -1788,6 +1797,8 @@ class Tensor:
             if power.dtype.kind in "biu":  # a number: bool ** 3 is int64, int32 ** 2 int32
                 if isinstance(exponent, Tensor):  # (a negative number is refused, as by PyTorch)
                     return Tensor(_integer_power(self._data, power))
+                if power.dtype.kind == self._data.dtype.kind == "b":  # bool ** True: itself, ** False: True (not int8)
+                    return Tensor(np.logical_or(self._data, ~power))
                 return Tensor(np.power(self._data, power))
             return Tensor(self._data.astype(get_default_dtype())) ** exponent  # a float number: the default dtype
         if isinstance(exponent, Tensor):
@@ -1801,7 +1812,11 @@ class Tensor:
                     return _exp_as_power(exponent * log(self), self._data, exponent._data)
                 ones = _apply("where", (self, 1.0), {"condition": positive})
                 smooth = _exp_as_power(exponent * log(ones), ones._data, exponent._data)
-                return _apply("where", (smooth, self**exponent._data), {"condition": positive})
+                rest = _apply("where", (self, 1.0), {"condition": ~positive}) ** exponent._data
+                # p's slope there, PyTorch's y log x: NaN where x < 0, 0 at x = 0 for p >= 0
+                slope = _log_of_nonpositive(self._data, exponent._data, positive)
+                rest = rest * _exp_as_power(exponent * slope, np.ones((), self.dtype), np.zeros_like(slope))
+                return _apply("where", (smooth, rest), {"condition": positive})
             exponent = exponent._data
         base = self
         if np.ndim(exponent):
@@ -1812,8 +1827,9 @@ class Tensor:
 
     def __rpow__(self, base: Any) -> Tensor:
         """``b ** x`` for a constant b: exp(x * log b) where b > 0. Where b <= 0 the power has
-        no real derivative in x: its values (NumPy's, e.g. 0 ** 0 = 1, (-2) ** 2 = 4) enter as
-        constants, with gradient 0 (NaN where the power is infinite)."""
+        no real derivative in x: its values (NumPy's, e.g. 0 ** 0 = 1, (-2) ** 2 = 4) come with
+        PyTorch's gradient g b ** x log b: NaN for b < 0, 0 for b = 0 and x >= 0, -inf g for
+        b = 0 and x < 0."""
         if self._data.dtype.kind in "biu":  # an integer tensor: integers stay integers (2 ** n)
             if np.asarray(base).dtype.kind in "biu":  # (modulo 2**bits: (-2) ** 3 is 248 in uint8, as in PyTorch)
                 return Tensor(_integer_power(_wrapping(base, self._data), self._data))
@@ -1831,7 +1847,9 @@ class Tensor:
             return _exp_as_power(self * slope, base, self._data)
         one = np.ones((), base.dtype)  # (a Python 1 made NumPy 1.26 give a 0-d float16 or float32 x float64)
         ones = np.where(positive, base, one)  # 1 where b <= 0
-        power = _exp_as_power(self * np.log(ones), ones, self._data)
+        # the slope where b <= 0 is PyTorch's b ** x log b: NaN for b < 0, 0 at b = 0 for x >= 0
+        slope = np.where(positive, np.log(ones), _log_of_nonpositive(base, self._data, positive))
+        power = _exp_as_power(self * slope, ones, self._data)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             return power * np.where(positive, one, np.power(base, self._data))
 

@@ -475,8 +475,18 @@ def mul(input: Any, other: Any) -> Tensor:
     return _apply("mul", (_scaled(other, input, 1, "mul"), _scaled(input, other, 1, "mul")))
 
 
-def div(input: Any, other: Any) -> Tensor:
-    """input / other (broadcasting; integers divide into the default float dtype); kernel ``div``."""
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """input / other (broadcasting; integers divide into the default float dtype); kernel ``div``.
+    ``rounding_mode="floor"`` is ``floor_divide``; ``"trunc"`` rounds the quotient toward zero
+    (integers stay integers: ``div(-7, 2, rounding_mode="trunc")`` is -3). Both are outside the
+    graph, as ``//`` (PyTorch records them with gradient 0).
+
+    Raises:
+        ValueError: another ``rounding_mode``.
+        ZeroDivisionError: an integer division by zero with a ``rounding_mode``.
+    """
+    if rounding_mode is not None:
+        return _rounded_quotient(input, other, rounding_mode)
     if isinstance(input, Tensor):
         return input / other
     if isinstance(other, Tensor):
@@ -824,6 +834,22 @@ def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's na
     _, arrays = _quotient_operands("floor_divide", input, other)
     with np.errstate(divide="ignore", invalid="ignore"):  # x // 0. is +-inf or NaN, as in PyTorch
         return Tensor(np.floor_divide(*arrays))
+
+
+def _rounded_quotient(input: Any, other: Any, rounding_mode: Any) -> Tensor:  # noqa: A002
+    """``div`` with a ``rounding_mode``: floor or trunc of the quotient, a constant."""
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode != "trunc":
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    _, (a, b) = _quotient_operands("div", input, other)
+    if a.dtype.kind not in "biu":
+        constants = [x.detach() if isinstance(x, Tensor) else x for x in (input, other)]
+        return Tensor(np.trunc(div(*constants)._data))  # (float16 by a wider number in float32, as ``/``)
+    if a.dtype.kind == "b":
+        a, b = a.astype(np.int64), b.astype(np.int64)
+    q = np.floor_divide(a, b)
+    return Tensor(q + ((q * b != a) & ((a < 0) != (b < 0))).astype(q.dtype))  # floor, then toward zero
 
 
 def _mod(self: Tensor, other: Any) -> Tensor:

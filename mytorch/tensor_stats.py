@@ -30,8 +30,10 @@ def _tensor(x: Any) -> Tensor:
 
 def median(input: Any, dim: Any = None, keepdim: builtins.bool = False) -> Tensor | ValuesIndices:  # noqa: A002
     """The median (of an even count, the lower of the two middle values, as PyTorch's; NaN if a
-    NaN is present): over all elements, or along ``dim`` as ``(values, indices)``. The value is
-    taken at its place after ``sort``, so its gradient goes to that one element.
+    NaN is present; of no elements NaN): over all elements, or along ``dim`` as ``(values,
+    indices)``. Over all elements the gradient is shared evenly by the elements equal to the
+    median (by the NaNs, for a NaN), as PyTorch's; along ``dim`` it goes to the element at the
+    returned index.
 
     Raises:
         IndexError: ``dim`` outside the axes.
@@ -39,10 +41,16 @@ def median(input: Any, dim: Any = None, keepdim: builtins.bool = False) -> Tenso
     x = _tensor(input)
     if dim is None:
         flat = _apply("reshape", (x,), {"shape": (-1,)})
-        values = sort(flat).values
-        nans = int(np.isnan(flat._data).sum()) if flat.dtype.kind == "f" else 0
-        middle = len(flat._data) - nans if nans else (len(flat._data) - 1) // 2
-        return _apply("index", (values,), {"index": middle})
+        data = flat._data
+        if not data.size and data.dtype.kind == "f":
+            return flat.sum() * np.asarray(np.nan, data.dtype)
+        nans = int(np.isnan(data).sum()) if flat.dtype.kind == "f" else 0
+        middle = len(data) - nans if nans else (len(data) - 1) // 2
+        value = np.sort(data)[middle]
+        # amax of the copies of the value is that value exactly, its gradient split evenly among
+        # them; the mean of the NaNs is NaN, with gradient 1/k to each
+        ties = flat.masked_select(Tensor(np.isnan(data) if nans else data == value))
+        return ties.mean() if nans else ties.amax()
     d = check_dim("median", builtins.int(dim), builtins.max(x.ndim, 1))
     ordered = sort(x, d)
     n = x.shape[d] if x.ndim else 1

@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
+import mytorch
 from mytorch import Autograd
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """MyTorch's warning filter, made again: it was made when the conftest imported mytorch, inside
+    pytest's own ``catch_warnings``, which dropped it on leaving. The tests then see the warnings a
+    user's script sees (none for the IEEE results PyTorch gives silently)."""
+    mytorch._quiet_ieee_warnings()
 
 
 @pytest.fixture

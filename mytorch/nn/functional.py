@@ -73,6 +73,11 @@ def dispatches(forward: Callable[..., Array]) -> Callable[..., Array]:
     return dispatching
 
 
+_add_reduce: Callable[..., Any] = np.add.reduce
+"""``np.add.reduce``: ``x.sum`` without NumPy's Python wrapper (the same dtypes), so that its
+warnings (inf - inf) are raised in this module, where MyTorch's warning filter keeps them quiet."""
+
+
 def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     """Sum ``grad`` down to ``shape``: the adjoint of NumPy broadcasting ``shape`` up."""
     if grad.shape == shape:
@@ -87,7 +92,7 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
             return grad
     kept = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if kept:
-        grad = grad.sum(axis=kept, keepdims=True)
+        grad = _add_reduce(grad, axis=kept, keepdims=True)
     return grad.reshape(shape)
 
 
@@ -1085,8 +1090,8 @@ def minimum_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
 # --------------------------------------------------------------------------- reductions
 @dispatches
 def sum(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:  # noqa: A001
-    """y = x summed over ``axis`` (all axes by default)."""
-    return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+    """y = x summed over ``axis`` (all axes by default), by ``_add_reduce``."""
+    return np.asarray(_add_reduce(x, axis=axis, keepdims=keepdims))
 
 
 def sum_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: bool = False) -> tuple[Array]:
@@ -1109,7 +1114,23 @@ def _count(x: Array, axis: Axis) -> int:
 @dispatches
 def mean(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
     """y = x averaged over ``axis`` (all axes by default)."""
+    if type(x) is np.ndarray and x.dtype.kind == "f":
+        return np.asarray(_average(x, axis, keepdims))
     return np.asarray(x.mean(axis=axis, keepdims=keepdims))
+
+
+def _average(x: Array, axis: Axis, keepdims: bool) -> Any:
+    """``x.mean(axis, keepdims=keepdims)`` of a float array in NumPy's own steps (the same bits on
+    NumPy 1.26 and 2.x, float16 summed in float32; no slower), raised from this module: the
+    mean of nothing or of inf and -inf warns here, where MyTorch's warning filter keeps it quiet,
+    as PyTorch is (inside NumPy's ``mean`` it warned)."""
+    n = np.intp(_count(x, axis))
+    half = x.dtype == np.float16
+    total = _add_reduce(x, axis=axis, dtype=np.float32 if half else None, keepdims=keepdims)
+    if isinstance(total, np.ndarray):
+        total = np.true_divide(total, n, out=total, casting="unsafe")
+        return total.astype(np.float16) if half else total
+    return (np.float16 if half else total.dtype.type)(total / n)
 
 
 def mean_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: bool = False) -> tuple[Array]:
@@ -1711,11 +1732,33 @@ def var(x: Array, axis: Axis = None, keepdims: bool = False, correction: int = 1
     float64 and rounded, as PyTorch accumulates float32 in float64: the variance of [2e19, -2e19,
     1e19, 0] is 2.92e38, not inf. Where the float32 result is finite it is kept as it is."""
     w = _wide(x)
-    y = np.asarray(np.var(w, axis=axis, ddof=correction, keepdims=keepdims))
+    y = np.asarray(_variance(w, axis, correction, keepdims))
     if w.dtype == np.float32 and not np.isfinite(y).all():
         with np.errstate(over="ignore"):  # (a variance beyond float32 is inf, as PyTorch's)
-            y = np.asarray(np.var(w, axis=axis, ddof=correction, keepdims=keepdims, dtype=np.float64)).astype(w.dtype)
+            y = np.asarray(_variance(w, axis, correction, keepdims, np.float64)).astype(w.dtype)
     return _in_dtype_of(y, x)
+
+
+def _variance(x: Array, axis: Axis, ddof: int, keepdims: bool, dtype: Any = None) -> Any:
+    """``np.var(x, axis, dtype, ddof=ddof, keepdims=keepdims)`` for a float ``x``, in NumPy's own
+    steps (the same bits, on NumPy 1.26 and 2.x, and no slower), but raised from this module: the
+    overflow of float32 squares beyond 1.8e19, an inf - inf or no degree of freedom warn here, where
+    MyTorch's warning filter keeps them quiet, as PyTorch is (inside ``np.var`` they warned)."""
+    if type(x) is not np.ndarray or x.dtype.kind != "f":
+        return np.var(x, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    n = np.intp(_count(x, axis))
+    mean = _add_reduce(x, axis=axis, dtype=dtype, keepdims=True)
+    if isinstance(mean, np.ndarray):
+        mean = np.true_divide(mean, n, out=mean, casting="unsafe")
+    else:  # (a 0-d x)
+        mean = mean.dtype.type(mean / n)
+    deviations = np.asarray(x - mean)
+    squares = np.multiply(deviations, deviations, out=deviations)
+    total = _add_reduce(squares, axis=axis, dtype=dtype, keepdims=keepdims)
+    dof = np.maximum(n - ddof, 0)
+    if isinstance(total, np.ndarray):
+        return np.true_divide(total, dof, out=total, casting="unsafe")
+    return total.dtype.type(total / dof)
 
 
 def _var_slope(x: Array, axis: Axis, correction: int) -> Array:
