@@ -370,6 +370,8 @@ def run_worker(
                 too_full = lambda: _too_full(private, settings.file_mb * 2**20, ROOT_INODES)  # noqa: E731
             seen = _watch(process, read_end, start_limit, lambda ready: min(ready + settings.timeout, deadline),
                           settings.output_bytes, too_full)  # fmt: skip
+            if too_full is not None and seen.disk is None:  # (what it wrote since the last look, before its result)
+                seen.disk = too_full()
         finally:
             os.close(read_end)
             left = _end(process, containment, uid)

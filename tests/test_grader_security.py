@@ -1506,6 +1506,25 @@ def test_under_uid_and_none_a_handins_folder_holds_at_most_disk_mb(grader, tmp_p
     assert "mytorch-workers-" not in Path("/proc/self/mountinfo").read_text()  # no tmpfs in the runner's namespace
 
 
+def test_where_no_tmpfs_can_be_made_a_folder_over_disk_mb_fails_its_test_with_disk(grader, tmp_path):
+    """Like Gradescope's container (root without ``CAP_SYS_ADMIN``): the worker's folder is on the
+    disk, and the runner's look at it, during the test and once more when it ends, fails a test whose
+    folder went over ``--disk`` (the hand-in writes 16 MiB in about 20 ms, less than one look's
+    interval; the 4 MiB it unlinks while keeping them open stay unseen, as documented)."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv (util-linux) to drop CAP_SYS_ADMIN")
+    sandbox_or_skip("uid")
+    archive = handin(tmp_path, tmp_path, "filler.tar", code=DISK_FILLER, bare=True)
+    runner = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--jobs", "2",
+              "--sandbox", "uid", "--disk", "8", "loss"]  # fmt: skip
+    command = [setpriv, "--bounding-set", "-sys_admin", "--inh-caps", "-sys_admin", *runner]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 0}})
+    assert done.stdout.count("DISK: the test's folder held more than 8 MB (its limit: 8 MB, --disk") == 2, done.stdout
+
+
 def test_the_runner_stops_a_test_whose_folder_on_the_disk_grows_past_its_limit(tmp_path):
     """Where the kernel refuses a worker its tmpfs (a container without ``CAP_SYS_ADMIN``), the runner
     looks at the folder every ``DISK_CHECK`` seconds and stops the test over ``--disk`` MB or
