@@ -1,5 +1,6 @@
 """Optimizers: ``SGD`` (momentum, Nesterov, weight decay), ``Adam``, ``AdamW``, ``RMSprop``,
-``Adagrad``; and ``lr_scheduler`` (``StepLR``, ``CosineAnnealingLR``, ...).
+``Adagrad``, ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``; and ``lr_scheduler`` (``StepLR``,
+``CosineAnnealingLR``, ...).
 
 They take the handout's ``(value, gradient)`` array pairs (``hw_bonus.mlp.MLP`` passes its
 layers' ``(W, dW)``, ``(b, db)``) as well as Tensors, PyTorch style::
@@ -13,8 +14,21 @@ layers' ``(W, dW)``, ``(b, db)``) as well as Tensors, PyTorch style::
 from mytorch.optim import lr_scheduler
 from mytorch.optim.adagrad import Adagrad
 from mytorch.optim.adam import Adam, AdamW
+from mytorch.optim.adaptive import Adadelta, Adamax, NAdam, RAdam
 from mytorch.optim.optimizer import Optimizer
 from mytorch.optim.rmsprop import RMSprop
 from mytorch.optim.sgd import SGD
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "NAdam",
+    "Optimizer",
+    "RAdam",
+    "RMSprop",
+    "lr_scheduler",
+]

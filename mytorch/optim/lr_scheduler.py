@@ -1,6 +1,7 @@
 """Learning-rate schedules, PyTorch's update rules: ``StepLR``, ``MultiStepLR``, ``ExponentialLR``,
-``CosineAnnealingLR``, ``LambdaLR``, ``LinearLR``, ``ConstantLR``, ``OneCycleLR`` and
-``ReduceLROnPlateau``.
+``CosineAnnealingLR``, ``LambdaLR``, ``LinearLR``, ``ConstantLR``, ``OneCycleLR``,
+``ReduceLROnPlateau``, ``MultiplicativeLR``, ``PolynomialLR``, ``CosineAnnealingWarmRestarts`` and
+``ChainedScheduler``.
 
 A scheduler rewrites ``optimizer.param_groups[i]["lr"]``; call ``scheduler.step()`` once per
 epoch, after the epoch's ``optimizer.step()`` calls (``ReduceLROnPlateau``: ``step(metric)``,
@@ -18,7 +19,11 @@ from typing import Any
 from mytorch.optim.optimizer import Optimizer, check_number
 
 __all__ = [
+    "ChainedScheduler",
     "ConstantLR",
+    "CosineAnnealingWarmRestarts",
+    "MultiplicativeLR",
+    "PolynomialLR",
     "CosineAnnealingLR",
     "LinearLR",
     "OneCycleLR",
@@ -170,6 +175,18 @@ class ExponentialLR(LRScheduler):
         return [lr * self.gamma for lr in _current(self.optimizer)]
 
 
+def _lambdas(scheduler: object, optimizer: Any, lr_lambda: Any) -> list[Callable[[int], float]]:
+    """``lr_lambda`` as one function per parameter group (one given for all, or a list)."""
+    name = type(scheduler).__name__
+    groups = len(_checked(scheduler, optimizer).param_groups)
+    lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
+    if len(lambdas) != groups:
+        raise ValueError(f"{name}: expected {groups} lr_lambdas (one per parameter group), got {len(lambdas)}")
+    if not all(callable(f) for f in lambdas):
+        raise TypeError(f"{name}: lr_lambda must be a function of the epoch (or a list of them)")
+    return lambdas
+
+
 class LambdaLR(LRScheduler):
     """Each group's rate is its initial rate times ``lr_lambda(epoch)`` (one function for every
     group, or a list of one per group). ``state_dict`` leaves the functions out, as PyTorch's does
@@ -181,13 +198,7 @@ class LambdaLR(LRScheduler):
         lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
         last_epoch: int = -1,
     ) -> None:
-        groups = len(_checked(self, optimizer).param_groups)
-        lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
-        if len(lambdas) != groups:
-            raise ValueError(f"LambdaLR: expected {groups} lr_lambdas (one per parameter group), got {len(lambdas)}")
-        if not all(callable(f) for f in lambdas):
-            raise TypeError("LambdaLR: lr_lambda must be a function of the epoch (or a list of them)")
-        self.lr_lambdas = lambdas
+        self.lr_lambdas = _lambdas(self, optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -443,3 +454,100 @@ def _count(owner: str, name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError(f"{owner}: expected a positive integer {name}, got {value!r}")
     return value
+
+
+class MultiplicativeLR(LambdaLR):
+    """Multiply each group's rate by ``lr_lambda(epoch)`` every epoch after the first (one
+    function, or one per group); ``state_dict`` leaves the functions out, as ``LambdaLR``'s."""
+
+    def get_lr(self) -> list[float]:
+        """The current rates times ``lr_lambda(last_epoch)`` (unchanged at the first epoch)."""
+        if self.last_epoch > 0:
+            return [lr * f(self.last_epoch) for lr, f in zip(_current(self.optimizer), self.lr_lambdas)]
+        return _current(self.optimizer)
+
+
+class PolynomialLR(LRScheduler):
+    """Decay each rate to 0 over ``total_iters`` epochs as ``(1 - t / total_iters) ** power``
+    (PyTorch's recursive form); unchanged after ``total_iters``."""
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
+        self.total_iters = _count("PolynomialLR", "total_iters", total_iters)
+        self.power = float(power)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """The current rates times this epoch's decay factor."""
+        t, n = self.last_epoch, self.total_iters
+        if self._initial or t == 0 or t > n:
+            return _current(self.optimizer)
+        factor = ((1.0 - t / n) / (1.0 - (t - 1) / n)) ** self.power
+        return [lr * factor for lr in _current(self.optimizer)]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR (Loshchilov & Hutter): cosine annealing from each initial rate to ``eta_min`` over
+    ``T_0`` epochs, then a restart, each period ``T_mult`` times the one before."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_0: int,  # noqa: N803 - PyTorch's names
+        T_mult: int = 1,  # noqa: N803
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
+        self.T_0 = _count("CosineAnnealingWarmRestarts", "T_0", T_0)
+        self.T_mult = _count("CosineAnnealingWarmRestarts", "T_mult", T_mult)
+        self.eta_min = check_number("CosineAnnealingWarmRestarts", "eta_min", eta_min, allow_zero=True)
+        self.T_i, self.T_cur = self.T_0, float(max(last_epoch, 0))
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """``eta_min + (initial - eta_min) (1 + cos(pi T_cur / T_i)) / 2`` for each group."""
+        return [
+            self.eta_min + (base - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+            for base in self.base_lrs
+        ]
+
+    def step(self) -> None:
+        """Move to the next epoch (restarting the cosine at the end of a period)."""
+        if not self._initial:
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur -= self.T_i
+                self.T_i *= self.T_mult
+        super().step()
+
+
+class ChainedScheduler:
+    """Several schedulers of one optimizer stepped together, each after the other, every epoch
+    (their factors multiply)."""
+
+    def __init__(self, schedulers: Iterable[LRScheduler], optimizer: Optimizer | None = None) -> None:
+        self._schedulers = list(schedulers)
+        if not self._schedulers:
+            raise ValueError("ChainedScheduler: needs at least one scheduler")
+        self.optimizer = optimizer if optimizer is not None else self._schedulers[0].optimizer
+        if any(s.optimizer is not self.optimizer for s in self._schedulers):
+            raise ValueError("ChainedScheduler: every scheduler must belong to one optimizer")
+        self._last_lr = _current(self.optimizer)
+
+    def step(self) -> None:
+        """Step every scheduler, in order."""
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = _current(self.optimizer)
+
+    def get_last_lr(self) -> list[float]:
+        """The rates the last ``step`` set."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, object]:
+        """Each scheduler's state, in order."""
+        return {"_schedulers": [s.state_dict() for s in self._schedulers]}
+
+    def load_state_dict(self, state: dict[str, object]) -> None:
+        """Restore each scheduler's state."""
+        for scheduler, saved in zip(self._schedulers, state["_schedulers"]):  # type: ignore[call-overload]
+            scheduler.load_state_dict(saved)

@@ -1,0 +1,215 @@
+"""More adaptive optimizers, PyTorch's update rules: ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``.
+
+Each keeps its per-parameter state as arrays (``state_dict`` saves them, as the others') and takes
+the handout's ``(value, gradient)`` pairs as well as Tensors. With gradient g (plus
+``weight_decay * p``) at step t of a parameter:
+
+* Adamax: ``m = b1 m + (1 - b1) g``, ``u = max(b2 u, |g| + eps)``, ``p -= lr / (1 - b1^t) * m / u``;
+* Adadelta: ``s = rho s + (1 - rho) g^2``, ``d = sqrt(a + eps) / sqrt(s + eps) * g``,
+  ``a = rho a + (1 - rho) d^2``, ``p -= lr d``;
+* NAdam: Adam's moments with Nesterov momentum whose factor ``mu_t = b1 (1 - 0.96^(t psi) / 2)``
+  follows ``momentum_decay`` psi;
+* RAdam: Adam's moments, the adaptive step rectified once the variance's degrees of freedom
+  pass 5, plain momentum before.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from mytorch.dtypes import get_default_dtype
+from mytorch.optim.optimizer import Optimizer, check_number, step_in_place
+
+__all__ = ["Adadelta", "Adamax", "NAdam", "RAdam"]
+
+
+class _Moments(Optimizer):
+    """Shared checks: ``betas`` in [0, 1), ``eps`` > 0, ``weight_decay`` >= 0; a step counter ``t``."""
+
+    real_only = True
+
+    def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
+        super()._check_hyper_parameters(group)
+        name = type(self).__name__
+        if "betas" in group:
+            betas = tuple(group["betas"])
+            if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+                raise ValueError(f"{name}: betas must be a pair (beta1, beta2), each in [0, 1), got {group['betas']!r}")
+            group["betas"] = (float(betas[0]), float(betas[1]))
+        group["eps"] = check_number(name, "eps", group["eps"])
+        group["weight_decay"] = check_number(name, "weight_decay", group["weight_decay"], allow_zero=True)
+
+    def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
+        if name == "t":
+            return np.zeros(1, dtype=np.int64)
+        if name == "mu_product":  # (float32 unless the default dtype is float64, as PyTorch keeps it)
+            return np.ones(1, dtype=np.float64 if get_default_dtype() == np.float64 else np.float32)
+        return np.zeros_like(value)
+
+    def _next_step(self, i: int) -> int:
+        steps = self.t[i]
+        steps += 1
+        return int(steps[0])
+
+    def _moments(self, i: int, g: np.ndarray, b1: float, b2: float) -> tuple[np.ndarray, np.ndarray]:
+        """Adam's two running moments of parameter i, updated in place with g."""
+        m, v = self.m[i], self.v[i]
+        m *= b1
+        m += (1.0 - b1) * g
+        v *= b2
+        v += (1.0 - b2) * g * g
+        return m, v
+
+
+class Adamax(_Moments):
+    """Adamax (Kingma & Ba): Adam with the infinity norm (defaults lr 2e-3, betas (0.9, 0.999), eps 1e-8)."""
+
+    state_names = ("m", "u", "t")
+    nonnegative_states = ("u",)
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for group, entries in self._groups_with_grads():
+            lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+            for i, p, g in entries:
+                if wd:
+                    g = g + wd * p
+                t = self._next_step(i)
+                m, u = self.m[i], self.u[i]
+                m *= b1
+                m += (1.0 - b1) * g
+                u *= b2
+                np.maximum(u, np.abs(g) + eps, out=u)
+                step_in_place(p, (lr / (1.0 - b1**t)) * m / u, "Adamax")
+
+
+class Adadelta(_Moments):
+    """Adadelta (Zeiler) (defaults lr 1.0, rho 0.9, eps 1e-6)."""
+
+    state_names = ("square_avg", "acc_delta")
+    nonnegative_states = ("square_avg", "acc_delta")
+
+    def __init__(
+        self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0
+    ) -> None:
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
+
+    def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
+        super()._check_hyper_parameters(group)
+        if not 0 <= group["rho"] <= 1:
+            raise ValueError(f"Adadelta: rho must be in [0, 1], got {group['rho']!r}")
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for group, entries in self._groups_with_grads():
+            lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+            for i, p, g in entries:
+                if wd:
+                    g = g + wd * p
+                square, acc = self.square_avg[i], self.acc_delta[i]
+                square *= rho
+                square += (1.0 - rho) * g * g
+                delta = np.sqrt(acc + eps) / np.sqrt(square + eps) * g
+                acc *= rho
+                acc += (1.0 - rho) * delta * delta
+                step_in_place(p, lr * delta, "Adadelta")
+
+
+class NAdam(_Moments):
+    """NAdam (Dozat): Adam with Nesterov momentum (defaults lr 2e-3, betas (0.9, 0.999), eps 1e-8,
+    momentum_decay 4e-3; ``decoupled_weight_decay`` shrinks the parameter as AdamW does)."""
+
+    state_names = ("m", "v", "t", "mu_product")
+    nonnegative_states = ("v",)
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
+        super().__init__(
+            params, {**defaults, "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay}
+        )
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for group, entries in self._groups_with_grads():
+            lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+            psi = group["momentum_decay"]
+            for i, p, g in entries:
+                if wd and group["decoupled_weight_decay"]:
+                    step_in_place(p, (lr * wd) * p, "NAdam")
+                elif wd:
+                    g = g + wd * p
+                t = self._next_step(i)
+                mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+                mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+                product = self.mu_product[i]
+                product *= product.dtype.type(mu)
+                total = float(product[0])
+                m, v = self._moments(i, g, b1, b2)
+                denom = np.sqrt(v / (1.0 - b2**t)) + eps
+                step = (lr * (1.0 - mu) / (1.0 - total)) * g / denom
+                step += (lr * mu_next / (1.0 - total * mu_next)) * m / denom
+                step_in_place(p, step, "NAdam")
+
+
+class RAdam(_Moments):
+    """RAdam (Liu et al.): Adam with the adaptive step rectified (defaults lr 1e-3, betas
+    (0.9, 0.999), eps 1e-8; ``decoupled_weight_decay`` as AdamW)."""
+
+    state_names = ("m", "v", "t")
+    nonnegative_states = ("v",)
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
+        super().__init__(params, {**defaults, "decoupled_weight_decay": decoupled_weight_decay})
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for group, entries in self._groups_with_grads():
+            lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+            rho_inf = 2.0 / (1.0 - b2) - 1.0
+            for i, p, g in entries:
+                if wd and group["decoupled_weight_decay"]:
+                    step_in_place(p, (lr * wd) * p, "RAdam")
+                elif wd:
+                    g = g + wd * p
+                t = self._next_step(i)
+                m, v = self._moments(i, g, b1, b2)
+                corrected = m / (1.0 - b1**t)
+                second = 1.0 - b2**t
+                rho_t = rho_inf - 2.0 * t * b2**t / second
+                if rho_t > 5.0:
+                    rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+                    step_in_place(p, corrected * (lr * rect * math.sqrt(second)) / (np.sqrt(v) + eps), "RAdam")
+                else:
+                    step_in_place(p, corrected * lr, "RAdam")

@@ -1,0 +1,93 @@
+"""Adamax, Adadelta, NAdam, RAdam (mytorch/optim/adaptive.py) and MultiplicativeLR, PolynomialLR,
+CosineAnnealingWarmRestarts, ChainedScheduler: parameters and rates step by step against PyTorch
+(skipped without it), and closed forms without it."""
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+import mytorch.optim
+
+
+def trained(L, make, steps):
+    """Two parameters of a small tanh model after ``steps`` steps of ``make(L.optim, params)``."""
+    rng = np.random.default_rng(0)
+    w = L.tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    b = L.tensor(rng.standard_normal(2), requires_grad=True)
+    x = L.tensor(rng.standard_normal((5, 3)))
+    opt = make(L.optim, [w, b])
+    for _ in range(steps):
+        opt.zero_grad()
+        ((x @ w + b).tanh() ** 2).sum().backward()
+        opt.step()
+    return np.concatenate([w.detach().numpy().ravel(), b.detach().numpy().ravel()])
+
+
+OPTIMIZERS = {
+    "Adamax": lambda optim, p: optim.Adamax(p, lr=0.01, weight_decay=0.1),
+    "Adadelta": lambda optim, p: optim.Adadelta(p, lr=0.5, rho=0.8, weight_decay=0.01),
+    "NAdam": lambda optim, p: optim.NAdam(p, lr=0.01, weight_decay=0.05),
+    "NAdam decoupled": lambda optim, p: optim.NAdam(p, lr=0.01, weight_decay=0.05, decoupled_weight_decay=True),
+    "RAdam": lambda optim, p: optim.RAdam(p, lr=0.01, weight_decay=0.05),
+    "RAdam decoupled": lambda optim, p: optim.RAdam(
+        p, lr=0.01, betas=(0.8, 0.9), weight_decay=0.05, decoupled_weight_decay=True
+    ),
+}
+
+
+def rates(L, make, n=14):
+    """The two groups' rates after each of ``n`` epochs."""
+    p, q = L.nn.Parameter(L.ones(2)), L.nn.Parameter(L.ones(2))
+    o = L.optim.SGD([{"params": [p]}, {"params": [q], "lr": 0.5}], lr=0.1, momentum=0.9)
+    s = make(L.optim.lr_scheduler, o)
+    out = []
+    for _ in range(n):
+        o.step()
+        s.step()
+        out.append(s.get_last_lr())
+    return np.array(out)
+
+
+SCHEDULERS = {
+    "MultiplicativeLR": lambda S, o: S.MultiplicativeLR(o, lambda e: 0.9 if e % 2 else 0.95),
+    "PolynomialLR": lambda S, o: S.PolynomialLR(o, total_iters=6, power=2.0),
+    "CosineAnnealingWarmRestarts": lambda S, o: S.CosineAnnealingWarmRestarts(o, 3, T_mult=2, eta_min=0.01),
+    "CosineAnnealingWarmRestarts T_mult 1": lambda S, o: S.CosineAnnealingWarmRestarts(o, 4),
+    "ChainedScheduler": lambda S, o: S.ChainedScheduler(
+        [S.ConstantLR(o, factor=0.5, total_iters=3), S.ExponentialLR(o, 0.9)]
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_optimizer_against_pytorch(name):
+    torch = pytest.importorskip("torch")
+    for steps in (3, 12):
+        np.testing.assert_allclose(
+            trained(mt, OPTIMIZERS[name], steps), trained(torch, OPTIMIZERS[name], steps), atol=1e-13
+        )
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+def test_scheduler_against_pytorch(name):
+    torch = pytest.importorskip("torch")
+    np.testing.assert_allclose(rates(mt, SCHEDULERS[name]), rates(torch, SCHEDULERS[name]), rtol=1e-14)
+
+
+def test_closed_forms():
+    # Adamax moves each parameter by lr at its first step (m / (1 - b1) = g, u = |g| + eps)
+    w = mt.tensor([1.0, -2.0], dtype=mt.float64, requires_grad=True)
+    opt = mt.optim.Adamax([w], lr=0.1)
+    (w * mt.tensor([3.0, -0.5], dtype=mt.float64)).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), [0.9, -1.9], rtol=1e-7)
+    # RAdam's first steps (rho_t <= 5) are plain bias-corrected momentum: lr * g
+    v = mt.tensor([1.0], dtype=mt.float64, requires_grad=True)
+    radam = mt.optim.RAdam([v], lr=0.1)
+    (2 * v).sum().backward()
+    radam.step()
+    np.testing.assert_allclose(v.detach().numpy(), [0.8])
+    restarts = rates(mt, lambda S, o: S.CosineAnnealingWarmRestarts(o, 2), 4)[:, 0]
+    np.testing.assert_allclose(restarts, [0.05, 0.1, 0.05, 0.1])
+    with pytest.raises(ValueError, match="rho"):
+        mt.optim.Adadelta([v], rho=1.5)
