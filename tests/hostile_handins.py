@@ -602,8 +602,9 @@ starts to remove such a folder (once), which the runner then waited for forever.
 def file_snooper(secret: str, report: str) -> str:
     """Reads ``secret`` (a world-readable file outside the Python installation: the reference
     solution, the grader, another hand-in), appends the fake Autolab line to ``report`` (an earlier
-    hand-in's) and writes in its own folder; fails its import saying which it could (in every test:
-    the cheapest section will do)."""
+    hand-in's), writes in its own folder and imports the grader's references through the ``autograder``
+    package its worker has imported; fails its import saying which it could (in every test: the
+    cheapest section will do)."""
     return f"""
 import os as _os
 _did = []
@@ -621,6 +622,14 @@ except OSError as _error:
 with open("notes.txt", "w") as _f:
     _f.write("its own folder")
 _did.append("wrote in its own folder")
+try:  # the grader's package is imported in the worker already (its student side): its references are not
+    import autograder.test_operations
+
+    _did.append("imported the grader's references")
+except ImportError as _error:
+    _did.append(f"could not import the grader's references ({{type(_error).__name__}})")
+except OSError as _error:
+    _did.append(f"could not import the grader's references ({{_error.strerror}})")
 raise RuntimeError("; ".join(_did))
 """
 
