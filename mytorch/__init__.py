@@ -31,6 +31,8 @@ from mytorch.factories import *  # type: ignore[no-redef]  # noqa: F403 - zeros,
 from mytorch.factories import __all__ as _factories_all
 from mytorch.factories import tensor as _tensor_factory
 from mytorch.function import Context, Function
+from mytorch.porting import *  # noqa: F403 - set_num_threads, compile, bernoulli, multinomial, ...
+from mytorch.porting import __all__ as _porting_all
 from mytorch.printing import set_printoptions
 from mytorch.serialization import load, save
 from mytorch.tensor import *  # noqa: F403 - Tensor and its ops (log, sin, exp, tanh, ...)
@@ -96,7 +98,7 @@ __all__ = [
     "set_printoptions",
 ]
 __all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all + _index_all + _sort_all
-__all__ += _select_all + _matrix_all + _pointwise_all + _stats_all + _layout_all + _composed_all
+__all__ += _select_all + _matrix_all + _pointwise_all + _stats_all + _layout_all + _composed_all + _porting_all
 
 
 class _CallableModule(types.ModuleType):

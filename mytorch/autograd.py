@@ -44,7 +44,18 @@ from mytorch.backward_graph import grad
 from mytorch.compat import Variable
 from mytorch.tensor import Tensor, _arrays, _attach
 
-__all__ = ["Function", "FunctionCtx", "Variable", "detect_anomaly", "functional", "grad", "set_detect_anomaly"]
+__all__ = [
+    "Function",
+    "FunctionCtx",
+    "GradcheckError",
+    "Variable",
+    "backward",
+    "detect_anomaly",
+    "functional",
+    "grad",
+    "gradcheck",
+    "set_detect_anomaly",
+]
 
 
 class set_detect_anomaly:  # noqa: N801 - PyTorch's name
@@ -169,6 +180,88 @@ def _recorded_backward(
     if len(grads) != len(inputs):
         raise ValueError(f"{cls.__name__}.backward: returned {len(grads)} gradient(s) for {len(inputs)} input(s)")
     return grads
+
+
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """``torch.autograd.backward``: the gradients of ``tensors`` (each weighted by its entry of
+    ``grad_tensors``; None: 1 for a one-element tensor) added into the leaves' ``.grad``, in one
+    backward pass (of the weighted sum)."""
+    outputs = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    weights = [grad_tensors] if isinstance(grad_tensors, Tensor) or grad_tensors is None else list(grad_tensors)
+    if grad_tensors is None:
+        weights = [None] * len(outputs)
+    if len(weights) != len(outputs):
+        raise ValueError(f"autograd.backward: {len(weights)} grad_tensors for {len(outputs)} tensors")
+    total = None
+    for t, w in zip(outputs, weights):
+        if w is None and t.numel() != 1:
+            raise RuntimeError(
+                f"autograd.backward: grad can be implicitly created only for one element, got shape {t.shape}"
+            )
+        term = t.sum() if w is None else (t * w).sum()
+        total = term if total is None else total + term
+    if total is None:
+        return
+    total.backward(retain_graph=retain_graph, create_graph=create_graph)
+
+
+class GradcheckError(RuntimeError):
+    """``gradcheck`` found an analytic derivative that disagrees with finite differences."""
+
+
+def gradcheck(
+    func: Any,
+    inputs: Any,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    **unused: Any,
+) -> bool:
+    """``torch.autograd.gradcheck``: the Jacobian of ``func`` at ``inputs`` (for each input that
+    requires grad) by reverse mode against central differences of step ``eps``, element by
+    element within ``atol + rtol * |numeric|``; use float64 inputs. True, or ``GradcheckError``
+    (False with ``raise_exception=False``)."""
+    args = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    wrt = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+
+    def values(moved: dict[int, np.ndarray]) -> list[np.ndarray]:
+        with no_grad():
+            out = func(*(Tensor(moved[i]) if i in moved else a for i, a in enumerate(args)))
+        return [np.asarray(o._data, dtype=np.float64) for o in (out if isinstance(out, (tuple, list)) else (out,))]
+
+    out = func(*args)
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    for j in wrt:
+        x = np.array(args[j]._data, dtype=np.float64)
+        for k, o in enumerate(outs):
+            analytic = np.zeros(o.shape + x.shape)
+            if o.requires_grad:
+                for idx in np.ndindex(o.shape):
+                    (g,) = grad(o[idx] if o.shape else o, [args[j]], retain_graph=True, allow_unused=True)
+                    if g is not None:
+                        analytic[idx] = g.numpy()
+            numeric = np.zeros(o.shape + x.shape)
+            for idx in np.ndindex(x.shape):
+                up, down = x.copy(), x.copy()
+                up[idx] += eps
+                down[idx] -= eps
+                numeric[(Ellipsis,) + idx] = (values({j: up})[k] - values({j: down})[k]) / (2 * eps)
+            if not np.allclose(analytic, numeric, rtol=rtol, atol=atol):
+                if not raise_exception:
+                    return False
+                worst = tuple(int(n) for n in np.unravel_index(np.argmax(np.abs(analytic - numeric)), analytic.shape))
+                raise GradcheckError(
+                    f"gradcheck: Jacobian mismatch for output {k} with respect to input {j}: at {worst} "
+                    f"analytic {analytic[worst]:.10g}, numeric {numeric[worst]:.10g}"
+                )
+    return True
 
 
 sys.modules[__name__ + ".functional"] = functional  # (``from mytorch.autograd.functional import hessian``)

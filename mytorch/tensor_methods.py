@@ -22,6 +22,7 @@ import numpy as np
 
 from mytorch import (
     factories,
+    porting,
     tensor_composed,
     tensor_graph,
     tensor_index,
@@ -435,6 +436,7 @@ METHODS: dict[str, Any] = {
     **{name: getattr(tensor_shape, name) for name in ("movedim", "narrow", "roll", "select", "resize_", "resize_as_")},
     **tensor_layout.METHODS,
     **tensor_composed.METHODS,
+    **porting.METHODS,
     "index_add": tensor_index.index_add,
     "index_add_": tensor_index.index_add_,
     "mT": property(lambda self: tensor_shape.transpose(self, -2, -1), doc="The last two axes swapped."),

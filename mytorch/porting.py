@@ -1,0 +1,171 @@
+"""The small PyTorch names a ported script touches that have no work to do on NumPy, or little:
+``set_num_threads``/``get_num_threads`` (recorded, not applied: NumPy's BLAS threads are set by its
+environment variables), ``use_deterministic_algorithms`` (MyTorch is deterministic),
+``compile`` (returns the model or function unchanged), ``seed``; the random functions
+``bernoulli``, ``multinomial``, ``normal``, ``poisson``; and the Tensor methods ``addcmul_``,
+``addcdiv_``, ``lerp_``, ``bernoulli_``, ``exponential_``, ``random_``, ``detach_``, ``get_device``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from mytorch.dtypes import as_dtype, get_default_dtype
+from mytorch.factories import default_generator
+from mytorch.tensor import Tensor
+from mytorch.tensor_pointwise import _tensor, addcdiv, addcmul, lerp
+
+__all__ = [
+    "are_deterministic_algorithms_enabled",
+    "bernoulli",
+    "compile",
+    "get_num_interop_threads",
+    "get_num_threads",
+    "multinomial",
+    "normal",
+    "poisson",
+    "seed",
+    "set_num_interop_threads",
+    "set_num_threads",
+    "use_deterministic_algorithms",
+]
+
+_SETTINGS = {"threads": 1, "interop_threads": 1, "deterministic": False}
+
+
+def set_num_threads(n: int) -> None:
+    """Remembered for ``get_num_threads``; NumPy's BLAS takes its threads from its environment
+    (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``), set before Python starts."""
+    _SETTINGS["threads"] = int(n)
+
+
+def get_num_threads() -> int:
+    """The number given to ``set_num_threads`` (1 before)."""
+    return _SETTINGS["threads"]
+
+
+def set_num_interop_threads(n: int) -> None:
+    """Remembered for ``get_num_interop_threads``; nothing runs in parallel between operations."""
+    _SETTINGS["interop_threads"] = int(n)
+
+
+def get_num_interop_threads() -> int:
+    """The number given to ``set_num_interop_threads`` (1 before)."""
+    return _SETTINGS["interop_threads"]
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Remembered; every MyTorch operation is deterministic already."""
+    _SETTINGS["deterministic"] = builtins.bool(mode)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    """What ``use_deterministic_algorithms`` was last given."""
+    return builtins.bool(_SETTINGS["deterministic"])
+
+
+def compile(model: Any = None, **options: Any) -> Any:  # noqa: A001 - PyTorch's name
+    """``model`` itself (a module or function): MyTorch has no compiler (its ``replay`` records a
+    training step once and replays it; see docs/performance.md). As a decorator too."""
+    if model is None:
+        return lambda f: f
+    return model
+
+
+def seed() -> int:
+    """Reseed ``default_generator`` from the operating system's entropy; returns the new seed."""
+    return default_generator.seed()
+
+
+def _generator(generator: Any) -> np.random.Generator:
+    return default_generator if generator is None else generator
+
+
+def bernoulli(input: Any, p: Any = None, *, generator: Any = None) -> Tensor:  # noqa: A002
+    """0 or 1 per element, 1 with probability ``input`` (or ``p``), in ``input``'s dtype."""
+    x = _tensor(input)
+    probs = np.asarray(x._data if p is None else p, dtype=np.float64)
+    draws = _generator(generator).random(x.shape) < probs
+    return Tensor(draws.astype(x.dtype if x.dtype.kind == "f" else get_default_dtype()))
+
+
+def multinomial(input: Any, num_samples: int, replacement: bool = False, *, generator: Any = None) -> Tensor:  # noqa: A002
+    """``num_samples`` category indices per row of weights ``input`` (1-D or 2-D, not normalized),
+    int64; without ``replacement`` each index at most once per row.
+
+    Raises:
+        ValueError: negative weights, a row of zeros, or more samples than categories without replacement.
+    """
+    weights = np.asarray(_tensor(input)._data, dtype=np.float64)
+    rows = weights.reshape(-1, weights.shape[-1]) if weights.ndim else weights.reshape(1, 1)
+    if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(-1) <= 0).any():
+        raise ValueError("multinomial: weights must be finite, non-negative, and add up to more than 0 in every row")
+    if not replacement and num_samples > rows.shape[-1]:
+        raise ValueError(f"multinomial: {num_samples} samples without replacement from {rows.shape[-1]} categories")
+    rng = _generator(generator)
+    picks = [rng.choice(row.size, num_samples, replace=replacement, p=row / row.sum()) for row in rows]
+    out = np.asarray(picks, dtype=np.int64)
+    return Tensor(out[0] if weights.ndim == 1 else out)
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None, dtype: Any = None) -> Tensor:
+    """Normal draws with ``mean`` and ``std`` (numbers or tensors, broadcast; ``size`` for numbers)."""
+    m = np.asarray(mean._data if isinstance(mean, Tensor) else mean, dtype=np.float64)
+    s = np.asarray(std._data if isinstance(std, Tensor) else std, dtype=np.float64)
+    shape = tuple(size) if size is not None else np.broadcast_shapes(m.shape, s.shape)
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    kind = as_dtype(dtype, "normal") or (tensors[0].dtype if tensors else get_default_dtype())
+    return Tensor(_generator(generator).normal(m, s, shape).astype(kind))
+
+
+def poisson(input: Any, *, generator: Any = None) -> Tensor:  # noqa: A002
+    """A Poisson draw per element, with rate ``input``, in ``input``'s dtype."""
+    x = _tensor(input)
+    return Tensor(_generator(generator).poisson(x._data).astype(x.dtype))
+
+
+def _in_place(name: str, make: Any) -> Any:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return self.copy_(make(self, *args, **kwargs))
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``{name[:-1]}`` in place (written as ``copy_``, so in the graph); returns self."
+    return method
+
+
+def _random_in_place(name: str, draw: Any) -> Any:
+    def method(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
+        values = draw(_generator(generator), self.shape, *args, **kwargs)
+        return self.copy_(Tensor(np.asarray(values).astype(self.dtype)))
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"Fill with random numbers in place (PyTorch's ``{name}``); returns self."
+    return method
+
+
+def _detach_(self: Tensor) -> Tensor:
+    """``self`` made a leaf that does not require grad, in place (PyTorch's ``detach_``)."""
+    self._tape = None
+    self.requires_grad = False
+    return self
+
+
+METHODS = {
+    "addcmul_": _in_place("addcmul_", addcmul),
+    "addcdiv_": _in_place("addcdiv_", addcdiv),
+    "lerp_": _in_place("lerp_", lerp),
+    "bernoulli_": _random_in_place("bernoulli_", lambda rng, shape, p=0.5: rng.random(shape) < np.asarray(p)),
+    "exponential_": _random_in_place("exponential_", lambda rng, shape, lambd=1.0: rng.exponential(1.0 / lambd, shape)),
+    "random_": _random_in_place(
+        "random_",
+        lambda rng, shape, low=0, high=None: (
+            rng.integers(0, low, shape) if high is None else rng.integers(low, high, shape)
+        ),
+    ),
+    "detach_": _detach_,
+    "get_device": lambda self: -1,
+}
+"""The Tensor methods above (bound by ``mytorch.tensor_methods``)."""

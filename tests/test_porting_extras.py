@@ -1,0 +1,77 @@
+"""Small PyTorch names for ported scripts (mytorch/porting.py) and autograd.backward / gradcheck."""
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+import mytorch.autograd
+
+
+def test_no_op_settings_and_compile():
+    mt.set_num_threads(3)
+    assert mt.get_num_threads() == 3
+    mt.set_num_threads(1)
+    mt.use_deterministic_algorithms(True)
+    assert mt.are_deterministic_algorithms_enabled()
+    mt.use_deterministic_algorithms(False)
+    model = mt.nn.Linear(2, 2)
+    assert mt.compile(model) is model and mt.compile()(len) is len
+    assert mt.ones(2).get_device() == -1
+
+
+def test_random_functions_are_seeded_and_shaped():
+    mt.manual_seed(5)
+    first = (mt.multinomial(mt.tensor([[0.1, 0.9, 0.0], [1.0, 1.0, 1.0]]), 2), mt.bernoulli(mt.full((4,), 0.5)))
+    mt.manual_seed(5)
+    again = (mt.multinomial(mt.tensor([[0.1, 0.9, 0.0], [1.0, 1.0, 1.0]]), 2), mt.bernoulli(mt.full((4,), 0.5)))
+    assert [t.tolist() for t in first] == [t.tolist() for t in again]
+    picks = first[0].numpy()
+    assert picks.dtype == np.int64 and picks.shape == (2, 2) and 2 not in picks[0] and len(set(picks[1])) == 2
+    assert set(mt.bernoulli(mt.full((50,), 0.5)).tolist()) <= {0.0, 1.0}
+    assert mt.normal(0.0, 1.0, size=(3, 2)).shape == (3, 2) and mt.normal(mt.zeros(4), 2.0).dtype == mt.float32
+    assert mt.poisson(mt.full((3,), 2.0)).dtype == mt.float32
+    with pytest.raises(ValueError, match="without replacement"):
+        mt.multinomial(mt.tensor([1.0, 1.0]), 3)
+    with pytest.raises(ValueError, match="non-negative"):
+        mt.multinomial(mt.tensor([1.0, -1.0]), 1)
+    x = mt.ones(1000)
+    assert 0.35 < x.bernoulli_(0.4).mean().item() < 0.45
+    assert x.random_(0, 3).max().item() <= 2 and x.exponential_(2.0).min().item() >= 0
+
+
+def test_in_place_compositions_against_pytorch():
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (mt, torch):
+        x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        y.addcmul_(x, x, value=0.5).lerp_(x * 3, 0.25).addcdiv_(x, x * x + 1, value=2.0)
+        y.sum().backward()
+        grads.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-14)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-14)
+    z = mt.ones(2, requires_grad=True) * 2
+    assert z.detach_() is z and not z.requires_grad and z.grad_fn is None
+
+
+def test_autograd_backward_and_gradcheck():
+    a = mt.tensor([1.0, 2.0], requires_grad=True)
+    mt.autograd.backward([(a * 2).sum(), a * 3], [None, mt.tensor([1.0, 10.0])])
+    assert a.grad.tolist() == [5.0, 32.0]
+    x = mt.tensor([1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    assert mt.autograd.gradcheck(lambda t: (t**3, t.sin().sum()), (x,))
+
+    class Wrong(mt.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            return t * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3
+
+    with pytest.raises(mt.autograd.GradcheckError, match="analytic 3, numeric 2"):
+        mt.autograd.gradcheck(Wrong.apply, (x,))
+    assert mt.autograd.gradcheck(Wrong.apply, (x,), raise_exception=False) is False
+    with pytest.raises(RuntimeError, match="one element"):
+        mt.autograd.backward(a * 2)
