@@ -47,7 +47,6 @@ import operator
 import sys
 import threading
 import weakref
-from array import array as _numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -128,14 +127,16 @@ class Tape(Autograd):
         super().__init__()
         self.merged_into: Tape | None = None
         self.released = False
-        self.order = _numbers("q")  # integers only: the garbage collector never walks it
+        # (lists, not integer ``array``s: ``array.append`` parses its argument, about 500 instructions
+        # an operation more; a list of integers is one object for the garbage collector)
+        self.order: list[int] = []
         self.unsorted = False
         self.leaves: dict[int, Tensor] = {}
-        self.held = _numbers("q")
+        self.held: list[int] = []
         self.saved: dict[int, int | None] = {}
         self.check = VersionCheck()
 
-    def __del__(self, release: Callable[[_numbers], None] = release) -> None:
+    def __del__(self, release: Callable[[list[int]], None] = release) -> None:
         release(self.held)  # a graph dropped without backward unlocks what it saved
 
     def resolve(self) -> Tape:
@@ -175,7 +176,7 @@ class Tape(Autograd):
         big.saved.update(small.saved)
         del small.held[:]
         small.saved.clear()
-        small.operation_list, small.order, small.leaves = [], _numbers("q"), {}
+        small.operation_list, small.order, small.leaves = [], [], {}
         small.gradient_buffer.clear()
         small.merged_into = big
         return big
@@ -186,7 +187,7 @@ class Tape(Autograd):
         if self.unsorted:
             if len(self.order) == len(self.operation_list):
                 runs = sorted(zip(self.order, self.operation_list), key=operator.itemgetter(0))
-                self.order = _numbers("q", [when for when, _ in runs])
+                self.order = [when for when, _ in runs]
                 self.operation_list = [op for _, op in runs]
             self.unsorted = False
         return self
