@@ -49,6 +49,8 @@ from mytorch.tensor_math import *  # noqa: F403 - sum, mean, max, norm, var, whe
 from mytorch.tensor_math import __all__ as _math_all
 from mytorch.tensor_matrix import *  # noqa: F403 - tril, triu, diag, trace, mv, cdist
 from mytorch.tensor_matrix import __all__ as _matrix_all
+from mytorch.tensor_order import *  # noqa: F403 - quantile, kthvalue, searchsorted, histc, cross, ...
+from mytorch.tensor_order import __all__ as _order_all
 from mytorch.tensor_pointwise import *  # noqa: F403 - frac, lerp, addcmul, nan_to_num, ...
 from mytorch.tensor_pointwise import __all__ as _pointwise_all
 from mytorch.tensor_select import *  # noqa: F403 - masked_select, take, unique, bincount, ...
@@ -98,7 +100,9 @@ __all__ = [
     "set_printoptions",
 ]
 __all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all + _index_all + _sort_all
-__all__ += _select_all + _matrix_all + _pointwise_all + _stats_all + _layout_all + _composed_all + _porting_all
+__all__ += (
+    _select_all + _matrix_all + _pointwise_all + _stats_all + _layout_all + _composed_all + _porting_all + _order_all
+)
 
 
 class _CallableModule(types.ModuleType):

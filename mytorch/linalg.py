@@ -15,15 +15,21 @@ from typing import Any
 import numpy as np
 
 from mytorch.function import Context, Function
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, matmul
 from mytorch.tensor_math import _floating_only, amax, amin
 from mytorch.tensor_math import norm as _norm
 from mytorch.tensor_math import sum as _sum
+from mytorch.tensor_order import cross as _cross
 from mytorch.tensor_shape import movedim, unsqueeze
 
-__all__ = ["matrix_norm", "norm", "svdvals", "vector_norm"]
+__all__ = ["cross", "matmul", "matrix_norm", "norm", "svdvals", "vector_norm"]
 
 _NUMERIC_ORDERS = (2, -2, 1, -1, math.inf, -math.inf)
+
+
+def cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:  # noqa: A002
+    """The cross product of 3-vectors along ``dim`` (the last axis by default)."""
+    return _cross(input, other, dim)
 
 
 def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002

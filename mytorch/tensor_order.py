@@ -1,0 +1,236 @@
+"""Order statistics and searches with PyTorch's names: ``quantile``, ``kthvalue``, ``msort``
+(through ``sort``, so the gradient goes to the chosen elements), ``cross`` (products of
+rearranged elements), and the constants ``searchsorted``, ``bucketize``, ``histc``,
+``unique_consecutive``; the dtype helpers ``promote_types``, ``result_type``, ``can_cast``; and
+the Tensor attributes ``element_size()`` and ``stride()`` (in elements, as PyTorch counts).
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, Literal
+
+import numpy as np
+
+from mytorch.arguments import check_dim
+from mytorch.dtypes import as_dtype
+from mytorch.tensor import Tensor
+from mytorch.tensor_math import ValuesIndices
+from mytorch.tensor_pointwise import _tensor
+from mytorch.tensor_sort import sort
+
+__all__ = [
+    "bucketize",
+    "can_cast",
+    "cross",
+    "histc",
+    "kthvalue",
+    "msort",
+    "promote_types",
+    "quantile",
+    "result_type",
+    "searchsorted",
+    "unique_consecutive",
+]
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def quantile(
+    input: Any,  # noqa: A002
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+) -> Tensor:
+    """The ``q``-quantiles (a number or a 1-D tensor in [0, 1]; a tensor adds a leading axis) along
+    ``dim`` (of all elements without it), interpolating between the sorted neighbours as PyTorch's
+    ``interpolation`` says; NaN where a slice holds NaN."""
+    x = _tensor(input)
+    if interpolation not in _INTERPOLATIONS:
+        raise ValueError(f"quantile: interpolation must be one of {_INTERPOLATIONS}, got {interpolation!r}")
+    qs = np.asarray(q._data if isinstance(q, Tensor) else q, dtype=np.float64)
+    if qs.ndim > 1 or ((qs < 0) | (qs > 1)).any():
+        raise ValueError("quantile: q must be a number or a 1-D tensor of values in [0, 1]")
+    if dim is None:
+        x, d = x.reshape(-1), 0
+    else:
+        d = check_dim("quantile", dim, max(x.ndim, 1))
+    values = sort(x, d).values
+    n = x.shape[d] if x.ndim else 1
+    rows = []
+    for level in qs.reshape(-1):
+        position = float(level) * (n - 1)
+        low, high = int(np.floor(position)), int(np.ceil(position))
+        frac = position - low
+        if interpolation == "lower" or (interpolation == "nearest" and round(position) == low):
+            high, frac = low, 0.0
+        elif interpolation == "higher" or interpolation == "nearest":
+            low, frac = high, 0.0
+        elif interpolation == "midpoint":
+            frac = 0.5 if high != low else 0.0
+        below = values.select(d, low) if values.ndim else values
+        above = values.select(d, high) if values.ndim else values
+        picked = below if frac == 0.0 else below + (above - below) * frac
+        nan = np.isnan(np.asarray(x._data)).any(axis=d) if x.ndim else np.isnan(x._data)
+        if np.any(nan):
+            picked = picked + Tensor(np.where(nan, np.nan, 0.0).astype(x.dtype))
+        if keepdim:
+            picked = picked.unsqueeze(d) if dim is not None else picked.reshape((1,) * _tensor(input).ndim)
+        rows.append(picked)
+    if qs.ndim == 0:
+        return rows[0]
+    from mytorch.tensor_shape import stack
+
+    return stack(rows, 0)
+
+
+def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:  # noqa: A002
+    """``(values, indices)``: the ``k``-th smallest element along ``dim`` (k from 1) and where it was."""
+    x = _tensor(input)
+    d = check_dim("kthvalue", dim, max(x.ndim, 1))
+    n = x.shape[d] if x.ndim else 1
+    if not 1 <= k <= n:
+        raise IndexError(f"kthvalue: k={k} is outside 1..{n}")
+    ordered = sort(x, d)
+    if not x.ndim:
+        return ordered
+    values, indices = ordered.values.select(d, k - 1), ordered.indices.select(d, k - 1)
+    if keepdim:
+        values, indices = values.unsqueeze(d), indices.unsqueeze(d)
+    return ValuesIndices(values, indices)
+
+
+def msort(input: Any) -> Tensor:  # noqa: A002
+    """``input`` sorted along its first axis."""
+    return sort(input, 0).values
+
+
+def cross(input: Any, other: Any, dim: int | None = None) -> Tensor:  # noqa: A002
+    """The cross product of 3-vectors along ``dim`` (without it, the first axis of length 3, as
+    ``torch.cross``'s old default; ``linalg.cross`` takes the last)."""
+    a, b = _tensor(input), _tensor(other)
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    if dim is None:
+        dim = next((k for k, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise ValueError(f"cross: no axis of length 3 in shape {shape}")
+    d = check_dim("cross", dim, len(shape))
+    if shape[d] != 3:
+        raise ValueError(f"cross: axis {d} of shape {shape} must have length 3")
+    a, b = a.expand(*shape), b.expand(*shape)
+    nxt, prev = np.array([1, 2, 0]), np.array([2, 0, 1])
+    pick = (slice(None),) * d
+    return a[pick + (nxt,)] * b[pick + (prev,)] - a[pick + (prev,)] * b[pick + (nxt,)]
+
+
+def searchsorted(
+    sorted_sequence: Any,
+    values: Any,
+    *,
+    out_int32: bool = False,
+    right: bool = False,
+    side: str | None = None,
+    sorter: Any = None,
+) -> Tensor:
+    """Where each of ``values`` would go in ``sorted_sequence`` (1-D, or one sorted row per row of
+    ``values``) to keep it sorted: the first such place, or the last with ``right`` / ``side="right"``."""
+    seq = np.asarray(_tensor(sorted_sequence)._data)
+    vals = np.asarray(_tensor(values)._data)
+    how: Literal["left", "right"] = "right" if right or side == "right" else "left"
+    if sorter is not None:
+        seq = np.take_along_axis(seq, np.asarray(_tensor(sorter)._data), -1)
+    if seq.ndim <= 1:
+        found = np.searchsorted(seq.reshape(-1), vals, side=how)
+    else:
+        rows_seq, rows_val = seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1])
+        found = np.stack([np.searchsorted(s, v, side=how) for s, v in zip(rows_seq, rows_val)]).reshape(vals.shape)
+    return Tensor(np.asarray(found, dtype=np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False, right: bool = False) -> Tensor:  # noqa: A002
+    """The bucket of each element among 1-D ``boundaries`` (``searchsorted(boundaries, input)``)."""
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def histc(input: Any, bins: int = 100, min: float = 0.0, max: float = 0.0) -> Tensor:  # noqa: A002
+    """Counts of the elements in ``bins`` equal bins over [min, max] (the data's range when both are
+    0); elements outside are left out; in ``input``'s float dtype."""
+    x = _tensor(input)
+    data = np.asarray(x._data, dtype=np.float64).reshape(-1)
+    low, high = float(min), float(max)
+    if low == high == 0.0 and data.size:
+        low, high = float(data.min()), float(data.max())
+    if low == high:
+        low, high = low - 1, high + 1
+    counts, _ = np.histogram(data, bins=bins, range=(low, high))
+    return Tensor(counts.astype(x.dtype if x.dtype.kind == "f" else np.float32))
+
+
+def unique_consecutive(
+    input: Any,  # noqa: A002
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    dim: int | None = None,
+) -> Any:
+    """The elements with each run of equal neighbours kept once (of the flattened tensor, or of
+    slices along ``dim``); with ``return_inverse`` each element's run, with ``return_counts`` the
+    runs' lengths."""
+    x = np.asarray(_tensor(input)._data)
+    if dim is None:
+        flat = x.reshape(-1)
+        starts = np.concatenate([[True], flat[1:] != flat[:-1]]) if flat.size else np.zeros(0, bool)
+        values, shape = flat[starts], x.shape
+    else:
+        d = check_dim("unique_consecutive", dim, x.ndim)
+        moved = np.moveaxis(x, d, 0).reshape(x.shape[d], -1)
+        starts = np.concatenate([[True], (moved[1:] != moved[:-1]).any(axis=1)]) if len(moved) else np.zeros(0, bool)
+        values, shape = np.moveaxis(np.moveaxis(x, d, 0)[starts], 0, d), (x.shape[d],)
+    out: list[Tensor] = [Tensor(np.ascontiguousarray(values))]
+    if return_inverse:
+        out.append(Tensor((np.cumsum(starts) - 1).reshape(shape).astype(np.int64)))
+    if return_counts:
+        positions = np.flatnonzero(starts)
+        out.append(Tensor(np.diff(np.append(positions, starts.size)).astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def promote_types(type1: Any, type2: Any) -> np.dtype:
+    """The dtype both promote to, PyTorch's rule: a float (or complex) dtype beside a bool or integer
+    one is that float dtype (int64 and float32 give float32; NumPy says float64); else NumPy's."""
+    a, b = np.dtype(as_dtype(type1, "promote_types")), np.dtype(as_dtype(type2, "promote_types"))
+    if a.kind in "fc" and b.kind in "biu":
+        return a
+    if b.kind in "fc" and a.kind in "biu":
+        return b
+    return np.promote_types(a, b)
+
+
+def result_type(tensor1: Any, tensor2: Any) -> np.dtype:
+    """The dtype of an arithmetic result of the two (tensors or numbers), by MyTorch's promotion."""
+    with np.errstate(all="ignore"):
+        return (_tensor(tensor1) + tensor2).dtype
+
+
+def can_cast(from_: Any, to: Any) -> bool:
+    """Whether PyTorch allows an in-place result of dtype ``from_`` into ``to``: not float into
+    integer or bool, not integer into bool."""
+    a, b = np.dtype(as_dtype(from_, "can_cast")), np.dtype(as_dtype(to, "can_cast"))
+    rank = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+    return builtins.bool(rank[a.kind] <= rank[b.kind])
+
+
+METHODS = {
+    "quantile": quantile,
+    "kthvalue": kthvalue,
+    "msort": msort,
+    "cross": cross,
+    "element_size": lambda self: self.dtype.itemsize,
+    "stride": lambda self, dim=None: (
+        tuple(s // self.dtype.itemsize for s in self._data.strides)
+        if dim is None
+        else self._data.strides[dim] // self.dtype.itemsize
+    ),
+}
+"""The functions above that are also ``Tensor`` methods (bound by ``mytorch.tensor_methods``)."""

@@ -1,0 +1,74 @@
+"""quantile, kthvalue, msort, cross, searchsorted, bucketize, histc, unique_consecutive and the dtype
+helpers (mytorch/tensor_order.py): against PyTorch (skipped without it) and NumPy."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from torch_compare import assert_like_torch
+
+import mytorch as mt
+
+X = np.array([[0.3, -1.2, 2.0, 0.0], [1.5, 0.7, -0.4, 2.5], [-2.0, 0.1, 0.9, -0.6]])
+
+CALLS = [
+    lambda L, t: L.quantile(t, 0.3),
+    lambda L, t: t.quantile(0.75, dim=1, keepdim=True),
+    lambda L, t: L.quantile(t, L.tensor([0.1, 0.5, 1.0], dtype=L.float64), dim=0),
+    lambda L, t: L.quantile(t, 0.4, dim=1, interpolation="midpoint"),
+    lambda L, t: L.quantile(t, 0.4, dim=1, interpolation="nearest"),
+    lambda L, t: L.quantile(t, 0.4, dim=0, interpolation="lower") + L.quantile(t, 0.4, dim=0, interpolation="higher"),
+    lambda L, t: t.kthvalue(2, 1).values,
+    lambda L, t: L.kthvalue(t, 3, 0, keepdim=True)[0],
+    lambda L, t: L.msort(t),
+    lambda L, t: L.cross(t[:, :3], t[:, 1:], dim=1),
+    lambda L, t: L.linalg.cross(t[:, :3], t.flip(0)[:, 1:]),
+    lambda L, t: L.linalg.matmul(t, t.T),
+]
+
+
+def test_against_pytorch():
+    torch = pytest.importorskip("torch")
+    assert_like_torch(torch, X, CALLS, rtol=1e-12, atol=1e-12)
+    results = []
+    for lib in (mt, torch):
+        seq = lib.tensor([1.0, 2.0, 2.0, 5.0])
+        v = lib.tensor([[0.0, 2.0, 6.0], [2.0, 2.5, 1.0]])
+        results.append(
+            [
+                lib.searchsorted(seq, v).tolist(),
+                lib.searchsorted(seq, v, right=True).tolist(),
+                lib.bucketize(v, seq).tolist(),
+                lib.histc(lib.tensor([1.0, 2.0, 1.0, 4.0]), bins=4, min=0, max=4).tolist(),
+                [t.tolist() for t in lib.unique_consecutive(lib.tensor([1, 1, 2, 2, 3, 1]), True, True)],
+                lib.kthvalue(lib.tensor([[3.0, 1.0, 2.0]]), 2, 1).indices.tolist(),
+                lib.quantile(lib.tensor([1.0, float("nan"), 3.0]), 0.5).isnan().item(),
+                str(lib.promote_types(lib.int64, lib.float32)).split(".")[-1],
+                lib.can_cast(lib.float32, lib.int64),
+                lib.ones(2, 3).stride(),
+                lib.ones(2, dtype=lib.float64).element_size(),
+            ]
+        )
+    assert repr(results[0]) == repr(results[1])
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    x=hnp.arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 5)), elements=st.floats(-9, 9)),
+    q=st.floats(0, 1),
+)
+def test_quantile_is_numpys(x, q):
+    np.testing.assert_allclose(
+        mt.quantile(mt.tensor(x), q, dim=1).numpy(), np.quantile(x, q, axis=1), rtol=1e-12, atol=1e-12
+    )
+    assert mt.kthvalue(mt.tensor(x), 1, 0).values.tolist() == x.min(0).tolist()
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+        mt.quantile(mt.ones(3), 1.5)
+    with pytest.raises(IndexError, match="outside"):
+        mt.kthvalue(mt.ones(3), 4)
+    with pytest.raises(ValueError, match="length 3"):
+        mt.cross(mt.ones(2, 3), mt.ones(2, 3), dim=0)
