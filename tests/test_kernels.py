@@ -451,6 +451,30 @@ def test_softmax_family_is_finite_at_huge_logits() -> None:
     assert np.isfinite(F.SoftmaxCrossEntropy_backward(np.ones(1), y, x)[1]).all()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_fast_forms_of_relu_and_the_row_maximum_give_the_plain_forms_bits(dtype: type) -> None:
+    """From F.RELU_BY_ZEROS elements relu compares with an array of zeros, and many short rows
+    take their maximum through the transpose: the same values as np.maximum(x, 0) and
+    x.max(-1), at 0.0, -0.0, NaN, infinities and subnormals too."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((64, 16)).astype(dtype)  # 1,024 elements; rows of 16
+    x[0, :8] = [0.0, -0.0, np.nan, np.inf, -np.inf, np.finfo(dtype).smallest_subnormal, -1e-40, 1e-40]
+    x[1:4] = [[-0.0] * 16, [np.nan] + [1.0] * 15, [-np.inf] * 16]
+    x[4] = [-0.0, 0.0] + [-3.0] * 14  # a tie at the maximum between -0.0 and 0.0
+    assert x.size >= F.RELU_BY_ZEROS and x.shape[0] >= F.SHORT_ROWS[0] and x.shape[1] <= F.SHORT_ROWS[1]
+    y = F.relu(x)
+    assert y.dtype == x.dtype and y.tobytes() == np.maximum(x, 0).tobytes()
+    top = F.row_maximum(x)
+    assert top.shape == (64, 1) and np.array_equal(top, x.max(axis=-1, keepdims=True), equal_nan=True)
+    with np.errstate(invalid="ignore"):  # (-inf - -inf)
+        shifted = x - x.max(axis=-1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=-1, keepdims=True)
+        plain = {"softmax": e / total, "log_softmax": shifted - np.log(total)}
+        for name, expected in plain.items():
+            assert F.KERNELS[name].forward(x).tobytes() == expected.tobytes(), name
+
+
 def test_handout_kernel_names_exist() -> None:
     for name in [
         "add_backward",

@@ -351,13 +351,15 @@ def _run(code):
         fn(*args)
 
 
+@pytest.mark.parametrize("shape", [(5, 4), (8, 80)])  # (8, 80): F.relu against an array of zeros too
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", ["tanh", "sigmoid", "relu", "identity"])
-def test_each_activation_rule_matches_its_row_bit_for_bit(name, dtype):
+def test_each_activation_rule_matches_its_row_bit_for_bit(name, dtype, shape):
     rng = np.random.default_rng(9)
-    x = (rng.standard_normal((5, 4)) * 3).astype(dtype)
+    x = (rng.standard_normal(shape) * 3).astype(dtype)
     x[0, :3] = [0.0, -0.0, np.nan]  # relu's mask is taken from its output: the same at 0, -0 and NaN
-    g = rng.standard_normal((5, 4)).astype(dtype)
+    x[1, :3] = [np.inf, -np.inf, np.finfo(dtype).smallest_subnormal * -1]
+    g = rng.standard_normal(shape).astype(dtype)
     row = F.KERNELS[name]
     forward, backward = R.RULES[name]
     y = np.empty_like(x)
@@ -392,11 +394,18 @@ def test_the_matmul_rule_matches_its_row_for_both_weight_layouts(fortran, dtype)
     assert np.array_equal(da, expected_a) and np.array_equal(db, expected_b)
 
 
+@pytest.mark.parametrize("shape", [(6, 4), (40, 10)])  # (40, 10): the row maximum through the transpose
+@pytest.mark.parametrize("masked", [False, True])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_the_loss_rules_match_their_rows_bit_for_bit(dtype):
+def test_the_loss_rules_match_their_rows_bit_for_bit(dtype, masked, shape):
     rng = np.random.default_rng(11)
-    x = rng.standard_normal((6, 4)).astype(dtype)
-    y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 6)]
+    n, width = shape
+    x = rng.standard_normal(shape).astype(dtype)
+    y = np.eye(width, dtype=dtype)[rng.integers(1, width, n)]
+    if masked:  # class 0 masked by a logit of -inf that y gives 0 (its term counts as 0), a row of ties at 0.0 and -0.0
+        x[:, 0] = -np.inf
+        x[1] = -1.0
+        x[1, 1:3] = [-0.0, 0.0]
     seed = np.ones(1, dtype=dtype)
     for name, saved, both in [
         ("softmax_cross_entropy", "log_probs", F.softmax_cross_entropy_and_log_probs),
@@ -404,8 +413,10 @@ def test_the_loss_rules_match_their_rows_bit_for_bit(dtype):
     ]:
         forward, backward = R.RULES[name]
         loss, params = np.empty(1, dtype=dtype), {saved: np.empty_like(x)}
-        _run(forward([y, x], loss, params))
-        expected_loss, expected_saved = both(y, x)
+        with np.errstate(invalid="ignore"):  # (0 * -inf, in both)
+            _run(forward([y, x], loss, params))
+            expected_loss, expected_saved = both(y, x)
+        assert np.isfinite(loss).all() or name == "mse_loss"
         assert np.array_equal(loss, expected_loss) and np.array_equal(params[saved], expected_saved)
         (_, recipe) = backward(seed, [y, x], loss, params, [False, True])
         dx = np.empty_like(x)

@@ -794,8 +794,18 @@ def sigmoid_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -
     # END SOLUTION
 
 
+_VECTOR_MAXIMUM = (np.dtype(np.float32), np.dtype(np.float64))
+RELU_BY_ZEROS = 512
+"""From this many elements a float32 or float64 ``relu`` compares with an array of zeros:
+NumPy's ``maximum`` has vector loops for two arrays, not for an array and a number (on a
+128 x 256 float32 array, 10.8 us against 2.3 us plus 1 us for the zeros; NumPy 2.4 and 1.26).
+The same elementwise ``maximum``, so the same bits, -0.0 and NaN included."""
+
+
 def relu(x: Array) -> Array:
     """y = max(x, 0)."""
+    if type(x) is np.ndarray and x.size >= RELU_BY_ZEROS and x.dtype in _VECTOR_MAXIMUM and x.flags.c_contiguous:
+        return np.maximum(x, np.zeros(x.shape, x.dtype))
     y = np.maximum(x, 0)
     if x.dtype.kind in "iu" and isinstance(y, (np.ndarray, np.generic)) and y.dtype != x.dtype:
         return y.astype(x.dtype)  # (NumPy 1.x made a 0-d int32 or uint8 one int64, by value-based casting)
@@ -1310,6 +1320,31 @@ def concatenate_jvp(tangents: Sequence[Array | None], *xs: Array, axis: int = 0)
 
 
 # --------------------------------------------------------------------------- softmax family
+SHORT_ROWS = (32, 16)
+"""``row_maximum`` reduces the transpose of at least 32 rows of at most 16 elements."""
+
+
+def row_maximum(w: Array, axis: int = -1) -> Array:
+    """``w.max(axis, keepdims=True)``: the shift of a softmax.
+
+    Many short rows (a batch of 128 rows of 10 logits) are reduced in their transpose, laid
+    out row by row: NumPy reduces each short row on its own (6.7 us for 128 x 10 float32), and
+    the transpose's rows with its vector loops (2 us with the copy). A maximum is exact in any
+    order, so the values are the same; of a tie between 0.0 and -0.0 either may come out,
+    which the softmax cannot tell apart (x - m and then e**(x - m) are equal for both).
+    """
+    if (
+        type(w) is np.ndarray
+        and w.ndim == 2
+        and (axis == -1 or axis == 1)
+        and w.shape[0] >= SHORT_ROWS[0]
+        and 0 < w.shape[1] <= SHORT_ROWS[1]
+        and w.flags.c_contiguous
+    ):
+        return np.maximum.reduce(np.ascontiguousarray(w.T), 0)[:, None]
+    return w.max(axis=axis, keepdims=True)
+
+
 @dispatches
 def softmax(x: Array, axis: int = -1) -> Array:
     """y = e**x / sum(e**x) along ``axis``, shifted by the maximum (finite for any x). A float16
@@ -1318,7 +1353,7 @@ def softmax(x: Array, axis: int = -1) -> Array:
     if x.size == 0:  # (nothing to normalise, as PyTorch's empty result; the maximum of no element raised)
         return np.exp(x)
     w = _wide(x)
-    e = np.exp(w - w.max(axis=axis, keepdims=True))
+    e = np.exp(w - row_maximum(w, axis))
     e /= e.sum(axis=axis, keepdims=True)
     return e if w is x else e.astype(x.dtype)
 
@@ -1343,7 +1378,7 @@ def log_softmax(x: Array, axis: int = -1) -> Array:
     if x.size == 0:  # (as softmax's)
         return np.exp(x)
     w = _wide(x)
-    shifted = w - w.max(axis=axis, keepdims=True)
+    shifted = w - row_maximum(w, axis)
     y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return y if w is x else y.astype(x.dtype)
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -267,8 +268,13 @@ def sigmoid_backward(
 
 
 def relu_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
-    """``out = max(x, 0)``."""
-    return [(functools.partial(np.maximum, out=out), (ins[0], 0))]  # np.maximum takes out= by keyword only
+    """``out = max(x, 0)``: for float32 and float64 against an array of zeros made here, once
+    (``F.relu``'s vector loop: the same bits as against the number 0)."""
+    zeros: Any = 0
+    if out.dtype in (np.float32, np.float64) and out.flags.c_contiguous:
+        zeros = np.zeros(out.shape, out.dtype)
+        zeros.flags.writeable = False
+    return [(functools.partial(np.maximum, out=out), (ins[0], zeros))]  # (np.maximum: out= by keyword only)
 
 
 def relu_backward(
@@ -313,8 +319,21 @@ def mse_loss_backward(
     return [None, Into(lambda target: [(np.multiply, (diff, scale, target))])]
 
 
-def _cross_entropy_value(loss: np.ndarray, product: np.ndarray, n: int) -> None:
-    loss[0] = -product.sum() / n
+def _cross_entropy_value(loss: np.ndarray, y: Any, log_probs: np.ndarray, product: np.ndarray, n: int) -> None:
+    """``-sum(y * log_probs) / n`` into ``loss[0]``, as the row computes it: where the sum is not
+    finite, a term of 0 * -inf (a class masked by a logit of -inf that y gives 0) counts as 0."""
+    np.multiply(y, log_probs, product)
+    total = np.add.reduce(product, None)
+    if not math.isfinite(total):
+        total = np.where(y != 0, product, 0).sum()
+    loss[0] = -total / n
+
+
+def _row_maximum_into(top: np.ndarray, x: Any, transposed: np.ndarray | None) -> list[Instruction]:
+    """``F.row_maximum(x)`` into ``top`` (n, 1): through the transposed copy when it is given."""
+    if transposed is None:
+        return [(np.maximum.reduce, (x, -1, None, top, True))]
+    return [(np.copyto, (transposed, x.T)), (np.maximum.reduce, (transposed, 0, None, top.reshape(-1)))]
 
 
 def softmax_cross_entropy_forward(ins: Operands, out: Array, params: Params) -> list[Instruction] | None:
@@ -328,15 +347,15 @@ def softmax_cross_entropy_forward(ins: Operands, out: Array, params: Params) -> 
     n, width = x.shape
     top, total = _empty((n, 1), x.dtype), _empty((n, 1), x.dtype)
     shifted, e, product = _empty(x.shape, x.dtype), _empty(x.shape, x.dtype), _empty(x.shape, x.dtype)
+    short = n >= F.SHORT_ROWS[0] and 0 < width <= F.SHORT_ROWS[1]  # (F.row_maximum's choice; the same values)
     return [
-        (np.maximum.reduce, (x, -1, None, top, True)),
+        *_row_maximum_into(top, x, _empty((width, n), x.dtype) if short else None),
         (np.subtract, (x, top, shifted)),
         (np.exp, (shifted, e)),
         (np.add.reduce, (e, -1, None, total, True)),
         (np.log, (total, total)),
         (np.subtract, (shifted, total, log_probs)),
-        (np.multiply, (y, log_probs, product)),
-        (_cross_entropy_value, (out, product, n)),
+        (_cross_entropy_value, (out, y, log_probs, product, n)),
     ]
 
 
