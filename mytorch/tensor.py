@@ -1351,11 +1351,11 @@ def _exp_as_power(z: Tensor, base: np.ndarray, exponent: np.ndarray) -> Tensor:
 
 
 def _log_of_nonpositive(base: np.ndarray, exponent: np.ndarray, positive: Any) -> np.ndarray:
-    """log b where b <= 0 as the slope of b ** p in p, PyTorch's: NaN where b < 0; at b = 0, 0
+    """log b where b <= 0 as the slope of b ** p in p, PyTorch's: NaN where b < 0 or NaN; at b = 0, 0
     for p >= 0 (the power is constant there) and -inf for p < 0 (where it is infinite); 0 where
     b > 0 (``positive``, whose slope is taken elsewhere)."""
     at_zero = np.where(exponent >= 0, 0.0, -np.inf)
-    return np.where(positive, 0.0, np.where(base < 0, np.nan, at_zero)).astype(base.dtype, copy=False)
+    return np.where(positive, 0.0, np.where(base >= 0, at_zero, np.nan)).astype(base.dtype, copy=False)
 
 
 def _own_array(t: Tensor) -> np.ndarray:
@@ -1823,7 +1823,7 @@ class Tensor:
         if np.ndim(exponent):
             shape = np.broadcast_shapes(np.shape(exponent), self.shape)
             if shape != self.shape:  # the kernel takes an exponent that fits the base: grow the base
-                base = self + np.zeros(shape, dtype=self.dtype)
+                base = self + np.full(shape, -0.0, dtype=self.dtype)  # (-0.0: x + -0.0 is x, -0.0 kept)
         return _apply("pow", (base,), {"exponent": exponent})
 
     def __rpow__(self, base: Any) -> Tensor:

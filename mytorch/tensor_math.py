@@ -213,6 +213,8 @@ def _extreme(
     dim = dim_arg(op, dim, axis)
     keep = keepdim_arg(op, keepdim, keepdims)
     if dim is None:
+        if not np.ndim(_data(input)) and isinstance(input, Tensor):  # itself, its gradient g (NaN too), as PyTorch's
+            return _apply("identity", (input,))
         result = _apply(op, (input,), {"axis": None, "keepdims": False})
         if result.dtype.kind == "f" and np.isnan(result._data):  # the NaNs share the gradient, as PyTorch's
             nans = np.nonzero(np.isnan(_data(input)))  # max() gives it (its amax, as MyTorch's, NaN everywhere)
@@ -478,8 +480,8 @@ def mul(input: Any, other: Any) -> Tensor:
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     """input / other (broadcasting; integers divide into the default float dtype); kernel ``div``.
     ``rounding_mode="floor"`` is ``floor_divide``; ``"trunc"`` rounds the quotient toward zero
-    (integers stay integers: ``div(-7, 2, rounding_mode="trunc")`` is -3). Both are outside the
-    graph, as ``//`` (PyTorch records them with gradient 0).
+    (integers stay integers: ``div(-7, 2, rounding_mode="trunc")`` is -3). Both are recorded
+    with gradient 0 in float operands, as PyTorch's (``//`` alone is a constant).
 
     Raises:
         ValueError: another ``rounding_mode``.
@@ -837,19 +839,26 @@ def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's na
 
 
 def _rounded_quotient(input: Any, other: Any, rounding_mode: Any) -> Tensor:  # noqa: A002
-    """``div`` with a ``rounding_mode``: floor or trunc of the quotient, a constant."""
-    if rounding_mode == "floor":
-        return floor_divide(input, other)
-    if rounding_mode != "trunc":
+    """``div`` with a ``rounding_mode``: floor or trunc of the quotient, with derivative 0 in a
+    float operand that requires grad (PyTorch's zeros, where ``//`` is a constant)."""
+    if rounding_mode not in ("floor", "trunc"):
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
-    _, (a, b) = _quotient_operands("div", input, other)
-    if a.dtype.kind not in "biu":
-        constants = [x.detach() if isinstance(x, Tensor) else x for x in (input, other)]
-        return Tensor(np.trunc(div(*constants)._data))  # (float16 by a wider number in float32, as ``/``)
-    if a.dtype.kind == "b":
-        a, b = a.astype(np.int64), b.astype(np.int64)
-    q = np.floor_divide(a, b)
-    return Tensor(q + ((q * b != a) & ((a < 0) != (b < 0))).astype(q.dtype))  # floor, then toward zero
+    constants = [x.detach() if isinstance(x, Tensor) else x for x in (input, other)]
+    if rounding_mode == "floor":
+        q = floor_divide(*constants)
+    else:
+        _, (a, b) = _quotient_operands("div", *constants)
+        if a.dtype.kind not in "biu":
+            q = Tensor(np.trunc(div(*constants)._data))  # (float16 by a wider number in float32, as ``/``)
+        else:
+            if a.dtype.kind == "b":
+                a, b = a.astype(np.int64), b.astype(np.int64)
+            r = np.floor_divide(a, b)
+            q = Tensor(r + ((r * b != a) & ((a < 0) != (b < 0))).astype(r.dtype))  # floor, then toward zero
+    for x in (input, other):
+        if _wants_grad(x) and q.dtype.kind == "f":
+            q = _apply("where", (x, q), {"condition": np.False_})
+    return q
 
 
 def _mod(self: Tensor, other: Any) -> Tensor:

@@ -328,8 +328,10 @@ def movedim(input: Any, source: Any, destination: Any) -> Tensor:  # noqa: A002
     """``input`` with axis ``source`` (an int or a sequence) moved to ``destination``, the other
     axes keeping their order; kernel ``transpose``."""
     ndim = len(_shape(input))
-    src = [check_dim("movedim", d, ndim) for d in size_arg("movedim", (source,))]
-    dst = [check_dim("movedim", d, ndim) for d in size_arg("movedim", (destination,))]
+    src = [check_dim("movedim", d, max(ndim, 1)) for d in size_arg("movedim", (source,))]
+    dst = [check_dim("movedim", d, max(ndim, 1)) for d in size_arg("movedim", (destination,))]
+    if not ndim:  # dim 0 or -1 of a 0-d tensor is the tensor, as in PyTorch
+        return permute(input)
     if len(src) != len(dst) or len(set(src)) != len(src) or len(set(dst)) != len(dst):
         raise ValueError(f"movedim: source {source} and destination {destination} must be as many distinct axes")
     rest = iter(d for d in range(ndim) if d not in src)

@@ -11,7 +11,10 @@ closed form, and against PyTorch where it is installed (those tests skip without
 * ``copy_`` or ``t[i] = v`` of a tensor that requires grad into an integer tensor made an
   integer tensor requiring grad, which passed the gradient 1 back through the truncation.
 * ``bool_tensor ** True`` was int8 (NumPy's); PyTorch keeps bool.
-* ``div(rounding_mode=...)`` was refused.
+* ``div(rounding_mode=...)`` was refused; ``0-d ** tensor`` lost the sign of a -0.0 base
+  (``-0.0 ** -1`` gave inf, PyTorch -inf); ``nan ** t`` had the gradient 0 (NaN).
+* ``max()`` of a 0-d NaN raised; ``movedim`` of a 0-d tensor raised; the 2-norm of one element
+  of 1e300 was inf (PyTorch: |x|).
 * NumPy's RuntimeWarnings for the IEEE results PyTorch gives silently (x / 0, log 0, sqrt's
   gradient at 0, float32 var beyond 1.8e19, a mean of nothing) reached the user.
 """
@@ -94,12 +97,30 @@ def test_div_takes_a_rounding_mode():
     q = i.div(2, rounding_mode="trunc")
     assert q.dtype == np.int64 and q.tolist() == [3, -3, 3, 0]
     assert mt.div(i, 2, rounding_mode="floor").tolist() == [3, -4, 3, -1]
-    w = mt.tensor([5.0, 3.0], requires_grad=True)
-    assert not w.div(2, rounding_mode="trunc").requires_grad  # (as //: no derivative)
+    w, d = mt.tensor([5.0, -3.0], requires_grad=True), mt.tensor([2.0, 2.0], requires_grad=True)
+    (w.div(d, rounding_mode="trunc") + w.div(2, rounding_mode="floor")).sum().backward()
+    assert w.grad.tolist() == d.grad.tolist() == [0.0, 0.0]  # PyTorch's zeros (where // is a constant)
     with pytest.raises(ZeroDivisionError):
         mt.div(i, mt.tensor([1, 0, 1, 1]), rounding_mode="trunc")
     with pytest.raises(ValueError, match="rounding_mode"):
         mt.div(a, b, rounding_mode="round")
+
+
+def test_zero_dimensional_and_one_element_edge_cases():
+    x = mt.tensor(np.nan, requires_grad=True)
+    m = x.max()
+    m.backward()  # (raised "Calling nonzero on 0d arrays")
+    assert np.isnan(m.item()) and x.grad.item() == 1.0
+    assert mt.tensor(3.0).movedim(0, -1).item() == 3.0 and mt.tensor(3.0).min().item() == 3.0
+    big = mt.tensor([[1e300, -2.0]], dtype=mt.float64, requires_grad=True)
+    n = big.norm(dim=0)  # each column one element: |x| (sqrt(x * x) overflowed to inf)
+    n.sum().backward()
+    assert n.tolist() == [1e300, 2.0] and big.grad.tolist() == [[1.0, -1.0]]
+    assert mt.tensor(-1e300, dtype=mt.float64).norm(p=3).item() == 1e300
+    assert (mt.tensor(-0.0, dtype=mt.float64) ** mt.tensor([-1, 1])).tolist() == [-np.inf, -0.0]
+    t = mt.tensor([1.0, -1.0], requires_grad=True)
+    (g,) = mt.grad((float("nan") ** t).sum(), t)
+    assert np.isnan(g.numpy()).all()  # (it was 0)
 
 
 def test_ieee_results_come_without_numpy_warnings_in_mytorch_but_not_in_your_code():
@@ -159,6 +180,15 @@ def test_against_pytorch():
         grads.append([g.numpy() for g in lib.autograd.grad((x**p).sum() + (0.0**n + (-2.0) ** n).sum(), (x, p, n))])
     for ours, theirs in zip(*grads):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    edges = [
+        [
+            lib.tensor([[1e300, -2.0]], dtype=lib.float64).norm(dim=0).tolist(),
+            (lib.tensor(-0.0, dtype=lib.float64) ** lib.tensor([-1, 1])).tolist(),
+            lib.tensor(np.nan).max().item() != lib.tensor(np.nan).max().item(),
+        ]
+        for lib in (mt, torch)
+    ]
+    assert edges[0] == edges[1]
     b = torch.tensor([1.5, 2.5], requires_grad=True)
     assert not torch.tensor([1, 2]).copy_(b).requires_grad
     assert not mt.tensor([1, 2]).copy_(mt.tensor([1.5, 2.5], requires_grad=True)).requires_grad

@@ -1823,7 +1823,8 @@ def norm(x: Array, p: float = 2.0, axis: Axis = None, keepdims: bool = False) ->
     if not p > 0:
         raise ValueError(f"norm: p must be positive (or inf), got {p}")
     a = np.abs(x)
-    if p == math.inf:
+    if p == math.inf or np.size(x) == 1 or (np.ndim(x) and np.size(x) and _count(x, axis) == 1):
+        # (of one element |x|, as PyTorch's: 1e300, not the inf of sqrt(x * x))
         return np.asarray(a.max(axis=axis, keepdims=keepdims))
     w = _wide(x)
     if p == 1:

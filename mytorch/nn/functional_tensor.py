@@ -257,14 +257,33 @@ def relu6(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-def softmax(input: Any, dim: int | None = None, axis: int | None = None) -> Tensor:  # noqa: A002
-    """e^x / sum(e^x) along ``dim``."""
-    return _apply("softmax", (_floating("softmax", input),), {"axis": _dim("softmax", dim, axis)})
+def _cast_for(name: str, input: Any, dtype: Any) -> Tensor:  # noqa: A002
+    """``_floating``, then cast to ``dtype`` first when one is given (PyTorch's ``dtype=``)."""
+    x = _floating(name, input)
+    return x if dtype is None or x.dtype == np.dtype(dtype) else x.to(dtype)
 
 
-def log_softmax(input: Any, dim: int | None = None, axis: int | None = None) -> Tensor:  # noqa: A002
-    """x - log(sum(e^x)) along ``dim`` (stable)."""
-    return _apply("log_softmax", (_floating("log_softmax", input),), {"axis": _dim("log_softmax", dim, axis)})
+def _along_dim(name: str, doc: str) -> Callable[..., Tensor]:
+    """``softmax`` / ``log_softmax`` with PyTorch's arguments (``_stacklevel`` ignored; ``dtype``
+    casts the input first)."""
+
+    def op(
+        input: Any,  # noqa: A002
+        dim: int | None = None,
+        _stacklevel: int = 3,
+        dtype: Any = None,
+        *,
+        axis: int | None = None,
+    ) -> Tensor:
+        return _apply(name, (_cast_for(name, input, dtype),), {"axis": _dim(name, dim, axis)})
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+softmax = _along_dim("softmax", "e^x / sum(e^x) along ``dim``; ``dtype`` casts the input first.")
+log_softmax = _along_dim("log_softmax", "x - log(sum(e^x)) along ``dim`` (stable); ``dtype`` casts the input first.")
 
 
 # --------------------------------------------------------------------------- layers
