@@ -2441,6 +2441,11 @@ sys.modules[__name__].__class__ = _TableModule
 _ELSEWHERE = {
     "layer_norm": "mytorch.nn.normalization",
     "batch_norm": "mytorch.nn.normalization",
+    "bilinear": "mytorch.nn.extras",
+    "scaled_dot_product_attention": "mytorch.nn.extras",
+    "pdist": "mytorch.nn.extras",
+    "alpha_dropout": "mytorch.nn.extras",
+    "rrelu": "mytorch.nn.extras",
     "group_norm": "mytorch.nn.group_norm",
     "rms_norm": "mytorch.nn.group_norm",
     "pad": "mytorch.nn.padding",

@@ -20,10 +20,12 @@ from mytorch.tensor import Tensor
 __all__ = [
     "calculate_gain",
     "constant_",
+    "eye_",
     "kaiming_normal_",
     "kaiming_uniform_",
     "normal_",
     "ones_",
+    "orthogonal_",
     "trunc_normal_",
     "uniform_",
     "xavier_normal_",
@@ -135,3 +137,27 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonli
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
     """He: normal with standard deviation gain / sqrt(fan)."""
     return normal_(tensor, 0.0, _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity))
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+    """A (semi-)orthogonal matrix times ``gain`` (the tensor's trailing axes flattened): the Q of a
+    QR factorization of normal draws, its columns' signs fixed by R's diagonal, as PyTorch's."""
+    if not isinstance(tensor, Tensor) or tensor.ndim < 2:
+        raise ValueError("init.orthogonal_: needs a Tensor of at least 2 dimensions")
+    rows, cols = tensor.shape[0], math.prod(tensor.shape[1:])
+    rng = default_generator if generator is None else generator
+    flat = rng.normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill("orthogonal_", tensor, Tensor((gain * q).reshape(tensor.shape).astype(tensor.dtype)))
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """The identity matrix (ones on the diagonal of a 2-D tensor, zeros elsewhere)."""
+    if not isinstance(tensor, Tensor) or tensor.ndim != 2:
+        raise ValueError("init.eye_: needs a 2-D Tensor")
+    return _fill("eye_", tensor, Tensor(np.eye(*tensor.shape, dtype=tensor.dtype)))

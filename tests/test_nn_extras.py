@@ -1,0 +1,64 @@
+"""Bilinear, scaled_dot_product_attention, pdist, alpha_dropout, rrelu, constant padding modules,
+softmax(dtype=), init.orthogonal_ and init.eye_: against PyTorch (skipped without it) and by
+their defining properties."""
+
+import numpy as np
+import pytest
+from torch_compare import assert_like_torch
+
+import mytorch as mt
+import mytorch.nn.functional as F
+
+X = np.random.default_rng(1).standard_normal((2, 3, 4))
+W = np.random.default_rng(2).standard_normal((5, 4, 4))
+MASK = np.tril(np.ones((3, 3), bool)) | np.eye(3, k=1, dtype=bool)
+
+CALLS = [
+    lambda L, t: L.nn.functional.bilinear(t, t.flip(1), L.tensor(W), L.tensor(np.arange(5.0))),
+    lambda L, t: L.nn.functional.scaled_dot_product_attention(t, t * 2, t.flip(2)),
+    lambda L, t: L.nn.functional.scaled_dot_product_attention(t, t, t, is_causal=True),
+    lambda L, t: L.nn.functional.scaled_dot_product_attention(t, t.flip(1), t, attn_mask=L.tensor(MASK), scale=0.3),
+    lambda L, t: L.nn.functional.scaled_dot_product_attention(
+        t, t, t, attn_mask=L.tensor(np.linspace(-1, 1, 9).reshape(3, 3))
+    ),
+    lambda L, t: L.nn.functional.pdist(t[0]),
+    lambda L, t: L.nn.functional.pdist(t[1], p=1.0),
+    lambda L, t: L.nn.functional.rrelu(t, training=False),
+    lambda L, t: L.nn.RReLU(0.1, 0.3).eval()(t),
+    lambda L, t: L.nn.functional.alpha_dropout(t, 0.3, training=False) * 1,
+    lambda L, t: L.nn.ConstantPad1d(2, 3.5)(t),
+    lambda L, t: L.nn.ConstantPad2d((1, 0, 2, 1), -1.0)(t),
+    lambda L, t: L.nn.ZeroPad2d(1)(t),
+    lambda L, t: L.nn.functional.log_softmax(t, dim=1, dtype=L.float64),
+]
+
+
+def test_against_pytorch():
+    torch = pytest.importorskip("torch")
+    assert_like_torch(torch, X, CALLS, rtol=1e-12, atol=1e-12)
+    layer, theirs = mt.nn.Bilinear(4, 3, 2), torch.nn.Bilinear(4, 3, 2)
+    assert [tuple(p.shape) for p in layer.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
+    assert F.softmax(mt.ones(2, 3), dim=1, dtype=mt.float64).dtype == mt.float64
+
+
+def test_training_modes_keep_their_promises():
+    mt.manual_seed(0)
+    x = mt.randn(20000, dtype=mt.float64)
+    y = F.alpha_dropout(x, 0.2, training=True)
+    assert abs(y.mean().item()) < 0.05 and abs(y.var().item() - 1) < 0.05  # SELU's fixed point kept
+    z = mt.tensor(-np.ones(1000), requires_grad=True)
+    out = F.rrelu(z, 0.1, 0.3, training=True)
+    out.sum().backward()
+    slopes = -out.detach().numpy()
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3 and np.allclose(z.grad.numpy(), slopes)
+
+
+def test_init_orthogonal_and_eye():
+    w = mt.empty(3, 5, dtype=mt.float64)
+    mt.nn.init.orthogonal_(w, gain=2.0)
+    np.testing.assert_allclose(w.numpy() @ w.numpy().T, 4 * np.eye(3), atol=1e-12)
+    tall = mt.nn.init.orthogonal_(mt.empty(6, 2, dtype=mt.float64))
+    np.testing.assert_allclose(tall.numpy().T @ tall.numpy(), np.eye(2), atol=1e-12)
+    assert mt.nn.init.eye_(mt.empty(2, 3)).tolist() == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    with pytest.raises(ValueError, match="2-D"):
+        mt.nn.init.eye_(mt.empty(2))
