@@ -218,7 +218,7 @@ class Operation:
             (a ``mytorch.saved.VersionCheck`` or, under ``detect_anomaly``, a ``Snapshot``).
     """
 
-    __slots__ = ("inputs", "output", "gradients_to_update", "backward_operation", "params", "vjp", "guard")
+    __slots__ = ("inputs", "output", "gradients_to_update", "backward_operation", "params", "vjp", "guard", "link")
 
     def __init__(
         self,
@@ -238,6 +238,10 @@ class Operation:
         # computes only the gradients that are wanted (see NO_GRAD), or one given.
         self.vjp = backward_operation if vjp is None else vjp
         self.guard: Callable | None = None
+        # For ``backward``: the index of the one input whose gradient goes to the buffer, when
+        # ``Autograd.record`` made this operation with exactly one such input (every other one
+        # NO_GRAD or a parameter's gradient array); negative otherwise.
+        self.link = -1
 
     trusted = False
     """Recorded by ``Autograd.record`` (a ``_Trusted``): its VJP returns a tuple or list with one
@@ -282,6 +286,7 @@ def trusted_operation(
     op.params = params
     op.vjp = vjp
     op.guard = None
+    op.link = -1
     return op
 
 
@@ -569,12 +574,15 @@ class Autograd:
             op = trusted_operation(inputs, output, gradients_to_update, backward_operation, params, vjp)
             self.operation_list.append(op)
             spots = self.gradient_buffer.owners
+            link = -1  # the one input whose gradient goes to the buffer (-2: more than one)
             i = 0
             for dst in gradients_to_update:
                 if dst is None:
                     x = inputs[i]
                     spots[id(x)] = x
+                    link = i if link == -1 else -2
                 i += 1
+            op.link = link
             return op
         # END SOLUTION
         # The checked path: add_operation (in the students' starter, where the lines above are
@@ -635,16 +643,6 @@ class Autograd:
         seed = _seed(divergence, ops[start])
         memory = self.gradient_buffer.memory
         owners = self.gradient_buffer.owners
-        kept = self._set_aside_kept(ops[: start + 1]) if self._kept else []
-        self._kept = self._kept or keep_grads
-        out = ops[start].output
-        key = id(out)
-        held = memory.get(key)
-        memory[key] = seed if held is None else held + seed
-        owners[key] = out
-        take = memory.get if keep_grads else memory.pop
-        release = owners.get if keep_grads else owners.pop  # (get: nothing to release, at the cost of a lookup)
-        lookup = memory.get
         anomaly = _Anomaly.enabled
         lean = not anomaly  # trusted operations' gradients need no check (unless detect_anomaly)
         # The first input of an operation to get its first gradient keeps it in ``carried``, not
@@ -654,6 +652,24 @@ class Autograd:
         carried: np.ndarray | None = None
         carried_grad: Any = None
         chained = not keep_grads
+        kept = self._set_aside_kept(ops[: start + 1]) if self._kept else []
+        self._kept = self._kept or keep_grads
+        # ``links``: while every operation back so far was a ``link`` (one input whose gradient
+        # goes to the buffer, every other one NO_GRAD or a parameter's array) taking the array
+        # carried, and the buffer held nothing when backward began, nothing else can add to the
+        # gradient carried: the next one is carried on without looking in the buffer.
+        links = chained and lean and not memory and not kept
+        out = ops[start].output
+        if links:
+            carried, carried_grad = out, seed
+        else:
+            key = id(out)
+            held = memory.get(key)
+            memory[key] = seed if held is None else held + seed
+            owners[key] = out
+        take = memory.get if keep_grads else memory.pop
+        release = owners.get if keep_grads else owners.pop  # (get: nothing to release, at the cost of a lookup)
+        lookup = memory.get
         for op in ops[start::-1]:
             out = op.output
             if out is carried:
@@ -666,6 +682,7 @@ class Autograd:
                     memory[k] = carried_grad
                     owners[k] = carried
                     carried = None
+                    links = False
                 okey = id(out)
                 grad = take(okey, None)
                 if grad is None:
@@ -690,6 +707,24 @@ class Autograd:
                 grads = op.vjp(grad, inputs[0])
             else:
                 grads = op.vjp(grad, *inputs)
+            if links and op.link >= 0:  # (lean: trusted, as ``record`` made it)
+                t = op.link
+                if len(grads) > 1:  # the parameters' gradients, added into their arrays
+                    dsts = op.gradients_to_update
+                    i = -1
+                    for gx in grads:
+                        i += 1
+                        if gx is not None and i != t:
+                            dst = dsts[i]
+                            if dst is not NO_GRAD:
+                                dst += gx
+                gx = grads[t]
+                if gx is not None:
+                    if type(gx) is not _ndarray:  # NumPy's scalar for a 0-d gradient: keep an array
+                        gx = np.asarray(gx)
+                    carried, carried_grad = inputs[t], gx
+                continue
+            links = False
             if not (lean and op.trusted):  # a trusted VJP returns one array (or None) per input
                 grads = self._checked_gradients(op, grads, anomaly)
             # (By position, touching an input's entries only when it got a gradient: many are

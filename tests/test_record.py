@@ -64,3 +64,84 @@ def test_a_module_given_integer_data_still_gets_the_checked_message():
         Linear(3, 2, Autograd())(np.ones((2, 3), dtype=np.int64))
     with pytest.raises(TypeError, match="Tanh.forward: expected a floating-point array, got dtype int64"):
         Tanh(Autograd())(np.ones(3, dtype=np.int64))
+
+
+def _chain_network(engine: Autograd, x: np.ndarray, y: np.ndarray, branch: bool) -> tuple[Linear, Linear]:
+    """Linear -> tanh -> Linear -> MSE recorded through ``record`` (every operation a link of
+    the chain), and with ``branch`` the first tanh's output also added to the second layer's
+    (a second use: its gradient is the sum of two)."""
+    first, second = Linear(3, 3, engine, rng=1), Linear(3, 2, engine, rng=2)
+    a = Tanh(engine)(first(x))
+    out = second(a)
+    if branch:  # out + a[:, :2], recorded through record too (a's second use)
+        part = a[:, :2]
+        total = out + part
+        engine.record((out, a), total, (None, None), _sum_and_slice_vjp)
+        out = total
+    MSELoss(engine)(y, out)
+    return first, second
+
+
+def _sum_and_slice_vjp(g: np.ndarray, out: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ga = np.zeros_like(a)
+    ga[:, :2] = g
+    return g, ga
+
+
+@pytest.mark.parametrize("branch", [False, True])
+def test_chain_loop_gives_what_the_general_loop_gives(branch: bool) -> None:
+    """``backward``'s chain loop (an empty buffer, no anomaly mode, no kept gradients) against
+    the general loop (taken when the buffer already holds a gradient): the same parameter
+    gradients, the same leaf gradient and the same spots left in the buffer, bit for bit."""
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    results = []
+    for general in (False, True):
+        engine = Autograd()
+        first, second = _chain_network(engine, x, y, branch)
+        other = np.ones(5)
+        if general:  # a gradient already held (of an array not on the tape): the general loop
+            engine.gradient_buffer.update_param(other, np.ones(5))
+        engine.backward()
+        if general:
+            engine.gradient_buffer.memory.pop(id(other))
+            engine.gradient_buffer.owners.pop(id(other))
+        buffer = engine.gradient_buffer
+        results.append(
+            (
+                first.dW.copy(),
+                first.db.copy(),
+                second.dW.copy(),
+                second.db.copy(),
+                buffer.get_param(x).copy(),
+                sorted(buffer.owners),
+                sorted(buffer.memory),
+            )
+        )
+    (*chain, chain_owners, chain_memory), (*general, general_owners, general_memory) = results
+    for a, b in zip(chain, general):
+        np.testing.assert_array_equal(a, b)
+    assert chain_owners == general_owners and chain_memory == general_memory
+    assert len(chain_owners) == 1  # x alone: every intermediate's spot released
+
+
+def test_chain_loop_against_finite_differences() -> None:
+    """The gradient of the input through the chain loop, with a second use of an
+    intermediate result, against central differences of the loss."""
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((2, 3)), rng.standard_normal((2, 2))
+
+    def loss_at(x_: np.ndarray) -> tuple[float, np.ndarray]:
+        engine = Autograd()
+        _chain_network(engine, x_, y, branch=True)
+        loss = float(engine.operation_list[-1].output[0])
+        engine.backward()
+        return loss, engine.gradient_buffer.get_param(x_)
+
+    _, grad = loss_at(x)
+    numeric = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[i] = 1e-6
+        numeric[i] = (loss_at(x + step)[0] - loss_at(x - step)[0]) / 2e-6
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
