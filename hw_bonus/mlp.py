@@ -221,16 +221,14 @@ class MLP:
         """
         params = self.optimizer.params
         # The arrays and the optimizer's pairs as the last step left them in agreement: when both
-        # are still those very objects (compared in C), the pairs hold the current arrays.
-        arrays = self._current_arrays()
+        # are still those very objects, the pairs hold the current arrays.
         synced_arrays, synced_pairs = self._synced
         if not (
-            arrays is not None
-            and len(params) == len(synced_pairs)
-            and all(map(operator.is_, params, synced_pairs))
-            and len(arrays) == len(synced_arrays)
-            and all(map(operator.is_, arrays, synced_arrays))
+            len(params) == len(synced_pairs)
+            and all(map(operator.is_, params, synced_pairs))  # (compared in C)
+            and self._arrays_are(synced_arrays)
         ):
+            arrays = self._current_arrays()
             pairs = self.parameters()
             self._synced = _NOT_SYNCED
             if len(pairs) == len(params):
@@ -241,6 +239,29 @@ class MLP:
                 if arrays is not None:
                     self._synced = (arrays, tuple(params))
         self.optimizer.step()
+
+    def _arrays_are(self, arrays: tuple[np.ndarray, ...]) -> bool:
+        """Whether ``_current_arrays()`` would give these very arrays (read one by one: an
+        instance attribute read in the interpreter's loop costs less than ``attrgetter``'s)."""
+        layers = self.linear_layers
+        if (
+            len(arrays) != 4 * len(layers)
+            or type(self).parameters is not MLP.parameters
+            or "parameters" in self.__dict__
+        ):
+            return False
+        i = 0
+        for layer in layers:
+            if (
+                type(layer) is not Linear  # (_PLAIN_LAYERS)
+                or layer.W is not arrays[i]
+                or layer.dW is not arrays[i + 1]
+                or layer.b is not arrays[i + 2]
+                or layer.db is not arrays[i + 3]
+            ):
+                return False
+            i += 4
+        return True
 
     def _current_arrays(self) -> tuple[np.ndarray, ...] | None:
         """``W, dW, b, db`` of every layer, in ``parameters()`` order, read in C; None when
@@ -311,7 +332,12 @@ class MLP:
             return loss, out
         self.autograd_engine.zero_grad()
         for layer in layers:
-            layer.gradients_zeroed(True)  # (stale; by position: a call with a keyword costs more)
+            if type(layer) is Linear:  # gradients_zeroed(True), written out: _pack's views are row-major
+                layer._stale = True
+                layer._blank_dW = layer.dW
+                layer._blank_db = layer.db
+            else:
+                layer.gradients_zeroed(True)  # (stale; by position: a call with a keyword costs more)
         try:
             out = self.forward(x)
             loss = self.backward(labels)
@@ -325,8 +351,16 @@ class MLP:
     def _gradients_packed(self) -> bool:
         """Whether every layer's ``dW`` and ``db`` is still the view of the flat gradient array
         ``_pack`` made (none replaced, so none shared between layers)."""
-        views = tuple(chain.from_iterable(map(_GRADIENT_ARRAYS, self.linear_layers)))
-        return len(views) == len(self._grad_views) and all(map(operator.is_, views, self._grad_views))
+        views = self._grad_views
+        layers = self.linear_layers
+        if len(views) != 2 * len(layers):
+            return False
+        i = 0
+        for layer in layers:  # (read one by one: see _arrays_are)
+            if layer.dW is not views[i] or layer.db is not views[i + 1]:
+                return False
+            i += 2
+        return True
 
     def _replayed(self, output: np.ndarray | None) -> bool:
         """Whether ``output`` is a replay's output buffer (no operation on the tape made it)."""

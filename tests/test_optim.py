@@ -385,3 +385,23 @@ def test_load_state_dict_refuses_state_that_is_not_what_the_step_reads(optimizer
                              key: bad})  # fmt: skip
     for k, v in opt.state_dict().items():
         np.testing.assert_array_equal(v, before[k])
+
+
+def test_flat_sgd_on_a_read_only_model_raises_and_changes_nothing() -> None:
+    """Plain SGD over one flat piece (a small MLP's parameters) refuses read-only parameters as
+    the general update does, leaving the values as they were."""
+    from hw_bonus.mlp import MLP
+    from mytorch import Autograd
+
+    mlp = MLP(2, 1, [3], ["tanh", "sigmoid"], "mse", 0.1, Autograd(), seed=0)
+    x, y = np.ones((1, 2)), np.ones((1, 1))
+    mlp.train_step(x, y)
+    values = mlp.optimizer._flat[2]
+    before = values.copy()
+    values.setflags(write=False)
+    with pytest.raises(RuntimeError, match="read-only"):
+        mlp.train_step(x, y)
+    np.testing.assert_array_equal(values, before)
+    values.setflags(write=True)
+    mlp.train_step(x, y)  # and it trains again once writeable
+    assert not np.array_equal(values, before)

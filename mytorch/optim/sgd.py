@@ -115,6 +115,17 @@ class SGD(Optimizer):
         elementwise arithmetic as per parameter, so the same numbers."""
         group = self.param_groups[0]
         lr, mu, wd, nesterov = group["lr"], group["momentum"], group["weight_decay"], group["nesterov"]
+        scratch = self._scratch
+        if not (mu or wd) and scratch and scratch[1].dtype is p.dtype and len(scratch[1]) == p.size:
+            # Plain SGD on a model that fits in one piece (the small models' case): the update
+            # below in two calls. A read-only p makes NumPy refuse the output before writing it
+            # (only the scratch holds lr * g then), and the update goes the way below.
+            try:
+                np.subtract(p, np.multiply(lr, g, scratch[1]), p)
+                return
+            except ValueError:
+                if p.flags.writeable:
+                    raise
         if not p.flags.writeable:  # (a Tensor graph saved it: step_in_place lifts the lock)
             d = g + wd * p if wd else g
             if mu and v is not None:  # (step checked that v is there when mu is not 0)
@@ -125,7 +136,6 @@ class SGD(Optimizer):
             return
         # Piece by piece, the temporaries in scratch memory of one piece (they stay in the cache).
         # (NumPy's out= by position below: a keyword costs each call about 0.1 us more)
-        scratch = self._scratch
         if not scratch or (scratch[0].dtype is not p.dtype and scratch[0].dtype != p.dtype):
             scratch = self._scratch = list(np.empty((2, min(p.size, PIECE_BYTES // p.itemsize)), p.dtype))
         arrays = [p, g] if v is None else [p, g, v]
