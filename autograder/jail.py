@@ -366,8 +366,15 @@ _FILE_FLAGS = (0x40086602, 0x40046602, 0x401C5820)
 owner through any descriptor, a read-only one too, and governed by no Landlock right: refused under ``none``
 with the other attributes (``_FILE_ATTRIBUTES``; until 2026-12-03 a worker of a root runner could mark the
 Python installation's files ``nodump``, ``sync`` or ``noatime``)."""
-_LOAD, _JEQ, _JGE, _JGT, _RET = 0x20, 0x15, 0x35, 0x25, 0x06
-_ALLOW, _EPERM = 0x7FFF0000, 0x00050000 | 1
+_NEW_NAMESPACES = {"x86_64": (56, 272, 435), "aarch64": (220, 97, 435)}
+"""clone, unshare, clone3: every worker, once contained, may make no user namespace (``CLONE_NEWUSER`` in the
+flags of clone or unshare is refused, EPERM; clone3, whose flags a filter cannot read, answers ENOSYS, on which the
+C library falls back to clone). Under ``uid`` and ``none`` a worker made them (inside one it held every capability
+of that namespace: the kernel's code for them, a classic way in for an exploit, was the hand-in's to call), where
+``namespaces``, whose worker is chrooted, refused them already (until 2026-12-03)."""
+_CLONE_NEWUSER = 0x10000000
+_LOAD, _JEQ, _JGE, _JGT, _JSET, _RET = 0x20, 0x15, 0x35, 0x25, 0x45, 0x06
+_ALLOW, _EPERM, _ENOSYS = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
 _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
 
 
@@ -387,10 +394,11 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     started: the runner, what started the runner, their siblings); tracing, other processes'
     memory, signals through a pidfd or a socket's owner, the keyrings (``_KEYRING_CALLS``), sockets
     (``_REACHING_OUT``), memory files and System V IPC (``_UNCOUNTED_MEMORY``), leaving the worker's
-    session or process group (``_STAYING_TOGETHER``), changing a file's mode, owner, times,
-    extended attributes or flags (``_FILE_ATTRIBUTES``, ``_FILE_FLAGS``) and every call of another
-    ABI (32-bit, x32) than the machine's are refused (EPERM). (Not a rule on pid order: on a machine
-    whose pids wrap at 32768, what a worker starts may get a smaller pid than the runner's.)"""
+    session or process group (``_STAYING_TOGETHER``), user namespaces (``_NEW_NAMESPACES``), changing a
+    file's mode, owner, times, extended attributes or flags (``_FILE_ATTRIBUTES``, ``_FILE_FLAGS``) and
+    every call of another ABI (32-bit, x32) than the machine's are refused (EPERM; clone3 ENOSYS). (Not a
+    rule on pid order: on a machine whose pids wrap at 32768, what a worker starts may get a smaller pid
+    than the runner's.)"""
     if machine not in _SYSCALLS:
         return None
     arch, pid_calls, denied, fcntl, ioctl = _SYSCALLS[machine]
@@ -399,7 +407,9 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     refused = denied + _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _STAYING_TOGETHER[machine]
     refused += _FILE_ATTRIBUTES[machine] + _UNCOUNTED_MEMORY[machine]
     program += [(_JEQ, "deny", 0, nr) for nr in refused]
+    program += _namespace_jumps(machine)
     program += [(_JEQ, "fcntl", 0, fcntl), (_JEQ, "ioctl", 0, ioctl), (_RET, 0, 0, _ALLOW)]
+    program += ["flags", (_LOAD, 0, 0, 16), (_JSET, "deny", "allow", _CLONE_NEWUSER), "clone3", (_RET, 0, 0, _ENOSYS)]
     program += ["fcntl", (_LOAD, 0, 0, 24), (_JEQ, "deny", 0, _F_SETOWN_EX), (_JEQ, 0, "allow", _F_SETOWN),
                 (_LOAD, 0, 0, 32), (_JEQ, "pid", "pid", 0)]  # fmt: skip
     program += ["ioctl", (_LOAD, 0, 0, 24), *[(_JEQ, "deny", 0, command) for command in (_FIOSETOWN, *_FILE_FLAGS)],
@@ -417,15 +427,25 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
 
 def _keyring_filter(machine: str) -> list[tuple[int, int, int, int]] | None:
     """The filter's instructions that refuse the keyring calls, sockets (``_REACHING_OUT``), memory
-    files and System V IPC (``_UNCOUNTED_MEMORY``) and every call of another ABI than the machine's, or None on a
-    machine it does not know."""
+    files and System V IPC (``_UNCOUNTED_MEMORY``), user namespaces (``_NEW_NAMESPACES``) and every call of another
+    ABI than the machine's, or None on a machine it does not know."""
     if machine not in _SYSCALLS:
         return None
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", _SYSCALLS[machine][0]), (_LOAD, 0, 0, 0),
                      (_JGE, "deny", 0, 0x40000000)]  # fmt: skip
     refused = _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _UNCOUNTED_MEMORY[machine]
     program += [(_JEQ, "deny", 0, nr) for nr in refused]
-    return _assembled(program + [(_RET, 0, 0, _ALLOW), "deny", (_RET, 0, 0, _EPERM)])
+    program += [*_namespace_jumps(machine), "allow", (_RET, 0, 0, _ALLOW), "clone3", (_RET, 0, 0, _ENOSYS)]
+    program += ["flags", (_LOAD, 0, 0, 16), (_JSET, "deny", "allow_flags", _CLONE_NEWUSER), "allow_flags",
+                (_RET, 0, 0, _ALLOW)]  # fmt: skip
+    return _assembled(program + ["deny", (_RET, 0, 0, _EPERM)])
+
+
+def _namespace_jumps(machine: str) -> list[tuple]:
+    """A filter's jumps for ``_NEW_NAMESPACES``: clone and unshare to ``"flags"`` (where the flags, the
+    first argument's low 32 bits, are tested for ``CLONE_NEWUSER``), clone3 to ``"clone3"``."""
+    clone, unshare, clone3 = _NEW_NAMESPACES[machine]
+    return [(_JEQ, "flags", 0, clone), (_JEQ, "flags", 0, unshare), (_JEQ, "clone3", 0, clone3)]
 
 
 def _assembled(program: list) -> list[tuple[int, int, int, int]]:

@@ -901,3 +901,24 @@ _threading.Thread(target=_chatter, daemon=True).start()
 SystemExit, a BaseException subclass whose text forges a PASS line, os._exit(0) from a finalizer, C
 recursion past the stack, builtins and NumPy functions of the worker replaced; with an atexit hook and
 a thread left printing."""
+
+
+NAMESPACER = """
+import ctypes as _ctypes, os as _os, threading as _threading
+_libc, _did = _ctypes.CDLL(None, use_errno=True), []
+for _name, _flags in (("a user namespace", 0x10000000), ("user and mount namespaces", 0x10020000)):
+    _made = _libc.unshare(_flags) == 0
+    _did.append(f"{_name}: {'made' if _made else _os.strerror(_ctypes.get_errno())}")
+_thread = _threading.Thread(target=lambda: _did.append("a thread ran"))
+_thread.start()
+_thread.join()
+_child = _os.fork()
+if _child == 0:
+    _os._exit(7)
+_did.append(f"a child exited with {_os.waitpid(_child, 0)[1] >> 8}")
+_spawned = _os.posix_spawn("/bin/true", ["true"], {})
+_did.append(f"a program exited with {_os.waitpid(_spawned, 0)[1]}")
+raise RuntimeError("; ".join(_did))
+"""
+"""Tries to make user namespaces (its own capabilities there), then starts a thread, a child and a program (what
+the C library makes with clone3, answered ENOSYS, or clone)."""

@@ -52,6 +52,7 @@ from hostile_handins import (  # noqa: E402
     MARK,
     MEMHOG,
     MISBEHAVER,
+    NAMESPACER,
     NODE_MAKER,
     OOM,
     PARENT_READER,
@@ -1593,3 +1594,17 @@ def test_exceptions_exits_finalizers_crashes_and_patched_builtins_each_cost_only
     assert verdicts["exp"], verdicts
     assert "ATEXIT RAN" not in done.stdout and "a thread left behind" in done.stdout
     assert not re.search(r"^PASS  operations/", done.stdout, re.M)
+
+
+@pytest.mark.parametrize("mode", ["uid", "none"])
+def test_under_uid_and_none_a_handin_makes_no_user_namespace_but_threads_and_children(grader, tmp_path, mode):
+    """Under ``uid`` and ``none`` a worker made user namespaces, and held every capability of one
+    (``namespaces`` refuses them: its worker is chrooted). The filter refuses ``CLONE_NEWUSER`` to
+    clone and unshare and answers clone3 ENOSYS; threads, forks and programs still start."""
+    sandbox_or_skip(mode)
+    archive = handin(tmp_path, tmp_path, "namespacer.tar", code=NAMESPACER, bare=True)
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", mode, "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    expected = ("RuntimeError: a user namespace: Operation not permitted; user and mount namespaces: Operation not "
+                "permitted; a thread ran; a child exited with 7; a program exited with 0")  # fmt: skip
+    assert done.stdout.count(expected) == 2, done.stdout[-3000:]
