@@ -42,6 +42,10 @@ __all__ = [
     "flip",
     "gather",
     "index_add",
+    "index_copy",
+    "index_put",
+    "masked_scatter",
+    "put",
     "index_fill",
     "index_select",
     "repeat_interleave",
@@ -367,3 +371,84 @@ def index_add(input: Any, dim: Any, index: Any, source: Any, *, alpha: Any = 1) 
 def index_add_(self: Tensor, dim: Any, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
     """``index_add`` written into this tensor (an in-place operation; returns it)."""
     return _assign(self, Ellipsis, index_add(self, dim, index, source, alpha=alpha), "index_add_")
+
+
+def _flat_key(indices: Any) -> tuple[Any, ...]:
+    """An ``index_put_`` index (a tuple of index tensors or masks) as arrays."""
+    return tuple(
+        _data(i) if isinstance(i, Tensor) else i for i in (indices if isinstance(indices, tuple) else (indices,))
+    )
+
+
+def _put(self: Tensor, key: Any, values: Any, accumulate: builtins.bool, what: str) -> Tensor:
+    """``self[key] = values`` (or ``+=``, repeats adding up, with ``accumulate``), in place."""
+    if not accumulate:
+        return _assign(self, key, values, what)
+    part = values if isinstance(values, Tensor) else Tensor(np.asarray(values, self.dtype))
+    target_shape = np.empty(self.shape, np.int8)[key].shape
+    if part.shape != target_shape:
+        part = part.expand(*target_shape)
+    added = _apply("index_scatter", (part,), {"index": key, "shape": self.shape})
+    return _assign(self, Ellipsis, self + added, what)
+
+
+def index_copy(input: Any, dim: Any, index: Any, source: Any) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with its slices at ``index`` along ``dim`` replaced by ``source``'s
+    (kernel ``setitem``: the replaced elements get no gradient)."""
+    x = (input if isinstance(input, Tensor) else Tensor(_data(input))).clone()
+    return index_copy_(x, dim, index, source)
+
+
+def index_copy_(self: Tensor, dim: Any, index: Any, source: Any) -> Tensor:
+    """``index_copy`` written into this tensor (returns it)."""
+    d = _dim("index_copy_", dim, self.ndim)
+    idx = _indices("index_copy_", _data(index).reshape(-1), self.shape, d)
+    return _assign(self, (slice(None),) * d + (idx,), source, "index_copy_")
+
+
+def index_put_(self: Tensor, indices: Any, values: Any, accumulate: builtins.bool = False) -> Tensor:
+    """``self[indices] = values`` for a tuple of index tensors (or masks); with ``accumulate``,
+    added, repeated indices adding up. In place; returns self."""
+    return _put(self, _flat_key(indices), values, accumulate, "index_put_")
+
+
+def index_put(input: Any, indices: Any, values: Any, accumulate: builtins.bool = False) -> Tensor:  # noqa: A002
+    """``index_put_`` on a copy of ``input``."""
+    x = (input if isinstance(input, Tensor) else Tensor(_data(input))).clone()
+    return index_put_(x, indices, values, accumulate)
+
+
+def masked_scatter_(self: Tensor, mask: Any, source: Any) -> Tensor:
+    """The places where ``mask`` (broadcast to this tensor) is true, in row-major order, take
+    ``source``'s first elements. In place; returns self."""
+    m = np.broadcast_to(_data(mask).astype(bool), self.shape)
+    count = int(m.sum())
+    flat = source.reshape(-1) if isinstance(source, Tensor) else Tensor(_data(source).reshape(-1))
+    if flat.shape[0] < count:
+        raise IndexOutOfRangeError(
+            f"masked_scatter_: the mask selects {count} places, source has {flat.shape[0]} elements"
+        )
+    return _assign(self, m, flat[:count], "masked_scatter_")
+
+
+def masked_scatter(input: Any, mask: Any, source: Any) -> Tensor:  # noqa: A002
+    """``masked_scatter_`` on a copy of ``input``."""
+    x = (input if isinstance(input, Tensor) else Tensor(_data(input))).clone()
+    return masked_scatter_(x, mask, source)
+
+
+def put_(self: Tensor, index: Any, source: Any, accumulate: builtins.bool = False) -> Tensor:
+    """The elements at flat positions ``index`` (of the row-major tensor; negative from the end) set
+    to ``source``'s (added, with ``accumulate``). In place; returns self."""
+    flat = _data(index).reshape(-1).astype(np.int64)
+    if flat.size and (flat.max() >= max(self.numel(), 1) or flat.min() < -self.numel()):
+        raise IndexOutOfRangeError(f"put_: an index outside {self.numel()} elements")
+    key = np.unravel_index(flat % max(self.numel(), 1), self.shape) if self.ndim else ()
+    values = source.reshape(-1) if isinstance(source, Tensor) else Tensor(_data(source).reshape(-1))
+    return _put(self, key, values, accumulate, "put_")
+
+
+def put(input: Any, index: Any, source: Any, accumulate: builtins.bool = False) -> Tensor:  # noqa: A002
+    """``put_`` on a copy of ``input``."""
+    x = (input if isinstance(input, Tensor) else Tensor(_data(input))).clone()
+    return put_(x, index, source, accumulate)

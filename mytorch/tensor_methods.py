@@ -440,6 +440,19 @@ METHODS: dict[str, Any] = {
     **porting.METHODS,
     **tensor_order.METHODS,
     "index_add": tensor_index.index_add,
+    **{
+        name: getattr(tensor_index, name)
+        for name in (
+            "index_copy",
+            "index_copy_",
+            "index_put",
+            "index_put_",
+            "masked_scatter",
+            "masked_scatter_",
+            "put",
+            "put_",
+        )
+    },
     "index_add_": tensor_index.index_add_,
     "mT": property(lambda self: tensor_shape.transpose(self, -2, -1), doc="The last two axes swapped."),
     **{f"{name}_": _unary_in_place(name) for name in _UNARY_IN_PLACE},

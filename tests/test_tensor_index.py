@@ -230,3 +230,46 @@ def test_logsumexp_is_finite_where_exp_overflows_and_exact_at_infinities() -> No
     assert mt.logsumexp(mt.tensor([1, 2]), 0).dtype == np.float32  # integers: the default float dtype
     half = mt.logsumexp(mt.tensor([10.0, 11.0, 12.0]).half() * 1000, 0)  # e**12000 in float32 too
     assert half.dtype == np.float16 and half.item() == pytest.approx(12000.0)
+
+
+PUT_X = np.random.default_rng(3).standard_normal((3, 4))
+PUT_CALLS = [
+    lambda L, t: (t * 1).index_copy(1, L.tensor([2, 0]), t[:, :2] * 3),
+    lambda L, t: L.index_copy(t * 2, 0, L.tensor([1]), t[:1] ** 2),
+    lambda L, t: (t * 1).index_put_((L.tensor([0, 2]), L.tensor([1, 3])), t[1, :2] * 5),
+    lambda L, t: (t * 1).index_put_((L.tensor([0, 0, 2]), L.tensor([1, 1, 3])), t[2, :3], accumulate=True),
+    lambda L, t: (t * 1).index_put((L.tensor([1]),), t[0] * 2),
+    lambda L, t: (t * 1).index_put_((t.detach() > 0.5,), L.tensor(7.0, dtype=L.float64)),
+    lambda L, t: (t * 1).masked_scatter(t.detach() > 0, t.flip(0) * 3),
+    lambda L, t: (t * 1).masked_scatter_(L.tensor([True, False, True, False]), t.flip(1) ** 2),
+    lambda L, t: (t * 1).put_(L.tensor([0, 5, -1]), t[2, :3] * 4),
+    lambda L, t: (t * 1).put(L.tensor([1, 1, 11]), t[0, :3], accumulate=True),
+]
+
+
+def test_index_copy_put_and_masked_scatter_against_pytorch():
+    torch = pytest.importorskip("torch")
+    from torch_compare import assert_like_torch
+
+    assert_like_torch(torch, PUT_X, PUT_CALLS, rtol=1e-12, atol=1e-12)
+
+
+def test_index_copy_put_and_masked_scatter_closed_forms():
+    x = mt.zeros(2, 3)
+    assert x.index_copy(1, mt.tensor([2]), mt.ones(2, 1)).tolist() == [[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]
+    assert mt.zeros(4).put_(mt.tensor([1, 1, -1]), mt.tensor([2.0, 3.0, 4.0]), accumulate=True).tolist() == [
+        0.0,
+        5.0,
+        0.0,
+        4.0,
+    ]
+    assert mt.zeros(4).masked_scatter(mt.tensor([True, False, True, True]), mt.arange(5.0)).tolist() == [
+        0.0,
+        0.0,
+        1.0,
+        2.0,
+    ]
+    with pytest.raises(IndexError, match="selects 2 places"):
+        mt.zeros(2).masked_scatter_(mt.tensor([True, True]), mt.ones(1))
+    with pytest.raises(IndexError, match="outside 4 elements"):
+        mt.zeros(4).put_(mt.tensor([4]), mt.ones(1))
