@@ -271,13 +271,15 @@ class VersionCheck:
             key = saved.get(at, _UNSAVED)
             if key is _UNSAVED:
                 if array.base is None and at not in _STORAGES and array.flags.writeable:
-                    # (``save``'s common case written out: new memory, owned by the array)
+                    # (``save``'s common case written out: new memory, owned by the array, at version 0)
                     _setflags(array, False)
                     _STORAGES[at] = (array, 1, 0, (array,))
                     held.append(at)
-                    key = saved[at] = at
-                else:
-                    key = saved[at] = save(array, held)
+                    saved[at] = at
+                    self.entries += _entry(at, 0, j, id(op))
+                    noted = True
+                    continue
+                key = saved[at] = save(array, held)
             if key is not None:  # (held by this graph: its record stays until the graph is released)
                 self.entries += _entry(key, _STORAGES[key][2], j, id(op))
                 noted = True

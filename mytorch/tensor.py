@@ -555,6 +555,7 @@ def _attach(
     params: dict[str, Any] | None,
     saves_output: bool = False,
     reads: tuple[tuple[int, ...], ...] | None = None,
+    fresh: bool = False,
     result: Tensor | None = None,
     checked: bool = False,
 ) -> Tensor:
@@ -570,6 +571,8 @@ def _attach(
         saves_output: pass the result to the kernel as ``out``.
         reads: what the backward reads (``Kernel.reads``; None: everything): those arrays
             are saved (version-checked and locked read-only, see ``mytorch.saved``).
+        fresh: ``out`` is new memory for certain (a NumPy operator's or ufunc's result on
+            arrays), so it is not looked at as a possible view of an operand.
         result: the tensor to hold ``out`` (an in-place operation's own tensor); default new.
         checked: record through ``add_operation``, which checks the backward's results
             too (a user's ``Function``); the kernel table's operations, whose operands this
@@ -583,7 +586,7 @@ def _attach(
         result._grad = None
         result.requires_grad = False
         result._tape = None
-        if out.base is not None:
+        if not fresh and out.base is not None:
             _note_view(result, out, args, arrays)
     if not _GradMode.enabled:
         return result
@@ -632,7 +635,8 @@ def _attach(
             i += 1
     if saves_output:
         params = {"out": out} if params is None else {**params, "out": out}
-    plan = _PLANS.get((backward, skipped ^ bit))
+    plans = _PLANS.get(backward)  # (two lookups cost less than making and hashing a (backward, bits) key)
+    plan = None if plans is None else plans.get(skipped ^ bit)
     if plan is None or plan[0] is not reads:
         plan = _plan(backward, reads, skipped, bit, keep=not checked)
     _, dsts, vjp, which, choose = plan
@@ -713,14 +717,14 @@ def _replaced_unlike(grad_output: np.ndarray, x: np.ndarray) -> tuple[np.ndarray
 
 
 Plan = tuple[Any, list[Any], Callable, tuple[int, ...], Any]
-_PLANS: dict[tuple[Callable, int], Plan] = {}
+_PLANS: dict[Callable, dict[int, Plan]] = {}  # backward -> {skipped ^ bit: its plan}
 _save_read = VersionCheck.watch  # (a name of its own: bench.protection switches the saves off through it)
 
 
 def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped: int, bit: int, keep: bool) -> Plan:
     """What recording an operation of ``backward`` needs that depends only on the kernel and on
     which of its ``bit.bit_length() - 1`` operands need no gradient (``skipped``, bits):
-    ``(reads, dsts, vjp, which, choose)``, cached under ``(backward, skipped ^ bit)`` if ``keep`` (not for
+    ``(reads, dsts, vjp, which, choose)``, cached as ``_PLANS[backward][skipped ^ bit]`` if ``keep`` (not for
     a user's ``Function``, whose rule may hold on to anything: a cache must not keep it alive).
 
     * ``dsts``: its ``gradients_to_update``, ``NO_GRAD`` for the skipped operands and None for
@@ -740,9 +744,14 @@ def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped
         which = tuple(sorted({j for i, r in enumerate(reads) if not skipped >> i & 1 for j in r}))
     plan = (reads, dsts, vjp, which, None if not keep else _SPECIAL.get(backward))
     if keep:
-        if len(_PLANS) >= 4096:  # operand counts of concatenate are unbounded
-            _PLANS.clear()
-        _PLANS[(backward, skipped ^ bit)] = plan
+        plans = _PLANS.get(backward)
+        if plans is None:
+            if len(_PLANS) >= 1024:  # (a program may record ever new kernels)
+                _PLANS.clear()
+            plans = _PLANS[backward] = {}
+        elif len(plans) >= 256:  # operand counts of concatenate are unbounded
+            plans.clear()
+        plans[skipped ^ bit] = plan
     return plan
 
 
@@ -964,6 +973,7 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
     else:  # a float result: an integer tensor gives the default float dtype, as in PyTorch
         # (``_run`` written out for one operand and no parameter: the hot path of every activation)
         forward, backward, saves_output, reads = kernel.forward, kernel.backward, kernel.saves_output, kernel.reads
+        fresh = name in DIRECT_FORWARDS
         forward = DIRECT_FORWARDS.get(name, forward)
 
         def op(x: Any) -> Tensor:
@@ -974,7 +984,7 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
                 out = forward(data)
             except (ValueError, IndexError) as error:
                 raise _refused(kernel, (data,), error) from None
-            return _attach(out, (x,), (data,), backward, None, saves_output, reads)
+            return _attach(out, (x,), (data,), backward, None, saves_output, reads, fresh)
 
     return _named(op, name, "Also a method of Tensor.")
 
@@ -1081,6 +1091,7 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
     kernel = _K[name]
     division = name == "div"
     run, backward, saves_output, reads = kernel.forward, kernel.backward, kernel.saves_output, kernel.reads
+    fresh = name in DIRECT_FORWARDS
     run = DIRECT_FORWARDS.get(name, run)
 
     def forward(self: Tensor, other: Any) -> Tensor:
@@ -1107,7 +1118,7 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
             out = run(a, b)
         except (ValueError, IndexError) as error:
             raise _refused(kernel, arrays, error) from None
-        return _attach(out, (self, other), arrays, backward, None, saves_output, reads)
+        return _attach(out, (self, other), arrays, backward, None, saves_output, reads, fresh)
 
     def reflected(self: Tensor, other: Any) -> Tensor:
         data = self._data
