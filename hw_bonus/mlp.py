@@ -309,6 +309,7 @@ class MLP:
                 watch=self._replay_watch,
                 fallback=True,
                 check=self._unknown_modules,
+                settings=self._settings,
             )
         loss, self.output = replayer(x, labels)
         return loss
@@ -385,6 +386,12 @@ class MLP:
             *chain.from_iterable(opt._buffers().values()),
             *map(_PARAMS, activations),
         ]
+
+    def _settings(self) -> list[Any]:
+        """The settings dicts the activations compute with (``params``), compared by the replay
+        before every step: one changed in place (``mlp.activations[0].params["approximate"] =
+        "none"``, or a ``LeakyReLU``'s slope) makes it capture again."""
+        return list(map(_PARAMS, self.activations))
 
     def _unknown_modules(self) -> str | None:
         """Why the replay cannot repeat the step of these modules (None: it can), asked at each

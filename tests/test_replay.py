@@ -566,16 +566,21 @@ def test_a_new_engine_is_followed():
         _in_step(dynamic, replayed, rng, 4)
 
 
-def test_a_changed_leaky_relu_slope_is_seen():
-    """The slope is kept in the module's params, read by each dynamic step: a change makes the
-    replay capture again (it replayed the old slope)."""
+@pytest.mark.parametrize(
+    ("activation", "setting", "value"),
+    [("leaky_relu", "slope", 0.3), ("gelu", "approximate", "none"), ("softplus", "threshold", 0.5)],
+)
+def test_a_changed_activation_setting_is_seen(activation, setting, value):
+    """The settings are kept in the module's params, read by each dynamic step: a change makes
+    the replay capture again. It replayed the old slope; a GELU's or Softplus's params, empty
+    until then (so not recorded with the operation), are compared by MLP's replay too."""
     rng = np.random.default_rng(26)
-    acts = ("leaky_relu", "identity")
+    acts = (activation, "identity")
     dynamic, replayed = make_mlp(False, acts), make_mlp(True, acts)
     for _ in range(3):
         _in_step(dynamic, replayed, rng, 4)
     for mlp in (dynamic, replayed):
-        mlp.activations[0].params["slope"] = 0.3
+        mlp.activations[0].params[setting] = value
     for _ in range(3):
         _in_step(dynamic, replayed, rng, 4)
     assert replayed._replayer.captures == 2

@@ -47,7 +47,9 @@ only once a second dynamic run shows the very same array objects, else ``ReplayE
 Branches in Python are not: the ``verify`` mode runs the dynamic step beside the replay for
 the first calls and raises ``ReplayError`` if they record different operations or give
 different numbers. The settings dict a handout module records its operation with (a
-``LeakyReLU``'s ``params``) is compared before every replay like the optimizer's. For a
+``LeakyReLU``'s ``params``), and those ``settings()`` gives (``MLP``: every activation's
+``params``, also an empty one, which no operation records), are compared before every replay
+like the optimizer's. For a
 Tensor-level step, any change to a ``mytorch.nn`` module between steps (an attribute set,
 such as a ``LeakyReLU``'s ``negative_slope`` or a loss's ``reduction``; a layer of a
 ``Sequential`` replaced, added or removed; a module built; ``to()``) moves
@@ -124,6 +126,11 @@ class Replay:
         check: called at each capture, after the dynamic run: a reason (a string) why the step
             cannot be replayed refuses it as the capture's own checks do (``ReplayError``, or
             with ``fallback`` the dynamic step); None lets the capture go on.
+        settings: (handout-style) called at each capture: the settings dicts the step's modules
+            compute with (each activation's ``params``), compared before every replay with
+            their contents then; a change captures the step again. A dict an operation records
+            itself (a ``LeakyReLU``'s) is compared anyway; an empty one (a ``GELU``'s, given
+            ``approximate`` later) is not recorded, and is seen only through this.
 
     Attributes:
         captures: how many times the step was compiled; replays: how many replays ran.
@@ -140,6 +147,7 @@ class Replay:
         max_programs: int = 4,
         fallback: bool = False,
         check: Callable[[], str | None] | None = None,
+        settings: Callable[[], Sequence[dict[str, Any]]] | None = None,
     ) -> None:
         if not callable(step):
             raise TypeError(f"Replay: step must be callable, got {type(step).__name__}")
@@ -174,6 +182,7 @@ class Replay:
         self.max_programs = max_programs
         self.fallback = fallback
         self.check = check
+        self.settings = settings
         self.programs: dict[tuple[Any, ...], Program] = {}
         self.dynamic: dict[tuple[Any, ...], str] = {}  # (fallback) input keys run dynamically, and why
         self._pending: dict[tuple[Any, ...], tuple[list[Any], list[Any]]] = {}  # first runs' signature, loose
@@ -238,7 +247,11 @@ class Replay:
         key += (len(set(map(id, arrays))),)  # an input passed twice is another program
         program = self.programs.get(key)
         if program is not None:
-            if self._unchanged() and program.hyper() == program.hyper_value:
+            if (
+                self._unchanged()
+                and program.hyper() == program.hyper_value
+                and program.settings == program.settings_value
+            ):
                 outputs = program.outputs
                 if outputs is not None:
                     for a in arrays:
@@ -425,7 +438,8 @@ class Replay:
     ) -> Program:
         if isinstance(tensor_run, _HandoutRun):
             tensor_run.check(ops, loss)
-            program = compile_step(ops, arrays, loss, self.optimizer, outputs or ())
+            settings = () if self.settings is None else [d for d in self.settings() if isinstance(d, dict)]
+            program = compile_step(ops, arrays, loss, self.optimizer, outputs or (), settings=settings)
         else:
             recorder, entries, held = tensor_run
             program = compile_step(ops, arrays, loss, self.optimizer, outputs or (), entries, recorder.made)

@@ -27,7 +27,6 @@ places (else the step cannot be replayed and it says why).
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +70,9 @@ class Program:
             name, array)`` for each array in a parameter (an index's arrays).
         hyper: ``() -> tuple``: the optimizer settings the update was compiled with, read again.
         hyper_value: their value at compile time.
+        settings: the settings dicts the modules compute with (a handout activation's
+            ``params``), compared before each replay with ``settings_value``, copies made at
+            compile time.
         outputs: the buffers of the step's extra outputs (set by ``Replay``), or None.
         grads: for a Tensor-level step, ``(parameter, gradient Tensor)``: the gradients the
             program writes, handed back as the parameters' ``.grad`` (set by ``Replay``).
@@ -90,6 +92,8 @@ class Program:
     loose: list[tuple[int, int | str, np.ndarray]] = field(default_factory=list)
     hyper: Callable[[], tuple[Any, ...]] = tuple
     hyper_value: tuple[Any, ...] = ()
+    settings: list[dict[str, Any]] = field(default_factory=list)
+    settings_value: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[np.ndarray] | None = None
     grads: list[Any] = field(default_factory=list)
     idle: list[Any] = field(default_factory=list)
@@ -459,13 +463,16 @@ def compile_step(
     keep: Sequence[np.ndarray] = (),
     entries: list[Entry] | None = None,
     derived: Derived | None = None,
+    settings: Sequence[dict[str, Any]] = (),
 ) -> Program:
     """The program of one step: ``ops`` (the tape after the dynamic run), the step's
     ``inputs``, the recorded ``loss`` (backward starts there with divergence 1), the
     optimizer the step zeroes and updates, recorded results the caller reads after a replay
     (``keep``: their buffers are never written over by a later op), the parameters the
     update writes (``entries``; default: every ``(value, gradient)`` pair of the optimizer)
-    and the arrays the step derived from its inputs off the tape (``derived``).
+    and the arrays the step derived from its inputs off the tape (``derived``), and settings
+    dicts the step's operations depend on besides their own (``settings``: the ``params`` of
+    every handout activation, also an empty one, which its operation does not record).
 
     Raises:
         ReplayError: the loss is not on the tape, or an operation has no kernel-table row.
@@ -486,13 +493,13 @@ def compile_step(
     compiler.backward(operands, start, seed)
     prologue = [(grad.fill, (0,)) for _, grad in pairs if id(grad) not in compiler.folded]
     update, hyper = optimizers.update(optimizer, entries)
-    settings = [
-        op.params
+    own = {id(d): d for d in settings}
+    own.update(
+        (id(op.params), op.params)
         for op in (ops if handout else ())  # (a Tensor-level step makes its ops' params anew each run)
         if op.params and not any(isinstance(v, np.ndarray) for v in op.params.values())
-    ]
-    if settings:  # a module's own settings (a LeakyReLU's slope): a change makes the step capture again
-        hyper = functools.partial(_with_settings, hyper, settings)
+    )
+    dicts = list(own.values())  # a module's own settings (a LeakyReLU's slope): a change makes it capture again
     code: list[Instruction] = prologue + compiler.code + update
     patches = []
     current: list[Any] = [()]
@@ -513,16 +520,12 @@ def compile_step(
         compiler.loose,
         hyper,
         hyper(),
+        dicts,
+        [dict(d) for d in dicts],
         current=current,
         reached={id(grad) for _, grad in pairs if ("grad", id(grad)) in compiler.written},
         checks=compiler.checks,
     )
-
-
-def _with_settings(updates: Callable[[], tuple[Any, ...]], settings: list[dict[str, Any]]) -> tuple[Any, ...]:
-    """The update's settings and the recorded operations' own (the very dicts the modules keep
-    and pass to each recording: ``hw_bonus``'s ``LeakyReLU.params``), compared before each replay."""
-    return (updates(), [dict(d) for d in settings])
 
 
 def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
