@@ -43,6 +43,12 @@ from mytorch.tensor_shape import cat, permute, reshape
 
 __all__ = [
     "absolute",
+    "acosh",
+    "arccosh",
+    "arcsinh",
+    "arctanh",
+    "asinh",
+    "atanh",
     "addbmm",
     "addmm",
     "addmv",
@@ -137,6 +143,32 @@ def cosh(input: Any) -> Tensor:  # noqa: A002
     """The hyperbolic cosine, ``(exp(x) + exp(-x)) / 2``."""
     x = _floating(input)
     return (exp(x) + exp(-x)) * 0.5
+
+
+def asinh(input: Any) -> Tensor:  # noqa: A002
+    """The inverse hyperbolic sine, ``log1p(a + a^2 / (1 + sqrt(1 + a^2)))`` of a = |x|, negated
+    for x < 0 (exact for tiny x, no cancellation for negative x; the branches are chosen by
+    ``where``, so the derivative at 0 is 1)."""
+    x = _floating(input)
+    positive = Tensor(np.asarray(x._data) >= 0)
+    a = where(positive, x, -x)
+    magnitude = log1p(a + a * a / (1 + sqrt(1 + a * a)))
+    return where(positive, magnitude, -magnitude)
+
+
+def acosh(input: Any) -> Tensor:  # noqa: A002
+    """The inverse hyperbolic cosine (x >= 1), ``log1p((x - 1) + sqrt((x - 1)(x + 1)))``."""
+    x = _floating(input)
+    return log1p((x - 1) + sqrt((x - 1) * (x + 1)))
+
+
+def atanh(input: Any) -> Tensor:  # noqa: A002
+    """The inverse hyperbolic tangent (|x| < 1), ``(log1p(x) - log1p(-x)) / 2``."""
+    x = _floating(input)
+    return (log1p(x) - log1p(-x)) * 0.5
+
+
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
 
 def tan(input: Any) -> Tensor:  # noqa: A002

@@ -75,3 +75,14 @@ def test_autograd_backward_and_gradcheck():
     assert mt.autograd.gradcheck(Wrong.apply, (x,), raise_exception=False) is False
     with pytest.raises(RuntimeError, match="one element"):
         mt.autograd.backward(a * 2)
+
+
+def test_module_lookups_by_dotted_name():
+    model = mt.nn.Sequential(mt.nn.Linear(2, 3), mt.nn.BatchNorm1d(3))
+    assert model.get_parameter("0.weight") is model[0].weight
+    assert model.get_submodule("1") is model[1] and model.get_submodule("") is model
+    assert model.get_buffer("1.running_mean") is model[1].running_mean
+    with pytest.raises(AttributeError, match="no parameter '0.nope'"):
+        model.get_parameter("0.nope")
+    with pytest.raises(AttributeError, match="no sub-module '5'"):
+        model.get_submodule("5")

@@ -12,6 +12,9 @@ import mytorch as mt
 
 X = np.array([[0.3, -1.2, 2.0, 0.0], [1.5, 0.7, -0.4, 2.5], [-2.0, 0.1, 0.9, -0.6]])
 CALLS = {
+    "asinh": lambda L, t: L.asinh(t * 3) + L.asinh(t * 1e-9) * 1e9,
+    "acosh": lambda L, t: (t.abs() + 1.5).acosh(),
+    "atanh": lambda L, t: L.atanh(t * 0.4) + L.arctanh(t * 1e-9) * 1e9,
     "log2": lambda L, t: L.log2(t.abs() + 1),
     "log10": lambda L, t: (t.abs() + 1).log10(),
     "exp2": lambda L, t: L.exp2(t),

@@ -270,6 +270,35 @@ class Module:
             children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items() if m is not None]
             stack.extend(reversed(children))
 
+    def get_submodule(self, target: str) -> Module:
+        """The module at the dotted path ``target`` ("" is this module), as PyTorch's.
+
+        Raises:
+            AttributeError: a step of the path that is not a sub-module.
+        """
+        module = self
+        for step in target.split(".") if target else []:
+            found = module._modules.get(step)
+            if found is None:
+                raise AttributeError(f"{type(module).__name__} has no sub-module {step!r} (in {target!r})")
+            module = found
+        return module
+
+    def _get_registered(self, registry: str, what: str, target: str) -> Tensor:
+        owner, _, name = target.rpartition(".")
+        value = getattr(self.get_submodule(owner), registry).get(name)
+        if value is None:
+            raise AttributeError(f"{type(self).__name__} has no {what} {target!r}")
+        return value
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` (``"0.weight"``)."""
+        return self._get_registered("_parameters", "parameter", target)  # type: ignore[return-value]
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target``."""
+        return self._get_registered("_buffers", "buffer", target)
+
     def modules(self) -> Iterator[Module]:
         """This module and every module below it."""
         for _, module in self.named_modules():
