@@ -123,6 +123,17 @@ def test_zero_dimensional_and_one_element_edge_cases():
     assert np.isnan(g.numpy()).all()  # (it was 0)
 
 
+def test_float16_gelu_is_computed_in_float32_as_pytorch():
+    x = mt.tensor([300.0, -300.0, 50.0, 1.0], dtype=mt.float16, requires_grad=True)
+    y = F.gelu(x, approximate="tanh")
+    y.sum().backward()  # x**3 overflowed float16 (forward), and 0 * inf made the slope NaN
+    w = np.array([300.0, -300.0, 50.0, 1.0])
+    t = np.tanh(np.sqrt(2 / np.pi) * (w + 0.044715 * w**3))
+    slope = 0.5 * (1 + t) + 0.5 * w * (1 - t * t) * np.sqrt(2 / np.pi) * (1 + 3 * 0.044715 * w * w)
+    np.testing.assert_allclose(y.detach().numpy(), 0.5 * w * (1 + t), rtol=1e-3)
+    np.testing.assert_allclose(x.grad.numpy(), slope, rtol=1e-3)
+
+
 def test_ieee_results_come_without_numpy_warnings_in_mytorch_but_not_in_your_code():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # as `python -W error`: made before `import mytorch` puts its filter first
@@ -140,6 +151,8 @@ def test_ieee_results_come_without_numpy_warnings_in_mytorch_but_not_in_your_cod
         assert np.isfinite(logits.grad.numpy()).all()
         assert np.isnan(mt.tensor(np.zeros((0, 3))).mean().item())
         assert np.isnan((mt.tensor([np.inf, -np.inf]).sum()).item())
+        special = mt.tensor([[np.inf, 0.0, 1e300], [-np.inf, 2.0, 1e300]], dtype=mt.float64, requires_grad=True)
+        (special.prod(1).sum() + special.var(0).sum() + special.cumsum(1).sum()).backward()
         with pytest.raises(RuntimeWarning, match="divide by zero"):
             np.log(np.zeros(1))  # NumPy in your own code still warns
 

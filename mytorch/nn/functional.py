@@ -78,6 +78,10 @@ _add_reduce: Callable[..., Any] = np.add.reduce
 warnings (inf - inf) are raised in this module, where MyTorch's warning filter keeps them quiet."""
 
 
+_multiply_reduce: Callable[..., Any] = np.multiply.reduce
+"""``np.prod``'s ufunc, for the same reason."""
+
+
 def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     """Sum ``grad`` down to ``shape``: the adjoint of NumPy broadcasting ``shape`` up."""
     if grad.shape == shape:
@@ -923,15 +927,17 @@ def gelu(x: Array, approximate: str = "tanh") -> Array:
     _check_gelu_form(approximate)
     if approximate == "none":
         return _in_dtype_of(x * _normal_cdf(x), x)
-    return _in_dtype_of(0.5 * x * (1.0 + np.tanh(_GELU_C * (x + _GELU_K * x**3))), x)
+    w = _wide(x)  # (float16 in float32, as PyTorch: x**3 overflowed from |x| = 40)
+    return _in_dtype_of(0.5 * w * (1.0 + np.tanh(_GELU_C * (w + _GELU_K * w**3))), x)
 
 
 def _gelu_slope(x: Array, approximate: str) -> Array:
     _check_gelu_form(approximate)
     if approximate == "none":  # Phi(x) + x phi(x)
         return _in_dtype_of(_normal_cdf(x) + x * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi), x)
-    t = np.tanh(_GELU_C * (x + _GELU_K * x**3))
-    return _in_dtype_of(0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_K * x * x), x)
+    w = _wide(x)  # (float16 in float32, as PyTorch: 0 * inf was NaN in float16 beyond |x| = 256)
+    t = np.tanh(_GELU_C * (w + _GELU_K * w**3))
+    return _in_dtype_of(0.5 * (1.0 + t) + 0.5 * w * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_K * w * w), x)
 
 
 def gelu_backward(grad_output: Array, x: Array, approximate: str = "tanh") -> tuple[Array]:
@@ -1799,7 +1805,7 @@ def _variance(x: Array, axis: Axis, ddof: int, keepdims: bool, dtype: Any = None
 def _var_slope(x: Array, axis: Axis, correction: int) -> Array:
     """dy/dx = 2 (x - mean(x)) / (n - correction); with no degree of freedom left (n <= correction)
     the divisor is 0, as in PyTorch: the slope is NaN (0 / 0) or infinite, never an exception."""
-    centred = x - x.mean(axis=axis, keepdims=True)
+    centred = x - mean(x, axis, True)  # (the kernel: NumPy's bits, its warnings quiet)
     dof = _count(x, axis) - correction
     return _in_dtype_of(centred * (2.0 / dof if dof > 0 else math.inf), x)
 
@@ -1889,7 +1895,7 @@ and the first-order path, are untouched. (PyTorch records no such slope for ``cl
 @dispatches
 def prod(x: Array, axis: int | None = None, keepdims: bool = False) -> Array:
     """y = the product of x's elements along ``axis`` (all of them by default)."""
-    return np.asarray(np.prod(x, axis=axis, keepdims=keepdims))
+    return np.asarray(_multiply_reduce(x, axis=axis, keepdims=keepdims))
 
 
 def _others_multiplied(x: Array, axis: int | None) -> Array:
@@ -1951,7 +1957,9 @@ def cumsum(x: Array, axis: int) -> Array:
     zero sum is 0.0, never -0.0: NumPy's sums start at x[..., 0], and [-0.0] gave -0.0)."""
     if not x.ndim:
         return x.copy()  # (-0.0 stays -0.0 here, as in PyTorch)
-    y = np.cumsum(_wide(x), axis=axis)
+    w = _wide(x)
+    floats = type(w) is np.ndarray and w.dtype.kind == "f"
+    y = np.add.accumulate(w, axis=axis) if floats else np.cumsum(w, axis=axis)  # (the ufunc: its warnings quiet)
     if y.dtype.kind == "f":
         y += 0.0  # (-0.0 + 0.0 is 0.0; every other value stays as it is)
     return _in_dtype_of(y, x)
@@ -1974,7 +1982,9 @@ def cumprod(x: Array, axis: int) -> Array:
     """y[..., i] = x[..., 0] * ... * x[..., i] along ``axis`` (float16 multiplied in float32)."""
     if not x.ndim:
         return x.copy()
-    return _in_dtype_of(np.cumprod(_wide(x), axis=axis), x)
+    w = _wide(x)
+    floats = type(w) is np.ndarray and w.dtype.kind == "f"
+    return _in_dtype_of(np.multiply.accumulate(w, axis=axis) if floats else np.cumprod(w, axis=axis), x)
 
 
 def _first_zeros(x: Array, axis: int) -> tuple[np.ndarray, np.ndarray]:
