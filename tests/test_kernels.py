@@ -457,13 +457,15 @@ def test_the_fast_forms_of_relu_and_the_row_maximum_give_the_plain_forms_bits(dt
     take their maximum through the transpose: the same values as np.maximum(x, 0) and
     x.max(-1), at 0.0, -0.0, NaN, infinities and subnormals too."""
     rng = np.random.default_rng(5)
-    x = rng.standard_normal((64, 16)).astype(dtype)  # 1,024 elements; rows of 16
+    x = rng.standard_normal((64, 16)).astype(dtype)  # 64 rows of 16
     x[0, :8] = [0.0, -0.0, np.nan, np.inf, -np.inf, np.finfo(dtype).smallest_subnormal, -1e-40, 1e-40]
     x[1:4] = [[-0.0] * 16, [np.nan] + [1.0] * 15, [-np.inf] * 16]
     x[4] = [-0.0, 0.0] + [-3.0] * 14  # a tie at the maximum between -0.0 and 0.0
-    assert x.size >= F.RELU_BY_ZEROS and x.shape[0] >= F.SHORT_ROWS[0] and x.shape[1] <= F.SHORT_ROWS[1]
-    y = F.relu(x)
-    assert y.dtype == x.dtype and y.tobytes() == np.maximum(x, 0).tobytes()
+    assert x.shape[0] >= F.SHORT_ROWS[0] and x.shape[1] <= F.SHORT_ROWS[1]
+    wide = x.reshape(16, 64).repeat(4, axis=0)  # 4,096 elements in rows of 64
+    assert wide.size >= F.RELU_BY_ZEROS[0] and wide.shape[1] >= F.RELU_BY_ZEROS[1]
+    y = F.relu(wide)
+    assert y.dtype == x.dtype and y.tobytes() == np.maximum(wide, 0).tobytes()
     top = F.row_maximum(x)
     assert top.shape == (64, 1) and np.array_equal(top, x.max(axis=-1, keepdims=True), equal_nan=True)
     with np.errstate(invalid="ignore"):  # (-inf - -inf)

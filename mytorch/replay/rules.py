@@ -268,11 +268,12 @@ def sigmoid_backward(
 
 
 def relu_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]:
-    """``out = max(x, 0)``: for float32 and float64 against an array of zeros made here, once
-    (``F.relu``'s vector loop: the same bits as against the number 0)."""
+    """``out = max(x, 0)``: where ``F.relu`` compares with a row of zeros, against one made here,
+    once (NumPy's vector loop: the same bits as against the number 0)."""
     zeros: Any = 0
-    if out.dtype in (np.float32, np.float64) and out.flags.c_contiguous:
-        zeros = np.zeros(out.shape, out.dtype)
+    size, width = F.RELU_BY_ZEROS
+    if out.dtype in (np.float32, np.float64) and out.size >= size and out.shape[-1] >= width:
+        zeros = np.zeros(out.shape[-1:], out.dtype)
         zeros.flags.writeable = False
     return [(functools.partial(np.maximum, out=out), (ins[0], zeros))]  # (np.maximum: out= by keyword only)
 
