@@ -266,3 +266,30 @@ def test_a_broken_loss_file_does_not_break_the_kernel_table_linear_or_activation
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["True", "Tanh", "mytorch.nn.losses", "loss.py", "broken"], done.stderr
+
+
+def test_linear_copied_or_given_new_weights_computes_with_them() -> None:
+    """Linear keeps W.T and dW.T from one forward to the next: a deep copy, a pickled copy and a
+    layer whose W or dW was replaced compute (and accumulate) with their own arrays."""
+    import copy
+    import pickle
+
+    from mytorch import Autograd
+    from mytorch.nn.modules import Linear
+
+    x = np.random.default_rng(0).standard_normal((2, 3))
+    layer = Linear(3, 2, Autograd(), rng=0)
+    layer(x)
+    for clone in (copy.deepcopy(layer), pickle.loads(pickle.dumps(layer))):
+        clone.W *= 2.0
+        np.testing.assert_array_equal(clone(x), x @ clone.W.T + clone.b)
+        clone.autograd_engine.backward(np.ones((2, 2)))
+        np.testing.assert_array_equal(clone.dW, np.ones((2, 2)).T @ x)
+        assert not layer.dW.any()
+    layer.W = layer.W * 3.0
+    layer.dW = np.zeros_like(layer.W)
+    engine = layer.autograd_engine
+    engine.zero_grad()
+    np.testing.assert_array_equal(layer(x), x @ layer.W.T + layer.b)
+    engine.backward(np.ones((2, 2)))
+    np.testing.assert_array_equal(layer.dW, np.ones((2, 2)).T @ x)

@@ -152,7 +152,11 @@ class Linear(Module):
         if x.dtype is not W.dtype:
             x = self._in_dtype(x, W.dtype)
         # BEGIN SOLUTION: compute x W^T + b, record the matmul and the add with add_operation, return the result
-        Wt = W.T
+        dW = self.dW
+        views = self._views  # W.T and dW.T, made once for these very W and dW
+        if views[0] is not W or views[1] is not dW:
+            views = self._views = (W, dW, W.T, dW.T, W.T.flags.fnc)
+        Wt = views[2]
         b = self.b
         # x @ W^T, by BLAS (F.matrix_product: the same product as @, bit for bit)
         if type(x) is np.ndarray and x.dtype is W.dtype:  # (floating point, as W is)
@@ -162,14 +166,14 @@ class Linear(Module):
             # no further check. Linear's own VJPs differentiate the two operations.
             # (tuples: cheaper to make than lists, and the garbage collector leaves them alone)
             record_unchecked = self.autograd_engine.record
-            record_unchecked((x, Wt), h, (self._x_grad, self.dW.T), _MATMUL_BACKWARD, None, self._matmul_vjp)
+            record_unchecked((x, Wt), h, (self._x_grad, views[3]), _MATMUL_BACKWARD, None, self._matmul_vjp)
             record_unchecked((h, b), y, (None, self.db), _ADD_BACKWARD, None, self._bias_vjp)
         else:  # float16 data, integer data needing a gradient (refused), or an array subclass (NumPy dispatches)
             exact = type(x) is np.ndarray
             h = _BY[shape[0] * self.out_features >= _LARGE and shape[1] > 1](x, Wt) if exact else np.dot(x, Wt)
             y = h + b
             engine = self.autograd_engine
-            record(engine, False, [x, Wt], h, [self._x_grad, self.dW.T], _MATMUL_BACKWARD, vjp=self._matmul_vjp)
+            record(engine, False, [x, Wt], h, [self._x_grad, views[3]], _MATMUL_BACKWARD, vjp=self._matmul_vjp)
             record(engine, False, [h, b], y, [None, self.db], _ADD_BACKWARD, vjp=self._bias_vjp)
         return y
         # END SOLUTION
@@ -209,7 +213,8 @@ class Linear(Module):
         else:
             by = _BY[x.size >= _LARGE and self.out_features > 1]
             gx = by(Wt, g.T).T if x.flags.fnc else by(g, Wt.T)  # (fnc: laid out column-major only)
-        transposed = Wt.flags.fnc
+        views = self._views
+        transposed = views[4] if Wt is views[2] else Wt.flags.fnc
         by = _BY[Wt.size >= _LARGE and len(g) > 1]  # (one example: an outer product)
         blank = self._blank_dW
         if blank is not None:
@@ -272,6 +277,17 @@ class Linear(Module):
                 blank.fill(0)
         self._blank_dW = self._blank_db = None
         self._stale = False
+
+    _views: tuple[Any, ...] = (None, None, None, None, False)
+    """``(W, dW, W.T, dW.T, W.T laid out column-major only)`` for the W and dW forward last saw
+    (a layer whose W or dW was replaced makes them again)."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The layer's attributes without its views of W and dW: a copy (``copy.deepcopy``,
+        pickle) makes new W and dW, and views of the old ones would not follow them."""
+        state = self.__dict__.copy()
+        state.pop("_views", None)
+        return state
 
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """``[(W, dW), (b, db)]``."""
