@@ -118,19 +118,34 @@ def _floating(x: Any) -> Tensor:
 
 
 # --------------------------------------------------------------------------- elementwise
+def _rounded_as(y: Tensor, exact: np.ndarray) -> Tensor:
+    """``y`` with its value moved to ``exact`` (rounded to y's dtype) by adding their difference, a
+    constant, where both are finite: the gradient (of any order) is ``y``'s."""
+    with np.errstate(invalid="ignore"):
+        exact = exact.astype(y.dtype)
+        gap = np.where(np.isfinite(exact) & np.isfinite(y._data), exact - y._data, 0).astype(y.dtype)
+    return y + Tensor(gap) if gap.any() else y
+
+
 def log2(input: Any) -> Tensor:  # noqa: A002
-    """The base-2 logarithm, ``log(x) / ln 2``."""
-    return log(_floating(input)) * (1.0 / _LN2)
+    """The base-2 logarithm: ``log(x) / ln 2`` for the gradient, NumPy's float64 ``log2`` for the value
+    (exact at powers of two, as PyTorch's: the quotient gave log2(8) = 2.9999999999999996)."""
+    x = _floating(input)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _rounded_as(log(x) * (1.0 / _LN2), np.log2(x._data.astype(np.float64)))
 
 
 def log10(input: Any) -> Tensor:  # noqa: A002
-    """The base-10 logarithm, ``log(x) / ln 10``."""
-    return log(_floating(input)) * (1.0 / _LN10)
+    """The base-10 logarithm: ``log(x) / ln 10`` for the gradient, NumPy's float64 ``log10`` for the value
+    (exact at powers of ten, as PyTorch's)."""
+    x = _floating(input)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _rounded_as(log(x) * (1.0 / _LN10), np.log10(x._data.astype(np.float64)))
 
 
 def exp2(input: Any) -> Tensor:  # noqa: A002
-    """``2 ** x``, as ``exp(x ln 2)``."""
-    return exp(_floating(input) * _LN2)
+    """``2 ** x`` (correctly rounded, exact at integers, inf from x = 1024 in float64, as PyTorch's)."""
+    return 2.0 ** _floating(input)
 
 
 def sinh(input: Any) -> Tensor:  # noqa: A002
@@ -216,9 +231,18 @@ def logaddexp2(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 def hypot(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """``sqrt(a**2 + b**2)``."""
+    """``sqrt(a**2 + b**2)`` without overflow or underflow of the squares: where the larger of |a|,
+    |b| is far from 1, both are first divided by a power of two near it (a constant, so the
+    gradients a / r and b / r are untouched): hypot(1e200, 2e200) is 2.2e200, not inf."""
     a, b = _floating(input), _floating(other)
-    return sqrt(a * a + b * b)
+    big = np.maximum(np.abs(a._data), np.abs(b._data))
+    info = np.finfo(big.dtype)
+    far = (big > info.max**0.25) | ((big < info.tiny**0.25) & (big > 0))
+    if not far.any():
+        return sqrt(a * a + b * b)
+    scale = Tensor(np.where(far, np.ldexp(np.ones((), big.dtype), np.frexp(big)[1]), 1).astype(big.dtype))
+    x, y = a / scale, b / scale
+    return sqrt(x * x + y * y) * scale
 
 
 def deg2rad(input: Any) -> Tensor:  # noqa: A002

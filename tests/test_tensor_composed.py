@@ -127,3 +127,31 @@ def test_closed_forms_and_errors():
         mt.matrix_power(mt.eye(2), -1)
     with pytest.raises(RuntimeError, match="one element"):
         mt.ones(2).is_nonzero()
+
+
+@pytest.mark.parametrize("dtype", [mt.float32, mt.float64])
+def test_base_2_and_10_exact_at_their_powers(dtype):
+    # log(x) / ln 2 gave log2(8) = 2.9999999999999996 (int() of it: 2); exp(x ln 2) gave exp2(3) = 7.999999999999998
+    k = np.arange(-30, 31)
+    assert mt.log2(mt.tensor(2.0**k, dtype=dtype)).tolist() == k.tolist()
+    assert mt.log10(mt.tensor(10.0 ** k[20:-20], dtype=dtype)).tolist() == k[20:-20].tolist()
+    assert mt.exp2(mt.tensor(k, dtype=dtype)).tolist() == (2.0**k).tolist()
+    assert mt.log2(mt.tensor([0.0, -1.0, np.inf], dtype=dtype)).tolist()[::2] == [-np.inf, np.inf]
+    x = mt.tensor([8.0, 1000.0], dtype=mt.float64, requires_grad=True)
+    (mt.log2(x) + mt.log10(x) + mt.exp2(x / 100)).sum().backward()  # the slopes are untouched
+    v = np.array([8.0, 1000.0])
+    slopes = 1 / (v * np.log(2)) + 1 / (v * np.log(10)) + 2 ** (v / 100) * np.log(2) / 100
+    np.testing.assert_allclose(x.grad.numpy(), slopes, rtol=1e-14)
+
+
+def test_hypot_far_from_one():
+    # sqrt(a*a + b*b) overflowed (hypot(1e200, 2e200) was inf, its gradient 0) and underflowed (0, gradient inf)
+    for scale in (1e200, 1e-200, 1.0):
+        a = mt.tensor([1.0 * scale, 3.0 * scale], dtype=mt.float64, requires_grad=True)
+        b = mt.tensor([2.0 * scale, 4.0 * scale], dtype=mt.float64, requires_grad=True)
+        r = mt.hypot(a, b)
+        np.testing.assert_allclose(r.numpy(), np.hypot([1.0 * scale, 3 * scale], [2.0 * scale, 4 * scale]), rtol=1e-15)
+        r.sum().backward()
+        np.testing.assert_allclose(a.grad.numpy(), [1 / 5**0.5, 3 / 5], rtol=1e-15)
+        np.testing.assert_allclose(b.grad.numpy(), [2 / 5**0.5, 4 / 5], rtol=1e-15)
+    assert mt.hypot(mt.tensor([3e30, 0.0]), mt.tensor([4e30, 0.0])).tolist() == [pytest.approx(5e30, rel=1e-6), 0.0]
