@@ -1,7 +1,7 @@
 """The small PyTorch names a ported script touches that have no work to do on NumPy, or little:
 ``set_num_threads``/``get_num_threads`` (recorded, not applied: NumPy's BLAS threads are set by its
 environment variables), ``use_deterministic_algorithms`` (MyTorch is deterministic),
-``compile`` (returns the model or function unchanged), ``seed``; the random functions
+``compile`` (returns the model or function unchanged), ``seed``, the memory-format names; the random functions
 ``bernoulli``, ``multinomial``, ``normal``, ``poisson``; and the Tensor methods ``addcmul_``,
 ``addcdiv_``, ``lerp_``, ``bernoulli_``, ``exponential_``, ``random_``, ``detach_``, ``get_device``.
 """
@@ -20,6 +20,9 @@ from mytorch.tensor_pointwise import _tensor, addcdiv, addcmul, lerp
 
 __all__ = [
     "are_deterministic_algorithms_enabled",
+    "channels_last",
+    "contiguous_format",
+    "preserve_format",
     "bernoulli",
     "compile",
     "get_num_interop_threads",
@@ -32,6 +35,10 @@ __all__ = [
     "set_num_threads",
     "use_deterministic_algorithms",
 ]
+
+contiguous_format, preserve_format, channels_last = "contiguous_format", "preserve_format", "channels_last"
+"""PyTorch's memory formats, accepted where it takes them (``clone(memory_format=...)``); MyTorch's
+copies are always row-major."""
 
 _SETTINGS = {"threads": 1, "interop_threads": 1, "deterministic": False}
 

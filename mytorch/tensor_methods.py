@@ -111,8 +111,9 @@ def _is_floating_point(self: Tensor) -> builtins.bool:
     return self._data.dtype.kind == "f"
 
 
-def _clone(self: Tensor) -> Tensor:
-    """A copy with its own memory, in the graph (kernel ``clone``): the gradient flows through."""
+def _clone(self: Tensor, *, memory_format: Any = None) -> Tensor:
+    """A copy with its own memory, in the graph (kernel ``clone``): the gradient flows through
+    (``memory_format`` is accepted: MyTorch's copies are row-major)."""
     return _apply("clone", (self,))
 
 

@@ -86,3 +86,12 @@ def test_module_lookups_by_dotted_name():
         model.get_parameter("0.nope")
     with pytest.raises(AttributeError, match="no sub-module '5'"):
         model.get_submodule("5")
+
+
+def test_half_modules_and_memory_formats():
+    model = mt.nn.Linear(2, 2).half()
+    assert model.weight.dtype == mt.float16 and model.bias.dtype == mt.float16
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y = x.clone(memory_format=mt.contiguous_format)
+    y.sum().backward()
+    assert y.tolist() == [1.0, 2.0] and x.grad.tolist() == [1.0, 1.0]

@@ -424,6 +424,10 @@ class Module:
         """Parameters and buffers as float32; returns self."""
         return self.to(np.float32)
 
+    def half(self) -> Module:
+        """Parameters and buffers as float16; returns self."""
+        return self.to(np.float16)
+
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Tensor]:
         """Every parameter and buffer by dotted name, as Tensors sharing their arrays.
