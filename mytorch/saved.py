@@ -51,11 +51,11 @@ __all__ = [
 OUTPUT = -1
 """In a kernel's ``reads`` declaration and a ``VersionCheck``: the operation's output."""
 
-Record = tuple[np.ndarray, int, int, tuple[np.ndarray, ...]]
+Record = tuple[np.ndarray, int, int, "tuple[np.ndarray, ...] | None"]
 """A storage record: ``(root, saves, version, locked)``: the array owning the memory (kept
 alive, so its ``id`` stays its own), how many saves by live graphs hold it (at 0 it is
 forgotten and unlocked), its version, and the arrays whose ``writeable`` flag this module
-turned off for it."""
+turned off for it (None: the root alone, the common case, without a tuple to make)."""
 
 _STORAGES: dict[int, Record] = {}  # id(root) -> its record, while some live graph holds the memory
 _BUMPS = 0  # how many versions ``write_begin`` has bumped so far (a VersionCheck that saw none passes at once)
@@ -94,6 +94,12 @@ def _unlock(arrays: Sequence[np.ndarray]) -> None:
             pass
 
 
+def _locked(record: Record) -> tuple[np.ndarray, ...]:
+    """The arrays ``record`` locked, as a tuple."""
+    locked = record[3]
+    return (record[0],) if locked is None else locked
+
+
 def save(array: np.ndarray, held: MutableSequence[int]) -> int | None:
     """Register that a live graph reads ``array`` in backward; lock it (and its root) read-only.
 
@@ -114,7 +120,7 @@ def save(array: np.ndarray, held: MutableSequence[int]) -> int | None:
         if not root_writeable:
             return None
         _setflags(array, False)
-        _STORAGES[key] = (root, 1, 0, (array,))
+        _STORAGES[key] = (root, 1, 0, None)
         held.append(key)
         return key
     locked: tuple[np.ndarray, ...]
@@ -123,7 +129,8 @@ def save(array: np.ndarray, held: MutableSequence[int]) -> int | None:
             return None
         saves, version, locked = 1, 0, ()
     else:
-        _, saves, version, locked = record
+        _, saves, version, _ = record
+        locked = _locked(record)
         saves += 1
     if root_writeable if root is array else array.flags.writeable:
         _setflags(array, False)
@@ -147,8 +154,8 @@ def adopt_view(view: np.ndarray) -> None:
     key = id(_root(view))
     record = _STORAGES.get(key)
     if record is not None and not view.flags.writeable:
-        root, saves, version, locked = record
-        _STORAGES[key] = (root, saves, version, (*locked, view))
+        root, saves, version, _ = record
+        _STORAGES[key] = (root, saves, version, (*_locked(record), view))
 
 
 def release(held: MutableSequence[int]) -> None:
@@ -162,9 +169,9 @@ def release(held: MutableSequence[int]) -> None:
             _STORAGES[key] = (root, saves - 1, version, locked)
         else:
             del _STORAGES[key]
-            if len(locked) == 1:  # (the common case, without _unlock's call and sort)
+            if locked is None:  # (the common case, without _unlock's call and sort)
                 try:
-                    _setflags(locked[0], True)
+                    _setflags(root, True)
                 except ValueError:  # its base was made read-only by its owner meanwhile: leave it so
                     pass
             else:
@@ -199,7 +206,7 @@ def write_begin(array: np.ndarray, what: str) -> list[np.ndarray]:
         _STORAGES[key] = (root, saves, version + 1, locked)
         _BUMPS += 1
         if not array.flags.writeable:
-            lifted = sorted(locked, key=_depth)
+            lifted = sorted(_locked(record), key=_depth)
             for array_locked in lifted:
                 _setflags(array_locked, True)
     if not array.flags.writeable:
@@ -273,7 +280,7 @@ class VersionCheck:
                 if array.base is None and at not in _STORAGES and array.flags.writeable:
                     # (``save``'s common case written out: new memory, owned by the array, at version 0)
                     _setflags(array, False)
-                    _STORAGES[at] = (array, 1, 0, (array,))
+                    _STORAGES[at] = (array, 1, 0, None)
                     held.append(at)
                     saved[at] = at
                     self.entries += _entry(at, 0, j, id(op))
