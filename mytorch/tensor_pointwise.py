@@ -30,14 +30,24 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:  # noqa: A002
     return input + weight * (end - input)
 
 
+def _floats_first(tensor1: Any, tensor2: Any) -> Any:
+    """``tensor1``, an integer tensor next to a float ``tensor2`` taken in its dtype first, so that
+    ``value * tensor1`` is not computed in the default dtype (int64 and float32 gave float64 with a
+    float64 default; PyTorch: float32)."""
+    if isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor):
+        if tensor1.dtype.kind in "biu" and tensor2.dtype.kind == "f":
+            return tensor1.to(tensor2.dtype)
+    return tensor1
+
+
 def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
     """``input + value * tensor1 * tensor2``."""
-    return input + value * tensor1 * tensor2
+    return input + value * _floats_first(tensor1, tensor2) * tensor2
 
 
 def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
     """``input + value * tensor1 / tensor2``."""
-    return input + value * tensor1 / tensor2
+    return input + value * _floats_first(tensor1, tensor2) / tensor2
 
 
 def nan_to_num(input: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:  # noqa: A002

@@ -123,6 +123,18 @@ def test_zero_dimensional_and_one_element_edge_cases():
     assert np.isnan(g.numpy()).all()  # (it was 0)
 
 
+def test_integer_operands_next_to_float32_give_float32_with_a_float64_default():
+    previous = mt.get_default_dtype()
+    mt.set_default_dtype(mt.float64)
+    try:  # (it took the default dtype: float64 here, where PyTorch promotes int64 and float32 to float32)
+        loss = F.mse_loss(mt.tensor([1, 2]), mt.tensor([1.5, 2.0], dtype=mt.float32))
+        product = mt.addcmul(mt.tensor([1.0], dtype=mt.float32), mt.tensor([3]), mt.tensor([0.5], dtype=mt.float32))
+    finally:
+        mt.set_default_dtype(previous)
+    assert loss.dtype == np.float32 and loss.item() == 0.125
+    assert product.dtype == np.float32 and product.item() == 2.5  # (addcmul likewise: value * int64 was float64)
+
+
 def test_float16_gelu_is_computed_in_float32_as_pytorch():
     x = mt.tensor([300.0, -300.0, 50.0, 1.0], dtype=mt.float16, requires_grad=True)
     y = F.gelu(x, approximate="tanh")

@@ -710,7 +710,10 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noq
     """The squared error (input - target)^2, averaged (or summed) over every element."""
     name = "mse_loss"
     _check_reduction(name, reduction)
-    x = _floating(name, input)
+    x = _tensor(name, input)
+    if x.dtype.kind not in "fc" and isinstance(target, Tensor) and target.dtype.kind == "f":
+        x = x.to(target.dtype)  # integer predictions take the float target's dtype, as PyTorch promotes
+    x = _floating(name, x)
     _same_shapes(name, x, target)
     if reduction == "mean":
         return _mean_loss("mse_loss", target, x, mse_loss_and_diff)
