@@ -121,10 +121,13 @@ def row_stack(tensors: Sequence[Any]) -> Tensor:
 
 def tensor_split(input: Any, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     """``input`` cut along ``dim`` into ``n`` nearly equal pieces (the first ``length % n`` one
-    longer), or at the listed indices; every piece is a view (kernel ``index``)."""
+    longer; ``n`` a number or a 0-d tensor), or at the listed indices (negative ones from the end,
+    as slices count); every piece is a view (kernel ``index``)."""
     t = _t(input)
     d = check_dim("tensor_split", dim, t.ndim)
     length = t.shape[d]
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = indices_or_sections.tolist()
     if isinstance(indices_or_sections, (int, np.integer)):
         n = int(indices_or_sections)
         if n <= 0:
@@ -136,7 +139,7 @@ def tensor_split(input: Any, indices_or_sections: Any, dim: int = 0) -> tuple[Te
         bounds = [0, *cuts, length]
     pieces = []
     for start, stop in zip(bounds[:-1], bounds[1:]):
-        start, stop = min(max(start, 0), length), min(max(stop, 0), length)
+        start, stop = (min(max(k + length if k < 0 else k, 0), length) for k in (start, stop))
         pieces.append(t[(slice(None),) * d + (slice(start, max(start, stop)),)])
     return tuple(pieces)
 

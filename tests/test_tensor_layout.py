@@ -84,3 +84,14 @@ def test_closed_forms_and_errors():
         mt.ones(2, 3).sum_to_size(2, 2)
     with pytest.raises(ValueError, match="two different axes"):
         mt.rot90(mt.ones(2, 2), 1, (0, 0))
+
+
+def test_tensor_split_negative_indices_and_tensor_sections():
+    # negative indices count from the end, as NumPy's array_split and PyTorch's (they were clamped to 0:
+    # [1, -1] gave pieces [0], [], [0..5]); a 0-d tensor is a number of sections (it raised IndexError)
+    a = np.arange(6.0)
+    for cuts in ([1, -1], [-2], [-9, 2], [4, 2]):
+        got = [p.tolist() for p in mt.tensor_split(mt.tensor(a), cuts)]
+        assert got == [p.tolist() for p in np.array_split(a, cuts)], cuts
+    assert [p.tolist() for p in mt.tensor_split(mt.tensor(a), mt.tensor(4))] == [[0, 1], [2, 3], [4], [5]]
+    assert [p.shape for p in mt.tensor_split(mt.ones(2, 6), mt.tensor([1, -1]), 1)] == [(2, 1), (2, 4), (2, 1)]
