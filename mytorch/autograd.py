@@ -190,19 +190,26 @@ def backward(
 ) -> None:
     """``torch.autograd.backward``: the gradients of ``tensors`` (each weighted by its entry of
     ``grad_tensors``; None: 1 for a one-element tensor) added into the leaves' ``.grad``, in one
-    backward pass (of the weighted sum)."""
+    backward pass (of the weighted sum); a weight that requires grad gets none (with
+    ``create_graph`` the gradients depend on it), so then one pass per tensor, as ``t.backward(w)``."""
     outputs = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     weights = [grad_tensors] if isinstance(grad_tensors, Tensor) or grad_tensors is None else list(grad_tensors)
     if grad_tensors is None:
         weights = [None] * len(outputs)
     if len(weights) != len(outputs):
         raise ValueError(f"autograd.backward: {len(weights)} grad_tensors for {len(outputs)} tensors")
-    total = None
     for t, w in zip(outputs, weights):
         if w is None and t.numel() != 1:
             raise RuntimeError(
                 f"autograd.backward: grad can be implicitly created only for one element, got shape {t.shape}"
             )
+    if any(isinstance(w, Tensor) and w.requires_grad for w in weights):  # (the sum would give them a .grad)
+        for k, (t, w) in enumerate(zip(outputs, weights)):
+            last = k == len(outputs) - 1
+            t.backward(w, retain_graph=retain_graph if last else True, create_graph=create_graph)
+        return
+    total = None
+    for t, w in zip(outputs, weights):
         term = t.sum() if w is None else (t * w).sum()
         total = term if total is None else total + term
     if total is None:

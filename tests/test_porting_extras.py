@@ -95,3 +95,16 @@ def test_half_modules_and_memory_formats():
     y = x.clone(memory_format=mt.contiguous_format)
     y.sum().backward()
     assert y.tolist() == [1.0, 2.0] and x.grad.tolist() == [1.0, 1.0]
+
+
+def test_autograd_backward_gives_weights_no_gradient():
+    # the weighted sum put a gradient into a grad_tensors entry that requires grad (w.grad was [2, 4]; PyTorch: None)
+    a = mt.tensor([1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    w = mt.tensor([3.0, 5.0], dtype=mt.float64, requires_grad=True)
+    mt.autograd.backward([a * 2, (a * a).sum()], [w, None])
+    assert a.grad.tolist() == [8.0, 14.0] and w.grad is None
+    a.grad = None
+    mt.autograd.backward([a * a], [w], create_graph=True)  # the gradient 2 a w depends on w
+    assert a.grad.tolist() == [6.0, 20.0] and w.grad is None
+    a.grad.sum().backward()
+    assert w.grad.tolist() == [2.0, 4.0]
