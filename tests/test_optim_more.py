@@ -91,3 +91,6 @@ def test_closed_forms():
     np.testing.assert_allclose(restarts, [0.05, 0.1, 0.05, 0.1])
     with pytest.raises(ValueError, match="rho"):
         mt.optim.Adadelta([v], rho=1.5)
+    # a negative momentum_decay was taken: 0.96 ** (t psi) in mu_t then grows without bound
+    with pytest.raises(ValueError, match="momentum_decay"):
+        mt.optim.NAdam([v], momentum_decay=-1.0)

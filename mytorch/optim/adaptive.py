@@ -151,6 +151,10 @@ class NAdam(_Moments):
             params, {**defaults, "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay}
         )
 
+    def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
+        super()._check_hyper_parameters(group)
+        group["momentum_decay"] = check_number("NAdam", "momentum_decay", group["momentum_decay"], allow_zero=True)
+
     def step(self) -> None:
         """Update every parameter that has a gradient."""
         for group, entries in self._groups_with_grads():
