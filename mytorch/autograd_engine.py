@@ -65,11 +65,28 @@ constants). Its gradient is then never stored and, for kernels with per-input ru
 ``matmul_backward``), never computed: data @ weights costs one matmul in backward, not two."""
 
 
+_RECORDING_OFF: set[int] = set()
+"""The threads (by ``threading.get_ident()``) whose ``_GradMode.enabled`` is False, kept by
+``_GradModeState.__setattr__`` (every write of the switch): while it is empty no thread has
+recording off, and ``record`` skips reading the thread-local switch (about 0.6 K instructions).
+(A thread that ended with recording off stays in it: the switch is then read, no more.)"""
+
+_get_ident = threading.get_ident
+
+
 class _GradModeState(threading.local):
     """Whether engines record: one switch per thread, as PyTorch's grad mode is. Every thread
     starts with recording on; ``no_grad`` in one thread leaves the others recording."""
 
     enabled: bool = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name == "enabled":  # (this thread alone changes its entry: set.add/discard are atomic)
+            if value:
+                _RECORDING_OFF.discard(_get_ident())
+            else:
+                _RECORDING_OFF.add(_get_ident())
 
     @property
     def anomaly(self) -> bool:
@@ -563,7 +580,7 @@ class Autograd:
             skipped: the inputs marked ``NO_GRAD``, as bits (bit i for input i), when ``vjp``
                 is None: backward then computes only the wanted gradients.
         """
-        if not (self._recording and _GradMode.enabled):
+        if not self._recording or (_RECORDING_OFF and not _GradMode.enabled):
             return None
         # BEGIN SOLUTION NO PROMPT
         if not _Anomaly.enabled:  # (under detect_anomaly: the checked path below, with what it adds)

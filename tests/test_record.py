@@ -145,3 +145,43 @@ def test_chain_loop_against_finite_differences() -> None:
         step[i] = 1e-6
         numeric[i] = (loss_at(x + step)[0] - loss_at(x - step)[0]) / 2e-6
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_record_follows_each_threads_switch() -> None:
+    """``record`` reads the thread-local switch only while some thread has recording off: with
+    ``no_grad`` held in another thread this thread records, inside its own ``no_grad`` (and a
+    switch written directly, as the Tensor front-end does) it does not, and afterwards it does."""
+    import threading
+
+    from mytorch.autograd_engine import _RECORDING_OFF, _GradMode, enable_grad
+
+    engine = Autograd()
+    x = np.ones(3)
+
+    def recorded() -> bool:
+        return engine.record((x,), np.exp(x), (None,), F.exp_backward) is not None
+
+    entered, leave = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def other() -> None:
+        with no_grad():
+            seen.append(recorded())
+            entered.set()
+            leave.wait(5)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    entered.wait(5)
+    assert recorded()  # this thread records while the other has recording off
+    leave.set()
+    thread.join()
+    assert seen == [False]
+    with no_grad():
+        assert not recorded()
+        previous, _GradMode.enabled = _GradMode.enabled, True  # (a direct write, then restored)
+        with enable_grad():
+            assert recorded()
+        _GradMode.enabled = previous
+        assert not recorded()
+    assert recorded() and threading.get_ident() not in _RECORDING_OFF
