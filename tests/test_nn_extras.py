@@ -62,3 +62,22 @@ def test_init_orthogonal_and_eye():
     assert mt.nn.init.eye_(mt.empty(2, 3)).tolist() == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
     with pytest.raises(ValueError, match="2-D"):
         mt.nn.init.eye_(mt.empty(2))
+
+
+def test_attention_with_every_key_masked_gives_zeros():
+    # such a query gave NaN, and its NaN reached every gradient; PyTorch 2.13 gives 0 there
+    rng = np.random.default_rng(3)
+    x = mt.tensor(rng.standard_normal((2, 3, 4)), dtype=mt.float64, requires_grad=True)
+    mask = np.array([[False] * 3, [True] * 3, [True, False, False]])
+    out = mt.nn.functional.scaled_dot_product_attention(x, x * 2, x.flip(1), attn_mask=mt.tensor(mask))
+    assert out[:, 0].tolist() == np.zeros((2, 4)).tolist()
+    row2 = out[:, 2].detach().numpy()  # one key kept: its value
+    np.testing.assert_allclose(row2, x.flip(1)[:, 0].detach().numpy(), rtol=1e-15)
+    out.sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(x.detach().numpy(), requires_grad=True)
+    want = torch.nn.functional.scaled_dot_product_attention(t, t * 2, t.flip(1), attn_mask=torch.tensor(mask))
+    want.sum().backward()
+    np.testing.assert_allclose(out.detach().numpy(), want.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-14)

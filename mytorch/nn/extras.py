@@ -92,7 +92,8 @@ def scaled_dot_product_attention(
 ) -> Tensor:
     """``softmax(q k^T * scale + mask) v`` over the last two axes (scale 1/sqrt(d) by default);
     a bool ``attn_mask`` keeps where True, a float one is added; ``is_causal`` keeps the lower
-    triangle; ``dropout_p`` drops attention weights (training code passes 0 in evaluation)."""
+    triangle; ``dropout_p`` drops attention weights (training code passes 0 in evaluation). A
+    query whose keys are all masked gets 0 and no gradient, as PyTorch's (not NaN)."""
     q, k, v = _tensor(query), _tensor(key), _tensor(value)
     factor = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
     scores = (q @ k.transpose(-2, -1)) * factor
@@ -103,7 +104,12 @@ def scaled_dot_product_attention(
     if attn_mask is not None:
         mask = _tensor(attn_mask)
         scores = scores.masked_fill(Tensor(~np.asarray(mask._data)), -math.inf) if mask.dtype == bool else scores + mask
-    weights = softmax(scores, -1)
+    dead = np.isneginf(np.asarray(scores._data)).all(-1, keepdims=True)  # every key masked: weights 0
+    if dead.any():
+        held = Tensor(dead)
+        weights = softmax(scores.masked_fill(held, 0.0), -1).masked_fill(held, 0.0)
+    else:
+        weights = softmax(scores, -1)
     if dropout_p > 0:
         from mytorch.nn.functional_tensor import dropout
 
