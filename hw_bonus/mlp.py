@@ -120,6 +120,7 @@ class MLP:
         self.output: np.ndarray | None = None
         self.replay = replay
         self._replayer: Replay | None = None
+        self._replay_output: np.ndarray | None = None  # the output of the last train_step, if replayed
         # (layers' arrays, optimizer's pairs) that step() last found in agreement (see step)
         self._synced = _NOT_SYNCED
 
@@ -195,7 +196,7 @@ class MLP:
     def backward(self, labels: np.ndarray) -> np.ndarray:
         """Compute the loss of the last output against ``labels``, back-propagate it, and
         return it (shape (1,))."""
-        if self._replayer is not None and self._replayed(self.output):
+        if self._replayed(self.output):
             raise ValueError(
                 "MLP.backward: the last train_step was replayed (mlp.replay), which leaves no tape to back-propagate "
                 "through again; call forward(x) first, or set mlp.replay = False to keep the step's tape"
@@ -281,8 +282,8 @@ class MLP:
         ``step``; returns the loss (shape (1,)) and leaves the output in ``self.output``.
 
         With ``self.replay`` on (and in training mode, with the handout's methods not
-        overridden) the step is replayed after its first run; ``self.output`` is then the
-        replay's buffer, overwritten by the next step. ``x`` and ``labels`` of another dtype
+        overridden) the step is replayed after its first run (``self.output`` is then a copy of
+        the replay's output, and no tape is left for ``backward``). ``x`` and ``labels`` of another dtype
         than the parameters' are cast to theirs, so a float32 network trains in float32.
         """
         dtype = self.linear_layers[0].W.dtype
@@ -311,7 +312,9 @@ class MLP:
                 check=self._unknown_modules,
                 settings=self._settings,
             )
+        replays = replayer.replays
         loss, self.output = replayer(x, labels)
+        self._replay_output = self.output if replayer.replays != replays else None
         return loss
 
     def _dynamic_step(self, x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -364,9 +367,8 @@ class MLP:
         return True
 
     def _replayed(self, output: np.ndarray | None) -> bool:
-        """Whether ``output`` is a replay's output buffer (no operation on the tape made it)."""
-        programs = self._replayer.programs.values() if self._replayer is not None else ()
-        return any(p.outputs is not None and any(output is o for o in p.outputs) for p in programs)
+        """Whether ``output`` is the output of the last step, replayed (no operation on the tape made it)."""
+        return output is not None and output is self._replay_output
 
     def _replay_watch(self) -> list[Any]:
         """What a replay depends on: the engine, modules, optimizer and every parameter array,

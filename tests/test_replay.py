@@ -551,6 +551,25 @@ def test_backward_after_a_replayed_step_raises():
     mlp.backward(y)  # after a forward: the handout's own order
 
 
+def test_outputs_kept_from_several_replayed_steps_hold_each_steps_values():
+    """``outputs.append(mlp.output)`` over an epoch: the replay handed out its output buffer, so
+    every kept output held the last step's values."""
+    rng = np.random.default_rng(26)
+    dynamic, replayed = make_mlp(False), make_mlp(True)
+    kept_dynamic, kept_replayed, losses = [], [], []
+    for _ in range(4):
+        x, y = batch(rng, 4, "cross_entropy")
+        dynamic.train_step(x, y)
+        losses.append(replayed.train_step(x, y))
+        kept_dynamic.append(dynamic.output)
+        kept_replayed.append(replayed.output)
+    assert replayed._replayer.replays == 3
+    for expected, got in zip(kept_dynamic, kept_replayed):
+        assert np.array_equal(expected, got)
+    assert not np.array_equal(kept_replayed[-2], kept_replayed[-1])
+    assert len({id(loss) for loss in losses}) == len(losses)
+
+
 def test_a_new_engine_is_followed():
     """``mlp.autograd_engine`` replaced (with the modules'): the replay read the old engine's tape
     and raised after the step had run."""
@@ -622,10 +641,10 @@ def test_a_step_in_evaluation_mode_leaves_no_gradient_marked_blank():
     assert_same_state(dynamic, replayed)
 
 
-def test_the_last_output_fed_back_as_the_next_input_runs_dynamically():
-    """``train_step(mlp.output, y)``: the replay writes the step's output into that very buffer
-    before its backward reads the input again (the first layer's dW); the dynamic step makes a
-    new output array."""
+def test_the_last_output_fed_back_as_the_next_input_gives_the_dynamic_numbers():
+    """``train_step(mlp.output, y)``: were ``mlp.output`` the replay's buffer, the replay would
+    write the step's output into it before its backward reads the input again (the first
+    layer's dW); the dynamic step makes a new output array, and so does the replay."""
     rng = np.random.default_rng(29)
     dynamic, replayed = make_mlp(False, sizes=(3, 4, 3)), make_mlp(True, sizes=(3, 4, 3))
     x, y = rng.standard_normal((2, 3)), np.eye(3)[[0, 2]]

@@ -337,11 +337,14 @@ def test_the_output_comes_back_and_an_input_that_requires_grad_runs_dynamically_
 
     dynamic, replay = stepper(model_d, opt_d), Replay(stepper(model_r, opt_r), optimizer=opt_r)
     rng = np.random.default_rng(9)
+    kept = []  # the outputs of every step, kept: a replay's output is not overwritten by the next
     for _ in range(4):
         x, y = batch(rng, 4, "ce")
         (loss_d, out_d), (loss_r, out_r) = dynamic(x, y), replay(x, y)
+        kept.append((out_d, out_r))
         assert np.array_equal(loss_d.numpy(), loss_r.numpy()) and np.array_equal(out_d.numpy(), out_r.numpy())
     assert replay.replays == 2
+    assert all(np.array_equal(out_d.numpy(), out_r.numpy()) for out_d, out_r in kept)
     with no_grad():  # the dynamic step's own behaviour, not the replay's refusal of the input
         with pytest.raises(RuntimeError, match="does not require a gradient"):
             replay(Tensor(x.numpy(), requires_grad=True), y)

@@ -24,8 +24,6 @@ Guards, checked before every replay (a failing guard captures the step again):
 * for a Tensor-level step, each parameter's ``.grad``: the Tensor a step of this replay left
   there, or None where the step's backward makes one (a gradient assigned between steps, or
   None for a frozen weight's, makes it capture again);
-* an input that is a replay's output buffer (``mlp.train_step(mlp.output, y)``) runs
-  dynamically: the program would write that buffer before reading the input again;
 * the optimizer's settings that the update was compiled with (``lr``, ``momentum``, ...);
 * the mode: under ``no_grad``, ``detect_anomaly`` or the engine's own ``no_grad`` the step
   runs dynamically (its checks are the dynamic path's), and so does a Tensor-level step while
@@ -211,8 +209,8 @@ class Replay:
     def __call__(self, *inputs: Any) -> Any:
         """One training step on ``inputs``; returns what ``step`` returns.
 
-        The loss returned is a new array (a new Tensor) each call; other outputs of a replay
-        are its buffers, overwritten by the next replay (copy them to keep them).
+        The loss and the other outputs are new arrays (new Tensors) each call, as the dynamic
+        step's are: a list of the outputs of several steps holds each step's values.
 
         Raises:
             TypeError: an input is not a numpy array (nor, for a Tensor-level step, a Tensor).
@@ -252,16 +250,6 @@ class Replay:
                 and program.hyper() == program.hyper_value
                 and program.settings == program.settings_value
             ):
-                outputs = program.outputs
-                if outputs is not None:
-                    for a in arrays:
-                        base = a.base
-                        for out in outputs:
-                            if a is out or base is out:
-                                # (mlp.train_step(mlp.output, y)): the replay would write this step's output
-                                # over that input before the backward reads it again; the dynamic step makes
-                                # a new one
-                                return self._dynamic_run(inputs)
                 if program.checks and not _passes(program.checks, arrays):
                     return self._dynamic_run(inputs)  # which raises the step's own error, from its own state
                 if self.verify:
@@ -353,11 +341,12 @@ class Replay:
                 engine.zero_grad()  # the capture's tape: what it holds is stale now
         program.run(arrays)
         self.replays += 1
+        # copies: the program's buffers are overwritten by the next replay
         loss = program.loss.copy()
+        outputs = None if program.outputs is None else [out.copy() for out in program.outputs]
         if self.tensors:
-            outputs = None if program.outputs is None else [Tensor(out) for out in program.outputs]
-            return Tensor(loss) if outputs is None else (Tensor(loss), *outputs)
-        return (loss, *program.outputs) if program.outputs is not None else loss
+            return Tensor(loss) if outputs is None else (Tensor(loss), *map(Tensor, outputs))
+        return loss if outputs is None else (loss, *outputs)
 
     # ------------------------------------------------------------------ capture
     def _run_dynamic(self, inputs: tuple[Any, ...]) -> tuple[Any, list[Any], Any, tuple[Any, ...] | None, Any]:
