@@ -94,3 +94,27 @@ def test_closed_forms():
     # a negative momentum_decay was taken: 0.96 ** (t psi) in mu_t then grows without bound
     with pytest.raises(ValueError, match="momentum_decay"):
         mt.optim.NAdam([v], momentum_decay=-1.0)
+
+
+def test_warm_restarts_stepped_to_an_epoch():
+    # step(epoch), fractional per batch as PyTorch's documentation shows, was a TypeError
+    def rates_at(L, epochs):
+        o = L.optim.SGD([L.nn.Parameter(L.ones(2))], lr=0.1)
+        s = L.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, 2, T_mult=2, eta_min=0.01)
+        out = []
+        for e in epochs:
+            o.step()
+            s.step(e)
+            out.append((o.param_groups[0]["lr"], s.last_epoch))
+        return np.array(out)
+
+    epochs = [e + i / 4 for e in range(9) for i in range(4)] + [5.99, 6.0, 14.0, 0.5]
+    got = rates_at(mt, epochs)
+    # epoch 2.5 lies in the second period, [2, 6): 0.5 into a period of 4
+    assert got[10, 1] == 2 and got[10, 0] == pytest.approx(0.01 + 0.09 * (1 + np.cos(np.pi * 0.5 / 4)) / 2, rel=1e-15)
+    assert got[-3, 0] == pytest.approx(0.1, rel=1e-15) and got[-2, 0] == pytest.approx(0.1, rel=1e-15)  # restarts
+    sgd = mt.optim.SGD([mt.nn.Parameter(mt.ones(1))], lr=0.1)
+    with pytest.raises(ValueError, match="epoch"):
+        mt.optim.lr_scheduler.CosineAnnealingWarmRestarts(sgd, 2).step(-1)
+    torch = pytest.importorskip("torch")
+    np.testing.assert_allclose(got, rates_at(torch, epochs), rtol=1e-14)

@@ -510,9 +510,27 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             for base in self.base_lrs
         ]
 
-    def step(self) -> None:
-        """Move to the next epoch (restarting the cosine at the end of a period)."""
-        if not self._initial:
+    def step(self, epoch: float | None = None) -> None:
+        """Move to the next epoch (restarting the cosine at the end of a period), or to ``epoch``,
+        which may be fractional (``scheduler.step(epoch + i / iters)`` once per batch).
+
+        Raises:
+            ValueError: a negative ``epoch``.
+        """
+        if epoch is not None:
+            if epoch < 0:
+                raise ValueError(f"CosineAnnealingWarmRestarts.step: epoch must be >= 0, got {epoch!r}")
+            # the period holding epoch: periods T_0, T_0 m, T_0 m^2, ... start at T_0 (m^n - 1) / (m - 1)
+            n, start = 0, 0.0
+            if self.T_mult == 1:
+                n, start = int(epoch // self.T_0), self.T_0 * (epoch // self.T_0)
+            else:
+                while start + self.T_0 * self.T_mult**n <= epoch:
+                    start += self.T_0 * self.T_mult**n
+                    n += 1
+            self.T_i, self.T_cur = self.T_0 * self.T_mult**n, epoch - start
+            self.last_epoch = math.floor(epoch) - 1
+        elif not self._initial:
             self.T_cur += 1
             if self.T_cur >= self.T_i:
                 self.T_cur -= self.T_i
