@@ -377,8 +377,9 @@ def matrix_power(input: Any, n: int) -> Tensor:  # noqa: A002
         raise ValueError(f"matrix_power: needs square matrices, got shape {x.shape}")
     if n < 0:
         raise ValueError("matrix_power: a negative power needs an inverse, which MyTorch does not have")
-    if n == 0:
-        return Tensor(np.broadcast_to(np.eye(x.shape[-1], dtype=x.dtype), x.shape).copy())
+    if n == 0:  # the identity, in the graph (gradient 0) when x requires grad, as PyTorch's
+        eye = Tensor(np.broadcast_to(np.eye(x.shape[-1], dtype=x.dtype), x.shape).copy())
+        return where(Tensor(np.ones((), bool)), eye, x) if x.requires_grad else eye
     result, square = None, x
     while n:
         if n & 1:
@@ -432,13 +433,15 @@ def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
 
 
 def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:  # noqa: A002
-    """The differences of neighbours along ``dim``, ``n`` times (with ``prepend``/``append`` joined first)."""
+    """The differences of neighbours along ``dim``, ``n`` times (with ``prepend``/``append`` joined
+    first); of bools, where neighbours differ, as PyTorch's."""
     x = _t(input)
     d = check_dim("diff", dim, x.ndim)
     if prepend is not None or append is not None:
         x = cat([_t(p) for p in (prepend, x, append) if p is not None], d)
     for _ in range(n):
-        x = x[(slice(None),) * d + (slice(1, None),)] - x[(slice(None),) * d + (slice(None, -1),)]
+        later, earlier = x[(slice(None),) * d + (slice(1, None),)], x[(slice(None),) * d + (slice(None, -1),)]
+        x = later != earlier if x.dtype == bool else later - earlier  # (bools: where neighbours differ)
     return x
 
 

@@ -155,3 +155,15 @@ def test_hypot_far_from_one():
         np.testing.assert_allclose(a.grad.numpy(), [1 / 5**0.5, 3 / 5], rtol=1e-15)
         np.testing.assert_allclose(b.grad.numpy(), [2 / 5**0.5, 4 / 5], rtol=1e-15)
     assert mt.hypot(mt.tensor([3e30, 0.0]), mt.tensor([4e30, 0.0])).tolist() == [pytest.approx(5e30, rel=1e-6), 0.0]
+
+
+def test_matrix_power_zero_and_bool_diff():
+    # matrix_power(x, 0) of an x requiring grad did not require grad (backward raised; PyTorch: gradient 0);
+    # diff of bools raised NumPy's TypeError (PyTorch: where neighbours differ)
+    x = mt.tensor([[1.0, np.inf], [2.0, 3.0]], dtype=mt.float64, requires_grad=True)
+    power = mt.matrix_power(x, 0)
+    assert power.tolist() == [[1.0, 0.0], [0.0, 1.0]] and power.requires_grad
+    power.sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    flags = mt.tensor([True, False, True, True])
+    assert mt.diff(flags).tolist() == [True, True, False] and mt.diff(flags, 2).tolist() == [False, True]
