@@ -148,15 +148,28 @@ def exp2(input: Any) -> Tensor:  # noqa: A002
     return 2.0 ** _floating(input)
 
 
+def _past_exp(x: Tensor) -> bool:
+    """Whether some |x| is past where exp overflows though exp(|x|) / 2 does not (710 in float64)."""
+    return bool((np.abs(x._data) > math.log(float(np.finfo(x.dtype).max))).any())
+
+
 def sinh(input: Any) -> Tensor:  # noqa: A002
-    """The hyperbolic sine, ``(expm1(x) - expm1(-x)) / 2`` (exact for tiny x)."""
+    """The hyperbolic sine, ``(expm1(x) - expm1(-x)) / 2`` (exact for tiny x); where some |x|
+    passes exp's overflow, ``exp(x - ln 2) - exp(-x - ln 2)`` with NumPy's value (finite to 710.47)."""
     x = _floating(input)
+    if _past_exp(x):
+        with np.errstate(over="ignore"):
+            return _rounded_as(exp(x - _LN2) - exp(-x - _LN2), np.sinh(x._data.astype(np.float64)))
     return (expm1(x) - expm1(-x)) * 0.5
 
 
 def cosh(input: Any) -> Tensor:  # noqa: A002
-    """The hyperbolic cosine, ``(exp(x) + exp(-x)) / 2``."""
+    """The hyperbolic cosine, ``(exp(x) + exp(-x)) / 2``; where some |x| passes exp's overflow,
+    ``exp(x - ln 2) + exp(-x - ln 2)`` with NumPy's value (finite to 710.47, as PyTorch's)."""
     x = _floating(input)
+    if _past_exp(x):
+        with np.errstate(over="ignore"):
+            return _rounded_as(exp(x - _LN2) + exp(-x - _LN2), np.cosh(x._data.astype(np.float64)))
     return (exp(x) + exp(-x)) * 0.5
 
 

@@ -167,3 +167,15 @@ def test_matrix_power_zero_and_bool_diff():
     assert x.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
     flags = mt.tensor([True, False, True, True])
     assert mt.diff(flags).tolist() == [True, True, False] and mt.diff(flags, 2).tolist() == [False, True]
+
+
+def test_cosh_sinh_finite_up_to_their_overflow():
+    # exp(x) overflows at 709.78, cosh and sinh only at 710.48: (exp(x) + exp(-x)) / 2 was inf there
+    v = np.array([710.0, -710.4, 709.0, 0.5, -3.0, 0.0, 800.0])
+    for f, slope in ((mt.cosh, np.sinh), (mt.sinh, np.cosh)):
+        x = mt.tensor(v, dtype=mt.float64, requires_grad=True)
+        y = f(x)
+        y.sum().backward()
+        with np.errstate(over="ignore"):
+            np.testing.assert_array_equal(y.detach().numpy(), getattr(np, f.__name__)(v))
+            np.testing.assert_allclose(x.grad.numpy(), slope(v), rtol=1e-13)
