@@ -8,14 +8,14 @@ the Tensor attributes ``element_size()`` and ``stride()`` (in elements, as PyTor
 from __future__ import annotations
 
 import builtins
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
 from mytorch.arguments import check_dim
 from mytorch.dtypes import as_dtype
 from mytorch.tensor import Tensor
-from mytorch.tensor_math import ValuesIndices
+from mytorch.tensor_math import ValuesIndices, where
 from mytorch.tensor_pointwise import _tensor
 from mytorch.tensor_sort import sort
 
@@ -74,8 +74,9 @@ def quantile(
         above = values.select(d, high) if values.ndim else values
         picked = below if frac == 0.0 else below + (above - below) * frac
         nan = np.isnan(np.asarray(x._data)).any(axis=d) if x.ndim else np.isnan(x._data)
-        if np.any(nan):
-            picked = picked + Tensor(np.where(nan, np.nan, 0.0).astype(x.dtype))
+        if np.any(nan):  # the slice's last sorted element, a NaN: the gradient goes to it, as PyTorch's
+            last = values.select(d, n - 1) if values.ndim else values
+            picked = cast(Tensor, where(Tensor(np.asarray(nan)), last, picked))
         if keepdim:
             picked = picked.unsqueeze(d) if dim is not None else picked.reshape((1,) * _tensor(input).ndim)
         rows.append(picked)

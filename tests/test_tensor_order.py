@@ -72,3 +72,12 @@ def test_errors():
         mt.kthvalue(mt.ones(3), 4)
     with pytest.raises(ValueError, match="length 3"):
         mt.cross(mt.ones(2, 3), mt.ones(2, 3), dim=0)
+
+
+def test_quantile_of_a_slice_with_nan_sends_its_gradient_to_the_nan():
+    # a NaN was added to the interpolated value: the gradient of that NaN went to real elements (to 2.0 here)
+    x = mt.tensor([[1.0, float("nan"), 2.0, 0.5], [1.0, 2.0, 3.0, 4.0]], dtype=mt.float64, requires_grad=True)
+    q = mt.quantile(x, 0.5, dim=1)
+    assert np.isnan(q[0].item()) and q[1].item() == 2.5
+    q.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 0.0, 0.0], [0.0, 0.5, 0.5, 0.0]]
