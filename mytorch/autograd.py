@@ -221,6 +221,12 @@ class GradcheckError(RuntimeError):
     """``gradcheck`` found an analytic derivative that disagrees with finite differences."""
 
 
+_GRADCHECK_NOT_MADE = frozenset({"check_forward_ad", "check_batched_grad", "check_batched_forward_grad"})
+_GRADCHECK_NO_EFFECT = frozenset(
+    {"nondet_tol", "check_undefined_grad", "check_grad_dtypes", "fast_mode", "masked", "check_backward_ad"}
+)
+
+
 def gradcheck(
     func: Any,
     inputs: Any,
@@ -234,7 +240,14 @@ def gradcheck(
     """``torch.autograd.gradcheck``: the Jacobian of ``func`` at ``inputs`` (for each input that
     requires grad) by reverse mode against central differences of step ``eps``, element by
     element within ``atol + rtol * |numeric|``; use float64 inputs. True, or ``GradcheckError``
-    (False with ``raise_exception=False``)."""
+    (False with ``raise_exception=False``). PyTorch's other options are taken and have no effect,
+    except the checks it does not make: ``check_forward_ad``, ``check_batched_grad`` or
+    ``check_batched_forward_grad`` set True raise ``NotImplementedError`` (a pass would claim them)."""
+    for name, value in unused.items():
+        if name in _GRADCHECK_NOT_MADE and value:
+            raise NotImplementedError(f"gradcheck: {name}=True is not checked here (reverse mode only)")
+        if name not in _GRADCHECK_NOT_MADE | _GRADCHECK_NO_EFFECT:
+            raise TypeError(f"gradcheck() got an unexpected keyword argument {name!r}")
     args = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     wrt = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
 

@@ -108,3 +108,13 @@ def test_autograd_backward_gives_weights_no_gradient():
     assert a.grad.tolist() == [6.0, 20.0] and w.grad is None
     a.grad.sum().backward()
     assert w.grad.tolist() == [2.0, 4.0]
+
+
+def test_gradcheck_refuses_checks_it_does_not_make():
+    # check_forward_ad=True and any misspelt option were taken silently: a pass claimed a check never made
+    x = mt.tensor([1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    assert mt.autograd.gradcheck(lambda t: t**2, (x,), fast_mode=True, nondet_tol=0.0, check_forward_ad=False)
+    with pytest.raises(NotImplementedError, match="check_forward_ad"):
+        mt.autograd.gradcheck(lambda t: t**2, (x,), check_forward_ad=True)
+    with pytest.raises(TypeError, match="atoll"):
+        mt.autograd.gradcheck(lambda t: t**2, (x,), atoll=1e-3)
