@@ -1,10 +1,18 @@
-"""``mytorch.linalg``: PyTorch's ``torch.linalg.norm``, ``vector_norm``, ``matrix_norm`` and ``svdvals``.
+"""``mytorch.linalg``: PyTorch's ``torch.linalg.norm``, ``vector_norm``, ``matrix_norm``, ``svdvals``,
+``det``, ``slogdet``, ``inv``, ``solve`` and ``cholesky``.
 
 Vector norms and the Frobenius norm are the ``norm`` kernel. The matrix norms of orders 1, -1,
 inf and -inf are sums of absolute values along one axis reduced by ``amax``/``amin`` along the
 other (kernels ``abs``, ``sum``, ``max``/``min``), as PyTorch computes them. The orders 2, -2 and
 ``"nuc"`` are the largest, the smallest and the sum of the singular values (``svdvals``): the
 gradient of singular value i is ``u_i v_i^T`` (so the 2-norm's is ``u_1 v_1^T``), first order only.
+
+``det``, ``slogdet``, ``inv``, ``solve`` and ``cholesky`` are ``Function``s on NumPy's
+``np.linalg``; their backward rules are written with operations that run on arrays and on Tensors
+alike (``inv`` and ``solve`` calling these functions again on Tensors), so a ``create_graph``
+backward differentiates them again: ``inv``'s gradient is ``-A^-T G A^-T``, ``det``'s
+``G det A^-T``, ``slogdet``'s ``G A^-T``, ``solve``'s ``B: solve(A^T, G)`` and ``A: -gB X^T``,
+``cholesky``'s ``L^-T Phi(L^T G) L^-1`` made symmetric (Phi: the lower triangle, its diagonal halved).
 """
 
 from __future__ import annotations
@@ -20,9 +28,22 @@ from mytorch.tensor_math import _floating_only, amax, amin
 from mytorch.tensor_math import norm as _norm
 from mytorch.tensor_math import sum as _sum
 from mytorch.tensor_order import cross as _cross
-from mytorch.tensor_shape import movedim, unsqueeze
+from mytorch.tensor_shape import movedim, squeeze, transpose, unsqueeze
 
-__all__ = ["cross", "matmul", "matrix_norm", "norm", "svdvals", "vector_norm"]
+__all__ = [
+    "LinAlgError",
+    "cholesky",
+    "cross",
+    "det",
+    "inv",
+    "matmul",
+    "matrix_norm",
+    "norm",
+    "slogdet",
+    "solve",
+    "svdvals",
+    "vector_norm",
+]
 
 _NUMERIC_ORDERS = (2, -2, 1, -1, math.inf, -math.inf)
 
@@ -133,3 +154,248 @@ def norm(x: Any, ord: Any = None, dim: Any = None, keepdim: bool = False) -> Ten
     if isinstance(ord, str):
         raise ValueError(f"linalg.norm: ord={ord!r} is a matrix norm; give dim as a pair of axes (or a matrix)")
     return _norm(t, 2.0 if ord is None else ord, dim, keepdim)
+
+
+# --------------------------------------------------------------------------- det, inv, solve, cholesky
+class LinAlgError(RuntimeError):
+    """A matrix the operation cannot take: singular (``inv``, ``solve``) or not positive-definite
+    (``cholesky``). A ``RuntimeError``, as PyTorch's ``torch.linalg.LinAlgError``."""
+
+
+def _square(op: str, x: Any) -> Tensor:
+    t = _floating_only(x if isinstance(x, Tensor) else Tensor(x), op)
+    if t.ndim < 2 or t.shape[-1] != t.shape[-2]:
+        raise ValueError(f"{op}: needs square matrices (the last two axes), got shape {tuple(t.shape)}")
+    return t
+
+
+def _mT(a: Any) -> Any:
+    """The last two axes swapped, of an array or a Tensor (recorded)."""
+    return transpose(a, -2, -1) if isinstance(a, Tensor) else np.swapaxes(a, -2, -1)
+
+
+def _inv_any(a: Any) -> Any:
+    return inv(a) if isinstance(a, Tensor) else np.linalg.inv(a)
+
+
+def _saving(ctx: Context, out: np.ndarray) -> np.ndarray:
+    """``out``, saved for the backward (which reads only the output)."""
+    ctx.save_for_backward(out)
+    return out
+
+
+_SINGULAR = "a singular matrix (it has no inverse)"
+
+
+def _checked(op: str, problem: str, fn: Any, *arrays: np.ndarray) -> np.ndarray:
+    """``fn(*arrays)``, NumPy's ``LinAlgError`` raised as MyTorch's, naming the op and the shape."""
+    try:
+        return np.asarray(fn(*arrays))
+    except np.linalg.LinAlgError:
+        raise LinAlgError(f"{op}: {problem} in the input of shape {tuple(arrays[0].shape)}") from None
+
+
+class LinalgInv(Function):
+    """The inverse of each matrix."""
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        return _saving(ctx, _checked(params["op"], _SINGULAR, np.linalg.inv, inputs[0]))
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        (y,) = ctx.saved_arrays
+        yt = _mT(y)
+        return -(yt @ grad_output @ yt)
+
+    @staticmethod
+    def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
+        (y,) = ctx.saved_arrays
+        return -(y @ tangents[0] @ y)
+
+
+def inv(A: Any) -> Tensor:  # noqa: N803
+    """The inverse of a square matrix (or of each in a batch); the gradient ``-A^-T G A^-T``.
+
+    Raises:
+        ValueError: not square matrices.
+        LinAlgError: a singular matrix (exactly: NumPy's LU finds a zero pivot).
+    """
+    return LinalgInv.apply(_square("linalg.inv", A), op="linalg.inv")
+
+
+class LinalgDet(Function):
+    """The determinant of each matrix."""
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        out = np.asarray(np.linalg.det(inputs[0]))  # (an array: a NumPy scalar would be saved as a copy)
+        ctx.save_for_backward(inputs[0], out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        a, d = ctx.saved_arrays
+        if isinstance(a, np.ndarray):  # the adjugate through the SVD: right for singular matrices too
+            return (grad_output[..., None, None]) * _adjugate_transposed(a)
+        return unsqueeze(unsqueeze(grad_output * d, -1), -1) * _mT(inv(a))
+
+    @staticmethod
+    def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
+        a, _ = ctx.saved_arrays
+        return np.einsum("...ij,...ij->...", _adjugate_transposed(a), tangents[0])
+
+
+def _adjugate_transposed(a: np.ndarray) -> np.ndarray:
+    """``det(A) A^-T`` (the cofactor matrix), from A = U S V^T: ``det(U V^T) U diag(prod_{j != i} s_j) V^T``."""
+    u, s, vt = np.linalg.svd(a)
+    n = s.shape[-1]
+    ones = np.ones(s.shape[:-1] + (1,), s.dtype)
+    before = np.cumprod(np.concatenate([ones, s[..., : n - 1]], -1), -1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], -1), -1)[..., ::-1]
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    return (u * (before * after * sign[..., None])[..., None, :]) @ vt
+
+
+def det(A: Any) -> Tensor:  # noqa: N803
+    """The determinant of a square matrix (or of each in a batch); the gradient ``G det(A) A^-T``
+    (the cofactors, also for a singular matrix; a ``create_graph`` backward needs A invertible).
+
+    Raises:
+        ValueError: not square matrices.
+    """
+    return LinalgDet.apply(_square("linalg.det", A))
+
+
+class LinalgLogAbsDet(Function):
+    """log |det| of each matrix."""
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        ctx.save_for_backward(inputs[0], params["sign"])
+        return np.array(params["logabs"], inputs[0].dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        a, sign = ctx.saved_arrays
+        if isinstance(a, np.ndarray):
+            if (sign == 0).any():
+                raise LinAlgError(f"linalg.slogdet (backward): {_SINGULAR} in the input of shape {a.shape}")
+            return grad_output[..., None, None] * _mT(np.linalg.inv(a))
+        return unsqueeze(unsqueeze(grad_output, -1), -1) * _mT(inv(a))
+
+    @staticmethod
+    def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
+        a, _ = ctx.saved_arrays
+        return np.einsum("...ij,...ji->...", np.linalg.inv(a), tangents[0])
+
+
+def slogdet(A: Any) -> tuple[Tensor, Tensor]:  # noqa: N803
+    """``(sign, logabsdet)`` of a square matrix (or each in a batch): the sign of the determinant
+    (-1, 0 or 1; a constant) and log |det| (-inf for a singular matrix), whose gradient is ``G A^-T``.
+
+    Raises:
+        ValueError: not square matrices.
+        LinAlgError: in backward, a singular matrix.
+    """
+    t = _square("linalg.slogdet", A)
+    sign, logabs = np.linalg.slogdet(t._data)
+    return Tensor(np.array(sign, t.dtype)), LinalgLogAbsDet.apply(t, sign=sign, logabs=logabs)
+
+
+def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:  # noqa: N803
+    """X with ``A X = B`` (``X A = B`` with ``left=False``), for a square A (or a batch; the batch
+    axes broadcast). B is a vector (or a batch of them) when it has one axis or A's shape less one
+    axis, as in PyTorch. The gradient: ``gB = solve(A^T, G)``, ``gA = -gB X^T``.
+
+    Raises:
+        ValueError: A not square, or B's rows not A's size.
+        LinAlgError: A singular.
+    """
+    a = _square("linalg.solve", A)
+    b = _floating_only(B if isinstance(B, Tensor) else Tensor(B), "linalg.solve")
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        return _mT(solve(_mT(a), _mT(b)))
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and tuple(b.shape) == tuple(a.shape[:-1]))
+    if vector:
+        b = unsqueeze(b, -1)
+    if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+        raise ValueError(
+            f"linalg.solve: B of shape {tuple(B.shape if hasattr(B, 'shape') else b.shape)} "
+            f"does not fit A of shape {tuple(a.shape)}"
+        )
+    if a.dtype != b.dtype:
+        common = np.promote_types(a.dtype, b.dtype)
+        a, b = a.to(common), b.to(common)
+    batch = np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    if tuple(a.shape[:-2]) != batch:
+        a = a.expand(*batch, *a.shape[-2:])
+    if tuple(b.shape[:-2]) != batch:
+        b = b.expand(*batch, *b.shape[-2:])
+    x = LinalgSolve.apply(a, b)
+    return squeeze(x, -1) if vector else x
+
+
+class LinalgSolve(Function):
+    """X with A X = B, for matrices of the same batch shape."""
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        a, b = inputs
+        out = _checked("linalg.solve", _SINGULAR, np.linalg.solve, a, b)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        a, x = ctx.saved_arrays
+        gb = solve(_mT(a), grad_output) if isinstance(a, Tensor) else np.linalg.solve(_mT(a), grad_output)
+        return -(gb @ _mT(x)), gb
+
+    @staticmethod
+    def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
+        a, x = ctx.saved_arrays
+        return np.linalg.solve(a, tangents[1] - tangents[0] @ x)
+
+
+def _phi(x: Any) -> Any:
+    """The lower triangle with the diagonal halved."""
+    n = x.shape[-1]
+    mask = np.tril(np.ones((n, n), x.dtype)) - 0.5 * np.eye(n, dtype=x.dtype)
+    return x * (Tensor(mask) if isinstance(x, Tensor) else mask)
+
+
+class LinalgCholesky(Function):
+    """The lower Cholesky factor L (A = L L^T) of each matrix, from A's lower triangle."""
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        problem = "a matrix that is not positive-definite"
+        return _saving(ctx, _checked("linalg.cholesky", problem, np.linalg.cholesky, inputs[0]))
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        (lower,) = ctx.saved_arrays
+        li = _inv_any(lower)
+        g = _mT(li) @ _phi(_mT(lower) @ grad_output) @ li
+        return (g + _mT(g)) * 0.5
+
+    @staticmethod
+    def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
+        (lower,) = ctx.saved_arrays
+        li = np.linalg.inv(lower)
+        da = tangents[0]
+        return lower @ _phi(li @ ((da + _mT(da)) * 0.5) @ _mT(li))
+
+
+def cholesky(A: Any, *, upper: bool = False) -> Tensor:  # noqa: N803
+    """The Cholesky factor of a symmetric positive-definite matrix (or each in a batch): lower L with
+    ``A = L L^T`` (only A's lower triangle is read), ``L^T`` with ``upper=True``. The gradient is
+    ``L^-T Phi(L^T G) L^-1`` made symmetric (Phi: the lower triangle, its diagonal halved), as PyTorch's.
+
+    Raises:
+        ValueError: not square matrices.
+        LinAlgError: a matrix that is not positive-definite.
+    """
+    lower = LinalgCholesky.apply(_square("linalg.cholesky", A))
+    return _mT(lower) if upper else lower

@@ -1,12 +1,16 @@
 """Functions with PyTorch's names composed of the kernel table's operations (gradients, forward
 mode and higher derivatives are theirs): ``log2``, ``log10``, ``exp2``, ``sinh``, ``cosh``,
 ``tan``, ``logit``, ``xlogy``, ``logaddexp``, ``logaddexp2``, ``hypot``, ``deg2rad``, ``rad2deg``,
-``copysign``, ``fmax``, ``fmin``, ``float_power``, the aliases ``positive``, ``negative``,
+``copysign``, ``fmax``, ``fmin``, ``float_power``, ``erfc``, ``sinc``, the aliases ``positive``, ``negative``,
 ``absolute``, ``fix``, ``sgn``, ``greater``, ``less``, ...; the products ``addmm``, ``addmv``,
 ``baddbmm``, ``addbmm``, ``tensordot``, ``inner``, ``kron``, ``matrix_power``; the scans and
 reductions ``cummax``, ``cummin``, ``nansum``, ``nanmean``, ``diff``, ``dist``; and the constants
 (no gradient) ``logical_and``/``or``/``xor``/``not``, ``isneginf``, ``isposinf``, ``isreal``,
 ``isin``, ``signbit``.
+
+``asin``, ``acos``, ``atan`` and ``atan2`` are ``Function``s (NumPy's values; backward rules
+written with operations that run on arrays and on Tensors alike, so a ``create_graph`` backward
+differentiates them again).
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from typing import Any, cast
 import numpy as np
 
 from mytorch.arguments import check_dim
-from mytorch.tensor import Tensor, cos, exp, expm1, log, log1p, maximum, sin, sqrt
+from mytorch.function import Context, Function
+from mytorch.tensor import Tensor, cos, erf, exp, expm1, log, log1p, maximum, sin, sqrt
 from mytorch.tensor import abs as _abs
 from mytorch.tensor_index import gather
+from mytorch.tensor_layout import broadcast_tensors
 from mytorch.tensor_math import (
     ValuesIndices,
     clamp,
@@ -43,7 +49,22 @@ from mytorch.tensor_shape import cat, permute, reshape
 
 __all__ = [
     "absolute",
+    "acos",
     "acosh",
+    "arccos",
+    "arcsin",
+    "arctan",
+    "arctan2",
+    "asin",
+    "atan",
+    "atan2",
+    "erfc",
+    "sinc",
+    "cholesky",
+    "det",
+    "inverse",
+    "logdet",
+    "slogdet",
     "arccosh",
     "arcsinh",
     "arctanh",
@@ -192,6 +213,122 @@ def atanh(input: Any) -> Tensor:  # noqa: A002
 
 
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
+class _ArcSinCos(Function):
+    """asin (``sign`` 1) or acos (``sign`` -1): the derivative is ``sign / sqrt(1 - x^2)``."""
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        sign = params["sign"]
+        ctx.save_for_backward(inputs[0], np.asarray(sign, inputs[0].dtype))
+        with np.errstate(invalid="ignore"):
+            return np.arcsin(inputs[0]) if sign > 0 else np.arccos(inputs[0])
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return _ArcSinCos.jvp(ctx, grad_output)
+
+    @staticmethod
+    def jvp(ctx: Context, *tangents: Any) -> Any:
+        x, sign = ctx.saved_arrays
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return tangents[0] * sign * (1 - x * x) ** -0.5
+
+
+class _Atan(Function):
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        ctx.save_for_backward(inputs[0])
+        return np.arctan(inputs[0])
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return _Atan.jvp(ctx, grad_output)
+
+    @staticmethod
+    def jvp(ctx: Context, *tangents: Any) -> Any:
+        (x,) = ctx.saved_arrays
+        return tangents[0] / (1 + x * x)
+
+
+class _Atan2(Function):
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        y, x = inputs
+        ctx.save_for_backward(y, x)
+        return np.arctan2(y, x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        y, x = ctx.saved_arrays
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = grad_output / (x * x + y * y)
+        return scaled * x, -scaled * y
+
+    @staticmethod
+    def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
+        y, x = ctx.saved_arrays
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (tangents[0] * x - tangents[1] * y) / (x * x + y * y)
+
+
+def asin(input: Any) -> Tensor:  # noqa: A002
+    """The inverse sine (NaN outside [-1, 1]); the gradient ``1 / sqrt(1 - x^2)`` (inf at +-1)."""
+    return _ArcSinCos.apply(_floating(input), sign=1)
+
+
+def acos(input: Any) -> Tensor:  # noqa: A002
+    """The inverse cosine (NaN outside [-1, 1]); the gradient ``-1 / sqrt(1 - x^2)``."""
+    return _ArcSinCos.apply(_floating(input), sign=-1)
+
+
+def atan(input: Any) -> Tensor:  # noqa: A002
+    """The inverse tangent; the gradient ``1 / (1 + x^2)``."""
+    return _Atan.apply(_floating(input))
+
+
+def atan2(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The angle of the point (other, input), ``atan(input / other)`` in the right quadrant, in
+    [-pi, pi]; the gradients ``other / r^2`` in input and ``-input / r^2`` in other (NaN at the
+    origin, as PyTorch's)."""
+    y, x = _floating(input), _floating(other)
+    if y.dtype != x.dtype:
+        common = np.promote_types(y.dtype, x.dtype)
+        y, x = y.to(common), x.to(common)
+    if y.shape != x.shape:
+        y, x = broadcast_tensors(y, x)
+    return _Atan2.apply(y, x)
+
+
+arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+
+
+def erfc(input: Any) -> Tensor:  # noqa: A002
+    """``1 - erf(x)``: the value is ``math.erfc``'s (no cancellation: erfc(10) is 2.1e-45, not 0),
+    the gradient (of any order) that of ``1 - erf(x)``."""
+    x = _floating(input)
+    exact = np.vectorize(math.erfc, otypes=[np.float64])(x._data.astype(np.float64))
+    return _rounded_as(1 - erf(x), np.asarray(exact))
+
+
+_SINC_SERIES = (-1 / 6, 1 / 120, -1 / 5040, 1 / 362880)
+
+
+def sinc(input: Any) -> Tensor:  # noqa: A002
+    """The normalized sinc, ``sin(pi x) / (pi x)``, 1 at 0. Where |pi x| < 0.1 it is a Taylor series
+    (error below 1e-17), so its derivatives of every order are right at and near 0."""
+    x = _floating(input)
+    z = x * math.pi
+    small = np.asarray(np.abs(z._data) < 0.1)
+    if not small.any():
+        return sin(z) / z
+    z2 = z * z
+    series = 1 + z2 * (_SINC_SERIES[0] + z2 * (_SINC_SERIES[1] + z2 * (_SINC_SERIES[2] + z2 * _SINC_SERIES[3])))
+    if small.all():
+        return series
+    away = where(Tensor(small), Tensor(np.ones((), z.dtype)), z)  # no 0 / 0 in the unused branch
+    return where(Tensor(small), series, sin(away) / away)
 
 
 def tan(input: Any) -> Tensor:  # noqa: A002
@@ -397,6 +534,44 @@ def matrix_power(input: Any, n: int) -> Tensor:  # noqa: A002
             square = square @ square
     assert result is not None
     return result
+
+
+def det(input: Any) -> Tensor:  # noqa: A002
+    """``linalg.det``."""
+    from mytorch import linalg
+
+    return linalg.det(input)
+
+
+def inverse(input: Any) -> Tensor:  # noqa: A002
+    """``linalg.inv``."""
+    from mytorch import linalg
+
+    return linalg.inv(input)
+
+
+def slogdet(input: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """``linalg.slogdet``: (sign, log |det|)."""
+    from mytorch import linalg
+
+    return linalg.slogdet(input)
+
+
+def logdet(input: Any) -> Tensor:  # noqa: A002
+    """log det: NaN for a negative determinant, -inf for 0, as PyTorch's; the gradient ``G A^-T``."""
+    from mytorch import linalg
+
+    sign, logabs = linalg.slogdet(input)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.log(sign._data)  # 0 for +1, NaN for -1, -inf for 0 (where logabs is -inf already)
+    return logabs + Tensor(np.where(np.isneginf(shift), 0, shift).astype(logabs.dtype))
+
+
+def cholesky(input: Any, upper: bool = False) -> Tensor:  # noqa: A002
+    """``linalg.cholesky``."""
+    from mytorch import linalg
+
+    return linalg.cholesky(input, upper=upper)
 
 
 # --------------------------------------------------------------------------- scans and reductions

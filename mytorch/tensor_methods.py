@@ -224,6 +224,7 @@ def _invert(self: Tensor) -> Tensor:
 
 _UNARY_IN_PLACE = (
     "abs neg exp log log1p expm1 sqrt rsqrt square reciprocal sin cos tanh sigmoid relu floor ceil round trunc sign"
+    " asin acos atan erfc sinc"
 ).split()
 
 
