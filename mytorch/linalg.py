@@ -238,7 +238,14 @@ class LinalgDet(Function):
         a, d = ctx.saved_arrays
         if isinstance(a, np.ndarray):  # the adjugate through the SVD: right for singular matrices too
             return (grad_output[..., None, None]) * _adjugate_transposed(a)
-        return unsqueeze(unsqueeze(grad_output * d, -1), -1) * _mT(inv(a))
+        try:
+            inverse = inv(a)
+        except LinAlgError:
+            raise LinAlgError(
+                f"linalg.det: a create_graph backward needs invertible matrices; {_SINGULAR} in the input "
+                f"of shape {tuple(a.shape)} (a first-order backward takes it)"
+            ) from None
+        return unsqueeze(unsqueeze(grad_output * d, -1), -1) * _mT(inverse)
 
     @staticmethod
     def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:

@@ -558,13 +558,15 @@ def slogdet(input: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
 
 
 def logdet(input: Any) -> Tensor:  # noqa: A002
-    """log det: NaN for a negative determinant, -inf for 0, as PyTorch's; the gradient ``G A^-T``."""
+    """log det: NaN for a negative determinant (gradient 0 there, as PyTorch's), -inf for 0; the
+    gradient ``G A^-T``."""
     from mytorch import linalg
 
     sign, logabs = linalg.slogdet(input)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shift = np.log(sign._data)  # 0 for +1, NaN for -1, -inf for 0 (where logabs is -inf already)
-    return logabs + Tensor(np.where(np.isneginf(shift), 0, shift).astype(logabs.dtype))
+    negative = np.asarray(sign._data < 0)
+    if not negative.any():
+        return logabs
+    return where(Tensor(negative), Tensor(np.full((), np.nan, logabs.dtype)), logabs)
 
 
 def cholesky(input: Any, upper: bool = False) -> Tensor:  # noqa: A002

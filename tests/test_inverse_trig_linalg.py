@@ -9,6 +9,7 @@ import pytest
 from torch_compare import assert_like_torch
 
 import mytorch as mt
+from mytorch.func import jvp
 
 RNG = np.random.default_rng(81)
 POINTS = np.array([-0.9, -0.4, 0.0, 0.25, 0.7])
@@ -47,7 +48,7 @@ def test_unary_values_and_two_derivatives(name):
         want = [f(v) for f in UNARY[name]]
     for got, expected in zip((y, g, h), want):
         np.testing.assert_allclose(got.detach().numpy(), expected, rtol=1e-12, atol=1e-14)
-    _, tangent = mt.func.jvp(getattr(mt, name), (x.detach(),), (mt.ones_like(x.detach()),))
+    _, tangent = jvp(getattr(mt, name), (x.detach(),), (mt.ones_like(x.detach()),))
     np.testing.assert_allclose(tangent.numpy(), want[1], rtol=1e-12, atol=1e-14)
 
 
@@ -138,7 +139,7 @@ def test_linalg_values_gradients_and_forward_mode(name):
     direction = RNG.normal(size=a.shape)
     if sym:
         direction = direction + np.swapaxes(direction, -1, -2)
-    _, tangent = mt.func.jvp(call, (mt.tensor(a),), (mt.tensor(direction),))
+    _, tangent = jvp(call, (mt.tensor(a),), (mt.tensor(direction),))
     eps = 1e-6
     numeric_t = (reference(a + eps * direction) - reference(a - eps * direction)) / (2 * eps)
     np.testing.assert_allclose(tangent.numpy(), numeric_t, rtol=1e-6, atol=1e-7)
@@ -183,6 +184,11 @@ def test_linalg_closed_forms_methods_and_errors():
     singular = mt.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=mt.float64, requires_grad=True)
     mt.det(singular).backward()  # the cofactors, though the matrix has no inverse
     np.testing.assert_allclose(singular.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-14)
+    with pytest.raises(mt.linalg.LinAlgError, match="linalg.det: a create_graph backward needs invertible"):
+        mt.autograd.grad(mt.det(singular), singular, create_graph=True)
+    negative = mt.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=mt.float64, requires_grad=True)
+    mt.logdet(negative).backward()  # NaN, gradient 0 there, as torch 2.13's
+    assert negative.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
     for op in (mt.linalg.inv, mt.inverse, lambda m: mt.linalg.solve(m, mt.ones(2))):
         with pytest.raises(mt.linalg.LinAlgError, match=r"singular.*\(2, 2\)"):
             op(singular.detach())
