@@ -224,7 +224,7 @@ def _invert(self: Tensor) -> Tensor:
 
 _UNARY_IN_PLACE = (
     "abs neg exp log log1p expm1 sqrt rsqrt square reciprocal sin cos tanh sigmoid relu floor ceil round trunc sign"
-    " asin acos atan erfc sinc"
+    " asin acos atan erfc sinc arcsin arccos arctan atan2 arctan2"
 ).split()
 
 
@@ -235,9 +235,9 @@ def _unary_in_place(name: str) -> Any:
     ``log``, ``sin``) keeps, as PyTorch's in-place ops save the old value. A float result into a
     bool or integer tensor (``sqrt_`` of int64) is refused, as in PyTorch."""
 
-    def method(self: Tensor) -> Tensor:
+    def method(self: Tensor, *args: Any) -> Tensor:  # (args: atan2_'s other)
         source = self.clone() if self.requires_grad and _GradMode.enabled else self
-        value = getattr(source, name)()
+        value = getattr(source, name)(*args)
         if value.dtype.kind in "fc" and self.dtype.kind in "biu":
             raise RuntimeError(f"{name}_: a {value.dtype} result cannot be stored in the tensor's {self.dtype}")
         return _assign(self, Ellipsis, value, f"{name}_")

@@ -59,6 +59,15 @@ def test_aliases_methods_in_place_and_edges():
         np.testing.assert_allclose(getattr(x, name)().numpy(), getattr(mt, name)(x).numpy(), rtol=0)
         y = x.clone()
         assert getattr(y, name + "_")() is y and y.tolist() == getattr(mt, name)(x).tolist()
+    for base in ("sin", "cos", "tan"):
+        assert getattr(x.clone(), f"arc{base}_")().tolist() == getattr(mt, f"a{base}")(x).tolist()
+    z = x.clone()
+    assert z.atan2_(mt.tensor(2.0, dtype=mt.float64)) is z and z.tolist() == mt.atan2(x, 2.0).tolist()
+    assert x.clone().arctan2_(x).tolist() == mt.atan2(x, x).tolist()
+    w = mt.tensor([0.5, -2.0], dtype=mt.float64, requires_grad=True)
+    y = w * 1
+    y.atan2_(mt.tensor(3.0, dtype=mt.float64)).sum().backward()  # recorded: the old value is kept
+    np.testing.assert_allclose(w.grad.numpy(), 3.0 / (w.detach().numpy() ** 2 + 9.0), rtol=1e-15)
     assert mt.asin(mt.tensor([1.0], dtype=mt.float32)).dtype == mt.float32
     assert mt.atan(mt.tensor([1, 0])).dtype == mt.float32  # integers in the default float dtype
     assert np.isnan(mt.asin(mt.tensor([1.5])).item())
