@@ -87,6 +87,17 @@ def _operator(name: str) -> Callable[[Any, Any], T.Tensor]:
     return op
 
 
+def _composed(name: str) -> Callable[..., T.Tensor]:
+    """``mytorch.tensor_composed``'s function ``name`` (looked up at the call: that module imports this one's)."""
+
+    def op(*operands: Any) -> T.Tensor:
+        from mytorch import tensor_composed
+
+        return getattr(tensor_composed, name)(*operands)
+
+    return op
+
+
 UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
     np.add: _operator("add"),
     np.subtract: _operator("sub"),
@@ -111,6 +122,10 @@ UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
     np.reciprocal: T.reciprocal,
     np.remainder: tensor_math.remainder,
     np.fmod: tensor_math.fmod,
+    np.arcsin: _composed("asin"),
+    np.arccos: _composed("acos"),
+    np.arctan: _composed("atan"),
+    np.arctan2: _composed("atan2"),
     np.floor_divide: tensor_math.floor_divide,  # (no derivative: PyTorch's promotion, np.int32(3) // t32 is float32)
 }
 """NumPy ufuncs with a derivative, called as ``ufunc(*operands)``, each as Tensor ops."""

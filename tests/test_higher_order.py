@@ -575,8 +575,8 @@ def test_numpy_functions_on_tensors_record_and_asarray_is_the_values() -> None:
     assert type(np.asarray(x)) is np.ndarray
     with pytest.raises(TypeError, match="np.cumprod has no gradient rule"):
         np.cumprod(x)
-    with pytest.raises(TypeError, match="np.arctan has no gradient rule"):
-        np.arctan(x)
+    with pytest.raises(TypeError, match="np.cbrt has no gradient rule"):
+        np.cbrt(x)
     assert isinstance(np.cumprod(Tensor(np.ones(3))), Tensor)  # no gradient wanted: runs on the values
 
 

@@ -75,6 +75,18 @@ def test_aliases_methods_in_place_and_edges():
     assert mt.erfc(mt.tensor([-3.0], dtype=mt.float64)).item() == math.erfc(-3.0)
 
 
+def test_numpy_ufuncs_on_tensors():
+    # np.arcsin(t) and the like were a TypeError ('no gradient rule') for a tensor requiring grad
+    t = mt.tensor([0.5, -0.25], dtype=mt.float64, requires_grad=True)
+    out = np.arcsin(t) + np.arccos(t) * 2 + np.arctan(t) + np.arctan2(t, 2.0)
+    assert isinstance(out, mt.Tensor)
+    v = t.detach().numpy()
+    np.testing.assert_allclose(out.detach().numpy(), np.arcsin(v) + 2 * np.arccos(v) + np.arctan(v) + np.arctan2(v, 2))
+    out.sum().backward()
+    slope = -((1 - v * v) ** -0.5) + 1 / (1 + v * v) + 2 / (v * v + 4)
+    np.testing.assert_allclose(t.grad.numpy(), slope, rtol=1e-14)
+
+
 def test_atan2_quadrants_broadcasting_and_gradients():
     y = mt.tensor([[1.0], [-1.0]], dtype=mt.float64, requires_grad=True)
     x = mt.tensor([2.0, -3.0, 0.0], dtype=mt.float64, requires_grad=True)
