@@ -80,7 +80,9 @@ __all__ = [
     "jvp",
     "leaky_relu",
     "log",
+    "log10",
     "log1p",
+    "log2",
     "matmul",
     "maximum",
     "minimum",
@@ -1001,6 +1003,8 @@ relu = _elementwise("relu")
 softplus = _elementwise("softplus")
 gelu = _elementwise("gelu")
 log1p: Callable[[Any], Tensor] = _elementwise("log1p")  # as log (np.log1p: this function)
+log2: Callable[[Any], Tensor] = _elementwise("log2")
+log10: Callable[[Any], Tensor] = _elementwise("log10")
 expm1: Callable[[Any], Tensor] = _elementwise("expm1")
 erf = _elementwise("erf")
 square: Callable[[Any], Tensor] = _elementwise("square")
@@ -1894,6 +1898,8 @@ class Tensor:
     softplus = softplus
     gelu = gelu
     log1p = log1p
+    log2 = log2
+    log10 = log10
     expm1 = expm1
     erf = erf
     square = square

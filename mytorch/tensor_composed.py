@@ -1,5 +1,5 @@
 """Functions with PyTorch's names composed of the kernel table's operations (gradients, forward
-mode and higher derivatives are theirs): ``log2``, ``log10``, ``exp2``, ``sinh``, ``cosh``,
+mode and higher derivatives are theirs): ``exp2``, ``sinh``, ``cosh``,
 ``tan``, ``logit``, ``xlogy``, ``logaddexp``, ``logaddexp2``, ``hypot``, ``deg2rad``, ``rad2deg``,
 ``copysign``, ``fmax``, ``fmin``, ``float_power``, ``erfc``, ``sinc``, the aliases ``positive``, ``negative``,
 ``absolute``, ``fix``, ``sgn``, ``greater``, ``less``, ...; the products ``addmm``, ``addmv``,
@@ -97,8 +97,6 @@ __all__ = [
     "kron",
     "less",
     "less_equal",
-    "log10",
-    "log2",
     "logaddexp",
     "logaddexp2",
     "logical_and",
@@ -121,7 +119,7 @@ __all__ = [
     "xlogy",
 ]
 
-_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_LN2 = math.log(2.0)
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
@@ -146,17 +144,6 @@ def _rounded_as(y: Tensor, exact: np.ndarray) -> Tensor:
         exact = exact.astype(y.dtype)
         gap = np.where(np.isfinite(exact) & np.isfinite(y._data), exact - y._data, 0).astype(y.dtype)
     return y + Tensor(gap) if gap.any() else y
-
-
-def log2(input: Any) -> Tensor:  # noqa: A002
-    """The base-2 logarithm, ``log(x) / ln 2`` (up to an ulp off at some powers of two: log2(8) is
-    2.9999999999999996; a replayed step cannot take a value correction, which is a new constant)."""
-    return log(_floating(input)) * (1.0 / _LN2)
-
-
-def log10(input: Any) -> Tensor:  # noqa: A002
-    """The base-10 logarithm, ``log(x) / ln 10`` (up to an ulp off, as ``log2``)."""
-    return log(_floating(input)) * (1.0 / _LN10)
 
 
 def exp2(input: Any) -> Tensor:  # noqa: A002

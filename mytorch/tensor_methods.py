@@ -223,8 +223,8 @@ def _invert(self: Tensor) -> Tensor:
 
 
 _UNARY_IN_PLACE = (
-    "abs neg exp log log1p expm1 sqrt rsqrt square reciprocal sin cos tanh sigmoid relu floor ceil round trunc sign"
-    " asin acos atan erfc sinc arcsin arccos arctan atan2 arctan2"
+    "abs neg exp log log1p log2 log10 expm1 sqrt rsqrt square reciprocal sin cos tanh sigmoid relu"
+    " floor ceil round trunc sign asin acos atan erfc sinc arcsin arccos arctan atan2 arctan2"
 ).split()
 
 

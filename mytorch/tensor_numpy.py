@@ -118,6 +118,8 @@ UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
     np.power: _power,
     np.square: T.square,  # (the functions, not the bare kernels: an integer's reciprocal is a float)
     np.log1p: T.log1p,
+    np.log2: T.log2,
+    np.log10: T.log10,
     np.expm1: T.expm1,
     np.reciprocal: T.reciprocal,
     np.remainder: tensor_math.remainder,

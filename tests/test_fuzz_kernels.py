@@ -414,6 +414,8 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "cumsum": cumsum_case,
     "cumprod": cumprod_case,
     "log1p": elementwise("positive"),
+    "log2": elementwise("positive"),
+    "log10": elementwise("positive"),
     "expm1": elementwise(),
     "square": elementwise(),
     "rsqrt": elementwise("positive"),

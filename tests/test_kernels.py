@@ -332,6 +332,8 @@ CASES: dict[str, list[Case]] = {
     + [Case(inputs(relu6_range(s)), {"min_val": 0.0, "max_val": 6.0}) for s in [(5,), (3, 4)]],
     "cumprod": [Case(inputs(normal(s)), {"axis": a}) for s, a in [((5,), 0), ((3, 4), 1), ((2, 3, 4), -1), ((), 0)]]
     + [Case(inputs(with_zero((3, 4))), {"axis": 1}), Case(inputs(with_zero((5,))), {"axis": 0})],
+    "log2": unary(positive),
+    "log10": unary(positive),
 }
 
 CASE_IDS = [(name, i) for name, cases in CASES.items() for i in range(len(cases))]

@@ -162,6 +162,22 @@ def test_log2_is_replayed():
         replay(mt.tensor(rng.standard_normal((5, 4)), dtype=mt.float32))
 
 
+@pytest.mark.parametrize("dtype", [mt.float16, mt.float32, mt.float64])
+def test_log2_and_log10_are_exact_at_powers_of_their_base(dtype):
+    # log(x) / ln 2 gave log2(8) = 2.9999999999999996 (int() of it: 2); NumPy's float32
+    # log10(1000) is 3.0000002. Closed form: the exponent itself, in every dtype.
+    k = np.arange(-8, 9) if dtype != mt.float16 else np.arange(-4, 5)
+    for base, function, method in ((2.0, mt.log2, "log2"), (10.0, mt.log10, "log10")):
+        x = mt.tensor(base**k, dtype=dtype, requires_grad=True)
+        y = function(x)
+        np.testing.assert_array_equal(y.detach().numpy(), k)
+        np.testing.assert_array_equal(getattr(x, method)().detach().numpy(), y.detach().numpy())
+        assert y.dtype == dtype
+        y.sum().backward()
+        rtol = 2e-3 if dtype == mt.float16 else 1e-6
+        np.testing.assert_allclose(x.grad.numpy(), 1 / (base**k * np.log(base)), rtol=rtol)
+
+
 def test_hypot_far_from_one():
     # sqrt(a*a + b*b) overflowed (hypot(1e200, 2e200) was inf, its gradient 0) and underflowed (0, gradient inf)
     for scale in (1e200, 1e-200, 1.0):

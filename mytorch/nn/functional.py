@@ -561,6 +561,47 @@ def log_jvp(tangents: Sequence[Array], x: Array) -> Array:
     # END SOLUTION
 
 
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+
+def _rounded_once(ufunc: np.ufunc, x: Array) -> Array:
+    """``ufunc(x)`` computed in float64 and rounded once to ``x``'s narrower float dtype: NumPy's
+    float32 log10(1000) is 3.0000002, where PyTorch's (and the true value) is 3."""
+    if x.dtype.kind == "f" and x.dtype.itemsize < 8:
+        return ufunc(x.astype(np.float64)).astype(x.dtype)
+    return ufunc(x)
+
+
+def log2(x: Array) -> Array:
+    """y = log2 x, exact at powers of two (ln 8 / ln 2 is an ulp short of 3)."""
+    return _rounded_once(np.log2, x)
+
+
+def log2_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g / (x ln 2)."""
+    return (grad_output / _in_dtype_of(x * _LN2, x),)
+
+
+def log2_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = ẋ / (x ln 2)."""
+    return tangents[0] / _in_dtype_of(x * _LN2, x)
+
+
+def log10(x: Array) -> Array:
+    """y = log10 x, exact at powers of ten."""
+    return _rounded_once(np.log10, x)
+
+
+def log10_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g / (x ln 10)."""
+    return (grad_output / _in_dtype_of(x * _LN10, x),)
+
+
+def log10_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = ẋ / (x ln 10)."""
+    return tangents[0] / _in_dtype_of(x * _LN10, x)
+
+
 def sqrt(x: Array) -> Array:
     """y = sqrt(x)."""
     return np.sqrt(x)
@@ -2250,6 +2291,8 @@ KERNELS: dict[str, Kernel] = {
         _row("pow", reads=X),
         _row("exp", saves_output=True, reads=Y),
         _row("log", reads=X),
+        _row("log2", reads=X),
+        _row("log10", reads=X),
         _row("sqrt", saves_output=True, reads=Y),
         _row("abs", reads=X),
         _row("log1p", reads=X),
