@@ -44,6 +44,8 @@ def _build(spec: Any, base: type, table: dict[str, type], engine: Any, what: str
     return table[spec](engine)
 
 
+_ndarray = np.ndarray  # (NumPy's module has a __getattr__: np.name is a full lookup on 3.11)
+
 _NOT_SYNCED: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), (None,))  # matches no optimizer's pairs
 
 
@@ -161,7 +163,7 @@ class MLP:
         parameters' is cast to theirs (as ``train_epoch`` and ``evaluate`` do).
         """
         dtype = self.linear_layers[0].W.dtype
-        if type(x) is not np.ndarray or x.dtype is not dtype:
+        if type(x) is not _ndarray or x.dtype is not dtype:
             x = _in_dtype(x, dtype)
         if self.train_mode:
             out = self._through_layers(x)
@@ -205,7 +207,7 @@ class MLP:
         if self.output is None:
             raise ValueError("MLP.backward: call forward first")
         dtype = self.output.dtype
-        if type(labels) is not np.ndarray or labels.dtype is not dtype:  # (the network's, as forward's data)
+        if type(labels) is not _ndarray or labels.dtype is not dtype:  # (the network's, as forward's data)
             labels = _in_dtype(labels, dtype)
         loss = self.criterion(labels, self.output)
         self.criterion.backward()
@@ -287,12 +289,7 @@ class MLP:
         than the parameters' are cast to theirs, so a float32 network trains in float32.
         """
         dtype = self.linear_layers[0].W.dtype
-        if (
-            type(x) is not np.ndarray
-            or x.dtype is not dtype
-            or type(labels) is not np.ndarray
-            or labels.dtype is not dtype
-        ):
+        if type(x) is not _ndarray or x.dtype is not dtype or type(labels) is not _ndarray or labels.dtype is not dtype:
             x, labels = _in_dtype(x, dtype), _in_dtype(labels, dtype)
         if not (
             self.replay

@@ -40,6 +40,7 @@ __all__ = [
 
 
 _ndarray = np.ndarray  # one global lookup instead of two in the hot loops
+_empty = np.empty  # (NumPy's module has a __getattr__: np.name is a full lookup on Python 3.11)
 
 
 class _NoGrad:
@@ -433,7 +434,7 @@ def _seed(divergence: Any, op: Operation) -> np.ndarray:
     if type(divergence) is float and out.dtype.kind == "f":  # the common case, checked cheaply
         value = out.dtype.type(divergence)
         if math.isfinite(value):
-            seed = np.empty(out.shape, dtype=out.dtype)
+            seed = _empty(out.shape, dtype=out.dtype)
             seed.fill(value)
             return seed
     given = np.asarray(divergence)

@@ -81,6 +81,11 @@ warnings (inf - inf) are raised in this module, where MyTorch's warning filter k
 _multiply_reduce: Callable[..., Any] = np.multiply.reduce
 """``np.prod``'s ufunc, for the same reason."""
 
+# NumPy's names the modules' kernels call on every step, read once: NumPy's module has a
+# ``__getattr__``, so Python 3.11 looks each ``np.name`` up in full (a few hundred instructions)
+# where a global of this module is cached.
+_ndarray, _exp, _reciprocal, _asarray = np.ndarray, np.exp, np.reciprocal, np.asarray
+
 
 def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     """Sum ``grad`` down to ``shape``: the adjoint of NumPy broadcasting ``shape`` up."""
@@ -787,7 +792,7 @@ def _exp_of_negative(x: Array) -> Array:
 
 
 def _exp_of_negative_unguarded(x: Array) -> Array:
-    return np.exp(-x)
+    return _exp(-x)
 
 
 # NumPy 2's errstate as a decorator sets the error state for each call alone (thread-safe), at
@@ -806,10 +811,10 @@ def sigmoid(x: Array) -> Array:
     float16 x is computed in float32, as PyTorch does (in float16, e**-x overflows from x = -11).
     (The older (1 + tanh(x/2)) / 2 cancelled for x < 0: 0 from x = -17 in float32, where
     sigmoid is 4e-8.)"""
-    if type(x) is np.ndarray and x.ndim and x.dtype.char in "fd":  # (the modules' case, in fewer calls)
+    if type(x) is _ndarray and x.ndim and x.dtype.char in "fd":  # (the modules' case, in fewer calls)
         y = _quiet_exp_of_negative(x)
         y += 1.0
-        return np.reciprocal(y, y)  # (out by position: a keyword costs more)
+        return _reciprocal(y, y)  # (out by position: a keyword costs more)
     y = _quiet_exp_of_negative(_wide(x))
     y += 1.0
     y = np.reciprocal(y, out=y) if type(y) is np.ndarray else 1.0 / y
@@ -1584,7 +1589,7 @@ def mse_loss_and_diff(y: Array, y_hat: Array) -> tuple[Array, Array]:
     """The loss and ``y_hat - y``, which the backward rules reuse as ``diff``."""
     _same_shape("mse_loss", y, y_hat)
     d = y_hat - y
-    return np.asarray([_vdot(d, d) / d.size], dtype=y_hat.dtype), d
+    return _asarray([_vdot(d, d) / d.size], dtype=y_hat.dtype), d
 
 
 def mse_loss_grad_y_hat(grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None) -> Array:

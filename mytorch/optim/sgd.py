@@ -12,6 +12,8 @@ from mytorch.optim.optimizer import PIECE_BYTES, Optimizer, check_number, flat_m
 
 __all__ = ["SGD"]
 
+_subtract, _multiply = np.subtract, np.multiply  # (NumPy's module has a __getattr__: np.name is a full lookup on 3.11)
+
 
 class SGD(Optimizer):
     """Stochastic gradient descent, PyTorch's formulation.
@@ -121,7 +123,7 @@ class SGD(Optimizer):
             # below in two calls. A read-only p makes NumPy refuse the output before writing it
             # (only the scratch holds lr * g then), and the update goes the way below.
             try:
-                np.subtract(p, np.multiply(lr, g, scratch[1]), p)
+                _subtract(p, _multiply(lr, g, scratch[1]), p)
                 return
             except ValueError:
                 if p.flags.writeable:

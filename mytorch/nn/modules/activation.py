@@ -18,6 +18,12 @@ from mytorch.nn.modules.module import Module, expect_array, record
 __all__ = ["ACTIVATIONS", "GELU", "Activation", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softplus", "Tanh"]
 
 
+# NumPy's names used on every step, read once: NumPy's module has a ``__getattr__``, so Python 3.11
+# looks each ``np.name`` up in full (a few hundred instructions), where a global of this module is cached.
+_ndarray = np.ndarray
+_subtract, _multiply = np.subtract, np.multiply
+
+
 # The VJPs the modules differentiate tanh and sigmoid with: the kernels' own arithmetic, in the
 # same order (so the same bits), without their helper calls. Used for arrays of one dimension
 # or more, where NumPy keeps a float32 array float32 against a Python number on every version.
@@ -25,13 +31,13 @@ __all__ = ["ACTIVATIONS", "GELU", "Activation", "Identity", "LeakyReLU", "ReLU",
 def _tanh_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray]:
     """``tanh_backward(g, x, out=y)``: g (1 - y**2)."""
     slope = out * out
-    return (grad_output * np.subtract(1.0, slope, slope),)
+    return (grad_output * _subtract(1.0, slope, slope),)
 
 
 def _sigmoid_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray]:
     """``sigmoid_backward(g, x, out=y)``: g y (1 - y)."""
     slope = 1.0 - out
-    return (grad_output * np.multiply(out, slope, slope),)
+    return (grad_output * _multiply(out, slope, slope),)
 
 
 _VJPS = {"tanh": _tanh_vjp, "sigmoid": _sigmoid_vjp}
@@ -57,7 +63,7 @@ class Activation(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """The activation of ``x`` (any shape); also kept as ``self.state``."""
-        if type(x) is not np.ndarray:  # the message is built only for a wrong input
+        if type(x) is not _ndarray:  # the message is built only for a wrong input
             name = type(self).__name__
             expect_array(f"{name}.forward", x, f"mytorch.nn.{name}()")
         floating = x.dtype.kind in "fc"
@@ -69,13 +75,13 @@ class Activation(Module):
         # BEGIN SOLUTION: apply the kernel named self.kernel to x, record it with add_operation, return the result
         params = self.params
         y = self._forward(x, **params) if params else self._forward(x)
-        if type(y) is not np.ndarray:  # NumPy gives a scalar for a 0-d input: record an array
+        if type(y) is not _ndarray:  # NumPy gives a scalar for a 0-d input: record an array
             y = np.asarray(y)
         engine = self.autograd_engine
         if engine is not None:
             row = self._row
             saved = ({**params, "out": y} if params else {"out": y}) if row.saves_output else (params or None)
-            if floating and type(x) is np.ndarray and x.ndim:
+            if floating and type(x) is _ndarray and x.ndim:
                 engine.record((x,), y, (None,), row.backward, saved, self._vjp)
             else:  # the checked path: its message for a wrong input, NumPy's 0-d scalars handled
                 record(engine, False, [x], y, [None], row.backward, saved)

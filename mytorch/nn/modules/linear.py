@@ -64,6 +64,7 @@ _BY, _LARGE = F.PRODUCTS, F.PRODUCT_BY_MATMUL
 # called as _add_reduce(g, 0[, None, out]): by position, 0.2 us less than by keyword (which
 # NumPy's type stubs require for out)
 _add_reduce: Callable[..., np.ndarray] = np.add.reduce
+_ndarray, _add = np.ndarray, np.add  # (NumPy's module has a __getattr__: np.name is a full lookup on 3.11)
 _MATMUL_BACKWARD = F.matmul_backward  # resolved once (F's names are looked up through its module type)
 _ADD_BACKWARD = F.add_backward
 
@@ -136,7 +137,7 @@ class Linear(Module):
                 that is exact (integers; float16 into float32).
             ValueError: ``x`` is not 2-D with ``in_features`` columns.
         """
-        if type(x) is not np.ndarray:  # the message is built only for a wrong input
+        if type(x) is not _ndarray:  # the message is built only for a wrong input
             expect_array(
                 f"Linear({self.in_features}, {self.out_features}).forward",
                 x,
@@ -159,7 +160,7 @@ class Linear(Module):
         Wt = views[2]
         b = self.b
         # x @ W^T, by BLAS (F.matrix_product: the same product as @, bit for bit)
-        if type(x) is np.ndarray and x.dtype is W.dtype:  # (floating point, as W is)
+        if type(x) is _ndarray and x.dtype is W.dtype:  # (floating point, as W is)
             h = _BY[shape[0] * self.out_features >= _LARGE and shape[1] > 1](x, Wt)
             y = h + b
             # W and b were checked when the layer was built, x's shape above: a float array needs
@@ -238,7 +239,7 @@ class Linear(Module):
             self._blank_db = None
             if blank is self.db and grad_output.dtype is blank.dtype and not _Anomaly.enabled:
                 if len(grad_output) == 1:  # one example: its row plus 0.0 is the sum, bit for bit
-                    np.add(grad_output[0], 0.0, blank)  # (a copy would keep a -0.0, which the sum makes 0.0)
+                    _add(grad_output[0], 0.0, blank)  # (a copy would keep a -0.0, which the sum makes 0.0)
                 else:
                     _add_reduce(grad_output, 0, None, blank)
                 return grad_output, None

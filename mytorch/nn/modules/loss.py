@@ -42,6 +42,7 @@ def _prediction_vjp(kernel: F.Kernel) -> Callable[..., tuple[None, Any]] | None:
     return prediction_vjp
 
 
+_ndarray = np.ndarray  # (NumPy's module has a __getattr__: np.name is a full lookup on 3.11)
 _MSE_AND_DIFF = F.mse_loss_and_diff  # resolved once (F's names are looked up through its module type)
 _CROSS_ENTROPY_AND_LOG_PROBS = F.softmax_cross_entropy_and_log_probs
 
@@ -98,7 +99,7 @@ class LossFN:
                 (float64 or int64 targets for float32 predictions: give them in ``y_hat``'s dtype).
             ValueError: ``y`` and ``y_hat`` differ in shape, or hold no example.
         """
-        if not isinstance(y, np.ndarray) or not isinstance(y_hat, np.ndarray):
+        if not isinstance(y, _ndarray) or not isinstance(y_hat, _ndarray):
             name = type(self).__name__
             tensors = any(type(a).__name__ in ("Tensor", "Parameter") for a in (y, y_hat))
             hint = f"; for Tensors use mytorch.nn.{self.tensor_level}, called as loss(prediction, target)"
@@ -117,7 +118,7 @@ class LossFN:
         loss, saved = self._evaluate(kernel, y, y_hat)
         engine = self.autograd_engine
         if engine is not None:  # None: compute only, as with F.apply
-            if type(y_hat) is np.ndarray and y_hat.ndim:  # (floating point, checked above; y is NO_GRAD)
+            if type(y_hat) is _ndarray and y_hat.ndim:  # (floating point, checked above; y is NO_GRAD)
                 engine.record((y, y_hat), loss, (NO_GRAD, None), kernel.backward, saved, self._vjp, 1)
             else:  # the checked path: its message for a wrong input, NumPy's 0-d scalars handled
                 record(engine, False, [y, y_hat], loss, [NO_GRAD, None], kernel.backward, saved, skipped=1)
