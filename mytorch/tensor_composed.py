@@ -499,16 +499,18 @@ def kron(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 def matrix_power(input: Any, n: int) -> Tensor:  # noqa: A002
-    """The square matrix (or batch) to the integer power ``n`` >= 0, by repeated squaring.
+    """The square matrix (or batch) to the integer power ``n``, by repeated squaring (of the
+    inverse, ``linalg.inv``, for a negative ``n``, as PyTorch's).
 
     Raises:
-        ValueError: a negative ``n`` (MyTorch has no matrix inverse).
+        ValueError: not square matrices.
+        LinAlgError: a negative ``n`` and a singular matrix.
     """
     x = _t(input)
     if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
         raise ValueError(f"matrix_power: needs square matrices, got shape {x.shape}")
     if n < 0:
-        raise ValueError("matrix_power: a negative power needs an inverse, which MyTorch does not have")
+        return matrix_power(inverse(x), -n)
     if n == 0:  # the identity, in the graph (gradient 0) when x requires grad, as PyTorch's
         eye = Tensor(np.broadcast_to(np.eye(x.shape[-1], dtype=x.dtype), x.shape).copy())
         return where(Tensor(np.ones((), bool)), eye, x) if x.requires_grad else eye

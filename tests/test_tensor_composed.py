@@ -53,6 +53,7 @@ CALLS = {
     "kron 1d3d": lambda L, t: L.kron(t[0], t.reshape(3, 2, 2)),
     "matrix_power": lambda L, t: L.matrix_power(t[:, :3], 5),
     "matrix_power 0": lambda L, t: L.matrix_power(t[:, :3], 0) + t[:, :3],
+    "matrix_power -3": lambda L, t: L.matrix_power(t[:, :3], -3),
     "cummax": lambda L, t: L.cummax(t, 1)[0],
     "cummin": lambda L, t: t.cummin(0).values,
     "cummax ties": lambda L, t: L.cummax(t.round(), 1).values,
@@ -123,8 +124,9 @@ def test_closed_forms_and_errors():
     assert x.grad.tolist() == [2.0, 0.0]  # both running maxima are x[0]
     assert mt.matrix_power(mt.tensor([[1.0, 1.0], [0.0, 1.0]]), 5).tolist() == [[1.0, 5.0], [0.0, 1.0]]
     assert mt.nanmean(mt.tensor([1.0, float("nan"), 3.0])).item() == 2.0
-    with pytest.raises(ValueError, match="negative power"):
-        mt.matrix_power(mt.eye(2), -1)
+    np.testing.assert_allclose(mt.matrix_power(mt.tensor([[1.0, 1.0], [0.0, 1.0]]), -3).numpy(), [[1, -3], [0, 1]])
+    with pytest.raises(RuntimeError, match="singular"):
+        mt.matrix_power(mt.zeros(2, 2), -1)
     with pytest.raises(RuntimeError, match="one element"):
         mt.ones(2).is_nonzero()
 
