@@ -70,10 +70,14 @@ __all__ = [
     "Tape",
     "Tensor",
     "abs",
+    "acos",
+    "asin",
+    "atan",
     "bce_loss",
     "bce_with_logits_loss",
     "cos",
     "erf",
+    "erfc",
     "exp",
     "expm1",
     "gelu",
@@ -1007,6 +1011,10 @@ log2: Callable[[Any], Tensor] = _elementwise("log2")
 log10: Callable[[Any], Tensor] = _elementwise("log10")
 expm1: Callable[[Any], Tensor] = _elementwise("expm1")
 erf = _elementwise("erf")
+erfc = _elementwise("erfc")
+asin: Callable[[Any], Tensor] = _elementwise("asin")
+acos: Callable[[Any], Tensor] = _elementwise("acos")
+atan: Callable[[Any], Tensor] = _elementwise("atan")
 square: Callable[[Any], Tensor] = _elementwise("square")
 rsqrt = _elementwise("rsqrt")
 reciprocal: Callable[[Any], Tensor] = _elementwise("reciprocal")
@@ -1902,6 +1910,10 @@ class Tensor:
     log10 = log10
     expm1 = expm1
     erf = erf
+    erfc = erfc
+    asin = asin
+    acos = acos
+    atan = atan
     square = square
     rsqrt = rsqrt
     reciprocal = reciprocal

@@ -1,16 +1,16 @@
 """Functions with PyTorch's names composed of the kernel table's operations (gradients, forward
 mode and higher derivatives are theirs): ``exp2``, ``sinh``, ``cosh``,
 ``tan``, ``logit``, ``xlogy``, ``logaddexp``, ``logaddexp2``, ``hypot``, ``deg2rad``, ``rad2deg``,
-``copysign``, ``fmax``, ``fmin``, ``float_power``, ``erfc``, ``sinc``, the aliases ``positive``, ``negative``,
+``copysign``, ``fmax``, ``fmin``, ``float_power``, ``sinc``, the aliases ``positive``, ``negative``,
 ``absolute``, ``fix``, ``sgn``, ``greater``, ``less``, ...; the products ``addmm``, ``addmv``,
 ``baddbmm``, ``addbmm``, ``tensordot``, ``inner``, ``kron``, ``matrix_power``; the scans and
 reductions ``cummax``, ``cummin``, ``nansum``, ``nanmean``, ``diff``, ``dist``; and the constants
 (no gradient) ``logical_and``/``or``/``xor``/``not``, ``isneginf``, ``isposinf``, ``isreal``,
 ``isin``, ``signbit``.
 
-``asin``, ``acos``, ``atan`` and ``atan2`` are ``Function``s (NumPy's values; backward rules
-written with operations that run on arrays and on Tensors alike, so a ``create_graph`` backward
-differentiates them again).
+``atan2`` is a ``Function`` (NumPy's values; backward rules written with operations that run on
+arrays and on Tensors alike, so a ``create_graph`` backward differentiates it again); ``asin``,
+``acos``, ``atan`` and ``erfc`` are kernels (``mytorch.tensor``), aliased here as ``arcsin``, ....
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 
 from mytorch.arguments import check_dim
 from mytorch.function import Context, Function
-from mytorch.tensor import Tensor, cos, erf, exp, expm1, log, log1p, maximum, sin, sqrt
+from mytorch.tensor import Tensor, acos, asin, atan, cos, exp, expm1, log, log1p, maximum, sin, sqrt
 from mytorch.tensor import abs as _abs
 from mytorch.tensor_index import gather
 from mytorch.tensor_layout import broadcast_tensors
@@ -49,16 +49,12 @@ from mytorch.tensor_shape import cat, permute, reshape
 
 __all__ = [
     "absolute",
-    "acos",
     "acosh",
     "arccos",
     "arcsin",
     "arctan",
     "arctan2",
-    "asin",
-    "atan",
     "atan2",
-    "erfc",
     "sinc",
     "cholesky",
     "det",
@@ -202,43 +198,6 @@ def atanh(input: Any) -> Tensor:  # noqa: A002
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
 
-class _ArcSinCos(Function):
-    """asin (``sign`` 1) or acos (``sign`` -1): the derivative is ``sign / sqrt(1 - x^2)``."""
-
-    @staticmethod
-    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
-        sign = params["sign"]
-        ctx.save_for_backward(inputs[0], np.asarray(sign, inputs[0].dtype))
-        with np.errstate(invalid="ignore"):
-            return np.arcsin(inputs[0]) if sign > 0 else np.arccos(inputs[0])
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> Any:
-        return _ArcSinCos.jvp(ctx, grad_output)
-
-    @staticmethod
-    def jvp(ctx: Context, *tangents: Any) -> Any:
-        x, sign = ctx.saved_arrays
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return tangents[0] * sign * (1 - x * x) ** -0.5
-
-
-class _Atan(Function):
-    @staticmethod
-    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
-        ctx.save_for_backward(inputs[0])
-        return np.arctan(inputs[0])
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> Any:
-        return _Atan.jvp(ctx, grad_output)
-
-    @staticmethod
-    def jvp(ctx: Context, *tangents: Any) -> Any:
-        (x,) = ctx.saved_arrays
-        return tangents[0] / (1 + x * x)
-
-
 class _Atan2(Function):
     @staticmethod
     def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
@@ -260,21 +219,6 @@ class _Atan2(Function):
             return (tangents[0] * x - tangents[1] * y) / (x * x + y * y)
 
 
-def asin(input: Any) -> Tensor:  # noqa: A002
-    """The inverse sine (NaN outside [-1, 1]); the gradient ``1 / sqrt(1 - x^2)`` (inf at +-1)."""
-    return _ArcSinCos.apply(_floating(input), sign=1)
-
-
-def acos(input: Any) -> Tensor:  # noqa: A002
-    """The inverse cosine (NaN outside [-1, 1]); the gradient ``-1 / sqrt(1 - x^2)``."""
-    return _ArcSinCos.apply(_floating(input), sign=-1)
-
-
-def atan(input: Any) -> Tensor:  # noqa: A002
-    """The inverse tangent; the gradient ``1 / (1 + x^2)``."""
-    return _Atan.apply(_floating(input))
-
-
 def atan2(input: Any, other: Any) -> Tensor:  # noqa: A002
     """The angle of the point (other, input), ``atan(input / other)`` in the right quadrant, in
     [-pi, pi]; the gradients ``other / r^2`` in input and ``-input / r^2`` in other (NaN at the
@@ -289,14 +233,6 @@ def atan2(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
-
-
-def erfc(input: Any) -> Tensor:  # noqa: A002
-    """``1 - erf(x)``: the value is ``math.erfc``'s (no cancellation: erfc(10) is 2.1e-45, not 0),
-    the gradient (of any order) that of ``1 - erf(x)``."""
-    x = _floating(input)
-    exact = np.vectorize(math.erfc, otypes=[np.float64])(x._data.astype(np.float64))
-    return _rounded_as(1 - erf(x), np.asarray(exact))
 
 
 _SINC_SERIES = (-1 / 6, 1 / 120, -1 / 5040, 1 / 362880)

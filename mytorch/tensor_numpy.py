@@ -124,9 +124,9 @@ UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
     np.reciprocal: T.reciprocal,
     np.remainder: tensor_math.remainder,
     np.fmod: tensor_math.fmod,
-    np.arcsin: _composed("asin"),
-    np.arccos: _composed("acos"),
-    np.arctan: _composed("atan"),
+    np.arcsin: T.asin,
+    np.arccos: T.acos,
+    np.arctan: T.atan,
     np.arctan2: _composed("atan2"),
     np.floor_divide: tensor_math.floor_divide,  # (no derivative: PyTorch's promotion, np.int32(3) // t32 is float32)
 }

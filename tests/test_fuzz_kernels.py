@@ -46,6 +46,7 @@ def values(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, domain:
     * ``positive``: uniform in [0.3, 3] (log, sqrt, negative and fractional powers);
     * ``nonzero``: |x| in [0.2, 2] with a random sign (abs, relu, divisors);
     * ``probability``: uniform in [0.05, 0.95];
+    * ``inside_unit``: uniform in [-0.9, 0.9] (asin, acos);
     * ``distinct``: all values distinct, at least 0.1 apart (max, min);
     * ``distinct_magnitudes``: nonzero, all |x| distinct and at least 0.1 apart (norms);
     * ``grid`` / ``offset_grid``: multiples of 0.2 / halfway between them, so that a grid
@@ -61,6 +62,8 @@ def values(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, domain:
         x = rng.uniform(0.2, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
     elif domain == "probability":
         x = rng.uniform(0.05, 0.95, shape)
+    elif domain == "inside_unit":
+        x = rng.uniform(-0.9, 0.9, shape)
     elif domain == "distinct":
         size = int(np.prod(shape))
         x = (rng.permutation(size).reshape(shape) - size / 2) * 0.1
@@ -379,6 +382,10 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "leaky_relu": elementwise("nonzero", slope=st.floats(0.0, 0.5)),
     "softplus": elementwise(),
     "erf": elementwise(),
+    "erfc": elementwise(),
+    "asin": elementwise("inside_unit"),
+    "acos": elementwise("inside_unit"),
+    "atan": elementwise(),
     "gelu": elementwise(),  # the exact form (approximate="none"): tests/test_kernels.py, tests/test_nn_torch.py
     "elu": elementwise("nonzero", alpha=st.floats(0.1, 2.0)),
     "silu": elementwise(),

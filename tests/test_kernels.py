@@ -334,6 +334,10 @@ CASES: dict[str, list[Case]] = {
     + [Case(inputs(with_zero((3, 4))), {"axis": 1}), Case(inputs(with_zero((5,))), {"axis": 0})],
     "log2": unary(positive),
     "log10": unary(positive),
+    "erfc": unary(normal),
+    "asin": unary(lambda s: lambda r: r.uniform(-0.9, 0.9, s)),
+    "acos": unary(lambda s: lambda r: r.uniform(-0.9, 0.9, s)),
+    "atan": unary(normal),
 }
 
 CASE_IDS = [(name, i) for name, cases in CASES.items() for i in range(len(cases))]

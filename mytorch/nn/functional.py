@@ -964,6 +964,77 @@ def erf_jvp(tangents: Sequence[Array], x: Array) -> Array:
     return tangents[0] * _erf_slope(x)
 
 
+_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
+def erfc(x: Array) -> Array:
+    """y = 1 - erf x (``math.erfc``, elementwise: no cancellation, erfc(10) is 2.1e-45)."""
+    return np.asarray(_erfc(x), dtype=x.dtype)
+
+
+def erfc_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = -g * 2/sqrt(pi) e**-x²."""
+    return (-grad_output * _erf_slope(x),)
+
+
+def erfc_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = -2/sqrt(pi) e**-x² ẋ."""
+    return -tangents[0] * _erf_slope(x)
+
+
+def asin(x: Array) -> Array:
+    """y = arcsin x (NaN outside [-1, 1])."""
+    return np.arcsin(x)
+
+
+def _asin_slope(x: Array) -> Array:
+    return _in_dtype_of(1 / np.sqrt(1 - x * x), x)
+
+
+def asin_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g / sqrt(1 - x²)."""
+    return (grad_output * _asin_slope(x),)
+
+
+def asin_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = ẋ / sqrt(1 - x²)."""
+    return tangents[0] * _asin_slope(x)
+
+
+def acos(x: Array) -> Array:
+    """y = arccos x (NaN outside [-1, 1])."""
+    return np.arccos(x)
+
+
+def acos_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = -g / sqrt(1 - x²)."""
+    return (-grad_output * _asin_slope(x),)
+
+
+def acos_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = -ẋ / sqrt(1 - x²)."""
+    return -tangents[0] * _asin_slope(x)
+
+
+def atan(x: Array) -> Array:
+    """y = arctan x."""
+    return np.arctan(x)
+
+
+def _atan_slope(x: Array) -> Array:
+    return _in_dtype_of(1 / (1 + x * x), x)
+
+
+def atan_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g / (1 + x²)."""
+    return (grad_output * _atan_slope(x),)
+
+
+def atan_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = ẋ / (1 + x²)."""
+    return tangents[0] * _atan_slope(x)
+
+
 def _check_gelu_form(approximate: str) -> None:
     if approximate not in _GELU_FORMS:
         raise ValueError(f"gelu: approximate must be 'tanh' or 'none', got {approximate!r}")
@@ -2314,6 +2385,10 @@ KERNELS: dict[str, Kernel] = {
         _row("softplus", reads=X),
         _row("gelu", reads=X),
         _row("erf", reads=X),
+        _row("erfc", reads=X),
+        _row("asin", reads=X),
+        _row("acos", reads=X),
+        _row("atan", reads=X),
         _row("elu", reads=X),
         _row("silu", reads=X),
         _row("mish", reads=X),
