@@ -256,3 +256,25 @@ def test_against_pytorch():
             (h,) = lib.autograd.grad((g * lib.tensor(np.cos(np.arange(9.0)).reshape(3, 3))).sum(), t)
             grads.append(h.detach().numpy())
         np.testing.assert_allclose(grads[0], grads[1], rtol=1e-9, atol=1e-10, err_msg=f"call {k}")
+
+
+def test_kernel_functions_are_replayed():
+    # asin, acos, atan and erfc were Functions (or a value correction): Replay raised ReplayError
+    from mytorch.replay import Replay
+
+    mt.manual_seed(0)
+    model = mt.nn.Linear(4, 3)
+    opt = mt.optim.SGD(model.parameters(), lr=0.01)
+
+    def step(x):
+        opt.zero_grad()
+        y = model(x).tanh() * 0.9
+        loss = (mt.asin(y) + y.acos() + mt.atan(y * 3) + mt.erfc(y)).sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    replay = Replay(step, optimizer=opt)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        replay(mt.tensor(rng.standard_normal((5, 4)), dtype=mt.float32))
