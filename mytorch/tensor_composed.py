@@ -8,9 +8,8 @@ reductions ``cummax``, ``cummin``, ``nansum``, ``nanmean``, ``diff``, ``dist``; 
 (no gradient) ``logical_and``/``or``/``xor``/``not``, ``isneginf``, ``isposinf``, ``isreal``,
 ``isin``, ``signbit``.
 
-``atan2`` is a ``Function`` (NumPy's values; backward rules written with operations that run on
-arrays and on Tensors alike, so a ``create_graph`` backward differentiates it again); ``asin``,
-``acos``, ``atan`` and ``erfc`` are kernels (``mytorch.tensor``), aliased here as ``arcsin``, ....
+``asin``, ``acos``, ``atan`` and ``erfc`` are kernels (``mytorch.tensor``), aliased here as
+``arcsin``, ...; ``atan2`` is the kernel of that name, with PyTorch's promotion.
 """
 
 from __future__ import annotations
@@ -22,11 +21,9 @@ from typing import Any, cast
 import numpy as np
 
 from mytorch.arguments import check_dim
-from mytorch.function import Context, Function
-from mytorch.tensor import Tensor, acos, asin, atan, cos, exp, expm1, log, log1p, maximum, sin, sqrt
+from mytorch.tensor import Tensor, _apply, acos, asin, atan, cos, exp, expm1, log, log1p, maximum, sin, sqrt
 from mytorch.tensor import abs as _abs
 from mytorch.tensor_index import gather
-from mytorch.tensor_layout import broadcast_tensors
 from mytorch.tensor_math import (
     ValuesIndices,
     clamp,
@@ -44,6 +41,7 @@ from mytorch.tensor_math import sum as _sum
 from mytorch.tensor_math import (
     where as _where_any,
 )
+from mytorch.tensor_order import result_type
 from mytorch.tensor_pointwise import _tensor as _t
 from mytorch.tensor_shape import cat, permute, reshape
 
@@ -198,38 +196,16 @@ def atanh(input: Any) -> Tensor:  # noqa: A002
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
 
-class _Atan2(Function):
-    @staticmethod
-    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
-        y, x = inputs
-        ctx.save_for_backward(y, x)
-        return np.arctan2(y, x)
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> Any:
-        y, x = ctx.saved_arrays
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scaled = grad_output / (x * x + y * y)
-        return scaled * x, -scaled * y
-
-    @staticmethod
-    def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
-        y, x = ctx.saved_arrays
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (tangents[0] * x - tangents[1] * y) / (x * x + y * y)
-
-
 def atan2(input: Any, other: Any) -> Tensor:  # noqa: A002
     """The angle of the point (other, input), ``atan(input / other)`` in the right quadrant, in
     [-pi, pi]; the gradients ``other / r^2`` in input and ``-input / r^2`` in other (NaN at the
     origin, as PyTorch's)."""
-    y, x = _floating(input), _floating(other)
-    if y.dtype != x.dtype:
-        common = np.promote_types(y.dtype, x.dtype)
-        y, x = y.to(common), x.to(common)
-    if y.shape != x.shape:
-        y, x = broadcast_tensors(y, x)
-    return _Atan2.apply(y, x)
+    common = result_type(input, other)  # PyTorch's promotion: a number keeps a float32 tensor float32
+    if common.kind in "biu":
+        from mytorch.dtypes import get_default_dtype
+
+        common = np.dtype(get_default_dtype())
+    return _apply("atan2", (_t(input).to(common), _t(other).to(common)))
 
 
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2

@@ -386,6 +386,7 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "asin": elementwise("inside_unit"),
     "acos": elementwise("inside_unit"),
     "atan": elementwise(),
+    "atan2": broadcasting("real", "nonzero"),
     "gelu": elementwise(),  # the exact form (approximate="none"): tests/test_kernels.py, tests/test_nn_torch.py
     "elu": elementwise("nonzero", alpha=st.floats(0.1, 2.0)),
     "silu": elementwise(),

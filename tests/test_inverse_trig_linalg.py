@@ -98,6 +98,9 @@ def test_atan2_quadrants_broadcasting_and_gradients():
     np.testing.assert_allclose(y.grad.numpy(), (xv / r2).sum(1, keepdims=True), rtol=1e-14)
     np.testing.assert_allclose(x.grad.numpy(), (-yv / r2).sum(0), rtol=1e-14, atol=1e-15)
     assert mt.arctan2(mt.tensor([1.0]), 1.0).item() == pytest.approx(math.pi / 4)
+    assert mt.atan2(mt.tensor([1.0]), 2.0).dtype == mt.float32  # a number does not promote, as in PyTorch
+    assert mt.atan2(mt.tensor([1]), mt.tensor([2])).dtype == mt.float32
+    assert mt.atan2(mt.tensor([1.0], dtype=mt.float64), mt.tensor([2.0])).dtype == mt.float64
     a = mt.tensor([0.3, -1.1], dtype=mt.float64, requires_grad=True)
     (g,) = mt.autograd.grad(mt.atan2(a, a * a + 1).sum(), a, create_graph=True)  # d/da atan2(a, a^2 + 1)
     (h,) = mt.autograd.grad(g.sum(), a)
@@ -259,7 +262,7 @@ def test_against_pytorch():
 
 
 def test_kernel_functions_are_replayed():
-    # asin, acos, atan and erfc were Functions (or a value correction): Replay raised ReplayError
+    # asin, acos, atan, atan2 and erfc were Functions (or a value correction): Replay raised ReplayError
     from mytorch.replay import Replay
 
     mt.manual_seed(0)
@@ -269,7 +272,7 @@ def test_kernel_functions_are_replayed():
     def step(x):
         opt.zero_grad()
         y = model(x).tanh() * 0.9
-        loss = (mt.asin(y) + y.acos() + mt.atan(y * 3) + mt.erfc(y)).sum()
+        loss = (mt.asin(y) + y.acos() + mt.atan(y * 3) + mt.erfc(y) + mt.atan2(y, y * 0.5 + 2)).sum()
         loss.backward()
         opt.step()
         return loss

@@ -338,6 +338,7 @@ CASES: dict[str, list[Case]] = {
     "asin": unary(lambda s: lambda r: r.uniform(-0.9, 0.9, s)),
     "acos": unary(lambda s: lambda r: r.uniform(-0.9, 0.9, s)),
     "atan": unary(normal),
+    "atan2": binary(normal, away_from_zero),
 }
 
 CASE_IDS = [(name, i) for name, cases in CASES.items() for i in range(len(cases))]

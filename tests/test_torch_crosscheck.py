@@ -108,6 +108,7 @@ TORCH: dict[str, Callable[..., Any]] = {
     "asin": torch.asin,
     "acos": torch.acos,
     "atan": torch.atan,
+    "atan2": torch.atan2,
     "maximum": torch.maximum,
     "minimum": torch.minimum,
     "max": lambda x, axis=None, keepdims=False: torch.amax(x, _dims(x, axis), keepdims),
@@ -438,6 +439,7 @@ API: dict[str, tuple[Callable[..., Any], list[tuple[tuple[int, ...], str]]]] = {
     "where": (lambda m, x, y: m.where(x > 0, x, y), [((3, 4), R), ((4,), R)]),
     "where number": (lambda m, x: m.where(x < 0.3, x * 2, 0.0), [((3, 4), R)]),
     "maximum": (lambda m, x, y: m.maximum(x, y), [((3, 4), R), ((3, 1), R)]),
+    "atan2": (lambda m, x, y: m.atan2(x, y) + x.arctan2(y - 2), [((3, 4), R), ((4,), P)]),
     "minimum": (lambda m, x, y: x.minimum(y), [((2, 3, 4), R), ((4,), R)]),
     # products
     "matmul": (lambda m, x, y: m.matmul(x, y), [((2, 3, 4), R), ((4, 5), R)]),

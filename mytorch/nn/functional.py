@@ -1035,6 +1035,27 @@ def atan_jvp(tangents: Sequence[Array], x: Array) -> Array:
     return tangents[0] * _atan_slope(x)
 
 
+def atan2(a: Array, b: Array) -> Array:
+    """y = the angle of the point (b, a), arctan(a / b) in the right quadrant (broadcasting)."""
+    return np.arctan2(a, b)
+
+
+def atan2_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """da = g b / (a² + b²), db = -g a / (a² + b²) (NaN at the origin, as PyTorch's)."""
+    scaled = grad_output / (a * a + b * b)
+    return unbroadcast(scaled * b, a.shape), unbroadcast(-scaled * a, b.shape)
+
+
+def atan2_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
+    """Forward mode: ẏ = (ȧ b - ḃ a) / (a² + b²)."""
+    ta, tb = tangents
+    r2 = a * a + b * b
+    return _full(
+        _add_terms(None if ta is None else ta * b / r2, None if tb is None else -(tb * a) / r2),
+        np.broadcast_shapes(a.shape, b.shape),
+    )
+
+
 def _check_gelu_form(approximate: str) -> None:
     if approximate not in _GELU_FORMS:
         raise ValueError(f"gelu: approximate must be 'tanh' or 'none', got {approximate!r}")
@@ -2389,6 +2410,7 @@ KERNELS: dict[str, Kernel] = {
         _row("asin", reads=X),
         _row("acos", reads=X),
         _row("atan", reads=X),
+        _row("atan2", 2, reads=EACH),
         _row("elu", reads=X),
         _row("silu", reads=X),
         _row("mish", reads=X),
