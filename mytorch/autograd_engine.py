@@ -95,10 +95,18 @@ class _GradModeState(threading.local):
         return _Anomaly.enabled
 
 
-class _Anomaly:
-    """The process-wide ``detect_anomaly`` switch (global, as PyTorch's anomaly mode is)."""
+class _AnomalyState:
+    """The process-wide ``detect_anomaly`` switch (global, as PyTorch's anomaly mode is): the one
+    instance ``_Anomaly``. (An instance's slot: Python 3.11 caches the read of ``_Anomaly.enabled``,
+    which every recorded operation makes, where a class attribute is looked up in full.)"""
 
-    enabled: bool = False
+    __slots__ = ("enabled",)
+
+    def __init__(self) -> None:
+        self.enabled = False
+
+
+_Anomaly = _AnomalyState()
 
 
 _GradMode = _GradModeState()
