@@ -54,6 +54,7 @@ import numpy as np
 
 from mytorch.autograd_engine import (
     _PRUNED,
+    _RECORDING_OFF,
     NO_GRAD,
     Autograd,
     _Anomaly,
@@ -594,7 +595,7 @@ def _attach(
         result._tape = None
         if not fresh and out.base is not None:
             _note_view(result, out, args, arrays)
-    if not _GradMode.enabled:
+    if _RECORDING_OFF and not _GradMode.enabled:  # (the thread-local switch read only while some thread has it off)
         return result
     tape = None
     leaves = None
@@ -1192,7 +1193,7 @@ def _check_inplace(t: Tensor, what: str) -> None:
 
 def _tracked(t: Tensor, other: Any) -> bool:
     """Whether an in-place change of ``t`` by ``other`` is recorded."""
-    return _GradMode.enabled and (t.requires_grad or _wants_grad(other))
+    return (not _RECORDING_OFF or _GradMode.enabled) and (t.requires_grad or _wants_grad(other))
 
 
 def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
