@@ -13,6 +13,7 @@ from typing import Any
 # mytorch.tensor first: loading it loads tensor_numpy, which builds on tensor_math and tensor_shape;
 # tensor_methods then binds the PyTorch-named methods onto Tensor.
 from mytorch import tensor, tensor_methods  # noqa: F401
+from mytorch.arguments import not_in_mytorch
 from mytorch.autograd_engine import (
     NO_GRAD,
     Autograd,
@@ -127,7 +128,10 @@ def _data_on_first_use() -> types.ModuleType:
     def load(name: str) -> Any:
         if name.startswith("__"):  # a probe (copy, pickle, inspect): no reason to load the file
             raise AttributeError(f"module 'mytorch.utils.data' has no attribute {name!r}")
-        return getattr(importlib.import_module("mytorch.data"), name)
+        module = importlib.import_module("mytorch.data")
+        if not hasattr(module, name):
+            raise not_in_mytorch("mytorch.utils.data", name)
+        return getattr(module, name)
 
     def names() -> list[str]:
         return list(importlib.import_module("mytorch.data").__all__)
@@ -155,4 +159,4 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(f"mytorch.{name}")
     if name in _COMPAT:
         return getattr(importlib.import_module("mytorch.compat"), name)
-    raise AttributeError(f"module 'mytorch' has no attribute {name!r}")
+    raise not_in_mytorch("mytorch", name)

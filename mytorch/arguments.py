@@ -52,3 +52,23 @@ def check_dim(op: str, dim: int, ndim: int) -> int:
     if not -ndim <= dim < ndim:
         raise IndexError(f"{op}: dimension {dim} out of range for a {ndim}-D tensor (expected {-ndim} to {ndim - 1})")
     return dim % ndim
+
+
+class NotInMyTorchError(AttributeError):
+    """A PyTorch name that MyTorch does not have (``torch.lgamma``, ``nn.LSTM``): an
+    ``AttributeError``, so ``hasattr`` and ``getattr(module, name, default)`` work as before, whose
+    message says so at the line that used the name."""
+
+
+def not_in_mytorch(module: str, name: str) -> AttributeError:
+    """The error for reading ``name`` from the MyTorch module ``module`` that lacks it: a plain
+    ``AttributeError`` for a private or special name (Python's own probes: copy, pickle,
+    inspect), else a ``NotInMyTorchError`` naming PyTorch's counterpart and where the supported names
+    are listed."""
+    if name.startswith("_"):
+        return AttributeError(f"module {module!r} has no attribute {name!r}")
+    pytorch = "torch" + module[len("mytorch") :]
+    return NotInMyTorchError(
+        f"module {module!r} has no attribute {name!r}: MyTorch does not have PyTorch's {pytorch}.{name} "
+        "(docs/tensor.md lists what a ported script can use)"
+    )

@@ -406,3 +406,10 @@ def cholesky(A: Any, *, upper: bool = False) -> Tensor:  # noqa: N803
     """
     lower = LinalgCholesky.apply(_square("linalg.cholesky", A))
     return _mT(lower) if upper else lower
+
+
+def __getattr__(name: str) -> Any:
+    """A name this module lacks: an error saying MyTorch does not have PyTorch's."""
+    from mytorch.arguments import not_in_mytorch
+
+    raise not_in_mytorch("mytorch.linalg", name)

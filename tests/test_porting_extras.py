@@ -118,3 +118,29 @@ def test_gradcheck_refuses_checks_it_does_not_make():
         mt.autograd.gradcheck(lambda t: t**2, (x,), check_forward_ad=True)
     with pytest.raises(TypeError, match="atoll"):
         mt.autograd.gradcheck(lambda t: t**2, (x,), atoll=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "pytorch"),
+    [
+        ("mytorch", "stft", "torch.stft"),
+        ("mytorch.nn", "LSTM", "torch.nn.LSTM"),
+        ("mytorch.nn.functional", "grid_sample", "torch.nn.functional.grid_sample"),
+        ("mytorch.linalg", "matrix_exp", "torch.linalg.matrix_exp"),
+        ("mytorch.optim", "SparseAdam", "torch.optim.SparseAdam"),
+        ("mytorch.optim.lr_scheduler", "SWALR", "torch.optim.lr_scheduler.SWALR"),
+        ("mytorch.utils.data", "IterableDataset", "torch.utils.data.IterableDataset"),
+    ],
+)
+def test_a_missing_pytorch_name_says_mytorch_does_not_have_it(module, name, pytorch):
+    import importlib
+
+    from mytorch.arguments import NotInMyTorchError
+
+    home = importlib.import_module(module)
+    with pytest.raises(NotInMyTorchError, match=f"MyTorch does not have PyTorch's {pytorch} "):
+        getattr(home, name)
+    assert not hasattr(home, name) and getattr(home, name, 7) == 7  # still an AttributeError
+    with pytest.raises(AttributeError) as private:  # Python's own probes get the plain error
+        getattr(home, "__wrapped__")
+    assert type(private.value) is AttributeError

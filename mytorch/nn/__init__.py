@@ -106,7 +106,9 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(f"mytorch.nn.{_HOME[name]}"), name)
     if name in _SUBMODULES:
         return importlib.import_module(f"mytorch.nn.{name}")
-    raise AttributeError(f"module 'mytorch.nn' has no attribute {name!r}")
+    from mytorch.arguments import not_in_mytorch
+
+    raise not_in_mytorch("mytorch.nn", name)
 
 
 def __dir__() -> list[str]:

@@ -2650,4 +2650,6 @@ def __getattr__(name: str) -> Any:
         return getattr(_tensor_functions(), name)
     if name in _ELSEWHERE:
         return getattr(importlib.import_module(_ELSEWHERE[name]), name)
-    raise AttributeError(f"module 'mytorch.nn.functional' has no attribute {name!r}")
+    from mytorch.arguments import not_in_mytorch
+
+    raise not_in_mytorch("mytorch.nn.functional", name)

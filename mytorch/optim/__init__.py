@@ -11,6 +11,8 @@ layers' ``(W, dW)``, ``(b, db)``) as well as Tensors, PyTorch style::
     optimizer.step()
 """
 
+from typing import Any
+
 from mytorch.optim import lr_scheduler
 from mytorch.optim.adagrad import Adagrad
 from mytorch.optim.adam import Adam, AdamW
@@ -32,3 +34,10 @@ __all__ = [
     "RMSprop",
     "lr_scheduler",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A name this module lacks: an error saying MyTorch does not have PyTorch's."""
+    from mytorch.arguments import not_in_mytorch
+
+    raise not_in_mytorch("mytorch.optim", name)

@@ -569,3 +569,10 @@ class ChainedScheduler:
         """Restore each scheduler's state."""
         for scheduler, saved in zip(self._schedulers, state["_schedulers"]):  # type: ignore[call-overload]
             scheduler.load_state_dict(saved)
+
+
+def __getattr__(name: str) -> Any:
+    """A name this module lacks: an error saying MyTorch does not have PyTorch's."""
+    from mytorch.arguments import not_in_mytorch
+
+    raise not_in_mytorch("mytorch.optim.lr_scheduler", name)
