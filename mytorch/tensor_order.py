@@ -87,19 +87,84 @@ def quantile(
     return stack(rows, 0)
 
 
+def _above(a: Any, b: Any) -> builtins.bool:
+    """``a`` after ``b`` in ascending order, NaN after every number."""
+    return a > b or (a != a and b == b)
+
+
+def _selected_position(row: list[Any], k: int) -> int:
+    """Where in ``row`` the element a median-of-three quickselect for rank ``k`` (from 0) leaves at
+    place ``k`` came from: the partition PyTorch's CPU ``kthvalue`` runs, which decides which of
+    several equal elements is reported."""
+    values, where_from = list(row), list(range(len(row)))
+
+    def swap(i: int, j: int) -> None:
+        values[i], values[j] = values[j], values[i]
+        where_from[i], where_from[j] = where_from[j], where_from[i]
+
+    low, high = 0, len(values) - 1
+    while high > low:
+        if high == low + 1:
+            if _above(values[low], values[high]):
+                swap(low, high)
+            break
+        swap(low + (high - low) // 2, low + 1)  # the pivot: the median of the first, middle and last
+        if _above(values[low + 1], values[high]):
+            swap(low + 1, high)
+        if _above(values[low], values[high]):
+            swap(low, high)
+        if _above(values[low + 1], values[low]):
+            swap(low + 1, low)
+        pivot, i, j = values[low], low + 1, high
+        while True:
+            i += 1
+            while _above(pivot, values[i]):
+                i += 1
+            j -= 1
+            while _above(values[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(low, j)
+        if j <= k:
+            low = i
+        if j >= k:
+            high = j - 1
+    return where_from[k]
+
+
+def _kth_positions(data: np.ndarray, k: int, d: int) -> np.ndarray:
+    """The index along ``d`` of each slice's ``k``-th smallest element (k from 1); among equal
+    elements (or NaNs) the one PyTorch's CPU ``kthvalue`` reports."""
+    rows = np.moveaxis(data, d, -1)
+    shape = rows.shape[:-1]
+    rows = rows.reshape(-1, rows.shape[-1])
+    positions = np.argsort(rows, axis=-1, kind="stable")[:, k - 1]
+    chosen = rows[np.arange(len(rows)), positions]
+    ties = (rows == chosen[:, None]).sum(axis=-1) > 1
+    if rows.dtype.kind in "fc":
+        ties |= np.isnan(chosen)
+    for r in np.flatnonzero(ties):  # only there can another equal element be the one reported
+        positions[r] = _selected_position(rows[r].tolist(), k - 1)
+    return positions.reshape(shape)
+
+
 def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:  # noqa: A002
-    """``(values, indices)``: the ``k``-th smallest element along ``dim`` (k from 1) and where it was."""
+    """``(values, indices)``: the ``k``-th smallest element along ``dim`` (k from 1) and where it
+    was; among equal elements the index PyTorch's CPU kernel gives (that of its quickselect, not
+    the first), and the gradient goes to the element at that index. NaN counts as the largest."""
     x = _tensor(input)
     d = check_dim("kthvalue", dim, max(x.ndim, 1))
     n = x.shape[d] if x.ndim else 1
     if not 1 <= k <= n:
         raise IndexError(f"kthvalue: k={k} is outside 1..{n}")
-    ordered = sort(x, d)
     if not x.ndim:
-        return ordered
-    values, indices = ordered.values.select(d, k - 1), ordered.indices.select(d, k - 1)
-    if keepdim:
-        values, indices = values.unsqueeze(d), indices.unsqueeze(d)
+        return sort(x, d)
+    indices = Tensor(np.expand_dims(_kth_positions(np.asarray(x._data), k, d), d))
+    values = x.gather(d, indices)
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
     return ValuesIndices(values, indices)
 
 
