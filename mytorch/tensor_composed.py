@@ -21,6 +21,7 @@ from typing import Any, cast
 import numpy as np
 
 from mytorch.arguments import check_dim
+from mytorch.function import Context, Function
 from mytorch.tensor import Tensor, _apply, acos, asin, atan, cos, exp, expm1, log, log1p, maximum, sin, sqrt
 from mytorch.tensor import abs as _abs
 from mytorch.tensor_index import gather
@@ -245,15 +246,39 @@ def logit(input: Any, eps: float | None = None) -> Tensor:  # noqa: A002
     return log(p) - log1p(-p)
 
 
+class _ZeroWithSlope(Function):
+    """0 in value, ``g * slope`` in gradient (``slope`` a constant array): where a product's value
+    is fixed by convention but its derivative is not (``xlogy(0, inf)`` is 0, its x-gradient
+    ``log(inf)`` is inf; ``0 * log(inf)`` would make the value NaN)."""
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        ctx.save_for_backward(params["slope"])
+        return np.zeros_like(inputs[0])
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return grad_output * ctx.saved_arrays[0]
+
+    @staticmethod
+    def jvp(ctx: Context, tangent: np.ndarray) -> np.ndarray:
+        return tangent * ctx.saved_arrays[0]
+
+
 def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``x * log(y)``, 0 where x is 0 and y is not NaN (even where y is 0 or inf), as PyTorch's; the
-    gradient in x is ``log(y)``, 0 where x is 0 and y <= 0, as PyTorch's."""
+    gradient in x is ``log(y)`` (inf at x = 0, y = inf), 0 where x is 0 and y <= 0, as PyTorch's."""
     x, y = _floating(input), _floating(other)
-    y_data = np.asarray(y._data)
-    cut = (np.asarray(x._data) == 0) & ((y_data <= 0) | np.isposinf(y_data))
+    x_zero, y_data = np.asarray(x._data) == 0, np.asarray(y._data)
+    cut = x_zero & ((y_data <= 0) | np.isposinf(y_data))
     if cut.any():
         y = where(Tensor(cut), Tensor(np.ones((), y.dtype)), y)
-    return x * log(y)
+    out = x * log(y)
+    at_inf = np.broadcast_to(x_zero & np.isposinf(y_data), out.shape)
+    if at_inf.any():  # the value there is 0 (y replaced by 1 above), the x-gradient log(inf) = inf
+        slope = np.where(at_inf, np.inf, 0.0).astype(x.dtype)
+        out = where(Tensor(at_inf), _ZeroWithSlope.apply(x.expand(*out.shape), slope=slope), out)
+    return out
 
 
 def logaddexp(input: Any, other: Any) -> Tensor:  # noqa: A002

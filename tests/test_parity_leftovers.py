@@ -3,6 +3,7 @@ form (or a hand-worked case) and against PyTorch where it is installed (those pa
 
 * ``kthvalue`` among equal elements reported the first in sorted order; PyTorch's CPU kernel
   reports the one its quickselect leaves at place k (for ``[3, 1, 1, 2, 1]``, k=1: index 2, not 1).
+* ``xlogy(0, inf)``'s gradient in x was 0; it is ``log(inf)`` = inf (the value stays 0), as PyTorch's.
 """
 
 from __future__ import annotations
@@ -48,3 +49,38 @@ def test_kthvalue_indices_match_pytorchs_on_tie_heavy_data():
         ours, theirs = mt.tensor(x).kthvalue(k, d), torch.tensor(x).kthvalue(k, d)
         np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
         np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+
+
+_XLOGY_X = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, -1.0, 2.0]
+_XLOGY_Y = [0.0, -1.0, 1.0, np.inf, -np.inf, np.nan, 0.0, np.inf, np.inf, 2.0]
+
+
+def _xlogy_and_grads(lib: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = lib.tensor(_XLOGY_X, dtype=lib.float64, requires_grad=True)  # type: ignore[attr-defined]
+    y = lib.tensor(_XLOGY_Y, dtype=lib.float64, requires_grad=True)  # type: ignore[attr-defined]
+    out = lib.xlogy(x, y)  # type: ignore[attr-defined]
+    out.sum().backward()
+    return out.detach().numpy(), x.grad.numpy(), y.grad.numpy()
+
+
+def test_xlogy_gradient_in_x_is_log_y_also_at_zero_times_infinity():
+    value, dx, dy = _xlogy_and_grads(mt)
+    # closed forms: value x log y (0 at x = 0 unless y is NaN); d/dx log y (0 at x = 0, y <= 0); d/dy x / y
+    np.testing.assert_array_equal(value, [0, 0, 0, 0, 0, np.nan, -np.inf, np.inf, -np.inf, 2 * np.log(2)])
+    np.testing.assert_array_equal(dx, [0, 0, 0, np.inf, 0, np.nan, -np.inf, np.inf, np.inf, np.log(2)])
+    np.testing.assert_array_equal(dy, [0, 0, 0, 0, 0, np.nan, np.inf, 0, -0.0, 1.0])
+    # x broadcast over y's rows, and the second derivative d/dy (d/dx) = 1 / y (0 at y = inf)
+    x = mt.tensor([0.0], requires_grad=True)
+    y = mt.tensor([[np.inf], [4.0]], requires_grad=True)
+    (gx,) = mt.autograd.grad(mt.xlogy(x, y).sum(), x, create_graph=True)
+    assert gx.tolist() == [np.inf]
+    (gxy,) = mt.autograd.grad(gx.sum(), y)
+    assert gxy.tolist() == [[0.0], [0.25]]
+
+
+def test_xlogy_matches_pytorch_at_every_special_point_but_the_documented_one():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _xlogy_and_grads(mt), _xlogy_and_grads(torch)
+    for a, b in zip(ours[:2], theirs[:2]):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(ours[2][1:], theirs[2][1:])  # y-gradient at (0, 0): ours 0, PyTorch's NaN
