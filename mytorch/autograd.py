@@ -31,7 +31,6 @@ the graph's own values.
 
 from __future__ import annotations
 
-import copy
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -42,7 +41,8 @@ from mytorch import autograd_functional as functional
 from mytorch.autograd_engine import _Anomaly, detect_anomaly, no_grad
 from mytorch.backward_graph import grad
 from mytorch.compat import Variable
-from mytorch.tensor import Tensor, _arrays, _attach
+from mytorch.function import _SavedContext, _UserOp
+from mytorch.tensor import Tensor
 
 __all__ = [
     "Function",
@@ -74,7 +74,7 @@ class set_detect_anomaly:  # noqa: N801 - PyTorch's name
         _Anomaly.enabled = self.previous
 
 
-class FunctionCtx:
+class FunctionCtx(_SavedContext):
     """What one call of a ``Function`` keeps for its backward.
 
     Attributes:
@@ -84,25 +84,19 @@ class FunctionCtx:
     Other values (a shape, a flag) may be stored as attributes: ``ctx.scale = 2.0``.
     """
 
-    def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
-        self.saved_tensors: tuple[Any, ...] = ()
-        self.needs_input_grad = needs_input_grad
-
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep ``tensors`` for ``backward`` (as ``ctx.saved_tensors``)."""
-        self.saved_tensors = tensors
+        self._saved = tensors
 
-    def recorded(self, values: Sequence[Any]) -> FunctionCtx:
-        """This context for a recorded backward (``create_graph=True``): a saved Tensor holding
-        one of the op's inputs or its output is replaced by the Tensor standing for it among
-        ``values``, so that ``backward`` is differentiated through it. Tensors computed inside
-        ``forward`` stay constants, as in PyTorch."""
-        standing = {id(v._data): v for v in values if isinstance(v, Tensor)}
-        ctx = copy.copy(self)
-        ctx.saved_tensors = tuple(
-            standing.get(id(t._data), t) if isinstance(t, Tensor) else t for t in self.saved_tensors
-        )
-        return ctx
+    @staticmethod
+    def _array_id(saved: Any) -> int | None:
+        return id(saved._data) if isinstance(saved, Tensor) else None  # (only a saved Tensor stands for a value)
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """The Tensors given to ``save_for_backward`` (in a recorded backward, the graph's own for
+        the op's inputs and output)."""
+        return self._saved
 
 
 def _array(name: str, i: int, grad: Any, like: np.ndarray) -> np.ndarray | None:
@@ -115,8 +109,10 @@ def _array(name: str, i: int, grad: Any, like: np.ndarray) -> np.ndarray | None:
     return array
 
 
-class Function:
+class Function(_UserOp):
     """Base class of a user-defined differentiable op on Tensors (override the static methods)."""
+
+    _context = FunctionCtx
 
     @staticmethod
     def forward(ctx: FunctionCtx, *inputs: Any) -> Tensor:
@@ -128,58 +124,35 @@ class Function:
         """The gradient of each input given the output's (a Tensor each, or None; one for one input)."""
         raise NotImplementedError("Function.backward: define backward(ctx, grad_output) in the subclass")
 
-    _vjp: Any = None
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Make the subclass's backward kernel: arrays in, ``backward`` on Tensors, arrays out."""
-        super().__init_subclass__(**kwargs)
-
-        def vjp(grad_output: Any, *inputs: Any, ctx: FunctionCtx, out: Any = None) -> tuple[Any, ...]:
-            if not isinstance(grad_output, np.ndarray) or not all(isinstance(x, np.ndarray) for x in inputs):
-                return _recorded_backward(cls, grad_output, inputs, ctx.recorded([*inputs, out]))
-            with no_grad():
-                grads = cls.backward(ctx, Tensor(grad_output))
-            if not isinstance(grads, tuple):
-                grads = (grads,)
-            if len(grads) != len(inputs):
-                raise ValueError(
-                    f"{cls.__name__}.backward: returned {len(grads)} gradient(s) for {len(inputs)} input(s)"
-                )
-            return tuple(_array(cls.__name__, i, g, x) for i, (g, x) in enumerate(zip(grads, inputs)))
-
-        vjp.__name__ = vjp.__qualname__ = f"{cls.__name__}_backward"
-        cls._vjp = staticmethod(vjp)
-
     @classmethod
-    def apply(cls, *inputs: Any) -> Tensor:
-        """Run the op (numbers and arrays among the inputs are constants); recorded like any Tensor op.
+    def _output(cls, ctx: Any, inputs: Sequence[Any], arrays: Sequence[np.ndarray], params: dict[str, Any]) -> Any:
+        """``forward`` on the inputs (each Tensor a new leaf on its array), without recording.
 
         Raises:
             TypeError: ``forward`` did not return a Tensor.
         """
-        arrays = _arrays(inputs)
-        ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a.requires_grad for a in inputs))
         with no_grad():
-            out = cls.forward(ctx, *(Tensor(a._data) if isinstance(a, Tensor) else a for a in inputs))
+            out = cls.forward(ctx, *(Tensor(a._data) if isinstance(a, Tensor) else a for a in inputs), **params)
         if not isinstance(out, Tensor):
             raise TypeError(f"{cls.__name__}.forward: must return a Tensor, got {type(out).__name__}")
-        result = out._data
-        if any(result is x for x in arrays):
-            result = result.view()  # a new array object: the output's gradient must not be its input's
-        return _attach(result, inputs, arrays, cls._vjp, {"ctx": ctx}, saves_output=True, checked=True)
+        return out._data
 
-
-def _recorded_backward(
-    cls: type[Function], grad_output: Any, inputs: Sequence[Any], ctx: FunctionCtx
-) -> tuple[Any, ...]:
-    """``cls.backward`` in a recorded backward pass (``create_graph=True``): it runs on the Tensors
-    standing for the op's values, with recording on, and its Tensors are the gradients."""
-    grad = grad_output if isinstance(grad_output, Tensor) else Tensor(grad_output)
-    grads = cls.backward(ctx, grad)
-    grads = grads if isinstance(grads, tuple) else (grads,)
-    if len(grads) != len(inputs):
-        raise ValueError(f"{cls.__name__}.backward: returned {len(grads)} gradient(s) for {len(inputs)} input(s)")
-    return grads
+    @classmethod
+    def _backward(cls, ctx: Any, grad_output: Any, inputs: Sequence[Any], recorded: bool) -> tuple[Any, ...]:
+        """``backward`` on Tensors: without recording, its gradients taken as arrays; in a recorded
+        backward (``create_graph=True``) on the Tensors standing for the op's values, with recording
+        on, its Tensors the gradients."""
+        if recorded:
+            grads = cls.backward(ctx, grad_output if isinstance(grad_output, Tensor) else Tensor(grad_output))
+        else:
+            with no_grad():
+                grads = cls.backward(ctx, Tensor(grad_output))
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) != len(inputs):
+            raise ValueError(f"{cls.__name__}.backward: returned {len(grads)} gradient(s) for {len(inputs)} input(s)")
+        if recorded:
+            return grads
+        return tuple(_array(cls.__name__, i, g, x) for i, (g, x) in enumerate(zip(grads, inputs)))
 
 
 def backward(
