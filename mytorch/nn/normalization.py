@@ -26,7 +26,7 @@ from mytorch.nn.parameter import Parameter
 from mytorch.tensor import CAPTURE, Tensor, _apply, _GradMode, capturing, rsqrt
 from mytorch.tensor_math import mean, var
 
-__all__ = ["BatchNorm1d", "LayerNorm", "batch_norm", "layer_norm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "batch_norm", "layer_norm"]
 
 
 def _tensor(op: str, value: Any, what: str = "input") -> Tensor:
@@ -223,6 +223,8 @@ class BatchNorm1d(Module):
             batch's statistics are used in both modes.
     """
 
+    _ranks: tuple[int, ...] = (2, 3)  # the input's accepted numbers of axes
+
     weight: Parameter | None
     bias: Parameter | None
     running_mean: Tensor | None
@@ -241,7 +243,7 @@ class BatchNorm1d(Module):
     ) -> None:
         super().__init__()
         if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features <= 0:
-            raise ValueError(f"BatchNorm1d: num_features must be a positive integer, got {num_features!r}")
+            raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, got {num_features!r}")
         self.num_features = int(num_features)
         self.eps = float(eps)
         self.momentum = None if momentum is None else float(momentum)
@@ -276,12 +278,10 @@ class BatchNorm1d(Module):
         Raises:
             ValueError: ``x`` is not (N, C) or (N, C, L) with C = num_features.
         """
-        x = _tensor("BatchNorm1d", x)
-        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            raise ValueError(
-                f"BatchNorm1d({self.num_features}): expected input of shape (N, {self.num_features}) or "
-                f"(N, {self.num_features}, L), got {x.shape}"
-            )
+        name = type(self).__name__
+        x = _tensor(name, x)
+        if x.ndim not in self._ranks or x.shape[1] != self.num_features:
+            raise ValueError(f"{name}({self.num_features}): expected input of shape {self._shapes()}, got {x.shape}")
         factor = 0.0 if self.momentum is None else self.momentum
         counter = self.num_batches_tracked
         if self.training and self.track_running_stats and counter is not None:
@@ -303,9 +303,23 @@ class BatchNorm1d(Module):
             self.eps,
         )
 
+    def _shapes(self) -> str:
+        c = self.num_features
+        return f"(N, {c}) or (N, {c}, L)"
+
     def extra_repr(self) -> str:
         """``num_features, eps=..., momentum=..., affine=..., track_running_stats=...``."""
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
             f"track_running_stats={self.track_running_stats}"
         )
+
+
+class BatchNorm2d(BatchNorm1d):
+    """Batch normalization of (N, C, H, W) inputs over the batch and spatial axes, per channel,
+    as PyTorch's ``nn.BatchNorm2d`` (the arguments and buffers of ``BatchNorm1d``)."""
+
+    _ranks = (4,)
+
+    def _shapes(self) -> str:
+        return f"(N, {self.num_features}, H, W)"

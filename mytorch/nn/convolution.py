@@ -1,0 +1,616 @@
+"""Convolution and pooling on Tensors: ``F.conv1d``/``conv2d``/``conv3d``, ``F.max_pool1d``/``2d``,
+``F.avg_pool1d``/``2d``, ``F.adaptive_avg_pool1d``/``2d``, ``F.adaptive_max_pool1d``/``2d``, and
+their modules ``nn.Conv1d``, ``nn.Conv2d``, ``nn.Conv3d``, ``nn.MaxPool1d``, ``nn.MaxPool2d``,
+``nn.AvgPool1d``, ``nn.AvgPool2d``, ``nn.AdaptiveAvgPool1d``, ``nn.AdaptiveAvgPool2d``,
+``nn.AdaptiveMaxPool1d``, ``nn.AdaptiveMaxPool2d``, as PyTorch's.
+
+No kernel of their own: each is composed of kernels of the table, so gradients, forward mode and
+higher derivatives come with them. The input (padded with ``F.pad``) is cut into one strided
+slice per position of the kernel window (kernel ``index``), the slices stacked on a new axis
+(``stack``); a convolution is then one ``matmul`` of the weight, as a (out, in * window) matrix,
+with those windows; a max pool is ``max`` over the window axis (its gradient goes to the first
+largest element of each window, as PyTorch's), an average pool ``mean``. The cost is one slice
+per window position (9 for a 3x3 kernel), not one per output element.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+from mytorch.dtypes import get_default_dtype
+from mytorch.nn import init
+from mytorch.nn.module import Module
+from mytorch.nn.padding import pad as _pad
+from mytorch.nn.parameter import Parameter
+from mytorch.tensor import Tensor, matmul
+from mytorch.tensor_shape import stack
+
+__all__ = [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "MaxPool1d",
+    "MaxPool2d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "max_pool1d",
+    "max_pool2d",
+]
+
+_PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
+
+
+def _tuple(op: str, name: str, value: Any, nd: int, low: int = 1) -> tuple[int, ...]:
+    """``value`` (an int, or a sequence of ``nd`` ints) as ``nd`` ints, each at least ``low``."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * nd
+    if len(values) != nd or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        raise TypeError(f"{op}: {name} must be an int or {nd} ints, got {value!r}")
+    if any(v < low for v in values):
+        raise ValueError(f"{op}: {name} must be at least {low}, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def _input(op: str, x: Any, nd: int) -> tuple[Tensor, bool]:
+    """``x`` as a batched (N, C, *spatial) Tensor, and whether it came without the batch axis."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op} takes a mytorch Tensor, got {type(x).__name__}; wrap arrays with mytorch.tensor(x)")
+    if x.ndim == nd + 1:
+        return x.unsqueeze(0), True
+    if x.ndim != nd + 2:
+        raise ValueError(f"{op}: expected an input of shape (N, C, {nd} spatial axes) or (C, ...), got {x.shape}")
+    return x, False
+
+
+def _windows(
+    x: Tensor, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...], op: str
+) -> tuple[Tensor, tuple[int, ...]]:
+    """The windows of ``x`` (N, C, *spatial), already padded: (N, C, prod(kernel), *out), window
+    positions in row-major order, and ``out``."""
+    spatial = x.shape[2:]
+    out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(spatial, kernel, stride, dilation, strict=True))
+    if any(o <= 0 for o in out):
+        raise ValueError(
+            f"{op}: the kernel {kernel} (dilation {dilation}) is larger than the padded input's spatial size {spatial}"
+        )
+    slices = []
+    for offsets in itertools.product(*(range(k) for k in kernel)):
+        index = (slice(None), slice(None)) + tuple(
+            slice(o * d, o * d + (m - 1) * s + 1, s) for o, d, m, s in zip(offsets, dilation, out, stride, strict=True)
+        )
+        slices.append(x[index])
+    return (slices[0].unsqueeze(2) if len(slices) == 1 else stack(slices, dim=2)), out
+
+
+def _padding(
+    op: str, padding: Any, nd: int, kernel: tuple[int, ...], dilation: tuple[int, ...], stride: Any
+) -> list[int]:
+    """``F.pad``'s list (last axis first, before and after) for PyTorch's ``padding``: ints,
+    ``"valid"`` (none) or ``"same"`` (the output as large as the input; stride 1 only)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return [0] * (2 * nd)
+        if padding != "same":
+            raise ValueError(f"{op}: padding must be 'valid', 'same' or ints, got {padding!r}")
+        if any(s != 1 for s in _tuple(op, "stride", stride, nd)):
+            raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride!r}")
+        pairs = []
+        for k, d in zip(kernel, dilation, strict=True):
+            total = d * (k - 1)
+            pairs.append((total // 2, total - total // 2))
+    else:
+        pairs = [(p, p) for p in _tuple(op, "padding", padding, nd, low=0)]
+    return [p for pair in reversed(pairs) for p in pair]
+
+
+def _conv(
+    op: str,
+    nd: int,
+    input: Any,  # noqa: A002 - PyTorch's name
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int,
+    padding_mode: str = "zeros",
+) -> Tensor:
+    x, unbatched = _input(op, input, nd)
+    if not isinstance(weight, Tensor) or weight.ndim != nd + 2:
+        raise ValueError(f"{op}: weight must be a Tensor of shape (out, in / groups, {nd} kernel sizes)")
+    out_channels, per_group = weight.shape[:2]
+    kernel = tuple(weight.shape[2:])
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive integer, got {groups!r}")
+    channels = x.shape[1]
+    if channels != per_group * groups or out_channels % groups:
+        raise ValueError(
+            f"{op}: an input of {channels} channels and {groups} group(s) needs a weight of shape (out, in / groups, "
+            f"...) with out a multiple of groups and in = {channels}, got {weight.shape}"
+        )
+    stride_t = _tuple(op, "stride", stride, nd)
+    dilation_t = _tuple(op, "dilation", dilation, nd)
+    pads = _padding(op, padding, nd, kernel, dilation_t, stride)
+    if any(pads):
+        x = _pad(x, pads, mode=_PADDING_MODES[padding_mode])
+    cols, out = _windows(x, kernel, stride_t, dilation_t, op)  # (N, C, K, *out)
+    n, window = x.shape[0], math.prod(kernel)
+    positions = math.prod(out)
+    if groups == 1:
+        y = matmul(weight.reshape(out_channels, channels * window), cols.reshape(n, channels * window, positions))
+    else:
+        w = weight.reshape(groups, out_channels // groups, per_group * window)
+        y = matmul(w, cols.reshape(n, groups, per_group * window, positions))
+    y = y.reshape(n, out_channels, *out)
+    if bias is not None:
+        y = y + bias.reshape(out_channels, *(1,) * nd)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv1d(
+    input: Any,  # noqa: A002 - PyTorch's name
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """PyTorch's ``F.conv1d``: (N, C, L) or (C, L) with a weight (out, C / groups, k)."""
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(
+    input: Any,  # noqa: A002 - PyTorch's name
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """PyTorch's ``F.conv2d``: (N, C, H, W) or (C, H, W) with a weight (out, C / groups, kh, kw);
+    ``padding`` ints, ``"valid"`` or ``"same"``."""
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(
+    input: Any,  # noqa: A002 - PyTorch's name
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """PyTorch's ``F.conv3d``: (N, C, D, H, W) or (C, D, H, W)."""
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+class _ConvNd(Module):
+    nd = 0
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        for what, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"{name}: {what} must be a positive integer, got {value!r}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: in_channels and out_channels must be multiples of groups ({groups})")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {', '.join(_PADDING_MODES)}, got {padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
+        self.kernel_size = _tuple(name, "kernel_size", kernel_size, self.nd)
+        self.stride = _tuple(name, "stride", stride, self.nd)
+        self.dilation = _tuple(name, "dilation", dilation, self.nd)
+        self.padding = padding if isinstance(padding, str) else _tuple(name, "padding", padding, self.nd, low=0)
+        _padding(name, self.padding, self.nd, self.kernel_size, self.dilation, self.stride)  # checked now
+        self.padding_mode = padding_mode
+        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw fresh weights and bias as PyTorch does: uniform in +-1/sqrt(fan_in), fan_in =
+        in_channels / groups * prod(kernel_size)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(self.in_channels // self.groups * math.prod(self.kernel_size))
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The convolution of ``x`` (N, in_channels, *spatial) or unbatched (in_channels, *spatial)."""
+        name = type(self).__name__
+        return _conv(
+            name,
+            self.nd,
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            self.padding_mode,
+        )
+
+    def extra_repr(self) -> str:
+        """PyTorch's: ``in, out, kernel_size=..., stride=...`` and what differs from the defaults."""
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * self.nd:
+            text += f", padding={self.padding!r}"
+        if self.dilation != (1,) * self.nd:
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
+
+
+class Conv1d(_ConvNd):
+    """PyTorch's ``nn.Conv1d``: weight (out, in / groups, k), bias (out,)."""
+
+    nd = 1
+
+
+class Conv2d(_ConvNd):
+    """PyTorch's ``nn.Conv2d``: weight (out, in / groups, kh, kw), bias (out,), drawn as PyTorch
+    draws them; ``padding`` ints, ``"valid"`` or ``"same"``; ``padding_mode`` zeros, reflect,
+    replicate or circular."""
+
+    nd = 2
+
+
+class Conv3d(_ConvNd):
+    """PyTorch's ``nn.Conv3d``: weight (out, in / groups, kd, kh, kw), bias (out,)."""
+
+    nd = 3
+
+
+# --------------------------------------------------------------------------- pooling
+def _pool(
+    op: str,
+    nd: int,
+    input: Any,  # noqa: A002
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+    how: str,
+    count_include_pad: bool = True,
+    divisor_override: Any = None,
+) -> Tensor:
+    x, unbatched = _input(op, input, nd)
+    kernel = _tuple(op, "kernel_size", kernel_size, nd)
+    stride_t = (
+        kernel
+        if stride is None or (isinstance(stride, (tuple, list)) and not stride)
+        else _tuple(op, "stride", stride, nd)
+    )
+    dilation_t = _tuple(op, "dilation", dilation, nd)
+    pads = _tuple(op, "padding", padding, nd, low=0)
+    if any(2 * p > k for p, k in zip(pads, kernel, strict=True)):
+        raise ValueError(
+            f"{op}: padding should be at most half of the kernel size, got padding={padding!r}, kernel_size={kernel}"
+        )
+    extra = [0] * nd
+    if ceil_mode:  # one more window where the last would start inside the input (or its left padding)
+        for i, (n, k, s, d, p) in enumerate(zip(x.shape[2:], kernel, stride_t, dilation_t, pads, strict=True)):
+            span = n + 2 * p - d * (k - 1) - 1
+            out = -(-span // s) + 1
+            if (out - 1) * s >= n + p:
+                out -= 1
+            extra[i] = max((out - 1) * s + d * (k - 1) + 1 - (n + 2 * p), 0)
+    if any(pads) or any(extra):
+        fill = -math.inf if how == "max" else 0.0
+        spec = [v for p, e in zip(reversed(pads), reversed(extra), strict=True) for v in (p, p + e)]
+        if how == "max" and x.dtype.kind != "f":
+            raise TypeError(f"{op}: padding an integer input is not supported")
+        x_padded = _pad(x, spec, value=fill)
+    else:
+        x_padded = x
+    cols, _ = _windows(x_padded, kernel, stride_t, dilation_t, op)
+    if how == "max":
+        y = cols.max(dim=2).values
+    elif divisor_override is not None:
+        y = cols.sum(dim=2) / divisor_override
+    elif count_include_pad and not any(extra):
+        y = cols.mean(dim=2)
+    else:  # divide by the count of the window's elements inside the input (and, with count_include_pad, its padding)
+        ones = Tensor(np.ones((1, 1, *x.shape[2:]), dtype=x.dtype))
+        if any(pads):
+            ones = _pad(ones, [v for p in reversed(pads) for v in (p, p)], value=1.0 if count_include_pad else 0.0)
+        if any(extra):
+            ones = _pad(ones, [v for e in reversed(extra) for v in (0, e)], value=0.0)
+        counts, _ = _windows(ones, kernel, stride_t, dilation_t, op)
+        y = cols.sum(dim=2) / counts.sum(dim=2)
+    return y.squeeze(0) if unbatched else y
+
+
+def max_pool1d(
+    input: Any,  # noqa: A002 - PyTorch's name
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.max_pool1d`` (``return_indices`` is not supported)."""
+    _no_indices("max_pool1d", return_indices)
+    return _pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, "max")
+
+
+def max_pool2d(
+    input: Any,  # noqa: A002 - PyTorch's name
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.max_pool2d``: the gradient goes to the first largest element of each window
+    (``return_indices`` is not supported)."""
+    _no_indices("max_pool2d", return_indices)
+    return _pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, "max")
+
+
+def avg_pool1d(
+    input: Any,  # noqa: A002 - PyTorch's name
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.avg_pool1d``."""
+    return _pool("avg_pool1d", 1, input, kernel_size, stride, padding, 1, ceil_mode, "avg", count_include_pad)
+
+
+def avg_pool2d(
+    input: Any,  # noqa: A002 - PyTorch's name
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: Any = None,
+) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.avg_pool2d``."""
+    return _pool(
+        "avg_pool2d", 2, input, kernel_size, stride, padding, 1, ceil_mode, "avg", count_include_pad, divisor_override
+    )
+
+
+def _no_indices(op: str, return_indices: bool) -> None:
+    if return_indices:
+        raise NotImplementedError(f"{op}: return_indices=True is not supported by MyTorch (there is no max_unpool)")
+
+
+def _adaptive(op: str, nd: int, input: Any, output_size: Any, how: str) -> Tensor:  # noqa: A002
+    x, unbatched = _input(op, input, nd)
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * nd
+    if len(sizes) != nd:
+        raise ValueError(f"{op}: output_size must be an int or {nd} ints (or None), got {output_size!r}")
+    spatial = x.shape[2:]
+    sizes = tuple(n if s is None else int(s) for s, n in zip(sizes, spatial, strict=True))
+    if any(s <= 0 for s in sizes):
+        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+    if all(n % s == 0 for n, s in zip(spatial, sizes, strict=True)):  # equal windows: one pool
+        kernel = tuple(n // s for n, s in zip(spatial, sizes, strict=True))
+        y = _pool(op, nd, x, kernel, kernel, 0, 1, False, how)
+    else:  # window i spans [floor(i n / s), ceil((i + 1) n / s)) along each axis
+        cells = []
+        for cell in itertools.product(*(range(s) for s in sizes)):
+            index = (slice(None), slice(None)) + tuple(
+                slice((i * n) // s, -((-(i + 1) * n) // s)) for i, n, s in zip(cell, spatial, sizes, strict=True)
+            )
+            part = x[index].flatten(2)
+            cells.append(part.max(dim=2).values if how == "max" else part.mean(dim=2))
+        y = stack(cells, dim=2).reshape(x.shape[0], x.shape[1], *sizes)
+    return y.squeeze(0) if unbatched else y
+
+
+def adaptive_avg_pool1d(input: Any, output_size: Any) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.adaptive_avg_pool1d``."""
+    return _adaptive("adaptive_avg_pool1d", 1, input, output_size, "avg")
+
+
+def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.adaptive_avg_pool2d``: windows [floor(i n / s), ceil((i + 1) n / s))."""
+    return _adaptive("adaptive_avg_pool2d", 2, input, output_size, "avg")
+
+
+def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = False) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.adaptive_max_pool1d`` (``return_indices`` is not supported)."""
+    _no_indices("adaptive_max_pool1d", return_indices)
+    return _adaptive("adaptive_max_pool1d", 1, input, output_size, "max")
+
+
+def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.adaptive_max_pool2d`` (``return_indices`` is not supported)."""
+    _no_indices("adaptive_max_pool2d", return_indices)
+    return _adaptive("adaptive_max_pool2d", 2, input, output_size, "max")
+
+
+class _MaxPoolNd(Module):
+    nd = 0
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        _no_indices(type(self).__name__, return_indices)
+        self.kernel_size, self.stride, self.padding = kernel_size, kernel_size if stride is None else stride, padding
+        self.dilation, self.ceil_mode = dilation, bool(ceil_mode)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The largest element of each window."""
+        return _pool(
+            type(self).__name__,
+            self.nd,
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            "max",
+        )
+
+    def extra_repr(self) -> str:
+        """PyTorch's."""
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
+
+
+class MaxPool1d(_MaxPoolNd):
+    """PyTorch's ``nn.MaxPool1d``."""
+
+    nd = 1
+
+
+class MaxPool2d(_MaxPoolNd):
+    """PyTorch's ``nn.MaxPool2d``: the gradient goes to the first largest element of each window."""
+
+    nd = 2
+
+
+class _AvgPoolNd(Module):
+    nd = 0
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: Any = None,
+    ) -> None:
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, kernel_size if stride is None else stride, padding
+        self.ceil_mode, self.count_include_pad, self.divisor_override = (
+            bool(ceil_mode),
+            bool(count_include_pad),
+            divisor_override,
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The mean of each window."""
+        return _pool(
+            type(self).__name__,
+            self.nd,
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            1,
+            self.ceil_mode,
+            "avg",
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+    def extra_repr(self) -> str:
+        """PyTorch's."""
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool1d(_AvgPoolNd):
+    """PyTorch's ``nn.AvgPool1d``."""
+
+    nd = 1
+
+
+class AvgPool2d(_AvgPoolNd):
+    """PyTorch's ``nn.AvgPool2d``."""
+
+    nd = 2
+
+
+class _AdaptiveNd(Module):
+    nd = 0
+    how = "avg"
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__()
+        _no_indices(type(self).__name__, return_indices)
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``output_size`` windows per axis, as even as the input allows."""
+        return _adaptive(type(self).__name__, self.nd, x, self.output_size, self.how)
+
+    def extra_repr(self) -> str:
+        """PyTorch's."""
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptiveNd):
+    """PyTorch's ``nn.AdaptiveAvgPool1d``."""
+
+    nd = 1
+
+
+class AdaptiveAvgPool2d(_AdaptiveNd):
+    """PyTorch's ``nn.AdaptiveAvgPool2d`` (``(1, 1)``: global average pooling)."""
+
+    nd = 2
+
+
+class AdaptiveMaxPool1d(_AdaptiveNd):
+    """PyTorch's ``nn.AdaptiveMaxPool1d``."""
+
+    nd, how = 1, "max"
+
+
+class AdaptiveMaxPool2d(_AdaptiveNd):
+    """PyTorch's ``nn.AdaptiveMaxPool2d``."""
+
+    nd, how = 2, "max"

@@ -1,0 +1,147 @@
+"""nn.Conv1d/2d/3d, the max, average and adaptive pools and BatchNorm2d (mytorch/nn/convolution.py):
+values and gradients against PyTorch where it is installed, central differences, forward mode
+and second derivatives everywhere (composed of kernels, so all come from the table)."""
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+import mytorch.nn as nn
+import mytorch.nn.functional as F
+from mytorch.autograd import gradcheck
+from mytorch.func import jacfwd, jacrev
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - PyTorch is optional
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+
+
+def _data(seed, *shape):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def _both(fn_mt, fn_torch, arrays):
+    """fn on MyTorch and PyTorch tensors of ``arrays`` (float64): outputs and every input's gradient."""
+    ours = [mt.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y, z = fn_mt(*ours), fn_torch(*theirs)
+    weights = _data(99, *z.shape)
+    (y * mt.tensor(weights)).sum().backward()
+    (z * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), z.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+CONV = [
+    (2, (2, 3, 7, 6), (4, 3, 3, 2), dict(stride=1, padding=0)),
+    (2, (2, 4, 8, 8), (6, 2, 3, 3), dict(stride=2, padding=1, groups=2)),
+    (2, (1, 2, 9, 7), (3, 2, 3, 3), dict(dilation=(2, 1), padding="same")),
+    (2, (3, 5, 5), (2, 3, 2, 2), dict(stride=(2, 1), padding=(1, 0))),  # unbatched
+    (1, (2, 3, 10), (4, 3, 3), dict(stride=3, padding=2, dilation=2)),
+    (3, (1, 2, 4, 5, 4), (2, 2, 2, 3, 2), dict(padding=1)),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize(("nd", "x_shape", "w_shape", "options"), CONV)
+def test_conv_matches_pytorch(nd, x_shape, w_shape, options):
+    ours, theirs = getattr(F, f"conv{nd}d"), getattr(torch.nn.functional, f"conv{nd}d")
+    arrays = [_data(1, *x_shape), _data(2, *w_shape), _data(3, w_shape[0])]
+    _both(lambda x, w, b: ours(x, w, b, **options), lambda x, w, b: theirs(x, w, b, **options), arrays)
+
+
+POOL = [
+    ("max_pool2d", (2, 3, 6, 7), dict(kernel_size=2)),
+    ("max_pool2d", (2, 2, 7, 7), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ("max_pool2d", (1, 2, 8, 8), dict(kernel_size=(2, 3), stride=(2, 1), dilation=2)),
+    ("max_pool1d", (2, 3, 9), dict(kernel_size=3, stride=2, padding=1)),
+    ("avg_pool2d", (2, 3, 6, 7), dict(kernel_size=2)),
+    ("avg_pool2d", (2, 2, 7, 7), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ("avg_pool2d", (2, 2, 7, 7), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)),
+    ("avg_pool2d", (2, 2, 6, 6), dict(kernel_size=3, padding=1, divisor_override=2)),
+    ("avg_pool1d", (2, 3, 9), dict(kernel_size=4, stride=3, padding=2, count_include_pad=False)),
+    ("adaptive_avg_pool2d", (2, 3, 7, 5), dict(output_size=(3, 2))),
+    ("adaptive_avg_pool2d", (2, 3, 6, 4), dict(output_size=(1, 1))),
+    ("adaptive_max_pool2d", (2, 3, 7, 5), dict(output_size=(3, None))),
+    ("adaptive_avg_pool1d", (3, 10), dict(output_size=4)),  # unbatched
+]
+
+
+@needs_torch
+@pytest.mark.parametrize(("name", "shape", "options"), POOL)
+def test_pools_match_pytorch(name, shape, options):
+    ours, theirs = getattr(F, name), getattr(torch.nn.functional, name)
+    _both(lambda x: ours(x, **options), lambda x: theirs(x, **options), [_data(4, *shape)])
+
+
+@needs_torch
+def test_max_pool_gradient_goes_to_the_first_largest_as_in_pytorch():
+    x = np.array([[[[0.0, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, 0.0, 0.0]]]])  # ties, as after a relu
+    _both(lambda t: F.max_pool2d(t, 2, 1), lambda t: torch.nn.functional.max_pool2d(t, 2, 1), [x])
+
+
+def test_conv_and_pool_gradients_forward_mode_and_second_derivatives():
+    x = mt.tensor(_data(5, 1, 2, 5, 4), requires_grad=True)
+    w = mt.tensor(_data(6, 2, 2, 3, 2), requires_grad=True)
+
+    def net(x, w):
+        return F.max_pool2d(F.conv2d(x, w, padding=1, stride=(1, 2)).tanh(), 2, ceil_mode=True)
+
+    assert gradcheck(net, (x, w))
+    np.testing.assert_allclose(jacfwd(net, argnums=1)(x, w).numpy(), jacrev(net, argnums=1)(x, w).numpy(), atol=1e-12)
+    v = mt.tensor(_data(8, *x.shape))
+
+    def mixed(w):  # <d/dx of sum(net**2), v>, a function of w
+        (gx,) = mt.autograd.grad(net(x, w).square().sum(), x, create_graph=True)
+        return (gx * v).sum()
+
+    (second,) = mt.autograd.grad(mixed(w), w)
+    step, flat = 1e-6, w.detach().numpy().ravel()
+    for i in (0, 5, 11):
+        up, down = flat.copy(), flat.copy()
+        up[i] += step
+        down[i] -= step
+        numeric = (mixed(mt.tensor(up.reshape(w.shape))) - mixed(mt.tensor(down.reshape(w.shape)))).item() / (2 * step)
+        assert abs(second.numpy().ravel()[i] - numeric) < 1e-6 * max(1.0, abs(numeric))
+
+
+@needs_torch
+def test_modules_draw_like_pytorch_and_a_cnn_step_matches():
+    mt.manual_seed(0)
+    conv = nn.Conv2d(1, 4, 3, padding=1, dtype=mt.float64)
+    assert conv.weight.shape == (4, 1, 3, 3) and conv.bias.shape == (4,)
+    assert np.abs(conv.weight.numpy()).max() <= 1 / 3 and np.abs(conv.bias.numpy()).max() <= 1 / 3
+    assert repr(conv) == "Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
+    layers = [nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+    ours = nn.Sequential(*layers, nn.Linear(4, 3)).double()
+    theirs = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(4, 3),
+    ).double()  # fmt: skip
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    x, y = _data(7, 5, 1, 8, 8), np.array([0, 1, 2, 0, 1])
+    a = F.cross_entropy(ours(mt.tensor(x)), mt.tensor(y))
+    b = torch.nn.functional.cross_entropy(theirs(torch.tensor(x)), torch.tensor(y))
+    a.backward()
+    b.backward()
+    assert abs(a.item() - b.item()) < 1e-12
+    np.testing.assert_allclose(ours[0].weight.grad.numpy(), theirs[0].weight.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours[1].running_var.numpy(), theirs[1].running_var.numpy(), rtol=1e-12)
+
+
+def test_errors_say_what_is_wrong():
+    with pytest.raises(ValueError, match=r"expected input of shape \(N, 3, H, W\)"):
+        nn.BatchNorm2d(3)(mt.zeros(2, 3))
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        F.conv2d(mt.zeros(1, 1, 2, 2), mt.zeros(1, 1, 3, 3))
+    with pytest.raises(ValueError, match="in = 3"):
+        F.conv2d(mt.zeros(1, 3, 4, 4), mt.zeros(2, 2, 3, 3))
+    with pytest.raises(ValueError, match="needs stride 1"):
+        nn.Conv2d(1, 1, 3, stride=2, padding="same")
+    with pytest.raises(NotImplementedError, match="return_indices"):
+        nn.MaxPool2d(2, return_indices=True)
+    with pytest.raises(TypeError, match="mytorch.tensor"):
+        F.max_pool2d(np.zeros((1, 1, 2, 2)), 2)
