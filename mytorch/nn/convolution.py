@@ -204,6 +204,10 @@ def conv3d(
 
 
 class _ConvNd(Module):
+    """PyTorch's ``nn.ConvNd`` for ``nd`` spatial axes: weight (out, in / groups, *kernel_size) and
+    bias (out,), drawn as PyTorch draws them; ``padding`` ints, ``"valid"`` or ``"same"``;
+    ``padding_mode`` zeros, reflect, replicate or circular."""
+
     nd = 0
 
     def __init__(
@@ -280,26 +284,6 @@ class _ConvNd(Module):
         if self.padding_mode != "zeros":
             text += f", padding_mode={self.padding_mode}"
         return text
-
-
-class Conv1d(_ConvNd):
-    """PyTorch's ``nn.Conv1d``: weight (out, in / groups, k), bias (out,)."""
-
-    nd = 1
-
-
-class Conv2d(_ConvNd):
-    """PyTorch's ``nn.Conv2d``: weight (out, in / groups, kh, kw), bias (out,), drawn as PyTorch
-    draws them; ``padding`` ints, ``"valid"`` or ``"same"``; ``padding_mode`` zeros, reflect,
-    replicate or circular."""
-
-    nd = 2
-
-
-class Conv3d(_ConvNd):
-    """PyTorch's ``nn.Conv3d``: weight (out, in / groups, kd, kh, kw), bias (out,)."""
-
-    nd = 3
 
 
 # --------------------------------------------------------------------------- pooling
@@ -509,18 +493,6 @@ class _MaxPoolNd(Module):
         )
 
 
-class MaxPool1d(_MaxPoolNd):
-    """PyTorch's ``nn.MaxPool1d``."""
-
-    nd = 1
-
-
-class MaxPool2d(_MaxPoolNd):
-    """PyTorch's ``nn.MaxPool2d``: the gradient goes to the first largest element of each window."""
-
-    nd = 2
-
-
 class _AvgPoolNd(Module):
     nd = 0
 
@@ -562,18 +534,6 @@ class _AvgPoolNd(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool1d(_AvgPoolNd):
-    """PyTorch's ``nn.AvgPool1d``."""
-
-    nd = 1
-
-
-class AvgPool2d(_AvgPoolNd):
-    """PyTorch's ``nn.AvgPool2d``."""
-
-    nd = 2
-
-
 class _AdaptiveNd(Module):
     nd = 0
     how = "avg"
@@ -592,25 +552,19 @@ class _AdaptiveNd(Module):
         return f"output_size={self.output_size}"
 
 
-class AdaptiveAvgPool1d(_AdaptiveNd):
-    """PyTorch's ``nn.AdaptiveAvgPool1d``."""
-
-    nd = 1
-
-
-class AdaptiveAvgPool2d(_AdaptiveNd):
-    """PyTorch's ``nn.AdaptiveAvgPool2d`` (``(1, 1)``: global average pooling)."""
-
-    nd = 2
+def _sized(base: type, name: str, doc: str, **attributes: Any) -> Any:
+    """The module class ``name``: ``base`` for a number of spatial axes (``nd``) and pool (``how``)."""
+    return type(name, (base,), {"__doc__": doc, "__module__": __name__, **attributes})
 
 
-class AdaptiveMaxPool1d(_AdaptiveNd):
-    """PyTorch's ``nn.AdaptiveMaxPool1d``."""
-
-    nd, how = 1, "max"
-
-
-class AdaptiveMaxPool2d(_AdaptiveNd):
-    """PyTorch's ``nn.AdaptiveMaxPool2d``."""
-
-    nd, how = 2, "max"
+Conv1d = _sized(_ConvNd, "Conv1d", "PyTorch's ``nn.Conv1d``: weight (out, in / groups, k), bias (out,).", nd=1)
+Conv2d = _sized(_ConvNd, "Conv2d", "PyTorch's ``nn.Conv2d``: weight (out, in / groups, kh, kw), bias (out,).", nd=2)
+Conv3d = _sized(_ConvNd, "Conv3d", "PyTorch's ``nn.Conv3d``: weight (out, in / groups, kd, kh, kw), bias (out,).", nd=3)
+MaxPool1d = _sized(_MaxPoolNd, "MaxPool1d", "PyTorch's ``nn.MaxPool1d``.", nd=1)
+MaxPool2d = _sized(_MaxPoolNd, "MaxPool2d", "PyTorch's ``nn.MaxPool2d`` (gradient: each window's first max).", nd=2)
+AvgPool1d = _sized(_AvgPoolNd, "AvgPool1d", "PyTorch's ``nn.AvgPool1d``.", nd=1)
+AvgPool2d = _sized(_AvgPoolNd, "AvgPool2d", "PyTorch's ``nn.AvgPool2d``.", nd=2)
+AdaptiveAvgPool1d = _sized(_AdaptiveNd, "AdaptiveAvgPool1d", "PyTorch's ``nn.AdaptiveAvgPool1d``.", nd=1)
+AdaptiveAvgPool2d = _sized(_AdaptiveNd, "AdaptiveAvgPool2d", "PyTorch's ``nn.AdaptiveAvgPool2d``.", nd=2)
+AdaptiveMaxPool1d = _sized(_AdaptiveNd, "AdaptiveMaxPool1d", "PyTorch's ``nn.AdaptiveMaxPool1d``.", nd=1, how="max")
+AdaptiveMaxPool2d = _sized(_AdaptiveNd, "AdaptiveMaxPool2d", "PyTorch's ``nn.AdaptiveMaxPool2d``.", nd=2, how="max")
