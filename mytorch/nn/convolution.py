@@ -15,6 +15,7 @@ per window position (9 for a 3x3 kernel), not one per output element.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 from typing import Any
@@ -163,44 +164,32 @@ def _conv(
     return y.squeeze(0) if unbatched else y
 
 
-def conv1d(
-    input: Any,  # noqa: A002 - PyTorch's name
-    weight: Any,
-    bias: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-) -> Tensor:
-    """PyTorch's ``F.conv1d``: (N, C, L) or (C, L) with a weight (out, C / groups, k)."""
-    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+def _conv_function(nd: int, doc: str) -> Any:
+    name = f"conv{nd}d"
+
+    def conv(
+        input: Any,  # noqa: A002 - PyTorch's name
+        weight: Any,
+        bias: Any = None,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+    ) -> Tensor:
+        return _conv(name, nd, input, weight, bias, stride, padding, dilation, groups)
+
+    conv.__name__ = conv.__qualname__ = name
+    conv.__doc__ = doc
+    return conv
 
 
-def conv2d(
-    input: Any,  # noqa: A002 - PyTorch's name
-    weight: Any,
-    bias: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-) -> Tensor:
+conv1d = _conv_function(1, "PyTorch's ``F.conv1d``: (N, C, L) or (C, L) with a weight (out, C / groups, k).")
+conv2d = _conv_function(
+    2,
     """PyTorch's ``F.conv2d``: (N, C, H, W) or (C, H, W) with a weight (out, C / groups, kh, kw);
-    ``padding`` ints, ``"valid"`` or ``"same"``."""
-    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
-
-
-def conv3d(
-    input: Any,  # noqa: A002 - PyTorch's name
-    weight: Any,
-    bias: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-) -> Tensor:
-    """PyTorch's ``F.conv3d``: (N, C, D, H, W) or (C, D, H, W)."""
-    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+    ``padding`` ints, ``"valid"`` or ``"same"``.""",
+)
+conv3d = _conv_function(3, "PyTorch's ``F.conv3d``: (N, C, D, H, W) or (C, D, H, W).")
 
 
 class _ConvNd(Module):
@@ -347,60 +336,44 @@ def _pool(
     return y.squeeze(0) if unbatched else y
 
 
-def max_pool1d(
-    input: Any,  # noqa: A002 - PyTorch's name
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-) -> Tensor:  # noqa: A002
-    """PyTorch's ``F.max_pool1d`` (``return_indices`` is not supported)."""
-    _no_indices("max_pool1d", return_indices)
-    return _pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, "max")
+def _pool_functions(nd: int) -> tuple[Any, Any]:
+    """PyTorch's ``F.max_poolNd`` and ``F.avg_poolNd`` for ``nd`` spatial axes."""
+    max_name, avg_name = f"max_pool{nd}d", f"avg_pool{nd}d"
+
+    def max_pool(
+        input: Any,  # noqa: A002 - PyTorch's name
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        ceil_mode: bool = False,
+        return_indices: bool = False,
+    ) -> Tensor:
+        _no_indices(max_name, return_indices)
+        return _pool(max_name, nd, input, kernel_size, stride, padding, dilation, ceil_mode, "max")
+
+    def avg_pool(
+        input: Any,  # noqa: A002 - PyTorch's name
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: Any = None,
+    ) -> Tensor:
+        return _pool(
+            avg_name, nd, input, kernel_size, stride, padding, 1, ceil_mode, "avg", count_include_pad, divisor_override
+        )
+
+    max_pool.__name__ = max_pool.__qualname__ = max_name
+    max_pool.__doc__ = f"PyTorch's ``F.{max_name}``: the gradient goes to each window's first largest element."
+    avg_pool.__name__ = avg_pool.__qualname__ = avg_name
+    avg_pool.__doc__ = f"PyTorch's ``F.{avg_name}`` (``count_include_pad``, ``divisor_override``)."
+    return max_pool, avg_pool
 
 
-def max_pool2d(
-    input: Any,  # noqa: A002 - PyTorch's name
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-) -> Tensor:  # noqa: A002
-    """PyTorch's ``F.max_pool2d``: the gradient goes to the first largest element of each window
-    (``return_indices`` is not supported)."""
-    _no_indices("max_pool2d", return_indices)
-    return _pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, "max")
-
-
-def avg_pool1d(
-    input: Any,  # noqa: A002 - PyTorch's name
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-) -> Tensor:  # noqa: A002
-    """PyTorch's ``F.avg_pool1d``."""
-    return _pool("avg_pool1d", 1, input, kernel_size, stride, padding, 1, ceil_mode, "avg", count_include_pad)
-
-
-def avg_pool2d(
-    input: Any,  # noqa: A002 - PyTorch's name
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: Any = None,
-) -> Tensor:  # noqa: A002
-    """PyTorch's ``F.avg_pool2d``."""
-    return _pool(
-        "avg_pool2d", 2, input, kernel_size, stride, padding, 1, ceil_mode, "avg", count_include_pad, divisor_override
-    )
+max_pool1d, avg_pool1d = _pool_functions(1)
+max_pool2d, avg_pool2d = _pool_functions(2)
 
 
 def _no_indices(op: str, return_indices: bool) -> None:
@@ -432,124 +405,58 @@ def _adaptive(op: str, nd: int, input: Any, output_size: Any, how: str) -> Tenso
     return y.squeeze(0) if unbatched else y
 
 
-def adaptive_avg_pool1d(input: Any, output_size: Any) -> Tensor:  # noqa: A002
-    """PyTorch's ``F.adaptive_avg_pool1d``."""
-    return _adaptive("adaptive_avg_pool1d", 1, input, output_size, "avg")
+def _adaptive_function(nd: int, how: str) -> Any:
+    name = f"adaptive_{how}_pool{nd}d"
+
+    def adaptive(input: Any, output_size: Any, return_indices: bool = False) -> Tensor:  # noqa: A002
+        _no_indices(name, return_indices)
+        return _adaptive(name, nd, input, output_size, how)
+
+    adaptive.__name__ = adaptive.__qualname__ = name
+    adaptive.__doc__ = (
+        f"PyTorch's ``F.{name}``: window i of n elements into s spans [floor(i n / s), ceil((i + 1) n / s))."
+    )
+    return adaptive
 
 
-def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:  # noqa: A002
-    """PyTorch's ``F.adaptive_avg_pool2d``: windows [floor(i n / s), ceil((i + 1) n / s))."""
-    return _adaptive("adaptive_avg_pool2d", 2, input, output_size, "avg")
+adaptive_avg_pool1d, adaptive_avg_pool2d = _adaptive_function(1, "avg"), _adaptive_function(2, "avg")
+adaptive_max_pool1d, adaptive_max_pool2d = _adaptive_function(1, "max"), _adaptive_function(2, "max")
 
 
-def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = False) -> Tensor:  # noqa: A002
-    """PyTorch's ``F.adaptive_max_pool1d`` (``return_indices`` is not supported)."""
-    _no_indices("adaptive_max_pool1d", return_indices)
-    return _adaptive("adaptive_max_pool1d", 1, input, output_size, "max")
+class _PoolNd(Module):
+    """A pooling module: its arguments are those of its function (``F.max_pool2d`` for
+    ``MaxPool2d``) but the input, kept as attributes and given to the function in ``forward``."""
 
+    function: Any = None  # the F. function, a staticmethod of each class
+    repr_names: tuple[str, ...] = ()
 
-def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False) -> Tensor:  # noqa: A002
-    """PyTorch's ``F.adaptive_max_pool2d`` (``return_indices`` is not supported)."""
-    _no_indices("adaptive_max_pool2d", return_indices)
-    return _adaptive("adaptive_max_pool2d", 2, input, output_size, "max")
-
-
-class _MaxPoolNd(Module):
-    nd = 0
-
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        dilation: Any = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
-        _no_indices(type(self).__name__, return_indices)
-        self.kernel_size, self.stride, self.padding = kernel_size, kernel_size if stride is None else stride, padding
-        self.dilation, self.ceil_mode = dilation, bool(ceil_mode)
+        signature = inspect.signature(self.function)
+        try:
+            bound = signature.bind(None, *args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"{type(self).__name__}: {error}") from None
+        bound.apply_defaults()
+        options = dict(bound.arguments)
+        del options["input"]
+        _no_indices(type(self).__name__, options.get("return_indices", False))
+        if "stride" in options and options["stride"] is None:
+            options["stride"] = options["kernel_size"]
+        self._options = list(options)
+        for name, value in options.items():
+            setattr(self, name, value)
 
     def forward(self, x: Tensor) -> Tensor:
-        """The largest element of each window."""
-        return _pool(
-            type(self).__name__,
-            self.nd,
-            x,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            "max",
-        )
+        """The function applied to ``x`` with the module's arguments."""
+        return self.function(x, **{name: getattr(self, name) for name in self._options})
 
     def extra_repr(self) -> str:
         """PyTorch's."""
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}, "
-            f"ceil_mode={self.ceil_mode}"
-        )
+        return ", ".join(f"{name}={getattr(self, name)}" for name in self.repr_names)
 
 
-class _AvgPoolNd(Module):
-    nd = 0
-
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: Any = None,
-    ) -> None:
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, kernel_size if stride is None else stride, padding
-        self.ceil_mode, self.count_include_pad, self.divisor_override = (
-            bool(ceil_mode),
-            bool(count_include_pad),
-            divisor_override,
-        )
-
-    def forward(self, x: Tensor) -> Tensor:
-        """The mean of each window."""
-        return _pool(
-            type(self).__name__,
-            self.nd,
-            x,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            1,
-            self.ceil_mode,
-            "avg",
-            self.count_include_pad,
-            self.divisor_override,
-        )
-
-    def extra_repr(self) -> str:
-        """PyTorch's."""
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class _AdaptiveNd(Module):
-    nd = 0
-    how = "avg"
-
-    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        super().__init__()
-        _no_indices(type(self).__name__, return_indices)
-        self.output_size = output_size
-
-    def forward(self, x: Tensor) -> Tensor:
-        """``output_size`` windows per axis, as even as the input allows."""
-        return _adaptive(type(self).__name__, self.nd, x, self.output_size, self.how)
-
-    def extra_repr(self) -> str:
-        """PyTorch's."""
-        return f"output_size={self.output_size}"
+_MAX, _AVG = ("kernel_size", "stride", "padding", "dilation", "ceil_mode"), ("kernel_size", "stride", "padding")
 
 
 def _sized(base: type, name: str, doc: str, **attributes: Any) -> Any:
@@ -560,11 +467,16 @@ def _sized(base: type, name: str, doc: str, **attributes: Any) -> Any:
 Conv1d = _sized(_ConvNd, "Conv1d", "PyTorch's ``nn.Conv1d``: weight (out, in / groups, k), bias (out,).", nd=1)
 Conv2d = _sized(_ConvNd, "Conv2d", "PyTorch's ``nn.Conv2d``: weight (out, in / groups, kh, kw), bias (out,).", nd=2)
 Conv3d = _sized(_ConvNd, "Conv3d", "PyTorch's ``nn.Conv3d``: weight (out, in / groups, kd, kh, kw), bias (out,).", nd=3)
-MaxPool1d = _sized(_MaxPoolNd, "MaxPool1d", "PyTorch's ``nn.MaxPool1d``.", nd=1)
-MaxPool2d = _sized(_MaxPoolNd, "MaxPool2d", "PyTorch's ``nn.MaxPool2d`` (gradient: each window's first max).", nd=2)
-AvgPool1d = _sized(_AvgPoolNd, "AvgPool1d", "PyTorch's ``nn.AvgPool1d``.", nd=1)
-AvgPool2d = _sized(_AvgPoolNd, "AvgPool2d", "PyTorch's ``nn.AvgPool2d``.", nd=2)
-AdaptiveAvgPool1d = _sized(_AdaptiveNd, "AdaptiveAvgPool1d", "PyTorch's ``nn.AdaptiveAvgPool1d``.", nd=1)
-AdaptiveAvgPool2d = _sized(_AdaptiveNd, "AdaptiveAvgPool2d", "PyTorch's ``nn.AdaptiveAvgPool2d``.", nd=2)
-AdaptiveMaxPool1d = _sized(_AdaptiveNd, "AdaptiveMaxPool1d", "PyTorch's ``nn.AdaptiveMaxPool1d``.", nd=1, how="max")
-AdaptiveMaxPool2d = _sized(_AdaptiveNd, "AdaptiveMaxPool2d", "PyTorch's ``nn.AdaptiveMaxPool2d``.", nd=2, how="max")
+
+
+def _pool_module(name: str, function: Any, repr_names: tuple[str, ...] = ("output_size",)) -> Any:
+    doc = f"PyTorch's ``nn.{name}``: ``F.{function.__name__}`` as a module."
+    return _sized(_PoolNd, name, doc, function=staticmethod(function), repr_names=repr_names)
+
+
+MaxPool1d, MaxPool2d = _pool_module("MaxPool1d", max_pool1d, _MAX), _pool_module("MaxPool2d", max_pool2d, _MAX)
+AvgPool1d, AvgPool2d = _pool_module("AvgPool1d", avg_pool1d, _AVG), _pool_module("AvgPool2d", avg_pool2d, _AVG)
+AdaptiveAvgPool1d = _pool_module("AdaptiveAvgPool1d", adaptive_avg_pool1d)
+AdaptiveAvgPool2d = _pool_module("AdaptiveAvgPool2d", adaptive_avg_pool2d)
+AdaptiveMaxPool1d = _pool_module("AdaptiveMaxPool1d", adaptive_max_pool1d)
+AdaptiveMaxPool2d = _pool_module("AdaptiveMaxPool2d", adaptive_max_pool2d)
