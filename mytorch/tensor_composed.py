@@ -537,10 +537,19 @@ def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
 
 
 def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
-    """The mean of the elements that are not NaN (NaN where all are)."""
+    """The mean of the elements that are not NaN (NaN where all are, and there the gradient of
+    every element is NaN, as PyTorch's: that of the sum's 0 / 0)."""
     x = _floating(input) if dtype is None else _t(input).to(dtype)
-    count = _sum(Tensor(~np.isnan(x._data)), dim, keepdim).to(x.dtype)
-    return nansum(x, dim, keepdim) / count
+    nan = np.isnan(x._data)
+    count = _sum(Tensor(~nan), dim, keepdim).to(x.dtype)
+    none_left = np.asarray(_sum(Tensor(~nan), dim, True)._data == 0)
+    if not none_left.any():
+        return nansum(x, dim, keepdim) / count
+    # NaNs are dropped where some element is left; an all-NaN slice keeps its NaNs, times the
+    # 0 that drops them, so that its gradient is (g / 0) * 0 = NaN and not 0
+    keep = np.broadcast_to(none_left, nan.shape)
+    kept = where(Tensor(nan & ~keep), Tensor(np.zeros((), x.dtype)), x) * Tensor((~nan).astype(x.dtype))
+    return _sum(kept, dim, keepdim) / count
 
 
 def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:  # noqa: A002

@@ -4,6 +4,8 @@ form (or a hand-worked case) and against PyTorch where it is installed (those pa
 * ``kthvalue`` among equal elements reported the first in sorted order; PyTorch's CPU kernel
   reports the one its quickselect leaves at place k (for ``[3, 1, 1, 2, 1]``, k=1: index 2, not 1).
 * ``xlogy(0, inf)``'s gradient in x was 0; it is ``log(inf)`` = inf (the value stays 0), as PyTorch's.
+* ``nanmean`` over a slice of NaNs only (value NaN) gave its elements the gradient 0, which hid the
+  NaN loss from a look at the gradients; PyTorch's is NaN (the sum's g / 0 times the 0 that drops a NaN).
 """
 
 from __future__ import annotations
@@ -84,3 +86,36 @@ def test_xlogy_matches_pytorch_at_every_special_point_but_the_documented_one():
     for a, b in zip(ours[:2], theirs[:2]):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(ours[2][1:], theirs[2][1:])  # y-gradient at (0, 0): ours 0, PyTorch's NaN
+
+
+_NAN = np.nan
+_NAN_SLICES = np.array([[[_NAN, _NAN, _NAN], [1.0, _NAN, 2.0]], [[_NAN, 3.0, _NAN], [_NAN, _NAN, _NAN]]])
+
+
+def _nanmean_and_grad(lib: object, dim: object, keepdim: bool) -> tuple[np.ndarray, np.ndarray]:
+    t = lib.tensor(_NAN_SLICES, requires_grad=True)  # type: ignore[attr-defined]
+    out = lib.nanmean(t, dim=dim, keepdim=keepdim) if dim is not None else lib.nanmean(t)  # type: ignore[attr-defined]
+    weights = lib.arange(1, out.numel() + 1, dtype=lib.float64).reshape(out.shape)  # type: ignore[attr-defined]
+    (out * weights).sum().backward()
+    return out.detach().numpy(), t.grad.numpy()
+
+
+def test_nanmean_of_a_slice_of_nans_only_has_a_nan_gradient():
+    value, grad = _nanmean_and_grad(mt, 2, False)
+    # closed form: the mean of the numbers of each row; d/dx = weight / count there, 0 at a NaN
+    # of a row with numbers, NaN over a row of NaNs (whose value is NaN)
+    np.testing.assert_array_equal(value, [[_NAN, 1.5], [3.0, _NAN]])
+    np.testing.assert_array_equal(grad[0], [[_NAN] * 3, [1.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(grad[1], [[0.0, 3.0, 0.0], [_NAN] * 3])
+    value, grad = _nanmean_and_grad(mt, None, False)  # some number left: as before
+    assert value.item() == 2.0 and grad[0, 1].tolist() == [1 / 3, 0.0, 1 / 3]
+    t = mt.tensor(np.full((2, 2), _NAN), requires_grad=True)
+    mt.nanmean(t).backward()
+    assert np.isnan(t.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (1, False), (2, True), ((0, 2), False), (0, True)])
+def test_nanmean_values_and_gradients_match_pytorchs(dim: object, keepdim: bool):
+    torch = pytest.importorskip("torch")
+    for ours, theirs in zip(_nanmean_and_grad(mt, dim, keepdim), _nanmean_and_grad(torch, dim, keepdim)):
+        np.testing.assert_array_equal(ours, theirs)
