@@ -40,13 +40,34 @@ def _floats_first(tensor1: Any, tensor2: Any) -> Any:
     return tensor1
 
 
+def _integer_value(input: Any, tensor1: Any, tensor2: Any, value: Any) -> Any:  # noqa: A002
+    """``value`` for ``addcmul`` of three integer (or bool) operands: a whole float as an int (the
+    result stays an integer tensor, as PyTorch's); a fraction is refused, since PyTorch
+    truncates it (``value=0.5`` adds nothing, ``-1.5`` adds -1 times the product)."""
+    if not isinstance(value, (float, np.floating)):
+        return value
+    if any(
+        np.asarray(x._data if isinstance(x, Tensor) else x).dtype.kind not in "biu" for x in (input, tensor1, tensor2)
+    ):
+        return value
+    if not float(value).is_integer():
+        raise RuntimeError(
+            f"addcmul: value={value!r} is not a whole number and every operand is an integer tensor "
+            "(PyTorch would truncate it toward 0); cast the tensors to a float dtype first"
+        )
+    return int(value)
+
+
 def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
-    """``input + value * tensor1 * tensor2``."""
+    """``input + value * tensor1 * tensor2``. Of integer tensors only, ``value`` must be a whole
+    number (``RuntimeError`` otherwise: PyTorch truncates it silently)."""
+    value = _integer_value(input, tensor1, tensor2, value)
     return input + value * _floats_first(tensor1, tensor2) * tensor2
 
 
 def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
-    """``input + value * tensor1 / tensor2``."""
+    """``input + value * tensor1 / tensor2``; of integer tensors, the true quotient in the default
+    float dtype (PyTorch refuses integer division here and announces this result)."""
     return input + value * _floats_first(tensor1, tensor2) / tensor2
 
 

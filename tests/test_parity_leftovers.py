@@ -6,6 +6,9 @@ form (or a hand-worked case) and against PyTorch where it is installed (those pa
 * ``xlogy(0, inf)``'s gradient in x was 0; it is ``log(inf)`` = inf (the value stays 0), as PyTorch's.
 * ``nanmean`` over a slice of NaNs only (value NaN) gave its elements the gradient 0, which hid the
   NaN loss from a look at the gradients; PyTorch's is NaN (the sum's g / 0 times the 0 that drops a NaN).
+* ``addcmul`` of integer tensors with ``value=0.5`` gave floats ``[1.5, 4, 7.5]`` where PyTorch
+  silently truncates the value (``[1, 2, 3]``: nothing added); neither is safe, so it is refused.
+  A whole float (``value=2.0``) gave float32; PyTorch's, and now MyTorch's, is int64.
 """
 
 from __future__ import annotations
@@ -119,3 +122,29 @@ def test_nanmean_values_and_gradients_match_pytorchs(dim: object, keepdim: bool)
     torch = pytest.importorskip("torch")
     for ours, theirs in zip(_nanmean_and_grad(mt, dim, keepdim), _nanmean_and_grad(torch, dim, keepdim)):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_addcmul_of_integer_tensors_refuses_a_fractional_value_and_keeps_a_whole_one_integer():
+    a = mt.tensor([1, 2, 3])
+    for value in (0.5, -1.5, np.float32(0.25)):
+        with pytest.raises(RuntimeError, match="not a whole number"):
+            mt.addcmul(a, a, a, value=value)
+        with pytest.raises(RuntimeError, match="not a whole number"):
+            a.clone().addcmul_(a, a, value=value)
+    for value in (2.0, 2, np.float64(2.0)):
+        out = mt.addcmul(a, a, a, value=value)
+        assert out.dtype == mt.int64 and out.tolist() == [3, 10, 21]  # 1 + 2 * 1, 2 + 2 * 4, 3 + 2 * 9
+    assert mt.addcmul(a, a, a, value=True).tolist() == [2, 6, 12]
+    f = mt.tensor([1.0, 2.0, 3.0])  # a float operand: the fraction counts
+    assert mt.addcmul(a, f, a, value=0.5).tolist() == [1.5, 4.0, 7.5]
+    assert mt.addcmul(f, a, a, value=0.5).tolist() == [1.5, 4.0, 7.5]
+
+
+def test_addcmul_agrees_with_pytorch_wherever_pytorch_does_not_truncate():
+    torch = pytest.importorskip("torch")
+    x, f = np.array([1, 2, 3]), np.array([1.0, 2.0, 3.0])
+    for operands, value in (((x, x, x), 2.0), ((x, x, x), 3), ((x, f, x), 0.5), ((f, x, x), -1.5)):
+        ours = mt.addcmul(*[mt.tensor(o) for o in operands], value=value)
+        theirs = torch.addcmul(*[torch.tensor(o) for o in operands], value=value)
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    assert torch.addcmul(*[torch.tensor(x)] * 3, value=0.5).tolist() == [1, 2, 3]  # what is refused here
