@@ -22,6 +22,7 @@ import numpy as np
 
 from mytorch.arguments import check_dim
 from mytorch.function import Context, Function
+from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply, acos, asin, atan, cos, exp, expm1, log, log1p, maximum, sin, sqrt
 from mytorch.tensor import abs as _abs
 from mytorch.tensor_index import gather
@@ -217,18 +218,17 @@ _SINC_SERIES = (-1 / 6, 1 / 120, -1 / 5040, 1 / 362880)
 
 def sinc(input: Any) -> Tensor:  # noqa: A002
     """The normalized sinc, ``sin(pi x) / (pi x)``, 1 at 0. Where |pi x| < 0.1 it is a Taylor series
-    (error below 1e-17), so its derivatives of every order are right at and near 0."""
+    (error below 1e-17), so its derivatives of every order are right at and near 0. Both forms are
+    computed whatever the values, so that the recorded operations do not depend on them; the
+    choice between them is a mask made from the values, which replay refuses (node ``SincBackward0``)."""
     x = _floating(input)
     z = x * math.pi
     small = np.asarray(np.abs(z._data) < 0.1)
-    if not small.any():
-        return sin(z) / z
     z2 = z * z
     series = 1 + z2 * (_SINC_SERIES[0] + z2 * (_SINC_SERIES[1] + z2 * (_SINC_SERIES[2] + z2 * _SINC_SERIES[3])))
-    if small.all():
-        return series
-    away = where(Tensor(small), Tensor(np.ones((), z.dtype)), z)  # no 0 / 0 in the unused branch
-    return where(Tensor(small), series, sin(away) / away)
+    choice = named({"condition": small}, "SincBackward0")
+    away = _apply("where", (Tensor(np.ones((), z.dtype)), z), choice)  # no 0 / 0 in the unused branch
+    return _apply("where", (series, sin(away) / away), choice)
 
 
 def tan(input: Any) -> Tensor:  # noqa: A002

@@ -27,6 +27,7 @@ function and the shapes.
 from __future__ import annotations
 
 import builtins
+import functools
 from typing import Any
 
 import numpy as np
@@ -282,8 +283,17 @@ def flip(input: Any, *dims: Any) -> Tensor:  # noqa: A002
     if not axes:
         return _apply("clone", (out,), named({}, "FlipBackward0"))
     for d in axes:
-        out = _reordered(out, d, np.arange(x.shape[d] - 1, -1, -1), "FlipBackward0")
+        out = _reordered(out, d, _reversed_positions(x.shape[d]), "FlipBackward0")
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _reversed_positions(n: int) -> np.ndarray:
+    """``[n - 1, ..., 1, 0]``, read-only, one array per length: a step that flips reads the same
+    index array at every call, so that replay can repeat it."""
+    positions = np.arange(n - 1, -1, -1)
+    positions.flags.writeable = False
+    return positions
 
 
 def fliplr(input: Any) -> Tensor:  # noqa: A002

@@ -9,6 +9,12 @@ form (or a hand-worked case) and against PyTorch where it is installed (those pa
 * ``addcmul`` of integer tensors with ``value=0.5`` gave floats ``[1.5, 4, 7.5]`` where PyTorch
   silently truncates the value (``[1, 2, 3]``: nothing added); neither is safe, so it is refused.
   A whole float (``value=2.0``) gave float32; PyTorch's, and now MyTorch's, is int64.
+* Replay of a step with ``sinc``: the recorded operations depended on the values (the series
+  alone where every |pi x| < 0.1, ``sin(z) / z`` alone where none is), so a step captured on
+  small values replayed the series on large ones, silently wrong. Now ``sinc`` always records
+  both and a mask, which the capture refuses by name (``fallback=True`` runs it dynamically).
+  ``flip`` made a new index array every call, so its steps were refused; they are replayed.
+  ``linalg`` Functions are refused at the capture, with a message naming them.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import numpy as np
 import pytest
 
 import mytorch as mt
+from mytorch import nn, optim
+from mytorch.replay import Replay, ReplayError
 
 
 def _torch() -> object | None:
@@ -148,3 +156,54 @@ def test_addcmul_agrees_with_pytorch_wherever_pytorch_does_not_truncate():
         theirs = torch.addcmul(*[torch.tensor(o) for o in operands], value=value)
         assert ours.tolist() == theirs.tolist() and str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
     assert torch.addcmul(*[torch.tensor(x)] * 3, value=0.5).tolist() == [1, 2, 3]  # what is refused here
+
+
+def _steps(loss_of: object, inputs: list[np.ndarray], replay: bool, fallback: bool = False) -> list[np.ndarray]:
+    mt.manual_seed(0)
+    layer = nn.Linear(3, 3)
+    opt = optim.SGD(layer.parameters(), lr=0.1)
+
+    def step(x: mt.Tensor) -> mt.Tensor:
+        opt.zero_grad()
+        loss = loss_of(layer(x))  # type: ignore[operator]
+        loss.backward()
+        opt.step()
+        return loss
+
+    run = Replay(step, optimizer=opt, fallback=fallback) if replay else step
+    return [np.append(float(run(mt.tensor(x))), layer.weight.detach().numpy().ravel()) for x in inputs]
+
+
+_RNG = np.random.default_rng(5)
+_SMALL_THEN_LARGE = [_RNG.normal(size=(3, 3)).astype(np.float32) * s for s in (0.01, 0.01, 0.01, 100.0, 100.0)]
+
+
+def _sinc_loss(h: mt.Tensor) -> mt.Tensor:
+    return mt.sinc(h * 0.01).sum()
+
+
+def test_a_step_with_sinc_is_refused_at_the_capture_and_falls_back_to_the_dynamic_numbers():
+    with pytest.raises(ReplayError, match=r"SincBackward0.*fallback=True"):
+        _steps(_sinc_loss, _SMALL_THEN_LARGE, replay=True)
+    dynamic = _steps(_sinc_loss, _SMALL_THEN_LARGE, replay=False)
+    np.testing.assert_array_equal(_steps(_sinc_loss, _SMALL_THEN_LARGE, replay=True, fallback=True), dynamic)
+    # the numbers themselves: sinc(0) = 1 with derivative 0; sinc(1/2) = 2 / pi with derivative -4 / pi
+    x = mt.tensor([0.0, 0.5, 1e-4], dtype=mt.float64, requires_grad=True)
+    mt.sinc(x).sum().backward()
+    np.testing.assert_allclose(mt.sinc(x).detach().numpy(), [1.0, 2 / np.pi, np.sinc(1e-4)], rtol=1e-15)
+    z = np.pi * 1e-4  # d/dx sinc at 1e-4: pi (z cos z - sin z) / z**2, = -pi z / 3 to 1e-9 relative
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, -4 / np.pi, -np.pi * z / 3 * (1 - z * z / 10)], rtol=1e-9)
+
+
+def test_a_step_with_flip_is_replayed_exactly_and_linalg_is_refused_by_name():
+    def flipped(h: mt.Tensor) -> mt.Tensor:
+        return (h.flip(0) * h).sum() + mt.fliplr(h)[:, 0].sum()
+
+    inputs = _SMALL_THEN_LARGE[:4]
+    np.testing.assert_array_equal(_steps(flipped, inputs, replay=True), _steps(flipped, inputs, replay=False))
+    with pytest.raises(ReplayError, match=r"LinalgDet_backward.*a Function: the linalg operations.*fallback=True"):
+        _steps(lambda h: mt.linalg.det(h), inputs, replay=True)
+    np.testing.assert_array_equal(
+        _steps(lambda h: mt.linalg.det(h), inputs, replay=True, fallback=True),
+        _steps(lambda h: mt.linalg.det(h), inputs, replay=False),
+    )

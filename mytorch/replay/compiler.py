@@ -262,7 +262,8 @@ class _Compiler:
         if row is None:
             raise ReplayError(
                 f"replay: {_describe(index, op)} was recorded with a backward kernel that is not in the kernel "
-                "table, so replay has no forward for it; run this step dynamically"
+                "table (a Function: the linalg operations, or one of yours), so replay has no forward for it; run "
+                "this step dynamically (Replay(..., fallback=True) does so by itself)"
             )
         if out is ins[0] and row.name == "identity":
             return []  # in place: nothing to do
@@ -273,9 +274,11 @@ class _Compiler:
         if code is None:
             arrays = [k for k, v in params.items() if isinstance(v, np.ndarray) and k != "out"]
             if arrays:
+                made_by = getattr(op.params, "pytorch_name", None)
                 raise ReplayError(
-                    f"replay: {_describe(index, op)} keeps the array parameter(s) {', '.join(arrays)}, which replay "
-                    "cannot recompute; run this step dynamically"
+                    f"replay: {_describe(index, op)}{f' (of {made_by})' if made_by else ''} keeps the array "
+                    f"parameter(s) {', '.join(arrays)}, which replay cannot recompute (a mask made from this step's "
+                    "values); run this step dynamically (Replay(..., fallback=True) does so by itself)"
                 )
             code = rules.generic_forward(row)(ins, out, params)
         if row.name == "bce_loss":  # BCELoss and F.binary_cross_entropy check the targets at every step
