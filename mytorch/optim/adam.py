@@ -7,12 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.optim.optimizer import Optimizer, check_number, step_in_place
+from mytorch.optim.adaptive import _Moments
+from mytorch.optim.optimizer import step_in_place
 
 __all__ = ["Adam", "AdamW"]
 
 
-class Adam(Optimizer):
+class Adam(_Moments):
     """Adam (Kingma & Ba), with bias correction.
 
     ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``, then
@@ -30,7 +31,6 @@ class Adam(Optimizer):
     """
 
     state_names = ("m", "v", "t", "v_max")
-    real_only = True
     nonnegative_states = ("v", "v_max")
     decoupled = False
     """AdamW: weight decay shrinks the parameter directly instead of entering the gradient."""
@@ -49,19 +49,12 @@ class Adam(Optimizer):
 
     def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
         super()._check_hyper_parameters(group)
-        name = type(self).__name__
-        betas = tuple(group["betas"])
-        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), each in [0, 1), got {group['betas']!r}")
-        group["betas"] = (float(betas[0]), float(betas[1]))
-        group["eps"] = check_number(name, "eps", group["eps"])
-        group["weight_decay"] = check_number(name, "weight_decay", group["weight_decay"], allow_zero=True)
         group["amsgrad"] = bool(group["amsgrad"])
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
         if name == "v_max":
             return np.zeros_like(value) if group["amsgrad"] else None
-        return np.zeros(1, dtype=np.int64) if name == "t" else np.zeros_like(value)
+        return super()._fresh_state(name, value, group)
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
@@ -69,18 +62,9 @@ class Adam(Optimizer):
         for group, entries in self._groups_with_grads():
             lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             for i, p, g in entries:
-                if wd and self.decoupled:
-                    step_in_place(p, (lr * wd) * p, name)
-                elif wd:
-                    g = g + wd * p
-                steps = self.t[i]
-                steps += 1
-                t = int(steps[0])
-                m, v = self.m[i], self.v[i]
-                m *= b1
-                m += (1.0 - b1) * g
-                v *= b2
-                v += (1.0 - b2) * g * g
+                g = self._decayed(p, g, lr, wd, self.decoupled)
+                t = self._next_step(i)
+                m, v = self._moments(i, g, b1, b2)
                 if group["amsgrad"]:
                     if self.v_max[i] is None:  # (amsgrad set after the optimizer was made)
                         self.v_max[i] = np.zeros_like(v)

@@ -55,6 +55,15 @@ class _Moments(Optimizer):
         steps += 1
         return int(steps[0])
 
+    def _decayed(self, p: Any, g: np.ndarray, lr: float, wd: float, decoupled: bool) -> np.ndarray:
+        """The gradient with weight decay ``wd``: ``g + wd p`` (L2), or g with p first shrunk by
+        ``lr wd p`` (``decoupled``, as AdamW)."""
+        if wd and decoupled:
+            step_in_place(p, (lr * wd) * p, type(self).__name__)
+        elif wd:
+            g = g + wd * p
+        return g
+
     def _moments(self, i: int, g: np.ndarray, b1: float, b2: float) -> tuple[np.ndarray, np.ndarray]:
         """Adam's two running moments of parameter i, updated in place with g."""
         m, v = self.m[i], self.v[i]
@@ -161,10 +170,7 @@ class NAdam(_Moments):
             lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             psi = group["momentum_decay"]
             for i, p, g in entries:
-                if wd and group["decoupled_weight_decay"]:
-                    step_in_place(p, (lr * wd) * p, "NAdam")
-                elif wd:
-                    g = g + wd * p
+                g = self._decayed(p, g, lr, wd, group["decoupled_weight_decay"])
                 t = self._next_step(i)
                 mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
                 mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
@@ -203,10 +209,7 @@ class RAdam(_Moments):
             lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             rho_inf = 2.0 / (1.0 - b2) - 1.0
             for i, p, g in entries:
-                if wd and group["decoupled_weight_decay"]:
-                    step_in_place(p, (lr * wd) * p, "RAdam")
-                elif wd:
-                    g = g + wd * p
+                g = self._decayed(p, g, lr, wd, group["decoupled_weight_decay"])
                 t = self._next_step(i)
                 m, v = self._moments(i, g, b1, b2)
                 corrected = m / (1.0 - b1**t)
