@@ -301,9 +301,11 @@ def trusted_operation(
     backward_operation: Callable,
     params: dict[str, Any] | None,
     vjp: Callable,
+    link: int = -1,
 ) -> Operation:
     """A ``_Trusted`` operation with ``Operation``'s fields, set here in one call: this runs for
-    every operation ``Autograd.record`` and the Tensor front-end record."""
+    every operation ``Autograd.record`` and the Tensor front-end record. ``link``: see
+    ``Operation.link`` (-1: none)."""
     op = _new_operation(_Trusted)
     op.inputs = inputs
     op.output = output
@@ -312,7 +314,7 @@ def trusted_operation(
     op.params = params
     op.vjp = vjp
     op.guard = None
-    op.link = -1
+    op.link = link
     return op
 
 
@@ -572,6 +574,7 @@ class Autograd:
         params: dict[str, Any] | None = None,
         vjp: Callable | None = None,
         skipped: int = 0,
+        link: int | None = None,
     ) -> Operation | None:
         """``add_operation`` for callers that checked their arguments once: no checks at all.
 
@@ -588,6 +591,12 @@ class Autograd:
                 it specialised to the caller's operands), or None.
             skipped: the inputs marked ``NO_GRAD``, as bits (bit i for input i), when ``vjp``
                 is None: backward then computes only the wanted gradients.
+            link: the index of the one input whose entry in ``gradients_to_update`` is None
+                (every other one ``NO_GRAD`` or an array), or -1 when no entry is None; None:
+                ``record`` finds it from ``gradients_to_update``. A caller whose operations
+                always have the same entries (the modules) passes it and saves that loop; like
+                the other arguments, it is not checked (``tests/test_modules.py`` checks the
+                modules' against what ``record`` finds).
         """
         if not self._recording or (_RECORDING_OFF and not _GradMode.enabled):
             return None
@@ -597,18 +606,21 @@ class Autograd:
                 vjp = backward_operation
                 if skipped:
                     vjp = _PRUNED.get((vjp, skipped)) or _pruned_vjp(vjp, skipped, len(inputs))
-            op = trusted_operation(inputs, output, gradients_to_update, backward_operation, params, vjp)
+            if link is None:  # found here: the inputs whose gradient goes to the buffer get their spots
+                spots = self.gradient_buffer.owners
+                link = -1  # (-2: more than one)
+                i = 0
+                for dst in gradients_to_update:
+                    if dst is None:
+                        x = inputs[i]
+                        spots[id(x)] = x
+                        link = i if link == -1 else -2
+                    i += 1
+            elif link >= 0:  # given by the caller: that input alone gets a spot
+                x = inputs[link]
+                self.gradient_buffer.owners[id(x)] = x
+            op = trusted_operation(inputs, output, gradients_to_update, backward_operation, params, vjp, link)
             self.operation_list.append(op)
-            spots = self.gradient_buffer.owners
-            link = -1  # the one input whose gradient goes to the buffer (-2: more than one)
-            i = 0
-            for dst in gradients_to_update:
-                if dst is None:
-                    x = inputs[i]
-                    spots[id(x)] = x
-                    link = i if link == -1 else -2
-                i += 1
-            op.link = link
             return op
         # END SOLUTION
         # The checked path: add_operation (in the students' starter, where the lines above are

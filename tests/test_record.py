@@ -59,6 +59,32 @@ def test_modules_give_the_same_gradients_through_record():
     np.testing.assert_allclose(engine.gradient_buffer.get_param(x), reference.gradient_buffer.get_param(x), rtol=1e-14)
 
 
+@pytest.mark.parametrize("input_grad", [False, True])
+@pytest.mark.parametrize("loss", ["mse", "cross_entropy"])
+def test_the_links_the_modules_pass_are_the_ones_record_finds(input_grad, loss):
+    """The modules give ``record`` each operation's ``link`` (sparing its loop over the
+    destinations): it must be what ``record`` finds itself, and the inputs whose gradient goes
+    to the buffer must have their spots, as ``add_operation`` makes them."""
+    from mytorch.nn.modules import ACTIVATIONS, LOSSES
+
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((3, 4)), np.eye(2)[[0, 1, 1]]
+    engine, found = Autograd(), Autograd()
+    first = Linear(4, 5, engine, rng=0, input_grad=input_grad)
+    out = first(x)
+    for name in ACTIVATIONS:
+        out = ACTIVATIONS[name](engine)(out)
+    out = Linear(5, 2, engine, rng=1)(out)
+    LOSSES[loss](engine)(y, out)
+    assert len(engine.operation_list) == 5 + len(ACTIVATIONS)  # two Linears, the activations, the loss
+    for op in engine.operation_list:
+        again = found.record(op.inputs, op.output, op.gradients_to_update, op.backward_operation, op.params, op.vjp)
+        assert op.link == again.link, op.describe()
+    assert engine.gradient_buffer.owners.keys() == found.gradient_buffer.owners.keys()
+    assert (id(x) in engine.gradient_buffer.owners) is input_grad
+    assert [op.link for op in engine.operation_list][:3] == [0 if input_grad else -1, 0, 0]
+
+
 def test_a_module_given_integer_data_still_gets_the_checked_message():
     with pytest.raises(TypeError, match="matmul_backward.*input 0.*int64"):
         Linear(3, 2, Autograd())(np.ones((2, 3), dtype=np.int64))

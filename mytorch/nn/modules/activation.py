@@ -82,7 +82,7 @@ class Activation(Module):
             row = self._row
             saved = ({**params, "out": y} if params else {"out": y}) if row.saves_output else (params or None)
             if floating and type(x) is _ndarray and x.ndim:
-                engine.record((x,), y, (None,), row.backward, saved, self._vjp)
+                engine.record((x,), y, (None,), row.backward, saved, self._vjp, 0, 0)  # (link 0: see Linear)
             else:  # the checked path: its message for a wrong input, NumPy's 0-d scalars handled
                 record(engine, False, [x], y, [None], row.backward, saved)
         self.state = y

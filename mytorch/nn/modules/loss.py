@@ -119,7 +119,7 @@ class LossFN:
         engine = self.autograd_engine
         if engine is not None:  # None: compute only, as with F.apply
             if type(y_hat) is _ndarray and y_hat.ndim:  # (floating point, checked above; y is NO_GRAD)
-                engine.record((y, y_hat), loss, (NO_GRAD, None), kernel.backward, saved, self._vjp, 1)
+                engine.record((y, y_hat), loss, (NO_GRAD, None), kernel.backward, saved, self._vjp, 1, 1)
             else:  # the checked path: its message for a wrong input, NumPy's 0-d scalars handled
                 record(engine, False, [y, y_hat], loss, [NO_GRAD, None], kernel.backward, saved, skipped=1)
         self.loss = loss
