@@ -395,14 +395,15 @@ out since 2026-12-03 but a checkout on ``sys.path`` or an older wheel has) and t
 
 
 def _hidden() -> list[str]:
-    """What no worker may see, even inside the Python installation: the grader, the temporary
-    folder (other hand-ins) and every package of ``REFERENCE_PACKAGES`` that is installed (until
-    2026-12-02 only ``mytorch``: a MyTorch installed into site-packages, beside NumPy, showed a
-    worker the reference ``hw_bonus`` and ``bench``), every copy of it: the one this process
-    imports, and one in every folder of its ``sys.path`` and of the installation's site folders
-    (until 2026-12-03 only the first found: with the checkout first on ``sys.path``, as with
-    ``PYTHONPATH``, a copy installed into site-packages stayed in every worker's reach)."""
-    places = [_GRADER, tempfile.gettempdir()]
+    """What no worker may see, even inside the Python installation: the grader and the checkout
+    it lies in (``_checkout``), the temporary folder (other hand-ins) and every package of
+    ``REFERENCE_PACKAGES`` that is installed (until 2026-12-02 only ``mytorch``: a MyTorch
+    installed into site-packages, beside NumPy, showed a worker the reference ``hw_bonus`` and
+    ``bench``), every copy of it: the one this process imports, and one in every folder of its
+    ``sys.path`` and of the installation's site folders (until 2026-12-03 only the first found:
+    with the checkout first on ``sys.path``, as with ``PYTHONPATH``, a copy installed into
+    site-packages stayed in every worker's reach)."""
+    places = [_GRADER, tempfile.gettempdir(), *_checkout()]
     folders = [*sys.path, *site.getsitepackages(), site.getusersitepackages()]
     for name in REFERENCE_PACKAGES:
         places += [os.path.join(folder, name) for folder in folders if os.path.isdir(os.path.join(folder, name))]
@@ -413,6 +414,29 @@ def _hidden() -> list[str]:
         if spec is not None and spec.submodule_search_locations:
             places += list(spec.submodule_search_locations)
     return list(dict.fromkeys(places))
+
+
+CHECKOUT_PARTS = ("tests", ".git", "build", "dist")
+"""What else of a MyTorch checkout holds the reference solution: ``tests/honest_student.py``, the
+history, a wheel's build folder and the wheels themselves."""
+
+
+def _checkout() -> list[str]:
+    """The folder the grader lies in (a checkout of MyTorch: the reference ``mytorch`` and
+    ``hw_bonus`` beside ``autograder/``, its tests and history) whole; or, where that folder also
+    holds the Python installation or NumPy (a ``.venv`` inside the checkout, or the grader installed
+    into site-packages), its ``REFERENCE_PACKAGES`` and ``CHECKOUT_PARTS``. Until 2026-12-03 only
+    packages found on ``sys.path`` or in the site folders were hidden: run from a checkout inside a
+    folder every worker reads (``/usr/local/src``, Docker's ``/usr/src/app``) without MyTorch on its
+    path, the runner let a hand-in read the reference ``functional.py`` and ``mlp.py`` (checked
+    under ``namespaces``, ``uid`` and ``none``)."""
+    checkout = os.path.realpath(os.path.dirname(_GRADER))
+    installation = (sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.dirname(np.__file__)))
+    if not any(os.path.realpath(p) == checkout or os.path.realpath(p).startswith(checkout + os.sep)
+               for p in installation):  # fmt: skip
+        return [checkout]
+    parts = [os.path.join(checkout, name) for name in (*REFERENCE_PACKAGES, *CHECKOUT_PARTS)]
+    return [part for part in parts if os.path.isdir(part)]
 
 
 def _readable() -> dict[str, list[str]]:

@@ -193,6 +193,7 @@ def readable_paths(hidden: list[str]) -> dict[str, list[str]]:
     binds = [p for p in real if not any(p.startswith(q + os.sep) for q in real)]
     hidden = {os.path.realpath(h) for h in hidden if os.path.isdir(h)}
     masks = sorted(h for h in hidden if any(h == b or h.startswith(b + os.sep) for b in binds))
+    masks = [m for m in masks if not any(m.startswith(outer + os.sep) for outer in masks)]  # (covered already)
     return {"bind": [b for b in binds if b not in masks], "mask": [m for m in masks if m not in binds]}
 
 

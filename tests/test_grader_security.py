@@ -870,6 +870,28 @@ def test_every_copy_of_mytorchs_distribution_on_the_path_is_hidden_not_only_the_
     assert {str(folder / name) for folder in (first, installed) for name in ("mytorch", "hw_bonus")} <= set(hidden)
 
 
+def test_the_checkout_the_grader_runs_from_is_hidden_whole_or_its_reference_parts(tmp_path, monkeypatch):
+    """Run from a checkout inside a folder every worker reads (``/usr/local/src``, ``/usr/src/app``)
+    without MyTorch on its path, the runner hid only ``autograder/``: a hand-in read the reference
+    ``functional.py`` and ``mlp.py`` beside it, under every mode. The checkout is now hidden whole,
+    or, when it holds the Python installation (a ``.venv`` inside it), its reference parts; a mask
+    inside another is dropped (a namespaces worker could not mount it in the empty one)."""
+    from autograder import isolation, jail
+
+    checkout = Path(os.path.realpath(tmp_path)) / "prefix" / "checkout"
+    for name in ("autograder", "mytorch", "hw_bonus", "tests", ".git", "docs"):
+        (checkout / name).mkdir(parents=True)
+    monkeypatch.setattr(isolation, "_GRADER", str(checkout / "autograder"))
+    assert str(checkout) in isolation._hidden()
+    monkeypatch.setattr(sys, "prefix", str(checkout / ".venv"))  # an installation inside it: only its parts
+    hidden = isolation._hidden()
+    assert str(checkout) not in hidden and str(checkout / "docs") not in hidden, hidden
+    assert {str(checkout / name) for name in ("autograder", "mytorch", "hw_bonus", "tests", ".git")} <= set(hidden)
+    monkeypatch.setattr(sys, "prefix", str(checkout.parent))  # a folder workers read, holding the checkout
+    masks = jail.readable_paths([str(checkout), str(checkout / "autograder"), str(checkout / "mytorch")])["mask"]
+    assert masks == [str(checkout)], masks
+
+
 def test_the_uid_note_names_a_python_installation_closed_to_other_users(monkeypatch):
     """Under ``uid`` a worker imports after switching uid only what it loaded before when the
     installation is closed to other users (a pyenv Python under /root): the snooper's
