@@ -85,6 +85,47 @@ def test_a_compiled_module_beside_its_source_is_not_what_is_graded(tmp_path, mod
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 5}}), done.stdout[-3000:]
 
 
+def test_bytecode_shipped_beside_the_source_is_never_what_a_worker_imports(tmp_path):
+    """A ``__pycache__`` entry compiled with ``--invalidation-mode unchecked-hash`` is imported
+    whatever the ``.py`` beside it says (checked first, below, on the hand-in as archived), and a
+    ``.pyc`` with no source is imported as is: the code run would not be the source staff read.
+    The worker's copy of ``mytorch/`` (``jail.copy_package``, made in every mode) has neither."""
+    import py_compile
+
+    from autograder.jail import copy_package
+
+    package = tmp_path / "handin" / "mytorch"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "kernels.py").write_text('ANSWER = "the bytecode"\n')
+    (package / "extra.py").write_text('ANSWER = "a sourceless module"\n')
+    py_compile.compile(str(package / "kernels.py"), invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    py_compile.compile(str(package / "extra.py"), cfile=str(package / "extra.pyc"))
+    (package / "kernels.py").write_text('ANSWER = "the source"\n')
+    (package / "extra.py").unlink()
+    code = """import sys
+sys.path.insert(0, ".")
+from mytorch import kernels
+try:
+    from mytorch import extra
+    found = extra.ANSWER
+except ImportError:
+    found = "no extra"
+print(kernels.ANSWER, "/", found)
+"""
+
+    def run(folder: Path) -> str:
+        done = subprocess.run([sys.executable, "-I", "-B", "-c", code], cwd=folder, capture_output=True, text=True,
+                              timeout=60)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert run(tmp_path / "handin") == "the bytecode / a sourceless module"  # what Python does with the archive
+    (tmp_path / "copy").mkdir()
+    copy_package(str(tmp_path / "handin"), str(tmp_path / "copy"))
+    assert run(tmp_path / "copy") == "the source / no extra"
+
+
 def test_a_constant_answer_no_longer_earns_the_add_operation_facts():
     """The facts of ``autograd/add_operation`` (3 points) and of its gradient spots (2) are
     identities and zeros: with fixed inputs their right answer was one constant, and a hand-in that
