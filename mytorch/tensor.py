@@ -65,7 +65,7 @@ from mytorch.autograd_engine import (
 )
 from mytorch.dtypes import check_same_dtype, get_default_dtype
 from mytorch.nn import functional as F
-from mytorch.saved import OUTPUT, VersionCheck, adopt_view, is_held, release, write_begin, write_end
+from mytorch.saved import _STORAGES, OUTPUT, VersionCheck, _root, adopt_view, is_held, release, write_begin, write_end
 
 __all__ = [
     "Tape",
@@ -269,19 +269,56 @@ class Tape(Autograd):
     def deliver(self, keep_grads: bool) -> None:
         """After ``backward``: add each leaf's gradient from the buffer into its ``.grad``."""
         memory = self.gradient_buffer.memory
-        take = memory.get if keep_grads else memory.pop
-        forget = None if keep_grads else self.gradient_buffer.owners.pop
+        if keep_grads or _LEAF_HOOKS:
+            take = memory.get if keep_grads else memory.pop
+            forget = None if keep_grads else self.gradient_buffer.owners.pop
+            for key, leaf in self.leaves.items():
+                grad = take(key, None)
+                if grad is not None:
+                    if forget is not None:
+                        forget(key, None)
+                    if leaf.requires_grad:  # (not frozen by requires_grad_(False) since: PyTorch skips it too)
+                        if _LEAF_HOOKS:
+                            _accumulate(leaf, leaf_gradient(leaf, grad))  # after the leaf's hooks
+                        else:  # a gradient array nothing else refers to (taken out of the buffer) may become .grad
+                            sole = forget is not None and _getrefcount(grad) == _SOLE  # (counted before the call)
+                            _accumulate(leaf, grad, sole)
+            return
+        # The common case (no hooks, gradients taken out of the buffer): ``_accumulate``'s two
+        # usual paths written out, a call less per leaf; anything else goes through it.
+        take, forget = memory.pop, self.gradient_buffer.owners.pop
         for key, leaf in self.leaves.items():
             grad = take(key, None)
-            if grad is not None:
-                if forget is not None:
-                    forget(key, None)
-                if leaf.requires_grad:  # (not frozen by requires_grad_(False) since: PyTorch skips it too)
-                    if _LEAF_HOOKS:
-                        _accumulate(leaf, leaf_gradient(leaf, grad))  # after the leaf's hooks
-                    else:  # a gradient array nothing else refers to (taken out of the buffer) may become .grad
-                        sole = forget is not None and _getrefcount(grad) == _SOLE  # (counted before the call)
-                        _accumulate(leaf, grad, sole)
+            if grad is None:
+                continue
+            forget(key, None)
+            if not leaf.requires_grad:  # (frozen by requires_grad_(False) since: PyTorch skips it too)
+                continue
+            held = leaf._grad
+            if held is None:
+                if (  # (nothing else refers to it, counted first: it becomes .grad, as in ``_accumulate``)
+                    _getrefcount(grad) == _SOLE
+                    and type(grad) is _ndarray
+                    and grad.base is None
+                    and grad.dtype is leaf._data.dtype
+                    and grad.flags.writeable
+                ):
+                    new = leaf._grad = _new_tensor(Tensor)
+                    new._data = grad
+                    new._grad = None
+                    new.requires_grad = False
+                    new._tape = None
+                else:
+                    _accumulate(leaf, grad)
+                continue
+            target = held._data
+            if _STORAGES and id(target if target.base is None else _root(target)) in _STORAGES:
+                _accumulate(leaf, grad)  # (memory a live graph saved: the guarded write)
+                continue
+            try:
+                target += grad  # (as ``_accumulate`` adds: same_kind casting, in place)
+            except ValueError:  # read-only: ``_accumulate``'s guarded path says why
+                _accumulate(leaf, grad)
 
 
 def _references_of_a_popped_local() -> int:
