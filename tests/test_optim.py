@@ -405,3 +405,21 @@ def test_flat_sgd_on_a_read_only_model_raises_and_changes_nothing() -> None:
     values.setflags(write=True)
     mlp.train_step(x, y)  # and it trains again once writeable
     assert not np.array_equal(values, before)
+
+
+def test_plain_sgd_over_pairs_and_tensors_skips_missing_grads_and_counts_a_saved_value() -> None:
+    """Plain SGD (one group, no momentum or weight decay) over a pair, a Tensor with a gradient,
+    one without (left as it is) and one a live graph saved (updated, its version bumped, so that
+    graph's backward raises): p - lr g each, bit for bit as lr * g subtracted."""
+    pair = (np.array([1.0, 2.0]), np.array([0.5, -0.25]))
+    a, b, c = (mt.Tensor(np.array(v), requires_grad=True) for v in ([1.0, -1.0], [2.0, 3.0], [0.5, 0.25]))
+    a.grad, c.grad = mt.Tensor(np.array([0.1, 0.2])), mt.Tensor(np.array([1.0, 1.0]))
+    live = (c * c).sum()  # saves c's array
+    opt = SGD([pair, a, b, c], lr=0.5)
+    opt.step()
+    np.testing.assert_array_equal(pair[0], np.array([1.0, 2.0]) - 0.5 * np.array([0.5, -0.25]))
+    np.testing.assert_array_equal(a.numpy(), np.array([1.0, -1.0]) - 0.5 * np.array([0.1, 0.2]))
+    np.testing.assert_array_equal(b.numpy(), [2.0, 3.0])
+    np.testing.assert_array_equal(c.numpy(), [0.0, -0.25])
+    with pytest.raises(RuntimeError, match="modified by an in-place"):
+        live.backward()

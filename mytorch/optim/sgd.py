@@ -92,6 +92,12 @@ class SGD(Optimizer):
             ):
                 self._step_flat(flat[2], flat[3], flat[4])
                 return
+        groups = self.param_groups
+        if len(groups) == 1:
+            group = groups[0]
+            if not (group["momentum"] or group["weight_decay"]):
+                self._step_plain(group["lr"])
+                return
         velocity = self.velocity
         for group, entries in self._groups_with_grads():
             lr, mu, wd, nesterov = group["lr"], group["momentum"], group["weight_decay"], group["nesterov"]
@@ -111,6 +117,29 @@ class SGD(Optimizer):
                     p -= delta
                 except ValueError:  # read-only: a live graph saved it (or the user's own array)
                     step_in_place(p, delta, "SGD")
+
+    def _step_plain(self, lr: float) -> None:
+        """``step`` for one group without momentum or weight decay: ``p -= lr * g`` for every
+        parameter with a gradient, in one loop over ``params`` (a pair's arrays, a Tensor's
+        array and its ``.grad``'s, read now), with the general loop's arithmetic."""
+        dtypes = self._dtypes
+        i = -1
+        for p in self.params:
+            i += 1
+            if isinstance(p, tuple):  # (a pair)
+                value, g = p
+            else:
+                grad = p._grad  # (``p.grad``'s value, read without the property's call)
+                if grad is None:
+                    continue
+                value, g = p._data, grad._data
+                if value.dtype is not dtypes[i]:
+                    self._follow_dtype(i, value.dtype)
+            delta = lr * g
+            try:  # (``step_in_place``'s first try written out)
+                value -= delta
+            except ValueError:  # read-only: a live graph saved it (or the user's own array)
+                step_in_place(value, delta, "SGD")
 
     def _step_flat(self, p: np.ndarray, g: np.ndarray, v: np.ndarray | None) -> None:
         """``step`` over the flat values ``p``, gradients ``g`` and velocity ``v``: the same
