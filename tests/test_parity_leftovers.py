@@ -15,6 +15,12 @@ form (or a hand-worked case) and against PyTorch where it is installed (those pa
   both and a mask, which the capture refuses by name (``fallback=True`` runs it dynamically).
   ``flip`` made a new index array every call, so its steps were refused; they are replayed.
   ``linalg`` Functions are refused at the capture, with a message naming them.
+
+Found by the differential pass of ``tests/test_torch_differential_training.py``:
+
+* ``MultiMarginLoss`` (p=1) counted a term exactly at its hinge (margin - x[y] + x[i] = 0) as
+  active: for ``x = [1, 0, 1]``, y = 0 the gradient was ``[-2/3, 1/3, 1/3]``; PyTorch's, and the
+  convention of every other hinge here (``relu``), is ``[-1/3, 0, 1/3]``.
 """
 
 from __future__ import annotations
@@ -207,3 +213,17 @@ def test_a_step_with_flip_is_replayed_exactly_and_linalg_is_refused_by_name():
         _steps(lambda h: mt.linalg.det(h), inputs, replay=True, fallback=True),
         _steps(lambda h: mt.linalg.det(h), inputs, replay=False),
     )
+
+
+def test_multi_margin_loss_at_its_hinge_has_the_gradient_zero_there():
+    x = mt.tensor([[1.0, 0.0, 1.0], [0.5, 2.0, -1.0]], dtype=mt.float64, requires_grad=True)
+    loss = mt.nn.MultiMarginLoss()(x, mt.tensor([0, 1]))
+    loss.backward()
+    # closed form, per row sum_{i != y} max(0, 1 - x[y] + x[i]) / 3, averaged over 2 rows: row 0 has
+    # terms 0 (at the hinge: inactive) and 1; row 1 has 1 - 2 + 0.5 < 0 and 1 - 2 - 1 < 0
+    assert loss.item() == pytest.approx(1 / 6, abs=1e-15)
+    np.testing.assert_allclose(x.grad.numpy(), [[-1 / 6, 0.0, 1 / 6], [0.0, 0.0, 0.0]], atol=1e-15)
+    # finite differences one step off the hinge agree with the side it is taken from
+    h = 1e-6
+    below = mt.nn.MultiMarginLoss()(mt.tensor([[1.0, -h, 1.0]], dtype=mt.float64), mt.tensor([0]))
+    assert below.item() == pytest.approx(1 / 3, abs=1e-15)  # the term at 0 stays 0 below the hinge

@@ -16,7 +16,7 @@ import numpy as np
 from mytorch.nn.distance import pairwise_distance
 from mytorch.nn.functional_tensor import _check_reduction, _reduce
 from mytorch.nn.module import Module
-from mytorch.tensor import Tensor, exp, log, softplus
+from mytorch.tensor import Tensor, exp, log, relu, softplus
 from mytorch.tensor_index import gather
 from mytorch.tensor_math import clamp, minimum, where
 from mytorch.tensor_pointwise import _tensor as _t
@@ -94,14 +94,14 @@ def multi_margin_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """For each row, ``sum over i != y of max(0, margin - x[y] + x[i])**p / C`` (p 1 or 2; ``weight``
-    scales each row by its class's weight)."""
+    scales each row by its class's weight). A term exactly at its hinge has the gradient 0, as PyTorch's."""
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
     x = _t(input)
     x2 = x if x.ndim == 2 else x.reshape(1, -1)
     labels = np.asarray(_t(target)._data).reshape(-1).astype(np.int64)
     chosen = gather(x2, 1, Tensor(labels[:, None]))
-    z = clamp(margin - chosen + x2, min=0.0)
+    z = relu(margin - chosen + x2)  # (at the hinge, margin - x[y] + x[i] = 0, the gradient 0, as PyTorch's)
     if p == 2:
         z = z * z
     if weight is not None:
