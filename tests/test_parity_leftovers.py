@@ -21,6 +21,11 @@ Found by the differential pass of ``tests/test_torch_differential_training.py``:
 * ``MultiMarginLoss`` (p=1) counted a term exactly at its hinge (margin - x[y] + x[i] = 0) as
   active: for ``x = [1, 0, 1]``, y = 0 the gradient was ``[-2/3, 1/3, 1/3]``; PyTorch's, and the
   convention of every other hinge here (``relu``), is ``[-1/3, 0, 1/3]``.
+* ``Module.state_dict()`` listed every parameter, then every buffer (PyTorch: each module's
+  parameters, then its buffers, then its children's), so a ``Linear, BatchNorm1d, Linear`` stack
+  had ``3.weight`` where PyTorch has ``1.running_mean``: code that pairs entries by position
+  paired the wrong tensors. A tied parameter was listed under its first name only, so PyTorch's
+  state dict of tied weights failed to load (unexpected key).
 """
 
 from __future__ import annotations
@@ -227,3 +232,49 @@ def test_multi_margin_loss_at_its_hinge_has_the_gradient_zero_there():
     h = 1e-6
     below = mt.nn.MultiMarginLoss()(mt.tensor([[1.0, -h, 1.0]], dtype=mt.float64), mt.tensor([0]))
     assert below.item() == pytest.approx(1 / 3, abs=1e-15)  # the term at 0 stays 0 below the hinge
+
+
+def test_state_dict_lists_modules_depth_first_with_tied_parameters_under_each_name():
+    class Tied(mt.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.emb = mt.nn.Embedding(5, 3)
+            self.body = mt.nn.Sequential(mt.nn.Linear(3, 4), mt.nn.BatchNorm1d(4), mt.nn.Linear(4, 3))
+            self.dec = mt.nn.Linear(3, 5)
+            self.dec.weight = self.emb.weight
+
+    model = Tied()
+    assert list(model.state_dict()) == [
+        "emb.weight",
+        "body.0.weight",
+        "body.0.bias",
+        "body.1.weight",
+        "body.1.bias",
+        "body.1.running_mean",
+        "body.1.running_var",
+        "body.1.num_batches_tracked",
+        "body.2.weight",
+        "body.2.bias",
+        "dec.weight",
+        "dec.bias",
+    ]
+    assert len(list(model.parameters())) == 8  # the tied weight once
+    state = {k: v.numpy() + 1.0 for k, v in model.state_dict().items()}
+    state["dec.weight"] = state["emb.weight"]
+    Tied().load_state_dict(state)  # every name, the tied one too: no unexpected key
+    with pytest.raises(KeyError, match="missing keys \\['dec.weight'\\]"):
+        Tied().load_state_dict({k: v for k, v in state.items() if k != "dec.weight"})
+
+
+def test_state_dict_keys_and_order_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, mt):
+        stack = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.BatchNorm1d(4), lib.nn.ReLU(), lib.nn.Linear(4, 2))
+        if lib is torch:
+            theirs = stack.state_dict()
+        else:
+            stack.load_state_dict({k: v.numpy() for k, v in theirs.items()})
+            ours = stack.state_dict()
+    assert list(ours) == list(theirs)
+    for (key, a), b in zip(ours.items(), theirs.values()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=key)

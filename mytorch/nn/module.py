@@ -434,9 +434,20 @@ class Module:
 
         ``{k: v.numpy() for k, v in model.state_dict().items()}`` is ready for ``numpy.savez``.
         """
-        state = {name: Tensor(p._data) for name, p in self.named_parameters()}
-        state.update((name, Tensor(b._data)) for name, b in self.named_buffers())
-        return state
+        return {name: Tensor(value._data) for name, value in self._state_items("")}
+
+    def _state_items(self, prefix: str) -> Iterator[tuple[str, Tensor]]:
+        """What ``state_dict`` holds, in PyTorch's order: each module's parameters, then its
+        buffers, then its children's, depth first; a shared parameter or module under each of
+        its names (so that a PyTorch state dict of tied weights loads, and the positions match)."""
+        parameters, buffers, modules = self._registries()
+        for registry in (parameters, buffers):
+            for name, value in registry.items():
+                if value is not None:
+                    yield prefix + name, value
+        for name, module in modules.items():
+            if module is not None:
+                yield from module._state_items(f"{prefix}{name}.")
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values (Tensors or arrays, e.g. a ``numpy.load``-ed ``.npz``) into the parameters
@@ -448,8 +459,7 @@ class Module:
             TypeError: a value does not hold numbers (strings, objects; nothing is changed).
         """
         name = type(self).__name__
-        targets: dict[str, Tensor] = dict(self.named_parameters())
-        targets.update(self.named_buffers())
+        targets: dict[str, Tensor] = dict(self._state_items(""))
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]
         if strict and (missing or unexpected):
