@@ -60,6 +60,8 @@ from mytorch.tensor_shape import *  # noqa: F403 - view, squeeze, permute, cat, 
 from mytorch.tensor_shape import __all__ as _shape_all
 from mytorch.tensor_sort import *  # noqa: F403 - sort, argsort, topk
 from mytorch.tensor_sort import __all__ as _sort_all
+from mytorch.tensor_special import *  # noqa: F403 - lgamma, digamma, polygamma, mvlgamma, erfinv
+from mytorch.tensor_special import __all__ as _special_all
 from mytorch.tensor_stats import *  # noqa: F403 - median, aminmax, std_mean, var_mean, cumprod
 from mytorch.tensor_stats import __all__ as _stats_all
 from mytorch.utils import GradientBuffer
@@ -100,7 +102,7 @@ __all__ = [
     "set_grad_enabled",
     "set_printoptions",
 ]
-__all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all + _index_all + _sort_all
+__all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all + _index_all + _sort_all + _special_all
 __all__ += (
     _select_all + _matrix_all + _pointwise_all + _stats_all + _layout_all + _composed_all + _porting_all + _order_all
 )
@@ -142,7 +144,7 @@ def _data_on_first_use() -> types.ModuleType:
 
 sys.modules["mytorch.utils.data"] = sys.modules["mytorch.utils"].data = _data_on_first_use()  # type: ignore[attr-defined]
 
-_ON_FIRST_USE = ("autograd", "optim", "cuda", "backends", "linalg")
+_ON_FIRST_USE = ("autograd", "optim", "cuda", "backends", "linalg", "special", "func")
 
 
 _COMPAT = frozenset(
@@ -152,7 +154,8 @@ _COMPAT = frozenset(
 
 
 def __getattr__(name: str) -> Any:
-    """``mytorch.optim``, ``mytorch.autograd``, ``mytorch.cuda``, ``mytorch.backends`` and ``mytorch.linalg``, and the
+    """``mytorch.optim``, ``mytorch.autograd``, ``mytorch.cuda``, ``mytorch.backends``, ``mytorch.linalg``,
+    ``mytorch.special`` and ``mytorch.func``, and the
     names of ``mytorch.compat``, loaded on first use: ``import mytorch`` (and the graded code)
     does not depend on their files."""
     if name in _ON_FIRST_USE:

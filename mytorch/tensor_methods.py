@@ -34,6 +34,7 @@ from mytorch import (
     tensor_select,
     tensor_shape,
     tensor_sort,
+    tensor_special,
     tensor_stats,
 )
 from mytorch.autograd_engine import enable_grad
@@ -224,7 +225,7 @@ def _invert(self: Tensor) -> Tensor:
 
 _UNARY_IN_PLACE = (
     "abs neg exp log log1p log2 log10 expm1 sqrt rsqrt square reciprocal sin cos tanh sigmoid relu"
-    " floor ceil round trunc sign asin acos atan erfc sinc arcsin arccos arctan atan2 arctan2"
+    " floor ceil round trunc sign asin acos atan erfc sinc arcsin arccos arctan atan2 arctan2 lgamma digamma erfinv"
 ).split()
 
 
@@ -441,6 +442,7 @@ METHODS: dict[str, Any] = {
     **tensor_composed.METHODS,
     **porting.METHODS,
     **tensor_order.METHODS,
+    **tensor_special.METHODS,
     "index_add": tensor_index.index_add,
     **{
         name: getattr(tensor_index, name)

@@ -387,6 +387,10 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "acos": elementwise("inside_unit"),
     "atan": elementwise(),
     "atan2": broadcasting("real", "nonzero"),
+    "lgamma": elementwise("positive"),
+    "digamma": elementwise("positive"),
+    "polygamma": elementwise("positive", n=st.integers(0, 3)),
+    "erfinv": elementwise("inside_unit"),
     "gelu": elementwise(),  # the exact form (approximate="none"): tests/test_kernels.py, tests/test_nn_torch.py
     "elu": elementwise("nonzero", alpha=st.floats(0.1, 2.0)),
     "silu": elementwise(),

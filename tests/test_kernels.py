@@ -339,6 +339,11 @@ CASES: dict[str, list[Case]] = {
     "acos": unary(lambda s: lambda r: r.uniform(-0.9, 0.9, s)),
     "atan": unary(normal),
     "atan2": binary(normal, away_from_zero),
+    "lgamma": unary(positive) + [Case(inputs(lambda r: r.uniform(-2.8, -2.2, (3, 4))))],  # Gamma < 0 there
+    "digamma": unary(positive) + [Case(inputs(lambda r: r.uniform(-1.8, -1.2, (4,))))],
+    "polygamma": [Case(inputs(positive(s)), {"n": n}) for s, n in zip(SHAPES, (0, 1, 2, 3, 1), strict=True)]
+    + [Case(inputs(lambda r: r.uniform(-0.8, -0.2, (3,))), {"n": 2})],
+    "erfinv": unary(lambda s: lambda r: r.uniform(-0.95, 0.95, s)),
 }
 
 CASE_IDS = [(name, i) for name, cases in CASES.items() for i in range(len(cases))]

@@ -982,6 +982,199 @@ def erfc_jvp(tangents: Sequence[Array], x: Array) -> Array:
     return -tangents[0] * _erf_slope(x)
 
 
+# --------------------------------------------------------------------------- lgamma, digamma, polygamma, erfinv
+def _log_gamma(v: float) -> float:
+    try:
+        return math.lgamma(v)
+    except ValueError:  # a pole (0, -1, -2, ...): +inf, as PyTorch gives
+        return math.inf
+
+
+_lgamma = np.frompyfunc(_log_gamma, 1, 1)
+
+
+@dispatches
+def lgamma(x: Array) -> Array:
+    """y = ln |Gamma(x)| (``math.lgamma``, elementwise; +inf at the poles 0, -1, -2, ...)."""
+    return np.asarray(_lgamma(x), dtype=x.dtype)
+
+
+def lgamma_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g psi(x) (the digamma function: a kernel, so the rule is differentiable again)."""
+    return (grad_output * digamma(x),)
+
+
+def lgamma_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = psi(x) ẋ."""
+    return tangents[0] * digamma(x)
+
+
+# B_2k / (2k) for psi's asymptotic series ln z - 1/(2z) - sum B_2k / (2k z^2k), and B_2k / (2k)! for
+# the Hurwitz zeta function's (k = 1..8)
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
+_PSI_SERIES = tuple(b / (2 * k) for k, b in enumerate(_BERNOULLI, 1))
+_ZETA_SERIES = tuple(b / math.factorial(2 * k) for k, b in enumerate(_BERNOULLI, 1))
+_ASYMPTOTIC_FROM = 10.0  # the series are summed at z >= 10 (+ n): their error there is below 1e-16
+
+
+def _digamma_values(x: np.ndarray) -> np.ndarray:
+    """psi(x) in float64: x < 0.5 by reflection, psi(1 - x) - pi / tan(pi x); then psi(x) =
+    psi(x + m) - sum 1/(x + k), with x + m >= 10 summed by the asymptotic series. -inf at 0, NaN
+    at the negative integers (PyTorch's values)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reflect = x < 0.5
+        z = np.where(reflect, 1.0 - x, x)
+        total = np.zeros_like(z)
+        while True:
+            low = z < _ASYMPTOTIC_FROM
+            if not low.any():
+                break
+            total -= np.where(low, 1.0 / z, 0.0)
+            z = np.where(low, z + 1.0, z)
+        inverse_square = 1.0 / (z * z)
+        series = np.zeros_like(z)
+        for c in reversed(_PSI_SERIES):
+            series = (series + c) * inverse_square
+        psi = total + np.log(z) - 0.5 / z - series
+        psi = np.where(reflect, psi - np.pi / np.tan(np.pi * x), psi)
+        poles = (x <= 0) & (x == np.floor(x))
+        return np.where(poles, np.where(x == 0, -np.inf, np.nan), psi)
+
+
+def _polygamma_values(n: int, x: np.ndarray) -> np.ndarray:
+    """psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x) for n >= 1, in float64: the Hurwitz zeta sum's
+    first terms 1/(x + k)^(n+1) until x + k >= 10 + n, its tail by the Euler-Maclaurin series.
+    At 0 and the negative integers: +inf for odd n, -inf for even n (PyTorch's values: the
+    limits from the right)."""
+    s = n + 1
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        z = np.asarray(x, dtype=np.float64)
+        total = np.zeros_like(z)
+        edge = _ASYMPTOTIC_FROM + n
+        while True:
+            low = z < edge
+            if not low.any():
+                break
+            total += np.where(low, z**-s, 0.0)
+            z = np.where(low, z + 1.0, z)
+        tail = z ** (1 - s) / n + 0.5 * z**-s
+        rising, power = float(s), z**-s / z  # s (s + 1) ... (s + 2k - 2), z^(-s - 2k + 1)
+        for k, c in enumerate(_ZETA_SERIES, 1):
+            tail = tail + c * rising * power
+            rising *= (s + 2 * k - 1) * (s + 2 * k)
+            power = power / (z * z)
+        value = (-1) ** (n + 1) * math.factorial(n) * (total + tail)
+        poles = (x <= 0) & (x == np.floor(x))
+        return np.where(poles, np.inf if n % 2 else -np.inf, value)
+
+
+def _in_float64(values: Callable[[np.ndarray], np.ndarray], x: Array) -> Array:
+    return np.asarray(values(np.asarray(x, dtype=np.float64)), dtype=x.dtype)
+
+
+@dispatches
+def digamma(x: Array) -> Array:
+    """y = psi(x) = d/dx ln Gamma(x) (computed in float64)."""
+    return _in_float64(_digamma_values, x)
+
+
+def digamma_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g psi'(x) (``polygamma`` with n = 1)."""
+    return (grad_output * polygamma(x, 1),)
+
+
+def digamma_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = psi'(x) ẋ."""
+    return tangents[0] * polygamma(x, 1)
+
+
+def _order(n: Any) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"polygamma: n must be a non-negative integer, got {n!r}")
+    return int(n)
+
+
+@dispatches
+def polygamma(x: Array, n: int) -> Array:
+    """y = psi^(n)(x), the n-th derivative of the digamma function (n = 0: digamma itself)."""
+    n = _order(n)
+    return digamma(x) if n == 0 else _in_float64(lambda v: _polygamma_values(n, v), x)
+
+
+def polygamma_backward(grad_output: Array, x: Array, n: int) -> tuple[Array]:
+    """dx = g psi^(n+1)(x)."""
+    return (grad_output * polygamma(x, _order(n) + 1),)
+
+
+def polygamma_jvp(tangents: Sequence[Array], x: Array, n: int) -> Array:
+    """Forward mode: ẏ = psi^(n+1)(x) ẋ."""
+    return tangents[0] * polygamma(x, _order(n) + 1)
+
+
+_ERFINV_CENTRE = (
+    *(2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087),
+    *(-0.00125372503, -0.00417768164, 0.246640727, 1.50140941),
+)
+_ERFINV_TAIL = (
+    *(-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773),
+    *(-0.0076224613, 0.00943887047, 1.00167406, 2.83297682),
+)
+_NEWTON_STEPS = 60  # at most (y = 1 - 2**-53 takes about 30)
+
+
+def _erfinv_values(y: np.ndarray) -> np.ndarray:
+    """erf^-1(y) in float64: a single-precision polynomial in w = -ln(1 - y²) (Giles, 2010) made
+    exact by Newton steps on erf(r) = y (two; more only beyond the polynomial's range, |y| above
+    1 - 1e-7), the residual erf|r| - |y| written with ``math.erfc`` from |r| = 0.5 on, so that it
+    keeps its digits near |y| = 1. +-inf at +-1, NaN outside [-1, 1]."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = -np.log((1.0 - y) * (1.0 + y))
+        centre, tail = w - 2.5, np.sqrt(w) - 3.0
+        p, q = np.zeros_like(y), np.zeros_like(y)
+        for a, b in zip(_ERFINV_CENTRE, _ERFINV_TAIL, strict=True):
+            p, q = p * centre + a, q * tail + b
+        r = np.where(w < 5.0, p, q) * y
+        inside = np.abs(y) < 1.0
+        r = np.where(inside, r, 0.0)
+        sign, a = np.where(y < 0, -1.0, 1.0), np.abs(y)
+        todo = np.flatnonzero(inside)  # two steps for all; more only where they have not settled
+        for step_number in range(_NEWTON_STEPS):
+            rt, at = r.flat[todo], a.flat[todo]
+            magnitude = np.abs(rt)
+            near_one = (1.0 - at) - np.asarray(_erfc(magnitude), dtype=np.float64)
+            residual = np.where(magnitude < 0.5, np.asarray(_erf(magnitude), dtype=np.float64) - at, near_one)
+            step = sign.flat[todo] * residual / ((2.0 / math.sqrt(math.pi)) * np.exp(-magnitude * magnitude))
+            r.flat[todo] = rt - step
+            if step_number >= 1:
+                todo = todo[np.abs(step) > 1e-15 * np.abs(rt)]
+                if not todo.size:
+                    break
+        r = np.where(inside, r, np.where(a == 1.0, sign * np.inf, np.nan))
+        return r
+
+
+@dispatches
+def erfinv(x: Array) -> Array:
+    """y = erf^-1(x) for x in [-1, 1] (computed in float64)."""
+    return _in_float64(_erfinv_values, x)
+
+
+def _erfinv_slope(out: Array) -> Array:
+    return np.exp(out * out) * (math.sqrt(math.pi) / 2.0)
+
+
+def erfinv_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
+    """dx = g sqrt(pi)/2 e**(y²), y = erfinv(x)."""
+    y = erfinv(x) if out is None else out
+    return (_in_dtype_of(grad_output * _erfinv_slope(y), x),)
+
+
+def erfinv_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> Array:
+    """Forward mode: ẏ = sqrt(pi)/2 e**(y²) ẋ."""
+    y = erfinv(x) if out is None else out
+    return _in_dtype_of(tangents[0] * _erfinv_slope(y), x)
+
+
 def asin(x: Array) -> Array:
     """y = arcsin x (NaN outside [-1, 1])."""
     return np.arcsin(x)
@@ -2451,6 +2644,10 @@ KERNELS: dict[str, Kernel] = {
         _row("sign", reads=NOTHING),
         _row("remainder", 2, reads=((), (0, 1))),
         _row("fmod", 2, reads=((), (0, 1))),
+        _row("lgamma", reads=X),
+        _row("digamma", reads=X),
+        _row("polygamma", reads=X),
+        _row("erfinv", saves_output=True, reads=Y),
     ]
 }
 """Every differentiable operation of MyTorch, by name."""
