@@ -32,6 +32,17 @@ OPTIMIZERS = {
     "RAdam decoupled": lambda optim, p: optim.RAdam(
         p, lr=0.01, betas=(0.8, 0.9), weight_decay=0.05, decoupled_weight_decay=True
     ),
+    # maximize=True in every optimizer (foreach=False taken and ignored, as code written for PyTorch passes it)
+    "SGD maximize": lambda optim, p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, maximize=True, foreach=False),
+    "SGD plain maximize": lambda optim, p: optim.SGD(p, lr=0.05, maximize=True),
+    "Adam maximize": lambda optim, p: optim.Adam(p, lr=0.01, weight_decay=0.1, maximize=True),
+    "AdamW maximize": lambda optim, p: optim.AdamW(p, lr=0.01, amsgrad=True, maximize=True),
+    "RMSprop maximize": lambda optim, p: optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True, maximize=True),
+    "Adagrad maximize": lambda optim, p: optim.Adagrad(p, lr=0.1, weight_decay=0.1, maximize=True),
+    "Adamax maximize": lambda optim, p: optim.Adamax(p, lr=0.01, maximize=True),
+    "Adadelta maximize": lambda optim, p: optim.Adadelta(p, lr=0.5, maximize=True),
+    "NAdam maximize": lambda optim, p: optim.NAdam(p, lr=0.01, maximize=True),
+    "RAdam maximize": lambda optim, p: optim.RAdam(p, lr=0.01, maximize=True),
 }
 
 
@@ -118,3 +129,25 @@ def test_warm_restarts_stepped_to_an_epoch():
         mt.optim.lr_scheduler.CosineAnnealingWarmRestarts(sgd, 2).step(-1)
     torch = pytest.importorskip("torch")
     np.testing.assert_allclose(got, rates_at(torch, epochs), rtol=1e-14)
+
+
+def test_maximize_flips_only_its_groups_and_leaves_the_gradients_as_they_were():
+    w, v = mt.tensor([1.0, 2.0], requires_grad=True), mt.tensor([3.0], requires_grad=True)
+    value, grad = np.array([1.0]), np.array([0.5])  # a handout pair
+    opt = mt.optim.SGD([{"params": [w, (value, grad)], "maximize": True}, {"params": [v]}], lr=0.1)
+    (w.square().sum() + v.square().sum()).backward()
+    opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), [1.2, 2.4])  # ascends: w + 0.1 * 2w
+    np.testing.assert_allclose(v.detach().numpy(), [2.4])  # descends
+    np.testing.assert_allclose(value, [1.05])
+    assert w.grad.tolist() == [2.0, 4.0] and grad.tolist() == [0.5]  # the gradients back as they were
+    opt.maximize = False  # in every group, and back to the class's own step
+    assert "step" not in vars(opt) and opt.param_groups[0]["maximize"] is False
+    opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), [1.0, 2.0])
+    saved = mt.optim.SGD([w], lr=0.1, maximize=True).state_dict()
+    again = mt.optim.SGD([w], lr=0.1)
+    again.load_state_dict(saved)
+    assert again.maximize is True and "step" in vars(again)
+    with pytest.raises(NotImplementedError, match="differentiable"):
+        mt.optim.Adam([w], differentiable=True)

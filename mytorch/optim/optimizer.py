@@ -14,6 +14,7 @@ exactly.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -121,7 +122,33 @@ def value_of(param: Param) -> np.ndarray:
     return param[0] if isinstance(param, tuple) else param._data
 
 
-class Optimizer:
+class _OptimizerType(type):
+    """Takes PyTorch's keyword-only options every optimizer has, before the class's own
+    ``__init__`` sees its arguments: ``maximize`` (a hyper-parameter of every group: the step
+    ascends), ``foreach`` and ``fused`` (how PyTorch batches its kernels: nothing to choose on
+    NumPy) and ``capturable`` (CUDA graphs) are accepted; ``differentiable=True`` is refused."""
+
+    def __call__(
+        cls,
+        *args: Any,
+        maximize: bool = False,
+        foreach: Any = None,
+        fused: Any = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        if differentiable:
+            raise NotImplementedError(
+                f"{cls.__name__}: differentiable=True (a step through the graph) is not supported"
+            )
+        optimizer = super().__call__(*args, **kwargs)
+        if maximize:
+            optimizer.maximize = True
+        return optimizer
+
+
+class Optimizer(metaclass=_OptimizerType):
     """Base class: parameter groups, hyper-parameters, state arrays, ``zero_grad``.
 
     Args:
@@ -153,7 +180,7 @@ class Optimizer:
                 f"{name}: params must be an iterable of parameters, got a {type(params).__name__}; "
                 "pass model.parameters()"
             )
-        self.defaults = dict(defaults)
+        self.defaults = {**defaults, "maximize": builtins.bool(defaults.get("maximize", False))}
         self.param_groups: list[dict[str, Any]] = []
         self.params: list[Param] = []
         self._group_of: list[int] = []  # each parameter's group
@@ -202,6 +229,7 @@ class Optimizer:
             self._dtypes.append(value_of(param).dtype)
             for state in self.state_names:
                 getattr(self, state).append(self._fresh_state(state, value_of(param), full))
+        self._follow_maximize()
 
     def _overlaps(self, value: np.ndarray, checked: list[Param]) -> bool:
         """Whether the array ``value`` shares memory with another (value, gradient) pair's value
@@ -248,6 +276,44 @@ class Optimizer:
         """Raise a ValueError/TypeError for a bad hyper-parameter (subclasses check theirs). A rate
         of 0 is allowed, as in PyTorch (a frozen group, a schedule's end)."""
         group["lr"] = check_number(type(self).__name__, "lr", group["lr"], allow_zero=True)
+        group["maximize"] = builtins.bool(group.get("maximize", False))
+
+    def _follow_maximize(self) -> None:
+        """Step by ``_step_ascending`` (an attribute of this optimizer, in front of the class's
+        ``step``) while some group has ``maximize``; by the class's ``step`` otherwise (nothing
+        added to a step that does not maximize)."""
+        if any(group.get("maximize") for group in self.param_groups):
+            object.__setattr__(self, "step", self._step_ascending)
+        else:
+            self.__dict__.pop("step", None)
+
+    def _step_ascending(self, *args: Any, **kwargs: Any) -> Any:
+        """The class's ``step`` with the gradients of the groups with ``maximize`` negated (in
+        place, and back after: a sign flip is exact), as PyTorch's ``maximize=True``."""
+        flipped: list[np.ndarray] = []
+        swapped: list[tuple[Tensor, Any]] = []
+        seen: set[int] = set()
+        for p, group in zip(self.params, self._group_of):
+            if not self.param_groups[group].get("maximize"):
+                continue
+            grad = p[1] if isinstance(p, tuple) else (None if p._grad is None else p._grad._data)
+            if grad is None or id(grad) in seen:
+                continue
+            seen.add(id(grad))
+            if grad.flags.writeable:
+                np.negative(grad, out=grad)
+                flipped.append(grad)
+            else:  # (a gradient a recorded graph holds: the step reads a negated copy)
+                assert isinstance(p, Tensor)
+                swapped.append((p, p._grad))
+                p._grad = Tensor(-grad)
+        try:
+            return type(self).step(self, *args, **kwargs)
+        finally:
+            for grad in flipped:
+                np.negative(grad, out=grad)
+            for p, old in swapped:
+                p._grad = old
 
     def __setattr__(self, name: str, value: Any) -> None:
         """``sgd.momentum = 0.9``: a hyper-parameter is set in every group, checked (reading the
@@ -262,6 +328,8 @@ class Optimizer:
             self._check_hyper_parameters(group)
         for group, checked in zip(self.param_groups, changed):
             group[name] = checked[name]
+        if name == "maximize":
+            self._follow_maximize()
 
     def __getattr__(self, name: str) -> Any:
         """A hyper-parameter shared by every group, as an attribute (``sgd.momentum``)."""
@@ -384,6 +452,7 @@ class Optimizer:
             states[i] = value
         for group, loaded in zip(self.param_groups, groups):
             group.update(loaded)
+        self._follow_maximize()
 
     def _state_value(self, key: str, given: Any, dtype: np.dtype) -> np.ndarray:
         """The saved state array ``key`` as an array, refused unless it holds what a state of
