@@ -67,6 +67,18 @@ SCHEDULERS = {
     "ChainedScheduler": lambda S, o: S.ChainedScheduler(
         [S.ConstantLR(o, factor=0.5, total_iters=3), S.ExponentialLR(o, 0.9)]
     ),
+    "CyclicLR": lambda S, o: S.CyclicLR(o, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=3, step_size_down=2),
+    "CyclicLR triangular2": lambda S, o: S.CyclicLR(o, 0.01, 0.1, step_size_up=2, mode="triangular2"),
+    "CyclicLR exp_range": lambda S, o: S.CyclicLR(o, 0.01, 0.1, step_size_up=2, mode="exp_range", gamma=0.9),
+    "CyclicLR scale_fn": lambda S, o: S.CyclicLR(o, 0.01, 0.1, 3, scale_fn=lambda k: 0.95**k, scale_mode="iterations"),
+    "SequentialLR warm-up": lambda S, o: S.SequentialLR(
+        o, [S.LinearLR(o, start_factor=0.1, total_iters=4), S.CosineAnnealingLR(o, T_max=6)], milestones=[4]
+    ),
+    "SequentialLR three": lambda S, o: S.SequentialLR(
+        o,
+        [S.ConstantLR(o, factor=0.5, total_iters=2), S.ExponentialLR(o, 0.8), S.StepLR(o, 2, 0.5)],
+        milestones=[3, 7],
+    ),
 }
 
 
@@ -129,6 +141,25 @@ def test_warm_restarts_stepped_to_an_epoch():
         mt.optim.lr_scheduler.CosineAnnealingWarmRestarts(sgd, 2).step(-1)
     torch = pytest.importorskip("torch")
     np.testing.assert_allclose(got, rates_at(torch, epochs), rtol=1e-14)
+
+
+def test_cyclic_momentum_moves_against_the_rate_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def momenta(L, make):
+        p = L.nn.Parameter(L.ones(2))
+        o = make(L.optim, p)
+        s = L.optim.lr_scheduler.CyclicLR(o, 0.01, 0.1, step_size_up=2)
+        out = []
+        for _ in range(7):
+            o.step()
+            s.step()
+            group = o.param_groups[0]
+            out.append((group["lr"], group["betas"][0] if "betas" in group else group["momentum"]))
+        return np.array(out)
+
+    for make in (lambda optim, p: optim.SGD([p], lr=0.1, momentum=0.9), lambda optim, p: optim.Adam([p])):
+        np.testing.assert_allclose(momenta(mt, make), momenta(torch, make), rtol=1e-14)
 
 
 def test_maximize_flips_only_its_groups_and_leaves_the_gradients_as_they_were():

@@ -1,7 +1,7 @@
 """Learning-rate schedules, PyTorch's update rules: ``StepLR``, ``MultiStepLR``, ``ExponentialLR``,
 ``CosineAnnealingLR``, ``LambdaLR``, ``LinearLR``, ``ConstantLR``, ``OneCycleLR``,
-``ReduceLROnPlateau``, ``MultiplicativeLR``, ``PolynomialLR``, ``CosineAnnealingWarmRestarts`` and
-``ChainedScheduler``.
+``ReduceLROnPlateau``, ``MultiplicativeLR``, ``PolynomialLR``, ``CosineAnnealingWarmRestarts``,
+``CyclicLR``, ``ChainedScheduler`` and ``SequentialLR``.
 
 A scheduler rewrites ``optimizer.param_groups[i]["lr"]``; call ``scheduler.step()`` once per
 epoch, after the epoch's ``optimizer.step()`` calls (``ReduceLROnPlateau``: ``step(metric)``,
@@ -11,6 +11,7 @@ computed from the previous one), so a ported script sees the same rates.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -20,6 +21,8 @@ from mytorch.optim.optimizer import Optimizer, check_number
 
 __all__ = [
     "ChainedScheduler",
+    "CyclicLR",
+    "SequentialLR",
     "ConstantLR",
     "CosineAnnealingWarmRestarts",
     "MultiplicativeLR",
@@ -569,6 +572,171 @@ class ChainedScheduler:
         """Restore each scheduler's state."""
         for scheduler, saved in zip(self._schedulers, state["_schedulers"]):  # type: ignore[call-overload]
             scheduler.load_state_dict(saved)
+
+
+class CyclicLR(LRScheduler):
+    """The cyclical learning rate (Smith), stepped once per batch: each rate goes from ``base_lr``
+    up to ``max_lr`` over ``step_size_up`` steps and back over ``step_size_down`` (the same by
+    default), the swing scaled per cycle by ``mode``: ``"triangular"`` (1), ``"triangular2"``
+    (halved every cycle), ``"exp_range"`` (``gamma**step``), or by ``scale_fn`` (of the cycle or
+    the step, per ``scale_mode``). With ``cycle_momentum`` the momentum (or Adam's beta1) moves
+    the other way, between ``max_momentum`` and ``base_momentum``. PyTorch's formulas; the
+    momentum bounds are kept on the scheduler (PyTorch also writes them into the groups).
+
+    Raises:
+        ValueError: an unknown mode without ``scale_fn``, or momentum cycling on an optimizer
+            with neither a momentum nor betas.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr: float | list[float],
+        max_lr: float | list[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.8,
+        max_momentum: float | list[float] = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
+        name = "CyclicLR"
+        optimizer = _checked(self, optimizer)
+        groups = len(optimizer.param_groups)
+        base_lrs = _per_group(name, "base_lr", base_lr, groups)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group(name, "max_lr", max_lr, groups)
+        up = float(step_size_up)
+        self.total_size = up + (float(step_size_down) if step_size_down is not None else up)
+        self.step_ratio = up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"{name}: mode must be 'triangular', 'triangular2' or 'exp_range' without scale_fn")
+        self.mode, self.gamma, self.scale_fn_given = mode, float(gamma), scale_fn
+        self.scale_mode = scale_mode if scale_fn is not None else ("iterations" if mode == "exp_range" else "cycle")
+        self.cycle_momentum = bool(cycle_momentum)
+        if self.cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(f"{name}: the optimizer must have a momentum or betas with cycle_momentum=True")
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = _per_group(name, "base_momentum", base_momentum, groups)
+            self.max_momentums = _per_group(name, "max_momentum", max_momentum, groups)
+            if last_epoch == -1:
+                for momentum, group in zip(self.max_momentums, optimizer.param_groups):
+                    self._set_momentum(group, momentum)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _set_momentum(self, group: dict[str, Any], momentum: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (momentum, *group["betas"][1:])
+        else:
+            group["momentum"] = momentum
+
+    def _scale(self, x: float) -> float:
+        if self.scale_fn_given is not None:
+            return float(self.scale_fn_given(x))
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def get_lr(self) -> list[float]:
+        """The rates for step ``last_epoch`` (and, with ``cycle_momentum``, the momenta, set here)."""
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        factor = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+        scale = self._scale(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        rates = [base + (top - base) * factor * scale for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            bounds = zip(self.base_momentums, self.max_momentums, self.optimizer.param_groups)
+            for low, high, group in bounds:
+                self._set_momentum(group, high - (high - low) * factor * scale)
+        return rates
+
+
+class SequentialLR:
+    """Schedulers of one optimizer taking turns: ``schedulers[i]`` from epoch ``milestones[i -
+    1]`` on, starting there from the initial rates (PyTorch's rule: at a milestone the next
+    scheduler begins at its epoch 0).
+
+    Raises:
+        ValueError: no scheduler, a ``ReduceLROnPlateau``, schedulers of another optimizer, or
+            not one milestone fewer than schedulers.
+    """
+
+    def __init__(
+        self, optimizer: Optimizer, schedulers: Iterable[LRScheduler], milestones: Iterable[int], last_epoch: int = -1
+    ) -> None:
+        self._schedulers = list(schedulers)
+        self._milestones = [int(m) for m in milestones]
+        if not self._schedulers:
+            raise ValueError("SequentialLR: needs at least one scheduler")
+        if any(isinstance(s, ReduceLROnPlateau) for s in self._schedulers):
+            raise ValueError("SequentialLR: ReduceLROnPlateau cannot be sequenced (its step takes the metric)")
+        if any(s.optimizer is not optimizer for s in self._schedulers):
+            raise ValueError("SequentialLR: every scheduler must belong to the given optimizer")
+        if len(self._milestones) != len(self._schedulers) - 1:
+            raise ValueError(
+                f"SequentialLR: expected {len(self._schedulers) - 1} milestones for {len(self._schedulers)} "
+                f"schedulers, got {len(self._milestones)}"
+            )
+        self.optimizer = optimizer
+        self.last_epoch = last_epoch + 1
+        for group in optimizer.param_groups:  # the schedulers' constructors each stepped: undo that
+            group["lr"] = group["initial_lr"]
+        for scheduler in self._schedulers:
+            scheduler.last_epoch -= 1
+        self._restart(self._schedulers[bisect.bisect_right(self._milestones, 0)], at_start=False)
+
+    def _restart(self, scheduler: LRScheduler, at_start: bool) -> None:
+        """``scheduler``'s first step again: from epoch 0 and its initial rates (at a milestone), or
+        from the epoch it was at (the constructor's)."""
+        if at_start:
+            scheduler.last_epoch = -1
+            for group, lr in zip(self.optimizer.param_groups, scheduler.base_lrs):
+                group["lr"] = lr
+        scheduler._initial = True
+        scheduler.step()
+        scheduler._initial = False
+        self._last_lr = scheduler.get_last_lr()
+
+    def step(self) -> None:
+        """Step the scheduler of this epoch (restarted at its milestone)."""
+        self.last_epoch += 1
+        index = bisect.bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            self._restart(scheduler, at_start=True)
+        else:
+            scheduler.step()
+            self._last_lr = scheduler.get_last_lr()
+
+    def get_last_lr(self) -> list[float]:
+        """The rates the last ``step`` set."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, object]:
+        """The epoch, the milestones and each scheduler's state."""
+        return {
+            "last_epoch": self.last_epoch,
+            "_milestones": list(self._milestones),
+            "_last_lr": list(self._last_lr),
+            "_schedulers": [s.state_dict() for s in self._schedulers],
+        }
+
+    def load_state_dict(self, state: dict[str, object]) -> None:
+        """Restore what ``state_dict`` saved."""
+        saved = dict(state)
+        for scheduler, inner in zip(self._schedulers, saved.pop("_schedulers")):  # type: ignore[call-overload]
+            scheduler.load_state_dict(inner)
+        vars(self).update(saved)
 
 
 def __getattr__(name: str) -> Any:
