@@ -38,14 +38,6 @@ from mytorch import nn, optim
 from mytorch.replay import Replay, ReplayError
 
 
-def _torch() -> object | None:
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
-
-
 def test_kthvalue_among_equal_elements_reports_pytorchs_index_and_sends_the_gradient_there():
     # worked by hand through the median-of-three quickselect PyTorch's CPU kernel runs
     x = mt.tensor([[3.0, 1.0, 1.0, 2.0, 1.0], [2.0, 2.0, 0.0, 2.0, 5.0]], requires_grad=True)
