@@ -371,8 +371,10 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> Any:
     ``F.matrix_product``'s choice, which gives ``@``'s bits for them (``tests/test_products.py``;
     on other layouts NumPy's matmul may sum in its own loop): ``np.dot`` costs 0.3 us less a call
     for a small product, and 1 us less for an outer product (``@`` of (25, 1) and (1, 25): 1.6 us)."""
-    if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0] and a.flags.forc and b.flags.forc:
-        return _BY[a.shape[0] * b.shape[1] >= _LARGE and a.shape[1] > 1](a, b)
+    if a.ndim == 2 and b.ndim == 2:
+        (rows, shared), (inner, columns) = a.shape, b.shape  # (each read of an array's shape makes a tuple)
+        if shared == inner and a.flags.forc and b.flags.forc:
+            return _BY[rows * columns >= _LARGE and shared > 1](a, b)
     return a @ b  # (other shapes and layouts; operands that do not fit get matmul's own message)
 
 
@@ -603,6 +605,7 @@ def _attach(
     fresh: bool = False,
     result: Tensor | None = None,
     checked: bool = False,
+    constant: bool = False,
 ) -> Tensor:
     """Wrap a forward result in a Tensor and, if some input requires a gradient, record it.
 
@@ -622,6 +625,9 @@ def _attach(
         checked: record through ``add_operation``, which checks the backward's results
             too (a user's ``Function``); the kernel table's operations, whose operands this
             module made, take the engine's unchecked ``record``.
+        constant: the second operand is a cached number (``_number``: read-only from its making,
+            never locked or written by anyone), so the backward's reads of it are not saved: ``save``
+            would return None for it, and no version of it could move.
     """
     if type(out) is not _ndarray:
         out = np.asarray(out)
@@ -668,10 +674,13 @@ def _attach(
         while leaves:  # (``_register_leaves`` written out for leaves of float arrays new to the tape)
             if leaves & 1:
                 array = arrays[i]
-                known = known_leaves.get(id(array))
-                floating = type(array) is _ndarray and array.dtype.kind in "fc"
+                at = id(array)
+                known = known_leaves.get(at)
+                floating = type(array) is _ndarray and (
+                    (dtype := array.dtype) is _DOUBLE or dtype is _SINGLE or dtype.kind in "fc"
+                )
                 if known is None and floating:
-                    known_leaves[id(array)] = args[i]
+                    known_leaves[at] = args[i]
                 elif known is not args[i] or not floating:
                     arrays, refused = _register_leaves(tape, args, arrays, leaves << i)
                     checked = checked or refused
@@ -680,10 +689,11 @@ def _attach(
             i += 1
     if saves_output:
         params = {"out": out} if params is None else {**params, "out": out}
+    key = skipped ^ bit if not constant else -(skipped ^ bit)  # (a plan of its own: see ``constant``)
     plans = _PLANS.get(backward)  # (two lookups cost less than making and hashing a (backward, bits) key)
-    plan = None if plans is None else plans.get(skipped ^ bit)
+    plan = None if plans is None else plans.get(key)
     if plan is None or plan[0] is not reads:
-        plan = _plan(backward, reads, skipped, bit, keep=not checked)
+        plan = _plan(backward, reads, skipped, bit, keep=not checked, constant=constant)
     _, dsts, vjp, which, choose = plan
     if choose is not None:  # a VJP specialised to these operands (mytorch.tensor_vjps), if any
         vjp = choose(arrays, out, skipped) or vjp
@@ -766,11 +776,20 @@ _PLANS: dict[Callable, dict[int, Plan]] = {}  # backward -> {skipped ^ bit: its 
 _save_read = VersionCheck.watch  # (a name of its own: bench.protection switches the saves off through it)
 
 
-def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped: int, bit: int, keep: bool) -> Plan:
+def _plan(
+    backward: Callable,
+    reads: tuple[tuple[int, ...], ...] | None,
+    skipped: int,
+    bit: int,
+    keep: bool,
+    constant: bool = False,
+) -> Plan:
     """What recording an operation of ``backward`` needs that depends only on the kernel and on
     which of its ``bit.bit_length() - 1`` operands need no gradient (``skipped``, bits):
     ``(reads, dsts, vjp, which, choose)``, cached as ``_PLANS[backward][skipped ^ bit]`` if ``keep`` (not for
-    a user's ``Function``, whose rule may hold on to anything: a cache must not keep it alive).
+    a user's ``Function``, whose rule may hold on to anything: a cache must not keep it alive). With
+    ``constant`` (the second operand is a cached read-only number, see ``_attach``), ``which`` leaves
+    that operand out, and the plan is cached as ``_PLANS[backward][-(skipped ^ bit)]``.
 
     * ``dsts``: its ``gradients_to_update``, ``NO_GRAD`` for the skipped operands and None for
       the others (one shared list, never changed by anyone);
@@ -787,6 +806,8 @@ def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped
         which: tuple[int, ...] = (*range(count), OUTPUT)
     else:
         which = tuple(sorted({j for i, r in enumerate(reads) if not skipped >> i & 1 for j in r}))
+    if constant:
+        which = tuple([j for j in which if j != 1])
     plan = (reads, dsts, vjp, which, None if not keep else _SPECIAL.get(backward))
     if keep:
         plans = _PLANS.get(backward)
@@ -796,7 +817,7 @@ def _plan(backward: Callable, reads: tuple[tuple[int, ...], ...] | None, skipped
             plans = _PLANS[backward] = {}
         elif len(plans) >= 256:  # operand counts of concatenate are unbounded
             plans.clear()
-        plans[skipped ^ bit] = plan
+        plans[skipped ^ bit if not constant else -(skipped ^ bit)] = plan
     return plan
 
 
@@ -1179,7 +1200,9 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
             out = run(a, b)
         except (ValueError, IndexError) as error:
             raise _refused(kernel, arrays, error) from None
-        return _attach(out, (self, other), arrays, backward, None, saves_output, reads, fresh)
+        return _attach(
+            out, (self, other), arrays, backward, None, saves_output, reads, fresh, None, False, cached is not None
+        )
 
     def reflected(self: Tensor, other: Any) -> Tensor:
         data = self._data

@@ -117,12 +117,12 @@ def _same_both(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
 
 def _add(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
     a, b = arrays
-    shape = a.shape
+    shape, bias = a.shape, b.shape  # (each read of an array's shape makes a tuple)
     if skipped or shape != out.shape:
-        return _bias_only if skipped == 1 and b.ndim == 1 and len(shape) == 2 and b.shape[0] == shape[1] else None
-    if b.shape == shape:
+        return _bias_only if skipped == 1 and len(bias) == 1 and len(shape) == 2 and bias[0] == shape[1] else None
+    if bias == shape:
         return _same_both
-    return _bias_both if b.ndim == 1 and len(shape) == 2 and b.shape[0] == shape[1] else None
+    return _bias_both if len(bias) == 1 and len(shape) == 2 and bias[0] == shape[1] else None
 
 
 # --------------------------------------------------------------------------- a * b

@@ -296,6 +296,25 @@ def test_changing_a_saved_input_in_place_raises_at_backward():
         y.backward()
 
 
+@pytest.mark.parametrize("number_first", [True, False])
+def test_a_product_by_a_number_leaves_the_guard_of_a_product_by_a_constant_tensor(number_first):
+    # x * 2.0 reads a cached read-only number, which needs no guard and gets a plan of its own;
+    # x * k (k a constant tensor, the same operand bits) must keep saving k, in either order
+    x = leaf([1.0, 2.0])
+    k = Tensor(np.array([3.0, 4.0]))
+    x.detach() * 2.0  # (the number is cached from here on)
+    parts = [lambda: (x * 2.0).sum(), lambda: (x * k).sum()]
+    y = sum(f() for f in (parts if number_first else parts[::-1])) + (x * 2.0).sum()
+    k += 1
+    with pytest.raises(RuntimeError, match=r"mul_backward.*input 1, of shape \(2,\)"):
+        y.backward()
+    x.grad = None
+    z = (x * 3.0).sum() + (x * k).sum()  # without a write: 3 + k
+    z.backward()
+    assert x.grad is not None
+    np.testing.assert_array_equal(x.grad.numpy(), [7.0, 8.0])
+
+
 def test_update_of_a_parameter_between_forward_and_backward_raises():
     w = leaf([1.0, 2.0])
     loss = (w * w).sum()
