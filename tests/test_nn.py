@@ -205,6 +205,7 @@ def test_init_bounds_and_gains():
     assert init.constant_(w, 0.5).numpy().min() == 0.5 and not init.zeros_(w).numpy().any()
     assert init.calculate_gain("leaky_relu", math.sqrt(5)) == pytest.approx(math.sqrt(1 / 3))
     assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
+    assert init.calculate_gain("conv2d") == init.calculate_gain("conv_transpose3d") == 1.0  # (PyTorch's names)
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         init.xavier_uniform_(Tensor(np.zeros(3)))
 

@@ -52,9 +52,11 @@ def _fans(name: str, tensor: Tensor) -> tuple[int, int]:
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The scale that keeps activations' variance steady through ``nonlinearity``: 1 for
-    linear and sigmoid, 5/3 for tanh, sqrt 2 for relu, sqrt(2 / (1 + slope^2)) for leaky_relu
-    (slope ``param``, default 0.01), 3/4 for selu."""
+    linear (and the convolutions, ``conv1d`` ... ``conv_transpose3d``, as PyTorch names them) and
+    sigmoid, 5/3 for tanh, sqrt 2 for relu, sqrt(2 / (1 + slope^2)) for leaky_relu (slope
+    ``param``, default 0.01), 3/4 for selu."""
     gains = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0), "selu": 0.75}
+    gains.update((f"conv{kind}{n}d", 1.0) for kind in ("", "_transpose") for n in (1, 2, 3))
     if nonlinearity in gains:
         return gains[nonlinearity]
     if nonlinearity == "leaky_relu":
