@@ -77,10 +77,23 @@ class Size(tuple):
         return f"mytorch.Size({list(self)})"
 
 
-def finfo(type: Any = None) -> np.finfo:  # noqa: A002 - PyTorch's name
-    """The limits of a floating-point dtype (``eps``, ``max``, ``min``, ``tiny``, ``bits``, ...);
-    the default dtype's without an argument."""
-    return np.finfo(get_default_dtype() if type is None else type)
+class finfo:  # noqa: N801 - PyTorch's name
+    """The limits of a floating-point dtype, as Python numbers (as PyTorch's): ``bits``, ``eps``,
+    ``max``, ``min``, ``tiny`` (= ``smallest_normal``), ``resolution``, ``dtype``; the default
+    dtype's without an argument."""
+
+    def __init__(self, type: Any = None) -> None:  # noqa: A002 - PyTorch's name
+        info = np.finfo(get_default_dtype() if type is None else type)
+        self.bits, self.dtype = int(info.bits), str(info.dtype)
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+        self.resolution = 10.0 ** -int(info.precision)
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, eps={self.eps}, "
+            f"smallest_normal={self.tiny}, tiny={self.tiny}, dtype={self.dtype})"
+        )
 
 
 iinfo = np.iinfo

@@ -18,6 +18,10 @@ import numpy as np
 __all__ = [
     "DtypeMismatchError",
     "bool",
+    "cdouble",
+    "cfloat",
+    "complex64",
+    "complex128",
     "double",
     "float",
     "float16",
@@ -26,10 +30,13 @@ __all__ = [
     "get_default_dtype",
     "half",
     "int",
+    "int8",
+    "int16",
     "int32",
     "int64",
     "long",
     "set_default_dtype",
+    "short",
     "uint8",
 ]
 
@@ -37,6 +44,10 @@ float16 = half = np.dtype(np.float16)
 float32 = float = np.dtype(np.float32)  # noqa: A001 - PyTorch's name
 float64 = double = np.dtype(np.float64)
 uint8 = np.dtype(np.uint8)
+int8 = np.dtype(np.int8)
+int16 = short = np.dtype(np.int16)
+complex64 = cfloat = np.dtype(np.complex64)
+complex128 = cdouble = np.dtype(np.complex128)
 int32 = int = np.dtype(np.int32)  # noqa: A001 - PyTorch's name
 int64 = long = np.dtype(np.int64)
 bool = np.dtype(np.bool_)  # noqa: A001 - PyTorch's name

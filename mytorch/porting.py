@@ -3,7 +3,8 @@
 environment variables), ``use_deterministic_algorithms`` (MyTorch is deterministic),
 ``compile`` (returns the model or function unchanged), ``seed``, the memory-format names; the random functions
 ``bernoulli``, ``multinomial``, ``normal``, ``poisson``; and the Tensor methods ``addcmul_``,
-``addcdiv_``, ``lerp_``, ``bernoulli_``, ``exponential_``, ``random_``, ``detach_``, ``get_device``.
+``addcdiv_``, ``lerp_``, ``bernoulli_``, ``exponential_``, ``random_``, ``detach_``, ``get_device``;
+``is_floating_point`` and ``is_complex`` as functions.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ __all__ = [
     "compile",
     "get_num_interop_threads",
     "get_num_threads",
+    "is_complex",
+    "is_floating_point",
     "multinomial",
     "normal",
     "poisson",
@@ -153,6 +156,16 @@ def _random_in_place(name: str, draw: Any) -> Any:
     return method
 
 
+def is_floating_point(input: Any) -> builtins.bool:  # noqa: A002 - PyTorch's name
+    """Whether ``input``'s dtype is a floating-point one (``t.is_floating_point()``)."""
+    return builtins.bool(_tensor(input)._data.dtype.kind == "f")
+
+
+def is_complex(input: Any) -> builtins.bool:  # noqa: A002 - PyTorch's name
+    """Whether ``input``'s dtype is a complex one (``t.is_complex()``)."""
+    return builtins.bool(_tensor(input)._data.dtype.kind == "c")
+
+
 def _detach_(self: Tensor) -> Tensor:
     """``self`` made a leaf that does not require grad, in place (PyTorch's ``detach_``)."""
     self._tape = None
@@ -174,5 +187,6 @@ METHODS = {
     ),
     "detach_": _detach_,
     "get_device": lambda self: -1,
+    "is_complex": is_complex,
 }
 """The Tensor methods above (bound by ``mytorch.tensor_methods``)."""

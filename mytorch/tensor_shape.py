@@ -65,7 +65,15 @@ def reshape(input: Any, *shape: Any) -> Tensor:  # noqa: A002 - PyTorch's name
 
 
 def view(input: Any, *shape: Any) -> Tensor:  # noqa: A002
-    """``input`` with a new shape, as ``reshape`` (MyTorch needs no contiguous memory)."""
+    """``input`` with a new shape, as ``reshape`` (MyTorch needs no contiguous memory); or, given
+    one dtype, ``input``'s bytes read as that dtype (``t.view(torch.int32)``: the last axis
+    scaled by the ratio of the sizes), a new tensor outside the graph."""
+    if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)) and not isinstance(shape[0], int):
+        data = np.ascontiguousarray(input._data if isinstance(input, Tensor) else np.asarray(input))
+        try:
+            return Tensor(data.view(np.dtype(shape[0])))
+        except (TypeError, ValueError) as error:
+            raise RuntimeError(f"view: cannot read a tensor of shape {data.shape} as {shape[0]}: {error}") from None
     return _apply("reshape", (input,), {"shape": size_arg("view", shape)})
 
 

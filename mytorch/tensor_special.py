@@ -1,6 +1,6 @@
 """The gamma-function family and the inverse error function on Tensors: ``lgamma``, ``digamma``
-(``psi``), ``polygamma(n, x)``, ``mvlgamma(x, p)``, ``erfinv``; and ``mytorch.special``'s names
-for them and for the functions MyTorch has under other names (``special.expit`` is ``sigmoid``).
+(``psi``), ``polygamma(n, x)``, ``mvlgamma(x, p)``, ``erfinv`` (``mytorch.special`` gives them
+PyTorch's other names); and ``logcumsumexp`` and ``nanquantile``, composed of kernels.
 
 ``lgamma``, ``digamma``, ``polygamma`` and ``erfinv`` are kernels of the table
 (``mytorch/nn/functional.py``): each backward rule calls the next kernel (the derivative of
@@ -11,14 +11,20 @@ with its own output), so derivatives of every order come with them, in both mode
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
+from mytorch.arguments import check_dim
 from mytorch.dtypes import get_default_dtype
 from mytorch.tensor import Tensor, _apply, _elementwise
+from mytorch.tensor_composed import logaddexp
+from mytorch.tensor_index import gather
+from mytorch.tensor_math import where
+from mytorch.tensor_shape import cat, stack
+from mytorch.tensor_sort import sort
 
-__all__ = ["digamma", "erfinv", "lgamma", "mvlgamma", "polygamma"]
+__all__ = ["digamma", "erfinv", "lgamma", "logcumsumexp", "mvlgamma", "nanquantile", "polygamma"]
 
 lgamma = _elementwise("lgamma")
 lgamma.__doc__ = "ln |Gamma(x)|, elementwise (+inf at 0, -1, -2, ...); its derivative is ``digamma``."
@@ -63,6 +69,75 @@ def mvlgamma(input: Any, p: int) -> Tensor:  # noqa: A002 - PyTorch's name
     return total + p * (p - 1) / 4 * math.log(math.pi)
 
 
+def logcumsumexp(input: Any, dim: int) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``log(cumsum(exp(x), dim))`` without overflow or underflow: a scan of ``logaddexp`` in
+    log2(n) rounds (each element combined with the one 1, 2, 4, ... places before it), so every
+    value and gradient is that of ``logaddexp``."""
+    x = _floating(input)
+    if x.ndim == 0:
+        return x * 1.0
+    d = check_dim("logcumsumexp", dim, x.ndim)
+    n, out, shift = x.shape[d], x, 1
+    while shift < n:
+        shape = list(x.shape)
+        shape[d] = shift
+        before = Tensor(np.full(shape, -np.inf, dtype=x.dtype))
+        out = logaddexp(out, cat([before, out.narrow(d, 0, n - shift)], d))
+        shift *= 2
+    return out
+
+
+def nanquantile(
+    input: Any,  # noqa: A002 - PyTorch's name
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+) -> Tensor:
+    """``quantile`` of the values that are not NaN (NaN for a slice of NaNs only): the sorted
+    values (NaNs last) read at ``q (count - 1)``, ``count`` the slice's numbers, through
+    ``gather``, so the gradient goes to the chosen elements."""
+    x = _floating(input)
+    modes = ("linear", "lower", "higher", "midpoint", "nearest")
+    if interpolation not in modes:
+        raise ValueError(f"nanquantile: interpolation must be one of {modes}, got {interpolation!r}")
+    qs = np.asarray(q._data if isinstance(q, Tensor) else q, dtype=np.float64)
+    if qs.ndim > 1 or ((qs < 0) | (qs > 1)).any():
+        raise ValueError("nanquantile: q must be a number or a 1-D tensor of values in [0, 1]")
+    flat = dim is None or x.ndim == 0
+    if dim is None or flat:
+        x, d = x.reshape(-1), 0
+    else:
+        d = check_dim("nanquantile", dim, x.ndim)
+    values = sort(x, d).values  # NaNs last
+    count = np.sum(~np.isnan(x._data), axis=d, keepdims=True)
+    rows = []
+    for level in qs.reshape(-1):
+        position = float(level) * np.maximum(count - 1, 0)
+        low, high = np.floor(position), np.ceil(position)
+        frac = position - low
+        if interpolation == "lower":
+            high, frac = low, frac * 0
+        elif interpolation == "higher":
+            low, frac = high, frac * 0
+        elif interpolation == "nearest":
+            low = high = np.where(np.round(position) == low, low, high)  # (round half to even, as PyTorch)
+            frac = frac * 0
+        elif interpolation == "midpoint":
+            frac = np.where(high != low, 0.5, 0.0)
+        below = gather(values, d, Tensor(low.astype(np.int64)))
+        above = gather(values, d, Tensor(high.astype(np.int64)))
+        picked = below + (above - below) * Tensor(frac.astype(x.dtype))
+        picked = cast(Tensor, where(Tensor(count == 0), Tensor(np.full((), np.nan, x.dtype)), picked))
+        if not keepdim:
+            picked = picked.squeeze(d)
+        elif flat:
+            picked = picked.reshape((1,) * max(_floating(input).ndim, 1))
+        rows.append(picked)
+    return rows[0] if qs.ndim == 0 else stack(rows, 0)
+
+
 def _polygamma_method(self: Tensor, n: int) -> Tensor:
     """``t.polygamma(n)``: ``polygamma(n, t)``."""
     return polygamma(n, self)
@@ -74,5 +149,7 @@ METHODS = {
     "erfinv": erfinv,
     "mvlgamma": mvlgamma,
     "polygamma": _polygamma_method,
+    "logcumsumexp": logcumsumexp,
+    "nanquantile": nanquantile,
 }
 """The Tensor methods of this file (bound by ``mytorch.tensor_methods``)."""

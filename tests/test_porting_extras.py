@@ -144,3 +144,19 @@ def test_a_missing_pytorch_name_says_mytorch_does_not_have_it(module, name, pyto
     with pytest.raises(AttributeError) as private:  # Python's own probes get the plain error
         getattr(home, "__wrapped__")
     assert type(private.value) is AttributeError
+
+
+def test_dtype_questions_finfo_and_view_as_another_dtype():
+    assert mt.is_floating_point(mt.ones(2)) and not mt.is_floating_point(mt.arange(3)) and not mt.is_complex(mt.ones(1))
+    eps = mt.finfo(mt.float32).eps
+    assert type(eps) is float and eps == 2.0**-23 and mt.finfo(mt.float16).resolution == 0.001
+    assert mt.finfo().max == float(np.finfo(np.float32).max) and mt.iinfo(mt.int64).max == 2**63 - 1
+    x = mt.tensor([1.0, -2.0])
+    bits = x.view(mt.int32)
+    assert bits.dtype == mt.int32 and bits.tolist() == [1065353216, -1073741824]
+    assert bits.view(mt.float32).tolist() == [1.0, -2.0] and mt.zeros(2, 4, dtype=mt.float64).view(mt.int8).shape == (
+        2,
+        32,
+    )
+    with pytest.raises(RuntimeError, match="cannot read"):
+        mt.zeros(3, dtype=mt.int8).view(mt.int32)

@@ -105,3 +105,39 @@ def test_forward_mode_and_errors():
     t = mt.tensor([0.5, 2.0])
     t.lgamma_()
     np.testing.assert_allclose(t.numpy(), [math.lgamma(0.5), 0.0], atol=1e-7)
+
+
+def test_logcumsumexp_stays_finite_far_apart_and_matches_the_running_sum():
+    x = mt.tensor([[-1000.0, 0.0, 1000.0, 999.0], [1.0, 2.0, 3.0, 4.0]], dtype=mt.float64, requires_grad=True)
+    y = mt.logcumsumexp(x, dim=1)
+    np.testing.assert_allclose(y[0].tolist(), [-1000.0, 0.0, 1000.0, 1000.0 + math.log1p(math.exp(-1.0))])
+    np.testing.assert_allclose(y[1].numpy(), np.log(np.cumsum(np.exp([1.0, 2.0, 3.0, 4.0]))), rtol=1e-15)
+    y.sum().backward()  # d/dx_j sum_i y_i = sum over i >= j of softmax(x[:i+1])_j
+    row = np.array([1.0, 2.0, 3.0, 4.0])
+    expected = sum(np.pad(np.exp(row[: i + 1]) / np.exp(row[: i + 1]).sum(), (0, 3 - i)) for i in range(4))
+    np.testing.assert_allclose(x.grad[1].numpy(), expected, rtol=1e-14)
+    assert mt.tensor([[1.0], [2.0]]).logcumsumexp(0).shape == (2, 1)
+
+
+@needs_torch
+def test_logcumsumexp_and_nanquantile_match_pytorch():
+    r = np.random.default_rng(1)
+    x = r.standard_normal((3, 9)) * 40
+    a = r.standard_normal((3, 7)) * 30
+    a[0, 2], a[1, :], a[2, [1, 4]] = np.nan, np.nan, np.nan
+
+    def run(lib):
+        xt, at = lib.tensor(x, requires_grad=True), lib.tensor(a, requires_grad=True)
+        q = lib.tensor([0.25, 0.8], dtype=lib.float64)
+        outs = [lib.logcumsumexp(xt, 1), lib.logcumsumexp(xt, 0), lib.nanquantile(at, 0.3, dim=1, keepdim=True)]
+        outs += [
+            lib.nanquantile(at, q, dim=-1),
+            at.nanquantile(0.5),
+            lib.nanquantile(at, 0.4, 0, interpolation="nearest"),
+        ]
+        outs += [lib.nanquantile(at, q, dim=1, interpolation=mode) for mode in ("lower", "higher", "midpoint")]
+        (outs[0].sum() + outs[3].nan_to_num().sum()).backward()
+        return [o.detach().numpy() for o in outs] + [xt.grad.numpy(), at.grad.numpy()]
+
+    for ours, theirs in zip(run(mt), run(torch), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-13)
