@@ -47,7 +47,7 @@ from pathlib import Path
 from .config import ConfigError, GradingConfig, load_config
 from .containment import MAX_SLOTS, MODES, Containment, SandboxUnavailableError, become_subreaper, kill_leftovers
 from .grading import SECTIONS, GradedTest, Outcome, collect
-from .isolation import Settings, grade, probe
+from .isolation import Settings, grade, hide, probe
 from .report import autolab_line, gradescope_results, outcome_line, section_scores, summary_table
 from .sandbox import HandinError, extract_handin, find_package
 
@@ -272,6 +272,18 @@ def _refuse_special_files(package: Path) -> None:
                                   "remove it from the package folder")  # fmt: skip
 
 
+def _hide_the_runners_folders(args: argparse.Namespace, root: Path) -> None:
+    """Keep every folder this run reads hand-ins from or writes reports to out of the workers'
+    reach (``isolation.hide``), the folder for reports made first so that it is hidden too."""
+    folders = [Path(args.handin_dir)] if args.handin_dir else [Path(args.handin).parent] if args.handin else [root]
+    if args.out_dir:
+        Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+        folders.append(Path(args.out_dir))
+    if args.json:
+        folders.append(Path(args.json).parent)
+    hide(*(folder for folder in folders if folder.is_dir()))
+
+
 def _run(args: argparse.Namespace) -> None:
     try:
         config = load_config(args.config) if args.config else GradingConfig()
@@ -295,6 +307,7 @@ def _run(args: argparse.Namespace) -> None:
     if not (args.handin or args.handin_dir):
         _refuse_special_files(root / "mytorch")
     _protect_runner()
+    _hide_the_runners_folders(args, root)
     settings = Settings(timeout=args.timeout, startup=args.startup_timeout, handin_timeout=args.handin_timeout,
                         memory_mb=args.memory, max_procs=args.max_procs, jobs=args.jobs,
                         handin_memory_mb=args.handin_memory, file_mb=args.disk)  # fmt: skip

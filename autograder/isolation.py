@@ -57,7 +57,7 @@ from .containment import (
 from .grading import GradedTest, Outcome, judge
 from .jail import ROOT_INODES, copy_package, readable_paths
 
-__all__ = ["Settings", "grade", "probe"]
+__all__ = ["Settings", "grade", "hide", "probe"]
 
 _WORKER = Path(__file__).resolve().parent / "worker.py"
 _GRADER = str(Path(__file__).resolve().parent)
@@ -404,6 +404,7 @@ def _hidden() -> list[str]:
     with the checkout first on ``sys.path``, as with ``PYTHONPATH``, a copy installed into
     site-packages stayed in every worker's reach)."""
     places = [_GRADER, tempfile.gettempdir(), *_checkout()]
+    places += [folder for folder in _ALSO_HIDDEN if not _holds_the_installation(folder)]
     folders = [*sys.path, *site.getsitepackages(), site.getusersitepackages()]
     for name in REFERENCE_PACKAGES:
         places += [os.path.join(folder, name) for folder in folders if os.path.isdir(os.path.join(folder, name))]
@@ -421,6 +422,28 @@ CHECKOUT_PARTS = ("tests", ".git", "build", "dist")
 history, a wheel's build folder and the wheels themselves."""
 
 
+_ALSO_HIDDEN: list[str] = []
+
+
+def hide(*folders: str | os.PathLike) -> None:
+    """Hide ``folders`` from every worker started from now on, wherever they lie (``cli`` names
+    the runner's own: the hand-in folder and archive's folder, where reports go, the folder
+    graded by ``--mytorch``): other students' hand-ins and reports stay out of reach even where
+    they lie inside a folder every worker reads, as ``/usr/local/src``. A folder that holds the
+    Python installation, NumPy or a system folder (``/usr``) is not hidden: the workers need it."""
+    _ALSO_HIDDEN.extend(os.path.realpath(folder) for folder in folders)
+    _readable_cache.clear()
+
+
+def _holds_the_installation(folder: str) -> bool:
+    """Whether ``folder`` is, or holds, the Python installation, NumPy's folder or one of the
+    system's folders a worker needs (``/usr``, ``/lib``...)."""
+    folder = os.path.realpath(folder)
+    installation = (sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.dirname(np.__file__)),
+                    "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")  # fmt: skip
+    return any(os.path.realpath(p) == folder or os.path.realpath(p).startswith(folder + os.sep) for p in installation)
+
+
 def _checkout() -> list[str]:
     """The folder the grader lies in (a checkout of MyTorch: the reference ``mytorch`` and
     ``hw_bonus`` beside ``autograder/``, its tests and history) whole; or, where that folder also
@@ -431,9 +454,7 @@ def _checkout() -> list[str]:
     path, the runner let a hand-in read the reference ``functional.py`` and ``mlp.py`` (checked
     under ``namespaces``, ``uid`` and ``none``)."""
     checkout = os.path.realpath(os.path.dirname(_GRADER))
-    installation = (sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.dirname(np.__file__)))
-    if not any(os.path.realpath(p) == checkout or os.path.realpath(p).startswith(checkout + os.sep)
-               for p in installation):  # fmt: skip
+    if not _holds_the_installation(checkout):
         return [checkout]
     parts = [os.path.join(checkout, name) for name in (*REFERENCE_PACKAGES, *CHECKOUT_PARTS)]
     return [part for part in parts if os.path.isdir(part)]

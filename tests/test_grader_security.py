@@ -892,6 +892,30 @@ def test_the_checkout_the_grader_runs_from_is_hidden_whole_or_its_reference_part
     assert masks == [str(checkout)], masks
 
 
+def test_the_folders_a_run_reads_hand_ins_from_or_writes_reports_to_are_hidden(tmp_path, monkeypatch):
+    """With ``--handin-dir`` inside a folder every worker reads (``/usr/local/src/subs``), a hand-in
+    read the other students' archives beside its own, and the reports already written (checked under
+    namespaces and uid). The runner now hides its hand-in folder, the folder of ``--handin``, the
+    graded ``--mytorch`` folder, ``--out-dir`` (made first) and the folder of ``--json``; never a
+    folder holding the Python installation or ``/usr``."""
+    import argparse
+
+    from autograder import cli, isolation
+
+    monkeypatch.setattr(isolation, "_ALSO_HIDDEN", [])
+    base = Path(os.path.realpath(tmp_path))
+    (base / "subs").mkdir()
+    args = argparse.Namespace(handin_dir=str(base / "subs"), handin=None, out_dir=str(base / "grades" / "new"),
+                              json=str(base / "gradescope" / "results.json"))  # fmt: skip
+    (base / "gradescope").mkdir()
+    cli._hide_the_runners_folders(args, base / "unused")
+    hidden = isolation._hidden()
+    assert {str(base / "subs"), str(base / "grades" / "new"), str(base / "gradescope")} <= set(hidden), hidden
+    assert str(base / "unused") not in hidden
+    isolation.hide(sys.prefix, os.path.dirname(sys.prefix), "/usr")  # the installation, a folder holding it, /usr
+    assert isolation._hidden() == hidden
+
+
 def test_the_uid_note_names_a_python_installation_closed_to_other_users(monkeypatch):
     """Under ``uid`` a worker imports after switching uid only what it loaded before when the
     installation is closed to other users (a pyenv Python under /root): the snooper's
