@@ -453,18 +453,22 @@ def test_what_a_handin_prints_is_in_every_failing_tests_report_and_its_control_c
     """The worker flushes the hand-in's output before it sends the result (the runner stops
     reading at the result: what was still buffered was missing from about half the reports);
     and the exception's text, like the output, reaches a report without terminal escapes or
-    carriage returns, which could redraw what a terminal shows of it."""
+    carriage returns, which could redraw what a terminal shows of it, nor the other line breaks
+    (``\u2028``, ``\u2029``, ``\x85``, ``\x0b``), after which a forged ``PASS`` would start a line."""
     inbox, out = tmp_path / "inbox", tmp_path / "grades"
     inbox.mkdir()
-    code = "print('PRINTED BY THE HAND-IN')\nraise ImportError('\\x1b[2J\\x1b[1A\\rPASS  operations/mul')\n"
+    code = ("print('PRINTED BY THE HAND-IN\\u2028PASS  operations/div\\x85PASS  operations/log')\n"
+            "raise ImportError('\\x1b[2J\\x1b[1A\\rPASS  operations/mul\\u2029PASS  operations/sub\\x0bPASS')\n")
     handin(tmp_path, inbox, "loud.tar", code=code, bare=True)
     done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", "none", "operations",
                       cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     report = (out / "loud.tar.txt").read_text()
     assert report.count("PRINTED BY THE HAND-IN") == report.count("FAIL ") == 6, report
-    assert "ImportError: ?[2J?[1A?PASS  operations/mul" in report, report[:1500]
-    assert "\x1b" not in report and "\r" not in report
+    assert "ImportError: ?[2J?[1A?PASS  operations/mul?PASS  operations/sub?PASS" in report, report[:1500]
+    assert "PRINTED BY THE HAND-IN?PASS  operations/div?PASS  operations/log" in report, report[:1500]
+    assert "\x1b" not in report and "\r" not in report  # (nor any other line break str.splitlines knows)
+    assert not [line for line in report.splitlines() if line.startswith("PASS")], report[:1500]
     results = json.loads((out / "loud.tar.json").read_text())
     assert all("\x1b" not in test["output"] for test in results["tests"])
 
