@@ -34,6 +34,7 @@ _HOME = {
     "LayerNorm": "normalization",
     "BatchNorm1d": "normalization",
     "BatchNorm2d": "normalization",
+    "MultiheadAttention": "attention",
     "Conv1d": "convolution",
     "Conv2d": "convolution",
     "Conv3d": "convolution",

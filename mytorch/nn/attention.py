@@ -1,0 +1,179 @@
+"""``nn.MultiheadAttention``, PyTorch's: the query, key and value projected (``in_proj_weight``,
+or ``q_proj_weight``/``k_proj_weight``/``v_proj_weight`` when ``kdim``/``vdim`` differ from
+``embed_dim``), split into ``num_heads`` heads, ``softmax(q k^T / sqrt(head_dim) + masks) v``
+per head, the heads joined and projected by ``out_proj``. Composed of kernels (``linear``,
+``matmul``, ``softmax``, ...), so gradients, forward mode and second derivatives come with it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from mytorch.dtypes import get_default_dtype
+from mytorch.nn import functional_tensor as TF
+from mytorch.nn import init
+from mytorch.nn.layers import Linear
+from mytorch.nn.module import Module
+from mytorch.nn.parameter import Parameter
+from mytorch.tensor import Tensor
+
+__all__ = ["MultiheadAttention"]
+
+
+def _mask(what: str, mask: Any, dtype: np.dtype) -> Tensor | None:
+    """A mask as an additive float Tensor: a bool one's True (masked out) becomes -inf."""
+    if mask is None:
+        return None
+    data = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if data.dtype == np.bool_:
+        return Tensor(np.where(data, -np.inf, 0.0).astype(dtype))
+    if data.dtype.kind != "f":
+        raise TypeError(f"MultiheadAttention: {what} must be bool or floating point, got {data.dtype}")
+    return mask if isinstance(mask, Tensor) else Tensor(data.astype(dtype))
+
+
+class MultiheadAttention(Module):
+    """PyTorch's ``nn.MultiheadAttention(embed_dim, num_heads, dropout=0.0, bias=True, kdim=None,
+    vdim=None, batch_first=False, dtype=None)``; ``add_bias_kv`` and ``add_zero_attn`` are not
+    supported. Parameters drawn as PyTorch draws them: the input projections Xavier-uniform,
+    their bias 0, ``out_proj`` a ``Linear(embed_dim, embed_dim)`` with bias 0.
+
+    ``forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+    average_attn_weights=True, is_causal=False)`` returns ``(output, weights)``: inputs (L, N, E)
+    ((N, L, E) with ``batch_first``, or unbatched (L, E)); a bool mask's True marks a position
+    masked out (PyTorch's rule here, the opposite of ``F.scaled_dot_product_attention``'s), a float
+    mask is added; ``key_padding_mask`` (N, S), ``attn_mask`` (L, S) or (N * num_heads, L, S);
+    ``is_causal`` without ``attn_mask`` masks the future. The weights (N, L, S) are averaged over
+    the heads unless ``average_attn_weights=False`` ((N, num_heads, L, S)); None without
+    ``need_weights``. A query whose keys are all masked gets NaN, as in PyTorch.
+    """
+
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        add_bias_kv: bool = False,
+        add_zero_attn: bool = False,
+        kdim: int | None = None,
+        vdim: int | None = None,
+        batch_first: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        if add_bias_kv or add_zero_attn:
+            raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are not supported by MyTorch")
+        if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
+            raise ValueError(
+                f"MultiheadAttention: embed_dim ({embed_dim}) must be a positive multiple of num_heads ({num_heads})"
+            )
+        self.embed_dim, self.num_heads, self.head_dim = int(embed_dim), int(num_heads), embed_dim // num_heads
+        self.kdim = embed_dim if kdim is None else int(kdim)
+        self.vdim = embed_dim if vdim is None else int(vdim)
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.dropout, self.batch_first = float(dropout), bool(batch_first)
+        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(np.empty((3 * embed_dim, embed_dim), dtype=dtype))
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)
+        else:
+            self.register_parameter("in_proj_weight", None)
+            self.q_proj_weight = Parameter(np.empty((embed_dim, embed_dim), dtype=dtype))
+            self.k_proj_weight = Parameter(np.empty((embed_dim, self.kdim), dtype=dtype))
+            self.v_proj_weight = Parameter(np.empty((embed_dim, self.vdim), dtype=dtype))
+        if bias:
+            self.in_proj_bias = Parameter(np.zeros(3 * embed_dim, dtype=dtype))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self._reset_parameters()
+
+    def _reset_parameters(self) -> None:
+        if self.in_proj_weight is not None:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            for weight in (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
+                init.xavier_uniform_(weight)
+        if self.in_proj_bias is not None:
+            init.zeros_(self.in_proj_bias)
+        if self.out_proj.bias is not None:
+            init.zeros_(self.out_proj.bias)
+
+    def _projections(self) -> list[tuple[Tensor, Tensor | None]]:
+        e = self.embed_dim
+        bias = self.in_proj_bias
+        biases = [None] * 3 if bias is None else [bias[:e], bias[e : 2 * e], bias[2 * e :]]
+        if self.in_proj_weight is not None:
+            w = self.in_proj_weight
+            weights = [w[:e], w[e : 2 * e], w[2 * e :]]
+        else:
+            weights = [self.q_proj_weight, self.k_proj_weight, self.v_proj_weight]
+        return list(zip(weights, biases))
+
+    def forward(
+        self,
+        query: Tensor,
+        key: Tensor,
+        value: Tensor,
+        key_padding_mask: Any = None,
+        need_weights: bool = True,
+        attn_mask: Any = None,
+        average_attn_weights: bool = True,
+        is_causal: bool = False,
+    ) -> tuple[Tensor, Tensor | None]:
+        """``(output, weights)``; see the class."""
+        unbatched = query.ndim == 2
+        if unbatched:
+            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+            if key_padding_mask is not None:
+                key_padding_mask = (
+                    key_padding_mask.unsqueeze(0)
+                    if isinstance(key_padding_mask, Tensor)
+                    else (np.asarray(key_padding_mask)[None])
+                )
+        elif self.batch_first:  # (N, L, E) -> (L, N, E)
+            query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
+        length, batch, _ = query.shape
+        source = key.shape[0]
+        heads, head_dim = self.num_heads, self.head_dim
+        projected = []
+        for x, (w, b) in zip((query, key, value), self._projections()):
+            y = TF.linear(x, w) if b is None else TF.linear(x, w, b)  # (T, N, E)
+            projected.append(y.reshape(y.shape[0], batch * heads, head_dim).transpose(0, 1))  # (N H, T, hd)
+        q, k, v = projected
+        scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(head_dim))  # (N H, L, S)
+        mask = _mask("attn_mask", attn_mask, scores.dtype)
+        if mask is None and is_causal:
+            mask = Tensor(np.triu(np.full((length, source), -np.inf, dtype=scores.dtype), 1))
+        if mask is not None:
+            scores = scores + mask
+        padding = _mask("key_padding_mask", key_padding_mask, scores.dtype)
+        if padding is not None:  # (N, S) -> (N H, 1, S)
+            scores = (scores.reshape(batch, heads, length, source) + padding.reshape(batch, 1, 1, source)).reshape(
+                batch * heads, length, source
+            )
+        weights = scores.softmax(-1)
+        if self.dropout > 0 and self.training:
+            weights = TF.dropout(weights, self.dropout, True)
+        out = (weights @ v).transpose(0, 1).reshape(length, batch, self.embed_dim)
+        out = self.out_proj(out)
+        if unbatched:
+            out = out.squeeze(1)
+        elif self.batch_first:
+            out = out.transpose(0, 1)
+        if not need_weights:
+            return out, None
+        weights = weights.reshape(batch, heads, length, source)
+        if average_attn_weights:
+            weights = weights.mean(1)
+        return out, (weights.squeeze(0) if unbatched else weights)
+
+    def extra_repr(self) -> str:
+        """PyTorch's module repr shows only ``out_proj``; nothing more here."""
+        return ""

@@ -1,0 +1,83 @@
+"""nn.MultiheadAttention (mytorch/nn/attention.py) against PyTorch's from the same weights:
+outputs, weights and gradients, batch-first or not, unbatched, masks, kdim/vdim."""
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+import mytorch.nn as nn
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - PyTorch is optional
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+
+CASES = [
+    (dict(embed_dim=8, num_heads=2, batch_first=True), (2, 5, 8), (2, 4, 8), dict()),
+    (dict(embed_dim=8, num_heads=4), (5, 2, 8), (3, 2, 8), dict(average_attn_weights=False)),
+    (dict(embed_dim=6, num_heads=3, batch_first=True), (2, 4, 6), (2, 4, 6), dict(is_causal=True, need_weights=False)),
+    (dict(embed_dim=8, num_heads=2, kdim=5, vdim=3, batch_first=True, bias=False), (2, 3, 8), (2, 4, None), dict()),
+    (dict(embed_dim=4, num_heads=1), (3, 4), (5, 4), dict()),  # unbatched
+]
+
+
+def _masks(lib, options, q_shape, kv_shape, batch_first):
+    out = dict(options)
+    if options.get("is_causal"):
+        return out
+    if len(q_shape) == 3:
+        batch, source = (kv_shape[0], kv_shape[1]) if batch_first else (kv_shape[1], kv_shape[0])
+        padding = np.zeros((batch, source), dtype=bool)
+        padding[0, -1] = True
+        out["key_padding_mask"] = lib.tensor(padding)
+        length = q_shape[1] if batch_first else q_shape[0]
+        out["attn_mask"] = lib.tensor(np.random.default_rng(3).standard_normal((length, source)))
+    return out
+
+
+@needs_torch
+@pytest.mark.parametrize("i", range(len(CASES)))
+def test_multihead_attention_matches_pytorch(i):
+    config, q_shape, kv_shape, options = CASES[i]
+    r = np.random.default_rng(i)
+    q = r.standard_normal(q_shape)
+    kdim, vdim = config.get("kdim", config["embed_dim"]), config.get("vdim", config["embed_dim"])
+    k = r.standard_normal((*kv_shape[:-1], kdim) if kv_shape[-1] is None else kv_shape)
+    v = r.standard_normal((*kv_shape[:-1], vdim) if kv_shape[-1] is None else kv_shape)
+
+    def run(lib):
+        module = lib.nn.MultiheadAttention(**config, dtype=lib.float64)
+        if lib is mt:
+            run.state = {name: value.numpy().copy() for name, value in module.state_dict().items()}
+        else:
+            module.load_state_dict({name: torch.tensor(value) for name, value in run.state.items()})
+        tensors = [lib.tensor(a, requires_grad=True) for a in (q, k, v)]
+        kwargs = _masks(lib, options, q_shape, kv_shape, config.get("batch_first", False))
+        if kwargs.get("is_causal"):
+            length = q_shape[1]
+            kwargs["attn_mask"] = lib.tensor(np.triu(np.ones((length, length), dtype=bool), 1))
+            if lib is mt:
+                kwargs.pop("attn_mask")  # MyTorch builds the causal mask itself
+        out, weights = module(*tensors, **kwargs)
+        (out * lib.tensor(np.cos(np.arange(out.numel())).reshape(out.shape))).sum().backward()
+        grads = [t.grad.numpy() for t in tensors] + [p.grad.numpy() for p in module.parameters()]
+        return [out.detach().numpy()] + ([] if weights is None else [weights.detach().numpy()]) + grads
+
+    ours = run(mt)
+    theirs = run(torch)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_parameters_and_errors():
+    mt.manual_seed(0)
+    attention = nn.MultiheadAttention(8, 2)
+    assert list(attention.state_dict()) == ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]
+    assert attention.in_proj_bias.abs().sum().item() == 0 and attention.in_proj_weight.shape == (24, 8)
+    assert np.abs(attention.in_proj_weight.numpy()).max() <= np.sqrt(6 / 32)
+    with pytest.raises(ValueError, match="multiple of num_heads"):
+        nn.MultiheadAttention(6, 4)
+    with pytest.raises(NotImplementedError, match="add_bias_kv"):
+        nn.MultiheadAttention(4, 2, add_bias_kv=True)
