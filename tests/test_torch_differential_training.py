@@ -93,6 +93,46 @@ def test_optimizers_take_pytorchs_steps(name: str, options: dict[str, Any], dtyp
             np.testing.assert_allclose(pa, pb, **tol, err_msg=f"{name} {options} step {step}")
 
 
+@pytest.mark.parametrize("name, options", [OPTIMIZERS[i] for i in (4, 7, 10, 11, 12, 14, 16)])
+def test_optimizers_with_groups_missing_gradients_and_an_added_group_take_pytorchs_steps(
+    name: str, options: dict
+) -> None:
+    """Two groups (the second at half the rate), one parameter without a gradient on two steps
+    of three (its state starts at its first gradient), then ``add_param_group`` mid-run."""
+    rng = np.random.default_rng(zlib.crc32(f"groups {name} {options}".encode()))
+    shapes = [(3, 2), (2,), (4,)]
+    start = [rng.standard_normal(s) for s in shapes]
+    grads = [
+        [rng.standard_normal(s) if (k != 2 or step % 3 == 2) else None for k, s in enumerate(shapes)]
+        for step in range(9)
+    ]
+    runs = []
+    for lib in LIBS:
+        params = [lib.nn.Parameter(lib.tensor(p.copy())) for p in start]
+        groups = [{"params": params[:2]}, {"params": params[2:], "lr": options.get("lr", 1.0) * 0.5}]
+        opt = getattr(lib.optim, name)(groups, **options)
+        seen = []
+        for step in grads:
+            opt.zero_grad()
+            for p, g in zip(params, step):
+                if g is not None:
+                    p.grad = lib.tensor(g.copy())
+            opt.step()
+            seen.append(np.concatenate([p.detach().numpy().ravel() for p in params]))
+        extra = lib.nn.Parameter(lib.tensor(np.ones(3)))
+        opt.add_param_group({"params": [extra], "lr": 0.05})
+        for _ in range(3):
+            opt.zero_grad()
+            extra.grad = lib.tensor(np.array([0.5, -1.0, 2.0]))
+            for p in params:
+                p.grad = lib.tensor(np.ones(tuple(p.shape)))
+            opt.step()
+            seen.append(np.concatenate([p.detach().numpy().ravel() for p in [*params, extra]]))
+        runs.append(seen)
+    for step, (a, b) in enumerate(zip(*runs)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14, err_msg=f"{name} {options} step {step}")
+
+
 # --------------------------------------------------------------------------- schedulers
 def _groups(lib: Any, optimizer: str = "SGD", **options: Any) -> Any:
     def zero() -> Any:
