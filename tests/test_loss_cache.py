@@ -145,3 +145,36 @@ def test_forward_mode_uses_the_cached_value() -> None:
     u = np.random.default_rng(6).standard_normal(x.shape)
     (tangent,) = tape.jvp([x], [u])
     np.testing.assert_allclose(tangent, [np.vdot((_softmax(x) - y) / len(x), u)], rtol=1e-12)
+
+
+def test_cross_entropy_rows_made_again_from_equal_labels_only_and_never_shared() -> None:
+    """``F.cross_entropy`` reuses the rows it made for the last labels when the labels (by their
+    bytes, dtype and shape) and the options are the same again; labels changed in place, another
+    dtype, smoothing or weights make them anew; each call's rows are its own array."""
+    from mytorch.nn import functional_tensor as TF
+
+    logits = np.random.default_rng(5).standard_normal((3, 4))
+
+    def grads(labels: np.ndarray, **options: object) -> np.ndarray:
+        x = Tensor(logits.copy(), requires_grad=True)
+        TF.cross_entropy(x, labels, **options).backward()
+        return x.grad.numpy()
+
+    def expected(labels: np.ndarray, smoothing: float = 0.0) -> np.ndarray:  # (softmax - targets) / N
+        p = np.exp(logits - logits.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        targets = np.eye(4)[labels] * (1 - smoothing) + smoothing / 4
+        return (p - targets) / 3
+
+    labels = np.array([0, 3, 1])
+    for _ in range(2):
+        np.testing.assert_allclose(grads(labels), expected(labels), rtol=1e-12)
+    labels[1] = 2  # the same array, changed in place
+    np.testing.assert_allclose(grads(labels), expected(labels), rtol=1e-12)
+    np.testing.assert_allclose(grads(labels.astype(np.int32)), expected(labels), rtol=1e-12)
+    np.testing.assert_allclose(grads(labels, label_smoothing=0.1), expected(labels, 0.1), rtol=1e-12)
+    np.testing.assert_allclose(grads(labels), expected(labels), rtol=1e-12)
+    first = TF._class_rows_again((labels, 4, np.dtype(np.float64), 0.0, None, -100, True))
+    second = TF._class_rows_again((labels, 4, np.dtype(np.float64), 0.0, None, -100, True))
+    assert not np.shares_memory(first, second)
+    np.testing.assert_array_equal(first, np.eye(4)[labels])

@@ -40,9 +40,10 @@ class _Loss(Module):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002 - PyTorch's name
         """The loss of ``input`` (the prediction) against ``target``."""
-        handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine) (called as loss(y, y_hat))"
-        x = expect_tensor(self, input, handout if self.handout else None)
-        return type(self).function(x, target, reduction=self.reduction, **self.options())
+        if not isinstance(input, Tensor):  # (the message made only when it is needed)
+            handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine) (called as loss(y, y_hat))"
+            expect_tensor(self, input, handout if self.handout else None)
+        return type(self).function(input, target, reduction=self.reduction, **self.options())
 
     def extra_repr(self) -> str:
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
@@ -85,8 +86,10 @@ class _ClassLoss(_Loss):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         """The loss of ``input`` at the labels (or probabilities) ``target``."""
-        handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine) (one-hot labels, called as loss(y, y_hat))"
-        return type(self).function(expect_tensor(self, input, handout), target, **self.options())
+        if not isinstance(input, Tensor):  # (the message made only when it is needed)
+            handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine)"
+            expect_tensor(self, input, f"{handout} (one-hot labels, called as loss(y, y_hat))")
+        return type(self).function(input, target, **self.options())
 
 
 class CrossEntropyLoss(_ClassLoss):
