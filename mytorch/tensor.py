@@ -789,7 +789,8 @@ def _plan(
     ``(reads, dsts, vjp, which, choose)``, cached as ``_PLANS[backward][skipped ^ bit]`` if ``keep`` (not for
     a user's ``Function``, whose rule may hold on to anything: a cache must not keep it alive). With
     ``constant`` (the second operand is a cached read-only number, see ``_attach``), ``which`` leaves
-    that operand out, and the plan is cached as ``_PLANS[backward][-(skipped ^ bit)]``.
+    that operand out, the VJP is ``tensor_vjps.BY_A_NUMBER``'s if it has one, and the plan is cached as
+    ``_PLANS[backward][-(skipped ^ bit)]``.
 
     * ``dsts``: its ``gradients_to_update``, ``NO_GRAD`` for the skipped operands and None for
       the others (one shared list, never changed by anyone);
@@ -806,9 +807,12 @@ def _plan(
         which: tuple[int, ...] = (*range(count), OUTPUT)
     else:
         which = tuple(sorted({j for i, r in enumerate(reads) if not skipped >> i & 1 for j in r}))
+    choose = None if not keep else _SPECIAL.get(backward)
     if constant:
         which = tuple([j for j in which if j != 1])
-    plan = (reads, dsts, vjp, which, None if not keep else _SPECIAL.get(backward))
+        if skipped == 2 and backward in _BY_A_NUMBER:  # (its chooser's pick for every such operation)
+            vjp, choose = _BY_A_NUMBER[backward], None
+    plan = (reads, dsts, vjp, which, choose)
     if keep:
         plans = _PLANS.get(backward)
         if plans is None:
@@ -2036,4 +2040,5 @@ from mytorch import backward_graph as _backward_graph  # noqa: E402
 from mytorch import printing as _printing  # noqa: E402
 from mytorch import tensor_numpy as _numpy_protocol  # noqa: E402 - it builds on the Tensor above
 from mytorch.tensor_graph import _LEAF_HOOKS, leaf_gradient  # noqa: E402 - hooks (register_hook) build on the Tensor
+from mytorch.tensor_vjps import BY_A_NUMBER as _BY_A_NUMBER  # noqa: E402 - (as CHOOSERS)
 from mytorch.tensor_vjps import CHOOSERS as _SPECIAL  # noqa: E402 - it builds on the modules' VJPs

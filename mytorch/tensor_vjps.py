@@ -26,7 +26,7 @@ import numpy as np
 from mytorch.autograd_engine import _PRUNED, _pruned_vjp
 from mytorch.nn import functional as F
 
-__all__ = ["CHOOSERS", "prediction_only"]
+__all__ = ["BY_A_NUMBER", "CHOOSERS", "prediction_only"]
 
 _ndarray = np.ndarray
 Arrays = Sequence[np.ndarray]
@@ -251,3 +251,8 @@ CHOOSERS: dict[Callable, Callable[[Arrays, np.ndarray, int], Callable | None]] =
 }
 """``{kernel: choose}``: ``choose(arrays, out, skipped)`` is the VJP specialised to an operation's
 operands (the inputs in ``skipped`` (bits) needing no gradient), or None: the engine's rule."""
+
+BY_A_NUMBER: dict[Callable, Callable] = {F.mul_backward: _mul_a}
+"""``{kernel: vjp}`` for an operation whose first operand alone wants a gradient and whose second is a
+0-d number (``x * 2.0``): the output has the first operand's shape, so this is what the kernel's chooser
+in ``CHOOSERS`` picks for every such operation; the Tensor front-end takes it once per plan."""

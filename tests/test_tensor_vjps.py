@@ -9,7 +9,7 @@ import mytorch.tensor as tensor_module
 from mytorch.autograd_engine import _PRUNED, _pruned_vjp
 from mytorch.nn import functional as F
 from mytorch.tensor import Tensor, mse_loss
-from mytorch.tensor_vjps import CHOOSERS
+from mytorch.tensor_vjps import BY_A_NUMBER, CHOOSERS
 
 RNG = np.random.default_rng(13)
 
@@ -83,6 +83,26 @@ def test_products(dtype, skipped):
     _check(F.mul_backward, (a, c), a * c, skipped, expect=skipped == 2)  # a times a constant: g c
     _check(F.mul_backward, (c, a), c * a, skipped, expect=skipped == 1)
     _check(F.mul_backward, (a, b[0]), a * b[0], skipped, expect=skipped == 2)  # a row broadcast: the kernel sums
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(), (3,), (3, 4)])
+def test_a_number_as_second_operand_takes_the_choosers_pick(dtype, shape):
+    # BY_A_NUMBER holds, once per plan, what the chooser picks for every such operation
+    a, c = RNG.standard_normal(shape).astype(dtype), np.asarray(1.0001, dtype)
+    forwards = {F.mul_backward: np.multiply}
+    assert set(BY_A_NUMBER) <= set(forwards)
+    for kernel, vjp in BY_A_NUMBER.items():
+        out = np.asarray(forwards[kernel](a, c))
+        assert CHOOSERS[kernel]((a, c), out, 2) is vjp
+        _check(kernel, (a, c), out, 2)
+    x = Tensor(a, requires_grad=True)
+    x.detach() * 1.0001  # (the number is cached from here on)
+    y = x * 1.0001
+    assert y.tape.operation_list[-1].vjp is BY_A_NUMBER[F.mul_backward]
+    y.sum().backward()
+    assert x.grad is not None
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones(shape, dtype) * c)
 
 
 @pytest.mark.parametrize("name", ["tanh", "sigmoid"])
