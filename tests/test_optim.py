@@ -250,6 +250,43 @@ def test_hyper_parameters_read_as_attributes_while_the_groups_agree():
     assert grouped._buffers()["velocity"][0].shape == (1,)  # only the group with momentum keeps velocities
 
 
+class _Decaying(mt.optim.Optimizer):
+    """An optimizer of the user's, with a hyper-parameter of its own (``decay``)."""
+
+    state_names = ()
+
+    def __init__(self, params, lr=0.1, decay=0.5):
+        super().__init__(params, {"lr": lr, "decay": decay})
+
+    def step(self):
+        for group in self.param_groups:
+            for value, grad in group["params"]:
+                value -= group["lr"] * group["decay"] * grad
+
+
+def test_a_users_hyper_parameter_reads_as_an_attribute_also_after_unpickling():
+    """Hyper-parameters are attributes through descriptors the optimizer puts on its class (no
+    ``__getattr__``, which slows every attribute read): a user's own, and in a process where the
+    class never made one (simulated by taking the descriptor off before unpickling)."""
+    import pickle
+
+    opt = _Decaying([(np.ones(2), np.ones(2))], decay=0.25)
+    assert (opt.decay, opt.lr, opt.maximize) == (0.25, 0.1, False)
+    opt.decay = 0.75  # (every group, checked)
+    assert opt.param_groups[0]["decay"] == 0.75
+    opt.note = "kept"  # not a hyper-parameter: a plain attribute
+    assert opt.note == "kept" and "note" in vars(opt)
+    with pytest.raises(AttributeError, match="'_Decaying' object has no attribute 'momentum'"):
+        opt.momentum
+    data = pickle.dumps(opt)
+    del _Decaying.decay
+    again = pickle.loads(data)
+    assert again.decay == 0.75 and again.note == "kept"
+    assert "__getattr__" not in vars(mt.optim.Optimizer)
+    opt.step()
+    np.testing.assert_allclose(opt.params[0][0], 1 - 0.1 * 0.75)
+
+
 def test_state_dict_carries_each_groups_hyper_parameters():
     # A checkpoint taken after a schedule (or the user) changed the rate resumes at that rate, as
     # PyTorch's optimizer state_dict (param_groups) does: it used to resume at the constructor's.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -122,6 +122,44 @@ def value_of(param: Param) -> np.ndarray:
     return param[0] if isinstance(param, tuple) else param._data
 
 
+class _SharedHyperParameter:
+    """``optimizer.name`` for a hyper-parameter ``name`` (``sgd.momentum``): its value, shared by
+    every parameter group, or an AttributeError when the groups differ or the optimizer has no
+    such hyper-parameter. Setting it goes through ``Optimizer.__setattr__`` (every group, checked).
+
+    Put on an optimizer's class for each of its defaults the class does not define
+    (``_expose_hyper_parameters``), rather than found by a ``__getattr__``: a class with a
+    ``__getattr__`` has every attribute read of its objects made in full, about 700 instructions
+    instead of a few tens, the step's own reads of ``params`` or ``param_groups`` included.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, optimizer: Any, owner: type | None = None) -> Any:
+        if optimizer is None:
+            return self
+        name = self.name
+        if name not in optimizer.__dict__.get("defaults", ()):  # (another optimizer of the class may have it)
+            raise AttributeError(f"{type(optimizer).__name__!r} object has no attribute {name!r}")
+        values = [group[name] for group in optimizer.param_groups]
+        if any(v != values[0] for v in values):
+            raise AttributeError(
+                f"{type(optimizer).__name__}.{name}: the parameter groups differ; read param_groups[i][{name!r}]"
+            )
+        return values[0]
+
+
+def _expose_hyper_parameters(cls: type, names: Iterable[str]) -> None:
+    """A ``_SharedHyperParameter`` on ``cls`` for each of ``names`` that it does not define
+    (``lr`` is a property of every optimizer; a method of the same name keeps its place)."""
+    for name in names:
+        if not hasattr(cls, name):
+            setattr(cls, name, _SharedHyperParameter(name))
+
+
 class _OptimizerType(type):
     """Takes PyTorch's keyword-only options every optimizer has, before the class's own
     ``__init__`` sees its arguments: ``maximize`` (a hyper-parameter of every group: the step
@@ -181,6 +219,7 @@ class Optimizer(metaclass=_OptimizerType):
                 "pass model.parameters()"
             )
         self.defaults = {**defaults, "maximize": builtins.bool(defaults.get("maximize", False))}
+        _expose_hyper_parameters(type(self), self.defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.params: list[Param] = []
         self._group_of: list[int] = []  # each parameter's group
@@ -331,17 +370,15 @@ class Optimizer(metaclass=_OptimizerType):
         if name == "maximize":
             self._follow_maximize()
 
-    def __getattr__(self, name: str) -> Any:
-        """A hyper-parameter shared by every group, as an attribute (``sgd.momentum``)."""
-        defaults = self.__dict__.get("defaults", {})
-        if name not in defaults:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        values = [group[name] for group in self.param_groups]
-        if any(v != values[0] for v in values):
-            raise AttributeError(
-                f"{type(self).__name__}.{name}: the parameter groups differ; read param_groups[i][{name!r}]"
-            )
-        return values[0]
+    if TYPE_CHECKING:  # the state lists (``state_names``: velocity, m, v...) are set by name in __init__
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickled or copied: the attributes as they were, and the hyper-parameters readable as
+        attributes (``_SharedHyperParameter``), also in a process where no such optimizer was made."""
+        self.__dict__.update(state)
+        _expose_hyper_parameters(type(self), state.get("defaults", ()))
 
     @property
     def lr(self) -> float:
