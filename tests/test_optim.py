@@ -444,6 +444,37 @@ def test_flat_sgd_on_a_read_only_model_raises_and_changes_nothing() -> None:
     assert not np.array_equal(values, before)
 
 
+def _flat_pairs(momentum: float) -> tuple[SGD, list[tuple[np.ndarray, np.ndarray]]]:
+    """SGD over two pairs that tile two flat arrays (its one-piece update), with gradients."""
+    values, grads = np.arange(1.0, 6.0), np.linspace(-1.0, 1.0, 5)
+    pairs = [(values[:2], grads[:2]), (values[2:].reshape(3, 1), grads[2:].reshape(3, 1))]
+    opt = SGD(pairs, lr=0.5, momentum=momentum)
+    assert opt._flat is not None
+    return opt, [(v.copy(), g.copy()) for v, g in pairs]
+
+
+def test_flat_sgd_reads_the_velocities_only_with_a_momentum() -> None:
+    """The flat update checks that no velocity was replaced only when it reads them (a momentum):
+    a replaced velocity is then the one used; without a momentum the velocities play no part."""
+    opt, start = _flat_pairs(0.9)
+    opt.step()  # v = g, p -= lr v (the flat velocity)
+    replaced = np.full((3, 1), 10.0)
+    opt.velocity[1] = replaced
+    opt.step()  # per parameter now: the replaced velocity is the one updated and read
+    np.testing.assert_array_equal(replaced, 0.9 * 10.0 + start[1][1])
+    np.testing.assert_array_equal(opt.params[1][0], start[1][0] - 0.5 * start[1][1] - 0.5 * replaced)
+    plain, start = _flat_pairs(0.0)
+    plain.velocity[0] = np.full(2, 7.0)  # no momentum: not read, by either update
+    plain.step()
+    np.testing.assert_array_equal(plain.params[0][0], start[0][0] - 0.5 * start[0][1])
+    np.testing.assert_array_equal(plain.velocity[0], 7.0)
+    plain.momentum = 0.9  # a momentum set later: no flat velocity, so per parameter (v = g first)
+    plain.velocity[0] = None
+    plain.step()
+    np.testing.assert_array_equal(plain.velocity[0], start[0][1])
+    np.testing.assert_array_equal(plain.params[0][0], start[0][0] - 2 * 0.5 * start[0][1])
+
+
 def test_plain_sgd_over_pairs_and_tensors_skips_missing_grads_and_counts_a_saved_value() -> None:
     """Plain SGD (one group, no momentum or weight decay) over a pair, a Tensor with a gradient,
     one without (left as it is) and one a live graph saved (updated, its version bumped, so that

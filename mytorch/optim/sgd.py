@@ -82,13 +82,12 @@ class SGD(Optimizer):
         """Update every parameter that has a gradient."""
         flat = self._flat
         if flat is not None:
-            params, velocity, held_params, held_velocity = self.params, self.velocity, flat[0], flat[1]
+            params, held_params = self.params, flat[0]
             if (  # (the list holds the very objects it held: no pair was replaced; compared in C)
                 len(params) == len(held_params)
                 and all(map(operator.is_, params, held_params))
-                and len(velocity) == len(held_velocity)
-                and all(map(operator.is_, velocity, held_velocity))
-                and (flat[4] is not None or not self.param_groups[0]["momentum"])
+                # the velocities, read only with a momentum: none replaced, the flat one there
+                and (not self.param_groups[0]["momentum"] or self._flat_velocity_holds(flat))
             ):
                 self._step_flat(flat[2], flat[3], flat[4])
                 return
@@ -140,6 +139,12 @@ class SGD(Optimizer):
                 value -= delta
             except ValueError:  # read-only: a live graph saved it (or the user's own array)
                 step_in_place(value, delta, "SGD")
+
+    def _flat_velocity_holds(self, flat: tuple[Any, ...]) -> bool:
+        """Whether the velocities are still the views of the flat velocity ``_flat_layout`` made
+        (none replaced in ``self.velocity``)."""
+        velocity, held = self.velocity, flat[1]
+        return flat[4] is not None and len(velocity) == len(held) and all(map(operator.is_, velocity, held))
 
     def _step_flat(self, p: np.ndarray, g: np.ndarray, v: np.ndarray | None) -> None:
         """``step`` over the flat values ``p``, gradients ``g`` and velocity ``v``: the same
