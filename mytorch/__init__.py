@@ -153,6 +153,10 @@ _COMPAT = frozenset(
 )
 
 
+_DECOMPOSITIONS = {"svd": "svd_torch", "pinverse": "pinverse", "qr": "qr"}
+"""PyTorch's older top-level names of ``mytorch.linalg``'s decompositions (``torch.svd`` gives V, not V^T)."""
+
+
 def __getattr__(name: str) -> Any:
     """``mytorch.optim``, ``mytorch.autograd``, ``mytorch.cuda``, ``mytorch.backends``, ``mytorch.linalg``,
     ``mytorch.special`` and ``mytorch.func``, and the
@@ -162,4 +166,6 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(f"mytorch.{name}")
     if name in _COMPAT:
         return getattr(importlib.import_module("mytorch.compat"), name)
+    if name in _DECOMPOSITIONS:
+        return getattr(importlib.import_module("mytorch.linalg_decompositions"), _DECOMPOSITIONS[name])
     raise not_in_mytorch("mytorch", name)

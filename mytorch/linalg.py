@@ -1,5 +1,6 @@
 """``mytorch.linalg``: PyTorch's ``torch.linalg.norm``, ``vector_norm``, ``matrix_norm``, ``svdvals``,
-``det``, ``slogdet``, ``inv``, ``solve`` and ``cholesky``.
+``det``, ``slogdet``, ``inv``, ``solve`` and ``cholesky``; ``eigh``, ``eigvalsh``, ``svd``, ``qr``,
+``pinv``, ``lstsq`` and ``matrix_rank`` come from ``mytorch/linalg_decompositions.py``.
 
 Vector norms and the Frobenius norm are the ``norm`` kernel. The matrix norms of orders 1, -1,
 inf and -inf are sums of absolute values along one axis reduced by ``amax``/``amin`` along the
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.function import Context, Function
+from mytorch.linalg_decompositions import eigh, eigvalsh, lstsq, matrix_rank, pinv, qr, svd
 from mytorch.tensor import Tensor, matmul
 from mytorch.tensor_math import _floating_only, amax, amin
 from mytorch.tensor_math import norm as _norm
@@ -35,12 +37,19 @@ __all__ = [
     "cholesky",
     "cross",
     "det",
+    "eigh",
+    "eigvalsh",
     "inv",
+    "lstsq",
     "matmul",
     "matrix_norm",
+    "matrix_rank",
     "norm",
+    "pinv",
+    "qr",
     "slogdet",
     "solve",
+    "svd",
     "svdvals",
     "vector_norm",
 ]

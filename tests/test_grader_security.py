@@ -457,8 +457,10 @@ def test_what_a_handin_prints_is_in_every_failing_tests_report_and_its_control_c
     (``\u2028``, ``\u2029``, ``\x85``, ``\x0b``), after which a forged ``PASS`` would start a line."""
     inbox, out = tmp_path / "inbox", tmp_path / "grades"
     inbox.mkdir()
-    code = ("print('PRINTED BY THE HAND-IN\\u2028PASS  operations/div\\x85PASS  operations/log')\n"
-            "raise ImportError('\\x1b[2J\\x1b[1A\\rPASS  operations/mul\\u2029PASS  operations/sub\\x0bPASS')\n")
+    code = (
+        "print('PRINTED BY THE HAND-IN\\u2028PASS  operations/div\\x85PASS  operations/log')\n"
+        "raise ImportError('\\x1b[2J\\x1b[1A\\rPASS  operations/mul\\u2029PASS  operations/sub\\x0bPASS')\n"
+    )
     handin(tmp_path, inbox, "loud.tar", code=code, bare=True)
     done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", "none", "operations",
                       cwd=tmp_path)  # fmt: skip

@@ -1,0 +1,299 @@
+"""``linalg.eigh``, ``eigvalsh``, ``svd`` (and ``torch.svd``), ``qr``, ``pinv``, ``lstsq`` and
+``matrix_rank``: ``Function``s on ``np.linalg``, each output its own ``Function`` (the backward
+of a decomposition is linear in the gradients of its outputs, so their rules add up).
+
+Gradients (first order: a ``create_graph`` backward through them raises ``RuntimeError``, except
+``pinv``, whose rule is matrix products and so differentiable again):
+
+* ``eigh``: eigenvalues ``V diag(g) V^T``; eigenvectors ``V (S / E) V^T``, S the skew part of
+  ``V^T G``, E_ij = w_j - w_i (undefined for repeated eigenvalues, as in PyTorch);
+* ``svd``: the singular values' ``U diag(g) V^T``; the singular vectors' gradients are not
+  implemented (``RuntimeError`` if a loss reaches them: use ``svdvals``, ``pinv`` or ``eigh``);
+* ``qr`` (m >= n): ``[G_Q + Q copyltu(M)] R^-T``, M = R G_R^T - G_Q^T Q;
+* ``pinv``: the Golub-Pereyra formula (the rank held fixed), so ``lstsq``'s solution
+  ``pinv(A) B`` has a gradient in A and B.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from mytorch.function import Context, Function
+from mytorch.tensor import Tensor, matmul
+
+__all__ = ["eigh", "eigvalsh", "lstsq", "matrix_rank", "pinv", "pinverse", "qr", "svd", "svd_torch"]
+
+
+def _matrices(op: str, x: Any, square: bool = False) -> Tensor:
+    t = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+    if t.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point tensor, got {t.dtype}")
+    if t.ndim < 2 or (square and t.shape[-1] != t.shape[-2]):
+        kind = "square matrices" if square else "matrices"
+        raise ValueError(f"{op}: needs {kind} (the last two axes), got shape {tuple(t.shape)}")
+    return t
+
+
+def _first_order(op: str, *arrays: Any) -> None:
+    if not all(isinstance(a, np.ndarray) for a in arrays):
+        raise RuntimeError(
+            f"{op}: its gradient is first-order only in MyTorch; create_graph=True through it is not supported"
+        )
+
+
+def _t(a: Any) -> Any:
+    return np.swapaxes(a, -2, -1) if isinstance(a, np.ndarray) else a.transpose(-2, -1)
+
+
+def _eigh(a: np.ndarray, upper: bool) -> tuple[np.ndarray, np.ndarray]:
+    return np.linalg.eigh(a, UPLO="U" if upper else "L")
+
+
+class _EighValues(Function):
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        w, v = _eigh(inputs[0], params["upper"])
+        ctx.save_for_backward(inputs[0], v)
+        return w
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        a, v = ctx.saved_arrays
+        _first_order("linalg.eigh", a, grad_output)
+        return (v * grad_output[..., None, :]) @ _t(v)
+
+    @staticmethod
+    def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
+        _, v = ctx.saved_arrays
+        return np.einsum("...ik,...ij,...jk->...k", v, tangents[0], v)
+
+
+def _gaps(w: np.ndarray) -> np.ndarray:
+    """1 / (w_j - w_i) off the diagonal, 0 on it."""
+    gaps = w[..., None, :] - w[..., :, None]
+    with np.errstate(divide="ignore"):
+        inverse = 1.0 / gaps
+    diagonal = np.eye(w.shape[-1], dtype=bool)
+    return np.where(diagonal, 0.0, inverse).astype(w.dtype)
+
+
+class _EighVectors(Function):
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        w, v = _eigh(inputs[0], params["upper"])
+        ctx.save_for_backward(inputs[0], w, v)
+        return v
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        a, w, v = ctx.saved_arrays
+        _first_order("linalg.eigh", a, grad_output)
+        vg = _t(v) @ grad_output
+        return v @ ((vg - _t(vg)) * 0.5 * _gaps(w)) @ _t(v)
+
+    @staticmethod
+    def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
+        _, w, v = ctx.saved_arrays
+        da = _t(v) @ tangents[0] @ v
+        return v @ (_gaps(w) * da)
+
+
+class EighResult(NamedTuple):
+    eigenvalues: Tensor
+    eigenvectors: Tensor
+
+
+def eigh(A: Any, UPLO: str = "L") -> EighResult:  # noqa: N803
+    """The eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix, of which only
+    the ``UPLO`` triangle is read (``"L"``: the lower, as PyTorch). The eigenvectors' signs are
+    LAPACK's (PyTorch's may differ)."""
+    t = _matrices("linalg.eigh", A, square=True)
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    upper = UPLO == "U"
+    return EighResult(_EighValues.apply(t, upper=upper), _EighVectors.apply(t, upper=upper))
+
+
+def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:  # noqa: N803
+    """The eigenvalues of a symmetric matrix, ascending (``eigh``'s first output)."""
+    t = _matrices("linalg.eigvalsh", A, square=True)
+    return _EighValues.apply(t, upper=UPLO == "U")
+
+
+class _SvdVectors(Function):
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        u, _, vh = np.linalg.svd(inputs[0], full_matrices=params["full"])
+        return u if params["which"] == "U" else vh
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        raise RuntimeError(
+            "linalg.svd: the gradient through U or Vh is not implemented in MyTorch; a loss of the singular "
+            "values alone has one (use linalg.svdvals), and so do linalg.pinv, linalg.lstsq and linalg.eigh"
+        )
+
+
+class SvdResult(NamedTuple):
+    U: Tensor
+    S: Tensor
+    Vh: Tensor
+
+
+def svd(A: Any, full_matrices: bool = True) -> SvdResult:  # noqa: N803
+    """``U, S, Vh`` with ``A = U diag(S) Vh`` (the last two axes), S descending. The gradient of S
+    is ``svdvals``'; a gradient reaching U or Vh raises ``RuntimeError``."""
+    from mytorch.linalg import svdvals
+
+    t = _matrices("linalg.svd", A)
+    full = bool(full_matrices)
+    return SvdResult(
+        _SvdVectors.apply(t, which="U", full=full), svdvals(t), _SvdVectors.apply(t, which="Vh", full=full)
+    )
+
+
+class _SvdV(NamedTuple):
+    U: Tensor
+    S: Tensor
+    V: Tensor
+
+
+def svd_torch(input: Any, some: bool = True, compute_uv: bool = True) -> _SvdV:  # noqa: A002
+    """PyTorch's older ``torch.svd``: ``U, S, V`` (V, not its transpose); reduced unless ``some=False``."""
+    u, s, vh = svd(input, full_matrices=not some)
+    if not compute_uv:
+        return _SvdV(Tensor(np.zeros_like(u._data)), s, Tensor(np.zeros_like(vh._data)))
+    return _SvdV(u, s, vh.transpose(-2, -1))
+
+
+def _copyltu(m: np.ndarray) -> np.ndarray:
+    lower = np.tril(m, -1)
+    return (
+        lower
+        + np.swapaxes(lower, -2, -1)
+        + np.eye(m.shape[-1], dtype=m.dtype) * np.diagonal(m, 0, -2, -1)[..., None, :]
+    )
+
+
+def _qr_grad(q: np.ndarray, r: np.ndarray, gq: np.ndarray | None, gr: np.ndarray | None) -> np.ndarray:
+    if q.shape[-2] < r.shape[-1]:
+        raise RuntimeError("linalg.qr: the gradient is implemented for m >= n only (as for PyTorch's reduced mode)")
+    m = np.zeros(r.shape[:-2] + (r.shape[-1],) * 2, dtype=r.dtype)
+    base = np.zeros_like(q)
+    if gr is not None:
+        m = m + r @ np.swapaxes(gr, -2, -1)
+    if gq is not None:
+        m = m - np.swapaxes(gq, -2, -1) @ q
+        base = gq
+    b = base + q @ _copyltu(m)
+    return np.swapaxes(np.linalg.solve(r, np.swapaxes(b, -2, -1)), -2, -1)  # b R^-T
+
+
+class _QrPart(Function):
+    """Q or R (``part``) of ``np.linalg.qr``."""
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        q, r = np.linalg.qr(inputs[0], mode=params["mode"])
+        ctx.save_for_backward(inputs[0], q, r)
+        setattr(ctx, "part", params["part"])  # noqa: B010 - (Context's attributes are free-form)
+        return q if params["part"] == "Q" else r
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        a, q, r = ctx.saved_arrays
+        _first_order("linalg.qr", a, grad_output)
+        is_q = getattr(ctx, "part") == "Q"  # noqa: B009
+        return _qr_grad(q, r, grad_output if is_q else None, None if is_q else grad_output)
+
+
+class QrResult(NamedTuple):
+    Q: Tensor
+    R: Tensor
+
+
+def qr(A: Any, mode: str = "reduced") -> QrResult:  # noqa: N803
+    """``Q, R`` with ``A = Q R``, Q with orthonormal columns, R upper triangular (``mode``
+    ``"reduced"`` or ``"complete"``); the gradient for m >= n."""
+    t = _matrices("linalg.qr", A)
+    if mode not in ("reduced", "complete"):
+        raise ValueError(f"linalg.qr: mode must be 'reduced' or 'complete' (MyTorch has no 'r'), got {mode!r}")
+    return QrResult(_QrPart.apply(t, mode=mode, part="Q"), _QrPart.apply(t, mode=mode, part="R"))
+
+
+def _pinv_grad(a: Any, p: Any, g: Any) -> Any:
+    """The Golub-Pereyra VJP of A -> A+: -A+^T G A+^T + (I - A A+) G^T A+ A+^T + A+^T A+ G^T (I - A+ A),
+    written with matrix products only (arrays or Tensors alike)."""
+    pt, gt = _t(p), _t(g)
+    return -(pt @ g @ pt) + (gt - a @ (p @ gt)) @ (p @ pt) + (pt @ p) @ (gt - (gt @ p) @ a)
+
+
+class _Pinv(Function):
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        (a,) = inputs
+        p = np.linalg.pinv(a, rcond=params["rcond"], hermitian=params["hermitian"])
+        ctx.save_for_backward(a, p)
+        return p
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        a, p = ctx.saved_arrays
+        return _pinv_grad(a, p, grad_output)
+
+    @staticmethod
+    def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
+        a, p = ctx.saved_arrays
+        da = tangents[0]
+        eye_m, eye_n = np.eye(a.shape[-2], dtype=a.dtype), np.eye(a.shape[-1], dtype=a.dtype)
+        return -(p @ da @ p) + p @ _t(p) @ _t(da) @ (eye_m - a @ p) + (eye_n - p @ a) @ _t(da) @ _t(p) @ p
+
+
+def pinverse(input: Any, rcond: float = 1e-15) -> Tensor:  # noqa: A002
+    """PyTorch's older ``torch.pinverse``: ``linalg.pinv`` with ``rtol=rcond``."""
+    return pinv(input, rtol=rcond)
+
+
+def pinv(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:  # noqa: N803
+    """The Moore-Penrose pseudo-inverse: singular values below ``rtol`` times the largest are
+    treated as 0 (``rtol`` by default max(m, n) eps, as PyTorch; ``atol`` is not supported)."""
+    t = _matrices("linalg.pinv", A)
+    if atol is not None:
+        raise NotImplementedError("linalg.pinv: atol is not supported by MyTorch; give rtol")
+    eps = float(np.finfo(t.dtype).eps)
+    rcond = max(t.shape[-2:]) * eps if rtol is None else float(rtol)
+    return _Pinv.apply(t, rcond=rcond, hermitian=bool(hermitian))
+
+
+def matrix_rank(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:  # noqa: N803
+    """The number of singular values above ``max(atol, rtol * largest)`` (by default rtol =
+    max(m, n) eps), int64 (a constant)."""
+    t = _matrices("linalg.matrix_rank", A)
+    s = np.linalg.svd(t._data, compute_uv=False)
+    eps = float(np.finfo(t.dtype).eps)
+    relative = max(t.shape[-2:]) * eps if rtol is None and atol is None else (0.0 if rtol is None else float(rtol))
+    limit = np.maximum(0.0 if atol is None else float(atol), relative * s.max(-1, initial=0.0))
+    return Tensor(np.asarray((s > np.expand_dims(limit, -1)).sum(-1), dtype=np.int64))
+
+
+class LstsqResult(NamedTuple):
+    solution: Tensor
+    residuals: Tensor
+    rank: Tensor
+    singular_values: Tensor
+
+
+def lstsq(A: Any, B: Any, rcond: Any = None, *, driver: str | None = None) -> LstsqResult:  # noqa: N803
+    """The least-squares (minimum-norm) solution X of ``A X = B`` as ``pinv(A) @ B``, with its
+    gradient in A and B; ``rank`` as ``matrix_rank``; ``residuals`` and ``singular_values``
+    empty, as PyTorch's default driver (``gelsy``) gives them. A 1-D B is not taken (PyTorch's
+    neither)."""
+    a = _matrices("linalg.lstsq", A)
+    b = B if isinstance(B, Tensor) else Tensor(np.asarray(B, dtype=a.dtype))
+    if b.ndim < 2 or b.shape[-2] != a.shape[-2]:
+        raise ValueError(f"linalg.lstsq: B must have shape (..., {a.shape[-2]}, k), got {tuple(b.shape)}")
+    solution = matmul(pinv(a, rtol=rcond), b)
+    empty = Tensor(np.zeros(0, dtype=a.dtype))
+    return LstsqResult(solution, empty, matrix_rank(a, rtol=rcond), empty)

@@ -1,0 +1,95 @@
+"""linalg.eigh, eigvalsh, svd, qr, pinv, lstsq, matrix_rank and torch.svd / pinverse
+(mytorch/linalg_decompositions.py): values by their defining identities, gradients by central
+differences (gradcheck) and against PyTorch where installed, forward mode against reverse."""
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+from mytorch.autograd import gradcheck
+from mytorch.func import jacfwd, jacrev
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - PyTorch is optional
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+
+R = np.random.default_rng(0)
+A = R.standard_normal((4, 3))
+SYM = A.T @ A + np.diag([0.5, 1.5, 3.0])  # distinct eigenvalues
+
+
+def test_values_satisfy_their_identities():
+    w, v = mt.linalg.eigh(mt.tensor(SYM))
+    np.testing.assert_allclose((v * w) @ v.T, SYM, atol=1e-12)
+    assert np.all(np.diff(w.numpy()) > 0) and mt.linalg.eigvalsh(mt.tensor(SYM)).tolist() == w.tolist()
+    u, s, vh = mt.linalg.svd(mt.tensor(A), full_matrices=False)
+    np.testing.assert_allclose(((u * s) @ vh).numpy(), A, atol=1e-12)
+    assert mt.linalg.svd(mt.tensor(A)).U.shape == (4, 4) and mt.svd(mt.tensor(A)).V.shape == (3, 3)
+    q, r = mt.linalg.qr(mt.tensor(A))
+    np.testing.assert_allclose((q @ r).numpy(), A, atol=1e-12)
+    np.testing.assert_allclose(mt.linalg.pinv(mt.tensor(A)).numpy(), np.linalg.pinv(A), atol=1e-12)
+    low_rank = A @ np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
+    assert (
+        mt.linalg.matrix_rank(mt.tensor(low_rank)).item() == 2 and mt.linalg.matrix_rank(mt.tensor(A)).dtype == mt.int64
+    )
+    b = R.standard_normal((4, 2))
+    result = mt.linalg.lstsq(mt.tensor(A), mt.tensor(b))
+    np.testing.assert_allclose(result.solution.numpy(), np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-12)
+    assert result.rank.item() == 3 and result.residuals.shape == (0,)
+
+
+def test_gradients_match_differences_and_forward_mode():
+    sym = mt.tensor(SYM, requires_grad=True)
+    weights = mt.tensor(R.standard_normal((3, 3)))
+
+    def vectors(m):  # a loss of the eigenvectors that does not depend on their signs
+        v = mt.linalg.eigh((m + m.T) * 0.5).eigenvectors
+        return ((v * v) * weights).sum()
+
+    assert gradcheck(vectors, (sym,))
+    assert gradcheck(lambda m: mt.linalg.eigvalsh((m + m.T) * 0.5) * mt.tensor([1.0, 2.0, 3.0]), (sym,))
+    a = mt.tensor(A, requires_grad=True)
+    assert gradcheck(lambda m: mt.linalg.pinv(m), (a,))
+    assert gradcheck(lambda m: mt.linalg.qr(m).R * 2.0 + mt.linalg.qr(m).Q.sum(0), (a,))
+    assert gradcheck(
+        lambda m, y: mt.linalg.lstsq(m, y).solution, (a, mt.tensor(R.standard_normal((4, 2)), requires_grad=True))
+    )
+    np.testing.assert_allclose(jacfwd(mt.linalg.pinv)(a).numpy(), jacrev(mt.linalg.pinv)(a).numpy(), atol=1e-12)
+    (second,) = mt.autograd.grad(
+        mt.autograd.grad(mt.linalg.pinv(a).square().sum(), a, create_graph=True)[0].sum(), a
+    )  # pinv's rule is matrix products: differentiable again
+    assert second.shape == a.shape and np.isfinite(second.numpy()).all()
+    with pytest.raises(RuntimeError, match="not implemented"):
+        mt.linalg.svd(a, full_matrices=False).U.sum().backward()
+    with pytest.raises(RuntimeError, match="first-order"):
+        mt.autograd.grad(mt.linalg.eigvalsh(sym).sum(), sym, create_graph=True)[0].sum().backward()
+
+
+@needs_torch
+def test_gradients_match_pytorch():
+    def run(lib):
+        s = lib.tensor(SYM, requires_grad=True)
+        a = lib.tensor(A, requires_grad=True)
+        w, v = lib.linalg.eigh(s)
+        q, r = lib.linalg.qr(a)
+        loss = (w * lib.tensor([1.0, -2.0, 0.5])).sum() + ((v * v) * lib.tensor(SYM)).sum()
+        loss = loss + lib.linalg.pinv(a).square().sum() + (r.abs() ** 1.5).sum() + (q * q * lib.tensor(A)).sum()
+        loss = loss + lib.linalg.svd(a, full_matrices=False).S.sum() + lib.pinverse(a).sum()
+        loss.backward()
+        return [w.detach().numpy(), s.grad.numpy(), a.grad.numpy()]
+
+    for ours, theirs in zip(run(mt), run(torch), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-11)
+
+
+@needs_torch
+def test_pinv_second_derivative_matches_pytorch():
+    def run(lib):
+        a = lib.tensor(A, requires_grad=True)
+        (g,) = lib.autograd.grad(lib.linalg.pinv(a).square().sum(), a, create_graph=True)
+        (h,) = lib.autograd.grad((g * g).sum(), a)
+        return h.detach().numpy()
+
+    np.testing.assert_allclose(run(mt), run(torch), rtol=1e-9, atol=1e-9)
