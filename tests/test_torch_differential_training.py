@@ -507,3 +507,21 @@ def test_common_operations_give_pytorchs_dtypes_and_values(kind: str) -> None:
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol, err_msg=f"{name} of {kind}")
         compared += 1
     assert compared >= 30
+
+
+@pytest.mark.parametrize(
+    "prediction, target", [(np.float32, np.float64), (np.float64, np.float32), (np.float16, np.float32)]
+)
+def test_losses_of_mixed_float_widths_compute_in_the_wider_with_pytorchs_values(prediction: Any, target: Any) -> None:
+    """The documented difference: every loss takes the wider dtype (PyTorch's soft_margin_loss and
+    huber_loss keep the prediction's, binary_cross_entropy_with_logits the target's)."""
+    x, y = np.array([0.3, -1.2, 2.0]), np.array([1.0, -1.0, 0.0])
+    for name in ("soft_margin_loss", "huber_loss", "binary_cross_entropy_with_logits", "mse_loss", "smooth_l1_loss"):
+        ours = getattr(mytorch.nn.functional, name)(
+            mytorch.tensor(x.astype(prediction)), mytorch.tensor(y.astype(target))
+        )
+        theirs = getattr(torch.nn.functional, name)(torch.tensor(x.astype(prediction)), torch.tensor(y.astype(target)))
+        assert ours.dtype == np.promote_types(prediction, target), name
+        assert ours.item() == pytest.approx(theirs.item(), rel=2e-3 if np.float16 in (prediction, target) else 1e-6), (
+            name
+        )
