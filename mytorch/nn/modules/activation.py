@@ -21,6 +21,7 @@ __all__ = ["ACTIVATIONS", "GELU", "Activation", "Identity", "LeakyReLU", "ReLU",
 # NumPy's names used on every step, read once: NumPy's module has a ``__getattr__``, so Python 3.11
 # looks each ``np.name`` up in full (a few hundred instructions), where a global of this module is cached.
 _ndarray = np.ndarray
+_FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)  # (the native ones, each one object)
 _subtract, _multiply = np.subtract, np.multiply
 
 
@@ -66,7 +67,8 @@ class Activation(Module):
         if type(x) is not _ndarray:  # the message is built only for a wrong input
             name = type(self).__name__
             expect_array(f"{name}.forward", x, f"mytorch.nn.{name}()")
-        floating = x.dtype.kind in "fc"
+        dtype = x.dtype
+        floating = dtype is _FLOAT64 or dtype is _FLOAT32 or dtype.kind in "fc"  # (the common two without .kind)
         if not floating and (self.autograd_engine is not None or x.dtype.kind not in "biu"):
             raise TypeError(
                 f"{type(self).__name__}.forward: expected a floating-point array, got dtype {x.dtype} "

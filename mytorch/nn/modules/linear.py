@@ -150,8 +150,13 @@ class Linear(Module):
                 f"(N, {self.in_features}), got {x.shape}"
             )
         W = self.W
-        if x.dtype is not W.dtype:
-            x = self._in_dtype(x, W.dtype)
+        dtype = W.dtype
+        # (a plain array of the parameters' dtype: the recorded path below; each dtype read of an
+        # array is a full attribute lookup, so the answer is kept)
+        same = type(x) is _ndarray and x.dtype is dtype
+        if not same and x.dtype is not dtype:
+            x = self._in_dtype(x, dtype)
+            same = type(x) is _ndarray and x.dtype is dtype
         # BEGIN SOLUTION: compute x W^T + b, record the matmul and the add with add_operation, return the result
         dW = self.dW
         views = self._views  # W.T and dW.T, made once for these very W and dW
@@ -160,7 +165,7 @@ class Linear(Module):
         Wt = views[2]
         b = self.b
         # x @ W^T, by BLAS (F.matrix_product: the same product as @, bit for bit)
-        if type(x) is _ndarray and x.dtype is W.dtype:  # (floating point, as W is)
+        if same:  # (floating point, as W is)
             h = _BY[shape[0] * self.out_features >= _LARGE and shape[1] > 1](x, Wt)
             y = h + b
             # W and b were checked when the layer was built, x's shape above: a float array needs
