@@ -45,6 +45,7 @@ def _build(spec: Any, base: type, table: dict[str, type], engine: Any, what: str
 
 
 _ndarray = np.ndarray  # (NumPy's module has a __getattr__: np.name is a full lookup on 3.11)
+_LOSS_CALL = LossFN.__call__
 
 _NOT_SYNCED: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), (None,))  # matches no optimizer's pairs
 
@@ -209,8 +210,12 @@ class MLP:
         dtype = self.output.dtype
         if type(labels) is not _ndarray or labels.dtype is not dtype:  # (the network's, as forward's data)
             labels = _in_dtype(labels, dtype)
-        loss = self.criterion(labels, self.output)
-        self.criterion.backward()
+        criterion = self.criterion
+        if type(criterion).__call__ is _LOSS_CALL:  # (its forward called directly: a call of an object costs more)
+            loss = criterion.forward(labels, self.output)
+        else:
+            loss = criterion(labels, self.output)
+        criterion.backward()
         return loss
         # END SOLUTION
 
@@ -243,31 +248,25 @@ class MLP:
                     self._synced = (arrays, tuple(params))
         self.optimizer.step()
 
-    def _arrays_are(self, arrays: tuple[np.ndarray, ...]) -> bool:
+    def _arrays_are(self, arrays: tuple[tuple[np.ndarray, ...], ...]) -> bool:
         """Whether ``_current_arrays()`` would give these very arrays (read one by one: an
         instance attribute read in the interpreter's loop costs less than ``attrgetter``'s)."""
         layers = self.linear_layers
-        if (
-            len(arrays) != 4 * len(layers)
-            or type(self).parameters is not MLP.parameters
-            or "parameters" in self.__dict__
-        ):
+        if len(arrays) != len(layers) or type(self).parameters is not MLP.parameters or "parameters" in self.__dict__:
             return False
-        i = 0
-        for layer in layers:
+        for layer, (W, dW, b, db) in zip(layers, arrays):
             if (
                 type(layer) is not Linear  # (_PLAIN_LAYERS)
-                or layer.W is not arrays[i]
-                or layer.dW is not arrays[i + 1]
-                or layer.b is not arrays[i + 2]
-                or layer.db is not arrays[i + 3]
+                or layer.W is not W
+                or layer.dW is not dW
+                or layer.b is not b
+                or layer.db is not db
             ):
                 return False
-            i += 4
         return True
 
-    def _current_arrays(self) -> tuple[np.ndarray, ...] | None:
-        """``W, dW, b, db`` of every layer, in ``parameters()`` order, read in C; None when
+    def _current_arrays(self) -> tuple[tuple[np.ndarray, ...], ...] | None:
+        """``(W, dW, b, db)`` of every layer, in ``parameters()`` order, read in C; None when
         ``parameters()`` is not MLP's and Linear's own (a subclass's, or one set on the MLP, may
         hand out other pairs; one set on a layer object itself is not looked for)."""
         layers = self.linear_layers
@@ -277,7 +276,7 @@ class MLP:
             or not _PLAIN_LAYERS.issuperset(map(type, layers))
         ):
             return None
-        return tuple(chain.from_iterable(map(_PARAMETER_ARRAYS, layers)))
+        return tuple(map(_PARAMETER_ARRAYS, layers))
 
     def train_step(self, x: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """One training step on a batch: ``zero_grads``, ``forward(x)``, ``backward(labels)``,

@@ -169,3 +169,26 @@ def test_a_layer_array_replaced_after_construction_is_the_one_the_step_uses(repl
     for ours, theirs in zip(mlp.linear_layers, twin.linear_layers):
         np.testing.assert_array_equal(ours.W, theirs.W)
         np.testing.assert_array_equal(ours.b, theirs.b)
+
+
+def test_a_criterion_with_its_own_call_is_called_by_backward():
+    """MLP.backward calls a loss's forward directly when its ``__call__`` is LossFN's; a loss
+    class with a ``__call__`` of its own is still called as written."""
+    from mytorch.nn.modules import MSELoss
+
+    calls = []
+
+    class CountedMSE(MSELoss):
+        def __call__(self, y, y_hat):
+            calls.append(y_hat.shape)
+            return super().__call__(y, y_hat)
+
+    engine = Autograd()
+    mlp = MLP(2, 1, [3], ["tanh", "identity"], CountedMSE(engine), 0.1, engine, seed=0)
+    x, y = np.ones((4, 2)), np.zeros((4, 1))
+    loss = mlp.train_step(x, y)
+    assert calls == [(4, 1)]
+    plain = MLP(2, 1, [3], ["tanh", "identity"], "mse", 0.1, Autograd(), seed=0)
+    np.testing.assert_array_equal(plain.train_step(x, y), loss)
+    for a, b in zip(plain.parameters(), mlp.parameters()):
+        np.testing.assert_array_equal(a[0], b[0])

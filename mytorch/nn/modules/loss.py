@@ -43,6 +43,7 @@ def _prediction_vjp(kernel: F.Kernel) -> Callable[..., tuple[None, Any]] | None:
 
 
 _ndarray = np.ndarray  # (NumPy's module has a __getattr__: np.name is a full lookup on 3.11)
+_FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)  # (the native ones, each one object)
 _MSE_AND_DIFF = F.mse_loss_and_diff  # resolved once (F's names are looked up through its module type)
 _CROSS_ENTROPY_AND_LOG_PROBS = F.softmax_cross_entropy_and_log_probs
 
@@ -111,7 +112,12 @@ class LossFN:
             name = type(self).__name__
             hint = "; give class labels as one-hot rows" if y.ndim + 1 == y_hat.ndim else ""
             raise ValueError(f"{name}: ground truth y has shape {y.shape} but y_hat has shape {y_hat.shape}{hint}")
-        if y.dtype is not y_hat.dtype or y_hat.dtype.kind not in "fc" or not y_hat.size:
+        dtype = y_hat.dtype  # (float64 and float32 told by identity, before reading dtype.kind)
+        if (
+            y.dtype is not dtype
+            or (dtype is not _FLOAT64 and dtype is not _FLOAT32 and dtype.kind not in "fc")
+            or not y_hat.size
+        ):
             _check_dtypes(type(self).__name__, y, y_hat)
         # BEGIN SOLUTION: compute the loss (self._evaluate), record it with add_operation, keep it in self.loss
         kernel = self._row
