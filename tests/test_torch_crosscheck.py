@@ -154,6 +154,10 @@ TORCH: dict[str, Callable[..., Any]] = {
     "sign": torch.sign,
     "remainder": torch.remainder,
     "fmod": torch.fmod,
+    "lgamma": torch.lgamma,
+    "digamma": torch.digamma,
+    "polygamma": lambda x, n: torch.polygamma(n, x),
+    "erfinv": torch.erfinv,
 }
 """Each kernel written with PyTorch's own operations."""
 
@@ -180,9 +184,15 @@ def test_kernel_matches_torch(name: str, data: st.DataObject, seed: int) -> None
     v = np.random.default_rng(seed).standard_normal(out.shape)
     engine.backward(v)
     expected, grads = torch_value_and_grads(TORCH[name], inputs, v, **params)
-    np.testing.assert_allclose(out, expected, **TOL, err_msg=f"{name} forward")
+    tol = KERNEL_TOL.get(name, TOL)
+    np.testing.assert_allclose(out, expected, **tol, err_msg=f"{name} forward")
     for i, (x, g) in enumerate(zip(inputs, grads)):
-        np.testing.assert_allclose(engine.gradient_buffer.get_param(x), g, **TOL, err_msg=f"{name} input {i}")
+        np.testing.assert_allclose(engine.gradient_buffer.get_param(x), g, **tol, err_msg=f"{name} input {i}")
+
+
+KERNEL_TOL = {name: {"rtol": 1e-8, "atol": 1e-8} for name in ("digamma", "polygamma")}
+"""PyTorch's trigamma (the derivative of digamma, and polygamma(1)) is off by up to 5e-10 (ours agrees with a direct
+sum of its series to 4e-14: tests/test_special.py)."""
 
 
 # --------------------------------------------------------------------------- modules and losses
