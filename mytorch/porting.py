@@ -166,6 +166,37 @@ def is_complex(input: Any) -> builtins.bool:  # noqa: A002 - PyTorch's name
     return builtins.bool(_tensor(input)._data.dtype.kind == "c")
 
 
+def backward_into(output: Tensor, inputs: Any, gradient: Any, retain_graph: Any, create_graph: bool) -> None:
+    """``output.backward(inputs=...)``: the gradient of ``output`` added into the ``.grad`` of the
+    given tensors only (leaves or not), as PyTorch's; the other leaves' ``.grad`` are left alone.
+
+    Raises:
+        RuntimeError: ``inputs`` is empty, or holds something that is not a Tensor.
+    """
+    from mytorch.backward_graph import grad
+
+    targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not targets or not all(isinstance(t, Tensor) for t in targets):
+        raise RuntimeError("backward: inputs must be a Tensor or a non-empty sequence of Tensors")
+    if gradient is None and output.numel() != 1:
+        raise ValueError(
+            f"backward: a gradient can be implied only for a one-element tensor; this one has shape {output.shape}, "
+            "so pass gradient="
+        )
+    grads = grad(
+        [output],
+        targets,
+        grad_outputs=None if gradient is None else [gradient],
+        retain_graph=retain_graph,
+        create_graph=create_graph,
+        allow_unused=True,
+    )
+    for target, g in zip(targets, grads):
+        if g is None:
+            continue
+        target.grad = g if target.grad is None else target.grad + g
+
+
 def _detach_(self: Tensor) -> Tensor:
     """``self`` made a leaf that does not require grad, in place (PyTorch's ``detach_``)."""
     self._tape = None

@@ -1678,8 +1678,10 @@ class Tensor:
         retain_graph: bool | None = None,
         create_graph: bool = False,
         keep_grads: bool = False,
+        inputs: Any = None,
     ) -> None:
-        """Add d(self)/d(leaf) (weighted by ``gradient``) into the ``.grad`` of every leaf ancestor.
+        """Add d(self)/d(leaf) (weighted by ``gradient``) into the ``.grad`` of every leaf ancestor
+        (only of ``inputs``, tensors of the graph, when given: see ``porting.backward_into``).
 
         Args:
             gradient: the gradient of some scalar with respect to this tensor, of its shape;
@@ -1698,6 +1700,10 @@ class Tensor:
             ValueError: no ``gradient`` for a tensor of more than one element, or one of the
                 wrong shape.
         """
+        if inputs is not None:
+            from mytorch.porting import backward_into
+
+            return backward_into(self, inputs, gradient, retain_graph, create_graph)
         if not self.requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require a gradient (no input had "
