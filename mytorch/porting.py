@@ -27,8 +27,11 @@ __all__ = [
     "bernoulli",
     "compile",
     "get_num_interop_threads",
+    "clamp_",
+    "clone",
     "get_num_threads",
     "is_complex",
+    "is_nonzero",
     "is_floating_point",
     "multinomial",
     "normal",
@@ -197,6 +200,26 @@ def backward_into(output: Tensor, inputs: Any, gradient: Any, retain_graph: Any,
         target.grad = g if target.grad is None else target.grad + g
 
 
+def clone(input: Any, *, memory_format: Any = None) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``torch.clone(t)``: ``t.clone()``."""
+    return _tensor(input).clone()
+
+
+def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """``torch.clamp_(t, min, max)``: ``t.clamp_(min, max)``."""
+    return input.clamp_(min, max)
+
+
+def is_nonzero(input: Any) -> builtins.bool:  # noqa: A002 - PyTorch's name
+    """``torch.is_nonzero(t)``: ``t.is_nonzero()``."""
+    return builtins.bool(_tensor(input).is_nonzero())
+
+
+def _cuda(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """``t.cuda()``: refused, naming what to write instead."""
+    raise ValueError("cuda: MyTorch runs on NumPy, on the CPU only (mytorch.cuda.is_available() is False); use t.cpu()")
+
+
 def _detach_(self: Tensor) -> Tensor:
     """``self`` made a leaf that does not require grad, in place (PyTorch's ``detach_``)."""
     self._tape = None
@@ -219,5 +242,10 @@ METHODS = {
     "detach_": _detach_,
     "get_device": lambda self: -1,
     "is_complex": is_complex,
+    "cuda": _cuda,
+    "ndimension": lambda self: self._data.ndim,
+    "nan_to_num_": _in_place("nan_to_num_", lambda t, *a, **k: t.nan_to_num(*a, **k)),
+    "clip_": _in_place("clip_", lambda t, *a, **k: t.clamp(*a, **k)),
+    "absolute_": _in_place("absolute_", lambda t: t.abs()),
 }
 """The Tensor methods above (bound by ``mytorch.tensor_methods``)."""

@@ -145,3 +145,36 @@ def test_errors_say_what_is_wrong():
         nn.MaxPool2d(2, return_indices=True)
     with pytest.raises(TypeError, match="mytorch.tensor"):
         F.max_pool2d(np.zeros((1, 1, 2, 2)), 2)
+
+
+TRANSPOSED = [
+    ((2, 4, 5, 5), (4, 3, 3, 3), dict(stride=2, padding=1, output_padding=1)),
+    ((1, 4, 4, 3), (4, 2, 2, 3), dict(stride=(1, 2), groups=2, dilation=2)),
+    ((3, 5, 5), (3, 2, 3, 3), dict()),  # unbatched
+    ((2, 3, 7), (3, 2, 4), dict(stride=3, padding=2)),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize(("x_shape", "w_shape", "options"), TRANSPOSED)
+def test_conv_transpose_matches_pytorch(x_shape, w_shape, options):
+    name = f"conv_transpose{len(w_shape) - 2}d"
+    ours, theirs = getattr(F, name), getattr(torch.nn.functional, name)
+    bias = _data(3, w_shape[1] * options.get("groups", 1))
+    _both(
+        lambda x, w, b: ours(x, w, b, **options),
+        lambda x, w, b: theirs(x, w, b, **options),
+        [_data(1, *x_shape), _data(2, *w_shape), bias],
+    )
+
+
+def test_transposed_module_and_channel_dropout():
+    mt.manual_seed(0)
+    up = nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1)
+    assert up.weight.shape == (4, 2, 3, 3) and up(mt.ones(1, 4, 5, 5)).shape == (1, 2, 10, 10)
+    assert np.abs(up.bias.numpy()).max() <= 1 / np.sqrt(2 * 9)  # fan_in: the weight's second axis times 3 x 3
+    drop = nn.Dropout2d(0.5)
+    y = drop(mt.ones(4, 8, 3, 3)).numpy()
+    assert set(np.unique(y)) <= {0.0, 2.0} and (y == y[:, :, :1, :1]).all()  # whole channels, scaled by 2
+    drop.eval()
+    assert (drop(mt.ones(1, 2, 2, 2)).numpy() == 1).all() and F.dropout1d(mt.ones(3, 5), 0.5).shape == (3, 5)

@@ -15,6 +15,7 @@ per window position (9 for a 3x3 kernel), not one per output element.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import math
@@ -37,9 +38,13 @@ __all__ = [
     "AdaptiveMaxPool2d",
     "AvgPool1d",
     "AvgPool2d",
+    "Dropout1d",
+    "Dropout2d",
     "Conv1d",
     "Conv2d",
     "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
     "MaxPool1d",
     "MaxPool2d",
     "adaptive_avg_pool1d",
@@ -51,6 +56,10 @@ __all__ = [
     "conv1d",
     "conv2d",
     "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "dropout1d",
+    "dropout2d",
     "max_pool1d",
     "max_pool2d",
 ]
@@ -198,6 +207,7 @@ class _ConvNd(Module):
     ``padding_mode`` zeros, reflect, replicate or circular."""
 
     nd = 0
+    transposed = False
 
     def __init__(
         self,
@@ -231,16 +241,18 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        if self.transposed:  # PyTorch's layout for a transposed convolution: (in, out / groups, *kernel)
+            shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Draw fresh weights and bias as PyTorch does: uniform in +-1/sqrt(fan_in), fan_in =
-        in_channels / groups * prod(kernel_size)."""
+        the weight's second axis times prod(kernel_size)."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            bound = 1.0 / math.sqrt(self.in_channels // self.groups * math.prod(self.kernel_size))
+            bound = 1.0 / math.sqrt(self.weight.shape[1] * math.prod(self.kernel_size))
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -480,3 +492,137 @@ AdaptiveAvgPool1d = _pool_module("AdaptiveAvgPool1d", adaptive_avg_pool1d)
 AdaptiveAvgPool2d = _pool_module("AdaptiveAvgPool2d", adaptive_avg_pool2d)
 AdaptiveMaxPool1d = _pool_module("AdaptiveMaxPool1d", adaptive_max_pool1d)
 AdaptiveMaxPool2d = _pool_module("AdaptiveMaxPool2d", adaptive_max_pool2d)
+
+
+# --------------------------------------------------------------------------- channel dropout
+def _channel_dropout(op: str, nd: int, input: Any, p: float, training: bool) -> Tensor:  # noqa: A002
+    """Zero whole channels (each with probability ``p``) and scale the rest by 1 / (1 - p)."""
+    from mytorch.factories import default_generator
+
+    x, unbatched = _input(op, input, nd)
+    if not 0 <= p <= 1:
+        raise ValueError(f"{op}: p must be a probability in [0, 1], got {p!r}")
+    if training and p > 0:
+        keep = default_generator.random(x.shape[:2]) >= p
+        scale = np.zeros(x.shape[:2]) if p == 1 else keep / (1.0 - p)
+        x = x * Tensor(scale.astype(x.dtype).reshape(*x.shape[:2], *(1,) * nd))
+    return x.squeeze(0) if unbatched else x
+
+
+def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.dropout1d``: whole channels of (N, C, L) or (C, L) zeroed in training."""
+    return _channel_dropout("dropout1d", 1, input, p, training)
+
+
+def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.dropout2d``: whole channels of (N, C, H, W) or (C, H, W) zeroed in training."""
+    return _channel_dropout("dropout2d", 2, input, p, training)
+
+
+class _ChannelDropout(Module):
+    nd = 2
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"{type(self).__name__}: p must be a probability in [0, 1], got {p!r}")
+        self.p, self.inplace = float(p), bool(inplace)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x`` with whole channels dropped in training mode; ``x`` itself in evaluation mode."""
+        return _channel_dropout(type(self).__name__, self.nd, x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        """``p=..., inplace=...``."""
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+Dropout1d = _sized(_ChannelDropout, "Dropout1d", "PyTorch's ``nn.Dropout1d``: whole channels dropped.", nd=1)
+Dropout2d = _sized(_ChannelDropout, "Dropout2d", "PyTorch's ``nn.Dropout2d``: whole channels dropped.", nd=2)
+
+
+# --------------------------------------------------------------------------- transposed convolution
+def _conv_transpose(
+    op: str,
+    nd: int,
+    input: Any,  # noqa: A002 - PyTorch's name
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """The gradient of a convolution with respect to its input, as a convolution: ``input`` with
+    stride - 1 zeros between its elements (kernel ``setitem``), padded by dilation (k - 1) -
+    padding (and ``output_padding`` after), convolved with the weight flipped and its two channel
+    axes swapped, with stride 1."""
+    from mytorch.tensor import _apply
+
+    x, unbatched = _input(op, input, nd)
+    if not isinstance(weight, Tensor) or weight.ndim != nd + 2 or weight.shape[0] != x.shape[1]:
+        raise ValueError(f"{op}: weight must be a Tensor of shape ({x.shape[1]}, out / groups, {nd} kernel sizes)")
+    kernel = tuple(weight.shape[2:])
+    s, p = _tuple(op, "stride", stride, nd), _tuple(op, "padding", padding, nd, low=0)
+    extra, d = _tuple(op, "output_padding", output_padding, nd, low=0), _tuple(op, "dilation", dilation, nd)
+    if any(e >= max(si, di) for e, si, di in zip(extra, s, d, strict=True)):
+        raise ValueError(
+            f"{op}: output_padding must be smaller than the stride or the dilation, got {output_padding!r}"
+        )
+    if any(si > 1 for si in s):
+        spread = [(n - 1) * si + 1 for n, si in zip(x.shape[2:], s, strict=True)]
+        zeros = Tensor(np.zeros((*x.shape[:2], *spread), dtype=x.dtype))
+        x = _apply(
+            "setitem", (zeros, x), {"index": (slice(None), slice(None)) + tuple(slice(None, None, si) for si in s)}
+        )
+    pads = []
+    for k, pi, e, di in reversed(list(zip(kernel, p, extra, d, strict=True))):
+        pads += [di * (k - 1) - pi, di * (k - 1) - pi + e]
+    x = _pad(x, pads)
+    channels, per_group = weight.shape[0], weight.shape[1]
+    w = weight.reshape(groups, channels // groups, per_group, *kernel).transpose(1, 2)
+    w = w.reshape(groups * per_group, channels // groups, *kernel).flip(tuple(range(2, nd + 2)))
+    y = _conv(op, nd, x, w, bias, 1, 0, d, groups)
+    return y.squeeze(0) if unbatched else y
+
+
+conv_transpose1d = functools.partial(_conv_transpose, "conv_transpose1d", 1)
+conv_transpose1d.__doc__ = (
+    "PyTorch's ``F.conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation)``."
+)
+conv_transpose2d = functools.partial(_conv_transpose, "conv_transpose2d", 2)
+conv_transpose2d.__doc__ = (
+    "PyTorch's ``F.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)``."
+)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """PyTorch's ``nn.ConvTransposeNd``: weight (in, out / groups, *kernel_size), ``output_padding``."""
+
+    transposed = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """PyTorch's arguments: ``in_channels, out_channels, kernel_size, stride=1, padding=0,
+        output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
+        dtype=None`` (those of ``_ConvNd`` with ``output_padding`` sixth and ``dilation`` ninth)."""
+        name = type(self).__name__
+        head, tail = args[:5], args[5:]
+        if len(tail) > 7:
+            raise TypeError(f"{name}: takes at most 12 positional arguments")
+        kwargs.update(zip(("output_padding", "groups", "bias", "dilation", "padding_mode", "device", "dtype"), tail))
+        if kwargs.get("padding_mode", "zeros") != "zeros":
+            raise ValueError(f"{name}: only padding_mode='zeros' is supported (as in PyTorch)")
+        self.output_padding = _tuple(name, "output_padding", kwargs.pop("output_padding", 0), self.nd, low=0)
+        super().__init__(*head, **kwargs)
+
+    def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
+        """The transposed convolution of ``x`` (``output_size`` is not supported: give output_padding)."""
+        if output_size is not None:
+            raise NotImplementedError(f"{type(self).__name__}: output_size is not supported; give output_padding")
+        args = (self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+        return _conv_transpose(type(self).__name__, self.nd, x, *args)
+
+
+ConvTranspose1d = _sized(_ConvTransposeNd, "ConvTranspose1d", "PyTorch's ``nn.ConvTranspose1d``.", nd=1)
+ConvTranspose2d = _sized(_ConvTransposeNd, "ConvTranspose2d", "PyTorch's ``nn.ConvTranspose2d``.", nd=2)
