@@ -178,3 +178,33 @@ def test_transposed_module_and_channel_dropout():
     assert set(np.unique(y)) <= {0.0, 2.0} and (y == y[:, :, :1, :1]).all()  # whole channels, scaled by 2
     drop.eval()
     assert (drop(mt.ones(1, 2, 2, 2)).numpy() == 1).all() and F.dropout1d(mt.ones(3, 5), 0.5).shape == (3, 5)
+
+
+INTERPOLATE = [
+    ((2, 3, 4, 5), dict(scale_factor=2)),
+    ((2, 3, 4, 5), dict(size=(7, 3))),
+    ((1, 2, 5, 4), dict(scale_factor=1.7, mode="bilinear")),
+    ((1, 2, 5, 4), dict(size=(9, 6), mode="bilinear", align_corners=True)),
+    ((1, 2, 5, 4), dict(size=(3, 7), mode="bilinear")),
+    ((2, 3, 6), dict(scale_factor=2.5, mode="linear")),
+    ((2, 3, 6), dict(size=4, mode="nearest-exact")),
+    ((1, 1, 5, 5), dict(scale_factor=(0.5, 1.5))),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize(("shape", "options"), INTERPOLATE)
+def test_interpolate_matches_pytorch(shape, options):
+    _both(
+        lambda x: F.interpolate(x, **options),
+        lambda x: torch.nn.functional.interpolate(x, **options),
+        [_data(6, *shape)],
+    )
+
+
+def test_upsample_modules():
+    x = mt.tensor(np.arange(4.0).reshape(1, 1, 2, 2))
+    assert nn.Upsample(scale_factor=2)(x)[0, 0].tolist() == [[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 3, 3], [2, 2, 3, 3]]
+    assert nn.UpsamplingBilinear2d(size=3)(x)[0, 0].tolist() == [[0, 0.5, 1], [1, 1.5, 2], [2, 2.5, 3]]
+    with pytest.raises(ValueError, match="bicubic"):
+        F.interpolate(x, scale_factor=2, mode="bicubic")

@@ -2809,6 +2809,8 @@ _ELSEWHERE = {
     "rms_norm": "mytorch.nn.group_norm",
     "pad": "mytorch.nn.padding",
     "conv1d": "mytorch.nn.convolution",
+    "interpolate": "mytorch.nn.upsampling",
+    "upsample": "mytorch.nn.upsampling",
     "conv_transpose1d": "mytorch.nn.convolution",
     "conv_transpose2d": "mytorch.nn.convolution",
     "dropout1d": "mytorch.nn.convolution",

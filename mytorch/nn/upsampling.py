@@ -1,0 +1,132 @@
+"""``F.interpolate`` (``F.upsample``) and ``nn.Upsample``, ``nn.UpsamplingNearest2d``,
+``nn.UpsamplingBilinear2d``, as PyTorch's, in the modes ``"nearest"``, ``"nearest-exact"``,
+``"linear"`` and ``"bilinear"`` (``align_corners`` both ways). Each spatial axis is resampled in
+turn by taking the input at index vectors (``index_select``, kernel ``index``) and, for the linear
+modes, mixing the two neighbours with constant weights: gradients come with the kernels.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from mytorch.nn.module import Module
+from mytorch.tensor import Tensor
+
+__all__ = ["Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "interpolate", "upsample"]
+
+_MODES = {"nearest": 0, "nearest-exact": 0, "linear": 1, "bilinear": 2}
+
+
+def _sizes(x: Tensor, size: Any, scale_factor: Any, nd: int) -> tuple[list[int], list[float | None]]:
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: give exactly one of size and scale_factor")
+    if size is not None:
+        sizes = list(size) if isinstance(size, (tuple, list)) else [size] * nd
+        if len(sizes) != nd:
+            raise ValueError(f"interpolate: size must have {nd} entries for an input of shape {x.shape}")
+        return [int(s) for s in sizes], [None] * nd
+    factors = list(scale_factor) if isinstance(scale_factor, (tuple, list)) else [scale_factor] * nd
+    if len(factors) != nd:
+        raise ValueError(f"interpolate: scale_factor must have {nd} entries for an input of shape {x.shape}")
+    return [math.floor(n * float(f)) for n, f in zip(x.shape[2:], factors, strict=True)], [float(f) for f in factors]
+
+
+def interpolate(
+    input: Any,  # noqa: A002 - PyTorch's name
+    size: Any = None,
+    scale_factor: Any = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
+    """Resample the spatial axes of ``input`` (N, C, *spatial) to ``size`` or by ``scale_factor``.
+
+    Raises:
+        ValueError: an unknown mode (MyTorch has no "bicubic", "trilinear" or "area"), a mode
+            for another number of axes, both or neither of size and scale_factor, or
+            ``align_corners`` given to a nearest mode.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"interpolate takes a mytorch Tensor, got {type(input).__name__}")
+    if mode not in _MODES:
+        raise ValueError(f"interpolate: mode must be one of {', '.join(_MODES)} in MyTorch, got {mode!r}")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported by MyTorch")
+    nd = input.ndim - 2
+    if nd < 1 or (_MODES[mode] and _MODES[mode] != nd):
+        raise ValueError(f"interpolate: mode {mode!r} does not take an input of shape {input.shape}")
+    linear = _MODES[mode] > 0
+    if align_corners is not None and not linear:
+        raise ValueError(f"interpolate: align_corners is for the linear modes only, got mode {mode!r}")
+    corners = bool(align_corners)
+    sizes, factors = _sizes(input, size, scale_factor, nd)
+    out = input
+    for axis, (n_in, n_out, factor) in enumerate(zip(input.shape[2:], sizes, factors, strict=True), start=2):
+        if factor is not None and not recompute_scale_factor:
+            scale = 1.0 / factor
+        else:
+            scale = n_in / n_out
+        dst = np.arange(n_out, dtype=np.float64)
+        if not linear:
+            src = np.floor((dst + (0.5 if mode == "nearest-exact" else 0.0)) * scale)
+            out = out.index_select(axis, Tensor(np.minimum(src, n_in - 1).astype(np.int64)))
+            continue
+        if corners:
+            src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+        else:
+            src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+        low = np.minimum(np.floor(src), n_in - 1).astype(np.int64)
+        high = np.minimum(low + 1, n_in - 1)
+        weight = (src - low).astype(input.dtype)
+        shape = [1] * input.ndim
+        shape[axis] = n_out
+        w_high = Tensor(weight.reshape(shape))
+        w_low = Tensor((1 - weight).reshape(shape))
+        out = out.index_select(axis, Tensor(low)) * w_low + out.index_select(axis, Tensor(high)) * w_high
+    return out
+
+
+upsample = interpolate
+
+
+class Upsample(Module):
+    """PyTorch's ``nn.Upsample(size=None, scale_factor=None, mode="nearest", align_corners=None)``."""
+
+    def __init__(
+        self,
+        size: Any = None,
+        scale_factor: Any = None,
+        mode: str = "nearest",
+        align_corners: bool | None = None,
+        recompute_scale_factor: bool | None = None,
+    ) -> None:
+        super().__init__()
+        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``F.interpolate`` with the module's arguments."""
+        return interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners, self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:
+        """PyTorch's."""
+        what = f"scale_factor={self.scale_factor}" if self.scale_factor is not None else f"size={self.size}"
+        return f"{what}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """PyTorch's ``nn.UpsamplingNearest2d``: ``Upsample`` in mode ``"nearest"``."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, "nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """PyTorch's ``nn.UpsamplingBilinear2d``: ``Upsample`` in mode ``"bilinear"`` with ``align_corners=True``."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, "bilinear", True)
