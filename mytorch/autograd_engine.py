@@ -441,12 +441,14 @@ def _seed(divergence: Any, op: Operation) -> np.ndarray:
     """The gradient that starts ``backward`` at ``op``'s output: ``divergence`` broadcast to its
     shape and dtype, checked to be finite."""
     out = op.output
-    if type(divergence) is float and out.dtype.kind == "f":  # the common case, checked cheaply
-        value = out.dtype.type(divergence)
-        if math.isfinite(value):
-            seed = _empty(out.shape, dtype=out.dtype)
-            seed.fill(value)
-            return seed
+    if type(divergence) is float:  # the common case, checked cheaply (an array's dtype read once)
+        dtype = out.dtype
+        if dtype.kind == "f":
+            value = dtype.type(divergence)
+            if math.isfinite(value):
+                seed = _empty(out.shape, dtype)
+                seed.fill(value)
+                return seed
     given = np.asarray(divergence)
     if given.dtype.kind not in ("iufc" if out.dtype.kind == "c" else "iuf"):
         raise TypeError(
