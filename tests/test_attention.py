@@ -81,3 +81,31 @@ def test_parameters_and_errors():
         nn.MultiheadAttention(6, 4)
     with pytest.raises(NotImplementedError, match="add_bias_kv"):
         nn.MultiheadAttention(4, 2, add_bias_kv=True)
+
+
+@needs_torch
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_encoder_matches_pytorch(norm_first):
+    config = dict(d_model=8, nhead=2, dim_feedforward=16, dropout=0.0, batch_first=True, norm_first=norm_first)
+    x = np.random.default_rng(5).standard_normal((2, 5, 8))
+    padding = np.zeros((2, 5), dtype=bool)
+    padding[1, -2:] = True
+
+    def run(lib):
+        layer = lib.nn.TransformerEncoderLayer(**config, activation="gelu", dtype=lib.float64)
+        encoder = lib.nn.TransformerEncoder(layer, 2, norm=lib.nn.LayerNorm(8, dtype=lib.float64))
+        if lib is mt:
+            run.state = {k: v.numpy().copy() for k, v in encoder.state_dict().items()}
+        else:
+            encoder.load_state_dict({k: torch.tensor(v) for k, v in run.state.items()})
+        t = lib.tensor(x, requires_grad=True)
+        out = encoder(t, src_key_padding_mask=lib.tensor(padding))
+        (out * lib.tensor(np.cos(np.arange(out.numel())).reshape(out.shape))).sum().backward()
+        return [out.detach().numpy(), t.grad.numpy()] + [p.grad.numpy() for p in encoder.parameters()], list(run.state)
+
+    ours, names = run(mt)
+    theirs, _ = run(torch)
+    first = ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]
+    assert names[:4] == [f"layers.0.self_attn.{name}" for name in first]
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)

@@ -35,6 +35,8 @@ _HOME = {
     "BatchNorm1d": "normalization",
     "BatchNorm2d": "normalization",
     "MultiheadAttention": "attention",
+    "TransformerEncoderLayer": "attention",
+    "TransformerEncoder": "attention",
     "RNN": "recurrent",
     "LSTM": "recurrent",
     "GRU": "recurrent",

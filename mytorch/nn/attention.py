@@ -20,7 +20,7 @@ from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor
 
-__all__ = ["MultiheadAttention"]
+__all__ = ["MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer"]
 
 
 def _mask(what: str, mask: Any, dtype: np.dtype) -> Tensor | None:
@@ -177,3 +177,90 @@ class MultiheadAttention(Module):
     def extra_repr(self) -> str:
         """PyTorch's module repr shows only ``out_proj``; nothing more here."""
         return ""
+
+
+class TransformerEncoderLayer(Module):
+    """PyTorch's ``nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1,
+    activation="relu", layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True)``:
+    self-attention then a feed-forward block, each added to its input and layer-normalized (after,
+    or before with ``norm_first``); the submodules PyTorch has (``self_attn``, ``linear1``,
+    ``linear2``, ``norm1``, ``norm2``, the dropouts), so its state dict loads."""
+
+    def __init__(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: Any = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        from mytorch.nn.layers import Dropout
+        from mytorch.nn.normalization import LayerNorm
+
+        super().__init__()
+        self.self_attn = MultiheadAttention(
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype
+        )
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+        self.norm_first = bool(norm_first)
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
+        if activation in ("relu", "gelu"):
+            self._activation = TF.relu if activation == "relu" else TF.gelu
+        elif callable(activation):
+            self._activation = activation
+        else:
+            raise ValueError(
+                f"TransformerEncoderLayer: activation must be 'relu', 'gelu' or a callable, got {activation!r}"
+            )
+
+    def forward(
+        self, src: Tensor, src_mask: Any = None, src_key_padding_mask: Any = None, is_causal: bool = False
+    ) -> Tensor:
+        """One encoder layer on ``src`` (L, N, E), (N, L, E) with ``batch_first``, or (L, E)."""
+        x = src
+        if self.norm_first:
+            x = x + self._attend(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            return x + self._feed_forward(self.norm2(x))
+        x = self.norm1(x + self._attend(x, src_mask, src_key_padding_mask, is_causal))
+        return self.norm2(x + self._feed_forward(x))
+
+    def _attend(self, x: Tensor, mask: Any, padding: Any, is_causal: bool) -> Tensor:
+        out, _ = self.self_attn(
+            x, x, x, attn_mask=mask, key_padding_mask=padding, need_weights=False, is_causal=is_causal
+        )
+        return self.dropout1(out)
+
+    def _feed_forward(self, x: Tensor) -> Tensor:
+        return self.dropout2(self.linear2(self.dropout(self._activation(self.linear1(x)))))
+
+
+class TransformerEncoder(Module):
+    """PyTorch's ``nn.TransformerEncoder(encoder_layer, num_layers, norm=None)``: ``num_layers``
+    copies of ``encoder_layer`` (``layers``, a ``ModuleList``) applied in turn, then ``norm``."""
+
+    def __init__(self, encoder_layer: Module, num_layers: int, norm: Module | None = None, **unused: Any) -> None:
+        import copy
+
+        from mytorch.nn.containers import ModuleList
+
+        super().__init__()
+        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
+        self.num_layers = int(num_layers)
+        self.norm = norm
+
+    def forward(self, src: Tensor, mask: Any = None, src_key_padding_mask: Any = None, is_causal: Any = None) -> Tensor:
+        """Every layer on ``src`` in turn (with the same masks), then ``norm``."""
+        out = src
+        for layer in self.layers:
+            out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal))
+        return out if self.norm is None else self.norm(out)
