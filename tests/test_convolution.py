@@ -208,3 +208,32 @@ def test_upsample_modules():
     assert nn.UpsamplingBilinear2d(size=3)(x)[0, 0].tolist() == [[0, 0.5, 1], [1, 1.5, 2], [2, 2.5, 3]]
     with pytest.raises(ValueError, match="bicubic"):
         F.interpolate(x, scale_factor=2, mode="bicubic")
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    ("name", "shape", "options"),
+    [
+        ("max_pool3d", (1, 2, 4, 5, 4), dict(kernel_size=2, stride=(1, 2, 2), padding=1)),
+        ("avg_pool3d", (1, 2, 4, 5, 4), dict(kernel_size=(2, 3, 2), count_include_pad=False, padding=1)),
+        ("adaptive_avg_pool3d", (2, 4, 5, 3), dict(output_size=(2, 2, 3))),
+        ("unfold", (2, 3, 5, 6), dict(kernel_size=(2, 3), stride=(1, 2), padding=1, dilation=(2, 1))),
+        ("pixel_shuffle", (2, 8, 3, 2), dict(upscale_factor=2)),
+        ("pixel_unshuffle", (2, 2, 6, 4), dict(downscale_factor=2)),
+        ("instance_norm", (2, 3, 4, 5), dict()),
+    ],
+)
+def test_more_cnn_functions_match_pytorch(name, shape, options):
+    ours, theirs = getattr(F, name), getattr(torch.nn.functional, name)
+    _both(lambda x: ours(x, **options), lambda x: theirs(x, **options), [_data(8, *shape)])
+
+
+@needs_torch
+def test_instance_norm_and_batchnorm3d_modules_match_pytorch():
+    x = _data(9, 2, 3, 4, 5)
+    ours, theirs = nn.InstanceNorm2d(3, affine=True, dtype=mt.float64), torch.nn.InstanceNorm2d(3, affine=True).double()
+    np.testing.assert_allclose(ours(mt.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(), atol=1e-12)
+    bn, tbn = nn.BatchNorm3d(3).double(), torch.nn.BatchNorm3d(3).double()
+    y = _data(10, 2, 3, 2, 3, 2)
+    np.testing.assert_allclose(bn(mt.tensor(y)).numpy(), tbn(torch.tensor(y)).detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(bn.running_var.numpy(), tbn.running_var.numpy(), rtol=1e-12)

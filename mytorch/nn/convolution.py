@@ -32,6 +32,20 @@ from mytorch.tensor import Tensor, matmul
 from mytorch.tensor_shape import stack
 
 __all__ = [
+    "MaxPool3d",
+    "AvgPool3d",
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool3d",
+    "Unfold",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "max_pool3d",
+    "avg_pool3d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool3d",
+    "unfold",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
     "AdaptiveMaxPool1d",
@@ -386,6 +400,7 @@ def _pool_functions(nd: int) -> tuple[Any, Any]:
 
 max_pool1d, avg_pool1d = _pool_functions(1)
 max_pool2d, avg_pool2d = _pool_functions(2)
+max_pool3d, avg_pool3d = _pool_functions(3)
 
 
 def _no_indices(op: str, return_indices: bool) -> None:
@@ -433,6 +448,7 @@ def _adaptive_function(nd: int, how: str) -> Any:
 
 adaptive_avg_pool1d, adaptive_avg_pool2d = _adaptive_function(1, "avg"), _adaptive_function(2, "avg")
 adaptive_max_pool1d, adaptive_max_pool2d = _adaptive_function(1, "max"), _adaptive_function(2, "max")
+adaptive_avg_pool3d, adaptive_max_pool3d = _adaptive_function(3, "avg"), _adaptive_function(3, "max")
 
 
 class _PoolNd(Module):
@@ -490,6 +506,9 @@ MaxPool1d, MaxPool2d = _pool_module("MaxPool1d", max_pool1d, _MAX), _pool_module
 AvgPool1d, AvgPool2d = _pool_module("AvgPool1d", avg_pool1d, _AVG), _pool_module("AvgPool2d", avg_pool2d, _AVG)
 AdaptiveAvgPool1d = _pool_module("AdaptiveAvgPool1d", adaptive_avg_pool1d)
 AdaptiveAvgPool2d = _pool_module("AdaptiveAvgPool2d", adaptive_avg_pool2d)
+MaxPool3d, AvgPool3d = _pool_module("MaxPool3d", max_pool3d, _MAX), _pool_module("AvgPool3d", avg_pool3d, _AVG)
+AdaptiveAvgPool3d = _pool_module("AdaptiveAvgPool3d", adaptive_avg_pool3d)
+AdaptiveMaxPool3d = _pool_module("AdaptiveMaxPool3d", adaptive_max_pool3d)
 AdaptiveMaxPool1d = _pool_module("AdaptiveMaxPool1d", adaptive_max_pool1d)
 AdaptiveMaxPool2d = _pool_module("AdaptiveMaxPool2d", adaptive_max_pool2d)
 
@@ -626,3 +645,77 @@ class _ConvTransposeNd(_ConvNd):
 
 ConvTranspose1d = _sized(_ConvTransposeNd, "ConvTranspose1d", "PyTorch's ``nn.ConvTranspose1d``.", nd=1)
 ConvTranspose2d = _sized(_ConvTransposeNd, "ConvTranspose2d", "PyTorch's ``nn.ConvTranspose2d``.", nd=2)
+
+
+# --------------------------------------------------------------------------- im2col, pixel shuffle
+def unfold(input: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.unfold`` (im2col): the sliding blocks of (N, C, H, W) as columns, (N, C kh kw,
+    L), channel-major, the blocks in row order (``_windows``, the same cut a convolution makes)."""
+    x, unbatched = _input("unfold", input, 2)
+    kernel, d = _tuple("unfold", "kernel_size", kernel_size, 2), _tuple("unfold", "dilation", dilation, 2)
+    p, st = _tuple("unfold", "padding", padding, 2, low=0), _tuple("unfold", "stride", stride, 2)
+    if any(p):
+        x = _pad(x, [p[1], p[1], p[0], p[0]])
+    cols, out = _windows(x, kernel, st, d, "unfold")
+    y = cols.reshape(x.shape[0], x.shape[1] * math.prod(kernel), math.prod(out))
+    return y.squeeze(0) if unbatched else y
+
+
+def pixel_shuffle(input: Any, upscale_factor: int) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.pixel_shuffle``: (*, C r², H, W) to (*, C, H r, W r)."""
+    x, r = input, int(upscale_factor)
+    *lead, c, h, w = x.shape
+    if c % (r * r):
+        raise ValueError(f"pixel_shuffle: the channels ({c}) must be divisible by upscale_factor² ({r * r})")
+    n = len(lead)
+    y = x.reshape(*lead, c // (r * r), r, r, h, w)
+    y = y.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return y.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Any, downscale_factor: int) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.pixel_unshuffle``: (*, C, H r, W r) to (*, C r², H, W)."""
+    x, r = input, int(downscale_factor)
+    *lead, c, h, w = x.shape
+    if h % r or w % r:
+        raise ValueError(f"pixel_unshuffle: height and width ({h}, {w}) must be divisible by {r}")
+    n = len(lead)
+    y = x.reshape(*lead, c, h // r, r, w // r, r)
+    y = y.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return y.reshape(*lead, c * r * r, h // r, w // r)
+
+
+class Unfold(Module):
+    """PyTorch's ``nn.Unfold(kernel_size, dilation=1, padding=0, stride=1)``: ``F.unfold`` as a module."""
+
+    def __init__(self, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> None:
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The columns of ``x``."""
+        return unfold(x, self.kernel_size, self.dilation, self.padding, self.stride)
+
+
+class PixelShuffle(Module):
+    """PyTorch's ``nn.PixelShuffle(upscale_factor)``."""
+
+    def __init__(self, upscale_factor: int) -> None:
+        super().__init__()
+        self.upscale_factor = int(upscale_factor)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``F.pixel_shuffle``."""
+        return pixel_shuffle(x, self.upscale_factor)
+
+
+class PixelUnshuffle(Module):
+    """PyTorch's ``nn.PixelUnshuffle(downscale_factor)``."""
+
+    def __init__(self, downscale_factor: int) -> None:
+        super().__init__()
+        self.downscale_factor = int(downscale_factor)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``F.pixel_unshuffle``."""
+        return pixel_unshuffle(x, self.downscale_factor)

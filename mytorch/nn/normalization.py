@@ -26,7 +26,17 @@ from mytorch.nn.parameter import Parameter
 from mytorch.tensor import CAPTURE, Tensor, _apply, _GradMode, capturing, rsqrt
 from mytorch.tensor_math import mean, var
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "batch_norm", "layer_norm"]
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "LayerNorm",
+    "batch_norm",
+    "instance_norm",
+    "layer_norm",
+]
 
 
 def _tensor(op: str, value: Any, what: str = "input") -> Tensor:
@@ -141,6 +151,17 @@ class LayerNorm(Module):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
+def _channel_affine(module: Any, dtype: np.dtype) -> None:
+    """``module.weight`` (ones) and ``module.bias`` (zeros) of shape (num_features,) when
+    ``module.affine``, else both registered as None."""
+    if module.affine:
+        module.weight = Parameter(np.ones(module.num_features, dtype=dtype))
+        module.bias = Parameter(np.zeros(module.num_features, dtype=dtype))
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
 # --------------------------------------------------------------------------- batch norm
 def _off_tape(what: str) -> None:
     """Tell a Replay capturing this step that ``what`` changes outside the tape (it refuses the step:
@@ -250,12 +271,7 @@ class BatchNorm1d(Module):
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
         dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
-        if self.affine:
-            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _channel_affine(self, dtype)
         if self.track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=dtype)))
             self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype=dtype)))
@@ -323,3 +339,72 @@ class BatchNorm2d(BatchNorm1d):
 
     def _shapes(self) -> str:
         return f"(N, {self.num_features}, H, W)"
+
+
+class BatchNorm3d(BatchNorm1d):
+    """``BatchNorm1d`` for (N, C, D, H, W) inputs, as PyTorch's ``nn.BatchNorm3d``."""
+
+    _ranks = (5,)
+
+    def _shapes(self) -> str:
+        return f"(N, {self.num_features}, D, H, W)"
+
+
+def instance_norm(
+    input: Any,  # noqa: A002 - PyTorch's name
+    running_mean: Any = None,
+    running_var: Any = None,
+    weight: Any = None,
+    bias: Any = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """PyTorch's ``F.instance_norm``: each (sample, channel) of (N, C, *spatial) normalized over its
+    spatial axes, then ``weight``/``bias`` per channel (running statistics are not supported)."""
+    x = _input("instance_norm", input)
+    if running_mean is not None or running_var is not None or not use_input_stats:
+        raise NotImplementedError("instance_norm: running statistics are not supported by MyTorch")
+    if x.ndim < 3:
+        raise ValueError(f"instance_norm: expected an input of shape (N, C, ...), got {x.shape}")
+    y, _, _ = _normalized(x, tuple(range(2, x.ndim)), eps)
+    channels = x.shape[1]
+    return _affine("instance_norm", y, weight, bias, (channels,), (1, channels) + (1,) * (x.ndim - 2))
+
+
+class _InstanceNorm(Module):
+    nd = 2
+    weight: Parameter | None
+    bias: Parameter | None
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        if track_running_stats:
+            raise NotImplementedError(f"{type(self).__name__}: track_running_stats=True is not supported by MyTorch")
+        self.num_features, self.eps, self.affine = int(num_features), float(eps), bool(affine)
+        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        _channel_affine(self, dtype)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``F.instance_norm``; an unbatched (C, *spatial) input too."""
+        x = _tensor(type(self).__name__, x)
+        unbatched = x.ndim == self.nd + 1
+        y = instance_norm(x.unsqueeze(0) if unbatched else x, weight=self.weight, bias=self.bias, eps=self.eps)
+        return y.squeeze(0) if unbatched else y
+
+    def extra_repr(self) -> str:
+        """``num_features, eps=..., affine=...``."""
+        return f"{self.num_features}, eps={self.eps}, momentum=0.1, affine={self.affine}, track_running_stats=False"
+
+
+InstanceNorm1d = type("InstanceNorm1d", (_InstanceNorm,), {"__doc__": "PyTorch's ``nn.InstanceNorm1d``.", "nd": 1})
+InstanceNorm2d = type("InstanceNorm2d", (_InstanceNorm,), {"__doc__": "PyTorch's ``nn.InstanceNorm2d``.", "nd": 2})
