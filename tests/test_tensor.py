@@ -333,6 +333,18 @@ def test_number_constants_keep_their_sign_and_dtype():
     np.testing.assert_allclose(x.grad, [3.5, 3.5])
 
 
+def test_cached_numbers_are_kept_per_dtype():
+    # the cache of numbers is looked up by the float alone for float64 and float32 tensors
+    # (one dictionary per dtype), and 2 and 2.0 share an entry: each product keeps its dtype and value
+    for number in (0.1, 2, 2.0, 0.1, 1e-30, 2.0, 0.1):
+        for dtype in (np.float64, np.float32, np.float64, np.float16):
+            x = Tensor(np.array([1.0, 3.0], dtype=dtype))
+            for y in (x * number, x / number, x + number, x - number):
+                assert y.dtype == dtype
+            if dtype != np.float16:  # (float16 times a number is computed in float32, as PyTorch's)
+                np.testing.assert_array_equal((x * number).numpy(), x.numpy() * np.asarray(number, dtype))
+
+
 def test_readme_tensor_example_runs(capsys):
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     section = text[text.index("### The same with Tensor") :]
