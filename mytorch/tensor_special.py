@@ -17,14 +17,24 @@ import numpy as np
 
 from mytorch.arguments import check_dim
 from mytorch.dtypes import get_default_dtype
+from mytorch.porting import _in_place
 from mytorch.tensor import Tensor, _apply, _elementwise
 from mytorch.tensor_composed import logaddexp
-from mytorch.tensor_index import gather
+from mytorch.tensor_index import gather, scatter_add
 from mytorch.tensor_math import where
 from mytorch.tensor_shape import cat, stack
 from mytorch.tensor_sort import sort
 
-__all__ = ["digamma", "erfinv", "lgamma", "logcumsumexp", "mvlgamma", "nanquantile", "polygamma"]
+__all__ = [
+    "digamma",
+    "erfinv",
+    "lgamma",
+    "logcumsumexp",
+    "mvlgamma",
+    "nanquantile",
+    "polygamma",
+    "scatter_reduce",
+]
 
 lgamma = _elementwise("lgamma")
 lgamma.__doc__ = "ln |Gamma(x)|, elementwise (+inf at 0, -1, -2, ...); its derivative is ``digamma``."
@@ -138,6 +148,63 @@ def nanquantile(
     return rows[0] if qs.ndim == 0 else stack(rows, 0)
 
 
+def scatter_reduce(
+    input: Any,  # noqa: A002 - PyTorch's name
+    dim: int,
+    index: Any,
+    src: Any,
+    reduce: str,
+    *,
+    include_self: bool = True,
+) -> Tensor:
+    """PyTorch's ``scatter_reduce``: ``src`` reduced into a copy of ``input`` at the places ``index``
+    names along ``dim`` (``"sum"``, ``"mean"``, ``"amax"``, ``"amin"``; ``include_self=False``
+    leaves the input's value out where something lands). Composed of ``scatter_add`` with constant
+    weights: a mean's gradient is shared by its terms, a maximum's evenly by the elements equal
+    to it, as PyTorch's.
+
+    Raises:
+        ValueError: another reduction (MyTorch has no ``"prod"``).
+    """
+    if reduce not in ("sum", "mean", "amax", "amin"):
+        raise ValueError(f"scatter_reduce: reduce must be 'sum', 'mean', 'amax' or 'amin' in MyTorch, got {reduce!r}")
+    x = _floating(input) if not isinstance(input, Tensor) else input
+    source = src if isinstance(src, Tensor) else Tensor(np.asarray(src, dtype=x.dtype))
+    idx = index if isinstance(index, Tensor) else Tensor(np.asarray(index))
+    d = check_dim("scatter_reduce", dim, max(x.ndim, 1))
+    zeros = np.zeros(x.shape, dtype=x.dtype)
+    part = source._data[tuple(slice(0, n) for n in idx.shape)]
+    hits = np.asarray(scatter_add(Tensor(zeros), d, idx, Tensor(np.ones_like(part)))._data)
+    hit = hits > 0
+    keep_self = 1.0 if include_self else 0.0
+    if reduce == "sum":
+        w_in, w_src = np.where(hit, keep_self, 1.0), np.ones_like(part)
+    elif reduce == "mean":
+        count = hits + keep_self
+        w_in = np.where(hit, keep_self / np.maximum(count, 1), 1.0)
+        w_src = 1.0 / np.take_along_axis(count, idx._data, d)
+    else:
+        combine = np.maximum if reduce == "amax" else np.minimum
+        fill = -np.inf if reduce == "amax" else np.inf
+        best = np.where(hit & (keep_self > 0), x._data, np.full(x.shape, fill, dtype=x.dtype))
+        reduced = best.copy()
+        positions = [
+            np.arange(n).reshape([-1 if a == i else 1 for a in range(part.ndim)]) for i, n in enumerate(part.shape)
+        ]
+        positions[d] = idx._data
+        combine.at(reduced, tuple(np.broadcast_arrays(*positions)), part)
+        result = np.where(hit, reduced, x._data)
+        in_tie = hit & (keep_self > 0) & (x._data == result)
+        src_tie = part == np.take_along_axis(result, idx._data, d)
+        ties = in_tie.astype(x.dtype)
+        ties = ties + np.asarray(scatter_add(Tensor(zeros), d, idx, Tensor(src_tie.astype(x.dtype)))._data)
+        w_in = np.where(hit, in_tie / np.maximum(ties, 1), 1.0)
+        w_src = src_tie / np.take_along_axis(np.maximum(ties, 1), idx._data, d)
+    weights_src = np.zeros(source.shape, dtype=x.dtype)
+    weights_src[tuple(slice(0, n) for n in idx.shape)] = w_src
+    return x * Tensor(w_in.astype(x.dtype)) + scatter_add(Tensor(zeros), d, idx, source * Tensor(weights_src))
+
+
 def _polygamma_method(self: Tensor, n: int) -> Tensor:
     """``t.polygamma(n)``: ``polygamma(n, t)``."""
     return polygamma(n, self)
@@ -151,5 +218,7 @@ METHODS = {
     "polygamma": _polygamma_method,
     "logcumsumexp": logcumsumexp,
     "nanquantile": nanquantile,
+    "scatter_reduce": scatter_reduce,
+    "scatter_reduce_": _in_place("scatter_reduce_", scatter_reduce),
 }
 """The Tensor methods of this file (bound by ``mytorch.tensor_methods``)."""

@@ -141,3 +141,25 @@ def test_logcumsumexp_and_nanquantile_match_pytorch():
 
     for ours, theirs in zip(run(mt), run(torch), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-13)
+
+
+@needs_torch
+@pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_matches_pytorch_with_ties(reduce, include_self):
+    r = np.random.default_rng(2)
+    x, src, index = r.standard_normal((3, 5)), np.round(r.standard_normal((3, 4))), r.integers(0, 5, (3, 4))
+    if include_self:  # the input tied with what lands on it, too (without include_self, PyTorch still
+        x[0, :2] = src[0, :2]  # counts such an input in the tie, giving src half the gradient and self none)
+
+    def run(lib):
+        xt, st = lib.tensor(x, requires_grad=True), lib.tensor(src, requires_grad=True)
+        y = xt.scatter_reduce(1, lib.tensor(index), st, reduce, include_self=include_self)
+        (y * lib.tensor(np.cos(np.arange(15.0)).reshape(3, 5))).sum().backward()
+        return [y.detach().numpy(), xt.grad.numpy(), st.grad.numpy()]
+
+    for ours, theirs in zip(run(mt), run(torch), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-14, atol=1e-15)
+    t = mt.zeros(4)
+    t.scatter_reduce_(0, mt.tensor([0, 0, 3]), mt.tensor([1.0, 2.0, 3.0]), "sum")
+    assert t.tolist() == [3.0, 0.0, 0.0, 3.0]
