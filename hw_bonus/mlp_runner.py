@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import errno
 import io
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -88,8 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
         f"--{name.replace('_', '-')} {' '.join(map(str, value)) if isinstance(value, list) else value}"
         for name, value in PRESETS["mnist-5k"].items()
     )
+    # Named as the user called it (usage, errors, the resume hint): the installed `mytorch-train`
+    # script, else `python -m hw_bonus.mlp_runner`
+    called = Path(sys.argv[0]).stem if sys.argv else ""
     p = argparse.ArgumentParser(
-        prog="python -m hw_bonus.mlp_runner",
+        prog="mytorch-train" if called == "mytorch-train" else "python -m hw_bonus.mlp_runner",
         description="Train a MyTorch MLP and report its test accuracy. An option left unset takes the data "
         f"set's default (docs/training.md lists them); mnist-5k's are {defaults}.",
         epilog=EXIT_SUMMARY,

@@ -110,6 +110,14 @@ def test_installed_wheel_runs_the_main_job_from_another_folder(installed: Path, 
     where = _run([python, "-c", probe], tmp_path).stdout.split()
     assert where[0].startswith(str(installed.parent)), f"the checkout, not the wheel, was imported: {where[0]}"
     assert where[1] == _version()
+    probe = (
+        "import sys, mytorch; tops = {name.split('.')[0] for name in sys.modules} - set(sys.stdlib_module_names); "
+        "print(sorted(n for n in tops if not n.startswith('_') and n not in {'mytorch', 'numpy', 'cython_runtime'}))"
+    )
+    assert _run([python, "-c", probe], tmp_path).stdout.strip() == "[]"  # NumPy is its only dependency
+    probe = "from hw_bonus.datasets import MNIST5K_PATH as p, load_dataset as l; print(p, len(l('mnist-5k').test[0]))"
+    data = _run([python, "-c", probe], tmp_path).stdout.split()  # the bundled digits, found in the installed copy
+    assert data[0].startswith(str(installed.parent)) and int(data[1]) > 0, data
     out = _run(
         [
             str(installed / "mytorch-train"),
@@ -125,6 +133,8 @@ def test_installed_wheel_runs_the_main_job_from_another_folder(installed: Path, 
     ).stdout
     assert "test accuracy" in out and (tmp_path / "run" / "metrics.json").is_file()
     assert "usage" in _run([str(installed / "mytorch-grade"), "--help"], tmp_path).stdout
+    # the entry point names itself as called (its usage, errors and resume hint)
+    assert _run([str(installed / "mytorch-train"), "--version"], tmp_path).stdout.startswith("mytorch-train (MyTorch")
 
 
 def test_unpacked_sdist_has_every_tracked_file_and_runs_the_course_graded_tests(dist: Path, tmp_path: Path):
