@@ -5,10 +5,13 @@
 """
 
 import importlib
+import inspect
 import sys
 import types
 import warnings
 from typing import Any
+
+from mytorch import porting as _porting_module
 
 # mytorch.tensor first: loading it loads tensor_numpy, which builds on tensor_math and tensor_shape;
 # tensor_methods then binds the PyTorch-named methods onto Tensor.
@@ -143,6 +146,10 @@ def _data_on_first_use() -> types.ModuleType:
 
 
 sys.modules["mytorch.utils.data"] = sys.modules["mytorch.utils"].data = _data_on_first_use()  # type: ignore[attr-defined]
+
+for _name in _porting_module.OUT_FUNCTIONS:  # PyTorch's out= on the top-level functions (not the methods)
+    if "out" not in inspect.signature(globals()[_name]).parameters:
+        globals()[_name] = _porting_module.with_out(globals()[_name])
 
 _ON_FIRST_USE = ("autograd", "optim", "cuda", "backends", "linalg", "special", "func")
 

@@ -220,6 +220,43 @@ def _cuda(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     raise ValueError("cuda: MyTorch runs on NumPy, on the CPU only (mytorch.cuda.is_available() is False); use t.cpu()")
 
 
+OUT_FUNCTIONS = (
+    "add sub mul div true_divide matmul mm bmm mv exp log log1p sqrt rsqrt abs neg sin cos tanh sigmoid pow clamp "
+    "clip cumsum cumprod sum mean prod cat stack where maximum minimum floor ceil round sign remainder fmod addmm "
+    "lerp addcmul addcdiv logsumexp outer tril triu"
+).split()
+"""The functions of ``mytorch`` that take PyTorch's ``out=`` (through ``with_out``)."""
+
+
+def with_out(function: Any) -> Any:
+    """``function`` taking PyTorch's ``out=``: the result written into the given tensor (resized
+    to the result's shape if it differs) and that tensor returned. As in PyTorch, refused while
+    recording (an ``out=`` result has no gradient)."""
+    from mytorch.autograd_engine import is_grad_enabled, no_grad
+
+    def call(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
+        result = function(*args, **kwargs)
+        if out is None:
+            return result
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{function.__name__}: out must be a Tensor, got {type(out).__name__}")
+        if is_grad_enabled() and (result.requires_grad or out.requires_grad):
+            raise RuntimeError(
+                f"{function.__name__}(): functions with out=... arguments don't support automatic differentiation "
+                "(as in PyTorch); call it under no_grad, or without out="
+            )
+        with no_grad():
+            if tuple(out.shape) != tuple(result.shape):
+                out.resize_(*result.shape)
+            out.copy_(result)
+        return out
+
+    call.__name__ = call.__qualname__ = function.__name__
+    call.__doc__ = function.__doc__
+    call.__wrapped__ = function  # type: ignore[attr-defined]
+    return call
+
+
 def _detach_(self: Tensor) -> Tensor:
     """``self`` made a leaf that does not require grad, in place (PyTorch's ``detach_``)."""
     self._tape = None

@@ -175,3 +175,18 @@ def test_backward_with_inputs_fills_only_their_grad():
     assert x.grad.tolist() == [8.0, 18.0]
     with pytest.raises(RuntimeError, match="inputs must be"):
         (x * 1.0).sum().backward(inputs=[])
+
+
+def test_out_writes_into_the_given_tensor():
+    out = mt.empty(2, 2, dtype=mt.float64)
+    assert mt.add(mt.ones(2, 2, dtype=mt.float64), 1.0, out=out) is out and out.tolist() == [[2.0, 2.0], [2.0, 2.0]]
+    grown = mt.empty(0)
+    mt.cumsum(mt.tensor([1.0, 2.0, 3.0]), 0, out=grown)
+    assert grown.tolist() == [1.0, 3.0, 6.0]  # resized, as PyTorch's
+    mt.matmul(mt.eye(2), mt.tensor([[1.0, 2.0], [3.0, 4.0]]), out=out)
+    assert out.tolist() == [[1.0, 2.0], [3.0, 4.0]] and out.dtype == mt.float64
+    x = mt.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        mt.mul(x, 2.0, out=mt.empty(2))
+    with mt.no_grad():
+        assert mt.mul(x, 2.0, out=mt.empty(2)).tolist() == [2.0, 2.0]
