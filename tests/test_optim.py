@@ -491,3 +491,81 @@ def test_plain_sgd_over_pairs_and_tensors_skips_missing_grads_and_counts_a_saved
     np.testing.assert_array_equal(c.numpy(), [0.0, -0.25])
     with pytest.raises(RuntimeError, match="modified by an in-place"):
         live.backward()
+
+
+def test_flat_sgd_follows_a_dampening_set_after_it_was_made() -> None:
+    """A dampening set in the group (or as ``opt.dampening``) after the flat layout was made is
+    used: v = mu v + (1 - dampening) g (the flat update added all of g: a different number)."""
+    for set_it in (lambda o: o.param_groups[0].__setitem__("dampening", 0.5), lambda o: setattr(o, "dampening", 0.5)):
+        opt, start = _flat_pairs(0.9)
+        opt.step()  # v = g, p -= lr v
+        set_it(opt)
+        opt.step()  # v = 0.9 g + 0.5 g
+        g = start[1][1]
+        np.testing.assert_array_equal(opt.velocity[1], 0.9 * g + 0.5 * g)
+        np.testing.assert_allclose(opt.params[1][0], start[1][0] - 0.5 * g - 0.5 * (0.9 * g + 0.5 * g), rtol=1e-15)
+
+
+class _TorchStyleSGD(mt.optim.Optimizer):
+    """An optimizer written as for PyTorch: its step reads ``maximize`` itself."""
+
+    def __init__(self, params, lr, maximize=False):
+        super().__init__(params, {"lr": lr, "maximize": maximize})
+
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    g = -p.grad if group["maximize"] else p.grad
+                    with mt.no_grad():
+                        p.sub_(group["lr"] * g)
+
+
+@pytest.mark.parametrize("how", ["attribute", "group", "constructor"])
+def test_maximize_however_set_ascends_once(how) -> None:
+    """``maximize`` set in a group's dict mid-run is followed as ``opt.maximize = True`` is (it was
+    ignored: the step descended), and an optimizer of the user's own whose step reads
+    ``maximize`` ascends once (the gradients were negated for it too: it descended)."""
+    w = mt.Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    mine = mt.Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    sgd = SGD([w], lr=0.1, maximize=how == "constructor")
+    own = _TorchStyleSGD([mine], lr=0.1, maximize=how == "constructor")
+    for opt in (sgd, own):
+        if how == "attribute":
+            opt.maximize = True
+        elif how == "group":
+            opt.param_groups[0]["maximize"] = True
+    for p, opt in ((w, sgd), (mine, own)):
+        (p * p).sum().backward()  # gradient 2 p
+        opt.step()
+        np.testing.assert_allclose(p.numpy(), np.array([1.0, -2.0]) * 1.2, rtol=1e-15)
+        np.testing.assert_array_equal(p.grad.numpy(), np.array([2.0, -4.0]))  # (restored after the step)
+    sgd.param_groups[0]["maximize"] = False
+    w.grad = None
+    (w * w).sum().backward()
+    sgd.step()  # descends again
+    np.testing.assert_allclose(w.numpy(), np.array([1.0, -2.0]) * 1.2 * 0.8, rtol=1e-15)
+
+
+def test_maximize_set_in_a_group_mid_run_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        rng = np.random.default_rng(0)
+        ws = [lib.tensor(rng.standard_normal((3, 2)), requires_grad=True) for _ in range(3)]
+        opts = [
+            lib.optim.SGD([ws[0]], lr=0.1, momentum=0.9),
+            lib.optim.Adam([ws[1]], lr=0.1),
+            lib.optim.RMSprop([ws[2]], lr=0.01),
+        ]
+        for k in range(5):
+            for w, opt in zip(ws, opts):
+                opt.zero_grad()
+                (w.tanh() * lib.tensor(rng.standard_normal((3, 2)))).sum().backward()
+                if k == 2:
+                    opt.param_groups[0]["maximize"] = True
+                opt.step()
+        return [w.detach().numpy() for w in ws]
+
+    for got, want in zip(run(mt), run(torch)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)

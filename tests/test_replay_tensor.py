@@ -863,3 +863,27 @@ def test_a_step_updating_with_another_optimizer_or_not_once_is_refused(kind):
     for p, q in zip(model_d.parameters(), model_r.parameters()):
         assert np.array_equal(p.numpy(), q.numpy())
     assert replay.replays == 0
+
+
+@pytest.mark.parametrize("when", ["built", "mid-run"])
+def test_a_replayed_sgd_step_follows_maximize(when):
+    """``maximize`` given to SGD, or set in its group between replays, is followed by the replayed
+    update (the written-out update knows no ``maximize``: SGD.step runs, captured again when set)."""
+    built = [build() for _ in range(2)]
+    for _, opt, _ in built:
+        opt.param_groups[0]["momentum"] = 0.0  # (plain SGD: the written-out update)
+        if when == "built":
+            opt.maximize = True
+    replay = Replay(built[1][2], optimizer=built[1][1])
+    rng = np.random.default_rng(3)
+    for k in range(7):
+        if k == 3 and when == "mid-run":
+            for _, opt, _ in built:
+                opt.param_groups[0]["maximize"] = True
+        before = built[1][0][0].weight.numpy().copy()
+        x, y = batch(rng, 4, "ce")
+        assert np.array_equal(built[0][2](x, y).numpy(), replay(x, y).numpy()), f"step {k}"
+        assert_same_state(built[0][:2], built[1][:2])
+        weight = built[1][0][0].weight
+        sign = 1.0 if when == "built" or k >= 3 else -1.0  # (ascending: p += lr * g)
+        np.testing.assert_allclose(weight.numpy() - before, sign * 0.1 * weight.grad.numpy(), rtol=1e-12, atol=1e-15)

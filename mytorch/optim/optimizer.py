@@ -15,7 +15,8 @@ exactly.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -160,6 +161,21 @@ def _expose_hyper_parameters(cls: type, names: Iterable[str]) -> None:
             setattr(cls, name, _SharedHyperParameter(name))
 
 
+def _ascending_when_asked(step: Callable[..., Any]) -> Callable[..., Any]:
+    """A MyTorch optimizer's ``step`` that ascends the groups whose ``maximize`` is set, read at
+    each step (``opt.maximize = True`` and ``opt.param_groups[0]["maximize"] = True`` alike); with
+    none set, the class's ``step`` after one look at each group."""
+
+    @functools.wraps(step)
+    def step_(self: Optimizer) -> Any:
+        for group in self.param_groups:
+            if group["maximize"] and "_ascending" not in self.__dict__:
+                return self._step_ascending(step)
+        return step(self)
+
+    return step_
+
+
 class _OptimizerType(type):
     """Takes PyTorch's keyword-only options every optimizer has, before the class's own
     ``__init__`` sees its arguments: ``maximize`` (a hyper-parameter of every group: the step
@@ -268,7 +284,6 @@ class Optimizer(metaclass=_OptimizerType):
             self._dtypes.append(value_of(param).dtype)
             for state in self.state_names:
                 getattr(self, state).append(self._fresh_state(state, value_of(param), full))
-        self._follow_maximize()
 
     def _overlaps(self, value: np.ndarray, checked: list[Param]) -> bool:
         """Whether the array ``value`` shares memory with another (value, gradient) pair's value
@@ -317,18 +332,18 @@ class Optimizer(metaclass=_OptimizerType):
         group["lr"] = check_number(type(self).__name__, "lr", group["lr"], allow_zero=True)
         group["maximize"] = builtins.bool(group.get("maximize", False))
 
-    def _follow_maximize(self) -> None:
-        """Step by ``_step_ascending`` (an attribute of this optimizer, in front of the class's
-        ``step``) while some group has ``maximize``; by the class's ``step`` otherwise (nothing
-        added to a step that does not maximize)."""
-        if any(group.get("maximize") for group in self.param_groups):
-            object.__setattr__(self, "step", self._step_ascending)
-        else:
-            self.__dict__.pop("step", None)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """MyTorch's own optimizers (``mytorch.optim``), whose steps never read ``maximize``, step
+        through ``_ascending_when_asked``; a user's subclass of ``Optimizer`` reads it itself, as
+        PyTorch's do (one that calls a MyTorch optimizer's ``step`` gets the negation there)."""
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and cls.__module__.startswith("mytorch.optim."):
+            cls.step = _ascending_when_asked(step)  # type: ignore[method-assign]
 
-    def _step_ascending(self, *args: Any, **kwargs: Any) -> Any:
-        """The class's ``step`` with the gradients of the groups with ``maximize`` negated (in
-        place, and back after: a sign flip is exact), as PyTorch's ``maximize=True``."""
+    def _step_ascending(self, step: Callable[[Any], Any]) -> Any:
+        """``step`` with the gradients of the groups with ``maximize`` negated (in place, and back
+        after: a sign flip is exact), as PyTorch's ``maximize=True``."""
         flipped: list[np.ndarray] = []
         swapped: list[tuple[Tensor, Any]] = []
         seen: set[int] = set()
@@ -346,9 +361,11 @@ class Optimizer(metaclass=_OptimizerType):
                 assert isinstance(p, Tensor)
                 swapped.append((p, p._grad))
                 p._grad = Tensor(-grad)
+        self.__dict__["_ascending"] = True  # (a step calling its base class's negates nothing more)
         try:
-            return type(self).step(self, *args, **kwargs)
+            return step(self)
         finally:
+            del self.__dict__["_ascending"]
             for grad in flipped:
                 np.negative(grad, out=grad)
             for p, old in swapped:
@@ -367,8 +384,6 @@ class Optimizer(metaclass=_OptimizerType):
             self._check_hyper_parameters(group)
         for group, checked in zip(self.param_groups, changed):
             group[name] = checked[name]
-        if name == "maximize":
-            self._follow_maximize()
 
     if TYPE_CHECKING:  # the state lists (``state_names``: velocity, m, v...) are set by name in __init__
 
@@ -489,7 +504,6 @@ class Optimizer(metaclass=_OptimizerType):
             states[i] = value
         for group, loaded in zip(self.param_groups, groups):
             group.update(loaded)
-        self._follow_maximize()
 
     def _state_value(self, key: str, given: Any, dtype: np.dtype) -> np.ndarray:
         """The saved state array ``key`` as an array, refused unless it holds what a state of

@@ -82,12 +82,13 @@ class SGD(Optimizer):
         """Update every parameter that has a gradient."""
         flat = self._flat
         if flat is not None:
-            params, held_params = self.params, flat[0]
+            params, held_params, group = self.params, flat[0], self.param_groups[0]
             if (  # (the list holds the very objects it held: no pair was replaced; compared in C)
                 len(params) == len(held_params)
                 and all(map(operator.is_, params, held_params))
-                # the velocities, read only with a momentum: none replaced, the flat one there
-                and (not self.param_groups[0]["momentum"] or self._flat_velocity_holds(flat))
+                # the velocities, read only with a momentum: none replaced, the flat one there, and
+                # no dampening (set since the optimizer was made: the flat update adds all of d)
+                and (not group["momentum"] or (not group.get("dampening") and self._flat_velocity_holds(flat)))
             ):
                 self._step_flat(flat[2], flat[3], flat[4])
                 return

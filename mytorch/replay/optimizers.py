@@ -22,7 +22,7 @@ from mytorch.optim import optimizer as base
 from mytorch.optim.optimizer import flat_memory
 from mytorch.replay.rules import Instruction
 
-_SETTINGS = ("lr", "momentum", "nesterov", "weight_decay", "dampening")
+_SETTINGS = ("lr", "momentum", "nesterov", "weight_decay", "dampening", "maximize")
 _STEP = operator.methodcaller("step")
 
 
@@ -81,7 +81,7 @@ def _sgd(opt: SGD, entries: list[tuple[int, np.ndarray, np.ndarray]]) -> list[In
     units = _units(opt, entries)
     scratch = _Scratch([arrays[0] for _, arrays in units])
     code: list[Instruction] = []
-    for (lr, mu, nesterov, wd, _), arrays in units:  # (dampening: 0, see update)
+    for (lr, mu, nesterov, wd, _, _), arrays in units:  # (dampening 0 and no maximize: see update)
         for p, g, *velocity in base.pieces(arrays):
             d, own = g, False  # own: d is a temporary, so lr * d may overwrite it
             if wd:
@@ -108,8 +108,8 @@ def update(
     params, value, gradient)``: those the step updates), and a function returning the
     settings they depend on."""
     plain = type(optimizer).step is SGD.step and "step" not in vars(optimizer)
-    if plain and not any(group.get("dampening") for group in optimizer.param_groups):
+    if plain and not any(group.get("dampening") or group.get("maximize") for group in optimizer.param_groups):
         return _sgd(optimizer, entries), lambda: _sgd_settings(optimizer)
-    if plain:  # with dampening: SGD.step itself, captured again if a setting changes
+    if plain:  # with dampening or maximize: SGD.step itself, captured again if a setting changes
         return [(_STEP, (optimizer,))], lambda: _sgd_settings(optimizer)
     return [(_STEP, (optimizer,))], tuple  # (looked up at each replay: a step set on the instance since)
