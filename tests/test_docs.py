@@ -244,6 +244,14 @@ def test_course_staff_md_shows_what_its_three_commands_print(tmp_path: Path) -> 
     assert printed == commands[2].strip().splitlines()
 
 
+def test_the_readmes_documentation_table_lists_every_docs_page_once() -> None:
+    section = re.search(r"^## Documentation\n(.*?)^## ", (ROOT / "README.md").read_text(), re.S | re.M)
+    assert section, "README.md lost its Documentation section"
+    rows = re.findall(r"^\| \[(docs/[\w-]+\.md)\]\(\1\) \|", section[1], re.M)
+    pages = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))
+    assert sorted(rows) == pages, f"README.md's Documentation table lists {sorted(rows)}, docs/ holds {pages}"
+
+
 def test_readme_stays_short_enough_to_read_in_five_minutes() -> None:
     lines = (ROOT / "README.md").read_text().count("\n")
     assert lines <= 250, f"README.md has {lines} lines; move detail into docs/"
