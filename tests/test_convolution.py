@@ -237,3 +237,30 @@ def test_instance_norm_and_batchnorm3d_modules_match_pytorch():
     y = _data(10, 2, 3, 2, 3, 2)
     np.testing.assert_allclose(bn(mt.tensor(y)).numpy(), tbn(torch.tensor(y)).detach().numpy(), atol=1e-12)
     np.testing.assert_allclose(bn.running_var.numpy(), tbn.running_var.numpy(), rtol=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    ("name", "args", "shape"),
+    [
+        ("ReflectionPad2d", (1,), (2, 3, 4, 5)),
+        ("ReplicationPad2d", ((1, 2, 0, 1),), (2, 3, 4, 5)),
+        ("ReflectionPad1d", (2,), (2, 3, 5)),
+        ("CircularPad2d", (1,), (1, 2, 3, 3)),
+        ("Softmax2d", (), (2, 3, 4, 5)),
+        ("ChannelShuffle", (3,), (2, 6, 2, 2)),
+    ],
+)
+def test_padding_and_channel_modules_match_pytorch(name, args, shape):
+    _both(lambda x: getattr(nn, name)(*args)(x), lambda x: getattr(torch.nn, name)(*args)(x), [_data(11, *shape)])
+
+
+def test_gumbel_softmax_is_a_distribution_and_hard_is_one_hot_with_the_soft_gradient():
+    mt.manual_seed(0)
+    logits = mt.tensor(_data(12, 3, 5), requires_grad=True)
+    soft = F.gumbel_softmax(logits, tau=0.5)
+    np.testing.assert_allclose(soft.sum(-1).numpy(), 1.0, rtol=1e-12)
+    hard = F.gumbel_softmax(logits, hard=True)
+    assert set(np.unique(hard.detach().numpy())) == {0.0, 1.0} and hard.sum().item() == 3.0
+    (hard * mt.tensor(_data(13, 3, 5))).sum().backward()
+    assert np.abs(logits.grad.numpy()).sum() > 0

@@ -2818,6 +2818,7 @@ _ELSEWHERE = {
     "pixel_unshuffle": "mytorch.nn.convolution",
     "instance_norm": "mytorch.nn.normalization",
     "interpolate": "mytorch.nn.upsampling",
+    "gumbel_softmax": "mytorch.nn.upsampling",
     "upsample": "mytorch.nn.upsampling",
     "conv_transpose1d": "mytorch.nn.convolution",
     "conv_transpose2d": "mytorch.nn.convolution",

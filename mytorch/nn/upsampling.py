@@ -2,7 +2,9 @@
 ``nn.UpsamplingBilinear2d``, as PyTorch's, in the modes ``"nearest"``, ``"nearest-exact"``,
 ``"linear"`` and ``"bilinear"`` (``align_corners`` both ways). Each spatial axis is resampled in
 turn by taking the input at index vectors (``index_select``, kernel ``index``) and, for the linear
-modes, mixing the two neighbours with constant weights: gradients come with the kernels.
+modes, mixing the two neighbours with constant weights: gradients come with the kernels. Also
+the padding modules of ``F.pad``'s other modes (``ReflectionPad1d/2d``, ``ReplicationPad1d/2d``,
+``CircularPad1d/2d``), ``Softmax2d``, ``ChannelShuffle`` and ``F.gumbel_softmax``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,22 @@ import numpy as np
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor
 
-__all__ = ["Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "interpolate", "upsample"]
+__all__ = [
+    "ChannelShuffle",
+    "CircularPad1d",
+    "CircularPad2d",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
+    "Softmax2d",
+    "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
+    "gumbel_softmax",
+    "interpolate",
+    "upsample",
+]
 
 _MODES = {"nearest": 0, "nearest-exact": 0, "linear": 1, "bilinear": 2}
 
@@ -130,3 +147,79 @@ class UpsamplingBilinear2d(Upsample):
 
     def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
         super().__init__(size, scale_factor, "bilinear", True)
+
+
+# --------------------------------------------------------------------------- padding modules of the other modes
+class _ModePad(Module):
+    """``F.pad(x, padding, mode=mode)`` on the last ``axes`` axes (one int pads every side)."""
+
+    axes, mode = 1, "reflect"
+
+    def __init__(self, padding: Any) -> None:
+        super().__init__()
+        self.padding = (padding,) * (2 * self.axes) if isinstance(padding, int) else tuple(padding)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x`` padded."""
+        from mytorch.nn.padding import pad
+
+        return pad(x, self.padding, mode=self.mode)
+
+    def extra_repr(self) -> str:
+        """``padding``."""
+        return f"{self.padding}"
+
+
+def _mode_pad(name: str, axes: int, mode: str) -> Any:
+    doc = f"PyTorch's ``nn.{name}``: ``F.pad`` in mode {mode!r} on the last {axes} axes."
+    return type(name, (_ModePad,), {"__doc__": doc, "__module__": __name__, "axes": axes, "mode": mode})
+
+
+ReflectionPad1d, ReflectionPad2d = (
+    _mode_pad("ReflectionPad1d", 1, "reflect"),
+    _mode_pad("ReflectionPad2d", 2, "reflect"),
+)
+ReplicationPad1d = _mode_pad("ReplicationPad1d", 1, "replicate")
+ReplicationPad2d = _mode_pad("ReplicationPad2d", 2, "replicate")
+CircularPad1d, CircularPad2d = _mode_pad("CircularPad1d", 1, "circular"), _mode_pad("CircularPad2d", 2, "circular")
+
+
+class Softmax2d(Module):
+    """PyTorch's ``nn.Softmax2d``: softmax over the channels of (N, C, H, W) or (C, H, W)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x.softmax(-3)``."""
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected an input of shape (N, C, H, W) or (C, H, W), got {x.shape}")
+        return x.softmax(-3)
+
+
+class ChannelShuffle(Module):
+    """PyTorch's ``nn.ChannelShuffle(groups)``: (N, g c, ...) seen as (N, g, c, ...) and read as (N, c, g, ...)."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = int(groups)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The channels interleaved across the groups."""
+        n, c, *rest = x.shape
+        if c % self.groups:
+            raise ValueError(f"ChannelShuffle: {c} channels do not split into {self.groups} groups")
+        return x.reshape(n, self.groups, c // self.groups, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+
+def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1) -> Tensor:
+    """PyTorch's ``F.gumbel_softmax``: ``softmax((logits + g) / tau)`` with Gumbel noise g from the
+    generator ``manual_seed`` seeds; ``hard=True`` gives the one-hot of the largest, with the soft
+    sample's gradient (the straight-through estimator)."""
+    from mytorch.factories import default_generator
+
+    x = logits if isinstance(logits, Tensor) else Tensor(np.asarray(logits))
+    noise = -np.log(default_generator.exponential(size=x.shape)).astype(x.dtype)
+    soft = ((x + Tensor(noise)) / tau).softmax(dim)
+    if not hard:
+        return soft
+    data = np.asarray(soft._data)
+    hot = (data == data.max(axis=dim, keepdims=True)).astype(x.dtype)
+    return soft + Tensor(hot - data)  # the value one-hot, the gradient the soft sample's
