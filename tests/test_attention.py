@@ -109,3 +109,29 @@ def test_transformer_encoder_matches_pytorch(norm_first):
     assert names[:4] == [f"layers.0.self_attn.{name}" for name in first]
     for a, b in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+
+
+@needs_torch
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_matches_pytorch(norm_first):
+    config = dict(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=16, dropout=0.0)
+    r = np.random.default_rng(7)
+    src, tgt = r.standard_normal((2, 5, 8)), r.standard_normal((2, 4, 8))
+
+    def run(lib):
+        model = lib.nn.Transformer(**config, batch_first=True, norm_first=norm_first, dtype=lib.float64)
+        if lib is mt:
+            run.state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+        else:
+            model.load_state_dict({k: torch.tensor(v) for k, v in run.state.items()})
+        s, t = lib.tensor(src, requires_grad=True), lib.tensor(tgt, requires_grad=True)
+        mask = lib.nn.Transformer.generate_square_subsequent_mask(4, dtype=lib.float64)
+        out = model(s, t, tgt_mask=mask)
+        (out * lib.tensor(np.sin(np.arange(out.numel())).reshape(out.shape))).sum().backward()
+        grads = [p.grad.numpy() for p in model.parameters()]  # (the same order as PyTorch's)
+        return [out.detach().numpy(), s.grad.numpy(), t.grad.numpy(), *grads], list(model.state_dict())
+
+    (ours, our_keys), (theirs, their_keys) = run(mt), run(torch)
+    assert our_keys == their_keys
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)

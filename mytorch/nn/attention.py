@@ -20,7 +20,14 @@ from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor
 
-__all__ = ["MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer"]
+__all__ = [
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+]
 
 
 def _mask(what: str, mask: Any, dtype: np.dtype) -> Tensor | None:
@@ -186,6 +193,15 @@ class TransformerEncoderLayer(Module):
     or before with ``norm_first``); the submodules PyTorch has (``self_attn``, ``linear1``,
     ``linear2``, ``norm1``, ``norm2``, the dropouts), so its state dict loads."""
 
+    _cross = False
+    multihead_attn: Any
+    norm1: Any
+    norm2: Any
+    norm3: Any
+    dropout1: Any
+    dropout2: Any
+    dropout3: Any
+
     def __init__(
         self,
         d_model: int,
@@ -204,23 +220,28 @@ class TransformerEncoderLayer(Module):
         from mytorch.nn.normalization import LayerNorm
 
         super().__init__()
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype
-        )
+        # in PyTorch's order (parameters(), state_dict()); a decoder layer adds its cross-attention,
+        # third norm and dropout
+        attention = dict(dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype)
+        self.self_attn = MultiheadAttention(d_model, nhead, **attention)
+        if self._cross:
+            self.multihead_attn = MultiheadAttention(d_model, nhead, **attention)
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
         self.norm_first = bool(norm_first)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
+        count = 3 if self._cross else 2
+        for name in ("norm1", "norm2", "norm3")[:count]:
+            setattr(self, name, LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        for name in ("dropout1", "dropout2", "dropout3")[:count]:
+            setattr(self, name, Dropout(dropout))
         if activation in ("relu", "gelu"):
             self._activation = TF.relu if activation == "relu" else TF.gelu
         elif callable(activation):
             self._activation = activation
         else:
             raise ValueError(
-                f"TransformerEncoderLayer: activation must be 'relu', 'gelu' or a callable, got {activation!r}"
+                f"{type(self).__name__}: activation must be 'relu', 'gelu' or a callable, got {activation!r}"
             )
 
     def forward(
@@ -264,3 +285,124 @@ class TransformerEncoder(Module):
         for layer in self.layers:
             out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal))
         return out if self.norm is None else self.norm(out)
+
+
+class TransformerDecoderLayer(TransformerEncoderLayer):
+    """PyTorch's ``nn.TransformerDecoderLayer`` (the encoder layer's arguments): self-attention,
+    attention to ``memory`` (``multihead_attn``), a feed-forward block, each added to its input and
+    layer-normalized (``norm1``, ``norm2``, ``norm3``; before with ``norm_first``)."""
+
+    _cross = True
+
+    def forward(  # type: ignore[override]
+        self,
+        tgt: Tensor,
+        memory: Tensor,
+        tgt_mask: Any = None,
+        memory_mask: Any = None,
+        tgt_key_padding_mask: Any = None,
+        memory_key_padding_mask: Any = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor:
+        """One decoder layer on ``tgt`` attending to ``memory``."""
+        x = tgt
+
+        def cross(y: Tensor) -> Tensor:
+            out, _ = self.multihead_attn(
+                y, memory, memory, attn_mask=memory_mask, key_padding_mask=memory_key_padding_mask, need_weights=False
+            )
+            return self.dropout2(out)
+
+        if self.norm_first:
+            x = x + self._attend(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
+            x = x + cross(self.norm2(x))
+            return x + self._feed_forward(self.norm3(x))
+        x = self.norm1(x + self._attend(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
+        x = self.norm2(x + cross(x))
+        return self.norm3(x + self._feed_forward(x))
+
+    def _feed_forward(self, x: Tensor) -> Tensor:
+        return self.dropout3(self.linear2(self.dropout(self._activation(self.linear1(x)))))
+
+
+class TransformerDecoder(TransformerEncoder):
+    """PyTorch's ``nn.TransformerDecoder(decoder_layer, num_layers, norm=None)``; ``forward`` takes
+    the arguments of ``TransformerDecoderLayer.forward`` and hands them to every layer."""
+
+    def forward(self, tgt: Tensor, memory: Tensor, *masks: Any, **options: Any) -> Tensor:  # type: ignore[override]
+        """Every layer on ``tgt`` in turn (each attending to ``memory``), then ``norm``."""
+        out = tgt
+        for layer in self.layers:
+            out = layer(out, memory, *masks, **options)
+        return out if self.norm is None else self.norm(out)
+
+
+class Transformer(Module):
+    """PyTorch's ``nn.Transformer(d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,
+    dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5, batch_first=False,
+    norm_first=False, bias=True)``: an encoder and a decoder, each ending in a ``LayerNorm``,
+    every matrix of parameters drawn Xavier-uniform, as PyTorch's (``custom_encoder`` and
+    ``custom_decoder`` are not supported)."""
+
+    def __init__(
+        self,
+        d_model: int = 512,
+        nhead: int = 8,
+        num_encoder_layers: int = 6,
+        num_decoder_layers: int = 6,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: Any = "relu",
+        custom_encoder: Any = None,
+        custom_decoder: Any = None,
+        **layer_options: Any,
+    ) -> None:
+        """``layer_options``: the layers' ``layer_norm_eps``, ``batch_first``, ``norm_first``,
+        ``bias``, ``device``, ``dtype`` (by keyword)."""
+        from mytorch.nn.normalization import LayerNorm
+
+        super().__init__()
+        if custom_encoder is not None or custom_decoder is not None:
+            raise NotImplementedError("Transformer: custom_encoder and custom_decoder are not supported by MyTorch")
+        options = dict(dropout=dropout, activation=activation, **layer_options)
+        norm = dict(
+            eps=layer_options.get("layer_norm_eps", 1e-5),
+            bias=layer_options.get("bias", True),
+            dtype=layer_options.get("dtype"),
+        )
+        batch_first = layer_options.get("batch_first", False)
+        encoder_layer = TransformerEncoderLayer(d_model, nhead, dim_feedforward, **options)
+        self.encoder = TransformerEncoder(encoder_layer, num_encoder_layers, LayerNorm(d_model, **norm))
+        decoder_layer = TransformerDecoderLayer(d_model, nhead, dim_feedforward, **options)
+        self.decoder = TransformerDecoder(decoder_layer, num_decoder_layers, LayerNorm(d_model, **norm))
+        self.d_model, self.nhead, self.batch_first = d_model, nhead, bool(batch_first)
+        for p in self.parameters():
+            if p.ndim > 1:
+                init.xavier_uniform_(p)
+
+    def forward(
+        self,
+        src: Tensor,
+        tgt: Tensor,
+        src_mask: Any = None,
+        tgt_mask: Any = None,
+        memory_mask: Any = None,
+        src_key_padding_mask: Any = None,
+        tgt_key_padding_mask: Any = None,
+        memory_key_padding_mask: Any = None,
+        src_is_causal: Any = None,
+        tgt_is_causal: Any = None,
+        memory_is_causal: bool = False,
+    ) -> Tensor:
+        """The decoder's output for ``tgt``, attending to the encoded ``src``."""
+        memory = self.encoder(src, src_mask, src_key_padding_mask, src_is_causal)
+        return self.decoder(
+            tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask, tgt_is_causal
+        )
+
+    @staticmethod
+    def generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
+        """A float (sz, sz) mask: 0 on and below the diagonal, -inf above (the future masked)."""
+        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        return Tensor(np.triu(np.full((sz, sz), -np.inf, dtype=dtype), 1))
