@@ -26,6 +26,8 @@ from mytorch.tensor_shape import cat, stack
 from mytorch.tensor_sort import sort
 
 __all__ = [
+    "corrcoef",
+    "cov",
     "digamma",
     "erfinv",
     "lgamma",
@@ -205,6 +207,34 @@ def scatter_reduce(
     return x * Tensor(w_in.astype(x.dtype)) + scatter_add(Tensor(zeros), d, idx, source * Tensor(weights_src))
 
 
+def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any = None) -> Tensor:  # noqa: A002
+    """PyTorch's ``torch.cov``: the covariance of the variables in the rows of ``input`` (one
+    variable: a 1-D input) over the observations in its columns, divided by N - ``correction``.
+
+    Raises:
+        NotImplementedError: ``fweights`` or ``aweights`` (not supported by MyTorch).
+    """
+    if fweights is not None or aweights is not None:
+        raise NotImplementedError("cov: fweights and aweights are not supported by MyTorch")
+    x = _floating(input)
+    if x.ndim > 2:
+        raise ValueError(f"cov: expected a 1-D or 2-D input, got shape {x.shape}")
+    rows = x.reshape(1, -1) if x.ndim < 2 else x
+    centred = rows - rows.mean(1, keepdim=True)
+    c = (centred @ centred.transpose(0, 1)) / (rows.shape[1] - correction)
+    return c.reshape(()) if x.ndim < 2 else c
+
+
+def corrcoef(input: Any) -> Tensor:  # noqa: A002
+    """PyTorch's ``torch.corrcoef``: Pearson's correlation of the rows (``cov`` scaled by the
+    standard deviations, clipped to [-1, 1])."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = c.diagonal().sqrt()
+    return (c / d.unsqueeze(1) / d.unsqueeze(0)).clamp(-1.0, 1.0)
+
+
 def _polygamma_method(self: Tensor, n: int) -> Tensor:
     """``t.polygamma(n)``: ``polygamma(n, t)``."""
     return polygamma(n, self)
@@ -219,6 +249,8 @@ METHODS = {
     "logcumsumexp": logcumsumexp,
     "nanquantile": nanquantile,
     "scatter_reduce": scatter_reduce,
+    "cov": cov,
+    "corrcoef": corrcoef,
     "scatter_reduce_": _in_place("scatter_reduce_", scatter_reduce),
 }
 """The Tensor methods of this file (bound by ``mytorch.tensor_methods``)."""

@@ -163,3 +163,19 @@ def test_scatter_reduce_matches_pytorch_with_ties(reduce, include_self):
     t = mt.zeros(4)
     t.scatter_reduce_(0, mt.tensor([0, 0, 3]), mt.tensor([1.0, 2.0, 3.0]), "sum")
     assert t.tolist() == [3.0, 0.0, 0.0, 3.0]
+
+
+@needs_torch
+@pytest.mark.parametrize(("name", "options"), [("cov", {}), ("cov", {"correction": 0}), ("corrcoef", {})])
+def test_cov_and_corrcoef_match_pytorch(name, options):
+    x = np.random.default_rng(3).standard_normal((3, 7))
+
+    def run(lib):
+        t = lib.tensor(x, requires_grad=True)
+        y = getattr(lib, name)(t, **options)
+        (y * lib.tensor(np.arange(9.0).reshape(3, 3))).sum().backward()
+        return [y.detach().numpy(), t.grad.numpy()]
+
+    for ours, theirs in zip(run(mt), run(torch), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+    assert mt.cov(mt.tensor(x[0])).shape == ()
