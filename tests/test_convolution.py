@@ -264,3 +264,19 @@ def test_gumbel_softmax_is_a_distribution_and_hard_is_one_hot_with_the_soft_grad
     assert set(np.unique(hard.detach().numpy())) == {0.0, 1.0} and hard.sum().item() == 3.0
     (hard * mt.tensor(_data(13, 3, 5))).sum().backward()
     assert np.abs(logits.grad.numpy()).sum() > 0
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    ("shape", "options"),
+    [
+        ((2, 12, 12), dict(output_size=(4, 5), kernel_size=2)),
+        ((1, 12, 15), dict(output_size=(5, 6), kernel_size=(2, 3), stride=(1, 2), padding=1, dilation=(2, 1))),
+        ((12, 9), dict(output_size=4, kernel_size=2)),  # unbatched
+    ],
+)
+def test_fold_matches_pytorch_and_undoes_unfold_counts(shape, options):
+    _both(lambda x: F.fold(x, **options), lambda x: torch.nn.functional.fold(x, **options), [_data(14, *shape)])
+    ones = mt.ones(1, 1, 4, 4)
+    counts = F.fold(F.unfold(ones, 2), (4, 4), 2)  # each element counted once per window holding it
+    assert counts[0, 0].tolist() == [[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]]

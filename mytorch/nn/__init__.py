@@ -52,6 +52,7 @@ _HOME = {
     "AdaptiveAvgPool3d": "convolution",
     "AdaptiveMaxPool3d": "convolution",
     "Unfold": "convolution",
+    "Fold": "convolution",
     "PixelShuffle": "convolution",
     "PixelUnshuffle": "convolution",
     "BatchNorm3d": "normalization",

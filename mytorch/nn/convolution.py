@@ -32,6 +32,8 @@ from mytorch.tensor import Tensor, matmul
 from mytorch.tensor_shape import stack
 
 __all__ = [
+    "Fold",
+    "fold",
     "MaxPool3d",
     "AvgPool3d",
     "AdaptiveAvgPool3d",
@@ -659,6 +661,64 @@ def unfold(input: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, st
     cols, out = _windows(x, kernel, st, d, "unfold")
     y = cols.reshape(x.shape[0], x.shape[1] * math.prod(kernel), math.prod(out))
     return y.squeeze(0) if unbatched else y
+
+
+def fold(
+    input: Any,  # noqa: A002 - PyTorch's name
+    output_size: Any,
+    kernel_size: Any,
+    dilation: Any = 1,
+    padding: Any = 0,
+    stride: Any = 1,
+) -> Tensor:
+    """PyTorch's ``F.fold`` (col2im), the adjoint of ``unfold``: columns (N, C kh kw, L) summed
+    into (N, C, H, W) where their blocks overlap; each window position's slice written into
+    zeros (kernel ``setitem``) and the slices added."""
+    from mytorch.tensor import _apply
+
+    cols = input if isinstance(input, Tensor) else Tensor(np.asarray(input))
+    unbatched = cols.ndim == 2
+    if unbatched:
+        cols = cols.unsqueeze(0)
+    size = _tuple("fold", "output_size", output_size, 2)
+    kernel, d = _tuple("fold", "kernel_size", kernel_size, 2), _tuple("fold", "dilation", dilation, 2)
+    p, st = _tuple("fold", "padding", padding, 2, low=0), _tuple("fold", "stride", stride, 2)
+    padded = [n + 2 * q for n, q in zip(size, p, strict=True)]
+    out = [(n - di * (k - 1) - 1) // s + 1 for n, k, s, di in zip(padded, kernel, st, d, strict=True)]
+    window = math.prod(kernel)
+    if cols.ndim != 3 or cols.shape[1] % window or cols.shape[2] != math.prod(out):
+        raise ValueError(
+            f"fold: expected columns of shape (N, C * {window}, {math.prod(out)}) for output_size {size}, "
+            f"got {cols.shape}"
+        )
+    n, c = cols.shape[0], cols.shape[1] // window
+    blocks = cols.reshape(n, c, *kernel, *out)
+    total: Tensor | None = None
+    for i, j in itertools.product(range(kernel[0]), range(kernel[1])):
+        place = (slice(None), slice(None)) + tuple(
+            slice(o * di, o * di + (m - 1) * s + 1, s) for o, di, m, s in zip((i, j), d, out, st, strict=True)
+        )
+        zeros = Tensor(np.zeros((n, c, *padded), dtype=cols.dtype))
+        part = _apply("setitem", (zeros, blocks[:, :, i, j]), {"index": place})
+        total = part if total is None else total + part
+    assert total is not None
+    y = total[:, :, p[0] : p[0] + size[0], p[1] : p[1] + size[1]]
+    return y.squeeze(0) if unbatched else y
+
+
+class Fold(Module):
+    """PyTorch's ``nn.Fold(output_size, kernel_size, dilation=1, padding=0, stride=1)``."""
+
+    def __init__(
+        self, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1
+    ) -> None:
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``F.fold`` of the columns ``x``."""
+        return fold(x, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
 
 
 def pixel_shuffle(input: Any, upscale_factor: int) -> Tensor:  # noqa: A002

@@ -2814,6 +2814,7 @@ _ELSEWHERE = {
     "adaptive_avg_pool3d": "mytorch.nn.convolution",
     "adaptive_max_pool3d": "mytorch.nn.convolution",
     "unfold": "mytorch.nn.convolution",
+    "fold": "mytorch.nn.convolution",
     "pixel_shuffle": "mytorch.nn.convolution",
     "pixel_unshuffle": "mytorch.nn.convolution",
     "instance_norm": "mytorch.nn.normalization",
