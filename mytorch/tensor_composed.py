@@ -224,9 +224,12 @@ def sinc(input: Any) -> Tensor:  # noqa: A002
     x = _floating(input)
     z = x * math.pi
     small = np.asarray(np.abs(z._data) < 0.1)
-    z2 = z * z
-    series = 1 + z2 * (_SINC_SERIES[0] + z2 * (_SINC_SERIES[1] + z2 * (_SINC_SERIES[2] + z2 * _SINC_SERIES[3])))
     choice = named({"condition": small}, "SincBackward0")
+    # the series of z where it is used and of 0 elsewhere: of a large z it overflows to inf, and the
+    # unused branch's gradient, 0 times its inf slope, would be NaN
+    near = _apply("where", (z, Tensor(np.zeros((), z.dtype))), choice)
+    z2 = near * near
+    series = 1 + z2 * (_SINC_SERIES[0] + z2 * (_SINC_SERIES[1] + z2 * (_SINC_SERIES[2] + z2 * _SINC_SERIES[3])))
     away = _apply("where", (Tensor(np.ones((), z.dtype)), z), choice)  # no 0 / 0 in the unused branch
     return _apply("where", (series, sin(away) / away), choice)
 

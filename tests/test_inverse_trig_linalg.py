@@ -281,3 +281,26 @@ def test_kernel_functions_are_replayed():
     rng = np.random.default_rng(0)
     for _ in range(3):
         replay(mt.tensor(rng.standard_normal((5, 4)), dtype=mt.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sinc_of_large_values_has_finite_derivatives(dtype):
+    """sinc computes its series only where it is used (of 0 elsewhere): of a large x the series
+    overflowed, and its unused branch's gradient, 0 times an inf slope, made the first and second
+    derivatives NaN, even where no value is small (before, only tensors holding a small one)."""
+    big = 1e100 if dtype is np.float64 else 1e10
+    x = mt.tensor(np.array([big, -3.0 * big, 0.0, 0.01, 2.5], dtype=dtype), requires_grad=True)
+    (g,) = mt.autograd.grad(mt.sinc(x).sum(), x, create_graph=True)
+    (h,) = mt.autograd.grad(g.sum(), x)
+    v = np.array([big, -3.0 * big, 0.0, 0.01, 2.5])
+    z = np.pi * v
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first = np.where(v == 0, 0.0, (np.cos(z) * z - np.sin(z)) / (np.pi * v * v))
+        curve = (-z * z * np.sin(z) - 2 * z * np.cos(z) + 2 * np.sin(z)) * np.pi**2 / z**3
+        second = np.where(v == 0, -(np.pi**2) / 3, curve)
+    assert np.isfinite(g.detach().numpy()).all() and np.isfinite(h.numpy()).all()
+    # (float32 holds pi * 1e10 to about 1e3: its large values are only checked finite)
+    kept = slice(None) if dtype is np.float64 else slice(2, None)
+    tol = 1e-9 if dtype is np.float64 else 2e-3
+    np.testing.assert_allclose(g.detach().numpy()[kept], first[kept], rtol=tol, atol=1e-300)
+    np.testing.assert_allclose(h.numpy()[kept], second[kept], rtol=tol, atol=1e-300)
