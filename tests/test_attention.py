@@ -135,3 +135,30 @@ def test_transformer_matches_pytorch(norm_first):
     assert our_keys == their_keys
     for a, b in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    ("indices", "offsets", "options"),
+    [
+        ([[1, 2, 4], [4, 3, 9]], None, dict(mode="mean")),
+        ([1, 2, 4, 5, 4, 3, 2, 9], [0, 4], dict(mode="sum")),
+        ([1, 2, 4, 5, 4, 3, 2, 9], [0, 4, 4], dict(mode="max")),  # an empty bag: zeros
+        ([1, 2, 4, 5, 4, 3, 2, 9], [0, 3, 8], dict(mode="mean", include_last_offset=True)),
+        ([[1, 0, 4], [0, 3, 9]], None, dict(mode="sum", padding_idx=0)),
+    ],
+)
+def test_embedding_bag_matches_pytorch(indices, offsets, options):
+    weight = np.random.default_rng(4).standard_normal((10, 3))
+
+    def run(lib):
+        w = lib.tensor(weight, requires_grad=True)
+        bags = lib.nn.functional.embedding_bag(
+            lib.tensor(indices), w, None if offsets is None else lib.tensor(offsets), **options
+        )
+        (bags * lib.tensor(np.cos(np.arange(bags.numel())).reshape(bags.shape))).sum().backward()
+        return [bags.detach().numpy(), w.grad.numpy()]
+
+    for ours, theirs in zip(run(mt), run(torch), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-14)
+    assert nn.EmbeddingBag(10, 3, mode="sum")(mt.tensor([[1, 2]])).shape == (1, 3)

@@ -59,6 +59,7 @@ _HOME = {
     "InstanceNorm1d": "normalization",
     "InstanceNorm2d": "normalization",
     "Upsample": "upsampling",
+    "EmbeddingBag": "embedding_bag",
     "ChannelShuffle": "upsampling",
     "CircularPad1d": "upsampling",
     "CircularPad2d": "upsampling",

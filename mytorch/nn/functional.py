@@ -2819,6 +2819,7 @@ _ELSEWHERE = {
     "pixel_unshuffle": "mytorch.nn.convolution",
     "instance_norm": "mytorch.nn.normalization",
     "interpolate": "mytorch.nn.upsampling",
+    "embedding_bag": "mytorch.nn.embedding_bag",
     "gumbel_softmax": "mytorch.nn.upsampling",
     "upsample": "mytorch.nn.upsampling",
     "conv_transpose1d": "mytorch.nn.convolution",
