@@ -16,7 +16,7 @@ import numpy as np
 
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.factories import default_generator
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, _accumulate
 from mytorch.tensor_pointwise import _tensor, addcdiv, addcmul, lerp
 
 __all__ = [
@@ -178,14 +178,16 @@ def backward_into(output: Tensor, inputs: Any, gradient: Any, retain_graph: Any,
     """
     from mytorch.backward_graph import grad
 
-    targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if not targets or not all(isinstance(t, Tensor) for t in targets):
+    given = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not given or not all(isinstance(t, Tensor) for t in given):
         raise RuntimeError("backward: inputs must be a Tensor or a non-empty sequence of Tensors")
     if gradient is None and output.numel() != 1:
         raise ValueError(
             f"backward: a gradient can be implied only for a one-element tensor; this one has shape {output.shape}, "
             "so pass gradient="
         )
+    targets = list({id(t): t for t in given}.values())  # (a tensor given twice gets its gradient once)
+    held = [t._grad for t in targets]
     grads = grad(
         [output],
         targets,
@@ -194,10 +196,13 @@ def backward_into(output: Tensor, inputs: Any, gradient: Any, retain_graph: Any,
         create_graph=create_graph,
         allow_unused=True,
     )
-    for target, g in zip(targets, grads):
-        if g is None:
+    for target, before, g in zip(targets, held, grads):
+        if g is None or target._grad is not before:  # (unused; or retained: grad set its .grad already)
             continue
-        target.grad = g if target.grad is None else target.grad + g
+        if create_graph:  # (in the graph, out of place, as PyTorch's)
+            target.grad = g if before is None else before + g
+        else:  # in place into a .grad the user may hold, in its dtype, as PyTorch's
+            _accumulate(target, g._data)
 
 
 def clone(input: Any, *, memory_format: Any = None) -> Tensor:  # noqa: A002 - PyTorch's name

@@ -190,3 +190,25 @@ def test_out_writes_into_the_given_tensor():
         mt.mul(x, 2.0, out=mt.empty(2))
     with mt.no_grad():
         assert mt.mul(x, 2.0, out=mt.empty(2)).tolist() == [2.0, 2.0]
+
+
+def test_backward_into_inputs_adds_once_in_place_and_in_the_grads_dtype():
+    """backward(inputs=...) gives a retained non-leaf its gradient once (grad's retained .grad
+    was added to again: twice the number), adds into a leaf's .grad in place (a reference to it
+    the user holds follows, as in PyTorch) keeping its dtype, and a tensor given twice once."""
+    a, b = mt.tensor([1.0, 2.0], requires_grad=True), mt.tensor([3.0, 4.0], requires_grad=True)
+    h = a * b
+    h.retain_grad()
+    (h * a).sum().backward(inputs=[a, h])  # d/da (a^2 b) = 2ab, d/dh = a
+    np.testing.assert_array_equal(h.grad.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(a.grad.numpy(), [6.0, 16.0])
+    assert b.grad is None
+    held = a.grad
+    (a * a).sum().backward(inputs=[a, a])  # + 2a, once
+    assert a.grad is held
+    np.testing.assert_array_equal(held.numpy(), [8.0, 20.0])
+    c = mt.tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    for _ in range(2):
+        (c.double() ** 2).sum().backward(inputs=c)
+    assert c.grad.dtype == mt.float32
+    np.testing.assert_array_equal(c.grad.numpy(), [4.0, 8.0])
