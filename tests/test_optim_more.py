@@ -184,3 +184,34 @@ def test_maximize_flips_only_its_groups_and_leaves_the_gradients_as_they_were():
     np.testing.assert_allclose(w.detach().numpy(), [1.2, 2.4])
     with pytest.raises(NotImplementedError, match="differentiable"):
         mt.optim.Adam([w], differentiable=True)
+
+
+@pytest.mark.parametrize("options", [{}, {"lr": 0.5, "max_iter": 5, "history_size": 3}, {"lr": 0.1}])
+def test_lbfgs_against_pytorch(options):
+    torch = pytest.importorskip("torch")
+
+    def run(L):
+        r = np.random.default_rng(0)
+        w = L.tensor(r.standard_normal((3, 2)), requires_grad=True)
+        b = L.tensor(r.standard_normal(2), requires_grad=True)
+        x = L.tensor(r.standard_normal((6, 3)))
+        opt = L.optim.LBFGS([w, b], **options)
+
+        def closure():
+            opt.zero_grad()
+            loss = ((x @ w + b).tanh() ** 2).sum() + (w * w).sum() * 0.1
+            loss.backward()
+            return loss
+
+        losses = [opt.step(closure).item() for _ in range(4)]
+        return np.array(losses + w.detach().numpy().ravel().tolist() + b.detach().numpy().ravel().tolist())
+
+    np.testing.assert_allclose(run(mt), run(torch), rtol=1e-10, atol=1e-12)
+
+
+def test_lbfgs_refuses_what_it_does_not_do():
+    w = mt.ones(2, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="line_search_fn"):
+        mt.optim.LBFGS([w], line_search_fn="strong_wolfe")
+    with pytest.raises(NotImplementedError, match="maximize"):
+        mt.optim.LBFGS([w], maximize=True).step(lambda: (w * w).sum())

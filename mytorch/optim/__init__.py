@@ -17,6 +17,7 @@ from mytorch.optim import lr_scheduler
 from mytorch.optim.adagrad import Adagrad
 from mytorch.optim.adam import Adam, AdamW
 from mytorch.optim.adaptive import Adadelta, Adamax, NAdam, RAdam
+from mytorch.optim.lbfgs import LBFGS
 from mytorch.optim.optimizer import Optimizer
 from mytorch.optim.rmsprop import RMSprop
 from mytorch.optim.sgd import SGD
@@ -28,6 +29,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "LBFGS",
     "NAdam",
     "Optimizer",
     "RAdam",
