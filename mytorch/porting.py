@@ -236,7 +236,8 @@ OUT_FUNCTIONS = (
 def with_out(function: Any) -> Any:
     """``function`` taking PyTorch's ``out=``: the result written into the given tensor (resized
     to the result's shape if it differs) and that tensor returned. As in PyTorch, refused while
-    recording (an ``out=`` result has no gradient)."""
+    recording (an ``out=`` result has no gradient), and into a dtype the result cannot be cast to
+    (a float result into an integer or bool tensor, a complex one into a real one)."""
     from mytorch.autograd_engine import is_grad_enabled, no_grad
 
     def call(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
@@ -249,6 +250,16 @@ def with_out(function: Any) -> Any:
             raise RuntimeError(
                 f"{function.__name__}(): functions with out=... arguments don't support automatic differentiation "
                 "(as in PyTorch); call it under no_grad, or without out="
+            )
+        made, given = result._data.dtype, out._data.dtype
+        if (
+            (made.kind == "c" and given.kind != "c")
+            or (made.kind == "f" and given.kind in "biu")
+            or (made.kind != "b" and given.kind == "b")
+        ):  # (PyTorch's canCast: copying would truncate the values silently)
+            raise RuntimeError(
+                f"{function.__name__}: result type {made} can't be cast to the desired output type {given} "
+                "(as in PyTorch); give out= a tensor of a dtype that holds the result"
             )
         with no_grad():
             if tuple(out.shape) != tuple(result.shape):

@@ -212,3 +212,21 @@ def test_backward_into_inputs_adds_once_in_place_and_in_the_grads_dtype():
         (c.double() ** 2).sum().backward(inputs=c)
     assert c.grad.dtype == mt.float32
     np.testing.assert_array_equal(c.grad.numpy(), [4.0, 8.0])
+
+
+def test_out_refuses_a_dtype_that_would_truncate_the_result():
+    """out= of an integer (or bool) tensor for a float result, or of a real one for a complex result,
+    is refused, as PyTorch's canCast refuses it (1.5 + 2.0 was written as 3); a float result into a
+    narrower float, or an integer one into a float, is written."""
+    ints = mt.zeros(1, dtype=mt.int64)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        mt.add(mt.tensor([1.5]), mt.tensor([2.0]), out=ints)
+    assert ints.tolist() == [0]
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        mt.mul(mt.tensor([1, 2]), mt.tensor([3, 4]), out=mt.zeros(2, dtype=mt.bool))
+    singles = mt.zeros(1, dtype=mt.float32)
+    mt.add(mt.tensor([1.5]), mt.tensor([2.0]), out=singles)
+    assert singles.tolist() == [3.5] and singles.dtype == mt.float32
+    doubles = mt.zeros(2)
+    mt.add(mt.tensor([1, 2]), mt.tensor([3, 4]), out=doubles)
+    assert doubles.tolist() == [4.0, 6.0]
