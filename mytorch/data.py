@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.factories import as_tensor, default_generator
+from mytorch.factories import as_tensor, default_generator, tensor
 from mytorch.samplers import *  # noqa: F403 - RandomSampler, BatchSampler, ...
 from mytorch.samplers import __all__ as _samplers_all
 from mytorch.tensor import Tensor
@@ -131,7 +131,15 @@ def random_split(
 
 
 def _numbers(batch: list[Any], dtype: Any) -> Tensor:
-    return as_tensor(np.asarray(batch, dtype=dtype))
+    """Python numbers as one Tensor, as PyTorch's ``torch.tensor(batch)`` (``dtype`` None: ints and
+    bools keep their type, a float among ints makes the default float dtype) or of ``dtype``."""
+    for i, sample in enumerate(batch):
+        if not isinstance(sample, (bool, int, float, np.bool_, np.integer, np.floating)):
+            raise TypeError(
+                f"default_collate: sample 0 is a {type(batch[0]).__name__} but sample {i} is a "
+                f"{type(sample).__name__}; a batch of numbers must hold numbers only"
+            )
+    return tensor(batch, dtype=dtype)
 
 
 def default_collate(batch: Sequence[Any]) -> Any:
@@ -151,15 +159,20 @@ def default_collate(batch: Sequence[Any]) -> Any:
         if elem.ndim == 0:
             return as_tensor(np.asarray(batch))
         return stack([as_tensor(b) for b in batch], 0)
-    if isinstance(elem, bool):
-        return _numbers(list(batch), np.bool_)
     if isinstance(elem, float):
         return _numbers(list(batch), np.float64)
-    if isinstance(elem, int):
-        return _numbers(list(batch), np.int64)
+    if isinstance(elem, int):  # (and bool) as PyTorch: [1, 2.5] is a float tensor, not [1, 2]
+        return _numbers(list(batch), None)
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, Mapping):
+        for i, sample in enumerate(batch):
+            if not isinstance(sample, Mapping) or any(key not in sample for key in elem):
+                theirs = sorted(map(str, sample)) if isinstance(sample, Mapping) else f"a {type(sample).__name__}"
+                raise KeyError(
+                    f"default_collate: sample 0 has the keys {sorted(map(str, elem))} but sample {i} has {theirs}; "
+                    "every sample of a batch needs sample 0's keys"
+                )
         return {key: default_collate([sample[key] for sample in batch]) for key in elem}
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a named tuple
         return type(elem)(*(default_collate(field) for field in zip(*batch)))
@@ -191,12 +204,22 @@ def _plain(index: Any) -> Any:
     return int(index) if isinstance(index, np.integer) else index
 
 
+def _index_array(indices: Any, what: str) -> np.ndarray:
+    """``indices`` as an int64 array, refused unless they are integers (1.5 or True would be cast
+    to 1: another sample, silently)."""
+    array = np.asarray(indices)
+    if array.size and array.dtype.kind not in "iu":
+        first = array.flat[0].item()
+        raise TypeError(f"DataLoader: {what} gave indices of dtype {array.dtype} ({first!r}); indices must be integers")
+    return array.astype(np.int64, copy=False)
+
+
 def _tensors_of(dataset: Any) -> tuple[tuple[Tensor, ...], Any] | None:
     """``(tensors, to_rows)`` when ``dataset`` is a TensorDataset or a Subset of one (a batch is
     then one indexing of each tensor); None otherwise."""
     rows = None
     while type(dataset) is Subset:
-        indices = np.asarray(dataset.indices, dtype=np.int64)
+        indices = _index_array(dataset.indices, "a Subset's indices")
         rows = indices if rows is None else indices[rows]
         dataset = dataset.dataset
     if type(dataset) is not TensorDataset:
@@ -305,7 +328,7 @@ class DataLoader:
         for indices in self._batches():
             if whole is not None:
                 tensors, rows = whole
-                picked = np.asarray(indices, dtype=np.int64)
+                picked = _index_array(indices, "the sampler" if self.batch_sampler is None else "the batch_sampler")
                 yield [t[picked if rows is None else rows[picked]] for t in tensors]
             else:
                 yield self.collate_fn([self.dataset[_plain(i)] for i in indices])

@@ -120,6 +120,13 @@ class WeightedRandomSampler(Sampler):
                 f"WeightedRandomSampler: weights must be one non-negative number per example, not all 0; got shape "
                 f"{values.shape}"
             )
+        if not np.isfinite(values).all():  # (inf / inf: NaN probabilities, NumPy's error at the first pass)
+            raise ValueError(f"WeightedRandomSampler: weights must be finite, got {values[~np.isfinite(values)][0]}")
+        if not replacement and self.num_samples > np.count_nonzero(values):
+            raise ValueError(
+                f"WeightedRandomSampler: without replacement, num_samples={self.num_samples} cannot exceed the "
+                f"{np.count_nonzero(values)} examples of nonzero weight"
+            )
         self.weights, self.replacement, self.generator = values, replacement, generator
 
     def __iter__(self) -> Iterator[int]:

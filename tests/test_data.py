@@ -185,6 +185,34 @@ def test_bad_arguments_are_refused():
     assert _labels(DataLoader(data, sampler=[2, 4, 6], batch_size=2)) == [[2, 4], [6]]
 
 
+def test_bad_indices_numbers_and_weights_are_refused_not_rounded():
+    data = TensorDataset(mt.tensor(X), mt.tensor(Y))
+    # a fractional or boolean index was cast to int64: sample 1 for 1.5, silently
+    for sampler in ([1.5], [True, False]):
+        with pytest.raises(TypeError, match=r"the sampler gave indices of dtype .*must be integers"):
+            list(DataLoader(data, sampler=sampler, batch_size=2))
+    with pytest.raises(TypeError, match="the batch_sampler gave indices of dtype float64"):
+        list(DataLoader(data, batch_sampler=[[0.0, 2.7]]))
+    with pytest.raises(TypeError, match="a Subset's indices gave indices of dtype float64"):
+        list(DataLoader(Subset(data, [0.5, 1.0]), batch_size=2))
+    assert _labels(DataLoader(data, sampler=np.array([3, 1], np.uint8), batch_size=2)) == [[3, 1]]
+    # a float among ints made an int64 batch: [1, 2.5] was [1, 2]; PyTorch's torch.tensor(batch)
+    mixed = default_collate([1, 2.5])
+    assert mixed.dtype == mt.get_default_dtype() and mixed.tolist() == [1.0, 2.5]
+    assert default_collate([2.5, 1]).dtype == np.float64 and default_collate([True, 2]).tolist() == [1, 2]
+    assert default_collate([True, False]).dtype == np.bool_
+    with pytest.raises(TypeError, match="sample 0 is a int but sample 1 is a str"):
+        default_collate([1, "a"])
+    with pytest.raises(KeyError, match=r"sample 0 has the keys \['x'\] but sample 1 has \['y'\]"):
+        default_collate([{"x": 1}, {"y": 2}])
+    assert default_collate([{"x": 1}, {"x": 2, "extra": 0}])["x"].tolist() == [1, 2]  # (PyTorch's: sample 0's keys)
+    with pytest.raises(ValueError, match="weights must be finite, got inf"):
+        WeightedRandomSampler([np.inf, 1.0], 3)
+    with pytest.raises(ValueError, match="num_samples=3 cannot exceed the 2 examples of nonzero weight"):
+        WeightedRandomSampler([1.0, 0.0, 2.0], 3, replacement=False)
+    assert sorted(WeightedRandomSampler([1.0, 0.0, 2.0], 2, replacement=False)) == [0, 2]
+
+
 def test_a_training_loop_over_a_loader():
     mt.manual_seed(0)
     x = mt.randn(64, 3)
