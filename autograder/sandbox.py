@@ -7,8 +7,13 @@ Two passes, each with bounded memory, before anything is written:
    over ``Limits.max_header_bytes`` (read with that bound, never whole), more than
    ``max_members`` members, a member over ``max_file_bytes``, more than ``max_total_bytes``
    in all (files and pax or long-name headers together), more than 8 such headers in a row,
-   or a compression ratio over ``max_ratio`` make the archive refused;
-2. ``tarfile`` then lists the members (their headers are now known to be small): an absolute
+   a GNU sparse member whose map ``tarfile`` would read from beyond its header (extension
+   blocks, or sparse format 1.0's map in its data), or a compression ratio over ``max_ratio``
+   make the archive refused; it notes where each member ends;
+2. ``tarfile`` then lists the members (their headers are now known to be small), each of which
+   must end where the first pass found it to (``tarfile`` reads some headers another way, such as
+   an old-style regular file named ``x/``, taken for a folder without data, and would go on
+   reading headers the first pass took for file data or never read): an absolute
    path, a ``..`` component, a name component over 255 bytes, a path over 4096 bytes or of
    more than ``max_depth`` components, a link (symbolic or hard), a device file, a FIFO or a
    sparse file (whose holes extraction would write out: the size the first pass counted is
@@ -148,8 +153,12 @@ def _over_the_total(limits: Limits) -> str:
     return f"refused: the archive's files and headers exceed {limits.max_total_bytes} bytes in total"
 
 
-def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> None:
+def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int]:
     """Check the raw tar stream of ``path`` against ``limits``, in bounded memory.
+
+    Returns:
+        Where each member ends in the (decompressed) stream: the offset of the header after it,
+        where ``tarfile`` must find it to end too (``_checked_members``).
 
     Raises:
         HandinError: the archive is unreadable, truncated or over a limit (one-line reason).
@@ -158,7 +167,7 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> None:
     size = path.stat().st_size
     if size > limits.max_archive_bytes:
         raise HandinError(f"refused: the archive is {size} bytes, over the limit of {limits.max_archive_bytes}")
-    members, total, next_size, in_a_row = 0, 0, None, 0
+    members, total, next_size, in_a_row, ends = 0, 0, None, 0, []
     try:
         with _open_stream(path) as stream:
             reader = _Reader(stream, size, limits)
@@ -170,7 +179,7 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> None:
                 if len(header) < _BLOCK and header.strip(b"\x00"):
                     raise HandinError("refused: the archive is truncated (it ends inside a header)")
                 if len(header) < _BLOCK or header == bytes(_BLOCK):
-                    return
+                    return ends
                 if _octal_or_binary(header[148:156], "checksum") not in _checksums(header):
                     raise HandinError(f"{path.name} is not a readable tar archive (bad header checksum)")
                 kind = header[156:157]
@@ -191,9 +200,13 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> None:
                     if total > limits.max_total_bytes:
                         raise HandinError(_over_the_total(limits))
                     data = reader.read(-(-length // _BLOCK) * _BLOCK)[:length]
+                    if b"GNU.sparse.major" in data:  # (format 1.0: tarfile reads the map from the data, whole)
+                        raise HandinError(f"refused: {_SPARSE_MAP} (sparse format 1.0; create_tarball.sh makes none)")
                     if kind in (tarfile.XHDTYPE, tarfile.SOLARIS_XHDTYPE):
                         next_size = _pax_size(data)
                     continue
+                if kind == tarfile.GNUTYPE_SPARSE and header[482]:  # its map goes on in blocks after the header
+                    raise HandinError(f"refused: {_SPARSE_MAP} (extension blocks; create_tarball.sh makes none)")
                 if next_size is not None:
                     length, next_size = next_size, None
                 in_a_row = 0
@@ -211,10 +224,18 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> None:
                     raise HandinError(_over_the_total(limits))
                 if kind not in (tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE):
                     reader.skip(-(-length // _BLOCK) * _BLOCK)
+                ends.append(reader.read_bytes)
     except HandinError:
         raise
     except _READ_ERRORS as error:
         raise HandinError(f"{path.name} is not a readable tar archive ({_one_line(error)})") from None
+
+
+_SPARSE_MAP = "a GNU sparse member keeps its map of holes outside its header"
+"""Refused by the first pass: ``tarfile`` reads such a map whole before it lists the member (extension
+blocks for as long as each says another follows; as many numbers as the map's first line says), so the
+listing's memory and time were bounded by the archive's stream only: 16 MiB of numbers in one member cost
+the runner 5 s of CPU and 79 MB (until 2026-12-03)."""
 
 
 def _checksums(header: bytes) -> tuple[int, int]:
@@ -262,14 +283,25 @@ def _member_problem(member: tarfile.TarInfo, limits: Limits) -> str | None:
     return None
 
 
-def _checked_members(archive: tarfile.TarFile, limits: Limits) -> list[tarfile.TarInfo]:
+def _checked_members(archive: tarfile.TarFile, limits: Limits, ends: list[int]) -> list[tarfile.TarInfo]:
     """The members, each checked, and their sizes as ``tarfile`` reads them (what extraction
-    writes) counted against the limits again."""
+    writes) counted against the limits again. Each must end where the first pass found it to end
+    (``ends``) before ``tarfile`` reads the next header: where the two disagree, ``tarfile`` would
+    read headers the first pass never checked. (Until 2026-12-03 an old-style regular file named
+    ``mytorch/d/``, which ``tarfile`` takes for a folder without data, made it read the file's data
+    as headers: there, a pax header of 256 MiB of zeros lying past the archive's end as the first
+    pass saw it, which ``tarfile`` read whole into the runner's memory, from 255 KB of gzip. A
+    60 MiB archive could ask for tens of GiB, and the kernel would end the runner of a batch.)"""
     members, total = [], 0
     for member in archive:
         members.append(member)
         if len(members) > limits.max_members:
             raise HandinError(f"the archive has more than {limits.max_members} members")
+        if len(members) > len(ends) or archive.offset != ends[len(members) - 1]:
+            raise HandinError(
+                f"refused: member {_shown(member.name)} ends at another place for Python's tarfile than in "
+                "the archive's stream (its type or size can be read two ways)"
+            )
         problem = _member_problem(member, limits)
         if problem:
             raise HandinError(f"refused: member {_shown(member.name)} {problem}")
@@ -315,10 +347,10 @@ def extract_handin(archive_path: str | os.PathLike, destination: str | os.PathLi
     root = root.resolve()
     if any(root.iterdir()):
         raise HandinError(f"the extraction folder {root} is not empty")
-    scan_archive(archive_path, limits)
+    ends = scan_archive(archive_path, limits)
     try:
         with tarfile.open(archive_path, f"r:{_compression(archive_path)}") as archive:
-            for member in _checked_members(archive, limits):
+            for member in _checked_members(archive, limits, ends):
                 _extract(archive, member, root)
     except HandinError:
         raise

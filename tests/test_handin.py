@@ -1,6 +1,7 @@
 """Hand-ins: create_tarball.sh, safe extraction, and grading an archive in sandboxed processes
 (a kernel that never returns or crashes costs only its own tests)."""
 
+import gzip
 import io
 import json
 import lzma
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import tarfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -370,6 +372,74 @@ def test_the_archive_listed_and_extracted_is_the_one_the_first_pass_read(tmp_pat
     assert [p.name for p in root.iterdir()] == ["]"]  # what the first pass read: the plain tar's one member
     with pytest.raises(HandinError, match="no mytorch/ package"):
         find_package(root)
+
+
+def _ustar(name: str, kind: bytes, size: int) -> bytes:
+    """A ustar header of one member."""
+    info = tarfile.TarInfo(name)
+    info.type, info.size = kind, size
+    return info.tobuf(format=tarfile.USTAR_FORMAT)
+
+
+def _pax(*records: tuple[str, str]) -> bytes:
+    """A pax header holding ``records``, in order, and its data."""
+    data = b""
+    for key, value in records:
+        body = f" {key}={value}\n".encode()
+        length = len(body) + len(str(len(body) + len(str(len(body)))))
+        data += str(length).encode() + body
+    return _ustar("pax", tarfile.XHDTYPE, len(data)) + data + bytes(-len(data) % 512)
+
+
+def _readable_two_ways(path: Path, kind: str) -> Path:
+    """``mytorch/__init__.py``, then a member whose end the raw stream and ``tarfile`` place apart."""
+    body = _ustar("mytorch/__init__.py", tarfile.REGTYPE, 0)
+    if kind == "v7 folder":  # tarfile: a folder without data; its data: a pax header of 8 MiB, past the end
+        hidden = _ustar("big", tarfile.XHDTYPE, 8 * 2**20)
+        body += _ustar("mytorch/d/", tarfile.AREGTYPE, len(hidden)) + hidden + bytes(1024) + bytes(8 * 2**20)
+    else:  # two size records in one pax header: the first pass took the first, tarfile the last
+        body += _pax(("size", "0"), ("size", "1024")) + _ustar("mytorch/a.py", tarfile.REGTYPE, 0) + bytes(3072)
+    with gzip.open(path, "wb") as out:
+        out.write(body)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["v7 folder", "two sizes"])
+def test_tarfile_reads_no_header_the_first_pass_did_not(tmp_path, kind):
+    """Where ``tarfile`` and the first pass disagreed on where a member ends, ``tarfile`` read its
+    data as headers, and past what the first pass saw: an old-style regular file named ``x/`` (a
+    folder to ``tarfile``) hid a pax header of 8 MiB, which it read whole into the runner's memory
+    (tens of GiB from a 60 MiB archive)."""
+    archive = _readable_two_ways(tmp_path / "two-ways.tar.gz", kind)
+    tracemalloc.start()
+    try:
+        with pytest.raises(HandinError, match="ends at another place for Python's tarfile"):
+            extract_handin(archive, tmp_path / "out")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20
+    assert not list((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("kind", ["extension blocks", "format 1.0"])
+def test_a_sparse_map_outside_its_header_is_refused_before_tarfile_reads_it(tmp_path, kind):
+    """tarfile reads a GNU sparse member's map whole before listing it: extension blocks as long as
+    each says another follows, or (format 1.0) as many numbers from the data as its first line says."""
+    if kind == "extension blocks":
+        member = bytearray(_gnu_sparse("mytorch/weights.py", 2**20))
+        member[482] = 1
+        member[148:156] = b" " * 8
+        member[148:156] = b"%06o\0 " % sum(member[:512])
+        body = bytes(member) + bytes(512)
+    else:
+        data = b"200000\n" + b"1\n" * 400_000
+        body = _pax(("GNU.sparse.major", "1"), ("GNU.sparse.minor", "0"))
+        body += _ustar("mytorch/weights.py", tarfile.REGTYPE, len(data)) + data + bytes(-len(data) % 512)
+    archive = tmp_path / "sparse.tar"
+    archive.write_bytes(_ustar("mytorch/__init__.py", tarfile.REGTYPE, 0) + body + bytes(1024))
+    with pytest.raises(HandinError, match="sparse member keeps its map of holes outside its header"):
+        extract_handin(archive, tmp_path / "out")
 
 
 def test_a_good_archive_extracts_and_its_package_is_found(tmp_path):
