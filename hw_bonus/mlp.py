@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
 import numpy as np
 
+from mytorch.dtypes import check_castable
 from mytorch.nn.modules import ACTIVATIONS, LOSSES, Activation, Linear, LossFN, SoftmaxCrossEntropy
 from mytorch.optim import SGD, Adam, Optimizer
 from mytorch.replay import Replay
@@ -467,6 +468,8 @@ class MLP:
                 NaN or infinite values.
             TypeError: an array does not hold real numbers (strings, objects, complex values).
         """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"MLP.load_state_dict: expected a dict of names to arrays, got {type(state).__name__}")
         checked = []
         for i, layer in enumerate(self.linear_layers):
             for name, target in (("W", layer.W), ("b", layer.b)):
@@ -481,6 +484,7 @@ class MLP:
                     raise TypeError(f"MLP.load_state_dict: {key} must hold real numbers, got dtype {value.dtype}")
                 if not np.isfinite(value).all():
                     raise ValueError(f"MLP.load_state_dict: {key} holds NaN or infinite values")
+                check_castable(value, target.dtype, f"MLP.load_state_dict: {key}")  # (1e300 into float32: inf)
                 checked.append((target, value))
         # The optimizer checks its whole state before changing any; the weights go in only after
         # that, so a failed load leaves the network exactly as it was.

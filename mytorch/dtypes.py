@@ -95,3 +95,38 @@ def check_same_dtype(op: str, *arrays: np.ndarray) -> None:
             f"{op}: the operands must have the same dtype, got {names} "
             "(convert one with .to(dtype), .float() or .double(), as PyTorch asks)"
         )
+
+
+def check_castable(value: np.ndarray, dtype: np.dtype, what: str) -> None:
+    """Refuse to load the numbers ``value`` into an array of ``dtype`` where the cast would change
+    them beyond rounding, naming ``what``: complex into real (the imaginary part dropped), a NaN,
+    an infinity, a fraction or a number out of range into an integer or bool array (cut, or
+    wrapped), a finite number beyond a float dtype's range (inf). For loaded state, checked once
+    per load (``load_state_dict``), never per operation.
+
+    Raises:
+        TypeError: complex numbers into a real dtype.
+        ValueError: any other number the cast would change.
+    """
+    kind = value.dtype.kind
+    if kind == "c" and dtype.kind != "c":
+        raise TypeError(f"{what} holds complex numbers ({value.dtype}); {dtype} cannot keep their imaginary parts")
+    if kind not in "biuf" or not value.size or value.dtype == dtype:
+        return
+    if dtype.kind in "biu":
+        with np.errstate(invalid="ignore"):
+            info = (0, 1) if dtype.kind == "b" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+            bad = ~((value >= info[0]) & (value <= info[1]))
+            if kind == "f":
+                bad |= value != np.round(value)
+        if bad.any():
+            raise ValueError(
+                f"{what} holds {value[bad].flat[0].item()!r}, which {dtype} cannot hold without change "
+                "(a fraction, NaN, inf or a number out of range)"
+            )
+    elif dtype.kind == "f" and kind in "iuf":
+        limit = np.finfo(dtype).max.item()  # (``float`` here is float32, PyTorch's name)
+        with np.errstate(invalid="ignore"):
+            bad = np.isfinite(value) & (np.abs(value.astype(np.float64)) > limit)
+        if bad.any():
+            raise ValueError(f"{what} holds {value[bad].flat[0].item()!r}, beyond {dtype}'s range (it would be inf)")

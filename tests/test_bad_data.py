@@ -206,13 +206,16 @@ def test_a_complex_divergence_is_refused_not_cut_to_its_real_part():
     ("value", "error", "message"),
     [(np.full((5, 4), "x"), TypeError, "W.0 must hold real numbers, got dtype <U1"),
      (np.ones((5, 4), complex), TypeError, "W.0 must hold real numbers, got dtype complex128"),
-     (np.full((5, 4), np.nan), ValueError, "W.0 holds NaN or infinite values")],
-    ids=["strings", "complex", "nan"],
+     (np.full((5, 4), np.nan), ValueError, "W.0 holds NaN or infinite values"),
+     (np.full((5, 4), 1e300), ValueError, "W.0 holds 1e+300, beyond float32's range (it would be inf)"),
+     (np.full((5, 4), 2**200), TypeError, "W.0 must hold real numbers, got dtype object")],
+    ids=["strings", "complex", "nan", "float32 overflow", "huge ints"],
 )  # fmt: skip
 def test_mlp_load_state_dict_refuses_weights_that_are_not_finite_numbers_changing_nothing(value, error, message):
     # strings raised NumPy's conversion error after the optimizer's state had been loaded;
-    # complex weights lost their imaginary part with a warning; NaN weights went in
-    net = MLP(4, 3, [5], ["relu", "identity"], "cross_entropy", 0.1, Autograd(), 0.9, seed=0)
+    # complex weights lost their imaginary part with a warning; NaN weights went in; float64
+    # weights beyond float32's range passed the NaN check and went in as inf
+    net = MLP(4, 3, [5], ["relu", "identity"], "cross_entropy", 0.1, Autograd(), 0.9, seed=0, dtype=np.float32)
     before = net.state_dict()
     state = {k: v + 1 if k.startswith("optim.velocity") else v for k, v in before.items()}
     with pytest.raises(error, match=re.escape(f"MLP.load_state_dict: {message}")):
@@ -412,3 +415,16 @@ def test_boolean_labels_are_refused_a_mask_is_not_class_numbers(tmp_path):
     mask = np.arange(6) % 10 == 3
     with pytest.raises(ValueError, match=r"train_labels\.npy .*labels must be whole numbers, got dtype bool"):
         load_dataset("mnist", course_mnist(tmp_path, train_labels=mask))
+
+
+def test_optimizer_and_mlp_state_beyond_the_parameters_dtype_is_refused_not_made_inf():
+    # a float64 velocity of 1e300 went into the float32 optimizer state as inf (a warning only)
+    net = MLP(4, 3, [5], ["relu", "identity"], "cross_entropy", 0.1, Autograd(), 0.9, seed=0, dtype=np.float32)
+    state = net.state_dict()
+    with pytest.raises(ValueError, match=r"SGD.load_state_dict: 'velocity.0' holds 1e\+300, beyond float32's range"):
+        net.load_state_dict({**state, "optim.velocity.0": np.full(state["W.0"].shape, 1e300)})
+    assert np.isfinite(net.state_dict()["optim.velocity.0"]).all()
+    with pytest.raises(TypeError, match="MLP.load_state_dict: expected a dict of names to arrays, got list"):
+        net.load_state_dict([state])
+    net.load_state_dict({**state, "W.0": state["W.0"].astype(np.float64) + 1e30})  # within float32: taken, rounded
+    assert net.state_dict()["W.0"].dtype == np.float32

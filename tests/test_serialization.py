@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -221,3 +222,37 @@ def test_load_state_dict_refuses_values_that_are_not_numbers_changing_nothing():
         net.load_state_dict({"weight": np.zeros((2, 3)), "bias": np.array(["a", "b"])})
     for key, value in net.state_dict().items():
         np.testing.assert_array_equal(value.detach().numpy(), before[key])
+
+
+@pytest.mark.parametrize(
+    ("module", "key", "value", "error", "message"),
+    [
+        (lambda: nn.Linear(3, 2), "weight", np.ones((2, 3)) + 1j, TypeError, "holds complex numbers (complex128)"),
+        (
+            lambda: nn.Linear(3, 2).half(),
+            "bias",
+            np.array([1e6, 0.0]),
+            ValueError,
+            "holds 1000000.0, beyond float16's range",
+        ),
+        (lambda: nn.BatchNorm1d(2), "num_batches_tracked", np.array(2.5), ValueError, "holds 2.5, which int64 cannot"),
+        (lambda: nn.BatchNorm1d(2), "num_batches_tracked", np.array(np.nan), ValueError, "holds nan, which int64"),
+    ],
+    ids=["complex", "float16 overflow", "fractional count", "nan count"],
+)
+def test_load_state_dict_refuses_values_the_cast_would_change_changing_nothing(module, key, value, error, message):
+    # complex weights lost their imaginary part (a warning), 1e6 became inf in float16, 2.5 batches became 2
+    net = module()
+    before = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
+    state = {k: np.ones_like(v) if k != "num_batches_tracked" else v for k, v in before.items()}
+    with pytest.raises(error, match=re.escape(f"{type(net).__name__}.load_state_dict: {key!r} {message}")):
+        net.load_state_dict({**state, key: value})
+    for k, v in net.state_dict().items():
+        np.testing.assert_array_equal(v.detach().numpy(), before[k])
+    net.load_state_dict(state)  # the same state without the bad value loads
+    assert all((v.numpy() == state[k]).all() for k, v in net.state_dict().items())
+    with pytest.raises(TypeError, match="Linear.load_state_dict: expected a dict of names to tensors, got list"):
+        nn.Linear(3, 2).load_state_dict([1, 2])  # (read as its keys: KeyError "unexpected keys [1, 2]")
+    whole = nn.BatchNorm1d(2)
+    whole.load_state_dict({**whole.state_dict(), "num_batches_tracked": np.array(3.0)})  # a whole float is a count
+    assert whole.num_batches_tracked.item() == 3

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mytorch.autograd_engine import no_grad
+from mytorch.dtypes import check_castable
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor
 
@@ -459,6 +460,9 @@ class Module:
             TypeError: a value does not hold numbers (strings, objects; nothing is changed).
         """
         name = type(self).__name__
+        if not isinstance(state_dict, Mapping):  # (a list read as its keys: "unexpected keys [1, 2]")
+            kind = type(state_dict).__name__
+            raise TypeError(f"{name}.load_state_dict: expected a dict of names to tensors, got {kind}")
         targets: dict[str, Tensor] = dict(self._state_items(""))
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]
@@ -476,6 +480,8 @@ class Module:
                 )
             if array.dtype.kind not in "biufc":  # (strings, objects: an error from copy_ after others were copied)
                 raise TypeError(f"{name}.load_state_dict: {key!r} holds {array.dtype}, not numbers")
+            # (complex into real, 2.5 into num_batches_tracked, 1e6 into float16: not copied as cut or inf)
+            check_castable(array, target.dtype, f"{name}.load_state_dict: {key!r}")
             updates.append((target, array))
         with no_grad():  # only once all fit: a failed load changes nothing
             for target, array in updates:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mytorch.dtypes import check_castable
 from mytorch.saved import write_begin, write_end
 from mytorch.tensor import Tensor
 
@@ -519,6 +520,7 @@ class Optimizer(metaclass=_OptimizerType):
             raise ValueError(f"{name} holds values a step count cannot have (negative or fractional)")
         if key.split(".")[0] in self.nonnegative_states and (value < 0).any():
             raise ValueError(f"{name} holds negative values, which a mean of squares cannot have")
+        check_castable(value, dtype, name)  # (1e300 into a float32 state: inf)
         return value
 
     def _loaded_groups(self, state: dict[str, np.ndarray]) -> list[dict[str, Any]]:
