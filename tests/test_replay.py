@@ -823,10 +823,15 @@ def test_a_handout_step_that_does_more_around_its_backward_is_refused(kind):
 
         return layer, step, engine, opt
 
-    rng = np.random.default_rng(42)
+    expected = "optimizer" if kind in STEPPING else "clipping" if kind == "clipped" else "backward"
+    _refused_then_run_dynamically(build, expected, np.random.default_rng(42))
+
+
+def _refused_then_run_dynamically(build, expected, rng):
+    """A handout step ``build()`` makes is refused (``expected`` in the message); with ``fallback``
+    it runs dynamically, as a second copy run by hand does."""
     (layer_d, dynamic, _, _), (layer_r, step, engine, opt) = build(), build()
     x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 2))
-    expected = "optimizer" if kind in STEPPING else "clipping" if kind == "clipped" else "backward"
     with pytest.raises(ReplayError, match=expected):
         Replay(step, engine, opt)(x, y)
     replay = Replay(step, engine, opt, fallback=True)
@@ -849,3 +854,34 @@ def test_a_step_set_on_an_adam_optimizer_between_steps_is_called():
         opt.step = lambda opt=opt: [np.clip(g, -0.01, 0.01, out=g) for _, g in opt.params] and Adam.step(opt)
     for _ in range(3):
         _in_step(dynamic, replayed, rng, 4)
+
+
+@pytest.mark.parametrize("kind", ["max-norm", "lr", "velocity"])
+def test_a_handout_step_that_changes_weights_settings_or_state_after_its_update_is_refused(kind):
+    """A ``Replay(step, engine, optimizer)`` step that clips its weights after the update, decays
+    its learning rate or resets its momentum there: the replay skipped it (other weights from the
+    first replay on, silently); refused, and with ``fallback`` run dynamically."""
+
+    def build():
+        engine = Autograd()
+        layer, loss_fn = Linear(4, 2, engine, rng=0), F_MSE(engine)
+        opt = SGD(layer.parameters(), 0.1, momentum=0.9)
+
+        def step(x, y):
+            engine.zero_grad()
+            opt.zero_grad()
+            loss = loss_fn(y, layer(x))
+            engine.backward(1.0, output=loss)
+            opt.step()
+            if kind == "max-norm":
+                np.clip(layer.W, -0.05, 0.05, out=layer.W)
+            elif kind == "lr":
+                opt.lr *= 0.5
+            else:
+                for v in opt.velocity:
+                    v.fill(0)
+            return loss
+
+        return layer, step, engine, opt
+
+    _refused_then_run_dynamically(build, "after its optimizer's step", np.random.default_rng(43))

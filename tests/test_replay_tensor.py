@@ -682,6 +682,60 @@ def test_a_step_that_changes_its_gradients_before_the_update_is_refused(change):
     assert replay.replays == 0
 
 
+def _max_norm(model, opt):
+    with no_grad():
+        for p in model.parameters():
+            p.clamp_(-0.2, 0.2)
+
+
+def _halved_rate(model, opt):
+    opt.param_groups[0]["lr"] *= 0.5
+
+
+def _momentum_reset(model, opt):
+    for v in opt.velocity:
+        v[...] = 0
+
+
+def _scheduled(model, opt):
+    if not hasattr(opt, "schedule"):
+        opt.schedule = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    opt.schedule.step()
+
+
+@pytest.mark.parametrize(
+    "after", [_max_norm, _halved_rate, _momentum_reset, _scheduled], ids=["clamped", "lr", "velocity", "scheduler"]
+)
+def test_a_step_that_changes_weights_settings_or_state_around_its_update_is_refused(after):
+    """Weights clamped after ``opt.step()`` (a max-norm constraint), a learning rate set or a
+    scheduler stepped inside the step, the momentum reset there: none of it is on the tape, and the
+    replay repeated the capture's last rate and skipped the rest, silently (other weights from the
+    first replay on)."""
+    rng = np.random.default_rng(52)
+
+    def stepping(model, opt):
+        loss_fn = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+            after(model, opt)
+            return loss
+
+        return step
+
+    model, opt, _ = build()
+    with pytest.raises(ReplayError, match="outside the update|sets its optimizer's 'lr'"):
+        Replay(stepping(model, opt), optimizer=opt)(*batch(rng, 4, "ce"))
+    built = [build() for _ in range(2)]
+    dynamic = stepping(*built[0][:2])
+    replay = Replay(stepping(*built[1][:2]), optimizer=built[1][1], fallback=True)
+    _same_steps(dynamic, replay, built, rng, 4)
+    assert replay.replays == 0
+
+
 def test_gradients_zeroed_after_the_update_are_named_and_still_replayed_in_place():
     """``opt.zero_grad()`` after ``opt.step()`` leaves no gradient for the next step's program:
     refused, saying so (it said the parameter was not the optimizer's); zeroing them in place

@@ -34,8 +34,10 @@ At the capture, what the step does around its backward is checked too: exactly o
 from the loss, with divergence (or implied gradient) 1; exactly one call of the given
 optimizer's ``step``, after it (not another optimizer's); the gradients handed to the
 optimizer's step as backward left them (gradient clipping or scaling in the step is refused);
-no hook on an intermediate result; for ``hw_bonus.mlp.MLP`` (its ``check``), modules whose
-forward is MyTorch's own.
+no hook on an intermediate result; the parameters, the optimizer's state arrays and its settings
+unchanged but by the optimizer's step (weights clamped after the update, a learning rate set
+or a scheduler stepped inside the step are refused: a replay would not repeat them); for
+``hw_bonus.mlp.MLP`` (its ``check``), modules whose forward is MyTorch's own.
 
 **The limit.** A replay repeats the operations the capture recorded. A step whose recorded
 operations depend on the data's *values* (an ``if`` on the loss, a different number of
@@ -354,15 +356,18 @@ class Replay:
         gradient array as its destination), the loss array, the other outputs' arrays (None:
         the step returns the loss alone), and for a Tensor-level step its recorder and
         gradient hand-back (for a handout-style step, what it did around its backward)."""
+        effects = _Effects(self.optimizer)
         if not self.tensors:
             run = _HandoutRun()
-            with run.watching(self.engine, self.optimizer):
+            with run.watching(self.engine, self.optimizer), effects.watching():
                 result = self.step(*inputs)
+            effects.refuse(result)
             loss, outputs = (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
             return result, list(self.engine.operation_list), loss, outputs, run
-        with Recorder() as recorder, called() as modules, _stepping(self.optimizer, recorder):
+        with Recorder() as recorder, called() as modules, _stepping(self.optimizer, recorder), effects.watching():
             result = self.step(*inputs)
         self._called.update(modules)
+        effects.refuse(result)
         self._made = {id(p): p._grad for p in self.optimizer.params}
         loss, outputs = (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
         try:
@@ -568,6 +573,86 @@ class _HandoutRun:
                 "optimizer.step() (gradient clipping or scaling?); a replay hands the optimizer the gradients as "
                 "backward leaves them: run this step dynamically"
             )
+
+
+class _Effects:
+    """What a step changes outside its tape and its optimizer's update (seen while it is
+    captured): the optimizer's settings, parameters and state arrays, compared with their
+    values when the step started (up to the optimizer's ``step``) and when that ``step``
+    returned (after it). A replay runs the recorded operations and the update only, so a step
+    that clips or rescales its weights after the update (a max-norm constraint), writes
+    into them in place under ``no_grad``, resets a state array, or sets a learning rate
+    itself (a scheduler's ``step()`` inside it) is refused."""
+
+    def __init__(self, optimizer: Any) -> None:
+        self.optimizer = optimizer
+        self.then = self._now()
+        self.after: tuple[list[dict[str, Any]], list[np.ndarray], list[np.ndarray]] | None = None
+        self.reason: str | None = None
+
+    def _now(self) -> tuple[list[dict[str, Any]], list[np.ndarray], list[np.ndarray]]:
+        settings = [{k: v for k, v in group.items() if k != "params"} for group in self.optimizer.param_groups]
+        arrays = optimizer_arrays(self.optimizer, grads=False)
+        return settings, arrays, [a.copy() for a in arrays]
+
+    @contextmanager
+    def watching(self) -> Iterator[None]:
+        step = self.optimizer.step
+
+        def watched_step(*args: Any, **kwargs: Any) -> Any:
+            if self.after is None:  # (a second call is refused by the capture's own checks)
+                self._compare(self.then, "before its optimizer's step()")
+            result = step(*args, **kwargs)
+            self.after = self._now()
+            return result
+
+        with _instead(self.optimizer, "step", watched_step):
+            yield
+
+    def refuse(self, result: Any) -> None:
+        """Raise (with the step's ``result``) if the step changed what a replay would not."""
+        if self.after is not None:
+            self._compare(self.after, "after its optimizer's step()")
+        if self.reason is not None:
+            raise _RefusedError(ReplayError(self.reason), result)
+
+    def _compare(self, then: tuple[list[dict[str, Any]], list[np.ndarray], list[np.ndarray]], when: str) -> None:
+        if self.reason is not None:
+            return
+        settings, arrays, values = then
+        now = self._now()
+        fix = "do it between calls of the replayed step, or run this step dynamically"
+        for g, (old, new) in enumerate(zip(settings, now[0])):
+            changed = [k for k in {*old, *new} if not _equal(old.get(k), new.get(k))]
+            changed.sort(key=lambda k: (k != "lr", k))  # (the learning rate named first)
+            if changed:
+                self.reason = (
+                    f"replay: the step sets its optimizer's {changed[0]!r} (parameter group {g}) {when} (a learning-"
+                    f"rate scheduler's step() inside the step?), which a replay would not repeat: {fix}"
+                )
+                return
+        n = len(self.optimizer.params)
+        if len(settings) != len(now[0]) or len(arrays) != len(now[1]):
+            self.reason = f"replay: the step adds parameters or optimizer state {when}; a replay would not: {fix}"
+            return
+        for i, (a, b, value) in enumerate(zip(arrays, now[1], values)):
+            if a is not b or not np.array_equal(b, value, equal_nan=True):
+                what = f"parameter {i}" if i < n else f"an optimizer state array ({i - n})"
+                self.reason = (
+                    f"replay: the step changes {what} (shape {b.shape}) {when}, outside the update (weight clipping, "
+                    f"a max-norm constraint, a write under no_grad), which a replay would not repeat: {fix}"
+                )
+                return
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """``a == b`` for settings (numbers, tuples of them; False where they do not compare)."""
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 @contextmanager
