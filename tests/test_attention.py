@@ -162,3 +162,34 @@ def test_embedding_bag_matches_pytorch(indices, offsets, options):
     for ours, theirs in zip(run(mt), run(torch), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-14)
     assert nn.EmbeddingBag(10, 3, mode="sum")(mt.tensor([[1, 2]])).shape == (1, 3)
+
+
+def test_embedding_bag_last_offset_ends_the_last_bag():
+    # include_last_offset: the last offset is where the last bag ends; indices past it belong to
+    # no bag (they were summed into the last bag before), in value and in gradient
+    weight = mt.tensor(np.arange(18.0).reshape(6, 3), requires_grad=True)
+    indices, offsets = mt.tensor([1, 0, 3, 4, 4, 2, 5]), mt.tensor([0, 2, 2, 5])
+    for mode, last in (("sum", [33.0, 36.0, 39.0]), ("mean", [11.0, 12.0, 13.0]), ("max", [12.0, 13.0, 14.0])):
+        weight.grad = None
+        bags = nn.functional.embedding_bag(indices, weight, offsets, mode=mode, include_last_offset=True)
+        np.testing.assert_array_equal(bags.detach().numpy()[2], last)
+        np.testing.assert_array_equal(bags.detach().numpy()[1], 0.0)  # the empty bag
+        bags.sum().backward()
+        np.testing.assert_array_equal(weight.grad.numpy()[[2, 5]], 0.0)  # read by no bag
+
+
+@pytest.mark.parametrize(
+    ("offsets", "last", "message"),
+    [
+        ([1, 3], False, "offsets\\[0\\] must be 0"),
+        ([7], True, "offsets\\[0\\] must be 0"),
+        ([0, 4, 2], False, "non-decreasing"),
+        ([0, 9], False, "at most 7"),
+        ([0, 3, 9], True, "last offset \\(9\\)"),
+    ],
+)
+def test_embedding_bag_refuses_offsets_that_cut_no_runs(offsets, last, message):
+    weight = mt.tensor(np.ones((6, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match=message):
+        indices = mt.tensor([1, 0, 3, 4, 4, 2, 5])
+        nn.functional.embedding_bag(indices, weight, mt.tensor(offsets), include_last_offset=last)

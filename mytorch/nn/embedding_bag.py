@@ -57,11 +57,13 @@ def embedding_bag(
     elif indices.ndim == 1:
         if offsets is None:
             raise ValueError("embedding_bag: a 1-D input needs offsets (where each bag starts)")
-        starts = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets).astype(np.int64)
-        if include_last_offset:
-            starts = starts[:-1]
-        bags, flat = len(starts), indices
-        bag_of = np.searchsorted(starts, np.arange(len(indices)), side="right") - 1
+        starts = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets).astype(np.int64).reshape(-1)
+        end = len(indices)
+        if include_last_offset and len(starts):
+            starts, end = starts[:-1], int(starts[-1])  # the last offset ends the last bag
+        _check_offsets(starts, end, len(indices))
+        bags, flat = len(starts), indices[:end]
+        bag_of = np.searchsorted(starts, np.arange(end), side="right") - 1
     else:
         raise ValueError(f"embedding_bag: expected a 1-D or 2-D input, got shape {indices.shape}")
     keep = np.ones(len(flat), dtype=bool) if padding_idx is None else flat != padding_idx % weight.shape[0]
@@ -83,6 +85,19 @@ def embedding_bag(
         return total
     counts = np.bincount(bag_of, minlength=bags).astype(weight.dtype)
     return total / Tensor(np.maximum(counts, 1).reshape(-1, 1))
+
+
+def _check_offsets(starts: np.ndarray, end: int, length: int) -> None:
+    """Refuse offsets that do not cut ``length`` indices into runs: the first not 0, one
+    decreasing, one past ``end`` (the input's length, or the last offset with
+    ``include_last_offset``), or an ``end`` past the input, as PyTorch does."""
+    if end > length or end < 0:
+        raise ValueError(f"embedding_bag: the last offset ({end}) must lie in [0, {length}] (the input's length)")
+    first = int(starts[0]) if len(starts) else end  # (no bag: no index may be left over)
+    if first != 0:
+        raise ValueError(f"embedding_bag: offsets[0] must be 0 (the first bag starts at the first index), got {first}")
+    if len(starts) and ((np.diff(starts) < 0).any() or starts[-1] > end):
+        raise ValueError(f"embedding_bag: offsets must be non-decreasing and at most {end}, got {starts.tolist()}")
 
 
 class EmbeddingBag(Module):
