@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -37,6 +38,18 @@ __all__ = [
     "ReduceLROnPlateau",
     "StepLR",
 ]
+
+
+STEPPING: list[tuple[int, list[Any]]] = []
+"""``(thread id, list)``: every scheduler that steps in that thread is added to the list
+(``mytorch.replay`` watches a step it captures so: a replay would not step the scheduler)."""
+
+
+def _noted(scheduler: object) -> None:
+    here = threading.get_ident()
+    for thread, stepped in STEPPING:
+        if thread == here:
+            stepped.append(scheduler)
 
 
 def _checked(scheduler: object, optimizer: Any) -> Optimizer:
@@ -79,6 +92,8 @@ class LRScheduler:
 
     def step(self) -> None:
         """Move to the next epoch and set its learning rates."""
+        if STEPPING:  # (a replay capturing a step)
+            _noted(self)
         if len(self.optimizer.param_groups) != len(self.base_lrs):
             raise RuntimeError(
                 f"{type(self).__name__}.step: the optimizer has {len(self.optimizer.param_groups)} parameter groups, "
@@ -276,6 +291,8 @@ class ReduceLROnPlateau(LRScheduler):
     def step(self, metrics: Any) -> None:  # type: ignore[override]
         """Count the epoch whose metric is ``metrics`` (a number or a one-element Tensor) and
         reduce the rates if it is one bad epoch too many."""
+        if STEPPING:  # (a replay capturing a step)
+            _noted(self)
         current = float(getattr(metrics, "item", lambda: metrics)())
         self.last_epoch += 1
         if self.is_better(current, self.best):
@@ -520,6 +537,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         Raises:
             ValueError: a negative ``epoch``.
         """
+        if STEPPING:  # (a replay capturing a step)
+            _noted(self)
         if epoch is not None:
             if epoch < 0:
                 raise ValueError(f"CosineAnnealingWarmRestarts.step: epoch must be >= 0, got {epoch!r}")
@@ -556,6 +575,8 @@ class ChainedScheduler:
 
     def step(self) -> None:
         """Step every scheduler, in order."""
+        if STEPPING:  # (a replay capturing a step)
+            _noted(self)
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = _current(self.optimizer)
@@ -709,6 +730,8 @@ class SequentialLR:
 
     def step(self) -> None:
         """Step the scheduler of this epoch (restarted at its milestone)."""
+        if STEPPING:  # (a replay capturing a step)
+            _noted(self)
         self.last_epoch += 1
         index = bisect.bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[index]

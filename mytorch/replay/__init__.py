@@ -78,6 +78,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -87,6 +88,7 @@ import numpy as np
 from mytorch.autograd_engine import _GradMode
 from mytorch.nn.module import called
 from mytorch.nn.module import edition as module_edition
+from mytorch.optim.lr_scheduler import STEPPING
 from mytorch.replay.compiler import Program, ReplayError, compile_step, signature
 from mytorch.replay.rules import Slot
 from mytorch.replay.tensors import Recorder, stepped, tensor_step
@@ -582,13 +584,15 @@ class _Effects:
     returned (after it). A replay runs the recorded operations and the update only, so a step
     that clips or rescales its weights after the update (a max-norm constraint), writes
     into them in place under ``no_grad``, resets a state array, or sets a learning rate
-    itself (a scheduler's ``step()`` inside it) is refused."""
+    itself is refused, as is one calling a learning-rate scheduler's ``step()`` (which may leave
+    the rate as it is at the capture, and change it at a later step)."""
 
     def __init__(self, optimizer: Any) -> None:
         self.optimizer = optimizer
         self.then = self._now()
         self.after: tuple[list[dict[str, Any]], list[np.ndarray], list[np.ndarray]] | None = None
         self.reason: str | None = None
+        self.schedulers: list[Any] = []  # the learning-rate schedulers stepped inside the step
 
     def _now(self) -> tuple[list[dict[str, Any]], list[np.ndarray], list[np.ndarray]]:
         settings = [{k: v for k, v in group.items() if k != "params"} for group in self.optimizer.param_groups]
@@ -606,11 +610,22 @@ class _Effects:
             self.after = self._now()
             return result
 
-        with _instead(self.optimizer, "step", watched_step):
-            yield
+        watch = (threading.get_ident(), self.schedulers)
+        STEPPING.append(watch)
+        try:
+            with _instead(self.optimizer, "step", watched_step):
+                yield
+        finally:
+            del STEPPING[next(i for i, w in enumerate(STEPPING) if w is watch)]
 
     def refuse(self, result: Any) -> None:
         """Raise (with the step's ``result``) if the step changed what a replay would not."""
+        if self.schedulers and self.reason is None:
+            name = type(self.schedulers[0]).__name__
+            self.reason = (
+                f"replay: the step calls {name}.step() (a learning-rate scheduler), which a replay would not: call it "
+                "between calls of the replayed step (a new rate captures the step again), or run this step dynamically"
+            )
         if self.after is not None:
             self._compare(self.after, "after its optimizer's step()")
         if self.reason is not None:
