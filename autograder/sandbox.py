@@ -31,6 +31,7 @@ import bz2
 import gzip
 import lzma
 import os
+import re
 import shutil
 import tarfile
 import zlib
@@ -110,17 +111,44 @@ def _octal_or_binary(field: bytes, what: str) -> int:
         raise HandinError(f"refused: a tar header has an invalid {what} field {text[:20]!r}") from None
 
 
-def _pax_size(data: bytes) -> int | None:
+_PAX_TYPES = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE)
+_MOST_DIGITS = 32
+_TOO_MANY_DIGITS = re.compile(rb"[0-9]{%d}" % (_MOST_DIGITS + 1))
+
+
+def _pax_records(data: bytes) -> dict[bytes, bytes]:
+    """The records of a pax header (``LENGTH keyword=value\\n``, each ``LENGTH`` bytes), read in one
+    pass. Refused: records that do not follow one another exactly (NUL bytes may follow the last),
+    and a run of more than ``_MOST_DIGITS`` digits. ``tarfile`` before CPython 3.10.15, 3.11.10 and
+    3.12.6 (CVE-2024-6232) reads a pax header with regular expressions whose work grows with the
+    square of such text: a header of 64 KiB whose keywords all ran to one far ``=`` cost the runner
+    528 MB (a global header's keywords stay for the rest of the archive: three of 32 KiB, 403 MB),
+    and 64 KiB of digits 3 s of CPU, per header, within the limits of the first pass (until
+    2026-12-03; the Python it was found on, 3.11.7, is one of those)."""
+    if _TOO_MANY_DIGITS.search(data):
+        raise HandinError(f"refused: a pax header holds a run of more than {_MOST_DIGITS} digits")
+    records, position, end = {}, 0, len(data.rstrip(b"\x00"))
+    while position < end:
+        space = data.find(b" ", position, position + 21)
+        digits = data[position:space] if space > position else b""
+        stop = position + int(digits) if digits.isdigit() else -1
+        key, equals, value = data[space + 1 : stop - 1].partition(b"=")
+        if stop < position + 5 or stop > end or data[stop - 1 : stop] != b"\n" or not key or not equals:
+            raise HandinError(f"refused: a pax header's records are malformed (at byte {position})")
+        records[key] = value
+        position = stop
+    return records
+
+
+def _pax_size(records: dict[bytes, bytes]) -> int | None:
     """The ``size`` record of a pax header, if any (it overrides the next member's size)."""
-    for line in data.split(b"\n"):
-        _, _, record = line.partition(b" ")
-        key, _, value = record.partition(b"=")
-        if key == b"size":
-            try:
-                return int(value)
-            except ValueError:
-                raise HandinError(f"refused: a pax header has an invalid size {value[:20]!r}") from None
-    return None
+    value = records.get(b"size")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise HandinError(f"refused: a pax header has an invalid size {value[:20]!r}") from None
 
 
 class _Reader:
@@ -167,7 +195,7 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int
     size = path.stat().st_size
     if size > limits.max_archive_bytes:
         raise HandinError(f"refused: the archive is {size} bytes, over the limit of {limits.max_archive_bytes}")
-    members, total, next_size, in_a_row, ends = 0, 0, None, 0, []
+    members, total, next_size, in_a_row, ends, global_bytes = 0, 0, None, 0, [], 0
     try:
         with _open_stream(path) as stream:
             reader = _Reader(stream, size, limits)
@@ -202,8 +230,16 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int
                     data = reader.read(-(-length // _BLOCK) * _BLOCK)[:length]
                     if b"GNU.sparse.major" in data:  # (format 1.0: tarfile reads the map from the data, whole)
                         raise HandinError(f"refused: {_SPARSE_MAP} (sparse format 1.0; create_tarball.sh makes none)")
+                    if kind in _PAX_TYPES:
+                        records = _pax_records(data)
                     if kind in (tarfile.XHDTYPE, tarfile.SOLARIS_XHDTYPE):
-                        next_size = _pax_size(data)
+                        next_size = _pax_size(records)
+                    elif kind == tarfile.XGLTYPE:  # its records stay for every later member: a bound for all
+                        global_bytes += length
+                        if global_bytes > limits.max_header_bytes:
+                            raise HandinError(
+                                f"refused: global pax headers of over {limits.max_header_bytes} bytes in all"
+                            )
                     continue
                 if kind == tarfile.GNUTYPE_SPARSE and header[482]:  # its map goes on in blocks after the header
                     raise HandinError(f"refused: {_SPARSE_MAP} (extension blocks; create_tarball.sh makes none)")
