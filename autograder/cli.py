@@ -123,8 +123,11 @@ def write_atomic(path: Path, text: str) -> None:
     flushed to disk and renamed over ``path``: a reader sees the old file or the whole new one.
     (In the locale's encoding until 2026-12-02: under an ASCII locale a hand-in that printed a
     ``✓`` stopped the batch at its report.)"""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # (never longer than a name may be)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # (never longer than a name may be)
+    except OSError as error:  # (named the temporary file, in a traceback)
+        raise RunnerError(f"cannot write {path}: {error.strerror or error}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
@@ -284,6 +287,24 @@ def _hide_the_runners_folders(args: argparse.Namespace, root: Path) -> None:
     hide(*(folder for folder in folders if folder.is_dir()))
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any grading, a ``--json`` or ``--out-dir`` this run could not write: the
+    scores of a whole batch were lost to a traceback at the end (``--json /proc/x.json``)."""
+    folders = [Path(args.out_dir)] if args.out_dir else []
+    if args.json:
+        if Path(args.json).is_dir():
+            raise RunnerError(f"--json {args.json} is a folder; give a file path")
+        folders.append(Path(args.json).parent)
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as error:
+            raise RunnerError(f"cannot write into {folder}: {error.strerror or error}") from None
+
+
 def _run(args: argparse.Namespace) -> None:
     try:
         config = load_config(args.config) if args.config else GradingConfig()
@@ -296,8 +317,17 @@ def _run(args: argparse.Namespace) -> None:
         for test in tests:
             print(f"{test.id:<50} {test.points:g}")
         return
+    if args.handin and Path(args.handin).is_dir():
+        raise RunnerError(
+            f"hand-in archive {args.handin} is a folder; give the archive, or grade an extracted hand-in with "
+            f"--mytorch {args.handin}"
+        )
     if args.handin and not Path(args.handin).is_file():
         raise RunnerError(f"hand-in archive {args.handin} does not exist")
+    if args.handin_dir and not Path(args.handin_dir).is_dir():
+        what = "is not a folder" if Path(args.handin_dir).exists() else "does not exist"
+        raise RunnerError(f"--handin-dir {args.handin_dir} {what}")
+    _check_outputs(args)
     root = Path(args.mytorch).resolve() if args.mytorch else GRADER_DIR.parent
     if not (args.handin or args.handin_dir) and not (root / "mytorch" / "__init__.py").is_file():
         raise RunnerError(f"there is no mytorch package to grade in {root} (expected {root / 'mytorch'})")

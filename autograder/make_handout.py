@@ -224,7 +224,10 @@ def build_handout(out: Path, source: Path = REPOSITORY) -> dict[str, int]:
         else:
             staged[relative] = path.read_bytes()
     out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    except OSError as error:  # (named the temporary folder)
+        raise HandoutError(f"cannot write {out}: {error.strerror or error}") from None
     try:
         for relative, data in staged.items():
             target = scratch / relative

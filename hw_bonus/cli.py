@@ -30,6 +30,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_SUMMARY",
     "EXIT_WRITE_FAILED",
+    "OutputError",
     "install_hint",
     "run_command",
 ]
@@ -45,6 +46,11 @@ EXIT_SUMMARY = (
     "130 interrupted, 141 stdout closed"
 )
 """The table above in one line, for a command's ``--help``."""
+
+
+class OutputError(OSError):
+    """An output that cannot be written (exit 1) whatever the system's reason: a missing folder
+    above ``--out /proc/x`` is no missing input (a ``FileNotFoundError`` is exit 2)."""
 
 
 def _say(prog: str, message: str) -> None:
@@ -96,6 +102,10 @@ def run_command(prog: str, body: Callable[[], Any], interrupted: Callable[[], st
             print(file=sys.stdout, flush=True)
         _say(prog, interrupted() if interrupted else "interrupted")
         return EXIT_INTERRUPTED
+    except OutputError as err:
+        _abandon_stdout()
+        _say(prog, f"error: cannot write {_describe(err, 'output')}")
+        return EXIT_WRITE_FAILED
     except (FileNotFoundError, ValueError) as err:
         _say(prog, f"error: {_describe(err, 'input')}")
         return EXIT_BAD_INPUT

@@ -25,6 +25,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[Any]], Any], 
 
     Raises:
         IsADirectoryError: ``path`` is a folder (named in the error, not the temporary file).
+        OSError: the folder cannot be written to (named ``path``, not the temporary file).
     """
     path = Path(path)
     if path.is_dir():
@@ -32,7 +33,10 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[Any]], Any], 
     path.parent.mkdir(parents=True, exist_ok=True)
     import tempfile  # here, not at import: the grader's worker preloads what `import mytorch` reads
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:  # named the temporary file, not the one being written
+        raise type(error)(error.errno, error.strerror, str(path)) from None
     try:
         f: IO[Any] = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
         with f:

@@ -220,3 +220,48 @@ def test_a_failure_names_where_in_the_students_package_it_was_raised():
     assert _raised_where(traceback(grader)) == " (raised in autograder/compute/kernels.py, line 1, in f0)"
     assert _raised_where(traceback(venv)) == " (raised in numpy/core/x.py, line 1, in f0)"
     assert _raised_where("KeyError: 1") == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--handin", "{tmp}"],
+            "hand-in archive {tmp} is a folder; give the archive, or grade an extracted hand-in with --mytorch {tmp}",
+        ),
+        (["--handin-dir", "{tmp}/none"], "--handin-dir {tmp}/none does not exist"),
+        (["--handin-dir", "{tmp}/afile"], "--handin-dir {tmp}/afile is not a folder"),
+        (["--json", "{tmp}", "linear"], "--json {tmp} is a folder; give a file path"),
+        (["--json", "{tmp}/locked/r.json", "linear"], "cannot write into {tmp}/locked: Permission denied"),
+        (["--handin-dir", "{tmp}", "--out-dir", "{tmp}/locked"], "cannot write into {tmp}/locked: Permission denied"),
+    ],
+    ids=[
+        "handin folder",
+        "missing handin-dir",
+        "handin-dir file",
+        "json folder",
+        "json unwritable",
+        "out-dir unwritable",
+    ],
+)
+def test_bad_paths_are_one_line_before_any_grading(tmp_path, capsys, monkeypatch, args, message):
+    # a folder given to --handin was "does not exist"; a missing --handin-dir a traceback; an
+    # unwritable --json a traceback after every test had run (the scores and Autolab line lost)
+    from autograder import cli
+
+    (tmp_path / "afile").write_text("x")
+    made = cli.tempfile.mkstemp
+
+    def mkstemp(*a, dir=None, **kw):  # noqa: A002 - tempfile.mkstemp's keyword
+        if "locked" in str(dir):
+            raise PermissionError(13, "Permission denied", str(Path(dir) / ".tmp-x1y2"))
+        return made(*a, dir=dir, **kw)
+
+    def graded(*a, **kw):
+        raise AssertionError("graded despite an unusable path")
+
+    monkeypatch.setattr(cli.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(cli, "grade", graded)
+    monkeypatch.setattr(cli, "_protect_runner", graded)
+    assert cli.main([a.format(tmp=tmp_path) for a in args]) == 1
+    assert capsys.readouterr().err == f"runner.py: error: {message.format(tmp=tmp_path)}\n"

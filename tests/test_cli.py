@@ -93,7 +93,22 @@ def test_an_output_file_that_cannot_be_written_is_one_line_and_status_1(tmp_path
     monkeypatch.setattr(tempfile, "mkstemp", refuse)  # (mytorch.atomic imports it when it writes)
     status = main(["--dataset", "and", "--epochs", "1", "--out", str(tmp_path / "run"), "--no-plots"])
     assert status == cli.EXIT_WRITE_FAILED
-    assert one_line(capsys.readouterr().err).endswith(f"cannot write {tmp_path / 'run'}: {reason}")
+    # the file being written, not its temporary file (".checkpoint.npz.x1y2.tmp", which tempfile.mkstemp names)
+    assert one_line(capsys.readouterr().err).endswith(f"cannot write {tmp_path / 'run' / 'checkpoint.npz'}: {reason}")
+
+
+def test_an_out_folder_that_cannot_be_made_is_a_write_failure_not_missing_input(tmp_path, capsys, monkeypatch):
+    # --out /proc/x: mkdir's FileNotFoundError was read as a missing data file (exit 2, no "cannot write")
+    out, make = tmp_path / "gone" / "run", Path.mkdir
+
+    def mkdir(self, *args, **kwargs):
+        if self == out:
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(self))
+        return make(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    assert main(["--dataset", "and", "--epochs", "1", "--out", str(out), "--no-plots"]) == cli.EXIT_WRITE_FAILED
+    assert one_line(capsys.readouterr().err).endswith(f"error: cannot write {out}: No such file or directory")
 
 
 def test_an_atomic_write_flushes_the_file_then_the_folder_holding_its_rename(tmp_path, monkeypatch):

@@ -249,3 +249,24 @@ def test_the_builders_check_the_configuration_and_ship_it_as_json(tmp_path):
     with pytest.raises(ConfigError, match="unknown section 'lineer'"):
         build_autolab(tmp_path / "lab", config)
     assert not (tmp_path / "lab" / "autograde.tar").exists()
+
+
+def test_the_builders_name_the_output_they_cannot_write_not_a_temporary_one(tmp_path, monkeypatch):
+    # a folder for the zip: os.replace's error named ".kit.zip.1234.tmp"; a file for autolab's
+    # folder: mkdir's bare "File exists"; an unwritable parent: make_handout's ".out-x1y2" folder
+    (tmp_path / "kit.zip").mkdir()
+    with pytest.raises(IsADirectoryError, match="a folder, not a file") as refused:
+        build_gradescope(tmp_path / "kit.zip")
+    assert refused.value.filename == str(tmp_path / "kit.zip") and os.listdir(tmp_path / "kit.zip") == []
+    (tmp_path / "lab").write_text("a file")
+    with pytest.raises(NotADirectoryError, match="a file, not a folder"):
+        build_autolab(tmp_path / "lab")
+    assert (tmp_path / "lab").read_text() == "a file"
+    from autograder import make_handout
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".out-x1y2"))
+
+    monkeypatch.setattr(make_handout.tempfile, "mkdtemp", refuse)
+    with pytest.raises(make_handout.HandoutError, match=f"cannot write {tmp_path / 'out'}: Permission denied"):
+        make_handout.build_handout(tmp_path / "out")

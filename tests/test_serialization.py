@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import tempfile
 import zipfile
 
 import numpy as np
@@ -78,6 +79,17 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     monkeypatch.undo()
     np.testing.assert_array_equal(mt.load(path)["a"].numpy(), [1.0, 1.0])
     assert os.listdir(tmp_path) == ["ckpt.pt"]
+
+
+def test_a_folder_that_cannot_be_written_is_named_not_the_temporary_file(tmp_path, monkeypatch):
+    # the error named ".ckpt.pt.x1y2.tmp", a file the user never asked for
+    def refuse(*args, prefix="", dir=None, **kwargs):  # noqa: A002 - tempfile.mkstemp's keyword
+        raise PermissionError(13, "Permission denied", os.path.join(dir, prefix + "x1y2.tmp"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(PermissionError) as refused:
+        mt.save({"a": mt.ones(2)}, tmp_path / "ckpt.pt")
+    assert refused.value.filename == str(tmp_path / "ckpt.pt") and "Permission denied" in str(refused.value)
 
 
 def _written(save, *args, **arrays):

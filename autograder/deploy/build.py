@@ -13,6 +13,7 @@ autograder takes. Neither holds the reference solution: the grader needs none.
 from __future__ import annotations
 
 import argparse
+import errno
 import io
 import json
 import os
@@ -59,10 +60,16 @@ def _members(config: Path | None) -> list[tuple[str, bytes, int]]:
 
 
 def _replace_atomically(out: Path, write) -> None:
+    if out.is_dir():  # (os.replace's error named the temporary file)
+        raise IsADirectoryError(errno.EISDIR, "a folder, not a file", str(out))
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         write(tmp)
         os.replace(tmp, out)
+    except OSError as error:
+        if error.filename != str(tmp):
+            raise
+        raise type(error)(error.errno, error.strerror, str(out)) from None
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -87,6 +94,8 @@ def build_gradescope(out: Path, config: Path | None = None) -> list[str]:
 def build_autolab(out_dir: Path, config: Path | None = None) -> list[str]:
     """Write ``autograde.tar`` and ``autograde-Makefile`` into ``out_dir``; returns the tar's names."""
     members = _members(config)
+    if out_dir.exists() and not out_dir.is_dir():  # (mkdir's error: "File exists")
+        raise NotADirectoryError(errno.ENOTDIR, "a file, not a folder", str(out_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
 
     def write(tmp: Path) -> None:
