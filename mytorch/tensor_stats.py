@@ -78,7 +78,9 @@ def _with_mean(name: str, spread: Any) -> Any:
         correction: Any = None,
         keepdim: builtins.bool = False,
     ) -> tuple[Tensor, Tensor]:
-        return spread(input, dim, keepdim=keepdim, correction=correction), mean(input, dim, keepdim)
+        # a bool in dim's place is PyTorch's ``unbiased`` (``var_mean(x, False)``): over every element
+        over = None if isinstance(dim, builtins.bool) else dim
+        return spread(input, dim, keepdim=keepdim, correction=correction), mean(input, over, keepdim)
 
     pair.__name__ = pair.__qualname__ = f"{name}_mean"
     pair.__doc__ = f"``({name}, mean)`` over ``dim`` (``correction`` as in ``{name}``)."

@@ -77,3 +77,17 @@ def test_factories_init_in_place_index_add_and_anomaly_mode():
             x.sqrt().sum().backward()  # the gradient 1 / (2 sqrt(0)) is inf
     x.sqrt().sum().backward()  # the mode is off again: the inf gradient is delivered
     assert math.isinf(x.grad[0].item())
+
+
+def test_var_mean_and_std_mean_take_a_bool_as_unbiased_over_every_element():
+    """``var_mean(x, False)`` is PyTorch's ``unbiased=False`` over all elements: the mean was
+    taken along dim 0 (a bool read as a dim), a (3,) mean beside a 0-d variance."""
+    data = np.array([[0.5, -1.0, 3.0], [2.0, 0.1, 1.0]])
+    x = mt.tensor(data)
+    for unbiased in (False, True):
+        var, mean = mt.var_mean(x, unbiased)
+        std, mean2 = mt.std_mean(x, unbiased)
+        assert mean.shape == mean2.shape == ()
+        assert mean.item() == pytest.approx(data.mean()) and mean2.item() == pytest.approx(data.mean())
+        assert var.item() == pytest.approx(data.var(ddof=int(unbiased)))
+        assert std.item() == pytest.approx(data.std(ddof=int(unbiased)))
