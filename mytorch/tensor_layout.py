@@ -201,15 +201,17 @@ def unfold(self: Any, dimension: int, size: int, step: int) -> Tensor:
 
 def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: A002
     """Matrices whose ``offset`` diagonal (in axes ``dim1``, ``dim2`` of the result) holds the
-    last axis of ``input``: a batch of vectors becomes a batch of diagonal matrices (a product with
-    a constant 0/1 array, summed)."""
+    last axis of ``input``: a batch of vectors becomes a batch of diagonal matrices (the vector with
+    a 0 appended, indexed by a constant (n, n) array of positions: the dtype is kept, and an inf or
+    NaN stays on the diagonal)."""
     t = _t(input)
     k = t.shape[-1]
     n = k + abs(offset)
     rows, cols = np.nonzero(np.eye(n, k=offset, dtype=bool))
-    places = np.zeros((k, n, n), t.numpy().dtype)
-    places[np.arange(k), rows, cols] = 1
-    placed = (reshape(t, (*t.shape, 1, 1)) * Tensor(places)).sum(-3)
+    places = np.full((n, n), k)  # position k: the appended 0
+    places[rows, cols] = np.arange(k)
+    padded = cat([t, Tensor(np.zeros((*t.shape[:-1], 1), t.numpy().dtype))], -1)
+    placed = padded[..., places]
     ndim = placed.ndim
     d1, d2 = check_dim("diag_embed", dim1, ndim), check_dim("diag_embed", dim2, ndim)
     if d1 == d2:

@@ -95,3 +95,26 @@ def test_tensor_split_negative_indices_and_tensor_sections():
         assert got == [p.tolist() for p in np.array_split(a, cuts)], cuts
     assert [p.tolist() for p in mt.tensor_split(mt.tensor(a), mt.tensor(4))] == [[0, 1], [2, 3], [4], [5]]
     assert [p.shape for p in mt.tensor_split(mt.ones(2, 6), mt.tensor([1, -1]), 1)] == [(2, 1), (2, 4), (2, 1)]
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.uint8, np.bool_, np.float16])
+def test_diag_embed_keeps_the_dtype(dtype):
+    """It summed a product with 0/1 places: int32, uint8 and bool came back int64."""
+    x = np.array([[1, 0, 3], [4, 5, 0]]).astype(dtype)
+    out = mt.diag_embed(mt.tensor(x), 1)
+    assert out.dtype == np.dtype(dtype) and out.shape == (2, 4, 4)
+    expected = np.zeros((2, 4, 4), dtype)
+    expected[:, [0, 1, 2], [1, 2, 3]] = x
+    np.testing.assert_array_equal(out.numpy(), expected)
+
+
+def test_diag_embed_keeps_inf_and_nan_on_the_diagonal():
+    """inf * 0 put NaN off the diagonal, beside an inf or a NaN; the gradient is the diagonal's."""
+    x = mt.tensor([np.inf, np.nan, -2.0], requires_grad=True)
+    out = mt.diag_embed(x, -1)
+    expected = np.zeros((4, 4))
+    expected[[1, 2, 3], [0, 1, 2]] = [np.inf, np.nan, -2.0]
+    np.testing.assert_array_equal(out.detach().numpy(), expected)
+    upstream = np.arange(16.0).reshape(4, 4)
+    out.backward(mt.tensor(upstream))
+    np.testing.assert_array_equal(x.grad.numpy(), np.diagonal(upstream, -1))
