@@ -920,3 +920,14 @@ def test_a_mean_loss_of_a_narrow_prediction_and_wider_targets_is_computed_in_the
     assert x.grad.dtype == np.float16
     probs = F.cross_entropy(mytorch.tensor(p16.astype(np.float32)), mytorch.tensor(t32.astype(np.float64)))
     assert probs.dtype == np.float64
+
+
+def test_kl_div_of_a_negative_target_is_nan():
+    """A negative "probability" has no log: PyTorch gives NaN there (xlogy); MyTorch gave a finite
+    -target * input, a silently wrong loss. A zero target still adds 0."""
+    log_q = Tensor(np.array([0.5, -1.0, 2.0]))
+    target = Tensor(np.array([-0.5, 0.0, 0.25]))
+    pointwise = F.kl_div(log_q, target, reduction="none").numpy()
+    assert np.isnan(pointwise[0]) and pointwise[1] == 0.0
+    assert pointwise[2] == pytest.approx(0.25 * (math.log(0.25) - 2.0))
+    assert np.isnan(F.kl_div(log_q, target, reduction="sum").item())

@@ -2,7 +2,7 @@
 distribution whose log-probabilities are ``input``, composed of recorded kernels (``log``,
 ``where``, ``exp``, ``mul``, ``sub``, ``sum``/``mean``).
 
-Pointwise, as in PyTorch: ``target (log target - input)`` (0 where target is 0), or with
+Pointwise, as in PyTorch: ``target (log target - input)`` (0 where target is 0, NaN where it is negative), or with
 ``log_target=True`` (``target`` holding log-probabilities) ``exp(target) (target - input)``.
 """
 
@@ -46,8 +46,8 @@ def kl_div(
     if log_target:
         pointwise = t.exp() * (t - x)
     else:
-        positive = t._data > 0
-        logs = _apply("log", (_apply("where", (t, 1.0), {"condition": positive}),))
+        nonzero = t._data != 0  # log of a negative target is NaN, as PyTorch's xlogy gives
+        logs = _apply("log", (_apply("where", (t, 1.0), {"condition": nonzero}),))
         pointwise = t * logs - t * x
     if reduction == "batchmean":
         return pointwise.sum() / (x.shape[0] if x.ndim else 1)
