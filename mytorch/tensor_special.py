@@ -222,6 +222,8 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
     rows = x.reshape(1, -1) if x.ndim < 2 else x
     centred = rows - rows.mean(1, keepdim=True)
     c = (centred @ centred.transpose(0, 1)) / (rows.shape[1] - correction)
+    if rows.shape[1] == 0:  # no observations: NaN, as PyTorch's (the empty product would give 0)
+        c = c + float("nan")
     return c.reshape(()) if x.ndim < 2 else c
 
 

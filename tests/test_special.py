@@ -179,3 +179,10 @@ def test_cov_and_corrcoef_match_pytorch(name, options):
     for ours, theirs in zip(run(mt), run(torch), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
     assert mt.cov(mt.tensor(x[0])).shape == ()
+
+
+def test_cov_of_no_observations_is_nan():
+    """Nothing to average: the empty product gave a covariance of -0.0 (PyTorch: NaN)."""
+    assert np.isnan(mt.cov(mt.zeros(0)).item())
+    out = mt.cov(mt.zeros(2, 0))
+    assert out.shape == (2, 2) and np.isnan(out.numpy()).all()
