@@ -289,15 +289,40 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data, dtype=dtype)
     else:
-        array = np.array(data)
+        try:
+            array = np.array(data)
+        except ValueError:  # (NumPy's "inhomogeneous shape", not naming the call)
+            where = _ragged(data)
+            if where is None:
+                raise
+            raise ValueError(f"tensor: {where}; nested lists must be rectangular") from None
         if array.dtype.kind not in "biufc":
             kind = type(data).__name__
             raise TypeError(f"tensor: the data must be numbers, got a {kind} that NumPy reads as {array.dtype}")
         target = dtype or _element_dtype(data) or _python_dtype(array)
+        if array.dtype.kind == "c" and np.dtype(target).kind != "c":  # (PyTorch: "can't convert complex to float")
+            raise TypeError(f"tensor: complex numbers cannot be stored in a {np.dtype(target)} tensor")
         _check_fits(array, np.dtype(target), "tensor")  # ([300] into uint8 raises, as in PyTorch; it was 44)
         with np.errstate(over="ignore"):  # (7e4 into float16 is inf, as in PyTorch)
             array = array.astype(target, copy=False)
     return _leaf("tensor", array, requires_grad)
+
+
+def _ragged(data: Any) -> str | None:
+    """Where the nested lists ``data`` stop being rectangular, as PyTorch says it ("expected a
+    sequence of length 2 at dim 1 (got 1)"); None if they are rectangular."""
+    level, depth = [data], 0
+    while True:
+        sequences = [isinstance(item, (list, tuple)) for item in level]
+        if not any(sequences):
+            return None
+        if not all(sequences):
+            return f"numbers and lists mixed at nesting level {depth}"
+        lengths = [len(item) for item in level]
+        if len(set(lengths)) > 1:
+            other = next(n for n in lengths if n != lengths[0])
+            return f"expected a sequence of length {lengths[0]} at dim {depth} (got {other})"
+        level, depth = [child for item in level for child in item], depth + 1
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:

@@ -4,6 +4,7 @@ Values and gradients against PyTorch itself are in tests/test_torch_crosscheck.p
 
 import math
 import operator
+import re
 import warnings
 
 import numpy as np
@@ -1224,3 +1225,30 @@ def test_complex_data_relu_of_0d_integers_and_integer_tensor_bounds_keep_pytorch
     assert a.dtype == np.uint8 and a.tolist() == [7, 7, 200, 255]
     with pytest.raises(RuntimeError, match="clamp_: bounds of dtype float32"):
         mt.tensor([0, 1]).clamp_(min=mt.tensor([0.5, 0.5]))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([[1, 2], [3]], "expected a sequence of length 2 at dim 1 (got 1)"),
+        ([[[1], [2]], [[3], [4, 5]]], "expected a sequence of length 1 at dim 2 (got 2)"),
+        ([1, [2]], "numbers and lists mixed at nesting level 1"),
+        ([(1.0, 2.0), (3.0,)], "expected a sequence of length 2 at dim 1 (got 1)"),
+    ],
+    ids=["rows", "deep", "mixed", "tuples"],
+)
+def test_ragged_lists_name_the_dimension_not_numpys_inhomogeneous_shape(data, message):
+    # NumPy's "setting an array element with a sequence. The requested array has an
+    # inhomogeneous shape after 1 dimensions" named neither tensor() nor where; PyTorch's words
+    with pytest.raises(ValueError, match=re.escape(f"tensor: {message}; nested lists must be rectangular")):
+        mt.tensor(data)
+    assert mt.tensor([[1, 2], (3, 4)]).shape == (2, 2)
+
+
+def test_python_complex_numbers_are_refused_for_a_real_dtype_not_cut_to_their_real_part():
+    # tensor([1+1j], dtype=float32) was [1.0] with a ComplexWarning; PyTorch: "can't convert complex to float"
+    for data in ([1 + 1j], [[1, 2j]]):
+        with pytest.raises(TypeError, match="tensor: complex numbers cannot be stored in a float32 tensor"):
+            mt.tensor(data, dtype=mt.float32)
+    assert mt.tensor([1.5], dtype=mt.complex64).tolist() == [1.5 + 0j]
+    assert mt.tensor([1 + 2j]).tolist() == [1 + 2j]
