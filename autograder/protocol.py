@@ -4,11 +4,12 @@ A worker (untrusted: it runs the student's code) writes to its result pipe one b
 it has imported the hand-in and is about to run the test, then ``D``, the payload's length
 (8 bytes, big-endian) and the payload: an .npz archive of named arrays. The runner reads at
 most ``MAX_RESULT_BYTES`` and decodes the payload with ``decode_arrays``, which accepts a zip
-directory of at most ``_MAX_DIRECTORY_ENTRIES`` entries (counted before ``zipfile`` reads it)
-and only stored (uncompressed) .npy members of numeric or boolean dtype, no pickles, no object arrays,
-whose sizes add up to no more than the payload (members may not share bytes), so nothing the
-worker sends can run code or expand in the runner's memory; whatever it cannot read is
-refused (``ProtocolError``), never raised as another error.
+directory of at most ``_MAX_DIRECTORY_ENTRIES`` entries and ``_MAX_DIRECTORY_BYTES`` (both
+known before ``zipfile`` reads it) and only stored (uncompressed) .npy members of numeric or
+boolean dtype, no pickles, no object arrays, whose sizes add up to no more than the payload
+(members may not share bytes), so nothing the worker sends can run code or expand in the
+runner's memory; whatever it cannot read is refused (``ProtocolError``), never raised as
+another error.
 
 A student-side function that raises is reported as the array ``ERROR_KEY``: the UTF-8 text
 of the exception, at most ``MAX_ERROR_BYTES``.
@@ -49,6 +50,14 @@ _MAX_DIRECTORY_ENTRIES = 4 * _MAX_ARRAYS
 """The most central-directory signatures a payload may hold: ``zipfile`` reads every entry of
 the directory, in Python, before the number of members can be checked."""
 _DIRECTORY_SIGNATURE = b"PK\x01\x02"
+_END_SIGNATURE, _END_BYTES = b"PK\x05\x06", 22
+_ZIP64_LOCATOR_SIGNATURE, _ZIP64_LOCATOR_BYTES = b"PK\x06\x07", 20
+_MAX_DIRECTORY_BYTES = 64 * 2**10
+"""The largest zip directory a payload may have (64 arrays' entries take about 10 KiB): ``zipfile`` decodes
+each entry's extra field in time that grows with the square of its size (it slices the rest of the field
+once per record), so 60 entries of 16,383 empty records each cost the runner 0.6 s of CPU per test, outside
+every time limit (until 2026-12-03). ``np.savez`` ends a payload with the end record, without a comment
+or a Zip64 record, which tells ``zipfile`` the directory's size."""
 _ALLOWED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
 
@@ -115,7 +124,9 @@ def decode_arrays(payload: bytes) -> dict[str, np.ndarray]:
 
     Raises:
         ProtocolError: too large, a zip directory of more than ``_MAX_DIRECTORY_ENTRIES`` entries
-            (counted before zipfile reads them), not a zip archive (or one Python's zipfile cannot read),
+            (counted before zipfile reads them) or ``_MAX_DIRECTORY_BYTES``, not a zip archive ending
+            as ``np.savez`` ends one (an end record without a comment or a Zip64 record) or one
+            Python's zipfile cannot read,
             members claiming more bytes in all than the payload holds (overlapping members),
             a compressed member, a member that is not a readable .npy array (or whose header
             claims more values than it holds), an object or string dtype, or too many arrays.
@@ -127,6 +138,13 @@ def decode_arrays(payload: bytes) -> dict[str, np.ndarray]:
     # 15 s of CPU and 67 MB, per test and outside every time limit, before it was refused.)
     if payload.count(_DIRECTORY_SIGNATURE) > _MAX_DIRECTORY_ENTRIES:
         raise ProtocolError(f"the result's zip directory has over {_MAX_DIRECTORY_ENTRIES} entries")
+    end, zip64 = payload[-_END_BYTES:], payload[-_END_BYTES - _ZIP64_LOCATOR_BYTES : -_END_BYTES][:4]
+    ends_as_savez = len(end) == _END_BYTES and end[:4] == _END_SIGNATURE and end[-2:] == b"\0\0"
+    if not ends_as_savez or zip64 == _ZIP64_LOCATOR_SIGNATURE:  # (zipfile reads the directory this record gives)
+        raise ProtocolError("the result is not an .npz archive (it does not end as np.savez ends one)")
+    (directory_bytes,) = struct.unpack("<I", end[12:16])
+    if directory_bytes > _MAX_DIRECTORY_BYTES:
+        raise ProtocolError(f"the result's zip directory has {directory_bytes} bytes, over {_MAX_DIRECTORY_BYTES}")
     try:
         archive = zipfile.ZipFile(io.BytesIO(payload))
         members = archive.infolist()
