@@ -373,6 +373,21 @@ def _check_destination(name: str, i: int, x: np.ndarray, dst: np.ndarray, inputs
             )
 
 
+def _listed(entries: Any, what: str, backward_operation: Any) -> list[Any]:
+    """``add_operation``'s ``inputs`` or ``gradients_to_update`` given as another iterable than a
+    list, as a list; an array (whose rows ``list`` would make the entries) or a non-iterable is
+    refused, naming the kernel."""
+    if not isinstance(entries, np.ndarray):
+        try:
+            return list(entries)
+        except TypeError:
+            pass
+    raise TypeError(
+        f"add_operation({_kernel_name(backward_operation)}): {what} must be a list with one entry per input, "
+        f"got {type(entries).__name__}" + (" (wrap a single array: [x])" if isinstance(entries, np.ndarray) else "")
+    )
+
+
 def _validate(inputs: list[Any], output: Any, gradients_to_update: list[Any], backward_operation: Any) -> int:
     """The full check of ``add_operation``'s arguments: raises on the first problem found.
 
@@ -520,9 +535,9 @@ class Autograd:
             return None
         # BEGIN SOLUTION: append an Operation to operation_list; give each input tracked internally a spot (4.1.1)
         if type(inputs) is not list:
-            inputs = list(inputs)
+            inputs = _listed(inputs, "inputs", backward_operation)
         if type(gradients_to_update) is not list:
-            gradients_to_update = list(gradients_to_update)
+            gradients_to_update = _listed(gradients_to_update, "gradients_to_update", backward_operation)
         # The fast check accepts the common, valid cases and notes which inputs are NO_GRAD
         # (bit i of ``skipped``); anything else gets the full check, which raises with a
         # precise message (or accepts, e.g. an ndarray subclass).

@@ -195,3 +195,18 @@ def test_apply_unknown_kernel_or_wrong_arity(engine: Autograd) -> None:
         F.apply(engine, "exq", np.ones(2))
     with pytest.raises(TypeError, match=r"apply\(mul\): takes 2 array input\(s\), got 1"):
         F.apply(engine, "mul", np.ones(2))
+
+
+def test_inputs_or_gradients_not_given_as_a_list(engine: Autograd) -> None:
+    # an array for inputs was read as its rows ("2 inputs but 1 entries"); None for
+    # gradients_to_update was Python's "'NoneType' object is not iterable"
+    x, c = np.ones((2, 3)), np.array(2.0)
+    with pytest.raises(TypeError, match=r"add_operation\(mul_backward\): inputs must be a list .* got ndarray \(wrap"):
+        engine.add_operation(x, x * 2, [None], F.mul_backward)
+    with pytest.raises(
+        TypeError, match=r"add_operation\(mul_backward\): gradients_to_update must be a list .* NoneType"
+    ):
+        engine.add_operation([x, c], x * 2, None, F.mul_backward)
+    assert not engine.operation_list
+    engine.add_operation((x, c), x * 2, (None, NO_GRAD), F.mul_backward)  # tuples are taken, as before
+    assert len(engine.operation_list) == 1
