@@ -88,7 +88,13 @@ class _Tree:
         if value is None or type(value) in (bool, int, float, str):
             return {"value": value}
         if isinstance(value, np.generic) and value.dtype.kind in "biuf":  # (np.float64(0.5): 0.5)
-            return {"value": value.item()}
+            number = value.item()
+            if type(number) not in (bool, int, float):  # (a longdouble: JSON's "not JSON serializable")
+                raise TypeError(
+                    f"mytorch.save: {name} is a {value.dtype} scalar, which no Python number holds exactly; "
+                    "save it as an array (np.asarray(value)), which keeps its dtype"
+                )
+            return {"value": number}
         if isinstance(value, Mapping):
             for key in value:
                 if type(key) not in (str, int):

@@ -268,3 +268,16 @@ def test_load_state_dict_refuses_values_the_cast_would_change_changing_nothing(m
     whole = nn.BatchNorm1d(2)
     whole.load_state_dict({**whole.state_dict(), "num_batches_tracked": np.array(3.0)})  # a whole float is a count
     assert whole.num_batches_tracked.item() == 3
+
+
+def test_a_longdouble_scalar_is_refused_in_words_and_its_array_round_trips(tmp_path):
+    # json's "Object of type longdouble is not JSON serializable", naming neither save nor the key
+    if np.dtype(np.longdouble).itemsize <= 8:
+        pytest.skip("longdouble is float64 here")
+    with pytest.raises(TypeError, match=r"mytorch.save: the object\['a'\] is a float128 scalar"):
+        mt.save({"a": np.longdouble(1) / 3}, tmp_path / "x.pt")
+    assert not (tmp_path / "x.pt").exists()
+    third = np.asarray(np.longdouble(1) / 3)
+    mt.save({"a": third}, tmp_path / "x.pt")
+    loaded = mt.load(tmp_path / "x.pt")["a"]
+    assert loaded.dtype == np.longdouble and loaded == third
