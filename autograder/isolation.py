@@ -402,19 +402,33 @@ def _hidden() -> list[str]:
     ``bench``), every copy of it: the one this process imports, and one in every folder of its
     ``sys.path`` and of the installation's site folders (until 2026-12-03 only the first found:
     with the checkout first on ``sys.path``, as with ``PYTHONPATH``, a copy installed into
-    site-packages stayed in every worker's reach)."""
-    places = [_GRADER, tempfile.gettempdir(), *_checkout()]
+    site-packages stayed in every worker's reach); and where a copy lies in a checkout (a folder
+    holding ``.git``, ``pyproject.toml`` or ``setup.py``: a development install), that checkout as
+    the grader's own (``_checkout``)."""
+    places = [_GRADER, tempfile.gettempdir(), *_checkout(os.path.dirname(_GRADER))]
     places += [folder for folder in _ALSO_HIDDEN if not _holds_the_installation(folder)]
     folders = [*sys.path, *site.getsitepackages(), site.getusersitepackages()]
+    packages = []
     for name in REFERENCE_PACKAGES:
-        places += [os.path.join(folder, name) for folder in folders if os.path.isdir(os.path.join(folder, name))]
+        packages += [os.path.join(folder, name) for folder in folders if os.path.isdir(os.path.join(folder, name))]
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
             continue
         if spec is not None and spec.submodule_search_locations:
-            places += list(spec.submodule_search_locations)
+            packages += list(spec.submodule_search_locations)
+    places += packages
+    for holder in dict.fromkeys(os.path.dirname(os.path.realpath(package)) for package in packages):
+        if any(os.path.exists(os.path.join(holder, mark)) for mark in _CHECKOUT_MARKS):
+            places += _checkout(holder)
     return list(dict.fromkeys(places))
+
+
+_CHECKOUT_MARKS = (".git", "pyproject.toml", "setup.py")
+"""What tells a checkout from a site folder. Until 2026-12-03 a checkout installed for development
+(its folder on the runner's path), lying in a folder workers read (a virtual environment's), had its
+``mytorch`` hidden but not its ``tests/honest_student.py`` or its history (checked under
+``namespaces`` and ``uid``) when the grader ran from another copy (a kit)."""
 
 
 CHECKOUT_PARTS = ("tests", ".git", "build", "dist")
@@ -444,8 +458,8 @@ def _holds_the_installation(folder: str) -> bool:
     return any(os.path.realpath(p) == folder or os.path.realpath(p).startswith(folder + os.sep) for p in installation)
 
 
-def _checkout() -> list[str]:
-    """The folder the grader lies in (a checkout of MyTorch: the reference ``mytorch`` and
+def _checkout(folder: str) -> list[str]:
+    """A checkout of MyTorch, ``folder`` (the one the grader lies in: the reference ``mytorch`` and
     ``hw_bonus`` beside ``autograder/``, its tests and history) whole; or, where that folder also
     holds the Python installation or NumPy (a ``.venv`` inside the checkout, or the grader installed
     into site-packages), its ``REFERENCE_PACKAGES`` and ``CHECKOUT_PARTS``. Until 2026-12-03 only
@@ -453,7 +467,7 @@ def _checkout() -> list[str]:
     folder every worker reads (``/usr/local/src``, Docker's ``/usr/src/app``) without MyTorch on its
     path, the runner let a hand-in read the reference ``functional.py`` and ``mlp.py`` (checked
     under ``namespaces``, ``uid`` and ``none``)."""
-    checkout = os.path.realpath(os.path.dirname(_GRADER))
+    checkout = os.path.realpath(folder)
     if not _holds_the_installation(checkout):
         return [checkout]
     parts = [os.path.join(checkout, name) for name in (*REFERENCE_PACKAGES, *CHECKOUT_PARTS)]

@@ -876,6 +876,25 @@ def test_every_copy_of_mytorchs_distribution_on_the_path_is_hidden_not_only_the_
     assert {str(folder / name) for folder in (first, installed) for name in ("mytorch", "hw_bonus")} <= set(hidden)
 
 
+def test_a_checkout_installed_for_development_is_hidden_with_its_tests_and_history(tmp_path, monkeypatch):
+    """A checkout on the runner's path (a development install), inside a folder workers read (a
+    virtual environment), while the grader ran from another copy (a kit): its ``mytorch`` was hidden,
+    and its ``tests/honest_student.py`` and ``.git`` were read by a hand-in under namespaces and uid."""
+    from autograder import isolation
+
+    checkout = Path(os.path.realpath(tmp_path)) / "venv" / "src" / "mytorch"
+    for name in ("mytorch", "tests", ".git"):
+        (checkout / name).mkdir(parents=True)
+    (checkout / "mytorch" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(checkout))
+    monkeypatch.delitem(sys.modules, "mytorch", raising=False)
+    assert str(checkout) in isolation._hidden()
+    monkeypatch.setattr(sys, "prefix", str(checkout / ".venv"))  # one holding the installation: its parts
+    hidden = isolation._hidden()
+    assert str(checkout) not in hidden, hidden
+    assert {str(checkout / name) for name in ("mytorch", "tests", ".git")} <= set(hidden), hidden
+
+
 def test_the_checkout_the_grader_runs_from_is_hidden_whole_or_its_reference_parts(tmp_path, monkeypatch):
     """Run from a checkout inside a folder every worker reads (``/usr/local/src``, ``/usr/src/app``)
     without MyTorch on its path, the runner hid only ``autograder/``: a hand-in read the reference
