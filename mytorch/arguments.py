@@ -54,6 +54,17 @@ def check_dim(op: str, dim: int, ndim: int) -> int:
     return dim % ndim
 
 
+class ShapeRuntimeError(RuntimeError, ValueError):
+    """A shape PyTorch refuses with ``RuntimeError`` (``backward()`` of a non-scalar with no
+    gradient, a cross-entropy target of neither shape); a ``ValueError`` too, as MyTorch's other
+    bad input is, so either ``except`` catches it."""
+
+
+class GradDtypeError(RuntimeError, TypeError):
+    """A tensor of an integer or bool dtype asked to require gradients: PyTorch's
+    ``RuntimeError``, and a ``TypeError`` as MyTorch's other wrong dtypes are."""
+
+
 class NotInMyTorchError(AttributeError):
     """A PyTorch name that MyTorch does not have (``torch.lgamma``, ``nn.LSTM``): an
     ``AttributeError``, so ``hasattr`` and ``getattr(module, name, default)`` work as before, whose

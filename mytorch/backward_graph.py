@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import ShapeRuntimeError
 from mytorch.autograd_engine import NO_GRAD, Operation, _GradMode, _kernel_name, set_grad_enabled
 from mytorch.nn.functional import CACHED_PARAMS, RECORDED_SLOPES, with_zero_slope
 from mytorch.saved import is_held
@@ -242,7 +243,7 @@ def _seed(output: Tensor, given: Any, index: int, create_graph: bool, caller: st
     name = "grad_outputs" if caller == "grad" else "gradient"
     if given is None:
         if output.numel() != 1:
-            raise ValueError(
+            raise ShapeRuntimeError(
                 f"{caller}: output {index} has shape {output.shape}; a gradient can be implied only for a "
                 f"one-element output, so pass {name}"
             )

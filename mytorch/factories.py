@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import size_arg
+from mytorch.arguments import GradDtypeError, size_arg
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.tensor import Tensor, _check_fits, _stored
 
@@ -212,7 +212,7 @@ def set_rng_state(new_state: Any) -> None:
 def _leaf(op: str, array: np.ndarray, requires_grad: bool) -> Tensor:
     """A tensor of ``array`` (a leaf when ``requires_grad``); only floats may require a gradient."""
     if requires_grad and array.dtype.kind not in "fc":
-        raise TypeError(
+        raise GradDtypeError(
             f"{op}: only floating-point tensors can require gradients, this one is {array.dtype} "
             "(write 1.0 instead of 1, or pass dtype=mytorch.float32)"
         )

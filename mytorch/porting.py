@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import ShapeRuntimeError
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, _accumulate
@@ -182,7 +183,7 @@ def backward_into(output: Tensor, inputs: Any, gradient: Any, retain_graph: Any,
     if not given or not all(isinstance(t, Tensor) for t in given):
         raise RuntimeError("backward: inputs must be a Tensor or a non-empty sequence of Tensors")
     if gradient is None and output.numel() != 1:
-        raise ValueError(
+        raise ShapeRuntimeError(
             f"backward: a gradient can be implied only for a one-element tensor; this one has shape {output.shape}, "
             "so pass gradient="
         )

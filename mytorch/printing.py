@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.dtypes import get_default_dtype
+
 __all__ = ["set_printoptions"]
 
 _OPTIONS: dict[str, Any] = {}
@@ -59,3 +61,21 @@ def array_text(array: np.ndarray, prefix: str) -> str:
         digits = options.get("precision", 4)
         options["formatter"] = {"float_kind": lambda v: np.format_float_scientific(v, precision=digits, unique=False)}
     return np.array2string(array, separator=", ", prefix=prefix, **options)
+
+
+_UNSHOWN_DTYPES = (np.dtype(np.int64), np.dtype(np.bool_))
+
+
+def suffix(tensor: Any) -> str:
+    """What ``repr`` of a Tensor shows after its values, as PyTorch: the dtype unless it is the
+    default float dtype, int64 or bool (``dtype=mytorch.float64``, MyTorch's name for it), then
+    ``grad_fn=<MulBackward0>`` for a result recorded in a graph or ``requires_grad=True`` for a
+    leaf that requires grad."""
+    parts = []
+    dtype = tensor.dtype
+    if dtype != get_default_dtype() and dtype not in _UNSHOWN_DTYPES:
+        parts.append(f"dtype=mytorch.{dtype}")
+    if tensor.requires_grad:
+        node = None if tensor.is_leaf else tensor.grad_fn
+        parts.append(f"grad_fn=<{node.name()}>" if node is not None else "requires_grad=True")
+    return "".join(", " + part for part in parts)

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mytorch import arguments as _arguments
 from mytorch.autograd_engine import (
     _PRUNED,
     _RECORDING_OFF,
@@ -1756,7 +1757,7 @@ class Tensor:
         and dtype, or 1.0 (which the engine fills in) when it is implied."""
         if gradient is None:
             if self._data.size != 1:
-                raise ValueError(
+                raise _arguments.ShapeRuntimeError(
                     f"backward: a gradient can be implied only for a one-element tensor; this one "
                     f"has shape {self.shape}, so pass gradient= of that shape"
                 )
@@ -1886,7 +1887,9 @@ class Tensor:
                 return self
             raise ValueError("requires_grad_: only a leaf's flag can change (use detach() first)")
         if requires_grad and self._data.dtype.kind not in "fc":
-            raise TypeError(f"requires_grad_: only floating-point tensors can, this one is {self.dtype}")
+            raise _arguments.GradDtypeError(
+                f"requires_grad_: only floating-point tensors can, this one is {self.dtype}"
+            )
         if requires_grad and not self.requires_grad:
             self._data = _own_array(self)  # (a detached result's array: a view, see _own_array)
         self.requires_grad = requires_grad
@@ -2050,8 +2053,7 @@ class Tensor:
 
     def __repr__(self) -> str:
         body = _printing.array_text(self._data, "tensor(")
-        flag = ", requires_grad=True" if self.requires_grad else ""
-        return f"tensor({body}{flag})"
+        return f"tensor({body}{_printing.suffix(self)})"
 
 
 _COPIED = tuple(name for name in Tensor.__slots__ if name not in ("_hooks", "__weakref__"))

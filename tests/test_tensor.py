@@ -393,3 +393,35 @@ def test_summing_many_separate_branches_merges_without_resorting_each_time():
     assert len(order) == len(total.tape.operation_list) == 2 * 300  # 300 sines, 300 adds (sum starts from 0)
     total.backward()
     np.testing.assert_allclose([leaf.grad[0] for leaf in leaves], np.cos(0.1 * np.arange(300)), rtol=1e-15)
+
+
+def test_repr_shows_the_dtype_and_grad_fn_as_pytorch_does():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    assert repr(x) == "tensor([1., 2.], requires_grad=True)"
+    assert repr(x * 2) == "tensor([2., 4.], grad_fn=<MulBackward0>)"
+    assert repr(mt.tensor([1, 2])) == "tensor([1, 2])" and repr(mt.tensor([True])) == "tensor([ True])"
+    assert repr(mt.tensor([1, 2], dtype=mt.int32)) == "tensor([1, 2], dtype=mytorch.int32)"
+    assert repr(mt.tensor(3.0, dtype=mt.float64)) == "tensor(3., dtype=mytorch.float64)"
+    with mt.no_grad():
+        assert repr(x * 2) == "tensor([2., 4.])"
+    mt.set_default_dtype(mt.float64)
+    try:
+        assert repr(mt.tensor([1.0])) == "tensor([1.])"
+        assert repr(mt.tensor([1.0], dtype=mt.float32)) == "tensor([1.], dtype=mytorch.float32)"
+    finally:
+        mt.set_default_dtype(mt.float32)
+
+
+def test_errors_pytorch_raises_as_runtime_error_are_runtime_errors_and_keep_their_old_types():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    for call, old in [
+        (lambda: (x * 3).backward(), ValueError),
+        (lambda: mt.autograd.grad(x * 3, [x]), ValueError),
+        (lambda: mt.tensor([1, 2], requires_grad=True), TypeError),
+        (lambda: mt.tensor([1, 2]).requires_grad_(), TypeError),
+        (lambda: mt.nn.Parameter(mt.tensor([1, 2])), TypeError),
+        (lambda: F.cross_entropy(mt.zeros(3, 4), mt.zeros(3, 3)), ValueError),
+    ]:
+        with pytest.raises(RuntimeError) as caught:
+            call()
+        assert isinstance(caught.value, old)

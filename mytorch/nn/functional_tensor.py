@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import ShapeRuntimeError
 from mytorch.dtypes import check_same_dtype, get_default_dtype
 from mytorch.factories import default_generator
 from mytorch.nn.functional import (
@@ -579,7 +580,7 @@ def _as_rows(name: str, x: Tensor, target: Any) -> tuple[Tensor, Any, tuple[int,
         flat = target.permute(order) if isinstance(target, Tensor) else np.transpose(values, order)
         return rows, flat.reshape(-1, classes), (n, *extra)
     if values.shape != (n, *extra):
-        raise ValueError(
+        raise ShapeRuntimeError(
             f"F.{name}: for input of shape {x.shape}, target must be class labels of shape {(n, *extra)} or "
             f"probabilities of shape {x.shape}, got shape {values.shape}"
         )
@@ -649,7 +650,7 @@ def cross_entropy(
             f"got {values.dtype}; give class labels of shape ({n},) (rows.argmax(1)) or cast the rows to float"
         )
     else:
-        raise ValueError(
+        raise ShapeRuntimeError(
             f"F.{name}: target must be class labels of shape ({n},) or probabilities of shape {logits.shape}, "
             f"got shape {values.shape}"
         )

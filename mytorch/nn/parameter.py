@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import GradDtypeError
 from mytorch.tensor import Tensor
 
 __all__ = ["Parameter"]
@@ -28,7 +29,7 @@ class Parameter(Tensor):
             data = np.empty(0, dtype=np.float32)
         array = data._data if isinstance(data, Tensor) else np.asarray(data)
         if requires_grad and array.dtype.kind != "f":
-            raise TypeError(
+            raise GradDtypeError(
                 f"Parameter: only floating-point values can require a gradient, got dtype {array.dtype}; "
                 "convert with .float() or pass requires_grad=False"
             )
