@@ -457,7 +457,7 @@ class MLP:
         for i, layer in enumerate(self.linear_layers):
             state[f"W.{i}"] = layer.W.copy()
             state[f"b.{i}"] = layer.b.copy()
-        state.update({f"optim.{k}": v for k, v in self.optimizer.state_dict().items()})
+        state.update({f"optim.{k}": v for k, v in self.optimizer.flat_state_dict().items()})
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:

@@ -115,7 +115,7 @@ def test_adam_amsgrad_divides_by_the_largest_second_moment_seen():
     g[...] = 1.0
     opt.step()  # m_hat = 1 / 0.75, v_max_hat = 2 / 0.75 (the current v_hat would be 1.5 / 0.75)
     np.testing.assert_allclose(p, [-0.1 - 0.1 * (4 / 3) / np.sqrt(8 / 3)], rtol=1e-12)
-    assert opt.v_max[0].tolist() == [2.0] and "v_max.0" in opt.state_dict()
+    assert opt.v_max[0].tolist() == [2.0] and "v_max.0" in opt.flat_state_dict()
     assert Adam([(np.zeros(1), np.zeros(1))]).v_max == [None]  # kept only with amsgrad
 
 
@@ -329,13 +329,13 @@ def test_a_loaded_momentum_brings_its_velocity_into_an_sgd_made_without_one():
 def test_a_state_without_groups_still_loads_and_a_wrong_group_is_refused():
     pair = (P0.copy(), G.copy())
     opt = SGD([pair], lr=0.1, momentum=0.9)
-    arrays = {k: v for k, v in opt.state_dict().items() if not k.startswith("group.")}
+    arrays = {k: v for k, v in opt.flat_state_dict().items() if not k.startswith("group.")}
     opt.load_state_dict(arrays)  # a checkpoint saved before the groups were kept
     assert opt.param_groups[0]["lr"] == 0.1
     with pytest.raises(ValueError, match="group.1.lr.*does not have"):
-        opt.load_state_dict({**opt.state_dict(), "group.1.lr": np.array(0.1)})
+        opt.load_state_dict({**opt.flat_state_dict(), "group.1.lr": np.array(0.1)})
     with pytest.raises(ValueError, match="momentum"):
-        opt.load_state_dict({**opt.state_dict(), "group.0.momentum": np.array(-1.0)})
+        opt.load_state_dict({**opt.flat_state_dict(), "group.0.momentum": np.array(-1.0)})
     opt.param_groups[0]["lr"] = 0.0  # the end of a cosine schedule with eta_min=0
     SGD([pair], lr=0.1, momentum=0.9).load_state_dict(opt.state_dict())
 
@@ -416,11 +416,11 @@ def test_load_state_dict_refuses_state_that_is_not_what_the_step_reads(optimizer
     kwargs = {"momentum": 0.9} if optimizer is SGD else {}
     opt = optimizer([(value, grad)], 0.1, **kwargs)
     opt.step()
-    before = opt.state_dict()
+    before = opt.flat_state_dict()
     with pytest.raises(error, match=re.escape(f"{optimizer.__name__}.load_state_dict: {message}")):
         opt.load_state_dict({**{k: v + 1 if v.dtype.kind == "f" and k[0] != "g" else v for k, v in before.items()},
                              key: bad})  # fmt: skip
-    for k, v in opt.state_dict().items():
+    for k, v in opt.flat_state_dict().items():
         np.testing.assert_array_equal(v, before[k])
 
 
@@ -569,3 +569,54 @@ def test_maximize_set_in_a_group_mid_run_matches_pytorch() -> None:
 
     for got, want in zip(run(mt), run(torch)):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+def test_state_dict_has_pytorchs_layout_and_round_trips_through_save(tmp_path):
+    import mytorch as mt
+
+    mt.manual_seed(0)
+    model = mt.nn.Sequential(mt.nn.Linear(3, 4), mt.nn.ReLU(), mt.nn.Linear(4, 1))
+    opt = Adam([{"params": model[0].parameters()}, {"params": model[2].parameters(), "lr": 0.5}], lr=0.01)
+    for _ in range(2):
+        opt.zero_grad()
+        (model(mt.ones(5, 3)) ** 2).mean().backward()
+        opt.step()
+    state = opt.state_dict()
+    assert list(state) == ["state", "param_groups"] and list(state["state"]) == [0, 1, 2, 3]
+    assert sorted(state["state"][0]) == ["exp_avg", "exp_avg_sq", "step"]
+    assert [g["params"] for g in state["param_groups"]] == [[0, 1], [2, 3]]
+    assert state["param_groups"][1]["lr"] == 0.5 and state["param_groups"][0]["betas"] == (0.9, 0.999)
+    np.testing.assert_array_equal(state["state"][2]["exp_avg"].numpy(), opt.m[2])
+    mt.save({"optimizer": state, "epoch": 2}, tmp_path / "ckpt.pt")
+    other = Adam([{"params": model[0].parameters()}, {"params": model[2].parameters()}], lr=0.1)
+    other.load_state_dict(mt.load(tmp_path / "ckpt.pt")["optimizer"])
+    assert other.param_groups[1]["lr"] == 0.5
+    for (k, u), (j, v) in zip(opt.flat_state_dict().items(), other.flat_state_dict().items()):
+        assert k == j
+        np.testing.assert_array_equal(u, v)
+    with pytest.raises(ValueError, match=r"hold \[2, 2\] parameters, this optimizer's \[4\]"):
+        Adam(model.parameters()).load_state_dict(state)
+    with pytest.raises(ValueError, match="'momentum_buffer' of parameter 0 is not Adam's"):
+        other.load_state_dict({"state": {0: {"momentum_buffer": np.zeros(3)}}, "param_groups": state["param_groups"]})
+    sgd = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    assert sgd.state_dict()["state"][0].keys() == {"momentum_buffer"}
+
+
+def test_every_optimizer_step_takes_a_closure_and_returns_its_loss():
+    import mytorch as mt
+
+    w = mt.tensor([1.0, -2.0], requires_grad=True)
+    for make in (lambda: SGD([w], lr=0.1), lambda: Adam([w], lr=0.1), lambda: Adam([w], lr=0.1, maximize=True)):
+        opt = make()
+
+        def closure():
+            opt.zero_grad()
+            loss = (w * w).sum()
+            loss.backward()
+            return loss
+
+        before = w.detach().clone()
+        with mt.no_grad():  # the closure still records: PyTorch's step enables gradients for it
+            loss = opt.step(closure)
+        assert loss.item() == pytest.approx(float((before * before).sum()))
+        assert not np.array_equal(w.detach().numpy(), before.numpy())

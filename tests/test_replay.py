@@ -59,7 +59,7 @@ def assert_same_state(a: MLP, b: MLP) -> None:
     for i, ((p, g), (q, h)) in enumerate(zip(a.parameters(), b.parameters())):
         assert np.array_equal(p, q), f"parameter {i} differs by {np.abs(p - q).max()}"
         assert np.array_equal(g, h), f"gradient {i} differs by {np.abs(g - h).max()}"
-    for (k, u), (_, v) in zip(a.optimizer.state_dict().items(), b.optimizer.state_dict().items()):
+    for (k, u), (_, v) in zip(a.optimizer.flat_state_dict().items(), b.optimizer.flat_state_dict().items()):
         assert np.array_equal(u, v), f"optimizer state {k} differs"
 
 

@@ -67,7 +67,7 @@ def assert_same_state(a, b):
     for i, (p, q) in enumerate(zip(model_a.parameters(), model_b.parameters())):
         assert np.array_equal(p.numpy(), q.numpy()), f"parameter {i} differs by {np.abs(p.numpy() - q.numpy()).max()}"
         assert isinstance(q.grad, Tensor) and np.array_equal(p.grad.numpy(), q.grad.numpy()), f"gradient {i} differs"
-    for (k, u), (_, v) in zip(opt_a.state_dict().items(), opt_b.state_dict().items()):
+    for (k, u), (_, v) in zip(opt_a.flat_state_dict().items(), opt_b.flat_state_dict().items()):
         assert np.array_equal(u, v), f"optimizer state {k} differs"
 
 
@@ -557,7 +557,7 @@ def _same_steps(dynamic, replay, built, rng, n=3, dtype=np.float64):
             assert np.array_equal(p.numpy(), q.numpy()) and p.numpy().dtype == q.numpy().dtype
             assert (p.grad is None) == (q.grad is None)
             assert p.grad is None or (np.array_equal(p.grad.numpy(), q.grad.numpy()) and p.grad.dtype == q.grad.dtype)
-        for u, v in zip(opt_d.state_dict().values(), opt_r.state_dict().values()):
+        for u, v in zip(opt_d.flat_state_dict().values(), opt_r.flat_state_dict().values()):
             assert np.array_equal(u, v)
 
 

@@ -7,9 +7,9 @@ with ``"params"`` and their own hyper-parameters). On ``step()`` it updates ever
 place* from its gradient: a pair's gradient array, a Tensor's ``.grad`` read when the step
 runs (a Tensor whose ``.grad`` is None is skipped, as in PyTorch).
 
-Its state (velocities, moments, step counts) is plain arrays, one per parameter, so
-``state_dict()`` can go into an ``.npz`` checkpoint and ``load_state_dict()`` bring it back
-exactly.
+Its state (velocities, moments, step counts) is plain arrays, one per parameter; ``state_dict()``
+gives them in PyTorch's layout (``{"state": ..., "param_groups": ...}``), ``flat_state_dict()`` as
+one flat dict of arrays, and ``load_state_dict()`` brings either back exactly.
 """
 
 from __future__ import annotations
@@ -21,11 +21,23 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mytorch.autograd_engine import enable_grad
 from mytorch.dtypes import check_castable
 from mytorch.saved import write_begin, write_end
 from mytorch.tensor import Tensor
 
-__all__ = ["Optimizer", "check_number", "flat_memory", "step_in_place", "value_of"]
+__all__ = ["PYTORCH_STATE_NAMES", "Optimizer", "check_number", "flat_memory", "step_in_place", "value_of"]
+
+PYTORCH_STATE_NAMES = {
+    "velocity": "momentum_buffer",
+    "m": "exp_avg",
+    "v": "exp_avg_sq",
+    "v_max": "max_exp_avg_sq",
+    "u": "exp_inf",
+    "t": "step",
+}
+"""PyTorch's name of each state array whose MyTorch attribute has another (``sgd.velocity``), used
+by ``state_dict``; the others (``square_avg``, ``sum``, ``mu_product``...) are PyTorch's already."""
 
 Pair = tuple[np.ndarray, np.ndarray]
 Param = Pair | Tensor
@@ -165,14 +177,21 @@ def _expose_hyper_parameters(cls: type, names: Iterable[str]) -> None:
 def _ascending_when_asked(step: Callable[..., Any]) -> Callable[..., Any]:
     """A MyTorch optimizer's ``step`` that ascends the groups whose ``maximize`` is set, read at
     each step (``opt.maximize = True`` and ``opt.param_groups[0]["maximize"] = True`` alike); with
-    none set, the class's ``step`` after one look at each group."""
+    none set, the class's ``step`` after one look at each group. It takes PyTorch's optional
+    ``closure`` (called with gradients enabled before the update; its loss is returned)."""
 
     @functools.wraps(step)
-    def step_(self: Optimizer) -> Any:
+    def step_(self: Optimizer, closure: Callable[[], Any] | None = None) -> Any:
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
         for group in self.param_groups:
             if group["maximize"] and "_ascending" not in self.__dict__:
-                return self._step_ascending(step)
-        return step(self)
+                self._step_ascending(step)
+                return loss
+        step(self)
+        return loss
 
     return step_
 
@@ -454,11 +473,29 @@ class Optimizer(metaclass=_OptimizerType):
         """The state arrays by name, of the parameters that have them (what a replay watches)."""
         return {name: [a for a in getattr(self, name) if a is not None] for name in self.state_names}
 
-    def state_dict(self) -> dict[str, np.ndarray]:
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state in PyTorch's layout: ``{"state": {i: {"momentum_buffer": ...}},
+        "param_groups": [{"lr": ..., ..., "params": [0, 1]}]}``, parameters numbered in order
+        across the groups, each state a Tensor (a copy) under PyTorch's name (``exp_avg``,
+        ``exp_avg_sq``, ``step``, ``max_exp_avg_sq``, ``momentum_buffer``, ...), only parameters
+        that have state listed. ``mytorch.save`` writes it (alone or in a checkpoint dict);
+        ``flat_state_dict`` gives the same as one flat dict of arrays."""
+        state: dict[int, dict[str, Tensor]] = {}
+        for key, array in self._state_slots():
+            name, index = key.rsplit(".", 1)
+            state.setdefault(int(index), {})[PYTORCH_STATE_NAMES.get(name, name)] = Tensor(array.copy())
+        groups = [{k: v for k, v in group.items() if k != "params"} for group in self.param_groups]
+        for group in groups:
+            group["params"] = []
+        for i, g in enumerate(self._group_of):
+            groups[g]["params"].append(i)
+        return {"state": dict(sorted(state.items())), "param_groups": groups}
+
+    def flat_state_dict(self) -> dict[str, np.ndarray]:
         """The optimizer's state as a flat dict of arrays (copies): ``velocity.0``, ``m.3``, ...,
-        and each group's hyper-parameters, ``group.0.lr``, ``group.1.momentum``, ... (as
-        PyTorch's ``param_groups`` entry: a learning rate a scheduler or the user changed comes
-        back with the state)."""
+        and each group's hyper-parameters, ``group.0.lr``, ``group.1.momentum``, ... (a learning
+        rate a scheduler or the user changed comes back with the state): what a flat ``.npz``
+        checkpoint holds (``hw_bonus.mlp``'s). ``load_state_dict`` takes it, or ``state_dict``'s."""
         state = {key: a.copy() for key, a in self._state_slots()}
         for g, group in enumerate(self.param_groups):
             for name, value in group.items():
@@ -466,15 +503,41 @@ class Optimizer(metaclass=_OptimizerType):
                     state[f"group.{g}.{name}"] = np.array(value)
         return state
 
-    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Restore a state saved by ``state_dict`` (shapes must match), with the groups'
-        hyper-parameters when it has them (a state saved before they were kept has none: the
-        groups keep theirs).
+    def _flattened(self, state: dict[str, Any]) -> dict[str, Any]:
+        """A ``state_dict`` in PyTorch's layout as ``flat_state_dict``'s keys (refused if its
+        groups do not have this optimizer's parameter counts)."""
+        name = type(self).__name__
+        groups, states = state["param_groups"], state["state"]
+        if not isinstance(groups, list) or not isinstance(states, dict):
+            raise TypeError(f"{name}.load_state_dict: 'param_groups' must be a list and 'state' a dict")
+        sizes = [len(g["params"]) for g in self.param_groups]
+        given = [len(g.get("params", ())) if isinstance(g, dict) else -1 for g in groups]
+        if given != sizes:
+            raise ValueError(
+                f"{name}.load_state_dict: the saved groups hold {given} parameters, this optimizer's {sizes}"
+            )
+        ours = {PYTORCH_STATE_NAMES.get(n, n): n for n in self.state_names}
+        flat: dict[str, Any] = {}
+        for index, entries in states.items():
+            for key, value in entries.items():
+                if key not in ours:
+                    raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {index} is not {name}'s")
+                flat[f"{ours[key]}.{index}"] = value
+        for g, group in enumerate(groups):
+            flat.update({f"group.{g}.{k}": v for k, v in group.items() if k != "params"})
+        return flat
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a state saved by ``state_dict`` or ``flat_state_dict`` (shapes must match),
+        with the groups' hyper-parameters when it has them (a flat state saved before they were
+        kept has none: the groups keep theirs).
 
         Raises:
             ValueError: a state array is missing or has the wrong shape, or the saved groups do
                 not fit this optimizer's (nothing is changed).
         """
+        if "state" in state and "param_groups" in state:
+            state = self._flattened(state)
         checked = []
         for key, target in self._state_slots():
             if key not in state:
