@@ -18,6 +18,8 @@ from mytorch.arguments import ShapeRuntimeError
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, _accumulate
+from mytorch.tensor_math import where as _where
+from mytorch.tensor_order import histc as _histc
 from mytorch.tensor_pointwise import _tensor, addcdiv, addcmul, lerp
 
 __all__ = [
@@ -301,5 +303,28 @@ METHODS = {
     "nan_to_num_": _in_place("nan_to_num_", lambda t, *a, **k: t.nan_to_num(*a, **k)),
     "clip_": _in_place("clip_", lambda t, *a, **k: t.clamp(*a, **k)),
     "absolute_": _in_place("absolute_", lambda t: t.abs()),
+    # PyTorch's other spellings of MyTorch's methods
+    "multiply": lambda self, other: self.mul(other),
+    "multiply_": lambda self, other: self.mul_(other),
+    "divide": lambda self, other, *, rounding_mode=None: self.div(other, rounding_mode=rounding_mode),
+    "divide_": lambda self, other: self.div_(other),
+    "subtract": lambda self, other, *, alpha=1: self.sub(other, alpha=alpha),
+    "subtract_": lambda self, other, *, alpha=1: self.sub_(other, alpha=alpha),
+    "ger": lambda self, vec2: self.outer(vec2),
+    "where": lambda self, condition, other: _where(condition, self, other),
+    "histc": lambda self, bins=100, min=0, max=0: _histc(self, bins, min, max),  # noqa: A006 - PyTorch's names
+    "pin_memory": lambda self, device=None: self,
+    # questions about where and how the values are stored: a NumPy array on the CPU
+    "is_cpu": property(lambda self: True, doc="True: MyTorch's tensors are on the CPU."),
+    "is_sparse": property(lambda self: False, doc="False: MyTorch's tensors are dense."),
+    "is_quantized": property(lambda self: False, doc="False."),
+    "is_meta": property(lambda self: False, doc="False."),
+    "is_nested": property(lambda self: False, doc="False."),
+    "is_pinned": lambda self, device=None: False,
+    "is_inference": lambda self: False,
+    "is_signed": lambda self: self._data.dtype.kind in "ifc",
+    "nbytes": property(lambda self: self._data.nbytes, doc="The values' size in bytes."),
+    "itemsize": property(lambda self: self._data.itemsize, doc="One element's size in bytes."),
+    "data_ptr": lambda self: self._data.__array_interface__["data"][0],
 }
 """The Tensor methods above (bound by ``mytorch.tensor_methods``)."""

@@ -29,6 +29,7 @@ from mytorch import (
     tensor_layout,
     tensor_math,
     tensor_matrix,
+    tensor_missing,
     tensor_order,
     tensor_pointwise,
     tensor_select,
@@ -226,6 +227,10 @@ def _invert(self: Tensor) -> Tensor:
 _UNARY_IN_PLACE = (
     "abs neg exp log log1p log2 log10 expm1 sqrt rsqrt square reciprocal sin cos tanh sigmoid relu"
     " floor ceil round trunc sign asin acos atan erfc sinc arcsin arccos arctan atan2 arctan2 lgamma digamma erfinv"
+    " sinh cosh tan asinh acosh atanh arcsinh arccosh arctanh erf exp2 frac fix sgn deg2rad rad2deg logit negative"
+    " hypot copysign xlogy true_divide clamp_min clamp_max cumsum cumprod mvlgamma polygamma tril triu"
+    " addmm addmv addbmm baddbmm eq ne lt le gt ge greater greater_equal less less_equal not_equal"
+    " logical_and logical_or logical_xor logical_not"
 ).split()
 
 
@@ -236,9 +241,9 @@ def _unary_in_place(name: str) -> Any:
     ``log``, ``sin``) keeps, as PyTorch's in-place ops save the old value. A float result into a
     bool or integer tensor (``sqrt_`` of int64) is refused, as in PyTorch."""
 
-    def method(self: Tensor, *args: Any) -> Tensor:  # (args: atan2_'s other)
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:  # (args: atan2_'s other, cumsum_'s dim)
         source = self.clone() if self.requires_grad and _GradMode.enabled else self
-        value = getattr(source, name)(*args)
+        value = getattr(source, name)(*args, **kwargs)
         if value.dtype.kind in "fc" and self.dtype.kind in "biu":
             raise RuntimeError(f"{name}_: a {value.dtype} result cannot be stored in the tensor's {self.dtype}")
         return _assign(self, Ellipsis, value, f"{name}_")
@@ -468,3 +473,5 @@ METHODS: dict[str, Any] = {
 
 for _name, _method in METHODS.items():
     setattr(Tensor, _name, _method)
+
+tensor_missing.install(Tensor)  # last: PyTorch's names still missing say so (NotInMyTorchError)

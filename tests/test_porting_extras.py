@@ -230,3 +230,80 @@ def test_out_refuses_a_dtype_that_would_truncate_the_result():
     doubles = mt.zeros(2)
     mt.add(mt.tensor([1, 2]), mt.tensor([3, 4]), out=doubles)
     assert doubles.tolist() == [4.0, 6.0]
+
+
+def test_a_pytorch_tensor_name_mytorch_lacks_says_so_and_a_misspelt_one_stays_plain():
+    from mytorch.arguments import NotInMyTorchError
+    from mytorch.tensor_missing import MISSING
+
+    t = mt.ones(2)
+    with pytest.raises(NotInMyTorchError, match="MyTorch does not have PyTorch's Tensor.bitwise_and"):
+        t.bitwise_and(t)
+    assert not hasattr(t, "stft") and getattr(t, "stft", 5) == 5 and not hasattr(mt.Tensor, "stft")
+    assert "stft" not in dir(t) and "view" in dir(t)
+    with pytest.raises(AttributeError) as caught:
+        t.veiw  # noqa: B018 - a typo: Python's own error
+    assert type(caught.value) is AttributeError
+    assert not {"view", "sum", "multiply", "is_cpu", "nbytes"} & MISSING
+
+
+def test_every_public_pytorch_tensor_name_is_in_mytorch_or_refused_by_name():
+    torch = pytest.importorskip("torch")
+    from mytorch.arguments import NotInMyTorchError
+
+    t = mt.ones(2)
+    unexplained = []
+    for name in dir(torch.Tensor):
+        if name.startswith("_"):
+            continue
+        try:
+            getattr(t, name)
+        except NotInMyTorchError:
+            pass
+        except AttributeError:
+            unexplained.append(name)
+        except Exception:  # noqa: S110 - a property MyTorch has, refusing a 1-D tensor (t.mT)
+            pass
+    assert not unexplained, f"plain AttributeError for PyTorch's {unexplained}: add them to tensor_missing.MISSING"
+
+
+def test_pytorchs_other_spellings_and_storage_questions_agree_with_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.array([[0.3, -1.2], [2.0, 0.5]], dtype=np.float32)
+    pairs = [(torch.tensor(a), mt.tensor(a))]
+    for tt, mm in pairs:
+        for call in [
+            lambda x: x.multiply(3),
+            lambda x: x.divide(0.7, rounding_mode="floor"),
+            lambda x: x.subtract(x * 2, alpha=3),
+            lambda x: x.where(x > 0, -x),
+            lambda x: x.histc(bins=4, min=-2, max=2),
+            lambda x: x[0].ger(x[1]),
+            lambda x: x.clone().multiply_(2).divide_(4).subtract_(1),
+        ]:
+            np.testing.assert_allclose(call(mm).numpy(), call(tt).numpy(), rtol=1e-6)
+        assert (mm.is_cpu, mm.is_sparse, mm.is_quantized, mm.nbytes, mm.itemsize) == (
+            tt.is_cpu,
+            tt.is_sparse,
+            tt.is_quantized,
+            tt.nbytes,
+            tt.itemsize,
+        )
+        assert mm.is_signed() and not mt.tensor([1], dtype=mt.uint8).is_signed()
+        assert mm.data_ptr() == mm.numpy().ctypes.data and mm.pin_memory() is mm
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["sinh_()", "cumsum_(0)", "cumsum_(dim=1)", "gt_(0.4)", "logical_and_(x)", "clamp_min_(0.4)", "tril_()", "eq_(x)",
+     "addmm_(x, x, beta=0.5)", "polygamma_(1)", "true_divide_(2)", "negative_()", "logit_()", "logical_not_()"],
+)  # fmt: skip
+def test_in_place_spellings_write_what_pytorch_writes(call):
+    torch = pytest.importorskip("torch")
+    a = np.array([[0.3, -1.2], [2.0, 0.5]], dtype=np.float32)
+    results = []
+    for lib in (torch, mt):
+        t, x = lib.tensor(a.copy()), lib.tensor(a.copy())
+        assert eval(f"t.{call}", {"t": t, "x": x}) is t  # noqa: S307 - the call's text, for the test id
+        results.append(np.asarray(t.numpy(), dtype=np.float64))
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-6, equal_nan=True)
