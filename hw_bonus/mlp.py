@@ -106,7 +106,10 @@ class MLP:
             )
         self.autograd_engine = autograd_engine
         self.input_size, self.output_size, self.hiddens = input_size, output_size, list(hiddens)
-        rng = np.random.default_rng(seed)
+        try:
+            rng = np.random.default_rng(seed)
+        except (TypeError, ValueError):  # (NumPy's "expected non-negative integer", naming nothing)
+            raise ValueError(f"MLP: seed must be None or a whole number >= 0, got {seed!r}") from None
         self.linear_layers = [
             Linear(n_in, n_out, autograd_engine, init=init, rng=rng, dtype=dtype, input_grad=i > 0)
             for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]))
@@ -665,6 +668,11 @@ def train_epoch(
         on each batch before its update.
     """
     _check_count("train_epoch", "batch_size", batch_size)
+    if rng is not None and not isinstance(rng, np.random.Generator):  # (a seed: "'int' has no attribute")
+        raise TypeError(
+            f"train_epoch: rng must be a numpy.random.Generator or None, got {type(rng).__name__} "
+            "(np.random.default_rng(seed) makes one)"
+        )
     x, targets = _checked(mlp, x, labels, "train_epoch")
     classes = _classes(np.asarray(labels))
     if rng is not None:

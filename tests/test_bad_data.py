@@ -428,3 +428,15 @@ def test_optimizer_and_mlp_state_beyond_the_parameters_dtype_is_refused_not_made
         net.load_state_dict([state])
     net.load_state_dict({**state, "W.0": state["W.0"].astype(np.float64) + 1e30})  # within float32: taken, rounded
     assert net.state_dict()["W.0"].dtype == np.float32
+
+
+def test_a_seed_given_where_a_generator_goes_and_a_negative_seed_are_named():
+    # train_epoch(..., rng=5) was "'int' object has no attribute 'permutation'"; MLP(seed=-1)
+    # NumPy's "expected non-negative integer", naming neither MLP nor the seed
+    with pytest.raises(TypeError, match=r"train_epoch: rng must be a numpy.random.Generator or None, got int"):
+        train_epoch(mlp(), X, Y, 4, 5)
+    with pytest.raises(ValueError, match=r"MLP: seed must be None or a whole number >= 0, got -1"):
+        MLP(4, 3, [5], ["relu", "identity"], "cross_entropy", 0.1, Autograd(), 0.9, seed=-1)
+    assert train_epoch(mlp(), X, Y, 4, np.random.default_rng(5)) == train_epoch(
+        mlp(), X, Y, 4, np.random.default_rng(5)
+    )
