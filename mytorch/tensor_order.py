@@ -274,9 +274,18 @@ def promote_types(type1: Any, type2: Any) -> np.dtype:
 
 
 def result_type(tensor1: Any, tensor2: Any) -> np.dtype:
-    """The dtype of an arithmetic result of the two (tensors or numbers), by MyTorch's promotion."""
+    """The dtype of an arithmetic result of the two (tensors or numbers), by MyTorch's promotion
+    (found by adding stand-ins of one element, outside the graph)."""
+    if not isinstance(tensor1, (Tensor, np.ndarray)) and isinstance(tensor2, (Tensor, np.ndarray)):
+        tensor1, tensor2 = tensor2, tensor1  # a Python number first would be taken as a float64 tensor
+
+    def stand_in(x: Any) -> Any:
+        if isinstance(x, Tensor):
+            return Tensor(np.zeros((1,) * x.ndim, x.dtype))
+        return np.zeros((1,) * x.ndim, x.dtype) if isinstance(x, np.ndarray) else x
+
     with np.errstate(all="ignore"):
-        return (_tensor(tensor1) + tensor2).dtype
+        return (_tensor(stand_in(tensor1)) + stand_in(tensor2)).dtype
 
 
 def can_cast(from_: Any, to: Any) -> bool:

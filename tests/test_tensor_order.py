@@ -81,3 +81,13 @@ def test_quantile_of_a_slice_with_nan_sends_its_gradient_to_the_nan():
     assert np.isnan(q[0].item()) and q[1].item() == 2.5
     q.sum().backward()
     assert x.grad.tolist() == [[0.0, 1.0, 0.0, 0.0], [0.0, 0.5, 0.5, 0.0]]
+
+
+def test_result_type_of_a_number_and_a_tensor_either_way_round():
+    """A Python float first was taken as a float64 tensor: result_type(2.0, int64 tensor) gave
+    float64 where PyTorch (and the other order) gives the default float32."""
+    ints = mt.tensor([1, 2])
+    assert mt.result_type(2.0, ints) == mt.result_type(ints, 2.0) == np.float32
+    assert mt.result_type(True, mt.tensor([1], dtype=mt.uint8)) == np.uint8
+    assert mt.result_type(2, mt.tensor([1.0], dtype=mt.float16)) == np.float16
+    assert mt.result_type(mt.tensor(1.0, dtype=mt.float64), mt.tensor([1.0])) == np.float32
