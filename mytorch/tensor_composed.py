@@ -132,6 +132,19 @@ def _floating(x: Any) -> Tensor:
     return t
 
 
+def _floating_pair(input: Any, other: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """Both operands of a float function of two as Tensors of the dtype PyTorch computes it in:
+    their promoted dtype (``result_type``: float16 beside uint8 stays float16, float32 beside a
+    float64 tensor is float64), the default float dtype where that is a bool or integer one."""
+    dtype = result_type(input, other)
+    if dtype.kind in "biu":
+        from mytorch.dtypes import get_default_dtype
+
+        dtype = np.dtype(get_default_dtype())
+    a, b = _t(input), _t(other)
+    return (a if a.dtype == dtype else a.to(dtype)), (b if b.dtype == dtype else b.to(dtype))
+
+
 # --------------------------------------------------------------------------- elementwise
 def _rounded_as(y: Tensor, exact: np.ndarray) -> Tensor:
     """``y`` with its value moved to ``exact`` (rounded to y's dtype) by adding their difference, a
@@ -175,18 +188,52 @@ def cosh(input: Any) -> Tensor:  # noqa: A002
 def asinh(input: Any) -> Tensor:  # noqa: A002
     """The inverse hyperbolic sine, ``log1p(a + a^2 / (1 + sqrt(1 + a^2)))`` of a = |x|, negated
     for x < 0 (exact for tiny x, no cancellation for negative x; the branches are chosen by
-    ``where``, so the derivative at 0 is 1)."""
+    ``where``, so the derivative at 0 is 1); log(2a) past 1 / sqrt(eps), where a^2 would overflow."""
     x = _floating(input)
     positive = Tensor(np.asarray(x._data) >= 0)
     a = where(positive, x, -x)
-    magnitude = log1p(a + a * a / (1 + sqrt(1 + a * a)))
+    large = _large(a)
+    if large is not None:  # a * a would overflow: log(2a) there, as exact (PyTorch: finite to the dtype's max)
+        magnitude = where(large, _log_twice(a, large), _small_asinh(where(large, _one(a), a)))
+    else:
+        magnitude = _small_asinh(a)
     return where(positive, magnitude, -magnitude)
 
 
+def _small_asinh(a: Tensor) -> Tensor:
+    return log1p(a + a * a / (1 + sqrt(1 + a * a)))
+
+
+def _large(x: Tensor) -> Tensor | None:
+    """Where ``x`` is past 1 / sqrt(eps) (asinh and acosh are log(2x) there to the dtype's
+    precision, and their formulas' squares overflow further on), or None where no element is."""
+    large = np.asarray(x._data) > 1 / math.sqrt(float(np.finfo(x.dtype).eps))
+    return Tensor(large) if large.any() else None
+
+
+def _one(x: Tensor) -> Tensor:
+    return Tensor(np.ones((), x.dtype))
+
+
+def _log_twice(x: Tensor, large: Tensor) -> Tensor:
+    """``log(x) + ln 2`` where ``large``, computed on 1 elsewhere (so no NaN reaches a gradient)."""
+    return log(where(large, x, _one(x))) + _LN2
+
+
 def acosh(input: Any) -> Tensor:  # noqa: A002
-    """The inverse hyperbolic cosine (x >= 1), ``log1p((x - 1) + sqrt((x - 1)(x + 1)))``."""
+    """The inverse hyperbolic cosine (x >= 1; NaN below), ``log1p((x - 1) + sqrt(x - 1) sqrt(x + 1))``;
+    log(2x) past 1 / sqrt(eps)."""
     x = _floating(input)
-    return log1p((x - 1) + sqrt((x - 1) * (x + 1)))
+    large = _large(x)
+    if large is not None:  # x - 1 + sqrt(...) would overflow near the dtype's max: log(2x) there
+        return where(large, _log_twice(x, large), _small_acosh(where(large, _one(x), x)))
+    return _small_acosh(x)
+
+
+def _small_acosh(x: Tensor) -> Tensor:
+    # sqrt(x - 1) sqrt(x + 1), not sqrt((x - 1)(x + 1)): NaN for every x < 1 (the product of two
+    # negative factors is positive: acosh(-1e30) was 0 in float64, inf in float32)
+    return log1p((x - 1) + sqrt(x - 1) * sqrt(x + 1))
 
 
 def atanh(input: Any) -> Tensor:  # noqa: A002
@@ -271,7 +318,7 @@ class _ZeroWithSlope(Function):
 def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``x * log(y)``, 0 where x is 0 and y is not NaN (even where y is 0 or inf), as PyTorch's; the
     gradient in x is ``log(y)`` (inf at x = 0, y = inf), 0 where x is 0 and y <= 0, as PyTorch's."""
-    x, y = _floating(input), _floating(other)
+    x, y = _floating_pair(input, other)
     x_zero, y_data = np.asarray(x._data) == 0, np.asarray(y._data)
     cut = x_zero & ((y_data <= 0) | np.isposinf(y_data))
     if cut.any():
@@ -287,7 +334,7 @@ def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
 def logaddexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``log(exp(a) + exp(b))`` without overflow: ``max(a, b) + log1p(exp(-|a - b|))``; where both
     are the same infinity, that infinity."""
-    a, b = _floating(input), _floating(other)
+    a, b = _floating_pair(input, other)
     high = maximum(a, b)
     gap = _abs(a - b)
     same_inf = np.isinf(a._data) & (a._data == b._data)
@@ -299,14 +346,15 @@ def logaddexp(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 def logaddexp2(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``log2(2**a + 2**b)`` without overflow."""
-    return logaddexp(_floating(input) * _LN2, _floating(other) * _LN2) * (1.0 / _LN2)
+    a, b = _floating_pair(input, other)
+    return logaddexp(a * _LN2, b * _LN2) * (1.0 / _LN2)
 
 
 def hypot(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``sqrt(a**2 + b**2)`` without overflow or underflow of the squares: where the larger of |a|,
     |b| is far from 1, both are first divided by a power of two near it (a constant, so the
     gradients a / r and b / r are untouched): hypot(1e200, 2e200) is 2.2e200, not inf."""
-    a, b = _floating(input), _floating(other)
+    a, b = _floating_pair(input, other)
     big = np.maximum(np.abs(a._data), np.abs(b._data))
     info = np.finfo(big.dtype)
     far = (big > info.max**0.25) | ((big < info.tiny**0.25) & (big > 0))
@@ -330,8 +378,7 @@ def rad2deg(input: Any) -> Tensor:  # noqa: A002
 def copysign(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``|a|`` with the sign of ``b`` (the sign bit: -0.0 counts as negative), as PyTorch's; the
     gradient in a is ``sign(a) * sign(result)``, 0 at a = 0."""
-    a = _floating(input)
-    b = _t(other)
+    a, b = _floating_pair(input, other)
     negative = np.signbit(b._data)
     signs = Tensor(np.where(negative, -1.0, 1.0).astype(a.dtype))
     return _abs(a) * signs

@@ -215,3 +215,51 @@ def test_cosh_sinh_finite_up_to_their_overflow():
         with np.errstate(over="ignore"):
             np.testing.assert_array_equal(y.detach().numpy(), getattr(np, f.__name__)(v))
             np.testing.assert_allclose(x.grad.numpy(), slope(v), rtol=1e-13)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "dtype"),
+    [
+        (np.array([1.0, 2.0], np.float16), np.array([1, 2], np.uint8), np.float16),
+        (np.array([1, 2], np.uint8), np.array([1.0, 2.0], np.float16), np.float16),
+        (np.array([1.0, 2.0], np.float32), np.array([[1.0], [3.0]]), np.float64),
+        (np.array(3), -2.5, np.float32),
+        (np.array([1, 2]), np.array([3, 4], np.int32), np.float32),
+    ],
+)
+@pytest.mark.parametrize("name", ["xlogy", "logaddexp", "logaddexp2", "hypot", "copysign"])
+def test_binary_float_functions_take_pytorchs_promoted_dtype(name, a, b, dtype):
+    """Each operand was made float on its own: float16 beside uint8 came back float32, copysign
+    kept float32 beside float64, and an integer tensor beside a Python float gave float64."""
+    x = mt.tensor(a)
+    y = mt.tensor(b) if isinstance(b, np.ndarray) else b
+    out = getattr(mt, name)(x, y)
+    assert out.dtype == np.dtype(dtype)
+    wide_a, wide_b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    closed = {
+        "xlogy": lambda: wide_a * np.log(wide_b),
+        "logaddexp": lambda: np.logaddexp(wide_a, wide_b),
+        "logaddexp2": lambda: np.logaddexp2(wide_a, wide_b),
+        "hypot": lambda: np.hypot(wide_a, wide_b),
+        "copysign": lambda: np.copysign(wide_a, wide_b),
+    }[name]()
+    np.testing.assert_allclose(out.numpy().astype(np.float64), closed, rtol=2e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_asinh_and_acosh_of_large_values_are_log_2x(dtype):
+    """Their squares overflowed: asinh(-1e30) was NaN and acosh(1e30) inf in float32. acosh below 1
+    is NaN: acosh(-1e30) was 0 in float64 (a product of two negative factors)."""
+    big = float(np.finfo(dtype).max)
+    values = np.array([3e4, big / 2, big], dtype)
+    x = mt.tensor(values, requires_grad=True)
+    expected = np.log(values.astype(np.float64)) + np.log(2.0)
+    for name in ("asinh", "acosh"):
+        np.testing.assert_allclose(getattr(mt, name)(x).detach().numpy(), expected, rtol=2e-3)
+    np.testing.assert_allclose(mt.asinh(-x).detach().numpy(), -expected, rtol=2e-3)
+    mt.acosh(x).sum().backward()  # 1 / sqrt(x^2 - 1), that is 1 / x here
+    np.testing.assert_allclose(x.grad.numpy().astype(np.float64), 1 / values.astype(np.float64), rtol=2e-3)
+    below = mt.tensor(np.array([-big, -3e4, -3.0, 0.5], dtype))
+    assert np.isnan(mt.acosh(below).numpy()).all()
+    near_one = mt.acosh(mt.tensor(np.array([1.0, 2.0], dtype))).numpy()
+    np.testing.assert_allclose(near_one, [0.0, np.arccosh(2.0)], rtol=1e-3)
