@@ -224,7 +224,7 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
     c = (centred @ centred.transpose(0, 1)) / (rows.shape[1] - correction)
     if rows.shape[1] == 0:  # no observations: NaN, as PyTorch's (the empty product would give 0)
         c = c + float("nan")
-    return c.reshape(()) if x.ndim < 2 else c
+    return c.reshape(()) if x.ndim < 2 or rows.shape[0] == 1 else c  # one variable: 0-d, as PyTorch's
 
 
 def corrcoef(input: Any) -> Tensor:  # noqa: A002

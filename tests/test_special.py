@@ -186,3 +186,10 @@ def test_cov_of_no_observations_is_nan():
     assert np.isnan(mt.cov(mt.zeros(0)).item())
     out = mt.cov(mt.zeros(2, 0))
     assert out.shape == (2, 2) and np.isnan(out.numpy()).all()
+
+
+def test_cov_and_corrcoef_of_one_variable_in_a_row_are_0_d():
+    """A (1, N) input is one variable: PyTorch gives a 0-d covariance, MyTorch gave (1, 1)."""
+    c = mt.cov(mt.tensor([[1.0, 2.0, 4.0]]))
+    assert c.shape == () and c.item() == pytest.approx(np.var([1.0, 2.0, 4.0], ddof=1))
+    assert mt.corrcoef(mt.tensor([[1.0, 2.0, 4.0]])).shape == ()
