@@ -2,6 +2,8 @@
 values and gradients against PyTorch where it is installed, central differences, forward mode
 and second derivatives everywhere (composed of kernels, so all come from the table)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -208,6 +210,27 @@ def test_upsample_modules():
     assert nn.UpsamplingBilinear2d(size=3)(x)[0, 0].tolist() == [[0, 0.5, 1], [1, 1.5, 2], [2, 2.5, 3]]
     with pytest.raises(ValueError, match="bicubic"):
         F.interpolate(x, scale_factor=2, mode="bicubic")
+
+
+@pytest.mark.parametrize(
+    ("options", "output"),
+    [
+        ({"scale_factor": -1}, "(-2, -2)"),
+        ({"scale_factor": 0.4}, "(0, 0)"),
+        ({"size": 0}, "(0, 0)"),
+        ({"size": 2.7}, "(2, 2)"),
+    ],
+    ids=["negative factor", "factor to nothing", "zero size", "fractional size"],
+)
+def test_interpolate_refuses_sizes_below_1_and_fractional_sizes(options, output):
+    # a negative or small scale_factor gave an empty tensor and size=2.7 was cut to 2, silently;
+    # PyTorch: "Input and output sizes should be greater than 0"
+    x = mt.tensor(np.arange(4.0).reshape(1, 1, 2, 2))
+    with pytest.raises(
+        ValueError, match=rf"interpolate: input and output sizes .* got input \(2, 2\) and output {re.escape(output)}"
+    ):
+        F.interpolate(x, **options)
+    assert F.interpolate(x, scale_factor=0.5).shape == (1, 1, 1, 1) and F.interpolate(x, size=3.0).shape == (1, 1, 3, 3)
 
 
 @needs_torch

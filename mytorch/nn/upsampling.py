@@ -38,6 +38,21 @@ _MODES = {"nearest": 0, "nearest-exact": 0, "linear": 1, "bilinear": 2}
 
 
 def _sizes(x: Tensor, size: Any, scale_factor: Any, nd: int) -> tuple[list[int], list[float | None]]:
+    """The output's spatial sizes and the factors asked, refused unless every size is a whole
+    number >= 1 (PyTorch's "Input and output sizes should be greater than 0"): a scale_factor of
+    -1 or 0.1 gave an empty tensor, a size of 2.7 was cut to 2."""
+    sizes, factors = _asked_sizes(x, size, scale_factor, nd)
+    fractional = [s for s in (size if isinstance(size, (tuple, list)) else [size]) if s is not None and s != int(s)]
+    if fractional or min(sizes, default=1) < 1 or min(x.shape[2:], default=1) < 1:
+        asked = f"size={size!r}" if size is not None else f"scale_factor={scale_factor!r}"
+        raise ValueError(
+            f"interpolate: input and output sizes must be whole numbers greater than 0, got input {tuple(x.shape[2:])} "
+            f"and output {tuple(sizes)} ({asked})"
+        )
+    return sizes, factors
+
+
+def _asked_sizes(x: Tensor, size: Any, scale_factor: Any, nd: int) -> tuple[list[int], list[float | None]]:
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
     if size is not None:
