@@ -388,6 +388,20 @@ def _listed(entries: Any, what: str, backward_operation: Any) -> list[Any]:
     )
 
 
+def _read_before_written(backward_operation: Any, output: np.ndarray) -> ValueError:
+    """The error for an output array that an operation already on the tape reads as an input
+    whose gradient the buffer keeps: the array was written after that operation read it (a
+    buffer reused with ``out=``), or the operation making it is recorded after one using it.
+    Backward, which walks the tape in reverse and keys gradients by array, would mix the two
+    arrays' gradients and give a wrong one without a word."""
+    return ValueError(
+        f"add_operation({_kernel_name(backward_operation)}): the output (shape {output.shape}) is an input of an "
+        "operation already on the tape: an array written after an operation read it (an out= buffer used "
+        "twice), or operations recorded out of the order they ran; backward would mix their gradients: compute "
+        "each result into a new array and record each operation right after it runs"
+    )
+
+
 def _validate(inputs: list[Any], output: Any, gradients_to_update: list[Any], backward_operation: Any) -> int:
     """The full check of ``add_operation``'s arguments: raises on the first problem found.
 
@@ -567,6 +581,9 @@ class Autograd:
                 valid = True
         if not (valid and callable(backward_operation)):
             skipped = _validate(inputs, output, gradients_to_update, backward_operation)
+        spots = self.gradient_buffer.owners
+        if id(output) in spots:  # (the buffer keeps each keyed array alive: its id is its own)
+            raise _read_before_written(backward_operation, output)
         op = Operation(inputs, output, gradients_to_update, backward_operation, params)
         if skipped:
             op.vjp = _PRUNED.get((backward_operation, skipped)) or _pruned_vjp(backward_operation, skipped, len(inputs))
@@ -575,7 +592,6 @@ class Autograd:
         self.operation_list.append(op)
         # Handout 4.1.1 step 1: a spot in the gradient buffer for each input whose gradient
         # the engine tracks; nothing is allocated until a gradient arrives (GradientBuffer).
-        spots = self.gradient_buffer.owners
         for x, dst in zip(inputs, gradients_to_update):
             if dst is None:
                 spots[id(x)] = x

@@ -405,6 +405,12 @@ def _npz_as_npy(tmp: Path) -> Any:
     return _load_dataset("mnist", tmp)
 
 
+def _buffer_written_after_read() -> None:
+    engine, h = Autograd(), X * 2.0
+    engine.add_operation([h], np.exp(h), [None], F.exp_backward)
+    engine.add_operation([X], np.tanh(X, out=h), [None], F.tanh_backward)  # h written after exp read it
+
+
 def _handin_error() -> type[BaseException]:
     from autograder.sandbox import HandinError
 
@@ -417,6 +423,9 @@ CATALOGUE: list[Misuse] = [
     Misuse("engine-in-place", "engine", "record an op whose output is its own input (done in place)",
            lambda t: Autograd().add_operation([X], X, [None], F.identity_backward),
            ValueError, ("add_operation(identity_backward)", "output is input 0 itself")),
+    Misuse("engine-output-read-before", "engine", "write an op's output into an array an earlier op read (out=)",
+           lambda t: _buffer_written_after_read(), ValueError,
+           ("add_operation(tanh_backward)", "is an input of an operation already on the tape")),
     Misuse("engine-string-divergence", "engine", "a string as the divergence",
            lambda t: _tanh_tape().backward("1.0"), TypeError,
            ("backward: the divergence must be integers or floats, got a str of dtype <U3",)),
