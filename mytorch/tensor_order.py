@@ -183,8 +183,10 @@ def cross(input: Any, other: Any, dim: int | None = None) -> Tensor:  # noqa: A0
         if dim is None:
             raise ValueError(f"cross: no axis of length 3 in shape {shape}")
     d = check_dim("cross", dim, len(shape))
-    if shape[d] != 3:
-        raise ValueError(f"cross: axis {d} of shape {shape} must have length 3")
+    for t in (a, b):  # each its own 3 (PyTorch refuses a length-1 axis broadcast there)
+        k = d - (len(shape) - t.ndim)
+        if k < 0 or t.shape[k] != 3:
+            raise ValueError(f"cross: both inputs need length 3 along axis {d}, got shapes {a.shape} and {b.shape}")
     a, b = a.expand(*shape), b.expand(*shape)
     nxt, prev = np.array([1, 2, 0]), np.array([2, 0, 1])
     pick = (slice(None),) * d

@@ -91,3 +91,14 @@ def test_result_type_of_a_number_and_a_tensor_either_way_round():
     assert mt.result_type(True, mt.tensor([1], dtype=mt.uint8)) == np.uint8
     assert mt.result_type(2, mt.tensor([1.0], dtype=mt.float16)) == np.float16
     assert mt.result_type(mt.tensor(1.0, dtype=mt.float64), mt.tensor([1.0])) == np.float32
+
+
+def test_cross_refuses_a_length_1_axis_broadcast_along_its_dim():
+    """cross(x of (3, 3), y of (1,)) broadcast y to three equal components and gave a number
+    where PyTorch refuses: each input needs its own three components."""
+    x = mt.tensor([[2.0, 3.0, 4.0]] * 3)
+    with pytest.raises(ValueError, match="length 3"):
+        mt.cross(x, mt.tensor([1.0]), dim=1)
+    with pytest.raises(ValueError, match="length 3"):
+        mt.linalg.cross(x, mt.ones(3, 1))
+    np.testing.assert_array_equal(mt.linalg.cross(x, mt.ones(1, 3)).numpy(), [[-1.0, 2.0, -1.0]] * 3)
