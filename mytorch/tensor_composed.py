@@ -607,6 +607,8 @@ def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any
     first); of bools, where neighbours differ, as PyTorch's."""
     x = _t(input)
     d = check_dim("diff", dim, x.ndim)
+    if n < 0:
+        raise RuntimeError(f"diff: the order n must be non-negative, got {n}")
     if prepend is not None or append is not None:
         x = cat([_t(p) for p in (prepend, x, append) if p is not None], d)
     for _ in range(n):

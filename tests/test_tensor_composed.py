@@ -263,3 +263,10 @@ def test_asinh_and_acosh_of_large_values_are_log_2x(dtype):
     assert np.isnan(mt.acosh(below).numpy()).all()
     near_one = mt.acosh(mt.tensor(np.array([1.0, 2.0], dtype))).numpy()
     np.testing.assert_allclose(near_one, [0.0, np.arccosh(2.0)], rtol=1e-3)
+
+
+def test_diff_refuses_a_negative_order():
+    """diff(x, -1) returned x unchanged (PyTorch: RuntimeError)."""
+    with pytest.raises(RuntimeError, match="non-negative"):
+        mt.diff(mt.tensor([1.0, 2.0, 4.0]), -1)
+    assert mt.diff(mt.tensor([1.0, 2.0, 4.0]), 0).tolist() == [1.0, 2.0, 4.0]
