@@ -31,14 +31,16 @@ the graph's own values.
 
 from __future__ import annotations
 
+import functools
 import sys
-from collections.abc import Sequence
+import types
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from mytorch import autograd_functional as functional
-from mytorch.autograd_engine import _Anomaly, detect_anomaly, no_grad
+from mytorch.autograd_engine import _Anomaly, detect_anomaly, is_grad_enabled, no_grad
 from mytorch.backward_graph import grad
 from mytorch.compat import Variable
 from mytorch.function import _SavedContext, _UserOp
@@ -53,7 +55,9 @@ __all__ = [
     "detect_anomaly",
     "functional",
     "grad",
+    "function",
     "gradcheck",
+    "once_differentiable",
     "set_detect_anomaly",
 ]
 
@@ -74,6 +78,11 @@ class set_detect_anomaly:  # noqa: N801 - PyTorch's name
         _Anomaly.enabled = self.previous
 
 
+def _overridden(cls: type) -> set[str]:
+    """The names of ``Function``'s methods that ``cls`` (a subclass) defines again."""
+    return {name for name in ("setup_context",) if getattr(cls, name) is not getattr(Function, name)}
+
+
 class FunctionCtx(_SavedContext):
     """What one call of a ``Function`` keeps for its backward.
 
@@ -91,6 +100,20 @@ class FunctionCtx(_SavedContext):
     @staticmethod
     def _array_id(saved: Any) -> int | None:
         return id(saved._data) if isinstance(saved, Tensor) else None  # (only a saved Tensor stands for a value)
+
+    def mark_non_differentiable(self, *tensors: Any) -> None:
+        """The output given here gets no gradient: ``apply`` returns it not requiring grad (PyTorch's
+        ``mark_non_differentiable``; MyTorch's ``Function`` has one output)."""
+        self._non_differentiable = {id(t._data) for t in tensors if isinstance(t, Tensor)}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Accepted: the one output's gradient reaches ``backward`` as a Tensor (zeros if unused)."""
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        """Refused: an input changed in place inside ``forward`` is not supported."""
+        raise NotImplementedError(
+            "ctx.mark_dirty: MyTorch's autograd.Function cannot change an input in place; return a new Tensor"
+        )
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
@@ -131,11 +154,23 @@ class Function(_UserOp):
         Raises:
             TypeError: ``forward`` did not return a Tensor.
         """
+        given = [Tensor(a._data) if isinstance(a, Tensor) else a for a in inputs]
         with no_grad():
-            out = cls.forward(ctx, *(Tensor(a._data) if isinstance(a, Tensor) else a for a in inputs), **params)
+            if "setup_context" in _overridden(cls):  # PyTorch's newer style: forward without ctx
+                out = cls.forward(*given, **params)  # type: ignore[arg-type]
+                cls.setup_context(ctx, tuple(given), out)
+            else:
+                out = cls.forward(ctx, *given, **params)
         if not isinstance(out, Tensor):
-            raise TypeError(f"{cls.__name__}.forward: must return a Tensor, got {type(out).__name__}")
+            several = " (MyTorch's autograd.Function has one output)" if isinstance(out, (tuple, list)) else ""
+            raise TypeError(f"{cls.__name__}.forward: must return a Tensor, got {type(out).__name__}{several}")
+        ctx.constant_output = id(out._data) in ctx.__dict__.get("_non_differentiable", ())
         return out._data
+
+    @staticmethod
+    def setup_context(ctx: FunctionCtx, inputs: tuple[Any, ...], output: Any) -> None:
+        """PyTorch's newer style: with it defined, ``forward(*inputs)`` takes no ctx and this saves
+        what ``backward`` needs."""
 
     @classmethod
     def _backward(cls, ctx: Any, grad_output: Any, inputs: Sequence[Any], recorded: bool) -> tuple[Any, ...]:
@@ -148,11 +183,60 @@ class Function(_UserOp):
             with no_grad():
                 grads = cls.backward(ctx, Tensor(grad_output))
         grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) > len(inputs) and all(g is None for g in grads[len(inputs) :]):
+            grads = grads[: len(inputs)]  # (PyTorch's rule: a None for an argument forward's caller left out)
         if len(grads) != len(inputs):
             raise ValueError(f"{cls.__name__}.backward: returned {len(grads)} gradient(s) for {len(inputs)} input(s)")
         if recorded:
             return grads
         return tuple(_array(cls.__name__, i, g, x) for i, (g, x) in enumerate(zip(grads, inputs)))
+
+
+class _DifferentiatedOnce(Function):
+    """What a ``once_differentiable`` backward's gradient goes through in a recorded backward: the
+    same values, tied to the graph, whose own backward refuses (as PyTorch's)."""
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, grad: Tensor, *anchors: Tensor) -> Tensor:
+        return grad
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, grad_output: Tensor) -> Any:
+        raise RuntimeError(
+            "trying to differentiate twice a function that was marked with @once_differentiable: its backward "
+            "ran without recording, so its gradient has no derivative"
+        )
+
+
+def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
+    """PyTorch's decorator of an ``autograd.Function``'s ``backward`` (under ``@staticmethod``): it
+    runs without recording; in a recorded backward (``create_graph=True``) its gradients are the
+    right values, and differentiating them again raises ``RuntimeError`` instead of a silently
+    missing term."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx: Any, *grad_outputs: Any) -> Any:
+        recording = is_grad_enabled()
+        with no_grad():
+            grads = backward(ctx, *grad_outputs)
+        anchors = [t for t in (*grad_outputs, *ctx.saved_tensors) if isinstance(t, Tensor) and t.requires_grad]
+        if not recording or not anchors:
+            return grads
+        several = isinstance(grads, tuple)
+        tied = tuple(
+            _DifferentiatedOnce.apply(g, *anchors) if isinstance(g, Tensor) else g
+            for g in (grads if several else (grads,))
+        )
+        return tied if several else tied[0]
+
+    return wrapper
+
+
+function = types.ModuleType(
+    "mytorch.autograd.function", "PyTorch's torch.autograd.function: Function, once_differentiable."
+)
+function.Function, function.FunctionCtx, function.once_differentiable = Function, FunctionCtx, once_differentiable  # type: ignore[attr-defined]
+sys.modules[function.__name__] = function  # (``from mytorch.autograd.function import once_differentiable``)
 
 
 def backward(

@@ -157,6 +157,8 @@ class _UserOp:
         arrays = _arrays(inputs)
         wanted = tuple(isinstance(a, Tensor) and a.requires_grad for a in inputs)
         ctx, out = cls._forward(inputs, arrays, wanted, params)
+        if ctx.__dict__.get("constant_output"):  # (autograd.Function: ctx.mark_non_differentiable(output))
+            return Tensor(out)
         return _attach(out, inputs, arrays, cls._vjp, {"ctx": ctx}, saves_output=True, checked=True)
 
 

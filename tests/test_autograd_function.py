@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 import mytorch
+import mytorch as mt
+import mytorch.autograd
 from mytorch import Tensor
 from mytorch.gradcheck import numerical_vjp
 
@@ -118,3 +120,103 @@ def test_recording_a_function_keeps_neither_it_nor_its_graph_alive(constant):
     gc.collect()
     assert gone() is None
     assert x.numpy().flags.writeable and not saved.is_held(x.numpy())
+
+
+def test_pytorch_tutorial_linear_function_with_an_optional_bias_left_out():
+    # backward returns a gradient for bias even when apply was not given it: PyTorch drops a
+    # trailing None, MyTorch refused the count
+    class LinearFunction(mt.autograd.Function):
+        @staticmethod
+        def forward(ctx, input, weight, bias=None):  # noqa: A002
+            ctx.save_for_backward(input, weight, bias)
+            return input.mm(weight.t())
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            input, weight, bias = ctx.saved_tensors  # noqa: A001
+            extra = None if bias is None else grad_output.sum(0)
+            return grad_output.mm(weight), grad_output.t().mm(input), extra
+
+    rng = np.random.default_rng(0)
+    x = mt.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    w = mt.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    LinearFunction.apply(x, w).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.ones((4, 2)) @ w.detach().numpy())
+    np.testing.assert_allclose(w.grad.numpy(), np.ones((2, 4)) @ x.detach().numpy())
+
+    class TooMany(LinearFunction):
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output, grad_output, grad_output  # a third gradient, not None, for two inputs
+
+    with pytest.raises(ValueError, match="returned 3 gradient"):
+        TooMany.apply(x, w).sum().backward()
+
+
+def test_setup_context_style_mark_non_differentiable_and_one_output():
+    class Exp(mt.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x.exp()
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(output)
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            return g * y
+
+    class Positive(mt.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            mask = (x > 0).to(x.dtype)
+            ctx.mark_non_differentiable(mask)
+            ctx.set_materialize_grads(False)
+            return mask
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    class Pair(mt.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x, x
+
+    x = mt.tensor([0.5, -1.0], requires_grad=True)
+    Exp.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([0.5, -1.0]), rtol=1e-6)
+    m = Positive.apply(x)
+    assert not m.requires_grad and m.tolist() == [1.0, 0.0]
+    with pytest.raises(TypeError, match="one output"):
+        Pair.apply(x)
+
+
+def test_once_differentiable_gives_first_derivatives_and_refuses_a_second():
+    from mytorch.autograd.function import once_differentiable
+
+    class Cube(mt.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x**3
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(*inputs)
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            assert not mt.is_grad_enabled()
+            return g * 3 * x**2
+
+    x = mt.tensor([1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    Cube.apply(x).sum().backward()
+    assert x.grad.tolist() == [3.0, 12.0]
+    (g,) = mt.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+    assert g.tolist() == [3.0, 12.0] and g.requires_grad
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        g.sum().backward()
