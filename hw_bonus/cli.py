@@ -32,6 +32,7 @@ __all__ = [
     "EXIT_WRITE_FAILED",
     "OutputError",
     "install_hint",
+    "make_output_folder",
     "run_command",
 ]
 
@@ -51,6 +52,16 @@ EXIT_SUMMARY = (
 class OutputError(OSError):
     """An output that cannot be written (exit 1) whatever the system's reason: a missing folder
     above ``--out /proc/x`` is no missing input (a ``FileNotFoundError`` is exit 2)."""
+
+
+def make_output_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) for a command's outputs; a folder that cannot be made
+    is an ``OutputError`` (exit 1, "cannot write"), also when the system says "No such file or
+    directory" (``--out /proc/x``), which would otherwise read as a missing input (exit 2)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileNotFoundError as err:
+        raise OutputError(err.errno, err.strerror, str(folder)) from None
 
 
 def _say(prog: str, message: str) -> None:

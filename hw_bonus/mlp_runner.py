@@ -28,7 +28,7 @@ import numpy as np
 
 import mytorch
 from hw_bonus.checkpoint import load_checkpoint, save_checkpoint
-from hw_bonus.cli import EXIT_SUMMARY, OutputError, install_hint, run_command
+from hw_bonus.cli import EXIT_SUMMARY, install_hint, make_output_folder, run_command
 from hw_bonus.datasets import DATASETS, DataSet, load_dataset
 from hw_bonus.metrics import COLUMNS, plot_curves, write_metrics
 from hw_bonus.mlp import MLP, OPTIMIZERS, evaluate, train_epoch
@@ -228,10 +228,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     say(_describe(config, data))
     if start:
         say(f"resuming from {checkpoint_path} after epoch {start}")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except FileNotFoundError as err:  # (exit 2, as for a missing data file)
-        raise OutputError(err.errno, err.strerror, str(out)) from None
+    make_output_folder(out)
     for name in OUTPUTS:  # found now, not after the training that was to fill them
         if (out / name).is_dir():
             raise IsADirectoryError(errno.EISDIR, "a folder where the run writes a file", str(out / name))

@@ -97,7 +97,14 @@ def test_an_output_file_that_cannot_be_written_is_one_line_and_status_1(tmp_path
     assert one_line(capsys.readouterr().err).endswith(f"cannot write {tmp_path / 'run' / 'checkpoint.npz'}: {reason}")
 
 
-def test_an_out_folder_that_cannot_be_made_is_a_write_failure_not_missing_input(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [("hw_bonus.mlp_runner", ["--dataset", "and", "--epochs", "1", "--no-plots"]),
+     ("hw_bonus.demos.functions", []), ("hw_bonus.demos.graph_primer", [])],
+    ids=["runner", "functions", "graph_primer"],
+)  # fmt: skip
+def test_an_out_folder_that_cannot_be_made_is_a_write_failure_not_missing_input(tmp_path, capsys, monkeypatch,
+                                                                                 command, argv):  # fmt: skip
     # --out /proc/x: mkdir's FileNotFoundError was read as a missing data file (exit 2, no "cannot write")
     out, make = tmp_path / "gone" / "run", Path.mkdir
 
@@ -107,7 +114,12 @@ def test_an_out_folder_that_cannot_be_made_is_a_write_failure_not_missing_input(
         return make(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "mkdir", mkdir)
-    assert main(["--dataset", "and", "--epochs", "1", "--out", str(out), "--no-plots"]) == cli.EXIT_WRITE_FAILED
+    main = importlib.import_module(command).main
+    if command.startswith("hw_bonus.demos"):  # (their main returns the numbers; run as their __main__ runs it)
+        status = cli.run_command(f"python -m {command}", lambda: main([*argv, "--out", str(out)]))
+    else:
+        status = main([*argv, "--out", str(out)])
+    assert status == cli.EXIT_WRITE_FAILED
     assert one_line(capsys.readouterr().err).endswith(f"error: cannot write {out}: No such file or directory")
 
 

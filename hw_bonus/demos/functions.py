@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 import mytorch
-from hw_bonus.cli import run_command
+from hw_bonus.cli import make_output_folder, run_command
 from hw_bonus.demos.report import demo_parser, print_title
 from mytorch import Tensor, viz
 
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = demo_parser("hw_bonus.demos.functions", __doc__)
     parser.add_argument("--out", type=Path, default=Path("demo_output"), help="where the graph of f goes")
     args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)  # an unusable --out fails now, not after the work
+    make_output_folder(args.out)  # an unusable --out fails now, not after the work
     rng = np.random.default_rng(args.seed)
 
     errors = check_gradients()

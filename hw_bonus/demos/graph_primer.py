@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hw_bonus.cli import install_hint, run_command
+from hw_bonus.cli import install_hint, make_output_folder, run_command
 from hw_bonus.demos.report import Row, demo_parser, positive, positive_int, print_rows, print_title
 from mytorch import NO_GRAD, Autograd, no_grad, viz
 from mytorch.nn import functional as F
@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--lr", type=positive, default=0.2, help="Adam learning rate (default 0.2)")
     parser.add_argument("--out", type=Path, default=Path("demo_output"), help="where the plot and graph go")
     args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)  # an unusable --out fails now, not after training
+    make_output_folder(args.out)  # an unusable --out fails now, not after training
     rng = np.random.default_rng(args.seed)
 
     graph = ComputationalGraph(EXPRESSIONS)
