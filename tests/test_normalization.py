@@ -307,3 +307,13 @@ def test_forward_mode_and_second_derivatives_come_with_the_composed_kernels():
     np.testing.assert_allclose(
         hv.numpy(), (gradient(x0 + eps * t0) - gradient(x0 - eps * t0)) / (2 * eps), rtol=1e-5, atol=1e-6
     )
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 1), (2, 3, 1, 1), (3, 1)])
+def test_instance_norm_of_one_spatial_element_is_refused(shape):
+    # each value would be its own mean: the output all zeros, the gradient zero; PyTorch refuses it
+    x = mt.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+    with pytest.raises(ValueError, match="more than 1 spatial element"):
+        (nn.InstanceNorm1d(3) if len(shape) < 4 else nn.InstanceNorm2d(3))(x)
+    two = F.instance_norm(mt.tensor(np.arange(6.0).reshape(1, 3, 2)), eps=0.0)  # two elements: +-1
+    np.testing.assert_allclose(two.numpy().ravel(), [-1, 1] * 3, rtol=1e-12)

@@ -14,6 +14,7 @@ variance, ``num_batches_tracked``), as PyTorch does; they go into ``state_dict``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -367,6 +368,8 @@ def instance_norm(
         raise NotImplementedError("instance_norm: running statistics are not supported by MyTorch")
     if x.ndim < 3:
         raise ValueError(f"instance_norm: expected an input of shape (N, C, ...), got {x.shape}")
+    if math.prod(x.shape[2:]) <= 1:  # each value is its own mean: every output would be 0, as PyTorch refuses
+        raise ValueError(f"instance_norm: expected more than 1 spatial element, got input of shape {x.shape}")
     y, _, _ = _normalized(x, tuple(range(2, x.ndim)), eps)
     channels = x.shape[1]
     return _affine("instance_norm", y, weight, bias, (channels,), (1, channels) + (1,) * (x.ndim - 2))
