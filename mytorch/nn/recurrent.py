@@ -9,7 +9,7 @@ on the time steps, so gradients through time, forward mode and second derivative
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -18,7 +18,9 @@ from mytorch.nn import functional_tensor as TF
 from mytorch.nn import init
 from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
+from mytorch.nn.rnn_utils import PackedSequence, pack_padded_sequence, pad_packed_sequence
 from mytorch.tensor import Tensor, sigmoid, tanh
+from mytorch.tensor_math import where
 from mytorch.tensor_shape import cat, stack
 
 __all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
@@ -43,6 +45,11 @@ def _step(mode: str, x: Tensor, state: Any, w_ih: Tensor, w_hh: Tensor, b_ih: An
         return (1 - z) * n + z * h
     pre = gi + gh
     return tanh(pre) if mode == "RNN_TANH" else pre.relu()
+
+
+def _kept(running: Tensor, new: Any, old: Any) -> Tensor:
+    """``new`` where ``running`` (N, 1) is True, else ``old`` (a packed batch's finished sequences)."""
+    return cast(Tensor, where(running, new, old))
 
 
 class _RNNBase(Module):
@@ -103,13 +110,15 @@ class _RNNBase(Module):
         with ``batch_first``, or unbatched (L, I); ``hx`` the initial state(s) (num_layers *
         directions, N, H), zeros by default."""
         name = type(self).__name__
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         if not isinstance(input, Tensor):
             raise TypeError(f"{name} takes a mytorch Tensor, got {type(input).__name__}")
         unbatched = input.ndim == 2
         x = input.unsqueeze(1) if unbatched else input.transpose(0, 1) if self.batch_first else input
         if x.ndim != 3 or x.shape[-1] != self.input_size:
             raise ValueError(f"{name}: expected an input of shape (L, N, {self.input_size}), got {input.shape}")
-        length, batch = x.shape[0], x.shape[1]
+        batch = x.shape[1]
         directions = 2 if self.bidirectional else 1
         lstm = self.mode == "LSTM"
         zeros = Tensor(np.zeros((self.num_layers * directions, batch, self.hidden_size), dtype=x.dtype))
@@ -119,6 +128,36 @@ class _RNNBase(Module):
             h0, c0 = ((t.unsqueeze(1) if unbatched else t) for t in hx)
         else:
             h0, c0 = (hx.unsqueeze(1) if unbatched else hx), zeros
+        output, h_n, c_n = self._layers(x, h0, c0)
+        if unbatched:
+            output, h_n = output.squeeze(1), h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if c_n is not None else None
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return output, ((h_n, c_n) if lstm else h_n)
+
+    def _forward_packed(self, packed: PackedSequence, hx: Any) -> tuple[PackedSequence, Any]:
+        """``forward`` of a ``PackedSequence``: each sequence run for its own length, the output
+        packed as the input was; ``hx`` and ``h_n`` in the batch's own order, as PyTorch's."""
+        x, lengths = pad_packed_sequence(packed)
+        if x.shape[-1] != self.input_size:
+            raise ValueError(f"{type(self).__name__}: expected inputs of size {self.input_size}, got {x.shape[-1]}")
+        lstm = self.mode == "LSTM"
+        zeros = Tensor(
+            np.zeros((self.num_layers * (2 if self.bidirectional else 1), x.shape[1], self.hidden_size), x.dtype)
+        )
+        h0, c0 = (zeros, zeros) if hx is None else (hx if lstm else (hx, zeros))
+        output, h_n, c_n = self._layers(x, h0, c0, lengths._data)
+        repacked = pack_padded_sequence(output, lengths, enforce_sorted=packed.sorted_indices is None)
+        return repacked, ((h_n, c_n) if lstm else h_n)
+
+    def _layers(self, x: Tensor, h0: Tensor, c0: Tensor, lengths: np.ndarray | None = None) -> tuple[Any, ...]:
+        """``(output, h_n, c_n)`` (c_n None but for an LSTM) for ``x`` (L, N, I); with ``lengths``,
+        sequence b's state changes only in its first ``lengths[b]`` steps and its output is 0 after."""
+        length = x.shape[0]
+        directions = 2 if self.bidirectional else 1
+        lstm = self.mode == "LSTM"
+        running = None if lengths is None else [Tensor((lengths > t)[:, None]) for t in range(length)]
         finals_h, finals_c = [], []
         layer_input = x
         for layer in range(self.num_layers):
@@ -130,8 +169,18 @@ class _RNNBase(Module):
                 steps = range(length - 1, -1, -1) if d else range(length)
                 hs: list[Tensor] = [None] * length  # type: ignore[list-item]
                 for t in steps:
-                    state = _step(self.mode, layer_input[t], state, *weights)
-                    hs[t] = state[0] if lstm else state
+                    new = _step(self.mode, layer_input[t], state, *weights)
+                    if running is not None:  # a sequence past its end keeps its state; its output is 0
+                        keep = running[t]
+                        new = (
+                            (_kept(keep, new[0], state[0]), _kept(keep, new[1], state[1]))
+                            if lstm
+                            else _kept(keep, new, state)
+                        )
+                        hs[t] = _kept(keep, new[0] if lstm else new, 0.0)
+                    else:
+                        hs[t] = new[0] if lstm else new
+                    state = new
                 outputs.append(stack(hs, 0))
                 finals_h.append(state[0] if lstm else state)
                 if lstm:
@@ -139,15 +188,7 @@ class _RNNBase(Module):
             layer_input = outputs[0] if directions == 1 else cat(outputs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = TF.dropout(layer_input, self.dropout, True)
-        output = layer_input
-        h_n = stack(finals_h, 0)
-        c_n = stack(finals_c, 0) if lstm else None
-        if unbatched:
-            output, h_n = output.squeeze(1), h_n.squeeze(1)
-            c_n = c_n.squeeze(1) if c_n is not None else None
-        elif self.batch_first:
-            output = output.transpose(0, 1)
-        return output, ((h_n, c_n) if lstm else h_n)
+        return layer_input, stack(finals_h, 0), (stack(finals_c, 0) if lstm else None)
 
     def extra_repr(self) -> str:
         """PyTorch's: ``input_size, hidden_size`` and what differs from the defaults."""

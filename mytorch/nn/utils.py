@@ -9,6 +9,7 @@ does) and are called between ``loss.backward()`` and ``optimizer.step()``; param
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,7 +20,7 @@ from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import get_default_dtype
 from mytorch.tensor import CAPTURE, Tensor, capturing
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "rnn", "vector_to_parameters"]
 
 
 def _tensors(op: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
@@ -127,3 +128,8 @@ def vector_to_parameters(vec: Tensor, parameters: Tensor | Iterable[Tensor]) -> 
         for p in items:
             p.copy_(vec[start : start + p.numel()].reshape(p.shape))
             start += p.numel()
+
+
+from mytorch.nn import rnn_utils as rnn  # noqa: E402 - torch.nn.utils.rnn: pad_sequence, pack_padded_sequence, ...
+
+sys.modules[__name__ + ".rnn"] = rnn  # (``from mytorch.nn.utils.rnn import pad_sequence``)
