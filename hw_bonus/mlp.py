@@ -25,7 +25,15 @@ from typing import Any
 import numpy as np
 
 from mytorch.dtypes import check_castable
-from mytorch.nn.modules import ACTIVATIONS, LOSSES, Activation, Linear, LossFN, SoftmaxCrossEntropy
+from mytorch.nn.modules import (
+    ACTIVATIONS,
+    LOSSES,
+    Activation,
+    BCEWithLogitsLoss,
+    Linear,
+    LossFN,
+    SoftmaxCrossEntropy,
+)
 from mytorch.optim import SGD, Adam, Optimizer
 from mytorch.replay import Replay
 
@@ -418,7 +426,8 @@ class MLP:
         """How many examples of the last batch are misclassified.
 
         ``labels`` are one-hot (N, C) or integer classes (N,); with a single output the
-        prediction is ``output > 0.5``.
+        prediction is ``output > 0.5``, or ``output > 0`` for a ``BCEWithLogitsLoss`` criterion
+        (whose output is a logit: probability above 0.5).
         """
         if self.output is None:
             raise ValueError("MLP.error: call forward first")
@@ -431,7 +440,7 @@ class MLP:
                 f"MLP.error: the last output has shape {out.shape}; labels must be classes ({len(out)},) or rows "
                 f"{out.shape}, got {labels.shape}"
             )
-        return int(np.count_nonzero(_predict(out) != _classes(labels)))
+        return int(np.count_nonzero(_predict(out, _cut(self)) != _classes(labels)))
 
     def total_loss(self, labels: np.ndarray) -> float:
         """The loss of the last output against ``labels``, summed over the batch's examples."""
@@ -573,8 +582,14 @@ def _known_module(cls: type) -> bool:
 
 
 # ---------------------------------------------------------------------- training on a data set
-def _predict(output: np.ndarray) -> np.ndarray:
-    return (output[:, 0] > 0.5).astype(np.int64) if output.shape[1] == 1 else output.argmax(axis=1)
+def _predict(output: np.ndarray, cut: float) -> np.ndarray:
+    return (output[:, 0] > cut).astype(np.int64) if output.shape[1] == 1 else output.argmax(axis=1)
+
+
+def _cut(mlp: MLP) -> float:
+    """Where a single output turns to class 1: 0.5 for a probability (or a regression on 0/1
+    targets), 0 for the logit a ``BCEWithLogitsLoss`` criterion reads (sigmoid(0) = 0.5)."""
+    return 0.0 if isinstance(mlp.criterion, BCEWithLogitsLoss) else 0.5
 
 
 def _classes(labels: np.ndarray) -> np.ndarray:
@@ -686,7 +701,7 @@ def train_epoch(
         loss = mlp.train_step(x[start:stop], targets[start:stop])
         out = mlp.output
         total_loss += float(loss[0]) * len(out)
-        wrong += int(np.count_nonzero(_predict(out) != classes[start:stop]))
+        wrong += int(np.count_nonzero(_predict(out, _cut(mlp)) != classes[start:stop]))
         if on_batch is not None:
             on_batch(start + len(out))
     return total_loss / len(x), wrong / len(x)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hw_bonus.datasets import load_dataset
-from hw_bonus.mlp import MLP, evaluate, get_training_stats, one_hot
+from hw_bonus.mlp import MLP, evaluate, get_training_stats, one_hot, train_epoch
 from mytorch import Autograd
 from mytorch.nn.modules import Identity, ReLU, Sigmoid, SoftmaxCrossEntropy
 
@@ -192,3 +192,23 @@ def test_a_criterion_with_its_own_call_is_called_by_backward():
     np.testing.assert_array_equal(plain.train_step(x, y), loss)
     for a, b in zip(plain.parameters(), mlp.parameters()):
         np.testing.assert_array_equal(a[0], b[0])
+
+
+def test_one_logit_output_is_class_1_above_0():
+    # a single output trained with bce_with_logits is a logit: class 1 where it is above 0
+    # (probability above 0.5); error, train_epoch and evaluate counted it above 0.5
+    net = MLP(2, 1, [], ["identity"], "bce_with_logits", 0.1, Autograd(), seed=0)
+    net.linear_layers[0].W[...] = [[1.0, 0.0]]
+    net.linear_layers[0].b[...] = 0.0
+    x = np.array([[-1.0, 0.0], [0.2, 0.0], [0.4, 0.0], [2.0, 0.0]])
+    labels = np.array([0, 1, 1, 1])
+    net.forward(x)
+    assert net.error(labels) == 0  # logits -1, 0.2, 0.4, 2: classes 0, 1, 1, 1
+    assert evaluate(net, x, labels)[1] == 0.0
+    mse = MLP(2, 1, [], ["identity"], "mse", 0.1, Autograd(), seed=0)  # a regression on 0/1: above 0.5
+    mse.linear_layers[0].W[...] = [[1.0, 0.0]]
+    mse.linear_layers[0].b[...] = 0.0
+    mse.forward(x)
+    assert mse.error(labels) == 2
+    stats = train_epoch(net, x, labels[:, None].astype(float), batch_size=4)  # measured before its update
+    assert stats[1] == 0.0
