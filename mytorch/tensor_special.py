@@ -196,15 +196,30 @@ def scatter_reduce(
         positions[d] = idx._data
         combine.at(reduced, tuple(np.broadcast_arrays(*positions)), part)
         result = np.where(hit, reduced, x._data)
-        in_tie = hit & (keep_self > 0) & (x._data == result)
-        src_tie = part == np.take_along_axis(result, idx._data, d)
+        in_tie = hit & (keep_self > 0) & _same(x._data, result)
+        src_tie = _same(part, np.take_along_axis(result, idx._data, d))
         ties = in_tie.astype(x.dtype)
         ties = ties + np.asarray(scatter_add(Tensor(zeros), d, idx, Tensor(src_tie.astype(x.dtype)))._data)
         w_in = np.where(hit, in_tie / np.maximum(ties, 1), 1.0)
         w_src = src_tie / np.take_along_axis(np.maximum(ties, 1), idx._data, d)
     weights_src = np.zeros(source.shape, dtype=x.dtype)
     weights_src[tuple(slice(0, n) for n in idx.shape)] = w_src
-    return x * Tensor(w_in.astype(x.dtype)) + scatter_add(Tensor(zeros), d, idx, source * Tensor(weights_src))
+    return _weighted(x, w_in) + scatter_add(Tensor(zeros), d, idx, _weighted(source, weights_src))
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a == b``, NaN equal to NaN (a NaN that wins a maximum takes the gradient)."""
+    return (a == b) | (np.isnan(a) & np.isnan(b))
+
+
+def _weighted(t: Tensor, weights: np.ndarray) -> Tensor:
+    """``t * weights``, with 0 (not NaN) where a weight 0 meets an inf or NaN: a value left out of
+    the reduction (``include_self=False``, or not the maximum) adds nothing, and gets gradient 0."""
+    weights = np.asarray(weights, dtype=t.dtype)
+    left_out = weights == 0
+    if left_out.any() and not np.isfinite(np.asarray(t._data)[left_out]).all():
+        t = where(Tensor(~left_out), t, Tensor(np.zeros((), t.dtype)))
+    return t * Tensor(weights)
 
 
 def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any = None) -> Tensor:  # noqa: A002

@@ -193,3 +193,23 @@ def test_cov_and_corrcoef_of_one_variable_in_a_row_are_0_d():
     c = mt.cov(mt.tensor([[1.0, 2.0, 4.0]]))
     assert c.shape == () and c.item() == pytest.approx(np.var([1.0, 2.0, 4.0], ddof=1))
     assert mt.corrcoef(mt.tensor([[1.0, 2.0, 4.0]])).shape == ()
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "amin"])
+def test_scatter_reduce_leaves_out_an_inf_or_nan_it_does_not_reduce(reduce):
+    """A value left out (the input under include_self=False, an input or source that is not the
+    maximum) was multiplied by a weight 0: inf * 0 put NaN in the result. A NaN that is reduced
+    still gives NaN."""
+    x = mt.tensor([[np.nan, np.inf, -np.inf, 1.0]], requires_grad=True)
+    src = mt.tensor([[2.0, -3.0, 5.0, np.nan]], requires_grad=True)
+    index = mt.tensor([[0, 1, 2, 3]])
+    out = x.scatter_reduce(1, index, src, reduce, include_self=False)
+    expected = [2.0, -3.0, 5.0, np.nan]
+    np.testing.assert_array_equal(out.detach().numpy(), [expected])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(src.grad.numpy(), [[1.0, 1.0, 1.0, 1.0]])
+    if reduce in ("amax", "amin"):  # include_self: the source -inf (amax) or inf (amin) is not the result
+        loser = -np.inf if reduce == "amax" else np.inf
+        y = mt.tensor([[0.5, 0.5]]).scatter_reduce(1, mt.tensor([[0, 0]]), mt.tensor([[loser, 0.25]]), reduce)
+        np.testing.assert_array_equal(y.numpy(), [[0.5 if reduce == "amax" else 0.25, 0.5]])
