@@ -25,6 +25,7 @@ from mytorch.autograd_engine import (
     enable_grad,
     inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "grad",
     "inference_mode",
     "is_grad_enabled",
+    "is_inference_mode_enabled",
     "load",
     "no_grad",
     "save",

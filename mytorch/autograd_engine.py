@@ -170,10 +170,30 @@ class inference_mode(_GradSwitch):  # noqa: N801 - PyTorch's name
 
     def __enter__(self) -> None:
         self.enabled = _GradMode.enabled and not self.mode
+        self._was_inference = _InferenceMode.enabled
+        _InferenceMode.enabled = self.mode
         super().__enter__()
+
+    def __exit__(self, *exc_info: object) -> None:
+        _InferenceMode.enabled = self._was_inference
+        super().__exit__(*exc_info)
 
     def _fresh(self) -> _GradSwitch:
         return type(self)(self.mode)
+
+
+class _InferenceModeState(threading.local):
+    """Whether this thread is inside ``inference_mode()`` (``is_inference_mode_enabled``)."""
+
+    enabled: bool = False
+
+
+_InferenceMode = _InferenceModeState()
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` (of this thread; ``inference_mode(False)`` turns it off)."""
+    return _InferenceMode.enabled
 
 
 def is_grad_enabled() -> bool:

@@ -24,6 +24,13 @@ from mytorch.tensor_pointwise import _tensor, addcdiv, addcmul, lerp
 
 __all__ = [
     "are_deterministic_algorithms_enabled",
+    "autocast",
+    "divide",
+    "dtype",
+    "get_float32_matmul_precision",
+    "multiply",
+    "set_float32_matmul_precision",
+    "subtract",
     "channels_last",
     "contiguous_format",
     "preserve_format",
@@ -49,7 +56,60 @@ contiguous_format, preserve_format, channels_last = "contiguous_format", "preser
 """PyTorch's memory formats, accepted where it takes them (``clone(memory_format=...)``); MyTorch's
 copies are always row-major."""
 
-_SETTINGS = {"threads": 1, "interop_threads": 1, "deterministic": False}
+_SETTINGS: dict[str, Any] = {"threads": 1, "interop_threads": 1, "deterministic": False, "matmul_precision": "highest"}
+
+
+dtype = np.dtype
+"""The class of MyTorch's dtypes, which are NumPy's: ``isinstance(t.dtype, torch.dtype)`` holds."""
+
+
+def divide(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
+    """PyTorch's other name of ``div``."""
+    return _tensor(input).div(other, rounding_mode=rounding_mode)
+
+
+def multiply(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """PyTorch's other name of ``mul``."""
+    return _tensor(input).mul(other)
+
+
+def subtract(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """PyTorch's other name of ``sub``."""
+    return _tensor(input).sub(other, alpha=alpha)
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Remembered for ``get_float32_matmul_precision`` ("highest", "high" or "medium"); NumPy's
+    float32 products always run at full float32 precision (PyTorch's "highest")."""
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"set_float32_matmul_precision: expected 'highest', 'high' or 'medium', got {precision!r}")
+    _SETTINGS["matmul_precision"] = precision
+
+
+def get_float32_matmul_precision() -> str:
+    """What ``set_float32_matmul_precision`` was given ("highest" before)."""
+    return str(_SETTINGS["matmul_precision"])
+
+
+class autocast:  # noqa: N801 - PyTorch's name
+    """PyTorch's ``autocast(device_type, dtype=None, enabled=True, cache_enabled=None)``, as a
+    block or a decorator: accepted, and every operation keeps computing in its tensors' own dtype
+    (MyTorch has no bfloat16, and no mixed-precision kernels to choose)."""
+
+    def __init__(
+        self, device_type: str = "cpu", dtype: Any = None, enabled: bool = True, cache_enabled: Any = None
+    ) -> None:
+        self.device_type, self.dtype, self.enabled = device_type, dtype, builtins.bool(enabled)
+
+    def __enter__(self) -> autocast:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def __call__(self, function: Any) -> Any:
+        """``@autocast(...)`` over a function: the function itself."""
+        return function
 
 
 def set_num_threads(n: int) -> None:

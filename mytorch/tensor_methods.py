@@ -127,8 +127,9 @@ def _format(self: Tensor, spec: str) -> str:
     return object.__format__(self, spec)
 
 
-def _contiguous(self: Tensor) -> Tensor:
-    """This tensor if its memory is laid out row by row, else a copy that is (kernel ``clone``)."""
+def _contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
+    """This tensor if its memory is laid out row by row, else a copy that is (kernel ``clone``);
+    PyTorch's ``memory_format`` is accepted (MyTorch's layouts are row-major)."""
     return self if self._data.flags.c_contiguous else _apply("clone", (self,))
 
 

@@ -307,3 +307,35 @@ def test_in_place_spellings_write_what_pytorch_writes(call):
         assert eval(f"t.{call}", {"t": t, "x": x}) is t  # noqa: S307 - the call's text, for the test id
         results.append(np.asarray(t.numpy(), dtype=np.float64))
     np.testing.assert_allclose(results[1], results[0], rtol=1e-6, equal_nan=True)
+
+
+def test_small_top_level_names_of_modern_scripts():
+    x = mt.tensor([1.0, 4.0])
+    assert mt.divide(x, 2).tolist() == [0.5, 2.0] and mt.divide(x, 3, rounding_mode="floor").tolist() == [0.0, 1.0]
+    assert mt.multiply(x, x).tolist() == [1.0, 16.0] and mt.subtract(x, 1, alpha=2).tolist() == [-1.0, 2.0]
+    assert isinstance(x.dtype, mt.dtype) and not isinstance("float32", mt.dtype)
+    assert mt.get_float32_matmul_precision() == "highest"
+    mt.set_float32_matmul_precision("high")
+    try:
+        assert mt.get_float32_matmul_precision() == "high"
+        with pytest.raises(RuntimeError, match="highest"):
+            mt.set_float32_matmul_precision("fast")
+    finally:
+        mt.set_float32_matmul_precision("highest")
+    with mt.autocast(device_type="cpu", dtype=mt.float16):
+        assert (x @ x).dtype == mt.float32  # computed in the tensors' dtype
+
+    @mt.autocast("cpu")
+    def double(t):
+        return t * 2
+
+    assert double(x).tolist() == [2.0, 8.0]
+    assert not mt.is_inference_mode_enabled()
+    with mt.inference_mode():
+        assert mt.is_inference_mode_enabled()
+        with mt.inference_mode(False):
+            assert not mt.is_inference_mode_enabled()
+        assert mt.is_inference_mode_enabled() and not mt.is_grad_enabled()
+    assert not mt.is_inference_mode_enabled()
+    image = mt.ones(1, 2, 3, 3)
+    assert image.contiguous(memory_format=mt.channels_last) is image
