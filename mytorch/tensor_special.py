@@ -218,7 +218,7 @@ def _weighted(t: Tensor, weights: np.ndarray) -> Tensor:
     weights = np.asarray(weights, dtype=t.dtype)
     left_out = weights == 0
     if left_out.any() and not np.isfinite(np.asarray(t._data)[left_out]).all():
-        t = where(Tensor(~left_out), t, Tensor(np.zeros((), t.dtype)))
+        t = cast(Tensor, where(Tensor(~left_out), t, Tensor(np.zeros((), t.dtype))))
     return t * Tensor(weights)
 
 
