@@ -931,3 +931,26 @@ def test_kl_div_of_a_negative_target_is_nan():
     assert np.isnan(pointwise[0]) and pointwise[1] == 0.0
     assert pointwise[2] == pytest.approx(0.25 * (math.log(0.25) - 2.0))
     assert np.isnan(F.kl_div(log_q, target, reduction="sum").item())
+
+
+def test_apply_calls_fn_once_on_a_module_registered_twice():
+    # nn.Sequential(block, act, block) and a ModuleList of one layer twice hold the layer under
+    # two names: children() lists it once, as PyTorch's, so an in-place initialiser run by
+    # apply scales its weight once (it scaled it twice: weight * 4 for a "* 2")
+    layer = nn.Linear(2, 2)
+    start = layer.weight.detach().numpy().copy()
+
+    def double(module):
+        if isinstance(module, nn.Linear):
+            with mytorch.no_grad():
+                module.weight.mul_(2)
+
+    for container in (nn.Sequential(layer, nn.ReLU(), layer), nn.ModuleList([layer, layer])):
+        before = layer.weight.detach().numpy().copy()
+        container.apply(double)
+        np.testing.assert_array_equal(layer.weight.detach().numpy(), 2 * before)
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), 4 * start)
+    twice = nn.Sequential(layer)
+    twice.add_module("again", layer)
+    assert [name for name, _ in twice.named_children()] == ["0"]
+    assert len(twice) == 2 and len(twice.state_dict()) == 4  # still two entries, as PyTorch's

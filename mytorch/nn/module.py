@@ -306,9 +306,13 @@ class Module:
             yield module
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        """The direct sub-modules with their attribute names."""
+        """The direct sub-modules with their attribute names, each once (one registered twice,
+        ``nn.Sequential(block, block)``, under its first name), as PyTorch's: so ``apply`` calls
+        ``fn`` on it once."""
+        seen: set[int] = set()
         for name, module in self._modules.items():
-            if module is not None:
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
                 yield name, module
 
     def children(self) -> Iterator[Module]:
