@@ -48,6 +48,7 @@ def quantile(
     ``dim`` (of all elements without it), interpolating between the sorted neighbours as PyTorch's
     ``interpolation`` says; NaN where a slice holds NaN."""
     x = _tensor(input)
+    ndim = x.ndim
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(f"quantile: interpolation must be one of {_INTERPOLATIONS}, got {interpolation!r}")
     qs = np.asarray(q._data if isinstance(q, Tensor) else q, dtype=np.float64)
@@ -77,8 +78,8 @@ def quantile(
         if np.any(nan):  # the slice's last sorted element, a NaN: the gradient goes to it, as PyTorch's
             last = values.select(d, n - 1) if values.ndim else values
             picked = cast(Tensor, where(Tensor(np.asarray(nan)), last, picked))
-        if keepdim:
-            picked = picked.unsqueeze(d) if dim is not None else picked.reshape((1,) * _tensor(input).ndim)
+        if keepdim and ndim:  # (a 0-d input's result stays 0-d, as PyTorch's)
+            picked = picked.unsqueeze(d) if dim is not None else picked.reshape((1,) * ndim)
         rows.append(picked)
     if qs.ndim == 0:
         return rows[0]

@@ -145,7 +145,7 @@ def nanquantile(
         if not keepdim:
             picked = picked.squeeze(d)
         elif flat:
-            picked = picked.reshape((1,) * max(_floating(input).ndim, 1))
+            picked = picked.reshape((1,) * _floating(input).ndim)  # (0-d for a 0-d input, as PyTorch's)
         rows.append(picked)
     return rows[0] if qs.ndim == 0 else stack(rows, 0)
 

@@ -102,3 +102,16 @@ def test_cross_refuses_a_length_1_axis_broadcast_along_its_dim():
     with pytest.raises(ValueError, match="length 3"):
         mt.linalg.cross(x, mt.ones(3, 1))
     np.testing.assert_array_equal(mt.linalg.cross(x, mt.ones(1, 3)).numpy(), [[-1.0, 2.0, -1.0]] * 3)
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+def test_quantile_of_a_0_d_tensor_with_keepdim_stays_0_d(name):
+    """keepdim=True gave a 0-d input a (1,) result (PyTorch: 0-d), and a (2, 1) one for two levels
+    (PyTorch: (2,))."""
+    x = mt.tensor(2.0)
+    for dim in (0, -1, None):
+        out = getattr(x, name)(0.5, dim=dim, keepdim=True)
+        assert out.shape == () and out.item() == 2.0
+    assert getattr(x, name)(mt.tensor([0.5, 0.2]), dim=0, keepdim=True).shape == (2,)
+    assert getattr(mt.tensor([[1.0, 3.0]]), name)(0.5, dim=None, keepdim=True).shape == (1, 1)
+    assert getattr(mt.tensor([1.0, 3.0]), name)(0.5, dim=0, keepdim=True).tolist() == [2.0]
