@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.function import Context, Function
-from mytorch.linalg_decompositions import eigh, eigvalsh, lstsq, matrix_rank, pinv, qr, svd
+from mytorch.linalg_decompositions import eig, eigh, eigvals, eigvalsh, lstsq, matrix_rank, pinv, qr, svd
 from mytorch.tensor import Tensor, matmul
 from mytorch.tensor_math import _floating_only, amax, amin
 from mytorch.tensor_math import norm as _norm
@@ -37,7 +37,9 @@ __all__ = [
     "cholesky",
     "cross",
     "det",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "inv",
     "lstsq",

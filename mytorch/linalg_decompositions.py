@@ -23,7 +23,7 @@ import numpy as np
 from mytorch.function import Context, Function
 from mytorch.tensor import Tensor, matmul
 
-__all__ = ["eigh", "eigvalsh", "lstsq", "matrix_rank", "pinv", "pinverse", "qr", "svd", "svd_torch"]
+__all__ = ["eig", "eigh", "eigvals", "eigvalsh", "lstsq", "matrix_rank", "pinv", "pinverse", "qr", "svd", "svd_torch"]
 
 
 def _matrices(op: str, x: Any, square: bool = False) -> Tensor:
@@ -122,18 +122,61 @@ def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:  # noqa: N803
     return _EighValues.apply(t, upper=UPLO == "U")
 
 
-class _SvdVectors(Function):
+class _ForwardOnly(Function):
+    """A decomposition's output without a gradient: a ``backward`` reaching it raises ``refusal``."""
+
+    refusal = ""
+
+    @classmethod
+    def _backward(cls, ctx: Any, grad_output: Any, inputs: Any, recorded: bool) -> Any:
+        raise RuntimeError(cls.refusal)
+
+
+class _Eig(_ForwardOnly):
+    refusal = (
+        "linalg.eig, linalg.eigvals: the gradient is not implemented in MyTorch; for a symmetric matrix "
+        "use linalg.eigh or linalg.eigvalsh, which have one"
+    )
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        a = inputs[0]
+        complex_dtype = np.result_type(a.dtype, np.complex64)
+        if params["which"] == "values":
+            return np.linalg.eigvals(a).astype(complex_dtype)
+        w, v = np.linalg.eig(a)
+        return (w if params["which"] == "w" else v).astype(complex_dtype)
+
+
+class EigResult(NamedTuple):
+    eigenvalues: Tensor
+    eigenvectors: Tensor
+
+
+def eigvals(A: Any) -> Tensor:  # noqa: N803
+    """The eigenvalues of a square matrix (or a batch), complex (complex64 from float32, complex128
+    from float64), in LAPACK's order (PyTorch's is LAPACK's too). Forward only: a loss through them
+    raises ``RuntimeError`` at ``backward`` (``eigvalsh`` has a gradient, for symmetric matrices)."""
+    return _Eig.apply(_matrices("linalg.eigvals", A, square=True), which="values")
+
+
+def eig(A: Any) -> EigResult:  # noqa: N803
+    """The eigenvalues and eigenvectors (columns, unit norm) of a square matrix, complex; forward only,
+    as ``eigvals``. The eigenvectors' phases are LAPACK's (PyTorch's may differ)."""
+    t = _matrices("linalg.eig", A, square=True)
+    return EigResult(_Eig.apply(t, which="w"), _Eig.apply(t, which="v"))
+
+
+class _SvdVectors(_ForwardOnly):
+    refusal = (
+        "linalg.svd: the gradient through U or Vh is not implemented in MyTorch; a loss of the singular "
+        "values alone has one (use linalg.svdvals), and so do linalg.pinv, linalg.lstsq and linalg.eigh"
+    )
+
     @staticmethod
     def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
         u, _, vh = np.linalg.svd(inputs[0], full_matrices=params["full"])
         return u if params["which"] == "U" else vh
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> Any:
-        raise RuntimeError(
-            "linalg.svd: the gradient through U or Vh is not implemented in MyTorch; a loss of the singular "
-            "values alone has one (use linalg.svdvals), and so do linalg.pinv, linalg.lstsq and linalg.eigh"
-        )
 
 
 class SvdResult(NamedTuple):

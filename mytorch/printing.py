@@ -68,12 +68,12 @@ _UNSHOWN_DTYPES = (np.dtype(np.int64), np.dtype(np.bool_))
 
 def suffix(tensor: Any) -> str:
     """What ``repr`` of a Tensor shows after its values, as PyTorch: the dtype unless it is the
-    default float dtype, int64 or bool (``dtype=mytorch.float64``, MyTorch's name for it), then
+    default float dtype (or its complex), int64 or bool (``dtype=mytorch.float64``, MyTorch's name for it), then
     ``grad_fn=<MulBackward0>`` for a result recorded in a graph or ``requires_grad=True`` for a
     leaf that requires grad."""
     parts = []
-    dtype = tensor.dtype
-    if dtype != get_default_dtype() and dtype not in _UNSHOWN_DTYPES:
+    dtype, default = tensor.dtype, get_default_dtype()
+    if dtype != default and dtype not in _UNSHOWN_DTYPES and dtype != np.result_type(default, np.complex64):
         parts.append(f"dtype=mytorch.{dtype}")
     if tensor.requires_grad:
         node = None if tensor.is_leaf else tensor.grad_fn

@@ -23,6 +23,7 @@ import numpy as np
 from mytorch import (
     factories,
     porting,
+    tensor_complex,
     tensor_composed,
     tensor_graph,
     tensor_index,
@@ -449,6 +450,7 @@ METHODS: dict[str, Any] = {
     **{name: getattr(tensor_shape, name) for name in ("movedim", "narrow", "roll", "select", "resize_", "resize_as_")},
     **tensor_layout.METHODS,
     **tensor_composed.METHODS,
+    **tensor_complex.METHODS,
     **porting.METHODS,
     **tensor_order.METHODS,
     **tensor_special.METHODS,

@@ -93,3 +93,30 @@ def test_pinv_second_derivative_matches_pytorch():
         return h.detach().numpy()
 
     np.testing.assert_allclose(run(mt), run(torch), rtol=1e-9, atol=1e-9)
+
+
+def test_eig_and_eigvals_satisfy_a_v_equals_v_w_and_refuse_a_gradient():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((2, 4, 4))
+    w, v = mt.linalg.eig(mt.tensor(a))
+    assert w.dtype == mt.complex128 and v.dtype == mt.complex128
+    np.testing.assert_allclose(a @ v.numpy(), v.numpy() * w.numpy()[:, None, :], atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(v.numpy(), axis=1), 1.0)
+    values = mt.linalg.eigvals(mt.tensor(a, dtype=mt.float32))
+    assert values.dtype == mt.complex64
+    np.testing.assert_allclose(np.sort_complex(values.numpy()[0]), np.sort_complex(w.numpy()[0]), rtol=1e-5)
+    rotation = mt.tensor([[0.0, -1.0], [1.0, 0.0]], requires_grad=True)
+    spectrum = mt.linalg.eigvals(rotation)
+    assert sorted(spectrum.imag.tolist()) == [-1.0, 1.0] and spectrum.requires_grad
+    with pytest.raises(RuntimeError, match="eigvalsh"):
+        spectrum.real.sum().backward()
+    with pytest.raises(ValueError, match="square"):
+        mt.linalg.eigvals(mt.ones(2, 3))
+
+
+@needs_torch
+def test_eigvals_match_pytorchs():
+    a = np.random.default_rng(4).standard_normal((5, 5))
+    ours = np.sort_complex(mt.linalg.eigvals(mt.tensor(a)).numpy())
+    theirs = np.sort_complex(torch.linalg.eigvals(torch.tensor(a)).numpy())
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)

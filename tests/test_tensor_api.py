@@ -1252,3 +1252,21 @@ def test_python_complex_numbers_are_refused_for_a_real_dtype_not_cut_to_their_re
             mt.tensor(data, dtype=mt.float32)
     assert mt.tensor([1.5], dtype=mt.complex64).tolist() == [1.5 + 0j]
     assert mt.tensor([1 + 2j]).tolist() == [1 + 2j]
+
+
+def test_real_and_imag_parts_are_recorded_with_pytorchs_gradient_convention():
+    z0 = np.array([1 + 2j, -0.5 + 0.25j])
+    z = mt.tensor(z0, requires_grad=True)
+    ((z.real**2).sum() + (z.imag * 3).sum() + (z.real * z.imag).sum()).backward()
+    # d/d(re) + 1j d/d(im) of the loss: PyTorch's gradient of a real loss in a complex tensor
+    expected = (2 * z0.real + z0.imag) + 1j * (3 + z0.real)
+    np.testing.assert_allclose(z.grad.numpy(), expected)
+    x = mt.tensor([1.0, 2.0])
+    assert x.real is x
+    with pytest.raises(RuntimeError, match="non-complex"):
+        x.imag  # noqa: B018
+    assert repr(mt.tensor([1j])) == "tensor([0.+1.j])"  # complex64, the default float's complex: no dtype shown
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(z0, requires_grad=True)
+    ((t.real**2).sum() + (t.imag * 3).sum() + (t.real * t.imag).sum()).backward()
+    np.testing.assert_allclose(z.grad.numpy(), t.grad.numpy())
