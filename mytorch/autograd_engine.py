@@ -286,7 +286,9 @@ class Operation:
         self.guard: Callable | None = None
         # For ``backward``: the index of the one input whose gradient goes to the buffer, when
         # ``Autograd.record`` made this operation with exactly one such input (every other one
-        # NO_GRAD or a parameter's gradient array); negative otherwise.
+        # NO_GRAD or a parameter's gradient array), or the Tensor front-end with exactly one such
+        # input that is not a leaf's array (the leaves' gradients go to the buffer too, but no
+        # operation outputs a leaf's array); negative otherwise.
         self.link = -1
 
     trusted = False
@@ -746,10 +748,15 @@ class Autograd:
         kept = self._set_aside_kept(ops[: start + 1]) if self._kept else []
         self._kept = self._kept or keep_grads
         # ``links``: while every operation back so far was a ``link`` (one input whose gradient
-        # goes to the buffer, every other one NO_GRAD or a parameter's array) taking the array
-        # carried, and the buffer held nothing when backward began, nothing else can add to the
-        # gradient carried: the next one is carried on without looking in the buffer.
+        # goes to the buffer, every other one NO_GRAD, a parameter's array or a Tensor leaf's, which
+        # no operation outputs) taking the array carried, and the buffer held nothing when backward
+        # began, nothing else can add to the gradient carried: the next one is carried on without
+        # looking in the buffer.
         links = chained and lean and not memory and not kept
+        # The buffer's spots (``record``'s, ``add_operation``'s) are all made before backward: with
+        # none, an array carried has no entry in ``owners`` to release (the loop's own entries
+        # come and go with the gradients they keep, and a carried array had none).
+        spotted = bool(owners)
         out = ops[start].output
         if links:
             carried, carried_grad = out, seed
@@ -765,7 +772,7 @@ class Autograd:
             out = op.output
             if out is carried:
                 grad, carried = carried_grad, None
-                if owners:
+                if spotted:
                     release(id(out), None)  # (its spot, if ``add_operation`` or ``record`` made one)
             else:
                 if carried is not None:
@@ -798,7 +805,7 @@ class Autograd:
                 grads = op.vjp(grad, inputs[0])
             else:
                 grads = op.vjp(grad, *inputs)
-            if links and op.link >= 0:  # (lean: trusted, as ``record`` made it)
+            if links and op.link >= 0:  # (lean: trusted, as ``record`` or the Tensor front-end made it)
                 t = op.link
                 if len(grads) > 1:  # the parameters' gradients, added into their arrays
                     dsts = op.gradients_to_update
@@ -807,7 +814,18 @@ class Autograd:
                         i += 1
                         if gx is not None and i != t:
                             dst = dsts[i]
-                            if dst is not NO_GRAD:
+                            if dst is None:  # a Tensor leaf's: into the buffer, as below
+                                if type(gx) is not _ndarray:
+                                    gx = np.asarray(gx)
+                                x = inputs[i]
+                                k = id(x)
+                                held = lookup(k)
+                                if held is None:
+                                    memory[k] = gx
+                                    owners[k] = x
+                                else:
+                                    memory[k] = held + gx
+                            elif dst is not NO_GRAD:
                                 dst += gx
                 gx = grads[t]
                 if gx is not None:

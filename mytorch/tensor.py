@@ -678,7 +678,11 @@ def _attach(
         return result
     if type(arrays) is not tuple:
         arrays = tuple(arrays)
+    link = -1  # (``Operation.link``: the one operand needing a gradient that is not a leaf, if one)
     if leaves is not None:
+        inner = (bit - 1) ^ skipped ^ leaves  # (the operands needing a gradient, less the leaves)
+        if inner and not inner & (inner - 1):
+            link = inner.bit_length() - 1
         known_leaves = tape.leaves
         i = 0
         while leaves:  # (``_register_leaves`` written out for leaves of float arrays new to the tape)
@@ -704,7 +708,9 @@ def _attach(
     plan = None if plans is None else plans.get(key)
     if plan is None or plan[0] is not reads:
         plan = _plan(backward, reads, skipped, bit, keep=not checked, constant=constant)
-    _, dsts, vjp, which, choose = plan
+    _, dsts, vjp, which, choose, alone = plan
+    if leaves is None:  # (the plan's: the one operand needing a gradient, if one)
+        link = alone
     if choose is not None:  # a VJP specialised to these operands (mytorch.tensor_vjps), if any
         vjp = choose(arrays, out, skipped) or vjp
     if checked or _Anomaly.enabled or not tape._recording:
@@ -717,7 +723,7 @@ def _attach(
             return result
     else:  # ``Autograd.record`` written out: a trusted operation (with no spots in the gradient
         # buffer: ``Tensor.backward`` clears the buffer first, and the tape's operations keep their arrays alive)
-        op = trusted_operation(arrays, out, dsts, backward, params, vjp)
+        op = trusted_operation(arrays, out, dsts, backward, params, vjp, link)
         tape.operation_list.append(op)
     tape.order.append(next(_CLOCK))
     if which:
@@ -781,7 +787,7 @@ def _replaced_unlike(grad_output: np.ndarray, x: np.ndarray) -> tuple[np.ndarray
     )
 
 
-Plan = tuple[Any, list[Any], Callable, tuple[int, ...], Any]
+Plan = tuple[Any, list[Any], Callable, tuple[int, ...], Any, int]
 _PLANS: dict[Callable, dict[int, Plan]] = {}  # backward -> {skipped ^ bit: its plan}
 _save_read = VersionCheck.watch  # (a name of its own: bench.protection switches the saves off through it)
 
@@ -796,7 +802,7 @@ def _plan(
 ) -> Plan:
     """What recording an operation of ``backward`` needs that depends only on the kernel and on
     which of its ``bit.bit_length() - 1`` operands need no gradient (``skipped``, bits):
-    ``(reads, dsts, vjp, which, choose)``, cached as ``_PLANS[backward][skipped ^ bit]`` if ``keep`` (not for
+    ``(reads, dsts, vjp, which, choose, alone)``, cached as ``_PLANS[backward][skipped ^ bit]`` if ``keep`` (not for
     a user's ``Function``, whose rule may hold on to anything: a cache must not keep it alive). With
     ``constant`` (the second operand is a cached read-only number, see ``_attach``), ``which`` leaves
     that operand out, the VJP is ``tensor_vjps.BY_A_NUMBER``'s if it has one, and the plan is cached as
@@ -808,7 +814,9 @@ def _plan(
       (``Autograd.record``'s choice);
     * ``which``: the arrays the backward reads for the wanted gradients (input indices,
       ``OUTPUT``), from the kernel's ``reads`` declaration (every array when it is None);
-    * ``choose``: the kernel's chooser of a VJP specialised to the operands (``mytorch.tensor_vjps``), or None.
+    * ``choose``: the kernel's chooser of a VJP specialised to the operands (``mytorch.tensor_vjps``), or None;
+    * ``alone``: the index of the one operand needing a gradient, or -1 (``Operation.link`` when no
+      operand is a leaf).
     """
     count = bit.bit_length() - 1
     dsts = [NO_GRAD if skipped >> i & 1 else None for i in range(count)]
@@ -822,7 +830,9 @@ def _plan(
         which = tuple([j for j in which if j != 1])
         if skipped == 2 and backward in _BY_A_NUMBER:  # (its chooser's pick for every such operation)
             vjp, choose = _BY_A_NUMBER[backward], None
-    plan = (reads, dsts, vjp, which, choose)
+    free = (bit - 1) ^ skipped
+    alone = free.bit_length() - 1 if free and not free & (free - 1) else -1
+    plan = (reads, dsts, vjp, which, choose, alone)
     if keep:
         plans = _PLANS.get(backward)
         if plans is None:

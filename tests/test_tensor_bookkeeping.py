@@ -296,3 +296,50 @@ def test_an_adopted_gradient_accumulates_in_place_and_keeps_the_leaf_dtype():
     (a * a).sum().backward()
     assert a.grad is first and a.grad.dtype == np.float32
     np.testing.assert_array_equal(a.grad.numpy(), [4.0, 8.0])
+
+
+def _step(W: Tensor, b: Tensor, x: np.ndarray, keep_grads: bool) -> list[np.ndarray]:
+    """A small network using ``W`` in two layers (its gradient adds up two parts) and ``b`` in
+    three; returns the leaves' gradients."""
+    W.grad = b.grad = None
+    h = (Tensor(x) @ W + b).tanh()
+    h = (h @ W + b).sigmoid() * 0.5 + b
+    loss = (h * h).sum() + h.exp().mean()
+    loss.backward(keep_grads=keep_grads)
+    return [W.grad.numpy().copy(), b.grad.numpy().copy()]
+
+
+def test_tensor_operations_mark_their_one_non_leaf_operand_as_the_link():
+    W, b = leaf(np.ones((3, 3))), leaf(np.zeros(3))
+    h = Tensor(np.ones((2, 3))) @ W  # a constant and a leaf: no link
+    g = (h + b).tanh() * 2.0  # (h, leaf b), then tanh of a result, then a result by a number
+    ops = g.tape.operation_list
+    assert [op.link for op in ops] == [-1, 0, 0, 0]
+    assert (h * h).tape.operation_list[-1].link == -1  # the same result twice: two operands to the buffer
+
+
+def test_leaf_gradients_through_links_equal_the_general_paths_bit_for_bit():
+    """Backward takes the links path (leaves' gradients into the buffer beside the gradient carried
+    on); keep_grads takes the general one: the same additions in the same order."""
+    rng = np.random.default_rng(3)
+    W, b = leaf(rng.standard_normal((4, 4))), leaf(rng.standard_normal(4))
+    x = rng.standard_normal((5, 4))
+    lean = _step(W, b, x, keep_grads=False)
+    general = _step(W, b, x, keep_grads=True)
+    for got, want in zip(lean, general):
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+
+    # and against central differences of the loss in W[1, 2] and b[3]
+    def loss_at(Wv: np.ndarray, bv: np.ndarray) -> float:
+        h = np.tanh(x @ Wv + bv)
+        h = 0.5 / (1 + np.exp(-(h @ Wv + bv))) + bv
+        return float((h * h).sum() + np.exp(h).mean())
+
+    eps = 1e-6
+    for k, at in ((0, (1, 2)), (1, (3,))):
+        up = [W.numpy().copy(), b.numpy().copy()]
+        down = [W.numpy().copy(), b.numpy().copy()]
+        up[k][at] += eps
+        down[k][at] -= eps
+        numeric = (loss_at(*up) - loss_at(*down)) / (2 * eps)
+        assert lean[k][at] == pytest.approx(numeric, rel=1e-6, abs=1e-8)
