@@ -67,13 +67,21 @@ _UNSHOWN_DTYPES = (np.dtype(np.int64), np.dtype(np.bool_))
 
 
 def suffix(tensor: Any) -> str:
-    """What ``repr`` of a Tensor shows after its values, as PyTorch: the dtype unless it is the
-    default float dtype (or its complex), int64 or bool (``dtype=mytorch.float64``, MyTorch's name for it), then
+    """What ``repr`` of a Tensor shows after its values, as PyTorch: an empty tensor's shape
+    unless it is 1-D (``size=(0, 3)``); the dtype unless it is the default float dtype, its
+    complex counterpart, int64 or bool (an empty tensor's unless it is the default float dtype:
+    no value shows it), as ``dtype=mytorch.float64``, MyTorch's name for it; then
     ``grad_fn=<MulBackward0>`` for a result recorded in a graph or ``requires_grad=True`` for a
     leaf that requires grad."""
     parts = []
     dtype, default = tensor.dtype, get_default_dtype()
-    if dtype != default and dtype not in _UNSHOWN_DTYPES and dtype != np.result_type(default, np.complex64):
+    if tensor.numel() == 0:
+        if tensor.ndim != 1:
+            parts.append(f"size={tuple(tensor.shape)}")
+        shown = dtype != default
+    else:
+        shown = dtype != default and dtype != np.result_type(default, np.complex64) and dtype not in _UNSHOWN_DTYPES
+    if shown:
         parts.append(f"dtype=mytorch.{dtype}")
     if tensor.requires_grad:
         node = None if tensor.is_leaf else tensor.grad_fn

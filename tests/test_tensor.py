@@ -425,3 +425,19 @@ def test_errors_pytorch_raises_as_runtime_error_are_runtime_errors_and_keep_thei
         with pytest.raises(RuntimeError) as caught:
             call()
         assert isinstance(caught.value, old)
+
+
+def test_repr_of_the_default_complex_dtype_and_of_empty_tensors_is_pytorchs():
+    """PyTorch leaves out the default float dtype's complex counterpart (it was shown), and shows an
+    empty tensor's shape unless it is 1-D, and its dtype unless it is the default float dtype."""
+    assert repr(mt.tensor([1 + 1j])) == "tensor([1.+1.j])"
+    assert repr(mt.zeros(0, 3)) == "tensor([], size=(0, 3))"
+    assert repr(mt.zeros(0, dtype=mt.int64)) == "tensor([], dtype=mytorch.int64)"
+    assert repr(mt.zeros(2, 0, dtype=mt.bool) * 1) == "tensor([], size=(2, 0), dtype=mytorch.int64)"
+    assert repr(mt.zeros(0, requires_grad=True)) == "tensor([], requires_grad=True)"
+    mt.set_default_dtype(mt.float64)
+    try:
+        assert repr(mt.tensor([1 + 1j])) == "tensor([1.+1.j])"
+        assert repr(mt.tensor([1 + 1j], dtype=mt.complex64)) == "tensor([1.+1.j], dtype=mytorch.complex64)"
+    finally:
+        mt.set_default_dtype(mt.float32)
