@@ -100,3 +100,13 @@ def test_errors():
         mt.nn.functional.gaussian_nll_loss(mt.ones(2), mt.ones(2), -mt.ones(2))
     with pytest.raises(ValueError, match="reduction"):
         mt.nn.MarginRankingLoss(reduction="avg")
+
+
+def test_soft_margin_loss_of_an_unsigned_target_does_not_wrap():
+    """-target was taken first: a uint8 target 1 became 255, a loss of 168.7 where log(1 + exp(-y x))
+    averages to 0.966 (PyTorch's value)."""
+    x = np.array([1.0, -2.5, 1.0], np.float32)
+    y = np.array([1, 1, 5], np.uint8)
+    expected = np.mean(np.log1p(np.exp(-y.astype(np.float64) * x)))
+    out = mt.nn.functional.soft_margin_loss(mt.tensor(x), mt.tensor(y))
+    assert out.dtype == np.float32 and out.item() == pytest.approx(expected, rel=1e-6)

@@ -72,7 +72,8 @@ def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0, reduction
 
 def soft_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """``log(1 + exp(-y x))`` (as ``softplus``, finite where the exponential overflows)."""
-    return _done("soft_margin_loss", softplus(-_t(target) * _t(input)), reduction)
+    # -(y x), not (-y) x: an unsigned target would wrap when negated (uint8 1 is 255)
+    return _done("soft_margin_loss", softplus(-(_t(target) * _t(input))), reduction)
 
 
 def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:  # noqa: A002
