@@ -620,3 +620,24 @@ def test_every_optimizer_step_takes_a_closure_and_returns_its_loss():
             loss = opt.step(closure)
         assert loss.item() == pytest.approx(float((before * before).sum()))
         assert not np.array_equal(w.detach().numpy(), before.numpy())
+
+
+def test_reduce_lr_on_plateau_reduces_a_group_added_later():
+    # a group added after the scheduler kept its rate for good (PyTorch reduces it too, floored
+    # at the one min_lr given); with a min_lr per group it is a RuntimeError, as PyTorch's
+    a, b = (mt.tensor(np.ones(1), requires_grad=True) for _ in range(2))
+    opt = SGD([a], lr=0.1)
+    plateau = schedules.ReduceLROnPlateau(opt, patience=0, min_lr=1e-3)
+    plateau.step(1.0)
+    opt.add_param_group({"params": [b], "lr": 0.05})
+    for _ in range(2):
+        plateau.step(1.0)  # no improvement: each step reduces, by 10
+    np.testing.assert_allclose([g["lr"] for g in opt.param_groups], [1e-3, 1e-3])  # 5e-4 floored
+    plateau.step(1.0)
+    np.testing.assert_allclose([g["lr"] for g in opt.param_groups], [1e-3, 1e-3])
+    opt = SGD([a], lr=0.1)
+    listed = schedules.ReduceLROnPlateau(opt, patience=0, min_lr=[0.0])
+    listed.step(1.0)
+    opt.add_param_group({"params": [b]})
+    with pytest.raises(RuntimeError, match="min_lr was given for 1"):
+        listed.step(1.0)

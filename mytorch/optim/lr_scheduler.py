@@ -271,6 +271,8 @@ class ReduceLROnPlateau(LRScheduler):
                 f"ReduceLROnPlateau: expected {groups} min_lrs (one per parameter group), got {len(min_lrs)}"
             )
         self.min_lrs = [check_number("ReduceLROnPlateau", "min_lr", m, allow_zero=True) for m in min_lrs]
+        # one number: also the floor of a group added later (None: a list, one per group, as given)
+        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else self.min_lrs[0]
         self.factor = check_number("ReduceLROnPlateau", "factor", factor, allow_zero=True)
         self.patience, self.cooldown = int(patience), int(cooldown)
         self.threshold = check_number("ReduceLROnPlateau", "threshold", threshold, allow_zero=True)
@@ -303,13 +305,29 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
-            for group, low in zip(self.optimizer.param_groups, self.min_lrs):
+            self._match_groups()
+            for group, low in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
                 old = float(group["lr"])
                 new = max(old * self.factor, low)
                 if old - new > self.eps:
                     group["lr"] = new
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._last_lr = _current(self.optimizer)
+
+    def _match_groups(self) -> None:
+        """One ``min_lr`` per parameter group, groups added by ``add_param_group`` since
+        included, as PyTorch's: reduced too, with the one ``min_lr`` given (they kept their rate
+        for good); a list given per group raises ``RuntimeError`` then, as PyTorch's."""
+        groups = len(self.optimizer.param_groups)
+        if groups == len(self.min_lrs):
+            return
+        default = getattr(self, "default_min_lr", None)  # (None too for a scheduler saved before it was kept)
+        if default is None:
+            raise RuntimeError(
+                f"ReduceLROnPlateau.step: the optimizer has {groups} parameter groups, min_lr was given for "
+                f"{len(self.min_lrs)} (add_param_group after the scheduler): set scheduler.min_lrs to one per group"
+            )
+        self.min_lrs = [default] * groups
 
 
 def _fraction(owner: str, name: str, value: float, low_open: bool = False) -> float:
