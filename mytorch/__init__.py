@@ -125,35 +125,39 @@ sys.modules["mytorch.tensor"].__class__ = _CallableModule
 tensor = sys.modules["mytorch.tensor"]  # noqa: F811 - not the factory that ``from mytorch.factories import *`` bound
 
 
-def _data_on_first_use() -> types.ModuleType:
-    """``mytorch.utils.data``, PyTorch's ``torch.utils.data``: a stand-in module registered under
-    that name (``mytorch.utils`` is the handout's file, not a package) that loads
-    ``mytorch/data.py`` when a name of it is first read, so ``import mytorch`` does not need it."""
-    data = types.ModuleType("mytorch.utils.data", "DataLoader, TensorDataset, ...: see mytorch.data.")
-    data.__file__ = __file__  # where it is made (code listing the modules' files reads it: nothing loads)
+def _on_first_use(public: str, home: str) -> types.ModuleType:
+    """PyTorch's ``torch.utils.<public>`` as ``mytorch.utils.<public>``: a stand-in module registered
+    under that name (``mytorch.utils`` is the handout's file, not a package) that loads
+    ``mytorch/<home>.py`` when a name of it is first read, so ``import mytorch`` does not need it."""
+    name = f"mytorch.utils.{public}"
+    stand_in = types.ModuleType(name, f"See mytorch.{home}.")
+    stand_in.__file__ = __file__  # where it is made (code listing the modules' files reads it: nothing loads)
 
-    def load(name: str) -> Any:
-        if name.startswith("__"):  # a probe (copy, pickle, inspect): no reason to load the file
-            raise AttributeError(f"module 'mytorch.utils.data' has no attribute {name!r}")
-        module = importlib.import_module("mytorch.data")
-        if not hasattr(module, name):
-            raise not_in_mytorch("mytorch.utils.data", name)
-        return getattr(module, name)
+    def load(attribute: str) -> Any:
+        if attribute.startswith("__"):  # a probe (copy, pickle, inspect): no reason to load the file
+            raise AttributeError(f"module {name!r} has no attribute {attribute!r}")
+        module = importlib.import_module(f"mytorch.{home}")
+        if not hasattr(module, attribute):
+            raise not_in_mytorch(name, attribute)
+        return getattr(module, attribute)
 
     def names() -> list[str]:
-        return list(importlib.import_module("mytorch.data").__all__)
+        return list(importlib.import_module(f"mytorch.{home}").__all__)
 
-    data.__getattr__, data.__dir__ = load, names  # type: ignore[method-assign]
-    return data
+    stand_in.__getattr__, stand_in.__dir__ = load, names  # type: ignore[method-assign]
+    sys.modules[name] = stand_in
+    setattr(sys.modules["mytorch.utils"], public, stand_in)
+    return stand_in
 
 
-sys.modules["mytorch.utils.data"] = sys.modules["mytorch.utils"].data = _data_on_first_use()  # type: ignore[attr-defined]
+_on_first_use("data", "data")  # DataLoader, TensorDataset, ...
+_on_first_use("checkpoint", "checkpoint")  # checkpoint, checkpoint_sequential
 
 for _name in _porting_module.OUT_FUNCTIONS:  # PyTorch's out= on the top-level functions (not the methods)
     if "out" not in inspect.signature(globals()[_name]).parameters:
         globals()[_name] = _porting_module.with_out(globals()[_name])
 
-_ON_FIRST_USE = ("autograd", "optim", "cuda", "backends", "linalg", "special", "func")
+_ON_FIRST_USE = ("autograd", "optim", "cuda", "backends", "linalg", "special", "func", "testing")
 
 
 _COMPAT = frozenset(
@@ -175,6 +179,8 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(f"mytorch.{name}")
     if name in _COMPAT:
         return getattr(importlib.import_module("mytorch.compat"), name)
+    if name == "vmap":  # (PyTorch's torch.vmap is torch.func.vmap)
+        return importlib.import_module("mytorch.func").vmap
     if name in _DECOMPOSITIONS:
         return getattr(importlib.import_module("mytorch.linalg_decompositions"), _DECOMPOSITIONS[name])
     raise not_in_mytorch("mytorch", name)

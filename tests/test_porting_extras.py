@@ -339,3 +339,35 @@ def test_small_top_level_names_of_modern_scripts():
     assert not mt.is_inference_mode_enabled()
     image = mt.ones(1, 2, 3, 3)
     assert image.contiguous(memory_format=mt.channels_last) is image
+
+
+def test_testing_assert_close_vmap_checkpoint_and_nn_utils_names():
+    from mytorch.utils.checkpoint import checkpoint, checkpoint_sequential
+
+    from mytorch.arguments import NotInMyTorchError
+
+    x = mt.tensor([1.0, 2.0])
+    mt.testing.assert_close(x, mt.tensor([1.0, 2.000001]))  # float32: rtol 1.3e-6, atol 1e-5
+    mt.testing.assert_close({"a": [x]}, {"a": [x.clone()]})
+    for other, fragment in [
+        (mt.tensor([1.0, 2.001]), "1 of 2 elements are not close"),
+        (mt.tensor([1.0, 2.0], dtype=mt.float64), "dtypes differ"),
+        (mt.tensor([1.0]), "shapes differ"),
+    ]:
+        with pytest.raises(AssertionError, match=fragment):
+            mt.testing.assert_close(x, other)
+    mt.testing.assert_close(mt.tensor([1, 2]), mt.tensor([1, 2]))
+    with pytest.raises(AssertionError):
+        mt.testing.assert_close(mt.tensor([1, 2]), mt.tensor([1, 3]))
+    assert mt.vmap(lambda row: row.sum())(mt.ones(3, 2)).tolist() == [2.0, 2.0, 2.0]
+    model = mt.nn.Sequential(mt.nn.Linear(2, 3), mt.nn.Tanh(), mt.nn.Linear(3, 1))
+    a = mt.tensor([[0.5, -1.0]], requires_grad=True)
+    checkpoint(model, a, use_reentrant=False).sum().backward()
+    through_checkpoint = a.grad.clone()
+    a.grad = None
+    model(a).sum().backward()
+    assert a.grad.tolist() == through_checkpoint.tolist()
+    assert checkpoint_sequential(model, 2, a).tolist() == model(a).tolist()
+    assert mt.utils.checkpoint.checkpoint is checkpoint
+    with pytest.raises(NotInMyTorchError, match="torch.nn.utils.weight_norm"):
+        mt.nn.utils.weight_norm  # noqa: B018

@@ -133,3 +133,10 @@ def vector_to_parameters(vec: Tensor, parameters: Tensor | Iterable[Tensor]) -> 
 from mytorch.nn import rnn_utils as rnn  # noqa: E402 - torch.nn.utils.rnn: pad_sequence, pack_padded_sequence, ...
 
 sys.modules[__name__ + ".rnn"] = rnn  # (``from mytorch.nn.utils.rnn import pad_sequence``)
+
+
+def __getattr__(name: str) -> Any:
+    """A name this module lacks (``weight_norm``, ``spectral_norm``, ...): MyTorch does not have PyTorch's."""
+    from mytorch.arguments import not_in_mytorch
+
+    raise not_in_mytorch("mytorch.nn.utils", name)
