@@ -343,7 +343,8 @@ CAPTURE: list[Any] = []
 """While ``mytorch.replay`` captures a Tensor-level step: its recorder. ``backward`` tells it
 of the tape it runs (``recorder.backward(tensor, tape, seed)``, before the leaves' gradients
 are delivered), and code that makes an array from a step input off the tape tells it how
-(``recorder.derived(array, make, *args)``: ``cross_entropy``'s one-hot targets). Empty
+(``recorder.derived(array, make, *args)``: ``cross_entropy``'s one-hot targets), and an
+in-place write off the tape tells it which tensor it wrote (``recorder.wrote(tensor)``). Empty
 otherwise: the cost is one test of an empty list. Steps captured at once in several threads
 have a recorder each: ``capturing()`` is this thread's."""
 
@@ -355,6 +356,14 @@ def capturing() -> Any:
         if recorder.thread == me:
             return recorder
     return None
+
+
+def _written(t: Tensor) -> None:
+    """``t``'s values were changed in place outside the tape, while a step is captured: its
+    recorder is told (a replay would not repeat the write: ``Recorder.wrote``)."""
+    recorder = capturing()
+    if recorder is not None:
+        recorder.wrote(t)
 
 
 _new_tensor = object.__new__
@@ -1324,6 +1333,8 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
         ) from None
     finally:
         write_end(lifted)
+    if CAPTURE and not tracked:  # (a replay capturing a step)
+        _written(t)
     if tracked:
         new = old.view()
         if not new.flags.writeable:
@@ -1442,6 +1453,8 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
 def _write(t: Tensor, write: Callable[[], Any], what: str, array: Any = None) -> None:
     """Run ``write``, an untracked in-place write into ``t._data``, guarded unless no graph holds the memory."""
     target = t._data
+    if CAPTURE:  # (a replay capturing a step)
+        _written(t)
     if not is_held(target):
         try:  # no graph holds the memory: a plain write (a parameter update under no_grad)
             write()
@@ -1836,6 +1849,8 @@ class Tensor:
         if not (self.requires_grad and _GradMode.enabled) and not is_held(data):
             try:  # not recorded, no graph holds the memory: a plain write (a .grad's zero_grad)
                 data.fill(0)
+                if CAPTURE:  # (a replay capturing a step)
+                    _written(self)
                 return self
             except ValueError:  # read-only: the guarded path says why
                 pass
@@ -1871,6 +1886,8 @@ class Tensor:
         casting = "same_kind"
         if self.dtype.kind in "iu" and all(np.asarray(b).dtype.kind in "iu" for b in bounds if b is not None):
             casting = "unsafe"  # (an int32 tensor bound of uint8: compared in int32, stored wrapped, as PyTorch does)
+        if CAPTURE:  # (a replay capturing a step)
+            _written(self)
         lifted = write_begin(self._data, "clamp_")
         try:
             np.clip(self._data, *bounds, out=self._data, casting=casting)

@@ -709,16 +709,48 @@ def _scheduled_later(model, opt):  # the rate changes at the 4th step only: the 
     opt.schedule.step()
 
 
+def _averaged(model, opt):  # an exponential moving average of the weights, kept beside the model
+    if not hasattr(opt, "average"):
+        opt.average = [Tensor(np.zeros(p.shape)) for p in model.parameters()]
+    with no_grad():
+        for a, p in zip(opt.average, model.parameters()):
+            a.mul_(0.9).add_(p * 0.1)
+
+
+def _averaged_through_data(model, opt):  # PyTorch's spelling: a new Tensor of the same memory
+    if not hasattr(opt, "average"):
+        opt.average = [Tensor(np.zeros(p.shape)) for p in model.parameters()]
+    for a, p in zip(opt.average, model.parameters()):
+        a.data.mul_(0.9)
+
+
+def _counted(model, opt):  # a metric accumulated in a Tensor
+    if not hasattr(opt, "seen"):
+        opt.seen = Tensor(np.zeros(()))
+    opt.seen += 4
+
+
 @pytest.mark.parametrize(
     "after",
-    [_max_norm, _halved_rate, _momentum_reset, _scheduled, _scheduled_later],
-    ids=["clamped", "lr", "velocity", "scheduler", "scheduler later"],
+    [
+        _max_norm,
+        _halved_rate,
+        _momentum_reset,
+        _scheduled,
+        _scheduled_later,
+        _averaged,
+        _averaged_through_data,
+        _counted,
+    ],
+    ids=["clamped", "lr", "velocity", "scheduler", "scheduler later", "average", "average .data", "metric"],
 )
 def test_a_step_that_changes_weights_settings_or_state_around_its_update_is_refused(after):
     """Weights clamped after ``opt.step()`` (a max-norm constraint), a learning rate set or a
     scheduler stepped inside the step, the momentum reset there: none of it is on the tape, and the
     replay repeated the capture's last rate and skipped the rest, silently (other weights from the
-    first replay on; with a ``StepLR`` that changes the rate later, from then on)."""
+    first replay on; with a ``StepLR`` that changes the rate later, from then on). A moving average
+    of the weights or a metric kept in a Tensor and written in place in the step: the replay left
+    them as the capture did."""
     rng = np.random.default_rng(52)
 
     def stepping(model, opt):
@@ -735,13 +767,38 @@ def test_a_step_that_changes_weights_settings_or_state_around_its_update_is_refu
         return step
 
     model, opt, _ = build()
-    with pytest.raises(ReplayError, match=r"outside the update|sets its optimizer's 'lr'|calls \w+LR.step\(\)"):
+    with pytest.raises(
+        ReplayError, match=r"outside the update|sets its optimizer's 'lr'|calls \w+LR.step\(\)|writes in"
+    ):
         Replay(stepping(model, opt), optimizer=opt)(*batch(rng, 4, "ce"))
     built = [build() for _ in range(2)]
     dynamic = stepping(*built[0][:2])
     replay = Replay(stepping(*built[1][:2]), optimizer=built[1][1], fallback=True)
     _same_steps(dynamic, replay, built, rng, 4)
     assert replay.replays == 0
+    for name in ("average", "seen"):  # (what the step keeps beside the model: the same too)
+        kept_d, kept_r = (getattr(opt, name, []) for _, opt, _ in built)
+        for a, b in zip(*(kept if isinstance(kept, list) else [kept] for kept in (kept_d, kept_r))):
+            assert np.array_equal(a.numpy(), b.numpy())
+
+
+def test_an_input_normalised_in_place_in_the_step_is_refused():
+    """``x -= x.mean()`` under ``no_grad`` inside the step: a replay read the input as given
+    (other weights from the first replay on, silently)."""
+    model, opt, _ = build()
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step(x, y):
+        opt.zero_grad()
+        with no_grad():
+            x -= x.mean()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    with pytest.raises(ReplayError, match=r"writes in place, off the tape, into a tensor of shape \(4, 5\)"):
+        Replay(step, optimizer=opt)(*batch(np.random.default_rng(53), 4, "ce"))
 
 
 def test_gradients_zeroed_after_the_update_are_named_and_still_replayed_in_place():

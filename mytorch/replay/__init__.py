@@ -36,7 +36,9 @@ optimizer's ``step``, after it (not another optimizer's); the gradients handed t
 optimizer's step as backward left them (gradient clipping or scaling in the step is refused);
 no hook on an intermediate result; the parameters, the optimizer's state arrays and its settings
 unchanged but by the optimizer's step (weights clamped after the update, a learning rate set
-or a scheduler stepped inside the step are refused: a replay would not repeat them); for
+or a scheduler stepped inside the step are refused: a replay would not repeat them); for a
+Tensor-level step, no in-place write off the tape into memory that outlives the step (a
+moving average of the weights, a metric accumulated with ``+=``, an input changed in place); for
 ``hw_bonus.mlp.MLP`` (its ``check``), modules whose forward is MyTorch's own.
 
 **The limit.** A replay repeats the operations the capture recorded. A step whose recorded
@@ -376,6 +378,14 @@ class Replay:
             ops, loss_array, entries, held = tensor_step(recorder, self.optimizer, loss)
         except ReplayError as error:  # the step ran: its result goes with the refusal
             raise _RefusedError(error, result) from error
+        kept = recorder.kept_write(self.optimizer, result)
+        if kept is not None:
+            refusal = ReplayError(
+                f"replay: the step writes in place, off the tape, into a tensor of shape {kept.shape} that outlives "
+                "it (an average of the weights, a metric accumulated with +=, an input normalised in place), which a "
+                "replay would not: do it between calls of the replayed step, or run this step dynamically"
+            )
+            raise _RefusedError(refusal, result)
         if outputs is not None:
             outputs = tuple(out._data if isinstance(out, Tensor) else out for out in outputs)
         return result, ops, loss_array, outputs, (recorder, entries, held)
@@ -696,7 +706,11 @@ def _stepping(optimizer: Any, recorder: Recorder) -> Iterator[None]:
 
     def stepping(*args: Any, **kwargs: Any) -> Any:
         recorder.stepping(optimizer)
-        return step(*args, **kwargs)
+        recorder.updating = True  # (its writes are the update's, which the program makes)
+        try:
+            return step(*args, **kwargs)
+        finally:
+            recorder.updating = False
 
     with _instead(optimizer, "step", stepping):
         yield

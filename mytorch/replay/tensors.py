@@ -16,6 +16,7 @@ parameters after the captured step. A replay writes into those arrays and hands 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -56,6 +57,8 @@ class Recorder:
         self.updated: list[str] = []  # state the step's modules changed off the tape
         self.second_order = False  # the step ran a backward with create_graph=True
         self.steps: list[int] = []
+        self.writes: list[weakref.ref[np.ndarray]] = []  # the memory written in place off the tape, outside the update
+        self.updating = False  # inside the replayed optimizer's step
 
     def __enter__(self) -> Recorder:
         CAPTURE.append(self)
@@ -102,6 +105,27 @@ class Recorder:
             ):
                 continue
             self.changed.append((i, p))
+
+    def wrote(self, tensor: Tensor) -> None:
+        """``tensor`` was written in place outside the tape (told by ``mytorch.tensor``)."""
+        if threading.get_ident() == self.thread and not self.updating:
+            self.writes.append(weakref.ref(_root(tensor._data)))
+
+    def kept_write(self, optimizer: Any, result: Any) -> np.ndarray | None:
+        """Memory the step wrote in place off the tape that outlives it (an average of the
+        weights, a metric accumulated with ``+=``, a step input), which a replay would not write
+        (``t.data.mul_(...)`` included: the memory, not the Tensor): None if all of it is gone
+        with the step, or is a parameter's gradient (``zero_grad`` keeping them) or a result of
+        the step."""
+        spared = {id(_root(p._grad._data)) for p in optimizer.params if p._grad is not None}
+        spared.update(
+            id(_root(r._data)) for r in (result if isinstance(result, tuple) else (result,)) if isinstance(r, Tensor)
+        )
+        for ref in self.writes:
+            memory = ref()
+            if memory is not None and id(memory) not in spared:
+                return memory
+        return None
 
     def clipping(self, name: str) -> None:
         """The step called ``nn.utils.<name>`` on its gradients."""
@@ -236,3 +260,10 @@ def tensor_step(
         copy.vjp = op.vjp
         recorded.append(copy)
     return recorded, loss._data, entries, held
+
+
+def _root(array: np.ndarray) -> np.ndarray:
+    """The array that owns ``array``'s memory (itself, or the base of its views)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
