@@ -1792,8 +1792,15 @@ class Tensor:
 
     def zero_grad(self) -> None:
         """Zero this leaf's gradient in place (optimizers holding it see the zeros)."""
-        if self._grad is not None:
-            self._grad.zero_()
+        grad = self._grad
+        if grad is not None:
+            if not _STORAGES and not grad.requires_grad:  # (``zero_``'s plain write: no graph holds any memory)
+                try:
+                    grad._data.fill(0)
+                    return
+                except ValueError:  # read-only: ``zero_`` says why
+                    pass
+            grad.zero_()
 
     def detach(self) -> Tensor:
         """The same values (shared, not copied: an in-place change of either is seen by the

@@ -343,3 +343,20 @@ def test_leaf_gradients_through_links_equal_the_general_paths_bit_for_bit():
         down[k][at] -= eps
         numeric = (loss_at(*up) - loss_at(*down)) / (2 * eps)
         assert lean[k][at] == pytest.approx(numeric, rel=1e-6, abs=1e-8)
+
+
+def test_zero_grad_writes_plainly_only_where_zero_would():
+    w = leaf([1.0, 2.0])
+    (w * w).sum().backward()
+    w.zero_grad()  # no graph alive: the plain write
+    assert np.array_equal(w.grad.numpy(), [0.0, 0.0])
+    frozen = np.array([3.0, 4.0])
+    frozen.setflags(write=False)
+    w.grad = Tensor(frozen)
+    with pytest.raises(RuntimeError, match="read-only"):  # zero_'s message, not NumPy's
+        w.zero_grad()
+    w.grad = Tensor(np.array([5.0, 6.0]))
+    y = w * w.grad  # a live graph saves the gradient's memory: zeroing it bumps its version
+    w.zero_grad()
+    with pytest.raises(RuntimeError, match="modified by an in-place"):
+        y.sum().backward()
