@@ -20,8 +20,11 @@ def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: Any = No
 
 
 def checkpoint_sequential(functions: Any, segments: int, input: Any, use_reentrant: Any = None, **_: Any) -> Any:  # noqa: A002
-    """The modules of ``functions`` (an ``nn.Sequential`` or a list) applied in turn to ``input``."""
-    modules: Sequence[Any] = list(functions.children()) if hasattr(functions, "children") else list(functions)
+    """The modules of ``functions`` (an ``nn.Sequential`` or a list) applied in turn to ``input``,
+    each as often as it is listed: ``model(input)``'s values. (A module listed twice,
+    ``nn.Sequential(block, block)``, is one child since 5f4ea71, as in PyTorch, whose
+    ``checkpoint_sequential`` reads the children and so runs it once.)"""
+    modules: Sequence[Any] = list(functions) if hasattr(functions, "__iter__") else list(functions.children())
     value = input
     for module in modules:
         value = module(value)

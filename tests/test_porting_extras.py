@@ -368,6 +368,9 @@ def test_testing_assert_close_vmap_checkpoint_and_nn_utils_names():
     model(a).sum().backward()
     assert a.grad.tolist() == through_checkpoint.tolist()
     assert checkpoint_sequential(model, 2, a).tolist() == model(a).tolist()
+    block = mt.nn.Linear(2, 2)
+    twice = mt.nn.Sequential(block, block)  # one child (as PyTorch's), run twice
+    assert checkpoint_sequential(twice, 1, a).tolist() == twice(a).tolist() == block(block(a)).tolist()
     assert mt.utils.checkpoint.checkpoint is checkpoint
     with pytest.raises(NotInMyTorchError, match="torch.nn.utils.weight_norm"):
         mt.nn.utils.weight_norm  # noqa: B018
