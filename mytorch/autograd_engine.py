@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -139,12 +140,41 @@ class _GradSwitch:
         return type(self)()
 
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """``func`` running in this mode at every call."""
+        """``func`` running in this mode at every call; a generator function, at every step of
+        its generators (between them, the caller's mode: the code consuming what it yields), as
+        PyTorch's."""
+        if inspect.isgeneratorfunction(func):
+            return self._over_generator(func)
 
         @functools.wraps(func)
         def in_mode(*args: Any, **kwargs: Any) -> Any:
             with self._fresh():
                 return func(*args, **kwargs)
+
+        return in_mode
+
+    def _over_generator(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def in_mode(*args: Any, **kwargs: Any) -> Any:
+            with self._fresh():
+                generator = func(*args, **kwargs)
+            sent: Any = None
+            thrown: BaseException | None = None
+            while True:
+                try:
+                    with self._fresh():
+                        value = generator.send(sent) if thrown is None else generator.throw(thrown)
+                except StopIteration as stop:
+                    return stop.value
+                sent, thrown = None, None
+                try:
+                    sent = yield value
+                except GeneratorExit:
+                    with self._fresh():
+                        generator.close()
+                    raise
+                except BaseException as error:  # thrown into this generator: on into func's
+                    thrown = error
 
         return in_mode
 

@@ -154,6 +154,48 @@ def test_no_grad_enable_grad_and_inference_mode_as_decorators_and_blocks():
         mt.no_grad(3)
 
 
+def test_a_decorated_generator_runs_each_step_in_the_mode():
+    """``@no_grad`` over a generator function (an evaluation loop yielding predictions): each
+    step of the generator runs without recording, the code consuming it in its own mode, as in
+    PyTorch (the generator's body ran with recording on: predictions that required grad).
+    Values sent in, exceptions thrown in, close and the return value pass through."""
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+
+    @mt.no_grad()
+    def predictions(n):
+        total = 0.0
+        for i in range(n):
+            got = yield x * i, mt.is_grad_enabled()
+            total += 0 if got is None else got
+        return total
+
+    modes = []
+    for prediction, mode in predictions(2):
+        modes.append((prediction.requires_grad, mode, mt.is_grad_enabled(), (x * 2).requires_grad))
+    assert modes == [(False, False, True, True)] * 2
+    steps = predictions(3)
+    next(steps)
+    assert steps.send(5.0)[0].requires_grad is False
+    with pytest.raises(StopIteration) as stop:
+        steps.send(7.0)
+        steps.send(1.0)
+    assert stop.value.value == 13.0 and mt.is_grad_enabled()
+
+    @mt.enable_grad
+    def recorded():
+        try:
+            yield x * 2
+        except KeyError:
+            yield mt.is_grad_enabled()
+
+    with mt.no_grad():
+        steps = recorded()
+        assert next(steps).requires_grad and not mt.is_grad_enabled()
+        assert steps.throw(KeyError("in")) is True
+        steps.close()
+        assert not mt.is_grad_enabled()
+
+
 # --------------------------------------------------------------------------- the NO_GRAD cache
 def test_the_pruned_kernel_cache_is_bounded(monkeypatch):
     monkeypatch.setattr(engine_module, "_MAX_PRUNED", 16)  # (the bound's logic, at 1/16 of 256's cost)
