@@ -1,0 +1,238 @@
+"""``torch.distributions`` (``mytorch.distributions``), the part a policy gradient or a VAE uses:
+``Categorical``, ``Bernoulli``, ``Normal`` and ``Uniform`` with ``sample``, ``log_prob``,
+``entropy``, ``mean``, ``stddev``, ``variance``; ``Normal.rsample`` (the reparameterised sample
+a gradient flows through), and ``kl_divergence`` of two Normals, two Categoricals or two Bernoullis.
+
+Every density is recorded from Tensor operations, so ``log_prob(action) * reward`` and
+``kl_divergence(q, p)`` have gradients in the parameters. Samples come from
+``mytorch.default_generator`` (seeded by ``manual_seed``), so they differ from PyTorch's for the
+same seed, as all of MyTorch's random numbers do; ``validate_args`` is accepted and not checked.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from mytorch.dtypes import get_default_dtype
+from mytorch.factories import default_generator
+from mytorch.nn import functional_tensor as TF
+from mytorch.tensor import Tensor, log
+from mytorch.tensor_math import logsumexp
+
+__all__ = ["Bernoulli", "Categorical", "Distribution", "Normal", "Uniform", "kl_divergence"]
+
+
+def _tensor(value: Any, dtype: Any = None) -> Tensor:
+    """``value`` as a Tensor: a number or an integer array in ``dtype`` (the default float dtype if None)."""
+    if isinstance(value, Tensor):
+        return value
+    array = np.asarray(value)
+    if array.dtype.kind in "iub" or array.ndim == 0:
+        array = array.astype(get_default_dtype() if dtype is None else dtype)
+    return Tensor(array)
+
+
+def _parameters(*values: Any) -> list[Tensor]:
+    """The parameters as Tensors, numbers taking the dtype of the first floating-point Tensor among
+    them (as PyTorch's broadcast_all: ``Normal(mu, 1.0)`` of a float64 ``mu`` is float64)."""
+    dtype = next((v.dtype for v in values if isinstance(v, Tensor) and v.dtype.kind == "f"), None)
+    return [_tensor(v, dtype) for v in values]
+
+
+def _shape(sample_shape: Any) -> tuple[int, ...]:
+    return (int(sample_shape),) if isinstance(sample_shape, (int, np.integer)) else tuple(sample_shape)
+
+
+class Distribution:
+    """What every distribution here has: ``batch_shape``, ``sample(sample_shape)`` (no gradient),
+    ``log_prob``, ``entropy``."""
+
+    batch_shape: tuple[int, ...] = ()
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
+        raise NotImplementedError
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The log density (or log probability) of ``value``, recorded."""
+        raise NotImplementedError
+
+    def entropy(self) -> Tensor:
+        """The entropy, recorded."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(batch_shape={self.batch_shape})"
+
+
+class Categorical(Distribution):
+    """Classes 0..K-1 with ``probs`` (normalised along the last axis) or ``logits`` (log-odds)."""
+
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("Categorical: give either probs or logits, not both")
+        if probs is not None:
+            p = _tensor(probs)
+            self.logits = log(p) - log(p.sum(-1, keepdim=True))
+        else:
+            raw = _tensor(logits)
+            self.logits = raw - logsumexp(raw, dim=-1, keepdim=True)
+        self.probs = self.logits.exp()
+        self.batch_shape = tuple(self.logits.shape[:-1])
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
+        p = self.probs._data.astype(np.float64)
+        cumulative = np.cumsum(p / p.sum(-1, keepdims=True), axis=-1)
+        u = default_generator.random((*_shape(sample_shape), *self.batch_shape, 1))
+        picks = (u >= cumulative).sum(-1)
+        return Tensor(np.minimum(picks, p.shape[-1] - 1).astype(np.int64))
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The log density (or log probability) of ``value``, recorded."""
+        index = np.asarray(value._data if isinstance(value, Tensor) else value).astype(np.int64)
+        logits = self.logits.expand(*np.broadcast_shapes(index.shape, self.batch_shape), self.logits.shape[-1])
+        return logits.gather(-1, Tensor(np.broadcast_to(index, logits.shape[:-1])[..., None])).squeeze(-1)
+
+    def entropy(self) -> Tensor:
+        """The entropy, recorded."""
+        return -(self.probs * self.logits).sum(-1)
+
+    @property
+    def mean(self) -> Tensor:
+        """Refused: a Categorical's classes are labels."""
+        raise NotImplementedError("Categorical has no mean (as in PyTorch: its classes are labels)")
+
+
+class Bernoulli(Distribution):
+    """0 or 1, 1 with probability ``probs`` (or ``sigmoid(logits)``)."""
+
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("Bernoulli: give either probs or logits, not both")
+        if probs is not None:
+            self.probs = _tensor(probs)
+            self.logits = log(self.probs) - log(1 - self.probs)
+        else:
+            self.logits = _tensor(logits)
+            self.probs = self.logits.sigmoid()
+        self.batch_shape = tuple(self.probs.shape)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
+        u = default_generator.random((*_shape(sample_shape), *self.batch_shape))
+        return Tensor((u < self.probs._data).astype(self.probs.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The log density (or log probability) of ``value``, recorded."""
+        target = _tensor(value).to(self.logits.dtype)
+        logits, target = self.logits.expand_as(target + self.logits), target.expand_as(target + self.logits)
+        return -TF.binary_cross_entropy_with_logits(logits, target, reduction="none")
+
+    def entropy(self) -> Tensor:
+        """The entropy, recorded."""
+        return TF.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+
+    @property
+    def mean(self) -> Tensor:
+        """The mean."""
+        return self.probs
+
+    @property
+    def variance(self) -> Tensor:
+        """The variance."""
+        return self.probs * (1 - self.probs)
+
+
+class Normal(Distribution):
+    """Gaussian with mean ``loc`` and standard deviation ``scale`` (broadcast together)."""
+
+    def __init__(self, loc: Any, scale: Any, validate_args: Any = None) -> None:
+        self.loc, self.scale = _parameters(loc, scale)
+        self.batch_shape = tuple(np.broadcast_shapes(self.loc.shape, self.scale.shape))
+
+    def _noise(self, sample_shape: Any) -> Tensor:
+        shape = (*_shape(sample_shape), *self.batch_shape)
+        return Tensor(default_generator.standard_normal(shape).astype(np.result_type(self.loc.dtype, self.scale.dtype)))
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """``loc + scale * eps``, eps standard normal: a gradient flows to ``loc`` and ``scale``."""
+        return self.loc + self.scale * self._noise(sample_shape)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
+        return self.rsample(sample_shape).detach()
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The log density (or log probability) of ``value``, recorded."""
+        x = _tensor(value)
+        return -((x - self.loc) ** 2) / (2 * self.scale**2) - log(self.scale) - math.log(math.sqrt(2 * math.pi))
+
+    def entropy(self) -> Tensor:
+        """The entropy, recorded."""
+        return (0.5 + 0.5 * math.log(2 * math.pi) + log(self.scale)).expand(*self.batch_shape)
+
+    @property
+    def mean(self) -> Tensor:
+        """The mean."""
+        return self.loc.expand(*self.batch_shape)
+
+    @property
+    def stddev(self) -> Tensor:
+        """The standard deviation."""
+        return self.scale.expand(*self.batch_shape)
+
+    @property
+    def variance(self) -> Tensor:
+        """The variance."""
+        return self.stddev**2
+
+
+class Uniform(Distribution):
+    """Uniform on ``[low, high)``."""
+
+    def __init__(self, low: Any, high: Any, validate_args: Any = None) -> None:
+        self.low, self.high = _parameters(low, high)
+        self.batch_shape = tuple(np.broadcast_shapes(self.low.shape, self.high.shape))
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """``low + (high - low) * u``, u uniform in [0, 1): a gradient flows to both ends."""
+        u = default_generator.random((*_shape(sample_shape), *self.batch_shape))
+        return self.low + (self.high - self.low) * Tensor(u.astype(self.low.dtype))
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
+        return self.rsample(sample_shape).detach()
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The log density (or log probability) of ``value``, recorded."""
+        x = _tensor(value)
+        inside = Tensor(((x._data >= self.low._data) & (x._data < self.high._data)).astype(x.dtype))
+        return log(inside) - log(self.high - self.low)
+
+    def entropy(self) -> Tensor:
+        """The entropy, recorded."""
+        return log(self.high - self.low)
+
+    @property
+    def mean(self) -> Tensor:
+        """The mean."""
+        return (self.low + self.high) / 2
+
+
+def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
+    """KL(p || q) for two Normals, two Categoricals or two Bernoullis (recorded)."""
+    if isinstance(p, Normal) and isinstance(q, Normal):
+        ratio = (p.scale / q.scale) ** 2
+        return 0.5 * (ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1 - log(ratio))
+    if isinstance(p, Categorical) and isinstance(q, Categorical):
+        return (p.probs * (p.logits - q.logits)).sum(-1)
+    if isinstance(p, Bernoulli) and isinstance(q, Bernoulli):
+        return p.probs * (log(p.probs) - log(q.probs)) + (1 - p.probs) * (log(1 - p.probs) - log(1 - q.probs))
+    raise NotImplementedError(
+        f"kl_divergence: MyTorch has it for two Normals, Categoricals or Bernoullis, not {type(p).__name__} "
+        f"and {type(q).__name__}"
+    )
