@@ -555,9 +555,9 @@ def cholesky(input: Any, upper: bool = False) -> Tensor:  # noqa: A002
 # --------------------------------------------------------------------------- scans and reductions
 def _cumulative(op: str, input: Any, dim: Any, better: Any) -> ValuesIndices:  # noqa: A002
     x = _t(input)
-    if x.ndim == 0:
-        return ValuesIndices(x * 1, Tensor(np.zeros((), np.int64)))
-    d = check_dim(op, builtins.int(dim), x.ndim)
+    d = check_dim(op, builtins.int(dim), max(x.ndim, 1))  # (0 or -1 for a 0-d x, as PyTorch)
+    if x.ndim == 0:  # itself, in its dtype (x * 1 made a bool int64)
+        return ValuesIndices(x.clone(), Tensor(np.zeros((), np.int64)))
     data = np.moveaxis(x._data, d, -1)
     running = better.accumulate(data, axis=-1)
     holds = (data == running) | np.isnan(data)  # the latest place holding the running value (or a NaN)

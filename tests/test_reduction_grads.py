@@ -271,3 +271,13 @@ def test_prod_gradients_with_infinities_are_the_products_of_the_others():
             np.testing.assert_array_equal(h.numpy(), [second, second])
     x = mt.tensor([inf, 0.0, 0.0], dtype=mt.float64, requires_grad=True)
     assert mt.grad(x.prod(), x)[0].tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("value", [0.0, -0.0, np.inf, 2.0])
+def test_prod_of_a_0_d_tensor_has_gradient_1(value):
+    """x.prod(0) of a 0-d zero raised AxisError in backward (the products of the others moved an
+    axis the array does not have), and x.prod() of a 0-d inf gave NaN (inf / inf)."""
+    for dim in (0, -1, None):
+        x = mt.tensor(np.array(value, np.float32), requires_grad=True)
+        (x.prod() if dim is None else x.prod(dim)).backward()
+        assert x.grad.item() == 1.0

@@ -270,3 +270,13 @@ def test_diff_refuses_a_negative_order():
     with pytest.raises(RuntimeError, match="non-negative"):
         mt.diff(mt.tensor([1.0, 2.0, 4.0]), -1)
     assert mt.diff(mt.tensor([1.0, 2.0, 4.0]), 0).tolist() == [1.0, 2.0, 4.0]
+
+
+def test_cummax_and_cummin_of_a_0_d_tensor_keep_its_dtype_and_check_dim():
+    """A 0-d bool came back int64 (x * 1), and any dim was taken (PyTorch: 0 or -1)."""
+    for name in ("cummax", "cummin"):
+        values, indices = getattr(mt.tensor(True), name)(0)
+        assert values.dtype == np.bool_ and values.item() is True and indices.item() == 0
+        assert getattr(mt.tensor(5, dtype=mt.int32), name)(-1).values.dtype == np.int32
+        with pytest.raises(IndexError):
+            getattr(mt.tensor(2.0), name)(2)

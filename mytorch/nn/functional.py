@@ -2267,6 +2267,8 @@ def _others_product(x: Array, axis: int | None) -> Array:
     the running products from both ends (``_exclusive_products``: [-inf, 3, 0] gives [0, nan, -inf]),
     except that the whole product with more than one zero has the gradient 0. On Tensors with zeros
     (a recorded backward: the division by x would not be the derivative) it is ``_others_multiplied``."""
+    if not np.ndim(x):  # a 0-d x is its own product: no others, derivative 1 (also at 0 and inf)
+        return np.ones((), np.asarray(x).dtype)
     zero = np.asarray(x) == 0
     if not zero.any():
         with np.errstate(invalid="ignore"):  # inf / inf is NaN, as in PyTorch
