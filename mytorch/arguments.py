@@ -83,3 +83,20 @@ def not_in_mytorch(module: str, name: str) -> AttributeError:
         f"module {module!r} has no attribute {name!r}: MyTorch does not have PyTorch's {pytorch}.{name} "
         "(docs/tensor.md lists what a ported script can use)"
     )
+
+
+def ragged(data: Any) -> str | None:
+    """Where the nested lists ``data`` stop being rectangular, as PyTorch says it ("expected a
+    sequence of length 2 at dim 1 (got 1)"); None if they are rectangular."""
+    level, depth = [data], 0
+    while True:
+        sequences = [isinstance(item, (list, tuple)) for item in level]
+        if not any(sequences):
+            return None
+        if not all(sequences):
+            return f"numbers and lists mixed at nesting level {depth}"
+        lengths = [len(item) for item in level]
+        if len(set(lengths)) > 1:
+            other = next(n for n in lengths if n != lengths[0])
+            return f"expected a sequence of length {lengths[0]} at dim {depth} (got {other})"
+        level, depth = [child for item in level for child in item], depth + 1

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import GradDtypeError, size_arg
+from mytorch.arguments import GradDtypeError, ragged, size_arg
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.tensor import Tensor, _check_fits, _stored
 
@@ -292,7 +292,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         try:
             array = np.array(data)
         except ValueError:  # (NumPy's "inhomogeneous shape", not naming the call)
-            where = _ragged(data)
+            where = ragged(data)
             if where is None:
                 raise
             raise ValueError(f"tensor: {where}; nested lists must be rectangular") from None
@@ -306,23 +306,6 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         with np.errstate(over="ignore"):  # (7e4 into float16 is inf, as in PyTorch)
             array = array.astype(target, copy=False)
     return _leaf("tensor", array, requires_grad)
-
-
-def _ragged(data: Any) -> str | None:
-    """Where the nested lists ``data`` stop being rectangular, as PyTorch says it ("expected a
-    sequence of length 2 at dim 1 (got 1)"); None if they are rectangular."""
-    level, depth = [data], 0
-    while True:
-        sequences = [isinstance(item, (list, tuple)) for item in level]
-        if not any(sequences):
-            return None
-        if not all(sequences):
-            return f"numbers and lists mixed at nesting level {depth}"
-        lengths = [len(item) for item in level]
-        if len(set(lengths)) > 1:
-            other = next(n for n in lengths if n != lengths[0])
-            return f"expected a sequence of length {lengths[0]} at dim {depth} (got {other})"
-        level, depth = [child for item in level for child in item], depth + 1
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mytorch import arguments as _arguments
+from mytorch.arguments import ragged
 from mytorch.autograd_engine import (
     _PRUNED,
     _RECORDING_OFF,
@@ -482,8 +483,11 @@ def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
     takes the tensor's dtype (float32 * np.float64(2.0) stays float32)."""
     kind = type(value)
     if kind is np.ndarray:
-        if like is not None and value.dtype != like.dtype and _demoted(value, like):
-            return value.astype(like.dtype)
+        if like is not None and value.dtype != like.dtype:
+            if value.dtype.kind not in "biufc":  # (objects made an object tensor; strings NumPy's ufunc error)
+                raise TypeError(f"Tensor: cannot use an array of dtype {value.dtype} as an operand (it is not numeric)")
+            if _demoted(value, like):
+                return value.astype(like.dtype)
         return value
     if kind is not float and kind is not int and isinstance(value, np.generic) and value.dtype.kind in "biuf":
         value = value.item()
@@ -1614,7 +1618,15 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = _own_array(data) if requires_grad else data._data
-        array = data if type(data) is np.ndarray else np.asarray(data)
+        if type(data) is np.ndarray:
+            array = data
+        else:
+            try:
+                array = np.asarray(data)
+            except ValueError:  # (NumPy's "inhomogeneous shape", for ragged lists)
+                raise ValueError(
+                    f"Tensor: {ragged(data) or 'cannot read the data'}; nested lists must be rectangular"
+                ) from None
         if array.dtype.kind not in "biufc":
             raise TypeError(f"Tensor: cannot hold a {type(data).__name__} of dtype {array.dtype} (it is not numeric)")
         if requires_grad and array.dtype.kind not in "fc":  # booleans and integers

@@ -1242,6 +1242,8 @@ def test_ragged_lists_name_the_dimension_not_numpys_inhomogeneous_shape(data, me
     # inhomogeneous shape after 1 dimensions" named neither tensor() nor where; PyTorch's words
     with pytest.raises(ValueError, match=re.escape(f"tensor: {message}; nested lists must be rectangular")):
         mt.tensor(data)
+    with pytest.raises(ValueError, match=re.escape(f"Tensor: {message}; nested lists must be rectangular")):
+        mt.Tensor(data)
     assert mt.tensor([[1, 2], (3, 4)]).shape == (2, 2)
 
 
@@ -1270,3 +1272,20 @@ def test_real_and_imag_parts_are_recorded_with_pytorchs_gradient_convention():
     t = torch.tensor(z0, requires_grad=True)
     ((t.real**2).sum() + (t.imag * 3).sum() + (t.real * t.imag).sum()).backward()
     np.testing.assert_allclose(z.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize(
+    "operand",
+    [np.array([1.0, 2.0], dtype=object), np.array(["a", "b"]), np.array(["2020-01-01"] * 2, dtype="M8[D]")],
+    ids=["objects", "strings", "dates"],
+)
+def test_an_array_operand_that_is_not_numbers_is_refused(operand):
+    # an object array made an object Tensor (tensor + np.array([1, 2], dtype=object)), strings
+    # NumPy's "ufunc 'add' did not contain a loop with signature matching types"
+    a = mt.tensor([1.0, 2.0], requires_grad=True)
+    for combine in (lambda: a + operand, lambda: operand + a, lambda: a * operand):
+        with pytest.raises(
+            TypeError, match=re.escape(f"Tensor: cannot use an array of dtype {operand.dtype} as an operand")
+        ):
+            combine()
+    assert (a + np.array([1, 2])).tolist() == [2.0, 4.0]  # numbers of another dtype still combine
