@@ -60,12 +60,25 @@ def _matrix_diagonal(op: str, input: Any, offset: int) -> Tensor:  # noqa: A002
 
 
 def diagonal(input: Any, offset: int = 0) -> Tensor:  # noqa: A002
-    """The diagonal of a matrix (``offset`` > 0 above the main one), as a vector; kernel ``index``.
+    """The diagonal of a matrix (``offset`` > 0 above the main one), as a vector. A view, as
+    PyTorch's, when the matrix's memory is in row order (a strided slice of its ``reshape(-1)``):
+    ``K.diagonal().add_(1e-6)`` changes K. Otherwise a copy (kernel ``index``) that is read-only,
+    so that such a write raises instead of missing the matrix.
 
     Raises:
         ValueError: the input is not 2-D.
     """
-    return _matrix_diagonal("diagonal", input, offset)
+    t = _tensor(input)
+    if t.ndim == 2 and t.numel() and t._data.flags.c_contiguous:
+        n, m = t.shape
+        start, count = (offset, min(n, m - offset)) if offset >= 0 else (-offset * m, min(n + offset, m))
+        flat = t.reshape(-1)
+        if count <= 0:
+            return flat[0:0]
+        return flat[start : start + (count - 1) * (m + 1) + 1 : m + 1]
+    copy = _matrix_diagonal("diagonal", input, offset)
+    copy._data.flags.writeable = False
+    return copy
 
 
 def diag(input: Any, diagonal: int = 0) -> Tensor:  # noqa: A002

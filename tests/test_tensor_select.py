@@ -118,3 +118,31 @@ def test_against_pytorch():
             assert got.numpy().dtype == want.numpy().dtype and np.array_equal(got.numpy(), want.numpy())
     e = mt.empty_like(mt.tensor(A, dtype=mt.float32))
     assert e.shape == (3, 3) and e.dtype == np.float32 and not e.requires_grad
+
+
+@pytest.mark.parametrize("offset", [-2, -1, 0, 1, 3])
+def test_diagonal_is_a_view_a_write_reaches_the_matrix(offset):
+    """It was a copy: K.diagonal().add_(eps) left K unchanged, silently (PyTorch's is a view)."""
+    base = np.arange(15.0).reshape(3, 5)
+    k = mt.tensor(base.copy())
+    with mt.no_grad():
+        k.diagonal(offset).add_(100.0)
+    expected = base.copy()
+    rows, cols = np.nonzero(np.eye(3, 5, k=offset, dtype=bool))
+    expected[rows, cols] += 100.0
+    np.testing.assert_array_equal(k.numpy(), expected)
+    x = mt.tensor(base.copy(), requires_grad=True)  # the gradient: the upstream on the diagonal
+    d = (x * 1).diagonal(offset)
+    upstream = np.arange(1.0, d.shape[0] + 1)
+    d.backward(mt.tensor(upstream))
+    grad = np.zeros((3, 5))
+    grad[rows, cols] = upstream
+    np.testing.assert_array_equal(x.grad.numpy(), grad)
+
+
+def test_diagonal_of_a_transposed_matrix_is_a_read_only_copy():
+    """Not in row order: a copy, which refuses a write instead of missing the matrix."""
+    k = mt.tensor(np.arange(6.0).reshape(2, 3)).T
+    assert k.diagonal().tolist() == [0.0, 4.0]
+    with pytest.raises(RuntimeError, match="read-only"):
+        k.diagonal().add_(1.0)
