@@ -63,7 +63,7 @@ def test_layer_norm_module_parameters_and_state_dict():
     np.testing.assert_array_equal(layer.bias.numpy(), 0.0)
     assert sorted(layer.state_dict()) == ["bias", "weight"]
     assert nn.LayerNorm(5, bias=False).bias is None
-    assert repr(layer) == "LayerNorm((5,), eps=1e-05, elementwise_affine=True)"
+    assert repr(layer) == "LayerNorm((5,), eps=1e-05, elementwise_affine=True, bias=True)"
 
 
 def test_layer_norm_bad_input_names_the_shapes():
@@ -317,3 +317,24 @@ def test_instance_norm_of_one_spatial_element_is_refused(shape):
         (nn.InstanceNorm1d(3) if len(shape) < 4 else nn.InstanceNorm2d(3))(x)
     two = F.instance_norm(mt.tensor(np.arange(6.0).reshape(1, 3, 2)), eps=0.0)  # two elements: +-1
     np.testing.assert_allclose(two.numpy().ravel(), [-1, 1] * 3, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda nn: nn.BatchNorm1d(3, bias=False), lambda nn: nn.InstanceNorm1d(3, affine=True, bias=False),
+             lambda nn: nn.GroupNorm(1, 3, bias=False), lambda nn: nn.LayerNorm(4, bias=False)],
+)  # fmt: skip
+def test_bias_false_keeps_the_weight_only_as_pytorch_2_13(make):
+    layer = make(mt.nn)
+    assert layer.bias is None and layer.weight is not None and "bias=False" in repr(layer)
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+    x = mt.tensor(np.random.default_rng(0).standard_normal((2, 3, 4)))
+    with mt.no_grad():
+        layer.weight.fill_(2.0)
+    y = layer(x)
+    torch = pytest.importorskip("torch")
+    theirs = make(torch.nn).double()
+    with torch.no_grad():
+        theirs.weight.fill_(2.0)
+    assert repr(layer) == repr(theirs) and list(layer.state_dict()) == list(theirs.state_dict())
+    expected = theirs(torch.tensor(x.numpy())).detach().numpy()
+    np.testing.assert_allclose(y.detach().numpy(), expected, rtol=1e-5, atol=1e-6)

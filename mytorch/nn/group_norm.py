@@ -10,6 +10,7 @@ import numpy as np
 
 from mytorch.dtypes import get_default_dtype
 from mytorch.nn.module import Module
+from mytorch.nn.normalization import channel_affine
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor, sqrt
 
@@ -78,26 +79,24 @@ class GroupNorm(Module):
         affine: bool = True,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels {num_channels} must be divisible by num_groups {num_groups}")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, float(eps), bool(affine)
         dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
-        if self.affine:
-            self.weight = Parameter(np.ones(num_channels, dtype=dtype))
-            self.bias = Parameter(np.zeros(num_channels, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        channel_affine(self, dtype, bias, num_channels)
 
     def forward(self, x: Tensor) -> Tensor:
         """``F.group_norm(x, num_groups, weight, bias, eps)``."""
         return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        """``num_groups, num_channels, eps=..., affine=...``, shown in ``repr``."""
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        """``num_groups, num_channels, eps=..., affine=..., bias=...``, shown in ``repr``."""
+        shape = f"{self.num_groups}, {self.num_channels}"
+        return f"{shape}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
 
 
 class RMSNorm(Module):

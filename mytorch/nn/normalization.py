@@ -149,17 +149,23 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         """``normalized_shape, eps=..., elementwise_affine=...``, shown in ``repr``."""
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self.bias is not None}"
+        )
 
 
-def _channel_affine(module: Any, dtype: np.dtype) -> None:
-    """``module.weight`` (ones) and ``module.bias`` (zeros) of shape (num_features,) when
-    ``module.affine``, else both registered as None."""
+def channel_affine(module: Any, dtype: np.dtype, bias: bool = True, size: int | None = None) -> None:
+    """``module.weight`` (ones) and ``module.bias`` (zeros; None unless ``bias``, PyTorch's keyword)
+    of shape (``size``, by default num_features) when ``module.affine``, else both registered as None."""
+    size = module.num_features if size is None else size
     if module.affine:
-        module.weight = Parameter(np.ones(module.num_features, dtype=dtype))
-        module.bias = Parameter(np.zeros(module.num_features, dtype=dtype))
+        module.weight = Parameter(np.ones(size, dtype=dtype))
     else:
         module.register_parameter("weight", None)
+    if module.affine and bias:
+        module.bias = Parameter(np.zeros(size, dtype=dtype))
+    else:
         module.register_parameter("bias", None)
 
 
@@ -262,6 +268,8 @@ class BatchNorm1d(Module):
         track_running_stats: bool = True,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features <= 0:
@@ -272,7 +280,7 @@ class BatchNorm1d(Module):
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
         dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
-        _channel_affine(self, dtype)
+        channel_affine(self, dtype, bias)
         if self.track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=dtype)))
             self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype=dtype)))
@@ -325,10 +333,10 @@ class BatchNorm1d(Module):
         return f"(N, {c}) or (N, {c}, L)"
 
     def extra_repr(self) -> str:
-        """``num_features, eps=..., momentum=..., affine=..., track_running_stats=...``."""
+        """``num_features, eps=..., momentum=..., affine=..., bias=..., track_running_stats=...``."""
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"track_running_stats={self.track_running_stats}"
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
         )
 
 
@@ -389,13 +397,15 @@ class _InstanceNorm(Module):
         track_running_stats: bool = False,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         if track_running_stats:
             raise NotImplementedError(f"{type(self).__name__}: track_running_stats=True is not supported by MyTorch")
         self.num_features, self.eps, self.affine = int(num_features), float(eps), bool(affine)
         dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
-        _channel_affine(self, dtype)
+        channel_affine(self, dtype, bias)
 
     def forward(self, x: Tensor) -> Tensor:
         """``F.instance_norm``; an unbatched (C, *spatial) input too."""
@@ -406,7 +416,10 @@ class _InstanceNorm(Module):
 
     def extra_repr(self) -> str:
         """``num_features, eps=..., affine=...``."""
-        return f"{self.num_features}, eps={self.eps}, momentum=0.1, affine={self.affine}, track_running_stats=False"
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum=0.1, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats=False"
+        )
 
 
 InstanceNorm1d = type("InstanceNorm1d", (_InstanceNorm,), {"__doc__": "PyTorch's ``nn.InstanceNorm1d``.", "nd": 1})
