@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.factories import as_tensor, default_generator, tensor
+from mytorch.factories import _generator, as_tensor, default_generator, tensor
 from mytorch.samplers import *  # noqa: F403 - RandomSampler, BatchSampler, ...
 from mytorch.samplers import __all__ as _samplers_all
 from mytorch.tensor import Tensor
@@ -125,7 +125,7 @@ def random_split(
         raise ValueError(f"random_split: lengths must be counts or fractions adding up to 1, got {list(lengths)}")
     if sum(lengths) != n:
         raise ValueError(f"random_split: the lengths {list(lengths)} add up to {sum(lengths)}, not the data set's {n}")
-    order = generator.permutation(n).tolist()
+    order = _generator(generator, "random_split").permutation(n).tolist()
     ends = np.cumsum([int(k) for k in lengths]).tolist()
     return [Subset(dataset, order[end - int(k) : end]) for k, end in zip(lengths, ends)]
 
@@ -299,7 +299,7 @@ class DataLoader:
         self.num_workers = num_workers
         self.collate_fn = default_collate if collate_fn is None else collate_fn
         self.drop_last = bool(drop_last)
-        self.generator = generator
+        self.generator = generator if generator is None else _generator(generator, "DataLoader")
         self.pin_memory, self.timeout, self.worker_init_fn = pin_memory, timeout, worker_init_fn
 
     def _order(self) -> Iterable[int]:
@@ -308,7 +308,7 @@ class DataLoader:
             return self.sampler
         n = len(self.dataset)
         if self.shuffle:
-            return (default_generator if self.generator is None else self.generator).permutation(n)
+            return _generator(self.generator, "DataLoader").permutation(n)
         return range(n)
 
     def _batches(self) -> Iterable[Sequence[int]]:

@@ -132,8 +132,13 @@ class Generator(np.random.Generator):
         return "cpu"
 
     def manual_seed(self, seed: int) -> Generator:
-        """Reseed with ``seed`` (in place) and return this generator."""
+        """Reseed with ``seed`` (in place) and return this generator. As PyTorch, a seed must lie
+        in [-2**63, 2**64 - 1], and a negative one is taken as 0xffff_ffff_ffff_ffff + seed."""
         seed = int(seed)
+        if not -(2**63) <= seed < 2**64:  # (NumPy took 2**64 as another seed; PyTorch refuses it)
+            raise RuntimeError(f"manual_seed: the seed must lie in [-2**63, 2**64 - 1], got {seed}")
+        if seed < 0:  # (NumPy's "expected non-negative integer"; PyTorch maps it so)
+            seed += 0xFFFF_FFFF_FFFF_FFFF
         self.bit_generator.state = np.random.PCG64(seed).state
         self._initial_seed = seed
         return self
@@ -455,15 +460,24 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None, req
 
 
 # --------------------------------------------------------------------------- random
-def _generator(generator: np.random.Generator | None) -> np.random.Generator:
-    return default_generator if generator is None else generator
+def _generator(generator: np.random.Generator | None, op: str = "generator") -> np.random.Generator:
+    """``generator``, or ``default_generator`` for None; a seed or anything else is a TypeError
+    (it was "'int' object has no attribute 'permutation'" at the first draw)."""
+    if generator is None:
+        return default_generator
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(
+            f"{op}: generator must be a mytorch.Generator (or a numpy.random.Generator), got "
+            f"{type(generator).__name__}; mytorch.Generator().manual_seed(seed) makes one from a seed"
+        )
+    return generator
 
 
 def _random_floats(op: str, draw: str, size: tuple[Any, ...], generator: Any, dtype: Any) -> np.ndarray:
     dtype = _float_dtype(op, dtype)
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"{op}: dtype must be float32 or float64, got {dtype}")
-    return getattr(_generator(generator), draw)(size_arg(op, size), dtype=dtype)
+    return getattr(_generator(generator, op), draw)(size_arg(op, size), dtype=dtype)
 
 
 def rand(
@@ -519,7 +533,7 @@ def randint(
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     dtype = as_dtype(dtype, "randint") or np.dtype(np.int64)
-    values = _generator(generator).integers(low, high, size_arg("randint", (size,)))
+    values = _generator(generator, "randint").integers(low, high, size_arg("randint", (size,)))
     return Tensor(values.astype(dtype, copy=False))
 
 
@@ -541,4 +555,4 @@ def randperm(n: int, generator: np.random.Generator | None = None, dtype: Any = 
     """A random permutation of 0..n-1 (int64)."""
     _check_device("randperm", device)
     dtype = as_dtype(dtype, "randperm") or np.dtype(np.int64)
-    return Tensor(_generator(generator).permutation(int(n)).astype(dtype, copy=False))
+    return Tensor(_generator(generator, "randperm").permutation(int(n)).astype(dtype, copy=False))

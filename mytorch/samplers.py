@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.factories import default_generator
+from mytorch.factories import _generator
 
 __all__ = [
     "BatchSampler",
@@ -29,7 +29,7 @@ def _positive(owner: str, name: str, value: Any) -> int:
 
 
 def _rng(generator: np.random.Generator | None) -> np.random.Generator:
-    return default_generator if generator is None else generator
+    return _generator(generator, "sampler")
 
 
 class Sampler:

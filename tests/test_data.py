@@ -213,6 +213,33 @@ def test_bad_indices_numbers_and_weights_are_refused_not_rounded():
     assert sorted(WeightedRandomSampler([1.0, 0.0, 2.0], 2, replacement=False)) == [0, 2]
 
 
+def test_a_seed_where_a_generator_goes_is_refused_and_negative_seeds_map_as_pytorch():
+    # generator=3 was "'int' object has no attribute 'permutation'" at the first pass;
+    # manual_seed(-1) NumPy's "expected non-negative integer" (PyTorch maps it to 2**64 - 2);
+    # manual_seed(2**64) was taken as another seed (PyTorch refuses it)
+    data = TensorDataset(mt.tensor(X), mt.tensor(Y))
+    for make, op in [
+        (lambda: DataLoader(data, shuffle=True, generator=3), "DataLoader"),
+        (lambda: random_split(data, [5, 5], generator=3), "random_split"),
+        (lambda: list(RandomSampler(data, generator=3)), "sampler"),
+        (lambda: mt.randn(2, generator=3), "randn"),
+        (lambda: mt.randperm(4, generator=3), "randperm"),
+    ]:
+        with pytest.raises(TypeError, match=f"{op}: generator must be a mytorch.Generator .* got int"):
+            make()
+    assert [len(part) for part in random_split(data, [0.5, 0.5], generator=None)] == [5, 5]  # None: the default
+    assert (
+        mt.manual_seed(-1).initial_seed() == 2**64 - 2
+        and mt.Generator().manual_seed(-(2**63)).initial_seed() == 2**63 - 1
+    )
+    assert mt.manual_seed(-1).random() == mt.manual_seed(2**64 - 2).random()
+    with pytest.raises(
+        RuntimeError, match=r"manual_seed: the seed must lie in \[-2\*\*63, 2\*\*64 - 1\], got 18446744073709551616"
+    ):
+        mt.manual_seed(2**64)
+    mt.manual_seed(0)
+
+
 def test_a_training_loop_over_a_loader():
     mt.manual_seed(0)
     x = mt.randn(64, 3)
