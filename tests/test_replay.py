@@ -112,7 +112,11 @@ def test_the_returned_loss_is_a_new_array_each_step():
 
 
 # ---------------------------------------------------------------------------- guards
-def test_a_replaced_parameter_array_is_seen_and_the_step_captured_again():
+@pytest.mark.parametrize("pair", ["given to the optimizer", "left to MLP.step"])
+def test_a_replaced_parameter_array_is_seen_and_the_step_captured_again(pair):
+    """A layer's ``W`` replaced between steps: captured again, then replayed (``MLP.step`` handing
+    the optimizer the new pair inside the captured step is not a change of the weights outside the
+    update: such a step ran dynamically from then on)."""
     rng = np.random.default_rng(4)
     dynamic, replayed = make_mlp(False), make_mlp(True)
     x, y = batch(rng, 4, "cross_entropy")
@@ -122,11 +126,12 @@ def test_a_replaced_parameter_array_is_seen_and_the_step_captured_again():
     for mlp in (dynamic, replayed):
         layer = mlp.linear_layers[0]
         layer.W = layer.W * 0.5  # a new array: the captured program reads the old one
-        mlp.optimizer.params[0] = (layer.W, layer.dW)
-    for _ in range(2):
+        if pair == "given to the optimizer":
+            mlp.optimizer.params[0] = (layer.W, layer.dW)
+    for _ in range(3):
         assert np.array_equal(dynamic.train_step(x, y), replayed.train_step(x, y))
     assert_same_state(dynamic, replayed)
-    assert replayed._replayer.captures == 2
+    assert replayed._replayer.captures == 2 and replayed._replayer.replays == 4
 
 
 def test_a_new_learning_rate_is_seen():

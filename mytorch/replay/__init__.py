@@ -661,6 +661,8 @@ class _Effects:
             self.reason = f"replay: the step adds parameters or optimizer state {when}; a replay would not: {fix}"
             return
         for i, (a, b, value) in enumerate(zip(arrays, now[1], values)):
+            if a is not b and self.after is None:
+                continue  # a pair the step hands the optimizer anew (MLP.step: a layer's W replaced since)
             if a is not b or not np.array_equal(b, value, equal_nan=True):
                 what = f"parameter {i}" if i < n else f"an optimizer state array ({i - n})"
                 self.reason = (
