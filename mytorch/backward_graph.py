@@ -54,7 +54,7 @@ class _Nodes:
             node = self.tape.leaves.get(id(x))  # a leaf stands for itself
         if node is None:  # an intermediate result: a Tensor of the tape wrapping its very array
             node = self.made[id(x)] = Tensor(x, requires_grad=True)
-            node._tape = self.tape
+            node._data, node._tape = x, self.tape  # (the very array: the tape's key for it)
         return node
 
     def params(self, op: Operation) -> dict[str, Any]:

@@ -1620,6 +1620,12 @@ class Tensor:
             data = _own_array(data) if requires_grad else data._data
         if type(data) is np.ndarray:
             array = data
+            if requires_grad:  # a leaf's own array object, as ``_own_array`` gives: the tape keys
+                # gradients by array object, and ``data`` may be a recorded result's own
+                # (``Tensor(h.numpy(), requires_grad=True)``, whose gradient went to ``h``'s)
+                array = data.view()
+                if not array.flags.writeable:
+                    adopt_view(array)  # (a view of a locked array: unlocked with it)
         else:
             try:
                 array = np.asarray(data)

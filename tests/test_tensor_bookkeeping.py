@@ -360,3 +360,21 @@ def test_zero_grad_writes_plainly_only_where_zero_would():
     w.zero_grad()
     with pytest.raises(RuntimeError, match="modified by an in-place"):
         y.sum().backward()
+
+
+def test_a_leaf_made_on_a_recorded_results_array_has_its_own_gradient():
+    """``Tensor(h.numpy(), requires_grad=True)`` shared ``h``'s array object, the tape's key for
+    ``h``'s gradient: ``h``'s producer received the leaf's gradient and the leaf none, silently
+    (x.grad [1.52, 1.75, 1.26] for the sum of z * z + h below, where it is cos x)."""
+    values = np.array([0.3, 0.7, 1.1])
+    for make in (
+        lambda h: mt.Tensor(h.numpy(), requires_grad=True),
+        lambda h: mt.nn.Parameter(h.numpy()),
+    ):
+        x = mt.tensor(values, requires_grad=True)
+        h = x.sin()
+        z = make(h)
+        (z * z + h).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), np.cos(values), rtol=1e-15)
+        np.testing.assert_allclose(z.grad.numpy(), 2 * np.sin(values), rtol=1e-15)
+        assert np.shares_memory(z.numpy(), h.numpy())  # (a view: the memory is still shared)
