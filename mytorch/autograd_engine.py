@@ -546,7 +546,10 @@ def _seed(divergence: Any, op: Operation) -> np.ndarray:
             f"shape {out.shape} ({op.describe()})"
         ) from None
     if seed.dtype.kind in "fc" and not np.isfinite(seed).all():
-        raise ValueError(f"backward: the divergence holds NaN or inf ({op.describe()})")
+        beyond = given.dtype != seed.dtype and given.dtype.kind in "biuf" and np.isfinite(given).all()
+        # (finite float64 values beyond a float32 output's range became inf in the cast)
+        where = f", beyond the output's {seed.dtype} range" if beyond else ""
+        raise ValueError(f"backward: the divergence holds NaN or inf{where} ({op.describe()})")
     return seed
 
 

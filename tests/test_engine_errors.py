@@ -233,3 +233,17 @@ def test_inputs_or_gradients_not_given_as_a_list(engine: Autograd) -> None:
     assert not engine.operation_list
     engine.add_operation((x, c), x * 2, (None, NO_GRAD), F.mul_backward)  # tuples are taken, as before
     assert len(engine.operation_list) == 1
+
+
+@pytest.mark.parametrize("divergence", [1e300, np.full((2, 3), 1e300)], ids=["number", "array"])
+def test_a_finite_divergence_beyond_a_float32_output_says_so(divergence) -> None:
+    # the message said the divergence "holds NaN or inf" of a divergence of finite numbers
+    engine = Autograd()
+    x = np.ones((2, 3), np.float32)
+    out = np.tanh(x)
+    engine.add_operation([x], out, [NO_GRAD], F.tanh_backward)
+    with pytest.raises(ValueError, match=r"the divergence holds NaN or inf, beyond the output's float32 range"):
+        with np.errstate(over="ignore"):
+            engine.backward(divergence, output=out)
+    with pytest.raises(ValueError, match=r"the divergence holds NaN or inf \("):
+        engine.backward(np.nan, output=out)
