@@ -64,7 +64,9 @@ def test_sgd_over_flat_memory_equals_sgd_per_parameter_bit_for_bit(
         plain.step()
         for (p, _), (q, _) in zip(mlp.parameters(), copies):
             assert np.array_equal(p, q) and p.dtype == dtype
-        for u, v in zip(flat.state_dict().values(), plain.state_dict().values()):
+        states = flat.flat_state_dict(), plain.flat_state_dict()
+        assert len(states[0]) == len(states[1]) == 6  # an entry per array (W, b of three layers)
+        for u, v in zip(states[0].values(), states[1].values()):
             assert np.array_equal(u, v)
 
 
