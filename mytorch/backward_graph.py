@@ -28,6 +28,7 @@ import numpy as np
 
 from mytorch.arguments import ShapeRuntimeError
 from mytorch.autograd_engine import NO_GRAD, Operation, _GradMode, _kernel_name, set_grad_enabled
+from mytorch.dtypes import gradient_array
 from mytorch.nn.functional import CACHED_PARAMS, RECORDED_SLOPES, with_zero_slope
 from mytorch.saved import is_held
 from mytorch.tensor import CAPTURE, Tape, Tensor, capturing
@@ -249,10 +250,13 @@ def _seed(output: Tensor, given: Any, index: int, create_graph: bool, caller: st
             )
         return np.ones_like(output._data)
     seed: Tensor | np.ndarray
+    what = f"{caller}: {name}[{index}]" if caller == "grad" else f"{caller}: {name}"
     if isinstance(given, Tensor) and create_graph:  # (cast on the graph: its gradient has its own dtype)
+        if given.dtype != output.dtype:
+            gradient_array(given._data, output.dtype, what)  # (checked: not complex into real, nor beyond the range)
         seed = given if given.dtype == output.dtype else given.to(output.dtype)
     else:
-        seed = np.asarray(given._data if isinstance(given, Tensor) else given, dtype=output.dtype)
+        seed = gradient_array(given._data if isinstance(given, Tensor) else given, output.dtype, what)
     if seed.shape != output.shape:
         raise ValueError(f"{caller}: {name}[{index}] has shape {seed.shape}, output {index} {output.shape}")
     return seed

@@ -130,3 +130,14 @@ def check_castable(value: np.ndarray, dtype: np.dtype, what: str) -> None:
             bad = np.isfinite(value) & (np.abs(value.astype(np.float64)) > limit)
         if bad.any():
             raise ValueError(f"{what} holds {value[bad].flat[0].item()!r}, beyond {dtype}'s range (it would be inf)")
+
+
+def gradient_array(given: Any, dtype: np.dtype, what: str) -> np.ndarray:
+    """A gradient given to start ``backward`` (``gradient=``, ``grad_outputs``) as an array of the
+    output's ``dtype``: refused, naming ``what``, unless it holds numbers the cast keeps
+    (``check_castable``: not complex for a real output, not beyond the dtype's range)."""
+    array = np.asarray(given)
+    if array.dtype.kind not in "biufc":  # (NumPy's "could not convert string to float")
+        raise TypeError(f"{what} must hold numbers, got dtype {array.dtype}")
+    check_castable(array, dtype, what)
+    return array.astype(dtype, copy=False)

@@ -65,7 +65,7 @@ from mytorch.autograd_engine import (
     is_grad_enabled,
     trusted_operation,
 )
-from mytorch.dtypes import check_same_dtype, get_default_dtype
+from mytorch.dtypes import check_same_dtype, get_default_dtype, gradient_array
 from mytorch.nn import functional as F
 from mytorch.saved import _STORAGES, OUTPUT, VersionCheck, _root, adopt_view, is_held, release, write_begin, write_end
 
@@ -1803,7 +1803,9 @@ class Tensor:
                     f"has shape {self.shape}, so pass gradient= of that shape"
                 )
             return 1.0
-        seed = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
+        seed = gradient_array(
+            gradient._data if isinstance(gradient, Tensor) else gradient, self.dtype, "backward: gradient"
+        )
         if seed.shape != self.shape:
             raise ValueError(f"backward: gradient has shape {seed.shape}, the tensor {self.shape}")
         return seed

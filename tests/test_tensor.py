@@ -441,3 +441,27 @@ def test_repr_of_the_default_complex_dtype_and_of_empty_tensors_is_pytorchs():
         assert repr(mt.tensor([1 + 1j], dtype=mt.complex64)) == "tensor([1.+1.j], dtype=mytorch.complex64)"
     finally:
         mt.set_default_dtype(mt.float32)
+
+
+@pytest.mark.parametrize("create_graph", [False, True], ids=["plain", "create_graph"])
+def test_a_gradient_the_cast_would_change_is_refused_naming_it(create_graph):
+    # a complex gradient for a real output lost its imaginary part (a ComplexWarning), 1e300 for
+    # float32 became inf ("the divergence holds NaN or inf"), strings NumPy's conversion error
+    w = mt.ones(3, requires_grad=True)
+    cases = [
+        (
+            mt.tensor(np.ones(3) + 1j),
+            TypeError,
+            "backward: gradient holds complex numbers (complex128); float32 cannot",
+        ),
+        (mt.tensor(np.full(3, 1e300)), ValueError, "backward: gradient holds 1e+300, beyond float32's range"),
+        (np.array(["a", "b", "c"]), TypeError, "backward: gradient must hold numbers, got dtype <U1"),
+    ]
+    for gradient, error, message in cases:
+        with pytest.raises(error, match=re.escape(message)):
+            (w * 2).backward(gradient, create_graph=create_graph)
+    assert w.grad is None
+    with pytest.raises(TypeError, match=re.escape("grad: grad_outputs[0] holds complex numbers (complex128)")):
+        mt.autograd.grad(w * 2, w, grad_outputs=mt.tensor(np.ones(3) + 1j), create_graph=create_graph)
+    (w * 2).backward(mt.tensor([1, 2, 3]), create_graph=create_graph)  # integers are taken, cast
+    assert w.grad.tolist() == [2.0, 4.0, 6.0]
