@@ -317,7 +317,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor, sharing memory with an array (or a tensor) when no conversion is needed."""
     _check_device("as_tensor", device)
     dtype = as_dtype(dtype, "as_tensor")
-    if isinstance(data, Tensor) and dtype in (None, data.dtype):
+    if isinstance(data, Tensor) and (dtype is None or dtype == data.dtype):  # (a dtype == None is float64)
         return data
     if isinstance(data, np.ndarray):
         return Tensor(data if dtype is None else data.astype(dtype, copy=False))

@@ -1289,3 +1289,13 @@ def test_an_array_operand_that_is_not_numbers_is_refused(operand):
         ):
             combine()
     assert (a + np.array([1, 2])).tolist() == [2.0, 4.0]  # numbers of another dtype still combine
+
+
+@pytest.mark.parametrize("source", [np.uint8, np.int64, np.float32, np.float16])
+def test_as_tensor_of_a_tensor_converts_to_float64(source):
+    """NumPy's dtype('float64') == None is True, so ``dtype in (None, t.dtype)`` returned the tensor
+    unconverted for dtype=float64: as_tensor(uint8 tensor, dtype=float64) stayed uint8."""
+    t = mt.tensor(np.array([1, 2], source))
+    out = mt.as_tensor(t, dtype=mt.float64)
+    assert out.dtype == np.float64 and out.tolist() == [1.0, 2.0]
+    assert mt.as_tensor(t) is t and mt.as_tensor(t, dtype=t.dtype) is t
