@@ -42,6 +42,14 @@ def _parameters(*values: Any) -> list[Tensor]:
     return [_tensor(v, dtype) for v in values]
 
 
+def _clamped(probs: Tensor) -> Tensor:
+    """``probs`` kept within [eps, 1 - eps] of their dtype before a log, as PyTorch's
+    ``probs_to_logits``: a probability of 0 or 1 then has a finite logit (its log_prob and
+    entropy were NaN: log(0) beside 0, or -inf - -inf)."""
+    eps = float(np.finfo(probs.dtype).eps)
+    return probs.clamp(eps, 1 - eps)
+
+
 def _shape(sample_shape: Any) -> tuple[int, ...]:
     return (int(sample_shape),) if isinstance(sample_shape, (int, np.integer)) else tuple(sample_shape)
 
@@ -76,11 +84,12 @@ class Categorical(Distribution):
             raise ValueError("Categorical: give either probs or logits, not both")
         if probs is not None:
             p = _tensor(probs)
-            self.logits = log(p) - log(p.sum(-1, keepdim=True))
+            self.probs = p / p.sum(-1, keepdim=True)
+            self.logits = log(_clamped(self.probs))  # (a class of probability 0: log(eps), as PyTorch's)
         else:
             raw = _tensor(logits)
             self.logits = raw - logsumexp(raw, dim=-1, keepdim=True)
-        self.probs = self.logits.exp()
+            self.probs = self.logits.exp()
         self.batch_shape = tuple(self.logits.shape[:-1])
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
@@ -99,7 +108,9 @@ class Categorical(Distribution):
 
     def entropy(self) -> Tensor:
         """The entropy, recorded."""
-        return -(self.probs * self.logits).sum(-1)
+        # a logit of -inf (a masked class) counts as the dtype's lowest number: 0 * -inf was NaN
+        lowest = float(np.finfo(self.logits.dtype).min)
+        return -(self.probs * self.logits.clamp(min=lowest)).sum(-1)
 
     @property
     def mean(self) -> Tensor:
@@ -115,7 +126,8 @@ class Bernoulli(Distribution):
             raise ValueError("Bernoulli: give either probs or logits, not both")
         if probs is not None:
             self.probs = _tensor(probs)
-            self.logits = log(self.probs) - log(1 - self.probs)
+            kept = _clamped(self.probs)  # (a probability of 0 or 1: finite logits, as PyTorch's; they were NaN)
+            self.logits = log(kept) - (-kept).log1p()
         else:
             self.logits = _tensor(logits)
             self.probs = self.logits.sigmoid()

@@ -75,3 +75,28 @@ def test_values_and_gradients_match_pytorchs():
         results.append((total.item(), logits.grad.numpy()))
     assert results[1][0] == pytest.approx(results[0][0], rel=1e-12)
     np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-10, atol=1e-12)
+
+
+def test_a_probability_of_0_or_1_and_a_masked_logit_give_finite_values_as_pytorchs():
+    """PyTorch keeps probabilities within [eps, 1 - eps] before their log, and a logit of -inf
+    counts as the dtype's lowest number in the entropy: a Bernoulli of probs 0 or 1, a Categorical
+    with a class of probability 0 or a masked logit (a policy's invalid action) gave NaN."""
+    eps = float(np.finfo(np.float64).eps)
+    sure = Bernoulli(probs=mt.tensor([0.0, 1.0], dtype=mt.float64))
+    np.testing.assert_allclose(sure.log_prob(mt.tensor([0.0, 1.0], dtype=mt.float64)).numpy(), 0.0, atol=1e-15)
+    np.testing.assert_allclose(
+        sure.log_prob(mt.tensor([1.0, 0.0], dtype=mt.float64)).numpy(), math.log(eps), rtol=1e-12
+    )
+    np.testing.assert_allclose(sure.entropy().numpy(), 0.0, atol=1e-14)
+    for half in (
+        Categorical(probs=mt.tensor([0.0, 0.5, 0.5], dtype=mt.float64)),
+        Categorical(logits=mt.tensor([-math.inf, 0.0, 0.0], dtype=mt.float64)),
+    ):
+        assert math.isclose(half.entropy().item(), math.log(2), rel_tol=1e-12)
+        assert math.isclose(half.log_prob(mt.tensor(1)).item(), -math.log(2), rel_tol=1e-12)
+    assert math.isclose(
+        Categorical(probs=mt.tensor([0.0, 1.0], dtype=mt.float64)).log_prob(mt.tensor(0)).item(), math.log(eps)
+    )
+    logits = mt.tensor([1.0, -math.inf, 0.0], dtype=mt.float64, requires_grad=True)
+    Categorical(logits=logits).entropy().backward()
+    assert np.isfinite(logits.grad.numpy()).all() and logits.grad.numpy()[1] == 0.0
