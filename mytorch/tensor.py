@@ -345,7 +345,9 @@ CAPTURE: list[Any] = []
 of the tape it runs (``recorder.backward(tensor, tape, seed)``, before the leaves' gradients
 are delivered), and code that makes an array from a step input off the tape tells it how
 (``recorder.derived(array, make, *args)``: ``cross_entropy``'s one-hot targets), and an
-in-place write off the tape tells it which tensor it wrote (``recorder.wrote(tensor)``). Empty
+in-place write off the tape tells it which tensor it wrote (``recorder.wrote(tensor)``), and a
+recorded tensor's value read into Python (``item()``, ``float()``, ``bool()``...) tells it how
+(``recorder.looked(how)``). Empty
 otherwise: the cost is one test of an empty list. Steps captured at once in several threads
 have a recorder each: ``capturing()`` is this thread's."""
 
@@ -357,6 +359,14 @@ def capturing() -> Any:
         if recorder.thread == me:
             return recorder
     return None
+
+
+def _looked_at(t: Tensor, how: str) -> None:
+    """A recorded tensor's value was read into Python (``how``) while a step is captured: its
+    recorder is told (what the step does with it, a replay would not: ``Recorder.looked``)."""
+    recorder = capturing()
+    if recorder is not None:
+        recorder.looked(how)
 
 
 def _written(t: Tensor) -> None:
@@ -2082,6 +2092,8 @@ class Tensor:
     # ------------------------------------------------------------------ conversions
     def item(self) -> Any:
         """The single element as a Python number."""
+        if CAPTURE and (self._tape is not None or self.requires_grad):  # (a replay capturing a step)
+            _looked_at(self, "item()")
         return self._data.item()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -2091,18 +2103,26 @@ class Tensor:
 
     def tolist(self) -> Any:
         """The values as nested lists."""
+        if CAPTURE and (self._tape is not None or self.requires_grad):
+            _looked_at(self, "tolist()")
         return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         return self._data if dtype is None else self._data.astype(dtype, copy=False)
 
     def __float__(self) -> float:
+        if CAPTURE and (self._tape is not None or self.requires_grad):
+            _looked_at(self, "float()")
         return float(self._data.item())
 
     def __int__(self) -> int:
+        if CAPTURE and (self._tape is not None or self.requires_grad):
+            _looked_at(self, "int()")
         return int(self._data.item())
 
     def __bool__(self) -> bool:
+        if CAPTURE and (self._tape is not None or self.requires_grad):
+            _looked_at(self, "bool(), an if or a comparison's truth")
         return bool(self._data)
 
     def __repr__(self) -> str:

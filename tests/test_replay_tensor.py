@@ -766,16 +766,8 @@ def test_a_step_that_changes_weights_settings_or_state_around_its_update_is_refu
 
         return step
 
-    model, opt, _ = build()
-    with pytest.raises(
-        ReplayError, match=r"outside the update|sets its optimizer's 'lr'|calls \w+LR.step\(\)|writes in"
-    ):
-        Replay(stepping(model, opt), optimizer=opt)(*batch(rng, 4, "ce"))
-    built = [build() for _ in range(2)]
-    dynamic = stepping(*built[0][:2])
-    replay = Replay(stepping(*built[1][:2]), optimizer=built[1][1], fallback=True)
-    _same_steps(dynamic, replay, built, rng, 4)
-    assert replay.replays == 0
+    expected = r"outside the update|sets its optimizer's 'lr'|calls \w+LR.step\(\)|writes in"
+    built = _refused_then_run_dynamically(stepping, expected, rng, 4)
     for name in ("average", "seen"):  # (what the step keeps beside the model: the same too)
         kept_d, kept_r = (getattr(opt, name, []) for _, opt, _ in built)
         for a, b in zip(*(kept if isinstance(kept, list) else [kept] for kept in (kept_d, kept_r))):
@@ -799,6 +791,46 @@ def test_an_input_normalised_in_place_in_the_step_is_refused():
 
     with pytest.raises(ReplayError, match=r"writes in place, off the tape, into a tensor of shape \(4, 5\)"):
         Replay(step, optimizer=opt)(*batch(np.random.default_rng(53), 4, "ce"))
+
+
+@pytest.mark.parametrize("read", ["item", "float", "if"])
+def test_a_step_reading_a_recorded_value_into_python_is_refused(read):
+    """A NaN guard (``if not isfinite(loss.item()): return loss`` before backward) or a running
+    loss kept in Python: the replay updated with NaN gradients where the step skipped, and logged
+    nothing, silently; with ``fallback`` the step runs dynamically and skips as it should."""
+
+    def stepping(model, opt):
+        loss_fn = nn.CrossEntropyLoss()
+        logged = []
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            value = {"item": lambda: loss.item(), "float": lambda: float(loss), "if": lambda: 0.0 if loss else 1.0}
+            if not np.isfinite(value[read]()):
+                return loss
+            loss.backward()
+            opt.step()
+            logged.append(1)
+            return loss
+
+        return step
+
+    _refused_then_run_dynamically(stepping, "reads a recorded tensor's value into Python", np.random.default_rng(54))
+
+
+def _refused_then_run_dynamically(stepping, expected, rng, n=3):
+    """The step ``stepping(model, opt)`` makes is refused (``expected`` in the message); with
+    ``fallback`` it runs dynamically, as a second copy run by hand does. Returns both builds."""
+    model, opt, _ = build()
+    with pytest.raises(ReplayError, match=expected):
+        Replay(stepping(model, opt), optimizer=opt)(*batch(rng, 4, "ce"))
+    built = [build() for _ in range(2)]
+    dynamic = stepping(*built[0][:2])
+    replay = Replay(stepping(*built[1][:2]), optimizer=built[1][1], fallback=True)
+    _same_steps(dynamic, replay, built, rng, n)
+    assert replay.replays == 0
+    return built
 
 
 def test_gradients_zeroed_after_the_update_are_named_and_still_replayed_in_place():

@@ -38,7 +38,9 @@ no hook on an intermediate result; the parameters, the optimizer's state arrays 
 unchanged but by the optimizer's step (weights clamped after the update, a learning rate set
 or a scheduler stepped inside the step are refused: a replay would not repeat them); for a
 Tensor-level step, no in-place write off the tape into memory that outlives the step (a
-moving average of the weights, a metric accumulated with ``+=``, an input changed in place); for
+moving average of the weights, a metric accumulated with ``+=``, an input changed in place), and
+no recorded tensor's value read into Python (``loss.item()``, ``if loss > x``: a branch or a log
+a replay would not repeat); for
 ``hw_bonus.mlp.MLP`` (its ``check``), modules whose forward is MyTorch's own.
 
 **The limit.** A replay repeats the operations the capture recorded. A step whose recorded
@@ -46,7 +48,8 @@ operations depend on the data's *values* (an ``if`` on the loss, a different num
 layers per batch, a mask drawn inside the step) cannot be replayed faithfully. Arrays the
 step creates itself (constants, masks, indices, views of the inputs) are caught: the program is used
 only once a second dynamic run shows the very same array objects, else ``ReplayError``.
-Branches in Python are not: the ``verify`` mode runs the dynamic step beside the replay for
+Branches in Python are not (but for a Tensor-level step's reading of a recorded value, refused at
+the capture): the ``verify`` mode runs the dynamic step beside the replay for
 the first calls and raises ``ReplayError`` if they record different operations or give
 different numbers. The settings dict a handout module records its operation with (a
 ``LeakyReLU``'s ``params``), and those ``settings()`` gives (``MLP``: every activation's
@@ -384,6 +387,14 @@ class Replay:
                 f"replay: the step writes in place, off the tape, into a tensor of shape {kept.shape} that outlives "
                 "it (an average of the weights, a metric accumulated with +=, an input normalised in place), which a "
                 "replay would not: do it between calls of the replayed step, or run this step dynamically"
+            )
+            raise _RefusedError(refusal, result)
+        if recorder.looked_at:
+            refusal = ReplayError(
+                f"replay: the step reads a recorded tensor's value into Python ({recorder.looked_at[0]}: loss.item(), "
+                "float(t), if t > 0), which only its dynamic runs do: a branch on it (a NaN guard) or a log of it "
+                "(running_loss += loss.item()) would not be repeated; read the loss the replayed step returns "
+                "(train_step(x, y).item()), or run this step dynamically"
             )
             raise _RefusedError(refusal, result)
         if outputs is not None:

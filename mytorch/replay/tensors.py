@@ -59,6 +59,7 @@ class Recorder:
         self.steps: list[int] = []
         self.writes: list[weakref.ref[np.ndarray]] = []  # the memory written in place off the tape, outside the update
         self.updating = False  # inside the replayed optimizer's step
+        self.looked_at: list[str] = []  # how the step read recorded tensors' values into Python
 
     def __enter__(self) -> Recorder:
         CAPTURE.append(self)
@@ -110,6 +111,11 @@ class Recorder:
         """``tensor`` was written in place outside the tape (told by ``mytorch.tensor``)."""
         if threading.get_ident() == self.thread and not self.updating:
             self.writes.append(weakref.ref(_root(tensor._data)))
+
+    def looked(self, how: str) -> None:
+        """The step read a recorded tensor's value into Python (``how``: ``item()``, ``float()``...)."""
+        if threading.get_ident() == self.thread and not self.updating:
+            self.looked_at.append(how)
 
     def kept_write(self, optimizer: Any, result: Any) -> np.ndarray | None:
         """Memory the step wrote in place off the tape that outlives it (an average of the
