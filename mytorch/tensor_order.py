@@ -36,6 +36,21 @@ __all__ = [
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
+def _between(below: Tensor, above: Tensor, frac: Any) -> Tensor:
+    """``below + (above - below) frac``, with the infinity where one end is infinite (and ``below``
+    where the two are equal, or frac is 0): -inf + inf would make NaN, where the quantile between
+    -inf and 1 is -inf (as PyTorch's). Opposite infinities stay NaN."""
+    out = below + (above - below) * frac
+    low, high = np.asarray(below._data), np.asarray(above._data)
+    if not (np.isinf(low).any() or np.isinf(high).any()):
+        return out
+    moved = np.asarray(frac._data if isinstance(frac, Tensor) else frac) != 0
+    take_below = (low == high) | (np.isinf(low) & ~np.isinf(high)) | ~moved
+    take_above = np.isinf(high) & ~np.isinf(low) & moved
+    out = cast(Tensor, where(Tensor(np.asarray(take_above)), above, out))
+    return cast(Tensor, where(Tensor(np.asarray(take_below)), below, out))
+
+
 def quantile(
     input: Any,  # noqa: A002
     q: Any,
@@ -73,7 +88,7 @@ def quantile(
             frac = 0.5 if high != low else 0.0
         below = values.select(d, low) if values.ndim else values
         above = values.select(d, high) if values.ndim else values
-        picked = below if frac == 0.0 else below + (above - below) * frac
+        picked = below if frac == 0.0 else _between(below, above, frac)
         nan = np.isnan(np.asarray(x._data)).any(axis=d) if x.ndim else np.isnan(x._data)
         if np.any(nan):  # the slice's last sorted element, a NaN: the gradient goes to it, as PyTorch's
             last = values.select(d, n - 1) if values.ndim else values

@@ -22,6 +22,7 @@ from mytorch.tensor import Tensor, _apply, _elementwise
 from mytorch.tensor_composed import logaddexp
 from mytorch.tensor_index import gather, scatter_add
 from mytorch.tensor_math import where
+from mytorch.tensor_order import _between
 from mytorch.tensor_shape import cat, stack
 from mytorch.tensor_sort import sort
 
@@ -140,7 +141,7 @@ def nanquantile(
             frac = np.where(high != low, 0.5, 0.0)
         below = gather(values, d, Tensor(low.astype(np.int64)))
         above = gather(values, d, Tensor(high.astype(np.int64)))
-        picked = below + (above - below) * Tensor(frac.astype(x.dtype))
+        picked = _between(below, above, Tensor(frac.astype(x.dtype)))
         picked = cast(Tensor, where(Tensor(count == 0), Tensor(np.full((), np.nan, x.dtype)), picked))
         if not keepdim:
             picked = picked.squeeze(d)

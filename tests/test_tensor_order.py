@@ -115,3 +115,22 @@ def test_quantile_of_a_0_d_tensor_with_keepdim_stays_0_d(name):
     assert getattr(x, name)(mt.tensor([0.5, 0.2]), dim=0, keepdim=True).shape == (2,)
     assert getattr(mt.tensor([[1.0, 3.0]]), name)(0.5, dim=None, keepdim=True).shape == (1, 1)
     assert getattr(mt.tensor([1.0, 3.0]), name)(0.5, dim=0, keepdim=True).tolist() == [2.0]
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+def test_quantile_next_to_an_infinity_is_that_infinity(name):
+    """below + (above - below) frac made -inf + inf = NaN between -inf and a number or between two
+    equal infinities; the quantile there is the infinity (PyTorch's value for these)."""
+    cases = [
+        ([-3.0, 1.0, -np.inf], 0.25, "linear", -np.inf),
+        ([1.0, -np.inf, -np.inf], 0.7, "midpoint", -np.inf),
+        ([-np.inf, -np.inf, 2.0, 1.0], 0.25, "linear", -np.inf),
+        ([1.0, np.inf], 0.5, "linear", np.inf),
+        ([1.0, 2.0], 0.25, "linear", 1.25),
+    ]
+    for values, q, interpolation, expected in cases:
+        out = getattr(mt.tensor(values), name)(q, interpolation=interpolation)
+        assert out.item() == expected, (values, q, interpolation)
+    x = mt.tensor([-3.0, 1.0, -np.inf], requires_grad=True)
+    getattr(x, name)(0.25).backward()  # the value is the smallest: its gradient is 1
+    assert x.grad.tolist() == [0.0, 0.0, 1.0]
