@@ -774,6 +774,37 @@ def test_a_step_that_changes_weights_settings_or_state_around_its_update_is_refu
             assert np.array_equal(a.numpy(), b.numpy())
 
 
+def test_a_parameters_data_replaced_in_the_step_before_its_update_is_refused():
+    """``p.data = p.data.clamp(...)`` at the start of the step (a new array each run): the step's
+    operations read the Tensor, so only the comparison before ``opt.step()`` sees it. b56d5b4 let
+    such a replaced array through before the step (for the handout ``MLP.step``'s new pairs): the
+    replay skipped the clamp and gave other losses from its first step, silently."""
+    rng = np.random.default_rng(53)
+
+    def stepping(model, opt):
+        loss_fn = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            opt.zero_grad()
+            with no_grad():
+                for p in model.parameters():
+                    p.data = p.data.clamp(-0.2, 0.2)
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    model, opt, _ = build()
+    with pytest.raises(ReplayError, match=r"changes parameter 0 .* before its optimizer's step\(\)"):
+        Replay(stepping(model, opt), optimizer=opt)(*batch(rng, 4, "ce"))
+    built = [build() for _ in range(2)]
+    replay = Replay(stepping(*built[1][:2]), optimizer=built[1][1], fallback=True)
+    _same_steps(stepping(*built[0][:2]), replay, built, rng, 4)
+    assert replay.replays == 0
+
+
 def test_an_input_normalised_in_place_in_the_step_is_refused():
     """``x -= x.mean()`` under ``no_grad`` inside the step: a replay read the input as given
     (other weights from the first replay on, silently)."""

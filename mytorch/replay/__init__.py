@@ -363,7 +363,7 @@ class Replay:
         gradient array as its destination), the loss array, the other outputs' arrays (None:
         the step returns the loss alone), and for a Tensor-level step its recorder and
         gradient hand-back (for a handout-style step, what it did around its backward)."""
-        effects = _Effects(self.optimizer)
+        effects = _Effects(self.optimizer, handout=not self.tensors)
         if not self.tensors:
             run = _HandoutRun()
             with run.watching(self.engine, self.optimizer), effects.watching():
@@ -606,10 +606,16 @@ class _Effects:
     that clips or rescales its weights after the update (a max-norm constraint), writes
     into them in place under ``no_grad``, resets a state array, or sets a learning rate
     itself is refused, as is one calling a learning-rate scheduler's ``step()`` (which may leave
-    the rate as it is at the capture, and change it at a later step)."""
+    the rate as it is at the capture, and change it at a later step). For a handout-style step
+    (``handout``) a parameter array put in the optimizer's place before its step is not compared
+    (``MLP.step`` hands it the pair of a layer whose ``W`` was replaced between steps; an array
+    made anew inside the step is refused by the capture's second run, which reads another). A
+    Tensor-level step's replaced ``p.data`` is compared: its operations read the Tensor, so
+    nothing else would see it."""
 
-    def __init__(self, optimizer: Any) -> None:
+    def __init__(self, optimizer: Any, handout: bool = False) -> None:
         self.optimizer = optimizer
+        self.handout = handout
         self.then = self._now()
         self.after: tuple[list[dict[str, Any]], list[np.ndarray], list[np.ndarray]] | None = None
         self.reason: str | None = None
@@ -672,7 +678,7 @@ class _Effects:
             self.reason = f"replay: the step adds parameters or optimizer state {when}; a replay would not: {fix}"
             return
         for i, (a, b, value) in enumerate(zip(arrays, now[1], values)):
-            if a is not b and self.after is None:
+            if a is not b and self.after is None and self.handout:
                 continue  # a pair the step hands the optimizer anew (MLP.step: a layer's W replaced since)
             if a is not b or not np.array_equal(b, value, equal_nan=True):
                 what = f"parameter {i}" if i < n else f"an optimizer state array ({i - n})"
