@@ -213,3 +213,11 @@ def test_scatter_reduce_leaves_out_an_inf_or_nan_it_does_not_reduce(reduce):
         loser = -np.inf if reduce == "amax" else np.inf
         y = mt.tensor([[0.5, 0.5]]).scatter_reduce(1, mt.tensor([[0, 0]]), mt.tensor([[loser, 0.25]]), reduce)
         np.testing.assert_array_equal(y.numpy(), [[0.5 if reduce == "amax" else 0.25, 0.5]])
+
+
+def test_digamma_at_minus_zero_is_plus_inf():
+    """psi(x) tends to +inf as x rises to 0: digamma(-0.0) is +inf, as PyTorch's (it was -inf, the
+    value at +0.0)."""
+    for dtype in (np.float32, np.float64):
+        out = mt.digamma(mt.tensor(np.array([0.0, -0.0], dtype))).numpy()
+        assert out[0] == -np.inf and out[1] == np.inf

@@ -1019,8 +1019,8 @@ _ASYMPTOTIC_FROM = 10.0  # the series are summed at z >= 10 (+ n): their error t
 
 def _digamma_values(x: np.ndarray) -> np.ndarray:
     """psi(x) in float64: x < 0.5 by reflection, psi(1 - x) - pi / tan(pi x); then psi(x) =
-    psi(x + m) - sum 1/(x + k), with x + m >= 10 summed by the asymptotic series. -inf at 0, NaN
-    at the negative integers (PyTorch's values)."""
+    psi(x + m) - sum 1/(x + k), with x + m >= 10 summed by the asymptotic series. -inf at 0 (+inf
+    at -0.0), NaN at the negative integers (PyTorch's values)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         reflect = x < 0.5
         z = np.where(reflect, 1.0 - x, x)
@@ -1038,7 +1038,7 @@ def _digamma_values(x: np.ndarray) -> np.ndarray:
         psi = total + np.log(z) - 0.5 / z - series
         psi = np.where(reflect, psi - np.pi / np.tan(np.pi * x), psi)
         poles = (x <= 0) & (x == np.floor(x))
-        return np.where(poles, np.where(x == 0, -np.inf, np.nan), psi)
+        return np.where(poles, np.where(x == 0, np.copysign(np.inf, -x), np.nan), psi)  # (+inf at -0.0)
 
 
 def _polygamma_values(n: int, x: np.ndarray) -> np.ndarray:
