@@ -367,7 +367,7 @@ METHODS = {
     "multiply": lambda self, other: self.mul(other),
     "multiply_": lambda self, other: self.mul_(other),
     "divide": lambda self, other, *, rounding_mode=None: self.div(other, rounding_mode=rounding_mode),
-    "divide_": lambda self, other: self.div_(other),
+    "divide_": lambda self, other, *, rounding_mode=None: self.div_(other, rounding_mode=rounding_mode),
     "subtract": lambda self, other, *, alpha=1: self.sub(other, alpha=alpha),
     "subtract_": lambda self, other, *, alpha=1: self.sub_(other, alpha=alpha),
     "ger": lambda self, vec2: self.outer(vec2),

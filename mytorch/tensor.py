@@ -1850,9 +1850,12 @@ class Tensor:
         """self *= other, in place; returns self."""
         return _update(self, "mul", other, "mul_")
 
-    def div_(self, other: Any) -> Tensor:
-        """self /= other, in place; returns self."""
-        return _update(self, "div", other, "div_")
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """self /= other, in place; with ``rounding_mode`` (``"floor"``, ``"trunc"``) the quotient
+        rounded as ``div`` rounds it (written as ``copy_``); returns self."""
+        if rounding_mode is None:
+            return _update(self, "div", other, "div_")
+        return self.copy_(self.div(other, rounding_mode=rounding_mode))
 
     def pow_(self, exponent: Any) -> Tensor:
         """self **= exponent, in place (same object; views and other names see it); returns self."""

@@ -374,3 +374,23 @@ def test_testing_assert_close_vmap_checkpoint_and_nn_utils_names():
     assert mt.utils.checkpoint.checkpoint is checkpoint
     with pytest.raises(NotInMyTorchError, match="torch.nn.utils.weight_norm"):
         mt.nn.utils.weight_norm  # noqa: B018
+
+
+def test_div_and_divide_in_place_take_a_rounding_mode():
+    """``t.div_(2, rounding_mode="floor")`` (PyTorch's) was a TypeError, and so was ``divide_``'s."""
+    for method in ("div_", "divide_"):
+        for dtype, mode, expected in [
+            (mt.float64, "floor", [3.0, -4.0]),
+            (mt.float64, "trunc", [3.0, -3.0]),
+            (mt.int64, "floor", [3, -4]),
+            (mt.int64, "trunc", [3, -3]),
+            (mt.float64, None, [3.5, -3.5]),
+        ]:
+            t = mt.tensor([7, -7], dtype=dtype)
+            assert getattr(t, method)(2, rounding_mode=mode) is t
+            assert t.tolist() == expected and t.dtype == dtype
+    x = mt.tensor([7.0, -7.0], dtype=mt.float64, requires_grad=True)
+    y = x * 1.0
+    y.div_(2, rounding_mode="floor")
+    (y * x).sum().backward()  # the rounded quotient's gradient is 0, as PyTorch's
+    assert x.grad.tolist() == [3.0, -4.0]
