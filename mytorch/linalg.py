@@ -24,7 +24,18 @@ from typing import Any
 import numpy as np
 
 from mytorch.function import Context, Function
-from mytorch.linalg_decompositions import eig, eigh, eigvals, eigvalsh, lstsq, matrix_rank, pinv, qr, svd
+from mytorch.linalg_decompositions import (
+    eig,
+    eigh,
+    eigvals,
+    eigvalsh,
+    finite_only,
+    lstsq,
+    matrix_rank,
+    pinv,
+    qr,
+    svd,
+)
 from mytorch.tensor import Tensor, matmul
 from mytorch.tensor_math import _floating_only, amax, amin
 from mytorch.tensor_math import norm as _norm
@@ -76,7 +87,7 @@ class LinalgSvd(Function):
     @staticmethod
     def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
         (x,) = inputs
-        u, s, vt = np.linalg.svd(x, full_matrices=False)
+        u, s, vt = finite_only(x, lambda a: np.linalg.svd(a, full_matrices=False))
         ctx.save_for_backward(x, u, vt)
         return s
 
@@ -266,7 +277,7 @@ class LinalgDet(Function):
 
 def _adjugate_transposed(a: np.ndarray) -> np.ndarray:
     """``det(A) A^-T`` (the cofactor matrix), from A = U S V^T: ``det(U V^T) U diag(prod_{j != i} s_j) V^T``."""
-    u, s, vt = np.linalg.svd(a)
+    u, s, vt = finite_only(a, np.linalg.svd)
     n = s.shape[-1]
     ones = np.ones(s.shape[:-1] + (1,), s.dtype)
     before = np.cumprod(np.concatenate([ones, s[..., : n - 1]], -1), -1)

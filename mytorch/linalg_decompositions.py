@@ -26,6 +26,22 @@ from mytorch.tensor import Tensor, matmul
 __all__ = ["eig", "eigh", "eigvals", "eigvalsh", "lstsq", "matrix_rank", "pinv", "pinverse", "qr", "svd", "svd_torch"]
 
 
+def finite_only(a: np.ndarray, compute: Any) -> Any:
+    """``compute(a)`` (an SVD, a pseudo-inverse), NaN for each matrix of ``a`` holding an inf or a
+    NaN: LAPACK's SVD can loop forever on one (NumPy's svd of [[1e300, -3, 1], [1, -1, 2],
+    [inf, -2, -1]] never returns, in NumPy 1.26 and 2.x alike); PyTorch gives NaN there."""
+    bad = ~np.isfinite(a).all(axis=(-2, -1))
+    if not bad.any():
+        return compute(a)
+    out = compute(np.where(bad[..., None, None], 0, a).astype(a.dtype))
+
+    def spoil(o: np.ndarray) -> np.ndarray:
+        mask = bad.reshape(bad.shape + (1,) * (o.ndim - bad.ndim))
+        return np.where(mask, np.nan, o).astype(o.dtype)
+
+    return tuple(spoil(o) for o in out) if isinstance(out, tuple) else spoil(out)
+
+
 def _matrices(op: str, x: Any, square: bool = False) -> Tensor:
     t = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
     if t.dtype.kind != "f":
@@ -175,7 +191,7 @@ class _SvdVectors(_ForwardOnly):
 
     @staticmethod
     def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
-        u, _, vh = np.linalg.svd(inputs[0], full_matrices=params["full"])
+        u, _, vh = finite_only(inputs[0], lambda a: np.linalg.svd(a, full_matrices=params["full"]))
         return u if params["which"] == "U" else vh
 
 
@@ -277,7 +293,7 @@ class _Pinv(Function):
     @staticmethod
     def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
         (a,) = inputs
-        p = np.linalg.pinv(a, rcond=params["rcond"], hermitian=params["hermitian"])
+        p = finite_only(a, lambda m: np.linalg.pinv(m, rcond=params["rcond"], hermitian=params["hermitian"]))
         ctx.save_for_backward(a, p)
         return p
 
@@ -314,7 +330,7 @@ def matrix_rank(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool =
     """The number of singular values above ``max(atol, rtol * largest)`` (by default rtol =
     max(m, n) eps), int64 (a constant)."""
     t = _matrices("linalg.matrix_rank", A)
-    s = np.linalg.svd(t._data, compute_uv=False)
+    s = finite_only(t._data, lambda a: np.linalg.svd(a, compute_uv=False))
     eps = float(np.finfo(t.dtype).eps)
     relative = max(t.shape[-2:]) * eps if rtol is None and atol is None else (0.0 if rtol is None else float(rtol))
     limit = np.maximum(0.0 if atol is None else float(atol), relative * s.max(-1, initial=0.0))

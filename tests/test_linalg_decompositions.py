@@ -120,3 +120,20 @@ def test_eigvals_match_pytorchs():
     ours = np.sort_complex(mt.linalg.eigvals(mt.tensor(a)).numpy())
     theirs = np.sort_complex(torch.linalg.eigvals(torch.tensor(a)).numpy())
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_svd_based_functions_of_a_matrix_with_inf_give_nan_and_return():
+    """NumPy's SVD never returns for this matrix (LAPACK loops, NumPy 1.26 and 2.x): svdvals,
+    matrix_norm(2, -2, "nuc"), svd, pinv hung. Each matrix holding an inf or NaN now gives NaN,
+    as PyTorch's; the other matrices of a batch are untouched."""
+    a = np.array([[1e300, 1.0, np.inf], [-3.0, -1.0, -2.0], [1.0, 2.0, -1.0]]).T
+    x = mt.tensor(a)
+    for order in (2, -2, "nuc"):
+        assert np.isnan(mt.linalg.matrix_norm(x, order).item())
+    assert np.isnan(mt.linalg.svdvals(x).numpy()).all()
+    assert np.isnan(mt.linalg.svd(x).S.numpy()).all()
+    assert np.isnan(mt.linalg.pinv(x).numpy()).all()
+    batch = mt.tensor(np.stack([a, 2 * np.eye(3)]).astype(np.float32))
+    values = mt.linalg.svdvals(batch)
+    assert values.dtype == np.float32 and np.isnan(values.numpy()[0]).all()
+    np.testing.assert_array_equal(values.numpy()[1], [2.0, 2.0, 2.0])
