@@ -110,3 +110,12 @@ def test_soft_margin_loss_of_an_unsigned_target_does_not_wrap():
     expected = np.mean(np.log1p(np.exp(-y.astype(np.float64) * x)))
     out = mt.nn.functional.soft_margin_loss(mt.tensor(x), mt.tensor(y))
     assert out.dtype == np.float32 and out.item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_gaussian_nll_loss_with_a_number_var_keeps_the_input_dtype():
+    """A Python float var became a float64 tensor of shape (1,): the float32 loss came back float64."""
+    x = np.array([0.5, 1.0], np.float32)
+    y = np.array([1.0, -1.0], np.float32)
+    out = mt.nn.functional.gaussian_nll_loss(mt.tensor(x), mt.tensor(y), 1.5)
+    expected = np.mean(0.5 * (np.log(1.5) + (x.astype(np.float64) - y) ** 2 / 1.5))
+    assert out.dtype == np.float32 and out.item() == pytest.approx(expected, rel=1e-6)

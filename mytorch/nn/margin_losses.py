@@ -181,7 +181,10 @@ def gaussian_nll_loss(
     Raises:
         ValueError: a negative variance, or a ``var`` whose shape does not fit.
     """
-    x, v = _t(input), _t(var)
+    x = _t(input)
+    # a number var is taken in the input's dtype, as PyTorch's (a float64 0-d tensor made it float64)
+    v = var if isinstance(var, Tensor) or x.dtype.kind != "f" else Tensor(np.asarray(var, dtype=x.dtype))
+    v = _t(v)
     if np.any(np.asarray(v._data) < 0):
         raise ValueError("gaussian_nll_loss: var has negative entries")
     if v.ndim == x.ndim - 1 and v.shape == x.shape[:-1]:
