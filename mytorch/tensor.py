@@ -1406,10 +1406,26 @@ def _check_storable(value: Any, dtype: np.dtype, what: str) -> None:
         raise RuntimeError(f"{what}: the value {value} cannot be stored in a {dtype} tensor without overflow")
 
 
+_COMPLEX_SCALARS = frozenset({complex, np.complex64, np.complex128, np.clongdouble})
+
+
+def _check_not_complex(value: Any, dtype: np.dtype, what: str) -> None:
+    """Refuse, as PyTorch does, a complex number with an imaginary part for a real ``dtype``
+    tensor (``t[0] = 1j``, ``fill_(1j)``, ``full_like(t, 1j)``: NumPy kept the real part, with a
+    ComplexWarning)."""
+    if dtype.kind != "c" and value.imag:
+        raise RuntimeError(
+            f"{what}: the value {value} cannot be stored in a {dtype} tensor without overflow (its imaginary "
+            "part would be dropped)"
+        )
+
+
 def _stored(value: Any, dtype: np.dtype, what: str) -> Any:
     """A number to fill a ``dtype`` tensor with (``F.pad``, ``full``, ``full_like``, ``scatter``'s
     ``value``), checked as ``fill_`` checks it and taken into ``dtype`` (-1 into uint8 is 255);
     anything else (a tensor, an array) as it is."""
+    if type(value) is complex or isinstance(value, np.complexfloating):
+        _check_not_complex(value, dtype, what)
     if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, (bool, np.bool_)):
         return value
     if dtype.kind in "iuf":
@@ -1902,6 +1918,8 @@ class Tensor:
             raise ValueError(f"fill_: the value must be a single number, got shape {np.shape(value)}")
         if self.dtype.kind == "f" and isinstance(value, (int, float, np.integer, np.floating)):
             _check_storable(value, self.dtype, "fill_")  # (70000.0 into float16; t[i] = v stores inf, as in PyTorch)
+        if type(value) in _COMPLEX_SCALARS:
+            _check_not_complex(value, self._data.dtype, "fill_")
         return _assign(self, Ellipsis, value, "fill_")
 
     def copy_(self, source: Any) -> Tensor:
@@ -1943,6 +1961,8 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``t[index] = value`` in place (recorded as ``setitem`` when a gradient is wanted)."""
+        if type(value) is complex:  # (Python's; here, not in _assign, which every in-place operation runs)
+            _check_not_complex(value, self._data.dtype, "__setitem__")
         _assign(self, _index_arg(index, self._data.shape), value, "__setitem__")
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:

@@ -1299,3 +1299,26 @@ def test_as_tensor_of_a_tensor_converts_to_float64(source):
     out = mt.as_tensor(t, dtype=mt.float64)
     assert out.dtype == np.float64 and out.tolist() == [1.0, 2.0]
     assert mt.as_tensor(t) is t and mt.as_tensor(t, dtype=t.dtype) is t
+
+
+def test_a_complex_number_with_an_imaginary_part_is_not_stored_in_a_real_tensor():
+    # t[0] = 1j, fill_(1j), full_like(t, 1j), F.pad(value=1j) kept the real part with a
+    # ComplexWarning; PyTorch: "value cannot be converted to type float without overflow"
+    t = mt.zeros(3)
+    refused = [
+        lambda: t.__setitem__(0, 1j),
+        lambda: t.__setitem__(slice(None), 2 + 1j),
+        lambda: t.fill_(1j),
+        lambda: mt.full_like(t, 1j),
+        lambda: mt.nn.functional.pad(t, (1, 1), value=1j),
+        lambda: mt.zeros(2, dtype=mt.int64).fill_(3j),
+    ]
+    for make in refused:
+        with pytest.raises(
+            RuntimeError, match=r"cannot be stored in a (float32|int64) tensor without overflow \(its imag"
+        ):
+            make()
+    assert t.tolist() == [0.0, 0.0, 0.0]
+    c = mt.zeros(2, dtype=mt.complex64)
+    c[0] = 1j
+    assert c.tolist() == [1j, 0j]
