@@ -134,6 +134,8 @@ def _mnist_5k(path: Path) -> list[Split]:
 def _mnist_course(folder: Path | None) -> list[Split]:
     if folder is None:
         raise ValueError("dataset mnist: give the folder holding the course's MNIST files with --data-dir")
+    if folder.exists() and not folder.is_dir():  # (it said "FILE/train_data.npy: missing")
+        raise ValueError(f"{folder}: a file, not the folder holding the course's MNIST files ({MNIST_FILES[0]}, ...)")
     arrays = []
     for name in MNIST_FILES:
         path = folder / name

@@ -232,3 +232,12 @@ def test_bad_bundled_digits_are_refused_not_dropped(tmp_path, array, change, mes
     save_npz(tmp_path / "mnist_5k.npz", arrays)
     with pytest.raises(ValueError, match=message):
         load_dataset("mnist-5k", tmp_path)
+
+
+def test_a_file_given_as_the_mnist_folder_is_named_as_a_file(tmp_path):
+    # --data-dir FILE said "FILE/train_data.npy: missing. The full MNIST is not shipped"
+    (tmp_path / "afile").write_text("not a folder")
+    with pytest.raises(ValueError, match=r"afile: a file, not the folder holding the course's MNIST files"):
+        load_dataset("mnist", tmp_path / "afile")
+    with pytest.raises(FileNotFoundError, match=r"nowhere/train_data.npy: missing"):
+        load_dataset("mnist", tmp_path / "nowhere")
