@@ -123,6 +123,9 @@ class Tape(Autograd):
             ``Tensor.tape``) sorts them back.
         leaves: ``{id(array): leaf}`` for every leaf that entered an operation: after
             ``backward`` the gradient of ``array`` goes to ``leaf.grad``.
+        unowned: some leaf entered an operation holding an array that its constructor or
+            ``requires_grad_()`` did not make for it: ``backward`` first checks that no leaf
+            holds an array an operation produced (``_refuse_shared_leaves``).
         held: the saves (``mytorch.saved``: keys of the memory) of the arrays the operations'
             backward rules read; released with the tape (or when it is garbage-collected).
         saved: ``{id(array): its memory's key, or None}`` for every array the operations'
@@ -141,6 +144,7 @@ class Tape(Autograd):
         self.order: list[int] = []
         self.unsorted = False
         self.leaves: dict[int, Tensor] = {}
+        self.unowned = False  # some leaf entered with an array not made for it (``_refuse_shared_leaves``)
         self.held: list[int] = []
         self.saved: dict[int, int | None] = {}
         self.check = VersionCheck()
@@ -168,6 +172,7 @@ class Tape(Autograd):
             return other
         big, small = (self, other) if len(self) >= len(other) else (other, self)
         small._part_leaves_from(big.leaves)
+        big.unowned = big.unowned or small.unowned
         ops, order = big.operation_list, big.order
         timed = len(order) == len(ops) and len(small.order) == len(small.operation_list)
         # Appending is a valid order already (the graphs are disjoint); the run order is
@@ -230,8 +235,11 @@ class Tape(Autograd):
         enters those operations as a fresh view of its new array instead; returns the tape.
 
         Raises:
-            RuntimeError: the new array's shape is not the recorded one.
+            RuntimeError: the new array's shape is not the recorded one, or a leaf's array is a
+                recorded result's own array (see ``_refuse_shared_leaves``).
         """
+        if self.unowned:
+            _refuse_shared_leaves(self)
         stale = {key: leaf for key, leaf in self.leaves.items() if id(leaf._data) != key}
         if not stale:  # (the common case: one id() per leaf)
             return self
@@ -717,7 +725,12 @@ def _attach(
                     (dtype := array.dtype) is _DOUBLE or dtype is _SINGLE or dtype.kind in "fc"
                 )
                 if known is None and floating:
-                    known_leaves[at] = args[i]
+                    known_leaves[at] = leaf = args[i]
+                    try:  # (see ``Tape.unowned``; a plain read: ``getattr`` with a default costs more)
+                        if leaf._own is not array:
+                            tape.unowned = True
+                    except AttributeError:  # (a leaf made requires_grad by assignment)
+                        tape.unowned = True
                 elif known is not args[i] or not floating:
                     arrays, refused = _register_leaves(tape, args, arrays, leaves << i)
                     checked = checked or refused
@@ -868,6 +881,32 @@ def _plan(
     return plan
 
 
+_output_of = operator.attrgetter("output")
+
+
+def _refuse_shared_leaves(tape: Tape) -> None:
+    """Raise if a leaf of ``tape`` holds the very array object some operation of it produced.
+
+    The tape keys gradients by array object, so such a leaf and the result would share one
+    gradient: the result's producer would take the leaf's gradient and the leaf get none. The
+    constructor and ``requires_grad_()`` give a leaf a view of its own; ``t.requires_grad = True`` on
+    a tensor wrapping a result's array (``t = Tensor(h.numpy())``) and ``leaf.data = h.numpy()`` keep
+    the array itself. (Called only for a tape such a leaf entered: ``Tape.unowned``.)
+    """
+    leaves = tape.leaves
+    if leaves.keys().isdisjoint(map(id, map(_output_of, tape.operation_list))):  # (the loop in C)
+        return
+    for op in tape.operation_list:
+        leaf = leaves.get(id(op.output))
+        if leaf is not None:
+            raise RuntimeError(
+                f"backward: a leaf of shape {leaf.shape} holds a recorded result's own array (an operation "
+                "of this graph produced it), so the two would share one gradient; make the leaf with "
+                "requires_grad_() or Tensor(array, requires_grad=True), which give it a view of its own, "
+                "rather than by assigning t.requires_grad = True or leaf.data = result.numpy()"
+            )
+
+
 def _register_leaves(
     tape: Tape, args: Sequence[Any], arrays: tuple[np.ndarray, ...], leaves: int
 ) -> tuple[tuple[np.ndarray, ...], bool]:
@@ -890,8 +929,10 @@ def _register_leaves(
             known = known_leaves.get(id(array))
             if known is None:
                 known_leaves[id(array)] = leaf
+                if getattr(leaf, "_own", None) is not array:  # (see ``Tape.unowned``)
+                    tape.unowned = True
             elif known is not leaf:
-                array = array.view()
+                array = array.view()  # (made here for this leaf: no operation produced it)
                 arrays = (*arrays[:i], array, *arrays[i + 1 :])
                 known_leaves[id(array)] = leaf
             if type(array) is not np.ndarray or array.dtype.kind not in "fc":
@@ -1616,7 +1657,7 @@ class Tensor:
         requires_grad: whether a gradient flows to (or through) this tensor.
     """
 
-    __slots__ = ("_data", "_grad", "requires_grad", "_tape", "_base", "_views", "_hooks", "__weakref__")
+    __slots__ = ("_data", "_grad", "requires_grad", "_tape", "_base", "_views", "_hooks", "_own", "__weakref__")
     _base: weakref.ref[Tensor]  # a view's base tensor (set by _note_view)
     _views: _Views  # the views of this tensor's memory (set by _note_view)
     _hooks: list[Callable[[Tensor], Any]]  # a leaf's hooks (set by register_hook; see tensor_graph._LEAF_HOOKS)
@@ -1667,6 +1708,8 @@ class Tensor:
         self._grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self._tape: Tape | None = None
+        if requires_grad:
+            self._own = array  # (an array made for this leaf: see ``Tape.unowned``)
 
     @property
     def data(self) -> Tensor:
@@ -1978,7 +2021,7 @@ class Tensor:
                 f"requires_grad_: only floating-point tensors can, this one is {self.dtype}"
             )
         if requires_grad and not self.requires_grad:
-            self._data = _own_array(self)  # (a detached result's array: a view, see _own_array)
+            self._data = self._own = _own_array(self)  # (a detached result's array: a view, see _own_array)
         self.requires_grad = requires_grad
         return self
 

@@ -378,3 +378,27 @@ def test_a_leaf_made_on_a_recorded_results_array_has_its_own_gradient():
         np.testing.assert_allclose(x.grad.numpy(), np.cos(values), rtol=1e-15)
         np.testing.assert_allclose(z.grad.numpy(), 2 * np.sin(values), rtol=1e-15)
         assert np.shares_memory(z.numpy(), h.numpy())  # (a view: the memory is still shared)
+
+
+@pytest.mark.parametrize("how", ["requires_grad = True", "p.data = h.numpy()"])
+def test_a_leaf_holding_a_recorded_results_very_array_is_refused_at_backward(how):
+    """Two ways still give a leaf a result's own array object (not a view): assigning
+    ``t.requires_grad = True`` to ``Tensor(h.numpy())``, and ``p.data = h.numpy()``. The tape could
+    not keep the two gradients apart (x.grad [8.75, 17.89], the leaf's None, before), so backward
+    raises and says how to make the leaf instead."""
+    x = mt.tensor([0.3, 0.7], requires_grad=True)
+    h = x.sin()
+    if how == "requires_grad = True":
+        z = mt.Tensor(h.numpy())
+        z.requires_grad = True
+    else:
+        z = mt.tensor([0.0, 0.0], requires_grad=True)
+        z.data = h.numpy()
+    loss = h.exp().sum() + (z * h).sum() + (z * 3.0).exp().sum()
+    with pytest.raises(RuntimeError, match=r"leaf of shape \(2,\) holds a recorded result's own array"):
+        loss.backward()
+    x = mt.tensor([0.3, 0.7], requires_grad=True)  # (a new graph: the refused one holds z)
+    h = x.sin()
+    w = mt.Tensor(h.numpy(), requires_grad=True)  # the constructor's view: the same loss differentiates
+    (h.exp().sum() + (w * h).sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), (np.exp(np.sin([0.3, 0.7])) + np.sin([0.3, 0.7])) * np.cos([0.3, 0.7]))

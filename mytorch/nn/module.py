@@ -412,7 +412,7 @@ class Module:
                 _edited()  # (a replay watches the parameters' arrays, not the buffers')
                 grad = tensor.grad
                 tensor.grad = None
-                tensor._data = tensor._data.astype(target)
+                tensor._data = tensor._own = tensor._data.astype(target)  # (a new array: see Tape.unowned)
                 if grad is not None:  # kept, in the new dtype (it was dropped: a pending gradient was lost)
                     tensor.grad = Tensor(grad._data.astype(target))
         return self
