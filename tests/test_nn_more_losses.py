@@ -119,3 +119,12 @@ def test_gaussian_nll_loss_with_a_number_var_keeps_the_input_dtype():
     out = mt.nn.functional.gaussian_nll_loss(mt.tensor(x), mt.tensor(y), 1.5)
     expected = np.mean(0.5 * (np.log(1.5) + (x.astype(np.float64) - y) ** 2 / 1.5))
     assert out.dtype == np.float32 and out.item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_gaussian_nll_loss_takes_a_number_var_beside_an_input_of_any_shape():
+    """A number var beside a (4, 3) input was refused ('var of shape () does not fit'); PyTorch
+    takes it for every element."""
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    out = mt.nn.functional.gaussian_nll_loss(mt.tensor(x), mt.tensor(y), 0.5)
+    assert out.item() == pytest.approx(np.mean(0.5 * (np.log(0.5) + (x - y) ** 2 / 0.5)), rel=1e-12)

@@ -182,7 +182,10 @@ def gaussian_nll_loss(
         ValueError: a negative variance, or a ``var`` whose shape does not fit.
     """
     x = _t(input)
-    # a number var is taken in the input's dtype, as PyTorch's (a float64 0-d tensor made it float64)
+    # a number var is taken in the input's dtype, as PyTorch's (a float64 0-d tensor made it float64),
+    # and for every element of any input (a 0-d var was refused beside a 2-D input, PyTorch takes it)
+    if isinstance(var, (int, float, np.number)) and x.dtype.kind == "f":
+        var = Tensor(np.full(x.shape, var, dtype=x.dtype))
     v = var if isinstance(var, Tensor) or x.dtype.kind != "f" else Tensor(np.asarray(var, dtype=x.dtype))
     v = _t(v)
     if np.any(np.asarray(v._data) < 0):
