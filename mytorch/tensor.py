@@ -388,6 +388,20 @@ def _written(t: Tensor) -> None:
 _new_tensor = object.__new__
 _ndarray = np.ndarray  # (one global lookup instead of two, on every recorded operation)
 
+_HANDED_OUT: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
+"""``{id(array): array}``: the arrays of recorded results handed to the user (``numpy()``,
+``detach()``, ``data``, ``__array__``), while they live. A leaf made of one gets a view of it,
+an array object of its own (``Tensor.__init__``): the tape keys gradients by array object."""
+
+
+def _handed_out(t: Tensor) -> np.ndarray:
+    """``t``'s array, noted in ``_HANDED_OUT`` if ``t`` is a recorded result."""
+    data = t._data
+    if t._tape is not None:
+        _HANDED_OUT[id(data)] = data
+    return data
+
+
 # The kernels whose forward is one NumPy operator or ufunc on its operands (``a + b``,
 # ``np.tanh(x)``): the Tensor's operators and functions call that directly, a Python frame less
 # per operation; the same call, so the same values (``tests/test_tensor_vjps.py`` checks that
@@ -1687,9 +1701,10 @@ class Tensor:
             data = _own_array(data) if requires_grad else data._data
         if type(data) is np.ndarray:
             array = data
-            if requires_grad:  # a leaf's own array object, as ``_own_array`` gives: the tape keys
-                # gradients by array object, and ``data`` may be a recorded result's own
-                # (``Tensor(h.numpy(), requires_grad=True)``, whose gradient went to ``h``'s)
+            if requires_grad and _HANDED_OUT.get(id(data)) is data:  # a leaf's own array object, as
+                # ``_own_array`` gives: the tape keys gradients by array object, and ``data`` is a
+                # recorded result's own (``Tensor(h.numpy(), requires_grad=True)``, whose gradient
+                # went to ``h``'s). (Any other array is taken as it is: a view's saves cost more.)
                 array = data.view()
                 if not array.flags.writeable:
                     adopt_view(array)  # (a view of a locked array: unlocked with it)
@@ -1709,7 +1724,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._tape: Tape | None = None
         if requires_grad:
-            self._own = array  # (an array made for this leaf: see ``Tape.unowned``)
+            self._own = array  # (no recorded result's array, see _HANDED_OUT: ``Tape.unowned``)
 
     @property
     def data(self) -> Tensor:
@@ -1723,7 +1738,7 @@ class Tensor:
         ``t`` hold ``value``'s memory; the shape and dtype may change (an integer array on a
         tensor that requires grad is refused by the next operation). ``numpy()`` is the array."""
         view = _new_tensor(Tensor)
-        view._data = self._data
+        view._data = self._data if self._tape is None else _handed_out(self)
         view._grad = None
         view.requires_grad = False
         view._tape = None
@@ -1894,7 +1909,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same values (shared, not copied: an in-place change of either is seen by the
         other and by the version checks) as a tensor outside any graph."""
-        return Tensor(self._data)
+        return Tensor(self._data if self._tape is None else _handed_out(self))
 
     # ------------------------------------------------------------------ in place
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -2165,7 +2180,7 @@ class Tensor:
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The values (the array itself, not a copy). ``force`` is PyTorch's keyword (a copy off
         the GPU, conjugation or negation resolved); a MyTorch Tensor has nothing to resolve."""
-        return self._data
+        return self._data if self._tape is None else _handed_out(self)
 
     def tolist(self) -> Any:
         """The values as nested lists."""
@@ -2174,7 +2189,8 @@ class Tensor:
         return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return self._data if dtype is None else self._data.astype(dtype, copy=False)
+        data = self._data if self._tape is None else _handed_out(self)
+        return data if dtype is None else data.astype(dtype, copy=False)
 
     def __float__(self) -> float:
         if CAPTURE and (self._tape is not None or self.requires_grad):
