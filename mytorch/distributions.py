@@ -62,15 +62,15 @@ class Distribution:
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not define sample")
 
     def log_prob(self, value: Any) -> Tensor:
         """The log density (or log probability) of ``value``, recorded."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not define log_prob")
 
     def entropy(self) -> Tensor:
         """The entropy, recorded."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not define entropy")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(batch_shape={self.batch_shape})"

@@ -1591,6 +1591,11 @@ def _own_array(t: Tensor) -> np.ndarray:
     data = t._data
     if t._tape is None and t.requires_grad:
         return data
+    return _leaf_view(data)
+
+
+def _leaf_view(data: np.ndarray) -> np.ndarray:
+    """A new array object on ``data``'s memory, for a leaf: the tape keys gradients by array object."""
     view = data.view()
     if not view.flags.writeable:
         adopt_view(view)  # (made of a locked array: unlocked with it, and writes through it bump its version)
@@ -1705,9 +1710,7 @@ class Tensor:
                 # ``_own_array`` gives: the tape keys gradients by array object, and ``data`` is a
                 # recorded result's own (``Tensor(h.numpy(), requires_grad=True)``, whose gradient
                 # went to ``h``'s). (Any other array is taken as it is: a view's saves cost more.)
-                array = data.view()
-                if not array.flags.writeable:
-                    adopt_view(array)  # (a view of a locked array: unlocked with it)
+                array = _leaf_view(data)
         else:
             try:
                 array = np.asarray(data)
