@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -18,6 +19,11 @@ import numpy as np
 from hw_bonus.atomic import atomic_write
 
 __all__ = ["load_npz", "save_npz"]
+
+_DAMAGE = (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, NotImplementedError, RuntimeError, zlib.error)
+"""What reading a damaged archive raises: zipfile's words for a damaged directory entry are
+BadZipFile, NotImplementedError (an unknown version or compression) and RuntimeError (the flag of
+an encrypted member); a damaged deflate stream is zlib.error; a damaged .npy header ValueError."""
 
 
 def save_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], compress: bool = False) -> Path:
@@ -45,7 +51,7 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str,
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, NotImplementedError) as err:
+    except _DAMAGE as err:
         raise ValueError(f"{path}: not a readable .npz file (corrupt or truncated?): {err}") from None
     missing = [key for key in required if key not in arrays]
     if missing:

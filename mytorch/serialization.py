@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -251,7 +252,9 @@ def _read(path: str, stream: Any) -> Any:
             why = "not an .npz archive of plain arrays; reading it would need pickle, which load refuses"
             raise _refusal(path, why) from None
         raise _refusal(path, str(error)) from None
-    except (zipfile.BadZipFile, EOFError, KeyError, OSError) as error:
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError, zlib.error, NotImplementedError, RuntimeError) as error:
+        # (zipfile's words for a damaged directory entry: an unknown version or compression is a
+        # NotImplementedError, the encryption flag a RuntimeError; a damaged deflate stream zlib.error)
         raise _refusal(path, f"{type(error).__name__}: {error}") from None
     if header[1] == "single":
         return values[0]

@@ -281,3 +281,45 @@ def test_a_longdouble_scalar_is_refused_in_words_and_its_array_round_trips(tmp_p
     mt.save({"a": third}, tmp_path / "x.pt")
     loaded = mt.load(tmp_path / "x.pt")["a"]
     assert loaded.dtype == np.longdouble and loaded == third
+
+
+def _damaged_zips(tmp_path):
+    """Archives whose zip structure is damaged in ways zipfile reports with errors other than
+    BadZipFile: a version needed that zipfile does not know (NotImplementedError), the flag of an
+    encrypted member (RuntimeError), a deflated member whose stream is garbage (zlib.error)."""
+    import io
+
+    def central(payload: bytes, offset: int, value: int) -> bytes:
+        at = payload.index(b"PK\x01\x02") + offset
+        return payload[:at] + value.to_bytes(2, "little") + payload[at + 2 :]
+
+    stream = io.BytesIO()
+    mt.save({"w": mt.ones(3)}, tmp := tmp_path / "good.pt")
+    good = tmp.read_bytes()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive, zipfile.ZipFile(tmp) as source:
+        for name in source.namelist():
+            archive.writestr(name, source.read(name))
+    deflated = bytearray(stream.getvalue())
+    local = deflated.index(b"PK\x03\x04")
+    field = lambda at, n: int.from_bytes(deflated[local + at : local + at + n], "little")  # noqa: E731
+    size, start = field(18, 4), local + 30 + field(26, 2) + field(28, 2)  # (compressed size; name, extra lengths)
+    deflated[start : start + size] = b"\xff" * size  # a block of the reserved type 3: "invalid block type"
+    return {
+        "version": central(good, 6, 64),
+        "encrypted": central(good, 8, 1),
+        "deflate": bytes(deflated),
+    }
+
+
+@pytest.mark.parametrize("damage", ["version", "encrypted", "deflate"])
+def test_a_damaged_zip_structure_is_a_value_error_naming_the_file(tmp_path, damage):
+    # each was zipfile's or zlib's own error (NotImplementedError, RuntimeError, zlib.error),
+    # naming neither load nor the file
+    from hw_bonus.npz import load_npz
+
+    path = tmp_path / "damaged.pt"
+    path.write_bytes(_damaged_zips(tmp_path)[damage])
+    with pytest.raises(ValueError, match=r"mytorch.load: '.*damaged.pt' is not a file mytorch.save wrote"):
+        mt.load(path)
+    with pytest.raises(ValueError, match=r"damaged.pt: not a readable .npz file"):
+        load_npz(path)
