@@ -122,6 +122,16 @@ class FunctionCtx(_SavedContext):
         return self._saved
 
 
+def _check_none(name: str, grads: Sequence[Any], tensors: Sequence[bool]) -> None:
+    """Raise if ``backward`` gave a gradient for an input that was not a Tensor (as PyTorch does)."""
+    for i, (g, tensor) in enumerate(zip(grads, tensors)):
+        if g is not None and not tensor:
+            raise RuntimeError(
+                f"function {name}Backward returned a gradient different than None at position {i + 1}, but the "
+                "corresponding forward input was not a Tensor"
+            )
+
+
 def _array(name: str, i: int, grad: Any, like: np.ndarray) -> np.ndarray | None:
     """A gradient ``backward`` returned, as an array of its input's shape (None stays None)."""
     if grad is None:
@@ -136,6 +146,12 @@ class Function(_UserOp):
     """Base class of a user-defined differentiable op on Tensors (override the static methods)."""
 
     _context = FunctionCtx
+
+    @classmethod
+    def _operands(cls, inputs: Sequence[Any]) -> tuple[np.ndarray, ...]:
+        """The arrays ``apply`` records: a Tensor's own; for anything else (a number, None, a string,
+        a module: ``forward`` gets it as given) a new empty placeholder, which takes no gradient."""
+        return tuple([a._data if isinstance(a, Tensor) else np.empty(0) for a in inputs])
 
     @staticmethod
     def forward(ctx: FunctionCtx, *inputs: Any) -> Tensor:
@@ -165,6 +181,7 @@ class Function(_UserOp):
             several = " (MyTorch's autograd.Function has one output)" if isinstance(out, (tuple, list)) else ""
             raise TypeError(f"{cls.__name__}.forward: must return a Tensor, got {type(out).__name__}{several}")
         ctx.constant_output = id(out._data) in ctx.__dict__.get("_non_differentiable", ())
+        ctx._tensor_inputs = tuple(isinstance(a, Tensor) for a in inputs)
         return out._data
 
     @staticmethod
@@ -187,6 +204,7 @@ class Function(_UserOp):
             grads = grads[: len(inputs)]  # (PyTorch's rule: a None for an argument forward's caller left out)
         if len(grads) != len(inputs):
             raise ValueError(f"{cls.__name__}.backward: returned {len(grads)} gradient(s) for {len(inputs)} input(s)")
+        _check_none(cls.__name__, grads, ctx._tensor_inputs)
         if recorded:
             return grads
         return tuple(_array(cls.__name__, i, g, x) for i, (g, x) in enumerate(zip(grads, inputs)))

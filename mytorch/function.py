@@ -152,9 +152,14 @@ class _UserOp:
         return ctx, out
 
     @classmethod
+    def _operands(cls, inputs: Sequence[Any]) -> tuple[np.ndarray, ...]:
+        """The arrays ``apply`` records for ``inputs``: tensors' own, numbers and arrays as constants."""
+        return _arrays(inputs)
+
+    @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
         """Run the op on tensors (numbers and arrays are constants); recorded like any Tensor op."""
-        arrays = _arrays(inputs)
+        arrays = cls._operands(inputs)
         wanted = tuple(isinstance(a, Tensor) and a.requires_grad for a in inputs)
         ctx, out = cls._forward(inputs, arrays, wanted, params)
         if ctx.__dict__.get("constant_output"):  # (autograd.Function: ctx.mark_non_differentiable(output))

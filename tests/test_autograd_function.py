@@ -153,6 +153,66 @@ def test_pytorch_tutorial_linear_function_with_an_optional_bias_left_out():
         TooMany.apply(x, w).sum().backward()
 
 
+class ScaleBy(mt.autograd.Function):
+    """A Function whose extra arguments are no Tensors: forward gets them as given."""
+
+    @staticmethod
+    def forward(ctx, x, factor, bias, name, options):
+        ctx.factor = factor
+        assert bias is None and isinstance(name, str) and isinstance(options, dict)
+        return x * factor
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output * ctx.factor, None, None, None, None
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_arguments_that_are_no_tensors_reach_forward_as_given(create_graph):
+    # None, a string, a dict or a module beside the Tensors: 'cannot use a NoneType as an operand'
+    x = mt.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = ScaleBy.apply(x, 2.5, None, "scale", {"module": mt.nn.Linear(1, 1)})
+    (g,) = mt.autograd.grad((y * y).sum(), x, create_graph=create_graph)
+    np.testing.assert_allclose(g.detach().numpy(), 2 * 2.5**2 * np.array([1.0, -2.0, 3.0]))
+    assert g.requires_grad == create_graph
+
+
+def test_a_gradient_for_an_input_that_is_no_tensor_is_refused():
+    class Scale(mt.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, factor):
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 3.0, grad_output.sum()  # a gradient for the number: dropped silently before
+
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="different than None at position 2, but the corresponding forward input"):
+        Scale.apply(x, 3.0).sum().backward()
+
+
+def test_arguments_that_are_no_tensors_match_torch():
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (mt, torch):
+
+        class Scale(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, factor, bias, name):
+                ctx.factor = factor
+                return x * factor if bias is None else x * factor + bias
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                return grad_output * ctx.factor, None, None, None
+
+        x = lib.tensor([0.5, -1.0], dtype=lib.float64, requires_grad=True)
+        Scale.apply(x, 4.0, None, "a name").pow(2).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-15)
+
+
 def test_setup_context_style_mark_non_differentiable_and_one_output():
     class Exp(mt.autograd.Function):
         @staticmethod
