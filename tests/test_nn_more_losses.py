@@ -128,3 +128,31 @@ def test_gaussian_nll_loss_takes_a_number_var_beside_an_input_of_any_shape():
     x, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
     out = mt.nn.functional.gaussian_nll_loss(mt.tensor(x), mt.tensor(y), 0.5)
     assert out.item() == pytest.approx(np.mean(0.5 * (np.log(0.5) + (x - y) ** 2 / 0.5)), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "target, error, message",
+    [  # each was taken: a float label cut to an integer (0.5 was class 0), a boolean read as 0 / 1,
+        # a column of labels flattened, a short one NumPy's broadcast error from an add
+        (np.array([0.5, 1.0, 2.0]), TypeError, "class labels must be integers, got dtype float64"),
+        (np.array([True, False, True]), TypeError, "class labels must be integers, got dtype bool"),
+        (np.array([[0], [1], [2]]), ValueError, r"target must be class labels of shape \(3,\).*got shape \(3, 1\)"),
+        (np.array([0, 1]), ValueError, r"target must be class labels of shape \(3,\).*got shape \(2,\)"),
+        (np.array([0, 1, 4]), ValueError, "class labels must be >= 0 and below 4; got 0 .. 4"),
+        (np.array([0, -1, 2]), ValueError, "class labels must be >= 0 and below 4; got -1 .. 2"),
+    ],
+)
+def test_multi_margin_loss_refuses_targets_that_are_not_one_class_label_per_row(target, error, message):
+    x = mt.tensor(X, requires_grad=True)
+    with pytest.raises(error, match="F.multi_margin_loss: " + message):
+        mt.nn.functional.multi_margin_loss(x, mt.tensor(target))
+    with pytest.raises(ValueError, match=r"weight must have one entry per class, shape \(4,\), got shape \(3,\)"):
+        mt.nn.functional.multi_margin_loss(x, mt.tensor([0, 1, 2]), weight=mt.ones(3))
+    with pytest.raises(ValueError, match=r"input must be \(N, C\) or \(C,\), got shape \(1, 3, 4\)"):
+        mt.nn.functional.multi_margin_loss(x[None], mt.tensor([0, 1, 2]))
+    one = mt.nn.functional.multi_margin_loss(x[0], mt.tensor([2]))  # (C,) with a label of shape (1,) or ()
+    assert (
+        one.item()
+        == mt.nn.functional.multi_margin_loss(x[0], mt.tensor(2)).item()
+        == pytest.approx(np.maximum(0, 1 - X[0, 2] + np.delete(X[0], 2)).sum() / 4)
+    )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.nn.distance import pairwise_distance
-from mytorch.nn.functional_tensor import _check_reduction, _reduce
+from mytorch.nn.functional_tensor import _check_reduction, _labels, _reduce
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor, exp, log, relu, softplus
 from mytorch.tensor_index import gather
@@ -99,14 +99,28 @@ def multi_margin_loss(
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
     x = _t(input)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"F.multi_margin_loss: input must be (N, C) or (C,), got shape {x.shape}")
     x2 = x if x.ndim == 2 else x.reshape(1, -1)
-    labels = np.asarray(_t(target)._data).reshape(-1).astype(np.int64)
+    n, classes = x2.shape
+    labels = _labels("multi_margin_loss", target, classes)  # (integers in [0, C): 0.5 was cut to class 0)
+    if labels.shape != (n,) and not (x.ndim == 1 and labels.shape == ()):
+        raise ValueError(
+            f"F.multi_margin_loss: target must be class labels of shape ({n},) for an input of shape {x.shape}, "
+            f"got shape {labels.shape}"
+        )
+    labels = labels.reshape(-1)
     chosen = gather(x2, 1, Tensor(labels[:, None]))
     z = relu(margin - chosen + x2)  # (at the hinge, margin - x[y] + x[i] = 0, the gradient 0, as PyTorch's)
     if p == 2:
         z = z * z
     if weight is not None:
-        z = z * gather(_t(weight), 0, Tensor(labels))[:, None]
+        w = _t(weight)
+        if w.shape != (classes,):
+            raise ValueError(
+                f"F.multi_margin_loss: weight must have one entry per class, shape ({classes},), got shape {w.shape}"
+            )
+        z = z * gather(w, 0, Tensor(labels))[:, None]
     own = np.arange(x2.shape[1])[None, :] == labels[:, None]
     losses = _pick(own, _zeros_like(z), z).sum(1) / x2.shape[1]
     return _done("multi_margin_loss", losses if x.ndim == 2 else losses.reshape(()), reduction)
