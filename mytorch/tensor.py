@@ -354,8 +354,10 @@ of the tape it runs (``recorder.backward(tensor, tape, seed)``, before the leave
 are delivered), and code that makes an array from a step input off the tape tells it how
 (``recorder.derived(array, make, *args)``: ``cross_entropy``'s one-hot targets), and an
 in-place write off the tape tells it which tensor it wrote (``recorder.wrote(tensor)``), and a
-recorded tensor's value read into Python (``item()``, ``float()``, ``bool()``...) tells it how
-(``recorder.looked(how)``). Empty
+tensor's value read into Python (``item()``, ``float()``, ``bool()``...: any tensor's, a
+comparison's result or an input's too; ``numpy()`` and ``__array__``: a recorded result's, a
+parameter's, or the array ``detach()`` or ``.data`` gave of either) tells it how
+(``recorder.looked(how)``, ``recorder.looked_at_array(tensor, how)``). Empty
 otherwise: the cost is one test of an empty list. Steps captured at once in several threads
 have a recorder each: ``capturing()`` is this thread's."""
 
@@ -370,10 +372,22 @@ def capturing() -> Any:
 
 
 def _looked_at(t: Tensor, how: str) -> None:
-    """A recorded tensor's value was read into Python (``how``) while a step is captured: its
-    recorder is told (what the step does with it, a replay would not: ``Recorder.looked``)."""
+    """A tensor's value was read into Python (``how``) while a step is captured: its recorder is
+    told (what the step does with it, a replay would not: ``Recorder.looked``)."""
     recorder = capturing()
     if recorder is not None:
+        recorder.looked(how)
+
+
+def _array_looked_at(t: Tensor, how: str) -> None:
+    """``t``'s array was handed out (``how``: ``numpy()``, ``np.asarray``) while a step is
+    captured: its recorder is told if the values are a recorded result's (also through
+    ``detach()`` or ``.data``) or a parameter's. (An input's arrays are read so by the library's
+    own code, a loss's targets; a branch on an input's values is seen by ``item()``, ``if``.)"""
+    recorder = capturing()
+    if recorder is not None and (
+        t._tape is not None or t.requires_grad or _HANDED_OUT.get(id(t._data)) is t._data or recorder.watches(t._data)
+    ):
         recorder.looked(how)
 
 
@@ -2176,37 +2190,41 @@ class Tensor:
     # ------------------------------------------------------------------ conversions
     def item(self) -> Any:
         """The single element as a Python number."""
-        if CAPTURE and (self._tape is not None or self.requires_grad):  # (a replay capturing a step)
+        if CAPTURE:  # (a replay capturing a step)
             _looked_at(self, "item()")
         return self._data.item()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The values (the array itself, not a copy). ``force`` is PyTorch's keyword (a copy off
         the GPU, conjugation or negation resolved); a MyTorch Tensor has nothing to resolve."""
+        if CAPTURE:  # (a replay capturing a step)
+            _array_looked_at(self, "numpy()")
         return self._data if self._tape is None else _handed_out(self)
 
     def tolist(self) -> Any:
         """The values as nested lists."""
-        if CAPTURE and (self._tape is not None or self.requires_grad):
+        if CAPTURE:
             _looked_at(self, "tolist()")
         return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if CAPTURE:
+            _array_looked_at(self, "numpy.asarray()")
         data = self._data if self._tape is None else _handed_out(self)
         return data if dtype is None else data.astype(dtype, copy=False)
 
     def __float__(self) -> float:
-        if CAPTURE and (self._tape is not None or self.requires_grad):
+        if CAPTURE:
             _looked_at(self, "float()")
         return float(self._data.item())
 
     def __int__(self) -> int:
-        if CAPTURE and (self._tape is not None or self.requires_grad):
+        if CAPTURE:
             _looked_at(self, "int()")
         return int(self._data.item())
 
     def __bool__(self) -> bool:
-        if CAPTURE and (self._tape is not None or self.requires_grad):
+        if CAPTURE:
             _looked_at(self, "bool(), an if or a comparison's truth")
         return bool(self._data)
 

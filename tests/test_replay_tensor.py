@@ -824,11 +824,28 @@ def test_an_input_normalised_in_place_in_the_step_is_refused():
         Replay(step, optimizer=opt)(*batch(np.random.default_rng(53), 4, "ce"))
 
 
-@pytest.mark.parametrize("read", ["item", "float", "if"])
-def test_a_step_reading_a_recorded_value_into_python_is_refused(read):
+_READS = {
+    "item": lambda x, loss, w: loss.item(),
+    "float": lambda x, loss, w: float(loss),
+    "if": lambda x, loss, w: 0.0 if loss else 1.0,
+    # (these four were replayed, silently: a comparison's result, and arrays, are not recorded)
+    "compare": lambda x, loss, w: 0.0 if loss > 1e9 else 1.0,
+    "numpy": lambda x, loss, w: float(loss.numpy()),
+    "detach": lambda x, loss, w: np.asarray(loss.detach()).item(),
+    "data": lambda x, loss, w: float(np.asarray(loss.data)),
+    "input": lambda x, loss, w: float(x.sum()),  # a branch on an input's values
+    "weight": lambda x, loss, w: float(np.abs(w.numpy()).max()),
+    "weight data": lambda x, loss, w: float(np.abs(np.asarray(w.data)).max()),
+}
+
+
+@pytest.mark.parametrize("read", list(_READS))
+def test_a_step_reading_a_value_into_python_is_refused(read):
     """A NaN guard (``if not isfinite(loss.item()): return loss`` before backward) or a running
     loss kept in Python: the replay updated with NaN gradients where the step skipped, and logged
-    nothing, silently; with ``fallback`` the step runs dynamically and skips as it should."""
+    nothing, silently; with ``fallback`` the step runs dynamically and skips as it should. The
+    same for a branch on a comparison (``if loss > 1e9``), on the loss or a weight read as an
+    array (``loss.numpy()``, ``np.asarray(loss.detach())``, ``w.data``), or on an input's values."""
 
     def stepping(model, opt):
         loss_fn = nn.CrossEntropyLoss()
@@ -837,8 +854,7 @@ def test_a_step_reading_a_recorded_value_into_python_is_refused(read):
         def step(x, y):
             opt.zero_grad()
             loss = loss_fn(model(x), y)
-            value = {"item": lambda: loss.item(), "float": lambda: float(loss), "if": lambda: 0.0 if loss else 1.0}
-            if not np.isfinite(value[read]()):
+            if not np.isfinite(_READS[read](x, loss, model[0].weight)):
                 return loss
             loss.backward()
             opt.step()
@@ -847,7 +863,32 @@ def test_a_step_reading_a_recorded_value_into_python_is_refused(read):
 
         return step
 
-    _refused_then_run_dynamically(stepping, "reads a recorded tensor's value into Python", np.random.default_rng(54))
+    _refused_then_run_dynamically(stepping, "reads a tensor's value into Python", np.random.default_rng(54))
+
+
+def test_a_step_branching_on_a_comparison_of_its_loss_gives_the_dynamic_numbers():
+    """``if loss > c: loss = loss * 0.5`` (a comparison's truth, which the capture did not see):
+    a replay kept the branch its capture took, and other weights from the step where the loss
+    crossed ``c`` on; with ``fallback`` the step runs dynamically."""
+    built = [build() for _ in range(2)]
+
+    def stepping(model, opt):
+        loss_fn = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            if loss > 1.0:
+                loss = loss * 0.5
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    replay = Replay(stepping(*built[1][:2]), optimizer=built[1][1], fallback=True)
+    _same_steps(stepping(*built[0][:2]), replay, built, np.random.default_rng(55), 8)
+    assert replay.replays == 0
 
 
 def _refused_then_run_dynamically(stepping, expected, rng, n=3):

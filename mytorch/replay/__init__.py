@@ -39,8 +39,9 @@ unchanged but by the optimizer's step (weights clamped after the update, a learn
 or a scheduler stepped inside the step are refused: a replay would not repeat them); for a
 Tensor-level step, no in-place write off the tape into memory that outlives the step (a
 moving average of the weights, a metric accumulated with ``+=``, an input changed in place), and
-no recorded tensor's value read into Python (``loss.item()``, ``if loss > x``: a branch or a log
-a replay would not repeat); for
+no tensor's value read into Python (``loss.item()``, ``if loss > x``, an input's ``x.sum().item()``;
+``numpy()`` of the loss, of another recorded result or of a weight: a branch or a log a replay
+would not repeat); for
 ``hw_bonus.mlp.MLP`` (its ``check``), modules whose forward is MyTorch's own.
 
 **The limit.** A replay repeats the operations the capture recorded. A step whose recorded
@@ -48,7 +49,7 @@ operations depend on the data's *values* (an ``if`` on the loss, a different num
 layers per batch, a mask drawn inside the step) cannot be replayed faithfully. Arrays the
 step creates itself (constants, masks, indices, views of the inputs) are caught: the program is used
 only once a second dynamic run shows the very same array objects, else ``ReplayError``.
-Branches in Python are not (but for a Tensor-level step's reading of a recorded value, refused at
+Branches in Python are not (but for a Tensor-level step's reading of a tensor's value, refused at
 the capture): the ``verify`` mode runs the dynamic step beside the replay for
 the first calls and raises ``ReplayError`` if they record different operations or give
 different numbers. The settings dict a handout module records its operation with (a
@@ -371,7 +372,12 @@ class Replay:
             effects.refuse(result)
             loss, outputs = (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
             return result, list(self.engine.operation_list), loss, outputs, run
-        with Recorder() as recorder, called() as modules, _stepping(self.optimizer, recorder), effects.watching():
+        with (
+            Recorder(self.optimizer.params) as recorder,
+            called() as modules,
+            _stepping(self.optimizer, recorder),
+            effects.watching(),
+        ):
             result = self.step(*inputs)
         self._called.update(modules)
         effects.refuse(result)
@@ -391,10 +397,10 @@ class Replay:
             raise _RefusedError(refusal, result)
         if recorder.looked_at:
             refusal = ReplayError(
-                f"replay: the step reads a recorded tensor's value into Python ({recorder.looked_at[0]}: loss.item(), "
-                "float(t), if t > 0), which only its dynamic runs do: a branch on it (a NaN guard) or a log of it "
-                "(running_loss += loss.item()) would not be repeated; read the loss the replayed step returns "
-                "(train_step(x, y).item()), or run this step dynamically"
+                f"replay: the step reads a tensor's value into Python ({recorder.looked_at[0]}: loss.item(), "
+                "float(t), if t > 0, loss.numpy(), x.sum().item() of an input), which only its dynamic runs do: a "
+                "branch on it (a NaN guard) or a log of it (running_loss += loss.item()) would not be repeated; read "
+                "the loss the replayed step returns (train_step(x, y).item()), or run this step dynamically"
             )
             raise _RefusedError(refusal, result)
         if outputs is not None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,8 +45,9 @@ class Recorder:
         steps: for each call of the replayed optimizer's ``step``, how many backwards had run.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, parameters: Sequence[Tensor] = ()) -> None:
         self.thread = threading.get_ident()
+        self.parameters = {id(p._data) for p in parameters}  # their arrays (what .data and detach() give)
         self.runs: list[tuple[list[Operation], dict[int, Tensor], np.ndarray, np.ndarray]] = []
         self.accumulating: list[Tensor] = []
         self.made: Derived = {}
@@ -113,9 +114,13 @@ class Recorder:
             self.writes.append(weakref.ref(_root(tensor._data)))
 
     def looked(self, how: str) -> None:
-        """The step read a recorded tensor's value into Python (``how``: ``item()``, ``float()``...)."""
+        """The step read a tensor's value into Python (``how``: ``item()``, ``float()``...)."""
         if threading.get_ident() == self.thread and not self.updating:
             self.looked_at.append(how)
+
+    def watches(self, array: np.ndarray) -> bool:
+        """Whether ``array`` is a parameter's (as the step started)."""
+        return id(array) in self.parameters
 
     def kept_write(self, optimizer: Any, result: Any) -> np.ndarray | None:
         """Memory the step wrote in place off the tape that outlives it (an average of the
