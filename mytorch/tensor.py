@@ -1425,6 +1425,8 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
         t._data = new
         kernel = _K["setitem"]
         _attach(new, (t, value), (old, array), kernel.backward, {"index": index}, reads=kernel.reads, result=t)
+        if _RETAINED:
+            _retained_in_place(t, old)
     return t
 
 
@@ -2240,6 +2242,7 @@ _COPIED = tuple(name for name in Tensor.__slots__ if name not in ("_hooks", "__w
 from mytorch import backward_graph as _backward_graph  # noqa: E402
 from mytorch import printing as _printing  # noqa: E402
 from mytorch import tensor_numpy as _numpy_protocol  # noqa: E402 - it builds on the Tensor above
-from mytorch.tensor_graph import _LEAF_HOOKS, leaf_gradient  # noqa: E402 - hooks (register_hook) build on the Tensor
+from mytorch.tensor_graph import _LEAF_HOOKS, _RETAINED, leaf_gradient  # noqa: E402 - hooks (register_hook) build on the Tensor
+from mytorch.tensor_graph import retained_in_place as _retained_in_place  # noqa: E402
 from mytorch.tensor_vjps import BY_A_NUMBER as _BY_A_NUMBER  # noqa: E402 - (as CHOOSERS)
 from mytorch.tensor_vjps import CHOOSERS as _SPECIAL  # noqa: E402 - it builds on the modules' VJPs

@@ -330,6 +330,12 @@ def _hooked(t: Tensor, what: str) -> _HookedBackward:
     return op.vjp
 
 
+_RETAINED: dict[int, weakref.ref[Tensor]] = {}
+"""The non-leaf tensors that retain their gradient, by ``id`` (an entry goes when its tensor
+does): an in-place change of one of them moves its retained gradient (``retained_in_place``).
+Empty, it tells an in-place operation cheaply that there is nothing to move."""
+
+
 def retain_grad(self: Tensor) -> None:
     """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward`` (leaves always do)."""
     if not self.requires_grad:
@@ -337,6 +343,31 @@ def retain_grad(self: Tensor) -> None:
     if self.is_leaf:
         return
     _hooked(self, "retain_grad").retained = weakref.ref(self)
+    key = id(self)
+    if key not in _RETAINED:
+        _RETAINED[key] = weakref.ref(self, partial(_RETAINED.pop, key))
+
+
+def retained_in_place(t: Tensor, old: np.ndarray) -> None:
+    """After a recorded in-place change of ``t`` (its value was the array ``old``, the output of
+    the operation that made it; now ``t._data`` is a recorded operation's output): a gradient
+    ``t`` retains moves to the operation of its new value, as in PyTorch, where ``.grad`` is the
+    gradient of the value the tensor holds when ``backward`` runs. (It stayed with ``old``: after
+    ``h.retain_grad(); h.mul_(3)``, ``h.grad`` was 3 times PyTorch's.) Hooks registered before the
+    change stay with the old value, as PyTorch's do."""
+    ref = _RETAINED.get(id(t))
+    if ref is None or ref() is not t:
+        return
+    found = _operation_of(t)
+    if found is None:  # (a released graph: nothing is recorded any more)
+        return
+    for op in reversed(found[1].operation_list):
+        if op.output is old:
+            vjp = op.vjp
+            if isinstance(vjp, _HookedBackward) and vjp.retained is not None and vjp.retained() is t:
+                vjp.retained = None
+            break
+    _hooked(t, "retain_grad").retained = ref
 
 
 def register_hook(self: Tensor, hook: Callable[[Tensor], Any]) -> RemovableHandle:

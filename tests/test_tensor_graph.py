@@ -134,6 +134,32 @@ def test_retain_grad_keeps_an_intermediate_gradient():
     np.testing.assert_allclose(np.asarray(x.grad), 8 * x.numpy())
 
 
+def test_a_retained_gradient_follows_the_tensor_through_in_place_changes():
+    """``.grad`` of a tensor that retains it is the gradient of the value it holds at backward,
+    as PyTorch's: an in-place change moves the retained gradient to the new value (it stayed
+    on the old one: 36, 72 below for PyTorch's 12, 24); the hooks registered before the change
+    stay on the old value, those after run on the new one before the gradient is kept. (A change
+    of shape in place, ``unsqueeze_``, ``t_``, leaves it on the old value, as in PyTorch.)"""
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    h.mul_(3)  # h = 6x, loss = sum(h^2): dloss/dh = 2h = 12x
+    (h * h).sum().backward()
+    np.testing.assert_allclose(h.grad.numpy(), [12.0, 24.0])
+    np.testing.assert_allclose(x.grad.numpy(), [72.0, 144.0])
+
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    h.register_hook(lambda g: g * 10)  # on the old value: scales x's gradient, not h.grad
+    h[0] = 7.0
+    h.add_(x)  # h = [7 + x0, 3 x1] = [8, 6]
+    h.register_hook(lambda g: g + 1)  # on the new value: 2h + 1, which flows on
+    (h * h).sum().backward()
+    np.testing.assert_allclose(h.grad.numpy(), [17.0, 13.0])
+    np.testing.assert_allclose(x.grad.numpy(), [17.0, 13.0 + 10 * 2 * 13.0])
+
+
 def test_retained_gradient_accumulates_over_backward_calls():
     x = mt.tensor([1.0, 2.0], requires_grad=True)
     h = x.exp()
