@@ -1920,6 +1920,8 @@ class Tensor:
             if not _STORAGES and not grad.requires_grad:  # (``zero_``'s plain write: no graph holds any memory)
                 try:
                     grad._data.fill(0)
+                    if CAPTURE:  # (a replay capturing a step)
+                        _written(grad)
                     return
                 except ValueError:  # read-only: ``zero_`` says why
                     pass

@@ -805,22 +805,31 @@ def test_a_parameters_data_replaced_in_the_step_before_its_update_is_refused():
     assert replay.replays == 0
 
 
-def test_an_input_normalised_in_place_in_the_step_is_refused():
+@pytest.mark.parametrize("write", ["input", "aux grad"])
+def test_a_step_writing_off_the_tape_into_memory_that_outlives_it_is_refused(write):
     """``x -= x.mean()`` under ``no_grad`` inside the step: a replay read the input as given
-    (other weights from the first replay on, silently)."""
+    (other weights from the first replay on, silently). ``aux.zero_grad()`` on a leaf the
+    optimizer does not hold: its plain write (``Tensor.zero_grad``'s shortcut) did not tell the
+    capture, so a replay left a gradient set between steps where the dynamic step zeroed it."""
     model, opt, _ = build()
     loss_fn = nn.CrossEntropyLoss()
+    aux = Tensor(np.ones(3), requires_grad=True)
+    aux.grad = Tensor(np.full(3, 5.0))
 
     def step(x, y):
         opt.zero_grad()
-        with no_grad():
-            x -= x.mean()
+        if write == "input":
+            with no_grad():
+                x -= x.mean()
+        else:
+            aux.zero_grad()
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
         return loss
 
-    with pytest.raises(ReplayError, match=r"writes in place, off the tape, into a tensor of shape \(4, 5\)"):
+    shape = r"\(4, 5\)" if write == "input" else r"\(3,\)"
+    with pytest.raises(ReplayError, match=r"writes in place, off the tape, into a tensor of shape " + shape):
         Replay(step, optimizer=opt)(*batch(np.random.default_rng(53), 4, "ce"))
 
 
