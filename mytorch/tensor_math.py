@@ -148,6 +148,17 @@ def _summed(x: Any, dtype: Any, op: str) -> Any:
     return _with_dtype(x, dtype, op)
 
 
+def _as_asked(result: Tensor, dtype: Any, op: str) -> Tensor:
+    """``result`` of a sum or product in the ``dtype`` asked for (not None): NumPy adds bools and integers
+    narrower than 64 bits up in int64 (uint8 in uint64), where PyTorch's ``dtype=`` is the result's
+    dtype (``sum(dtype=uint8)`` wraps around, ``sum(dtype=bool)`` is a bool). Integer results only:
+    nothing to differentiate."""
+    if result._data.dtype.kind not in "biu":
+        return result
+    dtype = as_dtype(dtype, op)
+    return result if result._data.dtype == dtype else result.to(dtype)
+
+
 # --------------------------------------------------------------------------- reductions
 def _of_0d(op: str, input: Any, axes: Any) -> Any:
     """``axes`` for ``input``: dim 0 or -1 of a 0-d tensor is the tensor itself, as in PyTorch, so
@@ -177,7 +188,8 @@ def sum(  # noqa: A001 - PyTorch's name
 ) -> Tensor:
     """The sum over ``dim`` (an axis, a tuple of axes, or all); kernel ``sum``."""
     params = {"axis": _reduced("sum", dim, axis), "keepdims": keepdim_arg("sum", keepdim, keepdims)}
-    return _apply("sum", (_summed(input, dtype, "sum"),), params)
+    result = _apply("sum", (_summed(input, dtype, "sum"),), params)
+    return result if dtype is None else _as_asked(result, dtype, "sum")
 
 
 def mean(
@@ -426,7 +438,8 @@ def prod(
     if isinstance(dim, tuple):
         raise TypeError(f"prod: give one axis, got {dim}")
     params = {"axis": dim, "keepdims": keepdim_arg("prod", keepdim, keepdims)}
-    return _apply("prod", (_summed(input, dtype, "prod"),), params)
+    result = _apply("prod", (_summed(input, dtype, "prod"),), params)
+    return result if dtype is None else _as_asked(result, dtype, "prod")
 
 
 def cumsum(input: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) -> Tensor:
@@ -434,7 +447,8 @@ def cumsum(input: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) 
     dim = dim_arg("cumsum", dim, axis)
     if not isinstance(dim, builtins.int):
         raise TypeError(f"cumsum: give the axis to sum along (dim=...), got {dim!r}")
-    return _apply("cumsum", (_summed(input, dtype, "cumsum"),), {"axis": dim})
+    result = _apply("cumsum", (_summed(input, dtype, "cumsum"),), {"axis": dim})
+    return result if dtype is None else _as_asked(result, dtype, "cumsum")
 
 
 def logsumexp(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:

@@ -11,7 +11,7 @@ import numpy as np
 
 from mytorch.arguments import check_dim
 from mytorch.tensor import Tensor, _apply
-from mytorch.tensor_math import ValuesIndices, _summed, amax, amin, mean, std, var
+from mytorch.tensor_math import ValuesIndices, _as_asked, _summed, amax, amin, mean, std, var
 from mytorch.tensor_sort import sort
 
 __all__ = ["aminmax", "cumprod", "median", "std_mean", "var_mean"]
@@ -100,4 +100,5 @@ def cumprod(input: Any, dim: Any, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """
     x = _summed(_tensor(input), dtype, "cumprod")
     d = check_dim("cumprod", builtins.int(dim), max(x.ndim, 1))
-    return _apply("cumprod", (x,), {"axis": d if x.ndim else 0})
+    result = _apply("cumprod", (x,), {"axis": d if x.ndim else 0})
+    return result if dtype is None else _as_asked(result, dtype, "cumprod")

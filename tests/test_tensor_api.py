@@ -454,6 +454,36 @@ def test_sums_and_products_of_integers_are_int64_as_in_pytorch(dtype):
     assert t.sum(dtype=mt.float32).dtype == np.float32
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "bool"])
+def test_sums_and_products_given_an_integer_dtype_are_of_that_dtype(dtype):
+    """sum / prod / nansum / cumsum / cumprod(dtype=...) of a narrower integer or bool came back
+    int64 (uint8: uint64): NumPy adds them up in 64 bits. PyTorch's result is of the dtype asked,
+    wrapping around where the number does not fit (uint8: 200 + 100 is 44) and bool where it asks
+    bool (PyTorch 2.13's values, cumsum / cumprod to bool being MyTorch's own)."""
+    asked = getattr(mt, dtype)
+    t = mt.tensor([[200.0, 100.0, 3.0]])
+    as_numpy = np.array([[200, 100, 3]]).astype(np.dtype(asked))  # the cast alone wraps (int8: -56)
+    results = [t.sum(dtype=asked), t.sum(1, dtype=asked), mt.nansum(t, dtype=asked), t.prod(dtype=asked)]
+    results += [t.prod(1, keepdim=True, dtype=asked), t.cumsum(1, dtype=asked), t.cumprod(1, dtype=asked)]
+    for result in results:
+        assert result.dtype == np.dtype(asked)
+    wide = as_numpy.astype(np.int64)
+    for result, expected in zip(
+        results, [wide.sum(), wide.sum(1), wide.sum(), wide.prod(), wide.prod(1, keepdims=True)]
+    ):
+        assert result.tolist() == np.asarray(expected).astype(np.dtype(asked)).tolist()
+    assert results[5].tolist() == np.cumsum(wide, 1).astype(np.dtype(asked)).tolist()
+    if dtype == "uint8":
+        assert results[0].item() == 303 % 256 == 47
+    torch = pytest.importorskip("torch")
+    tt = torch.tensor([[200.0, 100.0, 3.0]])
+    tasked = getattr(torch, dtype)
+    assert results[0].tolist() == tt.sum(dtype=tasked).tolist()
+    assert results[3].tolist() == tt.prod(dtype=tasked).tolist()
+    if dtype != "bool":  # (PyTorch has no cumsum to bool)
+        assert results[5].tolist() == tt.cumsum(1, dtype=tasked).tolist()
+
+
 def test_clamp_of_a_bool_tensor_follows_pytorchs_dtypes():
     # Between integer bounds a bool tensor clamps to int64, with a float bound to the default
     # float dtype; NumPy's clip gave float64 for both.
