@@ -407,6 +407,18 @@ def full_like(
 
 
 # --------------------------------------------------------------------------- ranges
+def _number_of(op: str, value: Any, name: str) -> Any:
+    """``value``, a 0-d Tensor or array as its Python number (whose type says integer or float:
+    ``arange(mask.sum())`` counts in int64, as PyTorch's)."""
+    if isinstance(value, (Tensor, np.ndarray)):
+        if value.ndim:
+            raise TypeError(
+                f"{op}: {name} must be a number or a 0-d tensor, got a {type(value).__name__} of shape {value.shape}"
+            )
+        return value.item()
+    return value
+
+
 def arange(
     start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -415,6 +427,7 @@ def arange(
     _check_device("arange", device)
     if end is None:
         start, end = 0, start
+    start, end, step = (_number_of("arange", v, name) for v, name in ((start, "start"), (end, "end"), (step, "step")))
     if step == 0:
         raise ValueError("arange: step must be nonzero")
     numbers = [start, end, step]

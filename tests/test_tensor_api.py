@@ -104,6 +104,20 @@ def test_ranges():
         mt.arange(0, 3, 0)
 
 
+def test_arange_of_0d_tensors_takes_their_numbers_and_dtype_kind():
+    """arange(n) for a 0-d integer tensor n (a count: mask.sum(), len as a tensor) was float32, as if
+    n were a float: indices made of it were floats. PyTorch: int64, and a Tensor of more
+    dimensions is refused."""
+    n = mt.tensor([True, False, True, True]).sum()
+    assert mt.arange(n).dtype == mt.int64 and mt.arange(n).tolist() == [0, 1, 2]
+    assert mt.arange(1, mt.tensor(7), mt.tensor(2)).tolist() == [1, 3, 5]
+    assert mt.arange(1, mt.tensor(7), mt.tensor(2)).dtype == mt.int64
+    assert mt.arange(np.array(3)).dtype == mt.int64
+    assert mt.arange(mt.tensor(2.0)).dtype == mt.float32 and mt.arange(mt.tensor(2.0)).tolist() == [0.0, 1.0]
+    with pytest.raises(TypeError, match=r"arange: end must be a number or a 0-d tensor, got a Tensor of shape \(2,\)"):
+        mt.arange(mt.tensor([3, 4]))
+
+
 def test_device_cuda_and_backends_for_scripts_that_ask():
     """``device = torch.device("cuda" if torch.cuda.is_available() else "cpu")`` and the
     reproducibility switches run; tensors and modules are on the CPU and stay there."""
