@@ -288,12 +288,27 @@ def tan(input: Any) -> Tensor:  # noqa: A002
 
 
 def logit(input: Any, eps: float | None = None) -> Tensor:  # noqa: A002
-    """``log(p / (1 - p))``, as ``log(p) - log1p(-p)``; with ``eps``, p is first clamped to
-    [eps, 1 - eps] (the gradient is 0 outside, as in PyTorch)."""
+    """``log(p / (1 - p))``, as ``log(p) - log1p(-p)``, with PyTorch's values and gradients at the
+    edges: with ``eps`` >= 0, p is first clamped to [eps, 1 - eps] (gradient 0 outside, NaN at a
+    NaN); for eps > 0.5 PyTorch's rule (eps where p < eps, else 1 - eps) gives a constant. Without
+    ``eps`` (or with eps < 0, which PyTorch ignores) the gradient is NaN where p is outside [0, 1]."""
     p = _floating(input)
-    if eps is not None:
-        p = clamp(p, eps, 1.0 - eps)
-    return log(p) - log1p(-p)
+    data = np.asarray(p._data)
+    if eps is None or eps < 0:
+        outside = (data < 0) | (data > 1)
+        if outside.any():  # log(p) is NaN there, but 1/p was a finite gradient
+            p = p * Tensor(np.where(outside, math.nan, 1.0).astype(p.dtype))
+        return log(p) - log1p(-p)
+    lo, hi = float(eps), 1.0 - float(eps)
+    nan = np.isnan(data)
+    if lo > hi:  # every number is below lo or above hi: a constant, its gradient 0 (NaN stays NaN)
+        fixed = np.where(data < lo, lo, hi).astype(p.dtype)
+        z = where(Tensor(~nan), Tensor(fixed), p)
+    else:
+        z = clamp(p, lo, hi)
+        if nan.any():  # clamp's gradient there is 0, PyTorch's logit's NaN
+            z = where(Tensor(nan), p, z)
+    return log(z) - log1p(-z)
 
 
 class _ZeroWithSlope(Function):
@@ -377,11 +392,15 @@ def rad2deg(input: Any) -> Tensor:  # noqa: A002
 
 def copysign(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``|a|`` with the sign of ``b`` (the sign bit: -0.0 counts as negative), as PyTorch's; the
-    gradient in a is ``sign(a) * sign(result)``, 0 at a = 0."""
+    gradient in a is ``sign(a) * sign(result)``, 0 at a = 0; in b zeros."""
     a, b = _floating_pair(input, other)
     negative = np.signbit(b._data)
     signs = Tensor(np.where(negative, -1.0, 1.0).astype(a.dtype))
-    return _abs(a) * signs
+    out = _abs(a) * signs
+    if b.requires_grad:  # b's gradient is zeros, as PyTorch's (not None): b selected nowhere
+        nowhere = np.zeros(np.broadcast_shapes(out.shape, b.shape), dtype=bool)
+        out = _apply("where", (b, out), {"condition": nowhere})
+    return out
 
 
 def fmax(input: Any, other: Any) -> Tensor:  # noqa: A002

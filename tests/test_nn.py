@@ -954,3 +954,32 @@ def test_apply_calls_fn_once_on_a_module_registered_twice():
     twice.add_module("again", layer)
     assert [name for name, _ in twice.named_children()] == ["0"]
     assert len(twice) == 2 and len(twice.state_dict()) == 4  # still two entries, as PyTorch's
+
+
+def test_celu_of_a_negative_alpha_tests_x_not_x_over_alpha():
+    """CELU is x where x > 0, else alpha (e^(x / alpha) - 1), for a negative alpha too (PyTorch's
+    rule): alpha * elu(x / alpha) turned the test around, giving -2 for x = -2 (alpha -1), not
+    -(e^2 - 1) = -6.389, and slope 1 there, not e^2."""
+    x = mytorch.tensor([-2.0, -0.5, 0.0, 1.0], dtype=mytorch.float64, requires_grad=True)
+    for alpha in (-1.0, -2.0, 0.7):
+        y = F.celu(x, alpha=alpha)
+        (slope,) = mytorch.grad(y.sum(), x)
+        data = x.detach().numpy()
+        np.testing.assert_allclose(y.detach().numpy(), np.where(data > 0, data, alpha * np.expm1(data / alpha)))
+        np.testing.assert_allclose(slope.numpy(), np.where(data > 0, 1.0, np.exp(data / alpha)))
+    assert nn.CELU(alpha=-1.0)(mytorch.tensor([-2.0])).item() == pytest.approx(-(math.e**2 - 1))
+
+
+def test_softplus_of_beta_zero_follows_pytorchs_rule():
+    """beta = 0: PyTorch gives log(2) / 0 = inf with gradient 1/2 (sigmoid(0)), and x itself where
+    0 > threshold; MyTorch's gradient was NaN (0 / 0) and, below a negative threshold, its value
+    NaN too. An infinite x gives NaN (beta x is NaN), as PyTorch's."""
+    x = mytorch.tensor([-2.0, 0.0, 30.0, math.inf], requires_grad=True)
+    y = F.softplus(x, beta=0)
+    (slope,) = mytorch.grad(y.sum(), x)
+    np.testing.assert_array_equal(y.detach().numpy(), [math.inf, math.inf, math.inf, math.nan])
+    np.testing.assert_array_equal(slope.numpy(), [0.5, 0.5, 0.5, math.nan])
+    y = F.softplus(x, beta=0, threshold=-1)
+    (slope,) = mytorch.grad(y.sum(), x)
+    np.testing.assert_array_equal(y.detach().numpy(), [-2.0, 0.0, 30.0, math.nan])
+    np.testing.assert_array_equal(slope.numpy(), [1.0, 1.0, 1.0, math.nan])

@@ -614,3 +614,19 @@ def test_reduced_losses_differentiate_twice_like_torch(name):
     (g * g).sum().backward()
     (tg * tg).sum().backward()
     np.testing.assert_allclose(np.asarray(t.grad), tt.grad.numpy(), **TOL)
+
+
+def test_celu_and_softplus_edge_parameters_match_torch():
+    data = np.array([-30.0, -2.0, -0.5, 0.0, 1.0, 30.0, np.inf, -np.inf, np.nan])
+    calls = [("celu", dict(alpha=a)) for a in (-2.0, -1.0, 0.5, 1.0, 3.0)]  # (at NaN the slope is NaN, PyTorch's 1)
+    calls += [("softplus", dict(beta=b, threshold=t)) for b in (0, -1.0, 2.0) for t in (20.0, -1.0, 0.0)]
+    for name, kwargs in calls:
+        for dtype in ("float32", "float64"):
+            values = data[:-1] if name == "celu" else data
+            x = mytorch.tensor(values.astype(dtype), requires_grad=True)
+            t = torch.tensor(values.astype(dtype), requires_grad=True)
+            y, yt = getattr(F, name)(x, **kwargs), getattr(torch.nn.functional, name)(t, **kwargs)
+            y.sum().backward()
+            yt.sum().backward()
+            np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-6, err_msg=f"{name} {kwargs}")
+            np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6, err_msg=f"{name} {kwargs}")

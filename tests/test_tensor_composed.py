@@ -280,3 +280,55 @@ def test_cummax_and_cummin_of_a_0_d_tensor_keep_its_dtype_and_check_dim():
         assert getattr(mt.tensor(5, dtype=mt.int32), name)(-1).values.dtype == np.int32
         with pytest.raises(IndexError):
             getattr(mt.tensor(2.0), name)(2)
+
+
+def _value_and_grad(f, data, dtype=np.float64):
+    x = mt.tensor(np.array(data, dtype=dtype), requires_grad=True)
+    y = f(x)
+    y.sum().backward()
+    return y.detach().numpy(), x.grad.numpy()
+
+
+def test_logit_at_its_edges_has_pytorchs_values_and_gradients():
+    """eps > 0.5 clamps by PyTorch's rule (eps where p < eps, else 1 - eps), a constant: for eps 0.7
+    every value was logit(0.3) = -0.847 (np.clip with min > max gives max); PyTorch's is +0.847
+    for p < 0.7. Without eps (or with eps < 0, which PyTorch ignores) the gradient is NaN where p is
+    outside [0, 1] (it was 1 / (p (1 - p)), finite); with eps a NaN p has a NaN gradient (it was 0)."""
+    p = [0.1, 0.4, 0.6, 0.9, np.nan, 0.0, 1.0, -0.5, 1.5]
+    value, grad = _value_and_grad(lambda x: mt.logit(x, 0.7), p)
+    up, down = np.log(0.7 / 0.3), np.log(0.3 / 0.7)
+    np.testing.assert_allclose(value, [up, up, up, down, np.nan, up, down, up, down])
+    np.testing.assert_array_equal(grad, [0, 0, 0, 0, np.nan, 0, 0, 0, 0])
+    value, grad = _value_and_grad(lambda x: mt.logit(x, 1.0), [0.5, 1.0, 2.0])
+    np.testing.assert_array_equal(value, [np.inf, -np.inf, -np.inf])
+    np.testing.assert_array_equal(grad, [0, 0, 0])
+    for eps in (None, -0.1):
+        value, grad = _value_and_grad(lambda x, eps=eps: mt.logit(x, eps), [0.25, -0.5, 1.5, 0.0, np.nan])
+        np.testing.assert_allclose(value, [np.log(1 / 3), np.nan, np.nan, -np.inf, np.nan])
+        np.testing.assert_allclose(grad, [1 / (0.25 * 0.75), np.nan, np.nan, np.inf, np.nan])
+    value, grad = _value_and_grad(lambda x: mt.logit(x, 0.2), [0.5, np.nan, 0.1])
+    np.testing.assert_allclose(grad, [4.0, np.nan, 0.0])
+
+
+def test_logit_edges_match_torch():
+    torch = pytest.importorskip("torch")
+    p = [0.1, 0.4, 0.5, 0.6, 0.9, np.nan, 0.0, 1.0, -0.5, 1.5]
+    for eps in (None, -0.1, 0.0, 0.2, 0.5, 0.7, 1.0, 1.5):
+        for dtype in (np.float32, np.float64):
+            value, grad = _value_and_grad(lambda x, eps=eps: mt.logit(x, eps), p, dtype)
+            t = torch.tensor(np.array(p, dtype=dtype), requires_grad=True)
+            torch.logit(t, eps).sum().backward()
+            np.testing.assert_allclose(value, torch.logit(t, eps).detach().numpy(), rtol=1e-6, err_msg=str(eps))
+            np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-6, err_msg=str(eps))
+
+
+def test_copysign_gives_the_sign_operand_a_zero_gradient():
+    """PyTorch's gradient of copysign in its second operand is zeros; MyTorch's was None."""
+    a = mt.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+    b = mt.tensor([[-1.0], [2.0]], requires_grad=True)
+    y = mt.copysign(a, b)
+    (y * mt.arange(6.0).reshape(2, 3)).sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), [[-1, -2, -3], [1, 2, 3]])
+    np.testing.assert_array_equal(a.grad.numpy(), [[3, -3, 3]])
+    assert b.grad is not None
+    np.testing.assert_array_equal(b.grad.numpy(), [[0], [0]])

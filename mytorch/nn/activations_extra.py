@@ -53,7 +53,8 @@ def hardswish(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
-    """max(0, x) + min(0, alpha (e^(x / alpha) - 1)): ``alpha * elu(x / alpha)``.
+    """x where x > 0, else alpha (e^(x / alpha) - 1), for either sign of alpha, as PyTorch's:
+    the kernel ``elu`` with ``input_scale = 1 / alpha``.
 
     Raises:
         ValueError: ``alpha`` 0 (PyTorch: "ZeroDivisionError").
@@ -62,7 +63,7 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # no
         raise ValueError("F.celu: alpha must not be 0 (it divides x)")
     if alpha == 1:
         return TF.elu(input, 1.0, inplace)
-    return _in_place("celu", input, lambda x: TF.elu(x / alpha, 1.0) * alpha, inplace)
+    return TF._activation("elu", input, {"alpha": float(alpha), "input_scale": 1.0 / alpha}, inplace)
 
 
 def softmin(input: Any, dim: int | None = None) -> Tensor:  # noqa: A002

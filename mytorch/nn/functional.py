@@ -1289,29 +1289,35 @@ def gelu_jvp(tangents: Sequence[Array], x: Array, approximate: str = "tanh") -> 
 
 
 # --------------------------------------------------------------------------- ELU, SiLU, Mish, Hardtanh
-def elu(x: Array, alpha: float = 1.0, *, scale: float = 1.0) -> Array:
-    """y = scale x where x > 0, else scale alpha (e**x - 1): ELU (``scale=1``), and SELU with
-    PyTorch's ``alpha`` and ``scale``."""
-    return _in_dtype_of(np.where(x > 0, x * scale, (scale * alpha) * np.expm1(np.minimum(x, 0))), x)
+def elu(x: Array, alpha: float = 1.0, *, scale: float = 1.0, input_scale: float = 1.0) -> Array:
+    """y = scale x where x > 0, else scale alpha (e**(input_scale x) - 1): ELU (``scale=1``), SELU
+    with PyTorch's ``alpha`` and ``scale``, and CELU (``input_scale = 1 / alpha``: the test stays
+    x > 0 for a negative alpha too, as PyTorch's)."""
+    return _in_dtype_of(np.where(x > 0, x * scale, (scale * alpha) * np.expm1(np.minimum(x, 0) * input_scale)), x)
 
 
-def _elu_slope(x: Array, alpha: float, scale: float) -> Array:
-    """scale where x > 0, else scale alpha e**x; at x = 0 scale alpha with derivative 0, as
-    PyTorch records it (masks: constants, piecewise in x). The exponent is min(x, 0), not
-    x * mask, so that x = inf has slope scale (inf * 0 would make it NaN)."""
+def _elu_slope(x: Array, alpha: float, scale: float, input_scale: float) -> Array:
+    """scale where x > 0, else scale alpha input_scale e**(input_scale x); at x = 0 scale alpha
+    input_scale with derivative 0, as PyTorch records it (masks: constants, piecewise in x). The
+    exponent is of min(x, 0), not x * mask, so that x = inf has slope scale (inf * 0 would make it NaN)."""
     values = np.asarray(x)
     up, down = (values > 0).astype(values.dtype), (values < 0).astype(values.dtype)
-    return _in_dtype_of(scale * up + (scale * alpha) * (1 - up - down + np.exp(np.minimum(x, 0)) * down), x)
+    rate = scale * alpha * input_scale
+    return _in_dtype_of(scale * up + rate * (1 - up - down + np.exp(np.minimum(x, 0) * input_scale) * down), x)
 
 
-def elu_backward(grad_output: Array, x: Array, alpha: float = 1.0, *, scale: float = 1.0) -> tuple[Array]:
-    """dx = g * scale where x > 0, else g * scale alpha e**x."""
-    return (grad_output * _elu_slope(x, alpha, scale),)
+def elu_backward(
+    grad_output: Array, x: Array, alpha: float = 1.0, *, scale: float = 1.0, input_scale: float = 1.0
+) -> tuple[Array]:
+    """dx = g * scale where x > 0, else g * scale alpha input_scale e**(input_scale x)."""
+    return (grad_output * _elu_slope(x, alpha, scale, input_scale),)
 
 
-def elu_jvp(tangents: Sequence[Array], x: Array, alpha: float = 1.0, *, scale: float = 1.0) -> Array:
-    """Forward mode: ẏ = scale ẋ where x > 0, else scale alpha e**x ẋ."""
-    return tangents[0] * _elu_slope(x, alpha, scale)
+def elu_jvp(
+    tangents: Sequence[Array], x: Array, alpha: float = 1.0, *, scale: float = 1.0, input_scale: float = 1.0
+) -> Array:
+    """Forward mode: ẏ = scale ẋ where x > 0, else scale alpha input_scale e**(input_scale x) ẋ."""
+    return tangents[0] * _elu_slope(x, alpha, scale, input_scale)
 
 
 def silu(x: Array) -> Array:

@@ -199,6 +199,11 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor: 
     """ln(1 + e^(beta x)) / beta, computed without overflow for any x; x itself (gradient 1)
     where beta x > threshold, as in PyTorch."""
     x = _floating("softplus", input)
+    if beta == 0:  # PyTorch's rule as written: x where 0 > threshold, else log(2) / 0 = inf with slope 1/2
+        finite = np.isfinite(np.asarray(x._data))  # (beta x is NaN at an infinite x: NaN there)
+        linear = float(threshold) < 0
+        slope = np.where(finite, 1.0 if linear else 0.5, np.nan).astype(x.dtype)
+        return x * Tensor(slope) + Tensor(np.where(finite, 0.0 if linear else np.inf, np.nan).astype(x.dtype))
     params = {"threshold": float(threshold)}  # (in the kernel, so that a replayed step recomputes the branch)
     return _apply("softplus", (x,), params) if beta == 1 else _apply("softplus", (x * beta,), params) / beta
 
