@@ -430,6 +430,8 @@ def arange(
     start, end, step = (_number_of("arange", v, name) for v, name in ((start, "start"), (end, "end"), (step, "step")))
     if step == 0:
         raise ValueError("arange: step must be nonzero")
+    if (step > 0 and end < start) or (step < 0 and end > start):  # (NumPy gives an empty tensor; PyTorch raises)
+        raise ValueError(f"arange: end {end} lies on the wrong side of start {start} for step {step}")
     numbers = [start, end, step]
     integral = all(isinstance(v, (builtins.int, np.integer)) and not isinstance(v, builtins.bool) for v in numbers)
     dtype = as_dtype(dtype, "arange") or (np.dtype(np.int64) if integral else get_default_dtype())
@@ -568,4 +570,6 @@ def randperm(n: int, generator: np.random.Generator | None = None, dtype: Any = 
     """A random permutation of 0..n-1 (int64)."""
     _check_device("randperm", device)
     dtype = as_dtype(dtype, "randperm") or np.dtype(np.int64)
+    if int(n) < 0:  # (NumPy's permutation of -1 is empty)
+        raise ValueError(f"randperm: n must be non-negative, got {n}")
     return Tensor(_generator(generator, "randperm").permutation(int(n)).astype(dtype, copy=False))

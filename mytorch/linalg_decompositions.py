@@ -328,9 +328,20 @@ def pinv(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False)
 
 def matrix_rank(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:  # noqa: N803
     """The number of singular values above ``max(atol, rtol * largest)`` (by default rtol =
-    max(m, n) eps), int64 (a constant)."""
+    max(m, n) eps), int64 (a constant).
+
+    Raises:
+        linalg.LinAlgError: a matrix holding an inf or a NaN (it has no rank; PyTorch raises for a
+            NaN, and its count for an inf depends on whether LAPACK gave up on the SVD).
+    """
     t = _matrices("linalg.matrix_rank", A)
-    s = finite_only(t._data, lambda a: np.linalg.svd(a, compute_uv=False))
+    bad = ~np.isfinite(t._data).all(axis=(-2, -1))
+    if bad.any():
+        from mytorch.linalg import LinAlgError
+
+        where = f" (batch element {int(np.flatnonzero(bad.reshape(-1))[0])})" if bad.ndim else ""
+        raise LinAlgError(f"linalg.matrix_rank: the matrix{where} holds an inf or a NaN; it has no rank")
+    s = np.linalg.svd(t._data, compute_uv=False)
     eps = float(np.finfo(t.dtype).eps)
     relative = max(t.shape[-2:]) * eps if rtol is None and atol is None else (0.0 if rtol is None else float(rtol))
     limit = np.maximum(0.0 if atol is None else float(atol), relative * s.max(-1, initial=0.0))

@@ -1210,7 +1210,23 @@ def _binary(name: str) -> Any:
 
 
 matmul = _binary("matmul")
-outer = _binary("outer")
+_outer: Callable[[Any, Any], Tensor] = _binary("outer")
+
+
+def outer(a: Any, b: Any) -> Tensor:
+    """y[i, j] = a[i] * b[j] of two vectors, as PyTorch's ``outer``. Numbers and arrays are constants.
+
+    Raises:
+        ValueError: an operand that is not 1-D (the kernel's ``np.multiply.outer`` would give an
+            array of a.ndim + b.ndim axes; PyTorch raises).
+    """
+    for side, x in (("first", a), ("second", b)):
+        if np.ndim(x._data if isinstance(x, Tensor) else x) != 1:
+            shape = tuple(np.shape(x._data if isinstance(x, Tensor) else x))
+            raise ValueError(f"outer: expects two vectors (1-D), the {side} operand has shape {shape}")
+    return _outer(a, b)
+
+
 maximum = _binary("maximum")
 minimum = _binary("minimum")
 mse_loss = _binary("mse_loss")

@@ -428,10 +428,27 @@ def index_put(input: Any, indices: Any, values: Any, accumulate: builtins.bool =
     return index_put_(x, indices, values, accumulate)
 
 
+def _scatter_mask(op: str, mask: Any, source: Any, dtype: np.dtype) -> np.ndarray:
+    """``mask``'s array, refused unless bool, and ``source``'s dtype refused unless ``dtype``, as
+    PyTorch's: a mask of 0.0 / 1.0 or a source of another dtype was taken (cast) silently."""
+    m = _data(mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"{op}: the mask must be a bool tensor (a comparison such as x > 0), got dtype {m.dtype}")
+    if isinstance(source, Tensor) and source.dtype != dtype:  # (a list or array is taken in the tensor's dtype)
+        raise TypeError(f"{op}: source has dtype {source.dtype}, the tensor {dtype}: they must be the same")
+    return m
+
+
 def masked_scatter_(self: Tensor, mask: Any, source: Any) -> Tensor:
-    """The places where ``mask`` (broadcast to this tensor) is true, in row-major order, take
-    ``source``'s first elements. In place; returns self."""
-    m = np.broadcast_to(_data(mask).astype(bool), self.shape)
+    """The places where ``mask`` (a bool tensor broadcast to this tensor) is true, in row-major
+    order, take ``source``'s first elements (``source`` of this tensor's dtype). In place; returns self."""
+    m = _scatter_mask("masked_scatter_", mask, source, self.dtype)
+    try:
+        m = np.broadcast_to(m, self.shape)
+    except ValueError:
+        raise ValueError(
+            f"masked_scatter_: a mask of shape {m.shape} does not broadcast to the tensor's shape {tuple(self.shape)}"
+        ) from None
     count = int(m.sum())
     flat = source.reshape(-1) if isinstance(source, Tensor) else Tensor(_data(source).reshape(-1))
     if flat.shape[0] < count:
@@ -442,9 +459,12 @@ def masked_scatter_(self: Tensor, mask: Any, source: Any) -> Tensor:
 
 
 def masked_scatter(input: Any, mask: Any, source: Any) -> Tensor:  # noqa: A002
-    """``masked_scatter_`` on a copy of ``input``."""
-    x = (input if isinstance(input, Tensor) else Tensor(_data(input))).clone()
-    return masked_scatter_(x, mask, source)
+    """``masked_scatter_`` on a copy of ``input`` broadcast with ``mask``, as PyTorch's."""
+    x = input if isinstance(input, Tensor) else Tensor(_data(input))
+    m = _scatter_mask("masked_scatter", mask, source, x.dtype)
+    shape = np.broadcast_shapes(tuple(x.shape), m.shape)
+    x = x.expand(*shape).clone() if shape != tuple(x.shape) else x.clone()
+    return masked_scatter_(x, m, source)
 
 
 def put_(self: Tensor, index: Any, source: Any, accumulate: builtins.bool = False) -> Tensor:

@@ -266,6 +266,9 @@ def cartesian_prod(*tensors: Any) -> Tensor:
 
 
 def _indices(op: str, which: Any, row: int, col: int, offset: int, dtype: Any) -> Tensor:
+    for name, n in (("row", row), ("col", col)):  # (NumPy takes a negative size as 0)
+        if n < 0:
+            raise ValueError(f"{op}: {name} must be non-negative, got {n}")
     r, c = which(row, offset, col)
     return Tensor(np.stack([r, c]).astype(np.int64 if dtype is None else np.dtype(dtype)))
 

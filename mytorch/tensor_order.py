@@ -234,7 +234,14 @@ def searchsorted(
 
 
 def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False, right: bool = False) -> Tensor:  # noqa: A002
-    """The bucket of each element among 1-D ``boundaries`` (``searchsorted(boundaries, input)``)."""
+    """The bucket of each element among 1-D ``boundaries`` (``searchsorted(boundaries, input)``).
+
+    Raises:
+        ValueError: ``boundaries`` not 1-D (a matrix was searched row by row, PyTorch raises).
+    """
+    ndim = boundaries.ndim if isinstance(boundaries, Tensor) else np.ndim(boundaries)
+    if ndim != 1:
+        raise ValueError(f"bucketize: boundaries must be 1-D, got a {ndim}-D tensor")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 

@@ -59,9 +59,21 @@ def _shape(x: Any) -> tuple[int, ...]:
     return x.shape if isinstance(x, Tensor) else Tensor(x).shape
 
 
+def _new_shape(op: str, shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """The sizes of ``reshape`` / ``view``: at most one -1 (inferred), no other negative size
+    (NumPy's reshape reads any negative size as -1: ``reshape(-2)`` gave a vector, PyTorch raises)."""
+    sizes = size_arg(op, shape)
+    for k, n in enumerate(sizes):
+        if n < -1:
+            raise ValueError(f"{op}: size {n} at position {k} of {sizes} is negative (only -1, inferred, is allowed)")
+    if sizes.count(-1) > 1:
+        raise ValueError(f"{op}: only one size can be inferred (-1), got {sizes}")
+    return sizes
+
+
 def reshape(input: Any, *shape: Any) -> Tensor:  # noqa: A002 - PyTorch's name
     """``input`` with a new shape (``reshape(x, 2, -1)`` or ``reshape(x, (2, -1))``; -1 is inferred)."""
-    return _apply("reshape", (input,), {"shape": size_arg("reshape", shape)})
+    return _apply("reshape", (input,), {"shape": _new_shape("reshape", shape)})
 
 
 def view(input: Any, *shape: Any) -> Tensor:  # noqa: A002
@@ -74,7 +86,7 @@ def view(input: Any, *shape: Any) -> Tensor:  # noqa: A002
             return Tensor(data.view(np.dtype(shape[0])))
         except (TypeError, ValueError) as error:
             raise RuntimeError(f"view: cannot read a tensor of shape {data.shape} as {shape[0]}: {error}") from None
-    return _apply("reshape", (input,), {"shape": size_arg("view", shape)})
+    return _apply("reshape", (input,), {"shape": _new_shape("view", shape)})
 
 
 def view_as(input: Any, other: Any) -> Tensor:  # noqa: A002

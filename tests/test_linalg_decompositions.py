@@ -137,3 +137,13 @@ def test_svd_based_functions_of_a_matrix_with_inf_give_nan_and_return():
     values = mt.linalg.svdvals(batch)
     assert values.dtype == np.float32 and np.isnan(values.numpy()[0]).all()
     np.testing.assert_array_equal(values.numpy()[1], [2.0, 2.0, 2.0])
+
+
+def test_matrix_rank_of_a_matrix_holding_nan_or_inf_raises():
+    """Its rank was 0 (the NaN singular values compare false); PyTorch raises for a NaN."""
+    with pytest.raises(mt.linalg.LinAlgError, match="matrix_rank: the matrix holds an inf or a NaN"):
+        mt.linalg.matrix_rank(mt.tensor([[1.0, float("nan")], [0.0, 1.0]]))
+    batch = mt.stack([mt.eye(2), mt.tensor([[1.0, float("inf")], [0.0, 1.0]])])
+    with pytest.raises(RuntimeError, match=r"\(batch element 1\)"):
+        mt.linalg.matrix_rank(batch)
+    assert mt.linalg.matrix_rank(mt.stack([mt.eye(2), mt.zeros(2, 2)])).tolist() == [2, 0]

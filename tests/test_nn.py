@@ -983,3 +983,14 @@ def test_softplus_of_beta_zero_follows_pytorchs_rule():
     (slope,) = mytorch.grad(y.sum(), x)
     np.testing.assert_array_equal(y.detach().numpy(), [-2.0, 0.0, 30.0, math.nan])
     np.testing.assert_array_equal(slope.numpy(), [1.0, 1.0, 1.0, math.nan])
+
+
+def test_one_hot_refuses_num_classes_below_minus_one_and_an_empty_tensor_to_infer_from():
+    """num_classes=-2 was read as -1 (inferred); PyTorch raises."""
+    with pytest.raises(ValueError, match="num_classes must be -1"):
+        F.one_hot(mytorch.tensor([0, 1]), -2)
+    with pytest.raises(ValueError, match="below 0"):
+        F.one_hot(mytorch.tensor([0, 1]), 0)
+    with pytest.raises(ValueError, match="cannot infer"):
+        F.one_hot(mytorch.tensor([], dtype=mytorch.int64))
+    assert F.one_hot(mytorch.tensor([], dtype=mytorch.int64), 3).shape == (0, 3)

@@ -465,3 +465,12 @@ def test_a_gradient_the_cast_would_change_is_refused_naming_it(create_graph):
         mt.autograd.grad(w * 2, w, grad_outputs=mt.tensor(np.ones(3) + 1j), create_graph=create_graph)
     (w * 2).backward(mt.tensor([1, 2, 3]), create_graph=create_graph)  # integers are taken, cast
     assert w.grad.tolist() == [2.0, 4.0, 6.0]
+
+
+def test_outer_takes_vectors_only():
+    """The kernel's np.multiply.outer made a 4-D tensor of two matrices; PyTorch's outer raises."""
+    with pytest.raises(ValueError, match=r"outer: expects two vectors \(1-D\), the first operand has shape \(2, 2\)"):
+        mt.outer(mt.ones(2, 2), mt.ones(2))
+    with pytest.raises(ValueError, match="the second operand has shape"):
+        mt.ones(2).outer(mt.tensor(3.0))
+    assert mt.outer(mt.ones(2), mt.arange(3.0)).tolist() == [[0.0, 1.0, 2.0]] * 2

@@ -1366,3 +1366,15 @@ def test_a_complex_number_with_an_imaginary_part_is_not_stored_in_a_real_tensor(
     c = mt.zeros(2, dtype=mt.complex64)
     c[0] = 1j
     assert c.tolist() == [1j, 0j]
+
+
+def test_arange_against_its_step_and_randperm_of_a_negative_n_raise():
+    """NumPy gives an empty array for arange(0, 5, -1) and permutation(-1); PyTorch raises."""
+    with pytest.raises(ValueError, match="arange: end 5 lies on the wrong side of start 0 for step -1"):
+        mt.arange(0, 5, -1)
+    with pytest.raises(ValueError, match="wrong side"):
+        mt.arange(5.0, 0.0, 0.5)
+    assert mt.arange(3, 3, -1).shape == (0,) and mt.arange(3, 0, -1).tolist() == [3, 2, 1]
+    with pytest.raises(ValueError, match="randperm: n must be non-negative"):
+        mt.randperm(-1)
+    assert mt.randperm(0).shape == (0,)

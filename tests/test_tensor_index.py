@@ -273,3 +273,24 @@ def test_index_copy_put_and_masked_scatter_closed_forms():
         mt.zeros(2).masked_scatter_(mt.tensor([True, True]), mt.ones(1))
     with pytest.raises(IndexError, match="outside 4 elements"):
         mt.zeros(4).put_(mt.tensor([4]), mt.ones(1))
+
+
+def test_masked_scatter_refuses_a_mask_not_bool_and_a_source_of_another_dtype():
+    """A 0.0 / 1.0 mask was taken as bool and a float64 or int64 source cast into a float32 tensor,
+    silently; PyTorch raises for both. The out-of-place form broadcasts the tensor with the mask."""
+    for mask in (mt.tensor([1.0, 0.0, 1.0]), mt.tensor([1, 0, 1]), mt.tensor([1, 0, 1], dtype=mt.uint8)):
+        with pytest.raises(TypeError, match="masked_scatter: the mask must be a bool tensor"):
+            mt.zeros(3).masked_scatter(mask, mt.tensor([5.0, 6.0, 7.0]))
+        with pytest.raises(TypeError, match="masked_scatter_: the mask must be a bool tensor"):
+            mt.zeros(3).masked_scatter_(mask, mt.tensor([5.0, 6.0, 7.0]))
+    for source in (mt.tensor([5, 6, 7]), mt.tensor([5.0, 6.0, 7.0], dtype=mt.float64)):
+        with pytest.raises(TypeError, match="source has dtype"):
+            mt.zeros(3).masked_scatter(mt.tensor([True, False, True]), source)
+    x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    source = mt.arange(6.0, requires_grad=True)
+    out = x.masked_scatter(mt.tensor([[True, False, True], [True, True, False]]), source)
+    assert out.tolist() == [[0.0, 2.0, 1.0], [2.0, 3.0, 3.0]]
+    (out * mt.arange(6.0).reshape(2, 3)).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 5.0] and source.grad.tolist() == [0.0, 2.0, 3.0, 4.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="does not broadcast"):
+        mt.zeros(3).masked_scatter_(mt.tensor([[True, False, True]] * 2), mt.arange(6.0))

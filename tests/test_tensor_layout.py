@@ -118,3 +118,21 @@ def test_diag_embed_keeps_inf_and_nan_on_the_diagonal():
     upstream = np.arange(16.0).reshape(4, 4)
     out.backward(mt.tensor(upstream))
     np.testing.assert_array_equal(x.grad.numpy(), np.diagonal(upstream, -1))
+
+
+def test_negative_sizes_other_than_minus_one_are_refused():
+    """NumPy's reshape reads any negative size as -1: reshape(-2) gave a vector and view(2, -3) a
+    (2, 3) tensor; PyTorch raises. tril_indices(-1, 2) was empty (NumPy's size 0)."""
+    x = mt.arange(6)
+    for call in (lambda: x.reshape(-2), lambda: x.reshape(2, -3), lambda: x.view(-3, 2), lambda: mt.reshape(x, (-2,))):
+        with pytest.raises(ValueError, match="is negative"):
+            call()
+    with pytest.raises(ValueError, match="only one size can be inferred"):
+        x.view(-1, -1)
+    with pytest.raises(ValueError, match="reshape: size -2"):
+        x.unflatten(0, (-2, 3))
+    assert x.reshape(-1, 3).shape == (2, 3) and x.unflatten(0, (-1, 3)).shape == (2, 3)
+    for call in (lambda: mt.tril_indices(-1, 2), lambda: mt.triu_indices(2, -1)):
+        with pytest.raises(ValueError, match="must be non-negative"):
+            call()
+    assert mt.tril_indices(0, 0).shape == (2, 0)

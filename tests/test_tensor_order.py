@@ -134,3 +134,12 @@ def test_quantile_next_to_an_infinity_is_that_infinity(name):
     x = mt.tensor([-3.0, 1.0, -np.inf], requires_grad=True)
     getattr(x, name)(0.25).backward()  # the value is the smallest: its gradient is 1
     assert x.grad.tolist() == [0.0, 0.0, 1.0]
+
+
+def test_bucketize_refuses_boundaries_that_are_not_1d():
+    """A matrix of boundaries was searched row by row (one row per input element); PyTorch raises."""
+    with pytest.raises(ValueError, match="bucketize: boundaries must be 1-D, got a 2-D"):
+        mt.bucketize(mt.tensor([1.0, 2.0]), mt.tensor([[0.0, 1.5], [1.0, 3.0]]))
+    with pytest.raises(ValueError, match="got a 0-D"):
+        mt.bucketize(mt.tensor([1.0]), mt.tensor(2.0))
+    assert mt.bucketize(mt.tensor([[1.0, 2.0]]), mt.tensor([0.0, 1.5])).tolist() == [[1, 2]]

@@ -416,8 +416,13 @@ def embedding(
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
-    """Integer class labels (any shape) as one-hot rows along a new last axis (int64)."""
-    labels = _labels("one_hot", tensor, num_classes if num_classes > 0 else None)
+    """Integer class labels (any shape) as one-hot rows along a new last axis (int64);
+    ``num_classes=-1`` takes the largest label + 1."""
+    if num_classes < -1:  # (-2 was read as "infer", as -1)
+        raise ValueError(f"F.one_hot: num_classes must be -1 (inferred) or non-negative, got {num_classes}")
+    labels = _labels("one_hot", tensor, num_classes if num_classes >= 0 else None)
+    if num_classes == -1 and not labels.size:
+        raise ValueError("F.one_hot: cannot infer the number of classes of an empty tensor; give num_classes")
     classes = int(labels.max()) + 1 if num_classes < 0 and labels.size else max(num_classes, 0)
     return Tensor(np.eye(classes, dtype=np.int64)[labels])
 
