@@ -27,7 +27,18 @@ from mytorch.samplers import __all__ as _samplers_all
 from mytorch.tensor import Tensor
 from mytorch.tensor_shape import stack
 
-__all__ = ["ConcatDataset", "DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate", "random_split"]
+__all__ = [
+    "ChainDataset",
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "IterableDataset",
+    "Subset",
+    "TensorDataset",
+    "default_collate",
+    "get_worker_info",
+    "random_split",
+]
 __all__ += _samplers_all
 
 
@@ -41,6 +52,41 @@ class Dataset:
     def __add__(self, other: Any) -> ConcatDataset:
         """This data set's samples, then ``other``'s."""
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """An iterable-style data set: subclasses define ``__iter__``, which yields the samples (a
+    stream, a file read line by line). A ``DataLoader`` batches them in the order they come; it
+    takes no ``shuffle``, ``sampler`` or ``batch_sampler`` for one, as in PyTorch."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __add__(self, other: Any) -> ChainDataset:  # type: ignore[override]
+        """This data set's samples, then ``other``'s."""
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The samples of each of ``datasets`` (iterable-style data sets) in turn."""
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset only supports IterableDataset, got {type(d).__name__}")
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
+
+
+def get_worker_info() -> None:
+    """None: the data is loaded in this process, as PyTorch's ``get_worker_info`` says there
+    (an ``IterableDataset`` then yields all of its samples)."""
+    return None
 
 
 class TensorDataset(Dataset):
@@ -75,6 +121,8 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        if any(isinstance(d, IterableDataset) for d in self.datasets):
+            raise TypeError("ConcatDataset does not support IterableDataset; use ChainDataset")
         self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
 
     def __len__(self) -> int:
@@ -232,7 +280,8 @@ class DataLoader:
 
     Args:
         dataset: a map-style data set (``__getitem__`` and ``__len__``): a ``TensorDataset``,
-            a ``Subset``, a list, your own ``Dataset``.
+            a ``Subset``, a list, your own ``Dataset``; or an ``IterableDataset``, batched in the
+            order it yields (its length, if it has one, is the loader's).
         batch_size: samples per batch (1); None gives the samples one by one, unbatched.
         shuffle: a new random order at each pass (``iter``), drawn from ``generator`` (default:
             ``mytorch.default_generator``); otherwise 0, 1, 2, ...
@@ -281,6 +330,12 @@ class DataLoader:
             raise ValueError("DataLoader: persistent_workers needs num_workers > 0")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler is mutually exclusive with shuffle")
+        if isinstance(dataset, IterableDataset):
+            for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
+                if value is not None and value is not False:
+                    raise ValueError(
+                        f"DataLoader with IterableDataset: expected unspecified {name} option, but got {name}={value!r}"
+                    )
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
                 raise ValueError(
@@ -319,7 +374,25 @@ class DataLoader:
         stop = len(order) - len(order) % size if self.drop_last else len(order)
         return (order[start : start + size] for start in range(0, stop, size))
 
+    def _stream(self) -> Iterator[Any]:
+        """The batches of an ``IterableDataset``: its samples in the order they come."""
+        if self.batch_size is None:
+            for sample in self.dataset:
+                yield _converted(sample)
+            return
+        batch: list[Any] = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
+
     def __iter__(self) -> Iterator[Any]:
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._stream()
+            return
         if self.batch_size is None and self.batch_sampler is None:
             for index in self._order():
                 yield _converted(self.dataset[_plain(index)])

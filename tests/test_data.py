@@ -14,6 +14,7 @@ import mytorch as mt
 import mytorch.nn as nn
 from mytorch.data import (
     BatchSampler,
+    ChainDataset,
     ConcatDataset,
     DataLoader,
     Dataset,
@@ -273,3 +274,70 @@ def test_batches_match_torch():
     mine, reference = default_collate(samples), torch_data.default_collate(samples)
     for a, b in zip([*mine["a"], *mine["b"]], [*reference["a"], *reference["b"]]):
         assert a.dtype == b.numpy().dtype and a.tolist() == b.tolist()
+
+
+def stream_class(lib, module):
+    """An iterable-style data set of ``module`` (``torch.utils.data`` or MyTorch's): samples
+    ``(tensor([i, i / 2]), i % 2)`` for i in [start, end), as a stream (no indexing)."""
+
+    class Stream(module.IterableDataset):
+        def __init__(self, start, end):
+            self.start, self.end = start, end
+
+        def __iter__(self):
+            assert module.get_worker_info() is None  # loaded in this process
+            for i in range(self.start, self.end):
+                yield lib.tensor([float(i), i * 0.5]), i % 2
+
+    return Stream
+
+
+def stream_batches(lib, module):
+    """What the loader gives for iterable-style data sets, as plain lists."""
+    Stream = stream_class(lib, module)  # noqa: N806
+    out = [[(x.tolist(), y.tolist()) for x, y in module.DataLoader(Stream(0, 7), batch_size=3)]]
+    out.append([y.tolist() for _, y in module.DataLoader(Stream(0, 5), batch_size=2, drop_last=True)])
+    out.append([y for _, y in module.DataLoader(Stream(3, 6), batch_size=None)])
+    chain = module.ChainDataset([Stream(0, 2), Stream(10, 12)])
+    out.append([x[:, 0].tolist() for x, _ in module.DataLoader(chain, batch_size=3)])
+    out.append([x.tolist() for x, _ in Stream(0, 2) + Stream(5, 6)])
+    return out
+
+
+def test_an_iterable_dataset_is_batched_in_the_order_it_yields():
+    # 'cannot import name IterableDataset' before
+    batches = stream_batches(mt, mt.utils.data)
+    Stream = stream_class(mt, mt.utils.data)  # noqa: N806
+    assert batches[0] == [
+        ([[0.0, 0.0], [1.0, 0.5], [2.0, 1.0]], [0, 1, 0]),
+        ([[3.0, 1.5], [4.0, 2.0], [5.0, 2.5]], [1, 0, 1]),
+        ([[6.0, 3.0]], [0]),
+    ]
+    assert batches[1:] == [
+        [[0, 1], [0, 1]],
+        [1, 0, 1],
+        [[0.0, 1.0, 10.0], [11.0]],
+        [[0.0, 0.0], [1.0, 0.5], [5.0, 2.5]],
+    ]
+    with pytest.raises(ValueError, match="IterableDataset: expected unspecified shuffle"):
+        DataLoader(Stream(0, 3), shuffle=True)
+    with pytest.raises(ValueError, match="unspecified sampler"):
+        DataLoader(Stream(0, 3), sampler=[0, 1])
+    with pytest.raises(TypeError, match="ChainDataset"):
+        ConcatDataset([Stream(0, 2)])
+    with pytest.raises(TypeError):
+        len(DataLoader(Stream(0, 3), batch_size=2))
+
+    class Sized(Stream):
+        def __len__(self):
+            return self.end - self.start
+
+    assert len(DataLoader(Sized(0, 7), batch_size=3)) == 3
+    assert len(DataLoader(Sized(0, 7), batch_size=3, drop_last=True)) == 2
+    assert len(ChainDataset([Sized(0, 2), Sized(4, 9)])) == 7
+
+
+def test_an_iterable_dataset_is_batched_as_torch_batches_it():
+    torch = pytest.importorskip("torch")
+    data = importlib.import_module("torch.utils.data")
+    assert stream_batches(mt, mt.utils.data) == stream_batches(torch, data)
