@@ -53,9 +53,14 @@ def _values(value: Any) -> Any:
 
 
 def _constant(result: Any) -> Any:
-    """A NumPy result on values, as a constant: arrays become Tensors, the rest stays as is."""
+    """A NumPy result on values, as a constant: arrays and NumPy's numeric scalars become Tensors
+    (``np.sum(t)`` is a 0-d Tensor whether ``t`` requires a gradient or not: a NumPy scalar
+    promotes by NumPy's rules, ``np.float32(3) + 0.1`` float64 on NumPy 1.26 and float32 on 2);
+    the rest (Python numbers, shapes, strings) stays as is."""
     if isinstance(result, np.ndarray):
         return T.Tensor(result)
+    if isinstance(result, np.generic) and result.dtype.kind in "biufc":
+        return T.Tensor(np.asarray(result))
     if isinstance(result, (list, tuple)):
         return type(result)(_constant(r) for r in result)
     return result

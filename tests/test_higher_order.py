@@ -580,6 +580,20 @@ def test_numpy_functions_on_tensors_record_and_asarray_is_the_values() -> None:
     assert isinstance(np.cumprod(Tensor(np.ones(3))), Tensor)  # no gradient wanted: runs on the values
 
 
+def test_numpy_functions_on_tensors_without_a_gradient_give_tensors_not_numpy_scalars() -> None:
+    """np.sum(t), np.mean(t), np.max(t), np.argmax(t) of a tensor that needs no gradient were NumPy
+    scalars (a Tensor when it requires one), whose arithmetic follows NumPy: np.sum(t32) + 0.1 was
+    float64 on NumPy 1.26 (value-based casting) and float32 on NumPy 2."""
+    t = Tensor(np.array([1.5, 2.0, -0.5], np.float32))
+    for result, expected in ((np.sum(t), 3.0), (np.mean(t), 1.0), (np.max(t), 2.0), (np.median(t), 1.5)):
+        assert isinstance(result, Tensor) and result.shape == () and result.dtype == np.float32
+        assert result.item() == expected
+        assert (result + 0.1).dtype == np.float32  # on NumPy 1.26 and 2 alike
+    index = np.argmax(t)
+    assert isinstance(index, Tensor) and index.dtype == np.int64 and index.item() == 1
+    assert np.allclose(t, t) is True and np.shape(t) == (3,)  # Python values stay as they are
+
+
 # --------------------------------------------------------------------------- func
 def test_func_grad_argnums_has_aux_and_values_in_values_out() -> None:
     def f(a, b):
