@@ -1372,6 +1372,16 @@ def _comparison(compare: Any) -> Any:
             info = np.iinfo(data.dtype)
             if not info.min <= other <= info.max:  # compared exactly (PyTorch wraps it: uint8 < 300 is
                 return Tensor(compare(data, int(other)))  # uint8 < 44 there, pytorch/pytorch#101653)
+        if isinstance(other, Tensor):
+            other = other._data
+            if other.dtype.kind in "fc" and data.dtype.kind == other.dtype.kind and data.dtype != other.dtype:
+                # floats of two widths compare in the dimensioned one's dtype, as PyTorch (and as
+                # ``x16 - s`` computes): x16 == tensor(0.1) was False on NumPy 2 (0.1 in float32)
+                # and True on NumPy 1.26 (value-based casting); x16 == 0.1 is True on both
+                if not data.ndim and other.ndim:
+                    data = data.astype(other.dtype)
+                elif data.ndim and not other.ndim:
+                    other = other.astype(data.dtype)
         return Tensor(compare(data, _constant(other, data)))
 
     return method

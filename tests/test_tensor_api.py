@@ -498,6 +498,26 @@ def test_sums_and_products_given_an_integer_dtype_are_of_that_dtype(dtype):
         assert results[5].tolist() == tt.cumsum(1, dtype=tasked).tolist()
 
 
+@pytest.mark.parametrize("narrow, wide", [("float16", "float32"), ("float16", "float64"), ("float32", "float64")])
+def test_comparing_floats_with_a_0d_tensor_of_another_width_is_done_in_the_dimensioned_ones_dtype(narrow, wide):
+    """x16 == tensor(0.1) was False on NumPy 2 (0.1 compared in float32) and True on NumPy 1.26
+    (value-based casting), where x16 - tensor(0.1) is 0 and x16 == 0.1 True on both; PyTorch
+    compares in the dimensioned tensor's dtype, as its promotion computes."""
+    x = mt.tensor([0.1, 0.2, 3.0], dtype=getattr(mt, narrow))
+    s = mt.tensor(0.1, dtype=getattr(mt, wide))
+    assert (x - s).tolist()[0] == 0.0
+    expected = {"==": [True, False, False], "<": [False, False, False], ">=": [True, True, True]}
+    for got in (x == s, s == x, mt.eq(x, s)):
+        assert got.tolist() == expected["=="]
+    assert (x < s).tolist() == (s > x).tolist() == expected["<"]
+    assert (x >= s).tolist() == (s <= x).tolist() == expected[">="]
+    wide_row = mt.tensor([0.1, 0.2], dtype=getattr(mt, wide))  # two dimensioned tensors: the wider dtype
+    assert (mt.tensor([0.1, 0.2], dtype=getattr(mt, narrow)) == wide_row).tolist() == [False, False]
+    torch = pytest.importorskip("torch")
+    tx, ts = torch.tensor(x.tolist(), dtype=getattr(torch, narrow)), torch.tensor(0.1, dtype=getattr(torch, wide))
+    assert (tx == ts).tolist() == expected["=="] and (ts > tx).tolist() == expected["<"]
+
+
 def test_clamp_of_a_bool_tensor_follows_pytorchs_dtypes():
     # Between integer bounds a bool tensor clamps to int64, with a float bound to the default
     # float dtype; NumPy's clip gave float64 for both.
