@@ -607,8 +607,18 @@ def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
 
 def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """The mean of the elements that are not NaN (NaN where all are, and there the gradient of
-    every element is NaN, as PyTorch's: that of the sum's 0 / 0)."""
-    x = _floating(input) if dtype is None else _t(input).to(dtype)
+    every element is NaN, as PyTorch's: that of the sum's 0 / 0).
+
+    Raises:
+        RuntimeError: a bool or integer tensor, as ``mean``'s (and PyTorch's, even with ``dtype``).
+    """
+    x = _t(input)
+    if x.dtype.kind in "biu":
+        raise RuntimeError(
+            f"nanmean: needs a floating-point tensor, as in PyTorch; got {x.dtype}: "
+            "convert it first (x.float().nanmean(...))"
+        )
+    x = x if dtype is None else x.to(dtype)
     nan = np.isnan(x._data)
     count = _sum(Tensor(~nan), dim, keepdim).to(x.dtype)
     none_left = np.asarray(_sum(Tensor(~nan), dim, True)._data == 0)

@@ -276,7 +276,8 @@ def flip(input: Any, *dims: Any) -> Tensor:  # noqa: A002
         RuntimeError: an axis given twice, as in PyTorch.
     """
     x = _data(input)
-    axes = [_dim("flip", d, x.ndim) for d in size_arg("flip", dims)] if x.ndim else []
+    axes = [_dim("flip", d, max(x.ndim, 1)) for d in size_arg("flip", dims)]  # (0-d: 0 and -1 only)
+    axes = axes if x.ndim else []
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"flip: dims {dims} name an axis more than once")
     out = input if isinstance(input, Tensor) else Tensor(x)

@@ -447,6 +447,7 @@ def cumsum(input: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) 
     dim = dim_arg("cumsum", dim, axis)
     if not isinstance(dim, builtins.int):
         raise TypeError(f"cumsum: give the axis to sum along (dim=...), got {dim!r}")
+    check_dim("cumsum", dim, builtins.max(_data(input).ndim, 1))  # (0-d: only 0 and -1; the kernel took any)
     result = _apply("cumsum", (_summed(input, dtype, "cumsum"),), {"axis": dim})
     return result if dtype is None else _as_asked(result, dtype, "cumsum")
 

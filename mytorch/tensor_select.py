@@ -83,7 +83,8 @@ def count_nonzero(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
     x = _data(input)
     if dim is not None:
         dims = (dim,) if isinstance(dim, (builtins.int, np.integer)) else tuple(dim)
-        dim = tuple(check_dim("count_nonzero", builtins.int(d), max(x.ndim, 1)) for d in dims)
+        # (dim=() counts over every axis, as PyTorch's and as sum(dim=()): NumPy's axis=() counted nothing)
+        dim = tuple(check_dim("count_nonzero", builtins.int(d), max(x.ndim, 1)) for d in dims) or None
     return Tensor(np.asarray(np.count_nonzero(x, axis=dim), dtype=np.int64))
 
 

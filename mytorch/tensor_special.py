@@ -87,9 +87,9 @@ def logcumsumexp(input: Any, dim: int) -> Tensor:  # noqa: A002 - PyTorch's name
     log2(n) rounds (each element combined with the one 1, 2, 4, ... places before it), so every
     value and gradient is that of ``logaddexp``."""
     x = _floating(input)
+    d = check_dim("logcumsumexp", dim, max(x.ndim, 1))
     if x.ndim == 0:
         return x * 1.0
-    d = check_dim("logcumsumexp", dim, x.ndim)
     n, out, shift = x.shape[d], x, 1
     while shift < n:
         shape = list(x.shape)

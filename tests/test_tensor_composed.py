@@ -332,3 +332,25 @@ def test_copysign_gives_the_sign_operand_a_zero_gradient():
     np.testing.assert_array_equal(a.grad.numpy(), [[3, -3, 3]])
     assert b.grad is not None
     np.testing.assert_array_equal(b.grad.numpy(), [[0], [0]])
+
+
+def test_nanmean_of_integers_raises_as_mean_does():
+    """nanmean of an int64 or bool tensor gave a float32 mean; PyTorch raises (with dtype= too), and
+    MyTorch's mean raises for integers."""
+    for x in (mt.tensor([1, 2]), mt.tensor([True, False])):
+        with pytest.raises(RuntimeError, match="nanmean: needs a floating-point tensor"):
+            mt.nanmean(x)
+        with pytest.raises(RuntimeError, match="nanmean"):
+            x.nanmean(dtype=mt.float64)
+    assert mt.nanmean(mt.tensor([1.0, float("nan"), 2.0]), dtype=mt.float64).item() == 1.5
+
+
+@pytest.mark.parametrize("op", ["cumsum", "logcumsumexp", "flip"])
+def test_scans_and_flip_of_a_0d_tensor_take_dims_0_and_minus_1_only(op):
+    """A 0-d tensor has the dims 0 and -1 (as PyTorch's); cumsum, logcumsumexp and flip took any."""
+    x = mt.tensor(2.5)
+    for dim in (0, -1):
+        assert getattr(mt, op)(x, dim).item() == 2.5
+    for dim in (1, -2):
+        with pytest.raises(IndexError, match=f"{op}: dimension {dim} out of range"):
+            getattr(mt, op)(x, dim)

@@ -146,3 +146,11 @@ def test_diagonal_of_a_transposed_matrix_is_a_read_only_copy():
     assert k.diagonal().tolist() == [0.0, 4.0]
     with pytest.raises(RuntimeError, match="read-only"):
         k.diagonal().add_(1.0)
+
+
+def test_count_nonzero_over_no_dims_counts_every_element():
+    """dim=() counts over every axis, as PyTorch's (and sum(dim=()) here); NumPy's axis=() counted
+    nothing: a (2, 3) tensor of 0/1 flags came back, not the count 3."""
+    x = mt.tensor([[0, 1, 2], [3, 0, 0]])
+    assert mt.count_nonzero(x, dim=()).tolist() == 3 and mt.count_nonzero(x, dim=()).shape == ()
+    assert mt.count_nonzero(x, dim=(0, 1)).tolist() == 3 and mt.count_nonzero(x, dim=0).tolist() == [1, 1, 1]
