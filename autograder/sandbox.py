@@ -4,7 +4,8 @@ Two passes, each with bounded memory, before anything is written:
 
 1. ``scan_archive`` reads the raw tar stream block by block (through the gzip, bzip2 or xz
    decompressor): a truncated archive, a bad header checksum, a pax or GNU long-name header
-   over ``Limits.max_header_bytes`` (read with that bound, never whole), more than
+   over ``Limits.max_header_bytes`` (read with that bound, never whole), pax headers holding
+   over ``max_pax_records`` records in all (``max_global_pax_records`` the global ones), more than
    ``max_members`` members, a member over ``max_file_bytes``, more than ``max_total_bytes``
    in all (files and pax or long-name headers together), more than 8 such headers in a row,
    a GNU sparse member whose map ``tarfile`` would read from beyond its header (extension
@@ -62,6 +63,9 @@ class Limits:
         max_total_bytes: the files' total size.
         max_file_bytes: one file's size.
         max_header_bytes: one pax or GNU long-name header.
+        max_pax_records: the records of all pax headers but the global ones, together.
+        max_global_pax_records: the records of all global pax headers together (``tarfile`` copies
+            each into every later member's ``pax_headers``).
         max_ratio: uncompressed bytes per byte of the archive (beyond a first MiB).
         max_archive_bytes: the archive file itself.
         max_depth: components of a member's path (a package's are a few; Python's own
@@ -72,6 +76,8 @@ class Limits:
     max_total_bytes: int = 50 * 2**20
     max_file_bytes: int = 20 * 2**20
     max_header_bytes: int = 64 * 2**10
+    max_pax_records: int = 16384
+    max_global_pax_records: int = 64
     max_ratio: int = 200
     max_archive_bytes: int = 60 * 2**20
     max_depth: int = 32
@@ -116,10 +122,12 @@ _MOST_DIGITS = 32
 _TOO_MANY_DIGITS = re.compile(rb"[0-9]{%d}" % (_MOST_DIGITS + 1))
 
 
-def _pax_records(data: bytes) -> dict[bytes, bytes]:
+def _pax_records(data: bytes, most: int, what: str) -> tuple[dict[bytes, bytes], int]:
     """The records of a pax header (``LENGTH keyword=value\\n``, each ``LENGTH`` bytes), read in one
     pass. Refused: records that do not follow one another exactly (NUL bytes may follow the last),
-    and a run of more than ``_MOST_DIGITS`` digits. ``tarfile`` before CPython 3.10.15, 3.11.10 and
+    a run of more than ``_MOST_DIGITS`` digits, and more than ``most`` records (with ``what`` as the
+    reason: ``scan_archive`` counts an archive's records across its headers); returns the records by
+    keyword and how many there were. ``tarfile`` before CPython 3.10.15, 3.11.10 and
     3.12.6 (CVE-2024-6232) reads a pax header with regular expressions whose work grows with the
     square of such text: a header of 64 KiB whose keywords all ran to one far ``=`` cost the runner
     528 MB (a global header's keywords stay for the rest of the archive: three of 32 KiB, 403 MB),
@@ -127,8 +135,11 @@ def _pax_records(data: bytes) -> dict[bytes, bytes]:
     2026-12-03; the Python it was found on, 3.11.7, is one of those)."""
     if _TOO_MANY_DIGITS.search(data):
         raise HandinError(f"refused: a pax header holds a run of more than {_MOST_DIGITS} digits")
-    records, position, end = {}, 0, len(data.rstrip(b"\x00"))
+    records, position, end, count = {}, 0, len(data.rstrip(b"\x00")), 0
     while position < end:
+        count += 1
+        if count > most:
+            raise HandinError(what)
         space = data.find(b" ", position, position + 21)
         digits = data[position:space] if space > position else b""
         stop = position + int(digits) if digits.isdigit() else -1
@@ -137,7 +148,7 @@ def _pax_records(data: bytes) -> dict[bytes, bytes]:
             raise HandinError(f"refused: a pax header's records are malformed (at byte {position})")
         records[key] = value
         position = stop
-    return records
+    return records, count
 
 
 def _pax_size(records: dict[bytes, bytes]) -> int | None:
@@ -175,6 +186,23 @@ class _Reader:
             count -= len(self.read(min(count, 2**16)))
 
 
+def _global_records(limits: Limits) -> str:
+    """The refusal of global pax headers holding too many records. ``tarfile`` copies the records of
+    every global header into each later member's ``pax_headers`` (and a member's own records, at most
+    ``_all_records``, into its own): until 2026-12-04 a global header of 10,524 records before 1,990
+    members, 770 of them after 64 KiB of records of their own, made an xz archive of 322 KB cost the
+    runner 979 MB and 14.6 s of CPU while it listed the members. (``git archive`` writes one record.)"""
+    return f"refused: global pax headers hold over {limits.max_global_pax_records} records in all"
+
+
+def _all_records(limits: Limits) -> str:
+    """The refusal of pax headers holding too many records in all: each costs the first pass and
+    ``tarfile`` a step in Python (until 2026-12-04 800 headers of 64 KiB of five-byte records, a gzip
+    archive of 424 KB within the 50 MiB, cost the runner 12.4 s of CPU). GNU tar's ``--format=posix``
+    writes three per member (``atime``, ``ctime``, ``mtime``): 6,000 for 2,000 members."""
+    return f"refused: the archive's pax headers hold over {limits.max_pax_records} records in all"
+
+
 def _over_the_total(limits: Limits) -> str:
     """The refusal of an archive whose files and long-name headers, counted as they come, pass the
     limit: one message whichever of the two passes it (the order is the packing tar's)."""
@@ -196,6 +224,8 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int
     if size > limits.max_archive_bytes:
         raise HandinError(f"refused: the archive is {size} bytes, over the limit of {limits.max_archive_bytes}")
     members, total, next_size, in_a_row, ends, global_bytes = 0, 0, None, 0, [], 0
+    records_left = {"own": limits.max_pax_records, "global": limits.max_global_pax_records}
+    refusals = {"own": _all_records(limits), "global": _global_records(limits)}
     try:
         with _open_stream(path) as stream:
             reader = _Reader(stream, size, limits)
@@ -230,16 +260,18 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int
                     data = reader.read(-(-length // _BLOCK) * _BLOCK)[:length]
                     if b"GNU.sparse.major" in data:  # (format 1.0: tarfile reads the map from the data, whole)
                         raise HandinError(f"refused: {_SPARSE_MAP} (sparse format 1.0; create_tarball.sh makes none)")
-                    if kind in _PAX_TYPES:
-                        records = _pax_records(data)
-                    if kind in (tarfile.XHDTYPE, tarfile.SOLARIS_XHDTYPE):
-                        next_size = _pax_size(records)
-                    elif kind == tarfile.XGLTYPE:  # its records stay for every later member: a bound for all
+                    if kind == tarfile.XGLTYPE:  # its records stay for every later member: a bound for all
                         global_bytes += length
                         if global_bytes > limits.max_header_bytes:
                             raise HandinError(
                                 f"refused: global pax headers of over {limits.max_header_bytes} bytes in all"
                             )
+                    if kind in _PAX_TYPES:  # (counted before tarfile reads and copies them: _global_records)
+                        scope = "global" if kind == tarfile.XGLTYPE else "own"
+                        records, count = _pax_records(data, records_left[scope], refusals[scope])
+                        records_left[scope] -= count
+                    if kind in (tarfile.XHDTYPE, tarfile.SOLARIS_XHDTYPE):
+                        next_size = _pax_size(records)
                     continue
                 if kind == tarfile.GNUTYPE_SPARSE and header[482]:  # its map goes on in blocks after the header
                     raise HandinError(f"refused: {_SPARSE_MAP} (extension blocks; create_tarball.sh makes none)")
