@@ -570,6 +570,7 @@ class Autograd:
         self.tangents: dict[int, np.ndarray] = {}
         self._recording = True
         self._kept = False  # a backward(keep_grads=True) left intermediate gradients in the buffer
+        self._read: dict[int, np.ndarray] = {}  # add_operation's inputs with no spot (a dW, NO_GRAD), by id
 
     # ------------------------------------------------------------------ recording
     def add_operation(
@@ -637,7 +638,8 @@ class Autograd:
         if not (valid and callable(backward_operation)):
             skipped = _validate(inputs, output, gradients_to_update, backward_operation)
         spots = self.gradient_buffer.owners
-        if id(output) in spots:  # (the buffer keeps each keyed array alive: its id is its own)
+        read = self._read
+        if id(output) in spots or id(output) in read:  # (each keeps its arrays alive: an id is its own)
             raise _read_before_written(backward_operation, output)
         op = Operation(inputs, output, gradients_to_update, backward_operation, params)
         if skipped:
@@ -650,6 +652,8 @@ class Autograd:
         for x, dst in zip(inputs, gradients_to_update):
             if dst is None:
                 spots[id(x)] = x
+            else:  # a parameter with its own gradient array, or a constant: its backward reads it too
+                read[id(x)] = x
         return op
         # END SOLUTION
 
@@ -985,6 +989,7 @@ class Autograd:
         modules' to zero)."""
         self.gradient_buffer.clear()
         self.operation_list.clear()
+        self._read.clear()
         self.tangents = {}
         self._kept = False
 

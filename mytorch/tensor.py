@@ -185,6 +185,7 @@ class Tape(Autograd):
         order.extend(small.order)
         big.gradient_buffer.memory.update(small.gradient_buffer.memory)
         big.gradient_buffer.owners.update(small.gradient_buffer.owners)
+        big._read.update(small._read)
         big.leaves.update(small.leaves)
         big.held.extend(small.held)
         big.saved.update(small.saved)
@@ -192,6 +193,7 @@ class Tape(Autograd):
         small.saved.clear()
         small.operation_list, small.order, small.leaves = [], [], {}
         small.gradient_buffer.clear()
+        small._read.clear()
         small.merged_into = big
         return big
 
@@ -268,6 +270,7 @@ class Tape(Autograd):
         """Free the recorded operations (and forward-mode tangents) and unlock the arrays they
         saved; a later ``backward`` through this graph raises."""
         self.operation_list.clear()
+        self._read.clear()
         del self.order[:]
         self.tangents = {}
         self.leaves.clear()

@@ -59,6 +59,22 @@ def test_an_output_buffer_an_earlier_operation_read(engine: Autograd) -> None:
     np.testing.assert_array_equal(engine.gradient_buffer.get_param(x), 2.0)
 
 
+@pytest.mark.parametrize("read_as", ["parameter", "constant"])
+def test_an_output_written_into_a_parameter_or_constant_an_earlier_operation_read(engine: Autograd, read_as) -> None:
+    # z = x @ W (W with its own gradient array dW, or a NO_GRAD constant), then tanh(z) written
+    # into W itself: the buffer's spots hold only inputs whose gradient the buffer keeps, so this
+    # was recorded, and backward read the overwritten W for x's gradient, silently
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    z = x @ w
+    engine.add_operation([x, w], z, [None, np.zeros_like(w) if read_as == "parameter" else NO_GRAD], F.matmul_backward)
+    message = r"add_operation\(tanh_backward\): the output \(shape \(3, 3\)\) is an input of an operation already"
+    with pytest.raises(ValueError, match=message):
+        engine.add_operation([z], np.tanh(z, out=w), [None], F.tanh_backward)
+    engine.zero_grad()  # a new tape: W may be written again
+    engine.add_operation([z], np.tanh(z, out=w), [None], F.tanh_backward)
+
+
 def test_integer_array_that_needs_a_gradient(engine: Autograd) -> None:
     x = np.arange(3)
     message = rf"add_operation\(neg_backward\): input 0 has dtype {x.dtype} and needs a gradient"
