@@ -352,6 +352,15 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: Any = None) -> Tenso
     return _reordered(input, d, np.repeat(np.arange(n), counts.reshape(-1)))
 
 
+def _source_dtype(op: str, dtype: np.dtype, source: Any) -> None:
+    """A ``source`` tensor of another dtype than the tensor's refused, as PyTorch's ``index_add``,
+    ``index_copy``, ``index_put`` and ``put`` refuse it (a float source into an int64 tensor was
+    truncated, or made index_add's result float64). Lists, arrays and numbers are taken in the
+    tensor's dtype."""
+    if isinstance(source, Tensor) and source.dtype != dtype:
+        raise TypeError(f"{op}: source has dtype {source.dtype}, the tensor {dtype}: they must be the same")
+
+
 def index_add(input: Any, dim: Any, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     """A copy of ``input`` with ``alpha * source``'s slices added at the positions ``index`` (a
     vector, repeats adding up) names along ``dim``: ``out[:, index[j]] += alpha * source[:, j]``
@@ -363,6 +372,7 @@ def index_add(input: Any, dim: Any, index: Any, source: Any, *, alpha: Any = 1) 
             with the index's length along ``dim``.
     """
     x, s = _data(input), _data(source)
+    _source_dtype("index_add", x.dtype, source)
     d = _dim("index_add", dim, x.ndim)
     values = _data(index).reshape(-1)
     idx = _indices("index_add", values, x.shape, d)
@@ -393,6 +403,7 @@ def _flat_key(indices: Any) -> tuple[Any, ...]:
 
 def _put(self: Tensor, key: Any, values: Any, accumulate: builtins.bool, what: str) -> Tensor:
     """``self[key] = values`` (or ``+=``, repeats adding up, with ``accumulate``), in place."""
+    _source_dtype(what, self.dtype, values)
     if not accumulate:
         return _assign(self, key, values, what)
     part = values if isinstance(values, Tensor) else Tensor(np.asarray(values, self.dtype))
@@ -412,6 +423,7 @@ def index_copy(input: Any, dim: Any, index: Any, source: Any) -> Tensor:  # noqa
 
 def index_copy_(self: Tensor, dim: Any, index: Any, source: Any) -> Tensor:
     """``index_copy`` written into this tensor (returns it)."""
+    _source_dtype("index_copy_", self.dtype, source)
     d = _dim("index_copy_", dim, self.ndim)
     idx = _indices("index_copy_", _data(index).reshape(-1), self.shape, d)
     return _assign(self, (slice(None),) * d + (idx,), source, "index_copy_")

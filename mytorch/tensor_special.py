@@ -175,8 +175,12 @@ def scatter_reduce(
     source = src if isinstance(src, Tensor) else Tensor(np.asarray(src, dtype=x.dtype))
     idx = index if isinstance(index, Tensor) else Tensor(np.asarray(index))
     d = check_dim("scatter_reduce", dim, max(x.ndim, 1))
+    if source.dtype != x.dtype:
+        raise TypeError(f"scatter_reduce: src has dtype {source.dtype}, the input {x.dtype}: they must be the same")
     zeros = np.zeros(x.shape, dtype=x.dtype)
     part = source._data[tuple(slice(0, n) for n in idx.shape)]
+    if x.dtype.kind in "biu":  # no gradient: reduced in the dtype (the float weights below truncate to 0)
+        return Tensor(_reduce_integers(x._data, d, idx._data, part, reduce, include_self))
     hits = np.asarray(scatter_add(Tensor(zeros), d, idx, Tensor(np.ones_like(part)))._data)
     hit = hits > 0
     keep_self = 1.0 if include_self else 0.0
@@ -191,11 +195,7 @@ def scatter_reduce(
         fill = -np.inf if reduce == "amax" else np.inf
         best = np.where(hit & (keep_self > 0), x._data, np.full(x.shape, fill, dtype=x.dtype))
         reduced = best.copy()
-        positions = [
-            np.arange(n).reshape([-1 if a == i else 1 for a in range(part.ndim)]) for i, n in enumerate(part.shape)
-        ]
-        positions[d] = idx._data
-        combine.at(reduced, tuple(np.broadcast_arrays(*positions)), part)
+        combine.at(reduced, _scatter_key(part.shape, d, idx._data), part)
         result = np.where(hit, reduced, x._data)
         in_tie = hit & (keep_self > 0) & _same(x._data, result)
         src_tie = _same(part, np.take_along_axis(result, idx._data, d))
@@ -206,6 +206,33 @@ def scatter_reduce(
     weights_src = np.zeros(source.shape, dtype=x.dtype)
     weights_src[tuple(slice(0, n) for n in idx.shape)] = w_src
     return _weighted(x, w_in) + scatter_add(Tensor(zeros), d, idx, _weighted(source, weights_src))
+
+
+def _scatter_key(shape: tuple[int, ...], d: int, index: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The advanced index of the places ``index`` names along ``d`` (each position's own
+    coordinate along the other axes), for ``ufunc.at``."""
+    positions = [np.arange(n).reshape([-1 if a == i else 1 for a in range(len(shape))]) for i, n in enumerate(shape)]
+    positions[d] = index
+    return tuple(np.broadcast_arrays(*positions))
+
+
+def _reduce_integers(
+    x: np.ndarray, d: int, index: np.ndarray, part: np.ndarray, reduce: str, include_self: bool
+) -> np.ndarray:
+    """``scatter_reduce`` of integers (or bools), as PyTorch's: the mean is floor-divided."""
+    key = _scatter_key(part.shape, d, index)
+    hits = np.zeros(x.shape, dtype=np.int64)
+    np.add.at(hits, key, 1)
+    hit = hits > 0
+    wide = x.astype(np.int64) if x.dtype.kind == "b" else x.copy()
+    ufunc = {"sum": np.add, "mean": np.add, "amax": np.maximum, "amin": np.minimum}[reduce]
+    if not include_self:
+        info = np.iinfo(wide.dtype)
+        wide[hit] = {"amax": info.min, "amin": info.max}.get(reduce, 0)
+    ufunc.at(wide, key, part.astype(wide.dtype))
+    if reduce == "mean":
+        wide = np.where(hit, np.floor_divide(wide, np.maximum(hits + int(include_self), 1)), wide)
+    return wide.astype(x.dtype)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -294,3 +294,39 @@ def test_masked_scatter_refuses_a_mask_not_bool_and_a_source_of_another_dtype():
     assert x.grad.tolist() == [0.0, 1.0, 5.0] and source.grad.tolist() == [0.0, 2.0, 3.0, 4.0, 0.0, 0.0]
     with pytest.raises(ValueError, match="does not broadcast"):
         mt.zeros(3).masked_scatter_(mt.tensor([[True, False, True]] * 2), mt.arange(6.0))
+
+
+def test_scatter_reduce_of_integers_reduces_in_the_integers():
+    """The float weights of the recorded form truncated to 0 in an int64 tensor: the mean of 2 and
+    0 was 0 (PyTorch's floor division: 1), and amin with include_self=False filled with inf cast to
+    int (a place given -1 came out 0). Checked by hand; PyTorch 2.13 gives the same."""
+    x = mt.tensor([[2, -1, 1, 1], [4, -1, -3, 1]])
+    index = mt.tensor([[0, 0, 1, 1]])
+    src = mt.tensor([[0, 0, -1, 0]])
+    assert mt.scatter_reduce(x, 0, index, src, "mean").tolist() == [[1, -1, 1, 1], [4, -1, -2, 0]]
+    assert mt.scatter_reduce(x, 0, index, src, "mean", include_self=False).tolist() == [[0, 0, 1, 1], [4, -1, -1, 0]]
+    assert mt.scatter_reduce(x, 0, index, src, "amin", include_self=False).tolist() == [[0, 0, 1, 1], [4, -1, -1, 0]]
+    assert mt.scatter_reduce(x, 0, index, src, "amax").tolist() == [[2, 0, 1, 1], [4, -1, -1, 1]]
+    assert mt.scatter_reduce(x, 0, index, src, "sum", include_self=False).dtype == mt.int64
+    with pytest.raises(TypeError, match="scatter_reduce: src has dtype float32"):
+        mt.scatter_reduce(x, 0, index, src.float(), "sum")
+
+
+def test_index_add_copy_put_and_put_refuse_a_source_of_another_dtype():
+    """A float64 source into an int64 tensor was truncated (index_copy, index_put, put) or made
+    index_add's result float64; PyTorch raises. Lists and numbers are still taken in the dtype."""
+    x = mt.zeros(2, 3, dtype=mt.int64)
+    source = mt.tensor([[0.5, 1.5, 2.5]], dtype=mt.float64)
+    calls = {
+        "index_add": lambda: x.index_add(0, mt.tensor([1]), source),
+        "index_copy_": lambda: x.index_copy(0, mt.tensor([1]), source),
+        "index_put_": lambda: x.index_put((mt.tensor([1]),), source),
+        "put_": lambda: x.put(mt.tensor([0, 1, 2]), source.reshape(-1)),
+    }
+    for op, call in calls.items():
+        with pytest.raises(TypeError, match=f"{op}: source has dtype float64, the tensor int64"):
+            call()
+    with pytest.raises(TypeError, match="index_add: source has dtype float64, the tensor float32"):
+        mt.zeros(2, 3).index_add(0, mt.tensor([1]), source)
+    assert x.index_put((mt.tensor([1]),), mt.tensor([[1, 2, 3]])).tolist() == [[0, 0, 0], [1, 2, 3]]
+    assert x.put(mt.tensor([0]), [7]).tolist() == [[7, 0, 0], [0, 0, 0]]
