@@ -129,7 +129,7 @@ def test_gradcheck_refuses_checks_it_does_not_make():
         ("mytorch.linalg", "matrix_exp", "torch.linalg.matrix_exp"),
         ("mytorch.optim", "SparseAdam", "torch.optim.SparseAdam"),
         ("mytorch.optim.lr_scheduler", "SWALR", "torch.optim.lr_scheduler.SWALR"),
-        ("mytorch.utils.data", "IterableDataset", "torch.utils.data.IterableDataset"),
+        ("mytorch.utils.data", "DistributedSampler", "torch.utils.data.DistributedSampler"),
     ],
 )
 def test_a_missing_pytorch_name_says_mytorch_does_not_have_it(module, name, pytorch):
