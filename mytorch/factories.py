@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import builtins
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -375,20 +375,27 @@ def _like(op: str, other: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
     return other.shape, as_dtype(dtype, op) or other.dtype
 
 
-def zeros_like(input: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros of ``input``'s shape and dtype."""
+def zeros_like(
+    input: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, *, memory_format: Any = None
+) -> Tensor:
+    """Zeros of ``input``'s shape and dtype (``memory_format`` accepted: MyTorch's tensors are row-major)."""
     _check_device("zeros_like", device)
     return _leaf("zeros_like", np.zeros(*_like("zeros_like", input, dtype)), requires_grad)
 
 
-def ones_like(input: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Ones of ``input``'s shape and dtype."""
+def ones_like(
+    input: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, *, memory_format: Any = None
+) -> Tensor:
+    """Ones of ``input``'s shape and dtype (``memory_format`` accepted: MyTorch's tensors are row-major)."""
     _check_device("ones_like", device)
     return _leaf("ones_like", np.ones(*_like("ones_like", input, dtype)), requires_grad)
 
 
-def empty_like(input: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ``input``'s shape and dtype whose values are whatever the memory held."""
+def empty_like(
+    input: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, *, memory_format: Any = None
+) -> Tensor:
+    """A tensor of ``input``'s shape and dtype whose values are whatever the memory held
+    (``memory_format`` accepted: MyTorch's tensors are row-major)."""
     _check_device("empty_like", device)
     return _leaf("empty_like", np.empty(*_like("empty_like", input, dtype)), requires_grad)
 
@@ -399,8 +406,10 @@ def full_like(
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    *,
+    memory_format: Any = None,
 ) -> Tensor:
-    """``fill_value`` in ``input``'s shape and dtype."""
+    """``fill_value`` in ``input``'s shape and dtype (``memory_format`` accepted)."""
     _check_device("full_like", device)
     shape, dtype = _like("full_like", input, dtype)
     return _leaf("full_like", np.full(shape, _stored(fill_value, dtype, "full_like"), dtype), requires_grad)
@@ -519,16 +528,28 @@ def randn(
     return _leaf("randn", _random_floats("randn", "standard_normal", size, generator, dtype), requires_grad)
 
 
-def rand_like(input: Tensor, generator: np.random.Generator | None = None, dtype: Any = None) -> Tensor:
-    """Uniform random numbers in [0, 1) of ``input``'s shape and dtype."""
-    shape, dtype = _like("rand_like", input, dtype)
-    return rand(shape, generator=generator, dtype=dtype)
+def _random_like(op: str, maker: Callable[..., Tensor], doc: str) -> Callable[..., Tensor]:
+    """``rand_like`` / ``randn_like``: ``maker``'s numbers of ``input``'s shape and dtype."""
+
+    def like(
+        input: Tensor,  # noqa: A002 - PyTorch's name
+        generator: np.random.Generator | None = None,
+        dtype: Any = None,
+        *,
+        device: Any = None,
+        requires_grad: bool = False,
+        memory_format: Any = None,
+    ) -> Tensor:
+        shape, kind = _like(op, input, dtype)
+        return maker(shape, generator=generator, dtype=kind, device=device, requires_grad=requires_grad)
+
+    like.__name__ = like.__qualname__ = op
+    like.__doc__ = doc + " (``memory_format`` accepted: MyTorch's tensors are row-major)."
+    return like
 
 
-def randn_like(input: Tensor, generator: np.random.Generator | None = None, dtype: Any = None) -> Tensor:
-    """Standard normal random numbers of ``input``'s shape and dtype."""
-    shape, dtype = _like("randn_like", input, dtype)
-    return randn(shape, generator=generator, dtype=dtype)
+rand_like = _random_like("rand_like", rand, "Uniform random numbers in [0, 1) of ``input``'s shape and dtype")
+randn_like = _random_like("randn_like", randn, "Standard normal random numbers of ``input``'s shape and dtype")
 
 
 def randint(
@@ -558,12 +579,15 @@ def randint_like(
     high: int | None = None,
     generator: np.random.Generator | None = None,
     dtype: Any = None,
+    *,
+    device: Any = None,
+    memory_format: Any = None,
 ) -> Tensor:
     """Random integers in [low, high) of ``input``'s shape and dtype: ``randint_like(x, high)`` or
-    ``randint_like(x, low, high)``."""
+    ``randint_like(x, low, high)`` (``memory_format`` accepted)."""
     shape, kind = _like("randint_like", input, dtype)
     low, high = (0, low) if high is None else (low, high)
-    return randint(low, high, shape, generator=generator, dtype=kind)
+    return randint(low, high, shape, generator=generator, dtype=kind, device=device)
 
 
 def randperm(n: int, generator: np.random.Generator | None = None, dtype: Any = None, device: Any = None) -> Tensor:

@@ -271,7 +271,8 @@ def test_a_users_hyper_parameter_reads_as_an_attribute_also_after_unpickling():
     import pickle
 
     opt = _Decaying([(np.ones(2), np.ones(2))], decay=0.25)
-    assert (opt.decay, opt.lr, opt.maximize) == (0.25, 0.1, False)
+    assert (opt.decay, opt.lr) == (0.25, 0.1)
+    assert opt.defaults == {"lr": 0.1, "decay": 0.25}  # (PyTorch's: the subclass's own, no maximize)
     opt.decay = 0.75  # (every group, checked)
     assert opt.param_groups[0]["decay"] == 0.75
     opt.note = "kept"  # not a hyper-parameter: a plain attribute

@@ -15,8 +15,9 @@ one flat dict of arrays, and ``load_state_dict()`` brings either back exactly.
 from __future__ import annotations
 
 import builtins
+import copy
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,7 +27,15 @@ from mytorch.dtypes import check_castable
 from mytorch.saved import write_begin, write_end
 from mytorch.tensor import Tensor
 
-__all__ = ["PYTORCH_STATE_NAMES", "Optimizer", "check_number", "flat_memory", "step_in_place", "value_of"]
+__all__ = [
+    "PYTORCH_STATE_NAMES",
+    "Optimizer",
+    "OptimizerState",
+    "check_number",
+    "flat_memory",
+    "step_in_place",
+    "value_of",
+]
 
 PYTORCH_STATE_NAMES = {
     "velocity": "momentum_buffer",
@@ -187,13 +196,90 @@ def _ascending_when_asked(step: Callable[..., Any]) -> Callable[..., Any]:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            if group["maximize"] and "_ascending" not in self.__dict__:
+            if group.get("maximize") and "_ascending" not in self.__dict__:
                 self._step_ascending(step)
                 return loss
         step(self)
         return loss
 
     return step_
+
+
+class OptimizerState(MutableMapping[Any, dict[str, Any]]):
+    """``optimizer.state``, as PyTorch's: each parameter's state, a dict, made empty on first
+    reading (``self.state[p]`` of a parameter without state is ``{}``, kept). A subclass of
+    ``Optimizer`` written for PyTorch keeps its state here (``state["step"] = 0``,
+    ``state["exp_avg"] = torch.zeros_like(p)``), and ``state_dict`` / ``load_state_dict`` carry it.
+    MyTorch's own optimizers keep theirs in arrays (``sgd.velocity``, ``adam.m``, ...): reading
+    ``state[p]`` puts them in its dict as Tensors sharing those arrays, under PyTorch's names
+    (``momentum_buffer``, ``exp_avg``, ...), so an in-place change of one changes the optimizer's."""
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        self._optimizer = optimizer
+        self._own: dict[Any, dict[str, Any]] = {}
+
+    def _index(self, p: Any) -> int | None:
+        """The position of the Tensor ``p`` among the optimizer's parameters (None: not one)."""
+        if isinstance(p, Tensor):
+            for i, q in enumerate(self._optimizer.params):
+                if q is p:
+                    return i
+        return None
+
+    def _arrays(self, p: Any) -> dict[str, Tensor]:
+        """The MyTorch optimizer's own state of ``p``, as Tensors under PyTorch's names."""
+        optimizer = self._optimizer
+        i = self._index(p) if optimizer.state_names else None
+        if i is None:
+            return {}
+        found = {name: getattr(optimizer, name)[i] for name in optimizer.state_names}
+        return {PYTORCH_STATE_NAMES.get(n, n): Tensor(a) for n, a in found.items() if a is not None}
+
+    def __getitem__(self, p: Any) -> Any:
+        entry = self._own.get(p)
+        if entry is None:
+            entry = self._own[p] = {}
+        arrays = self._arrays(p)
+        if arrays:
+            entry.update(arrays)
+        return entry
+
+    def __setitem__(self, p: Any, value: Any) -> None:
+        self._own[p] = value
+
+    def __delitem__(self, p: Any) -> None:
+        del self._own[p]
+
+    def __contains__(self, p: object) -> bool:
+        return p in self._own or bool(self._arrays(p))
+
+    def get(self, p: Any, default: Any = None) -> Any:
+        """``state[p]`` if ``p`` has state, else ``default`` (nothing is made)."""
+        return self[p] if p in self else default
+
+    def __iter__(self) -> Iterator[Any]:
+        own = list(self._own)
+        seen = {id(p) for p in own}
+        kept = [p for p in self._optimizer.params if id(p) not in seen and self._arrays(p)]
+        return iter(own + kept)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def own(self, names: Iterable[str] = ()) -> dict[int, Any]:
+        """The state kept here (not the optimizer's own arrays, whose PyTorch ``names`` are left
+        out), by the parameter's position; parameters the optimizer does not have are left out."""
+        names = set(names)
+        found: dict[int, Any] = {}
+        for p, entry in self._own.items():
+            i = self._index(p)
+            kept = {k: v for k, v in entry.items() if k not in names} if isinstance(entry, dict) else entry
+            if i is not None and (not isinstance(kept, dict) or kept):
+                found[i] = kept  # (a value other than a dict, as PyTorch's defaultdict would keep it)
+        return found
 
 
 class _OptimizerType(type):
@@ -218,6 +304,7 @@ class _OptimizerType(type):
             )
         optimizer = super().__call__(*args, **kwargs)
         if maximize:
+            optimizer.defaults.setdefault("maximize", False)  # (a subclass's own step: not in its defaults)
             optimizer.maximize = True
         return optimizer
 
@@ -254,12 +341,15 @@ class Optimizer(metaclass=_OptimizerType):
                 f"{name}: params must be an iterable of parameters, got a {type(params).__name__}; "
                 "pass model.parameters()"
             )
-        self.defaults = {**defaults, "maximize": builtins.bool(defaults.get("maximize", False))}
+        self.defaults = dict(defaults)
+        if not self._keeps_own_state() or "maximize" in defaults:  # (PyTorch's defaults are the subclass's own)
+            self.defaults["maximize"] = builtins.bool(defaults.get("maximize", False))
         _expose_hyper_parameters(type(self), self.defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.params: list[Param] = []
         self._group_of: list[int] = []  # each parameter's group
         self._dtypes: list[np.dtype] = []  # each parameter's dtype when its state was made
+        self.state = OptimizerState(self)
         for state in self.state_names:
             setattr(self, state, [])
         items = list(params)
@@ -350,7 +440,8 @@ class Optimizer(metaclass=_OptimizerType):
         """Raise a ValueError/TypeError for a bad hyper-parameter (subclasses check theirs). A rate
         of 0 is allowed, as in PyTorch (a frozen group, a schedule's end)."""
         group["lr"] = check_number(type(self).__name__, "lr", group["lr"], allow_zero=True)
-        group["maximize"] = builtins.bool(group.get("maximize", False))
+        if "maximize" in self.defaults:
+            group["maximize"] = builtins.bool(group.get("maximize", False))
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """MyTorch's own optimizers (``mytorch.optim``), whose steps never read ``maximize``, step
@@ -470,20 +561,33 @@ class Optimizer(metaclass=_OptimizerType):
 
     # ------------------------------------------------------------------ state
     def _buffers(self) -> dict[str, list[np.ndarray]]:
-        """The state arrays by name, of the parameters that have them (what a replay watches)."""
-        return {name: [a for a in getattr(self, name) if a is not None] for name in self.state_names}
+        """The state arrays by name, of the parameters that have them (what a replay watches), and
+        the arrays of the Tensors a subclass keeps in ``self.state[p]`` (under ``"state"``)."""
+        buffers = {name: [a for a in getattr(self, name) if a is not None] for name in self.state_names}
+        kept = self.__dict__["state"].own(self._pytorch_state_names())
+        values = [v for entry in kept.values() for v in (entry.values() if isinstance(entry, dict) else [entry])]
+        arrays = [v._data for v in values if isinstance(v, Tensor)]
+        if arrays:
+            buffers["state"] = arrays
+        return buffers
 
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state in PyTorch's layout: ``{"state": {i: {"momentum_buffer": ...}},
         "param_groups": [{"lr": ..., ..., "params": [0, 1]}]}``, parameters numbered in order
         across the groups, each state a Tensor (a copy) under PyTorch's name (``exp_avg``,
         ``exp_avg_sq``, ``step``, ``max_exp_avg_sq``, ``momentum_buffer``, ...), only parameters
-        that have state listed. ``mytorch.save`` writes it (alone or in a checkpoint dict);
+        that have state listed; with what a subclass keeps in ``self.state[p]`` (its values as
+        they are, as PyTorch gives them). ``mytorch.save`` writes it (alone or in a checkpoint dict);
         ``flat_state_dict`` gives the same as one flat dict of arrays."""
-        state: dict[int, dict[str, Tensor]] = {}
+        state: dict[int, dict[str, Any]] = {}
         for key, array in self._state_slots():
             name, index = key.rsplit(".", 1)
             state.setdefault(int(index), {})[PYTORCH_STATE_NAMES.get(name, name)] = Tensor(array.copy())
+        for index, kept in self.__dict__["state"].own(self._pytorch_state_names()).items():
+            if isinstance(kept, dict):  # (a subclass's own ``self.state[p]``, as PyTorch gives it)
+                state.setdefault(index, {}).update(kept)
+            else:
+                state[index] = kept
         groups = [{k: v for k, v in group.items() if k != "params"} for group in self.param_groups]
         for group in groups:
             group["params"] = []
@@ -520,9 +624,12 @@ class Optimizer(metaclass=_OptimizerType):
         flat: dict[str, Any] = {}
         for index, entries in states.items():
             for key, value in entries.items():
-                if key not in ours:
+                if key in ours:
+                    flat[f"{ours[key]}.{index}"] = value
+                elif self._keeps_own_state():
+                    flat.setdefault("own_state", {}).setdefault(int(index), {})[key] = value
+                else:
                     raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {index} is not {name}'s")
-                flat[f"{ours[key]}.{index}"] = value
         for g, group in enumerate(groups):
             flat.update({f"group.{g}.{k}": v for k, v in group.items() if k != "params"})
         return flat
@@ -538,6 +645,7 @@ class Optimizer(metaclass=_OptimizerType):
         """
         if "state" in state and "param_groups" in state:
             state = self._flattened(state)
+        own = self._own_state(state.pop("own_state", {}))
         checked = []
         for key, target in self._state_slots():
             if key not in state:
@@ -568,6 +676,32 @@ class Optimizer(metaclass=_OptimizerType):
             states[i] = value
         for group, loaded in zip(self.param_groups, groups):
             group.update(loaded)
+        for i, entry in own.items():
+            self.__dict__["state"][self.params[i]] = entry
+
+    def _pytorch_state_names(self) -> set[str]:
+        """PyTorch's names of this optimizer's own state arrays."""
+        return {PYTORCH_STATE_NAMES.get(n, n) for n in self.state_names}
+
+    def _keeps_own_state(self) -> bool:
+        """Whether the step is a subclass's own, written for PyTorch (``self.state[p]``), not MyTorch's."""
+        return not getattr(type(self).step, "__module__", "").startswith("mytorch.optim.")
+
+    def _own_state(self, given: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        """A subclass's saved ``self.state`` entries as ``load_state_dict`` puts them back, as
+        PyTorch's does: copies, a floating-point Tensor in its parameter's dtype (but ``step``)."""
+        name = type(self).__name__
+        loaded: dict[int, dict[str, Any]] = {}
+        for index, entry in given.items():
+            if not 0 <= index < len(self.params) or isinstance(self.params[index], tuple):
+                raise ValueError(f"{name}.load_state_dict: state of parameter {index}, which this optimizer has not")
+            dtype = value_of(self.params[index]).dtype
+            loaded[index] = {}
+            for key, value in entry.items():
+                if isinstance(value, Tensor) and key != "step" and value.is_floating_point():
+                    value = Tensor(value._data.astype(dtype))
+                loaded[index][key] = copy.deepcopy(value)
+        return loaded
 
     def _state_value(self, key: str, given: Any, dtype: np.dtype) -> np.ndarray:
         """The saved state array ``key`` as an array, refused unless it holds what a state of

@@ -1,0 +1,152 @@
+"""``optimizer.state`` (``mytorch/optim/optimizer.py``, ``OptimizerState``): an ``Optimizer``
+subclass written for PyTorch keeps its state in ``self.state[p]``, and ``state_dict`` /
+``load_state_dict`` carry it; MyTorch's own optimizers show their state arrays there. Closed
+forms without PyTorch, and PyTorch's numbers where it is installed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+from mytorch.replay import Replay
+
+
+def momentum_class(lib):
+    """The course exercise's optimizer, as a PyTorch user writes it, on ``lib``'s ``Optimizer``."""
+
+    class MomentumSGD(lib.optim.Optimizer):
+        def __init__(self, params, lr=0.01, momentum=0.9, weight_decay=0.0):
+            super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
+
+        @lib.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    d_p = p.grad
+                    if group["weight_decay"] != 0:
+                        d_p = d_p.add(p, alpha=group["weight_decay"])
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["step"] = 0
+                        state["momentum_buffer"] = lib.clone(d_p).detach()
+                    else:
+                        state["momentum_buffer"].mul_(group["momentum"]).add_(d_p)
+                    state["step"] += 1
+                    p.add_(state["momentum_buffer"], alpha=-group["lr"])
+
+    return MomentumSGD
+
+
+X = np.random.default_rng(0).standard_normal((6, 3))
+W0 = np.array([[0.3, -0.2, 0.1]])
+
+
+def train(lib, steps, opt=None, w=None):
+    """``w`` (a (1, 3) leaf) after ``steps`` steps on the loss sum((x w^T)^2) / 2, and the optimizer."""
+    w = lib.tensor(W0.copy(), requires_grad=True) if w is None else w
+    opt = momentum_class(lib)([w], lr=0.05, momentum=0.9, weight_decay=0.1) if opt is None else opt
+    x = lib.tensor(X)
+    for _ in range(steps):
+        opt.zero_grad()
+        ((x @ w.t()) ** 2).sum().div(2).backward()
+        opt.step()
+    return w, opt
+
+
+def test_a_subclass_keeps_its_state_in_self_state_and_steps_as_the_closed_form():
+    # 'MomentumSGD' object has no attribute 'state' before
+    w, opt = train(mt, 4)
+    expected, buf = W0.copy(), None
+    for _ in range(4):
+        g = expected @ X.T @ X + 0.1 * expected
+        buf = g.copy() if buf is None else 0.9 * buf + g
+        expected = expected - 0.05 * buf
+    np.testing.assert_allclose(w.detach().numpy(), expected, rtol=1e-13)
+    state = opt.state[w]
+    assert state["step"] == 4 and w in opt.state and len(opt.state) == 1
+    np.testing.assert_allclose(state["momentum_buffer"].numpy(), buf, rtol=1e-13)
+    assert opt.defaults == {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.1}  # its own, as PyTorch's
+    assert "maximize" not in opt.param_groups[0]
+
+
+def test_a_subclass_state_dict_round_trip_continues_the_same_run(tmp_path):
+    w, opt = train(mt, 2)
+    saved = opt.state_dict()
+    assert saved["state"][0]["step"] == 2 and saved["param_groups"][0]["params"] == [0]
+    mt.save({"opt": saved, "w": w.detach()}, tmp_path / "ck.pt")
+    loaded = mt.load(tmp_path / "ck.pt")
+    w2 = loaded["w"].clone().requires_grad_()
+    opt2 = momentum_class(mt)([w2], lr=0.5, momentum=0.9, weight_decay=0.1)
+    opt2.load_state_dict(loaded["opt"])
+    assert opt2.param_groups[0]["lr"] == 0.05 and opt2.state[w2]["step"] == 2
+    train(mt, 3, opt, w)
+    train(mt, 3, opt2, w2)
+    np.testing.assert_array_equal(w2.detach().numpy(), w.detach().numpy())
+    assert opt2.state[w2]["momentum_buffer"] is not saved["state"][0]["momentum_buffer"]  # (a copy)
+
+
+def test_mytorch_optimizers_show_their_state_arrays_in_state():
+    w = mt.tensor(W0.copy(), requires_grad=True)
+    opt = mt.optim.Adam([w], lr=0.1)
+    train(mt, 2, opt, w)
+    state = opt.state[w]
+    assert sorted(state) == ["exp_avg", "exp_avg_sq", "step"] and list(opt.state) == [w]
+    np.testing.assert_array_equal(state["exp_avg"].numpy(), opt.m[0])
+    state["exp_avg"].zero_()  # (shares the optimizer's array)
+    assert not opt.m[0].any()
+    assert mt.tensor(1.0) not in opt.state and opt.state.get(mt.tensor(1.0)) is None
+
+
+def test_replay_verify_restores_a_subclass_state():
+    # the verify mode ran the dynamic step beside the replay without putting the subclass's
+    # momentum buffer back: 'differs from the dynamic step's'
+    results = []
+    for replay in (False, True):
+        w = mt.tensor(W0.copy(), requires_grad=True)
+        opt = momentum_class(mt)([w], lr=0.05, momentum=0.9)
+        x = mt.tensor(X)
+
+        def step(x):
+            opt.zero_grad()  # noqa: B023
+            loss = ((x @ w.t()) ** 2).sum().div(2)  # noqa: B023
+            loss.backward()
+            opt.step()  # noqa: B023
+            return loss
+
+        run = Replay(step, optimizer=opt, verify=3) if replay else step
+        for _ in range(6):
+            run(x)
+        results.append(w.detach().numpy())
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_like_factories_take_memory_format():
+    x = mt.ones(2, 3)
+    for make in (mt.zeros_like, mt.ones_like, mt.empty_like, mt.rand_like, mt.randn_like):
+        assert make(x, memory_format=mt.preserve_format).shape == (2, 3)
+    assert mt.full_like(x, 2.0, memory_format=mt.preserve_format).sum().item() == 12.0
+    assert mt.randn_like(x, requires_grad=True, device="cpu").requires_grad
+    assert mt.randint_like(x, 5, memory_format=mt.preserve_format).shape == (2, 3)
+
+
+def test_a_subclass_and_the_built_in_state_match_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (mt, torch):
+        lib.set_default_dtype(lib.float64) if lib is torch else None
+    try:
+        got = [train(lib, 5)[0].detach().numpy() for lib in (mt, torch)]
+        np.testing.assert_allclose(got[0], got[1], rtol=1e-12)
+        states = []
+        for lib in (mt, torch):
+            w = lib.tensor(W0.copy(), requires_grad=True)
+            opt = lib.optim.Adam([w], lr=0.1)
+            train(lib, 3, opt, w)
+            states.append({k: v.numpy() for k, v in opt.state[w].items() if k != "step"})
+        assert states[0].keys() == states[1].keys()
+        for key in states[0]:
+            np.testing.assert_allclose(states[0][key], states[1][key], rtol=1e-12)
+    finally:
+        torch.set_default_dtype(torch.float32)
