@@ -303,3 +303,29 @@ def test_fold_matches_pytorch_and_undoes_unfold_counts(shape, options):
     ones = mt.ones(1, 1, 4, 4)
     counts = F.fold(F.unfold(ones, 2), (4, 4), 2)  # each element counted once per window holding it
     assert counts[0, 0].tolist() == [[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]]
+
+
+def test_max_pool_of_minus_inf_windows_gives_the_gradient_to_the_input():
+    """A window of -inf only, next to the -inf padding: the padding came first and took the
+    gradient, which was lost (3x3 windows of padding 1 over a 3x3 -inf input passed 4 of 9 on).
+    PyTorch's goes to the window's first element inside the input: counts [[4, 2, 0], [2, 1, 0], ...]."""
+    x = mt.tensor(np.full((1, 1, 3, 3), -np.inf), requires_grad=True)
+    F.max_pool2d(x, 3, 1, 1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[4, 2, 0], [2, 1, 0], [0, 0, 0]])
+    x = mt.tensor(np.full((1, 1, 5), -np.inf), requires_grad=True)
+    F.max_pool1d(x, 3, 1, 1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [2, 1, 1, 1, 0])
+
+
+def test_max_pool_with_minus_inf_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for kwargs in ({"stride": 2, "padding": 1, "ceil_mode": True}, {"stride": 1, "padding": 1, "dilation": 2}):
+        data = np.where(rng.random((2, 2, 5, 6)) < 0.7, -np.inf, rng.standard_normal((2, 2, 5, 6)))
+        x, t = mt.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+        y, yt = F.max_pool2d(x, 3, **kwargs), torch.nn.functional.max_pool2d(t, 3, **kwargs)
+        weights = rng.standard_normal(tuple(y.shape))
+        (y * mt.tensor(weights)).sum().backward()
+        (yt * torch.tensor(weights)).sum().backward()
+        np.testing.assert_array_equal(y.detach().numpy(), yt.detach().numpy())
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())

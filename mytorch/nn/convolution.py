@@ -19,7 +19,7 @@ import functools
 import inspect
 import itertools
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from mytorch.nn.module import Module
 from mytorch.nn.padding import pad as _pad
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor, matmul
+from mytorch.tensor_math import where
 from mytorch.tensor_shape import stack
 
 __all__ = [
@@ -349,6 +350,8 @@ def _pool(
     cols, _ = _windows(x_padded, kernel, stride_t, dilation_t, op)
     if how == "max":
         y = cols.max(dim=2).values
+        if x_padded is not x and np.isneginf(x._data).any():
+            y = _first_inside(y, cols, x.shape, spec, kernel, stride_t, dilation_t, op)
     elif divisor_override is not None:
         y = cols.sum(dim=2) / divisor_override
     elif count_include_pad and not any(extra):
@@ -362,6 +365,27 @@ def _pool(
         counts, _ = _windows(ones, kernel, stride_t, dilation_t, op)
         y = cols.sum(dim=2) / counts.sum(dim=2)
     return y.squeeze(0) if unbatched else y
+
+
+def _first_inside(
+    y: Tensor,
+    cols: Tensor,
+    shape: tuple[int, ...],
+    spec: list[int],
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    op: str,
+) -> Tensor:
+    """A max pool's windows whose elements are all -inf, with the gradient on the window's first
+    element inside the input, as PyTorch's: the -inf padding tied with them and, coming first in
+    the window, took the gradient, which was lost (all -inf in 3x3 windows of padding 1: 4 of 9)."""
+    inside = _pad(Tensor(np.ones((1, 1, *shape[2:]), dtype=cols.dtype)), spec, value=0.0)
+    marks, _ = _windows(inside, kernel, stride, dilation, op)
+    first = np.argmax(marks._data, axis=2)[:, :, None]  # (1, 1, 1, *out): the first slot inside
+    picked = cols.gather(2, Tensor(np.broadcast_to(first, (*cols.shape[:2], 1, *cols.shape[3:])).copy()))
+    lost = Tensor(np.isneginf(np.asarray(y._data)))
+    return cast(Tensor, where(lost, picked.squeeze(2), y))
 
 
 def _pool_functions(nd: int) -> tuple[Any, Any]:
