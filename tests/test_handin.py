@@ -1,17 +1,21 @@
 """Hand-ins: create_tarball.sh, safe extraction, and grading an archive in sandboxed processes
 (a kernel that never returns or crashes costs only its own tests)."""
 
+import bz2
 import gzip
 import io
 import json
 import lzma
 import os
+import random
 import shutil
+import struct
 import subprocess
 import sys
 import tarfile
 import time
 import tracemalloc
+import zlib
 from pathlib import Path
 
 import pytest
@@ -484,6 +488,59 @@ def test_pax_records_are_bounded_before_tarfile_copies_them_into_every_member(tm
     members = [_pax(*times) + _ustar(f"mytorch/m{i}.py", tarfile.REGTYPE, 0) for i in range(300)]
     fine.write_bytes(init + _pax(*_distinct_records(64), kind=tarfile.XGLTYPE) + b"".join(members) + bytes(1024))
     assert len(list((extract_handin(fine, tmp_path / "fine") / "mytorch").iterdir())) == 301
+
+
+def _small_tar() -> bytes:
+    return _ustar("mytorch/__init__.py", tarfile.REGTYPE, 0) + bytes(1024)
+
+
+def _gzip_named(name: bytes, data: bytes) -> bytes:
+    """One gzip member of ``data`` whose header holds ``name`` (the FNAME field)."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    body = deflate.compress(data) + deflate.flush()
+    return b"\x1f\x8b\x08\x08\0\0\0\0\x00\x03" + name + b"\0" + body + struct.pack("<II", zlib.crc32(data), len(data))
+
+
+@pytest.mark.parametrize("kind", ["empty gzip members", "a gzip name", "empty bzip2 streams", "empty xz streams"])
+def test_a_compressed_stream_may_not_hold_much_more_than_its_tar(tmp_path, kind):
+    """The decompressors read what yields no tar in Python, member by member or byte by byte, and the
+    ratio counts only what comes out: 3.1 million empty gzip members before a tar (a 60 MiB archive)
+    cost the runner 17.4 s of CPU to extract, a gzip header naming a file of 62 MB 8.7 s, outside
+    every time limit (until 2026-12-04; empty bzip2 and xz streams about 5 s)."""
+    tar = _small_tar()
+    if kind == "empty gzip members":
+        data = gzip.compress(b"", mtime=0) * 40_000 + gzip.compress(tar, mtime=0)
+    elif kind == "a gzip name":
+        data = _gzip_named(b"n" * 2**21, tar)
+    elif kind == "empty bzip2 streams":
+        data = bz2.compress(b"") * 200_000 + bz2.compress(tar)
+    else:
+        data = lzma.compress(b"") * 100_000 + lzma.compress(tar)
+    archive = tmp_path / "handin.tar.gz"
+    archive.write_bytes(data)
+    start = time.process_time()
+    with pytest.raises(HandinError, match="compressed stream holds more than the tar it expands to"):
+        extract_handin(archive, tmp_path / "out")
+    assert time.process_time() - start < 0.5
+    assert not list((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("compression", ["gz", "bz2", "xz"])
+def test_an_archive_of_incompressible_data_still_extracts(tmp_path, compression):
+    """What a compressor writes for random data, a little larger than the data for bzip2 (0.8% at
+    level 1), its whole first block (900 kB at level 9) before any of it comes out."""
+    rng = random.Random(7)
+    weights = rng.randbytes(1_200_000)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        _member(tar, "mytorch/__init__.py")
+        _member(tar, "mytorch/weights.bin", weights)
+    archive = tmp_path / f"handin.tar.{compression}"
+    compress = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lambda data: lzma.compress(data, preset=0)}
+    archive.write_bytes(compress[compression](buffer.getvalue()))  # (bzip2 at level 9: blocks of 900 kB)
+    assert archive.stat().st_size > len(weights)
+    root = extract_handin(archive, tmp_path / "out")
+    assert (root / "mytorch" / "weights.bin").read_bytes() == weights
 
 
 @pytest.mark.parametrize("kind", ["extension blocks", "format 1.0"])
