@@ -50,6 +50,12 @@ class LBFGS(Optimizer):
             raise ValueError("LBFGS: takes one parameter group (as PyTorch's)")
         self._memory: dict[str, Any] = {"func_evals": 0, "n_iter": 0}
 
+    def _reset_state(self, indices: Iterable[int] | None = None, names: Iterable[str] | None = None) -> None:
+        """``opt.state.clear()`` or ``opt.state = {}``: the search history starts afresh too, as PyTorch's."""
+        super()._reset_state(indices, names)
+        if indices is None:
+            self._memory = {"func_evals": 0, "n_iter": 0}
+
     def _flat_grad(self) -> np.ndarray:
         parts = []
         for p in self.params:

@@ -205,6 +205,33 @@ def _ascending_when_asked(step: Callable[..., Any]) -> Callable[..., Any]:
     return step_
 
 
+class _ParameterEntry(dict):
+    """``optimizer.state[p]`` of a MyTorch optimizer's parameter: a dict whose entries under the
+    optimizer's state names (``exp_avg``, ``momentum_buffer``...) are its arrays, as Tensors. Set
+    one (``state["momentum_buffer"] = t``) and the optimizer takes ``t`` (``_take_state``), as
+    PyTorch's step reads what the dict holds; delete one and that state starts afresh. (A plain
+    dict here kept the value while the step read the old array, silently.)"""
+
+    def __init__(self, optimizer: Optimizer, index: int) -> None:
+        super().__init__()
+        self._optimizer, self._index = optimizer, index
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        name = self._optimizer._state_name(key)
+        if name is not None:
+            value = self._optimizer._take_state(self._index, name, value)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        name = self._optimizer._state_name(key)
+        if name is not None:
+            self._optimizer._reset_state([self._index], [name])
+
+    def __reduce__(self) -> Any:  # (copied or pickled: a plain dict of its entries)
+        return dict, (dict(self),)
+
+
 class OptimizerState(MutableMapping[Any, dict[str, Any]]):
     """``optimizer.state``, as PyTorch's: each parameter's state, a dict, made empty on first
     reading (``self.state[p]`` of a parameter without state is ``{}``, kept). A subclass of
@@ -236,19 +263,78 @@ class OptimizerState(MutableMapping[Any, dict[str, Any]]):
         return {PYTORCH_STATE_NAMES.get(n, n): Tensor(a) for n, a in found.items() if a is not None}
 
     def __getitem__(self, p: Any) -> Any:
+        optimizer = self._optimizer
         entry = self._own.get(p)
+        i = self._index(p) if optimizer.state_names else None
         if entry is None:
-            entry = self._own[p] = {}
-        arrays = self._arrays(p)
-        if arrays:
-            entry.update(arrays)
+            entry = self._own[p] = {} if i is None else _ParameterEntry(optimizer, i)
+        elif i is not None and type(entry) is not _ParameterEntry:  # (a copy's, an unpickled optimizer's)
+            self._keep(p, entry)
+            entry = self._own[p]
+        if i is not None:  # (the arrays as they are now: a reset or a load may have replaced them)
+            for name in optimizer.state_names:
+                key, array = PYTORCH_STATE_NAMES.get(name, name), getattr(optimizer, name)[i]
+                if array is None:
+                    dict.pop(entry, key, None)
+                elif not (isinstance(held := dict.get(entry, key), Tensor) and held._data is array):
+                    dict.__setitem__(entry, key, Tensor(array))
         return entry
 
     def __setitem__(self, p: Any, value: Any) -> None:
-        self._own[p] = value
+        """``state[p] = {...}``: ``p``'s whole state, as in PyTorch; for a MyTorch optimizer's
+        parameter, the entries under its state names become its arrays (``_take_state``), and
+        the states not given start afresh."""
+        optimizer = self._optimizer
+        i = self._index(p) if optimizer.state_names else None
+        if i is None:
+            self._own[p] = value
+            return
+        if not hasattr(value, "items"):
+            raise TypeError(f"{type(optimizer).__name__}.state[p]: a parameter's state is a dict, got {value!r}")
+        given = dict(value.items())
+        optimizer._reset_state([i])
+        entry = self._own[p] = _ParameterEntry(optimizer, i)
+        for key, item in given.items():
+            entry[key] = item
+
+    def _keep(self, p: Any, entry: dict[str, Any]) -> None:
+        """``p``'s state kept here as it is (``load_state_dict``'s entries besides the arrays)."""
+        i = self._index(p) if self._optimizer.state_names else None
+        if i is None:
+            self._own[p] = entry
+            return
+        kept = self._own[p] = _ParameterEntry(self._optimizer, i)
+        dict.update(kept, entry)
 
     def __delitem__(self, p: Any) -> None:
-        del self._own[p]
+        """``del state[p]``: ``p``'s state starts afresh, as a new optimizer's."""
+        optimizer = self._optimizer
+        had = self._own.pop(p, None) is not None or bool(self._arrays(p))
+        if not had:
+            raise KeyError(p)
+        i = self._index(p) if optimizer.state_names else None
+        if i is not None:
+            optimizer._reset_state([i])
+
+    def clear(self) -> None:
+        """Every parameter's state starts afresh (``opt.state = defaultdict(dict)`` does this too)."""
+        self._own.clear()
+        self._optimizer._reset_state()
+
+    def pop(self, p: Any, *default: Any) -> Any:
+        """``p``'s state (a dict of its Tensors, which keep their values), which then starts afresh."""
+        if p not in self:
+            if default:
+                return default[0]
+            raise KeyError(p)
+        taken = dict(self[p])
+        del self[p]
+        return taken
+
+    def popitem(self) -> tuple[Any, Any]:
+        """Refused: a MyTorch optimizer's parameter made afresh keeps its (zero) arrays and stays
+        listed, so ``while state: state.popitem()`` would never end; use ``clear()`` or ``pop(p)``."""
+        raise TypeError(f"{type(self._optimizer).__name__}.state.popitem: not supported; use clear() or pop(p)")
 
     def __contains__(self, p: object) -> bool:
         return p in self._own or bool(self._arrays(p))
@@ -677,7 +763,67 @@ class Optimizer(metaclass=_OptimizerType):
         for group, loaded in zip(self.param_groups, groups):
             group.update(loaded)
         for i, entry in own.items():
-            self.__dict__["state"][self.params[i]] = entry
+            self.__dict__["state"]._keep(self.params[i], entry)
+
+    @property
+    def state(self) -> OptimizerState:
+        """PyTorch's ``optimizer.state`` (``OptimizerState``). Assigning a mapping replaces it, as
+        in PyTorch: ``opt.state = defaultdict(dict)`` starts every parameter afresh (it set an
+        attribute no step read, and ``state_dict`` then failed)."""
+        return self.__dict__["state"]
+
+    @state.setter
+    def state(self, value: Any) -> None:
+        current = self.__dict__.get("state")
+        if current is None or value is current:
+            self.__dict__["state"] = value
+            return
+        if not hasattr(value, "items"):
+            raise TypeError(
+                f"{type(self).__name__}.state: assign a mapping of parameters to their state, got {value!r}"
+            )
+        entries = list(value.items())
+        current.clear()
+        for p, entry in entries:
+            current[p] = entry
+
+    def _state_name(self, key: str) -> str | None:
+        """MyTorch's name of the state array PyTorch calls ``key`` (None: not one of this optimizer's)."""
+        for name in self.state_names:
+            if PYTORCH_STATE_NAMES.get(name, name) == key:
+                return name
+        return None
+
+    def _take_state(self, i: int, name: str, value: Any) -> Tensor:
+        """``state[p][key] = value`` for the state array ``name`` of parameter i: the array of a
+        Tensor of its dtype and shape becomes the state itself (as PyTorch's dict holds the
+        Tensor: the next steps change it), anything else is copied in its dtype; checked as a
+        loaded state is. Returns the Tensor of the new state."""
+        like = value_of(self.params[i])
+        fresh = self._fresh_state(name, like, self.param_groups[self._group_of[i]])
+        target = getattr(self, name)[i]
+        target = fresh if target is None else target
+        target = np.zeros_like(like) if target is None else target
+        array = self._state_value(f"{name}.{i}", value, target.dtype)
+        if array.size != target.size or (array.shape != target.shape and target.size != 1):
+            raise ValueError(
+                f"{type(self).__name__}.state: {PYTORCH_STATE_NAMES.get(name, name)!r} has shape {array.shape}, "
+                f"this parameter's state has {target.shape}"
+            )
+        array = array.reshape(target.shape)
+        own = isinstance(value, Tensor) and np.shares_memory(array, value._data) and array.flags.writeable
+        array = array if own and array.dtype == target.dtype else array.astype(target.dtype)
+        getattr(self, name)[i] = array
+        return value if own and isinstance(value, Tensor) and value._data is array else Tensor(array)
+
+    def _reset_state(self, indices: Iterable[int] | None = None, names: Iterable[str] | None = None) -> None:
+        """The state arrays ``names`` (all) of the parameters at ``indices`` (all) start afresh, as
+        a new optimizer's: new arrays, as PyTorch's new state (Tensors read before keep their
+        values)."""
+        for i in range(len(self.params)) if indices is None else indices:
+            value, group = value_of(self.params[i]), self.param_groups[self._group_of[i]]
+            for name in self.state_names if names is None else names:
+                getattr(self, name)[i] = self._fresh_state(name, value, group)
 
     def _pytorch_state_names(self) -> set[str]:
         """PyTorch's names of this optimizer's own state arrays."""
