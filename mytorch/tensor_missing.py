@@ -13,6 +13,7 @@ later is simply bound over its descriptor (``install`` skips names ``Tensor`` al
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, NoReturn
 
 from mytorch.arguments import NotInMyTorchError
@@ -44,33 +45,59 @@ MISSING = frozenset(
 """PyTorch's Tensor attributes (methods and properties) that MyTorch's Tensor has not."""
 
 
+MODULE_MISSING = frozenset(
+    (
+        "bfloat16 get_extra_state ipu mtia register_backward_hook register_load_state_dict_post_hook "
+        "register_load_state_dict_pre_hook register_state_dict_post_hook register_state_dict_pre_hook "
+        "set_extra_state set_submodule share_memory to_empty type xpu"
+    ).split()
+)
+"""PyTorch's ``nn.Module`` attributes that MyTorch's ``Module`` has not."""
+
+OPTIMIZER_MISSING = frozenset(
+    (
+        "register_load_state_dict_post_hook register_load_state_dict_pre_hook register_state_dict_post_hook "
+        "register_state_dict_pre_hook register_step_post_hook register_step_pre_hook"
+    ).split()
+)
+"""PyTorch's ``optim.Optimizer`` attributes that MyTorch's ``Optimizer`` has not."""
+
+
 class NotInMyTorch:
-    """A Tensor attribute PyTorch has and MyTorch has not: reading it raises ``NotInMyTorchError``."""
+    """An attribute PyTorch's class ``pytorch`` has and MyTorch's has not: reading it raises
+    ``NotInMyTorchError``."""
 
-    __slots__ = ("name",)
+    __slots__ = ("name", "pytorch")
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, name: str, pytorch: str = "Tensor") -> None:
+        self.name, self.pytorch = name, pytorch
 
-    def __get__(self, tensor: Any, owner: type | None = None) -> NoReturn:
+    def __get__(self, obj: Any, owner: type | None = None) -> NoReturn:
+        what = self.pytorch.rsplit(".", 1)[-1] if obj is None else type(obj).__name__
         raise NotInMyTorchError(
-            f"'Tensor' object has no attribute {self.name!r}: MyTorch does not have PyTorch's "
-            f"Tensor.{self.name} (docs/tensor.md lists what a ported script can use)"
+            f"{what!r} object has no attribute {self.name!r}: MyTorch does not have PyTorch's "
+            f"{self.pytorch}.{self.name} (docs/tensor.md lists what a ported script can use)"
         )
 
 
 def _dir(self: Any) -> list[str]:
-    """``dir(t)`` without the names MyTorch lacks."""
-    return [name for name in object.__dir__(self) if name not in _INSTALLED]
+    """``dir(t)`` without the names MyTorch lacks (an object's own attribute of such a name stays)."""
+    own = getattr(self, "__dict__", {})
+    return [
+        name
+        for name in object.__dir__(self)
+        if name not in _INSTALLED or name in own or not isinstance(inspect.getattr_static(self, name), NotInMyTorch)
+    ]
 
 
 _INSTALLED: set[str] = set()
 
 
-def install(cls: type) -> None:
-    """Put a ``NotInMyTorch`` on ``cls`` for each name of ``MISSING`` it has not, and its ``__dir__``."""
-    for name in sorted(MISSING):
+def install(cls: type, missing: frozenset[str] = MISSING, pytorch: str = "Tensor") -> None:
+    """Put a ``NotInMyTorch`` on ``cls`` for each name of ``missing`` it has not, and its ``__dir__``
+    (``pytorch``: PyTorch's name of the class)."""
+    for name in sorted(missing):
         if not hasattr(cls, name):
-            setattr(cls, name, NotInMyTorch(name))
+            setattr(cls, name, NotInMyTorch(name, pytorch))
             _INSTALLED.add(name)
     cls.__dir__ = _dir  # type: ignore[method-assign,assignment]

@@ -23,13 +23,15 @@ is ``mytorch.nn.modules.module.Module``; this one is ``mytorch.nn.Module``.)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from mytorch.autograd_engine import no_grad
+from mytorch import tensor_missing
+from mytorch.autograd_engine import is_grad_enabled, no_grad
 from mytorch.dtypes import check_castable
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor
@@ -118,6 +120,114 @@ class HookHandle:
         self.remove()
 
 
+class _BackwardHooks:
+    """One call's full backward hooks (``register_full_backward_hook`` / ``_pre_hook``): each
+    positional input and each output Tensor that requires a gradient is passed on as a copy
+    (``clone``) whose gradient is then the module's own, caught by a tensor hook on the copy
+    (the outputs' come first: they are further from the leaves)."""
+
+    def __init__(self, module: Module, hooks: list[Callable[..., Any]], pre_hooks: list[Callable[..., Any]]) -> None:
+        self.module, self.hooks, self.pre_hooks = module, list(hooks), list(pre_hooks)
+        self.grad_inputs: list[Any] = []
+        self.zeros: list[Tensor | None] = []
+        self.grad_outputs: list[Any] = []
+        self.wanted_inputs: set[int] = set()
+        self.wanted_outputs: set[int] = set()
+        self.waiting: set[int] = set()
+        self.pending: set[int] = set()
+        self.pre_done = False
+
+    def inputs(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The inputs as ``forward`` gets them: a copy of each that requires a gradient."""
+        passed = list(args)
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor) and a.requires_grad:
+                passed[i] = a.clone()
+                passed[i].register_hook(functools.partial(self._input_grad, i))
+                self.wanted_inputs.add(i)
+        # PyTorch's grad_input: zeros for an input Tensor that needs no gradient beside one that does
+        self.zeros = [a if isinstance(a, Tensor) and self.wanted_inputs else None for a in args]
+        self.grad_inputs = self._cleared()
+        self.waiting = set(self.wanted_inputs)
+        return tuple(passed)
+
+    def _cleared(self) -> list[Any]:
+        return [None if a is None else Tensor(np.zeros_like(a._data)) for a in self.zeros]
+
+    def outputs(self, output: Any) -> Any:
+        """The output as the caller gets it: a copy of each Tensor (of a tuple, or the one) that
+        requires a gradient."""
+        several = isinstance(output, tuple)
+        flat = list(output) if several else [output]
+        self.grad_outputs = [None] * len(flat)
+        for j, out in enumerate(flat):
+            if isinstance(out, Tensor) and out.requires_grad:
+                flat[j] = out.clone()
+                flat[j].register_hook(functools.partial(self._output_grad, j))
+                self.wanted_outputs.add(j)
+        self.pending = set(self.wanted_outputs)
+        return tuple(flat) if several else flat[0]
+
+    def _replaced(
+        self, kind: str, given: tuple[Any, ...], got: Any, position: int, wanted: set[int]
+    ) -> tuple[Any, ...]:
+        """A hook's result ``got`` in place of ``given``, checked: the same length, and, where the
+        module has several gradients of that kind, a change only at ``position`` (the others went on)."""
+        got = tuple(got) if isinstance(got, (tuple, list)) else (got,)
+        if len(got) != len(given):
+            raise RuntimeError(
+                f"{type(self.module).__name__}: a backward hook returned {len(got)} {kind} gradient(s), expected "
+                f"{len(given)}"
+            )
+        if any(got[k] is not given[k] for k in wanted if k != position):
+            raise RuntimeError(
+                f"{type(self.module).__name__}: MyTorch's backward hooks replace {kind} gradients only for a module "
+                f"with one {kind} that requires a gradient"
+            )
+        return got
+
+    def _run_pre_hooks(self, position: int) -> None:
+        self.pre_done = True
+        given = tuple(self.grad_outputs)
+        for hook in self.pre_hooks:
+            changed = hook(self.module, given)
+            if changed is not None:
+                given = self._replaced("output", given, changed, position, self.wanted_outputs)
+        self.grad_outputs = list(given)
+
+    def _output_grad(self, j: int, grad: Tensor) -> Any:
+        self.grad_outputs[j] = grad
+        self.pending.discard(j)
+        if self.pending:
+            return None
+        self._run_pre_hooks(j)
+        if not self.wanted_inputs:  # (no input takes a gradient: the hooks are called now, as PyTorch's)
+            self._run_hooks(-1)
+            self.pre_done = False
+        self.pending = set(self.wanted_outputs)  # (for a backward through the graph again)
+        return self.grad_outputs[j]
+
+    def _run_hooks(self, position: int) -> tuple[Any, ...]:
+        given = tuple(self.grad_inputs)
+        for hook in self.hooks:
+            changed = hook(self.module, given, tuple(self.grad_outputs))
+            if changed is not None:
+                given = self._replaced("input", given, changed, position, self.wanted_inputs)
+        return given
+
+    def _input_grad(self, i: int, grad: Tensor) -> Any:
+        if not self.pre_done and self.pre_hooks:  # (an output got no gradient: None, as PyTorch gives)
+            self._run_pre_hooks(-1)
+        self.grad_inputs[i] = grad
+        self.waiting.discard(i)
+        if self.waiting:
+            return None
+        given = self._run_hooks(i)
+        self.waiting, self.pre_done = set(self.wanted_inputs), False
+        self.grad_inputs = self._cleared()
+        return given[i]
+
+
 class Module:
     """Base class of Tensor-level layers and networks (PyTorch's ``torch.nn.Module``).
 
@@ -204,6 +314,10 @@ class Module:
         self._registries()[2][name] = module
         self._register(name, module)
 
+    def register_module(self, name: str, module: Module | None) -> None:
+        """PyTorch's other name of ``add_module``."""
+        self.add_module(name, module)
+
     # ------------------------------------------------------------------ the forward pass
     def forward(self, *inputs: Any) -> Any:
         """Compute the output from the inputs (subclasses define this)."""
@@ -232,12 +346,26 @@ class Module:
         ``register_forward_pre_hook`` does."""
         return self._add_hook(1, hook, prepend)
 
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> HookHandle:
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients of this module's inputs
+        are computed in a backward (``grad_input``: one per positional input, None where it needs
+        none; ``grad_output``: one per output Tensor), as PyTorch's; a tuple returned replaces
+        ``grad_input`` (a module with one input that requires a gradient). With no input that
+        requires one, it is called once the outputs' gradients are in. Returns a handle."""
+        return self._add_hook(2, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> HookHandle:
+        """Call ``hook(module, grad_output)`` once the gradients of this module's outputs are
+        computed in a backward, before those of its inputs; a tuple returned replaces
+        ``grad_output`` (a module with one output). Returns a handle."""
+        return self._add_hook(3, hook, prepend)
+
     def _add_hook(self, kind: int, hook: Callable[..., Any], prepend: bool) -> HookHandle:
         if not callable(hook):
             raise TypeError(f"{type(self).__name__}: a hook must be callable, got {type(hook).__name__}")
-        hooks: tuple[list[Callable[..., Any]], list[Callable[..., Any]]] | None = self.__dict__.get("_hooks")
+        hooks: tuple[list[Callable[..., Any]], ...] | None = self.__dict__.get("_hooks")
         if hooks is None:
-            hooks = ([], [])
+            hooks = ([], [], [], [])
             object.__setattr__(self, "_hooks", hooks)
             _HOOKED.add(id(self))
         hooks[kind].insert(0 if prepend else len(hooks[kind]), hook)
@@ -245,17 +373,22 @@ class Module:
         return HookHandle(self, hooks[kind], hook)
 
     def _call_with_hooks(self, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        pre, post = self.__dict__["_hooks"]
+        pre, post, backward, backward_pre = self.__dict__["_hooks"]
         for hook in list(pre):
             changed = hook(self, inputs)
             if changed is not None:
                 inputs = changed if isinstance(changed, tuple) else (changed,)
+        watch = (
+            _BackwardHooks(self, backward, backward_pre) if (backward or backward_pre) and is_grad_enabled() else None
+        )
+        if watch is not None:
+            inputs = watch.inputs(inputs)
         output = self.forward(*inputs, **kwargs)
         for hook in list(post):
             changed = hook(self, inputs, output)
             if changed is not None:
                 output = changed
-        return output
+        return output if watch is None else watch.outputs(output)
 
     # ------------------------------------------------------------------ walking the tree
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
@@ -421,6 +554,16 @@ class Module:
         """Itself: every parameter is on the CPU already."""
         return self
 
+    def cuda(self, device: Any = None) -> Module:
+        """Refused, as ``to("cuda")`` is: MyTorch computes on the CPU."""
+        raise ValueError(
+            f"{type(self).__name__}.cuda: MyTorch runs on NumPy, on the CPU only (mytorch.cuda.is_available() is "
+            "False); use model.to(device) with device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')"
+        )
+
+    def compile(self, *args: Any, **kwargs: Any) -> None:  # noqa: A003 - PyTorch's name
+        """PyTorch's ``model.compile()``: nothing to do (``mytorch.compile`` returns the model as it is)."""
+
     def double(self) -> Module:
         """Parameters and buffers as float64; returns self."""
         return self.to(np.float64)
@@ -504,3 +647,6 @@ class Module:
             return f"{type(self).__name__}({extra})"
         lines = ([extra] if extra else []) + children
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+tensor_missing.install(Module, tensor_missing.MODULE_MISSING, "nn.Module")  # PyTorch's names it lacks say so

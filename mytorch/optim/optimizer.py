@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mytorch import tensor_missing
 from mytorch.autograd_engine import enable_grad
 from mytorch.dtypes import check_castable
 from mytorch.saved import write_begin, write_end
@@ -911,3 +912,6 @@ class Optimizer(metaclass=_OptimizerType):
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join([*lines, ")"])
+
+
+tensor_missing.install(Optimizer, tensor_missing.OPTIMIZER_MISSING, "optim.Optimizer")  # PyTorch's names it lacks
