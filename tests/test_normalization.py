@@ -338,3 +338,18 @@ def test_bias_false_keeps_the_weight_only_as_pytorch_2_13(make):
     assert repr(layer) == repr(theirs) and list(layer.state_dict()) == list(theirs.state_dict())
     expected = theirs(torch.tensor(x.numpy())).detach().numpy()
     np.testing.assert_allclose(y.detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_batch_norm_refuses_an_eps_that_is_not_positive_in_training():
+    """eps=0 in training gave numbers (NaN for a channel of equal values, 0 / 0); PyTorch raises,
+    and raises for a negative eps in eval mode too, where 0 is allowed."""
+    x = mt.tensor([[1.0, 2.0, 3.0], [1.0, 4.0, 5.0]])
+    for eps in (0.0, -1e-5):
+        with pytest.raises(ValueError, match="batch_norm: eps must be positive in training"):
+            mt.nn.functional.batch_norm(x, None, None, training=True, eps=eps)
+        with pytest.raises(ValueError, match="eps must be positive in training"):
+            mt.nn.BatchNorm1d(3, eps=eps)(x)
+    with pytest.raises(ValueError, match="eps must be at least 0"):
+        mt.nn.functional.batch_norm(x, mt.zeros(3), mt.ones(3), eps=-1e-5)
+    out = mt.nn.functional.batch_norm(x, mt.zeros(3), mt.ones(3), eps=0.0)
+    np.testing.assert_array_equal(out.numpy(), x.numpy())

@@ -203,9 +203,13 @@ def batch_norm(
     Raises:
         TypeError: ``input`` is not a Tensor.
         ValueError: ``input`` has fewer than 2 axes, a running statistic, weight or bias is
-            not of shape (C,), the running statistics are missing outside training, or a
-            training batch has one value per channel.
+            not of shape (C,), the running statistics are missing outside training, a
+            training batch has one value per channel, or ``eps`` is not positive in training
+            (negative outside it), as PyTorch's: a channel of equal values is then 0 / 0.
     """
+    if eps < 0 or (training and eps <= 0):
+        need = "positive in training" if training else "at least 0"
+        raise ValueError(f"batch_norm: eps must be {need}, got {eps}")
     x = _input("batch_norm", input)
     if x.dtype == np.float16:  # in float32, as layer_norm (the running statistics keep their dtype)
         wide = batch_norm(x.to(np.float32), running_mean, running_var, weight, bias, training, momentum, eps)
