@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import odd_array
 from mytorch.dtypes import check_castable
 from mytorch.nn.modules import (
     ACTIVATIONS,
@@ -637,6 +638,10 @@ def _checked(mlp: MLP, x: np.ndarray, labels: np.ndarray, who: str) -> tuple[np.
     or whose target rows are not class probabilities (for cross-entropy) is refused, naming the
     first bad row; it would otherwise train on garbage or count a NaN output as a prediction.
     """
+    for what, a in (("inputs", x), ("labels", labels)):
+        why = odd_array(a)  # (np.asarray would drop a mask: its entries trained on as numbers)
+        if why:
+            raise TypeError(f"{who}: the {what} are {why}")
     x, labels = np.asarray(x), np.asarray(labels)
     if x.dtype.kind not in "biuf" or labels.dtype.kind not in "biuf":
         raise TypeError(f"{who}: inputs and labels must be numbers, got dtypes {x.dtype} and {labels.dtype}")

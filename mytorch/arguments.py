@@ -7,7 +7,10 @@ library runs. Giving both spellings of one argument is an error.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
+
+import numpy as np
 
 Dim = int | tuple[int, ...] | None
 
@@ -100,3 +103,25 @@ def ragged(data: Any) -> str | None:
             other = next(n for n in lengths if n != lengths[0])
             return f"expected a sequence of length {lengths[0]} at dim {depth} (got {other})"
         level, depth = [child for item in level for child in item], depth + 1
+
+
+def odd_array(x: Any) -> str | None:
+    """Why the array ``x``, of an ndarray subclass whose operations follow other rules, is not
+    taken as plain values (None for any other): a ``numpy.matrix``, whose ``*`` and ``**`` are
+    matrix products (a kernel's elementwise product became one: silently other numbers), or a
+    masked array, whose masked entries NumPy's functions compute with as numbers (``np.asarray``
+    drops the mask). Called on the paths that already found ``type(x) is not np.ndarray``."""
+    if isinstance(x, np.matrix):
+        return "a numpy.matrix, whose * and ** are matrix products; pass np.asarray(x)"
+    if masked(x):
+        return (
+            "a masked array, whose masked entries would be computed with as numbers; fill them "
+            "(x.filled(value)) or drop those rows"
+        )
+    return None
+
+
+def masked(x: Any) -> bool:
+    """Whether ``x`` is a NumPy masked array (``np.asarray`` would drop its mask)."""
+    module = sys.modules.get("numpy.ma")  # (NumPy 2 imports it on first use: no masked array before that)
+    return module is not None and isinstance(x, module.MaskedArray)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from mytorch import saved as _saved
+from mytorch.arguments import odd_array
 from mytorch.saved import OUTPUT, Snapshot, VersionCheck
 from mytorch.utils import GradientBuffer
 
@@ -471,6 +472,10 @@ def _validate(inputs: list[Any], output: Any, gradients_to_update: list[Any], ba
         )
     if not isinstance(output, np.ndarray):
         raise TypeError(f"add_operation({name}): output must be a numpy.ndarray, got {type(output).__name__}")
+    for what, a in (("the output", output), *((f"input {i}", x) for i, x in enumerate(inputs))):
+        why = odd_array(a)
+        if why:
+            raise TypeError(f"add_operation({name}): {what} is {why}")
     skipped = 0
     for i, (x, dst) in enumerate(zip(inputs, gradients_to_update)):
         if not isinstance(x, np.ndarray):

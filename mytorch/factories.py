@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import GradDtypeError, ragged, size_arg
+from mytorch.arguments import GradDtypeError, masked, odd_array, ragged, size_arg
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.tensor import Tensor, _check_fits, _stored
 
@@ -291,6 +291,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     dtype = as_dtype(dtype, "tensor")
     if isinstance(data, Tensor):
         data = data._data
+    if masked(data):  # (np.array drops the mask: masked entries would be numbers)
+        raise TypeError(f"tensor: got {odd_array(data)}")
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data, dtype=dtype)
     else:

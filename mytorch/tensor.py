@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mytorch import arguments as _arguments
-from mytorch.arguments import ragged
+from mytorch.arguments import masked, odd_array, ragged
 from mytorch.autograd_engine import (
     _PRUNED,
     _RECORDING_OFF,
@@ -1757,6 +1757,8 @@ class Tensor:
                 # went to ``h``'s). (Any other array is taken as it is: a view's saves cost more.)
                 array = _leaf_view(data)
         else:
+            if masked(data):  # (np.asarray drops the mask: masked entries would be numbers)
+                raise TypeError(f"Tensor: got {odd_array(data)}")
             try:
                 array = np.asarray(data)
             except ValueError:  # (NumPy's "inhomogeneous shape", for ragged lists)

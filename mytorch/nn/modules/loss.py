@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import odd_array
 from mytorch.autograd_engine import NO_GRAD
 from mytorch.nn import functional as F
 from mytorch.nn.modules.module import record
@@ -108,6 +109,11 @@ class LossFN:
             raise TypeError(
                 f"{name}: y and y_hat must be numpy arrays, got {type(y).__name__} and {type(y_hat).__name__}{hint}"
             )
+        if type(y) is not _ndarray or type(y_hat) is not _ndarray:
+            for what, a in (("y", y), ("y_hat", y_hat)):
+                why = odd_array(a)
+                if why:
+                    raise TypeError(f"{type(self).__name__}: {what} is {why}")
         if y.shape != y_hat.shape:
             name = type(self).__name__
             hint = "; give class labels as one-hot rows" if y.ndim + 1 == y_hat.ndim else ""

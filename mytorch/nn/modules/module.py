@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import odd_array
+
 __all__ = ["Module", "expect_array", "record"]
 
 
@@ -49,6 +51,9 @@ def expect_array(owner: str, x: Any, tensor_level: str) -> np.ndarray:
         tensor_level: the ``mytorch.nn`` counterpart, e.g. ``"mytorch.nn.Linear(in_features, out_features)"``.
     """
     if isinstance(x, np.ndarray):
+        why = odd_array(x)
+        if why:
+            raise TypeError(f"{owner}: got {why}")
         return x
     if type(x).__name__ in ("Tensor", "Parameter"):
         raise TypeError(
