@@ -157,7 +157,18 @@ for _name in _porting_module.OUT_FUNCTIONS:  # PyTorch's out= on the top-level f
     if "out" not in inspect.signature(globals()[_name]).parameters:
         globals()[_name] = _porting_module.with_out(globals()[_name])
 
-_ON_FIRST_USE = ("autograd", "optim", "cuda", "backends", "linalg", "special", "func", "testing", "distributions")
+_ON_FIRST_USE = (
+    "autograd",
+    "optim",
+    "cuda",
+    "backends",
+    "linalg",
+    "special",
+    "func",
+    "testing",
+    "distributions",
+    "amp",
+)
 
 
 _COMPAT = frozenset(
