@@ -253,8 +253,10 @@ class VersionCheck:
     def __init__(self) -> None:
         self.entries = bytearray()
         self.since = _BUMPS
-        self._index: dict[int, list[int]] = {}  # id(op) -> its entries' offsets, built when first needed
-        self._decoded = _numbers("q")  # the entries indexed so far, as integers (extended, never re-read)
+        # Made when a version first moved: most checks never read their entries (a graph of
+        # a training step is made and released each step, so this runs once a step).
+        self._index: dict[int, list[int]] | None = None  # id(op) -> its entries' offsets
+        self._decoded: _numbers[int] | None = None  # the entries indexed so far, as integers (extended, never re-read)
 
     def watch(self, op: Any, which: Sequence[int], saved: dict[int, int | None], held: MutableSequence[int]) -> None:
         """Save the arrays ``op``'s backward reads (``which``: input indices, ``OUTPUT``) and note
@@ -299,14 +301,15 @@ class VersionCheck:
     def clear(self) -> None:
         """Forget every entry (the graph was released)."""
         self.entries = bytearray()
-        self._index = {}
-        self._decoded = _numbers("q")
+        self._index = self._decoded = None
 
     def __call__(self, engine: Any, op: Any) -> None:
         """Raise a RuntimeError naming the array if one that ``op``'s backward reads was changed in place."""
         if _BUMPS == self.since:
             return
         index, entries = self._index, self._decoded
+        if index is None or entries is None:
+            index, entries = self._index, self._decoded = {}, _numbers("q")
         done = len(entries)
         if done * 8 < len(self.entries):  # decode only the entries recorded since the last call: a
             entries.frombytes(self.entries[done * 8 :])  # copy of them all per operation was quadratic

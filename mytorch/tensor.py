@@ -150,7 +150,8 @@ class Tape(Autograd):
         self.check = VersionCheck()
 
     def __del__(self, release: Callable[[list[int]], None] = release) -> None:
-        release(self.held)  # a graph dropped without backward unlocks what it saved
+        if self.held:  # (empty once released: no call then)
+            release(self.held)  # a graph dropped without backward unlocks what it saved
 
     def resolve(self) -> Tape:
         """The tape now holding this one's operations (itself unless it was merged)."""
@@ -274,7 +275,8 @@ class Tape(Autograd):
         del self.order[:]
         self.tangents = {}
         self.leaves.clear()
-        release(self.held)
+        if self.held:  # (``Tensor.backward`` releases the holds before delivering the gradients)
+            release(self.held)
         self.saved.clear()
         self.check.clear()
         self.released = True
@@ -1921,11 +1923,20 @@ class Tensor:
         recorder = capturing() if CAPTURE else None
         if recorder is not None:
             recorder.backward(self, tape, seed)
-        tape.deliver(keep_grads)
-        if recorder is not None:
-            recorder.delivered(tape)
-        if not (keep_grads if retain_graph is None else retain_graph):
-            tape.release()
+        retain = keep_grads if retain_graph is None else retain_graph
+        if not retain:
+            # Unlock what the graph saved before the gradients are delivered: no backward reads
+            # them again, and an unlocked ``.grad`` takes its gradient by a plain ``+=``
+            # (``deliver`` looks for a guard only while some graph holds memory). The graph is
+            # then released even if a leaf's hook raises: its arrays are no longer guarded.
+            release(tape.held)
+        try:
+            tape.deliver(keep_grads)
+            if recorder is not None:
+                recorder.delivered(tape)
+        finally:
+            if not retain:
+                tape.release()
 
     def _seed(self, gradient: Any) -> np.ndarray | float:
         """The gradient ``backward`` starts from: ``gradient`` as an array of this tensor's shape

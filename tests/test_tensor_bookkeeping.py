@@ -71,6 +71,35 @@ def test_zeroing_a_grad_that_a_graph_saved_is_caught():
         uses_grad.backward()
 
 
+def test_a_grad_the_graph_itself_saved_takes_the_gradient_in_place():
+    # backward unlocks what its graph saved before delivering the leaves' gradients: w.grad,
+    # read by this graph's mul, takes its gradient by a plain += into the same array
+    w = leaf([1.0, 2.0])
+    (w * w).sum().backward()  # w.grad = 2w
+    held = w.grad.numpy()
+    (w * w.grad).sum().backward()  # d/dw = w.grad, added into w.grad
+    assert w.grad.numpy() is held and held.flags.writeable and not saved.is_held(held)
+    np.testing.assert_array_equal(held, [4.0, 8.0])
+
+
+def test_a_graph_whose_leaf_hook_raises_is_released_and_unlocked():
+    # the holds go before the gradients are delivered, so a graph a leaf's hook interrupts is
+    # released as well: a second backward raises instead of reading arrays no guard watches
+    w = leaf([1.0, 2.0])
+    h = w.tanh()  # tanh's backward reads h: saved, locked
+    y = (h * 2.0).sum()
+
+    def refuse(g):
+        raise ValueError("refused by the hook")
+
+    w.register_hook(refuse)
+    with pytest.raises(ValueError, match="refused by the hook"):
+        y.backward()
+    assert h.numpy().flags.writeable and not saved.is_held(h.numpy())
+    with pytest.raises(RuntimeError, match="already released"):
+        y.backward()
+
+
 def test_after_a_version_moved_each_entry_is_decoded_once(monkeypatch):
     # Once some in-place write has bumped a version, every guard call looks its operation up in
     # the check's entries; decoding all of them again per operation made backward quadratic in
