@@ -2269,6 +2269,23 @@ class Tensor:
             _looked_at(self, "int()")
         return int(self._data.item())
 
+    def __index__(self) -> int:
+        """A 0-d integer or bool tensor as a Python int, where Python asks for an index
+        (``names[t.argmax()]``, ``range(n)``, a slice bound), as PyTorch's.
+
+        Raises:
+            TypeError: a float tensor, or one of more dimensions (PyTorch takes any single element;
+                NumPy would then read a (1,) tensor as one integer, not as an array of indices).
+        """
+        if self._data.ndim or self._data.dtype.kind not in "biu":
+            raise TypeError(
+                f"only 0-d integer tensors can be used as an index, got a {self._data.dtype} tensor of shape "
+                f"{self._data.shape} (t.item() gives its number)"
+            )
+        if CAPTURE:
+            _looked_at(self, "an index (operator.index)")
+        return int(self._data)
+
     def __bool__(self) -> bool:
         if CAPTURE:
             _looked_at(self, "bool(), an if or a comparison's truth")

@@ -845,6 +845,7 @@ _READS = {
     "input": lambda x, loss, w: float(x.sum()),  # a branch on an input's values
     "weight": lambda x, loss, w: float(np.abs(w.numpy()).max()),
     "weight data": lambda x, loss, w: float(np.abs(np.asarray(w.data)).max()),
+    "index": lambda x, loss, w: [1.0, 2.0][(loss > 1e9).long()],  # (an index: operator.index)
 }
 
 

@@ -269,6 +269,23 @@ def test_detach_item_tolist_numpy():
     assert not d.requires_grad and d.is_leaf
 
 
+def test_a_0d_integer_tensor_is_an_index_as_in_pytorch():
+    """``names[t.argmax()]``, ``range(n)``, ``names[np.argmax(t)]`` (a 0-d Tensor since 58389ba): a
+    TypeError ('list indices must be integers') before. A float tensor, or one of more dimensions,
+    is refused: NumPy would take a (1,) tensor as one integer, not as an array of indices."""
+    t = mt.tensor([1.5, 2.0, -0.5])
+    names = ["a", "b", "c"]
+    assert names[t.argmax()] == names[np.argmax(t)] == "b" and names[mt.tensor(True)] == "b"
+    assert list(range(mt.tensor(3))) == [0, 1, 2] and names[mt.tensor(1, dtype=mt.uint8) :] == ["b", "c"]
+    assert np.arange(10)[mt.tensor([3])].shape == (1,) and mt.zeros(mt.tensor(2)).shape == (2,)
+    for bad, what in (
+        (mt.tensor(1.0), r"float32 tensor of shape \(\)"),
+        (mt.tensor([1]), r"int64 tensor of shape \(1,\)"),
+    ):
+        with pytest.raises(TypeError, match="only 0-d integer tensors can be used as an index, got a " + what):
+            names[bad]
+
+
 def test_sizes():
     x = mt.zeros(2, 3, 4)
     assert x.size() == (2, 3, 4) and x.size(1) == 3 and x.size(-1) == 4 and x.shape == (2, 3, 4)
