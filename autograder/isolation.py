@@ -18,6 +18,7 @@ The verdict is ``grading.judge`` on the arrays received, in this process.
 from __future__ import annotations
 
 import errno
+import glob
 import importlib.util
 import json
 import math
@@ -400,14 +401,15 @@ def _hidden() -> list[str]:
     ``REFERENCE_PACKAGES`` that is installed (until 2026-12-02 only ``mytorch``: a MyTorch
     installed into site-packages, beside NumPy, showed a worker the reference ``hw_bonus`` and
     ``bench``), every copy of it: the one this process imports, and one in every folder of its
-    ``sys.path`` and of the installation's site folders (until 2026-12-03 only the first found:
-    with the checkout first on ``sys.path``, as with ``PYTHONPATH``, a copy installed into
-    site-packages stayed in every worker's reach); and where a copy lies in a checkout (a folder
+    ``sys.path``, of the installation's site folders and of those of every other installation
+    workers read (``_site_folders_workers_read``) (until 2026-12-03 only the first found: with the
+    checkout first on ``sys.path``, as with ``PYTHONPATH``, a copy installed into site-packages
+    stayed in every worker's reach); and where a copy lies in a checkout (a folder
     holding ``.git``, ``pyproject.toml`` or ``setup.py``: a development install), that checkout as
     the grader's own (``_checkout``)."""
     places = [_GRADER, tempfile.gettempdir(), *_checkout(os.path.dirname(_GRADER))]
     places += [folder for folder in _ALSO_HIDDEN if not _holds_the_installation(folder)]
-    folders = [*sys.path, *site.getsitepackages(), site.getusersitepackages()]
+    folders = [*sys.path, *site.getsitepackages(), site.getusersitepackages(), *_site_folders_workers_read()]
     packages = []
     for name in REFERENCE_PACKAGES:
         packages += [os.path.join(folder, name) for folder in folders if os.path.isdir(os.path.join(folder, name))]
@@ -422,6 +424,23 @@ def _hidden() -> list[str]:
         if any(os.path.exists(os.path.join(holder, mark)) for mark in _CHECKOUT_MARKS):
             places += _checkout(holder)
     return list(dict.fromkeys(places))
+
+
+_SITE_FOLDERS = ("lib/python3*/site-packages", "lib/python3*/dist-packages", "lib64/python3*/site-packages",
+                 "local/lib/python3*/site-packages", "local/lib/python3*/dist-packages")  # fmt: skip
+"""Where a Python installation keeps what is installed into it, from its prefix (``/usr``'s Pythons: also
+``/usr/local/lib/python3.X``, and Debian's ``/usr/lib/python3/dist-packages``)."""
+
+
+def _site_folders_workers_read() -> list[str]:
+    """The site folders of every Python installation inside the folders a worker reads whole: ``/usr``
+    and the runner's own installation, whose base (``sys.base_prefix``) is another for a virtual
+    environment. Until 2026-12-04 only this Python's own site folders were searched for MyTorch: graded
+    from a virtual environment (without the system's site-packages) whose base Python had MyTorch
+    installed, or with MyTorch installed for another Python under ``/usr``, a hand-in read the reference
+    ``mytorch/nn/functional.py`` under ``namespaces``, ``uid`` and ``none`` alike."""
+    roots = dict.fromkeys(["/usr", sys.base_prefix, sys.prefix, sys.exec_prefix, sys.base_exec_prefix])
+    return sorted({found for root in roots for pattern in _SITE_FOLDERS for found in glob.glob(f"{root}/{pattern}")})
 
 
 _CHECKOUT_MARKS = (".git", "pyproject.toml", "setup.py")

@@ -876,6 +876,26 @@ def test_every_copy_of_mytorchs_distribution_on_the_path_is_hidden_not_only_the_
     assert {str(folder / name) for folder in (first, installed) for name in ("mytorch", "hw_bonus")} <= set(hidden)
 
 
+def test_mytorch_installed_into_another_python_that_workers_read_is_hidden(tmp_path, monkeypatch):
+    """Graded from a virtual environment (without the system's site-packages) whose base Python had
+    MyTorch installed (``pip install .``), the runner bound the base installation into every worker's
+    view whole, its site-packages among them: a hand-in read the reference ``mytorch/nn/functional.py``
+    (121,389 characters) under namespaces, uid and none alike. So did a MyTorch installed for another
+    Python under ``/usr`` (``/usr/local/lib/python3.X/site-packages``, ``/usr/lib/python3/dist-packages``)."""
+    from autograder import isolation
+
+    base = Path(os.path.realpath(tmp_path)) / "base"
+    installed = [base / "lib" / "python3.10" / "site-packages", base / "lib" / "python3" / "dist-packages",
+                 base / "local" / "lib" / "python3.12" / "site-packages"]  # fmt: skip
+    for folder in installed:
+        for name in ("mytorch", "hw_bonus", "numpy"):
+            (folder / name).mkdir(parents=True)
+    monkeypatch.setattr(sys, "base_prefix", str(base))
+    hidden = isolation._hidden()
+    assert {str(folder / name) for folder in installed for name in ("mytorch", "hw_bonus")} <= set(hidden), hidden
+    assert not [path for path in hidden if path.endswith("numpy")]
+
+
 def test_a_checkout_installed_for_development_is_hidden_with_its_tests_and_history(tmp_path, monkeypatch):
     """A checkout on the runner's path (a development install), inside a folder workers read (a
     virtual environment), while the grader ran from another copy (a kit): its ``mytorch`` was hidden,
