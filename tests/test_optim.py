@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 
@@ -295,7 +296,7 @@ def test_state_dict_carries_each_groups_hyper_parameters():
     opt = SGD([pair], lr=0.1, momentum=0.9)
     opt.step()
     opt.param_groups[0]["lr"] = 0.025
-    state = opt.state_dict()
+    state = copy.deepcopy(opt.state_dict())  # (a snapshot: state_dict() holds opt's own state)
     resumed_pair = (pair[0].copy(), G.copy())
     resumed = SGD([resumed_pair], lr=0.1, momentum=0.9)
     resumed.load_state_dict(state)
@@ -316,7 +317,7 @@ def test_a_loaded_momentum_brings_its_velocity_into_an_sgd_made_without_one():
     opt.step()
     resumed_pair = (pair[0].copy(), G.copy())
     resumed = SGD([resumed_pair], lr=0.5)  # no momentum, so no velocity of its own
-    resumed.load_state_dict(opt.state_dict())
+    resumed.load_state_dict(copy.deepcopy(opt.state_dict()))
     opt.step()
     resumed.step()
     np.testing.assert_array_equal(resumed_pair[0], pair[0])
@@ -600,6 +601,8 @@ def test_state_dict_has_pytorchs_layout_and_round_trips_through_save(tmp_path):
     with pytest.raises(ValueError, match="'momentum_buffer' of parameter 0 is not Adam's"):
         other.load_state_dict({"state": {0: {"momentum_buffer": np.zeros(3)}}, "param_groups": state["param_groups"]})
     sgd = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    assert sgd.state_dict()["state"] == {}  # (as PyTorch's: a parameter has state from its first step)
+    sgd.step()
     assert sgd.state_dict()["state"][0].keys() == {"momentum_buffer"}
 
 

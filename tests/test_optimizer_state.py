@@ -210,8 +210,9 @@ def test_a_state_entry_set_or_changed_is_what_the_next_step_reads() -> None:
     opt.step()
     np.testing.assert_allclose(w.detach().numpy(), [-0.8 - 0.39, -2.9 - 0.39])
     np.testing.assert_allclose(held.numpy(), [3.0, 3.0])  # (taken out: a reset or a new buffer leaves it)
-    with pytest.raises(TypeError, match="popitem"):
+    while opt.state:  # (ends: a parameter made afresh has no state until its next step)
         opt.state.popitem()
+    assert len(opt.state) == 0 and opt.state_dict()["state"] == {}
 
 
 def test_state_resets_and_writes_match_torch() -> None:
@@ -238,6 +239,68 @@ def test_state_resets_and_writes_match_torch() -> None:
             ((w - 1) ** 4 * v).sum().backward()
             opt.step()
             seen.append(np.concatenate([w.detach().numpy(), v.detach().numpy()]))
+        return seen
+
+    for ours, theirs in zip(run(mt), run(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+
+
+def test_state_dict_holds_the_optimizers_own_state_as_pytorchs() -> None:
+    """As PyTorch's, ``state_dict()`` holds the optimizer's state Tensors themselves, only of the
+    parameters that have stepped, and ``load_state_dict`` keeps the Tensors it is given. It was a
+    copy of every parameter's arrays: ``best = opt.state_dict()`` ... ``opt.load_state_dict(best)``
+    took the velocity back to 1.0 below, where PyTorch's is 1.9 (``copy.deepcopy`` keeps a
+    snapshot, in both)."""
+    import copy
+
+    w = mt.tensor([1.0, -2.0], dtype=mt.float64, requires_grad=True)
+    v = mt.tensor([0.5], dtype=mt.float64, requires_grad=True)
+    opt = mt.optim.SGD([w, v], lr=0.1, momentum=0.9)
+    assert opt.state_dict()["state"] == {} and len(opt.state) == 0
+    (w * 1).sum().backward()
+    opt.step()  # v has no gradient: no state yet
+    best, snapshot = opt.state_dict(), copy.deepcopy(opt.state_dict())
+    assert list(best["state"]) == [0] and list(opt.state) == [w]
+    opt.step()
+    np.testing.assert_allclose(best["state"][0]["momentum_buffer"].numpy(), [1.9, 1.9])
+    opt.load_state_dict(best)
+    np.testing.assert_allclose(opt.state[w]["momentum_buffer"].numpy(), [1.9, 1.9])
+    opt.load_state_dict(snapshot)
+    np.testing.assert_allclose(opt.state[w]["momentum_buffer"].numpy(), [1.0, 1.0])
+    opt.step()  # the loaded Tensor is the state now: v = 0.9 + 1
+    np.testing.assert_allclose(snapshot["state"][0]["momentum_buffer"].numpy(), [1.9, 1.9])
+    opt.load_state_dict({"state": {}, "param_groups": snapshot["param_groups"]})  # nothing listed: afresh
+    assert len(opt.state) == 0
+    opt.step()
+    np.testing.assert_allclose(opt.state[w]["momentum_buffer"].numpy(), [1.0, 1.0])
+
+
+def test_state_dicts_kept_loaded_and_shared_match_torch() -> None:
+    torch = pytest.importorskip("torch")
+    import copy
+
+    def run(lib):
+        w = lib.tensor([1.0, -2.0, 0.5], requires_grad=True)
+        opt = lib.optim.Adam([w], lr=0.1, amsgrad=True)
+        first = opt.state_dict()  # (before any step: no state)
+        seen = []
+        for k in range(8):
+            if k == 2:
+                best, kept = opt.state_dict(), copy.deepcopy(opt.state_dict())
+            if k == 4:
+                opt.load_state_dict(best)
+            if k == 5:
+                opt.load_state_dict(kept)
+            if k == 6:
+                other = lib.optim.Adam([w], lr=0.1, amsgrad=True)
+                other.load_state_dict(opt.state_dict())  # (shares opt's state, as PyTorch's)
+                other.step()
+            if k == 7:
+                opt.load_state_dict(first)
+            opt.zero_grad()
+            ((w - 1) ** 4).sum().backward()
+            opt.step()
+            seen.append(w.detach().numpy().copy())
         return seen
 
     for ours, theirs in zip(run(mt), run(torch)):

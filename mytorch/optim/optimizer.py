@@ -199,8 +199,11 @@ def _ascending_when_asked(step: Callable[..., Any]) -> Callable[..., Any]:
         for group in self.param_groups:
             if group.get("maximize") and "_ascending" not in self.__dict__:
                 self._step_ascending(step)
-                return loss
-        step(self)
+                break
+        else:
+            step(self)
+        if not self._all_stepped:
+            self._note_stepped()
         return loss
 
     return step_
@@ -255,10 +258,11 @@ class OptimizerState(MutableMapping[Any, dict[str, Any]]):
         return None
 
     def _arrays(self, p: Any) -> dict[str, Tensor]:
-        """The MyTorch optimizer's own state of ``p``, as Tensors under PyTorch's names."""
+        """The MyTorch optimizer's own state of ``p``, as Tensors under PyTorch's names (none
+        before ``p``'s first step, as PyTorch's)."""
         optimizer = self._optimizer
         i = self._index(p) if optimizer.state_names else None
-        if i is None:
+        if i is None or not optimizer._stepped[i]:
             return {}
         found = {name: getattr(optimizer, name)[i] for name in optimizer.state_names}
         return {PYTORCH_STATE_NAMES.get(n, n): Tensor(a) for n, a in found.items() if a is not None}
@@ -273,9 +277,10 @@ class OptimizerState(MutableMapping[Any, dict[str, Any]]):
             self._keep(p, entry)
             entry = self._own[p]
         if i is not None:  # (the arrays as they are now: a reset or a load may have replaced them)
+            stepped = optimizer._stepped[i]
             for name in optimizer.state_names:
                 key, array = PYTORCH_STATE_NAMES.get(name, name), getattr(optimizer, name)[i]
-                if array is None:
+                if array is None or not stepped:
                     dict.pop(entry, key, None)
                 elif not (isinstance(held := dict.get(entry, key), Tensor) and held._data is array):
                     dict.__setitem__(entry, key, Tensor(array))
@@ -333,9 +338,10 @@ class OptimizerState(MutableMapping[Any, dict[str, Any]]):
         return taken
 
     def popitem(self) -> tuple[Any, Any]:
-        """Refused: a MyTorch optimizer's parameter made afresh keeps its (zero) arrays and stays
-        listed, so ``while state: state.popitem()`` would never end; use ``clear()`` or ``pop(p)``."""
-        raise TypeError(f"{type(self._optimizer).__name__}.state.popitem: not supported; use clear() or pop(p)")
+        """A parameter that has state and its state (a dict of its Tensors), which starts afresh."""
+        for p in self:
+            return p, self.pop(p)
+        raise KeyError("popitem: no parameter has state")
 
     def __contains__(self, p: object) -> bool:
         return p in self._own or bool(self._arrays(p))
@@ -436,6 +442,8 @@ class Optimizer(metaclass=_OptimizerType):
         self.params: list[Param] = []
         self._group_of: list[int] = []  # each parameter's group
         self._dtypes: list[np.dtype] = []  # each parameter's dtype when its state was made
+        self._stepped: list[bool] = []  # each parameter: has state, as PyTorch's (see _note_stepped)
+        self._all_stepped = False
         self.state = OptimizerState(self)
         for state in self.state_names:
             setattr(self, state, [])
@@ -477,6 +485,8 @@ class Optimizer(metaclass=_OptimizerType):
         self.param_groups.append(full)
         self.params.extend(checked)
         self._group_of.extend([len(self.param_groups) - 1] * len(checked))
+        self._stepped.extend([False] * len(checked))
+        self._all_stepped = self._all_stepped and not checked
         for param in checked:
             self._dtypes.append(value_of(param).dtype)
             for state in self.state_names:
@@ -591,6 +601,9 @@ class Optimizer(metaclass=_OptimizerType):
         """Unpickled or copied: the attributes as they were, and the hyper-parameters readable as
         attributes (``_SharedHyperParameter``), also in a process where no such optimizer was made."""
         self.__dict__.update(state)
+        if "_stepped" not in state:  # (pickled before 2026-12-04: every parameter has state, as then)
+            self._stepped = [True] * len(state.get("params", ()))
+            self._all_stepped = True
         _expose_hyper_parameters(type(self), state.get("defaults", ()))
 
     @property
@@ -631,6 +644,17 @@ class Optimizer(metaclass=_OptimizerType):
                 states[i] = states[i].astype(dtype)
         self._dtypes[i] = dtype
 
+    def _note_stepped(self) -> None:
+        """After a step of a MyTorch optimizer: the parameters it updated (a pair, a Tensor with
+        a ``.grad``) have state from now on, as a PyTorch optimizer makes a parameter's state at
+        its first step. (MyTorch makes the arrays with the optimizer; this tells ``state`` and
+        ``state_dict`` which to list.) Once every parameter has state, a step does not look again."""
+        stepped = self._stepped
+        for i, p in enumerate(self.params):
+            if not stepped[i] and (isinstance(p, tuple) or p._grad is not None):
+                stepped[i] = True
+        self._all_stepped = all(stepped)
+
     def step(self) -> None:
         """Update every parameter in place from its gradient."""
         raise NotImplementedError(f"{type(self).__name__}.step: an Optimizer subclass defines step()")
@@ -661,15 +685,19 @@ class Optimizer(metaclass=_OptimizerType):
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state in PyTorch's layout: ``{"state": {i: {"momentum_buffer": ...}},
         "param_groups": [{"lr": ..., ..., "params": [0, 1]}]}``, parameters numbered in order
-        across the groups, each state a Tensor (a copy) under PyTorch's name (``exp_avg``,
-        ``exp_avg_sq``, ``step``, ``max_exp_avg_sq``, ``momentum_buffer``, ...), only parameters
-        that have state listed; with what a subclass keeps in ``self.state[p]`` (its values as
-        they are, as PyTorch gives them). ``mytorch.save`` writes it (alone or in a checkpoint dict);
-        ``flat_state_dict`` gives the same as one flat dict of arrays."""
+        across the groups, each state under PyTorch's name (``exp_avg``, ``exp_avg_sq``, ``step``,
+        ``max_exp_avg_sq``, ``momentum_buffer``, ...), only parameters that have state (that have
+        stepped) listed; with what a subclass keeps in ``self.state[p]`` (its values as they are,
+        as PyTorch gives them). As in PyTorch, each state is a Tensor of the optimizer's own array,
+        not a copy: later steps change it (``copy.deepcopy`` keeps a snapshot). ``mytorch.save``
+        writes it (alone or in a checkpoint dict); ``flat_state_dict`` gives the same as one flat
+        dict of copies."""
         state: dict[int, dict[str, Any]] = {}
+        stepped = self._stepped
         for key, array in self._state_slots():
             name, index = key.rsplit(".", 1)
-            state.setdefault(int(index), {})[PYTORCH_STATE_NAMES.get(name, name)] = Tensor(array.copy())
+            if stepped[int(index)]:  # (a parameter has state from its first step, as in PyTorch)
+                state.setdefault(int(index), {})[PYTORCH_STATE_NAMES.get(name, name)] = Tensor(array)
         for index, kept in self.__dict__["state"].own(self._pytorch_state_names()).items():
             if isinstance(kept, dict):  # (a subclass's own ``self.state[p]``, as PyTorch gives it)
                 state.setdefault(index, {}).update(kept)
@@ -730,11 +758,18 @@ class Optimizer(metaclass=_OptimizerType):
             ValueError: a state array is missing or has the wrong shape, or the saved groups do
                 not fit this optimizer's (nothing is changed).
         """
-        if "state" in state and "param_groups" in state:
+        pytorch_layout = "state" in state and "param_groups" in state
+        listed: set[int] = set()
+        if pytorch_layout:
+            if isinstance(state["state"], dict):
+                listed = {int(index) for index in state["state"]}
             state = self._flattened(state)
+        fresh = set(range(len(self.params))) - listed if pytorch_layout else set()
         own = self._own_state(state.pop("own_state", {}))
         checked = []
         for key, target in self._state_slots():
+            if int(key.rsplit(".", 1)[1]) in fresh:  # (not listed: a parameter without state starts afresh)
+                continue
             if key not in state:
                 raise ValueError(f"{type(self).__name__}.load_state_dict: missing state array {key!r}")
             value = self._state_value(key, state[key], target.dtype)
@@ -742,12 +777,12 @@ class Optimizer(metaclass=_OptimizerType):
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: {key!r} has shape {value.shape}, expected {target.shape}"
                 )
-            checked.append((target, value))
+            checked.append((key, target, value, pytorch_layout and self._adoptable(state[key], value, target)))
         made = []  # state this optimizer has not made (SGD without momentum) that the saved one had
         for name in self.state_names:
             for i, a in enumerate(getattr(self, name)):
                 key = f"{name}.{i}"
-                if a is None and key in state:
+                if a is None and key in state and i not in fresh:
                     like = value_of(self.params[i])
                     value = self._state_value(key, state[key], like.dtype)
                     if value.shape != like.shape:
@@ -757,10 +792,20 @@ class Optimizer(metaclass=_OptimizerType):
                         )
                     made.append((getattr(self, name), i, value.astype(like.dtype)))
         groups = self._loaded_groups(state)
-        for target, value in checked:  # only once all fit: a failed load changes nothing
-            target[...] = value
+        for key, target, value, adopt in checked:  # only once all fit: a failed load changes nothing
+            if adopt:  # (PyTorch's layout: the Tensor's array becomes the state, as PyTorch keeps the Tensor)
+                name, index = key.rsplit(".", 1)
+                getattr(self, name)[int(index)] = value
+            else:
+                target[...] = value
         for states, i, value in made:
             states[i] = value
+        if pytorch_layout:  # (PyTorch's load replaces the whole state: what the dict does not hold goes)
+            self.__dict__["state"]._own.clear()
+            self._reset_state(sorted(fresh))
+            for i in listed & set(range(len(self.params))):
+                self._stepped[i] = True
+            self._all_stepped = all(self._stepped)
         for group, loaded in zip(self.param_groups, groups):
             group.update(loaded)
         for i, entry in own.items():
@@ -815,6 +860,9 @@ class Optimizer(metaclass=_OptimizerType):
         own = isinstance(value, Tensor) and np.shares_memory(array, value._data) and array.flags.writeable
         array = array if own and array.dtype == target.dtype else array.astype(target.dtype)
         getattr(self, name)[i] = array
+        if not self._stepped[i]:  # (a parameter given state has it, as in PyTorch)
+            self._stepped[i] = True
+            self._all_stepped = all(self._stepped)
         return value if own and isinstance(value, Tensor) and value._data is array else Tensor(array)
 
     def _reset_state(self, indices: Iterable[int] | None = None, names: Iterable[str] | None = None) -> None:
@@ -825,6 +873,9 @@ class Optimizer(metaclass=_OptimizerType):
             value, group = value_of(self.params[i]), self.param_groups[self._group_of[i]]
             for name in self.state_names if names is None else names:
                 getattr(self, name)[i] = self._fresh_state(name, value, group)
+            if names is None:  # (no state until its next step, as a new optimizer's parameter)
+                self._stepped[i] = False
+                self._all_stepped = False
 
     def _pytorch_state_names(self) -> set[str]:
         """PyTorch's names of this optimizer's own state arrays."""
@@ -836,7 +887,8 @@ class Optimizer(metaclass=_OptimizerType):
 
     def _own_state(self, given: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
         """A subclass's saved ``self.state`` entries as ``load_state_dict`` puts them back, as
-        PyTorch's does: copies, a floating-point Tensor in its parameter's dtype (but ``step``)."""
+        PyTorch's does: a floating-point Tensor in its parameter's dtype (but ``step``), the
+        Tensor itself when it has that dtype (PyTorch keeps it), other values copied."""
         name = type(self).__name__
         loaded: dict[int, dict[str, Any]] = {}
         for index, entry in given.items():
@@ -846,9 +898,23 @@ class Optimizer(metaclass=_OptimizerType):
             loaded[index] = {}
             for key, value in entry.items():
                 if isinstance(value, Tensor) and key != "step" and value.is_floating_point():
-                    value = Tensor(value._data.astype(dtype))
-                loaded[index][key] = copy.deepcopy(value)
+                    value = value if value._data.dtype == dtype else Tensor(value._data.astype(dtype))
+                loaded[index][key] = value if isinstance(value, Tensor) else copy.deepcopy(value)
         return loaded
+
+    @staticmethod
+    def _adoptable(given: Any, value: np.ndarray, target: np.ndarray) -> bool:
+        """Whether a loaded state Tensor's array ``value`` becomes the state itself: PyTorch's
+        ``load_state_dict`` keeps the Tensors it is given when their dtype fits (the optimizer and
+        whoever holds them then share them); a writeable array of the state's dtype and shape.
+        Anything else is copied in."""
+        return (
+            isinstance(given, Tensor)
+            and value is given._data
+            and value.dtype == target.dtype
+            and value.shape == target.shape
+            and value.flags.writeable
+        )
 
     def _state_value(self, key: str, given: Any, dtype: np.dtype) -> np.ndarray:
         """The saved state array ``key`` as an array, refused unless it holds what a state of
