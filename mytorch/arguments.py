@@ -50,6 +50,20 @@ def size_arg(op: str, size: tuple[Any, ...]) -> tuple[int, ...]:
         raise TypeError(f"{op}: sizes must be integers, got {size!r}") from None
 
 
+def sizes_or(op: str, given: tuple[Any, ...], keyword: Any, name: str) -> tuple[Any, ...]:
+    """Sizes or dims given by position, or by PyTorch's keyword ``name`` (``zeros(size=(2, 3))``,
+    ``flip(x, dims=[1])``): what ``size_arg`` takes.
+
+    Raises:
+        TypeError: both.
+    """
+    if keyword is None:
+        return given
+    if given:
+        raise TypeError(f"{op}() got multiple values for argument {name!r}")
+    return (keyword,)
+
+
 def check_dim(op: str, dim: int, ndim: int) -> int:
     """``dim`` as a non-negative axis of an ``ndim``-D tensor; IndexError when out of range."""
     if not -ndim <= dim < ndim:

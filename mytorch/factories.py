@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import GradDtypeError, masked, odd_array, ragged, size_arg
+from mytorch.arguments import GradDtypeError, masked, odd_array, ragged, size_arg, sizes_or
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.tensor import Tensor, _check_fits, _stored
 
@@ -339,22 +339,27 @@ def is_tensor(obj: Any) -> builtins.bool:
 
 
 # --------------------------------------------------------------------------- filled
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def _sizes(op: str, sizes: tuple[Any, ...], size: Any) -> tuple[int, ...]:
+    """A factory's shape: ``zeros(2, 3)``, ``zeros((2, 3))`` or PyTorch's ``zeros(size=(2, 3))``."""
+    return size_arg(op, sizes_or(op, sizes, size, "size"))
+
+
+def zeros(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
     _check_device("zeros", device)
-    return _leaf("zeros", np.zeros(size_arg("zeros", size), _float_dtype("zeros", dtype)), requires_grad)
+    return _leaf("zeros", np.zeros(_sizes("zeros", sizes, size), _float_dtype("zeros", dtype)), requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
     _check_device("ones", device)
-    return _leaf("ones", np.ones(size_arg("ones", size), _float_dtype("ones", dtype)), requires_grad)
+    return _leaf("ones", np.ones(_sizes("ones", sizes, size), _float_dtype("ones", dtype)), requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of the given size whose values are whatever the memory held (not initialised)."""
     _check_device("empty", device)
-    return _leaf("empty", np.empty(size_arg("empty", size), _float_dtype("empty", dtype)), requires_grad)
+    return _leaf("empty", np.empty(_sizes("empty", sizes, size), _float_dtype("empty", dtype)), requires_grad)
 
 
 def full(
@@ -507,7 +512,8 @@ def _random_floats(op: str, draw: str, size: tuple[Any, ...], generator: Any, dt
 
 
 def rand(
-    *size: Any,
+    *sizes: Any,
+    size: Any = None,
     generator: np.random.Generator | None = None,
     dtype: Any = None,
     device: Any = None,
@@ -515,11 +521,12 @@ def rand(
 ) -> Tensor:
     """Uniform random numbers in [0, 1): ``rand(2, 3)``."""
     _check_device("rand", device)
-    return _leaf("rand", _random_floats("rand", "random", size, generator, dtype), requires_grad)
+    return _leaf("rand", _random_floats("rand", "random", _sizes("rand", sizes, size), generator, dtype), requires_grad)
 
 
 def randn(
-    *size: Any,
+    *sizes: Any,
+    size: Any = None,
     generator: np.random.Generator | None = None,
     dtype: Any = None,
     device: Any = None,
@@ -527,7 +534,11 @@ def randn(
 ) -> Tensor:
     """Standard normal random numbers: ``randn(2, 3)``."""
     _check_device("randn", device)
-    return _leaf("randn", _random_floats("randn", "standard_normal", size, generator, dtype), requires_grad)
+    return _leaf(
+        "randn",
+        _random_floats("randn", "standard_normal", _sizes("randn", sizes, size), generator, dtype),
+        requires_grad,
+    )
 
 
 def _random_like(op: str, maker: Callable[..., Tensor], doc: str) -> Callable[..., Tensor]:
@@ -556,13 +567,17 @@ randn_like = _random_like("randn_like", randn, "Standard normal random numbers o
 
 def randint(
     *args: Any,
+    low: Any = None,
+    high: Any = None,
     size: Any = None,
     generator: np.random.Generator | None = None,
     dtype: Any = None,
     device: Any = None,
 ) -> Tensor:
-    """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+    """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
+    (or by PyTorch's keywords: ``randint(low=0, high=10, size=(5,))``)."""
     _check_device("randint", device)
+    args = ((low,) if low is not None else ()) + args + ((high,) if high is not None else ())  # (PyTorch's keywords)
     if size is None and args and isinstance(args[-1], (tuple, list)):
         args, size = args[:-1], args[-1]
     if size is None or len(args) not in (1, 2):

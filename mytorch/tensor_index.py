@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import check_dim, size_arg
+from mytorch.arguments import check_dim, size_arg, sizes_or
 from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply, _assign, _stored
 from mytorch.tensor_math import _fill_value
@@ -266,9 +266,10 @@ def _reordered(x: Any, d: int, positions: np.ndarray, name: str = "IndexBackward
     return _apply("index", (x,), named({"index": (slice(None),) * d + (positions,)}, name))
 
 
-def flip(input: Any, *dims: Any) -> Tensor:  # noqa: A002
+def flip(input: Any, *axes: Any, dims: Any = None) -> Tensor:  # noqa: A002
     """``input`` with the order of its elements reversed along each axis in ``dims`` (ints, or one
-    list or tuple of them: ``flip(x, [0, 1])``, ``x.flip(0, 1)``), copied, as ``torch.flip``.
+    list or tuple of them: ``flip(x, [0, 1])``, ``x.flip(0, 1)``, ``flip(x, dims=[1])``), copied,
+    as ``torch.flip``.
     Kernel ``index``, once per axis.
 
     Raises:
@@ -276,14 +277,15 @@ def flip(input: Any, *dims: Any) -> Tensor:  # noqa: A002
         RuntimeError: an axis given twice, as in PyTorch.
     """
     x = _data(input)
-    axes = [_dim("flip", d, max(x.ndim, 1)) for d in size_arg("flip", dims)]  # (0-d: 0 and -1 only)
-    axes = axes if x.ndim else []
-    if len(set(axes)) != len(axes):
+    dims = sizes_or("flip", axes, dims, "dims")
+    flipped = [_dim("flip", d, max(x.ndim, 1)) for d in size_arg("flip", dims)]  # (0-d: 0 and -1 only)
+    flipped = flipped if x.ndim else []
+    if len(set(flipped)) != len(flipped):
         raise RuntimeError(f"flip: dims {dims} name an axis more than once")
     out = input if isinstance(input, Tensor) else Tensor(x)
-    if not axes:
+    if not flipped:
         return _apply("clone", (out,), named({}, "FlipBackward0"))
-    for d in axes:
+    for d in flipped:
         out = _reordered(out, d, _reversed_positions(x.shape[d]), "FlipBackward0")
     return out
 

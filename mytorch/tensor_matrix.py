@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import check_dim
 from mytorch.tensor import Tensor, _apply
 from mytorch.tensor_math import checked_product, masked_fill
 
@@ -59,24 +60,37 @@ def _matrix_diagonal(op: str, input: Any, offset: int) -> Tensor:  # noqa: A002
     return _apply("index", (_tensor(input),), {"index": _diagonal_places(n, m, offset)})
 
 
-def diagonal(input: Any, offset: int = 0) -> Tensor:  # noqa: A002
-    """The diagonal of a matrix (``offset`` > 0 above the main one), as a vector. A view, as
-    PyTorch's, when the matrix's memory is in row order (a strided slice of its ``reshape(-1)``):
+def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    """The diagonal of the matrices spanned by axes ``dim1`` and ``dim2`` (``offset`` > 0 above
+    the main one), as the last axis after the others, as ``torch.diagonal``. Of a matrix whose
+    memory is in row order (a strided slice of its ``reshape(-1)``), a view, as PyTorch's:
     ``K.diagonal().add_(1e-6)`` changes K. Otherwise a copy (kernel ``index``) that is read-only,
-    so that such a write raises instead of missing the matrix.
+    so that such a write raises instead of missing the tensor.
 
     Raises:
-        ValueError: the input is not 2-D.
+        ValueError: fewer than 2 axes. RuntimeError: ``dim1`` and ``dim2`` name one axis.
     """
     t = _tensor(input)
-    if t.ndim == 2 and t.numel() and t._data.flags.c_contiguous:
+    if t.ndim < 2:
+        raise ValueError(f"diagonal: the input must have at least 2 axes, got shape {t.shape}")
+    d1, d2 = check_dim("diagonal", int(dim1), t.ndim), check_dim("diagonal", int(dim2), t.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal: dim1 and dim2 cannot be identical, got {dim1} and {dim2}")
+    if t.ndim == 2 and d1 == 0 and t.numel() and t._data.flags.c_contiguous:
         n, m = t.shape
         start, count = (offset, min(n, m - offset)) if offset >= 0 else (-offset * m, min(n + offset, m))
         flat = t.reshape(-1)
         if count <= 0:
             return flat[0:0]
         return flat[start : start + (count - 1) * (m + 1) + 1 : m + 1]
-    copy = _matrix_diagonal("diagonal", input, offset)
+    if t.ndim == 2 and d1 == 0:
+        copy = _matrix_diagonal("diagonal", input, offset)
+    else:  # (the two axes last, then the matrix diagonal of each)
+        others = [d for d in range(t.ndim) if d not in (d1, d2)]
+        moved = t.permute(*others, d1, d2)
+        n, m = moved.shape[-2:]
+        rows, columns = _diagonal_places(n, m, offset)
+        copy = moved[(Ellipsis, rows, columns)]
     copy._data.flags.writeable = False
     return copy
 

@@ -160,9 +160,15 @@ def _new(name: str, make: Any) -> Any:
     ``dtype=`` says otherwise (PyTorch's ``new_zeros``, ``new_full``, ...)."""
 
     def new(
-        self: Tensor, *args: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+        self: Tensor,
+        *args: Any,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: builtins.bool = False,
+        **keywords: Any,  # (PyTorch's size=, fill_value=, data=)
     ) -> Tensor:
-        return make(*args, dtype=self.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad)
+        dtype = self.dtype if dtype is None else dtype
+        return make(*args, **keywords, dtype=dtype, device=device, requires_grad=requires_grad)
 
     new.__name__ = new.__qualname__ = name
     new.__doc__ = f"PyTorch's ``Tensor.{name}``: like ``mytorch.{name[4:]}``, in this tensor's dtype by default."

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import check_dim, dim_arg, size_arg
+from mytorch.arguments import check_dim, dim_arg, size_arg, sizes_or
 from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply
 
@@ -71,15 +71,17 @@ def _new_shape(op: str, shape: tuple[Any, ...]) -> tuple[int, ...]:
     return sizes
 
 
-def reshape(input: Any, *shape: Any) -> Tensor:  # noqa: A002 - PyTorch's name
-    """``input`` with a new shape (``reshape(x, 2, -1)`` or ``reshape(x, (2, -1))``; -1 is inferred)."""
-    return _apply("reshape", (input,), {"shape": _new_shape("reshape", shape)})
+def reshape(input: Any, *sizes: Any, shape: Any = None) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``input`` with a new shape (``reshape(x, 2, -1)``, ``reshape(x, (2, -1))`` or ``shape=(2, -1)``;
+    -1 is inferred)."""
+    return _apply("reshape", (input,), {"shape": _new_shape("reshape", sizes_or("reshape", sizes, shape, "shape"))})
 
 
-def view(input: Any, *shape: Any) -> Tensor:  # noqa: A002
+def view(input: Any, *sizes: Any, size: Any = None) -> Tensor:  # noqa: A002
     """``input`` with a new shape, as ``reshape`` (MyTorch needs no contiguous memory); or, given
     one dtype, ``input``'s bytes read as that dtype (``t.view(torch.int32)``: the last axis
-    scaled by the ratio of the sizes), a new tensor outside the graph."""
+    scaled by the ratio of the sizes), a new tensor outside the graph. PyTorch's ``size=`` too."""
+    shape = sizes_or("view", sizes, size, "size")
     if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)) and not isinstance(shape[0], int):
         data = np.ascontiguousarray(input._data if isinstance(input, Tensor) else np.asarray(input))
         try:
@@ -134,9 +136,10 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noq
     return _apply("reshape", (input,), {"shape": shape[:start] + (merged,) + shape[end + 1 :]})
 
 
-def permute(input: Any, *dims: Any) -> Tensor:  # noqa: A002
-    """``input`` with its axes reordered: axis i of the result is axis ``dims[i]`` of the input."""
-    dims = size_arg("permute", dims)
+def permute(input: Any, *axes: Any, dims: Any = None) -> Tensor:  # noqa: A002
+    """``input`` with its axes reordered: axis i of the result is axis ``dims[i]`` of the input
+    (``permute(x, 2, 0, 1)``, ``permute(x, (2, 0, 1))`` or ``dims=(2, 0, 1)``)."""
+    dims = size_arg("permute", sizes_or("permute", axes, dims, "dims"))
     ndim = len(_shape(input))
     if len(dims) != ndim or sorted(check_dim("permute", d, ndim) for d in dims) != list(range(ndim)):
         raise ValueError(f"permute: {dims} is not a permutation of the axes of a tensor of shape {_shape(input)}")
@@ -161,11 +164,11 @@ def t(input: Any) -> Tensor:  # noqa: A002
     return _apply("transpose", (input,), {"axes": None})
 
 
-def expand(input: Any, *sizes: Any) -> Tensor:  # noqa: A002
-    """``input`` repeated (without copying) along its axes of length 1 to ``sizes``; -1 keeps an
-    axis, new axes may be added in front."""
+def expand(input: Any, *sizes: Any, size: Any = None) -> Tensor:  # noqa: A002
+    """``input`` repeated (without copying) along its axes of length 1 to ``sizes`` (or ``size=``);
+    -1 keeps an axis, new axes may be added in front."""
     shape = _shape(input)
-    sizes = size_arg("expand", sizes)
+    sizes = size_arg("expand", sizes_or("expand", sizes, size, "size"))
     extra = len(sizes) - len(shape)
     if extra < 0:
         raise ValueError(f"expand: {sizes} has fewer axes than the tensor's shape {shape}")
@@ -176,11 +179,11 @@ def expand(input: Any, *sizes: Any) -> Tensor:  # noqa: A002
     return _apply("expand", (input,), {"shape": target})
 
 
-def repeat(input: Any, *sizes: Any) -> Tensor:  # noqa: A002
+def repeat(input: Any, *sizes: Any, repeats: Any = None) -> Tensor:  # noqa: A002
     """``input`` tiled ``sizes[i]`` times along each axis (``x.repeat(2, 3)``; more sizes than
     axes add axes in front), copying, as PyTorch's ``Tensor.repeat``: recorded as a reshape, an
     expand and a reshape, so the gradient of each tile adds up into the input."""
-    shape, sizes = _shape(input), size_arg("repeat", sizes)
+    shape, sizes = _shape(input), size_arg("repeat", sizes_or("repeat", sizes, repeats, "repeats"))
     if len(sizes) < len(shape):
         raise RuntimeError(
             f"repeat: {len(sizes)} repeat sizes for a tensor of {len(shape)} axes (give at least one per axis)"
