@@ -295,6 +295,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         raise TypeError(f"tensor: got {odd_array(data)}")
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data, dtype=dtype)
+        if not array.dtype.isnative:  # (a copy: in the native byte order, as every result is)
+            array = array.astype(array.dtype.newbyteorder("="))
     else:
         try:
             array = np.array(data)

@@ -175,6 +175,8 @@ def _restored(kind: str, array: np.ndarray) -> Any:
     if kind in ("tensor", "tensor+grad"):
         if array.dtype.kind not in "biufc":
             raise ValueError(f"a tensor of dtype {array.dtype}")
+        if not array.dtype.isnative:  # (a file written where the other byte order is native)
+            array = array.astype(array.dtype.newbyteorder("="))
         return Tensor(array, requires_grad=kind == "tensor+grad")
     if kind == "array":
         return array

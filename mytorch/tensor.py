@@ -1767,9 +1767,17 @@ class Tensor:
                 raise ValueError(
                     f"Tensor: {ragged(data) or 'cannot read the data'}; nested lists must be rectangular"
                 ) from None
-        if array.dtype.kind not in "biufc":
-            raise TypeError(f"Tensor: cannot hold a {type(data).__name__} of dtype {array.dtype} (it is not numeric)")
-        if requires_grad and array.dtype.kind not in "fc":  # booleans and integers
+        dtype = array.dtype
+        if dtype.kind not in "biufc":
+            raise TypeError(f"Tensor: cannot hold a {type(data).__name__} of dtype {dtype} (it is not numeric)")
+        if dtype is not _SINGLE and dtype is not _DOUBLE and not dtype.isnative:
+            # (t.dtype == float32 was False for '>f4', and matmul refused it beside float32)
+            raise ValueError(
+                f"Tensor: the array's bytes are in the other byte order ({dtype.str}), which a tensor shares "
+                f"as it is; copy it into the native order with mytorch.tensor(array) or "
+                f"array.astype(array.dtype.newbyteorder('='))"
+            )
+        if requires_grad and dtype.kind not in "fc":  # booleans and integers
             array = array.astype(np.float64)
         self._data: np.ndarray = array
         self._grad: Tensor | None = None

@@ -323,3 +323,12 @@ def test_a_damaged_zip_structure_is_a_value_error_naming_the_file(tmp_path, dama
         mt.load(path)
     with pytest.raises(ValueError, match=r"damaged.pt: not a readable .npz file"):
         load_npz(path)
+
+
+def test_a_tensor_stored_in_the_other_byte_order_loads_in_the_native_one(tmp_path):
+    # a file written where the other byte order is native: its tensors load as the same numbers
+    swapped = np.array([1.5, -2.0], dtype=np.dtype(np.float32).newbyteorder("S"))
+    path = tmp_path / "swapped.pt"
+    _written(np.savez, **HEADER, __kinds__=np.array(["tensor"]), **{"0": swapped})(path)
+    loaded = mt.load(path)["a"]
+    assert loaded.dtype == mt.float32 and loaded.tolist() == [1.5, -2.0]

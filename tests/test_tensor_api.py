@@ -1415,3 +1415,18 @@ def test_arange_against_its_step_and_randperm_of_a_negative_n_raise():
     with pytest.raises(ValueError, match="randperm: n must be non-negative"):
         mt.randperm(-1)
     assert mt.randperm(0).shape == (0,)
+
+
+def test_arrays_in_the_other_byte_order_are_copied_by_tensor_and_refused_where_shared():
+    """tensor(np.array(..., '>f4')) kept the byte-swapped dtype: t.dtype == float32 was False and
+    nn.Linear refused it beside float32 weights ('got >f4, float32, float32'). PyTorch refuses such
+    an array everywhere; tensor() copies, so it takes the values in the native order, and the
+    constructors that share the array's memory refuse it, naming the way out."""
+    swapped = np.array([[1.5, -2.0, 3.25]], dtype=np.dtype(np.float32).newbyteorder("S"))
+    t = mt.tensor(swapped)
+    assert t.dtype == mt.float32 and t.tolist() == [[1.5, -2.0, 3.25]]
+    assert mt.tensor(swapped, dtype=mt.float64).dtype == mt.float64
+    assert mt.nn.Linear(3, 2)(t).dtype == mt.float32
+    for shared in (mt.from_numpy, mt.as_tensor, mt.Tensor):
+        with pytest.raises(ValueError, match=r"Tensor: the array's bytes are in the other byte order .*mytorch.tensor"):
+            shared(swapped)
