@@ -1833,10 +1833,12 @@ class Tensor:
                     "mytorch.Tensor(array))"
                 )
             if value.shape != self.shape or value.dtype != self.dtype:
-                raise ValueError(
+                raise _arguments.ShapeRuntimeError(
                     f"Tensor.grad: the assigned gradient has shape {value.shape} and dtype {value.dtype}; "
                     f"the tensor has shape {self.shape} and dtype {self.dtype}"
                 )
+            if value is self:  # (backward would add into the tensor's own values)
+                raise RuntimeError("Tensor.grad: a tensor cannot be its own gradient (PyTorch refuses it too)")
         self._grad = value
 
     # ------------------------------------------------------------------ properties

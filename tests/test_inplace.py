@@ -106,6 +106,19 @@ def test_grad_assignment_is_checked():
         x.grad = np.zeros(2)
     with pytest.raises(ValueError, match=r"shape \(3,\)"):
         x.grad = Tensor(np.zeros(3))
+    with pytest.raises(RuntimeError, match=r"shape \(3,\)"):  # (PyTorch's error, for its except clauses)
+        x.grad = Tensor(np.zeros(3))
+
+
+def test_a_tensor_cannot_be_its_own_gradient():
+    """``w.grad = w`` was taken, and the next backward added the gradient into the parameter's
+    own values (w [1, 2] became [3, 4] after (2 w).sum().backward()); PyTorch refuses it."""
+    w = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="its own gradient"):
+        w.grad = w
+    assert w.grad is None
+    (w * 2).sum().backward()
+    np.testing.assert_array_equal(w.detach().numpy(), [1.0, 2.0])
 
 
 def test_leaf_gradients_do_not_alias_each_other():
