@@ -156,3 +156,24 @@ def test_multi_margin_loss_refuses_targets_that_are_not_one_class_label_per_row(
         == mt.nn.functional.multi_margin_loss(x[0], mt.tensor(2)).item()
         == pytest.approx(np.maximum(0, 1 - X[0, 2] + np.delete(X[0], 2)).sum() / 4)
     )
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        lambda F, a, b, y: F.cosine_embedding_loss(a, b, y),
+        lambda F, a, b, y: F.hinge_embedding_loss(a[:, 0], y),
+        lambda F, a, b, y: F.margin_ranking_loss(a[:, 0], b[:, 0], y),
+    ],
+    ids=["cosine_embedding", "hinge_embedding", "margin_ranking"],
+)
+def test_pair_losses_refuse_a_target_other_than_1_or_minus_1(loss):
+    """Labels 0 / 1 given where the losses take 1 / -1 gave a number without a word: each pair
+    labelled 0 added 0 to cosine_embedding_loss, both hinge terms to hinge_embedding_loss and a
+    constant to margin_ranking_loss (PyTorch computes the same numbers)."""
+    a, b = mt.tensor(X[:2, :3]), mt.tensor(X[1:, :3])
+    with pytest.raises(ValueError, match=r"the target must hold 1 or -1 for each example, got 0\.0; .*2 \* y - 1"):
+        loss(mt.nn.functional, a, b, mt.tensor([1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"got nan"):
+        loss(mt.nn.functional, a, b, mt.tensor([1.0, float("nan")]))
+    assert np.isfinite(loss(mt.nn.functional, a, b, mt.tensor([1.0, -1.0])).item())

@@ -53,6 +53,20 @@ def _pick(condition: Any, a: Any, b: Any) -> Tensor:
     return out
 
 
+def _signs(name: str, target: Any) -> np.ndarray:
+    """The values of ``target``, each checked to be 1 or -1: another value (a 0 of 0 / 1 labels)
+    made no sense of PyTorch's formulas and gave a number without a word (0 for every such pair of
+    cosine_embedding_loss, a constant ``margin`` for margin_ranking_loss)."""
+    y = np.asarray(_t(target)._data)
+    bad = (y != 1) & (y != -1)
+    if bad.any():
+        found = ", ".join(str(v) for v in np.unique(y[bad])[:3].tolist())
+        raise ValueError(
+            f"F.{name}: the target must hold 1 or -1 for each example, got {found}; from labels 0 / 1 make it 2 * y - 1"
+        )
+    return y
+
+
 def _done(name: str, losses: Tensor, reduction: str) -> Tensor:
     _check_reduction(name, reduction)
     return _reduce(losses, reduction)
@@ -60,12 +74,13 @@ def _done(name: str, losses: Tensor, reduction: str) -> Tensor:
 
 def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0, reduction: str = "mean") -> Tensor:
     """``max(0, -y (x1 - x2) + margin)``: y = 1 asks x1 to rank above x2 by ``margin``."""
+    _signs("margin_ranking_loss", target)
     return _done("margin_ranking_loss", clamp(-_t(target) * (_t(input1) - input2) + margin, min=0.0), reduction)
 
 
 def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """x where y = 1, ``max(0, margin - x)`` where y = -1 (both terms where y is neither)."""
-    x, y = _t(input), np.asarray(_t(target)._data)
+    """x where y = 1, ``max(0, margin - x)`` where y = -1 (any other y is a ValueError)."""
+    x, y = _t(input), _signs("hinge_embedding_loss", target)
     pulled = _pick(y != 1, clamp(margin - x, min=0.0), _zeros_like(x))
     return _done("hinge_embedding_loss", pulled + _pick(y != -1, x, _zeros_like(x)), reduction)
 
@@ -134,7 +149,7 @@ def cosine_embedding_loss(
     a, b = _t(input1), _t(input2)
     dot = (a * b).sum(-1)
     cos = dot / ((a * a).sum(-1) + 1e-12) ** 0.5 / ((b * b).sum(-1) + 1e-12) ** 0.5
-    y = np.asarray(_t(target)._data)
+    y = _signs("cosine_embedding_loss", target)
     near = _pick(y == 1, 1 - cos, _zeros_like(cos))
     far = _pick(y == -1, clamp(cos - margin, min=0.0), _zeros_like(cos))
     return _done("cosine_embedding_loss", near + far, reduction)
