@@ -310,21 +310,18 @@ class Tape(Autograd):
             if not leaf.requires_grad:  # (frozen by requires_grad_(False) since: PyTorch skips it too)
                 continue
             held = leaf._grad
-            if held is None:
-                if (  # (nothing else refers to it, counted first: it becomes .grad, as in ``_accumulate``)
-                    _getrefcount(grad) == _SOLE
-                    and type(grad) is _ndarray
-                    and grad.base is None
-                    and grad.dtype is leaf._data.dtype
-                    and grad.flags.writeable
-                ):
-                    new = leaf._grad = _new_tensor(Tensor)
-                    new._data = grad
-                    new._grad = None
-                    new.requires_grad = False
-                    new._tape = None
-                else:
+            if held is None:  # a new .grad, made as ``_accumulate`` makes it
+                sole = _getrefcount(grad) == _SOLE  # (nothing else refers to it: counted first)
+                if type(grad) is not _ndarray or grad.dtype is not leaf._data.dtype:
                     _accumulate(leaf, grad)
+                    continue
+                new = leaf._grad = _new_tensor(Tensor)
+                # the gradient itself if it owns its memory and nobody else holds it, else a copy
+                # (a bias's gradient is a view of the layer's: g[0] for a batch of one)
+                new._data = grad if sole and grad.base is None and grad.flags.writeable else grad.copy("K")
+                new._grad = None
+                new.requires_grad = False
+                new._tape = None
                 continue
             target = held._data
             if _STORAGES and id(target if target.base is None else _root(target)) in _STORAGES:
@@ -680,6 +677,7 @@ def _attach(
     result: Tensor | None = None,
     checked: bool = False,
     constant: bool = False,
+    chosen: tuple[Callable, ...] | None = None,
 ) -> Tensor:
     """Wrap a forward result in a Tensor and, if some input requires a gradient, record it.
 
@@ -702,6 +700,9 @@ def _attach(
         constant: the second operand is a cached number (``_number``: read-only from its making,
             never locked or written by anyone), so the backward's reads of it are not saved: ``save``
             would return None for it, and no version of it could move.
+        chosen: what the backward's chooser (``mytorch.tensor_vjps``) picks for these operands, by
+            ``skipped`` (0, 1, ...), from a caller that has checked the operands as the chooser
+            would (``record_linear``: ``tensor_vjps.LINEAR_LAID_OUT``); the chooser decides beyond them.
     """
     if type(out) is not _ndarray:
         out = np.asarray(out)
@@ -781,7 +782,10 @@ def _attach(
     if leaves is None:  # (the plan's: the one operand needing a gradient, if one)
         link = alone
     if choose is not None:  # a VJP specialised to these operands (mytorch.tensor_vjps), if any
-        vjp = choose(arrays, out, skipped) or vjp
+        if chosen is None:
+            vjp = choose(arrays, out, skipped) or vjp
+        else:  # (the chooser's pick, known to the caller: a call less)
+            vjp = chosen[skipped] if skipped < len(chosen) else choose(arrays, out, skipped) or vjp
     if checked or _Anomaly.enabled or not tape._recording:
         op = (
             tape.add_operation(arrays, out, dsts, backward, params)

@@ -26,7 +26,7 @@ import numpy as np
 from mytorch.autograd_engine import _PRUNED, _pruned_vjp
 from mytorch.nn import functional as F
 
-__all__ = ["BY_A_NUMBER", "CHOOSERS", "prediction_only"]
+__all__ = ["BY_A_NUMBER", "CHOOSERS", "LINEAR_LAID_OUT", "prediction_only"]
 
 _ndarray = np.ndarray
 Arrays = Sequence[np.ndarray]
@@ -212,13 +212,19 @@ def _linear_parameters(g: np.ndarray, x: np.ndarray, weight: np.ndarray, bias: n
     return None, _BY[outputs * x.shape[1] >= _LARGE and n > 1](g.T, x), bias_grad
 
 
+LINEAR_LAID_OUT = (_linear_all, _linear_parameters)
+"""The VJPs of ``linear`` on a 2-D x and weight, both C- or F-contiguous, and a 1-D bias, by which
+operands need no gradient (``skipped``: none, or x); otherwise the general rule. ``record_linear``,
+which checks those layouts before it records, hands them to ``_attach`` (``chosen``)."""
+
+
 def _linear(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
     x, weight, bias = arrays
     if x.ndim != 2 or weight.ndim != 2 or bias.ndim != 1 or skipped > 1:
         return None
     if not (x.flags.forc and weight.flags.forc):  # (see above: the general kernel's ``@``)
         return None
-    return _linear_parameters if skipped else _linear_all
+    return LINEAR_LAID_OUT[skipped]
 
 
 # --------------------------------------------------------------------------- losses of (target, prediction)

@@ -291,6 +291,21 @@ def test_a_gradient_nothing_else_holds_becomes_grad_and_a_shared_one_is_copied(m
     np.testing.assert_array_equal(seen[0].numpy() if isinstance(seen[0], Tensor) else seen[0], [3.0, 3.0])
 
 
+def test_a_gradient_that_is_a_view_becomes_grad_as_a_copy_in_its_layout():
+    # for a batch of one the bias's gradient is a row of the layer's (g[0]), and a column-major
+    # weight's is a transpose: a new .grad is a copy of each, laid out as the gradient was
+    x = Tensor(np.array([[1.0, 2.0]]))
+    w = Tensor(np.asfortranarray([[0.5, -1.0, 3.0], [2.0, 0.25, -0.5]]), requires_grad=True)
+    b = leaf([0.1, 0.2, 0.3])
+    h = x @ w + b
+    (h * h).sum().backward()
+    g = 2 * (x.numpy() @ w.numpy() + b.numpy())
+    for grad, expected in ((b.grad.numpy(), g[0]), (w.grad.numpy(), x.numpy().T @ g)):
+        assert grad.base is None and grad.flags.writeable
+        np.testing.assert_allclose(grad, expected, rtol=1e-15)
+    assert w.grad.numpy().flags.f_contiguous and not w.grad.numpy().flags.c_contiguous
+
+
 _TRACED_IMPORT = """
 import sys
 def trace(frame, event, arg):

@@ -132,6 +132,26 @@ def test_linear(n, skipped):
         _same(vjp(g, x, weight, bias), _general(F.linear_backward, skipped, 3)(g, x, weight, bias))
 
 
+@pytest.mark.parametrize("x_grad", [True, False])
+@pytest.mark.parametrize("frozen", ["", "weight", "bias"])
+def test_nn_linear_records_the_choosers_pick(x_grad, frozen):
+    """``record_linear`` hands ``_attach`` the chooser's picks for the layouts it has checked
+    (``tensor_vjps.LINEAR_LAID_OUT``), a call less per layer: the recorded VJP is what the chooser
+    picks for those operands, whichever of them need a gradient, and the engine's rule otherwise."""
+    import mytorch.nn as nn
+    from mytorch.autograd_engine import NO_GRAD
+
+    layer = nn.Linear(4, 3, dtype=np.float64)
+    if frozen:
+        getattr(layer, frozen).requires_grad_(False)
+    for x in (RNG.standard_normal((2, 4)), np.asfortranarray(RNG.standard_normal((2, 4)))):
+        op = layer(Tensor(x, requires_grad=x_grad)).tape.operation_list[-1]
+        skipped = sum(1 << i for i, dst in enumerate(op.gradients_to_update) if dst is NO_GRAD)
+        assert skipped == (0 if x_grad else 1) | {"": 0, "weight": 2, "bias": 4}[frozen]
+        picked = CHOOSERS[F.linear_backward](op.inputs, op.output, skipped)
+        assert op.vjp is (picked or _general(F.linear_backward, skipped, 3))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_nn_linear_records_the_kernels_bits(dtype):
     """``nn.Linear`` computes x W^T + b itself (np.dot for a small layer): the kernel's value, and

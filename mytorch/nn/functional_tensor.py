@@ -31,7 +31,7 @@ from mytorch.nn.functional import (
 )
 from mytorch.tensor import CAPTURE, Tensor, _apply, _arrays, _attach, _run, capturing
 from mytorch.tensor_index import IndexOutOfRangeError
-from mytorch.tensor_vjps import CHOOSERS, prediction_only
+from mytorch.tensor_vjps import CHOOSERS, LINEAR_LAID_OUT, prediction_only
 
 __all__ = [
     "binary_cross_entropy",
@@ -338,7 +338,9 @@ def record_linear(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
     ):
         out = _BY[len(data) * len(bias) >= _LARGE and data.shape[1] > 1](data, weight.T)
         out += bias
-        return _attach(out, (x, w, b), (data, weight, bias), _LINEAR.backward, None, False, _LINEAR.reads)
+        return _attach(
+            out, (x, w, b), (data, weight, bias), _LINEAR.backward, None, False, _LINEAR.reads, chosen=LINEAR_LAID_OUT
+        )
     check_same_dtype("F.linear", data, weight, bias)  # PyTorch refuses a float64 input to a float32 layer
     return _run(_LINEAR, (x, w, b), (data, weight, bias), None)
 
