@@ -441,7 +441,7 @@ class Optimizer(metaclass=_OptimizerType):
         self.param_groups: list[dict[str, Any]] = []
         self.params: list[Param] = []
         self._group_of: list[int] = []  # each parameter's group
-        self._dtypes: list[np.dtype] = []  # each parameter's dtype when its state was made
+        self._dtypes: list[np.dtype | None] = []  # each parameter's dtype when its state was made
         self._stepped: list[bool] = []  # each parameter: has state, as PyTorch's (see _note_stepped)
         self._all_stepped = False
         self.state = OptimizerState(self)
@@ -488,7 +488,8 @@ class Optimizer(metaclass=_OptimizerType):
         self._stepped.extend([False] * len(checked))
         self._all_stepped = self._all_stepped and not checked
         for param in checked:
-            self._dtypes.append(value_of(param).dtype)
+            value = value_of(param)
+            self._dtypes.append(value.dtype if value.size else None)  # (None: looked at again at the next step)
             for state in self.state_names:
                 getattr(self, state).append(self._fresh_state(state, value_of(param), full))
 
@@ -637,9 +638,13 @@ class Optimizer(metaclass=_OptimizerType):
     def _follow_dtype(self, i: int, dtype: np.dtype) -> None:
         """Parameter i changed dtype since its state was made (``model.double()`` after the
         optimizer was built): its floating-point state follows, so that the step runs in the
-        parameter's precision, as PyTorch's state (made at the first step) does."""
+        parameter's precision, as PyTorch's state (made at the first step) does. An empty
+        parameter's (a lazy module's before its first call) is made anew for its values now."""
+        value = value_of(self.params[i])
         for name in self.state_names:
             states = getattr(self, name)
+            if states[i] is not None and states[i].size == 0 and value.size:  # (a lazy module's, made since)
+                states[i] = self._fresh_state(name, value, self.param_groups[self._group_of[i]])
             if states[i] is not None and states[i].dtype.kind == "f":
                 states[i] = states[i].astype(dtype)
         self._dtypes[i] = dtype
