@@ -131,10 +131,15 @@ class _GradSwitch:
 
     def __enter__(self) -> None:
         self._previous = _GradMode.enabled
-        _GradMode.enabled = self.enabled
+        self._requested = _InferenceMode.grad
+        if _InferenceMode.enabled:  # (PyTorch: is_grad_enabled() follows, nothing is recorded)
+            _InferenceMode.grad = self.enabled
+        else:
+            _GradMode.enabled = self.enabled
 
     def __exit__(self, *exc_info: object) -> None:
         _GradMode.enabled = self._previous
+        _InferenceMode.grad = self._requested
 
     def _fresh(self) -> _GradSwitch:
         """A new switch like this one (one per call of a decorated function: threads may share it)."""
@@ -186,9 +191,11 @@ class no_grad(_GradSwitch):  # noqa: N801 - PyTorch's name
 
 
 class inference_mode(_GradSwitch):  # noqa: N801 - PyTorch's name
-    """PyTorch's ``inference_mode(mode=True)``: here ``no_grad`` when ``mode`` is true, and no
-    change when it is false. (PyTorch also marks the tensors made inside as inference tensors,
-    which it then refuses to save for a backward; MyTorch's are ordinary tensors.)"""
+    """PyTorch's ``inference_mode(mode=True)``: nothing is recorded inside, not even under
+    ``enable_grad`` or ``set_grad_enabled(True)``, which only make ``is_grad_enabled()`` true, as
+    in PyTorch; ``inference_mode(False)`` turns inference mode off and gradients on (inside
+    ``no_grad`` too), as PyTorch's. (PyTorch also marks the tensors made inside as inference
+    tensors, which it then refuses to save for a backward; MyTorch's are ordinary tensors.)"""
 
     mode = True
 
@@ -200,10 +207,11 @@ class inference_mode(_GradSwitch):  # noqa: N801 - PyTorch's name
         return switch
 
     def __enter__(self) -> None:
-        self.enabled = _GradMode.enabled and not self.mode
+        self._previous, self._requested = _GradMode.enabled, _InferenceMode.grad
         self._was_inference = _InferenceMode.enabled
         _InferenceMode.enabled = self.mode
-        super().__enter__()
+        _InferenceMode.grad = False
+        _GradMode.enabled = not self.mode
 
     def __exit__(self, *exc_info: object) -> None:
         _InferenceMode.enabled = self._was_inference
@@ -214,9 +222,12 @@ class inference_mode(_GradSwitch):  # noqa: N801 - PyTorch's name
 
 
 class _InferenceModeState(threading.local):
-    """Whether this thread is inside ``inference_mode()`` (``is_inference_mode_enabled``)."""
+    """Whether this thread is inside ``inference_mode()`` (``is_inference_mode_enabled``), and
+    there the grad mode ``enable_grad`` / ``set_grad_enabled`` asked for (``grad``: what
+    ``is_grad_enabled()`` says; recording stays off)."""
 
     enabled: bool = False
+    grad: bool = False
 
 
 _InferenceMode = _InferenceModeState()
@@ -228,8 +239,9 @@ def is_inference_mode_enabled() -> bool:
 
 
 def is_grad_enabled() -> bool:
-    """False inside a ``no_grad`` block (of this thread)."""
-    return _GradMode.enabled
+    """False inside a ``no_grad`` block (of this thread); inside ``inference_mode()``, whether an
+    ``enable_grad`` there asked for gradients (none are recorded), as PyTorch's."""
+    return _InferenceMode.grad if _InferenceMode.enabled else _GradMode.enabled
 
 
 class enable_grad(_GradSwitch):  # noqa: N801 - PyTorch's name
@@ -244,8 +256,11 @@ class set_grad_enabled:  # noqa: N801 - PyTorch's name
     (``with set_grad_enabled(phase == "train"):``) until the block ends, as in PyTorch."""
 
     def __init__(self, mode: bool) -> None:
-        self.previous = _GradMode.enabled
-        _GradMode.enabled = bool(mode)
+        self.previous, self.requested = _GradMode.enabled, _InferenceMode.grad
+        if _InferenceMode.enabled:  # (is_grad_enabled() follows; inference mode records nothing)
+            _InferenceMode.grad = bool(mode)
+        else:
+            _GradMode.enabled = bool(mode)
 
     def __enter__(self) -> None:
         """The mode was set by the constructor."""
@@ -253,6 +268,7 @@ class set_grad_enabled:  # noqa: N801 - PyTorch's name
     def __exit__(self, *exc_info: object) -> None:
         """Back to the mode before the block."""
         _GradMode.enabled = self.previous
+        _InferenceMode.grad = self.requested
 
 
 @contextlib.contextmanager

@@ -126,8 +126,8 @@ def test_enable_grad_and_set_grad_enabled_switch_recording_as_in_pytorch():
 
 def test_no_grad_enable_grad_and_inference_mode_as_decorators_and_blocks():
     """PyTorch's forms: ``@no_grad``, ``@no_grad()``, ``@inference_mode``, ``@inference_mode()``,
-    ``inference_mode(False)`` (no change), ``@enable_grad`` inside a ``no_grad`` block; the
-    decorated function keeps its name; the mode before comes back, also after an error."""
+    ``inference_mode(False)`` (gradients on, as PyTorch's), ``@enable_grad`` inside a ``no_grad``
+    block; the decorated function keeps its name; the mode before comes back, also after an error."""
     x = Tensor(np.array([1.0]), requires_grad=True)
 
     def double(t):
@@ -138,8 +138,8 @@ def test_no_grad_enable_grad_and_inference_mode_as_decorators_and_blocks():
     assert mt.inference_mode(False)(double)(x).requires_grad
     with mt.inference_mode():
         assert not (x * 2).requires_grad
-        with mt.inference_mode(False):  # (not enable_grad: no change)
-            assert not (x * 2).requires_grad
+        with mt.inference_mode(False):  # (as PyTorch's: grad mode on, inference mode off)
+            assert (x * 2).requires_grad
     with mt.no_grad():
         assert mt.enable_grad(double)(x).requires_grad and not (x * 2).requires_grad
 
@@ -319,3 +319,45 @@ def test_bce_gradient_matches_central_differences_near_the_ends():
         up, down = p[i : i + 1] + h, p[i : i + 1] - h
         numeric = (F.bce_loss(y[i : i + 1], up)[0] - F.bce_loss(y[i : i + 1], down)[0]) / (2 * h)
         np.testing.assert_allclose(gp[i] * 4, numeric, rtol=1e-3, atol=1e-12)  # p + h rounds near 1
+
+
+def test_inference_mode_nests_with_the_grad_switches_as_pytorchs():
+    """Inside ``inference_mode()`` nothing is recorded, even under ``enable_grad`` or
+    ``set_grad_enabled(True)``, which only make ``is_grad_enabled()`` true, as in PyTorch: they
+    recorded, so a backward gave gradients where PyTorch's raises. ``inference_mode(False)`` turns
+    gradients on (inside ``no_grad`` too), as PyTorch's: it changed nothing."""
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    seen = []
+    with mt.inference_mode():
+        with mt.enable_grad():
+            seen.append(((x * 2).requires_grad, mt.is_grad_enabled()))
+            with mt.no_grad():
+                seen.append(((x * 2).requires_grad, mt.is_grad_enabled()))
+            seen.append(((x * 2).requires_grad, mt.is_grad_enabled()))
+        with mt.set_grad_enabled(True):
+            seen.append(((x * 2).requires_grad, mt.is_grad_enabled()))
+        seen.append(((x * 2).requires_grad, mt.is_grad_enabled()))
+        with mt.inference_mode(False):
+            seen.append(((x * 2).requires_grad, mt.is_grad_enabled()))
+            assert not mt.is_inference_mode_enabled()
+        assert mt.is_inference_mode_enabled()
+    with mt.no_grad():
+        with mt.inference_mode(False):
+            seen.append(((x * 2).requires_grad, mt.is_grad_enabled()))
+        seen.append(((x * 2).requires_grad, mt.is_grad_enabled()))
+    seen.append(((x * 2).requires_grad, mt.is_grad_enabled()))
+    assert seen == [
+        (False, True),
+        (False, False),
+        (False, True),
+        (False, True),
+        (False, False),
+        (True, True),
+        (True, True),
+        (False, False),
+        (True, True),
+    ]
+    with mt.inference_mode(), mt.enable_grad():
+        y = (x * x).sum()
+    with pytest.raises(RuntimeError):
+        y.backward()
