@@ -221,3 +221,30 @@ def test_digamma_at_minus_zero_is_plus_inf():
     for dtype in (np.float32, np.float64):
         out = mt.digamma(mt.tensor(np.array([0.0, -0.0], dtype))).numpy()
         assert out[0] == -np.inf and out[1] == np.inf
+
+
+def test_polygamma_of_large_negative_numbers_ends_and_reflects():
+    """polygamma(n, x) for x < 0 summed 1/(x + k)^(n+1) from x up to 10 + n: -x steps, so -1e20
+    and -inf never ended (digamma's backward too); now a negative x is reflected,
+    psi^(n)(x) = (-1)^n psi^(n)(1 - x) - pi^(n+1) cot^(n)(pi x). Closed forms: trigamma's
+    reflection psi1(x) + psi1(1 - x) = pi^2 / sin^2(pi x); every float from 2^52 on is an integer (a pole)."""
+    x = np.array([-1e6 + 0.5, -20.3, -2.5, -0.25])
+    ours = mt.polygamma(1, mt.tensor(x)).numpy() + mt.polygamma(1, mt.tensor(1 - x)).numpy()
+    np.testing.assert_allclose(ours, np.pi**2 / np.sin(np.pi * x) ** 2, rtol=1e-10)
+    second = mt.polygamma(2, mt.tensor(x)).numpy() - mt.polygamma(2, mt.tensor(1 - x)).numpy()  # -pi^3 cot''
+    cot = 1 / np.tan(np.pi * (x - np.round(x)))
+    np.testing.assert_allclose(second, -(np.pi**3) * 2 * cot * (1 + cot**2), rtol=1e-9, atol=1e-9)
+    big = mt.tensor([-1e20, -np.inf, -1e300], requires_grad=True)
+    assert mt.polygamma(1, big).tolist() == [np.inf] * 3 and mt.polygamma(2, big).tolist() == [-np.inf] * 3
+    mt.digamma(big).sum().backward()
+    assert big.grad.tolist() == [np.inf] * 3
+
+
+def test_polygamma_of_negative_numbers_matches_torch():
+    torch = pytest.importorskip("torch")
+    x = np.array([-1000.5, -20.3, -3.7, -2.5, -1.5, -0.5, -1e-8, 0.3, 2.5, 15.0])
+    for n in (1, 2, 3, 5):
+        for dtype in (np.float64, np.float32):
+            ours = mt.polygamma(n, mt.tensor(x.astype(dtype))).numpy()
+            theirs = torch.polygamma(n, torch.tensor(x.astype(dtype))).numpy()
+            np.testing.assert_allclose(ours, theirs, rtol=1e-9 if dtype == np.float64 else 1e-5, err_msg=str(n))

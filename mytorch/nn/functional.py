@@ -1041,14 +1041,27 @@ def _digamma_values(x: np.ndarray) -> np.ndarray:
         return np.where(poles, np.where(x == 0, np.copysign(np.inf, -x), np.nan), psi)  # (+inf at -0.0)
 
 
+def _cot_derivative(n: int, c: np.ndarray) -> np.ndarray:
+    """The n-th derivative of cot at u, as a polynomial in c = cot(u): P_0 = c, P_(k+1) =
+    -(1 + c^2) P_k'(c)."""
+    p = np.polynomial.Polynomial([0.0, 1.0])
+    for _ in range(n):
+        p = np.polynomial.Polynomial([-1.0, 0.0, -1.0]) * p.deriv()
+    return np.asarray(p(c))
+
+
 def _polygamma_values(n: int, x: np.ndarray) -> np.ndarray:
     """psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x) for n >= 1, in float64: the Hurwitz zeta sum's
     first terms 1/(x + k)^(n+1) until x + k >= 10 + n, its tail by the Euler-Maclaurin series.
-    At 0 and the negative integers: +inf for odd n, -inf for even n (PyTorch's values: the
-    limits from the right)."""
+    A negative x by the reflection psi^(n)(x) = (-1)^n psi^(n)(1 - x) - pi^(n+1) cot^(n)(pi x)
+    (the sum from x up to 10 + n took -x steps: for -1e20 or -inf it never ended). At 0 and the
+    negative integers: +inf for odd n, -inf for even n (PyTorch's values: the limits from the right)."""
     s = n + 1
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        z = np.asarray(x, dtype=np.float64)
+        x = np.asarray(x, dtype=np.float64)
+        poles = (x <= 0) & (x == np.floor(x))
+        reflect = (x < 0) & ~poles
+        z = np.where(poles, 1.0, np.where(reflect, 1.0 - x, x))
         total = np.zeros_like(z)
         edge = _ASYMPTOTIC_FROM + n
         while True:
@@ -1064,7 +1077,11 @@ def _polygamma_values(n: int, x: np.ndarray) -> np.ndarray:
             rising *= (s + 2 * k - 1) * (s + 2 * k)
             power = power / (z * z)
         value = (-1) ** (n + 1) * math.factorial(n) * (total + tail)
-        poles = (x <= 0) & (x == np.floor(x))
+        if reflect.any():  # cot(pi x) of x's distance r to the nearest integer (pi x loses digits):
+            r = x - np.round(x)  # cos / sin near 0, tan(pi (1/2 - |r|)) near 1/2 (exactly 0 there)
+            near = np.abs(r) <= 0.25
+            cot = np.where(near, np.cos(np.pi * r) / np.sin(np.pi * r), np.sign(r) * np.tan(np.pi * (0.5 - np.abs(r))))
+            value = np.where(reflect, (-1) ** n * value - np.pi ** (n + 1) * _cot_derivative(n, cot), value)
         return np.where(poles, np.inf if n % 2 else -np.inf, value)
 
 
