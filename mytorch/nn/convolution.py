@@ -292,9 +292,12 @@ class _ConvNd(Module):
         """PyTorch's: ``in, out, kernel_size=..., stride=...`` and what differs from the defaults."""
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0,) * self.nd:
-            text += f", padding={self.padding!r}"
+            text += f", padding={self.padding}"
         if self.dilation != (1,) * self.nd:
             text += f", dilation={self.dilation}"
+        output_padding = getattr(self, "output_padding", (0,) * self.nd)  # (a transposed convolution's)
+        if output_padding != (0,) * self.nd:
+            text += f", output_padding={output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         if self.bias is None:
@@ -730,6 +733,11 @@ def fold(
     return y.squeeze(0) if unbatched else y
 
 
+def _blocks_repr(module: Any) -> str:
+    """``kernel_size=..., dilation=..., padding=..., stride=...`` of a ``Fold`` or ``Unfold``."""
+    return ", ".join(f"{name}={getattr(module, name)}" for name in ("kernel_size", "dilation", "padding", "stride"))
+
+
 class Fold(Module):
     """PyTorch's ``nn.Fold(output_size, kernel_size, dilation=1, padding=0, stride=1)``."""
 
@@ -743,6 +751,10 @@ class Fold(Module):
     def forward(self, x: Tensor) -> Tensor:
         """``F.fold`` of the columns ``x``."""
         return fold(x, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        """PyTorch's: the output size, then the sliding blocks' settings."""
+        return f"output_size={self.output_size}, " + _blocks_repr(self)
 
 
 def pixel_shuffle(input: Any, upscale_factor: int) -> Tensor:  # noqa: A002
@@ -780,6 +792,10 @@ class Unfold(Module):
         """The columns of ``x``."""
         return unfold(x, self.kernel_size, self.dilation, self.padding, self.stride)
 
+    def extra_repr(self) -> str:
+        """PyTorch's: the sliding blocks' settings."""
+        return _blocks_repr(self)
+
 
 class PixelShuffle(Module):
     """PyTorch's ``nn.PixelShuffle(upscale_factor)``."""
@@ -792,6 +808,10 @@ class PixelShuffle(Module):
         """``F.pixel_shuffle``."""
         return pixel_shuffle(x, self.upscale_factor)
 
+    def extra_repr(self) -> str:
+        """``upscale_factor=...``, as PyTorch's."""
+        return f"upscale_factor={self.upscale_factor}"
+
 
 class PixelUnshuffle(Module):
     """PyTorch's ``nn.PixelUnshuffle(downscale_factor)``."""
@@ -803,3 +823,7 @@ class PixelUnshuffle(Module):
     def forward(self, x: Tensor) -> Tensor:
         """``F.pixel_unshuffle``."""
         return pixel_unshuffle(x, self.downscale_factor)
+
+    def extra_repr(self) -> str:
+        """``downscale_factor=...``, as PyTorch's."""
+        return f"downscale_factor={self.downscale_factor}"

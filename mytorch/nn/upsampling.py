@@ -146,7 +146,12 @@ class Upsample(Module):
 
     def extra_repr(self) -> str:
         """PyTorch's."""
-        what = f"scale_factor={self.scale_factor}" if self.scale_factor is not None else f"size={self.size}"
+        scale = self.scale_factor
+        if isinstance(scale, (int, float)):  # (PyTorch keeps a scale factor as a float)
+            scale = float(scale)
+        elif isinstance(scale, tuple):
+            scale = tuple(float(f) for f in scale)
+        what = f"scale_factor={scale}" if scale is not None else f"size={self.size}"
         return f"{what}, mode={self.mode!r}"
 
 
@@ -222,6 +227,10 @@ class ChannelShuffle(Module):
         if c % self.groups:
             raise ValueError(f"ChannelShuffle: {c} channels do not split into {self.groups} groups")
         return x.reshape(n, self.groups, c // self.groups, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+    def extra_repr(self) -> str:
+        """``groups=...``, as PyTorch's."""
+        return f"groups={self.groups}"
 
 
 def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1) -> Tensor:
