@@ -144,6 +144,12 @@ def test_load_state_dict_checks_names_and_shapes_and_changes_nothing_on_error():
     with pytest.raises(ValueError, match=r"'bias' has shape \(3,\), the module's is \(2,\)"):
         net.load_state_dict({"weight": np.zeros((2, 3)), "bias": np.zeros(3)})
     np.testing.assert_array_equal(net.weight.numpy(), before)
+    # PyTorch raises RuntimeError for both, and PyTorch code catches that (try the strict load,
+    # fall back to strict=False): MyTorch's KeyError and ValueError escaped such a clause
+    with pytest.raises(RuntimeError, match="missing keys"):
+        net.load_state_dict({"weight": np.zeros((2, 3))})
+    with pytest.raises(RuntimeError, match="has shape"):
+        net.load_state_dict({"weight": np.zeros((2, 3)), "bias": np.zeros(3)}, strict=False)
     result = net.load_state_dict({"weight": np.zeros((2, 3))}, strict=False)
     assert result.missing_keys == ["bias"] and not net.weight.numpy().any()
     assert net.weight.dtype == np.float32  # float64 values cast to the parameter's dtype

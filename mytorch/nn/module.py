@@ -31,12 +31,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mytorch import tensor_missing
+from mytorch.arguments import ShapeRuntimeError
 from mytorch.autograd_engine import is_grad_enabled, no_grad
 from mytorch.dtypes import check_castable
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor
 
-__all__ = ["HookHandle", "IncompatibleKeys", "Module", "called", "edition"]
+__all__ = ["HookHandle", "IncompatibleKeys", "Module", "StateDictKeyError", "called", "edition"]
 
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
 
@@ -82,6 +83,11 @@ def called() -> Iterator[dict[int, Module]]:
 def _edited() -> None:
     global _EDITION
     _EDITION = _Edition()
+
+
+class StateDictKeyError(KeyError, RuntimeError):
+    """``load_state_dict`` of a state dict whose names do not match (strict): a ``KeyError``, as
+    MyTorch's, and PyTorch's ``RuntimeError``, so that either ``except`` catches it."""
 
 
 class IncompatibleKeys(NamedTuple):
@@ -602,8 +608,10 @@ class Module:
         and buffers of the same names, in place, cast to their dtypes.
 
         Raises:
-            KeyError: ``strict`` and a name is missing or unexpected (all of them listed).
-            ValueError: a value's shape differs from its parameter's (nothing is changed).
+            KeyError: ``strict`` and a name is missing or unexpected (all of them listed); a
+                ``RuntimeError`` too, PyTorch's error, which PyTorch code catches.
+            ValueError: a value's shape differs from its parameter's (nothing is changed); a
+                ``RuntimeError`` too, as PyTorch's.
             TypeError: a value does not hold numbers (strings, objects; nothing is changed).
         """
         name = type(self).__name__
@@ -614,7 +622,7 @@ class Module:
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]
         if strict and (missing or unexpected):
-            raise KeyError(f"{name}.load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+            raise StateDictKeyError(f"{name}.load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
         updates = []
         for key, target in targets.items():
             if key not in state_dict:
@@ -622,7 +630,7 @@ class Module:
             value = state_dict[key]
             array = np.asarray(value._data if isinstance(value, Tensor) else value)
             if array.shape != target.shape:
-                raise ValueError(
+                raise ShapeRuntimeError(
                     f"{name}.load_state_dict: {key!r} has shape {array.shape}, the module's is {target.shape}"
                 )
             if array.dtype.kind not in "biufc":  # (strings, objects: an error from copy_ after others were copied)
