@@ -65,7 +65,16 @@ def _convert(self: Tensor, dtype: Any) -> Tensor:
         return self
     if dtype.kind == "f" and self.dtype.kind == "f":
         return _apply("cast", (self,), {"dtype": dtype})
-    return Tensor(self._data.astype(dtype))
+    data = self._data
+    if dtype.kind in "iu" and data.dtype.kind == "f":
+        finite = np.isfinite(data)
+        if not finite.all():  # (NumPy and PyTorch give an arbitrary number: -2**63 for NaN into int64)
+            at = tuple(int(i) for i in np.argwhere(~finite)[0])
+            raise ValueError(
+                f"to: a NaN or infinite value cannot be converted to {dtype} ({data[at]} at index {at} of a tensor "
+                f"of shape {data.shape}); replace it first, e.g. t.nan_to_num(0.0)"
+            )
+    return Tensor(data.astype(dtype))
 
 
 def _is_device(arg: Any) -> builtins.bool:

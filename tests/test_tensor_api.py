@@ -1430,3 +1430,27 @@ def test_arrays_in_the_other_byte_order_are_copied_by_tensor_and_refused_where_s
     for shared in (mt.from_numpy, mt.as_tensor, mt.Tensor):
         with pytest.raises(ValueError, match=r"Tensor: the array's bytes are in the other byte order .*mytorch.tensor"):
             shared(swapped)
+
+
+def test_converting_nan_or_infinity_to_an_integer_dtype_is_refused_naming_where():
+    """t.long() of a NaN was -9223372036854775808 and of inf the same (int(): -2147483648, byte(): 0),
+    as in PyTorch and NumPy, without a word: an arbitrary number. Finite values convert as before
+    (toward 0; out of range as PyTorch)."""
+    t = mt.tensor([[1.5, -2.7], [float("nan"), 3.0]])
+    for convert in (
+        lambda t: t.long(),
+        lambda t: t.int(),
+        lambda t: t.byte(),
+        lambda t: t.to(mt.int16),
+        lambda t: t.type(mt.uint8),
+        lambda t: t.type_as(mt.tensor([1])),
+        lambda t: t.sum(dtype=mt.int64),
+    ):
+        with pytest.raises(
+            ValueError, match=r"a NaN or infinite value cannot be converted to u?int\d+ \(nan at index \(1, 0\)"
+        ):
+            convert(t)
+    with pytest.raises(ValueError, match=r"\(-inf at index \(1,\)"):
+        mt.tensor([0.5, -float("inf")], dtype=mt.float16).long()
+    assert t[0].long().tolist() == [1, -2] and t.bool().tolist() == [[True, True], [True, True]]
+    assert t.nan_to_num(0.0).long().tolist() == [[1, -2], [0, 3]]
