@@ -176,13 +176,18 @@ def sinh(input: Any) -> Tensor:  # noqa: A002
 
 
 def cosh(input: Any) -> Tensor:  # noqa: A002
-    """The hyperbolic cosine, ``(exp(x) + exp(-x)) / 2``; where some |x| passes exp's overflow,
+    """The hyperbolic cosine, ``1 + 2 sinh(x / 2)^2``, so that its gradient ``2 sinh(x / 2)
+    cosh(x / 2)`` is sinh(x) without cancellation (``(exp(x) - exp(-x)) / 2`` gave 0 for x = 1e-8
+    in float32 and lost digits near 0 in any dtype); where some |x| passes exp's overflow,
     ``exp(x - ln 2) + exp(-x - ln 2)`` with NumPy's value (finite to 710.47, as PyTorch's)."""
     x = _floating(input)
     if _past_exp(x):
+        big = Tensor(np.abs(np.asarray(x._data)) > 1.0)  # (the sinh form where exp's difference would cancel)
         with np.errstate(over="ignore"):
-            return _rounded_as(exp(x - _LN2) + exp(-x - _LN2), np.cosh(x._data.astype(np.float64)))
-    return (exp(x) + exp(-x)) * 0.5
+            large = _rounded_as(exp(x - _LN2) + exp(-x - _LN2), np.cosh(x._data.astype(np.float64)))
+        return where(big, large, cosh(where(big, Tensor(np.zeros((), x.dtype)), x)))
+    half = sinh(x * 0.5)
+    return half * half * 2.0 + 1.0
 
 
 def asinh(input: Any) -> Tensor:  # noqa: A002

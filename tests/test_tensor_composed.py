@@ -354,3 +354,17 @@ def test_scans_and_flip_of_a_0d_tensor_take_dims_0_and_minus_1_only(op):
     for dim in (1, -2):
         with pytest.raises(IndexError, match=f"{op}: dimension {dim} out of range"):
             getattr(mt, op)(x, dim)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cosh_gradient_near_zero_is_sinh_without_cancellation(dtype):
+    """cosh's gradient was (exp(x) - exp(-x)) / 2: 0 for x = 1e-8 in float32 and 1e-20 in float64
+    (PyTorch's: sinh(x) = x there). Now cosh is 1 + 2 sinh(x / 2)^2, also where an entry passes
+    exp's overflow (that entry by the overflow-safe form)."""
+    small = np.array([1e-20, -1e-8, 1e-4, 0.3, -2.0], dtype=dtype)
+    for data in (small, np.append(small, dtype(711.0 if dtype == np.float64 else 89.0))):
+        x = mt.tensor(data, requires_grad=True)
+        y = mt.cosh(x)
+        y.sum().backward()
+        np.testing.assert_allclose(y.detach().numpy()[:5], np.cosh(small.astype(np.float64)), rtol=2e-7)
+        np.testing.assert_allclose(x.grad.numpy()[:5], np.sinh(small.astype(np.float64)), rtol=2e-7)
