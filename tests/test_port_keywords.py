@@ -79,3 +79,34 @@ def test_keywords_match_torch(name):
         out.append((y.detach().numpy(), x.grad.numpy()))
     for a, b in zip(*out):
         np.testing.assert_allclose(a, b, rtol=1e-15)
+
+
+def test_embedding_max_norm_renormalizes_the_rows_it_looks_up():
+    # 'Embedding: max_norm and scale_grad_by_freq are not supported' before
+    values = np.array([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0], [1.0, 0.0]])
+    emb = mt.nn.Embedding(4, 2, max_norm=2.0, _weight=mt.tensor(values))
+    x = mt.tensor([[0, 1], [0, 3]])
+    out = emb(x)
+    scale = 2.0 / (5.0 + 1e-7)
+    expected = values.copy()
+    expected[0] *= scale  # norm 5 > 2: scaled down; rows 1 and 3 are within; row 2 is not looked up
+    np.testing.assert_allclose(emb.weight.detach().numpy(), expected, rtol=1e-15)
+    np.testing.assert_allclose(out.detach().numpy(), expected[[[0, 1], [0, 3]]], rtol=1e-15)
+    out.sum().backward()
+    np.testing.assert_array_equal(emb.weight.grad.numpy(), [[2, 2], [1, 1], [0, 0], [1, 1]])
+    assert "max_norm=2.0" in repr(emb)
+    again = emb(mt.tensor([0]))  # now within max_norm: unchanged
+    np.testing.assert_allclose(again.detach().numpy()[0], expected[0], rtol=1e-15)
+
+
+def test_embedding_max_norm_matches_torch():
+    torch = pytest.importorskip("torch")
+    values = np.random.default_rng(1).uniform(-2, 2, (6, 3))
+    got = []
+    for lib in (mt, torch):
+        weight = lib.tensor(values.copy(), requires_grad=True)
+        out = lib.nn.functional.embedding(lib.tensor([[1, 4, 1], [5, 0, 2]]), weight, max_norm=1.5, norm_type=1.0)
+        (out * lib.arange(18, dtype=lib.float64).reshape(2, 3, 3)).sum().backward()
+        got.append((out.detach().numpy(), weight.detach().numpy(), weight.grad.numpy()))
+    for a, b in zip(*got):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.arguments import ShapeRuntimeError
+from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import check_same_dtype, get_default_dtype
 from mytorch.factories import default_generator
 from mytorch.nn.functional import (
@@ -384,9 +385,11 @@ def embedding(
     """The rows of ``weight`` (num_embeddings, embedding_dim) at the integer indices ``input``
     (any shape): a result of shape ``input.shape + (embedding_dim,)``. Kernel ``index`` (repeated
     indices add up their gradients); with ``padding_idx``, the places holding it read that row
-    as a constant (kernel ``where``), so it gets no gradient, as in PyTorch. ``sparse`` is
-    accepted and the gradient is dense; ``max_norm`` and ``scale_grad_by_freq`` are not
-    supported (TypeError).
+    as a constant (kernel ``where``), so it gets no gradient, as in PyTorch. With ``max_norm``,
+    each row the indices name whose ``norm_type``-norm is above it is first scaled in place to
+    ``max_norm / (norm + 1e-7)`` times itself, outside the graph, as PyTorch's
+    ``embedding_renorm_`` (so ``weight`` changes). ``sparse`` is accepted and the gradient is
+    dense; ``scale_grad_by_freq`` is not supported (TypeError).
 
     Raises:
         TypeError: indices that are not integers, an unsupported option.
@@ -397,8 +400,10 @@ def embedding(
     w = _tensor("embedding", weight, "weight")
     if w.ndim != 2:
         raise ValueError(f"{name}: weight must have shape (num_embeddings, embedding_dim), got {w.shape}")
-    if max_norm is not None or scale_grad_by_freq:
-        raise TypeError(f"{name}: max_norm and scale_grad_by_freq are not supported by MyTorch")
+    if scale_grad_by_freq:
+        raise TypeError(
+            f"{name}: scale_grad_by_freq (PyTorch's gradient scaled by each index's count) is not supported"
+        )
     indices = np.asarray(input._data if isinstance(input, Tensor) else input)
     if indices.dtype.kind not in "iu":
         raise TypeError(f"{name}: indices must be integers (int64, as torch.long), got dtype {indices.dtype}")
@@ -408,6 +413,8 @@ def embedding(
             f"{name}: indices must lie in [0, {rows}) for a weight of shape {w.shape}; got "
             f"{indices.min()} .. {indices.max()} (input of shape {indices.shape})"
         )
+    if max_norm is not None:
+        _renormalize(w, indices, float(max_norm), float(norm_type))
     out = _apply("index", (w,), {"index": indices})
     pad = padding_index(name, padding_idx, rows)
     if pad is not None and w.requires_grad:
@@ -415,6 +422,22 @@ def embedding(
         if at_pad.any():
             out = _apply("where", (w._data[pad], out), {"condition": at_pad[..., None]})
     return out
+
+
+def _renormalize(weight: Tensor, indices: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """The rows of ``weight`` at ``indices`` whose norm is above ``max_norm`` scaled down to it, in
+    place and outside the graph (a write a live graph that saved ``weight`` refuses at backward)."""
+    used = np.unique(indices)
+    values = weight._data[used]
+    if norm_type == 2:
+        norms = np.sqrt(np.sum(values * values, axis=1))
+    else:
+        norms = np.sum(np.abs(values) ** norm_type, axis=1) ** (1 / norm_type)
+    over = norms > max_norm
+    if over.any():
+        scale = (max_norm / (norms[over].astype(np.float64) + 1e-7)).astype(values.dtype)
+        with no_grad():
+            weight[used[over]] = Tensor(values[over] * scale[:, None])
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:

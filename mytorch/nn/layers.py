@@ -205,13 +205,15 @@ class Embedding(Module):
         embedding_dim: the length of each row.
         padding_idx: a row that starts at zeros and gets no gradient (a padding token); a
             negative one counts from the end, as in PyTorch.
+        max_norm: rows looked up with a larger ``norm_type``-norm are renormalized in place.
         sparse: accepted; the gradient is dense.
         dtype: the weight's dtype (default ``mytorch.get_default_dtype()``, float32).
 
     Attributes:
         weight: Parameter (num_embeddings, embedding_dim), standard normal, as PyTorch draws it.
 
-    ``max_norm`` and ``scale_grad_by_freq`` are not supported (TypeError).
+    ``max_norm`` (and ``norm_type``): each looked-up row whose norm is above it is scaled down
+    to it in place first, as PyTorch's. ``scale_grad_by_freq`` is not supported (TypeError).
     """
 
     def __init__(
@@ -228,9 +230,12 @@ class Embedding(Module):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        if max_norm is not None or scale_grad_by_freq:
-            raise TypeError("Embedding: max_norm and scale_grad_by_freq are not supported by MyTorch")
+        if scale_grad_by_freq:
+            raise TypeError(
+                "Embedding: scale_grad_by_freq (PyTorch's gradient scaled by each index's count) is not supported"
+            )
         super().__init__()
+        self.max_norm, self.norm_type = max_norm, norm_type
         self.num_embeddings = _check_size("Embedding", "num_embeddings", num_embeddings)
         self.embedding_dim = _check_size("Embedding", "embedding_dim", embedding_dim)
         self.padding_idx = TF.padding_index("Embedding", padding_idx, self.num_embeddings)
@@ -267,9 +272,15 @@ class Embedding(Module):
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002 - PyTorch's name
         """The rows of ``weight`` at the indices ``input`` (a Tensor or array of integers)."""
-        return TF.embedding(input, self.weight, self.padding_idx)
+        return TF.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self) -> str:
         """``num_embeddings, embedding_dim[, padding_idx=...]``, shown in ``repr``."""
-        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        return text
