@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from hw_bonus.atomic import atomic_write
+from mytorch.arguments import masked, odd_array
 
 __all__ = ["load_npz", "save_npz"]
 
@@ -28,6 +29,9 @@ an encrypted member); a damaged deflate stream is zlib.error; a damaged .npy hea
 
 def save_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], compress: bool = False) -> Path:
     """Write ``arrays`` to ``path`` atomically (temporary file, fsync, then rename)."""
+    for key, array in arrays.items():
+        if masked(array):  # (np.savez writes the data alone: the masked entries would load as numbers)
+            raise TypeError(f"save_npz: array {key!r} is {odd_array(array)}")
     savez = np.savez_compressed if compress else np.savez
     return atomic_write(path, lambda f: savez(f, **arrays))
 

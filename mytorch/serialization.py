@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import masked, odd_array
 from mytorch.atomic import atomic_write
 from mytorch.tensor import Tensor
 
@@ -49,6 +50,8 @@ def _entry(name: Any, value: Any) -> tuple[str, np.ndarray]:
     if isinstance(value, Tensor):
         kind, array = ("tensor+grad" if value.requires_grad else "tensor"), value._data
     elif isinstance(value, np.ndarray):
+        if masked(value):  # (np.savez writes the data alone: the masked entries came back as numbers)
+            raise TypeError(f"mytorch.save: {name} is {odd_array(value)}")
         kind, array = "array", value
     elif type(value) in _NUMBERS:
         kind, array = _NUMBERS[type(value)], np.asarray(value)

@@ -332,3 +332,16 @@ def test_a_tensor_stored_in_the_other_byte_order_loads_in_the_native_one(tmp_pat
     _written(np.savez, **HEADER, __kinds__=np.array(["tensor"]), **{"0": swapped})(path)
     loaded = mt.load(path)["a"]
     assert loaded.dtype == mt.float32 and loaded.tolist() == [1.5, -2.0]
+
+
+def test_a_masked_array_is_refused_not_saved_without_its_mask(tmp_path):
+    # np.savez writes a masked array's data alone: its masked entries loaded back as numbers
+    from hw_bonus.npz import save_npz
+
+    values = np.ma.array([1.0, -999.0], mask=[0, 1])
+    for obj in ({"a": values}, {"epoch": 1, "arrays": [values]}):
+        with pytest.raises(TypeError, match=r"mytorch.save: .* is a masked array, whose masked entries"):
+            mt.save(obj, tmp_path / "masked.pt")
+    with pytest.raises(TypeError, match=r"save_npz: array 'a' is a masked array"):
+        save_npz(tmp_path / "masked.npz", {"a": values})
+    assert not list(tmp_path.iterdir())  # nothing written
