@@ -42,6 +42,7 @@ released graph still compute values, but are not recorded.
 from __future__ import annotations
 
 import contextlib
+import copy
 import itertools
 import operator
 import sys
@@ -1746,11 +1747,32 @@ class Tensor:
         ...) record like the Tensor's own ops; see ``mytorch.tensor_numpy``."""
         return _numpy_protocol.array_function(func, args, kwargs)
 
+    _deepcopy_keeps_grad = True
+    """Whether ``copy.deepcopy`` copies ``.grad`` (a plain tensor's, as PyTorch's; not a
+    ``Parameter``'s)."""
+
     def __getstate__(self) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-        """What ``copy.deepcopy`` and ``pickle`` take: every attribute but a leaf's hooks (a
-        copy has none, as in PyTorch; a hook is often a lambda, which pickle cannot write)."""
+        """What ``pickle`` and ``copy.copy`` take: every attribute but a leaf's hooks (a copy has
+        none, as in PyTorch; a hook is often a lambda, which pickle cannot write) and ``.grad``
+        (PyTorch's leave it behind too)."""
         slots = {name: getattr(self, name) for name in _COPIED if hasattr(self, name)}
+        slots["_grad"] = None
         return getattr(self, "__dict__", None), slots  # (a subclass's own attributes first)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """``copy.deepcopy``: ``__getstate__``'s attributes copied, and ``.grad`` copied too for a
+        plain tensor, not for a ``Parameter``, as in PyTorch (a model copied after a backward
+        starts without gradients)."""
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        attributes, slots = self.__getstate__()
+        if attributes:
+            new.__dict__.update(copy.deepcopy(attributes, memo))
+        for name, value in slots.items():
+            setattr(new, name, copy.deepcopy(value, memo))
+        if self._grad is not None and self._deepcopy_keeps_grad:
+            new._grad = copy.deepcopy(self._grad, memo)
+        return new
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):

@@ -427,3 +427,26 @@ def test_grad_fn_names_of_shape_and_index_ops_match_torch():
         names[lib] = {op: f(t, lib).grad_fn.name() for op, f in ops.items()}
     assert names[mt] == names[torch]
     assert names[mt]["t[0]"] == "SelectBackward0" and names[mt]["squeeze(1)"] == "SqueezeBackward1"
+
+
+def test_copies_take_the_gradient_as_pytorchs():
+    """``copy.deepcopy`` of a Parameter (a model copied after a backward) leaves ``.grad`` behind,
+    as PyTorch's: the copy's first step added the original's gradient to its own (its optimizer
+    stepped by 2 g where PyTorch's steps by g). A plain tensor's deepcopy keeps it; ``copy.copy``
+    and ``pickle`` leave it behind for both, as PyTorch's."""
+    p = mt.nn.Parameter(mt.ones(2))
+    t = mt.ones(2, requires_grad=True)
+    for leaf in (p, t):
+        leaf.grad = mt.full((2,), 3.0)
+    assert copy.deepcopy(p).grad is None
+    kept = copy.deepcopy(t).grad
+    assert kept is not t.grad and kept.tolist() == [3.0, 3.0]
+    for leaf in (p, t):
+        assert copy.copy(leaf).grad is None and pickle.loads(pickle.dumps(leaf)).grad is None
+        assert leaf.grad.tolist() == [3.0, 3.0]
+    model = mt.nn.Linear(2, 1)
+    model(mt.ones(1, 2)).sum().backward()
+    twin = copy.deepcopy(model)
+    assert twin.weight.grad is None and twin.bias.grad is None and model.weight.grad is not None
+    twin(mt.ones(1, 2)).sum().backward()
+    np.testing.assert_array_equal(twin.weight.grad.numpy(), [[1.0, 1.0]])
