@@ -24,6 +24,7 @@ import json
 import math
 import os
 import queue
+import re
 import selectors
 import signal
 import site
@@ -409,7 +410,8 @@ def _hidden() -> list[str]:
     the grader's own (``_checkout``)."""
     places = [_GRADER, tempfile.gettempdir(), *_checkout(os.path.dirname(_GRADER))]
     places += [folder for folder in _ALSO_HIDDEN if not _holds_the_installation(folder)]
-    folders = [*sys.path, *site.getsitepackages(), site.getusersitepackages(), *_site_folders_workers_read()]
+    others = _site_folders_workers_read()
+    folders = [*sys.path, *site.getsitepackages(), site.getusersitepackages(), *others, *_development_installs(others)]
     packages = []
     for name in REFERENCE_PACKAGES:
         packages += [os.path.join(folder, name) for folder in folders if os.path.isdir(os.path.join(folder, name))]
@@ -441,6 +443,34 @@ def _site_folders_workers_read() -> list[str]:
     ``mytorch/nn/functional.py`` under ``namespaces``, ``uid`` and ``none`` alike."""
     roots = dict.fromkeys(["/usr", sys.base_prefix, sys.prefix, sys.exec_prefix, sys.base_exec_prefix])
     return sorted({found for root in roots for pattern in _SITE_FOLDERS for found in glob.glob(f"{root}/{pattern}")})
+
+
+_FINDER_PATH = re.compile(r"""['"](/[^'"]+)['"]""")
+
+
+def _development_installs(site_folders: list[str]) -> list[str]:
+    """The folders that the ``.pth`` files of ``site_folders`` put on their Python's path (a line naming a
+    folder, from the site folder), and those holding a package of ``REFERENCE_PACKAGES`` that the finder of
+    a setuptools editable install maps (``__editable___*_finder.py``): a checkout installed for development
+    (``pip install -e .``) into a Python other than the runner's leaves no package in its site folder, only
+    these (until 2026-12-04 such a checkout inside a folder workers read, as ``/usr/src/app``, stayed
+    readable)."""
+    found = []
+    for folder in site_folders:
+        for pth in glob.glob(f"{folder}/*.pth"):
+            try:
+                lines = Path(pth).read_text(errors="replace").splitlines()
+            except OSError:
+                continue
+            named = [line.rstrip() for line in lines if line.strip() and not line.startswith(("#", "import"))]
+            found += [path for path in (os.path.join(folder, line) for line in named) if os.path.isdir(path)]
+        for finder in glob.glob(f"{folder}/__editable__*finder.py"):
+            try:
+                paths = _FINDER_PATH.findall(Path(finder).read_text(errors="replace"))
+            except OSError:
+                continue
+            found += [os.path.dirname(path) for path in paths if os.path.basename(path) in REFERENCE_PACKAGES]
+    return list(dict.fromkeys(found))
 
 
 _CHECKOUT_MARKS = (".git", "pyproject.toml", "setup.py")

@@ -896,6 +896,28 @@ def test_mytorch_installed_into_another_python_that_workers_read_is_hidden(tmp_p
     assert not [path for path in hidden if path.endswith("numpy")]
 
 
+def test_a_checkout_installed_for_development_into_another_python_that_workers_read_is_hidden(tmp_path, monkeypatch):
+    """``pip install -e .`` into the base Python of the runner's virtual environment (or a Python under
+    ``/usr``) puts no package into its site-packages, only a finder (setuptools) or a ``.pth`` line naming
+    the checkout: one lying in a folder workers read (``/usr/src/app``) stayed readable."""
+    from autograder import isolation
+
+    base = Path(os.path.realpath(tmp_path)) / "base"
+    site = base / "lib" / "python3.10" / "site-packages"
+    checkouts = {kind: base / "src" / kind for kind in ("finder", "pth")}
+    for checkout in checkouts.values():
+        for name in ("mytorch", "tests", ".git"):
+            (checkout / name).mkdir(parents=True)
+    site.mkdir(parents=True)
+    mapping = {"autograder": str(checkouts["finder"] / "autograder"), "mytorch": str(checkouts["finder"] / "mytorch")}
+    (site / "__editable___mytorch_0_1_0_finder.py").write_text(f"MAPPING: dict[str, str] = {mapping!r}\n")
+    (site / "__editable__.mytorch-0.1.0.pth").write_text("import __editable___mytorch_0_1_0_finder\n")
+    (site / "mytorch.pth").write_text(f"# a comment\n{checkouts['pth']}\n/no/such/folder\n")
+    monkeypatch.setattr(sys, "base_prefix", str(base))
+    hidden = isolation._hidden()
+    assert {str(checkout) for checkout in checkouts.values()} <= set(hidden), hidden
+
+
 def test_a_checkout_installed_for_development_is_hidden_with_its_tests_and_history(tmp_path, monkeypatch):
     """A checkout on the runner's path (a development install), inside a folder workers read (a
     virtual environment), while the grader ran from another copy (a kit): its ``mytorch`` was hidden,
