@@ -304,3 +304,16 @@ def test_sinc_of_large_values_has_finite_derivatives(dtype):
     tol = 1e-9 if dtype is np.float64 else 2e-3
     np.testing.assert_allclose(g.detach().numpy()[kept], first[kept], rtol=tol, atol=1e-300)
     np.testing.assert_allclose(h.numpy()[kept], second[kept], rtol=tol, atol=1e-300)
+
+
+def test_atan2_gradient_at_the_origin_is_zero():
+    """At a = b = 0 (or a^2 + b^2 underflowing) the gradient g b / (a^2 + b^2) was 0 / 0 = NaN;
+    PyTorch 2.13's is 0, so one point at the origin no longer makes the whole gradient NaN.
+    Elsewhere b / r^2 and -a / r^2 (closed form); forward mode alike."""
+    a = mt.tensor([0.0, -0.0, 0.0, 1e-30, 2.0], dtype=mt.float32, requires_grad=True)
+    b = mt.tensor([0.0, 0.0, -0.0, 1e-30, 3.0], dtype=mt.float32, requires_grad=True)
+    ga, gb = mt.autograd.grad(mt.atan2(a, b).sum(), [a, b])
+    np.testing.assert_allclose(ga.numpy(), [0, 0, 0, 0, 3 / 13], rtol=1e-6)
+    np.testing.assert_allclose(gb.numpy(), [0, 0, 0, 0, -2 / 13], rtol=1e-6)
+    _, tangent = mt.func.jvp(lambda x: mt.atan2(x, b.detach()), (a.detach(),), (mt.ones(5),))
+    np.testing.assert_allclose(tangent.numpy(), [0, 0, 0, 0, 3 / 13], rtol=1e-6)

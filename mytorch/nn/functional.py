@@ -1250,16 +1250,25 @@ def atan2(a: Array, b: Array) -> Array:
     return np.arctan2(a, b)
 
 
+def _atan2_radius(a: Array, b: Array) -> Array:
+    """a² + b², inf where it is 0 (the origin, or underflow): the gradients there are 0, as
+    PyTorch 2.13's (they were 0 / 0 = NaN). The inf is a constant added, so that a Tensor's
+    a² + b² stays recorded for higher derivatives."""
+    r2 = a * a + b * b
+    at_origin = np.asarray(r2) == 0
+    return r2 + np.where(at_origin, np.inf, 0.0).astype(np.result_type(r2)) if at_origin.any() else r2
+
+
 def atan2_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
-    """da = g b / (a² + b²), db = -g a / (a² + b²) (NaN at the origin, as PyTorch's)."""
-    scaled = grad_output / (a * a + b * b)
+    """da = g b / (a² + b²), db = -g a / (a² + b²) (0 at the origin, as PyTorch's)."""
+    scaled = grad_output / _atan2_radius(a, b)
     return unbroadcast(scaled * b, a.shape), unbroadcast(-scaled * a, b.shape)
 
 
 def atan2_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
     """Forward mode: ẏ = (ȧ b - ḃ a) / (a² + b²)."""
     ta, tb = tangents
-    r2 = a * a + b * b
+    r2 = _atan2_radius(a, b)
     return _full(
         _add_terms(None if ta is None else ta * b / r2, None if tb is None else -(tb * a) / r2),
         np.broadcast_shapes(a.shape, b.shape),
