@@ -19,23 +19,22 @@ def momentum_class(lib):
         def __init__(self, params, lr=0.01, momentum=0.9, weight_decay=0.0):
             super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
 
-        @lib.no_grad()
         def step(self, closure=None):
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    d_p = p.grad
-                    if group["weight_decay"] != 0:
-                        d_p = d_p.add(p, alpha=group["weight_decay"])
-                    state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = 0
-                        state["momentum_buffer"] = lib.clone(d_p).detach()
-                    else:
-                        state["momentum_buffer"].mul_(group["momentum"]).add_(d_p)
-                    state["step"] += 1
-                    p.add_(state["momentum_buffer"], alpha=-group["lr"])
+            with lib.no_grad():
+                for group in self.param_groups:
+                    lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+                    for p in group["params"]:
+                        if p.grad is None:
+                            continue
+                        g = p.grad + wd * p if wd else p.grad
+                        state = self.state[p]
+                        if "momentum_buffer" not in state:
+                            state["step"] = 0
+                            state["momentum_buffer"] = g.clone()
+                        else:
+                            state["momentum_buffer"].mul_(mu).add_(g)
+                        state["step"] += 1
+                        p.sub_(lr * state["momentum_buffer"])
 
     return MomentumSGD
 

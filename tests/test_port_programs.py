@@ -1,0 +1,82 @@
+"""PyTorch programs as learners and course staff write them (``tests/port_programs/``: a char-level
+LSTM/GRU, custom autograd Functions and higher-order gradients, an iterable data set, an
+optimizer subclass with ``self.state``, Grad-CAM with module hooks, a mixed-precision loop with
+``GradScaler``, seq2seq with attention, d2l.ai's lazy modules, skip-gram with ``max_norm``) run on
+MyTorch with only their imports changed; where PyTorch is installed they print the same (the
+weights are loaded from NumPy draws in both; numbers agree to 1e-4, as float32 and PyTorch's
+4-digit printing allow; ``torch.Size([2, 3])`` and ``(2, 3)`` print the same shape)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+PROGRAMS = sorted((Path(__file__).parent / "port_programs").glob("*.py"))
+IMPORTS = [
+    (re.compile(r"^import torch$", re.M), "import mytorch as torch"),
+    (re.compile(r"^import torch\.(\S+) as (\w+)$", re.M), r"import mytorch.\1 as \2"),
+    (re.compile(r"^from torch(\.\S+)? import", re.M), r"from mytorch\1 import"),
+]
+NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|nan|inf"
+
+
+def ported(text: str) -> str:
+    """The program with its imports naming MyTorch."""
+    for pattern, replacement in IMPORTS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def output(text: str, name: str, save_dir: Path) -> str:
+    """What the program prints, run in this process."""
+    save_dir.mkdir(exist_ok=True)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(text.replace("SAVE_DIR/", f"{save_dir}/"), name, "exec"), {"__name__": "__main__"})
+    return printed.getvalue()
+
+
+def tokens(text: str) -> list[str]:
+    """Words, numbers and marks of a printout, with PyTorch's and MyTorch's spellings of shapes and
+    dtypes made one."""
+    text = text.replace("mytorch", "torch")
+    text = re.sub(
+        r"torch\.Size\(\[([^\]]*)\]\)", lambda m: f"({m.group(1)}{',' if m.group(1).isdigit() else ''})", text
+    )
+    text = re.sub(r"dtype\('(\w+)'\)", r"\1", text)
+    text = re.sub(r"torch\.((?:b?float|u?int|bool|complex)\d*)\b", r"\1", text)
+    return re.findall(NUMBER + r"|[A-Za-z_]+|\S", text)
+
+
+def same(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return False
+    return abs(x - y) <= 1e-4 * max(1.0, abs(x), abs(y)) or (x != x and y != y)
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.stem)
+def test_the_program_runs_with_only_its_imports_changed(path, tmp_path):
+    text = path.read_text()
+    changed = [(a, b) for a, b in zip(text.splitlines(), ported(text).splitlines()) if a != b]
+    assert changed and all("import" in a and "mytorch" in b for a, b in changed)
+    assert output(ported(text), path.name, tmp_path).strip()
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.stem)
+def test_the_program_prints_what_it_prints_on_torch(path, tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    text = path.read_text()
+    mine = tokens(output(ported(text), path.name, tmp_path / "mytorch"))
+    theirs = tokens(output(text, path.name, tmp_path / "torch"))
+    assert len(mine) == len(theirs), (mine, theirs)
+    for i, (a, b) in enumerate(zip(mine, theirs)):
+        assert same(a, b), f"token {i}: MyTorch {a!r}, PyTorch {b!r}: ... {' '.join(theirs[max(0, i - 12) : i + 3])}"
