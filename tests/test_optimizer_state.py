@@ -272,6 +272,10 @@ def test_state_dict_holds_the_optimizers_own_state_as_pytorchs() -> None:
     assert len(opt.state) == 0
     opt.step()
     np.testing.assert_allclose(opt.state[w]["momentum_buffer"].numpy(), [1.0, 1.0])
+    resumed = mt.optim.SGD([w, v], lr=0.1, momentum=0.9)
+    resumed.load_state_dict(opt.flat_state_dict())  # (a flat state: every parameter's arrays)
+    assert list(resumed.state_dict()["state"]) == [0, 1]
+    np.testing.assert_allclose(resumed.state[w]["momentum_buffer"].numpy(), [1.0, 1.0])
 
 
 def test_state_dicts_kept_loaded_and_shared_match_torch() -> None:

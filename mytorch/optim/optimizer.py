@@ -811,6 +811,9 @@ class Optimizer(metaclass=_OptimizerType):
             for i in listed & set(range(len(self.params))):
                 self._stepped[i] = True
             self._all_stepped = all(self._stepped)
+        elif self.state_names:  # (a flat state holds every parameter's arrays: each has state now)
+            self._stepped = [True] * len(self.params)
+            self._all_stepped = True
         for group, loaded in zip(self.param_groups, groups):
             group.update(loaded)
         for i, entry in own.items():
