@@ -22,7 +22,7 @@ from mytorch.nn import functional_tensor as TF
 from mytorch.tensor import Tensor, log
 from mytorch.tensor_math import logsumexp
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Normal", "Uniform", "kl_divergence"]
+__all__ = ["Bernoulli", "Categorical", "Distribution", "Independent", "Normal", "Uniform", "kl_divergence"]
 
 
 def _tensor(value: Any, dtype: Any = None) -> Tensor:
@@ -59,6 +59,7 @@ class Distribution:
     ``log_prob``, ``entropy``."""
 
     batch_shape: tuple[int, ...] = ()
+    event_shape: tuple[int, ...] = ()
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
@@ -235,8 +236,71 @@ class Uniform(Distribution):
         return (self.low + self.high) / 2
 
 
+class Independent(Distribution):
+    """PyTorch's ``Independent(base, reinterpreted_batch_ndims)``: the last
+    ``reinterpreted_batch_ndims`` axes of ``base``'s batch read as one event (a diagonal Gaussian
+    policy: ``Independent(Normal(mu, std), 1)``): ``log_prob`` and ``entropy`` summed over them."""
+
+    def __init__(
+        self, base_distribution: Distribution, reinterpreted_batch_ndims: int, validate_args: Any = None
+    ) -> None:
+        n = int(reinterpreted_batch_ndims)
+        if not 0 <= n <= len(base_distribution.batch_shape):
+            raise ValueError(
+                f"Independent: reinterpreted_batch_ndims must lie in [0, {len(base_distribution.batch_shape)}] for a "
+                f"base of batch_shape {base_distribution.batch_shape}, got {reinterpreted_batch_ndims}"
+            )
+        self.base_dist, self.reinterpreted_batch_ndims = base_distribution, n
+        cut = len(base_distribution.batch_shape) - n
+        self.batch_shape = tuple(base_distribution.batch_shape[:cut])
+        self.event_shape = tuple(base_distribution.batch_shape[cut:]) + tuple(base_distribution.event_shape)
+
+    def _summed(self, value: Tensor) -> Tensor:
+        n = self.reinterpreted_batch_ndims
+        return value.sum(tuple(range(-n, 0))) if n else value
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """The base's reparameterised samples."""
+        return self.base_dist.rsample(sample_shape)  # type: ignore[attr-defined]
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """The base's samples (no gradient)."""
+        return self.base_dist.sample(sample_shape)
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The base's log density summed over the event's axes, recorded."""
+        return self._summed(self.base_dist.log_prob(value))
+
+    def entropy(self) -> Tensor:
+        """The base's entropy summed over the event's axes, recorded."""
+        return self._summed(self.base_dist.entropy())
+
+    @property
+    def mean(self) -> Tensor:
+        """The base's mean."""
+        return self.base_dist.mean  # type: ignore[attr-defined]
+
+    @property
+    def variance(self) -> Tensor:
+        """The base's variance."""
+        return self.base_dist.variance  # type: ignore[attr-defined]
+
+    @property
+    def stddev(self) -> Tensor:
+        """The base's standard deviation."""
+        return self.base_dist.stddev  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return f"Independent({self.base_dist!r}, {self.reinterpreted_batch_ndims})"
+
+
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
-    """KL(p || q) for two Normals, two Categoricals or two Bernoullis (recorded)."""
+    """KL(p || q) for two Normals, two Categoricals, two Bernoullis, or two ``Independent`` of
+    such bases with the same number of event axes (recorded)."""
+    if isinstance(p, Independent) and isinstance(q, Independent):
+        if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+            raise NotImplementedError("kl_divergence: two Independent with different reinterpreted_batch_ndims")
+        return p._summed(kl_divergence(p.base_dist, q.base_dist))
     if isinstance(p, Normal) and isinstance(q, Normal):
         ratio = (p.scale / q.scale) ** 2
         return 0.5 * (ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1 - log(ratio))

@@ -100,3 +100,37 @@ def test_a_probability_of_0_or_1_and_a_masked_logit_give_finite_values_as_pytorc
     logits = mt.tensor([1.0, -math.inf, 0.0], dtype=mt.float64, requires_grad=True)
     Categorical(logits=logits).entropy().backward()
     assert np.isfinite(logits.grad.numpy()).all() and logits.grad.numpy()[1] == 0.0
+
+
+def test_independent_sums_the_event_axes():
+    # 'module mytorch.distributions has no attribute Independent' before
+    mu = mt.tensor([[0.5, -1.0, 2.0], [0.0, 0.25, -0.5]], requires_grad=True)
+    std = mt.tensor([[1.0, 0.5, 2.0], [0.3, 1.5, 1.0]], requires_grad=True)
+    base = mt.distributions.Normal(mu, std)
+    policy = mt.distributions.Independent(base, 1)
+    assert (policy.batch_shape, policy.event_shape) == ((2,), (3,))
+    action = mt.tensor([[1.0, 0.0, -1.0], [0.5, 0.5, 0.5]])
+    np.testing.assert_allclose(policy.log_prob(action).detach().numpy(), base.log_prob(action).sum(-1).detach().numpy())
+    np.testing.assert_allclose(policy.entropy().detach().numpy(), base.entropy().sum(-1).detach().numpy())
+    other = mt.distributions.Independent(mt.distributions.Normal(mu.detach() + 1, std.detach()), 1)
+    kl = mt.distributions.kl_divergence(policy, other)
+    np.testing.assert_allclose(kl.detach().numpy(), [0.5 + 2 + 0.125, 1 / 0.18 + 1 / 4.5 + 0.5])  # sum of 1 / (2 std^2)
+    policy.log_prob(action).sum().backward()
+    assert mu.grad.shape == (2, 3) and policy.rsample((4,)).shape == (4, 2, 3)
+
+
+def test_independent_matches_torch():
+    torch = pytest.importorskip("torch")
+    out = []
+    for lib in (mt, torch):
+        mu = lib.tensor([[0.5, -1.0], [0.0, 0.25]], dtype=lib.float64, requires_grad=True)
+        std = lib.tensor([[1.0, 0.5], [0.3, 1.5]], dtype=lib.float64, requires_grad=True)
+        p = lib.distributions.Independent(lib.distributions.Normal(mu, std), 1)
+        q = lib.distributions.Independent(lib.distributions.Normal(mu.detach() * 2, std.detach() + 1), 1)
+        loss = p.log_prob(lib.tensor([[0.1, 0.2], [0.3, 0.4]], dtype=lib.float64)).sum() + p.entropy().sum()
+        loss = loss + lib.distributions.kl_divergence(p, q).sum()
+        loss.backward()
+        out.append((loss.item(), mu.grad.numpy(), std.grad.numpy()))
+    np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-13)
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-13)
+    np.testing.assert_allclose(out[0][2], out[1][2], rtol=1e-13)
