@@ -81,3 +81,35 @@ def test_attention_with_every_key_masked_gives_zeros():
     want.sum().backward()
     np.testing.assert_allclose(out.detach().numpy(), want.detach().numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_rrelu_slope_at_zero_and_inplace_for_rrelu_and_alpha_dropout():
+    """rrelu's gradient at 0 is the negative slope ((lower + upper) / 2 in eval), as PyTorch's (it
+    was 1); inplace=True writes into the input for F.rrelu, F.alpha_dropout and their modules (it
+    was ignored: the input kept its values)."""
+    x = mt.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    F.rrelu(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [11 / 48, 11 / 48, 1.0])
+    x = mt.tensor([-1.0, 0.0, 2.0])
+    assert F.rrelu(x, inplace=True) is x
+    np.testing.assert_allclose(x.numpy(), [-11 / 48, 0.0, 2.0])
+    x = mt.tensor([-1.0, 0.0, 2.0])
+    assert mt.nn.RReLU(inplace=True).eval()(x) is x and x.tolist()[0] == pytest.approx(-11 / 48)
+    x = mt.tensor([-1.0, 0.5, 2.0])
+    y = F.alpha_dropout(x, 0.5, training=True, inplace=True)
+    assert y is x and x.tolist() != [-1.0, 0.5, 2.0]
+    assert repr(mt.nn.RReLU(inplace=True)).endswith("inplace=True)") and repr(
+        mt.nn.AlphaDropout(0.2, inplace=True)
+    ) == ("AlphaDropout(p=0.2, inplace=True)")
+
+
+def test_channel_dropout_inplace_writes_into_the_input():
+    """F.dropout1d / F.dropout2d and Dropout1d / Dropout2d took inplace=True and ignored it."""
+    mt.manual_seed(0)
+    x = mt.ones(4, 6, 3)
+    assert F.dropout1d(x, 0.5, True, inplace=True) is x
+    channels = x.numpy()[:, :, 0]
+    assert set(np.unique(channels)) == {0.0, 2.0} and (x.numpy() == channels[:, :, None]).all()
+    x = mt.ones(2, 4, 3, 3)
+    assert mt.nn.Dropout2d(0.5, inplace=True)(x) is x and set(np.unique(x.numpy())) <= {0.0, 2.0}
+    assert (x.numpy() != 1.0).all()

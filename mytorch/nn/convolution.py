@@ -543,10 +543,13 @@ AdaptiveMaxPool2d = _pool_module("AdaptiveMaxPool2d", adaptive_max_pool2d)
 
 
 # --------------------------------------------------------------------------- channel dropout
-def _channel_dropout(op: str, nd: int, input: Any, p: float, training: bool) -> Tensor:  # noqa: A002
-    """Zero whole channels (each with probability ``p``) and scale the rest by 1 / (1 - p)."""
+def _channel_dropout(op: str, nd: int, input: Any, p: float, training: bool, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Zero whole channels (each with probability ``p``) and scale the rest by 1 / (1 - p); with
+    ``inplace``, written into ``input`` (it was ignored)."""
     from mytorch.factories import default_generator
 
+    if inplace and training and p > 0 and isinstance(input, Tensor):
+        return input.copy_(_channel_dropout(op, nd, input.clone(), p, training))
     x, unbatched = _input(op, input, nd)
     if not 0 <= p <= 1:
         raise ValueError(f"{op}: p must be a probability in [0, 1], got {p!r}")
@@ -559,12 +562,12 @@ def _channel_dropout(op: str, nd: int, input: Any, p: float, training: bool) -> 
 
 def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
     """PyTorch's ``F.dropout1d``: whole channels of (N, C, L) or (C, L) zeroed in training."""
-    return _channel_dropout("dropout1d", 1, input, p, training)
+    return _channel_dropout("dropout1d", 1, input, p, training, inplace)
 
 
 def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
     """PyTorch's ``F.dropout2d``: whole channels of (N, C, H, W) or (C, H, W) zeroed in training."""
-    return _channel_dropout("dropout2d", 2, input, p, training)
+    return _channel_dropout("dropout2d", 2, input, p, training, inplace)
 
 
 class _ChannelDropout(Module):
@@ -578,7 +581,7 @@ class _ChannelDropout(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """``x`` with whole channels dropped in training mode; ``x`` itself in evaluation mode."""
-        return _channel_dropout(type(self).__name__, self.nd, x, self.p, self.training)
+        return _channel_dropout(type(self).__name__, self.nd, x, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         """``p=..., inplace=...``."""

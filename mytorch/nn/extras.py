@@ -132,12 +132,14 @@ _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 def alpha_dropout(input: Any, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:  # noqa: A002
     """Dropout that keeps SELU's mean and variance: dropped elements are set to SELU's negative
     saturation, then everything is scaled and shifted back (PyTorch's formula); the identity out
-    of training."""
+    of training. ``inplace=True`` writes the result into ``input`` (it was ignored)."""
     x = _tensor(input)
     if not 0 <= p <= 1:
         raise ValueError(f"alpha_dropout: p must be a probability in [0, 1], got {p!r}")
     if not training or p == 0:
         return x
+    if inplace:
+        return x.copy_(alpha_dropout(x.clone(), p, training))
     if p == 1:
         return x * 0.0
     saturation = -_SELU_ALPHA * _SELU_SCALE
@@ -157,12 +159,12 @@ class AlphaDropout(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        """``F.alpha_dropout(x, p, self.training)``."""
-        return alpha_dropout(x, self.p, self.training)
+        """``F.alpha_dropout(x, p, self.training, self.inplace)``."""
+        return alpha_dropout(x, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
-        """``p=...``."""
-        return f"p={self.p}"
+        """``p=...`` (and ``inplace=True``)."""
+        return f"p={self.p}" + (", inplace=True" if self.inplace else "")
 
 
 def rrelu(
@@ -172,16 +174,18 @@ def rrelu(
     training: bool = False,
     inplace: bool = False,
 ) -> Tensor:
-    """Leaky ReLU with the slope of negative inputs drawn uniformly from [lower, upper] per element
-    in training, and ``(lower + upper) / 2`` otherwise."""
+    """Leaky ReLU with the slope of inputs <= 0 drawn uniformly from [lower, upper] per element
+    in training, and ``(lower + upper) / 2`` otherwise (at 0 the gradient is the slope, as
+    PyTorch's; it was 1); ``inplace=True`` writes the result into ``input`` (it was ignored)."""
     x = _tensor(input)
     if training:
         slopes = Tensor(default_generator.uniform(lower, upper, x.shape).astype(x.dtype))
     else:
         slopes = Tensor(np.asarray((lower + upper) / 2, x.dtype))
-    out = where(Tensor(np.asarray(x._data) >= 0), x, x * slopes)
+    source = x.clone() if inplace else x
+    out = where(Tensor(np.asarray(x._data) > 0), source, source * slopes)
     assert isinstance(out, Tensor)
-    return out
+    return x.copy_(out) if inplace else out
 
 
 class RReLU(Module):
@@ -189,15 +193,15 @@ class RReLU(Module):
 
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
         super().__init__()
-        self.lower, self.upper = lower, upper
+        self.lower, self.upper, self.inplace = lower, upper, inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        """``F.rrelu(x, lower, upper, self.training)``."""
-        return rrelu(x, self.lower, self.upper, self.training)
+        """``F.rrelu(x, lower, upper, self.training, self.inplace)``."""
+        return rrelu(x, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
-        """``lower=..., upper=...``."""
-        return f"lower={self.lower}, upper={self.upper}"
+        """``lower=..., upper=...`` (and ``inplace=True``)."""
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
 
 
 class _ConstantPad(Module):
