@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -89,6 +89,7 @@ class MLP:
     # (also a class default: an MLP whose subclass skips MLP.__init__, or one unpickled from an
     # older MyTorch, checks its pairs at its first step as any other)
     _synced: tuple[tuple[Any, ...], tuple[Any, ...]] = _NOT_SYNCED
+    _method_dicts: tuple[list[Any], list[str]] = ([], [])
 
     def __init__(
         self,
@@ -394,8 +395,10 @@ class MLP:
             *layers,
             *chain.from_iterable(map(_PARAMETER_ARRAYS, layers)),  # C loops: this runs every step
             *opt.params,
-            *chain.from_iterable(opt._buffers().values()),
+            *chain.from_iterable(map(getattr, repeat(opt), opt.state_names)),  # (None: no state yet)
             *map(_PARAMS, activations),
+            # whether each module has a method set on itself (True/False; see _unknown_modules)
+            *map(operator.contains, *self._method_dicts),
         ]
 
     def _settings(self) -> list[Any]:
@@ -408,12 +411,20 @@ class MLP:
         """Why the replay cannot repeat the step of these modules (None: it can), asked at each
         capture. It repeats the operations they recorded, so a forward (or a loss's backward)
         that is not MyTorch's own, of a subclass or set on the module itself, which may do more
-        than it records (write into its result, scale the loss's gradient), runs dynamically. (A
-        method set on a module after the capture is not looked for at every step, which would
-        cost about 1 % of a small network's replayed step: ``mlp._replayer.reset()`` after it.)"""
-        for module in (*self.linear_layers, *self.activations, self.criterion):
+        than it records (write into its result, scale the loss's gradient), runs dynamically. A
+        method set on a module (or taken off it) after the capture is seen by the watch, which
+        looks up those names in each module's own dict at every step (noted here, at each
+        capture: a module replaced since is seen by the watch as such)."""
+        modules = (*self.linear_layers, *self.activations, self.criterion)
+        dicts, looked_up = [], []
+        for module in modules:
+            names = _LOSS_METHODS if isinstance(module, LossFN) else _FORWARD
+            dicts += [getattr(module, "__dict__", _NO_DICT)] * len(names)
+            looked_up += names
+        self._method_dicts = (dicts, looked_up)
+        for module in modules:
             cls = type(module)
-            names = ("forward", "backward", "_evaluate") if isinstance(module, LossFN) else ("forward",)
+            names = _LOSS_METHODS if isinstance(module, LossFN) else _FORWARD
             own = [name for name in names if getattr(getattr(module, name), "__func__", None) is not getattr(cls, name)]
             if own or not _known_module(cls):
                 what = f"{own[0]} set on the module itself" if own else "methods of its own"
@@ -513,6 +524,9 @@ class MLP:
 _PARAMETER_ARRAYS = operator.attrgetter("W", "dW", "b", "db")
 _GRADIENT_ARRAYS = operator.attrgetter("dW", "db")
 _PARAMS = operator.attrgetter("params")
+_FORWARD = ("forward",)
+_LOSS_METHODS = ("forward", "backward", "_evaluate")
+_NO_DICT: dict[str, Any] = {}  # (a module without a __dict__ has no method of its own)
 _PLAIN_LAYERS = frozenset({Linear})  # layers whose parameters() is Linear's own, (W, dW), (b, db)
 
 

@@ -757,20 +757,35 @@ def test_a_method_or_setting_replaced_on_an_instance_between_steps_is_seen(chang
         _in_step(dynamic, replayed, rng, 4)
 
 
-@pytest.mark.parametrize("module", ["layer", "activation"])
-def test_a_forward_set_on_a_module_is_run_dynamically_from_the_next_capture(module):
-    """A module's forward set on the module itself (here before the first step; after a capture,
-    ``reset()`` the replayer): the replay repeated the recorded operations only."""
+@pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("module", ["layer", "activation", "loss"])
+def test_a_forward_set_on_a_module_runs_the_step_dynamically(module, when):
+    """A module's forward (a loss's backward) set on the module itself, before the first step or
+    after the capture: the replay repeated the recorded operations only (after the capture,
+    silently: other weights from the next step on). Taken off again, the step is replayed."""
     rng = np.random.default_rng(43)
     dynamic, replayed = make_mlp(False), make_mlp(True)
-    for mlp in (dynamic, replayed):
-        target = mlp.linear_layers[0] if module == "layer" else mlp.activations[0]
-        target.forward = _doubled_forward(target)
+    for _ in range(3 if when == "after" else 0):
+        _in_step(dynamic, replayed, rng, 4)
+    name = "backward" if module == "loss" else "forward"
+    targets = [
+        {"layer": m.linear_layers[0], "activation": m.activations[0], "loss": m.criterion}[module]
+        for m in (dynamic, replayed)
+    ]
+    for target in targets:  # (the loss's backward from a divergence of 2: twice the gradients)
+        doubled = lambda c=target: c.autograd_engine.backward(2.0, output=c.loss)  # noqa: E731
+        setattr(target, name, doubled if module == "loss" else _doubled_forward(target))
+    replays = replayed._replayer.replays if replayed._replayer else 0
     for _ in range(3):
         _in_step(dynamic, replayed, rng, 4)
-    assert replayed._replayer.replays == 0 and "set on the module itself" in next(
+    assert replayed._replayer.replays == replays and "set on the module itself" in next(
         iter(replayed._replayer.dynamic.values())
     )
+    for target in targets:
+        delattr(target, name)
+    for _ in range(3):
+        _in_step(dynamic, replayed, rng, 4)
+    assert replayed._replayer.replays > replays
 
 
 def test_a_module_subclass_with_its_own_forward_runs_dynamically():

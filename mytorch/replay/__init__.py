@@ -103,6 +103,8 @@ from mytorch.tensor_graph import _LEAF_HOOKS
 
 __all__ = ["Replay", "ReplayError", "optimizer_arrays"]
 
+_ndarray = np.ndarray  # (NumPy's module has a __getattr__: np.ndarray is a full lookup on 3.11, at every call)
+
 
 class Replay:
     """A training step, captured on its first run and replayed after.
@@ -245,7 +247,7 @@ class Replay:
             arrays = inputs
             key = tuple(
                 [
-                    (x.shape, x.dtype, x.strides) if type(x) is np.ndarray else _input_key(i, x)
+                    (x.shape, x.dtype, x.strides) if type(x) is _ndarray else _input_key(i, x)
                     for i, x in enumerate(inputs)
                 ]
             )

@@ -30,12 +30,12 @@ def _sgd_settings(opt: SGD) -> tuple[Any, ...]:
     """Every parameter group's settings (a scheduler may change any group's ``lr``), and a
     ``step`` set on the optimizer itself since (``opt.step = clipped_step``), which the
     written-out update would skip."""
-    return (*[_group_settings(group) for group in opt.param_groups], vars(opt).get("step"))
+    return (*map(_group_settings, opt.param_groups), vars(opt).get("step"))  # (C loops: read before every replay)
 
 
 def _group_settings(group: dict[str, Any]) -> tuple[Any, ...]:
     """A group's ``_SETTINGS`` (``dampening``: None in a group loaded from before it existed)."""
-    return tuple(group.get(k) for k in _SETTINGS)
+    return tuple(map(group.get, _SETTINGS))
 
 
 class _Scratch:
