@@ -573,6 +573,20 @@ def test_maximize_set_in_a_group_mid_run_matches_pytorch() -> None:
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
 
 
+def test_a_group_added_to_a_maximizing_optimizer_ascends_too() -> None:
+    """``maximize=True`` given to the constructor is a default, as in PyTorch: a group added later
+    ascends too (it descended: the added parameter moved by -lr g where PyTorch's moves by +lr g)."""
+    w, v = mt.tensor([1.0, 2.0], requires_grad=True), mt.tensor([3.0], requires_grad=True)
+    for make in (lambda ps: SGD(ps, lr=0.1, maximize=True), lambda ps: Adam(ps, lr=0.1, maximize=True)):
+        opt = make([w])
+        opt.add_param_group({"params": [v], "lr": 0.5})
+        assert opt.defaults["maximize"] and opt.param_groups[1]["maximize"]
+        before = v.detach().numpy().copy()
+        v.grad = mt.ones(1)
+        opt.step()
+        assert (v.detach().numpy() > before).all()
+
+
 def test_state_dict_has_pytorchs_layout_and_round_trips_through_save(tmp_path):
     import mytorch as mt
 

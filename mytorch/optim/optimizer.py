@@ -397,7 +397,7 @@ class _OptimizerType(type):
             )
         optimizer = super().__call__(*args, **kwargs)
         if maximize:
-            optimizer.defaults.setdefault("maximize", False)  # (a subclass's own step: not in its defaults)
+            optimizer.defaults["maximize"] = True  # (a default, as PyTorch's: a group added later ascends too)
             optimizer.maximize = True
         return optimizer
 
