@@ -43,6 +43,8 @@ OPTIMIZERS = {
     "Adadelta maximize": lambda optim, p: optim.Adadelta(p, lr=0.5, maximize=True),
     "NAdam maximize": lambda optim, p: optim.NAdam(p, lr=0.01, maximize=True),
     "RAdam maximize": lambda optim, p: optim.RAdam(p, lr=0.01, maximize=True),
+    "Rprop": lambda optim, p: optim.Rprop(p, lr=0.05),
+    "Rprop etas": lambda optim, p: optim.Rprop(p, lr=0.2, etas=(0.3, 1.5), step_sizes=(0.01, 0.3), maximize=True),
 }
 
 
@@ -215,3 +217,25 @@ def test_lbfgs_refuses_what_it_does_not_do():
         mt.optim.LBFGS([w], line_search_fn="strong_wolfe")
     with pytest.raises(NotImplementedError, match="maximize"):
         mt.optim.LBFGS([w], maximize=True).step(lambda: (w * w).sum())
+
+
+def test_rprop_in_closed_form():
+    # 'module mytorch.optim has no attribute Rprop' before: sign-based steps whose sizes grow by
+    # etaplus while the gradient keeps its sign, shrink by etaminus when it flips (that step is 0)
+    w = mt.tensor([1.0, -2.0], dtype=mt.float64, requires_grad=True)
+    opt = mt.optim.Rprop([w], lr=0.1, etas=(0.5, 2.0), step_sizes=(1e-3, 0.3))
+    path = []
+    for _ in range(5):
+        opt.zero_grad()
+        (w**2).sum().backward()  # the gradient 2 w: its sign is w's
+        opt.step()
+        path.append(w.detach().numpy().copy())
+    # w0: 1.0 -> 0.9 (0.1) -> 0.7 (0.2) -> 0.4 (0.3, clamped) -> 0.1 (0.3) -> -0.2 (0.3)
+    np.testing.assert_allclose([q[0] for q in path], [0.9, 0.7, 0.4, 0.1, -0.2], rtol=1e-12)
+    np.testing.assert_allclose([q[1] for q in path], [-1.9, -1.7, -1.4, -1.1, -0.8], rtol=1e-12)
+    w.grad = mt.tensor([-1.0, -1.0], dtype=mt.float64)  # w0's gradient flips sign: its size halves, no step
+    opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), [-0.2, -0.5], rtol=1e-12)
+    np.testing.assert_allclose(opt.state[w]["step_size"].numpy(), [0.15, 0.3])
+    with pytest.raises(ValueError, match="etaminus"):
+        mt.optim.Rprop([w], etas=(1.5, 1.2))

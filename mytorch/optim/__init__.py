@@ -1,5 +1,5 @@
 """Optimizers: ``SGD`` (momentum, Nesterov, weight decay), ``Adam``, ``AdamW``, ``RMSprop``,
-``Adagrad``, ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``; and ``lr_scheduler`` (``StepLR``,
+``Adagrad``, ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``, ``Rprop``; and ``lr_scheduler`` (``StepLR``,
 ``CosineAnnealingLR``, ...).
 
 They take the handout's ``(value, gradient)`` array pairs (``hw_bonus.mlp.MLP`` passes its
@@ -16,7 +16,7 @@ from typing import Any
 from mytorch.optim import lr_scheduler
 from mytorch.optim.adagrad import Adagrad
 from mytorch.optim.adam import Adam, AdamW
-from mytorch.optim.adaptive import Adadelta, Adamax, NAdam, RAdam
+from mytorch.optim.adaptive import Adadelta, Adamax, NAdam, RAdam, Rprop
 from mytorch.optim.lbfgs import LBFGS
 from mytorch.optim.optimizer import Optimizer
 from mytorch.optim.rmsprop import RMSprop
@@ -34,6 +34,7 @@ __all__ = [
     "Optimizer",
     "RAdam",
     "RMSprop",
+    "Rprop",
     "lr_scheduler",
 ]
 

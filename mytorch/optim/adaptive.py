@@ -1,4 +1,5 @@
-"""More adaptive optimizers, PyTorch's update rules: ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``.
+"""More adaptive optimizers, PyTorch's update rules: ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``,
+``Rprop``.
 
 Each keeps its per-parameter state as arrays (``state_dict`` saves them, as the others') and takes
 the handout's ``(value, gradient)`` pairs as well as Tensors. With gradient g (plus
@@ -10,7 +11,10 @@ the handout's ``(value, gradient)`` pairs as well as Tensors. With gradient g (p
 * NAdam: Adam's moments with Nesterov momentum whose factor ``mu_t = b1 (1 - 0.96^(t psi) / 2)``
   follows ``momentum_decay`` psi;
 * RAdam: Adam's moments, the adaptive step rectified once the variance's degrees of freedom
-  pass 5, plain momentum before.
+  pass 5, plain momentum before;
+* Rprop: each element's step size (starting at lr) times ``etaplus`` where g keeps the sign of
+  the previous gradient, times ``etaminus`` where it flips (that g then counts as 0), clamped to
+  ``step_sizes``; ``p -= sign(g) * step_size``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import numpy as np
 from mytorch.dtypes import get_default_dtype
 from mytorch.optim.optimizer import Optimizer, check_number, step_in_place
 
-__all__ = ["Adadelta", "Adamax", "NAdam", "RAdam"]
+__all__ = ["Adadelta", "Adamax", "NAdam", "RAdam", "Rprop"]
 
 
 class _Moments(Optimizer):
@@ -220,3 +224,45 @@ class RAdam(_Moments):
                     step_in_place(p, corrected * (lr * rect * math.sqrt(second)) / (np.sqrt(v) + eps), "RAdam")
                 else:
                     step_in_place(p, corrected * lr, "RAdam")
+
+
+class Rprop(Optimizer):
+    """Resilient backpropagation (Riedmiller & Braun), PyTorch's ``Rprop`` (defaults lr 0.01,
+    etas (0.5, 1.2), step_sizes (1e-6, 50)): only the gradient's sign is used; no weight decay."""
+
+    state_names = ("prev", "step_size", "t")
+    real_only = True
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, etas: Any = (0.5, 1.2), step_sizes: Any = (1e-6, 50)):
+        super().__init__(params, {"lr": lr, "etas": etas, "step_sizes": step_sizes})
+
+    def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
+        super()._check_hyper_parameters(group)
+        etas, sizes = tuple(group["etas"]), tuple(group["step_sizes"])
+        if len(etas) != 2 or not 0.0 < etas[0] < 1.0 < etas[1]:
+            raise ValueError(f"Rprop: etas must be (etaminus, etaplus) with 0 < etaminus < 1 < etaplus, got {etas!r}")
+        if len(sizes) != 2 or not 0.0 <= sizes[0] <= sizes[1]:
+            raise ValueError(f"Rprop: step_sizes must be (min, max) with 0 <= min <= max, got {sizes!r}")
+        group["etas"], group["step_sizes"] = (float(etas[0]), float(etas[1])), (float(sizes[0]), float(sizes[1]))
+
+    def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
+        if name == "t":
+            return np.zeros(1, dtype=np.int64)
+        if name == "step_size":
+            return np.full_like(value, group["lr"])
+        return np.zeros_like(value)
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for group, entries in self._groups_with_grads():
+            (minus, plus), (low, high) = group["etas"], group["step_sizes"]
+            for i, p, g in entries:
+                self.t[i] += 1
+                prev, size = self.prev[i], self.step_size[i]
+                turn = np.sign(g * prev)
+                factor = np.where(turn > 0, plus, np.where(turn < 0, minus, 1.0)).astype(size.dtype)
+                size *= factor
+                np.clip(size, low, high, out=size)
+                g = np.where(factor == size.dtype.type(minus), 0, g).astype(g.dtype, copy=False)
+                step_in_place(p, np.sign(g) * size, "Rprop")
+                prev[...] = g
