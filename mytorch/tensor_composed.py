@@ -373,14 +373,21 @@ def logaddexp2(input: Any, other: Any) -> Tensor:  # noqa: A002
 def hypot(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``sqrt(a**2 + b**2)`` without overflow or underflow of the squares: where the larger of |a|,
     |b| is far from 1, both are first divided by a power of two near it (a constant, so the
-    gradients a / r and b / r are untouched): hypot(1e200, 2e200) is 2.2e200, not inf."""
+    gradients a / r and b / r are untouched): hypot(1e200, 2e200) is 2.2e200, not inf. An
+    infinite operand gives inf, beside a NaN too (IEEE's and PyTorch's hypot; it was NaN)."""
     a, b = _floating_pair(input, other)
+    infinite = np.isinf(a._data) | np.isinf(b._data)
+    if infinite.any():
+        finite = hypot(where(Tensor(infinite), _one(a), a), where(Tensor(infinite), _one(b), b))
+        return where(Tensor(infinite), Tensor(np.full((), np.inf, finite.dtype)), finite)
     big = np.maximum(np.abs(a._data), np.abs(b._data))
     info = np.finfo(big.dtype)
     far = (big > info.max**0.25) | ((big < info.tiny**0.25) & (big > 0))
     if not far.any():
         return sqrt(a * a + b * b)
-    scale = Tensor(np.where(far, np.ldexp(np.ones((), big.dtype), np.frexp(big)[1]), 1).astype(big.dtype))
+    # 2^(e - 1) for big = m 2^e, m in [1/2, 1): 2^e itself overflowed at the dtype's largest binade
+    # (hypot(1e308, 1e308) was inf / inf = NaN, hypot(6e4, 1) in float16 too)
+    scale = Tensor(np.where(far, np.ldexp(np.ones((), big.dtype), np.frexp(big)[1] - 1), 1).astype(big.dtype))
     x, y = a / scale, b / scale
     return sqrt(x * x + y * y) * scale
 

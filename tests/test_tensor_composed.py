@@ -368,3 +368,19 @@ def test_cosh_gradient_near_zero_is_sinh_without_cancellation(dtype):
         y.sum().backward()
         np.testing.assert_allclose(y.detach().numpy()[:5], np.cosh(small.astype(np.float64)), rtol=2e-7)
         np.testing.assert_allclose(x.grad.numpy()[:5], np.sinh(small.astype(np.float64)), rtol=2e-7)
+
+
+def test_hypot_of_the_largest_numbers_and_of_infinities():
+    """The power of two hypot scales by was 2^e for |x| = m 2^e: at the dtype's largest binade it
+    overflowed, and hypot(1e308, 1e308) was inf / inf = NaN (float32: 3e38; float16: 6e4), even
+    hypot(1.5e308, 3e-308). An infinity beside a NaN gives inf, as IEEE's and PyTorch's hypot."""
+    for dtype, top in ((np.float64, 1.5e308), (np.float32, 3e38), (np.float16, 6e4)):
+        a = mt.tensor(np.array([top, top, top / 2, 3.0], dtype=dtype), requires_grad=True)
+        b = mt.tensor(np.array([top, 0.0, top / 2, 4.0], dtype=dtype))
+        out = mt.hypot(a, b)
+        np.testing.assert_allclose(out.detach().numpy()[1:], [top, top / 2 * np.sqrt(2), 5.0], rtol=2e-3)
+        assert np.isposinf(out.detach().numpy()[0])
+        out.sum().backward()
+        np.testing.assert_allclose(a.grad.numpy(), [np.sqrt(0.5), 1.0, np.sqrt(0.5), 0.6], rtol=2e-3)
+    x = mt.hypot(mt.tensor([np.inf, np.nan, -np.inf, np.nan]), mt.tensor([np.nan, -np.inf, 1.0, 1.0]))
+    np.testing.assert_array_equal(x.numpy(), [np.inf, np.inf, np.inf, np.nan])
