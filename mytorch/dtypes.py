@@ -132,6 +132,22 @@ def check_castable(value: np.ndarray, dtype: np.dtype, what: str) -> None:
             raise ValueError(f"{what} holds {value[bad].flat[0].item()!r}, beyond {dtype}'s range (it would be inf)")
 
 
+def check_finite_into(values: np.ndarray, dtype: np.dtype, what: str) -> None:
+    """Refuse NaN and infinities among the floating-point ``values`` going into the integer
+    ``dtype`` (a conversion ``t.long()``, ``tensor(array, dtype=int64)``, a write into an integer
+    tensor), naming the first: NumPy and PyTorch give an arbitrary number there (-2**63 for NaN
+    into int64). Any other values, and any other dtypes, pass."""
+    if dtype.kind not in "iu" or values.dtype.kind != "f":
+        return
+    finite = np.isfinite(values)
+    if not finite.all():
+        at = tuple(i.item() for i in np.argwhere(~finite)[0])
+        raise ValueError(
+            f"{what}: a NaN or infinite value cannot be converted to {dtype} ({values[at]} at index {at} of "
+            f"values of shape {values.shape}); replace it first, e.g. t.nan_to_num(0.0)"
+        )
+
+
 def gradient_array(given: Any, dtype: np.dtype, what: str) -> np.ndarray:
     """A gradient given to start ``backward`` (``gradient=``, ``grad_outputs``) as an array of the
     output's ``dtype``: refused, naming ``what``, unless it holds numbers the cast keeps

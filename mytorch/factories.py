@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.arguments import GradDtypeError, masked, odd_array, ragged, size_arg, sizes_or
-from mytorch.dtypes import as_dtype, get_default_dtype
+from mytorch.dtypes import as_dtype, check_finite_into, get_default_dtype
 from mytorch.tensor import Tensor, _check_fits, _stored
 
 __all__ = [
@@ -294,6 +294,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     if masked(data):  # (np.array drops the mask: masked entries would be numbers)
         raise TypeError(f"tensor: got {odd_array(data)}")
     if isinstance(data, (np.ndarray, np.generic)):
+        if dtype is not None:
+            check_finite_into(np.asarray(data), dtype, "tensor")  # (NaN into int64 was -2**63)
         array = np.array(data, dtype=dtype)
         if not array.dtype.isnative:  # (a copy: in the native byte order, as every result is)
             array = array.astype(array.dtype.newbyteorder("="))
@@ -324,6 +326,8 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     if isinstance(data, Tensor) and (dtype is None or dtype == data.dtype):  # (a dtype == None is float64)
         return data
     if isinstance(data, np.ndarray):
+        if dtype is not None:
+            check_finite_into(data, dtype, "as_tensor")  # (NaN into int64 was -2**63)
         return Tensor(data if dtype is None else data.astype(dtype, copy=False))
     return tensor(data, dtype)
 

@@ -66,7 +66,7 @@ from mytorch.autograd_engine import (
     is_grad_enabled,
     trusted_operation,
 )
-from mytorch.dtypes import check_same_dtype, get_default_dtype, gradient_array
+from mytorch.dtypes import check_finite_into, check_same_dtype, get_default_dtype, gradient_array
 from mytorch.nn import functional as F
 from mytorch.saved import _STORAGES, OUTPUT, VersionCheck, _root, adopt_view, is_held, release, write_begin, write_end
 
@@ -1441,6 +1441,8 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
     if checked and isinstance(value, (int, float, np.integer, np.floating)) and type(value) is not bool:
         _check_storable(value, old.dtype, what)
     array = value._data if isinstance(value, Tensor) else _wrapping(value, old)
+    if checked and old.dtype.kind in "iu" and type(array) is np.ndarray and array.dtype.kind == "f":  # (no NaN)
+        check_finite_into(array, old.dtype, what)
     lifted = write_begin(old, what)
     try:
         with _inf_on_overflow(old.dtype) if old.dtype.char == "e" else _AS_IS:  # float16: 70000.0 is inf

@@ -40,7 +40,7 @@ from mytorch import (
     tensor_stats,
 )
 from mytorch.autograd_engine import enable_grad
-from mytorch.dtypes import as_dtype
+from mytorch.dtypes import as_dtype, check_finite_into
 from mytorch.factories import default_generator, device
 from mytorch.tensor import Tensor, _apply, _assign, _check_inplace, _GradMode, _promoted_dtype, _wrapping
 
@@ -66,14 +66,7 @@ def _convert(self: Tensor, dtype: Any) -> Tensor:
     if dtype.kind == "f" and self.dtype.kind == "f":
         return _apply("cast", (self,), {"dtype": dtype})
     data = self._data
-    if dtype.kind in "iu" and data.dtype.kind == "f":
-        finite = np.isfinite(data)
-        if not finite.all():  # (NumPy and PyTorch give an arbitrary number: -2**63 for NaN into int64)
-            at = tuple(int(i) for i in np.argwhere(~finite)[0])
-            raise ValueError(
-                f"to: a NaN or infinite value cannot be converted to {dtype} ({data[at]} at index {at} of a tensor "
-                f"of shape {data.shape}); replace it first, e.g. t.nan_to_num(0.0)"
-            )
+    check_finite_into(data, dtype, "to")  # (NumPy and PyTorch give an arbitrary number: -2**63 for NaN)
     return Tensor(data.astype(dtype))
 
 

@@ -1452,5 +1452,17 @@ def test_converting_nan_or_infinity_to_an_integer_dtype_is_refused_naming_where(
             convert(t)
     with pytest.raises(ValueError, match=r"\(-inf at index \(1,\)"):
         mt.tensor([0.5, -float("inf")], dtype=mt.float16).long()
+    values = np.array([[1.5, -2.7], [np.nan, 3.0]])  # the same from an array, and written into an int tensor
+    for write in (
+        lambda: mt.tensor(values, dtype=mt.int64),
+        lambda: mt.as_tensor(values, dtype=mt.int32),
+        lambda: mt.zeros(2, 2, dtype=mt.int64).copy_(mt.tensor(values)),
+        lambda: mt.zeros(2, 2, dtype=mt.uint8).__setitem__(Ellipsis, mt.tensor(values)),
+    ):
+        with pytest.raises(ValueError, match=r"a NaN or infinite value cannot be converted to u?int\d+ \(nan at"):
+            write()
+    kept = mt.zeros(2, 2, dtype=mt.int64)
+    kept.copy_(mt.tensor(values[:1]))  # (finite values: toward 0, as before)
+    assert kept.tolist() == [[1, -2], [1, -2]]
     assert t[0].long().tolist() == [1, -2] and t.bool().tolist() == [[True, True], [True, True]]
     assert t.nan_to_num(0.0).long().tolist() == [[1, -2], [0, 3]]
