@@ -308,3 +308,42 @@ def test_state_dicts_kept_loaded_and_shared_match_torch() -> None:
 
     for ours, theirs in zip(run(mt), run(torch)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+
+
+def test_adagrad_has_state_from_its_making_as_pytorchs() -> None:
+    """PyTorch's ``Adagrad`` makes its state in ``__init__`` (the others at a parameter's first
+    step): its ``state_dict`` lists every parameter from the start, so one taken before any step
+    holds the live state, and loading it later changes nothing (it started the state afresh:
+    the next step moved w by 0.1 again where PyTorch's moves by 0.1 / sqrt(2))."""
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        w = lib.tensor([1.0, -2.0], requires_grad=True)
+        opt = lib.optim.Adagrad([w], lr=0.1)
+        first = opt.state_dict()
+        listed = list(first["state"])
+        for _ in range(2):
+            opt.zero_grad()
+            (w * 3).sum().backward()
+            opt.step()
+        opt.load_state_dict(first)
+        opt.step()
+        return listed, w.detach().numpy()
+
+    (ours, w_ours), (theirs, w_theirs) = run(mt), run(torch)
+    assert ours == theirs == [0]
+    np.testing.assert_allclose(w_ours, w_theirs, rtol=1e-6)
+
+
+def test_a_loaded_velocity_the_optimizer_had_not_made_is_kept_as_pytorchs() -> None:
+    """SGD with dampening makes its velocity at the first step; a loaded one was copied, where
+    PyTorch keeps the Tensor it is given (a change through either is seen by both)."""
+    w = mt.tensor([1.0, -2.0], dtype=mt.float64, requires_grad=True)
+    first = mt.optim.SGD([w], lr=0.1, momentum=0.5, dampening=0.2)
+    w.grad = mt.ones(2, dtype=mt.float64)
+    first.step()
+    saved = first.state_dict()
+    second = mt.optim.SGD([w], lr=0.1, momentum=0.5, dampening=0.2)
+    second.load_state_dict(saved)
+    second.state[w]["momentum_buffer"].mul_(0.5)
+    np.testing.assert_array_equal(saved["state"][0]["momentum_buffer"].numpy(), [0.5, 0.5])

@@ -42,6 +42,10 @@ class Adagrad(Optimizer):
     ) -> None:
         defaults = {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay}
         super().__init__(params, {**defaults, "initial_accumulator_value": initial_accumulator_value, "eps": eps})
+        # PyTorch's Adagrad makes its parameters' state here, not at their first step: state_dict
+        # lists them from the start (a group added later, at its first step)
+        self._stepped = [True] * len(self.params)
+        self._all_stepped = True
 
     def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
         super()._check_hyper_parameters(group)

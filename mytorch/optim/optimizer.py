@@ -795,7 +795,8 @@ class Optimizer(metaclass=_OptimizerType):
                             f"{type(self).__name__}.load_state_dict: {key!r} has shape {value.shape}, "
                             f"expected {like.shape}"
                         )
-                    made.append((getattr(self, name), i, value.astype(like.dtype)))
+                    kept = pytorch_layout and self._adoptable(state[key], value, like)  # (as below: PyTorch keeps it)
+                    made.append((getattr(self, name), i, value if kept else value.astype(like.dtype)))
         groups = self._loaded_groups(state)
         for key, target, value, adopt in checked:  # only once all fit: a failed load changes nothing
             if adopt:  # (PyTorch's layout: the Tensor's array becomes the state, as PyTorch keeps the Tensor)
