@@ -453,6 +453,9 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 def _scaled_sum(product: Tensor, input: Any, beta: Any, alpha: Any) -> Tensor:  # noqa: A002
     out = product if alpha == 1 else product * alpha
     if beta == 0:  # input is not read, as in PyTorch (a NaN in it does not show)
+        if isinstance(input, Tensor) and input.requires_grad:  # its gradient is zeros, as PyTorch's (not None)
+            nowhere = np.zeros(np.broadcast_shapes(out.shape, input.shape), dtype=bool)
+            out = _apply("where", (input, out), {"condition": nowhere})
         return out
     return out + (input if beta == 1 else input * beta)
 

@@ -384,3 +384,23 @@ def test_hypot_of_the_largest_numbers_and_of_infinities():
         np.testing.assert_allclose(a.grad.numpy(), [np.sqrt(0.5), 1.0, np.sqrt(0.5), 0.6], rtol=2e-3)
     x = mt.hypot(mt.tensor([np.inf, np.nan, -np.inf, np.nan]), mt.tensor([np.nan, -np.inf, 1.0, 1.0]))
     np.testing.assert_array_equal(x.numpy(), [np.inf, np.inf, np.inf, np.nan])
+
+
+@pytest.mark.parametrize("name", ["addmm", "addmv", "baddbmm", "addbmm"])
+def test_products_with_beta_zero_give_the_input_a_zero_gradient(name):
+    """With beta=0 the input is not read (a NaN in it does not show) and, as in PyTorch, its
+    gradient is zeros of its shape; it was None."""
+    rng = np.random.default_rng(0)
+    shapes = {
+        "addmm": ((4, 5), (4, 3), (3, 5)),
+        "addmv": ((4,), (4, 3), (3,)),
+        "baddbmm": ((1, 3, 3), (2, 3, 4), (2, 4, 3)),
+        "addbmm": ((3,), (2, 3, 4), (2, 4, 3)),
+    }[name]
+    base = mt.tensor(np.full(shapes[0], np.nan), requires_grad=True)
+    a, b = (mt.tensor(rng.standard_normal(s), requires_grad=True) for s in shapes[1:])
+    out = getattr(mt, name)(base, a, b, beta=0, alpha=2)
+    assert not np.isnan(out.detach().numpy()).any()
+    out.sum().backward()
+    assert base.grad is not None and base.grad.shape == shapes[0] and (base.grad.numpy() == 0).all()
+    assert a.grad is not None and np.isfinite(a.grad.numpy()).all()
