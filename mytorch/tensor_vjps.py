@@ -118,11 +118,11 @@ def _same_both(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
 def _add(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
     a, b = arrays
     shape, bias = a.shape, b.shape  # (each read of an array's shape makes a tuple)
+    if len(bias) == 1 and len(shape) == 2 and bias[0] == shape[1]:  # (N, k) + (k,): the output is (N, k)
+        return _bias_both if not skipped else _bias_only if skipped == 1 else None
     if skipped or shape != out.shape:
-        return _bias_only if skipped == 1 and len(bias) == 1 and len(shape) == 2 and bias[0] == shape[1] else None
-    if bias == shape:
-        return _same_both
-    return _bias_both if len(bias) == 1 and len(shape) == 2 and bias[0] == shape[1] else None
+        return None
+    return _same_both if bias == shape else None
 
 
 # --------------------------------------------------------------------------- a * b

@@ -72,6 +72,9 @@ def test_other_adds():
     _check(F.add_backward, (x, np.ones(1)), x + 1, 0, expect=False)  # (1,): summed over everything
     _check(F.add_backward, (x[0], x), x[0] + x, 0, expect=False)  # the bias first
     _check(F.add_backward, (x, x[0]), x + x[0], 2, expect=False)  # only h wanted: the kernel
+    _check(F.add_backward, (x, x.copy()), x + x, 1, expect=False)  # one of two same shapes: the kernel
+    column = x[:, :1].copy()
+    _check(F.add_backward, (column, np.ones(1)), column + 1, 0)  # (3, 1) + (1,): a bias of one feature
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
