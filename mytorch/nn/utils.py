@@ -20,7 +20,15 @@ from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import get_default_dtype
 from mytorch.tensor import CAPTURE, Tensor, capturing
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "rnn", "vector_to_parameters"]
+__all__ = [
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "parameters_to_vector",
+    "remove_weight_norm",
+    "rnn",
+    "vector_to_parameters",
+    "weight_norm",
+]
 
 
 def _tensors(op: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
@@ -130,13 +138,83 @@ def vector_to_parameters(vec: Tensor, parameters: Tensor | Iterable[Tensor]) -> 
             start += p.numel()
 
 
+def _norm_except_dim(v: Tensor, dim: int) -> Tensor:
+    """The 2-norm of ``v`` over every axis but ``dim`` (kept, as length-1 axes), or of all of it
+    (``dim`` -1), as PyTorch's ``norm_except_dim``."""
+    if dim == -1:
+        return v.norm()
+    axes = tuple(d for d in range(v.ndim) if d != dim)
+    return (v * v).sum(axes, keepdim=True).sqrt()
+
+
+class _WeightNorm:
+    """The forward pre-hook ``weight_norm`` registers: ``name = g * v / ||v||`` before each call."""
+
+    def __init__(self, name: str, dim: int) -> None:
+        self.name, self.dim = name, dim
+
+    def compute_weight(self, module: Any) -> Tensor:
+        g, v = getattr(module, self.name + "_g"), getattr(module, self.name + "_v")
+        return v * (g / _norm_except_dim(v, self.dim))
+
+    def __call__(self, module: Any, inputs: Any) -> None:
+        object.__setattr__(module, self.name, self.compute_weight(module))  # (part of the step: no edition)
+
+
+def weight_norm(module: Any, name: str = "weight", dim: int | None = 0) -> Any:
+    """PyTorch's (older) ``nn.utils.weight_norm``: the parameter ``name`` of ``module`` replaced by
+    ``name_g`` (its norm over every axis but ``dim``; the whole norm for ``dim=None``) and
+    ``name_v`` (its direction), and recomputed as ``name_g * name_v / ||name_v||`` before each
+    forward; returns the module.
+
+    Raises:
+        RuntimeError: ``name`` has weight norm already.
+    """
+    hooks = module.__dict__.setdefault("_weight_norms", {})
+    if name in hooks:
+        raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
+    weight = getattr(module, name)
+    dim = -1 if dim is None else (dim + weight.ndim if dim < -1 else dim)
+    fn = _WeightNorm(name, dim)
+    delattr(module, name)
+    with no_grad():
+        g = _norm_except_dim(weight.detach(), dim)
+    setattr(module, name + "_g", type(weight)(g._data.copy()))
+    setattr(module, name + "_v", type(weight)(weight._data.copy()))
+    fn(module, ())
+    hooks[name] = (fn, module.register_forward_pre_hook(fn))
+    return module
+
+
+def remove_weight_norm(module: Any, name: str = "weight") -> Any:
+    """Undo ``weight_norm``: ``name`` a parameter again, with the value ``g * v / ||v||``.
+
+    Raises:
+        ValueError: ``name`` has no weight norm.
+    """
+    hooks = module.__dict__.get("_weight_norms", {})
+    if name not in hooks:
+        raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    fn, handle = hooks.pop(name)
+    with no_grad():
+        weight = fn.compute_weight(module)
+    handle.remove()
+    delattr(module, name + "_g")
+    delattr(module, name + "_v")
+    object.__delattr__(module, name)
+    from mytorch.nn.parameter import Parameter
+
+    setattr(module, name, Parameter(weight._data.copy()))
+    return module
+
+
 from mytorch.nn import rnn_utils as rnn  # noqa: E402 - torch.nn.utils.rnn: pad_sequence, pack_padded_sequence, ...
 
 sys.modules[__name__ + ".rnn"] = rnn  # (``from mytorch.nn.utils.rnn import pad_sequence``)
 
 
 def __getattr__(name: str) -> Any:
-    """A name this module lacks (``weight_norm``, ``spectral_norm``, ...): MyTorch does not have PyTorch's."""
+    """A name this module lacks (``spectral_norm``, ``parametrizations``, ...): MyTorch does not have PyTorch's."""
     from mytorch.arguments import not_in_mytorch
 
     raise not_in_mytorch("mytorch.nn.utils", name)
