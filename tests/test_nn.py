@@ -1000,3 +1000,27 @@ def test_one_hot_refuses_num_classes_below_minus_one_and_an_empty_tensor_to_infe
     with pytest.raises(ValueError, match="cannot infer"):
         F.one_hot(mytorch.tensor([], dtype=mytorch.int64))
     assert F.one_hot(mytorch.tensor([], dtype=mytorch.int64), 3).shape == (0, 3)
+
+
+def test_a_non_persistent_buffer_is_left_out_of_the_state_dict():
+    """``register_buffer(name, t, persistent=False)`` (a causal mask, position ids) is a buffer
+    that ``state_dict`` leaves out, as PyTorch's: it was a TypeError."""
+
+    class Masked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("mask", mytorch.tensor([1.0, 0.0]), persistent=False)
+            self.register_buffer("count", mytorch.tensor(0.0))
+            self.scale = nn.Parameter(mytorch.tensor([2.0, 3.0]))
+
+        def forward(self, x):
+            return x * self.scale * self.mask
+
+    m = Masked()
+    assert list(m.state_dict()) == ["scale", "count"] and len(list(m.buffers())) == 2
+    m.load_state_dict({"scale": mytorch.tensor([4.0, 5.0]), "count": mytorch.tensor(1.0)})  # strict: no mask wanted
+    np.testing.assert_array_equal(m(mytorch.ones(2)).numpy(), [4.0, 0.0])
+    m.double()
+    assert m.mask.dtype == np.float64
+    m.register_buffer("mask", mytorch.tensor([1.0, 1.0]))  # registered again, persistent
+    assert list(m.state_dict()) == ["scale", "mask", "count"]  # (its place kept, as in PyTorch)

@@ -306,12 +306,20 @@ class Module:
         self._registries()[0][name] = param
         self._register(name, param)
 
-    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
-        """Register a Tensor that is state but not a parameter (it goes into ``state_dict``)."""
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register a Tensor that is state but not a parameter: it goes into ``state_dict``
+        unless ``persistent`` is False (a mask or a table rebuilt in ``__init__``), as in PyTorch."""
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"{type(self).__name__}.register_buffer({name!r}): expected a Tensor or None")
         self._registries()[1][name] = tensor
         self._register(name, tensor)
+        left_out = self.__dict__.get("_non_persistent")
+        if not persistent:
+            if left_out is None:
+                left_out = self.__dict__["_non_persistent"] = set()
+            left_out.add(name)
+        elif left_out:
+            left_out.discard(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` (or an empty slot, None) under ``name``."""
@@ -595,9 +603,10 @@ class Module:
         buffers, then its children's, depth first; a shared parameter or module under each of
         its names (so that a PyTorch state dict of tied weights loads, and the positions match)."""
         parameters, buffers, modules = self._registries()
+        left_out = self.__dict__.get("_non_persistent") or ()  # (buffers registered with persistent=False)
         for registry in (parameters, buffers):
             for name, value in registry.items():
-                if value is not None:
+                if value is not None and not (registry is buffers and name in left_out):
                     yield prefix + name, value
         for name, module in modules.items():
             if module is not None:
