@@ -346,7 +346,10 @@ def norm(
     if isinstance(p, str) or not (p == math.inf or p > 0):
         raise ValueError(f"norm: p must be 'fro', a positive number or inf, got {p!r}")
     dim, keep = _reduced("norm", dim, axis), keepdim_arg("norm", keepdim, keepdims)
-    return _apply("norm", (_floating_only(input, "norm"),), {"p": builtins.float(p), "axis": dim, "keepdims": keep})
+    x = _floating_only(input, "norm")
+    if _data(x).dtype.kind == "c":  # the norm of the moduli (the kernel squared x itself: sqrt(sum x**2), complex)
+        x = _apply("abs", (x,))
+    return _apply("norm", (x,), {"p": builtins.float(p), "axis": dim, "keepdims": keep})
 
 
 def _correction(op: str, unbiased: Any, correction: Any) -> int:

@@ -1466,3 +1466,20 @@ def test_converting_nan_or_infinity_to_an_integer_dtype_is_refused_naming_where(
     assert kept.tolist() == [[1, -2], [1, -2]]
     assert t[0].long().tolist() == [1, -2] and t.bool().tolist() == [[True, True], [True, True]]
     assert t.nan_to_num(0.0).long().tolist() == [[1, -2], [0, 3]]
+
+
+@pytest.mark.parametrize("p", [2, "fro", 1, 3, float("inf")])
+def test_the_norm_of_a_complex_tensor_is_that_of_its_moduli(p):
+    """norm squared the complex numbers themselves: [1+2j, -3+0.5j, 0.5-1j] had the norm 2.236+0j
+    (sqrt of their squares' sum, 5) where it is sqrt(|x|^2 summed) = 3.937, real, as PyTorch's."""
+    values = np.array([[1 + 2j, -3 + 0.5j], [0.5 - 1j, 2j]], dtype=np.complex64)
+    x = mt.tensor(values, requires_grad=True)
+    y = x.norm(p=p, dim=1)
+    order = 2 if p == "fro" else p
+    expected = np.linalg.norm(np.abs(values.astype(np.complex128)), ord=order, axis=1)
+    assert y.dtype == np.float32 and np.allclose(y.detach().numpy(), expected, rtol=1e-6)
+    y.sum().backward()
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(values, requires_grad=True)
+    tx.norm(p=p, dim=1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)
