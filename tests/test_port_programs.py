@@ -11,9 +11,12 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import sys
 from pathlib import Path
 
 import pytest
+
+import mytorch
 
 PROGRAMS = sorted((Path(__file__).parent / "port_programs").glob("*.py"))
 IMPORTS = [
@@ -32,11 +35,18 @@ def ported(text: str) -> str:
 
 
 def output(text: str, name: str, save_dir: Path) -> str:
-    """What the program prints, run in this process."""
+    """What the program prints, run in this process; the print options it sets
+    (``torch.set_printoptions(precision=3)``) are put back after it, for MyTorch and PyTorch alike,
+    so that the later tests print tensors as they expect."""
     save_dir.mkdir(exist_ok=True)
     printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        exec(compile(text.replace("SAVE_DIR/", f"{save_dir}/"), name, "exec"), {"__name__": "__main__"})
+    try:
+        with contextlib.redirect_stdout(printed):
+            exec(compile(text.replace("SAVE_DIR/", f"{save_dir}/"), name, "exec"), {"__name__": "__main__"})
+    finally:
+        mytorch.set_printoptions(profile="default")
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_printoptions(profile="default")
     return printed.getvalue()
 
 
@@ -80,3 +90,13 @@ def test_the_program_prints_what_it_prints_on_torch(path, tmp_path):
     assert len(mine) == len(theirs), (mine, theirs)
     for i, (a, b) in enumerate(zip(mine, theirs)):
         assert same(a, b), f"token {i}: MyTorch {a!r}, PyTorch {b!r}: ... {' '.join(theirs[max(0, i - 12) : i + 3])}"
+
+
+def test_a_program_setting_print_options_leaves_them_as_they_were(tmp_path):
+    # mixed_precision_loop.py ends with torch.set_printoptions(precision=3): run in this process,
+    # it set every later test's printing to 3 digits
+    before = repr(mytorch.tensor([0.123456789]))
+    path = next(p for p in PROGRAMS if p.stem == "mixed_precision_loop")
+    assert "set_printoptions(precision=3)" in path.read_text()
+    output(ported(path.read_text()), path.name, tmp_path)
+    assert repr(mytorch.tensor([0.123456789])) == before != "tensor([0.123])"
