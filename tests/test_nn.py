@@ -1024,3 +1024,17 @@ def test_a_non_persistent_buffer_is_left_out_of_the_state_dict():
     assert m.mask.dtype == np.float64
     m.register_buffer("mask", mytorch.tensor([1.0, 1.0]))  # registered again, persistent
     assert list(m.state_dict()) == ["scale", "mask", "count"]  # (its place kept, as in PyTorch)
+
+
+def test_state_dict_takes_pytorchs_keep_vars_prefix_and_destination():
+    """``keep_vars=True`` gives the parameters themselves (they were refused: a TypeError)."""
+    m = nn.Linear(2, 1)
+    kept = m.state_dict(keep_vars=True)
+    assert kept["weight"] is m.weight and kept["weight"].requires_grad
+    plain = m.state_dict()
+    assert plain["weight"] is not m.weight and not plain["weight"].requires_grad
+    plain["weight"].numpy()[0, 0] = 7.0  # (sharing the parameter's array, as PyTorch's)
+    assert m.weight.detach().numpy()[0, 0] == 7.0
+    into: dict = {"other": 1}
+    assert m.state_dict(destination=into, prefix="head.") is into
+    assert list(into) == ["other", "head.weight", "head.bias"]

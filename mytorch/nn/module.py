@@ -591,12 +591,19 @@ class Module:
         return self.to(np.float16)
 
     # ------------------------------------------------------------------ state
-    def state_dict(self) -> dict[str, Tensor]:
-        """Every parameter and buffer by dotted name, as Tensors sharing their arrays.
+    def state_dict(
+        self, *, destination: dict[str, Any] | None = None, prefix: str = "", keep_vars: bool = False
+    ) -> dict[str, Tensor]:
+        """Every parameter and buffer by dotted name, as Tensors sharing their arrays (with
+        ``keep_vars``, the parameters and buffers themselves), each name after ``prefix``, put
+        into ``destination`` when given (and returned), as PyTorch's.
 
         ``{k: v.numpy() for k, v in model.state_dict().items()}`` is ready for ``numpy.savez``.
         """
-        return {name: Tensor(value._data) for name, value in self._state_items("")}
+        found = destination if destination is not None else {}
+        for name, value in self._state_items(prefix):
+            found[name] = value if keep_vars else Tensor(value._data)
+        return found
 
     def _state_items(self, prefix: str) -> Iterator[tuple[str, Tensor]]:
         """What ``state_dict`` holds, in PyTorch's order: each module's parameters, then its
