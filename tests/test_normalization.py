@@ -353,3 +353,32 @@ def test_batch_norm_refuses_an_eps_that_is_not_positive_in_training():
         mt.nn.functional.batch_norm(x, mt.zeros(3), mt.ones(3), eps=-1e-5)
     out = mt.nn.functional.batch_norm(x, mt.zeros(3), mt.ones(3), eps=0.0)
     np.testing.assert_array_equal(out.numpy(), x.numpy())
+
+
+def test_an_eval_output_keeps_the_running_statistics_it_read():
+    """``ye = bn(x)`` in ``eval()``, then ``y = bn(x)`` in ``train()`` (which updates the running
+    statistics in place): the gradient of (y * ye).sum() is the finite differences' of the
+    function with ye's statistics fixed at those it read (PyTorch's backward reads the updated
+    ones and gives another number)."""
+    rng = np.random.default_rng(0)
+    xv = rng.standard_normal((4, 3))
+    bn = mt.nn.BatchNorm1d(3, momentum=0.3).double()
+    x = mt.tensor(xv, requires_grad=True)
+    bn(x * 2)
+    mean, var = bn.running_mean.numpy().copy(), bn.running_var.numpy().copy()
+    bn.eval()
+    ye = bn(x)
+    bn.train()
+    y = bn(x)
+    (y * ye).sum().backward()
+
+    def loss(a):
+        fixed = (a - mean) / np.sqrt(var + 1e-5)
+        return float(((a - a.mean(0)) / np.sqrt(a.var(0) + 1e-5) * fixed).sum())
+
+    fd = np.zeros_like(xv)
+    for i in np.ndindex(xv.shape):
+        d = np.zeros_like(xv)
+        d[i] = 1e-6
+        fd[i] = (loss(xv + d) - loss(xv - d)) / 2e-6
+    np.testing.assert_allclose(x.grad.numpy(), fd, rtol=1e-6, atol=1e-8)
