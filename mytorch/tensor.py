@@ -547,6 +547,12 @@ def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
             # an integer tensor and a float: PyTorch's default dtype, not float64; a mask and an int: int64
             dtype = get_default_dtype() if kind is float else np.dtype(np.int64)
         return _number(value, dtype)
+    if kind is complex and like is not None:  # the complex counterpart of the tensor's float dtype, as PyTorch
+        # (float32 + 1j is complex64; it was complex128; an integer or bool tensor takes the default's)
+        dtype = like.dtype
+        if dtype.kind != "c":
+            dtype = _COMPLEX_OF.get(dtype.char if dtype.kind == "f" else get_default_dtype().char, _CDOUBLE)
+        return np.asarray(value, dtype)
     if isinstance(value, Tensor):
         return value._data
     array = np.asarray(value)
@@ -556,6 +562,9 @@ def _constant(value: Any, like: np.ndarray | None) -> np.ndarray:
 
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_CDOUBLE = np.dtype(np.complex128)
+_COMPLEX_OF: dict[str, np.dtype] = {"e": np.dtype(np.complex64), "f": np.dtype(np.complex64), "d": _CDOUBLE}
+"""A float dtype's complex counterpart (float16's is complex64: NumPy has no complex32)."""
 
 
 def _demoted(value: np.ndarray, like: np.ndarray) -> bool:

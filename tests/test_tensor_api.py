@@ -1483,3 +1483,28 @@ def test_the_norm_of_a_complex_tensor_is_that_of_its_moduli(p):
     tx = torch.tensor(values, requires_grad=True)
     tx.norm(p=p, dim=1).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "dtype, expected",
+    [
+        ("float32", "complex64"),
+        ("float64", "complex128"),
+        ("int64", "complex64"),
+        ("uint8", "complex64"),
+        ("float16", "complex64"),
+    ],
+)
+def test_a_python_complex_beside_a_real_tensor_gives_the_complex_counterpart_of_its_dtype(dtype, expected):
+    """float32 + 1j was complex128 (NumPy's dtype of a Python complex); PyTorch gives the complex
+    counterpart of the tensor's float dtype, and of the default float dtype for an integer tensor
+    (float16's is complex32 there, complex64 here: NumPy has none)."""
+    t = mt.tensor([1, 2], dtype=getattr(mt, dtype))
+    for result in (t + 1j, 1j * t, t - (1 + 1j), t / 2j, mt.where(t > 1, t, 1j)):
+        assert result.dtype == np.dtype(expected)
+    assert (t * 1j).tolist() == [1j, 2j]
+    mt.set_default_dtype(mt.float64)
+    try:
+        assert (mt.tensor([1, 2]) + 1j).dtype == np.complex128
+    finally:
+        mt.set_default_dtype(mt.float32)
