@@ -1763,12 +1763,26 @@ class Tensor:
     ``Parameter``'s)."""
 
     def __getstate__(self) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-        """What ``pickle`` and ``copy.copy`` take: every attribute but a leaf's hooks (a copy has
-        none, as in PyTorch; a hook is often a lambda, which pickle cannot write) and ``.grad``
-        (PyTorch's leave it behind too)."""
-        slots = {name: getattr(self, name) for name in _COPIED if hasattr(self, name)}
+        """What ``pickle`` and ``copy.deepcopy`` take: every attribute but a leaf's hooks (a copy
+        has none, as in PyTorch; a hook is often a lambda, which pickle cannot write), ``.grad``
+        (PyTorch's leave it behind too) and a view's links to its base (weak references, which
+        pickle cannot write: ``pickle.dumps(x.view(2, 3))`` failed; the copy has its own array)."""
+        slots = {name: getattr(self, name) for name in _PICKLED if hasattr(self, name)}
         slots["_grad"] = None
         return getattr(self, "__dict__", None), slots  # (a subclass's own attributes first)
+
+    def __copy__(self) -> Tensor:
+        """``copy.copy``: a tensor on this one's very array (a view of the same base, if this one
+        is a view), without hooks or ``.grad``."""
+        new = type(self).__new__(type(self))
+        attributes, _ = self.__getstate__()
+        if attributes:
+            new.__dict__.update(attributes)
+        for name in _COPIED:
+            if hasattr(self, name):
+                setattr(new, name, getattr(self, name))
+        new._grad = None
+        return new
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         """``copy.deepcopy``: ``__getstate__``'s attributes copied, and ``.grad`` copied too for a
@@ -1786,6 +1800,8 @@ class Tensor:
         return new
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        if requires_grad is not False and requires_grad is not True and not isinstance(requires_grad, np.bool_):
+            _check_requires_grad(data, requires_grad)
         if isinstance(data, Tensor):
             data = _own_array(data) if requires_grad else data._data
         if type(data) is np.ndarray:
@@ -2343,8 +2359,25 @@ class Tensor:
         return f"tensor({body}{_printing.suffix(self)})"
 
 
+def _check_requires_grad(data: Any, requires_grad: Any) -> None:
+    """Refuse an integer ``requires_grad``: ``Tensor(5, 3)``, PyTorch's legacy ``torch.Tensor(*sizes)``,
+    read as a scalar 5 that requires grad, is a silently wrong tensor.
+
+    Raises:
+        TypeError: ``requires_grad`` is a number other than a bool.
+    """
+    if isinstance(requires_grad, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"Tensor({data!r}, {requires_grad!r}): requires_grad must be True or False. PyTorch's torch.Tensor(*sizes) "
+            f"makes an uninitialized float tensor of that size: write mytorch.empty({data!r}, {requires_grad!r}) or "
+            "mytorch.zeros(...); mytorch.tensor(data) makes a tensor of data"
+        )
+
+
 _COPIED = tuple(name for name in Tensor.__slots__ if name not in ("_hooks", "__weakref__"))
-"""The attributes a copy of a Tensor takes (``Tensor.__getstate__``)."""
+"""The attributes a shallow copy of a Tensor takes (``Tensor.__copy__``)."""
+_PICKLED = tuple(name for name in _COPIED if name not in ("_base", "_views"))
+"""The attributes a pickled or deep copy takes (``Tensor.__getstate__``): no links to views."""
 
 
 from mytorch import backward_graph as _backward_graph  # noqa: E402

@@ -110,3 +110,32 @@ def test_embedding_max_norm_matches_torch():
         got.append((out.detach().numpy(), weight.detach().numpy(), weight.grad.numpy()))
     for a, b in zip(*got):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_a_view_pickles_and_copies():
+    # pickle.dumps(x.view(2, 3)) raised "cannot pickle 'weakref.ReferenceType' object"
+    import copy
+    import pickle
+
+    base = mt.arange(6.0)
+    view = base.view(2, 3)
+    back = pickle.loads(pickle.dumps(view))
+    assert back.tolist() == view.tolist() and back.dtype == view.dtype
+    back[0, 0] = 100.0  # its own array
+    deep = copy.deepcopy(view)
+    deep[0, 1] = 100.0
+    assert base.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    shallow = copy.copy(view)  # the very array: a write reaches the base, as PyTorch's
+    shallow[0, 2] = 7.0
+    assert base[2].item() == 7.0
+    leaf = pickle.loads(pickle.dumps(mt.ones(2, requires_grad=True)))
+    assert leaf.requires_grad and leaf.is_leaf
+
+
+def test_the_legacy_sizes_constructor_is_refused_not_read_as_requires_grad():
+    # mt.Tensor(5, 3) was the number 5 requiring grad (3 read as requires_grad=True)
+    with pytest.raises(TypeError, match=r"torch.Tensor\(\*sizes\) .* mytorch.empty\(5, 3\)"):
+        mt.Tensor(5, 3)
+    with pytest.raises(TypeError, match="requires_grad must be True or False"):
+        mt.Tensor([1.0, 2.0], 1)
+    assert mt.Tensor([1.0], np.bool_(True)).requires_grad and not mt.Tensor([1.0], False).requires_grad
