@@ -628,6 +628,22 @@ def test_a_float32_weight_in_a_float64_network_is_updated_as_sgd_does(optimizer,
         _in_step(dynamic, replayed, rng, 4)
 
 
+@pytest.mark.parametrize(("optimizer", "setting"), [("sgd", "lr"), ("sgd", "weight_decay"), ("nesterov", "momentum")])
+def test_a_numpy_float64_setting_of_a_float32_mlp_is_followed(optimizer, setting):
+    """The MLP's flat update (``SGD._step_flat``) computes into temporaries of the values' dtype
+    whatever the settings' types: so does its replay (``tests/test_replay_tensor.py`` has the
+    per-parameter update, where a NumPy float64 setting makes them float64)."""
+    rng = np.random.default_rng(29)
+    dynamic, replayed = (make_mlp(r, optimizer=optimizer, momentum=0.9, dtype=np.float32) for r in (False, True))
+    for k in range(5):
+        if k == 2:
+            for mlp in (dynamic, replayed):
+                group = mlp.optimizer.param_groups[0]
+                group[setting] = np.float64(group[setting] or 0.01)
+        _in_step(dynamic, replayed, rng, 4, dtype=np.float32)
+    assert replayed._replayer.replays == 3
+
+
 def test_a_step_in_evaluation_mode_leaves_no_gradient_marked_blank():
     """``train_step`` in evaluation mode records no forward, so its backward does not reach the
     layers, which stayed marked "zeroed, to be written"; after a replayed step (which does not

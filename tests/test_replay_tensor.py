@@ -160,6 +160,36 @@ def test_an_index_made_once_outside_the_step_still_replays():
 
 
 # ---------------------------------------------------------------------------- guards
+@pytest.mark.parametrize(
+    ("optimizer", "setting"),
+    [("sgd", "lr"), ("sgd", "weight_decay"), ("nesterov", "momentum"), ("nesterov", "lr"), ("plain", "lr")],
+)
+@pytest.mark.parametrize("when", ["at the capture", "between steps"])
+def test_a_numpy_float64_setting_of_a_float32_model_is_followed(optimizer, setting, when):
+    """A setting given as a NumPy float64 (a schedule computed with NumPy): ``lr * d`` is float64
+    in ``SGD.step`` for float32 values, cast by ``p -= ...`` only; the replay computed it into a
+    float32 temporary, so other weights, silently (also when the value stays, as a NumPy one)."""
+    built = []
+    for _ in range(2):
+        model = build(np.float32)[0]
+        momentum = 0.0 if optimizer == "plain" else 0.9
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=momentum, nesterov=optimizer == "nesterov")
+        built.append((model, opt, plain_step(model, opt, nn.MSELoss())))
+    replay = Replay(built[1][2], optimizer=built[1][1])
+    rng = np.random.default_rng(29)
+    for _, opt, _ in built:
+        opt.param_groups[0]["weight_decay"] = 0.01
+    for k in range(6):
+        if k == (0 if when == "at the capture" else 3):
+            for _, opt, _ in built:
+                group = opt.param_groups[0]
+                group[setting] = np.float64(group[setting])  # the same value, now NumPy's
+        x, y = batch(rng, 4, "mse", np.float32)
+        assert np.array_equal(built[0][2](x, y).numpy(), replay(x, y).numpy())
+        assert_same_state(built[0][:2], built[1][:2])
+    assert replay.replays > 0
+
+
 def test_a_replaced_parameter_array_or_a_new_learning_rate_makes_it_capture_again():
     (model_d, opt_d, dynamic), (model_r, opt_r, step) = build(), build()
     replay = Replay(step, optimizer=opt_r)
