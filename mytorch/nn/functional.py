@@ -2853,6 +2853,8 @@ _ELSEWHERE = {
     "pixel_unshuffle": "mytorch.nn.convolution",
     "instance_norm": "mytorch.nn.normalization",
     "interpolate": "mytorch.nn.upsampling",
+    "affine_grid": "mytorch.nn.sampling",
+    "grid_sample": "mytorch.nn.sampling",
     "embedding_bag": "mytorch.nn.embedding_bag",
     "gumbel_softmax": "mytorch.nn.upsampling",
     "upsample": "mytorch.nn.upsampling",
