@@ -1166,11 +1166,16 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
     kernel = _K[name]
     if name in ("abs", "relu", "square"):  # integers stay integers
         widen = name == "square"  # (PyTorch's square of bools is int64; b.square() + b.square() was bool)
+        ordered = name == "relu"  # (NumPy orders complex numbers by real part: relu kept 1+2j, zeroed -3+0.5j)
 
         def op(x: Any) -> Tensor:
             data = x._data if isinstance(x, Tensor) else _constant(x, None)
             if widen and data.dtype.kind == "b":
                 data = data.astype(np.int64)
+            elif ordered and data.dtype.kind == "c":
+                raise TypeError(
+                    f"relu: complex numbers have no order (got {data.dtype}); as PyTorch, relu refuses them"
+                )
             return _run(kernel, (x,), (data,), None)
 
     else:  # a float result: an integer tensor gives the default float dtype, as in PyTorch
@@ -1382,11 +1387,15 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
 
 def _comparison(compare: Any) -> Any:
     """An elementwise comparison: a boolean tensor, outside any graph (it has no gradient)."""
+    ordered = compare not in (operator.eq, operator.ne)  # (<, <=, >, >= of complex numbers: refused)
+    name = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">="}.get(compare, "==")
 
     def method(self: Tensor, other: Any) -> Any:
         if not isinstance(other, (Tensor, np.ndarray, np.generic, int, float, complex, list, tuple)):
             return NotImplemented  # let the other side compare (pytest.approx, ...)
         data = self._data
+        if ordered and (data.dtype.kind == "c" or getattr(other, "dtype", data.dtype).kind == "c"):
+            raise TypeError(f"{name}: complex numbers have no order (got {data.dtype}), as PyTorch refuses them")
         if isinstance(other, (int, np.integer)) and data.dtype.kind in "iu" and not isinstance(other, bool):
             info = np.iinfo(data.dtype)
             if not info.min <= other <= info.max:  # compared exactly (PyTorch wraps it: uint8 < 300 is

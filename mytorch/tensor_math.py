@@ -132,6 +132,19 @@ def _floating_only(x: Any, op: str) -> Any:
     return x
 
 
+def _ordered(op: str, x: Any) -> Any:
+    """``x``, unless it is complex: complex numbers have no order, and NumPy's (by real part, then
+    imaginary part) gave numbers PyTorch refuses to give (``clamp``, ``max``, ``argmax``,
+    ``softmax`` of a complex tensor, a relu that kept 1+2j and zeroed -3+0.5j)."""
+    data = _data(x)
+    if data.dtype.kind == "c":
+        raise TypeError(
+            f"{op}: complex numbers have no order (got {data.dtype} of shape {data.shape}); work on their "
+            "moduli (x.abs()) or real parts (x.real), as PyTorch refuses complex input here"
+        )
+    return x
+
+
 def _float_or_default(x: Any, dtype: Any, op: str) -> Any:
     """``_with_dtype``, a bool or integer tensor without a ``dtype`` taken into the default float dtype."""
     if dtype is None and _data(x).dtype.kind in "biu":
@@ -224,6 +237,7 @@ def _extreme(
     """
     dim = dim_arg(op, dim, axis)
     keep = keepdim_arg(op, keepdim, keepdims)
+    _ordered(op, input)
     if dim is None:
         if not np.ndim(_data(input)) and isinstance(input, Tensor):  # itself, its gradient g (NaN too), as PyTorch's
             return _apply("identity", (input,))
@@ -289,13 +303,13 @@ def min(  # noqa: A001
 def amax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:
     """The largest values over ``dim`` (axes or all; ties share the gradient); kernel ``max``."""
     params = {"axis": _reduced("amax", dim, axis), "keepdims": keepdim_arg("amax", keepdim, keepdims)}
-    return _apply("max", (input,), params)
+    return _apply("max", (_ordered("amax", input),), params)
 
 
 def amin(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:
     """The smallest values over ``dim`` (axes or all; ties share the gradient); kernel ``min``."""
     params = {"axis": _reduced("amin", dim, axis), "keepdims": keepdim_arg("amin", keepdim, keepdims)}
-    return _apply("min", (input,), params)
+    return _apply("min", (_ordered("amin", input),), params)
 
 
 def _arg(op: str, input: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any) -> Tensor:
@@ -303,7 +317,7 @@ def _arg(op: str, input: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any)
     if isinstance(dim, tuple):
         raise TypeError(f"{op}: give one axis, got {dim}")
     keep = keepdim_arg(op, keepdim, keepdims)
-    data = _data(input)
+    data = _data(_ordered(op, input))
     find = np.argmax if op == "argmax" else np.argmin
     if dim is None:  # the position in the flattened tensor
         found = np.asarray(find(data))
@@ -528,6 +542,7 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001
     kernel ``clamp``, or ``where`` for bounds that are tensors."""
     if min is None and max is None:
         raise ValueError("clamp: give min, max or both")
+    _ordered("clamp", input)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_between(input, min, max)
     x = _data(input)
@@ -705,13 +720,14 @@ def dot(input: Any, other: Any) -> Tensor:
 def softmax(input: Any, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Tensor:
     """e**x / sum(e**x) along ``dim`` (default: the last axis); kernel ``softmax``."""
     dim = dim_arg("softmax", dim, axis)
-    return _apply("softmax", (_float_or_default(input, dtype, "softmax"),), {"axis": -1 if dim is None else dim})
+    x = _ordered("softmax", _float_or_default(input, dtype, "softmax"))
+    return _apply("softmax", (x,), {"axis": -1 if dim is None else dim})
 
 
 def log_softmax(input: Any, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Tensor:
     """x - log(sum(e**x)) along ``dim`` (default: the last axis); kernel ``log_softmax``."""
     dim = dim_arg("log_softmax", dim, axis)
-    x = _float_or_default(input, dtype, "log_softmax")
+    x = _ordered("log_softmax", _float_or_default(input, dtype, "log_softmax"))
     return _apply("log_softmax", (x,), {"axis": -1 if dim is None else dim})
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from mytorch.arguments import check_dim
 from mytorch.tensor import Tensor, _apply
-from mytorch.tensor_math import ValuesIndices, _as_asked, _summed, amax, amin, mean, std, var
+from mytorch.tensor_math import ValuesIndices, _as_asked, _ordered, _summed, amax, amin, mean, std, var
 from mytorch.tensor_sort import sort
 
 __all__ = ["aminmax", "cumprod", "median", "std_mean", "var_mean"]
@@ -38,7 +38,7 @@ def median(input: Any, dim: Any = None, keepdim: builtins.bool = False) -> Tenso
     Raises:
         IndexError: ``dim`` outside the axes.
     """
-    x = _tensor(input)
+    x = _ordered("median", _tensor(input))
     if dim is None:
         flat = _apply("reshape", (x,), {"shape": (-1,)})
         data = flat._data

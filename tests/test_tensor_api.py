@@ -1508,3 +1508,26 @@ def test_a_python_complex_beside_a_real_tensor_gives_the_complex_counterpart_of_
         assert (mt.tensor([1, 2]) + 1j).dtype == np.complex128
     finally:
         mt.set_default_dtype(mt.float32)
+
+
+def test_functions_that_order_values_refuse_complex_tensors():
+    """NumPy orders complex numbers by real part, then imaginary part: relu kept 1+2j and zeroed
+    -3+0.5j, clamp(0, 1) gave 1+0j for 1+2j, max, argmax, median, softmax and x < 0 gave
+    numbers, all of which PyTorch refuses. Equality and the moduli still work."""
+    t = mt.tensor([1 + 2j, -3 + 0.5j])
+    for op, call in {
+        "relu": lambda: t.relu(),
+        "F.relu": lambda: mt.nn.functional.relu(t),
+        "clamp": lambda: t.clamp(0, 1),
+        "max": lambda: t.max(),
+        "amax": lambda: t.amax(),
+        "argmax": lambda: t.argmax(),
+        "median": lambda: t.median(),
+        "softmax": lambda: t.softmax(0),
+        "log_softmax": lambda: t.log_softmax(0),
+        "<": lambda: t < 0,
+        ">=": lambda: t >= t,
+    }.items():
+        with pytest.raises(TypeError, match=rf"{re.escape(op)}: complex numbers have no order"):
+            call()
+    assert (t == t).tolist() == [True, True] and t.abs().argmax().item() == 1

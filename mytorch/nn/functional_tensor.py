@@ -171,6 +171,8 @@ def relu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's
     """max(x, 0) elementwise. ``inplace=True`` writes it into ``input`` and returns ``input``:
     an in-place operation (recorded, version-counted; refused on a leaf that requires grad)."""
     x = _tensor("relu", input)
+    if x._data.dtype.kind == "c":  # (NumPy orders complex numbers by real part: 1+2j kept, -3+0.5j zeroed)
+        raise TypeError(f"F.relu: complex numbers have no order (got {x._data.dtype}), as PyTorch refuses them")
     if inplace:
         x[x._data <= 0] = 0.0  # gradient 0 where x <= 0, as PyTorch's relu_
         return x
