@@ -88,9 +88,7 @@ def _units(
         velocity = flat_memory([(p, opt.velocity[i]) for i, p, _ in entries])
         if velocity is not None:
             return [(settings[0], [*tiles, velocity[1]], True)]
-    return [
-        (mine, [p, g, opt.velocity[i]] if mine[1] else [p, g], False) for mine, (i, p, g) in zip(settings, entries)
-    ]
+    return [(mine, [p, g, opt.velocity[i]] if mine[1] else [p, g], False) for mine, (i, p, g) in zip(settings, entries)]
 
 
 def _sgd(opt: SGD, entries: list[tuple[int, np.ndarray, np.ndarray]]) -> list[Instruction]:
