@@ -495,20 +495,23 @@ def test_a_module_in_another_mode_at_the_step_captures_it_again():
     assert replay.captures == 3 and replay.replays == 3
 
 
-def test_a_buffer_converted_by_to_makes_it_capture_again():
+@pytest.mark.parametrize("change", ["to", "buffer data", "attribute data"])
+def test_a_buffer_converted_or_replaced_makes_it_capture_again(change):
     """``model.double()`` converts a float32 buffer of a float64 model: new arrays, none of them
     watched, the parameters unchanged. The replay read the buffer's old array, and a value loaded
-    into the new one afterwards (``load_state_dict``) was not seen: the old scale, silently."""
+    into the new one afterwards (``load_state_dict``) was not seen: the old scale, silently. The
+    same for a buffer's, or a Tensor attribute's, ``.data`` replaced (``model.scale.data = a``)."""
 
     class Scaled(nn.Module):
         def __init__(self):
             super().__init__()
             self.linear = nn.Linear(5, 3, dtype=np.float64)
             self.linear.weight.numpy()[...], self.linear.bias.numpy()[...] = np.arange(15.0).reshape(3, 5) / 10, 0.1
-            self.register_buffer("scale", Tensor(np.full(3, 2.0, dtype=np.float32)))
+            self.register_buffer("scale", Tensor(np.full(3, 2.0, dtype=np.float32 if change == "to" else np.float64)))
+            self.shift = Tensor(np.zeros(3))
 
         def forward(self, x):
-            return self.linear(x) * self.scale
+            return self.linear(x) * self.scale + self.shift
 
     def built():
         model = Scaled()
@@ -521,8 +524,11 @@ def test_a_buffer_converted_by_to_makes_it_capture_again():
     for k in range(6):
         if k == 3:
             for model in (model_d, model_r):
-                model.double()
-                model.load_state_dict({**model.state_dict(), "scale": np.full(3, 3.0)})
+                if change == "to":
+                    model.double()
+                    model.load_state_dict({**model.state_dict(), "scale": np.full(3, 3.0)})
+                else:
+                    (model.scale if change == "buffer data" else model.shift).data = np.full(3, 3.0)
         assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy()), f"step {k}"
     assert replay.captures == 2 and replay.replays == 2
 

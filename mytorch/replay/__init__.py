@@ -103,6 +103,7 @@ from mytorch.tensor_graph import _LEAF_HOOKS
 
 __all__ = ["Replay", "ReplayError", "optimizer_arrays"]
 
+_DATA = operator.attrgetter("_data")
 _ndarray = np.ndarray  # (NumPy's module has a __getattr__: np.ndarray is a full lookup on 3.11, at every call)
 
 
@@ -199,6 +200,7 @@ class Replay:
         self._watched: list[Any] = []
         self._made: dict[int, Any] = {}  # (Tensor-level) each parameter's .grad after the last dynamic run
         self._called: dict[int, Any] = {}  # (Tensor-level) the modules the captured runs called
+        self._held: list[Tensor] = []  # (Tensor-level) their Tensors outside the optimizer (buffers)
         self.captures = 0
         self.replays = 0
 
@@ -216,6 +218,7 @@ class Replay:
         self._pending.clear()
         self.dynamic.clear()
         self._called.clear()
+        self._held = []
 
     # ------------------------------------------------------------------ the call
     def __call__(self, *inputs: Any) -> Any:
@@ -334,6 +337,8 @@ class Replay:
         if self.tensors:
             seen.append(module_edition())
             seen += [module.training for module in self._called.values()]
+            if self._held:  # (a buffer's .data replaced: a new array, which the program does not read)
+                seen += map(_DATA, self._held)
         return seen
 
     def _unchanged(self) -> bool:
@@ -382,6 +387,13 @@ class Replay:
         ):
             result = self.step(*inputs)
         self._called.update(modules)
+        params = {id(p) for p in self.optimizer.params}
+        self._held = [
+            t
+            for module in self._called.values()
+            for t in vars(module).values()
+            if isinstance(t, Tensor) and id(t) not in params
+        ]
         effects.refuse(result)
         self._made = {id(p): p._grad for p in self.optimizer.params}
         loss, outputs = (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
