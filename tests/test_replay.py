@@ -575,6 +575,45 @@ def test_outputs_kept_from_several_replayed_steps_hold_each_steps_values():
     assert len({id(loss) for loss in losses}) == len(losses)
 
 
+@pytest.mark.parametrize("watched", [False, True])
+def test_a_module_swapped_in_a_handout_step_is_seen_through_watch(watched):
+    """A handout-style step over a list of activations, one swapped between steps: the replay
+    knows the optimizer's arrays only, so without ``watch`` it repeats the old activation (the
+    documented limit, asserted here); with the modules in ``watch`` it captures again."""
+
+    def world():
+        engine = Autograd()
+        layers = [
+            Linear(3, 4, engine, rng=np.random.default_rng(0)),
+            Linear(4, 2, engine, rng=np.random.default_rng(1)),
+        ]
+        acts, criterion = [Tanh(engine), Tanh(engine)], F_MSE(engine)
+        opt = SGD([p for layer in layers for p in layer.parameters()], 0.1)
+
+        def step(x, y):
+            engine.zero_grad()
+            opt.zero_grad()
+            h = x
+            for layer, act in zip(layers, acts):
+                h = act(layer(h))
+            loss = criterion(y, h)
+            criterion.backward()
+            opt.step()
+            return loss
+
+        return engine, acts, step, opt
+
+    (engine_d, acts_d, dynamic, _), (engine, acts, step, opt) = world(), world()
+    replay = Replay(step, engine, opt, watch=(lambda: [*acts, *opt.params]) if watched else None)
+    rng = np.random.default_rng(30)
+    for k in range(6):
+        if k == 3:
+            acts_d[1], acts[1] = ReLU(engine_d), ReLU(engine)
+        x, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+        assert np.array_equal(dynamic(x, y), replay(x, y)) == (watched or k < 3)
+    assert replay.captures == (2 if watched else 1)
+
+
 def test_a_new_engine_is_followed():
     """``mlp.autograd_engine`` replaced (with the modules'): the replay read the old engine's tape
     and raised after the step had run."""

@@ -127,7 +127,9 @@ class Replay:
         engine: the ``Autograd`` engine a handout-style step records onto (None for Tensors).
         optimizer: the ``mytorch.optim`` optimizer the step updates.
         watch: returns the objects whose identity must not change between capture and replay
-            (default: the optimizer's parameters, their arrays and its state arrays).
+            (default: the optimizer's parameters, their arrays and its state arrays; for a
+            handout-style step, list its modules too, which the replay cannot see otherwise: a
+            module swapped between steps is replayed as captured).
         verify: for this many replays, also run the dynamic step and raise ``ReplayError`` if
             the two differ (parameters, gradients, optimizer state, loss, outputs).
         max_programs: how many input shapes to keep a program for.
