@@ -1527,7 +1527,12 @@ def test_functions_that_order_values_refuse_complex_tensors():
         "log_softmax": lambda: t.log_softmax(0),
         "<": lambda: t < 0,
         ">=": lambda: t >= t,
+        "F.hardtanh": lambda: mt.nn.functional.hardtanh(t),
+        "F.elu": lambda: mt.nn.functional.elu(t),
+        "F.leaky_relu": lambda: mt.nn.functional.leaky_relu(t),
     }.items():
         with pytest.raises(TypeError, match=rf"{re.escape(op)}: complex numbers have no order"):
             call()
+    with pytest.raises(TypeError, match="complex numbers have no order"):
+        mt.nn.functional.selu(t)  # (selu is elu's kernel, which the message names)
     assert (t == t).tolist() == [True, True] and t.abs().argmax().item() == 1

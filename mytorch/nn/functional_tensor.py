@@ -171,8 +171,7 @@ def relu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's
     """max(x, 0) elementwise. ``inplace=True`` writes it into ``input`` and returns ``input``:
     an in-place operation (recorded, version-counted; refused on a leaf that requires grad)."""
     x = _tensor("relu", input)
-    if x._data.dtype.kind == "c":  # (NumPy orders complex numbers by real part: 1+2j kept, -3+0.5j zeroed)
-        raise TypeError(f"F.relu: complex numbers have no order (got {x._data.dtype}), as PyTorch refuses them")
+    _real("F.relu", x)  # (NumPy orders complex numbers by real part: 1+2j kept, -3+0.5j zeroed)
     if inplace:
         x[x._data <= 0] = 0.0  # gradient 0 where x <= 0, as PyTorch's relu_
         return x
@@ -192,6 +191,7 @@ def tanh(input: Any) -> Tensor:  # noqa: A002
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
     """x where x > 0, else ``negative_slope * x``; ``inplace=True`` writes it into ``input``."""
     x = _tensor("leaky_relu", input) if inplace else _floating("leaky_relu", input)
+    _real("F.leaky_relu", x)
     if inplace:
         _float_in_place("leaky_relu", x)
         return x.mul_(np.where(x._data > 0, 1.0, negative_slope).astype(x.dtype))
@@ -216,10 +216,24 @@ def gelu(input: Any, approximate: str = "none") -> Tensor:  # noqa: A002
     return _apply("gelu", (_floating("gelu", input),), {"approximate": approximate})
 
 
+_PIECEWISE = frozenset(("elu", "hardtanh"))
+"""The activations ``_activation`` computes whose pieces are chosen by comparing x (with 0, with
+the bounds): complex input is refused, as PyTorch refuses it."""
+
+
+def _real(name: str, x: Tensor) -> None:
+    """A TypeError for a complex ``x``: NumPy orders complex numbers by real part, so a function
+    that compares them gave numbers PyTorch refuses to give (elu, hardtanh, leaky_relu)."""
+    if x._data.dtype.kind == "c":
+        raise TypeError(f"{name}: complex numbers have no order (got {x._data.dtype}), as PyTorch refuses them")
+
+
 def _activation(name: str, input: Any, params: dict[str, Any] | None, inplace: bool) -> Tensor:  # noqa: A002
     """The kernel ``name`` of ``input``; with ``inplace``, written into ``input`` (``copy_`` of the
     kernel of a clone: recorded, version-counted, refused on a leaf that requires grad)."""
     x = _tensor(name, input)
+    if name in _PIECEWISE:
+        _real("F." + name, x)
     if inplace:
         if name != "hardtanh":
             _float_in_place(name, x)
