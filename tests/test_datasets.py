@@ -241,3 +241,26 @@ def test_a_file_given_as_the_mnist_folder_is_named_as_a_file(tmp_path):
         load_dataset("mnist", tmp_path / "afile")
     with pytest.raises(FileNotFoundError, match=r"nowhere/train_data.npy: missing"):
         load_dataset("mnist", tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda rows: rows.__setitem__((1, -1), "1.5"), r"row 1, column 785 holds 1\.5"),  # NumPy 1.26 read it as 1
+        (lambda rows: rows.__setitem__((2, 0), "254.7"), r"row 2, column 1 holds 254\.7"),
+        (lambda rows: rows.__setitem__((0, -1), "nan"), r"row 0, column 785 holds nan"),
+    ],
+)
+def test_conversion_script_refuses_values_that_are_not_whole_numbers(change, message):
+    """np.loadtxt(dtype=int64) on NumPy 1.26 cut a label 1.5 or a pixel 254.7 to a whole number
+    (NumPy 2 refuses it, naming neither the file nor the rule); both now refuse it, naming both."""
+    spec = importlib.util.spec_from_file_location("make_mnist5k", ROOT / "scripts" / "make_mnist5k.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rows = np.zeros((3, 785), dtype=np.int64).astype(str)
+    change(rows)
+    raw = gzip.compress("\n".join(",".join(r) for r in rows).encode())
+    with pytest.raises(ValueError, match=rf"mnist_5k\.csv\.gz: {message}; pixels and labels must be whole numbers"):
+        script.read_csv_gz(raw)
+    one_row = gzip.compress(",".join(["0"] * 784 + ["3"]).encode())  # a single row is a table of one row
+    assert script.read_csv_gz(one_row)[1].tolist() == [3]
