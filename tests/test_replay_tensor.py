@@ -1006,6 +1006,14 @@ def test_hooks_make_the_step_run_dynamically_or_are_refused():
 
     with pytest.raises(ReplayError, match="has a hook on its result"):
         Replay(hooked, optimizer=opt)(*batch(rng, 4, "ce"))
+    # a module's backward hook, registered after the capture: captured again, and refused, naming it
+    model, opt, step = build()
+    replay = Replay(step, optimizer=opt)
+    for _ in range(3):
+        replay(*batch(rng, 4, "ce"))
+    model[0].register_full_backward_hook(lambda module, grad_input, grad_output: None)
+    with pytest.raises(ReplayError, match=r"has a hook on its result \(register_hook .*register_full_backward_hook"):
+        replay(*batch(rng, 4, "ce"))
 
 
 def test_frozen_first_layer_is_refused_naming_what_is_computed_off_the_tape():

@@ -246,8 +246,9 @@ def tensor_step(
     for k, op in enumerate(ops):
         if isinstance(op.vjp, _HookedBackward) and op.vjp.hooks:
             raise ReplayError(
-                f"replay: operation {k} ({op.describe()}) has a hook on its result (register_hook inside the step), "
-                "which only the dynamic backward runs: run this step dynamically"
+                f"replay: operation {k} ({op.describe()}) has a hook on its result (register_hook inside the "
+                "step, or a module's register_full_backward_hook), which only the dynamic backward runs: run this "
+                "step dynamically"
             )
         dsts = list(op.gradients_to_update)
         for j, (x, d) in enumerate(zip(op.inputs, dsts)):
