@@ -19,12 +19,15 @@ Guards, checked before every replay (a failing guard captures the step again):
   combination, up to ``max_programs``: an epoch's smaller last batch has its own);
 * ``watch()``: the objects the step depends on (the modules, each parameter and gradient
   array, the optimizer's state arrays; for Tensors also each parameter's ``requires_grad``,
-  the modules' ``edition()`` and the ``training`` flag of each module the step called) must be
-  the very same objects as at capture (a change drops every input shape's program);
+  the modules' ``edition()``, the ``training`` flag of each module the step called and the
+  arrays of the Tensors those modules hold outside the optimizer, their buffers; for the
+  handout's ``MLP`` also a method set on a module) must be the very same objects as at capture
+  (a change drops every input shape's program);
 * for a Tensor-level step, each parameter's ``.grad``: the Tensor a step of this replay left
   there, or None where the step's backward makes one (a gradient assigned between steps, or
   None for a frozen weight's, makes it capture again);
-* the optimizer's settings that the update was compiled with (``lr``, ``momentum``, ...);
+* the optimizer's settings that the update was compiled with (``lr``, ``momentum``, ...; for
+  float32 values also their types: a NumPy float64 ``lr`` computes ``lr * d`` in float64);
 * the mode: under ``no_grad``, ``detect_anomaly`` or the engine's own ``no_grad`` the step
   runs dynamically (its checks are the dynamic path's), and so does a Tensor-level step while
   a parameter is locked by a live graph that saved it (``mytorch.saved``) or has a hook
