@@ -1251,8 +1251,23 @@ def outer(a: Any, b: Any) -> Tensor:
     return _outer(a, b)
 
 
-maximum = _binary("maximum")
-minimum = _binary("minimum")
+def _ordered_binary(name: str) -> Any:
+    """``_binary`` for ``maximum`` / ``minimum``, refusing complex operands as PyTorch does (NumPy
+    orders complex numbers by real part: maximum(1+2j, -3+5j) was 1+2j)."""
+    kernel = _K[name]
+
+    def op(a: Any, b: Any) -> Tensor:
+        arrays = _arrays((a, b))
+        for array in arrays:
+            if array.dtype.kind == "c":
+                raise TypeError(f"{name}: complex numbers have no order (got {array.dtype}), as PyTorch refuses them")
+        return _run(kernel, (a, b), arrays, None)
+
+    return _named(op, name, "Numbers and arrays are constants.")
+
+
+maximum = _ordered_binary("maximum")
+minimum = _ordered_binary("minimum")
 mse_loss = _binary("mse_loss")
 softmax_cross_entropy = _binary("softmax_cross_entropy")
 bce_loss = _binary("bce_loss")

@@ -1530,6 +1530,8 @@ def test_functions_that_order_values_refuse_complex_tensors():
         "F.hardtanh": lambda: mt.nn.functional.hardtanh(t),
         "F.elu": lambda: mt.nn.functional.elu(t),
         "F.leaky_relu": lambda: mt.nn.functional.leaky_relu(t),
+        "maximum": lambda: mt.maximum(t, t),
+        "minimum": lambda: t.minimum(mt.tensor([0.0, 1.0])),
     }.items():
         with pytest.raises(TypeError, match=rf"{re.escape(op)}: complex numbers have no order"):
             call()
