@@ -4,6 +4,7 @@ CosineAnnealingWarmRestarts, ChainedScheduler: parameters and rates step by step
 
 import numpy as np
 import pytest
+from replay_compare import assert_replay_trains_like_the_dynamic_step
 
 import mytorch as mt
 import mytorch.optim
@@ -242,23 +243,11 @@ def test_rprop_in_closed_form():
 
 
 def test_a_replayed_rprop_step_gives_the_dynamic_weights():
-    from mytorch.replay import Replay
-
-    weights = []
-    for replay in (False, True):
-        w = mt.tensor([[0.1, -0.2, 0.3]], dtype=mt.float64, requires_grad=True)
-        opt = mt.optim.Rprop([w], lr=0.05)
-        x = mt.tensor(np.random.default_rng(0).standard_normal((4, 3)))
-
-        def step(x):
-            opt.zero_grad()  # noqa: B023
-            loss = ((x @ w.t() - 1) ** 2).mean()  # noqa: B023
-            loss.backward()
-            opt.step()  # noqa: B023
-            return loss
-
-        run = Replay(step, optimizer=opt, verify=2) if replay else step
-        for _ in range(8):
-            run(x)
-        weights.append(w.detach().numpy())
-    np.testing.assert_array_equal(weights[0], weights[1])
+    assert_replay_trains_like_the_dynamic_step(
+        np.array([[0.1, -0.2, 0.3]]),
+        np.random.default_rng(0).standard_normal((4, 3)),
+        lambda w: mt.optim.Rprop([w], lr=0.05),
+        lambda x, w: ((x @ w.t() - 1) ** 2).mean(),
+        steps=8,
+        verify=2,
+    )

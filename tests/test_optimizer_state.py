@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from replay_compare import assert_replay_trains_like_the_dynamic_step
 
 import mytorch as mt
-from mytorch.replay import Replay
 
 
 def momentum_class(lib):
@@ -102,24 +102,14 @@ def test_mytorch_optimizers_show_their_state_arrays_in_state():
 def test_replay_verify_restores_a_subclass_state():
     # the verify mode ran the dynamic step beside the replay without putting the subclass's
     # momentum buffer back: 'differs from the dynamic step's'
-    results = []
-    for replay in (False, True):
-        w = mt.tensor(W0.copy(), requires_grad=True)
-        opt = momentum_class(mt)([w], lr=0.05, momentum=0.9)
-        x = mt.tensor(X)
-
-        def step(x):
-            opt.zero_grad()  # noqa: B023
-            loss = ((x @ w.t()) ** 2).sum().div(2)  # noqa: B023
-            loss.backward()
-            opt.step()  # noqa: B023
-            return loss
-
-        run = Replay(step, optimizer=opt, verify=3) if replay else step
-        for _ in range(6):
-            run(x)
-        results.append(w.detach().numpy())
-    np.testing.assert_array_equal(results[0], results[1])
+    assert_replay_trains_like_the_dynamic_step(
+        W0,
+        X,
+        lambda w: momentum_class(mt)([w], lr=0.05, momentum=0.9),
+        lambda x, w: ((x @ w.t()) ** 2).sum().div(2),
+        steps=6,
+        verify=3,
+    )
 
 
 def test_like_factories_take_memory_format():
