@@ -1409,7 +1409,9 @@ def _comparison(compare: Any) -> Any:
         if not isinstance(other, (Tensor, np.ndarray, np.generic, int, float, complex, list, tuple)):
             return NotImplemented  # let the other side compare (pytest.approx, ...)
         data = self._data
-        if ordered and (data.dtype.kind == "c" or getattr(other, "dtype", data.dtype).kind == "c"):
+        if ordered and (
+            data.dtype.kind == "c" or isinstance(other, complex) or getattr(other, "dtype", data.dtype).kind == "c"
+        ):  # (a Python complex too: x < 1j was ordered by real part)
             raise TypeError(f"{name}: complex numbers have no order (got {data.dtype}), as PyTorch refuses them")
         if isinstance(other, (int, np.integer)) and data.dtype.kind in "iu" and not isinstance(other, bool):
             info = np.iinfo(data.dtype)

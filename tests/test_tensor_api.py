@@ -1537,4 +1537,6 @@ def test_functions_that_order_values_refuse_complex_tensors():
             call()
     with pytest.raises(TypeError, match="complex numbers have no order"):
         mt.nn.functional.selu(t)  # (selu is elu's kernel, which the message names)
+    with pytest.raises(TypeError, match="<: complex numbers have no order"):
+        mt.tensor([1.0, -2.0]) < 1j  # (a real tensor beside a Python complex: [False, True] before)
     assert (t == t).tolist() == [True, True] and t.abs().argmax().item() == 1
