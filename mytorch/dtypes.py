@@ -97,6 +97,16 @@ def check_same_dtype(op: str, *arrays: np.ndarray) -> None:
         )
 
 
+def unordered(op: str, dtype: np.dtype) -> TypeError:
+    """The error of an ordering function (a comparison, ``max``, ``clamp``, ``relu``...) given complex
+    numbers: NumPy orders them by real part, then imaginary part, and so gave numbers where PyTorch
+    refuses (relu kept 1+2j and zeroed -3+0.5j)."""
+    return TypeError(
+        f"{op}: complex numbers have no order (got {dtype}); work on their moduli (x.abs()) or real "
+        "parts (x.real), as PyTorch refuses complex input here"
+    )
+
+
 def check_castable(value: np.ndarray, dtype: np.dtype, what: str) -> None:
     """Refuse to load the numbers ``value`` into an array of ``dtype`` where the cast would change
     them beyond rounding, naming ``what``: complex into real (the imaginary part dropped), a NaN,

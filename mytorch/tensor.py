@@ -66,7 +66,7 @@ from mytorch.autograd_engine import (
     is_grad_enabled,
     trusted_operation,
 )
-from mytorch.dtypes import check_finite_into, check_same_dtype, get_default_dtype, gradient_array
+from mytorch.dtypes import check_finite_into, check_same_dtype, get_default_dtype, gradient_array, unordered
 from mytorch.nn import functional as F
 from mytorch.saved import _STORAGES, OUTPUT, VersionCheck, _root, adopt_view, is_held, release, write_begin, write_end
 
@@ -1173,9 +1173,7 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
             if widen and data.dtype.kind == "b":
                 data = data.astype(np.int64)
             elif ordered and data.dtype.kind == "c":
-                raise TypeError(
-                    f"relu: complex numbers have no order (got {data.dtype}); as PyTorch, relu refuses them"
-                )
+                raise unordered("relu", data.dtype)
             return _run(kernel, (x,), (data,), None)
 
     else:  # a float result: an integer tensor gives the default float dtype, as in PyTorch
@@ -1260,7 +1258,7 @@ def _ordered_binary(name: str) -> Any:
         arrays = _arrays((a, b))
         for array in arrays:
             if array.dtype.kind == "c":
-                raise TypeError(f"{name}: complex numbers have no order (got {array.dtype}), as PyTorch refuses them")
+                raise unordered(name, array.dtype)
         return _run(kernel, (a, b), arrays, None)
 
     return _named(op, name, "Numbers and arrays are constants.")
@@ -1412,7 +1410,7 @@ def _comparison(compare: Any) -> Any:
         if ordered and (
             data.dtype.kind == "c" or isinstance(other, complex) or getattr(other, "dtype", data.dtype).kind == "c"
         ):  # (a Python complex too: x < 1j was ordered by real part)
-            raise TypeError(f"{name}: complex numbers have no order (got {data.dtype}), as PyTorch refuses them")
+            raise unordered(name, data.dtype)
         if isinstance(other, (int, np.integer)) and data.dtype.kind in "iu" and not isinstance(other, bool):
             info = np.iinfo(data.dtype)
             if not info.min <= other <= info.max:  # compared exactly (PyTorch wraps it: uint8 < 300 is

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mytorch.arguments import check_dim, dim_arg, keepdim_arg
-from mytorch.dtypes import as_dtype, check_same_dtype, get_default_dtype
+from mytorch.dtypes import as_dtype, check_same_dtype, get_default_dtype, unordered
 from mytorch.nn.functional import KERNELS as _K
 from mytorch.tensor import (
     _HALF,
@@ -138,10 +138,7 @@ def _ordered(op: str, x: Any) -> Any:
     ``softmax`` of a complex tensor, a relu that kept 1+2j and zeroed -3+0.5j)."""
     data = _data(x)
     if data.dtype.kind == "c":
-        raise TypeError(
-            f"{op}: complex numbers have no order (got {data.dtype} of shape {data.shape}); work on their "
-            "moduli (x.abs()) or real parts (x.real), as PyTorch refuses complex input here"
-        )
+        raise unordered(op, data.dtype)
     return x
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from mytorch.arguments import ShapeRuntimeError
 from mytorch.autograd_engine import no_grad
-from mytorch.dtypes import check_same_dtype, get_default_dtype
+from mytorch.dtypes import check_same_dtype, get_default_dtype, unordered
 from mytorch.factories import default_generator
 from mytorch.nn.functional import (
     _LOG_FLOOR,
@@ -225,7 +225,7 @@ def _real(name: str, x: Tensor) -> None:
     """A TypeError for a complex ``x``: NumPy orders complex numbers by real part, so a function
     that compares them gave numbers PyTorch refuses to give (elu, hardtanh, leaky_relu)."""
     if x._data.dtype.kind == "c":
-        raise TypeError(f"{name}: complex numbers have no order (got {x._data.dtype}), as PyTorch refuses them")
+        raise unordered(name, x._data.dtype)
 
 
 def _activation(name: str, input: Any, params: dict[str, Any] | None, inplace: bool) -> Tensor:  # noqa: A002
