@@ -445,7 +445,19 @@ def negative(input: Any) -> Tensor:  # noqa: A002
 
 absolute = _abs
 fix = trunc
-sgn = sign
+
+
+def sgn(input: Any) -> Tensor:  # noqa: A002
+    """``sign`` of a real tensor; x / |x| (0 at 0) of a complex one, recorded, so that its gradient is
+    PyTorch's (the sign kernel's gradient is 0: it was 0 for complex input too)."""
+    x = _t(input)
+    if x.dtype.kind != "c":
+        return cast(Tensor, sign(x))
+    a = _abs(x)
+    zero = a == 0
+    return where(zero, 0, x / (a + zero))
+
+
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 

@@ -793,6 +793,11 @@ def _rounding(name: str) -> Any:
 
     def op(input: Any) -> Tensor:  # noqa: A002 - PyTorch's name
         x = _as_tensor(input)
+        if name == "sign" and x._data.dtype.kind == "c":
+            raise TypeError(
+                f"sign: complex numbers have no sign (got {x._data.dtype}); sgn gives x / |x|, as PyTorch "
+                "refuses sign of complex input"
+            )
         if x._data.dtype.kind in "biu" and (name != "sign" or x._data.dtype.kind == "b"):
             return Tensor(x._data.copy())  # (the sign of a bool is itself, as in PyTorch)
         return _apply(name, (x,))

@@ -480,3 +480,26 @@ def test_memory_mapped_data_trains_as_an_array(tmp_path):
     np.save(tmp_path / "x.npy", X)
     mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
     assert train_epoch(mlp(), mapped, Y, 4) == train_epoch(mlp(), X, Y, 4)
+
+
+def test_the_sign_of_a_complex_number_is_the_same_on_every_numpy():
+    """np.sign of a complex number is the sign of its real part on NumPy 1.x and z / |z| on NumPy 2:
+    on NumPy 1.26 the gradients of abs and norm(p=1, 3, inf) of a complex tensor were those of the
+    real parts' signs ([1, -1, 1] for [1+2j, -3+0.5j, 0.5-1j], PyTorch's z / |z|) and sgn() gave
+    1+0j. sign() of a complex tensor is refused, as PyTorch refuses it."""
+    z0 = np.array([1 + 2j, -3 + 0.5j, 0.5 - 1j, 0j])
+    unit = np.array([z / abs(z) if z else 0j for z in z0])
+    moduli = np.abs(z0)
+    for p, expected in [(1, unit), (3, moduli**2 * unit / np.sum(moduli**3) ** (2 / 3)), (np.inf, [0, unit[1], 0, 0])]:
+        z = mytorch.tensor(z0, requires_grad=True)
+        z.norm(p=p).backward()
+        np.testing.assert_allclose(z.grad.numpy(), expected, rtol=1e-12, atol=1e-15)
+    z = mytorch.tensor(z0, requires_grad=True)
+    z.abs().sum().backward()
+    np.testing.assert_allclose(z.grad.numpy(), unit, rtol=1e-15)
+    np.testing.assert_allclose(mytorch.sgn(mytorch.tensor(z0)).numpy(), unit, rtol=1e-15)
+    np.testing.assert_allclose(mytorch.nn.functional.sign(z0), unit, rtol=1e-15)  # the kernel
+    assert mytorch.sgn(mytorch.tensor([-2.0, 0.0, 3.0])).tolist() == [-1.0, 0.0, 1.0]
+    assert mytorch.sgn(mytorch.tensor(z0, dtype=mytorch.complex64)).dtype == mytorch.complex64
+    with pytest.raises(TypeError, match=r"sign: complex numbers have no sign \(got complex128\); sgn gives"):
+        mytorch.tensor(z0).sign()

@@ -163,6 +163,17 @@ def _in_dtype_of(y: Any, x: Array) -> Any:
     return y.astype(x.dtype, copy=False) if x.dtype.kind == "f" and isinstance(y, (np.ndarray, np.generic)) else y
 
 
+def _sgn(x: Array) -> Array:
+    """np.sign(x), but x / |x| (0 at 0) for complex x on every NumPy: NumPy 1.x gave the sign of the
+    real part (sign(1+2j) = 1+0j), NumPy 2 gives x / |x|, PyTorch's ``sgn``. Works on a Tensor (a
+    recorded backward) too."""
+    if x.dtype.kind != "c":
+        return np.sign(x)
+    a = np.abs(x)
+    zero = a == 0
+    return np.where(zero, 0, x / (a + zero))
+
+
 # --------------------------------------------------------------------------- identity, neg
 def identity(x: Array) -> Array:
     """y = x (a new array object, so that x and y keep separate gradients)."""
@@ -631,12 +642,12 @@ def abs(x: Array) -> Array:  # noqa: A001 - the op's name
 
 def abs_backward(grad_output: Array, x: Array) -> tuple[Array]:
     """dx = g * sign(x)."""
-    return (grad_output * np.sign(x),)
+    return (grad_output * _sgn(x),)
 
 
 def abs_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = sign(x) ẋ."""
-    return tangents[0] * np.sign(x)
+    return tangents[0] * _sgn(x)
 
 
 def log1p(x: Array) -> Array:
@@ -2216,17 +2227,17 @@ def _norm_slope(x: Array, p: float, axis: Axis, keepdims: bool, out: Array | Non
     among ties)."""
     out = norm(x, p, axis, keepdims) if out is None else out
     if p == 1:
-        return np.sign(x)
+        return _sgn(x)
     if p == math.inf:
-        return np.sign(x) * _extreme_weights(np.abs(x), out, axis, keepdims)
+        return _sgn(x) * _extreme_weights(np.abs(x), out, axis, keepdims)
     y = _expand(out, np.shape(x), axis, keepdims)
     zero = np.asarray(y) == 0
     safe = y + zero  # 1 where y = 0, where x is all zeros: the ratio is 0 there
     if p < 1:  # |x|**(p-1) is infinite at x = 0 (and 0 * inf NaN): PyTorch's subgradient 0 there
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(np.asarray(x) == 0, 0, np.sign(x) * (np.abs(x) / safe) ** (p - 1))
+            ratio = np.where(np.asarray(x) == 0, 0, _sgn(x) * (np.abs(x) / safe) ** (p - 1))
     else:
-        ratio = x / safe if p == 2 else np.sign(x) * (np.abs(x) / safe) ** (p - 1)
+        ratio = x / safe if p == 2 else _sgn(x) * (np.abs(x) / safe) ** (p - 1)
     if zero.any():  # selected, not computed, there: its derivative is 0 too, as in torch.func.hessian
         ratio = np.where(zero, 0, ratio)
     return _in_dtype_of(ratio, x)
@@ -2447,8 +2458,8 @@ def trunc(x: Array) -> Array:
 
 
 def sign(x: Array) -> Array:
-    """y = -1, 0 or 1 as x < 0, x = 0 or x > 0 (gradient 0)."""
-    return np.sign(x)
+    """y = -1, 0 or 1 as x < 0, x = 0 or x > 0 (gradient 0); x / |x| for complex x."""
+    return _sgn(x)
 
 
 def round(x: Array, decimals: int = 0) -> Array:  # noqa: A001 - the op's name
