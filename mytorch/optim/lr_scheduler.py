@@ -499,8 +499,9 @@ class MultiplicativeLR(LambdaLR):
     function, or one per group); ``state_dict`` leaves the functions out, as ``LambdaLR``'s."""
 
     def get_lr(self) -> list[float]:
-        """The current rates times ``lr_lambda(last_epoch)`` (unchanged at the first epoch)."""
-        if self.last_epoch > 0:
+        """The current rates times ``lr_lambda(last_epoch)`` (unchanged at the constructor's step;
+        at a ``SequentialLR`` milestone, epoch 0, times ``lr_lambda(0)``, as in PyTorch)."""
+        if not self._initial:
             return [lr * f(self.last_epoch) for lr, f in zip(_current(self.optimizer), self.lr_lambdas)]
         return _current(self.optimizer)
 
@@ -736,9 +737,14 @@ class SequentialLR:
 
     def _restart(self, scheduler: LRScheduler, at_start: bool) -> None:
         """``scheduler``'s first step again: from epoch 0 and its initial rates (at a milestone), or
-        from the epoch it was at (the constructor's)."""
+        from the epoch it was at (the constructor's). A ``MultiplicativeLR`` has no closed form in
+        PyTorch: at its milestone it multiplies the rates it finds by ``lr_lambda(0)``."""
         if at_start:
             scheduler.last_epoch = -1
+            if isinstance(scheduler, MultiplicativeLR):
+                scheduler.step()
+                self._last_lr = scheduler.get_last_lr()
+                return
             for group, lr in zip(self.optimizer.param_groups, scheduler.base_lrs):
                 group["lr"] = lr
         scheduler._initial = True
