@@ -771,6 +771,12 @@ def _first_to_go() -> None:
         pass
 
 
+_FIRST_LIMITS = ("AS", "CPU")
+"""The limits set before the worker reads the hand-in's files (``imports_on_demand`` parses them as root under
+``uid``): until 2026-12-04 they came after, and a 600 KB file of one list held 425 MB of syntax tree under
+``--memory 300`` (a file of 1 MiB, 750 MB; an f-string of 1 MiB, 59 s of CPU before the startup limit ended it)."""
+
+
 def _set_limits(limits: dict[str, int]) -> None:
     """``RLIMIT_<NAME>`` = value for each entry (CPU gets a hard limit one second above)."""
     for name, value in limits.items():
@@ -797,6 +803,7 @@ def contain(config: dict[str, Any]) -> str:
             procs.write("0")
     _first_to_go()
     _own_session_keyring()
+    _set_limits({name: value for name, value in config["limits"].items() if name in _FIRST_LIMITS})
     for name in PRELOAD:
         importlib.import_module(name)
     folder = config["handin"]

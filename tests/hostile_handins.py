@@ -922,3 +922,13 @@ raise RuntimeError("; ".join(_did))
 """
 """Tries to make user namespaces (its own capabilities there), then starts a thread, a child and a program (what
 the C library makes with clone3, answered ENOSYS, or clone)."""
+
+
+WIDE_IMPORT = "import glob\nwide = [" + "a," * 300_000 + "]\n"
+"""A file of 600 KB importing a module of ``jail.ON_DEMAND`` (so that a ``uid`` worker parses it before it
+switches uid), its syntax tree about 380 MB: the parse ran before the worker's limits."""
+PEAK_REPORTER = """
+import resource as _resource
+raise ImportError(f"peak memory {_resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
+"""
+"""Says how much memory the worker has held at most (its import scan included), as its error."""

@@ -58,6 +58,7 @@ from hostile_handins import (  # noqa: E402
     PARENT_READER,
     PARRICIDE,
     PATCHER,
+    PEAK_REPORTER,
     QUEUER,
     REGICIDE,
     SECRET,
@@ -65,6 +66,7 @@ from hostile_handins import (  # noqa: E402
     SHM_TAG,
     STOPPER,
     TOKEN,
+    WIDE_IMPORT,
     file_snooper,
     forger,
     handin,
@@ -1254,6 +1256,22 @@ def test_under_uid_the_standard_modules_a_handin_imports_are_loaded_before_the_u
                       cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert scores_csv(out / "scores.csv")["imports.tar"]["loss"] == "5", (out / "imports.tar.txt").read_text()
+
+
+def test_under_uid_the_import_scan_of_a_handin_runs_within_its_memory_limit(grader, tmp_path):
+    """Under ``uid`` the worker parses the hand-in's files that may import a module of ``jail.ON_DEMAND``
+    before it switches uid, and did so before it set its limits: a 600 KB file of one list (the archive
+    takes 20 MiB per file) held 425 MB of syntax tree under ``--memory 300`` (1 MiB: 750 MB, and an
+    f-string of 1 MiB took 59 s of CPU). The address-space and CPU limits now come first: the parse
+    fails with MemoryError, the file is skipped, and the worker stays under its limit."""
+    sandbox_or_skip("uid")
+    folder = package(tmp_path / "src", code=PEAK_REPORTER, bare=True)
+    (folder / "mytorch" / "wide.py").write_text(WIDE_IMPORT)
+    archive = tar_of(folder, tmp_path / "wide.tar")
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", "uid", "--memory", "300", "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    peaks = [int(mb) for mb in re.findall(r"ImportError: peak memory (\d+) MB", done.stdout)]
+    assert len(peaks) == 2 and max(peaks) < 300, done.stdout[-3000:]
 
 
 def test_the_imports_read_from_a_handin_are_the_allowed_standard_ones(tmp_path):
