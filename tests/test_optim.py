@@ -659,3 +659,25 @@ def test_reduce_lr_on_plateau_reduces_a_group_added_later():
     opt.add_param_group({"params": [b]})
     with pytest.raises(RuntimeError, match="min_lr was given for 1"):
         listed.step(1.0)
+
+
+def test_step_and_cosine_schedules_take_a_float_period():
+    # schedules.StepLR(opt, 1.0, gamma=0.95) (PyTorch's language-model tutorial) raised "step_size must be a
+    # positive integer"; PyTorch takes any positive number: a decay when epoch % step_size == 0
+    p = mt.nn.Parameter(mt.zeros(1))
+    step_opt, cos_opt = mt.optim.SGD([p], lr=1.0), mt.optim.SGD([p], lr=1.0)
+    steps, cosine = schedules.StepLR(step_opt, 1.5, gamma=0.5), schedules.CosineAnnealingLR(cos_opt, T_max=2.5)
+    step_rates, cos_rates = [], []
+    for _ in range(6):
+        step_opt.step()
+        cos_opt.step()
+        steps.step()
+        cosine.step()
+        step_rates.append(steps.get_last_lr()[0])
+        cos_rates.append(cosine.get_last_lr()[0])
+    assert step_rates == [1.0, 1.0, 0.5, 0.5, 0.5, 0.25]  # epochs 3 and 6 are multiples of 1.5
+    # epochs 1, 2: (1 + cos(pi t / 2.5)) / 2 (epochs past T_max climb back along the cosine)
+    np.testing.assert_allclose(cos_rates[:2], [(1 + np.cos(np.pi * t / 2.5)) / 2 for t in (1, 2)], rtol=1e-12)
+    assert schedules.StepLR(step_opt, 3).step_size == 3  # an int stays an int (state_dict)
+    with pytest.raises(ValueError, match="positive number"):
+        schedules.StepLR(step_opt, float("inf"))

@@ -214,10 +214,80 @@ def test_lbfgs_against_pytorch(options):
 
 def test_lbfgs_refuses_what_it_does_not_do():
     w = mt.ones(2, requires_grad=True)
-    with pytest.raises(NotImplementedError, match="line_search_fn"):
-        mt.optim.LBFGS([w], line_search_fn="strong_wolfe")
+    with pytest.raises(ValueError, match="line_search_fn"):
+        mt.optim.LBFGS([w], line_search_fn="backtracking")
     with pytest.raises(NotImplementedError, match="maximize"):
         mt.optim.LBFGS([w], maximize=True).step(lambda: (w * w).sum())
+
+
+def _rosenbrock_run(L, start, **options):
+    xy = L.tensor(start, dtype=L.float64, requires_grad=True)
+    opt = L.optim.LBFGS([xy], line_search_fn="strong_wolfe", **options)
+    calls = []
+
+    def closure():
+        opt.zero_grad()
+        loss = (1 - xy[0]) ** 2 + 100 * (xy[1] - xy[0] ** 2) ** 2
+        loss.backward()
+        calls.append(loss.item())
+        return loss
+
+    for _ in range(3):
+        opt.step(closure)
+    return calls, xy.detach().numpy()
+
+
+@pytest.mark.parametrize("start", [[-1.5, 2.0], [1.2, 1.2], [0.0, 0.0]])
+@pytest.mark.parametrize("options", [{"max_iter": 8}, {"lr": 0.5, "history_size": 2, "max_iter": 6}])
+def test_lbfgs_strong_wolfe_against_pytorch(start, options):
+    # line_search_fn="strong_wolfe" raised NotImplementedError before; the Rosenbrock valley makes
+    # the search bracket and zoom: every evaluation's loss (so their number) and the end point
+    torch = pytest.importorskip("torch")
+    mine, theirs = _rosenbrock_run(mt, start, **options), _rosenbrock_run(torch, start, **options)
+    assert len(mine[0]) == len(theirs[0])
+    np.testing.assert_allclose(mine[0], theirs[0], rtol=1e-9, atol=1e-14)
+    np.testing.assert_allclose(mine[1], theirs[1], rtol=1e-9)
+
+
+def test_lbfgs_strong_wolfe_finds_the_minimum_and_meets_the_conditions():
+    calls, end = _rosenbrock_run(mt, [-1.5, 2.0], max_iter=30)
+    np.testing.assert_allclose(end, [1.0, 1.0], atol=1e-4)  # the Rosenbrock minimum (to tolerance_grad)
+    # a quadratic: the first search direction is -g, and the accepted step meets both strong-Wolfe
+    # conditions (sufficient decrease with c1 = 1e-4, |slope| <= 0.9 |initial slope|)
+    a = mt.tensor([[3.0, 0.5], [0.5, 1.0]], dtype=mt.float64)
+    w = mt.tensor([4.0, -3.0], dtype=mt.float64, requires_grad=True)
+    opt = mt.optim.LBFGS([w], line_search_fn="strong_wolfe", max_iter=1)
+
+    def f(v):
+        return 0.5 * v @ a @ v
+
+    def closure():
+        opt.zero_grad()
+        loss = f(w)
+        loss.backward()
+        return loss
+
+    w0 = w.detach().clone()
+    g0 = (a @ w0).numpy()
+    opt.step(closure)
+    moved = w.detach().numpy() - w0.numpy()
+    t = moved[0] / -g0[0]  # the step along d = -g0
+    np.testing.assert_allclose(moved, -t * g0, rtol=1e-12)
+    slope0, slope = float(g0 @ -g0), float((a @ w.detach()).numpy() @ -g0)
+    assert f(w).item() <= f(w0).item() + 1e-4 * t * slope0
+    assert abs(slope) <= 0.9 * abs(slope0)
+
+
+def test_the_line_search_cubic_step_in_closed_form():
+    from mytorch.optim.lbfgs import _cubic_minimum
+
+    # f(x) = x^3 - 3x: f(0) = 0, f'(0) = -3, f(2) = 2, f'(2) = 9; its minimum is at 1
+    assert _cubic_minimum(0.0, 0.0, -3.0, 2.0, 2.0, 9.0) == pytest.approx(1.0, rel=1e-14)
+    assert _cubic_minimum(2.0, 2.0, 9.0, 0.0, 0.0, -3.0) == pytest.approx(1.0, rel=1e-14)
+    assert _cubic_minimum(0.0, 0.0, -3.0, 2.0, 2.0, 9.0, bounds=(1.5, 3.0)) == 1.5  # clipped to the bounds
+    # no stationary point (slope 1 at 0 and at 1, f rising by 2/3: the cubic 2x^3/3 - x^2 + x, whose
+    # slope 2(x - 1/2)^2 + 1/2 is positive; d1 = 0 < g1 g2): the middle of the bounds
+    assert _cubic_minimum(0.0, 0.0, 1.0, 1.0, 2.0 / 3.0, 1.0, bounds=(0.0, 4.0)) == 2.0
 
 
 def test_rprop_in_closed_form():

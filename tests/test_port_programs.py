@@ -35,18 +35,20 @@ def ported(text: str) -> str:
 
 
 def output(text: str, name: str, save_dir: Path) -> str:
-    """What the program prints, run in this process; the print options it sets
-    (``torch.set_printoptions(precision=3)``) are put back after it, for MyTorch and PyTorch alike,
-    so that the later tests print tensors as they expect."""
+    """What the program prints, run in this process; the print options and the default dtype it
+    sets (``torch.set_printoptions(precision=3)``, ``torch.set_default_dtype(torch.float64)``) are
+    put back after it, for MyTorch and PyTorch alike, so that the later tests run as they expect."""
     save_dir.mkdir(exist_ok=True)
     printed = io.StringIO()
+    libraries = [mytorch] + ([sys.modules["torch"]] if "torch" in sys.modules else [])
+    dtypes = [library.get_default_dtype() for library in libraries]
     try:
         with contextlib.redirect_stdout(printed):
             exec(compile(text.replace("SAVE_DIR/", f"{save_dir}/"), name, "exec"), {"__name__": "__main__"})
     finally:
-        mytorch.set_printoptions(profile="default")
-        if "torch" in sys.modules:
-            sys.modules["torch"].set_printoptions(profile="default")
+        for library, dtype in zip(libraries, dtypes):
+            library.set_printoptions(profile="default")
+            library.set_default_dtype(dtype)
     return printed.getvalue()
 
 
@@ -62,14 +64,21 @@ def tokens(text: str) -> list[str]:
     return re.findall(NUMBER + r"|[A-Za-z_]+|\S", text)
 
 
-def same(a: str, b: str) -> bool:
+def tolerance(text: str) -> float:
+    """How near MyTorch's printed numbers must be to PyTorch's: 1e-4 (float32 and PyTorch's
+    4-digit printing), or what a float64 program's ``# tolerance: 1e-9`` line asks."""
+    found = re.search(r"^# tolerance: (\S+)$", text, re.M)
+    return float(found.group(1)) if found else 1e-4
+
+
+def same(a: str, b: str, within: float = 1e-4) -> bool:
     if a == b:
         return True
     try:
         x, y = float(a), float(b)
     except ValueError:
         return False
-    return abs(x - y) <= 1e-4 * max(1.0, abs(x), abs(y)) or (x != x and y != y)
+    return abs(x - y) <= within * max(1.0, abs(x), abs(y)) or (x != x and y != y)
 
 
 @pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.stem)
@@ -88,8 +97,17 @@ def test_the_program_prints_what_it_prints_on_torch(path, tmp_path):
     mine = tokens(output(ported(text), path.name, tmp_path / "mytorch"))
     theirs = tokens(output(text, path.name, tmp_path / "torch"))
     assert len(mine) == len(theirs), (mine, theirs)
+    within = tolerance(text)
     for i, (a, b) in enumerate(zip(mine, theirs)):
-        assert same(a, b), f"token {i}: MyTorch {a!r}, PyTorch {b!r}: ... {' '.join(theirs[max(0, i - 12) : i + 3])}"
+        context = " ".join(theirs[max(0, i - 12) : i + 3])
+        assert same(a, b, within), f"token {i}: MyTorch {a!r}, PyTorch {b!r}: ... {context}"
+
+
+def test_a_float64_program_leaves_the_default_dtype_as_it_was(tmp_path):
+    path = next(p for p in PROGRAMS if p.stem == "lbfgs_logreg")
+    assert "set_default_dtype(torch.float64)" in path.read_text() and tolerance(path.read_text()) == 1e-8
+    output(ported(path.read_text()), path.name, tmp_path)
+    assert mytorch.get_default_dtype() == mytorch.float32 and mytorch.zeros(1).dtype == mytorch.float32
 
 
 def test_a_program_setting_print_options_leaves_them_as_they_were(tmp_path):

@@ -1,17 +1,21 @@
-"""``LBFGS``: PyTorch's limited-memory BFGS without a line search (its ``line_search_fn=None``):
-the same two-loop recursion, step sizes, stopping rules and order of operations, on the
+"""``LBFGS``: PyTorch's limited-memory BFGS, with fixed steps (``line_search_fn=None``) or
+PyTorch's strong-Wolfe line search (``line_search_fn="strong_wolfe"``: a bracketing phase then
+a zoom, each trial step from the cubic through two points' losses and slopes): the same
+two-loop recursion, step sizes, stopping rules and order of operations, on the
 parameters seen as one flat vector. ``step(closure)`` calls ``closure`` (which must zero the
 gradients, compute the loss, call ``backward`` and return the loss) as often as PyTorch does.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from mytorch.optim.optimizer import Optimizer, step_in_place
+from mytorch.saved import write_begin, write_end
 from mytorch.tensor import Tensor
 
 __all__ = ["LBFGS"]
@@ -25,9 +29,9 @@ class LBFGS(Optimizer):
     The search history lives on the optimizer (``state_dict`` does not hold it).
 
     Raises:
-        NotImplementedError: ``line_search_fn="strong_wolfe"`` (not supported by MyTorch), or
-            ``maximize=True`` (PyTorch's LBFGS has none).
-        ValueError: more than one parameter group.
+        ValueError: a ``line_search_fn`` other than None and ``"strong_wolfe"`` (PyTorch's
+            raises a RuntimeError when stepping), or more than one parameter group.
+        NotImplementedError: ``maximize=True`` (PyTorch's LBFGS has none).
     """
 
     def __init__(
@@ -41,10 +45,11 @@ class LBFGS(Optimizer):
         history_size: int = 100,
         line_search_fn: str | None = None,
     ) -> None:
-        if line_search_fn is not None:
-            raise NotImplementedError("LBFGS: line_search_fn is not supported by MyTorch (use None: fixed steps)")
+        if line_search_fn not in (None, "strong_wolfe"):
+            raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got {line_search_fn!r}")
         max_eval = max_iter * 5 // 4 if max_eval is None else max_eval
-        defaults = {"lr": lr, "max_iter": max_iter, "max_eval": max_eval, "history_size": history_size}
+        defaults: dict[str, Any] = {"lr": lr, "max_iter": max_iter, "max_eval": max_eval}
+        defaults.update(history_size=history_size, line_search_fn=line_search_fn)
         super().__init__(params, {**defaults, "tolerance_grad": tolerance_grad, "tolerance_change": tolerance_change})
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS: takes one parameter group (as PyTorch's)")
@@ -73,6 +78,96 @@ class LBFGS(Optimizer):
             step = (-t * d[offset : offset + value.size]).reshape(value.shape).astype(value.dtype, copy=False)
             step_in_place(value, step, "LBFGS")  # value -= step, i.e. value += t d
             offset += value.size
+
+    def _values(self) -> list[np.ndarray]:
+        return [p[0] if isinstance(p, tuple) else p._data for p in self.params]
+
+    def _set_values(self, saved: list[np.ndarray]) -> None:
+        """The parameters' values back to ``saved`` exactly (the line search's trial steps undone)."""
+        for value, old in zip(self._values(), saved):
+            try:
+                np.copyto(value, old)
+            except ValueError:
+                if value.flags.writeable:
+                    raise
+                lifted = write_begin(value, "LBFGS.step")
+                try:
+                    np.copyto(value, old)
+                finally:
+                    write_end(lifted)
+
+    def _strong_wolfe(
+        self, evaluate: Callable[[], float], t: float, d: np.ndarray, loss: float, grad: np.ndarray, gtd: float
+    ) -> tuple[float, np.ndarray, float, int]:
+        """PyTorch's strong-Wolfe search along ``d`` from the current parameters (loss ``loss``,
+        gradient ``grad``, slope ``gtd``), first trying step ``t`` (c1 = 1e-4, c2 = 0.9, at most
+        25 evaluations, stopping when the bracket is narrower than ``tolerance_change``). Leaves
+        the parameters as they were; returns the chosen step's loss, gradient, step and the
+        number of evaluations."""
+        c1, c2, max_ls = 1e-4, 0.9, 25
+        tolerance_change = self.param_groups[0]["tolerance_change"]
+        start = [value.copy() for value in self._values()]
+
+        def at(step: float) -> tuple[float, np.ndarray, float]:
+            self._add_to_params(step, d)
+            f = evaluate()
+            g = self._flat_grad()
+            self._set_values(start)
+            return f, g, float(g @ d)
+
+        d_norm = float(np.abs(d).max())
+        f_new, g_new, gtd_new = at(t)
+        evals, ls_iter = 1, 0
+        t_prev, f_prev, g_prev, gtd_prev = 0.0, loss, grad, gtd
+        done = False
+        # bracketing: grow the step until a bracket holds a point meeting the conditions
+        while ls_iter < max_ls:
+            sufficient = f_new <= loss + c1 * t * gtd and not (ls_iter > 1 and f_new >= f_prev)
+            if sufficient and abs(gtd_new) <= -c2 * gtd:
+                steps, fs, gs, slopes = [t], [f_new], [g_new], [gtd_new]
+                done = True
+                break
+            if not sufficient or gtd_new >= 0:
+                steps, fs, gs, slopes = [t_prev, t], [f_prev, f_new], [g_prev, g_new], [gtd_prev, gtd_new]
+                break
+            bounds = (t + 0.01 * (t - t_prev), t * 10)
+            t_prev, t = t, _cubic_minimum(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds)
+            f_prev, g_prev, gtd_prev = f_new, g_new, gtd_new
+            f_new, g_new, gtd_new = at(t)
+            evals += 1
+            ls_iter += 1
+        if ls_iter == max_ls:
+            steps, fs, gs, slopes = [0.0, t], [loss, f_new], [grad, g_new], [gtd, gtd_new]
+        # zoom: shrink the bracket [low, high] around a point meeting both conditions
+        stalled = False
+        low, high = (0, 1) if fs[0] <= fs[-1] else (1, 0)
+        while not done and ls_iter < max_ls:
+            if abs(steps[1] - steps[0]) * d_norm < tolerance_change:
+                break
+            t = _cubic_minimum(steps[0], fs[0], slopes[0], steps[1], fs[1], slopes[1])
+            top, bottom = max(steps), min(steps)
+            margin = 0.1 * (top - bottom)
+            if min(top - t, t - bottom) < margin:  # too near an end: move inside, or note it
+                if stalled or t >= top or t <= bottom:
+                    t = top - margin if abs(t - top) < abs(t - bottom) else bottom + margin
+                    stalled = False
+                else:
+                    stalled = True
+            else:
+                stalled = False
+            f_new, g_new, gtd_new = at(t)
+            evals += 1
+            ls_iter += 1
+            if f_new > loss + c1 * t * gtd or f_new >= fs[low]:
+                steps[high], fs[high], gs[high], slopes[high] = t, f_new, g_new, gtd_new
+                low, high = (0, 1) if fs[0] <= fs[1] else (1, 0)
+            else:
+                if abs(gtd_new) <= -c2 * gtd:
+                    done = True
+                elif gtd_new * (steps[high] - steps[low]) >= 0:
+                    steps[high], fs[high], gs[high], slopes[high] = steps[low], fs[low], gs[low], slopes[low]
+                steps[low], fs[low], gs[low], slopes[low] = t, f_new, g_new, gtd_new
+        return fs[low], gs[low], steps[low], evals
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Up to ``max_iter`` L-BFGS iterations from the loss and gradient ``closure`` gives;
@@ -138,9 +233,19 @@ class LBFGS(Optimizer):
             if gtd > -tolerance_change:
                 break
             ls_func_evals = 0
-            self._add_to_params(t, d)
             opt_cond = False
-            if n_iter != max_iter:
+            if group.get("line_search_fn") == "strong_wolfe":
+
+                def number() -> float:
+                    value = evaluate()
+                    return float(value.item() if isinstance(value, Tensor) else value)
+
+                loss, flat_grad, t, ls_func_evals = self._strong_wolfe(number, t, d, loss, flat_grad, gtd)
+                self._add_to_params(t, d)
+                opt_cond = bool(np.abs(flat_grad).max() <= tolerance_grad)
+            else:
+                self._add_to_params(t, d)
+            if group.get("line_search_fn") is None and n_iter != max_iter:
                 value = evaluate()
                 loss = float(value.item() if isinstance(value, Tensor) else value)
                 flat_grad = self._flat_grad()
@@ -155,6 +260,24 @@ class LBFGS(Optimizer):
         state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=h_diag)
         state.update(prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
         return orig_loss
+
+
+def _cubic_minimum(
+    x1: float, f1: float, g1: float, x2: float, f2: float, g2: float, bounds: tuple[float, float] | None = None
+) -> float:
+    """The minimiser, within ``bounds`` (default: between x1 and x2), of the cubic through
+    (x1, f1) and (x2, f2) with slopes g1 and g2; the middle of the bounds if it has none."""
+    low, high = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
+    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    square = d1 * d1 - g1 * g2
+    if square < 0:
+        return (low + high) / 2
+    d2 = math.sqrt(square)
+    if x1 <= x2:
+        point = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+    else:
+        point = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+    return min(max(point, low), high)
 
 
 # the step calls the closure, which makes new gradients: the optimizers' maximize wrapper (which

@@ -121,10 +121,10 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """Multiply the rate by ``gamma`` every ``step_size`` epochs."""
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size <= 0:
-            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
-        self.step_size = step_size
+    def __init__(self, optimizer: Optimizer, step_size: float, gamma: float = 0.1, last_epoch: int = -1) -> None:
+        # a float is PyTorch's too (its word-language-model tutorial passes 1.0): the epoch decays
+        # when epoch % step_size is 0
+        self.step_size = _period("StepLR", "step_size", step_size)
         self.gamma = check_number("StepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
@@ -141,10 +141,8 @@ class CosineAnnealingLR(LRScheduler):
     epochs: lr_t = eta_min + (lr_0 - eta_min) (1 + cos(pi t / T_max)) / 2 (then back up, as in
     PyTorch, if stepped past ``T_max``)."""
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:  # noqa: N803
-        if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max <= 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be a positive integer, got {T_max!r}")
-        self.T_max = T_max
+    def __init__(self, optimizer: Optimizer, T_max: float, eta_min: float = 0.0, last_epoch: int = -1) -> None:  # noqa: N803
+        self.T_max = _period("CosineAnnealingLR", "T_max", T_max)
         self.eta_min = check_number("CosineAnnealingLR", "eta_min", eta_min, allow_zero=True)
         super().__init__(optimizer, last_epoch)
 
@@ -486,6 +484,13 @@ class OneCycleLR(LRScheduler):
                 else:
                     group["momentum"] = momentum
         return rates
+
+
+def _period(owner: str, name: str, value: Any) -> Any:
+    """``value`` as given if it is a finite positive number (an int stays an int, for ``state_dict``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise ValueError(f"{owner}: {name} must be a positive number, got {value!r}")
+    return value
 
 
 def _count(owner: str, name: str, value: Any) -> int:
