@@ -143,3 +143,110 @@ def test_multiplicative_lr_after_a_sequential_milestone_multiplies_the_rates_it_
     first = [("MultiStepLR", ([5, 7],), {"gamma": 0.5}), ("ExponentialLR", (0.8,), {}), ("LinearLR", (), {})][at]
     spec = ("SequentialLR", ([first, ("MultiplicativeLR", (0.9,), {})], [3]), {})
     _compare_schedules(180, spec)
+
+
+# --------------------------------------------------------------------------- optimizers
+_OPTIMIZERS = [
+    ("SGD", {"lr": 0.1}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.05}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+    ("SGD", {"lr": 0.1, "momentum": 0.5, "dampening": 0.2, "maximize": True}),
+    ("Adam", {"lr": 0.05}),
+    ("Adam", {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True}),
+    ("AdamW", {"lr": 0.05, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01}),
+    ("Adamax", {"lr": 0.05}),
+    ("NAdam", {"lr": 0.05}),
+    ("RAdam", {"lr": 0.05}),
+    ("Adadelta", {"lr": 1.0}),
+]
+
+
+def _mlp(lib: Any, seed: int) -> Any:
+    values = np.random.default_rng(seed)
+    model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 2)).double()
+    with lib.no_grad():
+        for p in model.parameters():
+            p.copy_(lib.tensor(values.standard_normal(tuple(p.shape)) * 0.5))
+    return model
+
+
+def _habits_run(lib: Any, seed: int, name: str, options: dict) -> list[np.ndarray]:
+    """Ten steps of a small MLP with random habits between them: freezing and unfreezing
+    (``requires_grad_``), the optimizer's ``state_dict`` loaded into a fresh one, gradients
+    accumulated over 1-3 backwards, a parameter scaled under ``no_grad``, ``p.grad`` scaled in
+    place, the module's ``zero_grad(set_to_none=False)``, a group's lr and weight decay edited,
+    the optimizer's ``zero_grad`` both ways. The parameters after each step."""
+    r = random.Random(seed)
+    model = _mlp(lib, seed)
+    x = lib.tensor(np.random.default_rng(seed + 7).standard_normal((6, 3)))
+    y = lib.tensor(np.random.default_rng(seed + 8).standard_normal((6, 2)))
+    params = list(model.parameters())
+    grouped = r.random() < 0.4
+    groups = [{"params": params[:2]}, {"params": params[2:], "lr": options["lr"] * 0.5}] if grouped else params
+    opt = getattr(lib.optim, name)(groups, **options)
+    accumulate, seen = 1, []
+    for _ in range(10):
+        event = r.random()
+        if event < 0.1:
+            params[r.randrange(len(params))].requires_grad_(False)
+        elif event < 0.15:
+            for p in params:
+                p.requires_grad_(True)
+        elif event < 0.25:
+            saved = copy.deepcopy(opt.state_dict())
+            opt = getattr(lib.optim, name)(groups, **options)
+            opt.load_state_dict(saved)
+        elif event < 0.3:
+            accumulate = r.randint(1, 3)
+        elif event < 0.35:
+            with lib.no_grad():
+                params[0].mul_(0.9)
+        elif event < 0.4:
+            for p in params:
+                if p.grad is not None:
+                    p.grad.mul_(0.5)
+        elif event < 0.45:
+            model.zero_grad(set_to_none=False)
+        elif event < 0.5 and "maximize" not in options:
+            group = opt.param_groups[0]
+            group["lr"] *= 0.5
+            if "weight_decay" in group:
+                group["weight_decay"] = 0.2
+        opt.zero_grad(set_to_none=r.random() < 0.5)
+        for a in range(accumulate):
+            ((model(x[a::accumulate]) - y[a::accumulate]) ** 2).mean().backward()
+        opt.step()
+        seen.append(np.concatenate([p.detach().numpy().ravel() for p in params]))
+    return seen
+
+
+@pytest.mark.parametrize("seed", range(39))
+def test_random_training_habits_take_pytorchs_steps(seed: int) -> None:
+    name, options = _OPTIMIZERS[seed % len(_OPTIMIZERS)]
+    ours, theirs = (_habits_run(lib, seed, name, options) for lib in LIBS)
+    for step, (a, b) in enumerate(zip(ours, theirs)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-11, err_msg=f"{name} {options} seed {seed} step {step}")
+
+
+def test_nadam_reloaded_from_its_state_dict_keeps_pytorchs_float64_mu_product() -> None:
+    """PyTorch's load_state_dict casts NAdam's float32 mu_product to a float64 parameter's dtype,
+    and the product goes on in float64. MyTorch kept float32 (and wrote a float64 one saved after
+    a reload into float32): the parameters drifted from PyTorch's by ~3e-10 after 8 steps."""
+    runs = []
+    for lib in LIBS:
+        p = lib.nn.Parameter(lib.tensor(np.array([1.0, -2.0, 0.5])))
+        opt = lib.optim.NAdam([p], lr=0.05)
+        for step in range(8):
+            if step in (1, 2, 5):
+                saved = copy.deepcopy(opt.state_dict())
+                opt = lib.optim.NAdam([p], lr=0.05)
+                opt.load_state_dict(saved)
+            opt.zero_grad()
+            (p**3 - p).sum().backward()
+            opt.step()
+        runs.append((p.detach().numpy(), opt.state_dict()["state"][0]["mu_product"]))
+    (ours, our_product), (theirs, their_product) = runs
+    assert our_product.dtype == mytorch.float64 and float(our_product.reshape(-1)[0]) == float(their_product)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-14, atol=0)

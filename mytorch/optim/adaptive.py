@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.dtypes import get_default_dtype
-from mytorch.optim.optimizer import Optimizer, check_number, step_in_place
+from mytorch.optim.optimizer import Optimizer, check_number, step_in_place, value_of
 
 __all__ = ["Adadelta", "Adamax", "NAdam", "RAdam", "Rprop"]
 
@@ -167,6 +167,24 @@ class NAdam(_Moments):
     def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
         super()._check_hyper_parameters(group)
         group["momentum_decay"] = check_number("NAdam", "momentum_decay", group["momentum_decay"], allow_zero=True)
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """As ``Optimizer.load_state_dict``; from a PyTorch-layout state (``state_dict()``'s), a
+        loaded ``mu_product`` takes its parameter's dtype, as PyTorch casts it (a float64 model
+        then multiplies it on in float64, not float32)."""
+        if not ("state" in state and "param_groups" in state):
+            super().load_state_dict(state)
+            return
+        before = list(self.mu_product)
+        for i, product in enumerate(before):  # (the loaded values are then written into arrays of that dtype)
+            dtype = value_of(self.params[i]).dtype
+            if product is not None and dtype.kind == "f" and product.dtype != dtype:
+                self.mu_product[i] = product.astype(dtype)
+        try:
+            super().load_state_dict(state)
+        except BaseException:
+            self.mu_product[:] = before  # (a failed load changes nothing)
+            raise
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
