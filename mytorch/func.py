@@ -532,18 +532,28 @@ def vmap(
     f: Callable[..., Any],
     in_dims: int | None | tuple[int | None, ...] | list[int | None] = 0,
     out_dims: int | tuple[int, ...] = 0,
+    randomness: str = "error",
+    *,
+    chunk_size: int | None = None,
 ) -> Callable[..., Any]:
     """``f`` mapped over a batch axis: **a Python loop** over the batch, calling ``f`` once per
     example and stacking the results along ``out_dims`` (``torch.func.vmap``'s semantics, not
-    its speed). ``in_dims`` gives each argument's batch axis (None: not batched); ``out_dims``
-    one axis for every output, or one per output of a function returning a tuple."""
+    its speed). ``in_dims`` gives each argument's batch axis (None: not batched); an argument
+    that is a dict, tuple or list of tensors (stacked parameters, ``functional_call``'s) is
+    batched along that axis in each of its tensors. ``out_dims`` is one axis for every output,
+    or one per output of a function returning a tuple. ``randomness`` and ``chunk_size`` are
+    accepted and change nothing (each example is its own call)."""
+
+    if randomness not in ("error", "different", "same"):
+        raise ValueError(f"func.vmap: randomness must be 'error', 'different' or 'same', got {randomness!r}")
 
     @functools.wraps(f)
     def transformed(*args: Any) -> Any:
         dims: list[int | None] = list(in_dims) if isinstance(in_dims, (tuple, list)) else [in_dims] * len(args)
         if len(dims) != len(args):
             raise ValueError(f"func.vmap: in_dims has {len(dims)} entries for {len(args)} arguments")
-        sizes = {np.shape(a)[d] for a, d in zip(args, dims) if d is not None}
+        trees = [_flatten(a) if d is not None else ([a], None) for a, d in zip(args, dims)]
+        sizes = {np.shape(leaf)[d] for (leaves, _), d in zip(trees, dims) if d is not None for leaf in leaves}
         if len(sizes) != 1:
             raise ValueError(f"func.vmap: the batched arguments need one batch size, got {sorted(sizes)}")
         (n,) = sizes
@@ -551,7 +561,10 @@ def vmap(
             raise ValueError("func.vmap: the batch is empty (size 0); this vmap is a loop over examples")
         results = []
         for b in range(n):
-            one = [a if d is None else _take(a, b, d) for a, d in zip(args, dims)]
+            one = [
+                a if d is None or rebuild is None else rebuild([_take(leaf, b, d) for leaf in leaves])
+                for a, d, (leaves, rebuild) in zip(args, dims, trees)
+            ]
             results.append(f(*one))
         flat = [_flatten(r)[0] for r in results]
         _, rebuild = _flatten(results[0])

@@ -778,6 +778,26 @@ def test_func_vmap_is_a_documented_loop() -> None:
         np.testing.assert_allclose(g, 2 * np.tanh(x @ w) * (1 - np.tanh(x @ w) ** 2) * x)
 
 
+def test_func_vmap_batches_each_tensor_of_a_dict_or_tuple_argument() -> None:
+    # model ensembling: vmap(lambda p, x: functional_call(model, p, (x,)), in_dims=(0, None)) over
+    # stacked parameters raised IndexError (a dict has no shape); each of its tensors is batched
+    model = mt.nn.Linear(3, 2)
+    r = np.random.default_rng(0)
+    stacked = {"weight": Tensor(r.normal(size=(4, 2, 3))), "bias": Tensor(r.normal(size=(4, 2)))}
+    x = Tensor(r.normal(size=(5, 3)))
+    out = func.vmap(lambda p, x: func.functional_call(model, p, (x,)), in_dims=(0, None))(stacked, x)
+    assert out.shape == (4, 5, 2)
+    for k in range(4):
+        want = x.numpy() @ stacked["weight"].numpy()[k].T + stacked["bias"].numpy()[k]
+        np.testing.assert_allclose(out.numpy()[k], want, rtol=1e-12)
+    pairs = func.vmap(lambda ab: ab[0] * ab[1], in_dims=1, randomness="different")((np.ones((2, 3)), np.eye(2, 3)))
+    np.testing.assert_array_equal(pairs, np.eye(2, 3).T)  # batched along axis 1 of both tensors
+    with pytest.raises(ValueError, match="one batch size"):
+        func.vmap(lambda p: p["a"], in_dims=0)({"a": np.zeros(2), "b": np.zeros(3)})
+    with pytest.raises(ValueError, match="randomness"):
+        func.vmap(np.sin, randomness="shared")
+
+
 # --------------------------------------------------------------------------- memory
 def test_a_recorded_backward_on_a_long_chain_frees_its_tape_when_dropped() -> None:
     """Backward with create_graph and a second backward through 1,200 ops (past the default

@@ -153,6 +153,10 @@ def test_load_state_dict_checks_names_and_shapes_and_changes_nothing_on_error():
     result = net.load_state_dict({"weight": np.zeros((2, 3))}, strict=False)
     assert result.missing_keys == ["bias"] and not net.weight.numpy().any()
     assert net.weight.dtype == np.float32  # float64 values cast to the parameter's dtype
+    # print(model.load_state_dict(...)) prints PyTorch's words when every key matched (it printed
+    # IncompatibleKeys(missing_keys=[], unexpected_keys=[]))
+    assert str(net.load_state_dict(net.state_dict())) == "<All keys matched successfully>"
+    assert repr(result) == "IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])"
 
 
 def test_to_double_converts_parameters_in_place():

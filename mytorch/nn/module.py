@@ -91,10 +91,16 @@ class StateDictKeyError(KeyError, RuntimeError):
 
 
 class IncompatibleKeys(NamedTuple):
-    """What ``load_state_dict(strict=False)`` could not match."""
+    """What ``load_state_dict(strict=False)`` could not match; prints as PyTorch's,
+    ``<All keys matched successfully>`` when it is nothing (``print(model.load_state_dict(...))``)."""
 
     missing_keys: list[str]
     unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
 
 
 _HOOKED: set[int] = set()
