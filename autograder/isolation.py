@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -421,7 +422,7 @@ def _hidden() -> list[str]:
             continue
         if spec is not None and spec.submodule_search_locations:
             packages += list(spec.submodule_search_locations)
-    places += packages
+    places += packages + _zipped_references(others)
     for holder in dict.fromkeys(os.path.dirname(os.path.realpath(package)) for package in packages):
         if any(os.path.exists(os.path.join(holder, mark)) for mark in _CHECKOUT_MARKS):
             places += _checkout(holder)
@@ -455,15 +456,8 @@ def _development_installs(site_folders: list[str]) -> list[str]:
     (``pip install -e .``) into a Python other than the runner's leaves no package in its site folder, only
     these (until 2026-12-04 such a checkout inside a folder workers read, as ``/usr/src/app``, stayed
     readable)."""
-    found = []
+    found = [path for path in _named_by_pth_files(site_folders) if os.path.isdir(path)]
     for folder in site_folders:
-        for pth in glob.glob(f"{folder}/*.pth"):
-            try:
-                lines = Path(pth).read_text(errors="replace").splitlines()
-            except OSError:
-                continue
-            named = [line.rstrip() for line in lines if line.strip() and not line.startswith(("#", "import"))]
-            found += [path for path in (os.path.join(folder, line) for line in named) if os.path.isdir(path)]
         for finder in glob.glob(f"{folder}/__editable__*finder.py"):
             try:
                 paths = _FINDER_PATH.findall(Path(finder).read_text(errors="replace"))
@@ -471,6 +465,50 @@ def _development_installs(site_folders: list[str]) -> list[str]:
                 continue
             found += [os.path.dirname(path) for path in paths if os.path.basename(path) in REFERENCE_PACKAGES]
     return list(dict.fromkeys(found))
+
+
+def _named_by_pth_files(site_folders: list[str]) -> list[str]:
+    """The paths that the ``.pth`` files of ``site_folders`` put on their Python's path (a line naming a
+    folder or a zip archive, from the site folder), those that exist."""
+    found = []
+    for folder in site_folders:
+        for pth in glob.glob(f"{glob.escape(folder)}/*.pth"):
+            try:
+                lines = Path(pth).read_text(errors="replace").splitlines()
+            except OSError:
+                continue
+            named = [line.rstrip() for line in lines if line.strip() and not line.startswith(("#", "import"))]
+            found += [path for path in (os.path.join(folder, line) for line in named) if os.path.exists(path)]
+    return found
+
+
+_ZIPPED = ("*.egg", "*.whl", "*.zip", "*.pyz")
+"""The zip archives looked into in the site folders and the folders of the runner's path."""
+_ZIPPED_REFERENCE = re.compile(r"(?:^|/)(?:mytorch|hw_bonus)/")
+"""A member of a zip archive inside the reference solution's packages (at any depth: a checkout zipped)."""
+
+
+def _zipped_references(site_folders: list[str]) -> list[str]:
+    """The zip archives holding the reference ``mytorch`` or ``hw_bonus`` that a worker could open: a zipped
+    egg, a wheel or a zip of a checkout lying in ``site_folders`` or in a folder of the runner's path, and
+    every zip archive on that path or named by a ``.pth`` file of ``site_folders``. Until 2026-12-04 only
+    folders were hidden: ``mytorch-0.1.0-py3.X.egg`` (``setup.py install`` with an older setuptools, named
+    in ``easy-install.pth``) or MyTorch's wheel beside NumPy held the reference ``functional.py`` for any
+    hand-in to read with ``zipfile``."""
+    folders = [*site_folders, *(path for path in sys.path if os.path.isdir(path))]
+    files = [path for path in sys.path if os.path.isfile(path)] + _named_by_pth_files(site_folders)
+    for folder in folders:
+        files += [found for pattern in _ZIPPED for found in glob.glob(f"{glob.escape(folder)}/{pattern}")]
+    hidden = []
+    for path in dict.fromkeys(os.path.realpath(path) for path in files):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except (OSError, ValueError, zipfile.BadZipFile, NotImplementedError, EOFError):  # not a zip archive
+            continue
+        if any(_ZIPPED_REFERENCE.search(name) for name in names):
+            hidden.append(path)
+    return hidden
 
 
 _CHECKOUT_MARKS = (".git", "pyproject.toml", "setup.py")

@@ -180,9 +180,9 @@ def copy_package(handin: str, folder: str) -> None:
 def readable_paths(hidden: list[str]) -> dict[str, list[str]]:
     """What a worker's private root shows, read-only: the Python installation and the system's
     libraries (``/usr`` and the real folders among ``/lib``, ``/lib64``, ``/bin``) under
-    ``"bind"``; and under ``"mask"`` the folders of ``hidden`` (the grader, the reference
-    ``mytorch``, the temporary folder) that lie inside them, covered with an empty tmpfs (a
-    grader installed in site-packages, beside NumPy)."""
+    ``"bind"``; and under ``"mask"`` the folders and files of ``hidden`` (the grader, the reference
+    ``mytorch`` and its zipped copies, the temporary folder) that lie inside them, covered with an empty
+    tmpfs or an empty file (a grader installed in site-packages, beside NumPy)."""
     import sys
 
     import numpy
@@ -191,7 +191,7 @@ def readable_paths(hidden: list[str]) -> dict[str, list[str]]:
     wanted |= {f"/{name}" for name in ("lib", "lib64", "lib32", "bin", "sbin") if os.path.isdir(f"/{name}")}
     real = sorted({os.path.realpath(p) for p in wanted if os.path.isdir(p)} - {"/"})
     binds = [p for p in real if not any(p.startswith(q + os.sep) for q in real)]
-    hidden = {os.path.realpath(h) for h in hidden if os.path.isdir(h)}
+    hidden = {os.path.realpath(h) for h in hidden if os.path.exists(h)}  # (folders, and zip archives of the reference)
     masks = sorted(h for h in hidden if any(h == b or h.startswith(b + os.sep) for b in binds))
     masks = [m for m in masks if not any(m.startswith(outer + os.sep) for outer in masks)]  # (covered already)
     return {"bind": [b for b in binds if b not in masks], "mask": [m for m in masks if m not in binds]}
@@ -216,8 +216,15 @@ def _new_root(root: str, handin: str, readable: dict[str, list[str]], size_mb: i
         os.makedirs(target, exist_ok=True)
         _mount(path, target, None, _MS_BIND | _MS_REC)
         _mount(None, target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _locked_flags(path))
+    empty = f"{root}/.empty"  # what a hidden file shows (a zipped copy of the reference): nothing
+    open(empty, "w").close()
     for path in readable["mask"]:
-        _mount("tmpfs", root + path, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, "size=4k,mode=0555")
+        if os.path.isdir(path):
+            _mount("tmpfs", root + path, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, "size=4k,mode=0555")
+        else:
+            _mount(empty, root + path, None, _MS_BIND)
+            _mount(None, root + path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+    os.unlink(empty)
     for name in ("lib", "lib64", "lib32", "bin", "sbin"):
         if os.path.islink(f"/{name}"):
             os.symlink(os.readlink(f"/{name}"), f"{root}/{name}")

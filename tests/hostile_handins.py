@@ -932,3 +932,17 @@ import resource as _resource
 raise ImportError(f"peak memory {_resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
 """
 """Says how much memory the worker has held at most (its import scan included), as its error."""
+
+
+def zip_reader(path: str) -> str:
+    """Reads ``mytorch/nn/functional.py`` out of the zip archive at ``path`` (a zipped copy of the reference
+    in a folder workers read) and fails its import saying what it found."""
+    return f"""
+import zipfile as _zipfile
+try:
+    with _zipfile.ZipFile({path!r}) as _zip:
+        _found = "read the zipped reference: " + _zip.read("mytorch/nn/functional.py").decode()
+except Exception as _error:
+    _found = f"could not read the zipped reference ({{type(_error).__name__}})"
+raise ImportError(_found)
+"""

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,7 @@ from hostile_handins import (  # noqa: E402
     survivor,
     tar_of,
     wanderer,
+    zip_reader,
 )  # fmt: skip
 
 from autograder.containment import Containment, SandboxUnavailableError  # noqa: E402
@@ -918,6 +920,75 @@ def test_a_checkout_installed_for_development_into_another_python_that_workers_r
     monkeypatch.setattr(sys, "base_prefix", str(base))
     hidden = isolation._hidden()
     assert {str(checkout) for checkout in checkouts.values()} <= set(hidden), hidden
+
+
+def _zip_of(path: Path, *names: str) -> Path:
+    """A zip archive at ``path`` holding an empty file of each of ``names``."""
+    import zipfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in names:
+            archive.writestr(name, "")
+    return path
+
+
+def test_mytorch_zipped_as_an_egg_a_wheel_or_a_zip_that_workers_read_is_hidden(tmp_path, monkeypatch):
+    """A zipped egg (``setup.py install`` with an older setuptools, named in ``easy-install.pth``), a wheel
+    or a zip of a checkout lying in a site folder workers read, or a zip on the runner's path, holds the
+    reference ``mytorch/nn/functional.py`` whole: only folders were looked for, so each stayed readable
+    (a worker could open it with ``zipfile``). Zips holding no ``mytorch`` or ``hw_bonus`` stay."""
+    from autograder import isolation, jail
+
+    base = Path(os.path.realpath(tmp_path)) / "base"
+    site = base / "lib" / "python3.10" / "site-packages"
+    reference = ("mytorch/__init__.py", "mytorch/nn/functional.py", "hw_bonus/mlp.py")
+    egg = _zip_of(site / "mytorch-0.1.0-py3.10.egg", *reference)
+    wheel = _zip_of(site / "mytorch-0.1.0-py3-none-any.whl", *reference)
+    checkout = _zip_of(site / "course.zip", "mytorch-main/README.md", "mytorch-main/hw_bonus/mlp.py")
+    elsewhere = _zip_of(base / "eggs" / "named.egg", *reference)  # named by a .pth line only
+    on_path = _zip_of(tmp_path / "path" / "mytorch.pyz", *reference)
+    other = _zip_of(site / "numpy-2.0-py3-none-any.whl", "numpy/__init__.py", "numpy/bench.py")
+    (site / "easy-install.pth").write_text(f"./{egg.name}\n{elsewhere}\n")
+    monkeypatch.setattr(sys, "base_prefix", str(base))
+    monkeypatch.syspath_prepend(str(on_path))
+    hidden = isolation._hidden()
+    assert {str(path) for path in (egg, wheel, checkout, elsewhere, on_path)} <= set(hidden), hidden
+    assert str(other) not in hidden
+    monkeypatch.setattr(sys, "prefix", str(base))  # a folder workers read: each zip is a mask of its own
+    masks = jail.readable_paths([str(egg), str(base / "eggs")])["mask"]
+    assert masks == sorted([str(egg), str(base / "eggs")]), masks
+    rules = dict(jail.landlock_rules({"bind": [str(site)], "mask": [str(egg)]}, str(tmp_path / "own")))
+    assert str(egg) not in rules and str(wheel) in rules, rules
+
+
+EXEC_PREFIX_LAUNCHER = """
+import runpy, sys
+sys.exec_prefix = sys.argv[1]  # an installation workers read, as the runner's own (bound into their view)
+sys.path.insert(0, sys.argv[2].rsplit("/", 1)[0])
+sys.argv = sys.argv[2:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid"])
+def test_a_zipped_reference_in_a_folder_workers_read_cannot_be_opened(grader, tmp_path, mode):
+    """The egg of the test above, in the site folder of an installation every worker reads: a hand-in read
+    ``functional.py`` out of it with ``zipfile`` under namespaces and uid. It now sees an empty file under
+    namespaces (a file over it), and may not open it under uid (Landlock)."""
+    sandbox_or_skip(mode)
+    base = Path(os.path.realpath(tmp_path)) / "base"
+    egg = _zip_of(base / "lib" / "python3.10" / "site-packages" / "mytorch-0.1.0-py3.10.egg", "mytorch/__init__.py")
+    with zipfile.ZipFile(egg, "a") as archive:
+        archive.writestr("mytorch/nn/functional.py", SECRET)
+    archive = handin(tmp_path, tmp_path, "reader.tar", code=zip_reader(str(egg)), bare=True)
+    runner = [str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--sandbox", mode, "loss"]
+    done = subprocess.run([sys.executable, "-c", EXEC_PREFIX_LAUNCHER, str(base), *runner], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=150)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert SECRET not in done.stdout, done.stdout[-3000:]
+    refused = "BadZipFile" if mode == "namespaces" else "PermissionError"
+    assert done.stdout.count(f"could not read the zipped reference ({refused})") == 2, done.stdout[-3000:]
 
 
 def test_a_checkout_installed_for_development_is_hidden_with_its_tests_and_history(tmp_path, monkeypatch):
