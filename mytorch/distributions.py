@@ -1,7 +1,8 @@
 """``torch.distributions`` (``mytorch.distributions``), the part a policy gradient or a VAE uses:
-``Categorical``, ``Bernoulli``, ``Normal`` and ``Uniform`` with ``sample``, ``log_prob``,
-``entropy``, ``mean``, ``stddev``, ``variance``; ``Normal.rsample`` (the reparameterised sample
-a gradient flows through), and ``kl_divergence`` of two Normals, two Categoricals or two Bernoullis.
+``Categorical``, ``Bernoulli``, ``Normal``, ``MultivariateNormal`` and ``Uniform`` with ``sample``,
+``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the reparameterised
+sample a gradient flows through), ``Normal.cdf`` / ``icdf``, and ``kl_divergence`` of two Normals,
+two MultivariateNormals, two Categoricals or two Bernoullis.
 
 Every density is recorded from Tensor operations, so ``log_prob(action) * reward`` and
 ``kl_divergence(q, p)`` have gradients in the parameters. Samples come from
@@ -22,7 +23,16 @@ from mytorch.nn import functional_tensor as TF
 from mytorch.tensor import Tensor, log
 from mytorch.tensor_math import logsumexp
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Independent", "Normal", "Uniform", "kl_divergence"]
+__all__ = [
+    "Bernoulli",
+    "Categorical",
+    "Distribution",
+    "Independent",
+    "MultivariateNormal",
+    "Normal",
+    "Uniform",
+    "kl_divergence",
+]
 
 
 def _tensor(value: Any, dtype: Any = None) -> Tensor:
@@ -188,6 +198,18 @@ class Normal(Distribution):
         """The entropy, recorded."""
         return (0.5 + 0.5 * math.log(2 * math.pi) + log(self.scale)).expand(*self.batch_shape)
 
+    def cdf(self, value: Any) -> Tensor:
+        """P(X <= value): ``(1 + erf((value - loc) / (scale sqrt 2))) / 2``, recorded."""
+        from mytorch.special import erf
+
+        return 0.5 * (1 + erf((_tensor(value) - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile of probability ``value``: ``loc + scale sqrt(2) erfinv(2 value - 1)``, recorded."""
+        from mytorch.special import erfinv
+
+        return self.loc + self.scale * erfinv(2 * _tensor(value) - 1) * math.sqrt(2)
+
     @property
     def mean(self) -> Tensor:
         """The mean."""
@@ -234,6 +256,115 @@ class Uniform(Distribution):
     def mean(self) -> Tensor:
         """The mean."""
         return (self.low + self.high) / 2
+
+
+class MultivariateNormal(Distribution):
+    """Gaussian with mean vector ``loc`` and one of ``covariance_matrix``, ``precision_matrix`` or
+    ``scale_tril`` (the lower Cholesky factor L of the covariance, L L^T); batches of both
+    broadcast. Everything goes through L: ``log_prob`` is -(k log 2 pi + |L^-1 (x - loc)|^2) / 2
+    - sum log diag L, ``rsample`` is loc + L eps, recorded, so gradients reach ``loc`` and the
+    matrix given (a precision matrix is inverted before its Cholesky factor: the same L to rounding)."""
+
+    def __init__(
+        self,
+        loc: Any,
+        covariance_matrix: Any = None,
+        precision_matrix: Any = None,
+        scale_tril: Any = None,
+        validate_args: Any = None,
+    ) -> None:
+        from mytorch.linalg import cholesky, inv
+
+        given = [m is not None for m in (covariance_matrix, precision_matrix, scale_tril)]
+        if sum(given) != 1:
+            raise ValueError(
+                "MultivariateNormal: give exactly one of covariance_matrix, precision_matrix or scale_tril"
+            )
+        matrix = next(m for m in (covariance_matrix, precision_matrix, scale_tril) if m is not None)
+        self.loc, matrix = _parameters(loc, matrix)
+        if self.loc.ndim < 1 or matrix.ndim < 2 or tuple(matrix.shape[-2:]) != (self.loc.shape[-1],) * 2:
+            raise ValueError(
+                f"MultivariateNormal: loc of shape {tuple(self.loc.shape)} needs (..., k, k) matrices, "
+                f"got {tuple(matrix.shape)}"
+            )
+        if scale_tril is not None:
+            self._unbroadcast_scale_tril = matrix
+        elif covariance_matrix is not None:
+            self._unbroadcast_scale_tril = cholesky(matrix)
+        else:
+            self._unbroadcast_scale_tril = cholesky(inv(matrix))
+        k = self.loc.shape[-1]
+        self.batch_shape = tuple(np.broadcast_shapes(tuple(self.loc.shape[:-1]), tuple(matrix.shape[:-2])))
+        self.event_shape = (k,)
+        self.loc = self.loc.expand(*self.batch_shape, k)
+
+    @property
+    def scale_tril(self) -> Tensor:
+        """L, the lower Cholesky factor of the covariance, for each of the batch."""
+        k = self.event_shape[0]
+        return self._unbroadcast_scale_tril.expand(*self.batch_shape, k, k)
+
+    @property
+    def covariance_matrix(self) -> Tensor:
+        """L L^T."""
+        lower = self._unbroadcast_scale_tril
+        k = self.event_shape[0]
+        return (lower @ lower.transpose(-1, -2)).expand(*self.batch_shape, k, k)
+
+    @property
+    def precision_matrix(self) -> Tensor:
+        """The inverse of the covariance."""
+        from mytorch.linalg import inv
+
+        return inv(self.covariance_matrix)
+
+    @property
+    def mean(self) -> Tensor:
+        """The mean (``loc``)."""
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        """The covariance's diagonal: the squared rows of L summed."""
+        return (self._unbroadcast_scale_tril**2).sum(-1).expand(*self.batch_shape, *self.event_shape)
+
+    @property
+    def stddev(self) -> Tensor:
+        """The square root of ``variance``."""
+        return self.variance.sqrt()
+
+    def _half_log_det(self) -> Tensor:
+        """log sqrt(det covariance) = sum log diag L, per member of the batch."""
+        from mytorch.tensor_matrix import diagonal
+
+        return log(diagonal(self._unbroadcast_scale_tril, 0, -2, -1)).sum(-1)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """``loc + L eps``, eps standard normal of shape ``sample_shape + batch_shape + event_shape``:
+        a gradient flows to ``loc`` and the matrix."""
+        shape = (*_shape(sample_shape), *self.batch_shape, *self.event_shape)
+        eps = Tensor(default_generator.standard_normal(shape).astype(self.loc.dtype))
+        return self.loc + (self._unbroadcast_scale_tril @ eps.unsqueeze(-1)).squeeze(-1)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape + event_shape`` (no gradient)."""
+        return self.rsample(sample_shape).detach()
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The log density of ``value`` (of shape ``(..., k)``), recorded."""
+        from mytorch.linalg import solve_triangular
+
+        diff = _tensor(value, self.loc.dtype) - self.loc
+        k = self.event_shape[0]
+        lower = self._unbroadcast_scale_tril.expand(*diff.shape[:-1], k, k)
+        whitened = solve_triangular(lower, diff.unsqueeze(-1), upper=False).squeeze(-1)
+        mahalanobis = (whitened**2).sum(-1)
+        return -0.5 * (k * math.log(2 * math.pi) + mahalanobis) - self._half_log_det()
+
+    def entropy(self) -> Tensor:
+        """The entropy, k (1 + log 2 pi) / 2 + sum log diag L, recorded."""
+        k = self.event_shape[0]
+        return (0.5 * k * (1.0 + math.log(2 * math.pi)) + self._half_log_det()).expand(*self.batch_shape)
 
 
 class Independent(Distribution):
@@ -294,13 +425,32 @@ class Independent(Distribution):
         return f"Independent({self.base_dist!r}, {self.reinterpreted_batch_ndims})"
 
 
+def _kl_multivariate_normal(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
+    """KL(p || q) of two Gaussians: (|Lq^-1 Lp|_F^2 + |Lq^-1 (loc_q - loc_p)|^2 - k) / 2 +
+    log det Lq - log det Lp."""
+    from mytorch.linalg import solve_triangular
+
+    k = p.event_shape[0]
+    if q.event_shape != p.event_shape:
+        raise ValueError(f"kl_divergence: MultivariateNormals of sizes {k} and {q.event_shape[0]}")
+    batch = tuple(np.broadcast_shapes(p.batch_shape, q.batch_shape))
+    lq = q._unbroadcast_scale_tril.expand(*batch, k, k)
+    lp = p._unbroadcast_scale_tril.expand(*batch, k, k)
+    spread = (solve_triangular(lq, lp, upper=False) ** 2).sum((-2, -1))
+    shift = solve_triangular(lq, (q.loc - p.loc).expand(*batch, k).unsqueeze(-1), upper=False)
+    distance = (shift**2).sum((-2, -1))
+    return q._half_log_det() - p._half_log_det() + 0.5 * (spread + distance - k)
+
+
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
-    """KL(p || q) for two Normals, two Categoricals, two Bernoullis, or two ``Independent`` of
+    """KL(p || q) for two Normals, two MultivariateNormals, two Categoricals, two Bernoullis, or two ``Independent`` of
     such bases with the same number of event axes (recorded)."""
     if isinstance(p, Independent) and isinstance(q, Independent):
         if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
             raise NotImplementedError("kl_divergence: two Independent with different reinterpreted_batch_ndims")
         return p._summed(kl_divergence(p.base_dist, q.base_dist))
+    if isinstance(p, MultivariateNormal) and isinstance(q, MultivariateNormal):
+        return _kl_multivariate_normal(p, q)
     if isinstance(p, Normal) and isinstance(q, Normal):
         ratio = (p.scale / q.scale) ** 2
         return 0.5 * (ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1 - log(ratio))
@@ -309,6 +459,7 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
     if isinstance(p, Bernoulli) and isinstance(q, Bernoulli):
         return p.probs * (log(p.probs) - log(q.probs)) + (1 - p.probs) * (log(1 - p.probs) - log(1 - q.probs))
     raise NotImplementedError(
-        f"kl_divergence: MyTorch has it for two Normals, Categoricals or Bernoullis, not {type(p).__name__} "
+        f"kl_divergence: MyTorch has it for two Normals, MultivariateNormals, Categoricals or Bernoullis, not "
+        f"{type(p).__name__} "
         f"and {type(q).__name__}"
     )

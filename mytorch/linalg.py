@@ -1,6 +1,6 @@
 """``mytorch.linalg``: PyTorch's ``torch.linalg.norm``, ``vector_norm``, ``matrix_norm``, ``svdvals``,
-``det``, ``slogdet``, ``inv``, ``solve`` and ``cholesky``; ``eigh``, ``eigvalsh``, ``svd``, ``qr``,
-``pinv``, ``lstsq`` and ``matrix_rank`` come from ``mytorch/linalg_decompositions.py``.
+``det``, ``slogdet``, ``inv``, ``solve``, ``solve_triangular`` and ``cholesky``; ``eigh``, ``eigvalsh``,
+``svd``, ``qr``, ``pinv``, ``lstsq`` and ``matrix_rank`` come from ``mytorch/linalg_decompositions.py``.
 
 Vector norms and the Frobenius norm are the ``norm`` kernel. The matrix norms of orders 1, -1,
 inf and -inf are sums of absolute values along one axis reduced by ``amax``/``amin`` along the
@@ -62,6 +62,7 @@ __all__ = [
     "qr",
     "slogdet",
     "solve",
+    "solve_triangular",
     "svd",
     "svdvals",
     "vector_norm",
@@ -363,6 +364,29 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:  # noqa: N803
         b = b.expand(*batch, *b.shape[-2:])
     x = LinalgSolve.apply(a, b)
     return squeeze(x, -1) if vector else x
+
+
+def solve_triangular(
+    A: Any,  # noqa: N803
+    B: Any,  # noqa: N803
+    *,
+    upper: bool,
+    left: bool = True,
+    unitriangular: bool = False,
+) -> Tensor:
+    """X with ``A X = B`` (``X A = B`` with ``left=False``) for a triangular A: only A's upper
+    (``upper=True``) or lower triangle is read, its diagonal taken as ones with
+    ``unitriangular``, and the gradient reaches only that triangle, as in PyTorch. It is
+    ``solve`` of that triangle (an LU solve: the same X to rounding, not the cheaper substitution)."""
+    from mytorch.tensor_layout import diag_embed
+    from mytorch.tensor_matrix import diagonal, tril, triu
+
+    a = _square("linalg.solve_triangular", A)
+    triangle = triu(a) if upper else tril(a)
+    if unitriangular:
+        ones = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), tuple(a.shape))
+        triangle = triangle - diag_embed(diagonal(triangle, 0, -2, -1)) + Tensor(ones)
+    return solve(triangle, B, left=left)
 
 
 class LinalgSolve(Function):

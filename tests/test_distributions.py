@@ -134,3 +134,112 @@ def test_independent_matches_torch():
     np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-13)
     np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-13)
     np.testing.assert_allclose(out[0][2], out[1][2], rtol=1e-13)
+
+
+# --------------------------------------------------------------------------- MultivariateNormal
+L_FACTOR = np.array([[1.0, 0.0, 0.0], [0.5, 0.8, 0.0], [-0.3, 0.2, 0.6]])
+LOC = np.array([0.1, -0.2, 0.3])
+POINTS = np.random.default_rng(3).normal(size=(5, 3))
+
+
+def test_multivariate_normal_closed_forms():
+    # 'cannot import name MultivariateNormal' before (a VAE / Gaussian-process program)
+    from mytorch.distributions import MultivariateNormal
+
+    cov = L_FACTOR @ L_FACTOR.T
+    inverse, (_, logdet) = np.linalg.inv(cov), np.linalg.slogdet(cov)
+    diff = POINTS - LOC
+    want = -0.5 * (3 * math.log(2 * math.pi) + logdet + np.einsum("ni,ij,nj->n", diff, inverse, diff))
+    for kwargs in ({"covariance_matrix": cov}, {"scale_tril": L_FACTOR}, {"precision_matrix": inverse}):
+        d = MultivariateNormal(mt.tensor(LOC), **{k: mt.tensor(v) for k, v in kwargs.items()})
+        np.testing.assert_allclose(d.log_prob(mt.tensor(POINTS)).numpy(), want, rtol=1e-12)
+        np.testing.assert_allclose(d.scale_tril.numpy(), L_FACTOR, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(d.covariance_matrix.numpy(), cov, rtol=1e-12)
+        assert d.entropy().item() == pytest.approx(0.5 * (3 * (1 + math.log(2 * math.pi)) + logdet), rel=1e-12)
+        assert d.batch_shape == () and d.event_shape == (3,)
+    d = MultivariateNormal(mt.tensor(LOC), scale_tril=mt.tensor(L_FACTOR))
+    np.testing.assert_allclose(d.variance.numpy(), np.diag(cov), rtol=1e-12)
+    # KL against N(0, 2 I): (tr(S1^-1 S0) + m^T S1^-1 m - k + log det S1 - log det S0) / 2
+    q = MultivariateNormal(mt.zeros(3, dtype=mt.float64), mt.eye(3, dtype=mt.float64) * 2.0)
+    kl = 0.5 * (np.trace(cov) / 2 + LOC @ LOC / 2 - 3 + 3 * math.log(2) - logdet)
+    assert kl_divergence(d, q).item() == pytest.approx(kl, rel=1e-12)
+    assert kl_divergence(d, d).item() == pytest.approx(0.0, abs=1e-14)
+    batch = MultivariateNormal(mt.zeros(2, 3, dtype=mt.float64), scale_tril=mt.tensor(np.stack([L_FACTOR, np.eye(3)])))
+    assert batch.batch_shape == (2,) and batch.log_prob(mt.tensor(POINTS[:, None])).shape == (5, 2)
+    with pytest.raises(ValueError, match="exactly one"):
+        MultivariateNormal(mt.tensor(LOC))
+    with pytest.raises(ValueError, match="k, k"):
+        MultivariateNormal(mt.tensor(LOC), mt.eye(2, dtype=mt.float64))
+
+
+def test_multivariate_normal_gradients_and_samples():
+    from mytorch.distributions import MultivariateNormal
+
+    def density(loc, factor):
+        tril = mt.tril(factor) + mt.eye(3, dtype=mt.float64) * 0.5  # a valid factor for nearby values
+        d = MultivariateNormal(loc, covariance_matrix=tril @ tril.T)
+        other = MultivariateNormal(loc * 0.5, scale_tril=tril * 1.5)
+        return d.log_prob(mt.tensor(POINTS)).sum() + d.entropy() + kl_divergence(d, other)
+
+    loc = mt.tensor(LOC, requires_grad=True)
+    factor = mt.tensor(L_FACTOR, requires_grad=True)
+    assert mt.autograd.gradcheck(density, (loc, factor), eps=1e-6, atol=1e-7)
+    mt.manual_seed(0)
+    d = MultivariateNormal(loc, scale_tril=factor)
+    draws = d.rsample((20000,))
+    assert draws.shape == (20000, 3) and draws.requires_grad
+    np.testing.assert_allclose(np.cov(draws.detach().numpy().T), L_FACTOR @ L_FACTOR.T, atol=0.05)
+    draws.sum().backward()  # d(loc + L eps)/d loc = 1 per draw
+    np.testing.assert_allclose(loc.grad.numpy(), [20000.0] * 3)
+
+
+def test_normal_cdf_and_icdf():
+    n = Normal(mt.tensor([0.0, 1.0], dtype=mt.float64, requires_grad=True), mt.tensor([1.0, 2.0], dtype=mt.float64))
+    x = mt.tensor([1.0, 0.0], dtype=mt.float64)
+    np.testing.assert_allclose(
+        n.cdf(x).numpy(), [0.5 * (1 + math.erf(1 / math.sqrt(2))), 0.5 * (1 + math.erf(-0.5 / math.sqrt(2)))]
+    )
+    np.testing.assert_allclose(n.icdf(n.cdf(x)).detach().numpy(), x.numpy(), rtol=1e-12, atol=1e-14)
+    n.cdf(x).sum().backward()  # d/d loc of Phi((x - loc) / s) is minus the Normal's density at x
+    pdf = np.exp(n.log_prob(x).detach().numpy())
+    np.testing.assert_allclose(n.loc.grad.numpy(), -pdf, rtol=1e-12)
+
+
+def test_solve_triangular_reads_one_triangle():
+    r = np.random.default_rng(0)
+    a = r.normal(size=(3, 3)) + 3 * np.eye(3)
+    b = r.normal(size=(3, 2))
+    for upper in (False, True):
+        tri = np.triu(a) if upper else np.tril(a)
+        x = mt.linalg.solve_triangular(mt.tensor(a), mt.tensor(b), upper=upper)
+        np.testing.assert_allclose(x.numpy(), np.linalg.solve(tri, b), rtol=1e-12)
+        unit = tri - np.diag(np.diag(tri)) + np.eye(3)
+        x = mt.linalg.solve_triangular(mt.tensor(a), mt.tensor(b), upper=upper, unitriangular=True)
+        np.testing.assert_allclose(x.numpy(), np.linalg.solve(unit, b), rtol=1e-12)
+        x = mt.linalg.solve_triangular(mt.tensor(a), mt.tensor(b.T), upper=upper, left=False)
+        np.testing.assert_allclose(x.numpy(), np.linalg.solve(tri.T, b).T, rtol=1e-12)
+    A, B = mt.tensor(a, requires_grad=True), mt.tensor(b, requires_grad=True)
+    mt.linalg.solve_triangular(A, B, upper=False).pow(2).sum().backward()
+    assert not np.triu(A.grad.numpy(), 1).any()  # the other triangle is not read
+    assert mt.autograd.gradcheck(lambda A, B: mt.linalg.solve_triangular(A, B, upper=True, unitriangular=True), (A, B))
+
+
+def test_multivariate_normal_cdf_and_solve_triangular_match_torch():
+    torch = pytest.importorskip("torch")
+    from mytorch.distributions import MultivariateNormal
+
+    def run(lib, dist):
+        loc = lib.tensor(LOC, requires_grad=True)
+        factor = lib.tensor(L_FACTOR, requires_grad=True)
+        d = dist(loc, covariance_matrix=factor @ factor.T)
+        q = dist(loc.detach() * 0, precision_matrix=factor.T @ factor + lib.eye(3, dtype=lib.float64))
+        out = d.log_prob(lib.tensor(POINTS)).sum() + d.entropy() + lib.distributions.kl_divergence(d, q)
+        n = lib.distributions.Normal(loc, factor.diagonal().abs())
+        out = out + n.cdf(lib.tensor(POINTS)).sum() + n.icdf(lib.tensor([0.1, 0.5, 0.9], dtype=lib.float64)).sum()
+        out = out + lib.linalg.solve_triangular(factor, lib.tensor(POINTS.T), upper=False).sum()
+        out.backward()
+        return [out.item(), *loc.grad.tolist(), *factor.grad.flatten().tolist()]
+
+    np.testing.assert_allclose(
+        run(mt, MultivariateNormal), run(torch, torch.distributions.MultivariateNormal), rtol=1e-10, atol=1e-12
+    )
