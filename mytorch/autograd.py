@@ -195,7 +195,8 @@ class Function(_UserOp):
         backward (``create_graph=True``) on the Tensors standing for the op's values, with recording
         on, its Tensors the gradients."""
         if recorded:
-            grads = cls.backward(ctx, grad_output if isinstance(grad_output, Tensor) else Tensor(grad_output))
+            given = grad_output if isinstance(grad_output, Tensor) else Tensor(np.asarray(grad_output))
+            grads = cls.backward(ctx, given)
         else:
             with no_grad():
                 grads = cls.backward(ctx, Tensor(grad_output))

@@ -190,7 +190,7 @@ class _Primals:
         if isinstance(value, Tensor) and not (nested or self.as_tensors):
             return value._data
         if not isinstance(value, Tensor) and (nested or self.as_tensors):
-            return Tensor(value)
+            return Tensor(np.asarray(value))
         return value
 
     def pick(self, per_tensor: list[Any]) -> Any:
@@ -298,7 +298,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
     call = _Primals(primals, tuple(range(len(primals))), "vjp")
     out, aux = _split(call.call(f, {}), has_aux, "vjp")
     outputs, _ = _flatten(out)
-    outputs = [o if isinstance(o, Tensor) else Tensor(o) for o in outputs]
+    outputs = [o if isinstance(o, Tensor) else Tensor(np.asarray(o)) for o in outputs]
     nested = call.nested(outputs)
 
     def vjp_fn(cotangents: Any) -> tuple[Any, ...]:
@@ -325,7 +325,7 @@ def _outputs(out: Any) -> tuple[list[Tensor], Callable[[list[Any]], Any]]:
     """The Tensors of an output that may be nested tuples, and a function rebuilding that
     nesting (a Jacobian per output, as ``torch.func``)."""
     outputs, rebuild = _flatten(out)
-    return [o if isinstance(o, Tensor) else Tensor(o) for o in outputs], rebuild
+    return [o if isinstance(o, Tensor) else Tensor(np.asarray(o)) for o in outputs], rebuild
 
 
 def _rows(out: Tensor, primals: _Primals, nested: bool) -> list[Tensor]:
@@ -421,7 +421,7 @@ def _recorded(primals: _Primals, outputs: list[Any], tangents: Sequence[Any] = (
 def _push_by_reverse(outputs: list[Any], primals: _Primals, tangents: Sequence[Any]) -> list[Tensor]:
     """J tangents as recorded Tensors, by two reverse passes: for cotangents u of the outputs
     (zeros; only their place in the graph matters), J^T u recorded, then J v = d/du <J^T u, v>."""
-    outs = [o if isinstance(o, Tensor) else Tensor(o) for o in outputs]
+    outs = [o if isinstance(o, Tensor) else Tensor(np.asarray(o)) for o in outputs]
     us = [Tensor(np.zeros_like(o._data), requires_grad=True) for o in outs]
     for u in us:
         _PRIVATE[id(u)] = u
@@ -468,7 +468,7 @@ def jvp(
         pushed = _push_by_reverse(outputs, call, _tangent_tensors(call, tangents))
     else:
         pushed = [Tensor(t) for t in _push(outputs, call, _tangent_arrays(call, tangents))]
-    values = [call.give(o if isinstance(o, Tensor) else Tensor(o), recorded) for o in outputs]
+    values = [call.give(o if isinstance(o, Tensor) else Tensor(np.asarray(o)), recorded) for o in outputs]
     result = rebuild(values), rebuild([call.give(t, recorded) for t in pushed])
     return (*result, aux) if has_aux else result
 

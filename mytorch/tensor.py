@@ -1669,6 +1669,17 @@ def _log_of_nonpositive(base: np.ndarray, exponent: np.ndarray, positive: Any) -
     return np.where(positive, 0.0, np.where(base >= 0, at_zero, np.nan)).astype(base.dtype, copy=False)
 
 
+def _legacy_dtype(array: np.ndarray) -> np.ndarray:
+    """Python data (numbers, nested lists, bools) in the dtype PyTorch's legacy constructor
+    ``torch.Tensor(data)`` gives it: the default float dtype, for integers and bools too (the
+    complex counterpart for complex numbers, where PyTorch raises). A NumPy array or scalar keeps
+    its own dtype (see ``Tensor``)."""
+    default = get_default_dtype()
+    if array.dtype.kind == "c":
+        return array.astype(np.complex128 if default == np.float64 else np.complex64)
+    return array if array.dtype == default else array.astype(default)
+
+
 def _own_array(t: Tensor) -> np.ndarray:
     """``t``'s array for a leaf that requires a gradient and shares ``t``'s memory
     (``h.detach().requires_grad_()``, ``Tensor(h, requires_grad=True)``): a new array object (a view)
@@ -1749,8 +1760,13 @@ class Tensor:
     """An array that remembers how it was computed, so that ``backward`` can differentiate it.
 
     Args:
-        data: a number, a (nested) list or an array; an array is wrapped without a copy.
-        requires_grad: make this a leaf whose gradient ``backward`` computes (integer data
+        data: a number, a (nested) list or an array. Python data (numbers, lists, bools) takes
+            the default float dtype (float32 unless ``set_default_dtype``), integers too, as
+            PyTorch's legacy constructor ``torch.Tensor([1, 2])`` does; a NumPy array (or NumPy
+            scalar) or a Tensor keeps its own dtype and is wrapped without a copy: a float64
+            array trains in float64, and an integer array stays integer (PyTorch would convert
+            an array to the default float dtype).
+        requires_grad: make this a leaf whose gradient ``backward`` computes (an integer array
             is converted to float64 for it).
 
     The methods with PyTorch's names and arguments (``view``, ``sum(dim=...)``, ``max(dim)``,
@@ -1844,6 +1860,8 @@ class Tensor:
                 raise ValueError(
                     f"Tensor: {ragged(data) or 'cannot read the data'}; nested lists must be rectangular"
                 ) from None
+            if not isinstance(data, np.generic) and array.dtype.kind in "biufc":
+                array = _legacy_dtype(array)
         dtype = array.dtype
         if dtype.kind not in "biufc":
             raise TypeError(f"Tensor: cannot hold a {type(data).__name__} of dtype {dtype} (it is not numeric)")

@@ -730,7 +730,7 @@ def log_softmax(input: Any, dim: Any = None, dtype: Any = None, *, axis: Any = N
 
 # --------------------------------------------------------------------------- comparisons
 def _as_tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
 
 
 def eq(input: Any, other: Any) -> Tensor:

@@ -344,6 +344,7 @@ CASES: dict[str, list[Case]] = {
     "polygamma": [Case(inputs(positive(s)), {"n": n}) for s, n in zip(SHAPES, (0, 1, 2, 3, 1), strict=True)]
     + [Case(inputs(lambda r: r.uniform(-0.8, -0.2, (3,))), {"n": 2})],
     "erfinv": unary(lambda s: lambda r: r.uniform(-0.95, 0.95, s)),
+    "ndtri": unary(lambda s: lambda r: r.uniform(0.02, 0.98, s)),
 }
 
 CASE_IDS = [(name, i) for name, cases in CASES.items() for i in range(len(cases))]

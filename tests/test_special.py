@@ -90,6 +90,34 @@ def test_third_derivatives_match_pytorch(name):
         np.testing.assert_allclose(ours, theirs, rtol=1e-8)
 
 
+def test_ndtri_keeps_the_tails_and_inverts_ndtr():
+    # sqrt 2 erfinv(2p - 1) rounded 2p - 1 to -1 below p = 1e-16: -inf where the quantile is finite
+    p = np.array([1e-300, 1e-200, 1e-100, 1e-17, 1e-5, 0.1, 0.3, 0.5, 0.8, 1 - 1e-10])
+    y = mt.special.ndtri(mt.tensor(p, dtype=mt.float64)).numpy()
+    assert np.isfinite(y).all() and y[0] == pytest.approx(-37.04710, abs=1e-5)
+    below = np.array([0.5 * math.erfc(-v / math.sqrt(2.0)) for v in y[:-1]])  # ndtr(ndtri(p)) = p
+    np.testing.assert_allclose(below, p[:-1], rtol=1e-12)
+    assert 0.5 * math.erfc(y[-1] / math.sqrt(2.0)) == pytest.approx(1e-10, rel=1e-6)  # its upper tail
+    assert mt.special.ndtri(mt.tensor([0.0, 1.0])).tolist() == [-math.inf, math.inf]
+    assert np.isnan(mt.special.ndtri(mt.tensor([-0.1, 1.5, math.nan])).numpy()).all()
+    small = mt.special.ndtri(mt.tensor([1e-30], dtype=mt.float32))
+    assert small.dtype == mt.float32 and small.item() == pytest.approx(-11.46402, abs=1e-4)
+    x = mt.tensor([1e-20, 0.3, 0.9], dtype=mt.float64, requires_grad=True)
+    (g,) = mt.autograd.grad(mt.special.ndtri(x).sum(), x, create_graph=True)  # 1 / phi(y)
+    q = mt.special.ndtri(x).detach().numpy()
+    np.testing.assert_allclose(g.detach().numpy(), math.sqrt(2 * math.pi) * np.exp(q * q / 2), rtol=1e-13)
+    (h,) = mt.autograd.grad(g.sum(), x)  # y / phi(y)², by differentiating 1 / phi(y) again
+    np.testing.assert_allclose(h.numpy(), q * 2 * math.pi * np.exp(q * q), rtol=1e-12)
+
+
+@needs_torch
+def test_ndtri_tails_match_pytorch():
+    p = np.concatenate([np.logspace(-320, -0.4, 60), 1 - np.logspace(-15, -0.4, 20), [5e-324, 0.0, 1.0]])
+    np.testing.assert_allclose(
+        mt.special.ndtri(mt.tensor(p)).numpy(), torch.special.ndtri(torch.tensor(p)).numpy(), rtol=2e-15
+    )
+
+
 def test_forward_mode_and_errors():
     x = mt.tensor([0.4, 1.7], dtype=mt.float64)
     jac = mt.func.jacfwd(mt.lgamma)(x).numpy()

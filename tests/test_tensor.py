@@ -293,15 +293,15 @@ def test_param_pairs_train_with_the_optimizer(rng):
 
 def test_conversions_comparisons_and_repr():
     t = Tensor([[1.0, 5.0], [3.0, 2.0]], requires_grad=True)
-    assert t.shape == (2, 2) and t.ndim == 2 and t.numel() == 4 and t.dtype == np.float64
+    assert t.shape == (2, 2) and t.ndim == 2 and t.numel() == 4 and t.dtype == np.float32
     assert (t > 2.0).tolist() == [[False, True], [True, False]]
     assert (t == 2.0).numpy().sum() == 1
     assert t.argmax(axis=1).tolist() == [1, 0]
     assert float(t[0, 1]) == 5.0 and len(t) == 2
     assert np.asarray(t) is t.numpy()
     assert "requires_grad=True" in repr(t)
-    assert Tensor(3, requires_grad=True).dtype == np.float64  # integers become float for gradients
-    assert Tensor([1, 2]).dtype.kind == "i"
+    assert Tensor(np.array(3), requires_grad=True).dtype == np.float64  # integers become float for gradients
+    assert Tensor(np.array([1, 2])).dtype.kind == "i"
     import mytorch.tensor as module  # the submodule, not shadowed by an export of the same name
 
     assert module.Tensor is Tensor
@@ -324,10 +324,30 @@ def test_bad_input_is_refused():
         mt.clamp(Tensor(1.0))
 
 
+def test_the_class_constructor_gives_python_data_the_default_float_dtype():
+    # as PyTorch's legacy torch.Tensor(data): Tensor([1, 2]) kept int64, so y[0] = 0.7 stored 0
+    y = Tensor([1, 2])
+    y[0] = 0.7
+    assert y.dtype == np.float32 and y.tolist() == [pytest.approx(0.7), 2.0]
+    for data in (3, 2.5, True, [True, False], [], [[1, 2], [3, 4]], [np.float64(0.5), 1]):
+        assert Tensor(data).dtype == np.float32
+    assert Tensor([1j]).dtype == np.complex64 and Tensor([1, 2], requires_grad=True).dtype == np.float32
+    mt.set_default_dtype(mt.float64)
+    try:
+        assert Tensor([1, 2]).dtype == np.float64 and Tensor([1j]).dtype == np.complex128
+    finally:
+        mt.set_default_dtype(mt.float32)
+    # NumPy arrays and scalars and tensors keep their dtype (and arrays their memory)
+    a = np.array([1, 2])
+    assert Tensor(a).dtype == np.int64 and Tensor(a).numpy() is a and Tensor(np.float64(2.5)).dtype == np.float64
+    assert Tensor(np.zeros(2)).dtype == np.float64 and Tensor(mt.tensor([1, 2])).dtype == np.int64
+    assert Tensor(a, requires_grad=True).dtype == np.float64
+
+
 def test_number_constants_keep_their_sign_and_dtype():
     x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
     assert np.signbit((x * -0.0).numpy()).all() and not np.signbit((x * 0.0).numpy()).any()
-    assert (x * 3.5).dtype == np.float32 and (Tensor([1.0, 2.0]) * 3.5).dtype == np.float64
+    assert (x * 3.5).dtype == np.float32 and (Tensor(np.array([1.0, 2.0])) * 3.5).dtype == np.float64
     y = (x * 3.5).sum()
     y.backward()
     np.testing.assert_allclose(x.grad, [3.5, 3.5])

@@ -158,7 +158,7 @@ def check_gradients() -> dict[str, dict[str, float]]:
 
 def draw_f(out_dir: Path) -> Path:
     """The brief's picture of f at (1, 2): value nodes (orange), operation nodes (gray), gradients."""
-    x1, x2 = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
+    x1, x2 = Tensor(np.array([1.0]), requires_grad=True), Tensor(np.array([2.0]), requires_grad=True)
     z = EXAMPLES[0].fn(mytorch, x1, x2)
     z.backward(keep_grads=True)
     out_dir.mkdir(parents=True, exist_ok=True)

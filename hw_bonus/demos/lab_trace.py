@@ -66,7 +66,7 @@ def numerical_errors(x1: float, x2: float, exact: float, epsilons: np.ndarray) -
 def second_derivatives(x1: float, x2: float) -> tuple[list[Tensor], np.ndarray, np.ndarray]:
     """The gradient of y at (x1, x2) as recorded Tensors, and the Hessian twice: from that
     gradient differentiated again, and from ``func.hessian``."""
-    t1, t2 = Tensor(x1, requires_grad=True), Tensor(x2, requires_grad=True)
+    t1, t2 = Tensor(np.float64(x1), requires_grad=True), Tensor(np.float64(x2), requires_grad=True)
     y = mytorch.log(t1) + t1 * t2 - mytorch.sin(t2)
     dy = mytorch.grad(y, [t1, t2], create_graph=True)  # 1/x1 + x2 and x1 - cos x2, themselves recorded
     rows = [[float(h) for h in mytorch.grad(d, [t1, t2], retain_graph=True)] for d in dy]

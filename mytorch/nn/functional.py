@@ -1203,6 +1203,69 @@ def erfinv_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) ->
     return _in_dtype_of(tangents[0] * _erfinv_slope(y), x)
 
 
+_LOG_SQRT_PI = 0.5 * math.log(math.pi)
+
+
+def _log_erfc(r: np.ndarray) -> np.ndarray:
+    """ln erfc(r) for r >= 0, by ``math.erfc`` below 26 and above by the asymptotic series
+    erfc(r) = e**-r² / (r sqrt pi) (1 - x + 3x² - 15x³ + 105x⁴), x = 1/(2r²) (its next term is
+    2e-13 of the sum at 26), which stays finite where erfc underflows (r above 26.5)."""
+    near = np.minimum(r, 26.0)
+    far = np.maximum(r, 26.0)
+    x = 1.0 / (2.0 * far * far)
+    series = 1.0 - x * (1.0 - x * (3.0 - x * (15.0 - 105.0 * x)))
+    with np.errstate(divide="ignore"):
+        asymptotic = -far * far - np.log(far) - _LOG_SQRT_PI + np.log(series)
+        return np.where(r < 26.0, np.log(np.asarray(_erfc(near), dtype=np.float64)), asymptotic)
+
+
+def _ndtri_values(p: np.ndarray) -> np.ndarray:
+    """The standard normal quantile in float64. For p in [0.25, 0.75], sqrt 2 erfinv(2p - 1)
+    (exact arguments there); in the tails, q = min(p, 1 - p) (1 - p is exact for p >= 0.5) and
+    r with erfc(r) = 2q found by Newton steps on ln erfc(r) = ln 2q, so that a p of 1e-300 keeps
+    its digits (2p - 1 rounds it to -1). -inf at 0, +inf at 1, NaN outside [0, 1]."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        y = _erfinv_values(2.0 * p - 1.0) * math.sqrt(2.0)
+        q = np.where(p < 0.5, p, 1.0 - p)
+        tail = np.flatnonzero((q < 0.25) & (q > 0.0))
+        if tail.size:
+            c = 2.0 * q.flat[tail]
+            t = -np.log(c)
+            r = np.sqrt(np.maximum(t - 0.5 * np.log(np.pi * np.maximum(t, 1.0)), 0.05))
+            target = np.log(c)
+            for _ in range(_NEWTON_STEPS):
+                log_erfc = _log_erfc(r)
+                slope = -(2.0 / math.sqrt(math.pi)) * np.exp(-r * r - log_erfc)
+                step = (log_erfc - target) / slope
+                r = np.maximum(r - step, 0.5 * r)
+                if np.all(np.abs(step) <= 1e-15 * r):
+                    break
+            y.flat[tail] = np.where(p.flat[tail] < 0.5, -math.sqrt(2.0), math.sqrt(2.0)) * r
+        return y
+
+
+@dispatches
+def ndtri(x: Array) -> Array:
+    """y = the standard normal quantile of p = x, the inverse of ndtr (computed in float64)."""
+    return _in_float64(_ndtri_values, x)
+
+
+def _ndtri_slope(out: Array) -> Array:
+    return np.exp(out * out * 0.5) * math.sqrt(2.0 * math.pi)
+
+
+def ndtri_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
+    """dx = g sqrt(2 pi) e**(y²/2), y = ndtri(x)."""
+    y = ndtri(x) if out is None else out
+    return (_in_dtype_of(grad_output * _ndtri_slope(y), x),)
+
+
+def ndtri_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> Array:
+    """Forward mode: ẏ = sqrt(2 pi) e**(y²/2) ẋ."""
+    y = ndtri(x) if out is None else out
+    return _in_dtype_of(tangents[0] * _ndtri_slope(y), x)
+
+
 def asin(x: Array) -> Array:
     """y = arcsin x (NaN outside [-1, 1])."""
     return np.arcsin(x)
@@ -2693,6 +2756,7 @@ KERNELS: dict[str, Kernel] = {
         _row("digamma", reads=X),
         _row("polygamma", reads=X),
         _row("erfinv", saves_output=True, reads=Y),
+        _row("ndtri", saves_output=True, reads=Y),
     ]
 }
 """Every differentiable operation of MyTorch, by name."""
