@@ -66,7 +66,14 @@ from mytorch.autograd_engine import (
     is_grad_enabled,
     trusted_operation,
 )
-from mytorch.dtypes import check_finite_into, check_same_dtype, get_default_dtype, gradient_array, unordered
+from mytorch.dtypes import (
+    DtypeMismatchError,
+    check_finite_into,
+    check_same_dtype,
+    get_default_dtype,
+    gradient_array,
+    unordered,
+)
 from mytorch.nn import functional as F
 from mytorch.saved import _STORAGES, OUTPUT, VersionCheck, _root, adopt_view, is_held, release, write_begin, write_end
 
@@ -1330,6 +1337,17 @@ def _divisor(other: Any, data: np.ndarray) -> np.ndarray:
     return _constant(other, data)
 
 
+def _check_bool_subtraction(a: Any, b: Any) -> None:
+    """Refuse ``a - b`` when either is a bool tensor (or a Python bool), as PyTorch does:
+    ``1 - mask`` gave the arithmetic of 0 and 1 where PyTorch asks for ``~mask``."""
+    for x in (a, b):
+        if type(x) is bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b"):
+            raise DtypeMismatchError(
+                "subtraction (-) with a bool tensor is not supported, as in PyTorch: invert a mask with ~mask "
+                "or mask.logical_not(), or convert it first (mask.float(), mask.long())"
+            )
+
+
 def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Tensor, Any], Tensor]]:
     """``a (op) b`` and the reflected ``b (op) a`` for a Tensor ``a``, for the kernel ``name``."""
     kernel = _K[name]
@@ -1337,6 +1355,7 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
     run, backward, saves_output, reads = kernel.forward, kernel.backward, kernel.saves_output, kernel.reads
     fresh = name in DIRECT_FORWARDS
     run = DIRECT_FORWARDS.get(name, run)
+    subtraction = name == "sub"
 
     def forward(self: Tensor, other: Any) -> Tensor:
         a = self._data
@@ -1350,6 +1369,8 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
         if isinstance(other, Tensor):
             b = other._data
         else:
+            if subtraction and (not floating or type(other) is bool):  # (mask - 1, x - True)
+                _check_bool_subtraction(self, other)
             # ``_constant``'s answer, if cached (``_number``): a cached number has the tensor's dtype
             if type(other) is float and floating:
                 cached = (
@@ -1371,6 +1392,8 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
             dtype = a.dtype
         arrays = (a, b)
         if cached is None and b.dtype is not dtype:  # (maybe promoted: the general path)
+            if subtraction:
+                _check_bool_subtraction(self, other)
             return _run(kernel, (self, other), arrays, None)
         try:  # ``_run`` written out for operands of one dtype: the hot path of ``h @ W + b``
             out = run(a, b)
@@ -1382,6 +1405,8 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
 
     def reflected(self: Tensor, other: Any) -> Tensor:
         data = self._data
+        if subtraction:
+            _check_bool_subtraction(other, self)
         wide = _half_opmath(kernel, (other, self), None) if data.dtype is _HALF else None
         if wide is not None:
             return wide
@@ -2117,6 +2142,7 @@ class Tensor:
         return _update(self, "add", other, "+=")
 
     def __isub__(self, other: Any) -> Tensor:
+        _check_bool_subtraction(self, other)
         return _update(self, "sub", other, "-=")
 
     def __imul__(self, other: Any) -> Tensor:

@@ -9,6 +9,7 @@ forward mode and higher derivatives are those ops'): ``unflatten``, ``swapaxes``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,7 +53,18 @@ def unflatten(input: Any, dim: int, sizes: Sequence[int]) -> Tensor:  # noqa: A0
     """Axis ``dim`` split into axes of ``sizes`` (one may be -1), the inverse of ``flatten``."""
     shape = _t(input).shape
     d = check_dim("unflatten", dim, len(shape))
-    return reshape(input, shape[:d] + tuple(sizes) + shape[d + 1 :])
+    sizes = tuple(int(n) for n in sizes)
+    known = math.prod(n for n in sizes if n != -1)
+    if (
+        sizes.count(-1) > 1
+        or any(n < -1 for n in sizes)
+        or (known != shape[d] if -1 not in sizes else (known == 0 or shape[d] % known))
+    ):
+        raise ValueError(
+            f"unflatten: sizes {list(sizes)} do not multiply up to the length of dim {d} ({shape[d]}) of the input "
+            f"of shape {shape} (one size may be -1)"
+        )
+    return reshape(input, shape[:d] + sizes + shape[d + 1 :])
 
 
 swapaxes = swapdims = transpose

@@ -27,6 +27,7 @@ from mytorch.tensor import (
     _arrays,
     _assign,
     _can_store,
+    _check_bool_subtraction,
     _check_inplace,
     _check_storable,
     _copy,
@@ -345,7 +346,8 @@ def norm(
     keepdims: Any = None,
 ) -> Tensor:
     """The p-norm over ``dim`` (all elements by default): p = 2 ("fro"), 1, inf or any p > 0; kernel
-    ``norm``. ``p="nuc"``: the nuclear norm of a matrix (of the axes ``dim``), ``linalg.matrix_norm``."""
+    ``norm``. p = 0 counts the nonzero elements (a constant, in the input's dtype). ``p="nuc"``:
+    the nuclear norm of a matrix (of the axes ``dim``), ``linalg.matrix_norm``."""
     if isinstance(p, str) and p == "nuc":
         from mytorch.linalg import matrix_norm  # (mytorch.linalg builds on this module)
 
@@ -354,10 +356,14 @@ def norm(
         return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
     if p == "fro":
         p = 2.0
-    if isinstance(p, str) or not (p == math.inf or p > 0):
-        raise ValueError(f"norm: p must be 'fro', a positive number or inf, got {p!r}")
+    if isinstance(p, str) or not (p == math.inf or p >= 0):
+        raise ValueError(f"norm: p must be 'fro', 0, a positive number or inf, got {p!r}")
     dim, keep = _reduced("norm", dim, axis), keepdim_arg("norm", keepdim, keepdims)
     x = _floating_only(input, "norm")
+    if p == 0:  # the number of nonzero elements, in x's (real) dtype: a constant, as its gradient is 0
+        data = _data(x)
+        counted = np.count_nonzero(data, axis=dim, keepdims=keep)
+        return Tensor(np.asarray(counted, dtype=data.real.dtype))
     if _data(x).dtype.kind == "c":  # the norm of the moduli (the kernel squared x itself: sqrt(sum x**2), complex)
         x = _apply("abs", (x,))
     return _apply("norm", (x,), {"p": builtins.float(p), "axis": dim, "keepdims": keep})
@@ -497,7 +503,9 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
 
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
-    """input - alpha * other; kernels ``sub`` (and ``mul`` when alpha is not 1)."""
+    """input - alpha * other; kernels ``sub`` (and ``mul`` when alpha is not 1). A bool
+    operand is refused, as by ``-``."""
+    _check_bool_subtraction(input, other)
     return _apply("sub", (_scaled(other, input, 1, "sub"), _scaled(input, other, alpha, "sub")))
 
 

@@ -158,6 +158,7 @@ TORCH: dict[str, Callable[..., Any]] = {
     "digamma": torch.digamma,
     "polygamma": lambda x, n: torch.polygamma(n, x),
     "erfinv": torch.erfinv,
+    "ndtri": torch.special.ndtri,
 }
 """Each kernel written with PyTorch's own operations."""
 

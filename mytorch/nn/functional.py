@@ -523,7 +523,12 @@ def _pow_derivative(x: Array, exponent: float) -> Array:
     if np.all(p == 0):  # x**0 is constant; p * x**(p-1) would be 0 * inf = NaN at x = 0
         return np.zeros_like(x)
     if np.all(p):
-        return _in_dtype_of(p * x ** (p - 1), x)
+        slope = _in_dtype_of(p * x ** (p - 1), x)
+        below = np.isneginf(np.asarray(x))  # (the values: x is a Tensor in a recorded backward)
+        if below.any() and not np.all(np.equal(np.mod(p, 1), 0)):
+            # (-inf) ** p is NaN for a fractional p, but (-inf) ** (p - 1) is 0 below 1: NaN, as PyTorch's
+            slope = np.where(below & (np.mod(p, 1) != 0), np.asarray(np.nan, np.asarray(slope).dtype), slope)
+        return slope
     with np.errstate(divide="ignore", invalid="ignore"):  # an array p with some 0s: 0 * inf there, masked
         slope = _in_dtype_of(p * x ** (p - 1), x)
     return np.where(p == 0, np.zeros((), slope.dtype), slope)
@@ -1497,12 +1502,18 @@ def _selected(grad: Array, weights: Array) -> Array:
 
 
 def _pick_masks(a: Array, b: Array, first_wins: Array) -> tuple[Array, Array]:
-    """Weights sending the gradient to the chosen operand; ties split it half and half.
-    Constants (piecewise in a and b), computed on the values."""
+    """Weights sending the gradient to the chosen operand; ties split it half and half; where
+    either is NaN (the result is NaN) both get all of it, as in PyTorch (the other operand took
+    it all, a NaN's gradient was 0). Constants (piecewise in a and b), computed on the values."""
     a, b, first_wins = np.asarray(a), np.asarray(b), np.asarray(first_wins)
     tie = (a == b) * 0.5
     wa = (first_wins + tie).astype(np.result_type(a, b), copy=False)
-    return wa, _in_dtype_of(1.0 - wa, wa)
+    wb = _in_dtype_of(1.0 - wa, wa)
+    if wa.dtype.kind == "f" and not (np.isfinite(a).all() and np.isfinite(b).all()):
+        nan = np.isnan(a) | np.isnan(b)
+        if nan.any():
+            wa, wb = np.where(nan, 1.0, wa).astype(wa.dtype), np.where(nan, 1.0, wb).astype(wa.dtype)
+    return wa, wb
 
 
 def maximum(a: Array, b: Array) -> Array:

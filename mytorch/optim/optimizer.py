@@ -60,7 +60,13 @@ def check_number(owner: str, what: str, value: Any, allow_zero: bool = False) ->
         TypeError: not a number. ValueError: out of range.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}: {what} must be a number, got {type(value).__name__} {value!r}")
+        hint = ""
+        if hasattr(value, "item") and hasattr(value, "shape"):  # a Tensor (PyTorch takes one for lr)
+            hint = (
+                f" (pass {what}={what}.item(): MyTorch keeps hyper-parameters as Python numbers, so a tensor's "
+                "later in-place changes would not reach the steps; change param_groups[i] or use a scheduler)"
+            )
+        raise TypeError(f"{owner}: {what} must be a number, got {type(value).__name__} {value!r}{hint}")
     ok = value >= 0 if allow_zero else value > 0
     if not (np.isfinite(value) and ok):
         bound = ">= 0" if allow_zero else "> 0"

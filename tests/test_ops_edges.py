@@ -1,0 +1,89 @@
+"""Single operations at edge inputs, against closed forms (and PyTorch where installed): bool
+subtraction refused, maximum / minimum and fractional powers at NaN and -inf, norm(0), the
+class constructor's dtypes (tests/test_tensor.py), ndtri's tails (tests/test_special.py)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - PyTorch is optional
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+
+
+def test_subtracting_a_bool_tensor_is_refused_as_in_pytorch():
+    # 1 - mask gave [0, 1] (NumPy's arithmetic) where PyTorch raises and asks for ~mask
+    mask, x, f = mt.tensor([True, False]), mt.tensor([1, 2]), mt.tensor([1.0, 2.0])
+    for make in (lambda: 1 - mask, lambda: mask - 1, lambda: f - mask, lambda: mask - f, lambda: x - True,
+                 lambda: True - x, lambda: mt.sub(mask, 1), lambda: x.__isub__(mask)):  # fmt: skip
+        with pytest.raises(RuntimeError, match="~mask"):
+            make()
+    with pytest.raises(TypeError):
+        mask - mask  # noqa: B018
+    assert (~mask).tolist() == [False, True] and (1 - mask.long()).tolist() == [0, 1]
+    assert (x - 1).tolist() == [0, 1] and (1.0 - f).tolist() == [0.0, -1.0] and (mask + mask).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_maximum_and_minimum_send_a_nan_its_gradient(dtype):
+    # the NaN operand got 0 and the other operand all of the gradient; PyTorch gives both all of it
+    x = mt.tensor([math.nan, 2.0, 1.0, -1.0], dtype=dtype, requires_grad=True)
+    y = mt.tensor([0.0, math.nan, 1.0, 3.0], dtype=dtype, requires_grad=True)
+    for op, last in ((mt.maximum, (0.0, 1.0)), (mt.minimum, (1.0, 0.0))):  # (x's, y's) at -1 against 3
+        x.grad = y.grad = None
+        op(x, y).sum().backward()
+        assert x.grad.tolist() == [1.0, 1.0, 0.5, last[0]] and y.grad.tolist() == [1.0, 1.0, 0.5, last[1]]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_fractional_power_has_a_nan_slope_at_minus_infinity(dtype):
+    # (-inf) ** 0.5 is NaN, but its slope 0.5 (-inf) ** -0.5 was 0: the gradient hid the NaN
+    x = mt.tensor([-math.inf, -1.0, 4.0, -math.inf, math.inf], dtype=dtype, requires_grad=True)
+    (x**0.5).sum().backward()
+    grad = x.grad.numpy()
+    assert np.isnan(grad[[0, 1, 3]]).all() and grad[2] == 0.25 and grad[4] == 0.0
+    z = mt.tensor([-math.inf, 2.0], dtype=dtype, requires_grad=True)
+    (z**3.0).sum().backward()  # an integral power stays finite: 3 x² = inf, 12
+    assert z.grad.tolist() == [math.inf, 12.0]
+
+
+@needs_torch
+def test_edge_gradients_match_pytorch():
+    values = [math.nan, math.inf, -math.inf, 0.0, 1.0, -1.0, 2.5]
+
+    def run(lib):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        outs = [lib.maximum(x, x.flip(0)), lib.minimum(x, lib.zeros_like(x)), x**0.5, x**-1.5]
+        sum(o.nan_to_num(0.0, 7.0, -7.0).sum() for o in outs).backward()
+        return [o.detach().numpy() for o in outs] + [x.grad.numpy()]
+
+    for ours, theirs in zip(run(mt), run(torch), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_norm_zero_counts_the_nonzero_elements():
+    # t.norm(0) was refused; PyTorch counts the nonzero elements (its gradient is 0)
+    x = mt.tensor([[0.0, 1.5, 0.0], [2.0, 0.0, -3.0]], dtype=mt.float64)
+    assert x.norm(0).item() == 3.0 and x.norm(0, dim=1).tolist() == [1.0, 2.0]
+    assert x.norm(0, dim=0, keepdim=True).shape == (1, 3) and x.norm(0).dtype == mt.float64
+    with pytest.raises(ValueError, match="p must be"):
+        x.norm(-1)
+
+
+def test_unflatten_names_itself_and_the_sizes():
+    x = mt.ones(2, 6)
+    assert x.unflatten(1, (2, -1)).shape == (2, 2, 3) and x.unflatten(-1, (-1, 6)).shape == (2, 1, 6)
+    for sizes in ((4, 2), (-1, -1), (0, -1), (5, -1)):
+        with pytest.raises(ValueError, match=r"unflatten: sizes .* dim 1 \(6\)"):
+            x.unflatten(1, sizes)
+
+
+def test_a_tensor_learning_rate_is_refused_with_the_spelling_to_use():
+    p = mt.nn.Parameter(mt.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"lr=lr.item\(\)"):
+        mt.optim.Adam([p], lr=mt.tensor(0.1))
