@@ -4,6 +4,8 @@ gradients where it is installed."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -47,7 +49,9 @@ def test_gradients_match_finite_differences():
 
 
 @pytest.mark.parametrize("align", [False, True])
-@pytest.mark.parametrize("mode, padding", [("bilinear", "zeros"), ("bilinear", "border"), ("nearest", "zeros")])
+@pytest.mark.parametrize(
+    "mode, padding", [("bilinear", "zeros"), ("bilinear", "border"), ("nearest", "zeros"), ("nearest", "border")]
+)
 def test_sampling_matches_torch(align, mode, padding):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(2)
@@ -61,5 +65,30 @@ def test_sampling_matches_torch(align, mode, padding):
         got.append((out.detach().numpy(), x.grad.numpy(), None if t.grad is None else t.grad.numpy()))
     np.testing.assert_allclose(got[0][0], got[1][0], rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(got[0][1], got[1][1], rtol=1e-12, atol=1e-14)
-    if mode == "bilinear":
-        np.testing.assert_allclose(got[0][2], got[1][2], rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(got[0][2], got[1][2], rtol=1e-11, atol=1e-13)  # (zeros for nearest)
+
+
+@pytest.mark.parametrize("align", [False, True])
+def test_border_points_on_and_past_the_edge_get_no_grid_gradient(align):
+    # clamp passed the gradient at the bound: a point exactly on the border (y = 1 with
+    # align_corners) got a grid gradient (5.6 here) where PyTorch's clip gives 0
+    x = mt.tensor(np.arange(12.0).reshape(1, 1, 3, 4))
+    grid = mt.tensor([[[[0.2, 1.0], [1.3, -1.2], [0.1, 0.3]]]], requires_grad=True)
+    out = mt.nn.functional.grid_sample(x, grid, padding_mode="border", align_corners=align)
+    out.sum().backward()
+    g = grid.grad.numpy()[0, 0]
+    # y = 1.0 is on the border with align_corners (past it without): its y gets 0, as the clamped point's x and y
+    assert g[1].tolist() == [0.0, 0.0] and g[0, 1] == 0.0 and g[0, 0] != 0.0
+    width, height = (3, 2) if align else (4, 3)  # pixels per unit of grid, times 2
+    assert g[2, 0] == pytest.approx(width / 2) and g[2, 1] == pytest.approx(4 * height / 2)  # slopes 1 and 4
+
+
+@pytest.mark.parametrize("padding", ["zeros", "border"])
+def test_nearest_gives_the_grid_a_zero_gradient(padding):
+    # grid.grad was None (the read does not depend on the grid); PyTorch's is zeros
+    x = mt.tensor(np.arange(12.0).reshape(1, 1, 3, 4), requires_grad=True)
+    grid = mt.tensor([[[[0.2, 0.9], [math.inf, -0.2]]]], requires_grad=True)
+    out = mt.nn.functional.grid_sample(x, grid, mode="nearest", padding_mode=padding, align_corners=False)
+    out.sum().backward()
+    assert grid.grad.tolist() == [[[[0.0, 0.0], [0.0, 0.0]]]] and np.isfinite(out.numpy()).all()
+    assert out.numpy()[0, 0, 0, 0] == 10.0  # row 2, column 2 (x 0.2 -> 1.9, y 0.9 -> 2.35)

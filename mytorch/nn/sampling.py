@@ -7,11 +7,12 @@ affine matrices ``theta``, and second derivatives come with them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from mytorch.tensor import Tensor
+from mytorch.tensor_math import where
 
 __all__ = ["affine_grid", "grid_sample"]
 
@@ -44,6 +45,15 @@ def _unnormalised(coordinate: Tensor, size: int, align_corners: bool) -> Tensor:
     return ((coordinate + 1) * size - 1) / 2
 
 
+def _clipped(coordinate: Tensor, limit: int) -> Tensor:
+    """``padding_mode="border"``'s clamp to [0, limit], with PyTorch's gradient: 1 strictly
+    inside, 0 at and beyond either bound (``clamp`` passes it at a bound: the grid of a point on
+    the border got a gradient where PyTorch's is 0)."""
+    values = coordinate._data
+    inside = Tensor((values > 0) & (values < limit))
+    return cast(Tensor, where(inside, coordinate, Tensor(np.clip(values, 0, limit).astype(values.dtype))))
+
+
 def grid_sample(
     input: Tensor,  # noqa: A002 - PyTorch's name
     grid: Tensor,
@@ -74,7 +84,7 @@ def grid_sample(
     x = _unnormalised(grid[..., 0], w, corners)
     y = _unnormalised(grid[..., 1], h, corners)
     if padding_mode == "border":
-        x, y = x.clamp(0, w - 1), y.clamp(0, h - 1)
+        x, y = _clipped(x, w - 1), _clipped(y, h - 1)
     flat = input.reshape(n, c, h * w)
 
     def read(ix: np.ndarray, iy: np.ndarray) -> Tensor:
@@ -85,7 +95,13 @@ def grid_sample(
         return values.reshape(n, c, ho, wo) * Tensor(inside[:, None].astype(input.dtype))
 
     if mode == "nearest":
-        return read(np.rint(x._data).astype(np.int64), np.rint(y._data).astype(np.int64))
+        out = read(np.rint(x._data).astype(np.int64), np.rint(y._data).astype(np.int64))
+        if not grid.requires_grad:
+            return out
+        # the grid's gradient is 0 (piecewise constant), as PyTorch's zeros, not None: a factor of
+        # exactly 1 whose gradient to the grid is selected away (so not NaN for an infinite one)
+        unused = cast(Tensor, where(Tensor(np.zeros(grid.shape, bool)), grid, Tensor(np.zeros((), grid.dtype))))
+        return out * (unused.sum(-1).unsqueeze(1) + 1)
     x0, y0 = np.floor(x._data).astype(np.int64), np.floor(y._data).astype(np.int64)
     wx1, wy1 = (x - Tensor(x0.astype(x.dtype))).unsqueeze(1), (y - Tensor(y0.astype(y.dtype))).unsqueeze(1)
     wx0, wy0 = 1 - wx1, 1 - wy1
