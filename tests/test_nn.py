@@ -66,6 +66,20 @@ def test_a_shared_parameter_is_listed_once():
     a = nn.Linear(2, 2)
     seq = nn.Sequential(a, nn.ReLU(), a)
     assert len(list(seq.parameters())) == 2
+    # remove_duplicate=False (PyTorch's; a TypeError before): the shared module and its parameters
+    # under each of their names, as PyTorch lists them for tied weights
+    assert [n for n, _ in seq.named_modules(remove_duplicate=False)] == ["", "0", "1", "2"]
+    assert [n for n, _ in seq.named_modules()] == ["", "0", "1"]
+    names = [n for n, _ in seq.named_parameters(remove_duplicate=False)]
+    assert names == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    tied = nn.Sequential(nn.Embedding(4, 2), nn.Linear(2, 4, bias=False))
+    tied[1].weight = tied[0].weight
+    assert [n for n, _ in tied.named_parameters()] == ["0.weight"]
+    assert [n for n, _ in tied.named_parameters(prefix="m", remove_duplicate=False)] == ["m.0.weight", "m.1.weight"]
+    memo = {a}
+    assert [n for n, _ in seq.named_modules(memo, "s")] == ["s", "s.1"] and len(memo) == 3
+    seq.register_buffer("b", mytorch.zeros(1))
+    assert [n for n, _ in seq.named_buffers(remove_duplicate=False)] == ["b"]
 
 
 def test_registration_errors_say_what_to_do():

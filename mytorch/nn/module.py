@@ -411,15 +411,22 @@ class Module:
         return output if watch is None else watch.outputs(output)
 
     # ------------------------------------------------------------------ walking the tree
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every module below it, each once, with its dotted name."""
-        seen: set[int] = set()
+    def named_modules(
+        self, memo: set[Any] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """This module and every module below it, each once, with its dotted name (with
+        ``remove_duplicate=False``, a module registered under two names is listed under each, as
+        PyTorch's; ``memo``, the modules to skip, is PyTorch's too)."""
+        seen: set[int] = {id(m) for m in memo} if memo else set()
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
+            if remove_duplicate:
+                if id(module) in seen:
+                    continue
+                seen.add(id(module))
+                if memo is not None:
+                    memo.add(module)
             yield name, module
             children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items() if m is not None]
             stack.extend(reversed(children))
@@ -473,27 +480,34 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def _named(self, registry: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
+    def _named(
+        self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         seen: set[int] = set()
-        walk = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        walk = self.named_modules(None, prefix, remove_duplicate) if recurse else iter([(prefix, self)])
         for owner, module in walk:
             for name, value in getattr(module, registry).items():
-                if value is not None and id(value) not in seen:
+                if value is not None and (not remove_duplicate or id(value) not in seen):
                     seen.add(id(value))
                     yield (f"{owner}.{name}" if owner else name), value
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """Every parameter once (a shared one under its first name), with its dotted name."""
-        return self._named("_parameters", prefix, recurse)  # type: ignore[return-value]
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter once (a shared one under its first name), with its dotted name; with
+        ``remove_duplicate=False`` a shared (tied) one under each of its names, as PyTorch's."""
+        return self._named("_parameters", prefix, recurse, remove_duplicate)  # type: ignore[return-value]
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every parameter once, in registration order: what an optimizer takes."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """Every buffer once, with its dotted name."""
-        return self._named("_buffers", prefix, recurse)
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        """Every buffer once, with its dotted name (``remove_duplicate=False``: a shared one under each name)."""
+        return self._named("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         """Every buffer once."""
