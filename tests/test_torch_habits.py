@@ -8,6 +8,12 @@ the same numbers, or a loud refusal.
   after ``add_param_group``; PyTorch leaves the new group alone, or fails: the steps before it are
   compared). Found: a ``MultiplicativeLR`` after a ``SequentialLR`` milestone started from the
   initial rates (PyTorch multiplies the rates it finds by ``lr_lambda(0)``).
+* **Optimizers between steps.** Random freezing, reloads, accumulation, edits of ``p.grad``
+  and of groups over 13 optimizer settings. Found: NAdam's ``mu_product`` stayed float32 when
+  reloaded into a float64 model (PyTorch casts it to the parameter's dtype).
+* **Module settings set after construction** (``loss.margin = 0.5``, ``pool.stride = 1``,
+  ``act.negative_slope = 0.3``): the next forward follows them, as PyTorch's. Found: the
+  margin, triplet, Poisson and Gaussian losses kept their constructor's options.
 """
 
 from __future__ import annotations
@@ -258,3 +264,158 @@ def test_nadam_reloaded_from_its_state_dict_keeps_pytorchs_float64_mu_product() 
     (ours, our_product), (theirs, their_product) = runs
     assert our_product.dtype == mytorch.float64 and float(our_product.reshape(-1)[0]) == float(their_product)
     np.testing.assert_allclose(ours, theirs, rtol=1e-14, atol=0)
+
+
+# --------------------------------------------------------------------------- module settings
+_R = np.random.default_rng(0)
+_X, _X2, _X3 = _R.standard_normal((4, 5)), _R.standard_normal((4, 5)), _R.standard_normal((4, 5))
+_SIGNS, _SIGN_MATRIX = np.where(_R.random(4) > 0.5, 1.0, -1.0), np.where(_R.random((4, 5)) > 0.5, 1.0, -1.0)
+_LABELS, _PROBS, _BITS = np.array([0, 3, 1, 4]), _R.uniform(0.1, 0.9, (4, 5)), (_R.random((4, 5)) > 0.5) * 1.0
+_IMAGES, _SEQUENCES = _R.standard_normal((2, 3, 6, 6)), _R.standard_normal((2, 3, 8))
+_COUNTS, _VARIANCES = _R.poisson(2, (4, 5)) * 1.0, _R.uniform(0.2, 1, (4, 5))
+
+# (module, constructor options, its inputs from the library, the settings changed after construction)
+_SETTINGS: list[tuple[str, dict[str, Any], Any, list[tuple[str, Any]]]] = [
+    ("MarginRankingLoss", {}, lambda L: (L.tensor(_X[:, 0]), L.tensor(_X2[:, 0]), L.tensor(_SIGNS)), [("margin", 0.7)]),
+    ("HingeEmbeddingLoss", {}, lambda L: (L.tensor(_X), L.tensor(_SIGN_MATRIX)), [("margin", 0.3)]),
+    ("SoftMarginLoss", {}, lambda L: (L.tensor(_X), L.tensor(_SIGN_MATRIX)), [("reduction", "sum")]),
+    ("CosineEmbeddingLoss", {}, lambda L: (L.tensor(_X), L.tensor(_X2), L.tensor(_SIGNS)), [("margin", 0.2)]),
+    (
+        "TripletMarginLoss",
+        {},
+        lambda L: (L.tensor(_X), L.tensor(_X2), L.tensor(_X3)),
+        [("margin", 0.3), ("p", 1.0), ("swap", True), ("eps", 1e-2)],
+    ),
+    ("MultiMarginLoss", {}, lambda L: (L.tensor(_X), L.tensor(_LABELS)), [("margin", 0.5), ("p", 2)]),
+    ("MultiLabelSoftMarginLoss", {}, lambda L: (L.tensor(_X), L.tensor(_BITS)), [("reduction", "sum")]),
+    ("PoissonNLLLoss", {}, lambda L: (L.tensor(_PROBS), L.tensor(_COUNTS)), [("log_input", False), ("full", True)]),
+    (
+        "GaussianNLLLoss",
+        {},
+        lambda L: (L.tensor(_X), L.tensor(_X2), L.tensor(_VARIANCES)),
+        [("full", True), ("eps", 0.5)],
+    ),
+    (
+        "CrossEntropyLoss",
+        {},
+        lambda L: (L.tensor(_X), L.tensor(_LABELS)),
+        [("label_smoothing", 0.2), ("ignore_index", 3), ("reduction", "sum")],
+    ),
+    ("SmoothL1Loss", {}, lambda L: (L.tensor(_X), L.tensor(_X2)), [("beta", 0.3)]),
+    ("HuberLoss", {}, lambda L: (L.tensor(_X), L.tensor(_X2)), [("delta", 0.3)]),
+    ("KLDivLoss", {}, lambda L: (L.tensor(np.log(_PROBS)), L.tensor(_PROBS[::-1].copy())), [("log_target", True)]),
+    ("LeakyReLU", {}, lambda L: (L.tensor(_X),), [("negative_slope", 0.3)]),
+    ("ELU", {}, lambda L: (L.tensor(_X),), [("alpha", 0.5)]),
+    ("Softplus", {}, lambda L: (L.tensor(_X),), [("beta", 2.0), ("threshold", 0.5)]),
+    ("Hardtanh", {}, lambda L: (L.tensor(_X),), [("min_val", -0.5), ("max_val", 0.5)]),
+    ("GELU", {}, lambda L: (L.tensor(_X),), [("approximate", "tanh")]),
+    ("Softmax", {"dim": 1}, lambda L: (L.tensor(_X),), [("dim", 0)]),
+    ("Dropout", {"p": 0.0}, lambda L: (L.tensor(_X),), [("p", 1.0)]),
+    ("LayerNorm", {"normalized_shape": 5}, lambda L: (L.tensor(_X),), [("eps", 0.5)]),
+    ("GroupNorm", {"num_groups": 1, "num_channels": 3}, lambda L: (L.tensor(_IMAGES),), [("eps", 0.5)]),
+    ("BatchNorm1d", {"num_features": 5}, lambda L: (L.tensor(_X),), [("eps", 0.5)]),
+    (
+        "MaxPool2d",
+        {"kernel_size": 2},
+        lambda L: (L.tensor(_IMAGES),),
+        [("stride", 1), ("padding", 1), ("ceil_mode", True), ("kernel_size", 3)],
+    ),
+    ("AvgPool2d", {"kernel_size": 2}, lambda L: (L.tensor(_IMAGES),), [("stride", 1), ("count_include_pad", False)]),
+    ("AdaptiveAvgPool2d", {"output_size": 2}, lambda L: (L.tensor(_IMAGES),), [("output_size", 3)]),
+    (
+        "Conv2d",
+        {"in_channels": 3, "out_channels": 2, "kernel_size": 3},
+        lambda L: (L.tensor(_IMAGES),),
+        [("stride", (2, 2)), ("padding", (1, 1)), ("dilation", (2, 2)), ("padding_mode", "reflect")],
+    ),
+    ("Embedding", {"num_embeddings": 6, "embedding_dim": 3}, lambda L: (L.tensor(_LABELS),), [("max_norm", 0.5)]),
+    ("CosineSimilarity", {}, lambda L: (L.tensor(_X), L.tensor(_X2)), [("dim", 0)]),
+    ("PairwiseDistance", {}, lambda L: (L.tensor(_X), L.tensor(_X2)), [("norm", 1.0), ("keepdim", True)]),
+]
+
+
+@pytest.mark.parametrize("case", _SETTINGS, ids=[c[0] for c in _SETTINGS])
+def test_a_module_setting_changed_after_construction_is_used_as_in_pytorch(case: tuple) -> None:
+    """Before: ``MarginRankingLoss().margin = 0.7`` gave 0.499 where PyTorch gives 1.199 (the margin,
+    triplet, Poisson and Gaussian losses computed with their constructor's options, silently)."""
+    name, options, inputs, settings = case
+    for setting, value in settings:
+        torch.manual_seed(0)
+        theirs = getattr(torch.nn, name)(**options).double()
+        ours = getattr(mytorch.nn, name)(**options).double()
+        held = {k: mytorch.tensor(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()}
+        if held:
+            ours.load_state_dict(held)
+        results = []
+        for lib, module in ((mytorch, ours), (torch, theirs)):
+            setattr(module, setting, value)
+            results.append(module(*inputs(lib)).detach().numpy())
+        assert results[0].shape == results[1].shape, f"{name}.{setting} = {value!r}"
+        np.testing.assert_allclose(*results, rtol=1e-10, atol=1e-12, err_msg=f"{name}.{setting} = {value!r}")
+
+
+def test_a_loss_setting_changed_between_replayed_steps_is_replayed_too() -> None:
+    """``criterion.margin`` set between calls of a replayed step: the replay captures the step
+    again (the module's edition moves), so it trains as the dynamic step does."""
+    from mytorch.replay import Replay
+
+    anchors, positives, negatives = (mytorch.tensor(a) for a in (_X, _X2, _X3))
+    weights = []
+    for replay in (False, True):
+        model = mytorch.nn.Linear(5, 5).double()
+        with mytorch.no_grad():
+            model.weight.copy_(mytorch.tensor(np.eye(5) + 0.1 * np.vstack([_X, _X2[:1]])))
+            model.bias.zero_()
+        criterion = mytorch.nn.TripletMarginLoss(margin=0.1)
+        opt = mytorch.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(a: Any, p: Any, n: Any) -> Any:
+            opt.zero_grad()  # noqa: B023
+            loss = criterion(model(a), model(p), model(n))  # noqa: B023
+            loss.backward()
+            opt.step()  # noqa: B023
+            return loss
+
+        run = Replay(step, optimizer=opt) if replay else step
+        for k in range(6):
+            criterion.margin = 0.1 + 0.5 * k
+            run(anchors, positives, negatives)
+        weights.append(model.weight.detach().numpy())
+    np.testing.assert_array_equal(*weights)
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "binary_cross_entropy"])
+def test_a_loss_against_another_models_output_is_replayed(loss: str) -> None:
+    """A target that is itself recorded (a second model's output: distillation, a siamese pair)
+    was refused by the replay's capture as "reads a tensor's value into Python": the losses'
+    own shape and range checks read it through numpy.asarray. Now replayed, as the dynamic step."""
+    from mytorch.replay import Replay
+
+    def f(out: Any, target: Any) -> Any:
+        if loss == "mse_loss":
+            return mytorch.nn.functional.mse_loss(out, target)
+        return mytorch.nn.functional.binary_cross_entropy(out.sigmoid(), target.sigmoid())
+
+    inputs = (mytorch.tensor(_X), mytorch.tensor(_X2))
+    runs = []
+    for replay in (False, True):
+        mytorch.manual_seed(0)
+        student, teacher = mytorch.nn.Linear(5, 5).double(), mytorch.nn.Linear(5, 5).double()
+        params = [*student.parameters(), *teacher.parameters()]
+        opt = mytorch.optim.SGD(params, lr=0.1)
+
+        def step(a: Any, b: Any) -> Any:
+            opt.zero_grad()  # noqa: B023
+            value = f(student(a), teacher(b))  # noqa: B023
+            value.backward()
+            opt.step()  # noqa: B023
+            return value
+
+        run = Replay(step, optimizer=opt) if replay else step
+        for _ in range(4):
+            run(*inputs)
+        runs.append([p.detach().numpy() for p in params])
+        if replay:
+            assert run.replays == 2
+    for ours, theirs in zip(*runs):
+        np.testing.assert_array_equal(ours, theirs)

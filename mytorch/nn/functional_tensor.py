@@ -769,8 +769,9 @@ def nll_loss(
 
 
 def _same_shapes(name: str, x: Tensor, target: Any) -> None:
-    """The target of an elementwise loss: numbers (bool, integer or float), of ``x``'s shape."""
-    values = np.asarray(target)
+    """The target of an elementwise loss: numbers (bool, integer or float), of ``x``'s shape.
+    (A Tensor's own array: a recorded target, another model's output, is not read into Python.)"""
+    values = target._data if isinstance(target, Tensor) else np.asarray(target)
     if values.dtype.kind not in "biuf":
         raise TypeError(f"F.{name}: target must hold numbers, got dtype {values.dtype}")
     shape = values.shape
@@ -829,7 +830,7 @@ def binary_cross_entropy(
     _check_reduction(name, reduction)
     p = _tensor(name, input)
     _same_shapes(name, p, target)
-    check_probabilities(f"F.{name}", "targets", np.asarray(target))
+    check_probabilities(f"F.{name}", "targets", target._data if isinstance(target, Tensor) else np.asarray(target))
     if reduction == "mean" and weight is None:
         return _mean_loss("bce_loss", target, p)
     check_probabilities(f"F.{name}", "predictions", p._data, " (for logits use binary_cross_entropy_with_logits)")

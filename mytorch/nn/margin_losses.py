@@ -234,21 +234,35 @@ def gaussian_nll_loss(
 
 
 class _Options(Module):
-    """A loss module: its function with the options given to the constructor."""
+    """A loss module: its function with the options given to the constructor, each an attribute
+    read at every call, as in PyTorch (``loss.margin = 0.5`` between steps changes the next
+    losses); a class ``weight`` is a buffer (in ``state_dict``, converted by ``to()``)."""
 
     function: Any = None
 
     def __init__(self, reduction: str = "mean", **options: Any) -> None:
         super().__init__()
         _check_reduction(type(self).__name__, reduction)
-        self.reduction, self.options = reduction, options
+        self.reduction = reduction
+        self._option_names = tuple(options)
+        for name, value in options.items():
+            if name == "weight":
+                weight = value if value is None or isinstance(value, Tensor) else Tensor(np.asarray(value))
+                self.register_buffer("weight", weight)
+            else:
+                setattr(self, name, value)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The function's keyword arguments besides ``reduction``, as the attributes hold them now."""
+        return {name: getattr(self, name) for name in self._option_names}
 
     def forward(self, *inputs: Any) -> Tensor:
         """The loss of the inputs (as the function's positional arguments)."""
         return type(self).function(*inputs, reduction=self.reduction, **self.options)
 
     def extra_repr(self) -> str:
-        return ", ".join(f"{k}={v!r}" for k, v in self.options.items() if not isinstance(v, Tensor))
+        return ", ".join(f"{k}={v!r}" for k, v in self.options.items() if k != "weight")
 
 
 class MarginRankingLoss(_Options):
