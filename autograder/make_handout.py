@@ -26,7 +26,8 @@ out (a helper that would give the answer away, a module-level line). A region wi
 must lie inside a function and end its block: code after it would be unreachable, and the
 builder refuses such a region, as it refuses unbalanced or nested markers, naming file and line.
 
-Files in ``REFERENCE_ONLY`` (staff tools, the source documents' demos) are not copied.
+Files in ``REFERENCE_ONLY`` (staff tools, the source documents' demos) are not copied; besides ``.py``
+files, only data files (``DATA_SUFFIXES``) are, and any other file stops the build, naming it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from pathlib import Path
 
 __all__ = [
     "BEGIN",
+    "DATA_SUFFIXES",
     "END",
     "REFERENCE_ONLY",
     "SHIPPED",
@@ -71,6 +73,12 @@ REFERENCE_ONLY = (
 
 _SKIPPED_NAMES = ("__pycache__",)
 _SKIPPED_SUFFIXES = (".pyc", ".pyo")
+DATA_SUFFIXES = (".npz", ".npy", ".csv", ".gz", ".json", ".txt", ".md", ".typed", ".sh", ".toml", ".cfg")
+"""The files besides ``.py`` (whose solutions are stripped) that the starter ships as they are: data, notes
+and configuration (``py.typed``, ``mnist_5k.npz``, ``create_tarball.sh``). Any other file stops the build,
+named: until 2026-12-04 every file was copied as it was, so an editor's backup of the reference
+(``functional.py~``, ``#functional.py#``), a merge's ``functional.py.orig``, a notebook or a compiled module
+reached every student with its solutions (checked: ``functional.py~`` shipped its 30 regions whole)."""
 
 
 class HandoutError(ValueError):
@@ -216,6 +224,12 @@ def build_handout(out: Path, source: Path = REPOSITORY) -> dict[str, int]:
     staged = {}
     for relative in source_files(source, SHIPPED, REFERENCE_ONLY):
         path = source / relative
+        if path.suffix != ".py" and path.suffix not in DATA_SUFFIXES:
+            raise HandoutError(
+                f"{relative}: not shipped: the starter holds Python source, stripped of its solutions, and data "
+                f"({', '.join(DATA_SUFFIXES)}); any other file (a backup or copy of a source file, a notebook, a "
+                "compiled module) would reach students as it is. Remove it, or list it in REFERENCE_ONLY"
+            )
         if path.suffix == ".py":
             text, count = strip_solutions(path.read_text(encoding="utf-8"), relative)
             staged[relative] = text.encode("utf-8")

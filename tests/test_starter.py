@@ -5,6 +5,7 @@ tests/test_autograder_runner.py, which grades it on every section, and tests/tes
 which grades its handin.tar on the course's sections.)"""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -162,3 +163,29 @@ def test_a_malformed_marker_writes_nothing(tmp_path):
     with pytest.raises(HandoutError, match="mytorch/bad.py:2"):
         build_handout(tmp_path / "out", source)
     assert not (tmp_path / "out").exists()
+
+
+UNSTRIPPED = ["functional.py~", "#functional.py#", "functional.py.orig", "functional.py.bak", "scratch.ipynb",
+              "functional.cpython-311-x86_64-linux-gnu.so", "NOTES"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", UNSTRIPPED)
+def test_a_file_the_starter_would_ship_unstripped_is_refused_by_name(tmp_path, name):
+    """Only ``.py`` files are stripped of their solutions; every other file under ``mytorch/``, ``hw_bonus/``
+    and ``autograder/`` was copied into the starter as it was: an editor's backup of ``functional.py``
+    (``functional.py~``, ``#functional.py#``), a merge's ``.orig``, a notebook or a compiled module of the
+    reference reached every student whole. Now only data files ship as they are, and anything else stops
+    the build, naming it, before anything is written."""
+    source = tmp_path / "source"
+    (source / "mytorch" / "nn").mkdir(parents=True)
+    (source / "mytorch" / "__init__.py").write_text("")
+    (source / "mytorch" / "nn" / "functional.py").write_text(GOOD)
+    (source / "mytorch" / "nn" / name).write_text(GOOD)  # the whole reference, solutions and all
+    (source / "mytorch" / "py.typed").write_text("")
+    with pytest.raises(HandoutError, match=f"mytorch/nn/{re.escape(name)}: not shipped"):
+        build_handout(tmp_path / "out", source)
+    assert not (tmp_path / "out").exists()
+    (source / "mytorch" / "nn" / name).unlink()
+    build_handout(tmp_path / "out", source)
+    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.*")) == [
+        "mytorch/__init__.py", "mytorch/nn/functional.py", "mytorch/py.typed"]  # fmt: skip
