@@ -924,8 +924,6 @@ def test_a_checkout_installed_for_development_into_another_python_that_workers_r
 
 def _zip_of(path: Path, *names: str) -> Path:
     """A zip archive at ``path`` holding an empty file of each of ``names``."""
-    import zipfile
-
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w") as archive:
         for name in names:
