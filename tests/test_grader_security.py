@@ -989,6 +989,29 @@ def test_a_zipped_reference_in_a_folder_workers_read_cannot_be_opened(grader, tm
     assert done.stdout.count(f"could not read the zipped reference ({refused})") == 2, done.stdout[-3000:]
 
 
+def test_a_copy_of_mytorch_near_the_top_of_usr_is_hidden_though_no_path_names_it(tmp_path, monkeypatch):
+    """A second checkout of MyTorch in a folder workers read, that no Python's path names (Docker's
+    ``/usr/src/app``, ``/usr/local/src/mytorch``), with the grader run from another copy (a kit): every
+    worker read its ``mytorch/nn/functional.py``, ``tests/`` and history. Folders one and two levels below
+    ``/usr`` and ``/usr/local`` holding ``mytorch/`` or ``hw_bonus/`` are now hidden, whole for a checkout;
+    links there are not followed."""
+    from autograder import isolation
+
+    usr = Path(os.path.realpath(tmp_path)) / "usr"
+    checkout, course, other = usr / "src" / "app", usr / "local" / "src" / "course", usr / "share" / "numpy"
+    for folder, names in ((checkout, ("mytorch", "tests", ".git")), (course, ("hw_bonus", "notes")),
+                          (usr / "mytorch-2025", ("mytorch",)), (other, ("numpy",))):  # fmt: skip
+        for name in names:
+            (folder / name).mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "copy" / "mytorch").mkdir(parents=True)
+    (usr / "share" / "linked").symlink_to(elsewhere / "copy")
+    monkeypatch.setattr(isolation, "_SOURCE_ROOTS", (str(usr), str(usr / "local")))
+    hidden = isolation._hidden()
+    assert {str(checkout), str(course / "hw_bonus"), str(usr / "mytorch-2025" / "mytorch")} <= set(hidden), hidden
+    assert not [path for path in hidden if path.startswith((str(other), str(elsewhere), str(course / "notes")))]
+
+
 def test_a_checkout_installed_for_development_is_hidden_with_its_tests_and_history(tmp_path, monkeypatch):
     """A checkout on the runner's path (a development install), inside a folder workers read (a
     virtual environment), while the grader ran from another copy (a kit): its ``mytorch`` was hidden,
