@@ -46,7 +46,19 @@ from mytorch.nn.stateless import functional_call
 from mytorch.tensor import Tensor
 from mytorch.tensor_shape import reshape, stack
 
-__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "vjp", "vmap"]
+__all__ = [
+    "functional_call",
+    "grad",
+    "grad_and_value",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacrev",
+    "jvp",
+    "stack_module_state",
+    "vjp",
+    "vmap",
+]
 
 Argnums = int | tuple[int, ...]
 
@@ -528,6 +540,38 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 
 
 # --------------------------------------------------------------------------- batching
+def stack_module_state(models: Sequence[Any]) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """The parameters and the buffers of modules of one kind, each stacked along a new first
+    axis (``torch.func.stack_module_state``): what ``vmap(functional_call)`` takes to run an
+    ensemble at once. A stacked parameter is a new leaf requiring grad when the models' do.
+
+    Raises:
+        RuntimeError: no models, models of different classes or modes, or a parameter that
+            requires grad in some models only.
+    """
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: expected at least one model, got 0")
+    if len({m.training for m in models}) != 1:
+        raise RuntimeError("stack_module_state: the models must all be in training mode or all in eval mode")
+    if len({type(m) for m in models}) != 1:
+        raise RuntimeError("stack_module_state: the models must all be of one class")
+
+    def stacked(kind: str) -> dict[str, Tensor]:
+        named = [dict(getattr(m, kind)()) for m in models]
+        result = {}
+        for name in named[0]:
+            tensors = [n[name] for n in named]
+            flags = {bool(t.requires_grad) for t in tensors}
+            if len(flags) != 1:
+                raise RuntimeError(f"stack_module_state: {name} requires grad in some models only")
+            leaf = stack([t.detach() for t in tensors])
+            result[name] = leaf.requires_grad_() if flags == {True} else leaf
+        return result
+
+    return stacked("named_parameters"), stacked("named_buffers")
+
+
 def vmap(
     f: Callable[..., Any],
     in_dims: int | None | tuple[int | None, ...] | list[int | None] = 0,

@@ -1,6 +1,6 @@
 """Optimizers: ``SGD`` (momentum, Nesterov, weight decay), ``Adam``, ``AdamW``, ``RMSprop``,
-``Adagrad``, ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``, ``Rprop``; and ``lr_scheduler`` (``StepLR``,
-``CosineAnnealingLR``, ...).
+``Adagrad``, ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``, ``Rprop``; ``lr_scheduler`` (``StepLR``,
+``CosineAnnealingLR``, ...) and ``swa_utils`` (``AveragedModel``, ``SWALR``, ``update_bn``).
 
 They take the handout's ``(value, gradient)`` array pairs (``hw_bonus.mlp.MLP`` passes its
 layers' ``(W, dW)``, ``(b, db)``) as well as Tensors, PyTorch style::
@@ -13,7 +13,7 @@ layers' ``(W, dW)``, ``(b, db)``) as well as Tensors, PyTorch style::
 
 from typing import Any
 
-from mytorch.optim import lr_scheduler
+from mytorch.optim import lr_scheduler, swa_utils
 from mytorch.optim.adagrad import Adagrad
 from mytorch.optim.adam import Adam, AdamW
 from mytorch.optim.adaptive import Adadelta, Adamax, NAdam, RAdam, Rprop
@@ -36,6 +36,7 @@ __all__ = [
     "RMSprop",
     "Rprop",
     "lr_scheduler",
+    "swa_utils",
 ]
 
 
