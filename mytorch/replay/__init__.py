@@ -64,7 +64,8 @@ such as a ``LeakyReLU``'s ``negative_slope`` or a loss's ``reduction``; a layer 
 ``Sequential`` replaced, added or removed; a module built; ``to()``) moves
 ``mytorch.nn.module.edition()``, and the step is captured again, as it is when a module the
 step called is not in the ``train()``/``eval()`` mode it was in at capture (an evaluation
-between steps that ends with ``train()`` keeps the program). Settings read
+between steps that ends with ``train()`` keeps the program), or when a dict, list or set of
+plain values that such a module holds (``self.config = {"scale": 2.0}``) has changed in place. Settings read
 from outside the modules (a variable of the step's closure, a global) are read at capture:
 after changing one, call ``reset()``.
 
@@ -85,6 +86,7 @@ equal, and the update they make is the same.
 
 from __future__ import annotations
 
+import copy
 import functools
 import operator
 import threading
@@ -107,6 +109,20 @@ from mytorch.tensor_graph import _LEAF_HOOKS
 __all__ = ["Replay", "ReplayError", "optimizer_arrays"]
 
 _DATA = operator.attrgetter("_data")
+_CONTAINERS = (dict, list, set)
+_MODULE_REGISTRIES = frozenset(("_parameters", "_buffers", "_modules", "_non_persistent"))
+_PLAIN = (int, float, complex, str, bytes, bool, type(None))
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` holds only numbers, strings, None and (up to a few levels) dicts, lists,
+    sets and tuples of them: a module's settings, compared by value before every replay."""
+    if isinstance(value, _PLAIN):
+        return True
+    if depth > 3 or not isinstance(value, (dict, list, set, tuple)):
+        return False
+    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+    return all(_plain(item, depth + 1) for item in items)
 _ndarray = np.ndarray  # (NumPy's module has a __getattr__: np.ndarray is a full lookup on 3.11, at every call)
 
 
@@ -206,6 +222,7 @@ class Replay:
         self._made: dict[int, Any] = {}  # (Tensor-level) each parameter's .grad after the last dynamic run
         self._called: dict[int, Any] = {}  # (Tensor-level) the modules the captured runs called
         self._held: list[Tensor] = []  # (Tensor-level) their Tensors outside the optimizer (buffers)
+        self._contents: list[tuple[Any, Any]] = []  # (Tensor-level) their dicts, lists, sets of settings, and copies
         self.captures = 0
         self.replays = 0
 
@@ -224,6 +241,7 @@ class Replay:
         self.dynamic.clear()
         self._called.clear()
         self._held = []
+        self._contents = []
 
     # ------------------------------------------------------------------ the call
     def __call__(self, *inputs: Any) -> Any:
@@ -296,7 +314,7 @@ class Replay:
         current = self.tensors and bool(self._watched) and self._unchanged()
         result = run()
         if current:
-            self._watched = self._seen()
+            self._watch_now()
         return result
 
     def _grads_as_left(self, program: Program) -> bool:
@@ -349,7 +367,25 @@ class Replay:
     def _unchanged(self) -> bool:
         now = self._seen()
         then = self._watched
-        return len(now) == len(then) and all(map(operator.is_, now, then))
+        return (
+            len(now) == len(then)
+            and all(map(operator.is_, now, then))
+            and (not self._contents or all(held == copied for held, copied in self._contents))
+        )
+
+    def _watch_now(self) -> None:
+        """Take what the guards compare: ``_seen()`` and, for a Tensor-level step, copies of the
+        dicts, lists and sets of plain values that the modules it called hold as attributes
+        (``self.config = {"scale": 2.0}`` read by a forward: changed in place between steps,
+        which moves no edition, the step is captured again)."""
+        self._watched = self._seen()
+        if self.tensors:
+            self._contents = [
+                (value, copy.deepcopy(value))
+                for module in self._called.values()
+                for name, value in vars(module).items()
+                if type(value) in _CONTAINERS and name not in _MODULE_REGISTRIES and _plain(value)
+            ]
 
     def _replay(self, program: Program, arrays: tuple[np.ndarray, ...], after_dynamic: bool = False) -> Any:
         if self.tensors:
@@ -440,7 +476,7 @@ class Replay:
         except _RefusedError as refused:
             self._pending.pop(key, None)
             self.dynamic[key] = str(refused.error)
-            self._watched = self._seen()
+            self._watch_now()
             return refused.result
 
     def _compile(self, key: tuple[Any, ...], inputs: tuple[Any, ...], arrays: tuple[np.ndarray, ...]) -> Any:
@@ -461,7 +497,7 @@ class Replay:
                     # confirmed (or refused) by the next run; meanwhile only what it compares is kept,
                     # not the program's buffers
                     self._pending[key] = (program.signature, program.loose)
-                    self._watched = self._seen()
+                    self._watch_now()
                     return result
                 self._confirm(first, program)
         except ReplayError as error:
@@ -471,7 +507,7 @@ class Replay:
         if len(self.programs) >= self.max_programs:
             del self.programs[next(iter(self.programs))]
         self.programs[key] = program
-        self._watched = self._seen()
+        self._watch_now()
         self.captures += 1
         return result
 
