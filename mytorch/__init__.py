@@ -146,11 +146,15 @@ def _on_first_use(public: str, home: str) -> types.ModuleType:
 
     stand_in.__getattr__, stand_in.__dir__ = load, names  # type: ignore[method-assign]
     sys.modules[name] = stand_in
-    setattr(sys.modules["mytorch.utils"], public, stand_in)
+    parent, _, last = name.rpartition(".")
+    setattr(sys.modules[parent], last, stand_in)
     return stand_in
 
 
 _on_first_use("data", "data")  # DataLoader, TensorDataset, ...
+for _part in ("dataloader", "dataset", "sampler"):  # from torch.utils.data.sampler import Sampler, ...
+    _on_first_use(f"data.{_part}", "data")
+del _part
 _on_first_use("checkpoint", "checkpoint")  # checkpoint, checkpoint_sequential
 
 for _name in _porting_module.OUT_FUNCTIONS:  # PyTorch's out= on the top-level functions (not the methods)

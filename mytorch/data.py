@@ -33,6 +33,7 @@ __all__ = [
     "DataLoader",
     "Dataset",
     "IterableDataset",
+    "StackDataset",
     "Subset",
     "TensorDataset",
     "default_collate",
@@ -137,6 +138,31 @@ class ConcatDataset(Dataset):
         if part >= len(self.datasets):
             raise IndexError(f"ConcatDataset: index {index} out of range for {len(self)} samples")
         return self.datasets[part][index - (self.cumulative_sizes[part - 1] if part else 0)]
+
+
+class StackDataset(Dataset):
+    """PyTorch's ``StackDataset(*datasets)`` or ``StackDataset(**datasets)``: sample i is the tuple
+    (or the dict, by the keywords) of each data set's sample i; the data sets have one length."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args and kwargs:
+            raise ValueError("StackDataset: give the data sets as positional or as keyword arguments, not both")
+        parts = list(args) if args else list(kwargs.values())
+        if not parts:
+            raise ValueError("StackDataset: at least one data set is needed")
+        sizes = {len(d) for d in parts}
+        if len(sizes) != 1:
+            raise ValueError(f"StackDataset: the data sets have different lengths {sorted(sizes)}")
+        self.datasets: Any = args if args else kwargs
+        self._length = sizes.pop()
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(self.datasets, dict):
+            return {key: d[index] for key, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
 
 
 class Subset(Dataset):

@@ -57,6 +57,7 @@ __all__ = [
     "matmul",
     "matrix_norm",
     "matrix_rank",
+    "multi_dot",
     "norm",
     "pinv",
     "qr",
@@ -65,6 +66,7 @@ __all__ = [
     "solve_triangular",
     "svd",
     "svdvals",
+    "vecdot",
     "vector_norm",
 ]
 
@@ -364,6 +366,61 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:  # noqa: N803
         b = b.expand(*batch, *b.shape[-2:])
     x = LinalgSolve.apply(a, b)
     return squeeze(x, -1) if vector else x
+
+
+def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:
+    """The dot products of ``x`` and ``y`` along ``dim`` (broadcast together; ``x`` conjugated,
+    as PyTorch's): ``(x.conj() * y).sum(dim)``, recorded."""
+    a = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+    b = y if isinstance(y, Tensor) else Tensor(np.asarray(y))
+    if a.dtype.kind == "c":
+        a = a.real - a.imag * 1j  # (the conjugate, recorded through the parts)
+    return _sum(a * b, dim)
+
+
+def multi_dot(tensors: Any) -> Tensor:
+    """The product of a chain of matrices (``A @ B @ C ...``); the first may be a row vector and
+    the last a column vector given as 1-D, as in PyTorch. Multiplied in the order that costs
+    fewest scalar products (PyTorch's choice too), so the rounding is a different order's than
+    a plain left-to-right product's."""
+    items = [t if isinstance(t, Tensor) else Tensor(np.asarray(t)) for t in tensors]
+    if len(items) < 2:
+        raise ValueError(f"linalg.multi_dot: needs at least 2 tensors, got {len(items)}")
+    first_vector, last_vector = items[0].ndim == 1, items[-1].ndim == 1
+    if first_vector:
+        items[0] = unsqueeze(items[0], 0)
+    if last_vector:
+        items[-1] = unsqueeze(items[-1], -1)
+    if any(t.ndim != 2 for t in items):
+        raise ValueError(
+            "linalg.multi_dot: takes 2-D tensors (the first and the last may be 1-D), got "
+            f"{[tuple(t.shape) for t in tensors]}"
+        )
+    dims = [items[0].shape[0]] + [t.shape[1] for t in items]
+    n = len(items)
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for span in range(1, n):  # the classic chain-order table
+        for i in range(n - span):
+            j = i + span
+            cost[i][j] = -1
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if cost[i][j] < 0 or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+
+    def product(i: int, j: int) -> Tensor:
+        if i == j:
+            return items[i]
+        k = split[i][j]
+        return matmul(product(i, k), product(k + 1, j))
+
+    out = product(0, n - 1)
+    if first_vector:
+        out = squeeze(out, 0)
+    if last_vector:
+        out = squeeze(out, -1)
+    return out
 
 
 def solve_triangular(

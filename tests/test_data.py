@@ -341,3 +341,28 @@ def test_an_iterable_dataset_is_batched_as_torch_batches_it():
     torch = pytest.importorskip("torch")
     data = importlib.import_module("torch.utils.data")
     assert stream_batches(mt, mt.utils.data) == stream_batches(torch, data)
+
+
+def test_stack_dataset_and_the_data_submodules():
+    # StackDataset and 'from torch.utils.data.dataloader import default_collate' (or .sampler,
+    # .dataset) were missing: the submodules name mytorch.data's classes
+    from mytorch.utils.data import StackDataset
+    from mytorch.utils.data.dataloader import DataLoader as Loader
+    from mytorch.utils.data.dataloader import default_collate as collate
+    from mytorch.utils.data.dataset import Dataset as Base
+    from mytorch.utils.data.sampler import Sampler as SamplerBase
+
+    assert Loader is DataLoader and collate is default_collate and Base is Dataset
+    assert SamplerBase is mt.utils.data.Sampler
+    images, labels = mt.arange(6.0).view(3, 2), [7, 8, 9]
+    pairs = StackDataset(images, labels)
+    assert len(pairs) == 3 and pairs[1][0].tolist() == [2.0, 3.0] and pairs[1][1] == 8
+    named = StackDataset(image=images, label=labels)
+    batch = next(iter(DataLoader(named, batch_size=2)))
+    assert batch["image"].shape == (2, 2) and batch["label"].tolist() == [7, 8]
+    with pytest.raises(ValueError, match="different lengths"):
+        StackDataset(images, [1, 2])
+    with pytest.raises(ValueError, match="not both"):
+        StackDataset(images, label=labels)
+    with pytest.raises(AttributeError, match="torch.utils.data.sampler.Nothing"):
+        mt.utils.data.sampler.Nothing  # noqa: B018

@@ -317,3 +317,23 @@ def test_atan2_gradient_at_the_origin_is_zero():
     np.testing.assert_allclose(gb.numpy(), [0, 0, 0, 0, -2 / 13], rtol=1e-6)
     _, tangent = mt.func.jvp(lambda x: mt.atan2(x, b.detach()), (a.detach(),), (mt.ones(5),))
     np.testing.assert_allclose(tangent.numpy(), [0, 0, 0, 0, 3 / 13], rtol=1e-6)
+
+
+def test_vecdot_and_multi_dot():
+    # linalg.vecdot and linalg.multi_dot were missing
+    r = np.random.default_rng(0)
+    a, b, c, v = r.normal(size=(3, 10)), r.normal(size=(10, 2)), r.normal(size=(2, 7)), r.normal(size=7)
+    np.testing.assert_allclose(mt.linalg.multi_dot([mt.tensor(a), b, c, v]).numpy(), a @ b @ c @ v, rtol=1e-12)
+    np.testing.assert_allclose(mt.linalg.multi_dot([a[0], b]).numpy(), a[0] @ b, rtol=1e-12)
+    assert mt.linalg.multi_dot([a[0], b, c, v]).shape == ()
+    A, B = mt.tensor(a, requires_grad=True), mt.tensor(b, requires_grad=True)
+    assert mt.autograd.gradcheck(lambda A, B: mt.linalg.multi_dot([A, B, mt.tensor(c)]), (A, B))
+    x, y = mt.tensor(a, requires_grad=True), mt.tensor(r.normal(size=(2, 1, 10)))
+    dots = mt.linalg.vecdot(x, y)
+    np.testing.assert_allclose(dots.detach().numpy(), (a * y.numpy()).sum(-1), rtol=1e-12)
+    assert dots.shape == (2, 3)
+    np.testing.assert_allclose(mt.linalg.vecdot(x, x, dim=0).detach().numpy(), (a * a).sum(0), rtol=1e-12)
+    z = mt.tensor(np.array([1 + 2j, 3j]))
+    assert mt.linalg.vecdot(z, z).item() == pytest.approx(14.0)  # x conjugated: |1 + 2i|^2 + |3i|^2
+    with pytest.raises(ValueError, match="at least 2"):
+        mt.linalg.multi_dot([A])

@@ -149,3 +149,18 @@ def test_packed_lstm_matches_pytorch_with_gradients():
     (pad_packed_sequence(out)[0].sum() + h.sum() * 2).backward()
     (torch.nn.utils.rnn.pad_packed_sequence(tout)[0].sum() + th.sum() * 2).backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_unpad_and_unpack_sequence_undo_pad_and_pack():
+    # nn.utils.rnn.unpad_sequence / unpack_sequence were missing
+    from mytorch.nn.utils.rnn import pack_sequence, pad_sequence, unpack_sequence, unpad_sequence
+
+    seqs = [mt.tensor(np.arange(n * 2.0).reshape(n, 2), requires_grad=True) for n in (3, 1, 2)]
+    for batch_first in (False, True):
+        padded = pad_sequence(seqs, batch_first=batch_first)
+        back = unpad_sequence(padded, mt.tensor([3, 1, 2]), batch_first=batch_first)
+        assert [b.tolist() for b in back] == [s.tolist() for s in seqs]
+    back = unpack_sequence(pack_sequence(seqs, enforce_sorted=False))
+    assert [b.tolist() for b in back] == [s.tolist() for s in seqs]
+    sum(b.sum() * (i + 1) for i, b in enumerate(back)).backward()  # the gradient reaches each sequence
+    assert [s.grad.tolist() for s in seqs] == [[[1.0, 1.0]] * 3, [[2.0, 2.0]], [[3.0, 3.0]] * 2]

@@ -21,7 +21,15 @@ from mytorch.tensor import Tensor
 from mytorch.tensor_index import index_select
 from mytorch.tensor_shape import cat, stack
 
-__all__ = ["PackedSequence", "pack_padded_sequence", "pack_sequence", "pad_packed_sequence", "pad_sequence"]
+__all__ = [
+    "PackedSequence",
+    "pack_padded_sequence",
+    "pack_sequence",
+    "pad_packed_sequence",
+    "pad_sequence",
+    "unpack_sequence",
+    "unpad_sequence",
+]
 
 
 class PackedSequence(NamedTuple):
@@ -132,3 +140,19 @@ def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> P
     """The tensors (L_i, *) packed (``pad_sequence`` then ``pack_padded_sequence``)."""
     items = list(sequences)
     return pack_padded_sequence(pad_sequence(items), [t.shape[0] for t in items], enforce_sorted=enforce_sorted)
+
+
+def unpad_sequence(padded_sequences: Tensor, lengths: Any, batch_first: bool = False) -> list[Tensor]:
+    """``pad_sequence`` undone: the sequence of each column (row with ``batch_first``) cut to its
+    length, as a list of tensors (L_i, *), recorded (a gradient reaches the padded tensor)."""
+    batch = padded_sequences.shape[0 if batch_first else 1]
+    sizes = _lengths("unpad_sequence", lengths, batch)
+    if batch_first:
+        return [padded_sequences[i, : int(n)] for i, n in enumerate(sizes)]
+    return [padded_sequences[: int(n), i] for i, n in enumerate(sizes)]
+
+
+def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
+    """``pack_sequence`` undone: the list of sequences (L_i, *) in their original order."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
