@@ -87,3 +87,38 @@ def test_a_tensor_learning_rate_is_refused_with_the_spelling_to_use():
     p = mt.nn.Parameter(mt.tensor([1.0, 2.0]))
     with pytest.raises(TypeError, match=r"lr=lr.item\(\)"):
         mt.optim.Adam([p], lr=mt.tensor(0.1))
+
+
+def test_topk_picks_pytorchs_indices_among_ties():
+    # the earliest tied elements were taken (and got the gradient); PyTorch 2.13's CPU kernel
+    # reports these (nth_element then sort for 64 k > n, partial_sort otherwise)
+    x = mt.tensor([1.0, 3.0, 3.0, 2.0, 3.0], requires_grad=True)
+    values, indices = x.topk(2)
+    values.sum().backward()
+    assert indices.tolist() == [2, 4] and x.grad.tolist() == [0.0, 0.0, 1.0, 0.0, 1.0]
+    assert mt.tensor([3.0, 3.0, 3.0, 3.0, 3.0, 1.0]).topk(3, largest=False).indices.tolist() == [5, 3, 4]
+    row = mt.tensor([0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0] * 3)
+    assert row.topk(4).indices.tolist() == [15, 8, 13, 10]
+    assert row.topk(4, largest=False).indices.tolist() == [0, 11, 12, 9]
+    wide = mt.tensor(np.tile([2.0, 5.0, 5.0, 1.0], 40))  # 160 elements, k = 2: partial_sort
+    assert wide.topk(2).indices.tolist() == [2, 1] and wide.topk(1, largest=False).indices.tolist() == [3]
+    nan = mt.tensor([math.nan, 1.0, math.nan, 1.0, 0.0])
+    assert nan.topk(3).indices.tolist() == [0, 2, 1]
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_topk_ties_match_pytorch(dtype):
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        n = int(rng.integers(1, 150))
+        x = rng.integers(0, int(rng.integers(1, 5)), n).astype(dtype)
+        if dtype == "float64":
+            x[rng.random(n) < 0.1] = np.nan
+        k, largest = int(rng.integers(0, n + 1)), bool(rng.integers(0, 2))
+        ours = mt.topk(mt.tensor(x), k, largest=largest).indices.numpy()
+        np.testing.assert_array_equal(ours, torch.topk(torch.tensor(x), k, largest=largest).indices.numpy())
+    x = rng.integers(0, 3, (4, 70, 5)).astype(dtype)
+    for d in (0, 1, -1):
+        ours, theirs = mt.tensor(x).topk(3, d).indices, torch.tensor(x).topk(3, d).indices
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
