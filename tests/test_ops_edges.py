@@ -122,3 +122,14 @@ def test_topk_ties_match_pytorch(dtype):
     for d in (0, 1, -1):
         ours, theirs = mt.tensor(x).topk(3, d).indices, torch.tensor(x).topk(3, d).indices
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_polygamma_just_below_zero_is_infinite_not_nan():
+    # the reflection's cot polynomial was evaluated by NumPy's polyval, which adds c * 0 first:
+    # NaN where cot(pi x) is infinite (x within 1e-308 of 0 or a negative integer)
+    x = mt.tensor([-1e-310, -5e-324, -1e-300, -2.5], dtype=mt.float64)
+    for n in (1, 2, 3):
+        values = mt.polygamma(n, x).numpy()
+        assert (values[:3] == math.inf).all()
+    assert mt.polygamma(1, x).numpy()[3] == pytest.approx(9.539246644989, rel=1e-12)  # pi^2 / sin^2 - psi1(3.5)
+    assert mt.digamma(mt.tensor([-1e-310], dtype=mt.float64)).item() == math.inf

@@ -1063,7 +1063,10 @@ def _cot_derivative(n: int, c: np.ndarray) -> np.ndarray:
     p = np.polynomial.Polynomial([0.0, 1.0])
     for _ in range(n):
         p = np.polynomial.Polynomial([-1.0, 0.0, -1.0]) * p.deriv()
-    return np.asarray(p(c))
+    out = np.full(np.shape(c), p.coef[-1])  # Horner's rule: NumPy's own adds c * 0 first, NaN at an infinite
+    for a in p.coef[-2::-1]:  # cot (x within 1e-308 of a negative integer), where the value is infinite
+        out = out * c + a
+    return out
 
 
 def _polygamma_values(n: int, x: np.ndarray) -> np.ndarray:
