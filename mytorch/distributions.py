@@ -7,7 +7,11 @@ two MultivariateNormals, two Categoricals or two Bernoullis.
 Every density is recorded from Tensor operations, so ``log_prob(action) * reward`` and
 ``kl_divergence(q, p)`` have gradients in the parameters. Samples come from
 ``mytorch.default_generator`` (seeded by ``manual_seed``), so they differ from PyTorch's for the
-same seed, as all of MyTorch's random numbers do; ``validate_args`` is accepted and not checked.
+same seed, as all of MyTorch's random numbers do. Arguments are validated as PyTorch's are
+(``validate_args``, on unless ``Distribution.set_default_validate_args(False)``): a parameter
+outside its constraint (a scale of 0, a probability of 1.2, negative class weights) and a value
+outside the support given to ``log_prob`` or ``cdf`` (a Bernoulli value of 0.5, a Uniform value
+beyond its ends, a class index of -1 or 0.5, NaN) raise ``ValueError`` instead of giving a number.
 """
 
 from __future__ import annotations
@@ -64,12 +68,44 @@ def _shape(sample_shape: Any) -> tuple[int, ...]:
     return (int(sample_shape),) if isinstance(sample_shape, (int, np.integer)) else tuple(sample_shape)
 
 
+_VALIDATE = [True]  # Distribution.set_default_validate_args
+
+
 class Distribution:
     """What every distribution here has: ``batch_shape``, ``sample(sample_shape)`` (no gradient),
-    ``log_prob``, ``entropy``."""
+    ``log_prob``, ``entropy``; PyTorch's argument validation."""
 
     batch_shape: tuple[int, ...] = ()
     event_shape: tuple[int, ...] = ()
+    _validate_args: bool = True
+
+    @staticmethod
+    def set_default_validate_args(value: bool) -> None:
+        """Whether distributions made without ``validate_args`` check their arguments (True at
+        start, as in PyTorch)."""
+        if value not in (True, False):
+            raise ValueError(f"set_default_validate_args: expected True or False, got {value!r}")
+        _VALIDATE[0] = bool(value)
+
+    def _validating(self, validate_args: Any) -> bool:
+        self._validate_args = _VALIDATE[0] if validate_args is None else bool(validate_args)
+        return self._validate_args
+
+    def _check_parameter(self, name: str, value: Tensor, ok: Any, constraint: str) -> None:
+        """Raise PyTorch's ValueError unless ``ok`` holds everywhere (NaN fails every check)."""
+        if self._validate_args and not np.all(ok):
+            raise ValueError(
+                f"Expected parameter {name} (Tensor of shape {tuple(value.shape)}) of distribution {self!r} to "
+                f"satisfy the constraint {constraint}, but found invalid values:\n{value}"
+            )
+
+    def _check_value(self, value: Tensor, ok: Any, support: str) -> None:
+        """Raise PyTorch's ValueError unless ``value`` lies in the support (``ok`` everywhere)."""
+        if self._validate_args and not np.all(ok):
+            raise ValueError(
+                f"Expected value argument (Tensor of shape {tuple(value.shape)}) to be within the support "
+                f"({support}) of the distribution {self!r}, but found invalid values:\n{value}"
+            )
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
@@ -102,6 +138,14 @@ class Categorical(Distribution):
             self.logits = raw - logsumexp(raw, dim=-1, keepdim=True)
             self.probs = self.logits.exp()
         self.batch_shape = tuple(self.logits.shape[:-1])
+        if self._validating(validate_args):
+            with np.errstate(invalid="ignore"):
+                if probs is not None:  # (normalised: all zeros or a NaN fail)
+                    normalised = np.asarray(self.probs._data)
+                    simplex = (normalised >= 0).all(-1) & (abs(normalised.sum(-1) - 1) < 1e-6)
+                    self._check_parameter("probs", self.probs, simplex, "Simplex()")
+                else:  # (normalised: NaN, or +inf beside +inf, fail)
+                    self._check_parameter("logits", self.logits, ~np.isnan(self.logits._data), "Real()")
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
@@ -113,7 +157,13 @@ class Categorical(Distribution):
 
     def log_prob(self, value: Any) -> Tensor:
         """The log density (or log probability) of ``value``, recorded."""
-        index = np.asarray(value._data if isinstance(value, Tensor) else value).astype(np.int64)
+        given = np.asarray(value._data if isinstance(value, Tensor) else value)
+        if self._validate_args:
+            k = self.logits.shape[-1]
+            with np.errstate(invalid="ignore"):
+                ok = (given % 1 == 0) & (given >= 0) & (given <= k - 1) if given.dtype.kind != "b" else True
+            self._check_value(_tensor(value), ok, f"IntegerInterval(lower_bound=0, upper_bound={k - 1})")
+        index = given.astype(np.int64)
         logits = self.logits.expand(*np.broadcast_shapes(index.shape, self.batch_shape), self.logits.shape[-1])
         return logits.gather(-1, Tensor(np.broadcast_to(index, logits.shape[:-1])[..., None])).squeeze(-1)
 
@@ -143,6 +193,15 @@ class Bernoulli(Distribution):
             self.logits = _tensor(logits)
             self.probs = self.logits.sigmoid()
         self.batch_shape = tuple(self.probs.shape)
+        if self._validating(validate_args):
+            with np.errstate(invalid="ignore"):
+                if probs is not None:
+                    p = np.asarray(self.probs._data)
+                    self._check_parameter(
+                        "probs", self.probs, (p >= 0) & (p <= 1), "Interval(lower_bound=0.0, upper_bound=1.0)"
+                    )
+                else:
+                    self._check_parameter("logits", self.logits, ~np.isnan(self.logits._data), "Real()")
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
@@ -151,7 +210,9 @@ class Bernoulli(Distribution):
 
     def log_prob(self, value: Any) -> Tensor:
         """The log density (or log probability) of ``value``, recorded."""
-        target = _tensor(value).to(self.logits.dtype)
+        given = _tensor(value)
+        self._check_value(given, (given._data == 0) | (given._data == 1), "Boolean()")
+        target = given.to(self.logits.dtype)
         logits, target = self.logits.expand_as(target + self.logits), target.expand_as(target + self.logits)
         return -TF.binary_cross_entropy_with_logits(logits, target, reduction="none")
 
@@ -176,6 +237,15 @@ class Normal(Distribution):
     def __init__(self, loc: Any, scale: Any, validate_args: Any = None) -> None:
         self.loc, self.scale = _parameters(loc, scale)
         self.batch_shape = tuple(np.broadcast_shapes(self.loc.shape, self.scale.shape))
+        if self._validating(validate_args):
+            self._check_parameter("loc", self.loc, ~np.isnan(self.loc._data), "Real()")
+            with np.errstate(invalid="ignore"):
+                self._check_parameter("scale", self.scale, self.scale._data > 0, "GreaterThan(lower_bound=0.0)")
+
+    def _real(self, value: Any) -> Tensor:
+        x = _tensor(value)
+        self._check_value(x, ~np.isnan(x._data), "Real()")
+        return x
 
     def _noise(self, sample_shape: Any) -> Tensor:
         shape = (*_shape(sample_shape), *self.batch_shape)
@@ -191,7 +261,7 @@ class Normal(Distribution):
 
     def log_prob(self, value: Any) -> Tensor:
         """The log density (or log probability) of ``value``, recorded."""
-        x = _tensor(value)
+        x = self._real(value)
         return -((x - self.loc) ** 2) / (2 * self.scale**2) - log(self.scale) - math.log(math.sqrt(2 * math.pi))
 
     def entropy(self) -> Tensor:
@@ -202,13 +272,14 @@ class Normal(Distribution):
         """P(X <= value): ``(1 + erf((value - loc) / (scale sqrt 2))) / 2``, recorded."""
         from mytorch.special import erf
 
-        return 0.5 * (1 + erf((_tensor(value) - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
+        return 0.5 * (1 + erf((self._real(value) - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
 
     def icdf(self, value: Any) -> Tensor:
-        """The quantile of probability ``value``: ``loc + scale sqrt(2) erfinv(2 value - 1)``, recorded."""
-        from mytorch.special import erfinv
+        """The quantile of probability ``value``: ``loc + scale ndtri(value)``, recorded (finite in
+        the tails: PyTorch's sqrt(2) erfinv(2 value - 1) is -inf below 1e-16)."""
+        from mytorch.special import ndtri
 
-        return self.loc + self.scale * erfinv(2 * _tensor(value) - 1) * math.sqrt(2)
+        return self.loc + self.scale * ndtri(_tensor(value, self.loc.dtype))
 
     @property
     def mean(self) -> Tensor:
@@ -232,6 +303,16 @@ class Uniform(Distribution):
     def __init__(self, low: Any, high: Any, validate_args: Any = None) -> None:
         self.low, self.high = _parameters(low, high)
         self.batch_shape = tuple(np.broadcast_shapes(self.low.shape, self.high.shape))
+        if self._validating(validate_args):
+            with np.errstate(invalid="ignore"):
+                self._check_parameter("low", self.low, self.low._data < self.high._data, "LessThan(upper_bound=high)")
+
+    def _inside(self, value: Any) -> Tensor:
+        x = _tensor(value)
+        with np.errstate(invalid="ignore"):
+            ok = (self.low._data <= x._data) & (x._data <= self.high._data)
+        self._check_value(x, ok, "Interval(lower_bound=low, upper_bound=high)")
+        return x
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """``low + (high - low) * u``, u uniform in [0, 1): a gradient flows to both ends."""
@@ -244,7 +325,7 @@ class Uniform(Distribution):
 
     def log_prob(self, value: Any) -> Tensor:
         """The log density (or log probability) of ``value``, recorded."""
-        x = _tensor(value)
+        x = self._inside(value)
         inside = Tensor(((x._data >= self.low._data) & (x._data < self.high._data)).astype(x.dtype))
         return log(inside) - log(self.high - self.low)
 
@@ -252,10 +333,39 @@ class Uniform(Distribution):
         """The entropy, recorded."""
         return log(self.high - self.low)
 
+    def cdf(self, value: Any) -> Tensor:
+        """P(X <= value): ``(value - low) / (high - low)`` clamped to [0, 1], recorded."""
+        return ((self._inside(value) - self.low) / (self.high - self.low)).clamp(0, 1)
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile of probability ``value``: ``low + value (high - low)``, recorded."""
+        return self.low + _tensor(value, self.low.dtype) * (self.high - self.low)
+
     @property
     def mean(self) -> Tensor:
         """The mean."""
         return (self.low + self.high) / 2
+
+    @property
+    def variance(self) -> Tensor:
+        """The variance, (high - low)^2 / 12."""
+        return (self.high - self.low) ** 2 / 12
+
+    @property
+    def stddev(self) -> Tensor:
+        """The standard deviation."""
+        return self.variance.sqrt()
+
+
+def _positive_definite(m: np.ndarray) -> bool:
+    """Symmetric (to rounding) with a Cholesky factor, for every matrix of the batch."""
+    if not np.isfinite(m).all() or not np.allclose(m, np.swapaxes(m, -1, -2), rtol=1e-6, atol=1e-12):
+        return False
+    try:
+        np.linalg.cholesky(m)
+    except np.linalg.LinAlgError:
+        return False
+    return True
 
 
 class MultivariateNormal(Distribution):
@@ -287,6 +397,17 @@ class MultivariateNormal(Distribution):
                 f"MultivariateNormal: loc of shape {tuple(self.loc.shape)} needs (..., k, k) matrices, "
                 f"got {tuple(matrix.shape)}"
             )
+        if self._validating(validate_args):
+            self._check_parameter("loc", self.loc, ~np.isnan(self.loc._data), "IndependentConstraint(Real(), 1)")
+            if scale_tril is not None:
+                m = np.asarray(matrix._data)
+                with np.errstate(invalid="ignore"):
+                    lower = (np.tril(m) == m).all((-2, -1)) & (np.diagonal(m, 0, -2, -1) > 0).all(-1)
+                self._check_parameter("scale_tril", matrix, lower, "LowerCholesky()")
+            else:
+                m = np.asarray(matrix._data)
+                name = "covariance_matrix" if covariance_matrix is not None else "precision_matrix"
+                self._check_parameter(name, matrix, _positive_definite(m), "PositiveDefinite()")
         if scale_tril is not None:
             self._unbroadcast_scale_tril = matrix
         elif covariance_matrix is not None:
@@ -354,7 +475,9 @@ class MultivariateNormal(Distribution):
         """The log density of ``value`` (of shape ``(..., k)``), recorded."""
         from mytorch.linalg import solve_triangular
 
-        diff = _tensor(value, self.loc.dtype) - self.loc
+        x = _tensor(value, self.loc.dtype)
+        self._check_value(x, ~np.isnan(x._data), "IndependentConstraint(Real(), 1)")
+        diff = x - self.loc
         k = self.event_shape[0]
         lower = self._unbroadcast_scale_tril.expand(*diff.shape[:-1], k, k)
         whitened = solve_triangular(lower, diff.unsqueeze(-1), upper=False).squeeze(-1)

@@ -29,7 +29,9 @@ def test_closed_forms():
     assert u.log_prob(mt.tensor(1.0)).item() == pytest.approx(-math.log(4)) and u.entropy().item() == pytest.approx(
         math.log(4)
     )
-    assert u.log_prob(mt.tensor(5.0)).item() == -math.inf
+    assert Uniform(0.0, 4.0, validate_args=False).log_prob(mt.tensor(5.0)).item() == -math.inf
+    with pytest.raises(ValueError, match="support"):  # validated, as PyTorch's
+        u.log_prob(mt.tensor(5.0))
     with pytest.raises(ValueError, match="either probs or logits"):
         Categorical()
     with pytest.raises(NotImplementedError, match="Uniform"):
@@ -243,3 +245,57 @@ def test_multivariate_normal_cdf_and_solve_triangular_match_torch():
     np.testing.assert_allclose(
         run(mt, MultivariateNormal), run(torch, torch.distributions.MultivariateNormal), rtol=1e-10, atol=1e-12
     )
+
+
+def test_arguments_are_validated_as_in_pytorch():
+    # validate_args was accepted and ignored: a scale of 0, a probability of 1.2, a Bernoulli
+    # value of 0.5, a class of -1 or 0.5, a Uniform value past its end gave numbers (NaN, a
+    # log-likelihood of soft labels, a clamped class, -inf) where PyTorch raises ValueError
+    refused = [
+        lambda: Normal(0.0, 0.0),
+        lambda: Normal(math.nan, 1.0),
+        lambda: Normal(0.0, 1.0).log_prob(mt.tensor(math.nan)),
+        lambda: Normal(0.0, 1.0).cdf(mt.tensor(math.nan)),
+        lambda: Uniform(1.0, 1.0),
+        lambda: Uniform(0.0, 1.0).log_prob(mt.tensor(1.5)),
+        lambda: Uniform(0.0, 1.0).cdf(mt.tensor(-0.1)),
+        lambda: Bernoulli(probs=mt.tensor([1.2])),
+        lambda: Bernoulli(logits=mt.tensor([math.nan])),
+        lambda: Bernoulli(probs=mt.tensor([0.3])).log_prob(mt.tensor([0.5])),
+        lambda: Categorical(probs=mt.tensor([-0.1, 1.1])),
+        lambda: Categorical(probs=mt.tensor([0.0, 0.0])),
+        lambda: Categorical(logits=mt.tensor([0.0, math.inf])),
+        lambda: Categorical(probs=mt.tensor([0.5, 0.5])).log_prob(mt.tensor(0.5)),
+        lambda: Categorical(probs=mt.tensor([0.5, 0.5])).log_prob(mt.tensor(-1)),
+        lambda: mt.distributions.MultivariateNormal(mt.zeros(2), scale_tril=mt.tensor([[1.0, 0.0], [0.0, -1.0]])),
+        lambda: mt.distributions.MultivariateNormal(mt.zeros(2), covariance_matrix=mt.tensor([[1.0, 2.0], [2.0, 1.0]])),
+    ]
+    for make in refused:
+        with pytest.raises(ValueError, match="Expected (parameter|value argument)"):
+            make()
+    # the edges PyTorch allows, and validate_args=False / the default switched off
+    assert Uniform(0.0, 1.0).log_prob(mt.tensor(1.0)).item() == -math.inf
+    assert Normal(math.inf, 1.0).loc.item() == math.inf
+    assert Categorical(logits=mt.tensor([0.0, -math.inf])).probs.tolist() == [1.0, 0.0]
+    assert Categorical(probs=mt.tensor([0.5, 0.5])).log_prob(mt.tensor(1.0)).item() == pytest.approx(math.log(0.5))
+    assert math.isnan(Normal(0.0, -1.0, validate_args=False).log_prob(mt.tensor(0.5)).item())
+    mt.distributions.Distribution.set_default_validate_args(False)
+    try:
+        assert Bernoulli(probs=mt.tensor([0.3])).log_prob(mt.tensor([0.5])).item() == pytest.approx(
+            0.5 * math.log(0.3) + 0.5 * math.log(0.7)
+        )
+    finally:
+        mt.distributions.Distribution.set_default_validate_args(True)
+
+
+def test_uniform_cdf_icdf_variance_and_normal_icdf_in_the_tails():
+    u = Uniform(mt.tensor([0.0, -1.0], dtype=mt.float64), mt.tensor([2.0, 3.0], dtype=mt.float64))
+    assert u.cdf(mt.tensor([0.5, 3.0], dtype=mt.float64)).tolist() == [0.25, 1.0]
+    assert u.icdf(mt.tensor([0.25, 0.5], dtype=mt.float64)).tolist() == [0.5, 1.0]
+    np.testing.assert_allclose(u.variance.numpy(), [4 / 12, 16 / 12])
+    np.testing.assert_allclose(u.stddev.numpy(), np.sqrt([4 / 12, 16 / 12]))
+    # sqrt 2 erfinv(2p - 1) was -inf below p = 1e-16 (as PyTorch's Normal.icdf still is)
+    n = Normal(mt.tensor([1.0], dtype=mt.float64), mt.tensor([0.5], dtype=mt.float64))
+    q = n.icdf(mt.tensor([1e-20], dtype=mt.float64)).item()
+    assert q == pytest.approx(1.0 + 0.5 * -9.262340089798408, rel=1e-14)
+    assert n.cdf(mt.tensor([q], dtype=mt.float64)).item() == pytest.approx(1e-20, rel=1e-12)
