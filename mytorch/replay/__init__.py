@@ -109,6 +109,7 @@ from mytorch.tensor_graph import _LEAF_HOOKS
 __all__ = ["Replay", "ReplayError", "optimizer_arrays"]
 
 _DATA = operator.attrgetter("_data")
+_ndarray = np.ndarray  # (NumPy's module has a __getattr__: np.ndarray is a full lookup on 3.11, at every call)
 _CONTAINERS = (dict, list, set)
 _MODULE_REGISTRIES = frozenset(("_parameters", "_buffers", "_modules", "_non_persistent"))
 _PLAIN = (int, float, complex, str, bytes, bool, type(None))
@@ -123,7 +124,6 @@ def _plain(value: Any, depth: int = 0) -> bool:
         return False
     items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
     return all(_plain(item, depth + 1) for item in items)
-_ndarray = np.ndarray  # (NumPy's module has a __getattr__: np.ndarray is a full lookup on 3.11, at every call)
 
 
 class Replay:
