@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.autograd_engine import is_grad_enabled
 from mytorch.function import Context, Function
 from mytorch.linalg_decompositions import (
     eig,
@@ -114,7 +115,9 @@ def svdvals(x: Any) -> Tensor:
     """The singular values of a matrix (or of each in a batch: the last two axes), descending;
     the gradient of the i-th is ``u_i v_i^T`` (first order only: a ``create_graph`` backward
     through it raises ``RuntimeError``)."""
-    t = _floating_only(x if isinstance(x, Tensor) else Tensor(x), "linalg.svdvals")
+    t = _no_complex_gradient(
+        "linalg.svdvals", _floating_only(x if isinstance(x, Tensor) else Tensor(x), "linalg.svdvals")
+    )
     if t.ndim < 2:
         raise ValueError(f"linalg.svdvals: needs a matrix (at least 2 axes), got shape {t.shape}")
     return LinalgSvd.apply(t)
@@ -188,9 +191,20 @@ class LinAlgError(RuntimeError):
 
 
 def _square(op: str, x: Any) -> Tensor:
-    t = _floating_only(x if isinstance(x, Tensor) else Tensor(x), op)
+    t = _no_complex_gradient(op, _floating_only(x if isinstance(x, Tensor) else Tensor(x), op))
     if t.ndim < 2 or t.shape[-1] != t.shape[-2]:
         raise ValueError(f"{op}: needs square matrices (the last two axes), got shape {tuple(t.shape)}")
+    return t
+
+
+def _no_complex_gradient(op: str, t: Tensor) -> Tensor:
+    """``t``, unless it is complex and needs a gradient: the backward rules here are written for real
+    matrices (transposes, not conjugate transposes), and gave other numbers than PyTorch's."""
+    if t.requires_grad and t.dtype.kind == "c" and is_grad_enabled():
+        raise TypeError(
+            f"{op}: gradients through complex matrices are not implemented in MyTorch (got {t.dtype} that "
+            "requires grad); compute it on a detached tensor, or on the real and imaginary parts"
+        )
     return t
 
 
@@ -345,7 +359,7 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:  # noqa: N803
         LinAlgError: A singular.
     """
     a = _square("linalg.solve", A)
-    b = _floating_only(B if isinstance(B, Tensor) else Tensor(B), "linalg.solve")
+    b = _no_complex_gradient("linalg.solve", _floating_only(B if isinstance(B, Tensor) else Tensor(B), "linalg.solve"))
     if not left:  # X A = B  <=>  A^T X^T = B^T
         return _mT(solve(_mT(a), _mT(b)))
     vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and tuple(b.shape) == tuple(a.shape[:-1]))

@@ -752,6 +752,8 @@ def _attach(
         bit += bit
     if skipped == bit - 1:
         return result
+    conjugate = (dtype := out.dtype) is not _SINGLE and dtype is not _DOUBLE and dtype.kind == "c" and not checked
+    # (a complex result of a kernel: see Conjugated)
     if tape is None:
         tape = Tape()
     result.requires_grad = True
@@ -815,10 +817,42 @@ def _attach(
         # buffer: ``Tensor.backward`` clears the buffer first, and the tape's operations keep their arrays alive)
         op = trusted_operation(arrays, out, dsts, backward, params, vjp, link)
         tape.operation_list.append(op)
+    if conjugate:
+        op.vjp = Conjugated(op.vjp)
     tape.order.append(next(_CLOCK))
     if which:
         _save_read(tape.check, op, which, tape.saved, tape.held)
     return result
+
+
+class Conjugated:
+    """The VJP of a kernel whose result is complex, with PyTorch's convention for complex gradients.
+
+    The kernels compute a gradient g * f'(z) (that of NumPy's formulas, without conjugation);
+    PyTorch's gradient of a real loss in a complex z is dL/d(re z) + 1j dL/d(im z), which for a
+    holomorphic f is g * conj(f'(z)): conj(vjp(conj(g))). The functions with a real result (``abs``,
+    ``norm``, ``real``, ``imag``) already give PyTorch's, and a user's ``Function`` writes its own.
+    (``(x * w).real.sum()`` gave x.grad = w where PyTorch gives conj(w).)"""
+
+    __slots__ = ("vjp",)
+
+    def __init__(self, vjp: Callable[..., Any]) -> None:
+        self.vjp = vjp
+
+    def __call__(self, grad: Any, *inputs: Any, **params: Any) -> Any:
+        grads = self.vjp(_conj(grad), *inputs, **params)
+        if isinstance(grads, (tuple, list)):
+            return tuple([_conj(g) for g in grads])
+        return _conj(grads)
+
+
+def _conj(g: Any) -> Any:
+    """The complex conjugate of a gradient (an array, or a Tensor in a recorded backward), or ``g``."""
+    if g is None or g.dtype.kind != "c":
+        return g
+    if isinstance(g, Tensor):
+        return g.real - g.imag * 1j
+    return g.conj()
 
 
 def _follow_replaced(t: Tensor, old: np.ndarray) -> None:
@@ -2254,7 +2288,7 @@ class Tensor:
             dtype = _promoted_dtype(self._data, exponent._data)
             if dtype.kind in "biu":
                 return Tensor(_integer_power(self._data.astype(dtype), exponent._data.astype(dtype)))
-            base = self.to(dtype) if self.dtype.kind == "f" else Tensor(self._data.astype(dtype))
+            base = self.to(dtype) if self.dtype.kind in "fc" else Tensor(self._data.astype(dtype))
             return base ** (exponent if exponent.dtype == dtype else exponent.to(dtype))
         if self._data.dtype.kind in "biu":  # (an exponent Tensor has this dtype here)
             power = exponent._data if isinstance(exponent, Tensor) else _constant(exponent, self._data)
@@ -2272,7 +2306,7 @@ class Tensor:
                     wide = _apply("cast", (self,), {"dtype": single}) ** _apply("cast", (exponent,), {"dtype": single})
                     return _apply("cast", (wide,), {"dtype": _HALF})
                 positive = self._data > 0
-                if positive.all():
+                if positive.all() or self._data.dtype.kind == "c":  # (of complex numbers: log's principal branch)
                     return _exp_as_power(exponent * log(self), self._data, exponent._data)
                 ones = _apply("where", (self, 1.0), {"condition": positive})
                 smooth = _exp_as_power(exponent * log(ones), ones._data, exponent._data)
@@ -2282,6 +2316,10 @@ class Tensor:
                 rest = rest * _exp_as_power(exponent * slope, np.ones((), self.dtype), np.zeros_like(slope))
                 return _apply("where", (smooth, rest), {"condition": positive})
             exponent = exponent._data
+        elif type(exponent) is complex or isinstance(exponent, np.complexfloating):
+            # the principal power exp(p log x), in x's complex counterpart (the kernel's constant is real)
+            z = self.to(_constant(1j, self._data).dtype)
+            return _exp_as_power(log(z) * exponent, z._data, np.asarray(exponent, z.dtype))
         base = self
         if np.ndim(exponent):
             shape = np.broadcast_shapes(np.shape(exponent), self.shape)

@@ -23,7 +23,8 @@ class _Part(Function):
 
     @staticmethod
     def backward(ctx: Any, grad_output: Any) -> Any:
-        return (grad_output * 1j if ctx.imaginary else grad_output + 0j).astype(ctx.dtype)
+        grad = (grad_output * 1j if ctx.imaginary else grad_output + 0j).astype(ctx.dtype)
+        return np.asarray(grad) if isinstance(grad, np.generic) else grad  # (of a 0-d array, NumPy's scalar)
 
 
 def _part(self: Tensor, imaginary: bool) -> Tensor:

@@ -448,9 +448,8 @@ fix = trunc
 
 
 def sgn(input: Any) -> Tensor:  # noqa: A002
-    """``sign`` of a real tensor; x / |x| (0 at 0) of a complex one, recorded (the sign kernel's
-    gradient is 0: it was 0 for complex input too). Its gradient is not yet PyTorch's: the division's
-    complex gradient is the conjugate of PyTorch's convention, and abs's follows it (docs/tensor.md)."""
+    """``sign`` of a real tensor; x / |x| (0 at 0) of a complex one, recorded, with PyTorch's gradient
+    (the sign kernel's gradient is 0: it was 0 for complex input too)."""
     x = _t(input)
     if x.dtype.kind != "c":
         return cast(Tensor, sign(x))

@@ -59,11 +59,12 @@ _TYPE_NAMES = {
 
 def _convert(self: Tensor, dtype: Any) -> Tensor:
     """This tensor in ``dtype``: itself if it already is; recorded (kernel ``cast``) between
-    floating-point dtypes; outside any graph otherwise (integers carry no gradient)."""
+    floating-point dtypes and into a complex one; outside any graph otherwise (integers carry no
+    gradient; complex into real drops the imaginary parts, with NumPy's warning)."""
     dtype = as_dtype(dtype, "to")
     if self.dtype == dtype:
         return self
-    if dtype.kind == "f" and self.dtype.kind == "f":
+    if (dtype.kind == "f" and self.dtype.kind == "f") or (dtype.kind == "c" and self.dtype.kind in "fc"):
         return _apply("cast", (self,), {"dtype": dtype})
     data = self._data
     check_finite_into(data, dtype, "to")  # (NumPy and PyTorch give an arbitrary number: -2**63 for NaN)

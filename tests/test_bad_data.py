@@ -503,3 +503,90 @@ def test_the_sign_of_a_complex_number_is_the_same_on_every_numpy():
     assert mytorch.sgn(mytorch.tensor(z0, dtype=mytorch.complex64)).dtype == mytorch.complex64
     with pytest.raises(TypeError, match=r"sign: complex numbers have no sign \(got complex128\); sgn gives"):
         mytorch.tensor(z0).sign()
+
+
+def test_gradients_through_complex_operations_follow_pytorchs_convention():
+    """PyTorch's gradient of a real loss in a complex z is dL/d(re z) + 1j dL/d(im z) (what real, imag,
+    abs and norm gave); the kernels gave g * f'(z), its conjugate for every holomorphic operation:
+    Re(sum(w * z)) had z.grad = w (PyTorch: conj(w)), and |z * w| mixed the two conventions into
+    neither. A real tensor made complex (x * 1j, x.to(complex128)) left the graph: x.grad stayed None.
+    Complex matrices into linalg's functions (rules for real matrices) are refused when they need a
+    gradient."""
+    rng = np.random.default_rng(7)
+    z0 = rng.normal(size=3) + 1j * rng.normal(size=3)
+    w0 = rng.normal(size=3) + 1j * rng.normal(size=3)
+    w = mytorch.tensor(w0)
+    cases = {
+        "w z": (lambda z: (w * z).real.sum(), np.conj(w0)),
+        "z z w": (lambda z: (z * z * w).real.sum(), np.conj(2 * z0 * w0)),
+        "exp": (lambda z: (z.exp() * w).real.sum(), np.conj(np.exp(z0) * w0)),
+        "|z w|": (lambda z: (z * w).abs().sum(), np.conj(w0) * (z0 * w0) / np.abs(z0 * w0)),
+        "|z| z": (lambda z: (z.abs() * z * w).real.sum(), np.conj(abs(z0) * w0) + (z0 / abs(z0)) * (z0 * w0).real),
+        "0-d": (lambda z: ((z * z).sum() * w[0]).real, np.conj(2 * z0 * w0[0])),
+    }
+    for name, (loss, expected) in cases.items():
+        z = mytorch.tensor(z0, requires_grad=True)
+        loss(z).backward()
+        np.testing.assert_allclose(z.grad.numpy(), expected, rtol=1e-12, err_msg=name)
+    x = mytorch.tensor([1.0, 2.0, 3.0], dtype=mytorch.float64, requires_grad=True)
+    ((x * 1j) * w).real.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), -w0.imag, rtol=1e-15)
+    assert x.to(mytorch.complex128).requires_grad and (x + 0j).requires_grad
+    with pytest.raises(TypeError, match=r"linalg\.inv: gradients through complex matrices are not implemented"):
+        mytorch.linalg.inv(mytorch.tensor(np.eye(2) + 1j, requires_grad=True))
+    assert mytorch.linalg.inv(mytorch.tensor(np.eye(2) * 2j)).numpy()[0, 0] == -0.5j  # (without a gradient: computed)
+
+
+def test_complex_gradients_agree_with_pytorch_and_replay():
+    from mytorch.replay import Replay
+
+    rng = np.random.default_rng(8)
+    w0 = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    x0 = rng.normal(size=(4, 3)) + 1j * rng.normal(size=(4, 3))
+
+    def train(replay: bool) -> np.ndarray:
+        w = mytorch.tensor(w0 * 0.3, requires_grad=True)
+        opt = mytorch.optim.SGD([w], lr=0.01)
+        x = mytorch.tensor(x0)
+
+        def step(x):
+            opt.zero_grad()
+            loss = (((x @ w).tanh() @ w).sigmoid().abs() ** 2).sum()
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = Replay(step, optimizer=opt) if replay else step
+        for _ in range(4):
+            run(x)
+        return w.detach().numpy()
+
+    dynamic = train(False)
+    np.testing.assert_array_equal(train(True), dynamic)  # (the replay's matmul and tanh rules do not conjugate)
+    torch = pytest.importorskip("torch")
+    w = torch.tensor(w0 * 0.3, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.01)
+    for _ in range(4):
+        opt.zero_grad()
+        (((torch.tensor(x0) @ w).tanh() @ w).sigmoid().abs() ** 2).sum().backward()
+        opt.step()
+    np.testing.assert_allclose(dynamic, w.detach().numpy(), rtol=1e-12)
+    programs = {
+        "sgn": lambda L, z: z.sgn() * z[0],
+        "cumprod": lambda L, z: z.cumprod(0),
+        "var": lambda L, z: z.var() * z,
+        "where": lambda L, z: L.where(z.real > 0, z, z * 3j),
+        "rsqrt": lambda L, z: z.rsqrt(),
+        "real pow": lambda L, z: z.abs() ** z,
+        "z ** 2.5": lambda L, z: z**2.5,  # (its backward raised isneginf's TypeError)
+        "z ** complex": lambda L, z: z ** (1.5 + 0.5j),  # (float() of the exponent raised)
+        "z ** z": lambda L, z: z**z,
+    }
+    z0, v0 = x0[0], w0[0]
+    for name, program in programs.items():
+        grads = []
+        for L in (mytorch, torch):
+            z = L.tensor(z0, requires_grad=True)
+            (program(L, z) * L.tensor(v0)).real.sum().backward()
+            grads.append(np.asarray(z.grad.numpy() if L is mytorch else z.grad.detach().numpy()))
+        np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, err_msg=name)

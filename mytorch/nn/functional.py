@@ -524,7 +524,10 @@ def _pow_derivative(x: Array, exponent: float) -> Array:
         return np.zeros_like(x)
     if np.all(p):
         slope = _in_dtype_of(p * x ** (p - 1), x)
-        below = np.isneginf(np.asarray(x))  # (the values: x is a Tensor in a recorded backward)
+        values = np.asarray(x)  # (the values: x is a Tensor in a recorded backward)
+        if values.dtype.kind == "c":  # (no -inf to look for: isneginf refuses complex numbers)
+            return slope
+        below = np.isneginf(values)
         if below.any() and not np.all(np.equal(np.mod(p, 1), 0)):
             # (-inf) ** p is NaN for a fractional p, but (-inf) ** (p - 1) is 0 below 1: NaN, as PyTorch's
             slope = np.where(below & (np.mod(p, 1) != 0), np.asarray(np.nan, np.asarray(slope).dtype), slope)
@@ -2132,7 +2135,9 @@ def cast(x: Array, dtype: Any) -> Array:
 
 
 def cast_backward(grad_output: Array, x: Array, dtype: Any) -> tuple[Array]:
-    """dx = g converted back to x's dtype."""
+    """dx = g converted back to x's dtype (its real part for a real x made complex)."""
+    if grad_output.dtype.kind == "c" and x.dtype.kind != "c":
+        grad_output = grad_output.real
     return (cast(grad_output, x.dtype),)
 
 

@@ -39,6 +39,7 @@ from mytorch.nn import functional as F
 from mytorch.nn import functional_tensor as TF
 from mytorch.replay import optimizers, rules
 from mytorch.replay.rules import Array, Instruction, Operands, Params, Pass, Recipes, Slot
+from mytorch.tensor import Conjugated
 
 _ROW_BY_BACKWARD = {kernel.backward: kernel for kernel in F.KERNELS.values()}
 _SCALAR_LOSSES = {backward: F.KERNELS[name] for name, backward in TF._SCALAR_BACKWARDS.items()}
@@ -435,6 +436,8 @@ class _Compiler:
         row = _ROW_BY_BACKWARD[op.backward_operation]
         params = self.op_params[index]
         rule = rules.RULES.get(row.name)
+        if isinstance(op.vjp, Conjugated):
+            rule = None  # a complex result's VJP conjugates (see mytorch.tensor.Conjugated); the rules do not
         if row.name in rules.READS_SEED and g is not self.seed:
             rule = None  # its rule reads the upstream gradient's value at compile time: only the seed's is known
         out = self.buffers[id(op.output)]
