@@ -32,7 +32,7 @@ from mytorch.dtypes import gradient_array
 from mytorch.nn.functional import CACHED_PARAMS, RECORDED_SLOPES, with_zero_slope
 from mytorch.saved import is_held
 from mytorch.tensor import CAPTURE, Tape, Tensor, capturing
-from mytorch.tensor_graph import leaf_gradient
+from mytorch.tensor_graph import leaf_gradient, post_hooks
 from mytorch.tensor_shape import stack
 
 __all__ = ["backward", "grad", "gradients"]
@@ -229,6 +229,7 @@ def _backward(output: Tensor, gradient: Any, retain_graph: bool | None) -> None:
         if g is not None and leaf.requires_grad:  # (not frozen by requires_grad_(False) since)
             g = leaf_gradient(leaf, _as_input(g, leaf))
             leaf.grad = g if leaf.grad is None else leaf.grad + g
+            post_hooks(leaf)
 
 
 def _as_tensors(value: Any, what: str) -> list[Tensor]:

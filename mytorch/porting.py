@@ -18,6 +18,7 @@ from mytorch.arguments import ShapeRuntimeError
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, _accumulate
+from mytorch.tensor_graph import post_hooks
 from mytorch.tensor_math import where as _where
 from mytorch.tensor_order import histc as _histc
 from mytorch.tensor_pointwise import _tensor, addcdiv, addcmul, lerp
@@ -266,6 +267,7 @@ def backward_into(output: Tensor, inputs: Any, gradient: Any, retain_graph: Any,
             target.grad = g if before is None else before + g
         else:  # in place into a .grad the user may hold, in its dtype, as PyTorch's
             _accumulate(target, g._data)
+        post_hooks(target)
 
 
 def clone(input: Any, *, memory_format: Any = None) -> Tensor:  # noqa: A002 - PyTorch's name

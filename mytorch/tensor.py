@@ -303,6 +303,7 @@ class Tape(Autograd):
                     if leaf.requires_grad:  # (not frozen by requires_grad_(False) since: PyTorch skips it too)
                         if _LEAF_HOOKS:
                             _accumulate(leaf, leaf_gradient(leaf, grad))  # after the leaf's hooks
+                            post_hooks(leaf)
                         else:  # a gradient array nothing else refers to (taken out of the buffer) may become .grad
                             sole = forget is not None and _getrefcount(grad) == _SOLE  # (counted before the call)
                             _accumulate(leaf, grad, sole)
@@ -2075,6 +2076,7 @@ class Tensor:
         seed = self._seed(gradient)
         if self._tape is None:  # a leaf: its own gradient, after its hooks
             _accumulate(self, leaf_gradient(self, np.full_like(self._data, seed) if isinstance(seed, float) else seed))
+            post_hooks(self)
             return
         tape = self.tape.follow_replaced_leaves()
         if tape.released:
@@ -2489,7 +2491,7 @@ _PICKLED = tuple(name for name in _COPIED if name not in ("_base", "_views"))
 from mytorch import backward_graph as _backward_graph  # noqa: E402
 from mytorch import printing as _printing  # noqa: E402
 from mytorch import tensor_numpy as _numpy_protocol  # noqa: E402 - it builds on the Tensor above
-from mytorch.tensor_graph import _LEAF_HOOKS, _RETAINED, leaf_gradient  # noqa: E402 - hooks (register_hook) build on the Tensor
+from mytorch.tensor_graph import _LEAF_HOOKS, _RETAINED, leaf_gradient, post_hooks  # noqa: E402 - hooks (register_hook) build on the Tensor
 from mytorch.tensor_graph import retained_in_place as _retained_in_place  # noqa: E402
 from mytorch.tensor_vjps import BY_A_NUMBER as _BY_A_NUMBER  # noqa: E402 - (as CHOOSERS)
 from mytorch.tensor_vjps import CHOOSERS as _SPECIAL  # noqa: E402 - it builds on the modules' VJPs

@@ -268,6 +268,8 @@ def run_hooks(hooks: list[Callable[[Tensor], Any]], grad: Any, where: str, dtype
     if grad.dtype != dtype and grad.dtype.kind == "f" and dtype.kind == "f":
         grad = grad.to(dtype) if recorded else grad.astype(dtype)
     for hook in list(hooks):
+        if type(hook) is _PostHook:  # (run after the gradient is added into .grad: post_hooks)
+            continue
         replaced = hook(grad if recorded else Tensor(grad))
         if replaced is None:
             continue
@@ -402,6 +404,53 @@ def _leaf_hooks(leaf: Tensor) -> list[Callable[[Tensor], Any]]:
         hooks: list[Callable[[Tensor], Any]] = []
         leaf._hooks = hooks
         return hooks
+
+
+class _PostHook:
+    """A hook of ``register_post_accumulate_grad_hook``, kept among the leaf's hooks (its
+    ``_hooks``, so that a hook referring to its leaf goes with it) and skipped by ``run_hooks``."""
+
+    __slots__ = ("hook",)
+
+    def __init__(self, hook: Callable[[Tensor], Any]) -> None:
+        self.hook = hook
+
+    def __call__(self, grad: Tensor) -> None:
+        """As a hook on the gradient: nothing (the gradient is unchanged)."""
+
+
+def register_post_accumulate_grad_hook(self: Tensor, hook: Callable[[Tensor], Any]) -> RemovableHandle:
+    """Call ``hook(tensor)`` each time a ``backward`` has added into this leaf's ``.grad`` (after
+    the hooks of ``register_hook``, which see the gradient before). ``mytorch.grad``, which adds
+    into no ``.grad``, does not call it. As PyTorch's: an optimizer step per parameter inside the
+    backward (``optimizer_dict[p].step(); optimizer_dict[p].zero_grad()``). Returns a handle
+    whose ``remove()`` takes the hook off.
+
+    Raises:
+        RuntimeError: this tensor is not a leaf, or does not require a gradient.
+    """
+    if not callable(hook):
+        raise TypeError(f"register_post_accumulate_grad_hook: the hook must be callable, got {type(hook).__name__}")
+    if not self.is_leaf:
+        raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad hooks go on leaf tensors only")
+    if not self.requires_grad:
+        raise RuntimeError(
+            "register_post_accumulate_grad_hook: cannot register a hook on a tensor that does not require a gradient"
+        )
+    hooks = _leaf_hooks(self)
+    held = _PostHook(hook)
+    hooks.append(held)
+    return RemovableHandle(hooks, held)
+
+
+def post_hooks(leaf: Tensor) -> None:
+    """Run ``leaf``'s post-accumulate-grad hooks, once its ``.grad`` holds a backward's gradient."""
+    hooks = getattr(leaf, "_hooks", None) if _LEAF_HOOKS else None
+    if not hooks:
+        return
+    for held in list(hooks):
+        if type(held) is _PostHook and held.hook(leaf) is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: the hook must return None (PyTorch's rule)")
 
 
 def leaf_gradient(leaf: Tensor, grad: Any) -> Any:

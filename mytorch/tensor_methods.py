@@ -339,6 +339,7 @@ METHODS: dict[str, Any] = {
     "grad_fn": property(tensor_graph.grad_fn),
     "retain_grad": tensor_graph.retain_grad,
     "register_hook": tensor_graph.register_hook,
+    "register_post_accumulate_grad_hook": tensor_graph.register_post_accumulate_grad_hook,
     # logic on masks
     "__and__": _logical(operator.and_),
     "__rand__": _logical(operator.and_, reflected=True),

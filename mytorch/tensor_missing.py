@@ -33,7 +33,7 @@ MISSING = frozenset(
         "matrix_exp mode module_load mtia multinomial name nanmedian narrow_copy new new_empty_strided "
         "nextafter nextafter_ nonzero_static orgqr ormqr output_nr pinverse prelu q_per_channel_axis "
         "q_per_channel_scales q_per_channel_zero_points q_scale q_zero_point qr qscheme record_stream "
-        "register_post_accumulate_grad_hook reinforce renorm renorm_ resize resize_as resize_as_sparse_ "
+        "reinforce renorm renorm_ resize resize_as resize_as_sparse_ "
         "resolve_conj resolve_neg retains_grad row_indices select_scatter set_ share_memory_ slice_inverse "
         "slice_scatter smm solve sparse_dim sparse_mask sparse_resize_ sparse_resize_and_clear_ "
         "split_with_sizes sspaddmm stft storage storage_offset storage_type svd symeig to_dense to_mkldnn "

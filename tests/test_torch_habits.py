@@ -419,3 +419,81 @@ def test_a_loss_against_another_models_output_is_replayed(loss: str) -> None:
             assert run.replays == 2
     for ours, theirs in zip(*runs):
         np.testing.assert_array_equal(ours, theirs)
+
+
+# --------------------------------------------------------------------------- post-accumulate-grad hooks
+def _post_hook_program(lib: Any, kind: str) -> list[np.ndarray]:
+    """A two-layer model whose parameters have post-accumulate-grad hooks, run one way."""
+    values = np.random.default_rng(3)
+    model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 2)).double()
+    with lib.no_grad():
+        for p in model.parameters():
+            p.copy_(lib.tensor(values.standard_normal(tuple(p.shape)) * 0.5))
+    x = lib.tensor(values.standard_normal((5, 3)))
+    seen: list[Any] = []
+    params = list(model.parameters())
+    if kind == "optimizer in backward":  # PyTorch's recipe: one optimizer per parameter, stepped by its hook
+        optimizers = {p: lib.optim.Adam([p], lr=0.05) for p in params}
+
+        def step_hook(p: Any) -> None:
+            optimizers[p].step()
+            optimizers[p].zero_grad()
+
+        for p in params:
+            p.register_post_accumulate_grad_hook(step_hook)
+        for _ in range(4):
+            (model(x) ** 2).mean().backward()
+        return [p.detach().numpy() for p in params]
+    handles = [
+        p.register_post_accumulate_grad_hook(lambda p, k=k: seen.append((k, p.grad.clone())))
+        for k, p in enumerate(params)
+    ]
+    params[0].register_hook(lambda g: g * 2)  # (before the accumulation: the post hook sees it doubled)
+
+    def halve(p: Any) -> None:  # (changes .grad in place)
+        p.grad.mul_(0.5)
+
+    params[1].register_post_accumulate_grad_hook(halve)
+    loss = (model(x) ** 2).mean()
+    if kind == "retain_graph":
+        loss.backward(retain_graph=True)
+        handles[2].remove()
+        loss.backward()
+    elif kind == "inputs":
+        loss.backward(inputs=params[2:])
+    elif kind == "create_graph":
+        loss.backward(create_graph=True)
+    elif kind == "grad":  # mytorch.grad / torch.autograd.grad add into no .grad: no post hook
+        seen.extend(enumerate(lib.autograd.grad(loss, params)))
+    else:
+        loss.backward()
+    grads = [np.zeros(1) if p.grad is None else p.grad.detach().numpy() for p in params]
+    # (each parameter's calls in order; the order between parameters is the engine's own)
+    return grads + [g.detach().numpy() for _, g in sorted(seen, key=lambda kg: kg[0])]
+
+
+_POST_HOOK_RUNS = ["backward", "retain_graph", "inputs", "create_graph", "grad", "optimizer in backward"]
+
+
+@pytest.mark.parametrize("kind", _POST_HOOK_RUNS)
+def test_post_accumulate_grad_hooks_run_as_pytorchs(kind: str) -> None:
+    """``register_post_accumulate_grad_hook`` was missing (NotInMyTorchError): the hooks run after
+    each backward's accumulation into ``.grad`` (twice with retain_graph, on ``inputs`` only,
+    not for ``autograd.grad``), see ``register_hook``'s change, may change ``.grad`` in place,
+    and may step an optimizer per parameter."""
+    ours, theirs = (_post_hook_program(lib, kind) for lib in LIBS)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_post_accumulate_grad_hooks_are_refused_where_pytorch_refuses_them() -> None:
+    for lib in LIBS:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(RuntimeError):
+            (x * 2).register_post_accumulate_grad_hook(lambda t: None)  # not a leaf
+        with pytest.raises(RuntimeError):
+            lib.tensor([1.0]).register_post_accumulate_grad_hook(lambda t: None)  # no gradient
+        x.register_post_accumulate_grad_hook(lambda t: t * 2)
+        with pytest.raises(RuntimeError):
+            (x * x).sum().backward()  # a hook returning something
