@@ -133,3 +133,11 @@ def test_polygamma_just_below_zero_is_infinite_not_nan():
         assert (values[:3] == math.inf).all()
     assert mt.polygamma(1, x).numpy()[3] == pytest.approx(9.539246644989, rel=1e-12)  # pi^2 / sin^2 - psi1(3.5)
     assert mt.digamma(mt.tensor([-1e-310], dtype=mt.float64)).item() == math.inf
+
+
+def test_attention_refuses_a_mask_with_is_causal():
+    # the two were combined; PyTorch refuses them together
+    q = mt.ones(1, 3, 4)
+    with pytest.raises(ValueError, match="not both"):
+        mt.nn.functional.scaled_dot_product_attention(q, q, q, attn_mask=mt.ones(3, 3, dtype=mt.bool), is_causal=True)
+    assert mt.nn.functional.scaled_dot_product_attention(q, q, q, is_causal=True).shape == (1, 3, 4)

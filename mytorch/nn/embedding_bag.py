@@ -60,7 +60,13 @@ def embedding_bag(
         starts = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets).astype(np.int64).reshape(-1)
         end = len(indices)
         if include_last_offset and len(starts):
-            starts, end = starts[:-1], int(starts[-1])  # the last offset ends the last bag
+            if int(starts[-1]) != end:  # PyTorch's own answer then depends on the dtype and mode
+                raise ValueError(
+                    f"embedding_bag: with include_last_offset the last offset must be the input's length "
+                    f"({end}), got {int(starts[-1])}: PyTorch then sums to it in float32 and reads on to the "
+                    "input's end in float64 (and for mean's counts and max), so no answer is PyTorch's"
+                )
+            starts = starts[:-1]
         _check_offsets(starts, end, len(indices))
         bags, flat = len(starts), indices[:end]
         bag_of = np.searchsorted(starts, np.arange(end), side="right") - 1

@@ -93,7 +93,13 @@ def scaled_dot_product_attention(
     """``softmax(q k^T * scale + mask) v`` over the last two axes (scale 1/sqrt(d) by default);
     a bool ``attn_mask`` keeps where True, a float one is added; ``is_causal`` keeps the lower
     triangle; ``dropout_p`` drops attention weights (training code passes 0 in evaluation). A
-    query whose keys are all masked gets 0 and no gradient, as PyTorch's (not NaN)."""
+    query whose keys are all masked gets 0 and no gradient, as PyTorch's (not NaN). ``attn_mask``
+    with ``is_causal`` is a ``ValueError``, as PyTorch refuses it (the two were combined)."""
+    if is_causal and attn_mask is not None:
+        raise ValueError(
+            "scaled_dot_product_attention: give attn_mask or is_causal=True, not both (as PyTorch refuses): "
+            "fold the causal triangle into the mask"
+        )
     q, k, v = _tensor(query), _tensor(key), _tensor(value)
     factor = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
     scores = (q @ k.transpose(-2, -1)) * factor
