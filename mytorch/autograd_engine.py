@@ -932,8 +932,9 @@ class Autograd:
     # BEGIN SOLUTION NO PROMPT
     def _checked_gradients(self, op: Operation, grads: Any, anomaly: bool) -> list[Any]:
         """What ``op``'s VJP returned, checked: one gradient per input (a bare array from a
-        one-input kernel counts), each None or an array of its input's shape; finite under
-        ``detect_anomaly``. Gradients nobody wants (``NO_GRAD``) become None, unchecked.
+        one-input kernel counts, and so does a NumPy scalar: arithmetic on a 0-d array gives one),
+        each None or an array of its input's shape; finite under ``detect_anomaly``. Gradients
+        nobody wants (``NO_GRAD``) become None, unchecked.
 
         Raises:
             ValueError: the wrong number of gradients, or a gradient of the wrong shape.
@@ -942,7 +943,7 @@ class Autograd:
         """
         inputs = op.inputs
         if type(grads) is not tuple and type(grads) is not list:
-            grads = (grads,) if isinstance(grads, np.ndarray) else tuple(grads)
+            grads = (grads,) if isinstance(grads, (np.ndarray, np.generic)) else tuple(grads)
         if len(grads) != len(inputs):
             raise ValueError(
                 f"backward: operation {self._position(op)} ({op.describe()}) returned {len(grads)} "

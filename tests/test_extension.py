@@ -152,3 +152,26 @@ def test_mistakes_in_a_custom_op_are_reported():
     with pytest.raises(ValueError, match="no JVP rule"):
         z = ReturnsItsInput.apply(x) * 2.0
         mt.jvp(z, [x], [np.ones(3)])
+
+
+def test_a_custom_op_on_a_0d_tensor_may_return_a_numpy_scalar():
+    # arithmetic on a 0-d array gives a NumPy scalar (g * 2 is np.float32): the engine said
+    # "TypeError: 'numpy.float32' object is not iterable"; so did z.real.backward() of a 0-d complex z
+    class Double(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 2
+
+    x = mt.tensor(3.0, requires_grad=True)
+    (Double.apply(x) * x).backward()  # d(2x * x)/dx = 4x
+    assert x.grad.item() == 12.0
+    z = mt.tensor(1 + 2j, requires_grad=True)
+    z.real.backward()
+    assert z.grad.item() == 1 + 0j  # PyTorch's: d/d(re) + 1j d/d(im) of re(z)
+    z.grad = None
+    z.imag.backward()
+    assert z.grad.item() == 1j
