@@ -1,8 +1,9 @@
 """``torch.distributions`` (``mytorch.distributions``), the part a policy gradient or a VAE uses:
-``Categorical``, ``Bernoulli``, ``Normal``, ``MultivariateNormal`` and ``Uniform`` with ``sample``,
-``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the reparameterised
-sample a gradient flows through), ``Normal.cdf`` / ``icdf``, and ``kl_divergence`` of two Normals,
-two MultivariateNormals, two Categoricals or two Bernoullis.
+``Categorical``, ``OneHotCategorical``, ``Bernoulli``, ``Normal``, ``MultivariateNormal``,
+``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet`` and ``Uniform`` with
+``sample``, ``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the
+reparameterised sample a gradient flows through; not for Gamma, Beta and Dirichlet, which refuse
+it), ``cdf`` / ``icdf`` of Normal, Laplace and Exponential, and ``kl_divergence`` of two of a kind.
 
 Every density is recorded from Tensor operations, so ``log_prob(action) * reward`` and
 ``kl_divergence(q, p)`` have gradients in the parameters. Samples come from
@@ -29,11 +30,18 @@ from mytorch.tensor_math import logsumexp
 
 __all__ = [
     "Bernoulli",
+    "Beta",
     "Categorical",
+    "Dirichlet",
     "Distribution",
+    "Exponential",
+    "Gamma",
     "Independent",
+    "Laplace",
+    "LogNormal",
     "MultivariateNormal",
     "Normal",
+    "OneHotCategorical",
     "Uniform",
     "kl_divergence",
 ]
@@ -107,6 +115,30 @@ class Distribution:
                 f"({support}) of the distribution {self!r}, but found invalid values:\n{value}"
             )
 
+    def _check_positive(self, **parameters: Tensor) -> None:
+        """PyTorch's ``GreaterThan(lower_bound=0.0)`` for each parameter given."""
+        for name, value in parameters.items():
+            with np.errstate(invalid="ignore"):
+                self._check_parameter(name, value, value._data > 0, "GreaterThan(lower_bound=0.0)")
+
+    def _checked_value(self, value: Any, support: str, dtype: Any = None) -> Tensor:
+        """``value`` as a Tensor, checked to lie in ``support``: "Real()", "GreaterThanEq(lower_bound=0.0)",
+        "GreaterThan(lower_bound=0.0)", "Interval(lower_bound=0.0, upper_bound=1.0)", "Simplex()"."""
+        x = _tensor(value, dtype)
+        if not self._validate_args:
+            return x
+        a = x._data
+        with np.errstate(invalid="ignore"):
+            ok = {
+                "Real()": lambda: ~np.isnan(a),
+                "GreaterThanEq(lower_bound=0.0)": lambda: a >= 0,
+                "GreaterThan(lower_bound=0.0)": lambda: a > 0,
+                "Interval(lower_bound=0.0, upper_bound=1.0)": lambda: (a >= 0) & (a <= 1),
+                "Simplex()": lambda: (a >= 0).all(-1) & (np.abs(a.sum(-1) - 1) < 1e-6),
+            }[support]()
+        self._check_value(x, ok, support)
+        return x
+
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
         raise NotImplementedError(f"{type(self).__name__} does not define sample")
@@ -179,7 +211,23 @@ class Categorical(Distribution):
         raise NotImplementedError("Categorical has no mean (as in PyTorch: its classes are labels)")
 
 
-class Bernoulli(Distribution):
+class _OnOff(Distribution):
+    """The moments of 0/1 outcomes with probabilities ``probs``: Bernoulli's, OneHotCategorical's."""
+
+    probs: Tensor
+
+    @property
+    def mean(self) -> Tensor:
+        """The probabilities."""
+        return self.probs
+
+    @property
+    def variance(self) -> Tensor:
+        """probs (1 - probs)."""
+        return self.probs * (1 - self.probs)
+
+
+class Bernoulli(_OnOff):
     """0 or 1, 1 with probability ``probs`` (or ``sigmoid(logits)``)."""
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
@@ -219,16 +267,6 @@ class Bernoulli(Distribution):
     def entropy(self) -> Tensor:
         """The entropy, recorded."""
         return TF.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
-
-    @property
-    def mean(self) -> Tensor:
-        """The mean."""
-        return self.probs
-
-    @property
-    def variance(self) -> Tensor:
-        """The variance."""
-        return self.probs * (1 - self.probs)
 
 
 class Normal(Distribution):
@@ -490,6 +528,336 @@ class MultivariateNormal(Distribution):
         return (0.5 * k * (1.0 + math.log(2 * math.pi)) + self._half_log_det()).expand(*self.batch_shape)
 
 
+def _no_rsample(name: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"{name}.rsample: MyTorch has no reparameterised {name} sample (PyTorch's differentiates the sample "
+        "implicitly); sample() draws one without a gradient"
+    )
+
+
+class Laplace(Distribution):
+    """Laplace with location ``loc`` and scale ``scale``: density exp(-|x - loc| / scale) / (2 scale)."""
+
+    def __init__(self, loc: Any, scale: Any, validate_args: Any = None) -> None:
+        self.loc, self.scale = _parameters(loc, scale)
+        self.batch_shape = tuple(np.broadcast_shapes(self.loc.shape, self.scale.shape))
+        if self._validating(validate_args):
+            self._check_parameter("loc", self.loc, ~np.isnan(self.loc._data), "Real()")
+            self._check_positive(scale=self.scale)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """``loc - scale sign(u) log(1 - |u|)``, u uniform in (-1, 1) (PyTorch's): recorded."""
+        dtype = np.result_type(self.loc.dtype, self.scale.dtype)
+        eps = float(np.finfo(dtype).eps)
+        u = Tensor(default_generator.uniform(eps - 1, 1, (*_shape(sample_shape), *self.batch_shape)).astype(dtype))
+        return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
+        return self.rsample(sample_shape).detach()
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The log density of ``value``, recorded."""
+        return -log(2 * self.scale) - (self._checked_value(value, "Real()") - self.loc).abs() / self.scale
+
+    def entropy(self) -> Tensor:
+        """The entropy, 1 + log(2 scale), recorded."""
+        return (1 + log(2 * self.scale)).expand(*self.batch_shape)
+
+    def cdf(self, value: Any) -> Tensor:
+        """P(X <= value), recorded."""
+        d = self._checked_value(value, "Real()") - self.loc
+        return 0.5 - 0.5 * d.sign() * (-d.abs() / self.scale).expm1()
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile of probability ``value``, recorded."""
+        term = _tensor(value) - 0.5
+        return self.loc - self.scale * term.sign() * (-2 * term.abs()).log1p()
+
+    @property
+    def mean(self) -> Tensor:
+        """The mean (``loc``)."""
+        return self.loc.expand(*self.batch_shape)
+
+    @property
+    def stddev(self) -> Tensor:
+        """sqrt(2) scale."""
+        return (math.sqrt(2) * self.scale).expand(*self.batch_shape)
+
+    @property
+    def variance(self) -> Tensor:
+        """2 scale^2."""
+        return (2 * self.scale**2).expand(*self.batch_shape)
+
+
+class Exponential(Distribution):
+    """Exponential of rate ``rate``: density rate exp(-rate x) for x >= 0."""
+
+    def __init__(self, rate: Any, validate_args: Any = None) -> None:
+        (self.rate,) = _parameters(rate)
+        self.batch_shape = tuple(self.rate.shape)
+        if self._validating(validate_args):
+            self._check_positive(rate=self.rate)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """A standard exponential draw divided by ``rate``: recorded."""
+        e = default_generator.standard_exponential((*_shape(sample_shape), *self.batch_shape))
+        return Tensor(e.astype(self.rate.dtype)) / self.rate
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
+        return self.rsample(sample_shape).detach()
+
+    def log_prob(self, value: Any) -> Tensor:
+        """log(rate) - rate value, recorded."""
+        return log(self.rate) - self.rate * self._checked_value(value, "GreaterThanEq(lower_bound=0.0)")
+
+    def entropy(self) -> Tensor:
+        """1 - log(rate), recorded."""
+        return 1.0 - log(self.rate)
+
+    def cdf(self, value: Any) -> Tensor:
+        """1 - exp(-rate value), recorded."""
+        return 1 - (-self.rate * self._checked_value(value, "GreaterThanEq(lower_bound=0.0)")).exp()
+
+    def icdf(self, value: Any) -> Tensor:
+        """-log(1 - value) / rate, recorded."""
+        return -(-_tensor(value)).log1p() / self.rate
+
+    @property
+    def mean(self) -> Tensor:
+        """1 / rate."""
+        return self.rate.reciprocal()
+
+    @property
+    def stddev(self) -> Tensor:
+        """1 / rate."""
+        return self.rate.reciprocal()
+
+    @property
+    def variance(self) -> Tensor:
+        """1 / rate^2."""
+        return self.rate.pow(-2)
+
+
+class LogNormal(Distribution):
+    """exp of a Normal(``loc``, ``scale``): ``base_dist`` is that Normal."""
+
+    def __init__(self, loc: Any, scale: Any, validate_args: Any = None) -> None:
+        self.base_dist = Normal(loc, scale, validate_args)
+        self.loc, self.scale = self.base_dist.loc, self.base_dist.scale
+        self.batch_shape = self.base_dist.batch_shape
+        self._validating(validate_args)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """exp of the Normal's reparameterised sample: recorded."""
+        return self.base_dist.rsample(sample_shape).exp()
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
+        return self.rsample(sample_shape).detach()
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The Normal's log density of log(value), less log(value), recorded."""
+        y = log(self._checked_value(value, "GreaterThan(lower_bound=0.0)"))
+        return self.base_dist.log_prob(y) - y
+
+    def entropy(self) -> Tensor:
+        """The Normal's entropy plus ``loc``, recorded."""
+        return self.base_dist.entropy() + self.loc
+
+    @property
+    def mean(self) -> Tensor:
+        """exp(loc + scale^2 / 2)."""
+        return (self.loc + self.scale.pow(2) / 2).exp().expand(*self.batch_shape)
+
+    @property
+    def variance(self) -> Tensor:
+        """(exp(scale^2) - 1) exp(2 loc + scale^2)."""
+        square = self.scale.pow(2)
+        return (square.expm1() * (2 * self.loc + square).exp()).expand(*self.batch_shape)
+
+    @property
+    def stddev(self) -> Tensor:
+        """The square root of ``variance``."""
+        return self.variance.sqrt()
+
+
+class Gamma(Distribution):
+    """Gamma of shape ``concentration`` and ``rate``: density rate^a x^(a-1) exp(-rate x) / Gamma(a).
+    ``sample`` only: no ``rsample`` (see its error)."""
+
+    def __init__(self, concentration: Any, rate: Any, validate_args: Any = None) -> None:
+        self.concentration, self.rate = _parameters(concentration, rate)
+        self.batch_shape = tuple(np.broadcast_shapes(self.concentration.shape, self.rate.shape))
+        if self._validating(validate_args):
+            self._check_positive(concentration=self.concentration, rate=self.rate)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """Refused (no reparameterised sample here)."""
+        raise _no_rsample("Gamma")
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
+        shape = (*_shape(sample_shape), *self.batch_shape)
+        a = np.broadcast_to(self.concentration._data, shape)
+        g = default_generator.standard_gamma(a) / np.broadcast_to(self.rate._data, shape)
+        return Tensor(np.asarray(g, dtype=self.concentration.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        """a log(rate) + (a - 1) log(value) - rate value - lgamma(a), recorded."""
+        from mytorch import lgamma, xlogy
+
+        a, rate, x = self.concentration, self.rate, self._checked_value(value, "GreaterThanEq(lower_bound=0.0)")
+        return xlogy(a, rate) + xlogy(a - 1, x) - rate * x - lgamma(a)
+
+    def entropy(self) -> Tensor:
+        """a - log(rate) + lgamma(a) + (1 - a) digamma(a), recorded."""
+        from mytorch import digamma, lgamma
+
+        a = self.concentration
+        return a - log(self.rate) + lgamma(a) + (1.0 - a) * digamma(a)
+
+    @property
+    def mean(self) -> Tensor:
+        """a / rate."""
+        return (self.concentration / self.rate).expand(*self.batch_shape)
+
+    @property
+    def variance(self) -> Tensor:
+        """a / rate^2."""
+        return (self.concentration / self.rate.pow(2)).expand(*self.batch_shape)
+
+
+class Dirichlet(Distribution):
+    """Dirichlet on the simplex of the last axis of ``concentration`` (event_shape (k,)).
+    ``sample`` only: no ``rsample`` (see its error)."""
+
+    def __init__(self, concentration: Any, validate_args: Any = None) -> None:
+        (self.concentration,) = _parameters(concentration)
+        if self.concentration.ndim < 1:
+            raise ValueError("Dirichlet: concentration needs at least one axis (the categories)")
+        self.batch_shape = tuple(self.concentration.shape[:-1])
+        self.event_shape = tuple(self.concentration.shape[-1:])
+        if self._validating(validate_args):
+            with np.errstate(invalid="ignore"):
+                positive = self.concentration._data > 0
+            constraint = "IndependentConstraint(GreaterThan(lower_bound=0.0), 1)"
+            self._check_parameter("concentration", self.concentration, positive, constraint)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """Refused (no reparameterised sample here)."""
+        raise _no_rsample("Dirichlet")
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape + event_shape`` (no gradient)."""
+        shape = (*_shape(sample_shape), *self.batch_shape, *self.event_shape)
+        g = default_generator.standard_gamma(np.broadcast_to(self.concentration._data, shape))
+        return Tensor((g / g.sum(-1, keepdims=True)).astype(self.concentration.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        """sum (a - 1) log(value) + lgamma(sum a) - sum lgamma(a), recorded."""
+        from mytorch import lgamma, xlogy
+
+        a = self.concentration
+        x = self._checked_value(value, "Simplex()", a.dtype)
+        return xlogy(a - 1.0, x).sum(-1) + lgamma(a.sum(-1)) - lgamma(a).sum(-1)
+
+    def entropy(self) -> Tensor:
+        """log B(a) + (a0 - k) digamma(a0) - sum (a - 1) digamma(a), recorded."""
+        from mytorch import digamma, lgamma
+
+        a = self.concentration
+        k, total = a.shape[-1], a.sum(-1)
+        return lgamma(a).sum(-1) - lgamma(total) - (k - total) * digamma(total) - ((a - 1.0) * digamma(a)).sum(-1)
+
+    @property
+    def mean(self) -> Tensor:
+        """a / sum a."""
+        return self.concentration / self.concentration.sum(-1, keepdim=True)
+
+    @property
+    def variance(self) -> Tensor:
+        """a (a0 - a) / (a0^2 (a0 + 1))."""
+        a = self.concentration
+        total = a.sum(-1, keepdim=True)
+        return a * (total - a) / (total.pow(2) * (total + 1))
+
+
+class Beta(Distribution):
+    """Beta(``concentration1``, ``concentration0``) on (0, 1): a two-category Dirichlet (as
+    PyTorch's); ``sample`` only: no ``rsample`` (see its error)."""
+
+    def __init__(self, concentration1: Any, concentration0: Any, validate_args: Any = None) -> None:
+        from mytorch.tensor_shape import stack
+
+        self.concentration1, self.concentration0 = _parameters(concentration1, concentration0)
+        self.batch_shape = tuple(np.broadcast_shapes(self.concentration1.shape, self.concentration0.shape))
+        if self._validating(validate_args):
+            self._check_positive(concentration1=self.concentration1, concentration0=self.concentration0)
+        both = [c.expand(*self.batch_shape) for c in (self.concentration1, self.concentration0)]
+        self._dirichlet = Dirichlet(stack(both, -1), validate_args=False)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """Refused (no reparameterised sample here)."""
+        raise _no_rsample("Beta")
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
+        return self._dirichlet.sample(sample_shape)[..., 0]
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The Dirichlet's log density of (value, 1 - value), recorded."""
+        from mytorch.tensor_shape import stack
+
+        x = self._checked_value(value, "Interval(lower_bound=0.0, upper_bound=1.0)")
+        return self._dirichlet.log_prob(stack([x, 1.0 - x], -1))
+
+    def entropy(self) -> Tensor:
+        """The entropy, recorded."""
+        return self._dirichlet.entropy()
+
+    @property
+    def mean(self) -> Tensor:
+        """c1 / (c1 + c0)."""
+        return (self.concentration1 / (self.concentration1 + self.concentration0)).expand(*self.batch_shape)
+
+    @property
+    def variance(self) -> Tensor:
+        """c1 c0 / ((c1 + c0)^2 (c1 + c0 + 1))."""
+        total = self.concentration1 + self.concentration0
+        return (self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))).expand(*self.batch_shape)
+
+
+class OneHotCategorical(_OnOff):
+    """A ``Categorical`` whose samples are one-hot vectors (event_shape (k,)): ``log_prob`` of a
+    one-hot value is the log probability of its class."""
+
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
+        self._categorical = Categorical(probs, logits, validate_args)
+        self._validating(validate_args)
+        self.probs, self.logits = self._categorical.probs, self._categorical.logits
+        self.batch_shape = self._categorical.batch_shape
+        self.event_shape = tuple(self.probs.shape[-1:])
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """One-hot samples of shape ``sample_shape + batch_shape + event_shape`` (no gradient)."""
+        picks = self._categorical.sample(sample_shape)._data
+        return Tensor((picks[..., None] == np.arange(self.event_shape[0])).astype(self.probs.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The log probability of the class each one-hot ``value`` marks (its largest entry), recorded."""
+        given = _tensor(value, self.probs.dtype)
+        a = given._data
+        one_hot = ((a == 0) | (a == 1)).all(-1) & (a.sum(-1) == 1)
+        self._check_value(given, one_hot, "OneHot()")
+        return self._categorical.log_prob(a.argmax(-1))
+
+    def entropy(self) -> Tensor:
+        """The Categorical's entropy, recorded."""
+        return self._categorical.entropy()
+
+
 class Independent(Distribution):
     """PyTorch's ``Independent(base, reinterpreted_batch_ndims)``: the last
     ``reinterpreted_batch_ndims`` axes of ``base``'s batch read as one event (a diagonal Gaussian
@@ -565,8 +933,41 @@ def _kl_multivariate_normal(p: MultivariateNormal, q: MultivariateNormal) -> Ten
     return q._half_log_det() - p._half_log_det() + 0.5 * (spread + distance - k)
 
 
+def _kl_more(p: Any, q: Any) -> Tensor:
+    """KL(p || q) of two Laplace, Exponential, Gamma, Beta, Dirichlet, LogNormal or OneHotCategorical
+    distributions of one kind, by PyTorch's closed forms."""
+    from mytorch import digamma, lgamma
+
+    if isinstance(p, Laplace):
+        ratio, gap = p.scale / q.scale, (p.loc - q.loc).abs()
+        return -log(ratio) + gap / q.scale + ratio * (-gap / p.scale).exp() - 1
+    if isinstance(p, Exponential):
+        ratio = q.rate / p.rate
+        return -log(ratio) + ratio - 1
+    if isinstance(p, Gamma):
+        a, b = p.concentration, q.concentration
+        return (
+            b * log(p.rate / q.rate) + lgamma(b) - lgamma(a) + (a - b) * digamma(a) + (q.rate - p.rate) * (a / p.rate)
+        )
+    if isinstance(p, Beta):
+        total_p, total_q = p.concentration1 + p.concentration0, q.concentration1 + q.concentration0
+        t1 = lgamma(q.concentration1) + lgamma(q.concentration0) + lgamma(total_p)
+        t2 = lgamma(p.concentration1) + lgamma(p.concentration0) + lgamma(total_q)
+        t3 = (p.concentration1 - q.concentration1) * digamma(p.concentration1)
+        t4 = (p.concentration0 - q.concentration0) * digamma(p.concentration0)
+        return t1 - t2 + t3 + t4 + (total_q - total_p) * digamma(total_p)
+    if isinstance(p, Dirichlet):
+        a, b = p.concentration, q.concentration
+        total_p, total_q = a.sum(-1), b.sum(-1)
+        spread = (a - b) * (digamma(a) - digamma(total_p).unsqueeze(-1))
+        return lgamma(total_p) - lgamma(total_q) - (lgamma(a) - lgamma(b)).sum(-1) + spread.sum(-1)
+    if isinstance(p, LogNormal):
+        return kl_divergence(p.base_dist, q.base_dist)
+    return kl_divergence(p._categorical, q._categorical)
+
+
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
-    """KL(p || q) for two Normals, two MultivariateNormals, two Categoricals, two Bernoullis, or two ``Independent`` of
+    """KL(p || q) for two distributions of one kind (all but Uniform), or two ``Independent`` of
     such bases with the same number of event axes (recorded)."""
     if isinstance(p, Independent) and isinstance(q, Independent):
         if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
@@ -574,6 +975,9 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
         return p._summed(kl_divergence(p.base_dist, q.base_dist))
     if isinstance(p, MultivariateNormal) and isinstance(q, MultivariateNormal):
         return _kl_multivariate_normal(p, q)
+    for kind in (Laplace, Exponential, Gamma, Beta, Dirichlet, LogNormal, OneHotCategorical):
+        if isinstance(p, kind) and isinstance(q, kind):
+            return _kl_more(p, q)
     if isinstance(p, Normal) and isinstance(q, Normal):
         ratio = (p.scale / q.scale) ** 2
         return 0.5 * (ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1 - log(ratio))
@@ -582,7 +986,7 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
     if isinstance(p, Bernoulli) and isinstance(q, Bernoulli):
         return p.probs * (log(p.probs) - log(q.probs)) + (1 - p.probs) * (log(1 - p.probs) - log(1 - q.probs))
     raise NotImplementedError(
-        f"kl_divergence: MyTorch has it for two Normals, MultivariateNormals, Categoricals or Bernoullis, not "
-        f"{type(p).__name__} "
+        "kl_divergence: MyTorch has it for two of a kind (Normal, MultivariateNormal, Categorical, Bernoulli, "
+        f"Laplace, Exponential, Gamma, Beta, Dirichlet, LogNormal, OneHotCategorical), not {type(p).__name__} "
         f"and {type(q).__name__}"
     )
