@@ -23,8 +23,7 @@ class _Part(Function):
 
     @staticmethod
     def backward(ctx: Any, grad_output: Any) -> Any:
-        grad = (grad_output * 1j if ctx.imaginary else grad_output + 0j).astype(ctx.dtype)
-        return np.asarray(grad) if isinstance(grad, np.generic) else grad  # (of a 0-d array, NumPy's scalar)
+        return (grad_output * 1j if ctx.imaginary else grad_output + 0j).astype(ctx.dtype)  # (a scalar if 0-d)
 
 
 def _part(self: Tensor, imaginary: bool) -> Tensor:
