@@ -590,3 +590,37 @@ def test_complex_gradients_agree_with_pytorch_and_replay():
             (program(L, z) * L.tensor(v0)).real.sum().backward()
             grads.append(np.asarray(z.grad.numpy() if L is mytorch else z.grad.detach().numpy()))
         np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, err_msg=name)
+
+
+def test_a_float16_mean_squared_error_is_summed_in_float32():
+    """The squared errors of float16 predictions were summed in float16: 120 errors of about 30 gave
+    the loss inf (max 65,504) where their mean is 826.5 (PyTorch sums in float32), in mse_loss, nn.MSELoss,
+    the handout's MSELoss and a replayed step alike; training went on with an inf loss."""
+    from mytorch.nn.modules import MSELoss
+    from mytorch.replay import Replay
+
+    rng = np.random.default_rng(0)
+    a = (rng.normal(size=(4, 30)) * 30).astype(np.float16)
+    expected = np.mean(a.astype(np.float64) ** 2)
+    zero = mytorch.zeros(4, 30, dtype=mytorch.float16)
+    assert float(mytorch.nn.functional.mse_loss(mytorch.tensor(a), zero)) == pytest.approx(expected, rel=1e-3)
+    assert float(nn.MSELoss()(mytorch.tensor(a), zero)) == pytest.approx(expected, rel=1e-3)
+    assert float(MSELoss(Autograd())(np.zeros_like(a), a)[0]) == pytest.approx(expected, rel=1e-3)
+
+    def run(replay: bool) -> list[float]:
+        w = mytorch.tensor(np.eye(30, dtype=np.float16), requires_grad=True)
+        opt = mytorch.optim.SGD([w], lr=1e-5)
+
+        def step(x):
+            opt.zero_grad()
+            loss = mytorch.nn.functional.mse_loss(x @ w, zero)
+            loss.backward()
+            opt.step()
+            return loss
+
+        f = Replay(step, optimizer=opt) if replay else step
+        x = mytorch.tensor(a)
+        return [float(f(x)) for _ in range(3)]
+
+    dynamic = run(False)
+    assert dynamic[0] == pytest.approx(expected, rel=1e-3) and run(True) == dynamic

@@ -1997,7 +1997,8 @@ def mse_loss_and_diff(y: Array, y_hat: Array) -> tuple[Array, Array]:
     """The loss and ``y_hat - y``, which the backward rules reuse as ``diff``."""
     _same_shape("mse_loss", y, y_hat)
     d = y_hat - y
-    return _asarray([_vdot(d, d) / d.size], dtype=y_hat.dtype), d
+    w = d.astype(np.float32) if d.dtype.char == "e" else d  # float16 summed in float32, as PyTorch: 1,200
+    return _asarray([_vdot(w, w) / d.size], dtype=y_hat.dtype), d  # squares of 30 were inf in float16
 
 
 def mse_loss_grad_y_hat(grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None) -> Array:

@@ -298,13 +298,20 @@ def _mse_value(loss: np.ndarray, d: np.ndarray) -> None:
     loss[0] = np.vdot(d, d) / d.size
 
 
+def _mse_value_half(loss: np.ndarray, d: np.ndarray) -> None:
+    """``_mse_value`` of a float16 ``d``, summed in float32 as the row sums it (float16's overflowed)."""
+    w = d.astype(np.float32)
+    loss[0] = np.vdot(w, w) / d.size
+
+
 def mse_loss_forward(ins: Operands, out: Array, params: Params) -> list[Instruction] | None:
     """``F.mse_loss_and_diff``: d = y_hat - y, loss = <d, d> / n; d is the saved ``diff``."""
     diff = params.get("diff")
     if diff is None:
         return None
     y, y_hat = ins
-    return [(np.subtract, (y_hat, y, diff)), (_mse_value, (out, diff))]
+    value = _mse_value_half if diff.dtype == np.float16 else _mse_value
+    return [(np.subtract, (y_hat, y, diff)), (value, (out, diff))]
 
 
 def mse_loss_backward(
