@@ -360,10 +360,15 @@ def norm(
         raise ValueError(f"norm: p must be 'fro', 0, a positive number or inf, got {p!r}")
     dim, keep = _reduced("norm", dim, axis), keepdim_arg("norm", keepdim, keepdims)
     x = _floating_only(input, "norm")
-    if p == 0:  # the number of nonzero elements, in x's (real) dtype: a constant, as its gradient is 0
+    if p == 0:  # the number of nonzero elements, in x's (real) dtype; its gradient is 0
         data = _data(x)
-        counted = np.count_nonzero(data, axis=dim, keepdims=keep)
-        return Tensor(np.asarray(counted, dtype=data.real.dtype))
+        count = Tensor(np.asarray(np.count_nonzero(data, axis=dim, keepdims=keep), dtype=data.real.dtype))
+        if not (isinstance(x, Tensor) and x.requires_grad) or data.dtype.kind == "c":
+            return count
+        # recorded with a zero gradient, as PyTorch's (backward() ran into a constant): plus a sum
+        # of exact zeros selected from x (0 also where x is inf or NaN, unlike x * 0)
+        nothing = where(Tensor(np.zeros(data.shape, bool)), x, Tensor(np.zeros((), data.dtype)))
+        return count + _apply("sum", (nothing,), {"axis": dim, "keepdims": keep})
     if _data(x).dtype.kind == "c":  # the norm of the moduli (the kernel squared x itself: sqrt(sum x**2), complex)
         x = _apply("abs", (x,))
     return _apply("norm", (x,), {"p": builtins.float(p), "axis": dim, "keepdims": keep})

@@ -130,13 +130,18 @@ def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
     return checked_product("mv", input, vec)
 
 
-def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
+def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """The p-norm distance between each row of ``x1`` (..., n, d) and each row of ``x2`` (..., m, d):
-    shape (..., n, m). Recorded as a broadcast difference and ``norm`` (memory n * m * d).
+    shape (..., n, m). Recorded as a broadcast difference and ``norm`` (memory n * m * d), so
+    always exact: ``compute_mode`` is accepted and changes nothing (PyTorch's matrix-product form
+    for p = 2 and more than 25 rows loses digits to cancellation).
 
     Raises:
         ValueError: the last axes differ, or fewer than 2 axes.
     """
+    modes = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
+    if compute_mode not in modes:
+        raise ValueError(f"cdist: compute_mode must be one of {', '.join(modes)}, got {compute_mode!r}")
     a, b = _data(x1), _data(x2)
     if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-1]:
         raise ValueError(f"cdist: expects (..., n, d) and (..., m, d), got shapes {a.shape} and {b.shape}")

@@ -73,6 +73,19 @@ def test_norm_zero_counts_the_nonzero_elements():
     assert x.norm(0, dim=0, keepdim=True).shape == (1, 3) and x.norm(0).dtype == mt.float64
     with pytest.raises(ValueError, match="p must be"):
         x.norm(-1)
+    # recorded with a zero gradient, as PyTorch's (backward() raised on the constant), also for
+    # cdist and pdist (norms of differences), and 0 at inf and NaN
+    y = mt.tensor([[0.0, math.inf, math.nan], [1.0, 0.0, 2.0]], requires_grad=True)
+    y.norm(0, dim=1).sum().backward()
+    assert y.grad.tolist() == [[0.0] * 3] * 2
+    a, b = mt.tensor([[1.0, 0.0], [2.0, 2.0]], requires_grad=True), mt.tensor([[1.0, 1.0]], requires_grad=True)
+    d = mt.cdist(a, b, p=0)
+    d.sum().backward()
+    assert d.tolist() == [[1.0], [2.0]] and a.grad.tolist() == [[0.0, 0.0]] * 2 and b.grad.tolist() == [[0.0, 0.0]]
+    exact = mt.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist")
+    assert exact.tolist() == mt.cdist(a, b).tolist()
+    with pytest.raises(ValueError, match="compute_mode"):
+        mt.cdist(a, b, compute_mode="fast")
 
 
 def test_unflatten_names_itself_and_the_sizes():
