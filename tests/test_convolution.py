@@ -191,6 +191,14 @@ INTERPOLATE = [
     ((2, 3, 6), dict(scale_factor=2.5, mode="linear")),
     ((2, 3, 6), dict(size=4, mode="nearest-exact")),
     ((1, 1, 5, 5), dict(scale_factor=(0.5, 1.5))),
+    # bicubic, trilinear and area were refused ("mode must be one of nearest, ..., bilinear")
+    ((1, 2, 5, 4), dict(size=(7, 9), mode="bicubic")),
+    ((1, 2, 5, 4), dict(size=(3, 6), mode="bicubic", align_corners=True)),
+    ((2, 1, 6, 6), dict(scale_factor=0.75, mode="bicubic")),
+    ((1, 2, 3, 4, 3), dict(size=(5, 3, 6), mode="trilinear")),
+    ((1, 2, 3, 4, 3), dict(scale_factor=1.5, mode="trilinear", align_corners=True)),
+    ((2, 3, 7, 5), dict(size=(3, 4), mode="area")),
+    ((2, 3, 9), dict(scale_factor=0.5, mode="area")),
 ]
 
 
@@ -209,7 +217,20 @@ def test_upsample_modules():
     assert nn.Upsample(scale_factor=2)(x)[0, 0].tolist() == [[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 3, 3], [2, 2, 3, 3]]
     assert nn.UpsamplingBilinear2d(size=3)(x)[0, 0].tolist() == [[0, 0.5, 1], [1, 1.5, 2], [2, 2.5, 3]]
     with pytest.raises(ValueError, match="bicubic"):
-        F.interpolate(x, scale_factor=2, mode="bicubic")
+        F.interpolate(mt.zeros(1, 1, 2), scale_factor=2, mode="bicubic")  # bicubic takes 2 spatial axes
+    with pytest.raises(ValueError, match="align_corners"):
+        F.interpolate(x, scale_factor=2, mode="area", align_corners=True)
+    # closed forms: a constant stays constant under bicubic (its edge taps read the edge); area
+    # halving is 2x2 average pooling; trilinear with corners aligned reproduces a linear function
+    flat = F.interpolate(mt.full((1, 1, 3, 4), 2.5, dtype=mt.float64), size=(7, 5), mode="bicubic")
+    np.testing.assert_allclose(flat.numpy(), 2.5, rtol=1e-14)
+    x = mt.tensor(np.random.default_rng(0).random((2, 3, 6, 8)))
+    np.testing.assert_allclose(F.interpolate(x, scale_factor=0.5, mode="area").numpy(), F.avg_pool2d(x, 2).numpy())
+    grid = np.stack(np.meshgrid(np.arange(3.0), np.arange(4.0), np.arange(2.0), indexing="ij"))
+    ramp = mt.tensor((grid * np.array([1.0, -2.0, 0.5])[:, None, None, None]).sum(0)[None, None])
+    fine = F.interpolate(ramp, size=(5, 7, 3), mode="trilinear", align_corners=True).numpy()[0, 0]
+    axes = np.meshgrid(np.linspace(0, 2, 5), np.linspace(0, 3, 7), np.linspace(0, 1, 3), indexing="ij")
+    np.testing.assert_allclose(fine, axes[0] - 2 * axes[1] + 0.5 * axes[2], atol=1e-12)
 
 
 @pytest.mark.parametrize(

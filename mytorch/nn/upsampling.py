@@ -1,6 +1,7 @@
 """``F.interpolate`` (``F.upsample``) and ``nn.Upsample``, ``nn.UpsamplingNearest2d``,
 ``nn.UpsamplingBilinear2d``, as PyTorch's, in the modes ``"nearest"``, ``"nearest-exact"``,
-``"linear"`` and ``"bilinear"`` (``align_corners`` both ways). Each spatial axis is resampled in
+``"linear"``, ``"bilinear"``, ``"trilinear"``, ``"bicubic"`` (``align_corners`` both ways) and
+``"area"``. Each spatial axis is resampled in
 turn by taking the input at index vectors (``index_select``, kernel ``index``) and, for the linear
 modes, mixing the two neighbours with constant weights: gradients come with the kernels. Also
 the padding modules of ``F.pad``'s other modes (``ReflectionPad1d/2d``, ``ReplicationPad1d/2d``,
@@ -34,7 +35,30 @@ __all__ = [
     "upsample",
 ]
 
-_MODES = {"nearest": 0, "nearest-exact": 0, "linear": 1, "bilinear": 2}
+_MODES = {"nearest": 0, "nearest-exact": 0, "area": 0, "linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_CUBIC = -0.75  # PyTorch's bicubic kernel parameter (Keys' a)
+
+
+def _cubic_weights(t: np.ndarray) -> list[np.ndarray]:
+    """The four taps' weights of cubic convolution at fraction ``t`` (taps at -1, 0, 1, 2)."""
+    a = _CUBIC
+
+    def near(x: np.ndarray) -> np.ndarray:  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x: np.ndarray) -> np.ndarray:  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _area_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """The (n_out, n_in) matrix averaging adaptive pooling's windows [floor(i n/m), ceil((i+1) n/m))."""
+    matrix = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        start, end = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+        matrix[i, start:end] = 1.0 / (end - start)
+    return matrix
 
 
 def _sizes(x: Tensor, size: Any, scale_factor: Any, nd: int) -> tuple[list[int], list[float | None]]:
@@ -77,10 +101,13 @@ def interpolate(
 ) -> Tensor:
     """Resample the spatial axes of ``input`` (N, C, *spatial) to ``size`` or by ``scale_factor``.
 
+    Modes: "nearest", "nearest-exact", "area" (adaptive average pooling to the size),
+    "linear", "bilinear", "trilinear", "bicubic" (cubic convolution with a = -0.75, the taps past
+    an edge reading the edge, as PyTorch's).
+
     Raises:
-        ValueError: an unknown mode (MyTorch has no "bicubic", "trilinear" or "area"), a mode
-            for another number of axes, both or neither of size and scale_factor, or
-            ``align_corners`` given to a nearest mode.
+        ValueError: an unknown mode, a mode for another number of axes, both or neither of size
+            and scale_factor, or ``align_corners`` given to a nearest or area mode.
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"interpolate takes a mytorch Tensor, got {type(input).__name__}")
@@ -103,6 +130,26 @@ def interpolate(
         else:
             scale = n_in / n_out
         dst = np.arange(n_out, dtype=np.float64)
+        if mode == "area":
+            averaging = Tensor(_area_matrix(n_in, n_out).T.astype(input.dtype))
+            out = (out.movedim(axis, -1) @ averaging).movedim(-1, axis)
+            continue
+        if mode == "bicubic":
+            if corners:
+                src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+            else:
+                src = (dst + 0.5) * scale - 0.5  # (not kept at 0 or above, as the linear modes' is)
+            start = np.floor(src)
+            shape = [1] * input.ndim
+            shape[axis] = n_out
+            mixed = None
+            for k, w in enumerate(_cubic_weights(src - start)):
+                taps = np.clip(start + k - 1, 0, n_in - 1).astype(np.int64)
+                term = out.index_select(axis, Tensor(taps)) * Tensor(w.astype(input.dtype).reshape(shape))
+                mixed = term if mixed is None else mixed + term
+            assert mixed is not None
+            out = mixed
+            continue
         if not linear:
             src = np.floor((dst + (0.5 if mode == "nearest-exact" else 0.0)) * scale)
             out = out.index_select(axis, Tensor(np.minimum(src, n_in - 1).astype(np.int64)))
