@@ -1920,8 +1920,8 @@ class Tensor:
                 raise ValueError(
                     f"Tensor: {ragged(data) or 'cannot read the data'}; nested lists must be rectangular"
                 ) from None
-            if not isinstance(data, np.generic) and array.dtype.kind in "biufc":
-                array = _legacy_dtype(array)
+            if not isinstance(data, (np.generic, np.ndarray)) and array.dtype.kind in "biufc":
+                array = _legacy_dtype(array)  # (an ndarray's subclass, a memmap, keeps its dtype and memory)
         dtype = array.dtype
         if dtype.kind not in "biufc":
             raise TypeError(f"Tensor: cannot hold a {type(data).__name__} of dtype {dtype} (it is not numeric)")

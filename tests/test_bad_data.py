@@ -624,3 +624,28 @@ def test_a_float16_mean_squared_error_is_summed_in_float32():
 
     dynamic = run(False)
     assert dynamic[0] == pytest.approx(expected, rel=1e-3) and run(True) == dynamic
+
+
+def test_a_memory_mapped_array_keeps_its_dtype_and_memory_in_a_tensor(tmp_path):
+    """An ndarray subclass (np.load(..., mmap_mode=...), a user's subclass) took the legacy
+    constructor's path for Python lists: from_numpy, Tensor and as_tensor of float64 memory-mapped
+    weights gave a float32 copy (0.1 became 0.10000000149), so a step updated neither the file nor
+    the float64 values. PyTorch's from_numpy keeps the dtype and shares the memory."""
+    np.save(tmp_path / "w.npy", np.full(3, 0.1))
+    mapped = np.load(tmp_path / "w.npy", mmap_mode="r+")
+    for make in (mytorch.from_numpy, mytorch.Tensor, mytorch.as_tensor):
+        t = make(mapped)
+        assert t.dtype == mytorch.float64 and np.shares_memory(t.numpy(), mapped) and t.tolist() == [0.1] * 3
+    p = mytorch.from_numpy(mapped).requires_grad_()
+    opt = mytorch.optim.SGD([p], lr=0.5)
+    (p * 2).sum().backward()
+    opt.step()
+    mapped.flush()
+    np.testing.assert_array_equal(np.load(tmp_path / "w.npy"), np.full(3, 0.1 - 1.0))
+
+    class Sub(np.ndarray):
+        pass
+
+    sub = np.array([0.1, 0.2]).view(Sub)
+    assert mytorch.from_numpy(sub).dtype == mytorch.float64 and np.shares_memory(mytorch.from_numpy(sub).numpy(), sub)
+    assert mytorch.Tensor([0.1, 0.2]).dtype == mytorch.float32  # (Python lists: the legacy constructor's dtype)
