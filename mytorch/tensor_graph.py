@@ -350,6 +350,15 @@ def retain_grad(self: Tensor) -> None:
         _RETAINED[key] = weakref.ref(self, partial(_RETAINED.pop, key))
 
 
+def retains_grad(self: Tensor) -> bool:
+    """PyTorch's ``retains_grad`` property: whether ``retain_grad()`` was called on this
+    non-leaf tensor (always False for a leaf, whose ``.grad`` is kept anyway)."""
+    if self.is_leaf:
+        return False
+    ref = _RETAINED.get(id(self))
+    return ref is not None and ref() is self
+
+
 def retained_in_place(t: Tensor, old: np.ndarray) -> None:
     """After a recorded in-place change of ``t`` (its value was the array ``old``, the output of
     the operation that made it; now ``t._data`` is a recorded operation's output): a gradient

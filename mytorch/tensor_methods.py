@@ -338,6 +338,7 @@ METHODS: dict[str, Any] = {
     # the graph
     "grad_fn": property(tensor_graph.grad_fn),
     "retain_grad": tensor_graph.retain_grad,
+    "retains_grad": property(tensor_graph.retains_grad),
     "register_hook": tensor_graph.register_hook,
     "register_post_accumulate_grad_hook": tensor_graph.register_post_accumulate_grad_hook,
     # logic on masks

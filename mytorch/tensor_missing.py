@@ -34,7 +34,7 @@ MISSING = frozenset(
         "nextafter nextafter_ nonzero_static orgqr ormqr output_nr pinverse prelu q_per_channel_axis "
         "q_per_channel_scales q_per_channel_zero_points q_scale q_zero_point qr qscheme record_stream "
         "reinforce renorm renorm_ resize resize_as resize_as_sparse_ "
-        "resolve_conj resolve_neg retains_grad row_indices select_scatter set_ share_memory_ slice_inverse "
+        "resolve_conj resolve_neg row_indices select_scatter set_ share_memory_ slice_inverse "
         "slice_scatter smm solve sparse_dim sparse_mask sparse_resize_ sparse_resize_and_clear_ "
         "split_with_sizes sspaddmm stft storage storage_offset storage_type svd symeig to_dense to_mkldnn "
         "to_padded_tensor to_sparse to_sparse_bsc to_sparse_bsr to_sparse_coo to_sparse_csc to_sparse_csr "
