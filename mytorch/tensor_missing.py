@@ -23,7 +23,7 @@ MISSING = frozenset(
         "addr addr_ adjoint angle apply_ as_strided as_strided_ as_strided_scatter as_subclass bernoulli "
         "bfloat16 bitwise_and bitwise_and_ bitwise_left_shift bitwise_left_shift_ bitwise_not bitwise_not_ "
         "bitwise_or bitwise_or_ bitwise_right_shift bitwise_right_shift_ bitwise_xor bitwise_xor_ cauchy_ "
-        "ccol_indices cdouble cfloat chalf cholesky_inverse cholesky_solve coalesce col_indices conj "
+        "ccol_indices cdouble cfloat chalf cholesky_inverse cholesky_solve coalesce col_indices "
         "conj_physical conj_physical_ const_data_ptr crow_indices dense_dim dequantize diagflat "
         "diagonal_scatter dim_order eig fill_diagonal_ float_power_ frexp gcd gcd_ geometric_ geqrf "
         "grad_dtype hardshrink hash_tensor heaviside heaviside_ histogram i0 i0_ igamma igamma_ igammac "

@@ -134,6 +134,7 @@ UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
     np.arctan: T.atan,
     np.arctan2: _composed("atan2"),
     np.floor_divide: tensor_math.floor_divide,  # (no derivative: PyTorch's promotion, np.int32(3) // t32 is float32)
+    np.conjugate: lambda t: t.conj(),  # (a real tensor itself; a complex one's recorded)
 }
 """NumPy ufuncs with a derivative, called as ``ufunc(*operands)``, each as Tensor ops."""
 

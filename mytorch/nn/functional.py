@@ -654,7 +654,10 @@ def abs_backward(grad_output: Array, x: Array) -> tuple[Array]:
 
 
 def abs_jvp(tangents: Sequence[Array], x: Array) -> Array:
-    """Forward mode: ẏ = sign(x) ẋ."""
+    """Forward mode: ẏ = sign(x) ẋ; of a complex x, Re(conj(x) ẋ) / |x|, a real tangent (it was
+    sign(x) ẋ, complex: the tangent of a real result had an imaginary part)."""
+    if x.dtype.kind == "c":
+        return np.real(tangents[0] * np.conj(_sgn(x)))
     return tangents[0] * _sgn(x)
 
 
@@ -2284,8 +2287,12 @@ def var_backward(
 def var_jvp(
     tangents: Sequence[Array | None], x: Array, axis: Axis = None, keepdims: bool = False, correction: int = 1
 ) -> Array:
-    """Forward mode: ẏ = sum(2 (x - mean(x)) ẋ) / (n - correction)."""
-    return sum(tangents[0] * _var_slope(x, axis, correction), axis, keepdims)
+    """Forward mode: ẏ = sum(2 (x - mean(x)) ẋ) / (n - correction); of a complex x its real part,
+    with x - mean(x) conjugated (the variance of complex numbers is real, as its tangent)."""
+    slope = _var_slope(x, axis, correction)
+    if x.dtype.kind == "c":
+        return np.real(sum(tangents[0] * np.conj(slope), axis, keepdims))
+    return sum(tangents[0] * slope, axis, keepdims)
 
 
 def norm(x: Array, p: float = 2.0, axis: Axis = None, keepdims: bool = False) -> Array:
