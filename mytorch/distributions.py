@@ -269,16 +269,19 @@ class Bernoulli(_OnOff):
         return TF.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
 
-class Normal(Distribution):
-    """Gaussian with mean ``loc`` and standard deviation ``scale`` (broadcast together)."""
+class _LocationScale(Distribution):
+    """A family of a real location ``loc`` and a positive ``scale``, broadcast together: Normal's, Laplace's."""
 
     def __init__(self, loc: Any, scale: Any, validate_args: Any = None) -> None:
         self.loc, self.scale = _parameters(loc, scale)
         self.batch_shape = tuple(np.broadcast_shapes(self.loc.shape, self.scale.shape))
         if self._validating(validate_args):
             self._check_parameter("loc", self.loc, ~np.isnan(self.loc._data), "Real()")
-            with np.errstate(invalid="ignore"):
-                self._check_parameter("scale", self.scale, self.scale._data > 0, "GreaterThan(lower_bound=0.0)")
+            self._check_positive(scale=self.scale)
+
+
+class Normal(_LocationScale):
+    """Gaussian with mean ``loc`` and standard deviation ``scale`` (broadcast together)."""
 
     def _real(self, value: Any) -> Tensor:
         x = _tensor(value)
@@ -535,15 +538,8 @@ def _no_rsample(name: str) -> NotImplementedError:
     )
 
 
-class Laplace(Distribution):
+class Laplace(_LocationScale):
     """Laplace with location ``loc`` and scale ``scale``: density exp(-|x - loc| / scale) / (2 scale)."""
-
-    def __init__(self, loc: Any, scale: Any, validate_args: Any = None) -> None:
-        self.loc, self.scale = _parameters(loc, scale)
-        self.batch_shape = tuple(np.broadcast_shapes(self.loc.shape, self.scale.shape))
-        if self._validating(validate_args):
-            self._check_parameter("loc", self.loc, ~np.isnan(self.loc._data), "Real()")
-            self._check_positive(scale=self.scale)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """``loc - scale sign(u) log(1 - |u|)``, u uniform in (-1, 1) (PyTorch's): recorded."""
