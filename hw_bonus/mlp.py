@@ -30,6 +30,7 @@ from mytorch.nn.modules import (
     ACTIVATIONS,
     LOSSES,
     Activation,
+    BCELoss,
     BCEWithLogitsLoss,
     Linear,
     LossFN,
@@ -678,6 +679,14 @@ def _checked(mlp: MLP, x: np.ndarray, labels: np.ndarray, who: str) -> tuple[np.
             raise ValueError(
                 f"{who}: the target row of example {row} is {rows[row].tolist()}; cross-entropy targets are "
                 "one-hot rows (or probabilities: >= 0, summing to 1); give class labels as integers (N,)"
+            )
+    elif isinstance(mlp.criterion, (BCELoss, BCEWithLogitsLoss)):  # (with logits: unbounded below past 1)
+        outside = ((labels < 0) | (labels > 1)).reshape(len(labels), -1).any(axis=1)
+        if outside.any():
+            row = int(np.argmax(outside))
+            raise ValueError(
+                f"{who}: the target row of example {row} is {labels[row].tolist()}; binary cross-entropy "
+                "targets are probabilities in [0, 1] (class labels 0 and 1)"
             )
     return x.astype(dtype, copy=False), labels
 

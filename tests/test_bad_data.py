@@ -649,3 +649,21 @@ def test_a_memory_mapped_array_keeps_its_dtype_and_memory_in_a_tensor(tmp_path):
     sub = np.array([0.1, 0.2]).view(Sub)
     assert mytorch.from_numpy(sub).dtype == mytorch.float64 and np.shares_memory(mytorch.from_numpy(sub).numpy(), sub)
     assert mytorch.Tensor([0.1, 0.2]).dtype == mytorch.float32  # (Python lists: the legacy constructor's dtype)
+
+
+@pytest.mark.parametrize("criterion", ["bce_with_logits", "bce"])
+def test_binary_cross_entropy_targets_outside_0_1_are_refused_by_train_epoch_and_evaluate(criterion):
+    """Class labels 0, 1, 2 given as a column to a one-output network trained with
+    bce_with_logits: the loss -y x + log(1 + e^x) is unbounded below for y = 2, so train_epoch
+    reported the loss -10.8 after 30 epochs (a cross-entropy below 0) and evaluate an accuracy,
+    silently. (BCELoss refused it inside the step, naming no example.)"""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(12, 4)), rng.integers(0, 3, 12)[:, None].astype(float)
+    row = int(np.argmax(y[:, 0] == 2))
+    last = "sigmoid" if criterion == "bce" else "identity"
+    for run in (lambda m: train_epoch(m, x, y, 4), lambda m: evaluate(m, x, y)):
+        net = MLP(4, 1, [5], ["relu", last], criterion, 0.5, Autograd(), seed=0)
+        with pytest.raises(ValueError, match=rf"the target row of example {row} is \[2\.0\]; binary cross-entropy"):
+            run(net)
+    net = MLP(4, 1, [5], ["relu", last], criterion, 0.5, Autograd(), seed=0)
+    assert train_epoch(net, x, np.minimum(y, 1.0), 4)[0] > 0  # (0 / 1 rows train)
