@@ -211,6 +211,10 @@ def remove_weight_norm(module: Any, name: str = "weight") -> Any:
 from mytorch.nn import rnn_utils as rnn  # noqa: E402 - torch.nn.utils.rnn: pad_sequence, pack_padded_sequence, ...
 
 sys.modules[__name__ + ".rnn"] = rnn  # (``from mytorch.nn.utils.rnn import pad_sequence``)
+from mytorch.nn import parametrizations, parametrize  # noqa: E402 - torch.nn.utils.parametrize, .parametrizations
+
+sys.modules[__name__ + ".parametrize"] = parametrize
+sys.modules[__name__ + ".parametrizations"] = parametrizations
 
 
 def __getattr__(name: str) -> Any:
