@@ -394,3 +394,25 @@ def test_autograd_functional_matches_torch(rng: np.random.Generator) -> None:
         assert h.requires_grad and not fn.hessian(lambda a: (a**3).sum(), x).requires_grad
         second.append(lib.autograd.grad(h.sum(), x)[0].detach().numpy())
     np.testing.assert_allclose(*second, **TOL)
+
+
+def test_forward_mode_differentiates_the_padding_rows_of_an_embedding_as_torch() -> None:
+    """``padding_idx`` keeps the gradient from the padding row, but the result reads that row: its
+    tangent is the row's tangent (PyTorch's JVP, and central differences). The rows were taken as a
+    constant, so ``func.jvp`` gave them 0 (and ``jacfwd`` differed from PyTorch's)."""
+    w0 = np.arange(15.0).reshape(5, 3) / 7
+    t0 = np.cos(np.arange(15.0)).reshape(5, 3)
+    idx = np.array([[1, 3, 0], [2, 2, 4]])
+
+    def f(lib: Any, w: Any) -> Any:
+        return lib.nn.functional.embedding(lib.tensor(idx), w, padding_idx=2).sin()
+
+    _, ours = func.jvp(lambda w: f(mt, w), (mt.tensor(w0),), (mt.tensor(t0),))
+    _, theirs = torch.func.jvp(lambda w: f(torch, w), (torch.tensor(w0),), (torch.tensor(t0),))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), **TOL)
+    eps = 1e-6
+    numeric = (f(mt, mt.tensor(w0 + eps * t0)).numpy() - f(mt, mt.tensor(w0 - eps * t0)).numpy()) / (2 * eps)
+    np.testing.assert_allclose(ours.numpy(), numeric, rtol=1e-7, atol=1e-9)
+    w = mt.tensor(w0, requires_grad=True)
+    (g,) = mt.grad((f(mt, w) ** 2).sum(), w)
+    assert not g.numpy()[2].any() and g.numpy()[1].any()  # (the backward still skips the padding row)

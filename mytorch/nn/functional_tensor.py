@@ -20,6 +20,7 @@ from mytorch.arguments import ShapeRuntimeError
 from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import check_same_dtype, get_default_dtype, unordered
 from mytorch.factories import default_generator
+from mytorch.function import Function
 from mytorch.nn.functional import (
     _LOG_FLOOR,
     KERNELS,
@@ -436,8 +437,27 @@ def embedding(
     if pad is not None and w.requires_grad:
         at_pad = indices == pad
         if at_pad.any():
-            out = _apply("where", (w._data[pad], out), {"condition": at_pad[..., None]})
+            out = _PaddingRows.apply(out, at_pad=at_pad[..., None])
     return out
+
+
+class _PaddingRows(Function):
+    """The rows an embedding read at ``padding_idx``: no gradient flows back through them (PyTorch's
+    backward), while forward mode differentiates them (its JVP, and central differences: the
+    result changes with that row). They were a constant, so ``func.jvp`` gave them a zero tangent."""
+
+    @staticmethod
+    def forward(ctx: Any, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        ctx.at_pad = params["at_pad"]
+        return inputs[0].copy()
+
+    @staticmethod
+    def backward(ctx: Any, grad_output: Any) -> Any:
+        return np.where(ctx.at_pad, 0, grad_output)
+
+    @staticmethod
+    def jvp(ctx: Any, tangent: Any) -> Any:
+        return tangent
 
 
 def _renormalize(weight: Tensor, indices: np.ndarray, max_norm: float, norm_type: float) -> None:
