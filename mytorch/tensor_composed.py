@@ -338,12 +338,18 @@ class _ZeroWithSlope(Function):
 def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``x * log(y)``, 0 where x is 0 and y is not NaN (even where y is 0 or inf), as PyTorch's; the
     gradient in x is ``log(y)`` (inf at x = 0, y = inf), 0 where x is 0 and y <= 0, as PyTorch's."""
+    return _x_times_log(input, other, log, 0.0)
+
+
+def _x_times_log(input: Any, other: Any, logarithm: Any, pole: float) -> Tensor:  # noqa: A002
+    """``x * logarithm(y)`` with ``xlogy``'s conventions, ``pole`` the y where the logarithm is
+    -inf (0 for log, -1 for log1p; it is 0 at pole + 1)."""
     x, y = _floating_pair(input, other)
     x_zero, y_data = np.asarray(x._data) == 0, np.asarray(y._data)
-    cut = x_zero & ((y_data <= 0) | np.isposinf(y_data))
+    cut = x_zero & ((y_data <= pole) | np.isposinf(y_data))
     if cut.any():
-        y = where(Tensor(cut), Tensor(np.ones((), y.dtype)), y)
-    out = x * log(y)
+        y = where(Tensor(cut), Tensor(np.full((), pole + 1.0, y.dtype)), y)
+    out = x * logarithm(y)
     at_inf = np.broadcast_to(x_zero & np.isposinf(y_data), out.shape)
     if at_inf.any():  # the value there is 0 (y replaced by 1 above), the x-gradient log(inf) = inf
         slope = np.where(at_inf, np.inf, 0.0).astype(x.dtype)

@@ -276,3 +276,61 @@ def test_polygamma_of_negative_numbers_matches_torch():
             ours = mt.polygamma(n, mt.tensor(x.astype(dtype))).numpy()
             theirs = torch.polygamma(n, torch.tensor(x.astype(dtype))).numpy()
             np.testing.assert_allclose(ours, theirs, rtol=1e-9 if dtype == np.float64 else 1e-5, err_msg=str(n))
+
+
+def test_entr_xlog1py_log_ndtr_erfcx_closed_forms():
+    # they were NotInMyTorchError; each is composed of recorded operations (gradients included)
+    x = mt.tensor([0.0, 0.5, 2.0, -1.0], dtype=mt.float64, requires_grad=True)
+    y = mt.special.entr(x)
+    y.sum().backward()
+    assert y.tolist()[:3] == [0.0, -0.5 * math.log(0.5), -2 * math.log(2.0)] and y.tolist()[3] == -math.inf
+    assert x.grad.tolist()[:3] == [math.inf, -(1 + math.log(0.5)), -(1 + math.log(2.0))]
+    assert math.isnan(x.grad[3].item())
+    a = mt.tensor([1.0, 0.0, 3.0], dtype=mt.float64, requires_grad=True)
+    b = mt.tensor([1e-10, -1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    z = mt.special.xlog1py(a, b)  # log1p keeps the 1e-10 that log(1 + 1e-10) rounds
+    z.sum().backward()
+    assert z.tolist() == [pytest.approx(1e-10 - 5e-21, rel=1e-15), 0.0, pytest.approx(3 * math.log(3.0), rel=1e-15)]
+    assert a.grad.tolist() == [pytest.approx(1e-10, rel=1e-9), 0.0, pytest.approx(math.log(3.0), rel=1e-15)]
+    assert b.grad.tolist()[2] == 1.0
+    v = np.array([-37.0, -10.0, -1.0, 0.0, 2.0, 8.0])
+    t = mt.tensor(v, dtype=mt.float64, requires_grad=True)
+    out = mt.special.log_ndtr(t)
+    out.sum().backward()
+    below = [math.log(0.5 * math.erfc(-u / math.sqrt(2))) for u in v[:4]]
+    exact = below + [math.log1p(-0.5 * math.erfc(u / math.sqrt(2))) for u in v[4:]]
+    np.testing.assert_allclose(out.detach().numpy(), exact, rtol=1e-13)
+    ratio = [math.exp(-u * u / 2) / math.sqrt(2 * math.pi) / (0.5 * math.erfc(-u / math.sqrt(2))) for u in v]
+    np.testing.assert_allclose(t.grad.numpy(), ratio, rtol=1e-12)  # phi / Phi
+    far = mt.special.log_ndtr(mt.tensor([-40.0, -1e10], dtype=mt.float64)).tolist()  # past erfc's underflow
+    assert far[0] == pytest.approx(-804.6084420137539, rel=1e-15) and far[1] == pytest.approx(-5e19, rel=1e-15)
+    e = mt.tensor([-2.0, 0.0, 1.0, 5.0, 25.0, 30.0, 1e5], dtype=mt.float64, requires_grad=True)
+    cx = mt.special.erfcx(e)
+    cx.sum().backward()
+    direct = [math.exp(u * u) * math.erfc(u) for u in (-2.0, 0.0, 1.0, 5.0)]
+    np.testing.assert_allclose(cx.detach().numpy()[:4], direct, rtol=1e-13)
+    big = 1e5 * math.sqrt(math.pi)
+    assert cx[6].item() == pytest.approx((1 - 0.5e-10) / big, rel=1e-15)
+    assert cx[5].item() == pytest.approx(0.01879588886141675, rel=1e-14)
+    slope = 2 * e.detach().numpy() * cx.detach().numpy() - 2 / math.sqrt(math.pi)  # erfcx' = 2x erfcx - 2/sqrt(pi)
+    np.testing.assert_allclose(e.grad.numpy()[:5], slope[:5], rtol=1e-9)
+    assert mt.special.erfcx(mt.tensor([-30.0, math.inf])).tolist() == [math.inf, 0.0]
+    assert math.isnan(mt.special.erfcx(mt.tensor([math.nan])).item())
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["entr", "log_ndtr", "erfcx"])
+def test_entr_log_ndtr_erfcx_match_pytorch(name):
+    values = np.concatenate([np.linspace(-45, 28, 150), [0.0, 1e-8, 2.0, 100.0]])
+    if name == "entr":
+        values = np.abs(values)
+
+    def run(lib):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        y = getattr(lib.special, name)(x)
+        y.sum().backward()
+        return y.detach().numpy(), x.grad.numpy()
+
+    (ours, our_grad), (theirs, their_grad) = run(mt), run(torch)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13)
+    np.testing.assert_allclose(our_grad, their_grad, rtol=1e-9)  # (erfcx' cancels: 2x erfcx - 2/sqrt(pi))
