@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from mytorch.arguments import check_dim, size_arg
-from mytorch.tensor import Tensor
+from mytorch.op_names import named
+from mytorch.tensor import Tensor, _apply
 from mytorch.tensor_index import flip, gather
 from mytorch.tensor_pointwise import _tensor as _t
 from mytorch.tensor_shape import cat, expand, movedim, permute, reshape, stack, transpose, unsqueeze
@@ -188,8 +189,8 @@ def rot90(input: Any, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:  # no
     if a == b:
         raise ValueError(f"rot90: dims must be two different axes, got {tuple(dims)}")
     k %= 4
-    if k == 0:
-        return t[...]
+    if k == 0:  # (a copy, as PyTorch's: a view followed the input's later in-place changes)
+        return _apply("clone", (t,), named({}, "Rot90Backward0"))
     if k == 2:
         return flip(t, a, b)
     return transpose(flip(t, b), a, b) if k == 1 else flip(transpose(t, a, b), b)

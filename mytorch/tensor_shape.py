@@ -182,7 +182,8 @@ def expand(input: Any, *sizes: Any, size: Any = None) -> Tensor:  # noqa: A002
 def repeat(input: Any, *sizes: Any, repeats: Any = None) -> Tensor:  # noqa: A002
     """``input`` tiled ``sizes[i]`` times along each axis (``x.repeat(2, 3)``; more sizes than
     axes add axes in front), copying, as PyTorch's ``Tensor.repeat``: recorded as a reshape, an
-    expand and a reshape, so the gradient of each tile adds up into the input."""
+    expand and a reshape (and a copy where that reshape is a view), so the gradient of each tile
+    adds up into the input; the result never shares the input's memory."""
     shape, sizes = _shape(input), size_arg("repeat", sizes_or("repeat", sizes, repeats, "repeats"))
     if len(sizes) < len(shape):
         raise RuntimeError(
@@ -194,7 +195,13 @@ def repeat(input: Any, *sizes: Any, repeats: Any = None) -> Tensor:  # noqa: A00
     spread = tuple(k for n in shape for k in (1, n))
     tiled = tuple(k for r, n in zip(sizes, shape) for k in (r, n))
     out = expand(reshape(input, spread), tiled)
-    return _apply("reshape", (out,), named({"shape": tuple(r * n for r, n in zip(sizes, shape))}, "RepeatBackward0"))
+    out = _apply("reshape", (out,), named({"shape": tuple(r * n for r, n in zip(sizes, shape))}, "RepeatBackward0"))
+    if np.may_share_memory(out._data, input._data if isinstance(input, Tensor) else input):
+        # (the reshape of the expanded array was a view: every size 1, or only axes of length 1
+        # repeated, x.repeat(4, 1) of a (1, 3) row; the result then followed the input's later
+        # in-place changes, an optimizer's step of a repeated weight, and refused writes)
+        out = _apply("clone", (out,), named({}, "RepeatBackward0"))
+    return out
 
 
 def tile(input: Any, dims: Any) -> Tensor:  # noqa: A002

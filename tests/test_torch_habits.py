@@ -574,3 +574,47 @@ def test_retains_grad_says_what_pytorchs_says() -> None:
         assert lib.tensor([1.0]).retains_grad is False
         h.mul_(2)
         assert h.retains_grad is True
+
+
+# --------------------------------------------------------------------------- copies and views
+_COPIES: dict[str, Any] = {
+    "repeat(4, 1) of a row": lambda t: t[:1].repeat(4, 1),
+    "repeat(1, 1)": lambda t: t.repeat(1, 1),
+    "repeat(2, 1, 1)": lambda t: t.repeat(2, 1, 1),
+    "repeat(1, 3) of a column": lambda t: t[:, :1].repeat(1, 3),
+    "tile((1,))": lambda t: t.tile((1,)),
+    "tile((3, 1)) of a row": lambda t: t[:1].tile((3, 1)),
+    "rot90(0)": lambda t: t.rot90(0),
+    "rot90(4)": lambda t: t.rot90(4),
+}
+
+
+@pytest.mark.parametrize("name", [*_COPIES, "pixel_shuffle(1)", "pixel_unshuffle(1)"])
+def test_a_copy_never_follows_its_inputs_later_changes(name: str) -> None:
+    """``repeat`` with its repeated axes of length 1 (``row.repeat(4, 1)``, ``x.repeat(1, 1)``,
+    ``tile``), ``rot90(0)`` and ``pixel_shuffle(1)`` returned a view of their input: a weight
+    repeated before ``opt.step()`` then held the stepped values (and refused in-place writes).
+    PyTorch copies: after ``x += 100`` the result keeps its values, takes writes, and its
+    gradient is PyTorch's."""
+    results = []
+    for lib in LIBS:
+        x = lib.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        if name.startswith("pixel"):
+            f = getattr(lib.nn.functional, name.split("(")[0])
+            y = f(x.reshape(1, 1, 2, 3), 1)
+        else:
+            y = _COPIES[name](x)
+        before, node = y.detach().numpy().copy(), y.grad_fn.name()
+        (y * lib.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)))).sum().backward()
+        with lib.no_grad():
+            x.add_(100.0)
+        after = y.detach().numpy().copy()
+        with lib.no_grad():
+            y.add_(1.0)  # a copy takes writes, and leaves x alone
+        results.append((before, after, x.grad.numpy().copy(), x.detach().numpy().copy(), node))
+    (b0, a0, g0, x0, n0), (b1, a1, g1, x1, n1) = results
+    np.testing.assert_array_equal(a0, b0)  # (MyTorch's; before: the input's new values)
+    np.testing.assert_array_equal(b0, b1)
+    np.testing.assert_array_equal(g0, g1)
+    np.testing.assert_array_equal(x0, x1)
+    assert n0 == n1 or name.startswith("pixel")  # (MyTorch's pixel_shuffle records reshapes)

@@ -769,7 +769,8 @@ def pixel_shuffle(input: Any, upscale_factor: int) -> Tensor:  # noqa: A002
     n = len(lead)
     y = x.reshape(*lead, c // (r * r), r, r, h, w)
     y = y.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
-    return y.reshape(*lead, c // (r * r), h * r, w * r)
+    y = y.reshape(*lead, c // (r * r), h * r, w * r)
+    return y.clone() if r == 1 else y  # (r 1: the reshapes were views; a copy, as PyTorch's)
 
 
 def pixel_unshuffle(input: Any, downscale_factor: int) -> Tensor:  # noqa: A002
@@ -781,7 +782,8 @@ def pixel_unshuffle(input: Any, downscale_factor: int) -> Tensor:  # noqa: A002
     n = len(lead)
     y = x.reshape(*lead, c, h // r, r, w // r, r)
     y = y.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
-    return y.reshape(*lead, c * r * r, h // r, w // r)
+    y = y.reshape(*lead, c * r * r, h // r, w // r)
+    return y.clone() if r == 1 else y  # (r 1: the reshapes were views; a copy, as PyTorch's)
 
 
 class Unfold(Module):
