@@ -42,6 +42,7 @@ import numpy as np
 from mytorch import tensor as T
 from mytorch.autograd_engine import enable_grad
 from mytorch.backward_graph import grad as _grad
+from mytorch.factories import default_generator
 from mytorch.nn.stateless import functional_call
 from mytorch.tensor import Tensor
 from mytorch.tensor_shape import reshape, stack
@@ -585,8 +586,11 @@ def vmap(
     its speed). ``in_dims`` gives each argument's batch axis (None: not batched); an argument
     that is a dict, tuple or list of tensors (stacked parameters, ``functional_call``'s) is
     batched along that axis in each of its tensors. ``out_dims`` is one axis for every output,
-    or one per output of a function returning a tuple. ``randomness`` and ``chunk_size`` are
-    accepted and change nothing (each example is its own call)."""
+    or one per output of a function returning a tuple. ``randomness`` is PyTorch's, for the random
+    numbers of MyTorch's default generator (``mt.rand``, ``F.dropout``, ...): ``"error"`` raises if
+    ``f`` draws any, ``"different"`` lets each example draw its own, ``"same"`` gives every example
+    the same draws (the generator restarts from one state for each). ``chunk_size`` is accepted and
+    changes nothing (each example is its own call)."""
 
     if randomness not in ("error", "different", "same"):
         raise ValueError(f"func.vmap: randomness must be 'error', 'different' or 'same', got {randomness!r}")
@@ -604,12 +608,22 @@ def vmap(
         if n == 0:  # torch.func.vmap maps an empty batch; a loop cannot see f's output without a call
             raise ValueError("func.vmap: the batch is empty (size 0); this vmap is a loop over examples")
         results = []
+        bits = default_generator.bit_generator
+        start = bits.state  # (a dict: compared after each example, or restored before it)
         for b in range(n):
             one = [
                 a if d is None or rebuild is None else rebuild([_take(leaf, b, d) for leaf in leaves])
                 for a, d, (leaves, rebuild) in zip(args, dims, trees)
             ]
+            if randomness == "same":
+                bits.state = start
             results.append(f(*one))
+            if randomness == "error" and bits.state != start:
+                raise RuntimeError(
+                    "func.vmap: the function drew random numbers while randomness='error' (PyTorch's "
+                    "default); pass randomness='different' (each example its own draws) or 'same' (one "
+                    "draw for every example), or draw them outside vmap"
+                )
         flat = [_flatten(r)[0] for r in results]
         _, rebuild = _flatten(results[0])
         axes = _out_axes(results[0], out_dims)

@@ -798,6 +798,27 @@ def test_func_vmap_batches_each_tensor_of_a_dict_or_tuple_argument() -> None:
         func.vmap(np.sin, randomness="shared")
 
 
+def test_func_vmap_randomness_is_pytorchs() -> None:
+    """randomness was accepted and changed nothing: "same" gave each example its own draws (silently
+    not PyTorch's numbers), "error" (the default) let f draw; now PyTorch's three modes."""
+
+    def noisy(t: Tensor) -> Tensor:
+        return t + mt.rand(()) + mt.nn.functional.dropout(mt.ones(3), 0.5).sum()
+
+    x = mt.tensor(np.arange(4.0))
+    mt.manual_seed(0)
+    same = func.vmap(noisy, randomness="same")(x).numpy() - np.arange(4.0)
+    assert np.ptp(same) == 0
+    mt.manual_seed(0)
+    expected = noisy(mt.tensor(0.0)).item()  # (the one draw every example gets)
+    assert same[0] == expected
+    different = func.vmap(noisy, randomness="different")(x).numpy() - np.arange(4.0)
+    assert len(set(different.tolist())) == 4
+    with pytest.raises(RuntimeError, match="randomness='error'"):
+        func.vmap(noisy)(x)
+    assert func.vmap(lambda t: t * 2)(x).numpy().tolist() == [0.0, 2.0, 4.0, 6.0]  # (no draw: no error)
+
+
 # --------------------------------------------------------------------------- memory
 def test_a_recorded_backward_on_a_long_chain_frees_its_tape_when_dropped() -> None:
     """Backward with create_graph and a second backward through 1,200 ops (past the default
