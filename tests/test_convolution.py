@@ -350,3 +350,39 @@ def test_max_pool_with_minus_inf_matches_torch():
         (yt * torch.tensor(weights)).sum().backward()
         np.testing.assert_array_equal(y.detach().numpy(), yt.detach().numpy())
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def test_local_response_norm_and_dropout3d():
+    # nn.LocalResponseNorm (AlexNet's) and nn.Dropout3d were NotInMyTorchError
+    x = np.random.default_rng(0).normal(size=(2, 5, 3))
+    one = F.local_response_norm(mt.tensor(x), 1, alpha=0.3, beta=0.8, k=1.5).numpy()  # a window of 1 channel
+    np.testing.assert_allclose(one, x / (1.5 + 0.3 * x * x) ** 0.8, rtol=1e-13)
+    three = nn.LocalResponseNorm(3, alpha=0.3, beta=0.8, k=1.5)(mt.tensor(x)).numpy()
+    squares = np.pad(x * x, ((0, 0), (1, 1), (0, 0)))
+    window = (squares[:, :-2] + squares[:, 1:-1] + squares[:, 2:]) / 3
+    np.testing.assert_allclose(three, x / (1.5 + 0.3 * window) ** 0.8, rtol=1e-13)
+    a = mt.tensor(x[:1, :4], requires_grad=True)
+    assert gradcheck(lambda t: F.local_response_norm(t, 2, alpha=0.5, beta=0.75, k=1.0), (a,))
+    with pytest.raises(ValueError, match="3 or more axes"):
+        F.local_response_norm(mt.ones(2, 3), 2)
+    drop = nn.Dropout3d(0.5)
+    y = drop(mt.ones(3, 4, 2, 2, 2)).numpy()
+    assert set(np.unique(y)) <= {0.0, 2.0} and (y == y[:, :, :1, :1, :1]).all()  # whole channels
+    drop.eval()
+    assert (drop(mt.ones(1, 2, 2, 2, 2)).numpy() == 1).all() and F.dropout3d(mt.ones(2, 2, 2, 2), 0.5).shape == (
+        2,
+        2,
+        2,
+        2,
+    )
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", [(2, 7, 3, 4), (2, 5, 6), (1, 6, 2, 3, 2)])
+@pytest.mark.parametrize("size", [2, 5])
+def test_local_response_norm_matches_pytorch(shape, size):
+    _both(
+        lambda x: F.local_response_norm(x, size, alpha=0.3, beta=0.8, k=1.5),
+        lambda x: torch.nn.functional.local_response_norm(x, size, alpha=0.3, beta=0.8, k=1.5),
+        [_data(3, *shape)],
+    )

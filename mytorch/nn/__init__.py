@@ -85,6 +85,8 @@ _HOME = {
     "ConvTranspose2d": "convolution",
     "Dropout1d": "convolution",
     "Dropout2d": "convolution",
+    "Dropout3d": "convolution",
+    "LocalResponseNorm": "convolution",
     "Conv2d": "convolution",
     "Conv3d": "convolution",
     "MaxPool1d": "convolution",

@@ -57,6 +57,8 @@ __all__ = [
     "AvgPool2d",
     "Dropout1d",
     "Dropout2d",
+    "Dropout3d",
+    "LocalResponseNorm",
     "Conv1d",
     "Conv2d",
     "Conv3d",
@@ -77,6 +79,8 @@ __all__ = [
     "conv_transpose2d",
     "dropout1d",
     "dropout2d",
+    "dropout3d",
+    "local_response_norm",
     "max_pool1d",
     "max_pool2d",
 ]
@@ -570,6 +574,60 @@ def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
     return _channel_dropout("dropout2d", 2, input, p, training, inplace)
 
 
+def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.dropout3d``: whole channels of (N, C, D, H, W) or (C, D, H, W) zeroed in training."""
+    return _channel_dropout("dropout3d", 3, input, p, training, inplace)
+
+
+def local_response_norm(
+    input: Any,  # noqa: A002 - PyTorch's name
+    size: int,
+    alpha: float = 1e-4,
+    beta: float = 0.75,
+    k: float = 1.0,
+) -> Tensor:
+    """AlexNet's local response normalisation across channels: ``x / (k + alpha * mean(x^2))^beta``,
+    the mean over ``size`` neighbouring channels (the window starting ``size // 2`` before,
+    zeros past the ends, always divided by ``size``), as PyTorch's. Recorded.
+
+    Raises:
+        ValueError: fewer than 3 axes.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"local_response_norm takes a mytorch Tensor, got {type(input).__name__}")
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected 3 or more axes (N, C, ...), got input of shape {input.shape}")
+    if input.numel() == 0:
+        return input
+    channels = input.shape[1]
+    squares = input * input
+    before, after = size // 2, (size - 1) // 2
+    zeros = [np.zeros((input.shape[0], n, *input.shape[2:]), dtype=input.dtype) for n in (before, after)]
+    from mytorch.tensor_shape import cat
+
+    padded = cat([Tensor(zeros[0]), squares, Tensor(zeros[1])], 1)
+    window = padded[:, 0:channels]
+    for j in range(1, size):
+        window = window + padded[:, j : j + channels]
+    return input / (window / size * alpha + k) ** beta
+
+
+class LocalResponseNorm(Module):
+    """PyTorch's ``nn.LocalResponseNorm(size, alpha=1e-4, beta=0.75, k=1.0)`` (``F.local_response_norm``)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x`` normalised across neighbouring channels."""
+        return local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        """``size, alpha=..., beta=..., k=...``, as PyTorch's."""
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
 class _ChannelDropout(Module):
     nd = 2
 
@@ -590,6 +648,7 @@ class _ChannelDropout(Module):
 
 Dropout1d = _sized(_ChannelDropout, "Dropout1d", "PyTorch's ``nn.Dropout1d``: whole channels dropped.", nd=1)
 Dropout2d = _sized(_ChannelDropout, "Dropout2d", "PyTorch's ``nn.Dropout2d``: whole channels dropped.", nd=2)
+Dropout3d = _sized(_ChannelDropout, "Dropout3d", "PyTorch's ``nn.Dropout3d``: whole channels dropped.", nd=3)
 
 
 # --------------------------------------------------------------------------- transposed convolution

@@ -2964,6 +2964,8 @@ _ELSEWHERE = {
     "conv_transpose2d": "mytorch.nn.convolution",
     "dropout1d": "mytorch.nn.convolution",
     "dropout2d": "mytorch.nn.convolution",
+    "dropout3d": "mytorch.nn.convolution",
+    "local_response_norm": "mytorch.nn.convolution",
     "conv2d": "mytorch.nn.convolution",
     "conv3d": "mytorch.nn.convolution",
     "max_pool1d": "mytorch.nn.convolution",
