@@ -667,3 +667,18 @@ def test_binary_cross_entropy_targets_outside_0_1_are_refused_by_train_epoch_and
             run(net)
     net = MLP(4, 1, [5], ["relu", last], criterion, 0.5, Autograd(), seed=0)
     assert train_epoch(net, x, np.minimum(y, 1.0), 4)[0] > 0  # (0 / 1 rows train)
+
+
+def test_a_0d_complex64_power_stays_complex64_on_numpy_1():
+    """NumPy 1.x computes a 0-d array with a Python or NumPy number by value (NEP 50 ended it in
+    NumPy 2): a 0-d complex64 tensor ** 3 (or 2.5, np.float64(2.5), -3) was complex128 on NumPy 1.26
+    and complex64 on NumPy 2 and in PyTorch; the kernels kept float32 in float32 only."""
+    z = mytorch.tensor(1.5 - 0.5j, dtype=mytorch.complex64, requires_grad=True)
+    for p in (3, 2.5, np.float64(2.5), -3, np.int64(3)):
+        y = z**p
+        assert y.dtype == mytorch.complex64, p
+        np.testing.assert_allclose(y.item(), (1.5 - 0.5j) ** float(p), rtol=1e-6)
+    (z**3).real.backward()
+    assert z.grad.dtype == mytorch.complex64
+    np.testing.assert_allclose(z.grad.item(), np.conj(3 * (1.5 - 0.5j) ** 2), rtol=1e-6)
+    assert mytorch.tensor([3 + 4j]).norm().dtype == mytorch.float32  # (a real result of complex input stays real)

@@ -158,9 +158,13 @@ def _in_dtype_of(y: Any, x: Array) -> Any:
     NumPy 1.x computes a 0-d float32 array with a Python number in float64 (value-based
     casting); NumPy 2 keeps float32 (NEP 50). Rules with constants in them end with this call,
     so that float32 stays float32 on both. A Tensor (a recorded backward) is left as it is:
-    its operations already keep its dtype.
+    its operations already keep its dtype. A complex ``y`` of a complex ``x`` likewise (complex64 ** 3
+    was complex128 on NumPy 1.26); a real ``y`` of a complex ``x`` (a modulus, a norm) stays real.
     """
-    return y.astype(x.dtype, copy=False) if x.dtype.kind == "f" and isinstance(y, (np.ndarray, np.generic)) else y
+    kind = x.dtype.kind
+    if kind == "f" or (kind == "c" and getattr(y, "dtype", x.dtype).kind == "c"):
+        return y.astype(x.dtype, copy=False) if isinstance(y, (np.ndarray, np.generic)) else y
+    return y
 
 
 def _sgn(x: Array) -> Array:
