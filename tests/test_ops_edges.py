@@ -154,3 +154,33 @@ def test_attention_refuses_a_mask_with_is_causal():
     with pytest.raises(ValueError, match="not both"):
         mt.nn.functional.scaled_dot_product_attention(q, q, q, attn_mask=mt.ones(3, 3, dtype=mt.bool), is_causal=True)
     assert mt.nn.functional.scaled_dot_product_attention(q, q, q, is_causal=True).shape == (1, 3, 4)
+
+
+def test_init_dirac_and_sparse():
+    # they were missing (AttributeError); dirac_ is PyTorch's identity convolution
+    w = mt.empty(6, 3, 3, 3)
+    mt.nn.init.dirac_(w, groups=2)
+    x = mt.tensor(np.random.default_rng(0).standard_normal((1, 3, 5, 5)), dtype=mt.float32)
+    y = mt.nn.functional.conv2d(x, w, padding=1)
+    np.testing.assert_allclose(y.numpy()[0, :3], x.numpy()[0], rtol=1e-6)  # out channels 0..2 copy in 0..2
+    np.testing.assert_allclose(y.numpy()[0, 3:], x.numpy()[0], rtol=1e-6)  # and the second group's again
+    assert w.numpy().sum() == 6.0
+    with pytest.raises(ValueError, match="divisible by groups"):
+        mt.nn.init.dirac_(mt.empty(5, 2, 3), 2)
+    mt.manual_seed(0)
+    s = mt.empty(40, 30, dtype=mt.float64)
+    mt.nn.init.sparse_(s, 0.25, std=2.0)
+    zeros = (s.numpy() == 0).sum(0)
+    assert (zeros == 10).all()  # ceil(0.25 * 40) per column
+    assert 1.7 < s.numpy()[s.numpy() != 0].std() < 2.3
+    with pytest.raises(ValueError, match="2-D"):
+        mt.nn.init.sparse_(mt.empty(3, 4, 5), 0.5)
+
+
+@needs_torch
+def test_init_dirac_matches_pytorch():
+    for shape, groups in (((4, 2, 3), 1), ((6, 3, 3, 3), 2), ((2, 4, 1, 2, 2), 1), ((6, 2, 3), 3)):
+        ours, theirs = mt.empty(*shape), torch.empty(*shape)
+        mt.nn.init.dirac_(ours, groups)
+        torch.nn.init.dirac_(theirs, groups)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -20,12 +20,14 @@ from mytorch.tensor import Tensor
 __all__ = [
     "calculate_gain",
     "constant_",
+    "dirac_",
     "eye_",
     "kaiming_normal_",
     "kaiming_uniform_",
     "normal_",
     "ones_",
     "orthogonal_",
+    "sparse_",
     "trunc_normal_",
     "uniform_",
     "xavier_normal_",
@@ -163,3 +165,42 @@ def eye_(tensor: Tensor) -> Tensor:
     if not isinstance(tensor, Tensor) or tensor.ndim != 2:
         raise ValueError("init.eye_: needs a 2-D Tensor")
     return _fill("eye_", tensor, Tensor(np.eye(*tensor.shape, dtype=tensor.dtype)))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The identity convolution: a 3-, 4- or 5-D weight (out, in, *kernel) of zeros with a 1 at
+    the kernel's centre (index k // 2 on each axis) for out channel d and in channel d, for d up
+    to min(out / groups, in), in each of ``groups`` blocks of out channels, as PyTorch's.
+
+    Raises:
+        ValueError: another number of dimensions, or out channels not divisible by ``groups``.
+    """
+    if not isinstance(tensor, Tensor) or tensor.ndim not in (3, 4, 5):
+        raise ValueError("init.dirac_: needs a Tensor of 3, 4 or 5 dimensions (a convolution's weight)")
+    if groups < 1 or tensor.shape[0] % groups:
+        raise ValueError(f"init.dirac_: the out channels ({tensor.shape[0]}) must be divisible by groups ({groups})")
+    per_group = tensor.shape[0] // groups
+    values = np.zeros(tensor.shape, dtype=tensor.dtype)
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(per_group, tensor.shape[1])):
+            values[(g * per_group + d, d) + centre] = 1
+    return _fill("dirac_", tensor, Tensor(values))
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Any = None) -> Tensor:
+    """A 2-D weight of normal draws (mean 0, ``std``) with ceil(sparsity * rows) of each column's
+    entries, at random rows, set to 0, as PyTorch's.
+
+    Raises:
+        ValueError: not a 2-D tensor.
+    """
+    if not isinstance(tensor, Tensor) or tensor.ndim != 2:
+        raise ValueError("init.sparse_: needs a 2-D Tensor")
+    rows, cols = tensor.shape
+    rng = default_generator if generator is None else generator
+    values = rng.normal(0.0, std, (rows, cols))
+    zeros = math.ceil(sparsity * rows)
+    for col in range(cols):
+        values[rng.permutation(rows)[:zeros], col] = 0.0
+    return _fill("sparse_", tensor, Tensor(values.astype(tensor.dtype)))
