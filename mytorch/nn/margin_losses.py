@@ -9,7 +9,7 @@ defines them: ``margin_ranking_loss``, ``hinge_embedding_loss``, ``soft_margin_l
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -183,10 +183,15 @@ def poisson_nll_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """The Poisson negative log-likelihood: ``exp(x) - y x`` (``log_input``), else ``x - y log(x + eps)``;
-    ``full`` adds Stirling's ``y log y - y + log(2 pi y) / 2`` where y > 1."""
+    ``full`` adds Stirling's ``y log y - y + log(2 pi y) / 2`` where y > 1 (recorded when the target
+    requires a gradient, as PyTorch's: its gradient there is log y + 1 / (2 y))."""
     x, y = _t(input), _t(target)
     losses = exp(x) - y * x if log_input else x - y * log(x + eps)
-    if full:
+    if full and y.requires_grad:
+        above = y._data > 1
+        kept = cast(Tensor, where(above, y, 1.0))
+        losses = losses + cast(Tensor, where(above, kept * log(kept) - kept + 0.5 * log(kept * (2 * math.pi)), 0.0))
+    elif full:
         values = np.asarray(y._data, dtype=np.float64)
         big = values > 1
         safe = np.where(big, values, 1.0)
