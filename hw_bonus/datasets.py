@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from hw_bonus.npz import load_npz
+from mytorch.arguments import unreadable
 
 __all__ = ["CLASSES", "DATASETS", "MNIST5K_PATH", "DataSet", "load_dataset"]
 
@@ -167,7 +168,7 @@ def _load_npy(path: Path) -> np.ndarray:
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as err:
-        raise ValueError(f"{path}: not a readable .npy file (corrupt or truncated?): {err}") from None
+        raise ValueError(f"{path}: not a readable .npy file (corrupt or truncated?): {unreadable(err)}") from None
     if not isinstance(array, np.ndarray):  # np.load opens a zip archive as an NpzFile
         array.close()
         raise ValueError(f"{path}: a .npz archive, not a .npy file (save one array with numpy.save)")

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from hw_bonus.atomic import atomic_write
-from mytorch.arguments import masked, odd_array
+from mytorch.arguments import masked, odd_array, unreadable
 
 __all__ = ["load_npz", "save_npz"]
 
@@ -56,7 +56,7 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str,
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
     except _DAMAGE as err:
-        raise ValueError(f"{path}: not a readable .npz file (corrupt or truncated?): {err}") from None
+        raise ValueError(f"{path}: not a readable .npz file (corrupt or truncated?): {unreadable(err)}") from None
     missing = [key for key in required if key not in arrays]
     if missing:
         raise ValueError(f"{path}: missing array(s) {', '.join(missing)}; found {', '.join(sorted(arrays)) or 'none'}")

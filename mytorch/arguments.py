@@ -139,3 +139,14 @@ def masked(x: Any) -> bool:
     """Whether ``x`` is a NumPy masked array (``np.asarray`` would drop its mask)."""
     module = sys.modules.get("numpy.ma")  # (NumPy 2 imports it on first use: no masked array before that)
     return module is not None and isinstance(x, module.MaskedArray)
+
+
+def unreadable(error: Exception) -> str:
+    """NumPy's reason for refusing a ``.npy`` file (or an ``.npz`` member), in one line: a header
+    longer than NumPy reads from an untrusted file is named as such (NumPy's own words span three
+    lines and advise ``allow_pickle=True``, which these loaders never pass)."""
+    text = str(error)
+    if "max_header_size" in text:
+        length = text.split("(", 1)[1].split(")", 1)[0] if "(" in text else "?"
+        return f"an array header of {length} characters, more than NumPy reads from a file it does not trust"
+    return text.splitlines()[0] if text else type(error).__name__

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import masked, odd_array
+from mytorch.arguments import masked, odd_array, unreadable
 from mytorch.atomic import atomic_write
 from mytorch.tensor import Tensor
 
@@ -253,6 +253,8 @@ def _read(path: str, stream: Any) -> Any:
     except ValueError as error:
         if str(error).startswith("mytorch.load"):
             raise
+        if "max_header_size" in str(error):  # (NumPy's words advise allow_pickle=True)
+            raise _refusal(path, unreadable(error)) from None
         if "pickle" in str(error):  # NumPy's words for a file that is no .npy or .npz, or holds objects
             why = "not an .npz archive of plain arrays; reading it would need pickle, which load refuses"
             raise _refusal(path, why) from None

@@ -4,6 +4,7 @@ turned into a silently wrong number (a loss, an accuracy, a checkpoint)."""
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -682,3 +683,29 @@ def test_a_0d_complex64_power_stays_complex64_on_numpy_1():
     assert z.grad.dtype == mytorch.complex64
     np.testing.assert_allclose(z.grad.item(), np.conj(3 * (1.5 - 0.5j) ** 2), rtol=1e-6)
     assert mytorch.tensor([3 + 4j]).norm().dtype == mytorch.float32  # (a real result of complex input stays real)
+
+
+def test_an_array_header_too_long_to_trust_is_named_in_one_line(tmp_path):
+    """NumPy refuses a .npy header over 10,000 characters from a file it does not trust, in three
+    lines advising allow_pickle=True (which these loaders never pass); mytorch.load called it a
+    file that 'would need pickle'. Each loader names the header and the file in one line."""
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }" + " " * 20000 + "\n"
+    member = b"\x93NUMPY\x02\x00" + len(header).to_bytes(4, "little") + header.encode() + np.zeros(3).tobytes()
+    mytorch.save({"w": mytorch.ones(3)}, tmp_path / "good.pt")
+    with zipfile.ZipFile(tmp_path / "good.pt") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(tmp_path / "long.pt", "w") as archive:
+        for name, data in {**members, "0.npy": member}.items():
+            archive.writestr(name, data)
+    course_mnist(tmp_path)
+    (tmp_path / "val_data.npy").write_bytes(member)
+    words = "an array header of 20058 characters, more than NumPy reads from a file it does not trust"
+    for call in (
+        lambda: mytorch.load(tmp_path / "long.pt"),
+        lambda: load_npz(tmp_path / "long.pt"),
+        lambda: load_dataset("mnist", data_dir=tmp_path),
+    ):
+        with pytest.raises(ValueError) as refused:
+            call()
+        message = str(refused.value)
+        assert words in message and "\n" not in message and "pickle" not in message, message
