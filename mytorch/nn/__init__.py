@@ -86,6 +86,7 @@ _HOME = {
     "Dropout1d": "convolution",
     "Dropout2d": "convolution",
     "Dropout3d": "convolution",
+    "CTCLoss": "ctc",
     "LocalResponseNorm": "convolution",
     "Conv2d": "convolution",
     "Conv3d": "convolution",

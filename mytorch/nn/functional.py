@@ -2969,6 +2969,7 @@ _ELSEWHERE = {
     "dropout1d": "mytorch.nn.convolution",
     "dropout2d": "mytorch.nn.convolution",
     "dropout3d": "mytorch.nn.convolution",
+    "ctc_loss": "mytorch.nn.ctc",
     "local_response_norm": "mytorch.nn.convolution",
     "conv2d": "mytorch.nn.convolution",
     "conv3d": "mytorch.nn.convolution",
