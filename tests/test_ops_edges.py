@@ -184,3 +184,17 @@ def test_init_dirac_matches_pytorch():
         mt.nn.init.dirac_(ours, groups)
         torch.nn.init.dirac_(theirs, groups)
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_float32_cumsum_accumulates_in_float64():
+    # a float32 running sum drifted by about n ulps: 1000 times 0.1 gave 99.99905 (PyTorch: 100.0)
+    x = mt.full((1000,), 0.1, requires_grad=True)
+    y = x.cumsum(0)
+    assert y.dtype == mt.float32 and y[-1].item() == 100.0
+    (y * mt.full((1000,), 0.1)).sum().backward()  # the backward's reversed cumsum too
+    assert x.grad[0].item() == np.float32(100.0)
+    r = np.random.default_rng(0).standard_normal((3, 3000)).astype(np.float32) + 2
+    exact = np.cumsum(r.astype(np.float64), axis=1).astype(np.float32)
+    np.testing.assert_array_equal(mt.tensor(r).cumsum(1).numpy(), exact)
+    if torch is not None:
+        np.testing.assert_array_equal(mt.tensor(r).cumsum(1).numpy(), torch.tensor(r).cumsum(1).numpy())

@@ -2431,10 +2431,13 @@ def prod_jvp(tangents: Sequence[Array], x: Array, axis: int | None = None, keepd
 @dispatches
 def cumsum(x: Array, axis: int) -> Array:
     """y[..., i] = x[..., 0] + ... + x[..., i] along ``axis``, summed from 0 as PyTorch sums (so a
-    zero sum is 0.0, never -0.0: NumPy's sums start at x[..., 0], and [-0.0] gave -0.0)."""
+    zero sum is 0.0, never -0.0: NumPy's sums start at x[..., 0], and [-0.0] gave -0.0). float32
+    runs in float64 and float16 in float32, rounded once at the end, as PyTorch's CPU scan
+    accumulates: a float32 running sum drifts by about n ulps (1000 times 0.1 gave 99.99905, and
+    PyTorch 100.0; the backward, a reversed cumsum, likewise)."""
     if not x.ndim:
         return x.copy()  # (-0.0 stays -0.0 here, as in PyTorch)
-    w = _wide(x)
+    w = x.astype(np.float64) if type(x) is np.ndarray and x.dtype == np.float32 else _wide(x)
     floats = type(w) is np.ndarray and w.dtype.kind == "f"
     y = np.add.accumulate(w, axis=axis) if floats else np.cumsum(w, axis=axis)  # (the ufunc: its warnings quiet)
     if y.dtype.kind == "f":
