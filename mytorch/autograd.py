@@ -44,6 +44,7 @@ from mytorch.autograd_engine import _Anomaly, detect_anomaly, is_grad_enabled, n
 from mytorch.backward_graph import grad
 from mytorch.compat import Variable
 from mytorch.function import _SavedContext, _UserOp
+from mytorch.nn.functional import register_jvp
 from mytorch.tensor import Tensor
 
 __all__ = [
@@ -188,6 +189,30 @@ class Function(_UserOp):
     def setup_context(ctx: FunctionCtx, inputs: tuple[Any, ...], output: Any) -> None:
         """PyTorch's newer style: with it defined, ``forward(*inputs)`` takes no ctx and this saves
         what ``backward`` needs."""
+
+    jvp: Any = None
+    """Optional forward-mode rule, PyTorch's ``jvp(ctx, *tangents)``: one tangent Tensor per input of
+    ``forward`` (None for an argument that is not a Tensor), the output's tangent returned; what it
+    reads from ``ctx`` is what ``forward`` or ``setup_context`` stored (``func.jvp``, ``jacfwd``)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make the subclass's backward kernel and register its JVP rule, if it defines one."""
+        super().__init_subclass__(**kwargs)
+        if cls.jvp is not None:
+
+            def jvp(tangents: Sequence[Any], *inputs: np.ndarray, ctx: FunctionCtx, out: Any = None) -> Any:
+                given = [
+                    None if not is_tensor else Tensor(np.zeros_like(x)) if t is None else t
+                    for t, x, is_tensor in zip(tangents, inputs, ctx.__dict__["_tensor_inputs"])
+                ]
+                recorded = any(isinstance(t, Tensor) and t.requires_grad for t in given)
+                if recorded:  # (forward mode over a recorded backward: the rule's Tensor ops record)
+                    return cls.jvp(ctx, *[Tensor(t) if isinstance(t, np.ndarray) else t for t in given])
+                with no_grad():
+                    result = cls.jvp(ctx, *[Tensor(t) if isinstance(t, np.ndarray) else t for t in given])
+                return np.asarray(result._data if isinstance(result, Tensor) else result)
+
+            register_jvp(cls._vjp, jvp)
 
     @classmethod
     def _backward(cls, ctx: Any, grad_output: Any, inputs: Sequence[Any], recorded: bool) -> tuple[Any, ...]:

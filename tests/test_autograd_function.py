@@ -280,3 +280,43 @@ def test_once_differentiable_gives_first_derivatives_and_refuses_a_second():
     assert g.tolist() == [3.0, 12.0] and g.requires_grad
     with pytest.raises(RuntimeError, match="once_differentiable"):
         g.sum().backward()
+
+
+class _ScaledCube(mytorch.autograd.Function):
+    """PyTorch's newer style with a forward-mode rule: 2 x**3 * k for a number k."""
+
+    @staticmethod
+    def forward(x, k):
+        return x * x * x * k
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, k = inputs
+        ctx.save_for_backward(x)
+        ctx.x, ctx.k = x, k
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 3 * g * x * x * ctx.k, None
+
+    @staticmethod
+    def jvp(ctx, t, k_tangent):
+        assert k_tangent is None  # (a number: no tangent, as PyTorch passes)
+        return 3 * t * ctx.x * ctx.x * ctx.k
+
+
+def test_a_jvp_staticmethod_gives_forward_mode_and_forward_over_reverse():
+    """``jvp(ctx, *tangents)`` of a ``mytorch.autograd.Function`` (PyTorch's) was ignored: func.jvp,
+    jacfwd and func.hessian through the op raised 'has no JVP rule'."""
+    x0, t0 = np.array([0.3, -1.2, 2.0, 0.7]), np.array([1.0, 0.5, -0.5, 2.0])
+
+    def f(x):
+        return _ScaledCube.apply(x.sin(), 2.0)
+
+    out, tangent = mt.func.jvp(f, (mt.tensor(x0),), (mt.tensor(t0),))
+    np.testing.assert_allclose(out.numpy(), 2 * np.sin(x0) ** 3)
+    np.testing.assert_allclose(tangent.numpy(), 6 * np.sin(x0) ** 2 * np.cos(x0) * t0, rtol=1e-12)
+    hessian = mt.func.hessian(lambda x: f(x).sum())(mt.tensor(x0)).numpy()
+    s, c = np.sin(x0), np.cos(x0)
+    np.testing.assert_allclose(hessian, np.diag(12 * s * c * c - 6 * s**3), rtol=1e-12, atol=1e-14)
