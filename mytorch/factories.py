@@ -276,6 +276,26 @@ def _element_dtype(data: Any) -> np.dtype | None:
     return functools.reduce(_promote, found | python) if found else None
 
 
+def _leaves(data: Any) -> Any:
+    """The numbers of (nested) lists and tuples, in order."""
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            yield from _leaves(item)
+    else:
+        yield data
+
+
+def _python_ints_beyond_int64(data: Any, array: np.ndarray) -> builtins.bool:
+    """Whether Python ints alone, one beyond int64, are what NumPy read as floats: ``[2**63, -1]``
+    became float64 and then the default float32 (9.223372e18, the next ints rounded), where
+    ``[2**63]`` was refused; PyTorch refuses both."""
+    if type(next(_leaves(data))) is not builtins.int:  # (floats: the common case, decided here)
+        return False
+    if -(2.0**63) <= array.min() and array.max() < 2.0**63:  # (ints and floats of int64's range)
+        return False
+    return all(type(v) is builtins.int for v in _leaves(data))
+
+
 def _float_dtype(op: str, dtype: Any) -> np.dtype:
     return as_dtype(dtype, op) or get_default_dtype()
 
@@ -311,6 +331,9 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
             kind = type(data).__name__
             raise TypeError(f"tensor: the data must be numbers, got a {kind} that NumPy reads as {array.dtype}")
         target = dtype or _element_dtype(data) or _python_dtype(array)
+        if array.dtype.kind == "f" and dtype is None and array.size and _python_ints_beyond_int64(data, array):
+            value = next(v for v in _leaves(data) if not -(2**63) <= v < 2**63)
+            raise RuntimeError(f"tensor: the value {value} cannot be stored in a int64 tensor without overflow")
         if array.dtype.kind == "c" and np.dtype(target).kind != "c":  # (PyTorch: "can't convert complex to float")
             raise TypeError(f"tensor: complex numbers cannot be stored in a {np.dtype(target)} tensor")
         _check_fits(array, np.dtype(target), "tensor")  # ([300] into uint8 raises, as in PyTorch; it was 44)

@@ -709,3 +709,14 @@ def test_an_array_header_too_long_to_trust_is_named_in_one_line(tmp_path):
             call()
         message = str(refused.value)
         assert words in message and "\n" not in message and "pickle" not in message, message
+
+
+def test_python_ints_beyond_int64_are_refused_in_every_list():
+    """tensor([2**63]) was refused, but tensor([2**63, 1]), [2**63, -1] or [2**64 - 1, 0] (which NumPy
+    reads as float64) became float32 tensors, 9.223372e18 with the next ints rounded, silently;
+    PyTorch refuses them all. A list with a float in it is floats, as before."""
+    for data in ([2**63, 1], [2**63, -1], [2**64 - 1, 0], [[1, 2], [2**63, 3]], (2**63, 1)):
+        with pytest.raises(RuntimeError, match=r"tensor: the value \d+ cannot be stored in a int64 tensor without"):
+            mytorch.tensor(data)
+    assert mytorch.tensor([2**63, 1.5]).dtype == mytorch.float32
+    assert mytorch.tensor([2**62, 1]).tolist() == [2**62, 1]
