@@ -2,10 +2,10 @@
 LSTM/GRU, custom autograd Functions and higher-order gradients, an iterable data set, an optimizer
 subclass with ``self.state``, Grad-CAM with module hooks, a mixed-precision loop with
 ``GradScaler``, seq2seq with attention, d2l.ai's lazy modules, skip-gram with ``max_norm``, and
-thirteen float64 ones: a CNN on the bundled digits, packed sequences, a Transformer encoder, LBFGS,
+fourteen float64 ones: a CNN on the bundled digits, packed sequences, a Transformer encoder, LBFGS,
 a training loop with checkpoints, torch.func per-sample gradients, a VAE with distributions, tensor
 idioms, a GAN, module surgery, gradient accumulation, ensembles and weight averaging, a
-convolutional autoencoder) run on MyTorch with only their imports changed; where PyTorch is
+convolutional autoencoder, a CRNN with CTC) run on MyTorch with only their imports changed; where PyTorch is
 installed they print the same (the weights are loaded from NumPy draws in both; numbers agree to
 1e-4, as float32 and PyTorch's 4-digit printing allow, or to what a float64 program's
 ``# tolerance:`` line asks; ``torch.Size([2, 3])`` and ``(2, 3)`` print the same shape)."""
