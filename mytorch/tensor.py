@@ -2122,8 +2122,14 @@ class Tensor:
         return seed
 
     def zero_grad(self) -> None:
-        """Zero this leaf's gradient in place (optimizers holding it see the zeros)."""
+        """Zero this leaf's gradient in place (optimizers holding it see the zeros). A gradient in a
+        graph (``backward(create_graph=True)``) is first taken out of it, as PyTorch's ``zero_grad``
+        detaches it: a new zero gradient, so that the next backward's does not carry the old graph
+        (in a training loop, every earlier step's graph was kept, and walked by each backward)."""
         grad = self._grad
+        if grad is not None and grad.requires_grad:
+            self._grad = Tensor(np.zeros_like(grad._data))
+            return
         if grad is not None:
             if not _STORAGES and not grad.requires_grad:  # (``zero_``'s plain write: no graph holds any memory)
                 try:

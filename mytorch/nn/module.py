@@ -546,7 +546,7 @@ class Module:
             if set_to_none:
                 param.grad = None
             elif param.grad is not None:  # (a Tensor: the grad setter takes nothing else)
-                param.grad.zero_()
+                param.zero_grad()
 
     # ------------------------------------------------------------------ dtype
     def to(self, *args: Any, **kwargs: Any) -> Module:

@@ -679,7 +679,7 @@ class Optimizer(metaclass=_OptimizerType):
             elif set_to_none:
                 p._grad = None  # (what the ``grad`` setter does with None, without its call)
             elif p.grad is not None:  # (a Tensor: the grad setter takes nothing else)
-                p.grad.zero_()
+                p.zero_grad()
 
     # ------------------------------------------------------------------ state
     def _buffers(self) -> dict[str, list[np.ndarray]]:
