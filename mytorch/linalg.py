@@ -56,6 +56,7 @@ __all__ = [
     "inv",
     "lstsq",
     "matmul",
+    "matrix_exp",
     "matrix_norm",
     "matrix_rank",
     "multi_dot",
@@ -380,6 +381,103 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:  # noqa: N803
         b = b.expand(*batch, *b.shape[-2:])
     x = LinalgSolve.apply(a, b)
     return squeeze(x, -1) if vector else x
+
+
+_PADE13 = (
+    64764752532480000.0,
+    32382376266240000.0,
+    7771770303897600.0,
+    1187353796428800.0,
+    129060195264000.0,
+    10559470521600.0,
+    670442572800.0,
+    33522128640.0,
+    1323241920.0,
+    40840800.0,
+    960960.0,
+    16380.0,
+    182.0,
+    1.0,
+)
+_THETA13 = 5.371920351148152  # the 1-norm below which the degree-13 Pade approximant is exact to double precision
+
+
+def _expm(a: np.ndarray) -> np.ndarray:
+    """exp of each square matrix of ``a`` (..., n, n): scaling and squaring with the degree-13
+    Pade approximant (Higham 2005), in float64 (complex128 for complex input)."""
+    wide = np.complex128 if a.dtype.kind == "c" else np.float64
+    flat = a.astype(wide).reshape(-1, *a.shape[-2:])
+    out = np.empty_like(flat)
+    n = a.shape[-1]
+    eye = np.eye(n, dtype=wide)
+    b = _PADE13
+    for k, m in enumerate(flat):
+        norm = np.abs(m).sum(0).max() if n else 0.0
+        squarings = max(0, int(np.ceil(np.log2(norm / _THETA13)))) if norm > _THETA13 else 0
+        m = m / 2.0**squarings
+        m2 = m @ m
+        m4 = m2 @ m2
+        m6 = m4 @ m2
+        u = m @ (m6 @ (b[13] * m6 + b[11] * m4 + b[9] * m2) + b[7] * m6 + b[5] * m4 + b[3] * m2 + b[1] * eye)
+        v = m6 @ (b[12] * m6 + b[10] * m4 + b[8] * m2) + b[6] * m6 + b[4] * m4 + b[2] * m2 + b[0] * eye
+        r = np.linalg.solve(v - u, v + u)
+        for _ in range(squarings):
+            r = r @ r
+        out[k] = r
+    return out.reshape(a.shape).astype(a.dtype, copy=False)
+
+
+def _expm_any(a: Any) -> Any:
+    return matrix_exp(a) if isinstance(a, Tensor) else _expm(a)
+
+
+def _upper_block(a: Any, b: Any) -> Any:
+    """The matrices [[a, b], [0, a]] (of arrays, or recorded if either is a Tensor)."""
+    from mytorch.tensor_shape import cat
+
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        a = a if isinstance(a, Tensor) else Tensor(a)
+        b = b if isinstance(b, Tensor) else Tensor(b)
+        zeros = Tensor(np.zeros(tuple(a.shape), dtype=a.dtype))
+        return cat([cat([a, b], -1), cat([zeros, a], -1)], -2)
+    return np.concatenate([np.concatenate([a, b], -1), np.concatenate([np.zeros_like(a), a], -1)], -2)
+
+
+class LinalgMatrixExp(Function):
+    """exp of each matrix. Its derivative in the direction E is the upper-right block of
+    exp([[A, E], [0, A]]); the gradient of G is that block for A^T and G."""
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        ctx.save_for_backward(inputs[0])
+        return _expm(inputs[0])
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        (a,) = ctx.saved_arrays
+        n = a.shape[-1]
+        at = _mT(a)
+        if a.dtype.kind == "c":
+            at = at.conj()
+        return _expm_any(_upper_block(at, grad_output))[..., :n, n:]
+
+    @staticmethod
+    def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
+        (a,) = ctx.saved_arrays
+        n = a.shape[-1]
+        return _expm(_upper_block(a, tangents[0]))[..., :n, n:]
+
+
+def matrix_exp(A: Any) -> Tensor:  # noqa: N803
+    """The matrix exponential of a square matrix (or of each in a batch), by scaling and squaring
+    with a degree-13 Pade approximant (PyTorch uses Taylor polynomials: the same to rounding);
+    differentiable to any order (the gradient is itself a matrix exponential of a block matrix).
+    Also ``mytorch.matrix_exp`` and ``t.matrix_exp()``.
+
+    Raises:
+        ValueError: not square matrices.
+    """
+    return LinalgMatrixExp.apply(_square("linalg.matrix_exp", A))
 
 
 def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:

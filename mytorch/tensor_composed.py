@@ -57,6 +57,7 @@ __all__ = [
     "atan2",
     "sinc",
     "cholesky",
+    "matrix_exp",
     "det",
     "inverse",
     "logdet",
@@ -602,6 +603,13 @@ def cholesky(input: Any, upper: bool = False) -> Tensor:  # noqa: A002
     from mytorch import linalg
 
     return linalg.cholesky(input, upper=upper)
+
+
+def matrix_exp(input: Any) -> Tensor:  # noqa: A002
+    """``linalg.matrix_exp``."""
+    from mytorch import linalg
+
+    return linalg.matrix_exp(input)
 
 
 # --------------------------------------------------------------------------- scans and reductions

@@ -337,3 +337,50 @@ def test_vecdot_and_multi_dot():
     assert mt.linalg.vecdot(z, z).item() == pytest.approx(14.0)  # x conjugated: |1 + 2i|^2 + |3i|^2
     with pytest.raises(ValueError, match="at least 2"):
         mt.linalg.multi_dot([A])
+
+
+def test_matrix_exp_closed_forms_and_derivatives():
+    # linalg.matrix_exp was NotInMyTorchError (the parametrizations tutorial, Lie-group layers)
+    t = 0.7
+    rotation = mt.linalg.matrix_exp(mt.tensor([[0.0, -t], [t, 0.0]], dtype=mt.float64)).numpy()
+    np.testing.assert_allclose(rotation, [[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]], rtol=1e-14)
+    np.testing.assert_allclose(mt.matrix_exp(mt.tensor([[0.0, 1.0], [0.0, 0.0]])).numpy(), [[1, 1], [0, 1]])
+    big = np.diag([3.0, -20.0, 12.0])  # past the approximant's range: scaled and squared
+    np.testing.assert_allclose(mt.tensor(big).matrix_exp().numpy(), np.diag(np.exp([3.0, -20.0, 12.0])), rtol=1e-13)
+    batch = mt.linalg.matrix_exp(mt.tensor(np.stack([np.eye(2) * k for k in range(3)])))
+    np.testing.assert_allclose(batch.numpy()[:, 0, 0], np.exp([0.0, 1.0, 2.0]), rtol=1e-14)
+    x = mt.tensor(np.random.default_rng(0).normal(size=(3, 3)) * 0.8, requires_grad=True)
+    assert mt.autograd.gradcheck(mt.linalg.matrix_exp, (x,))
+    w = mt.tensor(np.random.default_rng(1).normal(size=(3, 3)))
+
+    def gradient(a):  # the gradient of <w, exp(a)>, recorded: its own gradient is the second derivative
+        with mt.enable_grad():
+            leaf = a if a.requires_grad else a.detach().requires_grad_()  # (the finite differences' copies)
+            (g,) = mt.autograd.grad((mt.linalg.matrix_exp(leaf) * w).sum(), leaf, create_graph=True)
+        return g
+
+    assert mt.autograd.gradcheck(gradient, (x,))
+    tangent = np.random.default_rng(2).normal(size=(3, 3))
+    _, pushed = jvp(mt.linalg.matrix_exp, (x.detach(),), (mt.tensor(tangent),))
+    h = 1e-6
+    central = (
+        mt.linalg.matrix_exp(x.detach() + h * mt.tensor(tangent)).numpy()
+        - mt.linalg.matrix_exp(x.detach() - h * mt.tensor(tangent)).numpy()
+    ) / (2 * h)
+    np.testing.assert_allclose(pushed.numpy(), central, rtol=1e-6, atol=1e-8)
+    with pytest.raises(ValueError, match="matrix_exp"):
+        mt.linalg.matrix_exp(mt.ones(2, 3))
+
+
+def test_matrix_exp_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    r = np.random.default_rng(0)
+    for scale in (0.1, 1.0, 5.0, 30.0):
+        a, w = r.normal(size=(2, 4, 4)) * scale, r.normal(size=(2, 4, 4))
+        ours, theirs = mt.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        mine, want = mt.linalg.matrix_exp(ours), torch.linalg.matrix_exp(theirs)
+        (mine * mt.tensor(w)).sum().backward()
+        (want * torch.tensor(w)).sum().backward()
+        size, grad_size = np.abs(want.detach().numpy()).max(), np.abs(theirs.grad.numpy()).max()
+        np.testing.assert_allclose(mine.detach().numpy(), want.detach().numpy(), rtol=0, atol=1e-13 * size)
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=0, atol=1e-13 * grad_size)
