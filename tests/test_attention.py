@@ -192,3 +192,50 @@ def test_embedding_bag_refuses_offsets_that_cut_no_runs(offsets, last, message):
     with pytest.raises(ValueError, match=message):
         indices = mt.tensor([1, 0, 3, 4, 4, 2, 5])
         nn.functional.embedding_bag(indices, weight, mt.tensor(offsets), include_last_offset=last)
+
+
+def test_encoder_zeroes_padded_positions_where_pytorch_runs_nested_tensors():
+    # PyTorch 2.13's TransformerEncoder in eval mode without a gradient to record runs a nested
+    # tensor of the kept positions and pads the output with 0: a port's mean over every position
+    # (or the padded rows themselves) differed; in training, or with a gradient, it does not
+    mt.manual_seed(0)
+    enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True), 2).eval()
+    x = mt.tensor(np.random.default_rng(0).standard_normal((2, 5, 8)), dtype=mt.float32)
+    padding = mt.tensor([[False] * 5, [False, False, False, True, True]])
+    with mt.no_grad():
+        out = enc(x, src_key_padding_mask=padding).numpy()
+    assert (out[1, 3:] == 0).all() and (out[1, :3] != 0).all() and (out[0] != 0).all()
+    kept = enc(x, src_key_padding_mask=padding).detach().numpy()  # a gradient to record: the slow path
+    assert (kept[1, 3:] != 0).all()
+    np.testing.assert_allclose(kept[1, :3], out[1, :3], rtol=1e-6)  # the kept positions agree
+    enc.train()
+    with mt.no_grad():
+        assert (enc(x, src_key_padding_mask=padding).numpy()[1, 3:] != 0).all()
+    enc.eval()
+    with mt.no_grad():  # padding not at the end: the slow path
+        assert (enc(x, src_key_padding_mask=padding.flip(1)).numpy()[1, :2] != 0).all()
+    norm_first = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True, norm_first=True), 1)
+    with mt.no_grad():
+        assert (norm_first.eval()(x, src_key_padding_mask=padding).numpy()[1, 3:] != 0).all()
+
+
+@needs_torch
+@pytest.mark.parametrize("options", [{}, {"norm": True}, {"activation": "gelu"}, {"norm_first": True}])
+def test_encoder_padded_positions_match_pytorch_in_inference(options):
+    x = np.random.default_rng(1).standard_normal((3, 5, 8)).astype(np.float32)
+    padding = np.zeros((3, 5), bool)
+    padding[1, 3:], padding[2, 1:] = True, True
+    outs = []
+    for lib in (torch, mt):
+        layer = lib.nn.TransformerEncoderLayer(
+            8, 2, 16, 0.0, batch_first=True, activation=options.get("activation", "relu"),
+            norm_first=options.get("norm_first", False),
+        )  # fmt: skip
+        enc = lib.nn.TransformerEncoder(layer, 2, norm=lib.nn.LayerNorm(8) if options.get("norm") else None)
+        if lib is mt:
+            for name, p in enc.named_parameters():
+                p.data = mt.tensor(dict(outs[0][1])[name])
+        with lib.no_grad():
+            out = enc.eval()(lib.tensor(x), src_key_padding_mask=lib.tensor(padding))
+        outs.append((out.numpy(), [(n, p.detach().numpy().copy()) for n, p in enc.named_parameters()]))
+    np.testing.assert_allclose(outs[1][0], outs[0][0], rtol=1e-5, atol=1e-6)

@@ -186,6 +186,20 @@ class MultiheadAttention(Module):
         return ""
 
 
+def _relu_or_gelu(activation: Any) -> int:
+    """PyTorch's ``activation_relu_or_gelu``: 1 for relu, 2 for gelu (the functions or their
+    modules), 0 for any other activation."""
+    from mytorch.nn.activations import GELU, ReLU
+
+    ours = str(getattr(activation, "__module__", "")).startswith("mytorch")
+    name = getattr(activation, "__name__", "") if ours else ""
+    if name == "relu" or isinstance(activation, ReLU):  # (F.relu: mytorch.nn.functional's, or the Tensor one)
+        return 1
+    if name == "gelu" or isinstance(activation, GELU):
+        return 2
+    return 0
+
+
 class TransformerEncoderLayer(Module):
     """PyTorch's ``nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1,
     activation="relu", layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True)``:
@@ -243,6 +257,7 @@ class TransformerEncoderLayer(Module):
             raise ValueError(
                 f"{type(self).__name__}: activation must be 'relu', 'gelu' or a callable, got {activation!r}"
             )
+        self.activation_relu_or_gelu = _relu_or_gelu(self._activation)  # PyTorch's attribute (1, 2 or 0)
 
     def forward(
         self, src: Tensor, src_mask: Any = None, src_key_padding_mask: Any = None, is_causal: bool = False
@@ -269,7 +284,15 @@ class TransformerEncoder(Module):
     """PyTorch's ``nn.TransformerEncoder(encoder_layer, num_layers, norm=None)``: ``num_layers``
     copies of ``encoder_layer`` (``layers``, a ``ModuleList``) applied in turn, then ``norm``."""
 
-    def __init__(self, encoder_layer: Module, num_layers: int, norm: Module | None = None, **unused: Any) -> None:
+    def __init__(
+        self,
+        encoder_layer: Module,
+        num_layers: int,
+        norm: Module | None = None,
+        enable_nested_tensor: bool = True,
+        mask_check: bool = True,
+        **unused: Any,
+    ) -> None:
         import copy
 
         from mytorch.nn.containers import ModuleList
@@ -278,13 +301,61 @@ class TransformerEncoder(Module):
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers = int(num_layers)
         self.norm = norm
+        self.enable_nested_tensor, self.mask_check = bool(enable_nested_tensor), bool(mask_check)
+        layer: Any = encoder_layer
+        attention = getattr(layer, "self_attn", None)
+        self.use_nested_tensor = bool(
+            enable_nested_tensor
+            and isinstance(layer, TransformerEncoderLayer)
+            and not layer._cross
+            and not layer.norm_first
+            and attention is not None
+            and attention.batch_first
+            and attention._qkv_same_embed_dim
+            and attention.in_proj_bias is not None
+            and layer.activation_relu_or_gelu
+            and layer.norm1.eps == layer.norm2.eps
+            and attention.num_heads % 2 == 0
+        )
 
     def forward(self, src: Tensor, mask: Any = None, src_key_padding_mask: Any = None, is_causal: Any = None) -> Tensor:
-        """Every layer on ``src`` in turn (with the same masks), then ``norm``."""
+        """Every layer on ``src`` in turn (with the same masks), then ``norm``. Where PyTorch runs
+        its nested-tensor fast path (see ``_padded_positions``) the padded positions come out as 0
+        before ``norm``, as PyTorch's do."""
+        padded = self._padded_positions(src, mask, src_key_padding_mask)
         out = src
         for layer in self.layers:
             out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal))
+        if padded is not None:
+            out = out.masked_fill(Tensor(padded[:, :, None]), 0.0)
         return out if self.norm is None else self.norm(out)
+
+    def _padded_positions(self, src: Tensor, mask: Any, padding: Any) -> np.ndarray | None:
+        """The (N, S) padded positions when PyTorch 2.13 would run this encoder on a nested tensor,
+        which leaves them 0: nested tensors enabled and possible for the layer (post-norm,
+        batch_first, biased self-attention of an even number of heads, relu or gelu, equal norm
+        eps), the first layer in eval mode, a batched input with a key padding mask and no attention
+        mask, the padding at the end of each row, and no gradient to record (grad disabled, or
+        neither the input nor the first layer's parameters requires it)."""
+        from mytorch.autograd_engine import is_grad_enabled
+
+        first: Any = self.layers[0] if len(self.layers) else None
+        if not self.use_nested_tensor or first is None or first.training or padding is None or mask is not None:
+            return None
+        if not isinstance(src, Tensor) or src.ndim != 3:
+            return None
+        if is_grad_enabled() and (src.requires_grad or any(p.requires_grad for p in first.parameters())):
+            return None
+        data = np.asarray(padding._data if isinstance(padding, Tensor) else padding)
+        padded = data != 0 if data.dtype != bool else data  # (a float mask: nonzero pads, as PyTorch reads it)
+        if padded.shape != src.shape[:2]:
+            return None
+        if (np.diff((~padded).astype(np.int8), axis=1) > 0).any():
+            # a kept position after a padded one: PyTorch's slow path, no zeros (with mask_check=False
+            # PyTorch reads such a mask as if the first positions were the kept ones; MyTorch keeps
+            # the positions the mask keeps, without zeros)
+            return None
+        return padded if padded.any() else None
 
 
 class TransformerDecoderLayer(TransformerEncoderLayer):
