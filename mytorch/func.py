@@ -601,7 +601,13 @@ def vmap(
         if len(dims) != len(args):
             raise ValueError(f"func.vmap: in_dims has {len(dims)} entries for {len(args)} arguments")
         trees = [_flatten(a) if d is not None else ([a], None) for a, d in zip(args, dims)]
-        sizes = {np.shape(leaf)[d] for (leaves, _), d in zip(trees, dims) if d is not None for leaf in leaves}
+        axes_in = [_leaf_dims(a, d) if d is not None else [None] for a, d in zip(args, dims)]
+        sizes = {
+            np.shape(leaf)[d]
+            for (leaves, _), leaf_dims in zip(trees, axes_in)
+            for leaf, d in zip(leaves, leaf_dims)
+            if d is not None
+        }
         if len(sizes) != 1:
             raise ValueError(f"func.vmap: the batched arguments need one batch size, got {sorted(sizes)}")
         (n,) = sizes
@@ -612,8 +618,10 @@ def vmap(
         start = bits.state  # (a dict: compared after each example, or restored before it)
         for b in range(n):
             one = [
-                a if d is None or rebuild is None else rebuild([_take(leaf, b, d) for leaf in leaves])
-                for a, d, (leaves, rebuild) in zip(args, dims, trees)
+                a
+                if d is None or rebuild is None
+                else rebuild([leaf if e is None else _take(leaf, b, e) for leaf, e in zip(leaves, leaf_dims)])
+                for a, d, (leaves, rebuild), leaf_dims in zip(args, dims, trees, axes_in)
             ]
             if randomness == "same":
                 bits.state = start
@@ -631,6 +639,22 @@ def vmap(
         return rebuild(stacked)
 
     return transformed
+
+
+def _leaf_dims(arg: Any, dims: Any) -> list[int | None]:
+    """The batch axis of each leaf of ``arg`` (``_flatten``'s order) for its ``in_dims`` entry: an
+    axis or None for all its leaves, or a tuple, list or dict of them following ``arg``'s nesting
+    (PyTorch's ``in_dims=((0, None),)`` for a pair of which only the first is batched)."""
+    if dims is None or isinstance(dims, int):
+        return [dims] * len(_flatten(arg)[0])
+    if isinstance(dims, dict) and isinstance(arg, dict) and set(dims) == set(arg):
+        return [e for key in arg for e in _leaf_dims(arg[key], dims[key])]
+    if isinstance(dims, (tuple, list)) and isinstance(arg, (tuple, list)) and len(dims) == len(arg):
+        return [e for a, d in zip(arg, dims) for e in _leaf_dims(a, d)]
+    raise ValueError(
+        f"func.vmap: an in_dims entry {dims!r} does not follow its argument's nesting (a {type(arg).__name__}"
+        f"{f' of {len(arg)}' if isinstance(arg, (tuple, list, dict)) else ''}); give an axis, None, or the same nesting"
+    )
 
 
 def _out_axes(result: Any, out_dims: int | tuple[int, ...]) -> list[int]:

@@ -798,6 +798,21 @@ def test_func_vmap_batches_each_tensor_of_a_dict_or_tuple_argument() -> None:
         func.vmap(np.sin, randomness="shared")
 
 
+def test_func_vmap_in_dims_follow_the_nesting_of_an_argument() -> None:
+    """An in_dims entry nested like its argument, PyTorch's ``in_dims=((0, None),)``: it raised NumPy's
+    'setting an array element with a sequence'."""
+    r = np.random.default_rng(0)
+    xs, w = r.normal(size=(5, 3)), r.normal(size=(3, 2))
+    out = func.vmap(lambda p: p[0] * p[1].sum(), in_dims=((0, None),))((Tensor(xs), Tensor(w)))
+    np.testing.assert_allclose(out.numpy(), xs * w.sum())
+    out = func.vmap(lambda d, x: d["a"] * x + d["b"].sum(), in_dims=({"a": 0, "b": None}, 1))(
+        {"a": Tensor(xs), "b": Tensor(w)}, Tensor(xs.T)
+    )
+    np.testing.assert_allclose(out.numpy(), xs * xs + w.sum())
+    with pytest.raises(ValueError, match=r"in_dims entry \(0, None, 1\) does not follow"):
+        func.vmap(lambda p: p[0], in_dims=((0, None, 1),))((Tensor(xs), Tensor(w)))
+
+
 def test_zero_grad_in_place_takes_a_recorded_gradient_out_of_its_graph() -> None:
     """``zero_grad(set_to_none=False)`` zeroed a gradient of ``backward(create_graph=True)`` in place,
     in its graph: the next backward added into it, so each step's gradient carried every earlier
