@@ -21,13 +21,17 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[Any]], Any], 
     """Call ``write(file)`` on a temporary file, then rename it to ``path``.
 
     The folder is created if needed; the new file gets the usual permissions (0644); the
-    temporary file is removed if anything fails.
+    temporary file is removed if anything fails. A ``path`` that is a symbolic link is written
+    through, at the file it names (a rename onto the link replaced the link by a file, and left
+    the file it named, a checkpoint elsewhere, as it was).
 
     Raises:
         IsADirectoryError: ``path`` is a folder (named in the error, not the temporary file).
         OSError: the folder cannot be written to (named ``path``, not the temporary file).
     """
     path = Path(path)
+    if path.is_symlink():  # written through, as open(path, "w") writes: the link stays a link to the new file
+        path = Path(os.path.realpath(path))
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -720,3 +720,19 @@ def test_python_ints_beyond_int64_are_refused_in_every_list():
             mytorch.tensor(data)
     assert mytorch.tensor([2**63, 1.5]).dtype == mytorch.float32
     assert mytorch.tensor([2**62, 1]).tolist() == [2**62, 1]
+
+
+def test_a_save_to_a_symbolic_link_writes_the_file_it_names(tmp_path):
+    """The atomic rename replaced a link by a new file: with checkpoint.npz a link to a shared
+    copy, the shared copy kept the old weights and a run resumed from it started from them, with no
+    word. mytorch.save, save_npz (checkpoints) and the runner's other outputs write through the link, as
+    open(path, 'w') and torch.save do."""
+    (tmp_path / "shared").mkdir()
+    target, link = tmp_path / "shared" / "ck.npz", tmp_path / "ck.npz"
+    save_npz(target, {"W.0": np.zeros(2)})
+    link.symlink_to(target)
+    save_npz(link, {"W.0": np.ones(2)})
+    assert link.is_symlink() and load_npz(target)["W.0"].tolist() == [1.0, 1.0]
+    mytorch.save({"w": mytorch.full((2,), 3.0)}, link)
+    assert link.is_symlink() and mytorch.load(target)["w"].tolist() == [3.0, 3.0]
+    assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == ["ck.npz"]  # (no temporary file left)
