@@ -45,7 +45,7 @@ from mytorch.backward_graph import grad
 from mytorch.compat import Variable
 from mytorch.function import _SavedContext, _UserOp
 from mytorch.nn.functional import register_jvp
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, _attach
 
 __all__ = [
     "Function",
@@ -103,12 +103,12 @@ class FunctionCtx(_SavedContext):
         return id(saved._data) if isinstance(saved, Tensor) else None  # (only a saved Tensor stands for a value)
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
-        """The output given here gets no gradient: ``apply`` returns it not requiring grad (PyTorch's
-        ``mark_non_differentiable``; MyTorch's ``Function`` has one output)."""
+        """The outputs given here get no gradient: ``apply`` returns them not requiring grad, and
+        ``backward`` receives zeros for them (PyTorch's ``mark_non_differentiable``)."""
         self._non_differentiable = {id(t._data) for t in tensors if isinstance(t, Tensor)}
 
     def set_materialize_grads(self, value: bool) -> None:
-        """Accepted: the one output's gradient reaches ``backward`` as a Tensor (zeros if unused)."""
+        """Accepted: each output's gradient reaches ``backward`` as a Tensor (zeros if unused)."""
 
     def mark_dirty(self, *tensors: Any) -> None:
         """Refused: an input changed in place inside ``forward`` is not supported."""
@@ -178,12 +178,78 @@ class Function(_UserOp):
                 cls.setup_context(ctx, tuple(given), out)
             else:
                 out = cls.forward(ctx, *given, **params)
-        if not isinstance(out, Tensor):
-            several = " (MyTorch's autograd.Function has one output)" if isinstance(out, (tuple, list)) else ""
-            raise TypeError(f"{cls.__name__}.forward: must return a Tensor, got {type(out).__name__}{several}")
-        ctx.constant_output = id(out._data) in ctx.__dict__.get("_non_differentiable", ())
         ctx._tensor_inputs = tuple(isinstance(a, Tensor) for a in inputs)
+        if isinstance(out, (tuple, list)):
+            return cls._packed(ctx, out)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{cls.__name__}.forward: must return a Tensor or a tuple, got {type(out).__name__}")
+        ctx.constant_output = id(out._data) in ctx.__dict__.get("_non_differentiable", ())
         return out._data
+
+    @classmethod
+    def _packed(cls, ctx: Any, outputs: Sequence[Any]) -> np.ndarray:
+        """Several outputs recorded as one op: the floating-point outputs not marked
+        non-differentiable, raveled one after another into one array (``apply`` hands out their
+        slices, ``_backward`` splits the gradient again); the others kept as constants."""
+        constant = ctx.__dict__.get("_non_differentiable", ())
+        differentiable = [
+            isinstance(o, Tensor) and o.dtype.kind in "fc" and id(o._data) not in constant for o in outputs
+        ]
+        arrays = [o._data for o, d in zip(outputs, differentiable) if d]
+        dtype = np.result_type(*arrays) if arrays else np.float64
+        entries: list[tuple[Any, ...]] = []
+        start = 0
+        for o, d in zip(outputs, differentiable):
+            if d:
+                entries.append(("slice", start, start + o._data.size, o.shape, o.dtype))
+                start += o._data.size
+            else:
+                entries.append(("constant", o))
+        ctx._outputs = entries
+        ctx.constant_output = not arrays
+        return np.concatenate([a.reshape(-1).astype(dtype) for a in arrays]) if arrays else np.zeros(0)
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run ``forward`` on the inputs, recorded; a tuple of outputs when it returns several."""
+        arrays = cls._operands(inputs)
+        wanted = tuple(isinstance(a, Tensor) and a.requires_grad for a in inputs)
+        ctx, out = cls._forward(inputs, arrays, wanted, params)
+        if ctx.__dict__.get("constant_output"):
+            result = Tensor(out)
+        else:
+            result = _attach(out, inputs, arrays, cls._vjp, {"ctx": ctx}, saves_output=True, checked=True)
+        entries = ctx.__dict__.get("_outputs")
+        if entries is None:
+            return result
+        outputs = []
+        for entry in entries:
+            if entry[0] == "constant":
+                outputs.append(entry[1])
+                continue
+            _, start, stop, shape, dtype = entry
+            piece = result[start:stop].reshape(shape)
+            outputs.append(piece if piece.dtype == dtype else piece.to(dtype))
+        return tuple(outputs)
+
+    @staticmethod
+    def _split(ctx: Any, grad_output: Tensor) -> tuple[Any, ...]:
+        """The gradient of each output (of the one, or of each of several: their slices of the
+        packed gradient; zeros for a constant Tensor output, None for anything else)."""
+        entries = ctx.__dict__.get("_outputs")
+        if entries is None:
+            return (grad_output,)
+        grads: list[Any] = []
+        for entry in entries:
+            if entry[0] == "slice":
+                _, start, stop, shape, dtype = entry
+                piece = grad_output[start:stop].reshape(shape)
+                grads.append(piece if piece.dtype == dtype else piece.to(dtype))
+            elif isinstance(entry[1], Tensor):
+                grads.append(Tensor(np.zeros(entry[1].shape, dtype=entry[1].dtype)))
+            else:
+                grads.append(None)
+        return tuple(grads)
 
     @staticmethod
     def setup_context(ctx: FunctionCtx, inputs: tuple[Any, ...], output: Any) -> None:
@@ -221,10 +287,10 @@ class Function(_UserOp):
         on, its Tensors the gradients."""
         if recorded:
             given = grad_output if isinstance(grad_output, Tensor) else Tensor(np.asarray(grad_output))
-            grads = cls.backward(ctx, given)
+            grads = cls.backward(ctx, *cls._split(ctx, given))
         else:
             with no_grad():
-                grads = cls.backward(ctx, Tensor(grad_output))
+                grads = cls.backward(ctx, *cls._split(ctx, Tensor(grad_output)))
         grads = grads if isinstance(grads, tuple) else (grads,)
         if len(grads) > len(inputs) and all(g is None for g in grads[len(inputs) :]):
             grads = grads[: len(inputs)]  # (PyTorch's rule: a None for an argument forward's caller left out)

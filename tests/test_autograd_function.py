@@ -213,7 +213,7 @@ def test_arguments_that_are_no_tensors_match_torch():
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-15)
 
 
-def test_setup_context_style_mark_non_differentiable_and_one_output():
+def test_setup_context_style_mark_non_differentiable_and_a_pair():
     class Exp(mt.autograd.Function):
         @staticmethod
         def forward(x):
@@ -245,13 +245,19 @@ def test_setup_context_style_mark_non_differentiable_and_one_output():
         def forward(ctx, x):
             return x, x
 
+        @staticmethod
+        def backward(ctx, g_first, g_second):
+            return g_first + g_second
+
     x = mt.tensor([0.5, -1.0], requires_grad=True)
     Exp.apply(x).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.exp([0.5, -1.0]), rtol=1e-6)
     m = Positive.apply(x)
     assert not m.requires_grad and m.tolist() == [1.0, 0.0]
-    with pytest.raises(TypeError, match="one output"):
-        Pair.apply(x)
+    first, second = Pair.apply(x)  # (several outputs: refused before, "one output")
+    x.grad = None
+    (first + 2 * second).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
 
 
 def test_once_differentiable_gives_first_derivatives_and_refuses_a_second():
@@ -320,3 +326,65 @@ def test_a_jvp_staticmethod_gives_forward_mode_and_forward_over_reverse():
     hessian = mt.func.hessian(lambda x: f(x).sum())(mt.tensor(x0)).numpy()
     s, c = np.sin(x0), np.cos(x0)
     np.testing.assert_allclose(hessian, np.diag(12 * s * c * c - 6 * s**3), rtol=1e-12, atol=1e-14)
+
+
+class _TwoOutputs(mt.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.save_for_backward(x)
+        ctx.scale = scale
+        return x * scale, x.sin(), "label"
+
+    @staticmethod
+    def backward(ctx, g_scaled, g_sin, g_label):
+        (x,) = ctx.saved_tensors
+        assert g_label is None  # (not a Tensor output)
+        return g_scaled * ctx.scale + g_sin * x.cos(), None
+
+
+class _SortWithIndices(mt.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        values, indices = x.sort()
+        ctx.mark_non_differentiable(indices)
+        ctx.save_for_backward(indices)
+        return values, indices
+
+    @staticmethod
+    def backward(ctx, g_values, g_indices):
+        (indices,) = ctx.saved_tensors
+        assert not g_indices.any()  # zeros for the non-differentiable output
+        return mt.zeros_like(g_values).scatter(0, indices, g_values)
+
+
+def test_a_function_with_several_outputs():
+    # forward returning a tuple raised "MyTorch's autograd.Function has one output"
+    x = mt.tensor([0.3, -1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    scaled, sine, label = _TwoOutputs.apply(x, 3.0)
+    assert label == "label" and scaled.requires_grad and sine.requires_grad
+    (scaled * 2 + sine).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 6 + np.cos(x.detach().numpy()), rtol=1e-15)
+    x.grad = None
+    sine_only = _TwoOutputs.apply(x, 3.0)[1]  # the other output unused: zeros reach backward
+    sine_only.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.cos(x.detach().numpy()), rtol=1e-15)
+    assert mt.autograd.gradcheck(lambda t: _TwoOutputs.apply(t, 1.5)[0] * _TwoOutputs.apply(t, 1.5)[1], (x,))
+    values, indices = _SortWithIndices.apply(x)
+    assert indices.tolist() == [1, 0, 2] and not indices.requires_grad and values.requires_grad
+    x.grad = None
+    (values * mt.tensor([1.0, 2.0, 3.0], dtype=mt.float64)).sum().backward()
+    assert x.grad.tolist() == [2.0, 1.0, 3.0]
+
+
+def test_several_outputs_differentiate_twice():
+    x = mt.tensor([0.3, -1.0, 2.0], dtype=mt.float64, requires_grad=True)
+
+    def gradient(t):
+        with mt.enable_grad():
+            leaf = t if t.requires_grad else t.detach().requires_grad_()
+            scaled, sine, _ = _TwoOutputs.apply(leaf, 2.0)
+            (g,) = mt.autograd.grad((scaled**2 + sine).sum(), leaf, create_graph=True)
+        return g
+
+    np.testing.assert_allclose(gradient(x).detach().numpy(), 8 * x.detach().numpy() + np.cos(x.detach().numpy()))
+    assert mt.autograd.gradcheck(gradient, (x,))
