@@ -56,6 +56,7 @@ __all__ = [
     "jacfwd",
     "jacrev",
     "jvp",
+    "linearize",
     "stack_module_state",
     "vjp",
     "vmap",
@@ -484,6 +485,22 @@ def jvp(
     values = [call.give(o if isinstance(o, Tensor) else Tensor(np.asarray(o)), recorded) for o in outputs]
     result = rebuild(values), rebuild([call.give(t, recorded) for t in pushed])
     return (*result, aux) if has_aux else result
+
+
+def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
+    """``(f(*primals), jvp_fn)`` with ``jvp_fn(*tangents)`` the Jacobian-vector product at the primals
+    (``torch.func.linearize``): ``jvp(f, primals, tangents)[1]``, ``f`` run again for each call (where
+    PyTorch keeps one traced graph; the numbers are the same)."""
+    out = jvp(f, primals, primals)[0]  # (the output only: any tangents of the primals' structure do)
+
+    def jvp_fn(*tangents: Any) -> Any:
+        if len(tangents) != len(primals):
+            raise ValueError(
+                f"func.linearize: jvp_fn takes {len(primals)} tangents (one per primal), got {len(tangents)}"
+            )
+        return jvp(f, primals, tangents)[1]
+
+    return out, jvp_fn
 
 
 def _forward_jacobians(outputs: list[Tensor], primals: _Primals) -> list[Any]:

@@ -798,6 +798,17 @@ def test_func_vmap_batches_each_tensor_of_a_dict_or_tuple_argument() -> None:
         func.vmap(np.sin, randomness="shared")
 
 
+def test_func_linearize_is_jvp_at_fixed_primals() -> None:
+    """``torch.func.linearize`` was missing (AttributeError for a port)."""
+    x0, t1, t2 = np.array([0.3, -1.2, 2.0]), np.array([1.0, 0.5, -0.5]), np.array([0.0, 2.0, 1.0])
+    out, jvp_fn = func.linearize(lambda x: x.sin() * x, Tensor(x0))
+    np.testing.assert_allclose(out.numpy(), np.sin(x0) * x0)
+    for t in (t1, t2):
+        np.testing.assert_allclose(jvp_fn(Tensor(t)).numpy(), (np.cos(x0) * x0 + np.sin(x0)) * t, rtol=1e-12)
+    with pytest.raises(ValueError, match="takes 1 tangents"):
+        jvp_fn(Tensor(t1), Tensor(t2))
+
+
 def test_func_vmap_in_dims_follow_the_nesting_of_an_argument() -> None:
     """An in_dims entry nested like its argument, PyTorch's ``in_dims=((0, None),)``: it raised NumPy's
     'setting an array element with a sequence'."""
