@@ -239,3 +239,57 @@ def test_encoder_padded_positions_match_pytorch_in_inference(options):
             out = enc.eval()(lib.tensor(x), src_key_padding_mask=lib.tensor(padding))
         outs.append((out.numpy(), [(n, p.detach().numpy().copy()) for n, p in enc.named_parameters()]))
     np.testing.assert_allclose(outs[1][0], outs[0][0], rtol=1e-5, atol=1e-6)
+
+
+def test_a_query_with_every_key_masked_follows_pytorchs_path():
+    # without weights PyTorch's attention is scaled_dot_product_attention: such a query gives 0
+    # before out_proj (MyTorch gave NaN); with weights, or in the fused inference kernel, NaN
+    mt.manual_seed(0)
+    attention = nn.MultiheadAttention(8, 2, batch_first=True)
+    x = mt.tensor(np.random.default_rng(0).standard_normal((2, 3, 8)), dtype=mt.float32)
+    padding = mt.tensor([[False, False, True], [True, True, True]])
+    out, _ = attention(x, x, x, key_padding_mask=padding, need_weights=False)
+    bias = attention.out_proj.bias.detach().numpy()
+    assert np.isfinite(out.detach().numpy()).all() and np.allclose(out.detach().numpy()[1], bias)
+    out.sum().backward()  # and finite gradients
+    assert np.isfinite(attention.in_proj_weight.grad.numpy()).all()
+    weighted, weights = attention(x, x, x, key_padding_mask=padding)
+    assert np.isnan(weighted.detach().numpy()[1]).all() and np.isnan(weights.detach().numpy()[1]).all()
+    attention.eval()
+    with mt.no_grad():  # eval, no gradient, self-attention, a bool mask: the fused kernel's NaN
+        assert np.isnan(attention(x, x, x, key_padding_mask=padding, need_weights=False)[0].numpy()[1]).all()
+        float_padding = mt.tensor(np.where(padding.numpy(), -np.inf, 0.0).astype(np.float32))
+        assert np.isfinite(attention(x, x, x, key_padding_mask=float_padding, need_weights=False)[0].numpy()).all()
+    layer = nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True)
+    assert np.isfinite(layer(x, src_key_padding_mask=padding).detach().numpy()).all()  # training: finite
+    with mt.no_grad():  # its fused inference kernel: NaN
+        assert np.isnan(layer.eval()(x, src_key_padding_mask=padding).numpy()[1]).all()
+
+
+@needs_torch
+def test_fully_masked_queries_match_pytorch_across_paths():
+    x = np.random.default_rng(2).standard_normal((3, 5, 8)).astype(np.float32)
+    padding = np.zeros((3, 5), bool)
+    padding[1, 3:], padding[2, :] = True, True
+    results = []
+    for lib in (torch, mt):
+        torch.manual_seed(0)
+        made = [
+            lib.nn.MultiheadAttention(8, 2, batch_first=True),
+            lib.nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True),
+        ]
+        if lib is mt:
+            for ours, theirs in zip(made, results[0][0], strict=True):
+                for name, p in ours.named_parameters():
+                    p.data = mt.tensor(dict(theirs.named_parameters())[name].detach().numpy().copy())
+        outs = []
+        for train in (True, False):
+            for grad in (True, False):
+                with lib.set_grad_enabled(grad):
+                    attention, layer = (m.train(train) for m in made)
+                    q, mask = lib.tensor(x), lib.tensor(padding)
+                    outs.append(attention(q, q, q, key_padding_mask=mask, need_weights=False)[0].detach().numpy())
+                    outs.append(layer(q, src_key_padding_mask=mask).detach().numpy())
+        results.append((made, outs))
+    for theirs, ours in zip(results[0][1], results[1][1], strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)  # (NaN where NaN)

@@ -135,6 +135,12 @@ class MultiheadAttention(Module):
         is_causal: bool = False,
     ) -> tuple[Tensor, Tensor | None]:
         """``(output, weights)``; see the class."""
+        # PyTorch's without weights (scaled_dot_product_attention) gives a query whose every key is
+        # masked 0 before out_proj; its other paths (the weights' softmax, the fused inference
+        # kernel) give NaN there
+        zero_dead = not need_weights and not self._fused_in_pytorch(query, key, value, key_padding_mask, attn_mask)
+        if self._dead_rows is not None:  # (set by a Transformer layer, which knows PyTorch's path for it)
+            zero_dead = self._dead_rows
         unbatched = query.ndim == 2
         if unbatched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
@@ -165,7 +171,12 @@ class MultiheadAttention(Module):
             scores = (scores.reshape(batch, heads, length, source) + padding.reshape(batch, 1, 1, source)).reshape(
                 batch * heads, length, source
             )
-        weights = scores.softmax(-1)
+        dead = np.isneginf(np.asarray(scores._data)).all(-1, keepdims=True) if zero_dead else None
+        if dead is not None and dead.any():
+            held = Tensor(dead)
+            weights = scores.masked_fill(held, 0.0).softmax(-1).masked_fill(held, 0.0)
+        else:
+            weights = scores.softmax(-1)
         if self.dropout > 0 and self.training:
             weights = TF.dropout(weights, self.dropout, True)
         out = (weights @ v).transpose(0, 1).reshape(length, batch, self.embed_dim)
@@ -180,6 +191,26 @@ class MultiheadAttention(Module):
         if average_attn_weights:
             weights = weights.mean(1)
         return out, (weights.squeeze(0) if unbatched else weights)
+
+    _dead_rows: bool | None = None
+
+    def _fused_in_pytorch(self, query: Any, key: Any, value: Any, key_padding_mask: Any, attn_mask: Any) -> bool:
+        """Whether PyTorch 2.13 runs this call through its fused inference kernel: self-attention
+        (one tensor as query, key and value) of a batch, bool or no masks, eval mode, batch_first,
+        an even number of heads, biased in-projections, and no gradient to record."""
+        from mytorch.autograd_engine import is_grad_enabled
+
+        if self.training or not self.batch_first or self.num_heads % 2 or not self._qkv_same_embed_dim:
+            return False
+        if self.in_proj_bias is None or not isinstance(query, Tensor) or query.ndim != 3:
+            return False
+        if query is not key or key is not value:
+            return False
+        for mask in (key_padding_mask, attn_mask):
+            if mask is not None and np.asarray(mask._data if isinstance(mask, Tensor) else mask).dtype.kind == "f":
+                return False
+        tensors = (query, self.in_proj_weight, self.in_proj_bias, self.out_proj.weight, self.out_proj.bias)
+        return not (is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors))
 
     def extra_repr(self) -> str:
         """PyTorch's module repr shows only ``out_proj``; nothing more here."""
@@ -271,10 +302,33 @@ class TransformerEncoderLayer(Module):
         return self.norm2(x + self._feed_forward(x))
 
     def _attend(self, x: Tensor, mask: Any, padding: Any, is_causal: bool) -> Tensor:
-        out, _ = self.self_attn(
-            x, x, x, attn_mask=mask, key_padding_mask=padding, need_weights=False, is_causal=is_causal
-        )
+        # a query whose every key is masked: 0 before out_proj as in PyTorch's encoder layer (it
+        # hands the attention float masks: scaled_dot_product_attention), NaN where PyTorch runs
+        # the encoder layer's fused inference kernel
+        # (a decoder layer hands its masks on as they are: the attention's own rule, below)
+        self.self_attn._dead_rows = None if self._cross else not self._fused_in_pytorch(x)
+        try:
+            out, _ = self.self_attn(
+                x, x, x, attn_mask=mask, key_padding_mask=padding, need_weights=False, is_causal=is_causal
+            )
+        finally:
+            self.self_attn._dead_rows = None
         return self.dropout1(out)
+
+    def _fused_in_pytorch(self, src: Tensor) -> bool:
+        """Whether PyTorch 2.13 runs this encoder layer through its fused inference kernel: a
+        batch, eval mode, batch_first biased self-attention of an even number of heads, relu or
+        gelu, equal norm eps, and no gradient to record."""
+        from mytorch.autograd_engine import is_grad_enabled
+
+        attention = self.self_attn
+        if self.training or not isinstance(src, Tensor) or src.ndim != 3 or not attention.batch_first:
+            return False
+        if attention.in_proj_bias is None or not attention._qkv_same_embed_dim or attention.num_heads % 2:
+            return False
+        if not self.activation_relu_or_gelu or self.norm1.eps != self.norm2.eps:
+            return False
+        return not (is_grad_enabled() and (src.requires_grad or any(p.requires_grad for p in self.parameters())))
 
     def _feed_forward(self, x: Tensor) -> Tensor:
         return self.dropout2(self.linear2(self.dropout(self._activation(self.linear1(x)))))
