@@ -17,6 +17,7 @@ matmul on a gradient nobody needs; in evaluation mode nothing is recorded at all
 from __future__ import annotations
 
 import functools
+import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, repeat
@@ -598,8 +599,16 @@ def _known_module(cls: type) -> bool:
 
 
 # ---------------------------------------------------------------------- training on a data set
-def _predict(output: np.ndarray, cut: float) -> np.ndarray:
-    return (output[:, 0] > cut).astype(np.int64) if output.shape[1] == 1 else output.argmax(axis=1)
+def _predict(output: np.ndarray, cut: float, finite: bool = False) -> np.ndarray:
+    """The class of each row; -1 (no class: misclassified) for a row holding NaN, which argmax took for
+    class 0 (and a single output for class 0), so a diverged network kept an error rate near
+    1 - the share of class 0. ``finite``: the caller knows there is no NaN (a finite loss)."""
+    predicted = (output[:, 0] > cut).astype(np.int64) if output.shape[1] == 1 else output.argmax(axis=1)
+    if not finite:
+        nan = np.isnan(output).any(axis=1)
+        if nan.any():
+            predicted[nan] = -1
+    return predicted
 
 
 def _cut(mlp: MLP) -> float:
@@ -729,7 +738,8 @@ def train_epoch(
         loss = mlp.train_step(x[start:stop], targets[start:stop])
         out = mlp.output
         total_loss += float(loss[0]) * len(out)
-        wrong += int(np.count_nonzero(_predict(out, _cut(mlp)) != classes[start:stop]))
+        finite = math.isfinite(loss[0])  # (a NaN output makes the loss NaN: rows are looked at only then)
+        wrong += int(np.count_nonzero(_predict(out, _cut(mlp), finite) != classes[start:stop]))
         if on_batch is not None:
             on_batch(start + len(out))
     return total_loss / len(x), wrong / len(x)

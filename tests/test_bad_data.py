@@ -736,3 +736,19 @@ def test_a_save_to_a_symbolic_link_writes_the_file_it_names(tmp_path):
     mytorch.save({"w": mytorch.full((2,), 3.0)}, link)
     assert link.is_symlink() and mytorch.load(target)["w"].tolist() == [3.0, 3.0]
     assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == ["ck.npz"]  # (no temporary file left)
+
+
+@pytest.mark.parametrize(("criterion", "outputs"), [("cross_entropy", 3), ("mse", 3), ("bce_with_logits", 1)])
+def test_a_network_giving_nan_is_wrong_on_every_example_not_class_0(criterion, outputs):
+    """argmax of a NaN row is 0 (and NaN > cut is False, class 0 too): a diverged network's error rate
+    from evaluate and train_epoch was 1 - the share of class 0 (0.67 here) beside the NaN loss; a
+    NaN row is no prediction, so it counts as misclassified."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(12, 4)), np.arange(12) % (3 if outputs == 3 else 2)
+    labels = y[:, None].astype(float) if outputs == 1 else y
+    net = MLP(4, outputs, [5], ["relu", "identity"], criterion, 0.1, Autograd(), seed=0)
+    net.linear_layers[0].W[...] = np.nan
+    loss, error = evaluate(net, x, labels)
+    assert np.isnan(loss) and error == 1.0
+    loss, error = train_epoch(net, x, labels, 4)
+    assert np.isnan(loss) and error == 1.0
