@@ -369,13 +369,28 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         primals = _Primals(args, argnums, "jacrev")
+        _real_only("jacrev", primals.tensors, "inputs")
         out, aux = _split(primals.call(f, kwargs), has_aux, "jacrev")
         outputs, rebuild = _outputs(out)
+        _real_only("jacrev", outputs, "outputs")
         nested = primals.nested(outputs)
         jacobian = rebuild([primals.pick(_rows(out, primals, nested)) for out in outputs])
         return (jacobian, aux) if has_aux else jacobian
 
     return transformed
+
+
+def _real_only(what: str, values: Sequence[Any], kind: str) -> None:
+    """Refuse complex inputs or outputs of a Jacobian, as ``torch.func`` does: a complex function's
+    derivative is no single matrix of complex numbers (``jacfwd`` gave d/d(re) alone, ``jacrev`` the
+    conjugate convention's gradient, ``hessian`` a mixture of the two)."""
+    for i, value in enumerate(values):
+        if np.asarray(value._data if isinstance(value, Tensor) else value).dtype.kind == "c":
+            raise RuntimeError(
+                f"{what}: expected all {kind} to be real but received a complex tensor at flattened {kind[:-1]} "
+                f"index {i} (as torch.func); differentiate with respect to the real and imaginary parts as "
+                "real tensors (z = x + 1j * y)"
+            )
 
 
 # --------------------------------------------------------------------------- forward mode
@@ -529,8 +544,10 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         primals = _Primals(args, argnums, "jacfwd")
+        _real_only("jacfwd", primals.tensors, "inputs")
         out, aux = _split(primals.call(f, kwargs), has_aux, "jacfwd")
         outputs, rebuild = _outputs(out)
+        _real_only("jacfwd", outputs, "outputs")
         if _recorded(primals, outputs):  # the same Jacobian, by recorded reverse passes
             jacobian = rebuild([primals.pick(_rows(out, primals, True)) for out in outputs])
         else:

@@ -18,6 +18,12 @@ import pytest
 import mytorch as mt
 from mytorch import func
 
+try:
+    import torch
+except ImportError:  # (the comparisons with PyTorch are skipped; the rest runs)
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+
 _rng = np.random.default_rng(4)
 Z = _rng.standard_normal((3, 4)) + 1j * _rng.standard_normal((3, 4))
 Z2 = _rng.standard_normal((3, 4)) + 1j * _rng.standard_normal((3, 4))
@@ -104,9 +110,6 @@ def test_a_users_function_keeps_its_own_complex_rule() -> None:
     np.testing.assert_allclose(z.grad.numpy(), np.full(Z.shape, 2 - 1j))
 
 
-torch = pytest.importorskip("torch")
-
-
 def _run(L: Any, f: Callable[[Any, Any], Any], v: np.ndarray, u: np.ndarray) -> list[np.ndarray]:
     """[gradient, its derivative along v, the derivative of that along u (recorded backwards),
     the forward-mode tangent along v]."""
@@ -119,6 +122,7 @@ def _run(L: Any, f: Callable[[Any, Any], Any], v: np.ndarray, u: np.ndarray) -> 
     return [np.asarray(r.detach().numpy()) for r in (g, h, k, t)]
 
 
+@needs_torch
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_derivatives_to_the_third_order_and_tangents_match_torch(name: str) -> None:
     rng = np.random.default_rng(0)
@@ -141,3 +145,17 @@ def test_forward_over_reverse_matches_reverse_over_reverse() -> None:
     lhs = float((forward.numpy().conj() * u).real.sum())
     rhs = float((h.numpy().conj() * v).real.sum())
     assert lhs == pytest.approx(rhs, rel=1e-9)
+
+
+def test_jacobians_refuse_complex_inputs_and_outputs_as_torch_func() -> None:
+    """``jacfwd`` of a complex input gave the derivative along the real part alone, ``jacrev`` the
+    conjugate convention's gradient, ``hessian`` a mixture of the two: numbers of no single meaning,
+    which ``torch.func`` refuses. ``grad`` and ``vjp`` keep PyTorch's convention."""
+    z = mt.tensor(Z[0])
+    for transform in (func.jacrev, func.jacfwd, func.hessian):
+        with pytest.raises(RuntimeError, match="expected all inputs to be real"):
+            transform(lambda q: (q.exp() * q).abs().sum())(z)
+    with pytest.raises(RuntimeError, match="expected all outputs to be real"):
+        func.jacrev(lambda x: x * 1j)(mt.tensor([1.0, 2.0]))
+    g = func.grad(lambda q: (q * mt.tensor(Z2[0])).real.sum())(z)
+    np.testing.assert_allclose(g.numpy(), np.conj(Z2[0]))
