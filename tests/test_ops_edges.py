@@ -198,3 +198,20 @@ def test_float32_cumsum_accumulates_in_float64():
     np.testing.assert_array_equal(mt.tensor(r).cumsum(1).numpy(), exact)
     if torch is not None:
         np.testing.assert_array_equal(mt.tensor(r).cumsum(1).numpy(), torch.tensor(r).cumsum(1).numpy())
+
+
+def test_adam_takes_decoupled_weight_decay():
+    # PyTorch's Adam(decoupled_weight_decay=True) is AdamW's step (it was a TypeError)
+    def run(cls, **options):
+        p = mt.nn.Parameter(mt.tensor([1.0, -2.0], dtype=mt.float64))
+        opt = cls([p], lr=0.1, weight_decay=0.3, **options)
+        for _ in range(3):
+            opt.zero_grad()
+            (p**2).sum().backward()
+            opt.step()
+        return p.detach().numpy(), opt.param_groups[0]["decoupled_weight_decay"]
+
+    (adam_w, flag), (adamw, flag_w) = run(mt.optim.Adam, decoupled_weight_decay=True), run(mt.optim.AdamW)
+    np.testing.assert_array_equal(adam_w, adamw)
+    assert flag and flag_w and not run(mt.optim.Adam)[1]
+    assert not np.array_equal(run(mt.optim.Adam)[0], adamw)  # (the L2 form differs)

@@ -28,6 +28,8 @@ class Adam(_Moments):
         weight_decay: the L2 penalty's coefficient, >= 0.
         amsgrad: divide by the largest second moment seen so far (``v_max``, kept only then)
             instead of the current one (Reddi et al.), as PyTorch's ``amsgrad=True``.
+        decoupled_weight_decay: shrink the parameter by ``lr * weight_decay`` instead (AdamW's
+            decay), as PyTorch's keyword (it was a TypeError); AdamW's groups hold True.
     """
 
     state_names = ("m", "v", "t", "v_max")
@@ -43,13 +45,17 @@ class Adam(_Moments):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        *,
+        decoupled_weight_decay: bool | None = None,
     ) -> None:
+        decoupled = self.decoupled if decoupled_weight_decay is None else bool(decoupled_weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad}
-        super().__init__(params, defaults)
+        super().__init__(params, {**defaults, "decoupled_weight_decay": decoupled})
 
     def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
         super()._check_hyper_parameters(group)
         group["amsgrad"] = bool(group["amsgrad"])
+        group["decoupled_weight_decay"] = bool(group.get("decoupled_weight_decay", self.decoupled))
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
         if name == "v_max":
@@ -62,7 +68,7 @@ class Adam(_Moments):
         for group, entries in self._groups_with_grads():
             lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             for i, p, g in entries:
-                g = self._decayed(p, g, lr, wd, self.decoupled)
+                g = self._decayed(p, g, lr, wd, group["decoupled_weight_decay"])
                 t = self._next_step(i)
                 m, v = self._moments(i, g, b1, b2)
                 if group["amsgrad"]:
