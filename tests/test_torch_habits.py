@@ -618,3 +618,60 @@ def test_a_copy_never_follows_its_inputs_later_changes(name: str) -> None:
     np.testing.assert_array_equal(g0, g1)
     np.testing.assert_array_equal(x0, x1)
     assert n0 == n1 or name.startswith("pixel")  # (MyTorch's pixel_shuffle records reshapes)
+
+
+# --------------------------------------------------------------------------- param_groups edited by hand
+_GROUP_EDITS: dict[str, Any] = {
+    "append": lambda opt, other: opt.param_groups[0]["params"].append(other),
+    "replace the list": lambda opt, other: opt.param_groups[0].__setitem__("params", [other]),
+    "remove": lambda opt, other: opt.param_groups[1]["params"].pop(),
+    "delete a group": lambda opt, other: opt.param_groups.pop(),
+}
+
+
+@pytest.mark.parametrize("edit", list(_GROUP_EDITS))
+@pytest.mark.parametrize("replayed", [False, True], ids=["dynamic", "replayed"])
+def test_a_group_params_list_changed_by_hand_is_refused(edit: str, replayed: bool) -> None:
+    """PyTorch's step iterates ``param_groups[i]["params"]``: a parameter appended there is
+    stepped, one removed is not. MyTorch's optimizers keep their parameters' state in order and
+    stepped the old set, silently (a weight appended with a gradient stayed at [0.5, 3.0] where
+    PyTorch's SGD moves it to [0.031, 0.186]; one removed went on moving). Now the step refuses,
+    and so does a replayed step."""
+    from mytorch.replay import Replay
+
+    w = mytorch.nn.Parameter(mytorch.tensor(np.array([1.0, -2.0])))
+    v = mytorch.nn.Parameter(mytorch.tensor(np.array([0.5, 3.0])))
+    opt = mytorch.optim.SGD([{"params": [w]}, {"params": [v]}], lr=0.1)
+
+    def step() -> Any:
+        opt.zero_grad()
+        loss = (w**2).sum() + (v**2).sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    run = Replay(step, optimizer=opt) if replayed else step
+    for _ in range(3):
+        run()
+    _GROUP_EDITS[edit](opt, mytorch.nn.Parameter(mytorch.ones(2)))
+    with pytest.raises(RuntimeError, match="param_groups changed"):
+        run()
+
+
+def test_an_optimizer_state_with_pytorchs_0d_step_is_loaded() -> None:
+    """PyTorch keeps Adam's ``step`` as a 0-d Tensor; a state dict holding one (a checkpoint
+    converted from PyTorch, or edited by hand) was refused: "'t.0' has shape (), expected (1,)"."""
+    runs = []
+    for lib in LIBS:
+        p = lib.nn.Parameter(lib.tensor(np.array([1.0, -2.0])))
+        opt = lib.optim.Adam([p], lr=0.1)
+        for k in range(4):
+            if k == 2:
+                saved = copy.deepcopy(opt.state_dict())
+                saved["state"][0]["step"] = lib.tensor(10.0)
+                opt.load_state_dict(saved)
+            opt.zero_grad()
+            (p**2).sum().backward()
+            opt.step()
+        runs.append(p.detach().numpy())
+    np.testing.assert_allclose(*runs, rtol=1e-13)

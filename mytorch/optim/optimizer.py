@@ -198,6 +198,8 @@ def _ascending_when_asked(step: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(step)
     def step_(self: Optimizer, closure: Callable[[], Any] | None = None) -> Any:
+        if self._groups_changed():
+            self._refuse_changed_groups()
         loss = None
         if closure is not None:
             with enable_grad():
@@ -427,6 +429,7 @@ class Optimizer(metaclass=_OptimizerType):
 
     state_names: tuple[str, ...] = ()
     nonnegative_states: tuple[str, ...] = ()
+    _members: Any = ()  # (each group's parameter list and its length: see _check_groups; none for one unpickled)
     """State arrays that are means or sums of squares (a loaded one below 0 is refused)."""
     real_only = False
     """Whether the step squares gradients (Adam, RMSprop, Adagrad): ``g * g`` of a complex
@@ -450,6 +453,7 @@ class Optimizer(metaclass=_OptimizerType):
         self._dtypes: list[np.dtype | None] = []  # each parameter's dtype when its state was made
         self._stepped: list[bool] = []  # each parameter: has state, as PyTorch's (see _note_stepped)
         self._all_stepped = False
+        self._members: list[tuple[list[Param], int]] = []  # each group's list of parameters, and its length
         self.state = OptimizerState(self)
         for state in self.state_names:
             setattr(self, state, [])
@@ -489,6 +493,7 @@ class Optimizer(metaclass=_OptimizerType):
         full = {**self.defaults, **group, "params": checked}
         self._check_hyper_parameters(full)
         self.param_groups.append(full)
+        self.__dict__.setdefault("_members", []).append((checked, len(checked)))
         self.params.extend(checked)
         self._group_of.extend([len(self.param_groups) - 1] * len(checked))
         self._stepped.extend([False] * len(checked))
@@ -498,6 +503,29 @@ class Optimizer(metaclass=_OptimizerType):
             self._dtypes.append(value.dtype if value.size else None)  # (None: looked at again at the next step)
             for state in self.state_names:
                 getattr(self, state).append(self._fresh_state(state, value_of(param), full))
+
+    def _groups_changed(self) -> bool:
+        """Whether the groups were changed behind the optimizer's back: a group's ``params`` list
+        grown, shrunk or replaced (``opt.param_groups[0]["params"].append(w)``), a group deleted.
+        PyTorch's step iterates those lists; a MyTorch optimizer keeps each parameter's state in
+        the order ``add_param_group`` gave, and stepped the old parameters only, silently. (One
+        group, the usual case, is looked at without a loop: this runs before every step.)"""
+        groups, members = self.param_groups, self._members
+        if len(groups) == 1 == len(members):
+            listed, size = members[0]
+            return groups[0]["params"] is not listed or len(listed) != size
+        if not members:  # (an optimizer unpickled from before: not checked)
+            return False
+        if len(groups) != len(members):
+            return True
+        return any(g["params"] is not m or len(m) != n for g, (m, n) in zip(groups, members))
+
+    def _refuse_changed_groups(self) -> None:
+        raise RuntimeError(
+            f"{type(self).__name__}.step: param_groups changed outside the optimizer (a group's 'params' list grown, "
+            "shrunk or replaced, or a group deleted), which a MyTorch optimizer does not follow; add parameters with "
+            "opt.add_param_group({'params': [...]}), or make a new optimizer (and load_state_dict)"
+        )
 
     def _overlaps(self, value: np.ndarray, checked: list[Param]) -> bool:
         """Whether the array ``value`` shares memory with another (value, gradient) pair's value
@@ -784,6 +812,8 @@ class Optimizer(metaclass=_OptimizerType):
             if key not in state:
                 raise ValueError(f"{type(self).__name__}.load_state_dict: missing state array {key!r}")
             value = self._state_value(key, state[key], target.dtype)
+            if value.shape == () and target.shape == (1,):  # (a count PyTorch keeps 0-d: its 'step' Tensor)
+                value = value.reshape(1)
             if value.shape != target.shape:
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: {key!r} has shape {value.shape}, expected {target.shape}"

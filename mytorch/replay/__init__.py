@@ -189,6 +189,7 @@ class Replay:
                 f"{type(optimizer).__name__}"
             )
         self.tensors = all(isinstance(p, Tensor) for p in optimizer.params)
+        self._mytorch_optimizer = hasattr(optimizer, "_groups_changed")
         if not self.tensors and not all(type(p) is tuple for p in optimizer.params):
             raise TypeError(
                 "Replay: the optimizer's parameters must be all Tensors (model.parameters()) or all (value, gradient) "
@@ -227,6 +228,8 @@ class Replay:
         self.replays = 0
 
     def _optimizer_arrays(self) -> list[Any]:
+        if self._mytorch_optimizer and self.optimizer._groups_changed():
+            self.optimizer._refuse_changed_groups()  # (as the optimizer's own step refuses them)
         if self.tensors:
             params = self.optimizer.params
             # requires_grad as True/False (singletons): freezing a parameter makes it capture again
