@@ -856,6 +856,198 @@ def _conj(g: Any) -> Any:
     return g.conj()
 
 
+def _lane_two(result: Tensor, x: Tensor, y: Tensor, a: np.ndarray, b: np.ndarray, backward: Any, reads: Any) -> bool:
+    """``_attach``'s common case for an operator of two Tensors, decided by a few cheap tests:
+    ``result`` holds the fresh output; ``a`` and ``b``, the operands' arrays, are float64 or
+    float32 arrays of one dtype; recording is on everywhere (no ``no_grad`` in any thread, no
+    ``detect_anomaly``); the operands needing a gradient are leaves or on one live recording tape;
+    the kernel's plan is cached. Records what ``_attach`` records (the same leaves, plan, VJP,
+    link, run-order stamp and saves) and returns True; returns False, having recorded nothing,
+    in every other case, which the caller hands to ``_attach`` (a merge, a released tape, a new
+    plan, two leaves on one array, ...)."""
+    if _RECORDING_OFF or _Anomaly.enabled:
+        return False
+    if x.requires_grad:
+        tape = x._tape
+        if y.requires_grad:
+            other = y._tape
+            if tape is None:
+                tape = other
+            elif other is not None and other is not tape:
+                return False  # (two graphs: ``_attach`` merges them)
+            key = 4
+        else:
+            other, key = None, 6
+    elif y.requires_grad:
+        tape = y._tape
+        key = 5
+    else:
+        return False
+    if tape is None:
+        tape = Tape()
+    elif tape.merged_into is not None or tape.released or not tape._recording:
+        return False
+    plans = _PLANS.get(backward)
+    plan = None if plans is None else plans.get(key)
+    if plan is None or plan[0] is not reads:
+        return False
+    known = tape.leaves
+    link = -1
+    if key != 5 and x._tape is None:  # x: a leaf
+        if type(a) is not _ndarray or known.get(id(a), x) is not x:
+            return False  # (another leaf holds this array object: ``_register_leaves`` parts them)
+        if key == 4 and other is None:  # y too
+            if type(b) is not _ndarray or known.get(id(b), y) is not y or (b is a and x is not y):
+                return False
+            _new_leaf(tape, known, x, a)  # (in the operands' order, as ``_attach``: ``deliver`` follows it)
+            _new_leaf(tape, known, y, b)
+        else:
+            if key == 4:
+                link = 1
+            _new_leaf(tape, known, x, a)
+    elif key != 6 and y._tape is None:  # y: a leaf, x not
+        if type(b) is not _ndarray or known.get(id(b), y) is not y:
+            return False
+        _new_leaf(tape, known, y, b)
+        if key == 4:
+            link = 0
+    else:
+        link = plan[5]
+    choose = plan[4]
+    vjp = None if choose is None else choose((a, b), result._data, key ^ 4)
+    _record_lane(tape, result, (a, b), backward, None, plan, vjp, link)
+    return True
+
+
+def _record_one(
+    out: Any, x: Tensor, a: np.ndarray, dtype: np.dtype, backward: Any, saves_output: bool, reads: Any, fresh: bool
+) -> Tensor:
+    """``_attach(out, (x,), (a,), backward, None, saves_output, reads, fresh)`` for a function of one
+    Tensor ``x`` (``x.tanh()``, ``nn.Tanh``) whose array ``a`` is of ``dtype``, with ``_lane_two``'s
+    common case (``x`` needs a gradient, ``a`` is float64 or float32, ``out`` new memory) recorded here."""
+    if (
+        (dtype is _DOUBLE or dtype is _SINGLE)
+        and x.requires_grad
+        and type(out) is _ndarray
+        and (fresh or out.base is None)
+        and not _RECORDING_OFF
+        and not _Anomaly.enabled
+    ):
+        result = _new_tensor(Tensor)
+        result._data = out
+        result._grad = None
+        result.requires_grad = False
+        result._tape = None
+        tape = x._tape
+        plans = _PLANS.get(backward)
+        plan = None if plans is None else plans.get(2)
+        if plan is not None and plan[0] is reads:
+            link = 0
+            if tape is None:  # a leaf, on a new tape
+                if type(a) is _ndarray:
+                    tape = Tape()
+                    _new_leaf(tape, tape.leaves, x, a)
+                    link = -1
+            elif tape.merged_into is not None or tape.released or not tape._recording:
+                tape = None
+            if tape is not None:
+                choose = plan[4]
+                vjp = None if choose is None else choose((a,), out, 0)
+                _record_lane(tape, result, (a,), backward, {"out": out} if saves_output else None, plan, vjp, link)
+                return result
+        return _attach(out, (x,), (a,), backward, None, saves_output, reads, fresh, result)
+    return _attach(out, (x,), (a,), backward, None, saves_output, reads, fresh)
+
+
+def _record_layer(
+    out: Any, x: Tensor, w: Tensor, b: Tensor, arrays: tuple[np.ndarray, ...], backward: Any, reads: Any, chosen: Any
+) -> Tensor:
+    """``_attach(out, (x, w, b), arrays, backward, None, False, reads, chosen=chosen)`` for a layer of
+    an input ``x`` and two parameters (``nn.Linear``'s ``record_linear``), with ``_lane_two``'s common
+    case recorded here: ``w`` and ``b`` leaves of float64 or float32 arrays, ``x`` data or on a live
+    recording tape, recording on everywhere, ``out`` new memory, the kernel's plan cached."""
+    if (
+        not _RECORDING_OFF
+        and not _Anomaly.enabled
+        and w.requires_grad
+        and b.requires_grad
+        and w._tape is None
+        and b._tape is None
+        and type(out) is _ndarray
+        and out.base is None
+    ):
+        _, weight, bias = arrays
+        if x.requires_grad:
+            tape = x._tape
+            key, link = 8, 0
+            if tape is None or tape.merged_into is not None or tape.released or not tape._recording:
+                tape = None
+        else:
+            tape = Tape()
+            key, link = 9, -1
+        plans = _PLANS.get(backward)
+        plan = None if plans is None else plans.get(key)
+        if tape is not None and plan is not None and plan[0] is reads and type(weight) is type(bias) is _ndarray:
+            known = tape.leaves
+            dtype = weight.dtype
+            if (
+                (dtype is _DOUBLE or dtype is _SINGLE)
+                and bias.dtype is dtype
+                and known.get(id(weight), w) is w
+                and known.get(id(bias), b) is b
+                and weight is not bias
+            ):
+                _new_leaf(tape, known, w, weight)
+                _new_leaf(tape, known, b, bias)
+                result = _new_tensor(Tensor)
+                result._data = out
+                result._grad = None
+                skipped, choose = key ^ 8, plan[4]
+                vjp = (
+                    None
+                    if choose is None
+                    else chosen[skipped]
+                    if skipped < len(chosen)
+                    else choose(arrays, out, skipped)
+                )
+                _record_lane(tape, result, arrays, backward, None, plan, vjp, link)
+                return result
+    return _attach(out, (x, w, b), arrays, backward, None, False, reads, chosen=chosen)
+
+
+def _record_lane(
+    tape: Tape,
+    result: Tensor,
+    arrays: tuple[np.ndarray, ...],
+    backward: Any,
+    params: Any,
+    plan: Plan,
+    vjp: Any,
+    link: int,
+) -> None:
+    """What every lane (``_lane_two``, ``_record_one``, ``_record_layer``) ends with, as ``_attach``
+    ends: ``result`` joins ``tape``, and the trusted operation computing it is recorded with the
+    plan's destinations and saves, and ``vjp`` (the chooser's pick; None: the plan's rule)."""
+    result.requires_grad = True
+    result._tape = tape
+    op = trusted_operation(arrays, result._data, plan[1], backward, params, vjp or plan[2], link)
+    tape.operation_list.append(op)
+    tape.order.append(next(_CLOCK))
+    which = plan[3]
+    if which:
+        _save_read(tape.check, op, which, tape.saved, tape.held)
+
+
+def _new_leaf(tape: Tape, known: dict[int, Tensor], leaf: Tensor, array: np.ndarray) -> None:
+    """Note ``leaf`` as the owner of ``array``'s gradient on ``tape`` (``_attach``'s registration)."""
+    known[id(array)] = leaf
+    try:  # (see ``Tape.unowned``)
+        if leaf._own is not array:
+            tape.unowned = True
+    except AttributeError:
+        tape.unowned = True
+
+
 def _follow_replaced(t: Tensor, old: np.ndarray) -> None:
     """After ``t.data = new`` on a recorded result (not a leaf): its graph knows it by ``old``, the
     array it was computed as, so ``new`` is recorded as ``old`` passed on (``identity``, or ``cast``
@@ -1233,6 +1425,8 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
                 out = forward(data)
             except (ValueError, IndexError) as error:
                 raise _refused(kernel, (data,), error) from None
+            if (dtype is _DOUBLE or dtype is _SINGLE) and isinstance(x, Tensor):
+                return _record_one(out, x, data, dtype, backward, saves_output, reads, fresh)
             return _attach(out, (x,), (data,), backward, None, saves_output, reads, fresh)
 
     return _named(op, name, "Also a method of Tensor.")
@@ -1395,6 +1589,28 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
     def forward(self: Tensor, other: Any) -> Tensor:
         a = self._data
         dtype = a.dtype  # (read once: an array's attribute read costs about 200 instructions)
+        if (
+            fresh
+            and isinstance(other, Tensor)
+            and other._data.dtype is dtype
+            and (dtype is _DOUBLE or dtype is _SINGLE)
+        ):
+            # the common case first: two Tensors of one float dtype (``h @ W``, ``h + b``), recorded by ``_lane_two``
+            b = other._data
+            try:
+                out = run(a, b)
+            except (ValueError, IndexError) as error:
+                raise _refused(kernel, (a, b), error) from None
+            if type(out) is not _ndarray:  # (NumPy's scalar from 0-d operands)
+                return _attach(out, (self, other), (a, b), backward, None, saves_output, reads, fresh)
+            result = _new_tensor(Tensor)
+            result._data = out
+            result._grad = None
+            result.requires_grad = False
+            result._tape = None
+            if _lane_two(result, self, other, a, b, backward, reads):
+                return result
+            return _attach(out, (self, other), (a, b), backward, None, saves_output, reads, fresh, result)
         if dtype is _HALF:
             wide = _half_opmath(kernel, (self, other), None)
             if wide is not None:

@@ -16,7 +16,7 @@ from mytorch.nn.functional import KERNELS
 from mytorch.nn.layers import expect_tensor
 from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
-from mytorch.tensor import Tensor, _apply, _attach, _run
+from mytorch.tensor import Tensor, _apply, _record_one, _run
 
 __all__ = [
     "ELU",
@@ -79,10 +79,11 @@ class _ParameterFree(_Elementwise):
     def forward(self, x: Tensor) -> Tensor:
         if isinstance(x, Tensor):
             data = x._data
-            if data.dtype.kind == "f":
+            dtype = data.dtype
+            if dtype.kind == "f":
                 kernel = self._kernel
                 out = kernel.forward(data)
-                return _attach(out, (x,), (data,), kernel.backward, None, kernel.saves_output, kernel.reads)
+                return _record_one(out, x, data, dtype, kernel.backward, kernel.saves_output, kernel.reads, False)
         return super().forward(x)
 
 
