@@ -165,7 +165,11 @@ def jacobian(
 ) -> Any:
     """The Jacobian of ``f`` at ``inputs`` (``output.shape + input.shape`` per pair);
     ``strategy="forward-mode"`` computes it by forward mode. ``vectorize`` changes nothing here."""
-    transform = func.jacrev if strategy == "reverse-mode" else func.jacfwd
+
+    def transform(g: Callable[..., Any], argnums: Any) -> Callable[..., Any]:  # (complex tensors too, as PyTorch's)
+        jacobian = func._jacrev if strategy == "reverse-mode" else func._jacfwd
+        return jacobian(g, argnums, False, real_only=False)
+
     return _matrices("jacobian", transform, f, inputs, (create_graph, strict, strategy))
 
 

@@ -364,15 +364,24 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
     """``f``'s Jacobian by reverse mode, one backward pass per output element
     (``torch.func.jacrev``): of shape ``output.shape + input.shape``; for an output of nested
     tuples, the same nesting of Jacobians. With ``has_aux``, ``f`` returns ``(output, aux)``
-    and the transform ``(jacobian, aux)``."""
+    and the transform ``(jacobian, aux)``. Complex inputs and outputs are refused, as by
+    ``torch.func``."""
+    return _jacrev(f, argnums, has_aux, real_only=True)
+
+
+def _jacrev(f: Callable[..., Any], argnums: Argnums, has_aux: bool, real_only: bool) -> Callable[..., Any]:
+    """``jacrev``; ``real_only=False`` for ``autograd.functional.jacobian``, which takes complex
+    tensors, as PyTorch's does."""
 
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         primals = _Primals(args, argnums, "jacrev")
-        _real_only("jacrev", primals.tensors, "inputs")
+        if real_only:
+            _real_only("jacrev", primals.tensors, "inputs")
         out, aux = _split(primals.call(f, kwargs), has_aux, "jacrev")
         outputs, rebuild = _outputs(out)
-        _real_only("jacrev", outputs, "outputs")
+        if real_only:
+            _real_only("jacrev", outputs, "outputs")
         nested = primals.nested(outputs)
         jacobian = rebuild([primals.pick(_rows(out, primals, nested)) for out in outputs])
         return (jacobian, aux) if has_aux else jacobian
@@ -539,15 +548,23 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
     """``f``'s Jacobian by forward mode: ``f`` is recorded once and its tape replayed with one
     tangent per input element (``torch.func.jacfwd``); of shape ``output.shape + input.shape``;
     for an output of nested tuples (``jacrev`` with several ``argnums``), the same nesting.
-    With ``has_aux``, ``f`` returns ``(output, aux)`` and the transform ``(jacobian, aux)``."""
+    With ``has_aux``, ``f`` returns ``(output, aux)`` and the transform ``(jacobian, aux)``.
+    Complex inputs and outputs are refused, as by ``torch.func``."""
+    return _jacfwd(f, argnums, has_aux, real_only=True)
+
+
+def _jacfwd(f: Callable[..., Any], argnums: Argnums, has_aux: bool, real_only: bool) -> Callable[..., Any]:
+    """``jacfwd``; ``real_only=False`` for ``autograd.functional.jacobian`` (see ``_jacrev``)."""
 
     @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         primals = _Primals(args, argnums, "jacfwd")
-        _real_only("jacfwd", primals.tensors, "inputs")
+        if real_only:
+            _real_only("jacfwd", primals.tensors, "inputs")
         out, aux = _split(primals.call(f, kwargs), has_aux, "jacfwd")
         outputs, rebuild = _outputs(out)
-        _real_only("jacfwd", outputs, "outputs")
+        if real_only:
+            _real_only("jacfwd", outputs, "outputs")
         if _recorded(primals, outputs):  # the same Jacobian, by recorded reverse passes
             jacobian = rebuild([primals.pick(_rows(out, primals, True)) for out in outputs])
         else:

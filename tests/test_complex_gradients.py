@@ -159,3 +159,17 @@ def test_jacobians_refuse_complex_inputs_and_outputs_as_torch_func() -> None:
         func.jacrev(lambda x: x * 1j)(mt.tensor([1.0, 2.0]))
     g = func.grad(lambda q: (q * mt.tensor(Z2[0])).real.sum())(z)
     np.testing.assert_allclose(g.numpy(), np.conj(Z2[0]))
+
+
+@needs_torch
+def test_autograd_functional_jacobian_takes_complex_tensors_as_torch() -> None:
+    """``torch.autograd.functional.jacobian`` (unlike ``torch.func``) takes complex tensors: reverse
+    mode gives the convention's gradients, forward mode the derivatives along the real parts."""
+    for strategy in ("reverse-mode", "forward-mode"):
+        mine, theirs = (
+            lib.autograd.functional.jacobian(
+                lambda z, lib=lib: (z.exp() * z).abs(), lib.tensor(Z[0]), strategy=strategy, vectorize=True
+            )
+            for lib in (mt, torch)
+        )
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-15, err_msg=strategy)
