@@ -752,3 +752,21 @@ def test_a_network_giving_nan_is_wrong_on_every_example_not_class_0(criterion, o
     assert np.isnan(loss) and error == 1.0
     loss, error = train_epoch(net, x, labels, 4)
     assert np.isnan(loss) and error == 1.0
+
+
+def test_a_float16_cross_entropy_gradient_graph_stays_float16_on_numpy_1():
+    """The recorded cross-entropy gradient (create_graph=True) multiplied by grad_output[0] / N, a
+    NumPy float16 scalar divided by an int: float64 on NumPy 1.26 (float16 on 2), so the product took
+    the float32 path of a float16 tensor times a wider number, casts recorded on both sides, and the
+    gradient differed from NumPy 2's by up to 3 float16 ulps (5 of 12 values)."""
+    rng = np.random.default_rng(3)
+    x = mytorch.tensor(rng.normal(size=(3, 4)), dtype=mytorch.float16, requires_grad=True)
+    loss = mytorch.nn.functional.cross_entropy(x, mytorch.tensor([0, 1, 3]))
+    (g,) = mytorch.autograd.grad(loss, x, create_graph=True)
+    names, stack = [], [g.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is not None:
+            names.append(node.name())
+            stack.extend(n for n, _ in node.next_functions)
+    assert g.dtype == mytorch.float16 and "ToCopyBackward0" not in names, names

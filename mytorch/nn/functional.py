@@ -1944,14 +1944,14 @@ def softmax_cross_entropy_and_log_probs(y: Array, x: Array) -> tuple[Array, Arra
 # BEGIN SOLUTION NO PROMPT
 def softmax_cross_entropy_grad_y(grad_output: Array, y: Array, x: Array, log_probs: Array | None = None) -> Array:
     """d/dy = -g * log_softmax(x) / N."""
-    g = (log_softmax(x) if log_probs is None else log_probs) * (-grad_output[0] / _batch(x))
+    g = (log_softmax(x) if log_probs is None else log_probs) * _in_dtype_of(-grad_output[0] / _batch(x), grad_output)
     return g if x.ndim else _in_dtype_of(g, x)  # (NumPy 1.x: a 0-d float32 times a float64 scalar is float64)
 
 
 def softmax_cross_entropy_grad_x(grad_output: Array, y: Array, x: Array, log_probs: Array | None = None) -> Array:
     """d/dx = g * (softmax(x) * sum(y) - y) / N, i.e. g * (softmax(x) - y) / N for one-hot y."""
     p = softmax(x) if log_probs is None else np.exp(log_probs)
-    g = (p * y.sum(axis=-1, keepdims=True) - y) * (grad_output[0] / _batch(x))
+    g = (p * y.sum(axis=-1, keepdims=True) - y) * _in_dtype_of(grad_output[0] / _batch(x), grad_output)
     return g if x.ndim else _in_dtype_of(g, x)
 
 
