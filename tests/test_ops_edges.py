@@ -215,3 +215,37 @@ def test_adam_takes_decoupled_weight_decay():
     np.testing.assert_array_equal(adam_w, adamw)
     assert flag and flag_w and not run(mt.optim.Adam)[1]
     assert not np.array_equal(run(mt.optim.Adam)[0], adamw)  # (the L2 form differs)
+
+
+def test_cumprod_gradient_beside_zeros_and_infinities():
+    # a term with a zero factor counted as 0 * inf = NaN: (2, 0, inf) gave dx0 NaN where PyTorch
+    # gives 1 (the terms past the first zero are 0 to the elements before it), and (inf, 0, 2)
+    # gave dx1 NaN where PyTorch gives inf * (-0.5 + 2 * 2)
+    weights = [1.0, -0.5, 2.0]
+    cases = {
+        (2.0, 0.0, math.inf): [1.0, math.inf, 0.0],
+        (0.0, 0.0, math.inf): [1.0, 0.0, 0.0],
+        (math.inf, 0.0, 2.0): [math.nan, math.inf, 0.0],
+        (2.0, math.inf, 0.0): [-math.inf, math.nan, math.inf],
+        (0.0, math.inf, 0.0): [math.nan, 0.0, 0.0],  # (the second zero's own term counts: inf * 0)
+        (2.0, 3.0, 0.5): [1.0 - 1.5 + 3.0, -1.0 + 2.0, 12.0],
+    }
+    for values, expected in cases.items():
+        x = mt.tensor(list(values), dtype=mt.float64, requires_grad=True)
+        (x.cumprod(0) * mt.tensor(weights, dtype=mt.float64)).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+@needs_torch
+def test_cumprod_gradient_at_edges_matches_pytorch():
+    import itertools
+
+    values = [0.0, 2.0, -1.5, math.inf, -math.inf, math.nan]
+    rows = np.array(list(itertools.product(values, repeat=4)))
+    weights = np.array([1.0, -0.5, 2.0, 0.25])
+    grads = []
+    for lib in (torch, mt):
+        x = lib.tensor(rows, requires_grad=True)
+        (x.cumprod(1) * lib.tensor(weights)).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])

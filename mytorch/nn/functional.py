@@ -2503,9 +2503,19 @@ def cumprod_backward(grad_output: Array, x: Array, axis: int, out: Array | None 
     if not isinstance(x, np.ndarray):  # a recorded backward: the masks below would cut derivatives
         return (_cumprod_others(grad_output, x, axis),)
     one = np.ones((), x.dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        kept = np.where(before, _reversed_cumsum(grad_output * y, axis) / np.where(before, x, one), 0)
-        at_zero = _reversed_cumsum(grad_output * cumprod(np.where(first, one, x), axis), axis)
+    # as PyTorch's: the terms past the first zero (before it) and past the second zero (at it)
+    # count as 0 even beside an inf or NaN (0 * inf is NaN), and at the first zero the product of
+    # the elements before it multiplies the sum of the terms up to the next zero, that one's
+    # included (not each term: inf * 4 - inf / 2 was NaN, PyTorch's inf)
+    zero = np.asarray(x) == 0
+    after_second = np.cumsum(zero, axis=axis) - zero > 1
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        sums = _reversed_cumsum(np.where(before, grad_output * y, 0), axis)
+        kept = np.where(before, sums / np.where(before, x, one), 0)
+        prefix = cumprod(np.where(before, x, one), axis)  # at the first zero: the product before it
+        inner = cumprod(np.where(before | first, one, x), axis)  # the products after it
+        terms = np.where(before | after_second, 0, grad_output * inner)
+        at_zero = prefix * _reversed_cumsum(terms, axis)
     return (_in_dtype_of(np.where(first, at_zero, kept), x),)
 
 
