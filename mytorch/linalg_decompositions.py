@@ -3,7 +3,8 @@
 of a decomposition is linear in the gradients of its outputs, so their rules add up).
 
 Gradients (first order: a ``create_graph`` backward through them raises ``RuntimeError``, except
-``pinv``, whose rule is matrix products and so differentiable again):
+``pinv``, whose rule is matrix products and so differentiable again, and ``eigh``, whose recorded
+rules read the eigenvalues and eigenvectors recomputed as recorded functions of A, so every order):
 
 * ``eigh``: eigenvalues ``V diag(g) V^T``; eigenvectors ``V (S / E) V^T``, S the skew part of
   ``V^T G``, E_ij = w_j - w_i (undefined for repeated eigenvalues, as in PyTorch);
@@ -69,15 +70,17 @@ def _eigh(a: np.ndarray, upper: bool) -> tuple[np.ndarray, np.ndarray]:
 
 class _EighValues(Function):
     @staticmethod
-    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+    def forward(ctx: Any, *inputs: np.ndarray, **params: Any) -> np.ndarray:
         w, v = _eigh(inputs[0], params["upper"])
         ctx.save_for_backward(inputs[0], v)
+        ctx.upper = params["upper"]
         return w
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> Any:
+    def backward(ctx: Any, grad_output: Any) -> Any:
         a, v = ctx.saved_arrays
-        _first_order("linalg.eigh", a, grad_output)
+        if isinstance(a, Tensor):  # a recorded backward: the eigenvectors as a recorded function of A
+            v = _EighVectors.apply(a, upper=ctx.upper)
         return (v * grad_output[..., None, :]) @ _t(v)
 
     @staticmethod
@@ -86,26 +89,30 @@ class _EighValues(Function):
         return np.einsum("...ik,...ij,...jk->...k", v, tangents[0], v)
 
 
-def _gaps(w: np.ndarray) -> np.ndarray:
-    """1 / (w_j - w_i) off the diagonal, 0 on it."""
+def _gaps(w: Any) -> Any:
+    """1 / (w_j - w_i) off the diagonal, 0 on it (of a Tensor too, recorded)."""
     gaps = w[..., None, :] - w[..., :, None]
+    diagonal = np.eye(w.shape[-1], dtype=bool)
+    if isinstance(w, Tensor):
+        return np.where(diagonal, 0.0, 1.0 / np.where(diagonal, 1.0, gaps))
     with np.errstate(divide="ignore"):
         inverse = 1.0 / gaps
-    diagonal = np.eye(w.shape[-1], dtype=bool)
     return np.where(diagonal, 0.0, inverse).astype(w.dtype)
 
 
 class _EighVectors(Function):
     @staticmethod
-    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+    def forward(ctx: Any, *inputs: np.ndarray, **params: Any) -> np.ndarray:
         w, v = _eigh(inputs[0], params["upper"])
         ctx.save_for_backward(inputs[0], w, v)
+        ctx.upper = params["upper"]
         return v
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> Any:
+    def backward(ctx: Any, grad_output: Any) -> Any:
         a, w, v = ctx.saved_arrays
-        _first_order("linalg.eigh", a, grad_output)
+        if isinstance(a, Tensor):  # a recorded backward: v is this op's output; w recorded from A too
+            w = _EighValues.apply(a, upper=ctx.upper)
         vg = _t(v) @ grad_output
         return v @ ((vg - _t(vg)) * 0.5 * _gaps(w)) @ _t(v)
 
