@@ -386,7 +386,15 @@ def hypot(input: Any, other: Any) -> Tensor:  # noqa: A002
     infinite = np.isinf(a._data) | np.isinf(b._data)
     if infinite.any():
         finite = hypot(where(Tensor(infinite), _one(a), a), where(Tensor(infinite), _one(b), b))
-        return where(Tensor(infinite), Tensor(np.full((), np.inf, finite.dtype)), finite)
+        # there the gradients are PyTorch's a / r and b / r: NaN for the infinite (and a NaN)
+        # operand, 0 for a finite one (they were 0 for both: the constant inf)
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        edge = Tensor(np.full((), np.inf, finite.dtype))
+        with np.errstate(invalid="ignore"):
+            for t in (a, b):
+                slope = np.where(infinite, np.broadcast_to(t._data, shape) / np.inf, 0.0).astype(finite.dtype)
+                edge = edge + _ZeroWithSlope.apply(t.expand(*shape), slope=slope)
+        return where(Tensor(infinite), edge, finite)
     big = np.maximum(np.abs(a._data), np.abs(b._data))
     info = np.finfo(big.dtype)
     far = (big > info.max**0.25) | ((big < info.tiny**0.25) & (big > 0))

@@ -249,3 +249,26 @@ def test_cumprod_gradient_at_edges_matches_pytorch():
         (x.cumprod(1) * lib.tensor(weights)).sum().backward()
         grads.append(x.grad.numpy())
     np.testing.assert_array_equal(grads[1], grads[0])
+
+
+def test_hypot_gradient_at_an_infinite_operand():
+    # the value there is the constant inf, so both gradients were 0; PyTorch's are a / r and
+    # b / r: NaN for the infinite (or NaN) operand, 0 for a finite one
+    a = mt.tensor([math.inf, 3.0, math.nan], dtype=mt.float64, requires_grad=True)
+    b = mt.tensor([2.0, 4.0, -math.inf], dtype=mt.float64, requires_grad=True)
+    y = mt.hypot(a, b)
+    y.sum().backward()
+    assert y.tolist() == [math.inf, 5.0, math.inf]
+    assert (
+        math.isnan(a.grad[0].item())
+        and b.grad[0].item() == 0.0
+        and np.isnan([a.grad[2].item(), b.grad[2].item()]).all()
+    )
+    assert a.grad[1].item() == pytest.approx(0.6) and b.grad[1].item() == pytest.approx(0.8)
+    c = mt.tensor([[math.inf], [1.0]], dtype=mt.float64, requires_grad=True)  # broadcast: summed back
+    d = mt.tensor([3.0, 4.0], dtype=mt.float64, requires_grad=True)
+    mt.hypot(c, d).sum().backward()
+    assert math.isnan(c.grad[0, 0].item()) and c.grad[1, 0].item() == pytest.approx(
+        1 / math.sqrt(10) + 1 / math.sqrt(17)
+    )
+    assert d.grad.tolist() == pytest.approx([3 / math.sqrt(10), 4 / math.sqrt(17)])
