@@ -100,10 +100,7 @@ class LinalgSvd(Function):
     def backward(ctx: Context, grad_output: Any) -> Any:
         x, u, vt = ctx.saved_arrays
         if not isinstance(x, np.ndarray):  # a recorded backward: u and vt would be constants
-            raise RuntimeError(
-                "linalg.svdvals (matrix_norm of ord 2, -2 or 'nuc'): the gradient of singular values is "
-                "first-order only in MyTorch; create_graph=True through it is not supported"
-            )
+            return _recorded_singular_gradient(x, grad_output)
         return (u * grad_output[..., None, :]) @ vt
 
     @staticmethod
@@ -112,10 +109,28 @@ class LinalgSvd(Function):
         return np.einsum("...ik,...ij,...kj->...k", u, tangents[0], vt)
 
 
+def _recorded_singular_gradient(x: Tensor, g: Any) -> Any:
+    """``U diag(g) V^T`` as a recorded function of x (a ``create_graph`` backward), from ``eigh`` of
+    x^T x (or x x^T for a wide x), whose derivatives have every order: with x^T x = V diag(s²) V^T,
+    U = x V diag(1/s), so the gradient is ``x V diag(g / s) V^T``. Singular values of 0 (a
+    rank-deficient x) are refused: 1/s has no limit there."""
+    values = np.linalg.svd(x._data, compute_uv=False)
+    if not (values[..., -1:] > values[..., :1] * np.finfo(values.dtype).eps * max(x.shape[-2:])).all():
+        raise RuntimeError(
+            "linalg.svdvals (matrix_norm of ord 2, -2 or 'nuc'): a create_graph backward needs singular values "
+            f"above 0; the input of shape {tuple(x.shape)} is rank-deficient (a first-order backward takes it)"
+        )
+    tall = x.shape[-2] >= x.shape[-1]
+    w, basis = eigh(_mT(x) @ x if tall else x @ _mT(x))
+    w, basis = w.flip(-1), basis.flip(-1)  # (descending, as the singular values)
+    weighted = basis * unsqueeze(g / w**0.5, -2)
+    return x @ weighted @ _mT(basis) if tall else weighted @ _mT(basis) @ x
+
+
 def svdvals(x: Any) -> Tensor:
     """The singular values of a matrix (or of each in a batch: the last two axes), descending;
-    the gradient of the i-th is ``u_i v_i^T`` (first order only: a ``create_graph`` backward
-    through it raises ``RuntimeError``)."""
+    the gradient of the i-th is ``u_i v_i^T``, differentiable again for singular values above 0
+    (``eigh`` of x^T x, recorded; a rank-deficient input's ``create_graph`` backward raises)."""
     t = _no_complex_gradient(
         "linalg.svdvals", _floating_only(x if isinstance(x, Tensor) else Tensor(x), "linalg.svdvals")
     )

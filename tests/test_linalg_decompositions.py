@@ -187,3 +187,25 @@ def test_matrix_rank_of_a_matrix_holding_nan_or_inf_raises():
     with pytest.raises(RuntimeError, match=r"\(batch element 1\)"):
         mt.linalg.matrix_rank(batch)
     assert mt.linalg.matrix_rank(mt.stack([mt.eye(2), mt.zeros(2, 2)])).tolist() == [2, 0]
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 3, 3)], ids=["tall", "wide", "batch"])
+def test_singular_values_and_matrix_norms_have_second_and_third_derivatives_as_pytorch(shape):
+    """svdvals (and the matrix norms 2, -2, "nuc") was first order only; its recorded backward is
+    x V diag(g / s) V^T from eigh of x^T x (x x^T for a wide x)."""
+    b = np.random.default_rng(0).standard_normal(shape)
+
+    def loss(lib, x):
+        out = (lib.linalg.svdvals(x) ** 3).sum() + lib.linalg.matrix_norm(x, "nuc").sum()
+        return out + lib.linalg.matrix_norm(x, 2).sum() + lib.linalg.matrix_norm(x, -2).sum()
+
+    def run(lib, F):
+        x = lib.tensor(b, requires_grad=True)
+        (g,) = lib.autograd.grad(loss(lib, x), x, create_graph=True)
+        (h,) = lib.autograd.grad((g * lib.tensor(np.cos(b))).sum(), x, create_graph=True)
+        (k,) = lib.autograd.grad((h**2).sum(), x)
+        return [t.detach().numpy() for t in (h, k, F.hessian(lambda y: loss(lib, y))(lib.tensor(b)))]
+
+    for ours, theirs in zip(run(mt, mt.func), run(torch, torch.func), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-8)
