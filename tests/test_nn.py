@@ -170,6 +170,7 @@ def test_load_state_dict_checks_names_and_shapes_and_changes_nothing_on_error():
     # print(model.load_state_dict(...)) prints PyTorch's words when every key matched (it printed
     # IncompatibleKeys(missing_keys=[], unexpected_keys=[]))
     assert str(net.load_state_dict(net.state_dict())) == "<All keys matched successfully>"
+    assert isinstance(net.state_dict(), OrderedDict)  # as PyTorch's (checkpoint code tests for it)
     assert repr(result) == "IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])"
 
 

@@ -24,6 +24,7 @@ is ``mytorch.nn.modules.module.Module``; this one is ``mytorch.nn.Module``.)
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -619,8 +620,10 @@ class Module:
         into ``destination`` when given (and returned), as PyTorch's.
 
         ``{k: v.numpy() for k, v in model.state_dict().items()}`` is ready for ``numpy.savez``.
+        An ``OrderedDict``, as PyTorch's (code telling a state dict from a checkpoint by
+        ``isinstance(obj, OrderedDict)`` takes it for one).
         """
-        found = destination if destination is not None else {}
+        found = destination if destination is not None else OrderedDict()
         for name, value in self._state_items(prefix):
             found[name] = value if keep_vars else Tensor(value._data)
         return found
