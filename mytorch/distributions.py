@@ -207,8 +207,19 @@ class Categorical(Distribution):
 
     @property
     def mean(self) -> Tensor:
-        """Refused: a Categorical's classes are labels."""
-        raise NotImplementedError("Categorical has no mean (as in PyTorch: its classes are labels)")
+        """NaN for each of the batch, as PyTorch's (its classes are labels, with no mean); it was
+        a NotImplementedError that said PyTorch refused it too."""
+        return Tensor(np.full(self.batch_shape, np.nan, dtype=self.probs.dtype))
+
+    @property
+    def variance(self) -> Tensor:
+        """NaN for each of the batch, as PyTorch's."""
+        return self.mean
+
+    @property
+    def mode(self) -> Tensor:
+        """The most probable class of each of the batch (the first of equal ones), as PyTorch's."""
+        return Tensor(np.argmax(np.asarray(self.probs._data), axis=-1).astype(np.int64))
 
 
 class _OnOff(Distribution):

@@ -430,3 +430,10 @@ def test_more_families_validate_their_arguments():
         with pytest.raises(ValueError, match="support"):
             d.log_prob(value)
     assert math.isnan(Beta(2.0, 2.0, validate_args=False).log_prob(mt.tensor(1.5)).item())
+
+
+def test_categorical_mean_variance_and_mode_as_pytorch():
+    # mean raised NotImplementedError saying PyTorch refuses it; PyTorch gives NaNs
+    c = Categorical(probs=mt.tensor([[0.2, 0.8], [0.5, 0.5]]))
+    assert np.isnan(c.mean.numpy()).all() and c.mean.shape == (2,) and np.isnan(c.variance.numpy()).all()
+    assert c.mode.tolist() == [1, 0] and Categorical(logits=mt.tensor([1.0, 3.0, 3.0])).mode.item() == 1
