@@ -171,7 +171,7 @@ def test_load_state_dict_checks_names_and_shapes_and_changes_nothing_on_error():
     # IncompatibleKeys(missing_keys=[], unexpected_keys=[]))
     assert str(net.load_state_dict(net.state_dict())) == "<All keys matched successfully>"
     assert isinstance(net.state_dict(), OrderedDict)  # as PyTorch's (checkpoint code tests for it)
-    assert repr(result) == "IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])"
+    assert repr(result) == "_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])"  # PyTorch's words
 
 
 def test_to_double_converts_parameters_in_place():

@@ -93,7 +93,8 @@ class StateDictKeyError(KeyError, RuntimeError):
 
 class IncompatibleKeys(NamedTuple):
     """What ``load_state_dict(strict=False)`` could not match; prints as PyTorch's,
-    ``<All keys matched successfully>`` when it is nothing (``print(model.load_state_dict(...))``)."""
+    ``<All keys matched successfully>`` when it is nothing, ``_IncompatibleKeys(missing_keys=[...],
+    unexpected_keys=[...])`` otherwise (``print(model.load_state_dict(...))``)."""
 
     missing_keys: list[str]
     unexpected_keys: list[str]
@@ -101,7 +102,7 @@ class IncompatibleKeys(NamedTuple):
     def __repr__(self) -> str:
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
-        return f"IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
 
 
 _HOOKED: set[int] = set()
