@@ -2,9 +2,9 @@
 ``matrix_rank``: ``Function``s on ``np.linalg``, each output its own ``Function`` (the backward
 of a decomposition is linear in the gradients of its outputs, so their rules add up).
 
-Gradients (first order: a ``create_graph`` backward through them raises ``RuntimeError``, except
-``pinv``, whose rule is matrix products and so differentiable again, and ``eigh``, whose recorded
-rules read the eigenvalues and eigenvectors recomputed as recorded functions of A, so every order):
+Gradients of every order: ``pinv``'s rule is matrix products, and the recorded rules of ``eigh``
+and ``qr`` (``create_graph``) read the other outputs recomputed as recorded functions of A, so a
+backward through them is differentiated again; ``eigh`` and ``qr`` have forward-mode rules too:
 
 * ``eigh``: eigenvalues ``V diag(g) V^T``; eigenvectors ``V (S / E) V^T``, S the skew part of
   ``V^T G``, E_ij = w_j - w_i (undefined for repeated eigenvalues, as in PyTorch);
@@ -51,13 +51,6 @@ def _matrices(op: str, x: Any, square: bool = False) -> Tensor:
         kind = "square matrices" if square else "matrices"
         raise ValueError(f"{op}: needs {kind} (the last two axes), got shape {tuple(t.shape)}")
     return t
-
-
-def _first_order(op: str, *arrays: Any) -> None:
-    if not all(isinstance(a, np.ndarray) for a in arrays):
-        raise RuntimeError(
-            f"{op}: its gradient is first-order only in MyTorch; create_graph=True through it is not supported"
-        )
 
 
 def _t(a: Any) -> Any:
@@ -234,26 +227,28 @@ def svd_torch(input: Any, some: bool = True, compute_uv: bool = True) -> _SvdV: 
     return _SvdV(u, s, vh.transpose(-2, -1))
 
 
-def _copyltu(m: np.ndarray) -> np.ndarray:
-    lower = np.tril(m, -1)
-    return (
-        lower
-        + np.swapaxes(lower, -2, -1)
-        + np.eye(m.shape[-1], dtype=m.dtype) * np.diagonal(m, 0, -2, -1)[..., None, :]
-    )
+def _copyltu(m: Any) -> Any:
+    lower = m.tril(-1) if isinstance(m, Tensor) else np.tril(m, -1)
+    diagonal = m.diagonal(0, -2, -1) if isinstance(m, Tensor) else np.diagonal(m, 0, -2, -1)
+    return lower + _t(lower) + np.eye(m.shape[-1], dtype=m.dtype) * diagonal[..., None, :]
 
 
-def _qr_grad(q: np.ndarray, r: np.ndarray, gq: np.ndarray | None, gr: np.ndarray | None) -> np.ndarray:
+def _qr_grad(q: Any, r: Any, gq: Any, gr: Any) -> Any:
+    """The VJP of A -> (Q, R), on arrays, or on Tensors in a recorded backward (so differentiable again)."""
     if q.shape[-2] < r.shape[-1]:
         raise RuntimeError("linalg.qr: the gradient is implemented for m >= n only (as for PyTorch's reduced mode)")
-    m = np.zeros(r.shape[:-2] + (r.shape[-1],) * 2, dtype=r.dtype)
-    base = np.zeros_like(q)
+    m: Any = np.zeros(r.shape[:-2] + (r.shape[-1],) * 2, dtype=r.dtype)
+    base: Any = np.zeros(q.shape, dtype=q.dtype)
     if gr is not None:
-        m = m + r @ np.swapaxes(gr, -2, -1)
+        m = m + r @ _t(gr)
     if gq is not None:
-        m = m - np.swapaxes(gq, -2, -1) @ q
+        m = m - _t(gq) @ q
         base = gq
     b = base + q @ _copyltu(m)
+    if isinstance(b, Tensor) or isinstance(r, Tensor):
+        from mytorch.linalg import solve  # (it imports this module)
+
+        return _t(solve(r if isinstance(r, Tensor) else Tensor(r), _t(b if isinstance(b, Tensor) else Tensor(b))))
     return np.swapaxes(np.linalg.solve(r, np.swapaxes(b, -2, -1)), -2, -1)  # b R^-T
 
 
@@ -265,14 +260,33 @@ class _QrPart(Function):
         q, r = np.linalg.qr(inputs[0], mode=params["mode"])
         ctx.save_for_backward(inputs[0], q, r)
         setattr(ctx, "part", params["part"])  # noqa: B010 - (Context's attributes are free-form)
+        setattr(ctx, "mode", params["mode"])  # noqa: B010
         return q if params["part"] == "Q" else r
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         a, q, r = ctx.saved_arrays
-        _first_order("linalg.qr", a, grad_output)
         is_q = getattr(ctx, "part") == "Q"  # noqa: B009
+        if isinstance(a, Tensor):  # a recorded backward: the other factor recorded from A too
+            mode = getattr(ctx, "mode")  # noqa: B009
+            if is_q:
+                r = _QrPart.apply(a, mode=mode, part="R")
+            else:
+                q = _QrPart.apply(a, mode=mode, part="Q")
         return _qr_grad(q, r, grad_output if is_q else None, None if is_q else grad_output)
+
+    @staticmethod
+    def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
+        """dA = dQ R + Q dR with Q^T dQ skew and dR upper triangular (m >= n): C = Q^T dA R^-1,
+        Omega = L - L^T for L the strict lower triangle of C, dR = (C - Omega) R, dQ = dA R^-1 - Q (C - Omega)."""
+        _, q, r = ctx.saved_arrays
+        if q.shape[-1] != r.shape[-1] or q.shape[-2] < r.shape[-1]:
+            raise RuntimeError("linalg.qr: forward mode is implemented for the reduced mode with m >= n")
+        da_r = np.swapaxes(np.linalg.solve(np.swapaxes(r, -2, -1), np.swapaxes(tangents[0], -2, -1)), -2, -1)
+        c = np.swapaxes(q, -2, -1) @ da_r
+        lower = np.tril(c, -1)
+        upper = c - (lower - np.swapaxes(lower, -2, -1))
+        return (da_r - q @ upper) if getattr(ctx, "part") == "Q" else upper @ r  # noqa: B009
 
 
 class QrResult(NamedTuple):

@@ -63,8 +63,6 @@ def test_gradients_match_differences_and_forward_mode():
     assert second.shape == a.shape and np.isfinite(second.numpy()).all()
     with pytest.raises(RuntimeError, match="not implemented"):
         mt.linalg.svd(a, full_matrices=False).U.sum().backward()
-    with pytest.raises(RuntimeError, match="first-order"):
-        mt.autograd.grad(mt.linalg.qr(a).R.sum(), a, create_graph=True)[0].sum().backward()
 
 
 def _eigh_loss(lib, x):
@@ -209,3 +207,28 @@ def test_singular_values_and_matrix_norms_have_second_and_third_derivatives_as_p
 
     for ours, theirs in zip(run(mt, mt.func), run(torch, torch.func), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-8)
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", [(4, 3), (3, 3), (2, 5, 3)], ids=["tall", "square", "batch"])
+def test_qr_has_forward_mode_and_derivatives_of_every_order_as_pytorch(shape):
+    """qr's gradient was first order only (create_graph raised) and it had no JVP rule (func.jvp,
+    jacfwd and hessian raised)."""
+    r = np.random.default_rng(1)
+    b, t = r.standard_normal(shape), r.standard_normal(shape)
+
+    def loss(lib, x):
+        q, upper = lib.linalg.qr(x)
+        return (upper.diagonal(0, -2, -1) ** 3).sum() + (q[..., 0] ** 4).sum() + (q * x).sum() ** 2
+
+    def run(lib, F):
+        x = lib.tensor(b, requires_grad=True)
+        (g,) = lib.autograd.grad(loss(lib, x), x, create_graph=True)
+        (h,) = lib.autograd.grad((g * lib.tensor(np.cos(b))).sum(), x, create_graph=True)
+        (k,) = lib.autograd.grad((h**2).sum(), x)
+        tangents = [F.jvp(lambda y, i=i: lib.linalg.qr(y)[i], (lib.tensor(b),), (lib.tensor(t),))[1] for i in (0, 1)]
+        hessian = F.hessian(lambda y: loss(lib, y))(lib.tensor(b))
+        return [v.detach().numpy() for v in (h, k, *tangents, hessian)]
+
+    for ours, theirs in zip(run(mt, mt.func), run(torch, torch.func), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-9)
