@@ -6,7 +6,8 @@ Vector norms and the Frobenius norm are the ``norm`` kernel. The matrix norms of
 inf and -inf are sums of absolute values along one axis reduced by ``amax``/``amin`` along the
 other (kernels ``abs``, ``sum``, ``max``/``min``), as PyTorch computes them. The orders 2, -2 and
 ``"nuc"`` are the largest, the smallest and the sum of the singular values (``svdvals``): the
-gradient of singular value i is ``u_i v_i^T`` (so the 2-norm's is ``u_1 v_1^T``), first order only.
+gradient of singular value i is ``u_i v_i^T`` (so the 2-norm's is ``u_1 v_1^T``), differentiable again
+for singular values above 0 (recorded from ``eigh`` of x^T x).
 
 ``det``, ``slogdet``, ``inv``, ``solve`` and ``cholesky`` are ``Function``s on NumPy's
 ``np.linalg``; their backward rules are written with operations that run on arrays and on Tensors
