@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import itertools
+import math
 import operator
 import sys
 import threading
@@ -480,9 +481,13 @@ _MAX_CONSTANTS = 1024
 
 def _number(value: float, dtype: np.dtype) -> np.ndarray:
     """A Python number as a 0-d array of ``dtype``; nonzero ones are cached (read-only), since
-    loops use the same few constants over and over."""
+    loops use the same few constants over and over, and so are zeros, by their sign (0 == -0.0:
+    under the key of the others the two would be one; made anew each time, ``x + 0.0`` or ``x * 0``
+    in a replayed step was refused as an array the step makes anew each run)."""
     key = (value, dtype)
     array = _CONSTANTS.get(key)
+    if array is None and not value and value == value:
+        return _zero(value, dtype)
     if array is None:
         if dtype.kind in "iu" and not _fits(value, dtype):  # (NumPy 1 wrapped it silently, NumPy 2 raises)
             raise OverflowError(f"Python integer {value} is out of bounds for {dtype}")
@@ -498,6 +503,20 @@ def _number(value: float, dtype: np.dtype) -> np.ndarray:
     if type(value) is float and (dtype is _DOUBLE or dtype is _SINGLE) and value and value == value:
         # (also when found: 2.0 finds the array that 2 made, under an equal key)
         (_DOUBLES if dtype is _DOUBLE else _SINGLES)[value] = array
+    return array
+
+
+_ZEROS: dict[tuple[np.dtype, bool], np.ndarray] = {}
+
+
+def _zero(value: float, dtype: np.dtype) -> np.ndarray:
+    """``_number`` of a zero: one read-only 0-d array per dtype and sign."""
+    key = (dtype, math.copysign(1.0, value) < 0)
+    array = _ZEROS.get(key)
+    if array is None:
+        array = np.array(value, dtype=dtype)
+        array.flags.writeable = False
+        _ZEROS[key] = array
     return array
 
 

@@ -1355,3 +1355,37 @@ def test_random_habits_between_replayed_steps_give_the_dynamic_numbers(seed):
             continue
         for k, (a, b) in enumerate(zip(got, expected)):
             assert np.array_equal(a, b, equal_nan=True), f"seed {seed} {mode} entry {k}"
+
+
+@pytest.mark.parametrize("tail", ["+ 0.0", "* 0 +", "- (-0.0)"])
+def test_a_zero_constant_in_the_step_is_replayed(tail):
+    """Python zeros were made into a new array at every operation (nonzero numbers are cached,
+    zeros were not, for their sign): ``out + 0.0``, ``out * 0`` in a step were refused as an
+    array the step makes anew each run. Now one read-only zero per dtype and sign."""
+
+    def built():
+        model = nn.Linear(5, 3)
+        rng = np.random.default_rng(0)
+        for p in model.parameters():
+            p.numpy()[...] = rng.standard_normal(p.shape) * 0.5
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def step(x, y):
+            opt.zero_grad()
+            out = model(x)
+            out = {"+ 0.0": lambda: out + 0.0, "* 0 +": lambda: out * 0 + out, "- (-0.0)": lambda: out - (-0.0)}[tail]()
+            loss = ((out - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+
+        return model, opt, step
+
+    (model_d, _, dynamic), (model_r, opt_r, step) = built(), built()
+    replay = Replay(step, optimizer=opt_r)
+    x, y = batch(np.random.default_rng(43), 4, "mse", np.float32)
+    for _ in range(5):
+        assert np.array_equal(dynamic(x, y).numpy(), replay(x, y).numpy())
+    assert replay.replays == 3
+    for p, q in zip(model_d.parameters(), model_r.parameters()):
+        assert np.array_equal(p.numpy(), q.numpy())
