@@ -437,6 +437,15 @@ def test_clip_grad_norm_scales_every_gradient_together_and_says_what_it_refuses(
     b.grad = Tensor(np.array([-7.0]))
     nn.utils.clip_grad_value_([b], 2.0)
     assert b.grad.tolist() == [-2.0]
+    # PyTorch's split of clip_grad_norm_ (NotInMyTorchError before): the norm, then the scaling
+    w.grad = Tensor(np.array([3.0, 4.0]))
+    total = nn.utils.get_total_norm([w.grad, None, b.grad], norm_type=1)  # |3| + |4| + |-2|
+    assert total.item() == 9.0 and nn.utils.get_total_norm([]).item() == 0.0
+    nn.utils.clip_grads_with_norm_([w, b, frozen], 4.5, total)
+    np.testing.assert_allclose(np.asarray(w.grad), np.array([3.0, 4.0]) * 4.5 / (9 + 1e-6), rtol=1e-12)
+    assert b.grad.item() == pytest.approx(-2.0 * 4.5 / (9 + 1e-6)) and frozen.grad is None
+    with pytest.raises(RuntimeError, match="get_total_norm: the total norm"):
+        nn.utils.get_total_norm(Tensor(np.array([np.inf])), error_if_nonfinite=True)
 
 
 def test_clip_grad_norm_of_float16_gradients_sums_in_float32():

@@ -23,6 +23,8 @@ from mytorch.tensor import CAPTURE, Tensor, capturing
 __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
+    "clip_grads_with_norm_",
+    "get_total_norm",
     "parameters_to_vector",
     "remove_weight_norm",
     "rnn",
@@ -72,9 +74,16 @@ def clip_grad_norm_(
     """
     grads = _gradients("clip_grad_norm_", parameters)
     _tell_capture("clip_grad_norm_")
+    total = _total_norm("clip_grad_norm_", grads, norm_type, error_if_nonfinite)
+    _scale_to(grads, max_norm, total._data)
+    return total
+
+
+def _total_norm(op: str, grads: list[Tensor], norm_type: float | str, error_if_nonfinite: bool) -> Tensor:
+    """The ``norm_type``-norm of the tensors ``grads`` together (0 of the default dtype for none)."""
     p = float(norm_type)  # (float("inf") also from the string "inf")
     if not p > 0:
-        raise ValueError(f"clip_grad_norm_: norm_type must be a positive number or inf, got {norm_type!r}")
+        raise ValueError(f"{op}: norm_type must be a positive number or inf, got {norm_type!r}")
     if not grads:
         return Tensor(np.zeros((), dtype=get_default_dtype()))
     dtype = np.result_type(*[g._data for g in grads])
@@ -85,16 +94,54 @@ def clip_grad_norm_(
         total = np.asarray(np.linalg.norm(each, p), dtype=dtype)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
-            f"clip_grad_norm_: the total norm of order {p} of the gradients is {float(total)}, so it cannot be "
+            f"{op}: the total norm of order {p} of the gradients is {float(total)}, so it cannot be "
             "clipped; pass error_if_nonfinite=False to scale the gradients by it anyway"
         )
+    return Tensor(total)
+
+
+def _scale_to(grads: list[Tensor], max_norm: float, total: np.ndarray) -> None:
+    """Each of ``grads`` times min(max_norm / (total + 1e-6), 1), in place."""
+    if not grads:
+        return
+    wide = np.result_type(*[g._data for g in grads], np.float32)
     # (in float32 at least: max_norm or 1e-6 in float16 was inf or a subnormal)
     coefficient = np.minimum(np.asarray(max_norm, dtype=wide) / (total.astype(wide) + np.asarray(1e-6, wide)), 1.0)
     if not coefficient >= 1:  # (NaN too: NaN gradients, as in PyTorch)
         with no_grad():
             for g in grads:
                 g.mul_(coefficient.astype(g.dtype))
-    return Tensor(total)
+
+
+def get_total_norm(
+    tensors: Tensor | Iterable[Tensor],
+    norm_type: float | str = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: Any = None,
+) -> Tensor:
+    """PyTorch's ``nn.utils.get_total_norm``: the ``norm_type``-norm of ``tensors`` (the
+    gradients, ``[p.grad for p in model.parameters()]``; None entries skipped) taken together,
+    as ``clip_grad_norm_`` computes it. ``foreach`` is accepted and ignored.
+
+    Raises:
+        ValueError: ``norm_type`` is not a positive number or inf.
+        RuntimeError: the norm is NaN or infinite and ``error_if_nonfinite`` is set.
+    """
+    given: Iterable[Any] = [tensors] if isinstance(tensors, Tensor) else tensors
+    items = [t for t in given if t is not None]
+    return _total_norm("get_total_norm", _tensors("get_total_norm", items), norm_type, error_if_nonfinite)
+
+
+def clip_grads_with_norm_(
+    parameters: Tensor | Iterable[Tensor], max_norm: float, total_norm: Any, foreach: Any = None
+) -> None:
+    """PyTorch's ``nn.utils.clip_grads_with_norm_``: the parameters' gradients scaled by
+    min(max_norm / (total_norm + 1e-6), 1), in place, ``total_norm`` from ``get_total_norm``
+    (``clip_grad_norm_`` is the two together)."""
+    grads = _gradients("clip_grads_with_norm_", parameters)
+    _tell_capture("clip_grads_with_norm_")
+    total = np.asarray(total_norm._data if isinstance(total_norm, Tensor) else total_norm)
+    _scale_to(grads, max_norm, total)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: Any = None) -> None:
