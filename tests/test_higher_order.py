@@ -798,6 +798,18 @@ def test_func_vmap_batches_each_tensor_of_a_dict_or_tuple_argument() -> None:
         func.vmap(np.sin, randomness="shared")
 
 
+def test_forward_mode_at_ties_of_clamp_and_fmax_agrees_with_reverse_mode() -> None:
+    """At x equal to a tensor bound, reverse mode gives x the gradient (PyTorch's choice); forward
+    mode takes x's tangent there too, so jacfwd equals jacrev (PyTorch's forward mode takes the
+    bound's: docs/tensor.md's table of differences)."""
+    x0, b0 = np.array([1.0, 0.0, -2.0, 3.0]), np.array([1.0, 0.5, -2.0, 1.0])  # ties at 0 and 2
+    for f in (lambda x, b: x.clamp(min=b), lambda x, b: x.clamp(max=b), mt.fmax, mt.fmin, mt.maximum):
+        forward = func.jacfwd(f, argnums=(0, 1))(Tensor(x0), Tensor(b0))
+        reverse = func.jacrev(f, argnums=(0, 1))(Tensor(x0), Tensor(b0))
+        for a, b in zip(forward, reverse):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
 def test_func_linearize_is_jvp_at_fixed_primals() -> None:
     """``torch.func.linearize`` was missing (AttributeError for a port)."""
     x0, t1, t2 = np.array([0.3, -1.2, 2.0]), np.array([1.0, 0.5, -0.5]), np.array([0.0, 2.0, 1.0])
