@@ -278,6 +278,31 @@ def test_lbfgs_strong_wolfe_finds_the_minimum_and_meets_the_conditions():
     assert abs(slope) <= 0.9 * abs(slope0)
 
 
+def test_lbfgs_history_is_the_first_parameters_state():
+    # optimizer.state[first parameter] was {} (KeyError: 'func_evals'); PyTorch keeps the search there
+    w = mt.tensor([1.5, -0.5], dtype=mt.float64, requires_grad=True)
+    b = mt.tensor([0.2], dtype=mt.float64, requires_grad=True)
+    opt = mt.optim.LBFGS([w, b], history_size=3, max_iter=5)
+    assert len(opt.state) == 0 and w not in opt.state
+    state = opt.state[w]
+
+    def closure():
+        opt.zero_grad()
+        loss = ((w - 1) ** 4).sum() + (w**2).sum() + (b**2).sum()
+        loss.backward()
+        return loss
+
+    for _ in range(2):
+        opt.step(closure)
+    assert state is opt.state[w] and state["func_evals"] == state["n_iter"] == 10  # live; PyTorch: 10, 10
+    assert len(state["old_dirs"]) == 3 and isinstance(state["d"], mt.Tensor) and state["d"].shape == (3,)
+    assert list(opt.state) == [w] and opt.state[b] == {} and opt.state_dict()["state"] == {}
+    opt.state.clear()
+    assert len(opt.state) == 0 and opt.state[w] == {}
+    opt.step(closure)  # starts afresh
+    assert opt.state[w]["n_iter"] == 3  # (PyTorch: 3 too)
+
+
 def test_the_line_search_cubic_step_in_closed_form():
     from mytorch.optim.lbfgs import _cubic_minimum
 

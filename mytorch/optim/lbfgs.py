@@ -9,12 +9,12 @@ gradients, compute the loss, call ``backward`` and return the loss) as often as 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
-from mytorch.optim.optimizer import Optimizer, step_in_place
+from mytorch.optim.optimizer import Optimizer, OptimizerState, step_in_place
 from mytorch.saved import write_begin, write_end
 from mytorch.tensor import Tensor
 
@@ -23,10 +23,54 @@ __all__ = ["LBFGS"]
 _HISTORY = ("d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "prev_loss")
 
 
+def _tensors(value: Any) -> Any:
+    """An array of the history as a Tensor (lists of them too), as PyTorch's state holds them."""
+    if isinstance(value, np.ndarray):
+        return Tensor(value)
+    if isinstance(value, list):
+        return [_tensors(v) for v in value]
+    return value
+
+
+def _arrays(value: Any) -> Any:
+    """``_tensors`` undone."""
+    if isinstance(value, Tensor):
+        return value._data
+    if isinstance(value, list):
+        return [_arrays(v) for v in value]
+    return value
+
+
+class _FirstParameterState(OptimizerState):
+    """LBFGS's ``optimizer.state``: the first parameter's entry is the search's own dict (live:
+    ``func_evals``, ``n_iter``, ``d``, ``old_dirs``, ... as Tensors after a step), as PyTorch's
+    ``state[self._params[0]]``; ``state_dict`` still leaves it out."""
+
+    def __getitem__(self, p: Any) -> Any:
+        if self._first(p):
+            return self._optimizer._memory
+        return super().__getitem__(p)
+
+    def _first(self, p: Any) -> bool:
+        params = self._optimizer.params
+        return bool(params) and isinstance(p, Tensor) and p is params[0]
+
+    def _searched(self) -> bool:
+        return self._optimizer._memory.get("func_evals", 0) > 0
+
+    def __contains__(self, p: object) -> bool:
+        return (self._first(p) and self._searched()) or super().__contains__(p)
+
+    def __iter__(self) -> Iterator[Any]:
+        first = [self._optimizer.params[0]] if self._optimizer.params and self._searched() else []
+        return iter(first + [p for p in super().__iter__() if not self._first(p)])
+
+
 class LBFGS(Optimizer):
     """PyTorch's ``LBFGS(params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
     tolerance_change=1e-9, history_size=100, line_search_fn=None)``; one parameter group.
-    The search history lives on the optimizer (``state_dict`` does not hold it).
+    The search history is ``optimizer.state[first parameter]`` (``func_evals``, ``n_iter``, ``d``,
+    ``old_dirs``, ...), as PyTorch's; ``state_dict`` does not hold it.
 
     Raises:
         ValueError: a ``line_search_fn`` other than None and ``"strong_wolfe"`` (PyTorch's
@@ -53,13 +97,14 @@ class LBFGS(Optimizer):
         super().__init__(params, {**defaults, "tolerance_grad": tolerance_grad, "tolerance_change": tolerance_change})
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS: takes one parameter group (as PyTorch's)")
-        self._memory: dict[str, Any] = {"func_evals": 0, "n_iter": 0}
+        self._memory: dict[str, Any] = {}  # (func_evals and n_iter from the first step, as PyTorch's)
+        self.__dict__["state"] = _FirstParameterState(self)
 
     def _reset_state(self, indices: Iterable[int] | None = None, names: Iterable[str] | None = None) -> None:
         """``opt.state.clear()`` or ``opt.state = {}``: the search history starts afresh too, as PyTorch's."""
         super()._reset_state(indices, names)
         if indices is None:
-            self._memory = {"func_evals": 0, "n_iter": 0}
+            self._memory = {}
 
     def _flat_grad(self) -> np.ndarray:
         parts = []
@@ -179,6 +224,8 @@ class LBFGS(Optimizer):
         if any(group["maximize"] for group in self.param_groups):
             raise NotImplementedError("LBFGS: maximize=True is not supported (PyTorch's LBFGS has no maximize)")
         group, state = self.param_groups[0], self._memory
+        state.setdefault("func_evals", 0)
+        state.setdefault("n_iter", 0)
 
         def evaluate() -> Any:
             with enable_grad():
@@ -194,7 +241,7 @@ class LBFGS(Optimizer):
         flat_grad = self._flat_grad()
         if np.abs(flat_grad).max() <= tolerance_grad:
             return orig_loss
-        saved: dict[str, Any] = {name: state.get(name) for name in _HISTORY}
+        saved: dict[str, Any] = {name: _arrays(state.get(name)) for name in _HISTORY}
         d, t, old_dirs, old_stps, ro = (saved[name] for name in _HISTORY[:5])
         h_diag, prev_flat_grad, prev_loss = (saved[name] for name in _HISTORY[5:])
         n_iter = 0
@@ -259,6 +306,8 @@ class LBFGS(Optimizer):
                 break
         state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=h_diag)
         state.update(prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        for name in ("d", "old_dirs", "old_stps", "prev_flat_grad"):  # (as Tensors, PyTorch's)
+            state[name] = _tensors(state[name])
         return orig_loss
 
 

@@ -40,6 +40,8 @@ for line_search in (None, "strong_wolfe"):
         loss = optimizer.step(closure)
         print(f"{line_search} epoch {epoch} loss {loss.item():.12f} evals {len(calls)}")
     print([f"{v:.10f}" for v in model.linear.weight.detach().flatten().tolist()], f"{model.linear.bias.item():.10f}")
+    state = optimizer.state[optimizer.param_groups[0]["params"][0]]
+    print(state["func_evals"], state["n_iter"], len(state["old_dirs"]), f"{state['d'].norm().item():.6e}")
     with torch.no_grad():
         acc = ((model(X) > 0.5).double() == y).double().mean()
     print(f"accuracy {acc.item():.4f}")
