@@ -200,9 +200,13 @@ class _Primals:
             return f(*self.args, **kwargs)
 
     def give(self, value: Any, nested: bool) -> Any:
-        """A result as the caller expects it: a Tensor, or an array when called with values."""
+        """A result as the caller expects it: a Tensor, or an array when called with values. Outside
+        a nested computation, a Tensor leaves this call's graph, as ``torch.func``'s results do: a
+        value kept (``losses.append(value)`` of ``grad_and_value``) held the whole graph alive."""
         if isinstance(value, Tensor) and not (nested or self.as_tensors):
             return value._data
+        if isinstance(value, Tensor) and not nested and value.requires_grad:
+            return value.detach()
         if not isinstance(value, Tensor) and (nested or self.as_tensors):
             return Tensor(np.asarray(value))
         return value

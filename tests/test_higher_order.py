@@ -810,6 +810,28 @@ def test_forward_mode_at_ties_of_clamp_and_fmax_agrees_with_reverse_mode() -> No
             np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+def test_transform_results_leave_the_graph_unless_nested() -> None:
+    """grad_and_value's value, vjp's and jvp's outputs were Tensors of the call's graph (PyTorch's are
+    not): a loop keeping them (losses.append(value)) kept every step's graph alive. A result computed
+    from captured weights that require grad stays in the graph, so it differentiates on."""
+    x = mt.tensor([0.3, -1.2], dtype=mt.float64)
+    g, value = func.grad_and_value(lambda t: (t.sin() ** 2).sum())(x)
+    out, vjp_fn = func.vjp(lambda t: t.sin() * t, x)
+    primal_out, tangent = func.jvp(lambda t: t.sin() * t, (x,), (mt.tensor([1.0, 0.0], dtype=mt.float64),))
+    for t in (g, value, out, primal_out, tangent):
+        assert not t.requires_grad and t.grad_fn is None
+    np.testing.assert_allclose(value.item(), np.sum(np.sin([0.3, -1.2]) ** 2))
+    np.testing.assert_allclose(
+        vjp_fn(mt.tensor([1.0, 1.0], dtype=mt.float64))[0].numpy(),
+        np.cos([0.3, -1.2]) * [0.3, -1.2] + np.sin([0.3, -1.2]),
+    )
+    w = mt.tensor([0.5, 0.5], dtype=mt.float64, requires_grad=True)
+    g, value = func.grad_and_value(lambda t: ((t * w).sin() ** 2).sum())(x)
+    assert value.requires_grad and g.requires_grad
+    (gw,) = mt.grad(value, w)
+    np.testing.assert_allclose(gw.numpy(), np.sin(2 * 0.5 * np.array([0.3, -1.2])) * [0.3, -1.2])
+
+
 def test_func_linearize_is_jvp_at_fixed_primals() -> None:
     """``torch.func.linearize`` was missing (AttributeError for a port)."""
     x0, t1, t2 = np.array([0.3, -1.2, 2.0]), np.array([1.0, 0.5, -0.5]), np.array([0.0, 2.0, 1.0])
