@@ -18,6 +18,8 @@ beyond its ends, a class index of -1 or 0.5, NaN) raise ``ValueError`` instead o
 from __future__ import annotations
 
 import math
+import sys
+import types
 from typing import Any
 
 import numpy as np
@@ -42,8 +44,10 @@ __all__ = [
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
+    "TransformedDistribution",
     "Uniform",
     "kl_divergence",
+    "transforms",
 ]
 
 
@@ -938,6 +942,161 @@ def _kl_multivariate_normal(p: MultivariateNormal, q: MultivariateNormal) -> Ten
     shift = solve_triangular(lq, (q.loc - p.loc).expand(*batch, k).unsqueeze(-1), upper=False)
     distance = (shift**2).sum((-2, -1))
     return q._half_log_det() - p._half_log_det() + 0.5 * (spread + distance - k)
+
+
+class _Transform:
+    """An elementwise bijection of ``torch.distributions.transforms``: ``t(x)``, ``t.inv(y)`` and
+    ``t.log_abs_det_jacobian(x, y)``, recorded. With ``cache_size=1`` the inverse of the last
+    output is the input that made it (exact, as PyTorch's: atanh of a tanh near +-1 is not)."""
+
+    def __init__(self, cache_size: int = 0) -> None:
+        if cache_size not in (0, 1):
+            raise ValueError(f"{type(self).__name__}: cache_size must be 0 or 1, got {cache_size!r}")
+        self._cache_size = cache_size
+        self._cached: tuple[Any, Any] | None = None
+
+    def _forward(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """log |dy/dx| elementwise, recorded."""
+        raise NotImplementedError
+
+    def __call__(self, x: Any) -> Tensor:
+        y = self._forward(_tensor(x))
+        if self._cache_size:
+            self._cached = (x, y)
+        return y
+
+    @property
+    def inv(self) -> Any:
+        """The inverse map (``t.inv(y)``)."""
+
+        def inverse(y: Any) -> Tensor:
+            if self._cached is not None and self._cached[1] is y:
+                return self._cached[0]
+            return self._inverse(_tensor(y))
+
+        return inverse
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class ExpTransform(_Transform):
+    """y = exp(x)."""
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return x.exp()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return log(y)
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """x."""
+        return x
+
+
+class TanhTransform(_Transform):
+    """y = tanh(x) (a squashed Gaussian policy's action)."""
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y.atanh()
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """2 (log 2 - x - softplus(-2x)), PyTorch's stable form of log(1 - tanh(x)^2)."""
+        return 2.0 * (math.log(2.0) - x - TF.softplus(-2.0 * x))
+
+
+class SigmoidTransform(_Transform):
+    """y = sigmoid(x)."""
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return log(y) - (-y).log1p()
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """-softplus(-x) - softplus(x)."""
+        return -TF.softplus(-x) - TF.softplus(x)
+
+
+class AffineTransform(_Transform):
+    """y = loc + scale x (elementwise: ``event_dim`` 0 only)."""
+
+    def __init__(self, loc: Any, scale: Any, event_dim: int = 0, cache_size: int = 0) -> None:
+        super().__init__(cache_size)
+        if event_dim != 0:
+            raise NotImplementedError("AffineTransform: MyTorch has the elementwise one only (event_dim=0)")
+        self.loc, self.scale = loc, scale
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return self.loc + self.scale * x
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return (y - self.loc) / self.scale
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """log |scale|, in x's shape."""
+        scale = _tensor(self.scale, x.dtype)
+        return log(scale.abs()).expand(*np.broadcast_shapes(tuple(scale.shape), tuple(x.shape)))
+
+
+class TransformedDistribution(Distribution):
+    """``base_distribution`` pushed through ``transforms`` (one, or a list applied in order; the
+    elementwise ones of ``distributions.transforms``): ``rsample`` / ``sample`` transform the base's
+    draws, ``log_prob(y)`` inverts them and subtracts each log |det J|, summed over the event axes
+    (a squashed Gaussian: ``TransformedDistribution(Independent(Normal(mu, std), 1), [TanhTransform()])``)."""
+
+    def __init__(self, base_distribution: Distribution, transforms: Any, validate_args: Any = None) -> None:
+        self.base_dist = base_distribution
+        self.transforms = list(transforms) if isinstance(transforms, (list, tuple)) else [transforms]
+        if not all(isinstance(t, _Transform) for t in self.transforms):
+            raise TypeError("TransformedDistribution: transforms must be distributions.transforms Transforms")
+        self.batch_shape, self.event_shape = base_distribution.batch_shape, base_distribution.event_shape
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """The base's reparameterised sample through each transform: recorded."""
+        x = self.base_dist.rsample(sample_shape)  # type: ignore[attr-defined]
+        for transform in self.transforms:
+            x = transform(x)
+        return x
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """The base's sample through each transform (no gradient)."""
+        x = self.base_dist.sample(sample_shape)
+        for transform in self.transforms:
+            x = transform(x)
+        return x.detach()
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The base's log density of the inverted value, less each transform's log |det J|, recorded."""
+        axes = len(self.event_shape)
+        total: Any = 0.0
+        y = value
+        for transform in reversed(self.transforms):
+            x = transform.inv(y)
+            jacobian = transform.log_abs_det_jacobian(x, y)
+            total = total - (jacobian.sum(tuple(range(-axes, 0))) if axes else jacobian)
+            y = x
+        return total + self.base_dist.log_prob(y)
+
+    def __repr__(self) -> str:
+        return f"TransformedDistribution({self.base_dist!r}, {self.transforms!r})"
+
+
+transforms = types.ModuleType("mytorch.distributions.transforms", "Elementwise bijections for TransformedDistribution.")
+for _kind in (ExpTransform, TanhTransform, SigmoidTransform, AffineTransform):
+    setattr(transforms, _kind.__name__, _kind)
+transforms.Transform = _Transform  # type: ignore[attr-defined]
+sys.modules[transforms.__name__] = transforms  # (``from mytorch.distributions.transforms import TanhTransform``)
 
 
 def _kl_more(p: Any, q: Any) -> Tensor:

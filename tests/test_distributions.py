@@ -437,3 +437,67 @@ def test_categorical_mean_variance_and_mode_as_pytorch():
     c = Categorical(probs=mt.tensor([[0.2, 0.8], [0.5, 0.5]]))
     assert np.isnan(c.mean.numpy()).all() and c.mean.shape == (2,) and np.isnan(c.variance.numpy()).all()
     assert c.mode.tolist() == [1, 0] and Categorical(logits=mt.tensor([1.0, 3.0, 3.0])).mode.item() == 1
+
+
+# --------------------------------------------------------------------------- transformed distributions
+def test_transformed_distribution_of_a_squashed_gaussian():
+    # TransformedDistribution and distributions.transforms were missing (a SAC policy's tanh squashing)
+    from mytorch.distributions.transforms import AffineTransform, ExpTransform, SigmoidTransform, TanhTransform
+
+    from mytorch.distributions import Independent, TransformedDistribution
+
+    mu = mt.tensor([[0.2, -0.4]], dtype=mt.float64, requires_grad=True)
+    std = mt.tensor([[0.5, 1.5]], dtype=mt.float64)
+    squashed = TransformedDistribution(Independent(Normal(mu, std), 1), [TanhTransform(cache_size=1)])
+    a = mt.tensor([[0.3, -0.9]], dtype=mt.float64)
+    x = np.arctanh(a.numpy())
+    normal = (
+        -((x - mu.detach().numpy()) ** 2) / (2 * std.numpy() ** 2) - np.log(std.numpy()) - 0.5 * math.log(2 * math.pi)
+    )
+    want = (normal - np.log(1 - a.numpy() ** 2)).sum(-1)  # change of variables, summed over the event
+    np.testing.assert_allclose(squashed.log_prob(a).detach().numpy(), want, rtol=1e-12)
+    mt.manual_seed(0)
+    y = squashed.rsample((5,))
+    assert y.shape == (5, 1, 2) and y.requires_grad and (y.abs() < 1).all()
+    assert squashed.log_prob(y).shape == (5, 1)  # through the cache: the draw's own x, no atanh
+    log_normal = TransformedDistribution(Normal(0.0, 1.0), ExpTransform())
+    assert log_normal.log_prob(mt.tensor(2.0)).item() == pytest.approx(
+        -(math.log(2) ** 2) / 2 - 0.5 * math.log(2 * math.pi) - math.log(2)
+    )
+    shifted = TransformedDistribution(Normal(0.0, 1.0), [AffineTransform(1.0, 2.0)])  # N(1, 2)
+    assert shifted.log_prob(mt.tensor(2.0)).item() == pytest.approx(Normal(1.0, 2.0).log_prob(mt.tensor(2.0)).item())
+    logistic = TransformedDistribution(Normal(0.0, 1.0), SigmoidTransform())
+    p = 0.7
+    assert logistic.log_prob(mt.tensor(p)).item() == pytest.approx(
+        Normal(0.0, 1.0).log_prob(mt.tensor(math.log(p / (1 - p)))).item() - math.log(p * (1 - p))
+    )
+    with pytest.raises(NotImplementedError, match="event_dim"):
+        AffineTransform(0.0, 1.0, event_dim=1)
+
+
+def test_transformed_distributions_match_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        d = lib.distributions
+        r = np.random.default_rng(0)
+        mu = lib.tensor(r.normal(size=(4, 2)), requires_grad=True)
+        log_std = lib.tensor(r.normal(size=(4, 2)) * 0.3, requires_grad=True)
+        squashed = d.TransformedDistribution(
+            d.Independent(d.Normal(mu, log_std.exp()), 1), [d.transforms.TanhTransform(cache_size=1)]
+        )
+        chained = d.TransformedDistribution(
+            d.Normal(mu, log_std.exp()), [d.transforms.AffineTransform(1.0, 2.0), d.transforms.ExpTransform()]
+        )
+        logistic = d.TransformedDistribution(d.Normal(mu, log_std.exp()), d.transforms.SigmoidTransform())
+        values = [
+            squashed.log_prob(lib.tensor(np.tanh(r.normal(size=(4, 2))))),
+            chained.log_prob(lib.tensor(r.uniform(0.5, 3.0, size=(4, 2)))),
+            logistic.log_prob(lib.tensor(r.uniform(0.1, 0.9, size=(4, 2)))),
+        ]
+        sum(v.sum() for v in values).backward()
+        return np.concatenate(
+            [*(v.detach().numpy().ravel() for v in values), mu.grad.numpy().ravel(), log_std.grad.numpy().ravel()]
+        )
+
+    np.testing.assert_allclose(run(mt), run(torch), rtol=1e-12, atol=1e-13)
