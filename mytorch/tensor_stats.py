@@ -1,5 +1,5 @@
-"""Statistics and scans with PyTorch's names: ``median``, ``aminmax``, ``std_mean``, ``var_mean``
-(composed of recorded operations) and ``cumprod`` (its kernel).
+"""Statistics and scans with PyTorch's names: ``median``, ``nanmedian``, ``mode``, ``aminmax``,
+``std_mean``, ``var_mean`` (composed of recorded operations) and ``cumprod`` (its kernel).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from mytorch.tensor import Tensor, _apply
 from mytorch.tensor_math import ValuesIndices, _as_asked, _ordered, _summed, amax, amin, mean, std, var
 from mytorch.tensor_sort import sort
 
-__all__ = ["aminmax", "cumprod", "median", "std_mean", "var_mean"]
+__all__ = ["aminmax", "cumprod", "median", "mode", "nanmedian", "std_mean", "var_mean"]
 
 
 class MinMax(NamedTuple):
@@ -63,6 +63,63 @@ def median(input: Any, dim: Any = None, keepdim: builtins.bool = False) -> Tenso
     if not keepdim:
         values, indices = values.squeeze(d), indices.squeeze(d)
     return ValuesIndices(values, indices)
+
+
+def nanmedian(input: Any, dim: Any = None, keepdim: builtins.bool = False) -> Tensor | ValuesIndices:  # noqa: A002
+    """``median`` with the NaNs left out: the lower middle value of the others (NaN where there
+    are none); over all elements, or along ``dim`` as ``(values, indices)``, the gradient as
+    ``median``'s. (Of an all-NaN slice the index is one of its NaNs; PyTorch's CPU kernel picks
+    another.)
+
+    Raises:
+        IndexError: ``dim`` outside the axes.
+    """
+    x = _ordered("nanmedian", _tensor(input))
+    if x.dtype.kind != "f":
+        return median(x, dim, keepdim)
+    if dim is None:
+        flat = _apply("reshape", (x,), {"shape": (-1,)})
+        data = flat._data
+        kept = data[~np.isnan(data)]
+        if not kept.size:
+            return median(flat)
+        value = np.sort(kept)[(len(kept) - 1) // 2]
+        return flat.masked_select(Tensor(data == value)).amax()
+    d = check_dim("nanmedian", builtins.int(dim), builtins.max(x.ndim, 1))
+    ordered = sort(x, d)  # (NaNs last)
+    n = x.shape[d] if x.ndim else 1
+    valid = (~np.isnan(x._data)).sum(axis=d, keepdims=True) if x.ndim else np.array(int(not np.isnan(x._data)))
+    places = np.where(valid > 0, (valid - 1) // 2, (n - 1) // 2).astype(np.int64)
+    values = ordered.values.gather(d, Tensor(places))
+    indices = ordered.indices.gather(d, Tensor(places))
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return ValuesIndices(values, indices)
+
+
+def mode(input: Any, dim: Any = -1, keepdim: builtins.bool = False) -> ValuesIndices:  # noqa: A002
+    """The most frequent value along ``dim`` (of several, the smallest) and the index of its last
+    occurrence, as PyTorch's CPU kernel reports; the gradient goes to that element.
+
+    Raises:
+        IndexError: ``dim`` outside the axes.
+    """
+    x = _tensor(input)
+    d = check_dim("mode", builtins.int(dim), builtins.max(x.ndim, 1))
+    data: np.ndarray = np.moveaxis(x._data.reshape(tuple(x.shape) or (1,)), d, -1)
+    rows = data.reshape(-1, data.shape[-1])
+    picks = np.empty(len(rows), dtype=np.int64)
+    for k, row in enumerate(rows):
+        values, counts = np.unique(row, return_counts=True)  # (sorted: the first of the most is the smallest)
+        best = values[np.argmax(counts)]
+        hits = np.flatnonzero((row == best) | (np.isnan(row) & np.isnan(best)))
+        picks[k] = hits[-1]
+    places = np.expand_dims(picks.reshape(data.shape[:-1]), d)
+    chosen = x.reshape(x.shape or (1,)).gather(d, Tensor(places))
+    indices = Tensor(places)
+    if not keepdim or not x.ndim:
+        chosen, indices = chosen.squeeze(d), indices.squeeze(d)
+    return ValuesIndices(chosen, indices)
 
 
 def aminmax(input: Any, *, dim: Any = None, keepdim: builtins.bool = False) -> MinMax:  # noqa: A002

@@ -270,3 +270,37 @@ def test_state_dict_keys_and_order_are_pytorchs():
     assert list(ours) == list(theirs)
     for (key, a), b in zip(ours.items(), theirs.values()):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=key)
+
+
+def test_nanmedian_and_mode():
+    # torch.nanmedian and Tensor.mode were NotInMyTorchError
+    nan = float("nan")
+    y = mt.tensor([[1.0, nan, 3.0, 2.0], [4.0, nan, nan, 0.0]], requires_grad=True)
+    values, indices = y.nanmedian(1)
+    assert values.tolist() == [2.0, 0.0] and indices.tolist() == [3, 3]  # lower middle of the non-NaN
+    values.sum().backward()
+    assert y.grad.tolist() == [[0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 1.0]]
+    assert mt.nanmedian(mt.tensor([nan, 2.0, 1.0])).item() == 1.0
+    assert np.isnan(mt.nanmedian(mt.tensor([nan, nan])).item())
+    assert mt.nanmedian(mt.tensor([3, 1, 2])).item() == 2  # integers: median
+    x = mt.tensor([[1.0, 2.0, 2.0, 1.0, 3.0], [5.0, 5.0, 4.0, 4.0, 4.0]], requires_grad=True)
+    values, indices = x.mode(1)  # a tie goes to the smaller value; the index is its last occurrence
+    assert values.tolist() == [1.0, 4.0] and indices.tolist() == [3, 4]
+    values.sum().backward()
+    assert x.grad.tolist() == [[0, 0, 0, 1, 0], [0, 0, 0, 0, 1]]
+    assert mt.mode(mt.tensor([[3, 1], [3, 2]]), dim=0, keepdim=True).indices.tolist() == [[1, 0]]
+
+
+def test_nanmedian_and_mode_match_pytorch():
+    torch = pytest.importorskip("torch")
+    r = np.random.default_rng(0)
+    data = r.integers(0, 4, size=(3, 7)).astype(np.float64)
+    data[r.random((3, 7)) < 0.3] = np.nan
+    for lib in (mt, torch):
+        t = lib.tensor(data)
+        got = (lib.nanmedian(t).item(), t.nanmedian(dim=1).values.tolist(), t.nanmedian(dim=0).indices.tolist())
+        counts = lib.tensor(np.nan_to_num(data, nan=9.0)).mode(dim=1)
+        got += (counts.values.tolist(), counts.indices.tolist())
+        if lib is mt:
+            mine = got
+    assert repr(mine) == repr(got)
