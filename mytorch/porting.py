@@ -25,6 +25,10 @@ from mytorch.tensor_pointwise import _tensor, addcdiv, addcmul, lerp
 
 __all__ = [
     "are_deterministic_algorithms_enabled",
+    "broadcast_shapes",
+    "cumulative_trapezoid",
+    "trapezoid",
+    "trapz",
     "autocast",
     "divide",
     "dtype",
@@ -338,6 +342,71 @@ def with_out(function: Any) -> Any:
     return call
 
 
+def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
+    """The shape ``shapes`` broadcast to (each a sequence of sizes, or one int), as PyTorch's.
+
+    Raises:
+        RuntimeError: shapes that do not broadcast (PyTorch's error type).
+    """
+    try:
+        return tuple(int(n) for n in np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes]))
+    except ValueError as error:
+        raise ShapeRuntimeError(f"broadcast_shapes: shapes {list(shapes)} do not broadcast ({error})") from None
+
+
+def _spacing(y: Tensor, x: Any, dx: Any, dim: int, op: str) -> tuple[Tensor, Tensor, Any]:
+    """The trapezoids' two sides (the samples without the last, without the first) and their widths."""
+    from mytorch.arguments import check_dim
+
+    d = check_dim(op, builtins.int(dim), builtins.max(y.ndim, 1))
+    n = y.shape[d]
+    left, right = y.narrow(d, 0, builtins.max(n - 1, 0)), y.narrow(d, 1, builtins.max(n - 1, 0))
+    if x is None:
+        return left, right, 1.0 if dx is None else dx
+    if dx is not None:
+        raise TypeError(f"{op}: give x or dx, not both")
+    points = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=y.dtype))
+    if points.ndim == 1:  # (1-D sample points along dim)
+        widths = points[1:] - points[:-1]
+        shape = [1] * y.ndim
+        shape[d] = n - 1
+        return left, right, widths.reshape(shape)
+    m = points.shape[d]
+    return left, right, points.narrow(d, 1, m - 1) - points.narrow(d, 0, m - 1)
+
+
+def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """The trapezoidal rule along ``dim``: sum of (y[i] + y[i+1]) / 2 times the spacing (``dx``, 1
+    by default, or the differences of the sample points ``x``), recorded."""
+    values = _tensor(y)
+    left, right, widths = _spacing(values, x, dx, dim, "trapezoid")
+    return ((left + right) * widths / 2).sum(dim)
+
+
+def trapz(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """PyTorch's older name of ``trapezoid``."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """The running trapezoidal integral along ``dim`` (one fewer element than ``y``), recorded."""
+    values = _tensor(y)
+    left, right, widths = _spacing(values, x, dx, dim, "cumulative_trapezoid")
+    return ((left + right) * widths / 2).cumsum(dim)
+
+
+def _fill_diagonal_(self: Tensor, fill_value: Any, wrap: builtins.bool = False) -> Tensor:
+    """The main diagonal set to ``fill_value``, in place (a matrix, or a tensor whose axes all have
+    one length; ``wrap``: a tall matrix's diagonal starts again below, as PyTorch's)."""
+    if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) != 1):
+        raise ValueError(
+            f"fill_diagonal_: the tensor must be 2-D, or have every axis of one length; got shape {tuple(self.shape)}"
+        )
+    mask = np.zeros(self.shape, dtype=bool)
+    np.fill_diagonal(mask, True, wrap=wrap)
+    return self.masked_fill_(Tensor(mask), fill_value)
+
+
 def _detach_(self: Tensor) -> Tensor:
     """``self`` made a leaf that does not require grad, in place (PyTorch's ``detach_``)."""
     self._tape = None
@@ -345,7 +414,22 @@ def _detach_(self: Tensor) -> Tensor:
     return self
 
 
+def _decomposition(name: str) -> Any:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        import mytorch
+
+        return getattr(mytorch, name)(self, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"``mytorch.{name}(self, ...)``."
+    return method
+
+
 METHODS = {
+    "fill_diagonal_": _fill_diagonal_,
+    "svd": _decomposition("svd"),
+    "qr": _decomposition("qr"),
+    "pinverse": _decomposition("pinverse"),
     "addcmul_": _in_place("addcmul_", addcmul),
     "addcdiv_": _in_place("addcdiv_", addcdiv),
     "lerp_": _in_place("lerp_", lerp),

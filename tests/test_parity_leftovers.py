@@ -304,3 +304,33 @@ def test_nanmedian_and_mode_match_pytorch():
         if lib is mt:
             mine = got
     assert repr(mine) == repr(got)
+
+
+def test_fill_diagonal_trapezoid_broadcast_shapes_and_decomposition_methods():
+    # t.fill_diagonal_ (contrastive losses mask a similarity matrix's diagonal), trapezoid / trapz /
+    # cumulative_trapezoid, broadcast_shapes and the methods t.svd / t.qr / t.pinverse were missing
+    sim = mt.tensor(np.arange(12.0).reshape(4, 3))
+    assert sim.fill_diagonal_(-1.0) is sim and sim.diagonal().tolist() == [-1.0, -1.0, -1.0]
+    tall = mt.tensor(np.ones((7, 3)))
+    assert tall.fill_diagonal_(0.0, wrap=True)[:, 0].tolist() == [0, 1, 1, 1, 0, 1, 1]  # starts again after a gap row
+    with pytest.raises(ValueError, match="one length"):
+        mt.ones(2, 3, 4).fill_diagonal_(0.0)
+    y = mt.tensor([0.0, 1.0, 4.0, 9.0], dtype=mt.float64, requires_grad=True)
+    assert mt.trapezoid(y).item() == 0.5 + 2.5 + 6.5 and mt.trapz(y, dx=2.0).item() == 19.0
+    x = mt.tensor([0.0, 1.0, 3.0, 4.0], dtype=mt.float64)
+    assert mt.trapezoid(y, x).item() == 0.5 + 5.0 + 6.5
+    assert mt.cumulative_trapezoid(y, x).tolist() == [0.5, 5.5, 12.0]
+    mt.trapezoid(y, x).backward()  # the end points weigh half their interval, the inner ones half of both
+    assert y.grad.tolist() == [0.5, 1.5, 1.5, 0.5]
+    grid = mt.tensor(np.arange(12.0).reshape(3, 4))
+    np.testing.assert_allclose(
+        mt.trapezoid(grid, dim=0).numpy(), grid.numpy()[:-1].sum(0) / 2 + grid.numpy()[1:].sum(0) / 2
+    )
+    assert mt.broadcast_shapes((2, 1), (3,), 1) == (2, 3)
+    with pytest.raises(RuntimeError, match="do not broadcast"):
+        mt.broadcast_shapes((2,), (3,))
+    m = mt.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=mt.float64)
+    np.testing.assert_allclose(m.svd()[1].numpy(), np.linalg.svd(m.numpy(), compute_uv=False))
+    np.testing.assert_allclose(m.pinverse().numpy(), np.linalg.inv(m.numpy()), rtol=1e-12)
+    q, r = m.qr()
+    np.testing.assert_allclose((q @ r).numpy(), m.numpy(), rtol=1e-12)
