@@ -27,6 +27,7 @@ __all__ = [
     "are_deterministic_algorithms_enabled",
     "broadcast_shapes",
     "cumulative_trapezoid",
+    "renorm",
     "trapezoid",
     "trapz",
     "autocast",
@@ -395,6 +396,32 @@ def cumulative_trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1
     return ((left + right) * widths / 2).cumsum(dim)
 
 
+def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A002 - PyTorch's name
+    """Each slice of ``input`` along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled to norm
+    ``maxnorm`` (by maxnorm / (norm + 1e-7), as PyTorch's), the others kept; recorded, the
+    scale differentiated too (knowledge-graph embeddings keep their rows in the unit ball so)."""
+    from mytorch.arguments import check_dim
+
+    x = _tensor(input)
+    d = check_dim("renorm", builtins.int(dim), builtins.max(x.ndim, 1))
+    others = tuple(k for k in range(x.ndim) if k != d)
+    norms = x.norm(p, dim=others, keepdim=True) if others else x.abs()
+    big = Tensor(np.asarray(norms._data > maxnorm))
+    return x * _where(big, maxnorm / (norms + 1e-7), Tensor(np.ones((), dtype=x.dtype)))
+
+
+def _renorm_(self: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
+    """``renorm`` in place."""
+    return self.copy_(renorm(self, p, dim, maxnorm))
+
+
+def _unique_consecutive(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+    """``mytorch.unique_consecutive(self, ...)``."""
+    from mytorch.tensor_order import unique_consecutive
+
+    return unique_consecutive(self, *args, **kwargs)
+
+
 def _fill_diagonal_(self: Tensor, fill_value: Any, wrap: builtins.bool = False) -> Tensor:
     """The main diagonal set to ``fill_value``, in place (a matrix, or a tensor whose axes all have
     one length; ``wrap``: a tall matrix's diagonal starts again below, as PyTorch's)."""
@@ -427,6 +454,9 @@ def _decomposition(name: str) -> Any:
 
 METHODS = {
     "fill_diagonal_": _fill_diagonal_,
+    "renorm": renorm,
+    "renorm_": _renorm_,
+    "unique_consecutive": _unique_consecutive,
     "svd": _decomposition("svd"),
     "qr": _decomposition("qr"),
     "pinverse": _decomposition("pinverse"),

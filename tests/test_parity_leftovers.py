@@ -334,3 +334,25 @@ def test_fill_diagonal_trapezoid_broadcast_shapes_and_decomposition_methods():
     np.testing.assert_allclose(m.pinverse().numpy(), np.linalg.inv(m.numpy()), rtol=1e-12)
     q, r = m.qr()
     np.testing.assert_allclose((q @ r).numpy(), m.numpy(), rtol=1e-12)
+
+
+def test_renorm_and_unique_consecutive_method():
+    # renorm / t.renorm_ (TransE keeps its embeddings in the unit ball: weight.data.renorm_(2, 0, 1))
+    # and t.unique_consecutive were missing
+    x = mt.tensor([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]], dtype=mt.float64, requires_grad=True)
+    y = x.renorm(2, 0, 1.0)  # rows of norm 5 and 10 scaled to 1 / (1 + 1e-7 / norm); the small one kept
+    np.testing.assert_allclose(y.detach().numpy(), [[0.6, 0.8], [0.3, 0.4], [0.6, 0.8]], rtol=1e-6)
+    y.sum().backward()  # the scale is differentiated: d/dx of x / |x| summed
+    row = np.array([3.0, 4.0])
+    want = 1 / (5 + 1e-7) - row * row.sum() / (5 * (5 + 1e-7) ** 2)
+    np.testing.assert_allclose(x.grad.numpy()[0], want, rtol=1e-6)
+    assert x.grad.numpy()[1].tolist() == [1.0, 1.0]
+    table = mt.nn.Embedding(3, 2)
+    with mt.no_grad():
+        table.weight.copy_(x.detach())
+    table.weight.data.renorm_(p=2, dim=0, maxnorm=1)
+    np.testing.assert_allclose(table.weight.detach().numpy().max(), 0.8, rtol=1e-6)
+    column = mt.renorm(x.detach(), 1, 1, 5.0).numpy()[:, 0]  # a column's 1-norm, 9.3, brought to 5
+    np.testing.assert_allclose(column, np.array([3.0, 0.3, 6.0]) * 5 / (9.3 + 1e-7), rtol=1e-12)
+    values, counts = mt.tensor([1, 1, 2, 2, 1]).unique_consecutive(return_counts=True)
+    assert values.tolist() == [1, 2, 1] and counts.tolist() == [2, 2, 1]
