@@ -939,11 +939,22 @@ def _lane_two(result: Tensor, x: Tensor, y: Tensor, a: np.ndarray, b: np.ndarray
 
 
 def _record_one(
-    out: Any, x: Tensor, a: np.ndarray, dtype: np.dtype, backward: Any, saves_output: bool, reads: Any, fresh: bool
+    out: Any,
+    x: Tensor,
+    a: np.ndarray,
+    dtype: np.dtype,
+    backward: Any,
+    saves_output: bool,
+    reads: Any,
+    fresh: bool,
+    number: np.ndarray | None = None,
 ) -> Tensor:
     """``_attach(out, (x,), (a,), backward, None, saves_output, reads, fresh)`` for a function of one
-    Tensor ``x`` (``x.tanh()``, ``nn.Tanh``) whose array ``a`` is of ``dtype``, with ``_lane_two``'s
-    common case (``x`` needs a gradient, ``a`` is float64 or float32, ``out`` new memory) recorded here."""
+    Tensor ``x`` (``x.tanh()``, ``nn.Tanh``) whose array ``a`` is of ``dtype``, or, given ``number``,
+    ``_attach``'s record of ``x (op) number`` for a cached number (``_number``: ``x * 0.5``, whose plan
+    skips it), with ``_lane_two``'s common case (``x`` needs a gradient, ``a`` is float64 or float32,
+    ``out`` new memory) recorded here."""
+    arrays = (a,) if number is None else (a, number)
     if (
         (dtype is _DOUBLE or dtype is _SINGLE)
         and x.requires_grad
@@ -959,7 +970,7 @@ def _record_one(
         result._tape = None
         tape = x._tape
         plans = _PLANS.get(backward)
-        plan = None if plans is None else plans.get(2)
+        plan = None if plans is None else plans.get(2 if number is None else -6)  # (``_attach``'s keys)
         if plan is not None and plan[0] is reads:
             link = 0
             if tape is None:  # a leaf, on a new tape
@@ -971,11 +982,15 @@ def _record_one(
                 tape = None
             if tape is not None:
                 choose = plan[4]
-                vjp = None if choose is None else choose((a,), out, 0)
-                _record_lane(tape, result, (a,), backward, {"out": out} if saves_output else None, plan, vjp, link)
+                vjp = None if choose is None else choose(arrays, out, 0 if number is None else 2)
+                _record_lane(tape, result, arrays, backward, {"out": out} if saves_output else None, plan, vjp, link)
                 return result
-        return _attach(out, (x,), (a,), backward, None, saves_output, reads, fresh, result)
-    return _attach(out, (x,), (a,), backward, None, saves_output, reads, fresh)
+        return _attach(
+            out, (x, *arrays[1:]), arrays, backward, None, saves_output, reads, fresh, result, False, number is not None
+        )
+    return _attach(
+        out, (x, *arrays[1:]), arrays, backward, None, saves_output, reads, fresh, None, False, number is not None
+    )
 
 
 def _record_layer(
@@ -1669,9 +1684,9 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
             out = run(a, b)
         except (ValueError, IndexError) as error:
             raise _refused(kernel, arrays, error) from None
-        return _attach(
-            out, (self, other), arrays, backward, None, saves_output, reads, fresh, None, False, cached is not None
-        )
+        if cached is not None:  # (a cached number: ``_record_one``'s lane)
+            return _record_one(out, self, a, dtype, backward, saves_output, reads, fresh, cached)
+        return _attach(out, (self, other), arrays, backward, None, saves_output, reads, fresh)
 
     def reflected(self: Tensor, other: Any) -> Tensor:
         data = self._data

@@ -44,6 +44,12 @@ def _one_array_two_leaves(rng, dtype):
     return (a * b + b).sum(), [a, b]
 
 
+def _numbers(rng, dtype):
+    a = _leaf(rng, 3, dtype=dtype)
+    h = a * 0.5  # (a leaf times a cached number, then results: ``_record_one``'s lane with the number)
+    return ((h.sin() * 1.0001 - 0.25) / 3.0 + a * 2.5).sum(), [a]
+
+
 def _two_graphs(rng, dtype):
     a, b = _leaf(rng, 3, dtype=dtype), _leaf(rng, 3, dtype=dtype)
     return (a.sin() * b.cos() + a.tanh()).sum(), [a, b]
@@ -56,7 +62,7 @@ def _modules(rng, dtype):
     return (model(x) * model(x.exp())).sum(), [x, *model.parameters()]
 
 
-PROGRAMS = [_layers, _leaves_together, _one_array_two_leaves, _two_graphs, _modules]
+PROGRAMS = [_layers, _leaves_together, _one_array_two_leaves, _numbers, _two_graphs, _modules]
 
 
 def _recorded(loss):
@@ -64,7 +70,8 @@ def _recorded(loss):
     ops = [
         (
             op.backward_operation,
-            op.vjp,
+            (op.vjp.__module__, op.vjp.__qualname__, op.vjp.__name__),  # (by name: an engine's pruned rule is
+            # made again when its bounded cache was emptied by other tests)
             op.link,
             [d if d is None else "NO_GRAD" for d in op.gradients_to_update],
             sorted(op.params or {}),
