@@ -7,7 +7,8 @@ of a module computed from other tensors at each read.
 new class, ``Parametrized<Class>``, returning ``P(original)`` (each further parametrization
 registered on the name applied in turn), so gradients reach the originals. Assigning
 ``module.weight = w`` stores ``P.right_inverse(w)`` in them. ``remove_parametrizations`` puts
-a plain parameter back. The names, the state-dict keys and the errors are PyTorch's.
+a plain parameter back. The names and the state-dict keys are PyTorch's; an error names the
+function, the module's class and the tensor.
 ``cached()`` is accepted and computes each read afresh (the same numbers).
 """
 
@@ -50,7 +51,7 @@ class ParametrizationList(ModuleList):
 
     def __init__(self, modules: Sequence[Module], original: Tensor, unsafe: bool = False) -> None:
         if not modules:
-            raise ValueError("ParametrizationList requires one or more modules")
+            raise ValueError("ParametrizationList: needs at least one parametrization module, got none")
         super().__init__(modules)
         self.unsafe = unsafe
         with no_grad():
@@ -63,9 +64,9 @@ class ParametrizationList(ModuleList):
         if self.is_tensor:
             if not unsafe and (tuple(new.shape) != tuple(original.shape) or new.dtype != original.dtype):
                 raise ValueError(
-                    "When `right_inverse` outputs one tensor, it may not change the dtype or shape: "
-                    f"original {original.dtype} {tuple(original.shape)}, right_inverse gave {new.dtype} "
-                    f"{tuple(new.shape)}"
+                    f"register_parametrization: right_inverse turned the original {original.dtype} "
+                    f"{tuple(original.shape)} into one {new.dtype} {tuple(new.shape)}; a single tensor it "
+                    "returns must keep both (unsafe=True allows it)"
                 )
             if new is not original:
                 if tuple(new.shape) == tuple(original.shape) and new.dtype == original.dtype:
@@ -77,7 +78,10 @@ class ParametrizationList(ModuleList):
         else:
             for i, part in enumerate(new):
                 if not isinstance(part, Tensor):
-                    raise ValueError(f"'right_inverse' must return a Tensor or a sequence of tensors, got {part!r}")
+                    raise ValueError(
+                        f"register_parametrization: right_inverse returned a {type(part).__name__} among its "
+                        "results; it returns a Tensor or a sequence of Tensors"
+                    )
                 self._keep(f"original{i}", _as_state(part, original))
 
     def _keep(self, name: str, value: Tensor) -> None:
@@ -99,10 +103,16 @@ class ParametrizationList(ModuleList):
                 if hasattr(module, "right_inverse"):
                     new = module.right_inverse(new)
                 elif not self.unsafe:
-                    raise RuntimeError(f"parametrization {type(module).__name__} does not implement right_inverse")
+                    raise RuntimeError(
+                        f"assigning a parametrized tensor: {type(module).__name__} has no right_inverse to store "
+                        "the value with (unsafe=True skips it)"
+                    )
             parts = [new] if self.is_tensor else list(new)
             if len(parts) != self.ntensors:
-                raise ValueError(f"'right_inverse' must return {self.ntensors} tensors, got {len(parts)}")
+                raise ValueError(
+                    f"assigning a parametrized tensor: right_inverse returned {len(parts)} tensors for the "
+                    f"{self.ntensors} originals"
+                )
             for original, part in zip(self._originals(), parts):
                 original.copy_(part)
 
@@ -161,16 +171,17 @@ def register_parametrization(
             produced = parametrization(current)
             if tuple(produced.shape) != tuple(current.shape) or produced.dtype != current.dtype:
                 raise ValueError(
-                    "Registering a parametrization may not change the shape or dtype of the tensor: "
-                    f"{current.dtype} {tuple(current.shape)} became {produced.dtype} {tuple(produced.shape)}"
+                    f"register_parametrization: {type(parametrization).__name__} turns {tensor_name!r} of "
+                    f"{current.dtype} {tuple(current.shape)} into {produced.dtype} {tuple(produced.shape)}; it must "
+                    "keep both (unsafe=True allows it)"
                 )
         chain.append(parametrization)
         return module
     parameters, buffers, _ = module._registries()
     if tensor_name not in parameters and tensor_name not in buffers:
         raise ValueError(
-            f"Module '{module}' does not have a parameter, a buffer, or a parametrized element with name "
-            f"'{tensor_name}'"
+            f"register_parametrization: {type(module).__name__} has no parameter, buffer or parametrized "
+            f"tensor with name {tensor_name!r}"
         )
     original = getattr(module, tensor_name)
     chain = ParametrizationList([parametrization], original, unsafe=unsafe)
@@ -193,7 +204,9 @@ def remove_parametrizations(module: Module, tensor_name: str, leave_parametrized
             tensor held as several originals.
     """
     if not is_parametrized(module, tensor_name):
-        raise ValueError(f"Module {module} does not have a parametrization on {tensor_name}")
+        raise ValueError(
+            f"remove_parametrizations: {type(module).__name__} does not have a parametrization on {tensor_name}"
+        )
     chain = _chains(module)[tensor_name]
     if chain.is_tensor:
         original = chain.original
@@ -207,8 +220,8 @@ def remove_parametrizations(module: Module, tensor_name: str, leave_parametrized
         original = _as_state(value, chain.original0)
     else:
         raise ValueError(
-            "Cannot leave unparametrized (`leave_parametrized=False`) a tensor that is parametrized in terms of "
-            "a sequence of tensors."
+            f"remove_parametrizations: leave_parametrized=False cannot put back {tensor_name!r}, which is "
+            f"computed from {chain.ntensors} original tensors (only a single original can be)"
         )
     delattr(type(module), tensor_name)
     del _chains(module)[tensor_name]
