@@ -104,19 +104,19 @@ class Distribution:
         return self._validate_args
 
     def _check_parameter(self, name: str, value: Tensor, ok: Any, constraint: str) -> None:
-        """Raise PyTorch's ValueError unless ``ok`` holds everywhere (NaN fails every check)."""
+        """Raise a ValueError, as PyTorch's check does, unless ``ok`` holds everywhere (NaN fails every check)."""
         if self._validate_args and not np.all(ok):
             raise ValueError(
-                f"Expected parameter {name} (Tensor of shape {tuple(value.shape)}) of distribution {self!r} to "
-                f"satisfy the constraint {constraint}, but found invalid values:\n{value}"
+                f"{type(self).__name__}: parameter {name} of shape {tuple(value.shape)} must satisfy {constraint}, "
+                f"and some of its values do not (validate_args=False skips the check):\n{value}"
             )
 
     def _check_value(self, value: Tensor, ok: Any, support: str) -> None:
-        """Raise PyTorch's ValueError unless ``value`` lies in the support (``ok`` everywhere)."""
+        """Raise a ValueError, as PyTorch's check does, unless ``value`` lies in the support (``ok`` everywhere)."""
         if self._validate_args and not np.all(ok):
             raise ValueError(
-                f"Expected value argument (Tensor of shape {tuple(value.shape)}) to be within the support "
-                f"({support}) of the distribution {self!r}, but found invalid values:\n{value}"
+                f"{type(self).__name__}: a value of shape {tuple(value.shape)} lies outside the support {support} "
+                f"(validate_args=False skips the check):\n{value}"
             )
 
     def _check_positive(self, **parameters: Tensor) -> None:
