@@ -442,9 +442,8 @@ def test_categorical_mean_variance_and_mode_as_pytorch():
 # --------------------------------------------------------------------------- transformed distributions
 def test_transformed_distribution_of_a_squashed_gaussian():
     # TransformedDistribution and distributions.transforms were missing (a SAC policy's tanh squashing)
-    from mytorch.distributions.transforms import AffineTransform, ExpTransform, SigmoidTransform, TanhTransform
-
     from mytorch.distributions import Independent, TransformedDistribution
+    from mytorch.distributions.transforms import AffineTransform, ExpTransform, SigmoidTransform, TanhTransform
 
     mu = mt.tensor([[0.2, -0.4]], dtype=mt.float64, requires_grad=True)
     std = mt.tensor([[0.5, 1.5]], dtype=mt.float64)

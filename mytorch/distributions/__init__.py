@@ -1,0 +1,48 @@
+"""``torch.distributions`` (``mytorch.distributions``), the part a policy gradient or a VAE uses:
+``Categorical``, ``OneHotCategorical``, ``Bernoulli``, ``Normal``, ``MultivariateNormal``,
+``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet`` and ``Uniform`` with
+``sample``, ``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the
+reparameterised sample a gradient flows through; not for Gamma, Beta and Dirichlet, which refuse
+it), ``cdf`` / ``icdf`` of Normal, Laplace and Exponential, and ``kl_divergence`` of two of a kind.
+
+Every density is recorded from Tensor operations, so ``log_prob(action) * reward`` and
+``kl_divergence(q, p)`` have gradients in the parameters. Samples come from
+``mytorch.default_generator`` (seeded by ``manual_seed``), so they differ from PyTorch's for the
+same seed, as all of MyTorch's random numbers do. Arguments are validated as PyTorch's are
+(``validate_args``, on unless ``Distribution.set_default_validate_args(False)``): a parameter
+outside its constraint (a scale of 0, a probability of 1.2, negative class weights) and a value
+outside the support given to ``log_prob`` or ``cdf`` (a Bernoulli value of 0.5, a Uniform value
+beyond its ends, a class index of -1 or 0.5, NaN) raise ``ValueError`` instead of giving a number.
+
+The package: ``base.py`` (``Distribution``), ``discrete.py``, ``continuous.py``,
+``multivariate_normal.py``, ``wrappers.py`` (``Independent``, ``TransformedDistribution``),
+``transforms.py`` and ``kl.py`` (``kl_divergence``).
+"""
+
+from mytorch.distributions import transforms
+from mytorch.distributions.base import Distribution
+from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
+from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
+from mytorch.distributions.kl import kl_divergence
+from mytorch.distributions.multivariate_normal import MultivariateNormal
+from mytorch.distributions.wrappers import Independent, TransformedDistribution
+
+__all__ = [
+    "Bernoulli",
+    "Beta",
+    "Categorical",
+    "Dirichlet",
+    "Distribution",
+    "Exponential",
+    "Gamma",
+    "Independent",
+    "Laplace",
+    "LogNormal",
+    "MultivariateNormal",
+    "Normal",
+    "OneHotCategorical",
+    "TransformedDistribution",
+    "Uniform",
+    "kl_divergence",
+    "transforms",
+]

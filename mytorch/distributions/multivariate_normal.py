@@ -1,0 +1,162 @@
+"""``MultivariateNormal`` (by covariance, precision or Cholesky factor) and its KL divergence."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from mytorch.distributions.base import Distribution, _parameters, _shape, _tensor
+from mytorch.factories import default_generator
+from mytorch.tensor import Tensor, log
+
+
+def _positive_definite(m: np.ndarray) -> bool:
+    """Symmetric (to rounding) with a Cholesky factor, for every matrix of the batch."""
+    if not np.isfinite(m).all() or not np.allclose(m, np.swapaxes(m, -1, -2), rtol=1e-6, atol=1e-12):
+        return False
+    try:
+        np.linalg.cholesky(m)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+class MultivariateNormal(Distribution):
+    """Gaussian with mean vector ``loc`` and one of ``covariance_matrix``, ``precision_matrix`` or
+    ``scale_tril`` (the lower Cholesky factor L of the covariance, L L^T); batches of both
+    broadcast. Everything goes through L: ``log_prob`` is -(k log 2 pi + |L^-1 (x - loc)|^2) / 2
+    - sum log diag L, ``rsample`` is loc + L eps, recorded, so gradients reach ``loc`` and the
+    matrix given (a precision matrix is inverted before its Cholesky factor: the same L to rounding)."""
+
+    def __init__(
+        self,
+        loc: Any,
+        covariance_matrix: Any = None,
+        precision_matrix: Any = None,
+        scale_tril: Any = None,
+        validate_args: Any = None,
+    ) -> None:
+        from mytorch.linalg import cholesky, inv
+
+        given = [m is not None for m in (covariance_matrix, precision_matrix, scale_tril)]
+        if sum(given) != 1:
+            raise ValueError(
+                "MultivariateNormal: give exactly one of covariance_matrix, precision_matrix or scale_tril"
+            )
+        matrix = next(m for m in (covariance_matrix, precision_matrix, scale_tril) if m is not None)
+        self.loc, matrix = _parameters(loc, matrix)
+        if self.loc.ndim < 1 or matrix.ndim < 2 or tuple(matrix.shape[-2:]) != (self.loc.shape[-1],) * 2:
+            raise ValueError(
+                f"MultivariateNormal: loc of shape {tuple(self.loc.shape)} needs (..., k, k) matrices, "
+                f"got {tuple(matrix.shape)}"
+            )
+        if self._validating(validate_args):
+            self._check_parameter("loc", self.loc, ~np.isnan(self.loc._data), "IndependentConstraint(Real(), 1)")
+            if scale_tril is not None:
+                m = np.asarray(matrix._data)
+                with np.errstate(invalid="ignore"):
+                    lower = (np.tril(m) == m).all((-2, -1)) & (np.diagonal(m, 0, -2, -1) > 0).all(-1)
+                self._check_parameter("scale_tril", matrix, lower, "LowerCholesky()")
+            else:
+                m = np.asarray(matrix._data)
+                name = "covariance_matrix" if covariance_matrix is not None else "precision_matrix"
+                self._check_parameter(name, matrix, _positive_definite(m), "PositiveDefinite()")
+        if scale_tril is not None:
+            self._unbroadcast_scale_tril = matrix
+        elif covariance_matrix is not None:
+            self._unbroadcast_scale_tril = cholesky(matrix)
+        else:
+            self._unbroadcast_scale_tril = cholesky(inv(matrix))
+        k = self.loc.shape[-1]
+        self.batch_shape = tuple(np.broadcast_shapes(tuple(self.loc.shape[:-1]), tuple(matrix.shape[:-2])))
+        self.event_shape = (k,)
+        self.loc = self.loc.expand(*self.batch_shape, k)
+
+    @property
+    def scale_tril(self) -> Tensor:
+        """L, the lower Cholesky factor of the covariance, for each of the batch."""
+        k = self.event_shape[0]
+        return self._unbroadcast_scale_tril.expand(*self.batch_shape, k, k)
+
+    @property
+    def covariance_matrix(self) -> Tensor:
+        """L L^T."""
+        lower = self._unbroadcast_scale_tril
+        k = self.event_shape[0]
+        return (lower @ lower.transpose(-1, -2)).expand(*self.batch_shape, k, k)
+
+    @property
+    def precision_matrix(self) -> Tensor:
+        """The inverse of the covariance."""
+        from mytorch.linalg import inv
+
+        return inv(self.covariance_matrix)
+
+    @property
+    def mean(self) -> Tensor:
+        """The mean (``loc``)."""
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        """The covariance's diagonal: the squared rows of L summed."""
+        return (self._unbroadcast_scale_tril**2).sum(-1).expand(*self.batch_shape, *self.event_shape)
+
+    @property
+    def stddev(self) -> Tensor:
+        """The square root of ``variance``."""
+        return self.variance.sqrt()
+
+    def _half_log_det(self) -> Tensor:
+        """log sqrt(det covariance) = sum log diag L, per member of the batch."""
+        from mytorch.tensor_matrix import diagonal
+
+        return log(diagonal(self._unbroadcast_scale_tril, 0, -2, -1)).sum(-1)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """``loc + L eps``, eps standard normal of shape ``sample_shape + batch_shape + event_shape``:
+        a gradient flows to ``loc`` and the matrix."""
+        shape = (*_shape(sample_shape), *self.batch_shape, *self.event_shape)
+        eps = Tensor(default_generator.standard_normal(shape).astype(self.loc.dtype))
+        return self.loc + (self._unbroadcast_scale_tril @ eps.unsqueeze(-1)).squeeze(-1)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape + event_shape`` (no gradient)."""
+        return self.rsample(sample_shape).detach()
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The log density of ``value`` (of shape ``(..., k)``), recorded."""
+        from mytorch.linalg import solve_triangular
+
+        x = _tensor(value, self.loc.dtype)
+        self._check_value(x, ~np.isnan(x._data), "IndependentConstraint(Real(), 1)")
+        diff = x - self.loc
+        k = self.event_shape[0]
+        lower = self._unbroadcast_scale_tril.expand(*diff.shape[:-1], k, k)
+        whitened = solve_triangular(lower, diff.unsqueeze(-1), upper=False).squeeze(-1)
+        mahalanobis = (whitened**2).sum(-1)
+        return -0.5 * (k * math.log(2 * math.pi) + mahalanobis) - self._half_log_det()
+
+    def entropy(self) -> Tensor:
+        """The entropy, k (1 + log 2 pi) / 2 + sum log diag L, recorded."""
+        k = self.event_shape[0]
+        return (0.5 * k * (1.0 + math.log(2 * math.pi)) + self._half_log_det()).expand(*self.batch_shape)
+
+
+def _kl_multivariate_normal(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
+    """KL(p || q) of two Gaussians: (|Lq^-1 Lp|_F^2 + |Lq^-1 (loc_q - loc_p)|^2 - k) / 2 +
+    log det Lq - log det Lp."""
+    from mytorch.linalg import solve_triangular
+
+    k = p.event_shape[0]
+    if q.event_shape != p.event_shape:
+        raise ValueError(f"kl_divergence: MultivariateNormals of sizes {k} and {q.event_shape[0]}")
+    batch = tuple(np.broadcast_shapes(p.batch_shape, q.batch_shape))
+    lq = q._unbroadcast_scale_tril.expand(*batch, k, k)
+    lp = p._unbroadcast_scale_tril.expand(*batch, k, k)
+    spread = (solve_triangular(lq, lp, upper=False) ** 2).sum((-2, -1))
+    shift = solve_triangular(lq, (q.loc - p.loc).expand(*batch, k).unsqueeze(-1), upper=False)
+    distance = (shift**2).sum((-2, -1))
+    return q._half_log_det() - p._half_log_det() + 0.5 * (spread + distance - k)

@@ -1,0 +1,119 @@
+"""Elementwise bijections for ``TransformedDistribution``: ``ExpTransform``, ``TanhTransform``,
+``SigmoidTransform``, ``AffineTransform`` (``mytorch.distributions.transforms``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from mytorch.distributions.base import _tensor
+from mytorch.nn import functional_tensor as TF
+from mytorch.tensor import Tensor, log
+
+
+class Transform:
+    """An elementwise bijection of ``torch.distributions.transforms``: ``t(x)``, ``t.inv(y)`` and
+    ``t.log_abs_det_jacobian(x, y)``, recorded. With ``cache_size=1`` the inverse of the last
+    output is the input that made it (exact, as PyTorch's: atanh of a tanh near +-1 is not)."""
+
+    def __init__(self, cache_size: int = 0) -> None:
+        if cache_size not in (0, 1):
+            raise ValueError(f"{type(self).__name__}: cache_size must be 0 or 1, got {cache_size!r}")
+        self._cache_size = cache_size
+        self._cached: tuple[Any, Any] | None = None
+
+    def _forward(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """log |dy/dx| elementwise, recorded."""
+        raise NotImplementedError
+
+    def __call__(self, x: Any) -> Tensor:
+        """``t(x)``, recorded (kept with ``x`` when ``cache_size=1``)."""
+        y = self._forward(_tensor(x))
+        if self._cache_size:
+            self._cached = (x, y)
+        return y
+
+    @property
+    def inv(self) -> Any:
+        """The inverse map (``t.inv(y)``)."""
+
+        def inverse(y: Any) -> Tensor:
+            if self._cached is not None and self._cached[1] is y:
+                return self._cached[0]
+            return self._inverse(_tensor(y))
+
+        return inverse
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class ExpTransform(Transform):
+    """y = exp(x)."""
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return x.exp()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return log(y)
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """x."""
+        return x
+
+
+class TanhTransform(Transform):
+    """y = tanh(x) (a squashed Gaussian policy's action)."""
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y.atanh()
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """2 (log 2 - x - softplus(-2x)), PyTorch's stable form of log(1 - tanh(x)^2)."""
+        return 2.0 * (math.log(2.0) - x - TF.softplus(-2.0 * x))
+
+
+class SigmoidTransform(Transform):
+    """y = sigmoid(x)."""
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return log(y) - (-y).log1p()
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """-softplus(-x) - softplus(x)."""
+        return -TF.softplus(-x) - TF.softplus(x)
+
+
+class AffineTransform(Transform):
+    """y = loc + scale x (elementwise: ``event_dim`` 0 only)."""
+
+    def __init__(self, loc: Any, scale: Any, event_dim: int = 0, cache_size: int = 0) -> None:
+        super().__init__(cache_size)
+        if event_dim != 0:
+            raise NotImplementedError("AffineTransform: MyTorch has the elementwise one only (event_dim=0)")
+        self.loc, self.scale = loc, scale
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return self.loc + self.scale * x
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return (y - self.loc) / self.scale
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """log |scale|, in x's shape."""
+        scale = _tensor(self.scale, x.dtype)
+        return log(scale.abs()).expand(*np.broadcast_shapes(tuple(scale.shape), tuple(x.shape)))
