@@ -113,3 +113,50 @@ def test_channel_dropout_inplace_writes_into_the_input():
     x = mt.ones(2, 4, 3, 3)
     assert mt.nn.Dropout2d(0.5, inplace=True)(x) is x and set(np.unique(x.numpy())) <= {0.0, 2.0}
     assert (x.numpy() != 1.0).all()
+
+
+IN_PLACE_ACTIVATIONS = [
+    ("relu_", ()),
+    ("elu_", (0.7,)),
+    ("leaky_relu_", (0.2,)),
+    ("hardtanh_", (-1.0, 1.0)),
+    ("threshold_", (0.25, -3.0)),
+    ("celu_", (0.5,)),
+    ("selu_", ()),
+    ("rrelu_", (0.1, 0.3, False)),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), IN_PLACE_ACTIVATIONS)
+def test_in_place_activation_spellings(name, args):
+    # F.relu_(h) and the other in-place spellings were missing (AttributeError naming F.relu_)
+    x = np.array([-1.5, 0.3, 2.0, -0.2, 0.1])
+    a = mt.tensor(x, requires_grad=True)
+    h = a * 2
+    out = getattr(F, name)(h, *args)
+    assert out is h  # written into its input and returned, as PyTorch's
+    (out * out).sum().backward()
+    b = mt.tensor(x, requires_grad=True)
+    expected = getattr(F, name[:-1])(b * 2, *args)
+    (expected * expected).sum().backward()
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+    # relu_ by closed form: d/da sum(relu(2a)^2) = 8a where a > 0
+    if name == "relu_":
+        np.testing.assert_allclose(a.grad.numpy(), np.where(x > 0, 8 * x, 0.0))
+    with pytest.raises(RuntimeError, match="leaf"):
+        getattr(F, name)(mt.tensor(x, requires_grad=True), *args)
+
+
+def test_in_place_activation_spellings_like_torch():
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as TF
+
+    x = np.array([-1.5, 0.3, 2.0, -0.2, 0.1])
+    for name, args in IN_PLACE_ACTIVATIONS:
+        a, b = mt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        mine, theirs = getattr(F, name)(a * 2, *args), getattr(TF, name)(b * 2, *args)
+        (mine * mine).sum().backward()
+        (theirs * theirs).sum().backward()
+        np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, err_msg=name)
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12, err_msg=name)

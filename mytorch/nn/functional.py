@@ -3026,9 +3026,28 @@ _ELSEWHERE = {
 """Tensor-only functions kept beside their modules: ``F.layer_norm`` with ``nn.LayerNorm``."""
 
 
+_IN_PLACE = ("relu_", "elu_", "leaky_relu_", "hardtanh_", "rrelu_", "threshold_", "celu_", "selu_")
+"""PyTorch's in-place spellings of the activations: ``F.relu_(h)`` is ``F.relu(h, inplace=True)``."""
+
+
+def _in_place(name: str) -> Any:
+    """``F.<name>`` (``relu_`` ...): the activation ``name[:-1]`` with ``inplace=True``, which
+    writes into its input and returns it (a leaf that requires a gradient is refused, as PyTorch's)."""
+    activation = getattr(sys.modules[__name__], name[:-1])  # the Tensor-level function, as looked up from outside
+
+    def in_place(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - PyTorch's name
+        return activation(input, *args, inplace=True, **kwargs)
+
+    in_place.__name__ = in_place.__qualname__ = name
+    in_place.__doc__ = f"``F.{name[:-1]}(input, ..., inplace=True)``: writes the result into ``input`` and returns it."
+    return in_place
+
+
 def __getattr__(name: str) -> Any:
     """``F.cross_entropy`` and the other Tensor-only functions, from ``functional_tensor`` (or
-    the file ``_ELSEWHERE`` names)."""
+    the file ``_ELSEWHERE`` names); ``F.relu_`` and the other in-place activations."""
+    if name in _IN_PLACE:
+        return _in_place(name)
     if name in _TENSOR_ONLY:
         return getattr(_tensor_functions(), name)
     if name in _ELSEWHERE:
