@@ -382,3 +382,40 @@ def test_an_eval_output_keeps_the_running_statistics_it_read():
         d[i] = 1e-6
         fd[i] = (loss(xv + d) - loss(xv - d)) / 2e-6
     np.testing.assert_allclose(x.grad.numpy(), fd, rtol=1e-6, atol=1e-8)
+
+
+def _versioned_loads(lib):
+    """What load_state_dict reports, and num_batches_tracked after it, for state dicts lacking
+    num_batches_tracked: with state_dict's versions, as a plain dict, marked version 1."""
+    lib.manual_seed(0)
+    nn_ = lib.nn
+    model = nn_.Sequential(nn_.Linear(2, 3), nn_.BatchNorm1d(3), nn_.BatchNorm1d(3, track_running_stats=False))
+    model(lib.randn(4, 2))
+    seen = [list(model.state_dict()._metadata.items())]
+    for make in (lambda s: s, dict):
+        state = make(model.state_dict())
+        del state["1.num_batches_tracked"]
+        found = model.load_state_dict(state, strict=False)
+        seen.append((found.missing_keys, found.unexpected_keys, int(model[1].num_batches_tracked)))
+    state = model.state_dict()
+    state._metadata["1"]["version"] = 1
+    del state["1.num_batches_tracked"]
+    seen.append(tuple(model.load_state_dict(state, strict=True)))  # not missing: no error
+    state = dict(model.state_dict())
+    del state["1.running_mean"], state["1.num_batches_tracked"]
+    seen.append(tuple(model.load_state_dict(state, strict=False)))
+    return seen
+
+
+def test_num_batches_tracked_is_missing_only_from_a_versioned_state_dict():
+    seen = _versioned_loads(mt)
+    assert seen[0] == [("", {"version": 1}), ("0", {"version": 1}), ("1", {"version": 2}), ("2", {"version": 2})]
+    assert seen[1] == (["1.num_batches_tracked"], [], 1)
+    assert seen[2] == ([], [], 1)  # a plain dict has no versions: the value is kept, as an old checkpoint's
+    assert seen[3] == ([], [])
+    assert seen[4] == (["1.running_mean"], [])
+
+
+def test_num_batches_tracked_missing_keys_match_pytorch():
+    torch = pytest.importorskip("torch")
+    assert _versioned_loads(mt) == _versioned_loads(torch)

@@ -255,6 +255,8 @@ class Module:
     _parameters: dict[str, Parameter | None]
     _buffers: dict[str, Tensor | None]
     _modules: dict[str, Module | None]
+    # The version of this class's state-dict layout, saved in ``state_dict()._metadata`` (PyTorch's).
+    _version: int = 1
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
@@ -625,9 +627,21 @@ class Module:
         ``isinstance(obj, OrderedDict)`` takes it for one).
         """
         found = destination if destination is not None else OrderedDict()
+        if destination is None:
+            found._metadata = OrderedDict()  # type: ignore[attr-defined]
         for name, value in self._state_items(prefix):
             found[name] = value if keep_vars else Tensor(value._data)
+        versions = getattr(found, "_metadata", None)
+        if isinstance(versions, dict):  # each module's layout version, by its name without the dot
+            for path, module in self.named_modules(prefix=prefix.removesuffix("."), remove_duplicate=False):
+                versions[path] = {"version": module._version}
         return found
+
+    def _keys_older_versions_lack(self, version: int | None) -> tuple[str, ...]:
+        """The names of this module's state entries that a state dict saved by an older layout
+        version (``version``; None: a dict without ``_metadata``, such as a plain ``dict``) may
+        lack: ``load_state_dict`` keeps their current values and does not list them as missing."""
+        return ()
 
     def _state_items(self, prefix: str) -> Iterator[tuple[str, Tensor]]:
         """What ``state_dict`` holds, in PyTorch's order: each module's parameters, then its
@@ -647,6 +661,11 @@ class Module:
         """Copy values (Tensors or arrays, e.g. a ``numpy.load``-ed ``.npz``) into the parameters
         and buffers of the same names, in place, cast to their dtypes.
 
+        As PyTorch's, a module's entries that an older layout of it lacked are not missing when a
+        state dict without ``_metadata`` (a plain ``dict``, an ``.npz``) or of that older version
+        leaves them out: BatchNorm's ``num_batches_tracked`` keeps its value. ``state_dict()``
+        records each module's version in its ``_metadata``, so a key deleted from it is missing.
+
         Raises:
             KeyError: ``strict`` and a name is missing or unexpected (all of them listed); a
                 ``RuntimeError`` too, PyTorch's error, which PyTorch code catches.
@@ -659,7 +678,14 @@ class Module:
             kind = type(state_dict).__name__
             raise TypeError(f"{name}.load_state_dict: expected a dict of names to tensors, got {kind}")
         targets: dict[str, Tensor] = dict(self._state_items(""))
-        missing = [k for k in targets if k not in state_dict]
+        versions = getattr(state_dict, "_metadata", None)
+        versions = versions if isinstance(versions, Mapping) else {}
+        older: set[str] = set()
+        for path, module in self.named_modules(remove_duplicate=False):
+            version = versions.get(path, {}).get("version")
+            dot = f"{path}." if path else ""
+            older.update(dot + key for key in module._keys_older_versions_lack(version))
+        missing = [k for k in targets if k not in state_dict and k not in older]
         unexpected = [k for k in state_dict if k not in targets]
         if strict and (missing or unexpected):
             raise StateDictKeyError(f"{name}.load_state_dict: missing keys {missing}, unexpected keys {unexpected}")

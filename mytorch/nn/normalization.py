@@ -262,6 +262,14 @@ class BatchNorm1d(Module):
     running_mean: Tensor | None
     running_var: Tensor | None
     num_batches_tracked: Tensor | None
+    _version = 2  # (1: before num_batches_tracked was saved)
+
+    def _keys_older_versions_lack(self, version: int | None) -> tuple[str, ...]:
+        """``num_batches_tracked``, when tracked, for a state dict of version 1 or without
+        versions (PyTorch's rule: it keeps its value)."""
+        if (version is None or version < 2) and self.num_batches_tracked is not None:
+            return ("num_batches_tracked",)
+        return ()
 
     def __init__(
         self,
