@@ -397,7 +397,7 @@ def readme_block(heading: str) -> str:
 
 def test_readme_first_example_runs_as_written(capsys: pytest.CaptureFixture[str]) -> None:
     namespace: dict = {}
-    exec(compile(readme_block("## A first example: the tape"), "README.md", "exec"), namespace)
+    exec(compile(readme_block("## For learners: the tape by hand"), "README.md", "exec"), namespace)
     x, W, dW = namespace["x"], namespace["W"], namespace["dW"]
     g_h = 1 - np.tanh(x @ W.T) ** 2  # d tanh(h) / dh, seeded with ones
     np.testing.assert_allclose(dW, g_h.T @ x, rtol=1e-12)
