@@ -172,6 +172,7 @@ _ON_FIRST_USE = (
     "testing",
     "distributions",
     "amp",
+    "fft",
 )
 
 
