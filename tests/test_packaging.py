@@ -24,7 +24,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 tomllib = pytest.importorskip("tomllib", reason="Python 3.11+ reads pyproject.toml with tomllib")
-pytest.importorskip("build", reason="the 'build' package (test extra) builds the sdist and wheel")
 
 
 def _env() -> dict[str, str]:
@@ -41,13 +40,27 @@ def _run(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.Complet
     return result
 
 
+JUNK = (  # what a working tree gathers and neither distribution may carry (MANIFEST.in leaves it out)
+    "hw_bonus/runs/mnist-5k/metrics.json",  # the runner's output, run from inside a package
+    "hw_bonus/demos/demo_output/f.svg",  # a demo's output
+    "mytorch/__pycache__/tensor.cpython-311.pyc",
+    "bench/results-quick.md",  # python -m bench --quick
+    "tests/handin.tar",  # sh create_tarball.sh
+    "autograder/partial.tmp",
+)
+
+
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sdist and the wheel, built from a copy of this checkout."""
+    pytest.importorskip("build", reason="the 'build' package (test extra) builds the sdist and wheel")
     out = tmp_path_factory.mktemp("dist")
     source = tmp_path_factory.mktemp("source") / "mytorch"
     junk = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis")
     shutil.copytree(ROOT, source, ignore=junk)  # the build writes build/ and *.egg-info beside its source
+    for name in JUNK:  # (ignored above where this checkout has them: planted here, so the exclusions are tested)
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text("left in the working tree\n")
     _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)], out)
     return out
 
@@ -89,6 +102,47 @@ PACKAGES = ("mytorch", "hw_bonus", "autograder")
 could be another distribution's), and so do tests/, docs/, examples/ and scripts/."""
 
 
+def _source_files(folder: Path) -> list[Path]:
+    """The files of ``folder`` that the project keeps: tracked by git in a checkout, all of them in an sdist."""
+    if shutil.which("git") and (ROOT / ".git").exists():
+        listed = subprocess.run(["git", "ls-files", "-z", folder], cwd=ROOT, capture_output=True, text=True, check=True)
+        return [ROOT / name for name in listed.stdout.split("\0") if name and (ROOT / name).is_file()]
+    return [p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+
+
+def test_package_data_lists_every_file_of_the_packages_that_is_not_python():
+    # (the slow test below builds the wheel; this one says at once which file a new pattern needs)
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert config["packages"]["find"]["include"] == [f"{name}*" for name in PACKAGES]
+    for package in PACKAGES:
+        listed = set()
+        for pattern in config["package-data"].get(package, []):
+            listed |= {p for p in (ROOT / package).glob(pattern) if p.is_file()}
+        data = {p for p in _source_files(ROOT / package) if p.suffix not in {".py", ".pyi"}}
+        assert data, f"{package}: no data files found (py.typed, the digits, the deploy kits)"
+        unlisted = sorted(p.relative_to(ROOT).as_posix() for p in data - listed)
+        assert not unlisted, f"the wheel would leave out {unlisted}: add them to [tool.setuptools.package-data]"
+
+
+def test_extras_and_python_versions_are_the_ones_the_docs_and_ci_name():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    assert {"test", "torch", "plot", "dev"} <= set(extras)  # README.md names test, torch and plot
+    assert any(r.startswith("torch") for r in extras["torch"])
+    assert any(r.startswith("matplotlib") for r in extras["plot"])
+    assert {"pytest", "hypothesis", "build"} <= {r.split(">")[0].split("=")[0] for r in extras["test"]}
+    lowest = project["requires-python"].removeprefix(">=")
+    named = sorted(
+        (c.rsplit(" ", 1)[1] for c in project["classifiers"] if c.startswith("Programming Language :: Python :: 3.")),
+        key=lambda v: tuple(map(int, v.split("."))),
+    )
+    assert named[0] == lowest and named[-1] == "3.13", named  # .ci/run tests the lowest and the newest named
+    minors = [int(v.split(".")[1]) for v in named]
+    assert minors == list(range(minors[0], minors[-1] + 1)), f"a gap in the classifiers' versions: {named}"
+    assert "Typing :: Typed" in project["classifiers"] and (ROOT / "mytorch" / "py.typed").is_file()
+    assert project["readme"] == "README.md" and project["license-files"] == ["LICENSE"]
+
+
 def test_wheel_carries_every_module_of_its_packages_their_data_and_nothing_else(dist: Path):
     wheel = next(dist.glob(f"mytorch-{_version()}-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -99,6 +153,7 @@ def test_wheel_carries_every_module_of_its_packages_their_data_and_nothing_else(
     for member in ("mytorch/py.typed", "hw_bonus/data/mnist_5k.npz", f"{info}/licenses/LICENSE"):
         assert member in names, member
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
+    assert not names & set(JUNK), f"the wheel carries {sorted(names & set(JUNK))}: see MANIFEST.in"
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()
     assert "License-Expression: MIT" in text and "Requires-Dist: numpy" in text
@@ -144,6 +199,8 @@ def test_unpacked_sdist_has_every_tracked_file_and_runs_the_course_graded_tests(
     root = tmp_path / f"mytorch-{_version()}"
     for needed in ("tests/conftest.py", "bench/cli.py", "LICENSE", "create_tarball.sh", "hw_bonus/data/mnist_5k.npz"):
         assert (root / needed).exists(), needed
+    shipped = [name for name in JUNK if (root / name).exists()]
+    assert not shipped, f"the sdist carries {shipped}: exclude or prune them in MANIFEST.in"
     if shutil.which("git") and (ROOT / ".git").exists():  # (a checkout, not an unpacked sdist)
         listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True)
         tracked = set(listed.stdout.split("\0")) - {"", ".ci/run", ".gitignore"}  # (CI's script; git's ignore list)
