@@ -1960,23 +1960,28 @@ def _copy(t: Tensor) -> Tensor:
     return _apply("clone", (t,))
 
 
-def _exp_as_power(z: Tensor, base: np.ndarray, exponent: np.ndarray) -> Tensor:
+def _exp_as_power(z: Tensor, base: np.ndarray, exponent: np.ndarray, value: np.ndarray | None = None) -> Tensor:
     """``exp(z)`` for z = exponent * log(base), recorded as the ``exp`` kernel (whose backward reads
     its result), with ``base ** exponent`` as that result: exp of the rounded product was off by up
     to ~70 float32 ulps (``10.0 ** t`` at t = 10 gave 10000012288; ``2.0 ** t`` at 3 gave 7.999999999999998
     in float64), where NumPy's power is correctly rounded as PyTorch's."""
     kernel = _K["exp"]
-    with np.errstate(over="ignore", divide="ignore"):  # (0.0 ** -1 is inf, as in PyTorch)
-        value = np.asarray(np.power(base, exponent), dtype=z.dtype)
+    if value is None:  # (``value``: that power, computed already)
+        with np.errstate(over="ignore", divide="ignore"):  # (0.0 ** -1 is inf, as in PyTorch)
+            value = np.power(base, exponent)
+    value = np.asarray(value, dtype=z.dtype)
     return _attach(value, (z,), (z._data,), kernel.backward, None, kernel.saves_output, kernel.reads)
 
 
 def _log_of_nonpositive(base: np.ndarray, exponent: np.ndarray, positive: Any) -> np.ndarray:
     """log b where b <= 0 as the slope of b ** p in p, PyTorch's: NaN where b < 0 or NaN; at b = 0, 0
-    for p >= 0 (the power is constant there) and -inf for p < 0 (where it is infinite); 0 where
-    b > 0 (``positive``, whose slope is taken elsewhere)."""
+    for p >= 0 (the power is constant there) and -inf for p < 0 (where it is infinite); log b for
+    any other b > 0 (where b ** p is infinite); 0 where ``positive`` holds (the slope is taken elsewhere)."""
     at_zero = np.where(exponent >= 0, 0.0, -np.inf)
-    return np.where(positive, 0.0, np.where(base >= 0, at_zero, np.nan)).astype(base.dtype, copy=False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(np.where(base > 0, base, 1.0))
+    rest = np.where(base > 0, logs, np.where(base >= 0, at_zero, np.nan))
+    return np.where(positive, 0.0, rest).astype(base.dtype, copy=False)
 
 
 def _legacy_dtype(array: np.ndarray) -> np.ndarray:
@@ -2563,16 +2568,24 @@ class Tensor:
                     single = np.dtype(np.float32)  # at g y p (9 ** 4.5's gradient in the base was inf, 9841)
                     wide = _apply("cast", (self,), {"dtype": single}) ** _apply("cast", (exponent,), {"dtype": single})
                     return _apply("cast", (wide,), {"dtype": _HALF})
-                positive = self._data > 0
-                if positive.all() or self._data.dtype.kind == "c":  # (of complex numbers: log's principal branch)
+                if self._data.dtype.kind == "c":  # (of complex numbers: log's principal branch)
                     return _exp_as_power(exponent * log(self), self._data, exponent._data)
-                ones = _apply("where", (self, 1.0), {"condition": positive})
+                positive = self._data > 0
+                with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                    value = np.power(self._data, exponent._data)
+                # where x ** p is infinite (x = inf, or overflow) x's slope p x ** p / x was inf / inf
+                # = NaN or inf: there it is the kernel's p x ** (p - 1) (PyTorch's), p's x ** p log x
+                infinite = np.isinf(value)
+                if positive.all() and not infinite.any():
+                    return _exp_as_power(exponent * log(self), self._data, exponent._data, value)
+                regular = positive & ~infinite  # (the broadcast shape)
+                ones = _apply("where", (self, 1.0), {"condition": regular})
                 smooth = _exp_as_power(exponent * log(ones), ones._data, exponent._data)
-                rest = _apply("where", (self, 1.0), {"condition": ~positive}) ** exponent._data
+                rest = _apply("where", (self, 1.0), {"condition": ~regular}) ** exponent._data
                 # p's slope there, PyTorch's y log x: NaN where x < 0, 0 at x = 0 for p >= 0
-                slope = _log_of_nonpositive(self._data, exponent._data, positive)
+                slope = _log_of_nonpositive(self._data, exponent._data, regular)
                 rest = rest * _exp_as_power(exponent * slope, np.ones((), self.dtype), np.zeros_like(slope))
-                return _apply("where", (smooth, rest), {"condition": positive})
+                return _apply("where", (smooth, rest), {"condition": regular})
             exponent = exponent._data
         elif type(exponent) is complex or isinstance(exponent, np.complexfloating):
             # the principal power exp(p log x), in x's complex counterpart (the kernel's constant is real)

@@ -85,11 +85,39 @@ def mvlgamma(input: Any, p: int) -> Tensor:  # noqa: A002 - PyTorch's name
 def logcumsumexp(input: Any, dim: int) -> Tensor:  # noqa: A002 - PyTorch's name
     """``log(cumsum(exp(x), dim))`` without overflow or underflow: a scan of ``logaddexp`` in
     log2(n) rounds (each element combined with the one 1, 2, 4, ... places before it), so every
-    value and gradient is that of ``logaddexp``."""
+    value and gradient is that of ``logaddexp``.
+
+    Infinities are scanned apart, each scan seeing the others as the dtype's lowest number (a
+    constant): a window of two equal infinities has NaN gradients (inf - inf), which the one scan
+    carried to elements whose gradient is 0 (``[0, -inf, -inf]``: NaN for both -inf, PyTorch's 0;
+    ``[inf, inf, 0]``: NaN for the 0). After the first +inf the result is inf, each +inf's
+    gradient 1 per term (NaN for two or more); before, the finite elements' scan; over a leading
+    run of -inf, -inf with the gradient NaN there, as PyTorch's."""
     x = _floating(input)
     d = check_dim("logcumsumexp", dim, max(x.ndim, 1))
     if x.ndim == 0:
         return x * 1.0
+    data = x._data
+    if data.dtype.kind != "f" or not np.isinf(data).any():
+        return _logaddexp_scan(x, d)
+    lowest = Tensor(np.full((), np.finfo(data.dtype).min, data.dtype))
+    up, down = np.isposinf(data), np.isneginf(data)
+    clean = ~np.logical_or.accumulate(np.isnan(data), axis=d)  # (after a NaN every gradient is NaN)
+    out = _logaddexp_scan(_pick((up | down) & clean, lowest, x), d)
+    after_inf = np.logical_or.accumulate(up, axis=d) & clean
+    if after_inf.any():
+        out = _pick(after_inf, _logaddexp_scan(_pick(up, x, lowest), d), out)
+    leading = np.logical_and.accumulate(down, axis=d)
+    if leading.any():
+        out = _pick(leading, _logaddexp_scan(_pick(leading, x, lowest), d), out)
+    return out
+
+
+def _pick(mask: np.ndarray, a: Tensor, b: Tensor) -> Tensor:
+    return cast(Tensor, where(Tensor(mask), a, b))
+
+
+def _logaddexp_scan(x: Tensor, d: int) -> Tensor:
     n, out, shift = x.shape[d], x, 1
     while shift < n:
         shape = list(x.shape)

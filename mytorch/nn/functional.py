@@ -532,9 +532,11 @@ def _pow_derivative(x: Array, exponent: float) -> Array:
         if values.dtype.kind == "c":  # (no -inf to look for: isneginf refuses complex numbers)
             return slope
         below = np.isneginf(values)
-        if below.any() and not np.all(np.equal(np.mod(p, 1), 0)):
+        with np.errstate(invalid="ignore"):  # (inf's remainder is NaN: an infinite p is not fractional)
+            fractional = (np.mod(p, 1) != 0) & np.isfinite(p)
+        if below.any() and np.any(fractional):
             # (-inf) ** p is NaN for a fractional p, but (-inf) ** (p - 1) is 0 below 1: NaN, as PyTorch's
-            slope = np.where(below & (np.mod(p, 1) != 0), np.asarray(np.nan, np.asarray(slope).dtype), slope)
+            slope = np.where(below & fractional, np.asarray(np.nan, np.asarray(slope).dtype), slope)
         return slope
     with np.errstate(divide="ignore", invalid="ignore"):  # an array p with some 0s: 0 * inf there, masked
         slope = _in_dtype_of(p * x ** (p - 1), x)

@@ -1,0 +1,99 @@
+"""Silently wrong numbers at special inputs (inf, NaN, overflow, ...), each checked against a
+closed form and against PyTorch where it is installed (those parts skip without it):
+
+* ``x ** y`` with y requiring a gradient, where x ** y is infinite (x = inf, or an overflow such as
+  1e200 ** 2): x's gradient went through exp(y log x) as x ** y * y / x, which is inf / inf = NaN
+  at x = inf (``inf ** inf``, ``inf ** 2``) and inf for 1e200 ** 2 (PyTorch's y x ** (y - 1) is
+  2e200). There it is now the kernel's y x ** (y - 1), and y's x ** y log x.
+* ``(-inf) ** p`` for an infinite p counted p as fractional (inf's remainder is NaN): NaN for
+  the gradient in x, where PyTorch's is p (-inf) ** (p - 1) = inf.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+
+INF = np.inf
+
+
+def _power_and_grads(lib: object, x: list[float], y: list[float], dtype: str) -> list[np.ndarray]:
+    a = lib.tensor(x, dtype=getattr(lib, dtype), requires_grad=True)  # type: ignore[attr-defined]
+    b = lib.tensor(y, dtype=getattr(lib, dtype), requires_grad=True)  # type: ignore[attr-defined]
+    out = a**b
+    out.sum().backward()
+    return [out.detach().numpy(), a.grad.numpy(), b.grad.numpy()]
+
+
+_POW_X = [INF, INF, INF, 1e200, 2.0, -INF, 0.0, -2.0]
+_POW_Y = [INF, 2.0, 0.5, 2.0, 3.0, INF, 2.0, 3.0]
+
+
+def test_power_where_infinite_has_the_kernels_gradient_in_the_base() -> None:
+    value, gx, gy = _power_and_grads(mt, _POW_X, _POW_Y, "float64")
+    with np.errstate(all="ignore"):
+        x, y = np.array(_POW_X), np.array(_POW_Y)
+        np.testing.assert_array_equal(value, x**y)
+        np.testing.assert_array_equal(gx, y * x ** (y - 1))  # closed form: inf, inf, 0, 2e200, 12, inf, 0, 12
+        assert gx[3] == 2e200 and gx[0] == INF and gx[2] == 0.0
+        np.testing.assert_array_equal(gy[:5], (x**y * np.log(x))[:5])  # x > 0: x ** y log x
+    assert gy[6] == 0.0 and np.isnan(gy[7])  # (0 ** 2: 0; a negative base: NaN)
+    # float32: 1e20 ** 2 overflows, the slope 2e20 does not
+    _, gx32, _ = _power_and_grads(mt, [1e20, 3.0], [2.0, 0.5], "float32")
+    np.testing.assert_allclose(gx32, [2e20, 0.5 / np.sqrt(3.0)], rtol=1e-6)
+
+
+def test_power_where_infinite_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    ours = _power_and_grads(mt, _POW_X, _POW_Y, "float64")
+    theirs = _power_and_grads(torch, _POW_X, _POW_Y, "float64")
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
+
+
+_LCSE_ROWS = [
+    [0.0, -INF, -INF],  # trailing -inf (padding): gradient 0 there (it was NaN)
+    [1.0, 2.0, -INF, 0.5],
+    [INF, INF, 0.0],  # two +inf: NaN for them, 0 for the 0 (it was NaN)
+    [-INF, -INF, 1.0],  # a leading run of -inf: NaN there, as PyTorch's
+]
+
+
+def _logcumsumexp_grads(lib: object) -> list[tuple[np.ndarray, np.ndarray]]:
+    result = []
+    for row in _LCSE_ROWS:
+        x = lib.tensor(row, dtype=lib.float64, requires_grad=True)  # type: ignore[attr-defined]
+        y = x.logcumsumexp(0)
+        y.sum().backward()
+        result.append((y.detach().numpy(), x.grad.numpy()))
+    return result
+
+
+def test_logcumsumexp_keeps_nan_gradients_of_infinite_windows_to_themselves() -> None:
+    got = _logcumsumexp_grads(mt)
+    # closed form: d/dx_j sum_k y_k = sum_{k >= j} exp(x_j - y_k)
+    x = np.array(_LCSE_ROWS[1])
+    y = np.log(np.cumsum(np.exp(x)))
+    expected = [np.exp(x[j] - y[j:]).sum() for j in range(4)]
+    np.testing.assert_allclose(got[1][0], y, rtol=1e-15)
+    np.testing.assert_allclose(got[1][1], expected, rtol=1e-14)
+    assert got[1][1][2] == 0.0
+    np.testing.assert_array_equal(got[0][1], [3.0, 0.0, 0.0])
+    np.testing.assert_array_equal(got[2][0], [INF, INF, INF])
+    assert np.isnan(got[2][1][:2]).all() and got[2][1][2] == 0.0
+    assert np.isnan(got[3][1][:2]).all() and got[3][1][2] == 1.0
+    np.testing.assert_array_equal(got[3][0], [-INF, -INF, 1.0])
+    # a finite row's second derivative is untouched by the split (against 2-D, dim -1, padding)
+    x2 = mt.tensor([[0.5, -INF, 1.0], [2.0, 0.0, -INF]], dtype=mt.float64, requires_grad=True)
+    (g,) = mt.autograd.grad(x2.logcumsumexp(-1).sum(), x2, create_graph=True)
+    (h,) = mt.autograd.grad((g * g).sum(), x2)
+    assert np.isfinite(h.numpy()).all() and h.numpy()[0, 1] == 0.0 and h.numpy()[1, 2] == 0.0
+
+
+def test_logcumsumexp_at_infinities_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for (v1, g1), (v2, g2) in zip(_logcumsumexp_grads(mt), _logcumsumexp_grads(torch)):
+        np.testing.assert_allclose(v1, v2, rtol=1e-15)
+        np.testing.assert_allclose(g1, g2, rtol=1e-14)
