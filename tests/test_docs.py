@@ -282,3 +282,45 @@ def test_the_readmes_where_next_table_lists_every_docs_page_once() -> None:
 def test_readme_stays_short_enough_to_read_in_five_minutes() -> None:
     lines = (ROOT / "README.md").read_text().count("\n")
     assert lines <= 250, f"README.md has {lines} lines; move detail into docs/"
+
+
+def _results_ratios() -> tuple[str, dict[tuple[str, str, str], str]]:
+    """bench/results.md's run time and its step ratios, by (case, dtype, implementation)."""
+    text = (ROOT / "bench" / "results.md").read_text()
+    when = re.search(r"^- run: (\d{4}-\d\d-\d\d \d\d:\d\d) UTC$", text, re.M)
+    assert when, "bench/results.md no longer says when it ran"
+    header = re.search(r"^\| case \| dtype \|(.*)\|$", text, re.M)
+    assert header, "bench/results.md lost its table"
+    impls = [cell.strip() for cell in header[1].split("|")]
+    ratios = {}
+    for case, dtype, cells in re.findall(r"^\| ([\w-]+) \| (float\d+) \|(.*)\|$", text, re.M):
+        for impl, cell in zip(impls, cells.split("|")):
+            found = re.search(r"\((\d+\.\d+)×\)", cell)
+            if found:
+                ratios[case, dtype, impl] = found[1]
+    return when[1], ratios
+
+
+def test_performance_md_shows_the_numbers_of_bench_results_md() -> None:
+    when, ratios = _results_ratios()
+    text = (ROOT / "docs" / "performance.md").read_text()
+    assert f"the full run of {when} UTC" in text, f"docs/performance.md's How fast is not the run of {when}"
+    columns = {"dynamic modules": "mytorch", "replay": "replay", "`Tensor`": "tensor", "`nn`": "nn"}
+    columns |= {"`nn` replayed": "nn-replay", "PyTorch": "torch"}
+    header = re.search(r"^\| case \| dynamic modules \|(.*)\|$", text, re.M)
+    assert header, "docs/performance.md lost its How fast table"
+    shown = ["dynamic modules", *(cell.strip() for cell in header[1].split("|"))]
+    rows = re.findall(r"^\| `([\w-]+)` \| (\d.*)\|$", text[header.end() :].split("\n\n")[0], re.M)
+    assert len(rows) >= 6, rows
+    for case, cells in rows:
+        for column, cell in zip(shown, cells.split("|")):
+            expected = [ratios.get((case, dtype, columns[column])) for dtype in ("float64", "float32")]
+            assert cell.strip() == f"{expected[0]}× / {expected[1]}×", f"docs/performance.md: {case}, {column}"
+    # the summary at the top: the small networks' ranges
+    summary = re.search(r"the run of ([\d-]+ [\d:]+)\) \| ([\d.]+)–([\d.]+)× [^|]*\| ([\d.]+)–([\d.]+)× ", text)
+    assert summary, "docs/performance.md lost its summary of the small networks"
+    small = [(case, dtype) for case in ("tiny-b1", "tiny-b64", "course", "deep") for dtype in ("float64", "float32")]
+    for impl, low, high in (("mytorch", summary[2], summary[3]), ("replay", summary[4], summary[5])):
+        values = sorted(float(ratios[case, dtype, impl]) for case, dtype in small)
+        assert (float(low), float(high)) == (values[0], values[-1]), f"docs/performance.md's summary of {impl}"
+    assert summary[1] == when, "docs/performance.md's summary is of another run"
