@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from mytorch import autograd_functional as functional
+from mytorch import forward_ad
 from mytorch.autograd_engine import _Anomaly, detect_anomaly, is_grad_enabled, no_grad
 from mytorch.backward_graph import grad
 from mytorch.compat import Variable
@@ -54,6 +55,7 @@ __all__ = [
     "Variable",
     "backward",
     "detect_anomaly",
+    "forward_ad",
     "functional",
     "grad",
     "function",
@@ -452,3 +454,4 @@ def gradcheck(
 
 
 sys.modules[__name__ + ".functional"] = functional  # (``from mytorch.autograd.functional import hessian``)
+sys.modules[__name__ + ".forward_ad"] = forward_ad  # (``import torch.autograd.forward_ad as fwAD``)

@@ -1,0 +1,124 @@
+"""mytorch.autograd.forward_ad: dual tensors' tangents against central differences (and PyTorch
+where installed), and the rules PyTorch users rely on (levels, what has a tangent, errors)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+from mytorch.autograd import forward_ad as fwAD
+
+
+def f(x):
+    return (x**2).sum(1).exp() + x.sin().prod(1) + (x @ x.T).tanh().sum(0)
+
+
+def _model(lib, rng):
+    model = lib.nn.Sequential(lib.nn.Linear(3, 5), lib.nn.Tanh(), lib.nn.Linear(5, 2)).double()
+    with lib.no_grad():
+        for p in model.parameters():
+            p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape))))
+    return model
+
+
+def test_tangent_of_a_function_is_its_directional_derivative():
+    rng = np.random.default_rng(0)
+    x0, v0 = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    x, v = mt.tensor(x0), mt.tensor(v0)
+    with fwAD.dual_level():
+        d = fwAD.make_dual(x, v)
+        primal, tangent = fwAD.unpack_dual(f(d))
+        assert fwAD.unpack_dual(d).tangent is v  # a dual's own tangent is the one given
+        assert fwAD.unpack_dual(x).tangent is None  # the primal is not dual
+        assert fwAD.unpack_dual(f(x)).tangent is None
+    eps = 1e-6
+    expected = (f(mt.tensor(x0 + eps * v0)).numpy() - f(mt.tensor(x0 - eps * v0)).numpy()) / (2 * eps)
+    np.testing.assert_allclose(tangent.numpy(), expected, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(primal.numpy(), f(x).numpy())
+    assert not primal.requires_grad  # nothing but the dual's stand-in required a gradient
+    assert fwAD.unpack_dual(d).tangent is None  # the level is over
+
+
+def test_parameters_as_duals_and_the_backward_through_them():
+    rng = np.random.default_rng(1)
+    model = _model(mt, rng)
+    x = mt.tensor(rng.standard_normal((6, 3)))
+    params = dict(model.named_parameters())
+    tangents = {k: rng.standard_normal(p.shape) for k, p in params.items()}
+    with fwAD.dual_level():
+        duals = {k: fwAD.make_dual(p, mt.tensor(tangents[k])) for k, p in params.items()}
+        loss = mt.func.functional_call(model, duals, (x,)).pow(2).sum()
+        primal, tangent = fwAD.unpack_dual(loss)
+        assert primal.requires_grad  # the parameters require a gradient
+        loss.backward()
+    eps = 1e-6
+
+    def at(sign):
+        moved = {k: mt.tensor(p.detach().numpy() + sign * eps * tangents[k]) for k, p in params.items()}
+        return mt.func.functional_call(model, moved, (x,)).pow(2).sum().item()
+
+    np.testing.assert_allclose(tangent.item(), (at(1) - at(-1)) / (2 * eps), rtol=1e-7)
+    grads = [p.grad.numpy().copy() for p in model.parameters()]
+    model.zero_grad()
+    model(x).pow(2).sum().backward()  # the same gradients as without duals
+    for g, p in zip(grads, model.parameters()):
+        np.testing.assert_allclose(g, p.grad.numpy(), rtol=1e-12)
+
+
+def test_a_custom_function_uses_its_jvp():
+    class Exp(mt.autograd.Function):  # PyTorch's tutorial: the forward's result kept on ctx for jvp
+        @staticmethod
+        def forward(ctx, x):
+            ctx.result = x.exp()
+            return ctx.result
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.result
+
+        @staticmethod
+        def jvp(ctx, t):
+            return t * ctx.result * 1.0
+
+    x, v = mt.tensor([1.0, -2.0, 0.5], dtype=mt.float64), mt.tensor([1.0, 1.0, 2.0], dtype=mt.float64)
+    with fwAD.dual_level():
+        tangent = fwAD.unpack_dual(Exp.apply(fwAD.make_dual(x, v)).sum()).tangent
+    assert tangent.item() == pytest.approx(float(np.exp([1.0, -2.0, 0.5]) @ [1.0, 1.0, 2.0]), rel=1e-12)
+
+
+def test_misuse_is_refused_with_reasons():
+    x = mt.randn(3)
+    with pytest.raises(RuntimeError, match="no dual level"):
+        fwAD.make_dual(x, mt.randn(3))
+    with fwAD.dual_level():
+        with pytest.raises(RuntimeError, match="shape"):
+            fwAD.make_dual(x, mt.randn(4))
+        with pytest.raises(RuntimeError, match="already open"):
+            fwAD.enter_dual_level()
+        with pytest.raises(TypeError, match="floating-point"):
+            fwAD.make_dual(mt.arange(3), mt.ones(3))
+        with mt.no_grad(), pytest.raises(RuntimeError, match="no_grad"):
+            fwAD.make_dual(x, mt.randn(3))
+        y = (fwAD.make_dual(x, mt.ones(3)) ** 2).sum()
+        y.backward()
+        with pytest.raises(RuntimeError, match="freed by backward"):
+            fwAD.unpack_dual(y)
+    assert fwAD.unpack_dual(5.0) == (5.0, None)
+
+
+def test_against_pytorch():
+    torch = pytest.importorskip("torch")
+    import torch.autograd.forward_ad as torch_fwAD
+
+    results = []
+    for lib, fw in ((torch, torch_fwAD), (mt, fwAD)):
+        rng = np.random.default_rng(2)
+        model = _model(lib, rng)
+        x, v = lib.tensor(rng.standard_normal((4, 3))), lib.tensor(rng.standard_normal((4, 3)))
+        with fw.dual_level():
+            out = model(fw.make_dual(x, v))
+            loss = (out**2).mean()
+            results.append([fw.unpack_dual(t).tangent.detach().numpy() for t in (out, loss)])
+    for theirs, mine in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
