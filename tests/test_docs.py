@@ -12,6 +12,7 @@ link names a file that exists and, after ``#``, a heading of that file.
 
 from __future__ import annotations
 
+import argparse
 import builtins
 import importlib.util
 import os
@@ -324,3 +325,83 @@ def test_performance_md_shows_the_numbers_of_bench_results_md() -> None:
         values = sorted(float(ratios[case, dtype, impl]) for case, dtype in small)
         assert (float(low), float(high)) == (values[0], values[-1]), f"docs/performance.md's summary of {impl}"
     assert summary[1] == when, "docs/performance.md's summary is of another run"
+
+
+class _Parsed(Exception):
+    """Raised in place of parsing: carries the parser a command built."""
+
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        self.parser = parser
+
+
+def _parser_of(command: str, monkeypatch: pytest.MonkeyPatch) -> argparse.ArgumentParser:
+    """The argument parser of ``command`` as a page spells it, built in this process, nothing run."""
+
+    def capture(self: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        raise _Parsed(self)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", capture)
+    monkeypatch.setattr(sys, "argv", [command])
+    if command == "autograder/runner.py":
+        from autograder.cli import _parser
+
+        return _parser()
+    if command == "hw_bonus.mlp_runner":
+        from hw_bonus.mlp_runner import build_parser
+
+        return build_parser()
+    entry = {"bench": "bench.cli:_parse", "scripts/bench_grader_batch.py": "scripts.bench_grader_batch:main"}
+    module, _, function = entry.get(command, f"{command}:main").partition(":")
+    with pytest.raises(_Parsed) as parsed:
+        getattr(importlib.import_module(module), function)(*([] if module.startswith("scripts") else [None]))
+    return parsed.value.parser
+
+
+def _shown_commands() -> dict[str, set[str]]:
+    """Each ``python`` command the pages show (in a bash block or as inline code) and the options it is given."""
+    shown: dict[str, set[str]] = {}
+    for page in [*PAGES, *sorted((ROOT / "bench").glob("*.md"))]:
+        text = page.read_text()
+        lines = [line for block in re.findall(r"```bash\n(.*?)```", text, re.S) for line in block.splitlines()]
+        lines += re.findall(r"`(python [^`]+)`", text)
+        for line in lines:
+            for part in line.split("#")[0].split("&&"):
+                argv = part.split()
+                if argv[:1] != ["python"] or len(argv) < 2:
+                    continue
+                command = argv[2] if argv[1] == "-m" and len(argv) > 2 else argv[1]
+                options = {arg.strip("[]").split("=")[0] for arg in argv if arg.strip("[").startswith("--")}
+                shown.setdefault(command.rstrip(":"), set()).update(options)
+    return shown
+
+
+WITH_OPTIONS = [
+    "autograder/runner.py",
+    "autograder.deploy.build",
+    "autograder.make_handout",
+    "bench",
+    "hw_bonus.mlp_runner",
+    "hw_bonus.demos.lab_trace",
+    "scripts/bench_grader_batch.py",
+]
+
+
+def test_the_commands_whose_options_are_checked_are_the_ones_shown_with_options() -> None:
+    shown = {command for command, options in _shown_commands().items() if options}
+    assert shown - {"pytest"} <= set(WITH_OPTIONS), f"add {sorted(shown - set(WITH_OPTIONS))} to WITH_OPTIONS"
+
+
+@pytest.mark.parametrize("command", WITH_OPTIONS)
+def test_every_option_a_page_gives_a_command_is_one_it_takes(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    parser = _parser_of(command, monkeypatch)
+    takes = {option for action in parser._actions for option in action.option_strings}
+    unknown = _shown_commands().get(command, set()) - takes
+    assert not unknown, f"the docs give {command} {sorted(unknown)}, which it does not take"
+
+
+def test_training_md_documents_every_option_of_the_runner_and_no_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    parser = _parser_of("hw_bonus.mlp_runner", monkeypatch)
+    takes = {option for action in parser._actions for option in action.option_strings} - {"-h", "--help"}
+    named = set(re.findall(r"(?<![\w-])--[a-z][\w-]*", (ROOT / "docs" / "training.md").read_text()))
+    assert named - takes == set(), f"docs/training.md names {sorted(named - takes)}, which the runner does not take"
+    assert takes - named == set(), f"docs/training.md does not document {sorted(takes - named)}"
