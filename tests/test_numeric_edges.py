@@ -97,3 +97,36 @@ def test_logcumsumexp_at_infinities_matches_pytorch() -> None:
     for (v1, g1), (v2, g2) in zip(_logcumsumexp_grads(mt), _logcumsumexp_grads(torch)):
         np.testing.assert_allclose(v1, v2, rtol=1e-15)
         np.testing.assert_allclose(g1, g2, rtol=1e-14)
+
+
+def _pools_with_nans(lib: object) -> list[tuple[np.ndarray, np.ndarray]]:
+    F = lib.nn.functional  # type: ignore[attr-defined]
+    nan = np.nan
+    row = [[[1.0, nan, nan, 2.0, nan, 0.0, nan, nan]]]
+    result = []
+    for pool, kwargs in [
+        (F.max_pool1d, {"kernel_size": 4}),
+        (F.max_pool1d, {"kernel_size": 3, "stride": 1, "padding": 1}),
+        (F.adaptive_max_pool1d, {"output_size": 3}),
+    ]:
+        x = lib.tensor(row, dtype=lib.float64, requires_grad=True)  # type: ignore[attr-defined]
+        y = pool(x, **kwargs)
+        (y * lib.arange(1, y.shape[-1] + 1, dtype=lib.float64)).sum().backward()  # type: ignore[attr-defined]
+        result.append((y.detach().numpy().ravel(), x.grad.numpy().ravel()))
+    return result
+
+
+def test_max_pool_sends_a_windows_gradient_to_its_last_nan() -> None:
+    (y4, g4), (y3, g3), (ya, ga) = _pools_with_nans(mt)
+    assert np.isnan(y4).all() and np.isnan(y3).all() and np.isnan(ya).all()
+    np.testing.assert_array_equal(g4, [0, 0, 1, 0, 0, 0, 0, 2])  # windows [1 n n 2], [n 0 n n]: last NaNs 2, 7
+    # padded windows of 3, stride 1, weights 1..8: last NaNs at 1, 2, 2, 4, 4, 6, 7, 7
+    np.testing.assert_array_equal(g3, [0, 1, 2 + 3, 0, 4 + 5, 0, 6, 7 + 8])
+    np.testing.assert_array_equal(ga, [0, 0, 1, 0, 2, 0, 0, 3])  # cells [0, 3), [2, 6), [5, 8)
+
+
+def test_max_pool_with_nans_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for (y1, g1), (y2, g2) in zip(_pools_with_nans(mt), _pools_with_nans(torch)):
+        np.testing.assert_array_equal(y1, y2)
+        np.testing.assert_array_equal(g1, g2)

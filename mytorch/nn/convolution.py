@@ -359,6 +359,8 @@ def _pool(
         y = cols.max(dim=2).values
         if x_padded is not x and np.isneginf(x._data).any():
             y = _first_inside(y, cols, x.shape, spec, kernel, stride_t, dilation_t, op)
+        if x.dtype.kind == "f" and np.isnan(x._data).any():
+            y = _last_nan(y, cols)
     elif divisor_override is not None:
         y = cols.sum(dim=2) / divisor_override
     elif count_include_pad and not any(extra):
@@ -395,6 +397,19 @@ def _first_inside(
     return cast(Tensor, where(lost, picked.squeeze(2), y))
 
 
+def _last_nan(y: Tensor, cols: Tensor) -> Tensor:
+    """A max pool's windows holding several NaNs, with the result (NaN) and its gradient taken
+    from the window's last NaN, as PyTorch's (its loop keeps an element that is NaN or larger);
+    ``max`` took the first, as PyTorch's ``max(dim)`` does."""
+    nans = np.isnan(cols._data)
+    several = nans.sum(axis=2) > 1
+    if not several.any():
+        return y
+    last = nans.shape[2] - 1 - np.argmax(nans[:, :, ::-1], axis=2)
+    picked = cols.gather(2, Tensor(last[:, :, None]))
+    return cast(Tensor, where(Tensor(several), picked.squeeze(2), y))
+
+
 def _pool_functions(nd: int) -> tuple[Any, Any]:
     """PyTorch's ``F.max_poolNd`` and ``F.avg_poolNd`` for ``nd`` spatial axes."""
     max_name, avg_name = f"max_pool{nd}d", f"avg_pool{nd}d"
@@ -425,7 +440,9 @@ def _pool_functions(nd: int) -> tuple[Any, Any]:
         )
 
     max_pool.__name__ = max_pool.__qualname__ = max_name
-    max_pool.__doc__ = f"PyTorch's ``F.{max_name}``: the gradient goes to each window's first largest element."
+    max_pool.__doc__ = (
+        f"PyTorch's ``F.{max_name}``: the gradient goes to each window's first largest element (its last NaN)."
+    )
     avg_pool.__name__ = avg_pool.__qualname__ = avg_name
     avg_pool.__doc__ = f"PyTorch's ``F.{avg_name}`` (``count_include_pad``, ``divisor_override``)."
     return max_pool, avg_pool
@@ -455,12 +472,17 @@ def _adaptive(op: str, nd: int, input: Any, output_size: Any, how: str) -> Tenso
         y = _pool(op, nd, x, kernel, kernel, 0, 1, False, how)
     else:  # window i spans [floor(i n / s), ceil((i + 1) n / s)) along each axis
         cells = []
+        nans = x.dtype.kind == "f" and bool(np.isnan(x._data).any())
         for cell in itertools.product(*(range(s) for s in sizes)):
             index = (slice(None), slice(None)) + tuple(
                 slice((i * n) // s, -((-(i + 1) * n) // s)) for i, n, s in zip(cell, spatial, sizes, strict=True)
             )
             part = x[index].flatten(2)
-            cells.append(part.max(dim=2).values if how == "max" else part.mean(dim=2))
+            if how == "max":
+                top = part.max(dim=2).values
+                cells.append(_last_nan(top, part) if nans else top)
+            else:
+                cells.append(part.mean(dim=2))
         y = stack(cells, dim=2).reshape(x.shape[0], x.shape[1], *sizes)
     return y.squeeze(0) if unbatched else y
 
