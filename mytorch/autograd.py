@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from mytorch import autograd_functional as functional
+from mytorch import autograd_graph as graph
 from mytorch import forward_ad
 from mytorch.autograd_engine import _Anomaly, detect_anomaly, is_grad_enabled, no_grad
 from mytorch.backward_graph import grad
@@ -58,6 +59,7 @@ __all__ = [
     "forward_ad",
     "functional",
     "grad",
+    "graph",
     "function",
     "gradcheck",
     "once_differentiable",
@@ -455,3 +457,4 @@ def gradcheck(
 
 sys.modules[__name__ + ".functional"] = functional  # (``from mytorch.autograd.functional import hessian``)
 sys.modules[__name__ + ".forward_ad"] = forward_ad  # (``import torch.autograd.forward_ad as fwAD``)
+sys.modules[__name__ + ".graph"] = graph  # (``from torch.autograd.graph import saved_tensors_hooks``)
