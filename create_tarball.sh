@@ -10,10 +10,10 @@
 #
 # Refuses (exit 1, one line) a mytorch/ that lacks a file the handout requires (the graded
 # code cannot import without them), one holding what the autograder would refuse (a file over
-# 20 MiB, over 50 MiB or 2000 files in all, the tar headers of long names counted with them, a
-# name with a newline or a backslash, a path over 32 folders deep: the whole hand-in would score
-# 0; with Python and the autograder beside this script, the archive is also checked as the
-# autograder checks it), and an output path that cannot be written.
+# 20 MiB, over 50 MiB, 2000 files or 2000 folders in all, the tar headers of long names counted
+# with them, a name with a newline or a backslash, a path over 32 folders deep: the whole hand-in
+# would score 0; with Python and the autograder beside this script, the archive is also checked
+# as the autograder checks it), and an output path that cannot be written.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -68,6 +68,8 @@ odd=$(cd "$here" && find mytorch \( -name '.*' -o -name '__pycache__' \) -prune 
 [ -z "$odd" ] || refuse "a name in mytorch/ holds a newline or a backslash ($(printf '%s' "$odd" | tr '\n' '?')), which the autograder refuses"
 count=$(wc -l < "$list" | tr -d ' ')
 [ "$count" -le 2000 ] || refuse "mytorch/ holds $count files, over the autograder's limit of 2000"
+folders=$(awk -F/ '{ path = $1; print path; for (i = 2; i < NF; i++) { path = path "/" $i; print path } }' "$list" | LC_ALL=C sort -u | wc -l | tr -d ' ')
+[ "$folders" -le 2000 ] || refuse "mytorch/ holds $folders folders, over the autograder's limit of 2000"
 deep=$(awk -F/ 'NF > 32 { print substr($0, 1, 200); exit }' "$list")
 [ -z "$deep" ] || refuse "$deep has more than 32 parts in its path, over the autograder's limit"
 # The autograder counts the headers that hold names over 100 bytes (tar's ././@LongLink, the name and

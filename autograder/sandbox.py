@@ -19,7 +19,8 @@ Two passes, each with bounded memory, before anything is written:
    path, a ``..`` component, a name component over 255 bytes, a path over 4096 bytes or of
    more than ``max_depth`` components, a link (symbolic or hard), a device file, a FIFO or a
    sparse file (whose holes extraction would write out: the size the first pass counted is
-   not the size written), or sizes as ``tarfile`` reads them over the limits, make it refused.
+   not the size written), more than ``max_folders`` folders (those the paths imply counted), or
+   sizes as ``tarfile`` reads them over the limits, make it refused.
 
 Files are then written one by one, each opened with ``O_EXCL`` under the destination folder,
 so nothing is ever written outside it or over an earlier member; a member that collides with
@@ -63,6 +64,8 @@ class Limits:
 
     Attributes:
         max_members: the number of files and folders.
+        max_folders: the folders, those the members' paths imply included (``tarfile`` needs no member
+            for a folder: a path makes every folder above it).
         max_total_bytes: the files' total size.
         max_file_bytes: one file's size.
         max_header_bytes: one pax or GNU long-name header.
@@ -76,6 +79,7 @@ class Limits:
     """
 
     max_members: int = 2000
+    max_folders: int = 2000
     max_total_bytes: int = 50 * 2**20
     max_file_bytes: int = 20 * 2**20
     max_header_bytes: int = 64 * 2**10
@@ -406,8 +410,9 @@ def _checked_members(archive: tarfile.TarFile, limits: Limits, ends: list[int]) 
     ``mytorch/d/``, which ``tarfile`` takes for a folder without data, made it read the file's data
     as headers: there, a pax header of 256 MiB of zeros lying past the archive's end as the first
     pass saw it, which ``tarfile`` read whole into the runner's memory, from 255 KB of gzip. A
-    60 MiB archive could ask for tens of GiB, and the kernel would end the runner of a batch.)"""
-    members, total = [], 0
+    60 MiB archive could ask for tens of GiB, and the kernel would end the runner of a batch.) The folders
+    the members' paths imply count too (``_count_folders``)."""
+    members, total, folders = [], 0, set()
     for member in archive:
         members.append(member)
         if len(members) > limits.max_members:
@@ -420,6 +425,7 @@ def _checked_members(archive: tarfile.TarFile, limits: Limits, ends: list[int]) 
         problem = _member_problem(member, limits)
         if problem:
             raise HandinError(f"refused: member {_shown(member.name)} {problem}")
+        _count_folders(member, folders, limits)
         if member.size > limits.max_file_bytes:
             raise HandinError(
                 f"refused: member {_shown(member.name)} is {member.size} bytes, over the limit of "
@@ -429,6 +435,21 @@ def _checked_members(archive: tarfile.TarFile, limits: Limits, ends: list[int]) 
         if total > limits.max_total_bytes:
             raise HandinError(f"refused: the archive's files exceed {limits.max_total_bytes} bytes in total")
     return members
+
+
+def _count_folders(member: tarfile.TarInfo, folders: set[tuple[str, ...]], limits: Limits) -> None:
+    """Add the folders ``member`` makes (those above it, and itself if a folder) to ``folders``; refuse
+    more than ``limits.max_folders``. No member is needed for a folder, so until 2026-12-04 2000 files each
+    31 folders deep under a folder of its own made 60,000 folders from a 10 KB archive: under ``uid`` and
+    ``none`` the runner copies, hands over and removes them for every test, and two tests took it 6 minutes
+    (29 s of CPU) before each failed anyway, over the 8192 entries a worker's folder may hold."""
+    parts = PurePosixPath(member.name).parts
+    folders.update(parts[:end] for end in range(1, len(parts) + (0 if member.isfile() else 1)))
+    if len(folders) > limits.max_folders:
+        raise HandinError(
+            f"refused: the archive makes more than {limits.max_folders} folders (member {_shown(member.name)}; "
+            "the folders above a member count without a member of their own)"
+        )
 
 
 def _inside(root: Path, relative: str) -> Path:

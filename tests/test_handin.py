@@ -141,6 +141,11 @@ def _refused_by_the_grader(handout: Path, kind: str) -> None:
                 out.truncate(size)
         for index in range(60):
             (package / f"{'n' * 190}{index:03d}.txt").write_text("")
+    elif kind == "many folders":
+        for index in range(67):
+            deep = package.joinpath(f"f{index}", *["d"] * 29)
+            deep.mkdir(parents=True)
+            (deep / "notes.txt").write_text("")
     elif kind == "deep":
         deep = package.joinpath(*["d"] * 31)
         deep.mkdir(parents=True)
@@ -158,6 +163,7 @@ def _refused_by_the_grader(handout: Path, kind: str) -> None:
         ("big total", "bytes in all, over the autograder's limit of 50 MiB"),
         ("many files", "mytorch/ holds 2001 files, over the autograder's limit of 2000"),
         ("long names", "mytorch/'s files (with the tar headers of names over 100 bytes) are 524"),  # (without: under)
+        ("many folders", "mytorch/ holds 2013 folders, over the autograder's limit of 2000"),
         ("deep", "mytorch/" + "d/" * 31 + "notes.txt has more than 32 parts in its path, over the autograder's limit"),
         ("newline", "holds a newline or a backslash (mytorch/notes?PASS.txt)"),
         ("backslash", "holds a newline or a backslash (mytorch/C:\\notes.txt)"),
@@ -202,7 +208,7 @@ def test_create_tarball_checks_the_archive_as_the_autograder_does_where_it_is_be
 def test_create_tarball_checks_the_autograders_own_limits():
     script, limits = (ROOT / "create_tarball.sh").read_text(), Limits()
     assert f"-le {limits.max_file_bytes} ]" in script and f"-le {limits.max_total_bytes} ]" in script
-    assert f"-le {limits.max_members} ]" in script
+    assert f"-le {limits.max_members} ]" in script and f'"$folders" -le {limits.max_folders} ]' in script
 
 
 @pytest.mark.parametrize("where", ["missing/folder/handin.tar", "create_tarball.sh/handin.tar", "."])
@@ -310,6 +316,27 @@ def test_too_many_members_and_too_many_bytes_are_refused(tmp_path):
     with pytest.raises(HandinError, match="exceed 500 bytes in total"):
         extract_handin(archive, tmp_path / "b", Limits(max_total_bytes=500))
     assert not list((tmp_path / "a").iterdir()) and not list((tmp_path / "b").iterdir())
+
+
+def test_the_folders_a_members_path_implies_count_against_a_limit(tmp_path):
+    """No member is needed for a folder: 2000 files each 31 folders deep under a folder of their own
+    made 60,000 folders from a 10 KB archive, which the runner copied, handed over and removed for
+    every test under uid (6 minutes for two tests). Folders are counted, implied or not, once each."""
+    archive = tmp_path / "folders.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        _member(tar, "mytorch/__init__.py")
+        for index in range(4):
+            _member(tar, f"mytorch/a{index}/" + "b/" * 28 + "f.py")
+    with pytest.raises(HandinError, match="makes more than 100 folders .member 'mytorch/a3/b/b"):
+        extract_handin(archive, tmp_path / "out", Limits(max_folders=100))
+    assert not list((tmp_path / "out").iterdir())
+    with tarfile.open(archive, "w:gz") as tar:  # the same folder named again, by a member and by paths
+        _member(tar, "mytorch/__init__.py")
+        _member(tar, "mytorch/a/", b"", type=tarfile.DIRTYPE)
+        for index in range(50):
+            _member(tar, f"mytorch/a/./f{index}.py")
+    assert find_package(extract_handin(archive, tmp_path / "ok", Limits(max_folders=2))) == tmp_path / "ok"
+    assert Limits().max_folders == 2000  # with 2000 files, within the 8192 entries of a worker's folder
 
 
 def _with_pax_headers(path: Path, members: int, headers: int, value: bytes) -> Path:
