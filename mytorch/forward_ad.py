@@ -57,8 +57,10 @@ class _Level:
 
     def __init__(self, index: int) -> None:
         self.index = index
-        # id(dual's array) -> (the dual, the tangent as given, the tangent's array in the dual's dtype)
-        self.duals: dict[int, tuple[Tensor, Tensor, np.ndarray]] = {}
+        # id(dual's array as made) -> (that array, the dual, the tangent as given, the tangent's
+        # array in the dual's dtype). The array, not the Tensor, is where the tangent is seeded: an
+        # in-place change of the dual gives the Tensor a new array, the output of the recorded write.
+        self.duals: dict[int, tuple[np.ndarray, Tensor, Tensor, np.ndarray]] = {}
         self.hidden: dict[int, Tensor] = {}  # the leaves standing for primals that required no gradient, by id
 
 
@@ -148,7 +150,7 @@ def make_dual(tensor: Tensor, tangent: Any, *, level: int | None = None) -> Tens
         base = Tensor(tensor._data.copy(), requires_grad=True)
         current.hidden[id(base)] = base
     dual = _Dual.apply(base)
-    current.duals[id(dual._data)] = (dual, given, np.asarray(given._data, dtype=tensor.dtype))
+    current.duals[id(dual._data)] = (dual._data, dual, given, np.asarray(given._data, dtype=tensor.dtype))
     return dual
 
 
@@ -163,8 +165,8 @@ def unpack_dual(tensor: Any, *, level: int | None = None) -> UnpackedDualTensor:
     if not isinstance(tensor, Tensor) or current is None or (level is not None and level != current.index):
         return UnpackedDualTensor(tensor, None)
     own = current.duals.get(id(tensor._data))
-    if own is not None and own[0] is tensor:
-        return UnpackedDualTensor(_primal(tensor, current), own[1])
+    if own is not None and own[1] is tensor:  # (changed in place since, it holds another array)
+        return UnpackedDualTensor(_primal(tensor, current), own[2])
     if not tensor.requires_grad or tensor._tape is None:
         return UnpackedDualTensor(tensor, None)
     tape = tensor.tape
@@ -179,8 +181,8 @@ def unpack_dual(tensor: Any, *, level: int | None = None) -> UnpackedDualTensor:
         return UnpackedDualTensor(_primal(tensor, current), None)
     if not is_grad_enabled():  # (the recording it replays would be missing its last steps)
         raise RuntimeError("forward_ad.unpack_dual: called under no_grad; unpack outside it")
-    arrays = [entry[0]._data for _, entry in seeds]
-    tangents = [entry[2] for _, entry in seeds]
+    arrays = [entry[0] for _, entry in seeds]
+    tangents = [entry[3] for _, entry in seeds]
     (found,) = tape.jvp(arrays, tangents, [tensor._data], no_grad_constant=True)
     return UnpackedDualTensor(_primal(tensor, current), Tensor(np.asarray(found)))
 

@@ -87,6 +87,21 @@ def test_a_custom_function_uses_its_jvp():
     assert tangent.item() == pytest.approx(float(np.exp([1.0, -2.0, 0.5]) @ [1.0, 1.0, 2.0]), rel=1e-12)
 
 
+def test_a_dual_changed_in_place_carries_the_changed_tangent():
+    # the tangent is seeded at the dual as made, not at the array an in-place write left in the
+    # Tensor (which gave v for 3x, v for (x + 1) + 3x, and v for x with a constant written in)
+    x0, v0 = np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, -0.5])
+    with fwAD.dual_level():
+        d = fwAD.make_dual(mt.tensor(x0), mt.tensor(v0))
+        a = d + 1.0
+        d.mul_(3.0)
+        np.testing.assert_allclose(fwAD.unpack_dual(d).tangent.numpy(), 3 * v0, rtol=1e-15)
+        np.testing.assert_allclose(fwAD.unpack_dual(a + d).tangent.numpy(), 4 * v0, rtol=1e-15)
+        e = fwAD.make_dual(mt.tensor(x0), mt.tensor(v0))
+        e[1] = 7.0  # a constant written in: no tangent there
+        np.testing.assert_allclose(fwAD.unpack_dual(e * 2.0).tangent.numpy(), 2 * v0 * [1, 0, 1], rtol=1e-15)
+
+
 def test_misuse_is_refused_with_reasons():
     x = mt.randn(3)
     with pytest.raises(RuntimeError, match="no dual level"):
