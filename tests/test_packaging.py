@@ -23,7 +23,10 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-tomllib = pytest.importorskip("tomllib", reason="Python 3.11+ reads pyproject.toml with tomllib")
+try:
+    import tomllib
+except ImportError:  # Python 3.10: tomli, which pytest itself needs there, reads TOML the same way
+    tomllib = pytest.importorskip("tomli", reason="pyproject.toml is read with tomllib (3.11+) or tomli")
 
 
 def _env() -> dict[str, str]:
