@@ -17,6 +17,7 @@ import builtins
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -237,22 +238,36 @@ def test_the_main_job_is_described_with_the_runners_defaults(name: str) -> None:
     assert preset["optimizer"] == "sgd"
 
 
-def test_every_path_the_readme_layout_names_exists() -> None:
+def layout_names() -> list[tuple[str, Path]]:
+    """What README.md's Layout block names: ``(the name as written, the folder it is in)``."""
     layout = re.search(r"^## Layout\n\n```\n(.*?)```", (ROOT / "README.md").read_text(), re.S | re.M)
     assert layout, "README.md lost its Layout block"
-    folder = ROOT
+    folder, named = ROOT, []
     for line in layout[1].splitlines():
         names = re.split(r"\s{2,}", line.strip())[0] if line.strip() else ""
         if not names or line.startswith(" " * 20):
             continue  # a description's second line
         top = not line.startswith(" ")
-        for name in names.split(", "):
-            if "(" in name:
-                name = name.split(" (")[0]  # "nn/ (other files)"
-            base = ROOT if top else folder
-            assert list(base.glob(name.rstrip("/"))), f"README.md's layout names {name}, which {base} lacks"
+        named += [(name.split(" (")[0], ROOT if top else folder) for name in names.split(", ")]  # "nn/ (other files)"
         if top and names.endswith("/"):
             folder = ROOT / names.rstrip("/")
+    return named
+
+
+def test_every_path_the_readme_layout_names_exists() -> None:
+    for name, base in layout_names():
+        assert list(base.glob(name.rstrip("/"))), f"README.md's layout names {name}, which {base} lacks"
+
+
+def test_the_readme_layout_names_every_folder_two_levels_down() -> None:
+    named = {(base / name.rstrip("/")).resolve() for name, base in layout_names()}
+    if not (ROOT / ".git").exists() or not shutil.which("git"):
+        pytest.skip("not a git checkout: which folders are the project's is git's list")
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    folders = {ROOT.joinpath(*Path(f).parts[:depth]) for f in listed.stdout.split() for depth in (1, 2)}
+    folders = {f for f in folders if f.is_dir() and not f.name.startswith(".")}
+    missing = sorted(f.relative_to(ROOT).as_posix() for f in folders - named)
+    assert not missing, f"README.md's layout does not name {missing}"
 
 
 def test_course_staff_md_shows_what_its_three_commands_print(tmp_path: Path) -> None:
