@@ -420,3 +420,46 @@ def test_training_md_documents_every_option_of_the_runner_and_no_other(monkeypat
     named = set(re.findall(r"(?<![\w-])--[a-z][\w-]*", (ROOT / "docs" / "training.md").read_text()))
     assert named - takes == set(), f"docs/training.md names {sorted(named - takes)}, which the runner does not take"
     assert takes - named == set(), f"docs/training.md does not document {sorted(takes - named)}"
+
+
+def _code_spans(page: Path) -> list[str]:
+    return re.findall(r"`([^`\n]+)`", FENCED.sub("", page.read_text()))
+
+
+def _resolves(name: str) -> bool:
+    """Whether a dotted name is a module of the project or an attribute of one."""
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for part in parts[cut:]:
+            if not hasattr(found, part):
+                return False
+            found = getattr(found, part)
+        return True
+    return False
+
+
+DOTTED = re.compile(r"(?<![\w./-])((?:mytorch|hw_bonus|autograder)(?:\.[A-Za-z_]\w*)+)")
+PATH = re.compile(r"(?<![\w/.-])((?:mytorch|hw_bonus|autograder|tests|bench|scripts|examples|docs)/[\w./*-]*)")
+NOT_HERE = {
+    # the handout's files, named beside MyTorch's in docs/course-staff.md's table of names
+    "mytorch/nn/functional_hw1.py",
+    "autograder/runner_hw1.py",
+    "autograder/helpers.py",
+    "autograder/test_basic_functional.py",
+    "bench/results-quick.md",  # written by python -m bench --quick, not committed
+}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_name_and_path_a_page_quotes_is_in_the_code(page: Path) -> None:
+    spans = _code_spans(page)
+    names = {n for span in spans for n in DOTTED.findall(span) if not re.search(r"\.(zip|tar|py|md|X)$", n)}
+    missing = sorted(name for name in names if not _resolves(name))
+    assert not missing, f"{page.relative_to(ROOT)} quotes {missing}, which the code does not have"
+    paths = {p for span in spans for p in PATH.findall(span)} - NOT_HERE
+    missing = sorted(p for p in paths if not list(ROOT.glob(p.rstrip("/"))))
+    assert not missing, f"{page.relative_to(ROOT)} quotes {missing}, which the checkout does not have"
