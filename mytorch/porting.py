@@ -356,9 +356,15 @@ def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
 
 
 def _spacing(y: Tensor, x: Any, dx: Any, dim: int, op: str) -> tuple[Tensor, Tensor, Any]:
-    """The trapezoids' two sides (the samples without the last, without the first) and their widths."""
+    """The trapezoids' two sides (the samples without the last, without the first) and their widths.
+    Integer (and bool) samples and points are taken in the default float dtype first: their sums
+    wrapped around (int8 [100, 120, 127] gave -22.5 for 233.5; PyTorch's trapezoid gives 361.5)."""
     from mytorch.arguments import check_dim
 
+    if y.dtype.kind in "biu":
+        y = y.to(get_default_dtype())
+    if isinstance(x, Tensor) and x.dtype.kind in "biu":
+        x = x.to(get_default_dtype())
     d = check_dim(op, builtins.int(dim), builtins.max(y.ndim, 1))
     n = y.shape[d]
     left, right = y.narrow(d, 0, builtins.max(n - 1, 0)), y.narrow(d, 1, builtins.max(n - 1, 0))

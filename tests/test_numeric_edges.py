@@ -130,3 +130,15 @@ def test_max_pool_with_nans_matches_pytorch() -> None:
     for (y1, g1), (y2, g2) in zip(_pools_with_nans(mt), _pools_with_nans(torch)):
         np.testing.assert_array_equal(y1, y2)
         np.testing.assert_array_equal(g1, g2)
+
+
+def test_trapezoid_of_integers_does_not_wrap_around() -> None:
+    # closed form: (100 + 120) / 2 + (120 + 127) / 2 = 233.5 (int8 sums wrapped: -22.5)
+    y = mt.tensor(np.array([100, 120, 127], dtype=np.int8))
+    assert mt.trapezoid(y).item() == 233.5 and mt.trapezoid(y).dtype == mt.float32
+    np.testing.assert_array_equal(mt.cumulative_trapezoid(y, dx=2).numpy(), [220.0, 467.0])
+    u = mt.tensor(np.array([250, 255, 7], dtype=np.uint8))
+    x = mt.tensor(np.array([0, 1, 3], dtype=np.uint8))
+    assert mt.trapezoid(u, x).item() == (250 + 255) / 2 + (255 + 7)  # 514.5 (widths 1, 2)
+    big = mt.tensor(np.array([2**31 - 5, 2**31 - 1], dtype=np.int32))
+    assert mt.trapz(big).item() == np.float32(2**31 - 3)
