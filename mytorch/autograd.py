@@ -42,7 +42,7 @@ import numpy as np
 from mytorch import autograd_functional as functional
 from mytorch import autograd_graph as graph
 from mytorch import forward_ad
-from mytorch.autograd_engine import _Anomaly, detect_anomaly, is_grad_enabled, no_grad
+from mytorch.autograd_engine import _Anomaly, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from mytorch.backward_graph import grad
 from mytorch.compat import Variable
 from mytorch.function import _SavedContext, _UserOp
@@ -62,6 +62,7 @@ __all__ = [
     "graph",
     "function",
     "gradcheck",
+    "gradgradcheck",
     "once_differentiable",
     "set_detect_anomaly",
 ]
@@ -453,6 +454,58 @@ def gradcheck(
                     f"analytic {analytic[worst]:.10g}, numeric {numeric[worst]:.10g}"
                 )
     return True
+
+
+def gradgradcheck(
+    func: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    gen_non_contig_grad_outputs: bool = False,
+    raise_exception: bool = True,
+    **unused: Any,
+) -> bool:
+    """``torch.autograd.gradgradcheck``: ``gradcheck`` of the first derivatives. The function
+    checked maps the inputs and the output gradients ``grad_outputs`` (one per output; default
+    random numbers in [-1, 1) of each output's shape, drawn from a seeded generator, requiring grad)
+    to ``grad(func(*inputs), inputs, grad_outputs, create_graph=True)``; its Jacobian by the
+    recorded backward is compared with central differences. Options as ``gradcheck``'s
+    (``gen_non_contig_grad_outputs`` has no effect: arrays have no layout to test here)."""
+    args = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    wrt = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+    if grad_outputs is None:
+        with no_grad():
+            out = func(*args)
+        outs = list(out) if isinstance(out, (tuple, list)) else [out]
+        draw = np.random.default_rng(0)
+        grad_outputs = tuple(Tensor(draw.uniform(-1, 1, o.shape).astype(o.dtype), requires_grad=True) for o in outs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    count = len(args)
+
+    def first_derivatives(*values: Any) -> tuple[Tensor, ...]:
+        xs = list(values[:count])
+        with enable_grad():
+            for i in wrt:  # (gradcheck's perturbed copies do not require grad)
+                if not xs[i].requires_grad:
+                    xs[i] = xs[i].detach().requires_grad_()
+            out = func(*xs)
+            outs = list(out) if isinstance(out, (tuple, list)) else [out]
+            found = grad(outs, [xs[i] for i in wrt], list(values[count:]), create_graph=True, allow_unused=True)
+        return tuple(Tensor(np.zeros(xs[i].shape, xs[i].dtype)) if g is None else g for i, g in zip(wrt, found))
+
+    return gradcheck(
+        first_derivatives,
+        (*args, *grad_outputs),
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+        **unused,
+    )
 
 
 sys.modules[__name__ + ".functional"] = functional  # (``from mytorch.autograd.functional import hessian``)

@@ -182,17 +182,29 @@ def hessian(
     outer_jacobian_strategy: str = "reverse-mode",
 ) -> Any:
     """The Hessian of ``f`` (one element) at ``inputs``: a Tensor for one input, the blocks
-    ``H[i][j]`` (tuples) for a tuple (forward-over-reverse whatever the strategy named)."""
-    return _matrices("hessian", func.hessian, f, inputs, (create_graph, strict, outer_jacobian_strategy))
+    ``H[i][j]`` (tuples) for a tuple. As PyTorch's: reverse-over-reverse by default (so a custom
+    ``Function`` needs a differentiable backward, not a ``jvp``), forward-over-reverse with
+    ``outer_jacobian_strategy="forward-mode"``."""
+
+    def transform(g: Callable[..., Any], argnums: Any) -> Callable[..., Any]:
+        if outer_jacobian_strategy == "forward-mode":
+            return func.hessian(g, argnums)
+        return func.jacrev(func.jacrev(g, argnums), argnums)
+
+    return _matrices("hessian", transform, f, inputs, (create_graph, strict, outer_jacobian_strategy))
 
 
 def hvp(f: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> Any:
-    """``(f(inputs), H v)`` for ``f`` returning one element, ``v`` like the inputs."""
+    """``(f(inputs), H v)`` for ``f`` returning one element, ``v`` like the inputs; by two reverse
+    passes (the gradient of ``<grad f, v>``), as PyTorch's, so a custom ``Function`` needs a
+    differentiable backward, not a ``jvp``."""
     single, args = _inputs("hvp", inputs, create_graph)
     if strict:
         _check_strict("hvp", f, args, create_graph)
-    value, products = func.hvp(f, args, _vectors("hvp", v, args, single))
-    return _constant((value, _per_input(products, single)), create_graph)
+    vs = _vectors("hvp", v, args, single)
+    (_, value), pullback = func.vjp(func.grad_and_value(f, argnums=tuple(range(len(args)))), *args)
+    products = pullback((vs, Tensor(np.zeros_like(np.asarray(value._data if isinstance(value, Tensor) else value)))))
+    return _constant((value, _per_input(tuple(products), single)), create_graph)
 
 
 def vhp(f: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> Any:
