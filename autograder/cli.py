@@ -129,7 +129,7 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as error:  # (named the temporary file, in a traceback)
         raise RunnerError(f"cannot write {path}: {error.strerror or error}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as out:  # (a lone surrogate: escaped)
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
@@ -224,7 +224,9 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
         kill_leftovers()
         report = _report_path(out_dir, archive, ".txt")
         write_atomic(report, _report_text(header, outcomes))
-        gradescope = json.dumps(gradescope_results(outcomes, header, **run["shown"]), indent=2) + "\n"
+        gradescope = (
+            json.dumps(gradescope_results(outcomes, header, **run["shown"]), indent=2, ensure_ascii=False) + "\n"
+        )
         write_atomic(_report_path(out_dir, archive, ".json"), gradescope)
         scores = {s.name: s.score for s in section_scores(outcomes)}
         total, best = sum(o.score for o in outcomes), sum(t.points for t in tests)
@@ -373,7 +375,7 @@ def _run(args: argparse.Namespace) -> None:
     say(summary_table(outcomes))
     if args.json:
         results = gradescope_results(outcomes, header, **shown)
-        write_atomic(Path(args.json), json.dumps(results, indent=2) + "\n")
+        write_atomic(Path(args.json), json.dumps(results, indent=2, ensure_ascii=False) + "\n")
         say(f"Gradescope results written to {args.json}")
     print(autolab_line(outcomes), flush=True)
 

@@ -59,6 +59,7 @@ from .containment import (
 )  # fmt: skip
 from .grading import GradedTest, Outcome, judge
 from .jail import ROOT_INODES, copy_package, readable_paths
+from .report import INDENT
 
 __all__ = ["Settings", "grade", "hide", "probe"]
 
@@ -86,7 +87,8 @@ class Settings:
         jobs: workers at once.
         handin_memory_mb: all of a hand-in's processes together, where the runner can make
             a cgroup for them (``cgroups``; root only).
-        output_bytes: how much of a worker's output is kept (its end).
+        output_bytes: how much of a worker's output is kept (its end), and shown under a failed test
+            (each line counted with the report's indentation, ``_shown_output``).
         file_mb: the largest file a worker may write (``RLIMIT_FSIZE``), and the most its folder
             may hold: the size of its private tmpfs (under ``namespaces``; under ``uid`` and
             ``none`` where the runner is root and may mount, ``jail._own_tmpfs``), and what the
@@ -312,9 +314,22 @@ def _end(process: subprocess.Popen, containment: Containment, uid: int | None) -
 
 def _printable(data: bytes | str) -> str:
     """Text of the hand-in's for a report: control characters (terminal escapes, carriage
-    returns) shown as ``?``, so that it cannot redraw what a terminal shows of the report."""
-    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    returns) shown as ``?``, so that it cannot redraw what a terminal shows of the report; so are
+    bytes that are not UTF-8 (no character of the text takes more bytes than what it shows)."""
+    text = data.decode("utf-8", errors="replace").replace("\ufffd", "?") if isinstance(data, bytes) else data
     return "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)
+
+
+def _shown_output(output: bytes, budget: int) -> tuple[bytes, int]:
+    """The end of a test's output that a report shows in ``budget`` bytes, each line counted with the
+    report's indentation, and how many bytes before it are left out. Until 2026-12-04 only the bytes
+    were counted: 64 KiB of lines of one byte that is not UTF-8 (each shown as a character of 3 bytes
+    after an indentation of 8) made the report of a hand-in 9 MB, six times the 1.5 MB of its 23 tests'
+    output, and its results.json 6 MB."""
+    lines = np.frombuffer(output, dtype=np.uint8)[::-1] == ord("\n")
+    cost = np.cumsum(1 + len(INDENT) * lines.astype(np.int64))  # of the last k bytes, k = 1, 2, ...
+    kept = int(np.searchsorted(cost, budget, side="right"))
+    return output[len(output) - kept :], len(output) - kept
 
 
 def run_worker(
@@ -643,8 +658,9 @@ def _verdict(test: GradedTest, inputs: dict, seen: _Watch, status: int | None, s
     def fail(reason: str) -> Outcome:
         reason = _printable(reason) + (f"\n{left}" if left else "")  # it may quote the hand-in's exception
         if seen.output:
-            dropped = f", {seen.dropped} earlier bytes dropped" if seen.dropped else ""
-            reason += f"\n--- the test's output (last {len(seen.output)} bytes{dropped}) ---\n{_printable(seen.output)}"
+            shown, cut = _shown_output(seen.output, settings.output_bytes)
+            dropped = f", {seen.dropped + cut} earlier bytes dropped" if seen.dropped + cut else ""
+            reason += f"\n--- the test's output (last {len(shown)} bytes{dropped}) ---\n{_printable(shown)}"
         return Outcome(test, False, reason, seconds)
 
     out_of_time = time.monotonic() >= deadline - 0.05

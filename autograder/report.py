@@ -9,12 +9,24 @@ from dataclasses import dataclass
 
 from .grading import SECTIONS, Outcome
 
-__all__ = ["SectionScore", "autolab_line", "gradescope_results", "outcome_line", "section_scores", "summary_table"]
+__all__ = [
+    "INDENT",
+    "SectionScore",
+    "autolab_line",
+    "gradescope_results",
+    "outcome_line",
+    "section_scores",
+    "summary_table",
+]
 
 
 def _number(value: float) -> float | int:
     """3.0 -> 3 (scores read better without a trailing .0)."""
     return int(value) if float(value).is_integer() else round(value, 4)
+
+
+INDENT = "      | "
+"""What begins each line of a test's reason and output under its verdict line."""
 
 
 def outcome_line(outcome: Outcome) -> str:
@@ -25,7 +37,7 @@ def outcome_line(outcome: Outcome) -> str:
     line = f"{verdict}  {test.id:<45} {_number(outcome.score):>3}/{_number(test.points):<3} ({outcome.seconds:.2f} s)"
     if outcome.passed and not outcome.output:
         return line
-    return line + "\n" + textwrap.indent(outcome.output.rstrip(), "      | ")
+    return line + "\n" + textwrap.indent(outcome.output.rstrip(), INDENT)
 
 
 @dataclass

@@ -288,6 +288,29 @@ def test_a_flood_of_output_is_cut_to_its_end_with_a_note(batch):
     assert report.stat().st_size < 6 * 80_000  # six failing tests, 64 KiB of output each at most
 
 
+@pytest.mark.parametrize("line", [b"\x80\n", b"x\n", "\u00e9".encode() * 8 + b"\n", b"\x80" * 9])
+def test_what_a_report_shows_of_a_tests_output_is_bounded_with_its_indentation(line):
+    """64 KiB of lines of one byte that is not UTF-8 (each shown as a character of 3 bytes after 8 of
+    indentation) made a hand-in's report six times its tests' output (9 MB for 23 tests) and its
+    results.json four times (each escaped as \\ufffd). The report shows the end that fits its budget,
+    indentation counted, a byte that is not UTF-8 as ``?``; results.json is UTF-8, not escaped."""
+    from autograder.grading import collect
+    from autograder.isolation import Settings, _verdict, _Watch
+    from autograder.report import gradescope_results, outcome_line
+
+    settings, test = Settings(), collect(["loss"])[0]
+    output = (line * (settings.output_bytes // len(line) + 1))[-settings.output_bytes :]
+    seen = _Watch(output=output, dropped=1000)
+    outcome = _verdict(test, {}, seen, 1, settings, time.monotonic() + 60, 0.1)
+    shown = outcome_line(outcome).encode()
+    assert settings.output_bytes - 100 < len(shown) < settings.output_bytes + 400, len(shown)
+    assert shown.endswith(line.replace(b"\x80", b"?").rstrip()), shown[-40:]
+    dropped = int(re.search(rb", (\d+) earlier bytes dropped\) ---", shown)[1])
+    assert dropped + len(outcome.output.split("---\n", 1)[1].encode()) == 1000 + len(output)  # ('?' for each)
+    results = json.dumps(gradescope_results([outcome]), indent=2, ensure_ascii=False).encode()
+    assert len(results) < 1.05 * settings.output_bytes + 2000, len(results)
+
+
 def test_memory_and_processes_are_capped(batch):
     """Besides ``--memory`` and ``--max-procs``: a System V shared memory segment, once detached, and the
     entries of a tmpfs hold memory that no process limit counts (and, where no cgroup holds the hand-in,

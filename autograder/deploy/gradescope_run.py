@@ -68,7 +68,7 @@ def find_submission(submission: Path, scratch: Path) -> Path:
 def _write_atomic(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", errors="backslashreplace")
     os.replace(tmp, path)
 
 
@@ -107,7 +107,7 @@ def grade(root: Path) -> dict:
         if done.returncode != 0 or not results.is_file():
             reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit status {done.returncode}"
             return _failure(f"the grader stopped ({reason}); please tell the course staff", time.monotonic() - start)
-        data = json.loads(results.read_text())
+        data = json.loads(results.read_text(encoding="utf-8"))  # (the runner writes UTF-8 whatever the locale)
     data["execution_time"] = round(time.monotonic() - start)
     return data
 
