@@ -265,6 +265,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("out", metavar="OUT", help="the folder to create (must not exist, or be empty)")
     args = parser.parse_args(argv)
+    missing = [item for item in SHIPPED if not (REPOSITORY / item).exists()]
+    if missing:  # an installed wheel holds the packages, not the repository's create_tarball.sh
+        print(
+            f"make_handout: error: {', '.join(missing)} not found in {REPOSITORY}: the starter is built from a "
+            "checkout of MyTorch (git or the sdist), not from an installed wheel",
+            file=sys.stderr,
+        )
+        return 1
     try:
         stubbed = build_handout(Path(args.out))
     except (HandoutError, OSError) as error:

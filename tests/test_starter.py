@@ -110,6 +110,21 @@ def test_make_handout_refuses_a_folder_that_is_not_empty(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["kept.txt"]
 
 
+def test_make_handout_from_an_installed_wheel_names_what_is_missing(tmp_path, monkeypatch, capsys):
+    """An installed wheel holds the packages but not the repository's ``create_tarball.sh``: built from
+    one, the starter lacked the hand-in script and the command still said it had written it."""
+    import autograder.make_handout as make_handout
+
+    installed = tmp_path / "site-packages"
+    for package in ("mytorch", "hw_bonus", "autograder"):
+        (installed / package).mkdir(parents=True)
+    monkeypatch.setattr(make_handout, "REPOSITORY", installed)
+    assert make_handout.main([str(tmp_path / "out")]) == 1
+    error = capsys.readouterr().err
+    assert "create_tarball.sh not found" in error and "checkout" in error
+    assert not (tmp_path / "out").exists()
+
+
 GOOD = '''\
 def f(x):
     """Doc."""
