@@ -309,16 +309,28 @@ def remove_tree(path: str | os.PathLike, helper: bool = True) -> None:
     it raised RecursionError (which ``ignore_errors`` does not cover) or, out of descriptors,
     returned with the folder still there; ``rm -rf`` (which never follows links) then removes it.
     With ``helper=False`` (while a hand-in's processes may run: under ``none`` one may stop the
-    helper, which the runner would wait for forever) what ``shutil.rmtree`` leaves stays."""
+    helper, which the runner would wait for forever) what ``shutil.rmtree`` leaves stays. A folder
+    its owner may not read (a ``none`` worker of a runner that is not root made one, ``mkdir`` with
+    mode 0o300, and filled it) stopped ``rm`` too: the helper gives the owner its rights back first
+    (``chmod -R u+rwx``, which follows no link) and removes again."""
     try:
         shutil.rmtree(path, ignore_errors=True)
     except RecursionError:
         pass
-    if helper and os.path.lexists(path):  # (watched: ``kill_leftovers``, run by a test ending meanwhile, would kill it)
-        quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        remover = start_watched(["rm", "-rf", "--one-file-system", "--", os.fspath(path)], env=_PATH, **quiet)
-        remover.wait()
-        forget(remover)
+    if not helper:
+        return
+    for command in (["rm", "-rf", "--one-file-system"], ["chmod", "-R", "u+rwx"], ["rm", "-rf", "--one-file-system"]):
+        if not os.path.lexists(path):
+            return
+        _helper([*command, "--", os.fspath(path)])
+
+
+def _helper(command: list[str]) -> None:
+    """Run ``command`` to its end, watched (``kill_leftovers``, run by a test ending meanwhile, would kill it)."""
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    process = start_watched(command, env=_PATH, **quiet)
+    process.wait()
+    forget(process)
 
 
 SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue")

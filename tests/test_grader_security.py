@@ -1261,6 +1261,29 @@ def test_a_handin_cannot_leave_a_key_for_a_later_handin_of_the_same_uid(grader, 
         assert "RuntimeError: no earlier key; add_key gave -1 (errno 1)" in report, report[:3000]
 
 
+def test_a_folder_its_owner_may_not_read_is_removed_all_the_same(tmp_path):
+    """Under ``none`` a worker of a runner that is not root may not chmod, but may make a folder with
+    mode 0o300 (``mkdir``) and fill it: neither ``shutil.rmtree`` nor ``rm -rf`` of the same user can
+    list it, and up to ``--disk`` MiB per test stayed on the runner's disk after grading. Here the
+    remover runs as root without a capability (as the owner of the folder, which it may not read)."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() == 0 and setpriv is None:
+        pytest.skip("needs setpriv (util-linux) to drop root's capabilities")
+    tree = tmp_path / "scratch"
+    (tree / "test-1" / "work" / "locked").mkdir(parents=True)
+    (tree / "test-1" / "work" / "locked" / "blob").write_bytes(bytes(4096))
+    (tree / "test-1" / "work" / "locked").chmod(0o300)
+    (tmp_path / "outside").write_text("kept")
+    (tree / "test-1" / "work" / "link").symlink_to(tmp_path / "outside")
+    code = f"import sys; sys.path.insert(0, {str(ROOT)!r})\nfrom autograder.containment import remove_tree\n"
+    code += f"remove_tree({str(tree)!r})"
+    prefix = [setpriv, "--bounding-set", "-all", "--inh-caps", "-all"] if os.geteuid() == 0 else []
+    done = subprocess.run([*prefix, sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert not tree.exists()
+    assert (tmp_path / "outside").read_text() == "kept" and (tmp_path / "outside").stat().st_mode & 0o777 == 0o644
+
+
 def test_folders_a_handin_leaves_are_removed_however_deep(grader, tmp_path):
     """``shutil.rmtree`` recurses once per level: a folder 1500 levels deep in the worker's own
     folder, or in /tmp under ``uid``, raised RecursionError in the runner (which
