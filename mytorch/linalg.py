@@ -48,6 +48,7 @@ from mytorch.tensor_shape import movedim, squeeze, transpose, unsqueeze
 __all__ = [
     "LinAlgError",
     "cholesky",
+    "cond",
     "cross",
     "det",
     "eig",
@@ -177,6 +178,24 @@ def matrix_norm(x: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = F
     if not keepdim and reduced > summed:
         reduced -= 1
     return amax(sums, reduced, keepdim) if ord > 0 else amin(sums, reduced, keepdim)
+
+
+def cond(A: Any, p: Any = None) -> Tensor:  # noqa: N803 - PyTorch's name
+    """The condition number of each matrix, as PyTorch's ``torch.linalg.cond``: for ``p`` None, 2
+    or -2 the ratio of the largest to the smallest singular value (its inverse for -2; any shape),
+    else ``matrix_norm(A, p) * matrix_norm(inv(A), p)`` (square, invertible matrices), recorded.
+
+    Raises:
+        ValueError: another ``p``; ``LinAlgError`` for a singular matrix with a ``p`` that inverts it.
+    """
+    t = _floating_only(A if isinstance(A, Tensor) else Tensor(A), "linalg.cond")
+    if p is None or p in (2, -2):
+        s = svdvals(t)
+        largest, smallest = amax(s, -1), amin(s, -1)
+        return smallest / largest if p == -2 else largest / smallest
+    if not (p in ("fro", "nuc") if isinstance(p, str) else p in _NUMERIC_ORDERS):
+        raise ValueError(f"linalg.cond: p must be one of None, 'fro', 'nuc', 2, -2, 1, -1, inf, -inf; got {p!r}")
+    return matrix_norm(t, p) * matrix_norm(inv(t), p)
 
 
 def norm(x: Any, ord: Any = None, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002

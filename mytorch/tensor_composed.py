@@ -57,6 +57,8 @@ __all__ = [
     "atan2",
     "sinc",
     "cholesky",
+    "cholesky_inverse",
+    "cholesky_solve",
     "matrix_exp",
     "det",
     "inverse",
@@ -611,6 +613,28 @@ def cholesky(input: Any, upper: bool = False) -> Tensor:  # noqa: A002
     from mytorch import linalg
 
     return linalg.cholesky(input, upper=upper)
+
+
+def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:  # noqa: N803 - PyTorch's names
+    """X with ``A X = B`` given A's Cholesky factor ``L`` (lower, ``A = L L^T``; with ``upper``,
+    ``A = U^T U``), as PyTorch's ``torch.cholesky_solve``: two triangular solves, recorded (the
+    gradients reach B and the factor's triangle), batched over leading axes."""
+    from mytorch import linalg
+    from mytorch.tensor_shape import transpose
+
+    factor = L if isinstance(L, Tensor) else Tensor(np.asarray(L))
+    other = transpose(factor, -2, -1)
+    lower, upper_factor = (other, factor) if upper else (factor, other)
+    middle = linalg.solve_triangular(lower, B, upper=False)
+    return linalg.solve_triangular(upper_factor, middle, upper=True)
+
+
+def cholesky_inverse(L: Any, upper: bool = False) -> Tensor:  # noqa: N803 - PyTorch's name
+    """The inverse of ``A = L L^T`` (``U^T U`` with ``upper``) from its Cholesky factor, as
+    PyTorch's ``torch.cholesky_inverse``: ``cholesky_solve`` of the identity, recorded."""
+    factor = L if isinstance(L, Tensor) else Tensor(np.asarray(L))
+    identity = np.broadcast_to(np.eye(factor.shape[-1], dtype=factor.dtype), tuple(factor.shape))
+    return cholesky_solve(Tensor(np.ascontiguousarray(identity)), factor, upper)
 
 
 def matrix_exp(input: Any) -> Tensor:  # noqa: A002

@@ -157,6 +157,7 @@ _HOME = {
     "MultiMarginLoss": "margin_losses",
     "CosineEmbeddingLoss": "margin_losses",
     "TripletMarginLoss": "margin_losses",
+    "TripletMarginWithDistanceLoss": "margin_losses",
     "PoissonNLLLoss": "margin_losses",
     "GaussianNLLLoss": "margin_losses",
 }

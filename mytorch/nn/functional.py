@@ -3022,6 +3022,7 @@ _ELSEWHERE = {
     "multi_margin_loss": "mytorch.nn.margin_losses",
     "cosine_embedding_loss": "mytorch.nn.margin_losses",
     "triplet_margin_loss": "mytorch.nn.margin_losses",
+    "triplet_margin_with_distance_loss": "mytorch.nn.margin_losses",
     "poisson_nll_loss": "mytorch.nn.margin_losses",
     "gaussian_nll_loss": "mytorch.nn.margin_losses",
 }

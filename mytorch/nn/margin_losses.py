@@ -9,6 +9,7 @@ defines them: ``margin_ranking_loss``, ``hinge_embedding_loss``, ``soft_margin_l
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
@@ -31,6 +32,7 @@ __all__ = [
     "PoissonNLLLoss",
     "SoftMarginLoss",
     "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "cosine_embedding_loss",
     "gaussian_nll_loss",
     "hinge_embedding_loss",
@@ -40,6 +42,7 @@ __all__ = [
     "poisson_nll_loss",
     "soft_margin_loss",
     "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
 ]
 
 
@@ -172,6 +175,28 @@ def triplet_margin_loss(
     if swap:
         d_neg = minimum(d_neg, pairwise_distance(_t(positive), _t(negative), p, eps))
     return _done("triplet_margin_loss", clamp(margin + d_pos - d_neg, min=0.0), reduction)
+
+
+def triplet_margin_with_distance_loss(
+    anchor: Any,
+    positive: Any,
+    negative: Any,
+    *,
+    distance_function: Callable[[Tensor, Tensor], Tensor] | None = None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
+    """``max(0, margin + d(a, p) - d(a, n))`` for any distance ``d`` of two batches (default
+    ``pairwise_distance``), as PyTorch's; ``swap`` uses the smaller of d(a, n) and d(p, n)."""
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_with_distance_loss: margin must be greater than 0, got {margin}")
+    d = pairwise_distance if distance_function is None else distance_function
+    a, pos, neg = _t(anchor), _t(positive), _t(negative)
+    d_pos, d_neg = d(a, pos), d(a, neg)
+    if swap:
+        d_neg = minimum(d_neg, d(pos, neg))
+    return _done("triplet_margin_with_distance_loss", clamp(margin + d_pos - d_neg, min=0.0), reduction)
 
 
 def poisson_nll_loss(
@@ -330,6 +355,22 @@ class TripletMarginLoss(_Options):
         self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False, reduction: str = "mean"
     ) -> None:
         super().__init__(reduction, margin=margin, p=p, eps=eps, swap=swap)
+
+
+class TripletMarginWithDistanceLoss(_Options):
+    """``F.triplet_margin_with_distance_loss(anchor, positive, negative, distance_function, margin, swap)``."""
+
+    function = staticmethod(triplet_margin_with_distance_loss)
+
+    def __init__(
+        self,
+        *,
+        distance_function: Callable[[Tensor, Tensor], Tensor] | None = None,
+        margin: float = 1.0,
+        swap: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(reduction, distance_function=distance_function, margin=margin, swap=swap)
 
 
 class PoissonNLLLoss(_Options):

@@ -113,7 +113,7 @@ class Adamax(_Moments):
 class Adadelta(_Moments):
     """Adadelta (Zeiler) (defaults lr 1.0, rho 0.9, eps 1e-6)."""
 
-    state_names = ("square_avg", "acc_delta")
+    state_names = ("square_avg", "acc_delta", "t")  # (t: PyTorch's "step", counted though the rule does not read it)
     nonnegative_states = ("square_avg", "acc_delta")
 
     def __init__(
@@ -133,6 +133,7 @@ class Adadelta(_Moments):
             for i, p, g in entries:
                 if wd:
                     g = g + wd * p
+                self._next_step(i)
                 square, acc = self.square_avg[i], self.acc_delta[i]
                 square *= rho
                 square += (1.0 - rho) * g * g
