@@ -514,37 +514,51 @@ def _zipped_references(site_folders: list[str]) -> list[str]:
     files = [path for path in sys.path if os.path.isfile(path)] + _named_by_pth_files(site_folders)
     for folder in folders:
         files += [found for pattern in _ZIPPED for found in glob.glob(f"{glob.escape(folder)}/{pattern}")]
-    hidden = []
-    for path in dict.fromkeys(os.path.realpath(path) for path in files):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()
-        except (OSError, ValueError, zipfile.BadZipFile, NotImplementedError, EOFError):  # not a zip archive
-            continue
-        if any(_ZIPPED_REFERENCE.search(name) for name in names):
-            hidden.append(path)
-    return hidden
+    return [path for path in dict.fromkeys(os.path.realpath(path) for path in files) if _zips_a_reference(path)]
+
+
+def _zips_a_reference(path: str) -> bool:
+    """Whether ``path`` is a zip archive holding a file of the reference ``mytorch`` or ``hw_bonus``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, ValueError, zipfile.BadZipFile, NotImplementedError, EOFError):  # not a zip archive
+        return False
+    return any(_ZIPPED_REFERENCE.search(name) for name in names)
 
 
 _SOURCE_ROOTS = ("/usr", "/usr/local")
-"""Where a copy of MyTorch that no Python's path names is looked for, one and two levels down."""
+"""Where a copy of MyTorch that no Python's path names is looked for, ``_SOURCE_LEVELS`` levels down."""
+_SOURCE_LEVELS = 3
+_SOURCE_ARCHIVES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+"""A source archive, hidden where its name starts with ``mytorch`` or ``hw_bonus`` (MyTorch's sdist)."""
 
 
 def _copies_near_the_top() -> list[str]:
-    """The ``mytorch`` and ``hw_bonus`` folders of the folders one and two levels below ``_SOURCE_ROOTS``
+    """The ``mytorch`` and ``hw_bonus`` folders of the folders one to three levels below ``_SOURCE_ROOTS``
     (links not followed), or the folder whole where it is a checkout (``_checkout``): a copy no Python's path
-    names, such as Docker's ``/usr/src/app`` or ``/usr/local/src/mytorch``, kept on a host whose grader runs
-    from another copy (a kit). Until 2026-12-04 such a copy was readable by every worker (a documented gap;
-    deeper ones still are). Looking costs a few milliseconds, once per run."""
+    names, such as Docker's ``/usr/src/app``, ``/usr/local/src/mytorch`` or ``/usr/local/src/course/mytorch-2025``,
+    kept on a host whose grader runs from another copy (a kit); and the files down to that level that hold
+    the reference: a zip archive holding ``mytorch/`` or ``hw_bonus/`` (MyTorch's wheel among Debian's in
+    ``/usr/share/python-wheels``, a zip of a checkout), a source archive named after MyTorch (its sdist). Until
+    2026-12-04 copies one and two levels down were hidden, and files not at all: each deeper copy and each such
+    file was readable by every worker. Looking costs about 15 ms, once per run (deeper copies are still not
+    looked for)."""
     holders: list[str] = []
+    files: list[str] = []
+    suffixes = tuple(pattern[1:] for pattern in _ZIPPED) + _SOURCE_ARCHIVES
     for root in _SOURCE_ROOTS:
         level = [root]
-        for _ in range(2):
+        for _ in range(_SOURCE_LEVELS):
             below = []
             for folder in level:
                 try:
                     with os.scandir(folder) as entries:
-                        below += [entry.path for entry in entries if entry.is_dir(follow_symlinks=False)]
+                        for entry in entries:
+                            if entry.is_dir(follow_symlinks=False):
+                                below.append(entry.path)
+                            elif entry.name.endswith(suffixes) and entry.is_file(follow_symlinks=False):
+                                files.append(entry.path)
                 except OSError:
                     continue
             holders += below
@@ -557,6 +571,10 @@ def _copies_near_the_top() -> list[str]:
             found += _checkout(holder)
         else:
             found += packages
+    for path in dict.fromkeys(files):
+        named = os.path.basename(path).lower().startswith(("mytorch", "hw_bonus"))
+        if named and path.endswith(_SOURCE_ARCHIVES) or not path.endswith(_SOURCE_ARCHIVES) and _zips_a_reference(path):
+            found.append(path)
     return found
 
 

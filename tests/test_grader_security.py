@@ -1035,6 +1035,30 @@ def test_a_copy_of_mytorch_near_the_top_of_usr_is_hidden_though_no_path_names_it
     assert not [path for path in hidden if path.startswith((str(other), str(elsewhere), str(course / "notes")))]
 
 
+def test_copies_of_mytorch_three_levels_below_usr_and_its_wheel_or_sdist_there_are_hidden(tmp_path, monkeypatch):
+    """The documented leftover of the search above: a checkout three levels down
+    (``/usr/local/src/course/mytorch-2025``), MyTorch's wheel among Debian's in ``/usr/share/python-wheels``
+    and its sdist in ``/usr/local/src`` were readable by every worker. They are hidden now (a zip by what it
+    holds, a source archive by its name); other archives, and copies four levels down, are not."""
+    from autograder import isolation
+
+    usr = Path(os.path.realpath(tmp_path)) / "usr"
+    deep = usr / "local" / "src" / "course" / "mytorch-2025"
+    (deep / "mytorch" / "nn").mkdir(parents=True)
+    (deep / "setup.py").write_text("")
+    (usr / "local" / "src" / "a" / "b" / "c" / "mytorch").mkdir(parents=True)  # four levels down: not looked for
+    reference = ("mytorch/__init__.py", "mytorch/nn/functional.py")
+    wheel = _zip_of(usr / "share" / "python-wheels" / "mytorch-0.1.0-py3-none-any.whl", *reference)
+    renamed = _zip_of(usr / "share" / "python-wheels" / "course.zip", "x/hw_bonus/mlp.py")
+    pip = _zip_of(usr / "share" / "python-wheels" / "pip-23.0.1-py3-none-any.whl", "pip/__init__.py")
+    sdist, other = usr / "local" / "src" / "mytorch-0.1.0.tar.gz", usr / "local" / "src" / "numpy-2.0.tar.gz"
+    sdist.write_bytes(b""), other.write_bytes(b"")
+    monkeypatch.setattr(isolation, "_SOURCE_ROOTS", (str(usr), str(usr / "local")))
+    hidden = isolation._hidden()
+    assert {str(deep), str(wheel), str(renamed), str(sdist)} <= set(hidden), hidden
+    assert not [path for path in hidden if path.startswith((str(pip), str(other), str(usr / "local" / "src" / "a")))]
+
+
 def test_a_checkout_installed_for_development_is_hidden_with_its_tests_and_history(tmp_path, monkeypatch):
     """A checkout on the runner's path (a development install), inside a folder workers read (a
     virtual environment), while the grader ran from another copy (a kit): its ``mytorch`` was hidden,
