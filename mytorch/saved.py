@@ -51,6 +51,10 @@ __all__ = [
 OUTPUT = -1
 """In a kernel's ``reads`` declaration and a ``VersionCheck``: the operation's output."""
 
+PARAMETER = -2
+"""In a ``VersionCheck``: an array among the operation's keyword parameters (an index, a mask,
+class labels), which its backward reads without differentiating it."""
+
 Record = tuple[np.ndarray, int, int, "tuple[np.ndarray, ...] | None"]
 """A storage record: ``(root, saves, version, locked)``: the array owning the memory (kept
 alive, so its ``id`` stays its own), how many saves by live graphs hold it (at 0 it is
@@ -298,6 +302,36 @@ class VersionCheck:
             else:  # a detect_anomaly Snapshot runs first
                 op.guard.then = self
 
+    def watch_parameters(
+        self, op: Any, params: dict[str, Any], saved: dict[int, int | None], held: MutableSequence[int]
+    ) -> None:
+        """Save the arrays among ``op``'s keyword parameters (and in its tuples and lists of
+        them: an index per axis), as ``watch`` saves its inputs: an index, a mask or labels that
+        a Tensor handed to the operation (``w.gather(1, idx)``, ``x[mask]``, ``nll_loss(x, y)``,
+        ``values, idx = w.topk(k)``) is read again by the backward, so a write into it before the
+        backward (``idx.fill_(0)``) would move the gradient to other elements, silently. Only integer and
+        boolean arrays are looked at: the Tensors handed over as such are indices, masks and
+        labels, while a float array among the parameters is one the kernel made (a cache such as
+        ``log_probs``, or its ``out``)."""
+        noted = False
+        for value in params.values():
+            items = value if type(value) is tuple or type(value) is list else (value,)
+            for array in items:
+                if type(array) is not np.ndarray or array.dtype.kind not in "biu":
+                    continue
+                at = id(array)
+                key = saved.get(at, _UNSAVED)
+                if key is _UNSAVED:
+                    key = saved[at] = save(array, held)
+                if key is not None:
+                    self.entries += _entry(key, _STORAGES[key][2], PARAMETER, id(op))
+                    noted = True
+        if noted:
+            if op.guard is None:
+                op.guard = self
+            elif op.guard is not self and getattr(op.guard, "then", self) is None:
+                op.guard.then = self
+
     def clear(self) -> None:
         """Forget every entry (the graph was released)."""
         self.entries = bytearray()
@@ -319,8 +353,11 @@ class VersionCheck:
             key, version, which = entries[k], entries[k + 1], entries[k + 2]
             now = version_of(key)
             if now != version:
-                array = op.output if which == OUTPUT else op.inputs[which]
-                what = "output" if which == OUTPUT else f"input {which}"
+                if which == PARAMETER:
+                    what, array = _parameter(op, key)
+                else:
+                    array = op.output if which == OUTPUT else op.inputs[which]
+                    what = "output" if which == OUTPUT else f"input {which}"
                 raise RuntimeError(
                     f"backward: one of the arrays needed to differentiate operation "
                     f"{engine._position(op)} ({op.describe()}) was modified by an in-place "
@@ -328,6 +365,16 @@ class VersionCheck:
                     f"{now}; expected version {version}. Use an out-of-place "
                     "operation (y = y * 0.5 instead of y *= 0.5) or change a .clone()"
                 )
+
+
+def _parameter(op: Any, key: int) -> tuple[str, np.ndarray]:
+    """The name (``'index'``) and the array of ``op``'s keyword parameter in the memory ``key``."""
+    for name, value in (op.params or {}).items():
+        for array in value if type(value) is tuple or type(value) is list else (value,):
+            if type(array) is np.ndarray and id(_root(array)) == key:
+                return f"parameter {name!r} (an index, a mask or labels it reads, not differentiated)", array
+    root = _STORAGES[key][0]
+    return "parameter (an index, a mask or labels it reads, not differentiated)", root
 
 
 class Snapshot:

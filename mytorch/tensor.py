@@ -842,6 +842,8 @@ def _attach(
     tape.order.append(next(_CLOCK))
     if which:
         _save_read(tape.check, op, which, tape.saved, tape.held)
+    if params is not None:  # (an index, a mask, labels: the backward reads them too)
+        _save_parameters(tape.check, op, params, tape.saved, tape.held)
     return result
 
 
@@ -1141,6 +1143,7 @@ def _replaced_unlike(grad_output: np.ndarray, x: np.ndarray) -> tuple[np.ndarray
 Plan = tuple[Any, list[Any], Callable, tuple[int, ...], Any, int]
 _PLANS: dict[Callable, dict[int, Plan]] = {}  # backward -> {skipped ^ bit: its plan}
 _save_read = VersionCheck.watch  # (a name of its own: bench.protection switches the saves off through it)
+_save_parameters = VersionCheck.watch_parameters
 
 
 def _plan(

@@ -88,10 +88,15 @@ def _coordinates(index: np.ndarray, dim: int) -> tuple[Any, ...]:
     """The advanced index of the elements ``gather`` reads: ``index`` along ``dim``, each
     position's own coordinate along the other axes (broadcast ``arange``s)."""
     ndim = index.ndim
-    return tuple(
-        index if d == dim else np.arange(n).reshape([n if k == d else 1 for k in range(ndim)])
-        for d, n in enumerate(index.shape)
-    )
+    return tuple(index if d == dim else _arange(n, d, ndim) for d, n in enumerate(index.shape))
+
+
+def _arange(n: int, d: int, ndim: int) -> np.ndarray:
+    """``arange(n)`` along axis ``d`` of ``ndim``, read-only: memory nobody else holds, which the
+    graph's saves (``mytorch.saved``) then pass over (an index the user handed over is saved)."""
+    grid = np.arange(n)
+    grid.setflags(write=False)
+    return grid.reshape([n if k == d else 1 for k in range(ndim)])
 
 
 def _check_along(op: str, index: np.ndarray, dim: int, shape: tuple[int, ...], what: str, every: bool) -> None:

@@ -638,3 +638,104 @@ def test_shape_changing_in_place_methods_match_pytorch():
     assert row.shape == (1, 3) and base.shape == (2, 3) and np.shares_memory(row.numpy(), base.numpy())
     with pytest.raises(ValueError, match="at most 2 axes"):
         mt.ones(2, 3, 4).t_()
+
+
+# --------------------------------------------------------------------------- indices, masks, labels
+# Each program: w's shape, and w -> (result, the integer or boolean tensor its backward reads). A
+# write into that tensor between the forward and the backward moved the gradient to other
+# elements, silently: for w.gather(1, idx) then idx.fill_(0), w.grad was [[8, 0, 0], [20, 0, 0]]
+# where the forward read [[1, 3], [5, 5]] (the right gradient is [[2, 0, 6], [0, 20, 0]]; PyTorch
+# raises).
+def _ramp(n):
+    return mt.arange(n, dtype=mt.float64)
+
+
+def _zeros(*shape):
+    return mt.zeros(*shape, dtype=mt.float64)
+
+
+def _mask():
+    return mt.tensor(np.arange(12).reshape(3, 4) % 3 == 0)
+
+
+def _pairs():
+    return mt.tensor([[0, 2], [1, 1], [3, 0]])
+
+
+_READ_AGAIN = {
+    "gather": ((3, 4), lambda w: (w.gather(1, i := _pairs()), i)),
+    "index_select": ((3, 4), lambda w: (w.index_select(1, i := mt.tensor([0, 2, 2])), i)),
+    "getitem": ((3, 4), lambda w: (w[i := mt.tensor([0, 2, 2])], i)),
+    "getitem pair": ((3, 4), lambda w: (w[mt.tensor([0, 2, 2]), i := mt.tensor([1, 1, 3])], i)),
+    "getitem mask": ((3, 4), lambda w: (w[m := mt.tensor([True, False, True])], m)),
+    "take": ((3, 4), lambda w: (w.take(i := mt.tensor([0, 5, 5, 11])), i)),
+    "embedding": ((5, 3), lambda w: (mt.nn.functional.embedding(i := mt.tensor([0, 4, 4]), w), i)),
+    "where": ((3, 4), lambda w: (mt.where(c := _mask(), w, 2 * w), c)),
+    "masked_fill": ((3, 4), lambda w: (w.masked_fill(c := _mask(), 0.0), c)),
+    "scatter": ((3, 2), lambda w: (_zeros(3, 4).scatter(1, i := mt.tensor([[0, 2], [1, 3], [3, 0]]), w), i)),
+    "scatter_add": ((3, 2), lambda w: (_zeros(3, 4).scatter_add(1, i := _pairs(), w), i)),
+    "index_add": ((3, 2), lambda w: (_zeros(3, 4).index_add(1, i := mt.tensor([0, 3]), w), i)),
+    "index_copy": ((3, 2), lambda w: (_zeros(3, 4).index_copy(1, i := mt.tensor([0, 3]), w), i)),
+    "index_put": ((2,), lambda w: (_zeros(4).index_put((i := mt.tensor([0, 3]),), w), i)),
+    "sort": ((5,), lambda w: ((s := w.sort())[0] * _ramp(5), s[1])),
+    "topk": ((5,), lambda w: ((s := w.topk(3))[0] * _ramp(3), s[1])),
+    "kthvalue": ((3, 4), lambda w: ((s := w.kthvalue(2, 1))[0] * _ramp(3), s[1])),
+    "cummax": ((3, 4), lambda w: ((s := w.cummax(1))[0] * _ramp(4), s[1])),
+    "nll_loss": ((3, 4), lambda w: (mt.nn.functional.nll_loss(w, i := mt.tensor([0, 3, 1])), i)),
+    "multi_margin_loss": ((3, 4), lambda w: (mt.nn.functional.multi_margin_loss(w, i := mt.tensor([0, 3, 1])), i)),
+}
+
+
+def _changed(t):
+    with mt.no_grad():
+        if t.dtype == mt.bool:
+            t.logical_not_()
+        else:
+            t.copy_(t.flip(-1))
+
+
+@pytest.mark.parametrize("name", sorted(_READ_AGAIN))
+def test_an_index_mask_or_labels_written_before_backward_raises(name):
+    shape, program = _READ_AGAIN[name]
+    w0 = np.random.default_rng(0).standard_normal(shape)
+    w = Tensor(w0.copy(), requires_grad=True)
+    out, aux = program(w)
+    loss = (out * out).sum()
+    _changed(aux)
+    with pytest.raises(RuntimeError, match="in-place operation: its parameter"):
+        loss.backward()
+    # unwritten, the gradient is that of the forward (central differences)
+    w = Tensor(w0.copy(), requires_grad=True)
+    out, aux = program(w)
+    (out * out).sum().backward()
+
+    def f(a):
+        with mt.no_grad():
+            return float((program(Tensor(a))[0] ** 2).sum())
+
+    (expected,) = central_differences(f, [w0])
+    np.testing.assert_allclose(w.grad.numpy(), expected, rtol=1e-6, atol=1e-7)
+    # the lock ends with the graph: the tensor takes writes again, in place and through NumPy
+    _changed(aux)
+    aux.numpy()[...] = aux.numpy()
+
+
+def test_an_index_rewritten_through_numpy_while_its_graph_lives_raises_at_the_write():
+    w = Tensor(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), requires_grad=True)
+    idx = mt.tensor([[0, 2], [1, 1]])
+    y = w.gather(1, idx)
+    with pytest.raises(ValueError, match="read-only"):
+        idx.numpy()[0, 0] = 1
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [[2.0, 0.0, 6.0], [0.0, 20.0, 0.0]])  # 2 w where read
+
+
+def test_an_index_written_before_backward_raises_in_pytorch_too():
+    torch = pytest.importorskip("torch")
+    for lib in (mt, torch):
+        w = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=lib.float64, requires_grad=True)
+        idx = lib.tensor([[0, 2], [1, 1]])
+        y = w.gather(1, idx)
+        idx.fill_(0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation|modified by an in-place operation"):
+            (y * y).sum().backward()
