@@ -173,6 +173,7 @@ _ON_FIRST_USE = (
     "distributions",
     "amp",
     "fft",
+    "sparse",
 )
 
 
@@ -195,6 +196,8 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(f"mytorch.{name}")
     if name in _COMPAT:
         return getattr(importlib.import_module("mytorch.compat"), name)
+    if name in ("sparse_coo_tensor", "spmm"):  # (PyTorch's top-level names of mytorch.sparse's)
+        return getattr(importlib.import_module("mytorch.sparse"), name)
     if name == "vmap":  # (PyTorch's torch.vmap is torch.func.vmap)
         return importlib.import_module("mytorch.func").vmap
     if name in _DECOMPOSITIONS:

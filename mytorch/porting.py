@@ -10,6 +10,7 @@ environment variables), ``use_deterministic_algorithms`` (MyTorch is determinist
 from __future__ import annotations
 
 import builtins
+import importlib
 from typing import Any
 
 import numpy as np
@@ -458,6 +459,11 @@ def _decomposition(name: str) -> Any:
     return method
 
 
+def _sparse() -> Any:
+    """``mytorch.sparse``, loaded when a tensor is first made sparse."""
+    return importlib.import_module("mytorch.sparse")
+
+
 METHODS = {
     "fill_diagonal_": _fill_diagonal_,
     "renorm": renorm,
@@ -496,6 +502,8 @@ METHODS = {
     "where": lambda self, condition, other: _where(condition, self, other),
     "histc": lambda self, bins=100, min=0, max=0: _histc(self, bins, min, max),  # noqa: A006 - PyTorch's names
     "pin_memory": lambda self, device=None: self,
+    "to_sparse": lambda self, *args, **kwargs: _sparse().to_sparse(self, *args, **kwargs),
+    "to_sparse_coo": lambda self: _sparse().to_sparse(self),
     # questions about where and how the values are stored: a NumPy array on the CPU
     "is_cpu": property(lambda self: True, doc="True: MyTorch's tensors are on the CPU."),
     "is_sparse": property(lambda self: False, doc="False: MyTorch's tensors are dense."),

@@ -37,7 +37,7 @@ MISSING = frozenset(
         "resolve_conj resolve_neg row_indices select_scatter set_ share_memory_ slice_inverse "
         "slice_scatter smm solve sparse_dim sparse_mask sparse_resize_ sparse_resize_and_clear_ "
         "split_with_sizes sspaddmm stft storage storage_offset storage_type svd symeig to_dense to_mkldnn "
-        "to_padded_tensor to_sparse to_sparse_bsc to_sparse_bsr to_sparse_coo to_sparse_csc to_sparse_csr "
+        "to_padded_tensor to_sparse_bsc to_sparse_bsr to_sparse_csc to_sparse_csr "
         "triangular_solve unique_consecutive unsafe_chunk unsafe_split unsafe_split_with_sizes "
         "untyped_storage values vdot volatile xpu "
     ).split()
