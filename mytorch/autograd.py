@@ -42,7 +42,15 @@ import numpy as np
 from mytorch import autograd_functional as functional
 from mytorch import autograd_graph as graph
 from mytorch import forward_ad
-from mytorch.autograd_engine import _Anomaly, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from mytorch.autograd_engine import (
+    _Anomaly,
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from mytorch.backward_graph import grad
 from mytorch.compat import Variable
 from mytorch.function import _SavedContext, _UserOp
@@ -63,8 +71,10 @@ __all__ = [
     "function",
     "gradcheck",
     "gradgradcheck",
+    "inference_mode",
     "once_differentiable",
     "set_detect_anomaly",
+    "set_grad_enabled",
 ]
 
 

@@ -270,6 +270,16 @@ class set_grad_enabled:  # noqa: N801 - PyTorch's name
         _GradMode.enabled = self.previous
         _InferenceMode.grad = self.requested
 
+    def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``@set_grad_enabled(mode)`` over a function: ``func`` runs in ``mode`` at every call
+        (a generator function at every step, as ``no_grad``'s), and the decoration itself leaves
+        the caller's mode as it was, as PyTorch's (the constructor had set it: it is put back).
+        A ``set_grad_enabled`` object was not callable: ``@set_grad_enabled(False)`` raised
+        TypeError after turning recording off for the rest of the thread."""
+        mode = _GradMode.enabled if not _InferenceMode.enabled else _InferenceMode.grad
+        self.__exit__()
+        return (enable_grad if mode else no_grad)()(func)
+
 
 @contextlib.contextmanager
 def detect_anomaly() -> Iterator[None]:

@@ -154,6 +154,30 @@ def test_no_grad_enable_grad_and_inference_mode_as_decorators_and_blocks():
         mt.no_grad(3)
 
 
+def test_set_grad_enabled_decorates_a_function_as_pytorchs():
+    """``@torch.set_grad_enabled(False)`` over a function (and ``torch.autograd.set_grad_enabled``,
+    ``torch.autograd.inference_mode``): the function runs in the mode at each call, the decoration
+    leaves the caller's mode alone. It raised TypeError (not callable) after turning recording off
+    for the rest of the thread, so the code after a caught error recorded nothing."""
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+
+    @mt.set_grad_enabled(False)
+    def frozen(t):
+        return t * 2
+
+    assert mt.is_grad_enabled() and (x * 2).requires_grad
+    assert not frozen(x).requires_grad and mt.is_grad_enabled()
+    with mt.no_grad():
+        recorded = mt.autograd.set_grad_enabled(True)(lambda t: t * 3)
+        assert not mt.is_grad_enabled()
+        y = recorded(x)
+    assert y.requires_grad and mt.is_grad_enabled()
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+    with mt.autograd.inference_mode():
+        assert not (x * 2).requires_grad and mt.is_inference_mode_enabled()
+
+
 def test_a_decorated_generator_runs_each_step_in_the_mode():
     """``@no_grad`` over a generator function (an evaluation loop yielding predictions): each
     step of the generator runs without recording, the code consuming it in its own mode, as in
