@@ -142,3 +142,36 @@ def test_trapezoid_of_integers_does_not_wrap_around() -> None:
     assert mt.trapezoid(u, x).item() == (250 + 255) / 2 + (255 + 7)  # 514.5 (widths 1, 2)
     big = mt.tensor(np.array([2**31 - 5, 2**31 - 1], dtype=np.int32))
     assert mt.trapz(big).item() == np.float32(2**31 - 3)
+
+
+@pytest.mark.parametrize(
+    ("scale", "dtype"), [(1e200, "float64"), (1e-200, "float64"), (1e20, "float32"), (1e-23, "float32")]
+)
+def test_p_norms_whose_power_sums_overflow_or_underflow_are_rescaled(scale: float, dtype: str) -> None:
+    x = mt.tensor([3 * scale, 4 * scale, 0.0], dtype=getattr(mt, dtype), requires_grad=True)
+    rtol = 1e-12 if dtype == "float64" else 1e-6
+    for p in (2, 3):
+        (g,) = mt.autograd.grad(x.norm(p), x)
+        # closed forms: (3**p + 4**p)**(1/p) s; gradient sign(x) (|x| / norm)**(p - 1)
+        expected = (3.0**p + 4.0**p) ** (1 / p)
+        np.testing.assert_allclose(x.norm(p).item(), expected * scale, rtol=rtol)
+        np.testing.assert_allclose(g.numpy(), (np.array([3, 4, 0]) / expected) ** (p - 1), rtol=rtol)
+    if scale > 1:  # (below their eps, normalize and cosine_similarity divide by the eps, as PyTorch's)
+        np.testing.assert_allclose(mt.nn.functional.normalize(x, dim=0).detach().numpy(), [0.6, 0.8, 0.0], rtol=rtol)
+        y = mt.tensor([scale, scale, 0.0], dtype=getattr(mt, dtype))
+        cos = mt.nn.functional.cosine_similarity(x, y, dim=0).item()
+        np.testing.assert_allclose(cos, 7 / (5 * np.sqrt(2)), rtol=rtol)  # (it was NaN; PyTorch's is 0)
+    if dtype == "float64":  # the Hessian (I - u u^T) / |x| at a huge or tiny x, u = x / |x|
+        (g,) = mt.autograd.grad(x.norm(), x, create_graph=True)
+        (h,) = mt.autograd.grad(g[0], x)
+        np.testing.assert_allclose(h.numpy(), np.array([1 - 0.36, -0.48, 0.0]) / (5 * scale), rtol=1e-12)
+
+
+def test_clip_grad_norm_of_float32_gradients_past_the_squares_range() -> None:
+    for scale in (1e19, 1e-23):
+        p = mt.nn.Parameter(mt.tensor([1.0, 1.0]))
+        p.grad = mt.tensor([3 * scale, 4 * scale])
+        total = mt.nn.utils.clip_grad_norm_([p], 1.0)
+        np.testing.assert_allclose(total.item(), 5 * scale, rtol=1e-6)  # it was inf (then the gradient 0) or off
+        expected = [0.6, 0.8] if scale > 1 else [3 * scale, 4 * scale]
+        np.testing.assert_allclose(p.grad.numpy(), expected, rtol=1e-6)

@@ -2312,9 +2312,39 @@ def norm(x: Array, p: float = 2.0, axis: Axis = None, keepdims: bool = False) ->
     w = _wide(x)
     if p == 1:
         return _in_dtype_of(np.asarray(np.abs(w).sum(axis=axis, keepdims=keepdims)), x)
-    if p == 2:
-        return _in_dtype_of(np.asarray(np.sqrt((w * w).sum(axis=axis, keepdims=keepdims))), x)
-    return _in_dtype_of(np.asarray((np.abs(w) ** p).sum(axis=axis, keepdims=keepdims) ** (1.0 / p)), x)
+    total = ((w * w) if p == 2 else (np.abs(w) ** p)).sum(axis=axis, keepdims=keepdims)
+    low = _NORM_LOW.get(type(total))  # (a float32 or float64 NumPy scalar: one slice)
+    if low is not None:
+        t = float(total)
+        rescale = not low <= t < math.inf and t == t and (t != 0.0 or bool(w.any()))  # (zeros, NaN: as they are)
+    else:
+        rescale = type(total) is np.ndarray and total.dtype.type in _NORM_LOW and _out_of_range(total, w)
+    if rescale:
+        return _in_dtype_of(_scaled_norm(w, p, axis, keepdims, np.shape(total)), x)
+    return _in_dtype_of(np.asarray(np.sqrt(total) if p == 2 else total ** (1.0 / p)), x)
+
+
+# a sum of |x|**p below this (of the dtype) may have lost digits to underflow: rescaled
+_NORM_LOW = {t: float(np.finfo(t).tiny / np.finfo(t).eps) for t in (np.float32, np.float64)}
+
+
+def _out_of_range(total: np.ndarray, w: Array) -> bool:
+    """Whether some sum of |w|**p is inf, or below the dtype's ``_NORM_LOW`` other than a slice of zeros."""
+    if ((total >= _NORM_LOW[total.dtype.type]) & (total < math.inf)).all():
+        return False
+    return bool((total > 0).any() or np.isinf(total).any() or w.any())
+
+
+def _scaled_norm(w: Array, p: float, axis: Axis, keepdims: bool, shape: tuple[int, ...]) -> Array:
+    """The p-norm as m * norm(w / m), m = max |w| (LAPACK's way): for sums of |w|**p that overflow
+    or underflow, where the norm itself fits (float64 [1e200, 1e200] is 1.41e200, not inf; float32
+    [1e-23, 1e-23] 1.41e-23, not 0). A slice of zeros, inf or NaN keeps m = 1."""
+    a = np.abs(w)
+    m = a.max(axis=axis, keepdims=True)
+    m = np.where((m > 0) & np.isfinite(m), m, np.ones((), m.dtype))
+    with np.errstate(over="ignore", under="ignore"):
+        y = ((a / m) ** p).sum(axis=axis, keepdims=True) ** (1.0 / p) * m
+    return np.asarray(y if keepdims else y.reshape(shape))
 
 
 def _norm_slope(x: Array, p: float, axis: Axis, keepdims: bool, out: Array | None) -> Array:

@@ -18,6 +18,8 @@ import numpy as np
 from mytorch import tensor_shape
 from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import get_default_dtype
+from mytorch.nn.functional import _NORM_LOW as NORM_LOW
+from mytorch.nn.functional import norm as norm_kernel
 from mytorch.tensor import CAPTURE, Tensor, capturing
 
 __all__ = [
@@ -89,15 +91,31 @@ def _total_norm(op: str, grads: list[Tensor], norm_type: float | str, error_if_n
     dtype = np.result_type(*[g._data for g in grads])
     wide = np.result_type(dtype, np.float32)  # float16 is summed in float32, as PyTorch does (300**2 overflowed)
     flat = [g._data.ravel().astype(wide, copy=False) for g in grads]
-    each = np.array([np.linalg.norm(g, p) if g.size else 0.0 for g in flat], dtype=wide)
+    each = np.array([_vector_norm(g, p) if g.size else 0.0 for g in flat], dtype=wide)
     with np.errstate(over="ignore"):  # (a float16 norm beyond 65504 is inf, as in PyTorch)
-        total = np.asarray(np.linalg.norm(each, p), dtype=dtype)
+        total = np.asarray(_vector_norm(each, p), dtype=dtype)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
             f"{op}: the total norm of order {p} of the gradients is {float(total)}, so it cannot be "
             "clipped; pass error_if_nonfinite=False to scale the gradients by it anyway"
         )
     return Tensor(total)
+
+
+def _vector_norm(g: np.ndarray, p: float) -> Any:
+    """NumPy's p-norm of a vector, or where its sum of |g|**p overflowed or underflowed the
+    kernel's rescaled one: float32 gradients of 5e19 had the norm inf, and clipping made them 0
+    (as PyTorch's); [3e-23, 4e-23] had the norm 5.29e-23, [1e-30, 0] 0."""
+    value = np.linalg.norm(g, p)
+    v = float(value)
+    if 1.0 <= v < math.inf or v != v or p == math.inf:  # (the usual case first: nothing to check)
+        return value
+    low = NORM_LOW.get(g.dtype.type)
+    if low is None or v == math.inf:
+        return value if low is None else norm_kernel(g, p)
+    if p == 1 or (v > 0 and p * math.log(v) >= math.log(low)) or (v == 0 and not g.any()):
+        return value
+    return norm_kernel(g, p)
 
 
 def _scale_to(grads: list[Tensor], max_norm: float, total: np.ndarray) -> None:
