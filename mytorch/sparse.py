@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.dtypes import get_default_dtype
+from mytorch.dtypes import check_same_dtype, get_default_dtype
 from mytorch.tensor import Tensor
 from mytorch.tensor_index import index_add
 
@@ -268,10 +268,11 @@ def mm(mat1: SparseCOOTensor, mat2: Any) -> Tensor:
     dense = mat2 if isinstance(mat2, Tensor) else Tensor(np.asarray(mat2))
     if mat1.ndim != 2 or dense.ndim not in (1, 2) or dense.shape[0] != mat1.shape[1]:
         raise ValueError(f"sparse.mm: shapes {mat1.shape} (sparse) and {dense.shape} cannot be multiplied")
+    check_same_dtype("sparse.mm", mat1._vals._data, dense._data)  # (as the dense products: no promotion)
     rows = Tensor(mat1._index[0])
     picked = dense[Tensor(mat1._index[1])]
     vals = mat1._vals if dense.ndim == 1 else mat1._vals.unsqueeze(1)
-    out = Tensor(np.zeros((mat1.shape[0], *dense.shape[1:]), dtype=np.result_type(mat1.dtype, dense.dtype)))
+    out = Tensor(np.zeros((mat1.shape[0], *dense.shape[1:]), dtype=dense.dtype))
     return index_add(out, 0, rows, picked * vals)
 
 

@@ -81,3 +81,13 @@ def test_against_pytorch():
         results[-1].append(a.values().detach().numpy())
     for theirs, mine in zip(*results):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_a_product_of_two_dtypes_is_refused_as_the_dense_ones_are():
+    # a float64 adjacency times float32 features: PyTorch raises; MyTorch computed in float64, so the
+    # error came later, from the next float32 layer, far from its cause
+    a = mt.sparse_coo_tensor([[0, 1], [1, 0]], mt.tensor([1.0, 2.0], dtype=mt.float64), (2, 2))
+    x = mt.ones(2, 3, dtype=mt.float32)
+    with pytest.raises(mt.DtypeMismatchError, match=r"sparse.mm: .* same dtype, got float64, float32"):
+        mt.sparse.mm(a, x)
+    assert mt.sparse.mm(a.float(), x).dtype == np.float32
