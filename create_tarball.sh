@@ -5,11 +5,12 @@
 #                                      this script)
 #
 # Packs every regular file under mytorch/ except Python caches (__pycache__/, *.pyc, *.pyo)
-# and hidden files or folders (names starting with "."); links are skipped too, since the
-# autograder refuses them. Prints what it packed.
+# and hidden files or folders (names starting with "."); symbolic links are skipped too, since
+# the autograder refuses them, each named in a warning on stderr. Prints what it packed.
 #
-# Refuses (exit 1, one line) a mytorch/ that lacks a file the handout requires (the graded
-# code cannot import without them), one holding what the autograder would refuse (a file over
+# Refuses (exit 1, one line) a mytorch/ that is a link or lacks a file the handout requires (the
+# graded code cannot import without them; a required file that is a link, or inside a linked
+# folder, is named as such), one holding what the autograder would refuse (a file over
 # 20 MiB, over 50 MiB, 2000 files or 2000 folders in all, the tar headers of long names counted
 # with them, a name with a newline or a backslash, a path over 32 folders deep: the whole hand-in
 # would score 0; with Python and the autograder beside this script, the archive is also checked
@@ -31,32 +32,46 @@ mytorch/tensor_special.py mytorch/tensor_missing.py mytorch/tensor_complex.py
 mytorch/nn/modules/__init__.py mytorch/nn/modules/module.py mytorch/nn/modules/activation.py
 mytorch/nn/modules/linear.py mytorch/nn/modules/loss.py"
 
-if [ ! -d "$here/mytorch" ]; then
-    echo "create_tarball.sh: error: no mytorch/ package in $here (expected $here/mytorch/__init__.py)" >&2
+if [ -L "$here/mytorch" ]; then  # (find would list nothing in it: an empty archive)
+    echo "create_tarball.sh: error: $here/mytorch is a symbolic link, which the autograder refuses; make mytorch/ a folder holding your files (cp -RL)" >&2
     exit 1
 fi
-missing=""
-for name in $required; do
-    [ -f "$here/$name" ] || missing="$missing $name"
-done
-if [ -n "$missing" ]; then
-    echo "create_tarball.sh: error: mytorch/ lacks files the handout requires:$missing (restore them from the starter code)" >&2
+if [ ! -d "$here/mytorch" ]; then
+    echo "create_tarball.sh: error: no mytorch/ package in $here (expected $here/mytorch/__init__.py)" >&2
     exit 1
 fi
 
 list=$(mktemp)
 check=""
 trap 'rm -f "$list" "$out.tmp"; [ -z "$check" ] || rm -rf "$check"' EXIT
-if [ -d "$out" ] || ! touch "$out.tmp" 2>/dev/null; then
-    echo "create_tarball.sh: error: cannot write $out (a folder, or its folder is missing or not writable); give another file path" >&2
-    exit 1
-fi
 (
     cd "$here"
     find mytorch \( -name '.*' -o -name '__pycache__' \) -prune \
         -o -type f ! -name '*.pyc' ! -name '*.pyo' -print | LC_ALL=C sort
 ) > "$list"
 
+# A required file must be among those packed: one that is a symbolic link (or lies in a linked folder)
+# passed the check of its existence and was left out of the archive, and the hand-in scored 0 (until
+# 2026-12-04).
+missing=""
+linked=""
+for name in $required; do
+    if ! grep -qxF "$name" "$list"; then
+        if [ -e "$here/$name" ] || [ -L "$here/$name" ]; then linked="$linked $name"; else missing="$missing $name"; fi
+    fi
+done
+if [ -n "$missing" ]; then
+    echo "create_tarball.sh: error: mytorch/ lacks files the handout requires:$missing (restore them from the starter code)" >&2
+    exit 1
+fi
+if [ -n "$linked" ]; then
+    echo "create_tarball.sh: error: required files are symbolic links or inside linked folders, which the autograder refuses:$linked (replace each link by the file itself)" >&2
+    exit 1
+fi
+if [ -d "$out" ] || ! touch "$out.tmp" 2>/dev/null; then
+    echo "create_tarball.sh: error: cannot write $out (a folder, or its folder is missing or not writable); give another file path" >&2
+    exit 1
+fi
 # What the autograder refuses (autograder/sandbox.py, Limits), refused here: the whole hand-in would score 0.
 refuse() {
     printf 'create_tarball.sh: error: %s; nothing was packed (keep data and other files outside mytorch/)\n' "$1" >&2
@@ -97,6 +112,8 @@ except HandinError as error:
     [ -z "$problem" ] || refuse "the autograder would refuse the archive: $problem"
 fi
 mv "$out.tmp" "$out"
+links=$(cd "$here" && find mytorch \( -name '.*' -o -name '__pycache__' \) -prune -o -type l -print | LC_ALL=C sort | tr '\n' ' ' | head -c 1000)
+[ -z "$links" ] || echo "create_tarball.sh: warning: symbolic links are not packed (the autograder refuses them): $links" >&2
 
 sed 's/^/  packed  /' "$list"
 echo "create_tarball.sh: wrote $out ($count files, $(wc -c < "$out" | tr -d ' ') bytes); submit it to Autolab."

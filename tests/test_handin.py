@@ -94,6 +94,28 @@ def test_create_tarball_packs_only_the_package_sources(tmp_path):
     with tarfile.open(handout / "handin.tar") as tar:
         assert sorted(tar.getnames()) == sorted(required_files())
     assert f"{len(required_files())} files" in made.stdout
+    assert "warning: symbolic links are not packed (the autograder refuses them): mytorch/link.py" in made.stderr
+
+
+@pytest.mark.parametrize("link", ["mytorch/nn/functional.py", "mytorch/nn", "mytorch"])
+def test_create_tarball_refuses_a_required_file_that_is_a_link_in_one_line(tmp_path, link):
+    """A required file that is a symbolic link (an editor's or a student's working copy elsewhere), or
+    lies in a linked folder, passed the script's check that it exists and was left out of the archive:
+    exit 0, and the hand-in scored 0 (checked: 0/50). A linked mytorch/ gave an empty archive."""
+    handout = _handout(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (handout / link).rename(elsewhere / "moved")
+    (handout / link).symlink_to(elsewhere / "moved")
+    made = run(["sh", str(handout / "create_tarball.sh")], cwd=tmp_path)
+    assert made.returncode == 1 and made.stdout == ""
+    assert made.stderr.count("\n") == 1, made.stderr
+    if link == "mytorch":
+        assert "mytorch is a symbolic link, which the autograder refuses" in made.stderr
+    else:
+        assert "required files are symbolic links or inside linked folders" in made.stderr
+        assert "mytorch/nn/functional.py" in made.stderr and "lacks" not in made.stderr
+    assert not list(handout.glob("handin.tar*"))
 
 
 def test_create_tarball_requires_what_the_graded_code_imports_and_the_handouts_files():
