@@ -324,7 +324,8 @@ def _pool(
     how: str,
     count_include_pad: bool = True,
     divisor_override: Any = None,
-) -> Tensor:
+    indices: bool = False,
+) -> Any:
     x, unbatched = _input(op, input, nd)
     kernel = _tuple(op, "kernel_size", kernel_size, nd)
     stride_t = (
@@ -346,9 +347,9 @@ def _pool(
             if (out - 1) * s >= n + p:
                 out -= 1
             extra[i] = max((out - 1) * s + d * (k - 1) + 1 - (n + 2 * p), 0)
+    spec = [v for p, e in zip(reversed(pads), reversed(extra), strict=True) for v in (p, p + e)]
     if any(pads) or any(extra):
         fill = -math.inf if how == "max" else 0.0
-        spec = [v for p, e in zip(reversed(pads), reversed(extra), strict=True) for v in (p, p + e)]
         if how == "max" and x.dtype.kind != "f":
             raise TypeError(f"{op}: padding an integer input is not supported")
         x_padded = _pad(x, spec, value=fill)
@@ -361,6 +362,9 @@ def _pool(
             y = _first_inside(y, cols, x.shape, spec, kernel, stride_t, dilation_t, op)
         if x.dtype.kind == "f" and np.isnan(x._data).any():
             y = _last_nan(y, cols)
+        if indices:
+            where_max = _max_positions(cols._data, x.shape[2:], spec, (kernel, stride_t, dilation_t), op)
+            return (y.squeeze(0), where_max.squeeze(0)) if unbatched else (y, where_max)
     elif divisor_override is not None:
         y = cols.sum(dim=2) / divisor_override
     elif count_include_pad and not any(extra):
@@ -374,6 +378,32 @@ def _pool(
         counts, _ = _windows(ones, kernel, stride_t, dilation_t, op)
         y = cols.sum(dim=2) / counts.sum(dim=2)
     return y.squeeze(0) if unbatched else y
+
+
+def _max_positions(
+    values: np.ndarray, spatial: tuple[int, ...], spec: list[int], windows: tuple[tuple[int, ...], ...], op: str
+) -> Tensor:
+    """``return_indices``: for each window of ``values`` (N, C, window, *out), where in the input's
+    flattened spatial plane its result comes from, as PyTorch's: the first largest element, the
+    last NaN, and for a window of -inf only the first element inside the input (int64, a constant).
+    ``windows`` is (kernel, stride, dilation)."""
+    plane = Tensor(np.arange(math.prod(spatial), dtype=np.float64).reshape(1, 1, *spatial))
+    if any(spec):
+        plane = _pad(plane, spec, value=-1.0)
+    kernel, stride, dilation = windows
+    positions = _windows(plane, kernel, stride, dilation, op)[0]._data  # (1, 1, window, *out)
+    with np.errstate(invalid="ignore"):
+        top = np.max(values, axis=2, keepdims=True)
+        slot = np.argmax(values == top, axis=2)
+    nans = np.isnan(values)
+    if nans.any():
+        last = nans.shape[2] - 1 - np.argmax(nans[:, :, ::-1], axis=2)
+        slot = np.where(nans.any(axis=2), last, slot)
+    lowest = np.isneginf(top[:, :, 0])
+    if lowest.any():  # (padding ties with them: the first slot inside the input)
+        slot = np.where(lowest, np.argmax(positions >= 0, axis=2), slot)
+    chosen = np.take_along_axis(np.broadcast_to(positions, values.shape), slot[:, :, None], axis=2)[:, :, 0]
+    return Tensor(chosen.astype(np.int64))
 
 
 def _first_inside(
@@ -422,9 +452,10 @@ def _pool_functions(nd: int) -> tuple[Any, Any]:
         dilation: Any = 1,
         ceil_mode: bool = False,
         return_indices: bool = False,
-    ) -> Tensor:
-        _no_indices(max_name, return_indices)
-        return _pool(max_name, nd, input, kernel_size, stride, padding, dilation, ceil_mode, "max")
+    ) -> Any:
+        return _pool(
+            max_name, nd, input, kernel_size, stride, padding, dilation, ceil_mode, "max", indices=return_indices
+        )
 
     def avg_pool(
         input: Any,  # noqa: A002 - PyTorch's name
@@ -441,7 +472,8 @@ def _pool_functions(nd: int) -> tuple[Any, Any]:
 
     max_pool.__name__ = max_pool.__qualname__ = max_name
     max_pool.__doc__ = (
-        f"PyTorch's ``F.{max_name}``: the gradient goes to each window's first largest element (its last NaN)."
+        f"PyTorch's ``F.{max_name}``: the gradient goes to each window's first largest element (its last NaN); "
+        "``return_indices=True`` also gives where each came from in the flattened spatial plane (for ``max_unpool``)."
     )
     avg_pool.__name__ = avg_pool.__qualname__ = avg_name
     avg_pool.__doc__ = f"PyTorch's ``F.{avg_name}`` (``count_include_pad``, ``divisor_override``)."
@@ -455,7 +487,7 @@ max_pool3d, avg_pool3d = _pool_functions(3)
 
 def _no_indices(op: str, return_indices: bool) -> None:
     if return_indices:
-        raise NotImplementedError(f"{op}: return_indices=True is not supported by MyTorch (there is no max_unpool)")
+        raise NotImplementedError(f"{op}: return_indices=True is not supported by MyTorch's adaptive pooling")
 
 
 def _adaptive(op: str, nd: int, input: Any, output_size: Any, how: str) -> Tensor:  # noqa: A002
@@ -523,14 +555,15 @@ class _PoolNd(Module):
         bound.apply_defaults()
         options = dict(bound.arguments)
         del options["input"]
-        _no_indices(type(self).__name__, options.get("return_indices", False))
+        if self.function.__name__.startswith("adaptive"):
+            _no_indices(type(self).__name__, options.get("return_indices", False))
         if "stride" in options and options["stride"] is None:
             options["stride"] = options["kernel_size"]
         self._options = list(options)
         for name, value in options.items():
             setattr(self, name, value)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor) -> Any:
         """The function applied to ``x`` with the module's arguments."""
         return self.function(x, **{name: getattr(self, name) for name in self._options})
 
