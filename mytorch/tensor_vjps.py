@@ -50,6 +50,7 @@ def _general(kernel: Callable, skipped: int, count: int) -> Callable:
     return kernel if not skipped else _PRUNED.get((kernel, skipped)) or _pruned_vjp(kernel, skipped, count)
 
 
+# BEGIN SOLUTION NO PROMPT
 # --------------------------------------------------------------------------- a @ b, 2-D
 # ``matmul_backward``'s 2-D case (``F._dot_like``'s layouts, written out).
 def _grad_a(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -95,6 +96,9 @@ def _matmul(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
     return (_matmul_both, _matmul_b, _matmul_a)[skipped]
 
 
+# END SOLUTION
+
+
 # --------------------------------------------------------------------------- h + b
 def _bias_both(g: np.ndarray, h: np.ndarray, b: np.ndarray) -> Any:
     """``add_backward(g, h, b)`` for h (N, k) and b (k,): (g, g summed over the rows)."""
@@ -125,6 +129,7 @@ def _add(arrays: Arrays, out: np.ndarray, skipped: int) -> Callable | None:
     return _same_both if bias == shape else None
 
 
+# BEGIN SOLUTION NO PROMPT
 # --------------------------------------------------------------------------- a * b
 # ``mul_backward``'s products for factors of the output's shape (a scalar chain's ``h * 0.5``,
 # a gate's ``x * mask``), without its ``unbroadcast`` calls (which would return them as they are).
@@ -169,6 +174,9 @@ def _tanh_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tuple[
 def _sigmoid_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray]:
     """``sigmoid_backward(g, x, out=y)``: g y (1 - y)."""
     return (grad_output * (out * (1.0 - out)),)
+
+
+# END SOLUTION
 
 
 def _slope(vjp: Callable) -> Callable[[Arrays, np.ndarray, int], Callable | None]:
@@ -244,21 +252,29 @@ def prediction_only(kernel: Callable) -> Callable[[Arrays, np.ndarray, int], Cal
 
 
 CHOOSERS: dict[Callable, Callable[[Arrays, np.ndarray, int], Callable | None]] = {
-    F.matmul_backward: _matmul,
     F.add_backward: _add,
-    F.mul_backward: _mul,
     F.linear_backward: _linear,
+    # BEGIN SOLUTION NO PROMPT
+    F.matmul_backward: _matmul,
+    F.mul_backward: _mul,
     F.tanh_backward: _slope(_tanh_vjp),
     F.sigmoid_backward: _slope(_sigmoid_vjp),
+    # END SOLUTION
     # (a starter's kernels may lack their ``partials``: they are then called whole)
     **{
         k: prediction_only(k) for k in (F.mse_loss_backward, F.softmax_cross_entropy_backward) if hasattr(k, "partials")
     },
 }
 """``{kernel: choose}``: ``choose(arrays, out, skipped)`` is the VJP specialised to an operation's
-operands (the inputs in ``skipped`` (bits) needing no gradient), or None: the engine's rule."""
+operands (the inputs in ``skipped`` (bits) needing no gradient), or None: the engine's rule. The starter
+has none for the kernels students write (``make_handout``'s solution regions leave them out): they would
+be their answers."""
 
-BY_A_NUMBER: dict[Callable, Callable] = {F.mul_backward: _mul_a}
+BY_A_NUMBER: dict[Callable, Callable] = {
+    # BEGIN SOLUTION NO PROMPT
+    F.mul_backward: _mul_a,
+    # END SOLUTION
+}
 """``{kernel: vjp}`` for an operation whose first operand alone wants a gradient and whose second is a
 0-d number (``x * 2.0``): the output has the first operand's shape, so this is what the kernel's chooser
 in ``CHOOSERS`` picks for every such operation; the Tensor front-end takes it once per plan."""

@@ -83,6 +83,30 @@ def test_the_starter_keeps_signatures_and_docstrings_and_says_what_to_write(star
     assert "def matmul_grad_a" not in source and "mul_backward.partials" not in source  # helpers giving it away
 
 
+def test_the_starter_ships_no_vjp_standing_in_for_a_kernel_students_write(starter):
+    """The modules and the Tensor front-end differentiate some operations by VJPs of their own instead of
+    the kernels (the same arithmetic, faster). The starter shipped those of tanh, sigmoid, mul and matmul,
+    in the students' own activation.py (preinstalled as ``self._vjp``) and linear.py (``_matmul_vjp``) and
+    in tensor_vjps.py: a hand-in whose forwards recorded them scored Linear's backward (6 points) and
+    Sigmoid's and Tanh's (8) with every graded kernel of functional.py left a stub."""
+    code = (
+        "import inspect, json, mytorch.tensor_vjps as V\n"
+        "from mytorch.nn import functional as F\n"
+        "from mytorch.nn.modules import activation as A, linear as L\n"
+        "stubs = [n for n, f in vars(F).items() if inspect.isfunction(f)\n"
+        "         and 'not implemented yet' in inspect.getsource(f)]\n"
+        "chosen = [k.__name__ for k in [*V.CHOOSERS, *V.BY_A_NUMBER]]\n"
+        "print(json.dumps({'stubs': stubs, 'chosen': chosen, 'module_vjps': sorted(A._VJPS),\n"
+        "                  'matmul_vjp': hasattr(L.Linear, '_matmul_vjp')}))\n"
+    )
+    done = run([sys.executable, "-c", code], starter)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert {"tanh_backward", "sigmoid_backward", "mul_backward", "matmul_backward"} <= set(found["stubs"])
+    assert not set(found["stubs"]) & set(found["chosen"]), found
+    assert found["module_vjps"] == [] and found["matmul_vjp"] is False
+
+
 def test_the_starter_imports_and_scores_zero_with_a_reason_per_test_on_the_default_sections(starter):
     imports = "import mytorch, mytorch.nn.modules.loss, hw_bonus.mlp, mytorch.sandbox"
     imported = run([sys.executable, "-c", imports], starter)

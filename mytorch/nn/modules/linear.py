@@ -207,6 +207,7 @@ class Linear(Module):
             f"(x.astype(np.{dtype}), as MLP does with its data) or build the layer in the input's dtype"
         )
 
+    # BEGIN SOLUTION NO PROMPT
     # Linear's two operations are recorded with the handout's kernels (``matmul_backward``,
     # ``add_backward``: what a student, the trace and forward mode see), and differentiated by
     # these specialisations of them to Linear's 2-D operands: the same products in the same
@@ -240,6 +241,9 @@ class Linear(Module):
                 blank.fill(0)
         return gx, by(g.T, x).T if transposed else by(x.T, g)
 
+    # END SOLUTION
+
+    # ``add_backward`` specialised to Linear's bias (the handout gives ``add_backward``).
     def _bias_vjp(self, grad_output: np.ndarray, h: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, Any]:
         """``add_backward(g, h, b)`` for h (N, out) and b (out,): (g, g summed over the batch),
         the sum written straight into ``db`` when it is blank (None for the engine then)."""
