@@ -28,6 +28,7 @@ __all__ = [
     "clip_grads_with_norm_",
     "get_total_norm",
     "parameters_to_vector",
+    "prune",
     "remove_weight_norm",
     "rnn",
     "vector_to_parameters",
@@ -280,6 +281,9 @@ from mytorch.nn import parametrizations, parametrize  # noqa: E402 - torch.nn.ut
 
 sys.modules[__name__ + ".parametrize"] = parametrize
 sys.modules[__name__ + ".parametrizations"] = parametrizations
+from mytorch.nn import prune  # noqa: E402 - torch.nn.utils.prune
+
+sys.modules[__name__ + ".prune"] = prune
 
 
 def __getattr__(name: str) -> Any:
