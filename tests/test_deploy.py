@@ -186,6 +186,24 @@ def test_gradescope_kit_names_uploaded_archives_whatever_bytes_their_names_hold(
     assert data["score"] == 0 and "several archives ('a.tar', 'b\\udcff.tar')" in data["output"], data["output"]
 
 
+def test_gradescope_kit_grades_an_uploaded_mytorch_folder_not_an_archive_inside_it(tmp_path):
+    """An uploaded mytorch/ holding one archive of its own data (saved runs): that archive was taken
+    for the hand-in and graded (refused, 0 points) instead of the folder."""
+    from autograder.deploy.gradescope_run import find_submission
+
+    submission = tmp_path / "submission"
+    (submission / "mytorch" / "runs").mkdir(parents=True)
+    (submission / "mytorch" / "__init__.py").write_text("")
+    (submission / "mytorch" / "runs" / "old.tar.gz").write_bytes(b"saved runs")
+    (tmp_path / "scratch").mkdir()
+    archive = find_submission(submission, tmp_path / "scratch")
+    assert archive == tmp_path / "scratch" / "handin.tar"
+    with tarfile.open(archive) as tar:
+        assert sorted(tar.getnames()) == ["mytorch", "mytorch/__init__.py", "mytorch/runs", "mytorch/runs/old.tar.gz"]
+    (submission / "handin.tgz").write_bytes(b"the hand-in")  # an archive beside it is still the one graded
+    assert find_submission(submission, tmp_path / "scratch") == submission / "handin.tgz"
+
+
 def run_autolab(out: Path, handin: Path, config: Path | None = None) -> list[str]:
     """Autolab's steps: the kit's two files and handin.tar in one folder, then `make`."""
     build_autolab(out, config)

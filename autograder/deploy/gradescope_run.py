@@ -35,8 +35,9 @@ class SubmissionError(Exception):
 
 
 def find_submission(submission: Path, scratch: Path) -> Path:
-    """The hand-in archive to grade: the uploaded one, or the uploaded ``mytorch/`` packed into
-    ``scratch/handin.tar`` (links are packed as links, so the runner refuses them).
+    """The hand-in archive to grade: the uploaded one (outside any ``mytorch/`` folder), or the
+    uploaded ``mytorch/`` packed into ``scratch/handin.tar`` (links are packed as links, so the
+    runner refuses them).
 
     Raises:
         SubmissionError: no archive and no ``mytorch/`` folder, or several archives.
@@ -47,7 +48,9 @@ def find_submission(submission: Path, scratch: Path) -> Path:
         folders += [Path(top, d) for d in dirs if d == "mytorch" and not Path(top, d).is_symlink()]
     files.sort()
     folders.sort(key=lambda p: len(p.parts))
-    archives = [p for p in files if p.name.endswith(ARCHIVES)]
+    # An archive inside a mytorch/ folder is the package's own data (saved runs, weights), not a hand-in:
+    # until 2026-12-04 an uploaded mytorch/ holding one such archive had that archive graded (refused: 0).
+    archives = [p for p in files if p.name.endswith(ARCHIVES) and "mytorch" not in p.relative_to(submission).parts]
     named = [p for p in archives if p.name == "handin.tar"]
     if len(named) == 1 or len(archives) == 1:
         return (named or archives)[0]
