@@ -53,7 +53,7 @@ OUTPUT = -1
 
 PARAMETER = -2
 """In a ``VersionCheck``: an array among the operation's keyword parameters (an index, a mask,
-class labels), which its backward reads without differentiating it."""
+class labels, an exponent), which its backward reads without differentiating it."""
 
 Record = tuple[np.ndarray, int, int, "tuple[np.ndarray, ...] | None"]
 """A storage record: ``(root, saves, version, locked)``: the array owning the memory (kept
@@ -231,6 +231,8 @@ def write_end(lifted: list[np.ndarray]) -> None:
 
 _UNSAVED: Any = object()  # (a key ``saved`` does not hold: None means "nothing to save")
 _entry = struct.Struct("4q").pack  # (a VersionCheck entry: four native 64-bit integers)
+_KERNELS_OWN = frozenset(("out", "log_probs", "diff"))
+"""Keyword parameters holding a kernel's own arrays (its output; ``Kernel.caches``), not saved."""
 
 
 class VersionCheck:
@@ -306,18 +308,19 @@ class VersionCheck:
         self, op: Any, params: dict[str, Any], saved: dict[int, int | None], held: MutableSequence[int]
     ) -> None:
         """Save the arrays among ``op``'s keyword parameters (and in its tuples and lists of
-        them: an index per axis), as ``watch`` saves its inputs: an index, a mask or labels that
-        a Tensor handed to the operation (``w.gather(1, idx)``, ``x[mask]``, ``nll_loss(x, y)``,
-        ``values, idx = w.topk(k)``) is read again by the backward, so a write into it before the
-        backward (``idx.fill_(0)``) would move the gradient to other elements, silently. Only integer and
-        boolean arrays are looked at: the Tensors handed over as such are indices, masks and
-        labels, while a float array among the parameters is one the kernel made (a cache such as
-        ``log_probs``, or its ``out``)."""
+        them: an index per axis), as ``watch`` saves its inputs: an index, a mask, labels or an
+        exponent that a Tensor handed to the operation (``w.gather(1, idx)``, ``x[mask]``,
+        ``nll_loss(x, y)``, ``values, idx = w.topk(k)``, ``w ** p``) is read again by the
+        backward, so a write into it before the backward (``idx.fill_(0)``, ``p.mul_(2)``) would
+        move the gradient, silently. The values a kernel keeps for its own backward (``out``, and
+        the caches ``log_probs`` and ``diff``: ``Kernel.caches``) are its own memory, passed over."""
         noted = False
-        for value in params.values():
+        for name, value in params.items():
+            if name in _KERNELS_OWN:
+                continue
             items = value if type(value) is tuple or type(value) is list else (value,)
             for array in items:
-                if type(array) is not np.ndarray or array.dtype.kind not in "biu":
+                if type(array) is not np.ndarray:
                     continue
                 at = id(array)
                 key = saved.get(at, _UNSAVED)
@@ -372,9 +375,11 @@ def _parameter(op: Any, key: int) -> tuple[str, np.ndarray]:
     for name, value in (op.params or {}).items():
         for array in value if type(value) is tuple or type(value) is list else (value,):
             if type(array) is np.ndarray and id(_root(array)) == key:
-                return f"parameter {name!r} (an index, a mask or labels it reads, not differentiated)", array
-    root = _STORAGES[key][0]
-    return "parameter (an index, a mask or labels it reads, not differentiated)", root
+                return f"parameter {name!r} ({_READ_AS_IS})", array
+    return f"parameter ({_READ_AS_IS})", _STORAGES[key][0]
+
+
+_READ_AS_IS = "an index, a mask, labels or an exponent it reads, not differentiated"
 
 
 class Snapshot:

@@ -641,7 +641,7 @@ def test_shape_changing_in_place_methods_match_pytorch():
 
 
 # --------------------------------------------------------------------------- indices, masks, labels
-# Each program: w's shape, and w -> (result, the integer or boolean tensor its backward reads). A
+# Each program: w's shape, and w -> (result, the index, mask, labels or exponent its backward reads). A
 # write into that tensor between the forward and the backward moved the gradient to other
 # elements, silently: for w.gather(1, idx) then idx.fill_(0), w.grad was [[8, 0, 0], [20, 0, 0]]
 # where the forward read [[1, 3], [5, 5]] (the right gradient is [[2, 0, 6], [0, 20, 0]]; PyTorch
@@ -683,6 +683,9 @@ _READ_AGAIN = {
     "cummax": ((3, 4), lambda w: ((s := w.cummax(1))[0] * _ramp(4), s[1])),
     "nll_loss": ((3, 4), lambda w: (mt.nn.functional.nll_loss(w, i := mt.tensor([0, 3, 1])), i)),
     "multi_margin_loss": ((3, 4), lambda w: (mt.nn.functional.multi_margin_loss(w, i := mt.tensor([0, 3, 1])), i)),
+    # a float exponent tensor: for w ** p then p.mul_(2), w.grad was 2p w ** (2p - 1)
+    "pow exponent": ((4,), lambda w: ((w * w + 0.5) ** (p := mt.tensor([2.0, 3.0, 0.5, -1.0], dtype=mt.float64)), p)),
+    "pow 0-d exponent": ((4,), lambda w: (mt.pow(w * w + 0.5, p := mt.tensor(1.5, dtype=mt.float64)), p)),
 }
 
 
@@ -690,6 +693,8 @@ def _changed(t):
     with mt.no_grad():
         if t.dtype == mt.bool:
             t.logical_not_()
+        elif t.ndim == 0:
+            t.mul_(2)
         else:
             t.copy_(t.flip(-1))
 
