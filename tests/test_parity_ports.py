@@ -108,3 +108,16 @@ def test_against_pytorch():
         results.append([t.detach().numpy() for t in got])
     for theirs, mine in zip(*results):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_kl_div_mean_warns_as_pytorch():
+    x, t = mt.zeros(2, 3), mt.ones(2, 3) / 3
+    with pytest.warns(UserWarning, match="batchmean"):
+        F.kl_div(x, t)
+    with pytest.warns(UserWarning, match="batchmean"):
+        nn.KLDivLoss()(x, t)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.kl_div(x, t, reduction="batchmean")

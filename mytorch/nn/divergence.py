@@ -8,6 +8,7 @@ Pointwise, as in PyTorch: ``target (log target - input)`` (0 where target is 0, 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -30,8 +31,8 @@ def kl_div(
     log_target: bool = False,
 ) -> Tensor:
     """KL(target || exp(input)), reduced: "batchmean" (the sum over the batch size, the
-    divergence's own scale), "sum", "mean" (over every element, as PyTorch's, which warns that
-    it is not the divergence) or "none".
+    divergence's own scale), "sum", "mean" (over every element, as PyTorch's; a ``UserWarning``
+    says it is not the divergence, as PyTorch's does) or "none".
 
     Raises:
         ValueError: an unknown reduction. TypeError: ``size_average`` or ``reduce`` given.
@@ -51,6 +52,13 @@ def kl_div(
         pointwise = t * logs - t * x
     if reduction == "batchmean":
         return pointwise.sum() / (x.shape[0] if x.ndim else 1)
+    if reduction == "mean":  # (PyTorch warns alike, the default included)
+        warnings.warn(
+            "kl_div: reduction='mean' divides the total by the number of elements, not by the batch size; "
+            "reduction='batchmean' gives the KL divergence",
+            UserWarning,
+            stacklevel=2,
+        )
     return _reduce(pointwise, reduction)
 
 
