@@ -118,12 +118,13 @@ def _pick(mask: np.ndarray, a: Tensor, b: Tensor) -> Tensor:
 
 
 def _logaddexp_scan(x: Tensor, d: int) -> Tensor:
+    """Each round combines every element with the one ``shift`` places before it; the first
+    ``shift`` are kept as they are (they were combined with a -inf, which took ``logaddexp``'s
+    path for infinities, whose second derivative is 0 at ties)."""
     n, out, shift = x.shape[d], x, 1
     while shift < n:
-        shape = list(x.shape)
-        shape[d] = shift
-        before = Tensor(np.full(shape, -np.inf, dtype=x.dtype))
-        out = logaddexp(out, cat([before, out.narrow(d, 0, n - shift)], d))
+        later = logaddexp(out.narrow(d, shift, n - shift), out.narrow(d, 0, n - shift))
+        out = cat([out.narrow(d, 0, shift), later], d)
         shift *= 2
     return out
 

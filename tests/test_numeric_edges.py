@@ -175,3 +175,47 @@ def test_clip_grad_norm_of_float32_gradients_past_the_squares_range() -> None:
         np.testing.assert_allclose(total.item(), 5 * scale, rtol=1e-6)  # it was inf (then the gradient 0) or off
         expected = [0.6, 0.8] if scale > 1 else [3 * scale, 4 * scale]
         np.testing.assert_allclose(p.grad.numpy(), expected, rtol=1e-6)
+
+
+def test_logaddexp_and_logcumsumexp_have_the_softmax_hessian_at_ties() -> None:
+    # closed form: d2/da2 logaddexp(a, b) = p (1 - p), p = e**a / (e**a + e**b): 1/4 at a = b (it was 0)
+    a = mt.tensor([0.5, 0.5, 1e300], dtype=mt.float64, requires_grad=True)
+    b = mt.tensor([0.5, 2.0, 1e300], dtype=mt.float64, requires_grad=True)
+    y = mt.logaddexp(a, b)
+    ga, _ = mt.autograd.grad(y.sum(), (a, b), create_graph=True)
+    haa, hab = mt.autograd.grad(ga.sum(), (a, b))
+    p = 1 / (1 + np.exp(1.5))
+    np.testing.assert_allclose(ga.detach().numpy(), [0.5, p, 0.5], rtol=1e-15)  # (1 at 1e300: e**(a - y))
+    np.testing.assert_allclose(haa.numpy(), [0.25, p * (1 - p), 0.25], rtol=1e-14)
+    np.testing.assert_allclose(hab.numpy(), [-0.25, -p * (1 - p), -0.25], rtol=1e-14)
+    assert mt.logaddexp(mt.tensor(0.0, dtype=mt.float64), mt.tensor(-40.0, dtype=mt.float64)).item() == np.logaddexp(
+        0, -40
+    )
+    # logcumsumexp of [0, 0]: y1 = log 2 + 0, its Hessian [[1/4, -1/4], [-1/4, 1/4]]
+    x = mt.tensor([0.0, 0.0], dtype=mt.float64, requires_grad=True)
+    (g,) = mt.autograd.grad(x.logcumsumexp(0)[1], x, create_graph=True)
+    (h,) = mt.autograd.grad(g[0], x)
+    np.testing.assert_allclose(h.numpy(), [0.25, -0.25], rtol=1e-15)
+
+
+def test_logsumexp_gradient_sums_to_one_where_the_result_is_large() -> None:
+    for values, dtype in [([1e7, 1e7], "float32"), ([3e7, 3e7, 3e7], "float32"), ([1e300, 1e300], "float64")]:
+        x = mt.tensor(values, dtype=getattr(mt, dtype), requires_grad=True)
+        (g,) = mt.autograd.grad(x.logsumexp(0), x, create_graph=True)
+        n = len(values)
+        np.testing.assert_allclose(g.detach().numpy(), np.full(n, 1 / n), rtol=1e-6)  # (0.368, 0.135, 1 before)
+        (h,) = mt.autograd.grad(g[0], x)
+        np.testing.assert_allclose(h.numpy(), [(n - 1) / n**2] + [-1 / n**2] * (n - 1), rtol=1e-6)
+
+
+def test_logaddexp_and_logsumexp_at_ties_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (mt, torch):
+        x = lib.tensor([0.5, 0.5, -1.0, 2.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = lib.logaddexp(x[:3], x[1:4]).sum() + x.logcumsumexp(0).sum() * 0.5
+        (g,) = lib.autograd.grad(y, x, create_graph=True)
+        (h,) = lib.autograd.grad((g * lib.arange(1.0, 6.0, dtype=lib.float64)).sum(), x)
+        results.append((g.detach().numpy(), h.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)

@@ -1886,8 +1886,16 @@ def logsumexp(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
 
 
 def _logsumexp_weights(x: Array, out: Array, axis: Axis, keepdims: bool) -> Array:
-    """softmax(x) along ``axis``: e**(x - y), y = logsumexp(x) spread back over the reduced axes."""
-    return np.exp(x - _expand(out, x.shape, axis, keepdims))
+    """softmax(x) along ``axis``: e**(x - y), y = logsumexp(x) spread back over the reduced axes;
+    divided by their sum where y is so large that its rounding shows in them (float32 past 84,
+    float64 past 4.5e10: at [1e7, 1e7] in float32 each was 0.368, at [1e300, 1e300] 1, for 0.5)."""
+    weights = np.exp(x - _expand(out, x.shape, axis, keepdims))
+    values = np.asarray(out)
+    if values.dtype.kind == "f" and values.size:
+        finite = np.abs(values[np.isfinite(values)])
+        if finite.size and finite.max() * np.finfo(values.dtype).eps > 1e-5:
+            weights = weights / weights.sum(axis=axis, keepdims=True)
+    return weights
 
 
 def logsumexp_backward(
