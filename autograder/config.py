@@ -33,10 +33,15 @@ from typing import Any
 
 from .grading import SECTIONS, GradedTest
 
-__all__ = ["VISIBILITIES", "ConfigError", "GradingConfig", "load_config", "read_file"]
+__all__ = ["MAX_POINTS", "VISIBILITIES", "ConfigError", "GradingConfig", "load_config", "read_file"]
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 """Gradescope's visibility values."""
+
+MAX_POINTS = 1_000_000
+"""The most points a section or test may be given: 1e308 passed as finite, and the tests' points scaled
+from it overflowed to inf, which ``results.json`` then held as ``Infinity`` (not JSON: Gradescope could
+not read any student's result, and the builders shipped such a kit)."""
 
 _TOP = {"extras": bool, "visibility": str, "stdout_visibility": str, "sections": dict, "tests": dict}
 _SECTION = {"points": (int, float), "visibility": str, "enabled": bool}
@@ -119,8 +124,10 @@ def _check_table(table: Any, allowed: dict[str, Any], path: Path, prefix: str = 
             raise ConfigError(f"{path}: {prefix}{key} must be {names}, got {value!r}")
         if key.endswith("visibility") and value not in VISIBILITIES:
             raise ConfigError(f"{path}: {prefix}{key} is {value!r}; Gradescope knows {', '.join(VISIBILITIES)}")
-        if key == "points" and not (math.isfinite(value) and value >= 0):
-            raise ConfigError(f"{path}: {prefix}points must be a finite number >= 0, got {value!r}")
+        if key == "points" and not (math.isfinite(value) and 0 <= value <= MAX_POINTS):
+            raise ConfigError(
+                f"{path}: {prefix}points must be a finite number >= 0 and at most {MAX_POINTS:,}, got {value!r}"
+            )
     return table
 
 

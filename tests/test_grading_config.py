@@ -76,7 +76,10 @@ def test_json_works_as_well(tmp_path):
     [
         ("extra = true", "unknown setting 'extra'; known: extras"),
         ("extras = 1", "extras must be true or false, got 1"),
-        ("[sections.linear]\npoints = -1", "sections.linear.points must be a finite number >= 0, got -1"),
+        (
+            "[sections.linear]\npoints = -1",
+            "sections.linear.points must be a finite number >= 0 and at most 1,000,000, got -1",
+        ),
         ("[sections.linear]\npoints = true", "sections.linear.points must be a number, got True"),
         ("[sections.lineer]\npoints = 1", "unknown section 'lineer'; known: autograd"),
         ('[tests."linear/backwards"]\npoints = 1', "unknown test 'linear/backwards'"),
@@ -90,6 +93,18 @@ def test_mistakes_are_named_with_file_and_key(tmp_path, text, problem):
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert str(path) in str(caught.value) and problem in str(caught.value)
+
+
+@pytest.mark.parametrize("points", [1e308, 1_000_001])
+def test_points_too_large_for_a_results_file_are_refused(tmp_path, points):
+    """1e308 points passed as finite; the tests' points scaled from it overflowed to inf, and
+    results.json held ``Infinity``, which is not JSON."""
+    path = write(tmp_path, json.dumps({"sections": {"linear": {"points": points}}}), "g.json")
+    with pytest.raises(ConfigError, match=r"sections.linear.points must be a finite number >= 0 and at most 1,000,000"):
+        load_config(path)
+    path = write(tmp_path, json.dumps({"sections": {"linear": {"points": 1_000_000}}}), "ok.json")
+    tests = load_config(path).apply(t for t in collect() if t.section == "linear")
+    assert sum(t.points for t in tests) == 1_000_000
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 11), reason="Python 3.10 only: it has no tomllib")
