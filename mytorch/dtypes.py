@@ -11,6 +11,7 @@ changes it (for gradient checks, or to compare with a float64 run).
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -167,3 +168,32 @@ def gradient_array(given: Any, dtype: np.dtype, what: str) -> np.ndarray:
         raise TypeError(f"{what} must hold numbers, got dtype {array.dtype}")
     check_castable(array, dtype, what)
     return array.astype(dtype, copy=False)
+
+
+def operand(value: builtins.float, dtype: np.dtype) -> np.ndarray:
+    """``value`` as a read-only 0-d array of ``dtype``, to be given to a ufunc beside arrays of that
+    same dtype in place of the Python number: NumPy converts a Python number operand to the
+    array's dtype at each call (about 1.4 K instructions of a small call's 4-5 K), while an operand
+    already of that dtype gives the same value to the same elementwise operation, so the same bits
+    (``tests/test_modules.py`` compares them)."""
+    array = np.array(value, dtype)
+    array.setflags(write=False)
+    return array
+
+
+ZERO64, ONE64 = operand(0.0, float64), operand(1.0, float64)
+ZERO32, ONE32 = operand(0.0, float32), operand(1.0, float32)
+"""0 and 1 for the modules' arithmetic on float64 and float32 arrays (see ``operand``); each
+caller tells the dtype by identity (``dtype is float64``), since hashing a dtype costs more than
+the conversion it saves."""
+
+
+def operand_for(value: Any, dtype: np.dtype) -> Any:
+    """``operand(value, dtype)`` for a Python float and arrays of float64 or float32 (a float32
+    only for a value within its range, which NumPy would refuse or widen otherwise); any other
+    ``value`` as it is. For a number kept over many calls (a learning rate)."""
+    if type(value) is builtins.float and (
+        dtype is float64 or (dtype is float32 and abs(value) <= np.finfo(np.float32).max)
+    ):
+        return operand(value, dtype)
+    return value

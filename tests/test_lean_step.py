@@ -9,6 +9,7 @@ import pytest
 from hw_bonus.mlp import MLP
 from mytorch import Autograd, detect_anomaly
 from mytorch.nn import functional as F
+from mytorch.nn.modules import Linear
 from mytorch.optim import SGD, optimizer
 from mytorch.optim.optimizer import flat_memory
 
@@ -373,3 +374,58 @@ def test_train_step_is_the_handouts_loop_for_subclasses_and_shared_gradients(bui
         handout_step(looped, x, y)
         for (w, g), (v, h) in zip(stepped.parameters(), looped.parameters()):
             assert w.tobytes() == v.tobytes() and g.tobytes() == h.tobytes()
+
+
+# Numbers where the arithmetic's corners are: signed zeros, subnormals, the ends of float32's and
+# float64's ranges, infinities, NaN, sigmoid's overflow (e^710, e^90 in float32), 1 - 2^-53.
+CORNERS = [0.0, -0.0, 1.0, -1.0, 0.5, 1e-300, -1e-300, 1e300, 3e38, -3e38, 1e-45, -1e-45, np.inf, -np.inf,
+           np.nan, 700.0, -710.0, -90.0, 89.0, 1 - 2**-53]  # fmt: skip
+
+
+def corners(rng: np.random.Generator, dtype, rows: int) -> np.ndarray:
+    """The corners, then values of every magnitude from 1e-8 to 1e8, in rows of 16."""
+    spread = rng.standard_normal(16 * rows - len(CORNERS)) * 10.0 ** rng.integers(-8, 9, 16 * rows - len(CORNERS))
+    with np.errstate(over="ignore", under="ignore"):
+        return np.concatenate([CORNERS, spread]).astype(dtype).reshape(rows, 16)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_modules_0d_operands_give_the_python_numbers_bits(dtype):
+    """The modules' tanh and sigmoid slopes, sigmoid's 1 + e^-x, a batch of one's bias gradient
+    (g + 0) and SGD's lr * g take their number as a 0-d array of the arrays' dtype
+    (``mytorch.dtypes.operand``) where the kernels take a Python float: the same bits and dtype."""
+    from mytorch.dtypes import ONE32, ONE64, ZERO32, ZERO64, operand_for
+    from mytorch.nn.modules.activation import _sigmoid_vjp, _tanh_vjp
+
+    assert not any(c.flags.writeable for c in (ONE32, ONE64, ZERO32, ZERO64))
+    rng = np.random.default_rng(3)
+    x, g = corners(rng, dtype, 4), corners(rng, dtype, 4)[::-1].copy()
+    with np.errstate(all="ignore"):
+        rules = ((_tanh_vjp, F.tanh_backward, np.tanh), (_sigmoid_vjp, F.sigmoid_backward, F.sigmoid))
+        for vjp, kernel, forward in rules:
+            y = forward(x)
+            (got,), (expected,) = vjp(g, x, y), kernel(g, x, out=y)
+            assert got.dtype == expected.dtype == dtype and got.tobytes() == expected.tobytes()
+        y, expected = F.sigmoid(x), np.reciprocal(np.exp(-x) + 1.0)
+        assert y.dtype == expected.dtype == dtype and y.tobytes() == expected.tobytes()
+    for row in g:  # a batch of one's bias gradient, written into a blank db
+        engine = Autograd()
+        layer = Linear(16, 16, engine, rng=0, dtype=dtype)
+        layer(np.ones((1, 16), dtype))
+        layer.gradients_zeroed()
+        add = engine.operation_list[1]
+        assert add.vjp(row[None], *add.inputs)[1] is None  # (written into db)
+        assert layer.db.tobytes() == np.add(row, 0.0).tobytes()
+    mlp = make_mlp(dtype=dtype)
+    opt = SGD(mlp.parameters(), 0.1)
+    assert opt._flat is not None  # the flat update, over one piece
+    for lr in (0.1, 1e-3, 3.0, 1e-40, 0.1):  # (a new lr: a new operand; 1e-40 is a float32 subnormal)
+        opt.lr = lr
+        values, grads = flat_memory(mlp.parameters())
+        grads[...] = corners(rng, dtype, 6).ravel()[: grads.size]
+        with np.errstate(all="ignore"):
+            expected = values - np.multiply(lr, grads)
+            opt.step()
+        assert values.tobytes() == expected.tobytes()
+    assert type(operand_for(1e39, np.dtype(np.float32))) is float  # (beyond float32: left to NumPy)
+    assert operand_for(0.5, np.dtype(np.float16)) == 0.5 and operand_for(np.float64(0.5), np.dtype(np.float64)) == 0.5

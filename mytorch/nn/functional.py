@@ -44,6 +44,10 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.dtypes import ONE32 as _ONE32
+from mytorch.dtypes import ONE64 as _ONE64
+from mytorch.dtypes import float32 as _FLOAT32
+from mytorch.dtypes import float64 as _FLOAT64
 from mytorch.saved import OUTPUT
 
 Array = np.ndarray
@@ -84,7 +88,7 @@ _multiply_reduce: Callable[..., Any] = np.multiply.reduce
 # NumPy's names the modules' kernels call on every step, read once: NumPy's module has a
 # ``__getattr__``, so Python 3.11 looks each ``np.name`` up in full (a few hundred instructions)
 # where a global of this module is cached.
-_ndarray, _exp, _reciprocal, _asarray = np.ndarray, np.exp, np.reciprocal, np.asarray
+_ndarray, _exp, _reciprocal, _asarray, _add = np.ndarray, np.exp, np.reciprocal, np.asarray, np.add
 
 
 def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
@@ -839,10 +843,14 @@ def sigmoid(x: Array) -> Array:
     float16 x is computed in float32, as PyTorch does (in float16, e**-x overflows from x = -11).
     (The older (1 + tanh(x/2)) / 2 cancelled for x < 0: 0 from x = -17 in float32, where
     sigmoid is 4e-8.)"""
-    if type(x) is _ndarray and x.ndim and x.dtype.char in "fd":  # (the modules' case, in fewer calls)
-        y = _quiet_exp_of_negative(x)
-        y += 1.0
-        return _reciprocal(y, y)  # (out by position: a keyword costs more)
+    if type(x) is _ndarray and x.ndim:  # (the modules' case, in fewer calls)
+        dtype = x.dtype
+        if dtype is _FLOAT64 or dtype is _FLOAT32 or dtype.char in "fd":
+            y = _quiet_exp_of_negative(x)
+            # y += 1 (1 as a 0-d array of y's dtype: the same numbers, without NumPy converting the
+            # Python 1.0 at each call; mytorch.dtypes.operand), then 1 / y (out by position: a keyword costs more)
+            _add(y, _ONE64 if dtype is _FLOAT64 else _ONE32 if dtype is _FLOAT32 else 1.0, y)
+            return _reciprocal(y, y)
     y = _quiet_exp_of_negative(_wide(x))
     y += 1.0
     y = np.reciprocal(y, out=y) if type(y) is np.ndarray else 1.0 / y

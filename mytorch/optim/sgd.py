@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.dtypes import operand_for
 from mytorch.optim.optimizer import PIECE_BYTES, Optimizer, check_number, flat_memory, pieces, step_in_place
 
 __all__ = ["SGD"]
@@ -32,6 +33,7 @@ class SGD(Optimizer):
     """
 
     state_names = ("velocity",)
+    _rate: tuple[Any, Any, Any] = (None, None, None)  # (lr, dtype, lr as an operand of that dtype): see _step_flat
 
     def __init__(
         self,
@@ -153,12 +155,18 @@ class SGD(Optimizer):
         group = self.param_groups[0]
         lr, mu, wd, nesterov = group["lr"], group["momentum"], group["weight_decay"], group["nesterov"]
         scratch = self._scratch
-        if not (mu or wd) and scratch and scratch[1].dtype is p.dtype and len(scratch[1]) == p.size:
+        dtype = p.dtype
+        if not (mu or wd) and scratch and scratch[1].dtype is dtype and len(scratch[1]) == p.size:
             # Plain SGD on a model that fits in one piece (the small models' case): the update
             # below in two calls. A read-only p makes NumPy refuse the output before writing it
-            # (only the scratch holds lr * g then), and the update goes the way below.
+            # (only the scratch holds lr * g then), and the update goes the way below. lr as a
+            # 0-d array of p's dtype, made again when lr or the dtype changes: the same numbers,
+            # without NumPy converting the Python float at each step (mytorch.dtypes.operand).
+            rate = self._rate
+            if rate[0] is not lr or rate[1] is not dtype:
+                rate = self._rate = (lr, dtype, operand_for(lr, dtype))
             try:
-                _subtract(p, _multiply(lr, g, scratch[1]), p)
+                _subtract(p, _multiply(rate[2], g, scratch[1]), p)
                 return
             except ValueError:
                 if p.flags.writeable:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.dtypes import ONE32 as _ONE32
+from mytorch.dtypes import ONE64 as _ONE64
 from mytorch.nn import functional as F
 from mytorch.nn.modules.module import Module, expect_array, record
 
@@ -36,15 +38,20 @@ _VJPS: dict[str, Callable[..., tuple[np.ndarray]]] = {}
 # same order (so the same bits), without their helper calls. Used for arrays of one dimension
 # or more, where NumPy keeps a float32 array float32 against a Python number on every version.
 # (The slope is computed in one temporary of y's dtype, its second step written over its first.)
+# (1 is a 0-d array of y's dtype for float64 and float32: the same numbers as the Python 1.0,
+# without NumPy's conversion of the number at each call; see ``mytorch.dtypes.operand``)
 def _tanh_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray]:
     """``tanh_backward(g, x, out=y)``: g (1 - y**2)."""
+    dtype = out.dtype
     slope = out * out
-    return (grad_output * _subtract(1.0, slope, slope),)
+    one = _ONE64 if dtype is _FLOAT64 else _ONE32 if dtype is _FLOAT32 else 1.0
+    return (grad_output * _subtract(one, slope, slope),)
 
 
 def _sigmoid_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray]:
     """``sigmoid_backward(g, x, out=y)``: g y (1 - y)."""
-    slope = 1.0 - out
+    dtype = out.dtype
+    slope = _subtract(_ONE64 if dtype is _FLOAT64 else _ONE32 if dtype is _FLOAT32 else 1.0, out)
     return (grad_output * _multiply(out, slope, slope),)
 
 

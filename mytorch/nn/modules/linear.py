@@ -16,6 +16,10 @@ from typing import Any
 import numpy as np
 
 from mytorch.autograd_engine import NO_GRAD, _Anomaly
+from mytorch.dtypes import ZERO32 as _ZERO32
+from mytorch.dtypes import ZERO64 as _ZERO64
+from mytorch.dtypes import float32 as _FLOAT32
+from mytorch.dtypes import float64 as _FLOAT64
 from mytorch.nn import functional as F
 from mytorch.nn.modules.module import Module, expect_array, record
 
@@ -161,7 +165,8 @@ class Linear(Module):
         dW = self.dW
         views = self._views  # W.T and dW.T, made once for these very W and dW
         if views[0] is not W or views[1] is not dW:
-            views = self._views = (W, dW, W.T, dW.T, W.T.flags.fnc)
+            Wt = W.T
+            views = self._views = (W, dW, Wt, dW.T, Wt.flags.fnc, Wt.T, Wt.size)
         Wt = views[2]
         b = self.b
         # x @ W^T, by BLAS (F.matrix_product: the same product as @, bit for bit)
@@ -219,14 +224,17 @@ class Linear(Module):
         no gradient; x^T g laid out like W.T). When ``dW`` is blank (``gradients_zeroed``) the
         second is written straight into ``dW`` (no zero to add it to) and None goes back."""
         g = grad_output
+        views = self._views
+        if Wt is views[2]:  # the W.T forward recorded: its layout, transpose and size, found then
+            transposed, W, size = views[4], views[5], views[6]
+        else:
+            transposed, W, size = Wt.flags.fnc, Wt.T, Wt.size
         if self._x_grad is NO_GRAD:
             gx = None
         else:
             by = _BY[x.size >= _LARGE and self.out_features > 1]
-            gx = by(Wt, g.T).T if x.flags.fnc else by(g, Wt.T)  # (fnc: laid out column-major only)
-        views = self._views
-        transposed = views[4] if Wt is views[2] else Wt.flags.fnc
-        by = _BY[Wt.size >= _LARGE and len(g) > 1]  # (one example: an outer product)
+            gx = by(Wt, g.T).T if x.flags.fnc else by(g, W)  # (fnc: laid out column-major only)
+        by = _BY[size >= _LARGE and len(g) > 1]  # (one example: an outer product)
         blank = self._blank_dW
         if blank is not None:
             self._blank_dW = None
@@ -250,9 +258,13 @@ class Linear(Module):
         blank = self._blank_db
         if blank is not None:
             self._blank_db = None
-            if blank is self.db and grad_output.dtype is blank.dtype and not _Anomaly.enabled:
+            dtype = grad_output.dtype
+            if blank is self.db and dtype is blank.dtype and not _Anomaly.enabled:
                 if len(grad_output) == 1:  # one example: its row plus 0.0 is the sum, bit for bit
-                    _add(grad_output[0], 0.0, blank)  # (a copy would keep a -0.0, which the sum makes 0.0)
+                    # (a copy would keep a -0.0, which the sum makes 0.0; 0.0 as a 0-d array of the
+                    # dtype for float64 and float32: mytorch.dtypes.operand)
+                    zero = _ZERO64 if dtype is _FLOAT64 else _ZERO32 if dtype is _FLOAT32 else 0.0
+                    _add(grad_output[0], zero, blank)
                 else:
                     _add_reduce(grad_output, 0, None, blank)
                 return grad_output, None
@@ -292,9 +304,10 @@ class Linear(Module):
         self._blank_dW = self._blank_db = None
         self._stale = False
 
-    _views: tuple[Any, ...] = (None, None, None, None, False)
-    """``(W, dW, W.T, dW.T, W.T laid out column-major only)`` for the W and dW forward last saw
-    (a layer whose W or dW was replaced makes them again)."""
+    _views: tuple[Any, ...] = (None, None, None, None, False, None, 0)
+    """``(W, dW, W.T, dW.T, W.T laid out column-major only, (W.T).T, W.T's size)`` for the W and
+    dW forward last saw (a layer whose W or dW was replaced makes them again; ``(W.T).T`` is a
+    view of W's memory in W's layout, which the backward multiplies by)."""
 
     def __getstate__(self) -> dict[str, Any]:
         """The layer's attributes without its views of W and dW: a copy (``copy.deepcopy``,
