@@ -219,3 +219,9 @@ def test_logaddexp_and_logsumexp_at_ties_match_pytorch() -> None:
         results.append((g.detach().numpy(), h.numpy()))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_clamp_of_unsigned_integers_compares_a_negative_bound_as_a_number() -> None:
+    u = mt.tensor(np.array([0, 1, 5, 200], dtype=np.uint8))
+    assert mt.clamp(u, -3, 4).tolist() == [0, 1, 4, 4]  # (PyTorch wraps -3 to 253: [4, 4, 4, 4])
+    assert mt.clamp(u, min=-1).tolist() == [0, 1, 5, 200] and mt.clamp(u, -3, 4).dtype == mt.uint8
