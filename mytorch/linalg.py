@@ -51,6 +51,7 @@ __all__ = [
     "cond",
     "cross",
     "det",
+    "diagonal",
     "eig",
     "eigh",
     "eigvals",
@@ -60,6 +61,7 @@ __all__ = [
     "matmul",
     "matrix_exp",
     "matrix_norm",
+    "matrix_power",
     "matrix_rank",
     "multi_dot",
     "norm",
@@ -196,6 +198,21 @@ def cond(A: Any, p: Any = None) -> Tensor:  # noqa: N803 - PyTorch's name
     if not (p in ("fro", "nuc") if isinstance(p, str) else p in _NUMERIC_ORDERS):
         raise ValueError(f"linalg.cond: p must be one of None, 'fro', 'nuc', 2, -2, 1, -1, inf, -inf; got {p!r}")
     return matrix_norm(t, p) * matrix_norm(inv(t), p)
+
+
+def matrix_power(A: Any, n: int) -> Tensor:  # noqa: N803 - PyTorch's name
+    """``torch.matrix_power`` under ``linalg``'s name: A multiplied by itself ``n`` times (the
+    identity for 0, powers of ``inv(A)`` for n < 0), recorded."""
+    from mytorch.tensor_composed import matrix_power as power
+
+    return power(A, n)
+
+
+def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: N803
+    """The diagonals of the matrices in the last two axes (``torch.diagonal`` with ``linalg``'s defaults)."""
+    from mytorch.tensor_matrix import diagonal as along
+
+    return along(A, offset, dim1, dim2)
 
 
 def norm(x: Any, ord: Any = None, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002

@@ -121,3 +121,36 @@ def test_kl_div_mean_warns_as_pytorch():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         F.kl_div(x, t, reduction="batchmean")
+
+
+def test_custom_scheduler_on_the_older_base_class():
+    class Warmup(mt.optim.lr_scheduler._LRScheduler):
+        def __init__(self, optimizer, warmup, last_epoch=-1, verbose=False):
+            self.warmup = warmup
+            super().__init__(optimizer, last_epoch, verbose)  # (PyTorch's older code passes verbose)
+
+        def get_lr(self):
+            return [b * min(1.0, (self.last_epoch + 1) / self.warmup) for b in self.base_lrs]
+
+    opt = mt.optim.SGD([nn.Parameter(mt.zeros(2))], lr=0.1)
+    scheduler = Warmup(opt, 4)
+    rates = [scheduler.get_last_lr()[0]]
+    for _ in range(4):
+        opt.step()
+        scheduler.step()
+        rates.append(scheduler.get_last_lr()[0])
+    assert rates == pytest.approx([0.025, 0.05, 0.075, 0.1, 0.1])
+    assert isinstance(scheduler, mt.optim.lr_scheduler.LRScheduler)
+
+
+def test_linalg_matrix_power_and_diagonal():
+    rng = np.random.default_rng(4)
+    A = rng.normal(size=(2, 3, 3))
+    for n in (0, 1, 3, -2):
+        expected = np.linalg.matrix_power(A, n)
+        np.testing.assert_allclose(mt.linalg.matrix_power(mt.tensor(A), n).numpy(), expected, rtol=1e-10, atol=1e-12)
+    x = mt.tensor(A, requires_grad=True)
+    mt.linalg.matrix_power(x, 3).sum().backward()
+    (expected,) = central_differences(lambda a: float(np.linalg.matrix_power(a, 3).sum()), [A.copy()])
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_array_equal(mt.linalg.diagonal(mt.tensor(A), offset=1).numpy(), np.diagonal(A, 1, -2, -1))

@@ -71,8 +71,8 @@ class LRScheduler:
         last_epoch: the epoch to resume from (-1: a fresh start).
     """
 
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        self.optimizer = _checked(self, optimizer)
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1, verbose: Any = "deprecated") -> None:
+        self.optimizer = _checked(self, optimizer)  # (``verbose``: PyTorch's deprecated flag, accepted and unused)
         for group in optimizer.param_groups:
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
@@ -116,6 +116,10 @@ class LRScheduler:
     def load_state_dict(self, state: dict[str, object]) -> None:
         """Restore what ``state_dict`` saved."""
         vars(self).update(state)
+
+
+class _LRScheduler(LRScheduler):
+    """PyTorch's older name of ``LRScheduler``, which custom schedulers written for it subclass."""
 
 
 class StepLR(LRScheduler):
