@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import glob
 import importlib.util
+import itertools
 import json
 import math
 import os
@@ -108,19 +109,73 @@ class Settings:
 
 DISK_CHECK = 0.1
 """Seconds between two looks of the runner at what a ``uid`` or ``none`` test's folder holds."""
+HELD_CHECK = 5
+"""Every how many looks (0.5 s) the files the test's processes hold after unlinking them count too
+(``_held_after_unlinking``: finding the processes and reading their descriptors and maps costs about 6 ms)."""
 
 
-def _too_full(folder: Path, max_bytes: int, max_entries: int) -> str | None:
+def _held_after_unlinking(pids: list[int], folder: str) -> int:
+    """The bytes of the files once under ``folder`` that ``pids`` keep open or mapped after removing
+    their names: the disk they hold, which no look at the folder sees (until 2026-12-04 a worker whose
+    folder is on the disk, under ``uid`` where the runner may not mount, held 24 MiB in files unlinked
+    while kept open and 8 MiB in files unlinked while mapped under ``--disk 8``, and its test went on;
+    64 open files of ``--disk`` MiB per process were possible). A file open through a descriptor counts
+    its blocks; one only mapped, the end of its furthest mapping (its size, were the runner to open it,
+    is out of reach without ``CAP_SYS_ADMIN``)."""
+    inside, held = folder.rstrip(os.sep) + os.sep, {}
+    for pid in pids:
+        try:
+            descriptors = os.listdir(f"/proc/{pid}/fd")
+        except OSError:  # (ended meanwhile)
+            continue
+        for descriptor in descriptors:
+            link = f"/proc/{pid}/fd/{descriptor}"
+            try:
+                if os.readlink(link).startswith(inside):
+                    info = os.stat(link)
+                    if info.st_nlink == 0 and stat.S_ISREG(info.st_mode):
+                        key = (info.st_dev, info.st_ino)
+                        held[key] = max(held.get(key, 0), info.st_blocks * 512)
+            except OSError:
+                continue
+        try:
+            with open(f"/proc/{pid}/maps", "rb") as maps:
+                lines = maps.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split(maxsplit=5)
+            if (
+                len(fields) < 6
+                or not fields[5].endswith(b" (deleted)")
+                or not fields[5].startswith(os.fsencode(inside))
+            ):
+                continue
+            start, end = (int(bound, 16) for bound in fields[0].split(b"-"))
+            major, minor = (int(number, 16) for number in fields[3].split(b":"))
+            key = (os.makedev(major, minor), int(fields[4]))
+            held[key] = max(held.get(key, 0), int(fields[2], 16) + end - start)
+    return sum(held.values())
+
+
+def _too_full(
+    folder: Path, max_bytes: int, max_entries: int, pids: Callable[[], list[int]] | None = None
+) -> str | None:
     """Why ``folder`` holds more than a test may leave on the disk (``max_bytes`` of blocks, or
-    ``max_entries`` files and folders), or None. Until 2026-12-03 a ``uid`` or ``none`` worker
-    could write files of ``RLIMIT_FSIZE`` each, as many as it liked, into its folder on the
-    runner's disk for the length of its test (``namespaces`` caps its tmpfs). The walk stops at
+    ``max_entries`` files and folders), or None. With ``pids`` (the test's processes), the files
+    they keep open or mapped after unlinking them count too (``_held_after_unlinking``). Until
+    2026-12-03 a ``uid`` or ``none`` worker could write files of ``RLIMIT_FSIZE`` each, as many as
+    it liked, into its folder on the runner's disk for the length of its test (``namespaces`` caps
+    its tmpfs). The walk stops at
     ``max_entries``: a folder swapped for a link meanwhile (followed above its last component)
     costs the runner that many ``lstat`` calls at most and the hand-in its own test. A folder it
     cannot open or a file it cannot ``lstat`` (a path over ``PATH_MAX``, a folder made without read
     permission by a worker of the runner's own user) would hide what it holds: such a folder is
     over the limit too."""
-    used, entries, folders = 0, 0, [os.fspath(folder)]
+    held = _held_after_unlinking(pids(), os.fspath(folder)) if pids is not None else 0
+    used, entries, folders = held, 0, [os.fspath(folder)]
+    if used > max_bytes:
+        return f"more than {max_bytes // 2**20} MB ({held // 2**20} MB in files unlinked while kept open or mapped)"
     while folders:
         path = folders.pop()
         try:
@@ -145,7 +200,8 @@ def _too_full(folder: Path, max_bytes: int, max_entries: int) -> str | None:
                         return f"a file the runner cannot look at ({error.strerror})"
                     used += info.st_blocks * 512
                     if used > max_bytes:
-                        return f"more than {max_bytes // 2**20} MB"
+                        unseen = f" ({held // 2**20} MB in files unlinked while kept open or mapped)" if held else ""
+                        return f"more than {max_bytes // 2**20} MB{unseen}"
                     if stat.S_ISDIR(info.st_mode):
                         folders.append(os.path.join(path, entry.name))
         except OSError:
@@ -385,11 +441,18 @@ def run_worker(
             start_limit = min(settings.startup, deadline - time.monotonic())
             too_full = None
             if containment.mode != "namespaces":  # (whose private root is a tmpfs of file_mb)
-                too_full = lambda: _too_full(private, settings.file_mb * 2**20, ROOT_INODES)  # noqa: E731
+                looks = itertools.count(1)
+
+                def too_full(held: bool = True) -> str | None:
+                    pids = (
+                        (lambda: alive_in_session(process.pid, uid)) if held and not next(looks) % HELD_CHECK else None
+                    )
+                    return _too_full(private, settings.file_mb * 2**20, ROOT_INODES, pids)
+
             seen = _watch(process, read_end, start_limit, lambda ready: min(ready + settings.timeout, deadline),
                           settings.output_bytes, too_full)  # fmt: skip
             if too_full is not None and seen.disk is None:  # (what it wrote since the last look, before its result)
-                seen.disk = too_full()
+                seen.disk = too_full(held=False)  # (what its processes hold goes with them)
         finally:
             os.close(read_end)
             left = _end(process, containment, uid)

@@ -1843,7 +1843,7 @@ def test_where_no_tmpfs_can_be_made_a_folder_over_disk_mb_fails_its_test_with_di
     """Like Gradescope's container (root without ``CAP_SYS_ADMIN``): the worker's folder is on the
     disk, and the runner's look at it, during the test and once more when it ends, fails a test whose
     folder went over ``--disk`` (the hand-in writes 16 MiB in about 20 ms, less than one look's
-    interval; the 4 MiB it unlinks while keeping them open stay unseen, as documented)."""
+    interval; the 4 MiB it unlinks while keeping them open are counted only every ``HELD_CHECK`` looks)."""
     setpriv = shutil.which("setpriv")
     if setpriv is None or os.geteuid() != 0:
         pytest.skip("needs root and setpriv (util-linux) to drop CAP_SYS_ADMIN")
@@ -1856,6 +1856,36 @@ def test_where_no_tmpfs_can_be_made_a_folder_over_disk_mb_fails_its_test_with_di
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 0}})
     assert done.stdout.count("DISK: the test's folder held more than 8 MB (its limit: 8 MB, --disk") == 2, done.stdout
+
+
+def test_files_a_test_keeps_open_or_mapped_after_unlinking_them_count_against_its_disk(tmp_path):
+    """Where the worker's folder is on the disk (``uid`` or ``none`` where the runner may not mount), a
+    file unlinked while kept open or mapped holds disk that no look at the folder sees: a hand-in held
+    24 MiB open and 8 MiB mapped under ``--disk 8`` and its test went on (64 files of ``--disk`` MiB per
+    process could be held). The look now counts them, by the test's processes' descriptors and maps;
+    files outside the folder, and files still named in it (counted by the walk), are not counted twice."""
+    from autograder.isolation import _too_full
+
+    folder, elsewhere = tmp_path / "test-folder", tmp_path / "elsewhere"
+    folder.mkdir(), elsewhere.mkdir()
+    holder = (
+        "import mmap, os, sys, time\nfolder, elsewhere = sys.argv[1:]\nkept = []\n"
+        "for name, size in ((f'{folder}/open', 3), (f'{folder}/mapped', 2), (f'{elsewhere}/other', 4)):\n"
+        "    f = open(name, 'wb+'); f.write(b'x' * (size << 20)); f.flush(); os.unlink(name)\n"
+        "    kept.append(mmap.mmap(f.fileno(), 0) if name.endswith('mapped') else f)\n"
+        "    if name.endswith('mapped'): f.close()\n"
+        "open(f'{folder}/named', 'wb').write(b'x' * (1 << 20))\nprint('ready', flush=True)\ntime.sleep(30)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", holder, str(folder), str(elsewhere)], stdout=subprocess.PIPE)
+    try:
+        assert process.stdout.readline() == b"ready\n"
+        assert _too_full(folder, 2**20 + 100_000, 100) is None  # the named MiB alone: under the limit
+        over = _too_full(folder, 6 * 2**20 - 100_000, 100, lambda: [process.pid])
+        assert over == "more than 5 MB (5 MB in files unlinked while kept open or mapped)", over
+        assert _too_full(folder, 6 * 2**20 + 100_000, 100, lambda: [process.pid]) is None
+    finally:
+        process.kill()
+        process.wait()
 
 
 def test_the_runner_stops_a_test_whose_folder_on_the_disk_grows_past_its_limit(tmp_path):
