@@ -84,3 +84,50 @@ def test_against_pytorch():
         results.append([t.detach().numpy() for t in got])
     for theirs, mine in zip(*results):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+
+
+def test_structured_pruning_again_counts_among_the_slices_still_kept():
+    # 10 rows of norms 1..10: 0.3 prunes the 3 smallest; 0.3 again prunes round(0.3 * 7) = 2 of the 7
+    # left (PyTorch's count), the next two. It counted all 10 rows, chose the 3 pruned ones again
+    # (norm 0 now), and pruned nothing more.
+    layer = nn.Linear(2, 10).double()
+    with mt.no_grad():
+        layer.weight.copy_(mt.tensor(np.outer(np.arange(10.0, 0.0, -1.0), [1.0, 0.0])))
+    prune.ln_structured(layer, "weight", amount=0.3, n=2, dim=0)
+    prune.ln_structured(layer, "weight", amount=0.3, n=2, dim=0)
+    np.testing.assert_array_equal(layer.weight_mask.numpy()[:, 0], [1, 1, 1, 1, 1, 0, 0, 0, 0, 0])
+    prune.random_structured(layer, "weight", amount=2, dim=0)  # two of the 5 rows kept
+    assert layer.weight_mask.numpy()[:, 0].sum() == 3
+    with pytest.raises(ValueError, match="between 0 and the number of units 3"):
+        prune.ln_structured(layer, "weight", amount=4, n=1, dim=0)
+    with pytest.raises(ValueError, match="2 or more dimensions"):
+        prune.ln_structured(layer, "bias", amount=0.5, n=1, dim=0)  # (PyTorch refuses a vector too)
+
+
+def test_equal_magnitudes_are_pruned_where_pytorch_prunes_them():
+    # a bias of zeros: PyTorch's topk (which MyTorch's follows) picks 8, 6, 7 of ten equal values;
+    # a stable sort picked 0, 1, 2
+    layer = nn.Linear(2, 10).double()
+    with mt.no_grad():
+        layer.bias.zero_()
+    prune.l1_unstructured(layer, "bias", amount=3)
+    assert set(np.flatnonzero(layer.bias_mask.numpy() == 0)) == {6, 7, 8}
+
+
+def test_iterated_and_mixed_pruning_against_pytorch():
+    torch = pytest.importorskip("torch")
+    import torch.nn.utils.prune as torch_prune
+
+    w0 = np.round(np.random.default_rng(7).normal(size=(6, 5)), 0)  # (rounded: many equal magnitudes)
+    results = []
+    for lib, module in ((torch, torch_prune), (mt, prune)):
+        a, b = lib.nn.Linear(5, 6).double(), _linear(lib, 1)
+        with lib.no_grad():
+            a.weight.copy_(lib.tensor(w0))
+        module.ln_structured(a, "weight", amount=1, n=float("inf"), dim=0)
+        module.l1_unstructured(a, "weight", amount=0.2)
+        module.ln_structured(a, "weight", amount=0.5, n=1, dim=1)
+        module.global_unstructured([(a, "weight"), (b, "weight")], pruning_method=module.L1Unstructured, amount=0.3)
+        results.append([a.weight_mask.numpy().copy(), b.weight_mask.numpy().copy()])
+    for theirs, mine in zip(*results):
+        np.testing.assert_array_equal(mine, theirs)

@@ -4,9 +4,10 @@ Pruning ``module.weight`` moves the Parameter to ``weight_orig`` (the same objec
 made before keeps updating it), registers the buffer ``weight_mask`` (1 keep, 0 pruned) and makes
 ``module.weight`` the product ``weight_orig * weight_mask``, recomputed before every forward by a
 forward pre-hook; the gradient then reaches only the kept entries of ``weight_orig``. Pruning the
-same parameter again narrows the mask: an unstructured method's ``amount`` counts among the entries
-still kept, as PyTorch's. ``remove(module, name)`` makes it permanent: ``weight`` is a Parameter
-again, holding the pruned values.
+same parameter again narrows the mask: ``amount`` counts among the entries (for a structured method,
+the slices) still kept, as PyTorch's, and entries or slices of equal scores are chosen as PyTorch's
+``topk`` chooses them (``tensor_sort._topk_order``), so the masks are PyTorch's.
+``remove(module, name)`` makes it permanent: ``weight`` is a Parameter again, holding the pruned values.
 
 ``amount`` is a fraction in [0, 1] (rounded to a count) or a count. The methods: ``identity``,
 ``random_unstructured``, ``l1_unstructured``, ``random_structured``, ``ln_structured``,
@@ -26,6 +27,7 @@ from mytorch.factories import default_generator
 from mytorch.nn.module import HookHandle, Module
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor
+from mytorch.tensor_sort import _topk_order
 
 __all__ = [
     "custom_from_mask",
@@ -100,11 +102,12 @@ def _prune(module: Module, name: str, compute: Callable[[np.ndarray, np.ndarray]
 
 
 def _smallest(scores: np.ndarray, keep: np.ndarray, count: int) -> np.ndarray:
-    """A mask pruning the ``count`` entries of smallest score among those ``keep`` marks."""
+    """A mask pruning the ``count`` entries of smallest score among those ``keep`` marks, chosen
+    as PyTorch's ``topk`` of the kept entries chooses among equal scores (zeros, a bias at 0)."""
     mask = np.ones(scores.shape)
     if count:
-        flat = np.where(keep.reshape(-1) > 0, scores.reshape(-1), np.inf)
-        mask.reshape(-1)[np.argsort(flat, kind="stable")[:count]] = 0.0
+        kept = np.flatnonzero(keep.reshape(-1) > 0)
+        mask.reshape(-1)[kept[_topk_order(scores.reshape(-1)[kept], count, 0, False)]] = 0.0
     return mask
 
 
@@ -133,15 +136,23 @@ def l1_unstructured(module: Module, name: str, amount: Any, importance_scores: A
     return _prune(module, name, compute)
 
 
-def _channels(values: np.ndarray, dim: int, scores: np.ndarray, amount: Any) -> np.ndarray:
-    """A mask pruning whole slices along ``dim``: the ``amount`` of lowest ``scores`` (one per slice)."""
+def _channels(values: np.ndarray, dim: int, scores: np.ndarray, amount: Any, old: np.ndarray) -> np.ndarray:
+    """A mask pruning whole slices along ``dim``: ``amount`` of the slices ``old`` still keeps (a
+    fraction of those, or a count), those of lowest ``scores`` (one per slice), as PyTorch's: it keeps
+    the ``topk`` of the kept slices' scores. (The count was of all the slices, and the slices pruned
+    before, of the lowest scores, were chosen again: a second ``amount=0.3`` of 10 rows pruned none.)"""
+    if values.ndim < 2:  # (PyTorch's refusal: a slice of a vector is one number)
+        raise ValueError(f"prune: structured pruning needs a tensor of 2 or more dimensions, got shape {values.shape}")
     dim = dim % values.ndim
-    count = _count(amount, values.shape[dim])
-    pruned = np.argsort(scores, kind="stable")[:count]
+    others = tuple(a for a in range(values.ndim) if a != dim)
+    kept = np.flatnonzero(old.sum(axis=others) != 0)
+    count = _count(amount, len(kept))
     mask = np.ones(values.shape)
-    index: list[Any] = [slice(None)] * values.ndim
-    index[dim] = pruned
-    mask[tuple(index)] = 0.0
+    if count:
+        keep = kept[_topk_order(np.asarray(scores)[kept], len(kept) - count, 0, True)]
+        index: list[Any] = [slice(None)] * values.ndim
+        index[dim] = np.setdiff1d(kept, keep)
+        mask[tuple(index)] = 0.0
     return mask
 
 
@@ -149,24 +160,24 @@ def ln_structured(module: Module, name: str, amount: Any, n: Any, dim: int, impo
     """Prune ``amount`` of the slices along ``dim`` of smallest L``n`` norm (of the masked values)."""
 
     def compute(values: np.ndarray, old: np.ndarray) -> np.ndarray:
-        base = values if importance_scores is None else np.asarray(_array(importance_scores))
-        masked = base * old
+        # (the parameter as it is, pruned entries 0, as PyTorch's; given scores as they are)
+        base = values * old if importance_scores is None else np.asarray(_array(importance_scores))
         axes = tuple(a for a in range(values.ndim) if a != dim % values.ndim)
-        flat = np.moveaxis(masked, dim, 0).reshape(values.shape[dim], -1)
+        flat = np.moveaxis(base, dim, 0).reshape(values.shape[dim], -1)
         order = np.inf if n in ("inf", float("inf")) else (-np.inf if n in ("-inf", -float("inf")) else n)
-        scores = np.linalg.norm(flat, ord="fro" if order == "fro" else order, axis=1) if axes else np.abs(masked)
-        return _channels(values, dim, scores, amount)
+        scores = np.linalg.norm(flat, ord="fro" if order == "fro" else order, axis=1) if axes else np.abs(base.ravel())
+        return _channels(values, dim, scores, amount, old)
 
     return _prune(module, name, compute)
 
 
 def random_structured(module: Module, name: str, amount: Any, dim: int) -> Module:
     """Prune ``amount`` of the slices along ``dim``, chosen at random."""
-    return _prune(
-        module,
-        name,
-        lambda values, old: _channels(values, dim, np.asarray(default_generator.random(values.shape[dim])), amount),
-    )
+
+    def compute(values: np.ndarray, old: np.ndarray) -> np.ndarray:
+        return _channels(values, dim, np.asarray(default_generator.random(values.shape[dim])), amount, old)
+
+    return _prune(module, name, compute)
 
 
 def custom_from_mask(module: Module, name: str, mask: Any) -> Module:
@@ -183,23 +194,21 @@ def global_unstructured(
     """Prune ``amount`` of all the given parameters' kept entries together, by one ranking of their
     scores (absolute values, for ``L1Unstructured`` / ``l1_unstructured``)."""
     pairs = list(parameters)
-    values = []
+    values, keeps = [], []
     for module, name in pairs:
-        if importance_scores is not None and (module, name) in importance_scores:
-            values.append(np.abs(_array(importance_scores[(module, name)])).reshape(-1))
-            continue
         hooks = _hooks(module)
         current = getattr(module, name + "_orig") if name in hooks else getattr(module, name)
         old = getattr(module, name + "_mask")._data if name in hooks else np.ones(current.shape)
-        scores = np.abs(current._data) if pruning_method in (L1Unstructured, l1_unstructured) else None
-        if scores is None:
+        if importance_scores is not None and (module, name) in importance_scores:
+            scores = np.abs(_array(importance_scores[(module, name)]))
+        elif pruning_method in (L1Unstructured, l1_unstructured):
+            scores = np.abs(current._data)
+        else:
             scores = default_generator.random(current.shape)
-        values.append(np.where(old > 0, scores, np.inf).reshape(-1))
-    allscores = np.concatenate(values)
-    kept = int(np.isfinite(allscores).sum())
-    count = _count(kwargs.get("amount", 0), kept)
-    mask = np.ones(allscores.shape)
-    mask[np.argsort(allscores, kind="stable")[:count]] = 0.0
+        values.append(scores.reshape(-1))
+        keeps.append(np.asarray(old).reshape(-1) > 0)  # (what was pruned before stays out of the ranking)
+    allscores, allkeep = np.concatenate(values), np.concatenate(keeps)
+    mask = _smallest(allscores, allkeep, _count(kwargs.get("amount", 0), int(allkeep.sum())))
     at = 0
     for (module, name), part in zip(pairs, values):
         piece = mask[at : at + part.size]
