@@ -233,6 +233,38 @@ def test_create_tarball_checks_the_autograders_own_limits():
     assert f"-le {limits.max_members} ]" in script and f'"$folders" -le {limits.max_folders} ]' in script
 
 
+GNU_TAR = "GNU tar" in subprocess.run(["tar", "--version"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.skipif(not GNU_TAR, reason="the system's tar is not GNU tar")
+def test_create_tarball_packs_files_that_are_hard_links_to_one_another_as_files(tmp_path):
+    """Two names of one file in mytorch/ (cp -al, ln): tar archived the second as a hard link, which
+    the autograder refuses whole (checked: 'HAND-IN NOT GRADED: ... is a hard link', 0/50)."""
+    handout = _handout(tmp_path)
+    os.link(handout / "mytorch/utils.py", handout / "mytorch/utils_copy.py")
+    made = run(["sh", str(handout / "create_tarball.sh")], cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    with tarfile.open(handout / "handin.tar") as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        assert members["mytorch/utils_copy.py"].isfile() and members["mytorch/utils.py"].isfile()
+        assert tar.extractfile("mytorch/utils_copy.py").read() == b"# code\n"
+    extract_handin(handout / "handin.tar", tmp_path / "extracted")
+
+    tools = tmp_path / "bin"  # a tar that cannot store them as files (bsdtar has no --hard-dereference)
+    tools.mkdir()
+    (tools / "tar").write_text(
+        f'#!/bin/sh\n[ "$1" != --version ] || {{ echo "bsdtar 3.7.2"; exit 0; }}\nexec {shutil.which("tar")} "$@"\n'
+    )
+    (tools / "tar").chmod(0o755)
+    (handout / "handin.tar").unlink()
+    env = {**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"}
+    made = subprocess.run(["sh", str(handout / "create_tarball.sh")], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert made.returncode == 1 and made.stdout == "" and made.stderr.count("\n") == 1, made.stderr
+    assert "are hard links to one another" in made.stderr and "mytorch/utils.py mytorch/utils_copy.py" in made.stderr
+    assert not list(handout.glob("handin.tar*"))
+
+
 @pytest.mark.parametrize("where", ["missing/folder/handin.tar", "create_tarball.sh/handin.tar", "."])
 def test_create_tarball_says_in_one_line_when_it_cannot_write_the_output(tmp_path, where):
     handout = _handout(tmp_path)
