@@ -744,3 +744,16 @@ def test_an_index_written_before_backward_raises_in_pytorch_too():
         idx.fill_(0)
         with pytest.raises(RuntimeError, match="modified by an inplace operation|modified by an in-place operation"):
             (y * y).sum().backward()
+
+
+def test_the_saves_pass_over_exactly_the_kernels_own_arrays():
+    # saved._KERNELS_OWN names the keyword parameters a kernel fills itself (its output, its cache),
+    # which the version saves pass over; it must stay F.CACHED_PARAMS (the table's caches) and out:
+    # a new kernel's cache missing there would be saved and made read-only while the graph lives,
+    # and a name there that no kernel fills would leave a user's array of that name unchecked
+    from mytorch import saved
+    from mytorch.nn import functional as F
+
+    caches = {k.caches for k in F.KERNELS.values() if k.caches is not None}
+    assert caches == set(F.CACHED_PARAMS)
+    assert saved._KERNELS_OWN == F.CACHED_PARAMS | {"out"}
