@@ -372,8 +372,8 @@ def test_testing_assert_close_vmap_checkpoint_and_nn_utils_names():
     twice = mt.nn.Sequential(block, block)  # one child (as PyTorch's), run twice
     assert checkpoint_sequential(twice, 1, a).tolist() == twice(a).tolist() == block(block(a)).tolist()
     assert mt.utils.checkpoint.checkpoint is checkpoint
-    with pytest.raises(NotInMyTorchError, match="torch.nn.utils.spectral_norm"):
-        mt.nn.utils.spectral_norm  # noqa: B018
+    with pytest.raises(NotInMyTorchError, match="torch.nn.utils.fusion"):
+        mt.nn.utils.fusion  # noqa: B018
 
 
 def test_div_and_divide_in_place_take_a_rounding_mode():

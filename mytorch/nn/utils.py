@@ -29,8 +29,10 @@ __all__ = [
     "get_total_norm",
     "parameters_to_vector",
     "prune",
+    "remove_spectral_norm",
     "remove_weight_norm",
     "rnn",
+    "spectral_norm",
     "vector_to_parameters",
     "weight_norm",
 ]
@@ -284,6 +286,7 @@ sys.modules[__name__ + ".parametrizations"] = parametrizations
 from mytorch.nn import prune  # noqa: E402 - torch.nn.utils.prune
 
 sys.modules[__name__ + ".prune"] = prune
+from mytorch.nn.spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402 - the older hook API
 
 
 def __getattr__(name: str) -> Any:
