@@ -174,6 +174,7 @@ _ON_FIRST_USE = (
     "amp",
     "fft",
     "sparse",
+    "jit",
 )
 
 

@@ -154,3 +154,21 @@ def test_linalg_matrix_power_and_diagonal():
     (expected,) = central_differences(lambda a: float(np.linalg.matrix_power(a, 3).sum()), [A.copy()])
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6, atol=1e-8)
     np.testing.assert_array_equal(mt.linalg.diagonal(mt.tensor(A), offset=1).numpy(), np.diagonal(A, 1, -2, -1))
+
+
+def test_jit_returns_what_it_is_given():
+    model = nn.Sequential(nn.Linear(3, 2), nn.Tanh())
+    assert mt.jit.script(model) is model and mt.jit.trace(model, mt.zeros(1, 3)) is model
+
+    @mt.jit.script
+    def double(x):
+        return 2 * x
+
+    @mt.jit.ignore(drop=True)
+    def helper(x):
+        return x
+
+    assert double(mt.ones(2)).tolist() == [2.0, 2.0] and helper(3) == 3 and not mt.jit.is_scripting()
+    assert mt.jit.annotate(list, [1]) == [1] and not isinstance(model, mt.jit.ScriptModule)
+    with pytest.raises(NotImplementedError, match="state_dict"):
+        mt.jit.save(model, "model.pt")
