@@ -824,8 +824,9 @@ def test_float32_var_and_std_are_unchanged_where_float32_holds_them():
 
 
 def test_float32_var_std_and_norms_of_huge_values_against_pytorch():
-    """var and std agree with PyTorch's bits on data whose squares overflow float32; the 2-norm is
-    inf in both beyond about 1.8e19 (PyTorch does not scale it either)."""
+    """var and std agree with PyTorch's bits on data whose squares overflow float32; PyTorch's 2-norm
+    is inf beyond about 1.8e19 (and 0 below 1e-23), MyTorch's rescaled (the float64 norm, rounded:
+    inf where it passes float32's largest number, 3e38 * sqrt(2))."""
     torch = pytest.importorskip("torch")
     for values in _HUGE_AND_TINY.values():
         data = np.asarray(values, np.float32)
@@ -834,7 +835,9 @@ def test_float32_var_std_and_norms_of_huge_values_against_pytorch():
             for correction in (0, 1):
                 got = getattr(mine, name)(correction=correction).numpy()
                 np.testing.assert_array_equal(got, getattr(theirs, name)(correction=correction).numpy())
-        np.testing.assert_array_equal(mine.norm().numpy(), theirs.norm().numpy())
+        np.testing.assert_allclose(mine.norm().numpy(), np.linalg.norm(np.float64(data)).astype(np.float32), rtol=1e-6)
+        if np.isfinite(theirs.norm().numpy()) and theirs.norm().numpy() > 0:  # (where PyTorch's fits, the same)
+            np.testing.assert_allclose(mine.norm().numpy(), theirs.norm().numpy(), rtol=1e-6)
 
 
 def test_integer_tensor_to_negative_integer_tensor_powers_gives_pytorchs_integers():
