@@ -225,3 +225,18 @@ def test_clamp_of_unsigned_integers_compares_a_negative_bound_as_a_number() -> N
     u = mt.tensor(np.array([0, 1, 5, 200], dtype=np.uint8))
     assert mt.clamp(u, -3, 4).tolist() == [0, 1, 4, 4]  # (PyTorch wraps -3 to 253: [4, 4, 4, 4])
     assert mt.clamp(u, min=-1).tolist() == [0, 1, 5, 200] and mt.clamp(u, -3, 4).dtype == mt.uint8
+
+
+@pytest.mark.parametrize("p", [1.5, 0.5])
+def test_p_norm_hessian_at_a_zero_element_stays_finite_elsewhere(p: float) -> None:
+    x = mt.tensor([0.0, 3.0, 4.0], dtype=mt.float64, requires_grad=True)
+    (g,) = mt.autograd.grad(x.norm(p), x, create_graph=True)
+    v = np.array([1.0, 2.0, 3.0])
+    (hv,) = mt.autograd.grad((g * mt.tensor(v)).sum(), x)
+    # closed form for the nonzero elements: H_ij = (p - 1) (|x_i|**(p-2) y**(1-p) [i = j]
+    #   - |x_i|**(p-1) |x_j|**(p-1) y**(1-2p)), and H_i0 = 0 (x_0 = 0 has no slope)
+    a = np.array([3.0, 4.0])
+    y = np.sum(a**p) ** (1 / p)
+    h = (p - 1) * (np.diag(a ** (p - 2)) * y ** (1 - p) - np.outer(a ** (p - 1), a ** (p - 1)) * y ** (1 - 2 * p))
+    np.testing.assert_allclose(hv.numpy()[1:], h @ v[1:], rtol=1e-12)  # (NaN for all three before)
+    assert np.isnan(hv.numpy()[0]) if p > 1 else hv.numpy()[0] == 0.0  # (inf there; p < 1: the subgradient 0)

@@ -2375,9 +2375,14 @@ def _norm_slope(x: Array, p: float, axis: Axis, keepdims: bool, out: Array | Non
     y = _expand(out, np.shape(x), axis, keepdims)
     zero = np.asarray(y) == 0
     safe = y + zero  # 1 where y = 0, where x is all zeros: the ratio is 0 there
-    if p < 1:  # |x|**(p-1) is infinite at x = 0 (and 0 * inf NaN): PyTorch's subgradient 0 there
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(np.asarray(x) == 0, 0, _sgn(x) * (np.abs(x) / safe) ** (p - 1))
+    if p < 1:  # |x|**(p-1) is infinite at x = 0 (and 0 * inf NaN): PyTorch's subgradient 0 there, of
+        # x = 1 put in first (a constant), so that no inf reaches a second derivative (through y)
+        at_zero = np.asarray(x) == 0
+        ones = np.where(at_zero, np.ones((), np.asarray(x).dtype), x) if at_zero.any() else x
+        ratio = np.where(at_zero, 0, _sgn(ones) * np.abs(ones) ** (p - 1) / safe ** (p - 1))
+    elif p < 2:  # |x|**(p-1) / y**(p-1), not (|x| / y)**(p-1): that one's derivative in y at x = 0 is
+        # inf * 0 = NaN, which a second derivative carried to every element (both powers are below 1)
+        ratio = _sgn(x) * np.abs(x) ** (p - 1) / safe ** (p - 1)
     else:
         ratio = x / safe if p == 2 else _sgn(x) * (np.abs(x) / safe) ** (p - 1)
     if zero.any():  # selected, not computed, there: its derivative is 0 too, as in torch.func.hessian
