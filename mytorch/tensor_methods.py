@@ -42,6 +42,7 @@ from mytorch import (
 from mytorch.autograd_engine import enable_grad
 from mytorch.dtypes import as_dtype, check_finite_into
 from mytorch.factories import default_generator, device
+from mytorch.saved import is_held, write_begin, write_end
 from mytorch.tensor import Tensor, _apply, _assign, _check_inplace, _GradMode, _promoted_dtype, _wrapping
 
 __all__ = ["METHODS"]
@@ -279,6 +280,11 @@ def _reshaped_in_place(name: str) -> Any:
         if self._tape is None:  # a leaf: plain under no_grad, PyTorch's refusal while recording
             if _GradMode.enabled:
                 _check_inplace(self, f"{name}_")
+            if is_held(self._data):
+                # A graph that saved the leaf reads its current array in backward: the same values
+                # laid out anew (w.t_() of a square w) gave the gradient of the old layout, silently.
+                # The version moves, as PyTorch's t_() bumps it, and that backward raises.
+                write_end(write_begin(self._data, f"{name}_"))
             self._data = shaped(self, *args, **kwargs)._data
             return self
         with enable_grad():

@@ -757,3 +757,32 @@ def test_the_saves_pass_over_exactly_the_kernels_own_arrays():
     caches = {k.caches for k in F.KERNELS.values() if k.caches is not None}
     assert caches == set(F.CACHED_PARAMS)
     assert saved._KERNELS_OWN == F.CACHED_PARAMS | {"out"}
+
+
+@pytest.mark.parametrize("how", ["t_", "transpose_", "swapaxes_", "swapdims_"])
+def test_a_saved_square_leaf_transposed_in_place_before_backward_raises(how):
+    """``w.t_()`` under ``no_grad`` between the forward and the backward: the backward, which reads
+    the leaf's current array, read w's values transposed and gave w.grad = 2 w.T for (w * w).sum()
+    (the forward's gradient is 2 w), silently; PyTorch's t_() bumps the version and its backward
+    raises. Before a forward, or on a leaf no graph saved, it is the plain layout change."""
+    values = np.arange(9.0).reshape(3, 3)
+    w = Tensor(values.copy(), requires_grad=True)
+    y = (w * w).sum()
+    args = () if how == "t_" else (0, 1)
+    with mt.no_grad():
+        getattr(w, how)(*args)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+    np.testing.assert_array_equal(w.numpy(), values.T)
+    (w * w).sum().backward()  # a graph made after the change: 2 w in the new layout
+    np.testing.assert_array_equal(w.grad.numpy(), 2 * values.T)
+
+
+def test_a_saved_square_leaf_transposed_in_place_raises_in_pytorch_too():
+    torch = pytest.importorskip("torch")
+    w = torch.nn.Parameter(torch.arange(9.0, dtype=torch.float64).reshape(3, 3))
+    y = (w * w).sum()
+    with torch.no_grad():
+        w.t_()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
