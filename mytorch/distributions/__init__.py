@@ -1,6 +1,7 @@
 """``torch.distributions`` (``mytorch.distributions``), the part a policy gradient or a VAE uses:
 ``Categorical``, ``OneHotCategorical``, ``Bernoulli``, ``Normal``, ``MultivariateNormal``,
-``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet`` and ``Uniform`` with
+``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet``, ``Uniform`` and
+``MixtureSameFamily`` (``mixture.py``) with
 ``sample``, ``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the
 reparameterised sample a gradient flows through; not for Gamma, Beta and Dirichlet, which refuse
 it), ``cdf`` / ``icdf`` of Normal, Laplace and Exponential, and ``kl_divergence`` of two of a kind.
@@ -24,6 +25,7 @@ from mytorch.distributions.base import Distribution
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
 from mytorch.distributions.kl import kl_divergence
+from mytorch.distributions.mixture import MixtureSameFamily
 from mytorch.distributions.multivariate_normal import MultivariateNormal
 from mytorch.distributions.wrappers import Independent, TransformedDistribution
 
@@ -38,6 +40,7 @@ __all__ = [
     "Independent",
     "Laplace",
     "LogNormal",
+    "MixtureSameFamily",
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
