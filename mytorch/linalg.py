@@ -20,7 +20,7 @@ backward differentiates them again: ``inv``'s gradient is ``-A^-T G A^-T``, ``de
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -39,7 +39,7 @@ from mytorch.linalg_decompositions import (
     svd,
 )
 from mytorch.tensor import Tensor, matmul
-from mytorch.tensor_math import _floating_only, amax, amin
+from mytorch.tensor_math import _floating_only, amax, amin, where
 from mytorch.tensor_math import norm as _norm
 from mytorch.tensor_math import sum as _sum
 from mytorch.tensor_order import cross as _cross
@@ -48,6 +48,7 @@ from mytorch.tensor_shape import movedim, squeeze, transpose, unsqueeze
 __all__ = [
     "LinAlgError",
     "cholesky",
+    "cholesky_ex",
     "cond",
     "cross",
     "det",
@@ -673,6 +674,40 @@ def cholesky(A: Any, *, upper: bool = False) -> Tensor:  # noqa: N803
     """
     lower = LinalgCholesky.apply(_square("linalg.cholesky", A))
     return _mT(lower) if upper else lower
+
+
+def _failed_minor(a: np.ndarray) -> int:
+    """The order (from 1) of ``a``'s first leading minor that is not positive-definite; 0 if none."""
+    for k in range(1, a.shape[-1] + 1):
+        try:
+            np.linalg.cholesky(a[:k, :k])
+        except np.linalg.LinAlgError:
+            return k
+    return 0
+
+
+def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> tuple[Tensor, Tensor]:  # noqa: N803
+    """``(L, info)`` as PyTorch's ``linalg.cholesky_ex``: ``info`` (int32, one per matrix) is 0
+    where the factor exists, else the order of the first leading minor that is not
+    positive-definite (the jitter loop of Gaussian-process code reads it). A failed matrix's
+    factor is NaN here (PyTorch's holds a partial factorisation); the others are ``cholesky``'s,
+    recorded.
+
+    Raises:
+        LinAlgError: ``check_errors`` and a matrix that is not positive-definite.
+    """
+    a = _square("linalg.cholesky_ex", A)
+    lower_half = np.tril(a._data) + np.swapaxes(np.tril(a._data, -1), -1, -2)  # (only the lower triangle is read)
+    flat = lower_half.reshape(-1, *a.shape[-2:])
+    info = np.array([_failed_minor(m) for m in flat], dtype=np.int32).reshape(a.shape[:-2])
+    if not info.any():
+        return cholesky(a, upper=upper), Tensor(info)
+    if check_errors:
+        raise LinAlgError(f"linalg.cholesky_ex: a matrix that is not positive-definite (info {info.max()})")
+    bad = Tensor((info > 0).reshape(*info.shape, 1, 1))
+    identity = Tensor(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy())
+    factor = cholesky(where(bad, identity, a), upper=upper)
+    return cast(Tensor, where(bad, Tensor(np.full((), np.nan, a.dtype)), factor)), Tensor(info)
 
 
 def __getattr__(name: str) -> Any:

@@ -172,3 +172,25 @@ def test_jit_returns_what_it_is_given():
     assert mt.jit.annotate(list, [1]) == [1] and not isinstance(model, mt.jit.ScriptModule)
     with pytest.raises(NotImplementedError, match="state_dict"):
         mt.jit.save(model, "model.pt")
+
+
+def test_cholesky_ex_reports_instead_of_raising():
+    rng = np.random.default_rng(5)
+    A = _spd(rng, n=4, batch=(3,))
+    A[1, 2, 2] = -50.0  # its third leading minor is not positive-definite
+    x = mt.tensor(A, requires_grad=True)
+    factor, info = mt.linalg.cholesky_ex(x)
+    assert info.dtype == np.int32 and info.tolist() == [0, 3, 0]
+    assert np.isnan(factor.detach().numpy()[1]).all()
+    np.testing.assert_allclose(factor.detach().numpy()[[0, 2]], np.linalg.cholesky(A[[0, 2]]), rtol=1e-12)
+    factor[0].sum().backward()
+    (expected,) = central_differences(
+        lambda a: float(np.linalg.cholesky(np.tril(a) + np.tril(a, -1).T).sum()), [A[0].copy()]
+    )
+    np.testing.assert_allclose(x.grad.numpy()[0], (expected + expected.T) / 2, rtol=1e-6, atol=1e-8)
+    assert not x.grad.numpy()[1:].any()
+    with pytest.raises(mt.linalg.LinAlgError, match="positive-definite"):
+        mt.linalg.cholesky_ex(x, check_errors=True)
+    ok, info_ok = mt.linalg.cholesky_ex(mt.tensor(A[0]), upper=True)
+    assert info_ok.item() == 0
+    np.testing.assert_allclose(ok.numpy(), np.linalg.cholesky(A[0]).T, rtol=1e-12)
