@@ -240,3 +240,15 @@ def test_p_norm_hessian_at_a_zero_element_stays_finite_elsewhere(p: float) -> No
     h = (p - 1) * (np.diag(a ** (p - 2)) * y ** (1 - p) - np.outer(a ** (p - 1), a ** (p - 1)) * y ** (1 - 2 * p))
     np.testing.assert_allclose(hv.numpy()[1:], h @ v[1:], rtol=1e-12)  # (NaN for all three before)
     assert np.isnan(hv.numpy()[0]) if p > 1 else hv.numpy()[0] == 0.0  # (inf there; p < 1: the subgradient 0)
+
+
+def test_float16_sinc_is_computed_in_float32() -> None:
+    x = mt.tensor(np.array([1.0, 2.0, 0.5, 30000.0, 65504.0, 3.5], np.float16), requires_grad=True)
+    y = mt.sinc(x)
+    y.sum().backward()
+    assert y.dtype == mt.float16 and x.grad.dtype == mt.float16
+    # closed forms: 0 at the integers (it was 3e-4 at 1 and 2, NaN from pi x = inf past 20851), 2 / pi at 0.5
+    np.testing.assert_array_equal(y.detach().numpy()[[0, 1, 3, 4]], 0.0)
+    assert y.detach().numpy()[2] == np.float16(2 / np.pi)
+    # the slope cos(pi x) / x - sin(pi x) / (pi x**2): 1 / 65504 there, 1 / (pi 3.5**2) at 3.5
+    np.testing.assert_allclose(x.grad.numpy()[[4, 5]].astype(np.float64), [1 / 65504, 1 / (np.pi * 12.25)], rtol=2e-3)
