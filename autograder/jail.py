@@ -267,6 +267,8 @@ def _own_tmpfs(root: str, handin: str, size_mb: int, owner: int | None) -> str |
         _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={size_mb}m,nr_inodes={ROOT_INODES},mode=0700")
     except OSError:
         return None
+    if owner is not None:
+        _proc_of_its_own()
     copy_package(handin, root)
     if owner is not None:
         for folder, _, files in os.walk(root):
@@ -274,6 +276,19 @@ def _own_tmpfs(root: str, handin: str, size_mb: int, owner: int | None) -> str |
             for name in files:
                 os.chown(os.path.join(folder, name), owner, owner, follow_symlinks=False)
     return root
+
+
+def _proc_of_its_own() -> None:
+    """Under ``uid``, in the worker's own mount namespace: a ``/proc`` that shows the worker's uid only the
+    processes it may trace, its own (``hidepid=2``). Until 2026-12-04 a ``uid`` worker read every process's
+    command line on the machine (checked: 127 of them, the runner's and its parent's among them, with the
+    hand-in's path and whatever secret another program was given in its arguments). Not under ``none``,
+    whose worker, a root without capabilities, would no longer see the runner (not dumpable) to keep it out
+    of its signal filter; nor where the kernel refuses the mount (the worker sees them all, as before)."""
+    try:
+        _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, "hidepid=2")
+    except OSError:
+        pass
 
 
 def _drop_privileges(uid: int | None) -> None:

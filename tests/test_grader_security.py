@@ -1264,6 +1264,35 @@ def test_a_handin_cannot_read_the_keys_of_the_session_that_runs_the_grader(grade
     assert TOKEN not in done.stdout
 
 
+PROCESS_LISTER = """
+import os as _os
+_seen = []
+for _pid in _os.listdir("/proc"):
+    try:
+        if _pid.isdigit():
+            with open(f"/proc/{_pid}/cmdline", "rb") as _f:
+                _seen.append(_f.read())
+    except OSError:
+        continue
+_theirs = [_command for _command in _seen if b"worker.py" not in _command and b"/autograder/" in _command]
+raise RuntimeError(f"listed {len(_seen)} processes, {len(_theirs)} of the grader's or its caller's")
+"""
+
+
+def test_under_uid_a_handin_sees_only_its_own_processes_where_the_runner_may_mount(grader, tmp_path):
+    """A ``uid`` worker read every process's command line on the machine (127 here: the runner's, with
+    the hand-in's path, and whatever another program was given in its arguments). Where the runner may
+    mount (it gives the worker a mount namespace for its tmpfs), the worker's ``/proc`` is its own, with
+    ``hidepid=2``: it lists its own processes only."""
+    sandbox_or_skip("uid")
+    archive = handin(tmp_path, tmp_path, "lister.tar", code=PROCESS_LISTER, bare=True)
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", "uid", "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = re.findall(r"RuntimeError: listed (\d+) processes, (\d+) of the grader's or its caller's", done.stdout)
+    assert len(found) == 2, done.stdout[-3000:]
+    assert all(listed == "1" and theirs == "0" for listed, theirs in found), found
+
+
 @pytest.mark.parametrize("mode", ["namespaces", "uid"])
 def test_a_handin_cannot_leave_a_key_for_a_later_handin_of_the_same_uid(grader, tmp_path, mode):
     """A worker's uid is its slot's, the same for every hand-in graded in that slot, and the uid's
