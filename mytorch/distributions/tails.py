@@ -1,0 +1,287 @@
+"""More distributions with PyTorch's formulas: counts (``Poisson``, ``Geometric``) and heavier or
+one-sided tails (``StudentT``, ``Cauchy``, ``Gumbel``, ``HalfNormal``). Densities, entropies and
+moments are recorded; ``rsample`` where PyTorch's is a function of the parameters and a fixed
+draw (Cauchy, Gumbel, HalfNormal); StudentT's (implicit in ``df``) is refused; samples come from
+MyTorch's generator."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from mytorch.distributions.base import Distribution, _parameters, _shape, _tensor
+from mytorch.distributions.continuous import Normal, _LocationScale, _no_rsample
+from mytorch.factories import default_generator
+from mytorch.tensor import Tensor, log
+from mytorch.tensor_composed import xlogy
+from mytorch.tensor_special import digamma, lgamma
+
+__all__ = ["Cauchy", "Geometric", "Gumbel", "HalfNormal", "Poisson", "StudentT"]
+
+_EULER = 0.5772156649015329
+
+
+def _filled(value: float, like: Tensor, shape: tuple[int, ...]) -> Tensor:
+    return Tensor(np.full(shape, value, dtype=like.dtype))
+
+
+class Poisson(Distribution):
+    """Counts of rate ``rate``: P(k) = rate^k exp(-rate) / k!."""
+
+    def __init__(self, rate: Any, validate_args: Any = None) -> None:
+        (self.rate,) = _parameters(rate)
+        self.batch_shape = tuple(self.rate.shape)
+        if self._validating(validate_args):
+            with np.errstate(invalid="ignore"):
+                self._check_parameter("rate", self.rate, self.rate._data >= 0, "GreaterThanEq(lower_bound=0.0)")
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Counts of shape ``sample_shape + batch_shape``, as floats (PyTorch's dtype), no gradient."""
+        draws = default_generator.poisson(self.rate._data, (*_shape(sample_shape), *self.batch_shape))
+        return Tensor(draws.astype(self.rate.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        """k log(rate) - rate - log(k!), recorded."""
+        k = self._checked_value(value, "GreaterThanEq(lower_bound=0.0)", self.rate.dtype)
+        self._check_value(k, np.mod(k._data, 1) == 0, "IntegerGreaterThan(lower_bound=0)")
+        return xlogy(k, self.rate) - self.rate - lgamma(k + 1)
+
+    @property
+    def mean(self) -> Tensor:
+        """The rate."""
+        return self.rate
+
+    @property
+    def mode(self) -> Tensor:
+        """floor(rate)."""
+        return self.rate.floor()
+
+    @property
+    def variance(self) -> Tensor:
+        """The rate."""
+        return self.rate
+
+
+class Geometric(Distribution):
+    """The number of failures before the first success of probability ``probs`` (or ``logits``)."""
+
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("Geometric: give either probs or logits, not both")
+        if probs is not None:
+            (self.probs,) = _parameters(probs)
+            self.logits = log(self.probs) - (-self.probs).log1p()
+        else:
+            (self.logits,) = _parameters(logits)
+            self.probs = self.logits.sigmoid()
+        self.batch_shape = tuple(self.probs.shape)
+        if self._validating(validate_args) and probs is not None:
+            with np.errstate(invalid="ignore"):
+                inside = (self.probs._data > 0) & (self.probs._data <= 1)
+            self._check_parameter("probs", self.probs, inside, "Interval(lower_bound=0.0, upper_bound=1.0)")
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Failure counts of shape ``sample_shape + batch_shape``, as floats, no gradient."""
+        draws = default_generator.geometric(self.probs._data, (*_shape(sample_shape), *self.batch_shape)) - 1
+        return Tensor(draws.astype(self.probs.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        """k log(1 - p) + log(p), recorded (0 for k = 0 at p = 1, as PyTorch's)."""
+        k = self._checked_value(value, "GreaterThanEq(lower_bound=0.0)", self.probs.dtype)
+        self._check_value(k, np.mod(k._data, 1) == 0, "IntegerGreaterThan(lower_bound=0)")
+        return xlogy(k, 1 - self.probs) + log(self.probs)
+
+    def entropy(self) -> Tensor:
+        """(-(1 - p) log(1 - p) - p log p) / p, recorded."""
+        p = self.probs
+        return -(xlogy(1 - p, 1 - p) + xlogy(p, p)) / p
+
+    @property
+    def mean(self) -> Tensor:
+        """1 / p - 1."""
+        return self.probs.reciprocal() - 1
+
+    @property
+    def variance(self) -> Tensor:
+        """(1 / p - 1) / p."""
+        return (self.probs.reciprocal() - 1) / self.probs
+
+
+class _Located(_LocationScale):
+    """``_LocationScale`` with draws of a uniform in (0, 1] moved by each family (Cauchy's, Gumbel's)."""
+
+    def _uniform(self, sample_shape: Any) -> Tensor:
+        dtype = np.result_type(self.loc.dtype, self.scale.dtype)
+        tiny = float(np.finfo(dtype).tiny)
+        draws = default_generator.uniform(tiny, 1.0, (*_shape(sample_shape), *self.batch_shape))
+        return Tensor(draws.astype(dtype))
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
+        return self.rsample(sample_shape).detach()
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """A draw moved and scaled by the parameters, recorded (defined by each family)."""
+        raise NotImplementedError
+
+
+class Cauchy(_Located):
+    """Cauchy (Lorentz) of location ``loc`` and half-width ``scale``; no mean or variance."""
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """loc + scale tan(pi (u - 1/2)), recorded."""
+        return self.loc + self.scale * (math.pi * (self._uniform(sample_shape) - 0.5)).tan()
+
+    def log_prob(self, value: Any) -> Tensor:
+        """-log(pi scale) - log(1 + ((value - loc) / scale)^2), recorded."""
+        z = (self._checked_value(value, "Real()") - self.loc) / self.scale
+        return -math.log(math.pi) - log(self.scale) - (z * z).log1p()
+
+    def entropy(self) -> Tensor:
+        """log(4 pi scale), recorded."""
+        return (math.log(4 * math.pi) + log(self.scale)).expand(*self.batch_shape)
+
+    def cdf(self, value: Any) -> Tensor:
+        """atan((value - loc) / scale) / pi + 1/2, recorded."""
+        return ((self._checked_value(value, "Real()") - self.loc) / self.scale).atan() / math.pi + 0.5
+
+    def icdf(self, value: Any) -> Tensor:
+        """loc + scale tan(pi (value - 1/2)), recorded."""
+        return self.loc + self.scale * (math.pi * (_tensor(value, self.loc.dtype) - 0.5)).tan()
+
+    @property
+    def mean(self) -> Tensor:
+        """NaN: the Cauchy has no mean (PyTorch's)."""
+        return _filled(math.nan, self.loc, self.batch_shape)
+
+    @property
+    def variance(self) -> Tensor:
+        """inf (PyTorch's)."""
+        return _filled(math.inf, self.loc, self.batch_shape)
+
+
+class Gumbel(_Located):
+    """Gumbel (type I extreme value) of location ``loc`` and scale ``scale``."""
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """loc - scale log(-log u), recorded."""
+        return self.loc - self.scale * (-(self._uniform(sample_shape).log())).log()
+
+    def log_prob(self, value: Any) -> Tensor:
+        """-(log(scale) + z + exp(-z)), z = (value - loc) / scale, recorded."""
+        z = (self._checked_value(value, "Real()") - self.loc) / self.scale
+        return -(log(self.scale) + z + (-z).exp())
+
+    def entropy(self) -> Tensor:
+        """log(scale) + 1 + Euler's gamma, recorded."""
+        return (log(self.scale) + 1 + _EULER).expand(*self.batch_shape)
+
+    def cdf(self, value: Any) -> Tensor:
+        """exp(-exp(-z)), recorded."""
+        z = (self._checked_value(value, "Real()") - self.loc) / self.scale
+        return (-(-z).exp()).exp()
+
+    @property
+    def mean(self) -> Tensor:
+        """loc + scale * Euler's gamma."""
+        return (self.loc + self.scale * _EULER).expand(*self.batch_shape)
+
+    @property
+    def stddev(self) -> Tensor:
+        """pi scale / sqrt(6)."""
+        return (self.scale * (math.pi / math.sqrt(6))).expand(*self.batch_shape)
+
+    @property
+    def variance(self) -> Tensor:
+        """(pi scale)^2 / 6."""
+        return self.stddev**2
+
+
+class HalfNormal(Distribution):
+    """|X| for X normal of mean 0 and standard deviation ``scale`` (PyTorch's: that normal folded)."""
+
+    def __init__(self, scale: Any, validate_args: Any = None) -> None:
+        (given,) = _parameters(scale)
+        self.base_dist = Normal(Tensor(np.zeros((), dtype=given.dtype)), given, validate_args)
+        self.scale, self.batch_shape = given, self.base_dist.batch_shape
+        self._validate_args = self.base_dist._validate_args
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """|scale * eps|, eps standard normal, recorded."""
+        return self.base_dist.rsample(sample_shape).abs()
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
+        return self.rsample(sample_shape).detach()
+
+    def log_prob(self, value: Any) -> Tensor:
+        """log 2 + the normal log density, recorded."""
+        return self.base_dist.log_prob(self._checked_value(value, "GreaterThanEq(lower_bound=0.0)")) + math.log(2)
+
+    def cdf(self, value: Any) -> Tensor:
+        """2 F(value) - 1 of the normal, recorded."""
+        return 2 * self.base_dist.cdf(self._checked_value(value, "GreaterThanEq(lower_bound=0.0)")) - 1
+
+    def entropy(self) -> Tensor:
+        """The normal's entropy less log 2, recorded."""
+        return self.base_dist.entropy() - math.log(2)
+
+    @property
+    def mean(self) -> Tensor:
+        """scale sqrt(2 / pi)."""
+        return self.scale * math.sqrt(2 / math.pi)
+
+    @property
+    def variance(self) -> Tensor:
+        """scale^2 (1 - 2 / pi)."""
+        return self.scale**2 * (1 - 2 / math.pi)
+
+
+class StudentT(Distribution):
+    """Student's t with ``df`` degrees of freedom, location ``loc`` and scale ``scale``."""
+
+    def __init__(self, df: Any, loc: Any = 0.0, scale: Any = 1.0, validate_args: Any = None) -> None:
+        self.df, self.loc, self.scale = _parameters(df, loc, scale)
+        self.batch_shape = tuple(np.broadcast_shapes(self.df.shape, self.loc.shape, self.scale.shape))
+        if self._validating(validate_args):
+            self._check_positive(df=self.df, scale=self.scale)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
+        shape = (*_shape(sample_shape), *self.batch_shape)
+        t = default_generator.standard_t(np.broadcast_to(self.df._data, self.batch_shape), shape)
+        return (self.loc + self.scale * Tensor(t.astype(self.df.dtype))).detach()
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The t log density, recorded (in ``df`` too)."""
+        y = (self._checked_value(value, "Real()") - self.loc) / self.scale
+        half = 0.5 * self.df
+        z = log(self.scale) + 0.5 * log(self.df) + 0.5 * math.log(math.pi) + lgamma(half) - lgamma(half + 0.5)
+        return -(half + 0.5) * (y * y / self.df).log1p() - z
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """Refused, as Gamma's: PyTorch differentiates the draw implicitly in ``df``."""
+        raise _no_rsample("StudentT")
+
+    def entropy(self) -> Tensor:
+        """PyTorch's closed form, recorded."""
+        half = 0.5 * self.df
+        lbeta = lgamma(half) + math.lgamma(0.5) - lgamma(half + 0.5)
+        value = log(self.scale) + (half + 0.5) * (digamma(half + 0.5) - digamma(half)) + 0.5 * log(self.df) + lbeta
+        return value.expand(*self.batch_shape)
+
+    @property
+    def mean(self) -> Tensor:
+        """loc where df > 1, else NaN."""
+        mean = self.loc.expand(*self.batch_shape)
+        return mean.masked_fill(Tensor(np.broadcast_to(self.df._data <= 1, self.batch_shape)), math.nan)
+
+    @property
+    def variance(self) -> Tensor:
+        """scale^2 df / (df - 2) where df > 2, inf where 1 < df <= 2, NaN where df <= 1."""
+        df = np.broadcast_to(self.df._data, self.batch_shape)
+        var = (self.scale**2 * self.df / (self.df - 2)).expand(*self.batch_shape)
+        var = var.masked_fill(Tensor((df <= 2) & (df > 1)), math.inf)
+        return var.masked_fill(Tensor(df <= 1), math.nan)

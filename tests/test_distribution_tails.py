@@ -1,0 +1,110 @@
+"""distributions.Poisson, Geometric, StudentT, Cauchy, Gumbel, HalfNormal: densities against
+closed forms, gradients against central differences, samples against the moments, and densities,
+entropies, moments and gradients against PyTorch where it is installed."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from test_inplace import central_differences
+
+import mytorch as mt
+
+D = mt.distributions
+
+
+def test_densities_against_closed_forms():
+    k = np.array([0.0, 1.0, 4.0])
+    rate = 2.5
+    poisson = [x * math.log(rate) - rate - math.lgamma(x + 1) for x in k]
+    np.testing.assert_allclose(D.Poisson(mt.tensor(rate)).log_prob(mt.tensor(k)).numpy(), poisson, rtol=1e-6)
+    np.testing.assert_allclose(
+        D.Geometric(probs=mt.tensor(0.3)).log_prob(mt.tensor(k)).numpy(), k * math.log(0.7) + math.log(0.3), rtol=1e-6
+    )
+    x = np.array([-2.0, 0.1, 3.0])
+    cauchy = -np.log(np.pi * 2.0) - np.log1p(((x - 0.5) / 2.0) ** 2)
+    np.testing.assert_allclose(
+        D.Cauchy(mt.tensor(0.5), mt.tensor(2.0)).log_prob(mt.tensor(x)).numpy(), cauchy, rtol=1e-6
+    )
+    z = (x - 1.0) / 0.7
+    np.testing.assert_allclose(
+        D.Gumbel(mt.tensor(1.0), mt.tensor(0.7)).log_prob(mt.tensor(x)).numpy(),
+        -(np.log(0.7) + z + np.exp(-z)),
+        rtol=1e-6,
+    )
+    half = np.log(2) - 0.5 * np.log(2 * np.pi) - np.log(1.5) - np.abs(x) ** 2 / (2 * 1.5**2)
+    np.testing.assert_allclose(D.HalfNormal(mt.tensor(1.5)).log_prob(mt.tensor(np.abs(x))).numpy(), half, rtol=1e-6)
+    nu = 3.0
+    t = (
+        math.lgamma((nu + 1) / 2)
+        - math.lgamma(nu / 2)
+        - 0.5 * math.log(nu * math.pi)
+        - (nu + 1) / 2 * np.log1p(x**2 / nu)
+    )
+    np.testing.assert_allclose(D.StudentT(mt.tensor(nu)).log_prob(mt.tensor(x)).numpy(), t, rtol=1e-6)
+    with pytest.raises(ValueError, match="support"):
+        D.Poisson(mt.tensor(1.0)).log_prob(mt.tensor(0.5))
+    with pytest.raises(NotImplementedError, match="rsample"):
+        D.StudentT(mt.tensor(3.0)).rsample()
+
+
+def test_gradients_and_samples():
+    x0 = np.array([-1.0, 0.3, 2.0])
+
+    def student(df, loc, scale):
+        return D.StudentT(mt.tensor(df), mt.tensor(loc), mt.tensor(scale)).log_prob(mt.tensor(x0)).sum().item()
+
+    params = [mt.tensor(v, requires_grad=True, dtype=mt.float64) for v in (4.0, 0.2, 1.3)]
+    D.StudentT(*params).log_prob(mt.tensor(x0)).sum().backward()
+    expected = central_differences(student, [np.array(4.0), np.array(0.2), np.array(1.3)])
+    for p, e in zip(params, expected):
+        np.testing.assert_allclose(p.grad.numpy(), e, rtol=1e-6)
+    mt.manual_seed(0)
+    for dist in (
+        D.Poisson(mt.tensor(3.0)),
+        D.Geometric(probs=mt.tensor(0.4)),
+        D.Gumbel(mt.tensor(1.0), mt.tensor(2.0)),
+        D.HalfNormal(mt.tensor(1.5)),
+        D.StudentT(mt.tensor(5.0), mt.tensor(1.0), mt.tensor(2.0)),
+    ):
+        draws = dist.sample((40000,)).numpy()
+        assert draws.mean() == pytest.approx(dist.mean.item(), rel=0.05, abs=0.03)
+        assert draws.var() == pytest.approx(dist.variance.item(), rel=0.08)
+
+
+@pytest.mark.parametrize(
+    "name", ["Poisson", "Geometric", "GeometricLogits", "StudentT", "Cauchy", "Gumbel", "HalfNormal"]
+)
+def test_against_pytorch(name):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    a, b, c, p = rng.uniform(0.5, 3, 4), rng.normal(size=4), rng.uniform(0.5, 2, 4), rng.uniform(0.1, 0.9, 4)
+    values = {
+        "Poisson": rng.integers(0, 6, (3, 4)),
+        "Geometric": rng.integers(0, 6, (3, 4)),
+        "HalfNormal": rng.uniform(0, 3, (3, 4)),
+    }
+    x = np.asarray(values.get(name.removesuffix("Logits"), rng.normal(size=(3, 4)) * 2), dtype=np.float64)
+    results = []
+    for lib in (torch, mt):
+        A, B, C, P = (lib.tensor(v, requires_grad=True) for v in (a, b, c, p))
+        dist = lib.distributions
+        d = {
+            "Poisson": lambda: dist.Poisson(A),
+            "Geometric": lambda: dist.Geometric(probs=P),
+            "GeometricLogits": lambda: dist.Geometric(logits=B),
+            "StudentT": lambda: dist.StudentT(A + 1.5, B, C),
+            "Cauchy": lambda: dist.Cauchy(B, C),
+            "Gumbel": lambda: dist.Gumbel(B, C),
+            "HalfNormal": lambda: dist.HalfNormal(C),
+        }[name]()
+        got = [d.log_prob(lib.tensor(x)), d.mean, d.variance]
+        if name != "Poisson":
+            got.append(d.entropy())
+        sum(t.sum() for t in got if bool(lib.isfinite(t).all())).backward()
+        grads = [t.grad if t.grad is not None else lib.zeros(4, dtype=lib.float64) for t in (A, B, C, P)]
+        results.append([t.detach().numpy() for t in got + grads] + [np.array(d.sample((5,)).shape)])
+    for theirs, mine in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-7, atol=1e-10)
