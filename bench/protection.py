@@ -7,7 +7,8 @@ less) of:
   read-only flag turned off and on again);
 * a recorded Tensor product ``x * w`` (two saved arrays) and a small Tensor MLP training
   step, with the saves and without them (the version checks and locks switched off by
-  replacing ``mytorch.tensor._save_read``, ``VersionCheck.watch``, for this measurement only);
+  replacing ``mytorch.tensor._save_read`` and ``_save_parameters``, ``VersionCheck.watch`` and
+  ``watch_parameters``, for this measurement only);
 * a raw engine op (the handout's path, which saves nothing), plain and under
   ``detect_anomaly`` (which copies the arrays the backward reads).
 """
@@ -36,12 +37,12 @@ def best_us(fn: Callable[[], object], number: int, repeat: int = 7) -> float:
 def with_and_without_saves(fn: Callable[[], object], number: int) -> tuple[float, float]:
     """``fn``'s time with the version checks and locks, and with them switched off."""
     with_saves = best_us(fn, number)
-    kept = T._save_read
-    T._save_read = lambda *args: None
+    kept = T._save_read, T._save_parameters
+    T._save_read = T._save_parameters = lambda *args: None
     try:
         without = best_us(fn, number)
     finally:
-        T._save_read = kept
+        T._save_read, T._save_parameters = kept
     return with_saves, without
 
 
