@@ -36,6 +36,7 @@ import io
 import json
 import os
 import re
+import secrets
 import signal
 import stat
 import sys
@@ -44,6 +45,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .checks import salt_inputs
 from .config import ConfigError, GradingConfig, load_config
 from .containment import MAX_SLOTS, MODES, Containment, SandboxUnavailableError, become_subreaper, kill_leftovers
 from .grading import SECTIONS, GradedTest, Outcome, collect
@@ -190,7 +192,7 @@ def _grade_archive(archive: Path, tests: list[GradedTest], run: dict, emit: Call
             refusal = f"HAND-IN {_escaped(archive.name)} NOT GRADED: {_escaped(str(error))}\n"
             return _refused(tests), refusal, refusal
         outcomes = grade(tests, package_parent, run["settings"], run["containment"], emit)
-    return outcomes, f"Graded the mytorch in hand-in {_escaped(archive.name)}\n", None
+    return outcomes, f"Graded the mytorch in hand-in {_escaped(archive.name)}\n{run['inputs']}", None
 
 
 def _grader_failed(archive: Path, error: BaseException) -> str:
@@ -343,7 +345,12 @@ def _run(args: argparse.Namespace) -> None:
     settings = Settings(timeout=args.timeout, startup=args.startup_timeout, handin_timeout=args.handin_timeout,
                         memory_mb=args.memory, max_procs=args.max_procs, jobs=args.jobs,
                         handin_memory_mb=args.handin_memory, file_mb=args.disk)  # fmt: skip
-    run = {"settings": settings, "containment": _containment(args.sandbox), "shown": shown}
+    inputs = ""
+    if config.inputs == "fresh":  # (a hand-in cannot know them: the seeds ship with the starter, the salt never)
+        salt = secrets.randbits(63)
+        salt_inputs(salt)
+        inputs = f"The tests' inputs were drawn afresh for this run (salt {salt}).\n"
+    run = {"settings": settings, "containment": _containment(args.sandbox), "shown": shown, "inputs": inputs}
     if args.handin_dir:
         _grade_folder(Path(args.handin_dir), tests, args, run)
         return
@@ -359,6 +366,7 @@ def _run(args: argparse.Namespace) -> None:
             f"Grading the hand-in {_escaped(str(archive))} (each test in a worker, {args.timeout:g} s limit)",
             flush=True,
         )
+        say(inputs, end="", flush=True)
         try:
             outcomes, header, refusal = _grade_archive(archive, tests, run, emit)
         except Exception as error:  # noqa: BLE001 - a verdict, never a traceback
@@ -367,7 +375,7 @@ def _run(args: argparse.Namespace) -> None:
         if refusal:
             print(refusal, end="")
     else:
-        header = f"Grading {root / 'mytorch'}\n"
+        header = f"Grading {root / 'mytorch'}\n{inputs}"
         say(header, end="", flush=True)
         outcomes = grade(tests, root, settings, run["containment"], emit)
     kill_leftovers()

@@ -5,6 +5,7 @@ Course staff write it in TOML (Python 3.11+) or JSON and pass it with ``--config
     extras = false                  # MyTorch's extra sections too? (default: the course's 50 points only)
     visibility = "visible"          # Gradescope: when students see the results
     stdout_visibility = "hidden"    # Gradescope: when students see the runner's printout
+    inputs = "fresh"                # draw the tests' inputs afresh on every run (default "seeded")
 
     [sections.activation]
     points = 10                     # the section's total; its tests are scaled in proportion
@@ -33,17 +34,21 @@ from typing import Any
 
 from .grading import SECTIONS, GradedTest
 
-__all__ = ["MAX_POINTS", "VISIBILITIES", "ConfigError", "GradingConfig", "load_config", "read_file"]
+__all__ = ["INPUTS", "MAX_POINTS", "VISIBILITIES", "ConfigError", "GradingConfig", "load_config", "read_file"]
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 """Gradescope's visibility values."""
+
+INPUTS = ("seeded", "fresh")
+"""How the tests' inputs are drawn: from their seeds (the same numbers on every run, which ship with the
+starter), or from a salt the runner draws from the operating system's entropy on every run."""
 
 MAX_POINTS = 1_000_000
 """The most points a section or test may be given: 1e308 passed as finite, and the tests' points scaled
 from it overflowed to inf, which ``results.json`` then held as ``Infinity`` (not JSON: Gradescope could
 not read any student's result, and the builders shipped such a kit)."""
 
-_TOP = {"extras": bool, "visibility": str, "stdout_visibility": str, "sections": dict, "tests": dict}
+_TOP = {"extras": bool, "visibility": str, "stdout_visibility": str, "inputs": str, "sections": dict, "tests": dict}
 _SECTION = {"points": (int, float), "visibility": str, "enabled": bool}
 _TEST = {"points": (int, float), "visibility": str}
 
@@ -63,12 +68,14 @@ class GradingConfig:
             (hidden when a test is hidden, since the printout names every test).
         sections: ``{section: {"points"?, "visibility"?, "enabled"?}}``.
         tests: ``{test id: {"points"?, "visibility"?}}``.
+        inputs: "seeded" (the tests' inputs from their seeds) or "fresh" (salted afresh on every run).
         source: the file it came from ("" for the defaults).
     """
 
     extras: bool = False
     visibility: str = "visible"
     stdout_visibility: str | None = None
+    inputs: str = "seeded"
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     tests: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = ""
@@ -122,6 +129,8 @@ def _check_table(table: Any, allowed: dict[str, Any], path: Path, prefix: str = 
         if isinstance(value, bool) and kinds is not bool or not isinstance(value, kinds):
             names = {bool: "true or false", str: "a string", dict: "a table of settings"}.get(kinds, "a number")
             raise ConfigError(f"{path}: {prefix}{key} must be {names}, got {value!r}")
+        if key == "inputs" and value not in INPUTS:
+            raise ConfigError(f"{path}: {prefix}inputs is {value!r}; it is one of {', '.join(INPUTS)}")
         if key.endswith("visibility") and value not in VISIBILITIES:
             raise ConfigError(f"{path}: {prefix}{key} is {value!r}; Gradescope knows {', '.join(VISIBILITIES)}")
         if key == "points" and not (math.isfinite(value) and 0 <= value <= MAX_POINTS):
@@ -184,6 +193,7 @@ def load_config(path: str | Path) -> GradingConfig:
         extras=data.get("extras", False),
         visibility=data.get("visibility", "visible"),
         stdout_visibility=data.get("stdout_visibility"),
+        inputs=data.get("inputs", "seeded"),
         sections=sections,
         tests=tests,
         source=str(path),

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,6 +106,35 @@ def test_points_too_large_for_a_results_file_are_refused(tmp_path, points):
     path = write(tmp_path, json.dumps({"sections": {"linear": {"points": 1_000_000}}}), "ok.json")
     tests = load_config(path).apply(t for t in collect() if t.section == "linear")
     assert sum(t.points for t in tests) == 1_000_000
+
+
+def test_fresh_inputs_answer_no_table_of_the_seeded_ones_and_keep_the_references_right(tmp_path):
+    """The seeds of every test ship with the starter: a hand-in could carry the right answers to the
+    seeded inputs, made beforehand (with PyTorch, say), and look them up. Under ``inputs = "fresh"``
+    the runner salts the seeds afresh on every run: no input of a course test is the seeded one, and
+    the references still judge the reference solution right."""
+    from autograder.checks import salt_inputs
+    from autograder.grading import run_in_process
+
+    assert load_config(write(tmp_path, json.dumps({"inputs": "fresh"}), "g.json")).inputs == "fresh"
+    assert GradingConfig().inputs == "seeded"
+    with pytest.raises(ConfigError, match="inputs is 'random'; it is one of seeded, fresh"):
+        load_config(write(tmp_path, json.dumps({"inputs": "random"}), "bad.json"))
+
+    tests = collect(["operations", "linear", "loss"])
+    seeded = [t.inputs() for t in tests]
+    table = {array.tobytes() for inputs in seeded for array in inputs.values() if array.size > 1}
+    try:
+        salt_inputs(20261204)
+        for test, before in zip(tests, seeded):
+            after = test.inputs()
+            assert after.keys() == before.keys() and all(after[k].shape == before[k].shape for k in after)
+            drawn = [a for a in after.values() if a.dtype.kind == "f" and (a != np.round(a)).any()]  # (not one-hot)
+            assert drawn and not any(a.tobytes() in table for a in drawn), test.id
+            run_in_process(test)
+    finally:
+        salt_inputs(None)
+    assert all(np.array_equal(a, b) for t, s in zip(tests, seeded) for a, b in zip(t.inputs().values(), s.values()))
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 11), reason="Python 3.10 only: it has no tomllib")
