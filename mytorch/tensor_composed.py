@@ -135,6 +135,13 @@ def _floating(x: Any) -> Tensor:
     return t
 
 
+def _in_single(f: Any, a: Tensor, b: Tensor) -> Tensor:
+    """``f(a, b)`` of two float16 tensors computed in float32 and rounded once to float16, as
+    PyTorch computes float16 (its squares, sums and slopes overflowed or underflowed float16)."""
+    single = np.dtype(np.float32)
+    return cast(Tensor, f(a.to(single), b.to(single))).to(np.float16)
+
+
 def _floating_pair(input: Any, other: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
     """Both operands of a float function of two as Tensors of the dtype PyTorch computes it in:
     their promoted dtype (``result_type``: float16 beside uint8 stays float16, float32 beside a
@@ -402,6 +409,8 @@ def _edge_logaddexp(a: Tensor, b: Tensor) -> Tensor:
 def logaddexp2(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``log2(2**a + 2**b)`` without overflow."""
     a, b = _floating_pair(input, other)
+    if a.dtype == np.float16:  # (a ln 2 rounded to float16: logaddexp2(-1, -1) was -3e-4)
+        return _in_single(logaddexp2, a, b)
     return logaddexp(a * _LN2, b * _LN2) * (1.0 / _LN2)
 
 
@@ -411,6 +420,8 @@ def hypot(input: Any, other: Any) -> Tensor:  # noqa: A002
     gradients a / r and b / r are untouched): hypot(1e200, 2e200) is 2.2e200, not inf. An
     infinite operand gives inf, beside a NaN too (IEEE's and PyTorch's hypot; it was NaN)."""
     a, b = _floating_pair(input, other)
+    if a.dtype == np.float16:  # (the slope of hypot(6e-8, 0) underflowed to 0 in float16, for 1)
+        return _in_single(hypot, a, b)
     infinite = np.isinf(a._data) | np.isinf(b._data)
     if infinite.any():
         finite = hypot(where(Tensor(infinite), _one(a), a), where(Tensor(infinite), _one(b), b))

@@ -5,12 +5,13 @@ forward mode and second derivatives come with them): ``frac``, ``lerp``, ``addcm
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from mytorch.tensor import Tensor
 from mytorch.tensor_math import clamp, div, masked_fill, trunc
+from mytorch.tensor_math import where as _where
 
 __all__ = ["addcdiv", "addcmul", "clamp_max", "clamp_min", "frac", "lerp", "nan_to_num", "true_divide"]
 
@@ -26,8 +27,24 @@ def frac(input: Any) -> Tensor:  # noqa: A002
 
 
 def lerp(input: Any, end: Any, weight: Any) -> Tensor:  # noqa: A002
-    """``input + weight * (end - input)``: the straight line from ``input`` to ``end``."""
-    return input + weight * (end - input)
+    """``input + weight * (end - input)``: the straight line from ``input`` to ``end``; where
+    ``end - input`` overflows (inputs finite), ``(1 - weight) input + weight end``, which does not
+    (float64 lerp(1e308, -1e308, 0.3) was -inf, for 4e307). float16 is computed in float32 and
+    rounded once, as PyTorch does (lerp(6e4, -6e4, 0.3) was -inf in float16, for 24000)."""
+    half = [t for t in (input, end, weight) if isinstance(t, Tensor) and t.dtype == np.float16]
+    if half:
+        single = np.dtype(np.float32)
+        wide = [t.to(single) if isinstance(t, Tensor) and t.dtype == np.float16 else t for t in (input, end, weight)]
+        return lerp(*wide).to(np.float16)
+    diff = end - input
+    out = input + weight * diff
+    gap = diff._data if isinstance(diff, Tensor) else np.asarray(diff)
+    if gap.dtype.kind == "f" and np.isinf(gap).any():
+        ends = [np.asarray(t._data if isinstance(t, Tensor) else t) for t in (input, end)]
+        overflow = np.isinf(gap) & np.isfinite(ends[0]) & np.isfinite(ends[1])
+        if overflow.any():
+            return cast(Tensor, _where(Tensor(overflow), input * (1 - weight) + end * weight, out))
+    return out
 
 
 def _floats_first(tensor1: Any, tensor2: Any) -> Any:

@@ -252,3 +252,25 @@ def test_float16_sinc_is_computed_in_float32() -> None:
     assert y.detach().numpy()[2] == np.float16(2 / np.pi)
     # the slope cos(pi x) / x - sin(pi x) / (pi x**2): 1 / 65504 there, 1 / (pi 3.5**2) at 3.5
     np.testing.assert_allclose(x.grad.numpy()[[4, 5]].astype(np.float64), [1 / 65504, 1 / (np.pi * 12.25)], rtol=2e-3)
+
+
+def test_hypot_and_logaddexp2_of_float16_are_computed_in_float32() -> None:
+    a = mt.tensor(np.array([6e-8, 6e-8, 1e-3], np.float16), requires_grad=True)
+    b = mt.tensor(np.array([0.0, 0.01, 0.0], np.float16), requires_grad=True)
+    y = mt.hypot(a, b)
+    y.sum().backward()
+    assert y.dtype == mt.float16 and a.grad.dtype == mt.float16
+    # closed form a / hypot(a, b): 1, 6e-8 / 0.01, 1 (the halved slope of 6e-8 underflowed: 0, 0, 1)
+    np.testing.assert_allclose(a.grad.numpy().astype(np.float64), [1.0, 5.96e-6, 1.0], rtol=2e-3)
+    np.testing.assert_array_equal(b.grad.numpy(), [0.0, 1.0, 0.0])
+    half = mt.tensor(np.float16(-1.0))
+    assert mt.logaddexp2(half, half).item() == 0.0  # log2(2**-1 + 2**-1) (it was -3.1e-4)
+
+
+def test_lerp_where_end_minus_start_overflows() -> None:
+    for big, dtype in [(6e4, "float16"), (3e38, "float32"), (1e308, "float64")]:
+        start = mt.tensor([big, -big, 1.0], dtype=getattr(mt, dtype), requires_grad=True)
+        out = mt.lerp(start, -start, 0.3)  # closed form (1 - 2 w) start: 0.4 start (it was -inf, inf)
+        np.testing.assert_allclose(out.detach().numpy().astype(np.float64), [0.4 * big, -0.4 * big, 0.4], rtol=2e-3)
+        out.sum().backward()
+        np.testing.assert_allclose(start.grad.numpy().astype(np.float64), [0.4] * 3, rtol=2e-3)
