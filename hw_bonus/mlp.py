@@ -215,7 +215,8 @@ class MLP:
     def backward(self, labels: np.ndarray) -> np.ndarray:
         """Compute the loss of the last output against ``labels``, back-propagate it, and
         return it (shape (1,))."""
-        if self._replayed(self.output):
+        output = self.output
+        if output is not None and output is self._replay_output:  # (_replayed, without its call)
             raise ValueError(
                 "MLP.backward: the last train_step was replayed (mlp.replay), which leaves no tape to back-propagate "
                 "through again; call forward(x) first, or set mlp.replay = False to keep the step's tape"
@@ -247,11 +248,27 @@ class MLP:
         # The arrays and the optimizer's pairs as the last step left them in agreement: when both
         # are still those very objects, the pairs hold the current arrays.
         synced_arrays, synced_pairs = self._synced
-        if not (
+        layers = self.linear_layers
+        agree = (
             len(params) == len(synced_pairs)
             and all(map(operator.is_, params, synced_pairs))  # (compared in C)
-            and self._arrays_are(synced_arrays)
-        ):
+            and len(synced_arrays) == len(layers)
+            and type(self).parameters is MLP.parameters
+            and "parameters" not in self.__dict__
+        )
+        if agree:  # _current_arrays() would give these very arrays? (read one by one, here: an
+            # instance attribute read in the interpreter's loop costs less than attrgetter's)
+            for layer, (W, dW, b, db) in zip(layers, synced_arrays):
+                if (
+                    type(layer) is not Linear  # (_PLAIN_LAYERS)
+                    or layer.W is not W
+                    or layer.dW is not dW
+                    or layer.b is not b
+                    or layer.db is not db
+                ):
+                    agree = False
+                    break
+        if not agree:
             arrays = self._current_arrays()
             pairs = self.parameters()
             self._synced = _NOT_SYNCED
@@ -263,23 +280,6 @@ class MLP:
                 if arrays is not None:
                     self._synced = (arrays, tuple(params))
         self.optimizer.step()
-
-    def _arrays_are(self, arrays: tuple[tuple[np.ndarray, ...], ...]) -> bool:
-        """Whether ``_current_arrays()`` would give these very arrays (read one by one: an
-        instance attribute read in the interpreter's loop costs less than ``attrgetter``'s)."""
-        layers = self.linear_layers
-        if len(arrays) != len(layers) or type(self).parameters is not MLP.parameters or "parameters" in self.__dict__:
-            return False
-        for layer, (W, dW, b, db) in zip(layers, arrays):
-            if (
-                type(layer) is not Linear  # (_PLAIN_LAYERS)
-                or layer.W is not W
-                or layer.dW is not dW
-                or layer.b is not b
-                or layer.db is not db
-            ):
-                return False
-        return True
 
     def _current_arrays(self) -> tuple[tuple[np.ndarray, ...], ...] | None:
         """``(W, dW, b, db)`` of every layer, in ``parameters()`` order, read in C; None when
@@ -340,7 +340,10 @@ class MLP:
         # over several steps), or gradients replaced or shared between layers, get the handout's
         # loop as it is written: zero_grads, forward, backward, step.
         layers = self.linear_layers
-        if not (_replayable(type(self)) and _plain(self) and self._gradients_packed()):
+        # (_plain(self) without its call)
+        if not (
+            _replayable(type(self)) and self.__dict__.keys().isdisjoint(_INSTANCE_CHECKED) and self._gradients_packed()
+        ):
             self.zero_grads()
             out = self.forward(x)
             loss = self.backward(labels)
@@ -372,7 +375,7 @@ class MLP:
         if len(views) != 2 * len(layers):
             return False
         i = 0
-        for layer in layers:  # (read one by one: see _arrays_are)
+        for layer in layers:  # (read one by one: see step)
             if layer.dW is not views[i] or layer.db is not views[i + 1]:
                 return False
             i += 2

@@ -800,7 +800,9 @@ class Autograd:
                 "backward: the tape is empty; record operations with add_operation first "
                 "(was zero_grad called, or did the forward pass run under no_grad?)"
             )
-        start = self._index_of(output)
+        start = len(ops) - 1
+        if output is not None and ops[start].output is not output:  # (the last operation's: no call)
+            start = self._index_of(output)
         seed = _seed(divergence, ops[start])
         memory = self.gradient_buffer.memory
         owners = self.gradient_buffer.owners

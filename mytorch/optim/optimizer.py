@@ -198,7 +198,13 @@ def _ascending_when_asked(step: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(step)
     def step_(self: Optimizer, closure: Callable[[], Any] | None = None) -> Any:
-        if self._groups_changed():
+        groups, members = self.param_groups, self._members
+        if len(groups) == 1 == len(members):  # (one group: _groups_changed's look, here without its call)
+            listed, size = members[0]
+            changed = groups[0]["params"] is not listed or len(listed) != size
+        else:
+            changed = self._groups_changed()
+        if changed:
             self._refuse_changed_groups()
         loss = None
         if closure is not None:
