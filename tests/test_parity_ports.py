@@ -194,3 +194,27 @@ def test_cholesky_ex_reports_instead_of_raising():
     ok, info_ok = mt.linalg.cholesky_ex(mt.tensor(A[0]), upper=True)
     assert info_ok.item() == 0
     np.testing.assert_allclose(ok.numpy(), np.linalg.cholesky(A[0]).T, rtol=1e-12)
+
+
+def test_cholesky_ex_finds_the_failing_minor_in_few_factorisations(monkeypatch):
+    # one factorisation per leading order made a 64 x 64 matrix cost about 16 of its own; now one where it is
+    # positive-definite, and about log2(64) = 6 more where it is not (the failing order found by bisection)
+    from mytorch import linalg
+
+    rng = np.random.default_rng(6)
+    A = _spd(rng, n=64)
+    sizes = []
+    factorise = np.linalg.cholesky
+
+    def counted(a):
+        sizes.append(a.shape[-1])
+        return factorise(a)
+
+    monkeypatch.setattr(linalg.np.linalg, "cholesky", counted)
+    assert linalg._failed_minor(A) == 0 and sizes == [64]
+    for k in (1, 2, 37, 64):
+        B = A.copy()
+        B[k - 1, k - 1] = -1e6  # the leading minor of order k is the first that is not positive-definite
+        sizes.clear()
+        assert linalg._failed_minor(B) == k
+        assert len(sizes) <= 7, sizes
