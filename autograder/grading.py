@@ -211,7 +211,7 @@ def judge(test: GradedTest, inputs: Arrays, computed: Arrays) -> None:
         last = text.splitlines()[-1] if text else ""
         if last.startswith("NotImplementedError"):
             raise AssertionError(last)  # a stub's message says it all
-        how, _, what = text.rpartition("\n")  # the traceback, whose last line (by \n only) goes first
+        how, what = _what_was_raised(text)  # the exception goes first, then the traceback
         raise AssertionError(f"{what}{_raised_where(text)}\n{how}" if how and what else text)  # what, where, how
     if "computed" in inspect.signature(test.reference).parameters:
         expected = test.reference(**inputs, computed=computed)
@@ -232,6 +232,25 @@ def judge(test: GradedTest, inputs: Arrays, computed: Arrays) -> None:
 
 
 _FRAME = re.compile(r'^  File "(?P<path>[^"]*)", line (?P<line>\d+), in (?P<function>.*)$', re.M)
+
+
+def _what_was_raised(text: str) -> tuple[str, str]:
+    """``(traceback, exception)`` of a traceback's text: the exception is what follows its last frame
+    (and that frame's indented source lines), its lines joined by " | " into one; without a frame,
+    the last line. Until 2026-12-04 the last line was taken: of a message of several lines
+    (``np.testing``'s, or ``"\\nPASS  operations/mul 1/1"``), the failure's first line was the
+    message's last line, without the exception's name."""
+    frames = list(_FRAME.finditer(text))
+    if not frames:
+        how, _, what = text.rpartition("\n")
+        return how, what
+    lines = text[frames[-1].end() :].split("\n")
+    start = 1 + next((i for i, line in enumerate(lines[1:]) if not line.startswith("    ")), len(lines) - 1)
+    block = [line.strip() for line in lines[start:] if line.strip()]
+    if not block:
+        how, _, what = text.rpartition("\n")
+        return how, what
+    return text[: frames[-1].end()] + "\n".join(lines[:start]), " | ".join(block)
 
 
 def _raised_where(text: str) -> str:

@@ -253,6 +253,31 @@ def test_a_failure_by_an_exception_says_first_what_was_raised_and_where_in_mytor
     assert "\n".join(rest) == text.rsplit("\n", 1)[0]  # then the traceback, for how it got there
 
 
+def test_an_exception_of_several_lines_is_named_first_not_its_last_line():
+    """The failure's first line was the last line of the error text: for a message of several lines,
+    its last line alone, without the exception's name (np.testing's 'Max relative difference: 2', or
+    a hand-in's 'PASS  operations/mul  1/1' heading its own failed test)."""
+    from autograder.grading import collect, judge
+    from autograder.protocol import error_text
+
+    test = next(t for t in collect(["operations"]) if t.name == "mul")
+    frames = (
+        "Traceback (most recent call last):\n"
+        '  File "/tmp/w/test-1/work/mytorch/nn/functional.py", line 230, in mul_backward\n'
+        "    raise ValueError(message)\n"
+    )
+    for message, first in [
+        ("ValueError: \nPASS  operations/mul  1/1", "ValueError: | PASS  operations/mul  1/1"),
+        ("AssertionError: \nNot equal to tolerance rtol=1e-07\n\n Max relative difference: 2",
+         "AssertionError: | Not equal to tolerance rtol=1e-07 | Max relative difference: 2"),
+    ]:  # fmt: skip
+        with pytest.raises(AssertionError) as failure:
+            judge(test, test.inputs(), error_text(frames + message))
+        lines = str(failure.value).splitlines()
+        assert lines[0] == f"{first} (raised in mytorch/nn/functional.py, line 230, in mul_backward)"
+        assert "\n".join(lines[1:]) == frames.rstrip("\n")
+
+
 def test_a_finished_starter_runs_the_tensor_front_end_and_the_modules_fast_path(starter, tmp_path):
     """The starter leaves out ``Autograd.record``'s fast path (it would give ``add_operation``'s
     spots away); what is left records through the student's own ``add_operation``, so a student
