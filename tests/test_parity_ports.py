@@ -218,3 +218,30 @@ def test_cholesky_ex_finds_the_failing_minor_in_few_factorisations(monkeypatch):
         sizes.clear()
         assert linalg._failed_minor(B) == k
         assert len(sizes) <= 7, sizes
+
+
+def test_asgd_by_hand_and_against_pytorch():
+    rng = np.random.default_rng(6)
+    w0, grads = rng.normal(size=3), rng.normal(size=(5, 3))
+    lr, lambd, alpha, t0 = 0.05, 1e-3, 0.75, 2
+    w = nn.Parameter(mt.tensor(w0))
+    opt = mt.optim.ASGD([w], lr=lr, lambd=lambd, alpha=alpha, t0=t0)
+    p, ax, eta, mu = w0.copy(), np.zeros(3), float(np.float32(lr)), 1.0
+    for t, g in enumerate(grads, start=1):
+        w.grad = mt.tensor(g)
+        opt.step()
+        p = p * (1 - lambd * eta) - eta * g
+        ax = ax + mu * (p - ax) if mu != 1 else p.copy()
+        # (kept in the default dtype, float32 here, as PyTorch keeps them)
+        eta, mu = float(np.float32(lr / (1 + lambd * lr * t) ** alpha)), float(np.float32(1 / max(1, t - t0)))
+    np.testing.assert_allclose(w.detach().numpy(), p, rtol=1e-12)
+    np.testing.assert_allclose(opt.state[w]["ax"].numpy(), ax, rtol=1e-12)
+    assert sorted(opt.state_dict()["state"][0]) == ["ax", "eta", "mu", "step"]
+    torch = pytest.importorskip("torch")
+    tw = torch.nn.Parameter(torch.tensor(w0))
+    topt = torch.optim.ASGD([tw], lr=lr, lambd=lambd, alpha=alpha, t0=t0)
+    for g in grads:
+        tw.grad = torch.tensor(g)
+        topt.step()
+    np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(opt.state[w]["ax"].numpy(), topt.state[tw]["ax"].numpy(), rtol=1e-12)

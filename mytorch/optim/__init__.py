@@ -1,5 +1,5 @@
 """Optimizers: ``SGD`` (momentum, Nesterov, weight decay), ``Adam``, ``AdamW``, ``RMSprop``,
-``Adagrad``, ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``, ``Rprop``; ``lr_scheduler`` (``StepLR``,
+``Adagrad``, ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``, ``Rprop``, ``ASGD``; ``lr_scheduler`` (``StepLR``,
 ``CosineAnnealingLR``, ...) and ``swa_utils`` (``AveragedModel``, ``SWALR``, ``update_bn``).
 
 They take the handout's ``(value, gradient)`` array pairs (``hw_bonus.mlp.MLP`` passes its
@@ -16,13 +16,14 @@ from typing import Any
 from mytorch.optim import lr_scheduler, swa_utils
 from mytorch.optim.adagrad import Adagrad
 from mytorch.optim.adam import Adam, AdamW
-from mytorch.optim.adaptive import Adadelta, Adamax, NAdam, RAdam, Rprop
+from mytorch.optim.adaptive import ASGD, Adadelta, Adamax, NAdam, RAdam, Rprop
 from mytorch.optim.lbfgs import LBFGS
 from mytorch.optim.optimizer import Optimizer
 from mytorch.optim.rmsprop import RMSprop
 from mytorch.optim.sgd import SGD
 
 __all__ = [
+    "ASGD",
     "SGD",
     "Adadelta",
     "Adagrad",

@@ -28,7 +28,7 @@ import numpy as np
 from mytorch.dtypes import get_default_dtype
 from mytorch.optim.optimizer import Optimizer, check_number, step_in_place, value_of
 
-__all__ = ["Adadelta", "Adamax", "NAdam", "RAdam", "Rprop"]
+__all__ = ["ASGD", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop"]
 
 
 class _Moments(Optimizer):
@@ -285,3 +285,49 @@ class Rprop(Optimizer):
                 g = np.where(factor == size.dtype.type(minus), 0, g).astype(g.dtype, copy=False)
                 step_in_place(p, np.sign(g) * size, "Rprop")
                 prev[...] = g
+
+
+class ASGD(_Moments):
+    """Averaged SGD (Polyak & Juditsky), PyTorch's rule (defaults lr 1e-2, lambd 1e-4, alpha 0.75,
+    t0 1e6): ``p *= 1 - lambd eta``, ``p -= eta g``, then the average ``ax += mu (p - ax)`` (``ax = p``
+    while mu is 1), ``eta = lr / (1 + lambd lr t)^alpha`` and ``mu = 1 / max(1, t - t0)``; the
+    average is in the state (``state[p]["ax"]``), the parameters follow plain decayed SGD."""
+
+    state_names = ("eta", "mu", "ax", "t")
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        lambd: float = 1e-4,
+        alpha: float = 0.75,
+        t0: float = 1e6,
+        weight_decay: float = 0.0,
+    ) -> None:
+        defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay}
+        super().__init__(params, {**defaults, "eps": 1.0})  # (eps: _Moments' check; unused)
+
+    def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
+        dtype = np.float64 if get_default_dtype() == np.float64 else np.float32
+        if name == "eta":
+            return np.full(1, group["lr"], dtype=dtype)
+        if name == "mu":
+            return np.ones(1, dtype=dtype)
+        return super()._fresh_state(name, value, group)
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for group, entries in self._groups_with_grads():
+            lr, lambd, alpha, t0, wd = (group[k] for k in ("lr", "lambd", "alpha", "t0", "weight_decay"))
+            for i, p, g in entries:
+                t = self._next_step(i)
+                if wd:
+                    g = g + wd * p
+                eta, mu, ax = self.eta[i], self.mu[i], self.ax[i]
+                step_in_place(p, (lambd * float(eta[0])) * p + float(eta[0]) * g, "ASGD")
+                if float(mu[0]) != 1:
+                    ax += (p - ax) * float(mu[0])
+                else:
+                    ax[...] = p
+                eta[0] = lr / (1 + lambd * lr * t) ** alpha
+                mu[0] = 1 / max(1, t - t0)
