@@ -140,6 +140,17 @@ def _check_table(table: Any, allowed: dict[str, Any], path: Path, prefix: str = 
     return table
 
 
+def _unique(pairs: list[tuple[str, Any]], path: Path) -> dict[str, Any]:
+    """A JSON object's pairs as a dict, refusing a key given twice: ``json`` keeps the last silently
+    (two ``"sections"`` tables, the first one's weights dropped without a word), where TOML refuses."""
+    table: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in table:
+            raise ConfigError(f"{path}: the key {key!r} is given twice; give each setting once")
+        table[key] = value
+    return table
+
+
 def read_file(path: Path) -> Any:
     """The parsed content of a ``.toml`` or ``.json`` file (not yet checked).
 
@@ -152,7 +163,7 @@ def read_file(path: Path) -> Any:
         raise ConfigError(f"cannot read the configuration {path}: {error.strerror or error}") from None
     if path.suffix == ".json":
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=lambda pairs: _unique(pairs, path))
         except json.JSONDecodeError as error:
             raise ConfigError(f"{path}: not valid JSON: {error}") from None
     if path.suffix != ".toml":

@@ -108,6 +108,17 @@ def test_points_too_large_for_a_results_file_are_refused(tmp_path, points):
     assert sum(t.points for t in tests) == 1_000_000
 
 
+def test_a_json_key_given_twice_is_refused_as_toml_refuses_it(tmp_path):
+    """``json`` keeps the last of two equal keys: the first "sections" table's weights were dropped
+    without a word."""
+    text = '{"sections": {"linear": {"points": 20}}, "sections": {"loss": {"points": 10}}}'
+    with pytest.raises(ConfigError, match="the key 'sections' is given twice"):
+        load_config(write(tmp_path, text, "g.json"))
+    text = '{"sections": {"linear": {"points": 20, "points": 5}}}'
+    with pytest.raises(ConfigError, match="the key 'points' is given twice"):
+        load_config(write(tmp_path, text, "g.json"))
+
+
 def test_fresh_inputs_answer_no_table_of_the_seeded_ones_and_keep_the_references_right(tmp_path):
     """The seeds of every test ship with the starter: a hand-in could carry the right answers to the
     seeded inputs, made beforehand (with PyTorch, say), and look them up. Under ``inputs = "fresh"``
