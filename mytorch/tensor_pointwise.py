@@ -36,15 +36,23 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:  # noqa: A002
         single = np.dtype(np.float32)
         wide = [t.to(single) if isinstance(t, Tensor) and t.dtype == np.float16 else t for t in (input, end, weight)]
         return lerp(*wide).to(np.float16)
-    diff = end - input
-    out = input + weight * diff
-    gap = diff._data if isinstance(diff, Tensor) else np.asarray(diff)
-    if gap.dtype.kind == "f" and np.isinf(gap).any():
-        ends = [np.asarray(t._data if isinstance(t, Tensor) else t) for t in (input, end)]
-        overflow = np.isinf(gap) & np.isfinite(ends[0]) & np.isfinite(ends[1])
+    start, stop = (np.asarray(t._data if isinstance(t, Tensor) else t) for t in (input, end))
+    if start.dtype.kind == "f" or stop.dtype.kind == "f":
+        with np.errstate(over="ignore", invalid="ignore"):
+            overflow = np.isinf(stop - start) & np.isfinite(start) & np.isfinite(stop)
         if overflow.any():
-            return cast(Tensor, _where(Tensor(overflow), input * (1 - weight) + end * weight, out))
-    return out
+            # each form only where it is chosen, 0 elsewhere: a gradient through the other form
+            # would meet its inf (end - input) or an infinite end, and 0 * inf is NaN (weight's
+            # gradient at lerp(1e308, -1e308, 0.3) was NaN, for -inf as PyTorch's)
+            chosen = Tensor(overflow)
+
+            def pick(a: Any, b: Any) -> Tensor:
+                return cast(Tensor, _where(chosen, a, b))
+
+            far = pick(input, 0.0) * (1 - weight) + pick(end, 0.0) * weight
+            near_start, near_end = pick(0.0, input), pick(0.0, end)
+            return pick(far, near_start + weight * (near_end - near_start))
+    return input + weight * (end - input)
 
 
 def _floats_first(tensor1: Any, tensor2: Any) -> Any:

@@ -274,3 +274,17 @@ def test_lerp_where_end_minus_start_overflows() -> None:
         np.testing.assert_allclose(out.detach().numpy().astype(np.float64), [0.4 * big, -0.4 * big, 0.4], rtol=2e-3)
         out.sum().backward()
         np.testing.assert_allclose(start.grad.numpy().astype(np.float64), [0.4] * 3, rtol=2e-3)
+
+
+def test_lerp_where_end_minus_start_overflows_keeps_the_weights_gradient() -> None:
+    # d lerp / d w = end - start: -2e308 overflows to -inf (PyTorch 2.13's); the gradient through the
+    # form not chosen there, 0 * (end - start) = 0 * inf, made it NaN, for a scalar weight too
+    start = mt.tensor([1e308, 1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    end = mt.tensor([-1e308, 3.0, np.inf], dtype=mt.float64)
+    w = mt.tensor([0.3, 0.5, 0.0], dtype=mt.float64, requires_grad=True)
+    mt.lerp(start, end, w).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [-np.inf, 2.0, np.inf])
+    np.testing.assert_array_equal(start.grad.numpy(), [0.7, 0.5, 1.0])
+    scalar = mt.tensor(0.3, dtype=mt.float64, requires_grad=True)
+    mt.lerp(start.detach()[:2], end[:2], scalar).sum().backward()
+    assert scalar.grad.item() == -np.inf
