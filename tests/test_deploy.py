@@ -204,6 +204,20 @@ def test_gradescope_kit_grades_an_uploaded_mytorch_folder_not_an_archive_inside_
     assert find_submission(submission, tmp_path / "scratch") == submission / "handin.tgz"
 
 
+def test_gradescope_kit_takes_every_archive_the_runner_reads(tmp_path):
+    """A handin.tar.xz or .tar.bz2, which runner.py --handin grades, was passed over: 0 points with
+    'the submission holds neither handin.tar nor a mytorch/ folder'."""
+    from autograder.cli import ARCHIVE_SUFFIXES
+    from autograder.deploy.gradescope_run import ARCHIVES, find_submission
+
+    assert set(ARCHIVES) == set(ARCHIVE_SUFFIXES)
+    for suffix in (".tar.xz", ".tar.bz2"):
+        submission = tmp_path / suffix.strip(".")
+        submission.mkdir()
+        (submission / f"handin{suffix}").write_bytes(b"the hand-in")
+        assert find_submission(submission, tmp_path) == submission / f"handin{suffix}"
+
+
 def run_autolab(out: Path, handin: Path, config: Path | None = None) -> list[str]:
     """Autolab's steps: the kit's two files and handin.tar in one folder, then `make`."""
     build_autolab(out, config)

@@ -2,7 +2,7 @@
 
 ``run_autograder`` calls this for every submission. It finds what the student uploaded in
 ``ROOT/submission/``: a hand-in archive (``handin.tar`` from ``create_tarball.sh``, or any one
-``.tar``/``.tar.gz``/``.tgz``), or else a ``mytorch/`` folder, which it packs into an archive
+``.tar``/``.tar.gz``/``.tgz``/``.tar.bz2``/``.tar.xz``), or else a ``mytorch/`` folder, which it packs into an archive
 so that both take the same road: ``autograder/runner.py --handin`` (safe extraction, each test
 in a contained process). The runner's Gradescope results become
 ``ROOT/results/results.json``, written atomically and last, so nothing the submission does can
@@ -25,7 +25,10 @@ from pathlib import Path
 __all__ = ["SubmissionError", "find_submission", "main"]
 
 GRADER = Path(__file__).resolve().parents[1]
-ARCHIVES = (".tar", ".tar.gz", ".tgz")
+ARCHIVES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+"""The archives taken for a hand-in: those ``runner.py --handin`` reads (``cli.ARCHIVE_SUFFIXES``). Until
+2026-12-04 a ``handin.tar.xz`` or ``.tar.bz2`` was passed over: 0 points, 'neither handin.tar nor a
+mytorch/ folder'."""
 CONFIG = "grading.json"
 """The kit's grading configuration, beside ``autograder/`` (``build.py`` puts it there)."""
 
