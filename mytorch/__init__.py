@@ -199,6 +199,8 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module("mytorch.compat"), name)
     if name in ("sparse_coo_tensor", "spmm"):  # (PyTorch's top-level names of mytorch.sparse's)
         return getattr(importlib.import_module("mytorch.sparse"), name)
+    if name in ("complex", "polar", "view_as_real", "view_as_complex"):
+        return getattr(importlib.import_module("mytorch.tensor_complex"), name)
     if name == "vmap":  # (PyTorch's torch.vmap is torch.func.vmap)
         return importlib.import_module("mytorch.func").vmap
     if name in _DECOMPOSITIONS:

@@ -13,7 +13,7 @@ import numpy as np
 from mytorch.function import Function
 from mytorch.tensor import Tensor
 
-__all__ = ["METHODS", "conj"]
+__all__ = ["METHODS", "complex", "conj", "polar", "view_as_complex", "view_as_real"]
 
 
 class _Part(Function):
@@ -64,6 +64,48 @@ def _part(self: Tensor, imaginary: bool) -> Tensor:
             raise RuntimeError("imag is not implemented for tensors with non-complex dtypes (as in PyTorch)")
         return self
     return _Part.apply(self, imaginary=imaginary)
+
+
+def _real_pair(what: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    x = a if isinstance(a, Tensor) else Tensor(np.asarray(a))
+    y = b if isinstance(b, Tensor) else Tensor(np.asarray(b))
+    if x.dtype != y.dtype or x.dtype.kind != "f" or x.dtype.itemsize < 4:
+        raise TypeError(f"{what}: expects two float32 or float64 tensors of one dtype, got {x.dtype} and {y.dtype}")
+    return x, y
+
+
+def complex(real: Any, imag: Any) -> Tensor:  # noqa: A001 - PyTorch's name
+    """``real + 1j imag`` (complex64 from float32, complex128 from float64), recorded: the gradients
+    of the parts are the real and imaginary parts of the result's, as PyTorch's ``torch.complex``."""
+    x, y = _real_pair("complex", real, imag)
+    return x + y * 1j
+
+
+def polar(abs: Any, angle: Any) -> Tensor:  # noqa: A002 - PyTorch's names
+    """``abs * (cos(angle) + 1j sin(angle))``, recorded, as PyTorch's ``torch.polar``."""
+    r, theta = _real_pair("polar", abs, angle)
+    return r * theta.cos() + (r * theta.sin()) * 1j
+
+
+def view_as_real(input: Any) -> Tensor:  # noqa: A002
+    """A complex tensor's real and imaginary parts along a new last axis of 2, recorded, as
+    PyTorch's ``torch.view_as_real``, but a copy (PyTorch's shares the memory: writing into it
+    changes the complex tensor, here it does not)."""
+    from mytorch.tensor_shape import stack
+
+    z = input if isinstance(input, Tensor) else Tensor(np.asarray(input))
+    if z.dtype.kind != "c":
+        raise RuntimeError(f"view_as_real is only supported for complex tensors, got {z.dtype}")
+    return stack([_part(z, False), _part(z, True)], -1)
+
+
+def view_as_complex(input: Any) -> Tensor:  # noqa: A002
+    """The complex tensor whose real and imaginary parts are the last axis (of 2) of ``input``,
+    recorded, as PyTorch's ``torch.view_as_complex`` (a copy here)."""
+    x = input if isinstance(input, Tensor) else Tensor(np.asarray(input))
+    if x.ndim == 0 or x.shape[-1] != 2:
+        raise RuntimeError(f"view_as_complex: the last dimension must have size 2, got shape {tuple(x.shape)}")
+    return complex(x[..., 0], x[..., 1])
 
 
 METHODS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_inplace import central_differences
 
 import mytorch as mt
 
@@ -170,3 +171,32 @@ def _torch_loss(y, w):
     if y.is_complex():
         return (y.real * w).sum() + (y.imag * w * 0.3).sum() + (y.abs() ** 2).sum() * 0.01
     return (y * w).sum() + (y**2).sum() * 0.01
+
+
+def test_complex_constructors_and_views():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    z = mt.complex(mt.tensor(a), mt.tensor(b))
+    assert z.dtype == np.complex128 and mt.complex(mt.ones(2), mt.zeros(2)).dtype == np.complex64
+    np.testing.assert_array_equal(z.numpy(), a + 1j * b)
+    np.testing.assert_allclose(
+        mt.polar(mt.tensor(np.abs(a)), mt.tensor(b)).numpy(), np.abs(a) * np.exp(1j * b), rtol=1e-12
+    )
+    pairs = mt.view_as_real(z)
+    np.testing.assert_array_equal(pairs.numpy(), np.stack([a, b], -1))
+    np.testing.assert_array_equal(mt.view_as_complex(pairs).numpy(), a + 1j * b)
+    with pytest.raises(RuntimeError, match="complex"):
+        mt.view_as_real(mt.tensor(a))
+    with pytest.raises(TypeError, match="one dtype"):
+        mt.complex(mt.tensor(a), mt.tensor(b, dtype=mt.float32))
+    w = rng.normal(size=(2, 3, 2))
+
+    def loss(x, y):
+        r = mt.view_as_real(mt.polar(x.abs() + 0.1, y) * mt.complex(x, y))
+        return (r * mt.tensor(w)).sum() + (mt.view_as_complex(r).abs() ** 2).sum()
+
+    x, y = mt.tensor(a, requires_grad=True), mt.tensor(b, requires_grad=True)
+    loss(x, y).backward()
+    gx, gy = central_differences(lambda u, v: loss(mt.tensor(u), mt.tensor(v)).item(), [a.copy(), b.copy()])
+    np.testing.assert_allclose(x.grad.numpy(), gx, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(y.grad.numpy(), gy, rtol=1e-6, atol=1e-7)
