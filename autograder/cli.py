@@ -313,7 +313,7 @@ def _run(args: argparse.Namespace) -> None:
     try:
         config = load_config(args.config) if args.config else GradingConfig()
         config = dataclasses.replace(config, extras=config.extras or args.extras)
-        tests = config.apply(collect(list(args.sections) or config.section_names()))
+        tests = config.apply(collect(list(args.sections) or config.sections_to_run()))
     except ConfigError as error:
         raise RunnerError(str(error)) from None
     shown = {"visibility": config.visibility, "stdout_visibility": config.stdout_visibility}

@@ -89,6 +89,21 @@ class GradingConfig:
                 names.append(name)
         return names
 
+    def sections_to_run(self) -> list[str]:
+        """``section_names()``, refusing none: an empty list of sections is every section to
+        ``collect``, so a configuration disabling the course's five (extras off) graded all nine
+        sections and published their 98 points (``runner.py --list`` showed all 48 tests).
+
+        Raises:
+            ConfigError: no section is enabled.
+        """
+        names = self.section_names()
+        if not names:
+            raise ConfigError(
+                f"{self.source or 'the configuration'}: no section is enabled, so nothing would be graded"
+            )
+        return names
+
     def apply(self, tests: Iterable[GradedTest]) -> list[GradedTest]:
         """``tests`` with this configuration's points and visibility.
 
@@ -200,7 +215,7 @@ def load_config(path: str | Path) -> GradingConfig:
         if test_id not in known:
             raise ConfigError(f"{path}: unknown test {test_id!r}; `runner.py --list --extras` lists them")
         _check_table(table, _TEST, path, f"tests.{test_id!r}.")
-    return GradingConfig(
+    config = GradingConfig(
         extras=data.get("extras", False),
         visibility=data.get("visibility", "visible"),
         stdout_visibility=data.get("stdout_visibility"),
@@ -209,3 +224,4 @@ def load_config(path: str | Path) -> GradingConfig:
         tests=tests,
         source=str(path),
     )
+    return config

@@ -1,6 +1,7 @@
 """The grading configuration: the course's 50 points by default, sections reweighted, tests
 hidden, and every mistake in the file named before any test runs."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ if str(ROOT) not in sys.path:  # `pytest tests/...` without `python -m`: make `a
     sys.path.insert(0, str(ROOT))
 
 from autograder.config import ConfigError, GradingConfig, load_config  # noqa: E402
+from autograder.deploy.build import build_gradescope  # noqa: E402
 from autograder.grading import SECTIONS, collect  # noqa: E402
 
 COURSE = ["autograd", "operations", "linear", "activation", "loss"]
@@ -106,6 +108,22 @@ def test_points_too_large_for_a_results_file_are_refused(tmp_path, points):
     path = write(tmp_path, json.dumps({"sections": {"linear": {"points": 1_000_000}}}), "ok.json")
     tests = load_config(path).apply(t for t in collect() if t.section == "linear")
     assert sum(t.points for t in tests) == 1_000_000
+
+
+def test_a_configuration_that_enables_no_section_is_refused(tmp_path):
+    """Every course section disabled (and extras off) left no section to run, and an empty list of
+    sections is every section to ``collect``: runner.py --list showed all 48 tests, extras included,
+    and a run would have graded and published their 98 points."""
+    text = json.dumps({"sections": {name: {"enabled": False} for name in COURSE}})
+    config = load_config(write(tmp_path, text, "g.json"))
+    with pytest.raises(ConfigError, match="g.json: no section is enabled, so nothing would be graded"):
+        config.sections_to_run()
+    with pytest.raises(ConfigError, match="no section is enabled"):
+        build_gradescope(tmp_path / "kit.zip", tmp_path / "g.json")
+    assert not (tmp_path / "kit.zip").exists()
+    assert dataclasses.replace(config, extras=True).sections_to_run()[0] == "loss_extra"  # (runner.py --extras)
+    text = json.dumps({"sections": {**{name: {"enabled": False} for name in COURSE}, "mlp": {"enabled": True}}})
+    assert load_config(write(tmp_path, text, "g.json")).sections_to_run() == ["mlp"]
 
 
 def test_a_json_key_given_twice_is_refused_as_toml_refuses_it(tmp_path):

@@ -54,7 +54,7 @@ def _members(config: Path | None) -> list[tuple[str, bytes, int]]:
     """
     members = [(name, (REPOSITORY / name).read_bytes(), 0o644) for name in grader_files()]
     if config is not None:
-        load_config(config)
+        load_config(config).sections_to_run()
         members.append(("grading.json", (json.dumps(read_file(config), indent=2) + "\n").encode(), 0o644))
     return members
 
