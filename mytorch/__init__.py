@@ -201,6 +201,8 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module("mytorch.sparse"), name)
     if name in ("complex", "polar", "view_as_real", "view_as_complex"):
         return getattr(importlib.import_module("mytorch.tensor_complex"), name)
+    if name == "gradient":  # (PyTorch's torch.gradient: finite differences of samples)
+        return importlib.import_module("mytorch.tensor_gradient").gradient
     if name == "vmap":  # (PyTorch's torch.vmap is torch.func.vmap)
         return importlib.import_module("mytorch.func").vmap
     if name in _DECOMPOSITIONS:

@@ -245,3 +245,35 @@ def test_asgd_by_hand_and_against_pytorch():
         topt.step()
     np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(opt.state[w]["ax"].numpy(), topt.state[tw]["ax"].numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_is_numpys_and_differentiable(edge_order):
+    rng = np.random.default_rng(7)
+    a = rng.normal(size=(5, 6))
+    xs, ys = np.sort(rng.uniform(0, 3, 6)), np.sort(rng.uniform(0, 2, 5))
+    for kw, numpy_args in (
+        ({}, ()),
+        ({"spacing": [0.5, 2.0]}, (0.5, 2.0)),
+        ({"spacing": (mt.tensor(ys), mt.tensor(xs))}, (ys, xs)),
+    ):
+        got = mt.gradient(mt.tensor(a), edge_order=edge_order, **kw)
+        for mine, theirs in zip(got, np.gradient(a, *numpy_args, edge_order=edge_order)):
+            np.testing.assert_allclose(mine.numpy(), theirs, rtol=1e-12, atol=1e-12)
+    (along,) = mt.gradient(mt.tensor(a), dim=1, edge_order=edge_order)
+    np.testing.assert_allclose(along.numpy(), np.gradient(a, axis=1, edge_order=edge_order), rtol=1e-12)
+    x = mt.tensor(a, requires_grad=True)
+    w = rng.normal(size=(5, 6))
+    (mt.gradient(x, spacing=(mt.tensor(ys),), dim=0, edge_order=edge_order)[0] ** 2 * mt.tensor(w)).sum().backward()
+
+    def f(v):
+        return float((np.gradient(v, ys, axis=0, edge_order=edge_order) ** 2 * w).sum())
+
+    np.testing.assert_allclose(x.grad.numpy(), central_differences(f, [a.copy()])[0], rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="edge_order"):
+        mt.gradient(x, edge_order=3)
+    torch = pytest.importorskip("torch")
+    theirs = torch.gradient(torch.tensor(a), spacing=(torch.tensor(ys), torch.tensor(xs)), edge_order=edge_order)
+    mine = mt.gradient(mt.tensor(a), spacing=(mt.tensor(ys), mt.tensor(xs)), edge_order=edge_order)
+    for m, t in zip(mine, theirs):
+        np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-12, atol=1e-12)
