@@ -126,6 +126,15 @@ def test_a_configuration_that_enables_no_section_is_refused(tmp_path):
     assert load_config(write(tmp_path, text, "g.json")).sections_to_run() == ["mlp"]
 
 
+def test_the_builders_refuse_a_configuration_naming_a_test_of_a_section_that_does_not_run(tmp_path):
+    """The runner stops on it ('is not graded in this run'), so a kit built around it gave every
+    student 0 points with 'the grader stopped'; the builders checked the file but not this."""
+    text = json.dumps({"sections": {"linear": {"enabled": False}}, "tests": {"linear/backward": {"points": 5}}})
+    with pytest.raises(ConfigError, match=r"tests.'linear/backward' is not graded in this run"):
+        build_gradescope(tmp_path / "kit.zip", write(tmp_path, text, "g.json"))
+    assert not (tmp_path / "kit.zip").exists()
+
+
 def test_a_json_key_given_twice_is_refused_as_toml_refuses_it(tmp_path):
     """``json`` keeps the last of two equal keys: the first "sections" table's weights were dropped
     without a word."""

@@ -24,6 +24,7 @@ import zipfile
 from pathlib import Path
 
 from autograder.config import ConfigError, load_config, read_file
+from autograder.grading import collect
 from autograder.make_handout import source_files
 
 __all__ = ["GRADER_ONLY", "build_autolab", "build_gradescope", "grader_files"]
@@ -54,7 +55,8 @@ def _members(config: Path | None) -> list[tuple[str, bytes, int]]:
     """
     members = [(name, (REPOSITORY / name).read_bytes(), 0o644) for name in grader_files()]
     if config is not None:
-        load_config(config).sections_to_run()
+        checked = load_config(config)  # as the runner applies it: a test of a section that does not run stops it
+        checked.apply(collect(checked.sections_to_run()))
         members.append(("grading.json", (json.dumps(read_file(config), indent=2) + "\n").encode(), 0o644))
     return members
 
