@@ -315,6 +315,8 @@ def logit(input: Any, eps: float | None = None) -> Tensor:  # noqa: A002
         outside = (data < 0) | (data > 1)
         if outside.any():  # log(p) is NaN there, but 1/p was a finite gradient
             p = p * Tensor(np.where(outside, math.nan, 1.0).astype(p.dtype))
+        if (np.signbit(data) & (data == 0)).any():  # -0.0 + 0.0 is 0.0: the slope at -0.0 was 1 / -0.0 = -inf
+            p = p + 0.0  # (PyTorch's, and 1 / (p (1 - p))'s, is +inf)
         return log(p) - log1p(-p)
     lo, hi = float(eps), 1.0 - float(eps)
     nan = np.isnan(data)

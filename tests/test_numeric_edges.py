@@ -288,3 +288,13 @@ def test_lerp_where_end_minus_start_overflows_keeps_the_weights_gradient() -> No
     scalar = mt.tensor(0.3, dtype=mt.float64, requires_grad=True)
     mt.lerp(start.detach()[:2], end[:2], scalar).sum().backward()
     assert scalar.grad.item() == -np.inf
+
+
+def test_logit_slope_at_negative_zero_is_plus_inf() -> None:
+    for dtype in ("float16", "float32", "float64"):
+        x = mt.tensor([-0.0, 0.0, 0.5], dtype=getattr(mt, dtype), requires_grad=True)
+        y = mt.logit(x)
+        y.sum().backward()
+        # closed form 1 / (p (1 - p)): +inf at p = 0 whatever its sign (it was -inf at -0.0), 4 at 1/2
+        np.testing.assert_array_equal(x.grad.numpy(), [np.inf, np.inf, 4.0])
+        np.testing.assert_array_equal(y.detach().numpy(), [-np.inf, -np.inf, 0.0])
