@@ -20,6 +20,7 @@ if str(ROOT) not in sys.path:  # `pytest tests/...` without `python -m`: make `a
 from autograder.config import VISIBILITIES, ConfigError  # noqa: E402
 from autograder.deploy.build import build_autolab, build_gradescope  # noqa: E402
 from autograder.mutants import WRONG_SIGN, broken_copy  # noqa: E402
+from autograder.sandbox import extract_handin  # noqa: E402
 
 COURSE = {"autograd": 10, "operations": 6, "linear": 9, "activation": 20, "loss": 5}
 OPERATIONS_ONLY = json.dumps({"sections": {s: {"enabled": s == "operations"} for s in COURSE}})
@@ -202,6 +203,28 @@ def test_gradescope_kit_grades_an_uploaded_mytorch_folder_not_an_archive_inside_
         assert sorted(tar.getnames()) == ["mytorch", "mytorch/__init__.py", "mytorch/runs", "mytorch/runs/old.tar.gz"]
     (submission / "handin.tgz").write_bytes(b"the hand-in")  # an archive beside it is still the one graded
     assert find_submission(submission, tmp_path / "scratch") == submission / "handin.tgz"
+
+
+def test_gradescope_kit_packs_an_uploaded_folder_as_create_tarball_does(tmp_path):
+    """A symbolic link in an uploaded mytorch/ was packed as a link, and the runner refuses the whole
+    hand-in for one (0 points), where create_tarball.sh leaves links out; hidden folders (.git) and
+    caches went in too. They are left out and named."""
+    from autograder.deploy.gradescope_run import find_submission
+
+    package = tmp_path / "submission" / "mytorch"
+    (package / ".git").mkdir(parents=True)
+    (package / ".git" / "config").write_text("hidden")
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "utils.cpython-311.pyc").write_bytes(b"\0")
+    (package / "stale.pyc").write_bytes(b"\0")
+    (package / "__init__.py").write_text("")
+    (package / "data").symlink_to(tmp_path)
+    skipped: list[str] = []
+    archive = find_submission(tmp_path / "submission", tmp_path, skipped)
+    with tarfile.open(archive) as tar:
+        assert sorted(tar.getnames()) == ["mytorch", "mytorch/__init__.py"]
+    assert sorted(skipped) == ["mytorch/.git", "mytorch/__pycache__", "mytorch/data"]
+    extract_handin(archive, tmp_path / "extracted")  # (the runner's check: a link was refused)
 
 
 def test_gradescope_kit_takes_every_archive_the_runner_reads(tmp_path):

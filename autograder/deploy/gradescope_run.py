@@ -2,9 +2,10 @@
 
 ``run_autograder`` calls this for every submission. It finds what the student uploaded in
 ``ROOT/submission/``: a hand-in archive (``handin.tar`` from ``create_tarball.sh``, or any one
-``.tar``/``.tar.gz``/``.tgz``/``.tar.bz2``/``.tar.xz``), or else a ``mytorch/`` folder, which it packs into an archive
-so that both take the same road: ``autograder/runner.py --handin`` (safe extraction, each test
-in a contained process). The runner's Gradescope results become
+``.tar``/``.tar.gz``/``.tgz``/``.tar.bz2``/``.tar.xz``), or else a ``mytorch/`` folder, which it
+packs into an archive as ``create_tarball.sh`` does, so that both take the same road:
+``autograder/runner.py --handin`` (safe extraction, each test in a contained process). The
+runner's Gradescope results become
 ``ROOT/results/results.json``, written atomically and last, so nothing the submission does can
 leave its own version there. Whatever goes wrong, a results.json is written (0 points and
 the reason) and the exit status is 0, as Gradescope expects.
@@ -20,7 +21,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 __all__ = ["SubmissionError", "find_submission", "main"]
 
@@ -37,10 +38,12 @@ class SubmissionError(Exception):
     """Nothing gradable was uploaded (the message tells the student what to upload)."""
 
 
-def find_submission(submission: Path, scratch: Path) -> Path:
+def find_submission(submission: Path, scratch: Path, skipped: list[str] | None = None) -> Path:
     """The hand-in archive to grade: the uploaded one (outside any ``mytorch/`` folder), or the
-    uploaded ``mytorch/`` packed into ``scratch/handin.tar`` (links are packed as links, so the
-    runner refuses them).
+    uploaded ``mytorch/`` packed into ``scratch/handin.tar`` as ``create_tarball.sh`` packs it:
+    without symbolic links (which the runner refuses, and with them the whole hand-in: until
+    2026-12-04 an uploaded folder holding one scored 0), hidden files and folders, and Python
+    caches. What was left out is added to ``skipped``.
 
     Raises:
         SubmissionError: no archive and no ``mytorch/`` folder, or several archives.
@@ -66,8 +69,17 @@ def find_submission(submission: Path, scratch: Path) -> Path:
             "and upload the handin.tar it writes"
         )
     archive = scratch / "handin.tar"
+    left_out = [] if skipped is None else skipped
+
+    def packed(member: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        name = PurePosixPath(member.name)
+        if member.issym() or any(part.startswith(".") or part == "__pycache__" for part in name.parts):
+            left_out.append(member.name)
+            return None
+        return None if name.suffix in (".pyc", ".pyo") else member
+
     with tarfile.open(archive, "w") as tar:
-        tar.add(folders[0], arcname="mytorch")
+        tar.add(folders[0], arcname="mytorch", filter=packed)
     return archive
 
 
@@ -93,8 +105,9 @@ def grade(root: Path) -> dict:
     start = time.monotonic()
     config = GRADER.parent / CONFIG if (GRADER.parent / CONFIG).is_file() else None
     with tempfile.TemporaryDirectory(prefix="mytorch-gradescope-") as scratch:
+        skipped: list[str] = []
         try:
-            archive = find_submission(root / "submission", Path(scratch))
+            archive = find_submission(root / "submission", Path(scratch), skipped)
         except SubmissionError as error:
             print(f"gradescope_run: {error}", flush=True)
             return _failure(str(error), time.monotonic() - start)
@@ -114,6 +127,11 @@ def grade(root: Path) -> dict:
             reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit status {done.returncode}"
             return _failure(f"the grader stopped ({reason}); please tell the course staff", time.monotonic() - start)
         data = json.loads(results.read_text(encoding="utf-8"))  # (the runner writes UTF-8 whatever the locale)
+    if skipped:
+        names = ", ".join(repr(name) for name in skipped[:20]) + (", ..." if len(skipped) > 20 else "")
+        note = f"Left out of the uploaded mytorch/ (links, hidden files, caches, as create_tarball.sh does): {names}\n"
+        print(note, end="", flush=True)
+        data["output"] = note + data.get("output", "")
     data["execution_time"] = round(time.monotonic() - start)
     return data
 
