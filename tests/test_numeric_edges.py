@@ -298,3 +298,14 @@ def test_logit_slope_at_negative_zero_is_plus_inf() -> None:
         # closed form 1 / (p (1 - p)): +inf at p = 0 whatever its sign (it was -inf at -0.0), 4 at 1/2
         np.testing.assert_array_equal(x.grad.numpy(), [np.inf, np.inf, 4.0])
         np.testing.assert_array_equal(y.detach().numpy(), [-np.inf, -np.inf, 0.0])
+
+
+def test_division_gradient_in_the_divisor_at_a_zero_numerator_and_a_tiny_divisor() -> None:
+    # closed form -a / b**2: 0 for a = 0 whatever b (g / b overflowed to inf, times a = 0: NaN)
+    for dtype, tiny in [("float16", 1e-5), ("float32", 1e-39), ("float64", 1e-310)]:
+        a = mt.tensor([0.0, 1.0, 200.0], dtype=getattr(mt, dtype), requires_grad=True)
+        b = mt.tensor([tiny, 2.0, 300.0], dtype=getattr(mt, dtype), requires_grad=True)
+        (a / b).sum().backward()
+        np.testing.assert_allclose(b.grad.numpy().astype(np.float64), [0.0, -0.25, -200 / 300**2], rtol=1e-3)
+        (jvp,) = mt.func.jvp(lambda d: a.detach() / d, (b.detach(),), (mt.ones_like(b),))[1:]
+        np.testing.assert_allclose(jvp.numpy().astype(np.float64), [0.0, -0.25, -200 / 300**2], rtol=1e-3)

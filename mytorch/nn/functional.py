@@ -296,10 +296,11 @@ def div(a: Array, b: Array) -> Array:
 
 
 def div_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
-    """da = g / b, db = -g * a / b**2."""
+    """da = g / b, db = -g * a / b**2, as -(g (a / b)) / b: (g / b) a / b was inf * 0 = NaN for
+    a = 0 and a tiny b (float16 0 / 1e-5), where the gradient is 0."""
     # BEGIN SOLUTION: return (gradient of a, gradient of b), each summed to its input's shape (unbroadcast)
     ga = grad_output / b
-    return unbroadcast(ga, a.shape), unbroadcast(-ga * a / b, b.shape)
+    return unbroadcast(ga, a.shape), unbroadcast(-(grad_output * (a / b)) / b, b.shape)
     # END SOLUTION
 
 
@@ -310,9 +311,9 @@ def div_grad_a(grad_output: Array, a: Array, b: Array) -> Array:
 
 
 def div_grad_b(grad_output: Array, a: Array, b: Array) -> Array:
-    """The gradient of a / b with respect to b alone: -g * a / b**2, as (-g / b) * a / b, as
+    """The gradient of a / b with respect to b alone: -g * a / b**2, as -(g (a / b)) / b, as
     ``div_backward`` has it (b * b overflowed float16 from |b| = 256, making the gradient 0)."""
-    return unbroadcast(-(grad_output / b) * a / b, b.shape)
+    return unbroadcast(-(grad_output * (a / b)) / b, b.shape)
 
 
 div_backward.partials = (div_grad_a, div_grad_b)  # type: ignore[attr-defined]
@@ -324,7 +325,7 @@ def div_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
     # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     ta, tb = tangents
     return _full(
-        _add_terms(None if ta is None else ta / b, None if tb is None else -(tb / b) * a / b),
+        _add_terms(None if ta is None else ta / b, None if tb is None else -(tb * (a / b)) / b),
         np.broadcast_shapes(a.shape, b.shape),
     )
     # END SOLUTION
