@@ -278,10 +278,13 @@ class VersionCheck:
                 version is noted for ``op``.
             held: the graph's holds, for ``save``.
         """
-        inputs = op.inputs
+        if type(op) is tuple:  # a Tensor tape's plain entry (``mytorch.tensor.Tape``): no guard to set
+            inputs, output = op[0], op[1]
+        else:
+            inputs, output = op.inputs, op.output
         noted = False
         for j in which:
-            array = inputs[j] if j != OUTPUT else op.output
+            array = inputs[j] if j != OUTPUT else output
             at = id(array)
             key = saved.get(at, _UNSAVED)
             if key is _UNSAVED:
@@ -298,7 +301,7 @@ class VersionCheck:
             if key is not None:  # (held by this graph: its record stays until the graph is released)
                 self.entries += _entry(key, _STORAGES[key][2], j, id(op))
                 noted = True
-        if noted:
+        if noted and type(op) is not tuple:
             if op.guard is None:
                 op.guard = self
             else:  # a detect_anomaly Snapshot runs first
@@ -329,11 +332,34 @@ class VersionCheck:
                 if key is not None:
                     self.entries += _entry(key, _STORAGES[key][2], PARAMETER, id(op))
                     noted = True
-        if noted:
+        if noted and type(op) is not tuple:  # (a Tensor tape's plain entry has no guard to set: see ``watch``)
             if op.guard is None:
                 op.guard = self
             elif op.guard is not self and getattr(op.guard, "then", self) is None:
                 op.guard.then = self
+
+    def adopt(self, made: dict[int, Any]) -> None:
+        """The plain entries of a Tensor tape became ``Operation``s (``made``: ``{id(entry): its
+        operation}``, the entries alive meanwhile): their saved reads are keyed by the operations
+        from now on, and each operation with a saved read gets this check as its guard."""
+        if not self.entries:
+            return
+        with memoryview(self.entries) as raw, raw.cast("q") as numbers:  # (rewritten in place)
+            for k in range(3, len(numbers), 4):
+                op = made.get(numbers[k])
+                if op is not None:
+                    numbers[k] = id(op)
+                    if op.guard is None:
+                        op.guard = self
+        self._index = self._decoded = None
+
+    def absorb(self, other: VersionCheck) -> None:
+        """Take over ``other``'s entries (two graphs merged: one check guards both); it began no
+        later than either."""
+        self.entries += other.entries
+        self.since = min(self.since, other.since)
+        self._index = self._decoded = None
+        other.clear()
 
     def clear(self) -> None:
         """Forget every entry (the graph was released)."""

@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mytorch import arguments as _arguments
+from mytorch import saved as _saved
 from mytorch.arguments import masked, odd_array, ragged
 from mytorch.autograd_engine import (
     _PRUNED,
@@ -64,6 +65,7 @@ from mytorch.autograd_engine import (
     _Anomaly,
     _GradMode,
     _pruned_vjp,
+    _seed,
     is_grad_enabled,
     trusted_operation,
 )
@@ -126,8 +128,16 @@ class Tape(Autograd):
     Attributes:
         merged_into: the tape this one was merged into, or None while it is in use.
         released: True once a ``backward`` without ``retain_graph`` has used the tape.
+        operation_list: the recorded ``Operation``s (``Autograd``'s), made from the plain entries
+            when first read (``_materialise``).
         order: for each operation a Tensor recorded, when it ran (a global count): merging
             two tapes keeps their operations in the order they ran.
+        entries: the operations recorded since ``operation_list`` was last read, as plain tuples
+            ``(inputs, output, gradients_to_update, backward_operation, params, vjp, link, when)``
+            (``Operation``'s fields, ``when`` its ``order``): the Tensor front-end's trusted
+            operations are recorded so, and ``backward`` walks them as they are while no reader
+            has asked for ``operation_list`` (``_lean_backward``). Their saved reads are keyed by
+            ``id`` of the entry in ``check`` until they become operations.
         unsorted: merges appended operations out of that order; ``in_run_order`` (called by
             ``Tensor.tape``) sorts them back.
         leaves: ``{id(array): leaf}`` for every leaf that entered an operation: after
@@ -145,12 +155,15 @@ class Tape(Autograd):
     """
 
     def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self._ops: list[Any] = []
+        self._made: dict[int, Any] = {}
+        # (lists, not integer ``array``s: ``array.append`` parses its argument, about 500 instructions
+        # an operation more; a list of integers is one object for the garbage collector)
+        self._order: list[int] = []
         super().__init__()
         self.merged_into: Tape | None = None
         self.released = False
-        # (lists, not integer ``array``s: ``array.append`` parses its argument, about 500 instructions
-        # an operation more; a list of integers is one object for the garbage collector)
-        self.order: list[int] = []
         self.unsorted = False
         self.leaves: dict[int, Tensor] = {}
         self.unowned = False  # some leaf entered with an array not made for it (``_refuse_shared_leaves``)
@@ -161,6 +174,74 @@ class Tape(Autograd):
     def __del__(self, release: Callable[[list[int]], None] = release) -> None:
         if self.held:  # (empty once released: no call then)
             release(self.held)  # a graph dropped without backward unlocks what it saved
+
+    @property
+    def operation_list(self) -> list[Any]:
+        """The recorded ``Operation``s, in the order they were recorded (see ``entries``)."""
+        return self._materialised()._ops
+
+    @operation_list.setter
+    def operation_list(self, ops: list[Any]) -> None:
+        self._ops, self.entries = ops, []
+
+    @property
+    def order(self) -> list[int]:
+        """When each operation of ``operation_list`` ran (see the class's attributes)."""
+        return self._materialised()._order
+
+    @order.setter
+    def order(self, order: list[int]) -> None:
+        self._materialised()._order = order
+
+    def _materialised(self) -> Tape:
+        """This tape, its entries made ``Operation``s (``_materialise``) if it has any."""
+        if self.entries:
+            self._materialise()
+        return self
+
+    def _materialise(self) -> dict[int, Any]:
+        """Turn the plain ``entries`` into ``Operation``s at the end of ``operation_list`` (a reader
+        asked for them: merging, ``grad_fn``, a hook, replay's capture, ``viz``...); returns
+        ``{id(entry): its operation}``."""
+        entries, self.entries = self.entries, []
+        ops, order = self._ops, self._order
+        made: dict[int, Any] = {}
+        for entry in entries:
+            inputs, output, dsts, backward, params, vjp, link, when = entry
+            op = made[id(entry)] = trusted_operation(inputs, output, dsts, backward, params, vjp, link)
+            ops.append(op)
+            order.append(when)
+        self.check.adopt(made)  # (the entries are alive here: their ids are their own)
+        self._made = made  # (for a backward walking the entries meanwhile: ``_entries_backward``)
+        return made
+
+    def __len__(self) -> int:
+        return len(self._ops) + len(self.entries)
+
+    def backward(self, divergence: Any = 1.0, output: np.ndarray | None = None, keep_grads: bool = False) -> None:
+        """``Autograd.backward``, walking the plain ``entries`` as they are when every operation
+        is one (no reader made them ``Operation``s) and nothing asks for more than its common
+        case: no ``keep_grads`` now or before, no ``detect_anomaly``, ``output`` an entry's. The
+        same additions in the same order as ``Autograd.backward``'s loop for trusted operations
+        (``tests/test_tensor_entries.py``); anything else goes to that loop."""
+        entries = self.entries
+        start = len(entries) - 1
+        if output is not None:
+            while start >= 0 and entries[start][1] is not output:
+                start -= 1
+        if self._ops or start < 0 or keep_grads or self._kept or _Anomaly.enabled:
+            if entries:
+                self._materialise()
+            return Autograd.backward(self, divergence, output, keep_grads)
+        first = entries[start]
+        out = first[1]
+        dtype = out.dtype
+        if type(divergence) is float and dtype.kind == "f" and math.isfinite(value := dtype.type(divergence)):
+            seed = _empty(out.shape, dtype)  # (``_seed``'s common case)
+            seed.fill(value)
+        else:
+            seed = _seed(divergence, trusted_operation(*first[:7]))  # (its operation, for its messages)
+        _entries_backward(self, entries, start, seed)
 
     def resolve(self) -> Tape:
         """The tape now holding this one's operations (itself unless it was merged)."""
@@ -183,6 +264,14 @@ class Tape(Autograd):
         big, small = (self, other) if len(self) >= len(other) else (other, self)
         small._part_leaves_from(big.leaves)
         big.unowned = big.unowned or small.unowned
+        if not big._ops and not small._ops:  # two tapes of plain entries: joined as they are
+            mine, theirs = big.entries, small.entries
+            big.unsorted = big.unsorted or small.unsorted or bool(mine and theirs and theirs[0][7] < mine[-1][7])
+            mine.extend(theirs)
+            big.check.absorb(small.check)
+            small.entries = []
+            big._join(small)
+            return big
         ops, order = big.operation_list, big.order
         timed = len(order) == len(ops) and len(small.order) == len(small.operation_list)
         # Appending is a valid order already (the graphs are disjoint); the run order is
@@ -193,6 +282,13 @@ class Tape(Autograd):
         )
         ops.extend(small.operation_list)
         order.extend(small.order)
+        small.operation_list, small.order = [], []
+        big._join(small)
+        return big
+
+    def _join(self, small: Tape) -> None:
+        """``merge``'s end: what ``small`` holds beside its operations moves to this tape."""
+        big = self
         big.gradient_buffer.memory.update(small.gradient_buffer.memory)
         big.gradient_buffer.owners.update(small.gradient_buffer.owners)
         big._read.update(small._read)
@@ -201,17 +297,18 @@ class Tape(Autograd):
         big.saved.update(small.saved)
         del small.held[:]
         small.saved.clear()
-        small.operation_list, small.order, small.leaves = [], [], {}
+        small.leaves = {}
         small.gradient_buffer.clear()
         small._read.clear()
         small.merged_into = big
-        return big
 
     def in_run_order(self) -> Tape:
         """This tape, its operations sorted into the order they ran if merges left them
         appended out of it (one sort, however many merges)."""
         if self.unsorted:
-            if len(self.order) == len(self.operation_list):
+            if not self._ops:  # plain entries: sorted by their own stamps
+                self.entries.sort(key=_WHEN)
+            elif len(self.order) == len(self.operation_list):
                 runs = sorted(zip(self.order, self.operation_list), key=operator.itemgetter(0))
                 self.order = [when for when, _ in runs]
                 self.operation_list = [op for _, op in runs]
@@ -279,9 +376,11 @@ class Tape(Autograd):
     def release(self) -> None:
         """Free the recorded operations (and forward-mode tangents) and unlock the arrays they
         saved; a later ``backward`` through this graph raises."""
-        self.operation_list.clear()
+        self._ops.clear()
+        self.entries.clear()
+        self._made = {}
         self._read.clear()
-        del self.order[:]
+        del self._order[:]
         self.tangents = {}
         self.leaves.clear()
         if self.held:  # (``Tensor.backward`` releases the holds before delivering the gradients)
@@ -343,6 +442,89 @@ class Tape(Autograd):
                 _accumulate(leaf, grad)
 
 
+def _entries_backward(tape: Tape, entries: list[Entry], start: int, seed: np.ndarray) -> None:
+    """``Autograd.backward``'s reverse loop over plain entries from ``entries[start]``, whose output
+    receives ``seed``: the loop for trusted operations without ``keep_grads`` (``Tape.backward``)."""
+    memory = tape.gradient_buffer.memory
+    owners = tape.gradient_buffer.owners
+    check = tape.check
+    made = None  # (the entries as operations, once a version moved: the check's messages name them)
+    # As in ``Autograd.backward``: the gradient of the first input to get one is carried to the next
+    # entry back instead of the buffer, and while every entry back was a ``link`` taking it, and the
+    # buffer held nothing when backward began, nothing else can add to it.
+    links = not memory
+    spotted = bool(owners)
+    out = entries[start][1]
+    carried: np.ndarray | None = out if links else None
+    carried_grad: Any = seed
+    if not links:  # the seed joins what the buffer holds for that output
+        held = memory.get(id(out))
+        memory[id(out)], owners[id(out)] = (seed if held is None else held + seed), out
+    take, release, lookup = memory.pop, owners.pop, memory.get
+    for entry in entries[start::-1]:
+        inputs, out, dsts, _, params, vjp, link, _ = entry
+        if out is not carried:  # its gradient, if any, is in the buffer (and what is carried goes there)
+            if carried is not None:
+                memory[id(carried)], owners[id(carried)] = carried_grad, carried
+                carried, links = None, False
+            grad = take(id(out), None)
+            if grad is None:
+                continue
+            release(id(out), None)
+        else:
+            grad, carried = carried_grad, None
+            if spotted:
+                release(id(out), None)
+        if check.since != _saved._BUMPS:  # some version moved: this entry's saved reads are checked
+            if made is None:
+                made = tape._materialise() if tape.entries else tape._made
+            op = made.get(id(entry))
+            if op is not None:
+                check.__call__(tape, op)
+        n = len(inputs)  # (the operands by position where the kernel takes them so: no unpacking)
+        if params is None:
+            grads = (
+                vjp(grad, inputs[0], inputs[1]) if n == 2 else vjp(grad, inputs[0]) if n == 1 else vjp(grad, *inputs)
+            )
+        elif n == 1 and len(params) == 1 and "out" in params:  # (a kernel given its forward's result: tanh's)
+            grads = vjp(grad, inputs[0], out=params["out"])
+        else:
+            grads = vjp(grad, *inputs, **params)
+        links = links and link >= 0  # (still carrying on without looking in the buffer: see above)
+        # One pass over the gradients: an entry's destinations are None (the buffer) or NO_GRAD
+        # (nothing), never a parameter's array. The link's is carried on; while ``links`` holds,
+        # the others go into the buffer, as ``Autograd.backward``'s link path puts them; after, the
+        # first to arrive is carried (unless one already is), as its general path does.
+        i = -1
+        for gx in grads:
+            i += 1
+            if gx is None or dsts[i] is not None:
+                continue
+            if type(gx) is not _ndarray:  # NumPy's scalar for a 0-d gradient: keep an array
+                gx = np.asarray(gx)
+            x = inputs[i]
+            if links:
+                if i == link:
+                    carried, carried_grad = x, gx
+                    continue
+            elif x is carried:  # (the same array twice among the inputs)
+                carried_grad = carried_grad + gx
+                continue
+            k = id(x)
+            held = lookup(k)
+            if held is not None:
+                memory[k] = held + gx
+            elif links or carried is not None:
+                memory[k] = gx
+                owners[k] = x
+            else:
+                carried, carried_grad = x, gx
+    if carried is not None:
+        k = id(carried)
+        memory[k] = carried_grad
+        owners[k] = carried
+
+
 def _references_of_a_popped_local() -> int:
     """What ``sys.getrefcount`` gives for an array that only a local variable refers to, taken
     out of a dict as ``Tape.deliver`` takes a gradient (interpreters count the call's own
@@ -356,6 +538,9 @@ def _references_of_a_popped_local() -> int:
     return min(_getrefcount(grad), 2)
 
 
+Entry = tuple[tuple[np.ndarray, ...], np.ndarray, list[Any], Callable, Any, Callable, int, int]
+"""A trusted operation on a ``Tape``, plain (``Tape.entries``)."""
+_WHEN = operator.itemgetter(7)  # (an entry's run-order stamp)
 _getrefcount = sys.getrefcount
 _SOLE = _references_of_a_popped_local()
 _CLOCK = itertools.count()
@@ -413,6 +598,7 @@ def _written(t: Tensor) -> None:
 
 _new_tensor = object.__new__
 _ndarray = np.ndarray  # (one global lookup instead of two, on every recorded operation)
+_empty = np.empty
 
 _HANDED_OUT: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
 """``{id(array): array}``: the arrays of recorded results handed to the user (``numpy()``,
@@ -833,13 +1019,19 @@ def _attach(
         )
         if op is None:
             return result
-    else:  # ``Autograd.record`` written out: a trusted operation (with no spots in the gradient
-        # buffer: ``Tensor.backward`` clears the buffer first, and the tape's operations keep their arrays alive)
-        op = trusted_operation(arrays, out, dsts, backward, params, vjp, link)
-        tape.operation_list.append(op)
-    if conjugate:
-        op.vjp = Conjugated(op.vjp)
-    tape.order.append(next(_CLOCK))
+        if conjugate:
+            op.vjp = Conjugated(op.vjp)
+        tape.order.append(next(_CLOCK))
+    else:  # ``Autograd.record`` written out: a trusted operation as a plain entry (``Tape.entries``; with
+        # no spots in the gradient buffer: ``Tensor.backward`` clears the buffer first, and the tape's
+        # operations keep their arrays alive)
+        entry: Entry = (arrays, out, dsts, backward, params, Conjugated(vjp) if conjugate else vjp, link, next(_CLOCK))
+        tape.entries.append(entry)
+        if which:
+            _save_read(tape.check, entry, which, tape.saved, tape.held)
+        if params is not None:  # (an index, a mask, labels: the backward reads them too)
+            _save_parameters(tape.check, entry, params, tape.saved, tape.held)
+        return result
     if which:
         _save_read(tape.check, op, which, tape.saved, tape.held)
     if params is not None:  # (an index, a mask, labels: the backward reads them too)
@@ -1063,15 +1255,15 @@ def _record_lane(
 ) -> None:
     """What every lane (``_lane_two``, ``_record_one``, ``_record_layer``) ends with, as ``_attach``
     ends: ``result`` joins ``tape``, and the trusted operation computing it is recorded with the
-    plan's destinations and saves, and ``vjp`` (the chooser's pick; None: the plan's rule)."""
+    plan's destinations and saves, and ``vjp`` (the chooser's pick; None: the plan's rule), as a
+    plain entry (``Tape.entries``)."""
     result.requires_grad = True
     result._tape = tape
-    op = trusted_operation(arrays, result._data, plan[1], backward, params, vjp or plan[2], link)
-    tape.operation_list.append(op)
-    tape.order.append(next(_CLOCK))
+    entry = (arrays, result._data, plan[1], backward, params, vjp or plan[2], link, next(_CLOCK))
+    tape.entries.append(entry)
     which = plan[3]
     if which:
-        _save_read(tape.check, op, which, tape.saved, tape.held)
+        _save_read(tape.check, entry, which, tape.saved, tape.held)
 
 
 def _new_leaf(tape: Tape, known: dict[int, Tensor], leaf: Tensor, array: np.ndarray) -> None:
@@ -1123,6 +1315,7 @@ def _follow_replaced(t: Tensor, old: np.ndarray) -> None:
         _attach(new, (source,), (old,), backward, params, reads=(), result=t)
     finally:
         _GradMode.enabled = enabled
+    ops = tape.operation_list  # (with the operation just recorded)
     if made is not None and ops and ops[-1].output is new:  # (moved to just after what computed old)
         ops.insert(made + 1, ops.pop())
         order = tape.order
@@ -1200,6 +1393,7 @@ def _plan(
 
 
 _output_of = operator.attrgetter("output")
+_entry_output = operator.itemgetter(1)
 
 
 def _refuse_shared_leaves(tape: Tape) -> None:
@@ -1212,10 +1406,11 @@ def _refuse_shared_leaves(tape: Tape) -> None:
     the array itself. (Called only for a tape such a leaf entered: ``Tape.unowned``.)
     """
     leaves = tape.leaves
-    if leaves.keys().isdisjoint(map(id, map(_output_of, tape.operation_list))):  # (the loop in C)
+    outputs = [*map(_output_of, tape._ops), *map(_entry_output, tape.entries)]  # (not made into operations)
+    if leaves.keys().isdisjoint(map(id, outputs)):  # (the loop in C)
         return
-    for op in tape.operation_list:
-        leaf = leaves.get(id(op.output))
+    for output in outputs:
+        leaf = leaves.get(id(output))
         if leaf is not None:
             raise RuntimeError(
                 f"backward: a leaf of shape {leaf.shape} holds a recorded result's own array (an operation "

@@ -1,0 +1,147 @@
+"""A Tensor tape records its operations as plain entries (``Tape.entries``) and makes them
+``Operation``s only when a reader asks for ``operation_list``; ``Tape.backward`` walks the entries
+as they are. Both ways must give the same gradients bit for bit, the same operations, and the
+same guards (in-place writes after a save, version counters, merges)."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+
+from mytorch.autograd_engine import Operation
+from mytorch.tensor import Tape, Tensor
+from tests.test_tensor_lanes import PROGRAMS
+
+
+def _complex(rng, dtype):
+    a = Tensor(rng.standard_normal(3).astype(dtype), requires_grad=True)
+    w = Tensor((rng.standard_normal(3) + 1j * rng.standard_normal(3)).astype(np.complex128))
+    return ((a * w).exp().real * a).sum(), [a]  # (a complex result: ``Conjugated``'s VJP in an entry)
+
+
+def _run(program, dtype, read_first):
+    loss, leaves = program(np.random.default_rng(11), dtype)
+    tape = loss.tape
+    assert tape.entries and (not tape._ops or program is _complex)  # (recorded as entries; ``real``: an operation)
+    if read_first:
+        assert all(isinstance(op, Operation) for op in tape.operation_list)  # (made into operations)
+        assert not tape.entries
+    loss.backward()
+    return [t.grad.numpy().copy() for t in leaves]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("program", [*PROGRAMS, _complex], ids=lambda p: p.__name__)
+def test_backward_over_entries_gives_the_operations_gradients(program, dtype):
+    lean = _run(program, dtype, read_first=False)
+    general = _run(program, dtype, read_first=True)
+    for g, g2 in zip(lean, general):
+        assert g.dtype == g2.dtype
+        assert np.array_equal(g, g2)
+
+
+def test_the_entries_become_the_operations_they_stand_for():
+    x = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    w = Tensor(np.array([2.0, 3.0]), requires_grad=True)
+    h = (x * w).tanh()
+    y = (h * 1.0001).sum()
+    tape = y.tape
+    entries = list(tape.entries)
+    ops = tape.operation_list
+    assert len(ops) == len(entries) == len(tape.order) == len(tape) == 4
+    for op, (inputs, output, dsts, backward, params, vjp, link, when) in zip(ops, entries):
+        assert op.inputs is inputs and op.output is output and op.gradients_to_update is dsts
+        assert (op.backward_operation, op.params, op.vjp, op.link) == (backward, params, vjp, link)
+    assert tape.order == [e[7] for e in entries] == sorted(tape.order)
+    assert [op.guard is not None for op in ops] == [True, True, False, False]  # (mul and tanh save reads)
+    assert h.grad_fn.name() == "TanhBackward0"
+    z = (h * 2.0).sum()  # recorded after the reader: an entry again, behind the operations
+    assert len(tape.entries) == 2 and len(tape) == 6
+    z.backward()  # (operations and entries: the general loop)
+    assert np.allclose(x.grad.numpy(), 2 * w.numpy() * (1 - np.tanh(x.numpy() * w.numpy()) ** 2))
+
+
+def _bumped_elsewhere():
+    k = Tensor(np.array([1.0, 2.0]))
+    other = Tensor(np.array([3.0, 4.0]), requires_grad=True) * k  # another graph saves k ...
+    k += 1  # ... and this write bumps a version: every check now reads its entries
+    return other
+
+
+def test_an_in_place_write_after_a_save_raises_the_same_error_over_entries():
+    messages = []
+    for read_first in (False, True):
+        x = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+        h = x * 3.0
+        y = (h.sin() * h).sum()
+        if read_first:
+            y.tape.operation_list  # noqa: B018
+        h.mul_(2.0)
+        with pytest.raises(RuntimeError, match="modified by an in-place operation") as error:
+            y.backward()
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
+
+
+def test_a_version_moved_elsewhere_raises_nothing_and_changes_nothing():
+    grads = []
+    for bump in (False, True):
+        x = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+        y = ((x * 3.0).tanh() * x).sum()
+        kept = _bumped_elsewhere() if bump else None
+        y.backward()  # (with the bump: the entries become operations for the checks)
+        grads.append(x.grad.numpy().copy())
+        del kept
+    assert np.array_equal(grads[0], grads[1])
+
+
+def test_two_tapes_of_entries_merged_keep_both_guards():
+    a = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    b = Tensor(np.array([2.0, 0.25]), requires_grad=True)
+    ha, hb = a * 2.0, b * 3.0
+    ya, yb = ha.sin(), (hb * hb).tanh()  # two graphs, two tapes, each saving its reads
+    total = (ya + yb).sum()  # merged: the joined tape checks the reads of both
+    assert not total.tape._ops
+    ha.mul_(0.5)  # read by ``sin`` in the smaller graph (two entries against three)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        total.backward()
+
+
+def test_merged_tapes_of_entries_run_in_the_order_they_ran():
+    leaves = [Tensor(np.array([0.1 * i + 0.2]), requires_grad=True) for i in range(5)]
+    early = leaves[0].sin()  # recorded first, merged last
+    branches = [t.exp() for t in leaves[1:]]
+    total = sum(branches, early.cos())
+    assert total.tape.unsorted or not total.tape._ops
+    stamps = [e[7] for e in total.tape.in_run_order().entries]
+    assert stamps == sorted(stamps)
+    total.backward()
+    expected = [-np.sin(np.sin(0.2)) * np.cos(0.2)] + [np.exp(0.1 * i + 0.2) for i in range(1, 5)]
+    assert np.allclose([t.grad.item() for t in leaves], expected)
+
+
+def test_hooks_and_retained_gradients_see_the_same_gradients():
+    x = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    h = x * 3.0
+    h.retain_grad()  # (a reader: the tape's entries become operations)
+    seen = []
+    h.register_hook(lambda g: seen.append(g.numpy().copy()))
+    (h.sin() * 2.0).sum().backward()
+    assert np.allclose(h.grad.numpy(), 2 * np.cos(h.numpy()))
+    assert np.array_equal(seen[0], h.grad.numpy())
+    assert np.allclose(x.grad.numpy(), 6 * np.cos(h.numpy()))
+
+
+def test_released_entries_unlock_and_leave_nothing_to_collect():
+    x = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    y = (x * 3.0).tanh()
+    loss = y.sum()
+    assert not y.numpy().flags.writeable  # (tanh's output, saved: locked)
+    tape = loss.tape
+    loss.backward()
+    assert tape.released and not tape.entries and not tape._ops and len(tape) == 0
+    assert y.numpy().flags.writeable
+    gc.collect()
+    assert not any(type(o) is Tape and o is tape for o in gc.get_referrers(y.numpy()))
