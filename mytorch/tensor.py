@@ -79,6 +79,7 @@ from mytorch.dtypes import (
 )
 from mytorch.nn import functional as F
 from mytorch.saved import _STORAGES, OUTPUT, VersionCheck, _root, adopt_view, is_held, release, write_begin, write_end
+from mytorch.utils import GradientBuffer
 
 __all__ = [
     "Tape",
@@ -154,14 +155,21 @@ class Tape(Autograd):
             operation recorded here that reads a saved array.
     """
 
-    def __init__(self) -> None:
-        self.entries: list[Entry] = []
+    def __init__(self) -> None:  # noqa: D107
+        # ``Autograd.__init__``'s attributes set here, without its call and the ``operation_list``
+        # setter's (a tape is made per graph: per training step; ``tests/test_tensor_entries.py``
+        # checks that a tape has every attribute an engine has)
+        self.gradient_buffer = GradientBuffer()
         self._ops: list[Any] = []
+        self.entries: list[Entry] = []
+        self.tangents: dict[int, np.ndarray] = {}
+        self._recording = True
+        self._kept = False
+        self._read: dict[int, np.ndarray] = {}
         self._made: dict[int, Any] = {}
         # (lists, not integer ``array``s: ``array.append`` parses its argument, about 500 instructions
         # an operation more; a list of integers is one object for the garbage collector)
         self._order: list[int] = []
-        super().__init__()
         self.merged_into: Tape | None = None
         self.released = False
         self.unsorted = False
@@ -2531,14 +2539,19 @@ class Tensor:
             _accumulate(self, leaf_gradient(self, np.full_like(self._data, seed) if isinstance(seed, float) else seed))
             post_hooks(self)
             return
-        tape = self.tape.follow_replaced_leaves()
+        tape = self._tape
+        if tape.merged_into is not None or tape.unsorted:  # (``self.tape``'s work, needed only then)
+            tape = self.tape
+        tape = tape.follow_replaced_leaves()
         if tape.released:
             raise RuntimeError(
                 "backward: this graph's tape was already released by an earlier backward; call "
                 "backward(retain_graph=True) the first time to differentiate the graph again"
             )
-        tape.gradient_buffer.clear()
-        tape.backward(seed, output=self._data, keep_grads=keep_grads)
+        buffer = tape.gradient_buffer
+        if buffer.memory or buffer.owners:
+            buffer.clear()
+        tape.backward(seed, self._data, keep_grads)
         recorder = capturing() if CAPTURE else None
         if recorder is not None:
             recorder.backward(self, tape, seed)

@@ -10,6 +10,7 @@ import gc
 import numpy as np
 import pytest
 
+import mytorch
 from mytorch.autograd_engine import Operation
 from mytorch.tensor import Tape, Tensor
 from tests.test_tensor_lanes import PROGRAMS
@@ -145,3 +146,13 @@ def test_released_entries_unlock_and_leave_nothing_to_collect():
     assert y.numpy().flags.writeable
     gc.collect()
     assert not any(type(o) is Tape and o is tape for o in gc.get_referrers(y.numpy()))
+
+
+def test_a_tape_has_every_attribute_an_engine_has():
+    # (``Tape.__init__`` sets ``Autograd.__init__``'s attributes itself)
+    engine, tape = vars(mytorch.Autograd()), vars(Tape())
+    assert set(engine) - {"operation_list"} <= set(tape)
+    assert tape["_ops"] == [] and tape["entries"] == []
+    for name, value in engine.items():
+        if name != "operation_list":
+            assert type(tape[name]) is type(value) and (tape[name] == value or name == "gradient_buffer")
