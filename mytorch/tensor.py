@@ -215,10 +215,9 @@ class Tape(Autograd):
         ops, order = self._ops, self._order
         made: dict[int, Any] = {}
         for entry in entries:
-            inputs, output, dsts, backward, params, vjp, link, when = entry
-            op = made[id(entry)] = trusted_operation(inputs, output, dsts, backward, params, vjp, link)
+            op = made[id(entry)] = _operation(entry)
             ops.append(op)
-            order.append(when)
+            order.append(entry[7])
         self.check.adopt(made)  # (the entries are alive here: their ids are their own)
         self._made = made  # (for a backward walking the entries meanwhile: ``_entries_backward``)
         return made
@@ -248,7 +247,7 @@ class Tape(Autograd):
             seed = _empty(out.shape, dtype)  # (``_seed``'s common case)
             seed.fill(value)
         else:
-            seed = _seed(divergence, trusted_operation(*first[:7]))  # (its operation, for its messages)
+            seed = _seed(divergence, _operation(first))  # (its operation, for its messages)
         _entries_backward(self, entries, start, seed)
 
     def resolve(self) -> Tape:
@@ -470,7 +469,7 @@ def _entries_backward(tape: Tape, entries: list[Entry], start: int, seed: np.nda
         memory[id(out)], owners[id(out)] = (seed if held is None else held + seed), out
     take, release, lookup = memory.pop, owners.pop, memory.get
     for entry in entries[start::-1]:
-        inputs, out, dsts, _, params, vjp, link, _ = entry
+        inputs, out, skipped, rule, params, vjp, link, _ = entry
         if out is not carried:  # its gradient, if any, is in the buffer (and what is carried goes there)
             if carried is not None:
                 memory[id(carried)], owners[id(carried)] = carried_grad, carried
@@ -489,6 +488,11 @@ def _entries_backward(tape: Tape, entries: list[Entry], start: int, seed: np.nda
             op = made.get(id(entry))
             if op is not None:
                 check.__call__(tape, op)
+        if vjp is None:  # the plan's rule (``_held_number``)
+            try:
+                vjp = _HELD[rule][2]
+            except TypeError:  # (the rule itself: ``_HELD`` was full)
+                vjp = rule[2]
         n = len(inputs)  # (the operands by position where the kernel takes them so: no unpacking)
         if params is None:
             grads = (
@@ -499,14 +503,14 @@ def _entries_backward(tape: Tape, entries: list[Entry], start: int, seed: np.nda
         else:
             grads = vjp(grad, *inputs, **params)
         links = links and link >= 0  # (still carrying on without looking in the buffer: see above)
-        # One pass over the gradients: an entry's destinations are None (the buffer) or NO_GRAD
-        # (nothing), never a parameter's array. The link's is carried on; while ``links`` holds,
+        # One pass over the gradients: an entry's destinations are the buffer, or nothing for the
+        # operands in ``skipped`` (NO_GRAD), never a parameter's array. The link's is carried on; while ``links`` holds,
         # the others go into the buffer, as ``Autograd.backward``'s link path puts them; after, the
         # first to arrive is carried (unless one already is), as its general path does.
         i = -1
         for gx in grads:
             i += 1
-            if gx is None or dsts[i] is not None:
+            if gx is None or skipped >> i & 1:
                 continue
             if type(gx) is not _ndarray:  # NumPy's scalar for a 0-d gradient: keep an array
                 gx = np.asarray(gx)
@@ -546,8 +550,44 @@ def _references_of_a_popped_local() -> int:
     return min(_getrefcount(grad), 2)
 
 
-Entry = tuple[tuple[np.ndarray, ...], np.ndarray, list[Any], Callable, Any, Callable, int, int]
-"""A trusted operation on a ``Tape``, plain (``Tape.entries``)."""
+Entry = tuple[tuple[np.ndarray, ...], np.ndarray, int, Any, Any, Any, int, int]
+"""A trusted operation on a ``Tape``, plain (``Tape.entries``): ``(inputs, output, skipped, rule,
+params, vjp, link, when)``: ``skipped`` the inputs needing no gradient (bits: NO_GRAD in
+``gradients_to_update``, None elsewhere), ``rule`` its plan's ``(gradients_to_update,
+backward_operation, vjp)`` by number in ``_HELD`` (``_held_number``), ``vjp`` None for the plan's
+or the one chosen for the operands (``mytorch.tensor_vjps``), ``when`` its run-order stamp."""
+
+_HELD: list[Any] = []
+"""The plans' rules (``(gradients_to_update, backward_operation, vjp)``) that ``Tape.entries`` name
+by their index here rather than hold. An entry of arrays, tuples of arrays, numbers and a dict of
+arrays refers to nothing the garbage collector tracks, so the collector stops tracking it at its
+first looks, and a long tape's entries cost its later collections nothing (a chain of a million
+operations held a million tracked ``Operation``s, which every full collection walked). An entry with
+a VJP chosen for its operands (``mytorch.tensor_vjps``: products, sums, activations of a network)
+holds it, and is tracked. Held for the life of the program, at most ``_MAX_HELD``: a plan is made
+per kernel and pattern of operands needing no gradient; past that, an entry holds its rule."""
+_NUMBERS: dict[int, int] = {}  # id(rule) -> its index in _HELD
+_MAX_HELD = 4096
+
+
+def _held_number(thing: Any) -> Any:
+    """``thing``'s index in ``_HELD`` (given here, held for good), or ``thing`` itself once it is full."""
+    number = _NUMBERS.get(id(thing))
+    if number is None:
+        if len(_HELD) >= _MAX_HELD:
+            return thing
+        number = _NUMBERS[id(thing)] = len(_HELD)
+        _HELD.append(thing)
+    return number
+
+
+def _operation(entry: Entry) -> Any:
+    """The ``Operation`` an entry stands for (a new one)."""
+    inputs, output, _, rule, params, vjp, link, _ = entry
+    dsts, backward, planned = _HELD[rule] if type(rule) is int else rule
+    return trusted_operation(inputs, output, dsts, backward, params, planned if vjp is None else vjp, link)
+
+
 _WHEN = operator.itemgetter(7)  # (an entry's run-order stamp)
 _getrefcount = sys.getrefcount
 _SOLE = _references_of_a_popped_local()
@@ -1011,7 +1051,7 @@ def _attach(
     plan = None if plans is None else plans.get(key)
     if plan is None or plan[0] is not reads:
         plan = _plan(backward, reads, skipped, bit, keep=not checked, constant=constant)
-    _, dsts, vjp, which, choose, alone = plan
+    _, dsts, vjp, which, choose, alone, rule, _ = plan
     if leaves is None:  # (the plan's: the one operand needing a gradient, if one)
         link = alone
     if choose is not None:  # a VJP specialised to these operands (mytorch.tensor_vjps), if any
@@ -1033,7 +1073,8 @@ def _attach(
     else:  # ``Autograd.record`` written out: a trusted operation as a plain entry (``Tape.entries``; with
         # no spots in the gradient buffer: ``Tensor.backward`` clears the buffer first, and the tape's
         # operations keep their arrays alive)
-        entry: Entry = (arrays, out, dsts, backward, params, Conjugated(vjp) if conjugate else vjp, link, next(_CLOCK))
+        chosen_vjp = Conjugated(vjp) if conjugate else None if vjp is plan[2] else vjp
+        entry: Entry = (arrays, out, skipped, rule, params, chosen_vjp, link, next(_CLOCK))
         tape.entries.append(entry)
         if which:
             _save_read(tape.check, entry, which, tape.saved, tape.held)
@@ -1267,7 +1308,7 @@ def _record_lane(
     plain entry (``Tape.entries``)."""
     result.requires_grad = True
     result._tape = tape
-    entry = (arrays, result._data, plan[1], backward, params, vjp or plan[2], link, next(_CLOCK))
+    entry = (arrays, result._data, plan[7], plan[6], params, vjp, link, next(_CLOCK))
     tape.entries.append(entry)
     which = plan[3]
     if which:
@@ -1341,7 +1382,7 @@ def _replaced_unlike(grad_output: np.ndarray, x: np.ndarray) -> tuple[np.ndarray
     )
 
 
-Plan = tuple[Any, list[Any], Callable, tuple[int, ...], Any, int]
+Plan = tuple[Any, list[Any], Callable, tuple[int, ...], Any, int, Any, int]
 _PLANS: dict[Callable, dict[int, Plan]] = {}  # backward -> {skipped ^ bit: its plan}
 _save_read = VersionCheck.watch  # (a name of its own: bench.protection switches the saves off through it)
 _save_parameters = VersionCheck.watch_parameters
@@ -1371,7 +1412,10 @@ def _plan(
       ``OUTPUT``), from the kernel's ``reads`` declaration (every array when it is None);
     * ``choose``: the kernel's chooser of a VJP specialised to the operands (``mytorch.tensor_vjps``), or None;
     * ``alone``: the index of the one operand needing a gradient, or -1 (``Operation.link`` when no
-      operand is a leaf).
+      operand is a leaf);
+    * ``rule``: ``(dsts, backward, vjp)`` as an entry names it (``_held_number``; for a plan not
+      kept, the tuple itself);
+    * ``skipped``.
     """
     count = bit.bit_length() - 1
     dsts = [NO_GRAD if skipped >> i & 1 else None for i in range(count)]
@@ -1387,7 +1431,8 @@ def _plan(
             vjp, choose = _BY_A_NUMBER[backward], None
     free = (bit - 1) ^ skipped
     alone = free.bit_length() - 1 if free and not free & (free - 1) else -1
-    plan = (reads, dsts, vjp, which, choose, alone)
+    rule = (dsts, backward, vjp)
+    plan = (reads, dsts, vjp, which, choose, alone, _held_number(rule) if keep else rule, skipped)
     if keep:
         plans = _PLANS.get(backward)
         if plans is None:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import mytorch
+import mytorch.tensor as tensor_module
 from mytorch.autograd_engine import Operation
 from mytorch.tensor import Tape, Tensor
 from tests.test_tensor_lanes import PROGRAMS
@@ -52,9 +53,17 @@ def test_the_entries_become_the_operations_they_stand_for():
     entries = list(tape.entries)
     ops = tape.operation_list
     assert len(ops) == len(entries) == len(tape.order) == len(tape) == 4
-    for op, (inputs, output, dsts, backward, params, vjp, link, when) in zip(ops, entries):
-        assert op.inputs is inputs and op.output is output and op.gradients_to_update is dsts
-        assert (op.backward_operation, op.params, op.vjp, op.link) == (backward, params, vjp, link)
+    for op, entry in zip(ops, entries):
+        inputs, output, skipped, _, params, _, link, _ = entry
+        named = tensor_module._operation(entry)  # (the rule named by number: ``_held_number``)
+        assert op.inputs is inputs and op.output is output and op.gradients_to_update is named.gradients_to_update
+        assert op.gradients_to_update == [mytorch.NO_GRAD if skipped >> i & 1 else None for i in range(len(inputs))]
+        assert (op.backward_operation, op.params, op.vjp, op.link) == (
+            named.backward_operation,
+            params,
+            named.vjp,
+            link,
+        )
     assert tape.order == [e[7] for e in entries] == sorted(tape.order)
     assert [op.guard is not None for op in ops] == [True, True, False, False]  # (mul and tanh save reads)
     assert h.grad_fn.name() == "TanhBackward0"
@@ -156,3 +165,29 @@ def test_a_tape_has_every_attribute_an_engine_has():
     for name, value in engine.items():
         if name != "operation_list":
             assert type(tape[name]) is type(value) and (tape[name] == value or name == "gradient_buffer")
+
+
+def test_a_long_chain_leaves_the_garbage_collector_nothing_to_walk():
+    # an entry names its plan's rule by number (``_held_number``): one of arrays and numbers is
+    # untracked at the collector's first looks, so a long tape adds nothing to later collections
+    leaf = Tensor(np.array([0.5]), requires_grad=True)
+    h = leaf
+    for i in range(200):
+        h = h.sin() if i % 2 == 0 else h * 1.0001
+    gc.collect()
+    gc.collect()  # (a collection untracks a tuple whose items it untracked before: the inputs' first)
+    entries = h.tape.entries
+    assert len(entries) == 200 and not any(gc.is_tracked(e) for e in entries)
+    h.backward()
+    assert np.isclose(leaf.grad.item(), 1.0001**100 * np.prod(np.cos(_chain_values(0.5, 200))))
+
+
+def _chain_values(x, n):
+    values = []
+    for i in range(n):
+        if i % 2 == 0:
+            values.append(x)
+            x = np.sin(x)
+        else:
+            x = x * 1.0001
+    return values
