@@ -105,6 +105,7 @@ class saved_tensors_hooks:  # noqa: N801 - PyTorch's name
         if not _OPEN:
             _WATCH[:] = [_tensor_module._save_read]
             _tensor_module._save_read = _watch_and_pack  # type: ignore[assignment]
+            _tensor_module._PLAIN = False  # (operations, not plain entries: the pack wraps their VJPs)
         _OPEN.append(self)
         return self
 
@@ -112,6 +113,7 @@ class saved_tensors_hooks:  # noqa: N801 - PyTorch's name
         _OPEN.remove(self)
         if not _OPEN:
             _tensor_module._save_read = _WATCH.pop()
+            _tensor_module._PLAIN = True
 
 
 class save_on_cpu(saved_tensors_hooks):  # noqa: N801 - PyTorch's name

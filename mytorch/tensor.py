@@ -1075,6 +1075,9 @@ def _attach(
         # operations keep their arrays alive)
         chosen_vjp = Conjugated(vjp) if conjugate else None if vjp is plan[2] else vjp
         entry: Entry = (arrays, out, skipped, rule, params, chosen_vjp, link, next(_CLOCK))
+        if not _PLAIN:
+            _record_operation(tape, entry, which)
+            return result
         tape.entries.append(entry)
         if which:
             _save_read(tape.check, entry, which, tape.saved, tape.held)
@@ -1309,10 +1312,29 @@ def _record_lane(
     result.requires_grad = True
     result._tape = tape
     entry = (arrays, result._data, plan[7], plan[6], params, vjp, link, next(_CLOCK))
-    tape.entries.append(entry)
     which = plan[3]
+    if not _PLAIN:
+        _record_operation(tape, entry, which)
+        return
+    tape.entries.append(entry)
     if which:
         _save_read(tape.check, entry, which, tape.saved, tape.held)
+
+
+def _record_operation(tape: Tape, entry: Entry, which: tuple[int, ...]) -> None:
+    """Record ``entry`` on ``tape`` as the ``Operation`` it stands for, and save its reads (``which``):
+    while ``_PLAIN`` is off."""
+    op = _operation(entry)
+    tape.operation_list.append(op)
+    tape.order.append(entry[7])
+    if which:
+        _save_read(tape.check, op, which, tape.saved, tape.held)
+
+
+_PLAIN = True
+"""Whether trusted operations are recorded as plain entries (``Tape.entries``); off while a
+``mytorch.autograd.graph.saved_tensors_hooks`` context is open, whose save (``_save_read``) wraps
+each recorded operation's VJP."""
 
 
 def _new_leaf(tape: Tape, known: dict[int, Tensor], leaf: Tensor, array: np.ndarray) -> None:

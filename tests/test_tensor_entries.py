@@ -191,3 +191,17 @@ def _chain_values(x, n):
         else:
             x = x * 1.0001
     return values
+
+
+def test_saved_tensors_hooks_record_operations_whose_rules_they_wrap():
+    from mytorch.autograd_graph import saved_tensors_hooks
+
+    x = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    seen = []
+    with saved_tensors_hooks(lambda t: seen.append(t.shape) or t, lambda t: t):
+        y = (x * 3.0).tanh()
+        assert y.tape._ops and not y.tape.entries  # (the pack hook wraps each operation's VJP)
+    z = (y * 2.0).sum()  # after the context: an entry again
+    assert len(z.tape.entries) == 2 and seen == [(2,)]
+    z.backward()
+    assert np.allclose(x.grad.numpy(), 6 * (1 - np.tanh(1.5 * np.array([1.0, -2.0])) ** 2))
