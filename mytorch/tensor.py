@@ -1075,15 +1075,16 @@ def _attach(
         # operations keep their arrays alive)
         chosen_vjp = Conjugated(vjp) if conjugate else None if vjp is plan[2] else vjp
         entry: Entry = (arrays, out, skipped, rule, params, chosen_vjp, link, next(_CLOCK))
-        if not _PLAIN:
-            _record_operation(tape, entry, which)
+        if _PLAIN:
+            tape.entries.append(entry)
+            if which:
+                _save_read(tape.check, entry, which, tape.saved, tape.held)
+            if params is not None:  # (an index, a mask, labels: the backward reads them too)
+                _save_parameters(tape.check, entry, params, tape.saved, tape.held)
             return result
-        tape.entries.append(entry)
-        if which:
-            _save_read(tape.check, entry, which, tape.saved, tape.held)
-        if params is not None:  # (an index, a mask, labels: the backward reads them too)
-            _save_parameters(tape.check, entry, params, tape.saved, tape.held)
-        return result
+        op = _operation(entry)  # (an Operation while ``_PLAIN`` is off)
+        tape.operation_list.append(op)
+        tape.order.append(entry[7])
     if which:
         _save_read(tape.check, op, which, tape.saved, tape.held)
     if params is not None:  # (an index, a mask, labels: the backward reads them too)

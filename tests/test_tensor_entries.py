@@ -5,6 +5,7 @@ same guards (in-place writes after a save, version counters, merges)."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 
 import numpy as np
@@ -205,3 +206,17 @@ def test_saved_tensors_hooks_record_operations_whose_rules_they_wrap():
     assert len(z.tape.entries) == 2 and seen == [(2,)]
     z.backward()
     assert np.allclose(x.grad.numpy(), 6 * (1 - np.tanh(1.5 * np.array([1.0, -2.0])) ** 2))
+
+
+@pytest.mark.parametrize("hooks", [False, True])
+def test_an_index_written_after_a_gather_raises_from_an_entry_and_from_an_operation(hooks):
+    from mytorch.autograd_graph import saved_tensors_hooks
+
+    w = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    idx = Tensor(np.array([[0, 2], [1, 1]]))
+    with saved_tensors_hooks(lambda t: t, lambda t: t) if hooks else contextlib.nullcontext():
+        y = (w.gather(1, idx) * 2.0).sum()
+    assert bool(y.tape._ops) == hooks  # (an operation inside the hooks' context, an entry outside)
+    idx.fill_(0)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
