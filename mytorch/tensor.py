@@ -489,10 +489,7 @@ def _entries_backward(tape: Tape, entries: list[Entry], start: int, seed: np.nda
             if op is not None:
                 check.__call__(tape, op)
         if vjp is None:  # the plan's rule (``_held_number``)
-            try:
-                vjp = _HELD[rule][2]
-            except TypeError:  # (the rule itself: ``_HELD`` was full)
-                vjp = rule[2]
+            vjp = (_HELD[rule] if type(rule) is int else rule)[2]
         n = len(inputs)  # (the operands by position where the kernel takes them so: no unpacking)
         if params is None:
             grads = (
@@ -557,27 +554,30 @@ params, vjp, link, when)``: ``skipped`` the inputs needing no gradient (bits: NO
 backward_operation, vjp)`` by number in ``_HELD`` (``_held_number``), ``vjp`` None for the plan's
 or the one chosen for the operands (``mytorch.tensor_vjps``), ``when`` its run-order stamp."""
 
-_HELD: list[Any] = []
+_HELD: dict[int, Any] = {}
 """The plans' rules (``(gradients_to_update, backward_operation, vjp)``) that ``Tape.entries`` name
-by their index here rather than hold. An entry of arrays, tuples of arrays, numbers and a dict of
+by their number here rather than hold. An entry of arrays, tuples of arrays, numbers and a dict of
 arrays refers to nothing the garbage collector tracks, so the collector stops tracking it at its
 first looks, and a long tape's entries cost its later collections nothing (a chain of a million
 operations held a million tracked ``Operation``s, which every full collection walked). An entry with
 a VJP chosen for its operands (``mytorch.tensor_vjps``: products, sums, activations of a network)
 holds it, and is tracked. Held for the life of the program, at most ``_MAX_HELD``: a plan is made
 per kernel and pattern of operands needing no gradient; past that, an entry holds its rule."""
-_NUMBERS: dict[int, int] = {}  # id(rule) -> its index in _HELD
+_NUMBERS: dict[int, int] = {}  # id(rule) -> its number in _HELD
 _MAX_HELD = 4096
+_RULE_NUMBERS = itertools.count()  # (``next`` is one call in C: two threads never get one number)
 
 
 def _held_number(thing: Any) -> Any:
-    """``thing``'s index in ``_HELD`` (given here, held for good), or ``thing`` itself once it is full."""
+    """``thing``'s number in ``_HELD`` (given here, held for good), or ``thing`` itself once it is full.
+    Two threads numbering one thing at once may give it two numbers, each naming it."""
     number = _NUMBERS.get(id(thing))
     if number is None:
         if len(_HELD) >= _MAX_HELD:
             return thing
-        number = _NUMBERS[id(thing)] = len(_HELD)
-        _HELD.append(thing)
+        number = next(_RULE_NUMBERS)
+        _HELD[number] = thing  # (before its number is published: a reader finds it there)
+        _NUMBERS[id(thing)] = number
     return number
 
 
