@@ -108,3 +108,33 @@ def test_against_pytorch(name):
         results.append([t.detach().numpy() for t in got + grads] + [np.array(d.sample((5,)).shape)])
     for theirs, mine in zip(*results):
         np.testing.assert_allclose(mine, theirs, rtol=1e-7, atol=1e-10)
+
+
+def test_binomial():
+    k = np.array([0.0, 2.0, 5.0])
+    d = D.Binomial(mt.tensor(5.0, dtype=mt.float64), probs=mt.tensor(0.3, dtype=mt.float64))
+    expected = [math.log(math.comb(5, int(x))) + x * math.log(0.3) + (5 - x) * math.log(0.7) for x in k]
+    np.testing.assert_allclose(d.log_prob(mt.tensor(k)).numpy(), expected, rtol=1e-12)
+    support = np.exp([math.log(math.comb(5, j)) + j * math.log(0.3) + (5 - j) * math.log(0.7) for j in range(6)])
+    assert d.entropy().item() == pytest.approx(-(support * np.log(support)).sum(), rel=1e-12)
+    with pytest.raises(ValueError, match="support"):
+        d.log_prob(mt.tensor(6.0))
+    mt.manual_seed(1)
+    draws = D.Binomial(10, probs=mt.tensor(0.3)).sample((20000,)).numpy()
+    assert draws.mean() == pytest.approx(3.0, rel=0.03) and draws.var() == pytest.approx(2.1, rel=0.06)
+    logits = mt.tensor([-0.5, 0.0, 1.2], dtype=mt.float64, requires_grad=True)
+    D.Binomial(4, logits=logits).log_prob(mt.tensor([1.0, 2.0, 4.0])).sum().backward()
+    expected = np.array([1.0, 2.0, 4.0]) - 4 / (1 + np.exp(-np.array([-0.5, 0.0, 1.2])))  # k - n p
+    np.testing.assert_allclose(logits.grad.numpy(), expected, rtol=1e-12)
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    p, counts = rng.uniform(0.1, 0.9, 4), rng.integers(0, 6, (3, 4)).astype(float)
+    results = []
+    for lib in (torch, mt):
+        q = lib.tensor(p, requires_grad=True)
+        dist = lib.distributions.Binomial(lib.tensor(np.full(4, 5.0)), probs=q)
+        got = [dist.log_prob(lib.tensor(counts)), dist.entropy(), dist.mean, dist.variance]
+        sum(t.sum() for t in got).backward()
+        results.append([t.detach().numpy() for t in [*got, q.grad]])
+    for theirs, mine in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)

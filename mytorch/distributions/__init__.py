@@ -1,7 +1,7 @@
 """``torch.distributions`` (``mytorch.distributions``), the part a policy gradient or a VAE uses:
 ``Categorical``, ``OneHotCategorical``, ``Bernoulli``, ``Normal``, ``MultivariateNormal``,
 ``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet``, ``Uniform`` and
-``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``StudentT``, ``Cauchy``,
+``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``StudentT``, ``Cauchy``,
 ``Gumbel`` and ``HalfNormal`` (``tails.py``) with
 ``sample``, ``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the
 reparameterised sample a gradient flows through; not for Gamma, Beta and Dirichlet, which refuse
@@ -28,12 +28,13 @@ from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategor
 from mytorch.distributions.kl import kl_divergence
 from mytorch.distributions.mixture import MixtureSameFamily
 from mytorch.distributions.multivariate_normal import MultivariateNormal
-from mytorch.distributions.tails import Cauchy, Geometric, Gumbel, HalfNormal, Poisson, StudentT
+from mytorch.distributions.tails import Binomial, Cauchy, Geometric, Gumbel, HalfNormal, Poisson, StudentT
 from mytorch.distributions.wrappers import Independent, TransformedDistribution
 
 __all__ = [
     "Bernoulli",
     "Beta",
+    "Binomial",
     "Categorical",
     "Cauchy",
     "Dirichlet",

@@ -1,4 +1,4 @@
-"""More distributions with PyTorch's formulas: counts (``Poisson``, ``Geometric``) and heavier or
+"""More distributions with PyTorch's formulas: counts (``Poisson``, ``Geometric``, ``Binomial``) and heavier or
 one-sided tails (``StudentT``, ``Cauchy``, ``Gumbel``, ``HalfNormal``). Densities, entropies and
 moments are recorded; ``rsample`` where PyTorch's is a function of the parameters and a fixed
 draw (Cauchy, Gumbel, HalfNormal); StudentT's (implicit in ``df``) is refused; samples come from
@@ -18,7 +18,7 @@ from mytorch.tensor import Tensor, log
 from mytorch.tensor_composed import xlogy
 from mytorch.tensor_special import digamma, lgamma
 
-__all__ = ["Cauchy", "Geometric", "Gumbel", "HalfNormal", "Poisson", "StudentT"]
+__all__ = ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfNormal", "Poisson", "StudentT"]
 
 _EULER = 0.5772156649015329
 
@@ -107,6 +107,72 @@ class Geometric(Distribution):
     def variance(self) -> Tensor:
         """(1 / p - 1) / p."""
         return (self.probs.reciprocal() - 1) / self.probs
+
+
+class Binomial(Distribution):
+    """Successes in ``total_count`` trials of probability ``probs`` (or log-odds ``logits``)."""
+
+    def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("Binomial: give either probs or logits, not both")
+        if probs is not None:
+            self.total_count, self.probs = _parameters(total_count, probs)
+            self.logits = log(self.probs) - (-self.probs).log1p()
+        else:
+            self.total_count, self.logits = _parameters(total_count, logits)
+            self.probs = self.logits.sigmoid()
+        self.batch_shape = tuple(np.broadcast_shapes(self.total_count.shape, self.probs.shape))
+        if self._validating(validate_args):
+            n = self.total_count._data
+            self._check_parameter(
+                "total_count", self.total_count, (n >= 0) & (np.mod(n, 1) == 0), "IntegerGreaterThan(lower_bound=0)"
+            )
+            if probs is not None:
+                with np.errstate(invalid="ignore"):
+                    inside = (self.probs._data >= 0) & (self.probs._data <= 1)
+                self._check_parameter("probs", self.probs, inside, "Interval(lower_bound=0.0, upper_bound=1.0)")
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Success counts of shape ``sample_shape + batch_shape``, as floats, no gradient."""
+        shape = (*_shape(sample_shape), *self.batch_shape)
+        n = np.broadcast_to(self.total_count._data, shape).astype(np.int64)
+        return Tensor(default_generator.binomial(n, np.broadcast_to(self.probs._data, shape)).astype(self.probs.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        """log C(n, k) + k log p + (n - k) log(1 - p), by PyTorch's formula in the logits, recorded."""
+        k = self._checked_value(value, "GreaterThanEq(lower_bound=0.0)", self.probs.dtype)
+        self._check_value(
+            k, (np.mod(k._data, 1) == 0) & (k._data <= self.total_count._data), "IntegerInterval(0, total_count)"
+        )
+        n, z = self.total_count, self.logits
+        positive = (z.clamp(min=0) + z - z.clamp(max=0)) / 2  # (max(z, 0), with PyTorch's gradient 1/2 at 0)
+        normalizer = n * positive + n * (-z.abs()).exp().log1p() - lgamma(n + 1)
+        return k * z - normalizer - lgamma(k + 1) - lgamma(n - k + 1)
+
+    def entropy(self) -> Tensor:
+        """-sum over k of P(k) log P(k), k = 0..n (one total_count for the batch, as PyTorch asks)."""
+        counts = np.unique(self.total_count._data)
+        if len(counts) != 1:
+            raise NotImplementedError("Binomial.entropy: the total_count must be the same for the whole batch")
+        support = Tensor(
+            np.arange(int(counts[0]) + 1, dtype=self.probs.dtype).reshape(-1, *(1,) * len(self.batch_shape))
+        )
+        lp = (
+            self.log_prob(support.expand(-1, *self.batch_shape))
+            if self.batch_shape
+            else self.log_prob(support.reshape(-1))
+        )
+        return -(lp.exp() * lp).sum(0)
+
+    @property
+    def mean(self) -> Tensor:
+        """n p."""
+        return self.total_count * self.probs
+
+    @property
+    def variance(self) -> Tensor:
+        """n p (1 - p)."""
+        return self.total_count * self.probs * (1 - self.probs)
 
 
 class _Located(_LocationScale):
