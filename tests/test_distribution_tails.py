@@ -138,3 +138,33 @@ def test_binomial():
         results.append([t.detach().numpy() for t in [*got, q.grad]])
     for theirs, mine in zip(*results):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_multinomial():
+    logits = mt.tensor([0.2, -1.0, 0.5], dtype=mt.float64, requires_grad=True)
+    d = D.Multinomial(4, logits=logits)
+    k = np.array([1.0, 0.0, 3.0])
+    p = np.exp([0.2, -1.0, 0.5]) / np.exp([0.2, -1.0, 0.5]).sum()
+    expected = math.log(math.factorial(4) / (math.factorial(1) * math.factorial(3))) + (k * np.log(p)).sum()
+    lp = d.log_prob(mt.tensor(k))
+    assert lp.item() == pytest.approx(expected, rel=1e-12) and d.event_shape == (3,)
+    lp.backward()
+    np.testing.assert_allclose(logits.grad.numpy(), k - 4 * p, rtol=1e-12)  # k - n p
+    with pytest.raises(ValueError, match="support"):
+        d.log_prob(mt.tensor([1.0, 1.0, 1.0]))
+    mt.manual_seed(2)
+    draws = D.Multinomial(10, probs=mt.tensor([0.2, 0.3, 0.5])).sample((5000,)).numpy()
+    assert (draws.sum(-1) == 10).all()
+    np.testing.assert_allclose(draws.mean(0), [2.0, 3.0, 5.0], rtol=0.05)
+    torch = pytest.importorskip("torch")
+    counts = np.array([[[1, 0, 3, 2], [0, 0, 6, 0]], [[2, 2, 1, 1], [6, 0, 0, 0]]], float)
+    raw = np.random.default_rng(3).normal(size=(2, 4))
+    results = []
+    for lib in (torch, mt):
+        z = lib.tensor(raw, requires_grad=True)
+        dist = lib.distributions.Multinomial(6, logits=z)
+        got = [dist.log_prob(lib.tensor(counts)), dist.mean, dist.variance]
+        sum(t.sum() for t in got).backward()
+        results.append([t.detach().numpy() for t in [*got, z.grad]])
+    for theirs, mine in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)

@@ -1,8 +1,8 @@
 """``torch.distributions`` (``mytorch.distributions``), the part a policy gradient or a VAE uses:
 ``Categorical``, ``OneHotCategorical``, ``Bernoulli``, ``Normal``, ``MultivariateNormal``,
 ``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet``, ``Uniform`` and
-``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``StudentT``, ``Cauchy``,
-``Gumbel`` and ``HalfNormal`` (``tails.py``) with
+``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``Multinomial``,
+``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``) with
 ``sample``, ``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the
 reparameterised sample a gradient flows through; not for Gamma, Beta and Dirichlet, which refuse
 it), ``cdf`` / ``icdf`` of Normal, Laplace and Exponential, and ``kl_divergence`` of two of a kind.
@@ -28,7 +28,7 @@ from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategor
 from mytorch.distributions.kl import kl_divergence
 from mytorch.distributions.mixture import MixtureSameFamily
 from mytorch.distributions.multivariate_normal import MultivariateNormal
-from mytorch.distributions.tails import Binomial, Cauchy, Geometric, Gumbel, HalfNormal, Poisson, StudentT
+from mytorch.distributions.tails import Binomial, Cauchy, Geometric, Gumbel, HalfNormal, Multinomial, Poisson, StudentT
 from mytorch.distributions.wrappers import Independent, TransformedDistribution
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "Laplace",
     "LogNormal",
     "MixtureSameFamily",
+    "Multinomial",
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",

@@ -1,8 +1,8 @@
-"""More distributions with PyTorch's formulas: counts (``Poisson``, ``Geometric``, ``Binomial``) and heavier or
-one-sided tails (``StudentT``, ``Cauchy``, ``Gumbel``, ``HalfNormal``). Densities, entropies and
-moments are recorded; ``rsample`` where PyTorch's is a function of the parameters and a fixed
-draw (Cauchy, Gumbel, HalfNormal); StudentT's (implicit in ``df``) is refused; samples come from
-MyTorch's generator."""
+"""More distributions with PyTorch's formulas: counts (``Poisson``, ``Geometric``, ``Binomial``,
+``Multinomial``) and heavier or one-sided tails (``StudentT``, ``Cauchy``, ``Gumbel``,
+``HalfNormal``). Densities, entropies and moments are recorded; ``rsample`` where PyTorch's is a
+function of the parameters and a fixed draw (Cauchy, Gumbel, HalfNormal); StudentT's (implicit in
+``df``) is refused; samples come from MyTorch's generator."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from mytorch.tensor import Tensor, log
 from mytorch.tensor_composed import xlogy
 from mytorch.tensor_special import digamma, lgamma
 
-__all__ = ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfNormal", "Poisson", "StudentT"]
+__all__ = ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfNormal", "Multinomial", "Poisson", "StudentT"]
 
 _EULER = 0.5772156649015329
 
@@ -173,6 +173,49 @@ class Binomial(Distribution):
     def variance(self) -> Tensor:
         """n p (1 - p)."""
         return self.total_count * self.probs * (1 - self.probs)
+
+
+class Multinomial(Distribution):
+    """Counts of each of K classes in ``total_count`` draws of a ``Categorical(probs or logits)``."""
+
+    def __init__(self, total_count: int = 1, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
+        from mytorch.distributions.discrete import Categorical
+
+        if isinstance(total_count, bool) or not isinstance(total_count, (int, np.integer)) or total_count < 0:
+            raise ValueError(f"Multinomial: total_count must be a nonnegative integer, got {total_count!r}")
+        self.total_count = int(total_count)
+        self._categorical = Categorical(probs=probs, logits=logits, validate_args=validate_args)
+        self._validate_args = self._categorical._validate_args
+        self.probs, self.logits = self._categorical.probs, self._categorical.logits
+        self.batch_shape, self.event_shape = self._categorical.batch_shape, tuple(self.probs.shape[-1:])
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Count vectors of shape ``sample_shape + batch_shape + (K,)``, as floats, no gradient."""
+        p = self.probs._data.astype(np.float64)
+        p = p / p.sum(-1, keepdims=True)
+        shape = (*_shape(sample_shape), *self.batch_shape)
+        flat = np.broadcast_to(p, (*shape, p.shape[-1])).reshape(-1, p.shape[-1])
+        draws = np.stack([default_generator.multinomial(self.total_count, row) for row in flat]) if len(flat) else flat
+        return Tensor(draws.reshape(*shape, p.shape[-1]).astype(self.probs.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        """log(n! / prod k_i!) + sum k_i log p_i, recorded (a class of probability 0 counted 0 times adds 0)."""
+        k = self._checked_value(value, "GreaterThanEq(lower_bound=0.0)", self.probs.dtype)
+        self._check_value(
+            k, (np.mod(k._data, 1) == 0).all(-1) & (k._data.sum(-1) == self.total_count), "Multinomial(total_count)"
+        )
+        logits = self.logits.masked_fill(Tensor((k._data == 0) & np.isneginf(self.logits._data)), 0.0)
+        return lgamma(k.sum(-1) + 1) - lgamma(k + 1).sum(-1) + (logits * k).sum(-1)
+
+    @property
+    def mean(self) -> Tensor:
+        """n p."""
+        return self.probs * self.total_count
+
+    @property
+    def variance(self) -> Tensor:
+        """n p (1 - p)."""
+        return self.probs * (1 - self.probs) * self.total_count
 
 
 class _Located(_LocationScale):
