@@ -1884,7 +1884,11 @@ def test_where_no_tmpfs_can_be_made_a_folder_over_disk_mb_fails_its_test_with_di
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 0}})
-    assert done.stdout.count("DISK: the test's folder held more than 8 MB (its limit: 8 MB, --disk") == 2, done.stdout
+    # (the 4 MiB unlinked while kept open are named where the look that stopped the test counted them,
+    # which depends on when it ran: under load it often is one that does)
+    held = r"( \(\d+ MB in files unlinked while kept open or mapped\))?"
+    disk = r"DISK: the test's folder held more than 8 MB" + held + r" \(its limit: 8 MB, --disk"
+    assert len(re.findall(disk, done.stdout)) == 2, done.stdout
 
 
 def test_files_a_test_keeps_open_or_mapped_after_unlinking_them_count_against_its_disk(tmp_path):
@@ -1977,7 +1981,8 @@ def test_exceptions_exits_finalizers_crashes_and_patched_builtins_each_cost_only
     verdicts = {name: verdict for name, verdict in re.findall(r"FAIL  operations/(\w+).*\n\s+\| (.*)", done.stdout)}
     assert verdicts["mul"].startswith("KeyboardInterrupt: interrupted on purpose"), verdicts
     assert verdicts["sub"].startswith("SystemExit: 0"), verdicts
-    assert verdicts["matmul"].startswith("PASS  operations/matmul"), verdicts  # its text's last line, quoted
+    # the exception named first, its forged PASS line after it on the same verdict line, quoted (9f7528f)
+    assert verdicts["matmul"].startswith("mytorch.nn.functional._Odd: an odd BaseException | PASS  operations/matmul")
     assert verdicts["div"] == "CRASH: the test's process died (exit status 0) before reporting.", verdicts
     assert verdicts["log"].startswith(("KILLED: the test's process was killed (SIGSEGV)", "RecursionError")), verdicts
     assert verdicts["exp"], verdicts
