@@ -168,3 +168,20 @@ def test_multinomial():
         results.append([t.detach().numpy() for t in [*got, z.grad]])
     for theirs, mine in zip(*results):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_binomial_and_geometric_at_probabilities_0_and_1():
+    # log_prob reads the logits, which were log(0) - log1p(-0) = -inf and log(1) - log1p(-1) = inf:
+    # NaN for the certain outcomes (0 successes at p = 0, n at p = 1), and NaN gradients. The
+    # probabilities are kept within [eps, 1 - eps] first, as PyTorch's probs_to_logits keeps them
+    p = mt.tensor([0.0, 1.0, 0.5], dtype=mt.float64, requires_grad=True)
+    dist = mt.distributions.Binomial(total_count=mt.tensor([4.0, 4.0, 4.0], dtype=mt.float64), probs=p)
+    lp = dist.log_prob(mt.tensor([0.0, 4.0, 1.0], dtype=mt.float64))
+    eps = np.finfo(np.float64).eps
+    np.testing.assert_allclose(
+        lp.detach().numpy(), [4 * math.log1p(-eps), 4 * math.log1p(-eps), math.log(4 / 16)], atol=1e-13
+    )
+    lp.sum().backward()
+    assert np.isfinite(p.grad.numpy()).all()
+    assert np.isfinite(mt.distributions.Binomial(4, probs=mt.tensor([0.0, 1.0])).entropy().numpy()).all()
+    assert np.isfinite(mt.distributions.Geometric(probs=mt.tensor([1.0, 0.5])).logits.numpy()).all()

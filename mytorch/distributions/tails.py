@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.distributions.base import Distribution, _parameters, _shape, _tensor
+from mytorch.distributions.base import Distribution, _clamped, _parameters, _shape, _tensor
 from mytorch.distributions.continuous import Normal, _LocationScale, _no_rsample
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, log
@@ -72,7 +72,8 @@ class Geometric(Distribution):
             raise ValueError("Geometric: give either probs or logits, not both")
         if probs is not None:
             (self.probs,) = _parameters(probs)
-            self.logits = log(self.probs) - (-self.probs).log1p()
+            kept = _clamped(self.probs)  # (a probability of 1: a finite logit, as PyTorch's)
+            self.logits = log(kept) - (-kept).log1p()
         else:
             (self.logits,) = _parameters(logits)
             self.probs = self.logits.sigmoid()
@@ -117,7 +118,10 @@ class Binomial(Distribution):
             raise ValueError("Binomial: give either probs or logits, not both")
         if probs is not None:
             self.total_count, self.probs = _parameters(total_count, probs)
-            self.logits = log(self.probs) - (-self.probs).log1p()
+            # (a probability of 0 or 1 within [eps, 1 - eps] first, as PyTorch's probs_to_logits: its
+            # logit was -inf or inf, and log_prob, which reads the logits, NaN, with NaN gradients)
+            kept = _clamped(self.probs)
+            self.logits = log(kept) - (-kept).log1p()
         else:
             self.total_count, self.logits = _parameters(total_count, logits)
             self.probs = self.logits.sigmoid()
