@@ -185,3 +185,15 @@ def test_binomial_and_geometric_at_probabilities_0_and_1():
     assert np.isfinite(p.grad.numpy()).all()
     assert np.isfinite(mt.distributions.Binomial(4, probs=mt.tensor([0.0, 1.0])).entropy().numpy()).all()
     assert np.isfinite(mt.distributions.Geometric(probs=mt.tensor([1.0, 0.5])).logits.numpy()).all()
+
+
+def test_gumbel_and_halfnormal_quantiles():
+    # PyTorch's Gumbel and HalfNormal have icdf (through their transforms); here they raised AttributeError
+    q = mt.tensor([1e-8, 0.1, 0.5, 0.9, 0.999], dtype=mt.float64)
+    gumbel = mt.distributions.Gumbel(mt.tensor(0.3, dtype=mt.float64), mt.tensor(1.7, dtype=mt.float64))
+    half = mt.distributions.HalfNormal(mt.tensor(1.7, dtype=mt.float64))
+    expected = 0.3 - 1.7 * np.log(-np.log(q.numpy()))
+    np.testing.assert_allclose(gumbel.icdf(q).numpy(), expected, rtol=1e-13)
+    for dist in (gumbel, half):
+        np.testing.assert_allclose(dist.cdf(dist.icdf(q)).numpy(), q.numpy(), rtol=1e-7)  # (2 F(x) - 1 cancels near 0)
+    np.testing.assert_allclose(half.icdf(mt.tensor(0.5)).item(), 1.7 * 0.6744897501960817, rtol=1e-6)

@@ -296,6 +296,10 @@ class Gumbel(_Located):
         z = (self._checked_value(value, "Real()") - self.loc) / self.scale
         return (-(-z).exp()).exp()
 
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile of probability ``value``: loc - scale log(-log value), recorded."""
+        return self.loc - self.scale * (-(_tensor(value, self.loc.dtype).log())).log()
+
     @property
     def mean(self) -> Tensor:
         """loc + scale * Euler's gamma."""
@@ -336,6 +340,10 @@ class HalfNormal(Distribution):
     def cdf(self, value: Any) -> Tensor:
         """2 F(value) - 1 of the normal, recorded."""
         return 2 * self.base_dist.cdf(self._checked_value(value, "GreaterThanEq(lower_bound=0.0)")) - 1
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile of probability ``value``: the normal's of (value + 1) / 2, recorded."""
+        return self.base_dist.icdf((_tensor(value, self.scale.dtype) + 1) / 2)
 
     def entropy(self) -> Tensor:
         """The normal's entropy less log 2, recorded."""
