@@ -76,7 +76,7 @@ def test_unpool_puts_values_back_and_differentiates():
     loss(x).backward()
     (expected,) = central_differences(lambda v: loss(mt.tensor(v)).item(), [a.copy()])
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6, atol=1e-8)
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(ValueError, match="invalid output_size"):  # (PyTorch's check: within a stride of 6)
         F.max_unpool2d(pooled, idx, 2, output_size=(3, 3))
 
 
@@ -101,3 +101,18 @@ def test_against_pytorch(shape, kw):
         results.append([idx.numpy(), back.detach().numpy(), x.grad.numpy()])
     for theirs, mine in zip(*results):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_an_output_size_more_than_a_stride_from_the_pool_input_is_refused():
+    # the indices are places in the pool input's plane; unpooled into rows of another width they land
+    # elsewhere, silently (pooled from 5 x 6 and unpooled into 5 x 8: values moved rows). PyTorch
+    # takes sizes within a stride of the default only; so does MyTorch now
+    x = mt.tensor(np.random.default_rng(0).normal(size=(1, 2, 5, 6)))
+    y, where = F.max_pool2d(x, 2, return_indices=True)
+    assert F.max_unpool2d(y, where, 2, output_size=(5, 6)).shape == (1, 2, 5, 6)
+    assert F.max_unpool2d(y, where, 2, output_size=(1, 2, 5, 6)).shape == (1, 2, 5, 6)
+    for size in [(5, 8), (6, 6), (2, 6)]:
+        with pytest.raises(ValueError, match="invalid output_size"):
+            F.max_unpool2d(y, where, 2, output_size=size)
+    with pytest.raises(ValueError, match="outside"):  # within a stride, but too small for the indices
+        F.max_unpool2d(y, where, 2, output_size=(3, 6))

@@ -47,12 +47,21 @@ def _unpool(
     kernel = _sizes(op, "kernel_size", kernel_size, nd)
     steps = kernel if stride is None else _sizes(op, "stride", stride, nd)
     pads = _sizes(op, "padding", padding, nd)
-    if output_size is None:
-        spatial = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(x.shape[2:], steps, pads, kernel, strict=True))
-    else:
-        spatial = tuple(int(v) for v in output_size)[-nd:]
-        if len(spatial) != nd:
+    spatial = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(x.shape[2:], steps, pads, kernel, strict=True))
+    if output_size is not None:
+        given = tuple(int(v) for v in output_size)
+        given = given[2:] if len(given) == nd + 2 else given
+        if len(given) != nd:
             raise ValueError(f"{op}: output_size must give the {nd} spatial sizes, got {output_size!r}")
+        for d, (size, default, step) in enumerate(zip(given, spatial, steps)):
+            # PyTorch's range: a size further from the pool's input size than a stride would lay the
+            # indices (places in the pool input's plane) out on rows of another width, silently
+            if not default - step < size < default + step:
+                raise ValueError(
+                    f"{op}: invalid output_size {output_size!r} (dim {d} must be between {default - step} "
+                    f"and {default + step}, exclusive: the size of the max pool's input)"
+                )
+        spatial = given
     plane = math.prod(spatial)
     flat = where._data.reshape(*x.shape[:2], -1)
     if flat.size and (flat.min() < 0 or flat.max() >= plane):
