@@ -6,8 +6,10 @@ and three small arrays that say what they were: ``__mytorch__`` (the format and 
 single tensor or a dict was saved), ``__names__`` (the dict's keys, in order) and ``__kinds__``
 (``tensor``, ``tensor+grad`` for one that required a gradient, ``array``, ``int``, ``float`` or
 ``bool``). Every array is read back with ``allow_pickle=False``, so loading a file cannot run
-code. ``save`` writes a temporary file beside the target and moves it into place with
-``os.replace``: a crash mid-write leaves the old file (or none), never half of one.
+code. ``save`` to a path writes a temporary file beside the target and moves it into place with
+``os.replace``: a crash mid-write leaves the old file (or none), never half of one. ``save`` to
+an open binary file (``io.BytesIO``, ``open(path, "wb")``) builds the archive in memory and
+writes it with one ``write`` call; ``load`` from one reads the rest of it and parses that.
 
 A checkpoint that nests (``{"epoch": 5, "model": model.state_dict(), "optimizer":
 opt.state_dict(), "losses": [...]}``) is written as format 2: the arrays as above, named ``0``,
@@ -19,12 +21,13 @@ such a file instead of misreading it.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import zipfile
 import zlib
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -39,10 +42,25 @@ TREE_FORMAT = "mytorch.save 2"
 _NUMBERS = {bool: "bool", int: "int", float: "float"}
 
 
-def _path(op: str, f: Any) -> str:
+def _path(op: str, f: Any) -> str | None:
+    """``f`` as a path, or None for an open file (``op`` has the method ``write`` or ``read`` needs)."""
     if isinstance(f, (str, os.PathLike)):
         return os.fspath(f)
-    raise TypeError(f"mytorch.{op}: give a file path (str or os.PathLike), got {type(f).__name__}")
+    method = "write" if op == "save" else "read"
+    if callable(getattr(f, method, None)):
+        if isinstance(f, io.TextIOBase):  # (its write refuses bytes, its read gives str)
+            raise TypeError(f"mytorch.{op}: {_named(f)} is open in text mode; open it in binary mode ('{method[0]}b')")
+        return None
+    raise TypeError(
+        f"mytorch.{op}: give a file path (str or os.PathLike) or a binary file object with a {method}() method, "
+        f"got {type(f).__name__}"
+    )
+
+
+def _named(f: Any) -> str:
+    """How messages name the open file ``f``: its path, if it has one."""
+    name = getattr(f, "name", None)
+    return repr(name) if isinstance(name, str) else f"the {type(f).__name__}"
 
 
 def _entry(name: Any, value: Any) -> tuple[str, np.ndarray]:
@@ -127,18 +145,32 @@ def _grown(node: Any, values: list[Any]) -> Any:
     return tuple(items) if kind == "tuple" else items
 
 
-def save(obj: Any, f: str | os.PathLike[str]) -> None:
+def save(obj: Any, f: str | os.PathLike[str] | IO[bytes]) -> None:
     """Write ``obj`` (a Tensor, a dict of names to Tensors, arrays or numbers such as a
     ``state_dict()``, or a checkpoint nesting such dicts in dicts, lists and tuples with strings,
-    numbers and None) to the file ``f`` as a NumPy ``.npz`` archive, atomically. Not PyTorch's
-    file format. ``f`` is used as given (no ``.npz`` is appended).
+    numbers and None) to ``f`` as a NumPy ``.npz`` archive. Not PyTorch's file format.
+
+    ``f`` is a path, used as given (no ``.npz`` is appended) and written atomically, or a file
+    object open for binary writing (``io.BytesIO``, ``open(path, "wb")``), to which the whole
+    archive goes in one ``write`` at its current position; it is neither closed nor rewound.
 
     Raises:
-        TypeError: ``f`` is not a path, or ``obj`` holds something other than the above (a dict
-            key other than a string or an integer among them).
+        TypeError: ``f`` is neither a path nor a binary file object, or ``obj`` holds something
+            other than the above (a dict key other than a string or an integer among them).
         ValueError: ``obj`` contains itself, or nests deeper than Python's recursion limit.
     """
     path = _path("save", f)
+    arrays = _arrays(obj)
+    if path is not None:
+        atomic_write(path, lambda stream: np.savez(stream, **arrays))  # type: ignore[arg-type]
+        return
+    buffer = io.BytesIO()  # (checked and built first: a refusal writes nothing into the caller's file)
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    f.write(buffer.getvalue())  # type: ignore[union-attr]
+
+
+def _arrays(obj: Any) -> dict[str, np.ndarray]:
+    """The arrays of the ``.npz`` archive ``save`` writes for ``obj``, by name."""
     if isinstance(obj, Mapping) and _is_flat(obj):
         names = list(obj)
         entries, what = [_entry(repr(name), obj[name]) for name in names], "dict"
@@ -152,15 +184,14 @@ def save(obj: Any, f: str | os.PathLike[str]) -> None:
         arrays["__mytorch__"] = np.array([TREE_FORMAT, "tree"])
         arrays["__kinds__"] = np.array([kind for kind, _ in tree.entries], dtype=str)
         arrays["__tree__"] = np.array(text)
-        atomic_write(path, lambda stream: np.savez(stream, **arrays))  # type: ignore[arg-type]
-        return
+        return arrays
     else:
         names, entries, what = [""], [_entry("the object", obj)], "single"
     arrays = {str(i): array for i, (_, array) in enumerate(entries)}
     arrays["__mytorch__"] = np.array([FORMAT, what])
     arrays["__names__"] = np.array(names, dtype=str)
     arrays["__kinds__"] = np.array([kind for kind, _ in entries], dtype=str)
-    atomic_write(path, lambda stream: np.savez(stream, **arrays))  # type: ignore[arg-type]
+    return arrays
 
 
 def _is_flat(obj: Mapping) -> bool:
@@ -190,25 +221,37 @@ def _restored(kind: str, array: np.ndarray) -> Any:
     raise ValueError(f"unknown kind {kind!r}")
 
 
-def _refusal(path: str, why: str) -> ValueError:
-    return ValueError(f"mytorch.load: {path!r} is not a file mytorch.save wrote ({why})")
+def _refusal(where: str, why: str) -> ValueError:
+    return ValueError(f"mytorch.load: {where} is not a file mytorch.save wrote ({why})")
 
 
-def load(f: str | os.PathLike[str], map_location: Any = None, weights_only: Any = None, **_: Any) -> Any:
+def load(f: str | os.PathLike[str] | IO[bytes], map_location: Any = None, weights_only: Any = None, **_: Any) -> Any:
     """What ``save`` wrote to ``f``: a Tensor (``requires_grad`` as saved), or a dict of names
     to Tensors, arrays and numbers, in the saved order. Arrays are read with
-    ``allow_pickle=False``. ``map_location`` and ``weights_only`` are accepted for PyTorch's
-    signature and change nothing (MyTorch has one device and loads values only).
+    ``allow_pickle=False``. ``f`` is a path or a file object open for binary reading (an
+    ``io.BytesIO`` rewound with ``seek(0)`` after ``save``, as in PyTorch), read from its
+    current position to its end and not closed. ``map_location`` and ``weights_only`` are
+    accepted for PyTorch's signature and change nothing (MyTorch has one device and loads
+    values only).
 
     Raises:
-        TypeError: ``f`` is not a path.
+        TypeError: ``f`` is neither a path nor a binary file object.
         FileNotFoundError: there is no such file.
         ValueError: the file is not one ``save`` wrote (another ``.npz``, a PyTorch
-            ``torch.save`` file, a truncated or damaged file), naming the file.
+            ``torch.save`` file, a truncated or damaged file, an empty stream), naming the file.
     """
     path = _path("load", f)
+    if path is None:
+        content = f.read()  # type: ignore[union-attr]
+        if not isinstance(content, (bytes, bytearray, memoryview)):
+            got = type(content).__name__
+            raise TypeError(f"mytorch.load: {_named(f)} gave {got}, not bytes; open it in binary mode ('rb')")
+        if not content:  # (the commonest slip: the BytesIO just written to, still at its end)
+            why = "nothing is left to read from its current position; after save, rewind it with seek(0)"
+            raise _refusal(_named(f), why)
+        return _read(_named(f), io.BytesIO(content))
     with open(path, "rb") as stream:  # (ours to close, whatever NumPy makes of it)
-        return _read(path, stream)
+        return _read(repr(path), stream)
 
 
 def _strings(value: Any) -> bool:
@@ -229,7 +272,7 @@ def _read_tree(archive: Any, files: set[str]) -> Any:
 
 
 def _read(path: str, stream: Any) -> Any:
-    """``load`` from the open file ``stream`` of ``path``."""
+    """``load`` from the open file ``stream``, which messages call ``path``."""
     try:
         archive = np.load(stream, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):

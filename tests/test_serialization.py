@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -205,8 +206,8 @@ def test_what_save_refuses(tmp_path):
     loop.append(loop)
     with pytest.raises(ValueError, match="nests too deep to save, or contains itself"):  # was a RecursionError
         mt.save({"losses": loop}, path)
-    with open(os.devnull, "wb") as stream, pytest.raises(TypeError, match="give a file path"):
-        mt.save(mt.ones(1), stream)
+    with pytest.raises(TypeError, match="give a file path .* or a binary file object with a write"):
+        mt.save(mt.ones(1), 3)
     with pytest.raises(FileNotFoundError):
         mt.load(tmp_path / "missing.pt")
     assert not path.exists()
@@ -345,3 +346,59 @@ def test_a_masked_array_is_refused_not_saved_without_its_mask(tmp_path):
     with pytest.raises(TypeError, match=r"save_npz: array 'a' is a masked array"):
         save_npz(tmp_path / "masked.npz", {"a": values})
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_save_and_load_take_binary_file_objects_as_pytorchs_do(tmp_path):
+    net = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    checkpoint = {"epoch": 4, "model": net.state_dict(), "losses": [0.5, 0.25]}
+    for obj in (mt.tensor([1.5, -2.0], requires_grad=True), net.state_dict(), checkpoint):
+        buffer = io.BytesIO()
+        buffer.write(b"header")  # written at the current position, not from the start
+        mt.save(obj, buffer)
+        buffer.seek(6)
+        back = mt.load(buffer)
+        assert buffer.tell() == len(buffer.getvalue())  # (read to its end)
+        flat = back["model"] if isinstance(back, dict) and "model" in back else back
+        if isinstance(flat, dict):
+            assert list(flat) == list(net.state_dict())
+            for key, value in net.state_dict().items():
+                np.testing.assert_array_equal(flat[key].numpy(), value.numpy())
+        else:
+            assert flat.requires_grad and flat.tolist() == [1.5, -2.0]
+    assert back["epoch"] == 4 and back["losses"] == [0.5, 0.25]
+    path = tmp_path / "net.pt"
+    with open(path, "wb") as stream:  # (not closed by save: the with closes it)
+        mt.save(net.state_dict(), stream)
+        assert not stream.closed
+    with open(path, "rb") as stream:
+        assert list(mt.load(stream)) == list(mt.load(path)) == list(net.state_dict())
+
+
+def test_file_objects_save_refuses_or_load_cannot_read_are_named():
+    buffer = io.BytesIO()
+    with pytest.raises(TypeError, match="the StringIO is open in text mode; open it in binary mode"):
+        mt.save(mt.ones(1), io.StringIO())
+    with pytest.raises(TypeError, match="is a object"):  # refused before anything is written
+        mt.save({"w": object()}, buffer)
+    assert buffer.getvalue() == b""
+    mt.save(mt.ones(1), buffer)
+    with pytest.raises(ValueError, match="the BytesIO is not a file .*after save, rewind it with seek\\(0\\)"):
+        mt.load(buffer)  # (not rewound: nothing left to read)
+    with pytest.raises(ValueError, match="the BytesIO is not a file mytorch.save wrote"):
+        mt.load(io.BytesIO(b"not an archive"))
+    with pytest.raises(TypeError, match="binary file object with a read"):
+        mt.load(b"bytes")
+
+
+def test_a_torch_save_stream_is_refused_and_arrays_cross_over():
+    torch = pytest.importorskip("torch")
+    theirs = io.BytesIO()
+    torch.save({"w": torch.ones(2)}, theirs)
+    theirs.seek(0)
+    with pytest.raises(ValueError, match="torch.save format"):
+        mt.load(theirs)
+    ours = io.BytesIO()
+    theirs.seek(0)
+    mt.save({k: v.numpy() for k, v in torch.load(theirs, weights_only=True).items()}, ours)
+    ours.seek(0)
+    np.testing.assert_array_equal(mt.load(ours)["w"], [1.0, 1.0])
