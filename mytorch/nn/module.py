@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mytorch import tensor_missing
-from mytorch.arguments import ShapeRuntimeError
+from mytorch.arguments import GradDtypeError, ShapeRuntimeError
 from mytorch.autograd_engine import is_grad_enabled, no_grad
 from mytorch.dtypes import check_castable
 from mytorch.nn.parameter import Parameter
@@ -647,19 +647,33 @@ class Module:
         """What ``state_dict`` holds, in PyTorch's order: each module's parameters, then its
         buffers, then its children's, depth first; a shared parameter or module under each of
         its names (so that a PyTorch state dict of tied weights loads, and the positions match)."""
+        for key, _, _, value in self._state_slots(prefix):
+            yield key, value
+
+    def _state_slots(self, prefix: str) -> Iterator[tuple[str, Module, str, Tensor]]:
+        """``_state_items`` with the module each entry belongs to and its name there."""
         parameters, buffers, modules = self._registries()
         left_out = self.__dict__.get("_non_persistent") or ()  # (buffers registered with persistent=False)
         for registry in (parameters, buffers):
             for name, value in registry.items():
                 if value is not None and not (registry is buffers and name in left_out):
-                    yield prefix + name, value
+                    yield prefix + name, self, name, value
         for name, module in modules.items():
             if module is not None:
-                yield from module._state_items(f"{prefix}{name}.")
+                yield from module._state_slots(f"{prefix}{name}.")
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
+    ) -> IncompatibleKeys:
         """Copy values (Tensors or arrays, e.g. a ``numpy.load``-ed ``.npz``) into the parameters
         and buffers of the same names, in place, cast to their dtypes.
+
+        With ``assign=True``, as PyTorch's, the values become the parameters and buffers instead
+        of being copied into them: each parameter is replaced by a new ``Parameter`` sharing the
+        value's array (a ``Parameter`` value is used itself), keeping the old one's
+        ``requires_grad``; each buffer is replaced by the value (detached if it requires a
+        gradient). Values keep their own dtypes. An optimizer made before holds the old
+        parameters: make it after loading.
 
         As PyTorch's, a module's entries that an older layout of it lacked are not missing when a
         state dict without ``_metadata`` (a plain ``dict``, an ``.npz``) or of that older version
@@ -672,12 +686,15 @@ class Module:
             ValueError: a value's shape differs from its parameter's (nothing is changed); a
                 ``RuntimeError`` too, as PyTorch's.
             TypeError: a value does not hold numbers (strings, objects; nothing is changed).
+            GradDtypeError: ``assign`` and a value for a parameter that requires a gradient is
+                not floating point (nothing is changed); a ``RuntimeError`` too, as PyTorch's.
         """
         name = type(self).__name__
         if not isinstance(state_dict, Mapping):  # (a list read as its keys: "unexpected keys [1, 2]")
             kind = type(state_dict).__name__
             raise TypeError(f"{name}.load_state_dict: expected a dict of names to tensors, got {kind}")
-        targets: dict[str, Tensor] = dict(self._state_items(""))
+        slots = {key: (owner, attribute, value) for key, owner, attribute, value in self._state_slots("")}
+        targets: dict[str, Tensor] = {key: value for key, (_, _, value) in slots.items()}
         versions = getattr(state_dict, "_metadata", None)
         versions = versions if isinstance(versions, Mapping) else {}
         older: set[str] = set()
@@ -689,7 +706,8 @@ class Module:
         unexpected = [k for k in state_dict if k not in targets]
         if strict and (missing or unexpected):
             raise StateDictKeyError(f"{name}.load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
-        updates = []
+        updates: list[tuple[Tensor, np.ndarray]] = []
+        replacements: list[tuple[Module, str, Tensor, bool]] = []
         for key, target in targets.items():
             if key not in state_dict:
                 continue
@@ -701,9 +719,17 @@ class Module:
                 )
             if array.dtype.kind not in "biufc":  # (strings, objects: an error from copy_ after others were copied)
                 raise TypeError(f"{name}.load_state_dict: {key!r} holds {array.dtype}, not numbers")
+            if assign:
+                new = _assigned(value, array, target, f"{name}.load_state_dict: {key!r}")
+                replacements.append((*slots[key][:2], new, target.requires_grad))
+                continue
             # (complex into real, 2.5 into num_batches_tracked, 1e6 into float16: not copied as cut or inf)
             check_castable(array, target.dtype, f"{name}.load_state_dict: {key!r}")
             updates.append((target, array))
+        for owner, attribute, new, requires_grad in replacements:  # (in order: a tied module's last name wins)
+            if isinstance(new, Parameter):
+                new.requires_grad_(requires_grad)
+            setattr(owner, attribute, new)
         with no_grad():  # only once all fit: a failed load changes nothing
             for target, array in updates:
                 target.copy_(array)  # cast to the parameter's dtype; a live graph reading it sees the new version
@@ -721,6 +747,19 @@ class Module:
             return f"{type(self).__name__}({extra})"
         lines = ([extra] if extra else []) + children
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _assigned(value: Any, array: np.ndarray, target: Tensor, what: str) -> Tensor:
+    """What ``load_state_dict(assign=True)`` puts in the place of ``target`` for ``value`` (whose
+    values are ``array``): a Parameter (``value`` itself if it is one) or a buffer."""
+    if not isinstance(target, Parameter):
+        if not isinstance(value, Tensor) or isinstance(value, Parameter):
+            return Tensor(array)
+        return value.detach() if value.requires_grad else value
+    if target.requires_grad and array.dtype.kind != "f":
+        raise GradDtypeError(f"{what}: the parameter requires a gradient, which a value of dtype {array.dtype} cannot")
+    # (a Parameter value is itself the new parameter; its requires_grad is set once all values fit)
+    return value if isinstance(value, Parameter) else Parameter(value, requires_grad=target.requires_grad)
 
 
 tensor_missing.install(Module, tensor_missing.MODULE_MISSING, "nn.Module")  # PyTorch's names it lacks say so
