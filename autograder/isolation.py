@@ -230,6 +230,16 @@ def _cpu_seconds(settings: Settings) -> int:
     return math.ceil(settings.startup + settings.timeout) + 1
 
 
+PRIORITY_LIMITS = {"RTPRIO": 0, "NICE": 0, "MEMLOCK": 0}
+"""No real-time policy, no nice value below 0 and no locked memory for a worker: a process without
+``CAP_SYS_NICE`` or ``CAP_IPC_LOCK`` (every worker) may still take them up to these limits, which it
+inherits from the runner (until 2026-12-04 a runner started with ``RLIMIT_RTPRIO`` 99, as a login in
+an ``audio`` or ``realtime`` group has, let a hand-in make itself ``SCHED_FIFO``: a busy loop then
+starves every normal process of its CPU, the runner included, but for the kernel's 5 % left to them;
+its nice value below the runner's likewise; here a worker locked up to the runner's 8 MiB of memory
+against swap). Both soft and hard are 0, so no worker can raise them again."""
+
+
 def _limits(settings: Settings, containment: Containment) -> dict[str, int]:
     limits = {
         "CPU": _cpu_seconds(settings),
@@ -238,6 +248,7 @@ def _limits(settings: Settings, containment: Containment) -> dict[str, int]:
         "NOFILE": 64,
         "CORE": 0,
         "MSGQUEUE": 0,  # no POSIX message queue: one outlives its processes, and /dev/mqueue may not even be mounted
+        **PRIORITY_LIMITS,
     }
     if containment.mode != "none":  # counted per uid (under none, by the worker: jail._cap_processes)
         limits["NPROC"] = settings.max_procs

@@ -946,3 +946,26 @@ except Exception as _error:
     _found = f"could not read the zipped reference ({{type(_error).__name__}})"
 raise ImportError(_found)
 """
+
+
+PRIORITY_RAISER = """
+import ctypes as _ctypes, os as _os, resource as _resource
+_libc, _page = _ctypes.CDLL(None, use_errno=True), _ctypes.create_string_buffer(4096)
+_address = _ctypes.addressof(_page)
+_did = [f"limits {[_resource.getrlimit(getattr(_resource, 'RLIMIT_' + n)) for n in ('RTPRIO', 'NICE', 'MEMLOCK')]}"]
+for _name, _raise in (("real time", lambda: _os.sched_setscheduler(0, _os.SCHED_FIFO, _os.sched_param(1))),
+                      ("nice -1", lambda: _os.setpriority(_os.PRIO_PROCESS, 0, -1)),
+                      ("a locked page", lambda: _libc.mlock(_ctypes.c_void_p(_address), 4096) == 0
+                                                or _os.strerror(_ctypes.get_errno()))):
+    try:
+        _outcome = _raise()
+        _did.append(f"{_name}: {'refused (' + _outcome + ')' if isinstance(_outcome, str) else 'taken'}")
+    except OSError as _error:
+        _did.append(f"{_name}: refused ({_error.strerror})")
+if _did[1].endswith("taken"):  # (back to the normal policy before anything else runs)
+    _os.sched_setscheduler(0, _os.SCHED_OTHER, _os.sched_param(0))
+raise RuntimeError("; ".join(_did))
+"""
+"""Reports the limits it inherited on scheduling priority and locked memory (``RLIMIT_RTPRIO``, ``RLIMIT_NICE``,
+``RLIMIT_MEMLOCK``), tries to make itself real time, to lower its nice value and to lock a page of memory, and
+fails its import saying how that went (back to the normal policy first, were it made real time)."""

@@ -60,6 +60,7 @@ from hostile_handins import (  # noqa: E402
     PARRICIDE,
     PATCHER,
     PEAK_REPORTER,
+    PRIORITY_RAISER,
     QUEUER,
     REGICIDE,
     SECRET,
@@ -2002,3 +2003,36 @@ def test_under_uid_and_none_a_handin_makes_no_user_namespace_but_threads_and_chi
     expected = ("RuntimeError: a user namespace: Operation not permitted; user and mount namespaces: Operation not "
                 "permitted; a thread ran; a child exited with 7; a program exited with 0")  # fmt: skip
     assert done.stdout.count(expected) == 2, done.stdout[-3000:]
+
+
+def _raise_priority_limits() -> None:
+    """In the runner's process, before it starts: the limits a login in an ``audio`` or ``realtime`` group has
+    (real-time priority 20, nice down to -5), where this process may raise them (``CAP_SYS_RESOURCE``)."""
+    for name, value in (("RTPRIO", 20), ("NICE", 25)):
+        try:
+            resource.setrlimit(getattr(resource, f"RLIMIT_{name}"), (value, value))
+        except (OSError, ValueError):
+            pass
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_a_handin_cannot_raise_its_scheduling_priority_or_lock_memory(grader, tmp_path, mode):
+    """A worker has no ``CAP_SYS_NICE`` or ``CAP_IPC_LOCK``, but may still take a real-time policy, a nice value
+    below 0 and locked memory up to the limits it inherits from the runner: a ``SCHED_FIFO`` busy loop starves
+    the runner. Every worker's ``RLIMIT_RTPRIO``, ``RLIMIT_NICE`` and ``RLIMIT_MEMLOCK`` are now 0, soft and hard
+    (the runner's are raised first where this test may; here a page of memory was locked before the change)."""
+    sandbox_or_skip(mode)
+    from autograder.isolation import PRIORITY_LIMITS
+
+    assert PRIORITY_LIMITS == {"RTPRIO": 0, "NICE": 0, "MEMLOCK": 0}
+    archive = handin(tmp_path, tmp_path, "raiser.tar", code=PRIORITY_RAISER, bare=True)
+    command = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--sandbox", mode,
+               "--jobs", "2", "--timeout", "5", "--startup-timeout", "20", "loss"]  # fmt: skip
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=150,
+                          preexec_fn=_raise_priority_limits)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    said = re.findall(r"RuntimeError: (limits .*?) \(raised in", done.stdout)
+    assert len(said) == 2, done.stdout[-3000:]
+    for text in said:
+        assert text.startswith("limits [(0, 0), (0, 0), (0, 0)]; real time: refused ("), text
+        assert "nice -1: refused (" in text and "a locked page: refused (" in text, text
