@@ -187,12 +187,15 @@ def _grade_archive(archive: Path, tests: list[GradedTest], run: dict, emit: Call
     """
     with tempfile.TemporaryDirectory(prefix="mytorch-handin-") as scratch:
         try:
-            package_parent = find_package(extract_handin(archive, Path(scratch) / "files"))
+            files = extract_handin(archive, Path(scratch) / "files")
+            package_parent = find_package(files)
         except HandinError as error:
             refusal = f"HAND-IN {_escaped(archive.name)} NOT GRADED: {_escaped(str(error))}\n"
             return _refused(tests), refusal, refusal
+        folder = package_parent.relative_to(files).as_posix()
+        where = "" if folder == "." else f" (its {_escaped(folder)}/mytorch)"
         outcomes = grade(tests, package_parent, run["settings"], run["containment"], emit)
-    return outcomes, f"Graded the mytorch in hand-in {_escaped(archive.name)}\n{run['inputs']}", None
+    return outcomes, f"Graded the mytorch in hand-in {_escaped(archive.name)}{where}\n{run['inputs']}", None
 
 
 def _grader_failed(archive: Path, error: BaseException) -> str:

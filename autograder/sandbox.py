@@ -519,19 +519,31 @@ def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo, root: Path) -> N
 
 
 def find_package(root: Path, package: str = "mytorch") -> Path:
-    """The folder that holds ``<package>/__init__.py``: ``root`` itself, or one level down
-    (an archive made from outside the hand-out folder).
+    """The folder that holds ``<package>/__init__.py``: ``root`` itself (as ``create_tarball.sh``
+    packs it), or the shallowest folder below that holds one (an archive made from outside the
+    hand-out folder: ``handout/mytorch/...``, or ``home/alice/hw1/handout/mytorch/...`` from ``tar -cf
+    handin.tar /home/alice/hw1/handout/mytorch``, which GNU tar stores without its leading ``/``: until
+    2026-12-04 a package more than one level down was not looked for, and the hand-in scored 0). A
+    macOS zip's ``__MACOSX/`` is not searched.
 
     Raises:
-        HandinError: no such package, or more than one at the same depth.
+        HandinError: no such package, or more than one at the shallowest depth holding one.
     """
-    for pattern in (f"{package}/__init__.py", f"*/{package}/__init__.py"):
-        found = sorted(p.parent.parent for p in root.glob(pattern))
-        if len(found) > 1:
-            folders = ", ".join(_shown(p.name) for p in found)
-            raise HandinError(f"the archive holds several {package}/ packages: {folders}")
-        if found:
-            return found[0]
+    found: list[Path] = []
+    level = [root]
+    while level and not found:  # breadth first: the shallowest depth holding one, whole
+        found = [where for where in level if (where / package / "__init__.py").is_file()]
+        level = [
+            Path(entry.path)
+            for where in level
+            for entry in sorted(os.scandir(where), key=lambda e: e.name)
+            if entry.is_dir(follow_symlinks=False) and entry.name not in ("__MACOSX", package)
+        ]
+    if len(found) > 1:
+        folders = ", ".join(_shown(p.relative_to(root).as_posix() if p != root else ".") for p in found)
+        raise HandinError(f"the archive holds several {package}/ packages: {folders}")
+    if found:
+        return found[0]
     raise HandinError(
         f"the archive has no {package}/ package ({package}/__init__.py at its top level, as create_tarball.sh makes it)"
     )

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -122,11 +123,16 @@ def test_gradescope_kit_grades_a_good_handin_with_the_course_total(gradescope_ki
 
 
 def test_gradescope_kit_grades_an_uploaded_mytorch_folder_with_a_wrong_kernel(gradescope_kit, tmp_path):
+    """The folder is graded, not a handin.tar beside it (here a right one, left from an earlier
+    create_tarball.sh: until 2026-12-04 it was graded, 6 points), and the output says so."""
     root = tmp_path / "autograder"
     broken_copy(ROOT, root / "submission", "mul_backward", WRONG_SIGN)
+    pack(ROOT, root / "submission" / "handin.tar")
     data = run_gradescope(gradescope_kit, root, OPERATIONS_ONLY)
     failed = {t["name"] for t in data["tests"] if t["status"] == "failed"}
     assert failed == {"operations: mul"} and data["score"] == 5
+    assert data["output"].startswith("The upload holds both the folder 'mytorch' and the archive 'handin.tar'")
+    assert "differs from the folder in 1 file ('nn/functional.py')" in data["output"].splitlines()[0]
 
 
 def test_gradescope_kit_overwrites_results_forged_by_a_hostile_submission(gradescope_kit, tmp_path):
@@ -201,8 +207,8 @@ def test_gradescope_kit_grades_an_uploaded_mytorch_folder_not_an_archive_inside_
     assert archive == tmp_path / "scratch" / "handin.tar"
     with tarfile.open(archive) as tar:
         assert sorted(tar.getnames()) == ["mytorch", "mytorch/__init__.py", "mytorch/runs", "mytorch/runs/old.tar.gz"]
-    (submission / "handin.tgz").write_bytes(b"the hand-in")  # an archive beside it is still the one graded
-    assert find_submission(submission, tmp_path / "scratch") == submission / "handin.tgz"
+    (submission / "handin.tgz").write_bytes(b"the hand-in")  # an archive beside it: the folder still wins
+    assert find_submission(submission, tmp_path / "scratch") == tmp_path / "scratch" / "handin.tar"
 
 
 def test_gradescope_kit_packs_an_uploaded_folder_as_create_tarball_does(tmp_path):
@@ -225,6 +231,80 @@ def test_gradescope_kit_packs_an_uploaded_folder_as_create_tarball_does(tmp_path
         assert sorted(tar.getnames()) == ["mytorch", "mytorch/__init__.py"]
     assert sorted(skipped) == ["mytorch/.git", "mytorch/__pycache__", "mytorch/data"]
     extract_handin(archive, tmp_path / "extracted")  # (the runner's check: a link was refused)
+
+
+def _package(folder: Path, kernel: str = "x = 1\n") -> Path:
+    (folder / "nn").mkdir(parents=True)
+    for name, text in (("__init__.py", ""), ("autograd_engine.py", "# engine\n"), ("nn/functional.py", kernel)):
+        (folder / name).write_text(text)
+    return folder
+
+
+def test_gradescope_kit_grades_the_uploaded_folder_not_a_stale_archive_beside_it(tmp_path):
+    """A student who uploaded the starter's folder with the handin.tar an earlier create_tarball.sh
+    left in it was graded on that archive, not on the fixed folder (until 2026-12-04). The folder
+    wins, and the note says whether the archive holds the same code."""
+    from autograder.deploy.gradescope_run import find_submission
+
+    submission = tmp_path / "submission"
+    _package(submission / "handout" / "mytorch", "x = 'old'\n")
+    subprocess.run(["tar", "-cf", str(submission / "handout" / "handin.tar"), "-C", str(submission / "handout"),
+                    "mytorch"], check=True)  # fmt: skip
+    (submission / "handout" / "mytorch" / "nn" / "functional.py").write_text("x = 'fixed'\n")
+    (submission / "handout" / "mytorch" / "nn" / "losses.py").write_text("")
+    for scratch in ("s1", "s2", "s3"):
+        (tmp_path / scratch).mkdir()
+    notes: list[str] = []
+    archive = find_submission(submission, tmp_path / "s1", notes=notes)
+    assert archive == tmp_path / "s1" / "handin.tar"
+    with tarfile.open(archive) as tar:
+        assert tar.extractfile("mytorch/nn/functional.py").read() == b"x = 'fixed'\n"  # type: ignore[union-attr]
+    assert notes == [
+        "The upload holds both the folder 'handout/mytorch' and the archive 'handout/handin.tar': the folder was "
+        "graded (the code Gradescope shows), not the archive, which differs from the folder in 2 files "
+        "('nn/functional.py', 'nn/losses.py'): left from an earlier create_tarball.sh? Upload the folder or a "
+        "fresh handin.tar, not both."
+    ]
+    assert not [p for p in (tmp_path / "s1").iterdir() if p.name != "handin.tar"]  # (the copy compared is gone)
+    (submission / "handout" / "mytorch" / "nn" / "losses.py").unlink()
+    subprocess.run(["tar", "-cf", str(submission / "handout" / "handin.tar"), "-C", str(submission / "handout"),
+                    "mytorch"], check=True)  # fmt: skip
+    notes.clear()
+    find_submission(submission, tmp_path / "s2", notes=notes)
+    assert notes[0].endswith("not the archive (they hold the same files).")
+    (submission / "handout" / "handin.tar").write_bytes(b"not a tar")
+    notes.clear()
+    assert find_submission(submission, tmp_path / "s3", notes=notes) == tmp_path / "s3" / "handin.tar"
+    assert "not the archive (which the grader would refuse: handin.tar is not a readable tar" in notes[0]
+
+
+def test_gradescope_kit_finds_the_package_as_students_upload_it(tmp_path):
+    """A zip made on macOS (its __MACOSX/mytorch of '._' files), the package's files without their
+    folder, a mytorch/ without __init__.py beside the real one; and two packages at one depth,
+    refused by name rather than one of them graded."""
+    from autograder.deploy.gradescope_run import SubmissionError, find_submission
+
+    def graded(submission: Path) -> list[str]:
+        scratch = Path(tempfile.mkdtemp(dir=tmp_path))
+        with tarfile.open(find_submission(submission, scratch)) as tar:
+            return sorted(tar.getnames())
+
+    package = ["mytorch", "mytorch/__init__.py", "mytorch/autograd_engine.py", "mytorch/nn", "mytorch/nn/functional.py"]
+    mac = tmp_path / "mac"
+    (mac / "__MACOSX" / "mytorch").mkdir(parents=True)
+    (mac / "__MACOSX" / "mytorch" / "._functional.py").write_bytes(b"\x00\x05\x16\x07")
+    _package(mac / "hw" / "mytorch")
+    assert graded(mac) == package
+    assert graded(_package(tmp_path / "loose")) == package
+    docs = tmp_path / "docs"
+    (docs / "docs" / "mytorch").mkdir(parents=True)
+    _package(docs / "hw" / "mytorch")
+    assert graded(docs) == package
+    two = tmp_path / "two"
+    _package(two / "a" / "mytorch")
+    _package(two / "b" / "mytorch")
+    with pytest.raises(SubmissionError, match=r"several mytorch/ folders \('a/mytorch', 'b/mytorch'\)"):
+        graded(two)
 
 
 def test_gradescope_kit_takes_every_archive_the_runner_reads(tmp_path):

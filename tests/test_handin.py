@@ -659,6 +659,30 @@ def test_a_good_archive_extracts_and_its_package_is_found(tmp_path):
     assert find_package(root) == root / "handout"
 
 
+def test_the_package_is_found_at_any_depth_the_shallowest_one_alone(tmp_path):
+    """``tar -cf handin.tar /home/alice/hw1/handout/mytorch`` stores home/alice/hw1/handout/mytorch/...
+    (GNU tar drops the leading /): a package more than one level down was not looked for, and the
+    hand-in scored 0 (until 2026-12-04). The shallowest wins; two there are refused, named; a macOS
+    zip's __MACOSX/ is never searched."""
+    deep = tmp_path / "deep"
+    for name in ("home/alice/hw1/handout/mytorch", "home/alice/hw1/old/copy/mytorch", "__MACOSX/mytorch"):
+        (deep / name).mkdir(parents=True)
+        (deep / name / "__init__.py").write_text("")
+    assert find_package(deep) == deep / "home" / "alice" / "hw1" / "handout"
+    (deep / "home" / "alice" / "hw1" / "old" / "mytorch").mkdir()
+    (deep / "home" / "alice" / "hw1" / "old" / "mytorch" / "__init__.py").write_text("")
+    with pytest.raises(HandinError, match="several mytorch/ packages: 'home/alice/hw1/handout', 'home/alice/hw1/old'"):
+        find_package(deep)
+    (deep / "mytorch").mkdir()
+    (deep / "mytorch" / "__init__.py").write_text("")
+    assert find_package(deep) == deep
+    only_mac = tmp_path / "mac"
+    (only_mac / "__MACOSX" / "mytorch").mkdir(parents=True)
+    (only_mac / "__MACOSX" / "mytorch" / "__init__.py").write_text("")
+    with pytest.raises(HandinError, match="no mytorch/ package"):
+        find_package(only_mac)
+
+
 def test_the_runner_refuses_an_unsafe_or_unreadable_handin_with_zero_scores(tmp_path):
     evil = _evil_archive(tmp_path / "evil.tar", "dotdot")
     done = grade("--handin", str(evil), "loss", cwd=tmp_path)

@@ -1,9 +1,9 @@
 """Gradescope's side of the grader: ``python3 -m autograder.deploy.gradescope_run --root ROOT``.
 
 ``run_autograder`` calls this for every submission. It finds what the student uploaded in
-``ROOT/submission/``: a hand-in archive (``handin.tar`` from ``create_tarball.sh``, or any one
-``.tar``/``.tar.gz``/``.tgz``/``.tar.bz2``/``.tar.xz``), or else a ``mytorch/`` folder, which it
-packs into an archive as ``create_tarball.sh`` does, so that both take the same road:
+``ROOT/submission/``: a ``mytorch/`` folder, which it packs into an archive as
+``create_tarball.sh`` does, or else a hand-in archive (``handin.tar`` from ``create_tarball.sh``, or
+any one ``.tar``/``.tar.gz``/``.tgz``/``.tar.bz2``/``.tar.xz``), so that both take the same road:
 ``autograder/runner.py --handin`` (safe extraction, each test in a contained process). The
 runner's Gradescope results become
 ``ROOT/results/results.json``, written atomically and last, so nothing the submission does can
@@ -38,48 +38,143 @@ class SubmissionError(Exception):
     """Nothing gradable was uploaded (the message tells the student what to upload)."""
 
 
-def find_submission(submission: Path, scratch: Path, skipped: list[str] | None = None) -> Path:
-    """The hand-in archive to grade: the uploaded one (outside any ``mytorch/`` folder), or the
-    uploaded ``mytorch/`` packed into ``scratch/handin.tar`` as ``create_tarball.sh`` packs it:
-    without symbolic links (which the runner refuses, and with them the whole hand-in: until
-    2026-12-04 an uploaded folder holding one scored 0), hidden files and folders, and Python
-    caches. What was left out is added to ``skipped``.
+def _skipped_folder(name: str) -> bool:
+    """A folder never searched for the hand-in: hidden ones (``.git``, ``.venv``) and the ``__MACOSX/``
+    of a zip made on macOS (its ``mytorch/`` holds ``._`` files of attributes, not Python)."""
+    return name.startswith(".") or name == "__MACOSX"
+
+
+def _is_package(folder: Path) -> bool:
+    return (folder / "__init__.py").is_file() and not (folder / "__init__.py").is_symlink()
+
+
+def _packages(submission: Path) -> list[Path]:
+    """The ``mytorch/`` folders of the upload, shallowest first, none inside another (those are the
+    package's own folders); folders holding ``__init__.py`` come before any that do not. When the upload
+    has none, a folder holding the package's files without the folder itself (``__init__.py`` and
+    ``autograd_engine.py``: a zip of ``mytorch/``'s contents), shallowest first."""
+    found, loose = [], []
+    for top, dirs, names in os.walk(submission):  # never follows links
+        dirs[:] = sorted(d for d in dirs if not _skipped_folder(d) and not Path(top, d).is_symlink())
+        if Path(top).name == "mytorch" and Path(top) != submission:
+            found.append(Path(top))
+            dirs[:] = []  # (its own folders are the package's)
+        elif {"__init__.py", "autograd_engine.py"} <= set(names):
+            loose.append(Path(top))
+    found = sorted(found, key=lambda p: (not _is_package(p), len(p.parts)))
+    if found:
+        return found
+    return sorted(loose, key=lambda p: len(p.parts))
+
+
+def _archive_note(archive: Path, folder: Path, submission: Path, scratch: Path) -> str:
+    """One line for the student on an uploaded archive that was not graded because a ``mytorch/``
+    folder was uploaded too: whether it holds the folder's code."""
+    note = (
+        f"The upload holds both the folder {folder.relative_to(submission).as_posix()!r} and the archive "
+        f"{archive.relative_to(submission).as_posix()!r}: the folder was graded (the code Gradescope shows), "
+        "not the archive"
+    )
+    from autograder.sandbox import HandinError, extract_handin, find_package  # (the runner's own reading)
+
+    def files(top: Path) -> dict[str, Path]:
+        found = {}
+        for where, _, names in os.walk(top):  # never follows links
+            for path in (Path(where, name) for name in names):
+                relative = PurePosixPath(path.relative_to(top).as_posix())
+                if path.is_file() and not path.is_symlink() and not _left_out(relative) and path != archive:
+                    found[str(relative)] = path
+        return found
+
+    def same(a: Path, b: Path) -> bool:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+
+    with tempfile.TemporaryDirectory(dir=scratch) as copy:  # (removed before grading starts)
+        try:
+            root = find_package(extract_handin(archive, copy))
+        except Exception as error:  # noqa: BLE001 - the note's detail only: grading goes on
+            if not isinstance(error, HandinError):
+                return f"{note}."
+            return f"{note} (which the grader would refuse: {' '.join(str(error).split())[:200]})."
+        try:
+            theirs, ours = files(root / "mytorch"), files(folder)
+            differ = sorted(n for n in theirs.keys() | ours.keys() if n not in theirs or n not in ours or
+                            not same(theirs[n], ours[n]))  # fmt: skip
+        except Exception:  # noqa: BLE001 - (a folder os.walk fails on): the note without the comparison
+            return f"{note}."
+    if not differ:
+        return f"{note} (they hold the same files)."
+    names = ", ".join(repr(n) for n in differ[:5]) + (f" and {len(differ) - 5} more" if len(differ) > 5 else "")
+    return (
+        f"{note}, which differs from the folder in {len(differ)} file{'s' if len(differ) > 1 else ''} "
+        f"({names}): left from an earlier create_tarball.sh? Upload the folder or a fresh handin.tar, not both."
+    )
+
+
+def _left_out(name: PurePosixPath) -> bool:
+    """What packing leaves out, as ``create_tarball.sh`` does: hidden files and folders, caches."""
+    return any(part.startswith(".") or part == "__pycache__" for part in name.parts) or name.suffix in (".pyc", ".pyo")
+
+
+def find_submission(
+    submission: Path, scratch: Path, skipped: list[str] | None = None, notes: list[str] | None = None
+) -> Path:
+    """The hand-in archive to grade.
+
+    An uploaded ``mytorch/`` folder (the shallowest, outside hidden folders and ``__MACOSX/``) is
+    packed into ``scratch/handin.tar`` as ``create_tarball.sh`` packs it: without symbolic links (which
+    the runner refuses, and with them the whole hand-in: until 2026-12-04 an uploaded folder holding
+    one scored 0), hidden files and folders, and Python caches. What was left out is added to
+    ``skipped``. The folder wins over an archive uploaded beside it: the folder is the code the student
+    wrote and Gradescope shows, an archive is made from it, and one left from an earlier
+    ``create_tarball.sh`` (in the starter's root, where the script writes it, or committed to the
+    repository Gradescope pulls) held the old code (until 2026-12-04 the archive won, and a student who
+    uploaded a fixed folder was graded on the stale archive). ``notes`` gets a line saying so, and
+    whether the two differ. Without a folder, the uploaded archive (``handin.tar``, or the only one
+    outside any ``mytorch/`` folder) is graded as it is.
 
     Raises:
-        SubmissionError: no archive and no ``mytorch/`` folder, or several archives.
+        SubmissionError: no archive and no ``mytorch/`` folder, several archives and no folder, or
+            several ``mytorch/`` folders at the same depth.
     """
-    files, folders = [], []
+    files: list[Path] = []
     for top, dirs, names in os.walk(submission):  # never follows links
+        dirs[:] = [d for d in dirs if not _skipped_folder(d) and d != "mytorch"]  # (a mytorch/'s archives are its data)
         files += [Path(top, n) for n in names if not Path(top, n).is_symlink() and Path(top, n).is_file()]
-        folders += [Path(top, d) for d in dirs if d == "mytorch" and not Path(top, d).is_symlink()]
-    files.sort()
-    folders.sort(key=lambda p: len(p.parts))
-    # An archive inside a mytorch/ folder is the package's own data (saved runs, weights), not a hand-in:
-    # until 2026-12-04 an uploaded mytorch/ holding one such archive had that archive graded (refused: 0).
-    archives = [p for p in files if p.name.endswith(ARCHIVES) and "mytorch" not in p.relative_to(submission).parts]
-    named = [p for p in archives if p.name == "handin.tar"]
-    if len(named) == 1 or len(archives) == 1:
-        return (named or archives)[0]
-    if archives:
-        names = ", ".join(repr(p.relative_to(submission).as_posix()) for p in archives)  # (quoted: any byte)
-        raise SubmissionError(f"the submission holds several archives ({names}); upload only handin.tar")
+    archives = sorted(p for p in files if p.name.endswith(ARCHIVES))
+    folders = _packages(submission)
     if not folders:
+        named = [p for p in archives if p.name == "handin.tar"]
+        if len(named) == 1 or len(archives) == 1:
+            return (named or archives)[0]
+        if archives:
+            names = ", ".join(repr(p.relative_to(submission).as_posix()) for p in archives)  # (quoted: any byte)
+            raise SubmissionError(f"the submission holds several archives ({names}); upload only handin.tar")
         raise SubmissionError(
             "the submission holds neither handin.tar nor a mytorch/ folder; run `sh create_tarball.sh` "
             "and upload the handin.tar it writes"
         )
+    chosen = folders[0]
+    same = [p for p in folders if len(p.parts) == len(chosen.parts) and _is_package(p) == _is_package(chosen)]
+    if len(same) > 1:
+        names = ", ".join(repr(p.relative_to(submission).as_posix()) for p in same)
+        raise SubmissionError(f"the submission holds several mytorch/ folders ({names}); upload only one")
     archive = scratch / "handin.tar"
     left_out = [] if skipped is None else skipped
+
+    beside = {"mytorch/" + p.relative_to(chosen).as_posix() for p in archives if chosen in p.parents}
 
     def packed(member: tarfile.TarInfo) -> tarfile.TarInfo | None:
         name = PurePosixPath(member.name)
         if member.issym() or any(part.startswith(".") or part == "__pycache__" for part in name.parts):
             left_out.append(member.name)
             return None
-        return None if name.suffix in (".pyc", ".pyo") else member
+        return None if name.suffix in (".pyc", ".pyo") or member.name in beside else member
 
     with tarfile.open(archive, "w") as tar:
-        tar.add(folders[0], arcname="mytorch", filter=packed)
+        tar.add(chosen, arcname="mytorch", filter=packed)
+    if notes is not None:
+        notes += [_archive_note(uploaded, chosen, submission, scratch) for uploaded in archives]
     return archive
 
 
@@ -106,8 +201,9 @@ def grade(root: Path) -> dict:
     config = GRADER.parent / CONFIG if (GRADER.parent / CONFIG).is_file() else None
     with tempfile.TemporaryDirectory(prefix="mytorch-gradescope-") as scratch:
         skipped: list[str] = []
+        notes: list[str] = []
         try:
-            archive = find_submission(root / "submission", Path(scratch), skipped)
+            archive = find_submission(root / "submission", Path(scratch), skipped, notes)
         except SubmissionError as error:
             print(f"gradescope_run: {error}", flush=True)
             return _failure(str(error), time.monotonic() - start)
@@ -115,6 +211,8 @@ def grade(root: Path) -> dict:
             reason = " ".join(f"{type(error).__name__}: {error}".split())[:300]
             print(f"gradescope_run: the upload could not be packed for grading ({reason})", flush=True)
             return _failure(f"the upload could not be packed for grading ({reason})", time.monotonic() - start)
+        for note in notes:
+            print(note, flush=True)
         results = Path(scratch) / "results.json"
         command = [sys.executable, str(GRADER / "runner.py"), "--handin", str(archive), "--json", str(results)]
         command += ["--jobs", str(min(4, os.cpu_count() or 1))]
@@ -127,6 +225,8 @@ def grade(root: Path) -> dict:
             reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit status {done.returncode}"
             return _failure(f"the grader stopped ({reason}); please tell the course staff", time.monotonic() - start)
         data = json.loads(results.read_text(encoding="utf-8"))  # (the runner writes UTF-8 whatever the locale)
+    if notes:
+        data["output"] = "".join(note + "\n" for note in notes) + data.get("output", "")
     if skipped:
         names = ", ".join(repr(name) for name in skipped[:20]) + (", ..." if len(skipped) > 20 else "")
         note = f"Left out of the uploaded mytorch/ (links, hidden files, caches, as create_tarball.sh does): {names}\n"
