@@ -384,8 +384,11 @@ def _grad(
                 for i in positions:
                     found[i] = g if found[i] is None else found[i] + g
     if not (create_graph if retain_graph is None else retain_graph):
+        # A graph differentiated only down to intermediates it holds is kept: PyTorch frees just
+        # the nodes above them, and code goes on from them (first-order MAML's inner steps).
+        stops = {id(t.tape) for t in ins if not t.is_leaf and t.requires_grad}
         for tape, _ in by_tape.values():
-            if tape is not None:
+            if tape is not None and id(tape) not in stops:
                 tape.release()
     results: list[Tensor | None] = []
     for i, t in enumerate(ins):

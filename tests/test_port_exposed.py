@@ -1,0 +1,41 @@
+"""What the port programs of session 16 (``tests/port_programs/maml_sinusoid.py``, ...) found
+MyTorch doing differently from PyTorch 2.13, each checked against a closed form or finite
+differences, and against PyTorch where it is installed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+
+
+def test_grad_down_to_an_intermediate_leaves_the_graph_below_it_usable():
+    # PyTorch frees only the nodes above the intermediate; MyTorch released the whole graph, so
+    # going on from it (first-order MAML's second inner step) raised 'already released'
+    x0 = np.array([0.3, -1.2, 2.0])
+    x = mt.tensor(x0, requires_grad=True)
+    h = x.sin()
+    (g,) = mt.autograd.grad((h * h).sum(), h)  # (no retain_graph)
+    np.testing.assert_allclose(g.numpy(), 2 * np.sin(x0))
+    (h - 0.1 * g).exp().sum().backward()
+    expected = np.cos(x0) * np.exp(0.8 * np.sin(x0))  # (g is a constant: cos(x) exp(h - 0.1 g), g = 2h)
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-12)
+    # down to the leaves, the graph is released as before
+    y = (x * x).sum()
+    mt.autograd.grad(y, x)
+    with pytest.raises(RuntimeError, match="already released"):
+        mt.autograd.grad(y, x)
+
+
+def test_grad_down_to_an_intermediate_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    x0 = np.random.default_rng(0).normal(size=4)
+    found = []
+    for library in (mt, torch):
+        x = library.tensor(x0, requires_grad=True)
+        w = (x * 2).tanh()
+        (g,) = library.autograd.grad((w**3).sum(), w)
+        (z,) = library.autograd.grad((w - 0.5 * g).pow(2).sum(), x)
+        found.append(z.detach().numpy())
+    np.testing.assert_allclose(found[0], found[1], rtol=1e-12)
