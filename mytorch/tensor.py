@@ -616,7 +616,7 @@ def capturing() -> Any:
     return None
 
 
-def _looked_at(t: Tensor, how: str) -> None:
+def _looked_at(t: Tensor | np.ndarray, how: str) -> None:
     """A tensor's value was read into Python (``how``) while a step is captured: its recorder is
     told (what the step does with it, a replay would not: ``Recorder.looked``)."""
     recorder = capturing()
@@ -1604,11 +1604,23 @@ def _apply(name: str, args: Sequence[Any], params: dict[str, Any] | None = None)
 
 def _index_part(i: Any) -> Any:
     """One entry of an index: a tensor's array; a uint8 array as the mask PyTorch reads it as
-    (NumPy reads it as positions: ``t[tensor([0, 1], dtype=uint8)]`` gave rows 0 and 1, PyTorch row 1)."""
+    (NumPy reads it as positions: ``t[tensor([0, 1], dtype=uint8)]`` gave rows 0 and 1, PyTorch row 1);
+    a 0-d integer tensor or array as the int PyTorch reads it as, so that ``t[i]`` is a view as
+    ``t[1]`` is (NumPy takes a 0-d array as an index array: ``t[tensor(1)].zero_()`` of a matrix
+    changed a copy). Its value is then read into Python, which a capture is told of
+    (``__index__``): a replay would repeat the step with the index it was captured with."""
     if isinstance(i, Tensor):
-        i = i._data
-    if type(i) is np.ndarray and i.dtype == np.uint8:
-        return i.astype(bool)
+        data = i._data
+        if not data.ndim and data.dtype.kind in "iu" and data.dtype != np.uint8:
+            return i.__index__()
+        i = data
+    if type(i) is np.ndarray:
+        if i.dtype == np.uint8:
+            return i.astype(bool)
+        if not i.ndim and i.dtype.kind in "iu":
+            if CAPTURE:
+                _looked_at(i, "an index (a 0-d integer array)")
+            return int(i)
     return i
 
 

@@ -198,7 +198,14 @@ def rot90(input: Any, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:  # no
 
 def unfold(self: Any, dimension: int, size: int, step: int) -> Tensor:
     """Every window of ``size`` elements along ``dimension``, ``step`` apart, as a new last axis
-    (``Tensor.unfold``): axis ``dimension`` then counts the windows. Kernel ``index``."""
+    (``Tensor.unfold``): axis ``dimension`` then counts the windows.
+
+    Windows that do not overlap and fit a (count, step) reshape of the axis (``step >= size``,
+    count * step at most its length: every ``step == size``), or a single window, are a view, as PyTorch's
+    (``x.unfold(2, k, k).mul_(2)`` changes x; ``narrow``, ``reshape`` and ``movedim``). Other
+    windows are a read-only copy (kernel ``index``), so that a write into them raises instead of
+    missing ``x``; a later change of ``x`` does not reach such a copy (PyTorch's view follows it).
+    """
     t = _t(self)
     d = check_dim("unfold", dimension, max(t.ndim, 1))
     length = t.shape[d] if t.ndim else 1
@@ -208,8 +215,16 @@ def unfold(self: Any, dimension: int, size: int, step: int) -> Tensor:
     windows = starts[:, None] + np.arange(size)  # (count, size)
     if t.ndim == 0:
         return reshape(t, (1,))
-    taken = t[(slice(None),) * d + (windows,)]  # the axis becomes (count, size)
-    return movedim(taken, d + 1, -1)
+    count = len(starts)
+    before = (slice(None),) * d
+    if step >= size and (count == 1 or count * step <= length):
+        cut = min(count * step, length)  # (one window: the axis cut to one row of ``length`` places)
+        rows = reshape(t[before + (slice(0, cut),)], (*t.shape[:d], count, cut // count, *t.shape[d + 1 :]))
+        return movedim(rows[before + (slice(None), slice(0, size))], d + 1, -1)
+    taken = t[before + (windows,)]  # the axis becomes (count, size)
+    result = movedim(taken, d + 1, -1)
+    result._data.flags.writeable = False
+    return result
 
 
 def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: A002

@@ -1,0 +1,196 @@
+"""PyTorch habits that gave silently other numbers on MyTorch: a view PyTorch makes that MyTorch
+made as a copy (a write into it missed the tensor, a later change of the tensor missed it), and a
+replay that kept a value the step read. Closed forms here; PyTorch 2.13 where installed (skipped
+cleanly without it).
+
+* ``t[i]`` with ``i`` a 0-d integer tensor (``logits.argmax()``, an element of ``randperm``) or
+  0-d integer array is PyTorch's ``t[int(i)]``, a view; NumPy takes a 0-d array as an index
+  array, a copy: ``w[i].zero_()`` of a matrix changed nothing. In a replayed step the index is
+  a value read into Python: a step indexing a 1-D parameter by such an input was replayed with
+  the index of its capture (every update went to that element).
+* ``Tensor.unfold`` is a view in PyTorch; MyTorch's was a copy, so ``x.unfold(1, 2, 2).mul_(10)``
+  left ``x`` as it was. Windows that tile the axis are now a view; others a read-only copy (a
+  write raises).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+import mytorch.replay
+from mytorch.replay import ReplayError
+
+
+def _matrix() -> mt.Tensor:
+    return mt.tensor(np.arange(12.0).reshape(3, 4) - 5)
+
+
+# --------------------------------------------------------------------------- 0-d integer indices
+ZERO_D = {
+    "tensor": lambda k: mt.tensor(k),
+    "int32 tensor": lambda k: mt.tensor(k, dtype=mt.int32),
+    "array": lambda k: np.array(k),
+    "argmax": lambda k: mt.tensor(np.eye(5)[k]).argmax(),
+}
+PLACES = {  # index(i, j) and the same places by ints
+    "row": (lambda i, j: i, (1,)),
+    "row, columns": (lambda i, j: (i, slice(1, None)), (1, slice(1, None))),
+    "column": (lambda i, j: (slice(None), j), (slice(None), 2)),
+    "element of a row": (lambda i, j: i, (1,)),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ZERO_D))
+@pytest.mark.parametrize("place", sorted(PLACES))
+def test_a_0d_integer_index_is_a_view_as_an_int_is(kind: str, place: str) -> None:
+    """``t[tensor(1)].mul_(10)`` changed a copy; PyTorch's changes row 1 of t (2.13: checked)."""
+    i, j = ZERO_D[kind](1), ZERO_D[kind](2)
+    index, ints = PLACES[place]
+    t = _matrix()
+    view = t[index(i, j)]
+    if place == "element of a row":
+        view = view[j]
+        ints = (1, 2)
+    view.mul_(10)
+    expected = np.arange(12.0).reshape(3, 4) - 5
+    expected[ints] *= 10
+    np.testing.assert_array_equal(t.numpy(), expected)
+    t.add_(1)  # and the view follows the tensor's later changes
+    np.testing.assert_array_equal(view.numpy(), expected[ints] + 1)
+
+
+def test_a_0d_boolean_or_uint8_index_is_still_a_mask() -> None:
+    """PyTorch reads a 0-d bool (or uint8) index as a mask over a new axis, not as 0 or 1."""
+    for flag in (mt.tensor(True), mt.tensor(1, dtype=mt.uint8)):
+        assert tuple(_matrix()[flag].shape) == (1, 3, 4)
+    assert tuple(_matrix()[mt.tensor(False)].shape) == (0, 3, 4)
+
+
+def test_the_gradient_through_a_0d_integer_index_is_the_ints() -> None:
+    w = mt.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    c = mt.tensor(np.array([1.0, -2.0, 3.0, 0.5]))
+    (w[mt.tensor(2)] * c).sum().backward()
+    expected = np.zeros((3, 4))
+    expected[2] = c.numpy()
+    np.testing.assert_array_equal(w.grad.numpy(), expected)
+
+
+def _indexed_steps(replayed: bool, fallback: bool = True) -> tuple[np.ndarray, Any]:
+    """SGD on (w[i] * 1) for a 1-D w and a 0-d tensor input i: 0, 0, 0, 1, 2, 2."""
+    w = mt.nn.Parameter(mt.tensor(np.arange(3.0)))
+    opt = mt.optim.SGD([w], lr=0.1)
+
+    def step(i: mt.Tensor) -> mt.Tensor:
+        opt.zero_grad()
+        loss = w[i] * 1.0
+        loss.backward()
+        opt.step()
+        return loss
+
+    run = mytorch.replay.Replay(step, optimizer=opt, fallback=fallback) if replayed else step
+    for i in (0, 0, 0, 1, 2, 2):
+        run(mt.tensor(i))
+    return w.detach().numpy(), run
+
+
+def test_a_step_indexing_by_a_0d_tensor_is_not_replayed_with_its_captured_index() -> None:
+    """The replay repeated w[0]: [-0.6, 1, 2] where the dynamic step gives [-0.3, 0.9, 1.8]."""
+    dynamic, _ = _indexed_steps(False)
+    np.testing.assert_allclose(dynamic, [-0.3, 0.9, 1.8], rtol=1e-15)
+    replayed, run = _indexed_steps(True)
+    np.testing.assert_array_equal(replayed, dynamic)
+    assert run.replays == 0
+    with pytest.raises(ReplayError, match="reads a tensor's value into Python"):
+        _indexed_steps(True, fallback=False)
+
+
+def test_0d_integer_indices_against_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (mt, torch):
+        w = lib.tensor(np.arange(12.0).reshape(3, 4) - 5, requires_grad=True)
+        h = w * 2
+        i = lib.tensor(1)
+        row, col, cell = h[i], h[:, i + 1], h[i][i + 2]
+        out = (row * 3).sum() + (col**2).sum() + cell
+        out.backward()
+        base = lib.tensor(np.arange(12.0).reshape(3, 4))
+        with lib.no_grad():
+            base[i].zero_()
+            base[lib.tensor(2), 1:].mul_(-1)
+            base[:, np.array(3)].add_(100)
+        results.append([w.grad.numpy().copy(), base.numpy().copy(), out.detach().numpy().copy()])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-15)
+
+
+# --------------------------------------------------------------------------- unfold
+def test_unfold_windows_that_tile_the_axis_are_a_view() -> None:
+    x = _matrix()
+    x.unfold(1, 2, 2).mul_(10)
+    np.testing.assert_array_equal(x.numpy(), (np.arange(12.0).reshape(3, 4) - 5) * 10)
+    y = _matrix()
+    windows = y.unfold(1, 1, 2)  # windows of 1, 2 apart: columns 0 and 2
+    windows.zero_()
+    expected = np.arange(12.0).reshape(3, 4) - 5
+    expected[:, [0, 2]] = 0
+    np.testing.assert_array_equal(y.numpy(), expected)
+    one = y.unfold(0, 2, 5)  # a single window (rows 0 and 1)
+    y.add_(1)
+    np.testing.assert_array_equal(one.numpy(), (expected + 1)[:2].T[None])
+
+
+def test_unfold_windows_that_overlap_or_leave_a_gap_are_read_only() -> None:
+    """A write into them would miss the tensor (PyTorch's writes through its view): it raises."""
+    for size, step in ((2, 1), (3, 2), (1, 3), (2, 3)):  # (of 5 places: 4, 2, 2 and 2 windows)
+        x = mt.tensor(np.arange(10.0).reshape(2, 5))
+        u = x.unfold(1, size, step)
+        with pytest.raises(RuntimeError, match="read-only"):
+            u.mul_(2)
+        np.testing.assert_array_equal(x.numpy(), np.arange(10.0).reshape(2, 5))
+
+
+@pytest.mark.parametrize("shape", [(7,), (3, 6), (2, 5, 4)])
+def test_unfold_values_and_gradients_are_the_windows(shape: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(len(shape))
+    data = rng.standard_normal(shape)
+    for d in range(-len(shape), len(shape)):
+        length = shape[d]
+        for size, step in itertools.product(range(length + 1), range(1, length + 2)):
+            x = mt.tensor(data, requires_grad=True)
+            u = x.unfold(d, size, step)
+            starts = range(0, length - size + 1, step)
+            moved = np.moveaxis(data, d, -1)
+            expected = np.stack([moved[..., s : s + size] for s in starts], axis=-2)
+            expected = np.moveaxis(expected, -2, d % len(shape))
+            np.testing.assert_array_equal(u.detach().numpy(), expected)
+            g = rng.standard_normal(expected.shape)
+            (u * mt.tensor(g)).sum().backward()
+            grad = np.zeros_like(moved)
+            gm = np.moveaxis(g, d % len(shape), -2)
+            for k, s in enumerate(starts):
+                grad[..., s : s + size] += gm[..., k, :]
+            np.testing.assert_allclose(x.grad.numpy(), np.moveaxis(grad, -1, d), rtol=1e-13, atol=1e-15)
+
+
+def test_unfold_views_against_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for d, size, step in [(1, 2, 2), (1, 3, 3), (2, 1, 2), (1, 2, 7), (2, 2, 2), (-1, 4, 4), (0, 1, 1)]:
+        seen = []
+        for lib in (mt, torch):
+            x = lib.tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+            h = x * 1.0
+            u = h.unfold(d, size, step)
+            (u * u).sum().backward()
+            base = lib.tensor(np.arange(24.0).reshape(2, 3, 4))
+            v = base.unfold(d, size, step)
+            v.mul_(-1)
+            base.add_(0.5)
+            seen.append([x.grad.numpy().copy(), base.numpy().copy(), v.numpy().copy()])
+        for ours, theirs in zip(*seen):
+            np.testing.assert_array_equal(ours, theirs)
