@@ -15,9 +15,18 @@
 # with them, a name with a newline or a backslash, a path over 32 folders deep: the whole hand-in
 # would score 0; with Python and the autograder beside this script, the archive is also checked
 # as the autograder checks it), and an output path that cannot be written.
+#
+# Windows line endings (a git checkout with core.autocrlf, an editor's conversion) break every line of a
+# shell script (until 2026-12-04: "set: Illegal option -" and nothing packed): this script then runs its
+# own text without them. Each line of this block ends in a comment, which takes the carriage return.
+if [ -z "${CREATE_TARBALL_HERE:-}" ] && grep -q "$(printf '\r')" "$0"; then #
+    echo "create_tarball.sh: note: this script has Windows line endings (CRLF); running it without them" >&2 #
+    CREATE_TARBALL_HERE=$(cd "$(dirname "$0")" && pwd); export CREATE_TARBALL_HERE #
+    exec sh -c "$(tr -d '\r' < "$0")" create_tarball.sh "$@" #
+fi #
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
+here=${CREATE_TARBALL_HERE:-$(cd "$(dirname "$0")" && pwd)}
 out=${1:-"$here/handin.tar"}
 
 # The handout's files, and every file `import mytorch` and the graded modules need.

@@ -97,6 +97,24 @@ def test_create_tarball_packs_only_the_package_sources(tmp_path):
     assert "warning: symbolic links are not packed (the autograder refuses them): mytorch/link.py" in made.stderr
 
 
+@pytest.mark.parametrize("shell", ["sh", "bash"])
+def test_create_tarball_with_windows_line_endings_packs_as_without_them(tmp_path, shell):
+    """A script checked out with CRLF endings (git's core.autocrlf on Windows) stopped at its first
+    command ("set: Illegal option -"), nothing packed (until 2026-12-04): it now runs its own text
+    without them, from any folder, with a path given or not, and says so."""
+    handout = _handout(tmp_path)
+    script = handout / "create_tarball.sh"
+    script.write_bytes(script.read_bytes().replace(b"\n", b"\r\n"))
+    made = run([shell, str(script)], cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert made.stderr.startswith("create_tarball.sh: note: this script has Windows line endings (CRLF)")
+    assert "not found" not in made.stderr and "\r" not in made.stdout
+    with tarfile.open(handout / "handin.tar") as tar:
+        assert sorted(tar.getnames()) == sorted(required_files())
+    made = run([shell, str(script), str(tmp_path / "given path.tar")], cwd=handout / "mytorch")
+    assert made.returncode == 0 and (tmp_path / "given path.tar").is_file(), made.stderr
+
+
 @pytest.mark.parametrize("link", ["mytorch/nn/functional.py", "mytorch/nn", "mytorch"])
 def test_create_tarball_refuses_a_required_file_that_is_a_link_in_one_line(tmp_path, link):
     """A required file that is a symbolic link (an editor's or a student's working copy elsewhere), or
