@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import builtins
 import importlib
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from mytorch.arguments import ShapeRuntimeError
+from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, _accumulate
@@ -412,9 +413,14 @@ def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A
     x = _tensor(input)
     d = check_dim("renorm", builtins.int(dim), builtins.max(x.ndim, 1))
     others = tuple(k for k in range(x.ndim) if k != d)
-    norms = x.norm(p, dim=others, keepdim=True) if others else x.abs()
-    big = Tensor(np.asarray(norms._data > maxnorm))
-    return x * _where(big, maxnorm / (norms + 1e-7), Tensor(np.ones((), dtype=x.dtype)))
+    one = Tensor(np.ones((), dtype=x.dtype))
+    with no_grad():
+        big = Tensor(np.asarray((x.norm(p, dim=others, keepdim=True) if others else x.abs())._data > maxnorm))
+    # the norms of the kept slices are taken of ones: their scale is 1, a constant, and a NaN in
+    # such a slice would otherwise reach its gradient (0 times the norm's NaN slope)
+    scaled = cast(Tensor, _where(big, x, one))
+    norms = scaled.norm(p, dim=others, keepdim=True) if others else scaled.abs()
+    return x * _where(big, maxnorm / (norms + 1e-7), one)
 
 
 def _renorm_(self: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
