@@ -685,11 +685,20 @@ class _PathBeneath(ctypes.Structure):
 def _without(folder: str, hidden: list[str]) -> list[str]:
     """``folder``'s entries that hold nothing of ``hidden`` (folders inside it), looked into as deep as
     needed: what a Landlock rule may open instead of ``folder`` itself (a rule covers a whole tree).
-    Links are left out (a rule would cover what they point to)."""
+    Links are left out (a rule would cover what they point to); so is a folder that cannot be listed.
+    Listed by the worker before it drops its privileges: until 2026-12-04 a ``uid`` worker listed them
+    as its own uid, and a hidden path in a folder closed to it (a copy of MyTorch installed into a
+    Python under ``/root``, as pyenv's) made the listing fail, which the worker took for a kernel
+    refusing Landlock: it went on without any Landlock domain, reading every file other users may read
+    (the reference solution in a world-readable checkout, the machine's ``/etc``)."""
     if not hidden:
         return [folder]
     kept = []
-    for entry in os.scandir(folder):
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:  # (removed meanwhile: nothing of it is opened)
+        return []
+    for entry in entries:
         inside = [h for h in hidden if h.startswith(entry.path + os.sep)]
         if entry.path in hidden or entry.is_symlink():
             continue
@@ -845,14 +854,17 @@ def contain(config: dict[str, Any]) -> str:
     _set_limits(config["limits"])
     if config["mode"] == "none":
         _cap_processes(config["procs_above_user"])
+    # What it may open, listed before it drops its privileges (see ``_without``); its private root under
+    # namespaces shows it no more than this.
+    rules = landlock_rules(config["readable"], folder) if config["mode"] != "namespaces" else None
     _drop_privileges(config["uid"])  # (under none as root: uid 0 without a capability)
     if config["mode"] != "none":
         _forbid_keyrings()
     else:
         _forbid_signals_outside()
-    if config["mode"] != "namespaces":  # (its private root shows it no more than this)
+    if rules is not None:
         try:
-            _landlocked(landlock_rules(config["readable"], folder), scope_signals=config["mode"] == "none")
+            _landlocked(rules, scope_signals=config["mode"] == "none")
         except OSError:  # a kernel (or a container's filter) refusing a part of Landlock: the note says so
             if config["mode"] == "none":  # (where it is all that keeps the runner's parent's /proc closed)
                 raise

@@ -1013,6 +1013,33 @@ def test_a_zipped_reference_in_a_folder_workers_read_cannot_be_opened(grader, tm
     assert done.stdout.count(f"could not read the zipped reference ({refused})") == 2, done.stdout[-3000:]
 
 
+def test_under_uid_a_hidden_copy_in_a_folder_closed_to_workers_costs_no_landlock(grader, tmp_path):
+    """A copy of MyTorch installed into a Python installation that other users may not enter (a pyenv Python
+    under ``/root``, here one under the test's own 0700 folder) is hidden: a ``uid`` worker listed that folder
+    as its own uid to write its Landlock rules, could not, took the failure for a kernel refusing Landlock and
+    went on without any Landlock domain: it read every file other users may read (checked: a world-readable
+    file outside the Python installation, the machine's ``/etc/passwd``). The rules are now listed before the
+    worker drops its privileges."""
+    sandbox_or_skip("uid")
+    base = Path(os.path.realpath(tmp_path)) / "base"
+    (base / "lib" / "python3.10" / "site-packages" / "mytorch").mkdir(parents=True)
+    outside = Path(tempfile.mkdtemp(prefix="mytorch-world-readable-"))
+    try:
+        outside.chmod(0o755)
+        secret = outside / "secret.txt"
+        secret.write_text(SECRET)
+        secret.chmod(0o644)
+        archive = handin(tmp_path, tmp_path, "snooper.tar", code=file_snooper(str(secret), str(secret)), bare=True)
+        runner = [str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--sandbox", "uid", "loss"]
+        done = subprocess.run([sys.executable, "-c", EXEC_PREFIX_LAUNCHER, str(base), *runner], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=150)  # fmt: skip
+    finally:
+        shutil.rmtree(outside)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert SECRET not in done.stdout, done.stdout[-3000:]
+    assert done.stdout.count("could not read the reference (Permission denied)") == 2, done.stdout[-3000:]
+
+
 def test_a_copy_of_mytorch_near_the_top_of_usr_is_hidden_though_no_path_names_it(tmp_path, monkeypatch):
     """A second checkout of MyTorch in a folder workers read, that no Python's path names (Docker's
     ``/usr/src/app``, ``/usr/local/src/mytorch``), with the grader run from another copy (a kit): every
