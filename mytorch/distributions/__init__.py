@@ -1,5 +1,6 @@
 """``torch.distributions`` (``mytorch.distributions``), the part a policy gradient or a VAE uses:
 ``Categorical``, ``OneHotCategorical``, ``Bernoulli``, ``Normal``, ``MultivariateNormal``,
+``LowRankMultivariateNormal`` (``low_rank.py``),
 ``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet``, ``Uniform`` and
 ``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``Multinomial``,
 ``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``) with
@@ -26,6 +27,7 @@ from mytorch.distributions.base import Distribution
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
 from mytorch.distributions.kl import kl_divergence
+from mytorch.distributions.low_rank import LowRankMultivariateNormal
 from mytorch.distributions.mixture import MixtureSameFamily
 from mytorch.distributions.multivariate_normal import MultivariateNormal
 from mytorch.distributions.tails import Binomial, Cauchy, Geometric, Gumbel, HalfNormal, Multinomial, Poisson, StudentT
@@ -47,6 +49,7 @@ __all__ = [
     "Independent",
     "Laplace",
     "LogNormal",
+    "LowRankMultivariateNormal",
     "MixtureSameFamily",
     "Multinomial",
     "MultivariateNormal",

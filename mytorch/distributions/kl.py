@@ -7,7 +7,7 @@ from typing import Any
 from mytorch.distributions.base import Distribution
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
-from mytorch.distributions.multivariate_normal import MultivariateNormal, _kl_multivariate_normal
+from mytorch.distributions.multivariate_normal import _Gaussian, _kl_multivariate_normal
 from mytorch.distributions.wrappers import Independent
 from mytorch.tensor import Tensor, log
 
@@ -52,7 +52,7 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
         if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
             raise NotImplementedError("kl_divergence: two Independent with different reinterpreted_batch_ndims")
         return p._summed(kl_divergence(p.base_dist, q.base_dist))
-    if isinstance(p, MultivariateNormal) and isinstance(q, MultivariateNormal):
+    if isinstance(p, _Gaussian) and isinstance(q, _Gaussian):  # (MultivariateNormal, LowRank...: any two)
         return _kl_multivariate_normal(p, q)
     for kind in (Laplace, Exponential, Gamma, Beta, Dirichlet, LogNormal, OneHotCategorical):
         if isinstance(p, kind) and isinstance(q, kind):
@@ -65,7 +65,8 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
     if isinstance(p, Bernoulli) and isinstance(q, Bernoulli):
         return p.probs * (log(p.probs) - log(q.probs)) + (1 - p.probs) * (log(1 - p.probs) - log(1 - q.probs))
     raise NotImplementedError(
-        "kl_divergence: MyTorch has it for two of a kind (Normal, MultivariateNormal, Categorical, Bernoulli, "
+        "kl_divergence: MyTorch has it for two of a kind (Normal, MultivariateNormal or LowRankMultivariateNormal, "
+        "Categorical, Bernoulli, "
         f"Laplace, Exponential, Gamma, Beta, Dirichlet, LogNormal, OneHotCategorical), not {type(p).__name__} "
         f"and {type(q).__name__}"
     )

@@ -1,4 +1,5 @@
-"""``MultivariateNormal`` (by covariance, precision or Cholesky factor) and its KL divergence."""
+"""``MultivariateNormal`` (by covariance, precision or Cholesky factor) and the KL divergence of
+two Gaussians (``LowRankMultivariateNormal`` too, whose base ``_Gaussian`` is here)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,72 @@ def _positive_definite(m: np.ndarray) -> bool:
     return True
 
 
-class MultivariateNormal(Distribution):
+class _Gaussian(Distribution):
+    """What MultivariateNormal and LowRankMultivariateNormal share: ``loc`` (of shape
+    ``batch_shape + event_shape``), a lower Cholesky factor of the covariance on the parameters'
+    own batch (``_tril()``), ``_half_log_det`` and ``_mahalanobis``; the log
+    density, the entropy and the moments follow from them."""
+
+    loc: Tensor
+
+    @property
+    def mean(self) -> Tensor:
+        """The mean, ``loc`` (also the ``mode``)."""
+        return self.loc
+
+    mode = mean
+
+    def _tril(self) -> Tensor:
+        """L, the lower Cholesky factor of the covariance, on the parameters' own batch."""
+        raise NotImplementedError
+
+    @property
+    def scale_tril(self) -> Tensor:
+        """L, the lower Cholesky factor of the covariance (L L^T), for each of the batch."""
+        k = self.event_shape[0]
+        return self._tril().expand(*self.batch_shape, k, k)
+
+    @property
+    def variance(self) -> Tensor:
+        """The covariance's diagonal: the squared rows of L summed."""
+        return (self._tril() ** 2).sum(-1).expand(*self.batch_shape, *self.event_shape)
+
+    @property
+    def stddev(self) -> Tensor:
+        """The square root of ``variance``."""
+        return self.variance.sqrt()
+
+    def _half_log_det(self) -> Tensor:
+        """log sqrt(det covariance), per member of the parameters' batch."""
+        raise NotImplementedError
+
+    def _mahalanobis(self, diff: Tensor) -> Tensor:
+        """diff^T covariance^-1 diff over the last axis of ``diff`` (values minus ``loc``)."""
+        raise NotImplementedError
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Samples of shape ``sample_shape + batch_shape + event_shape`` (no gradient)."""
+        return self.rsample(sample_shape).detach()
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """Reparameterised samples of shape ``sample_shape + batch_shape + event_shape``."""
+        raise NotImplementedError
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The log density of ``value`` (of shape ``(..., k)``), recorded:
+        -(k log 2 pi + Mahalanobis distance) / 2 - log sqrt(det covariance)."""
+        x = _tensor(value, self.loc.dtype)
+        self._check_value(x, ~np.isnan(x._data), "IndependentConstraint(Real(), 1)")
+        k = self.event_shape[0]
+        return -0.5 * (k * math.log(2 * math.pi) + self._mahalanobis(x - self.loc)) - self._half_log_det()
+
+    def entropy(self) -> Tensor:
+        """The entropy, k (1 + log 2 pi) / 2 + log sqrt(det covariance), recorded."""
+        k = self.event_shape[0]
+        return (0.5 * k * (1.0 + math.log(2 * math.pi)) + self._half_log_det()).expand(*self.batch_shape)
+
+
+class MultivariateNormal(_Gaussian):
     """Gaussian with mean vector ``loc`` and one of ``covariance_matrix``, ``precision_matrix`` or
     ``scale_tril`` (the lower Cholesky factor L of the covariance, L L^T); batches of both
     broadcast. Everything goes through L: ``log_prob`` is -(k log 2 pi + |L^-1 (x - loc)|^2) / 2
@@ -75,12 +141,6 @@ class MultivariateNormal(Distribution):
         self.loc = self.loc.expand(*self.batch_shape, k)
 
     @property
-    def scale_tril(self) -> Tensor:
-        """L, the lower Cholesky factor of the covariance, for each of the batch."""
-        k = self.event_shape[0]
-        return self._unbroadcast_scale_tril.expand(*self.batch_shape, k, k)
-
-    @property
     def covariance_matrix(self) -> Tensor:
         """L L^T."""
         lower = self._unbroadcast_scale_tril
@@ -94,20 +154,8 @@ class MultivariateNormal(Distribution):
 
         return inv(self.covariance_matrix)
 
-    @property
-    def mean(self) -> Tensor:
-        """The mean (``loc``)."""
-        return self.loc
-
-    @property
-    def variance(self) -> Tensor:
-        """The covariance's diagonal: the squared rows of L summed."""
-        return (self._unbroadcast_scale_tril**2).sum(-1).expand(*self.batch_shape, *self.event_shape)
-
-    @property
-    def stddev(self) -> Tensor:
-        """The square root of ``variance``."""
-        return self.variance.sqrt()
+    def _tril(self) -> Tensor:
+        return self._unbroadcast_scale_tril
 
     def _half_log_det(self) -> Tensor:
         """log sqrt(det covariance) = sum log diag L, per member of the batch."""
@@ -122,30 +170,17 @@ class MultivariateNormal(Distribution):
         eps = Tensor(default_generator.standard_normal(shape).astype(self.loc.dtype))
         return self.loc + (self._unbroadcast_scale_tril @ eps.unsqueeze(-1)).squeeze(-1)
 
-    def sample(self, sample_shape: Any = ()) -> Tensor:
-        """Samples of shape ``sample_shape + batch_shape + event_shape`` (no gradient)."""
-        return self.rsample(sample_shape).detach()
-
-    def log_prob(self, value: Any) -> Tensor:
-        """The log density of ``value`` (of shape ``(..., k)``), recorded."""
+    def _mahalanobis(self, diff: Tensor) -> Tensor:
+        """|L^-1 diff|^2."""
         from mytorch.linalg import solve_triangular
 
-        x = _tensor(value, self.loc.dtype)
-        self._check_value(x, ~np.isnan(x._data), "IndependentConstraint(Real(), 1)")
-        diff = x - self.loc
         k = self.event_shape[0]
         lower = self._unbroadcast_scale_tril.expand(*diff.shape[:-1], k, k)
         whitened = solve_triangular(lower, diff.unsqueeze(-1), upper=False).squeeze(-1)
-        mahalanobis = (whitened**2).sum(-1)
-        return -0.5 * (k * math.log(2 * math.pi) + mahalanobis) - self._half_log_det()
-
-    def entropy(self) -> Tensor:
-        """The entropy, k (1 + log 2 pi) / 2 + sum log diag L, recorded."""
-        k = self.event_shape[0]
-        return (0.5 * k * (1.0 + math.log(2 * math.pi)) + self._half_log_det()).expand(*self.batch_shape)
+        return (whitened**2).sum(-1)
 
 
-def _kl_multivariate_normal(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
+def _kl_multivariate_normal(p: _Gaussian, q: _Gaussian) -> Tensor:
     """KL(p || q) of two Gaussians: (|Lq^-1 Lp|_F^2 + |Lq^-1 (loc_q - loc_p)|^2 - k) / 2 +
     log det Lq - log det Lp."""
     from mytorch.linalg import solve_triangular
@@ -154,8 +189,8 @@ def _kl_multivariate_normal(p: MultivariateNormal, q: MultivariateNormal) -> Ten
     if q.event_shape != p.event_shape:
         raise ValueError(f"kl_divergence: MultivariateNormals of sizes {k} and {q.event_shape[0]}")
     batch = tuple(np.broadcast_shapes(p.batch_shape, q.batch_shape))
-    lq = q._unbroadcast_scale_tril.expand(*batch, k, k)
-    lp = p._unbroadcast_scale_tril.expand(*batch, k, k)
+    lq = q._tril().expand(*batch, k, k)
+    lp = p._tril().expand(*batch, k, k)
     spread = (solve_triangular(lq, lp, upper=False) ** 2).sum((-2, -1))
     shift = solve_triangular(lq, (q.loc - p.loc).expand(*batch, k).unsqueeze(-1), upper=False)
     distance = (shift**2).sum((-2, -1))
