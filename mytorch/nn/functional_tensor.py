@@ -145,6 +145,10 @@ _SCALAR_BACKWARDS = {
 CHOOSERS.update({b: prediction_only(b) for b in _SCALAR_BACKWARDS.values() if hasattr(b, "partials")})
 
 
+_MSE_MEAN, _MSE_READS = _SCALAR_BACKWARDS["mse_loss"], KERNELS["mse_loss"].reads
+_DOUBLE, _SINGLE = np.dtype(np.float64), np.dtype(np.float32)
+
+
 def _mean_loss(name: str, target: Any, prediction: Tensor, cached: Callable[..., Any] | None = None) -> Tensor:
     """The loss kernel ``name`` of (target, prediction), recorded as one operation with a 0-d
     result. ``cached(target, prediction)`` gives the loss and the intermediate value its
@@ -627,6 +631,30 @@ def _class_rows_again(args: tuple[Any, ...]) -> np.ndarray:
     return rows
 
 
+def _label_rows(
+    name: str,
+    values: np.ndarray,
+    classes: int,
+    dtype: np.dtype,
+    label_smoothing: float,
+    weight: Any,
+    weights: np.ndarray | None,
+    ignore_index: int,
+    mean: bool,
+) -> np.ndarray:
+    """``cross_entropy``'s rows (``_class_rows``) of the class labels ``values``, with the class
+    weights ``weights`` (an array of ``weight``, or None), noted for a replay that is capturing."""
+    per_class = None if weights is None else tuple(weights.tolist())  # (replay: only inputs may be arrays)
+    args = (values, classes, dtype, label_smoothing, per_class, ignore_index, mean)
+    probs = _class_rows_again(args)
+    recorder = capturing() if CAPTURE else None
+    if recorder is not None:  # a replayed step makes them again from its labels (mytorch.replay)
+        recorder.derived(probs, _class_rows, *args)
+        if weight is not None:  # ... with these class weights: changed in place since, it captures again
+            recorder.reads(functools.partial(_weights_now, name, weight, classes, dtype), per_class)
+    return probs
+
+
 def _as_rows(name: str, x: Tensor, target: Any) -> tuple[Tensor, Any, tuple[int, ...] | None]:
     """Logits (or log-probabilities) of shape (C,) or (N, C, d1, ..., dk) as rows (M, C), the
     target to match, and the shape to give per-element losses back (None: (N,) as they are)."""
@@ -686,6 +714,31 @@ def cross_entropy(
             an unknown reduction.
     """
     name = "cross_entropy"
+    if (
+        reduction == "mean"
+        and weight is None
+        and size_average is None
+        and reduce is None
+        and isinstance(input, Tensor)
+        and type(label_smoothing) is float
+        and 0.0 <= label_smoothing <= 1.0
+    ):
+        # (the common case, float64 or float32 logits (N, C) and N class labels, the first not
+        # ignore_index, recorded as the general path below records it, without its other tests)
+        logits_data = input._data
+        values = target._data if isinstance(target, Tensor) else target
+        dtype = logits_data.dtype
+        if (
+            (dtype is _DOUBLE or dtype is _SINGLE)
+            and logits_data.ndim == 2
+            and type(values) is np.ndarray
+            and values.shape == (len(logits_data),)
+            and values.size
+            and values.item(0) != ignore_index
+        ):
+            classes = logits_data.shape[1]
+            probs = _label_rows(name, values, classes, dtype, label_smoothing, None, None, ignore_index, True)
+            return _mean_loss("softmax_cross_entropy", probs, input, softmax_cross_entropy_and_log_probs)
     _check_reduction(name, reduction)
     _legacy(name, size_average, reduce)
     logits = _floating(name, input)
@@ -705,14 +758,8 @@ def cross_entropy(
         if weights is not None:
             probs = probs * weights
     elif values.shape == (n,):
-        per_class = None if weights is None else tuple(weights.tolist())  # (replay: only inputs may be arrays)
-        args = (values, classes, logits.dtype, label_smoothing, per_class, ignore_index, reduction == "mean")
-        probs = _class_rows_again(args)
-        recorder = capturing() if CAPTURE else None
-        if recorder is not None:  # a replayed step makes them again from its labels (mytorch.replay)
-            recorder.derived(probs, _class_rows, *args)
-            if weight is not None:  # ... with these class weights: changed in place since, it captures again
-                recorder.reads(functools.partial(_weights_now, name, weight, classes, logits.dtype), per_class)
+        mean = reduction == "mean"
+        probs = _label_rows(name, values, classes, logits.dtype, label_smoothing, weight, weights, ignore_index, mean)
     elif values.shape == logits.shape:  # one-hot rows of integers or booleans
         raise TypeError(
             f"F.{name}: a target of shape {values.shape} holds class probabilities, which must be floating point, "
@@ -802,6 +849,15 @@ def _same_shapes(name: str, x: Tensor, target: Any) -> None:
 
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """The squared error (input - target)^2, averaged (or summed) over every element."""
+    if reduction == "mean" and isinstance(input, Tensor) and isinstance(target, Tensor):
+        # (the common case, two Tensors of one float64 or float32 dtype and shape, recorded as the
+        # general path below records it, without its tests for the other cases)
+        a, t = input._data, target._data
+        dtype = a.dtype
+        if (dtype is _DOUBLE or dtype is _SINGLE) and t.dtype is dtype and t.shape == a.shape:
+            loss, diff = mse_loss_and_diff(t, a)
+            value = loss[0] if loss.shape == (1,) else loss.reshape(())
+            return _attach(value, (target, input), (t, a), _MSE_MEAN, {"diff": diff}, reads=_MSE_READS)
     name = "mse_loss"
     _check_reduction(name, reduction)
     x = _tensor(name, input)

@@ -125,6 +125,9 @@ class SGD(Optimizer):
         parameter with a gradient, in one loop over ``params`` (a pair's arrays, a Tensor's
         array and its ``.grad``'s, read now), with the general loop's arithmetic."""
         dtypes = self._dtypes
+        rate = self._rate  # (lr as an operand of the gradients' dtype, as in _step_flat: the same bits)
+        if rate[0] is not lr:
+            rate = (lr, None, lr)
         i = -1
         for p in self.params:
             i += 1
@@ -137,7 +140,10 @@ class SGD(Optimizer):
                 value, g = p._data, grad._data
                 if value.dtype is not dtypes[i]:
                     self._follow_dtype(i, value.dtype)
-            delta = lr * g
+            dtype = g.dtype
+            if dtype is not rate[1]:
+                rate = self._rate = (lr, dtype, operand_for(lr, dtype))
+            delta = rate[2] * g
             try:  # (``step_in_place``'s first try written out)
                 value -= delta
             except ValueError:  # read-only: a live graph saved it (or the user's own array)
