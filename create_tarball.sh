@@ -136,4 +136,4 @@ links=$(cd "$here" && find mytorch \( -name '.*' -o -name '__pycache__' \) -prun
 [ -z "$links" ] || echo "create_tarball.sh: warning: symbolic links are not packed (the autograder refuses them): $links" >&2
 
 sed 's/^/  packed  /' "$list"
-echo "create_tarball.sh: wrote $out ($count files, $(wc -c < "$out" | tr -d ' ') bytes); submit it to Autolab."
+echo "create_tarball.sh: wrote $out ($count files, $(wc -c < "$out" | tr -d ' ') bytes); hand it in (Autolab or Gradescope) as your course says."

@@ -198,6 +198,17 @@ def _grade_archive(archive: Path, tests: list[GradedTest], run: dict, emit: Call
     return outcomes, f"Graded the mytorch in hand-in {_escaped(archive.name)}{where}\n{run['inputs']}", None
 
 
+def _versions() -> str:
+    """The report's line naming the Python and NumPy the workers run: a hand-in that works on the
+    student's machine and fails here (a SyntaxError of a newer Python, an alias NumPy 2 removed, such as
+    ``np.float_``) is explained by it. Until 2026-12-04 no report said which."""
+    import platform
+
+    import numpy
+
+    return f"The tests ran under Python {platform.python_version()} and NumPy {numpy.__version__}.\n"
+
+
 def _grader_failed(archive: Path, error: BaseException) -> str:
     """The one-line refusal for an archive the grader itself failed on."""
     reason = _escaped(" ".join(f"{type(error).__name__}: {error}".split())[:300])
@@ -348,11 +359,11 @@ def _run(args: argparse.Namespace) -> None:
     settings = Settings(timeout=args.timeout, startup=args.startup_timeout, handin_timeout=args.handin_timeout,
                         memory_mb=args.memory, max_procs=args.max_procs, jobs=args.jobs,
                         handin_memory_mb=args.handin_memory, file_mb=args.disk)  # fmt: skip
-    inputs = ""
+    inputs = _versions()
     if config.inputs == "fresh":  # (a hand-in cannot know them: the seeds ship with the starter, the salt never)
         salt = secrets.randbits(63)
         salt_inputs(salt)
-        inputs = f"The tests' inputs were drawn afresh for this run (salt {salt}).\n"
+        inputs += f"The tests' inputs were drawn afresh for this run (salt {salt}).\n"
     run = {"settings": settings, "containment": _containment(args.sandbox), "shown": shown, "inputs": inputs}
     if args.handin_dir:
         _grade_folder(Path(args.handin_dir), tests, args, run)

@@ -107,6 +107,25 @@ def _compression(path: Path) -> str:
     return ""
 
 
+_OTHER_FORMATS = {
+    b"PK\x03\x04": "a zip archive",
+    b"PK\x05\x06": "a zip archive",
+    b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive",
+    b"Rar!\x1a\x07": "a RAR archive",
+    b"\x28\xb5\x2f\xfd": "compressed with zstd",
+}
+"""Formats a hand-in comes in that are not a tar (or a compression the runner reads), by their magic
+number: refused saying so (until 2026-12-04 a zip named handin.tar was refused for 'a tar header has an
+invalid checksum field b'[o\\xdbF...'', which told a student nothing)."""
+
+
+def _other_format(path: Path) -> str | None:
+    """What ``path`` is, when its first bytes say it is no tar archive the runner reads; else None."""
+    with open(path, "rb") as raw:
+        magic = raw.read(8)
+    return next((what for start, what in _OTHER_FORMATS.items() if magic.startswith(start)), None)
+
+
 _RUN_AHEAD = {"gz": (2**19, 1024), "xz": (2**19, 1024), "bz2": (2**21, 64)}
 """How many bytes a compressed stream may hold beyond the tar read from it so far, and what share of
 that tar more: what its decompressor reads ahead (128 KiB at most), the tar a read may ask for at once
@@ -273,6 +292,12 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int
     size = path.stat().st_size
     if size > limits.max_archive_bytes:
         raise HandinError(f"refused: the archive is {size} bytes, over the limit of {limits.max_archive_bytes}")
+    other = _other_format(path)
+    if other is not None:
+        raise HandinError(
+            f"{path.name} is {other}, not a tar archive (optionally compressed with gzip, bzip2 or xz): make "
+            "the hand-in with `sh create_tarball.sh`, or `tar -cf handin.tar mytorch`"
+        )
     members, total, next_size, in_a_row, ends, global_bytes = 0, 0, None, 0, [], 0
     records_left = {"own": limits.max_pax_records, "global": limits.max_global_pax_records}
     refusals = {"own": _all_records(limits), "global": _global_records(limits)}

@@ -3,6 +3,7 @@ copy, readable failure reasons, the Autolab line and Gradescope's results.json, 
 
 import json
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,9 @@ def test_full_marks_on_mytorch_with_autolab_and_gradescope_output(tmp_path):
     assert gradescope["score"] == sum(best.values())
     formats = ("output_format", "test_output_format", "test_name_format")
     assert [gradescope[key] for key in formats] == ["text"] * 3  # nothing a hand-in writes is rendered
+    # The Python and NumPy the workers ran, for a hand-in that works elsewhere (until 2026-12-04 not named)
+    versions = f"The tests ran under Python {platform.python_version()} and NumPy {np.__version__}."
+    assert gradescope["output"].splitlines()[1] == versions and lines[1] == versions
     assert {t["name"] for t in gradescope["tests"]} == {i.replace("/", ": ", 1) for i in best}
     for entry in gradescope["tests"]:
         assert entry["score"] == entry["max_score"] == best[entry["name"].replace(": ", "/", 1)]

@@ -677,6 +677,21 @@ def test_a_good_archive_extracts_and_its_package_is_found(tmp_path):
     assert find_package(root) == root / "handout"
 
 
+def test_an_archive_in_another_format_is_refused_saying_what_it_is(tmp_path):
+    """A zip named handin.tar (Autolab renames any upload so) was refused for 'a tar header has an
+    invalid checksum field', which told the student nothing (until 2026-12-04)."""
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "handin.tar", "w") as archive:
+        archive.writestr("mytorch/__init__.py", "")
+    with pytest.raises(HandinError, match=r"handin.tar is a zip archive, not a tar archive .*`sh create_tarball.sh`"):
+        extract_handin(tmp_path / "handin.tar", tmp_path / "out")
+    (tmp_path / "other.tar").write_bytes(b"\x28\xb5\x2f\xfd" + bytes(2000))
+    with pytest.raises(HandinError, match="other.tar is compressed with zstd, not a tar archive"):
+        extract_handin(tmp_path / "other.tar", tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 def test_the_package_is_found_at_any_depth_the_shallowest_one_alone(tmp_path):
     """``tar -cf handin.tar /home/alice/hw1/handout/mytorch`` stores home/alice/hw1/handout/mytorch/...
     (GNU tar drops the leading /): a package more than one level down was not looked for, and the
