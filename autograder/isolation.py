@@ -59,7 +59,7 @@ from .containment import (
     start_watched,
 )  # fmt: skip
 from .grading import GradedTest, Outcome, judge
-from .jail import ROOT_INODES, copy_package, readable_paths
+from .jail import ROOT_INODES, bound_folders, copy_package, readable_paths
 from .report import INDENT
 
 __all__ = ["Settings", "grade", "hide", "probe"]
@@ -511,7 +511,7 @@ def _hidden() -> list[str]:
             continue
         if spec is not None and spec.submodule_search_locations:
             packages += list(spec.submodule_search_locations)
-    places += packages + _zipped_references(others) + _copies_near_the_top()
+    places += packages + _zipped_references(others) + _copies_in_what_workers_read()
     for holder in dict.fromkeys(os.path.dirname(os.path.realpath(package)) for package in packages):
         if any(os.path.exists(os.path.join(holder, mark)) for mark in _CHECKOUT_MARKS):
             places += _checkout(holder)
@@ -591,8 +591,35 @@ def _zipped_references(site_folders: list[str]) -> list[str]:
     return [path for path in dict.fromkeys(os.path.realpath(path) for path in files) if _zips_a_reference(path)]
 
 
+def _names_a_reference(path: str) -> bool:
+    """False only when ``path`` is a zip archive whose central directory (its members' names, as bytes)
+    holds neither ``mytorch/`` nor ``hw_bonus/``: the directory read whole from the end record, never
+    parsed member by member (``zipfile`` took 15 ms for an archive of 15,000 members). True where it
+    cannot tell (a zip64 end record, a file too short): ``zipfile`` decides then."""
+    try:
+        with open(path, "rb") as archive:
+            size = archive.seek(0, os.SEEK_END)
+            tail = min(size, 22 + 65535)  # the end record and a comment of at most 64 KiB
+            archive.seek(size - tail)
+            data = archive.read(tail)
+            at = data.rfind(b"PK\x05\x06")
+            if at < 0 or len(data) < at + 22:
+                return True
+            (length,) = struct.unpack("<L", data[at + 12 : at + 16])
+            end = size - tail + at
+            if length == 0xFFFFFFFF or length > end:
+                return True
+            archive.seek(end - length)
+            directory = archive.read(length)
+    except OSError:
+        return True
+    return b"mytorch/" in directory or b"hw_bonus/" in directory
+
+
 def _zips_a_reference(path: str) -> bool:
     """Whether ``path`` is a zip archive holding a file of the reference ``mytorch`` or ``hw_bonus``."""
+    if not _names_a_reference(path):
+        return False
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
@@ -601,52 +628,68 @@ def _zips_a_reference(path: str) -> bool:
     return any(_ZIPPED_REFERENCE.search(name) for name in names)
 
 
-_SOURCE_ROOTS = ("/usr", "/usr/local")
-"""Where a copy of MyTorch that no Python's path names is looked for, ``_SOURCE_LEVELS`` levels down."""
-_SOURCE_LEVELS = 3
 _SOURCE_ARCHIVES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 """A source archive, hidden where its name starts with ``mytorch`` or ``hw_bonus`` (MyTorch's sdist)."""
+_PACKAGE_NAMES = ("mytorch", "hw_bonus")
+_PACKAGE_FILES = ("autograd_engine.py", "mlp_runner.py")
+"""A folder holding one of these files is a copy of ``mytorch`` or ``hw_bonus`` under another name."""
+SEARCH_LIMIT = 200_000
+"""At most this many folders of those workers read are looked into for copies of the reference (this
+machine's ``/usr`` and Python installation hold 25,500, looked into in about 0.2 s of the runner's CPU)."""
 
 
-def _copies_near_the_top() -> list[str]:
-    """The ``mytorch`` and ``hw_bonus`` folders of the folders one to three levels below ``_SOURCE_ROOTS``
-    (links not followed), or the folder whole where it is a checkout (``_checkout``): a copy no Python's path
-    names, such as Docker's ``/usr/src/app``, ``/usr/local/src/mytorch`` or ``/usr/local/src/course/mytorch-2025``,
-    kept on a host whose grader runs from another copy (a kit); and the files down to that level that hold
-    the reference: a zip archive holding ``mytorch/`` or ``hw_bonus/`` (MyTorch's wheel among Debian's in
-    ``/usr/share/python-wheels``, a zip of a checkout), a source archive named after MyTorch (its sdist). Until
-    2026-12-04 copies one and two levels down were hidden, and files not at all: each deeper copy and each such
-    file was readable by every worker. Looking costs about 15 ms, once per run (deeper copies are still not
-    looked for)."""
-    holders: list[str] = []
+def _folders_workers_read() -> list[str]:
+    """The folders a worker reads whole (``jail.bound_folders``), where copies of the reference are looked for."""
+    return bound_folders()
+
+
+def _copies_in_what_workers_read() -> list[str]:
+    """Every copy of the reference in the folders a worker reads whole (``/usr``, the Python installation; links
+    not followed), however deep: a folder named ``mytorch`` or ``hw_bonus``, or holding one of ``_PACKAGE_FILES``
+    (the package under another name), or the folder above it whole where that is a checkout (``_checkout``);
+    a zip archive holding ``mytorch/`` or ``hw_bonus/`` (MyTorch's wheel among Debian's in
+    ``/usr/share/python-wheels``, a zip of a checkout); a source archive named after MyTorch (its sdist). Until
+    2026-12-04 only the folders one to three levels below ``/usr`` and ``/usr/local`` were looked into: a copy
+    four levels down (``/usr/local/src/a/b/course/mytorch``), one elsewhere in a Python installation outside
+    ``/usr`` (a pyenv's ``share/``) or under another name was readable by every worker. Past ``SEARCH_LIMIT``
+    folders the search stops, and says so on stderr."""
+    packages: list[str] = []
     files: list[str] = []
     suffixes = tuple(pattern[1:] for pattern in _ZIPPED) + _SOURCE_ARCHIVES
-    for root in _SOURCE_ROOTS:
-        level = [root]
-        for _ in range(_SOURCE_LEVELS):
-            below = []
-            for folder in level:
-                try:
-                    with os.scandir(folder) as entries:
-                        for entry in entries:
-                            if entry.is_dir(follow_symlinks=False):
-                                below.append(entry.path)
-                            elif entry.name.endswith(suffixes) and entry.is_file(follow_symlinks=False):
-                                files.append(entry.path)
-                except OSError:
-                    continue
-            holders += below
-            level = below
+    names, marks = frozenset(_PACKAGE_NAMES), frozenset(_PACKAGE_FILES)
+    looked, stack = 0, list(reversed(_folders_workers_read()))
+    while stack and looked < SEARCH_LIMIT:
+        folder, below, inside = stack.pop(), [], []
+        looked += 1
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        named = entry.name in names and not _holds_the_installation(entry.path)
+                        (packages if named else below).append(entry.path)  # (a virtual environment named mytorch)
+                    elif entry.name.endswith(suffixes):
+                        if entry.is_file(follow_symlinks=False):
+                            files.append(entry.path)
+                    elif entry.name in marks:
+                        inside.append(entry.path)
+        except OSError:
+            continue
+        if inside and not _holds_the_installation(folder):
+            packages.append(folder)
+        else:  # (such a file in a site folder itself: that file only)
+            packages += inside
+            stack += reversed(below)
+    if stack:
+        print(f"runner.py: note: the search for copies of the reference solution that workers could read stopped "
+              f"after {SEARCH_LIMIT} folders; {stack[-1]} and what follows it were not looked into", file=sys.stderr,
+              flush=True)  # fmt: skip
     found = []
-    for holder in dict.fromkeys(holders):
-        packages = [os.path.join(holder, name) for name in ("mytorch", "hw_bonus")]
-        packages = [path for path in packages if os.path.isdir(path) and not os.path.islink(path)]
-        if packages and any(os.path.exists(os.path.join(holder, mark)) for mark in _CHECKOUT_MARKS):
-            found += _checkout(holder)
-        else:
-            found += packages
-    for path in dict.fromkeys(files):
-        named = os.path.basename(path).lower().startswith(("mytorch", "hw_bonus"))
+    for package in packages:
+        holder = os.path.dirname(package)
+        checkout = any(os.path.lexists(os.path.join(holder, mark)) for mark in _CHECKOUT_MARKS)
+        found += _checkout(holder) if checkout else [package]
+    for path in files:
+        named = os.path.basename(path).lower().startswith(_PACKAGE_NAMES)
         if named and path.endswith(_SOURCE_ARCHIVES) or not path.endswith(_SOURCE_ARCHIVES) and _zips_a_reference(path):
             found.append(path)
     return found

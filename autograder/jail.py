@@ -44,6 +44,7 @@ __all__ = [
     "ON_DEMAND",
     "PRELOAD",
     "ROOT_INODES",
+    "bound_folders",
     "contain",
     "copy_package",
     "imports_on_demand",
@@ -177,12 +178,10 @@ def copy_package(handin: str, folder: str) -> None:
         shutil.copytree(f"{handin}/mytorch", f"{folder}/mytorch", symlinks=True, ignore=skipped)
 
 
-def readable_paths(hidden: list[str]) -> dict[str, list[str]]:
-    """What a worker's private root shows, read-only: the Python installation and the system's
-    libraries (``/usr`` and the real folders among ``/lib``, ``/lib64``, ``/bin``) under
-    ``"bind"``; and under ``"mask"`` the folders and files of ``hidden`` (the grader, the reference
-    ``mytorch`` and its zipped copies, the temporary folder) that lie inside them, covered with an empty
-    tmpfs or an empty file (a grader installed in site-packages, beside NumPy)."""
+def bound_folders() -> list[str]:
+    """The folders a worker reads whole (before ``readable_paths`` hides parts of them): the Python
+    installation and the system's libraries, ``/usr`` and the real folders among ``/lib``, ``/lib64``,
+    ``/bin``, real paths, none inside another."""
     import sys
 
     import numpy
@@ -190,7 +189,16 @@ def readable_paths(hidden: list[str]) -> dict[str, list[str]]:
     wanted = {"/usr", sys.base_prefix, sys.prefix, sys.exec_prefix, os.path.dirname(os.path.dirname(numpy.__file__))}
     wanted |= {f"/{name}" for name in ("lib", "lib64", "lib32", "bin", "sbin") if os.path.isdir(f"/{name}")}
     real = sorted({os.path.realpath(p) for p in wanted if os.path.isdir(p)} - {"/"})
-    binds = [p for p in real if not any(p.startswith(q + os.sep) for q in real)]
+    return [p for p in real if not any(p.startswith(q + os.sep) for q in real)]
+
+
+def readable_paths(hidden: list[str]) -> dict[str, list[str]]:
+    """What a worker's private root shows, read-only: the Python installation and the system's
+    libraries (``/usr`` and the real folders among ``/lib``, ``/lib64``, ``/bin``) under
+    ``"bind"``; and under ``"mask"`` the folders and files of ``hidden`` (the grader, the reference
+    ``mytorch`` and its zipped copies, the temporary folder) that lie inside them, covered with an empty
+    tmpfs or an empty file (a grader installed in site-packages, beside NumPy)."""
+    binds = bound_folders()
     hidden = {os.path.realpath(h) for h in hidden if os.path.exists(h)}  # (folders, and zip archives of the reference)
     masks = sorted(h for h in hidden if any(h == b or h.startswith(b + os.sep) for b in binds))
     masks = [m for m in masks if not any(m.startswith(outer + os.sep) for outer in masks)]  # (covered already)

@@ -1057,34 +1057,61 @@ def test_a_copy_of_mytorch_near_the_top_of_usr_is_hidden_though_no_path_names_it
     elsewhere = tmp_path / "elsewhere"
     (elsewhere / "copy" / "mytorch").mkdir(parents=True)
     (usr / "share" / "linked").symlink_to(elsewhere / "copy")
-    monkeypatch.setattr(isolation, "_SOURCE_ROOTS", (str(usr), str(usr / "local")))
+    monkeypatch.setattr(isolation, "_folders_workers_read", lambda: [str(usr)])
     hidden = isolation._hidden()
     assert {str(checkout), str(course / "hw_bonus"), str(usr / "mytorch-2025" / "mytorch")} <= set(hidden), hidden
     assert not [path for path in hidden if path.startswith((str(other), str(elsewhere), str(course / "notes")))]
 
 
-def test_copies_of_mytorch_three_levels_below_usr_and_its_wheel_or_sdist_there_are_hidden(tmp_path, monkeypatch):
-    """The documented leftover of the search above: a checkout three levels down
-    (``/usr/local/src/course/mytorch-2025``), MyTorch's wheel among Debian's in ``/usr/share/python-wheels``
-    and its sdist in ``/usr/local/src`` were readable by every worker. They are hidden now (a zip by what it
-    holds, a source archive by its name); other archives, and copies four levels down, are not."""
+def test_copies_of_mytorch_at_any_depth_or_under_another_name_in_what_workers_read_are_hidden(
+    tmp_path, monkeypatch, capsys
+):
+    """Copies of the reference in the folders workers read whole, however deep: a checkout three levels down
+    (``/usr/local/src/course/mytorch-2025``), a copy four and more levels down, the package under another name
+    (a folder holding ``autograd_engine.py``), MyTorch's wheel among Debian's in ``/usr/share/python-wheels`` and
+    deeper, and its sdist. Until 2026-12-04 only folders one to three levels below ``/usr`` and ``/usr/local``
+    were looked into (the two deep copies and the renamed one stayed readable). Other archives and folders are
+    kept; past ``SEARCH_LIMIT`` folders the search stops and says so."""
     from autograder import isolation
 
     usr = Path(os.path.realpath(tmp_path)) / "usr"
     deep = usr / "local" / "src" / "course" / "mytorch-2025"
     (deep / "mytorch" / "nn").mkdir(parents=True)
     (deep / "setup.py").write_text("")
-    (usr / "local" / "src" / "a" / "b" / "c" / "mytorch").mkdir(parents=True)  # four levels down: not looked for
+    deeper = usr / "local" / "src" / "a" / "b" / "c" / "d" / "mytorch"
+    deeper.mkdir(parents=True)
+    renamed = usr / "share" / "staff" / "2025" / "solution" / "engine"
+    renamed.mkdir(parents=True)
+    (renamed / "autograd_engine.py").write_text("")
+    (renamed.parent / "notes.txt").write_text("")
     reference = ("mytorch/__init__.py", "mytorch/nn/functional.py")
     wheel = _zip_of(usr / "share" / "python-wheels" / "mytorch-0.1.0-py3-none-any.whl", *reference)
-    renamed = _zip_of(usr / "share" / "python-wheels" / "course.zip", "x/hw_bonus/mlp.py")
+    buried = _zip_of(usr / "lib" / "x" / "y" / "z" / "w" / "course.zip", "x/hw_bonus/mlp.py")
     pip = _zip_of(usr / "share" / "python-wheels" / "pip-23.0.1-py3-none-any.whl", "pip/__init__.py")
     sdist, other = usr / "local" / "src" / "mytorch-0.1.0.tar.gz", usr / "local" / "src" / "numpy-2.0.tar.gz"
     sdist.write_bytes(b""), other.write_bytes(b"")
-    monkeypatch.setattr(isolation, "_SOURCE_ROOTS", (str(usr), str(usr / "local")))
+    venv = usr / "local" / "mytorch"  # a virtual environment named mytorch, holding the installation: kept
+    site = venv / "lib" / "python3.11" / "site-packages"
+    (site / "numpy").mkdir(parents=True)
+    (site / "autograd_engine.py").write_text("")
+    monkeypatch.setattr(isolation.np, "__file__", str(site / "numpy" / "__init__.py"))
+    monkeypatch.setattr(isolation, "_folders_workers_read", lambda: [str(usr)])
     hidden = isolation._hidden()
-    assert {str(deep), str(wheel), str(renamed), str(sdist)} <= set(hidden), hidden
-    assert not [path for path in hidden if path.startswith((str(pip), str(other), str(usr / "local" / "src" / "a")))]
+    assert {str(deep), str(deeper), str(renamed), str(wheel), str(buried), str(sdist)} <= set(hidden), hidden
+    assert str(site / "autograd_engine.py") in hidden and not {str(venv), str(site)} & set(hidden), hidden
+    kept = (
+        str(pip),
+        str(other),
+        str(renamed.parent / "notes.txt"),
+        str(usr / "local" / "src" / "a" / "b" / "c" / "d") + "/x",
+    )
+    assert not [path for path in hidden if path.startswith(kept) or path in (str(usr / "local" / "src" / "a"),)]
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(isolation, "SEARCH_LIMIT", 3)
+    assert str(deeper) not in isolation._copies_in_what_workers_read()
+    assert "the search for copies of the reference solution that workers could read stopped after 3 folders" in (
+        capsys.readouterr().err
+    )
 
 
 def test_a_checkout_installed_for_development_is_hidden_with_its_tests_and_history(tmp_path, monkeypatch):
