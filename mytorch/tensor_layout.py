@@ -200,11 +200,12 @@ def unfold(self: Any, dimension: int, size: int, step: int) -> Tensor:
     """Every window of ``size`` elements along ``dimension``, ``step`` apart, as a new last axis
     (``Tensor.unfold``): axis ``dimension`` then counts the windows.
 
-    Windows that do not overlap and fit a (count, step) reshape of the axis (``step >= size``,
-    count * step at most its length: every ``step == size``), or a single window, are a view, as PyTorch's
-    (``x.unfold(2, k, k).mul_(2)`` changes x; ``narrow``, ``reshape`` and ``movedim``). Other
-    windows are a read-only copy (kernel ``index``), so that a write into them raises instead of
-    missing ``x``; a later change of ``x`` does not reach such a copy (PyTorch's view follows it).
+    A single window (whatever ``step``), or windows that do not overlap and fit a (count, step)
+    reshape of the axis (``step >= size``, count * step at most its length: every ``step ==
+    size``), are a view, as PyTorch's (``x.unfold(2, k, k).mul_(2)`` changes x; ``narrow``,
+    ``reshape`` and ``movedim``). Other windows are a read-only copy (kernel ``index``), so that
+    a write into them raises instead of missing ``x``; a later change of ``x`` does not reach such
+    a copy (PyTorch's view follows it).
     """
     t = _t(self)
     d = check_dim("unfold", dimension, max(t.ndim, 1))
@@ -217,8 +218,8 @@ def unfold(self: Any, dimension: int, size: int, step: int) -> Tensor:
         return reshape(t, (1,))
     count = len(starts)
     before = (slice(None),) * d
-    if step >= size and (count == 1 or count * step <= length):
-        cut = min(count * step, length)  # (one window: the axis cut to one row of ``length`` places)
+    if count == 1 or (step >= size and count * step <= length):
+        cut = length if count == 1 else count * step  # (one window: the axis as one row)
         rows = reshape(t[before + (slice(0, cut),)], (*t.shape[:d], count, cut // count, *t.shape[d + 1 :]))
         return movedim(rows[before + (slice(None), slice(0, size))], d + 1, -1)
     taken = t[before + (windows,)]  # the axis becomes (count, size)

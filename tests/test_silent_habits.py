@@ -143,6 +143,9 @@ def test_unfold_windows_that_tile_the_axis_are_a_view() -> None:
     one = y.unfold(0, 2, 5)  # a single window (rows 0 and 1)
     y.add_(1)
     np.testing.assert_array_equal(one.numpy(), (expected + 1)[:2].T[None])
+    whole = y.unfold(1, 4, 1)  # a single window of the whole axis, step 1 (was a read-only copy)
+    whole.mul_(2)
+    np.testing.assert_array_equal(y.numpy(), (expected + 1) * 2)
 
 
 def test_unfold_windows_that_overlap_or_leave_a_gap_are_read_only() -> None:
