@@ -44,16 +44,22 @@ class _LazyModule(Module):
     _spatial = 0  # a convolution's or a norm's spatial axes (the channels are axis 1, or 0 unbatched)
     _batch_channels = False  # the channels are axis 1 always (a batch norm's)
 
+    # PyTorch's own defaults where the full class's differ, by name: (place among the arguments, value)
+    _defaults: dict[str, tuple[int, Any]] = {}
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
+        for name, (place, value) in self._defaults.items():
+            if name not in kwargs and len(args) <= place:
+                kwargs[name] = value
         probe = self.cls_to_become(1, *args, **kwargs)  # (its parameters' and buffers' names, and the checks)
         self._lazy_arguments = (args, kwargs)
         for size in ("in_features", "in_channels", "num_features"):  # (PyTorch's repr shows the size as 0)
             if size in probe.__dict__:
                 object.__setattr__(probe, size, 0)
         self._lazy_repr = probe.extra_repr()
-        for name, param in probe._parameters.items():
-            setattr(self, name, None if param is None else Parameter(np.empty(0, dtype=param._data.dtype)))
+        for name, param in probe._parameters.items():  # (an empty slot too: BatchNorm's weight when not affine)
+            self.register_parameter(name, None if param is None else Parameter(np.empty(0, dtype=param._data.dtype)))
         for name, buffer in probe._buffers.items():
             self.register_buffer(name, None if buffer is None else Tensor(np.empty(0, dtype=buffer._data.dtype)))
 
@@ -94,8 +100,15 @@ class _LazyModule(Module):
         return str(self._lazy_repr)
 
 
-def _lazy(name: str, become: type[Module], spatial: int, batch_channels: bool = False) -> type[_LazyModule]:
+def _lazy(
+    name: str,
+    become: type[Module],
+    spatial: int,
+    batch_channels: bool = False,
+    defaults: dict[str, tuple[int, Any]] | None = None,
+) -> type[_LazyModule]:
     settings = {"cls_to_become": become, "_spatial": spatial, "_batch_channels": batch_channels}
+    settings["_defaults"] = defaults or {}
     cls = type(name, (_LazyModule,), {**settings, "__module__": __name__})
     cls.__doc__ = (
         f"PyTorch's ``nn.{name}``: ``{become.__name__}`` with its input size read from the first input "
@@ -113,5 +126,8 @@ LazyConvTranspose2d = _lazy("LazyConvTranspose2d", convolution.ConvTranspose2d, 
 LazyBatchNorm1d = _lazy("LazyBatchNorm1d", normalization.BatchNorm1d, 1, batch_channels=True)
 LazyBatchNorm2d = _lazy("LazyBatchNorm2d", normalization.BatchNorm2d, 2, batch_channels=True)
 LazyBatchNorm3d = _lazy("LazyBatchNorm3d", normalization.BatchNorm3d, 3, batch_channels=True)
-LazyInstanceNorm1d = _lazy("LazyInstanceNorm1d", normalization.InstanceNorm1d, 1)
-LazyInstanceNorm2d = _lazy("LazyInstanceNorm2d", normalization.InstanceNorm2d, 2)
+# PyTorch's lazy instance norms are affine and track running statistics unless told otherwise
+# (the eager ones are neither): eps, momentum, affine, track_running_stats
+_INSTANCE = {"affine": (2, True), "track_running_stats": (3, True)}
+LazyInstanceNorm1d = _lazy("LazyInstanceNorm1d", normalization.InstanceNorm1d, 1, defaults=_INSTANCE)
+LazyInstanceNorm2d = _lazy("LazyInstanceNorm2d", normalization.InstanceNorm2d, 2, defaults=_INSTANCE)

@@ -169,6 +169,18 @@ def channel_affine(module: Any, dtype: np.dtype, bias: bool = True, size: int | 
         module.register_parameter("bias", None)
 
 
+def _running_buffers(module: Any, dtype: np.dtype) -> None:
+    """``running_mean`` (zeros), ``running_var`` (ones) and ``num_batches_tracked`` (int64 0) of
+    shape (num_features,) when ``module.track_running_stats``, else the three registered as None."""
+    if module.track_running_stats:
+        module.register_buffer("running_mean", Tensor(np.zeros(module.num_features, dtype=dtype)))
+        module.register_buffer("running_var", Tensor(np.ones(module.num_features, dtype=dtype)))
+        module.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
+    else:
+        for name in ("running_mean", "running_var", "num_batches_tracked"):
+            module.register_buffer(name, None)
+
+
 # --------------------------------------------------------------------------- batch norm
 def _off_tape(what: str) -> None:
     """Tell a Replay capturing this step that ``what`` changes outside the tape (it refuses the step:
@@ -293,13 +305,7 @@ class BatchNorm1d(Module):
         self.track_running_stats = bool(track_running_stats)
         dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
         channel_affine(self, dtype, bias)
-        if self.track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
+        _running_buffers(self, dtype)
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches tracked (in place)."""
@@ -382,29 +388,59 @@ def instance_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """PyTorch's ``F.instance_norm``: each (sample, channel) of (N, C, *spatial) normalized over its
-    spatial axes, then ``weight``/``bias`` per channel (running statistics are not supported)."""
+    spatial axes, then ``weight``/``bias`` per channel. With ``use_input_stats`` (the default) the
+    instance's own statistics are used, and ``running_mean``/``running_var`` (when given, shape (C,))
+    move by ``momentum`` toward the batch's average of the instances' means and unbiased variances,
+    in place, as PyTorch's; without it, the running statistics normalize every instance.
+
+    Raises:
+        ValueError: ``input`` is not (N, C, ...), a running statistic is not of shape (C,), or
+            the instance statistics of a single spatial element are asked for (each value would
+            be its own mean), as PyTorch's.
+        RuntimeError: ``use_input_stats`` is False without both running statistics.
+    """
     x = _input("instance_norm", input)
-    if running_mean is not None or running_var is not None or not use_input_stats:
-        raise NotImplementedError("instance_norm: running statistics are not supported by MyTorch")
     if x.ndim < 3:
         raise ValueError(f"instance_norm: expected an input of shape (N, C, ...), got {x.shape}")
-    if math.prod(x.shape[2:]) <= 1:  # each value is its own mean: every output would be 0, as PyTorch refuses
-        raise ValueError(f"instance_norm: expected more than 1 spatial element, got input of shape {x.shape}")
-    y, _, _ = _normalized(x, tuple(range(2, x.ndim)), eps)
     channels = x.shape[1]
-    return _affine("instance_norm", y, weight, bias, (channels,), (1, channels) + (1,) * (x.ndim - 2))
+    view = (1, channels) + (1,) * (x.ndim - 2)
+    for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
+        if stat is not None and tuple(_tensor("instance_norm", stat, name).shape) != (channels,):
+            raise ValueError(f"instance_norm: {name} must have shape ({channels},), got {tuple(stat.shape)}")
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError(
+                "instance_norm: Expected running_mean and running_var to be defined when use_input_stats is false"
+            )
+        y = (x - running_mean.reshape(view)) * rsqrt(running_var.reshape(view) + eps)
+        return _affine("instance_norm", y, weight, bias, (channels,), view)
+    count = math.prod(x.shape[2:])
+    if count <= 1:  # each value is its own mean: every output would be 0, as PyTorch refuses
+        raise ValueError(f"instance_norm: expected more than 1 spatial element, got input of shape {x.shape}")
+    y, centre, spread = _normalized(x, tuple(range(2, x.ndim)), eps)
+    if running_mean is not None:  # (each instance's update, averaged over the batch: PyTorch's)
+        _update_running(running_mean, centre._data.reshape(-1, channels).mean(0), momentum)
+    if running_var is not None:
+        _update_running(running_var, spread._data.reshape(-1, channels).mean(0) * (count / (count - 1)), momentum)
+    return _affine("instance_norm", y, weight, bias, (channels,), view)
 
 
 class _InstanceNorm(Module):
     nd = 2
     weight: Parameter | None
     bias: Parameter | None
+    running_mean: Tensor | None
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
+    _version = 2
+    _keys_older_versions_lack = BatchNorm1d._keys_older_versions_lack
+    reset_running_stats = BatchNorm1d.reset_running_stats
 
     def __init__(
         self,
         num_features: int,
         eps: float = 1e-5,
-        momentum: float = 0.1,
+        momentum: float | None = 0.1,
         affine: bool = False,
         track_running_stats: bool = False,
         device: Any = None,
@@ -413,24 +449,36 @@ class _InstanceNorm(Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
-        if track_running_stats:
-            raise NotImplementedError(f"{type(self).__name__}: track_running_stats=True is not supported by MyTorch")
         self.num_features, self.eps, self.affine = int(num_features), float(eps), bool(affine)
+        self.momentum = None if momentum is None else float(momentum)
+        self.track_running_stats = bool(track_running_stats)
         dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
         channel_affine(self, dtype, bias)
+        _running_buffers(self, dtype)  # (num_batches_tracked is kept and saved, never counted: PyTorch's)
 
     def forward(self, x: Tensor) -> Tensor:
-        """``F.instance_norm``; an unbatched (C, *spatial) input too."""
+        """``F.instance_norm``; an unbatched (C, *spatial) input too. With ``track_running_stats``,
+        training updates the running statistics (``momentum=None``: they stay, as PyTorch's) and
+        evaluation normalizes with them."""
         x = _tensor(type(self).__name__, x)
         unbatched = x.ndim == self.nd + 1
-        y = instance_norm(x.unsqueeze(0) if unbatched else x, weight=self.weight, bias=self.bias, eps=self.eps)
+        y = instance_norm(
+            x.unsqueeze(0) if unbatched else x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training or not self.track_running_stats,
+            0.0 if self.momentum is None else self.momentum,
+            self.eps,
+        )
         return y.squeeze(0) if unbatched else y
 
     def extra_repr(self) -> str:
-        """``num_features, eps=..., affine=...``."""
+        """``num_features, eps=..., momentum=..., affine=..., bias=..., track_running_stats=...``."""
         return (
-            f"{self.num_features}, eps={self.eps}, momentum=0.1, affine={self.affine}, "
-            f"bias={self.bias is not None}, track_running_stats=False"
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
         )
 
 
