@@ -251,13 +251,19 @@ class VersionCheck:
         entries: four numbers per saved read (native 64-bit integers): the key of the memory (``save``'s), its
             version when recorded, what the backward reads from it (an input index or
             ``OUTPUT``), and ``id()`` of the operation (alive on the tape as long as its guard).
+        pending: plain entries of a Tensor tape whose entries are not written yet, two items
+            each: the entry and its ``which``, every read of memory its array owns at version 0,
+            saved by this graph. Their entries are those
+            four numbers, so they are written only if the entries become operations (``adopt``: a
+            reader of ``operation_list``, or a backward once some version moved), not per read.
         since: the number of version bumps anywhere when the check began.
     """
 
-    __slots__ = ("entries", "since", "_index", "_decoded")
+    __slots__ = ("entries", "pending", "since", "_index", "_decoded")
 
     def __init__(self) -> None:
         self.entries = bytearray()
+        self.pending: list[Any] = []
         self.since = _BUMPS
         # Made when a version first moved: most checks never read their entries (a graph of
         # a training step is made and released each step, so this runs once a step).
@@ -270,6 +276,11 @@ class VersionCheck:
         ``detect_anomaly`` snapshot, if any). Memory nobody can write, such as a cached
         constant, needs no check.
 
+        A Tensor tape's plain entry (``mytorch.tensor.Tape``) whose reads are all saved, of memory
+        its array owns, at version 0 (the common case) is noted in ``pending`` instead, and its
+        entries are written when the tape's entries become operations (``adopt``): the same
+        entries, in the same order for each operation.
+
         Args:
             op: the recorded operation (its ``inputs`` and ``output``).
             which: what its backward reads.
@@ -278,10 +289,12 @@ class VersionCheck:
                 version is noted for ``op``.
             held: the graph's holds, for ``save``.
         """
-        if type(op) is tuple:  # a Tensor tape's plain entry (``mytorch.tensor.Tape``): no guard to set
+        if type(op) is tuple:  # (no guard to set)
             inputs, output = op[0], op[1]
+            explicit = False  # (while every read so far is pending: see ``pending``)
         else:
             inputs, output = op.inputs, op.output
+            explicit = True
         noted = False
         for j in which:
             array = inputs[j] if j != OUTPUT else output
@@ -294,18 +307,37 @@ class VersionCheck:
                     _STORAGES[at] = (array, 1, 0, None)
                     held.append(at)
                     saved[at] = at
-                    self.entries += _entry(at, 0, j, id(op))
-                    noted = True
+                    if explicit:
+                        self.entries += _entry(at, 0, j, id(op))
+                        noted = True
                     continue
                 key = saved[at] = save(array, held)
             if key is not None:  # (held by this graph: its record stays until the graph is released)
-                self.entries += _entry(key, _STORAGES[key][2], j, id(op))
-                noted = True
-        if noted and type(op) is not tuple:
+                version = _STORAGES[key][2]
+                if explicit or key != at or version:
+                    if not explicit:  # the reads before it are written first, in their order
+                        self._note(op, which[: which.index(j)])
+                        explicit = True
+                    self.entries += _entry(key, version, j, id(op))
+                    noted = True
+            elif not explicit:  # (not saved: noted by no entry)
+                self._note(op, which[: which.index(j)])
+                explicit = True
+        if not explicit:
+            self.pending += (op, which)
+        elif noted and type(op) is not tuple:
             if op.guard is None:
                 op.guard = self
             else:  # a detect_anomaly Snapshot runs first
                 op.guard.then = self
+
+    def _note(self, entry: Any, which: Sequence[int], noted_as: Any = None) -> None:
+        """Write the entries of a plain entry's reads ``which``, each of memory its array owns, at
+        version 0 (``watch``), for ``noted_as`` (default ``entry``)."""
+        inputs, output = entry[0], entry[1]
+        owner = id(entry if noted_as is None else noted_as)
+        for j in which:
+            self.entries += _entry(id(inputs[j] if j != OUTPUT else output), 0, j, owner)
 
     def watch_parameters(
         self, op: Any, params: dict[str, Any], saved: dict[int, int | None], held: MutableSequence[int]
@@ -318,6 +350,7 @@ class VersionCheck:
         move the gradient, silently. The values a kernel keeps for its own backward (``out``, and
         the caches ``log_probs`` and ``diff``: ``Kernel.caches``) are its own memory, passed over."""
         noted = False
+        pending = self.pending
         for name, value in params.items():
             if name in _KERNELS_OWN:
                 continue
@@ -330,6 +363,9 @@ class VersionCheck:
                 if key is _UNSAVED:
                     key = saved[at] = save(array, held)
                 if key is not None:
+                    if pending and pending[-2] is op:  # its reads' entries come first, as ``watch`` writes them
+                        self._note(op, pending[-1])
+                        del pending[-2:]
                     self.entries += _entry(key, _STORAGES[key][2], PARAMETER, id(op))
                     noted = True
         if noted and type(op) is not tuple:  # (a Tensor tape's plain entry has no guard to set: see ``watch``)
@@ -341,22 +377,33 @@ class VersionCheck:
     def adopt(self, made: dict[int, Any]) -> None:
         """The plain entries of a Tensor tape became ``Operation``s (``made``: ``{id(entry): its
         operation}``, the entries alive meanwhile): their saved reads are keyed by the operations
-        from now on, and each operation with a saved read gets this check as its guard."""
-        if not self.entries:
-            return
-        with memoryview(self.entries) as raw, raw.cast("q") as numbers:  # (rewritten in place)
-            for k in range(3, len(numbers), 4):
-                op = made.get(numbers[k])
+        from now on, and each operation with a saved read gets this check as its guard. The entries
+        of the reads in ``pending`` are written now, for their operations (``watch``)."""
+        if self.entries:
+            with memoryview(self.entries) as raw, raw.cast("q") as numbers:  # (rewritten in place)
+                for k in range(3, len(numbers), 4):
+                    op = made.get(numbers[k])
+                    if op is not None:
+                        numbers[k] = id(op)
+                        if op.guard is None:
+                            op.guard = self
+            self._index = self._decoded = None
+        pending = self.pending
+        if pending:
+            self.pending = []
+            for k in range(0, len(pending), 2):
+                entry = pending[k]
+                op = made.get(id(entry))
                 if op is not None:
-                    numbers[k] = id(op)
+                    self._note(entry, pending[k + 1], op)
                     if op.guard is None:
                         op.guard = self
-        self._index = self._decoded = None
 
     def absorb(self, other: VersionCheck) -> None:
         """Take over ``other``'s entries (two graphs merged: one check guards both); it began no
         later than either."""
         self.entries += other.entries
+        self.pending += other.pending
         self.since = min(self.since, other.since)
         self._index = self._decoded = None
         other.clear()
@@ -364,6 +411,7 @@ class VersionCheck:
     def clear(self) -> None:
         """Forget every entry (the graph was released)."""
         self.entries = bytearray()
+        self.pending = []
         self._index = self._decoded = None
 
     def __call__(self, engine: Any, op: Any) -> None:

@@ -120,9 +120,8 @@ def test_after_a_version_moved_each_entry_is_decoded_once(monkeypatch):
     k = Tensor(np.array([1.0, 2.0]))
     other = leaf([3.0, 4.0]) * k  # another graph saves k ...
     k += 1  # ... and this write bumps a version: the guards now look at their entries
-    recorded = len(loss.tape.check.entries)
     loss.backward()
-    assert sum(decoded) == recorded
+    assert sum(decoded) == 50 * 32  # (each tanh's entry: four 8-byte numbers)
     assert np.isfinite(x.grad.numpy()).all() and other.requires_grad
 
 

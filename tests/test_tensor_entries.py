@@ -220,3 +220,79 @@ def test_an_index_written_after_a_gather_raises_from_an_entry_and_from_an_operat
     idx.fill_(0)
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         y.backward()
+
+
+def _noted(tape):
+    """Each operation's version entries, in order: (version, what it reads, whether the key is the
+    memory of the array read there)."""
+    from mytorch import saved
+
+    ops = tape.operation_list  # (first: the entries become operations, and their late entries are written)
+    checks = {id(c): c for c in [tape.check, *(op.guard for op in ops)] if isinstance(c, saved.VersionCheck)}
+    numbers = memoryview(b"".join(bytes(c.entries) for c in checks.values())).cast("q").tolist()  # (merged
+    # tapes of operations keep each graph's check)
+    by_op: dict[int, list] = {}
+    for k in range(0, len(numbers), 4):
+        by_op.setdefault(numbers[k + 3], []).append(numbers[k : k + 3])
+    noted = []
+    for op in ops:
+        rows = []
+        for key, version, which in by_op.get(id(op), []):
+            if which == saved.PARAMETER:
+                own = any(id(saved._root(a)) == key for a in op.params.values() if isinstance(a, np.ndarray))
+            else:
+                own = id(saved._root(op.output if which == saved.OUTPUT else op.inputs[which])) == key
+            rows.append((version, which, own))
+        noted.append(rows)
+    return noted
+
+
+def _saving_program():
+    x = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    w = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    idx = Tensor(np.array([[0, 2], [1, 1]]))
+    h = x * 3.0
+    a = h * h  # (one array read twice)
+    h.mul_(0.5)  # h at version 1: read again below
+    b = (h * x).tanh()  # h's read noted at version 1, x's at 0, b's output at 0
+    v = Tensor(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))[0]  # (a view: its memory is its base's)
+    c = (x * v).sigmoid()
+    frozen = np.array([1.0, 1.0, 1.0])
+    frozen.flags.writeable = False  # (memory nobody can write: not saved)
+    d = x * Tensor(frozen)
+    g = (w * 2.0).gather(1, idx)  # (an index among the parameters)
+    e = x ** Tensor(np.array([2.0, 3.0, 1.5]))  # (x read, then the exponent among the parameters)
+    k = Tensor(np.array([1.0, 2.0, 3.0]))
+    f = x * k  # k saved at version 0 ...
+    k += 1.0  # ... written in place (it needs no gradient) ...
+    f = f * (x * k)  # ... and read again at version 1, its own memory
+    return (a.sum() + b.sum() + c.sum() + d.sum() + g.sum() + e.sum() + f.sum()), [x, w]
+
+
+def test_the_reads_noted_late_are_the_entries_an_operation_notes_at_once(monkeypatch):
+    # A plain entry whose reads are all of memory its array owns, at version 0, has its version
+    # entries written when the entries become operations (``VersionCheck.pending``), not at the save:
+    # the same entries, in the same order for each operation, as an operation's save writes
+    loss, _ = _saving_program()
+    assert loss.tape.check.pending
+    late = _noted(loss.tape)
+    monkeypatch.setattr(tensor_module, "_PLAIN", False)  # (operations at once: their entries at the save)
+    loss2, _ = _saving_program()
+    assert not loss2.tape.entries and not loss2.tape.check.pending
+    at_once = _noted(loss2.tape)
+    assert late == at_once
+    assert [1, 0, True] in [list(row) for rows in late for row in rows]  # (a read at version 1)
+    for tape in (loss.tape, loss2.tape):
+        tape.release()
+
+
+@pytest.mark.parametrize("read_first", [False, True])
+def test_a_read_noted_late_still_raises_after_a_write(read_first):
+    x = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    y = x.tanh()  # reads its output: noted late
+    z = (y * 2.0).sum()
+    if read_first:
+        z.tape.operation_list  # noqa: B018 (the entries become operations: the late entries are written)
+    y.mul_(2.0)
+    with pytest.raises(RuntimeError, match=r"tanh.*output, of shape \(2,\), is at version 1; expected version 0"):
+        z.backward()
