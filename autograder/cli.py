@@ -151,10 +151,11 @@ def _escaped(text: str) -> str:
     return "".join(c if c.isprintable() and c != "\\" else repr(c)[1:-1] for c in text)
 
 
-def _csv_cell(name: str) -> str:
-    """An archive's name for ``scores.csv``: ``_escaped``, and quoted with a leading ``'`` when it
-    starts with ``=``, ``+``, ``-`` or ``@``, which a spreadsheet would run as a formula."""
-    text = _escaped(name)
+def _csv_cell(name: str, escaped: bool = False) -> str:
+    """An archive's name (or a reason already ``escaped``) for ``scores.csv``: ``_escaped``, and quoted
+    with a leading ``'`` when it starts with ``=``, ``+``, ``-`` or ``@``, which a spreadsheet would run
+    as a formula."""
+    text = name if escaped else _escaped(name)
     return "'" + text if text.startswith(("=", "+", "-", "@")) else text
 
 
@@ -230,12 +231,12 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
     sections = [s for s in SECTIONS if any(t.section == s for t in tests)]
     table = io.StringIO()
     writer = csv.writer(table, lineterminator="\n")
-    writer.writerow(["handin", *sections, "total", "max"])
+    writer.writerow(["handin", *sections, "total", "max", "not_graded"])
     for archive in archives:
         try:
-            outcomes, header, _ = _grade_archive(archive, tests, run, lambda outcome: None)
+            outcomes, header, refusal = _grade_archive(archive, tests, run, lambda outcome: None)
         except Exception as error:  # noqa: BLE001 - one archive never stops the batch
-            header = _grader_failed(archive, error)
+            header = refusal = _grader_failed(archive, error)
             outcomes = _refused(tests)
         kill_leftovers()
         report = _report_path(out_dir, archive, ".txt")
@@ -246,11 +247,17 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
         write_atomic(_report_path(out_dir, archive, ".json"), gradescope)
         scores = {s.name: s.score for s in section_scores(outcomes)}
         total, best = sum(o.score for o in outcomes), sum(t.points for t in tests)
+        # Why a hand-in has no score at all (refused, or the grader failed on it): until 2026-12-04 its row
+        # read as a hand-in that failed every test, and only its report said otherwise.
+        reason = refusal.split(" NOT GRADED: ", 1)[-1].strip() if refusal else ""
         writer.writerow(
-            [_csv_cell(archive.name), *(f"{scores.get(s, 0):g}" for s in sections), f"{total:g}", f"{best:g}"]
-        )
+            [_csv_cell(archive.name), *(f"{scores.get(s, 0):g}" for s in sections), f"{total:g}", f"{best:g}",
+             _csv_cell(reason, escaped=True)]
+        )  # fmt: skip
         if not args.quiet:
-            print(f"{_escaped(archive.name):<40} {total:g}/{best:g}   report: {_escaped(str(report))}", flush=True)
+            note = "   NOT GRADED (see the report)" if refusal else ""
+            shown = f"{_escaped(archive.name):<40} {total:g}/{best:g}{note}"
+            print(f"{shown}   report: {_escaped(str(report))}", flush=True)
     write_atomic(out_dir / "scores.csv", table.getvalue())
     print(f"scores of {len(archives)} hand-ins: {out_dir / 'scores.csv'}", flush=True)
 
