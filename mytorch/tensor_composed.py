@@ -1,5 +1,5 @@
 """Functions with PyTorch's names composed of the kernel table's operations (gradients, forward
-mode and higher derivatives are theirs): ``exp2``, ``sinh``, ``cosh``,
+mode and higher derivatives are theirs): ``exp2``,
 ``tan``, ``logit``, ``xlogy``, ``logaddexp``, ``logaddexp2``, ``hypot``, ``deg2rad``, ``rad2deg``,
 ``copysign``, ``fmax``, ``fmin``, ``float_power``, ``sinc``, the aliases ``positive``, ``negative``,
 ``absolute``, ``fix``, ``sgn``, ``greater``, ``less``, ...; the products ``addmm``, ``addmv``,
@@ -9,7 +9,8 @@ reductions ``cummax``, ``cummin``, ``nansum``, ``nanmean``, ``diff``, ``dist``; 
 ``isin``, ``signbit``.
 
 ``asin``, ``acos``, ``atan`` and ``erfc`` are kernels (``mytorch.tensor``), aliased here as
-``arcsin``, ...; ``atan2`` is the kernel of that name, with PyTorch's promotion.
+``arcsin``, ...; ``sinh``, ``cosh`` and ``atanh`` are kernels too, run from here; ``atan2`` is the
+kernel of that name, with PyTorch's promotion.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 from mytorch.arguments import check_dim
 from mytorch.function import Context, Function
 from mytorch.op_names import named
-from mytorch.tensor import Tensor, _apply, acos, asin, atan, cos, exp, expm1, log, log1p, maximum, sin, sqrt
+from mytorch.tensor import Tensor, _apply, acos, asin, atan, cos, exp, log, log1p, maximum, sin, sqrt
 from mytorch.tensor import abs as _abs
 from mytorch.tensor_index import gather
 from mytorch.tensor_math import (
@@ -170,38 +171,23 @@ def exp2(input: Any) -> Tensor:  # noqa: A002
     return 2.0 ** _floating(input)
 
 
-def _past_exp(x: Tensor) -> bool:
-    """Whether some |x| is past where exp overflows though exp(|x|) / 2 does not (710 in float64)."""
-    return bool((np.abs(x._data) > math.log(float(np.finfo(x.dtype).max))).any())
-
-
 def sinh(input: Any) -> Tensor:  # noqa: A002
-    """The hyperbolic sine, ``(expm1(x) - expm1(-x)) / 2`` (exact for tiny x); where some |x|
-    passes exp's overflow, ``exp(x - ln 2) - exp(-x - ln 2)`` with NumPy's value (finite to 710.47)."""
+    """The hyperbolic sine, the kernel ``sinh`` (NumPy's, finite to 710.47 in float64; its
+    derivative the kernel ``cosh``, and so on: every order exact near 0); float16 computed in
+    float32 and rounded once, as PyTorch's."""
     x = _floating(input)
     if x.dtype == np.float16:  # in float32, rounded once, as PyTorch (the slope at 11 was 4 ulps low)
         return sinh(x.to(np.float32)).to(np.float16)
-    if _past_exp(x):
-        with np.errstate(over="ignore"):
-            return _rounded_as(exp(x - _LN2) - exp(-x - _LN2), np.sinh(x._data.astype(np.float64)))
-    return (expm1(x) - expm1(-x)) * 0.5
+    return _apply("sinh", (x,))
 
 
 def cosh(input: Any) -> Tensor:  # noqa: A002
-    """The hyperbolic cosine, ``1 + 2 sinh(x / 2)^2``, so that its gradient ``2 sinh(x / 2)
-    cosh(x / 2)`` is sinh(x) without cancellation (``(exp(x) - exp(-x)) / 2`` gave 0 for x = 1e-8
-    in float32 and lost digits near 0 in any dtype); where some |x| passes exp's overflow,
-    ``exp(x - ln 2) + exp(-x - ln 2)`` with NumPy's value (finite to 710.47, as PyTorch's)."""
+    """The hyperbolic cosine, the kernel ``cosh`` (finite to 710.47 in float64, as PyTorch's; its
+    derivative the kernel ``sinh``, exact near 0)."""
     x = _floating(input)
     if x.dtype == np.float16:  # (as sinh)
         return cosh(x.to(np.float32)).to(np.float16)
-    if _past_exp(x):
-        big = Tensor(np.abs(np.asarray(x._data)) > 1.0)  # (the sinh form where exp's difference would cancel)
-        with np.errstate(over="ignore"):
-            large = _rounded_as(exp(x - _LN2) + exp(-x - _LN2), np.cosh(x._data.astype(np.float64)))
-        return where(big, large, cosh(where(big, Tensor(np.zeros((), x.dtype)), x)))
-    half = sinh(x * 0.5)
-    return half * half * 2.0 + 1.0
+    return _apply("cosh", (x,))
 
 
 def asinh(input: Any) -> Tensor:  # noqa: A002
@@ -256,9 +242,9 @@ def _small_acosh(x: Tensor) -> Tensor:
 
 
 def atanh(input: Any) -> Tensor:  # noqa: A002
-    """The inverse hyperbolic tangent (|x| < 1), ``(log1p(x) - log1p(-x)) / 2``."""
-    x = _floating(input)
-    return (log1p(x) - log1p(-x)) * 0.5
+    """The inverse hyperbolic tangent (|x| < 1), the kernel ``atanh``: its derivative 1 / (1 - x²),
+    and the second 2x / (1 - x²)², exact near 0 (the difference of two log1p cancelled there)."""
+    return _apply("atanh", (_floating(input),))
 
 
 arcsinh, arccosh, arctanh = asinh, acosh, atanh

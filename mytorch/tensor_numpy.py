@@ -133,6 +133,9 @@ UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
     np.arccos: T.acos,
     np.arctan: T.atan,
     np.arctan2: _composed("atan2"),
+    np.sinh: _composed("sinh"),
+    np.cosh: _composed("cosh"),
+    np.arctanh: _composed("atanh"),
     np.floor_divide: tensor_math.floor_divide,  # (no derivative: PyTorch's promotion, np.int32(3) // t32 is float32)
     np.conjugate: lambda t: t.conj(),  # (a real tensor itself; a complex one's recorded)
 }

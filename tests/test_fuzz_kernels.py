@@ -392,6 +392,9 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "polygamma": elementwise("positive", n=st.integers(0, 3)),
     "erfinv": elementwise("inside_unit"),
     "ndtri": elementwise("probability"),
+    "sinh": elementwise(),
+    "cosh": elementwise(),
+    "atanh": elementwise("inside_unit"),
     "gelu": elementwise(),  # the exact form (approximate="none"): tests/test_kernels.py, tests/test_nn_torch.py
     "elu": elementwise("nonzero", alpha=st.floats(0.1, 2.0)),
     "silu": elementwise(),

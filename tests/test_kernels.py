@@ -345,6 +345,9 @@ CASES: dict[str, list[Case]] = {
     + [Case(inputs(lambda r: r.uniform(-0.8, -0.2, (3,))), {"n": 2})],
     "erfinv": unary(lambda s: lambda r: r.uniform(-0.95, 0.95, s)),
     "ndtri": unary(lambda s: lambda r: r.uniform(0.02, 0.98, s)),
+    "sinh": unary(normal),
+    "cosh": unary(normal),
+    "atanh": unary(lambda s: lambda r: r.uniform(-0.9, 0.9, s)),
 }
 
 CASE_IDS = [(name, i) for name, cases in CASES.items() for i in range(len(cases))]

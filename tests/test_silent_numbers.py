@@ -78,3 +78,53 @@ def test_renorm_with_a_nan_matches_pytorch(dtype: str) -> None:
     for p in (2.0, 1.0, np.inf, 0.5):
         for ours, theirs in zip(_renorm_with_a_nan(mt, dtype, p), _renorm_with_a_nan(torch, dtype, p)):
             np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def _second_derivatives(lib: object, name: str, x: list[float], dtype: str) -> list[np.ndarray]:
+    a = lib.tensor(np.array(x, dtype), requires_grad=True)  # type: ignore[attr-defined]
+    y = getattr(lib, name)(a)
+    (g,) = lib.autograd.grad(y.sum(), a, create_graph=True)  # type: ignore[attr-defined]
+    (h,) = lib.autograd.grad(g.sum(), a)  # type: ignore[attr-defined]
+    return [y.detach().numpy(), g.detach().numpy(), h.numpy()]
+
+
+_SMALL = [1e-30, -1e-8, 1e-4, 0.3, -0.9, 0.999]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sinh_cosh_atanh_second_derivatives_near_0(dtype: str) -> None:
+    x = np.array(_SMALL, dtype).astype(np.float64)  # (the inputs as rounded to the dtype)
+    rtol = 2e-7 if dtype == "float32" else 1e-15
+    # (as differences of exponentials or of log1p they were 0 at 1e-30 and -1e-8 in float32,
+    # 1.7e-4 off at 1e-4; 5e-9 off at 1e-8 in float64)
+    _, g, h = _second_derivatives(mt, "sinh", _SMALL, dtype)
+    np.testing.assert_allclose(g, np.cosh(x), rtol=rtol)
+    np.testing.assert_allclose(h, np.sinh(x), rtol=rtol)
+    _, g, h = _second_derivatives(mt, "cosh", _SMALL, dtype)
+    np.testing.assert_allclose(g, np.sinh(x), rtol=rtol)
+    np.testing.assert_allclose(h, np.cosh(x), rtol=rtol)
+    _, g, h = _second_derivatives(mt, "atanh", _SMALL, dtype)
+    np.testing.assert_allclose(g, 1 / ((1 - x) * (1 + x)), rtol=4 * rtol)
+    np.testing.assert_allclose(h, 2 * x / ((1 - x) * (1 + x)) ** 2, rtol=4 * rtol)
+    (tangent,) = mt.func.jvp(
+        mt.atanh, (mt.tensor(np.array(_SMALL, dtype)),), (mt.ones(len(_SMALL), dtype=getattr(mt, dtype)),)
+    )[1:]
+    np.testing.assert_allclose(tangent.numpy(), 1 / ((1 - x) * (1 + x)), rtol=4 * rtol)
+
+
+@pytest.mark.parametrize("name", ["sinh", "cosh", "atanh"])
+def test_sinh_cosh_atanh_second_derivatives_match_pytorch(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    for dtype in ("float32", "float64"):
+        for ours, theirs in zip(
+            _second_derivatives(mt, name, _SMALL, dtype), _second_derivatives(torch, name, _SMALL, dtype)
+        ):
+            # (PyTorch's atanh'' at 0.999 in float32 is 1.3e-5 off; ours is exact)
+            np.testing.assert_allclose(ours, theirs, rtol=2e-5 if dtype == "float32" else 1e-12)
+
+
+def test_ndtri_below_0_is_nan() -> None:
+    for dtype in (mt.float32, mt.float64):
+        p = mt.tensor([-1e-30, -0.5, -0.0, 0.0, 0.5, 1.0, 1.5], dtype=dtype)
+        y = mt.special.ndtri(p).numpy()  # (-1e-30 gave -inf: 2p - 1 rounds to -1)
+        assert np.isnan(y[[0, 1, 6]]).all() and (y[2:4] == -np.inf).all() and y[4] == 0.0 and y[5] == np.inf

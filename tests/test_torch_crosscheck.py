@@ -159,6 +159,9 @@ TORCH: dict[str, Callable[..., Any]] = {
     "polygamma": lambda x, n: torch.polygamma(n, x),
     "erfinv": torch.erfinv,
     "ndtri": torch.special.ndtri,
+    "sinh": torch.sinh,
+    "cosh": torch.cosh,
+    "atanh": torch.atanh,
 }
 """Each kernel written with PyTorch's own operations."""
 

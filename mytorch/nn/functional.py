@@ -830,6 +830,66 @@ def cos_jvp(tangents: Sequence[Array], x: Array) -> Array:
     return -tangents[0] * np.sin(x)
 
 
+def sinh(x: Array) -> Array:
+    """y = sinh x (finite to 710.47 in float64)."""
+    return np.sinh(x)
+
+
+def sinh_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g * cosh x (on Tensors, a recorded backward, the ``cosh`` kernel, whose own slope is
+    this kernel: every derivative is exact near 0, where differences of exponentials cancel)."""
+    return (grad_output * np.cosh(x),)
+
+
+def sinh_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = cosh(x) ẋ."""
+    return tangents[0] * np.cosh(x)
+
+
+def cosh(x: Array) -> Array:
+    """y = cosh x (finite to 710.47 in float64)."""
+    return np.cosh(x)
+
+
+def cosh_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g * sinh x."""
+    return (grad_output * np.sinh(x),)
+
+
+def cosh_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = sinh(x) ẋ."""
+    return tangents[0] * np.sinh(x)
+
+
+def atanh(x: Array) -> Array:
+    """y = artanh x (+-inf at +-1, NaN outside [-1, 1])."""
+    return np.arctanh(x)
+
+
+def _atanh_slope(x: Array) -> Array:
+    """1 / (1 - x²), its denominator as (1 - x)(1 + x) (exact near +-1). On Tensors (a recorded
+    backward) it is 1 - x * x, whose derivative -2x is exact near 0 (that of the product is a
+    difference of two terms near 1), moved to the product's value by a constant."""
+    if isinstance(x, np.ndarray):
+        with np.errstate(divide="ignore"):
+            return _in_dtype_of(1 / ((1 - x) * (1 + x)), x)
+    values = np.asarray(x)
+    square = 1 - x * x
+    with np.errstate(invalid="ignore"):
+        gap = ((1 - values) * (1 + values)) - (1 - values * values)
+    return 1 / (square + np.where(np.isfinite(gap), gap, 0).astype(values.dtype))
+
+
+def atanh_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g / (1 - x²)."""
+    return (grad_output * _atanh_slope(x),)
+
+
+def atanh_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = ẋ / (1 - x²)."""
+    return tangents[0] * _atanh_slope(x)
+
+
 # --------------------------------------------------------------------------- activations
 def tanh(x: Array) -> Array:
     """y = tanh x."""
@@ -1311,7 +1371,8 @@ def _ndtri_values(p: np.ndarray) -> np.ndarray:
                 if np.all(np.abs(step) <= 1e-15 * r):
                     break
             y.flat[tail] = np.where(p.flat[tail] < 0.5, -math.sqrt(2.0), math.sqrt(2.0)) * r
-        return y
+        # (below 0 by less than 1e-16, 2p - 1 rounds to -1, whose erfinv is -inf)
+        return np.where(p < 0.0, np.nan, y)
 
 
 @dispatches
@@ -2839,6 +2900,9 @@ KERNELS: dict[str, Kernel] = {
         _row("reciprocal", saves_output=True, reads=Y),
         _row("sin", reads=X),
         _row("cos", reads=X),
+        _row("sinh", reads=X),
+        _row("cosh", reads=X),
+        _row("atanh", reads=X),
         _row("tanh", saves_output=True, reads=Y),
         _row("sigmoid", saves_output=True, reads=Y),
         _row("relu", reads=X),
