@@ -359,6 +359,33 @@ def test_the_kit_scripts_are_valid_shell_and_make():
     assert "autograder/runner.py --handin handin.tar" in done.stdout
 
 
+@pytest.mark.parametrize("version", ["3.8.10", "3.10.12"])
+def test_gradescope_setup_stops_the_image_build_on_a_python_the_grader_cannot_run(tmp_path, version):
+    """On an Ubuntu 20.04 base image (Python 3.8) setup.sh built the image, and every submission then
+    scored 0 with 'the grader stopped'; the build now fails, saying why, before installing NumPy."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "apt-get").write_text("#!/bin/sh\nexit 0\n")
+    old = version < "3.10"
+    (fake / "python3").write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = -c ]; then exit {int(old)}; fi\n'
+        f'if [ "$1" = --version ]; then echo "Python {version}"; exit 0; fi\n'
+        f'echo "$@" >> "{tmp_path}/pip.log"\n'
+    )
+    for name in ("apt-get", "python3"):
+        (fake / name).chmod(0o755)
+    setup = ROOT / "autograder" / "deploy" / "gradescope" / "setup.sh"
+    env = {**os.environ, "PATH": f"{fake}:/usr/bin:/bin"}
+    done = subprocess.run(["bash", str(setup)], env=env, capture_output=True, text=True, timeout=60)
+    if old:
+        assert done.returncode == 1 and "needs Python 3.10 or newer, and this image has Python 3.8.10" in done.stderr
+        assert not (tmp_path / "pip.log").exists()
+    else:
+        assert done.returncode == 0, done.stderr
+        assert "numpy>=1.26.4" in (tmp_path / "pip.log").read_text()
+
+
 def test_the_builders_check_the_configuration_and_ship_it_as_json(tmp_path):
     if sys.version_info >= (3, 11):  # the course's TOML; before 3.11 (no tomllib) the same in JSON
         config = tmp_path / "grading.toml"
