@@ -92,6 +92,7 @@ class MLP:
     # older MyTorch, checks its pairs at its first step as any other)
     _synced: tuple[tuple[Any, ...], tuple[Any, ...]] = _NOT_SYNCED
     _method_dicts: tuple[list[Any], list[str]] = ([], [])
+    _unrecorded_output: np.ndarray | None = None  # (also for an MLP unpickled from before it was set)
 
     def __init__(
         self,
@@ -140,6 +141,7 @@ class MLP:
         self.replay = replay
         self._replayer: Replay | None = None
         self._replay_output: np.ndarray | None = None  # the output of the last train_step, if replayed
+        self._unrecorded_output = None  # the output of the last forward in evaluation mode
         # (layers' arrays, optimizer's pairs) that step() last found in agreement (see step)
         self._synced = _NOT_SYNCED
 
@@ -187,6 +189,7 @@ class MLP:
         else:
             with self.autograd_engine.no_grad():
                 out = self._through_layers(x)
+            self._unrecorded_output = out  # (backward refuses it: see there)
         self.output = out
         return out
 
@@ -220,6 +223,14 @@ class MLP:
             raise ValueError(
                 "MLP.backward: the last train_step was replayed (mlp.replay), which leaves no tape to back-propagate "
                 "through again; call forward(x) first, or set mlp.replay = False to keep the step's tape"
+            )
+        if output is not None and output is self._unrecorded_output:
+            # An output of evaluation mode recorded no operation: its backward would leave every
+            # gradient at zero and the step would not train (or move on the velocity alone).
+            raise ValueError(
+                "MLP.backward: the last forward ran in evaluation mode (mlp.eval()), which records nothing, so no "
+                "gradient would reach the layers; call mlp.train() before training (PyTorch's model.eval() leaves "
+                "recording on: MLP's turns it off)"
             )
         # BEGIN SOLUTION: the loss of self.output against labels (self.criterion); back-propagate it, return it
         if self.output is None:

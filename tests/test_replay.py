@@ -686,14 +686,16 @@ def test_a_numpy_float64_setting_of_a_float32_mlp_is_followed(optimizer, setting
 def test_a_step_in_evaluation_mode_leaves_no_gradient_marked_blank():
     """``train_step`` in evaluation mode records no forward, so its backward does not reach the
     layers, which stayed marked "zeroed, to be written"; after a replayed step (which does not
-    go through the layers) a backward run by hand then wrote the gradients instead of adding."""
+    go through the layers) a backward run by hand then wrote the gradients instead of adding.
+    (Such a backward now raises, before the layers: the marks are cleared all the same.)"""
     rng = np.random.default_rng(28)
     dynamic, replayed = make_mlp(False), make_mlp(True)
     x, y = batch(rng, 4, "cross_entropy")
     for mlp in (dynamic, replayed):
         mlp.train_step(x, y)
         mlp.eval()
-        mlp.train_step(x, y)  # no tape: its loss alone (the dynamic step either way)
+        with pytest.raises(ValueError, match="evaluation mode"):
+            mlp.train_step(x, y)  # no tape (the dynamic step either way)
         mlp.train()
         mlp.train_step(x, y)  # replayed
         mlp.forward(x)

@@ -11,6 +11,10 @@ cleanly without it).
 * ``Tensor.unfold`` is a view in PyTorch; MyTorch's was a copy, so ``x.unfold(1, 2, 2).mul_(10)``
   left ``x`` as it was. Windows that tile the axis are now a view; others a read-only copy (a
   write raises).
+* The handout MLP's ``eval()`` turns recording off (PyTorch's ``model.eval()`` does not): a
+  ``train_step`` or ``forward`` / ``backward`` / ``step`` after a validation pass that forgot
+  ``train()`` left every gradient at zero, so the network stopped training silently (with
+  momentum it moved on its velocity alone). The backward now raises.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import pytest
 
 import mytorch as mt
 import mytorch.replay
+from hw_bonus.mlp import MLP
+from mytorch.autograd_engine import Autograd
 from mytorch.replay import ReplayError
 
 
@@ -197,3 +203,32 @@ def test_unfold_views_against_pytorch() -> None:
             seen.append([x.grad.numpy().copy(), base.numpy().copy(), v.numpy().copy()])
         for ours, theirs in zip(*seen):
             np.testing.assert_array_equal(ours, theirs)
+
+
+# --------------------------------------------------------------------------- the handout MLP's eval()
+@pytest.mark.parametrize("replay", [False, True])
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_a_backward_after_a_forward_in_evaluation_mode_raises(replay: bool, momentum: float) -> None:
+    """It gave zero gradients: W unchanged by the step (momentum 0) or moved by the old velocity
+    (0.013 here), the loss returned as if the network trained."""
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((8, 4)), np.eye(3)[rng.integers(0, 3, 8)]
+    mlp = MLP(4, 3, [5], ["relu", "identity"], "cross_entropy", 0.1, Autograd(), momentum, seed=1, replay=replay)
+    mlp.train_step(x, y)
+    state = {k: v.copy() for k, v in mlp.state_dict().items()}
+    mlp.eval()
+    with pytest.raises(ValueError, match=r"evaluation mode .* mlp.train\(\)"):
+        mlp.train_step(x, y)
+    mlp.zero_grads()
+    mlp.forward(x)
+    with pytest.raises(ValueError, match="evaluation mode"):
+        mlp.backward(y)
+    for k, v in mlp.state_dict().items():
+        np.testing.assert_array_equal(v, state[k])
+    mlp.train()  # and training goes on as it would have
+    twin = MLP(4, 3, [5], ["relu", "identity"], "cross_entropy", 0.1, Autograd(), momentum, seed=1)
+    twin.train_step(x, y)
+    for net in (mlp, twin):
+        net.train_step(x[:4], y[:4])
+    for k, v in mlp.state_dict().items():
+        np.testing.assert_array_equal(v, twin.state_dict()[k])
