@@ -5,7 +5,12 @@ Run with ``--help`` for the options; ``autograder/cli.py`` holds the command lin
 
 import sys
 
-from bootstrap import load_grader  # this script's folder is first on sys.path
+# Written so that any Python parses it (until 2026-12-04 a student's Python 3.8 printed a traceback).
+if sys.version_info < (3, 10):  # noqa: UP036 - the check is for Pythons the project does not support
+    sys.exit("runner.py: error: the grader needs Python 3.10 or newer; this is Python %s (%s)"  # noqa: UP031
+             % (sys.version.split()[0], sys.executable))  # fmt: skip
+
+from bootstrap import load_grader  # noqa: E402 - this script's folder is first on sys.path
 
 if __name__ == "__main__":
     load_grader()

@@ -199,6 +199,35 @@ def test_the_graders_closed_forms_agree_with_pytorch():
     np.testing.assert_allclose((softmax(logits) - y) / 6, t.grad.numpy(), rtol=1e-10, atol=1e-14)
 
 
+def _old_python() -> str | None:
+    """A Python older than 3.10 that runs on this machine, if any (pyenv's, or on PATH)."""
+    import glob
+    import shutil
+
+    found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.[6-9].*/bin/python")))
+    found += [p for p in (shutil.which(name) for name in ("python3.9", "python3.8", "python2")) if p]
+    for path in found:
+        check = "import sys; sys.stdout.write(str(sys.version_info[0] * 100 + sys.version_info[1]))"
+        try:
+            done = subprocess.run([path, "-c", check], capture_output=True, text=True, timeout=30)
+        except OSError:
+            continue
+        if done.returncode == 0 and done.stdout.isdigit() and int(done.stdout) < 310:
+            return path
+    return None
+
+
+def test_an_older_python_gets_one_line_saying_which_the_grader_needs(tmp_path):
+    """A student's Python 3.8 printed a traceback (an import deep in the grader failing)."""
+    python = _old_python()
+    if python is None:
+        pytest.skip("no Python older than 3.10 here")
+    done = subprocess.run([python, str(RUNNER), "--handin", "x.tar"], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("runner.py: error: the grader needs Python 3.10 or newer; this is Python ")
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1
+
+
 def test_version_and_quiet(tmp_path):
     version = run_runner("--version", cwd=tmp_path)
     assert version.returncode == 0 and version.stdout.strip().startswith("runner.py (MyTorch ")
