@@ -186,6 +186,8 @@ _COMPAT = frozenset(
 
 _DECOMPOSITIONS = {"svd": "svd_torch", "pinverse": "pinverse", "qr": "qr"}
 """PyTorch's older top-level names of ``mytorch.linalg``'s decompositions (``torch.svd`` gives V, not V^T)."""
+_LU = {"lu": "lu_old", "lu_unpack": "lu_unpack", "lu_solve": "lu_solve_old"}
+"""PyTorch's top-level LU names (``torch.lu_solve(b, LU, pivots)``: arguments in the older order)."""
 
 
 def __getattr__(name: str) -> Any:
@@ -207,4 +209,6 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module("mytorch.func").vmap
     if name in _DECOMPOSITIONS:
         return getattr(importlib.import_module("mytorch.linalg_decompositions"), _DECOMPOSITIONS[name])
+    if name in _LU:
+        return getattr(importlib.import_module("mytorch.linalg_lu"), _LU[name])
     raise not_in_mytorch("mytorch", name)

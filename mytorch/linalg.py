@@ -1,6 +1,7 @@
 """``mytorch.linalg``: PyTorch's ``torch.linalg.norm``, ``vector_norm``, ``matrix_norm``, ``svdvals``,
 ``det``, ``slogdet``, ``inv``, ``solve``, ``solve_triangular`` and ``cholesky``; ``eigh``, ``eigvalsh``,
-``svd``, ``qr``, ``pinv``, ``lstsq`` and ``matrix_rank`` come from ``mytorch/linalg_decompositions.py``.
+``svd``, ``qr``, ``pinv``, ``lstsq`` and ``matrix_rank`` come from ``mytorch/linalg_decompositions.py``,
+``lu``, ``lu_factor``, ``lu_factor_ex`` and ``lu_solve`` from ``mytorch/linalg_lu.py``.
 
 Vector norms and the Frobenius norm are the ``norm`` kernel. The matrix norms of orders 1, -1,
 inf and -inf are sums of absolute values along one axis reduced by ``amax``/``amin`` along the
@@ -38,6 +39,7 @@ from mytorch.linalg_decompositions import (
     qr,
     svd,
 )
+from mytorch.linalg_lu import lu, lu_factor, lu_factor_ex, lu_solve
 from mytorch.tensor import Tensor, matmul
 from mytorch.tensor_math import _floating_only, amax, amin, where
 from mytorch.tensor_math import norm as _norm
@@ -59,6 +61,10 @@ __all__ = [
     "eigvalsh",
     "inv",
     "lstsq",
+    "lu",
+    "lu_factor",
+    "lu_factor_ex",
+    "lu_solve",
     "matmul",
     "matrix_exp",
     "matrix_norm",
