@@ -355,6 +355,14 @@ network, and under ``uid`` and ``none`` the daemons of the machine that start pr
 (the user's systemd and D-Bus: ``systemd-run --user``, a tmux or screen server, sshd on localhost),
 whose processes are no descendant of the runner and outlived grading; io_uring can make sockets
 without the socket call. (``socketpair``, an unconnected pair, stays allowed.)"""
+_KERNEL_SURFACE = {"x86_64": (298, 323, 321), "aarch64": (241, 282, 280)}
+"""perf_event_open, userfaultfd, bpf: refused to every worker once it is contained, with the keyrings. No NumPy
+program needs them, and they are among what kernel exploits are made of (performance counters' many bugs, a
+userfaultfd to stall a fault at the moment a race needs, BPF maps and programs), where the kernel lets an
+unprivileged process have them: until 2026-12-04 a hand-in opened a counter on itself and a user-mode
+userfaultfd under namespaces, uid and none (here ``perf_event_paranoid`` 2, ``unprivileged_userfaultfd`` 0;
+BPF was refused by ``unprivileged_bpf_disabled``, which other hosts leave at 0). Docker's default seccomp
+profile refuses all three too."""
 _UNCOUNTED_MEMORY = {
     "x86_64": (319, 29, 30, 31, 67, 64, 65, 66, 220, 68, 69, 70, 71),
     "aarch64": (279, 194, 196, 195, 197, 190, 193, 191, 192, 186, 189, 188, 187),
@@ -425,7 +433,8 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     started: the runner, what started the runner, their siblings); tracing, other processes'
     memory, signals through a pidfd or a socket's owner, the keyrings (``_KEYRING_CALLS``), sockets
     (``_REACHING_OUT``), memory files and System V IPC (``_UNCOUNTED_MEMORY``), leaving the worker's
-    session or process group (``_STAYING_TOGETHER``), user namespaces (``_NEW_NAMESPACES``), changing a
+    session or process group (``_STAYING_TOGETHER``), user namespaces (``_NEW_NAMESPACES``), performance
+    counters, userfaultfd and BPF (``_KERNEL_SURFACE``), changing a
     file's mode, owner, times, extended attributes or flags (``_FILE_ATTRIBUTES``, ``_FILE_FLAGS``) and
     every call of another ABI (32-bit, x32) than the machine's are refused (EPERM; clone3 ENOSYS). (Not a
     rule on pid order: on a machine whose pids wrap at 32768, what a worker starts may get a smaller pid
@@ -436,7 +445,7 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", arch), (_LOAD, 0, 0, 0), (_JGE, "deny", 0, 0x40000000)]
     program += [(_JEQ, "pid_argument", 0, nr) for nr in pid_calls]
     refused = denied + _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _STAYING_TOGETHER[machine]
-    refused += _FILE_ATTRIBUTES[machine] + _UNCOUNTED_MEMORY[machine]
+    refused += _FILE_ATTRIBUTES[machine] + _UNCOUNTED_MEMORY[machine] + _KERNEL_SURFACE[machine]
     program += [(_JEQ, "deny", 0, nr) for nr in refused]
     program += _namespace_jumps(machine)
     program += [(_JEQ, "fcntl", 0, fcntl), (_JEQ, "ioctl", 0, ioctl), (_RET, 0, 0, _ALLOW)]
@@ -458,13 +467,14 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
 
 def _keyring_filter(machine: str) -> list[tuple[int, int, int, int]] | None:
     """The filter's instructions that refuse the keyring calls, sockets (``_REACHING_OUT``), memory
-    files and System V IPC (``_UNCOUNTED_MEMORY``), user namespaces (``_NEW_NAMESPACES``) and every call of another
-    ABI than the machine's, or None on a machine it does not know."""
+    files and System V IPC (``_UNCOUNTED_MEMORY``), performance counters, userfaultfd and BPF (``_KERNEL_SURFACE``),
+    user namespaces (``_NEW_NAMESPACES``) and every call of another ABI than the machine's, or None on a machine it
+    does not know."""
     if machine not in _SYSCALLS:
         return None
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", _SYSCALLS[machine][0]), (_LOAD, 0, 0, 0),
                      (_JGE, "deny", 0, 0x40000000)]  # fmt: skip
-    refused = _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _UNCOUNTED_MEMORY[machine]
+    refused = _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _UNCOUNTED_MEMORY[machine] + _KERNEL_SURFACE[machine]
     program += [(_JEQ, "deny", 0, nr) for nr in refused]
     program += [*_namespace_jumps(machine), "allow", (_RET, 0, 0, _ALLOW), "clone3", (_RET, 0, 0, _ENOSYS)]
     program += ["flags", (_LOAD, 0, 0, 16), (_JSET, "deny", "allow_flags", _CLONE_NEWUSER), "allow_flags",

@@ -969,3 +969,26 @@ raise RuntimeError("; ".join(_did))
 """Reports the limits it inherited on scheduling priority and locked memory (``RLIMIT_RTPRIO``, ``RLIMIT_NICE``,
 ``RLIMIT_MEMLOCK``), tries to make itself real time, to lower its nice value and to lock a page of memory, and
 fails its import saying how that went (back to the normal policy first, were it made real time)."""
+
+
+KERNEL_PROBER = """
+import ctypes as _ctypes, os as _os
+_libc, _did = _ctypes.CDLL(None, use_errno=True), []
+_libc.syscall.restype = _ctypes.c_long
+_calls = {"x86_64": (298, 323, 321), "aarch64": (241, 282, 280)}[_os.uname().machine]
+_attribute = (_ctypes.c_uint64 * 16)()  # perf_event_attr: a software counter of its own task, user space only
+_attribute[0] = 1 | (128 << 32)  # type PERF_TYPE_SOFTWARE, size 128
+_attribute[1] = 1  # PERF_COUNT_SW_TASK_CLOCK
+_attribute[5] = (1 << 5) | (1 << 6)  # exclude_kernel, exclude_hv
+_map = (_ctypes.c_uint32 * 8)(2, 4, 8, 1)  # BPF_MAP_TYPE_ARRAY of one 8-byte value
+for _name, _arguments in (("perf_event_open", (_calls[0], _ctypes.byref(_attribute), 0, -1, -1, 0)),
+                          ("userfaultfd", (_calls[1], 0o2000000 | 1)),
+                          ("bpf", (_calls[2], 0, _ctypes.byref(_map), 32))):
+    _fd = _libc.syscall(*[_ctypes.c_long(a) if isinstance(a, int) else a for a in _arguments])
+    _did.append(f"{_name}: {'made' if _fd >= 0 else 'refused (' + _os.strerror(_ctypes.get_errno()) + ')'}")
+    if _fd >= 0:
+        _os.close(_fd)
+raise RuntimeError("; ".join(_did))
+"""
+"""Opens a performance counter on itself, a user-mode userfaultfd and a BPF map (kernel interfaces that a
+NumPy program never needs, and that kernel exploits are made of), and fails its import saying which it could."""

@@ -47,6 +47,7 @@ from hostile_handins import (  # noqa: E402
     FORKER,
     HANG,
     HELPER_STOPPER,
+    KERNEL_PROBER,
     KEY_PLANTER,
     KEY_THIEF,
     LITTERER,
@@ -2052,12 +2053,18 @@ def test_under_uid_and_none_a_handin_makes_no_user_namespace_but_threads_and_chi
     """Under ``uid`` and ``none`` a worker made user namespaces, and held every capability of one
     (``namespaces`` refuses them: its worker is chrooted). The filter refuses ``CLONE_NEWUSER`` to
     clone and unshare and answers clone3 ENOSYS; threads, forks and programs still start."""
-    sandbox_or_skip(mode)
-    archive = handin(tmp_path, tmp_path, "namespacer.tar", code=NAMESPACER, bare=True)
-    done = run_grader(grader, "--handin", str(archive), "--sandbox", mode, "loss", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
     expected = ("RuntimeError: a user namespace: Operation not permitted; user and mount namespaces: Operation not "
                 "permitted; a thread ran; a child exited with 7; a program exited with 0")  # fmt: skip
+    _both_loss_tests_say(grader, tmp_path, mode, NAMESPACER, expected)
+
+
+def _both_loss_tests_say(grader: Path, tmp_path: Path, mode: str, code: str, expected: str) -> None:
+    """Grade a hand-in of ``code`` alone (it fails its import saying what it could do) under ``mode`` (skipped
+    where the machine cannot give it), section ``loss``: both tests' failures must be ``expected``."""
+    sandbox_or_skip(mode)
+    archive = handin(tmp_path, tmp_path, "prober.tar", code=code, bare=True)
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", mode, "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.count(expected) == 2, done.stdout[-3000:]
 
 
@@ -2092,3 +2099,13 @@ def test_a_handin_cannot_raise_its_scheduling_priority_or_lock_memory(grader, tm
     for text in said:
         assert text.startswith("limits [(0, 0), (0, 0), (0, 0)]; real time: refused ("), text
         assert "nice -1: refused (" in text and "a locked page: refused (" in text, text
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_a_handin_opens_no_performance_counter_userfaultfd_or_bpf_map(grader, tmp_path, mode):
+    """Kernel interfaces that exploits are made of and no NumPy program needs: a counter on the worker itself
+    (``perf_event_paranoid`` 2 allows it) and a user-mode userfaultfd were opened in every mode until
+    2026-12-04; the seccomp filters now refuse them and BPF (which this host's sysctl refuses already)."""
+    expected = ("RuntimeError: perf_event_open: refused (Operation not permitted); userfaultfd: refused (Operation not "
+                "permitted); bpf: refused (Operation not permitted)")  # fmt: skip
+    _both_loss_tests_say(grader, tmp_path, mode, KERNEL_PROBER, expected)
