@@ -97,14 +97,16 @@ def unique(
 ) -> Tensor | tuple[Tensor, ...]:
     """The distinct values of ``input``, sorted (flattened; with ``dim``, the distinct slices
     along it), and with ``return_inverse`` where each element's value is in them (``input``'s
-    shape), with ``return_counts`` how often each occurs. No gradient (a constant tensor).
+    shape), with ``return_counts`` how often each occurs; each NaN is distinct, as in PyTorch. No
+    gradient (a constant tensor).
 
     Raises:
         IndexError: ``dim`` outside the axes.
     """
     x = _data(input)
     axis = None if dim is None else check_dim("unique", builtins.int(dim), max(x.ndim, 1))
-    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis)
+    # each NaN is a value of its own (NaN != NaN), as PyTorch's: NumPy's default counts them as one
+    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis, equal_nan=False)
     out = [Tensor(values)]
     if return_inverse:
         shape = x.shape if axis is None else (x.shape[axis],)

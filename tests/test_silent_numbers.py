@@ -128,3 +128,13 @@ def test_ndtri_below_0_is_nan() -> None:
         p = mt.tensor([-1e-30, -0.5, -0.0, 0.0, 0.5, 1.0, 1.5], dtype=dtype)
         y = mt.special.ndtri(p).numpy()  # (-1e-30 gave -inf: 2p - 1 rounds to -1)
         assert np.isnan(y[[0, 1, 6]]).all() and (y[2:4] == -np.inf).all() and y[4] == 0.0 and y[5] == np.inf
+
+
+def test_unique_counts_each_nan_apart() -> None:
+    t = mt.tensor([1.0, np.nan, 2.0, np.nan, 1.0])
+    values, inverse, counts = mt.unique(t, return_inverse=True, return_counts=True)
+    # NaN != NaN: two values, as PyTorch's (NumPy's default made them one, counted twice)
+    np.testing.assert_array_equal(values.numpy(), [1.0, 2.0, np.nan, np.nan])
+    np.testing.assert_array_equal(inverse.numpy(), [0, 2, 1, 3, 0])
+    np.testing.assert_array_equal(counts.numpy(), [2, 1, 1, 1])
+    assert counts.numpy().sum() == t.numel()
