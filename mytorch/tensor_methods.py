@@ -79,21 +79,33 @@ def _is_device(arg: Any) -> builtins.bool:
     return type(arg).__name__ == "device"
 
 
-def _to(self: Tensor, *args: Any, dtype: Any = None, device: Any = None, **ignored: Any) -> Tensor:
-    """``t.to(dtype)``, ``t.to("cpu")``, ``t.to("cpu", dtype)``, ``t.to(other)`` (other's dtype).
+def _to(
+    self: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: builtins.bool = False, **ignored: Any
+) -> Tensor:
+    """``t.to(dtype)``, ``t.to("cpu")``, ``t.to("cpu", dtype)``, ``t.to(other)`` (other's dtype);
+    after them PyTorch's ``non_blocking`` and ``copy``, by position too.
 
-    ``non_blocking=`` and ``copy=`` are accepted and ignored; the only device is "cpu".
+    ``copy=True`` gives new memory, recorded (kernel ``clone``), also when nothing else changes
+    (until 2026-12-04 it was ignored: ``w.to(torch.float64, copy=True)`` of a float64 ``w`` was
+    ``w`` itself, and followed its later updates). ``non_blocking`` is accepted and ignored; the
+    only device is "cpu".
     """
+    flags = []  # (non_blocking, copy) given by position
     for arg in args:
         if isinstance(arg, Tensor):
             dtype = arg.dtype
         elif _is_device(arg):
             device = arg
+        elif isinstance(arg, builtins.bool):
+            flags.append(arg)
         else:
             dtype = arg
+    if len(flags) > 1:
+        copy = flags[1]
     if device is not None and str(device) != "cpu":
         raise ValueError(f"to: MyTorch runs on NumPy, so the only device is 'cpu', got {device!r}")
-    return self if dtype is None else _convert(self, dtype)
+    result = self if dtype is None else _convert(self, dtype)
+    return _clone(self) if copy and result is self else result
 
 
 def _type(self: Tensor, dtype: Any = None) -> Tensor | str:
@@ -306,9 +318,17 @@ def _caster(dtype: Any, name: str) -> Any:
     return method
 
 
+def _positive(self: Tensor) -> Tensor:
+    """``+t``: the tensor itself, as PyTorch's (which refuses a bool tensor)."""
+    if self._data.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return self
+
+
 METHODS: dict[str, Any] = {
     # conversions and sizes
     "to": _to,
+    "__pos__": _positive,
     "type": _type,
     "float": _caster(np.float32, "float"),
     "double": _caster(np.float64, "double"),

@@ -11,6 +11,8 @@ cleanly without it).
 * ``Tensor.unfold`` is a view in PyTorch; MyTorch's was a copy, so ``x.unfold(1, 2, 2).mul_(10)``
   left ``x`` as it was. Windows that tile the axis are now a view; others a read-only copy (a
   write raises).
+* ``t.to(dtype, copy=True)`` of a tensor already of that dtype was the tensor itself (``copy``
+  ignored), so the "copy" followed its later updates.
 * The handout MLP's ``eval()`` turns recording off (PyTorch's ``model.eval()`` does not): a
   ``train_step`` or ``forward`` / ``backward`` / ``step`` after a validation pass that forgot
   ``train()`` left every gradient at zero, so the network stopped training silently (with
@@ -203,6 +205,35 @@ def test_unfold_views_against_pytorch() -> None:
             seen.append([x.grad.numpy().copy(), base.numpy().copy(), v.numpy().copy()])
         for ours, theirs in zip(*seen):
             np.testing.assert_array_equal(ours, theirs)
+
+
+# --------------------------------------------------------------------------- to(copy=True), +t
+def test_to_with_copy_makes_new_memory_in_the_graph() -> None:
+    """``copy=True`` was ignored: the "copy" was the tensor itself and followed its updates."""
+    w = mt.tensor([1.0, 2.0, 3.0], dtype=mt.float64, requires_grad=True)
+    copies = [
+        w.to(mt.float64, copy=True),
+        w.to(copy=True),
+        w.to("cpu", copy=True),
+        w.to(mt.float64, False, True),  # (non_blocking, copy) by position
+        w.to("cpu", mt.float64, False, True),
+        w.to(w, False, True),
+    ]
+    with mt.no_grad():
+        w.mul_(10)
+    for c in copies:
+        assert c is not w and not np.shares_memory(c.detach().numpy(), w.detach().numpy())
+        np.testing.assert_array_equal(c.detach().numpy(), [1.0, 2.0, 3.0])
+    (copies[0] * mt.tensor([1.0, -2.0, 4.0], dtype=mt.float64)).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [1.0, -2.0, 4.0])
+    assert w.to(mt.float64) is w and w.to(mt.float64, False, False) is w and w.to("cpu") is w
+
+
+def test_unary_plus_is_the_tensor_itself() -> None:
+    t = mt.tensor([1.0, -2.0])
+    assert +t is t
+    with pytest.raises(RuntimeError, match="bool"):
+        +mt.tensor([True])  # noqa: B018
 
 
 # --------------------------------------------------------------------------- the handout MLP's eval()
