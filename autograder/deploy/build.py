@@ -35,10 +35,12 @@ GRADER_ONLY = (
     "autograder/make_handout.py",
     "autograder/mutants.py",
     "autograder/deploy/build.py",
+    "autograder/selfcheck.py",  # (the starter's runner off Linux; the platforms grade on Linux)
     "autograder/deploy/gradescope",
     "autograder/deploy/autolab",
 )
-"""What stays out of the kits: the staff's tools and the platforms' own files (placed apart)."""
+"""What stays out of the kits: the staff's tools, the platforms' own files (placed apart) and the students'
+check off Linux."""
 
 
 def grader_files() -> list[str]:
