@@ -20,7 +20,6 @@ from __future__ import annotations
 import errno
 import glob
 import importlib.util
-import itertools
 import json
 import math
 import os
@@ -109,9 +108,15 @@ class Settings:
 
 DISK_CHECK = 0.1
 """Seconds between two looks of the runner at what a ``uid`` or ``none`` test's folder holds."""
-HELD_CHECK = 5
-"""Every how many looks (0.5 s) the files the test's processes hold after unlinking them count too
-(``_held_after_unlinking``: finding the processes and reading their descriptors and maps costs about 6 ms)."""
+HELD_CHECK = 0.5
+"""Seconds between two looks that also count the files the test's processes hold after unlinking them
+(``_held_after_unlinking``: finding the processes and reading their descriptors and maps costs about 6 ms),
+and longer where such a look took more than ``HELD_SHARE`` of that time."""
+HELD_SHARE = 0.1
+"""The most of the runner's time those looks may take: the next comes no sooner than the last one's cost over
+this. A process's maps may have 65,530 lines (``vm.max_map_count``): until 2026-12-04 a hand-in of 7 processes
+that each mapped 32,000 pages apart, and slept, cost the runner 3.5 s of CPU over its two tests' 16 s (0.74 s
+otherwise), outside every limit of the hand-in's."""
 
 
 def _held_after_unlinking(pids: list[int], folder: str) -> int:
@@ -209,6 +214,24 @@ def _too_full(
         finally:
             os.close(fd)
     return None
+
+
+class _FolderWatch:
+    """``_too_full`` of a test's folder, called every ``DISK_CHECK`` seconds: with the files its processes
+    (``pids()``) hold after unlinking them every ``HELD_CHECK`` seconds, or less often where that look cost
+    this thread more than ``HELD_SHARE`` of the time since (``held=False``: the folder alone)."""
+
+    def __init__(self, folder: Path, max_bytes: int, pids: Callable[[], list[int]]) -> None:
+        self.folder, self.max_bytes, self.pids = folder, max_bytes, pids
+        self.next_held = time.monotonic() + HELD_CHECK
+
+    def __call__(self, held: bool = True) -> str | None:
+        if not held or time.monotonic() < self.next_held:
+            return _too_full(self.folder, self.max_bytes, ROOT_INODES)
+        cpu = time.thread_time()  # (this thread's own CPU: the runner's cost, whatever the machine's load)
+        found = _too_full(self.folder, self.max_bytes, ROOT_INODES, self.pids)
+        self.next_held = time.monotonic() + max(HELD_CHECK, (time.thread_time() - cpu) / HELD_SHARE)
+        return found
 
 
 @dataclass
@@ -452,13 +475,7 @@ def run_worker(
             start_limit = min(settings.startup, deadline - time.monotonic())
             too_full = None
             if containment.mode != "namespaces":  # (whose private root is a tmpfs of file_mb)
-                looks = itertools.count(1)
-
-                def too_full(held: bool = True) -> str | None:
-                    pids = (
-                        (lambda: alive_in_session(process.pid, uid)) if held and not next(looks) % HELD_CHECK else None
-                    )
-                    return _too_full(private, settings.file_mb * 2**20, ROOT_INODES, pids)
+                too_full = _FolderWatch(private, settings.file_mb * 2**20, lambda: alive_in_session(process.pid, uid))
 
             seen = _watch(process, read_end, start_limit, lambda ready: min(ready + settings.timeout, deadline),
                           settings.output_bytes, too_full)  # fmt: skip

@@ -1930,7 +1930,7 @@ def test_where_no_tmpfs_can_be_made_a_folder_over_disk_mb_fails_its_test_with_di
     """Like Gradescope's container (root without ``CAP_SYS_ADMIN``): the worker's folder is on the
     disk, and the runner's look at it, during the test and once more when it ends, fails a test whose
     folder went over ``--disk`` (the hand-in writes 16 MiB in about 20 ms, less than one look's
-    interval; the 4 MiB it unlinks while keeping them open are counted only every ``HELD_CHECK`` looks)."""
+    interval; the 4 MiB it unlinks while keeping them open are counted only every ``HELD_CHECK`` seconds)."""
     setpriv = shutil.which("setpriv")
     if setpriv is None or os.geteuid() != 0:
         pytest.skip("needs root and setpriv (util-linux) to drop CAP_SYS_ADMIN")
@@ -1947,6 +1947,35 @@ def test_where_no_tmpfs_can_be_made_a_folder_over_disk_mb_fails_its_test_with_di
     held = r"( \(\d+ MB in files unlinked while kept open or mapped\))?"
     disk = r"DISK: the test's folder held more than 8 MB" + held + r" \(its limit: 8 MB, --disk"
     assert len(re.findall(disk, done.stdout)) == 2, done.stdout
+
+
+def test_the_runners_looks_at_what_a_tests_processes_hold_take_a_bounded_share_of_its_time(tmp_path, monkeypatch):
+    """A process's maps may have 65,530 lines: 7 processes of a hand-in each mapping 32,000 pages apart cost the
+    runner 3.5 s of CPU over two tests of 8 s (every look at what they hold, every 0.5 s, read all their maps).
+    A look that costs the runner's thread more than ``HELD_SHARE`` of the time until the next puts the next
+    further off; the looks at the folder alone go on every time. (Here a look of 20 ms of CPU, for 0.5 s.)"""
+    from autograder import isolation
+
+    held, looks = [], []
+
+    def look(folder, max_bytes, max_entries, pids=None):
+        looks.append(pids is not None)
+        if pids is not None:
+            end = time.thread_time() + 0.02
+            while time.thread_time() < end:  # (the CPU that reading the maps would cost)
+                pass
+            held.append(time.monotonic())
+        return None
+
+    monkeypatch.setattr(isolation, "_too_full", look)
+    monkeypatch.setattr(isolation, "HELD_CHECK", 0.0)
+    watch = isolation._FolderWatch(tmp_path, 1 << 20, lambda: [])
+    start = time.monotonic()
+    while time.monotonic() < start + 0.5:
+        assert watch() is None
+        time.sleep(0.005)
+    assert 1 <= len(held) <= 4, held  # one every 0.2 s at most (every call, 25 or so, before)
+    assert looks.count(False) >= 10 and watch(held=False) is None and looks[-1] is False
 
 
 def test_files_a_test_keeps_open_or_mapped_after_unlinking_them_count_against_its_disk(tmp_path):
