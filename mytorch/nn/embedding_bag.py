@@ -44,6 +44,8 @@ def embedding_bag(
     """
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"embedding_bag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+    if sparse:  # (the gradient stays dense; optim.SparseAdam takes such a weight)
+        TF.mark_sparse_gradient(weight)
     if max_norm is not None or scale_grad_by_freq:
         raise NotImplementedError("embedding_bag: max_norm and scale_grad_by_freq are not supported by MyTorch")
     if per_sample_weights is not None and mode != "sum":
@@ -131,6 +133,7 @@ class EmbeddingBag(Module):
             raise NotImplementedError("EmbeddingBag: max_norm and scale_grad_by_freq are not supported by MyTorch")
         self.num_embeddings, self.embedding_dim, self.mode = int(num_embeddings), int(embedding_dim), mode
         self.include_last_offset, self.padding_idx = bool(include_last_offset), padding_idx
+        self.sparse = bool(sparse)
         dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
         if _weight is None:
             self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype=dtype))
@@ -150,6 +153,7 @@ class EmbeddingBag(Module):
             per_sample_weights=per_sample_weights,
             include_last_offset=self.include_last_offset,
             padding_idx=self.padding_idx,
+            sparse=self.sparse,
         )
 
     def extra_repr(self) -> str:

@@ -11,6 +11,7 @@ here (PyTorch's convention: ``input`` first, ``target`` second, ``reduction=``, 
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -407,8 +408,9 @@ def embedding(
     as a constant (kernel ``where``), so it gets no gradient, as in PyTorch. With ``max_norm``,
     each row the indices name whose ``norm_type``-norm is above it is first scaled in place to
     ``max_norm / (norm + 1e-7)`` times itself, outside the graph, as PyTorch's
-    ``embedding_renorm_`` (so ``weight`` changes). ``sparse`` is accepted and the gradient is
-    dense; ``scale_grad_by_freq`` is not supported (TypeError).
+    ``embedding_renorm_`` (so ``weight`` changes). With ``sparse`` the gradient is still dense,
+    and ``weight`` is marked as one whose gradient PyTorch makes sparse, which ``optim.SparseAdam``
+    takes; ``scale_grad_by_freq`` is not supported (TypeError).
 
     Raises:
         TypeError: indices that are not integers, an unsupported option.
@@ -434,13 +436,63 @@ def embedding(
         )
     if max_norm is not None:
         _renormalize(w, indices, float(max_norm), float(norm_type))
+    if sparse:
+        mark_sparse_gradient(w)
     out = _apply("index", (w,), {"index": indices})
     pad = padding_index(name, padding_idx, rows)
     if pad is not None and w.requires_grad:
         at_pad = indices == pad
         if at_pad.any():
             out = _PaddingRows.apply(out, at_pad=at_pad[..., None])
+    if sparse and out.requires_grad:  # (the rows PyTorch's sparse gradient holds: noted when a backward gets here)
+        looked_up = np.unique(indices)
+        out = _NoteRows.apply(out, weight=w, rows=looked_up[looked_up != pad] if pad is not None else looked_up)
     return out
+
+
+_SPARSE_GRADIENTS: weakref.WeakValueDictionary[int, Tensor] = weakref.WeakValueDictionary()
+"""The weights an embedding looked up with ``sparse=True`` (by id; a Tensor's ``==`` is elementwise)."""
+_ROWS: dict[int, set[int]] = {}
+"""By weight id: the rows a backward reached through such lookups since ``taken_rows`` last took them."""
+
+
+def mark_sparse_gradient(weight: Tensor) -> None:
+    """Note that PyTorch would give ``weight`` a sparse gradient (an embedding's with ``sparse=True``)."""
+    if _SPARSE_GRADIENTS.get(id(weight)) is not weight:
+        _ROWS.pop(id(weight), None)  # (another tensor's, once at this id)
+        _SPARSE_GRADIENTS[id(weight)] = weight
+
+
+def has_sparse_gradient(weight: Tensor) -> bool:
+    """Whether ``weight`` was looked up by an embedding with ``sparse=True``."""
+    return _SPARSE_GRADIENTS.get(id(weight)) is weight
+
+
+def taken_rows(weight: Tensor) -> np.ndarray:
+    """The rows of ``weight`` that PyTorch's sparse gradient would hold (those a backward reached
+    through a ``sparse=True`` lookup, ``padding_idx`` left out), forgotten once taken."""
+    rows = _ROWS.pop(id(weight), set()) if has_sparse_gradient(weight) else set()
+    return np.array(sorted(rows), dtype=np.intp)
+
+
+class _NoteRows(Function):
+    """The identity, whose backward notes the rows a ``sparse=True`` lookup read (``taken_rows``)."""
+
+    @staticmethod
+    def forward(ctx: Any, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        ctx.weight, ctx.rows = weakref.ref(params["weight"]), params["rows"]
+        return inputs[0].copy()
+
+    @staticmethod
+    def backward(ctx: Any, grad_output: Any) -> Any:
+        weight = ctx.weight()
+        if weight is not None and has_sparse_gradient(weight):
+            _ROWS.setdefault(id(weight), set()).update(ctx.rows.tolist())
+        return grad_output
+
+    @staticmethod
+    def jvp(ctx: Any, *tangents: np.ndarray) -> np.ndarray:
+        return tangents[0]
 
 
 class _PaddingRows(Function):

@@ -206,7 +206,8 @@ class Embedding(Module):
         padding_idx: a row that starts at zeros and gets no gradient (a padding token); a
             negative one counts from the end, as in PyTorch.
         max_norm: rows looked up with a larger ``norm_type``-norm are renormalized in place.
-        sparse: accepted; the gradient is dense.
+        sparse: the gradient is still dense, and the weight is marked as PyTorch's sparse-gradient
+            one, which ``optim.SparseAdam`` steps (only the rows with a gradient).
         dtype: the weight's dtype (default ``mytorch.get_default_dtype()``, float32).
 
     Attributes:
@@ -272,7 +273,7 @@ class Embedding(Module):
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002 - PyTorch's name
         """The rows of ``weight`` at the indices ``input`` (a Tensor or array of integers)."""
-        return TF.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+        return TF.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type, sparse=self.sparse)
 
     def extra_repr(self) -> str:
         """``num_embeddings, embedding_dim[, padding_idx=...]``, shown in ``repr``."""

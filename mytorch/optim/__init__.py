@@ -1,6 +1,7 @@
 """Optimizers: ``SGD`` (momentum, Nesterov, weight decay), ``Adam``, ``AdamW``, ``RMSprop``,
-``Adagrad``, ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``, ``Rprop``, ``ASGD``; ``lr_scheduler`` (``StepLR``,
-``CosineAnnealingLR``, ...) and ``swa_utils`` (``AveragedModel``, ``SWALR``, ``update_bn``).
+``Adagrad``, ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``, ``Rprop``, ``ASGD``, ``SparseAdam``;
+``lr_scheduler`` (``StepLR``, ``CosineAnnealingLR``, ...) and ``swa_utils`` (``AveragedModel``,
+``SWALR``, ``update_bn``).
 
 They take the handout's ``(value, gradient)`` array pairs (``hw_bonus.mlp.MLP`` passes its
 layers' ``(W, dW)``, ``(b, db)``) as well as Tensors, PyTorch style::
@@ -21,10 +22,12 @@ from mytorch.optim.lbfgs import LBFGS
 from mytorch.optim.optimizer import Optimizer
 from mytorch.optim.rmsprop import RMSprop
 from mytorch.optim.sgd import SGD
+from mytorch.optim.sparse_adam import SparseAdam
 
 __all__ = [
     "ASGD",
     "SGD",
+    "SparseAdam",
     "Adadelta",
     "Adagrad",
     "Adam",

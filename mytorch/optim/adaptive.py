@@ -45,7 +45,8 @@ class _Moments(Optimizer):
                 raise ValueError(f"{name}: betas must be a pair (beta1, beta2), each in [0, 1), got {group['betas']!r}")
             group["betas"] = (float(betas[0]), float(betas[1]))
         group["eps"] = check_number(name, "eps", group["eps"])
-        group["weight_decay"] = check_number(name, "weight_decay", group["weight_decay"], allow_zero=True)
+        if "weight_decay" in group:  # (SparseAdam has none)
+            group["weight_decay"] = check_number(name, "weight_decay", group["weight_decay"], allow_zero=True)
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
         if name == "t":
