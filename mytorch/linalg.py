@@ -92,8 +92,8 @@ def cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:  # noqa: A002
 
 
 def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
-    """The ``ord``-norm of the elements (over ``dim``, all of them by default): ``ord`` 2, 1, inf
-    or any number > 0."""
+    """The ``ord``-norm of the elements (over ``dim``, all of them by default): ``ord`` 2, 1, inf,
+    any number (below 0: ``(sum |x|^ord)^(1/ord)``, -inf the smallest |x|)."""
     return _norm(x, ord, dim, keepdim)
 
 

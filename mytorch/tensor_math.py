@@ -346,8 +346,10 @@ def norm(
     keepdims: Any = None,
 ) -> Tensor:
     """The p-norm over ``dim`` (all elements by default): p = 2 ("fro"), 1, inf or any p > 0; kernel
-    ``norm``. p = 0 counts the nonzero elements (a constant, in the input's dtype). ``p="nuc"``:
-    the nuclear norm of a matrix (of the axes ``dim``), ``linalg.matrix_norm``."""
+    ``norm``. p = 0 counts the nonzero elements (a constant, in the input's dtype). A p < 0 (or
+    -inf) is ``(sum |x|^p)^(1/p)`` (the smallest |x|), 0 for a slice holding a zero, as PyTorch's
+    (``_negative_norm``). ``p="nuc"``: the nuclear norm of a matrix (of the axes ``dim``),
+    ``linalg.matrix_norm``."""
     if isinstance(p, str) and p == "nuc":
         from mytorch.linalg import matrix_norm  # (mytorch.linalg builds on this module)
 
@@ -356,10 +358,12 @@ def norm(
         return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
     if p == "fro":
         p = 2.0
-    if isinstance(p, str) or not (p == math.inf or p >= 0):
-        raise ValueError(f"norm: p must be 'fro', 0, a positive number or inf, got {p!r}")
+    if isinstance(p, str) or p != p:
+        raise ValueError(f"norm: p must be 'fro', 'nuc', a number or inf, got {p!r}")
     dim, keep = _reduced("norm", dim, axis), keepdim_arg("norm", keepdim, keepdims)
     x = _floating_only(input, "norm")
+    if p < 0:
+        return _negative_norm(_apply("abs", (x,)), builtins.float(p), dim, keep)
     if p == 0:  # the number of nonzero elements, in x's (real) dtype; its gradient is 0
         data = _data(x)
         count = Tensor(np.asarray(np.count_nonzero(data, axis=dim, keepdims=keep), dtype=data.real.dtype))
@@ -372,6 +376,39 @@ def norm(
     if _data(x).dtype.kind == "c":  # the norm of the moduli (the kernel squared x itself: sqrt(sum x**2), complex)
         x = _apply("abs", (x,))
     return _apply("norm", (x,), {"p": builtins.float(p), "axis": dim, "keepdims": keep})
+
+
+def _negative_norm(a: Tensor, p: float, dim: Any, keep: bool) -> Tensor:
+    """``(sum a^p)^(1/p)`` of the moduli ``a`` for p < 0 (p = -inf: their minimum), computed as
+    m (sum (a / m)^p)^(1/p) with m the smallest, so that no power overflows (a^-2 of 1e-200). A
+    slice holding a 0 is 0 with gradient 0, one of infinities inf, as PyTorch's; those slices are
+    computed on ones, and an inf elsewhere adds 0, so no 0^p = inf or inf / m reaches a gradient."""
+    data = a._data
+    reduced = range(data.ndim) if dim is None else ((dim,) if isinstance(dim, builtins.int) else dim)
+    if (dim is None and data.size == 0) or 0 in [data.shape[d] for d in reduced]:
+        raise ValueError(f"norm: the {p} norm of no elements is undefined (a minimum has no identity), as in PyTorch")
+    if p == -math.inf:
+        return amin(a, dim, keep)
+    smallest = np.amin(data, axis=dim, keepdims=True)
+    edge = (smallest == 0) | (smallest == math.inf)
+    infinite = np.isinf(data)
+    one, zero = Tensor(np.ones((), data.dtype)), Tensor(np.zeros((), data.dtype))
+
+    def pick(mask: np.ndarray, chosen: Tensor, other: Tensor) -> Tensor:
+        return _apply("where", (chosen, other), {"condition": np.broadcast_to(mask, other.shape)})
+
+    if edge.any():
+        a = pick(edge, one, a)
+    m = amin(a, dim, True)
+    powers = (a / m) ** p
+    if infinite.any():
+        powers = pick(infinite, zero, (pick(infinite, one, a) / m) ** p)
+    total = sum(powers, dim, keep)
+    y = amin(a, dim, keep) * total ** (1.0 / p)
+    if edge.any():
+        fixed = np.where(smallest == 0, 0.0, math.inf).astype(data.dtype)
+        y = pick(edge.reshape(y.shape), Tensor(fixed.reshape(y.shape)), y)
+    return y
 
 
 def _correction(op: str, unbiased: Any, correction: Any) -> int:

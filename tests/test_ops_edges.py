@@ -72,7 +72,8 @@ def test_norm_zero_counts_the_nonzero_elements():
     assert x.norm(0).item() == 3.0 and x.norm(0, dim=1).tolist() == [1.0, 2.0]
     assert x.norm(0, dim=0, keepdim=True).shape == (1, 3) and x.norm(0).dtype == mt.float64
     with pytest.raises(ValueError, match="p must be"):
-        x.norm(-1)
+        x.norm("max")
+    assert x.norm(-1).item() == 0.0  # (a negative p was refused; of a tensor holding a zero it is 0, as PyTorch's)
     # recorded with a zero gradient, as PyTorch's (backward() raised on the constant), also for
     # cdist and pdist (norms of differences), and 0 at inf and NaN
     y = mt.tensor([[0.0, math.inf, math.nan], [1.0, 0.0, 2.0]], requires_grad=True)

@@ -138,3 +138,45 @@ def test_unique_counts_each_nan_apart() -> None:
     np.testing.assert_array_equal(inverse.numpy(), [0, 2, 1, 3, 0])
     np.testing.assert_array_equal(counts.numpy(), [2, 1, 1, 1])
     assert counts.numpy().sum() == t.numel()
+
+
+_NEGATIVE_ROWS = [[3.0, -4.0, 0.5], [1.0, 2.0, 0.0], [np.inf, 2.0, 1.0], [1e-200, 2e-200, 1.0]]
+
+
+@pytest.mark.parametrize("p", [-1.0, -2.0, -0.5, -np.inf])
+def test_negative_norms_closed_forms(p: float) -> None:
+    x = mt.tensor(_NEGATIVE_ROWS, dtype=mt.float64, requires_grad=True)
+    y = mt.linalg.vector_norm(x, ord=p, dim=1)
+    (g,) = mt.autograd.grad(y.sum(), x)
+    a = np.abs(np.array(_NEGATIVE_ROWS))
+    if p == -np.inf:
+        np.testing.assert_array_equal(y.detach().numpy(), a.min(1))
+        np.testing.assert_array_equal(g.numpy()[0], [0.0, 0.0, 1.0])
+        return
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exact = [(r**p).sum() ** (1 / p) for r in a[:3]] + [1e-200 * (1 + 2**p + 1e200**p) ** (1 / p)]
+        # d/dx_j = sign(x_j) (|x_j| / y)^(p - 1); a slice holding a zero: 0 with gradient 0; an inf adds 0
+        slope = np.sign(np.array(_NEGATIVE_ROWS)) * (a / np.array(exact)[:, None]) ** (p - 1)
+    np.testing.assert_allclose(y.detach().numpy(), exact, rtol=1e-14)
+    np.testing.assert_allclose(g.numpy()[0], slope[0], rtol=1e-12)
+    np.testing.assert_array_equal(g.numpy()[1], [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(g.numpy()[2], [0.0, *slope[2, 1:]], rtol=1e-12)
+    np.testing.assert_allclose(g.numpy()[3, 0], (1 + 2**p) ** (1 / p - 1), rtol=1e-12)  # (no overflow)
+    assert mt.norm(mt.tensor([3.0, 4.0]), p=p).item() == pytest.approx((3.0**p + 4.0**p) ** (1 / p))
+    with pytest.raises(ValueError, match="no elements"):
+        mt.linalg.vector_norm(mt.zeros(2, 0), ord=p, dim=1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_negative_norms_match_pytorch(dtype: str) -> None:
+    torch = pytest.importorskip("torch")
+    rows = np.array(_NEGATIVE_ROWS[:3], dtype)
+    for p in (-1.0, -2.0, -3.5, -np.inf):
+        results = []
+        for lib in (mt, torch):
+            x = lib.tensor(rows, requires_grad=True)
+            y = lib.linalg.vector_norm(x, ord=p, dim=1, keepdim=True)
+            (g,) = lib.autograd.grad((y * lib.tensor(np.array([[1.0], [2.0], [3.0]], dtype))).sum(), x)
+            results.append([y.detach().numpy(), g.numpy()])
+        for ours, theirs in zip(*results):
+            np.testing.assert_allclose(ours, theirs, rtol=2e-6 if dtype == "float32" else 1e-12)
