@@ -677,6 +677,38 @@ def test_a_good_archive_extracts_and_its_package_is_found(tmp_path):
     assert find_package(root) == root / "handout"
 
 
+WITHOUT_LZMA_AND_BZ2 = """import os, runpy, sys
+class Missing:
+    def find_spec(self, name, path=None, target=None):
+        if name in ("lzma", "_lzma", "bz2", "_bz2"):
+            raise ImportError("No module named " + repr(name))
+sys.meta_path.insert(0, Missing())
+for name in ("lzma", "_lzma", "bz2", "_bz2"):  # (a site hook may have imported them)
+    sys.modules.pop(name, None)
+sys.argv = sys.argv[1:]
+sys.path.insert(0, os.path.dirname(sys.argv[0]))
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_the_runner_runs_on_a_python_built_without_lzma_and_bz2(tmp_path):
+    """pyenv builds such a Python with a warning; importing lzma and bz2 at the top of sandbox.py
+    stopped every run there (a traceback, a student's check of their own code included) until
+    2026-12-04. Only a hand-in in those compressions is refused now, saying why."""
+    launcher = tmp_path / "launch.py"
+    launcher.write_text(WITHOUT_LZMA_AND_BZ2)
+    made = run(["sh", str(ROOT / "create_tarball.sh"), str(tmp_path / "handin.tar")], cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    with open(tmp_path / "handin.tar", "rb") as plain, lzma.open(tmp_path / "handin.tar.xz", "wb") as packed:
+        packed.write(plain.read())
+    for archive, expected in (("handin.tar", {"loss": 5}), ("handin.tar.xz", {"loss": 0})):
+        done = run([sys.executable, str(launcher), str(ROOT / "autograder" / "runner.py"), "--handin", archive,
+                    "loss"], cwd=tmp_path)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert scores_of(done) == expected, done.stdout
+    assert "handin.tar.xz is compressed with xz, and this Python was built without its module (lzma)" in done.stdout
+
+
 def test_an_archive_in_another_format_is_refused_saying_what_it_is(tmp_path):
     """A zip named handin.tar (Autolab renames any upload so) was refused for 'a tar header has an
     invalid checksum field', which told the student nothing (until 2026-12-04)."""
@@ -755,6 +787,7 @@ def test_a_folder_of_handins_gets_one_report_each_and_a_score_table(tmp_path):
     done = grade("--handin-dir", str(inbox), "--out-dir", str(out), "loss", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     rows = (out / "scores.csv").read_text().splitlines()
-    assert rows == ["handin,loss,total,max", "alice.tar,5,5,5", "mallory.tar,0,0,5"]
+    assert rows[:2] == ["handin,loss,total,max,not_graded", "alice.tar,5,5,5,"]
+    assert rows[2].startswith("mallory.tar,0,0,5,") and "symbolic link" in rows[2] and len(rows) == 3
     assert json.loads((out / "alice.tar.json").read_text())["score"] == 5
     assert "symbolic link" in (out / "mallory.tar.txt").read_text()

@@ -228,3 +228,17 @@ def test_a_file_the_starter_would_ship_unstripped_is_refused_by_name(tmp_path, n
     build_handout(tmp_path / "out", source)
     assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.*")) == [
         "mytorch/__init__.py", "mytorch/nn/functional.py", "mytorch/py.typed"]  # fmt: skip
+
+
+def test_the_quick_starts_outputs_in_a_checkout_are_ignored_by_git_and_ruff():
+    """docs/course-staff.md's quick start writes handout/, autograder.zip and autolab-kit/ at a
+    checkout's root: the starter's stubs then failed `ruff check .` (86 errors) and CI's lint, and
+    showed as untracked files (until 2026-12-04). They are in .gitignore, which ruff follows."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    names = ["handout/mytorch/nn/functional.py", "autograder.zip", "autolab-kit/autograde.tar"]
+    done = subprocess.run(["git", "check-ignore", "--no-index", *names], cwd=ROOT, capture_output=True, text=True)
+    assert done.stdout.split() == names, done.stderr
