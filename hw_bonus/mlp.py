@@ -378,6 +378,36 @@ class MLP:
         self.step()
         return loss, out
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Copied (``copy.deepcopy``) or unpickled: the layers' arrays are packed into flat memory
+        again (``_pack``), values and gradients kept, and the optimizer holds and lays out the new
+        ones. A copy of a view shares no memory with the copy of its base, so the copy's
+        ``zero_grads`` cleared a flat array no gradient was a view of, and its SGD updated a flat
+        array no weight was a view of: the copy did not train (or trained on stale gradients). A
+        replay is captured again (its compiled step holds the original's arrays)."""
+        self.__dict__.update(state)
+        self._synced = _NOT_SYNCED
+        self._replayer = None
+        self._replay_output = self._unrecorded_output = None
+        layers = self.linear_layers
+        if not self._gradients_packed() or not _PLAIN_LAYERS.issuperset(map(type, layers)):
+            return  # (gradients replaced or shared by the user, or a layer of another kind: left as they are)
+        before = [_PARAMETER_ARRAYS(layer) for layer in layers]
+        self._flat_grads, self._grad_views = _pack(layers)
+        for layer, (_, dW, _, db) in zip(layers, before):
+            layer.dW[...] = dW
+            layer.db[...] = db
+        # the optimizer's pairs of the copied arrays become pairs of the packed ones
+        copied = [pair for W, dW, b, db in before for pair in ((W, dW), (b, db))]
+        packed = {(id(value), id(grad)): pair for (value, grad), pair in zip(copied, self.parameters())}
+        params = self.optimizer.params
+        for i, pair in enumerate(params):
+            if type(pair) is tuple:
+                params[i] = packed.get((id(pair[0]), id(pair[1])), pair)
+        relayout = getattr(self.optimizer, "_relayout", None)
+        if relayout is not None:
+            relayout()
+
     def _gradients_packed(self) -> bool:
         """Whether every layer's ``dW`` and ``db`` is still the view of the flat gradient array
         ``_pack`` made (none replaced, so none shared between layers)."""

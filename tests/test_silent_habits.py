@@ -13,6 +13,10 @@ cleanly without it).
   write raises).
 * ``t.to(dtype, copy=True)`` of a tensor already of that dtype was the tensor itself (``copy``
   ignored), so the "copy" followed its later updates.
+* ``copy.deepcopy`` of the handout MLP (a best model kept for early stopping, then trained on):
+  a copy of a view shares no memory with the copy of its base, so the copy's SGD updated a flat
+  array no weight was a view of (the copy did not train: 0.24 from the right weights after
+  three steps) and its ``zero_grads`` cleared a flat array no gradient was a view of.
 * The handout MLP's ``eval()`` turns recording off (PyTorch's ``model.eval()`` does not): a
   ``train_step`` or ``forward`` / ``backward`` / ``step`` after a validation pass that forgot
   ``train()`` left every gradient at zero, so the network stopped training silently (with
@@ -21,6 +25,7 @@ cleanly without it).
 
 from __future__ import annotations
 
+import copy
 import itertools
 from typing import Any
 
@@ -263,3 +268,47 @@ def test_a_backward_after_a_forward_in_evaluation_mode_raises(replay: bool, mome
         net.train_step(x[:4], y[:4])
     for k, v in mlp.state_dict().items():
         np.testing.assert_array_equal(v, twin.state_dict()[k])
+
+
+# --------------------------------------------------------------------------- copy.deepcopy of the handout MLP
+def _handout_mlp(optimizer: str, replay: bool) -> MLP:
+    momentum = 0.0 if optimizer == "adam" else 0.9
+    return MLP(4, 3, [5], ["relu", "identity"], "cross_entropy", 0.1, Autograd(), momentum, seed=1,
+               optimizer=optimizer, replay=replay)  # fmt: skip
+
+
+@pytest.mark.parametrize("replay", [False, True])
+@pytest.mark.parametrize("optimizer", ["sgd", "nesterov", "adam"])
+def test_a_deep_copy_of_the_mlp_trains_as_the_original_would(optimizer: str, replay: bool) -> None:
+    rng = np.random.default_rng(11)
+    x, y = rng.standard_normal((8, 4)), np.eye(3)[rng.integers(0, 3, 8)]
+    original, reference = _handout_mlp(optimizer, replay), _handout_mlp(optimizer, False)
+    for _ in range(3):
+        original.train_step(x, y)
+        reference.train_step(x, y)
+    original.forward(x)
+    original.backward(y)  # a gradient left in the layers: the copy keeps it
+    kept = [layer.dW.copy() for layer in original.linear_layers]
+    twin = copy.deepcopy(original)
+    for layer, dW in zip(twin.linear_layers, kept):
+        np.testing.assert_array_equal(layer.dW, dW)
+    twin.zero_grads()
+    for layer in twin.linear_layers:
+        assert not layer.dW.any() and not layer.db.any()
+    for _ in range(2):  # the copy, by train_step and by the handout's loop
+        twin.train_step(x[:4], y[:4])
+        reference.train_step(x[:4], y[:4])
+    twin.zero_grads()
+    twin.forward(x[4:])
+    twin.backward(y[4:])
+    twin.step()
+    reference.zero_grads()
+    reference.forward(x[4:])
+    reference.backward(y[4:])
+    reference.step()
+    for key, value in reference.state_dict().items():
+        np.testing.assert_array_equal(twin.state_dict()[key], value, err_msg=key)
+    before = {key: value.copy() for key, value in original.state_dict().items()}
+    original.zero_grads()  # the original was not touched by the copy's steps
+    for key, value in original.state_dict().items():
+        np.testing.assert_array_equal(value, before[key], err_msg=key)

@@ -67,6 +67,23 @@ class SGD(Optimizer):
                 offset += v.size
         return list(self.params), list(self.velocity), values, grads, velocity
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Copied (``copy.deepcopy``) or unpickled: the flat layout is found again, as the copy's
+        arrays are (a copy of a view shares no memory with the copy of its base: the flat update
+        wrote into copied flat arrays that no parameter was a view of any more)."""
+        super().__setstate__(state)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        """Look again for the flat layout of the parameters' arrays as they are now (see
+        ``_flat_layout``), the velocities keeping their values: after a copy, or after the
+        arrays were packed anew into flat memory (a copied ``hw_bonus`` MLP)."""
+        kept = list(self.velocity)
+        self._flat = self._flat_layout()
+        for now, before in zip(self.velocity, kept):
+            if now is not before and before is not None:
+                now[...] = before
+
     def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
         super()._check_hyper_parameters(group)
         group["momentum"] = check_number("SGD", "momentum", group["momentum"], allow_zero=True)
