@@ -4,7 +4,8 @@ against PyTorch where it is installed (those parts skip without it):
 * float32 sums NumPy adds one term after another (over an axis other than the last): the sum of
   0.1 taken 2e6 times down the rows was 1.5% high, and the variance of 2e6 values near 1000 was
   272 for 0.083. Past 256 terms such sums are accumulated in float64 (``F._add_reduce``), in
-  ``sum``, ``mean``, ``var``, ``std``, ``norm`` and ``logsumexp``.
+  ``sum``, ``mean``, ``var``, ``std``, ``norm`` and ``logsumexp``; float16 ones of any length (0.1
+  summed 256 times down the rows in float16 was 25.16 for 25.6).
 * ``renorm`` of a slice holding a NaN (a slice kept as it is, its norm NaN): the NaN reached the
   whole slice's gradient through the unused scale (PyTorch: the gradient passed through).
 """
@@ -39,6 +40,8 @@ def test_float32_sums_down_the_rows_are_accurate() -> None:
     np.testing.assert_allclose(mt.tensor(normal).norm(dim=0).numpy(), np.sqrt((exact**2).sum(0)), rtol=1e-6)
     lse = np.log(np.exp(exact).sum(0))
     np.testing.assert_allclose(mt.logsumexp(mt.tensor(normal), 0).numpy(), lse, rtol=0, atol=2e-6)
+    rows = mt.tensor(np.full((256, 3), 0.1, np.float16)).sum(0)  # (added in float16: 25.16)
+    assert rows.dtype == mt.float16 and (rows.numpy() == np.float16(256 * float(np.float16(0.1)))).all()
     half = mt.tensor(np.full((4096, 2), 0.1, np.float16)).mean(0)
     assert half.dtype == mt.float16
     np.testing.assert_allclose(half.numpy().astype(np.float64), float(np.float16(0.1)), rtol=1e-3)

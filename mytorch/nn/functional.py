@@ -80,8 +80,8 @@ def dispatches(forward: Callable[..., Array]) -> Callable[..., Array]:
 _np_add_reduce: Callable[..., Any] = np.add.reduce
 
 _SEQUENTIAL_SUM_LIMIT = 256
-"""Past this many terms per result, a float32 (or float16) sum that NumPy would add up one term
-after another is accumulated in float64 (``_add_reduce``)."""
+"""Past this many terms per result, a float32 sum that NumPy would add up one term after another
+is accumulated in float64 (``_add_reduce``); a float16 one from 2 terms on."""
 
 
 def _add_reduce(x: Any, axis: Axis = None, dtype: Any = None, keepdims: bool = False) -> Any:
@@ -92,14 +92,16 @@ def _add_reduce(x: Any, axis: Axis = None, dtype: Any = None, keepdims: bool = F
     all of a C-contiguous array); over any other axis it adds the terms one after another, so a
     float32 sum of n terms drifts by up to n / 2 units in the last place (0.1 summed 2e6 times
     down the rows came out 1.5% high, and the variance of 2e6 values near 1000 was 272 for 0.083).
-    Such a float32 or float16 sum of more than ``_SEQUENTIAL_SUM_LIMIT`` terms is accumulated in
-    float64 and rounded once, as accurate as PyTorch's cascaded sums or more."""
+    Such a float32 sum of more than ``_SEQUENTIAL_SUM_LIMIT`` terms is accumulated in float64 and
+    rounded once, as accurate as PyTorch's cascaded sums or more; so is a float16 sum of any
+    length (in float16, 0.1 summed 256 times down the rows was 25.16 for 25.6: PyTorch
+    accumulates float16 in float32)."""
+    char = x.dtype.char if type(x) is _ndarray else ""
     if (
-        type(x) is _ndarray
-        and x.dtype.char in "fe"
-        and x.size > _SEQUENTIAL_SUM_LIMIT
+        (char == "f" or char == "e")
+        and (x.size > _SEQUENTIAL_SUM_LIMIT or (char == "e" and dtype is None))
         and (dtype is None or np.dtype(dtype).char in "fe")
-        and _sums_sequentially(x, axis)
+        and _sums_sequentially(x, axis, 1 if char == "e" and dtype is None else _SEQUENTIAL_SUM_LIMIT)
     ):
         total = _np_add_reduce(x, axis=axis, dtype=np.float64, keepdims=keepdims)
         return total.astype(x.dtype if dtype is None else dtype)
@@ -108,15 +110,15 @@ def _add_reduce(x: Any, axis: Axis = None, dtype: Any = None, keepdims: bool = F
     return _np_add_reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
-def _sums_sequentially(x: np.ndarray, axis: Axis) -> bool:
-    """Whether NumPy adds more than ``_SEQUENTIAL_SUM_LIMIT`` terms of each result of ``x``
-    summed over ``axis`` one after another: not when the summed axes are the last one, or a
-    trailing run of a C-contiguous array (or all of it), which NumPy adds pairwise."""
+def _sums_sequentially(x: np.ndarray, axis: Axis, limit: int) -> bool:
+    """Whether NumPy adds more than ``limit`` terms of each result of ``x`` summed over ``axis``
+    one after another: not when the summed axes are the last one, or a trailing run of a
+    C-contiguous array (or all of it), which NumPy adds pairwise."""
     ndim = x.ndim
     if axis is None:
-        return not x.flags.c_contiguous
+        return x.size > limit and not x.flags.c_contiguous
     axes = sorted(a % ndim for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis))
-    if math.prod(x.shape[a] for a in axes) <= _SEQUENTIAL_SUM_LIMIT:
+    if math.prod(x.shape[a] for a in axes) <= limit:
         return False
     if axes == [ndim - 1] or (x.flags.c_contiguous and axes == list(range(ndim - len(axes), ndim))):
         return False
