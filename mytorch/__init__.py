@@ -186,7 +186,7 @@ _COMPAT = frozenset(
 
 _DECOMPOSITIONS = {"svd": "svd_torch", "pinverse": "pinverse", "qr": "qr"}
 """PyTorch's older top-level names of ``mytorch.linalg``'s decompositions (``torch.svd`` gives V, not V^T)."""
-_LU = {"lu": "lu_old", "lu_unpack": "lu_unpack", "lu_solve": "lu_solve_old"}
+_LU = {"lu": "lu_old", "lu_unpack": "lu_unpack", "lu_solve": "lu_solve_old", "triangular_solve": "triangular_solve"}
 """PyTorch's top-level LU names (``torch.lu_solve(b, LU, pivots)``: arguments in the older order)."""
 
 

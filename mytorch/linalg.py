@@ -1,7 +1,7 @@
 """``mytorch.linalg``: PyTorch's ``torch.linalg.norm``, ``vector_norm``, ``matrix_norm``, ``svdvals``,
 ``det``, ``slogdet``, ``inv``, ``solve``, ``solve_triangular`` and ``cholesky``; ``eigh``, ``eigvalsh``,
 ``svd``, ``qr``, ``pinv``, ``lstsq`` and ``matrix_rank`` come from ``mytorch/linalg_decompositions.py``,
-``lu``, ``lu_factor``, ``lu_factor_ex`` and ``lu_solve`` from ``mytorch/linalg_lu.py``.
+``lu``, ``lu_factor``, ``lu_factor_ex``, ``lu_solve``, ``solve_ex`` and ``inv_ex`` from ``mytorch/linalg_lu.py``.
 
 Vector norms and the Frobenius norm are the ``norm`` kernel. The matrix norms of orders 1, -1,
 inf and -inf are sums of absolute values along one axis reduced by ``amax``/``amin`` along the
@@ -39,7 +39,7 @@ from mytorch.linalg_decompositions import (
     qr,
     svd,
 )
-from mytorch.linalg_lu import lu, lu_factor, lu_factor_ex, lu_solve
+from mytorch.linalg_lu import inv_ex, lu, lu_factor, lu_factor_ex, lu_solve, solve_ex
 from mytorch.tensor import Tensor, matmul
 from mytorch.tensor_math import _floating_only, amax, amin, where
 from mytorch.tensor_math import norm as _norm
@@ -60,6 +60,7 @@ __all__ = [
     "eigvals",
     "eigvalsh",
     "inv",
+    "inv_ex",
     "lstsq",
     "lu",
     "lu_factor",
@@ -76,6 +77,7 @@ __all__ = [
     "qr",
     "slogdet",
     "solve",
+    "solve_ex",
     "solve_triangular",
     "svd",
     "svdvals",

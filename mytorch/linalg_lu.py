@@ -1,6 +1,8 @@
 """LU factorisation with partial pivoting, as PyTorch's ``torch.linalg.lu``, ``lu_factor``,
 ``lu_factor_ex``, ``lu_solve`` and ``torch.lu_unpack`` (with the older ``torch.lu`` and
-``torch.lu_solve``), for real matrices of any shape (m x n) and batches of them.
+``torch.lu_solve``), for real matrices of any shape (m x n) and batches of them; with
+``linalg.solve_ex`` and ``inv_ex`` (their ``info`` is the LU's) and the older
+``torch.triangular_solve``.
 
 The factorisation is LAPACK's ``getrf`` done in NumPy, one column at a time over the whole
 batch: the pivot is the first entry of largest magnitude in the column (so the pivots are
@@ -18,14 +20,14 @@ so gradients reach the packed factors and the right-hand side.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
 from mytorch.function import Context, Function
 from mytorch.tensor import Tensor, matmul
 
-__all__ = ["lu", "lu_factor", "lu_factor_ex", "lu_solve", "lu_unpack"]
+__all__ = ["inv_ex", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "lu_unpack", "solve_ex", "triangular_solve"]
 
 
 class LUResult(NamedTuple):
@@ -310,3 +312,105 @@ def lu_old(A: Any, pivot: bool = True, get_infos: bool = False) -> tuple[Tensor,
     if get_infos:
         return tuple(lu_factor_ex(A, pivot=pivot))
     return tuple(lu_factor(A, pivot=pivot))
+
+
+class SolveExResult(NamedTuple):
+    result: Tensor
+    info: Tensor
+
+
+class InvExResult(NamedTuple):
+    inverse: Tensor
+    info: Tensor
+
+
+class TriangularSolveResult(NamedTuple):
+    solution: Tensor
+    cloned_coefficient: Tensor
+
+
+def _singular_apart(op: str, a: Tensor, check_errors: bool, message: str) -> tuple[np.ndarray, Tensor | None]:
+    """``(info, bad)`` for ``op``'s ``_ex`` form: info (int32 per matrix) from the LU, as LAPACK's;
+    ``bad`` None when every matrix is invertible, else a boolean Tensor of shape (..., 1, 1)."""
+    from mytorch.linalg import LinAlgError
+
+    _, _, info = _getrf(a._data)
+    if not info.any():
+        return info, None
+    if check_errors:
+        first = int(info.reshape(-1)[np.flatnonzero(info)[0]])
+        raise LinAlgError(f"{op}: " + message.format(first))
+    return info, Tensor((info > 0).reshape(*info.shape, 1, 1))
+
+
+def _nan_where(bad: Tensor, x: Tensor, vector: bool) -> Tensor:
+    from mytorch.tensor_math import where
+
+    mask = bad.reshape(*bad.shape[:-2], 1) if vector else bad
+    return cast(Tensor, where(mask, Tensor(np.full((), np.nan, x.dtype)), x))
+
+
+def solve_ex(A: Any, B: Any, *, left: bool = True, check_errors: bool = False) -> SolveExResult:  # noqa: N803
+    """``(result, info)`` as PyTorch's ``linalg.solve_ex``: ``linalg.solve``'s X, recorded, and
+    ``info`` (int32, one per matrix of A) 0, or the place (from 1) of the first zero pivot of A's
+    LU. A singular matrix's X is NaN here (PyTorch's holds LAPACK's infinities).
+
+    Raises:
+        LinAlgError: ``check_errors`` and a singular matrix.
+    """
+    from mytorch.linalg import _square, solve
+    from mytorch.tensor_math import where
+
+    a = _square("linalg.solve_ex", A)
+    info, bad = _singular_apart(
+        "linalg.solve_ex", a, check_errors, "The solver failed because the input matrix is singular."
+    )
+    if bad is None:
+        return SolveExResult(solve(a, B, left=left), Tensor(info))
+    eye = Tensor(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy())
+    x = solve(where(bad, eye, a), B, left=left)
+    return SolveExResult(_nan_where(bad, x, x.ndim == a.ndim - 1), Tensor(info))
+
+
+def inv_ex(A: Any, *, check_errors: bool = False) -> InvExResult:  # noqa: N803
+    """``(inverse, info)`` as PyTorch's ``linalg.inv_ex``: ``linalg.inv``, recorded, and ``info``
+    as ``solve_ex``'s; a singular matrix's inverse is NaN here (PyTorch's holds infinities).
+
+    Raises:
+        LinAlgError: ``check_errors`` and a singular matrix.
+    """
+    from mytorch.linalg import _square, inv
+    from mytorch.tensor_math import where
+
+    a = _square("linalg.inv_ex", A)
+    message = (
+        "The diagonal element {} is zero, the inversion could not be completed because the input matrix is singular."
+    )
+    info, bad = _singular_apart("linalg.inv_ex", a, check_errors, message)
+    if bad is None:
+        return InvExResult(inv(a), Tensor(info))
+    eye = Tensor(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy())
+    return InvExResult(_nan_where(bad, inv(where(bad, eye, a)), False), Tensor(info))
+
+
+def triangular_solve(
+    b: Any,
+    A: Any,
+    upper: bool = True,
+    transpose: bool = False,
+    unitriangular: bool = False,  # noqa: N803
+) -> TriangularSolveResult:
+    """PyTorch's older ``torch.triangular_solve(b, A, upper=True, transpose=False,
+    unitriangular=False)``: ``(X, A's copy)`` with ``A X = b`` (``A^T X = b`` with ``transpose``),
+    only A's upper (or lower) triangle read; ``linalg.solve_triangular`` with the arguments in the
+    other order, recorded."""
+    from mytorch.linalg import _mT, _square, solve_triangular
+
+    a = _square("triangular_solve", A)
+    if transpose:  # (the triangle read is A's, then transposed: the other one of A^T)
+        from mytorch.tensor_matrix import tril, triu
+
+        x = solve_triangular(_mT(triu(a) if upper else tril(a)), b, upper=not upper, unitriangular=unitriangular)
+    else:
+        x = solve_triangular(a, b, upper=upper, unitriangular=unitriangular)
+    return TriangularSolveResult(x, a.clone())

@@ -119,3 +119,43 @@ def test_values_and_gradients_match_pytorchs():
         found.append([x.detach().numpy(), a.grad.numpy(), b.grad.numpy()])
     for x, y in zip(*found):
         np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-11)
+
+
+def test_solve_ex_and_inv_ex_report_singular_matrices_in_info():
+    a = np.stack([_a((3, 3), seed=11) + 2 * np.eye(3), np.ones((3, 3))])  # the second is singular
+    b = _a((2, 3), seed=12)
+    t = mt.tensor(a, requires_grad=True)
+    x, info = mt.linalg.solve_ex(t, mt.tensor(b))
+    assert info.dtype == mt.int32 and info.tolist() == [0, 2]
+    np.testing.assert_allclose(x.detach().numpy()[0], np.linalg.solve(a[0], b[0]), rtol=1e-12)
+    assert np.isnan(x.detach().numpy()[1]).all()  # (PyTorch's holds LAPACK's infinities)
+    x[0].sum().backward()  # the invertible one's gradient is solve's
+    gb = np.linalg.solve(a[0].T, np.ones(3))
+    np.testing.assert_allclose(t.grad.numpy()[0], -np.outer(gb, np.linalg.solve(a[0], b[0])), rtol=1e-10)
+    assert not t.grad.numpy()[1].any()
+    inverse, info = mt.linalg.inv_ex(mt.tensor(a))
+    np.testing.assert_allclose(inverse.numpy()[0], np.linalg.inv(a[0]), rtol=1e-12)
+    assert info.tolist() == [0, 2] and np.isnan(inverse.numpy()[1]).all()
+    assert mt.linalg.inv_ex(mt.eye(2) * 2).info.item() == 0
+    with pytest.raises(
+        mt.linalg.LinAlgError, match="linalg.solve_ex: The solver failed because the input matrix is singular"
+    ):
+        mt.linalg.solve_ex(mt.tensor(a), mt.tensor(b), check_errors=True)
+    with pytest.raises(RuntimeError, match="linalg.inv_ex: The diagonal element 2 is zero"):
+        mt.linalg.inv_ex(mt.tensor(a), check_errors=True)
+
+
+def test_triangular_solve_reads_one_triangle_in_pytorchs_older_argument_order():
+    a = _a((3, 3), seed=13) + 3 * np.eye(3)
+    b = _a((3, 2), seed=14)
+    for upper in (True, False):
+        for transpose in (False, True):
+            triangle = np.triu(a) if upper else np.tril(a)
+            op = triangle.T if transpose else triangle
+            x, copy = mt.triangular_solve(mt.tensor(b), mt.tensor(a), upper=upper, transpose=transpose)
+            np.testing.assert_allclose(x.numpy(), np.linalg.solve(op, b), rtol=1e-12)
+            np.testing.assert_array_equal(copy.numpy(), a)
+    leaf = mt.tensor(a, requires_grad=True)
+    assert gradcheck(
+        lambda m, r: mt.triangular_solve(r, m, transpose=True).solution, (leaf, mt.tensor(b, requires_grad=True))
+    )
