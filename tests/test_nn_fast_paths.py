@@ -164,3 +164,33 @@ def test_plain_sgd_step_of_mixed_dtypes_and_a_learning_rate_beyond_float32() -> 
             e -= 1e300 * p.grad.numpy()  # (in place: NumPy 1's float64 product cast into float32)
         optimizer.step()
     assert np.array_equal(a.numpy(), expected[0]) and np.array_equal(b.numpy(), expected[1])
+
+
+class _Smoothed(nn.CrossEntropyLoss):
+    """A loss that adds its own keyword argument (``options``): the module's call must pass it."""
+
+    def options(self) -> dict[str, object]:
+        return {**super().options(), "label_smoothing": 0.25}
+
+
+class _Summed(nn.MSELoss):
+    """A loss with a function of its own (``function``): the module's call must use it."""
+
+    function = staticmethod(lambda y_hat, target, reduction="mean": F.mse_loss(y_hat, target, reduction="sum"))
+
+
+def test_loss_modules_pass_their_options_and_use_their_function() -> None:
+    rng = np.random.default_rng(6)
+    x = _tensor(rng, (4, 3), np.float64, grad=True)
+    labels = np.array([0, 2, 1, 2])
+    weight = mytorch.tensor(np.array([0.5, 1.0, 2.0]))
+    module = nn.CrossEntropyLoss(weight=weight, ignore_index=1, label_smoothing=0.1)(x, labels).item()
+    assert module == F.cross_entropy(x, labels, weight=weight, ignore_index=1, label_smoothing=0.1).item()
+    assert _Smoothed()(x, labels).item() == F.cross_entropy(x, labels, label_smoothing=0.25).item()
+    assert nn.CrossEntropyLoss()(x, labels).item() == F.cross_entropy(x, labels).item()
+    assert nn.NLLLoss(ignore_index=2)(x, labels).item() == F.nll_loss(x, labels, ignore_index=2).item()
+    target = _tensor(rng, (4, 3), np.float64)
+    assert _Summed()(x, target).item() == F.mse_loss(x, target, reduction="sum").item()
+    assert nn.MSELoss(reduction="sum")(x, target).item() == F.mse_loss(x, target, reduction="sum").item()
+    with pytest.raises(TypeError, match="mytorch Tensor"):
+        nn.CrossEntropyLoss()(x.numpy(), labels)

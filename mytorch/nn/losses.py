@@ -43,10 +43,16 @@ class _Loss(Module):
         if not isinstance(input, Tensor):  # (the message made only when it is needed)
             handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine) (called as loss(y, y_hat))"
             expect_tensor(self, input, handout if self.handout else None)
-        return type(self).function(input, target, reduction=self.reduction, **self.options())
+        kind = type(self)
+        if kind.options is _no_options:  # (no more keyword arguments: the call without building them)
+            return kind.function(input, target, reduction=self.reduction)
+        return kind.function(input, target, reduction=self.reduction, **self.options())
 
     def extra_repr(self) -> str:
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+_no_options = _Loss.options
 
 
 class MSELoss(_Loss):
@@ -89,7 +95,15 @@ class _ClassLoss(_Loss):
         if not isinstance(input, Tensor):  # (the message made only when it is needed)
             handout = f"mytorch.nn.modules.loss.{self.handout}(autograd_engine)"
             expect_tensor(self, input, f"{handout} (one-hot labels, called as loss(y, y_hat))")
-        return type(self).function(input, target, **self.options())
+        kind = type(self)
+        if kind.options is _class_loss_options:  # (``options()``'s arguments, without building its dict)
+            return kind.function(
+                input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction
+            )
+        return kind.function(input, target, **self.options())
+
+
+_class_loss_options = _ClassLoss.options
 
 
 class CrossEntropyLoss(_ClassLoss):
@@ -123,6 +137,23 @@ class CrossEntropyLoss(_ClassLoss):
     def options(self) -> dict[str, Any]:
         """``_ClassLoss.options`` and the label smoothing."""
         return {**super().options(), "label_smoothing": self.label_smoothing}
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        """The cross-entropy of the logits ``input`` at the labels (or probabilities) ``target``."""
+        kind = type(self)
+        if kind.options is _cross_entropy_options and kind.function is _cross_entropy and isinstance(input, Tensor):
+            return TF.cross_entropy(  # (``options()``'s arguments, without building its dict)
+                input,
+                target,
+                weight=self.weight,
+                ignore_index=self.ignore_index,
+                reduction=self.reduction,
+                label_smoothing=self.label_smoothing,
+            )
+        return super().forward(input, target)
+
+
+_cross_entropy_options, _cross_entropy = CrossEntropyLoss.options, CrossEntropyLoss.function
 
 
 class NLLLoss(_ClassLoss):
