@@ -463,8 +463,14 @@ def run_worker(
         }
         read_end, write_end = os.pipe()
         config["result_fd"] = write_end
-        command = [*containment.prefix, sys.executable, "-I", "-B", str(_WORKER), json.dumps(config)]
+        # In a file, not on the command line: one argument may hold 128 KiB (MAX_ARG_STRLEN), and the paths a
+        # worker may not see (``readable``) are as many as the copies of the reference found (until 2026-12-04
+        # 2,000 such paths made every worker's start fail with E2BIG, and the runner stop).
+        instructions = private / "config.json"
+        command = [*containment.prefix, sys.executable, "-I", "-B", str(_WORKER), str(instructions)]
         try:
+            with os.fdopen(os.open(instructions, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                json.dump(config, out)
             process = start_watched(command, uid, cwd=private, env=_environment(str(folder)), stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_end,),
                                     start_new_session=True)  # fmt: skip

@@ -1,6 +1,6 @@
 """A worker: the student-side half of one graded test, run on a hand-in, contained.
 
-Started by the runner only (``isolation.run_worker``), as ``python -I worker.py CONFIG``,
+Started by the runner only (``isolation.run_worker``), as ``python -I worker.py CONFIG_FILE`` (JSON),
 with its output going to a pipe the runner reads (never to the runner's own terminal) and
 a second pipe for the result (``config["result_fd"]``, see ``protocol``). It imports NumPy and the student-side
 functions of ``autograder.compute`` (never the references, the comparisons or the
@@ -95,4 +95,5 @@ def main(config: dict) -> None:
 
 
 if __name__ == "__main__":
-    main(json.loads(sys.argv[1]))
+    with open(sys.argv[1]) as instructions:  # (the runner's file, read before anything of the hand-in's runs)
+        main(json.load(instructions))

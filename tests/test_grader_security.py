@@ -1043,6 +1043,20 @@ def test_under_uid_a_hidden_copy_in_a_folder_closed_to_workers_costs_no_landlock
     assert done.stdout.count("could not read the reference (Permission denied)") == 2, done.stdout[-3000:]
 
 
+def test_a_worker_starts_however_many_paths_are_hidden_from_it(monkeypatch):
+    """The paths a worker may not see are as many as the copies of the reference the runner finds (every one in
+    the folders workers read, since 2026-12-04), and went to the worker on its command line, whose one argument
+    may hold 128 KiB: 2,500 of them made every worker's start fail (E2BIG) and the runner stop. The worker's
+    instructions are now in a file of the test's private folder."""
+    from autograder import isolation
+
+    sandbox_or_skip("none")
+    readable = isolation._readable()
+    many = [f"/usr/share/no-such-folder-{index:05d}/{'x' * 60}" for index in range(2500)]
+    monkeypatch.setattr(isolation, "_readable", lambda: {"bind": readable["bind"], "mask": readable["mask"] + many})
+    assert isolation.probe(Containment("none", (), False, "")) is None
+
+
 def test_a_copy_of_mytorch_near_the_top_of_usr_is_hidden_though_no_path_names_it(tmp_path, monkeypatch):
     """A second checkout of MyTorch in a folder workers read, that no Python's path names (Docker's
     ``/usr/src/app``, ``/usr/local/src/mytorch``), with the grader run from another copy (a kit): every
