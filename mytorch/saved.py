@@ -164,15 +164,15 @@ def adopt_view(view: np.ndarray) -> None:
 
 def release(held: MutableSequence[int]) -> None:
     """Drop a graph's holds; memory no live graph holds any more is unlocked and forgotten."""
+    forget = _STORAGES.pop
     for key in held:
-        record = _STORAGES.get(key)
+        record = forget(key, None)
         if record is None:
             continue
         root, saves, version, locked = record
         if saves > 1:
             _STORAGES[key] = (root, saves - 1, version, locked)
         else:
-            del _STORAGES[key]
             if locked is None:  # (the common case, without _unlock's call and sort)
                 try:
                     _setflags(root, True)
@@ -229,6 +229,7 @@ def write_end(lifted: list[np.ndarray]) -> None:
         _setflags(array, False)
 
 
+_OUTPUT_ONLY = (OUTPUT,)
 _UNSAVED: Any = object()  # (a key ``saved`` does not hold: None means "nothing to save")
 _entry = struct.Struct("4q").pack  # (a VersionCheck entry: four native 64-bit integers)
 _KERNELS_OWN = frozenset(("out", "log_probs", "diff"))
@@ -330,6 +331,18 @@ class VersionCheck:
                 op.guard = self
             else:  # a detect_anomaly Snapshot runs first
                 op.guard.then = self
+
+    def watch_new_output(self, entry: Any, saved: dict[int, int | None], held: MutableSequence[int]) -> None:
+        """``watch(entry, (OUTPUT,), saved, held)`` for a plain entry whose output is new memory for
+        certain (a NumPy operator's or ufunc's result: owned by the array, writeable, saved by no
+        graph, since a storage record keeps its root alive), without testing it."""
+        output = entry[1]
+        at = id(output)
+        _setflags(output, False)
+        _STORAGES[at] = (output, 1, 0, None)
+        held.append(at)
+        saved[at] = at
+        self.pending += (entry, _OUTPUT_ONLY)
 
     def _note(self, entry: Any, which: Sequence[int], noted_as: Any = None) -> None:
         """Write the entries of a plain entry's reads ``which``, each of memory its array owns, at

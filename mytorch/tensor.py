@@ -1122,7 +1122,9 @@ def _conj(g: Any) -> Any:
     return g.conj()
 
 
-def _lane_two(result: Tensor, x: Tensor, y: Tensor, a: np.ndarray, b: np.ndarray, backward: Any, reads: Any) -> bool:
+def _lane_two(
+    result: Tensor, x: Tensor, y: Tensor, a: np.ndarray, b: np.ndarray, backward: Any, reads: Any, params: Any = None
+) -> bool:
     """``_attach``'s common case for an operator of two Tensors, decided by a few cheap tests:
     ``result`` holds the fresh output; ``a`` and ``b``, the operands' arrays, are float64 or
     float32 arrays of one dtype; recording is on everywhere (no ``no_grad`` in any thread, no
@@ -1171,17 +1173,23 @@ def _lane_two(result: Tensor, x: Tensor, y: Tensor, a: np.ndarray, b: np.ndarray
             if key == 4:
                 link = 1
             _new_leaf(tape, known, x, a)
-    elif key != 6 and y._tape is None:  # y: a leaf, x not
-        if type(b) is not _ndarray or known.get(id(b), y) is not y:
+    elif key != 6 and y._tape is None:  # y: a leaf, x not (``h @ W``, ``h + b``: ``_new_leaf`` written out)
+        if type(b) is not _ndarray or known.setdefault(id(b), y) is not y:
             return False
-        _new_leaf(tape, known, y, b)
+        try:  # (see ``Tape.unowned``)
+            if y._own is not b:
+                tape.unowned = True
+        except AttributeError:
+            tape.unowned = True
         if key == 4:
             link = 0
     else:
         link = plan[5]
     choose = plan[4]
     vjp = None if choose is None else choose((a, b), result._data, key ^ 4)
-    _record_lane(tape, result, (a, b), backward, None, plan, vjp, link)
+    recorded = _record_lane(tape, result, (a, b), backward, params, plan, vjp, link)
+    if params is not None:  # (a loss's cached value, labels: the backward reads them too)
+        _save_parameters(tape.check, recorded, params, tape.saved, tape.held)
     return True
 
 
@@ -1230,7 +1238,9 @@ def _record_one(
             if tape is not None:
                 choose = plan[4]
                 vjp = None if choose is None else choose(arrays, out, 0 if number is None else 2)
-                _record_lane(tape, result, arrays, backward, {"out": out} if saves_output else None, plan, vjp, link)
+                _record_lane(
+                    tape, result, arrays, backward, {"out": out} if saves_output else None, plan, vjp, link, fresh
+                )
                 return result
         return _attach(
             out, (x, *arrays[1:]), arrays, backward, None, saves_output, reads, fresh, result, False, number is not None
@@ -1305,24 +1315,30 @@ def _record_lane(
     plan: Plan,
     vjp: Any,
     link: int,
-) -> None:
+    fresh: bool = False,
+) -> Any:
     """What every lane (``_lane_two``, ``_record_one``, ``_record_layer``) ends with, as ``_attach``
     ends: ``result`` joins ``tape``, and the trusted operation computing it is recorded with the
     plan's destinations and saves, and ``vjp`` (the chooser's pick; None: the plan's rule), as a
-    plain entry (``Tape.entries``)."""
+    plain entry (``Tape.entries``). ``fresh``: the result is new memory for certain (a NumPy
+    operator's or ufunc's), so a save of the output alone (``tanh``'s) is ``watch``'s common case
+    without its tests (``VersionCheck.watch_new_output``). Returns the entry (or ``Operation``)."""
     result.requires_grad = True
     result._tape = tape
     entry = (arrays, result._data, plan[7], plan[6], params, vjp, link, next(_CLOCK))
     which = plan[3]
     if not _PLAIN:
-        _record_operation(tape, entry, which)
-        return
+        return _record_operation(tape, entry, which)
     tape.entries.append(entry)
     if which:
-        _save_read(tape.check, entry, which, tape.saved, tape.held)
+        if which is _OUTPUT_ONLY and fresh and _save_read is _WATCH:
+            tape.check.watch_new_output(entry, tape.saved, tape.held)
+        else:
+            _save_read(tape.check, entry, which, tape.saved, tape.held)
+    return entry
 
 
-def _record_operation(tape: Tape, entry: Entry, which: tuple[int, ...]) -> None:
+def _record_operation(tape: Tape, entry: Entry, which: tuple[int, ...]) -> Any:
     """Record ``entry`` on ``tape`` as the ``Operation`` it stands for, and save its reads (``which``):
     while ``_PLAIN`` is off."""
     op = _operation(entry)
@@ -1330,6 +1346,7 @@ def _record_operation(tape: Tape, entry: Entry, which: tuple[int, ...]) -> None:
     tape.order.append(entry[7])
     if which:
         _save_read(tape.check, op, which, tape.saved, tape.held)
+    return op
 
 
 _PLAIN = True
@@ -1408,6 +1425,8 @@ def _replaced_unlike(grad_output: np.ndarray, x: np.ndarray) -> tuple[np.ndarray
 Plan = tuple[Any, list[Any], Callable, tuple[int, ...], Any, int, Any, int]
 _PLANS: dict[Callable, dict[int, Plan]] = {}  # backward -> {skipped ^ bit: its plan}
 _save_read = VersionCheck.watch  # (a name of its own: bench.protection switches the saves off through it)
+_WATCH = VersionCheck.watch
+_OUTPUT_ONLY = (OUTPUT,)  # (a plan's ``which`` when its backward reads the output alone: told by identity)
 _save_parameters = VersionCheck.watch_parameters
 
 
@@ -1452,6 +1471,8 @@ def _plan(
         which = tuple([j for j in which if j != 1])
         if skipped == 2 and backward in _BY_A_NUMBER:  # (its chooser's pick for every such operation)
             vjp, choose = _BY_A_NUMBER[backward], None
+    if which == _OUTPUT_ONLY:
+        which = _OUTPUT_ONLY
     free = (bit - 1) ^ skipped
     alone = free.bit_length() - 1 if free and not free & (free - 1) else -1
     rule = (dsts, backward, vjp)
@@ -1782,9 +1803,35 @@ def _binary(name: str) -> Any:
     kernel = _K[name]
 
     def op(a: Any, b: Any) -> Tensor:
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            x, y = a._data, b._data
+            dtype = x.dtype
+            if y.dtype is dtype and (dtype is _DOUBLE or dtype is _SINGLE):
+                return _run_pair(kernel, a, b, x, y)
         return _run(kernel, (a, b), _arrays((a, b)), None)
 
     return _named(op, name, "Numbers and arrays are constants.")
+
+
+def _run_pair(kernel: F.Kernel, a: Tensor, b: Tensor, x: np.ndarray, y: np.ndarray) -> Tensor:
+    """``_run(kernel, (a, b), (x, y), None)`` for two Tensors whose arrays ``x`` and ``y`` are float64 or
+    float32 of one dtype (a loss of a target and a prediction), recorded by ``_lane_two`` in its common
+    case (a result of new memory, not given to the backward as ``out``)."""
+    try:
+        out, params = (kernel.forward(x, y), None) if kernel.caches is None else kernel.run((x, y), None)
+    except (ValueError, IndexError) as error:
+        raise _refused(kernel, (x, y), error) from None
+    backward, reads = kernel.backward, kernel.reads
+    if type(out) is not _ndarray or out.base is not None or kernel.saves_output:
+        return _attach(out, (a, b), (x, y), backward, params, kernel.saves_output, reads)
+    result = _new_tensor(Tensor)
+    result._data = out
+    result._grad = None
+    result.requires_grad = False
+    result._tape = None
+    if _lane_two(result, a, b, x, y, backward, reads, params):
+        return result
+    return _attach(out, (a, b), (x, y), backward, params, False, reads, False, result)
 
 
 matmul = _binary("matmul")
@@ -2673,19 +2720,20 @@ class Tensor:
         detaches it: a new zero gradient, so that the next backward's does not carry the old graph
         (in a training loop, every earlier step's graph was kept, and walked by each backward)."""
         grad = self._grad
-        if grad is not None and grad.requires_grad:
+        if grad is None:
+            return
+        if grad.requires_grad:
             self._grad = Tensor(np.zeros_like(grad._data))
             return
-        if grad is not None:
-            if not _STORAGES and not grad.requires_grad:  # (``zero_``'s plain write: no graph holds any memory)
-                try:
-                    grad._data.fill(0)
-                    if CAPTURE:  # (a replay capturing a step)
-                        _written(grad)
-                    return
-                except ValueError:  # read-only: ``zero_`` says why
-                    pass
-            grad.zero_()
+        if not _STORAGES:  # (``zero_``'s plain write: no graph holds any memory)
+            try:
+                grad._data.fill(0)
+                if CAPTURE:  # (a replay capturing a step)
+                    _written(grad)
+                return
+            except ValueError:  # read-only: ``zero_`` says why
+                pass
+        grad.zero_()
 
     def detach(self) -> Tensor:
         """The same values (shared, not copied: an in-place change of either is seen by the

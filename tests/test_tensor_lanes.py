@@ -62,7 +62,17 @@ def _modules(rng, dtype):
     return (model(x) * model(x.exp())).sum(), [x, *model.parameters()]
 
 
-PROGRAMS = [_layers, _leaves_together, _one_array_two_leaves, _numbers, _two_graphs, _modules]
+def _losses(rng, dtype):
+    x = Tensor(rng.standard_normal((2, 4)).astype(dtype))
+    W = _leaf(rng, 4, 3, dtype=dtype)
+    h = x @ W
+    y = Tensor(np.eye(3, dtype=dtype)[[0, 2]])  # (a target: data; the losses record their cached values)
+    target = _leaf(rng, 2, 3, dtype=dtype)  # (and a target needing a gradient: both operands leaves)
+    losses = tensor_module.mse_loss(y, h.tanh()) + tensor_module.softmax_cross_entropy(y, h)
+    return losses + tensor_module.mse_loss(target, W[:2]), [W, target]
+
+
+PROGRAMS = [_layers, _leaves_together, _one_array_two_leaves, _numbers, _two_graphs, _modules, _losses]
 
 
 def _recorded(loss):
