@@ -20,6 +20,8 @@ import time
 import traceback
 from pathlib import Path
 
+import numpy as np
+
 from .grading import SECTIONS, Outcome, collect, judge
 from .protocol import error_text
 from .report import autolab_line, outcome_line, summary_table
@@ -62,7 +64,7 @@ def _run_one(test, timeout: float) -> Outcome:
         finally:
             if timer:
                 signal.setitimer(signal.ITIMER_REAL, 0)
-        computed = {str(key): value for key, value in computed.items()}
+        computed = {str(key): np.asarray(value) for key, value in computed.items()}  # (as a worker sends them)
     except _TimedOut:
         return Outcome(test, False, f"TIMEOUT: still running after {timeout:g} s", time.monotonic() - start)
     except KeyboardInterrupt:

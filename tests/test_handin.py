@@ -254,6 +254,33 @@ def test_create_tarball_checks_the_autograders_own_limits():
 GNU_TAR = "GNU tar" in subprocess.run(["tar", "--version"], capture_output=True, text=True).stdout
 
 
+@pytest.mark.skipif(shutil.which("bsdtar") is None, reason="no bsdtar (libarchive-tools) here")
+def test_create_tarball_with_macos_tar_and_a_bare_bsdtar_archive_are_graded(tmp_path):
+    """macOS's tar is bsdtar (libarchive), as is Windows 10's tar.exe: create_tarball.sh with it as
+    tar (its pax header for a name over 100 bytes included), and a student's own `tar -cf handin.tar
+    --exclude=__pycache__ mytorch`, both give an archive the autograder takes, and the second holds no
+    cache. (Run here with Linux's bsdtar, the same library.)"""
+    handout = _handout(tmp_path)
+    (handout / "mytorch/link.py").unlink()
+    (handout / "mytorch" / ("n" * 120 + ".py")).write_text("# a long name\n")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "tar").symlink_to(shutil.which("bsdtar"))
+    env = {**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"}
+    made = subprocess.run(["sh", str(handout / "create_tarball.sh")], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    root = extract_handin(handout / "handin.tar", tmp_path / "packed")
+    assert (root / "mytorch" / ("n" * 120 + ".py")).read_text() == "# a long name\n"
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py")) == sorted(
+        required_files() + ["mytorch/" + "n" * 120 + ".py"]
+    )
+    subprocess.run(["bsdtar", "-cf", str(tmp_path / "bare.tar"), "--exclude=__pycache__", "mytorch"], cwd=handout,
+                   check=True)  # fmt: skip
+    root = extract_handin(tmp_path / "bare.tar", tmp_path / "bare")
+    assert find_package(root) == root and not list(root.rglob("__pycache__"))
+
+
 @pytest.mark.skipif(not GNU_TAR, reason="the system's tar is not GNU tar")
 def test_create_tarball_packs_files_that_are_hard_links_to_one_another_as_files(tmp_path):
     """Two names of one file in mytorch/ (cp -al, ln): tar archived the second as a hard link, which
