@@ -1,6 +1,7 @@
 """``torch.distributions`` (``mytorch.distributions``), the part a policy gradient or a VAE uses:
 ``Categorical``, ``OneHotCategorical``, ``Bernoulli``, ``Normal``, ``MultivariateNormal``,
-``LowRankMultivariateNormal`` (``low_rank.py``),
+``LowRankMultivariateNormal`` (``low_rank.py``), ``RelaxedOneHotCategorical``, ``RelaxedBernoulli``
+and ``ContinuousBernoulli`` (``relaxed.py``),
 ``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet``, ``Uniform`` and
 ``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``Multinomial``,
 ``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``) with
@@ -30,6 +31,13 @@ from mytorch.distributions.kl import kl_divergence
 from mytorch.distributions.low_rank import LowRankMultivariateNormal
 from mytorch.distributions.mixture import MixtureSameFamily
 from mytorch.distributions.multivariate_normal import MultivariateNormal
+from mytorch.distributions.relaxed import (
+    ContinuousBernoulli,
+    ExpRelaxedCategorical,
+    LogitRelaxedBernoulli,
+    RelaxedBernoulli,
+    RelaxedOneHotCategorical,
+)
 from mytorch.distributions.tails import Binomial, Cauchy, Geometric, Gumbel, HalfNormal, Multinomial, Poisson, StudentT
 from mytorch.distributions.wrappers import Independent, TransformedDistribution
 
@@ -39,8 +47,10 @@ __all__ = [
     "Binomial",
     "Categorical",
     "Cauchy",
+    "ContinuousBernoulli",
     "Dirichlet",
     "Distribution",
+    "ExpRelaxedCategorical",
     "Exponential",
     "Gamma",
     "Geometric",
@@ -49,6 +59,7 @@ __all__ = [
     "Independent",
     "Laplace",
     "LogNormal",
+    "LogitRelaxedBernoulli",
     "LowRankMultivariateNormal",
     "MixtureSameFamily",
     "Multinomial",
@@ -56,6 +67,8 @@ __all__ = [
     "Normal",
     "OneHotCategorical",
     "Poisson",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
     "StudentT",
     "TransformedDistribution",
     "Uniform",
