@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -468,7 +469,9 @@ def arange(
     start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
     """``start, start + step, ...`` below ``end`` (``arange(n)`` is 0..n-1): int64 when all three
-    are integers, else the default float dtype."""
+    are integers, else the default float dtype. An integer ``dtype`` with fractional bounds or
+    step follows PyTorch: int64 truncates the three first (``arange(2.5, dtype=int64)`` is [0, 1]),
+    the narrower integers count ceil((end - start) / step) values of trunc(start) + i trunc(step)."""
     _check_device("arange", device)
     if end is None:
         start, end = 0, start
@@ -480,7 +483,24 @@ def arange(
     numbers = [start, end, step]
     integral = all(isinstance(v, (builtins.int, np.integer)) and not isinstance(v, builtins.bool) for v in numbers)
     dtype = as_dtype(dtype, "arange") or (np.dtype(np.int64) if integral else get_default_dtype())
+    if dtype.kind in "iu" and not integral:
+        return _leaf("arange", _integer_arange(start, end, step, dtype), requires_grad)
     return _leaf("arange", np.arange(start, end, step).astype(dtype, copy=False), requires_grad)
+
+
+def _integer_arange(start: Any, end: Any, step: Any, dtype: np.dtype) -> np.ndarray:
+    """PyTorch's ``arange`` into an integer dtype from fractional numbers (NumPy's counted the
+    fractional steps, then truncated each value: ``arange(2.5, dtype=int64)`` was [0, 1, 2] for
+    PyTorch's [0, 1], ``arange(-2.5, 3, 1, dtype=int64)`` held 0 twice)."""
+    first, last, stride = (builtins.int(math.trunc(v)) for v in (start, end, step))
+    if stride == 0:
+        raise ValueError(f"arange: step must be nonzero (it is {step}, truncated to the integer dtype {dtype})")
+    if dtype == np.int64:  # (PyTorch's int64 truncates the three first)
+        if (stride > 0 and last < first) or (stride < 0 and last > first):
+            raise ValueError(f"arange: end {end} lies on the wrong side of start {start} for step {step}")
+        return np.arange(first, last, stride, dtype=np.int64)
+    count = max(math.ceil((float(end) - float(start)) / float(step)), 0)
+    return (first + stride * np.arange(count, dtype=np.int64)).astype(dtype)
 
 
 def linspace(

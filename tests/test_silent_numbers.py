@@ -205,3 +205,28 @@ def test_exact_gelu_in_the_left_tail(dtype: str) -> None:
     slope = phi + w * np.exp(-0.5 * w * w) / math.sqrt(2 * math.pi)
     kept = np.abs(slope) > np.finfo(dtype).tiny
     np.testing.assert_allclose(x.grad.numpy().astype(np.float64)[kept], slope[kept], rtol=rtol)
+
+
+def test_arange_into_integers_from_fractional_numbers() -> None:
+    # PyTorch's int64 truncates start, end and step first; NumPy counted the fractional steps
+    # and truncated each value ([0, 1, 2] for arange(2.5), 0 twice for arange(-2.5, 3, 1))
+    assert mt.arange(5 / 2, dtype=mt.int64).tolist() == [0, 1]
+    assert mt.arange(0, 5, 1.5, dtype=mt.int64).tolist() == [0, 1, 2, 3, 4]
+    assert mt.arange(-2.5, 3, 1, dtype=mt.int64).tolist() == [-2, -1, 0, 1, 2]
+    assert mt.arange(0.9, -3.9, -1, dtype=mt.int64).tolist() == [0, -1, -2]
+    # the narrower integers: ceil((end - start) / step) values of trunc(start) + i trunc(step)
+    assert mt.arange(-2.7, 3, 1, dtype=mt.int32).tolist() == [-2, -1, 0, 1, 2, 3]
+    assert mt.arange(0, 5, 1.5, dtype=mt.int8).tolist() == [0, 1, 2, 3]
+    assert mt.arange(-2.7, 3, 1, dtype=mt.uint8).tolist() == [254, 255, 0, 1, 2, 3]
+    with pytest.raises(ValueError, match="step must be nonzero"):
+        mt.arange(0, 1, 0.1, dtype=mt.int64)
+    assert mt.arange(0, 1, 0.25).tolist() == [0.0, 0.25, 0.5, 0.75]  # (floats as before)
+
+
+def test_arange_into_integers_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for args in [(0, 5, 1.5), (-2.7, 3, 1), (0.9, -3.9, -1), (0, 3.9), (2.5,), (-0.5, 2, 1), (0.5, 4.7, 2)]:
+        for name in ("int64", "int32", "int16", "int8", "uint8"):
+            ours = mt.arange(*args, dtype=getattr(mt, name))
+            theirs = torch.arange(*args, dtype=getattr(torch, name))
+            assert ours.tolist() == theirs.tolist(), (args, name)
