@@ -24,7 +24,7 @@ import numpy as np
 
 from mytorch.arguments import GradDtypeError, masked, odd_array, ragged, size_arg, sizes_or
 from mytorch.dtypes import as_dtype, check_finite_into, get_default_dtype
-from mytorch.tensor import Tensor, _check_fits, _stored
+from mytorch.tensor import Tensor, _check_fits, _holds_tensor, _numbers_of_tensors, _stored
 
 __all__ = [
     "Generator",
@@ -252,13 +252,14 @@ def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
     return np.promote_types(a, b)
 
 
-def _element_dtype(data: Any) -> np.dtype | None:
+def _element_dtype(data: Any) -> tuple[np.dtype | None, builtins.bool]:
     """PyTorch's dtype for (nested) lists holding NumPy values, arrays or tensors: each keeps
     its dtype, a Python float counts as the default dtype, an int as int64, a bool as bool,
     promoted by ``_promote``: ``[np.float64(0.5), 1.0]`` is float64. None when every element
-    is a Python number (``_python_dtype`` decides)."""
+    is a Python number (``_python_dtype`` decides). And whether a Tensor is among them."""
     found: set[np.dtype] = set()
     python: set[np.dtype] = set()
+    holds_tensor = False
     stack = [data]
     while stack:
         item = stack.pop()
@@ -266,6 +267,7 @@ def _element_dtype(data: Any) -> np.dtype | None:
             stack.extend(item)
         elif isinstance(item, (Tensor, np.ndarray, np.generic)):
             found.add(item.dtype)
+            holds_tensor = holds_tensor or isinstance(item, Tensor)
         elif isinstance(item, builtins.bool):  # (before int: a bool is an int)
             python.add(np.dtype(np.bool_))
         elif isinstance(item, builtins.int):
@@ -274,7 +276,16 @@ def _element_dtype(data: Any) -> np.dtype | None:
             python.add(get_default_dtype())
         elif isinstance(item, builtins.complex):
             python.add(_default_complex())
-    return functools.reduce(_promote, found | python) if found else None
+    return (functools.reduce(_promote, found | python) if found else None), holds_tensor
+
+
+def _depth(data: Any) -> int:
+    """How many lists and tuples are nested along the first elements of ``data``."""
+    depth = 0
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+        depth += 1
+    return depth + (isinstance(data, (list, tuple)))  # (an empty list is an axis of length 0)
 
 
 def _leaves(data: Any) -> Any:
@@ -321,17 +332,31 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         if not array.dtype.isnative:  # (a copy: in the native byte order, as every result is)
             array = array.astype(array.dtype.newbyteorder("="))
     else:
+        # Tensors in a list are numbers to PyTorch: [h1, h2] of (1,) tensors is (2,), where NumPy
+        # stacks them (see tensors_as_numbers). Without a dtype the elements' dtypes are read
+        # first, in one walk that also sees tensors; with one, NumPy's array is looked at: the
+        # list's depth along its first elements is its number of axes unless it stacked tensors
+        # or arrays, or it raised (a (1,) tensor beside numbers).
+        element_dtype, holds_tensor = _element_dtype(data) if dtype is None else (None, False)
+        listed = isinstance(data, (list, tuple))
+        if holds_tensor and listed:
+            data = _numbers_of_tensors(data, "tensor")
         try:
             array = np.array(data)
         except ValueError:  # (NumPy's "inhomogeneous shape", not naming the call)
+            if dtype is not None and listed and _holds_tensor(data):
+                data = _numbers_of_tensors(data, "tensor")
+                return tensor(data, dtype, device, requires_grad)
             where = ragged(data)
             if where is None:
                 raise
             raise ValueError(f"tensor: {where}; nested lists must be rectangular") from None
+        if dtype is not None and listed and array.ndim > _depth(data) and _holds_tensor(data):
+            return tensor(_numbers_of_tensors(data, "tensor"), dtype, device, requires_grad)
         if array.dtype.kind not in "biufc":
             kind = type(data).__name__
             raise TypeError(f"tensor: the data must be numbers, got a {kind} that NumPy reads as {array.dtype}")
-        target = dtype or _element_dtype(data) or _python_dtype(array)
+        target = dtype or element_dtype or _python_dtype(array)
         if array.dtype.kind == "f" and dtype is None and array.size and _python_ints_beyond_int64(data, array):
             value = next(v for v in _leaves(data) if not -(2**63) <= v < 2**63)
             raise RuntimeError(f"tensor: the value {value} cannot be stored in a int64 tensor without overflow")

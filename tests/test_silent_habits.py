@@ -13,6 +13,9 @@ cleanly without it).
   write raises).
 * ``t.to(dtype, copy=True)`` of a tensor already of that dtype was the tensor itself (``copy``
   ignored), so the "copy" followed its later updates.
+* ``tensor(preds)`` of a list of (1,) results (a one-output network run example by example) was
+  (N, 1), NumPy's stacking, where PyTorch reads each tensor as its number: (N,). Against a (N,)
+  target, ``((tensor(preds) - y) ** 2).mean()`` was then the mean of an (N, N) matrix.
 * ``copy.deepcopy`` of the handout MLP (a best model kept for early stopping, then trained on):
   a copy of a view shares no memory with the copy of its base, so the copy's SGD updated a flat
   array no weight was a view of (the copy did not train: 0.24 from the right weights after
@@ -239,6 +242,46 @@ def test_unary_plus_is_the_tensor_itself() -> None:
     assert +t is t
     with pytest.raises(RuntimeError, match="bool"):
         +mt.tensor([True])  # noqa: B018
+
+
+# --------------------------------------------------------------------------- tensor(list of tensors)
+def test_a_list_of_one_element_tensors_is_read_as_numbers() -> None:
+    """A (1,) output per example, collected: (N,) as in PyTorch; it was (N, 1), and the mean
+    squared error against (N,) targets the mean of an (N, N) matrix (4.5 here, not 0.5)."""
+    net = mt.nn.Linear(2, 1).double()
+    with mt.no_grad():
+        net.weight.copy_(mt.tensor([[1.0, 0.0]], dtype=mt.float64))
+        net.bias.zero_()
+    x = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]])
+    preds = [net(mt.tensor(row)) for row in x]  # each (1,)
+    y = mt.tensor([2.0, 2.0, 2.0], dtype=mt.float64)
+    for joined in (mt.tensor(preds), mt.as_tensor(preds), mt.tensor(tuple(preds)), mt.Tensor(preds).double()):
+        assert tuple(joined.shape) == (3,)
+        assert float(((joined - y) ** 2).mean()) == (1 + 0 + 1) / 3
+    assert mt.tensor(preds).dtype == mt.float64  # (the tensors' dtype)
+    assert tuple(mt.tensor([[p] for p in preds]).shape) == (3, 1)  # (the lists' nesting gives the axes)
+    assert tuple(mt.tensor([mt.tensor([[1.5]]), 2.5]).shape) == (2,)
+    assert tuple(mt.tensor([np.array([1.5]), np.array([2.5])]).shape) == (2, 1)  # (arrays are sequences)
+    with pytest.raises(ValueError, match="only one element tensors"):
+        mt.tensor([mt.tensor([1.0, 2.0]), mt.tensor([3.0, 4.0])])
+
+
+def test_lists_of_tensors_against_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    cases = [
+        lambda lib: [lib.tensor([1.5]), lib.tensor([2.5])],
+        lambda lib: [[lib.tensor([1.5]), lib.tensor(2.5)]],
+        lambda lib: [lib.tensor([[1]], dtype=lib.int32), lib.tensor(2, dtype=lib.int32)],
+        lambda lib: [lib.tensor([1.5], dtype=lib.float64), 2],
+        lambda lib: [[lib.tensor([1.5])], [lib.tensor([2.5])]],
+    ]
+    for case in cases:
+        ours, theirs = mt.tensor(case(mt)), torch.tensor(case(torch))
+        assert (
+            tuple(ours.shape) == tuple(theirs.shape)
+            and str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+        )
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 # --------------------------------------------------------------------------- the handout MLP's eval()
