@@ -191,6 +191,21 @@ def _new(name: str, make: Any) -> Any:
     return new
 
 
+def _lu_method(name: str) -> Any:
+    """``t.lu()``, ``b.lu_solve(LU, pivots)``, ``b.triangular_solve(A)``: PyTorch's older LU methods,
+    from ``mytorch/linalg_lu.py`` (imported at the first call, as ``mytorch.linalg`` is)."""
+    target = {"lu": "lu_old", "lu_solve": "lu_solve_old", "triangular_solve": "triangular_solve"}[name]
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module("mytorch.linalg_lu"), target)(self, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"PyTorch's ``Tensor.{name}``: ``mytorch.{name}(self, ...)``."
+    return method
+
+
 def _cpu(self: Tensor) -> Tensor:
     """This tensor (it is on the CPU already)."""
     return self
@@ -506,6 +521,7 @@ METHODS: dict[str, Any] = {
         )
     },
     "index_add_": tensor_index.index_add_,
+    **{name: _lu_method(name) for name in ("lu", "lu_solve", "triangular_solve")},
     "mT": property(lambda self: tensor_shape.transpose(self, -2, -1), doc="The last two axes swapped."),
     **{f"{name}_": _unary_in_place(name) for name in _UNARY_IN_PLACE},
 }

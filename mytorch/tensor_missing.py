@@ -29,7 +29,7 @@ MISSING = frozenset(
         "grad_dtype hardshrink hash_tensor heaviside heaviside_ histogram i0 i0_ igamma igamma_ igammac "
         "igammac_ index index_reduce index_reduce_ indices int_repr ipu is_coalesced is_conj "
         "is_distributed is_ipu is_maia is_mkldnn is_mps is_mtia is_neg is_set_to is_shared is_sparse_csr "
-        "is_vulkan is_xla is_xpu istft layout lcm lcm_ ldexp ldexp_ log_normal_ lstsq lu lu_solve map2_ map_ "
+        "is_vulkan is_xla is_xpu istft layout lcm lcm_ ldexp ldexp_ log_normal_ lstsq map2_ map_ "
         "matrix_exp mode module_load mtia multinomial name nanmedian narrow_copy new new_empty_strided "
         "nextafter nextafter_ nonzero_static orgqr ormqr output_nr pinverse prelu q_per_channel_axis "
         "q_per_channel_scales q_per_channel_zero_points q_scale q_zero_point qr qscheme record_stream "
@@ -38,7 +38,7 @@ MISSING = frozenset(
         "slice_scatter smm solve sparse_dim sparse_mask sparse_resize_ sparse_resize_and_clear_ "
         "split_with_sizes sspaddmm stft storage storage_offset storage_type svd symeig to_dense to_mkldnn "
         "to_padded_tensor to_sparse_bsc to_sparse_bsr to_sparse_csc to_sparse_csr "
-        "triangular_solve unique_consecutive unsafe_chunk unsafe_split unsafe_split_with_sizes "
+        "unique_consecutive unsafe_chunk unsafe_split unsafe_split_with_sizes "
         "untyped_storage values vdot volatile xpu "
     ).split()
 )

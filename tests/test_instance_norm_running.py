@@ -113,3 +113,16 @@ def test_matches_pytorch_in_training_and_evaluation():
         found.append(outputs)
     for i, (a, b) in enumerate(zip(*found)):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=str(i))
+
+
+def test_instance_norm_3d_and_its_lazy_form():
+    x = _x((2, 3, 3, 4, 2))
+    norm = nn.InstanceNorm3d(3, track_running_stats=True, dtype=mt.float64)
+    y = norm(mt.tensor(x))
+    mean, var = x.mean((2, 3, 4), keepdims=True), x.var((2, 3, 4), keepdims=True)
+    np.testing.assert_allclose(y.numpy(), (x - mean) / np.sqrt(var + 1e-5), rtol=1e-12)
+    np.testing.assert_allclose(norm.running_mean.numpy(), 0.1 * mean.reshape(2, 3).mean(0), rtol=1e-12)
+    assert nn.InstanceNorm3d(3)(mt.tensor(x[0])).shape == (3, 3, 4, 2)  # (unbatched)
+    lazy = nn.LazyInstanceNorm3d(dtype=mt.float64)
+    lazy(mt.tensor(x))
+    assert type(lazy).__name__ == "InstanceNorm3d" and lazy.weight.shape == (3,) and lazy.running_var.shape == (3,)

@@ -159,3 +159,13 @@ def test_triangular_solve_reads_one_triangle_in_pytorchs_older_argument_order():
     assert gradcheck(
         lambda m, r: mt.triangular_solve(r, m, transpose=True).solution, (leaf, mt.tensor(b, requires_grad=True))
     )
+
+
+def test_pytorchs_older_tensor_methods():
+    a = mt.tensor(_a((3, 3), seed=15) + 3 * np.eye(3))
+    b = mt.tensor(_a((3, 1), seed=16))
+    packed, pivots = a.lu()
+    np.testing.assert_array_equal(packed.numpy(), mt.linalg.lu_factor(a).LU.numpy())
+    np.testing.assert_allclose(b.lu_solve(packed, pivots).numpy(), np.linalg.solve(a.numpy(), b.numpy()), rtol=1e-12)
+    x, _ = b.triangular_solve(a, upper=False)
+    np.testing.assert_allclose(x.numpy(), np.linalg.solve(np.tril(a.numpy()), b.numpy()), rtol=1e-12)

@@ -1,5 +1,5 @@
 """PyTorch's lazy modules: ``LazyLinear(out_features)``, ``LazyConv1d/2d/3d(out_channels, ...)``,
-``LazyConvTranspose1d/2d``, ``LazyBatchNorm1d/2d/3d``, ``LazyInstanceNorm1d/2d``, whose input size
+``LazyConvTranspose1d/2d``, ``LazyBatchNorm1d/2d/3d``, ``LazyInstanceNorm1d/2d/3d``, whose input size
 is read from the first input (as in the d2l.ai book's networks: ``nn.Sequential(nn.LazyLinear(256),
 nn.ReLU(), nn.LazyLinear(10))``).
 
@@ -33,6 +33,7 @@ __all__ = [
     "LazyConvTranspose2d",
     "LazyInstanceNorm1d",
     "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d",
     "LazyLinear",
 ]
 
@@ -131,3 +132,4 @@ LazyBatchNorm3d = _lazy("LazyBatchNorm3d", normalization.BatchNorm3d, 3, batch_c
 _INSTANCE = {"affine": (2, True), "track_running_stats": (3, True)}
 LazyInstanceNorm1d = _lazy("LazyInstanceNorm1d", normalization.InstanceNorm1d, 1, defaults=_INSTANCE)
 LazyInstanceNorm2d = _lazy("LazyInstanceNorm2d", normalization.InstanceNorm2d, 2, defaults=_INSTANCE)
+LazyInstanceNorm3d = _lazy("LazyInstanceNorm3d", normalization.InstanceNorm3d, 3, defaults=_INSTANCE)

@@ -33,6 +33,7 @@ __all__ = [
     "BatchNorm3d",
     "InstanceNorm1d",
     "InstanceNorm2d",
+    "InstanceNorm3d",
     "LayerNorm",
     "batch_norm",
     "instance_norm",
@@ -484,3 +485,4 @@ class _InstanceNorm(Module):
 
 InstanceNorm1d = type("InstanceNorm1d", (_InstanceNorm,), {"__doc__": "PyTorch's ``nn.InstanceNorm1d``.", "nd": 1})
 InstanceNorm2d = type("InstanceNorm2d", (_InstanceNorm,), {"__doc__": "PyTorch's ``nn.InstanceNorm2d``.", "nd": 2})
+InstanceNorm3d = type("InstanceNorm3d", (_InstanceNorm,), {"__doc__": "PyTorch's ``nn.InstanceNorm3d``.", "nd": 3})
