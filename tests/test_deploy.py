@@ -307,6 +307,28 @@ def test_gradescope_kit_finds_the_package_as_students_upload_it(tmp_path):
         graded(two)
 
 
+def test_gradescope_kit_runs_one_worker_per_cpu_of_the_containers_quota(tmp_path, monkeypatch):
+    """Gradescope gives a submission half a CPU; the kit ran min(4, os.cpu_count()) workers, the
+    host's count, so each test (limited in wall time) ran at an eighth of a CPU (until 2026-12-04)."""
+    from autograder.deploy import gradescope_run
+
+    monkeypatch.setattr(gradescope_run.os, "sched_getaffinity", lambda pid: set(range(36)), raising=False)
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    for quota, jobs in (("50000 100000", 1), ("250000 100000", 2), ("max 100000", 4), ("1000000 100000", 4)):
+        (v2 / "cpu.max").write_text(quota + "\n")
+        assert gradescope_run._jobs(v2) == jobs, quota
+    v1 = tmp_path / "v1"
+    (v1 / "cpu").mkdir(parents=True)
+    (v1 / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    for quota, jobs in (("50000", 1), ("300000", 3), ("-1", 4)):
+        (v1 / "cpu" / "cpu.cfs_quota_us").write_text(quota + "\n")
+        assert gradescope_run._jobs(v1) == jobs, quota
+    assert gradescope_run._jobs(tmp_path / "none") == 4  # no cgroup files: the CPUs it may run on
+    monkeypatch.setattr(gradescope_run.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert gradescope_run._jobs(tmp_path / "none") == 2
+
+
 def test_gradescope_kit_takes_every_archive_the_runner_reads(tmp_path):
     """A handin.tar.xz or .tar.bz2, which runner.py --handin grades, was passed over: 0 points with
     'the submission holds neither handin.tar nor a mytorch/ folder'."""
@@ -321,12 +343,12 @@ def test_gradescope_kit_takes_every_archive_the_runner_reads(tmp_path):
         assert find_submission(submission, tmp_path) == submission / f"handin{suffix}"
 
 
-def run_autolab(out: Path, handin: Path, config: Path | None = None) -> list[str]:
+def run_autolab(out: Path, handin: Path, config: Path | None = None, *make: str) -> list[str]:
     """Autolab's steps: the kit's two files and handin.tar in one folder, then `make`."""
     build_autolab(out, config)
     shutil.move(out / "autograde-Makefile", out / "Makefile")
     shutil.copy(handin, out / "handin.tar")
-    done = subprocess.run(["make", "-s"], cwd=out, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(["make", "-s", *make], cwd=out, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()
 
@@ -349,6 +371,23 @@ def test_autolab_kit_grades_wrong_and_hostile_handins_by_their_code(tmp_path):
     assert json.loads(lines[-1]) == {"scores": {"operations": 6}}
 
 
+def test_autolab_kit_ends_a_hanging_handin_with_its_score_line_before_autolabs_timeout(tmp_path):
+    """Autolab kills a job at the assessment's timeout (180 s by default) and reads its last line as
+    the score: with the runner's 300 s for a hand-in, one whose tests hang past it got no score at
+    all (until 2026-12-04). The Makefile gives the runner HANDIN_TIMEOUT (140 s); set lower here,
+    the hanging test fails, those not done are NOT RUN, and the score line still comes last."""
+    config = tmp_path / "grading.json"
+    config.write_text(OPERATIONS_ONLY)
+    from autograder.mutants import HANG
+
+    hangs = pack(broken_copy(ROOT, tmp_path / "hangs", "mul_backward", HANG), tmp_path / "hangs.tar")
+    lines = run_autolab(tmp_path / "lab", hangs, config, "HANDIN_TIMEOUT=3")
+    assert json.loads(lines[-1])["scores"]["operations"] < 6  # (what the other slot passed meanwhile counts)
+    mul = next(index for index, line in enumerate(lines) if line.startswith("FAIL  operations/mul"))
+    assert lines[mul + 1].endswith("TIMEOUT: the hand-in's time limit of 3 s ran out"), lines[mul : mul + 2]
+    assert any("the hand-in's time limit of 3 s ran out" in line for line in lines), lines[-12:]
+
+
 def test_the_kit_scripts_are_valid_shell_and_make():
     deploy = ROOT / "autograder" / "deploy"
     for script in ("gradescope/setup.sh", "gradescope/run_autograder"):
@@ -356,7 +395,7 @@ def test_the_kit_scripts_are_valid_shell_and_make():
         assert os.access(deploy / script, os.X_OK)
     done = subprocess.run(["make", "-n", "-f", str(deploy / "autolab" / "autograde-Makefile")], capture_output=True,
                           text=True, cwd=ROOT)  # fmt: skip
-    assert "autograder/runner.py --handin handin.tar" in done.stdout
+    assert "autograder/runner.py --handin handin.tar --jobs 2 --handin-timeout 140" in done.stdout
 
 
 @pytest.mark.parametrize("version", ["3.8.10", "3.10.12"])

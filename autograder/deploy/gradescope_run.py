@@ -195,6 +195,35 @@ def _failure(reason: str, seconds: float) -> dict:
     }
 
 
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def _cpus(cgroup: Path = CGROUP) -> float:
+    """The CPUs this container may use: its cgroup's CPU quota (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``
+    over ``cpu.cfs_period_us``) when one is set, else the CPUs it may run on. Gradescope gives a
+    submission half a CPU by default, and ``os.cpu_count()`` counts the host's."""
+    count = float(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    try:
+        if (cgroup / "cpu.max").is_file():
+            quota, period = (cgroup / "cpu.max").read_text().split()[:2]
+        else:
+            quota = (cgroup / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (cgroup / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        if quota not in ("max", "-1") and int(period) > 0:
+            return min(count, int(quota) / int(period))
+    except (OSError, ValueError):
+        pass
+    return count
+
+
+def _jobs(cgroup: Path = CGROUP) -> int:
+    """Workers at once: one per CPU the container may use, 1 to 4. A test's time limit is wall time,
+    so workers beyond the CPU quota slow every test: with the host's CPU count (4 workers on half a
+    CPU, until 2026-12-04) each test ran at an eighth of a CPU, and a hand-in a little slower than the
+    reference could pass its tests on one worker and time out on four."""
+    return max(1, min(4, int(_cpus(cgroup))))
+
+
 def grade(root: Path) -> dict:
     """Grade ``root/submission`` and return Gradescope's results (never raises on a bad submission)."""
     start = time.monotonic()
@@ -215,7 +244,7 @@ def grade(root: Path) -> dict:
             print(note, flush=True)
         results = Path(scratch) / "results.json"
         command = [sys.executable, str(GRADER / "runner.py"), "--handin", str(archive), "--json", str(results)]
-        command += ["--jobs", str(min(4, os.cpu_count() or 1))]
+        command += ["--jobs", str(_jobs())]
         if config is not None:
             command += ["--config", str(config)]
         done = subprocess.run(command, cwd=scratch, capture_output=True, text=True)
