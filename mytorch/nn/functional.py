@@ -112,16 +112,24 @@ def _add_reduce(x: Any, axis: Axis = None, dtype: Any = None, keepdims: bool = F
 
 def _sums_sequentially(x: np.ndarray, axis: Axis, limit: int) -> bool:
     """Whether NumPy adds more than ``limit`` terms of each result of ``x`` summed over ``axis``
-    one after another: not when the summed axes are the last one, or a trailing run of a
-    C-contiguous array (or all of it), which NumPy adds pairwise."""
+    one after another. NumPy's inner loop, the one it adds pairwise, runs along the axis of the
+    smallest stride (contiguous axes merged): a sum of all of a contiguous array, over one axis
+    of the smallest stride, or over a trailing (leading) run of a C- (F-) contiguous array is
+    pairwise; any other, a transposed array's rows too, is sequential."""
     ndim = x.ndim
     if axis is None:
-        return x.size > limit and not x.flags.c_contiguous
+        return x.size > limit and not (x.flags.c_contiguous or x.flags.f_contiguous)
     axes = sorted(a % ndim for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis))
     if math.prod(x.shape[a] for a in axes) <= limit:
         return False
-    if axes == [ndim - 1] or (x.flags.c_contiguous and axes == list(range(ndim - len(axes), ndim))):
+    if x.flags.c_contiguous and axes == list(range(ndim - len(axes), ndim)):
         return False
+    if x.flags.f_contiguous and axes == list(range(len(axes))):
+        return False
+    long = [a for a in axes if x.shape[a] > 1]
+    if len(long) == 1:  # pairwise if no other axis of more than one element has a smaller stride
+        stride = builtins.abs(x.strides[long[0]])
+        return any(builtins.abs(x.strides[a]) < stride for a in range(ndim) if a != long[0] and x.shape[a] > 1)
     return True
 
 
