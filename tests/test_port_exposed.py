@@ -39,3 +39,35 @@ def test_grad_down_to_an_intermediate_matches_pytorch():
         (z,) = library.autograd.grad((w - 0.5 * g).pow(2).sum(), x)
         found.append(z.detach().numpy())
     np.testing.assert_allclose(found[0], found[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["layer_norm", "batch_norm", "instance_norm", "attention", "cdist"])
+def test_third_derivatives_match_finite_differences(name):
+    # PyTorch 2.13's third derivatives through its fused layer_norm, batch_norm and instance_norm
+    # differ from finite differences (by up to 2e4 times the value on these inputs), and it has none
+    # through scaled_dot_product_attention or cdist: MyTorch's are checked against differences alone
+    rng = np.random.default_rng(0)
+    x0, s0 = rng.normal(size=(2, 3, 4, 4)), np.sin(rng.normal(size=(2, 3, 4, 4)))
+    F = mt.nn.functional
+    op = {
+        "layer_norm": lambda x: F.layer_norm(x, (4, 4)),
+        "batch_norm": lambda x: F.batch_norm(x, None, None, training=True),
+        "instance_norm": lambda x: F.instance_norm(x),
+        "attention": lambda x: F.scaled_dot_product_attention(x, x.sin(), x.cos()),
+        "cdist": lambda x: mt.cdist(x[0, 0], x[1, 1]),
+    }[name]
+
+    def hessian_term(a, create_graph):
+        x = mt.tensor(a, requires_grad=True)
+        (g,) = mt.autograd.grad((op(x) ** 2).sum(), x, create_graph=True)
+        (h,) = mt.autograd.grad((g * mt.tensor(s0)).sum(), x, create_graph=create_graph)
+        return x, h
+
+    x, h = hessian_term(x0, True)
+    (third,) = mt.autograd.grad((h**2).sum(), x)
+    for index in [(0, 1, 2, 1), (1, 0, 3, 3), (1, 2, 1, 2)]:
+        step = np.zeros_like(x0)
+        step[index] = 1e-5
+        up, down = (float((hessian_term(x0 + s, False)[1] ** 2).sum()) for s in (step, -step))
+        numeric = (up - down) / 2e-5
+        assert abs(third.numpy()[index] - numeric) <= 1e-6 * max(1.0, abs(numeric)), (index, numeric)
