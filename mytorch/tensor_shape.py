@@ -78,7 +78,9 @@ def reshape(input: Any, *sizes: Any, shape: Any = None) -> Tensor:  # noqa: A002
 
 
 def view(input: Any, *sizes: Any, size: Any = None) -> Tensor:  # noqa: A002
-    """``input`` with a new shape, as ``reshape`` (MyTorch needs no contiguous memory); or, given
+    """``input`` with a new shape, as ``reshape`` (MyTorch needs no contiguous memory: where
+    PyTorch's ``view`` raises, the result is a copy, read-only so that a write into it raises
+    instead of missing ``input``); or, given
     one dtype, ``input``'s bytes read as that dtype (``t.view(torch.int32)``: the last axis
     scaled by the ratio of the sizes), a new tensor outside the graph. PyTorch's ``size=`` too."""
     shape = sizes_or("view", sizes, size, "size")
@@ -88,7 +90,18 @@ def view(input: Any, *sizes: Any, size: Any = None) -> Tensor:  # noqa: A002
             return Tensor(data.view(np.dtype(shape[0])))
         except (TypeError, ValueError) as error:
             raise RuntimeError(f"view: cannot read a tensor of shape {data.shape} as {shape[0]}: {error}") from None
-    return _apply("reshape", (input,), {"shape": _new_shape("view", shape)})
+    result = _apply("reshape", (input,), {"shape": _new_shape("view", shape)})
+    source = input._data if isinstance(input, Tensor) else None
+    if (
+        source is not None
+        and not source.flags.c_contiguous
+        and source.size
+        and not np.may_share_memory(result._data, source)
+    ):
+        # A copy (PyTorch's view raises here: "view size is not compatible with input tensor's
+        # size and stride"): read-only, so that a write into it raises instead of missing input.
+        result._data.flags.writeable = False
+    return result
 
 
 def view_as(input: Any, other: Any) -> Tensor:  # noqa: A002

@@ -13,6 +13,9 @@ cleanly without it).
   write raises).
 * ``t.to(dtype, copy=True)`` of a tensor already of that dtype was the tensor itself (``copy``
   ignored), so the "copy" followed its later updates.
+* ``x.t().view(-1)``: PyTorch's ``view`` raises for memory that cannot be viewed so; MyTorch's
+  (which needs no contiguous memory) made a writable copy, so ``x.t().view(-1).mul_(10)`` left
+  ``x`` as it was. The copy is read-only now.
 * ``tensor(preds)`` of a list of (1,) results (a one-output network run example by example) was
   (N, 1), NumPy's stacking, where PyTorch reads each tensor as its number: (N,). Against a (N,)
   target, ``((tensor(preds) - y) ** 2).mean()`` was then the mean of an (N, N) matrix.
@@ -242,6 +245,35 @@ def test_unary_plus_is_the_tensor_itself() -> None:
     assert +t is t
     with pytest.raises(RuntimeError, match="bool"):
         +mt.tensor([True])  # noqa: B018
+
+
+# --------------------------------------------------------------------------- view of memory no view fits
+VIEWS_THAT_COPY = {  # the tensor's view, and the same elements from a NumPy array
+    "t().view(-1)": (lambda x: x.t().view(-1), lambda a: a.T.reshape(-1)),
+    "[:, 1:].view(-1)": (lambda x: x[:, 1:].view(-1), lambda a: a[:, 1:].reshape(-1)),
+    "[::2].view(8)": (lambda x: x[::2].view(8), lambda a: a[::2].reshape(8)),
+    "t().view(2, 6)": (lambda x: x.t().view(2, 6), lambda a: a.T.reshape(2, 6)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS_THAT_COPY))
+def test_a_view_that_has_to_copy_is_read_only(name: str) -> None:
+    """PyTorch's view raises there; MyTorch's copy took the write and x stayed as it was."""
+    make, same = VIEWS_THAT_COPY[name]
+    x = _matrix()
+    v = make(x)
+    np.testing.assert_array_equal(v.numpy(), same(np.arange(12.0).reshape(3, 4) - 5))
+    with pytest.raises(RuntimeError, match="read-only"):
+        v.mul_(10)
+    np.testing.assert_array_equal(x.numpy(), np.arange(12.0).reshape(3, 4) - 5)
+    w = mt.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    weights = np.arange(1.0, v.numel() + 1).reshape(tuple(v.shape))
+    (make(w) * mt.tensor(weights)).sum().backward()
+    expected = np.zeros(12)
+    expected[same(np.arange(12).reshape(3, 4)).ravel()] = weights.ravel()  # each weight where its element came from
+    np.testing.assert_array_equal(w.grad.numpy(), expected.reshape(3, 4))
+    x.t().view(4, 3).mul_(2)  # (a view where one fits: the write reaches x)
+    np.testing.assert_array_equal(x.numpy(), (np.arange(12.0).reshape(3, 4) - 5) * 2)
 
 
 # --------------------------------------------------------------------------- tensor(list of tensors)
