@@ -246,12 +246,13 @@ def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False, right: bo
 
 
 def histc(input: Any, bins: int = 100, min: float = 0.0, max: float = 0.0) -> Tensor:  # noqa: A002
-    """Counts of the elements in ``bins`` equal bins over [min, max] (the data's range when both are
-    0); elements outside are left out; in ``input``'s float dtype."""
+    """Counts of the elements in ``bins`` equal bins over [min, max] (the data's range when they are
+    equal, 0 and 0 by default, as PyTorch's); elements outside are left out; in ``input``'s float
+    dtype."""
     x = _tensor(input)
     data = np.asarray(x._data, dtype=np.float64).reshape(-1)
     low, high = float(min), float(max)
-    if low == high == 0.0 and data.size:
+    if low == high and data.size:  # (any equal pair: it took [min - 1, max + 1] unless both were 0)
         low, high = float(data.min()), float(data.max())
     if low == high:
         low, high = low - 1, high + 1

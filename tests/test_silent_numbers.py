@@ -242,3 +242,11 @@ def test_arange_into_integers_matches_pytorch() -> None:
             ours = mt.arange(*args, dtype=getattr(mt, name))
             theirs = torch.arange(*args, dtype=getattr(torch, name))
             assert ours.tolist() == theirs.tolist(), (args, name)
+
+
+def test_histc_with_equal_bounds_takes_the_datas_range() -> None:
+    x = mt.tensor([0.0, 1.0, 2.0, 2.0, 3.0, 5.0, 5.5, -1.0, 6.0])
+    # bins of 1.75 over [-1, 6], as for min = max = 0 (it counted over [0, 2]: [1, 0, 1, 2])
+    assert mt.histc(x, bins=4, min=1, max=1).tolist() == [2.0, 3.0, 1.0, 3.0]
+    assert mt.histc(x, bins=4).tolist() == [2.0, 3.0, 1.0, 3.0]
+    assert mt.histc(mt.tensor([3.0, 3.0]), bins=4, min=1, max=1).tolist() == [0.0, 0.0, 2.0, 0.0]  # ([2, 4])
