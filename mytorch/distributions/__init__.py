@@ -1,7 +1,8 @@
 """``torch.distributions`` (``mytorch.distributions``), the part a policy gradient or a VAE uses:
 ``Categorical``, ``OneHotCategorical``, ``Bernoulli``, ``Normal``, ``MultivariateNormal``,
 ``LowRankMultivariateNormal`` (``low_rank.py``), ``RelaxedOneHotCategorical``, ``RelaxedBernoulli``
-and ``ContinuousBernoulli`` (``relaxed.py``),
+and ``ContinuousBernoulli`` (``relaxed.py``), ``HalfCauchy``, ``Weibull``, ``Pareto`` and ``Chi2``
+(``positive.py``),
 ``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet``, ``Uniform`` and
 ``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``Multinomial``,
 ``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``) with
@@ -31,6 +32,7 @@ from mytorch.distributions.kl import kl_divergence
 from mytorch.distributions.low_rank import LowRankMultivariateNormal
 from mytorch.distributions.mixture import MixtureSameFamily
 from mytorch.distributions.multivariate_normal import MultivariateNormal
+from mytorch.distributions.positive import Chi2, HalfCauchy, Pareto, Weibull
 from mytorch.distributions.relaxed import (
     ContinuousBernoulli,
     ExpRelaxedCategorical,
@@ -46,6 +48,7 @@ __all__ = [
     "Beta",
     "Binomial",
     "Categorical",
+    "Chi2",
     "Cauchy",
     "ContinuousBernoulli",
     "Dirichlet",
@@ -55,6 +58,7 @@ __all__ = [
     "Gamma",
     "Geometric",
     "Gumbel",
+    "HalfCauchy",
     "HalfNormal",
     "Independent",
     "Laplace",
@@ -66,12 +70,14 @@ __all__ = [
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
+    "Pareto",
     "Poisson",
     "RelaxedBernoulli",
     "RelaxedOneHotCategorical",
     "StudentT",
     "TransformedDistribution",
     "Uniform",
+    "Weibull",
     "kl_divergence",
     "transforms",
 ]
