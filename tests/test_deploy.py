@@ -285,9 +285,15 @@ def test_gradescope_kit_finds_the_package_as_students_upload_it(tmp_path):
     from autograder.deploy.gradescope_run import SubmissionError, find_submission
 
     def graded(submission: Path) -> list[str]:
-        scratch = Path(tempfile.mkdtemp(dir=tmp_path))
-        with tarfile.open(find_submission(submission, scratch)) as tar:
-            return sorted(tar.getnames())
+        scratch, notes = Path(tempfile.mkdtemp(dir=tmp_path)), []
+        with tarfile.open(find_submission(submission, scratch, notes=notes)) as tar:
+            names = sorted(tar.getnames())
+        assert notes == [
+            f"Graded the folder {shown[submission.name]!r} of the upload, packed as create_tarball.sh packs it."
+        ]
+        return names
+
+    shown = {"mac": "hw/mytorch", "loose": ".", "docs": "hw/mytorch"}
 
     package = ["mytorch", "mytorch/__init__.py", "mytorch/autograd_engine.py", "mytorch/nn", "mytorch/nn/functional.py"]
     mac = tmp_path / "mac"
@@ -301,6 +307,7 @@ def test_gradescope_kit_finds_the_package_as_students_upload_it(tmp_path):
     _package(docs / "hw" / "mytorch")
     assert graded(docs) == package
     two = tmp_path / "two"
+    shown["two"] = "a/mytorch"
     _package(two / "a" / "mytorch")
     _package(two / "b" / "mytorch")
     with pytest.raises(SubmissionError, match=r"several mytorch/ folders \('a/mytorch', 'b/mytorch'\)"):
