@@ -49,7 +49,7 @@ MODULE_MISSING = frozenset(
     (
         "bfloat16 get_extra_state ipu mtia register_backward_hook register_load_state_dict_post_hook "
         "register_load_state_dict_pre_hook register_state_dict_post_hook register_state_dict_pre_hook "
-        "set_extra_state set_submodule share_memory to_empty type xpu"
+        "set_extra_state share_memory to_empty type xpu"
     ).split()
 )
 """PyTorch's ``nn.Module`` attributes that MyTorch's ``Module`` has not."""

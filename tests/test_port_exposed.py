@@ -71,3 +71,23 @@ def test_third_derivatives_match_finite_differences(name):
         up, down = (float((hessian_term(x0 + s, False)[1] ** 2).sum()) for s in (step, -step))
         numeric = (up - down) / 2e-5
         assert abs(third.numpy()[index] - numeric) <= 1e-6 * max(1.0, abs(numeric)), (index, numeric)
+
+
+def test_set_submodule_replaces_and_adds_as_pytorchs():
+    nn = mt.nn
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU(), nn.Linear(3, 1)))
+    model.set_submodule("1.0", nn.Tanh())
+    model.set_submodule("2", nn.Sigmoid())  # (a new name: added, as PyTorch's)
+    kinds = [type(m).__name__ for m in model.modules()]
+    assert kinds == ["Sequential", "Linear", "Sequential", "Tanh", "Linear", "Sigmoid"]
+    x = mt.tensor([[0.5, -1.0]])
+    expected = model[2](model[1][1](model[1][0](model[0](x))))
+    np.testing.assert_array_equal(model(x).detach().numpy(), expected.detach().numpy())
+    with pytest.raises(ValueError, match="Cannot set the submodule without a target name"):
+        model.set_submodule("", nn.ReLU())
+    with pytest.raises(AttributeError, match="`weight` is not an nn.Module"):
+        model.set_submodule("0.weight", nn.ReLU())
+    with pytest.raises(ValueError, match="`module` is not an nn.Module"):
+        model.set_submodule("0", 3)
+    with pytest.raises(AttributeError, match="has no attribute `7`"):
+        model.set_submodule("7", nn.ReLU(), strict=True)

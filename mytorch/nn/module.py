@@ -449,6 +449,28 @@ class Module:
             module = found
         return module
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at the dotted path ``target`` (``"layer1.0.conv1"``), replacing the module
+        there or, unless ``strict``, adding one under the last name, as PyTorch's.
+
+        Raises:
+            ValueError: an empty ``target``, or ``module`` not a Module.
+            AttributeError: a step of the path that is not a sub-module, a last name that holds
+                something else (a parameter), or, with ``strict``, none.
+        """
+        if not target:
+            raise ValueError("Cannot set the submodule without a target name!")
+        owner_path, _, name = target.rpartition(".")
+        owner = self.get_submodule(owner_path)
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        present = hasattr(owner, name)
+        if strict and not present:
+            raise AttributeError(f"{type(owner).__name__} has no attribute `{name}`")
+        if present and not isinstance(getattr(owner, name), (Module, type(None))):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(owner, name, module)
+
     def _get_registered(self, registry: str, what: str, target: str) -> Tensor:
         owner, _, name = target.rpartition(".")
         value = getattr(self.get_submodule(owner), registry).get(name)
