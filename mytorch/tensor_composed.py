@@ -9,7 +9,7 @@ reductions ``cummax``, ``cummin``, ``nansum``, ``nanmean``, ``diff``, ``dist``; 
 ``isin``, ``signbit``.
 
 ``asin``, ``acos``, ``atan`` and ``erfc`` are kernels (``mytorch.tensor``), aliased here as
-``arcsin``, ...; ``sinh``, ``cosh`` and ``atanh`` are kernels too, run from here; ``atan2`` is the
+``arcsin``, ...; ``sinh``, ``cosh``, ``atanh`` and ``acosh`` are kernels too, run from here; ``atan2`` is the
 kernel of that name, with PyTorch's promotion.
 """
 
@@ -210,8 +210,8 @@ def _small_asinh(a: Tensor) -> Tensor:
 
 
 def _large(x: Tensor) -> Tensor | None:
-    """Where ``x`` is past 1 / sqrt(eps) (asinh and acosh are log(2x) there to the dtype's
-    precision, and their formulas' squares overflow further on), or None where no element is."""
+    """Where ``x`` is past 1 / sqrt(eps) (asinh is log(2x) there to the dtype's
+    precision, and its formula's squares overflow further on), or None where no element is."""
     large = np.asarray(x._data) > 1 / math.sqrt(float(np.finfo(x.dtype).eps))
     return Tensor(large) if large.any() else None
 
@@ -226,19 +226,10 @@ def _log_twice(x: Tensor, large: Tensor) -> Tensor:
 
 
 def acosh(input: Any) -> Tensor:  # noqa: A002
-    """The inverse hyperbolic cosine (x >= 1; NaN below), ``log1p((x - 1) + sqrt(x - 1) sqrt(x + 1))``;
-    log(2x) past 1 / sqrt(eps)."""
-    x = _floating(input)
-    large = _large(x)
-    if large is not None:  # x - 1 + sqrt(...) would overflow near the dtype's max: log(2x) there
-        return where(large, _log_twice(x, large), _small_acosh(where(large, _one(x), x)))
-    return _small_acosh(x)
-
-
-def _small_acosh(x: Tensor) -> Tensor:
-    # sqrt(x - 1) sqrt(x + 1), not sqrt((x - 1)(x + 1)): NaN for every x < 1 (the product of two
-    # negative factors is positive: acosh(-1e30) was 0 in float64, inf in float32)
-    return log1p((x - 1) + sqrt(x - 1) * sqrt(x + 1))
+    """The inverse hyperbolic cosine (x >= 1; NaN below), the kernel ``acosh`` (NumPy's value,
+    finite to the dtype's largest number): its slope 1 / sqrt(x² - 1) is exact near 1, and its
+    second derivative at 1 is -inf, as PyTorch's (composed of log1p and sqrt, it was NaN there)."""
+    return _apply("acosh", (_floating(input),))
 
 
 def atanh(input: Any) -> Tensor:  # noqa: A002

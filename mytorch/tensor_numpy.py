@@ -136,6 +136,7 @@ UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
     np.sinh: _composed("sinh"),
     np.cosh: _composed("cosh"),
     np.arctanh: _composed("atanh"),
+    np.arccosh: _composed("acosh"),
     np.floor_divide: tensor_math.floor_divide,  # (no derivative: PyTorch's promotion, np.int32(3) // t32 is float32)
     np.conjugate: lambda t: t.conj(),  # (a real tensor itself; a complex one's recorded)
 }

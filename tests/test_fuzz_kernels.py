@@ -47,6 +47,7 @@ def values(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, domain:
     * ``nonzero``: |x| in [0.2, 2] with a random sign (abs, relu, divisors);
     * ``probability``: uniform in [0.05, 0.95];
     * ``inside_unit``: uniform in [-0.9, 0.9] (asin, acos);
+    * ``above_one``: uniform in [1.1, 4] (acosh);
     * ``distinct``: all values distinct, at least 0.1 apart (max, min);
     * ``distinct_magnitudes``: nonzero, all |x| distinct and at least 0.1 apart (norms);
     * ``grid`` / ``offset_grid``: multiples of 0.2 / halfway between them, so that a grid
@@ -64,6 +65,8 @@ def values(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, domain:
         x = rng.uniform(0.05, 0.95, shape)
     elif domain == "inside_unit":
         x = rng.uniform(-0.9, 0.9, shape)
+    elif domain == "above_one":
+        x = rng.uniform(1.1, 4.0, shape)
     elif domain == "distinct":
         size = int(np.prod(shape))
         x = (rng.permutation(size).reshape(shape) - size / 2) * 0.1
@@ -395,6 +398,7 @@ CASES: dict[str, Callable[[Any], st.SearchStrategy]] = {
     "sinh": elementwise(),
     "cosh": elementwise(),
     "atanh": elementwise("inside_unit"),
+    "acosh": elementwise("above_one"),
     "gelu": elementwise(),  # the exact form (approximate="none"): tests/test_kernels.py, tests/test_nn_torch.py
     "elu": elementwise("nonzero", alpha=st.floats(0.1, 2.0)),
     "silu": elementwise(),

@@ -348,6 +348,7 @@ CASES: dict[str, list[Case]] = {
     "sinh": unary(normal),
     "cosh": unary(normal),
     "atanh": unary(lambda s: lambda r: r.uniform(-0.9, 0.9, s)),
+    "acosh": unary(lambda s: lambda r: r.uniform(1.1, 4.0, s)),
 }
 
 CASE_IDS = [(name, i) for name, cases in CASES.items() for i in range(len(cases))]

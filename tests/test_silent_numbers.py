@@ -250,3 +250,19 @@ def test_histc_with_equal_bounds_takes_the_datas_range() -> None:
     assert mt.histc(x, bins=4, min=1, max=1).tolist() == [2.0, 3.0, 1.0, 3.0]
     assert mt.histc(x, bins=4).tolist() == [2.0, 3.0, 1.0, 3.0]
     assert mt.histc(mt.tensor([3.0, 3.0]), bins=4, min=1, max=1).tolist() == [0.0, 0.0, 2.0, 0.0]  # ([2, 4])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_acosh_derivatives_at_and_near_1(dtype: str) -> None:
+    x = [1.0, 1.0001, 2.0, 1e30]
+    y, g, h = _second_derivatives(mt, "acosh", x, dtype)
+    w = np.array(x, dtype).astype(np.float64)
+    with np.errstate(divide="ignore"):
+        slope = 1 / np.sqrt((w - 1) * (w + 1))
+        curve = -w * slope**3
+    rtol = 2e-7 if dtype == "float32" else 1e-14
+    np.testing.assert_allclose(y.astype(np.float64), np.arccosh(w), rtol=rtol)
+    assert g[0] == np.inf and h[0] == -np.inf  # (the second derivative at 1 was NaN; PyTorch's is -inf)
+    np.testing.assert_allclose(g[1:].astype(np.float64), slope[1:], rtol=rtol)
+    np.testing.assert_allclose(h[1:3].astype(np.float64), curve[1:3], rtol=4 * rtol)
+    assert np.isnan(mt.acosh(mt.tensor([0.5, -2.0], dtype=getattr(mt, dtype))).numpy()).all()

@@ -162,6 +162,7 @@ TORCH: dict[str, Callable[..., Any]] = {
     "sinh": torch.sinh,
     "cosh": torch.cosh,
     "atanh": torch.atanh,
+    "acosh": torch.acosh,
 }
 """Each kernel written with PyTorch's own operations."""
 

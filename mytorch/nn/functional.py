@@ -871,6 +871,39 @@ def cosh_jvp(tangents: Sequence[Array], x: Array) -> Array:
     return tangents[0] * np.sinh(x)
 
 
+def acosh(x: Array) -> Array:
+    """y = arcosh x (NaN below 1)."""
+    return np.arccosh(x)
+
+
+def _acosh_slope(x: Array) -> Array:
+    """1 / sqrt(x² - 1), as 1 / (sqrt(x - 1) sqrt(x + 1)) (exact near 1, no overflow of x², NaN
+    below 1). On Tensors (a recorded backward) r / sqrt(1 - r * r), r = 1 / x, with 1 - r * r
+    moved to the value (x - 1)(x + 1) / x² (in float64) by a constant: no overflow of x * x, and
+    a derivative of -inf at 1 (that of the product of square roots is 0 * inf there)."""
+    if isinstance(x, np.ndarray):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _in_dtype_of(1 / (np.sqrt(x - 1) * np.sqrt(x + 1)), x)
+    values = np.asarray(x)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        wide = values.astype(np.float64)
+        inverse = 1 / values
+        gap = ((wide - 1) / wide) * ((wide + 1) / wide) - (1 - inverse * inverse)
+        gap = np.where(values < 1, np.nan, np.where(np.isfinite(gap), gap, 0)).astype(values.dtype)
+    r = 1 / x
+    return r / np.sqrt(1 - r * r + gap)
+
+
+def acosh_backward(grad_output: Array, x: Array) -> tuple[Array]:
+    """dx = g / sqrt(x² - 1)."""
+    return (grad_output * _acosh_slope(x),)
+
+
+def acosh_jvp(tangents: Sequence[Array], x: Array) -> Array:
+    """Forward mode: ẏ = ẋ / sqrt(x² - 1)."""
+    return tangents[0] * _acosh_slope(x)
+
+
 def atanh(x: Array) -> Array:
     """y = artanh x (+-inf at +-1, NaN outside [-1, 1])."""
     return np.arctanh(x)
@@ -2918,6 +2951,7 @@ KERNELS: dict[str, Kernel] = {
         _row("sinh", reads=X),
         _row("cosh", reads=X),
         _row("atanh", reads=X),
+        _row("acosh", reads=X),
         _row("tanh", saves_output=True, reads=Y),
         _row("sigmoid", saves_output=True, reads=Y),
         _row("relu", reads=X),
