@@ -356,9 +356,13 @@ class Tape(Autograd):
         """
         if self.unowned:
             _refuse_shared_leaves(self)
-        stale = {key: leaf for key, leaf in self.leaves.items() if id(leaf._data) != key}
-        if not stale:  # (the common case: one id() per leaf)
+        leaves = self.leaves
+        for key, leaf in leaves.items():  # (the common case: one id() per leaf, and no dict made)
+            if id(leaf._data) != key:
+                break
+        else:
             return self
+        stale = {key: leaf for key, leaf in leaves.items() if id(leaf._data) != key}
         fresh: dict[int, np.ndarray | None] = {}  # recorded id -> its replacement (None: still the leaf's memory)
         for op in self.operation_list:
             if not any(id(x) in stale for x in op.inputs):
@@ -2716,7 +2720,7 @@ class Tensor:
                 raise ValueError("backward: keep_grads and create_graph cannot be combined")
             _backward_graph.backward(self, gradient, retain_graph)
             return
-        seed = self._seed(gradient)
+        seed = 1.0 if gradient is None and self._data.size == 1 else self._seed(gradient)  # (its common case first)
         if self._tape is None:  # a leaf: its own gradient, after its hooks
             _accumulate(self, leaf_gradient(self, np.full_like(self._data, seed) if isinstance(seed, float) else seed))
             post_hooks(self)
