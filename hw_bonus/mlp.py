@@ -93,6 +93,7 @@ class MLP:
     _synced: tuple[tuple[Any, ...], tuple[Any, ...]] = _NOT_SYNCED
     _method_dicts: tuple[list[Any], list[str]] = ([], [])
     _unrecorded_output: np.ndarray | None = None  # (also for an MLP unpickled from before it was set)
+    _own_optimizer: Optimizer | None = None
 
     def __init__(
         self,
@@ -136,6 +137,7 @@ class MLP:
                 "use 2 outputs for two classes, or criterion 'bce_with_logits' with 1"
             )
         self.optimizer = self._make_optimizer(optimizer, lr, momentum)
+        self._own_optimizer = self.optimizer  # (over every layer: see step)
         self.train_mode = True
         self.output: np.ndarray | None = None
         self.replay = replay
@@ -181,9 +183,15 @@ class MLP:
         In evaluation mode nothing is recorded on the engine. Data of another dtype than the
         parameters' is cast to theirs (as ``train_epoch`` and ``evaluate`` do).
         """
-        dtype = self.linear_layers[0].W.dtype
+        layers = self.linear_layers
+        dtype = layers[0].W.dtype
         if type(x) is not _ndarray or x.dtype is not dtype:
             x = _in_dtype(x, dtype)
+        if len(layers) != len(self.activations):  # (zip in _through_layers would drop the extra ones)
+            raise ValueError(
+                f"MLP.forward: {len(layers)} Linear layers but {len(self.activations)} activations; each layer needs "
+                "its activation (Identity for none): a layer added without one was skipped"
+            )
         if self.train_mode:
             out = self._through_layers(x)
         else:
@@ -283,6 +291,17 @@ class MLP:
             arrays = self._current_arrays()
             pairs = self.parameters()
             self._synced = _NOT_SYNCED
+            if len(pairs) != len(params) and self.optimizer is self._own_optimizer:
+                # (a layer added or removed since the MLP made its optimizer over every layer: the
+                # handout's step would update every layer, the optimizer holds the old ones' pairs
+                # alone, so a new layer took gradients and never moved. An optimizer the user set
+                # over some layers, freezing the others, is theirs to choose.)
+                raise ValueError(
+                    f"MLP.step: the network has {len(pairs)} parameters (weights and biases) but its optimizer "
+                    f"holds {len(params)}: a layer added to or removed from linear_layers after the MLP was made is "
+                    "not in the optimizer; make a new MLP, or give the optimizer the new layer's pairs "
+                    "(mlp.optimizer.add_param_group({'params': layer.parameters()}))"
+                )
             if len(pairs) == len(params):
                 for i, (value, grad) in enumerate(pairs):
                     held = params[i]

@@ -23,6 +23,9 @@ cleanly without it).
   a copy of a view shares no memory with the copy of its base, so the copy's SGD updated a flat
   array no weight was a view of (the copy did not train: 0.24 from the right weights after
   three steps) and its ``zero_grads`` cleared a flat array no gradient was a view of.
+* A layer appended to the handout MLP's ``linear_layers`` after it was made took gradients and
+  never moved (its optimizer holds the first layers' pairs; the handout's step updates every
+  layer); one appended without an activation was skipped by the forward (``zip``). Both raise.
 * The handout MLP's ``eval()`` turns recording off (PyTorch's ``model.eval()`` does not): a
   ``train_step`` or ``forward`` / ``backward`` / ``step`` after a validation pass that forgot
   ``train()`` left every gradient at zero, so the network stopped training silently (with
@@ -42,6 +45,7 @@ import mytorch as mt
 import mytorch.replay
 from hw_bonus.mlp import MLP
 from mytorch.autograd_engine import Autograd
+from mytorch.nn.modules import Identity, Linear
 from mytorch.replay import ReplayError
 
 
@@ -387,3 +391,26 @@ def test_a_deep_copy_of_the_mlp_trains_as_the_original_would(optimizer: str, rep
     original.zero_grads()  # the original was not touched by the copy's steps
     for key, value in original.state_dict().items():
         np.testing.assert_array_equal(value, before[key], err_msg=key)
+
+
+# --------------------------------------------------------------------------- layers added to the handout MLP
+@pytest.mark.parametrize("replay", [False, True])
+def test_a_layer_added_to_the_mlp_is_trained_or_refused(replay: bool) -> None:
+    """The added layer's W stayed as it was, step after step, with its dW filled."""
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((8, 4)), np.eye(3)[rng.integers(0, 3, 8)]
+    engine = Autograd()
+    mlp = MLP(4, 3, [5], ["relu", "identity"], "cross_entropy", 0.1, engine, 0.9, seed=1, replay=replay)
+    mlp.train_step(x, y)
+    layer = Linear(3, 3, engine, rng=2)
+    mlp.linear_layers.append(layer)
+    with pytest.raises(ValueError, match="activations"):
+        mlp.train_step(x, y)  # (a layer without its activation: the forward's zip skipped it)
+    mlp.activations.append(Identity(engine))
+    with pytest.raises(ValueError, match="optimizer holds 4"):
+        mlp.train_step(x, y)
+    mlp.optimizer.add_param_group({"params": layer.parameters()})
+    before = layer.W.copy()
+    for _ in range(2):
+        mlp.train_step(x, y)
+    assert not np.array_equal(layer.W, before)
