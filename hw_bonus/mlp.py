@@ -187,9 +187,10 @@ class MLP:
         dtype = layers[0].W.dtype
         if type(x) is not _ndarray or x.dtype is not dtype:
             x = _in_dtype(x, dtype)
-        if len(layers) != len(self.activations):  # (zip in _through_layers would drop the extra ones)
+        activations = self.activations
+        if len(layers) != len(activations):  # (zip in _through_layers would drop the extra ones)
             raise ValueError(
-                f"MLP.forward: {len(layers)} Linear layers but {len(self.activations)} activations; each layer needs "
+                f"MLP.forward: {len(layers)} Linear layers but {len(activations)} activations; each layer needs "
                 "its activation (Identity for none): a layer added without one was skipped"
             )
         if self.train_mode:
@@ -214,6 +215,7 @@ class MLP:
 
     def zero_grads(self) -> None:
         """Clear the engine's tape and buffer and every layer's ``dW`` and ``db``."""
+        self._check_engines("zero_grads")
         # BEGIN SOLUTION: clear the engine (zero_grad) and set every parameter's gradient to zero
         self.autograd_engine.zero_grad()
         if self._gradients_packed():
@@ -387,6 +389,7 @@ class MLP:
                 layer._blank_db = layer.db
             else:
                 layer.gradients_zeroed(True)  # (stale; by position: a call with a keyword costs more)
+        unreached = False
         try:
             out = self.forward(x)
             loss = self.backward(labels)
@@ -394,8 +397,29 @@ class MLP:
             for layer in layers:
                 if layer._blank_dW is not None or layer._blank_db is not None:
                     layer.unwritten_gradients_zeroed()
+                    unreached = True
+        if unreached:  # (a layer the backward did not reach: a module on another engine breaks the chain?)
+            self._check_engines("train_step")
         self.step()
         return loss, out
+
+    def _check_engines(self, method: str) -> None:
+        """Raise if a module records onto another engine than the first layer (as ``__init__``
+        checks of the modules it is given): one set into the MLP later, made with its own
+        ``Autograd()``, left the layers before it without gradients, silently. (``zero_grads``
+        looks, and ``train_step`` when its backward left a layer unreached.)"""
+        try:
+            engine = self.linear_layers[0].autograd_engine
+            for module in (*self.linear_layers, *self.activations, self.criterion):
+                if module.autograd_engine is not engine:
+                    raise ValueError(
+                        f"MLP.{method}: {type(module).__name__} records onto another engine than the MLP's other "
+                        "modules (a module made with its own Autograd() and set into the MLP?); the backward would "
+                        "not reach through it, and the layers before it would not train: build it on "
+                        "mlp.autograd_engine"
+                    )
+        except AttributeError:  # (a module of the user's own, without an engine: not looked at)
+            pass
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Copied (``copy.deepcopy``) or unpickled: the layers' arrays are packed into flat memory

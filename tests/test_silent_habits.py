@@ -26,6 +26,9 @@ cleanly without it).
 * A layer appended to the handout MLP's ``linear_layers`` after it was made took gradients and
   never moved (its optimizer holds the first layers' pairs; the handout's step updates every
   layer); one appended without an activation was skipped by the forward (``zip``). Both raise.
+* A module made with its own ``Autograd()`` and set into the handout MLP after it was made
+  (``mlp.activations[0] = Sigmoid(Autograd())``, a new layer or criterion): the backward did not
+  reach through it, so the layers before it kept zero gradients and stopped training. It raises.
 * The handout MLP's ``eval()`` turns recording off (PyTorch's ``model.eval()`` does not): a
   ``train_step`` or ``forward`` / ``backward`` / ``step`` after a validation pass that forgot
   ``train()`` left every gradient at zero, so the network stopped training silently (with
@@ -45,7 +48,7 @@ import mytorch as mt
 import mytorch.replay
 from hw_bonus.mlp import MLP
 from mytorch.autograd_engine import Autograd
-from mytorch.nn.modules import Identity, Linear
+from mytorch.nn.modules import Identity, Linear, Sigmoid, SoftmaxCrossEntropy
 from mytorch.replay import ReplayError
 
 
@@ -414,3 +417,26 @@ def test_a_layer_added_to_the_mlp_is_trained_or_refused(replay: bool) -> None:
     for _ in range(2):
         mlp.train_step(x, y)
     assert not np.array_equal(layer.W, before)
+
+
+@pytest.mark.parametrize("replay", [False, True])
+@pytest.mark.parametrize("swapped", ["activation", "layer", "criterion"])
+def test_a_module_on_another_engine_set_into_the_mlp_is_refused(swapped: str, replay: bool) -> None:
+    """The first layer's W stayed as it was (its dW zero), step after step."""
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((8, 4)), np.eye(3)[rng.integers(0, 3, 8)]
+    mlp = MLP(4, 3, [5], ["relu", "identity"], "cross_entropy", 0.1, Autograd(), seed=1, replay=replay)
+    mlp.train_step(x, y)
+    other = Autograd()
+    if swapped == "activation":
+        mlp.activations[0] = Sigmoid(other)
+    elif swapped == "layer":
+        mlp.linear_layers[1] = Linear(5, 3, other, rng=3)
+    else:
+        mlp.criterion = SoftmaxCrossEntropy(other)
+    before = mlp.linear_layers[0].W.copy()
+    with pytest.raises(ValueError, match="another engine"):
+        mlp.train_step(x, y)
+    with pytest.raises(ValueError, match="another engine"):
+        mlp.zero_grads()  # (the handout's loop by hand)
+    np.testing.assert_array_equal(mlp.linear_layers[0].W, before)
