@@ -20,6 +20,7 @@ class Missing:
         if name in ("resource", "fcntl"):  # (Windows has neither)
             raise ImportError("No module named " + repr(name))
 sys.meta_path.insert(0, Missing())
+import shutil, subprocess, tempfile  # (this Python's own: Python 3.13's would import _winapi on win32)
 sys.platform, script = sys.argv[1], sys.argv[2]
 if sys.platform == "win32":  # (no interval timers either)
     import signal
