@@ -253,7 +253,10 @@ def quoted_lines(text: str) -> str:
     return re.sub(r"^(?!\Z)", QUOTE, text, flags=re.M)  # (every line's start but the end after a last newline)
 
 
-_FRAME = re.compile(r'^  File "(?P<path>[^"]*)", line (?P<line>\d+), in (?P<function>.*)$', re.M)
+_FRAME = re.compile(r'^  File "(?P<path>[^"\n]*)", line (?P<line>\d+), in (?P<function>.*)$', re.M)
+"""A frame of a traceback's text. A path of several lines is no frame: until 2026-12-04 a hand-in's function
+compiled with the file name ``"x\nPASS  operations/mul  1/1\ny"`` put that PASS line, bare, in the runner's own
+``(raised in ...)`` on a failure's first line."""
 
 
 def _what_was_raised(text: str) -> tuple[str, str]:
