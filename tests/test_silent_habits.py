@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import pickle
 from typing import Any
 
 import numpy as np
@@ -537,3 +538,92 @@ def test_deep_copies_share_memory_as_pytorchs() -> None:
             expected = x2.numpy()
         else:
             np.testing.assert_array_equal(x2.numpy(), expected)
+
+
+# --------------------------------------------------------------------------- forward hooks
+def test_a_deep_copied_or_unpickled_module_runs_its_forward_hooks() -> None:
+    """A copy of a module with a forward hook (an activation collector kept through deepcopy, as
+    PyTorch keeps it) ran no hook once the original's hooks were taken off: the copy's calls did
+    not look for hooks while no module was known to have any."""
+    _SEEN.clear()
+    layer = mt.nn.Linear(3, 2)
+    handle = layer.register_forward_hook(_collect)
+    twin = copy.deepcopy(layer)
+    unpickled = pickle.loads(pickle.dumps(layer))
+    handle.remove()
+    twin(mt.ones(1, 3))
+    unpickled(mt.ones(4, 3))
+    assert _SEEN == [(1, 2), (4, 2)]
+
+
+_SEEN: list[tuple[int, ...]] = []
+
+
+def _collect(module: Any, args: tuple[Any, ...], output: mt.Tensor) -> None:
+    _SEEN.append(tuple(output.shape))
+
+
+def _hooked_calls(lib: Any) -> list[Any]:
+    """What forward hooks with ``with_kwargs``, ``prepend`` and ``always_call`` see, on ``lib``."""
+
+    class Scaled(lib.nn.Module):
+        def forward(self, x: Any, scale: float = 1.0) -> Any:
+            if scale < 0:
+                raise ValueError("negative scale")
+            return x * scale
+
+    log: list[Any] = []
+
+    def pre_kw(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        log.append(("pre_kw", dict(kwargs)))
+        return args, {**kwargs, "scale": 3.0}
+
+    def post_kw(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> Any:
+        log.append(("post_kw", dict(kwargs), output.tolist()))
+        return output + 1
+
+    def always(module: Any, args: tuple[Any, ...], output: Any) -> None:
+        log.append(("always", None if output is None else output.tolist()))
+
+    def failing(module: Any, args: tuple[Any, ...], output: Any) -> None:
+        raise KeyError("hook")
+
+    m = Scaled()
+    m.register_forward_pre_hook(pre_kw, with_kwargs=True)
+    m.register_forward_pre_hook(lambda module, args: log.append("pre, prepended"), prepend=True)
+    m.register_forward_hook(post_kw, with_kwargs=True)
+    m.register_forward_hook(always, always_call=True)
+    m.register_forward_hook(lambda module, args, output: log.append("post, prepended"), prepend=True)
+    log.append(m(lib.ones(2), scale=2.0).tolist())
+    for scale, hooks, error in ((-1.0, [always], ValueError), (2.0, [failing, always], KeyError)):
+        other = Scaled()
+        for hook in hooks:
+            other.register_forward_hook(hook, always_call=hook is always)
+        with pytest.raises(error):
+            other(lib.ones(2), scale=scale)
+    raising = Scaled()
+    raising.register_forward_hook(failing, always_call=True)
+    with pytest.warns(UserWarning, match="always_call"), pytest.raises(ValueError):
+        raising(lib.ones(2), scale=-1.0)
+    refused = Scaled()
+    refused.register_forward_pre_hook(lambda module, args, kwargs: 5, with_kwargs=True)
+    with pytest.raises(RuntimeError, match="tuple"):
+        refused(lib.ones(2))
+    return log
+
+
+def test_forward_hooks_with_kwargs_prepend_and_always_call() -> None:
+    """``with_kwargs=True`` raised TypeError (MyTorch had no such argument), ``always_call`` too."""
+    log = _hooked_calls(mt)
+    assert log == [
+        "pre, prepended",
+        ("pre_kw", {"scale": 2.0}),
+        "post, prepended",
+        ("post_kw", {"scale": 3.0}, [3.0, 3.0]),
+        ("always", [4.0, 4.0]),
+        [4.0, 4.0],
+        ("always", None),  # (forward raised: no output)
+        ("always", [2.0, 2.0]),  # (an earlier hook raised: the output so far)
+    ]
+    torch = pytest.importorskip("torch")
+    assert _hooked_calls(torch) == log
