@@ -7,8 +7,9 @@ and ``ContinuousBernoulli`` (``relaxed.py``), ``HalfCauchy``, ``Weibull``, ``Par
 ``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``Multinomial``,
 ``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``) with
 ``sample``, ``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the
-reparameterised sample a gradient flows through; not for Gamma, Beta and Dirichlet, which refuse
-it), ``cdf`` / ``icdf`` of Normal, Laplace and Exponential, and ``kl_divergence`` of two of a kind.
+reparameterised sample a gradient flows through; for Gamma, Chi2, Beta, Dirichlet and StudentT by
+implicit differentiation of the Gamma draw, ``implicit.py``), ``cdf`` / ``icdf`` of Normal, Laplace
+and Exponential, and ``kl_divergence`` of two of a kind.
 
 Every density is recorded from Tensor operations, so ``log_prob(action) * reward`` and
 ``kl_divergence(q, p)`` have gradients in the parameters. Samples come from

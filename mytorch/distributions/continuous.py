@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.autograd_engine import no_grad
 from mytorch.distributions.base import Distribution, _parameters, _shape, _tensor
+from mytorch.distributions.implicit import standard_gamma
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, log
 
@@ -140,13 +142,6 @@ class Uniform(Distribution):
     def stddev(self) -> Tensor:
         """The standard deviation."""
         return self.variance.sqrt()
-
-
-def _no_rsample(name: str) -> NotImplementedError:
-    return NotImplementedError(
-        f"{name}.rsample: MyTorch has no reparameterised {name} sample (PyTorch's differentiates the sample "
-        "implicitly); sample() draws one without a gradient"
-    )
 
 
 class Laplace(_LocationScale):
@@ -292,7 +287,7 @@ class LogNormal(Distribution):
 
 class Gamma(Distribution):
     """Gamma of shape ``concentration`` and ``rate``: density rate^a x^(a-1) exp(-rate x) / Gamma(a).
-    ``sample`` only: no ``rsample`` (see its error)."""
+    ``rsample`` differentiates the draw implicitly in ``concentration`` (``implicit.py``)."""
 
     def __init__(self, concentration: Any, rate: Any, validate_args: Any = None) -> None:
         self.concentration, self.rate = _parameters(concentration, rate)
@@ -301,15 +296,15 @@ class Gamma(Distribution):
             self._check_positive(concentration=self.concentration, rate=self.rate)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        """Refused (no reparameterised sample here)."""
-        raise _no_rsample("Gamma")
+        """``standard_gamma(concentration) / rate`` of shape ``sample_shape + batch_shape``: a gradient
+        flows to ``rate`` and, by implicit differentiation, to ``concentration`` (PyTorch's)."""
+        shape = (*_shape(sample_shape), *self.batch_shape)
+        return standard_gamma(self.concentration.expand(*shape)) / self.rate.expand(*shape)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
-        shape = (*_shape(sample_shape), *self.batch_shape)
-        a = np.broadcast_to(self.concentration._data, shape)
-        g = default_generator.standard_gamma(a) / np.broadcast_to(self.rate._data, shape)
-        return Tensor(np.asarray(g, dtype=self.concentration.dtype))
+        with no_grad():
+            return self.rsample(sample_shape)
 
     def log_prob(self, value: Any) -> Tensor:
         """a log(rate) + (a - 1) log(value) - rate value - lgamma(a), recorded."""
@@ -337,8 +332,8 @@ class Gamma(Distribution):
 
 
 class Dirichlet(Distribution):
-    """Dirichlet on the simplex of the last axis of ``concentration`` (event_shape (k,)).
-    ``sample`` only: no ``rsample`` (see its error)."""
+    """Dirichlet on the simplex of the last axis of ``concentration`` (event_shape (k,)); ``rsample``
+    normalises Gamma draws, so its gradient is theirs (implicit) through the normalisation."""
 
     def __init__(self, concentration: Any, validate_args: Any = None) -> None:
         (self.concentration,) = _parameters(concentration)
@@ -353,14 +348,17 @@ class Dirichlet(Distribution):
             self._check_parameter("concentration", self.concentration, positive, constraint)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        """Refused (no reparameterised sample here)."""
-        raise _no_rsample("Dirichlet")
+        """``g / sum g`` of Gamma(concentration, 1) draws g, of shape ``sample_shape + batch_shape +
+        event_shape``, recorded: a gradient flows to ``concentration``. (PyTorch differentiates the
+        Dirichlet's own quantile, so one draw's gradient differs; their expectations agree.)"""
+        shape = (*_shape(sample_shape), *self.batch_shape, *self.event_shape)
+        g = standard_gamma(self.concentration.expand(*shape))
+        return g / g.sum(-1, keepdim=True)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Samples of shape ``sample_shape + batch_shape + event_shape`` (no gradient)."""
-        shape = (*_shape(sample_shape), *self.batch_shape, *self.event_shape)
-        g = default_generator.standard_gamma(np.broadcast_to(self.concentration._data, shape))
-        return Tensor((g / g.sum(-1, keepdims=True)).astype(self.concentration.dtype))
+        with no_grad():
+            return self.rsample(sample_shape)
 
     def log_prob(self, value: Any) -> Tensor:
         """sum (a - 1) log(value) + lgamma(sum a) - sum lgamma(a), recorded."""
@@ -393,7 +391,7 @@ class Dirichlet(Distribution):
 
 class Beta(Distribution):
     """Beta(``concentration1``, ``concentration0``) on (0, 1): a two-category Dirichlet (as
-    PyTorch's); ``sample`` only: no ``rsample`` (see its error)."""
+    PyTorch's): ``rsample`` is the Dirichlet's first coordinate."""
 
     def __init__(self, concentration1: Any, concentration0: Any, validate_args: Any = None) -> None:
         from mytorch.tensor_shape import stack
@@ -406,8 +404,9 @@ class Beta(Distribution):
         self._dirichlet = Dirichlet(stack(both, -1), validate_args=False)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        """Refused (no reparameterised sample here)."""
-        raise _no_rsample("Beta")
+        """The first coordinate of the two-category Dirichlet's ``rsample``: a gradient flows to both
+        concentrations."""
+        return self._dirichlet.rsample(sample_shape)[..., 0]
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""

@@ -206,7 +206,7 @@ class Pareto(_Quantiled):
 
 
 class Chi2(Gamma):
-    """Chi-squared of ``df`` degrees of freedom: ``Gamma(df / 2, 1 / 2)`` (``sample``, no ``rsample``)."""
+    """Chi-squared of ``df`` degrees of freedom: ``Gamma(df / 2, 1 / 2)`` (``rsample``: implicit gradients)."""
 
     def __init__(self, df: Any, validate_args: Any = None) -> None:
         (df,) = _parameters(df)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.distributions.base import Distribution, _clamped, _parameters, _shape, _tensor
-from mytorch.distributions.continuous import Normal, _LocationScale, _no_rsample
+from mytorch.distributions.continuous import Gamma, Normal, _LocationScale
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, log
 from mytorch.tensor_composed import xlogy
@@ -383,8 +383,14 @@ class StudentT(Distribution):
         return -(half + 0.5) * (y * y / self.df).log1p() - z
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        """Refused, as Gamma's: PyTorch differentiates the draw implicitly in ``df``."""
-        raise _no_rsample("StudentT")
+        """``loc + scale z / sqrt(v / df)``, z standard normal and v a chi-squared ``df`` draw (a
+        ``Gamma(df / 2, 1 / 2)`` ``rsample``), as PyTorch's: a gradient flows to ``loc``, ``scale``
+        and, implicitly through the Gamma draw, ``df``."""
+        shape = (*_shape(sample_shape), *self.batch_shape)
+        df = self.df.expand(*shape)
+        z = Tensor(default_generator.standard_normal(shape).astype(self.df.dtype))
+        v = Gamma(0.5 * df, 0.5 * df.new_ones(()), validate_args=False).rsample()
+        return self.loc + self.scale * z * (v / df).rsqrt()
 
     def entropy(self) -> Tensor:
         """PyTorch's closed form, recorded."""
