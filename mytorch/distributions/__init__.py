@@ -20,12 +20,15 @@ outside its constraint (a scale of 0, a probability of 1.2, negative class weigh
 outside the support given to ``log_prob`` or ``cdf`` (a Bernoulli value of 0.5, a Uniform value
 beyond its ends, a class index of -1 or 0.5, NaN) raise ``ValueError`` instead of giving a number.
 
+``constraints`` holds PyTorch's sets (``positive``, ``simplex``, ...); every distribution names its
+``support`` and ``arg_constraints`` with them, as PyTorch's do.
+
 The package: ``base.py`` (``Distribution``), ``discrete.py``, ``continuous.py``,
 ``multivariate_normal.py``, ``wrappers.py`` (``Independent``, ``TransformedDistribution``),
 ``transforms.py`` and ``kl.py`` (``kl_divergence``).
 """
 
-from mytorch.distributions import transforms
+from mytorch.distributions import constraints, transforms
 from mytorch.distributions.base import Distribution
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
@@ -79,6 +82,7 @@ __all__ = [
     "TransformedDistribution",
     "Uniform",
     "Weibull",
+    "constraints",
     "kl_divergence",
     "transforms",
 ]

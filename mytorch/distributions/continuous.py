@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.autograd_engine import no_grad
+from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _parameters, _shape, _tensor
 from mytorch.distributions.implicit import standard_gamma
 from mytorch.factories import default_generator
@@ -28,6 +29,10 @@ class _LocationScale(Distribution):
 
 class Normal(_LocationScale):
     """Gaussian with mean ``loc`` and standard deviation ``scale`` (broadcast together)."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
 
     def _real(self, value: Any) -> Tensor:
         x = _tensor(value)
@@ -86,6 +91,18 @@ class Normal(_LocationScale):
 
 class Uniform(Distribution):
     """Uniform on ``[low, high)``."""
+
+    @property
+    def arg_constraints(self) -> dict[str, Any]:  # type: ignore[override]
+        """``low`` below ``high``, as PyTorch's: ``{"low": less_than(high), "high": greater_than(low)}``."""
+        return {"low": constraints.less_than(self.high), "high": constraints.greater_than(self.low)}
+
+    has_rsample = True
+
+    @constraints.dependent_property(is_discrete=False, event_dim=0)
+    def support(self) -> Any:
+        """``interval(low, high)``."""
+        return constraints.interval(self.low, self.high)
 
     def __init__(self, low: Any, high: Any, validate_args: Any = None) -> None:
         self.low, self.high = _parameters(low, high)
@@ -147,6 +164,10 @@ class Uniform(Distribution):
 class Laplace(_LocationScale):
     """Laplace with location ``loc`` and scale ``scale``: density exp(-|x - loc| / scale) / (2 scale)."""
 
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """``loc - scale sign(u) log(1 - |u|)``, u uniform in (-1, 1) (PyTorch's): recorded."""
         dtype = np.result_type(self.loc.dtype, self.scale.dtype)
@@ -194,6 +215,10 @@ class Laplace(_LocationScale):
 
 class Exponential(Distribution):
     """Exponential of rate ``rate``: density rate exp(-rate x) for x >= 0."""
+
+    arg_constraints = {"rate": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
 
     def __init__(self, rate: Any, validate_args: Any = None) -> None:
         (self.rate,) = _parameters(rate)
@@ -245,6 +270,10 @@ class Exponential(Distribution):
 class LogNormal(Distribution):
     """exp of a Normal(``loc``, ``scale``): ``base_dist`` is that Normal."""
 
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.positive
+    has_rsample = True
+
     def __init__(self, loc: Any, scale: Any, validate_args: Any = None) -> None:
         self.base_dist = Normal(loc, scale, validate_args)
         self.loc, self.scale = self.base_dist.loc, self.base_dist.scale
@@ -288,6 +317,10 @@ class LogNormal(Distribution):
 class Gamma(Distribution):
     """Gamma of shape ``concentration`` and ``rate``: density rate^a x^(a-1) exp(-rate x) / Gamma(a).
     ``rsample`` differentiates the draw implicitly in ``concentration`` (``implicit.py``)."""
+
+    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
 
     def __init__(self, concentration: Any, rate: Any, validate_args: Any = None) -> None:
         self.concentration, self.rate = _parameters(concentration, rate)
@@ -334,6 +367,10 @@ class Gamma(Distribution):
 class Dirichlet(Distribution):
     """Dirichlet on the simplex of the last axis of ``concentration`` (event_shape (k,)); ``rsample``
     normalises Gamma draws, so its gradient is theirs (implicit) through the normalisation."""
+
+    arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
+    support = constraints.simplex
+    has_rsample = True
 
     def __init__(self, concentration: Any, validate_args: Any = None) -> None:
         (self.concentration,) = _parameters(concentration)
@@ -392,6 +429,10 @@ class Dirichlet(Distribution):
 class Beta(Distribution):
     """Beta(``concentration1``, ``concentration0``) on (0, 1): a two-category Dirichlet (as
     PyTorch's): ``rsample`` is the Dirichlet's first coordinate."""
+
+    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
+    support = constraints.unit_interval
+    has_rsample = True
 
     def __init__(self, concentration1: Any, concentration0: Any, validate_args: Any = None) -> None:
         from mytorch.tensor_shape import stack
