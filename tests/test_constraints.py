@@ -97,6 +97,7 @@ def _family(lib):
         "Laplace": d.Laplace(t(0.0), t(1.0)),
         "Exponential": d.Exponential(t(1.0)),
         "LogNormal": d.LogNormal(t(0.0), t(1.0)),
+        "VonMises": d.VonMises(t(0.0), t(1.0)),
     }
 
 

@@ -5,7 +5,7 @@ and ``ContinuousBernoulli`` (``relaxed.py``), ``HalfCauchy``, ``Weibull``, ``Par
 (``positive.py``),
 ``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet``, ``Uniform`` and
 ``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``Multinomial``,
-``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``) with
+``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``), ``VonMises`` (``von_mises.py``) with
 ``sample``, ``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the
 reparameterised sample a gradient flows through; for Gamma, Chi2, Beta, Dirichlet and StudentT by
 implicit differentiation of the Gamma draw, ``implicit.py``), ``cdf`` / ``icdf`` of Normal, Laplace
@@ -45,6 +45,7 @@ from mytorch.distributions.relaxed import (
     RelaxedOneHotCategorical,
 )
 from mytorch.distributions.tails import Binomial, Cauchy, Geometric, Gumbel, HalfNormal, Multinomial, Poisson, StudentT
+from mytorch.distributions.von_mises import VonMises
 from mytorch.distributions.wrappers import Independent, TransformedDistribution
 
 __all__ = [
@@ -81,6 +82,7 @@ __all__ = [
     "StudentT",
     "TransformedDistribution",
     "Uniform",
+    "VonMises",
     "Weibull",
     "constraints",
     "kl_divergence",
