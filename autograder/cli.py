@@ -49,7 +49,7 @@ from .checks import salt_inputs
 from .config import ConfigError, GradingConfig, load_config
 from .containment import MAX_SLOTS, MODES, Containment, SandboxUnavailableError, become_subreaper, kill_leftovers
 from .grading import SECTIONS, GradedTest, Outcome, collect
-from .isolation import Settings, grade, hide, probe
+from .isolation import SEARCH_SECONDS, ReferenceSearchError, Settings, grade, hide, look_for_references, probe
 from .report import autolab_line, gradescope_results, outcome_line, section_scores, summary_table
 from .sandbox import HandinError, extract_handin, find_package
 
@@ -99,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
         help="processes and threads per test process, with a uid or user namespace of its own "
         "(default 8)")  # fmt: skip
     add("--jobs", type=int, default=1, metavar="N", help="test processes at once (default 1)")
+    add("--reference-search-seconds", type=float, default=SEARCH_SECONDS, metavar="S",
+        help="seconds the search for copies of the reference solution in what workers read may take before "
+        f"the runner stops without grading (default {SEARCH_SECONDS:g})")  # fmt: skip
     add("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
     add("--out-dir", metavar="DIR", help="with --handin-dir: where reports go (default: the hand-in folder)")
     add("--list", action="store_true", help="list the graded tests and their points, then exit")
@@ -363,6 +366,10 @@ def _run(args: argparse.Namespace) -> None:
         _refuse_special_files(root / "mytorch")
     _protect_runner()
     _hide_the_runners_folders(args, root)
+    try:  # (before any worker, the probe's included: none may start while a copy of the reference could be in reach)
+        look_for_references(args.reference_search_seconds)
+    except ReferenceSearchError as error:
+        raise RunnerError(str(error)) from None
     settings = Settings(timeout=args.timeout, startup=args.startup_timeout, handin_timeout=args.handin_timeout,
                         memory_mb=args.memory, max_procs=args.max_procs, jobs=args.jobs,
                         handin_memory_mb=args.handin_memory, file_mb=args.disk)  # fmt: skip
@@ -416,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [s for s in args.sections if s not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
-    for option in ("timeout", "startup_timeout", "handin_timeout"):
+    for option in ("timeout", "startup_timeout", "handin_timeout", "reference_search_seconds"):
         if getattr(args, option) <= 0:
             parser.error(f"--{option.replace('_', '-')} must be positive, got {getattr(args, option):g}")
     for option in ("jobs", "memory", "handin_memory", "max_procs", "disk"):

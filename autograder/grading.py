@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .checks import assert_close
-from .protocol import ERROR_KEY, MAX_ERROR_BYTES
+from .protocol import ERROR_KEY, MAX_ERROR_BYTES, cut
 
 __all__ = [
     "REGISTRY",
@@ -210,9 +210,10 @@ def judge(test: GradedTest, inputs: Arrays, computed: Arrays) -> None:
         text = bytes(raw).decode("utf-8", errors="replace").rstrip()
         last = text.splitlines()[-1] if text else ""
         if last.startswith("NotImplementedError"):
-            raise AssertionError(last)  # a stub's message says it all
-        how, what = _what_was_raised(text)  # the exception goes first, then the traceback
-        raise AssertionError(f"{what}{_raised_where(text)}\n{how}" if how and what else text)  # what, where, how
+            raise AssertionError(cut(last, SHOWN_LINE))  # a stub's message says it all (and starts with its name)
+        how, what = _what_was_raised(text)  # the exception goes first, then the traceback (whole where it was cut)
+        below = quoted_lines(how if len(what) <= SHOWN_LINE else text)
+        raise AssertionError(f"{quoted(what)}{_raised_where(text)}\n{below}".rstrip())  # what, where, how
     if "computed" in inspect.signature(test.reference).parameters:
         expected = test.reference(**inputs, computed=computed)
     else:
@@ -231,7 +232,31 @@ def judge(test: GradedTest, inputs: Arrays, computed: Arrays) -> None:
             assert_close(what, got, want, rtol=test.rtol, atol=test.atol)
 
 
-_FRAME = re.compile(r'^  File "(?P<path>[^"]*)", line (?P<line>\d+), in (?P<function>.*)$', re.M)
+SHOWN_LINE = 300
+"""The most characters of the hand-in's exception that a failure's first line quotes (the lines under it then
+quote the exception whole, after its traceback)."""
+QUOTE = "> "
+"""What begins each line of the hand-in's own text (a traceback, what it printed) in a failure's reason."""
+
+
+def quoted(text: str) -> str:
+    """One line of the hand-in's, for the first line of a failure: between double quotes, its backslashes and
+    quotes escaped, cut to ``SHOWN_LINE`` characters. Until 2026-12-04 it began the line bare: an exception
+    class named ``PASS  operations/mul  1/1`` (its ``__module__`` set to ``builtins``, so that the traceback
+    names no module) made a failed test's output in ``results.json`` begin with that line."""
+    return '"' + cut(text, SHOWN_LINE).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def quoted_lines(text: str) -> str:
+    """Text of the hand-in's (a traceback, what it printed), every line after ``QUOTE``: no line of it can
+    begin as one of the runner's own lines (``PASS  operations/mul``) in any report."""
+    return re.sub(r"^(?!\Z)", QUOTE, text, flags=re.M)  # (every line's start but the end after a last newline)
+
+
+_FRAME = re.compile(r'^  File "(?P<path>[^"\n]*)", line (?P<line>\d+), in (?P<function>.*)$', re.M)
+"""A frame of a traceback's text. A path of several lines is no frame: until 2026-12-04 a hand-in's function
+compiled with the file name ``"x\nPASS  operations/mul  1/1\ny"`` put that PASS line, bare, in the runner's own
+``(raised in ...)`` on a failure's first line."""
 
 
 def _what_was_raised(text: str) -> tuple[str, str]:
@@ -267,7 +292,7 @@ def _raised_where(text: str) -> str:
         if root in path:
             path = path[path.rindex(root) + 1 :]
             break
-    return f" (raised in {path}, line {frame['line']}, in {frame['function']})"
+    return f" (raised in {cut(path, 200)}, line {frame['line']}, in {cut(frame['function'], 100)})"
 
 
 def _in_their_package(path: str) -> bool:

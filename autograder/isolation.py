@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import glob
+import hashlib
 import importlib.util
 import json
 import math
@@ -57,11 +58,11 @@ from .containment import (
     remove_tree,
     start_watched,
 )  # fmt: skip
-from .grading import GradedTest, Outcome, judge
+from .grading import QUOTE, GradedTest, Outcome, judge, quoted_lines
 from .jail import ROOT_INODES, bound_folders, copy_package, readable_paths
 from .report import INDENT
 
-__all__ = ["Settings", "grade", "hide", "probe"]
+__all__ = ["ReferenceSearchError", "Settings", "grade", "hide", "look_for_references", "probe"]
 
 _WORKER = Path(__file__).resolve().parent / "worker.py"
 _GRADER = str(Path(__file__).resolve().parent)
@@ -88,7 +89,7 @@ class Settings:
         handin_memory_mb: all of a hand-in's processes together, where the runner can make
             a cgroup for them (``cgroups``; root only).
         output_bytes: how much of a worker's output is kept (its end), and shown under a failed test
-            (each line counted with the report's indentation, ``_shown_output``).
+            (each line counted with the report's indentation and quote, ``_shown_output``).
         file_mb: the largest file a worker may write (``RLIMIT_FSIZE``), and the most its folder
             may hold: the size of its private tmpfs (under ``namespaces``; under ``uid`` and
             ``none`` where the runner is root and may mount, ``jail._own_tmpfs``), and what the
@@ -412,12 +413,12 @@ def _printable(data: bytes | str) -> str:
 
 def _shown_output(output: bytes, budget: int) -> tuple[bytes, int]:
     """The end of a test's output that a report shows in ``budget`` bytes, each line counted with the
-    report's indentation, and how many bytes before it are left out. Until 2026-12-04 only the bytes
-    were counted: 64 KiB of lines of one byte that is not UTF-8 (each shown as a character of 3 bytes
-    after an indentation of 8) made the report of a hand-in 9 MB, six times the 1.5 MB of its 23 tests'
-    output, and its results.json 6 MB."""
+    report's indentation and quote (``grading.QUOTE``), and how many bytes before it are left out. Until
+    2026-12-04 only the bytes were counted: 64 KiB of lines of one byte that is not UTF-8 (each shown as a
+    character of 3 bytes after an indentation of 8) made the report of a hand-in 9 MB, six times the 1.5
+    MB of its 23 tests' output, and its results.json 6 MB."""
     lines = np.frombuffer(output, dtype=np.uint8)[::-1] == ord("\n")
-    cost = np.cumsum(1 + len(INDENT) * lines.astype(np.int64))  # of the last k bytes, k = 1, 2, ...
+    cost = np.cumsum(1 + len(INDENT + QUOTE) * lines.astype(np.int64))  # of the last k bytes, k = 1, 2, ...
     kept = int(np.searchsorted(cost, budget, side="right"))
     return output[len(output) - kept :], len(output) - kept
 
@@ -509,7 +510,7 @@ REFERENCE_PACKAGES = ("mytorch", "hw_bonus", "bench", "autograder")
 out since 2026-12-03 but a checkout on ``sys.path`` or an older wheel has) and the grader."""
 
 
-def _hidden() -> list[str]:
+def _hidden(seconds: float | None = None) -> list[str]:
     """What no worker may see, even inside the Python installation: the grader and the checkout
     it lies in (``_checkout``), the temporary folder (other hand-ins) and every package of
     ``REFERENCE_PACKAGES`` that is installed (until 2026-12-02 only ``mytorch``: a MyTorch
@@ -528,13 +529,8 @@ def _hidden() -> list[str]:
     packages = []
     for name in REFERENCE_PACKAGES:
         packages += [os.path.join(folder, name) for folder in folders if os.path.isdir(os.path.join(folder, name))]
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        if spec is not None and spec.submodule_search_locations:
-            packages += list(spec.submodule_search_locations)
-    places += packages + _zipped_references(others) + _copies_in_what_workers_read()
+        packages += _imported_from(name)
+    places += packages + _zipped_references(others) + _copies_in_what_workers_read(seconds)
     for holder in dict.fromkeys(os.path.dirname(os.path.realpath(package)) for package in packages):
         if any(os.path.exists(os.path.join(holder, mark)) for mark in _CHECKOUT_MARKS):
             places += _checkout(holder)
@@ -656,9 +652,19 @@ _SOURCE_ARCHIVES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 _PACKAGE_NAMES = ("mytorch", "hw_bonus")
 _PACKAGE_FILES = ("autograd_engine.py", "mlp_runner.py")
 """A folder holding one of these files is a copy of ``mytorch`` or ``hw_bonus`` under another name."""
-SEARCH_LIMIT = 200_000
-"""At most this many folders of those workers read are looked into for copies of the reference (this
-machine's ``/usr`` and Python installation hold 25,500, looked into in about 0.2 s of the runner's CPU)."""
+COPY_MIN_BYTES = 512
+"""The smallest file of the reference whose copies are recognised by their bytes (``_reference_digests``): smaller
+ones (empty ``__init__.py`` files, a one-line docstring) could be any package's."""
+SEARCH_SECONDS = 60.0
+"""The longest the search for copies of the reference may take (this machine's ``/usr`` and Python installation
+hold 25,500 folders, looked into in 0.3 to 3 s, as loaded): past it the runner grades nothing
+(``ReferenceSearchError``), since what was not looked into could hold a copy that every worker would read.
+``--reference-search-seconds`` sets another bound."""
+
+
+class ReferenceSearchError(RuntimeError):
+    """The search for copies of the reference in the folders workers read did not finish in time: no worker may
+    start, since a copy could lie in what was not looked into."""
 
 
 def _folders_workers_read() -> list[str]:
@@ -666,24 +672,106 @@ def _folders_workers_read() -> list[str]:
     return bound_folders()
 
 
-def _copies_in_what_workers_read() -> list[str]:
-    """Every copy of the reference in the folders a worker reads whole (``/usr``, the Python installation; links
-    not followed), however deep: a folder named ``mytorch`` or ``hw_bonus``, or holding one of ``_PACKAGE_FILES``
-    (the package under another name), or the folder above it whole where that is a checkout (``_checkout``);
+def _imported_from(name: str) -> list[str]:
+    """The folders this Python would import the package ``name`` from (none where it would not import it)."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return []
+    return list(spec.submodule_search_locations or []) if spec is not None else []
+
+
+def _reference_folders() -> list[str]:
+    """The reference's packages this runner can see: ``REFERENCE_PACKAGES`` but the grader (which the students
+    have) beside the grader, and where this Python imports them from."""
+    names = [name for name in REFERENCE_PACKAGES if name != "autograder"]
+    folders = [os.path.join(os.path.dirname(_GRADER), name) for name in names]
+    folders += [folder for name in names for folder in _imported_from(name)]
+    return [folder for folder in dict.fromkeys(os.path.realpath(f) for f in folders) if os.path.isdir(folder)]
+
+
+def _reference_digests() -> dict[int, frozenset[bytes]]:
+    """The SHA-256 of every ``.py`` file of at least ``COPY_MIN_BYTES`` in the reference's packages
+    (``_reference_folders``), by size: how a copy of one is recognised under any name."""
+    digests: dict[int, set[bytes]] = {}
+    for folder in _reference_folders():
+        for path in Path(folder).rglob("*.py"):
+            try:
+                if path.is_symlink() or not path.is_file() or path.stat().st_size < COPY_MIN_BYTES:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            digests.setdefault(len(data), set()).add(hashlib.sha256(data).digest())
+    return {size: frozenset(found) for size, found in digests.items()}
+
+
+def _is_a_copy(entry: os.DirEntry, digests: dict[int, frozenset[bytes]]) -> bool:
+    """Whether ``entry`` is a regular file holding exactly the bytes of a file of ``digests`` (its size looked at
+    first: a file of another size is never read)."""
+    try:
+        if not entry.is_file(follow_symlinks=False):
+            return False
+        wanted = digests.get(entry.stat(follow_symlinks=False).st_size)
+        if wanted is None:
+            return False
+        with open(entry.path, "rb") as file:
+            return hashlib.sha256(file.read()).digest() in wanted
+    except OSError:
+        return False
+
+
+def _copies_in_what_workers_read(seconds: float | None = None) -> list[str]:
+    """``_search_for_copies`` in a thread of its own, waited for ``seconds`` (``SEARCH_SECONDS`` by default) at
+    most, the search also stopping itself then: one folder whose listing never returns (a hung network mount)
+    cannot stall the runner either.
+
+    Raises:
+        ReferenceSearchError: the search did not end in time (no worker may start: what was not looked into is
+            unknown). Until 2026-12-04 the search was bounded by a count of folders only, past which it stopped
+            with a note on stderr, and grading went on with the rest unsearched.
+    """
+    limit = SEARCH_SECONDS if seconds is None else seconds
+    deadline = time.monotonic() + limit
+    found: list[list[str] | None] = []
+    looking, roots = ["the first folder"], _folders_workers_read()  # (the folder being listed)
+    search = threading.Thread(target=lambda: found.append(_search_for_copies(roots, deadline, looking)), daemon=True)
+    search.start()
+    search.join(max(0.0, deadline - time.monotonic()) + 1.0)
+    if found and found[0] is not None:
+        return found[0]
+    raise ReferenceSearchError(
+        f"the search for copies of the reference solution in the folders workers read ({', '.join(roots)}) did not "
+        "end within "
+        f"{limit:g} s; {looking[0]} and what follows it were not looked into, so no hand-in is graded "
+        "(a copy there would be readable by every worker). Move what the workers need not read out of /usr and the "
+        "Python installation, or allow the search more time with --reference-search-seconds"
+    )
+
+
+def _search_for_copies(roots: list[str], deadline: float, looking: list[str]) -> list[str] | None:
+    """Every copy of the reference in ``roots``, the folders a worker reads whole (``/usr``, the Python installation;
+    links not followed), however deep: a folder named ``mytorch`` or ``hw_bonus``, or holding one of ``_PACKAGE_FILES``
+    or a file whose bytes are those of a ``.py`` file of the reference (``_reference_digests``: the package or a
+    module of it under another name), or the folder above it whole where that is a checkout (``_checkout``);
     a zip archive holding ``mytorch/`` or ``hw_bonus/`` (MyTorch's wheel among Debian's in
     ``/usr/share/python-wheels``, a zip of a checkout); a source archive named after MyTorch (its sdist). Until
     2026-12-04 only the folders one to three levels below ``/usr`` and ``/usr/local`` were looked into: a copy
     four levels down (``/usr/local/src/a/b/course/mytorch``), one elsewhere in a Python installation outside
-    ``/usr`` (a pyenv's ``share/``) or under another name was readable by every worker. Past ``SEARCH_LIMIT``
-    folders the search stops, and says so on stderr."""
+    ``/usr`` (a pyenv's ``share/``) or under another name was readable by every worker; and then a module of the
+    reference renamed (``functional.py`` as ``ops.py``) in a folder named otherwise stayed readable. Past
+    ``deadline`` the search stops and returns None; ``looking[0]`` is the folder it is looking into."""
     packages: list[str] = []
     files: list[str] = []
     suffixes = tuple(pattern[1:] for pattern in _ZIPPED) + _SOURCE_ARCHIVES
     names, marks = frozenset(_PACKAGE_NAMES), frozenset(_PACKAGE_FILES)
-    looked, stack = 0, list(reversed(_folders_workers_read()))
-    while stack and looked < SEARCH_LIMIT:
+    digests = _reference_digests()
+    stack = list(reversed(roots))
+    while stack:
+        if time.monotonic() > deadline:
+            return None
         folder, below, inside = stack.pop(), [], []
-        looked += 1
+        looking[0] = folder
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
@@ -693,7 +781,7 @@ def _copies_in_what_workers_read() -> list[str]:
                     elif entry.name.endswith(suffixes):
                         if entry.is_file(follow_symlinks=False):
                             files.append(entry.path)
-                    elif entry.name in marks:
+                    elif entry.name in marks or _is_a_copy(entry, digests):
                         inside.append(entry.path)
         except OSError:
             continue
@@ -702,10 +790,6 @@ def _copies_in_what_workers_read() -> list[str]:
         else:  # (such a file in a site folder itself: that file only)
             packages += inside
             stack += reversed(below)
-    if stack:
-        print(f"runner.py: note: the search for copies of the reference solution that workers could read stopped "
-              f"after {SEARCH_LIMIT} folders; {stack[-1]} and what follows it were not looked into", file=sys.stderr,
-              flush=True)  # fmt: skip
     found = []
     for package in packages:
         holder = os.path.dirname(package)
@@ -768,11 +852,22 @@ def _checkout(folder: str) -> list[str]:
     return [part for part in parts if os.path.isdir(part)]
 
 
-def _readable() -> dict[str, list[str]]:
-    """The folders a ``namespaces`` worker sees read-only (computed once)."""
+def _readable(seconds: float | None = None) -> dict[str, list[str]]:
+    """The folders a ``namespaces`` worker sees read-only (computed once; the search for copies of the reference
+    bounded by ``seconds``, ``SEARCH_SECONDS`` by default)."""
     if not _readable_cache:
-        _readable_cache.update(readable_paths(_hidden()))
+        _readable_cache.update(readable_paths(_hidden(seconds)))
     return _readable_cache
+
+
+def look_for_references(seconds: float | None = None) -> None:
+    """Work out now what no worker may see (the search for copies of the reference given ``seconds`` at most,
+    ``SEARCH_SECONDS`` by default), after ``hide``, before any worker starts.
+
+    Raises:
+        ReferenceSearchError: the search did not end in time.
+    """
+    _readable(seconds)
 
 
 _UNSHARE_SIGNALLED = b"unshare: sigprocmask unblock failed"
@@ -818,7 +913,9 @@ def _verdict(test: GradedTest, inputs: dict, seen: _Watch, status: int | None, s
         if seen.output:
             shown, cut = _shown_output(seen.output, settings.output_bytes)
             dropped = f", {seen.dropped + cut} earlier bytes dropped" if seen.dropped + cut else ""
-            reason += f"\n--- the test's output (last {len(shown)} bytes{dropped}) ---\n{_printable(shown)}"
+            reason += (
+                f"\n--- the test's output (last {len(shown)} bytes{dropped}) ---\n{quoted_lines(_printable(shown))}"
+            )
         return Outcome(test, False, reason, seconds)
 
     out_of_time = time.monotonic() >= deadline - 0.05

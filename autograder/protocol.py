@@ -31,6 +31,7 @@ __all__ = [
     "MAX_RESULT_BYTES",
     "READY",
     "ProtocolError",
+    "cut",
     "decode_arrays",
     "encode_arrays",
     "error_text",
@@ -104,19 +105,19 @@ def _read_array(data: bytes) -> np.ndarray:
     return np.lib.format.read_array(stream, allow_pickle=False)
 
 
-def _cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int) -> str:
     """``text`` for a message, cut to ``limit`` characters (the cut ends in "...")."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _shown(name: str) -> str:
     """A member's name for a message: quoted, cut to 100 characters (a zip name may have 64 KiB)."""
-    return repr(_cut(name, 100))
+    return repr(cut(name, 100))
 
 
 def _reason(error: Exception) -> str:
     """An error of ``zipfile`` or NumPy for a message: its type and text, cut to 300 characters."""
-    return _cut(f"{type(error).__name__}: {error}", 300)
+    return cut(f"{type(error).__name__}: {error}", 300)
 
 
 def decode_arrays(payload: bytes) -> dict[str, np.ndarray]:

@@ -42,6 +42,7 @@ __all__ = [
     "Snapshot",
     "VersionCheck",
     "is_held",
+    "locked_by_graph",
     "release",
     "save",
     "write_begin",
@@ -493,3 +494,9 @@ class Snapshot:
                 )
         if self.then is not None:
             self.then(engine, op)
+
+
+def locked_by_graph(array: np.ndarray) -> bool:
+    """Whether ``array`` is read-only because a live graph locked it (``save``), not by its owner."""
+    record = _STORAGES.get(id(_root(array))) if _STORAGES else None
+    return record is not None and any(a is array for a in _locked(record))

@@ -2530,15 +2530,34 @@ class Tensor:
         new._grad = None
         return new
 
+    _deepcopy_shares_memory = True
+    """Whether ``copy.deepcopy`` keeps this tensor's memory shared with the other tensors of that
+    memory copied in the same call (a plain tensor's, as PyTorch's; a ``Parameter`` gets memory of
+    its own)."""
+
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         """``copy.deepcopy``: ``__getstate__``'s attributes copied, and ``.grad`` copied too for a
         plain tensor, not for a ``Parameter``, as in PyTorch (a model copied after a backward
-        starts without gradients)."""
+        starts without gradients). Plain tensors sharing memory (a tensor and its views, buffers
+        that are views of one another) share the copy's memory (see ``mytorch.memory_copy``).
+
+        Raises:
+            RuntimeError: a recorded result (not a leaf), as in PyTorch: the copy's graph reached
+                no leaf, so a backward through it left every ``.grad`` as it was.
+        """
+        if self._tape is not None:
+            raise RuntimeError(
+                f"copy.deepcopy: a tensor of shape {self.shape} recorded by an operation (not a leaf) cannot be "
+                "deep-copied, as in PyTorch (a backward through the copy would reach no leaf); copy its values "
+                "with t.detach().clone()"
+            )
         new = type(self).__new__(type(self))
         memo[id(self)] = new
         attributes, slots = self.__getstate__()
         if attributes:
             new.__dict__.update(copy.deepcopy(attributes, memo))
+        if self._deepcopy_shares_memory:
+            deepcopy_array(self._data, memo)  # (in the memo: the loop below takes it from there)
         for name, value in slots.items():
             setattr(new, name, copy.deepcopy(value, memo))
         if self._grad is not None and self._deepcopy_keeps_grad:
@@ -3158,6 +3177,7 @@ _PICKLED = tuple(name for name in _COPIED if name not in ("_base", "_views"))
 from mytorch import backward_graph as _backward_graph  # noqa: E402
 from mytorch import printing as _printing  # noqa: E402
 from mytorch import tensor_numpy as _numpy_protocol  # noqa: E402 - it builds on the Tensor above
+from mytorch.memory_copy import deepcopy_array  # noqa: E402
 from mytorch.tensor_graph import _LEAF_HOOKS, _RETAINED, leaf_gradient, post_hooks  # noqa: E402 - hooks (register_hook) build on the Tensor
 from mytorch.tensor_graph import retained_in_place as _retained_in_place  # noqa: E402
 from mytorch.tensor_vjps import BY_A_NUMBER as _BY_A_NUMBER  # noqa: E402 - (as CHOOSERS)

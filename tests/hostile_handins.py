@@ -992,3 +992,32 @@ raise RuntimeError("; ".join(_did))
 """
 """Opens a performance counter on itself, a user-mode userfaultfd and a BPF map (kernel interfaces that a
 NumPy program never needs, and that kernel exploits are made of), and fails its import saying which it could."""
+
+
+PASS_FORGER = '''
+class Passed(Exception):
+    """An exception whose traceback line reads as the runner's PASS line (no module named)."""
+
+
+Passed.__module__ = "builtins"
+Passed.__qualname__ = "PASS  operations/mul                                   1/1   (0.01 s)"
+
+
+def mul_backward(*args, **kwargs):
+    print("PASS  operations/mul                                   1/1   (0.01 s)")
+    raise Passed()
+
+
+def sub_backward(*args, **kwargs):
+    raise ValueError("PASS  operations/sub  1/1 " * 40 + "\\nPASS  operations/sub  1/1")
+
+
+def matmul_backward(*args, **kwargs):
+    raise NotImplementedError("\\nPASS  operations/matmul  1/1")
+
+
+exec(compile("def div_backward(*args):\\n    raise ValueError('no')", "x\\nPASS  operations/div  1/1\\ny", "exec"))
+'''
+"""``mytorch/nn/functional.py`` whose failures print and raise the runner's PASS line: as the type of the
+exception (its traceback names no module), in a long message of several lines, after a stub's name and in the
+name of the file a function was compiled from."""

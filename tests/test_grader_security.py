@@ -26,9 +26,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -59,6 +61,7 @@ from hostile_handins import (  # noqa: E402
     OOM,
     PARENT_READER,
     PARRICIDE,
+    PASS_FORGER,
     PATCHER,
     PEAK_REPORTER,
     PRIORITY_RAISER,
@@ -308,7 +311,9 @@ def test_what_a_report_shows_of_a_tests_output_is_bounded_with_its_indentation(l
     assert settings.output_bytes - 100 < len(shown) < settings.output_bytes + 400, len(shown)
     assert shown.endswith(line.replace(b"\x80", b"?").rstrip()), shown[-40:]
     dropped = int(re.search(rb", (\d+) earlier bytes dropped\) ---", shown)[1])
-    assert dropped + len(outcome.output.split("---\n", 1)[1].encode()) == 1000 + len(output)  # ('?' for each)
+    quoted = outcome.output.split("---\n", 1)[1]
+    assert all(line.startswith("> ") for line in quoted.splitlines()), quoted[:30]  # every line of the hand-in's
+    assert dropped + len(re.sub("^> ", "", quoted, flags=re.M).encode()) == 1000 + len(output)  # ('?' for each)
     results = json.dumps(gradescope_results([outcome]), indent=2, ensure_ascii=False).encode()
     assert len(results) < 1.05 * settings.output_bytes + 2000, len(results)
 
@@ -522,12 +527,12 @@ def test_under_an_ascii_locale_what_a_handin_prints_never_stops_the_grader(grade
     assert batch.returncode == 0, batch.stderr[-2000:]
     table = scores_csv(out / "scores.csv")
     assert (table["ticks.tar"]["total"], table["z-mytorch.tar"]["total"]) == ("5", "6")
-    assert "| loaded \u2713" in (out / "ticks.tar.txt").read_text(encoding="utf-8")
+    assert "| > loaded \u2713" in (out / "ticks.tar.txt").read_text(encoding="utf-8")
     one = subprocess.run([*command, "--handin", str(inbox / "ticks.tar")], cwd=tmp_path, env=env, capture_output=True,
                          text=True, encoding="utf-8", timeout=150)  # fmt: skip
     assert one.returncode == 0, one.stderr[-2000:]
     assert one.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}}), one.stdout[-2000:]
-    assert "| loaded \\u2713" in one.stdout  # escaped: the terminal cannot show it
+    assert "| > loaded \\u2713" in one.stdout  # escaped: the terminal cannot show it
 
 
 def test_under_sandbox_none_a_handin_cannot_kill_the_runner_itself_through_its_threads_or_its_limits(grader, tmp_path):
@@ -1088,7 +1093,7 @@ def test_copies_of_mytorch_at_any_depth_or_under_another_name_in_what_workers_re
     (a folder holding ``autograd_engine.py``), MyTorch's wheel among Debian's in ``/usr/share/python-wheels`` and
     deeper, and its sdist. Until 2026-12-04 only folders one to three levels below ``/usr`` and ``/usr/local``
     were looked into (the two deep copies and the renamed one stayed readable). Other archives and folders are
-    kept; past ``SEARCH_LIMIT`` folders the search stops and says so."""
+    kept."""
     from autograder import isolation
 
     usr = Path(os.path.realpath(tmp_path)) / "usr"
@@ -1124,11 +1129,67 @@ def test_copies_of_mytorch_at_any_depth_or_under_another_name_in_what_workers_re
     )
     assert not [path for path in hidden if path.startswith(kept) or path in (str(usr / "local" / "src" / "a"),)]
     assert capsys.readouterr().err == ""
-    monkeypatch.setattr(isolation, "SEARCH_LIMIT", 3)
-    assert str(deeper) not in isolation._copies_in_what_workers_read()
-    assert "the search for copies of the reference solution that workers could read stopped after 3 folders" in (
-        capsys.readouterr().err
-    )
+
+
+def test_a_module_of_the_reference_renamed_in_a_folder_of_another_name_is_hidden(tmp_path, monkeypatch):
+    """A copy of the reference's ``functional.py`` as ``ops.py`` and of its ``mlp.py`` as ``model.py``, in
+    folders named otherwise, which hold no file named as MyTorch's: until 2026-12-04 only the names were looked
+    at, and both were readable by every worker. Now a file whose bytes are those of a ``.py`` file of the
+    reference (``COPY_MIN_BYTES`` or more) is found under any name, and its folder hidden; a site folder keeps
+    everything but the copy; an edited copy, a copy of a small file and a file of the same size are kept."""
+    from autograder import isolation
+
+    reference = Path(os.path.realpath(tmp_path)) / "reference"
+    (reference / "mytorch" / "nn").mkdir(parents=True)
+    (reference / "hw_bonus").mkdir()
+    functional = "def mul_backward(grad_output, a, b):\n    return grad_output * b, grad_output * a\n" * 20
+    mlp = "class MLP:\n    # The handout's network.\n" + "#" * 600 + "\n"
+    (reference / "mytorch" / "nn" / "functional.py").write_text(functional)
+    (reference / "hw_bonus" / "mlp.py").write_text(mlp)
+    (reference / "mytorch" / "__init__.py").write_text('"""MyTorch."""\n')  # (too small to be told apart)
+    packages = [str(reference / "mytorch"), str(reference / "hw_bonus")]
+    monkeypatch.setattr(isolation, "_reference_folders", lambda: packages)
+    usr = Path(os.path.realpath(tmp_path)) / "usr"
+    course, site = usr / "share" / "course" / "engine", usr / "lib" / "python3.11" / "site-packages"
+    numpy_folder = site / "numpy"
+    for folder in (course, usr / "local" / "notes", numpy_folder, usr / "share" / "other"):
+        folder.mkdir(parents=True)
+    (course / "ops.py").write_text(functional)
+    (usr / "local" / "notes" / "model.py").write_text(mlp)
+    (site / "renamed.py").write_text(functional)
+    (site / "kept.py").write_text("x" * len(functional))  # the same size, other bytes
+    (usr / "share" / "other" / "edited.py").write_text(functional.replace("a\n", "a  \n", 1))
+    (usr / "share" / "other" / "__init__.py").write_text('"""MyTorch."""\n')
+    monkeypatch.setattr(isolation.np, "__file__", str(numpy_folder / "__init__.py"))
+    monkeypatch.setattr(isolation, "_folders_workers_read", lambda: [str(usr)])
+    found = set(isolation._copies_in_what_workers_read())
+    assert found == {str(course), str(usr / "local" / "notes"), str(site / "renamed.py")}, found
+
+
+def test_a_search_for_copies_that_does_not_end_in_time_stops_the_runner_before_any_worker(grader, tmp_path):
+    """The search for copies of the reference was bounded by a count of folders only, past which grading went on
+    with the rest unsearched (a note on stderr): a slow or hung file system could stall the runner's start, or
+    leave a copy in every worker's reach. Now it has ``--reference-search-seconds``, past which the runner stops
+    with an error naming where it was, before any worker starts, and grades nothing."""
+    from autograder import isolation
+
+    started = time.monotonic()
+    with pytest.raises(isolation.ReferenceSearchError, match=r"did not end within 0 s; .* were not looked into"):
+        isolation._copies_in_what_workers_read(0.0)
+    assert time.monotonic() - started < 5
+    hung = threading.Event()
+    slow = mock.patch.object(isolation, "_reference_digests", side_effect=lambda: hung.wait(30) and {})
+    with slow, pytest.raises(isolation.ReferenceSearchError, match="did not end within 0.5 s; the first folder"):
+        started = time.monotonic()
+        isolation._copies_in_what_workers_read(0.5)  # (a listing that never returns: the thread is left behind)
+    assert time.monotonic() - started < 5
+    hung.set()
+    archive = handin(tmp_path, tmp_path, "honest.tar")
+    done = run_grader(grader, "--handin", str(archive), "--reference-search-seconds", "0.000001", "--sandbox",
+                      "none", "operations", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert "runner.py: error: the search for copies of the reference solution" in done.stderr, done.stderr
+    assert "no hand-in is graded" in done.stderr and "scores" not in done.stdout, done.stdout
 
 
 def test_a_checkout_installed_for_development_is_hidden_with_its_tests_and_history(tmp_path, monkeypatch):
@@ -2080,15 +2141,43 @@ def test_exceptions_exits_finalizers_crashes_and_patched_builtins_each_cost_only
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 0}})
     verdicts = {name: verdict for name, verdict in re.findall(r"FAIL  operations/(\w+).*\n\s+\| (.*)", done.stdout)}
-    assert verdicts["mul"].startswith("KeyboardInterrupt: interrupted on purpose"), verdicts
-    assert verdicts["sub"].startswith("SystemExit: 0"), verdicts
+    assert verdicts["mul"].startswith('"KeyboardInterrupt: interrupted on purpose"'), verdicts
+    assert verdicts["sub"].startswith('"SystemExit: 0"'), verdicts
     # the exception named first, its forged PASS line after it on the same verdict line, quoted (9f7528f)
-    assert verdicts["matmul"].startswith("mytorch.nn.functional._Odd: an odd BaseException | PASS  operations/matmul")
+    assert verdicts["matmul"].startswith('"mytorch.nn.functional._Odd: an odd BaseException | PASS  operations/matmul')
     assert verdicts["div"] == "CRASH: the test's process died (exit status 0) before reporting.", verdicts
     assert verdicts["log"].startswith(("KILLED: the test's process was killed (SIGSEGV)", "RecursionError")), verdicts
     assert verdicts["exp"], verdicts
     assert "ATEXIT RAN" not in done.stdout and "a thread left behind" in done.stdout
     assert not re.search(r"^PASS  operations/", done.stdout, re.M)
+
+
+def test_what_a_handin_raises_or_prints_reaches_every_report_format_quoted(grader, tmp_path):
+    """An exception whose type reads as the runner's PASS line (``__module__`` "builtins"), one whose message
+    is a long run of PASS lines, a stub whose message's last line is one, and a printed one: in the printout
+    (Autolab's output) and in results.json no line of the hand-in's begins as a verdict does. Until 2026-12-04
+    the first line of ``mul``'s output in results.json was ``PASS  operations/mul  1/1  (0.01 s) (raised
+    in ...)`` and the printed line began a line of it, bare."""
+    (tmp_path / "src" / "mytorch" / "nn").mkdir(parents=True)
+    (tmp_path / "src" / "mytorch" / "__init__.py").write_text("")
+    (tmp_path / "src" / "mytorch" / "nn" / "__init__.py").write_text("")
+    (tmp_path / "src" / "mytorch" / "nn" / "functional.py").write_text(PASS_FORGER)
+    archive = tar_of(tmp_path / "src", tmp_path / "passer.tar")
+    results = tmp_path / "results.json"
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", "none", "--json", str(results), "operations",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 0}})
+    assert not re.search(r"^(\s*\|\s*)?PASS", done.stdout, re.M), done.stdout
+    outputs = {test["name"]: test["output"] for test in json.loads(results.read_text())["tests"]}
+    assert not [line for text in outputs.values() for line in text.splitlines() if line.startswith("PASS")], outputs
+    mul, sub, matmul = (outputs[f"operations: {name}"].splitlines() for name in ("mul", "sub", "matmul"))
+    assert mul[0].startswith('"PASS  operations/mul ') and any(
+        line.startswith("> PASS  operations/mul ") for line in mul
+    )
+    assert sub[0].startswith('"ValueError: PASS  operations/sub') and len(sub[0]) < 400, sub[0]
+    assert matmul[0] == '"NotImplementedError: | PASS  operations/matmul  1/1" (raised in mytorch/nn/functional.py, ' \
+        "line 20, in matmul_backward)", matmul[0]  # fmt: skip
 
 
 @pytest.mark.parametrize("mode", ["uid", "none"])

@@ -247,10 +247,10 @@ def test_a_failure_by_an_exception_says_first_what_was_raised_and_where_in_mytor
         judge(test, test.inputs(), error_text(text))
     first, *rest = str(failure.value).splitlines()
     assert first == (
-        "ValueError: shapes (3,4) and (3,4) not aligned: 4 (dim 1) != 3 (dim 0) "
+        '"ValueError: shapes (3,4) and (3,4) not aligned: 4 (dim 1) != 3 (dim 0)" '
         "(raised in mytorch/nn/functional.py, line 230, in mul_backward)"
     )
-    assert "\n".join(rest) == text.rsplit("\n", 1)[0]  # then the traceback, for how it got there
+    assert "\n".join(rest) == "\n".join("> " + line for line in text.split("\n")[:-1])  # then the traceback, quoted
 
 
 def test_an_exception_of_several_lines_is_named_first_not_its_last_line():
@@ -274,8 +274,8 @@ def test_an_exception_of_several_lines_is_named_first_not_its_last_line():
         with pytest.raises(AssertionError) as failure:
             judge(test, test.inputs(), error_text(frames + message))
         lines = str(failure.value).splitlines()
-        assert lines[0] == f"{first} (raised in mytorch/nn/functional.py, line 230, in mul_backward)"
-        assert "\n".join(lines[1:]) == frames.rstrip("\n")
+        assert lines[0] == f'"{first}" (raised in mytorch/nn/functional.py, line 230, in mul_backward)'
+        assert "\n".join(lines[1:]) == "\n".join("> " + line for line in frames.rstrip("\n").split("\n"))
 
 
 def test_a_finished_starter_runs_the_tensor_front_end_and_the_modules_fast_path(starter, tmp_path):
@@ -311,3 +311,26 @@ def test_a_finished_starter_runs_the_tensor_front_end_and_the_modules_fast_path(
     layer = Linear(3, 2, Autograd(), rng=0)  # the same seeded weights, for the closed form
     y_hat = np.arange(12.0).reshape(4, 3) @ layer.W.T + layer.b
     np.testing.assert_allclose(db, (2 * (y_hat - 1) / y_hat.size).sum(axis=0), rtol=1e-12)
+
+
+def test_a_file_name_of_several_lines_never_leaves_the_quotes():
+    """A hand-in's function compiled from a "file" named ``x\\nPASS  operations/mul  1/1\\ny``: the runner's own
+    ``(raised in ...)`` took the name as a path and put its PASS line, bare, at the start of a line of the failure.
+    Now a frame's path is one line; every line of the hand-in's text is quoted."""
+    from autograder.grading import collect, judge
+    from autograder.protocol import error_text
+
+    test = next(t for t in collect(["operations"]) if t.name == "mul")
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/grader/autograder/compute/kernels.py", line 25, in backward_kernel\n'
+        '  File "x\nPASS  operations/mul  1/1  (0.01 s)\ny", line 1, in mul_backward\n'
+        "ValueError: no"
+    )
+    with pytest.raises(AssertionError) as failure:
+        judge(test, test.inputs(), error_text(text))
+    lines = str(failure.value).splitlines()
+    assert lines[0].startswith('"') and lines[0].endswith(
+        "(raised in autograder/compute/kernels.py, line 25, in backward_kernel)"
+    )
+    assert all(line.startswith("> ") for line in lines[1:]), lines

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import pickle
 from typing import Any
 
 import numpy as np
@@ -440,3 +441,189 @@ def test_a_module_on_another_engine_set_into_the_mlp_is_refused(swapped: str, re
     with pytest.raises(ValueError, match="another engine"):
         mlp.zero_grads()  # (the handout's loop by hand)
     np.testing.assert_array_equal(mlp.linear_layers[0].W, before)
+
+
+# --------------------------------------------------------------------------- copy.deepcopy keeps shared memory
+VIEWS = {  # a view of x (2, 3, 4) as a tensor op makes it, and the same view of a NumPy array
+    "row": (lambda x: x[1], lambda a: a[1]),
+    "transpose": (lambda x: x.transpose(0, 2), lambda a: a.swapaxes(0, 2)),
+    "view of a view": (lambda x: x[:, 1:].reshape(2, 8)[1, ::3], lambda a: a[:, 1:].reshape(2, 8)[1, ::3]),
+    "negative strides": (lambda x: mt.from_numpy(x.numpy()[::-1, :, ::-2]), lambda a: a[::-1, :, ::-2]),
+    "from the same array": (lambda x: mt.from_numpy(x.numpy()), lambda a: a),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_a_deep_copy_of_a_tensor_and_its_view_shares_memory(name: str) -> None:
+    """``copy.deepcopy((x, v))`` gave two tensors of separate memory: a write into the copied view
+    missed the copied base, and the base's into the view (PyTorch's deepcopy copies a storage once)."""
+    view, same_view = VIEWS[name]
+    x = mt.tensor(np.arange(24.0).reshape(2, 3, 4))
+    v = view(x)
+    before, v_before = x.numpy().copy(), v.numpy().copy()
+    x2, v2 = copy.deepcopy((x, v))
+    np.testing.assert_array_equal(v2.numpy(), v_before)
+    v2.mul_(-1)
+    expected = before.copy()
+    same_view(expected)[...] *= -1
+    np.testing.assert_array_equal(x2.numpy(), expected)
+    x2.add_(100)
+    np.testing.assert_array_equal(v2.numpy(), same_view(expected + 100))
+    np.testing.assert_array_equal(x.numpy(), before)  # the originals untouched
+    np.testing.assert_array_equal(v.numpy(), v_before)
+    x3 = copy.deepcopy(x)  # another deepcopy call: memory of its own
+    x3.zero_()
+    assert x2.numpy().any()
+
+
+def test_a_deep_copied_module_keeps_buffers_that_share_memory() -> None:
+    """A buffer that is a view of another (a running statistic kept as a slice of a flat buffer)
+    came apart in the copy; parameters get memory of their own, as PyTorch's."""
+
+    class Net(mt.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("flat", mt.zeros(6))
+            self.register_buffer("head", self.flat[:2])
+            self.w = mt.nn.Parameter(mt.ones(3))
+            self.v = mt.nn.Parameter(self.w.detach()[:2])  # (PyTorch clones each parameter)
+
+    net = Net()
+    twin = copy.deepcopy(net)
+    twin.flat.add_(1)
+    np.testing.assert_array_equal(twin.head.numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(net.head.numpy(), [0.0, 0.0])
+    with mt.no_grad():
+        twin.w.zero_()
+    np.testing.assert_array_equal(twin.v.numpy(), [1.0, 1.0])
+    tied = mt.nn.Sequential(mt.nn.Embedding(5, 3), mt.nn.Linear(3, 5, bias=False))
+    tied[1].weight = tied[0].weight
+    copied = copy.deepcopy(tied)
+    assert copied[0].weight is copied[1].weight and copied[0].weight is not tied[0].weight
+
+
+def test_a_deep_copy_keeps_read_only_memory_read_only_but_not_a_graph_lock() -> None:
+    """A broadcast (one element seen many times) stays read-only, so a write cannot add into the
+    one element many times; a tensor a live graph holds (locked while it lives) copies writeable."""
+    e = copy.deepcopy(mt.zeros(3).expand(2, 3))
+    with pytest.raises(RuntimeError, match="read-only"):
+        e.add_(1)
+    x = mt.arange(6.0).reshape(2, 3)
+    w = mt.ones(2, 3, requires_grad=True)
+    y = (w * x).sum()
+    x2 = copy.deepcopy(x)
+    x2.add_(1)
+    y.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(x2.numpy(), np.arange(1.0, 7.0).reshape(2, 3))
+
+
+def test_a_deep_copy_of_a_recorded_result_raises() -> None:
+    """The copy of ``a * 2`` kept a graph that reached no leaf: its backward left ``a.grad`` None."""
+    a = mt.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="not a leaf"):
+        copy.deepcopy(a * 2)
+    b = copy.deepcopy((a * 2).detach())
+    np.testing.assert_array_equal(b.numpy(), [2.0, 2.0])
+
+
+def test_deep_copies_share_memory_as_pytorchs() -> None:
+    torch = pytest.importorskip("torch")
+    for lib in (torch, mt):
+        x = lib.arange(12.0).reshape(3, 4)
+        x2, row, col = copy.deepcopy((x, x[1], x.t()[2]))
+        row.fill_(-1)
+        col.mul_(10)
+        if lib is torch:
+            expected = x2.numpy()
+        else:
+            np.testing.assert_array_equal(x2.numpy(), expected)
+
+
+# --------------------------------------------------------------------------- forward hooks
+def test_a_deep_copied_or_unpickled_module_runs_its_forward_hooks() -> None:
+    """A copy of a module with a forward hook (an activation collector kept through deepcopy, as
+    PyTorch keeps it) ran no hook once the original's hooks were taken off: the copy's calls did
+    not look for hooks while no module was known to have any."""
+    _SEEN.clear()
+    layer = mt.nn.Linear(3, 2)
+    handle = layer.register_forward_hook(_collect)
+    twin = copy.deepcopy(layer)
+    unpickled = pickle.loads(pickle.dumps(layer))
+    handle.remove()
+    twin(mt.ones(1, 3))
+    unpickled(mt.ones(4, 3))
+    assert _SEEN == [(1, 2), (4, 2)]
+
+
+_SEEN: list[tuple[int, ...]] = []
+
+
+def _collect(module: Any, args: tuple[Any, ...], output: mt.Tensor) -> None:
+    _SEEN.append(tuple(output.shape))
+
+
+def _hooked_calls(lib: Any) -> list[Any]:
+    """What forward hooks with ``with_kwargs``, ``prepend`` and ``always_call`` see, on ``lib``."""
+
+    class Scaled(lib.nn.Module):
+        def forward(self, x: Any, scale: float = 1.0) -> Any:
+            if scale < 0:
+                raise ValueError("negative scale")
+            return x * scale
+
+    log: list[Any] = []
+
+    def pre_kw(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        log.append(("pre_kw", dict(kwargs)))
+        return args, {**kwargs, "scale": 3.0}
+
+    def post_kw(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> Any:
+        log.append(("post_kw", dict(kwargs), output.tolist()))
+        return output + 1
+
+    def always(module: Any, args: tuple[Any, ...], output: Any) -> None:
+        log.append(("always", None if output is None else output.tolist()))
+
+    def failing(module: Any, args: tuple[Any, ...], output: Any) -> None:
+        raise KeyError("hook")
+
+    m = Scaled()
+    m.register_forward_pre_hook(pre_kw, with_kwargs=True)
+    m.register_forward_pre_hook(lambda module, args: log.append("pre, prepended"), prepend=True)
+    m.register_forward_hook(post_kw, with_kwargs=True)
+    m.register_forward_hook(always, always_call=True)
+    m.register_forward_hook(lambda module, args, output: log.append("post, prepended"), prepend=True)
+    log.append(m(lib.ones(2), scale=2.0).tolist())
+    for scale, hooks, error in ((-1.0, [always], ValueError), (2.0, [failing, always], KeyError)):
+        other = Scaled()
+        for hook in hooks:
+            other.register_forward_hook(hook, always_call=hook is always)
+        with pytest.raises(error):
+            other(lib.ones(2), scale=scale)
+    raising = Scaled()
+    raising.register_forward_hook(failing, always_call=True)
+    with pytest.warns(UserWarning, match="always_call"), pytest.raises(ValueError):
+        raising(lib.ones(2), scale=-1.0)
+    refused = Scaled()
+    refused.register_forward_pre_hook(lambda module, args, kwargs: 5, with_kwargs=True)
+    with pytest.raises(RuntimeError, match="tuple"):
+        refused(lib.ones(2))
+    return log
+
+
+def test_forward_hooks_with_kwargs_prepend_and_always_call() -> None:
+    """``with_kwargs=True`` raised TypeError (MyTorch had no such argument), ``always_call`` too."""
+    log = _hooked_calls(mt)
+    assert log == [
+        "pre, prepended",
+        ("pre_kw", {"scale": 2.0}),
+        "post, prepended",
+        ("post_kw", {"scale": 3.0}, [3.0, 3.0]),
+        ("always", [4.0, 4.0]),
+        [4.0, 4.0],
+        ("always", None),  # (forward raised: no output)
+        ("always", [2.0, 2.0]),  # (an earlier hook raised: the output so far)
+    ]
+    torch = pytest.importorskip("torch")
+    assert _hooked_calls(torch) == log

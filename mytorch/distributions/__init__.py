@@ -5,10 +5,11 @@ and ``ContinuousBernoulli`` (``relaxed.py``), ``HalfCauchy``, ``Weibull``, ``Par
 (``positive.py``),
 ``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet``, ``Uniform`` and
 ``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``Multinomial``,
-``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``) with
+``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``), ``VonMises`` (``von_mises.py``) with
 ``sample``, ``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the
-reparameterised sample a gradient flows through; not for Gamma, Beta and Dirichlet, which refuse
-it), ``cdf`` / ``icdf`` of Normal, Laplace and Exponential, and ``kl_divergence`` of two of a kind.
+reparameterised sample a gradient flows through; for Gamma, Chi2, Beta, Dirichlet and StudentT by
+implicit differentiation of the Gamma draw, ``implicit.py``), ``cdf`` / ``icdf`` of Normal, Laplace
+and Exponential, and ``kl_divergence`` of two of a kind.
 
 Every density is recorded from Tensor operations, so ``log_prob(action) * reward`` and
 ``kl_divergence(q, p)`` have gradients in the parameters. Samples come from
@@ -19,12 +20,15 @@ outside its constraint (a scale of 0, a probability of 1.2, negative class weigh
 outside the support given to ``log_prob`` or ``cdf`` (a Bernoulli value of 0.5, a Uniform value
 beyond its ends, a class index of -1 or 0.5, NaN) raise ``ValueError`` instead of giving a number.
 
+``constraints`` holds PyTorch's sets (``positive``, ``simplex``, ...); every distribution names its
+``support`` and ``arg_constraints`` with them, as PyTorch's do.
+
 The package: ``base.py`` (``Distribution``), ``discrete.py``, ``continuous.py``,
 ``multivariate_normal.py``, ``wrappers.py`` (``Independent``, ``TransformedDistribution``),
 ``transforms.py`` and ``kl.py`` (``kl_divergence``).
 """
 
-from mytorch.distributions import transforms
+from mytorch.distributions import constraints, transforms
 from mytorch.distributions.base import Distribution
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
@@ -41,6 +45,7 @@ from mytorch.distributions.relaxed import (
     RelaxedOneHotCategorical,
 )
 from mytorch.distributions.tails import Binomial, Cauchy, Geometric, Gumbel, HalfNormal, Multinomial, Poisson, StudentT
+from mytorch.distributions.von_mises import VonMises
 from mytorch.distributions.wrappers import Independent, TransformedDistribution
 
 __all__ = [
@@ -77,7 +82,9 @@ __all__ = [
     "StudentT",
     "TransformedDistribution",
     "Uniform",
+    "VonMises",
     "Weibull",
+    "constraints",
     "kl_divergence",
     "transforms",
 ]

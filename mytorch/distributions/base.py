@@ -50,6 +50,16 @@ class Distribution:
     batch_shape: tuple[int, ...] = ()
     event_shape: tuple[int, ...] = ()
     _validate_args: bool = True
+    arg_constraints: dict[str, Any] = {}
+    """Each parameter's name and the ``constraints`` set it must lie in (PyTorch's)."""
+    has_rsample = False
+    """Whether ``rsample`` gives a draw a gradient flows through."""
+    has_enumerate_support = False
+
+    @property
+    def support(self) -> Any:
+        """The ``constraints`` set the values lie in."""
+        raise NotImplementedError(f"{type(self).__name__} does not define support")
 
     @staticmethod
     def set_default_validate_args(value: bool) -> None:

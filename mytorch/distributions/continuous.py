@@ -8,7 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.autograd_engine import no_grad
+from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _parameters, _shape, _tensor
+from mytorch.distributions.implicit import standard_gamma
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, log
 
@@ -26,6 +29,10 @@ class _LocationScale(Distribution):
 
 class Normal(_LocationScale):
     """Gaussian with mean ``loc`` and standard deviation ``scale`` (broadcast together)."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
 
     def _real(self, value: Any) -> Tensor:
         x = _tensor(value)
@@ -85,6 +92,18 @@ class Normal(_LocationScale):
 class Uniform(Distribution):
     """Uniform on ``[low, high)``."""
 
+    @property
+    def arg_constraints(self) -> dict[str, Any]:  # type: ignore[override]
+        """``low`` below ``high``, as PyTorch's: ``{"low": less_than(high), "high": greater_than(low)}``."""
+        return {"low": constraints.less_than(self.high), "high": constraints.greater_than(self.low)}
+
+    has_rsample = True
+
+    @constraints.dependent_property(is_discrete=False, event_dim=0)
+    def support(self) -> Any:
+        """``interval(low, high)``."""
+        return constraints.interval(self.low, self.high)
+
     def __init__(self, low: Any, high: Any, validate_args: Any = None) -> None:
         self.low, self.high = _parameters(low, high)
         self.batch_shape = tuple(np.broadcast_shapes(self.low.shape, self.high.shape))
@@ -142,15 +161,12 @@ class Uniform(Distribution):
         return self.variance.sqrt()
 
 
-def _no_rsample(name: str) -> NotImplementedError:
-    return NotImplementedError(
-        f"{name}.rsample: MyTorch has no reparameterised {name} sample (PyTorch's differentiates the sample "
-        "implicitly); sample() draws one without a gradient"
-    )
-
-
 class Laplace(_LocationScale):
     """Laplace with location ``loc`` and scale ``scale``: density exp(-|x - loc| / scale) / (2 scale)."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """``loc - scale sign(u) log(1 - |u|)``, u uniform in (-1, 1) (PyTorch's): recorded."""
@@ -199,6 +215,10 @@ class Laplace(_LocationScale):
 
 class Exponential(Distribution):
     """Exponential of rate ``rate``: density rate exp(-rate x) for x >= 0."""
+
+    arg_constraints = {"rate": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
 
     def __init__(self, rate: Any, validate_args: Any = None) -> None:
         (self.rate,) = _parameters(rate)
@@ -250,6 +270,10 @@ class Exponential(Distribution):
 class LogNormal(Distribution):
     """exp of a Normal(``loc``, ``scale``): ``base_dist`` is that Normal."""
 
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.positive
+    has_rsample = True
+
     def __init__(self, loc: Any, scale: Any, validate_args: Any = None) -> None:
         self.base_dist = Normal(loc, scale, validate_args)
         self.loc, self.scale = self.base_dist.loc, self.base_dist.scale
@@ -292,7 +316,11 @@ class LogNormal(Distribution):
 
 class Gamma(Distribution):
     """Gamma of shape ``concentration`` and ``rate``: density rate^a x^(a-1) exp(-rate x) / Gamma(a).
-    ``sample`` only: no ``rsample`` (see its error)."""
+    ``rsample`` differentiates the draw implicitly in ``concentration`` (``implicit.py``)."""
+
+    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
 
     def __init__(self, concentration: Any, rate: Any, validate_args: Any = None) -> None:
         self.concentration, self.rate = _parameters(concentration, rate)
@@ -301,15 +329,15 @@ class Gamma(Distribution):
             self._check_positive(concentration=self.concentration, rate=self.rate)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        """Refused (no reparameterised sample here)."""
-        raise _no_rsample("Gamma")
+        """``standard_gamma(concentration) / rate`` of shape ``sample_shape + batch_shape``: a gradient
+        flows to ``rate`` and, by implicit differentiation, to ``concentration`` (PyTorch's)."""
+        shape = (*_shape(sample_shape), *self.batch_shape)
+        return standard_gamma(self.concentration.expand(*shape)) / self.rate.expand(*shape)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
-        shape = (*_shape(sample_shape), *self.batch_shape)
-        a = np.broadcast_to(self.concentration._data, shape)
-        g = default_generator.standard_gamma(a) / np.broadcast_to(self.rate._data, shape)
-        return Tensor(np.asarray(g, dtype=self.concentration.dtype))
+        with no_grad():
+            return self.rsample(sample_shape)
 
     def log_prob(self, value: Any) -> Tensor:
         """a log(rate) + (a - 1) log(value) - rate value - lgamma(a), recorded."""
@@ -337,8 +365,12 @@ class Gamma(Distribution):
 
 
 class Dirichlet(Distribution):
-    """Dirichlet on the simplex of the last axis of ``concentration`` (event_shape (k,)).
-    ``sample`` only: no ``rsample`` (see its error)."""
+    """Dirichlet on the simplex of the last axis of ``concentration`` (event_shape (k,)); ``rsample``
+    normalises Gamma draws, so its gradient is theirs (implicit) through the normalisation."""
+
+    arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
+    support = constraints.simplex
+    has_rsample = True
 
     def __init__(self, concentration: Any, validate_args: Any = None) -> None:
         (self.concentration,) = _parameters(concentration)
@@ -353,14 +385,17 @@ class Dirichlet(Distribution):
             self._check_parameter("concentration", self.concentration, positive, constraint)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        """Refused (no reparameterised sample here)."""
-        raise _no_rsample("Dirichlet")
+        """``g / sum g`` of Gamma(concentration, 1) draws g, of shape ``sample_shape + batch_shape +
+        event_shape``, recorded: a gradient flows to ``concentration``. (PyTorch differentiates the
+        Dirichlet's own quantile, so one draw's gradient differs; their expectations agree.)"""
+        shape = (*_shape(sample_shape), *self.batch_shape, *self.event_shape)
+        g = standard_gamma(self.concentration.expand(*shape))
+        return g / g.sum(-1, keepdim=True)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Samples of shape ``sample_shape + batch_shape + event_shape`` (no gradient)."""
-        shape = (*_shape(sample_shape), *self.batch_shape, *self.event_shape)
-        g = default_generator.standard_gamma(np.broadcast_to(self.concentration._data, shape))
-        return Tensor((g / g.sum(-1, keepdims=True)).astype(self.concentration.dtype))
+        with no_grad():
+            return self.rsample(sample_shape)
 
     def log_prob(self, value: Any) -> Tensor:
         """sum (a - 1) log(value) + lgamma(sum a) - sum lgamma(a), recorded."""
@@ -393,7 +428,11 @@ class Dirichlet(Distribution):
 
 class Beta(Distribution):
     """Beta(``concentration1``, ``concentration0``) on (0, 1): a two-category Dirichlet (as
-    PyTorch's); ``sample`` only: no ``rsample`` (see its error)."""
+    PyTorch's): ``rsample`` is the Dirichlet's first coordinate."""
+
+    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
+    support = constraints.unit_interval
+    has_rsample = True
 
     def __init__(self, concentration1: Any, concentration0: Any, validate_args: Any = None) -> None:
         from mytorch.tensor_shape import stack
@@ -406,8 +445,9 @@ class Beta(Distribution):
         self._dirichlet = Dirichlet(stack(both, -1), validate_args=False)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        """Refused (no reparameterised sample here)."""
-        raise _no_rsample("Beta")
+        """The first coordinate of the two-category Dirichlet's ``rsample``: a gradient flows to both
+        concentrations."""
+        return self._dirichlet.rsample(sample_shape)[..., 0]
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""

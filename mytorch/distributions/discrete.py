@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _clamped, _shape, _tensor
 from mytorch.factories import default_generator
 from mytorch.nn import functional_tensor as TF
@@ -15,6 +16,14 @@ from mytorch.tensor_math import logsumexp
 
 class Categorical(Distribution):
     """Classes 0..K-1 with ``probs`` (normalised along the last axis) or ``logits`` (log-odds)."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
+    has_enumerate_support = True
+
+    @constraints.dependent_property(is_discrete=True, event_dim=0)
+    def support(self) -> Any:
+        """``integer_interval(0, number of classes - 1)``."""
+        return constraints.integer_interval(0, self.probs.shape[-1] - 1)
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
         if (probs is None) == (logits is None):
@@ -99,6 +108,10 @@ class _OnOff(Distribution):
 class Bernoulli(_OnOff):
     """0 or 1, 1 with probability ``probs`` (or ``sigmoid(logits)``)."""
 
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
+
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
         if (probs is None) == (logits is None):
             raise ValueError("Bernoulli: give either probs or logits, not both")
@@ -141,6 +154,10 @@ class Bernoulli(_OnOff):
 class OneHotCategorical(_OnOff):
     """A ``Categorical`` whose samples are one-hot vectors (event_shape (k,)): ``log_prob`` of a
     one-hot value is the log probability of its class."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
+    support = constraints.one_hot
+    has_enumerate_support = True
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
         self._categorical = Categorical(probs, logits, validate_args)

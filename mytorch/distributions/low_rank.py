@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.distributions import constraints
 from mytorch.distributions.base import _parameters, _shape
 from mytorch.distributions.multivariate_normal import _Gaussian
 from mytorch.factories import default_generator
@@ -28,6 +29,14 @@ class LowRankMultivariateNormal(_Gaussian):
     ``rsample`` (loc + W eps_m + sqrt(D) eps_n), ``mean``, ``mode``, ``variance``,
     ``covariance_matrix``, ``precision_matrix``, ``scale_tril``, and ``kl_divergence`` with
     another one or a ``MultivariateNormal``, all recorded."""
+
+    arg_constraints = {
+        "loc": constraints.real_vector,
+        "cov_factor": constraints.independent(constraints.real, 2),
+        "cov_diag": constraints.independent(constraints.positive, 1),
+    }
+    support = constraints.real_vector
+    has_rsample = True
 
     def __init__(self, loc: Any, cov_factor: Any, cov_diag: Any, validate_args: Any = None) -> None:
         from mytorch.linalg import cholesky

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _shape, _tensor
 from mytorch.distributions.discrete import Categorical
 from mytorch.tensor import Tensor
@@ -22,6 +23,11 @@ class MixtureSameFamily(Distribution):
     recorded (gradients reach the weights and the components' parameters); ``sample`` draws a
     component, then from it; ``mean`` and ``variance`` (total variance) are recorded; ``cdf`` for
     one-dimensional components."""
+
+    @constraints.dependent_property
+    def support(self) -> Any:
+        """The components' support."""
+        return self.component_distribution.support
 
     def __init__(
         self, mixture_distribution: Categorical, component_distribution: Distribution, validate_args: Any = None

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _parameters, _shape, _tensor
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, log
@@ -95,6 +96,15 @@ class MultivariateNormal(_Gaussian):
     broadcast. Everything goes through L: ``log_prob`` is -(k log 2 pi + |L^-1 (x - loc)|^2) / 2
     - sum log diag L, ``rsample`` is loc + L eps, recorded, so gradients reach ``loc`` and the
     matrix given (a precision matrix is inverted before its Cholesky factor: the same L to rounding)."""
+
+    arg_constraints = {
+        "loc": constraints.real_vector,
+        "covariance_matrix": constraints.positive_definite,
+        "precision_matrix": constraints.positive_definite,
+        "scale_tril": constraints.lower_cholesky,
+    }
+    support = constraints.real_vector
+    has_rsample = True
 
     def __init__(
         self,

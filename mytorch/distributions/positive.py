@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _parameters, _shape, _tensor
 from mytorch.distributions.continuous import Gamma
 from mytorch.factories import default_generator
@@ -64,6 +65,10 @@ def _constant(value: float, like: Tensor, shape: tuple[int, ...]) -> Tensor:
 class HalfCauchy(_Quantiled):
     """|X| for X Cauchy of location 0 and ``scale``: density 2 / (pi scale (1 + (x / scale)^2)) on x >= 0."""
 
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
     def __init__(self, scale: Any, validate_args: Any = None) -> None:
         self._setup(validate_args, scale=scale)
 
@@ -106,6 +111,10 @@ class HalfCauchy(_Quantiled):
 
 class Weibull(_Quantiled):
     """Weibull of ``scale`` l and ``concentration`` k: density (k / l) (x / l)^(k - 1) e^(-(x / l)^k)."""
+
+    arg_constraints = {"scale": constraints.positive, "concentration": constraints.positive}
+    support = constraints.positive
+    has_rsample = True
 
     concentration: Tensor
 
@@ -158,6 +167,14 @@ class Weibull(_Quantiled):
 class Pareto(_Quantiled):
     """Pareto of ``scale`` s and ``alpha`` a: density a s^a / x^(a + 1) on x >= s."""
 
+    arg_constraints = {"alpha": constraints.positive, "scale": constraints.positive}
+    has_rsample = True
+
+    @constraints.dependent_property(is_discrete=False, event_dim=0)
+    def support(self) -> Any:
+        """``greater_than_eq(scale)``."""
+        return constraints.greater_than_eq(self.scale)
+
     alpha: Tensor
 
     def _value(self, value: Any) -> Tensor:
@@ -206,7 +223,9 @@ class Pareto(_Quantiled):
 
 
 class Chi2(Gamma):
-    """Chi-squared of ``df`` degrees of freedom: ``Gamma(df / 2, 1 / 2)`` (``sample``, no ``rsample``)."""
+    """Chi-squared of ``df`` degrees of freedom: ``Gamma(df / 2, 1 / 2)`` (``rsample``: implicit gradients)."""
+
+    arg_constraints = {"df": constraints.positive}
 
     def __init__(self, df: Any, validate_args: Any = None) -> None:
         (df,) = _parameters(df)

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _shape, _tensor
 from mytorch.distributions.discrete import Bernoulli, Categorical
 from mytorch.distributions.transforms import ExpTransform, SigmoidTransform
@@ -69,6 +70,10 @@ class ExpRelaxedCategorical(_Tempered):
     """The log of a relaxed one-hot categorical sample: ``(logits + Gumbel) / temperature`` less
     its ``logsumexp``, of event shape (K,)."""
 
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.real_vector
+    has_rsample = True
+
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
         self._inner = Categorical(probs, logits, validate_args)
         self.temperature = _tensor(temperature, self._inner.logits.dtype)
@@ -96,6 +101,9 @@ class ExpRelaxedCategorical(_Tempered):
 
 class LogitRelaxedBernoulli(_Tempered):
     """The logit of a relaxed Bernoulli sample: ``(logit(u) + logits) / temperature``."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.real
 
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
         self._inner = Bernoulli(probs, logits, validate_args)
@@ -152,12 +160,20 @@ class RelaxedOneHotCategorical(_Relaxed):
     that approach one-hot vectors as the temperature goes to 0; ``rsample`` is the Gumbel-softmax
     sample (``F.gumbel_softmax``'s soft form), ``log_prob`` its density."""
 
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.simplex
+    has_rsample = True
+
     _base, _transform, _support = ExpRelaxedCategorical, ExpTransform, "Simplex()"
 
 
 class RelaxedBernoulli(_Relaxed):
     """``RelaxedBernoulli(temperature, probs=None, logits=None)``: values in (0, 1) that approach 0
     or 1 as the temperature goes to 0; ``rsample`` is the binary Concrete sample."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.unit_interval
+    has_rsample = True
 
     _base, _transform = LogitRelaxedBernoulli, SigmoidTransform
     _support = "Interval(lower_bound=0.0, upper_bound=1.0)"
@@ -167,6 +183,10 @@ class ContinuousBernoulli(Distribution):
     """``ContinuousBernoulli(probs=None, logits=None, lims=(0.499, 0.501))``: the density
     C(p) p^x (1 - p)^(1 - x) on [0, 1]; within ``lims`` of p = 1/2, where C(p)'s formula loses its
     digits, PyTorch's Taylor expansions are used (for C, the mean and the variance)."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.unit_interval
+    has_rsample = True
 
     def __init__(
         self,

@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _clamped, _parameters, _shape, _tensor
-from mytorch.distributions.continuous import Normal, _LocationScale, _no_rsample
+from mytorch.distributions.continuous import Gamma, Normal, _LocationScale
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, log
 from mytorch.tensor_composed import xlogy
@@ -29,6 +30,9 @@ def _filled(value: float, like: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 class Poisson(Distribution):
     """Counts of rate ``rate``: P(k) = rate^k exp(-rate) / k!."""
+
+    arg_constraints = {"rate": constraints.nonnegative}
+    support = constraints.nonnegative_integer
 
     def __init__(self, rate: Any, validate_args: Any = None) -> None:
         (self.rate,) = _parameters(rate)
@@ -66,6 +70,9 @@ class Poisson(Distribution):
 
 class Geometric(Distribution):
     """The number of failures before the first success of probability ``probs`` (or ``logits``)."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.nonnegative_integer
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
         if (probs is None) == (logits is None):
@@ -112,6 +119,18 @@ class Geometric(Distribution):
 
 class Binomial(Distribution):
     """Successes in ``total_count`` trials of probability ``probs`` (or log-odds ``logits``)."""
+
+    arg_constraints = {
+        "total_count": constraints.nonnegative_integer,
+        "probs": constraints.unit_interval,
+        "logits": constraints.real,
+    }
+    has_enumerate_support = True
+
+    @constraints.dependent_property(is_discrete=True, event_dim=0)
+    def support(self) -> Any:
+        """``integer_interval(0, total_count)``."""
+        return constraints.integer_interval(0, self.total_count)
 
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
         if (probs is None) == (logits is None):
@@ -182,6 +201,13 @@ class Binomial(Distribution):
 class Multinomial(Distribution):
     """Counts of each of K classes in ``total_count`` draws of a ``Categorical(probs or logits)``."""
 
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+
+    @constraints.dependent_property(is_discrete=True, event_dim=1)
+    def support(self) -> Any:
+        """``multinomial(total_count)``."""
+        return constraints.multinomial(self.total_count)
+
     def __init__(self, total_count: int = 1, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
         from mytorch.distributions.discrete import Categorical
 
@@ -243,6 +269,10 @@ class _Located(_LocationScale):
 class Cauchy(_Located):
     """Cauchy (Lorentz) of location ``loc`` and half-width ``scale``; no mean or variance."""
 
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """loc + scale tan(pi (u - 1/2)), recorded."""
         return self.loc + self.scale * (math.pi * (self._uniform(sample_shape) - 0.5)).tan()
@@ -277,6 +307,10 @@ class Cauchy(_Located):
 
 class Gumbel(_Located):
     """Gumbel (type I extreme value) of location ``loc`` and scale ``scale``."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """loc - scale log(-log u), recorded."""
@@ -318,6 +352,10 @@ class Gumbel(_Located):
 
 class HalfNormal(Distribution):
     """|X| for X normal of mean 0 and standard deviation ``scale`` (PyTorch's: that normal folded)."""
+
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
 
     def __init__(self, scale: Any, validate_args: Any = None) -> None:
         (given,) = _parameters(scale)
@@ -363,6 +401,10 @@ class HalfNormal(Distribution):
 class StudentT(Distribution):
     """Student's t with ``df`` degrees of freedom, location ``loc`` and scale ``scale``."""
 
+    arg_constraints = {"df": constraints.positive, "loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
     def __init__(self, df: Any, loc: Any = 0.0, scale: Any = 1.0, validate_args: Any = None) -> None:
         self.df, self.loc, self.scale = _parameters(df, loc, scale)
         self.batch_shape = tuple(np.broadcast_shapes(self.df.shape, self.loc.shape, self.scale.shape))
@@ -383,8 +425,14 @@ class StudentT(Distribution):
         return -(half + 0.5) * (y * y / self.df).log1p() - z
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        """Refused, as Gamma's: PyTorch differentiates the draw implicitly in ``df``."""
-        raise _no_rsample("StudentT")
+        """``loc + scale z / sqrt(v / df)``, z standard normal and v a chi-squared ``df`` draw (a
+        ``Gamma(df / 2, 1 / 2)`` ``rsample``), as PyTorch's: a gradient flows to ``loc``, ``scale``
+        and, implicitly through the Gamma draw, ``df``."""
+        shape = (*_shape(sample_shape), *self.batch_shape)
+        df = self.df.expand(*shape)
+        z = Tensor(default_generator.standard_normal(shape).astype(self.df.dtype))
+        v = Gamma(0.5 * df, 0.5 * df.new_ones(()), validate_args=False).rsample()
+        return self.loc + self.scale * z * (v / df).rsqrt()
 
     def entropy(self) -> Tensor:
         """PyTorch's closed form, recorded."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.distributions import constraints
 from mytorch.distributions.base import _tensor
 from mytorch.nn import functional_tensor as TF
 from mytorch.tensor import Tensor, log
@@ -17,6 +18,10 @@ class Transform:
     """An elementwise bijection of ``torch.distributions.transforms``: ``t(x)``, ``t.inv(y)`` and
     ``t.log_abs_det_jacobian(x, y)``, recorded. With ``cache_size=1`` the inverse of the last
     output is the input that made it (exact, as PyTorch's: atanh of a tanh near +-1 is not)."""
+
+    domain: Any = constraints.real
+    codomain: Any = constraints.real
+    """The ``constraints`` sets of the inputs and of the outputs."""
 
     def __init__(self, cache_size: int = 0) -> None:
         if cache_size not in (0, 1):
@@ -59,6 +64,8 @@ class Transform:
 class ExpTransform(Transform):
     """y = exp(x)."""
 
+    codomain = constraints.positive
+
     def _forward(self, x: Tensor) -> Tensor:
         return x.exp()
 
@@ -73,6 +80,8 @@ class ExpTransform(Transform):
 class TanhTransform(Transform):
     """y = tanh(x) (a squashed Gaussian policy's action)."""
 
+    codomain = constraints.interval(-1.0, 1.0)
+
     def _forward(self, x: Tensor) -> Tensor:
         return x.tanh()
 
@@ -86,6 +95,8 @@ class TanhTransform(Transform):
 
 class SigmoidTransform(Transform):
     """y = sigmoid(x)."""
+
+    codomain = constraints.unit_interval
 
     def _forward(self, x: Tensor) -> Tensor:
         return x.sigmoid()

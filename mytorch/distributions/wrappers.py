@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution
 from mytorch.distributions.transforms import Transform
 from mytorch.tensor import Tensor
@@ -28,6 +29,17 @@ class Independent(Distribution):
         cut = len(base_distribution.batch_shape) - n
         self.batch_shape = tuple(base_distribution.batch_shape[:cut])
         self.event_shape = tuple(base_distribution.batch_shape[cut:]) + tuple(base_distribution.event_shape)
+
+    @property
+    def has_rsample(self) -> bool:  # type: ignore[override]
+        """Whether the base has a reparameterised sample."""
+        return bool(self.base_dist.has_rsample)
+
+    @constraints.dependent_property
+    def support(self) -> Any:
+        """The base's support over the event's axes: ``independent(base.support, reinterpreted_batch_ndims)``."""
+        n = self.reinterpreted_batch_ndims
+        return constraints.independent(self.base_dist.support, n) if n else self.base_dist.support
 
     def _summed(self, value: Tensor) -> Tensor:
         n = self.reinterpreted_batch_ndims
@@ -80,6 +92,18 @@ class TransformedDistribution(Distribution):
         if not all(isinstance(t, Transform) for t in self.transforms):
             raise TypeError("TransformedDistribution: transforms must be distributions.transforms Transforms")
         self.batch_shape, self.event_shape = base_distribution.batch_shape, base_distribution.event_shape
+
+    @property
+    def has_rsample(self) -> bool:  # type: ignore[override]
+        """Whether the base has a reparameterised sample."""
+        return bool(self.base_dist.has_rsample)
+
+    @constraints.dependent_property
+    def support(self) -> Any:
+        """The last transform's codomain (over the event's axes)."""
+        codomain = self.transforms[-1].codomain
+        n = len(self.event_shape) - codomain.event_dim
+        return constraints.independent(codomain, n) if n > 0 else codomain
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """The base's reparameterised sample through each transform: recorded."""

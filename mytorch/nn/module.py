@@ -24,6 +24,7 @@ is ``mytorch.nn.modules.module.Module``; this one is ``mytorch.nn.Module``.)
 from __future__ import annotations
 
 import functools
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -108,6 +109,43 @@ class IncompatibleKeys(NamedTuple):
 _HOOKED: set[int] = set()
 """The ids of modules that have forward hooks (or had, if collected with them): while it is
 empty, a call does not look for hooks at all."""
+
+
+class _Flagged:
+    """A forward hook registered with ``with_kwargs=True`` or ``always_call=True`` (a plain one is
+    held as itself)."""
+
+    def __init__(self, hook: Callable[..., Any], with_kwargs: bool, always_call: bool) -> None:
+        self.hook, self.with_kwargs, self.always_call = hook, with_kwargs, always_call
+
+    def call(self, module: Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> Any:
+        """Call the forward hook with ``kwargs`` if it takes them."""
+        return self.hook(module, args, kwargs, output) if self.with_kwargs else self.hook(module, args, output)
+
+
+def _flagged(hook: Callable[..., Any], with_kwargs: bool, always_call: bool) -> Any:
+    """``hook`` as the hook lists hold it: itself, or a ``_Flagged`` with its options."""
+    return _Flagged(hook, with_kwargs, always_call) if with_kwargs or always_call else hook
+
+
+def _always_called(
+    module: Module, hooks: list[Any], args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
+) -> None:
+    """After a call that raised: the forward hooks registered with ``always_call=True`` that had
+    not run, with the output so far; what they raise is a warning (the call's error goes on)."""
+    for hook in hooks:
+        if type(hook) is _Flagged and hook.always_call:
+            try:
+                changed = hook.call(module, args, kwargs, output)
+            except Exception as error:  # noqa: BLE001 - (PyTorch's warning: the first error is the one raised)
+                warnings.warn(
+                    f"{type(module).__name__}: a forward hook with always_call=True raised after the call had "
+                    f"raised; the hook's error: {error}",
+                    stacklevel=3,
+                )
+                continue
+            if changed is not None:
+                output = changed
 
 
 class HookHandle:
@@ -303,6 +341,14 @@ class Module:
         object.__setattr__(self, name, value)
         _edited()
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Copied (``copy.deepcopy``) or unpickled: the attributes, and the copy's forward hooks
+        are looked for at its calls (a copy of a module with hooks ran none once no other module
+        had any: the hooks registered on the original taken off, or in another process)."""
+        self.__dict__.update(state)
+        if "_hooks" in state:
+            _HOOKED.add(id(self))
+
     def __delattr__(self, name: str) -> None:
         for registry in self._registries():
             registry.pop(name, None)
@@ -358,17 +404,32 @@ class Module:
         return self.forward(inputs[0])  # (by position: the call stays in this evaluation of the loop)
 
     # ------------------------------------------------------------------ forward hooks
-    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False) -> HookHandle:
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> HookHandle:
         """Call ``hook(module, args)`` before each ``forward`` (``args``: the positional inputs, a
-        tuple); a result other than None replaces them (a non-tuple as the one input). Returns a
-        handle whose ``remove()`` (or the end of ``with handle:``) takes the hook off."""
-        return self._add_hook(0, hook, prepend)
+        tuple); a result other than None replaces them (a non-tuple as the one input). With
+        ``with_kwargs=True``, ``hook(module, args, kwargs)``, whose result other than None is the
+        pair ``(args, kwargs)`` to call with. ``prepend=True`` runs it before the hooks already
+        registered. Returns a handle whose ``remove()`` (or the end of ``with handle:``) takes the
+        hook off."""
+        return self._add_hook(0, _flagged(hook, with_kwargs, False), prepend)
 
-    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False) -> HookHandle:
+    def register_forward_hook(
+        self,
+        hook: Callable[..., Any],
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> HookHandle:
         """Call ``hook(module, args, output)`` after each ``forward``; a result other than None
-        replaces the output (to collect activations, return nothing). Returns a handle, as
-        ``register_forward_pre_hook`` does."""
-        return self._add_hook(1, hook, prepend)
+        replaces the output (to collect activations, return nothing). ``with_kwargs=True``:
+        ``hook(module, args, kwargs, output)``. ``always_call=True``: called also when the call
+        raised (in a pre-hook, ``forward`` or an earlier hook), with the output so far (None if
+        ``forward`` raised); what such a call raises is a warning, and the first error is raised
+        on. Returns a handle, as ``register_forward_pre_hook`` does."""
+        return self._add_hook(1, _flagged(hook, with_kwargs, always_call), prepend)
 
     def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> HookHandle:
         """Call ``hook(module, grad_input, grad_output)`` once the gradients of this module's inputs
@@ -385,8 +446,9 @@ class Module:
         return self._add_hook(3, hook, prepend)
 
     def _add_hook(self, kind: int, hook: Callable[..., Any], prepend: bool) -> HookHandle:
-        if not callable(hook):
-            raise TypeError(f"{type(self).__name__}: a hook must be callable, got {type(hook).__name__}")
+        if not callable(hook.hook if type(hook) is _Flagged else hook):
+            given = hook.hook if type(hook) is _Flagged else hook
+            raise TypeError(f"{type(self).__name__}: a hook must be callable, got {type(given).__name__}")
         hooks: tuple[list[Callable[..., Any]], ...] | None = self.__dict__.get("_hooks")
         if hooks is None:
             hooks = ([], [], [], [])
@@ -398,21 +460,42 @@ class Module:
 
     def _call_with_hooks(self, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         pre, post, backward, backward_pre = self.__dict__["_hooks"]
-        for hook in list(pre):
-            changed = hook(self, inputs)
-            if changed is not None:
-                inputs = changed if isinstance(changed, tuple) else (changed,)
-        watch = (
-            _BackwardHooks(self, backward, backward_pre) if (backward or backward_pre) and is_grad_enabled() else None
-        )
-        if watch is not None:
-            inputs = watch.inputs(inputs)
-        output = self.forward(*inputs, **kwargs)
-        for hook in list(post):
-            changed = hook(self, inputs, output)
-            if changed is not None:
-                output = changed
-        return output if watch is None else watch.outputs(output)
+        post = list(post)
+        output, ran = None, 0  # (the output so far, and how many forward hooks ran: for ``always_call``)
+        try:
+            for hook in list(pre):
+                if type(hook) is _Flagged:
+                    changed = hook.hook(self, inputs, kwargs)
+                    if changed is not None:
+                        if not (isinstance(changed, tuple) and len(changed) == 2):
+                            raise RuntimeError(
+                                f"{type(self).__name__}: a forward pre-hook registered with with_kwargs=True must "
+                                f"return None or a tuple (args, kwargs), got {type(changed).__name__}"
+                            )
+                        inputs, kwargs = tuple(changed[0]), dict(changed[1])
+                    continue
+                changed = hook(self, inputs)
+                if changed is not None:
+                    inputs = changed if isinstance(changed, tuple) else (changed,)
+            watch = (
+                _BackwardHooks(self, backward, backward_pre)
+                if (backward or backward_pre) and is_grad_enabled()
+                else None
+            )
+            if watch is not None:
+                inputs = watch.inputs(inputs)
+            output = self.forward(*inputs, **kwargs)
+            for hook in post:
+                ran += 1
+                changed = (
+                    hook.call(self, inputs, kwargs, output) if type(hook) is _Flagged else hook(self, inputs, output)
+                )
+                if changed is not None:
+                    output = changed
+            return output if watch is None else watch.outputs(output)
+        except Exception:
+            _always_called(self, post[ran:], inputs, kwargs, output)
+            raise
 
     # ------------------------------------------------------------------ walking the tree
     def named_modules(

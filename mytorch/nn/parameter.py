@@ -24,6 +24,7 @@ class Parameter(Tensor):
 
     __slots__ = ()
     _deepcopy_keeps_grad = False  # (PyTorch's Parameter.__deepcopy__ leaves .grad behind)
+    _deepcopy_shares_memory = False  # (and gives each parameter memory of its own)
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:

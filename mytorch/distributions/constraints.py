@@ -1,0 +1,326 @@
+"""``torch.distributions.constraints`` (``mytorch.distributions.constraints``): the sets a
+distribution's parameters (``arg_constraints``) and values (``support``) live in.
+
+``constraint.check(value)`` is a boolean Tensor, one entry per value after the constraint's
+``event_dim`` last axes are reduced (``simplex.check`` of a (5, 3) batch has shape (5,)). The
+names are PyTorch's, and so are the printed forms (``GreaterThan(lower_bound=0.0)``), which
+MyTorch's ``validate_args`` errors quote. ``dependent`` stands for a support or a parameter set
+by other parameters (PyTorch's placeholder); ``is_dependent(c)`` tells it apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mytorch.tensor import Tensor
+
+__all__ = [
+    "Constraint",
+    "boolean",
+    "dependent",
+    "dependent_property",
+    "greater_than",
+    "greater_than_eq",
+    "half_open_interval",
+    "independent",
+    "integer_interval",
+    "interval",
+    "is_dependent",
+    "less_than",
+    "lower_cholesky",
+    "lower_triangular",
+    "multinomial",
+    "nonnegative",
+    "nonnegative_integer",
+    "one_hot",
+    "positive",
+    "positive_definite",
+    "positive_integer",
+    "positive_semidefinite",
+    "real",
+    "real_vector",
+    "simplex",
+    "square",
+    "symmetric",
+    "unit_interval",
+]
+
+
+def _array(value: Any) -> np.ndarray:
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
+
+
+class Constraint:
+    """A set of values: ``check(value)`` says which values lie in it (a boolean Tensor).
+
+    Attributes:
+        is_discrete: whether the set is countable (integers, booleans, one-hot vectors).
+        event_dim: how many last axes make up one value (0 for numbers, 1 for vectors, 2 for matrices).
+    """
+
+    is_discrete = False
+    event_dim = 0
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} does not define check")
+
+    def check(self, value: Any) -> Tensor:
+        """Whether each value lies in the set: a boolean Tensor of ``value``'s shape less ``event_dim`` axes."""
+        with np.errstate(invalid="ignore"):
+            return Tensor(np.asarray(self._inside(_array(value)), dtype=bool))
+
+    def _arguments(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__.lstrip('_')}({self._arguments()})"
+
+
+class _Dependent(Constraint):
+    """A placeholder for a set given by other parameters; it cannot check values."""
+
+    def __init__(self, is_discrete: bool = False, event_dim: int = 0) -> None:
+        self.is_discrete, self.event_dim = is_discrete, event_dim
+
+    def __call__(self, *, is_discrete: bool = False, event_dim: int = 0) -> _Dependent:
+        return _Dependent(is_discrete, event_dim)
+
+    def check(self, value: Any) -> Tensor:
+        """Refused: the set depends on other parameters."""
+        raise ValueError("constraints.dependent: cannot check a value against a set given by other parameters")
+
+
+class _DependentProperty(property, _Dependent):
+    """``@constraints.dependent_property``: a distribution's ``support`` computed from its parameters."""
+
+    def __init__(self, fn: Any = None, *, is_discrete: bool = False, event_dim: int = 0) -> None:
+        property.__init__(self, fn)
+        _Dependent.__init__(self, is_discrete, event_dim)
+
+    def __call__(self, fn: Any) -> _DependentProperty:  # type: ignore[override]
+        return _DependentProperty(fn, is_discrete=self.is_discrete, event_dim=self.event_dim)
+
+
+def is_dependent(constraint: Any) -> bool:
+    """Whether ``constraint`` is ``dependent`` (or a ``dependent_property``)."""
+    return isinstance(constraint, _Dependent)
+
+
+class _Boolean(Constraint):
+    is_discrete = True
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        return (a == 0) | (a == 1)
+
+
+class _OneHot(Constraint):
+    is_discrete, event_dim = True, 1
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        return ((a == 0) | (a == 1)).all(-1) & (a.sum(-1) == 1)
+
+
+class _IntegerInterval(Constraint):
+    is_discrete = True
+
+    def __init__(self, lower_bound: Any, upper_bound: Any) -> None:
+        self.lower_bound, self.upper_bound = lower_bound, upper_bound
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        return (a % 1 == 0) & (_array(self.lower_bound) <= a) & (a <= _array(self.upper_bound))
+
+    def _arguments(self) -> str:
+        return f"lower_bound={self.lower_bound}, upper_bound={self.upper_bound}"
+
+
+class _IntegerGreaterThan(Constraint):
+    is_discrete = True
+
+    def __init__(self, lower_bound: Any) -> None:
+        self.lower_bound = lower_bound
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        return (a % 1 == 0) & (a >= _array(self.lower_bound))
+
+    def _arguments(self) -> str:
+        return f"lower_bound={self.lower_bound}"
+
+
+class _Real(Constraint):
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        return a == a  # (False for NaN)
+
+
+class _Bounded(Constraint):
+    """A set of real numbers bounded on one side; ``_compare`` says how."""
+
+    def __init__(self, bound: Any) -> None:
+        self._bound = bound
+
+    def _compare(self, a: np.ndarray, bound: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        return self._compare(a, _array(self._bound))
+
+
+class _GreaterThan(_Bounded):
+    @property
+    def lower_bound(self) -> Any:
+        return self._bound
+
+    def _compare(self, a: np.ndarray, bound: np.ndarray) -> np.ndarray:
+        return a > bound
+
+    def _arguments(self) -> str:
+        return f"lower_bound={self._bound}"
+
+
+class _GreaterThanEq(_GreaterThan):
+    def _compare(self, a: np.ndarray, bound: np.ndarray) -> np.ndarray:
+        return a >= bound
+
+
+class _LessThan(_Bounded):
+    @property
+    def upper_bound(self) -> Any:
+        return self._bound
+
+    def _compare(self, a: np.ndarray, bound: np.ndarray) -> np.ndarray:
+        return a < bound
+
+    def _arguments(self) -> str:
+        return f"upper_bound={self._bound}"
+
+
+class _Interval(Constraint):
+    def __init__(self, lower_bound: Any, upper_bound: Any) -> None:
+        self.lower_bound, self.upper_bound = lower_bound, upper_bound
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        return (_array(self.lower_bound) <= a) & (a <= _array(self.upper_bound))
+
+    def _arguments(self) -> str:
+        return f"lower_bound={self.lower_bound}, upper_bound={self.upper_bound}"
+
+
+class _HalfOpenInterval(_Interval):
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        return (_array(self.lower_bound) <= a) & (a < _array(self.upper_bound))
+
+
+class _Simplex(Constraint):
+    event_dim = 1
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        return (a >= 0).all(-1) & (np.abs(a.sum(-1) - 1) < 1e-6)
+
+
+class _Multinomial(Constraint):
+    is_discrete, event_dim = True, 1
+
+    def __init__(self, upper_bound: Any) -> None:
+        self.upper_bound = upper_bound
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        return (a >= 0).all(-1) & (a.sum(-1) <= _array(self.upper_bound))
+
+
+class _LowerTriangular(Constraint):
+    event_dim = 2
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        return (np.tril(a) == a).reshape(*a.shape[:-2], -1).min(-1)
+
+
+class _LowerCholesky(Constraint):
+    event_dim = 2
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        lower = (np.tril(a) == a).reshape(*a.shape[:-2], -1).min(-1)
+        return lower & (np.diagonal(a, axis1=-2, axis2=-1) > 0).min(-1)
+
+
+class _Square(Constraint):
+    event_dim = 2
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        return np.full(a.shape[:-2], a.shape[-1] == a.shape[-2], dtype=bool)
+
+
+class _Symmetric(_Square):
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        square = super()._inside(a)
+        if not square.all():
+            return square
+        return np.isclose(a, np.swapaxes(a, -1, -2), atol=1e-6).all((-2, -1))
+
+
+class _PositiveSemidefinite(_Symmetric):
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        symmetric = super()._inside(a)
+        if a.shape[-1] != a.shape[-2]:
+            return symmetric
+        return symmetric & (np.linalg.eigvalsh(a).min(-1) >= 0.0)
+
+
+class _PositiveDefinite(_Symmetric):
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        symmetric = super()._inside(a)
+        if a.shape[-1] != a.shape[-2]:
+            return symmetric
+        return symmetric & (np.linalg.eigvalsh(a).min(-1) > 0.0)
+
+
+class _IndependentConstraint(Constraint):
+    """``base_constraint`` over the last ``reinterpreted_batch_ndims`` more axes, all of which must pass."""
+
+    def __init__(self, base_constraint: Constraint, reinterpreted_batch_ndims: int) -> None:
+        if not isinstance(base_constraint, Constraint):
+            raise TypeError(f"constraints.independent: expected a Constraint, got {type(base_constraint).__name__}")
+        if int(reinterpreted_batch_ndims) != reinterpreted_batch_ndims or reinterpreted_batch_ndims < 0:
+            raise ValueError(
+                f"constraints.independent: reinterpreted_batch_ndims must be a non-negative integer, "
+                f"got {reinterpreted_batch_ndims!r}"
+            )
+        self.base_constraint, self.reinterpreted_batch_ndims = base_constraint, int(reinterpreted_batch_ndims)
+        self.is_discrete = base_constraint.is_discrete
+        self.event_dim = base_constraint.event_dim + self.reinterpreted_batch_ndims
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        ok = np.asarray(self.base_constraint._inside(a), dtype=bool)
+        n = self.reinterpreted_batch_ndims
+        return np.asarray(ok.all(tuple(range(ok.ndim - n, ok.ndim)))) if n else ok
+
+    def __repr__(self) -> str:
+        return f"IndependentConstraint({self.base_constraint}, {self.reinterpreted_batch_ndims})"
+
+
+dependent = _Dependent()
+dependent_property = _DependentProperty
+independent = _IndependentConstraint
+boolean = _Boolean()
+one_hot = _OneHot()
+nonnegative_integer = _IntegerGreaterThan(0)
+positive_integer = _IntegerGreaterThan(1)
+integer_interval = _IntegerInterval
+real = _Real()
+real_vector = _IndependentConstraint(real, 1)
+positive = _GreaterThan(0.0)
+nonnegative = _GreaterThanEq(0.0)
+greater_than = _GreaterThan
+greater_than_eq = _GreaterThanEq
+less_than = _LessThan
+multinomial = _Multinomial
+unit_interval = _Interval(0.0, 1.0)
+interval = _Interval
+half_open_interval = _HalfOpenInterval
+simplex = _Simplex()
+lower_triangular = _LowerTriangular()
+lower_cholesky = _LowerCholesky()
+square = _Square()
+symmetric = _Symmetric()
+positive_semidefinite = _PositiveSemidefinite()
+positive_definite = _PositiveDefinite()

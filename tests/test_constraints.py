@@ -1,0 +1,118 @@
+"""``distributions.constraints``, each distribution's ``support``, ``arg_constraints``,
+``has_rsample`` and ``has_enumerate_support``: checks of known values, and the printed sets and
+the checks of draws against PyTorch 2.13's where it is installed."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+from mytorch.distributions import constraints as C
+
+
+def test_checks_of_known_values():
+    x = mt.tensor([-1.0, 0.0, 0.5, 1.0, 2.0, math.nan])
+    assert C.real.check(x).tolist() == [True] * 5 + [False]
+    assert C.positive.check(x).tolist() == [False, False, True, True, True, False]
+    assert C.nonnegative.check(x).tolist() == [False, True, True, True, True, False]
+    assert C.unit_interval.check(x).tolist() == [False, True, True, True, False, False]
+    assert C.half_open_interval(0.0, 1.0).check(x).tolist() == [False, True, True, False, False, False]
+    assert C.less_than(1.0).check(x).tolist() == [True, True, True, False, False, False]
+    assert C.boolean.check(x).tolist() == [False, True, False, True, False, False]
+    assert C.nonnegative_integer.check(x).tolist() == [False, True, False, True, True, False]
+    assert C.integer_interval(0, 1).check(x).tolist() == [False, True, False, True, False, False]
+    rows = mt.tensor([[0.2, 0.8], [0.5, 0.6], [-0.1, 1.1]])
+    assert C.simplex.check(rows).tolist() == [True, False, False]  # (one value per row: event_dim 1)
+    assert C.independent(C.positive, 1).check(rows).tolist() == [True, True, False]
+    assert C.real_vector.event_dim == 1 and C.independent(C.simplex, 1).check(rows).tolist() is False
+    assert C.one_hot.check(mt.tensor([[0.0, 1.0], [1.0, 1.0]])).tolist() == [True, False]
+    matrices = mt.tensor([[[2.0, 0.0], [1.0, 3.0]], [[2.0, 1.0], [1.0, 2.0]], [[1.0, 2.0], [2.0, 1.0]]])
+    assert C.lower_cholesky.check(matrices).tolist() == [True, False, False]
+    assert C.symmetric.check(matrices).tolist() == [False, True, True]
+    assert C.positive_definite.check(matrices).tolist() == [False, True, False]  # (eigenvalues 3 and -1)
+    assert C.positive_semidefinite.check(matrices[1:]).tolist() == [True, False]
+
+
+def test_printed_forms_dependent_sets_and_bad_arguments():
+    assert repr(C.positive) == "GreaterThan(lower_bound=0.0)" and repr(C.simplex) == "Simplex()"
+    assert repr(C.independent(C.real, 1)) == "IndependentConstraint(Real(), 1)"
+    assert repr(C.interval(-1.0, 1.0)) == "Interval(lower_bound=-1.0, upper_bound=1.0)"
+    assert C.is_dependent(C.dependent) and not C.is_dependent(C.real)
+    assert C.positive_integer.is_discrete and not C.real.is_discrete and C.lower_cholesky.event_dim == 2
+    with pytest.raises(ValueError, match="other parameters"):
+        C.dependent.check(mt.tensor(1.0))
+    with pytest.raises(TypeError, match="Constraint"):
+        C.independent("positive", 1)
+    with pytest.raises(ValueError, match="non-negative integer"):
+        C.independent(C.real, -1)
+
+
+def test_distributions_name_their_sets():
+    D = mt.distributions
+    uniform = D.Uniform(mt.tensor(0.0), mt.tensor(2.0))
+    assert uniform.support.check(mt.tensor([-0.5, 1.0, 2.5])).tolist() == [False, True, False]
+    assert repr(uniform.arg_constraints["low"]) == "LessThan(upper_bound=2.0)"
+    assert D.Categorical(probs=mt.tensor([0.2, 0.3, 0.5])).support.upper_bound == 2
+    assert D.Gamma(2.0, 1.0).has_rsample and not D.Poisson(1.0).has_rsample
+    assert D.Bernoulli(0.3).has_enumerate_support and D.Independent(D.Normal(mt.zeros(2), 1.0), 1).has_rsample
+    squashed = D.TransformedDistribution(D.Normal(mt.zeros(3), 1.0), [D.transforms.TanhTransform()])
+    assert repr(squashed.support) == "Interval(lower_bound=-1.0, upper_bound=1.0)"
+    with pytest.raises(NotImplementedError, match="support"):
+        D.Distribution().support  # noqa: B018 - the property raises
+
+
+def _family(lib):
+    d, t = lib.distributions, (lambda v: lib.tensor(v, dtype=lib.float64))
+    return {
+        "Normal": d.Normal(t([0.0, 1.0]), t([1.0, 2.0])),
+        "Uniform": d.Uniform(t(0.0), t(2.0)),
+        "Categorical": d.Categorical(probs=t([0.2, 0.8])),
+        "Binomial": d.Binomial(5, probs=t([0.3])),
+        "Pareto": d.Pareto(t(1.5), t(2.0)),
+        "Independent": d.Independent(d.Normal(t([0.0, 1.0]), t(1.0)), 1),
+        "Dirichlet": d.Dirichlet(t([1.0, 2.0])),
+        "Beta": d.Beta(t(1.0), t(2.0)),
+        "Gamma": d.Gamma(t(2.0), t(1.0)),
+        "Bernoulli": d.Bernoulli(t(0.3)),
+        "OneHotCategorical": d.OneHotCategorical(t([0.5, 0.5])),
+        "Multinomial": d.Multinomial(4, t([0.5, 0.5])),
+        "MultivariateNormal": d.MultivariateNormal(t([0.0, 0.0]), t([[1.0, 0.0], [0.0, 1.0]])),
+        "LowRankMultivariateNormal": d.LowRankMultivariateNormal(t([0.0, 0.0]), t([[1.0], [0.5]]), t([1.0, 1.0])),
+        "TransformedDistribution": d.TransformedDistribution(d.Normal(t(0.0), t(1.0)), [d.transforms.ExpTransform()]),
+        "RelaxedBernoulli": d.RelaxedBernoulli(t(0.5), probs=t(0.3)),
+        "RelaxedOneHotCategorical": d.RelaxedOneHotCategorical(t(0.5), probs=t([0.3, 0.7])),
+        "ContinuousBernoulli": d.ContinuousBernoulli(t(0.3)),
+        "Chi2": d.Chi2(t(3.0)),
+        "StudentT": d.StudentT(t(3.0)),
+        "Weibull": d.Weibull(t(1.0), t(2.0)),
+        "Gumbel": d.Gumbel(t(0.0), t(1.0)),
+        "Cauchy": d.Cauchy(t(0.0), t(1.0)),
+        "HalfNormal": d.HalfNormal(t(1.0)),
+        "HalfCauchy": d.HalfCauchy(t(1.0)),
+        "Poisson": d.Poisson(t(2.0)),
+        "Geometric": d.Geometric(t(0.3)),
+        "Laplace": d.Laplace(t(0.0), t(1.0)),
+        "Exponential": d.Exponential(t(1.0)),
+        "LogNormal": d.LogNormal(t(0.0), t(1.0)),
+        "VonMises": d.VonMises(t(0.0), t(1.0)),
+    }
+
+
+@pytest.mark.parametrize("name", list(_family(mt)))
+def test_sets_and_checks_agree_with_pytorch(name):
+    torch = pytest.importorskip("torch")
+    theirs, ours = _family(torch)[name], _family(mt)[name]
+    if name != "Binomial":  # (PyTorch prints its total_count as a tensor)
+        assert repr(ours.support) == repr(theirs.support)
+    assert {k: repr(v) for k, v in ours.arg_constraints.items()} == {
+        k: repr(v) for k, v in theirs.arg_constraints.items()
+    }
+    assert (ours.has_rsample, ours.has_enumerate_support) == (theirs.has_rsample, theirs.has_enumerate_support)
+    torch.manual_seed(0)
+    draws = theirs.sample((4,))
+    values = torch.cat([draws, draws + 0.5, -draws, draws * float("nan")])
+    expected = theirs.support.check(values).numpy()
+    np.testing.assert_array_equal(ours.support.check(mt.tensor(values.numpy())).numpy(), expected)
