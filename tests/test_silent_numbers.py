@@ -392,3 +392,81 @@ def test_mse_loss_of_a_million_float32_values_matches_pytorch() -> None:
     theirs = torch.nn.functional.mse_loss(torch.tensor(prediction), torch.tensor(target)).item()
     ours = mt.nn.functional.mse_loss(mt.tensor(prediction), mt.tensor(target)).item()
     assert abs(theirs - exact) <= 1e-7 * exact and abs(ours - exact) <= 1e-7 * exact
+
+
+# --------------------------------------------------------------------------- float16 over more than 65,504 elements
+_HALF_COUNT = 70_000  # past float16's largest number, 65,504: NumPy 2 made such a count inf (NEP 50)
+
+
+def _half_problem() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(9)
+    return rng.uniform(0.05, 0.95, _HALF_COUNT).astype(np.float16), rng.random(_HALF_COUNT).astype(np.float16)
+
+
+_HALF_LOSSES = {
+    "mse_loss": lambda p, t: (p - t) ** 2,
+    "l1_loss": lambda p, t: np.abs(p - t),
+    "binary_cross_entropy": lambda p, t: -(t * np.log(p) + (1 - t) * np.log1p(-p)),
+    "binary_cross_entropy_with_logits": lambda z, t: np.logaddexp(0, z) - t * z,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HALF_LOSSES))
+def test_float16_mean_losses_over_more_than_65504_elements(name: str) -> None:
+    # (on NumPy 2 every gradient was 0, and the logits' loss 0.0, the probabilities' NaN)
+    x, t = _half_problem()
+    prediction = mt.tensor(x, requires_grad=True)
+    loss = getattr(mt.nn.functional, name)(prediction, mt.tensor(t))
+    loss.backward()
+    exact = _HALF_LOSSES[name](x.astype(np.float64), t.astype(np.float64)).mean()
+    assert loss.dtype == mt.float16 and abs(loss.item() - exact) <= 1e-3 * exact
+    grad = prediction.grad.numpy()
+    assert grad.dtype == np.float16 and np.count_nonzero(grad) > 0.99 * _HALF_COUNT
+
+
+def test_float16_mean_and_nanmean_over_more_than_65504_elements() -> None:
+    x, _ = _half_problem()
+    exact = x.astype(np.float64).mean()
+    a = mt.tensor(x, requires_grad=True)
+    a.mean().backward()  # (its gradient was 0 on NumPy 2)
+    assert np.array_equal(a.grad.numpy(), np.full(_HALF_COUNT, 1 / _HALF_COUNT, np.float16))
+    assert abs(mt.nanmean(mt.tensor(x)).item() - exact) <= 1e-3  # (0.0 on either NumPy)
+    with_nan = x.copy()
+    with_nan[::2] = np.nan
+    assert abs(mt.nanmean(mt.tensor(np.tile(with_nan, 2))).item() - x[1::2].astype(np.float64).mean()) <= 1e-3
+    # a float16 sum rounds the exact sum once, on NumPy 1.26 too (there 34976 for 35008)
+    assert mt.tensor(x).sum().item() == float(np.float16(x.astype(np.float64).sum()))
+
+
+def test_float16_cross_entropy_over_more_than_65504_rows_is_replayed_as_computed() -> None:
+    from hw_bonus.mlp import MLP
+    from mytorch.autograd_engine import Autograd
+
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((_HALF_COUNT, 2)).astype(np.float16)
+    y = np.eye(2, dtype=np.float16)[rng.integers(0, 2, _HALF_COUNT)]
+    nets = [
+        MLP(2, 2, [], ["identity"], "cross_entropy", 0.0, Autograd(), seed=0, dtype=np.float16, replay=r)
+        for r in (0, 1)
+    ]
+    for _ in range(3):
+        losses = [net.train_step(x, y) for net in nets]
+        assert np.array_equal(*losses)
+        assert np.array_equal(nets[0].linear_layers[0].dW, nets[1].linear_layers[0].dW)
+    dW = nets[0].linear_layers[0].dW
+    assert np.count_nonzero(dW) == dW.size  # (all 0 on NumPy 2)
+    z = x.astype(np.float64) @ nets[0].linear_layers[0].W.T.astype(np.float64) + nets[0].linear_layers[0].b
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    np.testing.assert_allclose(dW, (p - y).T @ x.astype(np.float64) / _HALF_COUNT, rtol=2e-2, atol=1e-4)
+
+
+def test_float16_mean_losses_over_more_than_65504_elements_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    x, t = _half_problem()
+    for name in sorted(_HALF_LOSSES):
+        ours, theirs = mt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        getattr(mt.nn.functional, name)(ours, mt.tensor(t)).backward()
+        getattr(torch.nn.functional, name)(theirs, torch.tensor(t)).backward()
+        # (the gradients are float16 subnormals here: a few quanta apart)
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=0.05, atol=4e-7, err_msg=name)

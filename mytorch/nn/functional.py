@@ -93,15 +93,16 @@ def _add_reduce(x: Any, axis: Axis = None, dtype: Any = None, keepdims: bool = F
     float32 sum of n terms drifts by up to n / 2 units in the last place (0.1 summed 2e6 times
     down the rows came out 1.5% high, and the variance of 2e6 values near 1000 was 272 for 0.083).
     Such a float32 sum of more than ``SEQUENTIAL_SUM_LIMIT`` terms is accumulated in float64 and
-    rounded once, as accurate as PyTorch's cascaded sums or more; so is a float16 sum of any
-    length (in float16, 0.1 summed 256 times down the rows was 25.16 for 25.6: PyTorch
-    accumulates float16 in float32)."""
+    rounded once, as accurate as PyTorch's cascaded sums or more; so is every float16 sum (in
+    float16, 0.1 summed 256 times down the rows was 25.16 for 25.6, and NumPy 1.26 added even a
+    contiguous one in float16: 70,000 values in [0, 1) gave 34976 for 35008; PyTorch accumulates
+    float16 in float32)."""
     char = x.dtype.char if type(x) is _ndarray else ""
     if (
         (char == "f" or char == "e")
         and (x.size > SEQUENTIAL_SUM_LIMIT or (char == "e" and dtype is None))
         and (dtype is None or np.dtype(dtype).char in "fe")
-        and _sums_sequentially(x, axis, 1 if char == "e" and dtype is None else SEQUENTIAL_SUM_LIMIT)
+        and ((char == "e" and dtype is None) or _sums_sequentially(x, axis, SEQUENTIAL_SUM_LIMIT))
     ):
         total = _np_add_reduce(x, axis=axis, dtype=np.float64, keepdims=keepdims)
         return total.astype(x.dtype if dtype is None else dtype)
@@ -112,12 +113,12 @@ def _add_reduce(x: Any, axis: Axis = None, dtype: Any = None, keepdims: bool = F
 
 def sums_wide(grad: np.ndarray, axis: int | tuple[int, ...]) -> bool:
     """Whether ``sum_rows(grad, axis)`` accumulates in float64: a float32 gradient whose sum NumPy
-    would add more than ``SEQUENTIAL_SUM_LIMIT`` terms of one after another, or a float16 one
-    whose sum it would add any two terms of so (``_add_reduce``'s rule)."""
+    would add more than ``SEQUENTIAL_SUM_LIMIT`` terms of one after another, or any float16 one
+    (``_add_reduce``'s rule)."""
     char = grad.dtype.char
     if char == "f":
         return grad.size > SEQUENTIAL_SUM_LIMIT and _sums_sequentially(grad, axis, SEQUENTIAL_SUM_LIMIT)
-    return char == "e" and _sums_sequentially(grad, axis, 1)
+    return char == "e"
 
 
 def sum_rows(grad: Any, axis: int | tuple[int, ...] = 0, out: np.ndarray | None = None) -> Any:
@@ -250,6 +251,25 @@ def _in_dtype_of(y: Any, x: Array) -> Any:
     if kind == "f" or (kind == "c" and getattr(y, "dtype", x.dtype).kind == "c"):
         return y.astype(x.dtype, copy=False) if isinstance(y, (np.ndarray, np.generic)) else y
     return y
+
+
+def divide_count(value: Any, n: int) -> Any:
+    """``value / n`` for a count ``n`` (a mean's, a mean loss's), in ``value``'s float dtype; a
+    float16 NumPy value divided in float32 and rounded once, as PyTorch divides it. (NumPy 2
+    turns the int into float16 (NEP 50): a count past 65,504 became inf, so a float16 mean's
+    gradient, a mean loss's gradient over that many elements and some of their values came out
+    0; NumPy 1.26 divided in float64.)"""
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.char == "e":
+        return (value.astype(np.float32) / n).astype(np.float16)
+    return _in_dtype_of(value / n, value)
+
+
+def _mean_value(terms: Array, like: Array) -> Array:
+    """The mean of a loss's ``terms`` as the table's losses return it: shape (1,), ``like``'s
+    dtype; float16 terms summed and divided in float32 (in float16 their sum overflowed past
+    65,504, and NumPy 2 divided by a count that had become inf: 0 or NaN)."""
+    total = terms.astype(np.float32).sum() if terms.dtype.char == "e" else terms.sum()
+    return np.asarray([total / terms.size], dtype=like.dtype)
 
 
 def _sgn(x: Array) -> Array:
@@ -1810,7 +1830,7 @@ def _average(x: Array, axis: Axis, keepdims: bool) -> Any:
 
 def mean_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: bool = False) -> tuple[Array]:
     """dx = g / n repeated along the averaged axes (n elements per average)."""
-    return (_expand(_in_dtype_of(grad_output / _count(x, axis), grad_output), x.shape, axis, keepdims),)
+    return (_expand(divide_count(grad_output, _count(x, axis)), x.shape, axis, keepdims),)
 
 
 def mean_jvp(tangents: Sequence[Array], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
@@ -2143,14 +2163,14 @@ def softmax_cross_entropy_and_log_probs(y: Array, x: Array) -> tuple[Array, Arra
 # BEGIN SOLUTION NO PROMPT
 def softmax_cross_entropy_grad_y(grad_output: Array, y: Array, x: Array, log_probs: Array | None = None) -> Array:
     """d/dy = -g * log_softmax(x) / N."""
-    g = (log_softmax(x) if log_probs is None else log_probs) * _in_dtype_of(-grad_output[0] / _batch(x), grad_output)
+    g = (log_softmax(x) if log_probs is None else log_probs) * divide_count(-grad_output[0], _batch(x))
     return g if x.ndim else _in_dtype_of(g, x)  # (NumPy 1.x: a 0-d float32 times a float64 scalar is float64)
 
 
 def softmax_cross_entropy_grad_x(grad_output: Array, y: Array, x: Array, log_probs: Array | None = None) -> Array:
     """d/dx = g * (softmax(x) * sum(y) - y) / N, i.e. g * (softmax(x) - y) / N for one-hot y."""
     p = softmax(x) if log_probs is None else np.exp(log_probs)
-    g = (p * y.sum(axis=-1, keepdims=True) - y) * _in_dtype_of(grad_output[0] / _batch(x), grad_output)
+    g = (p * y.sum(axis=-1, keepdims=True) - y) * divide_count(grad_output[0], _batch(x))
     return g if x.ndim else _in_dtype_of(g, x)
 
 
@@ -2230,7 +2250,7 @@ def sum_of_squares(w: np.ndarray) -> Any:
 
 def mse_loss_grad_y_hat(grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None) -> Array:
     """d/dy_hat = 2 g (y_hat - y) / n (``diff``, if given, is the forward's y_hat - y)."""
-    scale = _in_dtype_of(2.0 * grad_output[0] / np.size(y_hat), grad_output)
+    scale = divide_count(2.0 * grad_output[0], np.size(y_hat))
     return (y_hat - y if diff is None else diff) * scale
 
 
@@ -2283,7 +2303,7 @@ def bce_loss(y: Array, p: Array) -> Array:
     _same_shape("bce_loss", y, p)
     check_probabilities("bce_loss", "predictions", p, " (for logits use bce_with_logits_loss)")
     log_p, log_q = _floored_logs(p)
-    return np.asarray([-(y * log_p + (1.0 - y) * log_q).sum() / p.size], dtype=p.dtype)
+    return _mean_value(-(y * log_p + (1.0 - y) * log_q), p)
 
 
 def _bce_slope(y: Array, p: Array) -> Array:
@@ -2302,7 +2322,7 @@ def _bce_slope(y: Array, p: Array) -> Array:
 def bce_loss_backward(grad_output: Array, y: Array, p: Array) -> tuple[Array, Array]:
     """(d/dy, d/dp) = (g (log(1-p) - log p) / n, g (p - y) / (p (1-p) n)), the logs floored at
     -100 as in the forward (a floored term has derivative 0)."""
-    scale = _in_dtype_of(grad_output[0] / np.size(p), grad_output)
+    scale = divide_count(grad_output[0], np.size(p))
     log_p, log_q = _floored_logs(p)
     return _in_dtype_of((log_q - log_p) * scale, p), _in_dtype_of(_bce_slope(y, p) * scale, p)
 
@@ -2318,12 +2338,12 @@ def bce_with_logits_loss(y: Array, z: Array) -> Array:
     """Mean binary cross-entropy of logits z (probabilities sigmoid(z)); stable for any z."""
     _same_shape("bce_with_logits_loss", y, z)
     loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
-    return np.asarray([loss.sum() / z.size], dtype=z.dtype)
+    return _mean_value(loss, z)
 
 
 def bce_with_logits_loss_backward(grad_output: Array, y: Array, z: Array) -> tuple[Array, Array]:
     """(d/dy, d/dz) = (-g z / n, g (sigmoid(z) - y) / n)."""
-    scale = _in_dtype_of(grad_output[0] / np.size(z), grad_output)
+    scale = divide_count(grad_output[0], np.size(z))
     return -z * scale, (sigmoid(z) - y) * scale
 
 

@@ -325,7 +325,7 @@ def mse_loss_backward(
         return None
     if not wanted[1]:
         return [None, None]
-    scale = 2.0 * g[0] / ins[1].size  # the seed is fixed: so is the scale
+    scale = F.divide_count(2.0 * g[0], ins[1].size)  # the seed is fixed: so is the scale
     return [None, Into(lambda target: [(np.multiply, (diff, scale, target))])]
 
 
@@ -380,7 +380,7 @@ def softmax_cross_entropy_backward(
         return None
     if not wanted[1]:
         return [None, None]
-    scale = g[0] / x.shape[0]
+    scale = F.divide_count(g[0], x.shape[0])
     y_sum = scratch((x.shape[0], 1), x.dtype)
 
     def emit(target: np.ndarray) -> list[Instruction]:
