@@ -39,7 +39,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -2889,6 +2889,13 @@ class Kernel:
     reads: tuple[tuple[int, ...], ...] | None = None
     caches: str | None = None
     forward_and_cache: Callable[..., tuple[Array, Array]] | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its name, unpickled as the table's row (a module holding a row, ``nn.ReLU()``,
+        could not be pickled: its plain forward is not the name its module gives)."""
+        if KERNELS.get(self.name) is self:
+            return (get_kernel, (self.name,))
+        return (Kernel, tuple(getattr(self, field.name) for field in fields(self)))
 
     def run(self, inputs: Sequence[Array], params: dict[str, Any] | None) -> tuple[Array, dict[str, Any] | None]:
         """The forward's result, and the params to record its backward with: ``params``, plus
