@@ -693,3 +693,14 @@ def test_every_tensor_level_module_pickles() -> None:
             continue
         if isinstance(expected, mt.Tensor):
             np.testing.assert_array_equal(twin(x).numpy(), expected.numpy(), err_msg=name)
+
+
+# --------------------------------------------------------------------------- item()
+@pytest.mark.parametrize("shape", [(2,), (0,), (2, 3)])
+def test_item_of_many_elements_raises_pytorchs_runtime_error(shape: tuple[int, ...]) -> None:
+    """``loss.item()`` of an unreduced loss raised NumPy's ValueError (about "an array"); code
+    written for PyTorch catches its RuntimeError. It is both now, naming the shape."""
+    with pytest.raises(RuntimeError, match=rf"item: a tensor of shape \({shape[0]},") as caught:
+        mt.zeros(*shape).item()
+    assert isinstance(caught.value, ValueError)
+    assert mt.zeros(1, 1).item() == 0.0 and mt.tensor(3).item() == 3
