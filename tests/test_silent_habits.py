@@ -704,3 +704,28 @@ def test_item_of_many_elements_raises_pytorchs_runtime_error(shape: tuple[int, .
         mt.zeros(*shape).item()
     assert isinstance(caught.value, ValueError)
     assert mt.zeros(1, 1).item() == 0.0 and mt.tensor(3).item() == 3
+
+
+@pytest.mark.parametrize("kind", ["weight_norm", "spectral_norm"])
+def test_a_parametrized_module_pickles_and_copies_and_trains_as_the_original(kind: str) -> None:
+    """``pickle.dumps`` of a module with a parametrization raised PicklingError (its class is made
+    at run time); PyTorch refuses it with a RuntimeError, MyTorch pickles it."""
+    mt.manual_seed(1)
+    model = getattr(mt.nn.utils.parametrizations, kind)(mt.nn.Linear(3, 3))
+    x = mt.randn(5, 3)
+    models = [model, pickle.loads(pickle.dumps(model)), copy.deepcopy(model)]
+    for m in models:
+        assert mt.nn.utils.parametrize.is_parametrized(m, "weight")
+        opt = mt.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+        for _ in range(3):
+            opt.zero_grad()
+            (m(x) ** 2).mean().backward()
+            opt.step()
+        m.eval()  # (a spectral norm's read of weight in training mode takes a step of its power iteration)
+    for m in models[1:]:
+        assert type(m).__name__ == "ParametrizedLinear" and type(m) is not type(model)
+        np.testing.assert_array_equal(m.weight.detach().numpy(), model.weight.detach().numpy())
+        for key, value in model.state_dict().items():
+            np.testing.assert_array_equal(m.state_dict()[key].numpy(), value.numpy(), err_msg=key)
+    mt.nn.utils.parametrize.remove_parametrizations(models[1], "weight")
+    assert type(models[1]) is mt.nn.Linear and mt.nn.utils.parametrize.is_parametrized(model)
