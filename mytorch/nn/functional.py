@@ -3190,6 +3190,7 @@ _ELSEWHERE = {
     "upsample": "mytorch.nn.upsampling",
     "conv_transpose1d": "mytorch.nn.convolution",
     "conv_transpose2d": "mytorch.nn.convolution",
+    "conv_transpose3d": "mytorch.nn.convolution",
     "dropout1d": "mytorch.nn.convolution",
     "dropout2d": "mytorch.nn.convolution",
     "dropout3d": "mytorch.nn.convolution",
