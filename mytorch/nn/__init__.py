@@ -26,6 +26,7 @@ _HOME = {
     "Module": "module",
     "Parameter": "parameter",
     "Linear": "layers",
+    "AdaptiveLogSoftmaxWithLoss": "adaptive",
     "Identity": "layers",
     "Dropout": "layers",
     "Flatten": "layers",
