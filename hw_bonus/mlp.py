@@ -421,6 +421,15 @@ class MLP:
         except AttributeError:  # (a module of the user's own, without an engine: not looked at)
             pass
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Copied or pickled without the replay's captured step and what it watches (the modules'
+        dicts: a copy's would not be the copied modules' own) and the outputs kept for it
+        (``__setstate__`` starts them anew; a captured step holds functions pickle cannot write)."""
+        state = self.__dict__.copy()
+        for name in ("_synced", "_replayer", "_replay_output", "_unrecorded_output", "_method_dicts"):
+            state.pop(name, None)
+        return state
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Copied (``copy.deepcopy``) or unpickled: the layers' arrays are packed into flat memory
         again (``_pack``), values and gradients kept, and the optimizer holds and lays out the new

@@ -3092,10 +3092,22 @@ class Tensor:
 
     # ------------------------------------------------------------------ conversions
     def item(self) -> Any:
-        """The single element as a Python number."""
+        """The single element as a Python number.
+
+        Raises:
+            ShapeRuntimeError: the tensor has more elements or none (PyTorch's ``RuntimeError``;
+                a ``ValueError`` too, NumPy's, which it was until 2026-12-04).
+        """
         if CAPTURE:  # (a replay capturing a step)
             _looked_at(self, "item()")
-        return self._data.item()
+        try:
+            return self._data.item()
+        except ValueError:
+            raise _arguments.ShapeRuntimeError(
+                f"item: a tensor of shape {self._data.shape} has {self._data.size} elements; item() converts a "
+                "one-element tensor to a number (for a loss, reduce it first: loss.sum().item() or loss.mean().item(); "
+                "for values, tolist())"
+            ) from None
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The values (the array itself, not a copy). ``force`` is PyTorch's keyword (a copy off

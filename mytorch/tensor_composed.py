@@ -712,6 +712,9 @@ def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
             "convert it first (x.float().nanmean(...))"
         )
     x = x if dtype is None else x.to(dtype)
+    if x.dtype == np.float16:  # summed and divided in float32, rounded once: in float16 a count
+        # past 65,504 is inf (the mean came out 0) and the sum overflowed before the mean did
+        return nanmean(x.to(np.float32), dim, keepdim).to(np.float16)
     nan = np.isnan(x._data)
     count = _sum(Tensor(~nan), dim, keepdim).to(x.dtype)
     none_left = np.asarray(_sum(Tensor(~nan), dim, True)._data == 0)

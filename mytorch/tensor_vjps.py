@@ -35,6 +35,9 @@ Arrays = Sequence[np.ndarray]
 # that many terms (the VJPs below get plain arrays)
 _BY, _LARGE = F.PRODUCTS, F.PRODUCT_BY_MATMUL
 _sum_rows = np.add.reduce  # called as _sum_rows(g, 0): the axis by position, with no partial's keyword to merge
+# a bias gradient of more than _ROWS rows, or float16, is summed by F.sum_rows (in float64), as
+# the modules' and the replay's are
+_ROWS, _sum_rows_wide = F.SEQUENTIAL_SUM_LIMIT, F.sum_rows
 
 
 def _transposed(a: np.ndarray) -> bool:
@@ -104,14 +107,16 @@ def _bias_both(g: np.ndarray, h: np.ndarray, b: np.ndarray) -> Any:
     """``add_backward(g, h, b)`` for h (N, k) and b (k,): (g, g summed over the rows)."""
     if type(g) is not _ndarray:
         return F.add_backward(g, h, b)
-    return g, g[0] if len(g) == 1 else _sum_rows(g, 0)
+    n = len(g)
+    return g, g[0] if n == 1 else _sum_rows(g, 0) if n <= _ROWS and g.dtype.char != "e" else _sum_rows_wide(g)
 
 
 def _bias_only(g: np.ndarray, h: np.ndarray, b: np.ndarray) -> Any:
     """The same when only b needs a gradient."""
     if type(g) is not _ndarray:
         return _general(F.add_backward, 1, 2)(g, h, b)
-    return None, g[0] if len(g) == 1 else _sum_rows(g, 0)
+    n = len(g)
+    return None, g[0] if n == 1 else _sum_rows(g, 0) if n <= _ROWS and g.dtype.char != "e" else _sum_rows_wide(g)
 
 
 def _same_both(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
@@ -201,7 +206,7 @@ def _linear_all(g: np.ndarray, x: np.ndarray, weight: np.ndarray, bias: np.ndarr
     if type(g) is not _ndarray or type(x) is not _ndarray or type(weight) is not _ndarray:
         return F.linear_backward(g, x, weight, bias)
     n, outputs = g.shape
-    bias_grad = g[0] if n == 1 else _sum_rows(g, 0)
+    bias_grad = g[0] if n == 1 else _sum_rows(g, 0) if n <= _ROWS and g.dtype.char != "e" else _sum_rows_wide(g)
     if not g.flags.forc:
         return g @ weight, g.T @ x, bias_grad
     inputs = x.shape[1]
@@ -214,7 +219,7 @@ def _linear_parameters(g: np.ndarray, x: np.ndarray, weight: np.ndarray, bias: n
     if type(g) is not _ndarray:
         return _general(F.linear_backward, 1, 3)(g, x, weight, bias)
     n, outputs = g.shape
-    bias_grad = g[0] if n == 1 else _sum_rows(g, 0)
+    bias_grad = g[0] if n == 1 else _sum_rows(g, 0) if n <= _ROWS and g.dtype.char != "e" else _sum_rows_wide(g)
     if not g.flags.forc:
         return None, g.T @ x, bias_grad
     return None, _BY[outputs * x.shape[1] >= _LARGE and n > 1](g.T, x), bias_grad

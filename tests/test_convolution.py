@@ -154,6 +154,9 @@ TRANSPOSED = [
     ((1, 4, 4, 3), (4, 2, 2, 3), dict(stride=(1, 2), groups=2, dilation=2)),
     ((3, 5, 5), (3, 2, 3, 3), dict()),  # unbatched
     ((2, 3, 7), (3, 2, 4), dict(stride=3, padding=2)),
+    ((2, 2, 3, 4, 3), (2, 3, 2, 3, 2), dict(stride=(2, 1, 2), padding=(1, 0, 0), output_padding=(1, 0, 1))),
+    ((1, 4, 3, 3, 2), (4, 1, 2, 2, 3), dict(groups=2, dilation=(1, 2, 1))),
+    ((2, 3, 2, 3), (2, 2, 2, 2, 2), dict(stride=2)),  # unbatched
 ]
 
 
@@ -180,6 +183,29 @@ def test_transposed_module_and_channel_dropout():
     assert set(np.unique(y)) <= {0.0, 2.0} and (y == y[:, :, :1, :1]).all()  # whole channels, scaled by 2
     drop.eval()
     assert (drop(mt.ones(1, 2, 2, 2)).numpy() == 1).all() and F.dropout1d(mt.ones(3, 5), 0.5).shape == (3, 5)
+
+
+def test_conv_transpose3d_module_output_size_and_second_derivatives_match_pytorch():
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (mt, torch):
+        lib.manual_seed(0)
+        up = lib.nn.ConvTranspose3d(2, 3, (2, 3, 2), stride=2, padding=(0, 1, 0)).double()
+        with lib.no_grad():
+            up.weight.copy_(lib.tensor(_data(1, *up.weight.shape)))
+            up.bias.copy_(lib.tensor(_data(2, 3)))
+        x = lib.tensor(_data(3, 1, 2, 3, 2, 3), requires_grad=True)
+        y = up(x, output_size=(1, 3, 7, 4, 7))  # (one more than the smallest size along two axes)
+        (gx,) = lib.autograd.grad(y.tanh().sum(), x, create_graph=True)
+        (gw,) = lib.autograd.grad(gx.square().sum(), up.weight)
+        results.append([t.detach().numpy() for t in (y, gx, gw)])
+        with pytest.raises(ValueError, match="output.size|output size"):
+            up(x, output_size=(9, 4, 7))
+    assert results[0][0].shape == (1, 3, 7, 4, 7)
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    lazy = nn.LazyConvTranspose3d(2, 2)
+    assert lazy(mt.ones(1, 5, 2, 2, 2)).shape == (1, 2, 3, 3, 3) and lazy.weight.shape == (5, 2, 2, 2, 2)
 
 
 INTERPOLATE = [

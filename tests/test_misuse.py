@@ -620,6 +620,8 @@ CATALOGUE: list[Misuse] = [
            ("backward", "one-element", "(2, 3)")),
     Misuse("tensor-backward-twice", "Tensor", "backward twice through a released graph",
            lambda t: _run_twice_backward(), RuntimeError, ("already released", "retain_graph=True")),
+    Misuse("tensor-item-elements", "Tensor", "item() of a tensor of many elements",
+           lambda t: Tensor(X).item(), RuntimeError, ("item", "(2, 3)", "6 elements", "one-element")),
     Misuse("tensor-no-grad", "Tensor", "backward on a tensor nothing requires a gradient of",
            lambda t: Tensor(X).sum().backward(), RuntimeError, ("backward", "does not require a gradient")),
     Misuse("tensor-matmul-shapes", "Tensor", "(2, 3) @ (2, 3)",

@@ -266,3 +266,207 @@ def test_acosh_derivatives_at_and_near_1(dtype: str) -> None:
     np.testing.assert_allclose(g[1:].astype(np.float64), slope[1:], rtol=rtol)
     np.testing.assert_allclose(h[1:3].astype(np.float64), curve[1:3], rtol=4 * rtol)
     assert np.isnan(mt.acosh(mt.tensor([0.5, -2.0], dtype=getattr(mt, dtype))).numpy()).all()
+
+
+# --------------------------------------------------------------------------- bias gradients over many rows
+_ROWS = 100_000  # of a gradient of 0.1: NumPy added them one after another, 0.1% high in float32
+
+
+def _bias_gradients(dtype: type, rows: int) -> dict[str, np.ndarray]:
+    """The bias gradient of each path that sums a batch's gradient of 0.1 down its rows."""
+    from mytorch.autograd_engine import Autograd
+    from mytorch.nn.modules.linear import Linear
+
+    g = np.full((rows, 3), 0.1, dtype)
+    x = np.random.default_rng(0).standard_normal((rows, 4)).astype(dtype)
+    found = {}
+    layer = mt.nn.Linear(4, 3, dtype=dtype)
+    layer(mt.tensor(x)).backward(mt.tensor(g))
+    found["nn.Linear"] = layer.bias.grad.numpy()
+    weight = mt.zeros((3, 4), dtype=dtype, requires_grad=True)
+    for name, inputs in (("h + b", ()), ("x @ W.T + b", (weight,))):
+        b = mt.zeros(3, dtype=dtype, requires_grad=True)
+        h = mt.tensor(x) @ weight.T if inputs else mt.tensor(np.zeros((rows, 3), dtype))
+        (h + b).backward(mt.tensor(g))
+        found[name] = b.grad.numpy()
+    b = mt.zeros(3, dtype=dtype, requires_grad=True)
+    mt.nn.functional.linear(mt.tensor(x), weight, b).backward(mt.tensor(g))
+    found["F.linear"] = b.grad.numpy()
+    engine = Autograd()
+    handout = Linear(4, 3, engine, dtype=dtype)
+    handout(x)
+    engine.backward(g)
+    found["handout Linear"] = handout.db.copy()
+    engine.zero_grad()
+    handout.gradients_zeroed()  # (the backward writes the sum straight into a blank db)
+    handout(x)
+    engine.backward(g)
+    found["handout Linear, blank db"] = handout.db.copy()
+    found["F.add_backward"] = mt.nn.functional.add_backward(g, g, np.zeros(3, dtype))[1]
+    return found
+
+
+@pytest.mark.parametrize(("dtype", "rows"), [(np.float32, _ROWS), (np.float16, 256)])
+def test_bias_gradients_over_many_rows_are_accurate(dtype: type, rows: int) -> None:
+    exact = rows * float(dtype(0.1))  # (float16: 25.16 for 25.6, added in float16)
+    for name, grad in _bias_gradients(dtype, rows).items():
+        assert grad.dtype == dtype, name
+        np.testing.assert_allclose(grad.astype(np.float64), exact, rtol=float(np.finfo(dtype).eps), err_msg=name)
+
+
+def test_bias_gradients_of_few_float32_rows_are_numpys_sums_as_before() -> None:
+    rng = np.random.default_rng(4)
+    for rows in (2, 100, 256):
+        g = rng.random((rows, 3)).astype(np.float32)
+        expected = np.add.reduce(g, 0)  # (what a hand-written NumPy step computes, bit for bit)
+        b = mt.zeros(3, requires_grad=True)
+        (mt.tensor(np.zeros((rows, 3), np.float32)) + b).backward(mt.tensor(g))
+        assert np.array_equal(b.grad.numpy(), expected)
+
+
+def test_bias_gradients_over_many_rows_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    g = np.random.default_rng(5).random((_ROWS, 3)).astype(np.float32) + np.float32(0.05)
+    b = torch.zeros(3, requires_grad=True)
+    (torch.zeros(_ROWS, 3) + b).backward(torch.tensor(g))
+    ours = mt.zeros(3, requires_grad=True)
+    (mt.zeros(_ROWS, 3) + ours).backward(mt.tensor(g))
+    exact = g.astype(np.float64).sum(0)
+    np.testing.assert_allclose(b.grad.numpy(), exact, rtol=1e-6)
+    np.testing.assert_allclose(ours.grad.numpy(), exact, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_replayed_bias_gradients_over_many_rows_are_the_dynamic_ones(dtype: type) -> None:
+    from hw_bonus.mlp import MLP
+    from mytorch.autograd_engine import Autograd
+
+    rows = 50_000 if dtype is np.float32 else 200
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((rows, 5)).astype(dtype)
+    y = rng.random((rows, 3)).astype(dtype)
+    nets = [MLP(5, 3, [4], ["tanh", "identity"], "mse", 0.0, Autograd(), seed=0, dtype=dtype, replay=r) for r in (0, 1)]
+    for _ in range(3):
+        losses = [net.train_step(x, y) for net in nets]
+        assert np.array_equal(*losses)
+        for dynamic, replayed in zip(nets[0].linear_layers, nets[1].linear_layers):
+            assert np.array_equal(dynamic.db, replayed.db) and np.array_equal(dynamic.dW, replayed.dW)
+    assert nets[1]._replayer.replays == 2
+    # the last layer's bias gradient is the mean squared error's gradient summed down the rows
+    output = nets[0].forward(x).astype(np.float64)
+    exact = (2 * (output - y) / output.size).sum(0)
+    for net in nets:
+        np.testing.assert_allclose(net.linear_layers[-1].db, exact, rtol=4 * float(np.finfo(dtype).eps), atol=0)
+
+
+# --------------------------------------------------------------------------- mse_loss of many elements
+def _mse_losses(prediction: np.ndarray, target: np.ndarray) -> dict[str, float]:
+    from mytorch.autograd_engine import Autograd
+    from mytorch.nn.modules.loss import MSELoss
+
+    found = {
+        "F.mse_loss": mt.nn.functional.mse_loss(mt.tensor(prediction), mt.tensor(target)).item(),
+        "nn.MSELoss": mt.nn.MSELoss()(mt.tensor(prediction), mt.tensor(target)).item(),
+        "kernel": float(mt.nn.functional.mse_loss(target, prediction)[0]),
+        "handout MSELoss": float(np.asarray(MSELoss(Autograd())(target, prediction)).reshape(())),
+    }
+    return found
+
+
+def _a_million_squared_errors() -> tuple[np.ndarray, np.ndarray, float]:
+    rng = np.random.default_rng(7)
+    prediction = rng.standard_normal((1000, 1000)).astype(np.float32)
+    target = (rng.random((1000, 1000)) + 0.5).astype(np.float32)
+    return prediction, target, float(((prediction.astype(np.float64) - target) ** 2).mean())
+
+
+def test_mse_loss_of_a_million_float32_values_is_accurate() -> None:
+    prediction, target, exact = _a_million_squared_errors()
+    for name, value in _mse_losses(prediction, target).items():  # (BLAS's float32 dot: 9e-7 off)
+        assert abs(value - exact) <= 1e-7 * exact, f"{name}: {value} for {exact}"
+
+
+def test_mse_loss_of_a_million_float32_values_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    prediction, target, exact = _a_million_squared_errors()
+    theirs = torch.nn.functional.mse_loss(torch.tensor(prediction), torch.tensor(target)).item()
+    ours = mt.nn.functional.mse_loss(mt.tensor(prediction), mt.tensor(target)).item()
+    assert abs(theirs - exact) <= 1e-7 * exact and abs(ours - exact) <= 1e-7 * exact
+
+
+# --------------------------------------------------------------------------- float16 over more than 65,504 elements
+_HALF_COUNT = 70_000  # past float16's largest number, 65,504: NumPy 2 made such a count inf (NEP 50)
+
+
+def _half_problem() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(9)
+    return rng.uniform(0.05, 0.95, _HALF_COUNT).astype(np.float16), rng.random(_HALF_COUNT).astype(np.float16)
+
+
+_HALF_LOSSES = {
+    "mse_loss": lambda p, t: (p - t) ** 2,
+    "l1_loss": lambda p, t: np.abs(p - t),
+    "binary_cross_entropy": lambda p, t: -(t * np.log(p) + (1 - t) * np.log1p(-p)),
+    "binary_cross_entropy_with_logits": lambda z, t: np.logaddexp(0, z) - t * z,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HALF_LOSSES))
+def test_float16_mean_losses_over_more_than_65504_elements(name: str) -> None:
+    # (on NumPy 2 every gradient was 0, and the logits' loss 0.0, the probabilities' NaN)
+    x, t = _half_problem()
+    prediction = mt.tensor(x, requires_grad=True)
+    loss = getattr(mt.nn.functional, name)(prediction, mt.tensor(t))
+    loss.backward()
+    exact = _HALF_LOSSES[name](x.astype(np.float64), t.astype(np.float64)).mean()
+    assert loss.dtype == mt.float16 and abs(loss.item() - exact) <= 1e-3 * exact
+    grad = prediction.grad.numpy()
+    assert grad.dtype == np.float16 and np.count_nonzero(grad) > 0.99 * _HALF_COUNT
+
+
+def test_float16_mean_and_nanmean_over_more_than_65504_elements() -> None:
+    x, _ = _half_problem()
+    exact = x.astype(np.float64).mean()
+    a = mt.tensor(x, requires_grad=True)
+    a.mean().backward()  # (its gradient was 0 on NumPy 2)
+    assert np.array_equal(a.grad.numpy(), np.full(_HALF_COUNT, 1 / _HALF_COUNT, np.float16))
+    assert abs(mt.nanmean(mt.tensor(x)).item() - exact) <= 1e-3  # (0.0 on either NumPy)
+    with_nan = x.copy()
+    with_nan[::2] = np.nan
+    assert abs(mt.nanmean(mt.tensor(np.tile(with_nan, 2))).item() - x[1::2].astype(np.float64).mean()) <= 1e-3
+    # a float16 sum rounds the exact sum once, on NumPy 1.26 too (there 34976 for 35008)
+    assert mt.tensor(x).sum().item() == float(np.float16(x.astype(np.float64).sum()))
+
+
+def test_float16_cross_entropy_over_more_than_65504_rows_is_replayed_as_computed() -> None:
+    from hw_bonus.mlp import MLP
+    from mytorch.autograd_engine import Autograd
+
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((_HALF_COUNT, 2)).astype(np.float16)
+    y = np.eye(2, dtype=np.float16)[rng.integers(0, 2, _HALF_COUNT)]
+    nets = [
+        MLP(2, 2, [], ["identity"], "cross_entropy", 0.0, Autograd(), seed=0, dtype=np.float16, replay=r)
+        for r in (0, 1)
+    ]
+    for _ in range(3):
+        losses = [net.train_step(x, y) for net in nets]
+        assert np.array_equal(*losses)
+        assert np.array_equal(nets[0].linear_layers[0].dW, nets[1].linear_layers[0].dW)
+    dW = nets[0].linear_layers[0].dW
+    assert np.count_nonzero(dW) == dW.size  # (all 0 on NumPy 2)
+    z = x.astype(np.float64) @ nets[0].linear_layers[0].W.T.astype(np.float64) + nets[0].linear_layers[0].b
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    np.testing.assert_allclose(dW, (p - y).T @ x.astype(np.float64) / _HALF_COUNT, rtol=2e-2, atol=1e-4)
+
+
+def test_float16_mean_losses_over_more_than_65504_elements_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    x, t = _half_problem()
+    for name in sorted(_HALF_LOSSES):
+        ours, theirs = mt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        getattr(mt.nn.functional, name)(ours, mt.tensor(t)).backward()
+        getattr(torch.nn.functional, name)(theirs, torch.tensor(t)).backward()
+        # (the gradients are float16 subnormals here: a few quanta apart)
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=0.05, atol=4e-7, err_msg=name)

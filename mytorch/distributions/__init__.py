@@ -33,6 +33,7 @@ from mytorch.distributions.base import Distribution
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
 from mytorch.distributions.kl import kl_divergence
+from mytorch.distributions.kl_pairs import register_kl
 from mytorch.distributions.low_rank import LowRankMultivariateNormal
 from mytorch.distributions.mixture import MixtureSameFamily
 from mytorch.distributions.multivariate_normal import MultivariateNormal
@@ -86,5 +87,6 @@ __all__ = [
     "Weibull",
     "constraints",
     "kl_divergence",
+    "register_kl",
     "transforms",
 ]

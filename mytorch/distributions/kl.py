@@ -7,6 +7,7 @@ from typing import Any
 from mytorch.distributions.base import Distribution
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
+from mytorch.distributions.kl_pairs import registered
 from mytorch.distributions.multivariate_normal import _Gaussian, _kl_multivariate_normal
 from mytorch.distributions.wrappers import Independent
 from mytorch.tensor import Tensor, log
@@ -46,8 +47,13 @@ def _kl_more(p: Any, q: Any) -> Tensor:
 
 
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
-    """KL(p || q) for two distributions of one kind (all but Uniform), or two ``Independent`` of
-    such bases with the same number of event axes (recorded)."""
+    """KL(p || q), recorded: a rule given to ``register_kl`` for their classes, or two distributions
+    of one kind (``kl_pairs.py`` adds Uniform, Poisson, Geometric, Binomial, HalfNormal, Gumbel and
+    the pairs Uniform-Normal, Exponential-Gamma, Gamma-Exponential), or two ``Independent`` of such
+    bases with the same number of event axes."""
+    rule = registered(p, q)
+    if rule is not None:
+        return rule(p, q)
     if isinstance(p, Independent) and isinstance(q, Independent):
         if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
             raise NotImplementedError("kl_divergence: two Independent with different reinterpreted_batch_ndims")
@@ -65,8 +71,8 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
     if isinstance(p, Bernoulli) and isinstance(q, Bernoulli):
         return p.probs * (log(p.probs) - log(q.probs)) + (1 - p.probs) * (log(1 - p.probs) - log(1 - q.probs))
     raise NotImplementedError(
-        "kl_divergence: MyTorch has it for two of a kind (Normal, MultivariateNormal or LowRankMultivariateNormal, "
-        "Categorical, Bernoulli, "
-        f"Laplace, Exponential, Gamma, Beta, Dirichlet, LogNormal, OneHotCategorical), not {type(p).__name__} "
-        f"and {type(q).__name__}"
+        f"kl_divergence: MyTorch has no rule for {type(p).__name__} and {type(q).__name__}; it has two of a kind "
+        "(Normal, MultivariateNormal or LowRankMultivariateNormal, Categorical, Bernoulli, Uniform, Poisson, "
+        "Geometric, Binomial, HalfNormal, Gumbel, Laplace, Exponential, Gamma, Beta, Dirichlet, LogNormal, "
+        "OneHotCategorical), Uniform-Normal, Exponential-Gamma and Gamma-Exponential; register_kl adds a pair"
     )

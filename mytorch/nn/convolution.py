@@ -64,6 +64,7 @@ __all__ = [
     "Conv3d",
     "ConvTranspose1d",
     "ConvTranspose2d",
+    "ConvTranspose3d",
     "MaxPool1d",
     "MaxPool2d",
     "adaptive_avg_pool1d",
@@ -77,6 +78,7 @@ __all__ = [
     "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "conv_transpose3d",
     "dropout1d",
     "dropout2d",
     "dropout3d",
@@ -760,6 +762,11 @@ conv_transpose2d = functools.partial(_conv_transpose, "conv_transpose2d", 2)
 conv_transpose2d.__doc__ = (
     "PyTorch's ``F.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)``."
 )
+conv_transpose3d = functools.partial(_conv_transpose, "conv_transpose3d", 3)
+conv_transpose3d.__doc__ = (
+    "PyTorch's ``F.conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups, dilation)``:"
+    " (N, C, D, H, W) or (C, D, H, W)."
+)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -781,16 +788,37 @@ class _ConvTransposeNd(_ConvNd):
         self.output_padding = _tuple(name, "output_padding", kwargs.pop("output_padding", 0), self.nd, low=0)
         super().__init__(*head, **kwargs)
 
+    def _output_padding(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
+        """The output padding that makes the output's last ``nd`` sizes ``output_size`` (its last
+        ``nd`` entries), as PyTorch's: each must lie within stride - 1 (or dilation - 1) above the
+        smallest size the convolution gives."""
+        name, nd = type(self).__name__, self.nd
+        sizes = [int(n) for n in output_size]
+        if len(sizes) not in (nd, nd + 2):
+            raise ValueError(f"{name}: output_size must have {nd} or {nd + 2} entries, got {tuple(output_size)}")
+        padding = []
+        for i, want in enumerate(sizes[-nd:]):
+            k, st, p, d = self.kernel_size[i], self.stride[i], int(self.padding[i]), self.dilation[i]  # (ints here)
+            least = (x.shape[x.ndim - nd + i] - 1) * st - 2 * p + d * (k - 1) + 1
+            if not least <= want < least + max(st, d):
+                raise ValueError(
+                    f"{name}: requested an output size of {tuple(sizes[-nd:])}, but axis {i} can only be between "
+                    f"{least} and {least + max(st, d) - 1} for an input of shape {tuple(x.shape)}"
+                )
+            padding.append(want - least)
+        return tuple(padding)
+
     def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
-        """The transposed convolution of ``x`` (``output_size`` is not supported: give output_padding)."""
-        if output_size is not None:
-            raise NotImplementedError(f"{type(self).__name__}: output_size is not supported; give output_padding")
-        args = (self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+        """The transposed convolution of ``x``; ``output_size`` (PyTorch's: the sizes wanted, as
+        ``skip.shape`` in a U-Net) sets the output padding in place of ``output_padding``."""
+        extra = self.output_padding if output_size is None else self._output_padding(x, output_size)
+        args = (self.weight, self.bias, self.stride, self.padding, extra, self.groups, self.dilation)
         return _conv_transpose(type(self).__name__, self.nd, x, *args)
 
 
 ConvTranspose1d = _sized(_ConvTransposeNd, "ConvTranspose1d", "PyTorch's ``nn.ConvTranspose1d``.", nd=1)
 ConvTranspose2d = _sized(_ConvTransposeNd, "ConvTranspose2d", "PyTorch's ``nn.ConvTranspose2d``.", nd=2)
+ConvTranspose3d = _sized(_ConvTransposeNd, "ConvTranspose3d", "PyTorch's ``nn.ConvTranspose3d``.", nd=3)
 
 
 # --------------------------------------------------------------------------- im2col, pixel shuffle

@@ -39,7 +39,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -79,7 +79,7 @@ def dispatches(forward: Callable[..., Array]) -> Callable[..., Array]:
 
 _np_add_reduce: Callable[..., Any] = np.add.reduce
 
-_SEQUENTIAL_SUM_LIMIT = 256
+SEQUENTIAL_SUM_LIMIT = 256
 """Past this many terms per result, a float32 sum that NumPy would add up one term after another
 is accumulated in float64 (``_add_reduce``); a float16 one from 2 terms on."""
 
@@ -92,22 +92,53 @@ def _add_reduce(x: Any, axis: Axis = None, dtype: Any = None, keepdims: bool = F
     all of a C-contiguous array); over any other axis it adds the terms one after another, so a
     float32 sum of n terms drifts by up to n / 2 units in the last place (0.1 summed 2e6 times
     down the rows came out 1.5% high, and the variance of 2e6 values near 1000 was 272 for 0.083).
-    Such a float32 sum of more than ``_SEQUENTIAL_SUM_LIMIT`` terms is accumulated in float64 and
-    rounded once, as accurate as PyTorch's cascaded sums or more; so is a float16 sum of any
-    length (in float16, 0.1 summed 256 times down the rows was 25.16 for 25.6: PyTorch
-    accumulates float16 in float32)."""
+    Such a float32 sum of more than ``SEQUENTIAL_SUM_LIMIT`` terms is accumulated in float64 and
+    rounded once, as accurate as PyTorch's cascaded sums or more; so is every float16 sum (in
+    float16, 0.1 summed 256 times down the rows was 25.16 for 25.6, and NumPy 1.26 added even a
+    contiguous one in float16: 70,000 values in [0, 1) gave 34976 for 35008; PyTorch accumulates
+    float16 in float32)."""
     char = x.dtype.char if type(x) is _ndarray else ""
     if (
         (char == "f" or char == "e")
-        and (x.size > _SEQUENTIAL_SUM_LIMIT or (char == "e" and dtype is None))
+        and (x.size > SEQUENTIAL_SUM_LIMIT or (char == "e" and dtype is None))
         and (dtype is None or np.dtype(dtype).char in "fe")
-        and _sums_sequentially(x, axis, 1 if char == "e" and dtype is None else _SEQUENTIAL_SUM_LIMIT)
+        and ((char == "e" and dtype is None) or _sums_sequentially(x, axis, SEQUENTIAL_SUM_LIMIT))
     ):
         total = _np_add_reduce(x, axis=axis, dtype=np.float64, keepdims=keepdims)
         return total.astype(x.dtype if dtype is None else dtype)
     if dtype is None:  # (a Tensor's reduce, in a recorded backward, takes no dtype)
         return _np_add_reduce(x, axis=axis, keepdims=keepdims)
     return _np_add_reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def sums_wide(grad: np.ndarray, axis: int | tuple[int, ...]) -> bool:
+    """Whether ``sum_rows(grad, axis)`` accumulates in float64: a float32 gradient whose sum NumPy
+    would add more than ``SEQUENTIAL_SUM_LIMIT`` terms of one after another, or any float16 one
+    (``_add_reduce``'s rule)."""
+    char = grad.dtype.char
+    if char == "f":
+        return grad.size > SEQUENTIAL_SUM_LIMIT and _sums_sequentially(grad, axis, SEQUENTIAL_SUM_LIMIT)
+    return char == "e"
+
+
+def sum_rows(grad: Any, axis: int | tuple[int, ...] = 0, out: np.ndarray | None = None) -> Any:
+    """A gradient summed over its leading ``axis`` (a bias's, over the batch), in its own dtype,
+    into ``out`` if given (of any float dtype: the sum is rounded to the gradient's first).
+
+    ``np.add.reduce`` down the rows, as a hand-written NumPy step sums it, but where ``sums_wide``
+    (more than 256 float32 rows, two float16 ones) accumulated in float64 and rounded once, as
+    ``sum`` does: NumPy adds rows one after another, so the float32 bias gradient of 200,000
+    rows of 0.1 was 0.2% high (float16: 256 rows of 0.1 gave 25.16 for 25.6). The modules'
+    backward, the Tensor's and the replay (``mytorch.replay.rules``) all sum by this function."""
+    if type(grad) is not _ndarray:  # (a Tensor, in a recorded backward: its sum is accurate)
+        return _np_add_reduce(grad, axis=axis)
+    if sums_wide(grad, axis):
+        total = _np_add_reduce(grad, axis, np.float64)
+        if out is None:
+            return total.astype(grad.dtype)
+        np.copyto(out, total if out.dtype == grad.dtype else total.astype(grad.dtype))
+        return out
+    return _np_add_reduce(grad, axis, None if out is None else grad.dtype, out)
 
 
 def _sums_sequentially(x: np.ndarray, axis: Axis, limit: int) -> bool:
@@ -151,7 +182,7 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
         if extra == 1 and grad.shape[0] == 1:  # a batch of one: nothing to add up
             grad = grad[0]
         else:
-            grad = np.add.reduce(grad, axis=tuple(range(extra)))
+            grad = sum_rows(grad, tuple(range(extra)))
         if grad.shape == shape:  # the common case: a bias broadcast over the batch
             return grad
     kept = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
@@ -220,6 +251,25 @@ def _in_dtype_of(y: Any, x: Array) -> Any:
     if kind == "f" or (kind == "c" and getattr(y, "dtype", x.dtype).kind == "c"):
         return y.astype(x.dtype, copy=False) if isinstance(y, (np.ndarray, np.generic)) else y
     return y
+
+
+def divide_count(value: Any, n: int) -> Any:
+    """``value / n`` for a count ``n`` (a mean's, a mean loss's), in ``value``'s float dtype; a
+    float16 NumPy value divided in float32 and rounded once, as PyTorch divides it. (NumPy 2
+    turns the int into float16 (NEP 50): a count past 65,504 became inf, so a float16 mean's
+    gradient, a mean loss's gradient over that many elements and some of their values came out
+    0; NumPy 1.26 divided in float64.)"""
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.char == "e":
+        return (value.astype(np.float32) / n).astype(np.float16)
+    return _in_dtype_of(value / n, value)
+
+
+def _mean_value(terms: Array, like: Array) -> Array:
+    """The mean of a loss's ``terms`` as the table's losses return it: shape (1,), ``like``'s
+    dtype; float16 terms summed and divided in float32 (in float16 their sum overflowed past
+    65,504, and NumPy 2 divided by a count that had become inf: 0 or NaN)."""
+    total = terms.astype(np.float32).sum() if terms.dtype.char == "e" else terms.sum()
+    return np.asarray([total / terms.size], dtype=like.dtype)
 
 
 def _sgn(x: Array) -> Array:
@@ -1780,7 +1830,7 @@ def _average(x: Array, axis: Axis, keepdims: bool) -> Any:
 
 def mean_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: bool = False) -> tuple[Array]:
     """dx = g / n repeated along the averaged axes (n elements per average)."""
-    return (_expand(_in_dtype_of(grad_output / _count(x, axis), grad_output), x.shape, axis, keepdims),)
+    return (_expand(divide_count(grad_output, _count(x, axis)), x.shape, axis, keepdims),)
 
 
 def mean_jvp(tangents: Sequence[Array], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
@@ -2113,14 +2163,14 @@ def softmax_cross_entropy_and_log_probs(y: Array, x: Array) -> tuple[Array, Arra
 # BEGIN SOLUTION NO PROMPT
 def softmax_cross_entropy_grad_y(grad_output: Array, y: Array, x: Array, log_probs: Array | None = None) -> Array:
     """d/dy = -g * log_softmax(x) / N."""
-    g = (log_softmax(x) if log_probs is None else log_probs) * _in_dtype_of(-grad_output[0] / _batch(x), grad_output)
+    g = (log_softmax(x) if log_probs is None else log_probs) * divide_count(-grad_output[0], _batch(x))
     return g if x.ndim else _in_dtype_of(g, x)  # (NumPy 1.x: a 0-d float32 times a float64 scalar is float64)
 
 
 def softmax_cross_entropy_grad_x(grad_output: Array, y: Array, x: Array, log_probs: Array | None = None) -> Array:
     """d/dx = g * (softmax(x) * sum(y) - y) / N, i.e. g * (softmax(x) - y) / N for one-hot y."""
     p = softmax(x) if log_probs is None else np.exp(log_probs)
-    g = (p * y.sum(axis=-1, keepdims=True) - y) * _in_dtype_of(grad_output[0] / _batch(x), grad_output)
+    g = (p * y.sum(axis=-1, keepdims=True) - y) * divide_count(grad_output[0], _batch(x))
     return g if x.ndim else _in_dtype_of(g, x)
 
 
@@ -2174,12 +2224,33 @@ def mse_loss_and_diff(y: Array, y_hat: Array) -> tuple[Array, Array]:
     _same_shape("mse_loss", y, y_hat)
     d = y_hat - y
     w = d.astype(np.float32) if d.dtype.char == "e" else d  # float16 summed in float32, as PyTorch: 1,200
-    return _asarray([_vdot(w, w) / d.size], dtype=y_hat.dtype), d  # squares of 30 were inf in float16
+    return _asarray([sum_of_squares(w) / d.size], dtype=y_hat.dtype), d  # squares of 30 were inf in float16
+
+
+_SQUARES_ROW = 256
+"""``sum_of_squares`` adds a float32 array's squares in rows of this many by BLAS-like dots."""
+
+
+def sum_of_squares(w: np.ndarray) -> Any:
+    """``<w, w>`` of a real array (``mse_loss``'s sum, which the replay's rule calls too).
+
+    ``np.vdot`` up to ``SEQUENTIAL_SUM_LIMIT`` elements and for float64 (its bits, as before);
+    a longer float32 array is cut in rows of ``_SQUARES_ROW``, whose dots are added in float64:
+    BLAS's dot adds each of its few lanes' terms one after another in float32, so the mean
+    squared error of 1e6 float32 values was 1e-6 to 3e-6 off, of 1e7 3e-5 (now within float32's
+    rounding of the float64 value)."""
+    n = w.size
+    if n <= SEQUENTIAL_SUM_LIMIT or w.dtype.char != "f":
+        return _vdot(w, w)
+    flat = w.ravel(order="K")  # (any order: a view of a contiguous array)
+    whole = n - n % _SQUARES_ROW
+    rows, tail = flat[:whole].reshape(-1, _SQUARES_ROW), flat[whole:]
+    return _np_add_reduce(np.einsum("ij,ij->i", rows, rows), None, np.float64) + float(_vdot(tail, tail))
 
 
 def mse_loss_grad_y_hat(grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None) -> Array:
     """d/dy_hat = 2 g (y_hat - y) / n (``diff``, if given, is the forward's y_hat - y)."""
-    scale = _in_dtype_of(2.0 * grad_output[0] / np.size(y_hat), grad_output)
+    scale = divide_count(2.0 * grad_output[0], np.size(y_hat))
     return (y_hat - y if diff is None else diff) * scale
 
 
@@ -2232,7 +2303,7 @@ def bce_loss(y: Array, p: Array) -> Array:
     _same_shape("bce_loss", y, p)
     check_probabilities("bce_loss", "predictions", p, " (for logits use bce_with_logits_loss)")
     log_p, log_q = _floored_logs(p)
-    return np.asarray([-(y * log_p + (1.0 - y) * log_q).sum() / p.size], dtype=p.dtype)
+    return _mean_value(-(y * log_p + (1.0 - y) * log_q), p)
 
 
 def _bce_slope(y: Array, p: Array) -> Array:
@@ -2251,7 +2322,7 @@ def _bce_slope(y: Array, p: Array) -> Array:
 def bce_loss_backward(grad_output: Array, y: Array, p: Array) -> tuple[Array, Array]:
     """(d/dy, d/dp) = (g (log(1-p) - log p) / n, g (p - y) / (p (1-p) n)), the logs floored at
     -100 as in the forward (a floored term has derivative 0)."""
-    scale = _in_dtype_of(grad_output[0] / np.size(p), grad_output)
+    scale = divide_count(grad_output[0], np.size(p))
     log_p, log_q = _floored_logs(p)
     return _in_dtype_of((log_q - log_p) * scale, p), _in_dtype_of(_bce_slope(y, p) * scale, p)
 
@@ -2267,12 +2338,12 @@ def bce_with_logits_loss(y: Array, z: Array) -> Array:
     """Mean binary cross-entropy of logits z (probabilities sigmoid(z)); stable for any z."""
     _same_shape("bce_with_logits_loss", y, z)
     loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
-    return np.asarray([loss.sum() / z.size], dtype=z.dtype)
+    return _mean_value(loss, z)
 
 
 def bce_with_logits_loss_backward(grad_output: Array, y: Array, z: Array) -> tuple[Array, Array]:
     """(d/dy, d/dz) = (-g z / n, g (sigmoid(z) - y) / n)."""
-    scale = _in_dtype_of(grad_output[0] / np.size(z), grad_output)
+    scale = divide_count(grad_output[0], np.size(z))
     return -z * scale, (sigmoid(z) - y) * scale
 
 
@@ -2890,6 +2961,13 @@ class Kernel:
     caches: str | None = None
     forward_and_cache: Callable[..., tuple[Array, Array]] | None = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its name, unpickled as the table's row (a module holding a row, ``nn.ReLU()``,
+        could not be pickled: its plain forward is not the name its module gives)."""
+        if KERNELS.get(self.name) is self:
+            return (get_kernel, (self.name,))
+        return (Kernel, tuple(getattr(self, field.name) for field in fields(self)))
+
     def run(self, inputs: Sequence[Array], params: dict[str, Any] | None) -> tuple[Array, dict[str, Any] | None]:
         """The forward's result, and the params to record its backward with: ``params``, plus
         the cached value for a row that ``caches`` (so that the backward does not compute a
@@ -3190,6 +3268,7 @@ _ELSEWHERE = {
     "upsample": "mytorch.nn.upsampling",
     "conv_transpose1d": "mytorch.nn.convolution",
     "conv_transpose2d": "mytorch.nn.convolution",
+    "conv_transpose3d": "mytorch.nn.convolution",
     "dropout1d": "mytorch.nn.convolution",
     "dropout2d": "mytorch.nn.convolution",
     "dropout3d": "mytorch.nn.convolution",

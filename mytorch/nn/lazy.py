@@ -1,5 +1,5 @@
 """PyTorch's lazy modules: ``LazyLinear(out_features)``, ``LazyConv1d/2d/3d(out_channels, ...)``,
-``LazyConvTranspose1d/2d``, ``LazyBatchNorm1d/2d/3d``, ``LazyInstanceNorm1d/2d/3d``, whose input size
+``LazyConvTranspose1d/2d/3d``, ``LazyBatchNorm1d/2d/3d``, ``LazyInstanceNorm1d/2d/3d``, whose input size
 is read from the first input (as in the d2l.ai book's networks: ``nn.Sequential(nn.LazyLinear(256),
 nn.ReLU(), nn.LazyLinear(10))``).
 
@@ -31,6 +31,7 @@ __all__ = [
     "LazyConv3d",
     "LazyConvTranspose1d",
     "LazyConvTranspose2d",
+    "LazyConvTranspose3d",
     "LazyInstanceNorm1d",
     "LazyInstanceNorm2d",
     "LazyInstanceNorm3d",
@@ -124,6 +125,7 @@ LazyConv2d = _lazy("LazyConv2d", convolution.Conv2d, 2)
 LazyConv3d = _lazy("LazyConv3d", convolution.Conv3d, 3)
 LazyConvTranspose1d = _lazy("LazyConvTranspose1d", convolution.ConvTranspose1d, 1)
 LazyConvTranspose2d = _lazy("LazyConvTranspose2d", convolution.ConvTranspose2d, 2)
+LazyConvTranspose3d = _lazy("LazyConvTranspose3d", convolution.ConvTranspose3d, 3)
 LazyBatchNorm1d = _lazy("LazyBatchNorm1d", normalization.BatchNorm1d, 1, batch_channels=True)
 LazyBatchNorm2d = _lazy("LazyBatchNorm2d", normalization.BatchNorm2d, 2, batch_channels=True)
 LazyBatchNorm3d = _lazy("LazyBatchNorm3d", normalization.BatchNorm3d, 3, batch_channels=True)

@@ -58,7 +58,8 @@ class ParametrizationList(ModuleList):
             new: Any = original
             for module in reversed(list(self)):
                 if hasattr(module, "right_inverse"):
-                    new = module.right_inverse(new)
+                    with contextlib.suppress(NotImplementedError):  # (no inverse: the original kept, as PyTorch's)
+                        new = module.right_inverse(new)
         self.is_tensor = isinstance(new, Tensor)
         self.ntensors = 1 if self.is_tensor else len(new)
         if self.is_tensor:
@@ -187,11 +188,33 @@ def register_parametrization(
     chain = ParametrizationList([parametrization], original, unsafe=unsafe)
     delattr(module, tensor_name)
     if not is_parametrized(module):
-        cls = type(module)
-        module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {})
+        module.__class__ = _parametrized_class(type(module))
         module.add_module("parametrizations", ModuleDict())
     _chains(module)[tensor_name] = chain
     setattr(type(module), tensor_name, _property(tensor_name))
+    return module
+
+
+def _parametrized_class(cls: type) -> type:
+    """A new ``Parametrized<cls>``, the class of one parametrized module (its tensors' properties
+    are set on it), which pickles and copies by ``_reduce``."""
+    return type(f"Parametrized{cls.__name__}", (cls,), {"__reduce__": _reduce})
+
+
+def _reduce(module: Module) -> tuple[Any, ...]:
+    """Pickled (or deep-copied) as its class before the parametrizations, the names of its
+    parametrized tensors and its attributes: ``pickle.dumps`` of a parametrized module failed,
+    its class being made at run time, under a name its module does not have."""
+    names = tuple(_chains(module))
+    return _rebuild, (type_before_parametrizations(module), names), dict(module.__dict__)
+
+
+def _rebuild(cls: type, names: tuple[str, ...]) -> Module:
+    """An empty parametrized module of class ``cls`` with properties for ``names`` (``_reduce``)."""
+    module: Module = cls.__new__(cls)  # type: ignore[call-overload]
+    module.__class__ = _parametrized_class(cls)
+    for name in names:
+        setattr(type(module), name, _property(name))
     return module
 
 

@@ -164,6 +164,8 @@ def _unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> Any:
         return Pass(g[0])
     if extra and g.shape[extra:] == shape:
         axes = tuple(range(extra))
+        if F.sums_wide(g, axes):  # (many float32 rows, float16: accumulated in float64, as F.sum_rows does)
+            return Into(lambda target: [(F.sum_rows, (g, axes, target))])
         # in g's dtype, as F.unbroadcast sums (a float64 db given a float32 sum: NumPy would
         # otherwise sum in the target's dtype)
         return Into(lambda target: [(np.add.reduce, (g, axes, g.dtype, target))])
@@ -295,13 +297,13 @@ def _set_first(target: np.ndarray, value: Any) -> None:
 
 
 def _mse_value(loss: np.ndarray, d: np.ndarray) -> None:
-    loss[0] = np.vdot(d, d) / d.size
+    loss[0] = F.sum_of_squares(d) / d.size
 
 
 def _mse_value_half(loss: np.ndarray, d: np.ndarray) -> None:
     """``_mse_value`` of a float16 ``d``, summed in float32 as the row sums it (float16's overflowed)."""
     w = d.astype(np.float32)
-    loss[0] = np.vdot(w, w) / d.size
+    loss[0] = F.sum_of_squares(w) / d.size
 
 
 def mse_loss_forward(ins: Operands, out: Array, params: Params) -> list[Instruction] | None:
@@ -323,7 +325,7 @@ def mse_loss_backward(
         return None
     if not wanted[1]:
         return [None, None]
-    scale = 2.0 * g[0] / ins[1].size  # the seed is fixed: so is the scale
+    scale = F.divide_count(2.0 * g[0], ins[1].size)  # the seed is fixed: so is the scale
     return [None, Into(lambda target: [(np.multiply, (diff, scale, target))])]
 
 
@@ -378,7 +380,7 @@ def softmax_cross_entropy_backward(
         return None
     if not wanted[1]:
         return [None, None]
-    scale = g[0] / x.shape[0]
+    scale = F.divide_count(g[0], x.shape[0])
     y_sum = scratch((x.shape[0], 1), x.dtype)
 
     def emit(target: np.ndarray) -> list[Instruction]:

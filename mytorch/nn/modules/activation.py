@@ -16,7 +16,7 @@ import numpy as np
 from mytorch.dtypes import ONE32 as _ONE32
 from mytorch.dtypes import ONE64 as _ONE64
 from mytorch.nn import functional as F
-from mytorch.nn.modules.module import Module, expect_array, record
+from mytorch.nn.modules.module import Module, Resolved, expect_array, record
 
 __all__ = ["ACTIVATIONS", "GELU", "Activation", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softplus", "Tanh"]
 
@@ -61,7 +61,7 @@ _VJPS.update(tanh=_tanh_vjp, sigmoid=_sigmoid_vjp)
 _FORWARDS = {"tanh": np.tanh}  # the kernel's forward is exactly this ufunc: called without a Python frame
 
 
-class Activation(Module):
+class Activation(Resolved, Module):
     """Base class: applies the kernel named ``kernel`` elementwise and records it.
 
     Subclasses set ``kernel`` (a name in ``mytorch.nn.functional.KERNELS``) and may put
@@ -74,7 +74,11 @@ class Activation(Module):
         super().__init__(autograd_engine)
         self.params: dict[str, Any] = {}
         self.state: np.ndarray | None = None
-        self._row = F.get_kernel(self.kernel)  # resolved once: forward() runs on every step
+        self._resolve()
+
+    def _resolve(self) -> None:
+        """Look up the kernel's functions, once: forward() runs on every step."""
+        self._row = F.get_kernel(self.kernel)
         self._forward = _FORWARDS.get(self.kernel, self._row.forward)
         self._vjp = _VJPS.get(self.kernel, self._row.backward)  # what backward calls
 

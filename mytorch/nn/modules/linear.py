@@ -66,8 +66,10 @@ def init_weights(
 # (F.matrix_product's choice, indexed here to save its Python call; the same bits)
 _BY, _LARGE = F.PRODUCTS, F.PRODUCT_BY_MATMUL
 # called as _add_reduce(g, 0[, None, out]): by position, 0.2 us less than by keyword (which
-# NumPy's type stubs require for out)
+# NumPy's type stubs require for out); a bias gradient of more than _ROWS rows, or float16, is
+# summed by F.sum_rows (in float64), which the replay's rule calls too
 _add_reduce: Callable[..., np.ndarray] = np.add.reduce
+_ROWS, _sum_rows = F.SEQUENTIAL_SUM_LIMIT, F.sum_rows
 _ndarray, _add = np.ndarray, np.add  # (NumPy's module has a __getattr__: np.name is a full lookup on 3.11)
 _MATMUL_BACKWARD = F.matmul_backward  # resolved once (F's names are looked up through its module type)
 _ADD_BACKWARD = F.add_backward
@@ -265,12 +267,19 @@ class Linear(Module):
                     # dtype for float64 and float32: mytorch.dtypes.operand)
                     zero = _ZERO64 if dtype is _FLOAT64 else _ZERO32 if dtype is _FLOAT32 else 0.0
                     _add(grad_output[0], zero, blank)
-                else:
+                elif len(grad_output) <= _ROWS and dtype.char != "e":
                     _add_reduce(grad_output, 0, None, blank)
+                else:
+                    _sum_rows(grad_output, 0, blank)
                 return grad_output, None
             if self._stale:
                 blank.fill(0)
-        return grad_output, grad_output[0] if len(grad_output) == 1 else _add_reduce(grad_output, 0)
+        n = len(grad_output)
+        if n == 1:
+            return grad_output, grad_output[0]
+        if n <= _ROWS and grad_output.dtype.char != "e":
+            return grad_output, _add_reduce(grad_output, 0)
+        return grad_output, _sum_rows(grad_output)
 
     def gradients_zeroed(self, stale: bool = False) -> None:
         """Note that ``dW`` and ``db`` were just set to zero (or, with ``stale``, are to be

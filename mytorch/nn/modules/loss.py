@@ -7,6 +7,7 @@ Each loss is one row of the kernel table, recorded as one operation whose output
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 from mytorch.arguments import odd_array
 from mytorch.autograd_engine import NO_GRAD
 from mytorch.nn import functional as F
-from mytorch.nn.modules.module import record
+from mytorch.nn.modules.module import Resolved, record
 
 __all__ = ["LOSSES", "BCELoss", "BCEWithLogitsLoss", "LossFN", "MSELoss", "SoftmaxCrossEntropy"]
 
@@ -34,13 +35,14 @@ def _prediction_vjp(kernel: F.Kernel) -> Callable[..., tuple[None, Any]] | None:
     partials = getattr(kernel.backward, "partials", None)
     if partials is None:
         return None
-    rule = partials[1]
+    return functools.partial(_prediction_rule, partials[1])  # (a partial of named functions: pickle writes it)
 
-    def prediction_vjp(grad_output: np.ndarray, y: np.ndarray, y_hat: np.ndarray, **saved: Any) -> tuple[None, Any]:
-        return None, rule(grad_output, y, y_hat, **saved)
 
-    prediction_vjp.__name__ = f"{kernel.name}_prediction_vjp"
-    return prediction_vjp
+def _prediction_rule(
+    rule: Callable[..., Any], grad_output: np.ndarray, y: np.ndarray, y_hat: np.ndarray, **saved: Any
+) -> tuple[None, Any]:
+    """A loss's VJP for its prediction alone, by ``rule``, the kernel's rule for its second input."""
+    return None, rule(grad_output, y, y_hat, **saved)
 
 
 _ndarray = np.ndarray  # (NumPy's module has a __getattr__: np.name is a full lookup on 3.11)
@@ -67,7 +69,7 @@ def _check_dtypes(name: str, y: np.ndarray, y_hat: np.ndarray) -> None:
         raise ValueError(f"{name}: an empty batch (y_hat of shape {y_hat.shape}): its mean loss is 0 / 0")
 
 
-class LossFN:
+class LossFN(Resolved):
     """Base class: ``loss_fn(y, y_hat)`` computes, records and returns the loss (shape (1,)).
 
     Subclasses set ``kernel``, a name in ``mytorch.nn.functional.KERNELS`` taking
@@ -85,7 +87,11 @@ class LossFN:
     def __init__(self, autograd_engine: Any) -> None:
         self.autograd_engine = autograd_engine
         self.loss: np.ndarray | None = None
-        self._row = F.get_kernel(self.kernel)  # resolved once: forward() runs on every step
+        self._resolve()
+
+    def _resolve(self) -> None:
+        """Look up the kernel and its rule for the prediction, once: forward() runs on every step."""
+        self._row = F.get_kernel(self.kernel)
         self._vjp = _prediction_vjp(self._row)
 
     def __call__(self, y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:

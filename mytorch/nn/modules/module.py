@@ -13,7 +13,7 @@ import numpy as np
 
 from mytorch.arguments import odd_array
 
-__all__ = ["Module", "expect_array", "record"]
+__all__ = ["Module", "Resolved", "expect_array", "record"]
 
 
 def record(
@@ -39,6 +39,29 @@ def record(
     op = engine.add_operation(inputs, output, gradients_to_update, backward_operation, params)
     if op is not None and vjp is not None:
         op.vjp = vjp
+
+
+class Resolved:
+    """A module that looks up functions from its class in ``_resolve()`` (a kernel and its rules,
+    once: forward() runs on every step) and is pickled without them: a plain kernel forward is
+    not the name its module gives it, and a rule made in a function has no name, so pickle could
+    not write the module. Unpickled (or copied), it looks them up again."""
+
+    _RESOLVED = ("_row", "_forward", "_vjp")
+
+    def _resolve(self) -> None:
+        """Set the attributes named in ``_RESOLVED`` (each subclass says how)."""
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for name in self._RESOLVED:
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._resolve()
 
 
 def expect_array(owner: str, x: Any, tensor_level: str) -> np.ndarray:
