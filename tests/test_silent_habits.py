@@ -33,6 +33,18 @@ cleanly without it).
   ``train_step`` or ``forward`` / ``backward`` / ``step`` after a validation pass that forgot
   ``train()`` left every gradient at zero, so the network stopped training silently (with
   momentum it moved on its velocity alone). The backward now raises.
+* ``copy.deepcopy((x, x[0]))`` gave tensors of separate memory (a write into the copied view
+  missed the copied base; a module's buffer that is a view of another came apart). One deepcopy
+  call copies shared memory once, as PyTorch's storage memo; a Parameter gets its own, as in
+  PyTorch. A deep copy of a recorded result kept a graph reaching no leaf (its backward left
+  ``.grad`` None): it raises, as in PyTorch.
+* A deep-copied or unpickled module with forward hooks ran none of them once no other module
+  had hooks. ``register_forward_hook(..., with_kwargs=True)``, ``always_call=True`` and the
+  pre-hook's ``with_kwargs`` raised TypeError; they behave as PyTorch's.
+* ``pickle.dumps`` of the handout MLP, of a model with an activation module and of a
+  parametrized module raised; each pickles and trains on as the original.
+* ``t.item()`` of many elements raised NumPy's ValueError, which ``except RuntimeError`` (PyTorch's)
+  did not catch.
 """
 
 from __future__ import annotations
