@@ -1550,6 +1550,13 @@ def _register_leaves(
                 arrays = (*arrays[:i], array, *arrays[i + 1 :])
                 known_leaves[id(array)] = leaf
             if type(array) is not np.ndarray or array.dtype.kind not in "fc":
+                if array.dtype.kind in "biu":
+                    raise _arguments.GradDtypeError(
+                        f"a tensor of shape {array.shape} has dtype {array.dtype} and needs a gradient "
+                        "(requires_grad is True); only floating-point and complex tensors can require gradients, "
+                        "as in PyTorch, which refuses t.requires_grad = True on it: make it floating point "
+                        "(t.float()) before setting requires_grad"
+                    )
                 refused = True
         leaves >>= 1
         i += 1

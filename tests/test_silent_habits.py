@@ -741,3 +741,19 @@ def test_a_parametrized_module_pickles_and_copies_and_trains_as_the_original(kin
             np.testing.assert_array_equal(m.state_dict()[key].numpy(), value.numpy(), err_msg=key)
     mt.nn.utils.parametrize.remove_parametrizations(models[1], "weight")
     assert type(models[1]) is mt.nn.Linear and mt.nn.utils.parametrize.is_parametrized(model)
+
+
+# --------------------------------------------------------------------------- integer tensors requiring gradients
+def test_an_integer_tensor_made_to_require_a_gradient_is_refused_as_pytorch_refuses_it() -> None:
+    """``t.requires_grad = True`` on an integer tensor (PyTorch's RuntimeError at the assignment,
+    which MyTorch's slot cannot catch) raised at the next operation the engine's TypeError, about
+    ``add_operation`` and ``gradients_to_update``; it is PyTorch's RuntimeError now, saying what to do."""
+    i = mt.tensor([1, 2])
+    i.requires_grad = True
+    w = mt.tensor([1.0, 2.0], requires_grad=True)
+    for use in (lambda: i * 3, lambda: w * i):
+        with pytest.raises(RuntimeError, match=r"dtype int64 and needs a gradient.*t\.float\(\)"):
+            use()
+    for make in (lambda: mt.tensor([1, 2], requires_grad=True), lambda: mt.tensor([1, 2]).requires_grad_()):
+        with pytest.raises(RuntimeError, match="floating-point"):
+            make()
