@@ -116,3 +116,34 @@ def test_sets_and_checks_agree_with_pytorch(name):
     values = torch.cat([draws, draws + 0.5, -draws, draws * float("nan")])
     expected = theirs.support.check(values).numpy()
     np.testing.assert_array_equal(ours.support.check(mt.tensor(values.numpy())).numpy(), expected)
+
+
+def _finite(lib):
+    d, t = lib.distributions, (lambda v: lib.tensor(v, dtype=lib.float64))
+    return [
+        d.Categorical(t([[0.2, 0.8], [0.5, 0.5], [0.1, 0.9]])),
+        d.Bernoulli(t([0.2, 0.3])),
+        d.OneHotCategorical(t([[0.2, 0.3, 0.5]])),
+        d.Binomial(3, t([0.2, 0.4])),
+    ]
+
+
+def test_enumerated_supports_carry_all_the_probability():
+    for d in _finite(mt):
+        values = d.enumerate_support()
+        np.testing.assert_allclose(d.log_prob(values).exp().sum(0).numpy(), 1.0, rtol=1e-12)
+        assert d.enumerate_support(expand=False).shape[1 : 1 + len(d.batch_shape)] == (1,) * len(d.batch_shape)
+    with pytest.raises(NotImplementedError, match="one total_count"):
+        mt.distributions.Binomial(mt.tensor([2.0, 3.0]), probs=0.5).enumerate_support()
+    with pytest.raises(NotImplementedError, match="enumerate_support"):
+        mt.distributions.Normal(0.0, 1.0).enumerate_support()
+    assert mt.distributions.Normal(0.0, 1.0).perplexity().item() == pytest.approx(math.sqrt(2 * math.pi * math.e))
+
+
+def test_enumerated_supports_agree_with_pytorch():
+    torch = pytest.importorskip("torch")
+    for ours, theirs in zip(_finite(mt), _finite(torch)):
+        for expand in (True, False):
+            a, b = ours.enumerate_support(expand), theirs.enumerate_support(expand)
+            assert a.dtype.name == str(b.dtype).split(".")[-1]
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
