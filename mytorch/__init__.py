@@ -40,6 +40,8 @@ from mytorch.porting import *  # noqa: F403 - set_num_threads, compile, bernoull
 from mytorch.porting import __all__ as _porting_all
 from mytorch.printing import set_printoptions
 from mytorch.serialization import load, save
+from mytorch.spectral import *  # noqa: F403 - stft, istft, hann_window, ...
+from mytorch.spectral import __all__ as _spectral_all
 from mytorch.tensor import *  # noqa: F403 - Tensor and its ops (log, sin, exp, tanh, ...)
 from mytorch.tensor import Tensor
 from mytorch.tensor import __all__ as _tensor_all
@@ -111,6 +113,7 @@ __all__ += _tensor_all + _dtypes_all + _factories_all + _math_all + _shape_all +
 __all__ += (
     _select_all + _matrix_all + _pointwise_all + _stats_all + _layout_all + _composed_all + _porting_all + _order_all
 )
+__all__ += _spectral_all
 
 
 class _CallableModule(types.ModuleType):

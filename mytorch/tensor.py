@@ -698,6 +698,12 @@ DIRECT_FORWARDS: dict[str, Callable[..., Any]] = {
     "tanh": np.tanh,
 }
 
+FRESH_FORWARDS = frozenset((*DIRECT_FORWARDS, "sigmoid"))
+"""The kernels whose forward (or direct forward) gives an array of new memory for certain, which
+the recording takes as ``fresh`` (no view of an operand; a save of it alone is
+``VersionCheck.watch_new_output``): the operators and ufuncs above, and ``sigmoid``'s
+1 / (1 + e^-x), computed in e^-x's new memory (``tests/test_tensor_vjps.py`` checks each)."""
+
 
 _CONSTANTS: dict[tuple[Any, np.dtype], np.ndarray] = {}
 # The float64 and float32 ones made from Python floats, also keyed by the float alone: hashing a
@@ -1550,6 +1556,13 @@ def _register_leaves(
                 arrays = (*arrays[:i], array, *arrays[i + 1 :])
                 known_leaves[id(array)] = leaf
             if type(array) is not np.ndarray or array.dtype.kind not in "fc":
+                if array.dtype.kind in "biu":
+                    raise _arguments.GradDtypeError(
+                        f"a tensor of shape {array.shape} has dtype {array.dtype} and needs a gradient "
+                        "(requires_grad is True); only floating-point and complex tensors can require gradients, "
+                        "as in PyTorch, which refuses t.requires_grad = True on it: make it floating point "
+                        "(t.float()) before setting requires_grad"
+                    )
                 refused = True
         leaves >>= 1
         i += 1
@@ -1758,7 +1771,7 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
     else:  # a float result: an integer tensor gives the default float dtype, as in PyTorch
         # (``_run`` written out for one operand and no parameter: the hot path of every activation)
         forward, backward, saves_output, reads = kernel.forward, kernel.backward, kernel.saves_output, kernel.reads
-        fresh = name in DIRECT_FORWARDS
+        fresh = name in FRESH_FORWARDS
         forward = DIRECT_FORWARDS.get(name, forward)
 
         def op(x: Any) -> Tensor:

@@ -23,6 +23,7 @@ import numpy as np
 from mytorch import (
     factories,
     porting,
+    spectral,
     tensor_complex,
     tensor_composed,
     tensor_graph,
@@ -506,6 +507,7 @@ METHODS: dict[str, Any] = {
     **porting.METHODS,
     **tensor_order.METHODS,
     **tensor_special.METHODS,
+    **spectral.METHODS,
     "index_add": tensor_index.index_add,
     **{
         name: getattr(tensor_index, name)

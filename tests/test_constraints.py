@@ -116,3 +116,93 @@ def test_sets_and_checks_agree_with_pytorch(name):
     values = torch.cat([draws, draws + 0.5, -draws, draws * float("nan")])
     expected = theirs.support.check(values).numpy()
     np.testing.assert_array_equal(ours.support.check(mt.tensor(values.numpy())).numpy(), expected)
+
+
+def _finite(lib):
+    d, t = lib.distributions, (lambda v: lib.tensor(v, dtype=lib.float64))
+    return [
+        d.Categorical(t([[0.2, 0.8], [0.5, 0.5], [0.1, 0.9]])),
+        d.Bernoulli(t([0.2, 0.3])),
+        d.OneHotCategorical(t([[0.2, 0.3, 0.5]])),
+        d.Binomial(3, t([0.2, 0.4])),
+    ]
+
+
+def test_enumerated_supports_carry_all_the_probability():
+    for d in _finite(mt):
+        values = d.enumerate_support()
+        np.testing.assert_allclose(d.log_prob(values).exp().sum(0).numpy(), 1.0, rtol=1e-12)
+        assert d.enumerate_support(expand=False).shape[1 : 1 + len(d.batch_shape)] == (1,) * len(d.batch_shape)
+    with pytest.raises(NotImplementedError, match="one total_count"):
+        mt.distributions.Binomial(mt.tensor([2.0, 3.0]), probs=0.5).enumerate_support()
+    with pytest.raises(NotImplementedError, match="enumerate_support"):
+        mt.distributions.Normal(0.0, 1.0).enumerate_support()
+    assert mt.distributions.Normal(0.0, 1.0).perplexity().item() == pytest.approx(math.sqrt(2 * math.pi * math.e))
+
+
+def test_enumerated_supports_agree_with_pytorch():
+    torch = pytest.importorskip("torch")
+    for ours, theirs in zip(_finite(mt), _finite(torch)):
+        for expand in (True, False):
+            a, b = ours.enumerate_support(expand), theirs.enumerate_support(expand)
+            assert a.dtype.name == str(b.dtype).split(".")[-1]
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+BIJECTIONS = [
+    ("real", ()),
+    ("positive", ()),
+    ("nonnegative", ()),
+    ("greater_than", (2.0,)),
+    ("greater_than_eq", (1.0,)),
+    ("less_than", (1.0,)),
+    ("interval", (-1.0, 3.0)),
+    ("half_open_interval", (0.0, 2.0)),
+    ("unit_interval", ()),
+]
+
+
+def _set(lib, name, args):
+    made = getattr(lib.distributions.constraints, name)
+    return made(*args) if args else made
+
+
+@pytest.mark.parametrize(("name", "args"), BIJECTIONS)
+def test_biject_to_lands_in_the_set_inverts_and_has_its_jacobian(name, args):
+    c = _set(mt, name, args)
+    t = mt.distributions.biject_to(c)
+    x = mt.tensor(np.linspace(-3, 3, 7), dtype=mt.float64)
+    y = t(x)
+    assert C.real.check(y).all().item() and c.check(y).all().item()
+    np.testing.assert_allclose(t.inv(y).numpy(), x.numpy(), atol=1e-12)
+    h = 1e-6
+    slope = (t(x + h) - t(x - h)).numpy() / (2 * h)
+    np.testing.assert_allclose(t.log_abs_det_jacobian(x, y).numpy(), np.log(np.abs(slope)), atol=1e-8)
+    assert repr(mt.distributions.transform_to(c)) == repr(t)
+
+
+def test_biject_to_in_a_transformed_distribution_and_refusals():
+    D = mt.distributions
+    positive = D.TransformedDistribution(D.Normal(mt.tensor(0.0, dtype=mt.float64), 1.0), [D.biject_to(C.positive)])
+    x = mt.tensor([0.3, 1.0, 4.0], dtype=mt.float64)
+    np.testing.assert_allclose(positive.log_prob(x).numpy(), D.LogNormal(0.0, 1.0).log_prob(x).numpy(), rtol=1e-12)
+    for refused in (C.simplex, C.lower_cholesky, C.real_vector):
+        with pytest.raises(NotImplementedError, match="elementwise"):
+            D.biject_to(refused)
+    with pytest.raises(NotImplementedError, match="other parameters"):
+        D.transform_to(C.dependent)
+
+
+@pytest.mark.parametrize(("name", "args"), BIJECTIONS)
+def test_biject_to_agrees_with_pytorch(name, args):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (mt, torch):
+        t = lib.distributions.biject_to(_set(lib, name, args))
+        x = lib.tensor(np.linspace(-3, 3, 7), requires_grad=True)
+        y = t(x)
+        jacobian = t.log_abs_det_jacobian(x, y)
+        (g,) = lib.autograd.grad(y.sum() + jacobian.sum(), x)
+        results.append([y.detach().numpy(), jacobian.detach().numpy(), g.numpy(), t.inv(y.detach()).numpy()])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)

@@ -33,6 +33,18 @@ cleanly without it).
   ``train_step`` or ``forward`` / ``backward`` / ``step`` after a validation pass that forgot
   ``train()`` left every gradient at zero, so the network stopped training silently (with
   momentum it moved on its velocity alone). The backward now raises.
+* ``copy.deepcopy((x, x[0]))`` gave tensors of separate memory (a write into the copied view
+  missed the copied base; a module's buffer that is a view of another came apart). One deepcopy
+  call copies shared memory once, as PyTorch's storage memo; a Parameter gets its own, as in
+  PyTorch. A deep copy of a recorded result kept a graph reaching no leaf (its backward left
+  ``.grad`` None): it raises, as in PyTorch.
+* A deep-copied or unpickled module with forward hooks ran none of them once no other module
+  had hooks. ``register_forward_hook(..., with_kwargs=True)``, ``always_call=True`` and the
+  pre-hook's ``with_kwargs`` raised TypeError; they behave as PyTorch's.
+* ``pickle.dumps`` of the handout MLP, of a model with an activation module and of a
+  parametrized module raised; each pickles and trains on as the original.
+* ``t.item()`` of many elements raised NumPy's ValueError, which ``except RuntimeError`` (PyTorch's)
+  did not catch.
 """
 
 from __future__ import annotations
@@ -729,3 +741,19 @@ def test_a_parametrized_module_pickles_and_copies_and_trains_as_the_original(kin
             np.testing.assert_array_equal(m.state_dict()[key].numpy(), value.numpy(), err_msg=key)
     mt.nn.utils.parametrize.remove_parametrizations(models[1], "weight")
     assert type(models[1]) is mt.nn.Linear and mt.nn.utils.parametrize.is_parametrized(model)
+
+
+# --------------------------------------------------------------------------- integer tensors requiring gradients
+def test_an_integer_tensor_made_to_require_a_gradient_is_refused_as_pytorch_refuses_it() -> None:
+    """``t.requires_grad = True`` on an integer tensor (PyTorch's RuntimeError at the assignment,
+    which MyTorch's slot cannot catch) raised at the next operation the engine's TypeError, about
+    ``add_operation`` and ``gradients_to_update``; it is PyTorch's RuntimeError now, saying what to do."""
+    i = mt.tensor([1, 2])
+    i.requires_grad = True
+    w = mt.tensor([1.0, 2.0], requires_grad=True)
+    for use in (lambda: i * 3, lambda: w * i):
+        with pytest.raises(RuntimeError, match=r"dtype int64 and needs a gradient.*t\.float\(\)"):
+            use()
+    for make in (lambda: mt.tensor([1, 2], requires_grad=True), lambda: mt.tensor([1, 2]).requires_grad_()):
+        with pytest.raises(RuntimeError, match="floating-point"):
+            make()

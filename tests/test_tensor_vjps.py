@@ -265,3 +265,41 @@ def test_direct_forwards_are_the_kernels_forwards(name, dtype):
             expected, got = forward(*arrays), direct(*arrays)
         assert np.asarray(got).dtype == np.asarray(expected).dtype
         np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("name", sorted(tensor_module.FRESH_FORWARDS - {"add", "sub", "mul", "matmul"}))
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_fresh_forwards_give_new_memory(name, dtype):
+    """What the recording takes as new memory for certain (a save of it alone skips ``watch``'s
+    tests) is an array owning writeable memory of its own, for the forward a Tensor and an ``nn``
+    activation call, on contiguous, transposed and sliced operands."""
+    import mytorch.nn as nn
+
+    data = np.random.default_rng(4).uniform(-2.0, 2.0, (4, 6)).astype(dtype)
+    module = {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid}.get(name)
+    forwards = [tensor_module.DIRECT_FORWARDS.get(name, F.KERNELS[name].forward)]
+    if module is not None:
+        assert module._fresh
+        forwards.append(module._forward)
+    for forward in forwards:
+        for x in (data, data.T, data[1:3], data[:, ::2]):
+            with np.errstate(all="ignore"):
+                out = forward(x)
+            assert type(out) is np.ndarray and out.base is None and out.flags.writeable
+            assert not np.shares_memory(out, data)
+    assert not nn.ReLU._fresh  # (relu's result is not claimed new)
+
+
+def test_a_fresh_activation_module_saves_its_output_as_before():
+    """nn.Tanh and nn.Sigmoid record through the fresh-output save: a write into the saved output
+    after the forward still raises (at the write, and by version at backward)."""
+    import mytorch.nn as nn
+
+    for module in (nn.Tanh(), nn.Sigmoid()):
+        x = Tensor(np.linspace(-1.0, 1.0, 6).reshape(2, 3), requires_grad=True)
+        y = module(x)
+        with pytest.raises(ValueError, match="read-only"):
+            y.numpy()[0, 0] = 5.0
+        y.mul_(2.0)
+        with pytest.raises(RuntimeError, match="was modified by an in-place operation: its output"):
+            y.sum().backward()

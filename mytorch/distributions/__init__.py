@@ -21,7 +21,8 @@ outside the support given to ``log_prob`` or ``cdf`` (a Bernoulli value of 0.5, 
 beyond its ends, a class index of -1 or 0.5, NaN) raise ``ValueError`` instead of giving a number.
 
 ``constraints`` holds PyTorch's sets (``positive``, ``simplex``, ...); every distribution names its
-``support`` and ``arg_constraints`` with them, as PyTorch's do.
+``support`` and ``arg_constraints`` with them, as PyTorch's do; ``biject_to`` and ``transform_to``
+(``constraint_registry.py``) map the real numbers onto the sets of numbers.
 
 The package: ``base.py`` (``Distribution``), ``discrete.py``, ``continuous.py``,
 ``multivariate_normal.py``, ``wrappers.py`` (``Independent``, ``TransformedDistribution``),
@@ -30,6 +31,7 @@ The package: ``base.py`` (``Distribution``), ``discrete.py``, ``continuous.py``,
 
 from mytorch.distributions import constraints, transforms
 from mytorch.distributions.base import Distribution
+from mytorch.distributions.constraint_registry import biject_to, transform_to
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
 from mytorch.distributions.kl import kl_divergence
@@ -85,8 +87,10 @@ __all__ = [
     "Uniform",
     "VonMises",
     "Weibull",
+    "biject_to",
     "constraints",
     "kl_divergence",
     "register_kl",
+    "transform_to",
     "transforms",
 ]

@@ -117,6 +117,23 @@ class Distribution:
         """Samples of shape ``sample_shape + batch_shape`` (no gradient)."""
         raise NotImplementedError(f"{type(self).__name__} does not define sample")
 
+    def _enumerated(self, values: np.ndarray, expand: bool) -> Tensor:
+        """``values`` (the support's n values, each of event_shape) as PyTorch's ``enumerate_support``
+        lays them out: (n, 1, ..., 1, *event_shape), or expanded to (n, *batch_shape, *event_shape)."""
+        ones = (1,) * len(self.batch_shape)
+        out = values.reshape(values.shape[0], *ones, *values.shape[1:])
+        if expand:
+            out = np.broadcast_to(out, (values.shape[0], *self.batch_shape, *values.shape[1:]))
+        return Tensor(np.ascontiguousarray(out))
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """Every value of a finite support, on a new first axis (``has_enumerate_support`` says which do)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define enumerate_support")
+
+    def perplexity(self) -> Tensor:
+        """exp(entropy), recorded."""
+        return self.entropy().exp()
+
     def log_prob(self, value: Any) -> Tensor:
         """The log density (or log probability) of ``value``, recorded."""
         raise NotImplementedError(f"{type(self).__name__} does not define log_prob")

@@ -25,6 +25,10 @@ class Categorical(Distribution):
         """``integer_interval(0, number of classes - 1)``."""
         return constraints.integer_interval(0, self.probs.shape[-1] - 1)
 
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """The classes 0..K-1 (int64) on a new first axis, expanded over the batch unless ``expand=False``."""
+        return self._enumerated(np.arange(self.probs.shape[-1]), expand)
+
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
         if (probs is None) == (logits is None):
             raise ValueError("Categorical: give either probs or logits, not both")
@@ -112,6 +116,10 @@ class Bernoulli(_OnOff):
     support = constraints.boolean
     has_enumerate_support = True
 
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """0 and 1 (in the probabilities' dtype) on a new first axis."""
+        return self._enumerated(np.arange(2, dtype=self.probs.dtype), expand)
+
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
         if (probs is None) == (logits is None):
             raise ValueError("Bernoulli: give either probs or logits, not both")
@@ -158,6 +166,10 @@ class OneHotCategorical(_OnOff):
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
     support = constraints.one_hot
     has_enumerate_support = True
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """The K one-hot vectors on a new first axis."""
+        return self._enumerated(np.eye(self.probs.shape[-1], dtype=self.probs.dtype), expand)
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
         self._categorical = Categorical(probs, logits, validate_args)

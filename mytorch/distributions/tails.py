@@ -132,6 +132,13 @@ class Binomial(Distribution):
         """``integer_interval(0, total_count)``."""
         return constraints.integer_interval(0, self.total_count)
 
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """0..total_count on a new first axis (one ``total_count`` for the batch, as PyTorch asks)."""
+        counts = np.unique(self.total_count._data)
+        if counts.size != 1:
+            raise NotImplementedError("Binomial.enumerate_support: one total_count for the whole batch, as PyTorch's")
+        return self._enumerated(np.arange(int(counts[0]) + 1, dtype=self.probs.dtype), expand)
+
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
         if (probs is None) == (logits is None):
             raise ValueError("Binomial: give either probs or logits, not both")

@@ -1,5 +1,6 @@
 """Elementwise bijections for ``TransformedDistribution``: ``ExpTransform``, ``TanhTransform``,
-``SigmoidTransform``, ``AffineTransform`` (``mytorch.distributions.transforms``)."""
+``SigmoidTransform``, ``AffineTransform`` and ``ComposeTransform`` of them (``identity_transform``
+is the composition of none) (``mytorch.distributions.transforms``)."""
 
 from __future__ import annotations
 
@@ -128,3 +129,42 @@ class AffineTransform(Transform):
         """log |scale|, in x's shape."""
         scale = _tensor(self.scale, x.dtype)
         return log(scale.abs()).expand(*np.broadcast_shapes(tuple(scale.shape), tuple(x.shape)))
+
+
+class ComposeTransform(Transform):
+    """``parts`` applied in order (the inverse in reverse); log |det J| the sum of theirs at the
+    values each part sees. No parts: the identity (``identity_transform``)."""
+
+    def __init__(self, parts: Any, cache_size: int = 0) -> None:
+        super().__init__(cache_size)
+        self.parts = list(parts)
+        if not all(isinstance(t, Transform) for t in self.parts):
+            raise TypeError("ComposeTransform: parts must be distributions.transforms Transforms")
+        if self.parts:
+            self.domain, self.codomain = self.parts[0].domain, self.parts[-1].codomain
+
+    def _forward(self, x: Tensor) -> Tensor:
+        for part in self.parts:
+            x = part(x)
+        return x
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        for part in reversed(self.parts):
+            y = part.inv(y)
+        return y
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """The parts' log |det J| summed, each at its own input and output (x's shape)."""
+        total = x * 0.0
+        for part in self.parts:
+            out = part(x)
+            total = total + part.log_abs_det_jacobian(x, out)
+            x = out
+        return total
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n    {part!r}," for part in self.parts).rstrip(",")
+        return f"ComposeTransform({inner}\n)"
+
+
+identity_transform = ComposeTransform([])

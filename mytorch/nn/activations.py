@@ -16,7 +16,7 @@ from mytorch.nn.functional import KERNELS
 from mytorch.nn.layers import expect_tensor
 from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
-from mytorch.tensor import Tensor, _apply, _record_one, _run
+from mytorch.tensor import DIRECT_FORWARDS, FRESH_FORWARDS, Tensor, _apply, _record_one, _run
 
 __all__ = [
     "ELU",
@@ -74,7 +74,19 @@ class _Elementwise(Module):
 class _ParameterFree(_Elementwise):
     """An activation whose kernel takes no parameter and keeps a floating-point input's dtype
     (``relu``, ``sigmoid``, ``tanh``): a Tensor of floats is recorded as ``_run`` records it,
-    without its tests for two operands and the module's ``kernel_params`` call."""
+    without its tests for two operands and the module's ``kernel_params`` call. Its forward is
+    the one the Tensor's function calls (``np.tanh`` for ``tanh``: a frame less), and a result the
+    kernel makes in new memory for certain is recorded as such (``FRESH_FORWARDS``)."""
+
+    _resolved: Any = None  # (the class's kernel, its forward and freshness: ``__init_subclass__``)
+    _forward: Any = None
+    _fresh = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._resolved = KERNELS[cls.kernel]
+        cls._forward = staticmethod(DIRECT_FORWARDS.get(cls.kernel, cls._resolved.forward))
+        cls._fresh = cls.kernel in FRESH_FORWARDS
 
     def forward(self, x: Tensor) -> Tensor:
         if isinstance(x, Tensor):
@@ -82,8 +94,12 @@ class _ParameterFree(_Elementwise):
             dtype = data.dtype
             if dtype.kind == "f":
                 kernel = self._kernel
-                out = kernel.forward(data)
-                return _record_one(out, x, data, dtype, kernel.backward, kernel.saves_output, kernel.reads, False)
+                if kernel is self._resolved:  # (the class's kernel: its forward resolved above)
+                    out = self._forward(data)
+                    fresh = self._fresh
+                else:
+                    out, fresh = kernel.forward(data), False
+                return _record_one(out, x, data, dtype, kernel.backward, kernel.saves_output, kernel.reads, fresh)
         return super().forward(x)
 
 

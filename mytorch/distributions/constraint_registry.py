@@ -1,0 +1,61 @@
+"""``torch.distributions.constraint_registry``: ``biject_to(constraint)`` and
+``transform_to(constraint)``, the transform from unconstrained real numbers onto a constraint's
+set, as PyTorch's registry gives it (a variational parameter kept positive: ``transform_to(
+constraints.positive)(x)``):
+
+- ``real``: the identity (``ComposeTransform([])``);
+- ``greater_than(lb)`` (``positive``, ``nonnegative``, ``greater_than_eq``): exp, then ``lb + y``;
+- ``less_than(ub)``: exp, then ``ub - y``;
+- ``interval(lb, ub)`` (``half_open_interval``): sigmoid, then ``lb + (ub - lb) y``; ``unit_interval``
+  the sigmoid alone.
+
+MyTorch's transforms are elementwise, so the sets of vectors and matrices (``simplex``,
+``lower_cholesky``, ``independent``, ``positive_definite``) raise ``NotImplementedError``.
+``biject_to`` and ``transform_to`` agree on every set MyTorch has.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mytorch.distributions import constraints
+from mytorch.distributions.transforms import (
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    SigmoidTransform,
+    Transform,
+)
+
+__all__ = ["biject_to", "transform_to"]
+
+
+def _unit(lower: Any, upper: Any) -> bool:
+    return isinstance(lower, (int, float)) and isinstance(upper, (int, float)) and (lower, upper) == (0, 1)
+
+
+def biject_to(constraint: Any) -> Transform:
+    """The bijection from the real numbers onto ``constraint``'s set (see the module's notes)."""
+    if constraints.is_dependent(constraint) or not isinstance(constraint, constraints.Constraint):
+        raise NotImplementedError(f"biject_to: no transform onto {constraint!r} (a set given by other parameters?)")
+    if isinstance(constraint, constraints._Real):
+        return ComposeTransform([])
+    if isinstance(constraint, constraints._GreaterThan):  # (and GreaterThanEq)
+        return ComposeTransform([ExpTransform(), AffineTransform(constraint.lower_bound, 1)])
+    if isinstance(constraint, constraints._LessThan):
+        return ComposeTransform([ExpTransform(), AffineTransform(constraint.upper_bound, -1)])
+    if isinstance(constraint, constraints._Interval):  # (and HalfOpenInterval)
+        lower, upper = constraint.lower_bound, constraint.upper_bound
+        if _unit(lower, upper):
+            return SigmoidTransform()
+        return ComposeTransform([SigmoidTransform(), AffineTransform(lower, upper - lower)])
+    raise NotImplementedError(
+        f"biject_to: MyTorch's transforms are elementwise, and {constraint!r} is not a set of numbers one by one "
+        "(real, greater_than, less_than and interval are)"
+    )
+
+
+def transform_to(constraint: Any) -> Transform:
+    """A transform from the real numbers onto ``constraint``'s set: ``biject_to``'s (PyTorch's differ
+    only for the simplex and matrices, which MyTorch has not)."""
+    return biject_to(constraint)
