@@ -278,3 +278,31 @@ def test_second_derivative_and_what_is_in_the_graph_match_torch(name: str, power
         assert live == their_live, f"{name}: which gradients are in the graph"
     for i, (a, b) in enumerate(zip(mine, theirs)):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9, err_msg=f"{name}: input {i}")
+
+
+def test_retain_graph_and_grad_accumulation_under_create_graph_are_pytorchs() -> None:
+    """Closed forms for y = sum(x³): ``retain_graph`` defaults to ``create_graph``; with
+    ``retain_graph=False`` the forward graph is released (a first-order ``grad`` through it
+    raises) while the recorded gradient stays differentiable; two ``backward(create_graph=True)``
+    accumulate 6x² into ``.grad``, a new Tensor with a ``grad_fn``, whose sum of squares
+    differentiates to 144 x³, as PyTorch's."""
+    x0 = np.array([-1.5, 0.5, 2.0])
+    x = mt.tensor(x0, requires_grad=True)
+    y = (x**3).sum()
+    mt.grad(y, x, create_graph=True)
+    (g,) = mt.grad(y, x, create_graph=True, retain_graph=False)  # the graph was kept by the first
+    with pytest.raises(RuntimeError):
+        mt.grad(y, x)
+    np.testing.assert_allclose(mt.grad(g.sum(), x)[0].numpy(), 6 * x0)
+    x = mt.tensor(x0, requires_grad=True)
+    y = (x**3).sum()
+    y.backward(create_graph=True)
+    first = x.grad
+    y.backward(create_graph=True)
+    assert x.grad is not first and x.grad.grad_fn is not None and x.grad.requires_grad
+    np.testing.assert_allclose(x.grad.detach().numpy(), 6 * x0**2)
+    z = (x.grad**2).sum()
+    x.grad = None
+    z.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 144 * x0**3)
+    assert not x.grad.requires_grad
