@@ -58,6 +58,7 @@ OPS: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "max_pool2d": (lambda L, x: Fn(L).max_pool2d(x, 2), [IMG]),
     "avg_pool2d": (lambda L, x: Fn(L).avg_pool2d(x, 2), [IMG]),
     "max_pool1d": (lambda L, x: Fn(L).max_pool1d(x, 2), [S1]),
+    "max_pool2d indices": (lambda L, x: Fn(L).max_pool2d(x, 3, 2, 1, return_indices=True)[0], [IMG]),
     "avg_pool1d": (lambda L, x: Fn(L).avg_pool1d(x, 3, 2), [S1]),
     "adaptive_avg_pool2d": (lambda L, x: Fn(L).adaptive_avg_pool2d(x, 3), [IMG]),
     "adaptive_max_pool2d": (lambda L, x: Fn(L).adaptive_max_pool2d(x, 2), [IMG]),

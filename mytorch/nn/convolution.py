@@ -366,6 +366,7 @@ def _pool(
             y = _last_nan(y, cols)
         if indices:
             where_max = _max_positions(cols._data, x.shape[2:], spec, (kernel, stride_t, dilation_t), op)
+            y = slope_in_graph(y)  # (see below)
             return (y.squeeze(0), where_max.squeeze(0)) if unbatched else (y, where_max)
     elif divisor_override is not None:
         y = cols.sum(dim=2) / divisor_override
