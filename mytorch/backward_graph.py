@@ -78,13 +78,13 @@ def _recorded_vjp(op: Operation, index: int, grad: Any, nodes: _Nodes) -> Any:
             f"create_graph: the backward rule of operation {index} ({op.describe()}) does not run on "
             f"Tensors, so {_kernel_name(op.backward_operation)} supports first-order gradients only: {error}"
         ) from error
-    if isinstance(grads, (np.ndarray, Tensor)):
+    if isinstance(grads, (np.ndarray, np.generic, Tensor)):  # one gradient (a 0-d one may be a NumPy scalar)
         grads = (grads,)
     if op.backward_operation in RECORDED_SLOPES or (op.params is not None and op.params.get("slope_recorded")):
         grads = tuple(_in_graph(gx, x) for gx, x in zip(grads, inputs))
     recorded = isinstance(grad, Tensor) and grad.requires_grad
     for gx in grads:
-        if recorded and isinstance(gx, np.ndarray) and gx.any():
+        if recorded and isinstance(gx, (np.ndarray, np.generic)) and gx.any():
             raise TypeError(
                 f"create_graph: the backward rule of operation {index} ({op.describe()}) returned a "
                 "plain array for a recorded gradient: it left the graph (np.asarray, .data, or a "
@@ -115,7 +115,7 @@ def _in_graph(gx: Any, x: Any) -> Any:
 def _check(op: Operation, index: int, grads: Any, tape: Tape) -> Sequence[Any]:
     """The gradients of ``op``'s inputs, checked for number, type, shape (and finiteness)."""
     if type(grads) is not tuple and type(grads) is not list:
-        grads = (grads,) if isinstance(grads, (np.ndarray, Tensor)) else tuple(grads)
+        grads = (grads,) if isinstance(grads, (np.ndarray, np.generic, Tensor)) else tuple(grads)
     if len(grads) != len(op.inputs):
         raise ValueError(
             f"backward: operation {index} ({op.describe()}) returned {len(grads)} gradients for {len(op.inputs)} inputs"

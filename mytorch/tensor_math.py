@@ -31,6 +31,7 @@ from mytorch.tensor import (
     _check_inplace,
     _check_storable,
     _copy,
+    _GradMode,
     _integer_bounds,
     _promoted,
     _promoted_dtype,
@@ -662,6 +663,17 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Tensor | tupl
         dtype = get_default_dtype() if kind == "f" else np.dtype(np.int64) if kind in "iu" else both.dtype
         input, other = np.asarray(input, dtype=dtype), np.asarray(other, dtype=dtype)  # noqa: A001
     return _apply("where", (_scaled(other, input, 1, "where"), _scaled(input, other, 1, "where")), {"condition": cond})
+
+
+def slope_in_graph(x: Tensor, condition: Any = np.True_, other: Any = 0.0) -> Tensor:
+    """``x`` where ``condition`` holds, else ``other`` (by default ``x`` itself), recorded as a
+    selection PyTorch makes inside a fused operation (``where``'s ``slope_recorded``): a gradient
+    flowing back through it is in the graph as a function of ``x`` with derivative 0, so that
+    differentiating it again gives zeros, as PyTorch's pools, ``rrelu`` and a norm's bias do, rather
+    than raising "does not require a gradient". Unrecorded (``x`` needs no gradient): ``x``."""
+    if condition is np.True_ and not (isinstance(x, Tensor) and x.requires_grad and _GradMode.enabled):
+        return x
+    return _apply("where", (x, other), {"condition": condition, "slope_recorded": True})
 
 
 def _fill_mask(op: str, mask: Any, shape: tuple[builtins.int, ...], inplace: builtins.bool) -> np.ndarray:

@@ -186,9 +186,11 @@ def test_biject_to_in_a_transformed_distribution_and_refusals():
     positive = D.TransformedDistribution(D.Normal(mt.tensor(0.0, dtype=mt.float64), 1.0), [D.biject_to(C.positive)])
     x = mt.tensor([0.3, 1.0, 4.0], dtype=mt.float64)
     np.testing.assert_allclose(positive.log_prob(x).numpy(), D.LogNormal(0.0, 1.0).log_prob(x).numpy(), rtol=1e-12)
-    for refused in (C.simplex, C.lower_cholesky, C.real_vector):
+    for refused in (C.lower_cholesky, C.real_vector, C.positive_definite):
         with pytest.raises(NotImplementedError, match="elementwise"):
             D.biject_to(refused)
+    with pytest.raises(NotImplementedError, match="elementwise transforms.*StickBreakingTransform"):
+        D.TransformedDistribution(D.Normal(mt.zeros(3), 1.0), [D.biject_to(C.simplex)])
     with pytest.raises(NotImplementedError, match="other parameters"):
         D.transform_to(C.dependent)
 
@@ -206,3 +208,40 @@ def test_biject_to_agrees_with_pytorch(name, args):
         results.append([y.detach().numpy(), jacobian.detach().numpy(), g.numpy(), t.inv(y.detach()).numpy()])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+def test_the_simplex_maps_land_on_it_and_stick_breaking_has_its_jacobian():
+    D = mt.distributions
+    x = mt.tensor(np.random.default_rng(4).normal(size=(3, 4)) * 2)
+    stick, soft = D.biject_to(C.simplex), D.transform_to(C.simplex)
+    for t in (stick, soft):
+        assert C.simplex.check(t(x)).all().item() and t.event_dim == 1
+    np.testing.assert_allclose(stick.inv(stick(x)).numpy(), x.numpy(), atol=1e-12)
+    np.testing.assert_allclose(soft(soft.inv(soft(x))).numpy(), soft(x).numpy(), atol=1e-15)
+    assert stick(mt.zeros(3, dtype=mt.float64)).tolist() == [0.25] * 4  # (x = 0: the middle of the simplex)
+    row, h = x.numpy()[0], 1e-6
+    columns = [
+        (stick(mt.tensor(row + h * e)) - stick(mt.tensor(row - h * e))).numpy()[:-1] / (2 * h) for e in np.eye(4)
+    ]
+    log_det = np.log(abs(np.linalg.det(np.stack(columns, 1))))
+    assert stick.log_abs_det_jacobian(x[0], stick(x[0])).item() == pytest.approx(log_det, abs=1e-8)
+    with pytest.raises(NotImplementedError, match="not a bijection"):
+        soft.log_abs_det_jacobian(x, soft(x))
+
+
+def test_the_simplex_maps_agree_with_pytorch_to_second_derivatives():
+    torch = pytest.importorskip("torch")
+    x0 = np.random.default_rng(5).normal(size=(3, 4)) * 2
+    results = []
+    for lib in (mt, torch):
+        simplex = lib.distributions.constraints.simplex
+        stick, soft = lib.distributions.biject_to(simplex), lib.distributions.transform_to(simplex)
+        x = lib.tensor(x0, requires_grad=True)
+        y = stick(x)
+        jacobian = stick.log_abs_det_jacobian(x, y)
+        (g,) = lib.autograd.grad(y.pow(2).sum() + jacobian.sum() + soft(x).pow(3).sum(), x, create_graph=True)
+        (second,) = lib.autograd.grad(g.pow(2).sum(), x)
+        values = [y, jacobian, g, second, stick.inv(y.detach()), soft(x), soft.inv(soft(x).detach())]
+        results.append([v.detach().numpy() for v in values])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-13)

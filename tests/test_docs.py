@@ -238,6 +238,31 @@ def test_the_main_job_is_described_with_the_runners_defaults(name: str) -> None:
     assert preset["optimizer"] == "sgd"
 
 
+def test_the_main_job_prints_what_the_readme_and_training_md_show(tmp_path: Path) -> None:
+    # the whole main job (about 1.4 s of CPU time) as a reader runs it, in a process of its own
+    # (BLAS on one thread: in this process NumPy may have more, and they change the accuracy):
+    # the sample's first lines and the test accuracy; its later losses are left out (their
+    # last digits vary with the CPU's BLAS kernel)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")} | {"PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "hw_bonus.mlp_runner", "--no-plots"]
+    done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout.splitlines()
+    sample = re.search(
+        r"^```\n(MyTorch MLP on mnist-5k: .*?)```", (ROOT / "docs" / "training.md").read_text(), re.S | re.M
+    )
+    assert sample, "docs/training.md lost the main job's sample output"
+    shown = sample[1].splitlines()
+    speed = re.compile(r"  +[\d,]+ ex/s  left \d+:\d\d$")  # (the clock's share of the line)
+    assert printed[:2] == shown[:2]
+    assert speed.sub("", printed[2]) == speed.sub("", shown[2])  # epoch 1
+    accuracy = re.compile(r"test accuracy [\d.]+% \(\d+/\d+\)")
+    result = next(accuracy.match(line)[0] for line in printed if accuracy.match(line))
+    assert result == next(accuracy.match(line)[0] for line in shown if accuracy.match(line))
+    said = re.search(r"ends\s+with `(test accuracy [^`]*)`", (ROOT / "README.md").read_text())
+    assert said and said[1] == result, f"README.md's set-up says the main job ends with {said and said[1]!r}"
+
+
 def layout_names() -> list[tuple[str, Path]]:
     """What README.md's Layout block names: ``(the name as written, the folder it is in)``."""
     layout = re.search(r"^## Layout\n\n```\n(.*?)```", (ROOT / "README.md").read_text(), re.S | re.M)

@@ -118,3 +118,18 @@ def test_second_derivatives_reach_other_inputs_and_refuse_the_slope_as_pytorch()
     torch = pytest.importorskip("torch")
     g, gw = _second_order(torch)
     assert gw.item() == pytest.approx(g.sum().item() / 3.0, rel=1e-14)
+
+
+@pytest.mark.parametrize("shape", [(), (2,)], ids=["0-d", "1-d"])
+def test_the_slope_is_refused_under_a_constant_incoming_gradient(shape):
+    """d²/da² of rsample().sum() + a²: the draw's gradient arrives as a constant there. Until
+    2026-12-04 the slope was then taken as a constant, so the second derivative of a 1-d draw was
+    [2, 2] (silently wrong), and a 0-d draw's create_graph backward crashed ("'numpy.float64'
+    object is not iterable"); PyTorch refuses, as now MyTorch."""
+    a = mt.tensor(np.full(shape, 2.0), requires_grad=True)
+    x = Gamma(a, mt.tensor(1.0, dtype=mt.float64)).rsample()
+    (g,) = mt.grad(x.sum() + (a**2).sum(), a, create_graph=True)
+    assert g.requires_grad
+    np.testing.assert_allclose(g.detach().numpy(), gamma_slope(a.numpy(), x.detach().numpy()) + 4.0, rtol=1e-14)
+    with pytest.raises(NotImplementedError, match="second derivative of a Gamma"):
+        mt.grad(g.sum(), a)

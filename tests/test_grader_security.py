@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
 
 from hostile_handins import (  # noqa: E402
     CPU_BURNER,
+    DESCRIPTOR_READER,
     DIGGER,
     DISK_FILLER,
     ENVLEAK,
@@ -2150,6 +2151,25 @@ def test_exceptions_exits_finalizers_crashes_and_patched_builtins_each_cost_only
     assert verdicts["exp"], verdicts
     assert "ATEXIT RAN" not in done.stdout and "a thread left behind" in done.stdout
     assert not re.search(r"^PASS  operations/", done.stdout, re.M)
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_a_handin_holds_no_descriptor_of_the_runners_files(grader, tmp_path, mode):
+    """The worker read its instructions (``config.json``: the paths hidden from it, among them every copy of the
+    reference found and the folders of other hand-ins and reports, its limits) in a ``with`` block around the whole
+    test: until 2026-12-04 the hand-in read them through descriptor 3 in every mode, under ``uid`` from a file of
+    mode 0600 owned by root that it could not open. Now no descriptor but the result pipe's is open."""
+    sandbox_or_skip(mode)
+    (tmp_path / "src" / "mytorch" / "nn").mkdir(parents=True)
+    (tmp_path / "src" / "mytorch" / "__init__.py").write_text("")
+    (tmp_path / "src" / "mytorch" / "nn" / "__init__.py").write_text("")
+    (tmp_path / "src" / "mytorch" / "nn" / "functional.py").write_text(DESCRIPTOR_READER)
+    archive = tar_of(tmp_path / "src", tmp_path / "reader.tar")
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", mode, "operations", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    said = re.search(r'"RuntimeError: descriptors read: (.*?)" \(raised in', done.stdout)
+    assert said, done.stdout[-3000:]
+    assert said[1] == "none", said[1]  # (the result pipe cannot be read from the worker's end)
 
 
 def test_what_a_handin_raises_or_prints_reaches_every_report_format_quoted(grader, tmp_path):

@@ -1098,3 +1098,26 @@ def test_batched_grad_outputs_need_a_batch_axis() -> None:
     for seeds in (None, [np.ones((2, 2)), np.ones((3, 2))]):
         with pytest.raises(ValueError, match="needs one batch axis of one size"):
             mt.grad([x * 2, x * 3] if seeds else x * 2, x, seeds, is_grads_batched=True)
+
+
+class Square(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_arrays
+        return 2 * x * grad_output  # (a NumPy scalar for 0-d arrays)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_custom_function_of_a_0d_tensor_whose_backward_gives_a_numpy_scalar(create_graph: bool) -> None:
+    """``mt.grad`` took a backward's NumPy scalar (``2 * x * g`` of 0-d arrays) for a sequence of
+    gradients: "'numpy.float64' object is not iterable" until 2026-12-04 (``backward()`` worked)."""
+    c = mt.tensor(3.0, dtype=mt.float64, requires_grad=True)
+    (g,) = mt.grad(Square.apply(c), c, create_graph=create_graph)
+    assert g.item() == 6.0 and g.requires_grad is create_graph
+    if create_graph:
+        assert mt.grad(g, c)[0].item() == 2.0

@@ -1,6 +1,6 @@
 """``kl_divergence`` of the pairs in ``mytorch/distributions/kl_pairs.py`` and ``register_kl``: values
-against sums over the support or Monte Carlo means of log p - log q, values and gradients in both
-distributions' parameters against PyTorch 2.13's where it is installed."""
+against sums over the support or Monte Carlo means of log p - log q, values, gradients in both
+distributions' parameters and second derivatives against PyTorch 2.13's where it is installed."""
 
 from __future__ import annotations
 
@@ -100,6 +100,9 @@ def test_values_and_gradients_agree_with_pytorch(name):
         params: list = []
         p, q = _pairs(lib, _leaf(lib, params))[name]()
         kl = lib.distributions.kl_divergence(p, q)
-        grads = lib.autograd.grad(kl, params, allow_unused=True)
-        results.append([kl.item()] + [0.0 if g is None else g.item() for g in grads])
+        grads = lib.autograd.grad(kl, params, create_graph=True, allow_unused=True)
+        total = sum(g.square() for g in grads if g is not None and g.requires_grad)
+        seconds = lib.autograd.grad(total, params, allow_unused=True) if not isinstance(total, int) else []
+        row = [kl.item()] + [0.0 if g is None else g.item() for g in grads]
+        results.append(row + [0.0 if g is None else g.item() for g in seconds])
     np.testing.assert_allclose(results[0], results[1], rtol=1e-8, atol=1e-12)  # (PyTorch's trigamma: 1e-10)

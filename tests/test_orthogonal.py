@@ -113,3 +113,29 @@ def test_weight_gradient_and_second_derivative_agree_with_pytorch(shape, omap, t
     x = rng.normal(size=(2, shape[1]))
     for a, b in zip(_weight_and_derivatives(mt, ours, x), _weight_and_derivatives(torch, theirs, x)):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10 * np.abs(b).max())
+
+
+@pytest.mark.parametrize("omap", MAPS)
+def test_a_batch_of_matrices_a_conv_weight_agrees_with_pytorch(omap):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    w, x = rng.normal(size=(2, 3, 4, 3)), rng.normal(size=(1, 3, 6, 5))
+    step = np.tril(rng.normal(size=w.shape) * 0.3, -1)
+    results, base = [], None
+    for lib in (torch, mt):
+        conv = lib.nn.Conv2d(3, 2, (4, 3), bias=False).double()
+        with lib.no_grad():
+            conv.weight.copy_(lib.tensor(w))
+        lib.nn.utils.parametrizations.orthogonal(conv, orthogonal_map=omap)
+        if base is None:
+            base = conv.parametrizations.weight[0].base.numpy()
+        conv.parametrizations.weight[0].base = lib.tensor(base)  # (a 4 x 3 weight's completion is random)
+        original = conv.parametrizations.weight.original
+        with lib.no_grad():
+            original.add_(lib.tensor(step))
+        (g,) = lib.autograd.grad(conv(lib.tensor(x)).pow(2).sum(), original)
+        gram = np.swapaxes(conv.weight.detach().numpy(), -1, -2) @ conv.weight.detach().numpy()
+        np.testing.assert_allclose(gram, np.broadcast_to(np.eye(3), gram.shape), atol=1e-12)
+        results.append([conv.weight.detach().numpy(), g.numpy()])
+    for theirs, ours in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-10 * np.abs(theirs).max())

@@ -7,11 +7,11 @@ constraints.positive)(x)``):
 - ``greater_than(lb)`` (``positive``, ``nonnegative``, ``greater_than_eq``): exp, then ``lb + y``;
 - ``less_than(ub)``: exp, then ``ub - y``;
 - ``interval(lb, ub)`` (``half_open_interval``): sigmoid, then ``lb + (ub - lb) y``; ``unit_interval``
-  the sigmoid alone.
+  the sigmoid alone;
+- ``simplex``: ``StickBreakingTransform`` (``biject_to``), ``SoftmaxTransform`` (``transform_to``).
 
-MyTorch's transforms are elementwise, so the sets of vectors and matrices (``simplex``,
-``lower_cholesky``, ``independent``, ``positive_definite``) raise ``NotImplementedError``.
-``biject_to`` and ``transform_to`` agree on every set MyTorch has.
+The other sets of vectors and matrices (``lower_cholesky``, ``independent``, ``positive_definite``)
+raise ``NotImplementedError``; elsewhere ``biject_to`` and ``transform_to`` agree.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from mytorch.distributions.transforms import (
     ComposeTransform,
     ExpTransform,
     SigmoidTransform,
+    SoftmaxTransform,
+    StickBreakingTransform,
     Transform,
 )
 
@@ -49,13 +51,17 @@ def biject_to(constraint: Any) -> Transform:
         if _unit(lower, upper):
             return SigmoidTransform()
         return ComposeTransform([SigmoidTransform(), AffineTransform(lower, upper - lower)])
+    if isinstance(constraint, constraints._Simplex):
+        return StickBreakingTransform()
     raise NotImplementedError(
-        f"biject_to: MyTorch's transforms are elementwise, and {constraint!r} is not a set of numbers one by one "
-        "(real, greater_than, less_than and interval are)"
+        f"biject_to: MyTorch has no transform onto {constraint!r}: its transforms are elementwise (onto real, "
+        "greater_than, less_than, interval), and of vectors only onto the simplex"
     )
 
 
 def transform_to(constraint: Any) -> Transform:
-    """A transform from the real numbers onto ``constraint``'s set: ``biject_to``'s (PyTorch's differ
-    only for the simplex and matrices, which MyTorch has not)."""
+    """A transform from the real numbers onto ``constraint``'s set: ``biject_to``'s, but
+    ``SoftmaxTransform`` onto the simplex, as PyTorch's."""
+    if isinstance(constraint, constraints._Simplex):
+        return SoftmaxTransform()
     return biject_to(constraint)

@@ -113,8 +113,10 @@ class _StandardGamma(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         concentration, x = ctx.saved_arrays
-        if isinstance(grad_output, np.ndarray):
+        if isinstance(grad_output, np.ndarray) and isinstance(concentration, np.ndarray):  # first order
             return grad_output * gamma_slope(concentration, x)
+        # recorded (the concentration a Tensor, also under a constant incoming gradient, where the slope
+        # was taken as a constant: a second derivative of rsample().sum() + a**2 gave 2, not a refusal)
         return grad_output * _Slope.apply(concentration, x)
 
     @staticmethod

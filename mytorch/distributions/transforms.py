@@ -1,6 +1,8 @@
 """Elementwise bijections for ``TransformedDistribution``: ``ExpTransform``, ``TanhTransform``,
 ``SigmoidTransform``, ``AffineTransform`` and ``ComposeTransform`` of them (``identity_transform``
-is the composition of none) (``mytorch.distributions.transforms``)."""
+is the composition of none); and two maps of vectors onto the simplex for ``biject_to`` /
+``transform_to``, ``StickBreakingTransform`` and ``SoftmaxTransform``, used on their own
+(``TransformedDistribution`` takes the elementwise ones) (``mytorch.distributions.transforms``)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ class Transform:
     domain: Any = constraints.real
     codomain: Any = constraints.real
     """The ``constraints`` sets of the inputs and of the outputs."""
+    event_dim = 0
+    """How many last axes one value of the map spans (0: elementwise)."""
 
     def __init__(self, cache_size: int = 0) -> None:
         if cache_size not in (0, 1):
@@ -168,3 +172,52 @@ class ComposeTransform(Transform):
 
 
 identity_transform = ComposeTransform([])
+
+
+class StickBreakingTransform(Transform):
+    """R^(K-1) onto the K-simplex by breaking a stick: z_k = sigmoid(x_k - log(K - 1 - k)) of what is
+    left, y_k = z_k prod_(j<k) (1 - z_j), the last y what remains (x = 0 gives the uniform point)."""
+
+    codomain = constraints.simplex
+    event_dim = 1
+
+    @staticmethod
+    def _shifts(k: int) -> np.ndarray:
+        return np.log(np.arange(k, 0, -1, dtype=np.float64))  # log(K - 1 - k) for k = 0 .. K - 2
+
+    def _forward(self, x: Tensor) -> Tensor:
+        from mytorch.tensor_shape import cat
+
+        eps = float(np.finfo(x.dtype).eps)
+        z = (x - Tensor(self._shifts(x.shape[-1]).astype(x.dtype))).sigmoid().clamp(eps, 1 - eps)
+        left = (1 - z).cumprod(-1)
+        ones = x.new_ones(*x.shape[:-1], 1)
+        return cat([z, ones], -1) * cat([ones, left], -1)
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        head = y[..., :-1]
+        left = (1 - head.cumsum(-1)).clamp(float(np.finfo(y.dtype).tiny), None)
+        return log(head) - log(left) + Tensor(self._shifts(head.shape[-1]).astype(y.dtype))
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """sum_k log y_k + log(1 - z_k), over the last axis (the map of the first K - 1 outputs)."""
+        u = x - Tensor(self._shifts(x.shape[-1]).astype(x.dtype))
+        return (log(y[..., :-1]) - TF.softplus(u)).sum(-1)
+
+
+class SoftmaxTransform(Transform):
+    """R^K onto the K-simplex by ``softmax`` over the last axis (not one to one: ``inv`` gives the
+    logarithm, one of the pre-images; no log |det J|), PyTorch's ``transform_to(simplex)``."""
+
+    codomain = constraints.simplex
+    event_dim = 1
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return TF.softmax(x, dim=-1)
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return log(y)
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """Refused: the map is not one to one."""
+        raise NotImplementedError("SoftmaxTransform: not a bijection, so it has no log |det J| (as PyTorch's)")

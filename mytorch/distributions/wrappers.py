@@ -91,6 +91,11 @@ class TransformedDistribution(Distribution):
         self.transforms = list(transforms) if isinstance(transforms, (list, tuple)) else [transforms]
         if not all(isinstance(t, Transform) for t in self.transforms):
             raise TypeError("TransformedDistribution: transforms must be distributions.transforms Transforms")
+        if any(t.event_dim for t in self.transforms):
+            raise NotImplementedError(
+                "TransformedDistribution: MyTorch's takes elementwise transforms (event_dim 0), not "
+                + ", ".join(type(t).__name__ for t in self.transforms if t.event_dim)
+            )
         self.batch_shape, self.event_shape = base_distribution.batch_shape, base_distribution.event_shape
 
     @property

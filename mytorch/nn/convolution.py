@@ -29,7 +29,7 @@ from mytorch.nn.module import Module
 from mytorch.nn.padding import pad as _pad
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor, matmul
-from mytorch.tensor_math import where
+from mytorch.tensor_math import slope_in_graph, where
 from mytorch.tensor_shape import stack
 
 __all__ = [
@@ -366,6 +366,7 @@ def _pool(
             y = _last_nan(y, cols)
         if indices:
             where_max = _max_positions(cols._data, x.shape[2:], spec, (kernel, stride_t, dilation_t), op)
+            y = slope_in_graph(y)  # (see below)
             return (y.squeeze(0), where_max.squeeze(0)) if unbatched else (y, where_max)
     elif divisor_override is not None:
         y = cols.sum(dim=2) / divisor_override
@@ -379,6 +380,7 @@ def _pool(
             ones = _pad(ones, [v for e in reversed(extra) for v in (0, e)], value=0.0)
         counts, _ = _windows(ones, kernel, stride_t, dilation_t, op)
         y = cols.sum(dim=2) / counts.sum(dim=2)
+    y = slope_in_graph(y)  # PyTorch's pool backward is a function of its input: differentiated, zeros
     return y.squeeze(0) if unbatched else y
 
 
@@ -517,7 +519,7 @@ def _adaptive(op: str, nd: int, input: Any, output_size: Any, how: str) -> Tenso
                 cells.append(_last_nan(top, part) if nans else top)
             else:
                 cells.append(part.mean(dim=2))
-        y = stack(cells, dim=2).reshape(x.shape[0], x.shape[1], *sizes)
+        y = slope_in_graph(stack(cells, dim=2).reshape(x.shape[0], x.shape[1], *sizes))  # (see ``_pool``)
     return y.squeeze(0) if unbatched else y
 
 

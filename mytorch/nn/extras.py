@@ -18,7 +18,7 @@ from mytorch.nn.padding import pad
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor
 from mytorch.tensor_einsum import einsum
-from mytorch.tensor_math import softmax, where
+from mytorch.tensor_math import slope_in_graph, softmax, where
 from mytorch.tensor_pointwise import _tensor
 
 __all__ = [
@@ -189,8 +189,7 @@ def rrelu(
     else:
         slopes = Tensor(np.asarray((lower + upper) / 2, x.dtype))
     source = x.clone() if inplace else x
-    out = where(Tensor(np.asarray(x._data) > 0), source, source * slopes)
-    assert isinstance(out, Tensor)
+    out = slope_in_graph(source, np.asarray(x._data) > 0, source * slopes)  # recorded as PyTorch's, see there
     return x.copy_(out) if inplace else out
 
 

@@ -2446,7 +2446,10 @@ def where(a: Array, b: Array, condition: Array, slope_recorded: bool = False) ->
     ``slope_recorded``: a selection PyTorch makes as an operation of its own and records as a
     function of its input (``F.threshold``, ``F.hardshrink``: the condition is one on ``a``);
     the values and gradients are the same, but a recorded backward puts the gradient in the
-    graph with derivative 0, as ``RECORDED_SLOPES`` do (``torch.where``'s stays a constant)."""
+    graph with derivative 0, as ``RECORDED_SLOPES`` do (``torch.where``'s stays a constant).
+    ``condition`` the ``np.True_`` scalar (``slope_in_graph``): a view of ``a``, no copy."""
+    if condition is np.True_ and not np.shape(b) and a.shape and np.result_type(a, b) == a.dtype:
+        return a.view()
     return np.where(condition, a, b)
 
 
@@ -2454,6 +2457,8 @@ def where_backward(
     grad_output: Array, a: Array, b: Array, condition: Array, slope_recorded: bool = False
 ) -> tuple[Array, Array]:
     """da = g where the condition holds, db = g elsewhere (each summed back to its shape)."""
+    if condition is np.True_ and not np.shape(b):  # (``slope_in_graph``: a's gradient, uncopied)
+        return unbroadcast(grad_output, a.shape), np.zeros_like(b)
     zero = np.zeros((), grad_output.dtype)
     return (
         unbroadcast(np.where(condition, grad_output, zero), a.shape),

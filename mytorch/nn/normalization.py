@@ -24,8 +24,8 @@ from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import get_default_dtype
 from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
-from mytorch.tensor import CAPTURE, Tensor, _apply, _GradMode, capturing, rsqrt
-from mytorch.tensor_math import mean, var
+from mytorch.tensor import CAPTURE, Tensor, capturing, rsqrt
+from mytorch.tensor_math import mean, slope_in_graph, var
 
 __all__ = [
     "BatchNorm1d",
@@ -69,13 +69,9 @@ def _affine(op: str, y: Tensor, weight: Any, bias: Any, shape: tuple[int, ...], 
     if weight is not None:
         y = y * weight.reshape(view)
     if bias is not None:
-        shift = bias.reshape(view)
-        if shift.requires_grad and _GradMode.enabled:
-            # the bias's gradient, sum(g), put in the graph with derivative 0 (a ``where`` selecting the
-            # bias everywhere, ``slope_recorded``): differentiated on its own it gives zeros, as
-            # PyTorch's fused op records it, not "does not require a gradient"
-            shift = _apply("where", (shift, 0.0), {"condition": np.True_, "slope_recorded": True})
-        y = y + shift
+        # the bias's gradient, sum(g), in the graph with derivative 0: differentiated on its own it
+        # gives zeros, as PyTorch's fused op records it, not "does not require a gradient"
+        y = y + slope_in_graph(bias.reshape(view))
     return y
 
 
