@@ -307,3 +307,53 @@ def test_retain_graph_and_grad_accumulation_under_create_graph_are_pytorchs() ->
     z.backward()
     np.testing.assert_allclose(x.grad.numpy(), 144 * x0**3)
     assert not x.grad.requires_grad
+
+
+def _critics(L: Any) -> dict[str, tuple[Callable[[], Any], tuple[int, ...]]]:
+    n = L.nn
+    return {
+        "conv relu maxpool": (
+            lambda: n.Sequential(n.Conv2d(2, 3, 3, padding=1), n.ReLU(), n.MaxPool2d(2), n.Flatten(), n.Linear(12, 1)),
+            (2, 2, 5, 5),
+        ),
+        "conv batchnorm softplus avgpool": (
+            lambda: n.Sequential(
+                n.Conv2d(2, 3, 3), n.BatchNorm2d(3), n.Softplus(), n.AdaptiveAvgPool2d(1), n.Flatten()
+            ),
+            (2, 2, 5, 5),
+        ),
+        "lstm": (lambda: n.LSTM(4, 5, batch_first=True), (2, 3, 4)),
+        "gru two layers": (lambda: n.GRU(4, 5, num_layers=2), (3, 2, 4)),
+        "layernorm gelu": (lambda: n.Sequential(n.Linear(4, 6), n.LayerNorm(6), n.GELU(), n.Linear(6, 1)), (5, 4)),
+        "groupnorm sigmoid": (
+            lambda: n.Sequential(n.Conv2d(2, 4, 3), n.GroupNorm(2, 4), n.Sigmoid(), n.Flatten(), n.Linear(64, 1)),
+            (2, 2, 6, 6),
+        ),
+    }
+
+
+def _penalised(L: Any, name: str, state: dict[str, np.ndarray], x0: np.ndarray) -> list[np.ndarray]:
+    """A gradient penalty (WGAN-GP's (|d out / d x| - 1)², plus a weighted sum of squares of that
+    gradient) differentiated into the input and every parameter of a critic."""
+    make, _ = _critics(L)[name]
+    critic = make().double()
+    critic.load_state_dict({k: L.tensor(v) for k, v in state.items()})
+    x = L.tensor(x0, requires_grad=True)
+    out = critic(x)
+    out = out[0] if isinstance(out, tuple) else out
+    (g,) = L.autograd.grad((out * out).sum(), x, create_graph=True)
+    ((g.norm() - 1) ** 2 + (g * g * L.tensor(np.cos(x0))).sum()).backward()
+    return [x.grad.numpy()] + [p.grad.numpy() for _, p in critic.named_parameters()]
+
+
+@pytest.mark.parametrize("name", sorted(_critics(mt)))
+def test_gradient_penalties_through_modules_match_torch(name: str) -> None:
+    """Second derivatives through whole modules (their fused paths: convolutions, pools, norms in
+    training mode, recurrences) into the weights, against PyTorch given the same weights."""
+    torch = pytest.importorskip("torch")
+    make, shape = _critics(torch)[name]
+    torch.manual_seed(0)
+    state = {k: v.detach().double().numpy().copy() for k, v in make().state_dict().items()}
+    x0 = np.random.default_rng(3).standard_normal(shape)
+    for i, (a, b) in enumerate(zip(_penalised(mt, name, state, x0), _penalised(torch, name, state, x0))):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10, err_msg=f"{name}: gradient {i}")
