@@ -2250,7 +2250,8 @@ def sum_of_squares(w: np.ndarray) -> Any:
 
 def mse_loss_grad_y_hat(grad_output: Array, y: Array, y_hat: Array, diff: Array | None = None) -> Array:
     """d/dy_hat = 2 g (y_hat - y) / n (``diff``, if given, is the forward's y_hat - y)."""
-    scale = divide_count(2.0 * grad_output[0], np.size(y_hat))
+    # (on NumPy 1.x, 2.0 times a float32 number is a float64 one: the scale is put back in float32)
+    scale = _in_dtype_of(divide_count(2.0 * grad_output[0], np.size(y_hat)), grad_output)
     return (y_hat - y if diff is None else diff) * scale
 
 
