@@ -1012,6 +1012,8 @@ def _attach(
                 if tape is not t:
                     tape = t if tape is None else tape.merge(t)
         else:
+            if isinstance(a, Tensor) and a._tape is not None:
+                _refuse_unflagged(a)
             skipped |= bit
         bit += bit
     if skipped == bit - 1:
@@ -1155,8 +1157,12 @@ def _lane_two(
                 return False  # (two graphs: ``_attach`` merges them)
             key = 4
         else:
+            if y._tape is not None:  # (a recorded result whose requires_grad was set to False: ``_attach`` refuses it)
+                return False
             other, key = None, 6
     elif y.requires_grad:
+        if x._tape is not None:  # (as y above)
+            return False
         tape = y._tape
         key = 5
     else:
@@ -1501,6 +1507,17 @@ def _plan(
 
 _output_of = operator.attrgetter("output")
 _entry_output = operator.itemgetter(1)
+
+
+def _refuse_unflagged(t: Tensor) -> None:
+    """Raise for ``t``, a recorded result (not a leaf) whose ``requires_grad`` was set to False by
+    assignment (``h.requires_grad = False``: PyTorch raises at the assignment, which the Tensor's
+    slot cannot catch): taken as a constant, the gradient through it was silently dropped."""
+    raise RuntimeError(
+        f"a tensor of shape {t.shape} computed by a recorded operation (not a leaf) had its requires_grad set to "
+        "False; only a leaf's flag can change, as in PyTorch (which refuses the assignment): use h.detach() for a "
+        "value that takes no gradient"
+    )
 
 
 def _refuse_shared_leaves(tape: Tape) -> None:

@@ -757,3 +757,32 @@ def test_an_integer_tensor_made_to_require_a_gradient_is_refused_as_pytorch_refu
     for make in (lambda: mt.tensor([1, 2], requires_grad=True), lambda: mt.tensor([1, 2]).requires_grad_()):
         with pytest.raises(RuntimeError, match="floating-point"):
             make()
+
+
+OPS_ON_B = {  # an operation using b (and w, which requires a gradient)
+    "b * w": lambda b, w: b * w,
+    "w * b": lambda b, w: w * b,
+    "w @ b": lambda b, w: w @ b,
+    "(b + 1) * w": lambda b, w: (b + 1) * w,
+    "b.exp()": lambda b, w: b.exp(),
+    "b[0] * w": lambda b, w: b[0] * w,
+    "cat": lambda b, w: mt.cat([b, w]),
+    "F.linear": lambda b, w: mt.nn.functional.linear(b, w.reshape(1, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPS_ON_B))
+def test_a_recorded_result_set_not_to_require_a_gradient_is_refused(name: str) -> None:
+    """``h.requires_grad = False`` on a recorded result (PyTorch refuses the assignment) made it a
+    constant: in ``(b * b).sum() + (a * a).sum()`` with b = 2a, a.grad was 2a, not 2a + 8a."""
+    a = mt.ones(2, requires_grad=True)
+    b = a * 2
+    b.requires_grad = False
+    w = mt.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="not a leaf.*requires_grad set to False.*detach"):
+        OPS_ON_B[name](b, w)
+    with mt.no_grad():  # (nothing is recorded: nothing to refuse)
+        OPS_ON_B[name](b, w)
+    c = (a * 2).detach()  # what to write instead
+    ((c * c).sum() + (a * a).sum()).backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [2.0, 2.0])
