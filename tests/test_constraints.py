@@ -218,7 +218,8 @@ def test_the_simplex_maps_land_on_it_and_stick_breaking_has_its_jacobian():
         assert C.simplex.check(t(x)).all().item() and t.event_dim == 1
     np.testing.assert_allclose(stick.inv(stick(x)).numpy(), x.numpy(), atol=1e-12)
     np.testing.assert_allclose(soft(soft.inv(soft(x))).numpy(), soft(x).numpy(), atol=1e-15)
-    assert stick(mt.zeros(3, dtype=mt.float64)).tolist() == [0.25] * 4  # (x = 0: the middle of the simplex)
+    middle = stick(mt.zeros(3, dtype=mt.float64)).numpy()  # (x = 0: the middle of the simplex)
+    np.testing.assert_allclose(middle, [0.25] * 4, rtol=1e-15)
     row, h = x.numpy()[0], 1e-6
     columns = [
         (stick(mt.tensor(row + h * e)) - stick(mt.tensor(row - h * e))).numpy()[:-1] / (2 * h) for e in np.eye(4)
@@ -245,3 +246,28 @@ def test_the_simplex_maps_agree_with_pytorch_to_second_derivatives():
         results.append([v.detach().numpy() for v in values])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-13)
+
+
+def _matrix_maps(lib, x0):
+    sets = lib.distributions.constraints
+    out = []
+    for c in (sets.lower_cholesky, sets.positive_definite):
+        t = lib.distributions.transform_to(c)
+        x = lib.tensor(x0, requires_grad=True)
+        y = t(x)
+        (g,) = lib.autograd.grad(y.pow(2).sum(), x, create_graph=True)
+        (second,) = lib.autograd.grad(g.pow(2).sum(), x)
+        assert c.check(y).all().item() and t.event_dim == 2
+        np.testing.assert_allclose(t.inv(y.detach()).numpy(), np.tril(x0), atol=1e-12)  # (the upper part is lost)
+        out += [y.detach().numpy(), g.detach().numpy(), second.numpy()]
+    return out
+
+
+def test_transform_to_matrices_agrees_with_pytorch_to_second_derivatives():
+    x0 = np.random.default_rng(6).normal(size=(2, 3, 3))
+    ours = _matrix_maps(mt, x0)
+    with pytest.raises(NotImplementedError, match="log"):
+        mt.distributions.transform_to(C.lower_cholesky).log_abs_det_jacobian(mt.tensor(x0), mt.tensor(x0))
+    torch = pytest.importorskip("torch")
+    for a, b in zip(ours, _matrix_maps(torch, x0)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -10,8 +10,9 @@ constraints.positive)(x)``):
   the sigmoid alone;
 - ``simplex``: ``StickBreakingTransform`` (``biject_to``), ``SoftmaxTransform`` (``transform_to``).
 
-The other sets of vectors and matrices (``lower_cholesky``, ``independent``, ``positive_definite``)
-raise ``NotImplementedError``; elsewhere ``biject_to`` and ``transform_to`` agree.
+``transform_to`` also maps square matrices onto ``lower_cholesky`` and ``positive_definite``
+(``biject_to`` refuses them, as PyTorch's). Other sets (``independent``, ``real_vector``) raise
+``NotImplementedError``; elsewhere ``biject_to`` and ``transform_to`` agree.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from mytorch.distributions.transforms import (
     AffineTransform,
     ComposeTransform,
     ExpTransform,
+    LowerCholeskyTransform,
+    PositiveDefiniteTransform,
     SigmoidTransform,
     SoftmaxTransform,
     StickBreakingTransform,
@@ -61,7 +64,13 @@ def biject_to(constraint: Any) -> Transform:
 
 def transform_to(constraint: Any) -> Transform:
     """A transform from the real numbers onto ``constraint``'s set: ``biject_to``'s, but
-    ``SoftmaxTransform`` onto the simplex, as PyTorch's."""
+    ``SoftmaxTransform`` onto the simplex, and onto ``lower_cholesky`` and ``positive_definite``
+    (which ``biject_to`` refuses, as PyTorch's) ``LowerCholeskyTransform`` and
+    ``PositiveDefiniteTransform``, as PyTorch's."""
     if isinstance(constraint, constraints._Simplex):
         return SoftmaxTransform()
+    if isinstance(constraint, constraints._LowerCholesky):
+        return LowerCholeskyTransform()
+    if isinstance(constraint, constraints._PositiveDefinite):
+        return PositiveDefiniteTransform()
     return biject_to(constraint)

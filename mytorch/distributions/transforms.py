@@ -1,7 +1,8 @@
 """Elementwise bijections for ``TransformedDistribution``: ``ExpTransform``, ``TanhTransform``,
 ``SigmoidTransform``, ``AffineTransform`` and ``ComposeTransform`` of them (``identity_transform``
 is the composition of none); and two maps of vectors onto the simplex for ``biject_to`` /
-``transform_to``, ``StickBreakingTransform`` and ``SoftmaxTransform``, used on their own
+``transform_to``, ``StickBreakingTransform`` and ``SoftmaxTransform``, and two of matrices for
+``transform_to``, ``LowerCholeskyTransform`` and ``PositiveDefiniteTransform``, used on their own
 (``TransformedDistribution`` takes the elementwise ones) (``mytorch.distributions.transforms``)."""
 
 from __future__ import annotations
@@ -221,3 +222,42 @@ class SoftmaxTransform(Transform):
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         """Refused: the map is not one to one."""
         raise NotImplementedError("SoftmaxTransform: not a bijection, so it has no log |det J| (as PyTorch's)")
+
+
+class LowerCholeskyTransform(Transform):
+    """Square matrices onto lower-triangular ones with a positive diagonal: the strict lower triangle
+    kept, the diagonal exponentiated (PyTorch's ``transform_to(lower_cholesky)``; no log |det J|)."""
+
+    codomain = constraints.lower_cholesky
+    event_dim = 2
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y.tril(-1) + log(y.diagonal(dim1=-2, dim2=-1)).diag_embed()
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """Refused, as PyTorch's."""
+        raise NotImplementedError("LowerCholeskyTransform: no log |det J| (as PyTorch's)")
+
+
+class PositiveDefiniteTransform(Transform):
+    """Square matrices onto positive-definite ones: L L^T of ``LowerCholeskyTransform``'s L
+    (PyTorch's ``transform_to(positive_definite)``; no log |det J|)."""
+
+    codomain = constraints.positive_definite
+    event_dim = 2
+
+    def _forward(self, x: Tensor) -> Tensor:
+        lower = LowerCholeskyTransform()(x)
+        return lower @ lower.mT
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        from mytorch.linalg import cholesky
+
+        return LowerCholeskyTransform().inv(cholesky(y))
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """Refused, as PyTorch's."""
+        raise NotImplementedError("PositiveDefiniteTransform: no log |det J| (as PyTorch's)")
