@@ -1,8 +1,8 @@
 """MyTorch's ``Tensor`` front-end, written the way a PyTorch user writes it.
 
-The weights are leaf tensors laid out (in, out), so a layer is ``h @ W + b``; the loss's
-``backward()`` fills every leaf's ``.grad`` (a Tensor); the update subtracts ``lr`` times
-``W.grad.numpy()`` from ``W.numpy()`` in place.
+The weights are leaf tensors laid out (in, out), so a layer is ``h @ W + b``; each step sets
+every leaf's ``.grad`` to None (PyTorch's default zeroing), the loss's ``backward()`` fills it
+anew (a Tensor); the update subtracts ``lr`` times ``W.grad.numpy()`` from ``W.numpy()`` in place.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class TensorMLP:
     def step(self) -> None:
         """One training step: forward, backward and the SGD update."""
         for p in self.params:
-            p.zero_grad()
+            p.grad = None  # (what PyTorch's zero_grad does by default: set_to_none)
         h = self.x
         for (W, b), act in zip(self.layers, self.activations):
             h = h @ W + b
@@ -56,7 +56,7 @@ class TensorChain(ChainTrainer):
 
     def step(self) -> None:
         """One training step: forward, backward and the SGD update."""
-        self.leaf.zero_grad()
+        self.leaf.grad = None
         h = self.leaf
         for i in range(self.n):
             h = h.sin() if i % 2 == 0 else h * CHAIN_FACTOR
