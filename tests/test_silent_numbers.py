@@ -470,3 +470,17 @@ def test_float16_mean_losses_over_more_than_65504_elements_match_pytorch() -> No
         getattr(torch.nn.functional, name)(theirs, torch.tensor(t)).backward()
         # (the gradients are float16 subnormals here: a few quanta apart)
         np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=0.05, atol=4e-7, err_msg=name)
+
+
+def test_float16_cross_entropy_over_more_than_65504_rows() -> None:
+    # (its float16 sum overflowed: NaN, and PyTorch 2.13's too, for class labels; NaN for probabilities)
+    rng = np.random.default_rng(11)
+    logits = rng.standard_normal((_HALF_COUNT, 3)).astype(np.float16)
+    labels = rng.integers(0, 3, _HALF_COUNT)
+    wide = logits.astype(np.float64)
+    log_probs = wide - np.log(np.exp(wide).sum(1, keepdims=True))
+    by_label = mt.nn.functional.cross_entropy(mt.tensor(logits), mt.tensor(labels))
+    uniform = mt.nn.functional.cross_entropy(mt.tensor(logits), mt.tensor(np.full((_HALF_COUNT, 3), 1 / 3, np.float16)))
+    assert by_label.dtype == uniform.dtype == mt.float16
+    assert abs(by_label.item() + log_probs[np.arange(_HALF_COUNT), labels].mean()) <= 2e-3
+    assert abs(uniform.item() + float(np.float16(1 / 3)) * log_probs.sum(1).mean()) <= 2e-3

@@ -2153,9 +2153,12 @@ def softmax_cross_entropy_and_log_probs(y: Array, x: Array) -> tuple[Array, Arra
     # BEGIN SOLUTION: return the loss (shape (1,), mean over the batch) and log_softmax(x)
     _same_shape("softmax_cross_entropy", y, x)
     log_probs = log_softmax(x)
-    total = (y * log_probs).sum()
+    terms = y * log_probs
+    if terms.dtype.char == "e":  # float16 summed in float32, as PyTorch (past 65,504 the sum was inf)
+        terms = terms.astype(np.float32)
+    total = terms.sum()
     if not np.isfinite(total):  # a class masked by a logit of -inf that y gives 0: its term is 0, not 0 * -inf
-        total = np.where(y != 0, y * log_probs, 0).sum()
+        total = np.where(y != 0, terms, 0).sum()
     return np.asarray([-total / _batch(x)], dtype=x.dtype), log_probs
     # END SOLUTION
 
