@@ -10,7 +10,7 @@ backward through them is differentiated again; ``eigh`` and ``qr`` have forward-
   ``V^T G``, E_ij = w_j - w_i (undefined for repeated eigenvalues, as in PyTorch);
 * ``svd``: the singular values' ``U diag(g) V^T``; the singular vectors' ``U [F o skew(U^T G_U) S
   + S F o skew(V^T G_V)] V^T`` plus, for a non-square matrix, the terms of the complements,
-  F_ij = 1 / (s_j^2 - s_i^2) (``RuntimeError`` for repeated singular values);
+  F_ij = 1 / (s_j^2 - s_i^2) (``RuntimeError`` for repeated singular values); forward mode too;
 * ``qr`` (m >= n): ``[G_Q + Q copyltu(M)] R^-T``, M = R G_R^T - G_Q^T Q;
 * ``pinv``: the Golub-Pereyra formula (the rank held fixed), so ``lstsq``'s solution
   ``pinv(A) B`` has a gradient in A and B.
@@ -230,7 +230,7 @@ class _SvdVectors(Function):
         u, s, vh = finite_only(inputs[0], lambda a: np.linalg.svd(a, full_matrices=params["full"]))
         k = s.shape[-1]
         ctx.save_for_backward(inputs[0], u[..., :k], s, vh[..., :k, :])
-        ctx.which = params["which"]
+        ctx.which, ctx.full = params["which"], params["full"]
         return u if params["which"] == "U" else vh
 
     @staticmethod
@@ -248,6 +248,24 @@ class _SvdVectors(Function):
         k = s.shape[-1]
         g = grad_output[..., :k] if ctx.which == "U" else grad_output[..., :k, :]
         return _svd_vectors_grad(u, s, vh, g, ctx.which)
+
+    @staticmethod
+    def jvp(ctx: Any, *tangents: np.ndarray) -> np.ndarray:
+        """With dP = U^T dA V: dU = U (F o (dP S + S dP^T)) + (I - U U^T) dA V S^-1 and
+        dV = V (F o (S dP + dP^T S)) + (I - V V^T) dA^T U S^-1 (F as in the backward)."""
+        a, u, s, vh = ctx.saved_arrays
+        _check_separated(s, a.shape)
+        full_shape = (a.shape[-2],) * 2 if ctx.which == "U" else (a.shape[-1],) * 2
+        if ctx.full and full_shape[0] > s.shape[-1]:
+            raise RuntimeError("linalg.svd: forward mode is implemented for full_matrices=False (or a square matrix)")
+        da, f = tangents[0], _gaps(s * s)
+        left, right = (u, vh) if ctx.which == "U" else (_t(vh), _t(u))  # (V's rule is U's of A^T)
+        dp = _t(left) @ (da if ctx.which == "U" else _t(da)) @ _t(right)
+        d = left @ (f * (dp * s[..., None, :] + s[..., :, None] * _t(dp)))
+        if left.shape[-2] > s.shape[-1]:
+            projected = (da if ctx.which == "U" else _t(da)) @ _t(right)
+            d = d + (projected - left @ (_t(left) @ projected)) / s[..., None, :]
+        return d if ctx.which == "U" else _t(d)
 
 
 class SvdResult(NamedTuple):

@@ -79,3 +79,16 @@ def test_repeated_or_vanishing_singular_values_raise():
     u, s, vh = mt.linalg.svd(single_zero)
     (u * 1.0).abs().sum().backward()  # a square matrix's lone 0 is no obstacle
     assert np.isfinite(single_zero.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("shape", SHAPES[:4])
+def test_forward_mode_matches_reverse_mode(shape):
+    from mytorch.func import jacfwd, jacrev
+
+    a = mt.tensor(R.standard_normal(shape))
+    for which in (0, 2):
+        f = lambda x, w=which: mt.linalg.svd(x, full_matrices=False)[w].abs()  # noqa: E731
+        np.testing.assert_allclose(jacfwd(f)(a).numpy(), jacrev(f)(a).numpy(), atol=1e-12)
+    if shape[-1] != shape[-2]:  # (the extra columns of a full U or Vh have no tangent)
+        with pytest.raises(RuntimeError, match="forward mode is implemented for full_matrices=False"):
+            jacfwd(lambda x: mt.linalg.svd(x).U.abs() + mt.linalg.svd(x).Vh.abs().sum())(a)
