@@ -204,8 +204,10 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module("mytorch.compat"), name)
     if name in ("sparse_coo_tensor", "spmm"):  # (PyTorch's top-level names of mytorch.sparse's)
         return getattr(importlib.import_module("mytorch.sparse"), name)
-    if name in ("complex", "polar", "view_as_real", "view_as_complex"):
+    if name in ("angle", "complex", "polar", "view_as_real", "view_as_complex"):
         return getattr(importlib.import_module("mytorch.tensor_complex"), name)
+    if name == "i0":  # (PyTorch's torch.i0 is torch.special.i0)
+        return importlib.import_module("mytorch.special_bessel").i0
     if name == "gradient":  # (PyTorch's torch.gradient: finite differences of samples)
         return importlib.import_module("mytorch.tensor_gradient").gradient
     if name == "vmap":  # (PyTorch's torch.vmap is torch.func.vmap)

@@ -8,8 +8,9 @@ backward through them is differentiated again; ``eigh`` and ``qr`` have forward-
 
 * ``eigh``: eigenvalues ``V diag(g) V^T``; eigenvectors ``V (S / E) V^T``, S the skew part of
   ``V^T G``, E_ij = w_j - w_i (undefined for repeated eigenvalues, as in PyTorch);
-* ``svd``: the singular values' ``U diag(g) V^T``; the singular vectors' gradients are not
-  implemented (``RuntimeError`` if a loss reaches them: use ``svdvals``, ``pinv`` or ``eigh``);
+* ``svd``: the singular values' ``U diag(g) V^T``; the singular vectors' ``U [F o skew(U^T G_U) S
+  + S F o skew(V^T G_V)] V^T`` plus, for a non-square matrix, the terms of the complements,
+  F_ij = 1 / (s_j^2 - s_i^2) (``RuntimeError`` for repeated singular values); forward mode too;
 * ``qr`` (m >= n): ``[G_Q + Q copyltu(M)] R^-T``, M = R G_R^T - G_Q^T Q;
 * ``pinv``: the Golub-Pereyra formula (the rank held fixed), so ``lstsq``'s solution
   ``pinv(A) B`` has a gradient in A and B.
@@ -183,16 +184,88 @@ def eig(A: Any) -> EigResult:  # noqa: N803
     return EigResult(_Eig.apply(t, which="w"), _Eig.apply(t, which="v"))
 
 
-class _SvdVectors(_ForwardOnly):
-    refusal = (
-        "linalg.svd: the gradient through U or Vh is not implemented in MyTorch; a loss of the singular "
-        "values alone has one (use linalg.svdvals), and so do linalg.pinv, linalg.lstsq and linalg.eigh"
-    )
+def _svd_vectors_grad(u: Any, s: Any, vh: Any, g: Any, which: str) -> Any:
+    """The VJP of A -> U (``which`` "U") or A -> Vh of the reduced SVD, given the gradient ``g`` of
+    that output, on arrays or on Tensors in a recorded backward. With F_ij = 1 / (s_j^2 - s_i^2)
+    (0 on the diagonal) and skew(X) = X - X^T:
+    U:  U [(F o skew(U^T gU)) S] Vh + (I - U U^T) gU S^-1 Vh (the second term for m > n only);
+    Vh: U [S (F o skew(Vh gVh^T))] Vh + U S^-1 (gVh - gVh Vh^T Vh) (for n > m only)."""
+    f = _gaps(s * s)
+    if which == "U":
+        j = _t(u) @ g
+        grad = u @ ((j - _t(j)) * f * s[..., None, :]) @ vh
+        if u.shape[-2] > s.shape[-1]:
+            grad = grad + ((g - u @ j) / s[..., None, :]) @ vh
+        return grad
+    k = vh @ _t(g)
+    grad = u @ (s[..., :, None] * ((k - _t(k)) * f)) @ vh
+    if vh.shape[-1] > s.shape[-1]:
+        grad = grad + u @ ((g - _t(k) @ vh) / s[..., :, None])
+    return grad
+
+
+def _check_separated(s: np.ndarray, shape: tuple[int, ...]) -> None:
+    """Refuse singular values the gradient of U or Vh divides by 0 at: two within max(m, n) eps of
+    the largest of each other (PyTorch gives inf or NaN there), or, for a non-square matrix, one
+    that small (S^-1)."""
+    limit = max(shape[-2:]) * np.finfo(s.dtype).eps * s.max(-1, initial=0.0)[..., None]
+    close = np.abs(s[..., :, None] - s[..., None, :]) <= limit[..., None]
+    repeated = (close & ~np.eye(s.shape[-1], dtype=bool)).any()
+    vanishing = shape[-2] != shape[-1] and (s <= limit).any()
+    if repeated or vanishing:
+        what = "repeated singular values" if repeated else "a singular value of 0"
+        raise RuntimeError(
+            f"linalg.svd: the gradient through U or Vh is undefined for a matrix with {what} "
+            f"(input of shape {tuple(shape)}): the singular vectors are not unique there; "
+            "use linalg.svdvals, linalg.pinv or linalg.eigh, or a loss of U diag(S) Vh"
+        )
+
+
+class _SvdVectors(Function):
+    """U or Vh (``which``) of ``np.linalg.svd``; the gradient reads the reduced factors (with
+    ``full_matrices=True`` the extra columns of U and rows of Vh get none, as in PyTorch)."""
 
     @staticmethod
-    def forward(ctx: Context, *inputs: np.ndarray, **params: Any) -> np.ndarray:
-        u, _, vh = finite_only(inputs[0], lambda a: np.linalg.svd(a, full_matrices=params["full"]))
+    def forward(ctx: Any, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        u, s, vh = finite_only(inputs[0], lambda a: np.linalg.svd(a, full_matrices=params["full"]))
+        k = s.shape[-1]
+        ctx.save_for_backward(inputs[0], u[..., :k], s, vh[..., :k, :])
+        ctx.which, ctx.full = params["which"], params["full"]
         return u if params["which"] == "U" else vh
+
+    @staticmethod
+    def backward(ctx: Any, grad_output: Any) -> Any:
+        a, u, s, vh = ctx.saved_arrays
+        _check_separated(s, a.shape)
+        if isinstance(a, Tensor):  # a recorded backward: every factor a recorded function of A
+            from mytorch.linalg import svdvals  # (it imports this module)
+
+            u, s, vh = (
+                _SvdVectors.apply(a, which="U", full=False),
+                svdvals(a),
+                _SvdVectors.apply(a, which="Vh", full=False),
+            )
+        k = s.shape[-1]
+        g = grad_output[..., :k] if ctx.which == "U" else grad_output[..., :k, :]
+        return _svd_vectors_grad(u, s, vh, g, ctx.which)
+
+    @staticmethod
+    def jvp(ctx: Any, *tangents: np.ndarray) -> np.ndarray:
+        """With dP = U^T dA V: dU = U (F o (dP S + S dP^T)) + (I - U U^T) dA V S^-1 and
+        dV = V (F o (S dP + dP^T S)) + (I - V V^T) dA^T U S^-1 (F as in the backward)."""
+        a, u, s, vh = ctx.saved_arrays
+        _check_separated(s, a.shape)
+        full_shape = (a.shape[-2],) * 2 if ctx.which == "U" else (a.shape[-1],) * 2
+        if ctx.full and full_shape[0] > s.shape[-1]:
+            raise RuntimeError("linalg.svd: forward mode is implemented for full_matrices=False (or a square matrix)")
+        da, f = tangents[0], _gaps(s * s)
+        left, right = (u, vh) if ctx.which == "U" else (_t(vh), _t(u))  # (V's rule is U's of A^T)
+        dp = _t(left) @ (da if ctx.which == "U" else _t(da)) @ _t(right)
+        d = left @ (f * (dp * s[..., None, :] + s[..., :, None] * _t(dp)))
+        if left.shape[-2] > s.shape[-1]:
+            projected = (da if ctx.which == "U" else _t(da)) @ _t(right)
+            d = d + (projected - left @ (_t(left) @ projected)) / s[..., None, :]
+        return d if ctx.which == "U" else _t(d)
 
 
 class SvdResult(NamedTuple):
@@ -202,8 +275,11 @@ class SvdResult(NamedTuple):
 
 
 def svd(A: Any, full_matrices: bool = True) -> SvdResult:  # noqa: N803
-    """``U, S, Vh`` with ``A = U diag(S) Vh`` (the last two axes), S descending. The gradient of S
-    is ``svdvals``'; a gradient reaching U or Vh raises ``RuntimeError``."""
+    """``U, S, Vh`` with ``A = U diag(S) Vh`` (the last two axes), S descending, the signs of the
+    singular vectors LAPACK's. The gradient of S is ``svdvals``'; that of U and Vh the reduced
+    SVD's (with ``full_matrices=True`` the columns of U and rows of Vh past min(m, n) get none, as
+    in PyTorch), undefined (``RuntimeError``) for repeated singular values or, m != n, a zero one.
+    A meaningful loss does not depend on the signs (a function of U diag(S) Vh, of |U|, of U U^T)."""
     from mytorch.linalg import svdvals
 
     t = _matrices("linalg.svd", A)

@@ -1,7 +1,8 @@
 """``mytorch.special``: PyTorch's ``torch.special`` names for the functions MyTorch has (loaded on
 first use of ``mytorch.special``). Each is the function of the same meaning elsewhere in
 MyTorch (``special.expit`` is ``mytorch.sigmoid``, ``special.gammaln`` is ``mytorch.lgamma``), so
-it records the same kernels; ``ndtr`` is composed of ``erfc``, and ``ndtri`` is a kernel of its own.
+it records the same kernels (the Bessel functions ``i0``, ``i0e``, ``i1``, ``i1e``:
+``mytorch/special_bessel.py``); ``ndtr`` is composed of ``erfc``, and ``ndtri`` is a kernel of its own.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any, cast
 import numpy as np
 
 from mytorch.dtypes import get_default_dtype
+from mytorch.special_bessel import i0, i0e, i1, i1e
 from mytorch.tensor import Tensor, _apply, erf, erfc, exp, expm1, log, log1p, sigmoid
 from mytorch.tensor_composed import _x_times_log, _ZeroWithSlope, exp2, logit, sinc, xlogy
 from mytorch.tensor_math import log_softmax, logsumexp, round, softmax, where  # noqa: A004 - PyTorch's name
@@ -28,6 +30,10 @@ __all__ = [
     "expit",
     "expm1",
     "gammaln",
+    "i0",
+    "i0e",
+    "i1",
+    "i1e",
     "log1p",
     "log_ndtr",
     "log_softmax",

@@ -6,14 +6,14 @@ and ``imag`` is refused, as in PyTorch."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from mytorch.function import Function
 from mytorch.tensor import Tensor
 
-__all__ = ["METHODS", "complex", "conj", "polar", "view_as_complex", "view_as_real"]
+__all__ = ["METHODS", "angle", "complex", "conj", "polar", "view_as_complex", "view_as_real"]
 
 
 class _Part(Function):
@@ -108,7 +108,37 @@ def view_as_complex(input: Any) -> Tensor:  # noqa: A002
     return complex(x[..., 0], x[..., 1])
 
 
+def angle(input: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    """The argument of each element, in radians (-pi, pi], as PyTorch's ``torch.angle``: of a
+    complex z ``atan2(z.imag, z.real)``, recorded (gradient ``g z / |z|^2 * 1j``, 0 at z = 0); of a
+    real x pi where x < 0, else 0 (-0.0 and +inf included), NaN for NaN, with gradient 0. Integers
+    give the default float dtype."""
+    from mytorch.dtypes import get_default_dtype
+    from mytorch.tensor_composed import _ZeroWithSlope, atan2
+    from mytorch.tensor_math import where
+
+    z = input if isinstance(input, Tensor) else Tensor(np.asarray(input))
+    if z.dtype.kind == "c":
+        origin = z._data == 0
+        if origin.any():  # (atan2's gradient is 0 / 0 there; PyTorch's is 0)
+            z = cast(Tensor, where(Tensor(origin), Tensor(np.ones((), z.dtype)), z))
+        return atan2(_part(z, True), _part(z, False))
+    x = z if z.dtype.kind == "f" else Tensor(z._data.astype(get_default_dtype()))
+    value = np.where(np.isnan(x._data), np.nan, np.where(x._data < 0, np.pi, 0.0)).astype(x.dtype)
+    if not x.requires_grad:
+        return Tensor(value)
+    return _ZeroWithSlope.apply(x, slope=np.zeros((), x.dtype)) + Tensor(value)
+
+
+def _i0(self: Tensor) -> Tensor:
+    from mytorch.special_bessel import i0
+
+    return i0(self)
+
+
 METHODS = {
+    "angle": angle,
+    "i0": _i0,
     "real": property(lambda self: _part(self, False), doc="The real part (the tensor itself if it is real)."),
     "imag": property(lambda self: _part(self, True), doc="The imaginary part of a complex tensor."),
     "conj": conj,

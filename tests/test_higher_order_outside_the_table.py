@@ -116,6 +116,8 @@ OPS: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "eigh vectors": (lambda L, a: L.linalg.eigh(a + a.mT)[1].abs(), [A3]),
     "eigvalsh": (lambda L, a: L.linalg.eigvalsh(a + a.mT), [A3]),
     "svdvals": (lambda L, a: L.linalg.svdvals(a), [TALL]),
+    "svd U": (lambda L, a: L.linalg.svd(a, full_matrices=False)[0].abs(), [TALL]),
+    "svd Vh": (lambda L, a: L.linalg.svd(a, full_matrices=False)[2].abs(), [TALL]),
     "qr Q": (lambda L, a: L.linalg.qr(a)[0], [TALL]),
     "qr R": (lambda L, a: L.linalg.qr(a)[1], [TALL]),
     "pinv": (lambda L, a: L.linalg.pinv(a), [TALL]),

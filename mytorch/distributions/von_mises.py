@@ -19,39 +19,22 @@ import numpy as np
 from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _parameters, _shape
 from mytorch.factories import default_generator
+from mytorch.special_bessel import EXPANSION, SERIES, SWITCH, horner
 from mytorch.tensor import Tensor, log
 from mytorch.tensor_composed import where
 
 __all__ = ["VonMises", "log_bessel_i"]
-
-_SWITCH = 30.0
-_SERIES = {v: [1.0 / (math.factorial(m) * math.factorial(m + v)) for m in range(64)] for v in (0, 1)}
-_EXPANSION = {
-    v: [
-        (-1) ** m * math.prod(4 * v * v - (2 * j - 1) ** 2 for j in range(1, m + 1)) / (math.factorial(m) * 8**m)
-        for m in range(12)
-    ]
-    for v in (0, 1)
-}
-
-
-def _horner(coefficients: list[float], y: Tensor) -> Tensor:
-    """sum_m coefficients[m] y^m, recorded."""
-    total = y * 0 + coefficients[-1]
-    for c in reversed(coefficients[:-1]):
-        total = total * y + c
-    return total
 
 
 def log_bessel_i(order: int, k: Tensor) -> Tensor:
     """log I_order(k) for order 0 or 1 and k > 0, elementwise, recorded (see the module's notes)."""
     if order not in (0, 1):
         raise ValueError(f"log_bessel_i: order must be 0 or 1, got {order!r}")
-    small = k._data <= _SWITCH
+    small = k._data <= SWITCH
     near = where(Tensor(small), k, k * 0 + 1.0)  # (the other branch sees a harmless argument)
-    far = where(Tensor(small), k * 0 + 2 * _SWITCH, k)
-    series = log(_horner(_SERIES[order], near * near / 4)) + order * log(near / 2)
-    expansion = far - 0.5 * log(2 * math.pi * far) + log(_horner(_EXPANSION[order], far.reciprocal()))
+    far = where(Tensor(small), k * 0 + 2 * SWITCH, k)
+    series = log(horner(SERIES[order], near * near / 4)) + order * log(near / 2)
+    expansion = far - 0.5 * log(2 * math.pi * far) + log(horner(EXPANSION[order], far.reciprocal()))
     return where(Tensor(small), series, expansion)
 
 

@@ -98,6 +98,8 @@ _HOME = {
     "MaxPool1d": "convolution",
     "MaxPool2d": "convolution",
     "MaxUnpool1d": "unpool",
+    "LPPool1d": "lp_pool",
+    "LPPool2d": "lp_pool",
     "MaxUnpool2d": "unpool",
     "MaxUnpool3d": "unpool",
     "AvgPool1d": "convolution",

@@ -1,0 +1,63 @@
+"""``F.lp_pool1d``/``2d`` and ``nn.LPPool1d``/``2d``, as PyTorch's: the p-norm of each window,
+``(sum x^p)^(1/p)``, composed of ``avg_pool`` (no padding) of ``x^p`` times the window's size,
+so recorded, with gradients of every order. As in PyTorch, a negative window sum is taken as 0
+(``sign(s) relu(|s|)``), and a window of zeros has the gradient NaN (the p-th root's slope at 0)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from mytorch.nn.convolution import _PoolNd, _sized, _tuple, avg_pool1d, avg_pool2d
+from mytorch.tensor import Tensor
+
+__all__ = ["LPPool1d", "LPPool2d", "lp_pool1d", "lp_pool2d"]
+
+
+def _lp_pool(op: str, nd: int, input: Any, norm_type: float, kernel_size: Any, stride: Any, ceil_mode: bool) -> Tensor:  # noqa: A002
+    window = _tuple(op, "kernel_size", kernel_size, nd)
+    pool = avg_pool1d if nd == 1 else avg_pool2d
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    mean = pool(x ** float(norm_type), window, window if stride is None else stride, 0, ceil_mode)
+    return (mean.sign() * mean.abs().relu() * math.prod(window)) ** (1.0 / float(norm_type))
+
+
+def _lp_pool_function(nd: int) -> Any:
+    """``F.lp_pool1d`` or ``F.lp_pool2d`` (PyTorch's signature: the modules read it)."""
+    op = f"lp_pool{nd}d"
+
+    def lp_pool(input: Any, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False) -> Tensor:  # noqa: A002
+        return _lp_pool(op, nd, input, norm_type, kernel_size, stride, ceil_mode)
+
+    lp_pool.__name__ = lp_pool.__qualname__ = op
+    axes = "(N, C, L) or (C, L)" if nd == 1 else "(N, C, H, W) or (C, H, W)"
+    lp_pool.__doc__ = f"The ``norm_type``-norm of each window of {axes} input (stride = window by default)."
+    return lp_pool
+
+
+lp_pool1d, lp_pool2d = _lp_pool_function(1), _lp_pool_function(2)
+
+
+class _LPPoolNd(_PoolNd):
+    """An LP pool module: its ``stride`` stays None when not given (PyTorch's repr shows it)."""
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False) -> None:
+        super().__init__(norm_type, kernel_size, stride, ceil_mode)
+        self.stride = stride
+
+
+_NAMES = ("norm_type", "kernel_size", "stride", "ceil_mode")
+LPPool1d = _sized(
+    _LPPoolNd,
+    "LPPool1d",
+    "PyTorch's ``nn.LPPool1d``: ``F.lp_pool1d`` as a module.",
+    function=staticmethod(lp_pool1d),
+    repr_names=_NAMES,
+)
+LPPool2d = _sized(
+    _LPPoolNd,
+    "LPPool2d",
+    "PyTorch's ``nn.LPPool2d``: ``F.lp_pool2d`` as a module.",
+    function=staticmethod(lp_pool2d),
+    repr_names=_NAMES,
+)

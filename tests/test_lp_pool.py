@@ -1,0 +1,70 @@
+"""F.lp_pool1d / lp_pool2d and nn.LPPool1d / LPPool2d: the p-norm of each window, against
+PyTorch (where installed) and finite differences, to second order."""
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+from mytorch.autograd import gradcheck, gradgradcheck
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - PyTorch is optional
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+
+R = np.random.default_rng(5)
+CASES = [  # (nd, input shape, norm_type, kernel_size, stride, ceil_mode)
+    (1, (2, 3, 11), 2, 3, None, False),
+    (1, (3, 8), 3, 2, 2, True),
+    (1, (2, 2, 9), 1.5, 3, 1, False),
+    (2, (2, 3, 7, 9), 2, (3, 2), None, False),
+    (2, (3, 6, 5), 3, 2, 2, True),
+    (2, (1, 2, 6, 8), 1.5, (3, 2), (1, 2), False),
+]
+
+
+def _run(lib, case, x):
+    nd, _, p, k, s, c = case
+    return getattr(lib.nn.functional, f"lp_pool{nd}d")(x, p, k, s, c)
+
+
+def test_lp_pool_is_the_p_norm_of_each_window():
+    x = R.random((1, 2, 7, 6)) + 0.1
+    y = mt.nn.functional.lp_pool2d(mt.tensor(x), 3, (3, 2))
+    expected = (x[:, :, :6, :].reshape(1, 2, 2, 3, 3, 2) ** 3).sum((3, 5)) ** (1 / 3)
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-12)
+    module = mt.nn.LPPool1d(2, 3)
+    assert repr(module) == "LPPool1d(norm_type=2, kernel_size=3, stride=None, ceil_mode=False)"
+    np.testing.assert_allclose(module(mt.tensor([[3.0, 4.0, 0.0]])).numpy(), [[5.0]])
+    with pytest.raises(ValueError, match="lp_pool1d: kernel_size must be at least 1"):
+        mt.nn.functional.lp_pool1d(mt.tensor([[1.0, 2.0]]), 2, 0)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_lp_pool_gradients_match_finite_differences(case):
+    x = mt.tensor(R.random(case[1]) + 0.1, requires_grad=True)  # (positive: x^1.5 of a negative is NaN)
+    assert gradcheck(lambda t: _run(mt, case, t), (x,))
+    assert gradgradcheck(lambda t: _run(mt, case, t), (x,))
+
+
+@needs_torch
+@pytest.mark.parametrize("case", CASES)
+def test_lp_pool_matches_pytorch(case):
+    data = R.standard_normal(case[1])
+    data = data if case[2] == 2 else np.abs(data) + 0.1
+    results = []
+    for lib in (mt, torch):
+        x = lib.tensor(data, requires_grad=True)
+        y = _run(lib, case, x)
+        (g,) = lib.autograd.grad((y * y * y).sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad((g * g).sum(), x)
+        module = getattr(lib.nn, f"LPPool{case[0]}d")(*case[2:])
+        results.append(
+            [y.detach().numpy(), g.detach().numpy(), h.numpy(), module(lib.tensor(data)).numpy(), repr(module)]
+        )
+    for ours, theirs in zip(*results, strict=True):
+        if isinstance(ours, str):
+            assert ours == theirs
+        else:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
