@@ -40,6 +40,16 @@ _sum_rows = np.add.reduce  # called as _sum_rows(g, 0): the axis by position, wi
 _ROWS, _sum_rows_wide = F.SEQUENTIAL_SUM_LIMIT, F.sum_rows
 
 
+def _bias_gradient(g: np.ndarray) -> np.ndarray:
+    """``g`` (N, k) summed over its rows: its one row as it is, NumPy's sum down up to ``_ROWS``
+    float32 or float64 rows (a hand-written step's bits), ``F.sum_rows`` (float64 accumulation)
+    beyond them and for float16."""
+    n = len(g)
+    if n == 1:
+        return g[0]
+    return _sum_rows(g, 0) if n <= _ROWS and g.dtype.char != "e" else _sum_rows_wide(g)
+
+
 def _transposed(a: np.ndarray) -> bool:
     """Laid out column-major only (``W.T`` of a row-major ``W``): ``F._dot_like`` then computes
     its gradient transposed."""
@@ -107,16 +117,14 @@ def _bias_both(g: np.ndarray, h: np.ndarray, b: np.ndarray) -> Any:
     """``add_backward(g, h, b)`` for h (N, k) and b (k,): (g, g summed over the rows)."""
     if type(g) is not _ndarray:
         return F.add_backward(g, h, b)
-    n = len(g)
-    return g, g[0] if n == 1 else _sum_rows(g, 0) if n <= _ROWS and g.dtype.char != "e" else _sum_rows_wide(g)
+    return g, _bias_gradient(g)
 
 
 def _bias_only(g: np.ndarray, h: np.ndarray, b: np.ndarray) -> Any:
     """The same when only b needs a gradient."""
     if type(g) is not _ndarray:
         return _general(F.add_backward, 1, 2)(g, h, b)
-    n = len(g)
-    return None, g[0] if n == 1 else _sum_rows(g, 0) if n <= _ROWS and g.dtype.char != "e" else _sum_rows_wide(g)
+    return None, _bias_gradient(g)
 
 
 def _same_both(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
@@ -206,7 +214,7 @@ def _linear_all(g: np.ndarray, x: np.ndarray, weight: np.ndarray, bias: np.ndarr
     if type(g) is not _ndarray or type(x) is not _ndarray or type(weight) is not _ndarray:
         return F.linear_backward(g, x, weight, bias)
     n, outputs = g.shape
-    bias_grad = g[0] if n == 1 else _sum_rows(g, 0) if n <= _ROWS and g.dtype.char != "e" else _sum_rows_wide(g)
+    bias_grad = _bias_gradient(g)
     if not g.flags.forc:
         return g @ weight, g.T @ x, bias_grad
     inputs = x.shape[1]
@@ -219,7 +227,7 @@ def _linear_parameters(g: np.ndarray, x: np.ndarray, weight: np.ndarray, bias: n
     if type(g) is not _ndarray:
         return _general(F.linear_backward, 1, 3)(g, x, weight, bias)
     n, outputs = g.shape
-    bias_grad = g[0] if n == 1 else _sum_rows(g, 0) if n <= _ROWS and g.dtype.char != "e" else _sum_rows_wide(g)
+    bias_grad = _bias_gradient(g)
     if not g.flags.forc:
         return None, g.T @ x, bias_grad
     return None, _BY[outputs * x.shape[1] >= _LARGE and n > 1](g.T, x), bias_grad
