@@ -34,3 +34,36 @@ def test_repr_shows_what_pytorch_shows(text):
 def test_repr_matches_torch(text):
     torch = pytest.importorskip("torch")
     assert repr(MODULES[text](torch.nn)) == text
+
+
+CONTAINERS = {
+    "Sequential(\n  (0): ParameterList(\n      (0): Parameter containing: [torch.float32 of size 3]\n"
+    "      (1): Parameter containing: [torch.float64 of size 2x1]\n  )\n)": (
+        lambda L, nn: nn.Sequential(
+            nn.ParameterList([nn.Parameter(L.zeros(3)), nn.Parameter(L.zeros(2, 1, dtype=L.float64))])
+        )
+    ),
+    "ParameterDict(\n    (a): Parameter containing: [torch.DoubleTensor of size 1]\n"
+    "    (b): Parameter containing: [torch.FloatTensor of size 2x3]\n)": (
+        lambda L, nn: nn.ParameterDict({"a": L.zeros(1, dtype=L.float64), "b": L.zeros(2, 3)})
+    ),
+    "Sequential(\n  (0): ParameterDict(  (a): Parameter containing: [torch.FloatTensor of size 4])\n)": (
+        lambda L, nn: nn.Sequential(nn.ParameterDict({"a": nn.Parameter(L.zeros(4))}))
+    ),
+    "ParameterList()": lambda L, nn: nn.ParameterList(),
+}
+
+
+@pytest.mark.parametrize("text", CONTAINERS)
+def test_parameter_containers_list_their_parameters_as_pytorch_does(text):
+    # they printed "ParameterList()" whatever they held; a module whose extra_repr has several
+    # lines and no children now prints them one per line, as PyTorch's does
+    import mytorch
+
+    assert repr(CONTAINERS[text](mytorch, nn)).replace("mytorch.", "torch.") == text
+
+
+@pytest.mark.parametrize("text", CONTAINERS)
+def test_parameter_container_repr_matches_torch(text):
+    torch = pytest.importorskip("torch")
+    assert repr(CONTAINERS[text](torch, torch.nn)) == text

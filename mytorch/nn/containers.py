@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, cast
 
 from mytorch.nn.module import _CALLS, _HOOKED, Module
@@ -220,10 +220,22 @@ class ModuleDict(_Keyed):
         self.add_module(key, _check_module(type(self).__name__, key, value))
 
 
+def _parameter_lines(entries: Iterable[tuple[Any, Parameter]], kind: Callable[[Parameter], str]) -> str:
+    """PyTorch's listing of a parameter container in its ``repr``: one line per entry,
+    ``  (key): Parameter containing: [<kind> of size 2x3]``."""
+    return "\n".join(
+        f"  ({key}): Parameter containing: [{kind(p)} of size {'x'.join(map(str, p.shape))}]" for key, p in entries
+    )
+
+
 class ParameterDict(_Keyed):
     """Parameters by name, registered (a Tensor is wrapped as a Parameter, as in PyTorch)."""
 
     registry = "_parameters"
+
+    def extra_repr(self) -> str:
+        """One line per parameter, naming its tensor type (``mytorch.DoubleTensor``), as PyTorch's."""
+        return _parameter_lines(self.items(), lambda p: p.type())
 
     def _put(self, key: str, value: Any) -> None:
         self.register_parameter(key, _as_parameter(type(self).__name__, key, value))
@@ -261,3 +273,7 @@ class ParameterList(Module):
         for value in values:
             self.append(value)
         return self
+
+    def extra_repr(self) -> str:
+        """One line per parameter, naming its dtype (``mytorch.float64``), as PyTorch's."""
+        return _parameter_lines(enumerate(self), lambda p: f"mytorch.{p.dtype}")
