@@ -83,11 +83,12 @@ class ModuleList(Module):
             self.append(module)
         return self
 
-    def insert(self, index: int, module: Module) -> None:
-        """Put ``module`` before position ``index``."""
+    def insert(self, index: int, module: Module) -> ModuleList:
+        """Put ``module`` before position ``index``; returns self, as PyTorch's."""
         items = self._items()
         items.insert(index, module)
         self._renumber(items)
+        return self
 
 
 class Sequential(ModuleList):

@@ -1,0 +1,111 @@
+"""Small PyTorch habits that ported programs met (``tests/port_programs/`` and probes of everyday
+calls): each checked on MyTorch alone, and against PyTorch 2.13 where it is installed."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import mytorch
+import mytorch.nn as nn
+from mytorch.data import DataLoader
+
+
+def _torch():
+    torch = pytest.importorskip("torch")
+    warnings.filterwarnings("ignore", message="The reduce argument of torch.scatter")
+    return torch
+
+
+X = np.arange(12.0).reshape(3, 4) ** 1.5
+
+
+def test_var_mean_and_std_mean_take_unbiased_by_position_and_name():
+    # var_mean(x, 0, unbiased=False) was a TypeError (unexpected keyword 'unbiased')
+    x = mytorch.tensor(X)
+    var, mean = mytorch.var_mean(x, 0, unbiased=False)
+    np.testing.assert_allclose(var.numpy(), X.var(0), rtol=1e-12)
+    np.testing.assert_allclose(mean.numpy(), X.mean(0), rtol=1e-12)
+    std, mean = mytorch.std_mean(x, 1, True, True)
+    assert std.shape == mean.shape == (3, 1)
+    np.testing.assert_allclose(std.numpy()[:, 0], X.std(1, ddof=1), rtol=1e-12)
+    var, _ = mytorch.var_mean(x, False)  # a bool in dim's place: unbiased, over everything
+    np.testing.assert_allclose(var.item(), X.var(), rtol=1e-12)
+    with pytest.raises(TypeError, match="not both"):
+        mytorch.var_mean(x, 0, True, correction=0)
+
+
+def test_var_mean_matches_torch():
+    torch = _torch()
+    for args, kwargs in [((0,), {"unbiased": False}), ((1, True, True), {}), ((False,), {}), ((1,), {"correction": 0})]:
+        for name in ("var_mean", "std_mean"):
+            mine = getattr(mytorch, name)(mytorch.tensor(X), *args, **kwargs)
+            theirs = getattr(torch, name)(torch.tensor(X), *args, **kwargs)
+            for a, b in zip(mine, theirs):
+                np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
+def test_sequential_insert_returns_the_container():
+    # it returned None, so nn.Sequential(...).insert(0, m) gave None to whoever kept it
+    net = nn.Sequential(nn.Linear(2, 2)).insert(0, nn.ReLU())
+    assert isinstance(net, nn.Sequential) and [type(m).__name__ for m in net] == ["ReLU", "Linear"]
+
+
+def test_scatter_with_reduce_adds_or_multiplies_at_repeated_places():
+    # scatter_(dim, index, src, reduce="add") was a TypeError (unexpected keyword 'reduce')
+    index = mytorch.tensor([1, 1, 0])
+    added = mytorch.zeros(3).scatter_(0, index, mytorch.tensor([1.0, 2.0, 5.0]), reduce="add")
+    assert added.tolist() == [5.0, 3.0, 0.0]
+    multiplied = mytorch.ones(3).scatter(0, index, mytorch.tensor([2.0, 5.0, 3.0]), reduce="multiply")
+    assert multiplied.tolist() == [3.0, 10.0, 1.0]
+    rows = mytorch.ones(2, 3).scatter(1, mytorch.tensor([[0], [2]]), value=4.0, reduce="add")
+    assert rows.tolist() == [[5.0, 1.0, 1.0], [1.0, 1.0, 5.0]]
+    with pytest.raises(ValueError, match="'add' or 'multiply'"):
+        mytorch.zeros(3).scatter(0, index, 1.0, reduce="mean")
+
+
+def test_scatter_add_reduction_has_scatter_adds_gradient_and_multiply_refuses_one():
+    x = mytorch.zeros(3, requires_grad=True)
+    src = mytorch.tensor([1.0, 2.0, 5.0], requires_grad=True)
+    (x.scatter(0, mytorch.tensor([1, 1, 0]), src, reduce="add") * mytorch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0, 3.0] and src.grad.tolist() == [2.0, 2.0, 1.0]
+    with pytest.raises(RuntimeError, match="no gradient"):
+        x.scatter(0, mytorch.tensor([1, 1, 0]), src, reduce="multiply")
+    with mytorch.no_grad():
+        assert x.scatter(0, mytorch.tensor([1, 1, 0]), src, reduce="multiply").tolist() == [0.0, 0.0, 0.0]
+
+
+def test_scatter_reduce_matches_torch():
+    torch = _torch()
+    index, src = [[1, 1, 0], [2, 0, 2]], [[1.5, 2.0, 5.0], [3.0, -1.0, 0.5]]
+
+    def results(library, reduce):
+        out = library.full((2, 3), 2.0).scatter_(1, library.tensor(index), library.tensor(src), reduce=reduce)
+        number = library.full((2, 3), 2.0).scatter(1, library.tensor(index), 3.0, reduce=reduce)
+        return out.tolist(), number.tolist()
+
+    for reduce in ("add", "multiply"):
+        assert results(mytorch, reduce) == results(torch, reduce)
+
+
+def test_a_batch_of_tuples_keeps_a_tuple_of_strings():
+    # [(1, "a"), (2, "b")] gave [tensor([1, 2]), ['a', 'b']] where PyTorch gives ('a', 'b')
+    batch = next(iter(DataLoader([(1, "a", (3, "z")), (2, "b", (4, "w"))], batch_size=2)))
+    assert batch[0].tolist() == [1, 2] and batch[1] == ("a", "b") and batch[2][1] == ("z", "w")
+    assert next(iter(DataLoader(["x", "y"], batch_size=2))) == ["x", "y"]
+    assert next(iter(DataLoader([{"s": "a"}, {"s": "b"}], batch_size=2)))["s"] == ["a", "b"]
+
+
+def test_slogdet_and_cholesky_ex_give_their_fields_by_name():
+    # linalg.slogdet(A).logabsdet and cholesky_ex(A).info were AttributeErrors (plain tuples)
+    a = mytorch.tensor([[4.0, 1.0], [1.0, 3.0]], dtype=mytorch.float64)
+    for result in (mytorch.linalg.slogdet(a), mytorch.slogdet(a)):
+        sign, logabsdet = result
+        assert result.sign is sign and result.logabsdet is logabsdet
+        assert sign.item() == 1.0 and abs(logabsdet.item() - np.log(11.0)) < 1e-14
+    factor = mytorch.linalg.cholesky_ex(a)
+    assert factor.info.item() == 0 and factor.L is factor[0]
+    np.testing.assert_allclose((factor.L @ factor.L.T).numpy(), a.numpy(), rtol=1e-14)
+    assert mytorch.linalg.cholesky_ex(-a).info.item() == 1
