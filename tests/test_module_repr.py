@@ -21,6 +21,28 @@ MODULES = {
         lambda L: L.Fold(output_size=(4, 4), kernel_size=2)
     ),
     "Unfold(kernel_size=2, dilation=1, padding=0, stride=2)": lambda L: L.Unfold(kernel_size=2, stride=2),
+    # print(model) of a learner's program: these printed otherwise until 2026-12-04
+    "ModuleList(\n  (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)\n  (3): ReLU()\n"
+    "  (4-5): 2 x Sequential(\n    (0): Tanh()\n    (1): Tanh()\n  )\n)": (
+        lambda L: L.ModuleList(
+            [*(L.Linear(2, 2) for _ in range(3)), L.ReLU(), *(L.Sequential(L.Tanh(), L.Tanh()) for _ in range(2))]
+        )
+    ),
+    "ModuleList()": lambda L: L.ModuleList(),
+    "Sequential(\n  (0): Tanh()\n  (1): Tanh()\n)": lambda L: L.Sequential(L.Tanh(), L.Tanh()),
+    "MultiheadAttention(\n  (out_proj): NonDynamicallyQuantizableLinear(in_features=8, out_features=8, bias=True)\n)": (
+        lambda L: L.MultiheadAttention(8, 2, batch_first=True)
+    ),
+    "MSELoss()": lambda L: L.MSELoss(reduction="sum"),
+    "KLDivLoss()": lambda L: L.KLDivLoss(reduction="batchmean"),
+    "TripletMarginLoss()": lambda L: L.TripletMarginLoss(margin=0.5),
+    "CosineEmbeddingLoss()": lambda L: L.CosineEmbeddingLoss(),
+    "AlphaDropout(p=0.2, inplace=False)": lambda L: L.AlphaDropout(0.2),
+    "Softplus(beta=2, threshold=20.0)": lambda L: L.Softplus(beta=2),
+    "Softplus(beta=1.0, threshold=20.0)": lambda L: L.Softplus(),
+    "ZeroPad2d((1, 2, 0, 0))": lambda L: L.ZeroPad2d((1, 2, 0, 0)),
+    "ZeroPad1d((2, 2))": lambda L: L.ZeroPad1d(2),
+    "AvgPool1d(kernel_size=(3,), stride=(2,), padding=(1,))": lambda L: L.AvgPool1d(3, stride=2, padding=1),
 }
 
 

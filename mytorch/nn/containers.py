@@ -90,12 +90,30 @@ class ModuleList(Module):
         self._renumber(items)
         return self
 
+    def __repr__(self) -> str:
+        """PyTorch's: a run of entries that print alike is one line, ``(0-3): 4 x Linear(...)``."""
+        runs: list[tuple[int, int, str]] = []  # (first, last, text)
+        for i, text in enumerate(repr(m) for m in self):
+            if runs and runs[-1][2] == text:
+                runs[-1] = (runs[-1][0], i, text)
+            else:
+                runs.append((i, i, text))
+        if not runs:
+            return f"{type(self).__name__}()"
+        lines = [
+            (f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}").replace("\n", "\n  ")
+            for a, b, text in runs
+        ]
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
 
 class Sequential(ModuleList):
     """Modules applied one after the other: ``Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))``.
 
     Also ``Sequential(OrderedDict([("hidden", nn.Linear(2, 8)), ...]))`` to name the stages.
     """
+
+    __repr__ = Module.__repr__  # (each stage on its line, as PyTorch's; ModuleList's joins repeats)
 
     def __init__(self, *modules: Any) -> None:
         super().__init__()
