@@ -178,6 +178,7 @@ _ON_FIRST_USE = (
     "fft",
     "sparse",
     "jit",
+    "version",
 )
 
 

@@ -109,3 +109,55 @@ def test_slogdet_and_cholesky_ex_give_their_fields_by_name():
     assert factor.info.item() == 0 and factor.L is factor[0]
     np.testing.assert_allclose((factor.L @ factor.L.T).numpy(), a.numpy(), rtol=1e-14)
     assert mytorch.linalg.cholesky_ex(-a).info.item() == 1
+
+
+def test_version_names_no_cuda_build():
+    # torch.version.cuda, printed by setup checks, raised NotInMyTorchError
+    assert mytorch.version.cuda is None and mytorch.version.__version__ == mytorch.__version__
+
+
+def test_asarray_shares_memory_unless_asked_to_copy():
+    a = np.zeros(3)
+    shared, copied = mytorch.asarray(a), mytorch.asarray(a, copy=True)
+    a[0] = 1.0
+    assert shared.tolist() == [1.0, 0.0, 0.0] and copied.tolist() == [0.0, 0.0, 0.0]
+    assert mytorch.asarray([1, 2]).dtype == mytorch.int64 and mytorch.asarray(3.0).dtype == mytorch.float32
+    leaf = mytorch.asarray([1.0, 2.0], dtype=mytorch.float64, requires_grad=True)
+    assert leaf.requires_grad and leaf.is_leaf and leaf.dtype == mytorch.float64
+    t = mytorch.ones(2)
+    assert mytorch.asarray(t) is t and mytorch.asarray(t, copy=True) is not t
+
+
+def test_combinations_pick_rows_with_their_gradient():
+    x = mytorch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    pairs = mytorch.combinations(x)
+    assert pairs.tolist() == [[1.0, 2.0], [1.0, 3.0], [2.0, 3.0]]
+    pairs.prod(1).sum().backward()  # d/dx_i of x1x2 + x1x3 + x2x3: the sum of the others
+    assert x.grad.tolist() == [5.0, 4.0, 3.0]
+    assert mytorch.combinations(mytorch.arange(3), with_replacement=True).shape == (6, 2)
+    assert mytorch.combinations(mytorch.arange(3), r=4).shape == (0, 4)
+    assert mytorch.combinations(mytorch.arange(3), r=0).shape == (0,)
+    with pytest.raises(ValueError, match="vector"):
+        mytorch.combinations(mytorch.zeros(2, 2))
+
+
+def test_heaviside_is_a_step_with_the_given_value_at_zero():
+    x = mytorch.tensor([-1.5, 0.0, 2.0])
+    assert mytorch.heaviside(x, mytorch.tensor(0.5)).tolist() == [0.0, 0.5, 1.0]
+    assert x.heaviside(mytorch.tensor([7.0, 8.0, 9.0])).tolist() == [0.0, 8.0, 1.0]
+    assert mytorch.heaviside(mytorch.tensor([-1, 0, 2]), mytorch.tensor([5])).tolist() == [0, 5, 1]
+    with pytest.raises(TypeError, match="one dtype"):
+        mytorch.heaviside(x, mytorch.tensor(1))
+
+
+def test_asarray_combinations_and_heaviside_match_torch():
+    torch = _torch()
+    for library in (mytorch, torch):
+        assert library.asarray([[1.0, 2.0]], dtype=library.float64).tolist() == [[1.0, 2.0]]
+    for r, again in [(1, False), (2, False), (3, True), (5, False)]:
+        mine = mytorch.combinations(mytorch.arange(4), r=r, with_replacement=again)
+        theirs = torch.combinations(torch.arange(4), r=r, with_replacement=again)
+        assert mine.tolist() == theirs.tolist() and tuple(mine.shape) == tuple(theirs.shape)
+    values = [-2.0, 0.0, 0.0, 3.0]
+    mine = mytorch.heaviside(mytorch.tensor(values), mytorch.tensor([1.0, 2.0, 3.0, 4.0]))
+    assert mine.tolist() == torch.heaviside(torch.tensor(values), torch.tensor([1.0, 2.0, 3.0, 4.0])).tolist()
