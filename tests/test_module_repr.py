@@ -29,6 +29,7 @@ MODULES = {
         )
     ),
     "ModuleList()": lambda L: L.ModuleList(),
+    "EmbeddingBag(20, 4, mode='max', padding_idx=2)": lambda L: L.EmbeddingBag(20, 4, mode="max", padding_idx=2),
     "Sequential(\n  (0): Tanh()\n  (1): Tanh()\n)": lambda L: L.Sequential(L.Tanh(), L.Tanh()),
     "MultiheadAttention(\n  (out_proj): NonDynamicallyQuantizableLinear(in_features=8, out_features=8, bias=True)\n)": (
         lambda L: L.MultiheadAttention(8, 2, batch_first=True)
