@@ -179,6 +179,7 @@ _ON_FIRST_USE = (
     "sparse",
     "jit",
     "version",
+    "distributed",
 )
 
 

@@ -161,3 +161,35 @@ def test_asarray_combinations_and_heaviside_match_torch():
     values = [-2.0, 0.0, 0.0, 3.0]
     mine = mytorch.heaviside(mytorch.tensor(values), mytorch.tensor([1.0, 2.0, 3.0, 4.0]))
     assert mine.tolist() == torch.heaviside(torch.tensor(values), torch.tensor([1.0, 2.0, 3.0, 4.0])).tolist()
+
+
+def test_histogram_counts_weights_and_densities():
+    x = mytorch.tensor([1.0, 2.0, 1.0, 4.0, 2.5])
+    hist, edges = mytorch.histogram(x, bins=3)
+    assert hist.tolist() == [2.0, 2.0, 1.0] and edges.tolist() == [1.0, 2.0, 3.0, 4.0]  # (the last bin holds 4)
+    assert x.histogram(bins=mytorch.tensor([0.0, 1.5, 3.0, 5.0])).hist.tolist() == [2.0, 2.0, 1.0]
+    dense = mytorch.histogram(x, 2, range=(0.0, 2.0), weight=mytorch.full((5,), 2.0), density=True)
+    assert dense.hist.tolist() == [0.0, 1.0] and dense.bin_edges.dtype == mytorch.float32
+    with pytest.raises(TypeError, match="floating-point"):
+        mytorch.histogram(mytorch.tensor([1, 2]), 2)
+
+
+def test_histogram_matches_torch():
+    torch = _torch()
+    data = np.random.default_rng(0).normal(size=50)
+    for args, kwargs in [((7,), {}), ((4,), {"range": (-1.0, 1.0), "density": True}), ((3,), {"weight": data**2})]:
+        options = {k: (mytorch.tensor(v) if k == "weight" else v) for k, v in kwargs.items()}
+        mine = mytorch.histogram(mytorch.tensor(data), *args, **options)
+        options = {k: (torch.tensor(v) if k == "weight" else v) for k, v in kwargs.items()}
+        theirs = torch.histogram(torch.tensor(data), *args, **options)
+        for a, b in zip(mine, theirs):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
+def test_distributed_guards_see_one_process():
+    # `if dist.is_available() and dist.is_initialized()` raised NotInMyTorchError at torch.distributed
+    import mytorch.distributed as dist
+
+    assert dist.is_available() is False and mytorch.distributed.is_initialized() is False
+    with pytest.raises(AttributeError, match="does not have PyTorch's torch.distributed.get_rank"):
+        dist.get_rank()
