@@ -193,3 +193,15 @@ def test_distributed_guards_see_one_process():
     assert dist.is_available() is False and mytorch.distributed.is_initialized() is False
     with pytest.raises(AttributeError, match="does not have PyTorch's torch.distributed.get_rank"):
         dist.get_rank()
+
+
+def test_bernoulli_and_multinomial_are_tensor_methods():
+    # probs.multinomial(1), sampling a character-level model's next token, raised NotInMyTorchError
+    g = mytorch.Generator().manual_seed(0)
+    picks = mytorch.tensor([[0.0, 1.0, 0.0], [2.0, 0.0, 0.0]]).multinomial(1, generator=g)
+    assert picks.tolist() == [[1], [0]] and picks.dtype == mytorch.int64
+    assert mytorch.tensor([0.0, 0.0, 5.0]).multinomial(3, replacement=True).tolist() == [2, 2, 2]
+    assert mytorch.ones(3).bernoulli().tolist() == [1.0, 1.0, 1.0]
+    assert mytorch.ones(3).bernoulli(0.0).tolist() == [0.0, 0.0, 0.0]
+    draws = mytorch.full((4000,), 0.25, dtype=mytorch.float64).bernoulli(generator=g)
+    assert draws.dtype == mytorch.float64 and 0.2 < draws.mean().item() < 0.3
