@@ -205,3 +205,56 @@ def test_bernoulli_and_multinomial_are_tensor_methods():
     assert mytorch.ones(3).bernoulli(0.0).tolist() == [0.0, 0.0, 0.0]
     draws = mytorch.full((4000,), 0.25, dtype=mytorch.float64).bernoulli(generator=g)
     assert draws.dtype == mytorch.float64 and 0.2 < draws.mean().item() < 0.3
+
+
+def _expanded_cases(L):
+    """Distributions of ``L`` (mytorch or torch) and the batch shapes they are expanded to."""
+    D, r = L.distributions, np.random.default_rng(0)
+
+    def t(*s):
+        return L.tensor(r.normal(size=s))
+
+    def p(*s):
+        return L.tensor(r.uniform(0.2, 0.8, size=s))
+
+    return [
+        (D.Normal(t(2), p(2)), (3, 2)),
+        (D.Normal(0.0, 1.0), (4,)),
+        (D.Categorical(probs=p(2, 3)), (5, 2)),
+        (D.Categorical(logits=t(1, 3)), (4, 2)),
+        (D.Bernoulli(probs=p(2)), (3, 2)),
+        (D.Beta(p(2) + 1, p(2) + 1), (2, 2)),
+        (D.Dirichlet(p(3) + 1), (2,)),
+        (D.StudentT(p(2) + 2, t(2), p(2)), (2, 2)),
+        (D.Uniform(t(2) - 2, t(2) + 2), (3, 2)),
+        (D.MultivariateNormal(t(2), L.eye(2, dtype=L.float64) * 2), (3,)),
+        (D.Independent(D.Normal(t(2, 3), p(2, 3)), 1), (4, 2)),
+        (D.OneHotCategorical(probs=p(3)), (2,)),
+    ]
+
+
+def test_a_distribution_expands_over_a_batch_with_its_gradient():
+    # dist.expand(batch_shape) was an AttributeError
+    loc = mytorch.zeros(2, dtype=mytorch.float64, requires_grad=True)
+    wide = mytorch.distributions.Normal(loc, 1.0).expand((3, 2))
+    assert wide.batch_shape == (3, 2) and wide.sample().shape == (3, 2)
+    wide.log_prob(mytorch.ones(3, 2, dtype=mytorch.float64)).sum().backward()
+    assert loc.grad.tolist() == [3.0, 3.0]  # d/dloc of -(1 - loc)^2 / 2, three rows each
+    with pytest.raises(ValueError, match="does not broadcast"):
+        mytorch.distributions.Normal(mytorch.zeros(3), 1.0).expand((2,))
+    D = mytorch.distributions
+    mixture = D.MixtureSameFamily(D.Categorical(mytorch.tensor([0.5, 0.5])), D.Normal(mytorch.zeros(2), 1.0))
+    with pytest.raises(NotImplementedError, match="made of their parameters"):
+        mixture.expand((3,))
+
+
+def test_expanded_distributions_match_torch():
+    torch = _torch()
+    for (mine, shape), (theirs, _) in zip(_expanded_cases(mytorch), _expanded_cases(torch)):
+        a, b = mine.expand(shape), theirs.expand(shape)
+        assert (type(a).__name__, a.batch_shape, a.event_shape) == (type(b).__name__, b.batch_shape, b.event_shape)
+        np.testing.assert_allclose(a.entropy().numpy(), b.entropy().numpy(), rtol=1e-12)
+        value = b.sample()
+        np.testing.assert_allclose(
+            a.log_prob(mytorch.tensor(value.numpy())).numpy(), b.log_prob(value).numpy(), rtol=1e-12
+        )
