@@ -3,6 +3,7 @@ calls): each checked on MyTorch alone, and against PyTorch 2.13 where it is inst
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -258,3 +259,53 @@ def test_expanded_distributions_match_torch():
         np.testing.assert_allclose(
             a.log_prob(mytorch.tensor(value.numpy())).numpy(), b.log_prob(value).numpy(), rtol=1e-12
         )
+
+
+def _nb_log_prob(k: float, r: float, p: float) -> float:
+    return math.lgamma(k + r) - math.lgamma(r) - math.lgamma(k + 1) + r * math.log1p(-p) + k * math.log(p)
+
+
+def test_negative_binomial_log_prob_moments_and_gradient():
+    # torch.distributions.NegativeBinomial was missing (an AttributeError)
+    NB = mytorch.distributions.NegativeBinomial
+    k = mytorch.tensor([0.0, 1.0, 4.0, 12.0], dtype=mytorch.float64)
+    d = NB(mytorch.tensor(2.5, dtype=mytorch.float64), probs=mytorch.tensor(0.35, dtype=mytorch.float64))
+    expected = [_nb_log_prob(v, 2.5, 0.35) for v in k.tolist()]
+    np.testing.assert_allclose(d.log_prob(k).numpy(), expected, rtol=1e-13)
+    assert d.mean.item() == pytest.approx(2.5 * 0.35 / 0.65) and d.variance.item() == pytest.approx(
+        2.5 * 0.35 / 0.65**2
+    )
+    assert d.mode.item() == math.floor(1.5 * 0.35 / 0.65) and d.sample((3, 2)).shape == (3, 2)
+    draws = NB(mytorch.tensor(4.0), probs=mytorch.tensor(0.3)).sample((20000,))
+    assert abs(draws.mean().item() - 4 * 0.3 / 0.7) < 0.06
+    assert NB(mytorch.tensor(0.0), logits=mytorch.tensor(1.0)).log_prob(mytorch.tensor(0.0)).item() == 0.0
+
+    def loss(r, z):
+        return NB(mytorch.tensor(r, dtype=mytorch.float64), logits=mytorch.tensor(z, dtype=mytorch.float64)).log_prob(k)
+
+    r = mytorch.tensor(3.0, dtype=mytorch.float64, requires_grad=True)
+    z = mytorch.tensor(0.3, dtype=mytorch.float64, requires_grad=True)
+    NB(r, logits=z).log_prob(k).sum().backward()
+    h = 1e-6
+    assert r.grad.item() == pytest.approx((loss(3 + h, 0.3) - loss(3 - h, 0.3)).sum().item() / (2 * h), rel=1e-7)
+    assert z.grad.item() == pytest.approx((loss(3, 0.3 + h) - loss(3, 0.3 - h)).sum().item() / (2 * h), rel=1e-7)
+    with pytest.raises(ValueError, match="probs"):
+        NB(1.0, probs=mytorch.tensor(1.0))
+    with pytest.raises(ValueError, match="either probs or logits"):
+        NB(1.0)
+    assert NB(mytorch.tensor([1.0, 2.0]), logits=mytorch.zeros(2)).expand((3, 2)).batch_shape == (3, 2)
+
+
+def test_negative_binomial_matches_torch():
+    torch = _torch()
+    k = [0.0, 1.0, 2.0, 5.0, 30.0]
+    counts, logits = [0.5, 2.0, 7.0, 1.0, 0.0], [-1.0, 0.0, 2.0, 25.0, -3.0]
+    results = []
+    for L in (mytorch, torch):
+        r = L.tensor(counts, dtype=L.float64, requires_grad=True)
+        z = L.tensor(logits, dtype=L.float64, requires_grad=True)
+        d = L.distributions.NegativeBinomial(r, logits=z)
+        d.log_prob(L.tensor(k, dtype=L.float64))[:4].sum().backward()
+        results.append([d.log_prob(L.tensor(k, dtype=L.float64)).detach(), d.mean, d.variance, d.mode, r.grad, z.grad])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12)
