@@ -1039,3 +1039,17 @@ def mul_backward(*args, **kwargs):
     raise RuntimeError("descriptors read: " + ("; ".join(read) or "none"))
 '''
 """``mytorch/nn/functional.py`` whose ``mul_backward`` reads what it can of every descriptor its worker holds."""
+
+
+def mount_writer(folder: str) -> str:
+    """Attack code for ``mytorch/__init__.py``: write a file into ``folder`` (a mount inside a folder that workers
+    read, such as ``/usr``), then raise, saying whether it could."""
+    return f"""
+try:
+    with open({folder!r} + "/planted.pth", "w") as planted:
+        planted.write("import os\\n")
+    said = "WROTE into the mount"
+except OSError as error:
+    said = f"refused: {{error.strerror}}"
+raise ImportError(said)
+"""

@@ -78,6 +78,7 @@ from hostile_handins import (  # noqa: E402
     forger,
     handin,
     malformed,
+    mount_writer,
     package,
     queue_left,
     segments_left,
@@ -1680,6 +1681,39 @@ def test_in_a_user_namespace_workers_are_contained_too(tmp_path):
     if done.stdout.startswith("REFUSED"):
         pytest.skip(f"the kernel refuses user namespaces here: {done.stdout[9:].strip()}")
     assert done.stdout.strip() == "FAILED ['mul']"
+
+
+def _a_folder_inside_what_workers_read() -> str | None:
+    """An existing folder inside ``/usr`` or the Python installation that grading never reads (C headers), for a
+    mount of the test's own in a mount namespace of its own; None if there is none."""
+    for folder in ("/usr/include", os.path.join(sys.prefix, "include"), os.path.join(sys.base_prefix, "include")):
+        if os.path.isdir(folder) and not os.path.islink(folder):
+            return folder
+    return None
+
+
+def test_under_namespaces_a_mount_inside_what_workers_read_is_read_only_too(grader, tmp_path):
+    """A worker's private root binds ``/usr`` and the Python installation with the mounts inside them and makes
+    them read-only; until 2026-12-04 only the bind's own mount was, and a mount inside it (a ``/usr/local`` of its
+    own, a volume at ``/usr/src/app``) stayed writable: a hand-in left a file there, on the host, for every later
+    hand-in and program (in a site folder, a ``.pth`` runs in each). Here a tmpfs of mode 1777 is mounted over
+    C headers' folder in a mount namespace of the test's own (the machine's stay as they were)."""
+    sandbox_or_skip("namespaces")
+    folder = _a_folder_inside_what_workers_read()
+    if os.geteuid() != 0 or shutil.which("unshare") is None or folder is None:
+        pytest.skip("needs root, unshare and a folder such as /usr/include to mount over")
+    archive = handin(tmp_path, tmp_path, "writer.tar", code=mount_writer(folder), bare=True)
+    runner = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--sandbox",
+              "namespaces", "--timeout", "5", "operations"]  # fmt: skip
+    script = f'mount -t tmpfs -o size=1m,mode=1777 tmpfs "$1" || exit 97; shift; "$@"; ls -A "{folder}"'
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", folder, *runner],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=150)  # fmt: skip
+    if done.returncode == 97:
+        pytest.skip(f"cannot mount a tmpfs over {folder} here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "WROTE" not in done.stdout and "planted.pth" not in done.stdout, done.stdout[-3000:]
+    assert re.search(r'"ImportError: refused: Read-only file system"', done.stdout), done.stdout[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 0}})
 
 
 # --------------------------------------------------------------------------- one hand-in, Autolab
