@@ -654,8 +654,18 @@ _empty = np.empty
 
 _HANDED_OUT: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
 """``{id(array): array}``: the arrays of recorded results handed to the user (``numpy()``,
-``detach()``, ``data``, ``__array__``), while they live. A leaf made of one gets a view of it,
+``__array__``; views of them by ``detach()`` and ``data``), while they live. A leaf made of one gets a view of it,
 an array object of its own (``Tensor.__init__``): the tape keys gradients by array object."""
+
+
+def _detached(data: np.ndarray) -> np.ndarray:
+    """A recorded result's array ``data`` as ``detach()`` and ``.data`` hand it out: a new array
+    object on its memory (``_leaf_view``), so that ``x = h.detach(); x.requires_grad = True``
+    makes a leaf whose gradient is its own beside ``h``'s (the tape keys gradients by array
+    object), noted in ``_HANDED_OUT`` as a recorded result's values."""
+    view = _leaf_view(data)
+    _HANDED_OUT[id(view)] = view
+    return view
 
 
 def _handed_out(t: Tensor) -> np.ndarray:
@@ -2649,7 +2659,7 @@ class Tensor:
         ``t`` hold ``value``'s memory; the shape and dtype may change (an integer array on a
         tensor that requires grad is refused by the next operation). ``numpy()`` is the array."""
         view = _new_tensor(Tensor)
-        view._data = self._data if self._tape is None else _handed_out(self)
+        view._data = self._data if self._tape is None else _detached(self._data)
         view._grad = None
         view.requires_grad = False
         view._tape = None
@@ -2845,8 +2855,10 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same values (shared, not copied: an in-place change of either is seen by the
-        other and by the version checks) as a tensor outside any graph."""
-        return Tensor(self._data if self._tape is None else _handed_out(self))
+        other and by the version checks) as a tensor outside any graph. A recorded result's
+        is a new array object on its memory (the tape keys gradients by array object), so that
+        ``x = h.detach(); x.requires_grad = True`` makes a leaf of its own beside ``h``."""
+        return Tensor(self._data if self._tape is None else _detached(self._data))
 
     # ------------------------------------------------------------------ in place
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
