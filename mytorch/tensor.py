@@ -48,6 +48,7 @@ import math
 import operator
 import sys
 import threading
+import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -656,6 +657,20 @@ _HANDED_OUT: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDic
 """``{id(array): array}``: the arrays of recorded results handed to the user (``numpy()``,
 ``__array__``; views of them by ``detach()`` and ``data``), while they live. A leaf made of one gets a view of it,
 an array object of its own (``Tensor.__init__``): the tape keys gradients by array object."""
+
+
+def _warn_unretained_grad(t: Tensor) -> None:
+    """PyTorch's warning for ``t.grad`` read on a recorded result ``t`` that keeps no gradient
+    (``loss.backward(); print(h.grad)`` where ``w.grad`` was meant)."""
+    if not t.retains_grad:
+        warnings.warn(
+            "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+            "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+            "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
+            "by mistake, make sure you access the leaf Tensor instead.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _detached(data: np.ndarray) -> np.ndarray:
@@ -2682,8 +2697,13 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
-        """The gradient ``backward`` accumulated for this leaf (a Tensor), or None."""
-        return self._grad
+        """The gradient ``backward`` accumulated for this leaf (a Tensor), or None. Read on a
+        recorded result that did not call ``retain_grad()``: None with PyTorch's
+        ``UserWarning`` (such a gradient is never kept)."""
+        grad = self._grad
+        if grad is None and self._tape is not None:  # (a leaf's read pays one comparison)
+            _warn_unretained_grad(self)
+        return grad
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:

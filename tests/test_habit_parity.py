@@ -9,6 +9,7 @@ where PyTorch 2.13 is installed, against PyTorch itself (those checks skip clean
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -80,3 +81,91 @@ def test_a_detached_result_still_shares_its_memory_and_versions() -> None:
     assert h.tolist() == [0.0, 0.0]
     with pytest.raises(RuntimeError):
         loss.backward()
+
+
+# --------------------------------------------------------------------------- .grad of a non-leaf
+def test_grad_of_a_non_leaf_warns_as_pytorch_and_is_none() -> None:
+    for lib in _libs():
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = w * 3
+        h.sum().backward()
+        with pytest.warns(UserWarning, match="not a leaf Tensor is being accessed") as caught:
+            assert h.grad is None
+        assert len(caught) == 1 and caught[0].filename == __file__  # (the line that read it)
+
+
+def test_grad_of_a_leaf_or_a_retaining_result_does_not_warn() -> None:
+    w = mytorch.tensor([1.0, 2.0], requires_grad=True)
+    h = w * 3
+    h.retain_grad()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert w.grad is None and h.grad is None  # (before backward: None, and no warning)
+        (h * h).sum().backward()
+        assert w.grad.tolist() == [18.0, 36.0] and h.grad.tolist() == [6.0, 12.0]
+        assert mytorch.tensor([1.0]).grad is None  # (a constant is a leaf)
+
+
+# --------------------------------------------------------------------------- optimizers' step count
+_COUNTING = ["Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad", "Adadelta", "RMSprop", "ASGD", "Rprop"]
+
+
+def _two_steps(lib: Any, name: str) -> tuple[Any, Any]:
+    p = lib.nn.Parameter(lib.tensor([1.0, -2.0]))
+    opt = getattr(lib.optim, name)([p], lr=0.01)
+    for _ in range(2):
+        p.grad = lib.tensor([0.5, 0.25])
+        opt.step()
+    return opt, p
+
+
+@pytest.mark.parametrize("name", _COUNTING)
+def test_the_step_count_is_a_0d_float32_tensor_as_pytorchs(name: str) -> None:
+    """``state[p]["step"]`` was a (1,) int64 Tensor: ``tensor([2])``, ``.item()`` 2, ``step + 1``
+    of shape (1,); RMSprop kept none. Other 0-d states (NAdam's ``mu_product``, ASGD's ``eta``,
+    ``mu``) were (1,) too."""
+    opt, p = _two_steps(mytorch, name)
+    step = opt.state[p]["step"]
+    assert step.shape == () and step.dtype == mytorch.float32 and repr(step) == "tensor(2.)"
+    assert step.item() == 2.0 and type(step.item()) is float and (step + 1).shape == ()
+    saved = opt.state_dict()["state"][0]
+    assert repr(saved["step"]) == "tensor(2.)"
+    if torch is not None:
+        theirs, q = _two_steps(torch, name)
+        assert sorted(opt.state[p]) == sorted(theirs.state[q])
+        for key, value in opt.state[p].items():
+            assert value.shape == tuple(theirs.state[q][key].shape), key
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["Adam", "NAdam", "ASGD", "Adagrad"])
+def test_a_state_saved_with_a_1_element_int64_count_still_loads(name: str) -> None:
+    """State dicts saved before the count became 0-d: PyTorch's layout and the flat one."""
+    opt, p = _two_steps(mytorch, name)
+    saved = opt.state_dict()
+    old = {
+        "state": {0: {k: mytorch.Tensor(v.numpy().reshape(1)) for k, v in saved["state"][0].items() if v.numel() == 1}},
+        "param_groups": saved["param_groups"],
+    }
+    old["state"][0].update({k: v for k, v in saved["state"][0].items() if v.numel() > 1})
+    old["state"][0]["step"] = mytorch.Tensor(np.array([2], dtype=np.int64))
+    flat = {k: (v.reshape(1).astype(np.int64) if k.startswith("t.") else v) for k, v in opt.flat_state_dict().items()}
+    for state in (old, flat):
+        fresh, q = _two_steps(mytorch, name)
+        fresh.load_state_dict(state)
+        assert repr(fresh.state[q]["step"]) == "tensor(2.)"
+        q.grad = mytorch.tensor([0.5, 0.25])
+        fresh.step()
+        assert fresh.state[q]["step"].item() == 3.0
+
+
+def test_an_rmsprop_state_saved_without_its_count_loads_and_counts_on() -> None:
+    opt, p = _two_steps(mytorch, "RMSprop")
+    flat = {k: v for k, v in opt.flat_state_dict().items() if not k.startswith("t.")}
+    fresh, q = _two_steps(mytorch, "RMSprop")
+    fresh.load_state_dict(flat)
+    np.testing.assert_array_equal(fresh.state[q]["square_avg"].numpy(), opt.state[p]["square_avg"].numpy())
+    assert fresh.state[q]["step"].item() == 2.0
+    with pytest.raises(ValueError, match="missing state array 't.0'"):
+        adam, _ = _two_steps(mytorch, "Adam")
+        adam.load_state_dict({k: v for k, v in adam.flat_state_dict().items() if not k.startswith("t.")})
