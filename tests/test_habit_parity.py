@@ -169,3 +169,92 @@ def test_an_rmsprop_state_saved_without_its_count_loads_and_counts_on() -> None:
     with pytest.raises(ValueError, match="missing state array 't.0'"):
         adam, _ = _two_steps(mytorch, "Adam")
         adam.load_state_dict({k: v for k, v in adam.flat_state_dict().items() if not k.startswith("t.")})
+
+
+# --------------------------------------------------------------------------- Distribution.expand
+def _f64(lib: Any, *shape: int, low: float = 0.2) -> Any:
+    rng = np.random.default_rng(sum(shape) + len(shape))
+    return lib.tensor(rng.uniform(low, 1.0, size=shape), dtype=lib.float64, requires_grad=True)
+
+
+_DISTRIBUTIONS = {  # name: (batch shape, make(lib, params)), params drawn by _params
+    "Normal": ((3,), lambda D, a, b, c: D.Normal(a - 0.5, b)),
+    "Categorical": ((3,), lambda D, a, b, c: D.Categorical(probs=c / c.sum(-1, keepdim=True))),
+    "Bernoulli": ((3,), lambda D, a, b, c: D.Bernoulli(logits=a)),
+    "Uniform": ((3,), lambda D, a, b, c: D.Uniform(a - 1, b + 1)),
+    "MultivariateNormal": ((3,), lambda D, a, b, c: D.MultivariateNormal(c, scale_tril=(c[0] + 1).diag())),
+    "Laplace": ((3,), lambda D, a, b, c: D.Laplace(a, b)),
+    "Exponential": ((3,), lambda D, a, b, c: D.Exponential(a)),
+    "LogNormal": ((3,), lambda D, a, b, c: D.LogNormal(a, b)),
+    "Gamma": ((3,), lambda D, a, b, c: D.Gamma(a + 1, b)),
+    "Beta": ((3,), lambda D, a, b, c: D.Beta(a + 1, b + 1)),
+    "Dirichlet": ((3,), lambda D, a, b, c: D.Dirichlet(c + 1)),
+    "OneHotCategorical": ((3,), lambda D, a, b, c: D.OneHotCategorical(logits=c)),
+    "Poisson": ((3,), lambda D, a, b, c: D.Poisson(a * 4)),
+    "Geometric": ((3,), lambda D, a, b, c: D.Geometric(probs=a * 0.9)),
+    "Binomial": ((3,), lambda D, a, b, c: D.Binomial(5, probs=a * 0.9)),
+    "Multinomial": ((3,), lambda D, a, b, c: D.Multinomial(5, logits=c)),
+    "StudentT": ((3,), lambda D, a, b, c: D.StudentT(a + 2, b, b)),
+    "VonMises": ((3,), lambda D, a, b, c: D.VonMises(a, b)),
+    "Cauchy": ((3,), lambda D, a, b, c: D.Cauchy(a, b)),
+    "Gumbel": ((3,), lambda D, a, b, c: D.Gumbel(a, b)),
+    "HalfNormal": ((3,), lambda D, a, b, c: D.HalfNormal(b)),
+    "HalfCauchy": ((3,), lambda D, a, b, c: D.HalfCauchy(b)),
+    "Weibull": ((3,), lambda D, a, b, c: D.Weibull(b, a + 1)),
+    "Pareto": ((3,), lambda D, a, b, c: D.Pareto(b, a + 2)),
+    "Chi2": ((3,), lambda D, a, b, c: D.Chi2(a + 1)),
+    "LowRankMultivariateNormal": ((3,), lambda D, a, b, c: D.LowRankMultivariateNormal(c, c[..., None], c + 1)),
+    "RelaxedOneHotCategorical": ((3,), lambda D, a, b, c: D.RelaxedOneHotCategorical(b[0], logits=c)),
+    "RelaxedBernoulli": ((3,), lambda D, a, b, c: D.RelaxedBernoulli(b[0], logits=a)),
+    "ContinuousBernoulli": ((3,), lambda D, a, b, c: D.ContinuousBernoulli(probs=a * 0.9)),
+    "Independent": ((), lambda D, a, b, c: D.Independent(D.Normal(a, b), 1)),
+    "MixtureSameFamily": ((), lambda D, a, b, c: D.MixtureSameFamily(D.Categorical(logits=a), D.Normal(b, a))),
+    "TransformedDistribution": ((3,), lambda D, a, b, c: D.TransformedDistribution(D.Normal(a, b), [D.ExpTransform()])),
+    "Normal of one number": ((), lambda D, a, b, c: D.Normal(a[0], b[0])),
+}
+
+
+def _expanded_numbers(lib: Any, name: str, values: Any) -> tuple[Any, dict[str, np.ndarray]]:
+    """The distribution ``name`` expanded to (2,) + its batch shape: its shapes, the log density of
+    ``values`` (drawn from MyTorch's when None), its moments and entropy where defined, and the
+    gradient of the summed log density in the parameters."""
+    batch, make = _DISTRIBUTIONS[name]
+    D = lib.distributions
+    if not hasattr(D, "ExpTransform"):
+        D.ExpTransform = D.transforms.ExpTransform
+    params = (_f64(lib, 3), _f64(lib, 3), _f64(lib, 3, 4))
+    d = make(D, *params).expand((2, *batch))
+    if values is None:
+        values = d.sample().numpy()
+    found = {"shapes": np.array([*d.batch_shape, -1, *d.event_shape])}
+    logp = d.log_prob(lib.tensor(values))
+    found["log_prob"] = logp.detach().numpy()
+    for moment in ("mean", "variance", "entropy"):
+        try:
+            found[moment] = (d.entropy() if moment == "entropy" else getattr(d, moment)).detach().numpy()
+        except (NotImplementedError, AttributeError):
+            pass
+    grads = lib.autograd.grad(logp.sum(), params, allow_unused=True)
+    found.update({f"grad{i}": np.zeros(3) if g is None else g.detach().numpy() for i, g in enumerate(grads)})
+    return values, found
+
+
+@pytest.mark.parametrize("name", list(_DISTRIBUTIONS))
+def test_expand_repeats_a_distribution_over_a_larger_batch(name: str) -> None:
+    values, ours = _expanded_numbers(mytorch, name, None)
+    batch = _DISTRIBUTIONS[name][0]
+    assert tuple(ours["shapes"][: len(batch) + 1]) == (2, *batch) and ours["log_prob"].shape == (2, *batch)
+    np.testing.assert_array_equal(ours["log_prob"][0], _expanded_numbers(mytorch, name, values[:1])[1]["log_prob"][0])
+    if torch is not None:
+        _, theirs = _expanded_numbers(torch, name, values)
+        assert sorted(ours) == sorted(theirs)
+        rtol = 1e-6 if name == "VonMises" else 1e-9  # (PyTorch's Bessel functions are polynomial fits)
+        for key, value in theirs.items():
+            np.testing.assert_allclose(ours[key], value, rtol=rtol, atol=1e-12, err_msg=key)
+
+
+def test_expand_refuses_a_batch_it_does_not_broadcast_to() -> None:
+    d = mytorch.distributions.Normal(mytorch.zeros(3), 1.0)
+    with pytest.raises(RuntimeError, match=r"Normal.expand: its batch_shape \(3,\) does not broadcast to \(2, 4\)"):
+        d.expand((2, 4))
+    assert d.expand([2, 3]).sample((5,)).shape == (5, 2, 3) and d.batch_shape == (3,)

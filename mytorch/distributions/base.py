@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import ShapeRuntimeError
 from mytorch.dtypes import get_default_dtype
 from mytorch.tensor import Tensor
 
@@ -141,6 +142,42 @@ class Distribution:
     def entropy(self) -> Tensor:
         """The entropy, recorded."""
         raise NotImplementedError(f"{type(self).__name__} does not define entropy")
+
+    def expand(self, batch_shape: Any) -> Distribution:
+        """This distribution repeated over a larger batch (PyTorch's ``expand``): a new one of the
+        same kind whose ``batch_shape`` is ``batch_shape``, into which the current one broadcasts.
+        Its parameters (``arg_constraints``) and inner distributions are expanded, recorded, so
+        gradients reach the original parameters; other values (a temperature, a factor kept
+        unbroadcast) are shared and broadcast as they are.
+
+        Raises:
+            ShapeRuntimeError: the current batch shape does not broadcast to ``batch_shape``.
+        """
+        new_batch, old = _shape(batch_shape), tuple(self.batch_shape)
+        try:
+            fits = np.broadcast_shapes(old, new_batch) == new_batch
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ShapeRuntimeError(
+                f"{type(self).__name__}.expand: its batch_shape {old} does not broadcast to {new_batch}"
+            )
+        parameters = set(self.arg_constraints)
+        for kind in type(self).__mro__:  # (a Chi2 holds its parent Gamma's parameters)
+            table = vars(kind).get("arg_constraints")
+            parameters.update(table if isinstance(table, dict) else ())
+        expanded = object.__new__(type(self))
+        for name, value in vars(self).items():
+            if isinstance(value, Distribution) and tuple(value.batch_shape[: len(old)]) == old:
+                value = value.expand(new_batch + tuple(value.batch_shape[len(old) :]))
+            elif isinstance(value, Tensor) and name in parameters:
+                if value.shape[: len(old)] == old:
+                    value = value.expand(*new_batch, *value.shape[len(old) :])
+                elif value.ndim == 0:
+                    value = value.expand(*new_batch)
+            vars(expanded)[name] = value
+        expanded.batch_shape = new_batch
+        return expanded
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(batch_shape={self.batch_shape})"
