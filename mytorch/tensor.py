@@ -3220,7 +3220,13 @@ class Tensor:
     def __bool__(self) -> bool:
         if CAPTURE:
             _looked_at(self, "bool(), an if or a comparison's truth")
-        return bool(self._data)
+        try:
+            return bool(self._data)
+        except ValueError:  # (NumPy's, for more than one element or none: PyTorch's is a RuntimeError)
+            raise _arguments.ShapeRuntimeError(
+                f"Boolean value of Tensor with {'no values' if self._data.size == 0 else 'more than one value'} is "
+                f"ambiguous (shape {self._data.shape}): use .any() or .all()"
+            ) from None
 
     def __repr__(self) -> str:
         body = _printing.array_text(self._data, "tensor(")

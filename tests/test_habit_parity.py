@@ -258,3 +258,38 @@ def test_expand_refuses_a_batch_it_does_not_broadcast_to() -> None:
     with pytest.raises(RuntimeError, match=r"Normal.expand: its batch_shape \(3,\) does not broadcast to \(2, 4\)"):
         d.expand((2, 4))
     assert d.expand([2, 3]).sample((5,)).shape == (5, 2, 3) and d.batch_shape == (3,)
+
+
+# --------------------------------------------------------------------------- smaller habits
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"])
+def test_type_names_the_tensor_type_as_pytorch(dtype: str) -> None:
+    """``x.type() == "torch.FloatTensor"`` was False: the name was "mytorch.FloatTensor"."""
+    t = mytorch.ones(2, dtype=getattr(mytorch, dtype))
+    name = t.type()
+    assert name.startswith("torch.") and t.type(name).dtype == t.dtype
+    assert mytorch.ones(2).type("mytorch.DoubleTensor").dtype == mytorch.float64
+    with pytest.raises(ValueError, match="'DoubleTensor' names no tensor type"):
+        mytorch.ones(2).type("DoubleTensor")
+    if torch is not None:
+        assert name == torch.ones(2, dtype=getattr(torch, dtype)).type()
+
+
+def test_sgd_takes_pytorchs_default_learning_rate() -> None:
+    """``SGD(model.parameters())`` was a TypeError (lr was required); PyTorch's default is 1e-3."""
+    for lib in _libs():
+        p = lib.nn.Parameter(lib.tensor([1.0, 2.0]))
+        opt = lib.optim.SGD([p])
+        p.grad = lib.tensor([10.0, -10.0])
+        opt.step()
+        assert opt.param_groups[0]["lr"] == 1e-3
+        np.testing.assert_allclose(p.detach().numpy(), [0.99, 2.01], rtol=1e-6)
+
+
+def test_the_truth_of_a_tensor_of_several_values_is_pytorchs_runtime_error() -> None:
+    """NumPy's ValueError came through; PyTorch's ``except RuntimeError`` missed it."""
+    for lib in _libs():
+        with pytest.raises(RuntimeError, match="Boolean value of Tensor with more than one value is ambiguous"):
+            bool(lib.tensor([1.0, 2.0]) > 0)
+    with pytest.raises(ValueError):  # (MyTorch's other bad input is a ValueError: either except catches it)
+        bool(mytorch.tensor([1.0, 2.0]))
+    assert bool(mytorch.tensor([0.5])) and not mytorch.tensor(0.0)
