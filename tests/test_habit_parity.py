@@ -293,3 +293,9 @@ def test_the_truth_of_a_tensor_of_several_values_is_pytorchs_runtime_error() -> 
     with pytest.raises(ValueError):  # (MyTorch's other bad input is a ValueError: either except catches it)
         bool(mytorch.tensor([1.0, 2.0]))
     assert bool(mytorch.tensor([0.5])) and not mytorch.tensor(0.0)
+
+
+def test_size_prints_as_pytorchs() -> None:
+    assert repr(mytorch.Size([2, 3])) == "torch.Size([2, 3])" == str(mytorch.Size((2, 3)))
+    if torch is not None:
+        assert repr(mytorch.Size([2, 3])) == repr(torch.Size([2, 3]))
