@@ -299,3 +299,36 @@ def test_size_prints_as_pytorchs() -> None:
     assert repr(mytorch.Size([2, 3])) == "torch.Size([2, 3])" == str(mytorch.Size((2, 3)))
     if torch is not None:
         assert repr(mytorch.Size([2, 3])) == repr(torch.Size([2, 3]))
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["SGD", *_COUNTING])
+def test_a_state_dict_of_pytorchs_optimizer_loads_and_steps_on_as_pytorchs(name: str) -> None:
+    """PyTorch's groups hold ``foreach``, ``fused``, ``differentiable`` (``capturable``): each was an
+    "unknown hyper-parameter"; and ASGD's lacked the ``eps`` MyTorch's kept (unused)."""
+    grad = [1.0, -0.5]
+    p = torch.nn.Parameter(torch.ones(2))
+    theirs = getattr(torch.optim, name)([p], lr=0.05)
+    p.grad = torch.tensor(grad)
+    theirs.step()
+    saved = theirs.state_dict()
+    state = {i: {k: mytorch.tensor(v.numpy()) for k, v in entry.items()} for i, entry in saved["state"].items()}
+    q = mytorch.nn.Parameter(mytorch.tensor(p.detach().numpy()))
+    ours = getattr(mytorch.optim, name)([q], lr=0.01)
+    ours.load_state_dict({"state": state, "param_groups": saved["param_groups"]})
+    assert ours.param_groups[0]["lr"] == 0.05
+    for _ in range(2):
+        q.grad, p.grad = mytorch.tensor(grad), torch.tensor(grad)
+        ours.step()
+        theirs.step()
+    np.testing.assert_allclose(q.detach().numpy(), p.detach().numpy(), rtol=1e-6)
+
+
+def test_an_asgd_state_saved_with_its_old_unused_eps_loads() -> None:
+    q = mytorch.nn.Parameter(mytorch.ones(2))
+    opt = mytorch.optim.ASGD([q], lr=0.02)
+    group = {"lr": 0.03, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6, "weight_decay": 0.0, "eps": 1.0, "maximize": False}
+    opt.load_state_dict({"state": {}, "param_groups": [{**group, "params": [0]}]})
+    assert opt.param_groups[0]["lr"] == 0.03 and "eps" not in opt.param_groups[0]
+    with pytest.raises(ValueError, match="differentiable=True is not supported"):
+        opt.load_state_dict({"state": {}, "param_groups": [{**group, "differentiable": True, "params": [0]}]})

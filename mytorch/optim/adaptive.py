@@ -32,7 +32,8 @@ __all__ = ["ASGD", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop"]
 
 
 class _Moments(Optimizer):
-    """Shared checks: ``betas`` in [0, 1), ``eps`` > 0, ``weight_decay`` >= 0; a step counter ``t``."""
+    """Shared checks (of those a group has): ``betas`` in [0, 1), ``eps`` > 0, ``weight_decay`` >= 0;
+    a step counter ``t``."""
 
     real_only = True
 
@@ -44,7 +45,8 @@ class _Moments(Optimizer):
             if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
                 raise ValueError(f"{name}: betas must be a pair (beta1, beta2), each in [0, 1), got {group['betas']!r}")
             group["betas"] = (float(betas[0]), float(betas[1]))
-        group["eps"] = check_number(name, "eps", group["eps"])
+        if "eps" in group:  # (ASGD has none)
+            group["eps"] = check_number(name, "eps", group["eps"])
         if "weight_decay" in group:  # (SparseAdam has none)
             group["weight_decay"] = check_number(name, "weight_decay", group["weight_decay"], allow_zero=True)
 
@@ -296,6 +298,7 @@ class ASGD(_Moments):
     average is in the state (``state[p]["ax"]``), the parameters follow plain decayed SGD."""
 
     state_names = ("eta", "mu", "ax", "t")
+    retired_hyper_parameters = ("eps",)
 
     def __init__(
         self,
@@ -307,7 +310,7 @@ class ASGD(_Moments):
         weight_decay: float = 0.0,
     ) -> None:
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay}
-        super().__init__(params, {**defaults, "eps": 1.0})  # (eps: _Moments' check; unused)
+        super().__init__(params, defaults)  # (no eps, as PyTorch's: an unused one until 2026-12-04)
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
         dtype = np.float64 if get_default_dtype() == np.float64 else np.float32

@@ -50,6 +50,10 @@ PYTORCH_STATE_NAMES = {
 """PyTorch's name of each state array whose MyTorch attribute has another (``sgd.velocity``), used
 by ``state_dict``; the others (``square_avg``, ``sum``, ``mu_product``...) are PyTorch's already."""
 
+_PYTORCH_KERNEL_FLAGS = ("foreach", "fused", "capturable", "differentiable")
+"""Keys of PyTorch's parameter groups that choose its kernels (``_OptimizerType`` takes them as
+arguments): a state dict of PyTorch's optimizer holds them, ``load_state_dict`` passes over them."""
+
 Pair = tuple[np.ndarray, np.ndarray]
 Param = Pair | Tensor
 
@@ -445,6 +449,9 @@ class Optimizer(metaclass=_OptimizerType):
     state_names: tuple[str, ...] = ()
     nonnegative_states: tuple[str, ...] = ()
     """State arrays that are means or sums of squares (a loaded one below 0 is refused)."""
+    retired_hyper_parameters: tuple[str, ...] = ()
+    """Group keys an earlier MyTorch kept and this one does not (ASGD's unused ``eps``): a saved
+    state's are passed over."""
     unread_states: tuple[str, ...] = ()
     """State arrays the step keeps but does not read (RMSprop's count): a saved state without one
     (saved before MyTorch kept it) loads, the count going on from where it is."""
@@ -1012,6 +1019,11 @@ class Optimizer(metaclass=_OptimizerType):
                     f"{name}.load_state_dict: {key!r} names a parameter group this optimizer does not have "
                     f"(it has {len(loaded)})"
                 )
+            passed_over = (*_PYTORCH_KERNEL_FLAGS, *self.retired_hyper_parameters)  # (saved by PyTorch, or before)
+            if hyper in passed_over and hyper not in self.defaults:
+                if hyper == "differentiable" and np.asarray(value, dtype=object).item():
+                    raise ValueError(f"{name}.load_state_dict: {key!r}: differentiable=True is not supported")
+                continue
             if hyper not in self.defaults and hyper != "initial_lr":
                 raise ValueError(f"{name}.load_state_dict: {key!r}: unknown hyper-parameter {hyper!r}")
             array = np.asarray(value)
