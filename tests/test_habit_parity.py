@@ -332,3 +332,12 @@ def test_an_asgd_state_saved_with_its_old_unused_eps_loads() -> None:
     assert opt.param_groups[0]["lr"] == 0.03 and "eps" not in opt.param_groups[0]
     with pytest.raises(ValueError, match="differentiable=True is not supported"):
         opt.load_state_dict({"state": {}, "param_groups": [{**group, "differentiable": True, "params": [0]}]})
+
+
+def test_default_collate_keeps_a_tuple_fields_strings_a_tuple() -> None:
+    batch = [("a", 1, {"n": "x"}), ("b", 2, {"n": "y"})]
+    names, numbers, fields = mytorch.utils.data.default_collate(batch)
+    assert names == ("a", "b") and numbers.tolist() == [1, 2] and fields == {"n": ["x", "y"]}
+    if torch is not None:
+        theirs = torch.utils.data.default_collate(batch)
+        assert theirs[0] == names and theirs[2] == fields
