@@ -341,3 +341,16 @@ def test_default_collate_keeps_a_tuple_fields_strings_a_tuple() -> None:
     if torch is not None:
         theirs = torch.utils.data.default_collate(batch)
         assert theirs[0] == names and theirs[2] == fields
+
+
+def test_a_grad_fn_type_is_named_as_pytorchs() -> None:
+    """``type(y.grad_fn).__name__`` was ``Node`` for every operation."""
+    names = []
+    for lib in _libs():
+        w = lib.ones(2, requires_grad=True)
+        y = (w * 2).exp().sum()
+        fn = y.grad_fn
+        names.append([type(fn).__name__, type(fn.next_functions[0][0]).__name__])
+    assert names[0] == ["SumBackward0", "ExpBackward0"]
+    assert all(n == names[0] for n in names)
+    assert isinstance(fn, type(y.grad_fn)) and y.grad_fn == fn
