@@ -5,6 +5,15 @@ where PyTorch 2.13 is installed, against PyTorch itself (those checks skip clean
   ``dtype=mytorch.float64``), so a ported script's printed tensors compare as text.
 * ``x = h.detach(); x.requires_grad = True`` beside ``h`` in one loss: ``backward`` raised (the
   detached tensor held ``h``'s very array, the tape's key for ``h``'s gradient).
+* ``h.grad`` of a recorded result without ``retain_grad()``: None, silently; PyTorch warns.
+* Optimizers' ``state[p]["step"]`` was a (1,) int64 Tensor (``tensor([2])``, ``.item()`` 2), and
+  RMSprop kept none; PyTorch's is ``tensor(2.)``. A state dict of PyTorch's optimizer did not load
+  (its groups' ``foreach``, ``fused``, ``differentiable`` were unknown hyper-parameters).
+* ``Distribution.expand``, ``F.lp_pool3d`` and ``nn.LPPool3d`` were missing.
+* ``t.type()`` was "mytorch.FloatTensor"; ``SGD(params)`` without ``lr`` a TypeError; ``bool()`` of
+  several values NumPy's ValueError (PyTorch's is a RuntimeError); ``torch.Size`` printed as
+  ``mytorch.Size``; ``type(y.grad_fn).__name__`` was ``Node``; ``default_collate`` made a tuple
+  sample's strings a list.
 """
 
 from __future__ import annotations
