@@ -73,8 +73,8 @@ class Size(tuple):
         """The number of elements a tensor of this shape holds."""
         return math.prod(self)
 
-    def __repr__(self) -> str:
-        return f"mytorch.Size({list(self)})"
+    def __repr__(self) -> str:  # (PyTorch's text, as a tensor's repr names dtypes: ``torch.float64``)
+        return f"torch.Size({list(self)})"
 
 
 class finfo:  # noqa: N801 - PyTorch's name

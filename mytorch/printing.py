@@ -70,7 +70,8 @@ def suffix(tensor: Any) -> str:
     """What ``repr`` of a Tensor shows after its values, as PyTorch: an empty tensor's shape
     unless it is 1-D (``size=(0, 3)``); the dtype unless it is the default float dtype, its
     complex counterpart, int64 or bool (an empty tensor's unless it is the default float dtype:
-    no value shows it), as ``dtype=mytorch.float64``, MyTorch's name for it; then
+    no value shows it), as ``dtype=torch.float64``, the text PyTorch prints (a script imports
+    MyTorch as ``torch``); then
     ``grad_fn=<MulBackward0>`` for a result recorded in a graph or ``requires_grad=True`` for a
     leaf that requires grad."""
     parts = []
@@ -82,7 +83,7 @@ def suffix(tensor: Any) -> str:
     else:
         shown = dtype != default and dtype != np.result_type(default, np.complex64) and dtype not in _UNSHOWN_DTYPES
     if shown:
-        parts.append(f"dtype=mytorch.{dtype}")
+        parts.append(f"dtype=torch.{dtype}")
     if tensor.requires_grad:
         node = None if tensor.is_leaf else tensor.grad_fn
         parts.append(f"grad_fn=<{node.name()}>" if node is not None else "requires_grad=True")

@@ -48,6 +48,7 @@ import math
 import operator
 import sys
 import threading
+import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -654,8 +655,32 @@ _empty = np.empty
 
 _HANDED_OUT: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
 """``{id(array): array}``: the arrays of recorded results handed to the user (``numpy()``,
-``detach()``, ``data``, ``__array__``), while they live. A leaf made of one gets a view of it,
+``__array__``; views of them by ``detach()`` and ``data``), while they live. A leaf made of one gets a view of it,
 an array object of its own (``Tensor.__init__``): the tape keys gradients by array object."""
+
+
+def _warn_unretained_grad(t: Tensor) -> None:
+    """PyTorch's warning for ``t.grad`` read on a recorded result ``t`` that keeps no gradient
+    (``loss.backward(); print(h.grad)`` where ``w.grad`` was meant)."""
+    if not t.retains_grad:
+        warnings.warn(
+            "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+            "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+            "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
+            "by mistake, make sure you access the leaf Tensor instead.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _detached(data: np.ndarray) -> np.ndarray:
+    """A recorded result's array ``data`` as ``detach()`` and ``.data`` hand it out: a new array
+    object on its memory (``_leaf_view``), so that ``x = h.detach(); x.requires_grad = True``
+    makes a leaf whose gradient is its own beside ``h``'s (the tape keys gradients by array
+    object), noted in ``_HANDED_OUT`` as a recorded result's values."""
+    view = _leaf_view(data)
+    _HANDED_OUT[id(view)] = view
+    return view
 
 
 def _handed_out(t: Tensor) -> np.ndarray:
@@ -2649,7 +2674,7 @@ class Tensor:
         ``t`` hold ``value``'s memory; the shape and dtype may change (an integer array on a
         tensor that requires grad is refused by the next operation). ``numpy()`` is the array."""
         view = _new_tensor(Tensor)
-        view._data = self._data if self._tape is None else _handed_out(self)
+        view._data = self._data if self._tape is None else _detached(self._data)
         view._grad = None
         view.requires_grad = False
         view._tape = None
@@ -2672,8 +2697,13 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
-        """The gradient ``backward`` accumulated for this leaf (a Tensor), or None."""
-        return self._grad
+        """The gradient ``backward`` accumulated for this leaf (a Tensor), or None. Read on a
+        recorded result that did not call ``retain_grad()``: None with PyTorch's
+        ``UserWarning`` (such a gradient is never kept)."""
+        grad = self._grad
+        if grad is None and self._tape is not None:  # (a leaf's read pays one comparison)
+            _warn_unretained_grad(self)
+        return grad
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
@@ -2845,8 +2875,10 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same values (shared, not copied: an in-place change of either is seen by the
-        other and by the version checks) as a tensor outside any graph."""
-        return Tensor(self._data if self._tape is None else _handed_out(self))
+        other and by the version checks) as a tensor outside any graph. A recorded result's
+        is a new array object on its memory (the tape keys gradients by array object), so that
+        ``x = h.detach(); x.requires_grad = True`` makes a leaf of its own beside ``h``."""
+        return Tensor(self._data if self._tape is None else _detached(self._data))
 
     # ------------------------------------------------------------------ in place
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -3188,7 +3220,13 @@ class Tensor:
     def __bool__(self) -> bool:
         if CAPTURE:
             _looked_at(self, "bool(), an if or a comparison's truth")
-        return bool(self._data)
+        try:
+            return bool(self._data)
+        except ValueError:  # (NumPy's, for more than one element or none: PyTorch's is a RuntimeError)
+            raise _arguments.ShapeRuntimeError(
+                f"Boolean value of Tensor with {'no values' if self._data.size == 0 else 'more than one value'} is "
+                f"ambiguous (shape {self._data.shape}): use .any() or .all()"
+            ) from None
 
     def __repr__(self) -> str:
         body = _printing.array_text(self._data, "tensor(")

@@ -177,6 +177,7 @@ class Node:
         found = _NODES.get(id(operation))
         if found is None or found.operation is not operation:
             found = _NODES[id(operation)] = cls(operation, tape)
+            found.__class__ = _named_node_class(found.name())
         return found
 
     def name(self) -> str:
@@ -221,6 +222,21 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()} of shape {self.operation.output.shape}>"
+
+
+_NODE_CLASSES: dict[str, type[Node]] = {}
+
+
+def _named_node_class(name: str) -> type[Node]:
+    """A subclass of ``Node`` named ``name`` (``MulBackward0``), made once: a node's type is named
+    as PyTorch's (``type(y.grad_fn).__name__``; it was ``Node`` for every operation until
+    2026-12-04), and ``isinstance(node, Node)`` holds."""
+    found = _NODE_CLASSES.get(name)
+    if found is None:
+        if len(_NODE_CLASSES) >= 4096:  # (a program may define ever new Functions)
+            _NODE_CLASSES.clear()
+        found = _NODE_CLASSES[name] = type(name, (Node,), {"__module__": __name__, "__slots__": ()})
+    return found
 
 
 def _operation_of(t: Tensor) -> tuple[Any, Any] | None:

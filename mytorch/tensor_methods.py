@@ -53,10 +53,15 @@ _TYPE_NAMES = {
     np.dtype(np.float32): "FloatTensor",
     np.dtype(np.float64): "DoubleTensor",
     np.dtype(np.uint8): "ByteTensor",
+    np.dtype(np.int8): "CharTensor",
+    np.dtype(np.int16): "ShortTensor",
     np.dtype(np.int32): "IntTensor",
     np.dtype(np.int64): "LongTensor",
     np.dtype(np.bool_): "BoolTensor",
+    np.dtype(np.complex64): "ComplexFloatTensor",
+    np.dtype(np.complex128): "ComplexDoubleTensor",
 }
+_TYPES_NAMED = {f"torch.{name}": dtype for dtype, name in _TYPE_NAMES.items()}
 
 
 def _convert(self: Tensor, dtype: Any) -> Tensor:
@@ -110,9 +115,16 @@ def _to(
 
 
 def _type(self: Tensor, dtype: Any = None) -> Tensor | str:
-    """``t.type()``: the type's name ("mytorch.FloatTensor"); ``t.type(dtype)``: ``t.to(dtype)``."""
+    """``t.type()``: the type's name as PyTorch gives it ("torch.FloatTensor"; "mytorch.FloatTensor"
+    until 2026-12-04); ``t.type(dtype)``: ``t.to(dtype)``, the dtype also given by such a name
+    ("torch.DoubleTensor", as PyTorch takes it; "mytorch.DoubleTensor" too)."""
     if dtype is None:
-        return f"mytorch.{_TYPE_NAMES.get(self.dtype, str(self.dtype))}"
+        return f"torch.{_TYPE_NAMES.get(self.dtype, str(self.dtype))}"
+    if isinstance(dtype, str):
+        named = _TYPES_NAMED.get(dtype[2:] if dtype.startswith("my") else dtype)
+        if named is None:
+            raise ValueError(f"type: {dtype!r} names no tensor type (such as 'torch.FloatTensor')")
+        dtype = named
     return _convert(self, dtype)
 
 

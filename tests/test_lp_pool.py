@@ -1,4 +1,4 @@
-"""F.lp_pool1d / lp_pool2d and nn.LPPool1d / LPPool2d: the p-norm of each window, against
+"""F.lp_pool1d / 2d / 3d and nn.LPPool1d / 2d / 3d: the p-norm of each window, against
 PyTorch (where installed) and finite differences, to second order."""
 
 import numpy as np
@@ -21,6 +21,8 @@ CASES = [  # (nd, input shape, norm_type, kernel_size, stride, ceil_mode)
     (2, (2, 3, 7, 9), 2, (3, 2), None, False),
     (2, (3, 6, 5), 3, 2, 2, True),
     (2, (1, 2, 6, 8), 1.5, (3, 2), (1, 2), False),
+    (3, (1, 2, 4, 5, 3), 2, (2, 2, 3), None, False),
+    (3, (2, 3, 4, 3), 1.5, 2, (1, 2, 1), True),
 ]
 
 
@@ -37,6 +39,11 @@ def test_lp_pool_is_the_p_norm_of_each_window():
     module = mt.nn.LPPool1d(2, 3)
     assert repr(module) == "LPPool1d(norm_type=2, kernel_size=3, stride=None, ceil_mode=False)"
     np.testing.assert_allclose(module(mt.tensor([[3.0, 4.0, 0.0]])).numpy(), [[5.0]])
+    x3 = R.random((2, 4, 6, 3)) + 0.1
+    y3 = mt.nn.LPPool3d(2.5, (2, 3, 1))(mt.tensor(x3))  # (lp_pool3d and LPPool3d were missing until 2026-12-04)
+    expected = (x3.reshape(2, 2, 2, 2, 3, 3, 1) ** 2.5).sum((2, 4, 6)) ** (1 / 2.5)
+    np.testing.assert_allclose(y3.numpy(), expected, rtol=1e-12)
+    assert repr(mt.nn.LPPool3d(2, 2, 1)) == "LPPool3d(norm_type=2, kernel_size=2, stride=1, ceil_mode=False)"
     with pytest.raises(ValueError, match="lp_pool1d: kernel_size must be at least 1"):
         mt.nn.functional.lp_pool1d(mt.tensor([[1.0, 2.0]]), 2, 0)
 

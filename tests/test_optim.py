@@ -91,7 +91,7 @@ def test_adam_with_a_constant_gradient_moves_lr_per_step():
     lr, eps = 0.01, 1e-8
     p, opt = run(Adam, 5, lr=lr, eps=eps)
     np.testing.assert_allclose(p, P0 - 5 * lr * G / (np.abs(G) + eps), rtol=1e-12)
-    assert [int(steps[0]) for steps in opt.t] == [5]  # one step count per parameter
+    assert [int(steps) for steps in opt.t] == [5]  # one step count per parameter (0-d, as PyTorch's)
 
 
 def test_adam_first_two_steps_by_hand():
@@ -134,7 +134,7 @@ def test_rmsprop_and_adagrad_first_steps_by_hand():
     p, opt = run(Adagrad, 2, lr=0.1, lr_decay=0.5, initial_accumulator_value=0.25, eps=0.0)
     steps = [G / np.sqrt(0.25 + G**2), (1 / 1.5) * G / np.sqrt(0.25 + 2 * G**2)]
     np.testing.assert_allclose(p, P0 - 0.1 * (steps[0] + steps[1]), rtol=1e-12)
-    assert [int(t[0]) for t in opt.t] == [2]
+    assert [int(t) for t in opt.t] == [2]
     with pytest.raises(ValueError, match="alpha"):
         RMSprop([(P0.copy(), G.copy())], alpha=-0.1)
     with pytest.raises(ValueError, match="lr_decay"):

@@ -420,14 +420,14 @@ def test_repr_shows_the_dtype_and_grad_fn_as_pytorch_does():
     assert repr(x) == "tensor([1., 2.], requires_grad=True)"
     assert repr(x * 2) == "tensor([2., 4.], grad_fn=<MulBackward0>)"
     assert repr(mt.tensor([1, 2])) == "tensor([1, 2])" and repr(mt.tensor([True])) == "tensor([ True])"
-    assert repr(mt.tensor([1, 2], dtype=mt.int32)) == "tensor([1, 2], dtype=mytorch.int32)"
-    assert repr(mt.tensor(3.0, dtype=mt.float64)) == "tensor(3., dtype=mytorch.float64)"
+    assert repr(mt.tensor([1, 2], dtype=mt.int32)) == "tensor([1, 2], dtype=torch.int32)"
+    assert repr(mt.tensor(3.0, dtype=mt.float64)) == "tensor(3., dtype=torch.float64)"
     with mt.no_grad():
         assert repr(x * 2) == "tensor([2., 4.])"
     mt.set_default_dtype(mt.float64)
     try:
         assert repr(mt.tensor([1.0])) == "tensor([1.])"
-        assert repr(mt.tensor([1.0], dtype=mt.float32)) == "tensor([1.], dtype=mytorch.float32)"
+        assert repr(mt.tensor([1.0], dtype=mt.float32)) == "tensor([1.], dtype=torch.float32)"
     finally:
         mt.set_default_dtype(mt.float32)
 
@@ -452,13 +452,13 @@ def test_repr_of_the_default_complex_dtype_and_of_empty_tensors_is_pytorchs():
     empty tensor's shape unless it is 1-D, and its dtype unless it is the default float dtype."""
     assert repr(mt.tensor([1 + 1j])) == "tensor([1.+1.j])"
     assert repr(mt.zeros(0, 3)) == "tensor([], size=(0, 3))"
-    assert repr(mt.zeros(0, dtype=mt.int64)) == "tensor([], dtype=mytorch.int64)"
-    assert repr(mt.zeros(2, 0, dtype=mt.bool) * 1) == "tensor([], size=(2, 0), dtype=mytorch.int64)"
+    assert repr(mt.zeros(0, dtype=mt.int64)) == "tensor([], dtype=torch.int64)"
+    assert repr(mt.zeros(2, 0, dtype=mt.bool) * 1) == "tensor([], size=(2, 0), dtype=torch.int64)"
     assert repr(mt.zeros(0, requires_grad=True)) == "tensor([], requires_grad=True)"
     mt.set_default_dtype(mt.float64)
     try:
         assert repr(mt.tensor([1 + 1j])) == "tensor([1.+1.j])"
-        assert repr(mt.tensor([1 + 1j], dtype=mt.complex64)) == "tensor([1.+1.j], dtype=mytorch.complex64)"
+        assert repr(mt.tensor([1 + 1j], dtype=mt.complex64)) == "tensor([1.+1.j], dtype=torch.complex64)"
     finally:
         mt.set_default_dtype(mt.float32)
 

@@ -249,7 +249,7 @@ def test_to_and_type_spellings():
     other = mt.zeros(1, dtype=mt.float64)
     assert x.to(other).dtype == mt.float64 and x.to("cpu", mt.float64).dtype == mt.float64
     assert x.to(dtype=mt.float16).dtype == mt.float16 and x.to("float64").dtype == mt.float64
-    assert x.type() == "mytorch.FloatTensor" and x.type(mt.int64).type() == "mytorch.LongTensor"
+    assert x.type() == "torch.FloatTensor" and x.type(mt.int64).type() == "torch.LongTensor"
     with pytest.raises(ValueError, match="cpu"):
         x.to("cuda")
 

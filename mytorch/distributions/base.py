@@ -3,11 +3,11 @@ PyTorch's argument validation) and the helpers that turn parameters and values i
 
 from __future__ import annotations
 
-import inspect
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import ShapeRuntimeError
 from mytorch.dtypes import get_default_dtype
 from mytorch.tensor import Tensor
 
@@ -143,40 +143,41 @@ class Distribution:
         """The entropy, recorded."""
         raise NotImplementedError(f"{type(self).__name__} does not define entropy")
 
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
-        """The same distribution repeated over ``batch_shape`` (the current batch shape broadcast to
-        it): a new one of this class made of its parameters ``expand``-ed, recorded, so gradients
-        reach the originals, as PyTorch's. A parameter pair is passed by one of its forms (``logits``
-        rather than ``probs``, ``scale_tril`` rather than a covariance or precision matrix).
+    def expand(self, batch_shape: Any) -> Distribution:
+        """This distribution repeated over a larger batch (PyTorch's ``expand``): a new one of the
+        same kind whose ``batch_shape`` is ``batch_shape``, into which the current one broadcasts.
+        Its parameters (``arg_constraints``) and inner distributions are expanded, recorded, so
+        gradients reach the original parameters; other values (a temperature, a factor kept
+        unbroadcast) are shared and broadcast as they are.
 
         Raises:
-            ValueError: a ``batch_shape`` the current one does not broadcast to.
-            NotImplementedError: a distribution not made of its parameters (a mixture, a transformed one).
+            ShapeRuntimeError: the current batch shape does not broadcast to ``batch_shape``.
         """
-        shape = _shape(batch_shape)
-        name = type(self).__name__
-        if len(shape) < len(self.batch_shape) or any(
-            old not in (1, new) for old, new in zip(self.batch_shape[::-1], shape[::-1])
-        ):
-            raise ValueError(f"{name}.expand: batch_shape {self.batch_shape} does not broadcast to {shape}")
-        signature = inspect.signature(type(self).__init__).parameters
-        skipped = {"self", "validate_args", "probs", "covariance_matrix", "precision_matrix"} - (
-            set() if "logits" in signature else {"probs"}
-        )
-        arguments: dict[str, Any] = {}
-        for key in signature:
-            if key in skipped or not hasattr(self, key):
-                continue
-            value = getattr(self, key)
-            if key in self.arg_constraints and isinstance(value, Tensor):
-                value = value.expand(*shape, *value.shape[len(self.batch_shape) :])
-            arguments[key] = value
-        if not any(key in self.arg_constraints for key in arguments):
-            raise NotImplementedError(f"{name}.expand: MyTorch expands the distributions made of their parameters")
-        if "validate_args" in signature:  # (the parameters were checked when this one was made)
-            arguments["validate_args"] = False
-        made: Any = type(self)
-        return cast(Distribution, made(**arguments))
+        new_batch, old = _shape(batch_shape), tuple(self.batch_shape)
+        try:
+            fits = np.broadcast_shapes(old, new_batch) == new_batch
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ShapeRuntimeError(
+                f"{type(self).__name__}.expand: its batch_shape {old} does not broadcast to {new_batch}"
+            )
+        parameters = set(self.arg_constraints)
+        for kind in type(self).__mro__:  # (a Chi2 holds its parent Gamma's parameters)
+            table = vars(kind).get("arg_constraints")
+            parameters.update(table if isinstance(table, dict) else ())
+        expanded = object.__new__(type(self))
+        for name, value in vars(self).items():
+            if isinstance(value, Distribution) and tuple(value.batch_shape[: len(old)]) == old:
+                value = value.expand(new_batch + tuple(value.batch_shape[len(old) :]))
+            elif isinstance(value, Tensor) and name in parameters:
+                if value.shape[: len(old)] == old:
+                    value = value.expand(*new_batch, *value.shape[len(old) :])
+                elif value.ndim == 0:
+                    value = value.expand(*new_batch)
+            vars(expanded)[name] = value
+        expanded.batch_shape = new_batch
+        return expanded
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(batch_shape={self.batch_shape})"

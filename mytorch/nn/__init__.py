@@ -100,6 +100,7 @@ _HOME = {
     "MaxUnpool1d": "unpool",
     "LPPool1d": "lp_pool",
     "LPPool2d": "lp_pool",
+    "LPPool3d": "lp_pool",
     "MaxUnpool2d": "unpool",
     "MaxUnpool3d": "unpool",
     "AvgPool1d": "convolution",

@@ -3266,6 +3266,7 @@ _ELSEWHERE = {
     "max_unpool1d": "mytorch.nn.unpool",
     "lp_pool1d": "mytorch.nn.lp_pool",
     "lp_pool2d": "mytorch.nn.lp_pool",
+    "lp_pool3d": "mytorch.nn.lp_pool",
     "max_unpool2d": "mytorch.nn.unpool",
     "max_unpool3d": "mytorch.nn.unpool",
     "pixel_shuffle": "mytorch.nn.convolution",

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.optim.optimizer import Optimizer, check_number, step_in_place
+from mytorch.optim.optimizer import Optimizer, check_number, step_count, step_in_place
 
 __all__ = ["Adagrad"]
 
@@ -54,7 +54,7 @@ class Adagrad(Optimizer):
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray:
         if name == "t":
-            return np.zeros(1, dtype=np.int64)
+            return step_count()
         return np.full_like(value, group["initial_accumulator_value"])
 
     def step(self) -> None:
@@ -70,4 +70,4 @@ class Adagrad(Optimizer):
                 total += g * g
                 scale = np.sqrt(total)
                 scale += eps
-                step_in_place(p, (lr / (1 + (int(steps[0]) - 1) * lr_decay)) * (g / scale), "Adagrad")
+                step_in_place(p, (lr / (1 + (int(steps) - 1) * lr_decay)) * (g / scale), "Adagrad")

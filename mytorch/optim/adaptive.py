@@ -26,13 +26,14 @@ from typing import Any
 import numpy as np
 
 from mytorch.dtypes import get_default_dtype
-from mytorch.optim.optimizer import Optimizer, check_number, step_in_place, value_of
+from mytorch.optim.optimizer import Optimizer, check_number, step_count, step_in_place, value_of
 
 __all__ = ["ASGD", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop"]
 
 
 class _Moments(Optimizer):
-    """Shared checks: ``betas`` in [0, 1), ``eps`` > 0, ``weight_decay`` >= 0; a step counter ``t``."""
+    """Shared checks (of those a group has): ``betas`` in [0, 1), ``eps`` > 0, ``weight_decay`` >= 0;
+    a step counter ``t``."""
 
     real_only = True
 
@@ -44,21 +45,22 @@ class _Moments(Optimizer):
             if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
                 raise ValueError(f"{name}: betas must be a pair (beta1, beta2), each in [0, 1), got {group['betas']!r}")
             group["betas"] = (float(betas[0]), float(betas[1]))
-        group["eps"] = check_number(name, "eps", group["eps"])
+        if "eps" in group:  # (ASGD has none)
+            group["eps"] = check_number(name, "eps", group["eps"])
         if "weight_decay" in group:  # (SparseAdam has none)
             group["weight_decay"] = check_number(name, "weight_decay", group["weight_decay"], allow_zero=True)
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
         if name == "t":
-            return np.zeros(1, dtype=np.int64)
-        if name == "mu_product":  # (float32 unless the default dtype is float64, as PyTorch keeps it)
-            return np.ones(1, dtype=np.float64 if get_default_dtype() == np.float64 else np.float32)
+            return step_count()
+        if name == "mu_product":  # (0-d, float32 unless the default dtype is float64, as PyTorch keeps it)
+            return np.ones((), dtype=np.float64 if get_default_dtype() == np.float64 else np.float32)
         return np.zeros_like(value)
 
     def _next_step(self, i: int) -> int:
         steps = self.t[i]
         steps += 1
-        return int(steps[0])
+        return int(steps)
 
     def _decayed(self, p: Any, g: np.ndarray, lr: float, wd: float, decoupled: bool) -> np.ndarray:
         """The gradient with weight decay ``wd``: ``g + wd p`` (L2), or g with p first shrunk by
@@ -200,7 +202,7 @@ class NAdam(_Moments):
                 mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
                 product = self.mu_product[i]
                 product *= product.dtype.type(mu)
-                total = float(product[0])
+                total = float(product)
                 m, v = self._moments(i, g, b1, b2)
                 denom = np.sqrt(v / (1.0 - b2**t)) + eps
                 step = (lr * (1.0 - mu) / (1.0 - total)) * g / denom
@@ -267,7 +269,7 @@ class Rprop(Optimizer):
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
         if name == "t":
-            return np.zeros(1, dtype=np.int64)
+            return step_count()
         if name == "step_size":
             return np.full_like(value, group["lr"])
         return np.zeros_like(value)
@@ -277,7 +279,8 @@ class Rprop(Optimizer):
         for group, entries in self._groups_with_grads():
             (minus, plus), (low, high) = group["etas"], group["step_sizes"]
             for i, p, g in entries:
-                self.t[i] += 1
+                steps = self.t[i]
+                steps += 1  # (in place: the 0-d array is the state)
                 prev, size = self.prev[i], self.step_size[i]
                 turn = np.sign(g * prev)
                 factor = np.where(turn > 0, plus, np.where(turn < 0, minus, 1.0)).astype(size.dtype)
@@ -295,6 +298,7 @@ class ASGD(_Moments):
     average is in the state (``state[p]["ax"]``), the parameters follow plain decayed SGD."""
 
     state_names = ("eta", "mu", "ax", "t")
+    retired_hyper_parameters = ("eps",)
 
     def __init__(
         self,
@@ -306,14 +310,14 @@ class ASGD(_Moments):
         weight_decay: float = 0.0,
     ) -> None:
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay}
-        super().__init__(params, {**defaults, "eps": 1.0})  # (eps: _Moments' check; unused)
+        super().__init__(params, defaults)  # (no eps, as PyTorch's: an unused one until 2026-12-04)
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
         dtype = np.float64 if get_default_dtype() == np.float64 else np.float32
         if name == "eta":
-            return np.full(1, group["lr"], dtype=dtype)
+            return np.full((), group["lr"], dtype=dtype)
         if name == "mu":
-            return np.ones(1, dtype=dtype)
+            return np.ones((), dtype=dtype)
         return super()._fresh_state(name, value, group)
 
     def step(self) -> None:
@@ -325,10 +329,10 @@ class ASGD(_Moments):
                 if wd:
                     g = g + wd * p
                 eta, mu, ax = self.eta[i], self.mu[i], self.ax[i]
-                step_in_place(p, (lambd * float(eta[0])) * p + float(eta[0]) * g, "ASGD")
-                if float(mu[0]) != 1:
-                    ax += (p - ax) * float(mu[0])
+                step_in_place(p, (lambd * float(eta)) * p + float(eta) * g, "ASGD")
+                if float(mu) != 1:
+                    ax += (p - ax) * float(mu)
                 else:
                     ax[...] = p
-                eta[0] = lr / (1 + lambd * lr * t) ** alpha
-                mu[0] = 1 / max(1, t - t0)
+                eta[...] = lr / (1 + lambd * lr * t) ** alpha
+                mu[...] = 1 / max(1, t - t0)

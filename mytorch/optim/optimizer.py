@@ -34,6 +34,7 @@ __all__ = [
     "OptimizerState",
     "check_number",
     "flat_memory",
+    "step_count",
     "step_in_place",
     "value_of",
 ]
@@ -49,8 +50,20 @@ PYTORCH_STATE_NAMES = {
 """PyTorch's name of each state array whose MyTorch attribute has another (``sgd.velocity``), used
 by ``state_dict``; the others (``square_avg``, ``sum``, ``mu_product``...) are PyTorch's already."""
 
+_PYTORCH_KERNEL_FLAGS = ("foreach", "fused", "capturable", "differentiable")
+"""Keys of PyTorch's parameter groups that choose its kernels (``_OptimizerType`` takes them as
+arguments): a state dict of PyTorch's optimizer holds them, ``load_state_dict`` passes over them."""
+
 Pair = tuple[np.ndarray, np.ndarray]
 Param = Pair | Tensor
+
+
+def step_count() -> np.ndarray:
+    """A parameter's new step count (``state[p]["step"]``) as PyTorch keeps it: a 0-d float32
+    array, so that ``state[p]["step"]`` is ``tensor(0.)`` and ``.item()`` a float (it was a (1,)
+    int64 array until 2026-12-04; such saved states still load). Whole numbers are exact in it up
+    to 2**24 steps, as in PyTorch."""
+    return np.zeros((), dtype=np.float32)
 
 
 def check_number(owner: str, what: str, value: Any, allow_zero: bool = False) -> float:
@@ -435,8 +448,14 @@ class Optimizer(metaclass=_OptimizerType):
 
     state_names: tuple[str, ...] = ()
     nonnegative_states: tuple[str, ...] = ()
-    _members: Any = ()  # (each group's parameter list and its length: see _check_groups; none for one unpickled)
     """State arrays that are means or sums of squares (a loaded one below 0 is refused)."""
+    retired_hyper_parameters: tuple[str, ...] = ()
+    """Group keys an earlier MyTorch kept and this one does not (ASGD's unused ``eps``): a saved
+    state's are passed over."""
+    unread_states: tuple[str, ...] = ()
+    """State arrays the step keeps but does not read (RMSprop's count): a saved state without one
+    (saved before MyTorch kept it) loads, the count going on from where it is."""
+    _members: Any = ()  # (each group's parameter list and its length: see _check_groups; none for one unpickled)
     real_only = False
     """Whether the step squares gradients (Adam, RMSprop, Adagrad): ``g * g`` of a complex
     gradient is not the sum of squares of its two parts, so complex parameters are refused."""
@@ -685,7 +704,7 @@ class Optimizer(metaclass=_OptimizerType):
             states = getattr(self, name)
             if states[i] is not None and states[i].size == 0 and value.size:  # (a lazy module's, made since)
                 states[i] = self._fresh_state(name, value, self.param_groups[self._group_of[i]])
-            if states[i] is not None and states[i].dtype.kind == "f":
+            if states[i] is not None and states[i].dtype.kind == "f" and name != "t":  # (the count stays float32)
                 states[i] = states[i].astype(dtype)
         self._dtypes[i] = dtype
 
@@ -816,10 +835,12 @@ class Optimizer(metaclass=_OptimizerType):
             if int(key.rsplit(".", 1)[1]) in fresh:  # (not listed: a parameter without state starts afresh)
                 continue
             if key not in state:
+                if key.rsplit(".", 1)[0] in self.unread_states:
+                    continue
                 raise ValueError(f"{type(self).__name__}.load_state_dict: missing state array {key!r}")
             value = self._state_value(key, state[key], target.dtype)
-            if value.shape == () and target.shape == (1,):  # (a count PyTorch keeps 0-d: its 'step' Tensor)
-                value = value.reshape(1)
+            if value.shape != target.shape and value.size == 1 == target.size:  # (a (1,) count saved before 0-d)
+                value = value.reshape(target.shape)
             if value.shape != target.shape:
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: {key!r} has shape {value.shape}, expected {target.shape}"
@@ -977,7 +998,8 @@ class Optimizer(metaclass=_OptimizerType):
             raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
         if not np.isfinite(value).all():
             raise ValueError(f"{name} holds NaN or infinite values")
-        if dtype.kind in "iu" and ((value < 0).any() or (value != np.round(value)).any()):
+        count = dtype.kind in "iu" or key.split(".")[0] == "t"
+        if count and ((value < 0).any() or (value != np.round(value)).any()):
             raise ValueError(f"{name} holds values a step count cannot have (negative or fractional)")
         if key.split(".")[0] in self.nonnegative_states and (value < 0).any():
             raise ValueError(f"{name} holds negative values, which a mean of squares cannot have")
@@ -997,6 +1019,11 @@ class Optimizer(metaclass=_OptimizerType):
                     f"{name}.load_state_dict: {key!r} names a parameter group this optimizer does not have "
                     f"(it has {len(loaded)})"
                 )
+            passed_over = (*_PYTORCH_KERNEL_FLAGS, *self.retired_hyper_parameters)  # (saved by PyTorch, or before)
+            if hyper in passed_over and hyper not in self.defaults:
+                if hyper == "differentiable" and np.asarray(value, dtype=object).item():
+                    raise ValueError(f"{name}.load_state_dict: {key!r}: differentiable=True is not supported")
+                continue
             if hyper not in self.defaults and hyper != "initial_lr":
                 raise ValueError(f"{name}.load_state_dict: {key!r}: unknown hyper-parameter {hyper!r}")
             array = np.asarray(value)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.optim.optimizer import Optimizer, check_number, step_in_place
+from mytorch.optim.optimizer import Optimizer, check_number, step_count, step_in_place
 
 __all__ = ["RMSprop"]
 
@@ -38,9 +38,10 @@ class RMSprop(Optimizer):
         centered: divide by the gradient's running variance instead of its mean square.
     """
 
-    state_names = ("square_avg", "grad_avg", "momentum_buffer")
+    state_names = ("square_avg", "grad_avg", "momentum_buffer", "t")
     real_only = True
     nonnegative_states = ("square_avg",)
+    unread_states = ("t",)  # (PyTorch's "step", counted though the rule does not read it)
 
     def __init__(
         self,
@@ -62,6 +63,8 @@ class RMSprop(Optimizer):
         group["centered"] = bool(group["centered"])
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
+        if name == "t":
+            return step_count()
         needed = {"square_avg": True, "grad_avg": group["centered"], "momentum_buffer": group["momentum"]}
         return np.zeros_like(value) if needed[name] else None
 
@@ -70,6 +73,8 @@ class RMSprop(Optimizer):
         for group, entries in self._groups_with_grads():
             lr, alpha, eps, wd, mu = (group[k] for k in ("lr", "alpha", "eps", "weight_decay", "momentum"))
             for i, p, g in entries:
+                steps = self.t[i]
+                steps += 1
                 if wd:
                     g = g + wd * p
                 square = _state(self.square_avg, i, p)

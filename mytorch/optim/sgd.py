@@ -25,7 +25,8 @@ class SGD(Optimizer):
 
     Args:
         params: parameters (Tensors or ``(value, gradient)`` pairs) or parameter groups.
-        lr: the learning rate, > 0.
+        lr: the learning rate, > 0 (PyTorch's default, 1e-3, when not given; it was required
+            until 2026-12-04).
         momentum: the velocity's decay, >= 0 (0: plain SGD, no velocity kept).
         nesterov: Nesterov's momentum (needs momentum > 0 and no dampening).
         weight_decay: the L2 penalty's coefficient, >= 0.
@@ -38,7 +39,7 @@ class SGD(Optimizer):
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float,
+        lr: float = 1e-3,
         momentum: float = 0.0,
         nesterov: bool = False,
         weight_decay: float = 0.0,
