@@ -499,8 +499,8 @@ def _entries_backward(tape: Tape, entries: list[Entry], start: int, seed: np.nda
             grads = (
                 vjp(grad, inputs[0], inputs[1]) if n == 2 else vjp(grad, inputs[0]) if n == 1 else vjp(grad, *inputs)
             )
-        elif n == 1 and len(params) == 1 and "out" in params:  # (a kernel given its forward's result: tanh's)
-            grads = vjp(grad, inputs[0], out=params["out"])
+        elif params is _GIVEN_OUT:  # (a kernel given its forward's result: tanh's, see ``Entry``)
+            grads = vjp(grad, inputs[0], out=out) if n == 1 else vjp(grad, *inputs, out=out)
         else:
             grads = vjp(grad, *inputs, **params)
         links = links and link >= 0  # (still carrying on without looking in the buffer: see above)
@@ -556,7 +556,12 @@ Entry = tuple[tuple[np.ndarray, ...], np.ndarray, int, Any, Any, Any, int, int]
 params, vjp, link, when)``: ``skipped`` the inputs needing no gradient (bits: NO_GRAD in
 ``gradients_to_update``, None elsewhere), ``rule`` its plan's ``(gradients_to_update,
 backward_operation, vjp)`` by number in ``_HELD`` (``_held_number``), ``vjp`` None for the plan's
-or the one chosen for the operands (``mytorch.tensor_vjps``), ``when`` its run-order stamp."""
+or the one chosen for the operands (``mytorch.tensor_vjps``), ``when`` its run-order stamp;
+``params`` is ``_GIVEN_OUT`` for a kernel given its forward's result alone (``{"out": output}`` as
+an ``Operation``'s: ``tanh``'s), a dict less per such entry."""
+
+_GIVEN_OUT = "out"
+"""An ``Entry``'s ``params`` when the kernel takes the entry's output as its one parameter ``out``."""
 
 _HELD: dict[int, Any] = {}
 """The plans' rules (``(gradients_to_update, backward_operation, vjp)``) that ``Tape.entries`` name
@@ -589,6 +594,8 @@ def _operation(entry: Entry) -> Any:
     """The ``Operation`` an entry stands for (a new one)."""
     inputs, output, _, rule, params, vjp, link, _ = entry
     dsts, backward, planned = _HELD[rule] if type(rule) is int else rule
+    if params is _GIVEN_OUT:
+        params = {"out": output}
     return trusted_operation(inputs, output, dsts, backward, params, planned if vjp is None else vjp, link)
 
 
@@ -1255,7 +1262,7 @@ def _record_one(
                 choose = plan[4]
                 vjp = None if choose is None else choose(arrays, out, 0 if number is None else 2)
                 _record_lane(
-                    tape, result, arrays, backward, {"out": out} if saves_output else None, plan, vjp, link, fresh
+                    tape, result, arrays, backward, _GIVEN_OUT if saves_output else None, plan, vjp, link, fresh
                 )
                 return result
         return _attach(
