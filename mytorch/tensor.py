@@ -2677,13 +2677,7 @@ class Tensor:
         if self._tape is not None and value is not old:  # a recorded result (see _follow_replaced)
             _follow_replaced(self, old)
 
-    @property
-    def grad(self) -> Tensor | None:
-        """The gradient ``backward`` accumulated for this leaf (a Tensor), or None."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value: Tensor | None) -> None:
+    def _set_grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(
@@ -2698,6 +2692,23 @@ class Tensor:
             if value is self:  # (backward would add into the tensor's own values)
                 raise RuntimeError("Tensor.grad: a tensor cannot be its own gradient (PyTorch refuses it too)")
         self._grad = value
+
+    if TYPE_CHECKING:
+
+        @property
+        def grad(self) -> Tensor | None:
+            """The gradient ``backward`` accumulated for this leaf (a Tensor), or None."""
+
+        @grad.setter
+        def grad(self, value: Tensor | None) -> None: ...
+
+    else:  # (read by a C getter: a training loop reads every parameter's .grad each step, and a
+        # Python getter's frame costs about 200 instructions more a read)
+        grad = property(
+            operator.attrgetter("_grad"),
+            _set_grad,
+            doc="The gradient ``backward`` accumulated for this leaf (a Tensor), or None.",
+        )
 
     # ------------------------------------------------------------------ properties
     @property
