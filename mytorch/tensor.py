@@ -421,13 +421,11 @@ class Tape(Autograd):
             return
         # The common case (no hooks, gradients taken out of the buffer): ``_accumulate``'s two
         # usual paths written out, a call less per leaf; anything else goes through it.
-        take, forget = memory.pop, self.gradient_buffer.owners.pop
-        for key, leaf in self.leaves.items():
+        take = memory.pop
+        leaves = self.leaves
+        for key, leaf in leaves.items():
             grad = take(key, None)
-            if grad is None:
-                continue
-            forget(key, None)
-            if not leaf.requires_grad:  # (frozen by requires_grad_(False) since: PyTorch skips it too)
+            if grad is None or not leaf.requires_grad:  # (frozen by requires_grad_(False) since: PyTorch skips it)
                 continue
             held = leaf._grad
             if held is None:  # a new .grad, made as ``_accumulate`` makes it
@@ -451,6 +449,13 @@ class Tape(Autograd):
                 target += grad  # (as ``_accumulate`` adds: same_kind casting, in place)
             except ValueError:  # read-only: ``_accumulate``'s guarded path says why
                 _accumulate(leaf, grad)
+        # the buffer forgets the leaves' arrays: all it held, in the common case, so at once
+        owners = self.gradient_buffer.owners
+        if memory:
+            for key in leaves:
+                owners.pop(key, None)
+        else:
+            owners.clear()
 
 
 def _entries_backward(tape: Tape, entries: list[Entry], start: int, seed: np.ndarray) -> None:
