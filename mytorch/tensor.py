@@ -422,13 +422,11 @@ class Tape(Autograd):
             return
         # The common case (no hooks, gradients taken out of the buffer): ``_accumulate``'s two
         # usual paths written out, a call less per leaf; anything else goes through it.
-        take, forget = memory.pop, self.gradient_buffer.owners.pop
-        for key, leaf in self.leaves.items():
+        take = memory.pop
+        leaves = self.leaves
+        for key, leaf in leaves.items():
             grad = take(key, None)
-            if grad is None:
-                continue
-            forget(key, None)
-            if not leaf.requires_grad:  # (frozen by requires_grad_(False) since: PyTorch skips it too)
+            if grad is None or not leaf.requires_grad:  # (frozen by requires_grad_(False) since: PyTorch skips it)
                 continue
             held = leaf._grad
             if held is None:  # a new .grad, made as ``_accumulate`` makes it
@@ -452,6 +450,13 @@ class Tape(Autograd):
                 target += grad  # (as ``_accumulate`` adds: same_kind casting, in place)
             except ValueError:  # read-only: ``_accumulate``'s guarded path says why
                 _accumulate(leaf, grad)
+        # the buffer forgets the leaves' arrays: all it held, in the common case, so at once
+        owners = self.gradient_buffer.owners
+        if memory:
+            for key in leaves:
+                owners.pop(key, None)
+        else:
+            owners.clear()
 
 
 def _entries_backward(tape: Tape, entries: list[Entry], start: int, seed: np.ndarray) -> None:
@@ -500,8 +505,8 @@ def _entries_backward(tape: Tape, entries: list[Entry], start: int, seed: np.nda
             grads = (
                 vjp(grad, inputs[0], inputs[1]) if n == 2 else vjp(grad, inputs[0]) if n == 1 else vjp(grad, *inputs)
             )
-        elif n == 1 and len(params) == 1 and "out" in params:  # (a kernel given its forward's result: tanh's)
-            grads = vjp(grad, inputs[0], out=params["out"])
+        elif params is _GIVEN_OUT:  # (a kernel given its forward's result: tanh's, see ``Entry``)
+            grads = vjp(grad, inputs[0], out=out) if n == 1 else vjp(grad, *inputs, out=out)
         else:
             grads = vjp(grad, *inputs, **params)
         links = links and link >= 0  # (still carrying on without looking in the buffer: see above)
@@ -557,7 +562,12 @@ Entry = tuple[tuple[np.ndarray, ...], np.ndarray, int, Any, Any, Any, int, int]
 params, vjp, link, when)``: ``skipped`` the inputs needing no gradient (bits: NO_GRAD in
 ``gradients_to_update``, None elsewhere), ``rule`` its plan's ``(gradients_to_update,
 backward_operation, vjp)`` by number in ``_HELD`` (``_held_number``), ``vjp`` None for the plan's
-or the one chosen for the operands (``mytorch.tensor_vjps``), ``when`` its run-order stamp."""
+or the one chosen for the operands (``mytorch.tensor_vjps``), ``when`` its run-order stamp;
+``params`` is ``_GIVEN_OUT`` for a kernel given its forward's result alone (``{"out": output}`` as
+an ``Operation``'s: ``tanh``'s), a dict less per such entry."""
+
+_GIVEN_OUT = "out"
+"""An ``Entry``'s ``params`` when the kernel takes the entry's output as its one parameter ``out``."""
 
 _HELD: dict[int, Any] = {}
 """The plans' rules (``(gradients_to_update, backward_operation, vjp)``) that ``Tape.entries`` name
@@ -590,6 +600,8 @@ def _operation(entry: Entry) -> Any:
     """The ``Operation`` an entry stands for (a new one)."""
     inputs, output, _, rule, params, vjp, link, _ = entry
     dsts, backward, planned = _HELD[rule] if type(rule) is int else rule
+    if params is _GIVEN_OUT:
+        params = {"out": output}
     return trusted_operation(inputs, output, dsts, backward, params, planned if vjp is None else vjp, link)
 
 
@@ -1160,16 +1172,16 @@ def _conj(g: Any) -> Any:
 
 
 def _lane_two(
-    result: Tensor, x: Tensor, y: Tensor, a: np.ndarray, b: np.ndarray, backward: Any, reads: Any, params: Any = None
+    result: Tensor, x: Tensor, y: Tensor, a: np.ndarray, b: np.ndarray, plans: Plans, reads: Any, params: Any = None
 ) -> bool:
     """``_attach``'s common case for an operator of two Tensors, decided by a few cheap tests:
     ``result`` holds the fresh output; ``a`` and ``b``, the operands' arrays, are float64 or
     float32 arrays of one dtype; recording is on everywhere (no ``no_grad`` in any thread, no
     ``detect_anomaly``); the operands needing a gradient are leaves or on one live recording tape;
-    the kernel's plan is cached. Records what ``_attach`` records (the same leaves, plan, VJP,
-    link, run-order stamp and saves) and returns True; returns False, having recorded nothing,
-    in every other case, which the caller hands to ``_attach`` (a merge, a released tape, a new
-    plan, two leaves on one array, ...)."""
+    the kernel's plan is cached in ``plans`` (its ``_plans_of``). Records what ``_attach`` records
+    (the same leaves, plan, VJP, link, run-order stamp and saves) and returns True; returns False,
+    having recorded nothing, in every other case, which the caller hands to ``_attach`` (a merge, a
+    released tape, a new plan, two leaves on one array, ...)."""
     if _RECORDING_OFF or _Anomaly.enabled:
         return False
     if x.requires_grad:
@@ -1196,8 +1208,7 @@ def _lane_two(
         tape = Tape()
     elif tape.merged_into is not None or tape.released or not tape._recording:
         return False
-    plans = _PLANS.get(backward)
-    plan = None if plans is None else plans.get(key)
+    plan = plans.get(key)
     if plan is None or plan[0] is not reads:
         return False
     known = tape.leaves
@@ -1228,7 +1239,7 @@ def _lane_two(
         link = plan[5]
     choose = plan[4]
     vjp = None if choose is None else choose((a, b), result._data, key ^ 4)
-    recorded = _record_lane(tape, result, (a, b), backward, params, plan, vjp, link)
+    recorded = _record_lane(tape, result, (a, b), params, plan, vjp, link)
     if params is not None:  # (a loss's cached value, labels: the backward reads them too)
         _save_parameters(tape.check, recorded, params, tape.saved, tape.held)
     return True
@@ -1240,6 +1251,7 @@ def _record_one(
     a: np.ndarray,
     dtype: np.dtype,
     backward: Any,
+    plans: Plans,
     saves_output: bool,
     reads: Any,
     fresh: bool,
@@ -1249,7 +1261,7 @@ def _record_one(
     Tensor ``x`` (``x.tanh()``, ``nn.Tanh``) whose array ``a`` is of ``dtype``, or, given ``number``,
     ``_attach``'s record of ``x (op) number`` for a cached number (``_number``: ``x * 0.5``, whose plan
     skips it), with ``_lane_two``'s common case (``x`` needs a gradient, ``a`` is float64 or float32,
-    ``out`` new memory) recorded here."""
+    ``out`` new memory, the plan in ``plans``: ``_plans_of(backward)``) recorded here."""
     arrays = (a,) if number is None else (a, number)
     if (
         (dtype is _DOUBLE or dtype is _SINGLE)
@@ -1265,8 +1277,7 @@ def _record_one(
         result.requires_grad = False
         result._tape = None
         tape = x._tape
-        plans = _PLANS.get(backward)
-        plan = None if plans is None else plans.get(2 if number is None else -6)  # (``_attach``'s keys)
+        plan = plans.get(2 if number is None else -6)  # (``_attach``'s keys)
         if plan is not None and plan[0] is reads:
             link = 0
             if tape is None:  # a leaf, on a new tape
@@ -1279,9 +1290,7 @@ def _record_one(
             if tape is not None:
                 choose = plan[4]
                 vjp = None if choose is None else choose(arrays, out, 0 if number is None else 2)
-                _record_lane(
-                    tape, result, arrays, backward, {"out": out} if saves_output else None, plan, vjp, link, fresh
-                )
+                _record_lane(tape, result, arrays, _GIVEN_OUT if saves_output else None, plan, vjp, link, fresh)
                 return result
         return _attach(
             out, (x, *arrays[1:]), arrays, backward, None, saves_output, reads, fresh, result, False, number is not None
@@ -1292,12 +1301,20 @@ def _record_one(
 
 
 def _record_layer(
-    out: Any, x: Tensor, w: Tensor, b: Tensor, arrays: tuple[np.ndarray, ...], backward: Any, reads: Any, chosen: Any
+    out: Any,
+    x: Tensor,
+    w: Tensor,
+    b: Tensor,
+    arrays: tuple[np.ndarray, ...],
+    backward: Any,
+    plans: Plans,
+    reads: Any,
+    chosen: Any,
 ) -> Tensor:
     """``_attach(out, (x, w, b), arrays, backward, None, False, reads, chosen=chosen)`` for a layer of
     an input ``x`` and two parameters (``nn.Linear``'s ``record_linear``), with ``_lane_two``'s common
     case recorded here: ``w`` and ``b`` leaves of float64 or float32 arrays, ``x`` data or on a live
-    recording tape, recording on everywhere, ``out`` new memory, the kernel's plan cached."""
+    recording tape, recording on everywhere, ``out`` new memory, the kernel's plan cached in ``plans``."""
     if (
         not _RECORDING_OFF
         and not _Anomaly.enabled
@@ -1317,8 +1334,7 @@ def _record_layer(
         else:
             tape = Tape()
             key, link = 9, -1
-        plans = _PLANS.get(backward)
-        plan = None if plans is None else plans.get(key)
+        plan = plans.get(key)
         if tape is not None and plan is not None and plan[0] is reads and type(weight) is type(bias) is _ndarray:
             known = tape.leaves
             dtype = weight.dtype
@@ -1342,7 +1358,7 @@ def _record_layer(
                     if skipped < len(chosen)
                     else choose(arrays, out, skipped)
                 )
-                _record_lane(tape, result, arrays, backward, None, plan, vjp, link)
+                _record_lane(tape, result, arrays, None, plan, vjp, link)
                 return result
     return _attach(out, (x, w, b), arrays, backward, None, False, reads, chosen=chosen)
 
@@ -1351,7 +1367,6 @@ def _record_lane(
     tape: Tape,
     result: Tensor,
     arrays: tuple[np.ndarray, ...],
-    backward: Any,
     params: Any,
     plan: Plan,
     vjp: Any,
@@ -1464,11 +1479,23 @@ def _replaced_unlike(grad_output: np.ndarray, x: np.ndarray) -> tuple[np.ndarray
 
 
 Plan = tuple[Any, list[Any], Callable, tuple[int, ...], Any, int, Any, int]
-_PLANS: dict[Callable, dict[int, Plan]] = {}  # backward -> {skipped ^ bit: its plan}
+Plans = dict[int, Plan]
+_PLANS: dict[Callable, Plans] = {}  # backward -> {skipped ^ bit: its plan}
 _save_read = VersionCheck.watch  # (a name of its own: bench.protection switches the saves off through it)
 _WATCH = VersionCheck.watch
 _OUTPUT_ONLY = (OUTPUT,)  # (a plan's ``which`` when its backward reads the output alone: told by identity)
 _save_parameters = VersionCheck.watch_parameters
+
+
+def _plans_of(backward: Callable) -> Plans:
+    """``_PLANS[backward]`` (made if new): the Tensor's operators and functions take their kernel's
+    when they are made and hand it to the lanes, a lookup less per recorded operation. (Should
+    ``_PLANS`` be emptied, past 1,024 kernels, a function keeps the plans it had; a plan made since
+    reaches it through ``_attach``.)"""
+    plans = _PLANS.get(backward)
+    if plans is None:
+        plans = _PLANS[backward] = {}
+    return plans
 
 
 def _plan(
@@ -1813,6 +1840,7 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
     else:  # a float result: an integer tensor gives the default float dtype, as in PyTorch
         # (``_run`` written out for one operand and no parameter: the hot path of every activation)
         forward, backward, saves_output, reads = kernel.forward, kernel.backward, kernel.saves_output, kernel.reads
+        plans = _plans_of(backward)
         fresh = name in FRESH_FORWARDS
         forward = DIRECT_FORWARDS.get(name, forward)
 
@@ -1826,7 +1854,7 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
             except (ValueError, IndexError) as error:
                 raise _refused(kernel, (data,), error) from None
             if (dtype is _DOUBLE or dtype is _SINGLE) and isinstance(x, Tensor):
-                return _record_one(out, x, data, dtype, backward, saves_output, reads, fresh)
+                return _record_one(out, x, data, dtype, backward, plans, saves_output, reads, fresh)
             return _attach(out, (x,), (data,), backward, None, saves_output, reads, fresh)
 
     return _named(op, name, "Also a method of Tensor.")
@@ -1860,22 +1888,23 @@ reciprocal: Callable[[Any], Tensor] = _elementwise("reciprocal")
 def _binary(name: str) -> Any:
     """The user-facing function of a two-input kernel."""
     kernel = _K[name]
+    plans = _plans_of(kernel.backward)
 
     def op(a: Any, b: Any) -> Tensor:
         if isinstance(a, Tensor) and isinstance(b, Tensor):
             x, y = a._data, b._data
             dtype = x.dtype
             if y.dtype is dtype and (dtype is _DOUBLE or dtype is _SINGLE):
-                return _run_pair(kernel, a, b, x, y)
+                return _run_pair(kernel, plans, a, b, x, y)
         return _run(kernel, (a, b), _arrays((a, b)), None)
 
     return _named(op, name, "Numbers and arrays are constants.")
 
 
-def _run_pair(kernel: F.Kernel, a: Tensor, b: Tensor, x: np.ndarray, y: np.ndarray) -> Tensor:
+def _run_pair(kernel: F.Kernel, plans: Plans, a: Tensor, b: Tensor, x: np.ndarray, y: np.ndarray) -> Tensor:
     """``_run(kernel, (a, b), (x, y), None)`` for two Tensors whose arrays ``x`` and ``y`` are float64 or
     float32 of one dtype (a loss of a target and a prediction), recorded by ``_lane_two`` in its common
-    case (a result of new memory, not given to the backward as ``out``)."""
+    case (a result of new memory, not given to the backward as ``out``; ``plans``: the kernel's ``_plans_of``)."""
     try:
         out, params = (kernel.forward(x, y), None) if kernel.caches is None else kernel.run((x, y), None)
     except (ValueError, IndexError) as error:
@@ -1888,7 +1917,7 @@ def _run_pair(kernel: F.Kernel, a: Tensor, b: Tensor, x: np.ndarray, y: np.ndarr
     result._grad = None
     result.requires_grad = False
     result._tape = None
-    if _lane_two(result, a, b, x, y, backward, reads, params):
+    if _lane_two(result, a, b, x, y, plans, reads, params):
         return result
     return _attach(out, (a, b), (x, y), backward, params, False, reads, False, result)
 
@@ -2008,6 +2037,7 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
     kernel = _K[name]
     division = name == "div"
     run, backward, saves_output, reads = kernel.forward, kernel.backward, kernel.saves_output, kernel.reads
+    plans = _plans_of(backward)
     fresh = name in DIRECT_FORWARDS
     run = DIRECT_FORWARDS.get(name, run)
     subtraction = name == "sub"
@@ -2034,7 +2064,7 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
             result._grad = None
             result.requires_grad = False
             result._tape = None
-            if _lane_two(result, self, other, a, b, backward, reads):
+            if _lane_two(result, self, other, a, b, plans, reads):
                 return result
             return _attach(out, (self, other), (a, b), backward, None, saves_output, reads, fresh, result)
         if dtype is _HALF:
@@ -2077,7 +2107,7 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
         except (ValueError, IndexError) as error:
             raise _refused(kernel, arrays, error) from None
         if cached is not None:  # (a cached number: ``_record_one``'s lane)
-            return _record_one(out, self, a, dtype, backward, saves_output, reads, fresh, cached)
+            return _record_one(out, self, a, dtype, backward, plans, saves_output, reads, fresh, cached)
         return _attach(out, (self, other), arrays, backward, None, saves_output, reads, fresh)
 
     def reflected(self: Tensor, other: Any) -> Tensor:

@@ -59,12 +59,12 @@ def test_the_entries_become_the_operations_they_stand_for():
         named = tensor_module._operation(entry)  # (the rule named by number: ``_held_number``)
         assert op.inputs is inputs and op.output is output and op.gradients_to_update is named.gradients_to_update
         assert op.gradients_to_update == [mytorch.NO_GRAD if skipped >> i & 1 else None for i in range(len(inputs))]
-        assert (op.backward_operation, op.params, op.vjp, op.link) == (
-            named.backward_operation,
-            params,
-            named.vjp,
-            link,
-        )
+        assert (op.backward_operation, op.vjp, op.link) == (named.backward_operation, named.vjp, link)
+        if params is tensor_module._GIVEN_OUT:  # (tanh's: its output as ``out``, without a dict per entry)
+            assert list(op.params) == ["out"] and op.params["out"] is output
+        else:
+            assert op.params is params
+    assert [e[4] is tensor_module._GIVEN_OUT for e in entries] == [False, True, False, False]
     assert tape.order == [e[7] for e in entries] == sorted(tape.order)
     assert [op.guard is not None for op in ops] == [True, True, False, False]  # (mul and tanh save reads)
     assert h.grad_fn.name() == "TanhBackward0"

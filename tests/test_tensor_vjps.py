@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from plan_caches import forget_cached_plans
 
 import mytorch.tensor as tensor_module
 from mytorch.autograd_engine import _PRUNED, _pruned_vjp
@@ -205,7 +206,7 @@ def _use_choosers(monkeypatch, special) -> None:
     found (since 5e228a1), so they are emptied too: else an earlier test's plans kept the
     specialised VJPs and the comparisons with ``{}`` compared them with themselves."""
     monkeypatch.setattr(tensor_module, "_SPECIAL", special)
-    monkeypatch.setattr(tensor_module, "_PLANS", {})
+    forget_cached_plans(monkeypatch, {})
 
 
 def _mlp_grads(monkeypatch, special, create_graph=False):

@@ -16,7 +16,7 @@ from mytorch.nn.functional import KERNELS
 from mytorch.nn.layers import expect_tensor
 from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
-from mytorch.tensor import DIRECT_FORWARDS, FRESH_FORWARDS, Tensor, _apply, _record_one, _run
+from mytorch.tensor import DIRECT_FORWARDS, FRESH_FORWARDS, Tensor, _apply, _plans_of, _record_one, _run
 
 __all__ = [
     "ELU",
@@ -81,10 +81,12 @@ class _ParameterFree(_Elementwise):
     _resolved: Any = None  # (the class's kernel, its forward and freshness: ``__init_subclass__``)
     _forward: Any = None
     _fresh = False
+    _plans: Any = None  # (its kernel's plans: ``mytorch.tensor._plans_of``)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._resolved = KERNELS[cls.kernel]
+        cls._plans = _plans_of(cls._resolved.backward)
         cls._forward = staticmethod(DIRECT_FORWARDS.get(cls.kernel, cls._resolved.forward))
         cls._fresh = cls.kernel in FRESH_FORWARDS
 
@@ -94,12 +96,14 @@ class _ParameterFree(_Elementwise):
             dtype = data.dtype
             if dtype.kind == "f":
                 kernel = self._kernel
-                if kernel is self._resolved:  # (the class's kernel: its forward resolved above)
+                if kernel is self._resolved:  # (the class's kernel: its forward and plans resolved above)
                     out = self._forward(data)
-                    fresh = self._fresh
+                    fresh, plans = self._fresh, self._plans
                 else:
-                    out, fresh = kernel.forward(data), False
-                return _record_one(out, x, data, dtype, kernel.backward, kernel.saves_output, kernel.reads, fresh)
+                    out, fresh, plans = kernel.forward(data), False, _plans_of(kernel.backward)
+                return _record_one(
+                    out, x, data, dtype, kernel.backward, plans, kernel.saves_output, kernel.reads, fresh
+                )
         return super().forward(x)
 
 

@@ -32,7 +32,7 @@ from mytorch.nn.functional import (
     register_jvp,
     softmax_cross_entropy_and_log_probs,
 )
-from mytorch.tensor import CAPTURE, Tensor, _apply, _arrays, _attach, _record_layer, _run, capturing
+from mytorch.tensor import CAPTURE, Tensor, _apply, _arrays, _attach, _plans_of, _record_layer, _run, capturing
 from mytorch.tensor_index import IndexOutOfRangeError
 from mytorch.tensor_vjps import CHOOSERS, LINEAR_LAID_OUT, prediction_only
 
@@ -340,6 +340,7 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:  # noqa: A002
 
 
 _LINEAR = KERNELS["linear"]
+_LINEAR_PLANS = _plans_of(_LINEAR.backward)
 _BY, _LARGE = PRODUCTS, PRODUCT_BY_MATMUL
 
 
@@ -361,7 +362,9 @@ def record_linear(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
     ):
         out = _BY[len(data) * len(bias) >= _LARGE and data.shape[1] > 1](data, weight.T)
         out += bias
-        return _record_layer(out, x, w, b, (data, weight, bias), _LINEAR.backward, _LINEAR.reads, LINEAR_LAID_OUT)
+        return _record_layer(
+            out, x, w, b, (data, weight, bias), _LINEAR.backward, _LINEAR_PLANS, _LINEAR.reads, LINEAR_LAID_OUT
+        )
     check_same_dtype("F.linear", data, weight, bias)  # PyTorch refuses a float64 input to a float32 layer
     return _run(_LINEAR, (x, w, b), (data, weight, bias), None)
 
