@@ -497,3 +497,75 @@ def test_float16_cross_entropy_over_more_than_65504_rows() -> None:
     assert by_label.dtype == uniform.dtype == mt.float16
     assert abs(by_label.item() + log_probs[np.arange(_HALF_COUNT), labels].mean()) <= 2e-3
     assert abs(uniform.item() + float(np.float16(1 / 3)) * log_probs.sum(1).mean()) <= 2e-3
+
+
+# --------------------------------------------------------------------------- float16 normalizations beyond |x| ~ 256
+# Squares of float16 values past 256 overflow (65,504 is its largest): group_norm, instance_norm and
+# rms_norm gave 0 for every element of such a group, scaled_dot_product_attention NaN, the
+# weight_norm parametrization NaN weights, embedding(max_norm=) zero rows, and InstanceNorm's
+# running variance inf. Each is now computed in float32 (float64 for the renorm), as PyTorch does.
+_WIDE_HALF = np.array([[300.0, -300.0, 200.0, -100.0]])
+
+
+def _half_cases(lib) -> dict:
+    f = lib.nn.functional
+    return {
+        "group_norm": lambda x: f.group_norm(x.reshape(1, 4, 1), 2),
+        "instance_norm": lambda x: f.instance_norm(x.reshape(1, 2, 2)),
+        "rms_norm": lambda x: f.rms_norm(x, (4,)),
+        "rms_norm_small": lambda x: f.rms_norm(x / 30000, (4,)),  # (the default eps is float32's, as PyTorch's)
+        "sdpa": lambda x: f.scaled_dot_product_attention(*[x.reshape(1, 2, 2)] * 3),
+    }
+
+
+def _half_reference(name: str) -> np.ndarray:
+    x = _WIDE_HALF.astype(np.float64)
+    if name in ("group_norm", "instance_norm"):
+        pairs = x.reshape(2, 2)
+        return ((pairs - pairs.mean(1, keepdims=True)) / np.sqrt(pairs.var(1, keepdims=True) + 1e-5)).reshape(1, 4)
+    if name.startswith("rms_norm"):
+        x = x / 30000 if name == "rms_norm_small" else x
+        return x / np.sqrt((x * x).mean() + float(np.finfo(np.float32).eps))
+    q = x.reshape(2, 2)
+    scores = q @ q.T / np.sqrt(2)
+    weights = np.exp(scores - scores.max(1, keepdims=True))
+    return ((weights / weights.sum(1, keepdims=True)) @ q).reshape(1, 4)
+
+
+@pytest.mark.parametrize("name", sorted(_half_cases(mt)))
+def test_float16_normalizations_beyond_256_are_computed_in_float32(name: str) -> None:
+    x = mt.tensor(_WIDE_HALF.astype(np.float16), requires_grad=True)
+    y = _half_cases(mt)[name](x)
+    y.sum().backward()
+    assert y.dtype == x.grad.dtype == mt.float16 and np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_allclose(y.detach().numpy().reshape(1, 4), _half_reference(name), rtol=2e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("name", sorted(_half_cases(mt)))
+def test_float16_normalizations_beyond_256_match_pytorch(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (mt, torch):
+        x = lib.tensor(_WIDE_HALF.astype(np.float16), requires_grad=True)
+        y = _half_cases(lib)[name](x)
+        y.float().sum().backward()
+        results.append((y.detach().float().numpy(), x.grad.float().numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-3, atol=2e-3)
+
+
+def test_float16_weight_norm_embedding_max_norm_and_instance_norm_statistics_beyond_256() -> None:
+    rows = np.array([[300.0, -300.0], [200.0, 100.0]], np.float16)
+    linear = mt.nn.Linear(2, 2, dtype=mt.float16)
+    with mt.no_grad():
+        linear.weight.copy_(mt.tensor(rows))
+    linear = mt.nn.utils.parametrizations.weight_norm(linear)
+    g = linear.parametrizations.weight.original0.detach().numpy()
+    np.testing.assert_allclose(g.ravel(), np.hypot(*rows.astype(np.float64).T), rtol=1e-3)  # (was inf)
+    np.testing.assert_allclose(linear.weight.detach().numpy(), rows, rtol=1e-3)  # (was NaN)
+    table = mt.tensor(np.array([[300.0, 400.0]], np.float16))
+    looked_up = mt.nn.functional.embedding(mt.tensor([0]), table, max_norm=1.0)
+    np.testing.assert_allclose(looked_up.numpy(), [[0.6, 0.8]], rtol=1e-3)  # (was 0, 0)
+    norm = mt.nn.InstanceNorm1d(1, track_running_stats=True, dtype=mt.float16)
+    norm(mt.tensor(np.array([[[300.0, -300.0, 0.0]]], np.float16)))
+    np.testing.assert_allclose(norm.running_var.numpy(), [0.9 + 0.1 * 90000], rtol=1e-3)  # (was inf)

@@ -519,13 +519,14 @@ def _renormalize(weight: Tensor, indices: np.ndarray, max_norm: float, norm_type
     place and outside the graph (a write a live graph that saved ``weight`` refuses at backward)."""
     used = np.unique(indices)
     values = weight._data[used]
+    wide = values.astype(np.float64)  # (float16 squares overflow from 256: the norm was inf, the rows 0)
     if norm_type == 2:
-        norms = np.sqrt(np.sum(values * values, axis=1))
+        norms = np.sqrt(np.sum(wide * wide, axis=1))
     else:
-        norms = np.sum(np.abs(values) ** norm_type, axis=1) ** (1 / norm_type)
+        norms = np.sum(np.abs(wide) ** norm_type, axis=1) ** (1 / norm_type)
     over = norms > max_norm
     if over.any():
-        scale = (max_norm / (norms[over].astype(np.float64) + 1e-7)).astype(values.dtype)
+        scale = (max_norm / (norms[over] + 1e-7)).astype(values.dtype)
         with no_grad():
             weight[used[over]] = Tensor(values[over] * scale[:, None])
 
