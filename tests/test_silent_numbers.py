@@ -569,3 +569,48 @@ def test_float16_weight_norm_embedding_max_norm_and_instance_norm_statistics_bey
     norm = mt.nn.InstanceNorm1d(1, track_running_stats=True, dtype=mt.float16)
     norm(mt.tensor(np.array([[[300.0, -300.0, 0.0]]], np.float16)))
     np.testing.assert_allclose(norm.running_var.numpy(), [0.9 + 0.1 * 90000], rtol=1e-3)  # (was inf)
+
+
+def _identity_attention(lib, dtype):
+    """A 4-wide, 2-head MultiheadAttention whose projections are identities (queries = keys = values = x)."""
+    lib.manual_seed(0)
+    attention = lib.nn.MultiheadAttention(4, 2, dtype=dtype)
+    with lib.no_grad():
+        attention.in_proj_weight.copy_(lib.tensor(np.tile(np.eye(4), (3, 1)), dtype=dtype))
+        attention.in_proj_bias.zero_()
+        attention.out_proj.weight.copy_(lib.eye(4, dtype=dtype))
+        attention.out_proj.bias.zero_()
+    return attention
+
+
+_WIDE_SEQUENCE = np.array([[[300.0, -300.0, 10.0, 20.0]], [[200.0, 100.0, -50.0, 0.0]], [[-100.0, 250.0, 30.0, 5.0]]])
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_float16_multihead_attention_beyond_256_is_computed_in_float32(need_weights: bool) -> None:
+    # (its q k^T overflowed: NaN outputs, weights and gradients; PyTorch's fused path is finite)
+    x = mt.tensor(_WIDE_SEQUENCE.astype(np.float16), requires_grad=True)
+    out, weights = _identity_attention(mt, mt.float16)(x, x, x, need_weights=need_weights)
+    out.sum().backward()
+    wide = _WIDE_SEQUENCE[:, 0].reshape(3, 2, 2).transpose(1, 0, 2)  # (heads, positions, 2)
+    scores = wide @ wide.transpose(0, 2, 1) / np.sqrt(2)
+    expected = np.exp(scores - scores.max(-1, keepdims=True))
+    expected /= expected.sum(-1, keepdims=True)
+    reference = (expected @ wide).transpose(1, 0, 2).reshape(3, 1, 4)
+    assert out.dtype == x.grad.dtype == mt.float16 and np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_allclose(out.detach().numpy(), reference, rtol=2e-3, atol=1e-2)
+    if need_weights:
+        assert weights.dtype == mt.float16
+        np.testing.assert_allclose(weights.detach().numpy()[0], expected.mean(0), atol=1e-3)
+
+
+def test_float16_multihead_attention_beyond_256_matches_pytorchs_fused_path() -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (mt, torch):
+        x = lib.tensor(_WIDE_SEQUENCE.astype(np.float16), requires_grad=True)
+        out, _ = _identity_attention(lib, lib.float16)(x, x, x, need_weights=False)
+        out.float().sum().backward()
+        results.append((out.detach().float().numpy(), x.grad.float().numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-3, atol=1e-2)
