@@ -614,3 +614,20 @@ def test_float16_multihead_attention_beyond_256_matches_pytorchs_fused_path() ->
         results.append((out.detach().float().numpy(), x.grad.float().numpy()))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=2e-3, atol=1e-2)
+
+
+def test_float16_spectral_norm_beyond_256_is_finite_and_divides_by_the_largest_singular_value() -> None:
+    # (u and v were normalised by a float16 norm, inf from entries ~256: both 0, the weight NaN)
+    rows = np.array([[300.0, -300.0, 100.0], [200.0, 100.0, -50.0]], np.float16)
+    sigma = np.linalg.svd(rows.astype(np.float64), compute_uv=False)[0]
+    for wrap in (mt.nn.utils.parametrizations.spectral_norm, mt.nn.utils.spectral_norm):
+        mt.manual_seed(0)
+        linear = mt.nn.Linear(3, 2, dtype=mt.float16)
+        with mt.no_grad():
+            linear.weight.copy_(mt.tensor(rows))
+        linear = wrap(linear)
+        for _ in range(20):  # (the older API takes one power step per call)
+            linear(mt.tensor(np.ones((1, 3), np.float16)))
+        weight = linear.weight
+        assert weight.dtype == mt.float16
+        np.testing.assert_allclose(weight.detach().numpy(), rows / sigma, rtol=5e-3, atol=1e-3)
