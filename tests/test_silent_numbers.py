@@ -631,3 +631,16 @@ def test_float16_spectral_norm_beyond_256_is_finite_and_divides_by_the_largest_s
         weight = linear.weight
         assert weight.dtype == mt.float16
         np.testing.assert_allclose(weight.detach().numpy(), rows / sigma, rtol=5e-3, atol=1e-3)
+
+
+def test_float16_cosine_embedding_loss_beyond_256_is_computed_in_float32() -> None:
+    # (its squared norms overflowed: NaN loss and gradient, as PyTorch 2.13's still are)
+    a = np.array([[300.0, 300.0], [3.0, 4.0]], np.float16)
+    b = np.array([[300.0, -100.0], [3.0, 4.0]], np.float16)
+    x = mt.tensor(a, requires_grad=True)
+    loss = mt.nn.functional.cosine_embedding_loss(x, mt.tensor(b), mt.tensor([1, -1]), reduction="none")
+    loss.sum().backward()
+    wide_a, wide_b = a.astype(np.float64), b.astype(np.float64)
+    cos = (wide_a * wide_b).sum(1) / np.linalg.norm(wide_a, axis=1) / np.linalg.norm(wide_b, axis=1)
+    assert loss.dtype == x.grad.dtype == mt.float16 and np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_allclose(loss.detach().numpy(), [1 - cos[0], cos[1]], rtol=2e-3)

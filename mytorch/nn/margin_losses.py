@@ -148,8 +148,12 @@ def cosine_embedding_loss(
     input1: Any, input2: Any, target: Any, margin: float = 0.0, reduction: str = "mean"
 ) -> Tensor:
     """``1 - cos(x1, x2)`` where y = 1, ``max(0, cos(x1, x2) - margin)`` where y = -1 (the cosine
-    along the last axis, each squared norm floored by 1e-12 as PyTorch does)."""
+    along the last axis, each squared norm floored by 1e-12 as PyTorch does). float16 inputs are
+    computed in float32 (their squares overflow from 256: the loss was NaN, PyTorch 2.13's too)."""
     a, b = _t(input1), _t(input2)
+    if a.dtype == b.dtype == np.float16:
+        wide = cosine_embedding_loss(a.to(np.float32), b.to(np.float32), target, margin, reduction)
+        return wide.to(np.float16)
     dot = (a * b).sum(-1)
     cos = dot / ((a * a).sum(-1) + 1e-12) ** 0.5 / ((b * b).sum(-1) + 1e-12) ** 0.5
     y = _signs("cosine_embedding_loss", target)
