@@ -644,3 +644,15 @@ def test_float16_cosine_embedding_loss_beyond_256_is_computed_in_float32() -> No
     cos = (wide_a * wide_b).sum(1) / np.linalg.norm(wide_a, axis=1) / np.linalg.norm(wide_b, axis=1)
     assert loss.dtype == x.grad.dtype == mt.float16 and np.isfinite(x.grad.numpy()).all()
     np.testing.assert_allclose(loss.detach().numpy(), [1 - cos[0], cos[1]], rtol=2e-3)
+
+
+def test_float16_local_response_norm_beyond_256_is_computed_in_float32() -> None:
+    # (its squares overflowed: 0 for 83.5 and 44.1 here, as PyTorch 2.13 still gives)
+    a = np.array([[[300.0], [200.0], [-100.0], [50.0]]], np.float16)
+    x = mt.tensor(a, requires_grad=True)
+    y = mt.nn.functional.local_response_norm(x, 2)
+    y.sum().backward()
+    wide = a.astype(np.float64)[0, :, 0]
+    window = (np.concatenate([[0.0], wide[:-1]]) ** 2 + wide**2) / 2  # (size 2: the channel before and itself)
+    assert y.dtype == x.grad.dtype == mt.float16 and np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_allclose(y.detach().numpy().ravel(), wide / (1 + 1e-4 * window) ** 0.75, rtol=2e-3)
