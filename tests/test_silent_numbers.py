@@ -656,3 +656,20 @@ def test_float16_local_response_norm_beyond_256_is_computed_in_float32() -> None
     window = (np.concatenate([[0.0], wide[:-1]]) ** 2 + wide**2) / 2  # (size 2: the channel before and itself)
     assert y.dtype == x.grad.dtype == mt.float16 and np.isfinite(x.grad.numpy()).all()
     np.testing.assert_allclose(y.detach().numpy().ravel(), wide / (1 + 1e-4 * window) ** 0.75, rtol=2e-3)
+
+
+def test_float16_cov_corrcoef_and_gaussian_nll_loss_beyond_256_are_computed_in_float32() -> None:
+    # (products past 65,504 midway: cov inf for 62,500, corrcoef NaN for 0.992, the Gaussian
+    # NLL inf for 11,250; PyTorch 2.13 gives the same infs and NaNs)
+    a = np.array([[300.0, -300.0, 100.0, 0.0], [250.0, -200.0, 50.0, 10.0]], np.float16)
+    wide = a.astype(np.float64)
+    x = mt.tensor(a, requires_grad=True)
+    np.testing.assert_allclose(mt.cov(x).detach().numpy(), np.cov(wide), rtol=2e-3)
+    np.testing.assert_allclose(mt.corrcoef(x).detach().numpy(), np.corrcoef(wide), rtol=2e-3)
+    var = mt.full((4,), 4.0, dtype=mt.float16, requires_grad=True)
+    losses = mt.nn.functional.gaussian_nll_loss(x[0], mt.zeros(4, dtype=mt.float16), var, reduction="none")
+    losses.sum().backward()
+    assert losses.dtype == x.grad.dtype == var.grad.dtype == mt.float16
+    np.testing.assert_allclose(losses.detach().numpy(), 0.5 * (np.log(4.0) + wide[0] ** 2 / 4), rtol=2e-3)
+    np.testing.assert_allclose(x.grad.numpy()[0], wide[0] / 4, rtol=2e-3)
+    np.testing.assert_allclose(var.grad.numpy(), 0.5 * (1 / 4 - wide[0] ** 2 / 16), rtol=2e-3)

@@ -245,6 +245,9 @@ def gaussian_nll_loss(
         ValueError: a negative variance, or a ``var`` whose shape does not fit.
     """
     x = _t(input)
+    if x.dtype == np.float16:  # in float32: (x - y)**2 overflows from 256 (inf for a loss of 11,250)
+        y, v = (a.to(np.float32) if isinstance(a, Tensor) and a.dtype == np.float16 else a for a in (target, var))
+        return gaussian_nll_loss(x.to(np.float32), y, v, full, eps, reduction).to(np.float16)
     # a number var is taken in the input's dtype, as PyTorch's (a float64 0-d tensor made it float64),
     # and for every element of any input (a 0-d var was refused beside a 2-D input, PyTorch takes it)
     if isinstance(var, (int, float, np.number)) and x.dtype.kind == "f":
