@@ -132,7 +132,7 @@ def imports_on_demand(folder: str) -> list[str]:
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
 _MS_REMOUNT, _MS_BIND, _MS_REC = 32, 4096, 16384
 _MS_NOATIME, _MS_NODIRATIME, _MS_RELATIME = 1024, 2048, 1 << 21
-_ST_NOEXEC, _ST_NOATIME, _ST_NODIRATIME, _ST_RELATIME = 8, 1024, 2048, 4096
+_ST_RDONLY, _ST_NOEXEC, _ST_NOATIME, _ST_NODIRATIME, _ST_RELATIME = 1, 8, 1024, 2048, 4096
 _PR_CAPBSET_DROP, _PR_SET_SECUREBITS, _PR_SET_NO_NEW_PRIVS = 24, 28, 38
 # Secure bits: NOROOT and NO_CAP_AMBIENT_RAISE on, NO_SETUID_FIXUP and KEEP_CAPS off, all locked.
 _SECURE_BITS = (1 << 0) | (1 << 1) | (1 << 3) | (1 << 5) | (1 << 6) | (1 << 7)
@@ -213,6 +213,23 @@ second, 250 MB of the kernel's own memory (counted by no process limit; by no li
 the hand-in, a runner that is not root), and could go on for the whole test and its start-up. Now about 8 MB."""
 
 
+def _mounts_at_or_below(target: str) -> list[str]:
+    """The mount points at ``target`` and inside it, as ``/proc/self/mountinfo`` lists them (its escapes of
+    spaces, tabs, newlines and backslashes undone). A recursive bind brings the mounts inside a folder along, and
+    a remount read-only changes the bind's own mount only: until 2026-12-04 a mount inside ``/usr`` or the Python
+    installation (``/usr/local`` of its own, a volume at ``/usr/src/app``, a tmpfs) stayed writable to every
+    ``namespaces`` worker, whose files there outlived grading on the host (checked: a tmpfs of mode 1777 at
+    ``/usr/local/share/x``; in a site folder, a ``.pth`` file would run in every later worker)."""
+    inside, points = target.rstrip(os.sep) + os.sep, []
+    with open("/proc/self/mountinfo", "rb") as mounts:
+        for line in mounts:
+            point = re.sub(rb"\\([0-7]{3})", lambda code: bytes([int(code[1], 8)]), line.split(b" ")[4])
+            path = os.fsdecode(point)
+            if (path == target or path.startswith(inside)) and path not in points:
+                points.append(path)
+    return points
+
+
 def _new_root(root: str, handin: str, readable: dict[str, list[str]], size_mb: int, owner: int | None) -> None:
     """A tmpfs at ``root`` holding read-only binds of ``readable["bind"]`` (with the folders of
     ``readable["mask"]`` covered by an empty tmpfs), a few devices, ``/tmp`` and
@@ -223,7 +240,9 @@ def _new_root(root: str, handin: str, readable: dict[str, list[str]], size_mb: i
         target = root + path
         os.makedirs(target, exist_ok=True)
         _mount(path, target, None, _MS_BIND | _MS_REC)
-        _mount(None, target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _locked_flags(path))
+        for point in _mounts_at_or_below(target):  # (the bind's own, then every mount inside it)
+            if not os.statvfs(point).f_flag & _ST_RDONLY:
+                _mount(None, point, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _locked_flags(point))
     empty = f"{root}/.empty"  # what a hidden file shows (a zipped copy of the reference): nothing
     open(empty, "w").close()
     for path in readable["mask"]:

@@ -61,12 +61,13 @@ def test_mlp_learns_disc(W1, b1, W2, b2, x, y, computed):
     held-out points. (The shapes are checked first: weights of other shapes would be another
     network, and ones that broadcast would make this process compute arrays hundreds of times
     larger than the result it received.)"""
-    trained = {name: np.asarray(computed[name], dtype=float) for name in ["W1", "b1", "W2", "b2"] if name in computed}
+    trained = {name: np.asarray(computed[name]) for name in ["W1", "b1", "W2", "b2"] if name in computed}
     if len(trained) < 4:
         raise AssertionError(f"the trained weights W1, b1, W2, b2 were not all returned (got {sorted(trained)})")
-    for name, initial in {"W1": W1, "b1": b1, "W2": W2, "b2": b2}.items():  # before any arithmetic on them
+    for name, initial in {"W1": W1, "b1": b1, "W2": W2, "b2": b2}.items():  # before any conversion or arithmetic
         if trained[name].shape != initial.shape:
             raise AssertionError(f"trained {name}: got shape {trained[name].shape}, expected shape {initial.shape}")
+    trained = {name: array.astype(float) for name, array in trained.items()}
     before, after = numpy_loss(W1, b1, W2, b2, x, y), numpy_loss(**trained, x=x, y=y)
     if not after < 0.5 * before:  # (raised, not asserted: under python -O an assert passed any weights)
         raise AssertionError(f"the loss went from {before:.4f} to only {after:.4f}")

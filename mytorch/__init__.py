@@ -178,6 +178,8 @@ _ON_FIRST_USE = (
     "fft",
     "sparse",
     "jit",
+    "version",
+    "distributed",
 )
 
 

@@ -219,8 +219,9 @@ def _numbers(batch: list[Any], dtype: Any) -> Tensor:
 def default_collate(batch: Sequence[Any]) -> Any:
     """A list of samples as one batch, as PyTorch's ``default_collate``: Tensors (and NumPy
     arrays) stacked along a new first axis; Python floats a float64 Tensor, ints an int64 one
-    (bools a bool one); strings left a list; dicts, tuples and lists collated field by field
-    (a tuple of fields gives a list, a named tuple its own type).
+    (bools a bool one); strings left as they come (a list, or a tuple of one field of samples
+    that are tuples or lists); dicts, tuples and lists collated field by field (a tuple of fields
+    gives a list, a named tuple its own type).
 
     Raises:
         TypeError: a sample of a type it cannot batch.
@@ -253,7 +254,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, Sequence):
         if len({len(sample) for sample in batch}) > 1:
             raise RuntimeError("default_collate: each element in list of batch should be of equal size")
-        return [default_collate(list(field)) for field in zip(*batch)]
+        return [default_collate(field) for field in zip(*batch)]  # (strings: a tuple per field, as PyTorch's)
     raise TypeError(
         "default_collate: batch must contain Tensors, NumPy arrays, numbers, dicts or lists; "
         f"found {type(elem).__name__}"

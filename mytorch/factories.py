@@ -31,6 +31,7 @@ __all__ = [
     "device",
     "arange",
     "as_tensor",
+    "asarray",
     "default_generator",
     "empty",
     "empty_like",
@@ -379,6 +380,21 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
             check_finite_into(data, dtype, "as_tensor")  # (NaN into int64 was -2**63)
         return Tensor(data if dtype is None else data.astype(dtype, copy=False))
     return tensor(data, dtype)
+
+
+def asarray(
+    obj: Any, *, dtype: Any = None, device: Any = None, copy: Any = None, requires_grad: builtins.bool = False
+) -> Tensor:
+    """PyTorch's ``asarray``: ``as_tensor`` (memory shared with an array or a tensor when no
+    conversion is needed), a copy always with ``copy=True`` (``copy=False`` is taken as None: no
+    error where a conversion copies); ``requires_grad`` makes the result a leaf that requires a
+    gradient."""
+    result = as_tensor(obj, dtype, device)
+    if copy and (result is obj or (isinstance(obj, np.ndarray) and np.shares_memory(result._data, obj))):
+        result = Tensor(result._data.copy())
+    if requires_grad:
+        result = (result.detach() if result is obj else result).requires_grad_()
+    return result
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

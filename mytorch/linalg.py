@@ -21,7 +21,7 @@ backward differentiates them again: ``inv``'s gradient is ``-A^-T G A^-T``, ``de
 from __future__ import annotations
 
 import math
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -398,7 +398,21 @@ class LinalgLogAbsDet(Function):
         return np.einsum("...ij,...ji->...", np.linalg.inv(a), tangents[0])
 
 
-def slogdet(A: Any) -> tuple[Tensor, Tensor]:  # noqa: N803
+class SlogdetResult(NamedTuple):
+    """``linalg.slogdet``'s ``(sign, logabsdet)``, by name as in PyTorch."""
+
+    sign: Tensor
+    logabsdet: Tensor
+
+
+class CholeskyExResult(NamedTuple):
+    """``linalg.cholesky_ex``'s ``(L, info)``, by name as in PyTorch."""
+
+    L: Tensor  # noqa: N815 - PyTorch's name
+    info: Tensor
+
+
+def slogdet(A: Any) -> SlogdetResult:  # noqa: N803
     """``(sign, logabsdet)`` of a square matrix (or each in a batch): the sign of the determinant
     (-1, 0 or 1; a constant) and log |det| (-inf for a singular matrix), whose gradient is ``G A^-T``.
 
@@ -408,7 +422,7 @@ def slogdet(A: Any) -> tuple[Tensor, Tensor]:  # noqa: N803
     """
     t = _square("linalg.slogdet", A)
     sign, logabs = np.linalg.slogdet(t._data)
-    return Tensor(np.array(sign, t.dtype)), LinalgLogAbsDet.apply(t, sign=sign, logabs=logabs)
+    return SlogdetResult(Tensor(np.array(sign, t.dtype)), LinalgLogAbsDet.apply(t, sign=sign, logabs=logabs))
 
 
 def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:  # noqa: N803
@@ -705,7 +719,7 @@ def _failed_minor(a: np.ndarray) -> int:
     return bad
 
 
-def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> tuple[Tensor, Tensor]:  # noqa: N803
+def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> CholeskyExResult:  # noqa: N803
     """``(L, info)`` as PyTorch's ``linalg.cholesky_ex``: ``info`` (int32, one per matrix) is 0
     where the factor exists, else the order of the first leading minor that is not
     positive-definite (the jitter loop of Gaussian-process code reads it). A failed matrix's
@@ -720,13 +734,13 @@ def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> t
     flat = lower_half.reshape(-1, *a.shape[-2:])
     info = np.array([_failed_minor(m) for m in flat], dtype=np.int32).reshape(a.shape[:-2])
     if not info.any():
-        return cholesky(a, upper=upper), Tensor(info)
+        return CholeskyExResult(cholesky(a, upper=upper), Tensor(info))
     if check_errors:
         raise LinAlgError(f"linalg.cholesky_ex: a matrix that is not positive-definite (info {info.max()})")
     bad = Tensor((info > 0).reshape(*info.shape, 1, 1))
     identity = Tensor(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy())
     factor = cholesky(where(bad, identity, a), upper=upper)
-    return cast(Tensor, where(bad, Tensor(np.full((), np.nan, a.dtype)), factor)), Tensor(info)
+    return CholeskyExResult(cast(Tensor, where(bad, Tensor(np.full((), np.nan, a.dtype)), factor)), Tensor(info))
 
 
 def __getattr__(name: str) -> Any:

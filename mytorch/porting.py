@@ -471,6 +471,8 @@ def _sparse() -> Any:
 
 
 METHODS = {
+    "bernoulli": bernoulli,  # (probs.bernoulli(): a 0/1 draw per element)
+    "multinomial": multinomial,  # (probs.multinomial(1): sampling the next token)
     "fill_diagonal_": _fill_diagonal_,
     "renorm": renorm,
     "renorm_": _renorm_,

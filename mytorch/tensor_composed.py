@@ -90,6 +90,7 @@ __all__ = [
     "greater_equal",
     "hypot",
     "inner",
+    "heaviside",
     "isin",
     "isneginf",
     "isposinf",
@@ -790,6 +791,16 @@ def isreal(input: Any) -> Tensor:  # noqa: A002
 def signbit(input: Any) -> Tensor:  # noqa: A002
     """Where the sign bit is set (negative numbers and -0.0)."""
     return Tensor(np.signbit(_t(input)._data))
+
+
+def heaviside(input: Any, values: Any) -> Tensor:  # noqa: A002
+    """The step function: 0 where ``input`` < 0, 1 where > 0, ``values`` (broadcast) where it is
+    0; in the inputs' dtype. A constant: its slope is 0 wherever it has one (PyTorch has no
+    gradient for it and raises at ``backward``)."""
+    x, v = _t(input), _t(values)
+    if x.dtype != v.dtype:
+        raise TypeError(f"heaviside: input and values must have one dtype, got {x.dtype} and {v.dtype}")
+    return Tensor(np.asarray(np.where(x._data == 0, v._data, (x._data > 0).astype(x.dtype)), dtype=x.dtype))
 
 
 def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False) -> Tensor:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.arguments import check_dim, size_arg, sizes_or
+from mytorch.autograd_engine import is_grad_enabled
 from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply, _assign, _stored
 from mytorch.tensor_math import _fill_value
@@ -191,11 +192,40 @@ def scatter_add(input: Any, dim: Any, index: Any, src: Any) -> Tensor:  # noqa: 
     return _apply("add", (input, added))
 
 
-def scatter(input: Any, dim: Any, index: Any, src: Any = None, *, value: Any = None) -> Tensor:  # noqa: A002
+def _reduced_scatter(op: str, input: Any, dim: Any, index: Any, src: Any, reduce: str) -> Tensor:  # noqa: A002
+    """PyTorch's older ``scatter(..., reduce="add" | "multiply")``: repeated places add up (as
+    ``scatter_add``, with its gradient) or multiply (NumPy's ``multiply.at``, without one: PyTorch
+    has none either, so a tensor that needs a gradient is refused)."""
+    x = _data(input)
+    d = _dim(op, dim, x.ndim)
+    if isinstance(src, (builtins.int, builtins.float)) and not isinstance(src, builtins.bool):
+        src = Tensor(np.full(_data(index).shape, _stored(src, x.dtype, op), dtype=x.dtype))
+    if reduce == "add":
+        return scatter_add(input, d, index, src)
+    if reduce != "multiply":
+        raise ValueError(f"{op}: reduce must be 'add' or 'multiply', got {reduce!r} (scatter_reduce has the others)")
+    if is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad for t in (input, src)):
+        raise RuntimeError(f"{op}: reduce='multiply' has no gradient, as in PyTorch (scatter_reduce(..., 'prod'))")
+    where, part = _source(op, x, d, index, src)
+    out = x.copy()
+    np.multiply.at(out, where, _data(part))
+    return Tensor(out)
+
+
+def scatter(
+    input: Any,  # noqa: A002
+    dim: Any,
+    index: Any,
+    src: Any = None,
+    *,
+    value: Any = None,
+    reduce: str | None = None,
+) -> Tensor:
     """A copy of ``input`` with ``src`` (a tensor, or a number: ``value``) written at the places
     ``index`` names along ``dim``: ``out[i][index[i][j]] = src[i][j]`` for ``dim=1``. Where
     the index repeats a place, one of the values lands there (which one is not defined, as in
     PyTorch); each of them gets the gradient there, as in PyTorch. Kernel ``setitem``.
+    ``reduce="add"`` or ``"multiply"`` combines the values with what is there instead.
 
     Raises:
         TypeError: the index is not integers, ``src`` has another dtype, or both or neither of
@@ -204,16 +234,23 @@ def scatter(input: Any, dim: Any, index: Any, src: Any = None, *, value: Any = N
     """
     if (src is None) == (value is None):
         raise TypeError("scatter: give src (a tensor or a number) or value, not both")
+    if reduce is not None:
+        return _reduced_scatter("scatter", input, dim, index, value if src is None else src, reduce)
     x = _data(input)
     d = _dim("scatter", dim, x.ndim)
     where, part = _source("scatter", x, d, index, value if src is None else src)
     return _apply("setitem", (input, part), {"index": where})
 
 
-def scatter_(self: Tensor, dim: Any, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+def scatter_(
+    self: Tensor, dim: Any, index: Any, src: Any = None, *, value: Any = None, reduce: str | None = None
+) -> Tensor:
     """``scatter`` written into this tensor (an in-place operation; returns it)."""
     if (src is None) == (value is None):
         raise TypeError("scatter_: give src (a tensor or a number) or value, not both")
+    if reduce is not None:
+        reduced = _reduced_scatter("scatter_", self, dim, index, value if src is None else src, reduce)
+        return _assign(self, Ellipsis, reduced, "scatter_")
     d = _dim("scatter_", dim, self.ndim)
     where, part = _source("scatter_", self._data, d, index, value if src is None else src)
     return _assign(self, where, part, "scatter_")

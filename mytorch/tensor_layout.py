@@ -9,6 +9,7 @@ forward mode and higher derivatives are those ops'): ``unflatten``, ``swapaxes``
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = [
     "broadcast_to",
     "cartesian_prod",
     "column_stack",
+    "combinations",
     "diag_embed",
     "dsplit",
     "dstack",
@@ -292,6 +294,27 @@ def cartesian_prod(*tensors: Any) -> Tensor:
         view = reshape(v, tuple(n if j == k else 1 for j, n in enumerate(shape)))
         columns.append(reshape(expand(view, *shape), -1))
     return stack(columns, 1)
+
+
+def combinations(input: Any, r: int = 2, with_replacement: bool = False) -> Tensor:  # noqa: A002
+    """The ``r``-element combinations of a vector's elements, one per row, in ``itertools``' order
+    (``with_replacement``: elements may repeat); rows picked by one recorded indexing, so
+    gradients reach the vector. No rows (shape ``(0, r)``) when ``r`` exceeds its length, an empty
+    vector for ``r=0``, as PyTorch's.
+
+    Raises:
+        ValueError: not a vector, or a negative ``r``.
+    """
+    x = _t(input)
+    if x.ndim != 1:
+        raise ValueError(f"combinations: expects a vector (1 axis), got shape {x.shape}")
+    if r < 0:
+        raise ValueError(f"combinations: r must be non-negative, got {r}")
+    if r == 0:
+        return Tensor(np.empty(0, dtype=x.dtype))
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = np.array(list(pick(range(x.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    return x[Tensor(rows)]
 
 
 def _indices(op: str, which: Any, row: int, col: int, offset: int, dtype: Any) -> Tensor:

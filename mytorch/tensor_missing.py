@@ -20,17 +20,17 @@ from mytorch.arguments import NotInMyTorchError
 
 MISSING = frozenset(
     (
-        "addr addr_ adjoint apply_ as_strided as_strided_ as_strided_scatter as_subclass bernoulli "
+        "addr addr_ adjoint apply_ as_strided as_strided_ as_strided_scatter as_subclass "
         "bfloat16 bitwise_and bitwise_and_ bitwise_left_shift bitwise_left_shift_ bitwise_not bitwise_not_ "
         "bitwise_or bitwise_or_ bitwise_right_shift bitwise_right_shift_ bitwise_xor bitwise_xor_ cauchy_ "
         "ccol_indices cdouble cfloat chalf cholesky_inverse cholesky_solve coalesce col_indices "
         "conj_physical conj_physical_ const_data_ptr crow_indices dense_dim dequantize diagflat "
         "diagonal_scatter dim_order eig fill_diagonal_ float_power_ frexp gcd gcd_ geometric_ geqrf "
-        "grad_dtype hardshrink hash_tensor heaviside heaviside_ histogram i0_ igamma igamma_ igammac "
+        "grad_dtype hardshrink hash_tensor heaviside_ i0_ igamma igamma_ igammac "
         "igammac_ index index_reduce index_reduce_ indices int_repr ipu is_coalesced is_conj "
         "is_distributed is_ipu is_maia is_mkldnn is_mps is_mtia is_neg is_set_to is_shared is_sparse_csr "
         "is_vulkan is_xla is_xpu layout lcm lcm_ ldexp ldexp_ log_normal_ lstsq map2_ map_ "
-        "matrix_exp mode module_load mtia multinomial name nanmedian narrow_copy new new_empty_strided "
+        "matrix_exp mode module_load mtia name nanmedian narrow_copy new new_empty_strided "
         "nextafter nextafter_ nonzero_static orgqr ormqr output_nr pinverse prelu q_per_channel_axis "
         "q_per_channel_scales q_per_channel_zero_points q_scale q_zero_point qr qscheme record_stream "
         "reinforce renorm renorm_ resize resize_as resize_as_sparse_ "

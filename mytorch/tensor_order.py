@@ -8,7 +8,7 @@ the Tensor attributes ``element_size()`` and ``stride()`` (in elements, as PyTor
 from __future__ import annotations
 
 import builtins
-from typing import Any, Literal, cast
+from typing import Any, Literal, NamedTuple, cast
 
 import numpy as np
 
@@ -24,6 +24,7 @@ __all__ = [
     "can_cast",
     "cross",
     "histc",
+    "histogram",
     "kthvalue",
     "msort",
     "promote_types",
@@ -260,6 +261,38 @@ def histc(input: Any, bins: int = 100, min: float = 0.0, max: float = 0.0) -> Te
     return Tensor(counts.astype(x.dtype if x.dtype.kind == "f" else np.float32))
 
 
+class HistogramResult(NamedTuple):
+    """``histogram``'s ``(hist, bin_edges)``, by name as in PyTorch."""
+
+    hist: Tensor
+    bin_edges: Tensor
+
+
+def histogram(
+    input: Any,  # noqa: A002
+    bins: Any = 100,
+    *,
+    range: tuple[float, float] | None = None,  # noqa: A002 - PyTorch's name
+    weight: Any = None,
+    density: bool = False,
+) -> HistogramResult:
+    """The counts (or summed ``weight``s; a density with ``density``) of the elements in ``bins``
+    equal bins over ``range`` (the data's own by default), or between the edges of a ``bins``
+    tensor; the last bin holds its right edge, as PyTorch's and NumPy's. Both results in the
+    input's dtype; no gradient, as in PyTorch.
+
+    Raises:
+        TypeError: a tensor that is not floating-point (PyTorch's raises too).
+    """
+    x = _tensor(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"histogram: needs a floating-point tensor, got {x.dtype} (convert it first: x.float())")
+    edges = _tensor(bins)._data if isinstance(bins, Tensor) else int(bins)
+    weights = None if weight is None else np.asarray(_tensor(weight)._data).reshape(-1)
+    hist, bin_edges = np.histogram(np.asarray(x._data).reshape(-1), edges, range, density=density, weights=weights)
+    return HistogramResult(Tensor(hist.astype(x.dtype)), Tensor(bin_edges.astype(x.dtype)))
+
+
 def unique_consecutive(
     input: Any,  # noqa: A002
     return_inverse: bool = False,
@@ -323,6 +356,7 @@ def can_cast(from_: Any, to: Any) -> bool:
 
 
 METHODS = {
+    "histogram": histogram,
     "quantile": quantile,
     "kthvalue": kthvalue,
     "msort": msort,

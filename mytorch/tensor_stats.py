@@ -131,16 +131,17 @@ def _with_mean(name: str, spread: Any) -> Any:
     def pair(
         input: Any,  # noqa: A002
         dim: Any = None,
+        unbiased: Any = None,
+        keepdim: builtins.bool = False,
         *,
         correction: Any = None,
-        keepdim: builtins.bool = False,
     ) -> tuple[Tensor, Tensor]:
         # a bool in dim's place is PyTorch's ``unbiased`` (``var_mean(x, False)``): over every element
         over = None if isinstance(dim, builtins.bool) else dim
-        return spread(input, dim, keepdim=keepdim, correction=correction), mean(input, over, keepdim)
+        return spread(input, dim, unbiased, keepdim, correction=correction), mean(input, over, keepdim)
 
     pair.__name__ = pair.__qualname__ = f"{name}_mean"
-    pair.__doc__ = f"``({name}, mean)`` over ``dim`` (``correction`` as in ``{name}``)."
+    pair.__doc__ = f"``({name}, mean)`` over ``dim`` (``unbiased`` / ``correction`` as in ``{name}``)."
     return pair
 
 

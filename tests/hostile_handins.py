@@ -62,6 +62,16 @@ def handin(tmp: Path, inbox: Path, name: str, **options) -> Path:
     return tar_of(package(tmp / f"src-{name}", **options), inbox / name, mode)
 
 
+def functional_handin(tmp: Path, code: str, name: str) -> Path:
+    """``tmp/name``: a tar of a ``mytorch`` holding only empty ``__init__.py`` files and ``nn/functional.py``, whose
+    text is ``code`` (its kernels are the attack)."""
+    (tmp / "src" / "mytorch" / "nn").mkdir(parents=True)
+    (tmp / "src" / "mytorch" / "__init__.py").write_text("")
+    (tmp / "src" / "mytorch" / "nn" / "__init__.py").write_text("")
+    (tmp / "src" / "mytorch" / "nn" / "functional.py").write_text(code)
+    return tar_of(tmp / "src", tmp / name)
+
+
 def _write_fake(targets: list[str], indent: str = "") -> str:
     """Attack code: append the fake Autolab line to every one of ``targets`` it can open."""
     code = f"""for path in {targets!r}:
@@ -1039,3 +1049,32 @@ def mul_backward(*args, **kwargs):
     raise RuntimeError("descriptors read: " + ("; ".join(read) or "none"))
 '''
 """``mytorch/nn/functional.py`` whose ``mul_backward`` reads what it can of every descriptor its worker holds."""
+
+
+def mount_writer(folder: str) -> str:
+    """Attack code for ``mytorch/__init__.py``: write a file into ``folder`` (a mount inside a folder that workers
+    read, such as ``/usr``), then raise, saying whether it could."""
+    return f"""
+try:
+    with open({folder!r} + "/planted.pth", "w") as planted:
+        planted.write("import os\\n")
+    said = "WROTE into the mount"
+except OSError as error:
+    said = f"refused: {{error.strerror}}"
+raise ImportError(said)
+"""
+
+
+NAN_ERROR = _send_result("__error__=np.array([np.nan, np.inf, -1.0, 300.0])")
+"""Sends, as the test's error text, floats (NaN, inf, negative, over 255) where the worker sends bytes."""
+
+UNSHARE_MIMIC = """
+import os
+
+
+def mul_backward(*args, **kwargs):
+    print("unshare: sigprocmask unblock failed: Invalid argument", flush=True)
+    os._exit(1)
+"""
+"""``mytorch/nn/functional.py`` whose ``mul_backward`` prints the line ``unshare`` prints when the worker it started
+was killed by a signal, and exits with ``unshare``'s status then."""

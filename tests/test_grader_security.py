@@ -58,6 +58,7 @@ from hostile_handins import (  # noqa: E402
     MEMHOG,
     MISBEHAVER,
     NAMESPACER,
+    NAN_ERROR,
     NODE_MAKER,
     OOM,
     PARENT_READER,
@@ -73,11 +74,14 @@ from hostile_handins import (  # noqa: E402
     SHM_TAG,
     STOPPER,
     TOKEN,
+    UNSHARE_MIMIC,
     WIDE_IMPORT,
     file_snooper,
     forger,
+    functional_handin,
     handin,
     malformed,
+    mount_writer,
     package,
     queue_left,
     segments_left,
@@ -1682,6 +1686,39 @@ def test_in_a_user_namespace_workers_are_contained_too(tmp_path):
     assert done.stdout.strip() == "FAILED ['mul']"
 
 
+def _a_folder_inside_what_workers_read() -> str | None:
+    """An existing folder inside ``/usr`` or the Python installation that grading never reads (C headers), for a
+    mount of the test's own in a mount namespace of its own; None if there is none."""
+    for folder in ("/usr/include", os.path.join(sys.prefix, "include"), os.path.join(sys.base_prefix, "include")):
+        if os.path.isdir(folder) and not os.path.islink(folder):
+            return folder
+    return None
+
+
+def test_under_namespaces_a_mount_inside_what_workers_read_is_read_only_too(grader, tmp_path):
+    """A worker's private root binds ``/usr`` and the Python installation with the mounts inside them and makes
+    them read-only; until 2026-12-04 only the bind's own mount was, and a mount inside it (a ``/usr/local`` of its
+    own, a volume at ``/usr/src/app``) stayed writable: a hand-in left a file there, on the host, for every later
+    hand-in and program (in a site folder, a ``.pth`` runs in each). Here a tmpfs of mode 1777 is mounted over
+    C headers' folder in a mount namespace of the test's own (the machine's stay as they were)."""
+    sandbox_or_skip("namespaces")
+    folder = _a_folder_inside_what_workers_read()
+    if os.geteuid() != 0 or shutil.which("unshare") is None or folder is None:
+        pytest.skip("needs root, unshare and a folder such as /usr/include to mount over")
+    archive = handin(tmp_path, tmp_path, "writer.tar", code=mount_writer(folder), bare=True)
+    runner = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--sandbox",
+              "namespaces", "--timeout", "5", "operations"]  # fmt: skip
+    script = f'mount -t tmpfs -o size=1m,mode=1777 tmpfs "$1" || exit 97; shift; "$@"; ls -A "{folder}"'
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", folder, *runner],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=150)  # fmt: skip
+    if done.returncode == 97:
+        pytest.skip(f"cannot mount a tmpfs over {folder} here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "WROTE" not in done.stdout and "planted.pth" not in done.stdout, done.stdout[-3000:]
+    assert re.search(r'"ImportError: refused: Read-only file system"', done.stdout), done.stdout[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 0}})
+
+
 # --------------------------------------------------------------------------- one hand-in, Autolab
 def test_the_autolab_line_is_last_and_true_and_results_json_stays(grader, tmp_path):
     results = tmp_path / "results.json"
@@ -1893,6 +1930,76 @@ def test_trained_weights_of_other_shapes_fail_before_the_runner_computes_with_th
     computed = {"W1": inputs["W1"], "b1": np.zeros((4, 1, 16)), "W2": inputs["W2"], "b2": inputs["b2"]}
     with pytest.raises(AssertionError, match=r"trained b1: got shape \(4, 1, 16\), expected shape \(16,\)"):
         judge(test, inputs, computed)
+
+
+def _payload_verdict(test_id: str, arrays: dict):
+    """The runner's verdict on a worker that sent ``arrays`` for the test ``test_id`` (its inputs as the runner
+    makes them)."""
+    from autograder import protocol
+    from autograder.grading import collect
+    from autograder.isolation import Settings, _verdict, _Watch
+
+    test = next(t for t in collect() if t.id == test_id)
+    seen = _Watch(payload=protocol.encode_arrays(arrays), ready=True)
+    return _verdict(test, test.inputs(), seen, 0, Settings(), time.monotonic() + 60, 0.1)
+
+
+def test_a_results_shape_is_checked_before_its_values_are_converted():
+    """The runner converted a result to float64 before comparing its shape with the reference's: a worker's 8 MiB
+    of booleans, under one name of a kernel's result or as the MLP's trained weights, made 64 MiB in the runner
+    (its peak 132 MB against 42 MB, per test and ``--jobs`` slot, until 2026-12-04)."""
+    import tracemalloc
+
+    import numpy as np
+
+    flags = np.ones(8 * 2**20 - 4096, dtype=bool)  # (about the most a result may hold)
+    weights = {"W1": flags, "b1": flags[:1], "W2": flags[:1], "b2": flags[:1]}
+    for test_id, arrays in [("operations/mul", {"gradient of input 0": flags}), ("mlp/learns the disc task", weights)]:
+        tracemalloc.start()
+        try:
+            outcome = _payload_verdict(test_id, arrays)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert not outcome.passed and "got shape (8384512,), expected shape" in outcome.output, outcome.output
+        assert peak < 40 * 2**20, f"{test_id}: {peak / 2**20:.0f} MiB"
+
+
+def test_a_handins_numbers_make_no_warning_on_the_runners_stderr(grader, tmp_path):
+    """An error text sent as floats (NaN, inf, negative, over 255) where the worker sends bytes, and trained
+    weights of inf and NaN: until 2026-12-04 NumPy's RuntimeWarnings about them ("invalid value encountered in
+    cast", "... in matmul") went to the runner's stderr, Autolab's feedback, with the runner's source lines."""
+    import warnings
+
+    import numpy as np
+
+    archive = handin(tmp_path, tmp_path, "nan.tar", code=NAN_ERROR, bare=True)
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", "none", "operations", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Warning" not in done.stderr, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 0}})
+    shapes = {"W1": ((16, 2), np.inf), "b1": ((16,), np.nan), "W2": ((2, 16), -np.inf), "b2": ((2,), np.inf)}
+    weights = {name: np.full(shape, value) for name, (shape, value) in shapes.items()}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outcome = _payload_verdict("mlp/learns the disc task", weights)
+    assert not outcome.passed and "the loss went from" in outcome.output, outcome.output
+    assert [str(w.message) for w in caught] == []
+
+
+@pytest.mark.parametrize("mode", ["uid", "none"])
+def test_only_unshare_itself_can_say_that_a_worker_was_killed(grader, tmp_path, mode):
+    """The line ``unshare`` prints when the worker it started was killed by a signal is how the runner tells a
+    ``namespaces`` worker's death from its exit status 1. Until 2026-12-04 it was looked for under every mode: a
+    ``uid`` or ``none`` hand-in that printed it and exited 1 had its test reported ``KILLED (SIGKILL) ... most likely
+    a limit``, not ``CRASH``, and its line taken out of the report."""
+    sandbox_or_skip(mode)
+    archive = functional_handin(tmp_path, UNSHARE_MIMIC, "mimic.tar")
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", mode, "operations", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    mul = re.search(r"FAIL  operations/mul .*\n\s+\| (.*)", done.stdout)
+    assert mul and mul[1] == "CRASH: the test's process died (exit status 1) before reporting.", done.stdout[-3000:]
+    assert "| > unshare: sigprocmask unblock failed: Invalid argument" in done.stdout, done.stdout[-3000:]
 
 
 def test_a_stopped_runner_leaves_no_worker_behind(grader, tmp_path):
@@ -2137,11 +2244,7 @@ def test_exceptions_exits_finalizers_crashes_and_patched_builtins_each_cost_only
     """What a kernel can do to the worker instead of answering, each in one test: every such test
     fails with its own verdict, the runner goes on, its last line is the true score, the atexit hook
     never runs (the worker ends with ``os._exit``) and the forged PASS line stays quoted."""
-    (tmp_path / "src" / "mytorch" / "nn").mkdir(parents=True)
-    (tmp_path / "src" / "mytorch" / "__init__.py").write_text("")
-    (tmp_path / "src" / "mytorch" / "nn" / "__init__.py").write_text("")
-    (tmp_path / "src" / "mytorch" / "nn" / "functional.py").write_text(MISBEHAVER)
-    archive = tar_of(tmp_path / "src", tmp_path / "misbehaver.tar")
+    archive = functional_handin(tmp_path, MISBEHAVER, "misbehaver.tar")
     done = run_grader(grader, "--handin", str(archive), "--sandbox", "none", "operations", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 0}})
@@ -2164,11 +2267,7 @@ def test_a_handin_holds_no_descriptor_of_the_runners_files(grader, tmp_path, mod
     test: until 2026-12-04 the hand-in read them through descriptor 3 in every mode, under ``uid`` from a file of
     mode 0600 owned by root that it could not open. Now no descriptor but the result pipe's is open."""
     sandbox_or_skip(mode)
-    (tmp_path / "src" / "mytorch" / "nn").mkdir(parents=True)
-    (tmp_path / "src" / "mytorch" / "__init__.py").write_text("")
-    (tmp_path / "src" / "mytorch" / "nn" / "__init__.py").write_text("")
-    (tmp_path / "src" / "mytorch" / "nn" / "functional.py").write_text(DESCRIPTOR_READER)
-    archive = tar_of(tmp_path / "src", tmp_path / "reader.tar")
+    archive = functional_handin(tmp_path, DESCRIPTOR_READER, "reader.tar")
     done = run_grader(grader, "--handin", str(archive), "--sandbox", mode, "operations", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     said = re.search(r'"RuntimeError: descriptors read: (.*?)" \(raised in', done.stdout)
@@ -2182,11 +2281,7 @@ def test_what_a_handin_raises_or_prints_reaches_every_report_format_quoted(grade
     (Autolab's output) and in results.json no line of the hand-in's begins as a verdict does. Until 2026-12-04
     the first line of ``mul``'s output in results.json was ``PASS  operations/mul  1/1  (0.01 s) (raised
     in ...)`` and the printed line began a line of it, bare."""
-    (tmp_path / "src" / "mytorch" / "nn").mkdir(parents=True)
-    (tmp_path / "src" / "mytorch" / "__init__.py").write_text("")
-    (tmp_path / "src" / "mytorch" / "nn" / "__init__.py").write_text("")
-    (tmp_path / "src" / "mytorch" / "nn" / "functional.py").write_text(PASS_FORGER)
-    archive = tar_of(tmp_path / "src", tmp_path / "passer.tar")
+    archive = functional_handin(tmp_path, PASS_FORGER, "passer.tar")
     results = tmp_path / "results.json"
     done = run_grader(grader, "--handin", str(archive), "--sandbox", "none", "--json", str(results), "operations",
                       cwd=tmp_path)  # fmt: skip

@@ -2,7 +2,7 @@
 LSTM/GRU, custom autograd Functions and higher-order gradients, an iterable data set, an optimizer
 subclass with ``self.state``, Grad-CAM with module hooks, a mixed-precision loop with
 ``GradScaler``, seq2seq with attention, d2l.ai's lazy modules, skip-gram with ``max_norm``, and
-thirty-nine float64 ones: a CNN on the bundled digits, packed sequences, a Transformer encoder, LBFGS,
+forty-eight float64 ones: a CNN on the bundled digits, packed sequences, a Transformer encoder, LBFGS,
 a training loop with checkpoints, torch.func per-sample gradients, a VAE with distributions, tensor
 idioms, a GAN, module surgery, gradient accumulation, ensembles and weight averaging, a
 convolutional autoencoder, a CRNN with CTC, a ResNet resumed from a checkpoint and fine-tuned
@@ -14,7 +14,10 @@ RealNVP flow and k-means, a GRUCell/LSTMCell language model with truncated backp
 U-Net with MaxUnpool2d, REINFORCE and a double DQN, an LSTM forecaster, pruning, second-order MAML, an nn.Transformer
 reversing sequences, low-rank Gaussians in a mixture density network, word2vec with SparseAdam, an implicit
 layer by Newton and LU, a Gumbel-softmax VAE, style transfer, an orthogonal-recurrence language model
-with an adaptive softmax and a von Mises fit) run on
+with an adaptive softmax and a von Mises fit, and six of a learner's everyday habits: a CNN saved
+and loaded, padded LSTM/GRU classifiers, an einsum regression, a convolutional VAE, causal
+attention with masks, freezing and evaluation idioms, a text CNN with a weighted loss, and
+softmax regression from scratch, a Siamese network with metrics) run on
 MyTorch with only their imports changed; where PyTorch is installed they print the same (the
 weights are loaded from NumPy draws in both; numbers agree to 1e-4, as float32 and PyTorch's
 4-digit printing allow, or to what a float64 program's ``# tolerance:`` line asks;

@@ -4,7 +4,7 @@
 and ``ContinuousBernoulli`` (``relaxed.py``), ``HalfCauchy``, ``Weibull``, ``Pareto`` and ``Chi2``
 (``positive.py``),
 ``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet``, ``Uniform`` and
-``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``Multinomial``,
+``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``NegativeBinomial``, ``Multinomial``,
 ``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``), ``VonMises`` (``von_mises.py``) with
 ``sample``, ``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the
 reparameterised sample a gradient flows through; for Gamma, Chi2, Beta, Dirichlet and StudentT by
@@ -47,7 +47,17 @@ from mytorch.distributions.relaxed import (
     RelaxedBernoulli,
     RelaxedOneHotCategorical,
 )
-from mytorch.distributions.tails import Binomial, Cauchy, Geometric, Gumbel, HalfNormal, Multinomial, Poisson, StudentT
+from mytorch.distributions.tails import (
+    Binomial,
+    Cauchy,
+    Geometric,
+    Gumbel,
+    HalfNormal,
+    Multinomial,
+    NegativeBinomial,
+    Poisson,
+    StudentT,
+)
 from mytorch.distributions.von_mises import VonMises
 from mytorch.distributions.wrappers import Independent, TransformedDistribution
 
@@ -76,6 +86,7 @@ __all__ = [
     "MixtureSameFamily",
     "Multinomial",
     "MultivariateNormal",
+    "NegativeBinomial",
     "Normal",
     "OneHotCategorical",
     "Pareto",

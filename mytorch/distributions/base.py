@@ -3,7 +3,8 @@ PyTorch's argument validation) and the helpers that turn parameters and values i
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from typing import Any, cast
 
 import numpy as np
 
@@ -141,6 +142,41 @@ class Distribution:
     def entropy(self) -> Tensor:
         """The entropy, recorded."""
         raise NotImplementedError(f"{type(self).__name__} does not define entropy")
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
+        """The same distribution repeated over ``batch_shape`` (the current batch shape broadcast to
+        it): a new one of this class made of its parameters ``expand``-ed, recorded, so gradients
+        reach the originals, as PyTorch's. A parameter pair is passed by one of its forms (``logits``
+        rather than ``probs``, ``scale_tril`` rather than a covariance or precision matrix).
+
+        Raises:
+            ValueError: a ``batch_shape`` the current one does not broadcast to.
+            NotImplementedError: a distribution not made of its parameters (a mixture, a transformed one).
+        """
+        shape = _shape(batch_shape)
+        name = type(self).__name__
+        if len(shape) < len(self.batch_shape) or any(
+            old not in (1, new) for old, new in zip(self.batch_shape[::-1], shape[::-1])
+        ):
+            raise ValueError(f"{name}.expand: batch_shape {self.batch_shape} does not broadcast to {shape}")
+        signature = inspect.signature(type(self).__init__).parameters
+        skipped = {"self", "validate_args", "probs", "covariance_matrix", "precision_matrix"} - (
+            set() if "logits" in signature else {"probs"}
+        )
+        arguments: dict[str, Any] = {}
+        for key in signature:
+            if key in skipped or not hasattr(self, key):
+                continue
+            value = getattr(self, key)
+            if key in self.arg_constraints and isinstance(value, Tensor):
+                value = value.expand(*shape, *value.shape[len(self.batch_shape) :])
+            arguments[key] = value
+        if not any(key in self.arg_constraints for key in arguments):
+            raise NotImplementedError(f"{name}.expand: MyTorch expands the distributions made of their parameters")
+        if "validate_args" in signature:  # (the parameters were checked when this one was made)
+            arguments["validate_args"] = False
+        made: Any = type(self)
+        return cast(Distribution, made(**arguments))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(batch_shape={self.batch_shape})"

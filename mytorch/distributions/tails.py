@@ -1,5 +1,5 @@
 """More distributions with PyTorch's formulas: counts (``Poisson``, ``Geometric``, ``Binomial``,
-``Multinomial``) and heavier or one-sided tails (``StudentT``, ``Cauchy``, ``Gumbel``,
+``NegativeBinomial``, ``Multinomial``) and heavier or one-sided tails (``StudentT``, ``Cauchy``, ``Gumbel``,
 ``HalfNormal``). Densities, entropies and moments are recorded; ``rsample`` where PyTorch's is a
 function of the parameters and a fixed draw (Cauchy, Gumbel, HalfNormal); StudentT's (implicit in
 ``df``) is refused; samples come from MyTorch's generator."""
@@ -15,11 +15,22 @@ from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _clamped, _parameters, _shape, _tensor
 from mytorch.distributions.continuous import Gamma, Normal, _LocationScale
 from mytorch.factories import default_generator
+from mytorch.nn.activations import logsigmoid
 from mytorch.tensor import Tensor, log
 from mytorch.tensor_composed import xlogy
 from mytorch.tensor_special import digamma, lgamma
 
-__all__ = ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfNormal", "Multinomial", "Poisson", "StudentT"]
+__all__ = [
+    "Binomial",
+    "Cauchy",
+    "Geometric",
+    "Gumbel",
+    "HalfNormal",
+    "Multinomial",
+    "NegativeBinomial",
+    "Poisson",
+    "StudentT",
+]
 
 _EULER = 0.5772156649015329
 
@@ -115,6 +126,77 @@ class Geometric(Distribution):
     def variance(self) -> Tensor:
         """(1 / p - 1) / p."""
         return (self.probs.reciprocal() - 1) / self.probs
+
+
+class NegativeBinomial(Distribution):
+    """The number of successes (each of probability ``probs``, or log-odds ``logits``) before
+    ``total_count`` failures, as PyTorch's: a Gamma-Poisson mixture, the count model of
+    overdispersed data."""
+
+    arg_constraints = {
+        "total_count": constraints.greater_than_eq(0),
+        "probs": constraints.half_open_interval(0.0, 1.0),
+        "logits": constraints.real,
+    }
+    support = constraints.nonnegative_integer
+
+    def __init__(self, total_count: Any, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("NegativeBinomial: give either probs or logits, not both")
+        self.total_count, given = _parameters(total_count, probs if logits is None else logits)
+        self.total_count = self.total_count.expand(*np.broadcast_shapes(self.total_count.shape, given.shape))
+        given = given.expand(*self.total_count.shape)
+        if logits is None:
+            self.probs = given
+            kept = _clamped(given)  # (a probability of 0: a finite logit, as PyTorch's)
+            self.logits = log(kept) - (-kept).log1p()
+        else:
+            self.logits, self.probs = given, given.sigmoid()
+        self.batch_shape = tuple(self.total_count.shape)
+        if self._validating(validate_args):
+            with np.errstate(invalid="ignore"):
+                self._check_parameter(
+                    "total_count", self.total_count, self.total_count._data >= 0, "GreaterThanEq(lower_bound=0)"
+                )
+                if logits is None:
+                    inside = (self.probs._data >= 0) & (self.probs._data < 1)
+                    self._check_parameter(
+                        "probs", self.probs, inside, "HalfOpenInterval(lower_bound=0.0, upper_bound=1.0)"
+                    )
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Counts of shape ``sample_shape + batch_shape``: Poisson draws of Gamma(total_count,
+        (1 - p) / p) rates, as floats, no gradient."""
+        shape = (*_shape(sample_shape), *self.batch_shape)
+        odds = np.exp(np.asarray(self.logits._data, dtype=np.float64))
+        rates = default_generator.gamma(np.broadcast_to(self.total_count._data, shape), 1.0) * odds
+        return Tensor(np.asarray(default_generator.poisson(rates), dtype=self.probs.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        """log C(k + r - 1, k) + r log(1 - p) + k log p, by log-sigmoids of the logits, recorded
+        (0 where k = r = 0, as PyTorch's)."""
+        k = self._checked_value(value, "GreaterThanEq(lower_bound=0.0)", self.probs.dtype)
+        self._check_value(k, np.mod(k._data, 1) == 0, "IntegerGreaterThan(lower_bound=0)")
+        r, z = self.total_count, self.logits
+        unnormalized = r * logsigmoid(-z) + k * logsigmoid(z)  # r log(1 - p) + k log p
+        normalization = lgamma(k + 1) + lgamma(r) - lgamma(r + k)
+        both_zero = Tensor(np.asarray((np.asarray(r._data) + np.asarray(k._data)) == 0))
+        return unnormalized - normalization.masked_fill(both_zero, 0.0)
+
+    @property
+    def mean(self) -> Tensor:
+        """r p / (1 - p), as r exp(logits)."""
+        return self.total_count * self.logits.exp()
+
+    @property
+    def mode(self) -> Tensor:
+        """floor((r - 1) p / (1 - p)), at least 0."""
+        return ((self.total_count - 1) * self.logits.exp()).floor().clamp(min=0.0)
+
+    @property
+    def variance(self) -> Tensor:
+        """The mean / (1 - p)."""
+        return self.mean / (-self.logits).sigmoid()
 
 
 class Binomial(Distribution):

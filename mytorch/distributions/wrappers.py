@@ -41,6 +41,12 @@ class Independent(Distribution):
         n = self.reinterpreted_batch_ndims
         return constraints.independent(self.base_dist.support, n) if n else self.base_dist.support
 
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Independent:
+        """The base expanded over ``batch_shape`` and the reinterpreted axes, as PyTorch's."""
+        cut = len(self.base_dist.batch_shape) - self.reinterpreted_batch_ndims
+        shape = tuple(batch_shape) + tuple(self.base_dist.batch_shape[cut:])
+        return Independent(self.base_dist.expand(shape), self.reinterpreted_batch_ndims, validate_args=False)
+
     def _summed(self, value: Tensor) -> Tensor:
         n = self.reinterpreted_batch_ndims
         return value.sum(tuple(range(-n, 0))) if n else value

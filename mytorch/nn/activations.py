@@ -286,7 +286,7 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta, self.threshold = float(beta), float(threshold)
+        self.beta, self.threshold = beta, threshold  # (as given: repr shows beta=2 for 2, as PyTorch's)
 
     def forward(self, x: Tensor) -> Tensor:
         """Softplus of ``x`` (a Tensor), elementwise."""
@@ -295,7 +295,7 @@ class Softplus(Module):
 
     def extra_repr(self) -> str:
         """``beta=..., threshold=...``, shown in ``repr``."""
-        return f"beta={self.beta:g}, threshold={self.threshold:g}"
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Softmax(Module):

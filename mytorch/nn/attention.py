@@ -42,6 +42,11 @@ def _mask(what: str, mask: Any, dtype: np.dtype) -> Tensor | None:
     return mask if isinstance(mask, Tensor) else Tensor(data.astype(dtype))
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """``MultiheadAttention.out_proj``: a ``Linear`` under PyTorch's class name, so that a model
+    prints as it does in PyTorch (PyTorch's name keeps its quantization tools off this layer)."""
+
+
 class MultiheadAttention(Module):
     """PyTorch's ``nn.MultiheadAttention(embed_dim, num_heads, dropout=0.0, bias=True, kdim=None,
     vdim=None, batch_first=False, dtype=None)``; ``add_bias_kv`` and ``add_zero_attn`` are not
@@ -98,7 +103,7 @@ class MultiheadAttention(Module):
             self.in_proj_bias = Parameter(np.zeros(3 * embed_dim, dtype=dtype))
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, cast
 
 from mytorch.nn.module import _CALLS, _HOOKED, Module
@@ -83,11 +83,28 @@ class ModuleList(Module):
             self.append(module)
         return self
 
-    def insert(self, index: int, module: Module) -> None:
-        """Put ``module`` before position ``index``."""
+    def insert(self, index: int, module: Module) -> ModuleList:
+        """Put ``module`` before position ``index``; returns self, as PyTorch's."""
         items = self._items()
         items.insert(index, module)
         self._renumber(items)
+        return self
+
+    def __repr__(self) -> str:
+        """PyTorch's: a run of entries that print alike is one line, ``(0-3): 4 x Linear(...)``."""
+        runs: list[tuple[int, int, str]] = []  # (first, last, text)
+        for i, text in enumerate(repr(m) for m in self):
+            if runs and runs[-1][2] == text:
+                runs[-1] = (runs[-1][0], i, text)
+            else:
+                runs.append((i, i, text))
+        if not runs:
+            return f"{type(self).__name__}()"
+        lines = [
+            (f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}").replace("\n", "\n  ")
+            for a, b, text in runs
+        ]
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class Sequential(ModuleList):
@@ -95,6 +112,8 @@ class Sequential(ModuleList):
 
     Also ``Sequential(OrderedDict([("hidden", nn.Linear(2, 8)), ...]))`` to name the stages.
     """
+
+    __repr__ = Module.__repr__  # (each stage on its line, as PyTorch's; ModuleList's joins repeats)
 
     def __init__(self, *modules: Any) -> None:
         super().__init__()
@@ -220,10 +239,22 @@ class ModuleDict(_Keyed):
         self.add_module(key, _check_module(type(self).__name__, key, value))
 
 
+def _parameter_lines(entries: Iterable[tuple[Any, Parameter]], kind: Callable[[Parameter], str]) -> str:
+    """PyTorch's listing of a parameter container in its ``repr``: one line per entry,
+    ``  (key): Parameter containing: [<kind> of size 2x3]``."""
+    return "\n".join(
+        f"  ({key}): Parameter containing: [{kind(p)} of size {'x'.join(map(str, p.shape))}]" for key, p in entries
+    )
+
+
 class ParameterDict(_Keyed):
     """Parameters by name, registered (a Tensor is wrapped as a Parameter, as in PyTorch)."""
 
     registry = "_parameters"
+
+    def extra_repr(self) -> str:
+        """One line per parameter, naming its tensor type (``mytorch.DoubleTensor``), as PyTorch's."""
+        return _parameter_lines(self.items(), lambda p: p.type())
 
     def _put(self, key: str, value: Any) -> None:
         self.register_parameter(key, _as_parameter(type(self).__name__, key, value))
@@ -261,3 +292,7 @@ class ParameterList(Module):
         for value in values:
             self.append(value)
         return self
+
+    def extra_repr(self) -> str:
+        """One line per parameter, naming its dtype (``mytorch.float64``), as PyTorch's."""
+        return _parameter_lines(enumerate(self), lambda p: f"mytorch.{p.dtype}")

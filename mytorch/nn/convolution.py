@@ -572,8 +572,10 @@ class _PoolNd(Module):
         return self.function(x, **{name: getattr(self, name) for name in self._options})
 
     def extra_repr(self) -> str:
-        """PyTorch's."""
-        return ", ".join(f"{name}={getattr(self, name)}" for name in self.repr_names)
+        """PyTorch's (``AvgPool1d`` shows its sizes as 1-tuples, ``kernel_size=(3,)``)."""
+        single = type(self).__name__ == "AvgPool1d"
+        values = {name: getattr(self, name) for name in self.repr_names}
+        return ", ".join(f"{k}={(v,) if single and isinstance(v, int) else v}" for k, v in values.items())
 
 
 _MAX, _AVG = ("kernel_size", "stride", "padding", "dilation", "ceil_mode"), ("kernel_size", "stride", "padding")

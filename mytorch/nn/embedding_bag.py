@@ -157,5 +157,6 @@ class EmbeddingBag(Module):
         )
 
     def extra_repr(self) -> str:
-        """``num_embeddings, embedding_dim, mode=...``."""
-        return f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"
+        """``num_embeddings, embedding_dim, mode=...`` (and ``padding_idx=...``), as PyTorch's."""
+        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}{padding}"

@@ -173,8 +173,8 @@ class AlphaDropout(Module):
         return alpha_dropout(x, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
-        """``p=...`` (and ``inplace=True``)."""
-        return f"p={self.p}" + (", inplace=True" if self.inplace else "")
+        """``p=..., inplace=...``, as PyTorch's dropouts."""
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 def rrelu(
@@ -254,6 +254,10 @@ class ZeroPad1d(_ConstantPad):
     def __init__(self, padding: Any) -> None:
         super().__init__(padding, 0.0)
 
+    def extra_repr(self) -> str:
+        """The padding alone, as PyTorch's: ``ZeroPad1d((1, 2))``."""
+        return f"{self.padding}"
+
 
 class ZeroPad2d(_ConstantPad):
     """Pad the last two axes with zeros."""
@@ -262,3 +266,5 @@ class ZeroPad2d(_ConstantPad):
 
     def __init__(self, padding: Any) -> None:
         super().__init__(padding, 0.0)
+
+    extra_repr = ZeroPad1d.extra_repr

@@ -49,7 +49,8 @@ class _Loss(Module):
         return kind.function(input, target, reduction=self.reduction, **self.options())
 
     def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+        """Nothing: PyTorch's losses print as ``MSELoss()`` whatever their arguments."""
+        return ""
 
 
 _no_options = _Loss.options

@@ -299,7 +299,8 @@ class _Options(Module):
         return type(self).function(*inputs, reduction=self.reduction, **self.options)
 
     def extra_repr(self) -> str:
-        return ", ".join(f"{k}={v!r}" for k, v in self.options.items() if k != "weight")
+        """Nothing, as PyTorch's losses (``TripletMarginLoss()``)."""
+        return ""
 
 
 class MarginRankingLoss(_Options):

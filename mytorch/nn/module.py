@@ -848,10 +848,11 @@ class Module:
     def __repr__(self) -> str:
         children = [f"({n}): {m!r}".replace("\n", "\n  ") for n, m in self._modules.items()]
         extra = self.extra_repr()
-        if not children:
+        lines = (extra.split("\n") if extra else []) + children
+        if len(lines) == 1 and not children:  # (one line of extra_repr: on the name's line)
             return f"{type(self).__name__}({extra})"
-        lines = ([extra] if extra else []) + children
-        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+        body = "\n  " + "\n  ".join(lines) + "\n" if lines else ""
+        return f"{type(self).__name__}({body})"
 
 
 def _assigned(value: Any, array: np.ndarray, target: Tensor, what: str) -> Tensor:
