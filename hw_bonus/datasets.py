@@ -109,7 +109,7 @@ def _check_informative(x: np.ndarray, y: np.ndarray, where: str, labels_where: s
     if (y == y[0]).all():
         raise ValueError(
             f"{labels_where}: all {len(y)} labels are class {y[0]}; a split needs examples of more than one class "
-            "(were label-sorted data cut into splits?)"
+            "(were label-sorted data cut into splits, or are these placeholder labels?)"
         )
 
 
