@@ -673,3 +673,27 @@ def test_float16_cov_corrcoef_and_gaussian_nll_loss_beyond_256_are_computed_in_f
     np.testing.assert_allclose(losses.detach().numpy(), 0.5 * (np.log(4.0) + wide[0] ** 2 / 4), rtol=2e-3)
     np.testing.assert_allclose(x.grad.numpy()[0], wide[0] / 4, rtol=2e-3)
     np.testing.assert_allclose(var.grad.numpy(), 0.5 * (1 / 4 - wide[0] ** 2 / 16), rtol=2e-3)
+
+
+def test_float16_weighted_mean_cross_entropy_past_65504_total_weight() -> None:
+    # (the labels' total weight overflowed float16: the mean was -0.0 for 1.371, nll_loss 0.0 for
+    # 0.0449, and every gradient 0; PyTorch 2.13 gives NaN and 0.0)
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((100, 3)).astype(np.float16)
+    labels = rng.integers(0, 3, 100)
+    weight = np.array([1000.0, 2000.0, 500.0], np.float16)
+    wide = logits.astype(np.float64)
+    log_probs = wide - np.log(np.exp(wide).sum(1, keepdims=True))
+    w = weight.astype(np.float64)[labels]
+    f, rows = mt.nn.functional, np.arange(100)
+    for loss, exact in [
+        (f.cross_entropy(mt.tensor(logits), mt.tensor(labels), weight=mt.tensor(weight)), log_probs[rows, labels]),
+        (f.nll_loss(mt.tensor(logits), mt.tensor(labels), weight=mt.tensor(weight)), wide[rows, labels]),
+    ]:
+        exact = -(w * exact).sum() / w.sum()
+        assert loss.dtype == mt.float16 and abs(loss.item() - exact) <= 2e-3 * abs(exact), f"{loss.item()} for {exact}"
+    x = mt.tensor(logits, requires_grad=True)
+    f.cross_entropy(x, mt.tensor(labels), weight=mt.tensor(weight)).backward()
+    expected = (np.exp(log_probs) - np.eye(3)[labels]) * w[:, None] / w.sum()
+    assert x.grad.dtype == mt.float16
+    np.testing.assert_allclose(x.grad.numpy(), expected, atol=2e-4)
