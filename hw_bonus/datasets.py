@@ -15,7 +15,8 @@ each), so every set reaches the network centred and of unit scale.
 
 Data are checked at the door, before anything is scaled or split: every feature a finite
 number, every label a whole number in ``0 .. n - 1`` for the data set's declared number of
-classes ``n`` (``CLASSES``), as many labels as rows. A file that breaks a rule is refused with
+classes ``n`` (``CLASSES``), as many labels as rows, integer pixels in 0..255, and in the MNIST files no split of two or
+more rows whose images are all identical or whose labels are all one class. A file that breaks a rule is refused with
 a ``ValueError`` naming the file and the first bad row; nothing is dropped, truncated or
 rescaled to make it fit.
 """
@@ -91,6 +92,40 @@ def _checked_labels(y: np.ndarray, n_rows: int, dataset: str, where: str) -> np.
     return y.astype(np.int64)
 
 
+def _check_informative(x: np.ndarray, y: np.ndarray, where: str, labels_where: str) -> None:
+    """Refuse a split that cannot train or measure anything: all its rows the same, or one class.
+
+    Both come from a broken export (a zero-filled array saved, label-sorted data cut into
+    splits); trained on, they give a loss and an accuracy that look like results. A split of
+    one row is left alone.
+    """
+    if len(x) < 2:
+        return
+    rows = x.reshape(len(x), -1)
+    if (rows == rows[0]).all():
+        values = np.unique(rows[0])
+        what = f"every pixel {values[0]:g}" if len(values) == 1 else "the same pixels"
+        raise ValueError(f"{where}: all {len(x)} images are identical ({what}); nothing to learn or measure")
+    if (y == y[0]).all():
+        raise ValueError(
+            f"{labels_where}: all {len(y)} labels are class {y[0]}; a split needs examples of more than one class "
+            "(were label-sorted data cut into splits, or are these placeholder labels?)"
+        )
+
+
+def _check_pixel_range(x: np.ndarray, where: str) -> None:
+    """Refuse integer pixels outside 0..255: int8 holding uint8 pixels wraps 128..255 to negatives."""
+    if x.dtype.kind not in "iu" or len(x) == 0:
+        return
+    low, high = x.min(), x.max()
+    if low < 0 or high > 255:
+        row = int(np.argmax(((x < 0) | (x > 255)).reshape(len(x), -1).any(axis=1)))
+        raise ValueError(
+            f"{where}: integer pixels must be 0..255, got {low}..{high} (first in row {row}, dtype {x.dtype}); "
+            "uint8 pixels saved as int8 turn 128..255 into negatives"
+        )
+
+
 def _standardised(name: str, splits: list[Split], dtype: Any) -> list[Split]:
     x_train = splits[0][0].astype(np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -120,7 +155,9 @@ def _mnist_5k(path: Path) -> list[Split]:
             f"{path}: expected images (5000, 784) and labels (5000,), got {images.shape} and {labels.shape}"
         )
     _check_features(images, f"{path}, array 'images'")
+    _check_pixel_range(images, f"{path}, array 'images'")
     labels = _checked_labels(labels, len(images), "mnist-5k", f"{path}, array 'labels'")
+    _check_informative(images, labels, f"{path}, array 'images'", f"{path}, array 'labels'")
     rng = np.random.default_rng(0)
     parts: list[list[np.ndarray]] = [[], [], []]
     for digit in range(10):
@@ -154,13 +191,17 @@ def _mnist_course(folder: Path | None) -> list[Split]:
         if x.ndim == 1 or x[0].size == 0:
             raise ValueError(f"{where}: need rows (N, features) or images (N, height, width), got shape {x.shape}")
         _check_features(x, str(where))
+        _check_pixel_range(x, str(where))
         y = _checked_labels(y, len(x), "mnist", f"{folder / f'{split}_labels.npy'} (for {len(x)} rows of {split}_data)")
         splits.append((x.reshape(len(x), -1).astype(np.float64), y))
         if splits[-1][0].shape[1] != splits[0][0].shape[1]:
             raise ValueError(
                 f"{where}: {splits[-1][0].shape[1]} features per row, but train_data.npy has {splits[0][0].shape[1]}"
             )
-    return _on_one_scale(splits, folder)
+    scaled = _on_one_scale(splits, folder)
+    for (x, y), split in zip(splits, ("train", "val", "test")):
+        _check_informative(x, y, str(folder / f"{split}_data.npy"), str(folder / f"{split}_labels.npy"))
+    return scaled
 
 
 def _load_npy(path: Path) -> np.ndarray:

@@ -877,9 +877,15 @@ sign = _rounding("sign")
 
 def round(input: Any, *, decimals: builtins.int = 0) -> Tensor:  # noqa: A001, A002 - PyTorch's names
     """x rounded to ``decimals`` places, halves to even (2.5 -> 2); kernel ``round``, gradient 0.
-    Integers stay integers."""
+    Integers stay integers; rounding them to tens or more (``decimals`` < 0) raises
+    NotImplementedError, as PyTorch's (it returned them unchanged: 15 for 20)."""
     x = _as_tensor(input)
     if x._data.dtype.kind in "biu":
+        if decimals < 0:
+            raise NotImplementedError(
+                f"round: decimals={decimals} of an integer tensor ({x.dtype}) is not supported, as in PyTorch; "
+                "round a floating-point copy (x.double().round(decimals=...))"
+            )
         return Tensor(x._data.copy())
     return _apply("round", (x,), {"decimals": builtins.int(decimals)} if decimals else None)
 

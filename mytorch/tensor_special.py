@@ -291,6 +291,8 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
     x = _floating(input)
     if x.ndim > 2:
         raise ValueError(f"cov: expected a 1-D or 2-D input, got shape {x.shape}")
+    if x.dtype == np.float16:  # in float32: float16 products overflow from 256 (a variance of 62,500 was inf)
+        return cov(x.to(np.float32), correction=correction).to(np.float16)
     rows = x.reshape(1, -1) if x.ndim < 2 else x
     centred = rows - rows.mean(1, keepdim=True)
     c = (centred @ centred.transpose(0, 1)) / (rows.shape[1] - correction)
@@ -301,8 +303,11 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
 
 def corrcoef(input: Any) -> Tensor:  # noqa: A002
     """PyTorch's ``torch.corrcoef``: Pearson's correlation of the rows (``cov`` scaled by the
-    standard deviations, clipped to [-1, 1])."""
-    c = cov(input)
+    standard deviations, clipped to [-1, 1]); float16 in float32 (its covariances overflow)."""
+    x = _floating(input)
+    if x.dtype == np.float16:
+        return corrcoef(x.to(np.float32)).to(np.float16)
+    c = cov(x)
     if c.ndim == 0:
         return c / c
     d = c.diagonal().sqrt()

@@ -198,6 +198,34 @@ def test_bad_course_mnist_is_refused_naming_the_file_and_row(tmp_path, name, cha
     assert "\n" not in str(refused.value)
 
 
+@pytest.mark.parametrize(
+    ("name", "change", "message"),
+    [
+        ("train_data.npy", np.zeros_like, r"train_data\.npy: all 6 images are identical \(every pixel 0\)"),
+        ("val_data.npy", lambda a: np.repeat(a[:1], 6, axis=0), r"val_data\.npy: all 6 images are identical \(the"),
+        ("train_labels.npy", lambda a: np.full_like(a, 3), r"train_labels\.npy: all 6 labels are class 3"),
+        ("test_labels.npy", lambda a: np.zeros_like(a), r"test_labels\.npy: all 6 labels are class 0"),
+        ("train_data.npy", lambda a: a.astype(np.int8), r"train_data\.npy: integer pixels must be 0\.\.255, got -"),
+        ("val_data.npy", lambda a: a.astype(np.int32) * 256, r"val_data\.npy: integer pixels must be 0\.\.255, got 0"),
+    ],
+    ids=["zero images", "one image repeated", "one training class", "one test class", "int8 pixels", "16-bit pixels"],
+)  # fmt: skip
+def test_course_mnist_that_cannot_train_or_measure_is_refused(tmp_path, name, change, message):
+    """These loaded without a word: a network trained on six blank images (or one class) reported
+    a loss and an accuracy; int8 pixels wrapped 128..255 to negatives and were scaled with the rest."""
+    course_mnist_with(tmp_path, name, change)
+    with pytest.raises(ValueError, match=message) as refused:
+        load_dataset("mnist", tmp_path)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_split_of_one_example_is_not_refused_for_having_one_class(tmp_path):
+    write_course_mnist(tmp_path)
+    for kind in ("data", "labels"):
+        np.save(tmp_path / f"test_{kind}.npy", np.load(tmp_path / f"test_{kind}.npy")[:1])
+    assert load_dataset("mnist", tmp_path).test[0].shape == (1, 784)
+
+
 def test_whole_float_labels_are_kept_exactly_and_classes_are_the_declared_ten(tmp_path):
     course_mnist_with(tmp_path, "train_labels.npy", lambda a: (a % 5).astype(np.float64))  # only digits 0..4
     data = load_dataset("mnist", tmp_path)
@@ -209,7 +237,7 @@ def test_pixels_are_scaled_once_for_all_splits(tmp_path):
     """A test split whose pixels happen to be only 0 and 1 is still divided by 255 like the others."""
     write_course_mnist(tmp_path)
     dark = np.zeros((6, 784), np.uint8)
-    dark[:, :3] = 1
+    dark[np.arange(6), np.arange(6)] = 1  # six different dark images (identical ones are refused)
     np.save(tmp_path / "test_data.npy", dark)
     data = load_dataset("mnist", tmp_path, dtype=np.float64)
     raw_train = np.load(tmp_path / "train_data.npy").astype(np.float64) / 255.0
@@ -223,8 +251,11 @@ def test_pixels_are_scaled_once_for_all_splits(tmp_path):
         ("labels", _set(17, 42), r"mnist_5k\.npz, array 'labels': row 17 has label 42, but mnist-5k has 10 classes"),
         ("labels", _set(9, 3.5, np.float64), r"mnist_5k\.npz, array 'labels': row 9 has label 3\.5"),
         ("images", _set((8, 5), np.nan, np.float32), r"mnist_5k\.npz, array 'images': row 8 has a non-finite"),
+        ("images", lambda a: np.full_like(a, 7), r"mnist_5k\.npz, array 'images': all 5000 images are identical"),
+        ("labels", lambda a: np.zeros_like(a), r"mnist_5k\.npz, array 'labels': all 5000 labels are class 0"),
+        ("images", lambda a: a.astype(np.int8), r"mnist_5k\.npz, array 'images': integer pixels must be 0\.\.255"),
     ],
-    ids=["label 42", "float label", "nan pixel"],
+    ids=["label 42", "float label", "nan pixel", "one image", "one class", "int8 pixels"],
 )
 def test_bad_bundled_digits_are_refused_not_dropped(tmp_path, array, change, message):
     arrays = load_npz(datasets.MNIST5K_PATH)

@@ -106,3 +106,81 @@ def test_values_and_gradients_agree_with_pytorch(name):
         row = [kl.item()] + [0.0 if g is None else g.item() for g in grads]
         results.append(row + [0.0 if g is None else g.item() for g in seconds])
     np.testing.assert_allclose(results[0], results[1], rtol=1e-8, atol=1e-12)  # (PyTorch's trigamma: 1e-10)
+
+
+# Probabilities of exactly 0 or 1: KL(Bernoulli(0) || Bernoulli(0.5)) was NaN (0 * log 0) for log 2,
+# Categorical and OneHotCategorical gave a finite number where q has no mass that p puts (17.3 for
+# inf: the logits are clamped), Binomial too (73.9 for inf at q = 1, 108.1 for inf at p = 1, q = 0),
+# and Geometric(1) to itself NaN for 0. PyTorch 2.13's Binomial gives -inf at p = 1 and a finite
+# number at q = 0: MyTorch's is n times the Bernoulli rule.
+def _d(kind, *args, **kwargs):
+    return getattr(mt.distributions, kind)(*args, **kwargs)
+
+
+def _t(values):
+    return mt.tensor(values, dtype=mt.float64)
+
+
+_EDGES = {
+    "bernoulli 0 | 0.5": (("Bernoulli", {"probs": _t([0.0])}), ("Bernoulli", {"probs": _t([0.5])}), math.log(2)),
+    "bernoulli 1 | 0.5": (("Bernoulli", {"probs": _t([1.0])}), ("Bernoulli", {"probs": _t([0.5])}), math.log(2)),
+    "bernoulli 1 | 1": (("Bernoulli", {"probs": _t([1.0])}), ("Bernoulli", {"probs": _t([1.0])}), 0.0),
+    "bernoulli 0.3 | 1": (("Bernoulli", {"probs": _t([0.3])}), ("Bernoulli", {"probs": _t([1.0])}), math.inf),
+    "bernoulli 1 | 0": (("Bernoulli", {"probs": _t([1.0])}), ("Bernoulli", {"probs": _t([0.0])}), math.inf),
+    "bernoulli logits 40 | -40": (
+        ("Bernoulli", {"logits": _t([40.0])}),
+        ("Bernoulli", {"logits": _t([-40.0])}),
+        40 * math.tanh(20),
+    ),
+    "categorical q 0": (
+        ("Categorical", {"probs": _t([0.5, 0.5, 0.0])}),
+        ("Categorical", {"probs": _t([1.0, 0.0, 0.0])}),
+        math.inf,
+    ),
+    "categorical p 0": (
+        ("Categorical", {"probs": _t([0.0, 0.5, 0.5])}),
+        ("Categorical", {"probs": _t([0.2, 0.3, 0.5])}),
+        0.5 * math.log(0.5 / 0.3),
+    ),
+    "categorical logits -inf": (
+        ("Categorical", {"logits": _t([0.0, -math.inf])}),
+        ("Categorical", {"logits": _t([0.0, 0.0])}),
+        math.log(2),
+    ),
+    "one-hot q 0": (
+        ("OneHotCategorical", {"probs": _t([0.2, 0.3, 0.5])}),
+        ("OneHotCategorical", {"probs": _t([0.0, 0.5, 0.5])}),
+        math.inf,
+    ),
+}
+_EDGES_OF_MYTORCH_ONLY = {
+    "binomial 0.3 | 1": (("Binomial", 3, {"probs": _t([0.3])}), ("Binomial", 3, {"probs": _t([1.0])}), math.inf),
+    "binomial 0.3 | 0": (("Binomial", 3, {"probs": _t([0.3])}), ("Binomial", 3, {"probs": _t([0.0])}), math.inf),
+    "binomial 1 | 0.5": (("Binomial", 3, {"probs": _t([1.0])}), ("Binomial", 3, {"probs": _t([0.5])}), 3 * math.log(2)),
+    "geometric 1 | 1": (("Geometric", {"probs": _t([1.0])}), ("Geometric", {"probs": _t([1.0])}), 0.0),
+}
+
+
+def _made(spec):
+    kind, *args, kwargs = spec
+    return _d(kind, *args, **kwargs)
+
+
+@pytest.mark.parametrize("name", sorted({**_EDGES, **_EDGES_OF_MYTORCH_ONLY}))
+def test_probabilities_of_0_and_1_give_the_exact_divergence(name):
+    p, q, exact = {**_EDGES, **_EDGES_OF_MYTORCH_ONLY}[name]
+    value = float(kl_divergence(_made(p), _made(q)).sum())
+    assert value == exact if math.isinf(exact) else abs(value - exact) <= 1e-12, f"{value} for {exact}"
+
+
+@pytest.mark.parametrize("name", sorted(_EDGES))
+def test_probabilities_of_0_and_1_agree_with_pytorch(name):
+    torch = pytest.importorskip("torch")
+    p, q, _ = _EDGES[name]
+
+    def theirs(spec):
+        kind, *args, kwargs = spec
+        return getattr(torch.distributions, kind)(*args, **{k: torch.tensor(v.numpy()) for k, v in kwargs.items()})
+
+    ours = kl_divergence(_made(p), _made(q)).numpy()
+    np.testing.assert_allclose(ours, torch.distributions.kl_divergence(theirs(p), theirs(q)).numpy(), rtol=1e-12)

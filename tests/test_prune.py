@@ -131,3 +131,16 @@ def test_iterated_and_mixed_pruning_against_pytorch():
         results.append([a.weight_mask.numpy().copy(), b.weight_mask.numpy().copy()])
     for theirs, mine in zip(*results):
         np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("rows", [[[400, 0], [300, 300], [500, 0]], [[500, 0], [400, 0], [300, 300]]])
+def test_ln_structured_ranks_float16_rows_past_256_by_their_true_norms(rows):
+    # (their float16 norms were all inf: the last row was pruned, whichever was smallest)
+    weights = np.array(rows, np.float16)
+    layer = nn.Linear(2, 3, dtype=mt.float16)
+    with mt.no_grad():
+        layer.weight.copy_(mt.tensor(weights))
+    prune.ln_structured(layer, "weight", amount=1, n=2, dim=0)
+    smallest = int(np.argmin(np.linalg.norm(weights.astype(np.float64), axis=1)))
+    assert layer.weight_mask.numpy()[:, 0].tolist() == [float(i != smallest) for i in range(3)]
+    assert layer.weight.dtype == mt.float16

@@ -90,3 +90,14 @@ def test_densities_moments_and_gradients_match_pytorchs():
     for i, (a, b) in enumerate(zip(run(mt), run(torch))):
         assert a.shape == b.shape, i
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=str(i))
+
+
+def test_continuous_bernoulli_cdf_beyond_the_unit_interval_is_0_or_1_with_no_nan():
+    # cdf(inf) was NaN (0 * inf where it took 1), and every gradient through an infinite value NaN
+    d = ContinuousBernoulli(probs=mt.tensor([0.3, 0.5, 0.999]))
+    x = mt.tensor([[math.inf], [-math.inf], [2.0], [-1.0], [0.5]], requires_grad=True)
+    cdf = d.cdf(x)
+    cdf.sum().backward()
+    np.testing.assert_array_equal(cdf.detach().numpy()[:4], [[1.0] * 3, [0.0] * 3, [1.0] * 3, [0.0] * 3])
+    assert x.grad.numpy()[:4].tolist() == [[0.0]] * 4 and np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_allclose(cdf.detach().numpy()[4, 1], 0.5, rtol=1e-6)

@@ -394,6 +394,19 @@ def test_mse_loss_of_a_million_float32_values_matches_pytorch() -> None:
     assert abs(theirs - exact) <= 1e-7 * exact and abs(ours - exact) <= 1e-7 * exact
 
 
+def test_a_float32_vector_dot_is_blas_as_pytorchs_and_sum_of_squares_is_the_accurate_one() -> None:
+    """The decision in docs/tensor.md: ``x @ x`` of float32 vectors stays BLAS's dot (PyTorch's
+    ``torch.dot`` is the same sdot: 8e-7 off at 1e6 elements in [0, 1), 2e-5 at 1e7), so it agrees
+    with ``x[None] @ x[:, None]`` and with PyTorch; ``(x * x).sum()`` and ``x.norm() ** 2`` are
+    the accurate forms (pairwise sums)."""
+    x = np.random.default_rng(0).uniform(0.0, 1.0, 1_000_000).astype(np.float32)
+    exact = float(np.dot(x.astype(np.float64), x.astype(np.float64)))
+    t = mt.tensor(x)
+    assert (t @ t).item() == np.dot(x, x) and mt.dot(t, t).item() == np.dot(x, x)
+    for name, value in {"(x * x).sum()": (t * t).sum().item(), "x.norm() ** 2": t.norm().item() ** 2}.items():
+        assert abs(value - exact) <= 2e-7 * exact, f"{name}: {value} for {exact}"
+
+
 # --------------------------------------------------------------------------- float16 over more than 65,504 elements
 _HALF_COUNT = 70_000  # past float16's largest number, 65,504: NumPy 2 made such a count inf (NEP 50)
 
@@ -484,3 +497,203 @@ def test_float16_cross_entropy_over_more_than_65504_rows() -> None:
     assert by_label.dtype == uniform.dtype == mt.float16
     assert abs(by_label.item() + log_probs[np.arange(_HALF_COUNT), labels].mean()) <= 2e-3
     assert abs(uniform.item() + float(np.float16(1 / 3)) * log_probs.sum(1).mean()) <= 2e-3
+
+
+# --------------------------------------------------------------------------- float16 normalizations beyond |x| ~ 256
+# Squares of float16 values past 256 overflow (65,504 is its largest): group_norm, instance_norm and
+# rms_norm gave 0 for every element of such a group, scaled_dot_product_attention NaN, the
+# weight_norm parametrization NaN weights, embedding(max_norm=) zero rows, and InstanceNorm's
+# running variance inf. Each is now computed in float32 (float64 for the renorm), as PyTorch does.
+_WIDE_HALF = np.array([[300.0, -300.0, 200.0, -100.0]])
+
+
+def _half_cases(lib) -> dict:
+    f = lib.nn.functional
+    return {
+        "group_norm": lambda x: f.group_norm(x.reshape(1, 4, 1), 2),
+        "instance_norm": lambda x: f.instance_norm(x.reshape(1, 2, 2)),
+        "rms_norm": lambda x: f.rms_norm(x, (4,)),
+        "rms_norm_small": lambda x: f.rms_norm(x / 30000, (4,)),  # (the default eps is float32's, as PyTorch's)
+        "sdpa": lambda x: f.scaled_dot_product_attention(*[x.reshape(1, 2, 2)] * 3),
+    }
+
+
+def _half_reference(name: str) -> np.ndarray:
+    x = _WIDE_HALF.astype(np.float64)
+    if name in ("group_norm", "instance_norm"):
+        pairs = x.reshape(2, 2)
+        return ((pairs - pairs.mean(1, keepdims=True)) / np.sqrt(pairs.var(1, keepdims=True) + 1e-5)).reshape(1, 4)
+    if name.startswith("rms_norm"):
+        x = x / 30000 if name == "rms_norm_small" else x
+        return x / np.sqrt((x * x).mean() + float(np.finfo(np.float32).eps))
+    q = x.reshape(2, 2)
+    scores = q @ q.T / np.sqrt(2)
+    weights = np.exp(scores - scores.max(1, keepdims=True))
+    return ((weights / weights.sum(1, keepdims=True)) @ q).reshape(1, 4)
+
+
+@pytest.mark.parametrize("name", sorted(_half_cases(mt)))
+def test_float16_normalizations_beyond_256_are_computed_in_float32(name: str) -> None:
+    x = mt.tensor(_WIDE_HALF.astype(np.float16), requires_grad=True)
+    y = _half_cases(mt)[name](x)
+    y.sum().backward()
+    assert y.dtype == x.grad.dtype == mt.float16 and np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_allclose(y.detach().numpy().reshape(1, 4), _half_reference(name), rtol=2e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("name", sorted(_half_cases(mt)))
+def test_float16_normalizations_beyond_256_match_pytorch(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (mt, torch):
+        x = lib.tensor(_WIDE_HALF.astype(np.float16), requires_grad=True)
+        y = _half_cases(lib)[name](x)
+        y.float().sum().backward()
+        results.append((y.detach().float().numpy(), x.grad.float().numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-3, atol=2e-3)
+
+
+def test_float16_weight_norm_embedding_max_norm_and_instance_norm_statistics_beyond_256() -> None:
+    rows = np.array([[300.0, -300.0], [200.0, 100.0]], np.float16)
+    linear = mt.nn.Linear(2, 2, dtype=mt.float16)
+    with mt.no_grad():
+        linear.weight.copy_(mt.tensor(rows))
+    linear = mt.nn.utils.parametrizations.weight_norm(linear)
+    g = linear.parametrizations.weight.original0.detach().numpy()
+    np.testing.assert_allclose(g.ravel(), np.hypot(*rows.astype(np.float64).T), rtol=1e-3)  # (was inf)
+    np.testing.assert_allclose(linear.weight.detach().numpy(), rows, rtol=1e-3)  # (was NaN)
+    table = mt.tensor(np.array([[300.0, 400.0]], np.float16))
+    looked_up = mt.nn.functional.embedding(mt.tensor([0]), table, max_norm=1.0)
+    np.testing.assert_allclose(looked_up.numpy(), [[0.6, 0.8]], rtol=1e-3)  # (was 0, 0)
+    norm = mt.nn.InstanceNorm1d(1, track_running_stats=True, dtype=mt.float16)
+    norm(mt.tensor(np.array([[[300.0, -300.0, 0.0]]], np.float16)))
+    np.testing.assert_allclose(norm.running_var.numpy(), [0.9 + 0.1 * 90000], rtol=1e-3)  # (was inf)
+
+
+def _identity_attention(lib, dtype):
+    """A 4-wide, 2-head MultiheadAttention whose projections are identities (queries = keys = values = x)."""
+    lib.manual_seed(0)
+    attention = lib.nn.MultiheadAttention(4, 2, dtype=dtype)
+    with lib.no_grad():
+        attention.in_proj_weight.copy_(lib.tensor(np.tile(np.eye(4), (3, 1)), dtype=dtype))
+        attention.in_proj_bias.zero_()
+        attention.out_proj.weight.copy_(lib.eye(4, dtype=dtype))
+        attention.out_proj.bias.zero_()
+    return attention
+
+
+_WIDE_SEQUENCE = np.array([[[300.0, -300.0, 10.0, 20.0]], [[200.0, 100.0, -50.0, 0.0]], [[-100.0, 250.0, 30.0, 5.0]]])
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_float16_multihead_attention_beyond_256_is_computed_in_float32(need_weights: bool) -> None:
+    # (its q k^T overflowed: NaN outputs, weights and gradients; PyTorch's fused path is finite)
+    x = mt.tensor(_WIDE_SEQUENCE.astype(np.float16), requires_grad=True)
+    out, weights = _identity_attention(mt, mt.float16)(x, x, x, need_weights=need_weights)
+    out.sum().backward()
+    wide = _WIDE_SEQUENCE[:, 0].reshape(3, 2, 2).transpose(1, 0, 2)  # (heads, positions, 2)
+    scores = wide @ wide.transpose(0, 2, 1) / np.sqrt(2)
+    expected = np.exp(scores - scores.max(-1, keepdims=True))
+    expected /= expected.sum(-1, keepdims=True)
+    reference = (expected @ wide).transpose(1, 0, 2).reshape(3, 1, 4)
+    assert out.dtype == x.grad.dtype == mt.float16 and np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_allclose(out.detach().numpy(), reference, rtol=2e-3, atol=1e-2)
+    if need_weights:
+        assert weights.dtype == mt.float16
+        np.testing.assert_allclose(weights.detach().numpy()[0], expected.mean(0), atol=1e-3)
+
+
+def test_float16_multihead_attention_beyond_256_matches_pytorchs_fused_path() -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (mt, torch):
+        x = lib.tensor(_WIDE_SEQUENCE.astype(np.float16), requires_grad=True)
+        out, _ = _identity_attention(lib, lib.float16)(x, x, x, need_weights=False)
+        out.float().sum().backward()
+        results.append((out.detach().float().numpy(), x.grad.float().numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-3, atol=1e-2)
+
+
+def test_float16_spectral_norm_beyond_256_is_finite_and_divides_by_the_largest_singular_value() -> None:
+    # (u and v were normalised by a float16 norm, inf from entries ~256: both 0, the weight NaN)
+    rows = np.array([[300.0, -300.0, 100.0], [200.0, 100.0, -50.0]], np.float16)
+    sigma = np.linalg.svd(rows.astype(np.float64), compute_uv=False)[0]
+    for wrap in (mt.nn.utils.parametrizations.spectral_norm, mt.nn.utils.spectral_norm):
+        mt.manual_seed(0)
+        linear = mt.nn.Linear(3, 2, dtype=mt.float16)
+        with mt.no_grad():
+            linear.weight.copy_(mt.tensor(rows))
+        linear = wrap(linear)
+        for _ in range(20):  # (the older API takes one power step per call)
+            linear(mt.tensor(np.ones((1, 3), np.float16)))
+        weight = linear.weight
+        assert weight.dtype == mt.float16
+        np.testing.assert_allclose(weight.detach().numpy(), rows / sigma, rtol=5e-3, atol=1e-3)
+
+
+def test_float16_cosine_embedding_loss_beyond_256_is_computed_in_float32() -> None:
+    # (its squared norms overflowed: NaN loss and gradient, as PyTorch 2.13's still are)
+    a = np.array([[300.0, 300.0], [3.0, 4.0]], np.float16)
+    b = np.array([[300.0, -100.0], [3.0, 4.0]], np.float16)
+    x = mt.tensor(a, requires_grad=True)
+    loss = mt.nn.functional.cosine_embedding_loss(x, mt.tensor(b), mt.tensor([1, -1]), reduction="none")
+    loss.sum().backward()
+    wide_a, wide_b = a.astype(np.float64), b.astype(np.float64)
+    cos = (wide_a * wide_b).sum(1) / np.linalg.norm(wide_a, axis=1) / np.linalg.norm(wide_b, axis=1)
+    assert loss.dtype == x.grad.dtype == mt.float16 and np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_allclose(loss.detach().numpy(), [1 - cos[0], cos[1]], rtol=2e-3)
+
+
+def test_float16_local_response_norm_beyond_256_is_computed_in_float32() -> None:
+    # (its squares overflowed: 0 for 83.5 and 44.1 here, as PyTorch 2.13 still gives)
+    a = np.array([[[300.0], [200.0], [-100.0], [50.0]]], np.float16)
+    x = mt.tensor(a, requires_grad=True)
+    y = mt.nn.functional.local_response_norm(x, 2)
+    y.sum().backward()
+    wide = a.astype(np.float64)[0, :, 0]
+    window = (np.concatenate([[0.0], wide[:-1]]) ** 2 + wide**2) / 2  # (size 2: the channel before and itself)
+    assert y.dtype == x.grad.dtype == mt.float16 and np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_allclose(y.detach().numpy().ravel(), wide / (1 + 1e-4 * window) ** 0.75, rtol=2e-3)
+
+
+def test_float16_cov_corrcoef_and_gaussian_nll_loss_beyond_256_are_computed_in_float32() -> None:
+    # (products past 65,504 midway: cov inf for 62,500, corrcoef NaN for 0.992, the Gaussian
+    # NLL inf for 11,250; PyTorch 2.13 gives the same infs and NaNs)
+    a = np.array([[300.0, -300.0, 100.0, 0.0], [250.0, -200.0, 50.0, 10.0]], np.float16)
+    wide = a.astype(np.float64)
+    x = mt.tensor(a, requires_grad=True)
+    np.testing.assert_allclose(mt.cov(x).detach().numpy(), np.cov(wide), rtol=2e-3)
+    np.testing.assert_allclose(mt.corrcoef(x).detach().numpy(), np.corrcoef(wide), rtol=2e-3)
+    var = mt.full((4,), 4.0, dtype=mt.float16, requires_grad=True)
+    losses = mt.nn.functional.gaussian_nll_loss(x[0], mt.zeros(4, dtype=mt.float16), var, reduction="none")
+    losses.sum().backward()
+    assert losses.dtype == x.grad.dtype == var.grad.dtype == mt.float16
+    np.testing.assert_allclose(losses.detach().numpy(), 0.5 * (np.log(4.0) + wide[0] ** 2 / 4), rtol=2e-3)
+    np.testing.assert_allclose(x.grad.numpy()[0], wide[0] / 4, rtol=2e-3)
+    np.testing.assert_allclose(var.grad.numpy(), 0.5 * (1 / 4 - wide[0] ** 2 / 16), rtol=2e-3)
+
+
+def test_float16_weighted_mean_cross_entropy_past_65504_total_weight() -> None:
+    # (the labels' total weight overflowed float16: the mean was -0.0 for 1.371, nll_loss 0.0 for
+    # 0.0449, and every gradient 0; PyTorch 2.13 gives NaN and 0.0)
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((100, 3)).astype(np.float16)
+    labels = rng.integers(0, 3, 100)
+    weight = np.array([1000.0, 2000.0, 500.0], np.float16)
+    wide = logits.astype(np.float64)
+    log_probs = wide - np.log(np.exp(wide).sum(1, keepdims=True))
+    w = weight.astype(np.float64)[labels]
+    f, rows = mt.nn.functional, np.arange(100)
+    for loss, exact in [
+        (f.cross_entropy(mt.tensor(logits), mt.tensor(labels), weight=mt.tensor(weight)), log_probs[rows, labels]),
+        (f.nll_loss(mt.tensor(logits), mt.tensor(labels), weight=mt.tensor(weight)), wide[rows, labels]),
+    ]:
+        exact = -(w * exact).sum() / w.sum()
+        assert loss.dtype == mt.float16 and abs(loss.item() - exact) <= 2e-3 * abs(exact), f"{loss.item()} for {exact}"
+    x = mt.tensor(logits, requires_grad=True)
+    f.cross_entropy(x, mt.tensor(labels), weight=mt.tensor(weight)).backward()
+    expected = (np.exp(log_probs) - np.eye(3)[labels]) * w[:, None] / w.sum()
+    assert x.grad.dtype == mt.float16
+    np.testing.assert_allclose(x.grad.numpy(), expected, atol=2e-4)

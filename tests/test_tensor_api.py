@@ -1207,6 +1207,15 @@ def test_round_with_decimals_of_float16_scales_in_float32():
     assert mt.round(x, decimals=1).tolist() == wide.tolist() and wide[0] == np.float16(1.3)
 
 
+def test_integers_rounded_to_tens_are_refused_not_returned_unchanged():
+    # mt.tensor([15]).round(decimals=-1) was tensor([15]); PyTorch raises (NotImplementedError)
+    for dtype in (np.int64, np.uint8, np.int8):
+        with pytest.raises(NotImplementedError, match=r"round: decimals=-1 of an integer tensor"):
+            mt.tensor(np.array([15, 25], dtype)).round(decimals=-1)
+        assert mt.round(mt.tensor(np.array([15], dtype)), decimals=2).tolist() == [15]  # (whole numbers already)
+    assert mt.tensor([15.0, 25.0]).round(decimals=-1).tolist() == [20.0, 20.0]
+
+
 def test_remainder_and_fmod_of_two_dtypes_keep_the_gradient_of_a_computed_tensor():
     """``h % w`` and ``fmod(h, w)`` with h a computed float32 tensor and w of another float dtype
     (float64, or float16 both 0-d): h was converted to the common dtype outside the graph, so its

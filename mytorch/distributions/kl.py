@@ -7,7 +7,7 @@ from typing import Any
 from mytorch.distributions.base import Distribution
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
-from mytorch.distributions.kl_pairs import registered
+from mytorch.distributions.kl_pairs import bernoulli_kl, registered, weighted_log_ratio
 from mytorch.distributions.multivariate_normal import _Gaussian, _kl_multivariate_normal
 from mytorch.distributions.wrappers import Independent
 from mytorch.tensor import Tensor, log
@@ -67,9 +67,9 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
         ratio = (p.scale / q.scale) ** 2
         return 0.5 * (ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1 - log(ratio))
     if isinstance(p, Categorical) and isinstance(q, Categorical):
-        return (p.probs * (p.logits - q.logits)).sum(-1)
+        return weighted_log_ratio(p.probs, q.probs, p.logits - q.logits).sum(-1)
     if isinstance(p, Bernoulli) and isinstance(q, Bernoulli):
-        return p.probs * (log(p.probs) - log(q.probs)) + (1 - p.probs) * (log(1 - p.probs) - log(1 - q.probs))
+        return bernoulli_kl(p.probs, p.logits, q.probs, q.logits)
     raise NotImplementedError(
         f"kl_divergence: MyTorch has no rule for {type(p).__name__} and {type(q).__name__}; it has two of a kind "
         "(Normal, MultivariateNormal or LowRankMultivariateNormal, Categorical, Bernoulli, Uniform, Poisson, "

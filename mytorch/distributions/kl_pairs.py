@@ -55,6 +55,21 @@ def _infinite_where(outside: np.ndarray, value: Tensor) -> Tensor:
     return value.masked_fill(Tensor(np.broadcast_to(outside, value.shape)), math.inf)
 
 
+def weighted_log_ratio(p: Tensor, q: Tensor, log_ratio: Tensor) -> Tensor:
+    """``p log(p / q)`` of masses ``p`` and ``q`` given ``log_ratio`` = log(p / q) from (clamped,
+    finite) logits: 0 where p is 0 (0 log 0), inf where q is 0 and p is not, as PyTorch's
+    Bernoulli and Categorical rules (clamped logits alone gave a finite number, 17.3 for inf)."""
+    value = _infinite_where((q._data == 0) & (p._data != 0), p * log_ratio)
+    return value.masked_fill(Tensor(np.broadcast_to(p._data == 0, value.shape)), 0.0)
+
+
+def bernoulli_kl(p: Tensor, p_logits: Tensor, q: Tensor, q_logits: Tensor) -> Tensor:
+    """KL of one Bernoulli trial of success probability ``p`` to one of ``q``, from their logits
+    (log p = -softplus(-logit), log(1 - p) = -softplus(logit)): exact at p or q = 0 or 1."""
+    success = weighted_log_ratio(p, q, TF.softplus(-q_logits) - TF.softplus(-p_logits))
+    return success + weighted_log_ratio(1 - p, 1 - q, TF.softplus(q_logits) - TF.softplus(p_logits))
+
+
 @register_kl(Uniform, Uniform)
 def _uniform_uniform(p: Uniform, q: Uniform) -> Tensor:
     """log((b_q - a_q) / (b_p - a_p)) where p's interval lies in q's, inf elsewhere."""
@@ -80,16 +95,19 @@ def _poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
 def _geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
     """-H(p) - E_p[k] log(1 - q) - log q, E_p[k] = (1 - p) / p."""
     failures = (1 - p.probs) / p.probs
-    return -p.entropy() - failures * (-q.probs).log1p() - log(q.probs)
+    spent = failures * (-q.probs).log1p()
+    certain = (failures._data == 0) & (q.probs._data == 1)  # 0 log 0 at p = q = 1 (it was NaN)
+    spent = spent.masked_fill(Tensor(np.broadcast_to(certain, spent.shape)), 0.0)
+    return -p.entropy() - spent - log(q.probs)
 
 
 @register_kl(Binomial, Binomial)
 def _binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
-    """n (p (logit p - logit q) + log((1 - p) / (1 - q))), from the logits (finite at p = 0 or 1)."""
+    """n times one trial's KL: inf where q is 0 or 1 and p puts mass where q has none (PyTorch 2.13
+    gives a finite number there, and -inf for p = 1)."""
     if not np.array_equal(p.total_count._data, q.total_count._data):
         raise NotImplementedError("kl_divergence: two Binomial with different total_count (PyTorch has none either)")
-    inner = p.probs * (p.logits - q.logits) - TF.softplus(p.logits) + TF.softplus(q.logits)
-    return p.total_count * inner
+    return p.total_count * bernoulli_kl(p.probs, p.logits, q.probs, q.logits)
 
 
 @register_kl(HalfNormal, HalfNormal)

@@ -252,10 +252,13 @@ class ContinuousBernoulli(Distribution):
     def cdf(self, value: Any) -> Tensor:
         """(p^x (1 - p)^(1 - x) + p - 1) / (2p - 1), 0 below 0 and 1 above 1, recorded."""
         x = _tensor(value, self.probs.dtype)
+        within = x.clamp(0.0, 1.0)  # (the formula at x = inf was NaN, and so was the gradient through it)
         p = self._cut_probs()
-        cdfs = (p**x * (1.0 - p) ** (1.0 - x) + p - 1.0) / (2.0 * p - 1.0)
-        inside = where(Tensor(self._outside()), cdfs, x)
-        return cast(Tensor, where(Tensor(x._data <= 0), 0.0 * x, where(Tensor(x._data >= 1), 0.0 * x + 1.0, inside)))
+        cdfs = (p**within * (1.0 - p) ** (1.0 - within) + p - 1.0) / (2.0 * p - 1.0)
+        inside = where(Tensor(self._outside()), cdfs, within)
+        shape = np.broadcast_shapes(x.shape, p.shape)  # (0 * inf was NaN)
+        zero, one = Tensor(np.zeros(shape, x.dtype)), Tensor(np.ones(shape, x.dtype))
+        return cast(Tensor, where(Tensor(x._data <= 0), zero, where(Tensor(x._data >= 1), one, inside)))
 
     def icdf(self, value: Any) -> Tensor:
         """The inverse of ``cdf``, recorded."""

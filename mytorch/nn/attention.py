@@ -165,6 +165,9 @@ class MultiheadAttention(Module):
             y = TF.linear(x, w) if b is None else TF.linear(x, w, b)  # (T, N, E)
             projected.append(y.reshape(y.shape[0], batch * heads, head_dim).transpose(0, 1))  # (N H, T, hd)
         q, k, v = projected
+        half = q.dtype == np.float16  # in float32, as PyTorch's kernels: float16 q k^T overflows from |q|, |k| ~ 256
+        if half:
+            q, k, v = q.to(np.float32), k.to(np.float32), v.to(np.float32)
         scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(head_dim))  # (N H, L, S)
         mask = _mask("attn_mask", attn_mask, scores.dtype)
         if mask is None and is_causal:
@@ -185,6 +188,8 @@ class MultiheadAttention(Module):
         if self.dropout > 0 and self.training:
             weights = TF.dropout(weights, self.dropout, True)
         out = (weights @ v).transpose(0, 1).reshape(length, batch, self.embed_dim)
+        if half:
+            out, weights = out.to(np.float16), weights.to(np.float16)
         out = self.out_proj(out)
         if unbatched:
             out = out.squeeze(1)

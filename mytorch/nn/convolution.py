@@ -660,6 +660,8 @@ def local_response_norm(
         raise ValueError(f"local_response_norm: expected 3 or more axes (N, C, ...), got input of shape {input.shape}")
     if input.numel() == 0:
         return input
+    if input.dtype == np.float16:  # in float32: float16 squares overflow from 256 (it gave 0, as PyTorch 2.13)
+        return local_response_norm(input.to(np.float32), size, alpha, beta, k).to(np.float16)
     channels = input.shape[1]
     squares = input * input
     before, after = size // 2, (size - 1) // 2

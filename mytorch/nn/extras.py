@@ -101,6 +101,10 @@ def scaled_dot_product_attention(
             "fold the causal triangle into the mask"
         )
     q, k, v = _tensor(query), _tensor(key), _tensor(value)
+    if q.dtype == k.dtype == v.dtype == np.float16:  # in float32, as PyTorch: q k^T overflows from |q|, |k| ~ 256
+        q32, k32, v32 = (t.to(np.float32) for t in (q, k, v))
+        out = scaled_dot_product_attention(q32, k32, v32, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+        return out.to(np.float16)
     factor = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
     scores = (q @ k.transpose(-2, -1)) * factor
     length, source = q.shape[-2], k.shape[-2]

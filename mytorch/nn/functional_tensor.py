@@ -522,13 +522,14 @@ def _renormalize(weight: Tensor, indices: np.ndarray, max_norm: float, norm_type
     place and outside the graph (a write a live graph that saved ``weight`` refuses at backward)."""
     used = np.unique(indices)
     values = weight._data[used]
+    wide = values.astype(np.float64)  # (float16 squares overflow from 256: the norm was inf, the rows 0)
     if norm_type == 2:
-        norms = np.sqrt(np.sum(values * values, axis=1))
+        norms = np.sqrt(np.sum(wide * wide, axis=1))
     else:
-        norms = np.sum(np.abs(values) ** norm_type, axis=1) ** (1 / norm_type)
+        norms = np.sum(np.abs(wide) ** norm_type, axis=1) ** (1 / norm_type)
     over = norms > max_norm
     if over.any():
-        scale = (max_norm / (norms[over].astype(np.float64) + 1e-7)).astype(values.dtype)
+        scale = (max_norm / (norms[over] + 1e-7)).astype(values.dtype)
         with no_grad():
             weight[used[over]] = Tensor(values[over] * scale[:, None])
 
@@ -797,6 +798,12 @@ def cross_entropy(
     _check_reduction(name, reduction)
     _legacy(name, size_average, reduce)
     logits = _floating(name, input)
+    if logits.dtype == np.float16 and weight is not None and reduction == "mean":
+        # (in float32: the labels' total weight overflowed float16 past 65,504, and the mean was 0)
+        wide = logits.to(np.float32)
+        return cross_entropy(wide, target, weight, ignore_index=ignore_index, label_smoothing=label_smoothing).to(
+            np.float16
+        )
     if logits.ndim == 0:
         raise ValueError(f"F.{name}: input must be logits of shape (C,), (N, C) or (N, C, d1, ...), got {logits.shape}")
     if not 0 <= label_smoothing <= 1:
@@ -860,6 +867,8 @@ def nll_loss(
     _check_reduction(name, reduction)
     _legacy(name, size_average, reduce)
     log_probs = _floating(name, input)
+    if log_probs.dtype == np.float16 and weight is not None and reduction == "mean":  # (as cross_entropy)
+        return nll_loss(log_probs.to(np.float32), target, weight, None, ignore_index, None, reduction).to(np.float16)
     given = tuple(np.shape(np.asarray(target)))
     if log_probs.ndim == 0 or given != (log_probs.shape[:1] + log_probs.shape[2:] if log_probs.ndim > 1 else ()):
         raise ValueError(

@@ -32,6 +32,8 @@ def group_norm(
         ValueError: C not divisible by ``num_groups``, or fewer than 2 axes.
     """
     x = input if isinstance(input, Tensor) else Tensor(np.asarray(input))
+    if x.dtype == np.float16:  # in float32, as PyTorch: float16's variance overflows from |x - mean| ~ 256
+        return group_norm(x.to(np.float32), num_groups, weight, bias, eps).to(np.float16)
     if x.ndim < 2 or x.shape[1] % num_groups:
         raise ValueError(f"group_norm: expects (N, C, ...) with C divisible by num_groups={num_groups}, got {x.shape}")
     grouped = x.reshape(x.shape[0], num_groups, -1)
@@ -54,8 +56,11 @@ def rms_norm(
     eps: float | None = None,
 ) -> Tensor:
     """``x / sqrt(mean(x**2) + eps) * weight`` over the last ``len(normalized_shape)`` axes; ``eps``
-    by default the dtype's machine epsilon, as PyTorch's."""
+    by default the dtype's machine epsilon, as PyTorch's; float16 is computed in float32 (its mean
+    square overflows from |x| ~ 256), with float32's epsilon, as PyTorch's."""
     x = input if isinstance(input, Tensor) else Tensor(np.asarray(input))
+    if x.dtype == np.float16:
+        return rms_norm(x.to(np.float32), normalized_shape, weight, eps).to(np.float16)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(x.shape[x.ndim - len(shape) :]) != shape:
         raise ValueError(f"rms_norm: the last axes of {x.shape} must be normalized_shape {shape}")

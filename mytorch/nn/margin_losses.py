@@ -148,8 +148,12 @@ def cosine_embedding_loss(
     input1: Any, input2: Any, target: Any, margin: float = 0.0, reduction: str = "mean"
 ) -> Tensor:
     """``1 - cos(x1, x2)`` where y = 1, ``max(0, cos(x1, x2) - margin)`` where y = -1 (the cosine
-    along the last axis, each squared norm floored by 1e-12 as PyTorch does)."""
+    along the last axis, each squared norm floored by 1e-12 as PyTorch does). float16 inputs are
+    computed in float32 (their squares overflow from 256: the loss was NaN, PyTorch 2.13's too)."""
     a, b = _t(input1), _t(input2)
+    if a.dtype == b.dtype == np.float16:
+        wide = cosine_embedding_loss(a.to(np.float32), b.to(np.float32), target, margin, reduction)
+        return wide.to(np.float16)
     dot = (a * b).sum(-1)
     cos = dot / ((a * a).sum(-1) + 1e-12) ** 0.5 / ((b * b).sum(-1) + 1e-12) ** 0.5
     y = _signs("cosine_embedding_loss", target)
@@ -241,6 +245,9 @@ def gaussian_nll_loss(
         ValueError: a negative variance, or a ``var`` whose shape does not fit.
     """
     x = _t(input)
+    if x.dtype == np.float16:  # in float32: (x - y)**2 overflows from 256 (inf for a loss of 11,250)
+        y, v = (a.to(np.float32) if isinstance(a, Tensor) and a.dtype == np.float16 else a for a in (target, var))
+        return gaussian_nll_loss(x.to(np.float32), y, v, full, eps, reduction).to(np.float16)
     # a number var is taken in the input's dtype, as PyTorch's (a float64 0-d tensor made it float64),
     # and for every element of any input (a 0-d var was refused beside a 2-D input, PyTorch takes it)
     if isinstance(var, (int, float, np.number)) and x.dtype.kind == "f":

@@ -397,6 +397,9 @@ def instance_norm(
         RuntimeError: ``use_input_stats`` is False without both running statistics.
     """
     x = _input("instance_norm", input)
+    if x.dtype == np.float16:  # in float32, as layer_norm (the running statistics keep their dtype)
+        stats = (running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
+        return instance_norm(x.to(np.float32), *stats).to(np.float16)
     if x.ndim < 3:
         raise ValueError(f"instance_norm: expected an input of shape (N, C, ...), got {x.shape}")
     channels = x.shape[1]

@@ -32,7 +32,8 @@ def _matrix(weight: Tensor, dim: int) -> Tensor:
 
 
 def _normalized(v: np.ndarray, eps: float) -> np.ndarray:
-    return v / max(float(np.linalg.norm(v)), eps)
+    # (the norm in float64: a float16 one overflowed from entries ~256, u and v became 0, the weight NaN)
+    return (v / max(float(np.linalg.norm(v.astype(np.float64))), eps)).astype(v.dtype, copy=False)
 
 
 def _draw(n: int, dtype: np.dtype, eps: float) -> Tensor:
@@ -150,7 +151,7 @@ class _SpectralNorm(Module):
     def forward(self, weight: Tensor) -> Tensor:
         """``weight`` over its estimated largest singular value (u and v updated first in training)."""
         if weight.ndim == 1:
-            return weight / (weight * weight).sum().sqrt().clamp(min=self.eps)
+            return weight / weight.norm().clamp(min=self.eps)
         mat = _matrix(weight, self.dim)
         if self.training:
             self._power_method(mat._data, self.n_power_iterations)

@@ -212,7 +212,7 @@ def _norm_except_dim(v: Tensor, dim: int) -> Tensor:
     if dim == -1:
         return v.norm()
     axes = tuple(d for d in range(v.ndim) if d != dim)
-    return (v * v).sum(axes, keepdim=True).sqrt()
+    return v.norm(2, axes, keepdim=True)  # (not (v * v).sum().sqrt(): float16's squares overflow from 256)
 
 
 class _WeightNorm:
