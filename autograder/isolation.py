@@ -41,6 +41,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -472,8 +473,11 @@ def run_worker(
         try:
             with os.fdopen(os.open(instructions, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
                 json.dump(config, out)
+            # Under namespaces ``unshare``'s stderr is a pipe of its own, which the worker gives up before the
+            # hand-in's code runs (its stderr made its stdout): what arrives there is the sandbox's, not the hand-in's.
+            stderr = subprocess.PIPE if containment.mode == "namespaces" else subprocess.STDOUT
             process = start_watched(command, uid, cwd=private, env=_environment(str(folder)), stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_end,),
+                                    stdout=subprocess.PIPE, stderr=stderr, pass_fds=(write_end,),
                                     start_new_session=True)  # fmt: skip
         finally:
             os.close(write_end)
@@ -492,10 +496,11 @@ def run_worker(
             os.close(read_end)
             left = _end(process, containment, uid)
             process.stdout.close()
+            said = _sandbox_said(process.stderr)
         seen.oom_killed = cgroup is not None and cgroup.oom_kills() > oom_kills
         seen.left = left
         status = process.returncode
-        return seen, _unshare_status(status, seen) if containment.mode == "namespaces" else status
+        return seen, _unshare_status(status, seen, said) if containment.mode == "namespaces" else status
     finally:
         # Under ``none`` another worker of the hand-in could stop the helper (its user's process): what
         # ``shutil.rmtree`` leaves then goes with ``scratch``, once no worker runs.
@@ -876,16 +881,42 @@ _UNSHARE_SIGNALLED = b"unshare: sigprocmask unblock failed"
 by a signal it cannot pass on: the signal itself is lost."""
 
 
-def _unshare_status(status: int | None, seen: _Watch) -> int | None:
-    """A ``namespaces`` worker's exit status as the worker's own: ``-SIGKILL`` where ``unshare`` said that the
-    worker was killed by a signal (its line is taken out of ``seen``'s output; it is the sandbox's, not the
-    hand-in's). Only under ``namespaces``: until 2026-12-04 a ``uid`` or ``none`` worker that printed that line and
-    exited with status 1 had its test reported ``KILLED (SIGKILL) ... most likely a limit`` instead of ``CRASH``,
-    its printed line gone from the report."""
-    before, _, last = seen.output.rstrip().rpartition(b"\n")
+_SANDBOX_SAID_BYTES = 65536
+"""How much of what ``unshare`` (and the worker's start, before it gave up that pipe) wrote to its own stderr the
+runner keeps: a line or two in practice, written by no code of the hand-in's."""
+
+
+def _sandbox_said(pipe: IO[bytes] | None) -> bytes:
+    """What arrived on ``unshare``'s own stderr (``pipe``, None but under ``namespaces``), read once every process
+    holding it has ended (``_end``), and closed."""
+    if pipe is None:
+        return b""
+    said = b""
+    with pipe:
+        os.set_blocking(pipe.fileno(), False)  # (should a writer outlive the worker, its bytes are not waited for)
+        while len(said) < _SANDBOX_SAID_BYTES:
+            try:
+                chunk = os.read(pipe.fileno(), _SANDBOX_SAID_BYTES - len(said))
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            said += chunk
+    return said
+
+
+def _unshare_status(status: int | None, seen: _Watch, said: bytes) -> int | None:
+    """A ``namespaces`` worker's exit status as the worker's own: ``-SIGKILL`` where ``unshare`` said on its own
+    stderr (``said``) that the worker was killed by a signal (that line is left out; whatever else it said is added
+    to ``seen``'s output). Only there: until 2026-12-04 the line was looked for at the end of the output the
+    hand-in writes, and a hand-in that printed it and exited with status 1 had its test reported ``KILLED (SIGKILL)
+    ... most likely a limit`` instead of ``CRASH``, its printed line gone from the report (under ``uid`` and
+    ``none`` too, where no ``unshare`` runs, until a first fix)."""
+    before, _, last = said.rstrip().rpartition(b"\n")
     if status == 1 and last.startswith(_UNSHARE_SIGNALLED):
-        seen.output = before
-        return -signal.SIGKILL  # the kernel's signal for a hard limit; unshare does not say which
+        said, status = before, -signal.SIGKILL  # the kernel's signal for a hard limit; unshare does not say which
+    if said.strip():
+        seen.output += said if said.endswith(b"\n") else said + b"\n"
     return status
 
 

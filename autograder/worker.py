@@ -95,6 +95,11 @@ def main(config: dict) -> None:
 
 
 if __name__ == "__main__":
+    # Stderr joins stdout, before anything of the hand-in's runs: under ``namespaces`` the stderr this process was
+    # given is ``unshare``'s own, where the runner reads what the sandbox says (``isolation._sandbox_said``), such as
+    # that the worker was killed by a signal; no process the hand-in starts holds it (until 2026-12-04 both went to
+    # one pipe, and a hand-in that printed ``unshare``'s line and exited 1 was reported KILLED, not CRASH).
+    os.dup2(1, 2)
     # The runner's file, read and closed before anything of the hand-in's runs (until 2026-12-04 it stayed open
     # through the test, on descriptor 3: the hand-in read the paths hidden from it, in every sandbox mode).
     with open(sys.argv[1]) as instructions:

@@ -1987,12 +1987,13 @@ def test_a_handins_numbers_make_no_warning_on_the_runners_stderr(grader, tmp_pat
     assert [str(w.message) for w in caught] == []
 
 
-@pytest.mark.parametrize("mode", ["uid", "none"])
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
 def test_only_unshare_itself_can_say_that_a_worker_was_killed(grader, tmp_path, mode):
     """The line ``unshare`` prints when the worker it started was killed by a signal is how the runner tells a
-    ``namespaces`` worker's death from its exit status 1. Until 2026-12-04 it was looked for under every mode: a
-    ``uid`` or ``none`` hand-in that printed it and exited 1 had its test reported ``KILLED (SIGKILL) ... most likely
-    a limit``, not ``CRASH``, and its line taken out of the report."""
+    ``namespaces`` worker's death from its exit status 1. Until 2026-12-04 it was looked for in the output the
+    hand-in writes too, under every mode: a hand-in that printed it and exited 1 had its test reported ``KILLED
+    (SIGKILL) ... most likely a limit``, not ``CRASH``, and its line taken out of the report (under ``uid`` and
+    ``none`` until a first fix; under ``namespaces`` until ``unshare``'s stderr got a pipe of its own)."""
     sandbox_or_skip(mode)
     archive = functional_handin(tmp_path, UNSHARE_MIMIC, "mimic.tar")
     done = run_grader(grader, "--handin", str(archive), "--sandbox", mode, "operations", cwd=tmp_path)
