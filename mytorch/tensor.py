@@ -3259,8 +3259,7 @@ class Tensor:
             ) from None
 
     def __repr__(self) -> str:
-        body = _printing.array_text(self._data, "tensor(")
-        return f"tensor({body}{_printing.suffix(self)})"
+        return _printing.tensor_text(self)
 
 
 def _check_requires_grad(data: Any, requires_grad: Any) -> None:

@@ -419,7 +419,7 @@ def test_repr_shows_the_dtype_and_grad_fn_as_pytorch_does():
     x = mt.tensor([1.0, 2.0], requires_grad=True)
     assert repr(x) == "tensor([1., 2.], requires_grad=True)"
     assert repr(x * 2) == "tensor([2., 4.], grad_fn=<MulBackward0>)"
-    assert repr(mt.tensor([1, 2])) == "tensor([1, 2])" and repr(mt.tensor([True])) == "tensor([ True])"
+    assert repr(mt.tensor([1, 2])) == "tensor([1, 2])" and repr(mt.tensor([True])) == "tensor([True])"
     assert repr(mt.tensor([1, 2], dtype=mt.int32)) == "tensor([1, 2], dtype=torch.int32)"
     assert repr(mt.tensor(3.0, dtype=mt.float64)) == "tensor(3., dtype=torch.float64)"
     with mt.no_grad():

@@ -28,6 +28,7 @@ class Adagrad(Optimizer):
     """
 
     state_names = ("sum", "t")
+    kernel_flags = ("foreach", "differentiable", "fused")
     real_only = True
     nonnegative_states = ("sum",)
 

@@ -33,6 +33,7 @@ class Adam(_Moments):
     """
 
     state_names = ("m", "v", "t", "v_max")
+    kernel_flags = ("foreach", "capturable", "differentiable", "fused")
     nonnegative_states = ("v", "v_max")
     decoupled = False
     """AdamW: weight decay shrinks the parameter directly instead of entering the gradient."""

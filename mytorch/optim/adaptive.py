@@ -85,6 +85,7 @@ class Adamax(_Moments):
     """Adamax (Kingma & Ba): Adam with the infinity norm (defaults lr 2e-3, betas (0.9, 0.999), eps 1e-8)."""
 
     state_names = ("m", "u", "t")
+    kernel_flags = ("foreach", "capturable", "differentiable")
     nonnegative_states = ("u",)
 
     def __init__(
@@ -117,6 +118,7 @@ class Adadelta(_Moments):
     """Adadelta (Zeiler) (defaults lr 1.0, rho 0.9, eps 1e-6)."""
 
     state_names = ("square_avg", "acc_delta", "t")  # (t: PyTorch's "step", counted though the rule does not read it)
+    kernel_flags = ("foreach", "capturable", "differentiable")
     nonnegative_states = ("square_avg", "acc_delta")
 
     def __init__(
@@ -151,6 +153,7 @@ class NAdam(_Moments):
     momentum_decay 4e-3; ``decoupled_weight_decay`` shrinks the parameter as AdamW does)."""
 
     state_names = ("m", "v", "t", "mu_product")
+    kernel_flags = ("foreach", "capturable", "differentiable")
     nonnegative_states = ("v",)
 
     def __init__(
@@ -215,6 +218,7 @@ class RAdam(_Moments):
     (0.9, 0.999), eps 1e-8; ``decoupled_weight_decay`` as AdamW)."""
 
     state_names = ("m", "v", "t")
+    kernel_flags = ("foreach", "capturable", "differentiable")
     nonnegative_states = ("v",)
 
     def __init__(
@@ -253,6 +257,7 @@ class Rprop(Optimizer):
     etas (0.5, 1.2), step_sizes (1e-6, 50)): only the gradient's sign is used; no weight decay."""
 
     state_names = ("prev", "step_size", "t")
+    kernel_flags = ("foreach", "capturable", "differentiable")
     real_only = True
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, etas: Any = (0.5, 1.2), step_sizes: Any = (1e-6, 50)):
@@ -298,6 +303,7 @@ class ASGD(_Moments):
     average is in the state (``state[p]["ax"]``), the parameters follow plain decayed SGD."""
 
     state_names = ("eta", "mu", "ax", "t")
+    kernel_flags = ("foreach", "capturable", "differentiable")
     retired_hyper_parameters = ("eps",)
 
     def __init__(

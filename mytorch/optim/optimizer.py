@@ -408,6 +408,8 @@ class _OptimizerType(type):
     ascends), ``foreach`` and ``fused`` (how PyTorch batches its kernels: nothing to choose on
     NumPy) and ``capturable`` (CUDA graphs) are accepted; ``differentiable=True`` is refused."""
 
+    kernel_flags: tuple[str, ...]  # (``Optimizer.kernel_flags``: the flags the optimizer shows)
+
     def __call__(
         cls,
         *args: Any,
@@ -423,6 +425,8 @@ class _OptimizerType(type):
                 f"{cls.__name__}: differentiable=True (a step through the graph) is not supported"
             )
         optimizer = super().__call__(*args, **kwargs)
+        given = {"foreach": foreach, "fused": fused, "capturable": capturable, "differentiable": False}
+        optimizer.__dict__["_kernel_flags"] = {name: given[name] for name in cls.kernel_flags}
         if maximize:
             optimizer.defaults["maximize"] = True  # (a default, as PyTorch's: a group added later ascends too)
             optimizer.maximize = True
@@ -448,6 +452,10 @@ class Optimizer(metaclass=_OptimizerType):
 
     state_names: tuple[str, ...] = ()
     nonnegative_states: tuple[str, ...] = ()
+    kernel_flags: tuple[str, ...] = ()
+    """Which of PyTorch's kernel flags (``foreach``, ``fused``, ``capturable``, ``differentiable``)
+    PyTorch's optimizer of this name keeps in its groups: ``print(opt)`` and ``state_dict()`` show
+    them with the values given (they change nothing here), the groups themselves do not hold them."""
     """State arrays that are means or sums of squares (a loaded one below 0 is refused)."""
     retired_hyper_parameters: tuple[str, ...] = ()
     """Group keys an earlier MyTorch kept and this one does not (ASGD's unused ``eps``): a saved
@@ -767,7 +775,7 @@ class Optimizer(metaclass=_OptimizerType):
                 state.setdefault(index, {}).update(kept)
             else:
                 state[index] = kept
-        groups = [{k: v for k, v in group.items() if k != "params"} for group in self.param_groups]
+        groups = self._shown_groups()
         for group in groups:
             group["params"] = []
         for i, g in enumerate(self._group_of):
@@ -1050,11 +1058,17 @@ class Optimizer(metaclass=_OptimizerType):
             (f"{name}.{i}", a) for name in self.state_names for i, a in enumerate(getattr(self, name)) if a is not None
         ]
 
+    def _shown_groups(self) -> list[dict[str, Any]]:
+        """Each group's hyper-parameters (not ``params``) with PyTorch's kernel flags, as
+        PyTorch's optimizer of this name shows them (``kernel_flags``)."""
+        flags = self.__dict__.get("_kernel_flags", {})
+        return [{**{k: v for k, v in group.items() if k != "params"}, **flags} for group in self.param_groups]
+
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
-        for i, group in enumerate(self.param_groups):
+        for i, group in enumerate(self._shown_groups()):
             lines.append(f"Parameter Group {i}")
-            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items())]
         return "\n".join([*lines, ")"])
 
 

@@ -39,6 +39,7 @@ class RMSprop(Optimizer):
     """
 
     state_names = ("square_avg", "grad_avg", "momentum_buffer", "t")
+    kernel_flags = ("foreach", "capturable", "differentiable")
     real_only = True
     nonnegative_states = ("square_avg",)
     unread_states = ("t",)  # (PyTorch's "step", counted though the rule does not read it)

@@ -34,6 +34,7 @@ class SGD(Optimizer):
     """
 
     state_names = ("velocity",)
+    kernel_flags = ("foreach", "differentiable", "fused")
     _rate: tuple[Any, Any, Any] = (None, None, None)  # (lr, dtype, lr as an operand of that dtype): see _step_flat
 
     def __init__(
