@@ -294,5 +294,5 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        """One line per parameter, naming its dtype (``mytorch.float64``), as PyTorch's."""
-        return _parameter_lines(enumerate(self), lambda p: f"mytorch.{p.dtype}")
+        """One line per parameter, naming its dtype as a tensor's repr does (``torch.float64``), as PyTorch's."""
+        return _parameter_lines(enumerate(self), lambda p: f"torch.{p.dtype}")
