@@ -452,11 +452,11 @@ class Optimizer(metaclass=_OptimizerType):
 
     state_names: tuple[str, ...] = ()
     nonnegative_states: tuple[str, ...] = ()
+    """State arrays that are means or sums of squares (a loaded one below 0 is refused)."""
     kernel_flags: tuple[str, ...] = ()
     """Which of PyTorch's kernel flags (``foreach``, ``fused``, ``capturable``, ``differentiable``)
     PyTorch's optimizer of this name keeps in its groups: ``print(opt)`` and ``state_dict()`` show
     them with the values given (they change nothing here), the groups themselves do not hold them."""
-    """State arrays that are means or sums of squares (a loaded one below 0 is refused)."""
     retired_hyper_parameters: tuple[str, ...] = ()
     """Group keys an earlier MyTorch kept and this one does not (ASGD's unused ``eps``): a saved
     state's are passed over."""
