@@ -106,8 +106,6 @@ class _Formatters:
     """The formatter of the values, or of the real and imaginary parts of complex ones."""
 
     def __init__(self, shown: np.ndarray) -> None:
-        if shown.dtype.kind == "f" and shown.dtype.itemsize < 4:
-            shown = shown.astype(np.float32)  # (float16 as PyTorch prints it: through float32)
         self.complex = shown.dtype.kind == "c"
         self.parts = [_Formatter(shown.real), _Formatter(shown.imag)] if self.complex else [_Formatter(shown)]
 
@@ -169,7 +167,7 @@ def array_text(array: np.ndarray, indent: int) -> str:
         return "[]"
     summarise = array.size > _OPTIONS["threshold"]
     if array.dtype.kind == "f" and array.dtype.itemsize < 4:
-        array = array.astype(np.float32)
+        array = array.astype(np.float32)  # (float16 as PyTorch prints it: through float32)
     formatters = _Formatters(_summarised(array, _OPTIONS["edgeitems"]) if summarise else array)
     return _nested(array, indent, summarise, formatters)
 
