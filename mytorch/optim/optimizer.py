@@ -90,6 +90,26 @@ def check_number(owner: str, what: str, value: Any, allow_zero: bool = False) ->
     return as_given(value)
 
 
+def _flattened_hyper_parameter(value: Any) -> np.ndarray:
+    """A group's hyper-parameter as ``flat_state_dict`` holds it: an array of numbers or text,
+    None as NaN (LBFGS's ``line_search_fn``, Adafactor's ``eps`` ``(None, 1e-3)``), which an
+    ``.npz`` file keeps without pickle."""
+    if value is None:
+        return np.array(np.nan)
+    if isinstance(value, (tuple, list)) and any(v is None for v in value):
+        return np.array([np.nan if v is None else v for v in value])
+    return np.array(value)
+
+
+def _unflattened(value: Any, default: Any) -> Any:
+    """A loaded hyper-parameter (or an element of a tuple one) as the group holds it: a NumPy
+    number as a Python one, and NaN as None where the default is None (see
+    ``_flattened_hyper_parameter``)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return None if default is None and isinstance(value, float) and value != value else value  # (NaN)
+
+
 def as_given(value: Any) -> float:
     """A checked hyper-parameter as the user gave it when it is a Python int or float (PyTorch's
     groups keep ``0`` and ``1`` as given), a NumPy number as a float."""
@@ -808,7 +828,7 @@ class Optimizer(metaclass=_OptimizerType):
         for g, group in enumerate(self.param_groups):
             for name, value in group.items():
                 if name != "params":
-                    state[f"group.{g}.{name}"] = np.array(value)
+                    state[f"group.{g}.{name}"] = _flattened_hyper_parameter(value)
         return state
 
     def _flattened(self, state: dict[str, Any]) -> dict[str, Any]:
@@ -1051,20 +1071,23 @@ class Optimizer(metaclass=_OptimizerType):
                 continue
             if hyper not in self.defaults and hyper != "initial_lr":
                 raise ValueError(f"{name}.load_state_dict: {key!r}: unknown hyper-parameter {hyper!r}")
-            array = np.asarray(value)
+            array, default = np.asarray(value), self.defaults.get(hyper, 0)
+            if isinstance(default, tuple) and array.ndim == 1:  # (betas; (1e-6, 50) stays as given)
+                items = value if isinstance(value, (tuple, list)) else array.tolist()
+                shape = [*default, *[0] * len(items)]  # (a longer tuple is refused by the checks below)
+                loaded[int(index)][hyper] = tuple(_unflattened(v, d) for v, d in zip(items, shape))
+                continue
             if (
                 array.ndim == 0
-                and array.dtype.kind in "OU"
-                and isinstance(self.defaults.get(hyper, 0), (str, type(None)))
+                and isinstance(default, (str, type(None)))
+                and (array.dtype.kind in "OU" or (array.dtype.kind == "f" and np.isnan(array)))
             ):
-                loaded[int(index)][hyper] = array.item()  # (LBFGS's line_search_fn, None or a name: checked below)
+                loaded[int(index)][hyper] = _unflattened(array.item(), default)  # (checked below)
                 continue
             if array.dtype.kind not in "biuf" or (array.dtype == bool) != isinstance(self.defaults.get(hyper), bool):
                 raise TypeError(f"{name}.load_state_dict: {key!r} holds {array.dtype}, which {hyper} cannot be")
             if array.dtype == bool:
                 loaded[int(index)][hyper] = bool(array)
-            elif isinstance(value, (tuple, list)):  # (betas, step_sizes: (1e-6, 50) stays as given)
-                loaded[int(index)][hyper] = tuple(v.item() if isinstance(v, np.generic) else v for v in value)
             else:
                 loaded[int(index)][hyper] = tuple(array.tolist()) if array.ndim else array.item()  # (0 stays 0)
         if not any(loaded):
