@@ -411,3 +411,17 @@ def test_distributed_sampler_shares_as_torchs():
     torch = _torch()
     for options in ({"num_replicas": 4}, {"num_replicas": 4, "drop_last": True}, {"num_replicas": 15}):
         assert _shares(mytorch, shuffle=False, **options) == _shares(torch, shuffle=False, **options)
+
+
+def test_distributions_export_transforms_and_the_straight_through_one_hot():
+    # torch.distributions.TanhTransform (...) and OneHotCategoricalStraightThrough were missing
+    D = mytorch.distributions
+    assert D.TanhTransform is D.transforms.TanhTransform and D.ComposeTransform is D.transforms.ComposeTransform
+    logits = mytorch.tensor([[0.5, -1.0, 2.0]], requires_grad=True)
+    d = D.OneHotCategoricalStraightThrough(logits=logits)
+    draw = d.rsample()
+    assert d.has_rsample and draw.sum().item() == 1.0 and set(draw.detach().numpy().ravel()) == {0.0, 1.0}
+    weights = np.array([1.0, 2.0, 3.0])
+    (draw * mytorch.tensor(weights)).sum().backward()
+    p = np.exp([0.5, -1.0, 2.0]) / np.exp([0.5, -1.0, 2.0]).sum()
+    np.testing.assert_allclose(logits.grad.numpy()[0], p * (weights - p @ weights), rtol=1e-6)  # (softmax's J^T w)
