@@ -425,3 +425,31 @@ def test_distributions_export_transforms_and_the_straight_through_one_hot():
     (draw * mytorch.tensor(weights)).sum().backward()
     p = np.exp([0.5, -1.0, 2.0]) / np.exp([0.5, -1.0, 2.0]).sum()
     np.testing.assert_allclose(logits.grad.numpy()[0], p * (weights - p @ weights), rtol=1e-6)  # (softmax's J^T w)
+
+
+def test_sigmoid_transform_clips_as_torchs():
+    # SigmoidTransform's inverse of 1.0 was inf (a bounded likelihood's log_prob at the bound NaN,
+    # and a ValueError past it), where PyTorch's clips y to [tiny, 1 - eps] both ways
+    t = mytorch.distributions.SigmoidTransform()
+    info = np.finfo(np.float64)
+    y = mytorch.tensor([1.1, 1.0, 0.0, -0.1, 0.25], dtype=mytorch.float64)
+    expected = np.log(np.clip(y.numpy(), info.tiny, 1 - info.eps)) - np.log1p(
+        -np.clip(y.numpy(), info.tiny, 1 - info.eps)
+    )
+    np.testing.assert_allclose(t.inv(y).numpy(), expected, rtol=1e-12)
+    assert t(mytorch.tensor([800.0, -800.0], dtype=mytorch.float64)).tolist() == [1 - info.eps, info.tiny]
+    d = mytorch.distributions.TransformedDistribution(
+        mytorch.distributions.Normal(mytorch.tensor(0.0), mytorch.tensor(1.0)), [t]
+    )
+    assert np.isfinite(d.log_prob(mytorch.tensor(1.0)).item())
+
+
+def test_sigmoid_transform_as_torchs():
+    torch = _torch()
+    y = [1.1, 1.0, 0.0, -0.1, 0.25, 1e-320]
+    for dtype in ("float32", "float64"):
+        mine = mytorch.distributions.SigmoidTransform()
+        theirs = torch.distributions.SigmoidTransform()
+        a, b = mytorch.tensor(y, dtype=getattr(mytorch, dtype)), torch.tensor(y, dtype=getattr(torch, dtype))
+        np.testing.assert_allclose(mine.inv(a).numpy(), theirs.inv(b).numpy(), rtol=1e-6)
+        np.testing.assert_allclose(mine(a * 900).numpy(), theirs(b * 900).numpy(), rtol=1e-6)
