@@ -3074,8 +3074,8 @@ class Tensor:
                     return Tensor(np.logical_or(self._data, ~power))
                 if power < 0:
                     raise _arguments.ShapeRuntimeError(
-                        f"pow: an integer tensor (dtype {self._data.dtype}) to the negative power {exponent} "
-                        "(convert it with .float() first)"
+                        f"pow: integers to negative integer powers are not allowed (a {self._data.dtype} tensor "
+                        f"to the power {exponent}; convert it with .float() first)"
                     )
                 return Tensor(np.power(self._data, power))
             return Tensor(self._data.astype(get_default_dtype())) ** exponent  # a float number: the default dtype
