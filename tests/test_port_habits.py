@@ -453,3 +453,49 @@ def test_sigmoid_transform_as_torchs():
         a, b = mytorch.tensor(y, dtype=getattr(mytorch, dtype)), torch.tensor(y, dtype=getattr(torch, dtype))
         np.testing.assert_allclose(mine.inv(a).numpy(), theirs.inv(b).numpy(), rtol=1e-6)
         np.testing.assert_allclose(mine(a * 900).numpy(), theirs(b * 900).numpy(), rtol=1e-6)
+
+
+def _inverse_gamma_numbers(library, a, b, x):
+    a = library.tensor(a, dtype=library.float64, requires_grad=True)
+    b = library.tensor(b, dtype=library.float64, requires_grad=True)
+    d = library.distributions.InverseGamma(a, b)
+    value = library.tensor(x, dtype=library.float64)
+    log_prob = d.log_prob(value)
+    log_prob.sum().backward()
+    numbers = [log_prob, d.mean, d.mode, d.variance, d.entropy(), a.grad, b.grad]
+    return [n.detach().numpy() for n in numbers]
+
+
+def test_inverse_gamma_and_power_softplus_abs_transforms():
+    # InverseGamma, PowerTransform, SoftplusTransform and AbsTransform were missing
+    a, b, x = np.array([0.5, 1.5, 3.0]), np.array([2.0, 1.0, 0.7]), np.array([0.4, 1.2, 0.3])
+    log_prob, mean, mode, variance, entropy, grad_a, grad_b = _inverse_gamma_numbers(mytorch, a, b, x)
+    from math import lgamma
+
+    expected = a * np.log(b) - np.array([lgamma(v) for v in a]) - (a + 1) * np.log(x) - b / x
+    np.testing.assert_allclose(log_prob, expected, rtol=1e-12)
+    np.testing.assert_allclose(grad_b, a / b - 1 / x, rtol=1e-12)  # (d/db of the closed form)
+    assert mean[0] == np.inf and variance[1] == np.inf and np.isclose(mean[2], 0.35) and np.isclose(mode[0], 2 / 1.5)
+    D = mytorch.distributions
+    y = mytorch.tensor([0.5, 2.0], dtype=mytorch.float64)
+    softplus = D.SoftplusTransform()
+    np.testing.assert_allclose(softplus(softplus.inv(y)).numpy(), y.numpy(), rtol=1e-12)
+    power = D.PowerTransform(3.0)
+    np.testing.assert_allclose(power.log_abs_det_jacobian(y, power(y)).numpy(), np.log(3 * y.numpy() ** 2), rtol=1e-12)
+    assert D.AbsTransform()(mytorch.tensor([-2.0, 3.0])).tolist() == [2.0, 3.0]
+
+
+def test_inverse_gamma_and_transforms_as_torchs():
+    torch = _torch()
+    a, b, x = np.array([0.5, 1.5, 3.0]), np.array([2.0, 1.0, 0.7]), np.array([0.4, 1.2, 0.3])
+    for mine, theirs in zip(_inverse_gamma_numbers(mytorch, a, b, x), _inverse_gamma_numbers(torch, a, b, x)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+    y = np.array([0.3, 1.7, 4.0])
+    for name, args in (("SoftplusTransform", ()), ("PowerTransform", (0.5,)), ("PowerTransform", (-1.0,))):
+        t_m, t_t = getattr(mytorch.distributions, name)(*args), getattr(torch.distributions, name)(*args)
+        ym, yt = mytorch.tensor(y), torch.tensor(y)
+        np.testing.assert_allclose(t_m.inv(ym).numpy(), t_t.inv(yt).numpy(), rtol=1e-12)
+        np.testing.assert_allclose(t_m(ym).numpy(), t_t(yt).numpy(), rtol=1e-12)
+        np.testing.assert_allclose(
+            t_m.log_abs_det_jacobian(ym, t_m(ym)).numpy(), t_t.log_abs_det_jacobian(yt, t_t(yt)).numpy(), rtol=1e-12
+        )

@@ -39,7 +39,7 @@ from mytorch.distributions.kl_pairs import register_kl
 from mytorch.distributions.low_rank import LowRankMultivariateNormal
 from mytorch.distributions.mixture import MixtureSameFamily
 from mytorch.distributions.multivariate_normal import MultivariateNormal
-from mytorch.distributions.positive import Chi2, HalfCauchy, Pareto, Weibull
+from mytorch.distributions.positive import Chi2, HalfCauchy, InverseGamma, Pareto, Weibull
 from mytorch.distributions.relaxed import (
     ContinuousBernoulli,
     ExpRelaxedCategorical,
@@ -59,13 +59,16 @@ from mytorch.distributions.tails import (
     StudentT,
 )
 from mytorch.distributions.transforms import (
+    AbsTransform,
     AffineTransform,
     ComposeTransform,
     ExpTransform,
     LowerCholeskyTransform,
     PositiveDefiniteTransform,
+    PowerTransform,
     SigmoidTransform,
     SoftmaxTransform,
+    SoftplusTransform,
     StickBreakingTransform,
     TanhTransform,
     Transform,
@@ -76,8 +79,11 @@ from mytorch.distributions.wrappers import Independent, TransformedDistribution
 __all__ = [
     "AffineTransform",
     "ComposeTransform",
+    "AbsTransform",
     "ExpTransform",
     "LowerCholeskyTransform",
+    "PowerTransform",
+    "SoftplusTransform",
     "PositiveDefiniteTransform",
     "SigmoidTransform",
     "SoftmaxTransform",
@@ -100,6 +106,7 @@ __all__ = [
     "Gumbel",
     "HalfCauchy",
     "HalfNormal",
+    "InverseGamma",
     "Independent",
     "Laplace",
     "LogNormal",

@@ -1,5 +1,5 @@
 """Distributions on the positive half-line, as PyTorch's: ``HalfCauchy(scale)``, ``Weibull(scale,
-concentration)``, ``Pareto(scale, alpha)`` and ``Chi2(df)`` (a ``Gamma``).
+concentration)``, ``Pareto(scale, alpha)``, ``Chi2(df)`` (a ``Gamma``) and ``InverseGamma(concentration, rate)``.
 
 PyTorch builds the first three as transformed distributions (``|Cauchy|``; ``Exponential(1)``
 through x -> scale x^(1 / k); ``Exponential(alpha)`` through x -> scale e^x); here they are written
@@ -11,18 +11,20 @@ than PyTorch's).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _parameters, _shape, _tensor
 from mytorch.distributions.continuous import Gamma
+from mytorch.distributions.transforms import PowerTransform
+from mytorch.distributions.wrappers import TransformedDistribution
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, log
 from mytorch.tensor_math import where
 
-__all__ = ["Chi2", "HalfCauchy", "Pareto", "Weibull"]
+__all__ = ["Chi2", "HalfCauchy", "InverseGamma", "Pareto", "Weibull"]
 
 _EULER = 0.57721566490153286060
 
@@ -235,3 +237,54 @@ class Chi2(Gamma):
     def df(self) -> Tensor:
         """The degrees of freedom, 2 concentration."""
         return self.concentration * 2
+
+
+class InverseGamma(TransformedDistribution):
+    """1 / X for X ~ ``Gamma(concentration, rate)``, as PyTorch's (a ``TransformedDistribution``
+    through ``PowerTransform(-1)``): ``log_prob``, ``rsample`` (through the Gamma's), ``mean``
+    (inf for concentration <= 1), ``mode``, ``variance`` (inf for concentration <= 2), ``entropy``."""
+
+    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
+    support = constraints.positive
+
+    def __init__(self, concentration: Any, rate: Any, validate_args: Any = None) -> None:
+        base = Gamma(concentration, rate, validate_args=validate_args)
+        super().__init__(base, [PowerTransform(-1.0)], validate_args=validate_args)
+
+    @property
+    def concentration(self) -> Tensor:
+        """The Gamma's concentration (alpha)."""
+        return cast(Gamma, self.base_dist).concentration
+
+    @property
+    def rate(self) -> Tensor:
+        """The Gamma's rate (beta: the inverse's scale)."""
+        return cast(Gamma, self.base_dist).rate
+
+    @property
+    def mean(self) -> Tensor:
+        """rate / (concentration - 1), inf for concentration <= 1."""
+        a = self.concentration
+        return where(a > 1, self.rate / (a - 1), _constant(math.inf, a, tuple(a.shape)))  # type: ignore[return-value]
+
+    @property
+    def mode(self) -> Tensor:
+        """rate / (concentration + 1)."""
+        return self.rate / (self.concentration + 1)
+
+    @property
+    def variance(self) -> Tensor:
+        """rate^2 / ((concentration - 1)^2 (concentration - 2)), inf for concentration <= 2."""
+        a, rate = self.concentration, self.rate
+        value = rate * rate / ((a - 1) * (a - 1) * (a - 2))
+        return where(a > 2, value, _constant(math.inf, value, tuple(value.shape)))  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        return f"InverseGamma(batch_shape={self.batch_shape})"
+
+    def entropy(self) -> Tensor:
+        """concentration + log(rate) + lgamma(concentration) - (1 + concentration) digamma(concentration)."""
+        from mytorch import digamma, lgamma
+
+        a = self.concentration
+        return a + log(self.rate) + lgamma(a) - (1 + a) * digamma(a)

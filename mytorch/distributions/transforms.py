@@ -1,5 +1,6 @@
 """Elementwise bijections for ``TransformedDistribution``: ``ExpTransform``, ``TanhTransform``,
-``SigmoidTransform``, ``AffineTransform`` and ``ComposeTransform`` of them (``identity_transform``
+``SigmoidTransform``, ``PowerTransform``, ``SoftplusTransform``, ``AffineTransform`` (and the
+``AbsTransform`` fold) and ``ComposeTransform`` of them (``identity_transform``
 is the composition of none); and two maps of vectors onto the simplex for ``biject_to`` /
 ``transform_to``, ``StickBreakingTransform`` and ``SoftmaxTransform``, and two of matrices for
 ``transform_to``, ``LowerCholeskyTransform`` and ``PositiveDefiniteTransform``, used on their own
@@ -121,6 +122,56 @@ class SigmoidTransform(Transform):
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         """-softplus(-x) - softplus(x)."""
         return -TF.softplus(-x) - TF.softplus(x)
+
+
+class PowerTransform(Transform):
+    """y = x^exponent on the positive half-line (``InverseGamma``'s exponent -1)."""
+
+    domain = constraints.positive
+    codomain = constraints.positive
+
+    def __init__(self, exponent: Any, cache_size: int = 0) -> None:
+        super().__init__(cache_size)
+        self.exponent = exponent
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return x ** _tensor(self.exponent, x.dtype)
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y ** (1 / _tensor(self.exponent, y.dtype))
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """log |exponent y / x|."""
+        return log((_tensor(self.exponent, x.dtype) * y / x).abs())
+
+
+class SoftplusTransform(Transform):
+    """y = log(1 + e^x), onto the positive half-line."""
+
+    codomain = constraints.positive
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return TF.softplus(x)
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return log(-((-y).expm1())) + y
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        """-softplus(-x) (the log of sigmoid(x))."""
+        return -TF.softplus(-x)
+
+
+class AbsTransform(Transform):
+    """y = |x|: not one to one; ``inv`` gives y itself (the positive pre-image) and there is no
+    log |det J|, as PyTorch's."""
+
+    codomain = constraints.positive
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return x.abs()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y
 
 
 class AffineTransform(Transform):
