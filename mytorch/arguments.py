@@ -84,6 +84,12 @@ class IndexOutOfRangeError(IndexError, ValueError):
     asked of an empty axis (``argmax``, ``max(dim)``), as PyTorch's."""
 
 
+class GatherIndexError(IndexOutOfRangeError, RuntimeError):
+    """An index outside its axis given to ``gather``, ``scatter``, ``scatter_add``,
+    ``scatter_reduce`` or ``take_along_dim``, which PyTorch refuses with ``RuntimeError`` (its
+    ``index_select``, ``index_add`` ... with ``IndexError``): all three, so any of them catches it."""
+
+
 class GradDtypeError(RuntimeError, TypeError):
     """A tensor of an integer or bool dtype asked to require gradients: PyTorch's
     ``RuntimeError``, and a ``TypeError`` as MyTorch's other wrong dtypes are."""

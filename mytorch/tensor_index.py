@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import IndexOutOfRangeError, check_dim, size_arg, sizes_or
+from mytorch.arguments import GatherIndexError, IndexOutOfRangeError, check_dim, size_arg, sizes_or
 from mytorch.autograd_engine import is_grad_enabled
 from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply, _assign, _stored
@@ -67,7 +67,7 @@ def _indices(op: str, index: Any, x_shape: tuple[int, ...], dim: int) -> np.ndar
         raise TypeError(f"{op}: the index must be an integer tensor (int64, as torch.long), got dtype {values.dtype}")
     n = x_shape[dim] if x_shape else 1
     if values.size and (values.min() < 0 or values.max() >= n):
-        raise IndexOutOfRangeError(
+        raise (GatherIndexError if op.startswith(("gather", "scatter")) else IndexOutOfRangeError)(
             f"{op}: index values must lie in [0, {n}) along dim {dim} of a tensor of shape {x_shape}; "
             f"got {values.min()} .. {values.max()} (negative indices are refused, as in PyTorch)"
         )

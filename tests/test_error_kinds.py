@@ -52,6 +52,11 @@ def _cases(torch):
         "randint": (RuntimeError, lambda: torch.randint(5, 2, (3,))),
         "arange": (RuntimeError, lambda: torch.arange(0, 5, 0)),
         "index": (IndexError, lambda: torch.ones(2, 3)[5]),
+        "gather": (RuntimeError, lambda: torch.ones(2, 3).gather(1, torch.tensor([[5]]))),
+        "scatter": (RuntimeError, lambda: torch.zeros(3).scatter(0, torch.tensor([5]), 1.0)),
+        "scatter_add": (RuntimeError, lambda: torch.ones(3).scatter_add(0, torch.tensor([5]), torch.ones(1))),
+        "take_along_dim": (RuntimeError, lambda: torch.take_along_dim(torch.ones(3), torch.tensor([5]))),
+        "index_copy": (IndexError, lambda: torch.ones(3).index_copy(0, torch.tensor([5]), torch.ones(1))),
         "index_select": (IndexError, lambda: torch.ones(2, 3).index_select(0, torch.tensor([5]))),
         "Embedding": (IndexError, lambda: nn.Embedding(3, 2)(torch.tensor([5]))),
     }
