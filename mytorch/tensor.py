@@ -1695,7 +1695,17 @@ def _run(kernel: F.Kernel, args: Sequence[Any], arrays: Sequence[np.ndarray], pa
             out, params = kernel.run(arrays, params)
     except (ValueError, IndexError) as error:
         raise _refused(kernel, arrays, error) from None
+    except TypeError:
+        _refuse_bool_minus(kernel.name, arrays)
+        raise
     return _attach(out, args, arrays, kernel.backward, params, kernel.saves_output, kernel.reads)
+
+
+def _refuse_bool_minus(name: str, arrays: Sequence[np.ndarray]) -> None:
+    """PyTorch's ``RuntimeError`` (a ``DtypeMismatchError``, also the ``TypeError`` NumPy raised)
+    for ``-`` on bool tensors: ``mask - mask`` or ``-mask``."""
+    if name in ("sub", "neg") and any(a.dtype.kind == "b" for a in arrays):
+        raise DtypeMismatchError(f"{'subtraction' if name == 'sub' else 'negation'} {_BOOL_MINUS}")
 
 
 def _refused(kernel: F.Kernel, arrays: Sequence[np.ndarray], error: Exception) -> Exception:
@@ -2024,15 +2034,18 @@ def _divisor(other: Any, data: np.ndarray) -> np.ndarray:
     return _constant(other, data)
 
 
+_BOOL_MINUS = (
+    "(-) with a bool tensor is not supported, as in PyTorch: invert a mask with ~mask or mask.logical_not(), "
+    "or convert it first (mask.float(), mask.long())"
+)
+
+
 def _check_bool_subtraction(a: Any, b: Any) -> None:
     """Refuse ``a - b`` when either is a bool tensor (or a Python bool), as PyTorch does:
     ``1 - mask`` gave the arithmetic of 0 and 1 where PyTorch asks for ``~mask``."""
     for x in (a, b):
         if type(x) is bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b"):
-            raise DtypeMismatchError(
-                "subtraction (-) with a bool tensor is not supported, as in PyTorch: invert a mask with ~mask "
-                "or mask.logical_not(), or convert it first (mask.float(), mask.long())"
-            )
+            raise DtypeMismatchError(f"subtraction {_BOOL_MINUS}")
 
 
 def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Tensor, Any], Tensor]]:
@@ -2109,6 +2122,9 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
             out = run(a, b)
         except (ValueError, IndexError) as error:
             raise _refused(kernel, arrays, error) from None
+        except TypeError:
+            _refuse_bool_minus(kernel.name, arrays)
+            raise
         if cached is not None:  # (a cached number: ``_record_one``'s lane)
             return _record_one(out, self, a, dtype, backward, plans, saves_output, reads, fresh, cached)
         return _attach(out, (self, other), arrays, backward, None, saves_output, reads, fresh)

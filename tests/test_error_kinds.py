@@ -56,6 +56,8 @@ def _cases(torch):
         "scatter": (RuntimeError, lambda: torch.zeros(3).scatter(0, torch.tensor([5]), 1.0)),
         "scatter_add": (RuntimeError, lambda: torch.ones(3).scatter_add(0, torch.tensor([5]), torch.ones(1))),
         "take_along_dim": (RuntimeError, lambda: torch.take_along_dim(torch.ones(3), torch.tensor([5]))),
+        "bool - bool": (RuntimeError, lambda: torch.tensor([True]) - torch.tensor([False])),
+        "-bool": (RuntimeError, lambda: -torch.tensor([True])),
         "index_copy": (IndexError, lambda: torch.ones(3).index_copy(0, torch.tensor([5]), torch.ones(1))),
         "index_select": (IndexError, lambda: torch.ones(2, 3).index_select(0, torch.tensor([5]))),
         "Embedding": (IndexError, lambda: nn.Embedding(3, 2)(torch.tensor([5]))),
@@ -70,8 +72,8 @@ def test_bad_input_raises_pytorchs_class_and_a_value_error(name):
     kind, call = CASES[name]
     with pytest.raises(kind) as caught:
         call()
-    if kind is RuntimeError:  # (matmul, view, cat, max() ... were a ValueError alone)
-        assert isinstance(caught.value, ValueError)
+    if kind is RuntimeError:  # (matmul, view, cat, max() ... were a ValueError alone; -mask a TypeError)
+        assert isinstance(caught.value, TypeError if "bool" in name else ValueError)
 
 
 def test_pytorch_raises_the_same_classes():
