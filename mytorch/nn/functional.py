@@ -2097,13 +2097,17 @@ def logsumexp(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
 def _logsumexp_weights(x: Array, out: Array, axis: Axis, keepdims: bool) -> Array:
     """softmax(x) along ``axis``: e**(x - y), y = logsumexp(x) spread back over the reduced axes;
     divided by their sum where y is so large that its rounding shows in them (float32 past 84,
-    float64 past 4.5e10: at [1e7, 1e7] in float32 each was 0.368, at [1e300, 1e300] 1, for 0.5)."""
+    float64 past 4.5e10: at [1e7, 1e7] in float32 each was 0.368, at [1e300, 1e300] 1, for 0.5).
+    Only those slices: one large result among others divided every slice, so a slice holding +inf
+    got a NaN sum and NaN for every element, where alone its finite elements have 0."""
     weights = np.exp(x - _expand(out, x.shape, axis, keepdims))
     values = np.asarray(out)
     if values.dtype.kind == "f" and values.size:
-        finite = np.abs(values[np.isfinite(values)])
-        if finite.size and finite.max() * np.finfo(values.dtype).eps > 1e-5:
-            weights = weights / weights.sum(axis=axis, keepdims=True)
+        with np.errstate(invalid="ignore", over="ignore"):
+            large = np.isfinite(values) & (np.abs(values) * np.finfo(values.dtype).eps > 1e-5)
+        if large.any():
+            spread = _expand(large, x.shape, axis, keepdims)
+            weights = np.where(spread, weights / weights.sum(axis=axis, keepdims=True), weights)
     return weights
 
 
