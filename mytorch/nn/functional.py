@@ -2687,23 +2687,30 @@ def _exclusive_products(x: np.ndarray, axis: int | None) -> np.ndarray:
 
 
 def _others_product(x: Array, axis: int | None) -> Array:
-    """For each element, the product of the *other* elements along ``axis``, as PyTorch takes it:
-    P / x without zeros (so [inf, 2] gives [nan, inf], and an overflowed product inf); with zeros,
-    the running products from both ends (``_exclusive_products``: [-inf, 3, 0] gives [0, nan, -inf]),
-    except that the whole product with more than one zero has the gradient 0. On Tensors with zeros
-    (a recorded backward: the division by x would not be the derivative) it is ``_others_multiplied``."""
+    """For each element, the product of the *other* elements along ``axis``: P / x, as PyTorch
+    takes it, in the slices of finite nonzero elements whose product P is a normal number; in the
+    others the running products from both ends (``_exclusive_products``: [-inf, 3, 0] gives
+    [0, nan, -inf], [inf, 2] gives [2, inf] and [1e200, 1e200] gives [1e200, 1e200], where P / x is
+    NaN or inf), except that the whole product with more than one zero has the gradient 0. PyTorch
+    takes the running products for every slice when any slice of the tensor holds a zero, and P / x
+    for every slice otherwise, so that a slice's gradient depended on the other slices. On Tensors
+    (a recorded backward) with such a slice it is ``_others_multiplied``."""
     if not np.ndim(x):  # a 0-d x is its own product: no others, derivative 1 (also at 0 and inf)
         return np.ones((), np.asarray(x).dtype)
-    zero = np.asarray(x) == 0
-    if not zero.any():
-        with np.errstate(invalid="ignore"):  # inf / inf is NaN, as in PyTorch
-            return prod(x, axis, True) / x
+    data = np.asarray(x)
+    whole = prod(x, axis, True)
+    total = np.abs(np.asarray(whole))
+    with np.errstate(invalid="ignore"):
+        plain = np.all(np.isfinite(data) & (data != 0), axis=axis, keepdims=True)
+        plain &= np.isfinite(total) & (total >= np.finfo(data.dtype).tiny)
+    if plain.all():
+        return whole / x
     if not isinstance(x, np.ndarray):  # a recorded backward: the division is not the derivative
         return _others_multiplied(x, axis)
-    if axis is None and np.count_nonzero(zero) > 1:
+    if axis is None and np.count_nonzero(data == 0) > 1:
         return np.zeros_like(x)
-    with np.errstate(invalid="ignore"):  # inf * 0 is NaN, as in PyTorch
-        return _exclusive_products(x, axis)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # inf * 0 is NaN, as in PyTorch
+        return np.where(plain, whole / x, _exclusive_products(x, axis))
 
 
 def prod_backward(grad_output: Array, x: Array, axis: int | None = None, keepdims: bool = False) -> tuple[Array]:
