@@ -383,7 +383,7 @@ def _spacing(y: Tensor, x: Any, dx: Any, dim: int, op: str) -> tuple[Tensor, Ten
         y = y.to(get_default_dtype())
     if isinstance(x, Tensor) and x.dtype.kind in "biu":
         x = x.to(get_default_dtype())
-    d = check_dim(op, builtins.int(dim), builtins.max(y.ndim, 1))
+    d = check_dim(op, dim, builtins.max(y.ndim, 1))
     n = y.shape[d]
     left, right = y.narrow(d, 0, builtins.max(n - 1, 0)), y.narrow(d, 1, builtins.max(n - 1, 0))
     if x is None:
@@ -427,7 +427,7 @@ def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A
     from mytorch.arguments import check_dim
 
     x = _tensor(input)
-    d = check_dim("renorm", builtins.int(dim), builtins.max(x.ndim, 1))
+    d = check_dim("renorm", dim, builtins.max(x.ndim, 1))
     others = tuple(k for k in range(x.ndim) if k != d)
     one = Tensor(np.ones((), dtype=x.dtype))
     with no_grad():

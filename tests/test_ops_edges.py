@@ -288,3 +288,25 @@ def test_hypot_gradient_at_an_infinite_operand():
         1 / math.sqrt(10) + 1 / math.sqrt(17)
     )
     assert d.grad.tolist() == pytest.approx([3 / math.sqrt(10), 4 / math.sqrt(17)])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L, x: x.median(1.7),
+        lambda L, x: x.cumprod(0.5),
+        lambda L, x: x.mode(1.0),
+        lambda L, x: L.unique(x, dim=0.0),
+        lambda L, x: x.renorm(2, 0.5, 1.0),
+        lambda L, x: x.index_select(0.5, L.tensor([0])),
+    ],
+)
+def test_a_float_dim_is_refused_as_in_pytorch(call):
+    """These took int(dim): median(x, 1.7) reduced axis 1 and cumprod(0.5) axis 0, silently."""
+    x = mt.tensor([[3.0, 1.0, 2.0], [1.0, 2.0, 3.0]])
+    with pytest.raises(TypeError, match="dim must be an int, got float"):
+        call(mt, x)
+    assert x.median(np.int64(1)).values.tolist() == [2.0, 2.0]
+    if torch is not None:
+        with pytest.raises(TypeError):
+            call(torch, torch.tensor(x.numpy()))
