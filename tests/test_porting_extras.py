@@ -232,6 +232,35 @@ def test_out_refuses_a_dtype_that_would_truncate_the_result():
     assert doubles.tolist() == [4.0, 6.0]
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.clip_(0.5, 2.5),
+        lambda t: t.lerp_(t + 1, 0.5),
+        lambda t: t.lerp_(t + 1, mt.tensor(0.5)),
+        lambda t: t.addcdiv_(t, t + 1, value=0.5),
+    ],
+)
+def test_an_in_place_method_refuses_a_float_result_into_an_integer_tensor(call):
+    """clip_, lerp_ and addcdiv_ of an int64 tensor copied their float result in, truncated:
+    [1, 2, 3].clip_(0.5, 2.5) gave [1, 2, 2] and lerp_ toward [2, 3, 4] by 0.5 gave [1, 2, 3]
+    (PyTorch refuses both, as clamp_ and += 0.5 here already did)."""
+    t = mt.tensor([1, 2, 3])
+    with pytest.raises(RuntimeError, match="result type float32 can't be cast to the desired output type int64"):
+        call(t)
+    assert t.tolist() == [1, 2, 3]
+    floats = mt.tensor([1.0, 2.0, 3.0])
+    assert call(floats) is floats and floats.dtype == mt.float32
+
+
+def test_exponential_refuses_an_integer_tensor():
+    """exponential_() of an int64 tensor truncated its draws (mostly to 0); PyTorch refuses, as
+    uniform_ and normal_ here do."""
+    with pytest.raises(TypeError, match="exponential_: fills floating-point tensors, this one is int64"):
+        mt.tensor([1, 2, 3]).exponential_()
+    assert mt.tensor([1.0, 2.0]).exponential_().dtype == mt.float32
+
+
 def test_a_pytorch_tensor_name_mytorch_lacks_says_so_and_a_misspelt_one_stays_plain():
     from mytorch.arguments import NotInMyTorchError
     from mytorch.tensor_missing import MISSING
