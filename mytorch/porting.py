@@ -186,7 +186,9 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *, gene
     weights = np.asarray(_tensor(input)._data, dtype=np.float64)
     rows = weights.reshape(-1, weights.shape[-1]) if weights.ndim else weights.reshape(1, 1)
     if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(-1) <= 0).any():
-        raise ValueError("multinomial: weights must be finite, non-negative, and add up to more than 0 in every row")
+        raise ShapeRuntimeError(
+            "multinomial: weights must be finite, non-negative, and add up to more than 0 in every row"
+        )
     if not replacement and num_samples > rows.shape[-1]:
         raise ValueError(f"multinomial: {num_samples} samples without replacement from {rows.shape[-1]} categories")
     rng = _generator(generator)

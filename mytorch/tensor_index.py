@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import check_dim, size_arg, sizes_or
+from mytorch.arguments import IndexOutOfRangeError, check_dim, size_arg, sizes_or
 from mytorch.autograd_engine import is_grad_enabled
 from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply, _assign, _stored
@@ -54,11 +54,6 @@ __all__ = [
     "scatter",
     "scatter_add",
 ]
-
-
-class IndexOutOfRangeError(IndexError, ValueError):
-    """An index outside its axis, or index and tensor shapes that do not fit (both an
-    ``IndexError``, as NumPy's and PyTorch's indexing raise, and a ``ValueError``)."""
 
 
 def _data(x: Any) -> np.ndarray:

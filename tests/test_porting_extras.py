@@ -124,12 +124,12 @@ def test_gradcheck_refuses_checks_it_does_not_make():
     ("module", "name", "pytorch"),
     [
         ("mytorch", "kaiser_window", "torch.kaiser_window"),
-        ("mytorch.nn", "SyncBatchNorm", "torch.nn.SyncBatchNorm"),
+        ("mytorch.nn", "FractionalMaxPool2d", "torch.nn.FractionalMaxPool2d"),
         ("mytorch.nn.functional", "multi_head_attention_forward", "torch.nn.functional.multi_head_attention_forward"),
         ("mytorch.linalg", "ldl_factor", "torch.linalg.ldl_factor"),
-        ("mytorch.optim", "Adafactor", "torch.optim.Adafactor"),
+        ("mytorch.optim", "Muon", "torch.optim.Muon"),
         ("mytorch.optim.lr_scheduler", "SWALR", "torch.optim.lr_scheduler.SWALR"),
-        ("mytorch.utils.data", "DistributedSampler", "torch.utils.data.DistributedSampler"),
+        ("mytorch.utils.data", "IterDataPipe", "torch.utils.data.IterDataPipe"),
     ],
 )
 def test_a_missing_pytorch_name_says_mytorch_does_not_have_it(module, name, pytorch):
