@@ -19,7 +19,7 @@ from mytorch.arguments import ShapeRuntimeError
 from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.factories import default_generator
-from mytorch.tensor import Tensor, _accumulate
+from mytorch.tensor import Tensor, _accumulate, _copy
 from mytorch.tensor_graph import post_hooks
 from mytorch.tensor_math import where as _where
 from mytorch.tensor_order import histc as _histc
@@ -211,9 +211,18 @@ def poisson(input: Any, *, generator: Any = None) -> Tensor:  # noqa: A002
     return Tensor(_generator(generator).poisson(x._data).astype(x.dtype))
 
 
+def _read_before_writing(t: Tensor) -> Tensor:
+    """What an in-place method written as ``copy_`` computes from: ``t`` itself, or, when ``t`` is in
+    the graph, a recorded copy, so that a backward reading the input (``abs``, ``clamp``, the norm of
+    ``renorm``) reads that copy and not the array ``copy_`` then overwrites (``absolute_``, ``clip_``
+    and ``renorm_`` of a result in the graph raised "modified by an in-place operation" at
+    ``backward`` until 2026-12-04)."""
+    return _copy(t) if t.requires_grad else t
+
+
 def _in_place(name: str, make: Any) -> Any:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        return self.copy_(make(self, *args, **kwargs))
+        return self.copy_(make(_read_before_writing(self), *args, **kwargs))
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"``{name[:-1]}`` in place (written as ``copy_``, so in the graph); returns self."
@@ -425,7 +434,7 @@ def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A
 
 def _renorm_(self: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
     """``renorm`` in place."""
-    return self.copy_(renorm(self, p, dim, maxnorm))
+    return self.copy_(renorm(_read_before_writing(self), p, dim, maxnorm))
 
 
 def _unique_consecutive(self: Tensor, *args: Any, **kwargs: Any) -> Any:
