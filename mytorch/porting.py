@@ -19,7 +19,7 @@ from mytorch.arguments import ShapeRuntimeError
 from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.factories import default_generator
-from mytorch.tensor import Tensor, _accumulate
+from mytorch.tensor import Tensor, _accumulate, _copy
 from mytorch.tensor_graph import post_hooks
 from mytorch.tensor_math import where as _where
 from mytorch.tensor_order import histc as _histc
@@ -227,9 +227,18 @@ def _check_castable(name: str, made: np.dtype, given: np.dtype, into: str) -> No
         )
 
 
+def _read_before_writing(t: Tensor) -> Tensor:
+    """What an in-place method written as ``copy_`` computes from: ``t`` itself, or, when ``t`` is in
+    the graph, a recorded copy, so that a backward reading the input (``abs``, ``clamp``, the norm of
+    ``renorm``) reads that copy and not the array ``copy_`` then overwrites (``absolute_``, ``clip_``
+    and ``renorm_`` of a result in the graph raised "modified by an in-place operation" at
+    ``backward`` until 2026-12-04)."""
+    return _copy(t) if t.requires_grad else t
+
+
 def _in_place(name: str, make: Any) -> Any:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        result = make(self, *args, **kwargs)
+        result = make(_read_before_writing(self), *args, **kwargs)
         _check_castable(
             name, result._data.dtype, self._data.dtype, f"convert the tensor first, t = t.float().{name}(...)"
         )
@@ -443,7 +452,7 @@ def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A
 
 def _renorm_(self: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
     """``renorm`` in place."""
-    return self.copy_(renorm(self, p, dim, maxnorm))
+    return self.copy_(renorm(_read_before_writing(self), p, dim, maxnorm))
 
 
 def _unique_consecutive(self: Tensor, *args: Any, **kwargs: Any) -> Any:

@@ -110,6 +110,24 @@ def test_autograd_backward_gives_weights_no_gradient():
     assert w.grad.tolist() == [2.0, 4.0]
 
 
+def test_autograd_backward_fills_only_the_inputs_given_and_records_with_create_graph():
+    # torch.autograd.backward(tensors, grad_tensors, create_graph=True, inputs=[x]) was a TypeError
+    x = mt.tensor([0.5, -1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    w = mt.tensor([1.0, 2.0, 3.0], dtype=mt.float64, requires_grad=True)
+    v = mt.tensor([0.3, 1.0, -2.0], dtype=mt.float64)
+    mt.autograd.backward([(x * w).sin(), (x * w).exp()], [v, 2 * v], create_graph=True, inputs=[x])
+    assert w.grad is None and x.grad.requires_grad
+    s, e = np.sin(x.detach().numpy() * w.detach().numpy()), np.exp(x.detach().numpy() * w.detach().numpy())
+    c = np.cos(x.detach().numpy() * w.detach().numpy())
+    np.testing.assert_allclose(x.grad.detach().numpy(), (c * v.numpy() + 2 * v.numpy() * e) * w.detach().numpy())
+    (second,) = mt.autograd.grad(x.grad.sum(), x)
+    np.testing.assert_allclose(second.numpy(), (-s * v.numpy() + 2 * v.numpy() * e) * w.detach().numpy() ** 2)
+    before = x.grad
+    mt.autograd.backward([(x * w).sum(), (x * x * w).sum()], inputs=[w])  # w's .grad only
+    np.testing.assert_allclose(w.grad.numpy(), x.detach().numpy() + x.detach().numpy() ** 2)
+    assert x.grad is before
+
+
 def test_gradcheck_refuses_checks_it_does_not_make():
     # check_forward_ad=True and any misspelt option were taken silently: a pass claimed a check never made
     x = mt.tensor([1.0, 2.0], dtype=mt.float64, requires_grad=True)
