@@ -64,8 +64,13 @@ def sizes_or(op: str, given: tuple[Any, ...], keyword: Any, name: str) -> tuple[
     return (keyword,)
 
 
-def check_dim(op: str, dim: int, ndim: int) -> int:
-    """``dim`` as a non-negative axis of an ``ndim``-D tensor; IndexError when out of range."""
+def check_dim(op: str, dim: Any, ndim: int) -> int:
+    """``dim`` as a non-negative axis of an ``ndim``-D tensor; IndexError when out of range,
+    TypeError when not an integer (``median(x, 1.7)`` took axis 1)."""
+    try:
+        dim = int(dim.__index__())
+    except AttributeError:
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}") from None
     if not -ndim <= dim < ndim:
         raise IndexError(f"{op}: dimension {dim} out of range for a {ndim}-D tensor (expected {-ndim} to {ndim - 1})")
     return dim % ndim

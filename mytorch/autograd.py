@@ -369,11 +369,15 @@ def backward(
     grad_tensors: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    *,
+    inputs: Any = None,
 ) -> None:
     """``torch.autograd.backward``: the gradients of ``tensors`` (each weighted by its entry of
     ``grad_tensors``; None: 1 for a one-element tensor) added into the leaves' ``.grad``, in one
     backward pass (of the weighted sum); a weight that requires grad gets none (with
-    ``create_graph`` the gradients depend on it), so then one pass per tensor, as ``t.backward(w)``."""
+    ``create_graph`` the gradients depend on it), so then one pass per tensor, as ``t.backward(w)``.
+    ``inputs``: only these tensors' ``.grad`` are filled, as by ``t.backward(inputs=...)`` (the
+    argument was refused, a ``TypeError``, until 2026-12-04)."""
     outputs = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     weights = [grad_tensors] if isinstance(grad_tensors, Tensor) or grad_tensors is None else list(grad_tensors)
     if grad_tensors is None:
@@ -388,7 +392,7 @@ def backward(
     if any(isinstance(w, Tensor) and w.requires_grad for w in weights):  # (the sum would give them a .grad)
         for k, (t, w) in enumerate(zip(outputs, weights)):
             last = k == len(outputs) - 1
-            t.backward(w, retain_graph=retain_graph if last else True, create_graph=create_graph)
+            t.backward(w, retain_graph=retain_graph if last else True, create_graph=create_graph, inputs=inputs)
         return
     total = None
     for t, w in zip(outputs, weights):
@@ -396,7 +400,7 @@ def backward(
         total = term if total is None else total + term
     if total is None:
         return
-    total.backward(retain_graph=retain_graph, create_graph=create_graph)
+    total.backward(retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
 
 class GradcheckError(RuntimeError):

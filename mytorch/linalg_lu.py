@@ -178,6 +178,39 @@ class _LuPart(Function):
         grad = _tensor_lu_grad(p, lower, upper, gl, gu)
         return grad if recorded else grad._data
 
+    @staticmethod
+    def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
+        """Forward mode, as PyTorch's ``linalg_lu_jvp``: with P^T dA split as A is (the square
+        block first), X = L1^-1 (P^T dA)1 U1^-1 gives dL1 = L1 tril(X, -1) and dU1 = triu(X) U1;
+        a wide matrix's other columns dU2 = L^-1 ((P^T dA)2 - dL U2), a tall one's other rows
+        dL2 = ((P^T dA)2 - L2 dU) U^-1."""
+        packed, pivots = getattr(ctx, "factors")  # noqa: B009
+        m, n = packed.shape[-2:]
+        k = min(m, n)
+        lower, upper = _unpacked(packed)
+        moved = np.swapaxes(_permutation(pivots, m, packed.dtype), -2, -1) @ tangents[0]
+        l1, u1 = lower[..., :k, :], upper[..., :, :k]
+
+        def right_solve(b: np.ndarray) -> np.ndarray:  # b U1^-1
+            return np.swapaxes(np.linalg.solve(np.swapaxes(u1, -2, -1), np.swapaxes(b, -2, -1)), -2, -1)
+
+        x = right_solve(np.linalg.solve(l1, moved[..., :k, :k]))
+        d_lower, d_upper = l1 @ np.tril(x, -1), np.triu(x) @ u1
+        if n > m:
+            rest = moved[..., :, k:] - d_lower @ upper[..., :, k:]
+            d_upper = np.concatenate([d_upper, np.linalg.solve(l1, rest)], -1)
+        elif m > n:
+            d_lower = np.concatenate([d_lower, right_solve(moved[..., k:, :] - lower[..., k:, :] @ d_upper)], -2)
+        part = getattr(ctx, "part")  # noqa: B009
+        if part == "L":
+            return d_lower
+        if part == "U":
+            return d_upper
+        out = np.zeros_like(packed)
+        out[..., :, :k] = np.tril(d_lower, -1)
+        out[..., :k, :] += d_upper
+        return out
+
 
 def _matrices(op: str, A: Any) -> Tensor:  # noqa: N803 - PyTorch's name
     from mytorch.linalg import _no_complex_gradient

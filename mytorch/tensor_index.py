@@ -77,7 +77,7 @@ def _indices(op: str, index: Any, x_shape: tuple[int, ...], dim: int) -> np.ndar
 def _dim(op: str, dim: Any, ndim: int) -> int:
     if isinstance(dim, builtins.bool) or not isinstance(dim, (builtins.int, np.integer)):
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
-    return check_dim(op, builtins.int(dim), builtins.max(ndim, 1))
+    return check_dim(op, dim, builtins.max(ndim, 1))
 
 
 def _coordinates(index: np.ndarray, dim: int) -> tuple[Any, ...]:

@@ -786,3 +786,47 @@ def test_a_saved_square_leaf_transposed_in_place_raises_in_pytorch_too():
         w.t_()
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
+
+
+IN_PLACE_AS_COPY = {  # the in-place methods written as copy_ of a function of self
+    "absolute_": (),
+    "clip_": (-0.5, 1.0),
+    "renorm_": (2, 0, 1.0),
+    "nan_to_num_": (),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE_AS_COPY))
+def test_in_place_methods_written_as_copy_differentiate_twice(name):
+    """``absolute_``, ``clip_`` and ``renorm_`` of a result in the graph: the function read self's
+    array, which ``copy_`` then overwrote, so ``backward`` raised "modified by an in-place
+    operation" until 2026-12-04; now the gradient and its derivative are central differences'."""
+    x0 = np.array([[0.5, -1.0, 1.7], [0.3, 2.0, -0.4]])
+    w, v = np.array([[1.0, 2.0, -1.0], [3.0, 4.0, 0.5]]), np.array([[0.3, -1.0, 0.7], [2.0, 1.0, -0.2]])
+
+    def loss(x, library=mt):
+        a = x * 1.0
+        getattr(a, name)(*IN_PLACE_AS_COPY[name])
+        return (a * a * library.tensor(w)).sum()
+
+    x = leaf(x0)
+    (g,) = mt.autograd.grad(loss(x), x, create_graph=True)
+    (h,) = mt.autograd.grad((g * Tensor(v)).sum(), x)
+
+    def gradient(a):
+        t = leaf(a)
+        return mt.autograd.grad(loss(t), t)[0].numpy()
+
+    (first,) = central_differences(lambda a: loss(Tensor(a)).item(), [x0])
+    np.testing.assert_allclose(g.detach().numpy(), first, rtol=1e-6)
+    numeric = (gradient(x0 + 1e-6 * v) - gradient(x0 - 1e-6 * v)) / 2e-6
+    np.testing.assert_allclose(h.numpy(), numeric, rtol=1e-5, atol=1e-7)
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - PyTorch is optional
+        return
+    t = torch.tensor(x0, requires_grad=True)
+    (tg,) = torch.autograd.grad(loss(t, torch), t, create_graph=True)
+    (th,) = torch.autograd.grad((tg * torch.tensor(v)).sum(), t)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(h.numpy(), th.numpy(), rtol=1e-12, atol=1e-15)

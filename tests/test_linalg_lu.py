@@ -121,6 +121,50 @@ def test_values_and_gradients_match_pytorchs():
         np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-11)
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+def test_forward_mode_and_forward_over_reverse_hessians_match_differences(shape):
+    """func.jvp of L, U and the packed LU, and func.hessian (forward over reverse) through them
+    and lu_solve: "jvp: operation 0 (_LuPart_backward) has no JVP rule" until 2026-12-04."""
+    a0, v0 = _a(shape, seed=11), _a(shape, seed=12)
+    parts = {
+        "L": lambda x: mt.linalg.lu(x).L,
+        "U": lambda x: mt.linalg.lu(x).U,
+        "LU": lambda x: mt.linalg.lu_factor(x).LU,
+    }
+    for name, part in parts.items():
+        _, tangent = mt.func.jvp(part, (mt.tensor(a0),), (mt.tensor(v0),))
+        numeric = (part(mt.tensor(a0 + 1e-6 * v0)).numpy() - part(mt.tensor(a0 - 1e-6 * v0)).numpy()) / 2e-6
+        np.testing.assert_allclose(tangent.numpy(), numeric, rtol=1e-6, atol=1e-8, err_msg=name)
+    w = _a(shape, seed=13)
+
+    def f(x):
+        packed, pivots = mt.linalg.lu_factor(x)
+        total = (packed**2 * mt.tensor(w)).sum() + (mt.linalg.lu(x).L ** 3).sum()
+        if shape[-1] == shape[-2]:
+            total = total + (mt.linalg.lu_solve(packed, pivots, x[..., :1]) ** 2).sum()
+        return total
+
+    a = mt.tensor(a0, requires_grad=True)
+    (g,) = mt.autograd.grad(f(a), a, create_graph=True)
+    (reverse,) = mt.autograd.grad((g * mt.tensor(v0)).sum(), a)
+    _, forward = mt.func.hvp(f, (mt.tensor(a0),), (mt.tensor(v0),))
+    np.testing.assert_allclose(forward[0].numpy(), reverse.numpy(), rtol=1e-9, atol=1e-10)
+    if len(shape) == 2:
+        hessian = mt.func.hessian(f)(mt.tensor(a0)).numpy().reshape(a0.size, a0.size)
+        np.testing.assert_allclose(hessian @ v0.reshape(-1), reverse.numpy().reshape(-1), rtol=1e-9, atol=1e-10)
+
+
+def test_forward_mode_matches_pytorchs():
+    torch = pytest.importorskip("torch")
+    for shape in SHAPES:
+        a0, v0 = _a(shape, seed=14), _a(shape, seed=15)
+        picks = (lambda L, x: L.linalg.lu(x)[1], lambda L, x: L.linalg.lu(x)[2], lambda L, x: L.linalg.lu_factor(x)[0])
+        for pick in picks:
+            mine = mt.func.jvp(lambda x: pick(mt, x), (mt.tensor(a0),), (mt.tensor(v0),))[1]
+            theirs = torch.func.jvp(lambda x: pick(torch, x), (torch.tensor(a0),), (torch.tensor(v0),))[1]
+            np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-9, atol=1e-11, err_msg=str(shape))
+
+
 def test_solve_ex_and_inv_ex_report_singular_matrices_in_info():
     a = np.stack([_a((3, 3), seed=11) + 2 * np.eye(3), np.ones((3, 3))])  # the second is singular
     b = _a((2, 3), seed=12)

@@ -75,3 +75,24 @@ def test_lp_pool_matches_pytorch(case):
             assert ours == theirs
         else:
             np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("p", [2.0, 3.0, 1.5])
+def test_a_window_of_zeros_has_the_gradient_zero_after_a_relu(p):
+    """An LP pool after a ReLU meets windows of zeros: their gradient is 0, as PyTorch's, where the
+    p-th root's infinite slope gave NaN through the whole input until 2026-12-04."""
+    rows = [[[-1.0, -2.0, 0.5, -0.3, 0.0, 0.0], [2.0, 1.0, -0.5, 0.0, 0.2, -3.0]]]
+    x = mt.tensor(rows, dtype=mt.float64, requires_grad=True)
+    y = mt.nn.functional.lp_pool1d(x.relu(), p, 2)
+    (g,) = mt.autograd.grad((y * y).sum() + y.sum(), x)
+    relu = np.maximum(x.detach().numpy(), 0.0)
+    windows = relu.reshape(1, 2, 3, 2)
+    norms = (windows**p).sum(-1, keepdims=True) ** (1 / p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.where(norms > 0, (2 * norms + 1) * (windows / norms) ** (p - 1), 0.0).reshape(1, 2, 6)
+    np.testing.assert_allclose(g.numpy(), expected * (x.detach().numpy() > 0), rtol=1e-12)
+    if torch is not None:
+        t = torch.tensor(x.detach().numpy(), requires_grad=True)
+        ty = torch.nn.functional.lp_pool1d(t.relu(), p, 2)
+        (tg,) = torch.autograd.grad((ty * ty).sum() + ty.sum(), t)
+        np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12)

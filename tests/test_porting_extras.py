@@ -110,6 +110,24 @@ def test_autograd_backward_gives_weights_no_gradient():
     assert w.grad.tolist() == [2.0, 4.0]
 
 
+def test_autograd_backward_fills_only_the_inputs_given_and_records_with_create_graph():
+    # torch.autograd.backward(tensors, grad_tensors, create_graph=True, inputs=[x]) was a TypeError
+    x = mt.tensor([0.5, -1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    w = mt.tensor([1.0, 2.0, 3.0], dtype=mt.float64, requires_grad=True)
+    v = mt.tensor([0.3, 1.0, -2.0], dtype=mt.float64)
+    mt.autograd.backward([(x * w).sin(), (x * w).exp()], [v, 2 * v], create_graph=True, inputs=[x])
+    assert w.grad is None and x.grad.requires_grad
+    s, e = np.sin(x.detach().numpy() * w.detach().numpy()), np.exp(x.detach().numpy() * w.detach().numpy())
+    c = np.cos(x.detach().numpy() * w.detach().numpy())
+    np.testing.assert_allclose(x.grad.detach().numpy(), (c * v.numpy() + 2 * v.numpy() * e) * w.detach().numpy())
+    (second,) = mt.autograd.grad(x.grad.sum(), x)
+    np.testing.assert_allclose(second.numpy(), (-s * v.numpy() + 2 * v.numpy() * e) * w.detach().numpy() ** 2)
+    before = x.grad
+    mt.autograd.backward([(x * w).sum(), (x * x * w).sum()], inputs=[w])  # w's .grad only
+    np.testing.assert_allclose(w.grad.numpy(), x.detach().numpy() + x.detach().numpy() ** 2)
+    assert x.grad is before
+
+
 def test_gradcheck_refuses_checks_it_does_not_make():
     # check_forward_ad=True and any misspelt option were taken silently: a pass claimed a check never made
     x = mt.tensor([1.0, 2.0], dtype=mt.float64, requires_grad=True)
@@ -230,6 +248,35 @@ def test_out_refuses_a_dtype_that_would_truncate_the_result():
     doubles = mt.zeros(2)
     mt.add(mt.tensor([1, 2]), mt.tensor([3, 4]), out=doubles)
     assert doubles.tolist() == [4.0, 6.0]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.clip_(0.5, 2.5),
+        lambda t: t.lerp_(t + 1, 0.5),
+        lambda t: t.lerp_(t + 1, mt.tensor(0.5)),
+        lambda t: t.addcdiv_(t, t + 1, value=0.5),
+    ],
+)
+def test_an_in_place_method_refuses_a_float_result_into_an_integer_tensor(call):
+    """clip_, lerp_ and addcdiv_ of an int64 tensor copied their float result in, truncated:
+    [1, 2, 3].clip_(0.5, 2.5) gave [1, 2, 2] and lerp_ toward [2, 3, 4] by 0.5 gave [1, 2, 3]
+    (PyTorch refuses both, as clamp_ and += 0.5 here already did)."""
+    t = mt.tensor([1, 2, 3])
+    with pytest.raises(RuntimeError, match="result type float32 can't be cast to the desired output type int64"):
+        call(t)
+    assert t.tolist() == [1, 2, 3]
+    floats = mt.tensor([1.0, 2.0, 3.0])
+    assert call(floats) is floats and floats.dtype == mt.float32
+
+
+def test_exponential_refuses_an_integer_tensor():
+    """exponential_() of an int64 tensor truncated its draws (mostly to 0); PyTorch refuses, as
+    uniform_ and normal_ here do."""
+    with pytest.raises(TypeError, match="exponential_: fills floating-point tensors, this one is int64"):
+        mt.tensor([1, 2, 3]).exponential_()
+    assert mt.tensor([1.0, 2.0]).exponential_().dtype == mt.float32
 
 
 def test_a_pytorch_tensor_name_mytorch_lacks_says_so_and_a_misspelt_one_stays_plain():

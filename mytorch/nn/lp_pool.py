@@ -1,7 +1,8 @@
 """``F.lp_pool1d``/``2d``/``3d`` and ``nn.LPPool1d``/``2d``/``3d``, as PyTorch's: the p-norm of each window,
 ``(sum x^p)^(1/p)``, composed of ``avg_pool`` (no padding) of ``x^p`` times the window's size,
-so recorded, with gradients of every order. As in PyTorch, a negative window sum is taken as 0
-(``sign(s) relu(|s|)``), and a window of zeros has the gradient NaN (the p-th root's slope at 0)."""
+so recorded, with gradients of every order. A window of zeros has the gradient 0, as PyTorch's
+(whose ``sign(s) relu(|s|)`` stops the p-th root's infinite slope there; MyTorch's gave NaN until
+2026-12-04, so ``lp_pool2d(relu(x))`` trained on NaN); an odd p's negative window sum gives NaN."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from mytorch.nn.convolution import _PoolNd, _sized, _tuple, avg_pool1d, avg_pool2d, avg_pool3d
 from mytorch.tensor import Tensor
+from mytorch.tensor_composed import where
 
 __all__ = ["LPPool1d", "LPPool2d", "LPPool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
 
@@ -22,7 +24,8 @@ def _lp_pool(op: str, nd: int, input: Any, norm_type: float, kernel_size: Any, s
     pool = _POOLS[nd]
     x = input if isinstance(input, Tensor) else Tensor(input)
     mean = pool(x ** float(norm_type), window, window if stride is None else stride, 0, ceil_mode)
-    return (mean.sign() * mean.abs().relu() * math.prod(window)) ** (1.0 / float(norm_type))
+    kept = where(mean != 0, mean, 0.0)  # (a zero window: the root's infinite slope meets a constant)
+    return (kept * math.prod(window)) ** (1.0 / float(norm_type))
 
 
 def _lp_pool_function(nd: int) -> Any:
