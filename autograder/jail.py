@@ -31,11 +31,12 @@ from __future__ import annotations
 import ast
 import ctypes
 import errno
+import fnmatch
 import importlib
 import os
 import re
 import resource
-import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -172,10 +173,51 @@ innocent ``functional.py`` was what ran, in every sandbox mode)."""
 def copy_package(handin: str, folder: str) -> None:
     """``handin/mytorch`` into ``folder`` (which exists), without ``NOT_COPIED``: links copied as
     links, never followed, and nothing when ``handin/mytorch`` is itself a link (as root: never a
-    link's target)."""
-    if os.path.isdir(f"{handin}/mytorch") and not os.path.islink(f"{handin}/mytorch"):
-        skipped = shutil.ignore_patterns(*NOT_COPIED)
-        shutil.copytree(f"{handin}/mytorch", f"{folder}/mytorch", symlinks=True, ignore=skipped)
+    link's target). Every folder is opened from the one above it and every file from its folder,
+    neither through a link, and only a regular file's bytes are copied (opened without blocking:
+    a named pipe or a device is left out). ``shutil.copytree`` looked each folder and file up by its
+    path again after listing it, so a folder whose owner could still write it (``--mytorch`` on a
+    student's own folder, graded as root) could have a subfolder swapped for a link meanwhile: until
+    2026-12-04 that link's target (any folder of the machine, as root) was copied whole into the
+    worker's reach."""
+    try:
+        top = os.open(f"{handin}/mytorch", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:  # (missing, a link, not a folder: nothing to copy)
+        return
+    try:
+        _copy_folder_at(top, f"{folder}/mytorch")
+    finally:
+        os.close(top)
+
+
+def _copy_folder_at(source: int, target: str) -> None:
+    """The folder open as ``source`` into the new folder ``target`` (see ``copy_package``)."""
+    os.mkdir(target)
+    with os.scandir(source) as listing:
+        names = [entry.name for entry in listing]
+    for name in names:
+        if any(fnmatch.fnmatch(name, pattern) for pattern in NOT_COPIED):
+            continue
+        try:
+            info = os.stat(name, dir_fd=source, follow_symlinks=False)
+            if stat.S_ISLNK(info.st_mode):
+                os.symlink(os.readlink(name, dir_fd=source), os.path.join(target, name))
+                continue
+            flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+            flags |= os.O_DIRECTORY if stat.S_ISDIR(info.st_mode) else os.O_NONBLOCK
+            opened = os.open(name, flags, dir_fd=source)
+        except OSError:  # (removed, or swapped for a link, meanwhile)
+            continue
+        try:
+            kind = os.fstat(opened).st_mode
+            if stat.S_ISDIR(kind):
+                _copy_folder_at(opened, os.path.join(target, name))
+            elif stat.S_ISREG(kind):
+                with open(os.path.join(target, name), "xb") as out:
+                    while chunk := os.read(opened, 2**16):
+                        out.write(chunk)
+        finally:
+            os.close(opened)
 
 
 def bound_folders() -> list[str]:

@@ -1367,6 +1367,55 @@ def test_links_in_a_graded_folder_never_reach_what_they_point_to(grader, tmp_pat
     assert '{"scores"' not in done.stdout
 
 
+class _Listing:
+    """What ``os.scandir`` returns, from a list made beforehand."""
+
+    def __init__(self, entries: list) -> None:
+        self.entries = entries
+
+    def __enter__(self) -> list:
+        return self.entries
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __iter__(self):
+        return iter(self.entries)
+
+
+def test_a_folder_swapped_for_a_link_while_the_package_is_copied_is_not_followed(tmp_path, monkeypatch):
+    """``--mytorch DIR`` on a folder its student can still write: the copy each worker gets looked every
+    folder up by its path again after listing the one above it, so ``mytorch/nn`` swapped for a link
+    meanwhile had the link's target (as root: any folder of the machine) copied whole into the worker's
+    reach. The swap is made here right after the package's top folder is listed."""
+    from autograder.jail import copy_package
+
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "id_key").write_text(SECRET)
+    handin = package(tmp_path / "handin", bare=True)
+    (handin / "mytorch" / "nn").mkdir()
+    (handin / "mytorch" / "nn" / "functional.py").write_text("x = 1\n")
+    real, swapped = os.scandir, []
+
+    def listed_then_swapped(path="."):
+        entries = list(real(path))
+        if not swapped and "nn" in {entry.name for entry in entries}:
+            swapped.append(True)
+            (handin / "mytorch" / "nn").rename(tmp_path / "moved")
+            (handin / "mytorch" / "nn").symlink_to(secret)
+        return _Listing(entries)
+
+    monkeypatch.setattr(os, "scandir", listed_then_swapped)
+    (tmp_path / "copy").mkdir()
+    copy_package(str(handin), str(tmp_path / "copy"))
+    monkeypatch.undo()
+    assert swapped
+    copied = [p for p in (tmp_path / "copy").rglob("*")]
+    assert not any(SECRET in p.read_text() for p in copied if p.is_file() and not p.is_symlink()), copied
+    assert os.readlink(tmp_path / "copy" / "mytorch" / "nn") == str(secret)  # the link itself, as it was found
+
+
 KEYRING_SCRIPT = """
 import ctypes, os, subprocess, sys
 libc = ctypes.CDLL(None, use_errno=True)
