@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from hostile_handins import (  # noqa: E402
+    CORE_LOWERER,
     CPU_BURNER,
     DESCRIPTOR_READER,
     DIGGER,
@@ -2411,3 +2412,20 @@ def test_a_handin_opens_no_performance_counter_userfaultfd_or_bpf_map(grader, tm
     expected = ("RuntimeError: perf_event_open: refused (Operation not permitted); userfaultfd: refused (Operation not "
                 "permitted); bpf: refused (Operation not permitted)")  # fmt: skip
     _both_loss_tests_say(grader, tmp_path, mode, KERNEL_PROBER, expected)
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_a_handins_crashes_are_dumped_nowhere_and_it_cannot_change_that(grader, tmp_path, mode):
+    """Where the kernel pipes core dumps to a program (``core_pattern`` starting with ``|``: apport, systemd-coredump),
+    ``RLIMIT_CORE`` 0 stops no dump: every crash of a worker's process sent its memory to that program, outside the
+    hand-in's limits (Debian's systemd-coredump stores it whatever the limit). 1 is the kernel's value for no dump
+    there (and too small for a core file), and a worker may not lower it to 0 again. (This machine's own
+    ``core_pattern`` is not changed here: it is the whole machine's.)"""
+    sandbox_or_skip(mode)
+    archive = handin(tmp_path, tmp_path, "lowerer.tar", code=CORE_LOWERER, bare=True)
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", mode, "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    said = re.findall(r"RuntimeError: (core limit .*?)\" \(raised in", done.stdout)
+    assert said == ["core limit (1, 1); setrlimit to 0: refused; prlimit to 0: refused; then (1, 1)"] * 2, done.stdout[
+        -3000:
+    ]
