@@ -265,13 +265,22 @@ its nice value below the runner's likewise; here a worker locked up to the runne
 against swap). Both soft and hard are 0, so no worker can raise them again."""
 
 
+CORE_LIMIT = 1
+"""A worker's ``RLIMIT_CORE``, soft and hard: no core dump. Where the kernel pipes core dumps to a program
+(``core_pattern`` starting with ``|``, as apport and systemd-coredump set it on most distributions' hosts), a limit
+of 0 stops nothing: until 2026-12-04 every crash of a hand-in's process (a segmentation fault is one ``ctypes`` call)
+sent its memory, up to ``--memory``, to that program, outside every limit of the hand-in's, and Debian's
+systemd-coredump, which ignores the limit, stored it. The kernel takes 1 to mean no dump there, and a file of one byte
+is too small for a core; the workers' seccomp filters refuse to change it (``jail._CORE_LIMIT_CALLS``)."""
+
+
 def _limits(settings: Settings, containment: Containment) -> dict[str, int]:
     limits = {
         "CPU": _cpu_seconds(settings),
         "AS": settings.memory_mb * 2**20,
         "FSIZE": settings.file_mb * 2**20,
         "NOFILE": 64,
-        "CORE": 0,
+        "CORE": CORE_LIMIT,
         "MSGQUEUE": 0,  # no POSIX message queue: one outlives its processes, and /dev/mqueue may not even be mounted
         **PRIORITY_LIMITS,
     }

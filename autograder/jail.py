@@ -31,11 +31,12 @@ from __future__ import annotations
 import ast
 import ctypes
 import errno
+import fnmatch
 import importlib
 import os
 import re
 import resource
-import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -172,10 +173,51 @@ innocent ``functional.py`` was what ran, in every sandbox mode)."""
 def copy_package(handin: str, folder: str) -> None:
     """``handin/mytorch`` into ``folder`` (which exists), without ``NOT_COPIED``: links copied as
     links, never followed, and nothing when ``handin/mytorch`` is itself a link (as root: never a
-    link's target)."""
-    if os.path.isdir(f"{handin}/mytorch") and not os.path.islink(f"{handin}/mytorch"):
-        skipped = shutil.ignore_patterns(*NOT_COPIED)
-        shutil.copytree(f"{handin}/mytorch", f"{folder}/mytorch", symlinks=True, ignore=skipped)
+    link's target). Every folder is opened from the one above it and every file from its folder,
+    neither through a link, and only a regular file's bytes are copied (opened without blocking:
+    a named pipe or a device is left out). ``shutil.copytree`` looked each folder and file up by its
+    path again after listing it, so a folder whose owner could still write it (``--mytorch`` on a
+    student's own folder, graded as root) could have a subfolder swapped for a link meanwhile: until
+    2026-12-04 that link's target (any folder of the machine, as root) was copied whole into the
+    worker's reach."""
+    try:
+        top = os.open(f"{handin}/mytorch", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:  # (missing, a link, not a folder: nothing to copy)
+        return
+    try:
+        _copy_folder_at(top, f"{folder}/mytorch")
+    finally:
+        os.close(top)
+
+
+def _copy_folder_at(source: int, target: str) -> None:
+    """The folder open as ``source`` into the new folder ``target`` (see ``copy_package``)."""
+    os.mkdir(target)
+    with os.scandir(source) as listing:
+        names = [entry.name for entry in listing]
+    for name in names:
+        if any(fnmatch.fnmatch(name, pattern) for pattern in NOT_COPIED):
+            continue
+        try:
+            info = os.stat(name, dir_fd=source, follow_symlinks=False)
+            if stat.S_ISLNK(info.st_mode):
+                os.symlink(os.readlink(name, dir_fd=source), os.path.join(target, name))
+                continue
+            flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+            flags |= os.O_DIRECTORY if stat.S_ISDIR(info.st_mode) else os.O_NONBLOCK
+            opened = os.open(name, flags, dir_fd=source)
+        except OSError:  # (removed, or swapped for a link, meanwhile)
+            continue
+        try:
+            kind = os.fstat(opened).st_mode
+            if stat.S_ISDIR(kind):
+                _copy_folder_at(opened, os.path.join(target, name))
+            elif stat.S_ISREG(kind):
+                with open(os.path.join(target, name), "xb") as out:
+                    while chunk := os.read(opened, 2**16):
+                        out.write(chunk)
+        finally:
+            os.close(opened)
 
 
 def bound_folders() -> list[str]:
@@ -430,6 +472,12 @@ flags of clone or unshare is refused, EPERM; clone3, whose flags a filter cannot
 C library falls back to clone). Under ``uid`` and ``none`` a worker made them (inside one it held every capability
 of that namespace: the kernel's code for them, a classic way in for an exploit, was the hand-in's to call), where
 ``namespaces``, whose worker is chrooted, refused them already (until 2026-12-03)."""
+_CORE_LIMIT_CALLS = {"x86_64": (160, 302), "aarch64": (164, 261)}
+"""setrlimit, prlimit64: a worker may not change its own ``RLIMIT_CORE`` (1: see ``isolation.CORE_LIMIT``). Where the
+kernel pipes core dumps to a program (``core_pattern`` starting with ``|``: apport, systemd-coredump), a limit of 0
+stops no dump; 1 is the value the kernel takes for 'no dump' there, and too small for a core file, and a worker that
+lowered it to 0 would have its crashes dumped to that program again."""
+_RLIMIT_CORE = 4
 _CLONE_NEWUSER = 0x10000000
 _LOAD, _JEQ, _JGE, _JGT, _JSET, _RET = 0x20, 0x15, 0x35, 0x25, 0x45, 0x06
 _ALLOW, _EPERM, _ENOSYS = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
@@ -453,7 +501,7 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     memory, signals through a pidfd or a socket's owner, the keyrings (``_KEYRING_CALLS``), sockets
     (``_REACHING_OUT``), memory files and System V IPC (``_UNCOUNTED_MEMORY``), leaving the worker's
     session or process group (``_STAYING_TOGETHER``), user namespaces (``_NEW_NAMESPACES``), performance
-    counters, userfaultfd and BPF (``_KERNEL_SURFACE``), changing a
+    counters, userfaultfd and BPF (``_KERNEL_SURFACE``), changing ``RLIMIT_CORE`` (``_CORE_LIMIT_CALLS``), changing a
     file's mode, owner, times, extended attributes or flags (``_FILE_ATTRIBUTES``, ``_FILE_FLAGS``) and
     every call of another ABI (32-bit, x32) than the machine's are refused (EPERM; clone3 ENOSYS). (Not a
     rule on pid order: on a machine whose pids wrap at 32768, what a worker starts may get a smaller pid
@@ -462,6 +510,7 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
         return None
     arch, pid_calls, denied, fcntl, ioctl = _SYSCALLS[machine]
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", arch), (_LOAD, 0, 0, 0), (_JGE, "deny", 0, 0x40000000)]
+    program += _core_limit_jumps(machine)
     program += [(_JEQ, "pid_argument", 0, nr) for nr in pid_calls]
     refused = denied + _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _STAYING_TOGETHER[machine]
     refused += _FILE_ATTRIBUTES[machine] + _UNCOUNTED_MEMORY[machine] + _KERNEL_SURFACE[machine]
@@ -473,6 +522,7 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
                 (_LOAD, 0, 0, 32), (_JEQ, "pid", "pid", 0)]  # fmt: skip
     program += ["ioctl", (_LOAD, 0, 0, 24), *[(_JEQ, "deny", 0, command) for command in (_FIOSETOWN, *_FILE_FLAGS)],
                 (_JEQ, "deny", "allow", _SIOCSPGRP)]  # fmt: skip
+    program += _core_limit_checks("allow", "pid_argument")
     program += ["allow", (_RET, 0, 0, _ALLOW), "deny", (_RET, 0, 0, _EPERM)]
     # Last, each answer next to its test (a jump goes forward, at most 255 instructions):
     program += ["pid_argument", (_LOAD, 0, 0, 16), "pid", (_JEQ, 0, 1, 0), (_RET, 0, 0, _ALLOW),
@@ -487,15 +537,16 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
 def _keyring_filter(machine: str) -> list[tuple[int, int, int, int]] | None:
     """The filter's instructions that refuse the keyring calls, sockets (``_REACHING_OUT``), memory
     files and System V IPC (``_UNCOUNTED_MEMORY``), performance counters, userfaultfd and BPF (``_KERNEL_SURFACE``),
-    user namespaces (``_NEW_NAMESPACES``) and every call of another ABI than the machine's, or None on a machine it
-    does not know."""
+    user namespaces (``_NEW_NAMESPACES``), changes to ``RLIMIT_CORE`` (``_CORE_LIMIT_CALLS``) and every call of
+    another ABI than the machine's, or None on a machine it does not know."""
     if machine not in _SYSCALLS:
         return None
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", _SYSCALLS[machine][0]), (_LOAD, 0, 0, 0),
                      (_JGE, "deny", 0, 0x40000000)]  # fmt: skip
     refused = _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _UNCOUNTED_MEMORY[machine] + _KERNEL_SURFACE[machine]
     program += [(_JEQ, "deny", 0, nr) for nr in refused]
-    program += [*_namespace_jumps(machine), "allow", (_RET, 0, 0, _ALLOW), "clone3", (_RET, 0, 0, _ENOSYS)]
+    program += [*_namespace_jumps(machine), *_core_limit_jumps(machine), "allow", (_RET, 0, 0, _ALLOW), "clone3",
+                (_RET, 0, 0, _ENOSYS), *_core_limit_checks("allow_flags", "allow_flags")]  # fmt: skip
     program += ["flags", (_LOAD, 0, 0, 16), (_JSET, "deny", "allow_flags", _CLONE_NEWUSER), "allow_flags",
                 (_RET, 0, 0, _ALLOW)]  # fmt: skip
     return _assembled(program + ["deny", (_RET, 0, 0, _EPERM)])
@@ -506,6 +557,21 @@ def _namespace_jumps(machine: str) -> list[tuple]:
     first argument's low 32 bits, are tested for ``CLONE_NEWUSER``), clone3 to ``"clone3"``."""
     clone, unshare, clone3 = _NEW_NAMESPACES[machine]
     return [(_JEQ, "flags", 0, clone), (_JEQ, "flags", 0, unshare), (_JEQ, "clone3", 0, clone3)]
+
+
+def _core_limit_jumps(machine: str) -> list[tuple]:
+    """A filter's jumps for ``_CORE_LIMIT_CALLS``: setrlimit to ``"setrlimit"``, prlimit64 to ``"prlimit"``."""
+    setrlimit, prlimit = _CORE_LIMIT_CALLS[machine]
+    return [(_JEQ, "setrlimit", 0, setrlimit), (_JEQ, "prlimit", 0, prlimit)]
+
+
+def _core_limit_checks(allowed: str, prlimit_allowed: str) -> list:
+    """The checks ``_core_limit_jumps`` lead to: setting ``RLIMIT_CORE`` (setrlimit's first argument, or prlimit64's
+    second with a new limit given, a third argument other than NULL) is refused; any other setrlimit goes to
+    ``allowed``, any other prlimit64 to ``prlimit_allowed`` (under ``none``, the check of its pid)."""
+    return ["setrlimit", (_LOAD, 0, 0, 16), (_JEQ, "deny", allowed, _RLIMIT_CORE),
+            "prlimit", (_LOAD, 0, 0, 24), (_JEQ, 0, prlimit_allowed, _RLIMIT_CORE),
+            (_LOAD, 0, 0, 32), (_JEQ, 0, "deny", 0), (_LOAD, 0, 0, 36), (_JEQ, prlimit_allowed, "deny", 0)]  # fmt: skip
 
 
 def _assembled(program: list) -> list[tuple[int, int, int, int]]:

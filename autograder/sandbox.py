@@ -30,6 +30,7 @@ another (a file and a folder of the same name) is refused too. Every refusal is 
 
 from __future__ import annotations
 
+import errno
 import gzip
 import os
 import re
@@ -555,10 +556,18 @@ def _snapshot(archive_path: Path, folder: Path, limits: Limits) -> Path:
     ratio the first pass alone refuses, was extracted (pax headers that cost ``tarfile`` time and memory
     growing with their square's size, another). Opened without blocking (a path swapped for a named
     pipe stopped the runner for good), a file only, at most ``max_archive_bytes`` and one byte (a file
-    that grows meanwhile is then refused by its size)."""
+    that grows meanwhile is then refused by its size). An archive that is a symbolic link is refused:
+    until 2026-12-04 one to another student's archive (``cp -a`` or ``rsync -a`` of the students'
+    folders into the one graded keeps links) had that student's code graded, as root, under the name of
+    the one who made the link."""
     try:
-        fd = os.open(archive_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(archive_path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise HandinError(
+                f"refused: {archive_path.name} is a symbolic link, not an archive (it may point to another's "
+                "hand-in); hand in the archive itself"
+            ) from None
         raise HandinError(f"{archive_path.name} cannot be read ({_one_line(error)})") from None
     with os.fdopen(fd, "rb") as source:
         info = os.fstat(fd)

@@ -1078,3 +1078,19 @@ def mul_backward(*args, **kwargs):
 """
 """``mytorch/nn/functional.py`` whose ``mul_backward`` prints the line ``unshare`` prints when the worker it started
 was killed by a signal, and exits with ``unshare``'s status then."""
+
+CORE_LOWERER = """
+import ctypes as _ctypes, resource as _resource
+_libc = _ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = _ctypes.c_long
+_did = [f"core limit {_resource.getrlimit(_resource.RLIMIT_CORE)}"]
+_new = (_ctypes.c_uint64 * 2)(0, 1)
+_calls = {"x86_64": (160, 302), "aarch64": (164, 261)}[__import__("os").uname().machine]
+for _name, _call in (("setrlimit", lambda: _libc.syscall(_calls[0], 4, _new)),
+                     ("prlimit", lambda: _libc.syscall(_calls[1], 0, 4, _new, None))):
+    _did.append(f"{_name} to 0: {'refused' if _call() == -1 and _ctypes.get_errno() == 1 else 'taken'}")
+_did.append(f"then {_resource.getrlimit(_resource.RLIMIT_CORE)}")
+raise RuntimeError("; ".join(_did))
+"""
+"""Reports its ``RLIMIT_CORE`` and tries to lower it to 0 (which lets a crash be dumped to a ``core_pattern``
+program)."""

@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from hostile_handins import (  # noqa: E402
+    CORE_LOWERER,
     CPU_BURNER,
     DESCRIPTOR_READER,
     DIGGER,
@@ -1367,6 +1368,55 @@ def test_links_in_a_graded_folder_never_reach_what_they_point_to(grader, tmp_pat
     assert '{"scores"' not in done.stdout
 
 
+class _Listing:
+    """What ``os.scandir`` returns, from a list made beforehand."""
+
+    def __init__(self, entries: list) -> None:
+        self.entries = entries
+
+    def __enter__(self) -> list:
+        return self.entries
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __iter__(self):
+        return iter(self.entries)
+
+
+def test_a_folder_swapped_for_a_link_while_the_package_is_copied_is_not_followed(tmp_path, monkeypatch):
+    """``--mytorch DIR`` on a folder its student can still write: the copy each worker gets looked every
+    folder up by its path again after listing the one above it, so ``mytorch/nn`` swapped for a link
+    meanwhile had the link's target (as root: any folder of the machine) copied whole into the worker's
+    reach. The swap is made here right after the package's top folder is listed."""
+    from autograder.jail import copy_package
+
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "id_key").write_text(SECRET)
+    handin = package(tmp_path / "handin", bare=True)
+    (handin / "mytorch" / "nn").mkdir()
+    (handin / "mytorch" / "nn" / "functional.py").write_text("x = 1\n")
+    real, swapped = os.scandir, []
+
+    def listed_then_swapped(path="."):
+        entries = list(real(path))
+        if not swapped and "nn" in {entry.name for entry in entries}:
+            swapped.append(True)
+            (handin / "mytorch" / "nn").rename(tmp_path / "moved")
+            (handin / "mytorch" / "nn").symlink_to(secret)
+        return _Listing(entries)
+
+    monkeypatch.setattr(os, "scandir", listed_then_swapped)
+    (tmp_path / "copy").mkdir()
+    copy_package(str(handin), str(tmp_path / "copy"))
+    monkeypatch.undo()
+    assert swapped
+    copied = [p for p in (tmp_path / "copy").rglob("*")]
+    assert not any(SECRET in p.read_text() for p in copied if p.is_file() and not p.is_symlink()), copied
+    assert os.readlink(tmp_path / "copy" / "mytorch" / "nn") == str(secret)  # the link itself, as it was found
+
+
 KEYRING_SCRIPT = """
 import ctypes, os, subprocess, sys
 libc = ctypes.CDLL(None, use_errno=True)
@@ -2362,3 +2412,20 @@ def test_a_handin_opens_no_performance_counter_userfaultfd_or_bpf_map(grader, tm
     expected = ("RuntimeError: perf_event_open: refused (Operation not permitted); userfaultfd: refused (Operation not "
                 "permitted); bpf: refused (Operation not permitted)")  # fmt: skip
     _both_loss_tests_say(grader, tmp_path, mode, KERNEL_PROBER, expected)
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_a_handins_crashes_are_dumped_nowhere_and_it_cannot_change_that(grader, tmp_path, mode):
+    """Where the kernel pipes core dumps to a program (``core_pattern`` starting with ``|``: apport, systemd-coredump),
+    ``RLIMIT_CORE`` 0 stops no dump: every crash of a worker's process sent its memory to that program, outside the
+    hand-in's limits (Debian's systemd-coredump stores it whatever the limit). 1 is the kernel's value for no dump
+    there (and too small for a core file), and a worker may not lower it to 0 again. (This machine's own
+    ``core_pattern`` is not changed here: it is the whole machine's.)"""
+    sandbox_or_skip(mode)
+    archive = handin(tmp_path, tmp_path, "lowerer.tar", code=CORE_LOWERER, bare=True)
+    done = run_grader(grader, "--handin", str(archive), "--sandbox", mode, "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    said = re.findall(r"RuntimeError: (core limit .*?)\" \(raised in", done.stdout)
+    assert said == ["core limit (1, 1); setrlimit to 0: refused; prlimit to 0: refused; then (1, 1)"] * 2, done.stdout[
+        -3000:
+    ]

@@ -877,3 +877,17 @@ def test_an_archive_swapped_for_a_named_pipe_is_refused_not_waited_for(tmp_path,
         thread.join(10)
         pytest.fail("the runner waited for a writer to the named pipe")
     assert raised == ["handin.tar is not a regular file"]
+
+
+def test_an_archive_that_is_a_symbolic_link_is_refused(tmp_path):
+    """The students' folders copied into the one graded with ``cp -a`` or ``rsync -a`` keep links: a
+    ``handin.tar`` linking to another student's archive had that student's code graded, by a root runner
+    that may read it, under the name of the one who made the link."""
+    victim = tmp_path / "victim.tar"
+    victim.write_bytes(_one_file_tar(b"x = 1\n"))
+    (tmp_path / "inbox").mkdir()
+    link = tmp_path / "inbox" / "mallory.tar"
+    link.symlink_to(victim)
+    with pytest.raises(HandinError, match=r"^refused: mallory.tar is a symbolic link, not an archive"):
+        extract_handin(link, tmp_path / "out")
+    assert not list((tmp_path / "out").iterdir())
