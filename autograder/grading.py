@@ -280,29 +280,35 @@ def _what_was_raised(text: str) -> tuple[str, str]:
 
 def _raised_where(text: str) -> str:
     """`` (raised in mytorch/FILE, line N, in FUNCTION)``: the innermost frame of the student's
-    package in a traceback's text (else the innermost frame), its path from ``mytorch/`` (or
-    from the last folder students know); "" when the text has no frame."""
-    frames = list(_FRAME.finditer(text))
-    if not frames:
+    package in a traceback's text, its path from ``mytorch/``; "" when the text has none.
+
+    The text is the hand-in's (its worker formats the traceback, and a hand-in can send any text it
+    likes), so the runner's own words name a file of the student's package only, which a made-up
+    frame can only blame on the hand-in itself. Any other frame (the test's student side in
+    ``autograder/compute/``, NumPy) is left to the traceback quoted under the line. Until 2026-12-04
+    the innermost frame of any file was named where no frame was the package's: a hand-in that sent
+    a traceback of its own making had the runner say its error was raised in
+    ``autograder/grading.py``, in ``judge``, a grader bug that never happened."""
+    theirs = [f for f in _FRAME.finditer(text) if _in_their_package(f["path"])]
+    if not theirs:
         return ""
-    theirs = [f for f in frames if _in_their_package(f["path"])]
-    frame = (theirs or frames)[-1]
+    frame = theirs[-1]
     path = frame["path"]
-    for root in ("/mytorch/",) if theirs else ("/autograder/", "/numpy/"):
-        if root in path:
-            path = path[path.rindex(root) + 1 :]
-            break
+    path = path[path.rindex("/mytorch/") + 1 :]
     return f" (raised in {cut(path, 200)}, line {frame['line']}, in {cut(frame['function'], 100)})"
 
 
 def _in_their_package(path: str) -> bool:
     """Whether ``path`` is a file of the student's ``mytorch`` package: below a folder named
     ``mytorch``, but not the grader's own files or an environment's when the checkout holding
-    them is itself a folder named ``mytorch`` (``~/mytorch/autograder/...``, ``~/mytorch/.venv/...``)."""
+    them is itself a folder named ``mytorch`` (``~/mytorch/autograder/...``, ``~/mytorch/.venv/...``),
+    and with no ``.`` or ``..`` below it (``mytorch/x/../../autograder/grading.py`` is no file of the
+    package)."""
     if "/mytorch/" not in path:
         return False
     rest = path[path.rindex("/mytorch/") + len("/mytorch/") :]
-    return not rest.startswith(("autograder/", ".")) and "site-packages/" not in rest
+    parts = rest.split("/")
+    return not rest.startswith(("autograder/", ".")) and "site-packages/" not in rest and not {".", ".."} & set(parts)
 
 
 def _assert_equal(what: str, got: np.ndarray, want: np.ndarray) -> None:

@@ -34,7 +34,9 @@ import gzip
 import os
 import re
 import shutil
+import stat
 import tarfile
+import tempfile
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -296,6 +298,12 @@ def _over_the_total(limits: Limits) -> str:
     return f"refused: the archive's files and headers exceed {limits.max_total_bytes} bytes in total"
 
 
+def _check_archive_size(size: int, limits: Limits) -> None:
+    """Refuse an archive of ``size`` bytes over ``limits.max_archive_bytes``."""
+    if size > limits.max_archive_bytes:
+        raise HandinError(f"refused: the archive is {size} bytes, over the limit of {limits.max_archive_bytes}")
+
+
 def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int]:
     """Check the raw tar stream of ``path`` against ``limits``, in bounded memory.
 
@@ -308,8 +316,7 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int
     """
     path = Path(path)
     size = path.stat().st_size
-    if size > limits.max_archive_bytes:
-        raise HandinError(f"refused: the archive is {size} bytes, over the limit of {limits.max_archive_bytes}")
+    _check_archive_size(size, limits)
     other = _other_format(path)
     if other is not None:
         raise HandinError(
@@ -526,16 +533,45 @@ def extract_handin(archive_path: str | os.PathLike, destination: str | os.PathLi
     root = root.resolve()
     if any(root.iterdir()):
         raise HandinError(f"the extraction folder {root} is not empty")
-    ends = scan_archive(archive_path, limits)
-    try:
-        with tarfile.open(archive_path, f"r:{_compression(archive_path)}") as archive:
-            for member in _checked_members(archive, limits, ends):
-                _extract(archive, member, root)
-    except HandinError:
-        raise
-    except _READ_ERRORS as error:
-        raise HandinError(f"{archive_path.name} is not a readable tar archive ({_one_line(error)})") from None
+    with tempfile.TemporaryDirectory(prefix="mytorch-archive-") as private:
+        archive_path = _snapshot(archive_path, Path(private), limits)
+        ends = scan_archive(archive_path, limits)
+        try:
+            with tarfile.open(archive_path, f"r:{_compression(archive_path)}") as archive:
+                for member in _checked_members(archive, limits, ends):
+                    _extract(archive, member, root)
+        except HandinError:
+            raise
+        except _READ_ERRORS as error:
+            raise HandinError(f"{archive_path.name} is not a readable tar archive ({_one_line(error)})") from None
     return root
+
+
+def _snapshot(archive_path: Path, folder: Path, limits: Limits) -> Path:
+    """A copy of the archive, under its own name in the private ``folder``: what both passes read. Each
+    pass opened the archive by its path until 2026-12-04, so an archive its student could still write
+    (a shared drop folder graded with ``--handin-dir``) could be swapped for another between them, and
+    the second pass read one the first never checked: a gzip of 10 MiB of zeros, whose compression
+    ratio the first pass alone refuses, was extracted (pax headers that cost ``tarfile`` time and memory
+    growing with their square's size, another). Opened without blocking (a path swapped for a named
+    pipe stopped the runner for good), a file only, at most ``max_archive_bytes`` and one byte (a file
+    that grows meanwhile is then refused by its size)."""
+    try:
+        fd = os.open(archive_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        raise HandinError(f"{archive_path.name} cannot be read ({_one_line(error)})") from None
+    with os.fdopen(fd, "rb") as source:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise HandinError(f"{archive_path.name} is not a regular file")
+        _check_archive_size(info.st_size, limits)
+        copy = folder / archive_path.name
+        with open(copy, "xb") as out:
+            left = limits.max_archive_bytes + 1
+            while left > 0 and (chunk := source.read(min(left, 2**16))):
+                out.write(chunk)
+                left -= len(chunk)
+    return copy
 
 
 def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo, root: Path) -> None:

@@ -64,17 +64,29 @@ def sizes_or(op: str, given: tuple[Any, ...], keyword: Any, name: str) -> tuple[
     return (keyword,)
 
 
-def check_dim(op: str, dim: int, ndim: int) -> int:
-    """``dim`` as a non-negative axis of an ``ndim``-D tensor; IndexError when out of range."""
+def check_dim(op: str, dim: Any, ndim: int) -> int:
+    """``dim`` as a non-negative axis of an ``ndim``-D tensor; IndexError when out of range,
+    TypeError when not an integer (``median(x, 1.7)`` took axis 1)."""
+    try:
+        dim = int(dim.__index__())
+    except AttributeError:
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}") from None
     if not -ndim <= dim < ndim:
         raise IndexError(f"{op}: dimension {dim} out of range for a {ndim}-D tensor (expected {-ndim} to {ndim - 1})")
     return dim % ndim
 
 
 class ShapeRuntimeError(RuntimeError, ValueError):
-    """A shape PyTorch refuses with ``RuntimeError`` (``backward()`` of a non-scalar with no
-    gradient, a cross-entropy target of neither shape); a ``ValueError`` too, as MyTorch's other
-    bad input is, so either ``except`` catches it."""
+    """Bad input PyTorch refuses with ``RuntimeError`` (shapes that do not fit a product, a
+    concatenation, a view or a layer, an empty reduction, an integer to a negative power,
+    ``backward()`` of a non-scalar with no gradient); a ``ValueError`` too, as MyTorch's other bad
+    input is, so either ``except`` catches it."""
+
+
+class IndexOutOfRangeError(IndexError, ValueError):
+    """An index outside its axis, or index and tensor shapes that do not fit (both an
+    ``IndexError``, as NumPy's and PyTorch's indexing raise, and a ``ValueError``); a position
+    asked of an empty axis (``argmax``, ``max(dim)``), as PyTorch's."""
 
 
 class GradDtypeError(RuntimeError, TypeError):
@@ -88,6 +100,14 @@ class NotInMyTorchError(AttributeError):
     message says so at the line that used the name."""
 
 
+_WHY_MISSING = {
+    "bfloat16": "NumPy has no bfloat16 dtype; use torch.float32 (or float16, NumPy's half)",
+    "complex32": "NumPy has no complex32 dtype; use torch.complex64",
+    "chalf": "NumPy has no complex32 dtype; use torch.complex64",
+}
+"""Why a PyTorch name MyTorch lacks cannot be had, said in its error (the dtypes NumPy has not)."""
+
+
 def not_in_mytorch(module: str, name: str) -> AttributeError:
     """The error for reading ``name`` from the MyTorch module ``module`` that lacks it: a plain
     ``AttributeError`` for a private or special name (Python's own probes: copy, pickle,
@@ -96,8 +116,9 @@ def not_in_mytorch(module: str, name: str) -> AttributeError:
     if name.startswith("_"):
         return AttributeError(f"module {module!r} has no attribute {name!r}")
     pytorch = "torch" + module[len("mytorch") :]
+    why = f": {_WHY_MISSING[name]}" if name in _WHY_MISSING and module == "mytorch" else ""
     return NotInMyTorchError(
-        f"module {module!r} has no attribute {name!r}: MyTorch does not have PyTorch's {pytorch}.{name} "
+        f"module {module!r} has no attribute {name!r}: MyTorch does not have PyTorch's {pytorch}.{name}{why} "
         "(docs/tensor.md lists what a ported script can use)"
     )
 

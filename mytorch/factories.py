@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import GradDtypeError, masked, odd_array, ragged, size_arg, sizes_or
+from mytorch.arguments import GradDtypeError, ShapeRuntimeError, masked, odd_array, ragged, size_arg, sizes_or
 from mytorch.dtypes import as_dtype, check_finite_into, get_default_dtype
 from mytorch.tensor import Tensor, _check_fits, _holds_tensor, _numbers_of_tensors, _stored
 
@@ -518,7 +518,7 @@ def arange(
         start, end = 0, start
     start, end, step = (_number_of("arange", v, name) for v, name in ((start, "start"), (end, "end"), (step, "step")))
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise ShapeRuntimeError("arange: step must be nonzero")
     if (step > 0 and end < start) or (step < 0 and end > start):  # (NumPy gives an empty tensor; PyTorch raises)
         raise ValueError(f"arange: end {end} lies on the wrong side of start {start} for step {step}")
     numbers = [start, end, step]
@@ -674,7 +674,7 @@ def randint(
         raise TypeError("randint: call randint(high, size) or randint(low, high, size), size a tuple")
     low, high = (0, args[0]) if len(args) == 1 else args
     if high <= low:
-        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+        raise ShapeRuntimeError(f"randint: high ({high}) must be greater than low ({low})")
     dtype = as_dtype(dtype, "randint") or np.dtype(np.int64)
     values = _generator(generator, "randint").integers(low, high, size_arg("randint", (size,)))
     return Tensor(values.astype(dtype, copy=False))

@@ -186,7 +186,9 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *, gene
     weights = np.asarray(_tensor(input)._data, dtype=np.float64)
     rows = weights.reshape(-1, weights.shape[-1]) if weights.ndim else weights.reshape(1, 1)
     if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(-1) <= 0).any():
-        raise ValueError("multinomial: weights must be finite, non-negative, and add up to more than 0 in every row")
+        raise ShapeRuntimeError(
+            "multinomial: weights must be finite, non-negative, and add up to more than 0 in every row"
+        )
     if not replacement and num_samples > rows.shape[-1]:
         raise ValueError(f"multinomial: {num_samples} samples without replacement from {rows.shape[-1]} categories")
     rng = _generator(generator)
@@ -211,6 +213,20 @@ def poisson(input: Any, *, generator: Any = None) -> Tensor:  # noqa: A002
     return Tensor(_generator(generator).poisson(x._data).astype(x.dtype))
 
 
+def _check_castable(name: str, made: np.dtype, given: np.dtype, into: str) -> None:
+    """PyTorch's canCast for a result written into an existing tensor: a float result into an
+    integer or bool one, a complex one into a real one or a number into bool would be truncated
+    silently by the copy, so it is refused, naming the two dtypes."""
+    if (
+        (made.kind == "c" and given.kind != "c")
+        or (made.kind == "f" and given.kind in "biu")
+        or (made.kind != "b" and given.kind == "b")
+    ):
+        raise RuntimeError(
+            f"{name}: result type {made} can't be cast to the desired output type {given} (as in PyTorch); {into}"
+        )
+
+
 def _read_before_writing(t: Tensor) -> Tensor:
     """What an in-place method written as ``copy_`` computes from: ``t`` itself, or, when ``t`` is in
     the graph, a recorded copy, so that a backward reading the input (``abs``, ``clamp``, the norm of
@@ -222,15 +238,21 @@ def _read_before_writing(t: Tensor) -> Tensor:
 
 def _in_place(name: str, make: Any) -> Any:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        return self.copy_(make(_read_before_writing(self), *args, **kwargs))
+        result = make(_read_before_writing(self), *args, **kwargs)
+        _check_castable(
+            name, result._data.dtype, self._data.dtype, f"convert the tensor first, t = t.float().{name}(...)"
+        )
+        return self.copy_(result)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"``{name[:-1]}`` in place (written as ``copy_``, so in the graph); returns self."
     return method
 
 
-def _random_in_place(name: str, draw: Any) -> Any:
+def _random_in_place(name: str, draw: Any, continuous: bool = False) -> Any:
     def method(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
+        if continuous and self._data.dtype.kind != "f":  # (the draws would be truncated silently)
+            raise TypeError(f"{name}: fills floating-point tensors, this one is {self.dtype}")
         values = draw(_generator(generator), self.shape, *args, **kwargs)
         return self.copy_(Tensor(np.asarray(values).astype(self.dtype)))
 
@@ -332,16 +354,12 @@ def with_out(function: Any) -> Any:
                 f"{function.__name__}(): functions with out=... arguments don't support automatic differentiation "
                 "(as in PyTorch); call it under no_grad, or without out="
             )
-        made, given = result._data.dtype, out._data.dtype
-        if (
-            (made.kind == "c" and given.kind != "c")
-            or (made.kind == "f" and given.kind in "biu")
-            or (made.kind != "b" and given.kind == "b")
-        ):  # (PyTorch's canCast: copying would truncate the values silently)
-            raise RuntimeError(
-                f"{function.__name__}: result type {made} can't be cast to the desired output type {given} "
-                "(as in PyTorch); give out= a tensor of a dtype that holds the result"
-            )
+        _check_castable(
+            function.__name__,
+            result._data.dtype,
+            out._data.dtype,
+            "give out= a tensor of a dtype that holds the result",
+        )
         with no_grad():
             if tuple(out.shape) != tuple(result.shape):
                 out.resize_(*result.shape)
@@ -376,7 +394,7 @@ def _spacing(y: Tensor, x: Any, dx: Any, dim: int, op: str) -> tuple[Tensor, Ten
         y = y.to(get_default_dtype())
     if isinstance(x, Tensor) and x.dtype.kind in "biu":
         x = x.to(get_default_dtype())
-    d = check_dim(op, builtins.int(dim), builtins.max(y.ndim, 1))
+    d = check_dim(op, dim, builtins.max(y.ndim, 1))
     n = y.shape[d]
     left, right = y.narrow(d, 0, builtins.max(n - 1, 0)), y.narrow(d, 1, builtins.max(n - 1, 0))
     if x is None:
@@ -420,7 +438,7 @@ def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A
     from mytorch.arguments import check_dim
 
     x = _tensor(input)
-    d = check_dim("renorm", builtins.int(dim), builtins.max(x.ndim, 1))
+    d = check_dim("renorm", dim, builtins.max(x.ndim, 1))
     others = tuple(k for k in range(x.ndim) if k != d)
     one = Tensor(np.ones((), dtype=x.dtype))
     with no_grad():
@@ -493,7 +511,9 @@ METHODS = {
     "addcdiv_": _in_place("addcdiv_", addcdiv),
     "lerp_": _in_place("lerp_", lerp),
     "bernoulli_": _random_in_place("bernoulli_", lambda rng, shape, p=0.5: rng.random(shape) < np.asarray(p)),
-    "exponential_": _random_in_place("exponential_", lambda rng, shape, lambd=1.0: rng.exponential(1.0 / lambd, shape)),
+    "exponential_": _random_in_place(
+        "exponential_", lambda rng, shape, lambd=1.0: rng.exponential(1.0 / lambd, shape), continuous=True
+    ),
     "random_": _random_in_place(
         "random_",
         lambda rng, shape, low=0, high=None: (

@@ -10,10 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.factories import _generator
+from mytorch.factories import Generator, _generator
 
 __all__ = [
     "BatchSampler",
+    "DistributedSampler",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
@@ -161,3 +162,56 @@ class BatchSampler(Sampler):
     def __len__(self) -> int:
         n = len(self.sampler)  # type: ignore[arg-type]
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+class DistributedSampler(Sampler):
+    """PyTorch's ``DistributedSampler``: the share of ``dataset``'s indices that replica ``rank`` of
+    ``num_replicas`` takes (every ``num_replicas``-th from ``rank``), the list first padded with its
+    own start to a multiple of ``num_replicas`` (or cut, with ``drop_last``), so every replica
+    gets ``len(sampler)`` indices. With ``shuffle`` the list is a permutation drawn from a generator
+    seeded with ``seed + epoch`` (``set_epoch`` before each epoch), the same on every replica
+    (MyTorch's numbers, not PyTorch's, for a seed). MyTorch runs one process: ``num_replicas``
+    and ``rank`` default to 1 and 0 (PyTorch's need an initialized process group)."""
+
+    def __init__(
+        self,
+        dataset: Sized,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+    ) -> None:
+        self.num_replicas = _positive("DistributedSampler", "num_replicas", 1 if num_replicas is None else num_replicas)
+        rank = 0 if rank is None else rank
+        if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or not 0 <= rank < self.num_replicas:
+            raise ValueError(
+                f"DistributedSampler: invalid rank {rank!r}, rank should be in [0, {self.num_replicas - 1}]"
+            )
+        self.dataset, self.rank, self.shuffle, self.seed, self.drop_last = dataset, int(rank), shuffle, seed, drop_last
+        self.epoch = 0
+        n = len(dataset)
+        if drop_last and n % self.num_replicas:
+            self.num_samples = -(-(n - self.num_replicas) // self.num_replicas)
+        else:
+            self.num_samples = -(-n // self.num_replicas)
+        self.total_size = self.num_samples * self.num_replicas
+
+    def __iter__(self) -> Iterator[int]:
+        n = len(self.dataset)
+        if self.shuffle:
+            indices = Generator().manual_seed(self.seed + self.epoch).permutation(n).tolist()
+        else:
+            indices = list(range(n))
+        if self.drop_last:
+            indices = indices[: self.total_size]
+        elif indices:
+            indices = (indices * -(-self.total_size // n))[: self.total_size]
+        return iter(indices[self.rank : self.total_size : self.num_replicas])
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def set_epoch(self, epoch: int) -> None:
+        """The epoch whose permutation the next pass takes (with ``shuffle``)."""
+        self.epoch = epoch

@@ -1699,9 +1699,12 @@ def _run(kernel: F.Kernel, args: Sequence[Any], arrays: Sequence[np.ndarray], pa
 
 
 def _refused(kernel: F.Kernel, arrays: Sequence[np.ndarray], error: Exception) -> Exception:
-    """The error of ``kernel``'s forward, with the operands' shapes in front of its message."""
+    """The error of ``kernel``'s forward, with the operands' shapes in front of its message: an
+    ``IndexError`` stays one, a ``ValueError`` (shapes that do not fit, an empty reduction) becomes
+    a ``ShapeRuntimeError``, PyTorch's ``RuntimeError`` and still a ``ValueError``."""
     shapes = ", ".join(str(a.shape) for a in arrays)
-    return type(error)(f"{kernel.name}: operands of shapes {shapes}: {error}")
+    kind = type(error) if isinstance(error, IndexError) else _arguments.ShapeRuntimeError
+    return kind(f"{kernel.name}: operands of shapes {shapes}: {error}")
 
 
 def _apply(name: str, args: Sequence[Any], params: dict[str, Any] | None = None) -> Tensor:
@@ -3069,6 +3072,11 @@ class Tensor:
                     return Tensor(_integer_power(self._data, power))
                 if power.dtype.kind == self._data.dtype.kind == "b":  # bool ** True: itself, ** False: True (not int8)
                     return Tensor(np.logical_or(self._data, ~power))
+                if power < 0:
+                    raise _arguments.ShapeRuntimeError(
+                        f"pow: an integer tensor (dtype {self._data.dtype}) to the negative power {exponent} "
+                        "(convert it with .float() first)"
+                    )
                 return Tensor(np.power(self._data, power))
             return Tensor(self._data.astype(get_default_dtype())) ** exponent  # a float number: the default dtype
         if isinstance(exponent, Tensor):

@@ -668,7 +668,7 @@ def matrix_exp(input: Any) -> Tensor:  # noqa: A002
 # --------------------------------------------------------------------------- scans and reductions
 def _cumulative(op: str, input: Any, dim: Any, better: Any) -> ValuesIndices:  # noqa: A002
     x = _t(input)
-    d = check_dim(op, builtins.int(dim), max(x.ndim, 1))  # (0 or -1 for a 0-d x, as PyTorch)
+    d = check_dim(op, dim, max(x.ndim, 1))  # (0 or -1 for a 0-d x, as PyTorch)
     if x.ndim == 0:  # itself, in its dtype (x * 1 made a bool int64)
         return ValuesIndices(x.clone(), Tensor(np.zeros((), np.int64)))
     data = np.moveaxis(x._data, d, -1)

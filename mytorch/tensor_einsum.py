@@ -131,19 +131,50 @@ def _pair(a: Tensor, ta: str, b: Tensor, tb: str, keep: set[str]) -> tuple[Tenso
     return _apply("reshape", (product,), {"shape": tuple(sizes[c] for c in term)}), term
 
 
-def einsum(equation: str, *operands: Any) -> Tensor:
+def _from_sublists(args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """The equation and operands of the sublist form ``(a, [0, 1], b, [1, 2], [0, 2])``."""
+
+    def letters(sublist: Any) -> str:
+        if not isinstance(sublist, (list, tuple)):
+            raise TypeError(f"einsum: each operand is followed by a list of axis numbers, got {type(sublist).__name__}")
+        text = ""
+        for n in sublist:
+            if n is Ellipsis:
+                text += "..."
+            elif isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 52:
+                text += string.ascii_letters[n]  # (0-25 a-z, 26-51 A-Z, as PyTorch's)
+            else:
+                raise ValueError(f"einsum: axis numbers in a sublist must be ints in [0, 52) or ..., got {n!r}")
+        return text
+
+    operands, terms = args[0::2][: len(args) // 2], [letters(s) for s in args[1::2]]
+    if len(args) % 2:
+        output = letters(args[-1])
+    else:  # (the axes seen once, by number, as PyTorch's: 0 before 51, where "aZ" puts Z first)
+        seen = "".join(terms).replace("...", "")
+        output = ("..." if any("..." in t for t in terms) else "") + "".join(
+            sorted((c for c in set(seen) if seen.count(c) == 1), key=string.ascii_letters.index)
+        )
+    return ",".join(terms) + "->" + output, tuple(operands)
+
+
+def einsum(equation: Any, *operands: Any) -> Tensor:
     """The Einstein summation ``equation`` of ``operands`` (Tensors; also given as one list), as
     ``torch.einsum``: ``einsum("ij,jk->ik", a, b)`` is ``a @ b``, ``"ii"`` the trace, ``"bij,bjk->bik"``
     a batched product, ``"...ij->...ji"`` a transpose over any leading axes; without ``->`` the
-    output holds the letters seen once, in alphabetical order. Axes of length 1 broadcast.
+    output holds the letters seen once, in alphabetical order. Axes of length 1 broadcast. The
+    sublist form, ``einsum(a, [0, 1], b, [1, 2], [0, 2])``, numbers the axes 0 to 51 (``...`` as
+    ``Ellipsis``) in place of letters.
 
     Raises:
         TypeError: the equation is not a string or an operand is not a Tensor.
         ValueError: the subscripts do not fit the operands' shapes, a letter stands for axes of
             different lengths, or the output names a letter twice or one no operand has.
     """
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)) and isinstance(equation, str):
         operands = tuple(operands[0])
+    if isinstance(equation, Tensor):
+        equation, operands = _from_sublists((equation, *operands))
     if not isinstance(equation, str):
         raise TypeError(f"einsum: the equation must be a string, got {type(equation).__name__}")
     if not operands or not all(isinstance(x, Tensor) for x in operands):

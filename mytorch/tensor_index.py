@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import check_dim, size_arg, sizes_or
+from mytorch.arguments import IndexOutOfRangeError, check_dim, size_arg, sizes_or
 from mytorch.autograd_engine import is_grad_enabled
 from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply, _assign, _stored
@@ -56,11 +56,6 @@ __all__ = [
 ]
 
 
-class IndexOutOfRangeError(IndexError, ValueError):
-    """An index outside its axis, or index and tensor shapes that do not fit (both an
-    ``IndexError``, as NumPy's and PyTorch's indexing raise, and a ``ValueError``)."""
-
-
 def _data(x: Any) -> np.ndarray:
     return x._data if isinstance(x, Tensor) else np.asarray(x)
 
@@ -82,7 +77,7 @@ def _indices(op: str, index: Any, x_shape: tuple[int, ...], dim: int) -> np.ndar
 def _dim(op: str, dim: Any, ndim: int) -> int:
     if isinstance(dim, builtins.bool) or not isinstance(dim, (builtins.int, np.integer)):
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
-    return check_dim(op, builtins.int(dim), builtins.max(ndim, 1))
+    return check_dim(op, dim, builtins.max(ndim, 1))
 
 
 def _coordinates(index: np.ndarray, dim: int) -> tuple[Any, ...]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import check_dim, size_arg
+from mytorch.arguments import ShapeRuntimeError, check_dim, size_arg
 from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply
 from mytorch.tensor_index import flip, gather
@@ -63,7 +63,7 @@ def unflatten(input: Any, dim: int, sizes: Sequence[int]) -> Tensor:  # noqa: A0
         or any(n < -1 for n in sizes)
         or (known != shape[d] if -1 not in sizes else (known == 0 or shape[d] % known))
     ):
-        raise ValueError(
+        raise ShapeRuntimeError(
             f"unflatten: sizes {list(sizes)} do not multiply up to the length of dim {d} ({shape[d]}) of the input "
             f"of shape {shape} (one size may be -1)"
         )

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from mytorch.arguments import check_dim, dim_arg, keepdim_arg
+from mytorch.arguments import IndexOutOfRangeError, ShapeRuntimeError, check_dim, dim_arg, keepdim_arg
 from mytorch.dtypes import as_dtype, check_same_dtype, get_default_dtype, unordered
 from mytorch.nn.functional import KERNELS as _K
 from mytorch.tensor import (
@@ -252,7 +252,7 @@ def _extreme(
         check_dim(op, dim, 1)
         return ValuesIndices(_apply("identity", (input,)), Tensor(np.zeros((), np.int64)))
     d = check_dim(op, dim, data.ndim)
-    picks = (np.argmax if op == "max" else np.argmin)(data, axis=d)
+    picks = (np.argmax if op == "max" else np.argmin)(_nonempty(op, data, d), axis=d)
     rest = data.shape[:d] + data.shape[d + 1 :]
     index = []
     for i, n in enumerate(data.shape):
@@ -319,12 +319,22 @@ def _arg(op: str, input: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any)
     data = _data(_ordered(op, input))
     find = np.argmax if op == "argmax" else np.argmin
     if dim is None:  # the position in the flattened tensor
-        found = np.asarray(find(data))
+        found = np.asarray(find(_nonempty(op, data.reshape(-1), 0)))
         return Tensor((found.reshape((1,) * data.ndim) if keep else found).astype(np.int64))
     if data.ndim == 0:  # dim 0 or -1 of a 0-d tensor: index 0, as in PyTorch
         check_dim(op, dim, 1)
         return Tensor(np.zeros((), np.int64))
-    return Tensor(find(data, axis=check_dim(op, dim, data.ndim), keepdims=keep).astype(np.int64))
+    d = check_dim(op, dim, data.ndim)
+    return Tensor(find(_nonempty(op, data, d), axis=d, keepdims=keep).astype(np.int64))
+
+
+def _nonempty(op: str, data: np.ndarray, d: int) -> np.ndarray:
+    """``data``, checked to have a position to pick along axis ``d`` (PyTorch's ``IndexError``)."""
+    if data.shape[d] == 0:
+        raise IndexOutOfRangeError(
+            f"{op}: cannot pick a position along dim {d} of length 0 (input of shape {data.shape})"
+        )
+    return data
 
 
 def argmax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Tensor:
@@ -687,7 +697,7 @@ def _fill_mask(op: str, mask: Any, shape: tuple[builtins.int, ...], inplace: bui
         joint = None
     if joint is None or (inplace and joint != shape):
         into = "to" if inplace else "with"
-        raise ValueError(f"{op}: a mask of shape {m.shape} does not broadcast {into} the tensor's shape {shape}")
+        raise ShapeRuntimeError(f"{op}: a mask of shape {m.shape} does not broadcast {into} the tensor's shape {shape}")
     return m
 
 

@@ -38,18 +38,17 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _between(below: Tensor, above: Tensor, frac: Any) -> Tensor:
-    """``below + (above - below) frac``, with the infinity where one end is infinite (and ``below``
-    where the two are equal, or frac is 0): -inf + inf would make NaN, where the quantile between
-    -inf and 1 is -inf (as PyTorch's). Opposite infinities stay NaN."""
+    """``below + (above - below) frac``; where an end is infinite, ``below (1 - frac) + above frac``
+    (``below`` where frac is 0), which is that infinity where -inf + inf would make NaN (the
+    quantile between -inf and 1 is -inf) and gives the ends PyTorch's gradients 1 - frac and frac,
+    as everywhere else, equal ends included. Opposite infinities stay NaN."""
     out = below + (above - below) * frac
-    low, high = np.asarray(below._data), np.asarray(above._data)
-    if not (np.isinf(low).any() or np.isinf(high).any()):
+    infinite = np.isinf(np.asarray(below._data)) | np.isinf(np.asarray(above._data))
+    if not infinite.any():
         return out
     moved = np.asarray(frac._data if isinstance(frac, Tensor) else frac) != 0
-    take_below = (low == high) | (np.isinf(low) & ~np.isinf(high)) | ~moved
-    take_above = np.isinf(high) & ~np.isinf(low) & moved
-    out = cast(Tensor, where(Tensor(np.asarray(take_above)), above, out))
-    return cast(Tensor, where(Tensor(np.asarray(take_below)), below, out))
+    out = cast(Tensor, where(Tensor(infinite & moved), below * (1 - frac) + above * frac, out))
+    return cast(Tensor, where(Tensor(infinite & ~moved), below, out))
 
 
 def quantile(

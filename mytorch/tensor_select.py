@@ -104,7 +104,7 @@ def unique(
         IndexError: ``dim`` outside the axes.
     """
     x = _data(input)
-    axis = None if dim is None else check_dim("unique", builtins.int(dim), max(x.ndim, 1))
+    axis = None if dim is None else check_dim("unique", dim, max(x.ndim, 1))
     # each NaN is a value of its own (NaN != NaN), as PyTorch's: NumPy's default counts them as one
     values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis, equal_nan=False)
     out = [Tensor(values)]

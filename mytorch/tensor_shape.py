@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import check_dim, dim_arg, size_arg, sizes_or
+from mytorch.arguments import ShapeRuntimeError, check_dim, dim_arg, size_arg, sizes_or
 from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply
 
@@ -155,7 +155,9 @@ def permute(input: Any, *axes: Any, dims: Any = None) -> Tensor:  # noqa: A002
     dims = size_arg("permute", sizes_or("permute", axes, dims, "dims"))
     ndim = len(_shape(input))
     if len(dims) != ndim or sorted(check_dim("permute", d, ndim) for d in dims) != list(range(ndim)):
-        raise ValueError(f"permute: {dims} is not a permutation of the axes of a tensor of shape {_shape(input)}")
+        raise ShapeRuntimeError(
+            f"permute: {dims} is not a permutation of the axes of a tensor of shape {_shape(input)}"
+        )
     return _apply("transpose", (input,), {"axes": dims})
 
 
@@ -188,7 +190,7 @@ def expand(input: Any, *sizes: Any, size: Any = None) -> Tensor:  # noqa: A002
     target = tuple(shape[i - extra] if n == -1 and i >= extra else n for i, n in enumerate(sizes))
     for i, n in enumerate(shape):
         if n != 1 and target[i + extra] != n:
-            raise ValueError(f"expand: cannot expand shape {shape} to {sizes} (axis {i} has length {n}, not 1)")
+            raise ShapeRuntimeError(f"expand: cannot expand shape {shape} to {sizes} (axis {i} has length {n}, not 1)")
     return _apply("expand", (input,), {"shape": target})
 
 
@@ -261,7 +263,7 @@ def stack(tensors: Sequence[Any], dim: int | None = None, *, axis: int | None = 
         raise TypeError(f"stack: dim must be one int, got {new_axis}")
     shapes = {_shape(x) for x in tensors}
     if len(shapes) > 1:
-        raise ValueError(f"stack: the tensors must have one shape, got {sorted(shapes)}")
+        raise ShapeRuntimeError(f"stack: the tensors must have one shape, got {sorted(shapes)}")
     return cat([unsqueeze(x, new_axis) for x in tensors], check_dim("stack", new_axis, len(shapes.pop()) + 1))
 
 
@@ -300,7 +302,7 @@ def chunk(input: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa:
     """``input`` cut along ``dim`` into ``chunks`` pieces of equal length (the last may be shorter,
     and there may be fewer pieces, as in PyTorch)."""
     if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        raise ShapeRuntimeError(f"chunk: chunks must be positive, got {chunks}")
     shape = _shape(input)
     length = shape[check_dim("chunk", dim, len(shape))]
     if length == 0:  # PyTorch's pieces of an empty axis: ``chunks`` empty ones
@@ -393,7 +395,7 @@ def narrow(input: Any, dim: int, start: int, length: int) -> Tensor:  # noqa: A0
     n = shape[d]
     begin = start + n if start < 0 else start
     if not (0 <= begin <= n and 0 <= length <= n - begin):
-        raise ValueError(f"narrow: start {start} and length {length} do not fit axis {d} of shape {shape}")
+        raise ShapeRuntimeError(f"narrow: start {start} and length {length} do not fit axis {d} of shape {shape}")
     key = (slice(None),) * d + (slice(begin, begin + length),)
     return _apply("index", (input,), named({"index": key}, "SliceBackward0"))
 

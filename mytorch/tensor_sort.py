@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import check_dim
+from mytorch.arguments import ShapeRuntimeError, check_dim
 from mytorch.tensor import Tensor, _apply
 from mytorch.tensor_index import _coordinates
 from mytorch.tensor_math import ValuesIndices
@@ -284,7 +284,7 @@ def topk(
     k = int(k.__index__())
     n = x.shape[d] if x.ndim else 1
     if not 0 <= k <= n:
-        raise ValueError(f"topk: k = {k} is out of range for dim {d} of size {n} (input of shape {x.shape})")
+        raise ShapeRuntimeError(f"topk: k = {k} is out of range for dim {d} of size {n} (input of shape {x.shape})")
     if x.ndim == 0:  # the element itself for k = 0 or 1, as PyTorch gives
         return ValuesIndices(_apply("identity", (input,)), Tensor(np.zeros((), dtype=np.int64)))
     order = _topk_order(x, k, d, bool(largest))

@@ -51,7 +51,7 @@ def median(input: Any, dim: Any = None, keepdim: builtins.bool = False) -> Tenso
         # them; the mean of the NaNs is NaN, with gradient 1/k to each
         ties = flat.masked_select(Tensor(np.isnan(data) if nans else data == value))
         return ties.mean() if nans else ties.amax()
-    d = check_dim("median", builtins.int(dim), builtins.max(x.ndim, 1))
+    d = check_dim("median", dim, builtins.max(x.ndim, 1))
     ordered = sort(x, d)
     n = x.shape[d] if x.ndim else 1
     places = np.full([1 if k == d else s for k, s in enumerate(x.shape)], (n - 1) // 2, dtype=np.int64)
@@ -85,7 +85,7 @@ def nanmedian(input: Any, dim: Any = None, keepdim: builtins.bool = False) -> Te
             return median(flat)
         value = np.sort(kept)[(len(kept) - 1) // 2]
         return flat.masked_select(Tensor(data == value)).amax()
-    d = check_dim("nanmedian", builtins.int(dim), builtins.max(x.ndim, 1))
+    d = check_dim("nanmedian", dim, builtins.max(x.ndim, 1))
     ordered = sort(x, d)  # (NaNs last)
     n = x.shape[d] if x.ndim else 1
     valid = (~np.isnan(x._data)).sum(axis=d, keepdims=True) if x.ndim else np.array(int(not np.isnan(x._data)))
@@ -105,7 +105,7 @@ def mode(input: Any, dim: Any = -1, keepdim: builtins.bool = False) -> ValuesInd
         IndexError: ``dim`` outside the axes.
     """
     x = _tensor(input)
-    d = check_dim("mode", builtins.int(dim), builtins.max(x.ndim, 1))
+    d = check_dim("mode", dim, builtins.max(x.ndim, 1))
     data: np.ndarray = np.moveaxis(x._data.reshape(tuple(x.shape) or (1,)), d, -1)
     rows = data.reshape(-1, data.shape[-1])
     picks = np.empty(len(rows), dtype=np.int64)
@@ -157,6 +157,6 @@ def cumprod(input: Any, dim: Any, *, dtype: Any = None) -> Tensor:  # noqa: A002
         IndexError: ``dim`` outside the axes.
     """
     x = _summed(_tensor(input), dtype, "cumprod")
-    d = check_dim("cumprod", builtins.int(dim), max(x.ndim, 1))
+    d = check_dim("cumprod", dim, max(x.ndim, 1))
     result = _apply("cumprod", (x,), {"axis": d if x.ndim else 0})
     return result if dtype is None else _as_asked(result, dtype, "cumprod")

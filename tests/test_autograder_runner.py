@@ -250,8 +250,9 @@ def test_a_failure_names_where_in_the_students_package_it_was_raised():
     venv = "/home/ta/mytorch/.venv/lib/python3.11/site-packages/numpy/core/x.py"
     assert _raised_where(traceback(grader, theirs, venv)) == " (raised in mytorch/utils.py, line 2, in f1)"
     assert _raised_where(traceback(theirs, grader)) == " (raised in mytorch/utils.py, line 1, in f0)"
-    assert _raised_where(traceback(grader)) == " (raised in autograder/compute/kernels.py, line 1, in f0)"
-    assert _raised_where(traceback(venv)) == " (raised in numpy/core/x.py, line 1, in f0)"
+    # no frame of the student's package: the runner names no file (the traceback under the line shows them)
+    assert _raised_where(traceback(grader)) == ""
+    assert _raised_where(traceback(venv)) == ""
     assert _raised_where("KeyError: 1") == ""
 
 

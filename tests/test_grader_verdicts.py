@@ -330,7 +330,29 @@ def test_a_file_name_of_several_lines_never_leaves_the_quotes():
     with pytest.raises(AssertionError) as failure:
         judge(test, test.inputs(), error_text(text))
     lines = str(failure.value).splitlines()
-    assert lines[0].startswith('"') and lines[0].endswith(
-        "(raised in autograder/compute/kernels.py, line 25, in backward_kernel)"
-    )
+    assert lines[0].startswith('"') and lines[0].endswith('| ValueError: no"'), lines[0]  # (no frame of mytorch/)
     assert all(line.startswith("> ") for line in lines[1:]), lines
+
+
+def test_the_runner_names_where_an_error_was_raised_only_in_the_students_package():
+    """The traceback is the hand-in's text: one it made up named the grader's own ``judge`` as where its error was
+    raised (``(raised in autograder/grading.py, line 212, in judge)``: a grader bug, in the runner's own words).
+    Now the runner names only a file of the student's package, which can only blame the hand-in itself; other
+    frames stay in the quoted traceback under the line."""
+    from autograder.grading import collect, judge
+    from autograder.protocol import error_text
+
+    test = next(t for t in collect(["operations"]) if t.name == "mul")
+    for path in ["/opt/grader/autograder/grading.py", "/work/mytorch/nn/../../opt/grader/autograder/grading.py",
+                 "/work/mytorch/./x.py", "/venv/lib/python3.11/site-packages/numpy/core/x.py"]:  # fmt: skip
+        text = (
+            "Traceback (most recent call last):\n"
+            f'  File "{path}", line 212, in judge\n'
+            "    raise AssertionError(message)\n"
+            "KeyError: 'x'"
+        )
+        with pytest.raises(AssertionError) as failure:
+            judge(test, test.inputs(), error_text(text))
+        first, *rest = str(failure.value).splitlines()
+        assert first == "\"KeyError: 'x'\"", (path, first)
+        assert rest == ["> " + line for line in text.splitlines()[:-1]]  # the traceback, quoted

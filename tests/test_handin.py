@@ -818,3 +818,62 @@ def test_a_folder_of_handins_gets_one_report_each_and_a_score_table(tmp_path):
     assert rows[2].startswith("mallory.tar,0,0,5,") and "symbolic link" in rows[2] and len(rows) == 3
     assert json.loads((out / "alice.tar.json").read_text())["score"] == 5
     assert "symbolic link" in (out / "mallory.tar.txt").read_text()
+
+
+def _one_file_tar(data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        _member(tar, "mytorch/__init__.py", data)
+    return buffer.getvalue()
+
+
+def test_an_archive_swapped_after_the_first_pass_is_not_the_one_extracted(tmp_path, monkeypatch):
+    """Both passes opened the archive by its path: one its student could still write (a shared drop folder
+    graded with --handin-dir) was swapped between them, and the second extracted a gzip whose compression
+    ratio the first pass refuses (its members ending where the checked archive's did). Both read a private
+    copy now."""
+    from autograder import sandbox
+
+    size = 4 * 2**20
+    bomb = tmp_path / "bomb.tar.gz"
+    bomb.write_bytes(gzip.compress(_one_file_tar(b"b" * size), mtime=0))
+    with pytest.raises(HandinError, match="a compression bomb"):
+        extract_handin(bomb, tmp_path / "alone")
+    archive = tmp_path / "handin.tar"
+    archive.write_bytes(_one_file_tar(b"a" * size))  # a plain tar: the same member, checked and fine
+    first_pass = sandbox.scan_archive
+
+    def then_swapped(path, limits=Limits()):
+        ends = first_pass(path, limits)
+        archive.write_bytes(bomb.read_bytes())
+        return ends
+
+    monkeypatch.setattr(sandbox, "scan_archive", then_swapped)
+    root = extract_handin(archive, tmp_path / "out")
+    assert (root / "mytorch" / "__init__.py").read_bytes() == b"a" * size
+
+
+def test_an_archive_swapped_for_a_named_pipe_is_refused_not_waited_for(tmp_path, monkeypatch):
+    """A path checked as a file and then swapped for a named pipe: the runner's open waited for a writer
+    forever."""
+    import threading
+
+    fifo = tmp_path / "handin.tar"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(Path, "is_file", lambda self: True)  # (the check made before the swap)
+    raised = []
+
+    def extract() -> None:
+        try:
+            extract_handin(fifo, tmp_path / "out")
+        except HandinError as error:
+            raised.append(str(error))
+
+    thread = threading.Thread(target=extract, daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive():  # (a writer lets the waiting open return)
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(10)
+        pytest.fail("the runner waited for a writer to the named pipe")
+    assert raised == ["handin.tar is not a regular file"]

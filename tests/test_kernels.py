@@ -468,11 +468,16 @@ def test_softmax_family_is_finite_at_huge_logits() -> None:
     assert np.isfinite(F.SoftmaxCrossEntropy_backward(np.ones(1), y, x)[1]).all()
 
 
+@pytest.mark.parametrize("by_number", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_the_fast_forms_of_relu_and_the_row_maximum_give_the_plain_forms_bits(dtype: type) -> None:
-    """From F.RELU_BY_ZEROS elements relu compares with an array of zeros, and many short rows
-    take their maximum through the transpose: the same values as np.maximum(x, 0) and
-    x.max(-1), at 0.0, -0.0, NaN, infinities and subnormals too."""
+def test_the_fast_forms_of_relu_and_the_row_maximum_give_the_plain_forms_bits(
+    dtype: type, by_number: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From F.RELU_BY_ZEROS elements relu compares with an array of zeros (on a CPU where NumPy's
+    maximum has no vector loop against a number, F.MAXIMUM_BY_NUMBER False; both ways are taken
+    here), and many short rows take their maximum through the transpose: the same values as
+    np.maximum(x, 0) and x.max(-1), at 0.0, -0.0, NaN, infinities and subnormals too."""
+    monkeypatch.setattr(F, "MAXIMUM_BY_NUMBER", by_number)
     rng = np.random.default_rng(5)
     x = rng.standard_normal((64, 16)).astype(dtype)  # 64 rows of 16
     x[0, :8] = [0.0, -0.0, np.nan, np.inf, -np.inf, np.finfo(dtype).smallest_subnormal, -1e-40, 1e-40]

@@ -208,6 +208,22 @@ def test_logsumexp_gradient_sums_to_one_where_the_result_is_large() -> None:
         np.testing.assert_allclose(h.numpy(), [(n - 1) / n**2] + [-1 / n**2] * (n - 1), rtol=1e-6)
 
 
+def test_logsumexp_gradient_of_a_slice_does_not_depend_on_the_other_slices() -> None:
+    """A large result in one row (1e30) divided every row's weights by their sum: a row holding +inf
+    (sum NaN) got NaN for its finite elements too, where alone (and in PyTorch) they have 0."""
+    rows = [[np.inf, 0.0, 0.0], [1e30, -1e30, 0.0], [0.0, 1.0, -np.inf], [np.inf, np.inf, 0.0]]
+    x = mt.tensor(rows, dtype=mt.float64, requires_grad=True)
+    (g,) = mt.autograd.grad(x.logsumexp(1).sum(), x, create_graph=True)
+    for row, got in zip(rows, g.detach().numpy()):
+        alone = mt.tensor([row], dtype=mt.float64, requires_grad=True)
+        alone.logsumexp(1).backward()
+        np.testing.assert_array_equal(got, alone.grad.numpy()[0])
+    np.testing.assert_array_equal(g.detach().numpy()[0], [np.nan, 0.0, 0.0])
+    np.testing.assert_allclose(g.detach().numpy()[2], [1 / (1 + np.e), np.e / (1 + np.e), 0.0], rtol=1e-15)
+    _, tangent = mt.func.jvp(lambda t: t.logsumexp(1), (x.detach(),), (mt.ones(4, 3, dtype=mt.float64),))
+    np.testing.assert_array_equal(tangent.numpy()[:3], [np.nan, 1.0, 1.0])  # (the same weights: NaN, 1, 1 before)
+
+
 def test_logaddexp_and_logsumexp_at_ties_match_pytorch() -> None:
     torch = pytest.importorskip("torch")
     results = []

@@ -66,6 +66,21 @@ def test_edge_gradients_match_pytorch():
         np.testing.assert_array_equal(ours, theirs)
 
 
+def test_where_passes_the_branch_not_taken_zero_times_its_slope():
+    """docs/tensor.md's where row: the branch not taken gets 0, and 0 times an infinite slope is
+    NaN (log at 0), as in PyTorch; a finite slope gives 0 (log at -1); a safe input keeps it 0."""
+    x = mt.tensor([0.0, -1.0, 4.0], dtype=mt.float64, requires_grad=True)
+    mt.where(x > 0, x.log(), 0.0).sum().backward()
+    assert np.isnan(x.grad[0].item()) and x.grad.tolist()[1:] == [0.0, 0.25]
+    x.grad = None
+    mt.where(x > 0, mt.where(x > 0, x, 1.0).log(), 0.0).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.25]
+    if torch is not None:
+        t = torch.tensor([0.0, -1.0, 4.0], dtype=torch.float64, requires_grad=True)
+        torch.where(t > 0, t.log(), 0.0).sum().backward()
+        np.testing.assert_array_equal(t.grad.numpy(), [np.nan, 0.0, 0.25])
+
+
 def test_norm_zero_counts_the_nonzero_elements():
     # t.norm(0) was refused; PyTorch counts the nonzero elements (its gradient is 0)
     x = mt.tensor([[0.0, 1.5, 0.0], [2.0, 0.0, -3.0]], dtype=mt.float64)
@@ -273,3 +288,25 @@ def test_hypot_gradient_at_an_infinite_operand():
         1 / math.sqrt(10) + 1 / math.sqrt(17)
     )
     assert d.grad.tolist() == pytest.approx([3 / math.sqrt(10), 4 / math.sqrt(17)])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L, x: x.median(1.7),
+        lambda L, x: x.cumprod(0.5),
+        lambda L, x: x.mode(1.0),
+        lambda L, x: L.unique(x, dim=0.0),
+        lambda L, x: x.renorm(2, 0.5, 1.0),
+        lambda L, x: x.index_select(0.5, L.tensor([0])),
+    ],
+)
+def test_a_float_dim_is_refused_as_in_pytorch(call):
+    """These took int(dim): median(x, 1.7) reduced axis 1 and cumprod(0.5) axis 0, silently."""
+    x = mt.tensor([[3.0, 1.0, 2.0], [1.0, 2.0, 3.0]])
+    with pytest.raises(TypeError, match="dim must be an int, got float"):
+        call(mt, x)
+    assert x.median(np.int64(1)).values.tolist() == [2.0, 2.0]
+    if torch is not None:
+        with pytest.raises(TypeError):
+            call(torch, torch.tensor(x.numpy()))

@@ -38,7 +38,7 @@ def test_sgd_prints_the_flags_exactly() -> None:
     assert repr(opt) == (
         "SGD (\nParameter Group 0\n    dampening: 0.5\n    differentiable: False\n    foreach: None\n"
         "    fused: None\n    lr: 0.1\n    maximize: False\n    momentum: 0.9\n    nesterov: False\n"
-        "    weight_decay: 0.0\n)"
+        "    weight_decay: 0\n)"  # (PyTorch's default, 0, as given: it printed 0.0 until 2026-12-04)
     )
     group = opt.state_dict()["param_groups"][0]
     assert {k: group[k] for k in FLAGS & set(group)} == {"differentiable": False, "foreach": None, "fused": None}
@@ -94,3 +94,55 @@ def test_prints_as_pytorchs_with_float_hyper_parameters() -> None:
     assert repr(mine) == repr(theirs)
     theirs.load_state_dict(mine.state_dict())  # (and each loads the other's groups)
     mine.load_state_dict(theirs.state_dict())
+
+
+INTS = {  # the hyper-parameters PyTorch's defaults give as ints (MyTorch's printed 0.0 and 1.0)
+    "SGD": {"momentum": 0, "dampening": 0, "weight_decay": 0},
+    "Adam": {"weight_decay": 0},
+    "AdamW": {},
+    "Adagrad": {"lr_decay": 0, "weight_decay": 0, "initial_accumulator_value": 0},
+    "Adadelta": {"weight_decay": 0},
+    "Adamax": {"weight_decay": 0},
+    "ASGD": {"weight_decay": 0},
+    "NAdam": {"weight_decay": 0},
+    "RAdam": {"weight_decay": 0},
+    "RMSprop": {"weight_decay": 0, "momentum": 0},
+    "Rprop": {"step_sizes": (1e-6, 50)},
+    "LBFGS": {"lr": 1},
+}
+
+
+@pytest.mark.parametrize("name", sorted(INTS))
+def test_defaults_stay_as_given(name: str) -> None:
+    opt = _make(name)
+    group = opt.param_groups[0]
+    for key, value in INTS[name].items():
+        assert group[key] == value and repr(group[key]) == repr(value)
+        assert f"    {key}: {value}\n" in repr(opt)
+    assert ("maximize" in group) == (name != "LBFGS")  # (PyTorch's LBFGS has none)
+    flat = () if name == "Rprop" else (opt.flat_state_dict(),)  # (a flat one's (1e-6, 50) is an array of floats)
+    for state in (opt.state_dict(), *flat):  # (an int stays an int through a checkpoint)
+        fresh = _make(name)
+        fresh.load_state_dict(state)
+        assert repr(fresh) == repr(opt)
+
+
+def test_lbfgs_refuses_maximize_when_made_and_loads_its_state() -> None:
+    with pytest.raises(NotImplementedError, match="maximize"):
+        mytorch.optim.LBFGS([mytorch.nn.Parameter(mytorch.zeros(2))], maximize=True)
+    opt = mytorch.optim.LBFGS([mytorch.nn.Parameter(mytorch.zeros(2))], line_search_fn="strong_wolfe")
+    saved = opt.state_dict()  # (loading an LBFGS state raised TypeError: line_search_fn holds <U12)
+    opt.load_state_dict(saved)
+    saved["param_groups"][0]["line_search_fn"] = "backtracking"
+    with pytest.raises(ValueError, match="line_search_fn"):
+        opt.load_state_dict(saved)
+    assert opt.param_groups[0]["line_search_fn"] == "strong_wolfe"
+
+
+@needs_torch
+@pytest.mark.parametrize("name", [*NAMES, "LBFGS"])
+def test_prints_as_pytorchs_with_defaults(name: str) -> None:
+    mine, theirs = _pair(name)
+    assert repr(mine) == repr(theirs)
+    mine, theirs = _pair(name, lr=1)
+    assert repr(mine) == repr(theirs)

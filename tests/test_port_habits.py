@@ -308,3 +308,148 @@ def test_negative_binomial_matches_torch():
         results.append([d.log_prob(L.tensor(k, dtype=L.float64)).detach(), d.mean, d.variance, d.mode, r.grad, z.grad])
     for a, b in zip(*results):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12)
+
+
+def test_einsum_takes_the_sublist_form():
+    # einsum(a, [0, 1], b, [2, 1], [0, 2]) raised "the equation must be a string"
+    a = mytorch.tensor(X, requires_grad=True)
+    b = mytorch.tensor(X[:2] * 0.5)
+    out = mytorch.einsum(a, [0, 1], b, [2, 1], [0, 2])
+    np.testing.assert_allclose(out.numpy(), X @ (X[:2] * 0.5).T, rtol=1e-12)
+    out.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), np.broadcast_to((X[:2] * 0.5).sum(0), X.shape), rtol=1e-12)
+    assert mytorch.einsum(a, [0, 51]).shape == (3, 4)  # (implicit output by number: 0 before 51)
+    assert mytorch.einsum(a, [51, 0]).shape == (4, 3)
+    np.testing.assert_allclose(mytorch.einsum(a, [..., 1], [...]).detach().numpy(), X.sum(1), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"\[0, 52\)"):
+        mytorch.einsum(a, [0, 52])
+    with pytest.raises(TypeError, match="list of axis numbers"):
+        mytorch.einsum(a, 5)
+
+
+def test_einsum_sublists_match_torch():
+    torch = _torch()
+    Y = X.T.copy()  # (4, 3)
+    forms = [
+        (X, [0, 1], X[:2], [2, 1], [0, 2]),
+        (X, [0, 1], Y, [1, 2]),
+        (X, [0, 51]),
+        (X, [..., 1]),
+        (X, [1, 0], [...]),
+    ]
+    for form in forms:
+        mine = mytorch.einsum(*(mytorch.tensor(a) if isinstance(a, np.ndarray) else a for a in form))
+        theirs = torch.einsum(*(torch.tensor(a) if isinstance(a, np.ndarray) else a for a in form))
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def _bn_model(lib):
+    nn = lib.nn
+    return nn.Sequential(
+        nn.Conv2d(1, 3, 1), nn.BatchNorm2d(3, momentum=0.2), nn.Flatten(), nn.BatchNorm1d(12, affine=False)
+    )
+
+
+def test_sync_batch_norm_on_one_process():
+    # nn.SyncBatchNorm and convert_sync_batchnorm were missing (NotInMyTorchError)
+    model = _bn_model(mytorch)
+    weight, stats = model[1].weight, model[3].running_mean
+    model[1].eval()
+    converted = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    assert isinstance(converted[1], nn.SyncBatchNorm) and isinstance(converted[3], nn.SyncBatchNorm)
+    assert (
+        converted[1].weight is weight and converted[3].running_mean is stats
+    )  # (an optimizer made before still works)
+    assert not converted[1].training and converted[3].training and converted[3].weight is None
+    norm = nn.SyncBatchNorm(3, dtype=mytorch.float64)
+    plain = nn.BatchNorm1d(3, dtype=mytorch.float64)
+    x = mytorch.tensor(np.arange(30.0).reshape(2, 3, 5) ** 1.3)
+    np.testing.assert_allclose(norm(x).detach().numpy(), plain(x).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(norm.running_var.numpy(), plain.running_var.numpy(), rtol=1e-12)
+    assert norm(mytorch.tensor(np.ones((2, 3, 2, 2, 2)))).shape == (2, 3, 2, 2, 2)  # (any rank from 2)
+    with pytest.raises(ValueError, match="SyncBatchNorm"):
+        norm(mytorch.ones(3))
+
+
+def test_sync_batch_norm_prints_and_runs_as_torchs():
+    torch = _torch()
+    mine, theirs = _bn_model(mytorch), _bn_model(torch)
+    mine.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    mine, theirs = (lib.nn.SyncBatchNorm.convert_sync_batchnorm(m) for lib, m in ((mytorch, mine), (torch, theirs)))
+    assert repr(mine) == repr(theirs)
+    x = np.arange(8.0).reshape(2, 1, 2, 2) ** 1.5
+    out_m, out_t = mine(mytorch.tensor(x).float()), theirs(torch.tensor(x).float())
+    np.testing.assert_allclose(out_m.detach().numpy(), out_t.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(mine[1].running_var.numpy(), theirs[1].running_var.numpy(), rtol=1e-5)
+
+
+def test_bfloat16_says_numpy_has_none():
+    with pytest.raises(AttributeError, match="NumPy has no bfloat16 dtype; use torch.float32"):
+        mytorch.bfloat16  # noqa: B018
+
+
+def _shares(library, **options):
+    sampler = library.utils.data.distributed.DistributedSampler
+    return [list(sampler(list(range(10)), rank=r, **options)) for r in range(options["num_replicas"])]
+
+
+def test_distributed_sampler_splits_among_replicas():
+    # torch.utils.data.DistributedSampler was missing (NotInMyTorchError)
+    assert _shares(mytorch, num_replicas=3, shuffle=False) == [[0, 3, 6, 9], [1, 4, 7, 0], [2, 5, 8, 1]]
+    assert _shares(mytorch, num_replicas=3, shuffle=False, drop_last=True) == [[0, 3, 6], [1, 4, 7], [2, 5, 8]]
+    first, second = _shares(mytorch, num_replicas=2)
+    assert sorted(first + second) == list(range(10))  # (one permutation shared by the replicas)
+    sampler = mytorch.utils.data.DistributedSampler(list(range(10)))  # (one process: replica 0 of 1)
+    before = list(sampler)
+    sampler.set_epoch(1)
+    assert len(sampler) == 10 and sorted(before) == sorted(sampler) and before != list(sampler)
+    with pytest.raises(ValueError, match="rank"):
+        mytorch.utils.data.DistributedSampler(list(range(10)), num_replicas=2, rank=2)
+
+
+def test_distributed_sampler_shares_as_torchs():
+    torch = _torch()
+    for options in ({"num_replicas": 4}, {"num_replicas": 4, "drop_last": True}, {"num_replicas": 15}):
+        assert _shares(mytorch, shuffle=False, **options) == _shares(torch, shuffle=False, **options)
+
+
+def test_distributions_export_transforms_and_the_straight_through_one_hot():
+    # torch.distributions.TanhTransform (...) and OneHotCategoricalStraightThrough were missing
+    D = mytorch.distributions
+    assert D.TanhTransform is D.transforms.TanhTransform and D.ComposeTransform is D.transforms.ComposeTransform
+    logits = mytorch.tensor([[0.5, -1.0, 2.0]], requires_grad=True)
+    d = D.OneHotCategoricalStraightThrough(logits=logits)
+    draw = d.rsample()
+    assert d.has_rsample and draw.sum().item() == 1.0 and set(draw.detach().numpy().ravel()) == {0.0, 1.0}
+    weights = np.array([1.0, 2.0, 3.0])
+    (draw * mytorch.tensor(weights)).sum().backward()
+    p = np.exp([0.5, -1.0, 2.0]) / np.exp([0.5, -1.0, 2.0]).sum()
+    np.testing.assert_allclose(logits.grad.numpy()[0], p * (weights - p @ weights), rtol=1e-6)  # (softmax's J^T w)
+
+
+def test_sigmoid_transform_clips_as_torchs():
+    # SigmoidTransform's inverse of 1.0 was inf (a bounded likelihood's log_prob at the bound NaN,
+    # and a ValueError past it), where PyTorch's clips y to [tiny, 1 - eps] both ways
+    t = mytorch.distributions.SigmoidTransform()
+    info = np.finfo(np.float64)
+    y = mytorch.tensor([1.1, 1.0, 0.0, -0.1, 0.25], dtype=mytorch.float64)
+    expected = np.log(np.clip(y.numpy(), info.tiny, 1 - info.eps)) - np.log1p(
+        -np.clip(y.numpy(), info.tiny, 1 - info.eps)
+    )
+    np.testing.assert_allclose(t.inv(y).numpy(), expected, rtol=1e-12)
+    assert t(mytorch.tensor([800.0, -800.0], dtype=mytorch.float64)).tolist() == [1 - info.eps, info.tiny]
+    d = mytorch.distributions.TransformedDistribution(
+        mytorch.distributions.Normal(mytorch.tensor(0.0), mytorch.tensor(1.0)), [t]
+    )
+    assert np.isfinite(d.log_prob(mytorch.tensor(1.0)).item())
+
+
+def test_sigmoid_transform_as_torchs():
+    torch = _torch()
+    y = [1.1, 1.0, 0.0, -0.1, 0.25, 1e-320]
+    for dtype in ("float32", "float64"):
+        mine = mytorch.distributions.SigmoidTransform()
+        theirs = torch.distributions.SigmoidTransform()
+        a, b = mytorch.tensor(y, dtype=getattr(mytorch, dtype)), torch.tensor(y, dtype=getattr(torch, dtype))
+        np.testing.assert_allclose(mine.inv(a).numpy(), theirs.inv(b).numpy(), rtol=1e-6)
+        np.testing.assert_allclose(mine(a * 900).numpy(), theirs(b * 900).numpy(), rtol=1e-6)

@@ -17,7 +17,9 @@ layer by Newton and LU, a Gumbel-softmax VAE, style transfer, an orthogonal-recu
 with an adaptive softmax and a von Mises fit, and six of a learner's everyday habits: a CNN saved
 and loaded, padded LSTM/GRU classifiers, an einsum regression, a convolutional VAE, causal
 attention with masks, freezing and evaluation idioms, a text CNN with a weighted loss, and
-softmax regression from scratch, a Siamese network with metrics) run on
+softmax regression from scratch, a Siamese network with metrics; two replicas of a multi-process
+script averaged by hand, BPR matrix factorisation, a Hamiltonian network, a tabular model with
+missing values, a squashed-Normal likelihood trained by Adafactor) run on
 MyTorch with only their imports changed; where PyTorch is installed they print the same (the
 weights are loaded from NumPy draws in both; numbers agree to 1e-4, as float32 and PyTorch's
 4-digit printing allow, or to what a float64 program's ``# tolerance:`` line asks;

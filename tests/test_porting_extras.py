@@ -142,12 +142,12 @@ def test_gradcheck_refuses_checks_it_does_not_make():
     ("module", "name", "pytorch"),
     [
         ("mytorch", "kaiser_window", "torch.kaiser_window"),
-        ("mytorch.nn", "SyncBatchNorm", "torch.nn.SyncBatchNorm"),
+        ("mytorch.nn", "FractionalMaxPool2d", "torch.nn.FractionalMaxPool2d"),
         ("mytorch.nn.functional", "multi_head_attention_forward", "torch.nn.functional.multi_head_attention_forward"),
         ("mytorch.linalg", "ldl_factor", "torch.linalg.ldl_factor"),
-        ("mytorch.optim", "Adafactor", "torch.optim.Adafactor"),
+        ("mytorch.optim", "Muon", "torch.optim.Muon"),
         ("mytorch.optim.lr_scheduler", "SWALR", "torch.optim.lr_scheduler.SWALR"),
-        ("mytorch.utils.data", "DistributedSampler", "torch.utils.data.DistributedSampler"),
+        ("mytorch.utils.data", "IterDataPipe", "torch.utils.data.IterDataPipe"),
     ],
 )
 def test_a_missing_pytorch_name_says_mytorch_does_not_have_it(module, name, pytorch):
@@ -248,6 +248,35 @@ def test_out_refuses_a_dtype_that_would_truncate_the_result():
     doubles = mt.zeros(2)
     mt.add(mt.tensor([1, 2]), mt.tensor([3, 4]), out=doubles)
     assert doubles.tolist() == [4.0, 6.0]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.clip_(0.5, 2.5),
+        lambda t: t.lerp_(t + 1, 0.5),
+        lambda t: t.lerp_(t + 1, mt.tensor(0.5)),
+        lambda t: t.addcdiv_(t, t + 1, value=0.5),
+    ],
+)
+def test_an_in_place_method_refuses_a_float_result_into_an_integer_tensor(call):
+    """clip_, lerp_ and addcdiv_ of an int64 tensor copied their float result in, truncated:
+    [1, 2, 3].clip_(0.5, 2.5) gave [1, 2, 2] and lerp_ toward [2, 3, 4] by 0.5 gave [1, 2, 3]
+    (PyTorch refuses both, as clamp_ and += 0.5 here already did)."""
+    t = mt.tensor([1, 2, 3])
+    with pytest.raises(RuntimeError, match="result type float32 can't be cast to the desired output type int64"):
+        call(t)
+    assert t.tolist() == [1, 2, 3]
+    floats = mt.tensor([1.0, 2.0, 3.0])
+    assert call(floats) is floats and floats.dtype == mt.float32
+
+
+def test_exponential_refuses_an_integer_tensor():
+    """exponential_() of an int64 tensor truncated its draws (mostly to 0); PyTorch refuses, as
+    uniform_ and normal_ here do."""
+    with pytest.raises(TypeError, match="exponential_: fills floating-point tensors, this one is int64"):
+        mt.tensor([1, 2, 3]).exponential_()
+    assert mt.tensor([1.0, 2.0]).exponential_().dtype == mt.float32
 
 
 def test_a_pytorch_tensor_name_mytorch_lacks_says_so_and_a_misspelt_one_stays_plain():

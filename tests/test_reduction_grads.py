@@ -228,11 +228,13 @@ def test_a_0d_tensor_along_dim_0_in_var_max_and_argmax_is_itself_as_in_pytorch()
         x.mean(dim=1)
 
 
-def test_prod_gradient_where_the_product_overflows_is_inf_not_nan():
-    """The zero-safe product of the others was masked by multiplying: inf * False was NaN (PyTorch: inf)."""
+def test_prod_gradient_where_the_product_overflows_is_the_product_of_the_others():
+    """The zero-safe product of the others was masked by multiplying: inf * False was NaN. Where
+    the whole product overflows the others' need not: [1e200, 1e200] has the gradient 1e200 each
+    (P / x gave inf, as PyTorch's unless another slice of the tensor holds a zero)."""
     with np.errstate(over="ignore", invalid="ignore"):  # (the product itself overflows: inf, or NaN with a 0)
         for values, dtype, expected in (
-            ([1e200, 1e200], np.float64, [np.inf, np.inf]),
+            ([1e200, 1e200], np.float64, [1e200, 1e200]),
             ([1e20, 1e20, 0.0], np.float32, [0.0, 0.0, np.inf]),
             ([2.0, 0.0, 3.0], np.float32, [0.0, 6.0, 0.0]),
         ):
@@ -244,17 +246,18 @@ def test_prod_gradient_where_the_product_overflows_is_inf_not_nan():
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in multiply")  # (inf * 0 in the forward product)
 def test_prod_gradients_with_infinities_are_the_products_of_the_others():
-    """With a zero, each element's gradient is the product of the others (inf * 0 is NaN: [-inf, 3, 0]
-    gave 0 at 3, PyTorch NaN); without one it is P / x, as PyTorch's ([inf, 2] gives [nan, inf]).
+    """Each element's gradient is the product of the others (inf * 0 is NaN: [-inf, 3, 0] gave 0 at
+    3, PyTorch NaN), also in a slice with an infinity and no zero, where P / x was NaN ([inf, 2] gave
+    [nan, inf], as PyTorch's unless another slice of the tensor holds a zero: then [2, inf]).
     With create_graph the no-zero case was masked by multiplying (inf * False: NaN where PyTorch has
-    inf); with a zero its second derivatives are the closed form: the sum over i != k of the product
-    of the rest (PyTorch's are NaN at an inf)."""
+    inf); its second derivatives are the closed form: the sum over i != k of the product of the rest
+    (PyTorch's are NaN at an inf)."""
     inf, nan = np.inf, np.nan
     cases = [
-        ([inf, 2.0], [nan, inf]),
+        ([inf, 2.0], [2.0, inf]),
         ([inf, 0.0], [0.0, inf]),
         ([-inf, 3.0, 0.0], [0.0, nan, -inf]),
-        ([inf, -2.0, 5.0], [nan, inf, -inf]),
+        ([inf, -2.0, 5.0], [-10.0, inf, -inf]),
         ([inf, 0.0, 0.0], [0.0, nan, nan]),  # along a dim; of the whole tensor, 0 (PyTorch's too)
     ]
     for values, expected in cases:
@@ -266,11 +269,40 @@ def test_prod_gradients_with_infinities_are_the_products_of_the_others():
             x = mt.tensor([values, values], dtype=mt.float64, requires_grad=True)
             (g,) = mt.grad(x.prod(1).sum(), x, create_graph=create_graph)
             np.testing.assert_array_equal(g.detach().numpy(), [expected, expected])
-        if 0.0 in values:  # (without a zero, P / x's derivative, NaN at inf / inf as PyTorch's)
-            (h,) = mt.grad(g.sum(), x)
-            np.testing.assert_array_equal(h.numpy(), [second, second])
+        (h,) = mt.grad(g.sum(), x)
+        np.testing.assert_array_equal(h.numpy(), [second, second])
     x = mt.tensor([inf, 0.0, 0.0], dtype=mt.float64, requires_grad=True)
     assert mt.grad(x.prod(), x)[0].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_prod_gradient_of_a_slice_does_not_depend_on_the_other_slices():
+    """P / x served every slice unless one held a zero, then the running products served all (as
+    PyTorch chooses): [inf, 1, 2] had the gradient [nan, inf, inf] alone and [2, inf, inf] beside
+    [0, 2, 3]; [nan, 1, 2] [nan, nan, nan] alone (2 does not involve the NaN)."""
+    rows = [
+        [1.0, 2.0, 3.0],
+        [np.nan, 1.0, 2.0],
+        [np.inf, 1.0, 2.0],
+        [1e300, 1e300, 1.0],
+        [0.0, 2.0, 3.0],
+        [2.0, 0.0, 0.0],
+    ]
+    expected = [
+        [6.0, 3.0, 2.0],
+        [2.0, np.nan, np.nan],
+        [2.0, np.inf, np.inf],
+        [1e300, 1e300, np.inf],
+        [6.0, 0.0, 0.0],
+        [0.0] * 3,
+    ]
+    for create_graph in (False, True):
+        x = mt.tensor(rows, dtype=mt.float64, requires_grad=True)
+        (batch,) = mt.grad(x.prod(1).sum(), x, create_graph=create_graph)
+        np.testing.assert_array_equal(batch.detach().numpy(), expected)
+        for row, want in zip(rows, expected):
+            alone = mt.tensor([row], dtype=mt.float64, requires_grad=True)
+            (g,) = mt.grad(alone.prod(1).sum(), alone, create_graph=create_graph)
+            np.testing.assert_array_equal(g.detach().numpy()[0], want)
 
 
 @pytest.mark.parametrize("value", [0.0, -0.0, np.inf, 2.0])

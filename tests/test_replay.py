@@ -356,10 +356,12 @@ def _run(code):
         fn(*args)
 
 
-@pytest.mark.parametrize("shape", [(5, 4), (64, 64)])  # (64, 64): relu against a row of zeros
+@pytest.mark.parametrize("by_number", [False, True])  # (False: relu of (64, 64) against a row of zeros)
+@pytest.mark.parametrize("shape", [(5, 4), (64, 64)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", ["tanh", "sigmoid", "relu", "identity"])
-def test_each_activation_rule_matches_its_row_bit_for_bit(name, dtype, shape):
+def test_each_activation_rule_matches_its_row_bit_for_bit(name, dtype, shape, by_number, monkeypatch):
+    monkeypatch.setattr(F, "MAXIMUM_BY_NUMBER", by_number)  # (the CPU's choice, F's and the replay's: both)
     rng = np.random.default_rng(9)
     x = (rng.standard_normal(shape) * 3).astype(dtype)
     x[0, :3] = [0.0, -0.0, np.nan]  # relu's mask is taken from its output: the same at 0, -0 and NaN

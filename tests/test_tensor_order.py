@@ -132,8 +132,28 @@ def test_quantile_next_to_an_infinity_is_that_infinity(name):
         out = getattr(mt.tensor(values), name)(q, interpolation=interpolation)
         assert out.item() == expected, (values, q, interpolation)
     x = mt.tensor([-3.0, 1.0, -np.inf], requires_grad=True)
-    getattr(x, name)(0.25).backward()  # the value is the smallest: its gradient is 1
-    assert x.grad.tolist() == [0.0, 0.0, 1.0]
+    getattr(x, name)(0.25).backward()  # halfway between -inf and -3: each end gets 1/2, as PyTorch's
+    assert x.grad.tolist() == [0.5, 0.0, 0.5]
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+def test_quantile_gradient_between_equal_ends_is_split_by_the_fraction(name):
+    """Where any slice held an infinity, every slice whose two neighbours were equal ([0, 0, 0] or
+    [-inf, -inf, -inf]) sent the whole gradient to the lower one, (1, 0, 0) at q = 0.3: no
+    subgradient there (the quantile is 0.4 x_(0) + 0.6 x_(1) on each side of the tie). Both ends get
+    1 - frac and frac, as PyTorch's, and as without the infinity elsewhere."""
+    x = mt.tensor(
+        [[0.0, 0.0, 0.0], [-np.inf, -np.inf, -np.inf], [3.0, 3.0, 3.0], [np.inf, 1.0, 2.0]], requires_grad=True
+    )
+    out = getattr(x, name)(0.3, dim=1)
+    assert out.tolist() == [0.0, -np.inf, 3.0, pytest.approx(1.6)]
+    out.sum().backward()
+    expected = [[0.4, 0.6, 0.0]] * 3 + [[0.0, 0.4, 0.6]]
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6)
+    torch = pytest.importorskip("torch")
+    y = torch.tensor(x.detach().numpy(), requires_grad=True)
+    getattr(y, name)(0.3, dim=1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy(), rtol=1e-6)
 
 
 def test_bucketize_refuses_boundaries_that_are_not_1d():

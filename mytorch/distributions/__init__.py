@@ -33,7 +33,7 @@ from mytorch.distributions import constraints, transforms
 from mytorch.distributions.base import Distribution
 from mytorch.distributions.constraint_registry import biject_to, transform_to
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
-from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
+from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical, OneHotCategoricalStraightThrough
 from mytorch.distributions.kl import kl_divergence
 from mytorch.distributions.kl_pairs import register_kl
 from mytorch.distributions.low_rank import LowRankMultivariateNormal
@@ -58,10 +58,32 @@ from mytorch.distributions.tails import (
     Poisson,
     StudentT,
 )
+from mytorch.distributions.transforms import (
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    LowerCholeskyTransform,
+    PositiveDefiniteTransform,
+    SigmoidTransform,
+    SoftmaxTransform,
+    StickBreakingTransform,
+    TanhTransform,
+    Transform,
+)
 from mytorch.distributions.von_mises import VonMises
 from mytorch.distributions.wrappers import Independent, TransformedDistribution
 
 __all__ = [
+    "AffineTransform",
+    "ComposeTransform",
+    "ExpTransform",
+    "LowerCholeskyTransform",
+    "PositiveDefiniteTransform",
+    "SigmoidTransform",
+    "SoftmaxTransform",
+    "StickBreakingTransform",
+    "TanhTransform",
+    "Transform",
     "Bernoulli",
     "Beta",
     "Binomial",
@@ -89,6 +111,7 @@ __all__ = [
     "NegativeBinomial",
     "Normal",
     "OneHotCategorical",
+    "OneHotCategoricalStraightThrough",
     "Pareto",
     "Poisson",
     "RelaxedBernoulli",

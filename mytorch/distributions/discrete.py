@@ -194,3 +194,16 @@ class OneHotCategorical(_OnOff):
     def entropy(self) -> Tensor:
         """The Categorical's entropy, recorded."""
         return self._categorical.entropy()
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """A ``OneHotCategorical`` with the straight-through gradient: ``rsample`` is the one-hot draw
+    plus ``probs - probs.detach()``, so the forward value is the draw and the gradient that of
+    the probabilities, as PyTorch's."""
+
+    has_rsample = True
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """One-hot samples whose gradient reaches ``probs`` (or ``logits``) as if they were ``probs``."""
+        probs = self.probs
+        return self.sample(sample_shape) + (probs - probs.detach())

@@ -99,15 +99,23 @@ class TanhTransform(Transform):
         return 2.0 * (math.log(2.0) - x - TF.softplus(-2.0 * x))
 
 
+def _clipped(y: Tensor) -> Tensor:
+    """``y`` within [tiny, 1 - eps] of its dtype (its gradient 0 outside)."""
+    info = np.finfo(y.dtype)
+    return y.clamp(float(info.tiny), float(1.0 - info.eps))
+
+
 class SigmoidTransform(Transform):
-    """y = sigmoid(x)."""
+    """y = sigmoid(x), kept within [tiny, 1 - eps] of the dtype both ways, as PyTorch's (so y = 1 or
+    a value just past it maps to a finite x, 36.7 in float64, and a far x does not reach 1)."""
 
     codomain = constraints.unit_interval
 
     def _forward(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
+        return _clipped(x.sigmoid())
 
     def _inverse(self, y: Tensor) -> Tensor:
+        y = _clipped(y)
         return log(y) - (-y).log1p()
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
@@ -189,8 +197,7 @@ class StickBreakingTransform(Transform):
     def _forward(self, x: Tensor) -> Tensor:
         from mytorch.tensor_shape import cat
 
-        eps = float(np.finfo(x.dtype).eps)
-        z = (x - Tensor(self._shifts(x.shape[-1]).astype(x.dtype))).sigmoid().clamp(eps, 1 - eps)
+        z = _clipped((x - Tensor(self._shifts(x.shape[-1]).astype(x.dtype))).sigmoid())  # (PyTorch's clip)
         left = (1 - z).cumprod(-1)
         ones = x.new_ones(*x.shape[:-1], 1)
         return cat([z, ones], -1) * cat([ones, left], -1)

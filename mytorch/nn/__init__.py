@@ -35,6 +35,7 @@ _HOME = {
     "LayerNorm": "normalization",
     "BatchNorm1d": "normalization",
     "BatchNorm2d": "normalization",
+    "SyncBatchNorm": "normalization",
     "LazyLinear": "lazy",
     "LazyConv1d": "lazy",
     "LazyConv2d": "lazy",

@@ -23,6 +23,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from mytorch.arguments import ShapeRuntimeError
 from mytorch.dtypes import get_default_dtype
 from mytorch.nn import init
 from mytorch.nn.module import Module
@@ -173,7 +174,7 @@ def _conv(
         raise ValueError(f"{op}: groups must be a positive integer, got {groups!r}")
     channels = x.shape[1]
     if channels != per_group * groups or out_channels % groups:
-        raise ValueError(
+        raise ShapeRuntimeError(
             f"{op}: an input of {channels} channels and {groups} group(s) needs a weight of shape (out, in / groups, "
             f"...) with out a multiple of groups and in = {channels}, got {weight.shape}"
         )

@@ -1078,16 +1078,36 @@ def sigmoid_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -
 _VECTOR_MAXIMUM = (np.dtype(np.float32), np.dtype(np.float64))
 RELU_BY_ZEROS = (4096, 32)
 """A float32 or float64 ``relu`` of at least this many elements, in rows of at least this many,
-compares with a row of zeros: NumPy's ``maximum`` has vector loops for two arrays (the row
-broadcast over the others), not for an array and a number. On a 128 x 256 float32 array:
-4.8 us against 11.6 us (NumPy 2.4 and 1.26). The same elementwise ``maximum`` against 0.0, so
-the same bits, -0.0 and NaN included."""
+compares with a row of zeros where NumPy's ``maximum`` has vector loops for two arrays (the row
+broadcast over the others) but not for an array and a number: its AVX2 loops (on an AMD EPYC, a
+128 x 256 float32 array: 4.8 us against 11.6 us; NumPy 2.4 and 1.26). The same elementwise
+``maximum`` against 0.0, so the same bits, -0.0 and NaN included. See ``MAXIMUM_BY_NUMBER``."""
+
+
+def _maximum_by_number() -> bool:
+    """Whether NumPy runs ``maximum(array, number)`` in vector registers on this CPU: its AVX-512
+    loops do, and there the number is the faster operand (an Intel Xeon, float32 128 x 256: 6.2
+    us against 9.1 with a row of zeros; float64 10.7 against 16.8; NumPy 1.26, 2.4 and 2.5 alike).
+    NumPy names the features it found and the loops it was built with (the same module on 1.26
+    and 2.x); where it does not, False."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:
+        return False
+    built = {"AVX512_SKX", "X86_V4"}.intersection(__cpu_dispatch__)
+    return bool(built) and all(__cpu_features__.get(name, False) for name in ("AVX512F", "AVX512_SKX"))
+
+
+MAXIMUM_BY_NUMBER = _maximum_by_number()
+"""``relu`` compares with the number 0 whatever its size (True), or from ``RELU_BY_ZEROS`` with a
+row of zeros (False); the replay's ``relu`` follows it."""
 
 
 def relu(x: Array) -> Array:
     """y = max(x, 0)."""
     if (
-        type(x) is np.ndarray
+        not MAXIMUM_BY_NUMBER
+        and type(x) is np.ndarray
         and x.size >= RELU_BY_ZEROS[0]
         and x.shape[-1] >= RELU_BY_ZEROS[1]
         and x.dtype in _VECTOR_MAXIMUM
@@ -2097,13 +2117,17 @@ def logsumexp(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
 def _logsumexp_weights(x: Array, out: Array, axis: Axis, keepdims: bool) -> Array:
     """softmax(x) along ``axis``: e**(x - y), y = logsumexp(x) spread back over the reduced axes;
     divided by their sum where y is so large that its rounding shows in them (float32 past 84,
-    float64 past 4.5e10: at [1e7, 1e7] in float32 each was 0.368, at [1e300, 1e300] 1, for 0.5)."""
+    float64 past 4.5e10: at [1e7, 1e7] in float32 each was 0.368, at [1e300, 1e300] 1, for 0.5).
+    Only those slices: one large result among others divided every slice, so a slice holding +inf
+    got a NaN sum and NaN for every element, where alone its finite elements have 0."""
     weights = np.exp(x - _expand(out, x.shape, axis, keepdims))
     values = np.asarray(out)
     if values.dtype.kind == "f" and values.size:
-        finite = np.abs(values[np.isfinite(values)])
-        if finite.size and finite.max() * np.finfo(values.dtype).eps > 1e-5:
-            weights = weights / weights.sum(axis=axis, keepdims=True)
+        with np.errstate(invalid="ignore", over="ignore"):
+            large = np.isfinite(values) & (np.abs(values) * np.finfo(values.dtype).eps > 1e-5)
+        if large.any():
+            spread = _expand(large, x.shape, axis, keepdims)
+            weights = np.where(spread, weights / weights.sum(axis=axis, keepdims=True), weights)
     return weights
 
 
@@ -2683,23 +2707,30 @@ def _exclusive_products(x: np.ndarray, axis: int | None) -> np.ndarray:
 
 
 def _others_product(x: Array, axis: int | None) -> Array:
-    """For each element, the product of the *other* elements along ``axis``, as PyTorch takes it:
-    P / x without zeros (so [inf, 2] gives [nan, inf], and an overflowed product inf); with zeros,
-    the running products from both ends (``_exclusive_products``: [-inf, 3, 0] gives [0, nan, -inf]),
-    except that the whole product with more than one zero has the gradient 0. On Tensors with zeros
-    (a recorded backward: the division by x would not be the derivative) it is ``_others_multiplied``."""
+    """For each element, the product of the *other* elements along ``axis``: P / x, as PyTorch
+    takes it, in the slices of finite nonzero elements whose product P is a normal number; in the
+    others the running products from both ends (``_exclusive_products``: [-inf, 3, 0] gives
+    [0, nan, -inf], [inf, 2] gives [2, inf] and [1e200, 1e200] gives [1e200, 1e200], where P / x is
+    NaN or inf), except that the whole product with more than one zero has the gradient 0. PyTorch
+    takes the running products for every slice when any slice of the tensor holds a zero, and P / x
+    for every slice otherwise, so that a slice's gradient depended on the other slices. On Tensors
+    (a recorded backward) with such a slice it is ``_others_multiplied``."""
     if not np.ndim(x):  # a 0-d x is its own product: no others, derivative 1 (also at 0 and inf)
         return np.ones((), np.asarray(x).dtype)
-    zero = np.asarray(x) == 0
-    if not zero.any():
-        with np.errstate(invalid="ignore"):  # inf / inf is NaN, as in PyTorch
-            return prod(x, axis, True) / x
+    data = np.asarray(x)
+    whole = prod(x, axis, True)
+    total = np.abs(np.asarray(whole))
+    with np.errstate(invalid="ignore"):
+        plain = np.all(np.isfinite(data) & (data != 0), axis=axis, keepdims=True)
+        plain &= np.isfinite(total) & (total >= np.finfo(data.dtype).tiny)
+    if plain.all():
+        return whole / x
     if not isinstance(x, np.ndarray):  # a recorded backward: the division is not the derivative
         return _others_multiplied(x, axis)
-    if axis is None and np.count_nonzero(zero) > 1:
+    if axis is None and np.count_nonzero(data == 0) > 1:
         return np.zeros_like(x)
-    with np.errstate(invalid="ignore"):  # inf * 0 is NaN, as in PyTorch
-        return _exclusive_products(x, axis)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # inf * 0 is NaN, as in PyTorch
+        return np.where(plain, whole / x, _exclusive_products(x, axis))
 
 
 def prod_backward(grad_output: Array, x: Array, axis: int | None = None, keepdims: bool = False) -> tuple[Array]:

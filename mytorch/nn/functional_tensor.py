@@ -554,7 +554,7 @@ def _labels(name: str, target: Any, classes: int | None) -> np.ndarray:
         raise TypeError(f"F.{name}: class labels must be integers, got dtype {labels.dtype}")
     if labels.size and (labels.min() < 0 or (classes is not None and labels.max() >= classes)):
         bound = f" and below {classes}" if classes is not None else ""
-        raise ValueError(f"F.{name}: class labels must be >= 0{bound}; got {labels.min()} .. {labels.max()}")
+        raise ShapeRuntimeError(f"F.{name}: class labels must be >= 0{bound}; got {labels.min()} .. {labels.max()}")
     return labels.astype(np.int64, copy=False)
 
 
@@ -615,7 +615,7 @@ def _kept_labels(
     counted = labels[kept]
     if counted.size and (counted.min() < 0 or counted.max() >= classes):
         also = f" (or ignore_index={ignore_index})" if ignore_index != IGNORE_INDEX or not kept.all() else ""
-        raise ValueError(
+        raise IndexOutOfRangeError(
             f"F.{name}: class labels must be >= 0 and below {classes}{also}; got {counted.min()} .. {counted.max()}"
         )
     if kept.all():
@@ -905,7 +905,7 @@ def _same_shapes(name: str, x: Tensor, target: Any) -> None:
         raise TypeError(f"F.{name}: target must hold numbers, got dtype {values.dtype}")
     shape = values.shape
     if shape != x.shape:
-        raise ValueError(
+        raise ShapeRuntimeError(
             f"F.{name}: input has shape {x.shape} but target {shape}; they must match (reshape the target, "
             f"e.g. target.reshape({', '.join(map(str, x.shape))}))"
         )

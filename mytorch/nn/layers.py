@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from mytorch.arguments import check_dim
+from mytorch.arguments import ShapeRuntimeError, check_dim
 from mytorch.dtypes import get_default_dtype
 from mytorch.nn import functional_tensor as TF
 from mytorch.nn import init
@@ -98,7 +98,7 @@ class Linear(Module):
             expect_tensor(self, x, "mytorch.nn.modules.linear.Linear(in, out, autograd_engine)")
         data = x._data
         if data.ndim == 0 or data.shape[-1] != self.in_features:
-            raise ValueError(
+            raise ShapeRuntimeError(
                 f"Linear({self.in_features}, {self.out_features}): expected input of shape (..., {self.in_features}), "
                 f"got {x.shape}"
             )

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import ShapeRuntimeError
 from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import get_default_dtype
 from mytorch.nn.module import Module
@@ -35,6 +36,7 @@ __all__ = [
     "InstanceNorm2d",
     "InstanceNorm3d",
     "LayerNorm",
+    "SyncBatchNorm",
     "batch_norm",
     "instance_norm",
     "layer_norm",
@@ -105,7 +107,7 @@ def layer_norm(
     shape = _shape_arg("layer_norm", normalized_shape)
     k = len(shape)
     if k == 0 or tuple(x.shape[x.ndim - k :]) != shape or x.ndim < k:
-        raise ValueError(
+        raise ShapeRuntimeError(
             f"layer_norm: normalized_shape {shape} must be the last axes of the input, got input of shape {x.shape}"
         )
     y, _, _ = _normalized(x, tuple(range(x.ndim - k, x.ndim)), eps)
@@ -321,7 +323,9 @@ class BatchNorm1d(Module):
         name = type(self).__name__
         x = _tensor(name, x)
         if x.ndim not in self._ranks or x.shape[1] != self.num_features:
-            raise ValueError(f"{name}({self.num_features}): expected input of shape {self._shapes()}, got {x.shape}")
+            raise ShapeRuntimeError(
+                f"{name}({self.num_features}): expected input of shape {self._shapes()}, got {x.shape}"
+            )
         factor = 0.0 if self.momentum is None else self.momentum
         counter = self.num_batches_tracked
         if self.training and self.track_running_stats and counter is not None:
@@ -372,6 +376,60 @@ class BatchNorm3d(BatchNorm1d):
 
     def _shapes(self) -> str:
         return f"(N, {self.num_features}, D, H, W)"
+
+
+class SyncBatchNorm(BatchNorm1d):
+    """PyTorch's ``nn.SyncBatchNorm`` on one process: ``BatchNorm1d``/``2d``/``3d`` of inputs (N, C, ...)
+    of any rank from 2, the statistics of this process's batch (MyTorch runs one; a
+    ``process_group`` is accepted and not used). ``SyncBatchNorm.convert_sync_batchnorm(model)``
+    swaps a model's batch norms for it, as a distributed script does before wrapping the model."""
+
+    _ranks = tuple(range(2, 33))
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        process_group: Any = None,
+        **options: Any,
+    ) -> None:
+        """``BatchNorm1d``'s arguments, with ``process_group`` before its ``device``, ``dtype`` and
+        ``bias`` (given by name here)."""
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, **options)
+        self.process_group = process_group
+
+    def _shapes(self) -> str:
+        return f"(N, {self.num_features}, ...)"
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
+        """``module`` with every ``BatchNorm1d``/``2d``/``3d`` in it (itself too) replaced by a
+        ``SyncBatchNorm`` holding the same parameters and running statistics (the same Tensors, so
+        an optimizer made before still updates them) and training mode, as PyTorch's."""
+        converted = module
+        if isinstance(module, BatchNorm1d) and not isinstance(module, SyncBatchNorm):
+            converted = cls(
+                module.num_features,
+                module.eps,
+                module.momentum,
+                module.affine,
+                module.track_running_stats,
+                process_group,
+                dtype=next((t.dtype for t in (module.weight, module.running_mean) if t is not None), None),
+                bias=module.bias is not None,
+            )
+            for name in ("weight", "bias"):
+                if getattr(module, name) is not None:
+                    setattr(converted, name, getattr(module, name))
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                converted.register_buffer(name, getattr(module, name))
+            converted.train(module.training)
+        for name, child in module.named_children():
+            converted.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return converted
 
 
 def instance_norm(

@@ -1,5 +1,5 @@
 """Optimizers: ``SGD`` (momentum, Nesterov, weight decay), ``Adam``, ``AdamW``, ``RMSprop``,
-``Adagrad``, ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``, ``Rprop``, ``ASGD``, ``SparseAdam``;
+``Adagrad``, ``Adafactor``, ``Adamax``, ``Adadelta``, ``NAdam``, ``RAdam``, ``Rprop``, ``ASGD``, ``SparseAdam``;
 ``lr_scheduler`` (``StepLR``, ``CosineAnnealingLR``, ...) and ``swa_utils`` (``AveragedModel``,
 ``SWALR``, ``update_bn``).
 
@@ -15,6 +15,7 @@ layers' ``(W, dW)``, ``(b, db)``) as well as Tensors, PyTorch style::
 from typing import Any
 
 from mytorch.optim import lr_scheduler, swa_utils
+from mytorch.optim.adafactor import Adafactor
 from mytorch.optim.adagrad import Adagrad
 from mytorch.optim.adam import Adam, AdamW
 from mytorch.optim.adaptive import ASGD, Adadelta, Adamax, NAdam, RAdam, Rprop
@@ -29,6 +30,7 @@ __all__ = [
     "SGD",
     "SparseAdam",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.dtypes import get_default_dtype
-from mytorch.optim.optimizer import Optimizer, check_number, step_count, step_in_place, value_of
+from mytorch.optim.optimizer import Optimizer, as_given, check_number, step_count, step_in_place, value_of
 
 __all__ = ["ASGD", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop"]
 
@@ -94,7 +94,7 @@ class Adamax(_Moments):
         lr: float = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: float = 0,
     ) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
 
@@ -122,7 +122,7 @@ class Adadelta(_Moments):
     nonnegative_states = ("square_avg", "acc_delta")
 
     def __init__(
-        self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0
+        self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0
     ) -> None:
         super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
 
@@ -162,7 +162,7 @@ class NAdam(_Moments):
         lr: float = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: float = 0,
         momentum_decay: float = 4e-3,
         decoupled_weight_decay: bool = False,
     ) -> None:
@@ -227,7 +227,7 @@ class RAdam(_Moments):
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: float = 0,
         decoupled_weight_decay: bool = False,
     ) -> None:
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
@@ -270,7 +270,7 @@ class Rprop(Optimizer):
             raise ValueError(f"Rprop: etas must be (etaminus, etaplus) with 0 < etaminus < 1 < etaplus, got {etas!r}")
         if len(sizes) != 2 or not 0.0 <= sizes[0] <= sizes[1]:
             raise ValueError(f"Rprop: step_sizes must be (min, max) with 0 <= min <= max, got {sizes!r}")
-        group["etas"], group["step_sizes"] = (float(etas[0]), float(etas[1])), (float(sizes[0]), float(sizes[1]))
+        group["etas"], group["step_sizes"] = tuple(map(as_given, etas)), tuple(map(as_given, sizes))
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
         if name == "t":
@@ -313,7 +313,7 @@ class ASGD(_Moments):
         lambd: float = 1e-4,
         alpha: float = 0.75,
         t0: float = 1e6,
-        weight_decay: float = 0.0,
+        weight_decay: float = 0,
     ) -> None:
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay}
         super().__init__(params, defaults)  # (no eps, as PyTorch's: an unused one until 2026-12-04)

@@ -75,13 +75,17 @@ class LBFGS(Optimizer):
     Raises:
         ValueError: a ``line_search_fn`` other than None and ``"strong_wolfe"`` (PyTorch's
             raises a RuntimeError when stepping), or more than one parameter group.
-        NotImplementedError: ``maximize=True`` (PyTorch's LBFGS has none).
+        NotImplementedError: ``maximize=True`` (PyTorch's LBFGS has none, and its groups no
+            ``maximize`` key: neither have MyTorch's since 2026-12-04).
     """
+
+    ascends = False
+    retired_hyper_parameters = ("maximize",)  # (a state saved before 2026-12-04 holds it)
 
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 1.0,
+        lr: float = 1,
         max_iter: int = 20,
         max_eval: int | None = None,
         tolerance_grad: float = 1e-7,
@@ -89,8 +93,6 @@ class LBFGS(Optimizer):
         history_size: int = 100,
         line_search_fn: str | None = None,
     ) -> None:
-        if line_search_fn not in (None, "strong_wolfe"):
-            raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got {line_search_fn!r}")
         max_eval = max_iter * 5 // 4 if max_eval is None else max_eval
         defaults: dict[str, Any] = {"lr": lr, "max_iter": max_iter, "max_eval": max_eval}
         defaults.update(history_size=history_size, line_search_fn=line_search_fn)
@@ -214,6 +216,11 @@ class LBFGS(Optimizer):
                 steps[low], fs[low], gs[low], slopes[low] = t, f_new, g_new, gtd_new
         return fs[low], gs[low], steps[low], evals
 
+    def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
+        super()._check_hyper_parameters(group)
+        if group["line_search_fn"] not in (None, "strong_wolfe"):
+            raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got {group['line_search_fn']!r}")
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Up to ``max_iter`` L-BFGS iterations from the loss and gradient ``closure`` gives;
         returns the first loss."""
@@ -221,8 +228,6 @@ class LBFGS(Optimizer):
 
         if closure is None:
             raise TypeError("LBFGS.step: needs a closure that re-evaluates the model and returns the loss")
-        if any(group["maximize"] for group in self.param_groups):
-            raise NotImplementedError("LBFGS: maximize=True is not supported (PyTorch's LBFGS has no maximize)")
         group, state = self.param_groups[0], self._memory
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)

@@ -32,6 +32,7 @@ __all__ = [
     "PYTORCH_STATE_NAMES",
     "Optimizer",
     "OptimizerState",
+    "as_given",
     "check_number",
     "flat_memory",
     "step_count",
@@ -67,7 +68,9 @@ def step_count() -> np.ndarray:
 
 
 def check_number(owner: str, what: str, value: Any, allow_zero: bool = False) -> float:
-    """``value`` as a float if it is a finite number > 0 (>= 0 with ``allow_zero``).
+    """``value`` if it is a finite number > 0 (>= 0 with ``allow_zero``): a Python int or float
+    as given, so that ``print(optimizer)`` shows ``momentum: 0`` as PyTorch's does; a NumPy
+    number as a float.
 
     Raises:
         TypeError: not a number. ValueError: out of range.
@@ -84,7 +87,33 @@ def check_number(owner: str, what: str, value: Any, allow_zero: bool = False) ->
     if not (np.isfinite(value) and ok):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{owner}: {what} must be a finite number {bound}, got {value!r}")
-    return float(value)
+    return as_given(value)
+
+
+def _flattened_hyper_parameter(value: Any) -> np.ndarray:
+    """A group's hyper-parameter as ``flat_state_dict`` holds it: an array of numbers or text,
+    None as NaN (LBFGS's ``line_search_fn``, Adafactor's ``eps`` ``(None, 1e-3)``), which an
+    ``.npz`` file keeps without pickle."""
+    if value is None:
+        return np.array(np.nan)
+    if isinstance(value, (tuple, list)) and any(v is None for v in value):
+        return np.array([np.nan if v is None else v for v in value])
+    return np.array(value)
+
+
+def _unflattened(value: Any, default: Any) -> Any:
+    """A loaded hyper-parameter (or an element of a tuple one) as the group holds it: a NumPy
+    number as a Python one, and NaN as None where the default is None (see
+    ``_flattened_hyper_parameter``)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return None if default is None and isinstance(value, float) and value != value else value  # (NaN)
+
+
+def as_given(value: Any) -> float:
+    """A checked hyper-parameter as the user gave it when it is a Python int or float (PyTorch's
+    groups keep ``0`` and ``1`` as given), a NumPy number as a float."""
+    return value if type(value) is int or type(value) is float else float(value)
 
 
 PIECE_BYTES = 256 * 1024
@@ -409,6 +438,7 @@ class _OptimizerType(type):
     NumPy) and ``capturable`` (CUDA graphs) are accepted; ``differentiable=True`` is refused."""
 
     kernel_flags: tuple[str, ...]  # (``Optimizer.kernel_flags``: the flags the optimizer shows)
+    ascends: bool  # (``Optimizer.ascends``: whether it takes maximize)
 
     def __call__(
         cls,
@@ -424,6 +454,8 @@ class _OptimizerType(type):
             raise NotImplementedError(
                 f"{cls.__name__}: differentiable=True (a step through the graph) is not supported"
             )
+        if maximize and not cls.ascends:
+            raise NotImplementedError(f"{cls.__name__}: maximize=True is not supported (PyTorch's has no maximize)")
         optimizer = super().__call__(*args, **kwargs)
         given = {"foreach": foreach, "fused": fused, "capturable": capturable, "differentiable": False}
         optimizer.__dict__["_kernel_flags"] = {name: given[name] for name in cls.kernel_flags}
@@ -457,6 +489,9 @@ class Optimizer(metaclass=_OptimizerType):
     """Which of PyTorch's kernel flags (``foreach``, ``fused``, ``capturable``, ``differentiable``)
     PyTorch's optimizer of this name keeps in its groups: ``print(opt)`` and ``state_dict()`` show
     them with the values given (they change nothing here), the groups themselves do not hold them."""
+    ascends = True
+    """Whether the groups hold PyTorch's ``maximize`` (all of MyTorch's optimizers but LBFGS, as
+    PyTorch's)."""
     retired_hyper_parameters: tuple[str, ...] = ()
     """Group keys an earlier MyTorch kept and this one does not (ASGD's unused ``eps``): a saved
     state's are passed over."""
@@ -477,7 +512,9 @@ class Optimizer(metaclass=_OptimizerType):
                 "pass model.parameters()"
             )
         self.defaults = dict(defaults)
-        if not self._keeps_own_state() or "maximize" in defaults:  # (PyTorch's defaults are the subclass's own)
+        if (
+            not self._keeps_own_state() and self.ascends
+        ) or "maximize" in defaults:  # (PyTorch's defaults are the subclass's own)
             self.defaults["maximize"] = builtins.bool(defaults.get("maximize", False))
         _expose_hyper_parameters(type(self), self.defaults)
         self.param_groups: list[dict[str, Any]] = []
@@ -791,7 +828,7 @@ class Optimizer(metaclass=_OptimizerType):
         for g, group in enumerate(self.param_groups):
             for name, value in group.items():
                 if name != "params":
-                    state[f"group.{g}.{name}"] = np.array(value)
+                    state[f"group.{g}.{name}"] = _flattened_hyper_parameter(value)
         return state
 
     def _flattened(self, state: dict[str, Any]) -> dict[str, Any]:
@@ -1034,13 +1071,25 @@ class Optimizer(metaclass=_OptimizerType):
                 continue
             if hyper not in self.defaults and hyper != "initial_lr":
                 raise ValueError(f"{name}.load_state_dict: {key!r}: unknown hyper-parameter {hyper!r}")
-            array = np.asarray(value)
+            array, default = np.asarray(value), self.defaults.get(hyper, 0)
+            if isinstance(default, tuple) and array.ndim == 1:  # (betas; (1e-6, 50) stays as given)
+                items = value if isinstance(value, (tuple, list)) else array.tolist()
+                shape = [*default, *[0] * len(items)]  # (a longer tuple is refused by the checks below)
+                loaded[int(index)][hyper] = tuple(_unflattened(v, d) for v, d in zip(items, shape))
+                continue
+            if (
+                array.ndim == 0
+                and isinstance(default, (str, type(None)))
+                and (array.dtype.kind in "OU" or (array.dtype.kind == "f" and np.isnan(array)))
+            ):
+                loaded[int(index)][hyper] = _unflattened(array.item(), default)  # (checked below)
+                continue
             if array.dtype.kind not in "biuf" or (array.dtype == bool) != isinstance(self.defaults.get(hyper), bool):
                 raise TypeError(f"{name}.load_state_dict: {key!r} holds {array.dtype}, which {hyper} cannot be")
             if array.dtype == bool:
                 loaded[int(index)][hyper] = bool(array)
             else:
-                loaded[int(index)][hyper] = tuple(array.tolist()) if array.ndim else float(array)
+                loaded[int(index)][hyper] = tuple(array.tolist()) if array.ndim else array.item()  # (0 stays 0)
         if not any(loaded):
             return loaded
         for g, (group, given) in enumerate(zip(self.param_groups, loaded)):

@@ -41,10 +41,10 @@ class SGD(Optimizer):
         self,
         params: Iterable[Any],
         lr: float = 1e-3,
-        momentum: float = 0.0,
+        momentum: float = 0,
         nesterov: bool = False,
-        weight_decay: float = 0.0,
-        dampening: float = 0.0,
+        weight_decay: float = 0,
+        dampening: float = 0,
     ) -> None:
         defaults = {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay}
         super().__init__(params, {**defaults, "dampening": dampening})
@@ -90,7 +90,7 @@ class SGD(Optimizer):
         super()._check_hyper_parameters(group)
         group["momentum"] = check_number("SGD", "momentum", group["momentum"], allow_zero=True)
         group["weight_decay"] = check_number("SGD", "weight_decay", group["weight_decay"], allow_zero=True)
-        group["dampening"] = check_number("SGD", "dampening", group.get("dampening", 0.0), allow_zero=True)
+        group["dampening"] = check_number("SGD", "dampening", group.get("dampening", 0), allow_zero=True)
         group["nesterov"] = bool(group["nesterov"])
         if group["nesterov"] and (group["momentum"] == 0 or group["dampening"]):
             raise ValueError("SGD: nesterov=True needs a momentum > 0 and dampening 0")
@@ -122,7 +122,7 @@ class SGD(Optimizer):
         velocity = self.velocity
         for group, entries in self._groups_with_grads():
             lr, mu, wd, nesterov = group["lr"], group["momentum"], group["weight_decay"], group["nesterov"]
-            kept = 1.0 - group.get("dampening", 0.0)
+            kept = 1.0 - group.get("dampening", 0)
             for i, p, g in entries:
                 d = g + wd * p if wd else g
                 if mu:

@@ -274,7 +274,12 @@ def relu_forward(ins: Operands, out: Array, params: Params) -> list[Instruction]
     once (NumPy's vector loop: the same bits as against the number 0)."""
     zeros: Any = 0
     size, width = F.RELU_BY_ZEROS
-    if out.dtype in (np.float32, np.float64) and out.size >= size and out.shape[-1] >= width:
+    if (
+        not F.MAXIMUM_BY_NUMBER
+        and out.dtype in (np.float32, np.float64)
+        and out.size >= size
+        and out.shape[-1] >= width
+    ):
         zeros = np.zeros(out.shape[-1:], out.dtype)
         zeros.flags.writeable = False
     return [(functools.partial(np.maximum, out=out), (ins[0], zeros))]  # (np.maximum: out= by keyword only)
