@@ -11,7 +11,8 @@ backward through them is differentiated again; ``eigh`` and ``qr`` have forward-
 * ``svd``: the singular values' ``U diag(g) V^T``; the singular vectors' ``U [F o skew(U^T G_U) S
   + S F o skew(V^T G_V)] V^T`` plus, for a non-square matrix, the terms of the complements,
   F_ij = 1 / (s_j^2 - s_i^2) (``RuntimeError`` for repeated singular values); forward mode too;
-* ``qr`` (m >= n): ``[G_Q + Q copyltu(M)] R^-T``, M = R G_R^T - G_Q^T Q;
+* ``qr`` (m >= n): ``[G_Q + Q copyltu(M)] R^-T``, M = R G_R^T - G_Q^T Q; a wide A = [X | Y]
+  that of X = Q R1 with G_Q + Y G_R2^T, and Y's Q G_R2;
 * ``pinv``: the Golub-Pereyra formula (the rank held fixed), so ``lstsq``'s solution
   ``pinv(A) B`` has a gradient in A and B.
 """
@@ -309,10 +310,29 @@ def _copyltu(m: Any) -> Any:
     return lower + _t(lower) + np.eye(m.shape[-1], dtype=m.dtype) * diagonal[..., None, :]
 
 
-def _qr_grad(q: Any, r: Any, gq: Any, gr: Any) -> Any:
-    """The VJP of A -> (Q, R), on arrays, or on Tensors in a recorded backward (so differentiable again)."""
-    if q.shape[-2] < r.shape[-1]:
-        raise RuntimeError("linalg.qr: the gradient is implemented for m >= n only (as for PyTorch's reduced mode)")
+def _qr_grad(a: Any, q: Any, r: Any, gq: Any, gr: Any) -> Any:
+    """The VJP of A -> (Q, R), on arrays, or on Tensors in a recorded backward (so differentiable again).
+    A wide A = [X | Y] (m < n) is X = Q R1 and Y = Q R2, as PyTorch's: R2 = Q^T Y gives Y the
+    gradient Q gR2 and Q the extra Y gR2^T; X's is the square case's."""
+    rows, columns = q.shape[-2], r.shape[-1]
+    if q.shape[-1] > columns:  # (it was NumPy's "operands could not be broadcast together")
+        raise RuntimeError(
+            f"linalg.qr: mode='complete' of a tall matrix (shape {tuple(a.shape)}) has no gradient, as in "
+            "PyTorch (its extra columns of Q are not unique): use mode='reduced'"
+        )
+    if rows < columns:
+        gq_x, gr_x = gq, None if gr is None else gr[..., :, :rows]
+        gy: Any = np.zeros(a.shape[:-1] + (columns - rows,), dtype=a.dtype)
+        if gr is not None:
+            extra = a[..., :, rows:] @ _t(gr[..., :, rows:])
+            gq_x = extra if gq is None else gq + extra
+            gy = q @ gr[..., :, rows:]
+        gx = _qr_grad(a[..., :, :rows], q, r[..., :, :rows], gq_x, gr_x)
+        if isinstance(gx, Tensor) or isinstance(gy, Tensor):
+            from mytorch.tensor_shape import cat
+
+            return cat([gx if isinstance(gx, Tensor) else Tensor(gx), gy if isinstance(gy, Tensor) else Tensor(gy)], -1)
+        return np.concatenate([gx, gy], -1)
     m: Any = np.zeros(r.shape[:-2] + (r.shape[-1],) * 2, dtype=r.dtype)
     base: Any = np.zeros(q.shape, dtype=q.dtype)
     if gr is not None:
@@ -349,20 +369,30 @@ class _QrPart(Function):
                 r = _QrPart.apply(a, mode=mode, part="R")
             else:
                 q = _QrPart.apply(a, mode=mode, part="Q")
-        return _qr_grad(q, r, grad_output if is_q else None, None if is_q else grad_output)
+        return _qr_grad(a, q, r, grad_output if is_q else None, None if is_q else grad_output)
 
     @staticmethod
     def jvp(ctx: Context, *tangents: np.ndarray) -> np.ndarray:
         """dA = dQ R + Q dR with Q^T dQ skew and dR upper triangular (m >= n): C = Q^T dA R^-1,
-        Omega = L - L^T for L the strict lower triangle of C, dR = (C - Omega) R, dQ = dA R^-1 - Q (C - Omega)."""
-        _, q, r = ctx.saved_arrays
-        if q.shape[-1] != r.shape[-1] or q.shape[-2] < r.shape[-1]:
-            raise RuntimeError("linalg.qr: forward mode is implemented for the reduced mode with m >= n")
-        da_r = np.swapaxes(np.linalg.solve(np.swapaxes(r, -2, -1), np.swapaxes(tangents[0], -2, -1)), -2, -1)
+        Omega = L - L^T for L the strict lower triangle of C, dR = (C - Omega) R, dQ = dA R^-1 - Q (C - Omega).
+        A wide A = [X | Y]: that of X, and dR2 = dQ^T Y + Q^T dY."""
+        a, q, r = ctx.saved_arrays
+        rows, columns = q.shape[-2], r.shape[-1]
+        wide = rows < columns
+        if (q.shape[-1] != r.shape[-1] and not wide) or (wide and getattr(ctx, "mode") != "reduced"):  # noqa: B009
+            raise RuntimeError("linalg.qr: forward mode is implemented for the reduced mode")
+        da, r1 = (tangents[0][..., :, :rows], r[..., :, :rows]) if wide else (tangents[0], r)
+        da_r = np.swapaxes(np.linalg.solve(np.swapaxes(r1, -2, -1), np.swapaxes(da, -2, -1)), -2, -1)
         c = np.swapaxes(q, -2, -1) @ da_r
         lower = np.tril(c, -1)
         upper = c - (lower - np.swapaxes(lower, -2, -1))
-        return (da_r - q @ upper) if getattr(ctx, "part") == "Q" else upper @ r  # noqa: B009
+        dq = da_r - q @ upper
+        if getattr(ctx, "part") == "Q":  # noqa: B009
+            return dq
+        if not wide:
+            return upper @ r
+        d_rest = np.swapaxes(dq, -2, -1) @ a[..., :, rows:] + np.swapaxes(q, -2, -1) @ tangents[0][..., :, rows:]
+        return np.concatenate([upper @ r1, d_rest], -1)
 
 
 class QrResult(NamedTuple):
@@ -372,7 +402,8 @@ class QrResult(NamedTuple):
 
 def qr(A: Any, mode: str = "reduced") -> QrResult:  # noqa: N803
     """``Q, R`` with ``A = Q R``, Q with orthonormal columns, R upper triangular (``mode``
-    ``"reduced"`` or ``"complete"``); the gradient for m >= n."""
+    ``"reduced"`` or ``"complete"``); the gradient for any shape in the reduced mode (and m <= n
+    in the complete one, where the two agree)."""
     t = _matrices("linalg.qr", A)
     if mode not in ("reduced", "complete"):
         raise ValueError(f"linalg.qr: mode must be 'reduced' or 'complete' (MyTorch has no 'r'), got {mode!r}")

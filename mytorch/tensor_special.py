@@ -190,16 +190,17 @@ def scatter_reduce(
     include_self: bool = True,
 ) -> Tensor:
     """PyTorch's ``scatter_reduce``: ``src`` reduced into a copy of ``input`` at the places ``index``
-    names along ``dim`` (``"sum"``, ``"mean"``, ``"amax"``, ``"amin"``; ``include_self=False``
-    leaves the input's value out where something lands). Composed of ``scatter_add`` with constant
-    weights: a mean's gradient is shared by its terms, a maximum's evenly by the elements equal
-    to it, as PyTorch's.
+    names along ``dim`` (``"sum"``, ``"prod"``, ``"mean"``, ``"amax"``, ``"amin"``;
+    ``include_self=False`` leaves the input's value out where something lands). Composed of
+    ``scatter_add`` with constant weights: a mean's gradient is shared by its terms, a maximum's
+    evenly by the elements equal to it, as PyTorch's; a product is ``prod`` over a one-hot
+    stack (k x n along ``dim`` for k sources and n places), exact beside zeros to every order.
 
     Raises:
-        ValueError: another reduction (MyTorch has no ``"prod"``).
+        ValueError: another reduction.
     """
-    if reduce not in ("sum", "mean", "amax", "amin"):
-        raise ValueError(f"scatter_reduce: reduce must be 'sum', 'mean', 'amax' or 'amin' in MyTorch, got {reduce!r}")
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise ValueError(f"scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or 'amin', got {reduce!r}")
     x = _floating(input) if not isinstance(input, Tensor) else input
     source = src if isinstance(src, Tensor) else Tensor(np.asarray(src, dtype=x.dtype))
     idx = index if isinstance(index, Tensor) else Tensor(np.asarray(index))
@@ -210,6 +211,8 @@ def scatter_reduce(
     part = source._data[tuple(slice(0, n) for n in idx.shape)]
     if x.dtype.kind in "biu":  # no gradient: reduced in the dtype (the float weights below truncate to 0)
         return Tensor(_reduce_integers(x._data, d, idx._data, part, reduce, include_self))
+    if reduce == "prod":
+        return _scatter_prod(x, d, idx._data, source[tuple(slice(0, n) for n in idx.shape)], include_self)
     hits = np.asarray(scatter_add(Tensor(zeros), d, idx, Tensor(np.ones_like(part)))._data)
     hit = hits > 0
     keep_self = 1.0 if include_self else 0.0
@@ -237,6 +240,24 @@ def scatter_reduce(
     return _weighted(x, w_in) + scatter_add(Tensor(zeros), d, idx, _weighted(source, weights_src))
 
 
+def _scatter_prod(x: Tensor, d: int, index: np.ndarray, part: Tensor, include_self: bool) -> Tensor:
+    """``scatter_reduce(..., "prod")``, recorded: along ``d`` (moved last), place j of each row takes
+    the product of the sources landing on it, a one-hot stack's ``prod`` (1 where none lands)."""
+    moved, sources, places = x.movedim(d, -1), part.movedim(d, -1), np.moveaxis(index, d, -1)
+    region = tuple(slice(0, n) for n in places.shape[:-1])
+    within = moved[region]
+    onehot = places[..., :, None] == np.arange(moved.shape[-1])
+    one = Tensor(np.ones((), x.dtype))
+    products = cast(Tensor, where(Tensor(onehot), sources.unsqueeze(-1), one)).prod(-2)
+    hit = Tensor(onehot.any(-2))
+    reduced = cast(Tensor, where(hit, within * products if include_self else products, within))
+    if places.shape[:-1] != moved.shape[:-1]:  # (an index smaller than the input: the rest kept)
+        whole = moved.clone()
+        whole[region] = reduced
+        reduced = whole
+    return reduced.movedim(-1, d)
+
+
 def _scatter_key(shape: tuple[int, ...], d: int, index: np.ndarray) -> tuple[np.ndarray, ...]:
     """The advanced index of the places ``index`` names along ``d`` (each position's own
     coordinate along the other axes), for ``ufunc.at``."""
@@ -254,10 +275,10 @@ def _reduce_integers(
     np.add.at(hits, key, 1)
     hit = hits > 0
     wide = x.astype(np.int64) if x.dtype.kind == "b" else x.copy()
-    ufunc = {"sum": np.add, "mean": np.add, "amax": np.maximum, "amin": np.minimum}[reduce]
+    ufunc = {"sum": np.add, "prod": np.multiply, "mean": np.add, "amax": np.maximum, "amin": np.minimum}[reduce]
     if not include_self:
         info = np.iinfo(wide.dtype)
-        wide[hit] = {"amax": info.min, "amin": info.max}.get(reduce, 0)
+        wide[hit] = {"amax": info.min, "amin": info.max, "prod": 1}.get(reduce, 0)
     ufunc.at(wide, key, part.astype(wide.dtype))
     if reduce == "mean":
         wide = np.where(hit, np.floor_divide(wide, np.maximum(hits + int(include_self), 1)), wide)

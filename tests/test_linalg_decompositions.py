@@ -209,16 +209,20 @@ def test_singular_values_and_matrix_norms_have_second_and_third_derivatives_as_p
 
 
 @needs_torch
-@pytest.mark.parametrize("shape", [(4, 3), (3, 3), (2, 5, 3)], ids=["tall", "square", "batch"])
+@pytest.mark.parametrize(
+    "shape", [(4, 3), (3, 3), (2, 5, 3), (3, 5), (2, 3, 4)], ids=["tall", "square", "batch", "wide", "wide batch"]
+)
 def test_qr_has_forward_mode_and_derivatives_of_every_order_as_pytorch(shape):
     """qr's gradient was first order only (create_graph raised) and it had no JVP rule (func.jvp,
-    jacfwd and hessian raised)."""
+    jacfwd and hessian raised); of a wide matrix it raised "implemented for m >= n only" until
+    2026-12-04."""
     r = np.random.default_rng(1)
     b, t = r.standard_normal(shape), r.standard_normal(shape)
 
     def loss(lib, x):
         q, upper = lib.linalg.qr(x)
-        return (upper.diagonal(0, -2, -1) ** 3).sum() + (q[..., 0] ** 4).sum() + (q * x).sum() ** 2
+        square = (q * x[..., : q.shape[-1]]).sum() ** 2
+        return (upper.diagonal(0, -2, -1) ** 3).sum() + (q[..., 0] ** 4).sum() + square + (upper[..., -1] ** 3).sum()
 
     def run(lib, F):
         x = lib.tensor(b, requires_grad=True)
@@ -231,3 +235,18 @@ def test_qr_has_forward_mode_and_derivatives_of_every_order_as_pytorch(shape):
 
     for ours, theirs in zip(run(mt, mt.func), run(torch, torch.func), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (2, 2, 4)])
+def test_the_gradient_of_a_wide_qr_matches_differences(shape):
+    """A wide A = [X | Y] is X = Q R1, Y = Q R2: Y's gradient is Q gR2, Q's gains Y gR2^T."""
+    a = mt.tensor(np.random.default_rng(3).standard_normal(shape), requires_grad=True)
+    assert gradcheck(lambda m: mt.linalg.qr(m).R.sin(), (a,))
+    assert gradcheck(lambda m: mt.linalg.qr(m).Q ** 3, (a,))
+    assert mt.autograd.gradgradcheck(lambda m: (mt.linalg.qr(m).R ** 2).sum() + mt.linalg.qr(m).Q.exp().sum(), (a,))
+    step = np.random.default_rng(4).standard_normal(shape)
+    _, tangent = mt.func.jvp(lambda m: mt.linalg.qr(m).R, (a.detach(),), (mt.tensor(step),))
+    up, down = (mt.linalg.qr(mt.tensor(a.detach().numpy() + e * step)).R.numpy() for e in (1e-6, -1e-6))
+    np.testing.assert_allclose(tangent.numpy(), (up - down) / 2e-6, rtol=1e-6, atol=1e-8)
+    with pytest.raises(RuntimeError, match="mode='complete' of a tall matrix"):
+        mt.linalg.qr(mt.tensor(np.ones((4, 3)) + np.eye(4, 3), requires_grad=True), mode="complete").Q.sum().backward()

@@ -193,6 +193,49 @@ def test_scatter_reduce_matches_pytorch_with_ties(reduce, include_self):
     assert t.tolist() == [3.0, 0.0, 0.0, 3.0]
 
 
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_prod_to_second_order(include_self):
+    """``reduce="prod"`` was a ValueError; values, gradients and second derivatives are PyTorch's
+    (with zeros among the sources and the input, along either axis, an index smaller than the
+    input), and central differences' where two zeros land on one place (PyTorch refuses that)."""
+    r = np.random.default_rng(6)
+    x, src = r.standard_normal((3, 5)), r.standard_normal((3, 4))
+    index = np.array([[0, 1, 1, 4], [2, 2, 2, 0], [3, 0, 3, 3]])
+    x[0, 1], x[2, 3], src[0, 1], src[2, 2] = 0.0, 0.0, 0.0, 0.0
+    cases = [(x, src, index, 1), (x.T.copy(), src.T.copy(), index.T.copy(), 0), (x, src[:2, :3], index[:2, :3], 1)]
+
+    def run(lib, x0, s0, i0, dim):
+        xt, st = lib.tensor(x0, requires_grad=True), lib.tensor(s0, requires_grad=True)
+        y = xt.scatter_reduce(dim, lib.tensor(i0), st, "prod", include_self=include_self)
+        gx, gs = lib.autograd.grad((y * lib.tensor(np.cos(x0))).sum() + (y**2).sum(), (xt, st), create_graph=True)
+        hx, hs = lib.autograd.grad((gx * lib.tensor(np.sin(x0))).sum() + (gs * gs).sum(), (xt, st))
+        return [t.detach().numpy() for t in (y, gx, gs, hx, hs)]
+
+    for case in cases:
+        ours = run(mt, *case)
+        places = [
+            ((j, case[2][j, k]) if case[3] == 1 else (case[2][j, k], k), case[1][j, k])
+            for j, k in np.ndindex(case[2].shape)
+        ]
+        expected = case[0].copy()
+        if not include_self:
+            for place, _ in places:
+                expected[place] = 1.0
+        for place, value in places:
+            expected[place] *= value
+        np.testing.assert_allclose(ours[0], expected, rtol=1e-14)
+        if torch is not None:
+            for mine, theirs in zip(ours, run(torch, *case), strict=True):
+                np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-14)
+    two_zeros = src.copy()
+    two_zeros[1, 0] = two_zeros[1, 1] = 0.0  # (index row 1 sends both to place 2)
+    xs = mt.tensor(x, requires_grad=True), mt.tensor(two_zeros, requires_grad=True)
+    assert mt.autograd.gradgradcheck(
+        lambda a, b: a.scatter_reduce(1, mt.tensor(index), b, "prod", include_self=include_self), xs
+    )
+    assert mt.tensor([[2, 3]]).scatter_reduce(1, mt.tensor([[1, 1]]), mt.tensor([[4, 5]]), "prod").tolist() == [[2, 60]]
+
+
 @needs_torch
 @pytest.mark.parametrize(("name", "options"), [("cov", {}), ("cov", {"correction": 0}), ("corrcoef", {})])
 def test_cov_and_corrcoef_match_pytorch(name, options):
