@@ -443,27 +443,21 @@ def sweep_names(
                         if layout_name != "plain" and input_name != "random":
                             continue
 
-                        def call_t(*ts: Any, _p=pattern, _lay=layout, _two=two, _name=name, _f=ft) -> Any:
-                            a = _lay(ts[0])
-                            b = ts[1] if _two else None
-                            if kind == "inplace":  # into a result of the graph, which is then the output
-                                a = a * 1.0
-                                _p(lambda *args, **kw: getattr(a, _name)(*args[1:], **kw), a, b)
-                                return a
-                            if kind == "method":
-                                return _p(lambda *args, **kw: getattr(a, _name)(*args[1:], **kw), a, b)
-                            return _p(_f, a, b)
+                        def caller(f: Any, _p=pattern, _lay=layout, _two=two, _name=name) -> Any:
+                            def call(*ts: Any) -> Any:
+                                a = _lay(ts[0])
+                                b = ts[1] if _two else None
+                                if kind == "inplace":  # into a result of the graph, which is then the output
+                                    a = a * 1.0
+                                    _p(lambda *args, **kw: getattr(a, _name)(*args[1:], **kw), a, b)
+                                    return a
+                                if kind == "method":
+                                    return _p(lambda *args, **kw: getattr(a, _name)(*args[1:], **kw), a, b)
+                                return _p(f, a, b)
 
-                        def call_m(*ts: Any, _p=pattern, _lay=layout, _two=two, _name=name, _f=fm) -> Any:
-                            a = _lay(ts[0])
-                            b = ts[1] if _two else None
-                            if kind == "inplace":
-                                a = a * 1.0
-                                _p(lambda *args, **kw: getattr(a, _name)(*args[1:], **kw), a, b)
-                                return a
-                            if kind == "method":
-                                return _p(lambda *args, **kw: getattr(a, _name)(*args[1:], **kw), a, b)
-                            return _p(_f, a, b)
+                            return call
+
+                        call_t, call_m = caller(ft), caller(fm)
 
                         label = f"{kind} {name}({shape_label}{'/' + yshape_name if two else ''}) on {input_name}/{layout_name}"
                         try:
