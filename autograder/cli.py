@@ -227,7 +227,10 @@ def _report_text(header: str, outcomes: list[Outcome]) -> str:
 def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespace, run: dict) -> None:
     """Grade every archive in ``folder``: NAME.txt (report) and NAME.json (Gradescope) per
     hand-in, NAME being the archive's whole name, and scores.csv, in ``--out-dir``."""
-    archives = sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(ARCHIVE_SUFFIXES))
+    # Every entry named like an archive, whatever it is: a dangling link, a named pipe or a folder named
+    # ``*.tar`` was left out without a row until 2026-12-04 (the student read as one who handed nothing
+    # in); reading it refuses it, saying why (``sandbox._snapshot``).
+    archives = sorted(p for p in folder.iterdir() if p.name.endswith(ARCHIVE_SUFFIXES))
     if not archives:
         raise RunnerError(f"no hand-in archives ({', '.join(ARCHIVE_SUFFIXES)}) in {folder}")
     out_dir = Path(args.out_dir) if args.out_dir else folder

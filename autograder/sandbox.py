@@ -527,7 +527,7 @@ def extract_handin(archive_path: str | os.PathLike, destination: str | os.PathLi
         FileNotFoundError: ``archive_path`` does not exist.
     """
     archive_path = Path(archive_path)
-    if not archive_path.is_file():
+    if not os.path.lexists(archive_path):  # (a link, a pipe or a folder: refused by ``_snapshot``, saying why)
         raise FileNotFoundError(f"hand-in archive {archive_path} does not exist")
     root = Path(destination)
     root.mkdir(parents=True, exist_ok=True)
@@ -569,10 +569,11 @@ def _snapshot(archive_path: Path, folder: Path, limits: Limits) -> Path:
                 "hand-in); hand in the archive itself"
             ) from None
         raise HandinError(f"{archive_path.name} cannot be read ({_one_line(error)})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # (a named pipe, a folder: checked before fdopen, which refuses a folder)
+        os.close(fd)
+        raise HandinError(f"{archive_path.name} is not a regular file")
     with os.fdopen(fd, "rb") as source:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise HandinError(f"{archive_path.name} is not a regular file")
         _check_archive_size(info.st_size, limits)
         copy = folder / archive_path.name
         with open(copy, "xb") as out:

@@ -891,3 +891,25 @@ def test_an_archive_that_is_a_symbolic_link_is_refused(tmp_path):
     with pytest.raises(HandinError, match=r"^refused: mallory.tar is a symbolic link, not an archive"):
         extract_handin(link, tmp_path / "out")
     assert not list((tmp_path / "out").iterdir())
+
+
+def test_a_folder_entry_named_like_an_archive_that_is_no_file_gets_a_row_saying_why(tmp_path):
+    """A dangling link, a named pipe or a folder named ``*.tar`` in ``--handin-dir`` (a student's upload
+    gone wrong, or a link to an archive since removed) was left out without a word: no report, no row
+    in scores.csv, so the student read as one who handed nothing in. Each is now NOT GRADED, saying why."""
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    tar_of(ROOT, inbox / "alice.tar")
+    (inbox / "gone.tar").symlink_to(tmp_path / "removed.tar")
+    os.mkfifo(inbox / "pipe.tar")
+    (inbox / "folder.tar.gz").mkdir()
+    done = grade("--handin-dir", str(inbox), "--out-dir", str(out), "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = dict(line.split(",", 1) for line in (out / "scores.csv").read_text().splitlines()[1:])
+    assert rows.pop("alice.tar") == "5,5,5,"
+    reasons = {"gone.tar": "is a symbolic link", "pipe.tar": "is not a regular file",
+               "folder.tar.gz": "is not a regular file"}  # fmt: skip
+    assert set(rows) == set(reasons), rows
+    for name, reason in reasons.items():
+        assert rows[name].startswith("0,0,5,") and reason in rows[name], rows[name]
+        assert reason in (out / f"{name}.txt").read_text()
