@@ -19,7 +19,7 @@ from mytorch.arguments import ShapeRuntimeError
 from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.factories import default_generator
-from mytorch.tensor import Tensor, _accumulate, _copy
+from mytorch.tensor import Tensor, _accumulate, _copy, _truncated
 from mytorch.tensor_graph import post_hooks
 from mytorch.tensor_math import where as _where
 from mytorch.tensor_order import histc as _histc
@@ -217,11 +217,7 @@ def _check_castable(name: str, made: np.dtype, given: np.dtype, into: str) -> No
     """PyTorch's canCast for a result written into an existing tensor: a float result into an
     integer or bool one, a complex one into a real one or a number into bool would be truncated
     silently by the copy, so it is refused, naming the two dtypes."""
-    if (
-        (made.kind == "c" and given.kind != "c")
-        or (made.kind == "f" and given.kind in "biu")
-        or (made.kind != "b" and given.kind == "b")
-    ):
+    if _truncated(made, given):
         raise RuntimeError(
             f"{name}: result type {made} can't be cast to the desired output type {given} (as in PyTorch); {into}"
         )

@@ -1753,6 +1753,24 @@ def _sequence_as_tuple(index: list[Any]) -> bool:
     )
 
 
+def _truncated(made: np.dtype, given: np.dtype) -> bool:
+    """Whether values of dtype ``made`` lose more than rounding in a ``given`` tensor: floats in an
+    integer or bool one, complex numbers in a real one, numbers in bool (PyTorch's canCast)."""
+    return (
+        (made.kind == "c" and given.kind != "c")
+        or (made.kind == "f" and given.kind in "biu")
+        or (made.kind != "b" and given.kind == "b")
+    )
+
+
+def _integer_array_index(key: Any) -> bool:
+    """Whether an index made by ``_index_arg`` picks elements by arrays or lists of integers."""
+    for part in key if isinstance(key, tuple) else (key,):
+        if type(part) is list or (type(part) is np.ndarray and part.ndim and part.dtype.kind in "iu"):
+            return True
+    return False
+
+
 def _index_arg(index: Any, shape: tuple[int, ...]) -> Any:
     """An index with tensors replaced by their arrays, in PyTorch's meaning for an array of
     ``shape`` (see ``_index_part``, ``_sequence_as_tuple``, ``_integers_first``)."""
@@ -3037,10 +3055,20 @@ class Tensor:
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        """``t[index] = value`` in place (recorded as ``setitem`` when a gradient is wanted)."""
+        """``t[index] = value`` in place (recorded as ``setitem`` when a gradient is wanted). With an
+        index of integers (a tensor or list of them), a tensor value the tensor's dtype cannot hold
+        (float into an integer tensor, complex into a real one, numbers into bool) is refused, as
+        PyTorch's index put refuses any other dtype; it was truncated silently."""
         if type(value) is complex:  # (Python's; here, not in _assign, which every in-place operation runs)
             _check_not_complex(value, self._data.dtype, "__setitem__")
-        _assign(self, _index_arg(index, self._data.shape), value, "__setitem__")
+        key = _index_arg(index, self._data.shape)
+        if isinstance(value, Tensor) and _truncated(value._data.dtype, self._data.dtype) and _integer_array_index(key):
+            raise TypeError(
+                f"__setitem__: with an index of integers a value of dtype {value.dtype} cannot be written into a "
+                f"tensor of dtype {self.dtype} without truncating it (PyTorch's index put refuses it too); "
+                "convert one first"
+            )
+        _assign(self, key, value, "__setitem__")
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Turn this leaf into one that requires a gradient (or not); returns it. On a recorded

@@ -99,7 +99,8 @@ def nanmedian(input: Any, dim: Any = None, keepdim: builtins.bool = False) -> Te
 
 def mode(input: Any, dim: Any = -1, keepdim: builtins.bool = False) -> ValuesIndices:  # noqa: A002
     """The most frequent value along ``dim`` (of several, the smallest) and the index of its last
-    occurrence, as PyTorch's CPU kernel reports; the gradient goes to that element.
+    occurrence, as PyTorch's CPU kernel reports; the gradient goes to that element. Each NaN is a
+    value of its own (NaN != NaN), as in PyTorch and ``unique``: three NaNs do not outnumber two 1s.
 
     Raises:
         IndexError: ``dim`` outside the axes.
@@ -110,7 +111,8 @@ def mode(input: Any, dim: Any = -1, keepdim: builtins.bool = False) -> ValuesInd
     rows = data.reshape(-1, data.shape[-1])
     picks = np.empty(len(rows), dtype=np.int64)
     for k, row in enumerate(rows):
-        values, counts = np.unique(row, return_counts=True)  # (sorted: the first of the most is the smallest)
+        # (sorted, NaNs last and each counted once: the first of the most is the smallest)
+        values, counts = np.unique(row, return_counts=True, equal_nan=False)
         best = values[np.argmax(counts)]
         hits = np.flatnonzero((row == best) | (np.isnan(row) & np.isnan(best)))
         picks[k] = hits[-1]

@@ -830,3 +830,25 @@ def test_in_place_methods_written_as_copy_differentiate_twice(name):
     (th,) = torch.autograd.grad((tg * torch.tensor(v)).sum(), t)
     np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(h.numpy(), th.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_setitem_with_integer_indices_refuses_a_value_it_would_truncate():
+    """t[idx] = v with an index of integers wrote a float tensor into an int64 one truncated
+    (labels[[0]] = tensor([2.7]) stored 2); PyTorch's index put refuses another dtype. A mask, a
+    slice or a number still writes as PyTorch's does (truncating), and float64 into float32 rounds."""
+    for index in ([0], mt.tensor([0]), (mt.tensor([0]),), np.array([0])):
+        labels = mt.tensor([1, 2, 3])
+        with pytest.raises(TypeError, match="index of integers a value of dtype float32 cannot be written"):
+            labels[index] = mt.tensor([2.7])
+        assert labels.tolist() == [1, 2, 3]
+    flags = mt.tensor([True, False])
+    with pytest.raises(TypeError, match="dtype int64 cannot be written into a tensor of dtype bool"):
+        flags[[1]] = mt.tensor([3])
+    labels = mt.tensor([1, 2, 3])
+    labels[mt.tensor([True, False, False])] = mt.tensor([2.7])
+    labels[1:2] = mt.tensor([5.5])
+    labels[mt.tensor([2])] = 9
+    assert labels.tolist() == [2, 5, 9]
+    singles = mt.tensor([1.0, 2.0])
+    singles[[0]] = mt.tensor([0.1], dtype=mt.float64)
+    assert singles.dtype == mt.float32 and singles[0].item() == np.float32(0.1)

@@ -291,6 +291,21 @@ def test_nanmedian_and_mode():
     assert mt.mode(mt.tensor([[3, 1], [3, 2]]), dim=0, keepdim=True).indices.tolist() == [[1, 0]]
 
 
+def test_mode_counts_each_nan_as_a_value_of_its_own():
+    """NaNs were counted together: [1, 1, nan, nan, nan] had the mode NaN (index 4), where PyTorch's
+    (NaN != NaN, as in unique) is 1 at index 1; a NaN is the mode only of a slice of NaNs."""
+    nan = float("nan")
+    x = mt.tensor([[1.0, 1.0, nan, nan, nan], [nan, nan, nan, 1.0, 1.0], [1.0, 2.0, nan, nan, 0.5]], requires_grad=True)
+    values, indices = x.mode(1)
+    assert values.tolist() == [1.0, 1.0, 0.5] and indices.tolist() == [1, 4, 4]
+    values.sum().backward()
+    assert x.grad.tolist() == [[0, 1, 0, 0, 0], [0, 0, 0, 0, 1], [0, 0, 0, 0, 1]]
+    assert np.isnan(mt.tensor([nan, nan]).mode().values.item())
+    torch = pytest.importorskip("torch")
+    theirs = torch.tensor(x.detach().numpy()[:2]).mode(1)
+    assert theirs.values.tolist() == [1.0, 1.0] and theirs.indices.tolist() == [1, 4]
+
+
 def test_nanmedian_and_mode_match_pytorch():
     torch = pytest.importorskip("torch")
     r = np.random.default_rng(0)

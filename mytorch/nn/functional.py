@@ -1309,11 +1309,12 @@ def _polygamma_values(n: int, x: np.ndarray) -> np.ndarray:
     first terms 1/(x + k)^(n+1) until x + k >= 10 + n, its tail by the Euler-Maclaurin series.
     A negative x by the reflection psi^(n)(x) = (-1)^n psi^(n)(1 - x) - pi^(n+1) cot^(n)(pi x)
     (the sum from x up to 10 + n took -x steps: for -1e20 or -inf it never ended). At 0 and the
-    negative integers: +inf for odd n, -inf for even n (PyTorch's values: the limits from the right)."""
+    negative integers: +inf for odd n, -inf for even n (PyTorch's values: the limits from the right);
+    NaN at -inf, which has no limit (a pole at every integer), as digamma's (it was taken as a pole)."""
     s = n + 1
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         x = np.asarray(x, dtype=np.float64)
-        poles = (x <= 0) & (x == np.floor(x))
+        poles = (x <= 0) & (x == np.floor(x)) & (x > -np.inf)
         reflect = (x < 0) & ~poles
         z = np.where(poles, 1.0, np.where(reflect, 1.0 - x, x))
         total = np.zeros_like(z)
