@@ -55,16 +55,7 @@ def _sigmoid_vjp(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray) -> tup
     return (grad_output * _multiply(out, slope, slope),)
 
 
-def _relu_vjp(grad_output: np.ndarray, x: np.ndarray) -> tuple[np.ndarray]:
-    """``relu_backward(g, x)``: g (x > 0), the mask made g's dtype before the product (NumPy
-    multiplies by a boolean array through buffers of cast values: a 128 x 256 float32 gradient
-    on an Intel Xeon 9.3 us, mask included, against 7.8 this way; 256 x 1024 159 against 125).
-    True and False become 1 and 0 either way: the same products, so the same bits."""
-    mask = (x > 0).astype(grad_output.dtype)
-    return (_multiply(grad_output, mask, mask),)
-
-
-_VJPS.update(tanh=_tanh_vjp, sigmoid=_sigmoid_vjp, relu=_relu_vjp)
+_VJPS.update(tanh=_tanh_vjp, sigmoid=_sigmoid_vjp)
 # END SOLUTION
 
 _FORWARDS = {"tanh": np.tanh}  # the kernel's forward is exactly this ufunc: called without a Python frame
