@@ -178,3 +178,40 @@ def test_cross_entropy_rows_made_again_from_equal_labels_only_and_never_shared()
     second = TF._class_rows_again((labels, 4, np.dtype(np.float64), 0.0, None, -100, True))
     assert not np.shares_memory(first, second)
     np.testing.assert_array_equal(first, np.eye(4)[labels])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(4, 5), (128, 10), (40, 17), (1, 3)])
+def test_the_modules_cross_entropy_of_rows_gives_the_kernels_bits(dtype: type, shape: tuple[int, int]) -> None:
+    """SoftmaxCrossEntropy computes 2-D float64 / float32 logits without the kernels' helper calls
+    (``_cross_entropy_of_rows``, ``_cross_entropy_vjp``): the kernels' loss, log-probabilities and
+    gradient, bit for bit, for one-hot and soft labels, labels of a narrower dtype, column-major
+    logits, and a row holding -inf or NaN (128 x 10 takes the row maximum from the transpose)."""
+    rng = np.random.default_rng(11)
+    for case in range(6):
+        x = (rng.standard_normal(shape) * 10.0 ** rng.integers(-2, 3)).astype(dtype)
+        y = np.eye(shape[1], dtype=dtype)[rng.integers(0, shape[1], shape[0])]
+        if case == 1:
+            y = rng.random(shape).astype(dtype)  # soft labels: sum(y) per row is not 1
+        elif case == 2:
+            x = np.asfortranarray(x)
+        elif case == 3:
+            x[0, 0] = -np.inf  # a masked class: its term is 0 where y gives it 0
+            y[0] = np.eye(shape[1], dtype=dtype)[-1]
+        elif case == 4:
+            x[-1, -1] = np.nan
+        elif case == 5:
+            y = y.astype(bool if dtype == np.float32 else np.float32)
+        engine = Autograd()
+        loss_fn = SoftmaxCrossEntropy(engine)
+        with np.errstate(all="ignore"):
+            loss = loss_fn(y, x)
+            engine.backward()
+            expected, log_probs = F.softmax_cross_entropy_and_log_probs(y, x)
+            grad = F.softmax_cross_entropy_grad_x(np.ones(1, dtype), y, x, log_probs)
+        saved = engine.operation_list[-1].params["log_probs"]
+        assert engine.operation_list[-1].vjp.__name__ == "_cross_entropy_vjp"  # (the modules' own)
+        assert loss.dtype == expected.dtype == dtype and loss.tobytes() == expected.tobytes(), case
+        assert saved.tobytes() == log_probs.tobytes(), case
+        got = engine.gradient_buffer.get_param(x)
+        assert got.dtype == grad.dtype and got.tobytes() == grad.tobytes(), case
