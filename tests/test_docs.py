@@ -1,10 +1,12 @@
 """The documentation runs as written: every ``python`` block of README.md and docs/*.md.
 
 Blocks of one file run in order in one namespace (a later block may use an earlier one's
-names), in a temporary working folder. A block that must not run (one that needs a file the
-reader has, or runs for minutes) is preceded by the line ``<!-- no-run -->``. A block that
-imports an optional package (PyTorch itself, not ``mytorch as torch``; matplotlib) runs where
-that package is installed and is skipped where it is not.
+names), in a temporary working folder; the blocks of the pages a newcomer reads first
+(``FIRST_READS``) must also run each alone, as a reader copies them. A block that must not
+run (one that needs a file the reader has, or runs for minutes) is preceded by the line
+``<!-- no-run -->``. A block that imports an optional package (PyTorch itself, not
+``mytorch as torch``; matplotlib) runs where that package is installed and is skipped where it
+is not.
 
 Also checked: the values the pages say a ``print`` gives (``STATED``), and that every relative
 link names a file that exists and, after ``#``, a heading of that file.
@@ -67,19 +69,40 @@ def run_page(page: Path) -> dict[int, str]:
 
     namespace: dict = {"__name__": f"docs_{page.stem}", "print": recording_print}
     for line, source in python_blocks(page):
-        if any(importlib.util.find_spec(name) is None for name in needs(source)):
-            continue  # (an optional package this machine lacks)
-        try:
-            exec(compile(source, f"{page.name}:{line}", "exec"), namespace)
-        except Exception as error:  # noqa: BLE001 - report which block failed, then fail
-            pytest.fail(f"{page.relative_to(ROOT)} line {line}: {type(error).__name__}: {error}")
+        run_block(page, line, source, namespace)
     return printed
+
+
+def run_block(page: Path, line: int, source: str, namespace: dict, how: str = "") -> None:
+    """Run one block of ``page`` in ``namespace``; a failure names the page and the line."""
+    if any(importlib.util.find_spec(name) is None for name in needs(source)):
+        return  # (an optional package this machine lacks)
+    try:
+        exec(compile(source, f"{page.name}:{line}", "exec"), namespace)
+    except Exception as error:  # noqa: BLE001 - report which block failed, then fail
+        pytest.fail(f"{page.relative_to(ROOT)} line {line}{how}: {type(error).__name__}: {error}")
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_every_python_block_runs_in_order(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     run_page(page)
+    capsys.readouterr()
+
+
+FIRST_READS = ["README.md", "docs/engine.md", "docs/training.md", "docs/course-staff.md"]
+"""The pages a newcomer copies a block from: each of their blocks must run alone."""
+
+
+@pytest.mark.parametrize("name", FIRST_READS)
+def test_every_block_of_a_first_read_page_runs_alone(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    # a reader copies one block, not the page: a block using an earlier block's imports fails
+    monkeypatch.chdir(tmp_path)
+    page = ROOT / name
+    for line, source in python_blocks(page):
+        run_block(page, line, source, {"__name__": f"docs_{page.stem}_{line}"}, ", run alone")
     capsys.readouterr()
 
 
