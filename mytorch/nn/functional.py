@@ -2521,7 +2521,8 @@ def var(x: Array, axis: Axis = None, keepdims: bool = False, correction: int = 1
     y = np.asarray(_variance(w, axis, correction, keepdims))
     if w.dtype == np.float32 and not np.isfinite(y).all():
         with np.errstate(over="ignore"):  # (a variance beyond float32 is inf, as PyTorch's)
-            y = np.asarray(_variance(w, axis, correction, keepdims, np.float64)).astype(w.dtype)
+            wide = np.asarray(_variance(w, axis, correction, keepdims, np.float64)).astype(w.dtype)
+        y = np.where(np.isfinite(y), y, wide)  # (only those slices: the others round as they do alone)
     return _in_dtype_of(y, x)
 
 
@@ -2591,9 +2592,11 @@ def norm(x: Array, p: float = 2.0, axis: Axis = None, keepdims: bool = False) ->
         rescale = not low <= t < math.inf and t == t and (t != 0.0 or bool(w.any()))  # (zeros, NaN: as they are)
     else:
         rescale = type(total) is np.ndarray and total.dtype.type in _NORM_LOW and _out_of_range(total, w)
-    if rescale:
-        return _in_dtype_of(_scaled_norm(w, p, axis, keepdims, np.shape(total)), x)
-    return _in_dtype_of(np.asarray(np.sqrt(total) if p == 2 else total ** (1.0 / p)), x)
+    y = np.asarray(np.sqrt(total) if p == 2 else total ** (1.0 / p))
+    if rescale:  # only the slices that need it, so that each slice's norm is the one it has alone
+        scaled = _scaled_norm(w, p, axis, keepdims, np.shape(total))
+        y = np.where((total >= _NORM_LOW[np.dtype(total.dtype).type]) & (total < math.inf), y, scaled)
+    return _in_dtype_of(y, x)
 
 
 # a sum of |x|**p below this (of the dtype) may have lost digits to underflow: rescaled
