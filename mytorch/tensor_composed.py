@@ -381,13 +381,17 @@ def _smooth_logaddexp(a: Tensor, b: Tensor) -> Tensor:
 
 
 def _edge_logaddexp(a: Tensor, b: Tensor) -> Tensor:
-    high = maximum(a, b)
-    gap = _abs(a - b)
+    """``max(a, b) + log1p(exp(-|a - b|))``; where a and b are the same infinity, that infinity
+    with gradient NaN in both operands, as PyTorch's, in forward mode too (its tangent was 1, the
+    a - b = NaN of the other branch reached only the reverse mode)."""
     same_inf = np.isinf(a._data) & (a._data == b._data)
-    if same_inf.any():
-        gap = where(Tensor(same_inf), Tensor(np.zeros((), gap.dtype)), gap)
-        return where(Tensor(same_inf), a, high + log1p(exp(-gap)))
-    return high + log1p(exp(-gap))
+    if not same_inf.any():
+        return maximum(a, b) + log1p(exp(-_abs(a - b)))
+    mask, zero = Tensor(same_inf), Tensor(np.zeros((), a.dtype))
+    finite = _edge_logaddexp(where(mask, zero, a), where(mask, zero, b))
+    slope = np.where(same_inf, np.nan, 0.0).astype(a.dtype)
+    nan_a, nan_b = (_ZeroWithSlope.apply(t.expand(*same_inf.shape), slope=slope) for t in (a, b))
+    return where(mask, a + nan_a + nan_b, finite)
 
 
 def logaddexp2(input: Any, other: Any) -> Tensor:  # noqa: A002

@@ -452,10 +452,10 @@ def var(
     return _apply("var", (_floating_only(input, "var"),), params)
 
 
-def _beyond_float32(variance: np.ndarray) -> bool:
-    """Whether a float32 variance overflowed (inf) or fell below the normal numbers (0 included:
+def _beyond_float32(variance: np.ndarray) -> np.ndarray:
+    """Where a float32 variance overflowed (inf) or fell below the normal numbers (0 included:
     the squares of spreads below about 1e-19 vanish), so that its square root is lost."""
-    return bool((np.isinf(variance) | (variance < np.finfo(np.float32).tiny)).any())
+    return np.isinf(variance) | (variance < np.finfo(np.float32).tiny)
 
 
 def std(
@@ -487,9 +487,14 @@ def std(
         if wider is np.float32
         else var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
     )
-    if variance is None or (wider is not None and _beyond_float32(variance._data)):
+    beyond = None if variance is None or wider is None else _beyond_float32(variance._data)
+    if variance is None or (beyond is not None and beyond.any()):
         wide = std(input.to(wider), dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
-        return wide.to(input.dtype)
+        if variance is None:
+            return wide.to(input.dtype)
+        # only the slices that need it, so that each slice's result is the one it has alone
+        root = sqrt(_apply("where", (1.0, variance), {"condition": beyond}))  # sqrt sees 1 there
+        return _apply("where", (wide.to(input.dtype), root), {"condition": beyond})
     zero = variance._data == 0
     if not zero.any():
         return sqrt(variance)

@@ -153,7 +153,8 @@ var_mean = _with_mean("var", var)
 
 def cumprod(input: Any, dim: Any, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """Running products along ``dim`` (kernel ``cumprod``: one vectorised operation; its gradient is
-    exact where the input has zeros, as PyTorch's); bools and integers multiply in int64.
+    exact where the input has zeros, as PyTorch's, and at infinities and past an overflow or
+    underflow, where PyTorch's is NaN or off); bools and integers multiply in int64.
 
     Raises:
         IndexError: ``dim`` outside the axes.

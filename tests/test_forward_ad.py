@@ -137,3 +137,27 @@ def test_against_pytorch():
             results.append([fw.unpack_dual(t).tangent.detach().numpy() for t in (out, loss)])
     for theirs, mine in zip(*results):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
+
+
+_EDGES = [-np.inf, -4.0, -3.0, -1.0, 0.0, 3.0, 5.0, np.inf]
+
+
+@pytest.mark.parametrize(
+    "name, slopes",
+    [
+        # x relu6(x + 3) / 6: 0 up to -3, x / 3 + 1/2 between, 1 from 3 on (PyTorch's, at +-inf too)
+        ("hardswish", [0.0, 0.0, 0.0, 1 / 6, 0.5, 1.0, 1.0, 1.0]),
+        # logaddexp(x, x) = x + log 2, slope 1; at x = +-inf PyTorch's NaN (inf - inf) in both modes
+        ("logaddexp", [np.nan, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, np.nan]),
+    ],
+)
+def test_forward_and_reverse_modes_agree_at_the_infinities(name, slopes):
+    fn = {"hardswish": mt.nn.functional.hardswish, "logaddexp": lambda t: mt.logaddexp(t, t)}[name]
+    for dtype in (mt.float32, mt.float64):
+        x = mt.tensor(_EDGES, dtype=dtype)
+        forward = mt.func.jvp(fn, (x,), (mt.ones_like(x),))[1].numpy()
+        xr = x.detach().requires_grad_()
+        fn(xr).sum().backward()
+        np.testing.assert_allclose(forward, slopes, rtol=1e-6)
+        np.testing.assert_array_equal(xr.grad.numpy(), forward)
+        np.testing.assert_array_equal(np.diag(mt.func.jacfwd(fn)(x).numpy()), forward)

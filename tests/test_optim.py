@@ -141,6 +141,24 @@ def test_rmsprop_and_adagrad_first_steps_by_hand():
         Adagrad([(P0.copy(), G.copy())], lr_decay=-1.0)
 
 
+@pytest.mark.parametrize("dtype, huge", [(np.float32, 1e30), (np.float64, 1e200)])
+def test_centered_rmsprop_keeps_a_parameter_finite_when_the_mean_square_overflows(dtype, huge):
+    # g^2 overflows the mean square to inf, and a^2 (a ~ 0.01 g) overflows too: inf - inf is not the
+    # variance, which is +inf exactly, so the step is 0 (PyTorch 2.13: 1, 1 and the ordinary third entry)
+    def steps(grad):
+        p, g = P0.astype(dtype), np.empty(3, dtype)
+        opt = RMSprop([(p, g)], lr=0.01, centered=True)
+        for _ in range(3):
+            g[...] = grad
+            opt.step()
+        return p
+
+    p = steps([huge, -huge, 1.0])
+    assert p.dtype == dtype
+    np.testing.assert_array_equal(p[:2], P0[:2].astype(dtype))
+    assert p[2] == steps([1.0, 1.0, 1.0])[2] != P0[2]
+
+
 def test_exponential_multistep_lambda_and_plateau_schedules_by_hand():
     def rates(make, epochs=7, metrics=None):
         opt = SGD([(P0.copy(), G.copy())], lr=0.1)

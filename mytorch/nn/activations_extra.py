@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from mytorch.nn import functional_tensor as TF
 from mytorch.nn.layers import expect_tensor
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor, _apply
+from mytorch.tensor_composed import where
 
 __all__ = [
     "CELU",
@@ -49,7 +52,19 @@ def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002 - Py
 
 def hardswish(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     """x hardsigmoid(x)."""
-    return _in_place("hardswish", input, lambda x: x * TF.hardtanh(x + 3.0, 0.0, 6.0) / 6.0, inplace)
+    return _in_place("hardswish", input, _hardswish, inplace)
+
+
+def _hardswish(x: Tensor) -> Tensor:
+    """``x relu6(x + 3) / 6``, PyTorch's value; at x = +-inf ``x`` or ``x * 0`` (inf and NaN, as
+    PyTorch's), whose slopes 1 and 0 are PyTorch's in both modes: the product rule's ``x *
+    d relu6`` was inf * 0 = NaN there in forward mode (reverse mode selects before multiplying)."""
+    infinite = np.isinf(x._data)
+    if not infinite.any():
+        return x * TF.hardtanh(x + 3.0, 0.0, 6.0) / 6.0
+    edge = Tensor(infinite)
+    finite = where(edge, Tensor(np.zeros((), x.dtype)), x)
+    return where(edge, where(x > 0, x, x * 0.0), finite * TF.hardtanh(finite + 3.0, 0.0, 6.0) / 6.0)
 
 
 def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002

@@ -2521,7 +2521,8 @@ def var(x: Array, axis: Axis = None, keepdims: bool = False, correction: int = 1
     y = np.asarray(_variance(w, axis, correction, keepdims))
     if w.dtype == np.float32 and not np.isfinite(y).all():
         with np.errstate(over="ignore"):  # (a variance beyond float32 is inf, as PyTorch's)
-            y = np.asarray(_variance(w, axis, correction, keepdims, np.float64)).astype(w.dtype)
+            wide = np.asarray(_variance(w, axis, correction, keepdims, np.float64)).astype(w.dtype)
+        y = np.where(np.isfinite(y), y, wide)  # (only those slices: the others round as they do alone)
     return _in_dtype_of(y, x)
 
 
@@ -2591,9 +2592,11 @@ def norm(x: Array, p: float = 2.0, axis: Axis = None, keepdims: bool = False) ->
         rescale = not low <= t < math.inf and t == t and (t != 0.0 or bool(w.any()))  # (zeros, NaN: as they are)
     else:
         rescale = type(total) is np.ndarray and total.dtype.type in _NORM_LOW and _out_of_range(total, w)
-    if rescale:
-        return _in_dtype_of(_scaled_norm(w, p, axis, keepdims, np.shape(total)), x)
-    return _in_dtype_of(np.asarray(np.sqrt(total) if p == 2 else total ** (1.0 / p)), x)
+    y = np.asarray(np.sqrt(total) if p == 2 else total ** (1.0 / p))
+    if rescale:  # only the slices that need it, so that each slice's norm is the one it has alone
+        scaled = _scaled_norm(w, p, axis, keepdims, np.shape(total))
+        y = np.where((total >= _NORM_LOW[np.dtype(total.dtype).type]) & (total < math.inf), y, scaled)
+    return _in_dtype_of(y, x)
 
 
 # a sum of |x|**p below this (of the dtype) may have lost digits to underflow: rescaled
@@ -2806,18 +2809,63 @@ def _cumprod_others(grad_output: Array, x: Array, axis: int) -> Array:
 
 
 def cumprod_backward(grad_output: Array, x: Array, axis: int, out: Array | None = None) -> tuple[Array]:
-    """dx_k = sum over i >= k of g_i y_i / x_k without zeros (a reversed running sum, as PyTorch's);
-    along a slice with zeros, that before the first zero, the sum of g_i times the running products
-    with the first zero replaced by 1 at it, and 0 after it (every term there has that zero)."""
+    """dx_k = sum over i >= k of g_i y_i / x_k without zeros (a reversed running sum, as PyTorch's)
+    where the running products are finite normal numbers, else ``_cumprod_scan_backward`` (exact at
+    inf, NaN, overflow and underflow); along a slice with zeros, that before the first zero, the
+    sum of g_i times the running products with the first zero replaced by 1 at it, and 0 after it
+    (every term there has that zero)."""
     if not x.ndim:
         return (grad_output,)
     y = cumprod(x, axis) if out is None else out
+    if not isinstance(x, np.ndarray):  # a recorded backward
+        before, _ = _first_zeros(x, axis)
+        if before.all():
+            return (_reversed_cumsum(grad_output * y, axis) / x,)
+        return (_cumprod_others(grad_output, x, axis),)  # (the masks below would cut derivatives)
+    normal = _normal_slices(y, axis)
+    with np.errstate(invalid="ignore", over="ignore"):
+        divided = _in_dtype_of(_reversed_cumsum(grad_output * y, axis) / x, x)
+    if normal.all() and np.isfinite(divided).all():
+        return (divided,)
+    zeros = np.any(x == 0, axis, keepdims=True)
+    dx = _cumprod_zeros_backward(grad_output, x, axis, y) if zeros.any() else divided
+    exact = ~(normal & np.all(np.isfinite(divided), axis, keepdims=True)) & ~zeros
+    return (np.where(exact, _cumprod_scan_backward(grad_output, x, axis), dx),)
+
+
+def _normal_slices(y: np.ndarray, axis: int) -> np.ndarray:
+    """True for the slices along ``axis`` whose running products are all finite normal numbers
+    (so no factor is 0, inf or NaN, and none overflowed or underflowed): there PyTorch's
+    ``sum(g_i y_i) / x_k`` is the derivative to rounding."""
+    with np.errstate(invalid="ignore"):
+        return np.all(np.isfinite(y) & (np.abs(y) >= np.finfo(y.dtype).tiny), axis, keepdims=True)
+
+
+def _times_nonzero(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a * b``, but 0 where ``b`` is 0 (a sum of terms whose weights, gradients or tangents, are
+    all 0) even where ``a`` is inf or NaN: each column of ``jacrev`` and ``jacfwd`` is then that
+    input's own derivative, not NaN from an infinite factor of another one."""
+    return np.where(b == 0, np.zeros((), np.result_type(a, b)), a * b)
+
+
+def _cumprod_scan_backward(grad_output: np.ndarray, x: np.ndarray, axis: int) -> np.ndarray:
+    """dx_k = (x_0 ... x_{k-1}) S_k, S_k = g_k + x_{k+1} S_{k+1} (a scan from the end, one step per
+    position): the sum of g_i times the products of the others, without dividing by x_k, so finite
+    at x_k = +-inf and right where the running products overflowed or underflowed (PyTorch's
+    division gives NaN, inf or a wrong number there)."""
+    w, g = np.moveaxis(_wide(x), axis, 0), np.moveaxis(grad_output, axis, 0)
+    sums = np.empty(np.broadcast_shapes(w.shape, g.shape), np.result_type(w, g))
+    sums[-1] = g[-1]
+    with np.errstate(invalid="ignore", over="ignore"):
+        for k in range(len(w) - 2, -1, -1):
+            sums[k] = g[k] + _times_nonzero(w[k + 1], sums[k + 1])
+        before = np.concatenate([np.ones_like(w[:1]), np.multiply.accumulate(w[:-1], axis=0)])
+        return _in_dtype_of(np.moveaxis(_times_nonzero(before, sums), 0, axis), x)
+
+
+def _cumprod_zeros_backward(grad_output: np.ndarray, x: np.ndarray, axis: int, y: np.ndarray) -> np.ndarray:
+    """``cumprod_backward`` as PyTorch takes it along slices with zeros (the others divided)."""
     before, first = _first_zeros(x, axis)
-    if before.all():
-        with np.errstate(invalid="ignore"):  # inf / inf is NaN, as in PyTorch
-            return (_in_dtype_of(_reversed_cumsum(grad_output * y, axis) / x, x),)
-    if not isinstance(x, np.ndarray):  # a recorded backward: the masks below would cut derivatives
-        return (_cumprod_others(grad_output, x, axis),)
     one = np.ones((), x.dtype)
     # as PyTorch's: the terms past the first zero (before it) and past the second zero (at it)
     # count as 0 even beside an inf or NaN (0 * inf is NaN), and at the first zero the product of
@@ -2832,16 +2880,47 @@ def cumprod_backward(grad_output: Array, x: Array, axis: int, out: Array | None 
         inner = cumprod(np.where(before | first, one, x), axis)  # the products after it
         terms = np.where(before | after_second, 0, grad_output * inner)
         at_zero = prefix * _reversed_cumsum(terms, axis)
-    return (_in_dtype_of(np.where(first, at_zero, kept), x),)
+    return _in_dtype_of(np.where(first, at_zero, kept), x)
 
 
 def cumprod_jvp(tangents: Sequence[Array], x: Array, axis: int, out: Array | None = None) -> Array:
     """Forward mode: ẏ_i = y_i (ẋ_0 / x_0 + ... + ẋ_i / x_i) over the elements before the first
-    zero, plus, from the first zero z on, ẋ_z times the running products with x_z replaced by 1."""
+    zero, plus, from the first zero z on, ẋ_z times the running products with x_z replaced by 1;
+    ``_cumprod_scan_jvp`` along the slices without zeros where the backward takes its scan."""
     t = tangents[0]
     if not x.ndim:
         return t
     y = cumprod(x, axis) if out is None else out
+    if isinstance(x, np.ndarray) and isinstance(t, np.ndarray):
+        normal = _normal_slices(y, axis)
+        with np.errstate(invalid="ignore", over="ignore"):
+            divided = _in_dtype_of(y * cumsum(t / x, axis), x)
+        if normal.all() and np.isfinite(divided).all():
+            return divided
+        zeros = np.any(x == 0, axis, keepdims=True)
+        exact = ~(normal & np.all(np.isfinite(divided), axis, keepdims=True)) & ~zeros
+        dy = _cumprod_zeros_jvp(t, x, axis, y) if zeros.any() else divided
+        return np.where(exact, _cumprod_scan_jvp(t, x, axis), dy)
+    return _cumprod_zeros_jvp(t, x, axis, y)
+
+
+def _cumprod_scan_jvp(t: np.ndarray, x: np.ndarray, axis: int) -> np.ndarray:
+    """ẏ_i = ẏ_{i-1} x_i + y_{i-1} ẋ_i (the product rule, one step per position): no division by
+    x, so right at +-inf and where the running products overflowed or underflowed, as
+    ``_cumprod_scan_backward``."""
+    w, dx = np.moveaxis(_wide(x), axis, 0), np.moveaxis(t, axis, 0)
+    dy = np.empty(np.broadcast_shapes(w.shape, dx.shape), np.result_type(w, dx))
+    dy[0] = dx[0]
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = np.multiply.accumulate(w, axis=0)
+        for i in range(1, len(w)):
+            dy[i] = _times_nonzero(w[i], dy[i - 1]) + _times_nonzero(y[i - 1], dx[i])
+    return _in_dtype_of(np.moveaxis(dy, 0, axis), x)
+
+
+def _cumprod_zeros_jvp(t: Array, x: Array, axis: int, y: Array) -> Array:
+    """``cumprod_jvp`` as PyTorch takes it: divided, and along slices with zeros from the first on
+    its tangent times the running products after it."""
     before, first = _first_zeros(x, axis)
     one = np.ones((), np.asarray(x).dtype)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -21,6 +21,18 @@ def _state(states: list[np.ndarray | None], i: int, like: np.ndarray) -> np.ndar
     return state
 
 
+def _variance(square: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """``square - mean^2``, +inf where ``square`` has overflowed to +inf and ``mean`` is finite.
+
+    There ``mean^2`` may overflow too (a gradient of 1e30 in float32), and ``inf - inf`` would make
+    the parameter NaN; the exact difference is +inf, so the step is 0, as PyTorch's fused
+    multiply-add gives. Ordinary values are computed as before, bit for bit."""
+    variance = square - mean * mean
+    if np.isinf(square).any():
+        variance[np.isposinf(square) & np.isfinite(mean)] = np.inf
+    return variance
+
+
 class RMSprop(Optimizer):
     """RMSprop (Hinton), PyTorch's formulation.
 
@@ -84,7 +96,7 @@ class RMSprop(Optimizer):
                 if group["centered"]:
                     mean = _state(self.grad_avg, i, p)
                     mean += (1.0 - alpha) * (g - mean)
-                    scale = np.sqrt(square - mean * mean)
+                    scale = np.sqrt(_variance(square, mean))
                 else:
                     scale = np.sqrt(square)
                 scale += eps
