@@ -1090,12 +1090,12 @@ def _maximum_by_number() -> bool:
     us against 9.1 with a row of zeros; float64 10.7 against 16.8; NumPy 1.26, 2.4 and 2.5 alike).
     NumPy names the features it found and the loops it was built with (the same module on 1.26
     and 2.x); where it does not, False."""
-    try:
-        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-    except ImportError:
-        return False
-    built = {"AVX512_SKX", "X86_V4"}.intersection(__cpu_dispatch__)
-    return bool(built) and all(__cpu_features__.get(name, False) for name in ("AVX512F", "AVX512_SKX"))
+    # (the module NumPy has already loaded, by its 2.x or its 1.x name: importing the other name would
+    # load modules the grader's worker does not preload, ``tests/test_jail_preload.py``)
+    umath = sys.modules.get("numpy._core._multiarray_umath") or sys.modules.get("numpy.core._multiarray_umath")
+    dispatch, features = getattr(umath, "__cpu_dispatch__", ()), getattr(umath, "__cpu_features__", {})
+    built = {"AVX512_SKX", "X86_V4"}.intersection(dispatch)
+    return bool(built) and all(features.get(name, False) for name in ("AVX512F", "AVX512_SKX"))
 
 
 MAXIMUM_BY_NUMBER = _maximum_by_number()
