@@ -2822,15 +2822,32 @@ def cumprod_backward(grad_output: Array, x: Array, axis: int, out: Array | None 
         if before.all():
             return (_reversed_cumsum(grad_output * y, axis) / x,)
         return (_cumprod_others(grad_output, x, axis),)  # (the masks below would cut derivatives)
-    normal = _normal_slices(y, axis)
     with np.errstate(invalid="ignore", over="ignore"):
         divided = _in_dtype_of(_reversed_cumsum(grad_output * y, axis) / x, x)
-    if normal.all() and np.isfinite(divided).all():
-        return (divided,)
+    dx = _cumprod_by_slices(
+        divided,
+        x,
+        y,
+        axis,
+        lambda: _cumprod_zeros_backward(grad_output, x, axis, y),
+        lambda: _cumprod_scan_backward(grad_output, x, axis),
+    )
+    return (dx,)
+
+
+def _cumprod_by_slices(
+    divided: np.ndarray, x: np.ndarray, y: np.ndarray, axis: int, zeros_rule: Callable[[], Any], scan: Callable[[], Any]
+) -> np.ndarray:
+    """A cumprod derivative slice by slice: ``divided`` (PyTorch's division by x) where the running
+    products are finite normal numbers and it is finite, ``zeros_rule()`` along slices with zeros,
+    ``scan()`` (exact, no division) along the others; each rule computed only when some slice needs it."""
+    normal = _normal_slices(y, axis)
+    finite = np.all(np.isfinite(divided), axis, keepdims=True)
+    if normal.all() and finite.all():
+        return divided
     zeros = np.any(x == 0, axis, keepdims=True)
-    dx = _cumprod_zeros_backward(grad_output, x, axis, y) if zeros.any() else divided
-    exact = ~(normal & np.all(np.isfinite(divided), axis, keepdims=True)) & ~zeros
-    return (np.where(exact, _cumprod_scan_backward(grad_output, x, axis), dx),)
+    kept = zeros_rule() if zeros.any() else divided
+    return np.where(~(normal & finite) & ~zeros, scan(), kept)
 
 
 def _normal_slices(y: np.ndarray, axis: int) -> np.ndarray:
@@ -2892,15 +2909,11 @@ def cumprod_jvp(tangents: Sequence[Array], x: Array, axis: int, out: Array | Non
         return t
     y = cumprod(x, axis) if out is None else out
     if isinstance(x, np.ndarray) and isinstance(t, np.ndarray):
-        normal = _normal_slices(y, axis)
         with np.errstate(invalid="ignore", over="ignore"):
             divided = _in_dtype_of(y * cumsum(t / x, axis), x)
-        if normal.all() and np.isfinite(divided).all():
-            return divided
-        zeros = np.any(x == 0, axis, keepdims=True)
-        exact = ~(normal & np.all(np.isfinite(divided), axis, keepdims=True)) & ~zeros
-        dy = _cumprod_zeros_jvp(t, x, axis, y) if zeros.any() else divided
-        return np.where(exact, _cumprod_scan_jvp(t, x, axis), dy)
+        return _cumprod_by_slices(
+            divided, x, y, axis, lambda: _cumprod_zeros_jvp(t, x, axis, y), lambda: _cumprod_scan_jvp(t, x, axis)
+        )
     return _cumprod_zeros_jvp(t, x, axis, y)
 
 
