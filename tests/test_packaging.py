@@ -195,6 +195,12 @@ def test_installed_wheel_runs_the_main_job_from_another_folder(installed: Path, 
     assert _run([str(installed / "mytorch-train"), "--version"], tmp_path).stdout.startswith("mytorch-train (MyTorch")
 
 
+def test_installed_grader_grades_the_installed_mytorch_from_another_folder(installed: Path, tmp_path: Path):
+    # the worker, the graded tests and the sandbox all come from site-packages; the reference solution scores full
+    out = _run([str(installed / "mytorch-grade"), "autograd", "linear"], tmp_path).stdout
+    assert out.rstrip().splitlines()[-1] == '{"scores": {"autograd": 10, "linear": 9}}', out[-2000:]
+
+
 def test_unpacked_sdist_has_every_tracked_file_and_runs_the_course_graded_tests(dist: Path, tmp_path: Path):
     sdist = next(dist.glob(f"mytorch-{_version()}.tar.gz"))
     with tarfile.open(sdist) as archive:
