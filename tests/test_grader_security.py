@@ -385,6 +385,32 @@ def test_archive_names_reach_reports_escaped_and_scores_csv_never_as_a_formula(g
         assert json.loads(results.read_text())["score"] == 0
 
 
+def test_a_folder_named_like_a_report_in_the_hand_in_folder_never_stops_the_batch(grader, tmp_path):
+    """Reports go to the hand-in folder unless ``--out-dir`` says otherwise, and a student who may write there (a
+    shared drop folder) may make a folder named like a report: until 2026-12-05 ``alice.tar.txt`` made so stopped
+    the batch with a traceback at alice's report (``IsADirectoryError``), before bob was graded and before
+    ``scores.csv``. Now that report alone is not written, saying so on stderr, and the batch goes on; a folder named
+    ``scores.csv`` is refused before any grading, in one line."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("alice.tar", "bob.tar"):
+        tar_of(package(tmp_path / f"src-{name}", code="raise ImportError('nothing')\n", bare=True), inbox / name)
+    (inbox / "alice.tar.txt").mkdir()
+    done = run_grader(grader, "--handin-dir", str(inbox), "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert sorted(scores_csv(inbox / "scores.csv")) == ["alice.tar", "bob.tar"]
+    assert (inbox / "bob.tar.txt").is_file() and (inbox / "alice.tar.json").is_file()
+    assert "alice.tar.txt: it is a folder; the batch goes on" in done.stderr, done.stderr[-2000:]
+    (inbox / "scores.csv").unlink()
+    (inbox / "scores.csv").mkdir()
+    done = run_grader(grader, "--handin-dir", str(inbox), "loss", cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines() == [
+        f"runner.py: error: cannot write {inbox / 'scores.csv'}: it is a folder"
+    ]
+
+
 # --------------------------------------------------------------------------- every sandbox mode
 @pytest.mark.parametrize("mode", ["uid", "none"])
 def test_in_every_sandbox_mode_a_wrong_kernel_costs_its_point_and_nothing_survives(grader, tmp_path, mode):
