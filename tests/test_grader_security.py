@@ -1289,6 +1289,46 @@ def test_the_folders_a_run_reads_hand_ins_from_or_writes_reports_to_are_hidden(t
     assert isolation._hidden() == hidden
 
 
+def test_the_uid_note_says_where_the_runner_cannot_count_what_a_worker_holds_after_unlinking(tmp_path, monkeypatch):
+    """Without ``CAP_SYS_ADMIN`` a ``uid`` worker gets no tmpfs, and its folder is on the disk; the runner counts
+    the files the test's processes keep open after unlinking them by their ``/proc/<pid>/fd``, which a root
+    runner without ``CAP_SYS_PTRACE`` may not read for another uid (Docker's default capabilities lack both, as
+    on Gradescope): it counted none of the 3 MiB a process of another uid held, and the note said nothing. Now the
+    note says so where both capabilities are missing."""
+    from autograder import containment
+    from autograder.isolation import _held_after_unlinking
+
+    monkeypatch.setattr(containment.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(containment.jail, "unprotected", lambda mode: [])
+    gap = "the files its processes keep open or mapped after unlinking them are not counted against --disk"
+    everything, docker = (1 << 41) - 1, (1 << 41) - 1 - (1 << 19) - (1 << 21)
+    for capabilities, said in [(everything, False), (everything - (1 << 19), False), (docker, True)]:
+        monkeypatch.setattr(containment, "_effective_capabilities", lambda capabilities=capabilities: capabilities)
+        assert (gap in Containment.choose("uid", lambda candidate: None).missing) is said, hex(capabilities)
+    setpriv, python = shutil.which("setpriv"), shutil.which("python3", path="/usr/bin:/bin")
+    if os.geteuid() != 0 or setpriv is None or python is None:
+        pytest.skip("the look itself needs root, setpriv (util-linux) and a python3 in /usr/bin other users may run")
+    holder = ("import os, sys, time\nf = open(sys.argv[1] + '/held', 'wb'); f.write(b'x' * (3 << 20)); f.flush()\n"
+              "os.unlink(sys.argv[1] + '/held'); print('ready', flush=True); time.sleep(30)\n")  # fmt: skip
+    folder = Path(tempfile.mkdtemp(prefix="mytorch-held-"))  # (pytest's own folders are closed to other users)
+    folder.chmod(0o777)
+    other = ["--reuid", "2113900000", "--regid", "2113900000", "--clear-groups"]  # (below the workers' uids)
+    process = subprocess.Popen([setpriv, *other, python, "-I", "-c", holder, str(folder)], stdout=subprocess.PIPE)
+    try:
+        assert process.stdout.readline() == b"ready\n"
+        look = (
+            f"from autograder.isolation import _held_after_unlinking as h; print(h([{process.pid}], {str(folder)!r}))"
+        )
+        without = subprocess.run([setpriv, "--inh-caps", "-sys_ptrace", "--bounding-set", "-sys_ptrace", sys.executable,
+                                  "-c", look], cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert _held_after_unlinking([process.pid], str(folder)) == 3 << 20
+        assert without.stdout.strip() == "0", without.stderr  # the gap the note names
+    finally:
+        process.kill()
+        process.wait()
+        shutil.rmtree(folder)
+
+
 def test_the_uid_note_names_a_python_installation_closed_to_other_users(monkeypatch):
     """Under ``uid`` a worker imports after switching uid only what it loaded before when the
     installation is closed to other users (a pyenv Python under /root): the snooper's
