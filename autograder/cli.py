@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import errno
 import hashlib
 import importlib.metadata
 import io
@@ -139,9 +140,17 @@ def write_atomic(path: Path, text: str) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
+    except OSError as error:  # (a folder of that name: a traceback until 2026-12-05)
+        os.unlink(tmp)
+        raise RunnerError(_cannot_write(path, error)) from None
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _cannot_write(path: Path, error: OSError) -> str:
+    """Why ``path`` could not be written, in one line."""
+    return f"cannot write {path}: {'it is a folder' if error.errno == errno.EISDIR else error.strerror or error}"
 
 
 def _escaped(text: str) -> str:
@@ -234,6 +243,8 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
     if not archives:
         raise RunnerError(f"no hand-in archives ({', '.join(ARCHIVE_SUFFIXES)}) in {folder}")
     out_dir = Path(args.out_dir) if args.out_dir else folder
+    if (out_dir / "scores.csv").is_dir() and not (out_dir / "scores.csv").is_symlink():  # (before any grading)
+        raise RunnerError(_cannot_write(out_dir / "scores.csv", OSError(errno.EISDIR, "")))
     sections = [s for s in SECTIONS if any(t.section == s for t in tests)]
     table = io.StringIO()
     writer = csv.writer(table, lineterminator="\n")
@@ -246,11 +257,19 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
             outcomes = _refused(tests)
         kill_leftovers()
         report = _report_path(out_dir, archive, ".txt")
-        write_atomic(report, _report_text(header, outcomes))
         gradescope = (
             json.dumps(gradescope_results(outcomes, header, **run["shown"]), indent=2, ensure_ascii=False) + "\n"
         )
-        write_atomic(_report_path(out_dir, archive, ".json"), gradescope)
+        # Reports go to the hand-in folder by default, where a student may have made a folder of a report's name:
+        # until 2026-12-05 that stopped the batch (a traceback, no scores.csv); now that report alone is missing.
+        for path, text in (
+            (report, _report_text(header, outcomes)),
+            (_report_path(out_dir, archive, ".json"), gradescope),
+        ):
+            try:
+                write_atomic(path, text)
+            except RunnerError as error:
+                print(f"runner.py: {_escaped(str(error))}; the batch goes on", file=sys.stderr, flush=True)
         scores = {s.name: s.score for s in section_scores(outcomes)}
         total, best = sum(o.score for o in outcomes), sum(t.points for t in tests)
         # Why a hand-in has no score at all (refused, or the grader failed on it): until 2026-12-04 its row

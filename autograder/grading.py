@@ -288,14 +288,26 @@ def _raised_where(text: str) -> str:
     ``autograder/compute/``, NumPy) is left to the traceback quoted under the line. Until 2026-12-04
     the innermost frame of any file was named where no frame was the package's: a hand-in that sent
     a traceback of its own making had the runner say its error was raised in
-    ``autograder/grading.py``, in ``judge``, a grader bug that never happened."""
+    ``autograder/grading.py``, in ``judge``, a grader bug that never happened. A frame whose path below
+    ``mytorch/`` or whose function is not plainly a file's path and a function's name (``_PLAIN_PATH``,
+    ``_PLAIN_FUNCTION``) is not named either: until 2026-12-05 a path such as ``/w/mytorch/q.py, line 1, in q)
+    (raised in autograder/grading.py`` (a function compiled from a "file" of that name) or a function so named
+    put those words, unquoted, into the runner's own ``(raised in ...)``."""
     theirs = [f for f in _FRAME.finditer(text) if _in_their_package(f["path"])]
     if not theirs:
         return ""
     frame = theirs[-1]
     path = frame["path"]
     path = path[path.rindex("/mytorch/") + 1 :]
+    if not (_PLAIN_PATH.fullmatch(path) and _PLAIN_FUNCTION.fullmatch(frame["function"])):
+        return ""
     return f" (raised in {cut(path, 200)}, line {frame['line']}, in {cut(frame['function'], 100)})"
+
+
+_PLAIN_PATH = re.compile(r"[\w.-]+(?:/[\w.-]+)*")
+"""A path as a package's files have it: names of letters, digits, ``_``, ``.`` and ``-``, between slashes."""
+_PLAIN_FUNCTION = re.compile(r"[\w.<>]+")
+"""A function's name as a traceback shows it: ``mul_backward``, ``<module>``, ``Linear.<locals>.f``."""
 
 
 def _in_their_package(path: str) -> bool:

@@ -63,6 +63,32 @@ SOLUTION: dict[str, str] = {
         return (grad_output * y * (1 - y),)
     """,
     "relu_backward": "return (grad_output * (x > 0),)",
+    # the extra section ``kernels``'s (the starter stubs them: until 2026-12-05 it shipped them whole)
+    "neg_backward": "return (-grad_output,)",
+    "pow_backward": "return (grad_output * exponent * x ** (exponent - 1),)",
+    "sqrt_backward": "return (grad_output / (2 * np.sqrt(x)),)",
+    "sin_backward": "return (grad_output * np.cos(x),)",
+    "cos_backward": "return (-grad_output * np.sin(x),)",
+    "maximum_backward": """
+        wa = (a > b) + 0.5 * (a == b)
+        return unbroadcast(grad_output * wa, a.shape), unbroadcast(grad_output * (1 - wa), b.shape)
+    """,
+    "sum_backward": """
+        g = grad_output if keepdims or axis is None else np.expand_dims(grad_output, axis)
+        return (np.broadcast_to(g, x.shape).copy(),)
+    """,
+    "mean_backward": """
+        g = grad_output if keepdims or axis is None else np.expand_dims(grad_output, axis)
+        return (np.broadcast_to(g / (x.size // np.size(g)), x.shape).copy(),)
+    """,
+    "softmax_backward": """
+        y = softmax(x, axis) if out is None else out
+        return (y * (grad_output - np.sum(grad_output * y, axis=axis, keepdims=True)),)
+    """,
+    "log_softmax_backward": """
+        p = np.exp(log_softmax(x, axis) if out is None else out)
+        return (grad_output - p * np.sum(grad_output, axis=axis, keepdims=True),)
+    """,
     "softmax_cross_entropy_and_log_probs": """
         shifted = x - np.max(x, axis=-1, keepdims=True)
         log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))

@@ -385,6 +385,32 @@ def test_archive_names_reach_reports_escaped_and_scores_csv_never_as_a_formula(g
         assert json.loads(results.read_text())["score"] == 0
 
 
+def test_a_folder_named_like_a_report_in_the_hand_in_folder_never_stops_the_batch(grader, tmp_path):
+    """Reports go to the hand-in folder unless ``--out-dir`` says otherwise, and a student who may write there (a
+    shared drop folder) may make a folder named like a report: until 2026-12-05 ``alice.tar.txt`` made so stopped
+    the batch with a traceback at alice's report (``IsADirectoryError``), before bob was graded and before
+    ``scores.csv``. Now that report alone is not written, saying so on stderr, and the batch goes on; a folder named
+    ``scores.csv`` is refused before any grading, in one line."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("alice.tar", "bob.tar"):
+        tar_of(package(tmp_path / f"src-{name}", code="raise ImportError('nothing')\n", bare=True), inbox / name)
+    (inbox / "alice.tar.txt").mkdir()
+    done = run_grader(grader, "--handin-dir", str(inbox), "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert sorted(scores_csv(inbox / "scores.csv")) == ["alice.tar", "bob.tar"]
+    assert (inbox / "bob.tar.txt").is_file() and (inbox / "alice.tar.json").is_file()
+    assert "alice.tar.txt: it is a folder; the batch goes on" in done.stderr, done.stderr[-2000:]
+    (inbox / "scores.csv").unlink()
+    (inbox / "scores.csv").mkdir()
+    done = run_grader(grader, "--handin-dir", str(inbox), "loss", cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines() == [
+        f"runner.py: error: cannot write {inbox / 'scores.csv'}: it is a folder"
+    ]
+
+
 # --------------------------------------------------------------------------- every sandbox mode
 @pytest.mark.parametrize("mode", ["uid", "none"])
 def test_in_every_sandbox_mode_a_wrong_kernel_costs_its_point_and_nothing_survives(grader, tmp_path, mode):
@@ -1261,6 +1287,46 @@ def test_the_folders_a_run_reads_hand_ins_from_or_writes_reports_to_are_hidden(t
     assert str(base / "unused") not in hidden
     isolation.hide(sys.prefix, os.path.dirname(sys.prefix), "/usr")  # the installation, a folder holding it, /usr
     assert isolation._hidden() == hidden
+
+
+def test_the_uid_note_says_where_the_runner_cannot_count_what_a_worker_holds_after_unlinking(tmp_path, monkeypatch):
+    """Without ``CAP_SYS_ADMIN`` a ``uid`` worker gets no tmpfs, and its folder is on the disk; the runner counts
+    the files the test's processes keep open after unlinking them by their ``/proc/<pid>/fd``, which a root
+    runner without ``CAP_SYS_PTRACE`` may not read for another uid (Docker's default capabilities lack both, as
+    on Gradescope): it counted none of the 3 MiB a process of another uid held, and the note said nothing. Now the
+    note says so where both capabilities are missing."""
+    from autograder import containment
+    from autograder.isolation import _held_after_unlinking
+
+    monkeypatch.setattr(containment.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(containment.jail, "unprotected", lambda mode: [])
+    gap = "the files its processes keep open or mapped after unlinking them are not counted against --disk"
+    everything, docker = (1 << 41) - 1, (1 << 41) - 1 - (1 << 19) - (1 << 21)
+    for capabilities, said in [(everything, False), (everything - (1 << 19), False), (docker, True)]:
+        monkeypatch.setattr(containment, "_effective_capabilities", lambda capabilities=capabilities: capabilities)
+        assert (gap in Containment.choose("uid", lambda candidate: None).missing) is said, hex(capabilities)
+    setpriv, python = shutil.which("setpriv"), shutil.which("python3", path="/usr/bin:/bin")
+    if os.geteuid() != 0 or setpriv is None or python is None:
+        pytest.skip("the look itself needs root, setpriv (util-linux) and a python3 in /usr/bin other users may run")
+    holder = ("import os, sys, time\nf = open(sys.argv[1] + '/held', 'wb'); f.write(b'x' * (3 << 20)); f.flush()\n"
+              "os.unlink(sys.argv[1] + '/held'); print('ready', flush=True); time.sleep(30)\n")  # fmt: skip
+    folder = Path(tempfile.mkdtemp(prefix="mytorch-held-"))  # (pytest's own folders are closed to other users)
+    folder.chmod(0o777)
+    other = ["--reuid", "2113900000", "--regid", "2113900000", "--clear-groups"]  # (below the workers' uids)
+    process = subprocess.Popen([setpriv, *other, python, "-I", "-c", holder, str(folder)], stdout=subprocess.PIPE)
+    try:
+        assert process.stdout.readline() == b"ready\n"
+        look = (
+            f"from autograder.isolation import _held_after_unlinking as h; print(h([{process.pid}], {str(folder)!r}))"
+        )
+        without = subprocess.run([setpriv, "--inh-caps", "-sys_ptrace", "--bounding-set", "-sys_ptrace", sys.executable,
+                                  "-c", look], cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert _held_after_unlinking([process.pid], str(folder)) == 3 << 20
+        assert without.stdout.strip() == "0", without.stderr  # the gap the note names
+    finally:
+        process.kill()
+        process.wait()
+        shutil.rmtree(folder)
 
 
 def test_the_uid_note_names_a_python_installation_closed_to_other_users(monkeypatch):

@@ -356,3 +356,32 @@ def test_the_runner_names_where_an_error_was_raised_only_in_the_students_package
         first, *rest = str(failure.value).splitlines()
         assert first == "\"KeyError: 'x'\"", (path, first)
         assert rest == ["> " + line for line in text.splitlines()[:-1]]  # the traceback, quoted
+
+
+def test_a_frames_path_or_function_cannot_add_words_to_where_the_runner_says_it_was_raised():
+    """``(raised in ...)`` is the runner's own words, unquoted, on a failure's first line; a frame's path and
+    function come from the hand-in's traceback, which it can make up (a function compiled from a "file" of any name,
+    a code object's name replaced). A path ``/w/mytorch/q.py, line 1, in q) (raised in autograder/grading.py`` below
+    the package passed the check that the frame is the student's, and the runner's line then said the error was
+    also raised in ``autograder/grading.py``, in ``judge`` (the grader bug ``_raised_where`` keeps out). Now a frame
+    whose path or function is not plainly a file and a name is not named there; the quoted traceback shows it."""
+    from autograder.grading import collect, judge
+    from autograder.protocol import error_text
+
+    test = next(t for t in collect(["operations"]) if t.name == "mul")
+    forged = ") (raised in autograder/grading.py, line 212, in judge"
+    for path, function in [(f"/w/mytorch/q.py, line 1, in q{forged}", "f"), ("/w/mytorch/q.py", f"f{forged}")]:
+        text = f'Traceback (most recent call last):\n  File "{path}", line 3, in {function}\nValueError: no'
+        with pytest.raises(AssertionError) as failure:
+            judge(test, test.inputs(), error_text(text))
+        first = str(failure.value).splitlines()[0]
+        assert first == '"ValueError: no"', first
+    text = (
+        'Traceback (most recent call last):\n  File "/w/mytorch/nn/x_1.py", line 3, in Linear.<locals>.f\nKeyError: 1'
+    )
+    with pytest.raises(AssertionError) as failure:  # a plain frame is still named
+        judge(test, test.inputs(), error_text(text))
+    assert (
+        str(failure.value).splitlines()[0]
+        == '"KeyError: 1" (raised in mytorch/nn/x_1.py, line 3, in Linear.<locals>.f)'
+    )

@@ -121,6 +121,20 @@ def test_the_starter_imports_and_scores_zero_with_a_reason_per_test_on_the_defau
     assert len(reasons) == 23 and all(reason.startswith(stub) for reason in reasons)  # one line each
 
 
+def test_the_starter_scores_in_the_extra_sections_only_the_handouts_worked_example(starter):
+    """A course may enable MyTorch's extra sections (``[sections.kernels] enabled = true``). The starter shipped ten
+    of ``kernels``' kernels whole (neg, pow, sqrt, sin, cos, maximum, sum, mean, softmax, log_softmax, and their
+    forward-mode rules, the same arithmetic), so every student scored 12 of its 13 points with nothing written. Now
+    only ``add_backward``, the handout's worked example, is given: its two tests pass, every other extra test fails."""
+    extras = ["loss_extra", "activation_extra", "kernels", "mlp"]
+    done = subprocess.run([sys.executable, "autograder/runner.py", "--jobs", "2", *extras], cwd=starter,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == {"scores": {**dict.fromkeys(extras, 0), "kernels": 2}}
+    passed = [line.split()[1] for line in done.stdout.splitlines() if line.startswith("PASS")]
+    assert passed == ["kernels/add", "kernels/add"], passed  # "add" and "add with a broadcast bias"
+
+
 def test_a_student_packs_the_starter_with_create_tarball(starter, tmp_path):
     made = run(["sh", "create_tarball.sh", str(tmp_path / "handin.tar")], starter)
     assert made.returncode == 0, made.stderr

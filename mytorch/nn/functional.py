@@ -308,12 +308,16 @@ def neg(x: Array) -> Array:
 
 def neg_backward(grad_output: Array, x: Array) -> tuple[Array]:
     """dx = -g."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple
     return (-grad_output,)
+    # END SOLUTION
 
 
 def neg_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = -ẋ."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return -_zeros_or(tangents[0], x)
+    # END SOLUTION
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -651,12 +655,16 @@ def _pow_derivative(x: Array, exponent: float) -> Array:
 
 def pow_backward(grad_output: Array, x: Array, exponent: float) -> tuple[Array]:
     """dx = g * p * x**(p-1)."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple
     return (grad_output * _pow_derivative(x, exponent),)
+    # END SOLUTION
 
 
 def pow_jvp(tangents: Sequence[Array], x: Array, exponent: float) -> Array:
     """Forward mode: ẏ = p x**(p-1) ẋ."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return tangents[0] * _pow_derivative(x, exponent)
+    # END SOLUTION
 
 
 def exp(x: Array) -> Array:
@@ -745,14 +753,18 @@ def sqrt(x: Array) -> Array:
 
 def sqrt_backward(grad_output: Array, x: Array, out: Array | None = None) -> tuple[Array]:
     """dx = g / (2 sqrt(x))."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple
     y = np.sqrt(x) if out is None else out
     return (grad_output / (y + y),)
+    # END SOLUTION
 
 
 def sqrt_jvp(tangents: Sequence[Array], x: Array, out: Array | None = None) -> Array:
     """Forward mode: ẏ = ẋ / (2 sqrt(x))."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     y = np.sqrt(x) if out is None else out
     return tangents[0] / (y + y)
+    # END SOLUTION
 
 
 def abs(x: Array) -> Array:  # noqa: A001 - the op's name
@@ -867,12 +879,16 @@ def sin(x: Array) -> Array:
 
 def sin_backward(grad_output: Array, x: Array) -> tuple[Array]:
     """dx = g * cos x."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple
     return (grad_output * np.cos(x),)
+    # END SOLUTION
 
 
 def sin_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = cos(x) ẋ."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return tangents[0] * np.cos(x)
+    # END SOLUTION
 
 
 def cos(x: Array) -> Array:
@@ -882,12 +898,16 @@ def cos(x: Array) -> Array:
 
 def cos_backward(grad_output: Array, x: Array) -> tuple[Array]:
     """dx = -g * sin x."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple
     return (-grad_output * np.sin(x),)
+    # END SOLUTION
 
 
 def cos_jvp(tangents: Sequence[Array], x: Array) -> Array:
     """Forward mode: ẏ = -sin(x) ẋ."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return -tangents[0] * np.sin(x)
+    # END SOLUTION
 
 
 def sinh(x: Array) -> Array:
@@ -1768,18 +1788,22 @@ def maximum(a: Array, b: Array) -> Array:
 
 def maximum_backward(grad_output: Array, a: Array, b: Array) -> tuple[Array, Array]:
     """The gradient goes to the larger operand (half to each on a tie)."""
+    # BEGIN SOLUTION: return (gradient of a, gradient of b): g to the larger (half each on a tie), unbroadcast
     wa, wb = _pick_masks(a, b, a > b)
     return unbroadcast(_selected(grad_output, wa), a.shape), unbroadcast(_selected(grad_output, wb), b.shape)
+    # END SOLUTION
 
 
 def maximum_jvp(tangents: Sequence[Array | None], a: Array, b: Array) -> Array:
     """Forward mode: ẏ = the tangent of the larger operand (the mean of both on a tie)."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     wa, wb = _pick_masks(a, b, a > b)
     ta, tb = tangents
     return _full(
         _add_terms(None if ta is None else ta * wa, None if tb is None else tb * wb),
         np.broadcast_shapes(a.shape, b.shape),
     )
+    # END SOLUTION
 
 
 def minimum(a: Array, b: Array) -> Array:
@@ -1812,12 +1836,16 @@ def sum(x: Array, axis: Axis = None, keepdims: bool = False) -> Array:  # noqa: 
 
 def sum_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: bool = False) -> tuple[Array]:
     """dx = g repeated along the summed axes."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple
     return (_expand(grad_output, x.shape, axis, keepdims),)
+    # END SOLUTION
 
 
 def sum_jvp(tangents: Sequence[Array], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
     """Forward mode: ẏ = ẋ summed over ``axis``."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return sum(tangents[0], axis, keepdims)
+    # END SOLUTION
 
 
 def _count(x: Array, axis: Axis) -> int:
@@ -1851,12 +1879,16 @@ def _average(x: Array, axis: Axis, keepdims: bool) -> Any:
 
 def mean_backward(grad_output: Array, x: Array, axis: Axis = None, keepdims: bool = False) -> tuple[Array]:
     """dx = g / n repeated along the averaged axes (n elements per average)."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple
     return (_expand(divide_count(grad_output, _count(x, axis)), x.shape, axis, keepdims),)
+    # END SOLUTION
 
 
 def mean_jvp(tangents: Sequence[Array], x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
     """Forward mode: ẏ = ẋ averaged over ``axis``."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     return mean(tangents[0], axis, keepdims)
+    # END SOLUTION
 
 
 def _extreme_weights(x: Array, out: Array, axis: Axis, keepdims: bool) -> Array:
@@ -2066,16 +2098,20 @@ def softmax(x: Array, axis: int = -1) -> Array:
 
 def softmax_backward(grad_output: Array, x: Array, axis: int = -1, out: Array | None = None) -> tuple[Array]:
     """dx = y * (g - sum(g * y))."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple
     y = softmax(x, axis) if out is None else out
     gy = grad_output * y
     return (gy - y * gy.sum(axis=axis, keepdims=True),)
+    # END SOLUTION
 
 
 def softmax_jvp(tangents: Sequence[Array], x: Array, axis: int = -1, out: Array | None = None) -> Array:
     """Forward mode: ẏ = y * (ẋ - sum(ẋ * y))."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     y = softmax(x, axis) if out is None else out
     ty = tangents[0] * y
     return ty - y * ty.sum(axis=axis, keepdims=True)
+    # END SOLUTION
 
 
 @dispatches
@@ -2091,15 +2127,19 @@ def log_softmax(x: Array, axis: int = -1) -> Array:
 
 def log_softmax_backward(grad_output: Array, x: Array, axis: int = -1, out: Array | None = None) -> tuple[Array]:
     """dx = g - softmax(x) * sum(g)."""
+    # BEGIN SOLUTION: return the gradient of x, as a one-element tuple
     p = np.exp(log_softmax(x, axis) if out is None else out)
     return (grad_output - p * grad_output.sum(axis=axis, keepdims=True),)
+    # END SOLUTION
 
 
 def log_softmax_jvp(tangents: Sequence[Array], x: Array, axis: int = -1, out: Array | None = None) -> Array:
     """Forward mode: ẏ = ẋ - sum(softmax(x) * ẋ)."""
+    # BEGIN SOLUTION: forward mode (not graded): return the tangent of the output
     p = np.exp(log_softmax(x, axis) if out is None else out)
     t = tangents[0]
     return t - (p * t).sum(axis=axis, keepdims=True)
+    # END SOLUTION
 
 
 @dispatches
