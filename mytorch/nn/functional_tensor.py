@@ -381,7 +381,7 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     if p == 1:
         scale = np.zeros(x.shape, dtype=x.dtype)
     else:
-        scale = ((default_generator.random(x.shape) >= p) / (1.0 - p)).astype(x.dtype)
+        scale = ((default_generator.random(x.shape) >= p) / (1.0 - float(p))).astype(x.dtype)
     return x.mul_(scale) if inplace else x * scale
 
 

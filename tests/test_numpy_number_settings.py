@@ -1,0 +1,128 @@
+"""Settings given as NumPy numbers (``np.float16(0.3)``, ``np.float32``) act as the Python float of
+the same value, on NumPy 1 and 2 alike, as PyTorch reads them. On NumPy 2 (NEP 50) ``1.0 - p`` of
+an ``np.float16`` p is an ``np.float16``, so a rule that did arithmetic on the setting before
+converting it ran in half precision: dropout's 1 / (1 - p), celu's 1 / alpha, rrelu's evaluation
+slope, xavier's bound, ASGD's and Adadelta's decays (scripts/sweep_numpy_numbers.py found them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+import mytorch.nn.functional as F
+
+R = np.random.default_rng(0)
+X = R.standard_normal((2, 3, 4))
+V = R.standard_normal((2, 3, 4))
+
+
+def _xavier(kind: str) -> Callable[..., Any]:
+    def run(t: Any, gain: Any) -> Any:
+        w = mt.empty(3, 4, dtype=t.dtype)
+        getattr(mt.nn.init, kind)(w, gain=gain)
+        return t * w.sum()
+
+    return run
+
+
+CALLS: dict[str, Callable[..., Any]] = {
+    "F.celu": lambda t, s: F.celu(t, alpha=s),
+    "nn.CELU": lambda t, s: mt.nn.CELU(alpha=s)(t),
+    "F.dropout": lambda t, s: F.dropout(t, p=s),
+    "F.dropout1d": lambda t, s: F.dropout1d(t, p=s),
+    "F.dropout2d": lambda t, s: F.dropout2d(t, p=s),
+    "F.dropout3d": lambda t, s: F.dropout3d(t[None], p=s),
+    "F.alpha_dropout": lambda t, s: F.alpha_dropout(t, p=s, training=True),
+    "nn.AlphaDropout": lambda t, s: mt.nn.AlphaDropout(p=s)(t),
+    "F.rrelu lower": lambda t, s: F.rrelu(t, lower=s, training=False),
+    "F.rrelu upper": lambda t, s: F.rrelu(t, upper=s, training=False),
+    "nn.RReLU": lambda t, s: mt.nn.RReLU(lower=s).eval()(t),
+    "init.xavier_uniform_": _xavier("xavier_uniform_"),
+    "init.xavier_normal_": _xavier("xavier_normal_"),
+}
+
+
+def _run(call: Callable[..., Any], dtype: type, setting: Any) -> tuple[np.ndarray, np.ndarray]:
+    mt.manual_seed(0)
+    x = mt.tensor(X.astype(dtype), requires_grad=True)
+    out = call(x, setting)
+    (out * mt.tensor(V.reshape(-1)[: out.numel()].reshape(out.shape).astype(dtype))).sum().backward()
+    return out.detach().numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+@pytest.mark.parametrize("kind", [np.float16, np.float32])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_numpy_number_setting_gives_the_python_floats_values_and_gradients(name, kind, dtype) -> None:
+    for value in (0.3, 0.7):
+        setting = kind(value)
+        out, grad = _run(CALLS[name], dtype, setting)
+        want_out, want_grad = _run(CALLS[name], dtype, float(setting))
+        np.testing.assert_array_equal(out, want_out, err_msg=f"{name}({setting!r})")
+        np.testing.assert_array_equal(grad, want_grad, err_msg=f"{name}({setting!r}) gradient")
+
+
+def test_celu_and_dropout_with_a_float16_setting_closed_forms() -> None:
+    alpha = np.float16(2.5)  # exactly 2.5, but 1 / alpha in float16 is 0.39990234
+    x = mt.tensor([-2.25], dtype=mt.float64, requires_grad=True)
+    y = F.celu(x, alpha=alpha)
+    y.backward()
+    assert abs(y.item() - 2.5 * np.expm1(-0.9)) < 1e-15
+    assert abs(x.grad.item() - np.exp(-0.9)) < 1e-15
+    p = np.float16(0.3)
+    kept = F.dropout(mt.ones(1000, dtype=mt.float64), p=p).numpy()
+    assert set(np.unique(kept)) == {0.0, 1.0 / (1.0 - float(p))}
+
+
+OPTIMIZERS = {
+    "ASGD lambd": lambda params, s: mt.optim.ASGD(params, lr=0.1, lambd=s),
+    "ASGD alpha": lambda params, s: mt.optim.ASGD(params, lr=0.1, alpha=s),
+    "ASGD t0": lambda params, s: mt.optim.ASGD(params, lr=0.1, t0=s),
+    "Adadelta rho": lambda params, s: mt.optim.Adadelta(params, rho=s),
+}
+
+
+def _steps(make: Callable[..., Any], dtype: type, setting: Any) -> np.ndarray:
+    p = mt.nn.Parameter(mt.tensor(X.astype(dtype)))
+    optimizer = make([p], setting)
+    for _ in range(4):
+        optimizer.zero_grad()
+        (p * p * mt.tensor(V.astype(dtype))).sum().backward()
+        optimizer.step()
+    return p.detach().numpy()
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("kind", [np.float16, np.float32])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_optimizer_setting_given_as_a_numpy_number_steps_as_the_python_float(name, kind, dtype) -> None:
+    for value in (0.3, 0.7, 0.9):
+        setting = kind(value)
+        got = _steps(OPTIMIZERS[name], dtype, setting)
+        np.testing.assert_array_equal(got, _steps(OPTIMIZERS[name], dtype, float(setting)), err_msg=f"{setting!r}")
+
+
+def test_numpy_number_settings_match_pytorch() -> None:
+    """PyTorch reads the activations' NumPy-number settings as their values too. Its optimizers keep
+    the number as given and compute ``1 - rho`` with it, in float16 on NumPy 2: MyTorch's steps are
+    PyTorch's given the float."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for L in (mt, torch):
+        x = L.tensor(X, requires_grad=True)
+        y = L.nn.functional.celu(x, alpha=np.float16(0.3)) + L.nn.functional.rrelu(x, lower=np.float16(0.3))
+        (y * L.tensor(V)).sum().backward()
+        p = L.nn.Parameter(L.tensor(X))
+        rho = np.float16(0.3) if L is mt else float(np.float16(0.3))
+        optimizer = L.optim.Adadelta([p], rho=rho)
+        for _ in range(3):
+            optimizer.zero_grad()
+            (p * p * L.tensor(V)).sum().backward()
+            optimizer.step()
+        results.append([y.detach().numpy(), x.grad.numpy(), p.detach().numpy()])
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
