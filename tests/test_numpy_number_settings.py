@@ -126,3 +126,35 @@ def test_numpy_number_settings_match_pytorch() -> None:
         results.append([y.detach().numpy(), x.grad.numpy(), p.detach().numpy()])
     for got, want in zip(*results):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+SCHEDULES = {
+    "OneCycleLR pct_start": lambda o, s: mt.optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, pct_start=s, total_steps=10),
+    "OneCycleLR div_factor": lambda o, s: mt.optim.lr_scheduler.OneCycleLR(o, 1.0, 10, div_factor=s),
+    "OneCycleLR final_div_factor": lambda o, s: mt.optim.lr_scheduler.OneCycleLR(o, 1.0, 10, final_div_factor=s),
+    "LambdaLR": lambda o, s: mt.optim.lr_scheduler.LambdaLR(o, lambda epoch: s),
+    "MultiplicativeLR": lambda o, s: mt.optim.lr_scheduler.MultiplicativeLR(o, lambda epoch: s),
+}
+
+
+def _rates(make: Callable[..., Any], setting: Any) -> list[Any]:
+    p = mt.nn.Parameter(mt.tensor(X))
+    optimizer = mt.optim.SGD([p], lr=0.9, momentum=0.5)
+    scheduler = make(optimizer, setting)
+    rates = []
+    for _ in range(8):
+        optimizer.zero_grad()
+        (p * p).sum().backward()
+        optimizer.step()
+        scheduler.step()
+        rates.append(optimizer.param_groups[0]["lr"])
+    return rates
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+@pytest.mark.parametrize("kind", [np.float16, np.float32, np.float64])
+def test_a_schedule_given_numpy_numbers_sets_the_python_floats_rates(name, kind) -> None:
+    setting = kind(2.7) if "div_factor" in name else kind(0.3)
+    want, got = _rates(SCHEDULES[name], float(setting)), _rates(SCHEDULES[name], setting)
+    assert got == want
+    assert all(type(rate) is float for rate in got)
