@@ -158,3 +158,43 @@ def test_a_schedule_given_numpy_numbers_sets_the_python_floats_rates(name, kind)
     want, got = _rates(SCHEDULES[name], float(setting)), _rates(SCHEDULES[name], setting)
     assert got == want
     assert all(type(rate) is float for rate in got)
+
+
+RANGES = {
+    "linspace end": lambda L, s: L.linspace(0, s, 7),
+    "linspace start": lambda L, s: L.linspace(s, 1, 7, dtype=L.float64),
+    "logspace end": lambda L, s: L.logspace(0, s, 5),
+    "logspace start": lambda L, s: L.logspace(s, 2, 5, dtype=L.float64),
+    "arange start": lambda L, s: L.arange(s, 1.0, 0.1),
+    "arange step": lambda L, s: L.arange(0, 1, s, dtype=L.float64),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RANGES))
+@pytest.mark.parametrize("kind", [np.float16, np.float32])
+def test_a_range_with_numpy_number_ends_is_the_python_floats(name, kind) -> None:
+    """On NumPy 2, NumPy's range functions counted in an ``np.float16`` end's precision
+    (``linspace(0, np.float16(0.3), 7)[1]`` was 0.0500183, not 0.0500081)."""
+    setting = kind(0.3) if "start" not in name or "logspace" in name else kind(0.1)
+    got, want = RANGES[name](mt, setting), RANGES[name](mt, float(setting))
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_ranges_with_numpy_number_ends_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for name, make in RANGES.items():
+        for setting in (np.float16(0.3), np.float32(0.3)):
+            got, want = make(mt, setting), make(torch, setting)
+            assert str(got.dtype) == str(want.dtype).replace("torch.", ""), name
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, err_msg=f"{name} {setting!r}")
+
+
+def test_complex_range_ends_give_complex_values_or_are_refused() -> None:
+    np.testing.assert_allclose(mt.linspace(0, 1 + 2j, 3).numpy(), [0, 0.5 + 1j, 1 + 2j])
+    assert mt.linspace(np.complex64(1j), 1, 3).dtype == np.complex64  # (its imaginary part was dropped)
+    assert mt.logspace(0, 1j, 2, dtype=mt.complex128).numpy()[1] == pytest.approx(10**1j)
+    with pytest.raises(TypeError, match="linspace: a complex start or end"):
+        mt.linspace(0, 1 + 2j, 3, dtype=mt.float32)
+    with pytest.raises(TypeError, match="arange: start, end and step must be real numbers"):
+        mt.arange(0, 10, np.complex64(1 + 2j))  # ([] on NumPy 1, two values on NumPy 2)
