@@ -198,3 +198,40 @@ def test_complex_range_ends_give_complex_values_or_are_refused() -> None:
         mt.linspace(0, 1 + 2j, 3, dtype=mt.float32)
     with pytest.raises(TypeError, match="arange: start, end and step must be real numbers"):
         mt.arange(0, 10, np.complex64(1 + 2j))  # ([] on NumPy 1, two values on NumPy 2)
+
+
+WRITTEN = {  # settings a hand-written schedule writes into param_groups, by optimizer
+    "Adam": {"lr": 0.03, "betas": (0.7, 0.97), "weight_decay": 0.03},
+    "AdamW": {"lr": 0.03, "betas": (0.7, 0.97), "weight_decay": 0.03},
+    "NAdam": {"lr": 0.03, "betas": (0.7, 0.97), "momentum_decay": 0.003},
+    "RAdam": {"lr": 0.03, "betas": (0.7, 0.97), "weight_decay": 0.03},
+    "Adamax": {"lr": 0.03, "betas": (0.7, 0.97)},
+    "Adagrad": {"lr": 0.3, "lr_decay": 0.03},
+    "Adafactor": {"lr": 0.03, "beta2_decay": -0.7, "weight_decay": 0.03},
+    "RMSprop": {"lr": 0.03, "alpha": 0.7},
+    "ASGD": {"lr": 0.03, "lambd": 0.03, "alpha": 0.7, "t0": 1.3},
+    "SGD": {"lr": 0.3, "momentum": 0.7, "dampening": 0.3},
+}
+
+
+def _steps_with_group(name: str, dtype: type, settings: dict[str, Any]) -> np.ndarray:
+    p = mt.nn.Parameter(mt.tensor(X.astype(dtype)))
+    optimizer = getattr(mt.optim, name)([p], lr=0.1)
+    optimizer.param_groups[0].update(settings)
+    for _ in range(4):
+        optimizer.zero_grad()
+        (p * p * mt.tensor(V.astype(dtype))).sum().backward()
+        optimizer.step()
+    return p.detach().numpy()
+
+
+@pytest.mark.parametrize("name", sorted(WRITTEN))
+@pytest.mark.parametrize("kind", [np.float16, np.float32])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numpy_numbers_written_into_a_group_step_as_the_python_floats(name, kind, dtype) -> None:
+    """On NumPy 2, Adam's ``1 - beta1`` of an ``np.float16`` beta1 written into the group was 0.2998,
+    and RAdam's, NAdam's and Adafactor's rates were computed in that precision (NumPy 1: as floats)."""
+    given = {k: tuple(kind(x) for x in v) if isinstance(v, tuple) else kind(v) for k, v in WRITTEN[name].items()}
+    floats = {k: tuple(float(x) for x in v) if isinstance(v, tuple) else float(v) for k, v in given.items()}
+    got = _steps_with_group(name, dtype, given)
+    np.testing.assert_array_equal(got, _steps_with_group(name, dtype, floats))
