@@ -8,12 +8,15 @@ against PyTorch where it is installed (those parts skip without it):
   summed 256 times down the rows in float16 was 25.16 for 25.6).
 * ``renorm`` of a slice holding a NaN (a slice kept as it is, its norm NaN): the NaN reached the
   whole slice's gradient through the unused scale (PyTorch: the gradient passed through).
+* ``softplus(x, beta)`` where beta x overflows the dtype (float16 x = 700, beta = 100): inf for
+  PyTorch's x.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from replay_compare import assert_replay_trains_like_the_dynamic_step
 
 import mytorch as mt
 
@@ -697,3 +700,54 @@ def test_float16_weighted_mean_cross_entropy_past_65504_total_weight() -> None:
     expected = (np.exp(log_probs) - np.eye(3)[labels]) * w[:, None] / w.sum()
     assert x.grad.dtype == mt.float16
     np.testing.assert_allclose(x.grad.numpy(), expected, atol=2e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_softplus_is_linear_where_beta_x_overflows(dtype) -> None:
+    """PyTorch's ``x`` where beta x > threshold holds where beta x overflows the dtype too: it was
+    ``softplus(beta x) / beta`` = inf (float16 x = 700 with beta = 100; float32 with beta = 1e36)."""
+    beta = 100.0 if dtype == np.float16 else 1e36
+    x = mt.tensor(np.array([1000.0, 700.0, -1000.0, 0.5], dtype), requires_grad=True)
+    y = mt.nn.functional.softplus(x, beta=beta)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), np.array([1000.0, 700.0, 0.0, 0.5], dtype))
+    np.testing.assert_array_equal(x.grad.numpy(), np.array([1.0, 1.0, 0.0, 1.0], dtype))
+    assert mt.nn.Softplus(beta=beta)(x).detach().numpy()[1] == 700.0
+
+
+def test_softplus_with_beta_derivatives_closed_forms_and_replay() -> None:
+    """ln(1 + e^(b x)) / b: slope sigmoid(b x), curvature b sigmoid(b x) (1 - sigmoid(b x)), in both
+    modes; a replayed step recomputes the linear branch from the new data."""
+    beta, values = 2.5, np.array([-3.0, -0.4, 0.0, 0.7, 7.9, 8.1])
+    x = mt.tensor(values, requires_grad=True)
+    (g,) = mt.autograd.grad(mt.nn.functional.softplus(x, beta=beta).sum(), x, create_graph=True)
+    (h,) = mt.autograd.grad(g.sum(), x)
+    s = 1 / (1 + np.exp(-beta * values))
+    linear = beta * values > 20
+    np.testing.assert_allclose(g.detach().numpy(), np.where(linear, 1.0, s), rtol=1e-14)
+    np.testing.assert_allclose(h.numpy(), np.where(linear, 0.0, beta * s * (1 - s)), rtol=1e-13)
+    _, tangent = mt.func.jvp(lambda t: mt.nn.functional.softplus(t, beta=beta), (mt.tensor(values),), (mt.ones(6),))
+    np.testing.assert_allclose(tangent.numpy(), np.where(linear, 1.0, s), rtol=1e-14)
+    assert_replay_trains_like_the_dynamic_step(
+        values.reshape(2, 3),
+        np.array([[1.0, 2.0, 3.0], [-1.0, 4.0, 0.5]]),
+        lambda w: mt.optim.SGD([w], lr=0.5),
+        lambda data, w: mt.nn.functional.softplus(data * w, beta=beta, threshold=3.0).sum(),
+        steps=6,
+        verify=2,
+    )
+
+
+def test_softplus_with_beta_matches_pytorch_to_second_order() -> None:
+    torch = pytest.importorskip("torch")
+    values = np.array([[-3.0, -0.4, 0.0], [0.7, 7.9, 8.1]])
+    out = []
+    for L in (mt, torch):
+        x = L.tensor(values, requires_grad=True)
+        y = L.nn.functional.softplus(x, beta=2.5, threshold=5.0)
+        (g,) = L.autograd.grad(y.sum(), x, create_graph=True)
+        (h,) = L.autograd.grad((g * L.tensor(values)).sum(), x)
+        half = L.nn.functional.softplus(L.tensor([700.0, 0.3], dtype=L.float16), beta=100.0)
+        out.append([y.detach().numpy(), g.detach().numpy(), h.numpy(), half.numpy()])
+    for got, want in zip(*out):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)

@@ -1163,30 +1163,37 @@ def with_zero_slope(value: Any, x: Any) -> Any:
 
 
 @dispatches
-def softplus(x: Array, threshold: float = math.inf) -> Array:
-    """y = ln(1 + e**x), computed without overflow; x itself where x > threshold (PyTorch's
-    linear branch: ``F.softplus`` passes its threshold, the handout's module none)."""
-    y = np.logaddexp(x, 0).astype(x.dtype, copy=False)
-    return np.where(x > threshold, x, y) if threshold < math.inf else y
+def softplus(x: Array, threshold: float = math.inf, beta: float = 1.0) -> Array:
+    """y = ln(1 + e**(beta x)) / beta, computed without overflow; x itself where beta x > threshold
+    (PyTorch's linear branch: ``F.softplus`` passes its threshold and beta, the handout's module
+    neither). Where beta x overflows the dtype (float16 x = 700, beta = 100) that branch gives x,
+    as PyTorch's: ``softplus(beta x) / beta`` was inf there."""
+    if beta == 1.0:
+        y = np.logaddexp(x, 0).astype(x.dtype, copy=False)
+        return np.where(x > threshold, x, y) if threshold < math.inf else y
+    z = x * beta
+    y = (np.logaddexp(z, 0) / beta).astype(x.dtype, copy=False)
+    return np.where(z > threshold, x, y)
 
 
-def _softplus_slope(x: Array, threshold: float) -> Array:
-    """sigmoid(x), or 1 (derivative 0) where x > threshold: a mask on the values, a constant."""
+def _softplus_slope(x: Array, threshold: float, beta: float) -> Array:
+    """sigmoid(beta x), or 1 (derivative 0) where beta x > threshold: a mask on the values, a constant."""
+    z = x if beta == 1.0 else x * beta
     if threshold == math.inf:
-        return sigmoid(x)
-    values = np.asarray(x)
+        return sigmoid(z)
+    values = np.asarray(z)
     linear = (values > threshold).astype(values.dtype)
-    return _in_dtype_of(sigmoid(x) * (1 - linear) + linear, x)
+    return _in_dtype_of(sigmoid(z) * (1 - linear) + linear, x)
 
 
-def softplus_backward(grad_output: Array, x: Array, threshold: float = math.inf) -> tuple[Array]:
-    """dx = g * sigmoid(x) (g where x > threshold)."""
-    return (grad_output * _softplus_slope(x, threshold),)
+def softplus_backward(grad_output: Array, x: Array, threshold: float = math.inf, beta: float = 1.0) -> tuple[Array]:
+    """dx = g * sigmoid(beta x) (g where beta x > threshold)."""
+    return (grad_output * _softplus_slope(x, threshold, beta),)
 
 
-def softplus_jvp(tangents: Sequence[Array], x: Array, threshold: float = math.inf) -> Array:
-    """Forward mode: ẏ = sigmoid(x) ẋ (ẋ where x > threshold)."""
-    return tangents[0] * _softplus_slope(x, threshold)
+def softplus_jvp(tangents: Sequence[Array], x: Array, threshold: float = math.inf, beta: float = 1.0) -> Array:
+    """Forward mode: ẏ = sigmoid(beta x) ẋ (ẋ where beta x > threshold)."""
+    return tangents[0] * _softplus_slope(x, threshold, beta)
 
 
 _GELU_C = math.sqrt(2.0 / math.pi)

@@ -214,7 +214,9 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor: 
         slope = np.where(finite, 1.0 if linear else 0.5, np.nan).astype(x.dtype)
         return x * Tensor(slope) + Tensor(np.where(finite, 0.0 if linear else np.inf, np.nan).astype(x.dtype))
     params = {"threshold": float(threshold)}  # (in the kernel, so that a replayed step recomputes the branch)
-    return _apply("softplus", (x,), params) if beta == 1 else _apply("softplus", (x * beta,), params) / beta
+    if beta != 1:  # (beta x formed in the kernel: where it overflows, the branch is linear, not inf / beta)
+        params["beta"] = float(beta)
+    return _apply("softplus", (x,), params)
 
 
 def gelu(input: Any, approximate: str = "none") -> Tensor:  # noqa: A002
