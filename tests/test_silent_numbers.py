@@ -715,6 +715,19 @@ def test_softplus_is_linear_where_beta_x_overflows(dtype) -> None:
     assert mt.nn.Softplus(beta=beta)(x).detach().numpy()[1] == 700.0
 
 
+def test_float16_softplus_scales_in_float32_and_a_beta_beyond_float32_is_refused() -> None:
+    """beta = 1e5 is beyond float16: beta x at x = 0 was 0 * inf = NaN in the gradient (PyTorch
+    scales in float32: 1/2). A beta float32 cannot hold is refused, as PyTorch refuses it (NumPy 1
+    and 2 gave different numbers)."""
+    x = mt.tensor(np.array([0.0, 700.0, -3.0], np.float16), requires_grad=True)
+    (g,) = mt.autograd.grad(mt.nn.functional.softplus(x, beta=1e5).sum(), x, create_graph=True)
+    (h,) = mt.autograd.grad(g.sum(), x)
+    assert g.dtype == np.float16 and g.detach().numpy().tolist() == [0.5, 1.0, 0.0]
+    assert h.numpy().tolist() == [np.float16(1e5 / 4), 0.0, 0.0]
+    with pytest.raises(ValueError, match="F.softplus: beta 1e[+]39 is beyond float32's range"):
+        mt.nn.functional.softplus(mt.ones(2), beta=1e39)
+
+
 def test_softplus_with_beta_derivatives_closed_forms_and_replay() -> None:
     """ln(1 + e^(b x)) / b: slope sigmoid(b x), curvature b sigmoid(b x) (1 - sigmoid(b x)), in both
     modes; a replayed step recomputes the linear branch from the new data."""
@@ -747,7 +760,7 @@ def test_softplus_with_beta_matches_pytorch_to_second_order() -> None:
         y = L.nn.functional.softplus(x, beta=2.5, threshold=5.0)
         (g,) = L.autograd.grad(y.sum(), x, create_graph=True)
         (h,) = L.autograd.grad((g * L.tensor(values)).sum(), x)
-        half = L.nn.functional.softplus(L.tensor([700.0, 0.3], dtype=L.float16), beta=100.0)
+        half = L.nn.functional.softplus(L.tensor([700.0, 0.3, 0.0], dtype=L.float16), beta=1e5)
         out.append([y.detach().numpy(), g.detach().numpy(), h.numpy(), half.numpy()])
     for got, want in zip(*out):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)

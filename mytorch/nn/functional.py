@@ -1166,21 +1166,30 @@ def with_zero_slope(value: Any, x: Any) -> Any:
 def softplus(x: Array, threshold: float = math.inf, beta: float = 1.0) -> Array:
     """y = ln(1 + e**(beta x)) / beta, computed without overflow; x itself where beta x > threshold
     (PyTorch's linear branch: ``F.softplus`` passes its threshold and beta, the handout's module
-    neither). Where beta x overflows the dtype (float16 x = 700, beta = 100) that branch gives x,
-    as PyTorch's: ``softplus(beta x) / beta`` was inf there."""
+    neither). Where beta x overflows the dtype that branch gives x, as PyTorch's: ``softplus(beta
+    x) / beta`` was inf there; float16 is scaled in float32, as PyTorch's (x = 700, beta = 100)."""
     if beta == 1.0:
         y = np.logaddexp(x, 0).astype(x.dtype, copy=False)
         return np.where(x > threshold, x, y) if threshold < math.inf else y
-    z = x * beta
+    z = _scaled(x, beta)
     y = (np.logaddexp(z, 0) / beta).astype(x.dtype, copy=False)
     return np.where(z > threshold, x, y)
 
 
+def _scaled(x: Array, beta: float) -> Array:
+    """beta x, in float32 for a float16 x (an array or a Tensor)."""
+    if beta == 1.0:
+        return x
+    if x.dtype == np.float16:
+        x = x.astype(np.float32) if isinstance(x, np.ndarray) else x.float()
+    return x * beta
+
+
 def _softplus_slope(x: Array, threshold: float, beta: float) -> Array:
     """sigmoid(beta x), or 1 (derivative 0) where beta x > threshold: a mask on the values, a constant."""
-    z = x if beta == 1.0 else x * beta
+    z = _scaled(x, beta)
     if threshold == math.inf:
-        return sigmoid(z)
+        return _in_dtype_of(sigmoid(z), x)
     values = np.asarray(z)
     linear = (values > threshold).astype(values.dtype)
     return _in_dtype_of(sigmoid(z) * (1 - linear) + linear, x)

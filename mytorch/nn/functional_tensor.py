@@ -214,6 +214,8 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor: 
         slope = np.where(finite, 1.0 if linear else 0.5, np.nan).astype(x.dtype)
         return x * Tensor(slope) + Tensor(np.where(finite, 0.0 if linear else np.inf, np.nan).astype(x.dtype))
     params = {"threshold": float(threshold)}  # (in the kernel, so that a replayed step recomputes the branch)
+    if x.dtype != np.float64 and not abs(float(beta)) <= np.finfo(np.float32).max:
+        raise ValueError(f"F.softplus: beta {beta!r} is beyond float32's range (the {x.dtype} input's arithmetic)")
     if beta != 1:  # (beta x formed in the kernel: where it overflows, the branch is linear, not inf / beta)
         params["beta"] = float(beta)
     return _apply("softplus", (x,), params)
