@@ -226,11 +226,12 @@ def _written(name: str) -> Callable[..., Any]:
 
 
 @pytest.mark.parametrize("name", sorted(WRITTEN))
-@pytest.mark.parametrize("kind", [np.float16, np.float32])
+@pytest.mark.parametrize("kind", [np.float16, np.float32, lambda v: np.array(v, np.float16)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_numpy_numbers_written_into_a_group_step_as_the_python_floats(name, kind, dtype) -> None:
     """On NumPy 2, Adam's ``1 - beta1`` of an ``np.float16`` beta1 written into the group was 0.2998,
-    and RAdam's, NAdam's and Adafactor's rates were computed in that precision (NumPy 1: as floats)."""
+    and RAdam's, NAdam's and Adafactor's rates were computed in that precision (NumPy 1: as floats);
+    a 0-d float16 array's, on both."""
     given = {k: tuple(kind(x) for x in v) if isinstance(v, tuple) else kind(v) for k, v in WRITTEN[name].items()}
     floats = {k: tuple(float(x) for x in v) if isinstance(v, tuple) else float(v) for k, v in given.items()}
     got = _steps(_written(name), dtype, given)

@@ -111,15 +111,17 @@ def _unflattened(value: Any, default: Any) -> Any:
 
 
 def _as_python_numbers(group: dict[str, Any]) -> None:
-    """The NumPy numbers of a parameter group (written into it by hand: ``group["lr"] =
-    lrs[epoch]`` of a float32 array) as Python numbers, before a step reads them: on NumPy 2 the
+    """The NumPy numbers and 0-d arrays of a parameter group (written into it by hand: ``group["lr"]
+    = lrs[epoch]`` of a float32 array) as Python numbers, before a step reads them: on NumPy 2 the
     rules' ``1 - beta`` and ``lr / bias_correction`` ran in an ``np.float16``/``np.float32``
     setting's precision, so that the same program stepped differently on NumPy 1 and 2."""
     for key, value in group.items():
-        if isinstance(value, np.generic):
+        if isinstance(value, np.generic) or (type(value) is np.ndarray and value.ndim == 0):
             group[key] = value.item()
-        elif type(value) is tuple and any(isinstance(v, np.generic) for v in value):
-            group[key] = tuple(v.item() if isinstance(v, np.generic) else v for v in value)
+        elif type(value) is tuple and any(isinstance(v, (np.generic, np.ndarray)) for v in value):
+            group[key] = tuple(
+                v.item() if isinstance(v, (np.generic, np.ndarray)) and v.ndim == 0 else v for v in value
+            )
 
 
 def as_given(value: Any) -> float:
