@@ -46,10 +46,6 @@ NUMBERS: dict[str, Any] = {
 }  # fmt: skip
 KNOWN = {  # prefix of a case -> why the two NumPy versions may differ there
     "rpow|b|1|arr0": "NumPy 1's ndarray ** of a 0-d bool tensor takes its own scalar path and returns an array",
-    "L.celu|": "an alpha beyond the dtype's range (1e39, 2**40 for float16): NumPy 1 widens the Python number",
-    "L.elu|b": "as celu: alpha 1e39 times a bool tensor's float32 zeros",
-    "g_L.elu|": "as celu: alpha 1e39 beyond float32",
-    "L.leaky|b": "as celu: a slope of 1e39 times float32 zeros",
     "g_L.softmax_mul|f64": "the gradient of a softmax's sum, 0 up to rounding (1e-16), on either",
 }
 

@@ -9,7 +9,7 @@ against PyTorch where it is installed (those parts skip without it):
 * ``renorm`` of a slice holding a NaN (a slice kept as it is, its norm NaN): the NaN reached the
   whole slice's gradient through the unused scale (PyTorch: the gradient passed through).
 * ``softplus(x, beta)`` where beta x overflows the dtype (float16 x = 700, beta = 100): inf for
-  PyTorch's x.
+  PyTorch's x; float16 ``elu``/``celu`` with a setting float16 cannot hold: NaN gradients.
 """
 
 from __future__ import annotations
@@ -764,3 +764,52 @@ def test_softplus_with_beta_matches_pytorch_to_second_order() -> None:
         out.append([y.detach().numpy(), g.detach().numpy(), h.numpy(), half.numpy()])
     for got, want in zip(*out):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["elu", "celu"])
+def test_float16_elu_and_celu_compute_in_float32(name) -> None:
+    """celu's 1 / alpha (1e8 for alpha = 1e-8) or elu's alpha (1e5) beyond float16 made 0 * inf =
+    NaN in the gradient where x > 0 on NumPy 2 (NumPy 1 widened the number): PyTorch computes
+    float16 in float32, and so does MyTorch now."""
+    f = getattr(mt.nn.functional, name)
+    for alpha in (1e-8, 1e5, 0.3):
+        x = mt.tensor(np.array([-2.25, 1.5, 0.0, -1e-3], np.float16), requires_grad=True)
+        y = f(x, alpha)
+        y.sum().backward()
+        v = np.array([-2.25, 1.5, 0.0, -1e-3], np.float16).astype(np.float64)
+        scale = 1 / alpha if name == "celu" else 1.0
+        with np.errstate(over="ignore"):  # (elu's -1e5 (1 - e^-2.25) is -inf in float16, as PyTorch's)
+            want = np.where(v > 0, v, alpha * np.expm1(np.minimum(v, 0) * scale)).astype(np.float16)
+            slope = np.where(v > 0, 1.0, alpha * scale * np.exp(np.minimum(v, 0) * scale)).astype(np.float16)
+        np.testing.assert_array_equal(y.detach().numpy(), want, err_msg=f"{name}({alpha})")
+        np.testing.assert_array_equal(x.grad.numpy()[[0, 1, 3]], slope[[0, 1, 3]], err_msg=f"{name}({alpha})")
+
+
+def test_activation_settings_beyond_float32_are_refused_as_pytorch_refuses_them() -> None:
+    for call in (
+        lambda t: mt.nn.functional.elu(t, 1e39),
+        lambda t: mt.nn.functional.celu(t, -1e39),
+        lambda t: mt.nn.functional.leaky_relu(t, 1e39),
+        lambda t: mt.nn.functional.leaky_relu(t.clone(), 1e39, inplace=True),
+        lambda t: mt.nn.Softplus(beta=1e39)(t),
+    ):
+        for dtype in (mt.float32, mt.float16):
+            with pytest.raises(ValueError, match="is beyond float32's range"):
+                call(mt.ones(2, dtype=dtype))
+    assert mt.nn.functional.elu(-mt.ones(1, dtype=mt.float64), 1e39).item() == pytest.approx(-1e39 * (1 - np.exp(-1)))
+
+
+def test_float16_elu_and_celu_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    out = []
+    for L in (mt, torch):
+        row = []
+        for alpha in (1e-8, 1e5, 2.0**40, 0.3):
+            for f in (L.nn.functional.elu, L.nn.functional.celu):
+                x = L.tensor([-2.25, 1.5, 0.0, -1e-3], dtype=L.float16, requires_grad=True)
+                y = f(x, alpha)
+                y.sum().backward()
+                row += [y.detach().numpy(), x.grad.numpy()]
+        out.append(row)
+    for got, want in zip(*out):
+        np.testing.assert_array_equal(got, want)

@@ -1177,12 +1177,8 @@ def softplus(x: Array, threshold: float = math.inf, beta: float = 1.0) -> Array:
 
 
 def _scaled(x: Array, beta: float) -> Array:
-    """beta x, in float32 for a float16 x (an array or a Tensor)."""
-    if beta == 1.0:
-        return x
-    if x.dtype == np.float16:
-        x = x.astype(np.float32) if isinstance(x, np.ndarray) else x.float()
-    return x * beta
+    """beta x, in float32 for a float16 array (``_wide``)."""
+    return x if beta == 1.0 else _wide(x) * beta
 
 
 def _softplus_slope(x: Array, threshold: float, beta: float) -> Array:
@@ -1658,18 +1654,21 @@ def gelu_jvp(tangents: Sequence[Array], x: Array, approximate: str = "tanh") -> 
 def elu(x: Array, alpha: float = 1.0, *, scale: float = 1.0, input_scale: float = 1.0) -> Array:
     """y = scale x where x > 0, else scale alpha (e**(input_scale x) - 1): ELU (``scale=1``), SELU
     with PyTorch's ``alpha`` and ``scale``, and CELU (``input_scale = 1 / alpha``: the test stays
-    x > 0 for a negative alpha too, as PyTorch's)."""
-    return _in_dtype_of(np.where(x > 0, x * scale, (scale * alpha) * np.expm1(np.minimum(x, 0) * input_scale)), x)
+    x > 0 for a negative alpha too, as PyTorch's). float16 in float32: an alpha or 1 / alpha beyond
+    float16's range (celu's alpha 1e-8) made 0 * inf = NaN, or NumPy 1's and 2's numbers differ."""
+    w = _wide(x)
+    return _in_dtype_of(np.where(w > 0, w * scale, (scale * alpha) * np.expm1(np.minimum(w, 0) * input_scale)), x)
 
 
 def _elu_slope(x: Array, alpha: float, scale: float, input_scale: float) -> Array:
     """scale where x > 0, else scale alpha input_scale e**(input_scale x); at x = 0 scale alpha
     input_scale with derivative 0, as PyTorch records it (masks: constants, piecewise in x). The
     exponent is of min(x, 0), not x * mask, so that x = inf has slope scale (inf * 0 would make it NaN)."""
-    values = np.asarray(x)
+    w = _wide(x)
+    values = np.asarray(w)
     up, down = (values > 0).astype(values.dtype), (values < 0).astype(values.dtype)
     rate = scale * alpha * input_scale
-    return _in_dtype_of(scale * up + rate * (1 - up - down + np.exp(np.minimum(x, 0) * input_scale) * down), x)
+    return _in_dtype_of(scale * up + rate * (1 - up - down + np.exp(np.minimum(w, 0) * input_scale) * down), x)
 
 
 def elu_backward(
