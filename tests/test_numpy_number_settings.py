@@ -236,3 +236,18 @@ def test_numpy_numbers_written_into_a_group_step_as_the_python_floats(name, kind
     floats = {k: tuple(float(x) for x in v) if isinstance(v, tuple) else float(v) for k, v in given.items()}
     got = _steps(_written(name), dtype, given)
     np.testing.assert_array_equal(got, _steps(_written(name), dtype, floats))
+
+
+@pytest.mark.parametrize("kind", [np.int16, np.uint8, np.int64])
+def test_numpy_integers_as_chunk_and_split_sizes(kind) -> None:
+    """``chunk(np.int16(3))`` was "'numpy.int16' object is not iterable" (its piece length stayed a
+    NumPy integer, which ``split`` took for a list of lengths); a float or bool count is refused
+    by name, as PyTorch refuses it."""
+    x = mt.arange(12.0).reshape(2, 6)
+    for got, want in ((x.chunk(kind(4), 1), x.chunk(4, 1)), (x.split(kind(4), 1), x.split(4, 1))):
+        assert [t.shape for t in got] == [t.shape for t in want]
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    for bad in (2.0, True):
+        with pytest.raises(TypeError, match="chunk: chunks must be an integer"):
+            x.chunk(bad, 1)
