@@ -495,15 +495,37 @@ def full_like(
 
 # --------------------------------------------------------------------------- ranges
 def _number_of(op: str, value: Any, name: str) -> Any:
-    """``value``, a 0-d Tensor or array as its Python number (whose type says integer or float:
-    ``arange(mask.sum())`` counts in int64, as PyTorch's)."""
+    """``value``, a 0-d Tensor or array or a NumPy number as its Python number (whose type says
+    integer or float: ``arange(mask.sum())`` counts in int64, as PyTorch's). A NumPy number kept
+    its type into NumPy's range functions, which on NumPy 2 then counted in its precision:
+    ``linspace(0, np.float16(0.3), 7)`` in float16, ``arange(np.float32(0.1), 1, 0.1)`` in float32."""
     if isinstance(value, (Tensor, np.ndarray)):
         if value.ndim:
             raise TypeError(
                 f"{op}: {name} must be a number or a 0-d tensor, got a {type(value).__name__} of shape {value.shape}"
             )
         return value.item()
-    return value
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _bounds(op: str, start: Any, end: Any, dtype: Any) -> tuple[Any, Any, np.dtype]:
+    """``linspace``'s and ``logspace``'s ends as Python numbers, and the dtype: the default float
+    dtype, or its complex counterpart for a complex end, as PyTorch's (a complex end's imaginary
+    part was dropped into float32).
+
+    Raises:
+        TypeError: a complex end with a real ``dtype`` (PyTorch's refusal).
+    """
+    start, end = _number_of(op, start, "start"), _number_of(op, end, "end")
+    complex_end = isinstance(start, complex) or isinstance(end, complex)
+    target = as_dtype(dtype, op)
+    if target is None:
+        target = get_default_dtype()
+        if complex_end:
+            target = np.dtype(np.complex128 if target == np.float64 else np.complex64)
+    elif complex_end and target.kind != "c":
+        raise TypeError(f"{op}: a complex start or end ({start!r}, {end!r}) cannot be made into {target}")
+    return start, end, target
 
 
 def arange(
@@ -517,6 +539,8 @@ def arange(
     if end is None:
         start, end = 0, start
     start, end, step = (_number_of("arange", v, name) for v, name in ((start, "start"), (end, "end"), (step, "step")))
+    if any(isinstance(v, complex) for v in (start, end, step)):  # (a complex step: [] on NumPy 1, 2 values on 2)
+        raise TypeError(f"arange: start, end and step must be real numbers, got {start!r}, {end!r}, {step!r}")
     if step == 0:
         raise ShapeRuntimeError("arange: step must be nonzero")
     if (step > 0 and end < start) or (step < 0 and end > start):  # (NumPy gives an empty tensor; PyTorch raises)
@@ -551,8 +575,8 @@ def linspace(
     _check_device("linspace", device)
     if int(steps) < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
-    array = np.linspace(start, end, int(steps)).astype(_float_dtype("linspace", dtype), copy=False)
-    return _leaf("linspace", array, requires_grad)
+    start, end, target = _bounds("linspace", start, end, dtype)
+    return _leaf("linspace", np.linspace(start, end, int(steps)).astype(target, copy=False), requires_grad)
 
 
 def logspace(
@@ -568,9 +592,8 @@ def logspace(
     _check_device("logspace", device)
     if int(steps) < 0:
         raise ValueError(f"logspace: steps must be non-negative, got {steps}")
-    array = np.power(float(base), np.linspace(start, end, int(steps))).astype(
-        _float_dtype("logspace", dtype), copy=False
-    )
+    start, end, target = _bounds("logspace", start, end, dtype)
+    array = np.power(float(base), np.linspace(start, end, int(steps))).astype(target, copy=False)
     return _leaf("logspace", array, requires_grad)
 
 

@@ -285,8 +285,8 @@ def split(tensor: Any, split_size_or_sections: int | Sequence[int], dim: int = 0
     listed lengths (which must add up to the axis' length)."""
     shape = _shape(tensor)
     length = shape[check_dim("split", dim, len(shape))]
-    if isinstance(split_size_or_sections, int):
-        size = split_size_or_sections
+    if isinstance(split_size_or_sections, (int, np.integer)):  # (a NumPy integer: "not iterable")
+        size = int(split_size_or_sections)
         if size <= 0:
             raise ValueError(f"split: split_size must be positive, got {size}")
         sizes = [min(size, length - start) for start in range(0, length, size)] or [0]
@@ -301,6 +301,9 @@ def split(tensor: Any, split_size_or_sections: int | Sequence[int], dim: int = 0
 def chunk(input: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     """``input`` cut along ``dim`` into ``chunks`` pieces of equal length (the last may be shorter,
     and there may be fewer pieces, as in PyTorch)."""
+    if not isinstance(chunks, (int, np.integer)) or isinstance(chunks, bool):  # ("'float' object is not iterable")
+        raise TypeError(f"chunk: chunks must be an integer, got {type(chunks).__name__} {chunks!r}")
+    chunks = int(chunks)  # (an np.int16's -(-length // chunks) stayed an np.int16, which split took for a list)
     if chunks <= 0:
         raise ShapeRuntimeError(f"chunk: chunks must be positive, got {chunks}")
     shape = _shape(input)

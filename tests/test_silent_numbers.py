@@ -8,12 +8,15 @@ against PyTorch where it is installed (those parts skip without it):
   summed 256 times down the rows in float16 was 25.16 for 25.6).
 * ``renorm`` of a slice holding a NaN (a slice kept as it is, its norm NaN): the NaN reached the
   whole slice's gradient through the unused scale (PyTorch: the gradient passed through).
+* ``softplus(x, beta)`` where beta x overflows the dtype (float16 x = 700, beta = 100): inf for
+  PyTorch's x; float16 ``elu``/``celu`` with a setting float16 cannot hold: NaN gradients.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from replay_compare import assert_replay_trains_like_the_dynamic_step
 
 import mytorch as mt
 
@@ -697,3 +700,116 @@ def test_float16_weighted_mean_cross_entropy_past_65504_total_weight() -> None:
     expected = (np.exp(log_probs) - np.eye(3)[labels]) * w[:, None] / w.sum()
     assert x.grad.dtype == mt.float16
     np.testing.assert_allclose(x.grad.numpy(), expected, atol=2e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_softplus_is_linear_where_beta_x_overflows(dtype) -> None:
+    """PyTorch's ``x`` where beta x > threshold holds where beta x overflows the dtype too: it was
+    ``softplus(beta x) / beta`` = inf (float16 x = 700 with beta = 100; float32 with beta = 1e36)."""
+    beta = 100.0 if dtype == np.float16 else 1e36
+    x = mt.tensor(np.array([1000.0, 700.0, -1000.0, 0.5], dtype), requires_grad=True)
+    y = mt.nn.functional.softplus(x, beta=beta)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), np.array([1000.0, 700.0, 0.0, 0.5], dtype))
+    np.testing.assert_array_equal(x.grad.numpy(), np.array([1.0, 1.0, 0.0, 1.0], dtype))
+    assert mt.nn.Softplus(beta=beta)(x).detach().numpy()[1] == 700.0
+
+
+def test_float16_softplus_scales_in_float32_and_a_beta_beyond_float32_is_refused() -> None:
+    """beta = 1e5 is beyond float16: beta x at x = 0 was 0 * inf = NaN in the gradient (PyTorch
+    scales in float32: 1/2). A beta float32 cannot hold is refused, as PyTorch refuses it (NumPy 1
+    and 2 gave different numbers)."""
+    x = mt.tensor(np.array([0.0, 700.0, -3.0], np.float16), requires_grad=True)
+    (g,) = mt.autograd.grad(mt.nn.functional.softplus(x, beta=1e5).sum(), x, create_graph=True)
+    (h,) = mt.autograd.grad(g.sum(), x)
+    assert g.dtype == np.float16 and g.detach().numpy().tolist() == [0.5, 1.0, 0.0]
+    assert h.numpy().tolist() == [np.float16(1e5 / 4), 0.0, 0.0]
+    with pytest.raises(ValueError, match="F.softplus: beta 1e[+]39 is beyond float32's range"):
+        mt.nn.functional.softplus(mt.ones(2), beta=1e39)
+
+
+def test_softplus_with_beta_derivatives_closed_forms_and_replay() -> None:
+    """ln(1 + e^(b x)) / b: slope sigmoid(b x), curvature b sigmoid(b x) (1 - sigmoid(b x)), in both
+    modes; a replayed step recomputes the linear branch from the new data."""
+    beta, values = 2.5, np.array([-3.0, -0.4, 0.0, 0.7, 7.9, 8.1])
+    x = mt.tensor(values, requires_grad=True)
+    (g,) = mt.autograd.grad(mt.nn.functional.softplus(x, beta=beta).sum(), x, create_graph=True)
+    (h,) = mt.autograd.grad(g.sum(), x)
+    s = 1 / (1 + np.exp(-beta * values))
+    linear = beta * values > 20
+    np.testing.assert_allclose(g.detach().numpy(), np.where(linear, 1.0, s), rtol=1e-14)
+    np.testing.assert_allclose(h.numpy(), np.where(linear, 0.0, beta * s * (1 - s)), rtol=1e-13)
+    _, tangent = mt.func.jvp(lambda t: mt.nn.functional.softplus(t, beta=beta), (mt.tensor(values),), (mt.ones(6),))
+    np.testing.assert_allclose(tangent.numpy(), np.where(linear, 1.0, s), rtol=1e-14)
+    assert_replay_trains_like_the_dynamic_step(
+        values.reshape(2, 3),
+        np.array([[1.0, 2.0, 3.0], [-1.0, 4.0, 0.5]]),
+        lambda w: mt.optim.SGD([w], lr=0.5),
+        lambda data, w: mt.nn.functional.softplus(data * w, beta=beta, threshold=3.0).sum(),
+        steps=6,
+        verify=2,
+    )
+
+
+def test_softplus_with_beta_matches_pytorch_to_second_order() -> None:
+    torch = pytest.importorskip("torch")
+    values = np.array([[-3.0, -0.4, 0.0], [0.7, 7.9, 8.1]])
+    out = []
+    for L in (mt, torch):
+        x = L.tensor(values, requires_grad=True)
+        y = L.nn.functional.softplus(x, beta=2.5, threshold=5.0)
+        (g,) = L.autograd.grad(y.sum(), x, create_graph=True)
+        (h,) = L.autograd.grad((g * L.tensor(values)).sum(), x)
+        half = L.nn.functional.softplus(L.tensor([700.0, 0.3, 0.0], dtype=L.float16), beta=1e5)
+        out.append([y.detach().numpy(), g.detach().numpy(), h.numpy(), half.numpy()])
+    for got, want in zip(*out):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["elu", "celu"])
+def test_float16_elu_and_celu_compute_in_float32(name) -> None:
+    """celu's 1 / alpha (1e8 for alpha = 1e-8) or elu's alpha (1e5) beyond float16 made 0 * inf =
+    NaN in the gradient where x > 0 on NumPy 2 (NumPy 1 widened the number): PyTorch computes
+    float16 in float32, and so does MyTorch now."""
+    f = getattr(mt.nn.functional, name)
+    for alpha in (1e-8, 1e5, 0.3):
+        x = mt.tensor(np.array([-2.25, 1.5, 0.0, -1e-3], np.float16), requires_grad=True)
+        y = f(x, alpha)
+        y.sum().backward()
+        v = np.array([-2.25, 1.5, 0.0, -1e-3], np.float16).astype(np.float64)
+        scale = 1 / alpha if name == "celu" else 1.0
+        with np.errstate(over="ignore"):  # (elu's -1e5 (1 - e^-2.25) is -inf in float16, as PyTorch's)
+            want = np.where(v > 0, v, alpha * np.expm1(np.minimum(v, 0) * scale)).astype(np.float16)
+            slope = np.where(v > 0, 1.0, alpha * scale * np.exp(np.minimum(v, 0) * scale)).astype(np.float16)
+        np.testing.assert_array_equal(y.detach().numpy(), want, err_msg=f"{name}({alpha})")
+        np.testing.assert_array_equal(x.grad.numpy()[[0, 1, 3]], slope[[0, 1, 3]], err_msg=f"{name}({alpha})")
+
+
+def test_activation_settings_beyond_float32_are_refused_as_pytorch_refuses_them() -> None:
+    for call in (
+        lambda t: mt.nn.functional.elu(t, 1e39),
+        lambda t: mt.nn.functional.celu(t, -1e39),
+        lambda t: mt.nn.functional.leaky_relu(t, 1e39),
+        lambda t: mt.nn.functional.leaky_relu(t.clone(), 1e39, inplace=True),
+        lambda t: mt.nn.Softplus(beta=1e39)(t),
+    ):
+        for dtype in (mt.float32, mt.float16):
+            with pytest.raises(ValueError, match="is beyond float32's range"):
+                call(mt.ones(2, dtype=dtype))
+    assert mt.nn.functional.elu(-mt.ones(1, dtype=mt.float64), 1e39).item() == pytest.approx(-1e39 * (1 - np.exp(-1)))
+
+
+def test_float16_elu_and_celu_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    out = []
+    for L in (mt, torch):
+        row = []
+        for alpha in (1e-8, 1e5, 2.0**40, 0.3):
+            for f in (L.nn.functional.elu, L.nn.functional.celu):
+                x = L.tensor([-2.25, 1.5, 0.0, -1e-3], dtype=L.float16, requires_grad=True)
+                y = f(x, alpha)
+                y.sum().backward()
+                row += [y.detach().numpy(), x.grad.numpy()]
+        out.append(row)
+    for got, want in zip(*out):
+        np.testing.assert_array_equal(got, want)

@@ -76,9 +76,10 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # no
     """
     if alpha == 0:
         raise ValueError("F.celu: alpha must not be 0 (it divides x)")
+    alpha = TF.float32_setting("F.celu", "alpha", alpha, input)  # (a float: an np.float16's 1 / alpha was rounded)
     if alpha == 1:
         return TF.elu(input, 1.0, inplace)
-    return TF._activation("elu", input, {"alpha": float(alpha), "input_scale": 1.0 / alpha}, inplace)
+    return TF._activation("elu", input, {"alpha": alpha, "input_scale": 1.0 / alpha}, inplace)
 
 
 def softmin(input: Any, dim: int | None = None) -> Tensor:  # noqa: A002

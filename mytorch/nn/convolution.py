@@ -621,7 +621,7 @@ def _channel_dropout(op: str, nd: int, input: Any, p: float, training: bool, inp
         raise ValueError(f"{op}: p must be a probability in [0, 1], got {p!r}")
     if training and p > 0:
         keep = default_generator.random(x.shape[:2]) >= p
-        scale = np.zeros(x.shape[:2]) if p == 1 else keep / (1.0 - p)
+        scale = np.zeros(x.shape[:2]) if p == 1 else keep / (1.0 - float(p))
         x = x * Tensor(scale.astype(x.dtype).reshape(*x.shape[:2], *(1,) * nd))
     return x.squeeze(0) if unbatched else x
 

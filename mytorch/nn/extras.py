@@ -152,7 +152,7 @@ def alpha_dropout(input: Any, p: float = 0.5, training: bool = False, inplace: b
         return x.copy_(alpha_dropout(x.clone(), p, training))
     if p == 1:
         return x * 0.0
-    saturation = -_SELU_ALPHA * _SELU_SCALE
+    saturation, p = -_SELU_ALPHA * _SELU_SCALE, float(p)
     a = 1 / math.sqrt((saturation**2 * p + 1) * (1 - p))
     b = -a * saturation * p
     kept = default_generator.random(x.shape) >= p
@@ -191,7 +191,7 @@ def rrelu(
     if training:
         slopes = Tensor(default_generator.uniform(lower, upper, x.shape).astype(x.dtype))
     else:
-        slopes = Tensor(np.asarray((lower + upper) / 2, x.dtype))
+        slopes = Tensor(np.asarray((float(lower) + float(upper)) / 2, x.dtype))
     source = x.clone() if inplace else x
     out = slope_in_graph(source, np.asarray(x._data) > 0, source * slopes)  # recorded as PyTorch's, see there
     return x.copy_(out) if inplace else out

@@ -1183,30 +1183,42 @@ def with_zero_slope(value: Any, x: Any) -> Any:
 
 
 @dispatches
-def softplus(x: Array, threshold: float = math.inf) -> Array:
-    """y = ln(1 + e**x), computed without overflow; x itself where x > threshold (PyTorch's
-    linear branch: ``F.softplus`` passes its threshold, the handout's module none)."""
-    y = np.logaddexp(x, 0).astype(x.dtype, copy=False)
-    return np.where(x > threshold, x, y) if threshold < math.inf else y
+def softplus(x: Array, threshold: float = math.inf, beta: float = 1.0) -> Array:
+    """y = ln(1 + e**(beta x)) / beta, computed without overflow; x itself where beta x > threshold
+    (PyTorch's linear branch: ``F.softplus`` passes its threshold and beta, the handout's module
+    neither). Where beta x overflows the dtype that branch gives x, as PyTorch's: ``softplus(beta
+    x) / beta`` was inf there; float16 is scaled in float32, as PyTorch's (x = 700, beta = 100)."""
+    if beta == 1.0:
+        y = np.logaddexp(x, 0).astype(x.dtype, copy=False)
+        return np.where(x > threshold, x, y) if threshold < math.inf else y
+    z = _scaled(x, beta)
+    y = (np.logaddexp(z, 0) / beta).astype(x.dtype, copy=False)
+    return np.where(z > threshold, x, y)
 
 
-def _softplus_slope(x: Array, threshold: float) -> Array:
-    """sigmoid(x), or 1 (derivative 0) where x > threshold: a mask on the values, a constant."""
+def _scaled(x: Array, beta: float) -> Array:
+    """beta x, in float32 for a float16 array (``_wide``)."""
+    return x if beta == 1.0 else _wide(x) * beta
+
+
+def _softplus_slope(x: Array, threshold: float, beta: float) -> Array:
+    """sigmoid(beta x), or 1 (derivative 0) where beta x > threshold: a mask on the values, a constant."""
+    z = _scaled(x, beta)
     if threshold == math.inf:
-        return sigmoid(x)
-    values = np.asarray(x)
+        return _in_dtype_of(sigmoid(z), x)
+    values = np.asarray(z)
     linear = (values > threshold).astype(values.dtype)
-    return _in_dtype_of(sigmoid(x) * (1 - linear) + linear, x)
+    return _in_dtype_of(sigmoid(z) * (1 - linear) + linear, x)
 
 
-def softplus_backward(grad_output: Array, x: Array, threshold: float = math.inf) -> tuple[Array]:
-    """dx = g * sigmoid(x) (g where x > threshold)."""
-    return (grad_output * _softplus_slope(x, threshold),)
+def softplus_backward(grad_output: Array, x: Array, threshold: float = math.inf, beta: float = 1.0) -> tuple[Array]:
+    """dx = g * sigmoid(beta x) (g where beta x > threshold)."""
+    return (grad_output * _softplus_slope(x, threshold, beta),)
 
 
-def softplus_jvp(tangents: Sequence[Array], x: Array, threshold: float = math.inf) -> Array:
-    """Forward mode: ẏ = sigmoid(x) ẋ (ẋ where x > threshold)."""
-    return tangents[0] * _softplus_slope(x, threshold)
+def softplus_jvp(tangents: Sequence[Array], x: Array, threshold: float = math.inf, beta: float = 1.0) -> Array:
+    """Forward mode: ẏ = sigmoid(beta x) ẋ (ẋ where beta x > threshold)."""
+    return tangents[0] * _softplus_slope(x, threshold, beta)
 
 
 _GELU_C = math.sqrt(2.0 / math.pi)
@@ -1662,18 +1674,21 @@ def gelu_jvp(tangents: Sequence[Array], x: Array, approximate: str = "tanh") -> 
 def elu(x: Array, alpha: float = 1.0, *, scale: float = 1.0, input_scale: float = 1.0) -> Array:
     """y = scale x where x > 0, else scale alpha (e**(input_scale x) - 1): ELU (``scale=1``), SELU
     with PyTorch's ``alpha`` and ``scale``, and CELU (``input_scale = 1 / alpha``: the test stays
-    x > 0 for a negative alpha too, as PyTorch's)."""
-    return _in_dtype_of(np.where(x > 0, x * scale, (scale * alpha) * np.expm1(np.minimum(x, 0) * input_scale)), x)
+    x > 0 for a negative alpha too, as PyTorch's). float16 in float32: an alpha or 1 / alpha beyond
+    float16's range (celu's alpha 1e-8) made 0 * inf = NaN, or NumPy 1's and 2's numbers differ."""
+    w = _wide(x)
+    return _in_dtype_of(np.where(w > 0, w * scale, (scale * alpha) * np.expm1(np.minimum(w, 0) * input_scale)), x)
 
 
 def _elu_slope(x: Array, alpha: float, scale: float, input_scale: float) -> Array:
     """scale where x > 0, else scale alpha input_scale e**(input_scale x); at x = 0 scale alpha
     input_scale with derivative 0, as PyTorch records it (masks: constants, piecewise in x). The
     exponent is of min(x, 0), not x * mask, so that x = inf has slope scale (inf * 0 would make it NaN)."""
-    values = np.asarray(x)
+    w = _wide(x)
+    values = np.asarray(w)
     up, down = (values > 0).astype(values.dtype), (values < 0).astype(values.dtype)
     rate = scale * alpha * input_scale
-    return _in_dtype_of(scale * up + rate * (1 - up - down + np.exp(np.minimum(x, 0) * input_scale) * down), x)
+    return _in_dtype_of(scale * up + rate * (1 - up - down + np.exp(np.minimum(w, 0) * input_scale) * down), x)
 
 
 def elu_backward(

@@ -198,10 +198,21 @@ def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) 
     """x where x > 0, else ``negative_slope * x``; ``inplace=True`` writes it into ``input``."""
     x = _tensor("leaky_relu", input) if inplace else _floating("leaky_relu", input)
     _real("F.leaky_relu", x)
+    slope = float32_setting("F.leaky_relu", "negative_slope", negative_slope, x)
     if inplace:
         _float_in_place("leaky_relu", x)
-        return x.mul_(np.where(x._data > 0, 1.0, negative_slope).astype(x.dtype))
-    return _apply("leaky_relu", (x,), {"slope": float(negative_slope)})
+        return x.mul_(np.where(x._data > 0, 1.0, slope).astype(x.dtype))
+    return _apply("leaky_relu", (x,), {"slope": slope})
+
+
+def float32_setting(op: str, name: str, value: Any, input: Any) -> float:  # noqa: A002
+    """``value`` as a float; beyond float32's range a ``ValueError`` unless ``input`` is float64, as
+    PyTorch refuses it (float32 and float16 arithmetic cannot hold it: NumPy 1 widened it and
+    NumPy 2 made inf, so the two gave different numbers, NaN gradients on NumPy 2)."""
+    value = float(value)
+    if abs(value) > np.finfo(np.float32).max and getattr(input, "dtype", None) != np.float64:
+        raise ValueError(f"{op}: {name} {value!r} is beyond float32's range (the input's arithmetic)")
+    return value
 
 
 def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
@@ -214,7 +225,10 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor: 
         slope = np.where(finite, 1.0 if linear else 0.5, np.nan).astype(x.dtype)
         return x * Tensor(slope) + Tensor(np.where(finite, 0.0 if linear else np.inf, np.nan).astype(x.dtype))
     params = {"threshold": float(threshold)}  # (in the kernel, so that a replayed step recomputes the branch)
-    return _apply("softplus", (x,), params) if beta == 1 else _apply("softplus", (x * beta,), params) / beta
+    beta = float32_setting("F.softplus", "beta", beta, x)
+    if beta != 1:  # (beta x formed in the kernel: where it overflows, the branch is linear, not inf / beta)
+        params["beta"] = beta
+    return _apply("softplus", (x,), params)
 
 
 def gelu(input: Any, approximate: str = "none") -> Tensor:  # noqa: A002
@@ -253,7 +267,7 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """x where x > 0, else alpha (e^x - 1)."""
-    return _activation("elu", input, {"alpha": float(alpha)}, inplace)
+    return _activation("elu", input, {"alpha": float32_setting("F.elu", "alpha", alpha, input)}, inplace)
 
 
 def selu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -381,7 +395,7 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     if p == 1:
         scale = np.zeros(x.shape, dtype=x.dtype)
     else:
-        scale = ((default_generator.random(x.shape) >= p) / (1.0 - p)).astype(x.dtype)
+        scale = ((default_generator.random(x.shape) >= p) / (1.0 - float(p))).astype(x.dtype)
     return x.mul_(scale) if inplace else x * scale
 
 

@@ -112,14 +112,14 @@ def ones_(tensor: Tensor) -> Tensor:
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot: uniform in +-gain sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans("xavier_uniform_", tensor)
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    bound = float(gain) * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot: normal with standard deviation gain sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans("xavier_normal_", tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, float(gain) * math.sqrt(2.0 / (fan_in + fan_out)))
 
 
 def _kaiming_std(name: str, tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:

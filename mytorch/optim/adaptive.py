@@ -130,6 +130,7 @@ class Adadelta(_Moments):
         super()._check_hyper_parameters(group)
         if not 0 <= group["rho"] <= 1:
             raise ValueError(f"Adadelta: rho must be in [0, 1], got {group['rho']!r}")
+        group["rho"] = as_given(group["rho"])  # (1 - rho in a NumPy number's precision, on NumPy 2)
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
@@ -317,6 +318,11 @@ class ASGD(_Moments):
     ) -> None:
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay}
         super().__init__(params, defaults)  # (no eps, as PyTorch's: an unused one until 2026-12-04)
+
+    def _check_hyper_parameters(self, group: dict[str, Any]) -> None:
+        super()._check_hyper_parameters(group)
+        for name in ("lambd", "alpha", "t0"):  # NumPy numbers as floats: on NumPy 2 the rule ran in their precision
+            group[name] = as_given(group[name]) if isinstance(group[name], np.generic) else group[name]
 
     def _fresh_state(self, name: str, value: np.ndarray, group: dict[str, Any]) -> np.ndarray | None:
         dtype = np.float64 if get_default_dtype() == np.float64 else np.float32

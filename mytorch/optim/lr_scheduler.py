@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from mytorch.optim.optimizer import Optimizer, check_number
+from mytorch.optim.optimizer import Optimizer, as_given, check_number
 
 __all__ = [
     "ChainedScheduler",
@@ -223,7 +223,7 @@ class LambdaLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         """``initial_lr * lr_lambda(last_epoch)`` for each group."""
-        return [base * f(self.last_epoch) for base, f in zip(self.base_lrs, self.lr_lambdas)]
+        return [base * as_given(f(self.last_epoch)) for base, f in zip(self.base_lrs, self.lr_lambdas)]
 
     def state_dict(self) -> dict[str, object]:
         """The counters and settings, without the functions."""
@@ -438,7 +438,7 @@ class OneCycleLR(LRScheduler):
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"{name}: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
         self.anneal_strategy = anneal_strategy
-        n, up = self.total_steps, float(pct_start * self.total_steps)
+        n, up = self.total_steps, float(pct_start) * self.total_steps
         # (end step, lr from, lr to, momentum from, momentum to): rates 0 start, 1 max, 2 min; momenta
         # 0 max_momentum, 1 base_momentum
         self.phases = [(up - 1, 0, 1, 0, 1), (n - 1, 1, 2, 1, 0)]
@@ -446,6 +446,7 @@ class OneCycleLR(LRScheduler):
             self.phases = [(up - 1, 0, 1, 0, 1), (2 * up - 2, 1, 0, 1, 0), (n - 1, 0, 2, 0, 0)]
         groups = len(optimizer.param_groups)
         peaks = _per_group(name, "max_lr", max_lr, groups)
+        div_factor, final_div_factor = float(div_factor), float(final_div_factor)  # (not a NumPy number's precision)
         self.lr_points = [(peak / div_factor, peak, peak / div_factor / final_div_factor) for peak in peaks]
         self.cycle_momentum = bool(cycle_momentum)
         if self.cycle_momentum:
@@ -511,7 +512,7 @@ class MultiplicativeLR(LambdaLR):
         """The current rates times ``lr_lambda(last_epoch)`` (unchanged at the constructor's step;
         at a ``SequentialLR`` milestone, epoch 0, times ``lr_lambda(0)``, as in PyTorch)."""
         if not self._initial:
-            return [lr * f(self.last_epoch) for lr, f in zip(_current(self.optimizer), self.lr_lambdas)]
+            return [lr * as_given(f(self.last_epoch)) for lr, f in zip(_current(self.optimizer), self.lr_lambdas)]
         return _current(self.optimizer)
 
 

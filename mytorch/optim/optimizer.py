@@ -110,6 +110,20 @@ def _unflattened(value: Any, default: Any) -> Any:
     return None if default is None and isinstance(value, float) and value != value else value  # (NaN)
 
 
+def _as_python_numbers(group: dict[str, Any]) -> None:
+    """The NumPy numbers and 0-d arrays of a parameter group (written into it by hand: ``group["lr"]
+    = lrs[epoch]`` of a float32 array) as Python numbers, before a step reads them: on NumPy 2 the
+    rules' ``1 - beta`` and ``lr / bias_correction`` ran in an ``np.float16``/``np.float32``
+    setting's precision, so that the same program stepped differently on NumPy 1 and 2."""
+    for key, value in group.items():
+        if isinstance(value, np.generic) or (type(value) is np.ndarray and value.ndim == 0):
+            group[key] = value.item()
+        elif type(value) is tuple and any(isinstance(v, (np.generic, np.ndarray)) for v in value):
+            group[key] = tuple(
+                v.item() if isinstance(v, (np.generic, np.ndarray)) and v.ndim == 0 else v for v in value
+            )
+
+
 def as_given(value: Any) -> float:
     """A checked hyper-parameter as the user gave it when it is a Python int or float (PyTorch's
     groups keep ``0`` and ``1`` as given), a NumPy number as a float."""
@@ -737,6 +751,8 @@ class Optimizer(metaclass=_OptimizerType):
                     if value.dtype is not dtypes[i]:
                         self._follow_dtype(i, value.dtype)
                     entries[group].append((i, value, grad._data))
+        for group_dict in self.param_groups:
+            _as_python_numbers(group_dict)
         return zip(self.param_groups, entries)
 
     def _follow_dtype(self, i: int, dtype: np.dtype) -> None:
