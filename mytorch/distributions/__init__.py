@@ -5,7 +5,8 @@ and ``ContinuousBernoulli`` (``relaxed.py``), ``HalfCauchy``, ``Weibull``, ``Par
 (``positive.py``),
 ``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet``, ``Uniform`` and
 ``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``NegativeBinomial``, ``Multinomial``,
-``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``), ``VonMises`` (``von_mises.py``) with
+``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``), ``VonMises`` (``von_mises.py``),
+``FisherSnedecor``, ``Kumaraswamy``, ``GeneralizedPareto`` and ``LogisticNormal`` (each in a file of its name) with
 ``sample``, ``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the
 reparameterised sample a gradient flows through; for Gamma, Chi2, Beta, Dirichlet and StudentT by
 implicit differentiation of the Gamma draw, ``implicit.py``), ``cdf`` / ``icdf`` of Normal, Laplace
@@ -34,8 +35,12 @@ from mytorch.distributions.base import Distribution
 from mytorch.distributions.constraint_registry import biject_to, transform_to
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical, OneHotCategoricalStraightThrough
+from mytorch.distributions.fisher_snedecor import FisherSnedecor
+from mytorch.distributions.generalized_pareto import GeneralizedPareto
 from mytorch.distributions.kl import kl_divergence
 from mytorch.distributions.kl_pairs import register_kl
+from mytorch.distributions.kumaraswamy import Kumaraswamy
+from mytorch.distributions.logistic_normal import LogisticNormal
 from mytorch.distributions.low_rank import LowRankMultivariateNormal
 from mytorch.distributions.mixture import MixtureSameFamily
 from mytorch.distributions.multivariate_normal import MultivariateNormal
@@ -101,15 +106,19 @@ __all__ = [
     "Distribution",
     "ExpRelaxedCategorical",
     "Exponential",
+    "FisherSnedecor",
     "Gamma",
+    "GeneralizedPareto",
     "Geometric",
     "Gumbel",
     "HalfCauchy",
     "HalfNormal",
     "InverseGamma",
     "Independent",
+    "Kumaraswamy",
     "Laplace",
     "LogNormal",
+    "LogisticNormal",
     "LogitRelaxedBernoulli",
     "LowRankMultivariateNormal",
     "MixtureSameFamily",

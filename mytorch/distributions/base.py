@@ -3,13 +3,16 @@ PyTorch's argument validation) and the helpers that turn parameters and values i
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 
 from mytorch.arguments import ShapeRuntimeError
 from mytorch.dtypes import get_default_dtype
 from mytorch.tensor import Tensor
+from mytorch.tensor_math import where
 
 
 def _tensor(value: Any, dtype: Any = None) -> Tensor:
@@ -35,6 +38,18 @@ def _clamped(probs: Tensor) -> Tensor:
     entropy were NaN: log(0) beside 0, or -inf - -inf)."""
     eps = float(np.finfo(probs.dtype).eps)
     return probs.clamp(eps, 1 - eps)
+
+
+def _where(condition: Tensor, input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``where(condition, input, other)`` (numbers allowed on either side), typed as one Tensor."""
+    return cast(Tensor, where(condition, input, other))
+
+
+def _guarded(valid: Tensor, values: tuple[Tensor, ...], fallback: float, formula: Callable[..., Tensor]) -> Tensor:
+    """``formula(*values)`` where ``valid`` holds and NaN elsewhere (a moment that does not exist,
+    as PyTorch's); the values are replaced by ``fallback`` where it does not, so the discarded
+    entries give no NaN or inf gradient."""
+    return _where(valid, formula(*(_where(valid, v, fallback) for v in values)), math.nan)
 
 
 def _shape(sample_shape: Any) -> tuple[int, ...]:
