@@ -271,6 +271,7 @@ class LogNormal(Distribution):
     """exp of a Normal(``loc``, ``scale``): ``base_dist`` is that Normal."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    _repr_omits = ("loc", "scale")  # (PyTorch's holds them as properties: its repr shows none)
     support = constraints.positive
     has_rsample = True
 
@@ -431,6 +432,7 @@ class Beta(Distribution):
     PyTorch's): ``rsample`` is the Dirichlet's first coordinate."""
 
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
+    _repr_omits = ("concentration1", "concentration0")  # (PyTorch's holds them as properties: its repr shows none)
     support = constraints.unit_interval
     has_rsample = True
 

@@ -30,8 +30,7 @@ class Categorical(Distribution):
         return self._enumerated(np.arange(self.probs.shape[-1]), expand)
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Categorical: give either probs or logits, not both")
+        self._probs_or_logits(probs, logits)
         if probs is not None:
             p = _tensor(probs)
             self.probs = p / p.sum(-1, keepdim=True)
@@ -121,8 +120,7 @@ class Bernoulli(_OnOff):
         return self._enumerated(np.arange(2, dtype=self.probs.dtype), expand)
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Bernoulli: give either probs or logits, not both")
+        self._probs_or_logits(probs, logits)
         if probs is not None:
             self.probs = _tensor(probs)
             kept = _clamped(self.probs)  # (a probability of 0 or 1: finite logits, as PyTorch's; they were NaN)
@@ -164,6 +162,7 @@ class OneHotCategorical(_OnOff):
     one-hot value is the log probability of its class."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
+    _repr_omits = ("probs", "logits")  # (PyTorch's repr shows neither)
     support = constraints.one_hot
     has_enumerate_support = True
 

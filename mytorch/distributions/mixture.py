@@ -48,6 +48,7 @@ class MixtureSameFamily(Distribution):
             )
         self._validating(validate_args)
         self.mixture_distribution = mixture_distribution
+        mixture_distribution._repr_omits = ()  # (PyTorch's reads both its probs and logits here: both print since)
         self.component_distribution = component_distribution
         self.batch_shape = components[:-1]
         self.event_shape = tuple(component_distribution.event_shape)

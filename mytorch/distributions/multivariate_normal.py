@@ -139,6 +139,8 @@ class MultivariateNormal(_Gaussian):
                 m = np.asarray(matrix._data)
                 name = "covariance_matrix" if covariance_matrix is not None else "precision_matrix"
                 self._check_parameter(name, matrix, _positive_definite(m), "PositiveDefinite()")
+        names = ("covariance_matrix", "precision_matrix", "scale_tril")
+        self._given = (names[given.index(True)], matrix)
         if scale_tril is not None:
             self._unbroadcast_scale_tril = matrix
         elif covariance_matrix is not None:
@@ -149,6 +151,10 @@ class MultivariateNormal(_Gaussian):
         self.batch_shape = tuple(np.broadcast_shapes(tuple(self.loc.shape[:-1]), tuple(matrix.shape[:-2])))
         self.event_shape = (k,)
         self.loc = self.loc.expand(*self.batch_shape, k)
+
+    def _held_parameters(self) -> dict[str, Any]:
+        """``loc`` and the matrix given (PyTorch's repr shows that one)."""
+        return {**vars(self), self._given[0]: self._given[1]}
 
     @property
     def covariance_matrix(self) -> Tensor:

@@ -86,8 +86,7 @@ class Geometric(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Geometric: give either probs or logits, not both")
+        self._probs_or_logits(probs, logits)
         if probs is not None:
             (self.probs,) = _parameters(probs)
             kept = _clamped(self.probs)  # (a probability of 1: a finite logit, as PyTorch's)
@@ -141,8 +140,7 @@ class NegativeBinomial(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, total_count: Any, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("NegativeBinomial: give either probs or logits, not both")
+        self._probs_or_logits(probs, logits)
         self.total_count, given = _parameters(total_count, probs if logits is None else logits)
         self.total_count = self.total_count.expand(*np.broadcast_shapes(self.total_count.shape, given.shape))
         given = given.expand(*self.total_count.shape)
@@ -222,8 +220,7 @@ class Binomial(Distribution):
         return self._enumerated(np.arange(int(counts[0]) + 1, dtype=self.probs.dtype), expand)
 
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Binomial: give either probs or logits, not both")
+        self._probs_or_logits(probs, logits)
         if probs is not None:
             self.total_count, self.probs = _parameters(total_count, probs)
             # (a probability of 0 or 1 within [eps, 1 - eps] first, as PyTorch's probs_to_logits: its
@@ -291,6 +288,7 @@ class Multinomial(Distribution):
     """Counts of each of K classes in ``total_count`` draws of a ``Categorical(probs or logits)``."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    _repr_omits = ("probs", "logits")  # (PyTorch's repr shows neither)
 
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self) -> Any:
@@ -443,6 +441,7 @@ class HalfNormal(Distribution):
     """|X| for X normal of mean 0 and standard deviation ``scale`` (PyTorch's: that normal folded)."""
 
     arg_constraints = {"scale": constraints.positive}
+    _repr_omits = ("scale",)  # (PyTorch's holds it as a property: its repr shows none)
     support = constraints.nonnegative
     has_rsample = True
 

@@ -135,6 +135,3 @@ class TransformedDistribution(Distribution):
             total = total - (jacobian.sum(tuple(range(-axes, 0))) if axes else jacobian)
             y = x
         return total + self.base_dist.log_prob(y)
-
-    def __repr__(self) -> str:
-        return f"TransformedDistribution({self.base_dist!r}, {self.transforms!r})"
