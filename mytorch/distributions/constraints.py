@@ -19,6 +19,7 @@ from mytorch.tensor import Tensor
 __all__ = [
     "Constraint",
     "boolean",
+    "cat",
     "dependent",
     "dependent_property",
     "greater_than",
@@ -43,6 +44,7 @@ __all__ = [
     "real_vector",
     "simplex",
     "square",
+    "stack",
     "symmetric",
     "unit_interval",
 ]
@@ -298,9 +300,57 @@ class _IndependentConstraint(Constraint):
         return f"IndependentConstraint({self.base_constraint}, {self.reinterpreted_batch_ndims})"
 
 
+class _Pieces(Constraint):
+    """Constraints each over its own piece of one axis (``cat``'s slices, ``stack``'s entries)."""
+
+    def __init__(self, kind: str, cseq: Any, dim: int) -> None:
+        self.cseq = list(cseq)
+        if not all(isinstance(c, Constraint) for c in self.cseq):
+            raise TypeError(f"constraints.{kind}: every element of cseq must be a Constraint")
+        self.dim = int(dim)
+        self.is_discrete = any(c.is_discrete for c in self.cseq)
+
+    def _axis(self, a: np.ndarray, kind: str) -> None:
+        if not -a.ndim <= self.dim < a.ndim:
+            raise ValueError(f"constraints.{kind}: dim {self.dim} is out of range for a value of {a.ndim} axes")
+
+
+class _Cat(_Pieces):
+    """``cseq[i]`` over the i-th slice of ``lengths[i]`` entries along ``dim`` (``torch.cat``'s layout)."""
+
+    def __init__(self, cseq: Any, dim: int = 0, lengths: Any = None) -> None:
+        super().__init__("cat", cseq, dim)
+        self.lengths = [1] * len(self.cseq) if lengths is None else [int(n) for n in lengths]
+        if len(self.lengths) != len(self.cseq):
+            raise ValueError(f"constraints.cat: {len(self.lengths)} lengths for {len(self.cseq)} constraints")
+        self.event_dim = max((c.event_dim for c in self.cseq), default=0)
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        self._axis(a, "cat")
+        bounds = np.cumsum([0, *self.lengths])
+        pieces = [np.take(a, np.arange(bounds[i], bounds[i + 1]), self.dim) for i in range(len(self.cseq))]
+        return np.concatenate([np.asarray(c._inside(p)) for c, p in zip(self.cseq, pieces)], self.dim)
+
+
+class _Stack(_Pieces):
+    """``cseq[i]`` over the i-th entry along ``dim`` (``torch.stack``'s layout)."""
+
+    def __init__(self, cseq: Any, dim: int = 0) -> None:
+        super().__init__("stack", cseq, dim)
+        event_dim = max((c.event_dim for c in self.cseq), default=0)
+        self.event_dim = event_dim + 1 if self.dim + event_dim < 0 else event_dim
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        self._axis(a, "stack")
+        entries = [np.take(a, i, self.dim) for i in range(a.shape[self.dim])]
+        return np.stack([np.asarray(c._inside(v)) for c, v in zip(self.cseq, entries)], self.dim)
+
+
 dependent = _Dependent()
 dependent_property = _DependentProperty
 independent = _IndependentConstraint
+cat = _Cat
+stack = _Stack
 boolean = _Boolean()
 one_hot = _OneHot()
 nonnegative_integer = _IntegerGreaterThan(0)

@@ -46,6 +46,14 @@ class Transform:
         """log |dy/dx| elementwise, recorded."""
         raise NotImplementedError
 
+    def forward_shape(self, shape: Any) -> tuple[int, ...]:
+        """The shape of ``t(x)`` for an ``x`` of ``shape`` (the same, unless the map changes it)."""
+        return tuple(shape)
+
+    def inverse_shape(self, shape: Any) -> tuple[int, ...]:
+        """The shape of ``t.inv(y)`` for a ``y`` of ``shape``."""
+        return tuple(shape)
+
     def __call__(self, x: Any) -> Tensor:
         """``t(x)``, recorded (kept with ``x`` when ``cache_size=1``)."""
         y = self._forward(_tensor(x))
@@ -258,6 +266,14 @@ class StickBreakingTransform(Transform):
         left = (1 - head.cumsum(-1)).clamp(float(np.finfo(y.dtype).tiny), None)
         return log(head) - log(left) + Tensor(self._shifts(head.shape[-1]).astype(y.dtype))
 
+    def forward_shape(self, shape: Any) -> tuple[int, ...]:
+        """One more entry on the last axis (K - 1 numbers make a point of the K-simplex)."""
+        return (*tuple(shape)[:-1], tuple(shape)[-1] + 1)
+
+    def inverse_shape(self, shape: Any) -> tuple[int, ...]:
+        """One entry fewer on the last axis."""
+        return (*tuple(shape)[:-1], tuple(shape)[-1] - 1)
+
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         """sum_k log y_k + log(1 - z_k), over the last axis (the map of the first K - 1 outputs)."""
         u = x - Tensor(self._shifts(x.shape[-1]).astype(x.dtype))
@@ -319,3 +335,28 @@ class PositiveDefiniteTransform(Transform):
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         """Refused, as PyTorch's."""
         raise NotImplementedError("PositiveDefiniteTransform: no log |det J| (as PyTorch's)")
+
+
+# The transforms that rearrange or split their input live in shape_transforms.py (they build on
+# Transform above); they are PyTorch's distributions.transforms names too.
+from mytorch.distributions.shape_transforms import CatTransform, ReshapeTransform, StackTransform  # noqa: E402
+
+__all__ = [
+    "AbsTransform",
+    "AffineTransform",
+    "CatTransform",
+    "ComposeTransform",
+    "ExpTransform",
+    "LowerCholeskyTransform",
+    "PositiveDefiniteTransform",
+    "PowerTransform",
+    "ReshapeTransform",
+    "SigmoidTransform",
+    "SoftmaxTransform",
+    "SoftplusTransform",
+    "StackTransform",
+    "StickBreakingTransform",
+    "TanhTransform",
+    "Transform",
+    "identity_transform",
+]
