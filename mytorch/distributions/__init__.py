@@ -27,7 +27,9 @@ beyond its ends, a class index of -1 or 0.5, NaN) raise ``ValueError`` instead o
 
 The package: ``base.py`` (``Distribution``), ``discrete.py``, ``continuous.py``,
 ``multivariate_normal.py``, ``wrappers.py`` (``Independent``, ``TransformedDistribution``),
-``transforms.py`` and ``kl.py`` (``kl_divergence``).
+``transforms.py`` (with ``shape_transforms.py``: ``ReshapeTransform``, ``CatTransform``,
+``StackTransform``) and ``kl.py`` (``kl_divergence``). Distributions print as PyTorch's
+(``Normal(loc: 0.0, scale: 1.0)``).
 """
 
 from mytorch.distributions import constraints, transforms
