@@ -6,7 +6,8 @@ and ``ContinuousBernoulli`` (``relaxed.py``), ``HalfCauchy``, ``Weibull``, ``Par
 ``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet``, ``Uniform`` and
 ``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``NegativeBinomial``, ``Multinomial``,
 ``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``), ``VonMises`` (``von_mises.py``),
-``FisherSnedecor``, ``Kumaraswamy``, ``GeneralizedPareto`` and ``LogisticNormal`` (each in a file of its name) with
+``FisherSnedecor``, ``Kumaraswamy``, ``GeneralizedPareto``, ``LogisticNormal`` and ``LKJCholesky`` (each in a
+file of its name) with
 ``sample``, ``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the
 reparameterised sample a gradient flows through; for Gamma, Chi2, Beta, Dirichlet and StudentT by
 implicit differentiation of the Gamma draw, ``implicit.py``), ``cdf`` / ``icdf`` of Normal, Laplace
@@ -42,6 +43,7 @@ from mytorch.distributions.generalized_pareto import GeneralizedPareto
 from mytorch.distributions.kl import kl_divergence
 from mytorch.distributions.kl_pairs import register_kl
 from mytorch.distributions.kumaraswamy import Kumaraswamy
+from mytorch.distributions.lkj_cholesky import LKJCholesky
 from mytorch.distributions.logistic_normal import LogisticNormal
 from mytorch.distributions.low_rank import LowRankMultivariateNormal
 from mytorch.distributions.mixture import MixtureSameFamily
@@ -124,6 +126,7 @@ __all__ = [
     "InverseGamma",
     "Independent",
     "Kumaraswamy",
+    "LKJCholesky",
     "Laplace",
     "LogNormal",
     "LogisticNormal",

@@ -20,6 +20,7 @@ __all__ = [
     "Constraint",
     "boolean",
     "cat",
+    "corr_cholesky",
     "dependent",
     "dependent_property",
     "greater_than",
@@ -245,6 +246,16 @@ class _LowerCholesky(Constraint):
         return lower & (np.diagonal(a, axis1=-2, axis2=-1) > 0).min(-1)
 
 
+class _CorrCholesky(_LowerCholesky):
+    """Cholesky factors of correlation matrices: lower-triangular, a positive diagonal, every row of
+    unit length (within 10 eps times the size, PyTorch's tolerance)."""
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        tolerance = np.finfo(a.dtype if a.dtype.kind == "f" else np.float64).eps * a.shape[-1] * 10
+        unit_rows = (np.abs(np.linalg.norm(a, axis=-1) - 1) <= tolerance).all(-1)
+        return super()._inside(a) & unit_rows
+
+
 class _Square(Constraint):
     event_dim = 2
 
@@ -370,6 +381,7 @@ half_open_interval = _HalfOpenInterval
 simplex = _Simplex()
 lower_triangular = _LowerTriangular()
 lower_cholesky = _LowerCholesky()
+corr_cholesky = _CorrCholesky()
 square = _Square()
 symmetric = _Symmetric()
 positive_semidefinite = _PositiveSemidefinite()
