@@ -68,6 +68,8 @@ def _every_family(lib) -> list:
         D.GeneralizedPareto(0.0, 1.0, 0.2),
         D.LogisticNormal(t([0.0, 1.0]), 1.0),
         D.LKJCholesky(3, t([0.5, 2.0])),
+        D.Wishart(t([4.0, 5.0]), eye),
+        D.Wishart(3.0, precision_matrix=eye),
         D.Normal(t([0.0, 1.0]), 1.0).expand((3, 2)),
     ]
 
@@ -94,6 +96,6 @@ def test_reprs_are_pytorchs_strings():
 def test_reprs_match_pytorchs_for_every_family():
     torch = pytest.importorskip("torch")
     mine, theirs = _every_family(mt), _every_family(torch)
-    assert len(mine) == len(theirs) == 50
+    assert len(mine) == len(theirs) == 52
     for a, b in zip(mine, theirs):
         assert repr(a) == repr(b)

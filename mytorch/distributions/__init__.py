@@ -6,8 +6,8 @@ and ``ContinuousBernoulli`` (``relaxed.py``), ``HalfCauchy``, ``Weibull``, ``Par
 ``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet``, ``Uniform`` and
 ``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``NegativeBinomial``, ``Multinomial``,
 ``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``), ``VonMises`` (``von_mises.py``),
-``FisherSnedecor``, ``Kumaraswamy``, ``GeneralizedPareto``, ``LogisticNormal`` and ``LKJCholesky`` (each in a
-file of its name) with
+``FisherSnedecor``, ``Kumaraswamy``, ``GeneralizedPareto``, ``LogisticNormal``, ``LKJCholesky`` and ``Wishart``
+(each in a file of its name) with
 ``sample``, ``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the
 reparameterised sample a gradient flows through; for Gamma, Chi2, Beta, Dirichlet and StudentT by
 implicit differentiation of the Gamma draw, ``implicit.py``), ``cdf`` / ``icdf`` of Normal, Laplace
@@ -86,6 +86,7 @@ from mytorch.distributions.transforms import (
     Transform,
 )
 from mytorch.distributions.von_mises import VonMises
+from mytorch.distributions.wishart import Wishart
 from mytorch.distributions.wrappers import Independent, TransformedDistribution
 
 __all__ = [
@@ -148,6 +149,7 @@ __all__ = [
     "Uniform",
     "VonMises",
     "Weibull",
+    "Wishart",
     "biject_to",
     "constraints",
     "kl_divergence",
