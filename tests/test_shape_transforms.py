@@ -133,3 +133,48 @@ def test_numbers_match_pytorchs():
     for i, (a, b) in enumerate(zip(mine, theirs)):
         assert a.shape == b.shape, i
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15, err_msg=str(i))
+
+
+def _transformed(lib):
+    """TransformedDistributions through transforms of vectors and matrices: shapes, supports, log
+    densities of points of their supports and their gradients."""
+    D = lib.distributions
+    T = D.transforms
+    loc = lib.tensor(np.linspace(-0.5, 0.5, 12).reshape(3, 4), requires_grad=True)
+    cases = [
+        (D.TransformedDistribution(D.Normal(loc, 1.0), T.StickBreakingTransform()), np.full((3, 5), 0.2)),
+        (D.TransformedDistribution(D.Normal(loc, 1.0), [T.ReshapeTransform((4,), (2, 2))]), X[0].reshape(3, 2, 2)),
+        (
+            D.TransformedDistribution(
+                D.Independent(D.Normal(loc, 2.0), 1),
+                [T.AffineTransform(1.0, 2.0), T.ReshapeTransform((4,), (2, 2)), T.ExpTransform()],
+            ),
+            np.exp(X[0].reshape(3, 2, 2)),
+        ),
+        (D.TransformedDistribution(D.Normal(loc, 1.0), [T.ExpTransform(), T.StickBreakingTransform()]), "simplex"),
+        (
+            D.TransformedDistribution(
+                D.Normal(loc, 1.0), T.CatTransform([T.ExpTransform(), T.SigmoidTransform()], -1, [2, 2])
+            ),
+            np.concatenate([np.exp(X[0, :, :2]), np.full((3, 2), 0.3)], -1),
+        ),
+    ]
+    numbers, shapes = [], []
+    for d, value in cases:
+        shapes.append((tuple(d.batch_shape), tuple(d.event_shape), tuple(d.rsample((2,)).shape), repr(d.support)))
+        if isinstance(value, str):  # (a simplex point the stick-breaking of positive numbers reaches)
+            value = np.tile([0.4, 0.3, 0.15, 0.1, 0.05], (3, 1))
+        log_prob = d.log_prob(lib.tensor(value))
+        (grad,) = lib.autograd.grad(log_prob.sum(), [loc])
+        numbers += [log_prob.detach().numpy(), grad.numpy()]
+    return numbers, shapes
+
+
+def test_transformed_distributions_of_vector_and_matrix_maps_match_pytorchs():
+    (mine, my_shapes) = _transformed(mt)
+    assert my_shapes[0][:3] == ((3,), (5,), (2, 3, 5)) and my_shapes[1][:2] == ((3,), (2, 2))
+    torch = pytest.importorskip("torch")
+    theirs, their_shapes = _transformed(torch)
+    assert my_shapes == [(b, e, s, support) for b, e, s, support in their_shapes]
+    for i, (a, b) in enumerate(zip(mine, theirs)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14, err_msg=str(i))

@@ -10,7 +10,7 @@ from typing import Any
 from mytorch.distributions import constraints
 from mytorch.distributions.continuous import Normal
 from mytorch.distributions.transforms import StickBreakingTransform
-from mytorch.distributions.wrappers import Independent, TransformedDistribution
+from mytorch.distributions.wrappers import TransformedDistribution
 from mytorch.tensor import Tensor
 
 __all__ = ["LogisticNormal"]
@@ -26,16 +26,11 @@ class LogisticNormal(TransformedDistribution):
     has_rsample = True
 
     def __init__(self, loc: Any, scale: Any, validate_args: Any = None) -> None:
-        # (TransformedDistribution's constructor takes elementwise transforms only: the shapes of
-        # this one-transform case are set here.)
         normal = Normal(loc, scale, validate_args=validate_args)
         if not normal.batch_shape:
             normal = normal.expand((1,))  # type: ignore[assignment]
         self._validating(validate_args)
-        self.base_dist = Independent(normal, 1)
-        self.transforms = [StickBreakingTransform()]
-        self.batch_shape = tuple(normal.batch_shape[:-1])
-        self.event_shape = (normal.batch_shape[-1] + 1,)
+        super().__init__(normal, StickBreakingTransform(), validate_args=validate_args)
 
     @property
     def loc(self) -> Tensor:
@@ -50,7 +45,4 @@ class LogisticNormal(TransformedDistribution):
     def log_prob(self, value: Any) -> Tensor:
         """The Normal's log density of the stick-breaking pre-image of ``value`` (a point of the
         simplex, checked) less the transform's log |det J|, recorded."""
-        y = self._checked_value(value, "Simplex()", self.loc.dtype)
-        (stick,) = self.transforms
-        x = stick.inv(y)
-        return self.base_dist.log_prob(x) - stick.log_abs_det_jacobian(x, y)
+        return super().log_prob(self._checked_value(value, "Simplex()", self.loc.dtype))

@@ -1,8 +1,8 @@
 """Transforms that rearrange or split their input, as PyTorch's: ``ReshapeTransform(in_shape,
 out_shape)`` (the last axes reshaped; log |det J| 0), ``CatTransform(tseq, dim, lengths)`` (each
 transform on its slice of an axis) and ``StackTransform(tseq, dim)`` (each on its entry of an axis).
-Used on their own, as the other transforms with an ``event_dim`` (``TransformedDistribution``
-takes the elementwise ones); all recorded, so gradients flow through them."""
+On their own or in a ``TransformedDistribution`` (``ReshapeTransform`` changes its event shape);
+all recorded, so gradients flow through them."""
 
 from __future__ import annotations
 

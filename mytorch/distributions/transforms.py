@@ -3,8 +3,9 @@
 ``AbsTransform`` fold) and ``ComposeTransform`` of them (``identity_transform``
 is the composition of none); and two maps of vectors onto the simplex for ``biject_to`` /
 ``transform_to``, ``StickBreakingTransform`` and ``SoftmaxTransform``, and two of matrices for
-``transform_to``, ``LowerCholeskyTransform`` and ``PositiveDefiniteTransform``, used on their own
-(``TransformedDistribution`` takes the elementwise ones) (``mytorch.distributions.transforms``)."""
+``transform_to``, ``LowerCholeskyTransform`` and ``PositiveDefiniteTransform``; each with PyTorch's
+domain and codomain, so ``TransformedDistribution`` reads the event axes a map of vectors or
+matrices needs (``mytorch.distributions.transforms``)."""
 
 from __future__ import annotations
 
@@ -203,9 +204,16 @@ class AffineTransform(Transform):
         return log(scale.abs()).expand(*np.broadcast_shapes(tuple(scale.shape), tuple(x.shape)))
 
 
+def _sum_rightmost(value: Tensor, axes: int) -> Tensor:
+    """``value`` summed over its last ``axes`` axes (none for 0)."""
+    return value.sum(tuple(range(-axes, 0))) if axes > 0 else value
+
+
 class ComposeTransform(Transform):
     """``parts`` applied in order (the inverse in reverse); log |det J| the sum of theirs at the
-    values each part sees. No parts: the identity (``identity_transform``)."""
+    values each part sees, each summed over the axes its event lacks of the chain's. The chain's
+    domain and codomain span as many axes as its widest part needs there (PyTorch's). No parts:
+    the identity (``identity_transform``)."""
 
     def __init__(self, parts: Any, cache_size: int = 0) -> None:
         super().__init__(cache_size)
@@ -213,7 +221,32 @@ class ComposeTransform(Transform):
         if not all(isinstance(t, Transform) for t in self.parts):
             raise TypeError("ComposeTransform: parts must be distributions.transforms Transforms")
         if self.parts:
-            self.domain, self.codomain = self.parts[0].domain, self.parts[-1].codomain
+            event_dim = self.parts[-1].codomain.event_dim
+            for part in reversed(self.parts):
+                event_dim = max(event_dim + part.domain.event_dim - part.codomain.event_dim, part.domain.event_dim)
+            self.domain = self._widened(self.parts[0].domain, event_dim)
+            event_dim = self.parts[0].domain.event_dim
+            for part in self.parts:
+                event_dim = max(event_dim + part.codomain.event_dim - part.domain.event_dim, part.codomain.event_dim)
+            self.codomain = self._widened(self.parts[-1].codomain, event_dim)
+            self.event_dim = self.domain.event_dim
+
+    @staticmethod
+    def _widened(constraint: Any, event_dim: int) -> Any:
+        extra = event_dim - constraint.event_dim
+        return constraints.independent(constraint, extra) if extra > 0 else constraint
+
+    def forward_shape(self, shape: Any) -> tuple[int, ...]:
+        """The shape after every part."""
+        for part in self.parts:
+            shape = part.forward_shape(shape)
+        return tuple(shape)
+
+    def inverse_shape(self, shape: Any) -> tuple[int, ...]:
+        """The shape before every part."""
+        for part in reversed(self.parts):
+            shape = part.inverse_shape(shape)
+        return tuple(shape)
 
     def _forward(self, x: Tensor) -> Tensor:
         for part in self.parts:
@@ -226,11 +259,16 @@ class ComposeTransform(Transform):
         return y
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
-        """The parts' log |det J| summed, each at its own input and output (x's shape)."""
-        total = x * 0.0
+        """The parts' log |det J| summed, each at its own input and output, over the chain's batch
+        (x's shape for elementwise parts)."""
+        if not self.parts:
+            return x * 0.0
+        total: Any = 0.0
+        event_dim = self.domain.event_dim
         for part in self.parts:
             out = part(x)
-            total = total + part.log_abs_det_jacobian(x, out)
+            total = total + _sum_rightmost(part.log_abs_det_jacobian(x, out), event_dim - part.domain.event_dim)
+            event_dim += part.codomain.event_dim - part.domain.event_dim
             x = out
         return total
 
@@ -246,6 +284,7 @@ class StickBreakingTransform(Transform):
     """R^(K-1) onto the K-simplex by breaking a stick: z_k = sigmoid(x_k - log(K - 1 - k)) of what is
     left, y_k = z_k prod_(j<k) (1 - z_j), the last y what remains (x = 0 gives the uniform point)."""
 
+    domain = constraints.real_vector
     codomain = constraints.simplex
     event_dim = 1
 
@@ -284,6 +323,7 @@ class SoftmaxTransform(Transform):
     """R^K onto the K-simplex by ``softmax`` over the last axis (not one to one: ``inv`` gives the
     logarithm, one of the pre-images; no log |det J|), PyTorch's ``transform_to(simplex)``."""
 
+    domain = constraints.real_vector
     codomain = constraints.simplex
     event_dim = 1
 
@@ -302,6 +342,7 @@ class LowerCholeskyTransform(Transform):
     """Square matrices onto lower-triangular ones with a positive diagonal: the strict lower triangle
     kept, the diagonal exponentiated (PyTorch's ``transform_to(lower_cholesky)``; no log |det J|)."""
 
+    domain = constraints.independent(constraints.real, 2)
     codomain = constraints.lower_cholesky
     event_dim = 2
 
@@ -320,6 +361,7 @@ class PositiveDefiniteTransform(Transform):
     """Square matrices onto positive-definite ones: L L^T of ``LowerCholeskyTransform``'s L
     (PyTorch's ``transform_to(positive_definite)``; no log |det J|)."""
 
+    domain = constraints.independent(constraints.real, 2)
     codomain = constraints.positive_definite
     event_dim = 2
 
