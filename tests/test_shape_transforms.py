@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from torch_compare import assert_same_numbers
 
 import mytorch as mt
 from mytorch.distributions import constraints
@@ -127,12 +128,7 @@ def _numbers(lib):
 
 
 def test_numbers_match_pytorchs():
-    torch = pytest.importorskip("torch")
-    (mine, my_names), (theirs, their_names) = _numbers(mt), _numbers(torch)
-    assert my_names == their_names
-    for i, (a, b) in enumerate(zip(mine, theirs)):
-        assert a.shape == b.shape, i
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15, err_msg=str(i))
+    assert_same_numbers(pytest.importorskip("torch"), _numbers, rtol=1e-12, atol=1e-15)
 
 
 def _transformed(lib):

@@ -29,8 +29,9 @@ beyond its ends, a class index of -1 or 0.5, NaN) raise ``ValueError`` instead o
 The package: ``base.py`` (``Distribution``), ``discrete.py``, ``continuous.py``,
 ``multivariate_normal.py``, ``wrappers.py`` (``Independent``, ``TransformedDistribution``),
 ``transforms.py`` (with ``shape_transforms.py``: ``ReshapeTransform``, ``CatTransform``,
-``StackTransform``) and ``kl.py`` (``kl_divergence``). Distributions print as PyTorch's
-(``Normal(loc: 0.0, scale: 1.0)``).
+``StackTransform``; ``transform_wrappers.py``: ``IndependentTransform``,
+``CumulativeDistributionTransform``; ``corr_cholesky_transform.py``) and ``kl.py``
+(``kl_divergence``). Distributions print as PyTorch's (``Normal(loc: 0.0, scale: 1.0)``).
 """
 
 from mytorch.distributions import constraints, transforms
@@ -72,7 +73,10 @@ from mytorch.distributions.transforms import (
     AffineTransform,
     CatTransform,
     ComposeTransform,
+    CorrCholeskyTransform,
+    CumulativeDistributionTransform,
     ExpTransform,
+    IndependentTransform,
     LowerCholeskyTransform,
     PositiveDefiniteTransform,
     PowerTransform,
@@ -93,6 +97,9 @@ __all__ = [
     "AffineTransform",
     "CatTransform",
     "ComposeTransform",
+    "CorrCholeskyTransform",
+    "CumulativeDistributionTransform",
+    "IndependentTransform",
     "AbsTransform",
     "ExpTransform",
     "LowerCholeskyTransform",

@@ -273,8 +273,7 @@ class ComposeTransform(Transform):
         return total
 
     def __repr__(self) -> str:
-        inner = "".join(f"\n    {part!r}," for part in self.parts).rstrip(",")
-        return f"ComposeTransform({inner}\n)"
+        return "ComposeTransform(\n    " + ",\n    ".join(repr(part) for part in self.parts) + "\n)"
 
 
 identity_transform = ComposeTransform([])
@@ -379,16 +378,21 @@ class PositiveDefiniteTransform(Transform):
         raise NotImplementedError("PositiveDefiniteTransform: no log |det J| (as PyTorch's)")
 
 
-# The transforms that rearrange or split their input live in shape_transforms.py (they build on
-# Transform above); they are PyTorch's distributions.transforms names too.
+# Transforms that build on Transform above live in files of their own; they are PyTorch's
+# distributions.transforms names too.
+from mytorch.distributions.corr_cholesky_transform import CorrCholeskyTransform  # noqa: E402
 from mytorch.distributions.shape_transforms import CatTransform, ReshapeTransform, StackTransform  # noqa: E402
+from mytorch.distributions.transform_wrappers import CumulativeDistributionTransform, IndependentTransform  # noqa: E402
 
 __all__ = [
     "AbsTransform",
     "AffineTransform",
     "CatTransform",
     "ComposeTransform",
+    "CorrCholeskyTransform",
+    "CumulativeDistributionTransform",
     "ExpTransform",
+    "IndependentTransform",
     "LowerCholeskyTransform",
     "PositiveDefiniteTransform",
     "PowerTransform",
