@@ -39,6 +39,7 @@ from mytorch.distributions.base import Distribution
 from mytorch.distributions.constraint_registry import biject_to, transform_to
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical, OneHotCategoricalStraightThrough
+from mytorch.distributions.exp_family import ExponentialFamily
 from mytorch.distributions.fisher_snedecor import FisherSnedecor
 from mytorch.distributions.generalized_pareto import GeneralizedPareto
 from mytorch.distributions.kl import kl_divergence
@@ -124,6 +125,7 @@ __all__ = [
     "Distribution",
     "ExpRelaxedCategorical",
     "Exponential",
+    "ExponentialFamily",
     "FisherSnedecor",
     "Gamma",
     "GeneralizedPareto",

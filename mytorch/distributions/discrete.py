@@ -8,6 +8,7 @@ import numpy as np
 
 from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _clamped, _shape, _tensor
+from mytorch.distributions.exp_family import ExponentialFamily
 from mytorch.factories import default_generator
 from mytorch.nn import functional_tensor as TF
 from mytorch.tensor import Tensor, log
@@ -108,12 +109,22 @@ class _OnOff(Distribution):
         return self.probs * (1 - self.probs)
 
 
-class Bernoulli(_OnOff):
+class Bernoulli(_OnOff, ExponentialFamily):
     """0 or 1, 1 with probability ``probs`` (or ``sigmoid(logits)``)."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        """(logit(probs),)."""
+        return (log(self.probs) - (-self.probs).log1p(),)
+
+    def _log_normalizer(self, *natural_params: Tensor) -> Tensor:
+        """log(1 + e^x)."""
+        return natural_params[0].exp().log1p()
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         """0 and 1 (in the probabilities' dtype) on a new first axis."""

@@ -14,6 +14,7 @@ import numpy as np
 from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _clamped, _parameters, _shape, _tensor
 from mytorch.distributions.continuous import Gamma, Normal, _LocationScale
+from mytorch.distributions.exp_family import ExponentialFamily
 from mytorch.factories import default_generator
 from mytorch.nn.activations import logsigmoid
 from mytorch.tensor import Tensor, log
@@ -39,11 +40,20 @@ def _filled(value: float, like: Tensor, shape: tuple[int, ...]) -> Tensor:
     return Tensor(np.full(shape, value, dtype=like.dtype))
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """Counts of rate ``rate``: P(k) = rate^k exp(-rate) / k!."""
 
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        """(log rate,)."""
+        return (log(self.rate),)
+
+    def _log_normalizer(self, *natural_params: Tensor) -> Tensor:
+        """e^x."""
+        return natural_params[0].exp()
 
     def __init__(self, rate: Any, validate_args: Any = None) -> None:
         (self.rate,) = _parameters(rate)

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from mytorch.distributions import constraints
-from mytorch.distributions.base import Distribution, _guarded, _parameters, _shape, _tensor
+from mytorch.distributions.base import _guarded, _parameters, _shape, _tensor
+from mytorch.distributions.exp_family import ExponentialFamily
 from mytorch.distributions.multivariate_normal import _check_matrix, _lower_factor, _one_matrix
 from mytorch.distributions.positive import Chi2
 from mytorch.factories import default_generator
@@ -28,7 +29,7 @@ def _singular(samples: np.ndarray) -> np.ndarray:
     return ~np.asarray(constraints.positive_definite.check(samples)._data, dtype=bool)
 
 
-class Wishart(Distribution):
+class Wishart(ExponentialFamily):
     """Wishart of ``df`` degrees of freedom (above dim - 1) and scale matrix S (the
     ``covariance_matrix``, or the inverse of ``precision_matrix``, or L L^T for ``scale_tril``):
     density |X|^((df - p - 1) / 2) exp(-tr(S^-1 X) / 2) / (2^(df p / 2) |S|^(df / 2) Gamma_p(df / 2))
@@ -180,6 +181,20 @@ class Wishart(Distribution):
             + (nu - p - 1) / 2 * slogdet(x).logabsdet
             - trace / 2
         )
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        """(-S^-1 / 2, (df - p - 1) / 2)."""
+        return -self.precision_matrix / 2, (self.df - self.event_shape[-1] - 1) / 2
+
+    def _log_normalizer(self, *natural_params: Tensor) -> Tensor:
+        """(y + (p + 1) / 2) (p log 2 - log |-2 x|) + log Gamma_p(y + (p + 1) / 2)."""
+        from mytorch.linalg import slogdet
+
+        x, y = natural_params
+        p = self.event_shape[-1]
+        shifted = y + (p + 1) / 2
+        return shifted * (p * math.log(2) - slogdet(-2 * x).logabsdet) + mvlgamma(shifted, p)
 
     def entropy(self) -> Tensor:
         """(p + 1) (p log 2 / 2 + log |S| / 2) + log Gamma_p(df / 2) - (df - p - 1) / 2 psi_p(df / 2)
