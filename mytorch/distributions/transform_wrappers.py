@@ -48,6 +48,11 @@ class IndependentTransform(Transform):
         """The base's log |det J| summed over the reinterpreted axes."""
         return _sum_rightmost(self.base_transform.log_abs_det_jacobian(x, y), self.reinterpreted_batch_ndims)
 
+    @property
+    def sign(self) -> Any:
+        """The base's."""
+        return self.base_transform.sign
+
     def forward_shape(self, shape: Any) -> tuple[int, ...]:
         """The base's."""
         return self.base_transform.forward_shape(shape)
@@ -65,6 +70,7 @@ class CumulativeDistributionTransform(Transform):
     margins); the inverse is its ``icdf``, log |det J| its ``log_prob``."""
 
     codomain = constraints.unit_interval
+    sign = 1
 
     def __init__(self, distribution: Any, cache_size: int = 0) -> None:
         super().__init__(cache_size)

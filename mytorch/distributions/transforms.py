@@ -47,6 +47,12 @@ class Transform:
         """log |dy/dx| elementwise, recorded."""
         raise NotImplementedError
 
+    @property
+    def sign(self) -> Any:
+        """1 for an increasing map of numbers, -1 for a decreasing one (a Tensor of them where it
+        depends on a parameter); ``TransformedDistribution.cdf`` / ``icdf`` use it."""
+        raise NotImplementedError(f"{type(self).__name__} is not a monotone map of numbers: it has no sign")
+
     def forward_shape(self, shape: Any) -> tuple[int, ...]:
         """The shape of ``t(x)`` for an ``x`` of ``shape`` (the same, unless the map changes it)."""
         return tuple(shape)
@@ -81,6 +87,7 @@ class ExpTransform(Transform):
     """y = exp(x)."""
 
     codomain = constraints.positive
+    sign = 1
 
     def _forward(self, x: Tensor) -> Tensor:
         return x.exp()
@@ -97,6 +104,7 @@ class TanhTransform(Transform):
     """y = tanh(x) (a squashed Gaussian policy's action)."""
 
     codomain = constraints.interval(-1.0, 1.0)
+    sign = 1
 
     def _forward(self, x: Tensor) -> Tensor:
         return x.tanh()
@@ -120,6 +128,7 @@ class SigmoidTransform(Transform):
     a value just past it maps to a finite x, 36.7 in float64, and a far x does not reach 1)."""
 
     codomain = constraints.unit_interval
+    sign = 1
 
     def _forward(self, x: Tensor) -> Tensor:
         return _clipped(x.sigmoid())
@@ -143,6 +152,11 @@ class PowerTransform(Transform):
         super().__init__(cache_size)
         self.exponent = exponent
 
+    @property
+    def sign(self) -> Any:
+        """The exponent's sign."""
+        return _tensor(self.exponent).sign() if isinstance(self.exponent, Tensor) else float(np.sign(self.exponent))
+
     def _forward(self, x: Tensor) -> Tensor:
         return x ** _tensor(self.exponent, x.dtype)
 
@@ -158,6 +172,7 @@ class SoftplusTransform(Transform):
     """y = log(1 + e^x), onto the positive half-line."""
 
     codomain = constraints.positive
+    sign = 1
 
     def _forward(self, x: Tensor) -> Tensor:
         return TF.softplus(x)
@@ -191,6 +206,11 @@ class AffineTransform(Transform):
         if event_dim != 0:
             raise NotImplementedError("AffineTransform: MyTorch has the elementwise one only (event_dim=0)")
         self.loc, self.scale = loc, scale
+
+    @property
+    def sign(self) -> Any:
+        """The scale's sign."""
+        return self.scale.sign() if isinstance(self.scale, Tensor) else float(np.sign(self.scale))
 
     def _forward(self, x: Tensor) -> Tensor:
         return self.loc + self.scale * x
@@ -235,6 +255,14 @@ class ComposeTransform(Transform):
     def _widened(constraint: Any, event_dim: int) -> Any:
         extra = event_dim - constraint.event_dim
         return constraints.independent(constraint, extra) if extra > 0 else constraint
+
+    @property
+    def sign(self) -> Any:
+        """The product of the parts' signs."""
+        sign: Any = 1
+        for part in self.parts:
+            sign = sign * part.sign
+        return sign
 
     def forward_shape(self, shape: Any) -> tuple[int, ...]:
         """The shape after every part."""

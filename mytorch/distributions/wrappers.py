@@ -140,6 +140,29 @@ class TransformedDistribution(Distribution):
             x = transform(x)
         return x.detach()
 
+    def _monotonized(self, probability: Any) -> Any:
+        """``probability`` as is through increasing maps, 1 - it through decreasing ones (the
+        product of the transforms' ``sign``: NotImplementedError for a map that is not monotone)."""
+        sign: Any = 1
+        for transform in self.transforms:
+            sign = sign * transform.sign
+        return probability if isinstance(sign, (int, float)) and sign == 1 else sign * (probability - 0.5) + 0.5
+
+    def cdf(self, value: Any) -> Tensor:
+        """The base's cdf of the inverted value (flipped through decreasing maps), recorded; the
+        transforms must be monotone maps of numbers (their ``sign``), as PyTorch's."""
+        self._monotonized(0.5)  # (a map that is not monotone is refused before anything is computed)
+        for transform in reversed(self.transforms):
+            value = transform.inv(value)
+        return self._monotonized(self.base_dist.cdf(value))  # type: ignore[attr-defined]
+
+    def icdf(self, value: Any) -> Tensor:
+        """The transforms of the base's quantile (of 1 - value through decreasing maps), recorded."""
+        x = self.base_dist.icdf(self._monotonized(value))  # type: ignore[attr-defined]
+        for transform in self.transforms:
+            x = transform(x)
+        return x
+
     def log_prob(self, value: Any) -> Tensor:
         """The base's log density of the inverted value, less each transform's log |det J| (each
         summed over the event axes it does not span itself), recorded."""
