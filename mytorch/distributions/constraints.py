@@ -18,6 +18,7 @@ from mytorch.tensor import Tensor
 
 __all__ = [
     "Constraint",
+    "MixtureSameFamilyConstraint",
     "boolean",
     "cat",
     "corr_cholesky",
@@ -355,6 +356,30 @@ class _Stack(_Pieces):
         self._axis(a, "stack")
         entries = [np.take(a, i, self.dim) for i in range(a.shape[self.dim])]
         return np.stack([np.asarray(c._inside(v)) for c, v in zip(self.cseq, entries)], self.dim)
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """A ``MixtureSameFamily``'s support: ``base_constraint`` (the components') checked with the
+    components' axis put back before the event's, every one of its checks holding (PyTorch's)."""
+
+    def __init__(self, base_constraint: Constraint) -> None:
+        if not isinstance(base_constraint, Constraint):
+            raise TypeError(
+                "MixtureSameFamilyConstraint: base_constraint must be a Constraint, "
+                f"got {type(base_constraint).__name__}"
+            )
+        self.base_constraint = base_constraint
+        self.is_discrete, self.event_dim = base_constraint.is_discrete, base_constraint.event_dim
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        if a.ndim < self.event_dim:
+            raise ValueError(f"MixtureSameFamilyConstraint: a value needs at least {self.event_dim} axes, got {a.ndim}")
+        result = np.asarray(self.base_constraint._inside(np.expand_dims(a, a.ndim - self.event_dim)), dtype=bool)
+        keep = a.ndim - self.event_dim
+        return np.asarray(result.reshape(*result.shape[:keep], -1).all(-1))
+
+    def __repr__(self) -> str:
+        return f"MixtureSameFamilyConstraint({self.base_constraint!r})"
 
 
 dependent = _Dependent()

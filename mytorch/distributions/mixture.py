@@ -26,8 +26,8 @@ class MixtureSameFamily(Distribution):
 
     @constraints.dependent_property
     def support(self) -> Any:
-        """The components' support."""
-        return self.component_distribution.support
+        """``MixtureSameFamilyConstraint`` of the components' support (PyTorch's)."""
+        return constraints.MixtureSameFamilyConstraint(self.component_distribution.support)
 
     def __init__(
         self, mixture_distribution: Categorical, component_distribution: Distribution, validate_args: Any = None
