@@ -234,6 +234,7 @@ def _expanded_numbers(lib: Any, name: str, values: Any) -> tuple[Any, dict[str, 
     params = (_f64(lib, 3), _f64(lib, 3), _f64(lib, 3, 4))
     d = make(D, *params).expand((2, *batch))
     if values is None:
+        lib.manual_seed(0)  # (the same draw whatever ran before: PyTorch's VonMises is good to 1e-6 only)
         values = d.sample().numpy()
     found = {"shapes": np.array([*d.batch_shape, -1, *d.event_shape])}
     logp = d.log_prob(lib.tensor(values))
@@ -257,9 +258,10 @@ def test_expand_repeats_a_distribution_over_a_larger_batch(name: str) -> None:
     if torch is not None:
         _, theirs = _expanded_numbers(torch, name, values)
         assert sorted(ours) == sorted(theirs)
-        rtol = 1e-6 if name == "VonMises" else 1e-9  # (PyTorch's Bessel functions are polynomial fits)
+        # (PyTorch's Bessel functions are polynomial fits: a gradient near 0 is off by 1e-7 absolute)
+        rtol, atol = (1e-6, 1e-6) if name == "VonMises" else (1e-9, 1e-12)
         for key, value in theirs.items():
-            np.testing.assert_allclose(ours[key], value, rtol=rtol, atol=1e-12, err_msg=key)
+            np.testing.assert_allclose(ours[key], value, rtol=rtol, atol=atol, err_msg=key)
 
 
 def test_expand_refuses_a_batch_it_does_not_broadcast_to() -> None:

@@ -73,3 +73,28 @@ def test_against_pytorch():
         results.append([t.detach().numpy() for t in got] + [np.array(gmm.sample((3,)).shape)])
     for theirs, mine in zip(*results):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
+
+
+def _support_checks(lib):
+    dist = lib.distributions
+    vectors = dist.MixtureSameFamily(
+        dist.Categorical(probs=lib.ones(2) / 2), dist.Independent(dist.Normal(lib.zeros(2, 3), 1.0), 1)
+    )
+    numbers = dist.MixtureSameFamily(dist.Categorical(probs=lib.ones(2) / 2), dist.Gamma(lib.ones(2), 1.0))
+    checks = [
+        vectors.support.check(lib.tensor([[0.0, 1.0, 2.0], [float("nan"), 0.0, 0.0]])),
+        numbers.support.check(lib.tensor([1.0, -1.0, 0.0])),
+    ]
+    return [c.tolist() for c in checks], [repr(vectors.support), repr(numbers.support), vectors.support.event_dim]
+
+
+def test_support_is_a_mixture_same_family_constraint():
+    checks, names = _support_checks(mt)
+    assert checks == [[True, False], [True, False, True]]
+    assert names == [
+        "MixtureSameFamilyConstraint(IndependentConstraint(Real(), 1))",
+        "MixtureSameFamilyConstraint(GreaterThanEq(lower_bound=0.0))",
+        1,
+    ]
+    torch = pytest.importorskip("torch")
+    assert _support_checks(torch) == (checks, names)

@@ -19,7 +19,8 @@ and loaded, padded LSTM/GRU classifiers, an einsum regression, a convolutional V
 attention with masks, freezing and evaluation idioms, a text CNN with a weighted loss, and
 softmax regression from scratch, a Siamese network with metrics; two replicas of a multi-process
 script averaged by hand, BPR matrix factorisation, a Hamiltonian network, a tabular model with
-missing values, a squashed-Normal likelihood trained by Adafactor) run on
+missing values, a squashed-Normal likelihood trained by Adafactor, maximum-likelihood and MAP fits with
+FisherSnedecor, Kumaraswamy, GeneralizedPareto, LogisticNormal, Wishart and LKJCholesky) run on
 MyTorch with only their imports changed; where PyTorch is installed they print the same (the
 weights are loaded from NumPy draws in both; numbers agree to 1e-4, as float32 and PyTorch's
 4-digit printing allow, or to what a float64 program's ``# tolerance:`` line asks;

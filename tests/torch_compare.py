@@ -22,3 +22,14 @@ def assert_like_torch(torch: Any, values: np.ndarray, calls: Sequence[Callable[[
             outs.append((y.detach().numpy(), x.grad.numpy()))
         for got, want in zip(*outs):
             np.testing.assert_allclose(got, want, err_msg=f"call {k}", **tol)
+
+
+def assert_same_numbers(torch: Any, run: Callable[[Any], tuple[list[np.ndarray], list[str]]], **tol: float) -> None:
+    """``run(lib)`` gives arrays and printed forms; under MyTorch and PyTorch the printed forms are
+    equal and the arrays of equal shapes and within ``tol``."""
+    (mine, my_names), (theirs, their_names) = run(mytorch), run(torch)
+    assert my_names == their_names
+    assert len(mine) == len(theirs)
+    for i, (got, want) in enumerate(zip(mine, theirs)):
+        assert got.shape == want.shape, i
+        np.testing.assert_allclose(got, want, err_msg=str(i), **tol)

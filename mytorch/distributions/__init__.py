@@ -5,7 +5,9 @@ and ``ContinuousBernoulli`` (``relaxed.py``), ``HalfCauchy``, ``Weibull``, ``Par
 (``positive.py``),
 ``LogNormal``, ``Laplace``, ``Exponential``, ``Gamma``, ``Beta``, ``Dirichlet``, ``Uniform`` and
 ``MixtureSameFamily`` (``mixture.py``), ``Poisson``, ``Geometric``, ``Binomial``, ``NegativeBinomial``, ``Multinomial``,
-``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``), ``VonMises`` (``von_mises.py``) with
+``StudentT``, ``Cauchy``, ``Gumbel`` and ``HalfNormal`` (``tails.py``), ``VonMises`` (``von_mises.py``),
+``FisherSnedecor``, ``Kumaraswamy``, ``GeneralizedPareto``, ``LogisticNormal``, ``LKJCholesky`` and ``Wishart``
+(each in a file of its name) with
 ``sample``, ``log_prob``, ``entropy``, ``mean``, ``stddev``, ``variance``; ``rsample`` (the
 reparameterised sample a gradient flows through; for Gamma, Chi2, Beta, Dirichlet and StudentT by
 implicit differentiation of the Gamma draw, ``implicit.py``), ``cdf`` / ``icdf`` of Normal, Laplace
@@ -26,7 +28,10 @@ beyond its ends, a class index of -1 or 0.5, NaN) raise ``ValueError`` instead o
 
 The package: ``base.py`` (``Distribution``), ``discrete.py``, ``continuous.py``,
 ``multivariate_normal.py``, ``wrappers.py`` (``Independent``, ``TransformedDistribution``),
-``transforms.py`` and ``kl.py`` (``kl_divergence``).
+``transforms.py`` (with ``shape_transforms.py``: ``ReshapeTransform``, ``CatTransform``,
+``StackTransform``; ``transform_wrappers.py``: ``IndependentTransform``,
+``CumulativeDistributionTransform``; ``corr_cholesky_transform.py``) and ``kl.py``
+(``kl_divergence``). Distributions print as PyTorch's (``Normal(loc: 0.0, scale: 1.0)``).
 """
 
 from mytorch.distributions import constraints, transforms
@@ -34,8 +39,14 @@ from mytorch.distributions.base import Distribution
 from mytorch.distributions.constraint_registry import biject_to, transform_to
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical, OneHotCategoricalStraightThrough
+from mytorch.distributions.exp_family import ExponentialFamily
+from mytorch.distributions.fisher_snedecor import FisherSnedecor
+from mytorch.distributions.generalized_pareto import GeneralizedPareto
 from mytorch.distributions.kl import kl_divergence
 from mytorch.distributions.kl_pairs import register_kl
+from mytorch.distributions.kumaraswamy import Kumaraswamy
+from mytorch.distributions.lkj_cholesky import LKJCholesky
+from mytorch.distributions.logistic_normal import LogisticNormal
 from mytorch.distributions.low_rank import LowRankMultivariateNormal
 from mytorch.distributions.mixture import MixtureSameFamily
 from mytorch.distributions.multivariate_normal import MultivariateNormal
@@ -61,29 +72,42 @@ from mytorch.distributions.tails import (
 from mytorch.distributions.transforms import (
     AbsTransform,
     AffineTransform,
+    CatTransform,
     ComposeTransform,
+    CorrCholeskyTransform,
+    CumulativeDistributionTransform,
     ExpTransform,
+    IndependentTransform,
     LowerCholeskyTransform,
     PositiveDefiniteTransform,
     PowerTransform,
+    ReshapeTransform,
     SigmoidTransform,
     SoftmaxTransform,
     SoftplusTransform,
+    StackTransform,
     StickBreakingTransform,
     TanhTransform,
     Transform,
 )
 from mytorch.distributions.von_mises import VonMises
+from mytorch.distributions.wishart import Wishart
 from mytorch.distributions.wrappers import Independent, TransformedDistribution
 
 __all__ = [
     "AffineTransform",
+    "CatTransform",
     "ComposeTransform",
+    "CorrCholeskyTransform",
+    "CumulativeDistributionTransform",
+    "IndependentTransform",
     "AbsTransform",
     "ExpTransform",
     "LowerCholeskyTransform",
     "PowerTransform",
+    "ReshapeTransform",
     "SoftplusTransform",
+    "StackTransform",
     "PositiveDefiniteTransform",
     "SigmoidTransform",
     "SoftmaxTransform",
@@ -101,15 +125,21 @@ __all__ = [
     "Distribution",
     "ExpRelaxedCategorical",
     "Exponential",
+    "ExponentialFamily",
+    "FisherSnedecor",
     "Gamma",
+    "GeneralizedPareto",
     "Geometric",
     "Gumbel",
     "HalfCauchy",
     "HalfNormal",
     "InverseGamma",
     "Independent",
+    "Kumaraswamy",
+    "LKJCholesky",
     "Laplace",
     "LogNormal",
+    "LogisticNormal",
     "LogitRelaxedBernoulli",
     "LowRankMultivariateNormal",
     "MixtureSameFamily",
@@ -128,6 +158,7 @@ __all__ = [
     "Uniform",
     "VonMises",
     "Weibull",
+    "Wishart",
     "biject_to",
     "constraints",
     "kl_divergence",

@@ -3,13 +3,16 @@ PyTorch's argument validation) and the helpers that turn parameters and values i
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 
 from mytorch.arguments import ShapeRuntimeError
 from mytorch.dtypes import get_default_dtype
 from mytorch.tensor import Tensor
+from mytorch.tensor_math import where
 
 
 def _tensor(value: Any, dtype: Any = None) -> Tensor:
@@ -37,6 +40,18 @@ def _clamped(probs: Tensor) -> Tensor:
     return probs.clamp(eps, 1 - eps)
 
 
+def _where(condition: Tensor, input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``where(condition, input, other)`` (numbers allowed on either side), typed as one Tensor."""
+    return cast(Tensor, where(condition, input, other))
+
+
+def _guarded(valid: Tensor, values: tuple[Tensor, ...], fallback: float, formula: Callable[..., Tensor]) -> Tensor:
+    """``formula(*values)`` where ``valid`` holds and NaN elsewhere (a moment that does not exist,
+    as PyTorch's); the values are replaced by ``fallback`` where it does not, so the discarded
+    entries give no NaN or inf gradient."""
+    return _where(valid, formula(*(_where(valid, v, fallback) for v in values)), math.nan)
+
+
 def _shape(sample_shape: Any) -> tuple[int, ...]:
     return (int(sample_shape),) if isinstance(sample_shape, (int, np.integer)) else tuple(sample_shape)
 
@@ -56,6 +71,9 @@ class Distribution:
     has_rsample = False
     """Whether ``rsample`` gives a draw a gradient flows through."""
     has_enumerate_support = False
+    _repr_omits: tuple[str, ...] = ()
+    """Parameters held as attributes that PyTorch's printed form leaves out (its class holds them
+    as properties, or computes the other of ``probs`` and ``logits`` only when asked)."""
 
     @property
     def support(self) -> Any:
@@ -69,6 +87,13 @@ class Distribution:
         if value not in (True, False):
             raise ValueError(f"set_default_validate_args: expected True or False, got {value!r}")
         _VALIDATE[0] = bool(value)
+
+    def _probs_or_logits(self, probs: Any, logits: Any) -> None:
+        """Raise a ValueError unless exactly one of ``probs`` and ``logits`` is given; print only
+        that one, as PyTorch's ``repr``."""
+        if (probs is None) == (logits is None):
+            raise ValueError(f"{type(self).__name__}: give either probs or logits, not both")
+        self._repr_omits = ("logits",) if probs is not None else ("probs",)
 
     def _validating(self, validate_args: Any) -> bool:
         self._validate_args = _VALIDATE[0] if validate_args is None else bool(validate_args)
@@ -179,5 +204,24 @@ class Distribution:
         expanded.batch_shape = new_batch
         return expanded
 
+    def _held_parameters(self) -> dict[str, Any]:
+        """The attributes ``repr`` looks parameters up in (PyTorch's: the instance's own)."""
+        return vars(self)
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(batch_shape={self.batch_shape})"
+        """PyTorch's form: the class name and each parameter of ``arg_constraints`` that the instance
+        holds as an attribute, in that order, broadcast into the batch as PyTorch stores it: its
+        value if that has one element (``Normal(loc: 0.0, scale: 1.0)``), its size otherwise
+        (``loc: torch.Size([3])``)."""
+        from mytorch.compat import Size
+
+        shown, held = [], self._held_parameters()
+        for name, constraint in self.arg_constraints.items():
+            value = held.get(name)
+            if isinstance(value, Tensor) and name not in self._repr_omits:
+                cut = value.ndim - min(int(getattr(constraint, "event_dim", 0)), value.ndim)
+                batch = np.broadcast_shapes(tuple(value.shape[:cut]), tuple(self.batch_shape))
+                shape = batch + tuple(value.shape[cut:])
+                text = f"{value.reshape(shape)}" if math.prod(shape) == 1 else repr(Size(shape))
+                shown.append(f"{name}: {text}")
+        return f"{type(self).__name__}({', '.join(shown)})"

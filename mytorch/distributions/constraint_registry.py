@@ -8,11 +8,13 @@ constraints.positive)(x)``):
 - ``less_than(ub)``: exp, then ``ub - y``;
 - ``interval(lb, ub)`` (``half_open_interval``): sigmoid, then ``lb + (ub - lb) y``; ``unit_interval``
   the sigmoid alone;
-- ``simplex``: ``StickBreakingTransform`` (``biject_to``), ``SoftmaxTransform`` (``transform_to``).
+- ``simplex``: ``StickBreakingTransform`` (``biject_to``), ``SoftmaxTransform`` (``transform_to``);
+- ``corr_cholesky``: ``CorrCholeskyTransform`` (``LKJCholesky``'s support);
+- ``independent(c, n)`` (``real_vector``): ``IndependentTransform`` of the transform onto c.
 
 ``transform_to`` also maps square matrices onto ``lower_cholesky`` and ``positive_definite``
-(``biject_to`` refuses them, as PyTorch's). Other sets (``independent``, ``real_vector``) raise
-``NotImplementedError``; elsewhere ``biject_to`` and ``transform_to`` agree.
+(``biject_to`` refuses them, as PyTorch's). Other sets raise ``NotImplementedError``; elsewhere
+``biject_to`` and ``transform_to`` agree.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from mytorch.distributions import constraints
 from mytorch.distributions.transforms import (
     AffineTransform,
     ComposeTransform,
+    CorrCholeskyTransform,
     ExpTransform,
+    IndependentTransform,
     LowerCholeskyTransform,
     PositiveDefiniteTransform,
     SigmoidTransform,
@@ -56,9 +60,14 @@ def biject_to(constraint: Any) -> Transform:
         return ComposeTransform([SigmoidTransform(), AffineTransform(lower, upper - lower)])
     if isinstance(constraint, constraints._Simplex):
         return StickBreakingTransform()
+    if isinstance(constraint, constraints._CorrCholesky):
+        return CorrCholeskyTransform()
+    if isinstance(constraint, constraints._IndependentConstraint):
+        return IndependentTransform(biject_to(constraint.base_constraint), constraint.reinterpreted_batch_ndims)
     raise NotImplementedError(
-        f"biject_to: MyTorch has no transform onto {constraint!r}: its transforms are elementwise (onto real, "
-        "greater_than, less_than, interval), and of vectors only onto the simplex"
+        f"biject_to: MyTorch has no bijection onto {constraint!r}: it has them onto real, greater_than, "
+        "less_than, interval, the simplex, corr_cholesky and independent sets of those (as PyTorch's; "
+        "transform_to maps onto lower_cholesky and positive_definite)"
     )
 
 
@@ -69,6 +78,10 @@ def transform_to(constraint: Any) -> Transform:
     ``PositiveDefiniteTransform``, as PyTorch's."""
     if isinstance(constraint, constraints._Simplex):
         return SoftmaxTransform()
+    if isinstance(constraint, constraints._CorrCholesky):
+        return CorrCholeskyTransform()
+    if isinstance(constraint, constraints._IndependentConstraint):
+        return IndependentTransform(transform_to(constraint.base_constraint), constraint.reinterpreted_batch_ndims)
     if isinstance(constraint, constraints._LowerCholesky):
         return LowerCholeskyTransform()
     if isinstance(constraint, constraints._PositiveDefinite):

@@ -18,7 +18,10 @@ from mytorch.tensor import Tensor
 
 __all__ = [
     "Constraint",
+    "MixtureSameFamilyConstraint",
     "boolean",
+    "cat",
+    "corr_cholesky",
     "dependent",
     "dependent_property",
     "greater_than",
@@ -43,6 +46,7 @@ __all__ = [
     "real_vector",
     "simplex",
     "square",
+    "stack",
     "symmetric",
     "unit_interval",
 ]
@@ -243,6 +247,16 @@ class _LowerCholesky(Constraint):
         return lower & (np.diagonal(a, axis1=-2, axis2=-1) > 0).min(-1)
 
 
+class _CorrCholesky(_LowerCholesky):
+    """Cholesky factors of correlation matrices: lower-triangular, a positive diagonal, every row of
+    unit length (within 10 eps times the size, PyTorch's tolerance)."""
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        tolerance = np.finfo(a.dtype if a.dtype.kind == "f" else np.float64).eps * a.shape[-1] * 10
+        unit_rows = (np.abs(np.linalg.norm(a, axis=-1) - 1) <= tolerance).all(-1)
+        return super()._inside(a) & unit_rows
+
+
 class _Square(Constraint):
     event_dim = 2
 
@@ -298,9 +312,81 @@ class _IndependentConstraint(Constraint):
         return f"IndependentConstraint({self.base_constraint}, {self.reinterpreted_batch_ndims})"
 
 
+class _Pieces(Constraint):
+    """Constraints each over its own piece of one axis (``cat``'s slices, ``stack``'s entries)."""
+
+    def __init__(self, kind: str, cseq: Any, dim: int) -> None:
+        self.cseq = list(cseq)
+        if not all(isinstance(c, Constraint) for c in self.cseq):
+            raise TypeError(f"constraints.{kind}: every element of cseq must be a Constraint")
+        self.dim = int(dim)
+        self.is_discrete = any(c.is_discrete for c in self.cseq)
+
+    def _axis(self, a: np.ndarray, kind: str) -> None:
+        if not -a.ndim <= self.dim < a.ndim:
+            raise ValueError(f"constraints.{kind}: dim {self.dim} is out of range for a value of {a.ndim} axes")
+
+
+class _Cat(_Pieces):
+    """``cseq[i]`` over the i-th slice of ``lengths[i]`` entries along ``dim`` (``torch.cat``'s layout)."""
+
+    def __init__(self, cseq: Any, dim: int = 0, lengths: Any = None) -> None:
+        super().__init__("cat", cseq, dim)
+        self.lengths = [1] * len(self.cseq) if lengths is None else [int(n) for n in lengths]
+        if len(self.lengths) != len(self.cseq):
+            raise ValueError(f"constraints.cat: {len(self.lengths)} lengths for {len(self.cseq)} constraints")
+        self.event_dim = max((c.event_dim for c in self.cseq), default=0)
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        self._axis(a, "cat")
+        bounds = np.cumsum([0, *self.lengths])
+        pieces = [np.take(a, np.arange(bounds[i], bounds[i + 1]), self.dim) for i in range(len(self.cseq))]
+        return np.concatenate([np.asarray(c._inside(p)) for c, p in zip(self.cseq, pieces)], self.dim)
+
+
+class _Stack(_Pieces):
+    """``cseq[i]`` over the i-th entry along ``dim`` (``torch.stack``'s layout)."""
+
+    def __init__(self, cseq: Any, dim: int = 0) -> None:
+        super().__init__("stack", cseq, dim)
+        event_dim = max((c.event_dim for c in self.cseq), default=0)
+        self.event_dim = event_dim + 1 if self.dim + event_dim < 0 else event_dim
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        self._axis(a, "stack")
+        entries = [np.take(a, i, self.dim) for i in range(a.shape[self.dim])]
+        return np.stack([np.asarray(c._inside(v)) for c, v in zip(self.cseq, entries)], self.dim)
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """A ``MixtureSameFamily``'s support: ``base_constraint`` (the components') checked with the
+    components' axis put back before the event's, every one of its checks holding (PyTorch's)."""
+
+    def __init__(self, base_constraint: Constraint) -> None:
+        if not isinstance(base_constraint, Constraint):
+            raise TypeError(
+                "MixtureSameFamilyConstraint: base_constraint must be a Constraint, "
+                f"got {type(base_constraint).__name__}"
+            )
+        self.base_constraint = base_constraint
+        self.is_discrete, self.event_dim = base_constraint.is_discrete, base_constraint.event_dim
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
+        if a.ndim < self.event_dim:
+            raise ValueError(f"MixtureSameFamilyConstraint: a value needs at least {self.event_dim} axes, got {a.ndim}")
+        result = np.asarray(self.base_constraint._inside(np.expand_dims(a, a.ndim - self.event_dim)), dtype=bool)
+        keep = a.ndim - self.event_dim
+        return np.asarray(result.reshape(*result.shape[:keep], -1).all(-1))
+
+    def __repr__(self) -> str:
+        return f"MixtureSameFamilyConstraint({self.base_constraint!r})"
+
+
 dependent = _Dependent()
 dependent_property = _DependentProperty
 independent = _IndependentConstraint
+cat = _Cat
+stack = _Stack
 boolean = _Boolean()
 one_hot = _OneHot()
 nonnegative_integer = _IntegerGreaterThan(0)
@@ -320,6 +406,7 @@ half_open_interval = _HalfOpenInterval
 simplex = _Simplex()
 lower_triangular = _LowerTriangular()
 lower_cholesky = _LowerCholesky()
+corr_cholesky = _CorrCholesky()
 square = _Square()
 symmetric = _Symmetric()
 positive_semidefinite = _PositiveSemidefinite()

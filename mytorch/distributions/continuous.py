@@ -11,6 +11,7 @@ import numpy as np
 from mytorch.autograd_engine import no_grad
 from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _parameters, _shape, _tensor
+from mytorch.distributions.exp_family import ExponentialFamily
 from mytorch.distributions.implicit import standard_gamma
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, log
@@ -27,12 +28,23 @@ class _LocationScale(Distribution):
             self._check_positive(scale=self.scale)
 
 
-class Normal(_LocationScale):
+class Normal(_LocationScale, ExponentialFamily):
     """Gaussian with mean ``loc`` and standard deviation ``scale`` (broadcast together)."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        """(loc / scale^2, -1 / (2 scale^2))."""
+        return self.loc / self.scale**2, -0.5 / self.scale**2
+
+    def _log_normalizer(self, *natural_params: Tensor) -> Tensor:
+        """-x^2 / (4 y) + log(-pi / y) / 2."""
+        x, y = natural_params
+        return -0.25 * x**2 / y + 0.5 * log(-math.pi / y)
 
     def _real(self, value: Any) -> Tensor:
         x = _tensor(value)
@@ -213,12 +225,22 @@ class Laplace(_LocationScale):
         return (2 * self.scale**2).expand(*self.batch_shape)
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """Exponential of rate ``rate``: density rate exp(-rate x) for x >= 0."""
 
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        """(-rate,)."""
+        return (-self.rate,)
+
+    def _log_normalizer(self, *natural_params: Tensor) -> Tensor:
+        """-log(-x)."""
+        return -log(-natural_params[0])
 
     def __init__(self, rate: Any, validate_args: Any = None) -> None:
         (self.rate,) = _parameters(rate)
@@ -271,6 +293,7 @@ class LogNormal(Distribution):
     """exp of a Normal(``loc``, ``scale``): ``base_dist`` is that Normal."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    _repr_omits = ("loc", "scale")  # (PyTorch's holds them as properties: its repr shows none)
     support = constraints.positive
     has_rsample = True
 
@@ -314,13 +337,26 @@ class LogNormal(Distribution):
         return self.variance.sqrt()
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """Gamma of shape ``concentration`` and ``rate``: density rate^a x^(a-1) exp(-rate x) / Gamma(a).
     ``rsample`` differentiates the draw implicitly in ``concentration`` (``implicit.py``)."""
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        """(concentration - 1, -rate)."""
+        return self.concentration - 1, -self.rate
+
+    def _log_normalizer(self, *natural_params: Tensor) -> Tensor:
+        """lgamma(x + 1) + (x + 1) log(-1 / y)."""
+        from mytorch import lgamma
+
+        x, y = natural_params
+        return lgamma(x + 1) + (x + 1) * log(-y.reciprocal())
 
     def __init__(self, concentration: Any, rate: Any, validate_args: Any = None) -> None:
         self.concentration, self.rate = _parameters(concentration, rate)
@@ -364,13 +400,25 @@ class Gamma(Distribution):
         return (self.concentration / self.rate.pow(2)).expand(*self.batch_shape)
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """Dirichlet on the simplex of the last axis of ``concentration`` (event_shape (k,)); ``rsample``
     normalises Gamma draws, so its gradient is theirs (implicit) through the normalisation."""
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
     has_rsample = True
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        """(concentration,)."""
+        return (self.concentration,)
+
+    def _log_normalizer(self, *natural_params: Tensor) -> Tensor:
+        """sum lgamma(x) - lgamma(sum x)."""
+        from mytorch import lgamma
+
+        (x,) = natural_params
+        return lgamma(x).sum(-1) - lgamma(x.sum(-1))
 
     def __init__(self, concentration: Any, validate_args: Any = None) -> None:
         (self.concentration,) = _parameters(concentration)
@@ -426,13 +474,26 @@ class Dirichlet(Distribution):
         return a * (total - a) / (total.pow(2) * (total + 1))
 
 
-class Beta(Distribution):
+class Beta(ExponentialFamily):
     """Beta(``concentration1``, ``concentration0``) on (0, 1): a two-category Dirichlet (as
     PyTorch's): ``rsample`` is the Dirichlet's first coordinate."""
 
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
+    _repr_omits = ("concentration1", "concentration0")  # (PyTorch's holds them as properties: its repr shows none)
     support = constraints.unit_interval
     has_rsample = True
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        """(concentration1, concentration0)."""
+        return self.concentration1, self.concentration0
+
+    def _log_normalizer(self, *natural_params: Tensor) -> Tensor:
+        """lgamma(x) + lgamma(y) - lgamma(x + y)."""
+        from mytorch import lgamma
+
+        x, y = natural_params
+        return lgamma(x) + lgamma(y) - lgamma(x + y)
 
     def __init__(self, concentration1: Any, concentration0: Any, validate_args: Any = None) -> None:
         from mytorch.tensor_shape import stack

@@ -8,6 +8,7 @@ import numpy as np
 
 from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _clamped, _shape, _tensor
+from mytorch.distributions.exp_family import ExponentialFamily
 from mytorch.factories import default_generator
 from mytorch.nn import functional_tensor as TF
 from mytorch.tensor import Tensor, log
@@ -30,8 +31,7 @@ class Categorical(Distribution):
         return self._enumerated(np.arange(self.probs.shape[-1]), expand)
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Categorical: give either probs or logits, not both")
+        self._probs_or_logits(probs, logits)
         if probs is not None:
             p = _tensor(probs)
             self.probs = p / p.sum(-1, keepdim=True)
@@ -109,20 +109,29 @@ class _OnOff(Distribution):
         return self.probs * (1 - self.probs)
 
 
-class Bernoulli(_OnOff):
+class Bernoulli(_OnOff, ExponentialFamily):
     """0 or 1, 1 with probability ``probs`` (or ``sigmoid(logits)``)."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        """(logit(probs),)."""
+        return (log(self.probs) - (-self.probs).log1p(),)
+
+    def _log_normalizer(self, *natural_params: Tensor) -> Tensor:
+        """log(1 + e^x)."""
+        return natural_params[0].exp().log1p()
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         """0 and 1 (in the probabilities' dtype) on a new first axis."""
         return self._enumerated(np.arange(2, dtype=self.probs.dtype), expand)
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Bernoulli: give either probs or logits, not both")
+        self._probs_or_logits(probs, logits)
         if probs is not None:
             self.probs = _tensor(probs)
             kept = _clamped(self.probs)  # (a probability of 0 or 1: finite logits, as PyTorch's; they were NaN)
@@ -164,6 +173,7 @@ class OneHotCategorical(_OnOff):
     one-hot value is the log probability of its class."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
+    _repr_omits = ("probs", "logits")  # (PyTorch's repr shows neither)
     support = constraints.one_hot
     has_enumerate_support = True
 

@@ -7,6 +7,7 @@ from typing import Any
 from mytorch.distributions.base import Distribution
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
+from mytorch.distributions.exp_family import ExponentialFamily, kl_exponential_family
 from mytorch.distributions.kl_pairs import bernoulli_kl, registered, weighted_log_ratio
 from mytorch.distributions.multivariate_normal import _Gaussian, _kl_multivariate_normal
 from mytorch.distributions.wrappers import Independent
@@ -70,6 +71,8 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
         return weighted_log_ratio(p.probs, q.probs, p.logits - q.logits).sum(-1)
     if isinstance(p, Bernoulli) and isinstance(q, Bernoulli):
         return bernoulli_kl(p.probs, p.logits, q.probs, q.logits)
+    if isinstance(p, ExponentialFamily) and type(p) is type(q):  # (Wishart's: PyTorch's fallback too)
+        return kl_exponential_family(p, q)
     raise NotImplementedError(
         f"kl_divergence: MyTorch has no rule for {type(p).__name__} and {type(q).__name__}; it has two of a kind "
         "(Normal, MultivariateNormal or LowRankMultivariateNormal, Categorical, Bernoulli, Uniform, Poisson, "

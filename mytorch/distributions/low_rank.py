@@ -146,9 +146,3 @@ class LowRankMultivariateNormal(_Gaussian):
         lower = self._capacitance_tril.expand(*batch, m, m)
         whitened = solve_triangular(lower, projected, upper=False)
         return (diff**2 / self._unbroadcasted_cov_diag).sum(-1) - (whitened**2).sum((-2, -1))
-
-    def __repr__(self) -> str:
-        return (
-            f"LowRankMultivariateNormal(loc: {tuple(self.loc.shape)}, cov_factor: {tuple(self.cov_factor.shape)}, "
-            f"cov_diag: {tuple(self.cov_diag.shape)})"
-        )

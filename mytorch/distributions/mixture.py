@@ -26,8 +26,8 @@ class MixtureSameFamily(Distribution):
 
     @constraints.dependent_property
     def support(self) -> Any:
-        """The components' support."""
-        return self.component_distribution.support
+        """``MixtureSameFamilyConstraint`` of the components' support (PyTorch's)."""
+        return constraints.MixtureSameFamilyConstraint(self.component_distribution.support)
 
     def __init__(
         self, mixture_distribution: Categorical, component_distribution: Distribution, validate_args: Any = None
@@ -48,6 +48,7 @@ class MixtureSameFamily(Distribution):
             )
         self._validating(validate_args)
         self.mixture_distribution = mixture_distribution
+        mixture_distribution._repr_omits = ()  # (PyTorch's reads both its probs and logits here: both print since)
         self.component_distribution = component_distribution
         self.batch_shape = components[:-1]
         self.event_shape = tuple(component_distribution.event_shape)

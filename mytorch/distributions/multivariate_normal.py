@@ -25,6 +25,38 @@ def _positive_definite(m: np.ndarray) -> bool:
     return True
 
 
+_MATRICES = ("covariance_matrix", "precision_matrix", "scale_tril")
+
+
+def _one_matrix(kind: str, covariance_matrix: Any, precision_matrix: Any, scale_tril: Any) -> tuple[str, Any]:
+    """The name and value of the one matrix given (``MultivariateNormal``'s and ``Wishart``'s)."""
+    given = [(n, m) for n, m in zip(_MATRICES, (covariance_matrix, precision_matrix, scale_tril)) if m is not None]
+    if len(given) != 1:
+        raise ValueError(f"{kind}: give exactly one of covariance_matrix, precision_matrix or scale_tril")
+    return given[0]
+
+
+def _check_matrix(owner: Distribution, name: str, matrix: Tensor) -> None:
+    """Raise the owner's ValueError unless ``matrix`` is a lower Cholesky factor (``scale_tril``) or
+    positive definite (a covariance or precision matrix), every one of the batch."""
+    m = np.asarray(matrix._data)
+    if name == "scale_tril":
+        with np.errstate(invalid="ignore"):
+            lower = (np.tril(m) == m).all((-2, -1)) & (np.diagonal(m, 0, -2, -1) > 0).all(-1)
+        owner._check_parameter("scale_tril", matrix, lower, "LowerCholesky()")
+    else:
+        owner._check_parameter(name, matrix, _positive_definite(m), "PositiveDefinite()")
+
+
+def _lower_factor(name: str, matrix: Tensor) -> Tensor:
+    """L, the lower Cholesky factor of the covariance, from the matrix given, recorded."""
+    from mytorch.linalg import cholesky, inv
+
+    if name == "scale_tril":
+        return matrix
+    return cholesky(matrix if name == "covariance_matrix" else inv(matrix))
+
+
 class _Gaussian(Distribution):
     """What MultivariateNormal and LowRankMultivariateNormal share: ``loc`` (of shape
     ``batch_shape + event_shape``), a lower Cholesky factor of the covariance on the parameters'
@@ -114,14 +146,7 @@ class MultivariateNormal(_Gaussian):
         scale_tril: Any = None,
         validate_args: Any = None,
     ) -> None:
-        from mytorch.linalg import cholesky, inv
-
-        given = [m is not None for m in (covariance_matrix, precision_matrix, scale_tril)]
-        if sum(given) != 1:
-            raise ValueError(
-                "MultivariateNormal: give exactly one of covariance_matrix, precision_matrix or scale_tril"
-            )
-        matrix = next(m for m in (covariance_matrix, precision_matrix, scale_tril) if m is not None)
+        name, matrix = _one_matrix("MultivariateNormal", covariance_matrix, precision_matrix, scale_tril)
         self.loc, matrix = _parameters(loc, matrix)
         if self.loc.ndim < 1 or matrix.ndim < 2 or tuple(matrix.shape[-2:]) != (self.loc.shape[-1],) * 2:
             raise ValueError(
@@ -130,25 +155,17 @@ class MultivariateNormal(_Gaussian):
             )
         if self._validating(validate_args):
             self._check_parameter("loc", self.loc, ~np.isnan(self.loc._data), "IndependentConstraint(Real(), 1)")
-            if scale_tril is not None:
-                m = np.asarray(matrix._data)
-                with np.errstate(invalid="ignore"):
-                    lower = (np.tril(m) == m).all((-2, -1)) & (np.diagonal(m, 0, -2, -1) > 0).all(-1)
-                self._check_parameter("scale_tril", matrix, lower, "LowerCholesky()")
-            else:
-                m = np.asarray(matrix._data)
-                name = "covariance_matrix" if covariance_matrix is not None else "precision_matrix"
-                self._check_parameter(name, matrix, _positive_definite(m), "PositiveDefinite()")
-        if scale_tril is not None:
-            self._unbroadcast_scale_tril = matrix
-        elif covariance_matrix is not None:
-            self._unbroadcast_scale_tril = cholesky(matrix)
-        else:
-            self._unbroadcast_scale_tril = cholesky(inv(matrix))
+            _check_matrix(self, name, matrix)
+        self._given = (name, matrix)
+        self._unbroadcast_scale_tril = _lower_factor(name, matrix)
         k = self.loc.shape[-1]
         self.batch_shape = tuple(np.broadcast_shapes(tuple(self.loc.shape[:-1]), tuple(matrix.shape[:-2])))
         self.event_shape = (k,)
         self.loc = self.loc.expand(*self.batch_shape, k)
+
+    def _held_parameters(self) -> dict[str, Any]:
+        """``loc`` and the matrix given (PyTorch's repr shows that one)."""
+        return {**vars(self), self._given[0]: self._given[1]}
 
     @property
     def covariance_matrix(self) -> Tensor:

@@ -68,6 +68,7 @@ class HalfCauchy(_Quantiled):
     """|X| for X Cauchy of location 0 and ``scale``: density 2 / (pi scale (1 + (x / scale)^2)) on x >= 0."""
 
     arg_constraints = {"scale": constraints.positive}
+    _repr_omits = ("scale",)  # (PyTorch's holds it as a property: its repr shows none)
     support = constraints.nonnegative
     has_rsample = True
 
@@ -278,9 +279,6 @@ class InverseGamma(TransformedDistribution):
         a, rate = self.concentration, self.rate
         value = rate * rate / ((a - 1) * (a - 1) * (a - 2))
         return where(a > 2, value, _constant(math.inf, value, tuple(value.shape)))  # type: ignore[return-value]
-
-    def __repr__(self) -> str:
-        return f"InverseGamma(batch_shape={self.batch_shape})"
 
     def entropy(self) -> Tensor:
         """concentration + log(rate) + lgamma(concentration) - (1 + concentration) digamma(concentration)."""

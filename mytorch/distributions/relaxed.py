@@ -197,6 +197,7 @@ class ContinuousBernoulli(Distribution):
     ) -> None:
         self._bernoulli = Bernoulli(probs, logits, validate_args)
         self.probs, self.logits = self._bernoulli.probs, self._bernoulli.logits
+        self._repr_omits = self._bernoulli._repr_omits
         self._lims = (float(lims[0]), float(lims[1]))
         self._validating(validate_args)
         self.batch_shape = self._bernoulli.batch_shape

@@ -14,6 +14,7 @@ import numpy as np
 from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _clamped, _parameters, _shape, _tensor
 from mytorch.distributions.continuous import Gamma, Normal, _LocationScale
+from mytorch.distributions.exp_family import ExponentialFamily
 from mytorch.factories import default_generator
 from mytorch.nn.activations import logsigmoid
 from mytorch.tensor import Tensor, log
@@ -39,11 +40,20 @@ def _filled(value: float, like: Tensor, shape: tuple[int, ...]) -> Tensor:
     return Tensor(np.full(shape, value, dtype=like.dtype))
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """Counts of rate ``rate``: P(k) = rate^k exp(-rate) / k!."""
 
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        """(log rate,)."""
+        return (log(self.rate),)
+
+    def _log_normalizer(self, *natural_params: Tensor) -> Tensor:
+        """e^x."""
+        return natural_params[0].exp()
 
     def __init__(self, rate: Any, validate_args: Any = None) -> None:
         (self.rate,) = _parameters(rate)
@@ -86,8 +96,7 @@ class Geometric(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Geometric: give either probs or logits, not both")
+        self._probs_or_logits(probs, logits)
         if probs is not None:
             (self.probs,) = _parameters(probs)
             kept = _clamped(self.probs)  # (a probability of 1: a finite logit, as PyTorch's)
@@ -141,8 +150,7 @@ class NegativeBinomial(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, total_count: Any, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("NegativeBinomial: give either probs or logits, not both")
+        self._probs_or_logits(probs, logits)
         self.total_count, given = _parameters(total_count, probs if logits is None else logits)
         self.total_count = self.total_count.expand(*np.broadcast_shapes(self.total_count.shape, given.shape))
         given = given.expand(*self.total_count.shape)
@@ -222,8 +230,7 @@ class Binomial(Distribution):
         return self._enumerated(np.arange(int(counts[0]) + 1, dtype=self.probs.dtype), expand)
 
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None, validate_args: Any = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Binomial: give either probs or logits, not both")
+        self._probs_or_logits(probs, logits)
         if probs is not None:
             self.total_count, self.probs = _parameters(total_count, probs)
             # (a probability of 0 or 1 within [eps, 1 - eps] first, as PyTorch's probs_to_logits: its
@@ -291,6 +298,7 @@ class Multinomial(Distribution):
     """Counts of each of K classes in ``total_count`` draws of a ``Categorical(probs or logits)``."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    _repr_omits = ("probs", "logits")  # (PyTorch's repr shows neither)
 
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self) -> Any:
@@ -443,6 +451,7 @@ class HalfNormal(Distribution):
     """|X| for X normal of mean 0 and standard deviation ``scale`` (PyTorch's: that normal folded)."""
 
     arg_constraints = {"scale": constraints.positive}
+    _repr_omits = ("scale",)  # (PyTorch's holds it as a property: its repr shows none)
     support = constraints.nonnegative
     has_rsample = True
 

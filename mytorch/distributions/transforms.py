@@ -3,8 +3,9 @@
 ``AbsTransform`` fold) and ``ComposeTransform`` of them (``identity_transform``
 is the composition of none); and two maps of vectors onto the simplex for ``biject_to`` /
 ``transform_to``, ``StickBreakingTransform`` and ``SoftmaxTransform``, and two of matrices for
-``transform_to``, ``LowerCholeskyTransform`` and ``PositiveDefiniteTransform``, used on their own
-(``TransformedDistribution`` takes the elementwise ones) (``mytorch.distributions.transforms``)."""
+``transform_to``, ``LowerCholeskyTransform`` and ``PositiveDefiniteTransform``; each with PyTorch's
+domain and codomain, so ``TransformedDistribution`` reads the event axes a map of vectors or
+matrices needs (``mytorch.distributions.transforms``)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,20 @@ class Transform:
         """log |dy/dx| elementwise, recorded."""
         raise NotImplementedError
 
+    @property
+    def sign(self) -> Any:
+        """1 for an increasing map of numbers, -1 for a decreasing one (a Tensor of them where it
+        depends on a parameter); ``TransformedDistribution.cdf`` / ``icdf`` use it."""
+        raise NotImplementedError(f"{type(self).__name__} is not a monotone map of numbers: it has no sign")
+
+    def forward_shape(self, shape: Any) -> tuple[int, ...]:
+        """The shape of ``t(x)`` for an ``x`` of ``shape`` (the same, unless the map changes it)."""
+        return tuple(shape)
+
+    def inverse_shape(self, shape: Any) -> tuple[int, ...]:
+        """The shape of ``t.inv(y)`` for a ``y`` of ``shape``."""
+        return tuple(shape)
+
     def __call__(self, x: Any) -> Tensor:
         """``t(x)``, recorded (kept with ``x`` when ``cache_size=1``)."""
         y = self._forward(_tensor(x))
@@ -72,6 +87,7 @@ class ExpTransform(Transform):
     """y = exp(x)."""
 
     codomain = constraints.positive
+    sign = 1
 
     def _forward(self, x: Tensor) -> Tensor:
         return x.exp()
@@ -88,6 +104,7 @@ class TanhTransform(Transform):
     """y = tanh(x) (a squashed Gaussian policy's action)."""
 
     codomain = constraints.interval(-1.0, 1.0)
+    sign = 1
 
     def _forward(self, x: Tensor) -> Tensor:
         return x.tanh()
@@ -111,6 +128,7 @@ class SigmoidTransform(Transform):
     a value just past it maps to a finite x, 36.7 in float64, and a far x does not reach 1)."""
 
     codomain = constraints.unit_interval
+    sign = 1
 
     def _forward(self, x: Tensor) -> Tensor:
         return _clipped(x.sigmoid())
@@ -134,6 +152,11 @@ class PowerTransform(Transform):
         super().__init__(cache_size)
         self.exponent = exponent
 
+    @property
+    def sign(self) -> Any:
+        """The exponent's sign."""
+        return _tensor(self.exponent).sign() if isinstance(self.exponent, Tensor) else float(np.sign(self.exponent))
+
     def _forward(self, x: Tensor) -> Tensor:
         return x ** _tensor(self.exponent, x.dtype)
 
@@ -149,6 +172,7 @@ class SoftplusTransform(Transform):
     """y = log(1 + e^x), onto the positive half-line."""
 
     codomain = constraints.positive
+    sign = 1
 
     def _forward(self, x: Tensor) -> Tensor:
         return TF.softplus(x)
@@ -183,6 +207,11 @@ class AffineTransform(Transform):
             raise NotImplementedError("AffineTransform: MyTorch has the elementwise one only (event_dim=0)")
         self.loc, self.scale = loc, scale
 
+    @property
+    def sign(self) -> Any:
+        """The scale's sign."""
+        return self.scale.sign() if isinstance(self.scale, Tensor) else float(np.sign(self.scale))
+
     def _forward(self, x: Tensor) -> Tensor:
         return self.loc + self.scale * x
 
@@ -195,9 +224,16 @@ class AffineTransform(Transform):
         return log(scale.abs()).expand(*np.broadcast_shapes(tuple(scale.shape), tuple(x.shape)))
 
 
+def _sum_rightmost(value: Tensor, axes: int) -> Tensor:
+    """``value`` summed over its last ``axes`` axes (none for 0)."""
+    return value.sum(tuple(range(-axes, 0))) if axes > 0 else value
+
+
 class ComposeTransform(Transform):
     """``parts`` applied in order (the inverse in reverse); log |det J| the sum of theirs at the
-    values each part sees. No parts: the identity (``identity_transform``)."""
+    values each part sees, each summed over the axes its event lacks of the chain's. The chain's
+    domain and codomain span as many axes as its widest part needs there (PyTorch's). No parts:
+    the identity (``identity_transform``)."""
 
     def __init__(self, parts: Any, cache_size: int = 0) -> None:
         super().__init__(cache_size)
@@ -205,7 +241,40 @@ class ComposeTransform(Transform):
         if not all(isinstance(t, Transform) for t in self.parts):
             raise TypeError("ComposeTransform: parts must be distributions.transforms Transforms")
         if self.parts:
-            self.domain, self.codomain = self.parts[0].domain, self.parts[-1].codomain
+            event_dim = self.parts[-1].codomain.event_dim
+            for part in reversed(self.parts):
+                event_dim = max(event_dim + part.domain.event_dim - part.codomain.event_dim, part.domain.event_dim)
+            self.domain = self._widened(self.parts[0].domain, event_dim)
+            event_dim = self.parts[0].domain.event_dim
+            for part in self.parts:
+                event_dim = max(event_dim + part.codomain.event_dim - part.domain.event_dim, part.codomain.event_dim)
+            self.codomain = self._widened(self.parts[-1].codomain, event_dim)
+            self.event_dim = self.domain.event_dim
+
+    @staticmethod
+    def _widened(constraint: Any, event_dim: int) -> Any:
+        extra = event_dim - constraint.event_dim
+        return constraints.independent(constraint, extra) if extra > 0 else constraint
+
+    @property
+    def sign(self) -> Any:
+        """The product of the parts' signs."""
+        sign: Any = 1
+        for part in self.parts:
+            sign = sign * part.sign
+        return sign
+
+    def forward_shape(self, shape: Any) -> tuple[int, ...]:
+        """The shape after every part."""
+        for part in self.parts:
+            shape = part.forward_shape(shape)
+        return tuple(shape)
+
+    def inverse_shape(self, shape: Any) -> tuple[int, ...]:
+        """The shape before every part."""
+        for part in reversed(self.parts):
+            shape = part.inverse_shape(shape)
+        return tuple(shape)
 
     def _forward(self, x: Tensor) -> Tensor:
         for part in self.parts:
@@ -218,17 +287,21 @@ class ComposeTransform(Transform):
         return y
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
-        """The parts' log |det J| summed, each at its own input and output (x's shape)."""
-        total = x * 0.0
+        """The parts' log |det J| summed, each at its own input and output, over the chain's batch
+        (x's shape for elementwise parts)."""
+        if not self.parts:
+            return x * 0.0
+        total: Any = 0.0
+        event_dim = self.domain.event_dim
         for part in self.parts:
             out = part(x)
-            total = total + part.log_abs_det_jacobian(x, out)
+            total = total + _sum_rightmost(part.log_abs_det_jacobian(x, out), event_dim - part.domain.event_dim)
+            event_dim += part.codomain.event_dim - part.domain.event_dim
             x = out
         return total
 
     def __repr__(self) -> str:
-        inner = "".join(f"\n    {part!r}," for part in self.parts).rstrip(",")
-        return f"ComposeTransform({inner}\n)"
+        return "ComposeTransform(\n    " + ",\n    ".join(repr(part) for part in self.parts) + "\n)"
 
 
 identity_transform = ComposeTransform([])
@@ -238,6 +311,7 @@ class StickBreakingTransform(Transform):
     """R^(K-1) onto the K-simplex by breaking a stick: z_k = sigmoid(x_k - log(K - 1 - k)) of what is
     left, y_k = z_k prod_(j<k) (1 - z_j), the last y what remains (x = 0 gives the uniform point)."""
 
+    domain = constraints.real_vector
     codomain = constraints.simplex
     event_dim = 1
 
@@ -258,6 +332,14 @@ class StickBreakingTransform(Transform):
         left = (1 - head.cumsum(-1)).clamp(float(np.finfo(y.dtype).tiny), None)
         return log(head) - log(left) + Tensor(self._shifts(head.shape[-1]).astype(y.dtype))
 
+    def forward_shape(self, shape: Any) -> tuple[int, ...]:
+        """One more entry on the last axis (K - 1 numbers make a point of the K-simplex)."""
+        return (*tuple(shape)[:-1], tuple(shape)[-1] + 1)
+
+    def inverse_shape(self, shape: Any) -> tuple[int, ...]:
+        """One entry fewer on the last axis."""
+        return (*tuple(shape)[:-1], tuple(shape)[-1] - 1)
+
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         """sum_k log y_k + log(1 - z_k), over the last axis (the map of the first K - 1 outputs)."""
         u = x - Tensor(self._shifts(x.shape[-1]).astype(x.dtype))
@@ -268,6 +350,7 @@ class SoftmaxTransform(Transform):
     """R^K onto the K-simplex by ``softmax`` over the last axis (not one to one: ``inv`` gives the
     logarithm, one of the pre-images; no log |det J|), PyTorch's ``transform_to(simplex)``."""
 
+    domain = constraints.real_vector
     codomain = constraints.simplex
     event_dim = 1
 
@@ -286,6 +369,7 @@ class LowerCholeskyTransform(Transform):
     """Square matrices onto lower-triangular ones with a positive diagonal: the strict lower triangle
     kept, the diagonal exponentiated (PyTorch's ``transform_to(lower_cholesky)``; no log |det J|)."""
 
+    domain = constraints.independent(constraints.real, 2)
     codomain = constraints.lower_cholesky
     event_dim = 2
 
@@ -304,6 +388,7 @@ class PositiveDefiniteTransform(Transform):
     """Square matrices onto positive-definite ones: L L^T of ``LowerCholeskyTransform``'s L
     (PyTorch's ``transform_to(positive_definite)``; no log |det J|)."""
 
+    domain = constraints.independent(constraints.real, 2)
     codomain = constraints.positive_definite
     event_dim = 2
 
@@ -319,3 +404,33 @@ class PositiveDefiniteTransform(Transform):
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         """Refused, as PyTorch's."""
         raise NotImplementedError("PositiveDefiniteTransform: no log |det J| (as PyTorch's)")
+
+
+# Transforms that build on Transform above live in files of their own; they are PyTorch's
+# distributions.transforms names too.
+from mytorch.distributions.corr_cholesky_transform import CorrCholeskyTransform  # noqa: E402
+from mytorch.distributions.shape_transforms import CatTransform, ReshapeTransform, StackTransform  # noqa: E402
+from mytorch.distributions.transform_wrappers import CumulativeDistributionTransform, IndependentTransform  # noqa: E402
+
+__all__ = [
+    "AbsTransform",
+    "AffineTransform",
+    "CatTransform",
+    "ComposeTransform",
+    "CorrCholeskyTransform",
+    "CumulativeDistributionTransform",
+    "ExpTransform",
+    "IndependentTransform",
+    "LowerCholeskyTransform",
+    "PositiveDefiniteTransform",
+    "PowerTransform",
+    "ReshapeTransform",
+    "SigmoidTransform",
+    "SoftmaxTransform",
+    "SoftplusTransform",
+    "StackTransform",
+    "StickBreakingTransform",
+    "TanhTransform",
+    "Transform",
+    "identity_transform",
+]

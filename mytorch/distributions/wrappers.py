@@ -81,22 +81,38 @@ class Independent(Distribution):
 
 
 class TransformedDistribution(Distribution):
-    """``base_distribution`` pushed through ``transforms`` (one, or a list applied in order; the
-    elementwise ones of ``distributions.transforms``): ``rsample`` / ``sample`` transform the base's
-    draws, ``log_prob(y)`` inverts them and subtracts each log |det J|, summed over the event axes
-    (a squashed Gaussian: ``TransformedDistribution(Independent(Normal(mu, std), 1), [TanhTransform()])``)."""
+    """``base_distribution`` pushed through ``transforms`` (one, or a list applied in order):
+    ``rsample`` / ``sample`` transform the base's draws, ``log_prob(y)`` inverts them and subtracts
+    each log |det J|, summed over the event axes (a squashed Gaussian:
+    ``TransformedDistribution(Independent(Normal(mu, std), 1), [TanhTransform()])``). A transform
+    of vectors or matrices (``StickBreakingTransform``, ``ReshapeTransform``, ...) reads as many of
+    the base's last batch axes as its event as it needs, and changes the shapes as it does, as PyTorch's."""
 
     def __init__(self, base_distribution: Distribution, transforms: Any, validate_args: Any = None) -> None:
-        self.base_dist = base_distribution
+        from mytorch.distributions.transforms import ComposeTransform
+
         self.transforms = list(transforms) if isinstance(transforms, (list, tuple)) else [transforms]
         if not all(isinstance(t, Transform) for t in self.transforms):
             raise TypeError("TransformedDistribution: transforms must be distributions.transforms Transforms")
-        if any(t.event_dim for t in self.transforms):
-            raise NotImplementedError(
-                "TransformedDistribution: MyTorch's takes elementwise transforms (event_dim 0), not "
-                + ", ".join(type(t).__name__ for t in self.transforms if t.event_dim)
+        base_shape = (*base_distribution.batch_shape, *base_distribution.event_shape)
+        base_event_dim = len(base_distribution.event_shape)
+        chain = ComposeTransform(self.transforms)
+        if len(base_shape) < chain.domain.event_dim:
+            raise ValueError(
+                f"TransformedDistribution: the transforms need a base of at least {chain.domain.event_dim} axes, "
+                f"got batch_shape + event_shape {base_shape}"
             )
-        self.batch_shape, self.event_shape = base_distribution.batch_shape, base_distribution.event_shape
+        forward_shape = chain.forward_shape(base_shape)
+        expanded = chain.inverse_shape(forward_shape)
+        if expanded != base_shape:
+            base_distribution = base_distribution.expand(expanded[: len(expanded) - base_event_dim])
+        if chain.domain.event_dim > base_event_dim:
+            base_distribution = Independent(base_distribution, chain.domain.event_dim - base_event_dim)
+        self.base_dist = base_distribution
+        change = chain.codomain.event_dim - chain.domain.event_dim
+        event_dim = max(chain.codomain.event_dim, base_event_dim + change)
+        cut = len(forward_shape) - event_dim
+        self.batch_shape, self.event_shape = tuple(forward_shape[:cut]), tuple(forward_shape[cut:])
 
     @property
     def has_rsample(self) -> bool:  # type: ignore[override]
@@ -124,17 +140,41 @@ class TransformedDistribution(Distribution):
             x = transform(x)
         return x.detach()
 
+    def _monotonized(self, probability: Any) -> Any:
+        """``probability`` as is through increasing maps, 1 - it through decreasing ones (the
+        product of the transforms' ``sign``: NotImplementedError for a map that is not monotone)."""
+        sign: Any = 1
+        for transform in self.transforms:
+            sign = sign * transform.sign
+        return probability if isinstance(sign, (int, float)) and sign == 1 else sign * (probability - 0.5) + 0.5
+
+    def cdf(self, value: Any) -> Tensor:
+        """The base's cdf of the inverted value (flipped through decreasing maps), recorded; the
+        transforms must be monotone maps of numbers (their ``sign``), as PyTorch's."""
+        self._monotonized(0.5)  # (a map that is not monotone is refused before anything is computed)
+        for transform in reversed(self.transforms):
+            value = transform.inv(value)
+        return self._monotonized(self.base_dist.cdf(value))  # type: ignore[attr-defined]
+
+    def icdf(self, value: Any) -> Tensor:
+        """The transforms of the base's quantile (of 1 - value through decreasing maps), recorded."""
+        x = self.base_dist.icdf(self._monotonized(value))  # type: ignore[attr-defined]
+        for transform in self.transforms:
+            x = transform(x)
+        return x
+
     def log_prob(self, value: Any) -> Tensor:
-        """The base's log density of the inverted value, less each transform's log |det J|, recorded."""
-        axes = len(self.event_shape)
+        """The base's log density of the inverted value, less each transform's log |det J| (each
+        summed over the event axes it does not span itself), recorded."""
+        from mytorch.distributions.transforms import _sum_rightmost
+
+        event_dim = len(self.event_shape)
         total: Any = 0.0
         y = value
         for transform in reversed(self.transforms):
             x = transform.inv(y)
+            event_dim += transform.domain.event_dim - transform.codomain.event_dim
             jacobian = transform.log_abs_det_jacobian(x, y)
-            total = total - (jacobian.sum(tuple(range(-axes, 0))) if axes else jacobian)
+            total = total - _sum_rightmost(jacobian, event_dim - transform.domain.event_dim)
             y = x
-        return total + self.base_dist.log_prob(y)
-
-    def __repr__(self) -> str:
-        return f"TransformedDistribution({self.base_dist!r}, {self.transforms!r})"
+        return total + _sum_rightmost(self.base_dist.log_prob(y), event_dim - len(self.base_dist.event_shape))
