@@ -78,8 +78,10 @@ def test_independent_and_cumulative_distribution_transforms():
     np.testing.assert_allclose(uniform.log_prob(u).numpy(), 0.0, atol=1e-12)
     np.testing.assert_allclose(cdf(cdf.inv(u)).numpy(), u.numpy(), rtol=1e-12)
     assert repr(cdf.domain) == "Real()" and repr(cdf.codomain) == "Interval(lower_bound=0.0, upper_bound=1.0)"
-    with pytest.raises(TypeError, match="Gamma has no cdf"):
-        CumulativeDistributionTransform(mt.distributions.Gamma(1.0, 1.0))
+    with pytest.raises(TypeError, match="expected a Distribution"):
+        CumulativeDistributionTransform("normal")
+    with pytest.raises(NotImplementedError, match="Gamma does not define cdf"):  # (a family without one)
+        CumulativeDistributionTransform(mt.distributions.Gamma(1.0, 1.0))(mt.tensor(1.0))
 
 
 def _numbers(lib):

@@ -34,7 +34,9 @@ The package: ``base.py`` (``Distribution``), ``discrete.py``, ``continuous.py``,
 (``kl_divergence``). Distributions print as PyTorch's (``Normal(loc: 0.0, scale: 1.0)``).
 """
 
-from mytorch.distributions import constraints, transforms
+import sys
+
+from mytorch.distributions import constraints, transforms, utils
 from mytorch.distributions.base import Distribution
 from mytorch.distributions.constraint_registry import biject_to, transform_to
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
@@ -89,6 +91,7 @@ from mytorch.distributions.transforms import (
     StickBreakingTransform,
     TanhTransform,
     Transform,
+    identity_transform,
 )
 from mytorch.distributions.von_mises import VonMises
 from mytorch.distributions.wishart import Wishart
@@ -163,6 +166,13 @@ __all__ = [
     "constraints",
     "kl_divergence",
     "register_kl",
+    "identity_transform",
     "transform_to",
     "transforms",
+    "utils",
 ]
+
+# PyTorch's per-family module names (``from torch.distributions.normal import Normal``)
+from mytorch.distributions import module_aliases as _module_aliases  # noqa: E402
+
+_module_aliases.install(sys.modules[__name__])

@@ -168,6 +168,14 @@ class Distribution:
         """The entropy, recorded."""
         raise NotImplementedError(f"{type(self).__name__} does not define entropy")
 
+    def cdf(self, value: Any) -> Tensor:
+        """P(X <= value), recorded (defined by the families that have it)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define cdf")
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile of probability ``value``, recorded (defined by the families that have it)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define icdf")
+
     def expand(self, batch_shape: Any) -> Distribution:
         """This distribution repeated over a larger batch (PyTorch's ``expand``): a new one of the
         same kind whose ``batch_shape`` is ``batch_shape``, into which the current one broadcasts.

@@ -12,6 +12,7 @@ import numpy as np
 
 from mytorch.distributions import constraints
 from mytorch.distributions.transforms import Transform
+from mytorch.distributions.utils import tril_matrix_to_vec, vec_to_tril_matrix
 from mytorch.nn import functional_tensor as TF
 from mytorch.tensor import Tensor, log
 from mytorch.tensor_shape import cat
@@ -28,25 +29,6 @@ def _size(count: int) -> int:
             "(the strict lower triangle of a D x D matrix)"
         )
     return d
-
-
-def _placement(d: int, offset: int, dtype: Any) -> np.ndarray:
-    """The 0/1 matrix that lays a vector, row by row, into the lower triangle of a d x d matrix below
-    diagonal ``offset`` (-1: strictly below the diagonal), flattened: vector @ it = the matrix."""
-    rows, columns = np.tril_indices(d, offset)
-    out = np.zeros((len(rows), d * d), dtype=dtype)
-    out[np.arange(len(rows)), rows * d + columns] = 1.0
-    return out
-
-
-def _to_matrix(vector: Tensor, d: int) -> Tensor:
-    return (vector @ Tensor(_placement(d, -1, vector.dtype))).reshape(*vector.shape[:-1], d, d)
-
-
-def _to_vector(matrix: Tensor, offset: int) -> Tensor:
-    """The entries below diagonal ``offset``, row by row."""
-    d = matrix.shape[-1]
-    return matrix.reshape(*matrix.shape[:-2], d * d) @ Tensor(_placement(d, offset, matrix.dtype).T)
 
 
 def _shifted_right(x: Tensor) -> Tensor:
@@ -78,19 +60,19 @@ class CorrCholeskyTransform(Transform):
     def _forward(self, x: Tensor) -> Tensor:
         eps = float(np.finfo(x.dtype).eps)
         d = _size(int(x.shape[-1]))
-        r = _to_matrix(x.tanh().clamp(-1 + eps, 1 - eps), d)
+        r = vec_to_tril_matrix(x.tanh().clamp(-1 + eps, 1 - eps), -1)
         remaining = (1 - r * r).sqrt().cumprod(-1)  # sqrt of what each row has left, entry by entry
         return (r + Tensor(np.eye(d, dtype=x.dtype))) * _shifted_right(remaining)
 
     def _inverse(self, y: Tensor) -> Tensor:
         left = _shifted_right(1 - (y * y).cumsum(-1))
-        t = _to_vector(y, -1) / _to_vector(left, -1).sqrt()
+        t = tril_matrix_to_vec(y, -1) / tril_matrix_to_vec(left, -1).sqrt()
         return (t.log1p() - (-t).log1p()) / 2
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         """log |det J| of x onto the strict lower triangle of y (the two have different numbers of
         entries with the diagonal): the stick-breaking's half sums of log(1 - cumulative squares)
         and tanh's log(1 - tanh(x)^2), summed over the last axis."""
-        kept = _to_vector(1 - (y * y).cumsum(-1), -2)
+        kept = tril_matrix_to_vec(1 - (y * y).cumsum(-1), -2)
         stick_breaking = 0.5 * log(kept).sum(-1)
         return stick_breaking - 2 * (x + TF.softplus(-2 * x) - math.log(2.0)).sum(-1)

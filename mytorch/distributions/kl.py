@@ -8,10 +8,12 @@ from mytorch.distributions.base import Distribution
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal
 from mytorch.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
 from mytorch.distributions.exp_family import ExponentialFamily, kl_exponential_family
-from mytorch.distributions.kl_pairs import bernoulli_kl, registered, weighted_log_ratio
+from mytorch.distributions.kl_pairs import bernoulli_kl, register_kl, registered, weighted_log_ratio
 from mytorch.distributions.multivariate_normal import _Gaussian, _kl_multivariate_normal
 from mytorch.distributions.wrappers import Independent
 from mytorch.tensor import Tensor, log
+
+__all__ = ["kl_divergence", "register_kl"]
 
 
 def _kl_more(p: Any, q: Any) -> Tensor:

@@ -66,7 +66,7 @@ class MixtureSameFamily(Distribution):
 
     def cdf(self, value: Any) -> Tensor:
         """sum_k pi_k F_k(value), for components with a ``cdf``."""
-        return (self.component_distribution.cdf(self._pad(value)) * self.mixture_distribution.probs).sum(-1)  # type: ignore[attr-defined]
+        return (self.component_distribution.cdf(self._pad(value)) * self.mixture_distribution.probs).sum(-1)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Samples of shape ``sample_shape + batch_shape + event_shape`` (no gradient)."""

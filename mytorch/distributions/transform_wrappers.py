@@ -74,12 +74,12 @@ class CumulativeDistributionTransform(Transform):
 
     def __init__(self, distribution: Any, cache_size: int = 0) -> None:
         super().__init__(cache_size)
-        for method in ("cdf", "icdf", "log_prob"):
-            if not callable(getattr(distribution, method, None)):
-                raise TypeError(
-                    f"CumulativeDistributionTransform: {type(distribution).__name__} has no {method}; "
-                    "the transform needs a distribution with cdf, icdf and log_prob"
-                )
+        from mytorch.distributions.base import Distribution
+
+        if not isinstance(distribution, Distribution):
+            raise TypeError(
+                f"CumulativeDistributionTransform: expected a Distribution, got {type(distribution).__name__}"
+            )
         self.distribution = distribution
 
     @property

@@ -154,11 +154,11 @@ class TransformedDistribution(Distribution):
         self._monotonized(0.5)  # (a map that is not monotone is refused before anything is computed)
         for transform in reversed(self.transforms):
             value = transform.inv(value)
-        return self._monotonized(self.base_dist.cdf(value))  # type: ignore[attr-defined]
+        return self._monotonized(self.base_dist.cdf(value))
 
     def icdf(self, value: Any) -> Tensor:
         """The transforms of the base's quantile (of 1 - value through decreasing maps), recorded."""
-        x = self.base_dist.icdf(self._monotonized(value))  # type: ignore[attr-defined]
+        x = self.base_dist.icdf(self._monotonized(value))
         for transform in self.transforms:
             x = transform(x)
         return x
