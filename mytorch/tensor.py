@@ -510,11 +510,9 @@ def _entries_backward(tape: Tape, entries: list[Entry], start: int, seed: np.nda
         else:
             grads = vjp(grad, *inputs, **params)
         links = links and link >= 0  # (still carrying on without looking in the buffer: see above)
-        if links and n == 1:  # one operand, the link (an activation's, a chain's): its gradient carried on
-            gx = grads[0]
-            if type(gx) is _ndarray:
-                carried, carried_grad = inputs[0], gx
-                continue
+        if links and n == 1 and type(grads[0]) is _ndarray:  # one operand, the link (an activation's, a
+            carried, carried_grad = inputs[0], grads[0]  # chain's): its gradient carried on
+            continue
         # One pass over the gradients: an entry's destinations are the buffer, or nothing for the
         # operands in ``skipped`` (NO_GRAD), never a parameter's array. The link's is carried on; while ``links`` holds,
         # the others go into the buffer, as ``Autograd.backward``'s link path puts them; after, the
