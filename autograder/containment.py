@@ -37,6 +37,7 @@ __all__ = [
     "MAX_SLOTS",
     "MODES",
     "UID_BASE",
+    "UID_TRIES",
     "Containment",
     "SandboxUnavailableError",
     "alive_in_session",
@@ -45,6 +46,7 @@ __all__ = [
     "kill_leftovers",
     "kill_uid",
     "kill_watched",
+    "pick_uid",
     "remove_files_of",
     "remove_ipc_of",
     "remove_tree",
@@ -57,7 +59,14 @@ MAX_SLOTS = 64
 """Workers under ``uid`` (and under ``namespaces`` as root) run as
 ``UID_BASE + MAX_SLOTS * (runner's pid) + slot``: uids far above any real account, one per
 concurrent worker of one runner, and distinct between runners on the same machine, so that
-killing all processes of a uid touches one test only."""
+killing all processes of a uid touches one test only. A uid some process already has is not
+taken (``pick_uid``)."""
+UID_TRIES = 16
+_FOREIGN_UIDS = range(0x7FFE0000, 0x7FFF0000)  # systemd's "foreign UID range" (UIDS-GIDS.md): not ours to take
+_STRIDE = 0x278DDF
+"""How far apart (in blocks of ``MAX_SLOTS`` uids) the candidates after the first lie: about
+0.618 of the 2**22 blocks, so that none of the first ``UID_TRIES`` lands near the runner's own
+block, where runners started together (with nearby pids) have theirs."""
 
 _UNSHARE_FLAGS = ["--pid", "--fork", "--kill-child", "--mount", "--net", "--ipc", "--uts"]
 _PR_SET_CHILD_SUBREAPER = 36
@@ -92,7 +101,7 @@ class Containment:
         """The uid a worker in ``slot`` runs as, or None (it keeps the runner's)."""
         if not self.switch_uid:
             return None
-        return UID_BASE + MAX_SLOTS * (os.getpid() % 2**22) + slot  # pid_max is at most 2**22
+        return pick_uid(slot)
 
     @staticmethod
     def choose(requested: str, probe) -> Containment:
@@ -284,9 +293,41 @@ def alive_in_session(session: int, uid: int | None = None) -> list[int]:
     return _processes(lambda pid: mine(pid) and _alive(pid))
 
 
-def _real_uid(pid: int) -> int:
+def _uids_of(pid: int | str) -> tuple[int, ...]:
+    """The real, effective and saved uids of ``pid``."""
     with open(f"/proc/{pid}/status") as status:
-        return int(next(line for line in status if line.startswith("Uid:")).split()[1])
+        return tuple(map(int, next(line for line in status if line.startswith("Uid:")).split()[1:4]))
+
+
+def _real_uid(pid: int) -> int:
+    return _uids_of(pid)[0]
+
+
+def pick_uid(slot: int) -> int:
+    """The uid a worker of this runner in ``slot`` runs as: the first of ``UID_TRIES`` candidates
+    (``UID_BASE + MAX_SLOTS * (runner's pid) + slot``, then blocks ``_STRIDE`` apart) that is outside
+    systemd's foreign range and that no process has as its real, effective or saved uid, nor as the
+    uid its killer shields itself with (``SHIELD``): after each test every process of the uid is
+    killed, and its files removed. (Uids from 2**31 up, which systemd asks to stay away from, are
+    kept: the kernel calls it warns about, ``setfsuid`` and devpts mounts, are not used with them.)
+
+    Raises:
+        RuntimeError: every candidate is taken (the error names the range).
+    """
+    block = os.getpid() % 2**22  # pid_max is at most 2**22
+    for attempt in range(UID_TRIES):
+        uid = UID_BASE + MAX_SLOTS * ((block + attempt * _STRIDE) % 2**22) + slot
+        if uid not in _FOREIGN_UIDS and not _in_use({uid, uid + SHIELD}):
+            return uid
+    raise RuntimeError(
+        f"no free uid for a worker in slot {slot}: the {UID_TRIES} tried in {UID_BASE:#x}.."
+        f"{UID_BASE + MAX_SLOTS * 2**22:#x} are all held by running processes (or in systemd's foreign range)"
+    )
+
+
+def _in_use(uids: set[int]) -> bool:
+    """Whether some process has one of ``uids`` as its real, effective or saved uid."""
+    return bool(_processes(lambda pid: not uids.isdisjoint(_uids_of(pid))))
 
 
 def _of_a_running_worker(pid: int, live: dict[int, int | None]) -> bool:

@@ -1329,6 +1329,63 @@ def test_the_uid_note_says_where_the_runner_cannot_count_what_a_worker_holds_aft
         shutil.rmtree(folder)
 
 
+def test_a_worker_uid_some_process_already_has_is_not_taken(monkeypatch):
+    """A worker's uid was ``UID_BASE + MAX_SLOTS * (runner's pid) + slot`` whoever had it: a process of
+    another service or grader run with that uid would have been killed after every test. Now a uid that a
+    process has as its real, effective or saved uid is passed over, and so is systemd's foreign range."""
+    from autograder import containment
+
+    def candidate(attempt: int, slot: int, pid: int) -> int:
+        block = (pid % 2**22 + attempt * containment._STRIDE) % 2**22
+        return containment.UID_BASE + containment.MAX_SLOTS * block + slot
+
+    switching, pid = Containment("uid", (), True, ""), os.getpid()
+    taken = {candidate(0, 5, pid)}
+    seen = containment._uids_of
+    monkeypatch.setattr(
+        containment, "_uids_of", lambda other: (*seen(other), *taken) if int(other) == pid else seen(other)
+    )
+    assert switching.uid(5) == candidate(1, 5, pid)
+    taken = {candidate(0, 5, pid), candidate(1, 5, pid) + containment.SHIELD}  # (the killer's real uid is no one's)
+    assert switching.uid(5) == candidate(2, 5, pid)
+    taken = {candidate(attempt, 5, pid) for attempt in range(containment.UID_TRIES)}
+    with pytest.raises(RuntimeError, match="the 16 tried in 0x7e000000..0x8e000000"):
+        switching.uid(5)
+    taken, foreign = set(), (0x7FFE0000 - containment.UID_BASE) // containment.MAX_SLOTS  # (a pid up to 2**22 may)
+    monkeypatch.setattr(containment.os, "getpid", lambda: foreign)
+    assert candidate(0, 0, foreign) == 0x7FFE0000
+    assert switching.uid(0) == candidate(1, 0, foreign)  # past systemd's foreign range
+
+
+def test_the_end_of_a_test_kills_no_process_that_had_the_uid_before(monkeypatch):
+    """The same with a real process holding the first candidate uid: the runner's end of a test (``_end``)
+    kills the uid it picked, and the process that was there first lives on."""
+    from autograder import containment, isolation
+
+    if os.geteuid() != 0:
+        pytest.skip("switching a process to another uid needs root")
+    first = containment.UID_BASE + containment.MAX_SLOTS * (os.getpid() % 2**22)
+    ids = ["--reuid", str(first), "--regid", str(first), "--clear-groups"]
+    other = containment.start_watched(["setpriv", *ids, "sleep", "60"], start_new_session=True)  # (its own service)
+    killed = []
+    monkeypatch.setattr(isolation, "kill_uid", lambda uid: (killed.append(uid), containment.kill_uid(uid)))
+    for module in (isolation, containment):  # (pytest's other children are not this test's to kill)
+        monkeypatch.setattr(module, "kill_leftovers", lambda deadline=0.0: None)
+    try:
+        deadline = time.monotonic() + 10
+        while os.stat(f"/proc/{other.pid}").st_uid != first and time.monotonic() < deadline:
+            time.sleep(0.01)
+        switching = Containment("uid", (), True, "")
+        uid = switching.uid(0)
+        isolation._end(containment.start_watched(["true"]), switching, uid)
+        assert killed == [uid] and uid != first
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()
+        containment.forget(other)
+
+
 def test_the_uid_note_names_a_python_installation_closed_to_other_users(monkeypatch):
     """Under ``uid`` a worker imports after switching uid only what it loaded before when the
     installation is closed to other users (a pyenv Python under /root): the snooper's
