@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.nn import functional as F
 from mytorch.nn import functional_tensor as TF
 from mytorch.nn.layers import expect_tensor
 from mytorch.nn.module import Module
@@ -102,11 +103,17 @@ def glu(input: Any, dim: int = -1) -> Tensor:  # noqa: A002
 
 
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
-    """x where x > threshold, else ``value`` (a NaN stays NaN, as in PyTorch)."""
+    """x where x > threshold, else ``value`` (a NaN stays NaN, as in PyTorch). NumPy numbers act as
+    Python numbers; float16 is compared with ``threshold`` in float32, as PyTorch compares it; a
+    threshold beyond float32's range is a ValueError unless ``input`` is float64."""
+    threshold = TF.float32_setting("F.threshold", "threshold", threshold, input)  # (NumPy 1 and 2 differed beyond it)
+    value = value.item() if isinstance(value, np.generic) else value
     return _in_place(
         "threshold",
         input,
-        lambda x: _apply("where", (x, value), {"condition": ~(x._data <= threshold), "slope_recorded": True}),
+        lambda x: _apply(
+            "where", (x, value), {"condition": ~(F._opmath(x._data) <= threshold), "slope_recorded": True}
+        ),
         inplace,
     )
 
