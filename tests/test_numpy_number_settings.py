@@ -6,6 +6,7 @@ slope, xavier's bound, ASGD's and Adadelta's decays (scripts/sweep_numpy_numbers
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -334,6 +335,12 @@ def test_a_bound_beyond_float32s_range_is_refused_but_for_float64() -> None:
             F.hardtanh(x, -1e40, 1.0)
         with pytest.raises(ValueError, match="F.threshold: threshold 1e.40 is beyond float32's range"):
             F.threshold(x, np.float64(1e40), 0.0)
+    for dtype, value in ((np.float16, 1e5), (np.float32, 1e40)):  # (it was inf)
+        with pytest.raises(
+            RuntimeError, match=re.escape(f"F.threshold: the value {value} cannot be stored in a {dtype.__name__}")
+        ):
+            F.threshold(mt.tensor(np.array([1.0, np.inf], dtype)), 2.0, value)
     x = mt.tensor(np.array([1.0, np.inf]))
     np.testing.assert_array_equal(F.threshold(x, 1e40, 0.0).numpy(), [0.0, np.inf])
+    np.testing.assert_array_equal(F.threshold(x, 2.0, 1e40).numpy(), [1e40, np.inf])
     np.testing.assert_array_equal(F.hardtanh(x, -1e40, 1e40).numpy(), [1.0, 1e40])
