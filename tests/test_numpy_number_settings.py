@@ -6,6 +6,7 @@ slope, xavier's bound, ASGD's and Adadelta's decays (scripts/sweep_numpy_numbers
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -251,3 +252,95 @@ def test_numpy_integers_as_chunk_and_split_sizes(kind) -> None:
     for bad in (2.0, True):
         with pytest.raises(TypeError, match="chunk: chunks must be an integer"):
             x.chunk(bad, 1)
+
+
+BOUNDS: dict[str, Callable[..., Any]] = {
+    "F.hardtanh min_val": lambda t, s: F.hardtanh(t, s, 2.0),
+    "F.hardtanh max_val": lambda t, s: F.hardtanh(t, -2.0, s),
+    "nn.Hardtanh": lambda t, s: mt.nn.Hardtanh(-s, s)(t),
+    "F.threshold": lambda t, s: F.threshold(t, s, -1.0),
+    "F.threshold value": lambda t, s: F.threshold(t, 0.5, s),
+    "nn.Threshold": lambda t, s: mt.nn.Threshold(s, s)(t),
+    "clamp min": lambda t, s: mt.clamp(t, min=s),
+    "clamp max": lambda t, s: mt.clamp(t, max=s),
+    "clip": lambda t, s: mt.clip(t, -s, s),
+    "Tensor.clamp": lambda t, s: t.clamp(-s, s),
+}
+AT_BOUNDS = np.array([-3.0, -0.3, 0.0, 0.3, 1.0, 3.0, np.inf, -np.inf])
+
+
+def _bounded(call: Callable[..., Any], dtype: type, setting: Any) -> tuple[np.ndarray, np.ndarray]:
+    x = mt.tensor(AT_BOUNDS.astype(dtype), requires_grad=True)
+    out = call(x, setting)
+    out.sum().backward()
+    return out.detach().numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize("name", sorted(BOUNDS))
+@pytest.mark.parametrize("kind", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_a_bound_given_as_a_numpy_number_acts_as_the_python_float(name, kind, dtype) -> None:
+    """At x = the input dtype's 0.3 and a bound of 0.3: an np.float64 bound compared a float32 x in
+    float64 (x above it: gradient 1 for hardtanh, x kept by threshold; 0 for clamp), an np.float32
+    bound a float16 x in float32, where the Python float is taken into the input's arithmetic."""
+    setting = kind(0.3)
+    out, grad = _bounded(BOUNDS[name], dtype, setting)
+    want_out, want_grad = _bounded(BOUNDS[name], dtype, float(setting))
+    np.testing.assert_array_equal(out, want_out, err_msg=f"{name}({setting!r})")
+    np.testing.assert_array_equal(grad, want_grad, err_msg=f"{name}({setting!r}) gradient")
+
+
+def test_float16_is_compared_with_a_bound_in_float32() -> None:
+    """float16's 0.3 is 0.30005, above 0.3, and inf is above 1e5: hardtanh passes the gradient at
+    0.30005 and threshold keeps both (float16 rounded the bounds onto the values: gradient 0, and
+    inf replaced by ``value``), as in PyTorch."""
+    x = mt.tensor(np.array([0.3, np.inf, -1.0], np.float16), requires_grad=True)
+    y = F.hardtanh(x, 0.3, 60000.0)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), np.array([0.3, 60000.0, 0.3], np.float16))
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 0.0])
+    for threshold in (0.3, 1e5):
+        x.grad = None
+        y = F.threshold(x, threshold, -2.0)
+        y.sum().backward()
+        kept = [threshold == 0.3, True, False]
+        np.testing.assert_array_equal(y.detach().numpy(), np.where(kept, x.detach().numpy(), np.float16(-2.0)))
+        np.testing.assert_array_equal(x.grad.numpy(), np.array(kept, float), err_msg=f"threshold {threshold}")
+
+
+def test_bounds_at_float16s_rounding_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for L in (mt, torch):
+        x = L.tensor(np.array([0.3, np.inf, -0.3, 2.0], np.float16), requires_grad=True)
+        ys = [
+            L.nn.functional.hardtanh(x, 0.3, 60000.0),
+            L.nn.functional.threshold(x, 1e5, 0.5),
+            L.nn.functional.threshold(x, np.float64(0.3), np.float32(0.5)),
+            L.clamp(x, np.float32(-0.3), np.float32(0.3)),
+            L.nn.functional.relu6(x),
+        ]
+        sum(y.float().sum() for y in ys).backward()
+        results.append([y.detach().float().numpy() for y in ys] + [x.grad.float().numpy()])
+    for got, want in zip(*results):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_bound_beyond_float32s_range_is_refused_but_for_float64() -> None:
+    """PyTorch refuses these; NumPy 1 kept 1e40 and NumPy 2 made it inf, so threshold(inf, 1e40)
+    kept inf on the one and gave ``value`` on the other."""
+    for dtype in (np.float16, np.float32):
+        x = mt.tensor(np.array([1.0, np.inf], dtype))
+        with pytest.raises(ValueError, match="F.hardtanh: min_val -1e.40 is beyond float32's range"):
+            F.hardtanh(x, -1e40, 1.0)
+        with pytest.raises(ValueError, match="F.threshold: threshold 1e.40 is beyond float32's range"):
+            F.threshold(x, np.float64(1e40), 0.0)
+    for dtype, value in ((np.float16, 1e5), (np.float32, 1e40)):  # (it was inf)
+        with pytest.raises(
+            RuntimeError, match=re.escape(f"F.threshold: the value {value} cannot be stored in a {dtype.__name__}")
+        ):
+            F.threshold(mt.tensor(np.array([1.0, np.inf], dtype)), 2.0, value)
+    x = mt.tensor(np.array([1.0, np.inf]))
+    np.testing.assert_array_equal(F.threshold(x, 1e40, 0.0).numpy(), [0.0, np.inf])
+    np.testing.assert_array_equal(F.threshold(x, 2.0, 1e40).numpy(), [1e40, np.inf])
+    np.testing.assert_array_equal(F.hardtanh(x, -1e40, 1e40).numpy(), [1.0, 1e40])

@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.nn import functional as F
 from mytorch.nn import functional_tensor as TF
 from mytorch.nn.layers import expect_tensor
 from mytorch.nn.module import Module
-from mytorch.tensor import Tensor, _apply
+from mytorch.tensor import Tensor, _apply, _check_storable
 from mytorch.tensor_composed import where
 
 __all__ = [
@@ -102,11 +103,21 @@ def glu(input: Any, dim: int = -1) -> Tensor:  # noqa: A002
 
 
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
-    """x where x > threshold, else ``value`` (a NaN stays NaN, as in PyTorch)."""
+    """x where x > threshold, else ``value`` (a NaN stays NaN, as in PyTorch). NumPy numbers act as
+    Python numbers; float16 is compared with ``threshold`` in float32, as PyTorch compares it; a
+    threshold beyond float32's range is a ValueError unless ``input`` is float64, a ``value`` the
+    input's dtype cannot hold a RuntimeError, as PyTorch's."""
+    threshold = TF.float32_setting("F.threshold", "threshold", threshold, input)  # (NumPy 1 and 2 differed beyond it)
+    value = value.item() if isinstance(value, np.generic) else value
+    dtype = np.asarray(TF._tensor("threshold", input)._data).dtype
+    if dtype.kind == "f" and isinstance(value, (int, float)):  # (1e5 in float16 was inf; PyTorch refuses it)
+        _check_storable(value, dtype, "F.threshold")
     return _in_place(
         "threshold",
         input,
-        lambda x: _apply("where", (x, value), {"condition": ~(x._data <= threshold), "slope_recorded": True}),
+        lambda x: _apply(
+            "where", (x, value), {"condition": ~(F._opmath(x._data) <= threshold), "slope_recorded": True}
+        ),
         inplace,
     )
 

@@ -1750,11 +1750,18 @@ def hardtanh(x: Array, min_val: float = -1.0, max_val: float = 1.0) -> Array:
     return _in_dtype_of(np.clip(x, min_val, max_val), x)
 
 
+def _opmath(x: Array) -> Array:
+    """``x``, float16 widened to float32: PyTorch compares float16 with a bound or threshold in
+    float32, so 0.30005 (float16's 0.3) lies above 0.3 and inf above 1e5 (in float16 both bounds
+    round onto the value: a gradient of 0, and inf replaced by threshold's ``value``)."""
+    return x.astype(np.float32) if x.dtype == np.float16 else x
+
+
 def _between(x: Array, min_val: float, max_val: float) -> Array:
     """True where x is neither at or below min_val nor at or above max_val (PyTorch's hardtanh:
     0 at the bounds, unlike clamp; a NaN passes its gradient on, as in PyTorch): a constant
     (piecewise in x), computed on the values."""
-    x = np.asarray(x)
+    x = _opmath(np.asarray(x))
     return ~((x <= min_val) | (x >= max_val))
 
 
@@ -2507,10 +2514,10 @@ def _inside(x: Array, min: float | None, max: float | None) -> Array:  # noqa: A
     (piecewise in x), computed on the values."""
     x = np.asarray(x)
     mask = np.ones(x.shape, dtype=bool)
-    if min is not None:
-        mask &= x >= min
+    if min is not None:  # (bounds as the forward's: an np.float64 bound would compare float32 in float64)
+        mask &= x >= _as_constant(min, x.dtype)
     if max is not None:
-        mask &= x <= max
+        mask &= x <= _as_constant(max, x.dtype)
     return mask
 
 

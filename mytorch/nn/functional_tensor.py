@@ -292,7 +292,11 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: b
         raise ValueError(f"F.hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     if isinstance(input, Tensor) and input.dtype.kind in "iu" and not inplace:  # integers stay integers, the
         return input.clamp(int(min_val), int(max_val))  # bounds truncated, as PyTorch's (it gave float64)
-    return _activation("hardtanh", input, {"min_val": min_val, "max_val": max_val}, inplace)
+    # (floats: an np.float64 bound compared float32 in float64; beyond float32's range NumPy 1 and 2 differed)
+    bounds = {
+        name: float32_setting("F.hardtanh", name, v, input) for name, v in (("min_val", min_val), ("max_val", max_val))
+    }
+    return _activation("hardtanh", input, bounds, inplace)
 
 
 def relu6(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
