@@ -210,6 +210,8 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module("mytorch.tensor_complex"), name)
     if name == "i0":  # (PyTorch's torch.i0 is torch.special.i0)
         return importlib.import_module("mytorch.special_bessel").i0
+    if name in ("igamma", "igammac"):  # (PyTorch's torch.igamma is torch.special.gammainc)
+        return getattr(importlib.import_module("mytorch.special_gamma"), name)
     if name == "gradient":  # (PyTorch's torch.gradient: finite differences of samples)
         return importlib.import_module("mytorch.tensor_gradient").gradient
     if name == "vmap":  # (PyTorch's torch.vmap is torch.func.vmap)

@@ -2,7 +2,8 @@
 first use of ``mytorch.special``). Each is the function of the same meaning elsewhere in
 MyTorch (``special.expit`` is ``mytorch.sigmoid``, ``special.gammaln`` is ``mytorch.lgamma``), so
 it records the same kernels (the Bessel functions ``i0``, ``i0e``, ``i1``, ``i1e``:
-``mytorch/special_bessel.py``); ``ndtr`` is composed of ``erfc``, and ``ndtri`` is a kernel of its own.
+``mytorch/special_bessel.py``; the incomplete gamma functions ``gammainc``, ``gammaincc``:
+``mytorch/special_gamma.py``); ``ndtr`` is composed of ``erfc``, and ``ndtri`` is a kernel of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from mytorch.dtypes import get_default_dtype
 from mytorch.special_bessel import i0, i0e, i1, i1e
+from mytorch.special_gamma import gammainc, gammaincc
 from mytorch.tensor import Tensor, _apply, erf, erfc, exp, expm1, log, log1p, sigmoid
 from mytorch.tensor_composed import _x_times_log, _ZeroWithSlope, exp2, logit, sinc, xlogy
 from mytorch.tensor_math import log_softmax, logsumexp, round, softmax, where  # noqa: A004 - PyTorch's name
@@ -29,6 +31,8 @@ __all__ = [
     "exp2",
     "expit",
     "expm1",
+    "gammainc",
+    "gammaincc",
     "gammaln",
     "i0",
     "i0e",

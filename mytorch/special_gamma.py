@@ -165,7 +165,7 @@ class _IncompleteGamma(Function):
     def backward(ctx: Any, grad_output: Any) -> Any:
         a, x = ctx.saved_arrays
         if ctx.needs_input_grad[0]:
-            raise NotImplementedError(f"special.{_name(ctx.upper)}: no derivative in a (input) is implemented, as in PyTorch")
+            _refuse_a(ctx.upper)
         slope = _density(np.asarray(a), np.asarray(x)).astype(x.dtype)
         return None, grad_output * (-slope if ctx.upper else slope)
 
@@ -174,13 +174,17 @@ class _IncompleteGamma(Function):
         a, x = ctx.saved_arrays
         upper = getattr(ctx, "upper")  # noqa: B009
         if np.any(tangents[0] != 0):
-            raise NotImplementedError(f"special.{_name(upper)}: no derivative in a (input) is implemented, as in PyTorch")
+            _refuse_a(upper)
         slope = _density(a, x).astype(x.dtype)
         return tangents[1] * (-slope if upper else slope)
 
 
 def _name(upper: bool) -> str:
     return "gammaincc" if upper else "gammainc"
+
+
+def _refuse_a(upper: bool) -> None:
+    raise NotImplementedError(f"special.{_name(upper)}: no derivative in a (input) is implemented, as in PyTorch")
 
 
 def _apply(input: Any, other: Any, upper: bool) -> Tensor:  # noqa: A002

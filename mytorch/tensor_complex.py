@@ -136,9 +136,23 @@ def _i0(self: Tensor) -> Tensor:
     return i0(self)
 
 
+def _igamma(self: Tensor, other: Any) -> Tensor:
+    from mytorch.special_gamma import gammainc
+
+    return gammainc(self, other)
+
+
+def _igammac(self: Tensor, other: Any) -> Tensor:
+    from mytorch.special_gamma import gammaincc
+
+    return gammaincc(self, other)
+
+
 METHODS = {
     "angle": angle,
     "i0": _i0,
+    "igamma": _igamma,
+    "igammac": _igammac,
     "real": property(lambda self: _part(self, False), doc="The real part (the tensor itself if it is real)."),
     "imag": property(lambda self: _part(self, True), doc="The imaginary part of a complex tensor."),
     "conj": conj,

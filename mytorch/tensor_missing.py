@@ -26,7 +26,7 @@ MISSING = frozenset(
         "ccol_indices cdouble cfloat chalf cholesky_inverse cholesky_solve coalesce col_indices "
         "conj_physical conj_physical_ const_data_ptr crow_indices dense_dim dequantize diagflat "
         "diagonal_scatter dim_order eig fill_diagonal_ float_power_ frexp gcd gcd_ geometric_ geqrf "
-        "grad_dtype hardshrink hash_tensor heaviside_ i0_ igamma igamma_ igammac "
+        "grad_dtype hardshrink hash_tensor heaviside_ i0_ igamma_ "
         "igammac_ index index_reduce index_reduce_ indices int_repr ipu is_coalesced is_conj "
         "is_distributed is_ipu is_maia is_mkldnn is_mps is_mtia is_neg is_set_to is_shared is_sparse_csr "
         "is_vulkan is_xla is_xpu layout lcm lcm_ ldexp ldexp_ log_normal_ lstsq map2_ map_ "

@@ -382,6 +382,14 @@ class Gamma(ExponentialFamily):
         a, rate, x = self.concentration, self.rate, self._checked_value(value, "GreaterThanEq(lower_bound=0.0)")
         return xlogy(a, rate) + xlogy(a - 1, x) - rate * x - lgamma(a)
 
+    def cdf(self, value: Any) -> Tensor:
+        """gammainc(a, rate value), the regularized lower incomplete gamma function (gradient in
+        ``rate`` and ``value``; none in ``a``, as PyTorch's)."""
+        from mytorch.special_gamma import gammainc
+
+        x = self._checked_value(value, "GreaterThanEq(lower_bound=0.0)")
+        return gammainc(self.concentration, self.rate * x)
+
     def entropy(self) -> Tensor:
         """a - log(rate) + lgamma(a) + (1 - a) digamma(a), recorded."""
         from mytorch import digamma, lgamma
