@@ -147,3 +147,15 @@ def test_fuzz_p_plus_q_is_one_in_range_and_the_recurrence(a, x):
     assert p + q == pytest.approx(1, abs=1e-13)
     step = math.exp(a * math.log(x) - x - math.lgamma(a + 1)) if x > 0 else 0.0
     assert float(_p(a + 1, x)) == pytest.approx(p - step, rel=1e-9, abs=1e-13)
+
+
+def test_large_a_converges_near_x_equal_a_and_an_unconverged_value_is_nan(monkeypatch):
+    # P(a, a) = 1/2 + 1 / (3 sqrt(2 pi a)) + O(1/a): a fixed 10,000-term cap gave P(1e7, 1e7)
+    # = 0.49926 and P(1e8, 1e8) = 0.34137 with no sign of trouble.
+    for a in (1e5, 1e7, 1e8):
+        assert abs(_p(a, a) - (0.5 + 1 / (3 * math.sqrt(2 * math.pi * a)))) < 1e-9
+        assert abs(_p(a, a) + _p(a, a, True) - 1) < 1e-12
+    from mytorch import special_gamma
+
+    monkeypatch.setattr(special_gamma, "_MAX_ITERATIONS", 50)  # (too few for either side)
+    assert np.isnan(_p(1e7, 1e7)) and np.isnan(_p(1e7, 1e7 + 2, True))
