@@ -145,12 +145,6 @@ class Containment:
                     "seccomp filter refuses them sockets; of the files, a Landlock domain lets them open the Python "
                     "installation, a few devices, /proc and their own folder only)"
                 )
-                if not _effective_capabilities() & (1 << _CAP_SYS_PTRACE | 1 << _CAP_SYS_ADMIN):
-                    missing += (
-                        "; the runner lacks CAP_SYS_PTRACE and CAP_SYS_ADMIN (as in Docker), so a worker's folder is "
-                        "on the disk and the files its processes keep open or mapped after unlinking them are not "
-                        "counted against --disk (the runner cannot read another uid's /proc/<pid>/fd or maps)"
-                    )
                 closed = _closed_to_others()
                 if closed:
                     missing += (
@@ -174,15 +168,14 @@ class Containment:
         return Containment("none", (), False, _because(missing, reasons) if requested == "auto" else missing)
 
 
-_CAP_SYS_PTRACE, _CAP_SYS_ADMIN = 19, 21
+_CAP_SYS_PTRACE = 19
 
 
 def _effective_capabilities() -> int:
     """This process's effective capabilities (``CapEff`` of ``/proc/self/status``; all of them where it
-    cannot be read). Without ``CAP_SYS_ADMIN`` a ``uid`` worker gets no tmpfs and its folder is on the disk;
-    without ``CAP_SYS_PTRACE`` the runner cannot then read what the worker's processes hold after
-    unlinking (``isolation._held_after_unlinking``): Docker's default capabilities lack both (until
-    2026-12-05 the note said nothing, and the documents said those files were counted there)."""
+    cannot be read). Without ``CAP_SYS_PTRACE`` (Docker's default capabilities) the runner reads a ``uid``
+    worker's ``/proc/<pid>/fd`` and maps as the worker's uid (``isolation._reading_as``): until 2026-12-05 it
+    counted none of what the worker's processes held there after unlinking, and the runner's note said so."""
     try:
         with open("/proc/self/status") as status:
             return next(int(line.split()[1], 16) for line in status if line.startswith("CapEff:"))

@@ -17,6 +17,8 @@ The verdict is ``grading.judge`` on the arrays received, in this process.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import errno
 import glob
 import hashlib
@@ -37,7 +39,7 @@ import tempfile
 import threading
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +50,10 @@ import numpy as np
 from . import protocol
 from .cgroups import HandinCgroup
 from .containment import (
+    _CAP_SYS_PTRACE,
     Containment,
+    _alive,
+    _effective_capabilities,
     alive_in_session,
     forget,
     kill_leftovers,
@@ -121,56 +126,95 @@ that each mapped 32,000 pages apart, and slept, cost the runner 3.5 s of CPU ove
 otherwise), outside every limit of the hand-in's."""
 
 
-def _held_after_unlinking(pids: list[int], folder: str) -> int:
-    """The bytes of the files once under ``folder`` that ``pids`` keep open or mapped after removing
-    their names: the disk they hold, which no look at the folder sees (until 2026-12-04 a worker whose
+def _held_after_unlinking(pids: list[int], folder: str, uid: int | None = None) -> int | None:
+    """The bytes of the files once under ``folder`` that ``pids`` (of ``uid``, if given) keep open or mapped after
+    removing their names: the disk they hold, which no look at the folder sees (until 2026-12-04 a worker whose
     folder is on the disk, under ``uid`` where the runner may not mount, held 24 MiB in files unlinked
     while kept open and 8 MiB in files unlinked while mapped under ``--disk 8``, and its test went on;
     64 open files of ``--disk`` MiB per process were possible). A file open through a descriptor counts
     its blocks; one only mapped, the end of its furthest mapping (its size, were the runner to open it,
-    is out of reach without ``CAP_SYS_ADMIN``)."""
+    is out of reach without ``CAP_SYS_ADMIN``). None where a process that has not ended could not be read, twice
+    ``REREAD`` seconds apart (one made undumpable: ``_reading_as``): what it holds is hidden."""
     inside, held = folder.rstrip(os.sep) + os.sep, {}
-    for pid in pids:
-        try:
-            descriptors = os.listdir(f"/proc/{pid}/fd")
-        except OSError:  # (ended meanwhile)
-            continue
-        for descriptor in descriptors:
-            link = f"/proc/{pid}/fd/{descriptor}"
-            try:
-                if os.readlink(link).startswith(inside):
-                    info = os.stat(link)
-                    if info.st_nlink == 0 and stat.S_ISREG(info.st_mode):
-                        key = (info.st_dev, info.st_ino)
-                        held[key] = max(held.get(key, 0), info.st_blocks * 512)
-            except OSError:
-                continue
-        try:
-            with open(f"/proc/{pid}/maps", "rb") as maps:
-                lines = maps.read().splitlines()
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split(maxsplit=5)
-            if (
-                len(fields) < 6
-                or not fields[5].endswith(b" (deleted)")
-                or not fields[5].startswith(os.fsencode(inside))
-            ):
-                continue
-            start, end = (int(bound, 16) for bound in fields[0].split(b"-"))
-            major, minor = (int(number, 16) for number in fields[3].split(b":"))
-            key = (os.makedev(major, minor), int(fields[4]))
-            held[key] = max(held.get(key, 0), int(fields[2], 16) + end - start)
+    with _reading_as(uid):
+        for pid in pids:
+            if not _held_by(pid, inside, held):
+                time.sleep(REREAD)  # (a worker between switching uid and becoming dumpable again)
+                if not _held_by(pid, inside, held):
+                    return None
     return sum(held.values())
 
 
+REREAD = 0.05
+"""Seconds before the runner reads a process it could not read once more (``_held_after_unlinking``)."""
+
+
+def _held_by(pid: int, inside: str, held: dict[tuple[int, int], int]) -> bool:
+    """Add to ``held`` (by device and inode) what ``pid`` keeps open or mapped under ``inside`` after unlinking
+    it; False where the kernel refused to show its descriptors or maps and it has not ended."""
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+        with open(f"/proc/{pid}/maps", "rb") as maps:
+            lines = maps.read().splitlines()
+    except PermissionError:
+        try:
+            return not _alive(str(pid))  # (a zombie's are closed to all but root)
+        except OSError:
+            return True
+    except OSError:  # (ended meanwhile)
+        return True
+    for descriptor in descriptors:
+        link = f"/proc/{pid}/fd/{descriptor}"
+        try:
+            if os.readlink(link).startswith(inside):
+                info = os.stat(link)
+                if info.st_nlink == 0 and stat.S_ISREG(info.st_mode):
+                    key = (info.st_dev, info.st_ino)
+                    held[key] = max(held.get(key, 0), info.st_blocks * 512)
+        except OSError:
+            continue
+    for line in lines:
+        fields = line.split(maxsplit=5)
+        if len(fields) < 6 or not fields[5].endswith(b" (deleted)") or not fields[5].startswith(os.fsencode(inside)):
+            continue
+        start, end = (int(bound, 16) for bound in fields[0].split(b"-"))
+        major, minor = (int(number, 16) for number in fields[3].split(b":"))
+        key = (os.makedev(major, minor), int(fields[4]))
+        held[key] = max(held.get(key, 0), int(fields[2], 16) + end - start)
+    return True
+
+
+@contextlib.contextmanager
+def _reading_as(uid: int | None) -> Iterator[None]:
+    """This thread's file-system uid and gid switched to a ``uid`` worker's for the block, where the runner lacks
+    ``CAP_SYS_PTRACE`` (Docker's default capabilities): reading another uid's ``/proc/<pid>/fd`` and maps takes
+    that capability or the process's own uid, as file-system uid, and the process dumpable (a worker makes itself
+    so and may not undo it: ``jail._DUMPABLE_CALLS``). Until 2026-12-05 such a runner counted none of what a
+    worker held after unlinking (up to 64 open files of ``--disk`` MiB per process, ``--max-procs`` processes).
+    (``setfsuid`` changes the calling thread only; the runner's file capabilities come back with its own.)"""
+    if uid is None or _effective_capabilities() & (1 << _CAP_SYS_PTRACE):
+        yield
+        return
+    _libc.setfsgid(uid)
+    _libc.setfsuid(uid)
+    try:
+        yield
+    finally:
+        _libc.setfsuid(os.geteuid())
+        _libc.setfsgid(os.getegid())
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.setfsuid.argtypes = _libc.setfsgid.argtypes = [ctypes.c_uint32]
+
+
 def _too_full(
-    folder: Path, max_bytes: int, max_entries: int, pids: Callable[[], list[int]] | None = None
+    folder: Path, max_bytes: int, max_entries: int, pids: Callable[[], list[int]] | None = None, uid: int | None = None
 ) -> str | None:
     """Why ``folder`` holds more than a test may leave on the disk (``max_bytes`` of blocks, or
     ``max_entries`` files and folders), or None. With ``pids`` (the test's processes), the files
-    they keep open or mapped after unlinking them count too (``_held_after_unlinking``). Until
+    they keep open or mapped after unlinking them count too (``_held_after_unlinking``, as ``uid``'s reader), and
+    one of them the runner cannot read is over the limit. Until
     2026-12-03 a ``uid`` or ``none`` worker could write files of ``RLIMIT_FSIZE`` each, as many as
     it liked, into its folder on the runner's disk for the length of its test (``namespaces`` caps
     its tmpfs). The walk stops at
@@ -179,7 +223,9 @@ def _too_full(
     cannot open or a file it cannot ``lstat`` (a path over ``PATH_MAX``, a folder made without read
     permission by a worker of the runner's own user) would hide what it holds: such a folder is
     over the limit too."""
-    held = _held_after_unlinking(pids(), os.fspath(folder)) if pids is not None else 0
+    held = _held_after_unlinking(pids(), os.fspath(folder), uid) if pids is not None else 0
+    if held is None:
+        return "a process the runner cannot look into (what it keeps open after unlinking is hidden)"
     used, entries, folders = held, 0, [os.fspath(folder)]
     if used > max_bytes:
         return f"more than {max_bytes // 2**20} MB ({held // 2**20} MB in files unlinked while kept open or mapped)"
@@ -223,15 +269,15 @@ class _FolderWatch:
     (``pids()``) hold after unlinking them every ``HELD_CHECK`` seconds, or less often where that look cost
     this thread more than ``HELD_SHARE`` of the time since (``held=False``: the folder alone)."""
 
-    def __init__(self, folder: Path, max_bytes: int, pids: Callable[[], list[int]]) -> None:
-        self.folder, self.max_bytes, self.pids = folder, max_bytes, pids
+    def __init__(self, folder: Path, max_bytes: int, pids: Callable[[], list[int]], uid: int | None = None) -> None:
+        self.folder, self.max_bytes, self.pids, self.uid = folder, max_bytes, pids, uid
         self.next_held = time.monotonic() + HELD_CHECK
 
     def __call__(self, held: bool = True) -> str | None:
         if not held or time.monotonic() < self.next_held:
             return _too_full(self.folder, self.max_bytes, ROOT_INODES)
         cpu = time.thread_time()  # (this thread's own CPU: the runner's cost, whatever the machine's load)
-        found = _too_full(self.folder, self.max_bytes, ROOT_INODES, self.pids)
+        found = _too_full(self.folder, self.max_bytes, ROOT_INODES, self.pids, self.uid)
         self.next_held = time.monotonic() + max(HELD_CHECK, (time.thread_time() - cpu) / HELD_SHARE)
         return found
 
@@ -495,7 +541,8 @@ def run_worker(
             start_limit = min(settings.startup, deadline - time.monotonic())
             too_full = None
             if containment.mode != "namespaces":  # (whose private root is a tmpfs of file_mb)
-                too_full = _FolderWatch(private, settings.file_mb * 2**20, lambda: alive_in_session(process.pid, uid))
+                mine = lambda: alive_in_session(process.pid, uid)  # noqa: E731
+                too_full = _FolderWatch(private, settings.file_mb * 2**20, mine, uid)
 
             seen = _watch(process, read_end, start_limit, lambda ready: min(ready + settings.timeout, deadline),
                           settings.output_bytes, too_full)  # fmt: skip

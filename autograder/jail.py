@@ -135,6 +135,7 @@ _MS_REMOUNT, _MS_BIND, _MS_REC = 32, 4096, 16384
 _MS_NOATIME, _MS_NODIRATIME, _MS_RELATIME = 1024, 2048, 1 << 21
 _ST_RDONLY, _ST_NOEXEC, _ST_NOATIME, _ST_NODIRATIME, _ST_RELATIME = 1, 8, 1024, 2048, 4096
 _PR_CAPBSET_DROP, _PR_SET_SECUREBITS, _PR_SET_NO_NEW_PRIVS = 24, 28, 38
+_PR_SET_DUMPABLE = 4
 # Secure bits: NOROOT and NO_CAP_AMBIENT_RAISE on, NO_SETUID_FIXUP and KEEP_CAPS off, all locked.
 _SECURE_BITS = (1 << 0) | (1 << 1) | (1 << 3) | (1 << 5) | (1 << 6) | (1 << 7)
 _CAPABILITY_VERSION_3 = 0x20080522
@@ -374,6 +375,11 @@ def _drop_privileges(uid: int | None) -> None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+        # Dumpable again (switching uid made it not, ``fs.suid_dumpable`` 0): a runner without CAP_SYS_PTRACE (Docker's
+        # default capabilities) reads its ``/proc/<pid>/fd`` and maps as its uid (``isolation._reading_as``), and
+        # counts what it keeps open after unlinking. Its filter then refuses to change it (``_DUMPABLE_CALLS``);
+        # ``RLIMIT_CORE`` 1 still stops every core dump.
+        _check(_libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
     else:  # root of a user namespace: clear the effective, permitted and inheritable sets
         _check(_libc.capset((ctypes.c_uint32 * 2)(_CAPABILITY_VERSION_3, 0), (ctypes.c_uint32 * 6)()), "capset")
     data = (ctypes.c_uint32 * 6)()
@@ -478,6 +484,10 @@ kernel pipes core dumps to a program (``core_pattern`` starting with ``|``: appo
 stops no dump; 1 is the value the kernel takes for 'no dump' there, and too small for a core file, and a worker that
 lowered it to 0 would have its crashes dumped to that program again."""
 _RLIMIT_CORE = 4
+_DUMPABLE_CALLS = {"x86_64": 157, "aarch64": 167}
+"""prctl: a ``uid`` worker, made dumpable once it has switched uid (``_drop_privileges``), may not make itself
+undumpable (``PR_SET_DUMPABLE``, prctl's first argument): the runner, lacking CAP_SYS_PTRACE, could no longer read
+what it holds after unlinking, and takes a process it cannot read for one over ``--disk`` (``isolation._too_full``)."""
 _CLONE_NEWUSER = 0x10000000
 _LOAD, _JEQ, _JGE, _JGT, _JSET, _RET = 0x20, 0x15, 0x35, 0x25, 0x45, 0x06
 _ALLOW, _EPERM, _ENOSYS = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
@@ -537,16 +547,18 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
 def _keyring_filter(machine: str) -> list[tuple[int, int, int, int]] | None:
     """The filter's instructions that refuse the keyring calls, sockets (``_REACHING_OUT``), memory
     files and System V IPC (``_UNCOUNTED_MEMORY``), performance counters, userfaultfd and BPF (``_KERNEL_SURFACE``),
-    user namespaces (``_NEW_NAMESPACES``), changes to ``RLIMIT_CORE`` (``_CORE_LIMIT_CALLS``) and every call of
-    another ABI than the machine's, or None on a machine it does not know."""
+    user namespaces (``_NEW_NAMESPACES``), changes to ``RLIMIT_CORE`` (``_CORE_LIMIT_CALLS``) and to being dumpable
+    (``_DUMPABLE_CALLS``) and every call of another ABI than the machine's, or None on a machine it does not know."""
     if machine not in _SYSCALLS:
         return None
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", _SYSCALLS[machine][0]), (_LOAD, 0, 0, 0),
                      (_JGE, "deny", 0, 0x40000000)]  # fmt: skip
     refused = _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _UNCOUNTED_MEMORY[machine] + _KERNEL_SURFACE[machine]
     program += [(_JEQ, "deny", 0, nr) for nr in refused]
-    program += [*_namespace_jumps(machine), *_core_limit_jumps(machine), "allow", (_RET, 0, 0, _ALLOW), "clone3",
-                (_RET, 0, 0, _ENOSYS), *_core_limit_checks("allow_flags", "allow_flags")]  # fmt: skip
+    program += [*_namespace_jumps(machine), *_core_limit_jumps(machine), (_JEQ, "prctl", 0, _DUMPABLE_CALLS[machine]),
+                "allow", (_RET, 0, 0, _ALLOW), "clone3", (_RET, 0, 0, _ENOSYS),
+                *_core_limit_checks("allow_flags", "allow_flags"),
+                "prctl", (_LOAD, 0, 0, 16), (_JEQ, "deny", "allow_flags", _PR_SET_DUMPABLE)]  # fmt: skip
     program += ["flags", (_LOAD, 0, 0, 16), (_JSET, "deny", "allow_flags", _CLONE_NEWUSER), "allow_flags",
                 (_RET, 0, 0, _ALLOW)]  # fmt: skip
     return _assembled(program + ["deny", (_RET, 0, 0, _EPERM)])

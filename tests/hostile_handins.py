@@ -851,6 +851,19 @@ raise RuntimeError(f"hid {_hidden} MiB, wrote {_written} MiB: nothing stopped it
 """Under ``--disk 8``: writes 20 MiB into its folder, 4 of them in files unlinked while kept open."""
 
 
+UNLINKED_HOLDER = """
+import time as _time
+_kept = [open(f"held-{_i}", "wb") for _i in range(2)]
+for _i, _out in enumerate(_kept):  # 1.5 MiB each, under the file-size limit (--disk)
+    __import__("os").unlink(f"held-{_i}")  # (first: no look at the folder sees them)
+    _out.write(b"x" * (3 << 19))
+    _out.flush()
+_time.sleep(4)
+raise RuntimeError("held 3 MiB unlinked for 4 s: nothing stopped it")
+"""
+"""Under ``--disk 2``: keeps two files of 1.5 MiB open after unlinking them (no look at its folder sees them), 4 s."""
+
+
 MISBEHAVER = """
 import atexit as _atexit, builtins as _builtins, os as _os, sys as _sys, threading as _threading, time as _time
 import numpy as _np

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import errno
 import hashlib
 import io
 import json
@@ -75,6 +76,7 @@ from hostile_handins import (  # noqa: E402
     SHM_TAG,
     STOPPER,
     TOKEN,
+    UNLINKED_HOLDER,
     UNSHARE_MIMIC,
     WIDE_IMPORT,
     file_snooper,
@@ -1289,44 +1291,40 @@ def test_the_folders_a_run_reads_hand_ins_from_or_writes_reports_to_are_hidden(t
     assert isolation._hidden() == hidden
 
 
-def test_the_uid_note_says_where_the_runner_cannot_count_what_a_worker_holds_after_unlinking(tmp_path, monkeypatch):
+def test_a_runner_without_cap_sys_ptrace_counts_what_another_uid_holds_after_unlinking_reading_as_that_uid():
     """Without ``CAP_SYS_ADMIN`` a ``uid`` worker gets no tmpfs, and its folder is on the disk; the runner counts
     the files the test's processes keep open after unlinking them by their ``/proc/<pid>/fd``, which a root
     runner without ``CAP_SYS_PTRACE`` may not read for another uid (Docker's default capabilities lack both, as
-    on Gradescope): it counted none of the 3 MiB a process of another uid held, and the note said nothing. Now the
-    note says so where both capabilities are missing."""
-    from autograder import containment
+    on Gradescope): it counted none of the 3 MiB a process of another uid held (until 2026-12-05). Now it reads
+    them as that uid (file-system uid) and counts them; a process that made itself undumpable, which no worker
+    may (``jail._DUMPABLE_CALLS``), cannot be read and counts as over the limit (None)."""
     from autograder.isolation import _held_after_unlinking
 
-    monkeypatch.setattr(containment.os, "geteuid", lambda: 0)
-    monkeypatch.setattr(containment.jail, "unprotected", lambda mode: [])
-    gap = "the files its processes keep open or mapped after unlinking them are not counted against --disk"
-    everything, docker = (1 << 41) - 1, (1 << 41) - 1 - (1 << 19) - (1 << 21)
-    for capabilities, said in [(everything, False), (everything - (1 << 19), False), (docker, True)]:
-        monkeypatch.setattr(containment, "_effective_capabilities", lambda capabilities=capabilities: capabilities)
-        assert (gap in Containment.choose("uid", lambda candidate: None).missing) is said, hex(capabilities)
     setpriv, python = shutil.which("setpriv"), shutil.which("python3", path="/usr/bin:/bin")
     if os.geteuid() != 0 or setpriv is None or python is None:
-        pytest.skip("the look itself needs root, setpriv (util-linux) and a python3 in /usr/bin other users may run")
-    holder = ("import os, sys, time\nf = open(sys.argv[1] + '/held', 'wb'); f.write(b'x' * (3 << 20)); f.flush()\n"
-              "os.unlink(sys.argv[1] + '/held'); print('ready', flush=True); time.sleep(30)\n")  # fmt: skip
-    folder = Path(tempfile.mkdtemp(prefix="mytorch-held-"))  # (pytest's own folders are closed to other users)
-    folder.chmod(0o777)
+        pytest.skip("the look needs root, setpriv (util-linux) and a python3 in /usr/bin other users may run")
+    holder = ("import ctypes, os, sys, time\nf = open(sys.argv[1] + '/held', 'wb'); f.write(b'x' * (3 << 20))\n"
+              "f.flush(); os.unlink(sys.argv[1] + '/held')\nctypes.CDLL(None).prctl(4, int(sys.argv[2]), 0, 0, 0)\n"
+              "print('ready', flush=True); time.sleep(30)\n")  # fmt: skip
+    look = "from autograder.isolation import _held_after_unlinking as h; print(h([{}], {!r}, {}))"
     other = ["--reuid", "2113900000", "--regid", "2113900000", "--clear-groups"]  # (below the workers' uids)
-    process = subprocess.Popen([setpriv, *other, python, "-I", "-c", holder, str(folder)], stdout=subprocess.PIPE)
-    try:
-        assert process.stdout.readline() == b"ready\n"
-        look = (
-            f"from autograder.isolation import _held_after_unlinking as h; print(h([{process.pid}], {str(folder)!r}))"
-        )
-        without = subprocess.run([setpriv, "--inh-caps", "-sys_ptrace", "--bounding-set", "-sys_ptrace", sys.executable,
-                                  "-c", look], cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
-        assert _held_after_unlinking([process.pid], str(folder)) == 3 << 20
-        assert without.stdout.strip() == "0", without.stderr  # the gap the note names
-    finally:
-        process.kill()
-        process.wait()
-        shutil.rmtree(folder)
+    for dumpable, counted in [(1, [0, 3 << 20]), (0, [0, None])]:
+        folder = Path(tempfile.mkdtemp(prefix="mytorch-held-"))  # (pytest's own folders are closed to other users)
+        folder.chmod(0o777)
+        process = subprocess.Popen([setpriv, *other, python, "-I", "-c", holder, str(folder), str(dumpable)],
+                                   stdout=subprocess.PIPE)  # fmt: skip
+        try:
+            assert process.stdout.readline() == b"ready\n"
+            for uid, expected in zip([None, 2113900000], counted):  # (None: as itself, as until 2026-12-05)
+                without = subprocess.run([setpriv, "--inh-caps", "-sys_ptrace", "--bounding-set", "-sys_ptrace",
+                                          sys.executable, "-c", look.format(process.pid, str(folder), uid)],
+                                         cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+                assert without.stdout.strip() == str(expected), (dumpable, uid, without.stderr)
+            assert _held_after_unlinking([process.pid], str(folder), 2113900000) == 3 << 20  # (with CAP_SYS_PTRACE)
+        finally:
+            process.kill()
+            process.wait()
+            shutil.rmtree(folder)
 
 
 def test_a_worker_uid_some_process_already_has_is_not_taken(monkeypatch):
@@ -2284,27 +2282,72 @@ def test_under_uid_and_none_a_handins_folder_holds_at_most_disk_mb(grader, tmp_p
     assert "mytorch-workers-" not in Path("/proc/self/mountinfo").read_text()  # no tmpfs in the runner's namespace
 
 
+def _loss_graded_without(grader: Path, tmp_path: Path, capabilities: str, code: str, disk: str):
+    """The ``loss`` tests of a hand-in of ``code`` graded under ``uid`` and ``--disk disk`` by a runner whose
+    ``capabilities`` are dropped (setpriv's list, ``-sys_admin``: as in Docker), which scores 0; skips where it
+    cannot."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv (util-linux) to drop capabilities")
+    sandbox_or_skip("uid")
+    archive = handin(tmp_path, tmp_path, "filler.tar", code=code, bare=True)
+    runner = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--jobs", "2",
+              "--sandbox", "uid", "--disk", disk, "loss"]  # fmt: skip
+    command = [setpriv, "--bounding-set", capabilities, "--inh-caps", capabilities, *runner]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 0}})
+    return done
+
+
 def test_where_no_tmpfs_can_be_made_a_folder_over_disk_mb_fails_its_test_with_disk(grader, tmp_path):
     """Like Gradescope's container (root without ``CAP_SYS_ADMIN``): the worker's folder is on the
     disk, and the runner's look at it, during the test and once more when it ends, fails a test whose
     folder went over ``--disk`` (the hand-in writes 16 MiB in about 20 ms, less than one look's
     interval; the 4 MiB it unlinks while keeping them open are counted only every ``HELD_CHECK`` seconds)."""
-    setpriv = shutil.which("setpriv")
-    if setpriv is None or os.geteuid() != 0:
-        pytest.skip("needs root and setpriv (util-linux) to drop CAP_SYS_ADMIN")
-    sandbox_or_skip("uid")
-    archive = handin(tmp_path, tmp_path, "filler.tar", code=DISK_FILLER, bare=True)
-    runner = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--jobs", "2",
-              "--sandbox", "uid", "--disk", "8", "loss"]  # fmt: skip
-    command = [setpriv, "--bounding-set", "-sys_admin", "--inh-caps", "-sys_admin", *runner]
-    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 0}})
+    done = _loss_graded_without(grader, tmp_path, "-sys_admin", DISK_FILLER, "8")
     # (the 4 MiB unlinked while kept open are named where the look that stopped the test counted them,
     # which depends on when it ran: under load it often is one that does)
     held = r"( \(\d+ MB in files unlinked while kept open or mapped\))?"
     disk = r"DISK: the test's folder held more than 8 MB" + held + r" \(its limit: 8 MB, --disk"
     assert len(re.findall(disk, done.stdout)) == 2, done.stdout
+
+
+def test_without_cap_sys_ptrace_a_file_a_uid_worker_holds_after_unlinking_it_fails_its_test_with_disk(grader, tmp_path):
+    """Like Gradescope's container, with Docker's default capabilities (no ``CAP_SYS_ADMIN``, no
+    ``CAP_SYS_PTRACE``): the worker's folder is on the disk, and the runner could not read another uid's
+    ``/proc/<pid>/fd``, so a hand-in holding 3 MiB unlinked under ``--disk 2`` ran its tests to their end (until
+    2026-12-05). The worker now makes itself dumpable after switching uid, the runner reads as its uid, and the
+    tests fail with DISK."""
+    done = _loss_graded_without(grader, tmp_path, "-sys_admin,-sys_ptrace", UNLINKED_HOLDER, "2")
+    assert "nothing stopped it" not in done.stdout, done.stdout[-3000:]
+    disk = r"DISK: the test's folder held more than 2 MB \(3 MB in files unlinked while kept open or mapped\)"
+    assert len(re.findall(disk, done.stdout)) == 2, done.stdout[-3000:]
+
+
+def test_a_uid_worker_is_dumpable_may_not_undo_it_and_dumps_no_core(tmp_path):
+    """A ``uid`` worker makes itself dumpable after switching uid (the runner, without ``CAP_SYS_PTRACE``, reads
+    its ``/proc/<pid>/fd`` as its uid), and its filter refuses ``PR_SET_DUMPABLE`` (EPERM) from then on;
+    ``RLIMIT_CORE`` 1 still keeps a crash from dumping a core (checked here: a core file with a larger limit)."""
+    if os.geteuid() != 0:
+        pytest.skip("switching uid needs root")
+    folder = Path(tempfile.mkdtemp(prefix="mytorch-dumpable-"))  # (pytest's own folders are closed to other users)
+    folder.chmod(0o777)
+    script = (
+        "import ctypes, os, resource, sys\nsys.path.insert(0, sys.argv[1])\nfrom autograder import jail\n"
+        "resource.setrlimit(resource.RLIMIT_CORE, (1, 1))\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "jail._drop_privileges(2113900001)\nbefore = libc.prctl(3, 0, 0, 0, 0)\nassert jail._forbid_keyrings()\n"
+        "refused = libc.prctl(4, 0, 0, 0, 0) == -1 and ctypes.get_errno()\n"
+        "print(os.getuid(), before, refused, libc.prctl(3, 0, 0, 0, 0), flush=True)\nctypes.string_at(0)\n"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-I", "-c", script, str(ROOT)], cwd=folder, capture_output=True,
+                              text=True, timeout=60)  # fmt: skip
+        assert done.returncode == -signal.SIGSEGV, done.stderr[-2000:]
+        assert done.stdout.split() == ["2113900001", "1", str(errno.EPERM), "1"], done.stdout
+        assert os.listdir(folder) == []  # no core
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_the_runners_looks_at_what_a_tests_processes_hold_take_a_bounded_share_of_its_time(tmp_path, monkeypatch):
