@@ -195,17 +195,14 @@ def _reading_as(uid: int | None) -> Iterator[None]:
     if uid is None or _effective_capabilities() & (1 << _CAP_SYS_PTRACE):
         yield
         return
-    _libc.setfsgid(uid)
-    _libc.setfsuid(uid)
+    libc = ctypes.CDLL(None, use_errno=True)  # (loaded here: Linux's calls, and the runner starts off Linux too)
+    libc.setfsgid(ctypes.c_uint32(uid))
+    libc.setfsuid(ctypes.c_uint32(uid))
     try:
         yield
     finally:
-        _libc.setfsuid(os.geteuid())
-        _libc.setfsgid(os.getegid())
-
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.setfsuid.argtypes = _libc.setfsgid.argtypes = [ctypes.c_uint32]
+        libc.setfsuid(ctypes.c_uint32(os.geteuid()))
+        libc.setfsgid(ctypes.c_uint32(os.getegid()))
 
 
 def _too_full(

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -25,6 +27,16 @@ sys.platform, script = sys.argv[1], sys.argv[2]
 if sys.platform == "win32":  # (no interval timers either)
     import signal
     del signal.setitimer
+import ctypes
+_CDLL = ctypes.CDLL
+class OffLinuxLibrary:  # (a C library without Linux's own calls, looked up as they are used)
+    def __init__(self, *args, **kwargs):
+        self._library = _CDLL(*args, **kwargs)
+    def __getattr__(self, name):
+        if name in ("prctl", "setfsuid", "setfsgid", "unshare", "mount", "chroot", "capset", "capget", "syscall"):
+            raise AttributeError(name)
+        return getattr(self._library, name)
+ctypes.CDLL = OffLinuxLibrary
 sys.argv = sys.argv[2:]
 sys.path.insert(0, os.path.dirname(script))
 runpy.run_path(script, run_name="__main__")
@@ -69,3 +81,21 @@ def test_off_linux_a_mistake_and_a_hang_get_the_runners_verdicts(tmp_path):
     exp = lines.index(next(line for line in lines if line.startswith("FAIL  operations/exp")))
     assert lines[exp + 1].endswith("TIMEOUT: still running after 3 s")
     assert lines[-1] == '{"scores": {"operations": 4}}'
+
+
+def test_off_linux_the_installed_command_checks_in_process_as_the_runner_does(tmp_path):
+    # ``mytorch-grade`` as pyproject.toml declares it, called as its console script calls it (until
+    # 2026-12-05 it was the Linux grader everywhere)
+    tomllib = pytest.importorskip("tomllib")  # (Python 3.11 and later)
+    target = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]["mytorch-grade"]
+    module, function = target.split(":")
+    script = tmp_path / "mytorch_grade.py"
+    script.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom {module} import {function}\nsys.exit({function}())\n"
+    )
+    launcher = tmp_path / "launch.py"
+    launcher.write_text(LAUNCHER)
+    command = [sys.executable, str(launcher), "darwin", str(script), "operations"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith(f"Checking {ROOT / 'mytorch'} in this process (darwin: not contained")
