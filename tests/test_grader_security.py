@@ -2359,7 +2359,7 @@ def test_the_runners_looks_at_what_a_tests_processes_hold_take_a_bounded_share_o
 
     held, looks = [], []
 
-    def look(folder, max_bytes, max_entries, pids=None):
+    def look(folder, max_bytes, max_entries, pids=None, uid=None):
         looks.append(pids is not None)
         if pids is not None:
             end = time.thread_time() + 0.02
