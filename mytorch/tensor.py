@@ -2305,6 +2305,12 @@ def _can_store(result: np.dtype, dtype: np.dtype) -> bool:
     return mine <= theirs
 
 
+def _check_can_store(result: np.dtype, dtype: np.dtype, what: str) -> None:
+    """Refuse (``RuntimeError`` naming ``what`` and both dtypes) an in-place result ``_can_store`` refuses."""
+    if not _can_store(result, dtype):
+        raise RuntimeError(f"{what}: the result's dtype {result} cannot be stored in the tensor's {dtype}")
+
+
 def _check_storable(value: Any, dtype: np.dtype, what: str) -> None:
     """Refuse, as PyTorch does, to store a number that ``dtype`` cannot hold (``fill_``, ``t[i] = v``:
     300, -1.5 or NaN in uint8; 70000.0 in float16 or 1e39 in float32, which would be inf); an
@@ -2369,8 +2375,7 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
         # mul's and div's backward read t's old value, which the write destroys: use a copy
         source = _copy(t) if name in ("mul", "div") else t
         value = _apply(name, (source, source if other is t else other))
-        if not _can_store(value.dtype, t.dtype):
-            raise RuntimeError(f"{what}: the result's dtype {value.dtype} cannot be stored in the tensor's {t.dtype}")
+        _check_can_store(value.dtype, t.dtype, what)
         return _assign(t, Ellipsis, value, what)
     target = t._data
     if name in _HALF_OPMATH and _widens_half(other, t):  # in float32, as PyTorch computes it
@@ -2388,8 +2393,7 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
         result = _promoted_dtype(target, array)
         if name == "div" and result.kind in "biu":
             result = get_default_dtype()
-        if not _can_store(result, target.dtype):
-            raise RuntimeError(f"{what}: the result's dtype {result} cannot be stored in the tensor's {target.dtype}")
+        _check_can_store(result, target.dtype, what)
     _write(t, lambda: _UFUNCS[name](target, array, out=target, casting="unsafe"), what, array)
     return t
 
@@ -2957,6 +2961,7 @@ class Tensor:
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """self -= alpha * other, in place; returns self."""
+        _check_bool_subtraction(self, other)  # (as ``-=`` and ``sub`` refuse it; ``sub_`` wrote 1 - 1 until 2026-12-05)
         return _update(self, "sub", _scaled(self, other, alpha, "sub_"), "sub_")
 
     def mul_(self, other: Any) -> Tensor:
@@ -2968,7 +2973,9 @@ class Tensor:
         rounded as ``div`` rounds it (written as ``copy_``); returns self."""
         if rounding_mode is None:
             return _update(self, "div", other, "div_")
-        return self.copy_(self.div(other, rounding_mode=rounding_mode))
+        quotient = self.div(other, rounding_mode=rounding_mode)
+        _check_can_store(quotient.dtype, self.dtype, "div_")  # (``copy_`` truncated int // 2.5 until 2026-12-05)
+        return self.copy_(quotient)
 
     def pow_(self, exponent: Any) -> Tensor:
         """self **= exponent, in place (same object; views and other names see it); returns self."""
@@ -2979,9 +2986,7 @@ class Tensor:
         if tracked:
             _check_inplace(self, what)
         value = (_copy(self) if tracked else self) ** exponent  # (pow's backward reads the old value)
-        if not _can_store(value.dtype, self.dtype):
-            message = f"the result's dtype {value.dtype} cannot be stored in the tensor's {self.dtype}"
-            raise RuntimeError(f"{what}: {message}")
+        _check_can_store(value.dtype, self.dtype, what)
         return _assign(self, Ellipsis, value, what)
 
     def __iadd__(self, other: Any) -> Tensor:

@@ -26,8 +26,8 @@ from mytorch.tensor import (
     _apply,
     _arrays,
     _assign,
-    _can_store,
     _check_bool_subtraction,
+    _check_can_store,
     _check_inplace,
     _check_storable,
     _copy,
@@ -1016,9 +1016,7 @@ def _quotient_inplace(op: Any, what: str) -> Any:
         if tracked:
             _check_inplace(self, what)
         value = op(_copy(self) if tracked else self, other)
-        if not _can_store(value.dtype, self.dtype):
-            message = f"the result's dtype {value.dtype} cannot be stored in the tensor's {self.dtype}"
-            raise RuntimeError(f"{what}: {message}")
+        _check_can_store(value.dtype, self.dtype, what)
         return _assign(self, Ellipsis, value, what)
 
     method.__name__ = method.__qualname__ = what if what.endswith("_") else f"__i{op.__name__}__"

@@ -30,12 +30,14 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:  # noqa: A002
     """``input + weight * (end - input)``: the straight line from ``input`` to ``end``; where
     ``end - input`` overflows (inputs finite), ``(1 - weight) input + weight end``, which does not
     (float64 lerp(1e308, -1e308, 0.3) was -inf, for 4e307). float16 is computed in float32 and
-    rounded once, as PyTorch does (lerp(6e4, -6e4, 0.3) was -inf in float16, for 24000)."""
+    rounded once, as PyTorch does (lerp(6e4, -6e4, 0.3) was -inf in float16, for 24000), into the
+    dtype the three promote to (a 0-d float16 weight of float64 tensors gave float16 until
+    2026-12-05; PyTorch's is float64)."""
     half = [t for t in (input, end, weight) if isinstance(t, Tensor) and t.dtype == np.float16]
     if half:
         single = np.dtype(np.float32)
         wide = [t.to(single) if isinstance(t, Tensor) and t.dtype == np.float16 else t for t in (input, end, weight)]
-        return lerp(*wide).to(np.float16)
+        return lerp(*wide).to(_promoted(input, end, weight))
     start, stop = (np.asarray(t._data if isinstance(t, Tensor) else t) for t in (input, end))
     if start.dtype.kind == "f" or stop.dtype.kind == "f":
         with np.errstate(over="ignore", invalid="ignore"):
@@ -53,6 +55,16 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:  # noqa: A002
             near_start, near_end = pick(0.0, input), pick(0.0, end)
             return pick(far, near_start + weight * (near_end - near_start))
     return input + weight * (end - input)
+
+
+def _promoted(*operands: Any) -> np.dtype:
+    """The dtype MyTorch's arithmetic gives the operands together (one-element stand-ins of the
+    tensors, 0-d ones kept 0-d, so that a 0-d tensor promotes as a number does)."""
+    stand_ins = [Tensor(np.zeros((1,) * t.ndim, t.dtype)) if isinstance(t, Tensor) else t for t in operands]
+    total = stand_ins[0]
+    for x in stand_ins[1:]:
+        total = total + x
+    return cast(Tensor, total).dtype
 
 
 def _floats_first(tensor1: Any, tensor2: Any) -> Any:

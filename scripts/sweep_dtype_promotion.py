@@ -1,0 +1,347 @@
+"""Integer, bool and mixed-float programs in MyTorch and in PyTorch: the result's dtype, its values
+or the refusal must be PyTorch's.
+
+Cases: every pair of operands (tensors of nine dtypes, dimensioned and 0-d, holding negatives,
+wrapping values and zeros; Python numbers) under the operators and ~20 binary functions, both
+ways round; the in-place forms (``add_``, ``+=``, ``div_``, ``floor_divide_``, ``copy_``, item
+writes, ``masked_fill_``...), which keep the tensor's dtype or refuse a result of a higher kind;
+reductions, scans and unary functions of integer and bool tensors (``sum``/``prod``/``cumsum``
+widening to int64, ``mean`` of an integer refused); reductions over empty dimensions and ``std``
+/ ``var`` whose correction reaches the count; optimizers on float32 and float16 parameters with
+Python-number settings (every state tensor's dtype, after steps and after loading a float64
+state).
+
+    python scripts/sweep_dtype_promotion.py [--verbose]
+
+prints every case where both compute and differ, or where MyTorch refuses what PyTorch computes,
+beyond ``KNOWN`` (MyTorch's deliberate differences, each with its reason); ``--all`` also lists the
+cases PyTorch refuses and MyTorch computes (mostly integer or mixed-dtype operands PyTorch does not
+take: ``hypot`` of integers, ``isclose`` of two dtypes). It needs PyTorch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import operator
+import re
+import sys
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+sys.path.insert(0, __file__.rsplit("/scripts/", 1)[0])
+import mytorch  # noqa: E402
+
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+LEFT = {"bool": [True, False, True, False, True], "uint8": [7, 250, 5, 0, 128]}
+LEFT.update({k: [7, -7, 5, -120, 0] for k in ("int8", "int16", "int32", "int64")})
+LEFT.update({k: [7.5, -7.0, 5.25, -3.5, 0.0] for k in ("float16", "float32", "float64")})
+RIGHT = {"bool": [True, True, False, True, True], "uint8": [2, 3, 200, 1, 3]}
+RIGHT.update({k: [2, -3, 2, -2, 3] for k in ("int8", "int16", "int32", "int64")})
+RIGHT.update({k: [2.0, -3.0, 0.5, -2.0, 3.0] for k in ("float16", "float32", "float64")})
+NUMBERS: dict[str, Any] = {"True": True, "3": 3, "-3": -3, "0": 0, "2.5": 2.5, "-2.5": -2.5, "big": 2**40, "huge": 1e39}
+BINARY: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "add": lambda L, a, b: a + b, "sub": lambda L, a, b: a - b, "mul": lambda L, a, b: a * b,
+    "truediv": lambda L, a, b: a / b, "floordiv": lambda L, a, b: a // b, "mod": lambda L, a, b: a % b,
+    "pow": lambda L, a, b: a**b, "and": lambda L, a, b: a & b, "or": lambda L, a, b: a | b,
+    "xor": lambda L, a, b: a ^ b, "lshift": lambda L, a, b: a << b, "rshift": lambda L, a, b: a >> b,
+    "lt": lambda L, a, b: a < b, "le": lambda L, a, b: a <= b, "eq": lambda L, a, b: a == b,
+    "ne": lambda L, a, b: a != b, "gt": lambda L, a, b: a > b,
+}  # fmt: skip
+FUNCTIONS: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "add_alpha": lambda L, a, b: L.add(a, b, alpha=2), "sub_alpha": lambda L, a, b: L.sub(a, b, alpha=2),
+    "div_trunc": lambda L, a, b: L.div(a, b, rounding_mode="trunc"),
+    "div_floor": lambda L, a, b: L.div(a, b, rounding_mode="floor"), "fmod": lambda L, a, b: L.fmod(a, b),
+    "remainder": lambda L, a, b: L.remainder(a, b), "floor_divide": lambda L, a, b: L.floor_divide(a, b),
+    "true_divide": lambda L, a, b: L.true_divide(a, b), "maximum": lambda L, a, b: L.maximum(a, b),
+    "minimum": lambda L, a, b: L.minimum(a, b), "fmax": lambda L, a, b: L.fmax(a, b),
+    "atan2": lambda L, a, b: L.atan2(a, b), "hypot": lambda L, a, b: L.hypot(a, b),
+    "copysign": lambda L, a, b: L.copysign(a, b), "xlogy": lambda L, a, b: L.xlogy(a, b),
+    "where": lambda L, a, b: L.where(L.tensor([True, False, True, False, True])[: a.numel()].reshape(a.shape), a, b),
+    "clamp_min": lambda L, a, b: L.clamp(a, min=b), "clamp_max": lambda L, a, b: L.clamp(a, max=b),
+    "isclose": lambda L, a, b: L.isclose(a, b), "lerp_w": lambda L, a, b: L.lerp(a.double(), a.double(), b),
+    "dot_like": lambda L, a, b: (a * b).sum(),
+}  # fmt: skip
+BOTH_TENSORS = ("atan2", "hypot", "fmax", "copysign", "xlogy", "maximum", "minimum", "clamp_min", "clamp_max")
+INPLACE: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "add_": lambda L, a, b: a.add_(b), "sub_": lambda L, a, b: a.sub_(b), "mul_": lambda L, a, b: a.mul_(b),
+    "div_": lambda L, a, b: a.div_(b), "div_floor_": lambda L, a, b: a.div_(b, rounding_mode="floor"),
+    "floor_divide_": lambda L, a, b: a.floor_divide_(b), "remainder_": lambda L, a, b: a.remainder_(b),
+    "fmod_": lambda L, a, b: a.fmod_(b), "pow_": lambda L, a, b: a.pow_(b), "iadd": lambda L, a, b: operator.iadd(a, b),
+    "isub": lambda L, a, b: operator.isub(a, b), "imul": lambda L, a, b: operator.imul(a, b),
+    "itruediv": lambda L, a, b: operator.itruediv(a, b), "ifloordiv": lambda L, a, b: operator.ifloordiv(a, b),
+    "imod": lambda L, a, b: operator.imod(a, b), "ipow": lambda L, a, b: operator.ipow(a, b),
+    "iand": lambda L, a, b: operator.iand(a, b), "ior": lambda L, a, b: operator.ior(a, b),
+    "clamp_": lambda L, a, b: a.clamp_(min=b),
+    "copy_": lambda L, a, b: a.copy_(b if isinstance(b, L.Tensor) else L.tensor(b)),
+    "setitem": lambda L, a, b: a.__setitem__(0, b) or a, "fill_": lambda L, a, b: a.fill_(b),
+    "masked_fill_": lambda L, a, b: a.masked_fill_(a != a.flatten()[0], b) if a.dim() else a.masked_fill_(a == a, b),
+    "maximum_out": lambda L, a, b: L.maximum(a, b if isinstance(b, L.Tensor) else L.tensor(b), out=a),
+    "lerp_": lambda L, a, b: a.lerp_(a.clone(), b),
+    "addcmul_": lambda L, a, b: a.addcmul_(a.clone(), a.clone(), value=b),
+}  # fmt: skip
+UNARY: dict[str, Callable[[Any, Any], Any]] = {
+    "sum": lambda L, a: a.sum(), "sum0": lambda L, a: a.sum(0), "prod": lambda L, a: a.prod(),
+    "cumsum": lambda L, a: a.cumsum(0), "cumprod": lambda L, a: a.cumprod(0), "mean": lambda L, a: a.mean(),
+    "sum_f32": lambda L, a: a.sum(dtype=L.float32), "cumsum_i8": lambda L, a: a.cumsum(0, dtype=L.int8),
+    "nansum": lambda L, a: L.nansum(a), "max": lambda L, a: a.max(), "amax": lambda L, a: a.amax(0),
+    "argmax": lambda L, a: a.argmax(), "min0": lambda L, a: a.min(0).values, "median": lambda L, a: a.median(),
+    "var": lambda L, a: a.var(), "std": lambda L, a: a.std(), "norm": lambda L, a: a.norm(),
+    "count_nonzero": lambda L, a: L.count_nonzero(a), "all": lambda L, a: a.all(), "any": lambda L, a: a.any(),
+    "abs": lambda L, a: a.abs(), "neg": lambda L, a: -a, "invert": lambda L, a: ~a, "sign": lambda L, a: a.sign(),
+    "sqrt": lambda L, a: a.sqrt(), "exp": lambda L, a: a.exp(), "sigmoid": lambda L, a: a.sigmoid(),
+    "floor": lambda L, a: a.floor(), "round": lambda L, a: a.round(), "trunc": lambda L, a: a.trunc(),
+    "reciprocal": lambda L, a: a.reciprocal(), "square": lambda L, a: a.square(), "sort": lambda L, a: a.sort().values,
+    "logsumexp": lambda L, a: L.logsumexp(a, 0), "softmax": lambda L, a: L.softmax(a, 0),
+    "float": lambda L, a: a.float(), "to_i8": lambda L, a: a.to(L.int8), "bincount": lambda L, a: L.bincount(a.abs()),
+    "histc": lambda L, a: L.histc(a, 4), "unique": lambda L, a: L.unique(a), "clamp_i": lambda L, a: a.clamp(0, 6),
+    "isnan": lambda L, a: a.isnan(), "nan_to_num": lambda L, a: L.nan_to_num(a), "diff": lambda L, a: L.diff(a),
+    "mul_bool": lambda L, a: a * L.tensor(True), "frac": lambda L, a: a.frac(), "logical_not": lambda L, a: ~(a > 0),
+    "outer": lambda L, a: L.outer(a, a), "dot": lambda L, a: L.dot(a, a), "matmul": lambda L, a: a.reshape(1, -1) @ a,
+}  # fmt: skip
+OVERFLOW: dict[str, Callable[[Any], Any]] = {
+    "sum_i32": lambda L: L.tensor([2**30] * 4, dtype=L.int32).sum(),
+    "sum0_i32": lambda L: L.tensor([[2**30] * 2] * 4, dtype=L.int32).sum(0),
+    "prod_i32": lambda L: L.tensor([2**20] * 3, dtype=L.int32).prod(),
+    "cumsum_i32": lambda L: L.tensor([2**30] * 4, dtype=L.int32).cumsum(0),
+    "cumprod_i16": lambda L: L.tensor([300] * 3, dtype=L.int16).cumprod(0),
+    "sum_u8": lambda L: L.tensor([200] * 4, dtype=L.uint8).sum(), "sum_b": lambda L: L.ones(300, dtype=L.bool).sum(),
+    "mean_i_dtype": lambda L: L.tensor([1, 2], dtype=L.int32).mean(dtype=L.float64),
+    "add_i8": lambda L: L.tensor([120], dtype=L.int8) + 10, "mul_i64": lambda L: L.tensor([2**62]) * 4,
+    "sub_u8": lambda L: L.tensor([0], dtype=L.uint8) - 1, "neg_u8": lambda L: -L.tensor([3], dtype=L.uint8),
+    "eq_big_f": lambda L: L.tensor([2**24 + 1]) == float(2**24),
+    "eq_big_f64": lambda L: L.tensor([2**53 + 1]) == L.tensor(float(2**53), dtype=L.float64),
+    "lt_big_f": lambda L: L.tensor([2**24 + 1]) > float(2**24), "eq_i_f": lambda L: L.tensor([3]) == 3.0,
+    "isin_if": lambda L: L.isin(L.tensor([1, 2, 3]), L.tensor([2.0, 2.5])),
+    "i64_f16": lambda L: L.tensor([70000]) * L.tensor(1.0, dtype=L.float16),
+    "i64_div_f16": lambda L: L.tensor([70000]) / L.tensor(2.0, dtype=L.float16),
+    "int_pow_neg": lambda L: L.tensor([2]) ** -1, "int_pow_neg_t": lambda L: L.tensor([2]) ** L.tensor([-1]),
+    "pow_int_big": lambda L: L.tensor([3], dtype=L.int8) ** 5, "rpow_int": lambda L: 2 ** L.tensor([3, -1]),
+    "floordiv_zero": lambda L: L.tensor([3, -3]) // L.tensor([0, 0]), "mod_zero": lambda L: L.tensor([3]) % 0,
+    "fdiv_zero": lambda L: L.tensor([3.0, -3.0, 0.0]) // 0.0, "fmod_zero_f": lambda L: L.fmod(L.tensor([3.0]), 0.0),
+    "rem_neg_f": lambda L: L.tensor([-0.0, 5.5, -5.5]) % -2.0, "fdiv_neg_f": lambda L: L.tensor([-7.5, 7.5]) // -2,
+    "mod_min_i8": lambda L: L.tensor([-128], dtype=L.int8) // -1,
+    "arange_int": lambda L: L.arange(5) / 2, "full_int": lambda L: L.full((2,), 3),
+    "full_b": lambda L: L.full((2,), True),
+    "tensor_mix": lambda L: L.tensor([1, 2.5]), "tensor_bool_int": lambda L: L.tensor([True, 2]),
+    "zeros_like_i": lambda L: L.zeros_like(L.tensor([1])) + 0.5,
+    "randint": lambda L: L.randint(0, 3, (2,)).dtype == L.int64,
+    "sum_list": lambda L: L.tensor([1, 2], dtype=L.int32).sum(0, keepdim=True),
+    "f16_sum": lambda L: L.tensor([60000.0, 60000.0], dtype=L.float16).sum(),
+    "f16_mean": lambda L: L.tensor([60000.0, 60000.0], dtype=L.float16).mean(),
+    "f16_cumsum": lambda L: L.tensor([60000.0, 60000.0, -60000.0], dtype=L.float16).cumsum(0),
+    "f16_f32_mm": lambda L: L.tensor([[1.0]], dtype=L.float16) @ L.tensor([[1.0]]),
+}  # fmt: skip
+EMPTY: dict[str, Callable[[Any, Any], Any]] = {
+    "sum": lambda L, a: a.sum(), "sum_d": lambda L, a: a.sum(-1), "mean": lambda L, a: a.mean(),
+    "mean_d": lambda L, a: a.mean(-1), "prod": lambda L, a: a.prod(), "prod_d": lambda L, a: a.prod(-1),
+    "max": lambda L, a: a.max(), "max_d": lambda L, a: a.max(-1).values, "amax_d": lambda L, a: a.amax(-1),
+    "amax_0": lambda L, a: a.amax(0), "min_d": lambda L, a: a.min(-1).values, "argmax": lambda L, a: a.argmax(),
+    "argmax_d": lambda L, a: a.argmax(-1), "var": lambda L, a: a.var(), "var_d": lambda L, a: a.var(-1),
+    "std": lambda L, a: a.std(), "std_d": lambda L, a: a.std(-1), "var_mean": lambda L, a: L.var_mean(a)[0],
+    "median": lambda L, a: a.median(), "median_d": lambda L, a: a.median(-1).values, "norm": lambda L, a: a.norm(),
+    "norm_d": lambda L, a: a.norm(dim=-1), "norm_inf": lambda L, a: L.linalg.vector_norm(a, float("inf")),
+    "logsumexp_d": lambda L, a: L.logsumexp(a, -1), "softmax_d": lambda L, a: L.softmax(a, -1),
+    "cumsum_d": lambda L, a: a.cumsum(-1), "all": lambda L, a: a.all(), "any": lambda L, a: a.any(),
+    "nansum": lambda L, a: L.nansum(a), "nanmean": lambda L, a: L.nanmean(a), "count": lambda L, a: L.count_nonzero(a),
+    "aminmax": lambda L, a: L.aminmax(a)[0], "std_mean": lambda L, a: L.std_mean(a, -1)[0],
+    "sum_i": lambda L, a: a.long().sum(), "mean_i": lambda L, a: a.long().float().mean(-1),
+    "topk0": lambda L, a: a.topk(0, -1).values, "sort_d": lambda L, a: a.sort(-1).values,
+    "mse": lambda L, a: L.nn.functional.mse_loss(a, a), "l1": lambda L, a: L.nn.functional.l1_loss(a, a),
+    "quantile": lambda L, a: L.quantile(a, 0.5), "dot": lambda L, a: a.flatten() @ a.flatten(),
+}  # fmt: skip
+GRADIENTS: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "add": lambda L, a, b: a + b, "mul": lambda L, a, b: a * b, "div": lambda L, a, b: a / b,
+    "pow": lambda L, a, b: a.abs() ** b, "maximum": lambda L, a, b: L.maximum(a, b),
+    "atan2": lambda L, a, b: L.atan2(a, b),
+    "where": lambda L, a, b: L.where(a > 0, a, b), "lerp": lambda L, a, b: L.lerp(a, a * 2, b),
+    "copysign": lambda L, a, b: L.copysign(a, b), "hypot": lambda L, a, b: L.hypot(a, b),
+    "xlogy": lambda L, a, b: L.xlogy(a, b.abs()), "addcmul": lambda L, a, b: L.addcmul(a, a, b),
+    "fmod": lambda L, a, b: L.fmod(a, b), "min_max": lambda L, a, b: L.clamp(a, max=b),
+    "dot": lambda L, a, b: (a * b).sum(), "sub_alpha": lambda L, a, b: L.sub(a, b, alpha=3),
+}  # fmt: skip
+CORRECTIONS = [(n, c) for n in (1, 2, 3) for c in (0, 1, 2, 3, 5)]
+OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop"]
+SETTINGS = {"SGD": {"lr": 0.1, "momentum": 0.9, "nesterov": True}, "Adam": {"lr": 0.1, "amsgrad": True}}
+SETTINGS.update({"RMSprop": {"lr": 0.1, "momentum": 0.5, "centered": True}, "AdamW": {"lr": 0.1}})
+KNOWN: dict[str, str] = {  # pattern of a case -> why MyTorch's outcome is the right one where the two differ
+    r"r?(lt|le|gt|ge|eq|ne)\|(u?int\d+0?)\|(n-3|nbig)": "PyTorch wraps the number into the tensor's integer dtype "
+    "first (uint8 < -3 is True, int8 == 2**40 is True for 0); MyTorch compares the values",
+    r"(lt|le|gt)\|(uint80\|int8|int\d+0\|uint8)": "PyTorch compares a 0-d tensor after wrapping it into the other's "
+    "dtype (uint8 250 < int8 2 is True, as -6 < 2); MyTorch compares the values",
+    r"(fmax|clamp_min|clamp_max|clamp_)\|(uint80?\|int\d+0?|int\d+0?\|uint80?|uint80?\|n-3)": "PyTorch wraps the "
+    "bound into the result's dtype before comparing (clamp(uint8 x, min=-3) is 253); MyTorch compares the values and "
+    "wraps only the result",
+    r"(eq|lt)_big_f": "PyTorch compares int64 with a Python float in float32 (2**24 + 1 == 2.0**24); MyTorch in "
+    "float64",
+    r"optim_load\|ASGD": "a loaded ASGD keeps eta and mu in float32, as a new one has them; PyTorch casts them to the "
+    "parameter's float16",
+    r"(addcmul_\|u?int\d+0?\|(n-?2\.5|float))": "PyTorch truncates a fractional value into an integer tensor; MyTorch "
+    "refuses it (and takes a 0-d float tensor value as a float operand)",
+    r"(copy_|fill_)\|.*\|n(huge|big)": "PyTorch writes 1e39 into an integer tensor as garbage and 2**40 into float16 "
+    "as inf; MyTorch refuses a number the dtype cannot hold",
+    r"r?(lshift|rshift)\|": "MyTorch has no shift operators (refused, not silently wrong)",
+    r"clamp_max\|uint8\|n-3": "MyTorch refuses a bound the dtype cannot hold",
+}  # fmt: skip
+
+
+def _tensor(L: Any, kind: str, values: list[Any], zero_d: bool) -> Any:
+    return L.tensor(values[1] if zero_d else values, dtype=getattr(L, kind))
+
+
+def _operands() -> list[tuple[str, Callable[[Any], Any]]]:
+    out: list[tuple[str, Callable[[Any], Any]]] = []
+    for kind in DTYPES:
+        for zero_d in (False, True):
+            out.append((f"{kind}{'0' if zero_d else ''}", lambda L, k=kind, z=zero_d: _tensor(L, k, RIGHT[k], z)))
+    out += [(f"n{name}", lambda L, v=value: v) for name, value in NUMBERS.items()]
+    return out
+
+
+def cases() -> dict[str, Callable[[Any], Any]]:
+    """Every case by name; each takes the library (``mytorch`` or ``torch``) and returns a result."""
+    table: dict[str, Callable[[Any], Any]] = {}
+    operands = _operands()
+    for kind in DTYPES:
+        for zero_d in (False, True):
+
+            def left(L: Any, k: str = kind, z: bool = zero_d) -> Any:
+                return _tensor(L, k, LEFT[k], z)
+
+            key = f"{kind}{'0' if zero_d else ''}"
+            for name, right in operands:
+                number = name.startswith("n")
+                for op, f in BINARY.items():
+                    table[f"{op}|{key}|{name}"] = lambda L, f=f, a=left, b=right: f(L, a(L), b(L))
+                    if number:
+                        table[f"r{op}|{key}|{name}"] = lambda L, f=f, a=left, b=right: f(L, b(L), a(L))
+                for op, f in FUNCTIONS.items():
+                    if not (number and op in BOTH_TENSORS and zero_d):
+                        table[f"{op}|{key}|{name}"] = lambda L, f=f, a=left, b=right: f(L, a(L), b(L))
+                for op, f in INPLACE.items():
+                    table[f"{op}|{key}|{name}"] = lambda L, f=f, a=left, b=right: f(L, a(L), b(L))
+            for op, g in UNARY.items():
+                table[f"{op}|{key}"] = lambda L, g=g, a=left: g(L, a(L))
+    floats = [(k, z) for k in ("float16", "float32", "float64") for z in (False, True)]
+    for ka, za in floats:
+        for kb, zb in floats:
+            for op, f in GRADIENTS.items():
+                name = f"grad_{op}|{ka}{'0' if za else ''}|{kb}{'0' if zb else ''}"
+                table[name] = lambda L, f=f, a=(ka, za), b=(kb, zb): _gradients(L, f, a, b)
+    for op, h in OVERFLOW.items():
+        table[f"{op}"] = h
+    for shape in ((0,), (2, 0), (0, 3)):
+        for op, g in EMPTY.items():
+            for kind in ("float32", "float64"):
+                table[f"empty_{op}|{shape}|{kind}"] = lambda L, g=g, s=shape, k=kind: g(
+                    L, L.zeros(s, dtype=getattr(L, k))
+                )
+    for n, c in CORRECTIONS:
+        for op in ("var", "std", "var_mean", "std_mean"):
+            for dim in (None, 0):
+                table[f"{op}_corr|{n}|{c}|{dim}"] = lambda L, n=n, c=c, op=op, d=dim: _corrected(L, op, n, c, d)
+    for name in OPTIMIZERS:
+        for kind in ("float32", "float16"):
+            table[f"optim|{name}|{kind}"] = lambda L, n=name, k=kind: _optimizer_states(L, n, k, load=False)
+            table[f"optim_load|{name}|{kind}"] = lambda L, n=name, k=kind: _optimizer_states(L, n, k, load=True)
+    return table
+
+
+def _gradients(L: Any, f: Callable[[Any, Any, Any], Any], a: tuple[str, bool], b: tuple[str, bool]) -> Any:
+    """Both operands' gradients of the sum of ``f(a, b)`` as one float64 row; their dtypes and
+    the result's are its name."""
+    x = _tensor(L, a[0], LEFT[a[0]], a[1]).requires_grad_(True)
+    y = _tensor(L, b[0], RIGHT[b[0]], b[1]).requires_grad_(True)
+    out = f(L, x, y)
+    out.sum().backward()
+    names = f"{out.dtype}/{x.grad.dtype}/{y.grad.dtype}".replace("torch.", "")
+    return names, L.cat([out.detach().double().reshape(-1), x.grad.double().reshape(-1), y.grad.double().reshape(-1)])
+
+
+def _corrected(L: Any, op: str, n: int, c: int, dim: int | None) -> Any:
+    x = L.arange(1.0, n + 1)
+    out = getattr(L, op)(x, correction=c) if dim is None else getattr(L, op)(x, dim, correction=c)
+    return out[0] if isinstance(out, tuple) else out
+
+
+def _optimizer_states(L: Any, name: str, kind: str, load: bool) -> Any:
+    """The parameter after three steps, followed by every state value (tensors as arrays, in the
+    order of the state's keys), as one float64 row; the dtypes are its name's suffix."""
+    dtype = getattr(L, kind)
+    p = L.nn.Parameter(L.tensor([0.5, -1.5, 2.0], dtype=dtype))
+    opt = getattr(L.optim, name)([p], **SETTINGS.get(name, {"lr": 0.1}))
+    if load:
+        q = L.nn.Parameter(L.tensor([0.5, -1.5, 2.0], dtype=L.float64))
+        other = getattr(L.optim, name)([q], **SETTINGS.get(name, {"lr": 0.1}))
+        q.grad = L.tensor([0.3, -0.2, 0.1], dtype=L.float64)
+        other.step()
+        opt.load_state_dict(other.state_dict())
+    for step in range(3):
+        p.grad = L.tensor([0.3, -0.2, 0.1 * step], dtype=dtype)
+        opt.step()
+    state = opt.state[p]
+    parts, kinds = [p.detach()], [str(p.dtype)]
+    for key in sorted(state):
+        value = state[key]
+        kinds.append(f"{key}:{value.dtype if isinstance(value, L.Tensor) else type(value).__name__}")
+        parts.append(value.detach().double().reshape(-1) if isinstance(value, L.Tensor) else L.tensor([float(value)]))
+    return "/".join(kinds), L.cat([t.double().reshape(-1) for t in parts])
+
+
+def outcome(L: Any, f: Callable[[Any], Any]) -> tuple[str, np.ndarray]:
+    """``("dtype", values)`` of a tensor result (a tuple's first), or ``("error", [])``."""
+    try:
+        r = f(L)
+    except Exception:  # noqa: BLE001 - a refusal is the outcome
+        return "error", np.zeros(0)
+    label = ""
+    if isinstance(r, tuple) and isinstance(r[0], str):
+        label, r = r[0].replace("torch.", "") + "|", r[1]
+    if isinstance(r, L.Tensor):
+        r = r.detach()
+        return label + str(r.dtype).replace("torch.", ""), np.array(r.numpy())
+    return type(r).__name__, np.array(r)
+
+
+def agree(a: np.ndarray, b: np.ndarray, rtol: float) -> bool:
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind in "fc" or b.dtype.kind in "fc":
+        return bool(np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol, atol=1e-6, equal_nan=True))
+    return bool(np.array_equal(a, b))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true", help="print each difference's values too")
+    parser.add_argument("--all", action="store_true", help="also list the cases only PyTorch refuses, and KNOWN ones")
+    parser.add_argument("--only", default="", help="run only the cases whose name starts with this")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    torch.manual_seed(0)
+    table = {k: v for k, v in cases().items() if k.startswith(args.only)}
+    classes: dict[str, list[str]] = {"differ": [], "mytorch refuses": [], "pytorch refuses": [], "known": []}
+    for name, f in table.items():
+        (km, vm), (kt, vt) = outcome(mytorch, f), outcome(torch, f)
+        # (float16 optimizer steps: each library rounds its intermediate values differently)
+        if km == kt and agree(vm, vt, 1e-2 if "float16" in name else 2e-3):
+            continue
+        extra = f" {vm.ravel()[:5].tolist()} | {vt.ravel()[:5].tolist()}" if args.verbose else ""
+        line = f"{name}: mytorch {km} | torch {kt}{extra}"
+        kind = "mytorch refuses" if km == "error" else "pytorch refuses" if kt == "error" else "differ"
+        if kind != "pytorch refuses" and any(re.match(pattern, name) for pattern in KNOWN):
+            kind = "known"
+        classes[kind].append(line)
+    for kind, lines in classes.items():
+        if lines and (args.all or kind in ("differ", "mytorch refuses")):
+            print(f"== {kind}\n" + "\n".join(lines))
+    counts = ", ".join(f"{len(lines)} {kind}" for kind, lines in classes.items())
+    print(f"{len(table)} cases: {counts}", file=sys.stderr)
+    return 1 if classes["differ"] or classes["mytorch refuses"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Dtypes of integer, bool and mixed-float results that came out wrong with no error
+(``scripts/sweep_dtype_promotion.py`` found them, against PyTorch 2.13):
+
+* ``lerp`` with any float16 operand rounded the result to float16: float64 tensors and a 0-d
+  float16 weight gave float16 (PyTorch: float64, a 0-d tensor does not promote them).
+* ``div_(other, rounding_mode=...)`` wrote a float quotient into an integer or bool tensor
+  (``int64.div_(2.5, rounding_mode="floor")``, ``bool.div_(3, ...)``), truncating it, where
+  ``/=``, ``floor_divide_`` and PyTorch refuse it.
+* ``sub_`` with a bool operand (or into a bool tensor) computed ``x - True`` where ``-=``,
+  ``sub`` and PyTorch refuse bool subtraction.
+
+Each part checks the closed form; the PyTorch parts skip without it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mytorch as mt
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("weight_dtype", ["float16", "float32"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_lerp_with_a_0d_weight_keeps_the_tensors_dtype(dtype: str, weight_dtype: str) -> None:
+    start = mt.tensor([1.0, 2.0, -3.0], dtype=getattr(mt, dtype), requires_grad=True)
+    end = mt.tensor([4.0, -2.0, 5.0], dtype=getattr(mt, dtype))
+    weight = mt.tensor(0.1, dtype=getattr(mt, weight_dtype), requires_grad=True)
+    out = mt.lerp(start, end, weight)
+    assert out.dtype == getattr(mt, dtype)  # (float64 with a float16 weight was float16)
+    w = float(np.asarray(weight.detach().numpy(), dtype=np.float64))
+    expected = np.array([1.0, 2.0, -3.0]) + w * (np.array([4.0, -2.0, 5.0]) - np.array([1.0, 2.0, -3.0]))
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-6 if dtype == "float32" else 1e-15)
+    out.sum().backward()
+    assert start.grad.dtype == start.dtype and weight.grad.dtype == weight.dtype
+    np.testing.assert_allclose(start.grad.numpy(), 1 - w, rtol=1e-6)
+    np.testing.assert_allclose(float(weight.grad), 3.0 - 4.0 + 8.0, rtol=1e-3)  # sum of end - start
+
+
+def test_lerp_of_float16_tensors_stays_float16_and_is_rounded_once() -> None:
+    start = mt.tensor([6e4, 1.0], dtype=mt.float16)
+    end = mt.tensor([-6e4, 3.0], dtype=mt.float16)
+    for weight in (0.3, mt.tensor(0.3), mt.tensor(0.3, dtype=mt.float64)):
+        out = mt.lerp(start, end, weight)
+        assert out.dtype == mt.float16
+        np.testing.assert_allclose(out.numpy().astype(np.float64), [24000.0, 1.6], rtol=1e-3)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("weight_dtype", ["float16", "float32", "float64"])
+def test_lerp_dtypes_match_pytorch(dtype: str, weight_dtype: str) -> None:
+    torch = _torch()
+    for L in (mt, torch):
+        a = L.tensor([1.0, 2.0], dtype=getattr(L, dtype))
+        out = L.lerp(a, a * 3, L.tensor(0.25, dtype=getattr(L, weight_dtype)))
+        if L is mt:
+            mine = out
+    assert str(mine.dtype) == str(out.dtype).replace("torch.", "")
+    np.testing.assert_allclose(mine.numpy(), out.numpy(), rtol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "other"),
+    [("int64", 2.5), ("int32", -2.5), ("uint8", 2.0), ("int64", "float32 0-d"), ("bool", 3), ("bool", True)],
+)
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+def test_div_with_rounding_in_place_refuses_a_quotient_the_tensor_cannot_hold(dtype: str, other, mode: str) -> None:
+    t = mt.tensor([7, 5, 0], dtype=getattr(mt, dtype)) if dtype != "bool" else mt.tensor([True, False, True])
+    before = t.numpy().copy()
+    divisor = mt.tensor(2.0) if other == "float32 0-d" else other
+    with pytest.raises(RuntimeError, match="div_: the result's dtype .* cannot be stored"):
+        t.div_(divisor, rounding_mode=mode)
+    np.testing.assert_array_equal(t.numpy(), before)  # (nothing written)
+
+
+def test_div_with_rounding_in_place_of_integers_by_integers_still_works() -> None:
+    t = mt.tensor([7, -7, 5])
+    assert t.div_(2, rounding_mode="floor") is t and t.tolist() == [3, -4, 2] and t.dtype == mt.int64
+    t = mt.tensor([7, -7, 5], dtype=mt.int16)
+    t.div_(mt.tensor([2, 2, -2]), rounding_mode="trunc")
+    assert t.tolist() == [3, -3, -2] and t.dtype == mt.int16
+    f = mt.tensor([7.5, -7.5])
+    f.div_(2, rounding_mode="floor")
+    assert f.tolist() == [3.0, -4.0] and f.dtype == mt.float32
+
+
+def test_div_with_rounding_in_place_refusals_match_pytorch() -> None:
+    torch = _torch()
+    for dtype, other in [("int64", 2.5), ("int64", 2), ("bool", 3), ("uint8", -2), ("float32", 2)]:
+        outcomes = []
+        for L in (mt, torch):
+            t = L.tensor([7, 5, 1], dtype=getattr(L, dtype))
+            try:
+                outcomes.append(t.div_(other, rounding_mode="floor").tolist())
+            except RuntimeError:
+                outcomes.append("refused")
+        assert outcomes[0] == outcomes[1], (dtype, other, outcomes)
+
+
+@pytest.mark.parametrize("other", [True, "bool tensor", "bool 0-d"])
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "float32", "bool"])
+def test_sub_in_place_refuses_bool_as_subtraction_does(dtype: str, other) -> None:
+    t = mt.tensor([3, 1, 0], dtype=getattr(mt, dtype))
+    before = t.numpy().copy()
+    given = {"bool tensor": mt.tensor([True, False, True]), "bool 0-d": mt.tensor(True)}.get(other, other)
+    with pytest.raises(TypeError, match="subtraction"):
+        t.sub_(given)
+    with pytest.raises(TypeError, match="subtraction"):
+        t.sub_(given, alpha=2)
+    np.testing.assert_array_equal(t.numpy(), before)
+    if dtype != "bool":  # (a number still subtracts)
+        assert t.sub_(1).tolist() == [2, 0, -1 if dtype != "uint8" else 255] and t.dtype == getattr(mt, dtype)
+
+
+def test_sub_in_place_with_bool_is_refused_by_pytorch_too() -> None:
+    torch = _torch()
+    for L in (mt, torch):
+        with pytest.raises((RuntimeError, TypeError)):
+            L.tensor([3, 1]).sub_(True)
+        with pytest.raises((RuntimeError, TypeError)):
+            L.tensor([3.0, 1.0]).sub_(L.tensor([True, False]))
