@@ -37,6 +37,7 @@ from mytorch.autograd_engine import is_grad_enabled
 from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply, _assign, _stored
 from mytorch.tensor_math import _fill_value
+from mytorch.tensor_pointwise import whole_setting
 
 __all__ = [
     "fliplr",
@@ -409,6 +410,7 @@ def index_add(input: Any, dim: Any, index: Any, source: Any, *, alpha: Any = 1) 
         TypeError: the index is not integers.
         IndexOutOfRangeError: an index outside the axis, or ``source`` not of the input's shape
             with the index's length along ``dim``.
+        RuntimeError: a fractional ``alpha`` for an integer tensor (a whole one is taken as an int).
     """
     x, s = _data(input), _data(source)
     _source_dtype("index_add", x.dtype, source)
@@ -422,6 +424,9 @@ def index_add(input: Any, dim: Any, index: Any, source: Any, *, alpha: Any = 1) 
             f"dim {d} need {expected}"
         )
     part = source if isinstance(source, Tensor) else Tensor(s)
+    if x.dtype.kind in "biu" and isinstance(alpha, (float, np.floating)):
+        # (an integer tensor: 2.5 made a float result, and ``index_add_`` truncated it, until 2026-12-05)
+        alpha = whole_setting("index_add", "alpha", alpha, f"the tensor is {x.dtype}")
     if alpha != 1:
         part = part * alpha
     added = _apply("index_scatter", (part,), {"index": (slice(None),) * d + (idx,), "shape": x.shape})

@@ -13,7 +13,17 @@ from mytorch.tensor import Tensor
 from mytorch.tensor_math import clamp, div, masked_fill, trunc
 from mytorch.tensor_math import where as _where
 
-__all__ = ["addcdiv", "addcmul", "clamp_max", "clamp_min", "frac", "lerp", "nan_to_num", "true_divide"]
+__all__ = [
+    "addcdiv",
+    "addcmul",
+    "clamp_max",
+    "clamp_min",
+    "frac",
+    "lerp",
+    "nan_to_num",
+    "true_divide",
+    "whole_setting",
+]
 
 
 def _tensor(x: Any) -> Tensor:
@@ -87,10 +97,16 @@ def _integer_value(input: Any, tensor1: Any, tensor2: Any, value: Any) -> Any:  
         np.asarray(x._data if isinstance(x, Tensor) else x).dtype.kind not in "biu" for x in (input, tensor1, tensor2)
     ):
         return value
+    return whole_setting("addcmul", "value", value, "every operand is an integer tensor")
+
+
+def whole_setting(what: str, name: str, value: Any, why: str) -> int:
+    """A float setting ``value`` of an op on integer tensors as an int when it is whole; a fraction
+    is refused (``RuntimeError``), since PyTorch truncates it toward 0 silently."""
     if not float(value).is_integer():
         raise RuntimeError(
-            f"addcmul: value={value!r} is not a whole number and every operand is an integer tensor "
-            "(PyTorch would truncate it toward 0); cast the tensors to a float dtype first"
+            f"{what}: {name}={value!r} is not a whole number and {why} (PyTorch would truncate it toward 0); "
+            "cast the tensors to a float dtype first"
         )
     return int(value)
 

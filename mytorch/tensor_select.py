@@ -118,7 +118,9 @@ def unique(
 
 def bincount(input: Any, weights: Any = None, minlength: builtins.int = 0) -> Tensor:  # noqa: A002
     """How often each of ``0..max(input)`` occurs in the 1-D non-negative integer ``input`` (at
-    least ``minlength`` counts); with ``weights``, their sums instead (float64 weights' dtype).
+    least ``minlength`` counts); with ``weights``, their sums instead, in float32 for float32
+    weights and in float64 for any others, as PyTorch's (integer weights gave int64 sums, float16
+    ones float16 sums, until 2026-12-05).
 
     Raises:
         TypeError: the input is not integers. ValueError: negative values, or not one axis.
@@ -130,4 +132,5 @@ def bincount(input: Any, weights: Any = None, minlength: builtins.int = 0) -> Te
         raise ValueError(f"bincount: the input must be one axis of non-negative integers, got shape {x.shape}")
     w = None if weights is None else _data(weights)
     counts = np.bincount(x, weights=w, minlength=minlength)
-    return Tensor(counts.astype(np.int64 if w is None else w.dtype, copy=False))
+    kind = np.dtype(np.int64 if w is None else np.float32 if w.dtype == np.float32 else np.float64)
+    return Tensor(counts.astype(kind, copy=False))

@@ -8,6 +8,10 @@
   ``/=``, ``floor_divide_`` and PyTorch refuse it.
 * ``sub_`` with a bool operand (or into a bool tensor) computed ``x - True`` where ``-=``,
   ``sub`` and PyTorch refuse bool subtraction.
+* ``index_add`` of an integer tensor with a float ``alpha``: a float32 result (2.0 too), which
+  ``index_add_`` truncated (alpha 2.5 wrote 5 for 2 * 2.5; PyTorch truncates alpha to 2 first, 4):
+  a whole alpha is now an int, a fraction refused.
+* ``bincount`` with integer, bool or float16 weights summed in their dtype (PyTorch: float64).
 
 Each part checks the closed form; the PyTorch parts skip without it.
 """
@@ -123,3 +127,54 @@ def test_sub_in_place_with_bool_is_refused_by_pytorch_too() -> None:
             L.tensor([3, 1]).sub_(True)
         with pytest.raises((RuntimeError, TypeError)):
             L.tensor([3.0, 1.0]).sub_(L.tensor([True, False]))
+
+
+def test_index_add_of_an_integer_tensor_takes_a_whole_alpha_and_refuses_a_fraction() -> None:
+    index, source = mt.tensor([0, 2, 0]), mt.tensor([1, 2, 3])
+    for alpha in (2.0, np.float64(2.0), 2):
+        out = mt.index_add(mt.zeros(3, dtype=mt.int64), 0, index, source, alpha=alpha)
+        assert out.dtype == mt.int64 and out.tolist() == [8, 0, 4]  # (2.0 gave a float32 result)
+    for alpha in (2.5, -0.5):
+        t = mt.zeros(3, dtype=mt.int32)
+        with pytest.raises(RuntimeError, match=r"index_add: alpha=.* is not a whole number"):
+            t.index_add_(0, index, source.int(), alpha=alpha)  # (wrote [10, 0, 5] for 2.5 * [4, 2])
+        assert t.tolist() == [0, 0, 0]
+    f = mt.index_add(mt.zeros(3), 0, index, mt.tensor([1.0, 2.0, 3.0]), alpha=2.5)
+    assert f.dtype == mt.float32 and f.tolist() == [10.0, 0.0, 5.0]
+
+
+def test_index_add_alpha_matches_pytorch_where_pytorch_does_not_truncate() -> None:
+    torch = _torch()
+    for dtype, alpha in [("int64", 2.0), ("int64", 3), ("float32", 2.5), ("float64", -0.5)]:
+        results = [
+            L.index_add(
+                L.zeros(3, dtype=getattr(L, dtype)),
+                0,
+                L.tensor([0, 2, 0]),
+                L.tensor([1, 2, 3]).to(getattr(L, dtype)),
+                alpha=alpha,
+            )
+            for L in (mt, torch)
+        ]
+        assert str(results[0].dtype) == str(results[1].dtype).replace("torch.", "")
+        assert results[0].tolist() == results[1].tolist()
+
+
+@pytest.mark.parametrize(
+    ("weights", "dtype"),
+    [("float32", "float32"), ("float64", "float64"), ("float16", "float64"), ("int64", "float64"), ("bool", "float64")],
+)
+def test_bincount_weights_sum_in_float32_or_float64(weights: str, dtype: str) -> None:
+    w = mt.tensor([1, 0, 1, 1], dtype=getattr(mt, weights))
+    out = mt.bincount(mt.tensor([0, 1, 1, 3]), weights=w)
+    assert out.dtype == getattr(mt, dtype)  # (int64 weights gave int64 sums, float16 ones float16)
+    assert out.tolist() == [1.0, 1.0, 0.0, 1.0]
+    assert mt.bincount(mt.tensor([0, 1, 1])).dtype == mt.int64  # (counts without weights)
+
+
+def test_bincount_weights_dtypes_match_pytorch() -> None:
+    torch = _torch()
+    for weights in ("float16", "float32", "float64", "int8", "int64", "bool"):
+        mine = mt.bincount(mt.tensor([0, 1, 1]), weights=mt.tensor([1, 1, 0], dtype=getattr(mt, weights)))
+        theirs = torch.bincount(torch.tensor([0, 1, 1]), weights=torch.tensor([1, 1, 0], dtype=getattr(torch, weights)))
+        assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "") and mine.tolist() == theirs.tolist()
