@@ -934,14 +934,16 @@ def _half_opmath(kernel: F.Kernel, args: Sequence[Any], params: dict[str, Any] |
 def _integer_power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     """``base ** exponent`` for integer arrays of one dtype, with PyTorch's value for a negative
     exponent (NumPy refuses it): the integer part of 1 / base**-e, so 1 for a base of 1, +-1 for
-    -1, and 0 otherwise (``2 ** tensor([-1])`` is 0)."""
+    -1, and 0 otherwise (``2 ** tensor([-1])`` is 0). The dtype is ``np.power``'s of the two, as
+    without a negative exponent (on NumPy 1 a 0-d int8 power with a negative exponent came out
+    int64 until 2026-12-05: ``np.where`` of a Python 0 made the exponent int64)."""
     negative = exponent < 0
     if not negative.any():
         return np.power(base, exponent)
-    powers = np.power(base, np.where(negative, 0, exponent))
+    powers = np.power(base, np.where(negative, 0, exponent).astype(exponent.dtype, copy=False))
     odd = (exponent % 2).astype(bool)
     small = np.where(base == 1, 1, np.where(base == -1, np.where(odd, -1, 1), 0))
-    return np.where(negative, small, powers).astype(powers.dtype)
+    return np.where(negative, small, powers).astype(powers.dtype, copy=False)
 
 
 def _promoted_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:

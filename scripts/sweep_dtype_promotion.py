@@ -12,6 +12,7 @@ Python-number settings (every state tensor's dtype, after steps and after loadin
 state).
 
     python scripts/sweep_dtype_promotion.py [--verbose]
+    python scripts/sweep_dtype_promotion.py --other /tmp/v310/bin/python
 
 prints every case where both compute and differ, or where MyTorch refuses what PyTorch computes,
 beyond ``KNOWN`` (MyTorch's deliberate differences, each with its reason); ``--all`` also lists the
@@ -24,13 +25,14 @@ from __future__ import annotations
 import argparse
 import operator
 import re
+import subprocess
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import torch
 
 sys.path.insert(0, __file__.rsplit("/scripts/", 1)[0])
 import mytorch  # noqa: E402
@@ -539,13 +541,58 @@ def agree(a: np.ndarray, b: np.ndarray, rtol: float) -> bool:
     return bool(np.array_equal(a, b))
 
 
+def dump(path: str, only: str) -> None:
+    """MyTorch's outcome of every case, to ``path`` (``.npz``, no pickle): what ``--other`` asks
+    the other interpreter for."""
+    names, kinds, arrays = [], [], {}
+    for i, (name, f) in enumerate(k for k in cases().items() if k[0].startswith(only)):
+        kind, values = outcome(mytorch, f)
+        names.append(name)
+        kinds.append(kind)
+        arrays[f"v{i}"] = values if values.dtype != object else np.zeros(0)
+    np.savez(path, names=np.array(names), kinds=np.array(kinds), **arrays)
+
+
+def across_numpy_versions(other: str, only: str) -> tuple[int, list[str]]:
+    """MyTorch here against MyTorch under ``other`` (another NumPy): every case's dtype, refusal and
+    values must be the same (values to 1e-6: the last bits of float64 ``pow``, ``exp``)."""
+    with tempfile.TemporaryDirectory() as folder:
+        mine, theirs = f"{folder}/mine.npz", f"{folder}/other.npz"
+        dump(mine, only)
+        root = __file__.rsplit("/scripts/", 1)[0]
+        command = [other, __file__, "--dump", theirs, "--only", only]
+        subprocess.run(command, check=True, env={"PYTHONPATH": root, "PATH": "/usr/bin:/bin"})
+        results = []
+        for path in (mine, theirs):
+            with np.load(path, allow_pickle=False) as z:
+                results.append({str(n): (str(k), z[f"v{i}"]) for i, (n, k) in enumerate(zip(z["names"], z["kinds"]))})
+    lines = []
+    for name, (ka, va) in results[0].items():
+        kb, vb = results[1].get(name, ("missing", np.zeros(0)))
+        if ka != kb or not agree(va, vb, 1e-6):
+            lines.append(f"{name}: here {ka} {va.ravel()[:5].tolist()} | other {kb} {vb.ravel()[:5].tolist()}")
+    return len(results[0]), lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="print each difference's values too")
     parser.add_argument("--all", action="store_true", help="also list the cases only PyTorch refuses, and KNOWN ones")
     parser.add_argument("--only", default="", help="run only the cases whose name starts with this")
+    parser.add_argument("--other", help="instead, MyTorch here against MyTorch under this interpreter")
+    parser.add_argument("--dump", help=argparse.SUPPRESS)  # (what the other interpreter is asked to run)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.dump:
+        dump(args.dump, args.only)
+        return 0
+    if args.other:
+        count, lines = across_numpy_versions(args.other, args.only)
+        print("\n".join(lines) if lines else "no differences")
+        print(f"{count} cases, NumPy {np.__version__} against {args.other}: {len(lines)} differ", file=sys.stderr)
+        return 1 if lines else 0
+    import torch
+
     torch.manual_seed(0)
     table = {k: v for k, v in cases().items() if k.startswith(args.only)}
     classes: dict[str, list[str]] = {"differ": [], "mytorch refuses": [], "pytorch refuses": [], "known": []}

@@ -178,3 +178,17 @@ def test_bincount_weights_dtypes_match_pytorch() -> None:
         mine = mt.bincount(mt.tensor([0, 1, 1]), weights=mt.tensor([1, 1, 0], dtype=getattr(mt, weights)))
         theirs = torch.bincount(torch.tensor([0, 1, 1]), weights=torch.tensor([1, 1, 0], dtype=getattr(torch, weights)))
         assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "") and mine.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64"])
+def test_0d_integer_powers_with_negative_exponents_keep_the_dtype(dtype: str) -> None:
+    # (on NumPy 1.26 the 0-d ones below int64 were int64; PyTorch's and NumPy 2's keep the dtype)
+    kind = getattr(mt, dtype)
+    for base, exponent in [(2, -1), (1, -3), (-1, -3), (-1, -2), (3, 2)]:
+        expected = 0 if abs(base) != 1 and exponent < 0 else base**exponent
+        for zero_d in (True, False):
+            b = mt.tensor(base if zero_d else [base], dtype=kind)
+            out = b ** mt.tensor(exponent, dtype=kind)
+            assert out.dtype == kind and out.flatten().tolist() == [expected], (base, exponent, zero_d)
+        out = base ** mt.tensor(exponent, dtype=kind)  # (a Python number's power)
+        assert out.dtype == kind and int(out) == expected
