@@ -3176,7 +3176,11 @@ class Tensor:
         b = 0 and x < 0."""
         if self._data.dtype.kind in "biu":  # an integer tensor: integers stay integers (2 ** n)
             if np.asarray(base).dtype.kind in "biu":  # (modulo 2**bits: (-2) ** 3 is 248 in uint8, as in PyTorch)
-                return Tensor(_integer_power(_wrapping(base, self._data), self._data))
+                # in the dtype PyTorch's promotion gives both (an int32 array ** a 0-d int64 tensor is
+                # int32, as int32 * it is; NumPy 2's np.power made it int64 until 2026-12-05)
+                b = _wrapping(base, self._data)
+                dtype = _promoted_dtype(b, self._data)
+                return Tensor(_integer_power(b.astype(dtype, copy=False), self._data.astype(dtype, copy=False)))
             return base ** Tensor(self._data.astype(get_default_dtype()))
         number = (
             base if isinstance(base, (int, float, np.integer, np.floating)) and not isinstance(base, bool) else None

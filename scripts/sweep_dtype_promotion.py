@@ -394,8 +394,8 @@ KNOWN: dict[str, str] = {  # pattern of a case -> why MyTorch's outcome is the r
     "wraps only the result",
     r"(eq|lt)_big_f": "PyTorch compares int64 with a Python float in float32 (2**24 + 1 == 2.0**24); MyTorch in "
     "float64",
-    r"optim_load\|ASGD": "a loaded ASGD keeps eta and mu in float32, as a new one has them; PyTorch casts them to the "
-    "parameter's float16",
+    r"optim_load\|ASGD": "a loaded ASGD keeps eta and mu in float32, as a new one has them (PyTorch's too); "
+    "PyTorch casts loaded ones to the parameter's dtype",
     r"(addcmul_\|u?int\d+0?\|(n-?2\.5|float))": "PyTorch truncates a fractional value into an integer tensor; MyTorch "
     "refuses it (and takes a 0-d float tensor value as a float operand)",
     r"(copy_|fill_)\|.*\|n(huge|big)": "PyTorch writes 1e39 into an integer tensor as garbage and 2**40 into float16 "
@@ -467,9 +467,11 @@ def cases() -> dict[str, Callable[[Any], Any]]:
             for dim in (None, 0):
                 table[f"{op}_corr|{n}|{c}|{dim}"] = lambda L, n=n, c=c, op=op, d=dim: _corrected(L, op, n, c, d)
     for name in OPTIMIZERS:
-        for kind in ("float32", "float16"):
-            table[f"optim|{name}|{kind}"] = lambda L, n=name, k=kind: _optimizer_states(L, n, k, load=False)
-            table[f"optim_load|{name}|{kind}"] = lambda L, n=name, k=kind: _optimizer_states(L, n, k, load=True)
+        for kind in ("float32", "float16", "float64"):
+            for decay in (0.0, 0.01):
+                key = f"{name}|{kind}|{decay}"
+                table[f"optim|{key}"] = lambda L, n=name, k=kind, d=decay: _optimizer_states(L, n, k, d, load=False)
+                table[f"optim_load|{key}"] = lambda L, n=name, k=kind, d=decay: _optimizer_states(L, n, k, d, load=True)
     return table
 
 
@@ -490,16 +492,19 @@ def _corrected(L: Any, op: str, n: int, c: int, dim: int | None) -> Any:
     return out[0] if isinstance(out, tuple) else out
 
 
-def _optimizer_states(L: Any, name: str, kind: str, load: bool) -> Any:
+def _optimizer_states(L: Any, name: str, kind: str, decay: float, load: bool) -> Any:
     """The parameter after three steps, followed by every state value (tensors as arrays, in the
-    order of the state's keys), as one float64 row; the dtypes are its name's suffix."""
+    order of the state's keys), as one float64 row; the dtypes are its name's suffix. ``load``
+    first loads the state of a step on a float64 parameter (float32 for a float64 one)."""
     dtype = getattr(L, kind)
     p = L.nn.Parameter(L.tensor([0.5, -1.5, 2.0], dtype=dtype))
-    opt = getattr(L.optim, name)([p], **SETTINGS.get(name, {"lr": 0.1}))
+    settings = {**SETTINGS.get(name, {"lr": 0.1}), **({"weight_decay": decay} if decay else {})}
+    opt = getattr(L.optim, name)([p], **settings)
     if load:
-        q = L.nn.Parameter(L.tensor([0.5, -1.5, 2.0], dtype=L.float64))
-        other = getattr(L.optim, name)([q], **SETTINGS.get(name, {"lr": 0.1}))
-        q.grad = L.tensor([0.3, -0.2, 0.1], dtype=L.float64)
+        other_dtype = L.float32 if kind == "float64" else L.float64
+        q = L.nn.Parameter(L.tensor([0.5, -1.5, 2.0], dtype=other_dtype))
+        other = getattr(L.optim, name)([q], **settings)
+        q.grad = L.tensor([0.3, -0.2, 0.1], dtype=other_dtype)
         other.step()
         opt.load_state_dict(other.state_dict())
     for step in range(3):

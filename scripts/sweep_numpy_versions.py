@@ -45,7 +45,8 @@ NUMBERS: dict[str, Any] = {
     "arr0_i64": np.array(3), "arr0_u8": np.array(200, np.uint8), "py_complex": 1 + 2j, "np_c64": np.complex64(1 + 2j),
 }  # fmt: skip
 KNOWN = {  # prefix of a case -> why the two NumPy versions may differ there
-    "rpow|b|1|arr0": "NumPy 1's ndarray ** of a 0-d bool tensor takes its own scalar path and returns an array",
+    "rpow|b|1|arr0": "NumPy 1's ndarray ** of a 0-d bool tensor takes its own scalar path and returns an array "
+    "(it reads an operand with __index__ worth -1, 0, 1 or 2 as a number; see docs/reliability.md)",
     "g_L.softmax_mul|f64": "the gradient of a softmax's sum, 0 up to rounding (1e-16), on either",
 }
 

@@ -192,3 +192,29 @@ def test_0d_integer_powers_with_negative_exponents_keep_the_dtype(dtype: str) ->
             assert out.dtype == kind and out.flatten().tolist() == [expected], (base, exponent, zero_d)
         out = base ** mt.tensor(exponent, dtype=kind)  # (a Python number's power)
         assert out.dtype == kind and int(out) == expected
+
+
+def test_an_integer_array_to_the_power_of_a_0d_integer_tensor_keeps_the_arrays_dtype() -> None:
+    # (a dimensioned operand is not widened by a 0-d one of its category, as in a * t; NumPy 2's
+    # np.power made int32 ** tensor(3) int64 and uint8 ** int8 0-d int16)
+    cases = [
+        (np.array([1, 2, 4], np.int32), mt.tensor(3), mt.int32, [1, 8, 64]),
+        (np.array([1, 2, 3], np.uint8), mt.tensor(3, dtype=mt.int8), mt.uint8, [1, 8, 27]),
+        (np.array([1, 2, 3], np.int16), mt.tensor(-1, dtype=mt.int64), mt.int16, [1, 0, 0]),
+        (np.array([True, False]), mt.tensor(3), mt.int64, [1, 0]),
+        (np.array(3, np.int32), mt.tensor([1, 2], dtype=mt.int8), mt.int8, [3, 9]),
+        (np.array([1, 2], np.int32), mt.tensor([3]), mt.int64, [1, 8]),
+    ]
+    for base, exponent, dtype, expected in cases:
+        out = base**exponent
+        assert isinstance(out, mt.Tensor) and out.dtype == dtype and out.tolist() == expected, (base, exponent)
+        assert (base * exponent).dtype == dtype or base.dtype == np.bool_
+
+
+def test_an_integer_array_to_the_power_of_a_0d_tensor_matches_pytorch_tensors() -> None:
+    torch = _torch()
+    for base, exponent in [(np.array([1, 2, 4], np.int32), 3), (np.array([1, 2, 3], np.uint8), 3)]:
+        for kind in ("int8", "int64"):
+            mine = base ** mt.tensor(exponent, dtype=getattr(mt, kind))
+            theirs = torch.tensor(base) ** torch.tensor(exponent, dtype=getattr(torch, kind))
+            assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "") and mine.tolist() == theirs.tolist()
