@@ -946,6 +946,18 @@ def _integer_power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     return np.where(negative, small, powers).astype(powers.dtype, copy=False)
 
 
+def _float_array_widens(array: Any, x: Tensor) -> bool:
+    """Whether ``x ** array`` (or ``array ** x``), for a float array and a float tensor ``x``, is
+    computed in a dtype other than ``x``'s by PyTorch's promotion (the array taken as a tensor of
+    its dtype: a dimensioned float64 one widens a float16 ``x``, a dimensioned float16 one narrows
+    a 0-d float32 ``x``)."""
+    if type(array) is not np.ndarray or array.dtype == x._data.dtype:
+        return False
+    if array.dtype.kind not in "fc" or x._data.dtype.kind not in "fc":
+        return False
+    return _promoted_dtype(x._data, array) != x._data.dtype
+
+
 def _promoted_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
     """The dtype PyTorch gives an elementwise operation of ``a`` and ``b``."""
     if a.dtype == b.dtype or _demoted(b, a):
@@ -2054,6 +2066,8 @@ def _divisor(other: Any, data: np.ndarray) -> np.ndarray:
         return other._data
     if isinstance(other, (int, np.integer)) and not isinstance(other, (bool, np.bool_)):
         return _number(int(other), np.dtype(np.int64))
+    if type(other) is np.ndarray and other.dtype.kind in "iu":  # (nor an integer array: uint8 / np.array(-7)
+        return other  # divided by 249 until 2026-12-05)
     return _constant(other, data)
 
 
@@ -3119,20 +3133,29 @@ class Tensor:
                 return Tensor(_integer_power(self._data.astype(dtype), exponent._data.astype(dtype)))
             base = self.to(dtype) if self.dtype.kind in "fc" else Tensor(self._data.astype(dtype))
             return base ** (exponent if exponent.dtype == dtype else exponent.to(dtype))
+        if _float_array_widens(exponent, self):  # (a float16 x ** a float64 array was float16 until 2026-12-05)
+            dtype = _promoted_dtype(self._data, exponent)
+            return self.to(dtype) ** exponent.astype(dtype)
         if self._data.dtype.kind in "biu":  # (an exponent Tensor has this dtype here)
             power = exponent._data if isinstance(exponent, Tensor) else _constant(exponent, self._data)
             if power.dtype.kind in "biu":  # a number: bool ** 3 is int64, int32 ** 2 int32
-                if isinstance(exponent, Tensor):  # (a negative number is refused, as by PyTorch)
-                    return Tensor(_integer_power(self._data, power))
                 if power.dtype.kind == self._data.dtype.kind == "b":  # bool ** True: itself, ** False: True (not int8)
                     return Tensor(np.logical_or(self._data, ~power))
+                if isinstance(exponent, (Tensor, np.ndarray)):  # (a negative number is refused, as by PyTorch)
+                    # an array as a tensor of its dtype (int8 ** an int32 array is int32; it was refused,
+                    # "truth value of an array is ambiguous", until 2026-12-05)
+                    dtype = _promoted_dtype(self._data, power)
+                    return Tensor(_integer_power(self._data.astype(dtype, copy=False), power.astype(dtype, copy=False)))
                 if power < 0:
                     raise _arguments.ShapeRuntimeError(
                         f"pow: integers to negative integer powers are not allowed (a {self._data.dtype} tensor "
                         f"to the power {exponent}; convert it with .float() first)"
                     )
                 return Tensor(np.power(self._data, power))
-            return Tensor(self._data.astype(get_default_dtype())) ** exponent  # a float number: the default dtype
+            # a float number: the default dtype; a float array its own, as in x * array (an int tensor ** a
+            # float64 or float16 array was float32 until 2026-12-05)
+            dtype = _promoted_dtype(self._data, power)
+            return Tensor(self._data.astype(dtype if dtype.kind == "f" else get_default_dtype())) ** exponent
         if isinstance(exponent, Tensor):
             if exponent.requires_grad and is_grad_enabled():
                 if self.dtype is _HALF:  # in float32, rounded once: in float16 the gradient g y p / x overflowed
@@ -3181,7 +3204,12 @@ class Tensor:
                 b = _wrapping(base, self._data)
                 dtype = _promoted_dtype(b, self._data)
                 return Tensor(_integer_power(b.astype(dtype, copy=False), self._data.astype(dtype, copy=False)))
-            return base ** Tensor(self._data.astype(get_default_dtype()))
+            # a float number: the default dtype; a float array its own (a float16 array ** an int tensor was float32)
+            dtype = _promoted_dtype(_constant(base, self._data), self._data)
+            return base ** Tensor(self._data.astype(dtype if dtype.kind == "f" else get_default_dtype()))
+        if _float_array_widens(base, self):  # (a float16 array ** a 0-d float32 x was float32 until 2026-12-05)
+            dtype = _promoted_dtype(base, self._data)
+            return self.to(dtype).__rpow__(base.astype(dtype))
         number = (
             base if isinstance(base, (int, float, np.integer, np.floating)) and not isinstance(base, bool) else None
         )

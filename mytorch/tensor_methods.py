@@ -237,8 +237,12 @@ def _type_as(self: Tensor, other: Tensor) -> Tensor:
     return _convert(self, other.dtype)
 
 
+_SHIFTS = (operator.lshift, operator.rshift)
+
+
 def _logical(op: Any, reflected: builtins.bool = False) -> Any:
-    """``a & b``, ``a | b``, ``a ^ b`` on bool (or integer) tensors: a result outside any graph."""
+    """``a & b``, ``a | b``, ``a ^ b`` on bool (or integer) tensors, ``a << b`` and ``a >> b`` on
+    integer ones: a result outside any graph."""
 
     def method(self: Tensor, other: Any) -> Tensor:
         data = self._data
@@ -248,6 +252,8 @@ def _logical(op: Any, reflected: builtins.bool = False) -> Any:
             if dtype.kind not in "biu":  # refused before the cast (uint8 & 70000.0 warned, then NumPy refused)
                 raise TypeError(f"{op.__name__}: needs bool or integer operands, got {data.dtype} and {values.dtype}")
             data, values = data.astype(dtype, copy=False), values.astype(dtype, copy=False)
+        if data.dtype.kind == "b" and op in _SHIFTS:  # (NumPy shifts bools as int8; PyTorch refuses)
+            raise TypeError(f"{op.__name__}: shifts integers, not bool tensors")
         return Tensor(op(values, data) if reflected else op(data, values))
 
     return method
@@ -269,6 +275,15 @@ def _logical_inplace(op: Any, what: str) -> Any:
         return _assign(self, Ellipsis, value, what)
 
     return method
+
+
+def _bitwise(name: str, op: Any, what: str) -> dict[str, Any]:
+    """``__name__``, its reflected and its in-place method for the bitwise operator ``op``."""
+    return {
+        f"__{name}__": _logical(op),
+        f"__r{name}__": _logical(op, reflected=True),
+        f"__i{name}__": _logical_inplace(op, what),
+    }
 
 
 def _invert(self: Tensor) -> Tensor:
@@ -396,15 +411,13 @@ METHODS: dict[str, Any] = {
     "register_hook": tensor_graph.register_hook,
     "register_post_accumulate_grad_hook": tensor_graph.register_post_accumulate_grad_hook,
     # logic on masks
-    "__and__": _logical(operator.and_),
-    "__rand__": _logical(operator.and_, reflected=True),
-    "__or__": _logical(operator.or_),
-    "__ror__": _logical(operator.or_, reflected=True),
-    "__xor__": _logical(operator.xor),
-    "__rxor__": _logical(operator.xor, reflected=True),
-    "__iand__": _logical_inplace(operator.and_, "&="),
-    "__ior__": _logical_inplace(operator.or_, "|="),
-    "__ixor__": _logical_inplace(operator.xor, "^="),
+    **_bitwise("and", operator.and_, "&="),
+    **_bitwise("or", operator.or_, "|="),
+    **_bitwise("xor", operator.xor, "^="),
+    # shifts of integers, with the same promotion (beside a NumPy array they were NumPy's, of NumPy's
+    # promotion, until 2026-12-05: int16 for uint8 << an int8 array, a dtype that changed with NumPy 1)
+    **_bitwise("lshift", operator.lshift, "<<="),
+    **_bitwise("rshift", operator.rshift, ">>="),
     "__invert__": _invert,
     # shapes
     **{

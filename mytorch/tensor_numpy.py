@@ -142,8 +142,14 @@ UFUNCS: dict[np.ufunc, Callable[..., T.Tensor]] = {
 }
 """NumPy ufuncs with a derivative, called as ``ufunc(*operands)``, each as Tensor ops."""
 
-_LOGICAL = {np.bitwise_and: _operator("and"), np.bitwise_or: _operator("or"), np.bitwise_xor: _operator("xor")}
-"""``np.int64(2) & t`` and the like: the Tensor's operator, with its promotion."""
+_LOGICAL: dict[np.ufunc, Callable[[Any, Any], T.Tensor]] = {
+    np.bitwise_and: _operator("and"),
+    np.bitwise_or: _operator("or"),
+    np.bitwise_xor: _operator("xor"),
+    np.left_shift: _operator("lshift"),
+    np.right_shift: _operator("rshift"),
+}
+"""``np.int64(2) & t``, ``array << t`` and the like: the Tensor's operator, with its promotion."""
 
 PIECEWISE_CONSTANT = frozenset(
     {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.isfinite, np.isnan, np.isinf, np.signbit, np.floor_divide}

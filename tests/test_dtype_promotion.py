@@ -218,3 +218,110 @@ def test_an_integer_array_to_the_power_of_a_0d_tensor_matches_pytorch_tensors() 
             mine = base ** mt.tensor(exponent, dtype=getattr(mt, kind))
             theirs = torch.tensor(base) ** torch.tensor(exponent, dtype=getattr(torch, kind))
             assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "") and mine.tolist() == theirs.tolist()
+
+
+def test_an_integer_tensor_divided_by_a_0d_integer_array_is_not_wrapped() -> None:
+    # (uint8 [7, 250] / np.array(-7, int8) divided by 249, the -7 wrapped into uint8: [0.028, 1.004])
+    t = mt.tensor([7, 250], dtype=mt.uint8)
+    for divisor in (np.array(-7, np.int8), np.array(-7), mt.tensor(-7, dtype=mt.int8), -7, np.int8(-7)):
+        out = t / divisor
+        assert out.dtype == mt.float32
+        np.testing.assert_allclose(out.numpy(), [-1.0, -250 / 7], rtol=1e-6)
+    np.testing.assert_allclose((np.array(-7, np.int8) / t).numpy(), [-1.0, -7 / 250], rtol=1e-6)
+    np.testing.assert_allclose((mt.tensor([7, -7], dtype=mt.int8) / np.array(200, np.uint8)).numpy(), [0.035, -0.035])
+
+
+def test_an_integer_tensor_to_the_power_of_an_integer_array() -> None:
+    # (refused until 2026-12-05: "the truth value of an array is ambiguous")
+    t = mt.tensor([2, 3], dtype=mt.int8)
+    out = t ** np.array([3, 2], np.int32)
+    assert out.dtype == mt.int32 and out.tolist() == [8, 9]
+    out = t ** np.array([-1, 0])
+    assert out.dtype == mt.int64 and out.tolist() == [0, 1]  # (as a tensor exponent: 1 / x truncated)
+    out = mt.tensor([True, False]) ** np.array([True, False])
+    assert out.dtype == mt.bool and out.tolist() == [True, True]
+
+
+@pytest.mark.parametrize(
+    ("dtype", "zero_d", "array", "expected"),
+    [
+        ("uint8", False, np.array([1.5, 0.5]), "float64"),
+        ("int8", False, np.array(1.5), "float64"),
+        ("int64", True, np.array([1.5, 0.5], np.float16), "float16"),
+        ("float16", False, np.array([1.5, 0.5]), "float64"),
+        ("float16", False, np.array(1.5), "float16"),
+        ("float32", True, np.array([1.5, 0.5], np.float16), "float16"),
+        ("float64", True, np.array([1.5, 0.5], np.float32), "float32"),
+    ],
+)
+def test_powers_with_a_float_array_take_the_dtype_of_x_times_the_array(dtype, zero_d, array, expected) -> None:
+    # (each was float32, or x's dtype, until 2026-12-05, where x * array and PyTorch's tensors give `expected`)
+    x = mt.tensor(3 if zero_d else [3, 2], dtype=getattr(mt, dtype))
+    assert (x * array).dtype == getattr(mt, expected)
+    out = x**array
+    assert out.dtype == getattr(mt, expected)
+    exact = x.numpy().astype(np.float64) ** array.astype(np.float64)
+    np.testing.assert_allclose(out.numpy().astype(np.float64), exact, rtol=1e-3)
+    back = array**x
+    assert back.dtype == getattr(mt, expected)
+    np.testing.assert_allclose(back.numpy().astype(np.float64), array.astype(np.float64) ** x.numpy(), rtol=1e-3)
+
+
+def test_a_float_power_with_an_array_keeps_the_gradient_in_the_tensors_dtype() -> None:
+    x = mt.tensor([2.0, 3.0], dtype=mt.float16, requires_grad=True)
+    p = np.array([1.5, 2.5])
+    y = x**p
+    assert y.dtype == mt.float64
+    y.sum().backward()
+    assert x.grad.dtype == mt.float16
+    np.testing.assert_allclose(x.grad.numpy().astype(np.float64), p * np.array([2.0, 3.0]) ** (p - 1), rtol=1e-3)
+    z = mt.tensor(2.0, requires_grad=True)  # (0-d float32: a float16 array's dtype)
+    w = np.array([1.5, 2.5], np.float16) ** z
+    assert w.dtype == mt.float16
+    w.sum().backward()
+    assert z.grad.dtype == mt.float32
+    np.testing.assert_allclose(float(z.grad), float((np.array([1.5, 2.5]) ** 2 * np.log([1.5, 2.5])).sum()), rtol=2e-3)
+
+
+def test_powers_with_arrays_match_pytorchs_tensors() -> None:
+    torch = _torch()
+    for x_dtype, zero_d in (("int8", False), ("uint8", True), ("float16", False), ("float32", True)):
+        for array in (np.array([1.5, 0.5]), np.array([1.5, 0.5], np.float16), np.array([2, 1], np.int32)):
+            mine_x = mt.tensor(3 if zero_d else [3, 2], dtype=getattr(mt, x_dtype))
+            their_x = torch.tensor(3 if zero_d else [3, 2], dtype=getattr(torch, x_dtype))
+            mine, theirs = mine_x**array, their_x ** torch.from_numpy(array)
+            assert str(mine.dtype) == str(theirs.dtype).replace("torch.", ""), (x_dtype, zero_d, array.dtype)
+            np.testing.assert_allclose(mine.numpy().astype(np.float64), theirs.double().numpy(), rtol=2e-3)
+
+
+def test_integer_shifts_promote_as_bitwise_operators_do() -> None:
+    # (MyTorch had no shift operators; beside a NumPy array NumPy shifted with its own promotion:
+    # uint8 << an int8 array was int16, and the dtype depended on the NumPy version)
+    t = mt.tensor([1, 3, 128], dtype=mt.uint8)
+    assert (t << 1).dtype == mt.uint8 and (t << 1).tolist() == [2, 6, 0]  # (wraps, as PyTorch's)
+    assert (t >> 1).tolist() == [0, 1, 64]
+    out = t << np.array(2, np.int8)
+    assert out.dtype == mt.uint8 and out.tolist() == [4, 12, 0]
+    out = np.array([1, 2, 3], np.int32) << mt.tensor(2, dtype=mt.int8)
+    assert isinstance(out, mt.Tensor) and out.dtype == mt.int32 and out.tolist() == [4, 8, 12]
+    assert (mt.tensor([-8, 8]) >> mt.tensor([1, 2], dtype=mt.int16)).tolist() == [-4, 2]
+    assert (1 << mt.tensor([0, 3], dtype=mt.int16)).dtype == mt.int16
+    u = mt.tensor([1, 2], dtype=mt.int16)
+    u <<= 3
+    assert u.tolist() == [8, 16] and u.dtype == mt.int16
+    assert (mt.tensor([True]) << 1).tolist() == [2]  # (an int64 result, as PyTorch's)
+    for bad in (lambda: mt.tensor([True]) << mt.tensor([True]), lambda: mt.tensor([1.5]) << 1):
+        with pytest.raises(TypeError):
+            bad()
+
+
+def test_integer_shifts_match_pytorch() -> None:
+    torch = _torch()
+    for a_kind, b_kind in [("uint8", "int8"), ("int8", "int64"), ("int32", "int16"), ("int64", "uint8")]:
+        for zero_d in (False, True):
+            results = []
+            for L in (mt, torch):
+                a = L.tensor([1, -3, 100] if a_kind != "uint8" else [1, 3, 200], dtype=getattr(L, a_kind))
+                b = L.tensor(2 if zero_d else [0, 1, 2], dtype=getattr(L, b_kind))
+                results.append([(r.tolist(), str(r.dtype).replace("torch.", "")) for r in (a << b, a >> b)])
+            assert results[0] == results[1], (a_kind, b_kind, zero_d)
