@@ -4,7 +4,7 @@ For every test, ``grade`` makes the test's inputs (here, in the trusted runner),
 worker (``worker.py``, under the chosen ``containment``) in a fresh private folder, and
 watches two pipes: the worker's output (stdout and stderr together; only the last
 ``Settings.output_bytes`` are kept, with a note of what was dropped) and its result pipe
-(``protocol``: ``READY``, then the computed arrays, at most ``protocol.MAX_RESULT_BYTES``).
+(``protocol``: ``CONTAINED``, ``READY``, then the computed arrays, at most ``protocol.MAX_RESULT_BYTES``).
 The worker never holds the runner's stdout or stderr.
 
 Time: the start (a fresh Python importing NumPy and the hand-in) may take ``startup``
@@ -72,7 +72,8 @@ __all__ = ["ReferenceSearchError", "Settings", "grade", "hide", "look_for_refere
 
 _WORKER = Path(__file__).resolve().parent / "worker.py"
 _GRADER = str(Path(__file__).resolve().parent)
-_FRAME = 1 + 1 + 8  # READY, DATA, the payload's length
+_FRAME = 1 + 1 + 1 + 8  # CONTAINED, READY, DATA, the payload's length
+_PREFIX = protocol.CONTAINED + protocol.READY + protocol.DATA
 
 
 @dataclass(frozen=True)
@@ -139,14 +140,15 @@ def _held_after_unlinking(pids: list[int], folder: str, uid: int | None = None) 
     with _reading_as(uid):
         for pid in pids:
             if not _held_by(pid, inside, held):
-                time.sleep(REREAD)  # (a worker between switching uid and becoming dumpable again)
+                time.sleep(REREAD)  # (one more look before a verdict that fails the test)
                 if not _held_by(pid, inside, held):
                     return None
     return sum(held.values())
 
 
 REREAD = 0.05
-"""Seconds before the runner reads a process it could not read once more (``_held_after_unlinking``)."""
+"""Seconds before the runner reads a process it could not read once more (``_held_after_unlinking``). The worker
+itself is never read before it is readable (``_FolderWatch``: not before it says ``protocol.CONTAINED``)."""
 
 
 def _held_by(pid: int, inside: str, held: dict[tuple[int, int], int]) -> bool:
@@ -264,7 +266,12 @@ def _too_full(
 class _FolderWatch:
     """``_too_full`` of a test's folder, called every ``DISK_CHECK`` seconds: with the files its processes
     (``pids()``) hold after unlinking them every ``HELD_CHECK`` seconds, or less often where that look cost
-    this thread more than ``HELD_SHARE`` of the time since (``held=False``: the folder alone)."""
+    this thread more than ``HELD_SHARE`` of the time since (``held=False``: the folder alone). ``_watch`` passes
+    ``held=False`` until the worker has said ``protocol.CONTAINED``: before that no process of the hand-in's exists,
+    and a ``uid`` worker is unreadable to a runner without ``CAP_SYS_PTRACE`` from its switch of uid until it makes
+    itself dumpable again (``jail._drop_privileges``). Until 2026-12-05 the runner guessed by time (a second look
+    ``REREAD`` seconds later), and a worker that took longer there, on a loaded machine, failed its test with
+    ``DISK`` though its hand-in had written nothing."""
 
     def __init__(self, folder: Path, max_bytes: int, pids: Callable[[], list[int]], uid: int | None = None) -> None:
         self.folder, self.max_bytes, self.pids, self.uid = folder, max_bytes, pids, uid
@@ -287,6 +294,7 @@ class _Watch:
     problem: str | None = None
     output: bytes = b""
     dropped: int = 0
+    contained: bool = False  # the worker said CONTAINED: nothing of the hand-in's ran before
     ready: bool = False
     oom_killed: bool = False  # the kernel killed a process of the hand-in's cgroup meanwhile
     disk: str | None = None  # what the test's folder held over its limit (the worker was stopped then)
@@ -362,8 +370,9 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
            too_full: Callable[[], str | None] | None = None) -> _Watch:  # fmt: skip
     """Read the worker's output and result until the result is complete, a limit passes, or
     both pipes close. ``test_limit(ready_time)`` gives the test's deadline once it is ready;
-    ``too_full()``, called every ``DISK_CHECK`` seconds, says what the test's folder holds over
-    its limit (the watch stops then)."""
+    ``too_full(held)``, called every ``DISK_CHECK`` seconds, says what the test's folder holds over
+    its limit (the watch stops then); ``held`` is whether the worker has said ``CONTAINED``, before
+    which no process of the hand-in's exists, and the worker's own may be unreadable (``_FolderWatch``)."""
     seen = _Watch()
     output, result = bytearray(), bytearray()
     deadline = time.monotonic() + start_limit
@@ -386,7 +395,7 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
                 seen.problem = "running" if seen.ready else "starting"
                 break
             if too_full is not None and now >= next_check:
-                seen.disk = too_full()
+                seen.disk = too_full(seen.contained)
                 if seen.disk:
                     break
                 next_check = time.monotonic() + DISK_CHECK
@@ -399,14 +408,15 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
                     take(chunk)
                 else:
                     result += chunk
-            if not seen.ready and result[:1] == protocol.READY:
-                seen.ready = True
-                deadline = test_limit(time.monotonic())
-            if result and result[:1] != protocol.READY or len(result) > 1 and result[1:2] != protocol.DATA:
+            if result[: len(_PREFIX)] != _PREFIX[: len(result)]:
                 seen.problem = "the worker's result pipe carried something else than the protocol"
                 break
+            seen.contained = len(result) >= 1
+            if not seen.ready and len(result) >= 2:
+                seen.ready = True
+                deadline = test_limit(time.monotonic())
             if len(result) >= _FRAME:
-                (size,) = struct.unpack(">Q", result[2:_FRAME])
+                (size,) = struct.unpack(">Q", result[3:_FRAME])
                 if size > protocol.MAX_RESULT_BYTES:
                     seen.problem = f"the worker's result is {size} bytes, over the limit of {protocol.MAX_RESULT_BYTES}"
                     break

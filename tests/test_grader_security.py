@@ -2325,6 +2325,31 @@ def test_without_cap_sys_ptrace_a_file_a_uid_worker_holds_after_unlinking_it_fai
     assert len(re.findall(disk, done.stdout)) == 2, done.stdout[-3000:]
 
 
+def test_without_cap_sys_ptrace_a_uid_worker_slow_to_become_dumpable_again_costs_its_hand_in_nothing(tmp_path):
+    """A ``uid`` worker is unreadable to a runner without ``CAP_SYS_PTRACE`` from its switch of uid until it makes
+    itself dumpable again: until 2026-12-05 the runner, looking then, took it for a process hiding what it holds
+    after one more look 0.05 s later, and failed the test with ``DISK`` (the reference scored 0 of 5 here, each
+    worker slowed by 1.5 s at that point, as a loaded machine may). It now looks at what the test's processes
+    hold only once the worker has said ``protocol.CONTAINED``, before which no code of the hand-in's runs."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv (util-linux) to drop capabilities")
+    sandbox_or_skip("uid")
+    for name in ("autograder", "mytorch"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    jail = tmp_path / "autograder" / "jail.py"
+    dumpable = '        _check(_libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")\n'
+    assert jail.read_text().count(dumpable) == 1
+    jail.write_text(jail.read_text().replace(dumpable, "        __import__('time').sleep(1.5)\n" + dumpable))
+    capabilities = "-sys_admin,-sys_ptrace"  # (Docker's defaults lack both)
+    runner = [sys.executable, str(tmp_path / "autograder" / "runner.py"), "--sandbox", "uid", "loss"]
+    command = [setpriv, "--bounding-set", capabilities, "--inh-caps", capabilities, *runner]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "DISK" not in done.stdout, done.stdout[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 5}}), done.stdout[-3000:]
+
+
 def test_a_uid_worker_is_dumpable_may_not_undo_it_and_dumps_no_core(tmp_path):
     """A ``uid`` worker makes itself dumpable after switching uid (the runner, without ``CAP_SYS_PTRACE``, reads
     its ``/proc/<pid>/fd`` as its uid), and its filter refuses ``PR_SET_DUMPABLE`` (EPERM) from then on;
@@ -2429,7 +2454,7 @@ def test_the_runner_stops_a_test_whose_folder_on_the_disk_grows_past_its_limit(t
                                stderr=subprocess.STDOUT)  # fmt: skip
     try:
         seen = _watch(process, read_end, 20.0, lambda ready: ready + 20.0, 1000,
-                      lambda: _too_full(folder, 4 * 2**20, 100))  # fmt: skip
+                      lambda held: _too_full(folder, 4 * 2**20, 100))  # fmt: skip
     finally:
         process.kill()
         process.wait()
