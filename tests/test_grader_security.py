@@ -52,6 +52,7 @@ from hostile_handins import (  # noqa: E402
     FORKER,
     HANG,
     HELPER_STOPPER,
+    INFLIGHT_HOLDER,
     KERNEL_PROBER,
     KEY_PLANTER,
     KEY_THIEF,
@@ -74,6 +75,7 @@ from hostile_handins import (  # noqa: E402
     SECRET,
     SHARED,
     SHM_TAG,
+    SPACE_RESERVER,
     STOPPER,
     TOKEN,
     UNLINKED_HOLDER,
@@ -2603,6 +2605,48 @@ def test_a_handin_opens_no_performance_counter_userfaultfd_or_bpf_map(grader, tm
     expected = ("RuntimeError: perf_event_open: refused (Operation not permitted); userfaultfd: refused (Operation not "
                 "permitted); bpf: refused (Operation not permitted)")  # fmt: skip
     _both_loss_tests_say(grader, tmp_path, mode, KERNEL_PROBER, expected)
+
+
+RESERVED_NOTHING = "RuntimeError: " + "; ".join(
+    f"{name}: refused (Operation not permitted)" for name in ("fallocate", "FS_IOC_RESVSP", "FS_IOC_RESVSP64",
+                                                              "FS_IOC_ZERO_RANGE"))  # fmt: skip
+"""What ``SPACE_RESERVER`` says where every way of reserving disk is refused."""
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_a_handin_reserves_no_disk_without_writing(grader, tmp_path, mode):
+    """``fallocate`` with ``FALLOC_FL_KEEP_SIZE`` (and the ``FS_IOC_RESVSP``, ``FS_IOC_RESVSP64`` and
+    ``FS_IOC_ZERO_RANGE`` ioctls, which call it) reserves disk without writing and without growing the file, so
+    ``RLIMIT_FSIZE`` binds none of it: until 2026-12-05 one call reserved 1 GiB under a file-size limit of 64 MiB,
+    in 20 ms, and where a worker's folder is on the disk (``uid`` without ``CAP_SYS_ADMIN``, as on Gradescope;
+    ``none``) a hand-in could fill the machine's disk between two of the runner's looks (checked: 150 files of
+    64 MiB, 9.6 GB, in one test under ``--disk 64``). The seccomp filters now refuse them in every mode."""
+    _both_loss_tests_say(grader, tmp_path, mode, SPACE_RESERVER, RESERVED_NOTHING)
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_a_handin_passes_no_descriptor(grader, tmp_path, mode):
+    """``sendmsg`` and ``sendmmsg``, which pass descriptors (below), are refused in every mode."""
+    expected = "RuntimeError: sendmsg: refused (Operation not permitted) after 0 MiB"
+    _both_loss_tests_say(grader, tmp_path, mode, INFLIGHT_HOLDER, expected)
+
+
+def test_where_no_tmpfs_can_be_made_a_handin_holds_no_file_in_a_message_in_flight(grader, tmp_path):
+    """As in Gradescope's container (root without ``CAP_SYS_ADMIN``): the runner counts the files a test's processes
+    keep open or mapped after unlinking them, but a descriptor sent over a ``socketpair`` and not yet received is in
+    no process's descriptors or maps: until 2026-12-05 a hand-in held 160 MiB so under ``--disk 16`` for as long as
+    its test ran (a uid may have 65 such messages in flight: 4 GiB under the default ``--disk 64``). The seccomp
+    filters now refuse ``sendmsg`` and ``sendmmsg``, the calls that pass descriptors."""
+    done = _loss_graded_without(grader, tmp_path, "-sys_admin", INFLIGHT_HOLDER, "16")
+    expected = "RuntimeError: sendmsg: refused (Operation not permitted) after 0 MiB"
+    assert done.stdout.count(expected) == 2, done.stdout[-3000:]
+
+
+def test_where_no_tmpfs_can_be_made_a_handin_reserves_no_disk_without_writing(grader, tmp_path):
+    """As in Gradescope's container (root without ``CAP_SYS_ADMIN``): the worker's folder is on the disk, where
+    until 2026-12-05 each of the four calls reserved 256 MiB under ``--disk 64`` (a tmpfs refuses past its size)."""
+    done = _loss_graded_without(grader, tmp_path, "-sys_admin", SPACE_RESERVER, "64")
+    assert done.stdout.count(RESERVED_NOTHING) == 2, done.stdout[-3000:]
 
 
 @pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
