@@ -1092,6 +1092,19 @@ raise RuntimeError(f"held {_held} MiB in messages in flight for 3 s: nothing sto
 held by a message in flight only (no process's descriptors or maps show it), 3 s, and fails its import saying so."""
 
 
+OVER_THE_DISK = f"""
+import os as _os, time as _time
+for _i in range(2):  # 12 MiB under --disk 8, each file under the file-size limit
+    with open(f"fill-{{_i}}", "wb") as _out:
+        _out.write(b"x" * (6 << 20))
+if _os.fork() == 0:
+    _os.execv("/bin/sleep", ["sleep", {MARK!r}])  # alive for as long as the test's processes are
+_time.sleep(5)
+"""
+"""Under ``--disk 8``: writes 12 MiB into its folder, then starts a ``sleep MARK`` and sleeps: how long the sleeper
+lives is how long the test's processes went on once the runner could see the folder over its limit."""
+
+
 PASS_FORGER = '''
 class Passed(Exception):
     """An exception whose traceback line reads as the runner's PASS line (no module named)."""

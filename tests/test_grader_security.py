@@ -64,6 +64,7 @@ from hostile_handins import (  # noqa: E402
     NAN_ERROR,
     NODE_MAKER,
     OOM,
+    OVER_THE_DISK,
     PARENT_READER,
     PARRICIDE,
     PASS_FORGER,
@@ -2284,10 +2285,9 @@ def test_under_uid_and_none_a_handins_folder_holds_at_most_disk_mb(grader, tmp_p
     assert "mytorch-workers-" not in Path("/proc/self/mountinfo").read_text()  # no tmpfs in the runner's namespace
 
 
-def _loss_graded_without(grader: Path, tmp_path: Path, capabilities: str, code: str, disk: str):
-    """The ``loss`` tests of a hand-in of ``code`` graded under ``uid`` and ``--disk disk`` by a runner whose
-    ``capabilities`` are dropped (setpriv's list, ``-sys_admin``: as in Docker), which scores 0; skips where it
-    cannot."""
+def _grading_without(grader: Path, tmp_path: Path, capabilities: str, code: str, disk: str) -> list[str]:
+    """The command that grades the ``loss`` tests of a hand-in of ``code`` under ``uid`` and ``--disk disk`` by a
+    runner whose ``capabilities`` are dropped (setpriv's list, ``-sys_admin``: as in Docker); skips where it cannot."""
     setpriv = shutil.which("setpriv")
     if setpriv is None or os.geteuid() != 0:
         pytest.skip("needs root and setpriv (util-linux) to drop capabilities")
@@ -2295,7 +2295,12 @@ def _loss_graded_without(grader: Path, tmp_path: Path, capabilities: str, code: 
     archive = handin(tmp_path, tmp_path, "filler.tar", code=code, bare=True)
     runner = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--jobs", "2",
               "--sandbox", "uid", "--disk", disk, "loss"]  # fmt: skip
-    command = [setpriv, "--bounding-set", capabilities, "--inh-caps", capabilities, *runner]
+    return [setpriv, "--bounding-set", capabilities, "--inh-caps", capabilities, *runner]
+
+
+def _loss_graded_without(grader: Path, tmp_path: Path, capabilities: str, code: str, disk: str):
+    """The ``loss`` tests of a hand-in of ``code`` graded as ``_grading_without`` says, which scores 0."""
+    command = _grading_without(grader, tmp_path, capabilities, code, disk)
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 0}})
@@ -2313,6 +2318,28 @@ def test_where_no_tmpfs_can_be_made_a_folder_over_disk_mb_fails_its_test_with_di
     held = r"( \(\d+ MB in files unlinked while kept open or mapped\))?"
     disk = r"DISK: the test's folder held more than 8 MB" + held + r" \(its limit: 8 MB, --disk"
     assert len(re.findall(disk, done.stdout)) == 2, done.stdout
+
+
+def test_a_test_stopped_over_its_disk_limit_is_killed_at_once(grader, tmp_path):
+    """Where the worker's folder is on the disk (here root without ``CAP_SYS_ADMIN``, as on Gradescope), the runner's
+    look that finds it over ``--disk`` stops the test, and its processes die then: until 2026-12-05 the runner first
+    gave the worker 1 s to exit, as it does a worker that has sent its result, and every process of the hand-in
+    went on writing meanwhile (checked: four writers took 0.35 GB of the disk under ``--disk 64``, 0.13 GB now).
+    The hand-in's ``sleep MARK``, started once its folder is over the limit, lived over 1 s then."""
+    command = _grading_without(grader, tmp_path, "-sys_admin", OVER_THE_DISK, "8")
+    seen: dict[int, list[float]] = {}
+    with subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
+        while run.poll() is None:
+            now = time.monotonic()
+            for pid in sleepers():
+                seen.setdefault(pid, [now, now])[1] = now
+            time.sleep(0.005)
+        out, err = run.communicate(timeout=60)
+    assert run.returncode == 0, err[-2000:]
+    assert len(re.findall(r"DISK: the test's folder held more than 8 MB", out)) == 2, out[-3000:]
+    assert not survivors()
+    lived = [last - first for first, last in seen.values()]
+    assert all(seconds < 0.7 for seconds in lived), lived
 
 
 def test_without_cap_sys_ptrace_a_file_a_uid_worker_holds_after_unlinking_it_fails_its_test_with_disk(grader, tmp_path):
