@@ -1105,6 +1105,53 @@ _time.sleep(5)
 lives is how long the test's processes went on once the runner could see the folder over its limit."""
 
 
+THREAD_HOLDER = """
+import ctypes as _ctypes, os as _os, threading as _threading, time as _time
+_libc, _said, _holding = _ctypes.CDLL(None, use_errno=True), [], _threading.Event()
+
+
+def _holder():
+    if _libc.unshare(0x400) != 0:  # CLONE_FILES: a descriptor table of this thread's own
+        _said.append(f"unshare(CLONE_FILES): refused ({_os.strerror(_ctypes.get_errno())})")
+    else:
+        for _i in range(8):  # 8 files of 8 MiB (64 MiB, bounded), open in this thread's table only
+            _path = _os.path.join(_os.environ.get("TMPDIR", "."), f"t{_i}")
+            _fd = _os.open(_path, _os.O_CREAT | _os.O_WRONLY, 0o600)
+            _os.write(_fd, b"x" * (8 << 20))
+            _os.unlink(_path)
+        _said.append("held 64 MiB in a thread's own descriptors")
+    _holding.set()
+    _time.sleep(10)
+
+
+_threading.Thread(target=_holder, daemon=True).start()
+_holding.wait(20)
+_time.sleep(3)
+raise RuntimeError(f"{_said[0]} for 3 s: nothing stopped it")
+"""
+"""Under ``--disk 16``: a thread of its own descriptor table (``unshare(CLONE_FILES)``) keeps 8 files of 8 MiB open
+after unlinking them; 3 s later the import fails saying so."""
+
+
+FIRST_THREAD_GONE = """
+import ctypes as _ctypes, os as _os, threading as _threading, time as _time
+if _os.fork() == 0:  # a child whose first thread ends while another holds the files
+    def _holder():
+        for _i in range(8):  # 8 files of 8 MiB (64 MiB, bounded), open after unlinking them
+            _path = _os.path.join(_os.environ.get("TMPDIR", "."), f"z{_i}")
+            _fd = _os.open(_path, _os.O_CREAT | _os.O_WRONLY, 0o600)
+            _os.write(_fd, b"x" * (8 << 20))
+            _os.unlink(_path)
+        _time.sleep(10)
+    _threading.Thread(target=_holder).start()
+    _ctypes.CDLL(None).pthread_exit(None)
+_time.sleep(4)
+raise RuntimeError("a process whose first thread ended held 64 MiB for 4 s: nothing stopped it")
+"""
+"""Under ``--disk 16``: a child process whose first thread ends (``pthread_exit``: the process shows as a zombie) while
+another keeps 8 files of 8 MiB open after unlinking them; 4 s later the import fails saying so."""
+
+
 PASS_FORGER = '''
 class Passed(Exception):
     """An exception whose traceback line reads as the runner's PASS line (no module named)."""

@@ -48,6 +48,7 @@ from hostile_handins import (  # noqa: E402
     ENVLEAK,
     ERROR_FLOOD,
     FAKE,
+    FIRST_THREAD_GONE,
     FLOOD,
     FORKER,
     HANG,
@@ -78,6 +79,7 @@ from hostile_handins import (  # noqa: E402
     SHM_TAG,
     SPACE_RESERVER,
     STOPPER,
+    THREAD_HOLDER,
     TOKEN,
     UNLINKED_HOLDER,
     UNSHARE_MIMIC,
@@ -2377,6 +2379,28 @@ def test_without_cap_sys_ptrace_a_uid_worker_slow_to_become_dumpable_again_costs
     assert done.returncode == 0, done.stderr[-2000:]
     assert "DISK" not in done.stdout, done.stdout[-3000:]
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 5}}), done.stdout[-3000:]
+
+
+@pytest.mark.parametrize("capabilities", ["-sys_admin", "-sys_admin,-sys_ptrace"])
+@pytest.mark.parametrize("holder", ["own descriptors", "first thread gone"])
+def test_what_a_processes_other_threads_hold_after_unlinking_counts_against_the_disk(
+    grader, tmp_path, capabilities, holder
+):
+    """As in Gradescope's container (root without ``CAP_SYS_ADMIN``, and without ``CAP_SYS_PTRACE`` as Docker's
+    defaults), files a test's threads other than the first keep open after unlinking them went uncounted until
+    2026-12-05 (a hand-in held 64 MiB so under ``--disk 16`` for as long as its test ran): a thread with a descriptor
+    table of its own (``unshare(CLONE_FILES)``), which ``/proc/<pid>/fd`` does not show (64 files of ``--disk`` MiB
+    per thread), and a process whose first thread has ended (``pthread_exit``), which shows as a zombie, taken for
+    ended (nor was it named among what the test left running). The runner now reads every thread's descriptors and
+    counts such a process as running: the tests fail with DISK (without ``CAP_SYS_PTRACE`` the first thread, ended,
+    may not be read at all, which fails the test as well)."""
+    code = THREAD_HOLDER if holder == "own descriptors" else FIRST_THREAD_GONE
+    done = _loss_graded_without(grader, tmp_path, capabilities, code, "16")
+    held = r"more than 16 MB \(\d+ MB in files unlinked while kept open or mapped\)"
+    disk = rf"DISK: the test's folder held ({held}|a process the runner cannot look into)"
+    assert len(re.findall(disk, done.stdout)) == 2, done.stdout[-3000:]
+    if holder == "first thread gone":
+        assert done.stdout.count("LEFT RUNNING: 1 process of the test outlived it") == 2, done.stdout[-3000:]
 
 
 def test_a_uid_worker_is_dumpable_may_not_undo_it_and_dumps_no_core(tmp_path):
