@@ -4,7 +4,7 @@ For every test, ``grade`` makes the test's inputs (here, in the trusted runner),
 worker (``worker.py``, under the chosen ``containment``) in a fresh private folder, and
 watches two pipes: the worker's output (stdout and stderr together; only the last
 ``Settings.output_bytes`` are kept, with a note of what was dropped) and its result pipe
-(``protocol``: ``READY``, then the computed arrays, at most ``protocol.MAX_RESULT_BYTES``).
+(``protocol``: ``CONTAINED``, ``READY``, then the computed arrays, at most ``protocol.MAX_RESULT_BYTES``).
 The worker never holds the runner's stdout or stderr.
 
 Time: the start (a fresh Python importing NumPy and the hand-in) may take ``startup``
@@ -72,7 +72,8 @@ __all__ = ["ReferenceSearchError", "Settings", "grade", "hide", "look_for_refere
 
 _WORKER = Path(__file__).resolve().parent / "worker.py"
 _GRADER = str(Path(__file__).resolve().parent)
-_FRAME = 1 + 1 + 8  # READY, DATA, the payload's length
+_FRAME = 1 + 1 + 1 + 8  # CONTAINED, READY, DATA, the payload's length
+_PREFIX = protocol.CONTAINED + protocol.READY + protocol.DATA
 
 
 @dataclass(frozen=True)
@@ -139,23 +140,35 @@ def _held_after_unlinking(pids: list[int], folder: str, uid: int | None = None) 
     with _reading_as(uid):
         for pid in pids:
             if not _held_by(pid, inside, held):
-                time.sleep(REREAD)  # (a worker between switching uid and becoming dumpable again)
+                time.sleep(REREAD)  # (one more look before a verdict that fails the test)
                 if not _held_by(pid, inside, held):
                     return None
     return sum(held.values())
 
 
 REREAD = 0.05
-"""Seconds before the runner reads a process it could not read once more (``_held_after_unlinking``)."""
+"""Seconds before the runner reads a process it could not read once more (``_held_after_unlinking``). The worker
+itself is never read before it is readable (``_FolderWatch``: not before it says ``protocol.CONTAINED``)."""
 
 
 def _held_by(pid: int, inside: str, held: dict[tuple[int, int], int]) -> bool:
     """Add to ``held`` (by device and inode) what ``pid`` keeps open or mapped under ``inside`` after unlinking
-    it; False where the kernel refused to show its descriptors or maps and it has not ended."""
+    it; False where the kernel refused to show its descriptors or maps and it has not ended. Every thread's
+    descriptors count: a thread may have a table of its own (``unshare(CLONE_FILES)``), which ``/proc/<pid>/fd``,
+    the first thread's, does not show (until 2026-12-05 a hand-in held 64 MiB so under ``--disk 16`` for as long as
+    its test ran: 64 files of ``--disk`` MiB per thread). The threads share the process's maps, which a first thread
+    that has ended (``pthread_exit``) no longer shows: they are read from the first thread that shows any."""
     try:
-        descriptors = os.listdir(f"/proc/{pid}/fd")
-        with open(f"/proc/{pid}/maps", "rb") as maps:
-            lines = maps.read().splitlines()
+        lines: list[bytes] = []
+        descriptors = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                if not lines:
+                    with open(f"/proc/{pid}/task/{task}/maps", "rb") as maps:
+                        lines = maps.read().splitlines()
+                descriptors += [f"/proc/{pid}/task/{task}/fd/{fd}" for fd in os.listdir(f"/proc/{pid}/task/{task}/fd")]
+            except FileNotFoundError:  # (a thread that ended meanwhile: its own descriptors are closed)
+                continue
     except PermissionError:
         try:
             return not _alive(str(pid))  # (a zombie's are closed to all but root)
@@ -163,8 +176,7 @@ def _held_by(pid: int, inside: str, held: dict[tuple[int, int], int]) -> bool:
             return True
     except OSError:  # (ended meanwhile)
         return True
-    for descriptor in descriptors:
-        link = f"/proc/{pid}/fd/{descriptor}"
+    for link in descriptors:
         try:
             if os.readlink(link).startswith(inside):
                 info = os.stat(link)
@@ -264,7 +276,12 @@ def _too_full(
 class _FolderWatch:
     """``_too_full`` of a test's folder, called every ``DISK_CHECK`` seconds: with the files its processes
     (``pids()``) hold after unlinking them every ``HELD_CHECK`` seconds, or less often where that look cost
-    this thread more than ``HELD_SHARE`` of the time since (``held=False``: the folder alone)."""
+    this thread more than ``HELD_SHARE`` of the time since (``held=False``: the folder alone). ``_watch`` passes
+    ``held=False`` until the worker has said ``protocol.CONTAINED``: before that no process of the hand-in's exists,
+    and a ``uid`` worker is unreadable to a runner without ``CAP_SYS_PTRACE`` from its switch of uid until it makes
+    itself dumpable again (``jail._drop_privileges``). Until 2026-12-05 the runner guessed by time (a second look
+    ``REREAD`` seconds later), and a worker that took longer there, on a loaded machine, failed its test with
+    ``DISK`` though its hand-in had written nothing."""
 
     def __init__(self, folder: Path, max_bytes: int, pids: Callable[[], list[int]], uid: int | None = None) -> None:
         self.folder, self.max_bytes, self.pids, self.uid = folder, max_bytes, pids, uid
@@ -287,6 +304,7 @@ class _Watch:
     problem: str | None = None
     output: bytes = b""
     dropped: int = 0
+    contained: bool = False  # the worker said CONTAINED: nothing of the hand-in's ran before
     ready: bool = False
     oom_killed: bool = False  # the kernel killed a process of the hand-in's cgroup meanwhile
     disk: str | None = None  # what the test's folder held over its limit (the worker was stopped then)
@@ -362,8 +380,9 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
            too_full: Callable[[], str | None] | None = None) -> _Watch:  # fmt: skip
     """Read the worker's output and result until the result is complete, a limit passes, or
     both pipes close. ``test_limit(ready_time)`` gives the test's deadline once it is ready;
-    ``too_full()``, called every ``DISK_CHECK`` seconds, says what the test's folder holds over
-    its limit (the watch stops then)."""
+    ``too_full(held)``, called every ``DISK_CHECK`` seconds, says what the test's folder holds over
+    its limit (the watch stops then); ``held`` is whether the worker has said ``CONTAINED``, before
+    which no process of the hand-in's exists, and the worker's own may be unreadable (``_FolderWatch``)."""
     seen = _Watch()
     output, result = bytearray(), bytearray()
     deadline = time.monotonic() + start_limit
@@ -386,7 +405,7 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
                 seen.problem = "running" if seen.ready else "starting"
                 break
             if too_full is not None and now >= next_check:
-                seen.disk = too_full()
+                seen.disk = too_full(seen.contained)
                 if seen.disk:
                     break
                 next_check = time.monotonic() + DISK_CHECK
@@ -399,14 +418,15 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
                     take(chunk)
                 else:
                     result += chunk
-            if not seen.ready and result[:1] == protocol.READY:
-                seen.ready = True
-                deadline = test_limit(time.monotonic())
-            if result and result[:1] != protocol.READY or len(result) > 1 and result[1:2] != protocol.DATA:
+            if result[: len(_PREFIX)] != _PREFIX[: len(result)]:
                 seen.problem = "the worker's result pipe carried something else than the protocol"
                 break
+            seen.contained = len(result) >= 1
+            if not seen.ready and len(result) >= 2:
+                seen.ready = True
+                deadline = test_limit(time.monotonic())
             if len(result) >= _FRAME:
-                (size,) = struct.unpack(">Q", result[2:_FRAME])
+                (size,) = struct.unpack(">Q", result[3:_FRAME])
                 if size > protocol.MAX_RESULT_BYTES:
                     seen.problem = f"the worker's result is {size} bytes, over the limit of {protocol.MAX_RESULT_BYTES}"
                     break
@@ -427,13 +447,15 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
     return seen
 
 
-def _end(process: subprocess.Popen, containment: Containment, uid: int | None) -> int:
-    """Wait a moment for the worker to exit, then kill it and everything it started; returns how
-    many of its processes were still running once it had ended (under ``uid`` and ``none``: those
-    of its uid, or of its session, which a worker under ``none`` may not leave; a ``namespaces``
-    worker's end is its PID namespace's)."""
+def _end(process: subprocess.Popen, containment: Containment, uid: int | None, at_once: bool = False) -> int:
+    """Wait a moment for the worker to exit (not ``at_once``: the watch stopped the test), then kill it and
+    everything it started; returns how many of its processes were still running once it had ended (under ``uid``
+    and ``none``: those of its uid, or of its session, which a worker under ``none`` may not leave; a
+    ``namespaces`` worker's end is its PID namespace's). A test stopped over ``--disk`` went on writing for that
+    moment until 2026-12-05: 1 s more, with every process of the hand-in (checked: four writers took 0.35 GB of
+    the disk under ``--disk 64``, 0.13 GB now)."""
     try:
-        process.wait(timeout=1.0)
+        process.wait(timeout=0.0 if at_once else 1.0)
     except subprocess.TimeoutExpired:
         pass
     try:
@@ -534,6 +556,7 @@ def run_worker(
         finally:
             os.close(write_end)
         oom_kills = cgroup.oom_kills() if cgroup else 0
+        stopped = False  # the watch stopped the test (over --disk, past a time limit, off the protocol)
         try:
             start_limit = min(settings.startup, deadline - time.monotonic())
             too_full = None
@@ -545,9 +568,10 @@ def run_worker(
                           settings.output_bytes, too_full)  # fmt: skip
             if too_full is not None and seen.disk is None:  # (what it wrote since the last look, before its result)
                 seen.disk = too_full(held=False)  # (what its processes hold goes with them)
+            stopped = bool(seen.disk or seen.problem)
         finally:
             os.close(read_end)
-            left = _end(process, containment, uid)
+            left = _end(process, containment, uid, at_once=stopped)
             process.stdout.close()
             said = _sandbox_said(process.stderr)
         seen.oom_killed = cgroup is not None and cgroup.oom_kills() > oom_kills

@@ -488,6 +488,24 @@ _DUMPABLE_CALLS = {"x86_64": 157, "aarch64": 167}
 """prctl: a ``uid`` worker, made dumpable once it has switched uid (``_drop_privileges``), may not make itself
 undumpable (``PR_SET_DUMPABLE``, prctl's first argument): the runner, lacking CAP_SYS_PTRACE, could no longer read
 what it holds after unlinking, and takes a process it cannot read for one over ``--disk`` (``isolation._too_full``)."""
+_RESERVING_DISK = {"x86_64": (285,), "aarch64": (47,)}
+"""fallocate: refused to every worker once it is contained, with the keyrings, and so are the ioctls that call it
+(``_RESERVING_IOCTLS``). With ``FALLOC_FL_KEEP_SIZE`` it reserves disk without writing and without growing the file,
+so the file-size limit (``RLIMIT_FSIZE``, ``--disk``) binds none of it: until 2026-12-05 one call reserved 1 GiB in
+20 ms under a limit of 64 MiB, and where a worker's folder is on the disk (``uid`` without ``CAP_SYS_ADMIN``, as on
+Gradescope; ``none`` where the runner may not mount) a hand-in could fill the machine's disk between two of the
+runner's looks at its folder (checked: 150 files of 64 MiB, 9.6 GB, in one test under ``--disk 64``). No NumPy
+program needs it (a private tmpfs, ``namespaces``' and where the runner may mount, bounds it already)."""
+_PASSING_FILES = {"x86_64": (46, 307), "aarch64": (211, 269)}
+"""sendmsg, sendmmsg: refused to every worker once it is contained, with the keyrings. A descriptor sent over a
+``socketpair`` (``SCM_RIGHTS``) and not yet received keeps its file open in no process's descriptors or maps, where
+the runner counts the files a test's processes hold after unlinking them (``isolation._held_after_unlinking``): until
+2026-12-05 a hand-in held 160 MiB so under ``--disk 16`` for as long as its test ran, and the kernel lets a uid have
+65 such messages in flight, 4 GiB of files of ``--disk`` MiB. No NumPy program needs them (``send`` and ``recv`` on a
+pair stay allowed; ``socket`` itself is refused, ``_REACHING_OUT``)."""
+_RESERVING_IOCTLS = (0x40305828, 0x4030582A, 0x40305839)
+"""ioctl FS_IOC_RESVSP, FS_IOC_RESVSP64 and FS_IOC_ZERO_RANGE: ``fallocate`` by another name, on every file system
+(``_RESERVING_DISK``)."""
 _CLONE_NEWUSER = 0x10000000
 _LOAD, _JEQ, _JGE, _JGT, _JSET, _RET = 0x20, 0x15, 0x35, 0x25, 0x45, 0x06
 _ALLOW, _EPERM, _ENOSYS = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
@@ -512,7 +530,8 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     (``_REACHING_OUT``), memory files and System V IPC (``_UNCOUNTED_MEMORY``), leaving the worker's
     session or process group (``_STAYING_TOGETHER``), user namespaces (``_NEW_NAMESPACES``), performance
     counters, userfaultfd and BPF (``_KERNEL_SURFACE``), changing ``RLIMIT_CORE`` (``_CORE_LIMIT_CALLS``), changing a
-    file's mode, owner, times, extended attributes or flags (``_FILE_ATTRIBUTES``, ``_FILE_FLAGS``) and
+    file's mode, owner, times, extended attributes or flags (``_FILE_ATTRIBUTES``, ``_FILE_FLAGS``), reserving disk
+    without writing (``_RESERVING_DISK``, ``_RESERVING_IOCTLS``), passing descriptors (``_PASSING_FILES``) and
     every call of another ABI (32-bit, x32) than the machine's are refused (EPERM; clone3 ENOSYS). (Not a
     rule on pid order: on a machine whose pids wrap at 32768, what a worker starts may get a smaller pid
     than the runner's.)"""
@@ -524,13 +543,15 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     program += [(_JEQ, "pid_argument", 0, nr) for nr in pid_calls]
     refused = denied + _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _STAYING_TOGETHER[machine]
     refused += _FILE_ATTRIBUTES[machine] + _UNCOUNTED_MEMORY[machine] + _KERNEL_SURFACE[machine]
+    refused += _RESERVING_DISK[machine] + _PASSING_FILES[machine]
     program += [(_JEQ, "deny", 0, nr) for nr in refused]
     program += _namespace_jumps(machine)
     program += [(_JEQ, "fcntl", 0, fcntl), (_JEQ, "ioctl", 0, ioctl), (_RET, 0, 0, _ALLOW)]
     program += ["flags", (_LOAD, 0, 0, 16), (_JSET, "deny", "allow", _CLONE_NEWUSER), "clone3", (_RET, 0, 0, _ENOSYS)]
     program += ["fcntl", (_LOAD, 0, 0, 24), (_JEQ, "deny", 0, _F_SETOWN_EX), (_JEQ, 0, "allow", _F_SETOWN),
                 (_LOAD, 0, 0, 32), (_JEQ, "pid", "pid", 0)]  # fmt: skip
-    program += ["ioctl", (_LOAD, 0, 0, 24), *[(_JEQ, "deny", 0, command) for command in (_FIOSETOWN, *_FILE_FLAGS)],
+    refused_commands = (_FIOSETOWN, *_FILE_FLAGS, *_RESERVING_IOCTLS)
+    program += ["ioctl", (_LOAD, 0, 0, 24), *[(_JEQ, "deny", 0, command) for command in refused_commands],
                 (_JEQ, "deny", "allow", _SIOCSPGRP)]  # fmt: skip
     program += _core_limit_checks("allow", "pid_argument")
     program += ["allow", (_RET, 0, 0, _ALLOW), "deny", (_RET, 0, 0, _EPERM)]
@@ -548,15 +569,20 @@ def _keyring_filter(machine: str) -> list[tuple[int, int, int, int]] | None:
     """The filter's instructions that refuse the keyring calls, sockets (``_REACHING_OUT``), memory
     files and System V IPC (``_UNCOUNTED_MEMORY``), performance counters, userfaultfd and BPF (``_KERNEL_SURFACE``),
     user namespaces (``_NEW_NAMESPACES``), changes to ``RLIMIT_CORE`` (``_CORE_LIMIT_CALLS``) and to being dumpable
-    (``_DUMPABLE_CALLS``) and every call of another ABI than the machine's, or None on a machine it does not know."""
+    (``_DUMPABLE_CALLS``), reserving disk without writing (``_RESERVING_DISK``, ``_RESERVING_IOCTLS``), passing
+    descriptors (``_PASSING_FILES``) and every call of another ABI than the machine's, or None on a machine it does
+    not know."""
     if machine not in _SYSCALLS:
         return None
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", _SYSCALLS[machine][0]), (_LOAD, 0, 0, 0),
                      (_JGE, "deny", 0, 0x40000000)]  # fmt: skip
     refused = _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _UNCOUNTED_MEMORY[machine] + _KERNEL_SURFACE[machine]
-    program += [(_JEQ, "deny", 0, nr) for nr in refused]
+    program += [(_JEQ, "deny", 0, nr) for nr in refused + _RESERVING_DISK[machine] + _PASSING_FILES[machine]]
     program += [*_namespace_jumps(machine), *_core_limit_jumps(machine), (_JEQ, "prctl", 0, _DUMPABLE_CALLS[machine]),
-                "allow", (_RET, 0, 0, _ALLOW), "clone3", (_RET, 0, 0, _ENOSYS),
+                (_JEQ, "ioctl", 0, _SYSCALLS[machine][4]), "allow", (_RET, 0, 0, _ALLOW),
+                "clone3", (_RET, 0, 0, _ENOSYS),
+                "ioctl", (_LOAD, 0, 0, 24), *[(_JEQ, "deny", 0, command) for command in _RESERVING_IOCTLS[:-1]],
+                (_JEQ, "deny", "allow_flags", _RESERVING_IOCTLS[-1]),
                 *_core_limit_checks("allow_flags", "allow_flags"),
                 "prctl", (_LOAD, 0, 0, 16), (_JEQ, "deny", "allow_flags", _PR_SET_DUMPABLE)]  # fmt: skip
     program += ["flags", (_LOAD, 0, 0, 16), (_JSET, "deny", "allow_flags", _CLONE_NEWUSER), "allow_flags",

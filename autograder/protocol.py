@@ -1,7 +1,8 @@
 """The only thing a worker may send back to the runner: named arrays, as an uncompressed .npz.
 
-A worker (untrusted: it runs the student's code) writes to its result pipe one byte ``R`` when
-it has imported the hand-in and is about to run the test, then ``D``, the payload's length
+A worker (untrusted: it runs the student's code) writes to its result pipe one byte ``C`` once it
+is contained, before the hand-in's code runs, one byte ``R`` when it has imported the hand-in and
+is about to run the test, then ``D``, the payload's length
 (8 bytes, big-endian) and the payload: an .npz archive of named arrays. The runner reads at
 most ``MAX_RESULT_BYTES`` and decodes the payload with ``decode_arrays``, which accepts a zip
 directory of at most ``_MAX_DIRECTORY_ENTRIES`` entries and ``_MAX_DIRECTORY_BYTES`` (both
@@ -28,6 +29,7 @@ __all__ = [
     "DATA",
     "ERROR_KEY",
     "MAX_ERROR_BYTES",
+    "CONTAINED",
     "MAX_RESULT_BYTES",
     "READY",
     "ProtocolError",
@@ -38,6 +40,10 @@ __all__ = [
     "frame",
 ]
 
+CONTAINED = b"C"
+"""Sent once the worker is contained (``jail.contain``), before anything of the hand-in's runs: from then on every
+process of the test is readable by the runner (a ``uid`` worker has made itself dumpable again after switching uid),
+and one it cannot read is the hand-in's doing (``isolation._too_full``)."""
 READY = b"R"
 """Sent once the hand-in is imported: the test's own time limit starts."""
 DATA = b"D"

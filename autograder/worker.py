@@ -4,8 +4,8 @@ Started by the runner only (``isolation.run_worker``), as ``python -I worker.py 
 with its output going to a pipe the runner reads (never to the runner's own terminal) and
 a second pipe for the result (``config["result_fd"]``, see ``protocol``). It imports NumPy and the student-side
 functions of ``autograder.compute`` (never the references, the comparisons or the
-reports), reads the test's inputs, contains itself (``jail.contain``), imports the hand-in's
-``mytorch``, says ``READY``, runs the function and sends back the arrays it returned, or the
+reports), reads the test's inputs, contains itself (``jail.contain``) and says ``CONTAINED``, imports the
+hand-in's ``mytorch``, says ``READY``, runs the function and sends back the arrays it returned, or the
 text of the error it raised.
 """
 
@@ -71,6 +71,7 @@ def main(config: dict) -> None:
         inputs = {name: data[name] for name in data.files}
     result = os.fdopen(config["result_fd"], "wb", buffering=0)
     folder = jail.contain(config)
+    result.write(protocol.CONTAINED)  # (before anything of the hand-in's runs: the runner may now read every process)
     if function is None:  # the runner's probe: containment works
         result.write(protocol.READY + protocol.frame(protocol.encode_arrays({})))
         os._exit(0)

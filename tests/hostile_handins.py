@@ -1017,6 +1017,141 @@ raise RuntimeError("; ".join(_did))
 NumPy program never needs, and that kernel exploits are made of), and fails its import saying which it could."""
 
 
+SPACE_RESERVER = """
+import ctypes as _ctypes, os as _os, struct as _struct
+_libc, _did = _ctypes.CDLL(None, use_errno=True), []
+_size = 256 << 20  # 256 MiB each (bounded): 4 times --disk, far past the file-size limit (RLIMIT_FSIZE, --disk)
+_resv = _ctypes.create_string_buffer(_struct.pack("@hhxxxxqqiI4i", 0, 0, 0, _size, 0, 0, 0, 0, 0, 0))  # space_resv
+
+
+def _ioctl(command):
+    return lambda fd: _libc.ioctl(fd, _ctypes.c_ulong(command), _resv)
+
+
+def _fallocate(fd):
+    return _libc.fallocate(fd, 1, _ctypes.c_long(0), _ctypes.c_long(_size))  # FALLOC_FL_KEEP_SIZE
+
+
+for _name, _reserve in (("fallocate", _fallocate), ("FS_IOC_RESVSP", _ioctl(0x40305828)),
+                        ("FS_IOC_RESVSP64", _ioctl(0x4030582A)), ("FS_IOC_ZERO_RANGE", _ioctl(0x40305839))):
+    _path = _os.path.join(_os.environ.get("TMPDIR", "."), "reserved")
+    _fd = _os.open(_path, _os.O_CREAT | _os.O_RDWR | _os.O_TRUNC, 0o600)
+    if _reserve(_fd) == 0:
+        _did.append(f"{_name}: {_os.fstat(_fd).st_blocks * 512 >> 20} MiB reserved")
+    else:
+        _did.append(f"{_name}: refused ({_os.strerror(_ctypes.get_errno())})")
+    _os.close(_fd)
+    _os.unlink(_path)
+raise RuntimeError("; ".join(_did))
+"""
+"""Reserves 256 MiB of disk in a file of its folder four ways that write nothing and keep the file's size (so the
+file-size limit binds none of them): ``fallocate`` with ``FALLOC_FL_KEEP_SIZE`` and the ``FS_IOC_RESVSP``,
+``FS_IOC_RESVSP64`` and ``FS_IOC_ZERO_RANGE`` ioctls, and fails its import saying which it could."""
+
+
+INFLIGHT_HOLDER = """
+import ctypes as _ctypes, os as _os, time as _time
+_libc = _ctypes.CDLL(None, use_errno=True)
+_pair = (_ctypes.c_int * 2)()
+assert _libc.socketpair(1, 1, 0, _pair) == 0, _os.strerror(_ctypes.get_errno())  # AF_UNIX, SOCK_STREAM
+
+
+class _Iovec(_ctypes.Structure):
+    _fields_ = [("base", _ctypes.c_void_p), ("length", _ctypes.c_size_t)]
+
+
+class _Cmsg(_ctypes.Structure):
+    _fields_ = [("length", _ctypes.c_size_t), ("level", _ctypes.c_int), ("kind", _ctypes.c_int), ("fd", _ctypes.c_int),
+                ("pad", _ctypes.c_int)]
+
+
+class _Msghdr(_ctypes.Structure):
+    _fields_ = [("name", _ctypes.c_void_p), ("namelen", _ctypes.c_uint32), ("iov", _ctypes.POINTER(_Iovec)),
+                ("iovlen", _ctypes.c_size_t), ("control", _ctypes.c_void_p), ("controllen", _ctypes.c_size_t),
+                ("flags", _ctypes.c_int)]
+
+
+_byte = _ctypes.create_string_buffer(b"x")
+_block, _held = b"x" * (8 << 20), 0
+for _i in range(20):  # 20 files of 8 MiB (160 MiB, bounded), each held only by a message in flight
+    _path = _os.path.join(_os.environ.get("TMPDIR", "."), f"f{_i}")
+    _fd = _os.open(_path, _os.O_CREAT | _os.O_WRONLY, 0o600)
+    _os.write(_fd, _block)
+    _iov = _Iovec(_ctypes.cast(_byte, _ctypes.c_void_p), 1)
+    _cmsg = _Cmsg(20, 1, 1, _fd, 0)  # CMSG_LEN(4), SOL_SOCKET, SCM_RIGHTS
+    _msg = _Msghdr(None, 0, _ctypes.pointer(_iov), 1, _ctypes.cast(_ctypes.pointer(_cmsg), _ctypes.c_void_p), 24, 0)
+    if _libc.sendmsg(_pair[0], _ctypes.byref(_msg), 0) != 1:
+        raise RuntimeError(f"sendmsg: refused ({_os.strerror(_ctypes.get_errno())}) after {_held} MiB")
+    _os.close(_fd)
+    _os.unlink(_path)
+    _held += 8
+_time.sleep(3)
+raise RuntimeError(f"held {_held} MiB in messages in flight for 3 s: nothing stopped it")
+"""
+"""Under ``--disk 16``: writes 20 files of 8 MiB, each sent over a ``socketpair`` (``SCM_RIGHTS``), closed and unlinked:
+held by a message in flight only (no process's descriptors or maps show it), 3 s, and fails its import saying so."""
+
+
+OVER_THE_DISK = f"""
+import os as _os, time as _time
+for _i in range(2):  # 12 MiB under --disk 8, each file under the file-size limit
+    with open(f"fill-{{_i}}", "wb") as _out:
+        _out.write(b"x" * (6 << 20))
+if _os.fork() == 0:
+    _os.execv("/bin/sleep", ["sleep", {MARK!r}])  # alive for as long as the test's processes are
+_time.sleep(5)
+"""
+"""Under ``--disk 8``: writes 12 MiB into its folder, then starts a ``sleep MARK`` and sleeps: how long the sleeper
+lives is how long the test's processes went on once the runner could see the folder over its limit."""
+
+
+THREAD_HOLDER = """
+import ctypes as _ctypes, os as _os, threading as _threading, time as _time
+_libc, _said, _holding = _ctypes.CDLL(None, use_errno=True), [], _threading.Event()
+
+
+def _holder():
+    if _libc.unshare(0x400) != 0:  # CLONE_FILES: a descriptor table of this thread's own
+        _said.append(f"unshare(CLONE_FILES): refused ({_os.strerror(_ctypes.get_errno())})")
+    else:
+        for _i in range(8):  # 8 files of 8 MiB (64 MiB, bounded), open in this thread's table only
+            _path = _os.path.join(_os.environ.get("TMPDIR", "."), f"t{_i}")
+            _fd = _os.open(_path, _os.O_CREAT | _os.O_WRONLY, 0o600)
+            _os.write(_fd, b"x" * (8 << 20))
+            _os.unlink(_path)
+        _said.append("held 64 MiB in a thread's own descriptors")
+    _holding.set()
+    _time.sleep(10)
+
+
+_threading.Thread(target=_holder, daemon=True).start()
+_holding.wait(20)
+_time.sleep(3)
+raise RuntimeError(f"{_said[0]} for 3 s: nothing stopped it")
+"""
+"""Under ``--disk 16``: a thread of its own descriptor table (``unshare(CLONE_FILES)``) keeps 8 files of 8 MiB open
+after unlinking them; 3 s later the import fails saying so."""
+
+
+FIRST_THREAD_GONE = """
+import ctypes as _ctypes, os as _os, threading as _threading, time as _time
+if _os.fork() == 0:  # a child whose first thread ends while another holds the files
+    def _holder():
+        for _i in range(8):  # 8 files of 8 MiB (64 MiB, bounded), open after unlinking them
+            _path = _os.path.join(_os.environ.get("TMPDIR", "."), f"z{_i}")
+            _fd = _os.open(_path, _os.O_CREAT | _os.O_WRONLY, 0o600)
+            _os.write(_fd, b"x" * (8 << 20))
+            _os.unlink(_path)
+        _time.sleep(10)
+    _threading.Thread(target=_holder).start()
+    _ctypes.CDLL(None).pthread_exit(None)
+_time.sleep(4)
+raise RuntimeError("a process whose first thread ended held 64 MiB for 4 s: nothing stopped it")
+"""
+"""Under ``--disk 16``: a child process whose first thread ends (``pthread_exit``: the process shows as a zombie) while
+another keeps 8 files of 8 MiB open after unlinking them; 4 s later the import fails saying so."""
+
+
 PASS_FORGER = '''
 class Passed(Exception):
     """An exception whose traceback line reads as the runner's PASS line (no module named)."""

@@ -48,10 +48,12 @@ from hostile_handins import (  # noqa: E402
     ENVLEAK,
     ERROR_FLOOD,
     FAKE,
+    FIRST_THREAD_GONE,
     FLOOD,
     FORKER,
     HANG,
     HELPER_STOPPER,
+    INFLIGHT_HOLDER,
     KERNEL_PROBER,
     KEY_PLANTER,
     KEY_THIEF,
@@ -63,6 +65,7 @@ from hostile_handins import (  # noqa: E402
     NAN_ERROR,
     NODE_MAKER,
     OOM,
+    OVER_THE_DISK,
     PARENT_READER,
     PARRICIDE,
     PASS_FORGER,
@@ -74,7 +77,9 @@ from hostile_handins import (  # noqa: E402
     SECRET,
     SHARED,
     SHM_TAG,
+    SPACE_RESERVER,
     STOPPER,
+    THREAD_HOLDER,
     TOKEN,
     UNLINKED_HOLDER,
     UNSHARE_MIMIC,
@@ -2282,10 +2287,9 @@ def test_under_uid_and_none_a_handins_folder_holds_at_most_disk_mb(grader, tmp_p
     assert "mytorch-workers-" not in Path("/proc/self/mountinfo").read_text()  # no tmpfs in the runner's namespace
 
 
-def _loss_graded_without(grader: Path, tmp_path: Path, capabilities: str, code: str, disk: str):
-    """The ``loss`` tests of a hand-in of ``code`` graded under ``uid`` and ``--disk disk`` by a runner whose
-    ``capabilities`` are dropped (setpriv's list, ``-sys_admin``: as in Docker), which scores 0; skips where it
-    cannot."""
+def _grading_without(grader: Path, tmp_path: Path, capabilities: str, code: str, disk: str) -> list[str]:
+    """The command that grades the ``loss`` tests of a hand-in of ``code`` under ``uid`` and ``--disk disk`` by a
+    runner whose ``capabilities`` are dropped (setpriv's list, ``-sys_admin``: as in Docker); skips where it cannot."""
     setpriv = shutil.which("setpriv")
     if setpriv is None or os.geteuid() != 0:
         pytest.skip("needs root and setpriv (util-linux) to drop capabilities")
@@ -2293,7 +2297,12 @@ def _loss_graded_without(grader: Path, tmp_path: Path, capabilities: str, code: 
     archive = handin(tmp_path, tmp_path, "filler.tar", code=code, bare=True)
     runner = [sys.executable, str(grader / "autograder" / "runner.py"), "--handin", str(archive), "--jobs", "2",
               "--sandbox", "uid", "--disk", disk, "loss"]  # fmt: skip
-    command = [setpriv, "--bounding-set", capabilities, "--inh-caps", capabilities, *runner]
+    return [setpriv, "--bounding-set", capabilities, "--inh-caps", capabilities, *runner]
+
+
+def _loss_graded_without(grader: Path, tmp_path: Path, capabilities: str, code: str, disk: str):
+    """The ``loss`` tests of a hand-in of ``code`` graded as ``_grading_without`` says, which scores 0."""
+    command = _grading_without(grader, tmp_path, capabilities, code, disk)
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 0}})
@@ -2313,6 +2322,28 @@ def test_where_no_tmpfs_can_be_made_a_folder_over_disk_mb_fails_its_test_with_di
     assert len(re.findall(disk, done.stdout)) == 2, done.stdout
 
 
+def test_a_test_stopped_over_its_disk_limit_is_killed_at_once(grader, tmp_path):
+    """Where the worker's folder is on the disk (here root without ``CAP_SYS_ADMIN``, as on Gradescope), the runner's
+    look that finds it over ``--disk`` stops the test, and its processes die then: until 2026-12-05 the runner first
+    gave the worker 1 s to exit, as it does a worker that has sent its result, and every process of the hand-in
+    went on writing meanwhile (checked: four writers took 0.35 GB of the disk under ``--disk 64``, 0.13 GB now).
+    The hand-in's ``sleep MARK``, started once its folder is over the limit, lived over 1 s then."""
+    command = _grading_without(grader, tmp_path, "-sys_admin", OVER_THE_DISK, "8")
+    seen: dict[int, list[float]] = {}
+    with subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
+        while run.poll() is None:
+            now = time.monotonic()
+            for pid in sleepers():
+                seen.setdefault(pid, [now, now])[1] = now
+            time.sleep(0.005)
+        out, err = run.communicate(timeout=60)
+    assert run.returncode == 0, err[-2000:]
+    assert len(re.findall(r"DISK: the test's folder held more than 8 MB", out)) == 2, out[-3000:]
+    assert not survivors()
+    lived = [last - first for first, last in seen.values()]
+    assert all(seconds < 0.7 for seconds in lived), lived
+
+
 def test_without_cap_sys_ptrace_a_file_a_uid_worker_holds_after_unlinking_it_fails_its_test_with_disk(grader, tmp_path):
     """Like Gradescope's container, with Docker's default capabilities (no ``CAP_SYS_ADMIN``, no
     ``CAP_SYS_PTRACE``): the worker's folder is on the disk, and the runner could not read another uid's
@@ -2323,6 +2354,53 @@ def test_without_cap_sys_ptrace_a_file_a_uid_worker_holds_after_unlinking_it_fai
     assert "nothing stopped it" not in done.stdout, done.stdout[-3000:]
     disk = r"DISK: the test's folder held more than 2 MB \(3 MB in files unlinked while kept open or mapped\)"
     assert len(re.findall(disk, done.stdout)) == 2, done.stdout[-3000:]
+
+
+def test_without_cap_sys_ptrace_a_uid_worker_slow_to_become_dumpable_again_costs_its_hand_in_nothing(tmp_path):
+    """A ``uid`` worker is unreadable to a runner without ``CAP_SYS_PTRACE`` from its switch of uid until it makes
+    itself dumpable again: until 2026-12-05 the runner, looking then, took it for a process hiding what it holds
+    after one more look 0.05 s later, and failed the test with ``DISK`` (the reference scored 0 of 5 here, each
+    worker slowed by 1.5 s at that point, as a loaded machine may). It now looks at what the test's processes
+    hold only once the worker has said ``protocol.CONTAINED``, before which no code of the hand-in's runs."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv (util-linux) to drop capabilities")
+    sandbox_or_skip("uid")
+    for name in ("autograder", "mytorch"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    jail = tmp_path / "autograder" / "jail.py"
+    dumpable = '        _check(_libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")\n'
+    assert jail.read_text().count(dumpable) == 1
+    jail.write_text(jail.read_text().replace(dumpable, "        __import__('time').sleep(1.5)\n" + dumpable))
+    capabilities = "-sys_admin,-sys_ptrace"  # (Docker's defaults lack both)
+    runner = [sys.executable, str(tmp_path / "autograder" / "runner.py"), "--sandbox", "uid", "loss"]
+    command = [setpriv, "--bounding-set", capabilities, "--inh-caps", capabilities, *runner]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "DISK" not in done.stdout, done.stdout[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"loss": 5}}), done.stdout[-3000:]
+
+
+@pytest.mark.parametrize("capabilities", ["-sys_admin", "-sys_admin,-sys_ptrace"])
+@pytest.mark.parametrize("holder", ["own descriptors", "first thread gone"])
+def test_what_a_processes_other_threads_hold_after_unlinking_counts_against_the_disk(
+    grader, tmp_path, capabilities, holder
+):
+    """As in Gradescope's container (root without ``CAP_SYS_ADMIN``, and without ``CAP_SYS_PTRACE`` as Docker's
+    defaults), files a test's threads other than the first keep open after unlinking them went uncounted until
+    2026-12-05 (a hand-in held 64 MiB so under ``--disk 16`` for as long as its test ran): a thread with a descriptor
+    table of its own (``unshare(CLONE_FILES)``), which ``/proc/<pid>/fd`` does not show (64 files of ``--disk`` MiB
+    per thread), and a process whose first thread has ended (``pthread_exit``), which shows as a zombie, taken for
+    ended (nor was it named among what the test left running). The runner now reads every thread's descriptors and
+    counts such a process as running: the tests fail with DISK (without ``CAP_SYS_PTRACE`` the first thread, ended,
+    may not be read at all, which fails the test as well)."""
+    code = THREAD_HOLDER if holder == "own descriptors" else FIRST_THREAD_GONE
+    done = _loss_graded_without(grader, tmp_path, capabilities, code, "16")
+    held = r"more than 16 MB \(\d+ MB in files unlinked while kept open or mapped\)"
+    disk = rf"DISK: the test's folder held ({held}|a process the runner cannot look into)"
+    assert len(re.findall(disk, done.stdout)) == 2, done.stdout[-3000:]
+    if holder == "first thread gone":
+        assert done.stdout.count("LEFT RUNNING: 1 process of the test outlived it") == 2, done.stdout[-3000:]
 
 
 def test_a_uid_worker_is_dumpable_may_not_undo_it_and_dumps_no_core(tmp_path):
@@ -2429,7 +2507,7 @@ def test_the_runner_stops_a_test_whose_folder_on_the_disk_grows_past_its_limit(t
                                stderr=subprocess.STDOUT)  # fmt: skip
     try:
         seen = _watch(process, read_end, 20.0, lambda ready: ready + 20.0, 1000,
-                      lambda: _too_full(folder, 4 * 2**20, 100))  # fmt: skip
+                      lambda held: _too_full(folder, 4 * 2**20, 100))  # fmt: skip
     finally:
         process.kill()
         process.wait()
@@ -2578,6 +2656,48 @@ def test_a_handin_opens_no_performance_counter_userfaultfd_or_bpf_map(grader, tm
     expected = ("RuntimeError: perf_event_open: refused (Operation not permitted); userfaultfd: refused (Operation not "
                 "permitted); bpf: refused (Operation not permitted)")  # fmt: skip
     _both_loss_tests_say(grader, tmp_path, mode, KERNEL_PROBER, expected)
+
+
+RESERVED_NOTHING = "RuntimeError: " + "; ".join(
+    f"{name}: refused (Operation not permitted)" for name in ("fallocate", "FS_IOC_RESVSP", "FS_IOC_RESVSP64",
+                                                              "FS_IOC_ZERO_RANGE"))  # fmt: skip
+"""What ``SPACE_RESERVER`` says where every way of reserving disk is refused."""
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_a_handin_reserves_no_disk_without_writing(grader, tmp_path, mode):
+    """``fallocate`` with ``FALLOC_FL_KEEP_SIZE`` (and the ``FS_IOC_RESVSP``, ``FS_IOC_RESVSP64`` and
+    ``FS_IOC_ZERO_RANGE`` ioctls, which call it) reserves disk without writing and without growing the file, so
+    ``RLIMIT_FSIZE`` binds none of it: until 2026-12-05 one call reserved 1 GiB under a file-size limit of 64 MiB,
+    in 20 ms, and where a worker's folder is on the disk (``uid`` without ``CAP_SYS_ADMIN``, as on Gradescope;
+    ``none``) a hand-in could fill the machine's disk between two of the runner's looks (checked: 150 files of
+    64 MiB, 9.6 GB, in one test under ``--disk 64``). The seccomp filters now refuse them in every mode."""
+    _both_loss_tests_say(grader, tmp_path, mode, SPACE_RESERVER, RESERVED_NOTHING)
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_a_handin_passes_no_descriptor(grader, tmp_path, mode):
+    """``sendmsg`` and ``sendmmsg``, which pass descriptors (below), are refused in every mode."""
+    expected = "RuntimeError: sendmsg: refused (Operation not permitted) after 0 MiB"
+    _both_loss_tests_say(grader, tmp_path, mode, INFLIGHT_HOLDER, expected)
+
+
+def test_where_no_tmpfs_can_be_made_a_handin_holds_no_file_in_a_message_in_flight(grader, tmp_path):
+    """As in Gradescope's container (root without ``CAP_SYS_ADMIN``): the runner counts the files a test's processes
+    keep open or mapped after unlinking them, but a descriptor sent over a ``socketpair`` and not yet received is in
+    no process's descriptors or maps: until 2026-12-05 a hand-in held 160 MiB so under ``--disk 16`` for as long as
+    its test ran (a uid may have 65 such messages in flight: 4 GiB under the default ``--disk 64``). The seccomp
+    filters now refuse ``sendmsg`` and ``sendmmsg``, the calls that pass descriptors."""
+    done = _loss_graded_without(grader, tmp_path, "-sys_admin", INFLIGHT_HOLDER, "16")
+    expected = "RuntimeError: sendmsg: refused (Operation not permitted) after 0 MiB"
+    assert done.stdout.count(expected) == 2, done.stdout[-3000:]
+
+
+def test_where_no_tmpfs_can_be_made_a_handin_reserves_no_disk_without_writing(grader, tmp_path):
+    """As in Gradescope's container (root without ``CAP_SYS_ADMIN``): the worker's folder is on the disk, where
+    until 2026-12-05 each of the four calls reserved 256 MiB under ``--disk 64`` (a tmpfs refuses past its size)."""
+    done = _loss_graded_without(grader, tmp_path, "-sys_admin", SPACE_RESERVER, "64")
+    assert done.stdout.count(RESERVED_NOTHING) == 2, done.stdout[-3000:]
 
 
 @pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
