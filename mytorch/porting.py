@@ -281,7 +281,8 @@ def backward_into(output: Tensor, inputs: Any, gradient: Any, retain_graph: Any,
         raise RuntimeError("backward: inputs must be a Tensor or a non-empty sequence of Tensors")
     if gradient is None and output.numel() != 1:
         raise ShapeRuntimeError(
-            f"backward: a gradient can be implied only for a one-element tensor; this one has shape {output.shape}, "
+            "backward: a gradient can be implied only for a one-element tensor; this one has shape "
+            f"{tuple(output.shape)}, "
             "so pass gradient="
         )
     targets = list({id(t): t for t in given}.values())  # (a tensor given twice gets its gradient once)
