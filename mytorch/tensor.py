@@ -176,6 +176,7 @@ class Tape(Autograd):
         self._order: list[int] = []
         self.merged_into: Tape | None = None
         self.released = False
+        self.last: Any = None  # (the last operation at ``release``: a result printed later names it)
         self.unsorted = False
         self.leaves: dict[int, Tensor] = {}
         self.unowned = False  # some leaf entered with an array not made for it (``_refuse_shared_leaves``)
@@ -390,7 +391,10 @@ class Tape(Autograd):
 
     def release(self) -> None:
         """Free the recorded operations (and forward-mode tangents) and unlock the arrays they
-        saved; a later ``backward`` through this graph raises."""
+        saved; a later ``backward`` through this graph raises. The last operation is kept as ``last``
+        (an entry or an ``Operation``): the loss printed after ``loss.backward()`` shows its
+        ``grad_fn=<...>``, as PyTorch's, which keeps the node of a released graph."""
+        self.last = self.entries[-1] if self.entries else self._ops[-1] if self._ops else None
         self._ops.clear()
         self.entries.clear()
         self._made = {}

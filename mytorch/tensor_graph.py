@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.nn import functional as F
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, _operation
 
 __all__ = ["AccumulateGrad", "Node", "RemovableHandle"]
 
@@ -249,6 +249,18 @@ def _operation_of(t: Tensor) -> tuple[Any, Any] | None:
         if op.output is t._data:
             return op, tape
     return None
+
+
+def released_name(t: Tensor) -> str | None:
+    """PyTorch's name of the node that made ``t`` when a ``backward`` has released its graph and ``t``
+    was the graph's last operation (the loss, printed after ``loss.backward()``); else None."""
+    if t._tape is None:
+        return None
+    last = t._tape.resolve().last
+    if last is None:
+        return None
+    op = _operation(last) if type(last) is tuple else last
+    return Node(op, None).name() if op.output is t._data else None
 
 
 def grad_fn(self: Tensor) -> Node | None:
