@@ -1,6 +1,7 @@
 """``t.shape`` and ``t.size()`` are a ``mytorch.Size``, as PyTorch's are a ``torch.Size``: printed as
 ``torch.Size([2, 3])``, with ``numel()``, and still a tuple everywhere a tuple is taken (equality and
-hashing with plain tuples, unpacking, NumPy shapes, MyTorch's own size arguments, pickling); a slice,
+hashing with plain tuples, unpacking, NumPy shapes, MyTorch's own size arguments, pickling); so are a
+distribution's ``batch_shape`` and ``event_shape`` and ``broadcast_shapes``'s result; a slice,
 a sum with a tuple and a repeat stay a ``Size``; the constructor takes ints only. Compared with
 PyTorch 2.13 where it is installed."""
 
@@ -77,6 +78,20 @@ def test_the_constructor_takes_integers_only():
         mt.Size(3)
 
 
+def test_distribution_shapes_and_broadcast_shapes_are_sizes():
+    # (plain tuples until 2026-12-05: print(d.batch_shape) showed (3,) where PyTorch shows torch.Size([3]))
+    D = mt.distributions
+    normal = D.Normal(mt.zeros(3), mt.ones(3))
+    gaussian = D.MultivariateNormal(mt.zeros(4, 2), mt.eye(2))
+    independent = D.Independent(normal, 1)
+    made = [normal.batch_shape, normal.event_shape, gaussian.batch_shape, gaussian.event_shape]
+    made += [independent.batch_shape, independent.event_shape, normal.expand((5, 3)).batch_shape]
+    assert all(type(m) is Size for m in made)
+    assert made == [(3,), (), (4,), (2,), (), (3,), (5, 3)] and repr(made[0]) == "torch.Size([3])"
+    assert normal.sample((2,)).shape == (2, 3) and type(mt.broadcast_shapes((2, 1), (1, 3))) is Size
+    assert mt.broadcast_shapes((2, 1), 3) == (2, 3)
+
+
 def test_as_pytorchs():
     torch = pytest.importorskip("torch")
 
@@ -84,6 +99,8 @@ def test_as_pytorchs():
         x = lib.zeros(2, 3, 4)
         shape = x.shape
         made = [shape, x.size(), shape[1:], shape[0], shape + (5,), (1,) + shape, shape[:2] * 2, lib.Size([4, 5])]
+        normal = lib.distributions.Normal(lib.zeros(3), lib.ones(3))
+        made += [normal.batch_shape, normal.event_shape, lib.broadcast_shapes((2, 1), (1, 3))]
         texts = [repr(m) for m in made] + [str(shape), f"{x.size()}", str(shape.numel()), str(lib.Size([]).numel())]
         return texts + [type(m).__name__ for m in made]
 
