@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.dtypes import check_same_dtype, get_default_dtype
+from mytorch.size import Size
 from mytorch.tensor import Tensor
 from mytorch.tensor_index import index_add
 
@@ -45,7 +46,7 @@ class SparseCOOTensor:
     def __init__(self, indices: np.ndarray, values: Tensor, shape: tuple[int, ...], coalesced: bool = False) -> None:
         self._index = indices
         self._vals = values
-        self.shape = tuple(int(n) for n in shape)
+        self.shape = Size(int(n) for n in shape)  # (PyTorch's torch.Size)
         self._coalesced = coalesced
 
     # ------------------------------------------------------------------ what it is

@@ -1,7 +1,8 @@
 """``t.shape`` and ``t.size()`` are a ``mytorch.Size``, as PyTorch's are a ``torch.Size``: printed as
 ``torch.Size([2, 3])``, with ``numel()``, and still a tuple everywhere a tuple is taken (equality and
 hashing with plain tuples, unpacking, NumPy shapes, MyTorch's own size arguments, pickling); so are a
-distribution's ``batch_shape`` and ``event_shape`` and ``broadcast_shapes``'s result; a slice,
+distribution's ``batch_shape`` and ``event_shape``, a sparse tensor's shape and ``broadcast_shapes``'s
+result; a slice,
 a sum with a tuple and a repeat stay a ``Size``; the constructor takes ints only. Compared with
 PyTorch 2.13 where it is installed."""
 
@@ -90,6 +91,8 @@ def test_distribution_shapes_and_broadcast_shapes_are_sizes():
     assert made == [(3,), (), (4,), (2,), (), (3,), (5, 3)] and repr(made[0]) == "torch.Size([3])"
     assert normal.sample((2,)).shape == (2, 3) and type(mt.broadcast_shapes((2, 1), (1, 3))) is Size
     assert mt.broadcast_shapes((2, 1), 3) == (2, 3)
+    adjacency = mt.sparse_coo_tensor(mt.tensor([[0, 1], [1, 0]]), mt.tensor([1.0, 2.0]), (2, 3))
+    assert type(adjacency.shape) is Size and adjacency.size() == (2, 3) and type(adjacency.t().size()) is Size
 
 
 def test_as_pytorchs():
