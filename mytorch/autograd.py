@@ -154,7 +154,9 @@ def _array(name: str, i: int, grad: Any, like: np.ndarray) -> np.ndarray | None:
         return None
     array = np.asarray(grad._data if isinstance(grad, Tensor) else grad, dtype=like.dtype)
     if array.shape != like.shape:
-        raise ValueError(f"{name}.backward: gradient {i} has shape {array.shape}, its input has shape {like.shape}")
+        raise ValueError(
+            f"{name}.backward: gradient {i} has shape {tuple(array.shape)}, its input has shape {tuple(like.shape)}"
+        )
     return array
 
 
@@ -387,7 +389,7 @@ def backward(
     for t, w in zip(outputs, weights):
         if w is None and t.numel() != 1:
             raise RuntimeError(
-                f"autograd.backward: grad can be implicitly created only for one element, got shape {t.shape}"
+                f"autograd.backward: grad can be implicitly created only for one element, got shape {tuple(t.shape)}"
             )
     if any(isinstance(w, Tensor) and w.requires_grad for w in weights):  # (the sum would give them a .grad)
         for k, (t, w) in enumerate(zip(outputs, weights)):

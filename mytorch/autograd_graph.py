@@ -65,8 +65,8 @@ class _Unpacking:
             original = params["out"] if j == OUTPUT else arrays[j]
             if array.shape != original.shape:
                 raise RuntimeError(
-                    f"saved_tensors_hooks: unpack_hook returned shape {array.shape} for a saved value of shape "
-                    f"{original.shape}; it must return a tensor of the packed value's shape"
+                    f"saved_tensors_hooks: unpack_hook returned shape {tuple(array.shape)} for a saved value of shape "
+                    f"{tuple(original.shape)}; it must return a tensor of the packed value's shape"
                 )
             if j == OUTPUT:
                 params = {**params, "out": array}

@@ -128,12 +128,12 @@ def _check(op: Operation, index: int, grads: Any, tape: Tape) -> Sequence[Any]:
             if gx.shape != x.shape:
                 raise ValueError(
                     f"backward: operation {index} ({op.describe()}) returned a gradient of shape "
-                    f"{gx.shape} for an input of shape {x.shape}"
+                    f"{tuple(gx.shape)} for an input of shape {tuple(x.shape)}"
                 )
             if _GradMode.anomaly and not np.isfinite(np.asarray(gx)).all():
                 raise FloatingPointError(
                     f"detect_anomaly: operation {index} ({op.describe()}) produced a non-finite "
-                    f"gradient (NaN or inf) for an input of shape {x.shape}"
+                    f"gradient (NaN or inf) for an input of shape {tuple(x.shape)}"
                 )
         checked.append(gx)
     return checked
@@ -246,7 +246,7 @@ def _seed(output: Tensor, given: Any, index: int, create_graph: bool, caller: st
     if given is None:
         if output.numel() != 1:
             raise ShapeRuntimeError(
-                f"{caller}: output {index} has shape {output.shape}; a gradient can be implied only for a "
+                f"{caller}: output {index} has shape {tuple(output.shape)}; a gradient can be implied only for a "
                 f"one-element output, so pass {name}"
             )
         return np.ones_like(output._data)
@@ -259,7 +259,9 @@ def _seed(output: Tensor, given: Any, index: int, create_graph: bool, caller: st
     else:
         seed = gradient_array(given._data if isinstance(given, Tensor) else given, output.dtype, what)
     if seed.shape != output.shape:
-        raise ValueError(f"{caller}: {name}[{index}] has shape {seed.shape}, output {index} {output.shape}")
+        raise ValueError(
+            f"{caller}: {name}[{index}] has shape {tuple(seed.shape)}, output {index} {tuple(output.shape)}"
+        )
     return seed
 
 
@@ -319,7 +321,7 @@ def grad(
         raise ValueError(f"grad: {len(outs)} outputs but {len(grad_outputs)} grad_outputs")
     for i, t in enumerate(ins):
         if not t.requires_grad:
-            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require a gradient")
+            raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) does not require a gradient")
     with set_grad_enabled(create_graph):  # as PyTorch's engine: recorded exactly when create_graph (in no_grad too)
         if is_grads_batched:
             return _batched(outs, ins, grad_outputs, retain_graph, create_graph, (allow_unused, materialize_grads))
@@ -395,7 +397,7 @@ def _grad(
         g = found[i]
         if g is None and not allow_unused:
             raise RuntimeError(
-                f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; pass "
+                f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute the outputs; pass "
                 "allow_unused=True to get None for it"
             )
         if g is not None:

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -12,6 +11,7 @@ import numpy as np
 from mytorch.arguments import size_arg
 from mytorch.dtypes import get_default_dtype
 from mytorch.factories import tensor
+from mytorch.size import Size
 from mytorch.tensor import Tensor
 
 __all__ = [
@@ -64,17 +64,6 @@ LongTensor = _typed("LongTensor", np.int64)  # (floats truncated, as in PyTorch)
 IntTensor = _typed("IntTensor", np.int32)
 ByteTensor = _typed("ByteTensor", np.uint8)
 BoolTensor = _typed("BoolTensor", np.bool_)
-
-
-class Size(tuple):
-    """PyTorch's ``torch.Size``: a tuple of sizes (equal to the plain tuple, as ``t.shape`` is)."""
-
-    def numel(self) -> int:
-        """The number of elements a tensor of this shape holds."""
-        return math.prod(self)
-
-    def __repr__(self) -> str:  # (PyTorch's text, as a tensor's repr names dtypes: ``torch.float64``)
-        return f"torch.Size({list(self)})"
 
 
 class finfo:  # noqa: N801 - PyTorch's name

@@ -155,7 +155,7 @@ def check_finite_into(values: np.ndarray, dtype: np.dtype, what: str) -> None:
         at = tuple(i.item() for i in np.argwhere(~finite)[0])
         raise ValueError(
             f"{what}: a NaN or infinite value cannot be converted to {dtype} ({values[at]} at index {at} of "
-            f"values of shape {values.shape}); replace it first, e.g. t.nan_to_num(0.0)"
+            f"values of shape {tuple(values.shape)}); replace it first, e.g. t.nan_to_num(0.0)"
         )
 
 

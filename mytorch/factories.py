@@ -170,7 +170,7 @@ class Generator(np.random.Generator):
         if raw.dtype != np.uint8 or raw.shape != (sum(_STATE_BYTES) + 8,):
             raise ValueError(
                 f"Generator.set_state: expected the uint8 tensor of {sum(_STATE_BYTES) + 8} bytes that "
-                f"get_state gives, got {raw.dtype} of shape {raw.shape}"
+                f"get_state gives, got {raw.dtype} of shape {tuple(raw.shape)}"
             )
         data, words, at = raw.tobytes(), [], 0
         for size in _STATE_BYTES:
@@ -502,7 +502,8 @@ def _number_of(op: str, value: Any, name: str) -> Any:
     if isinstance(value, (Tensor, np.ndarray)):
         if value.ndim:
             raise TypeError(
-                f"{op}: {name} must be a number or a 0-d tensor, got a {type(value).__name__} of shape {value.shape}"
+                f"{op}: {name} must be a number or a 0-d tensor, got a {type(value).__name__} of shape "
+                f"{tuple(value.shape)}"
             )
         return value.item()
     return value.item() if isinstance(value, np.generic) else value

@@ -266,7 +266,7 @@ def _axes(what: str, x: Tensor, s: Sequence[int] | None, dim: Any) -> tuple[list
         if len(sizes) != len(dims):
             raise ValueError(f"mytorch.fft.{what}: s has {len(sizes)} entries but dim names {len(dims)} dimensions")
     if not dims or min(dims) < 0:
-        raise IndexError(f"mytorch.fft.{what}: no dimension to transform in a tensor of shape {x.shape}")
+        raise IndexError(f"mytorch.fft.{what}: no dimension to transform in a tensor of shape {tuple(x.shape)}")
     return dims, sizes
 
 

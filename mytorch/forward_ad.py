@@ -138,7 +138,8 @@ def make_dual(tensor: Tensor, tangent: Any, *, level: int | None = None) -> Tens
     given = tangent if isinstance(tangent, Tensor) else Tensor(np.asarray(tangent))
     if given.shape != tensor.shape:
         raise RuntimeError(
-            f"forward_ad.make_dual: the tangent has shape {given.shape}, the primal {tensor.shape}; they must match"
+            f"forward_ad.make_dual: the tangent has shape {tuple(given.shape)}, the primal {tuple(tensor.shape)}; "
+            "they must match"
         )
     if not is_grad_enabled():
         raise RuntimeError(

@@ -249,7 +249,7 @@ def _scalar(out: Any, what: str) -> Tensor:
     if not isinstance(out, Tensor):
         out = Tensor(out)
     if out.numel() != 1:
-        raise ValueError(f"func.{what}: the function must return a one-element Tensor, got shape {out.shape}")
+        raise ValueError(f"func.{what}: the function must return a one-element Tensor, got shape {tuple(out.shape)}")
     return out
 
 
@@ -332,7 +332,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
         ]
         for i, (c, o) in enumerate(zip(cts, outputs)):
             if c.shape != o.shape:
-                raise ValueError(f"func.vjp: cotangent {i} has shape {c.shape}, output {i} {o.shape}")
+                raise ValueError(f"func.vjp: cotangent {i} has shape {tuple(c.shape)}, output {i} {tuple(o.shape)}")
         return call.pick([call.give(g, recorded) for g in _reverse(outputs, call, cts, recorded)])
 
     value = call.give(out, nested) if isinstance(out, Tensor) else out
@@ -446,7 +446,7 @@ def _tangent_arrays(primals: _Primals, tangents: Sequence[Any]) -> list[np.ndarr
     for i, (p, t) in enumerate(zip(primals.tensors, tangents)):
         t = _numbers(t, p.dtype, f"func.jvp: tangent {i}")
         if t.shape != p.shape:
-            raise ValueError(f"func.jvp: tangent {i} has shape {t.shape}, primal {i} {p.shape}")
+            raise ValueError(f"func.jvp: tangent {i} has shape {tuple(t.shape)}, primal {i} {tuple(p.shape)}")
         arrays.append(t)
     return arrays
 

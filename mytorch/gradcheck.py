@@ -71,7 +71,7 @@ def compare(what: str, analytic: np.ndarray, numeric: np.ndarray, atol: float, r
     analytic = np.asarray(analytic, dtype=np.float64)
     numeric = np.asarray(numeric, dtype=np.float64)
     if analytic.shape != numeric.shape:
-        raise GradcheckError(f"{what}: analytic shape {analytic.shape}, numeric shape {numeric.shape}")
+        raise GradcheckError(f"{what}: analytic shape {tuple(analytic.shape)}, numeric shape {tuple(numeric.shape)}")
     err = np.abs(analytic - numeric)
     excess = err - (atol + rtol * np.abs(numeric))
     bad = ~np.isfinite(analytic) | ~np.isfinite(numeric) | (excess > 0)
@@ -181,7 +181,9 @@ def check_kernel(
     for i in wrt:
         g = grads[i]
         if g is None or np.shape(g) != xs[i].shape:
-            raise GradcheckError(f"{name}_backward: gradient {i} has shape {np.shape(g)}, input has {xs[i].shape}")
+            raise GradcheckError(
+                f"{name}_backward: gradient {i} has shape {np.shape(g)}, input has {tuple(xs[i].shape)}"
+            )
         if g.dtype != xs[i].dtype:
             raise GradcheckError(f"{name}_backward: gradient {i} is {g.dtype}, input is {xs[i].dtype}")
         found.append(compare(f"{name}_backward input {i}", g, numerical_vjp(forward, xs[i], v, eps), atol, rtol))

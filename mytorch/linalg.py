@@ -148,7 +148,7 @@ def svdvals(x: Any) -> Tensor:
         "linalg.svdvals", _floating_only(x if isinstance(x, Tensor) else Tensor(x), "linalg.svdvals")
     )
     if t.ndim < 2:
-        raise ValueError(f"linalg.svdvals: needs a matrix (at least 2 axes), got shape {t.shape}")
+        raise ValueError(f"linalg.svdvals: needs a matrix (at least 2 axes), got shape {tuple(t.shape)}")
     return LinalgSvd.apply(t)
 
 
@@ -388,7 +388,7 @@ class LinalgLogAbsDet(Function):
         a, sign = ctx.saved_arrays
         if isinstance(a, np.ndarray):
             if (sign == 0).any():
-                raise LinAlgError(f"linalg.slogdet (backward): {_SINGULAR} in the input of shape {a.shape}")
+                raise LinAlgError(f"linalg.slogdet (backward): {_SINGULAR} in the input of shape {tuple(a.shape)}")
             return grad_output[..., None, None] * _mT(np.linalg.inv(a))
         return unsqueeze(unsqueeze(grad_output, -1), -1) * _mT(inv(a))
 

@@ -284,7 +284,7 @@ def _pivot_array(op: str, LU: Tensor, pivots: Any) -> np.ndarray:  # noqa: N803
     if array.dtype.kind not in "iu" or array.shape[-1:] != (k,) or array.shape[:-1] != tuple(LU.shape[:-2]):
         raise ValueError(
             f"{op}: pivots must be integers of shape {(*LU.shape[:-2], k)} for LU of shape {tuple(LU.shape)}, "
-            f"got {array.dtype} of shape {array.shape}"
+            f"got {array.dtype} of shape {tuple(array.shape)}"
         )
     if array.size and (array.min() < 1 or array.max() > LU.shape[-2]):
         raise ValueError(f"{op}: pivots must lie in [1, {LU.shape[-2]}] (LAPACK's, counted from 1)")

@@ -19,6 +19,7 @@ from mytorch.arguments import ShapeRuntimeError
 from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.factories import default_generator
+from mytorch.size import Size
 from mytorch.tensor import Tensor, _accumulate, _copy, _truncated
 from mytorch.tensor_graph import post_hooks
 from mytorch.tensor_math import where as _where
@@ -281,7 +282,8 @@ def backward_into(output: Tensor, inputs: Any, gradient: Any, retain_graph: Any,
         raise RuntimeError("backward: inputs must be a Tensor or a non-empty sequence of Tensors")
     if gradient is None and output.numel() != 1:
         raise ShapeRuntimeError(
-            f"backward: a gradient can be implied only for a one-element tensor; this one has shape {output.shape}, "
+            "backward: a gradient can be implied only for a one-element tensor; this one has shape "
+            f"{tuple(output.shape)}, "
             "so pass gradient="
         )
     targets = list({id(t): t for t in given}.values())  # (a tensor given twice gets its gradient once)
@@ -368,14 +370,15 @@ def with_out(function: Any) -> Any:
     return call
 
 
-def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
-    """The shape ``shapes`` broadcast to (each a sequence of sizes, or one int), as PyTorch's.
+def broadcast_shapes(*shapes: Any) -> Size:
+    """The shape ``shapes`` broadcast to (each a sequence of sizes, or one int), as PyTorch's: a ``Size``
+    (a plain tuple until 2026-12-05).
 
     Raises:
         RuntimeError: shapes that do not broadcast (PyTorch's error type).
     """
     try:
-        return tuple(int(n) for n in np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes]))
+        return Size(np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes]))
     except ValueError as error:
         raise ShapeRuntimeError(f"broadcast_shapes: shapes {list(shapes)} do not broadcast ({error})") from None
 

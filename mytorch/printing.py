@@ -195,8 +195,11 @@ def suffixes(tensor: Any) -> list[str]:
     if shown:
         parts.append(f"dtype=torch.{dtype}")
     if tensor.requires_grad:
+        from mytorch.tensor_graph import released_name
+
         node = None if tensor.is_leaf else tensor.grad_fn
-        parts.append(f"grad_fn=<{node.name()}>" if node is not None else "requires_grad=True")
+        name = node.name() if node is not None else None if tensor.is_leaf else released_name(tensor)
+        parts.append(f"grad_fn=<{name}>" if name is not None else "requires_grad=True")
     return parts
 
 

@@ -119,7 +119,7 @@ class WeightedRandomSampler(Sampler):
         if values.ndim != 1 or not len(values) or (values < 0).any() or not values.sum() > 0:
             raise ValueError(
                 f"WeightedRandomSampler: weights must be one non-negative number per example, not all 0; got shape "
-                f"{values.shape}"
+                f"{tuple(values.shape)}"
             )
         if not np.isfinite(values).all():  # (inf / inf: NaN probabilities, NumPy's error at the first pass)
             raise ValueError(f"WeightedRandomSampler: weights must be finite, got {values[~np.isfinite(values)][0]}")

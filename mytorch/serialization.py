@@ -216,7 +216,7 @@ def _restored(kind: str, array: np.ndarray) -> Any:
         return array
     if kind in _NUMBER_DTYPES:
         if array.ndim or array.dtype.kind not in _NUMBER_DTYPES[kind]:  # (int(2.5) would be 2)
-            raise ValueError(f"{kind!r} stored as {array.dtype} of shape {array.shape}")
+            raise ValueError(f"{kind!r} stored as {array.dtype} of shape {tuple(array.shape)}")
         return {"int": int, "float": float, "bool": bool}[kind](array.item())
     raise ValueError(f"unknown kind {kind!r}")
 

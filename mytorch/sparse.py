@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.dtypes import check_same_dtype, get_default_dtype
+from mytorch.size import Size
 from mytorch.tensor import Tensor
 from mytorch.tensor_index import index_add
 
@@ -45,7 +46,7 @@ class SparseCOOTensor:
     def __init__(self, indices: np.ndarray, values: Tensor, shape: tuple[int, ...], coalesced: bool = False) -> None:
         self._index = indices
         self._vals = values
-        self.shape = tuple(int(n) for n in shape)
+        self.shape = Size(int(n) for n in shape)  # (PyTorch's torch.Size)
         self._coalesced = coalesced
 
     # ------------------------------------------------------------------ what it is
@@ -202,7 +203,7 @@ class SparseCOOTensor:
     def __repr__(self) -> str:
         return (
             f"tensor(indices={Tensor(self._index)!r},\n       values={self._vals.detach()!r},\n"
-            f"       size={self.shape}, nnz={self._nnz()}, layout=torch.sparse_coo)"
+            f"       size={tuple(self.shape)}, nnz={self._nnz()}, layout=torch.sparse_coo)"
         )
 
 
@@ -226,7 +227,7 @@ def sparse_coo_tensor(
     """
     index = np.asarray(indices._data if isinstance(indices, Tensor) else indices)
     if index.ndim != 2 or (index.size and index.dtype.kind not in "iu"):
-        raise ValueError(f"sparse_coo_tensor: indices must be integers of shape (ndim, nnz), got {index.shape}")
+        raise ValueError(f"sparse_coo_tensor: indices must be integers of shape (ndim, nnz), got {tuple(index.shape)}")
     index = index.astype(np.int64)
     vals = values if isinstance(values, Tensor) else Tensor(np.asarray(values))
     if vals.dtype.kind not in "fc" and dtype is None:
@@ -235,7 +236,7 @@ def sparse_coo_tensor(
         vals = vals.to(dtype)
     if vals.ndim != 1 or vals.shape[0] != index.shape[1]:
         raise ValueError(
-            f"sparse_coo_tensor: values must be one number per entry ({index.shape[1]}), got shape {vals.shape}"
+            f"sparse_coo_tensor: values must be one number per entry ({index.shape[1]}), got shape {tuple(vals.shape)}"
         )
     if size is None:
         size = tuple(int(i) + 1 for i in index.max(axis=1)) if index.shape[1] else (0,) * index.shape[0]
@@ -267,7 +268,9 @@ def mm(mat1: SparseCOOTensor, mat2: Any) -> Tensor:
         raise TypeError(f"sparse.mm: the first operand must be a sparse tensor, got {type(mat1).__name__}")
     dense = mat2 if isinstance(mat2, Tensor) else Tensor(np.asarray(mat2))
     if mat1.ndim != 2 or dense.ndim not in (1, 2) or dense.shape[0] != mat1.shape[1]:
-        raise ValueError(f"sparse.mm: shapes {mat1.shape} (sparse) and {dense.shape} cannot be multiplied")
+        raise ValueError(
+            f"sparse.mm: shapes {tuple(mat1.shape)} (sparse) and {tuple(dense.shape)} cannot be multiplied"
+        )
     check_same_dtype("sparse.mm", mat1._vals._data, dense._data)  # (as the dense products: no promotion)
     rows = Tensor(mat1._index[0])
     picked = dense[Tensor(mat1._index[1])]

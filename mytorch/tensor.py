@@ -80,7 +80,10 @@ from mytorch.dtypes import (
 )
 from mytorch.nn import functional as F
 from mytorch.saved import _STORAGES, OUTPUT, VersionCheck, _root, adopt_view, is_held, release, write_begin, write_end
+from mytorch.size import Size
 from mytorch.utils import GradientBuffer
+
+_new_size = tuple.__new__  # (``Size`` of a shape NumPy made, its ints unchecked: ``Tensor.shape``)
 
 __all__ = [
     "Tape",
@@ -173,6 +176,7 @@ class Tape(Autograd):
         self._order: list[int] = []
         self.merged_into: Tape | None = None
         self.released = False
+        self.last: Any = None  # (the last operation at ``release``: a result printed later names it)
         self.unsorted = False
         self.leaves: dict[int, Tensor] = {}
         self.unowned = False  # some leaf entered with an array not made for it (``_refuse_shared_leaves``)
@@ -387,7 +391,10 @@ class Tape(Autograd):
 
     def release(self) -> None:
         """Free the recorded operations (and forward-mode tangents) and unlock the arrays they
-        saved; a later ``backward`` through this graph raises."""
+        saved; a later ``backward`` through this graph raises. The last operation is kept as ``last``
+        (an entry or an ``Operation``): the loss printed after ``loss.backward()`` shows its
+        ``grad_fn=<...>``, as PyTorch's, which keeps the node of a released graph."""
+        self.last = self.entries[-1] if self.entries else self._ops[-1] if self._ops else None
         self._ops.clear()
         self.entries.clear()
         self._made = {}
@@ -1489,8 +1496,8 @@ def _follow_replaced(t: Tensor, old: np.ndarray) -> None:
 def _replaced_unlike(grad_output: np.ndarray, x: np.ndarray) -> tuple[np.ndarray]:
     """The backward of a recorded result whose ``.data`` became another shape or an integer dtype."""
     raise RuntimeError(
-        f"backward: a recorded tensor's .data was replaced by an array of shape {grad_output.shape} and "
-        f"dtype {grad_output.dtype}; the graph computed shape {x.shape} and dtype {x.dtype} there, so no "
+        f"backward: a recorded tensor's .data was replaced by an array of shape {tuple(grad_output.shape)} and "
+        f"dtype {grad_output.dtype}; the graph computed shape {tuple(x.shape)} and dtype {x.dtype} there, so no "
         "gradient flows through the new values (keep the shape and a floating dtype, or detach() first)"
     )
 
@@ -1583,9 +1590,9 @@ def _refuse_unflagged(t: Tensor) -> None:
     assignment (``h.requires_grad = False``: PyTorch raises at the assignment, which the Tensor's
     slot cannot catch): taken as a constant, the gradient through it was silently dropped."""
     raise RuntimeError(
-        f"a tensor of shape {t.shape} computed by a recorded operation (not a leaf) had its requires_grad set to "
-        "False; only a leaf's flag can change, as in PyTorch (which refuses the assignment): use h.detach() for a "
-        "value that takes no gradient"
+        f"a tensor of shape {tuple(t.shape)} computed by a recorded operation (not a leaf) had its requires_grad set "
+        "to False; only a leaf's flag can change, as in PyTorch (which refuses the assignment): use h.detach() for "
+        "a value that takes no gradient"
     )
 
 
@@ -1606,7 +1613,7 @@ def _refuse_shared_leaves(tape: Tape) -> None:
         leaf = leaves.get(id(output))
         if leaf is not None:
             raise RuntimeError(
-                f"backward: a leaf of shape {leaf.shape} holds a recorded result's own array (an operation "
+                f"backward: a leaf of shape {tuple(leaf.shape)} holds a recorded result's own array (an operation "
                 "of this graph produced it), so the two would share one gradient; make the leaf with "
                 "requires_grad_() or Tensor(array, requires_grad=True), which give it a view of its own, "
                 "rather than by assigning t.requires_grad = True or leaf.data = result.numpy()"
@@ -1644,7 +1651,7 @@ def _register_leaves(
             if type(array) is not np.ndarray or array.dtype.kind not in "fc":
                 if array.dtype.kind in "biu":
                     raise _arguments.GradDtypeError(
-                        f"a tensor of shape {array.shape} has dtype {array.dtype} and needs a gradient "
+                        f"a tensor of shape {tuple(array.shape)} has dtype {array.dtype} and needs a gradient "
                         "(requires_grad is True); only floating-point and complex tensors can require gradients, "
                         "as in PyTorch, which refuses t.requires_grad = True on it: make it floating point "
                         "(t.float()) before setting requires_grad"
@@ -2227,7 +2234,7 @@ def _check_inplace(t: Tensor, what: str) -> None:
     views whose graphs MyTorch cannot rebase."""
     if t.requires_grad and t._tape is None:
         raise RuntimeError(
-            f"{what}: a leaf tensor that requires grad (shape {t.shape}) cannot be changed in place while "
+            f"{what}: a leaf tensor that requires grad (shape {tuple(t.shape)}) cannot be changed in place while "
             "operations are recorded (PyTorch: 'a leaf Variable that requires grad is being used in an "
             "in-place operation'); update parameters inside `with mytorch.no_grad():`, or compute a new tensor"
         )
@@ -2235,7 +2242,7 @@ def _check_inplace(t: Tensor, what: str) -> None:
     views = getattr(t, "_views", None)
     if (base is not None and base() is not None) or (views and any(v() is not None for v in views)):
         raise RuntimeError(
-            f"{what}: this tensor (shape {t.shape}) shares its memory with another live tensor (a view made by "
+            f"{what}: this tensor (shape {tuple(t.shape)}) shares its memory with another live tensor (a view made by "
             "reshape, transpose, .T or basic indexing, or the tensor such a view was made from); MyTorch cannot "
             "carry an in-place change over to the other's gradient. Write into the whole tensor "
             "(h[1:3] = h[1:3] + 1 instead of h[1:3] += 1), drop the view first, or change a .clone()"
@@ -2270,7 +2277,7 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
             old[index] = array
     except (ValueError, IndexError, TypeError) as error:
         raise type(error)(
-            f"{what}: cannot write a value of shape {np.shape(array)} into a tensor of shape {old.shape} "
+            f"{what}: cannot write a value of shape {np.shape(array)} into a tensor of shape {tuple(old.shape)} "
             f"at {index!r}: {error}"
         ) from None
     finally:
@@ -2430,7 +2437,7 @@ def _write(t: Tensor, write: Callable[[], Any], what: str, array: Any = None) ->
         write()
     except (TypeError, ValueError) as error:
         raise RuntimeError(
-            f"{what}: tensor of shape {target.shape} and dtype {target.dtype}, operand of shape "
+            f"{what}: tensor of shape {tuple(target.shape)} and dtype {target.dtype}, operand of shape "
             f"{np.shape(array)} and dtype {np.result_type(array)}: {error}"
         ) from None
     finally:
@@ -2523,7 +2530,7 @@ def _numbers_of_tensors(data: Any, who: str) -> Any:
             if array.size != 1:
                 raise ValueError(
                     f"{who}: only one element tensors can be converted to Python scalars, got a tensor of shape "
-                    f"{array.shape} in the list (mytorch.stack or cat joins tensors)"
+                    f"{tuple(array.shape)} in the list (mytorch.stack or cat joins tensors)"
                 )
             return array.reshape(())
         return item
@@ -2561,8 +2568,8 @@ def _replacement(recorded: np.ndarray, leaf: Tensor) -> np.ndarray | None:
             return None
     if new.shape != recorded.shape or new.dtype.kind not in "fc":
         raise RuntimeError(
-            f"backward: a leaf's .data was replaced after it was used, by an array of shape {new.shape} and "
-            f"dtype {new.dtype}; the graph recorded shape {recorded.shape} and dtype {recorded.dtype}, and its "
+            f"backward: a leaf's .data was replaced after it was used, by an array of shape {tuple(new.shape)} and "
+            f"dtype {new.dtype}; the graph recorded shape {tuple(recorded.shape)} and dtype {recorded.dtype}, and its "
             "backward reads the leaf's current values (assign .data after backward, or keep the shape and a "
             "floating dtype)"
         )
@@ -2692,7 +2699,7 @@ class Tensor:
         """
         if self._tape is not None:
             raise RuntimeError(
-                f"copy.deepcopy: a tensor of shape {self.shape} recorded by an operation (not a leaf) cannot be "
+                f"copy.deepcopy: a tensor of shape {tuple(self.shape)} recorded by an operation (not a leaf) cannot be "
                 "deep-copied, as in PyTorch (a backward through the copy would reach no leaf); copy its values "
                 "with t.detach().clone()"
             )
@@ -2805,8 +2812,8 @@ class Tensor:
                 )
             if value.shape != self.shape or value.dtype != self.dtype:
                 raise _arguments.ShapeRuntimeError(
-                    f"Tensor.grad: the assigned gradient has shape {value.shape} and dtype {value.dtype}; "
-                    f"the tensor has shape {self.shape} and dtype {self.dtype}"
+                    f"Tensor.grad: the assigned gradient has shape {tuple(value.shape)} and dtype {value.dtype}; "
+                    f"the tensor has shape {tuple(self.shape)} and dtype {self.dtype}"
                 )
             if value is self:  # (backward would add into the tensor's own values)
                 raise RuntimeError("Tensor.grad: a tensor cannot be its own gradient (PyTorch refuses it too)")
@@ -2814,9 +2821,9 @@ class Tensor:
 
     # ------------------------------------------------------------------ properties
     @property
-    def shape(self) -> tuple[int, ...]:
-        """The array's shape."""
-        return self._data.shape
+    def shape(self) -> Size:
+        """The array's shape, as a ``Size`` (PyTorch's ``torch.Size``: a tuple of ints)."""
+        return _new_size(Size, self._data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -2932,14 +2939,14 @@ class Tensor:
             if self._data.size != 1:
                 raise _arguments.ShapeRuntimeError(
                     f"backward: a gradient can be implied only for a one-element tensor; this one "
-                    f"has shape {self.shape}, so pass gradient= of that shape"
+                    f"has shape {tuple(self.shape)}, so pass gradient= of that shape"
                 )
             return 1.0
         seed = gradient_array(
             gradient._data if isinstance(gradient, Tensor) else gradient, self.dtype, "backward: gradient"
         )
         if seed.shape != self.shape:
-            raise ValueError(f"backward: gradient has shape {seed.shape}, the tensor {self.shape}")
+            raise ValueError(f"backward: gradient has shape {tuple(seed.shape)}, the tensor {tuple(self.shape)}")
         return seed
 
     def zero_grad(self) -> None:

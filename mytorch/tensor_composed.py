@@ -546,7 +546,7 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
         left = [check_dim("tensordot", d, x.ndim) for d in listed[0]]
         right = [check_dim("tensordot", d, y.ndim) for d in listed[1]]
     if [x.shape[i] for i in left] != [y.shape[j] for j in right]:
-        raise ValueError(f"tensordot: axes {left} of {x.shape} and {right} of {y.shape} differ in length")
+        raise ValueError(f"tensordot: axes {left} of {tuple(x.shape)} and {right} of {tuple(y.shape)} differ in length")
     keep_x = [i for i in range(x.ndim) if i not in left]
     keep_y = [j for j in range(y.ndim) if j not in right]
     size = int(np.prod([x.shape[i] for i in left], dtype=np.int64))
@@ -583,7 +583,7 @@ def matrix_power(input: Any, n: int) -> Tensor:  # noqa: A002
     """
     x = _t(input)
     if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
-        raise ValueError(f"matrix_power: needs square matrices, got shape {x.shape}")
+        raise ValueError(f"matrix_power: needs square matrices, got shape {tuple(x.shape)}")
     if n < 0:
         return matrix_power(inverse(x), -n)
     if n == 0:  # the identity, in the graph (gradient 0) when x requires grad, as PyTorch's

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from mytorch.nn import functional as F
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, _operation
 
 __all__ = ["AccumulateGrad", "Node", "RemovableHandle"]
 
@@ -148,7 +148,7 @@ class AccumulateGrad:
         return "AccumulateGrad"
 
     def __repr__(self) -> str:
-        return f"<AccumulateGrad for a leaf of shape {self.variable.shape}>"
+        return f"<AccumulateGrad for a leaf of shape {tuple(self.variable.shape)}>"
 
 
 class Node:
@@ -221,7 +221,7 @@ class Node:
         return id(self.operation)
 
     def __repr__(self) -> str:
-        return f"<{self.name()} of shape {self.operation.output.shape}>"
+        return f"<{self.name()} of shape {tuple(self.operation.output.shape)}>"
 
 
 _NODE_CLASSES: dict[str, type[Node]] = {}
@@ -249,6 +249,18 @@ def _operation_of(t: Tensor) -> tuple[Any, Any] | None:
         if op.output is t._data:
             return op, tape
     return None
+
+
+def released_name(t: Tensor) -> str | None:
+    """PyTorch's name of the node that made ``t`` when a ``backward`` has released its graph and ``t``
+    was the graph's last operation (the loss, printed after ``loss.backward()``); else None."""
+    if t._tape is None:
+        return None
+    last = t._tape.resolve().last
+    if last is None:
+        return None
+    op = _operation(last) if type(last) is tuple else last
+    return Node(op, None).name() if op.output is t._data else None
 
 
 def grad_fn(self: Tensor) -> Node | None:
@@ -295,7 +307,8 @@ def run_hooks(hooks: list[Callable[[Tensor], Any]], grad: Any, where: str, dtype
             replaced = Tensor(np.asarray(replaced))
         if replaced.shape != grad.shape:
             raise ValueError(
-                f"register_hook: a hook on {where} returned shape {replaced.shape}, the gradient's is {grad.shape}"
+                f"register_hook: a hook on {where} returned shape {tuple(replaced.shape)}, the gradient's is "
+                f"{tuple(grad.shape)}"
             )
         if replaced.dtype != grad.dtype:  # (a float32 result would round a float64 gradient silently)
             raise TypeError(
@@ -323,7 +336,7 @@ class _HookedBackward:
         """The tensor's gradient after its hooks, kept in its ``.grad`` if retained. (Also run
         alone by ``mytorch.grad`` for an input whose operation it need not differentiate.)"""
         if self.hooks:
-            grad_output = run_hooks(self.hooks, grad_output, f"a tensor of shape {self.shape}", self.dtype)
+            grad_output = run_hooks(self.hooks, grad_output, f"a tensor of shape {tuple(self.shape)}", self.dtype)
         kept = None if self.retained is None else self.retained()
         if kept is not None:  # a new .grad each time, not added in place, as PyTorch's retained gradients
             if isinstance(grad_output, Tensor):  # recorded (create_graph): .grad in the graph, as in PyTorch
@@ -484,4 +497,4 @@ def leaf_gradient(leaf: Tensor, grad: Any) -> Any:
     hooks = getattr(leaf, "_hooks", None) if _LEAF_HOOKS else None
     if not hooks:
         return grad
-    return run_hooks(hooks, grad, f"a leaf of shape {leaf.shape}", leaf._data.dtype)
+    return run_hooks(hooks, grad, f"a leaf of shape {tuple(leaf.shape)}", leaf._data.dtype)

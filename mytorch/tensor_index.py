@@ -103,7 +103,7 @@ def _check_along(op: str, index: np.ndarray, dim: int, shape: tuple[int, ...], w
     if index.ndim != len(shape) or too_long:
         where = "any axis" if every else f"any axis but dim {dim}"
         raise IndexOutOfRangeError(
-            f"{op}: the index (shape {index.shape}) must have as many axes as {what} (shape {shape}) and be "
+            f"{op}: the index (shape {tuple(index.shape)}) must have as many axes as {what} (shape {shape}) and be "
             f"no longer than it along {where}"
         )
 
@@ -141,7 +141,9 @@ def index_select(input: Any, dim: Any, index: Any) -> Tensor:  # noqa: A002
     d = _dim("index_select", dim, x.ndim)
     values = _data(index)
     if values.ndim > 1:
-        raise IndexOutOfRangeError(f"index_select: the index must have one axis (a vector), got shape {values.shape}")
+        raise IndexOutOfRangeError(
+            f"index_select: the index must have one axis (a vector), got shape {tuple(values.shape)}"
+        )
     vector = values if values.ndim == 1 else values.reshape(-1)  # a vector as it is: replay needs the same object
     idx = _indices("index_select", vector, x.shape, d)
     if x.ndim == 0:  # one element along its one "axis": a 0-d result, as in PyTorch
@@ -263,7 +265,7 @@ def _filled(op: str, shape: tuple[int, ...], dim: Any, index: Any) -> np.ndarray
     d = _dim(op, dim, len(shape))
     values = _data(index)
     if values.ndim > 1:
-        raise IndexOutOfRangeError(f"{op}: the index must be a vector or one integer, got shape {values.shape}")
+        raise IndexOutOfRangeError(f"{op}: the index must be a vector or one integer, got shape {tuple(values.shape)}")
     n = shape[d] if shape else 1
     if values.dtype.kind not in "iu":
         raise TypeError(f"{op}: the index must be an integer tensor (int64, as torch.long), got dtype {values.dtype}")
@@ -366,7 +368,7 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: Any = None) -> Tenso
         counts = _data(input)
         if counts.ndim > 1 or counts.dtype.kind not in "iu":
             raise TypeError(
-                f"repeat_interleave: the counts must be a vector of integers, got {counts.dtype} {counts.shape}"
+                f"repeat_interleave: the counts must be a vector of integers, got {counts.dtype} {tuple(counts.shape)}"
             )
         input, repeats, dim = Tensor(np.arange(counts.size)), counts.reshape(-1), 0  # noqa: A001
     x = _data(input)
@@ -379,7 +381,8 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: Any = None) -> Tenso
     counts = np.asarray(_data(repeats))
     if counts.dtype.kind not in "iu" or counts.ndim > 1:
         raise TypeError(
-            f"repeat_interleave: repeats must be an int or a vector of integers, got {counts.dtype} {counts.shape}"
+            f"repeat_interleave: repeats must be an int or a vector of integers, got {counts.dtype} "
+            f"{tuple(counts.shape)}"
         )
     if (counts < 0).any():
         raise RuntimeError(f"repeat_interleave: repeats must be non-negative, got {counts.tolist()}")
@@ -420,8 +423,8 @@ def index_add(input: Any, dim: Any, index: Any, source: Any, *, alpha: Any = 1) 
     expected = x.shape[:d] + (len(idx),) + x.shape[d + 1 :] if x.ndim else (len(idx),)
     if s.shape != expected:
         raise IndexOutOfRangeError(
-            f"index_add: source has shape {s.shape}; an input of shape {x.shape} and {len(idx)} indices along "
-            f"dim {d} need {expected}"
+            f"index_add: source has shape {tuple(s.shape)}; an input of shape {tuple(x.shape)} and {len(idx)} "
+            f"indices along dim {d} need {expected}"
         )
     part = source if isinstance(source, Tensor) else Tensor(s)
     if x.dtype.kind in "biu" and isinstance(alpha, (float, np.floating)):
@@ -504,7 +507,8 @@ def masked_scatter_(self: Tensor, mask: Any, source: Any) -> Tensor:
         m = np.broadcast_to(m, self.shape)
     except ValueError:
         raise ValueError(
-            f"masked_scatter_: a mask of shape {m.shape} does not broadcast to the tensor's shape {tuple(self.shape)}"
+            f"masked_scatter_: a mask of shape {tuple(m.shape)} does not broadcast to the tensor's shape "
+            f"{tuple(self.shape)}"
         ) from None
     count = int(m.sum())
     flat = source.reshape(-1) if isinstance(source, Tensor) else Tensor(_data(source).reshape(-1))

@@ -307,7 +307,7 @@ def combinations(input: Any, r: int = 2, with_replacement: bool = False) -> Tens
     """
     x = _t(input)
     if x.ndim != 1:
-        raise ValueError(f"combinations: expects a vector (1 axis), got shape {x.shape}")
+        raise ValueError(f"combinations: expects a vector (1 axis), got shape {tuple(x.shape)}")
     if r < 0:
         raise ValueError(f"combinations: r must be non-negative, got {r}")
     if r == 0:
@@ -341,7 +341,7 @@ def sum_to_size(self: Tensor, *size: Any) -> Tensor:
     shape = size_arg("sum_to_size", size)
     extra = self.ndim - len(shape)
     if extra < 0 or any(n not in (1, m) for n, m in zip(shape, self.shape[extra:])):
-        raise ValueError(f"sum_to_size: size {shape} does not broadcast to the tensor's shape {self.shape}")
+        raise ValueError(f"sum_to_size: size {shape} does not broadcast to the tensor's shape {tuple(self.shape)}")
     axes = tuple(range(extra)) + tuple(extra + k for k, n in enumerate(shape) if n == 1 and self.shape[extra + k] != 1)
     out = self.sum(axes, keepdim=True) if axes else self
     return reshape(out, shape)

@@ -332,7 +332,7 @@ def _nonempty(op: str, data: np.ndarray, d: int) -> np.ndarray:
     """``data``, checked to have a position to pick along axis ``d`` (PyTorch's ``IndexError``)."""
     if data.shape[d] == 0:
         raise IndexOutOfRangeError(
-            f"{op}: cannot pick a position along dim {d} of length 0 (input of shape {data.shape})"
+            f"{op}: cannot pick a position along dim {d} of length 0 (input of shape {tuple(data.shape)})"
         )
     return data
 
@@ -702,7 +702,9 @@ def _fill_mask(op: str, mask: Any, shape: tuple[builtins.int, ...], inplace: bui
         joint = None
     if joint is None or (inplace and joint != shape):
         into = "to" if inplace else "with"
-        raise ShapeRuntimeError(f"{op}: a mask of shape {m.shape} does not broadcast {into} the tensor's shape {shape}")
+        raise ShapeRuntimeError(
+            f"{op}: a mask of shape {tuple(m.shape)} does not broadcast {into} the tensor's shape {shape}"
+        )
     return m
 
 
@@ -714,7 +716,9 @@ def _fill_value(op: str, value: Any, x: np.ndarray) -> Any:
     float tensor is cast to its dtype (recorded): the result keeps the input's dtype, as in PyTorch."""
     if isinstance(value, Tensor):
         if value.ndim:
-            raise TypeError(f"{op}: the value must be a number or a 0-d tensor, got a tensor of shape {value.shape}")
+            raise TypeError(
+                f"{op}: the value must be a number or a 0-d tensor, got a tensor of shape {tuple(value.shape)}"
+            )
         if x.dtype.kind in "biu":
             return _fill_value(op, value._data.item(), x)
         return value.to(x.dtype) if value.dtype.kind == "f" else value  # (a float16 x stays float16, as in PyTorch)
@@ -1009,7 +1013,7 @@ def _quotient_inplace(op: Any, what: str) -> Any:
         tracked = _tracked(self, other)
         if tracked and op is floor_divide:
             raise RuntimeError(
-                f"{what}: floor division has no derivative, and this tensor (shape {self.shape}) or the divisor "
+                f"{what}: floor division has no derivative, and this tensor (shape {tuple(self.shape)}) or the divisor "
                 "requires grad while recording (PyTorch raises in backward: 'derivative for aten::floor_divide_ is "
                 "not implemented'); use `with mytorch.no_grad():`, a .detach()ed tensor, or x - x % b"
             )

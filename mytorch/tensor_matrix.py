@@ -30,7 +30,7 @@ def _tensor(x: Any) -> Tensor:
 def _triangle(op: str, input: Any, diagonal: int, lower: bool) -> Tensor:  # noqa: A002
     x = _data(input)
     if x.ndim < 2:
-        raise ValueError(f"{op}: the input must have at least 2 axes (a matrix or a batch), got shape {x.shape}")
+        raise ValueError(f"{op}: the input must have at least 2 axes (a matrix or a batch), got shape {tuple(x.shape)}")
     n, m = x.shape[-2:]
     keep = np.tri(n, m, diagonal, dtype=bool) if lower else ~np.tri(n, m, diagonal - 1, dtype=bool)
     return masked_fill(_tensor(input), ~keep, 0)
@@ -55,7 +55,7 @@ def _diagonal_places(n: int, m: int, offset: int) -> tuple[np.ndarray, np.ndarra
 def _matrix_diagonal(op: str, input: Any, offset: int) -> Tensor:  # noqa: A002
     x = _data(input)
     if x.ndim != 2:
-        raise ValueError(f"{op}: the input must be a matrix, got shape {x.shape}")
+        raise ValueError(f"{op}: the input must be a matrix, got shape {tuple(x.shape)}")
     n, m = x.shape
     return _apply("index", (_tensor(input),), {"index": _diagonal_places(n, m, offset)})
 
@@ -72,7 +72,7 @@ def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tenso
     """
     t = _tensor(input)
     if t.ndim < 2:
-        raise ValueError(f"diagonal: the input must have at least 2 axes, got shape {t.shape}")
+        raise ValueError(f"diagonal: the input must have at least 2 axes, got shape {tuple(t.shape)}")
     d1, d2 = check_dim("diagonal", int(dim1), t.ndim), check_dim("diagonal", int(dim2), t.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal: dim1 and dim2 cannot be identical, got {dim1} and {dim2}")
@@ -106,7 +106,7 @@ def diag(input: Any, diagonal: int = 0) -> Tensor:  # noqa: A002
     if x.ndim == 2:
         return _matrix_diagonal("diag", input, diagonal)
     if x.ndim != 1:
-        raise ValueError(f"diag: the input must be a vector or a matrix, got shape {x.shape}")
+        raise ValueError(f"diag: the input must be a vector or a matrix, got shape {tuple(x.shape)}")
     size = len(x) + abs(diagonal)
     places = _diagonal_places(size, size, diagonal)
     return _apply("index_scatter", (_tensor(input),), {"index": places, "shape": (size, size)})
@@ -126,7 +126,9 @@ def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
     """
     a, v = _data(input), _data(vec)
     if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
-        raise ValueError(f"mv: expects a matrix (n, m) and a vector (m,), got shapes {a.shape} and {v.shape}")
+        raise ValueError(
+            f"mv: expects a matrix (n, m) and a vector (m,), got shapes {tuple(a.shape)} and {tuple(v.shape)}"
+        )
     return checked_product("mv", input, vec)
 
 
@@ -144,7 +146,9 @@ def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: str = "use_mm_for_eucl
         raise ValueError(f"cdist: compute_mode must be one of {', '.join(modes)}, got {compute_mode!r}")
     a, b = _data(x1), _data(x2)
     if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-1]:
-        raise ValueError(f"cdist: expects (..., n, d) and (..., m, d), got shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"cdist: expects (..., n, d) and (..., m, d), got shapes {tuple(a.shape)} and {tuple(b.shape)}"
+        )
     first = _tensor(x1).unsqueeze(-2)
     second = _tensor(x2).unsqueeze(-3)
     return (first - second).norm(p, dim=-1)

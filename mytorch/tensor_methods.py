@@ -129,7 +129,7 @@ def _type(self: Tensor, dtype: Any = None) -> Tensor | str:
 
 
 def _size(self: Tensor, dim: int | None = None) -> tuple[int, ...] | int:
-    """The shape (a tuple), or the length of axis ``dim``."""
+    """The shape (a ``Size``, PyTorch's ``torch.Size``), or the length of axis ``dim``."""
     return self.shape if dim is None else self.shape[dim]
 
 
@@ -297,7 +297,7 @@ _UNARY_IN_PLACE = (
     " sinh cosh tan asinh acosh atanh arcsinh arccosh arctanh erf exp2 frac fix sgn deg2rad rad2deg logit negative"
     " hypot copysign xlogy true_divide clamp_min clamp_max cumsum cumprod mvlgamma polygamma tril triu"
     " addmm addmv addbmm baddbmm eq ne lt le gt ge greater greater_equal less less_equal not_equal"
-    " logical_and logical_or logical_xor logical_not"
+    " logical_and logical_or logical_xor logical_not igamma igammac"
 ).split()
 
 
@@ -305,11 +305,16 @@ def _unary_in_place(name: str) -> Any:
     """``t.exp_()`` and the like: ``t.exp()`` written into ``t`` (the rules of in-place operations:
     recorded as ``setitem`` while recording, refused on a leaf that requires grad). While recording,
     the op runs on a copy (``clone``), whose values a backward that reads its input (``square``,
-    ``log``, ``sin``) keeps, as PyTorch's in-place ops save the old value. A float result into a
-    bool or integer tensor (``sqrt_`` of int64) is refused, as in PyTorch."""
+    ``log``, ``sin``) keeps, as PyTorch's in-place ops save the old value; so does a binary one whose
+    other operand alone requires grad (``y.atan2_(x)``, ``y.igamma_(x)``: until 2026-12-05 its backward
+    read ``y`` after the write and raised). A float result into a bool or integer tensor (``sqrt_`` of
+    int64) is refused, as in PyTorch."""
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:  # (args: atan2_'s other, cumsum_'s dim)
-        source = self.clone() if self.requires_grad and _GradMode.enabled else self
+        recording = _GradMode.enabled and (
+            self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
+        )
+        source = self.clone() if recording else self
         value = getattr(source, name)(*args, **kwargs)
         if value.dtype.kind in "fc" and self.dtype.kind in "biu":
             raise RuntimeError(f"{name}_: a {value.dtype} result cannot be stored in the tensor's {self.dtype}")

@@ -202,7 +202,9 @@ def cross(input: Any, other: Any, dim: int | None = None) -> Tensor:  # noqa: A0
     for t in (a, b):  # each its own 3 (PyTorch refuses a length-1 axis broadcast there)
         k = d - (len(shape) - t.ndim)
         if k < 0 or t.shape[k] != 3:
-            raise ValueError(f"cross: both inputs need length 3 along axis {d}, got shapes {a.shape} and {b.shape}")
+            raise ValueError(
+                f"cross: both inputs need length 3 along axis {d}, got shapes {tuple(a.shape)} and {tuple(b.shape)}"
+            )
     a, b = a.expand(*shape), b.expand(*shape)
     nxt, prev = np.array([1, 2, 0]), np.array([2, 0, 1])
     pick = (slice(None),) * d

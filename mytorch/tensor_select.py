@@ -41,7 +41,9 @@ def masked_select(input: Any, mask: Any) -> Tensor:  # noqa: A002
     try:
         shape = np.broadcast_shapes(x.shape, m.shape)
     except ValueError:
-        raise ValueError(f"masked_select: a mask of shape {m.shape} does not broadcast with shape {x.shape}") from None
+        raise ValueError(
+            f"masked_select: a mask of shape {tuple(m.shape)} does not broadcast with shape {tuple(x.shape)}"
+        ) from None
     source = _tensor(input)
     if shape != x.shape:
         source = _apply("expand", (source,), {"shape": shape})
@@ -59,7 +61,7 @@ def take(input: Any, index: Any) -> Tensor:  # noqa: A002
     if i.dtype.kind not in "iu":
         raise TypeError(f"take: the index must be an integer tensor, got dtype {i.dtype}")
     if i.size and (i.min() < -x.size or i.max() >= x.size):
-        raise IndexError(f"take: positions must lie in [-{x.size}, {x.size}) for a tensor of shape {x.shape}")
+        raise IndexError(f"take: positions must lie in [-{x.size}, {x.size}) for a tensor of shape {tuple(x.shape)}")
     flat = _apply("reshape", (_tensor(input),), {"shape": (-1,)})
     return _apply("index", (flat,), named({"index": i.astype(np.int64, copy=False)}, "TakeBackward0"))
 
@@ -129,7 +131,7 @@ def bincount(input: Any, weights: Any = None, minlength: builtins.int = 0) -> Te
     if x.dtype.kind not in "iu":
         raise TypeError(f"bincount: the input must be an integer tensor, got dtype {x.dtype}")
     if x.ndim != 1 or (x.size and x.min() < 0):
-        raise ValueError(f"bincount: the input must be one axis of non-negative integers, got shape {x.shape}")
+        raise ValueError(f"bincount: the input must be one axis of non-negative integers, got shape {tuple(x.shape)}")
     w = None if weights is None else _data(weights)
     counts = np.bincount(x, weights=w, minlength=minlength)
     kind = np.dtype(np.int64 if w is None else np.float32 if w.dtype == np.float32 else np.float64)

@@ -89,7 +89,9 @@ def view(input: Any, *sizes: Any, size: Any = None) -> Tensor:  # noqa: A002
         try:
             return Tensor(data.view(np.dtype(shape[0])))
         except (TypeError, ValueError) as error:
-            raise RuntimeError(f"view: cannot read a tensor of shape {data.shape} as {shape[0]}: {error}") from None
+            raise RuntimeError(
+                f"view: cannot read a tensor of shape {tuple(data.shape)} as {shape[0]}: {error}"
+            ) from None
     result = _apply("reshape", (input,), {"shape": _new_shape("view", shape)})
     source = input._data if isinstance(input, Tensor) else None
     if (

@@ -55,7 +55,7 @@ def _taken(input: Any, order: np.ndarray, d: int) -> Tensor:  # noqa: A002 - PyT
 def _checked(op: str, input: Any) -> np.ndarray:  # noqa: A002
     x = _data(input)
     if x.dtype.kind not in "biuf":
-        raise TypeError(f"{op}: expected a tensor of numbers or bools, got dtype {x.dtype} (shape {x.shape})")
+        raise TypeError(f"{op}: expected a tensor of numbers or bools, got dtype {x.dtype} (shape {tuple(x.shape)})")
     return x
 
 
@@ -284,7 +284,9 @@ def topk(
     k = int(k.__index__())
     n = x.shape[d] if x.ndim else 1
     if not 0 <= k <= n:
-        raise ShapeRuntimeError(f"topk: k = {k} is out of range for dim {d} of size {n} (input of shape {x.shape})")
+        raise ShapeRuntimeError(
+            f"topk: k = {k} is out of range for dim {d} of size {n} (input of shape {tuple(x.shape)})"
+        )
     if x.ndim == 0:  # the element itself for k = 0 or 1, as PyTorch gives
         return ValuesIndices(_apply("identity", (input,)), Tensor(np.zeros((), dtype=np.int64)))
     order = _topk_order(x, k, d, bool(largest))

@@ -311,7 +311,7 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
         raise NotImplementedError("cov: fweights and aweights are not supported by MyTorch")
     x = _floating(input)
     if x.ndim > 2:
-        raise ValueError(f"cov: expected a 1-D or 2-D input, got shape {x.shape}")
+        raise ValueError(f"cov: expected a 1-D or 2-D input, got shape {tuple(x.shape)}")
     if x.dtype == np.float16:  # in float32: float16 products overflow from 256 (a variance of 62,500 was inf)
         return cov(x.to(np.float32), correction=correction).to(np.float16)
     rows = x.reshape(1, -1) if x.ndim < 2 else x

@@ -56,7 +56,7 @@ def assert_close(
     a = np.asarray(actual._data if isinstance(actual, Tensor) else actual)
     e = np.asarray(expected._data if isinstance(expected, Tensor) else expected)
     if a.shape != e.shape:
-        raise AssertionError(msg or f"assert_close: the shapes differ: {a.shape} and {e.shape}")
+        raise AssertionError(msg or f"assert_close: the shapes differ: {tuple(a.shape)} and {tuple(e.shape)}")
     if check_dtype and a.dtype != e.dtype and (isinstance(actual, Tensor) or isinstance(expected, Tensor)):
         raise AssertionError(msg or f"assert_close: the dtypes differ: {a.dtype} and {e.dtype}")
     if rtol is None or atol is None:

@@ -852,3 +852,22 @@ def test_setitem_with_integer_indices_refuses_a_value_it_would_truncate():
     singles = mt.tensor([1.0, 2.0])
     singles[[0]] = mt.tensor([0.1], dtype=mt.float64)
     assert singles.dtype == mt.float32 and singles[0].item() == np.float32(0.1)
+
+
+def test_a_binary_in_place_op_whose_other_operand_alone_requires_grad():
+    # y.atan2_(x) with only x requiring grad: the backward read y after the write and raised
+    # "modified by an in-place operation" until 2026-12-05; PyTorch's keeps the old y
+    y0, x0 = np.array([1.0, -2.0, 0.5]), np.array([0.5, 3.0, -1.5])
+    expected = {
+        "atan2_": -y0 / (x0**2 + y0**2),  # d/dx atan2(y, x)
+        "hypot_": x0 / np.hypot(y0, x0),
+        "xlogy_": y0 / x0,
+        "copysign_": np.zeros(3),
+    }
+    for name, slope in expected.items():
+        x = mt.tensor(np.abs(x0) if name == "xlogy_" else x0, requires_grad=True)
+        y = mt.tensor(y0)
+        assert getattr(y, name)(x) is y and y.grad_fn is not None
+        y.sum().backward()
+        want = y0 / np.abs(x0) if name == "xlogy_" else slope
+        np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-12, err_msg=name)

@@ -20,7 +20,9 @@ attention with masks, freezing and evaluation idioms, a text CNN with a weighted
 softmax regression from scratch, a Siamese network with metrics; two replicas of a multi-process
 script averaged by hand, BPR matrix factorisation, a Hamiltonian network, a tabular model with
 missing values, a squashed-Normal likelihood trained by Adafactor, maximum-likelihood and MAP fits with
-FisherSnedecor, Kumaraswamy, GeneralizedPareto, LogisticNormal, Wishart and LKJCholesky) run on
+FisherSnedecor, Kumaraswamy, GeneralizedPareto, LogisticNormal, Wishart and LKJCholesky, and four
+first-course scripts: a tabular regression from a TensorDataset, a module with buffers and two
+schedulers, a tiny autoencoder with BCEWithLogitsLoss, gradient descent by hand) run on
 MyTorch with only their imports changed; where PyTorch is installed they print the same (the
 weights are loaded from NumPy draws in both; numbers agree to 1e-4, as float32 and PyTorch's
 4-digit printing allow, or to what a float64 program's ``# tolerance:`` line asks;

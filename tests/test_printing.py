@@ -149,3 +149,33 @@ def test_the_default_dtype_float64_as_pytorch() -> None:
     finally:
         mytorch.set_default_dtype(mytorch.float32)
         torch.set_default_dtype(torch.float32)
+
+
+def test_the_loss_printed_after_its_backward_still_names_its_grad_fn() -> None:
+    """PyTorch keeps the node of a released graph, so ``loss.backward(); print(loss)`` shows
+    ``grad_fn=<MseLossBackward0>``; MyTorch printed ``requires_grad=True`` until 2026-12-05. The
+    graph's last result keeps its name; others (released, not the last) print ``requires_grad=True``."""
+
+    def run(lib: Any) -> list[str]:
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        hidden = x * 2
+        loss = lib.nn.functional.mse_loss(hidden, lib.zeros(3))
+        texts = [repr(loss)]
+        loss.backward()
+        texts += [repr(loss), f"{loss}", str(loss.detach()), repr(x)]
+        t = lib.tensor(1.5, requires_grad=True)
+        (slope,) = lib.autograd.grad(t**3, t, create_graph=True)
+        lib.autograd.grad(slope, t)  # (releases the graph slope is the last result of)
+        return [*texts, repr(slope)]
+
+    mine = run(mytorch)
+    assert mine[:2] == ["tensor(18.6667, grad_fn=<MseLossBackward0>)"] * 2 and mine[-1].endswith(
+        "grad_fn=<MulBackward0>)"
+    )
+    assert mine[3] == "tensor(18.6667)" and mine[4] == "tensor([1., 2., 3.], requires_grad=True)"
+    x = mytorch.tensor([1.0, 2.0], requires_grad=True)
+    hidden = x * 2
+    hidden.sum().backward()
+    assert repr(hidden) == "tensor([2., 4.], requires_grad=True)"  # (released, not the last: no name kept)
+    torch = pytest.importorskip("torch")
+    assert mine == run(torch)

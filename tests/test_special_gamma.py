@@ -159,3 +159,32 @@ def test_large_a_converges_near_x_equal_a_and_an_unconverged_value_is_nan(monkey
 
     monkeypatch.setattr(special_gamma, "_MAX_ITERATIONS", 50)  # (too few for either side)
     assert np.isnan(_p(1e7, 1e7)) and np.isnan(_p(1e7, 1e7 + 2, True))
+
+
+def test_igamma_and_igammac_in_place_as_pytorchs():
+    """``t.igamma_(x)`` / ``t.igammac_(x)`` (refused by name until 2026-12-05): ``t`` holds P(t, x) /
+    Q(t, x); when ``x`` alone requires grad, its gradient is the density, as out of place (the write
+    into ``t`` does not break the backward, which reads the old ``t``); an integer ``t`` cannot hold
+    the result (``RuntimeError``, as PyTorch refuses it)."""
+    a0, x0 = np.array([0.5, 1.0, 2.5]), np.array([0.7, 2.0, 1.5])
+    for name, sign in (("igamma", 1), ("igammac", -1)):
+        x = mt.tensor(x0, requires_grad=True)
+        t = mt.tensor(a0)
+        assert getattr(t, f"{name}_")(x) is t
+        np.testing.assert_allclose(t.numpy(), getattr(mt, name)(mt.tensor(a0), mt.tensor(x0)).numpy(), rtol=0)
+        t.sum().backward()
+        density = np.exp((a0 - 1) * np.log(x0) - x0 - np.vectorize(math.lgamma)(a0))
+        np.testing.assert_allclose(x.grad.numpy(), sign * density, rtol=1e-13)
+        with pytest.raises(RuntimeError, match=f"{name}_: a float32 result cannot be stored"):
+            getattr(mt.tensor([1, 2]), f"{name}_")(mt.tensor([1.0, 2.0]))
+    torch = pytest.importorskip("torch")
+    for name in ("igamma_", "igammac_"):
+        got = []
+        for lib in (mt, torch):
+            x = lib.tensor(x0, requires_grad=True)
+            t = lib.tensor(a0)
+            getattr(t, name)(x)
+            t.sum().backward()
+            got.append((t.detach().numpy(), x.grad.numpy()))
+        for mine, theirs in zip(*got):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-12)

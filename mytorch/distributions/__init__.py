@@ -37,6 +37,7 @@ The package: ``base.py`` (``Distribution``), ``discrete.py``, ``continuous.py``,
 import sys
 
 from mytorch.distributions import constraints, transforms, utils
+from mytorch.distributions import kl_continuous_bernoulli as _kl_continuous_bernoulli  # noqa: F401 - its rules
 from mytorch.distributions.base import Distribution
 from mytorch.distributions.constraint_registry import biject_to, transform_to
 from mytorch.distributions.continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform

@@ -11,6 +11,7 @@ import numpy as np
 
 from mytorch.arguments import ShapeRuntimeError
 from mytorch.dtypes import get_default_dtype
+from mytorch.size import Size
 from mytorch.tensor import Tensor
 from mytorch.tensor_math import where
 
@@ -59,12 +60,32 @@ def _shape(sample_shape: Any) -> tuple[int, ...]:
 _VALIDATE = [True]  # Distribution.set_default_validate_args
 
 
+class _SizeAttribute:
+    """A distribution's ``batch_shape`` or ``event_shape``: any sequence of ints assigned, a ``Size``
+    read (PyTorch's ``torch.Size``, which prints as ``torch.Size([3])``; a plain tuple until
+    2026-12-05); ``()`` until assigned."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._key = f"_{name}"
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        return instance.__dict__.get(self._key, _NO_SIZE)
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self._key] = value if type(value) is Size else Size(value)
+
+
+_NO_SIZE = Size()
+
+
 class Distribution:
     """What every distribution here has: ``batch_shape``, ``sample(sample_shape)`` (no gradient),
     ``log_prob``, ``entropy``; PyTorch's argument validation."""
 
-    batch_shape: tuple[int, ...] = ()
-    event_shape: tuple[int, ...] = ()
+    batch_shape: Any = _SizeAttribute()
+    event_shape: Any = _SizeAttribute()
     _validate_args: bool = True
     arg_constraints: dict[str, Any] = {}
     """Each parameter's name and the ``constraints`` set it must lie in (PyTorch's)."""

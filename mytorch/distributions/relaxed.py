@@ -19,6 +19,7 @@ import numpy as np
 from mytorch.distributions import constraints
 from mytorch.distributions.base import Distribution, _shape, _tensor
 from mytorch.distributions.discrete import Bernoulli, Categorical
+from mytorch.distributions.exp_family import ExponentialFamily
 from mytorch.distributions.transforms import ExpTransform, SigmoidTransform
 from mytorch.distributions.wrappers import TransformedDistribution
 from mytorch.factories import default_generator
@@ -179,10 +180,15 @@ class RelaxedBernoulli(_Relaxed):
     _support = "Interval(lower_bound=0.0, upper_bound=1.0)"
 
 
-class ContinuousBernoulli(Distribution):
+class ContinuousBernoulli(ExponentialFamily):
     """``ContinuousBernoulli(probs=None, logits=None, lims=(0.499, 0.501))``: the density
     C(p) p^x (1 - p)^(1 - x) on [0, 1]; within ``lims`` of p = 1/2, where C(p)'s formula loses its
-    digits, PyTorch's Taylor expansions are used (for C, the mean and the variance)."""
+    digits, PyTorch's Taylor expansions are used (for C, the mean and the variance). An
+    ``ExponentialFamily``, as PyTorch's: the density is exp(theta x - F(theta)) with theta the logit
+    (``_natural_params``), F(theta) = log((e^theta - 1) / theta) (``_log_normalizer``) and no carrier
+    term (``_mean_carrier_measure`` 0)."""
+
+    _mean_carrier_measure = 0
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.unit_interval
@@ -201,6 +207,21 @@ class ContinuousBernoulli(Distribution):
         self._lims = (float(lims[0]), float(lims[1]))
         self._validating(validate_args)
         self.batch_shape = self._bernoulli.batch_shape
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        """theta, the logit."""
+        return (self.logits,)
+
+    def _log_normalizer(self, theta: Tensor) -> Tensor:  # type: ignore[override]
+        """F(theta) = log((e^theta - 1) / theta), recorded: max(theta, 0) + log(1 - e^-|theta|) - log|theta|
+        (finite for any logit; PyTorch's overflows past 88 in float32), and its Taylor series
+        theta / 2 + theta^2 / 24 - theta^4 / 2880 where theta is within PyTorch's cut, ``lims`` less 1/2."""
+        outside = (theta._data <= self._lims[0] - 0.5) | (theta._data > self._lims[1] - 0.5)
+        cut = cast(Tensor, where(Tensor(outside), theta, self._lims[0] - 0.5)).abs()
+        general = theta.clamp(min=0.0) + (-(-cut).expm1()).log() - cut.log()
+        taylor = 0.5 * theta + theta**2 / 24.0 - theta**4 / 2880.0
+        return cast(Tensor, where(Tensor(outside), general, taylor))
 
     def _outside(self) -> np.ndarray:
         p = self.probs._data

@@ -23,7 +23,7 @@ class Independent(Distribution):
         if not 0 <= n <= len(base_distribution.batch_shape):
             raise ValueError(
                 f"Independent: reinterpreted_batch_ndims must lie in [0, {len(base_distribution.batch_shape)}] for a "
-                f"base of batch_shape {base_distribution.batch_shape}, got {reinterpreted_batch_ndims}"
+                f"base of batch_shape {tuple(base_distribution.batch_shape)}, got {reinterpreted_batch_ndims}"
             )
         self.base_dist, self.reinterpreted_batch_ndims = base_distribution, n
         cut = len(base_distribution.batch_shape) - n

@@ -341,7 +341,7 @@ def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002 - PyTorch's name
         if slopes != channels:
             raise RuntimeError(
                 f"prelu: mismatch of parameter numbers and input channel size: {slopes} slopes for "
-                f"{channels} channel(s) (input of shape {x.shape})"
+                f"{channels} channel(s) (input of shape {tuple(x.shape)})"
             )
         w = w.reshape((slopes,) + (1,) * (x.ndim - 2))
     elif w.ndim:

@@ -103,7 +103,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             if input.ndim != 1:
                 raise ShapeRuntimeError(f"{name}: a 0-D target expects a 1-D input, got shape {tuple(input.shape)}")
         else:
-            raise ShapeRuntimeError(f"{name}: 0-D or 1-D target expected, got shape {labels.shape}")
+            raise ShapeRuntimeError(f"{name}: 0-D or 1-D target expected, got shape {tuple(labels.shape)}")
         batched = labels.ndim == 1
         x = input if batched else input.unsqueeze(0)
         labels = labels.reshape(-1).astype(np.int64)

@@ -108,7 +108,9 @@ def _input(op: str, x: Any, nd: int) -> tuple[Tensor, bool]:
     if x.ndim == nd + 1:
         return x.unsqueeze(0), True
     if x.ndim != nd + 2:
-        raise ValueError(f"{op}: expected an input of shape (N, C, {nd} spatial axes) or (C, ...), got {x.shape}")
+        raise ValueError(
+            f"{op}: expected an input of shape (N, C, {nd} spatial axes) or (C, ...), got {tuple(x.shape)}"
+        )
     return x, False
 
 
@@ -176,7 +178,7 @@ def _conv(
     if channels != per_group * groups or out_channels % groups:
         raise ShapeRuntimeError(
             f"{op}: an input of {channels} channels and {groups} group(s) needs a weight of shape (out, in / groups, "
-            f"...) with out a multiple of groups and in = {channels}, got {weight.shape}"
+            f"...) with out a multiple of groups and in = {channels}, got {tuple(weight.shape)}"
         )
     stride_t = _tuple(op, "stride", stride, nd)
     dilation_t = _tuple(op, "dilation", dilation, nd)
@@ -658,7 +660,9 @@ def local_response_norm(
     if not isinstance(input, Tensor):
         raise TypeError(f"local_response_norm takes a mytorch Tensor, got {type(input).__name__}")
     if input.ndim < 3:
-        raise ValueError(f"local_response_norm: expected 3 or more axes (N, C, ...), got input of shape {input.shape}")
+        raise ValueError(
+            f"local_response_norm: expected 3 or more axes (N, C, ...), got input of shape {tuple(input.shape)}"
+        )
     if input.numel() == 0:
         return input
     if input.dtype == np.float16:  # in float32: float16 squares overflow from 256 (it gave 0, as PyTorch 2.13)
@@ -868,7 +872,7 @@ def fold(
     if cols.ndim != 3 or cols.shape[1] % window or cols.shape[2] != math.prod(out):
         raise ValueError(
             f"fold: expected columns of shape (N, C * {window}, {math.prod(out)}) for output_size {size}, "
-            f"got {cols.shape}"
+            f"got {tuple(cols.shape)}"
         )
     n, c = cols.shape[0], cols.shape[1] // window
     blocks = cols.reshape(n, c, *kernel, *out)

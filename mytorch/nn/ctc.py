@@ -60,7 +60,7 @@ def ctc_loss(
     unbatched = log_probs.ndim == 2
     lp = log_probs.unsqueeze(1) if unbatched else log_probs
     if lp.ndim != 3:
-        raise ValueError(f"ctc_loss: log_probs must be (T, N, C) or (T, C), got shape {log_probs.shape}")
+        raise ValueError(f"ctc_loss: log_probs must be (T, N, C) or (T, C), got shape {tuple(log_probs.shape)}")
     steps, batch, classes = lp.shape
     input_len = _ints("input_lengths", input_lengths, batch)
     target_len = _ints("target_lengths", target_lengths, batch)

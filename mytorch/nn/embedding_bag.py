@@ -73,7 +73,7 @@ def embedding_bag(
         bags, flat = len(starts), indices[:end]
         bag_of = np.searchsorted(starts, np.arange(end), side="right") - 1
     else:
-        raise ValueError(f"embedding_bag: expected a 1-D or 2-D input, got shape {indices.shape}")
+        raise ValueError(f"embedding_bag: expected a 1-D or 2-D input, got shape {tuple(indices.shape)}")
     keep = np.ones(len(flat), dtype=bool) if padding_idx is None else flat != padding_idx % weight.shape[0]
     flat, bag_of = flat[keep], bag_of[keep]
     rows = TF.embedding(Tensor(flat), weight)

@@ -131,7 +131,7 @@ def pdist(input: Any, p: float = 2.0) -> Tensor:  # noqa: A002
     """The p-norm distance of every pair of rows i < j of an (N, M) tensor, in row order: N (N - 1) / 2 values."""
     x = _tensor(input)
     if x.ndim != 2:
-        raise ValueError(f"pdist: expects a 2-D tensor, got shape {x.shape}")
+        raise ValueError(f"pdist: expects a 2-D tensor, got shape {tuple(x.shape)}")
     rows, cols = np.triu_indices(x.shape[0], 1)
     return pairwise_distance(x[rows], x[cols], p, eps=0.0)
 

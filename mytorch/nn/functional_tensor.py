@@ -344,7 +344,7 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:  # noqa: A002
     x, w = _tensor("linear", input), _tensor("linear", weight, "weight")
     if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
         raise ValueError(
-            f"F.linear: input of shape {x.shape} does not fit a weight of shape {w.shape} "
+            f"F.linear: input of shape {tuple(x.shape)} does not fit a weight of shape {tuple(w.shape)} "
             "(the input's last axis must be the weight's second)"
         )
     if bias is None:
@@ -353,7 +353,9 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:  # noqa: A002
         return x @ w.T
     b = _tensor("linear", bias, "bias")
     if b.shape != (w.shape[0],):
-        raise ValueError(f"F.linear: bias has shape {b.shape}, a weight of shape {w.shape} needs ({w.shape[0]},)")
+        raise ValueError(
+            f"F.linear: bias has shape {tuple(b.shape)}, a weight of shape {tuple(w.shape)} needs ({w.shape[0]},)"
+        )
     return record_linear(x, w, b)
 
 
@@ -441,7 +443,7 @@ def embedding(
     name = "F.embedding"
     w = _tensor("embedding", weight, "weight")
     if w.ndim != 2:
-        raise ValueError(f"{name}: weight must have shape (num_embeddings, embedding_dim), got {w.shape}")
+        raise ValueError(f"{name}: weight must have shape (num_embeddings, embedding_dim), got {tuple(w.shape)}")
     if scale_grad_by_freq:
         raise TypeError(
             f"{name}: scale_grad_by_freq (PyTorch's gradient scaled by each index's count) is not supported"
@@ -452,8 +454,8 @@ def embedding(
     rows = w.shape[0]
     if indices.size and (indices.min() < 0 or indices.max() >= rows):
         raise IndexOutOfRangeError(
-            f"{name}: indices must lie in [0, {rows}) for a weight of shape {w.shape}; got "
-            f"{indices.min()} .. {indices.max()} (input of shape {indices.shape})"
+            f"{name}: indices must lie in [0, {rows}) for a weight of shape {tuple(w.shape)}; got "
+            f"{indices.min()} .. {indices.max()} (input of shape {tuple(indices.shape)})"
         )
     if max_norm is not None:
         _renormalize(w, indices, float(max_norm), float(norm_type))
@@ -601,7 +603,9 @@ def _class_weights(name: str, weight: Any, classes: int, dtype: np.dtype) -> np.
     if w.dtype.kind not in "biuf":
         raise TypeError(f"F.{name}: weight must hold numbers, got dtype {w.dtype}")
     if w.shape != (classes,):
-        raise ValueError(f"F.{name}: weight must have one entry per class, shape ({classes},), got shape {w.shape}")
+        raise ValueError(
+            f"F.{name}: weight must have one entry per class, shape ({classes},), got shape {tuple(w.shape)}"
+        )
     return w.astype(dtype, copy=False)
 
 
@@ -738,8 +742,8 @@ def _as_rows(name: str, x: Tensor, target: Any) -> tuple[Tensor, Any, tuple[int,
             return x.reshape(1, -1), target.reshape(1, -1) if isinstance(target, Tensor) else values.reshape(1, -1), ()
         if values.shape != ():
             raise ValueError(
-                f"F.{name}: for input of shape {x.shape}, target must be one class label (shape ()) or "
-                f"probabilities of shape {x.shape}, got shape {values.shape}"
+                f"F.{name}: for input of shape {tuple(x.shape)}, target must be one class label (shape ()) or "
+                f"probabilities of shape {tuple(x.shape)}, got shape {tuple(values.shape)}"
             )
         return x.reshape(1, -1), values.reshape(1), ()
     if x.ndim <= 2:
@@ -752,8 +756,8 @@ def _as_rows(name: str, x: Tensor, target: Any) -> tuple[Tensor, Any, tuple[int,
         return rows, flat.reshape(-1, classes), (n, *extra)
     if values.shape != (n, *extra):
         raise ShapeRuntimeError(
-            f"F.{name}: for input of shape {x.shape}, target must be class labels of shape {(n, *extra)} or "
-            f"probabilities of shape {x.shape}, got shape {values.shape}"
+            f"F.{name}: for input of shape {tuple(x.shape)}, target must be class labels of shape {(n, *extra)} or "
+            f"probabilities of shape {tuple(x.shape)}, got shape {tuple(values.shape)}"
         )
     return rows, values.reshape(-1), (n, *extra)
 
@@ -823,7 +827,9 @@ def cross_entropy(
             np.float16
         )
     if logits.ndim == 0:
-        raise ValueError(f"F.{name}: input must be logits of shape (C,), (N, C) or (N, C, d1, ...), got {logits.shape}")
+        raise ValueError(
+            f"F.{name}: input must be logits of shape (C,), (N, C) or (N, C, d1, ...), got {tuple(logits.shape)}"
+        )
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"F.{name}: label_smoothing must lie in [0, 1], got {label_smoothing!r}")
     logits, target, shape = _as_rows(name, logits, target)
@@ -842,13 +848,14 @@ def cross_entropy(
         probs = _label_rows(name, values, classes, logits.dtype, label_smoothing, weight, weights, ignore_index, mean)
     elif values.shape == logits.shape:  # one-hot rows of integers or booleans
         raise TypeError(
-            f"F.{name}: a target of shape {values.shape} holds class probabilities, which must be floating point, "
-            f"got {values.dtype}; give class labels of shape ({n},) (rows.argmax(1)) or cast the rows to float"
+            f"F.{name}: a target of shape {tuple(values.shape)} holds class probabilities, which must be floating "
+            f"point, got {values.dtype}; give class labels of shape ({n},) (rows.argmax(1)) or cast the rows "
+            "to float"
         )
     else:
         raise ShapeRuntimeError(
-            f"F.{name}: target must be class labels of shape ({n},) or probabilities of shape {logits.shape}, "
-            f"got shape {values.shape}"
+            f"F.{name}: target must be class labels of shape ({n},) or probabilities of shape {tuple(logits.shape)}, "
+            f"got shape {tuple(values.shape)}"
         )
     if (
         reduction == "mean"
@@ -891,7 +898,7 @@ def nll_loss(
     if log_probs.ndim == 0 or given != (log_probs.shape[:1] + log_probs.shape[2:] if log_probs.ndim > 1 else ()):
         raise ValueError(
             f"F.{name}: input must be (N, C) (or (C,), (N, C, d1, ...)) and target (N,) (or (), (N, d1, ...)), "
-            f"got {log_probs.shape} and {given}"
+            f"got {tuple(log_probs.shape)} and {given}"
         )
     log_probs, target, shape = _as_rows(name, log_probs, target)
     n, classes = log_probs.shape
@@ -924,7 +931,7 @@ def _same_shapes(name: str, x: Tensor, target: Any) -> None:
     shape = values.shape
     if shape != x.shape:
         raise ShapeRuntimeError(
-            f"F.{name}: input has shape {x.shape} but target {shape}; they must match (reshape the target, "
+            f"F.{name}: input has shape {tuple(x.shape)} but target {shape}; they must match (reshape the target, "
             f"e.g. target.reshape({', '.join(map(str, x.shape))}))"
         )
 
@@ -960,7 +967,7 @@ def _factor(name: str, what: str, value: Any, like: Tensor) -> np.ndarray:
         np.broadcast_shapes(w.shape, like.shape)
     except ValueError:
         raise ValueError(
-            f"F.{name}: {what} of shape {w.shape} does not broadcast to the input's {like.shape}"
+            f"F.{name}: {what} of shape {tuple(w.shape)} does not broadcast to the input's {tuple(like.shape)}"
         ) from None
     return w.astype(like.dtype, copy=False)
 

@@ -35,7 +35,9 @@ def group_norm(
     if x.dtype == np.float16:  # in float32, as PyTorch: float16's variance overflows from |x - mean| ~ 256
         return group_norm(x.to(np.float32), num_groups, weight, bias, eps).to(np.float16)
     if x.ndim < 2 or x.shape[1] % num_groups:
-        raise ValueError(f"group_norm: expects (N, C, ...) with C divisible by num_groups={num_groups}, got {x.shape}")
+        raise ValueError(
+            f"group_norm: expects (N, C, ...) with C divisible by num_groups={num_groups}, got {tuple(x.shape)}"
+        )
     grouped = x.reshape(x.shape[0], num_groups, -1)
     mean = grouped.mean(-1, keepdim=True)
     centered = grouped - mean
@@ -63,7 +65,7 @@ def rms_norm(
         return rms_norm(x.to(np.float32), normalized_shape, weight, eps).to(np.float16)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(x.shape[x.ndim - len(shape) :]) != shape:
-        raise ValueError(f"rms_norm: the last axes of {x.shape} must be normalized_shape {shape}")
+        raise ValueError(f"rms_norm: the last axes of {tuple(x.shape)} must be normalized_shape {shape}")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     step = float(np.finfo(x.dtype).eps) if eps is None else eps
     out = x / sqrt((x * x).mean(axes, keepdim=True) + step)

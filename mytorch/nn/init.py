@@ -47,7 +47,7 @@ def _fill(name: str, tensor: Any, values: Any) -> Tensor:
 def _fans(name: str, tensor: Tensor) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight of shape (out, in, *kernel)."""
     if tensor.ndim < 2:
-        raise ValueError(f"init.{name}: fans need a weight of at least 2 dimensions, got shape {tensor.shape}")
+        raise ValueError(f"init.{name}: fans need a weight of at least 2 dimensions, got shape {tuple(tensor.shape)}")
     receptive = math.prod(tensor.shape[2:])
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 

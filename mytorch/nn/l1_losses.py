@@ -41,7 +41,9 @@ def _weighted(losses: Tensor, weight: Any, reduction: str, mean_over_weight: boo
     if weight is None:
         return _reduce(losses, reduction)
     if np.shape(np.asarray(weight)) != losses.shape:
-        raise ValueError(f"Weights and input must have the same size: weight {np.shape(weight)}, input {losses.shape}")
+        raise ValueError(
+            f"Weights and input must have the same size: weight {np.shape(weight)}, input {tuple(losses.shape)}"
+        )
     weighted = losses * weight
     if reduction == "mean" and mean_over_weight:
         return weighted.sum() / (weight.sum() if isinstance(weight, Tensor) else np.sum(weight))

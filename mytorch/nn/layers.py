@@ -100,7 +100,7 @@ class Linear(Module):
         if data.ndim == 0 or data.shape[-1] != self.in_features:
             raise ShapeRuntimeError(
                 f"Linear({self.in_features}, {self.out_features}): expected input of shape (..., {self.in_features}), "
-                f"got {x.shape}"
+                f"got {tuple(x.shape)}"
             )
         w, b = self.weight, self.bias
         if b is None:
@@ -187,7 +187,7 @@ class Unflatten(Module):
         if (-1 not in sizes and known != length) or (-1 in sizes and (known == 0 or length % known)):
             raise RuntimeError(
                 f"Unflatten: sizes {list(sizes)} don't multiply up to the size of dim {self.dim} ({length}) "
-                f"of the input, shape {x.shape}"
+                f"of the input, shape {tuple(x.shape)}"
             )
         return x.reshape(x.shape[:dim] + sizes + x.shape[dim + 1 :])
 
@@ -249,7 +249,8 @@ class Embedding(Module):
             values = np.array(_weight._data if isinstance(_weight, Tensor) else _weight)
             if values.shape != (self.num_embeddings, self.embedding_dim):
                 raise ValueError(
-                    f"Embedding: the weight's shape {values.shape} is not ({self.num_embeddings}, {self.embedding_dim})"
+                    f"Embedding: the weight's shape {tuple(values.shape)} is not ({self.num_embeddings}, "
+                    f"{self.embedding_dim})"
                 )
             self.weight = Parameter(values, requires_grad=not _freeze)
 

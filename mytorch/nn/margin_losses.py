@@ -118,14 +118,14 @@ def multi_margin_loss(
         raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
     x = _t(input)
     if x.ndim not in (1, 2):
-        raise ValueError(f"F.multi_margin_loss: input must be (N, C) or (C,), got shape {x.shape}")
+        raise ValueError(f"F.multi_margin_loss: input must be (N, C) or (C,), got shape {tuple(x.shape)}")
     x2 = x if x.ndim == 2 else x.reshape(1, -1)
     n, classes = x2.shape
     labels = _labels("multi_margin_loss", target, classes)  # (integers in [0, C): 0.5 was cut to class 0)
     if labels.shape != (n,) and not (x.ndim == 1 and labels.shape == ()):
         raise ValueError(
-            f"F.multi_margin_loss: target must be class labels of shape ({n},) for an input of shape {x.shape}, "
-            f"got shape {labels.shape}"
+            f"F.multi_margin_loss: target must be class labels of shape ({n},) for an input of shape {tuple(x.shape)}, "
+            f"got shape {tuple(labels.shape)}"
         )
     labels = labels.reshape(-1)
     chosen = gather(x2, 1, Tensor(labels[:, None]))
@@ -136,7 +136,8 @@ def multi_margin_loss(
         w = _t(weight)
         if w.shape != (classes,):
             raise ValueError(
-                f"F.multi_margin_loss: weight must have one entry per class, shape ({classes},), got shape {w.shape}"
+                f"F.multi_margin_loss: weight must have one entry per class, shape ({classes},), got shape "
+                f"{tuple(w.shape)}"
             )
         z = z * gather(w, 0, Tensor(labels))[:, None]
     own = np.arange(x2.shape[1])[None, :] == labels[:, None]
@@ -259,7 +260,9 @@ def gaussian_nll_loss(
     if v.ndim == x.ndim - 1 and v.shape == x.shape[:-1]:
         v = v.unsqueeze(-1)
     if v.shape != x.shape and not (v.shape[:-1] == x.shape[:-1] and v.shape[-1:] == (1,)):
-        raise ValueError(f"gaussian_nll_loss: var of shape {v.shape} does not fit input of shape {x.shape}")
+        raise ValueError(
+            f"gaussian_nll_loss: var of shape {tuple(v.shape)} does not fit input of shape {tuple(x.shape)}"
+        )
     data = np.asarray(v._data)
     floored = np.maximum(data, eps).astype(data.dtype)
     if (floored != data).any():

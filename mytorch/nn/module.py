@@ -820,7 +820,8 @@ class Module:
             array = np.asarray(value._data if isinstance(value, Tensor) else value)
             if array.shape != target.shape:
                 raise ShapeRuntimeError(
-                    f"{name}.load_state_dict: {key!r} has shape {array.shape}, the module's is {target.shape}"
+                    f"{name}.load_state_dict: {key!r} has shape {tuple(array.shape)}, the module's is "
+                    f"{tuple(target.shape)}"
                 )
             if array.dtype.kind not in "biufc":  # (strings, objects: an error from copy_ after others were copied)
                 raise TypeError(f"{name}.load_state_dict: {key!r} holds {array.dtype}, not numbers")

@@ -108,7 +108,8 @@ def layer_norm(
     k = len(shape)
     if k == 0 or tuple(x.shape[x.ndim - k :]) != shape or x.ndim < k:
         raise ShapeRuntimeError(
-            f"layer_norm: normalized_shape {shape} must be the last axes of the input, got input of shape {x.shape}"
+            f"layer_norm: normalized_shape {shape} must be the last axes of the input, got input of shape "
+            f"{tuple(x.shape)}"
         )
     y, _, _ = _normalized(x, tuple(range(x.ndim - k, x.ndim)), eps)
     return _affine("layer_norm", y, weight, bias, shape, shape)
@@ -226,7 +227,7 @@ def batch_norm(
         wide = batch_norm(x.to(np.float32), running_mean, running_var, weight, bias, training, momentum, eps)
         return wide.to(np.float16)
     if x.ndim < 2:
-        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {tuple(x.shape)}")
     channels = x.shape[1]
     view = (1, channels) + (1,) * (x.ndim - 2)
     for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
@@ -236,7 +237,7 @@ def batch_norm(
         count = x._data.size // max(channels, 1)
         if count <= 1:
             raise ValueError(
-                f"batch_norm: expected more than 1 value per channel when training, got input of shape {x.shape}"
+                f"batch_norm: expected more than 1 value per channel when training, got input of shape {tuple(x.shape)}"
             )
         axes = (0,) + tuple(range(2, x.ndim))
         y, centre, spread = _normalized(x, axes, eps)
@@ -324,7 +325,7 @@ class BatchNorm1d(Module):
         x = _tensor(name, x)
         if x.ndim not in self._ranks or x.shape[1] != self.num_features:
             raise ShapeRuntimeError(
-                f"{name}({self.num_features}): expected input of shape {self._shapes()}, got {x.shape}"
+                f"{name}({self.num_features}): expected input of shape {self._shapes()}, got {tuple(x.shape)}"
             )
         factor = 0.0 if self.momentum is None else self.momentum
         counter = self.num_batches_tracked
@@ -459,7 +460,7 @@ def instance_norm(
         stats = (running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
         return instance_norm(x.to(np.float32), *stats).to(np.float16)
     if x.ndim < 3:
-        raise ValueError(f"instance_norm: expected an input of shape (N, C, ...), got {x.shape}")
+        raise ValueError(f"instance_norm: expected an input of shape (N, C, ...), got {tuple(x.shape)}")
     channels = x.shape[1]
     view = (1, channels) + (1,) * (x.ndim - 2)
     for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
@@ -474,7 +475,7 @@ def instance_norm(
         return _affine("instance_norm", y, weight, bias, (channels,), view)
     count = math.prod(x.shape[2:])
     if count <= 1:  # each value is its own mean: every output would be 0, as PyTorch refuses
-        raise ValueError(f"instance_norm: expected more than 1 spatial element, got input of shape {x.shape}")
+        raise ValueError(f"instance_norm: expected more than 1 spatial element, got input of shape {tuple(x.shape)}")
     y, centre, spread = _normalized(x, tuple(range(2, x.ndim)), eps)
     if running_mean is not None:  # (each instance's update, averaged over the batch: PyTorch's)
         _update_running(running_mean, centre._data.reshape(-1, channels).mean(0), momentum)

@@ -102,7 +102,7 @@ class _Orthogonal(Module):
         Householder reflectors of Q's QR factorisation (the other maps have no inverse)."""
         if tuple(Q.shape) != self.shape:
             raise ValueError(
-                f"orthogonal: expected a matrix or batch of matrices of shape {self.shape}, got {tuple(Q.shape)}"
+                f"orthogonal: expected a matrix or batch of matrices of shape {tuple(self.shape)}, got {tuple(Q.shape)}"
             )
         q = Q.detach()._data
         transposed = q.shape[-2] < q.shape[-1]

@@ -34,7 +34,7 @@ def _pairs(pad: Sequence[int], shape: tuple[int, ...]) -> list[tuple[int, int, i
         raise ValueError(f"pad: the padding length must be even (pairs of before, after), got {tuple(pad)}")
     if len(pad) // 2 > len(shape):
         raise ValueError(
-            f"pad: {len(pad) // 2} padded axes for an input of shape {shape} (at most one pair per axis), "
+            f"pad: {len(pad) // 2} padded axes for an input of shape {tuple(shape)} (at most one pair per axis), "
             f"got {tuple(pad)}"
         )
     return [(len(shape) - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(len(pad) // 2)]
@@ -46,7 +46,7 @@ def _constant(x: Tensor, pairs: list[tuple[int, int, int]], value: float) -> Ten
         n = x.shape[axis]
         if max(-before, 0) + max(-after, 0) > n:  # (as PyTorch refuses it; (1, -4) of 3 cropped 1, not 4)
             raise ValueError(
-                f"pad: padding {before, after} crops more than the {n} elements of axis {axis} (shape {x.shape})"
+                f"pad: padding {before, after} crops more than the {n} elements of axis {axis} (shape {tuple(x.shape)})"
             )
         crop[axis] = slice(max(-before, 0), n - max(-after, 0))
     if any(s != slice(None) for s in crop):
@@ -68,12 +68,12 @@ def _positions(mode: str, n: int, before: int, after: int, axis: int, shape: tup
         rule = {"reflect": "less than", "circular": "at least 0 and at most"}[mode]
         raise ValueError(
             f"pad: mode {mode!r} needs padding {rule} the axis length, got {(before, after)} for axis {axis} "
-            f"of length {n} (input of shape {shape})"
+            f"of length {n} (input of shape {tuple(shape)})"
         )
     if n == 0 or before + n + after <= 0:
         raise ValueError(
             f"pad: mode {mode!r} cannot pad an empty axis nor crop it away, got {(before, after)} for axis {axis} "
-            f"of length {n} (input of shape {shape})"
+            f"of length {n} (input of shape {tuple(shape)})"
         )
     steps = np.arange(-before, n + after)
     if mode == "reflect":

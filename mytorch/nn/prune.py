@@ -142,7 +142,9 @@ def _channels(values: np.ndarray, dim: int, scores: np.ndarray, amount: Any, old
     the ``topk`` of the kept slices' scores. (The count was of all the slices, and the slices pruned
     before, of the lowest scores, were chosen again: a second ``amount=0.3`` of 10 rows pruned none.)"""
     if values.ndim < 2:  # (PyTorch's refusal: a slice of a vector is one number)
-        raise ValueError(f"prune: structured pruning needs a tensor of 2 or more dimensions, got shape {values.shape}")
+        raise ValueError(
+            f"prune: structured pruning needs a tensor of 2 or more dimensions, got shape {tuple(values.shape)}"
+        )
     dim = dim % values.ndim
     others = tuple(a for a in range(values.ndim) if a != dim)
     kept = np.flatnonzero(old.sum(axis=others) != 0)

@@ -118,7 +118,9 @@ class _RNNBase(Module):
         unbatched = input.ndim == 2
         x = input.unsqueeze(1) if unbatched else input.transpose(0, 1) if self.batch_first else input
         if x.ndim != 3 or x.shape[-1] != self.input_size:
-            raise ShapeRuntimeError(f"{name}: expected an input of shape (L, N, {self.input_size}), got {input.shape}")
+            raise ShapeRuntimeError(
+                f"{name}: expected an input of shape (L, N, {self.input_size}), got {tuple(input.shape)}"
+            )
         batch = x.shape[1]
         directions = 2 if self.bidirectional else 1
         lstm = self.mode == "LSTM"

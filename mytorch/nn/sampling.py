@@ -32,7 +32,9 @@ def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> 
     """
     n, _, h, w = (int(s) for s in size) if len(size) == 4 else (0, 0, 0, 0)
     if len(size) != 4 or theta.ndim != 3 or tuple(theta.shape) != (n, 2, 3):
-        raise ValueError(f"affine_grid: theta must be (N, 2, 3) for a size (N, C, H, W), got {theta.shape} and {size}")
+        raise ValueError(
+            f"affine_grid: theta must be (N, 2, 3) for a size (N, C, H, W), got {tuple(theta.shape)} and {size}"
+        )
     xs, ys = _base(w, bool(align_corners)), _base(h, bool(align_corners))
     base = np.stack(np.broadcast_arrays(xs[None, :], ys[:, None], 1.0), axis=-1).reshape(1, h * w, 3)
     grid = Tensor(base.astype(theta.dtype)) @ theta.transpose(1, 2)  # (N, H W, 2)
@@ -76,7 +78,8 @@ def grid_sample(
         )
     if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
         raise ValueError(
-            f"grid_sample: input must be (N, C, H, W) and grid (N, Ho, Wo, 2), got {input.shape}, {grid.shape}"
+            f"grid_sample: input must be (N, C, H, W) and grid (N, Ho, Wo, 2), got {tuple(input.shape)}, "
+            f"{tuple(grid.shape)}"
         )
     n, c, h, w = input.shape
     ho, wo = grid.shape[1], grid.shape[2]

@@ -38,9 +38,11 @@ def _unpool(
     x = input if isinstance(input, Tensor) else Tensor(np.asarray(input))
     where = indices if isinstance(indices, Tensor) else Tensor(np.asarray(indices))
     if x.ndim not in (nd + 1, nd + 2):
-        raise ValueError(f"{op}: expects a ({nd + 1}-d) or ({nd + 2}-d) input, got shape {x.shape}")
+        raise ValueError(f"{op}: expects a ({nd + 1}-d) or ({nd + 2}-d) input, got shape {tuple(x.shape)}")
     if where.shape != x.shape or where.dtype.kind not in "iu":
-        raise ValueError(f"{op}: indices must be integers of the input's shape {x.shape}, got {where.shape}")
+        raise ValueError(
+            f"{op}: indices must be integers of the input's shape {tuple(x.shape)}, got {tuple(where.shape)}"
+        )
     unbatched = x.ndim == nd + 1
     if unbatched:
         x, where = x.unsqueeze(0), where.unsqueeze(0)

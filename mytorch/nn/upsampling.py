@@ -82,11 +82,11 @@ def _asked_sizes(x: Tensor, size: Any, scale_factor: Any, nd: int) -> tuple[list
     if size is not None:
         sizes = list(size) if isinstance(size, (tuple, list)) else [size] * nd
         if len(sizes) != nd:
-            raise ValueError(f"interpolate: size must have {nd} entries for an input of shape {x.shape}")
+            raise ValueError(f"interpolate: size must have {nd} entries for an input of shape {tuple(x.shape)}")
         return [int(s) for s in sizes], [None] * nd
     factors = list(scale_factor) if isinstance(scale_factor, (tuple, list)) else [scale_factor] * nd
     if len(factors) != nd:
-        raise ValueError(f"interpolate: scale_factor must have {nd} entries for an input of shape {x.shape}")
+        raise ValueError(f"interpolate: scale_factor must have {nd} entries for an input of shape {tuple(x.shape)}")
     return [math.floor(n * float(f)) for n, f in zip(x.shape[2:], factors, strict=True)], [float(f) for f in factors]
 
 
@@ -117,7 +117,7 @@ def interpolate(
         raise NotImplementedError("interpolate: antialias=True is not supported by MyTorch")
     nd = input.ndim - 2
     if nd < 1 or (_MODES[mode] and _MODES[mode] != nd):
-        raise ValueError(f"interpolate: mode {mode!r} does not take an input of shape {input.shape}")
+        raise ValueError(f"interpolate: mode {mode!r} does not take an input of shape {tuple(input.shape)}")
     linear = _MODES[mode] > 0
     if align_corners is not None and not linear:
         raise ValueError(f"interpolate: align_corners is for the linear modes only, got mode {mode!r}")
@@ -257,7 +257,7 @@ class Softmax2d(Module):
     def forward(self, x: Tensor) -> Tensor:
         """``x.softmax(-3)``."""
         if x.ndim not in (3, 4):
-            raise ValueError(f"Softmax2d: expected an input of shape (N, C, H, W) or (C, H, W), got {x.shape}")
+            raise ValueError(f"Softmax2d: expected an input of shape (N, C, H, W) or (C, H, W), got {tuple(x.shape)}")
         return x.softmax(-3)
 
 

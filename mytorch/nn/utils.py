@@ -198,7 +198,9 @@ def vector_to_parameters(vec: Tensor, parameters: Tensor | Iterable[Tensor]) -> 
     items = _tensors("vector_to_parameters", parameters)
     total = sum(p.numel() for p in items)
     if vec.ndim != 1 or vec.numel() != total:
-        raise ValueError(f"vector_to_parameters: a 1-D vector of {total} values is needed, got shape {vec.shape}")
+        raise ValueError(
+            f"vector_to_parameters: a 1-D vector of {total} values is needed, got shape {tuple(vec.shape)}"
+        )
     with no_grad():
         start = 0
         for p in items:

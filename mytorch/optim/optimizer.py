@@ -639,14 +639,15 @@ class Optimizer(metaclass=_OptimizerType):
             )
         if value.shape != grad.shape:
             raise ValueError(
-                f"{name}: parameter {i} must be two arrays of one shape, got shapes {value.shape} and {grad.shape}"
+                f"{name}: parameter {i} must be two arrays of one shape, got shapes {tuple(value.shape)} and "
+                f"{tuple(grad.shape)}"
             )
         for what, array in (("value", value), ("gradient", grad)):
             if array.dtype.kind not in "fc":  # (an integer value: NumPy's cast error at step; a bool gradient)
                 raise TypeError(f"{name}: parameter {i}'s {what} has dtype {array.dtype}; it must be floating point")
         if not value.flags.writeable:
             raise ValueError(
-                f"{name}: parameter {i}'s value (shape {value.shape}) is read-only; step updates it in place"
+                f"{name}: parameter {i}'s value (shape {tuple(value.shape)}) is read-only; step updates it in place"
             )
         if np.shares_memory(value, grad):  # each step would change the gradient it reads
             raise ValueError(f"{name}: parameter {i}'s value and gradient share memory; give it its own gradient array")
@@ -904,7 +905,8 @@ class Optimizer(metaclass=_OptimizerType):
                 value = value.reshape(target.shape)
             if value.shape != target.shape:
                 raise ValueError(
-                    f"{type(self).__name__}.load_state_dict: {key!r} has shape {value.shape}, expected {target.shape}"
+                    f"{type(self).__name__}.load_state_dict: {key!r} has shape {tuple(value.shape)}, expected "
+                    f"{tuple(target.shape)}"
                 )
             checked.append((key, target, value, pytorch_layout and self._adoptable(state[key], value, target)))
         made = []  # state this optimizer has not made (SGD without momentum) that the saved one had
@@ -916,8 +918,8 @@ class Optimizer(metaclass=_OptimizerType):
                     value = self._state_value(key, state[key], like.dtype)
                     if value.shape != like.shape:
                         raise ValueError(
-                            f"{type(self).__name__}.load_state_dict: {key!r} has shape {value.shape}, "
-                            f"expected {like.shape}"
+                            f"{type(self).__name__}.load_state_dict: {key!r} has shape {tuple(value.shape)}, "
+                            f"expected {tuple(like.shape)}"
                         )
                     kept = pytorch_layout and self._adoptable(state[key], value, like)  # (as below: PyTorch keeps it)
                     made.append((getattr(self, name), i, value if kept else value.astype(like.dtype)))
@@ -986,8 +988,8 @@ class Optimizer(metaclass=_OptimizerType):
         array = self._state_value(f"{name}.{i}", value, target.dtype)
         if array.size != target.size or (array.shape != target.shape and target.size != 1):
             raise ValueError(
-                f"{type(self).__name__}.state: {PYTORCH_STATE_NAMES.get(name, name)!r} has shape {array.shape}, "
-                f"this parameter's state has {target.shape}"
+                f"{type(self).__name__}.state: {PYTORCH_STATE_NAMES.get(name, name)!r} has shape {tuple(array.shape)}, "
+                f"this parameter's state has {tuple(target.shape)}"
             )
         array = array.reshape(target.shape)
         own = isinstance(value, Tensor) and np.shares_memory(array, value._data) and array.flags.writeable

@@ -448,9 +448,9 @@ class Replay:
         kept = recorder.kept_write(self.optimizer, result)
         if kept is not None:
             refusal = ReplayError(
-                f"replay: the step writes in place, off the tape, into a tensor of shape {kept.shape} that outlives "
-                "it (an average of the weights, a metric accumulated with +=, an input normalised in place), which a "
-                "replay would not: do it between calls of the replayed step, or run this step dynamically"
+                f"replay: the step writes in place, off the tape, into a tensor of shape {tuple(kept.shape)} that "
+                "outlives it (an average of the weights, a metric accumulated with +=, an input normalised in place), "
+                "which a replay would not: do it between calls of the replayed step, or run this step dynamically"
             )
             raise _RefusedError(refusal, result)
         if recorder.looked_at:
@@ -553,8 +553,8 @@ class Replay:
                     f"replay: operation {k} reads, {what}, an array the step makes anew each run (a constant, a "
                     f"mask, an index (gather's, or labels') or a view of an input made inside the step, or a result "
                     f"computed off the tape: under no_grad, after detach(), or by layers whose parameters are all "
-                    f"frozen; shape {b.shape}); a replay would reuse the first one: make it once outside the step, "
-                    "or run this step dynamically"
+                    f"frozen; shape {tuple(b.shape)}); a replay would reuse the first one: make it once outside the "
+                    "step, or run this step dynamically"
                 )
 
     # ------------------------------------------------------------------ verify
@@ -747,8 +747,8 @@ class _Effects:
             if a is not b or not np.array_equal(b, value, equal_nan=True):
                 what = f"parameter {i}" if i < n else f"an optimizer state array ({i - n})"
                 self.reason = (
-                    f"replay: the step changes {what} (shape {b.shape}) {when}, outside the update (weight clipping, "
-                    f"a max-norm constraint, a write under no_grad), which a replay would not repeat: {fix}"
+                    f"replay: the step changes {what} (shape {tuple(b.shape)}) {when}, outside the update (weight "
+                    f"clipping, a max-norm constraint, a write under no_grad), which a replay would not repeat: {fix}"
                 )
                 return
 
@@ -865,6 +865,6 @@ def _same(name: str, expected: np.ndarray | None, got: np.ndarray | None) -> Non
     if expected.shape != got.shape or not np.array_equal(expected, got, equal_nan=True):
         worst = float(np.max(np.abs(expected - got))) if expected.shape == got.shape else float("nan")
         raise ReplayError(
-            f"replay verify: {name} differs from the dynamic step's (shape {got.shape}, largest difference "
+            f"replay verify: {name} differs from the dynamic step's (shape {tuple(got.shape)}, largest difference "
             f"{worst:.3g}); the step cannot be replayed faithfully: run it dynamically"
         )

@@ -363,9 +363,9 @@ class _Compiler:
         if isinstance(dst, np.ndarray):
             if not any(np.shares_memory(dst, grad) for _, grad in self.pairs):
                 raise ReplayError(
-                    f"replay: {_describe(index, op)} adds a gradient into an array of shape {dst.shape} that is none "
-                    "of the optimizer's gradients (a replaced dW, or an optimizer over some of the parameters only); "
-                    "the replay cannot know whether the step zeroes it: run this step dynamically"
+                    f"replay: {_describe(index, op)} adds a gradient into an array of shape {tuple(dst.shape)} that "
+                    "is none of the optimizer's gradients (a replaced dW, or an optimizer over some of the parameters "
+                    "only); the replay cannot know whether the step zeroes it: run this step dynamically"
                 )
             return
         wide = np.result_type(op.output.dtype, *[a.dtype for a in op.inputs])

@@ -233,7 +233,7 @@ def tensor_step(
     if recorder.changed:
         i, p = recorder.changed[0]
         raise ReplayError(
-            f"replay: the step changes the gradient of parameter {i} (shape {p.shape}) between its backward and "
+            f"replay: the step changes the gradient of parameter {i} (shape {tuple(p.shape)}) between its backward and "
             "the optimizer's step (gradient clipping or scaling?); a replay hands the optimizer the gradients as "
             "backward leaves them: run this step dynamically"
         )
@@ -257,13 +257,15 @@ def tensor_step(
                 continue
             if id(leaf) in index and id(leaf) not in grads and leaf.requires_grad:
                 raise ReplayError(
-                    f"replay: the step leaves no gradient in parameter {index[id(leaf)]} (shape {leaf.shape}), which "
+                    f"replay: the step leaves no gradient in parameter {index[id(leaf)]} (shape "
+                    f"{tuple(leaf.shape)}), which "
                     "its backward reaches (optimizer.zero_grad() after optimizer.step()?); zero the gradients at the "
                     "start of the step, before backward, or run this step dynamically"
                 )
             if id(leaf) not in index or id(leaf) not in grads:
                 raise ReplayError(
-                    f"replay: operation {k} ({op.describe()}) reads, as input {j}, a tensor of shape {leaf.shape} "
+                    f"replay: operation {k} ({op.describe()}) reads, as input {j}, a tensor of shape "
+                    f"{tuple(leaf.shape)} "
                     "that requires a gradient but is not among the optimizer's parameters; a replay would not "
                     "fill its .grad: run this step dynamically"
                 )

@@ -153,7 +153,7 @@ class Linear(Module):
         if len(shape) != 2 or shape[1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}).forward: expected input of shape "
-                f"(N, {self.in_features}), got {x.shape}"
+                f"(N, {self.in_features}), got {tuple(x.shape)}"
             )
         W = self.W
         dtype = W.dtype

@@ -112,7 +112,7 @@ def _check_dtypes(name: str, y: np.ndarray, y_hat: np.ndarray) -> None:
             f"its gradient {wide}; give y as {y_hat.dtype} (y.astype(np.{y_hat.dtype}))"
         )
     if not y_hat.size:
-        raise ValueError(f"{name}: an empty batch (y_hat of shape {y_hat.shape}): its mean loss is 0 / 0")
+        raise ValueError(f"{name}: an empty batch (y_hat of shape {tuple(y_hat.shape)}): its mean loss is 0 / 0")
 
 
 class LossFN(Resolved):
@@ -169,7 +169,9 @@ class LossFN(Resolved):
         if y.shape != y_hat.shape:
             name = type(self).__name__
             hint = "; give class labels as one-hot rows" if y.ndim + 1 == y_hat.ndim else ""
-            raise ValueError(f"{name}: ground truth y has shape {y.shape} but y_hat has shape {y_hat.shape}{hint}")
+            raise ValueError(
+                f"{name}: ground truth y has shape {tuple(y.shape)} but y_hat has shape {tuple(y_hat.shape)}{hint}"
+            )
         dtype = y_hat.dtype  # (float64 and float32 told by identity, before reading dtype.kind)
         if (
             y.dtype is not dtype
