@@ -517,9 +517,24 @@ def _entries_backward(tape: Tape, entries: list[Entry], start: int, seed: np.nda
         else:
             grads = vjp(grad, *inputs, **params)
         links = links and link >= 0  # (still carrying on without looking in the buffer: see above)
-        if links and n == 1 and type(grads[0]) is _ndarray:  # one operand, the link (an activation's, a
-            carried, carried_grad = inputs[0], grads[0]  # chain's): its gradient carried on
-            continue
+        if links:
+            if n == 1:
+                if type(grads[0]) is _ndarray:  # one operand, the link (an activation's, a chain's): its
+                    carried, carried_grad = inputs[0], grads[0]  # gradient carried on
+                    continue
+            elif n == 2 and link == 0 and not skipped:  # (``h @ W``, ``h + b``: the loop below, written out)
+                gx, gy = grads
+                if type(gx) is _ndarray and type(gy) is _ndarray:
+                    y = inputs[1]
+                    k = id(y)
+                    held = lookup(k)
+                    if held is not None:
+                        memory[k] = held + gy
+                    else:
+                        memory[k] = gy
+                        owners[k] = y
+                    carried, carried_grad = inputs[0], gx
+                    continue
         # One pass over the gradients: an entry's destinations are the buffer, or nothing for the
         # operands in ``skipped`` (NO_GRAD), never a parameter's array. The link's is carried on; while ``links`` holds,
         # the others go into the buffer, as ``Autograd.backward``'s link path puts them; after, the
@@ -1387,6 +1402,20 @@ def _record_layer(
     return _attach(out, (x, w, b), arrays, backward, None, False, reads, chosen=chosen)
 
 
+def _open(tape: Tape) -> bool:
+    """Whether an operation on ``tape``'s results is recorded there as a plain entry by the lanes'
+    common case: recording on in every thread, no ``detect_anomaly``, ``tape`` neither merged
+    into another nor released nor paused, no ``saved_tensors_hooks`` context open (``_PLAIN``)."""
+    return (
+        not _RECORDING_OFF
+        and not _Anomaly.enabled
+        and tape.merged_into is None
+        and not tape.released
+        and tape._recording
+        and _PLAIN
+    )
+
+
 def _record_lane(
     tape: Tape,
     result: Tensor,
@@ -1909,6 +1938,37 @@ def _elementwise(name: str) -> Callable[[Any], Tensor]:
             except (ValueError, IndexError) as error:
                 raise _refused(kernel, (data,), error) from None
             if (dtype is _DOUBLE or dtype is _SINGLE) and isinstance(x, Tensor):
+                tape = x._tape
+                if (
+                    tape is not None and fresh and x.requires_grad and type(out) is _ndarray and _open(tape)
+                ):  # (a recorded result's activation: ``_record_one`` and ``_record_lane``'s case written out)
+                    plan = plans.get(2)
+                    if plan is not None and plan[0] is reads:
+                        choose = plan[4]
+                        arrays = (data,)
+                        entry = (
+                            arrays,
+                            out,
+                            plan[7],
+                            plan[6],
+                            _GIVEN_OUT if saves_output else None,
+                            None if choose is None else choose(arrays, out, 0),
+                            0,
+                            next(_CLOCK),
+                        )
+                        result = _new_tensor(Tensor)
+                        result._data = out
+                        result._grad = None
+                        result.requires_grad = True
+                        result._tape = tape
+                        tape.entries.append(entry)
+                        which = plan[3]
+                        if which:
+                            if which is _OUTPUT_ONLY and _save_read is _WATCH:
+                                tape.check.watch_new_output(entry, tape.saved, tape.held)
+                            else:
+                                _save_read(tape.check, entry, which, tape.saved, tape.held)
+                        return result
                 return _record_one(out, x, data, dtype, backward, plans, saves_output, reads, fresh)
             return _attach(out, (x,), (data,), backward, None, saves_output, reads, fresh)
 
@@ -2122,6 +2182,41 @@ def _operators(name: str) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Te
             result = _new_tensor(Tensor)
             result._data = out
             result._grad = None
+            tape = self._tape
+            if (
+                tape is not None
+                and other._tape is None
+                and other.requires_grad
+                and self.requires_grad
+                and type(b) is _ndarray
+                and _open(tape)
+            ):  # (a recorded result and a leaf, ``h @ W``, ``h + b``: ``_lane_two`` and ``_record_lane`` written out)
+                plan = plans.get(4)
+                if plan is not None and plan[0] is reads and tape.leaves.setdefault(id(b), other) is other:
+                    try:  # (see ``Tape.unowned``)
+                        if other._own is not b:
+                            tape.unowned = True
+                    except AttributeError:
+                        tape.unowned = True
+                    choose = plan[4]
+                    arrays = (a, b)
+                    entry = (
+                        arrays,
+                        out,
+                        plan[7],
+                        plan[6],
+                        None,
+                        None if choose is None else choose(arrays, out, 0),
+                        0,
+                        next(_CLOCK),
+                    )
+                    result.requires_grad = True
+                    result._tape = tape
+                    tape.entries.append(entry)
+                    which = plan[3]
+                    if which:
+                        _save_read(tape.check, entry, which, tape.saved, tape.held)
+                    return result
             result.requires_grad = False
             result._tape = None
             if _lane_two(result, self, other, a, b, plans, reads):

@@ -131,3 +131,37 @@ def test_the_lanes_keep_the_guards():
     h.mul_(3.0)
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         y.sum().backward()
+
+
+def test_a_result_and_a_leaf_take_the_written_out_case(monkeypatch):
+    # ``h @ W``, ``h + b`` and ``h.tanh()`` of a recorded ``h`` record in the operator and the function
+    # themselves, not through ``_lane_two`` or ``_record_one``; the gradients are ``_attach``'s, bit for bit
+    def program(rng, dtype):
+        x = Tensor(rng.standard_normal((2, 4)).astype(dtype))
+        W1, b1, W2, b2 = (_leaf(rng, *shape, dtype=dtype) for shape in ((4, 5), (5,), (5, 3), (3,)))
+        h = (x @ W1 + b1).tanh()
+        return h, [W1, b1, W2, b2]
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the written-out case was not taken")
+
+    def loss(h, W2, b2):
+        return (h @ W2 + b2).tanh().sum()
+
+    for dtype in (np.float64, np.float32):
+        h, (_, _, W2, b2) = program(np.random.default_rng(11), dtype)
+        loss(h, W2, b2).backward()  # (the kernels' plans cached)
+        grads = []
+        for missing in (False, True):
+            if missing:
+                forget_cached_plans(monkeypatch, _Missing())
+            h, (W1, b1, W2, b2) = program(np.random.default_rng(11), dtype)
+            if not missing:
+                monkeypatch.setattr(tensor_module, "_lane_two", refused)
+                monkeypatch.setattr(tensor_module, "_record_one", refused)
+            loss(h, W2, b2).backward()  # (plain entries: the entries' reverse loop)
+            monkeypatch.undo()
+            grads.append([t.grad.numpy().copy() for t in (W1, b1, W2, b2)])
+        for g, g2 in zip(*grads):
+            assert g.dtype == g2.dtype == dtype
+            assert np.array_equal(g, g2)
