@@ -3316,6 +3316,10 @@ class Tensor:
             base if isinstance(base, (int, float, np.integer, np.floating)) and not isinstance(base, bool) else None
         )
         base = _constant(base, self._data)
+        if base.dtype.kind == "f" and base.dtype.itemsize < self._data.real.dtype.itemsize:
+            # a narrower float array (float16 ** a float32 x) read in x's precision, exactly, as PyTorch
+            # promotes it: its slope log b was taken in float16 (1.3e-4 off) until 2026-12-05
+            base = base.astype(self._data.real.dtype)
         positive = base > 0 if number is None else number > 0  # (2.5e-8 is 0 in float16: a slope still)
         if np.all(positive):
             # The slope log b is that of the number as given, rounded once, as PyTorch takes it; the

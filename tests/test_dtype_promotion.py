@@ -283,6 +283,21 @@ def test_a_float_power_with_an_array_keeps_the_gradient_in_the_tensors_dtype() -
     np.testing.assert_allclose(float(z.grad), float((np.array([1.5, 2.5]) ** 2 * np.log([1.5, 2.5])).sum()), rtol=2e-3)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_float16_array_to_a_wider_power_takes_its_slope_in_the_tensors_dtype(dtype: str) -> None:
+    # float16 ** x of a wider float x is x's dtype, the array's values read in it (exactly); the
+    # slope log b was taken in float16 (log 1.5 as 0.40552, 1.3e-4 off) until 2026-12-05
+    base = np.array([1.5, 2.0, 0.5], np.float16)
+    x = mt.tensor([1.2, 0.7, 2.0], dtype=getattr(mt, dtype), requires_grad=True)
+    y = base**x
+    assert y.dtype == getattr(mt, dtype)
+    y.sum().backward()
+    b = base.astype(np.float64)
+    expected = b ** np.array([1.2, 0.7, 2.0]) * np.log(b)
+    rtol = 1e-6 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(x.grad.numpy().astype(np.float64), expected, rtol=rtol)
+
+
 def test_powers_with_arrays_match_pytorchs_tensors() -> None:
     torch = _torch()
     for x_dtype, zero_d in (("int8", False), ("uint8", True), ("float16", False), ("float32", True)):
