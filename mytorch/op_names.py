@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Named", "named"]
+__all__ = ["NAMING_KEYS", "Named", "named", "naming_params"]
 
 
 class Named(dict):
@@ -27,3 +27,17 @@ def named(params: dict[str, Any], name: str) -> Named:
     result = Named(params)
     result.pytorch_name = name
     return result
+
+
+NAMING_KEYS = ("axis", "axes", "index")
+"""The keyword parameters a node's name depends on (``mytorch.tensor_graph.pytorch_name`` reads
+them, besides ``pytorch_name``)."""
+
+
+def naming_params(params: Any) -> Any:
+    """``params`` reduced to what names its node (``NAMING_KEYS`` and ``pytorch_name``): what a
+    released graph keeps of its last operation, without the arrays a kernel saved in them."""
+    if not params or params.keys() <= set(NAMING_KEYS):
+        return params
+    kept = {key: params[key] for key in NAMING_KEYS if key in params}
+    return named(kept, params.pytorch_name) if type(params) is Named else kept

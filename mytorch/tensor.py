@@ -79,6 +79,7 @@ from mytorch.dtypes import (
     unordered,
 )
 from mytorch.nn import functional as F
+from mytorch.op_names import named, naming_params
 from mytorch.saved import _STORAGES, OUTPUT, VersionCheck, _root, adopt_view, is_held, release, write_begin, write_end
 from mytorch.size import Size
 from mytorch.utils import GradientBuffer
@@ -176,7 +177,7 @@ class Tape(Autograd):
         self._order: list[int] = []
         self.merged_into: Tape | None = None
         self.released = False
-        self.last: Any = None  # (the last operation at ``release``: a result printed later names it)
+        self.last: Any = None  # (what names the last operation at ``release``: a result printed later names it)
         self.unsorted = False
         self.leaves: dict[int, Tensor] = {}
         self.unowned = False  # some leaf entered with an array not made for it (``_refuse_shared_leaves``)
@@ -391,10 +392,21 @@ class Tape(Autograd):
 
     def release(self) -> None:
         """Free the recorded operations (and forward-mode tangents) and unlock the arrays they
-        saved; a later ``backward`` through this graph raises. The last operation is kept as ``last``
-        (an entry or an ``Operation``): the loss printed after ``loss.backward()`` shows its
-        ``grad_fn=<...>``, as PyTorch's, which keeps the node of a released graph."""
-        self.last = self.entries[-1] if self.entries else self._ops[-1] if self._ops else None
+        saved; a later ``backward`` through this graph raises. What names the last operation is kept
+        as ``last`` (its backward function, its inputs' shapes, its parameters, its output): the
+        loss printed after ``loss.backward()`` shows its ``grad_fn=<...>``, as PyTorch's, which
+        keeps the node of a released graph; its inputs are not kept."""
+        # (its inputs by their shapes only: a loss kept in a list keeps no logits alive)
+        if self.entries:
+            inputs, output, _, rule, params, *_ = self.entries[-1]
+            backward = (_HELD[rule] if type(rule) is int else rule)[1]
+            params = None if params is _GIVEN_OUT else params
+            self.last = (backward, tuple(x.shape for x in inputs), naming_params(params), output)
+        elif self._ops:
+            op = self._ops[-1]
+            self.last = (op.backward_operation, tuple(x.shape for x in op.inputs), naming_params(op.params), op.output)
+        else:
+            self.last = None
         self._ops.clear()
         self.entries.clear()
         self._made = {}
@@ -2945,8 +2957,8 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        """The transpose (axes reversed)."""
-        return _apply("transpose", (self,), {"axes": None})
+        """The transpose (axes reversed; its node is ``PermuteBackward0``, as in PyTorch)."""
+        return _apply("transpose", (self,), named({"axes": None}, "PermuteBackward0"))
 
     # ------------------------------------------------------------------ gradients
     def backward(

@@ -25,12 +25,12 @@ import re
 import weakref
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from mytorch.nn import functional as F
-from mytorch.tensor import Tensor, _operation
+from mytorch.tensor import Tensor
 
 __all__ = ["AccumulateGrad", "Node", "RemovableHandle"]
 
@@ -257,10 +257,21 @@ def released_name(t: Tensor) -> str | None:
     if t._tape is None:
         return None
     last = t._tape.resolve().last
-    if last is None:
+    if last is None or last[3] is not t._data:
         return None
-    op = _operation(last) if type(last) is tuple else last
-    return Node(op, None).name() if op.output is t._data else None
+    backward, shapes, params, output = last
+    inputs = tuple(np.broadcast_to(np.empty((), np.int8), shape) for shape in shapes)  # (shapes: all naming reads)
+    return Node(_Released(backward, inputs, params, output), None).name()
+
+
+class _Released(NamedTuple):
+    """The last operation of a released graph, as ``Tape.release`` keeps it: its inputs stand in
+    by their shapes (views of one byte), which is all ``Node.name`` reads of them."""
+
+    backward_operation: Callable
+    inputs: tuple[np.ndarray, ...]
+    params: Any
+    output: Any
 
 
 def grad_fn(self: Tensor) -> Node | None:

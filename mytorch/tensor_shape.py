@@ -160,7 +160,7 @@ def permute(input: Any, *axes: Any, dims: Any = None) -> Tensor:  # noqa: A002
         raise ShapeRuntimeError(
             f"permute: {dims} is not a permutation of the axes of a tensor of shape {_shape(input)}"
         )
-    return _apply("transpose", (input,), {"axes": dims})
+    return _apply("transpose", (input,), named({"axes": dims}, "PermuteBackward0"))
 
 
 def transpose(input: Any, dim0: int, dim1: int) -> Tensor:  # noqa: A002
@@ -170,7 +170,7 @@ def transpose(input: Any, dim0: int, dim1: int) -> Tensor:  # noqa: A002
     a, b = check_dim("transpose", dim0, ndim or 1), check_dim("transpose", dim1, ndim or 1)
     if ndim:  # (a 0-d tensor's dims 0 and -1 are itself, as in PyTorch: nothing to swap)
         axes[a], axes[b] = b, a
-    return _apply("transpose", (input,), {"axes": tuple(axes)})
+    return _apply("transpose", (input,), named({"axes": tuple(axes)}, "TransposeBackward0"))
 
 
 def t(input: Any) -> Tensor:  # noqa: A002
@@ -178,7 +178,7 @@ def t(input: Any) -> Tensor:  # noqa: A002
     ndim = len(_shape(input))
     if ndim > 2:
         raise ValueError(f"t: expects a tensor of at most 2 axes, got {ndim} (use transpose or permute)")
-    return _apply("transpose", (input,), {"axes": None})
+    return _apply("transpose", (input,), named({"axes": None}, "TBackward0"))
 
 
 def expand(input: Any, *sizes: Any, size: Any = None) -> Tensor:  # noqa: A002

@@ -179,3 +179,37 @@ def test_the_loss_printed_after_its_backward_still_names_its_grad_fn() -> None:
     assert repr(hidden) == "tensor([2., 4.], requires_grad=True)"  # (released, not the last: no name kept)
     torch = pytest.importorskip("torch")
     assert mine == run(torch)
+
+
+def test_a_released_loss_keeps_its_name_but_not_its_inputs() -> None:
+    """Keeping each step's loss (``losses.append(loss)``, a common habit) kept the whole last
+    operation of every released graph until 2026-12-05: cross-entropy's logits and saved log
+    probabilities, 4 MB a loss here. Only what names the node is kept now."""
+    import gc
+    import tracemalloc
+
+    mytorch.manual_seed(0)
+    W = mytorch.randn(100, 1000, dtype=mytorch.float64, requires_grad=True)
+    x, y = mytorch.randn(256, 100, dtype=mytorch.float64), mytorch.randint(0, 1000, (256,))
+    losses = []
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(10):
+            loss = mytorch.nn.functional.cross_entropy(x @ W, y)
+            loss.backward()
+            losses.append(loss)
+        del loss
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 2e6, f"10 released losses keep {kept / 1e6:.1f} MB"  # (W.grad alone is 0.8 MB)
+    assert repr(losses[-1]).endswith("grad_fn=<NllLossBackward0>)")
+    t = mytorch.ones(2, 3, requires_grad=True)
+    names = []
+    for make in (lambda: t.sum(dim=1).sum(), lambda: t.sum(), lambda: t.squeeze(0), lambda: t[0, 1], lambda: t.t()):
+        result = make()
+        result.backward(mytorch.ones_like(result))
+        names.append(repr(result).split("grad_fn=<")[1].rstrip(">)"))
+    assert names == ["SumBackward0", "SumBackward0", "SqueezeBackward1", "SelectBackward0", "TBackward0"]

@@ -419,6 +419,19 @@ def test_grad_fn_names_of_shape_and_index_ops_match_torch():
         "tile": lambda t, lib: t.tile((2,)),
         "masked_select": lambda t, lib: t.masked_select(t > 0),
         "take": lambda t, lib: t.take(lib.tensor([0, 3])),
+        # (the transposes are named by the call, not by the axes they move: t.T of a matrix is
+        # PermuteBackward0, t.t() TBackward0, transpose(0, 0) TransposeBackward0; MyTorch
+        # named them by their axes until 2026-12-05)
+        "t[0].T": lambda t, lib: t[0].T,
+        "t[0].t()": lambda t, lib: t[0].t(),
+        "t[0, 0].t()": lambda t, lib: t[0, 0].t(),
+        "permute": lambda t, lib: t.permute(2, 1, 0),
+        "permute 2-d": lambda t, lib: t[0].permute(1, 0),
+        "movedim": lambda t, lib: t.movedim(0, 2),
+        "transpose": lambda t, lib: t.transpose(0, 2),
+        "transpose(0, 0)": lambda t, lib: t.transpose(0, 0),
+        "swapaxes": lambda t, lib: t.swapaxes(1, 2),
+        "mT": lambda t, lib: t.mT,
     }
     x = np.linspace(-1.0, 1.0, 6).reshape(2, 1, 3)
     names = {}
