@@ -14,7 +14,8 @@ writes it with one ``write`` call; ``load`` from one reads the rest of it and pa
 A checkpoint that nests (``{"epoch": 5, "model": model.state_dict(), "optimizer":
 opt.state_dict(), "losses": [...]}``) is written as format 2: the arrays as above, named ``0``,
 ``1``, ..., and ``__tree__``, a JSON text of the structure (dicts with their keys in order,
-lists, tuples, strings, numbers, booleans, None) in which ``{"ref": i}`` stands for array ``i``.
+lists, tuples, ``Size`` shapes, strings, numbers, booleans, None) in which ``{"ref": i}`` stands
+for array ``i``.
 JSON is read as data, so this too loads without running code; a reader of format 1 only refuses
 such a file instead of misreading it.
 """
@@ -33,6 +34,7 @@ import numpy as np
 
 from mytorch.arguments import masked, odd_array, unreadable
 from mytorch.atomic import atomic_write
+from mytorch.size import Size
 from mytorch.tensor import Tensor
 
 __all__ = ["load", "save"]
@@ -122,6 +124,8 @@ class _Tree:
                 if type(key) not in (str, int):
                     raise TypeError(f"mytorch.save: {name} has a key {key!r}; keys must be strings or integers")
             return {"dict": [[key, self.node(f"{name}[{key!r}]", item)] for key, item in value.items()]}
+        if isinstance(value, Size):  # (t.shape: loaded as a Size, not a plain tuple)
+            return {"size": [int(n) for n in value]}
         if isinstance(value, (list, tuple)):
             kind = "tuple" if isinstance(value, tuple) else "list"
             return {kind: [self.node(f"{name}[{i}]", item) for i, item in enumerate(value)]}
@@ -131,7 +135,7 @@ class _Tree:
 def _grown(node: Any, values: list[Any]) -> Any:
     """The value the JSON ``node`` of a format-2 file stands for (``values``: its arrays, restored)."""
     (kind, content), *rest = node.items()
-    if rest or kind not in ("ref", "value", "dict", "list", "tuple"):
+    if rest or kind not in ("ref", "value", "dict", "list", "tuple", "size"):
         raise ValueError(f"unknown node {node!r}")
     if kind == "ref":
         if type(content) is not int or not 0 <= content < len(values):  # (values[-1], values[True]: another array)
@@ -141,6 +145,10 @@ def _grown(node: Any, values: list[Any]) -> Any:
         return content
     if kind == "dict":
         return {key: _grown(child, values) for key, child in content}
+    if kind == "size":
+        if type(content) is not list or not all(type(n) is int and n >= 0 for n in content):
+            raise ValueError(f"a size of {content!r}, not of whole numbers from 0 up")
+        return Size(content)
     items = [_grown(child, values) for child in content]
     return tuple(items) if kind == "tuple" else items
 

@@ -147,6 +147,15 @@ HEADER = {"__mytorch__": np.array(["mytorch.save 1", "dict"]), "__names__": np.a
             ),
             "a reference to array -1 of 1",
         ),
+        (  # a size of negative or non-whole lengths
+            _written(
+                np.savez,
+                __mytorch__=np.array(["mytorch.save 2", "tree"]),
+                __kinds__=np.array([], dtype=str),
+                __tree__=np.array('{"size": [2, -1]}'),
+            ),
+            r"a size of \[2, -1\], not of whole numbers from 0 up",
+        ),
     ],
 )
 def test_a_bad_file_is_a_value_error_naming_it(tmp_path, write, why):
@@ -402,3 +411,17 @@ def test_a_torch_save_stream_is_refused_and_arrays_cross_over():
     mt.save({k: v.numpy() for k, v in torch.load(theirs, weights_only=True).items()}, ours)
     ours.seek(0)
     np.testing.assert_array_equal(mt.load(ours)["w"], [1.0, 1.0])
+
+
+def test_a_shape_comes_back_as_a_size(tmp_path):
+    """``t.shape`` saved in a checkpoint came back as a plain tuple until 2026-12-05 (PyTorch's
+    ``torch.load`` gives a ``torch.Size``); tuples stay tuples."""
+    t = mt.ones(2, 3)
+    path = tmp_path / "shapes.pt"
+    mt.save({"shape": t.shape, "sizes": [t.size(), mt.Size([])], "pair": (2, 3)}, path)
+    loaded = mt.load(path)
+    assert type(loaded["shape"]) is mt.Size and loaded["shape"] == (2, 3)
+    assert [type(s) for s in loaded["sizes"]] == [mt.Size, mt.Size] and loaded["sizes"][1] == ()
+    assert type(loaded["pair"]) is tuple
+    mt.save(t.shape, path)
+    assert repr(mt.load(path)) == "torch.Size([2, 3])"
