@@ -3332,7 +3332,12 @@ class Tensor:
             # a narrower float array (float16 ** a float32 x) read in x's precision, exactly, as PyTorch
             # promotes it: its slope log b was taken in float16 (1.3e-4 off) until 2026-12-05
             base = base.astype(self._data.real.dtype)
-        positive = base > 0 if number is None else number > 0  # (2.5e-8 is 0 in float16: a slope still)
+        if self._data.dtype.kind == "c" and np.any(base.real < 0):
+            # a negative b of a complex x: log b = log|b| + i pi, as PyTorch takes it (a negative
+            # number's slope was NaN until 2026-12-05)
+            base, number = base.astype(self._data.dtype), None
+        # (2.5e-8 is 0 in float16: a slope still)
+        positive = (base != 0 if base.dtype.kind == "c" else base > 0) if number is None else number > 0
         if np.all(positive):
             # The slope log b is that of the number as given, rounded once, as PyTorch takes it; the
             # value's b is rounded to the dtype first, as in PyTorch (1.1 ** x16: the slope log 1.1,

@@ -50,6 +50,8 @@ OPS: dict[str, Callable[[Any, Any], Any]] = {
     "sgn": lambda L, z: z.sgn(),
     "real, imag": lambda L, z: z.real * z.imag,
     "conj": lambda L, z: z.conj() * z.sin(),
+    "negative number ** z": lambda L, z: (-1.5) ** z,  # (its gradient was NaN until 2026-12-05)
+    "number ** z": lambda L, z: 1.5**z,
 }
 
 
@@ -80,6 +82,24 @@ def test_forward_mode_of_a_real_result_of_complex_numbers_is_real() -> None:
     for f in (lambda z: np.abs(z), lambda z: np.abs(np.exp(z) * z), lambda z: np.sqrt(np.mean(np.abs(z) ** 2, 1))):
         _, tangent = func.jvp(f, (mt.tensor(Z),), (mt.tensor(t),))  # (NumPy code, run on Tensors)
         np.testing.assert_allclose(tangent.numpy(), (f(Z + eps * t) - f(Z - eps * t)) / (2 * eps), rtol=1e-6)
+
+
+def test_a_negative_number_to_a_complex_power_has_the_gradient_of_central_differences() -> None:
+    """b ** z for a negative number b is exp(z (log|b| + i pi)); its gradient was NaN until
+    2026-12-05. PyTorch's convention: the gradient of a real L is dL/dx + i dL/dy."""
+    z = mt.tensor(Z, requires_grad=True)
+    _loss(mt, (-2.0) ** z).backward()
+
+    def loss(values: np.ndarray) -> float:
+        return float(_loss(mt, (-2.0) ** mt.tensor(values)).item())
+
+    h, expected = 1e-5, np.zeros_like(Z)
+    for index in np.ndindex(Z.shape):
+        for unit in (1, 1j):
+            step = np.zeros_like(Z)
+            step[index] = h * unit
+            expected[index] += unit * (loss(Z + step) - loss(Z - step)) / (2 * h)
+    np.testing.assert_allclose(z.grad.numpy(), expected, rtol=1e-6, atol=1e-7)
 
 
 def test_conj_is_recorded_with_the_conjugate_gradient() -> None:
