@@ -37,7 +37,15 @@ them, besides ``pytorch_name``)."""
 def naming_params(params: Any) -> Any:
     """``params`` reduced to what names its node (``NAMING_KEYS`` and ``pytorch_name``): what a
     released graph keeps of its last operation, without the arrays a kernel saved in them."""
-    if not params or params.keys() <= set(NAMING_KEYS):
+    if not params:
+        return params
+    keys = params.keys()
+    if keys.isdisjoint(_NAMING):  # (the common case, a loss's saved arrays: nothing to keep)
+        return None if type(params) is not Named else named({}, params.pytorch_name)
+    if keys <= _NAMING:
         return params
     kept = {key: params[key] for key in NAMING_KEYS if key in params}
     return named(kept, params.pytorch_name) if type(params) is Named else kept
+
+
+_NAMING = frozenset(NAMING_KEYS)

@@ -398,13 +398,14 @@ class Tape(Autograd):
         keeps the node of a released graph; its inputs are not kept."""
         # (its inputs by their shapes only: a loss kept in a list keeps no logits alive)
         if self.entries:
-            inputs, output, _, rule, params, *_ = self.entries[-1]
+            entry = self.entries[-1]
+            rule, params = entry[3], entry[4]
             backward = (_HELD[rule] if type(rule) is int else rule)[1]
-            params = None if params is _GIVEN_OUT else params
-            self.last = (backward, tuple(x.shape for x in inputs), naming_params(params), output)
+            params = None if params is _GIVEN_OUT else naming_params(params)
+            self.last = (backward, tuple(map(_SHAPE, entry[0])), params, entry[1])
         elif self._ops:
             op = self._ops[-1]
-            self.last = (op.backward_operation, tuple(x.shape for x in op.inputs), naming_params(op.params), op.output)
+            self.last = (op.backward_operation, tuple(map(_SHAPE, op.inputs)), naming_params(op.params), op.output)
         else:
             self.last = None
         self._ops.clear()
@@ -643,6 +644,7 @@ def _operation(entry: Entry) -> Any:
 
 
 _WHEN = operator.itemgetter(7)  # (an entry's run-order stamp)
+_SHAPE = operator.attrgetter("shape")
 _getrefcount = sys.getrefcount
 _SOLE = _references_of_a_popped_local()
 _CLOCK = itertools.count()
