@@ -918,9 +918,39 @@ def _demoted(value: np.ndarray, like: np.ndarray) -> bool:
     """Whether the operand ``value`` takes ``like``'s dtype (PyTorch's promotion: an operand of
     a lower category (bool < integer < float < complex), or a 0-d one of the same category next
     to a dimensioned one, does not widen it: float32 * an int64 array is float32, a uint8 image
-    + a 0-d int64 tensor stays uint8)."""
+    + a 0-d int64 tensor stays uint8; a real float beside a complex ``like`` as
+    ``_promoted_dtype`` says: float64 [2] * complex64 [2] is complex128)."""
     mine, theirs = _CATEGORY.get(value.dtype.kind, 4), _CATEGORY.get(like.dtype.kind, -1)
+    if mine == 2 and theirs == 3:
+        return _promoted_dtype(value, like) == like.dtype
     return mine < theirs or (mine == theirs and value.ndim == 0 < like.ndim)
+
+
+def _promote_types(x: np.dtype, y: np.dtype) -> np.dtype:
+    """PyTorch's ``promote_types``: NumPy's, except that a bool or integer dtype beside a float or
+    complex one gives that dtype (int64 and float32: float32; NumPy's is float64)."""
+    cx, cy = _CATEGORY.get(x.kind, 4), _CATEGORY.get(y.kind, 4)
+    if cx <= 1 < cy < 4:
+        return y
+    if cy <= 1 < cx < 4:
+        return x
+    return np.promote_types(x, y)
+
+
+def _combined(higher: np.dtype, lower: np.dtype) -> np.dtype:
+    """The dtype of dimensioned operands (``higher``) with 0-d ones (``lower``), PyTorch's rule: a
+    0-d operand widens only into a higher category, and then a float into its complex
+    counterpart (float32 [2] * a 0-d complex128 is complex64; float64 [2] * a 0-d complex64
+    complex128; there is no complex32: float16's is complex64)."""
+    if higher.kind == "c":
+        return higher
+    if lower.kind == "c":
+        return _COMPLEX_OF[higher.char] if higher.kind == "f" else lower
+    if higher.kind == "f":
+        return higher
+    if higher.kind == "b" or lower.kind == "f":
+        return _promote_types(higher, lower)
+    return higher
 
 
 _HALF = np.dtype(np.float16)
@@ -995,31 +1025,44 @@ def _float_array_widens(array: Any, x: Tensor) -> bool:
 
 
 def _promoted_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
-    """The dtype PyTorch gives an elementwise operation of ``a`` and ``b``."""
-    if a.dtype == b.dtype or _demoted(b, a):
+    """The dtype PyTorch gives an elementwise operation of ``a`` and ``b`` (dimensioned operands
+    before 0-d ones: ``_combined``)."""
+    if a.dtype == b.dtype:
         return a.dtype
-    return b.dtype if _demoted(a, b) else np.result_type(a, b)
+    if _CATEGORY.get(a.dtype.kind, 4) == 4 or _CATEGORY.get(b.dtype.kind, 4) == 4:
+        return np.result_type(a.dtype, b.dtype)
+    if (a.ndim == 0) == (b.ndim == 0):
+        return _promote_types(a.dtype, b.dtype)
+    return _combined(a.dtype, b.dtype) if a.ndim else _combined(b.dtype, a.dtype)
 
 
 def _promoted(args: Sequence[Any], arrays: Sequence[np.ndarray]) -> tuple[Sequence[Any], Sequence[np.ndarray]]:
     """Two operands of different dtypes: one takes the other's floating-point dtype when
-    PyTorch's rules say so (see ``_demoted``); one that requires a gradient (a 0-d float64
-    loss times a float32 tensor) goes through a recorded ``cast``, so that its gradient comes
-    back in its own dtype."""
+    PyTorch's rules say so (see ``_demoted``), or a 0-d complex one beside a dimensioned float
+    one of lower precision the float's complex counterpart (float32 [2] * a 0-d complex128 is
+    complex64, as in PyTorch); one that requires a gradient (a 0-d float64 loss times a float32
+    tensor) goes through a recorded ``cast``, so that its gradient comes back in its own dtype."""
     for i in (1, 0):  # the second operand is looked at first
-        value, like = arrays[i], arrays[1 - i]
-        if not _demoted(value, like):
-            continue
-        if not _wants_grad(args[i]):
-            with _inf_on_overflow(like.dtype):
-                arg, array = args[i], value.astype(like.dtype)
-        elif value.dtype.kind == "f":
-            arg = args[i].to(like.dtype)
-            array = arg._data
-        else:  # (a leaf whose data became integer: the engine refuses it)
+        if _demoted(arrays[i], arrays[1 - i]):
+            target = arrays[1 - i].dtype
+            break
+    else:
+        if arrays[0].dtype.kind != "c" and arrays[1].dtype.kind != "c":
             return args, arrays
-        return ((args[0], arg), (arrays[0], array)) if i else ((arg, args[1]), (array, arrays[1]))
-    return args, arrays
+        target = _promoted_dtype(*arrays)
+        i = 0 if arrays[0].dtype.kind == "c" and arrays[0].dtype != target else 1
+        if arrays[i].dtype.kind != "c" or arrays[i].dtype == target:
+            return args, arrays
+    value = arrays[i]
+    if not _wants_grad(args[i]):
+        with _inf_on_overflow(target):
+            arg, array = args[i], value.astype(target)
+    elif value.dtype.kind in "fc":
+        arg = args[i].to(target)
+        array = arg._data
+    else:  # (a leaf whose data became integer: the engine refuses it)
+        return args, arrays
+    return ((args[0], arg), (arrays[0], array)) if i else ((arg, args[1]), (array, arrays[1]))
 
 
 def _wants_grad(arg: Any) -> bool:
@@ -3271,7 +3314,7 @@ class Tensor:
             # a float number: the default dtype; a float array its own, as in x * array (an int tensor ** a
             # float64 or float16 array was float32 until 2026-12-05)
             dtype = _promoted_dtype(self._data, power)
-            return Tensor(self._data.astype(dtype if dtype.kind == "f" else get_default_dtype())) ** exponent
+            return Tensor(self._data.astype(dtype if dtype.kind in "fc" else get_default_dtype())) ** exponent
         if isinstance(exponent, Tensor):
             if exponent.requires_grad and is_grad_enabled():
                 if self.dtype is _HALF:  # in float32, rounded once: in float16 the gradient g y p / x overflowed
@@ -3322,7 +3365,7 @@ class Tensor:
                 return Tensor(_integer_power(b.astype(dtype, copy=False), self._data.astype(dtype, copy=False)))
             # a float number: the default dtype; a float array its own (a float16 array ** an int tensor was float32)
             dtype = _promoted_dtype(_constant(base, self._data), self._data)
-            return base ** Tensor(self._data.astype(dtype if dtype.kind == "f" else get_default_dtype()))
+            return base ** Tensor(self._data.astype(dtype if dtype.kind in "fc" else get_default_dtype()))
         if _float_array_widens(base, self):  # (a float16 array ** a 0-d float32 x was float32 until 2026-12-05)
             dtype = _promoted_dtype(base, self._data)
             return self.to(dtype).__rpow__(base.astype(dtype))
@@ -3345,6 +3388,10 @@ class Tensor:
             # value's b is rounded to the dtype first, as in PyTorch (1.1 ** x16: the slope log 1.1,
             # not log 1.0996; 70000.0 ** x16: log 70000 = 11.16, not log inf)
             slope = np.log(base) if number is None else np.log(np.float64(number))
+            if self._data.dtype.kind == "c":  # exp(x log b) in complex128: NumPy's complex64 power of 2.0**40
+                # to the -7 multiplied out 2**280, overflowed, and gave nan+nanj for 2**-280, which is 0
+                value = np.exp(self._data.astype(_CDOUBLE) * slope)
+                return _exp_as_power(self * slope, base, self._data, value)
             return _exp_as_power(self * slope, base, self._data)
         one = np.ones((), base.dtype)  # (a Python 1 made NumPy 1.26 give a 0-d float16 or float32 x float64)
         ones = np.where(positive, base, one)  # 1 where b <= 0

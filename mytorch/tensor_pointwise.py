@@ -10,6 +10,7 @@ from typing import Any, cast
 import numpy as np
 
 from mytorch.tensor import Tensor
+from mytorch.tensor_complex import complex as complex_
 from mytorch.tensor_math import clamp, div, masked_fill, trunc
 from mytorch.tensor_math import where as _where
 
@@ -127,9 +128,12 @@ def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor
 def nan_to_num(input: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:  # noqa: A002
     """``input`` with NaN, +inf and -inf replaced (by ``nan``, and by default by the dtype's largest
     and smallest finite values), as PyTorch's; the gradient is 0 at the replaced places (kernel
-    ``where``, through ``masked_fill``). Integer and bool tensors come back unchanged (a copy)."""
+    ``where``, through ``masked_fill``). Integer and bool tensors come back unchanged (a copy); a
+    complex tensor's real and imaginary parts are replaced each on its own, as in PyTorch."""
     x = _tensor(input)
-    if x.dtype.kind not in "fc":
+    if x.dtype.kind == "c":
+        return complex_(nan_to_num(x.real, nan, posinf, neginf), nan_to_num(x.imag, nan, posinf, neginf))
+    if x.dtype.kind != "f":
         return x.clone()
     info = np.finfo(x.dtype)
     values = x._data

@@ -340,3 +340,61 @@ def test_integer_shifts_match_pytorch() -> None:
                 b = L.tensor(2 if zero_d else [0, 1, 2], dtype=getattr(L, b_kind))
                 results.append([(r.tolist(), str(r.dtype).replace("torch.", "")) for r in (a << b, a >> b)])
             assert results[0] == results[1], (a_kind, b_kind, zero_d)
+
+
+# Complex operands (the sweep took complex64 and complex128 from 2026-12-05): a real float beside a
+# complex operand promoted by category alone, so float64 [2] * complex64 [2] was complex64 (its
+# float64 values rounded to float32: 1 + 2**-30 became 1), and a float32 [2] beside a 0-d complex128
+# complex128; PyTorch gives complex128 and complex64.
+@pytest.mark.parametrize(
+    "left, right, expected",
+    [
+        (("float64", (2,)), ("complex64", (2,)), "complex128"),
+        (("float64", (2,)), ("complex64", ()), "complex128"),
+        (("float64", ()), ("complex64", ()), "complex128"),
+        (("float64", ()), ("complex64", (2,)), "complex64"),
+        (("float32", (2,)), ("complex128", ()), "complex64"),
+        (("float32", (2,)), ("complex128", (2,)), "complex128"),
+        (("int64", (2,)), ("complex128", ()), "complex128"),
+        (("float16", (2,)), ("complex128", ()), "complex64"),  # (PyTorch's complex32: NumPy has none)
+    ],
+)
+def test_a_real_float_beside_a_complex_operand_promotes_as_pytorchs(left, right, expected) -> None:
+    (ldtype, lshape), (rdtype, rshape) = left, right
+    a = mt.full(lshape, 1 + 2**-30, dtype=getattr(mt, ldtype)) if ldtype != "int64" else mt.ones(lshape, dtype=mt.int64)
+    b = mt.full(rshape, 1 + 1j, dtype=getattr(mt, rdtype))
+    for result in (a * b, b * a, a + b, a - b, b / a, a**b):
+        assert result.dtype == getattr(mt, expected)
+    if ldtype == "float64" and expected == "complex128":
+        assert (a * b).real.numpy().ravel()[0] == 1 + 2**-30  # (rounded to 1.0 in complex64)
+
+
+def test_a_real_float_beside_a_complex_leaf_keeps_each_gradient_in_its_own_dtype() -> None:
+    x = mt.tensor([0.5, -1.5], dtype=mt.float32, requires_grad=True)
+    z = mt.tensor(1 - 2j, dtype=mt.complex128, requires_grad=True)
+    y = x * z  # complex64, as PyTorch's: the 0-d complex128 is cast, recorded
+    assert y.dtype == mt.complex64
+    (y.real * 3 + y.imag).sum().backward()
+    assert x.grad.dtype == mt.float32 and z.grad.dtype == mt.complex128
+    # L = sum 3 Re(x z) + Im(x z): dL/dx = 3 Re z + Im z; dL/dz (PyTorch's convention) = sum x (3 + 1j)
+    np.testing.assert_allclose(x.grad.numpy(), [3 * 1 - 2] * 2)
+    np.testing.assert_allclose(z.grad.numpy(), (0.5 - 1.5) * (3 + 1j), rtol=1e-6)
+
+
+def test_complex_powers_of_0d_tensors_and_of_large_numbers() -> None:
+    z = mt.tensor([2 - 1j, -3 + 0j], dtype=mt.complex64)
+    expected = np.array([2 - 1j, -3 + 0j]) ** (0.5 + 0.5j)
+    # (a 0-d complex exponent raised "float() argument must be ... not 'complex'")
+    np.testing.assert_allclose((z ** mt.tensor(0.5 + 0.5j, dtype=mt.complex64)).numpy(), expected, rtol=1e-6)
+    assert (mt.tensor([2, 3]) ** mt.tensor(1j, dtype=mt.complex128)).dtype == mt.complex128  # (was complex64)
+    # 2**40 to the power -7 is 2**-280, 0 in complex64 (NumPy's power multiplied out 2**280: nan+nanj)
+    w = (2.0**40) ** mt.tensor([-7 + 0j, 0.5 + 0j], dtype=mt.complex64)
+    np.testing.assert_allclose(w.numpy(), [0, 2.0**20], rtol=1e-6)
+
+
+def test_nan_to_num_of_a_complex_tensor_replaces_each_part() -> None:
+    nan, inf = float("nan"), float("inf")
+    t = mt.tensor([complex(nan, 2), complex(0, inf), complex(-inf, nan), 1 + 1j], dtype=mt.complex64)
+    big = float(np.finfo(np.float32).max)
+    np.testing.assert_array_equal(t.nan_to_num().numpy(), [2j, complex(0, big), complex(-big, 0), 1 + 1j])
+    np.testing.assert_array_equal(t.nan_to_num(nan=5.0, posinf=1.0).numpy()[:2], [5 + 2j, 1j])

@@ -234,8 +234,11 @@ def _full(t: Array, shape: tuple[int, ...]) -> Array:
 
 
 def _as_constant(value: Any, dtype: np.dtype) -> Any:
-    """A Python number stays a number (it keeps float32 arrays float32 under NumPy 2)."""
-    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=dtype)
+    """A Python number stays a number (it keeps float32 arrays float32 under NumPy 2); a complex
+    0-d one a complex number (``float`` of it raised)."""
+    if np.ndim(value) == 0:
+        return complex(value) if np.iscomplexobj(value) else float(value)
+    return np.asarray(value, dtype=dtype)
 
 
 def _in_dtype_of(y: Any, x: Array) -> Any:
