@@ -864,22 +864,22 @@ class Autograd:
                 # (a version check passes without its call while no version moved since it began)
                 guard.__call__(self, op)  # type: ignore[operator]  # (by its method: stays in this evaluation of the loop)
             inputs = op.inputs
+            vjp = op.vjp  # (read as a slot: a method call on it would be looked up in full)
             params = op.params
             if params is not None:
                 if len(inputs) == 1 and len(params) == 1 and "out" in params:
                     # (a kernel given its forward's result, as tanh's: the one keyword named,
                     # at about a third of the cost of unpacking the dict)
-                    grads = op.vjp(grad, inputs[0], out=params["out"])
+                    grads = vjp(grad, inputs[0], out=params["out"])
                 else:
-                    grads = op.vjp(grad, *inputs, **params)
+                    grads = vjp(grad, *inputs, **params)
             elif len(inputs) == 2:  # (operands by position, not unpacked: the same stays-in-the-loop call)
-                grads = op.vjp(grad, inputs[0], inputs[1])
+                grads = vjp(grad, inputs[0], inputs[1])
             elif len(inputs) == 1:
-                grads = op.vjp(grad, inputs[0])
+                grads = vjp(grad, inputs[0])
             else:
-                grads = op.vjp(grad, *inputs)
-            if links and op.link >= 0:  # (lean: trusted, as ``record`` or the Tensor front-end made it)
-                t = op.link
+                grads = vjp(grad, *inputs)
+            if links and (t := op.link) >= 0:  # (lean: trusted, as ``record`` or the Tensor front-end made it)
                 n = len(grads)
                 if n > 1 and (n != 2 or grads[1 - t] is not None):  # the parameters' gradients, added into
                     # their arrays (a Linear's, written into dW and db by its VJPs, come back None)
