@@ -363,8 +363,8 @@ class Operation:
 
 class _Trusted(Operation):
     """An operation recorded by ``Autograd.record``: built with its VJP, checked by nobody.
-    Made by ``trusted_operation`` (it has no ``__init__`` of its own: calling a class runs its
-    ``__init__`` in a new evaluation of the interpreter loop, a plain function call does not)."""
+    Made by ``record`` itself (it has no ``__init__`` of its own: calling a class runs its
+    ``__init__`` in a new evaluation of the interpreter loop) or by ``trusted_operation``."""
 
     __slots__ = ()
     trusted = True
@@ -382,17 +382,11 @@ def trusted_operation(
     vjp: Callable,
     link: int = -1,
 ) -> Operation:
-    """A ``_Trusted`` operation with ``Operation``'s fields, set here in one call: this runs for
-    every operation ``Autograd.record`` and the Tensor front-end record. ``link``: see
-    ``Operation.link`` (-1: none)."""
-    op = _new_operation(_Trusted)
-    op.inputs = inputs
-    op.output = output
-    op.gradients_to_update = gradients_to_update
-    op.backward_operation = backward_operation
-    op.params = params
-    op.vjp = vjp
-    op.guard = None
+    """A ``_Trusted`` operation with ``Operation``'s fields (the Tensor front-end's, when it makes
+    an ``Operation`` of an entry; ``Autograd.record`` makes its own without this call, as it runs
+    for every operation it records). ``link``: see ``Operation.link`` (-1: none)."""
+    op = Operation(inputs, output, gradients_to_update, backward_operation, params, vjp)
+    op.__class__ = _Trusted
     op.link = link
     return op
 
@@ -742,7 +736,16 @@ class Autograd:
             elif link >= 0:  # given by the caller: that input alone gets a spot
                 x = inputs[link]
                 self.gradient_buffer.owners[id(x)] = x
-            op = trusted_operation(inputs, output, gradients_to_update, backward_operation, params, vjp, link)
+            # (trusted_operation's result, made here: one Python call less an operation)
+            op = _new_operation(_Trusted)
+            op.inputs = inputs
+            op.output = output
+            op.gradients_to_update = gradients_to_update
+            op.backward_operation = backward_operation
+            op.params = params
+            op.vjp = vjp
+            op.guard = None
+            op.link = link
             self.operation_list.append(op)
             return op
         # END SOLUTION
@@ -861,23 +864,25 @@ class Autograd:
                 # (a version check passes without its call while no version moved since it began)
                 guard.__call__(self, op)  # type: ignore[operator]  # (by its method: stays in this evaluation of the loop)
             inputs = op.inputs
+            vjp = op.vjp  # (read as a slot: a method call on it would be looked up in full)
             params = op.params
             if params is not None:
                 if len(inputs) == 1 and len(params) == 1 and "out" in params:
                     # (a kernel given its forward's result, as tanh's: the one keyword named,
                     # at about a third of the cost of unpacking the dict)
-                    grads = op.vjp(grad, inputs[0], out=params["out"])
+                    grads = vjp(grad, inputs[0], out=params["out"])
                 else:
-                    grads = op.vjp(grad, *inputs, **params)
+                    grads = vjp(grad, *inputs, **params)
             elif len(inputs) == 2:  # (operands by position, not unpacked: the same stays-in-the-loop call)
-                grads = op.vjp(grad, inputs[0], inputs[1])
+                grads = vjp(grad, inputs[0], inputs[1])
             elif len(inputs) == 1:
-                grads = op.vjp(grad, inputs[0])
+                grads = vjp(grad, inputs[0])
             else:
-                grads = op.vjp(grad, *inputs)
-            if links and op.link >= 0:  # (lean: trusted, as ``record`` or the Tensor front-end made it)
-                t = op.link
-                if len(grads) > 1:  # the parameters' gradients, added into their arrays
+                grads = vjp(grad, *inputs)
+            if links and (t := op.link) >= 0:  # (lean: trusted, as ``record`` or the Tensor front-end made it)
+                n = len(grads)
+                if n > 1 and (n != 2 or grads[1 - t] is not None):  # the parameters' gradients, added into
+                    # their arrays (a Linear's, written into dW and db by its VJPs, come back None)
                     dsts = op.gradients_to_update
                     i = -1
                     for gx in grads:
