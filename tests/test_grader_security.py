@@ -66,6 +66,7 @@ from hostile_handins import (  # noqa: E402
     NODE_MAKER,
     OOM,
     OVER_THE_DISK,
+    PAGE_PINNER,
     PARENT_READER,
     PARRICIDE,
     PASS_FORGER,
@@ -2680,6 +2681,23 @@ def test_a_handin_passes_no_descriptor(grader, tmp_path, mode):
     """``sendmsg`` and ``sendmmsg``, which pass descriptors (below), are refused in every mode."""
     expected = "RuntimeError: sendmsg: refused (Operation not permitted) after 0 MiB"
     _both_loss_tests_say(grader, tmp_path, mode, INFLIGHT_HOLDER, expected)
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_a_handin_pins_no_page_in_a_pipe_or_a_socket(grader, tmp_path, mode):
+    """``vmsplice`` puts the pages of a worker's own memory into a pipe by reference, ``splice`` and ``tee`` move or
+    copy a pipe's pages on by reference (into a ``socketpair``, whose buffer counts the bytes, not the pages), and
+    ``sendfile`` does the same with a file's pages: each page then stays in the kernel once the memory that held it is
+    unmapped or the file truncated, in no process's address space (``RLIMIT_AS``, ``--memory``) or folder (``--disk``).
+    Until 2026-12-05 a process under an address-space limit of 64 MiB held 256 MiB in 8 pipes, one byte of a huge page
+    in each of their 16 slots (a pipe of 64 descriptors' worth: 2 GiB), 17 MiB in one socket of one-byte pages spliced
+    from a pipe and 120 MiB in one socket of one-byte ``sendfile`` calls from a truncated file's large folios: where no
+    cgroup holds a hand-in (a runner that is not root, a container whose memory controller is read-only) nothing
+    bounded it. The seccomp filters now refuse the four calls in every mode."""
+    expected = "RuntimeError: " + "; ".join(
+        f"{name}: refused (Operation not permitted)" for name in ("vmsplice", "tee", "splice", "sendfile")
+    )
+    _both_loss_tests_say(grader, tmp_path, mode, PAGE_PINNER, expected)
 
 
 def test_where_no_tmpfs_can_be_made_a_handin_holds_no_file_in_a_message_in_flight(grader, tmp_path):
