@@ -74,6 +74,7 @@ from hostile_handins import (  # noqa: E402
     PEAK_REPORTER,
     PRIORITY_RAISER,
     QUEUER,
+    READY_HOLDER,
     REGICIDE,
     SECRET,
     SHARED,
@@ -1927,12 +1928,27 @@ def test_an_error_text_the_worker_sends_is_cut_by_the_runner(grader, tmp_path):
 def test_an_import_that_never_returns_costs_the_handin_its_time_limit_at_most(grader, tmp_path):
     archive = handin(tmp_path, tmp_path, "hang.tar", code=HANG)
     start = time.monotonic()
-    done = run_grader(grader, "--handin", str(archive), "--startup-timeout", "2", "--handin-timeout", "5",
-                      "operations", cwd=tmp_path)  # fmt: skip
+    done = run_grader(grader, "--handin", str(archive), "--timeout", "2", "--handin-timeout", "5", "operations",
+                      cwd=tmp_path)  # fmt: skip
     assert time.monotonic() - start < 30
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 0}})
-    assert "TIMEOUT: importing the hand-in took over 2 s" in done.stdout
+    assert "TIMEOUT: the test was stopped after its time limit of 2 s, before the hand-in's import had" in done.stdout
     assert "time limit of 5 s ran out" in done.stdout
+
+
+def test_a_test_that_keeps_back_ready_still_runs_under_its_own_time_limit(grader, tmp_path):
+    """The test's clock switched from ``--startup-timeout`` to ``--timeout`` when the worker said ``READY``, once the
+    hand-in was imported; but the hand-in's code runs in the worker, and it can keep ``READY`` back (or do its test's
+    work while it is imported): until 2026-12-05 a right ``exp_backward`` 5 s slow passed under ``--timeout 3``
+    (``--startup-timeout 20``) that way, where the same kernel without the trick failed with ``TIMEOUT``. The clock
+    now switches when the worker says ``CONTAINED``, before any code of the hand-in's runs: its import counts."""
+    archive = handin(tmp_path, tmp_path, "holder.tar", code=READY_HOLDER)
+    done = run_grader(grader, "--handin", str(archive), "--timeout", "3", "--startup-timeout", "20", "operations",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    stopped = r"^FAIL  operations/exp .*\n.*TIMEOUT: the test was stopped after its time limit of 3 s"
+    assert re.search(stopped, done.stdout, re.M), done.stdout[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
 
 
 # --------------------------------------------------------------------------- the result channel
