@@ -514,6 +514,11 @@ socket of one-byte pages spliced from a pipe, and 120 MiB in one socket of one-b
 truncated after each: beyond ``--memory`` x ``--max-procs`` x ``--jobs`` wherever no cgroup holds the hand-in (a
 runner that is not root, a container whose memory controller is read-only). No NumPy program needs them
 (``shutil.copyfile``, refused ``sendfile`` before it copied anything, copies by reading and writing)."""
+_MACHINE_WIDE = {"x86_64": (206,), "aarch64": (0,)}
+"""io_setup: refused to every worker once it is contained, with the keyrings. A Linux AIO context's events count against
+``fs.aio-max-nr``, one limit for the whole machine that no namespace, uid or cgroup divides: until 2026-12-05 a worker
+took all 65,536 of this machine's events (16 contexts of 4096), and every other process's ``io_setup`` failed
+(``EAGAIN``) until it ended. Python and NumPy never use it."""
 _RESERVING_IOCTLS = (0x40305828, 0x4030582A, 0x40305839)
 """ioctl FS_IOC_RESVSP, FS_IOC_RESVSP64 and FS_IOC_ZERO_RANGE: ``fallocate`` by another name, on every file system
 (``_RESERVING_DISK``)."""
@@ -543,8 +548,8 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     counters, userfaultfd and BPF (``_KERNEL_SURFACE``), changing ``RLIMIT_CORE`` (``_CORE_LIMIT_CALLS``), changing a
     file's mode, owner, times, extended attributes or flags (``_FILE_ATTRIBUTES``, ``_FILE_FLAGS``), reserving disk
     without writing (``_RESERVING_DISK``, ``_RESERVING_IOCTLS``), passing descriptors (``_PASSING_FILES``), pinning
-    pages in a pipe or a socket (``_PINNING_PAGES``) and every call of another ABI (32-bit, x32) than the machine's
-    are refused (EPERM; clone3 ENOSYS). (Not a
+    pages in a pipe or a socket (``_PINNING_PAGES``), AIO contexts (``_MACHINE_WIDE``) and every call of another ABI
+    (32-bit, x32) than the machine's are refused (EPERM; clone3 ENOSYS). (Not a
     rule on pid order: on a machine whose pids wrap at 32768, what a worker starts may get a smaller pid
     than the runner's.)"""
     if machine not in _SYSCALLS:
@@ -555,7 +560,7 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     program += [(_JEQ, "pid_argument", 0, nr) for nr in pid_calls]
     refused = denied + _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _STAYING_TOGETHER[machine]
     refused += _FILE_ATTRIBUTES[machine] + _UNCOUNTED_MEMORY[machine] + _KERNEL_SURFACE[machine]
-    further = _RESERVING_DISK[machine] + _PASSING_FILES[machine] + _PINNING_PAGES[machine]
+    further = _RESERVING_DISK[machine] + _PASSING_FILES[machine] + _PINNING_PAGES[machine] + _MACHINE_WIDE[machine]
     program += [(_JEQ, "deny", 0, nr) for nr in refused + further]
     program += _namespace_jumps(machine)
     program += [(_JEQ, "fcntl", 0, fcntl), (_JEQ, "ioctl", 0, ioctl), (_RET, 0, 0, _ALLOW)]
@@ -582,15 +587,15 @@ def _keyring_filter(machine: str) -> list[tuple[int, int, int, int]] | None:
     files and System V IPC (``_UNCOUNTED_MEMORY``), performance counters, userfaultfd and BPF (``_KERNEL_SURFACE``),
     user namespaces (``_NEW_NAMESPACES``), changes to ``RLIMIT_CORE`` (``_CORE_LIMIT_CALLS``) and to being dumpable
     (``_DUMPABLE_CALLS``), reserving disk without writing (``_RESERVING_DISK``, ``_RESERVING_IOCTLS``), passing
-    descriptors (``_PASSING_FILES``), pinning pages in a pipe or a socket (``_PINNING_PAGES``) and every call of
-    another ABI than the machine's, or None on a machine it does not know."""
+    descriptors (``_PASSING_FILES``), pinning pages in a pipe or a socket (``_PINNING_PAGES``), AIO contexts
+    (``_MACHINE_WIDE``) and every call of another ABI than the machine's, or None on a machine it does not know."""
     if machine not in _SYSCALLS:
         return None
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", _SYSCALLS[machine][0]), (_LOAD, 0, 0, 0),
                      (_JGE, "deny", 0, 0x40000000)]  # fmt: skip
     refused = _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _UNCOUNTED_MEMORY[machine] + _KERNEL_SURFACE[machine]
-    refused += _RESERVING_DISK[machine] + _PASSING_FILES[machine] + _PINNING_PAGES[machine]
-    program += [(_JEQ, "deny", 0, nr) for nr in refused]
+    further = _RESERVING_DISK[machine] + _PASSING_FILES[machine] + _PINNING_PAGES[machine] + _MACHINE_WIDE[machine]
+    program += [(_JEQ, "deny", 0, nr) for nr in refused + further]
     program += [*_namespace_jumps(machine), *_core_limit_jumps(machine), (_JEQ, "prctl", 0, _DUMPABLE_CALLS[machine]),
                 (_JEQ, "ioctl", 0, _SYSCALLS[machine][4]), "allow", (_RET, 0, 0, _ALLOW),
                 "clone3", (_RET, 0, 0, _ENOSYS),

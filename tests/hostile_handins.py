@@ -1049,6 +1049,20 @@ file-size limit binds none of them): ``fallocate`` with ``FALLOC_FL_KEEP_SIZE`` 
 ``FS_IOC_RESVSP64`` and ``FS_IOC_ZERO_RANGE`` ioctls, and fails its import saying which it could."""
 
 
+AIO_TAKER = """
+import ctypes as _ctypes, os as _os
+_libc = _ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = _ctypes.c_long
+_context = _ctypes.c_ulong(0)
+_io_setup = {"x86_64": 206, "aarch64": 0}[_os.uname().machine]
+if _libc.syscall(_ctypes.c_long(_io_setup), _ctypes.c_long(128), _ctypes.byref(_context)) == 0:  # 128 events (bounded)
+    raise RuntimeError("io_setup: made a context")
+raise RuntimeError(f"io_setup: refused ({_os.strerror(_ctypes.get_errno())})")
+"""
+"""Makes a Linux AIO context of 128 events (each counts against the machine-wide ``fs.aio-max-nr``) and fails its
+import saying whether it could."""
+
+
 READY_HOLDER = """
 def _hold_back_ready():
     import sys, time

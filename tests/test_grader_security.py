@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from hostile_handins import (  # noqa: E402
+    AIO_TAKER,
     CORE_LOWERER,
     CPU_BURNER,
     DESCRIPTOR_READER,
@@ -2714,6 +2715,16 @@ def test_a_handin_pins_no_page_in_a_pipe_or_a_socket(grader, tmp_path, mode):
         f"{name}: refused (Operation not permitted)" for name in ("vmsplice", "tee", "splice", "sendfile")
     )
     _both_loss_tests_say(grader, tmp_path, mode, PAGE_PINNER, expected)
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_a_handin_takes_none_of_the_machines_aio_contexts(grader, tmp_path, mode):
+    """``io_setup`` makes a Linux AIO context, whose events count against ``fs.aio-max-nr``, one limit for the whole
+    machine (no namespace, uid or cgroup has its own): until 2026-12-05 a process took all 65,536 of this machine's
+    events (16 contexts of 4096), and every other process's ``io_setup`` failed (``EAGAIN``) until it ended, a
+    database's or another service's on a grading host among them. NumPy and Python never use it; the seccomp filters
+    now refuse it in every mode."""
+    _both_loss_tests_say(grader, tmp_path, mode, AIO_TAKER, "RuntimeError: io_setup: refused (Operation not permitted)")
 
 
 def test_where_no_tmpfs_can_be_made_a_handin_holds_no_file_in_a_message_in_flight(grader, tmp_path):
