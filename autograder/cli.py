@@ -85,9 +85,10 @@ def _parser() -> argparse.ArgumentParser:
         help="how test processes are contained: namespaces (unshare), uid (root only), none; "
         "auto (default) picks the strongest that works here")  # fmt: skip
     add("--isolate", action="store_true", help=argparse.SUPPRESS)  # every test runs in a worker now
-    add("--timeout", type=float, default=10.0, metavar="S", help="seconds each test may run (default 10)")
+    add("--timeout", type=float, default=10.0, metavar="S",
+        help="seconds each test may run, importing the hand-in included (default 10)")  # fmt: skip
     add("--startup-timeout", type=float, default=30.0, metavar="S",
-        help="seconds a test process may take to start: import NumPy and the hand-in (default 30)")  # fmt: skip
+        help="seconds a test process may take to start: Python, NumPy and its sandbox (default 30)")  # fmt: skip
     add("--handin-timeout", type=float, default=300.0, metavar="S",
         help="seconds all tests of one hand-in may take together, start-ups included (default 300)")  # fmt: skip
     add("--memory", type=int, default=2048, metavar="MB", help="address space per test process (default 2048)")

@@ -7,11 +7,12 @@ watches two pipes: the worker's output (stdout and stderr together; only the las
 (``protocol``: ``CONTAINED``, ``READY``, then the computed arrays, at most ``protocol.MAX_RESULT_BYTES``).
 The worker never holds the runner's stdout or stderr.
 
-Time: the start (a fresh Python importing NumPy and the hand-in) may take ``startup``
-seconds; the test's own limit ``timeout`` counts from ``READY``; both come out of the
-hand-in's wall clock ``handin_timeout``, after which its remaining tests are not run. A
-worker past its limit is killed with everything it started (see ``containment``); the test
-fails with ``TIMEOUT``, a worker that dies early with ``CRASH``; either costs only that test.
+Time: the start (a fresh Python importing NumPy and containing itself) may take ``startup``
+seconds; the test's own limit ``timeout`` counts from ``CONTAINED``, before any code of the hand-in's
+runs (its import counts); both come out of the hand-in's wall clock ``handin_timeout``, after
+which its remaining tests are not run. A worker past its limit is killed with everything it
+started (see ``containment``); the test fails with ``TIMEOUT``, a worker that dies early with
+``CRASH``; either costs only that test.
 The verdict is ``grading.judge`` on the arrays received, in this process.
 """
 
@@ -81,8 +82,10 @@ class Settings:
     """How workers are bounded (the command line's options).
 
     Attributes:
-        timeout: seconds a test may run once its worker is ready.
-        startup: seconds a worker may take to start (import NumPy and the hand-in).
+        timeout: seconds a test may run once its worker is contained: importing the hand-in and running the test.
+            (Until 2026-12-05 it counted from ``READY``, which the hand-in's code, running in the worker, can keep
+            back: a right kernel 5 s slow passed under ``--timeout 3`` on ``--startup-timeout``'s time.)
+        startup: seconds a worker may take to start (Python, NumPy, its containment: nothing of the hand-in's).
         handin_timeout: seconds all of a hand-in's tests may take together, start-ups included.
         memory_mb: address space per worker process (``RLIMIT_AS``).
         max_procs: processes (and threads) per worker (``RLIMIT_NPROC``; with a uid or user
@@ -379,7 +382,8 @@ def _chown_tree(path: Path, uid: int) -> None:
 def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_limit, keep: int,
            too_full: Callable[[], str | None] | None = None) -> _Watch:  # fmt: skip
     """Read the worker's output and result until the result is complete, a limit passes, or
-    both pipes close. ``test_limit(ready_time)`` gives the test's deadline once it is ready;
+    both pipes close. ``test_limit(contained_time)`` gives the test's deadline once the worker is contained (it
+    says ``CONTAINED`` before any code of the hand-in's runs: the hand-in's import counts);
     ``too_full(held)``, called every ``DISK_CHECK`` seconds, says what the test's folder holds over
     its limit (the watch stops then); ``held`` is whether the worker has said ``CONTAINED``, before
     which no process of the hand-in's exists, and the worker's own may be unreadable (``_FolderWatch``)."""
@@ -402,7 +406,7 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
             now = time.monotonic()
             left = deadline - now
             if left <= 0:
-                seen.problem = "running" if seen.ready else "starting"
+                seen.problem = "running" if seen.ready else "importing" if seen.contained else "starting"
                 break
             if too_full is not None and now >= next_check:
                 seen.disk = too_full(seen.contained)
@@ -421,10 +425,10 @@ def _watch(process: subprocess.Popen, result_fd: int, start_limit: float, test_l
             if result[: len(_PREFIX)] != _PREFIX[: len(result)]:
                 seen.problem = "the worker's result pipe carried something else than the protocol"
                 break
-            seen.contained = len(result) >= 1
-            if not seen.ready and len(result) >= 2:
-                seen.ready = True
+            if not seen.contained and len(result) >= 1:
+                seen.contained = True
                 deadline = test_limit(time.monotonic())
+            seen.ready = len(result) >= 2
             if len(result) >= _FRAME:
                 (size,) = struct.unpack(">Q", result[3:_FRAME])
                 if size > protocol.MAX_RESULT_BYTES:
@@ -1039,10 +1043,14 @@ def _verdict(test: GradedTest, inputs: dict, seen: _Watch, status: int | None, s
     if seen.problem == "starting":
         if out_of_time:
             return fail(f"TIMEOUT: the hand-in's time limit of {settings.handin_timeout:g} s ran out")
-        return fail(f"TIMEOUT: importing the hand-in took over {settings.startup:g} s (does it never return?)")
-    if seen.problem == "running":
+        return fail(f"TIMEOUT: the test's process took over {settings.startup:g} s to start (Python, NumPy and its "
+                    "sandbox, before any code of the hand-in's ran: a busy machine?)")  # fmt: skip
+    if seen.problem in ("importing", "running"):
         if out_of_time and seconds < settings.timeout:
             return fail(f"TIMEOUT: the hand-in's time limit of {settings.handin_timeout:g} s ran out")
+        if seen.problem == "importing":
+            return fail(f"TIMEOUT: the test was stopped after its time limit of {settings.timeout:g} s, before the "
+                        "hand-in's import had returned (does it never return?)")  # fmt: skip
         return fail(f"TIMEOUT: the test was stopped after its time limit of {settings.timeout:g} s "
                     "(does a function it calls never return?)")  # fmt: skip
     if seen.disk:

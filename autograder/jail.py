@@ -503,6 +503,22 @@ the runner counts the files a test's processes hold after unlinking them (``isol
 2026-12-05 a hand-in held 160 MiB so under ``--disk 16`` for as long as its test ran, and the kernel lets a uid have
 65 such messages in flight, 4 GiB of files of ``--disk`` MiB. No NumPy program needs them (``send`` and ``recv`` on a
 pair stay allowed; ``socket`` itself is refused, ``_REACHING_OUT``)."""
+_PINNING_PAGES = {"x86_64": (278, 275, 276, 40), "aarch64": (75, 76, 77, 71)}
+"""vmsplice, splice, tee, sendfile: refused to every worker once it is contained, with the keyrings. They put pages
+into a pipe or a ``socketpair`` by reference (``vmsplice`` a page of the process's own memory; ``splice`` and ``tee``
+a pipe's pages; ``sendfile`` a file's), and a page so held stays in the kernel once the memory that held it is
+unmapped or the file truncated, in no process's address space or folder; a socket's buffer counts the bytes sent, not
+the pages they lie in. Until 2026-12-05 a process under an address-space limit of 64 MiB held 256 MiB in 8 pipes (one
+byte of a huge page of 2 MiB in each of their 16 slots; 64 descriptors' worth, 2 GiB per process), 17 MiB in one
+socket of one-byte pages spliced from a pipe, and 120 MiB in one socket of one-byte ``sendfile`` calls from a file
+truncated after each: beyond ``--memory`` x ``--max-procs`` x ``--jobs`` wherever no cgroup holds the hand-in (a
+runner that is not root, a container whose memory controller is read-only). No NumPy program needs them
+(``shutil.copyfile``, refused ``sendfile`` before it copied anything, copies by reading and writing)."""
+_MACHINE_WIDE = {"x86_64": (206,), "aarch64": (0,)}
+"""io_setup: refused to every worker once it is contained, with the keyrings. A Linux AIO context's events count against
+``fs.aio-max-nr``, one limit for the whole machine that no namespace, uid or cgroup divides: until 2026-12-05 a worker
+took all 65,536 of this machine's events (16 contexts of 4096), and every other process's ``io_setup`` failed
+(``EAGAIN``) until it ended. Python and NumPy never use it."""
 _RESERVING_IOCTLS = (0x40305828, 0x4030582A, 0x40305839)
 """ioctl FS_IOC_RESVSP, FS_IOC_RESVSP64 and FS_IOC_ZERO_RANGE: ``fallocate`` by another name, on every file system
 (``_RESERVING_DISK``)."""
@@ -531,8 +547,9 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     session or process group (``_STAYING_TOGETHER``), user namespaces (``_NEW_NAMESPACES``), performance
     counters, userfaultfd and BPF (``_KERNEL_SURFACE``), changing ``RLIMIT_CORE`` (``_CORE_LIMIT_CALLS``), changing a
     file's mode, owner, times, extended attributes or flags (``_FILE_ATTRIBUTES``, ``_FILE_FLAGS``), reserving disk
-    without writing (``_RESERVING_DISK``, ``_RESERVING_IOCTLS``), passing descriptors (``_PASSING_FILES``) and
-    every call of another ABI (32-bit, x32) than the machine's are refused (EPERM; clone3 ENOSYS). (Not a
+    without writing (``_RESERVING_DISK``, ``_RESERVING_IOCTLS``), passing descriptors (``_PASSING_FILES``), pinning
+    pages in a pipe or a socket (``_PINNING_PAGES``), AIO contexts (``_MACHINE_WIDE``) and every call of another ABI
+    (32-bit, x32) than the machine's are refused (EPERM; clone3 ENOSYS). (Not a
     rule on pid order: on a machine whose pids wrap at 32768, what a worker starts may get a smaller pid
     than the runner's.)"""
     if machine not in _SYSCALLS:
@@ -543,8 +560,8 @@ def _signal_filter(machine: str, own: int, protected: list[int]) -> list[tuple[i
     program += [(_JEQ, "pid_argument", 0, nr) for nr in pid_calls]
     refused = denied + _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _STAYING_TOGETHER[machine]
     refused += _FILE_ATTRIBUTES[machine] + _UNCOUNTED_MEMORY[machine] + _KERNEL_SURFACE[machine]
-    refused += _RESERVING_DISK[machine] + _PASSING_FILES[machine]
-    program += [(_JEQ, "deny", 0, nr) for nr in refused]
+    further = _RESERVING_DISK[machine] + _PASSING_FILES[machine] + _PINNING_PAGES[machine] + _MACHINE_WIDE[machine]
+    program += [(_JEQ, "deny", 0, nr) for nr in refused + further]
     program += _namespace_jumps(machine)
     program += [(_JEQ, "fcntl", 0, fcntl), (_JEQ, "ioctl", 0, ioctl), (_RET, 0, 0, _ALLOW)]
     program += ["flags", (_LOAD, 0, 0, 16), (_JSET, "deny", "allow", _CLONE_NEWUSER), "clone3", (_RET, 0, 0, _ENOSYS)]
@@ -570,14 +587,15 @@ def _keyring_filter(machine: str) -> list[tuple[int, int, int, int]] | None:
     files and System V IPC (``_UNCOUNTED_MEMORY``), performance counters, userfaultfd and BPF (``_KERNEL_SURFACE``),
     user namespaces (``_NEW_NAMESPACES``), changes to ``RLIMIT_CORE`` (``_CORE_LIMIT_CALLS``) and to being dumpable
     (``_DUMPABLE_CALLS``), reserving disk without writing (``_RESERVING_DISK``, ``_RESERVING_IOCTLS``), passing
-    descriptors (``_PASSING_FILES``) and every call of another ABI than the machine's, or None on a machine it does
-    not know."""
+    descriptors (``_PASSING_FILES``), pinning pages in a pipe or a socket (``_PINNING_PAGES``), AIO contexts
+    (``_MACHINE_WIDE``) and every call of another ABI than the machine's, or None on a machine it does not know."""
     if machine not in _SYSCALLS:
         return None
     program: list = [(_LOAD, 0, 0, 4), (_JEQ, 0, "deny", _SYSCALLS[machine][0]), (_LOAD, 0, 0, 0),
                      (_JGE, "deny", 0, 0x40000000)]  # fmt: skip
     refused = _KEYRING_CALLS[machine] + _REACHING_OUT[machine] + _UNCOUNTED_MEMORY[machine] + _KERNEL_SURFACE[machine]
-    program += [(_JEQ, "deny", 0, nr) for nr in refused + _RESERVING_DISK[machine] + _PASSING_FILES[machine]]
+    further = _RESERVING_DISK[machine] + _PASSING_FILES[machine] + _PINNING_PAGES[machine] + _MACHINE_WIDE[machine]
+    program += [(_JEQ, "deny", 0, nr) for nr in refused + further]
     program += [*_namespace_jumps(machine), *_core_limit_jumps(machine), (_JEQ, "prctl", 0, _DUMPABLE_CALLS[machine]),
                 (_JEQ, "ioctl", 0, _SYSCALLS[machine][4]), "allow", (_RET, 0, 0, _ALLOW),
                 "clone3", (_RET, 0, 0, _ENOSYS),

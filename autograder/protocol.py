@@ -43,9 +43,11 @@ __all__ = [
 CONTAINED = b"C"
 """Sent once the worker is contained (``jail.contain``), before anything of the hand-in's runs: from then on every
 process of the test is readable by the runner (a ``uid`` worker has made itself dumpable again after switching uid),
-and one it cannot read is the hand-in's doing (``isolation._too_full``)."""
+and one it cannot read is the hand-in's doing (``isolation._too_full``). The test's own time limit (``--timeout``)
+starts then: the hand-in's import counts."""
 READY = b"R"
-"""Sent once the hand-in is imported: the test's own time limit starts."""
+"""Sent once the hand-in is imported. (Until 2026-12-05 the test's own time limit started here, and a hand-in, whose
+code runs in the worker, kept it back to run its test on ``--startup-timeout``'s time; it starts at ``CONTAINED``.)"""
 DATA = b"D"
 """Precedes the payload's length and the payload."""
 MAX_RESULT_BYTES = 8 * 2**20

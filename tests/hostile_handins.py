@@ -1049,6 +1049,93 @@ file-size limit binds none of them): ``fallocate`` with ``FALLOC_FL_KEEP_SIZE`` 
 ``FS_IOC_RESVSP64`` and ``FS_IOC_ZERO_RANGE`` ioctls, and fails its import saying which it could."""
 
 
+AIO_TAKER = """
+import ctypes as _ctypes, os as _os
+_libc = _ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = _ctypes.c_long
+_context = _ctypes.c_ulong(0)
+_io_setup = {"x86_64": 206, "aarch64": 0}[_os.uname().machine]
+if _libc.syscall(_ctypes.c_long(_io_setup), _ctypes.c_long(128), _ctypes.byref(_context)) == 0:  # 128 events (bounded)
+    raise RuntimeError("io_setup: made a context")
+raise RuntimeError(f"io_setup: refused ({_os.strerror(_ctypes.get_errno())})")
+"""
+"""Makes a Linux AIO context of 128 events (each counts against the machine-wide ``fs.aio-max-nr``) and fails its
+import saying whether it could."""
+
+
+READY_HOLDER = """
+def _hold_back_ready():
+    import sys, time
+    from mytorch.nn import functional
+
+    exact = functional.exp_backward
+
+    def slow_exp_backward(*args, **kwargs):  # right, and over a --timeout of 3 s
+        time.sleep(5)
+        return exact(*args, **kwargs)
+
+    functional.exp_backward = slow_exp_backward
+    frame = sys._getframe()
+    while frame is not None and "result" not in frame.f_locals:  # the worker's result pipe, in its caller's frame
+        frame = frame.f_back
+    if frame is None:
+        return
+    write, held = frame.f_locals["result"].write, []
+
+    def holding(data):  # READY kept back, then sent with the result: the runner's start-up clock ran meanwhile
+        if data == b"R":
+            held.append(data)
+            return 1
+        return write(b"".join(held) + data)
+
+    frame.f_locals["result"].write = holding
+
+
+_hold_back_ready()
+"""
+"""Appended to MyTorch's own ``__init__.py``: makes ``exp_backward`` right but 5 s slow, and keeps back the worker's
+``READY`` (sent once the hand-in is imported, when the runner's clock switched from ``--startup-timeout`` to
+``--timeout``) until the result goes out with it."""
+
+
+PAGE_PINNER = """
+import ctypes as _ctypes, os as _os
+_libc, _did = _ctypes.CDLL(None, use_errno=True), []
+_libc.syscall.restype = _ctypes.c_long
+_vmsplice, _splice, _tee = {"x86_64": (278, 275, 276), "aarch64": (75, 76, 77)}[_os.uname().machine]
+_page = _ctypes.create_string_buffer(b"p" * 4096)  # memory of its own (ctypes and os only: under uid, the modules
+_iovec = (_ctypes.c_size_t * 2)(_ctypes.addressof(_page), 1)  # loaded before the switch of uid)
+_pair = (_ctypes.c_int * 2)()
+assert _libc.socketpair(1, 1, 0, _pair) == 0, _os.strerror(_ctypes.get_errno())  # AF_UNIX, SOCK_STREAM
+_file = _os.path.join(_os.environ.get("TMPDIR", "."), "pinned")
+with open(_file, "wb") as _out:
+    _out.write(b"f" * 4096)
+
+
+def _said(name, result):
+    _did.append(f"{name}: {'pinned a page' if result >= 0 else 'refused (' + _os.strerror(_ctypes.get_errno()) + ')'}")
+
+
+_read, _write = _os.pipe()
+_other_read, _other_write = _os.pipe()
+_said("vmsplice", _libc.syscall(_ctypes.c_long(_vmsplice), _write, _iovec, 1, 0))  # the page itself, by reference
+_os.write(_write, b"w")
+_said("tee", _libc.syscall(_ctypes.c_long(_tee), _read, _other_write, _ctypes.c_size_t(1), 0))
+_said("splice", _libc.syscall(_ctypes.c_long(_splice), _read, None, _pair[0], None, _ctypes.c_size_t(1), 0))
+_fd = _os.open(_file, _os.O_RDONLY)
+try:
+    _os.sendfile(_pair[0], _fd, 0, 1)
+    _did.append("sendfile: pinned a page")
+except OSError as _error:
+    _did.append(f"sendfile: refused ({_os.strerror(_error.errno)})")
+raise RuntimeError("; ".join(_did))
+"""
+"""Puts pages into a pipe or a ``socketpair`` by reference (``vmsplice`` of a page of its own memory, ``tee`` and
+``splice`` of a pipe's page, ``sendfile`` of a page of a file in its folder), one byte each (bounded), and fails its
+import saying which it could: a page so held stays in the kernel after the memory that held it is unmapped or the file
+truncated, in no process's address space."""
+
+
 INFLIGHT_HOLDER = """
 import ctypes as _ctypes, os as _os, time as _time
 _libc = _ctypes.CDLL(None, use_errno=True)

@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from hostile_handins import (  # noqa: E402
+    AIO_TAKER,
     CORE_LOWERER,
     CPU_BURNER,
     DESCRIPTOR_READER,
@@ -66,6 +67,7 @@ from hostile_handins import (  # noqa: E402
     NODE_MAKER,
     OOM,
     OVER_THE_DISK,
+    PAGE_PINNER,
     PARENT_READER,
     PARRICIDE,
     PASS_FORGER,
@@ -73,6 +75,7 @@ from hostile_handins import (  # noqa: E402
     PEAK_REPORTER,
     PRIORITY_RAISER,
     QUEUER,
+    READY_HOLDER,
     REGICIDE,
     SECRET,
     SHARED,
@@ -1926,12 +1929,27 @@ def test_an_error_text_the_worker_sends_is_cut_by_the_runner(grader, tmp_path):
 def test_an_import_that_never_returns_costs_the_handin_its_time_limit_at_most(grader, tmp_path):
     archive = handin(tmp_path, tmp_path, "hang.tar", code=HANG)
     start = time.monotonic()
-    done = run_grader(grader, "--handin", str(archive), "--startup-timeout", "2", "--handin-timeout", "5",
-                      "operations", cwd=tmp_path)  # fmt: skip
+    done = run_grader(grader, "--handin", str(archive), "--timeout", "2", "--handin-timeout", "5", "operations",
+                      cwd=tmp_path)  # fmt: skip
     assert time.monotonic() - start < 30
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 0}})
-    assert "TIMEOUT: importing the hand-in took over 2 s" in done.stdout
+    assert "TIMEOUT: the test was stopped after its time limit of 2 s, before the hand-in's import had" in done.stdout
     assert "time limit of 5 s ran out" in done.stdout
+
+
+def test_a_test_that_keeps_back_ready_still_runs_under_its_own_time_limit(grader, tmp_path):
+    """The test's clock switched from ``--startup-timeout`` to ``--timeout`` when the worker said ``READY``, once the
+    hand-in was imported; but the hand-in's code runs in the worker, and it can keep ``READY`` back (or do its test's
+    work while it is imported): until 2026-12-05 a right ``exp_backward`` 5 s slow passed under ``--timeout 3``
+    (``--startup-timeout 20``) that way, where the same kernel without the trick failed with ``TIMEOUT``. The clock
+    now switches when the worker says ``CONTAINED``, before any code of the hand-in's runs: its import counts."""
+    archive = handin(tmp_path, tmp_path, "holder.tar", code=READY_HOLDER)
+    done = run_grader(grader, "--handin", str(archive), "--timeout", "3", "--startup-timeout", "20", "operations",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    stopped = r"^FAIL  operations/exp .*\n.*TIMEOUT: the test was stopped after its time limit of 3 s"
+    assert re.search(stopped, done.stdout, re.M), done.stdout[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == json.dumps({"scores": {"operations": 5}})
 
 
 # --------------------------------------------------------------------------- the result channel
@@ -2680,6 +2698,33 @@ def test_a_handin_passes_no_descriptor(grader, tmp_path, mode):
     """``sendmsg`` and ``sendmmsg``, which pass descriptors (below), are refused in every mode."""
     expected = "RuntimeError: sendmsg: refused (Operation not permitted) after 0 MiB"
     _both_loss_tests_say(grader, tmp_path, mode, INFLIGHT_HOLDER, expected)
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_a_handin_pins_no_page_in_a_pipe_or_a_socket(grader, tmp_path, mode):
+    """``vmsplice`` puts the pages of a worker's own memory into a pipe by reference, ``splice`` and ``tee`` move or
+    copy a pipe's pages on by reference (into a ``socketpair``, whose buffer counts the bytes, not the pages), and
+    ``sendfile`` does the same with a file's pages: each page then stays in the kernel once the memory that held it is
+    unmapped or the file truncated, in no process's address space (``RLIMIT_AS``, ``--memory``) or folder (``--disk``).
+    Until 2026-12-05 a process under an address-space limit of 64 MiB held 256 MiB in 8 pipes, one byte of a huge page
+    in each of their 16 slots (a pipe of 64 descriptors' worth: 2 GiB), 17 MiB in one socket of one-byte pages spliced
+    from a pipe and 120 MiB in one socket of one-byte ``sendfile`` calls from a truncated file's large folios: where no
+    cgroup holds a hand-in (a runner that is not root, a container whose memory controller is read-only) nothing
+    bounded it. The seccomp filters now refuse the four calls in every mode."""
+    expected = "RuntimeError: " + "; ".join(
+        f"{name}: refused (Operation not permitted)" for name in ("vmsplice", "tee", "splice", "sendfile")
+    )
+    _both_loss_tests_say(grader, tmp_path, mode, PAGE_PINNER, expected)
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_a_handin_takes_none_of_the_machines_aio_contexts(grader, tmp_path, mode):
+    """``io_setup`` makes a Linux AIO context, whose events count against ``fs.aio-max-nr``, one limit for the whole
+    machine (no namespace, uid or cgroup has its own): until 2026-12-05 a process took all 65,536 of this machine's
+    events (16 contexts of 4096), and every other process's ``io_setup`` failed (``EAGAIN``) until it ended, a
+    database's or another service's on a grading host among them. NumPy and Python never use it; the seccomp filters
+    now refuse it in every mode."""
+    _both_loss_tests_say(grader, tmp_path, mode, AIO_TAKER, "RuntimeError: io_setup: refused (Operation not permitted)")
 
 
 def test_where_no_tmpfs_can_be_made_a_handin_holds_no_file_in_a_message_in_flight(grader, tmp_path):
