@@ -945,7 +945,10 @@ def _combined(higher: np.dtype, lower: np.dtype) -> np.dtype:
     if higher.kind == "c":
         return higher
     if lower.kind == "c":
-        return _COMPLEX_OF[higher.char] if higher.kind == "f" else lower
+        if higher.kind != "f":
+            return lower
+        # (a float128 tensor's is NumPy's complex256: a KeyError until 2026-12-05)
+        return _COMPLEX_OF.get(higher.char) or np.promote_types(higher, lower)
     if higher.kind == "f":
         return higher
     if higher.kind == "b" or lower.kind == "f":

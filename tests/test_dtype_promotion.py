@@ -424,3 +424,13 @@ def test_a_real_tensor_beside_a_complex_one_gets_a_real_gradient(real, complex_,
     assert seen == [getattr(mt, real)] * 2
     # d/dw of 3 Re(e^w z) + Im(e^w z) = e^w (3 Re z + Im z) = e^w, twice
     np.testing.assert_allclose(w.grad.numpy(), 2 * np.exp([0.5, 1.5]), rtol=1e-6)
+
+
+def test_a_float128_tensor_beside_a_0d_complex_one_is_complex256() -> None:
+    """NumPy's longdouble has no complex counterpart in PyTorch's table: NumPy's clongdouble (a
+    KeyError until 2026-12-05)."""
+    x = mt.tensor(np.array([1.5, 2.0], np.longdouble))
+    z = mt.tensor(1 - 1j, dtype=mt.complex64)
+    for result in (x * z, z * x, x + z):
+        assert result._data.dtype == np.clongdouble
+    np.testing.assert_allclose((x * z).numpy(), [1.5 - 1.5j, 2 - 2j])
