@@ -945,7 +945,10 @@ def _combined(higher: np.dtype, lower: np.dtype) -> np.dtype:
     if higher.kind == "c":
         return higher
     if lower.kind == "c":
-        return _COMPLEX_OF[higher.char] if higher.kind == "f" else lower
+        if higher.kind != "f":
+            return lower
+        # (a float128 tensor's is NumPy's complex256: a KeyError until 2026-12-05)
+        return _COMPLEX_OF.get(higher.char) or np.promote_types(higher, lower)
     if higher.kind == "f":
         return higher
     if higher.kind == "b" or lower.kind == "f":
@@ -1038,21 +1041,30 @@ def _promoted_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
 
 def _promoted(args: Sequence[Any], arrays: Sequence[np.ndarray]) -> tuple[Sequence[Any], Sequence[np.ndarray]]:
     """Two operands of different dtypes: one takes the other's floating-point dtype when
-    PyTorch's rules say so (see ``_demoted``), or a 0-d complex one beside a dimensioned float
-    one of lower precision the float's complex counterpart (float32 [2] * a 0-d complex128 is
-    complex64, as in PyTorch); one that requires a gradient (a 0-d float64 loss times a float32
-    tensor) goes through a recorded ``cast``, so that its gradient comes back in its own dtype."""
+    PyTorch's rules say so (see ``_demoted``); a real float beside a complex operand of lower
+    precision, or beside a 0-d complex one of higher, both take the complex dtype of the two
+    (float64 [2] * complex64 [2] is complex128, float32 [2] * a 0-d complex128 complex64, as in
+    PyTorch). An operand that requires a gradient (a 0-d float64 loss times a float32 tensor)
+    goes through a recorded ``cast``, so that its gradient comes back in its own dtype."""
     for i in (1, 0):  # the second operand is looked at first
         if _demoted(arrays[i], arrays[1 - i]):
-            target = arrays[1 - i].dtype
-            break
-    else:
-        if arrays[0].dtype.kind != "c" and arrays[1].dtype.kind != "c":
-            return args, arrays
-        target = _promoted_dtype(*arrays)
-        i = 0 if arrays[0].dtype.kind == "c" and arrays[0].dtype != target else 1
-        if arrays[i].dtype.kind != "c" or arrays[i].dtype == target:
-            return args, arrays
+            return _cast_operand(args, arrays, i, arrays[1 - i].dtype)
+    if arrays[0].dtype.kind != "c" and arrays[1].dtype.kind != "c":
+        return args, arrays
+    # the real operand is cast too: in a kernel beside a complex one it got a complex gradient
+    # (a hook saw complex128 for a float64 tensor, and a second backward's ``.grad += grad`` raised
+    # "Cannot cast ufunc 'add' output from complex128 to float64" until 2026-12-05)
+    target = _promoted_dtype(*arrays)
+    for i in (0, 1):
+        if arrays[i].dtype != target:
+            args, arrays = _cast_operand(args, arrays, i, target)
+    return args, arrays
+
+
+def _cast_operand(
+    args: Sequence[Any], arrays: Sequence[np.ndarray], i: int, target: np.dtype
+) -> tuple[Sequence[Any], Sequence[np.ndarray]]:
+    """``_promoted``'s cast of operand ``i`` to ``target`` (recorded when it requires a gradient)."""
     value = arrays[i]
     if not _wants_grad(args[i]):
         with _inf_on_overflow(target):

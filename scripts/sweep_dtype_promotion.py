@@ -388,8 +388,8 @@ OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax"
 SETTINGS = {"SGD": {"lr": 0.1, "momentum": 0.9, "nesterov": True}, "Adam": {"lr": 0.1, "amsgrad": True}}
 SETTINGS.update({"RMSprop": {"lr": 0.1, "momentum": 0.5, "centered": True}, "AdamW": {"lr": 0.1}})
 KNOWN_NUMPY_1 = {  # pattern of a case -> why MyTorch under NumPy 1.26 differs from MyTorch under NumPy 2 there
-    r"rpow\|(bool|u?int\d+)0\|a_float": "NumPy 1's ndarray ** a 0-d integer or bool tensor worth -1, 0, 1 or 2 is "
-    "NumPy's own (an ndarray; docs/reliability.md says why it stays)",
+    r"rpow\|(bool|u?int\d+)0\|a_(float|complex)": "NumPy 1's ndarray ** a 0-d integer or bool tensor worth -1, 0, 1 "
+    "or 2 is NumPy's own (an ndarray; docs/reliability.md says why it stays)",
 }
 KNOWN: dict[str, str] = {  # pattern of a case -> why MyTorch's outcome is the right one where the two differ
     r"r?(lt|le|gt|ge|eq|ne)\|(u?int\d+0?)\|(n-3|nbig)": "PyTorch wraps the number into the tensor's integer dtype "

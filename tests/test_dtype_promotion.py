@@ -18,6 +18,8 @@ Each part checks the closed form; the PyTorch parts skip without it.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -398,3 +400,37 @@ def test_nan_to_num_of_a_complex_tensor_replaces_each_part() -> None:
     big = float(np.finfo(np.float32).max)
     np.testing.assert_array_equal(t.nan_to_num().numpy(), [2j, complex(0, big), complex(-big, 0), 1 + 1j])
     np.testing.assert_array_equal(t.nan_to_num(nan=5.0, posinf=1.0).numpy()[:2], [5 + 2j, 1j])
+
+
+@pytest.mark.parametrize(
+    "real, complex_, shape",
+    [("float64", "complex64", (2,)), ("float64", "complex64", ()), ("float32", "complex128", ())],
+)
+def test_a_real_tensor_beside_a_complex_one_gets_a_real_gradient(real, complex_, shape) -> None:
+    """A real float beside a complex operand that the promotion casts (float64 beside complex64,
+    float32 beside a 0-d complex128) entered the kernel real: its gradient came back complex (a
+    hook on a float64 tensor saw complex128, backward warned ComplexWarning) and a second backward
+    raised adding it into the real ``.grad`` (until 2026-12-05)."""
+    w = mt.tensor([0.5, 1.5], dtype=getattr(mt, real), requires_grad=True)
+    z = mt.full(shape, 1 - 2j, dtype=getattr(mt, complex_))
+    seen = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(2):
+            h = w.exp()
+            h.register_hook(lambda g: seen.append(g.dtype))
+            y = h * z
+            (y.real * 3 + y.imag).sum().backward()
+    assert seen == [getattr(mt, real)] * 2
+    # d/dw of 3 Re(e^w z) + Im(e^w z) = e^w (3 Re z + Im z) = e^w, twice
+    np.testing.assert_allclose(w.grad.numpy(), 2 * np.exp([0.5, 1.5]), rtol=1e-6)
+
+
+def test_a_float128_tensor_beside_a_0d_complex_one_is_complex256() -> None:
+    """NumPy's longdouble has no complex counterpart in PyTorch's table: NumPy's clongdouble (a
+    KeyError until 2026-12-05)."""
+    x = mt.tensor(np.array([1.5, 2.0], np.longdouble))
+    z = mt.tensor(1 - 1j, dtype=mt.complex64)
+    for result in (x * z, z * x, x + z):
+        assert result._data.dtype == np.clongdouble
+    np.testing.assert_allclose((x * z).numpy(), [1.5 - 1.5j, 2 - 2j])
