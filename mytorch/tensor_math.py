@@ -722,6 +722,8 @@ def _fill_value(op: str, value: Any, x: np.ndarray) -> Any:
         if x.dtype.kind in "biu":
             return _fill_value(op, value._data.item(), x)
         return value.to(x.dtype) if value.dtype.kind == "f" else value  # (a float16 x stays float16, as in PyTorch)
+    if isinstance(value, builtins.complex) and x.dtype.kind == "c":  # (1j into a complex tensor was refused)
+        return np.asarray(value).astype(x.dtype)
     if not isinstance(value, (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)):
         raise TypeError(f"{op}: the value must be a number or a 0-d tensor, got {type(value).__name__}")
     if x.dtype.kind in "biu" and not math.isfinite(value):

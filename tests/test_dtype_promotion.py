@@ -434,3 +434,20 @@ def test_a_float128_tensor_beside_a_0d_complex_one_is_complex256() -> None:
     for result in (x * z, z * x, x + z):
         assert result._data.dtype == np.clongdouble
     np.testing.assert_allclose((x * z).numpy(), [1.5 - 1.5j, 2 - 2j])
+
+
+def test_masked_fill_of_a_complex_tensor_takes_a_complex_number() -> None:
+    """``masked_fill(mask, 1j)`` on a complex tensor raised "the value must be a number" until
+    2026-12-05 (PyTorch fills it); into a real tensor a complex number is still refused."""
+    t = mt.zeros(3, dtype=mt.complex64, requires_grad=True)
+    mask = mt.tensor([True, False, True])
+    r = t.masked_fill(mask, 1j - 2)
+    assert r.dtype == mt.complex64
+    np.testing.assert_array_equal(r.detach().numpy(), [-2 + 1j, 0, -2 + 1j])
+    (r.real + 2 * r.imag).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), [0, 1 + 2j, 0])  # (the filled places get none)
+    u = mt.zeros(3, dtype=mt.complex128)
+    u.masked_fill_(mask, 0.5 + 1j)
+    np.testing.assert_array_equal(u.numpy(), [0.5 + 1j, 0, 0.5 + 1j])
+    with pytest.raises(TypeError, match="masked_fill"):
+        mt.zeros(3).masked_fill(mask, 1j)
