@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from mytorch import tensor_math
+from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply, matmul
 
 __all__ = ["einsum"]
@@ -89,7 +90,10 @@ def _summed(x: Tensor, term: str, keep: set[str]) -> tuple[Tensor, str]:
 def _arranged(x: Tensor, term: str, order: str) -> Tensor:
     """``x`` (letters ``term``) with its axes in the letters' ``order``."""
     axes = tuple(term.index(c) for c in order)
-    return x if axes == tuple(range(len(axes))) else _apply("transpose", (x,), {"axes": axes})
+    # (PyTorch's einsum permutes: its node is PermuteBackward0)
+    return (
+        x if axes == tuple(range(len(axes))) else _apply("transpose", (x,), named({"axes": axes}, "PermuteBackward0"))
+    )
 
 
 def _broadcast(a: Tensor, ta: str, b: Tensor, tb: str, sizes: dict[str, int]) -> tuple[Tensor, Tensor]:

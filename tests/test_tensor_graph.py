@@ -432,6 +432,7 @@ def test_grad_fn_names_of_shape_and_index_ops_match_torch():
         "transpose(0, 0)": lambda t, lib: t.transpose(0, 0),
         "swapaxes": lambda t, lib: t.swapaxes(1, 2),
         "mT": lambda t, lib: t.mT,
+        "einsum permuting": lambda t, lib: lib.einsum("ijk->kji", t),
     }
     x = np.linspace(-1.0, 1.0, 6).reshape(2, 1, 3)
     names = {}
