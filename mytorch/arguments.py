@@ -83,6 +83,13 @@ class ShapeRuntimeError(RuntimeError, ValueError):
     input is, so either ``except`` catches it."""
 
 
+class SettingOverflowError(RuntimeError, OverflowError):
+    """A number setting of an operation (``add``'s ``alpha``, ``lerp``'s weight) that the dtype the
+    operation takes it into cannot hold: PyTorch's ``RuntimeError`` ("value cannot be converted to
+    type float without overflow"), and an ``OverflowError`` as PyTorch's for a Python int beyond
+    int64."""
+
+
 class IndexOutOfRangeError(IndexError, ValueError):
     """An index outside its axis, or index and tensor shapes that do not fit (both an
     ``IndexError``, as NumPy's and PyTorch's indexing raise, and a ``ValueError``); a position

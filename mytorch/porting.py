@@ -20,7 +20,7 @@ from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.factories import default_generator
 from mytorch.size import Size
-from mytorch.tensor import Tensor, _accumulate, _copy, _truncated
+from mytorch.tensor import Tensor, _accumulate, _copy, _truncated, check_setting
 from mytorch.tensor_graph import post_hooks
 from mytorch.tensor_math import where as _where
 from mytorch.tensor_order import histc as _histc
@@ -246,10 +246,16 @@ def _in_place(name: str, make: Any) -> Any:
     return method
 
 
-def _random_in_place(name: str, draw: Any, continuous: bool = False) -> Any:
+def _random_in_place(name: str, draw: Any, continuous: bool = False, bounds: bool = False) -> Any:
+    """The in-place method ``name`` drawing by ``draw(generator, shape, *args)``; with ``bounds``, the
+    last value ``random_(from, to)`` can draw, to - 1, must be one the dtype holds, as PyTorch requires
+    (``random_(0, 70000)`` of float16 drew infs)."""
+
     def method(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
         if continuous and self._data.dtype.kind != "f":  # (the draws would be truncated silently)
             raise TypeError(f"{name}: fills floating-point tensors, this one is {self.dtype}")
+        if bounds and args:
+            check_setting(name, "to - 1", args[-1] - 1, self._data.dtype)
         values = draw(_generator(generator), self.shape, *args, **kwargs)
         return self.copy_(Tensor(np.asarray(values).astype(self.dtype)))
 
@@ -518,6 +524,7 @@ METHODS = {
         lambda rng, shape, low=0, high=None: (
             rng.integers(0, low, shape) if high is None else rng.integers(low, high, shape)
         ),
+        bounds=True,
     ),
     "detach_": _detach_,
     "get_device": lambda self: -1,
