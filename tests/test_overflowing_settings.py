@@ -29,7 +29,7 @@ def _square(lib: Any, t: Any) -> Any:
 
 # name -> (call(lib, t, v), the dtype the setting is checked in: "own" (the tensor's), "opmath"
 # (float16's in float32), "where" (float32 alone: PyTorch's where takes 70000.0 into float16 as inf),
-# "pow" (float16's alone; float32 computes t ** 1e39 as inf))
+# "pow" (float16's alone; float32 computes t ** 1e39 as inf), "taken" (never refused), "operand")
 TABLE: dict[str, tuple[Call, str]] = {
     "where other": (lambda lib, t, v: lib.where(t > 1, t, v), "where"),
     "where input": (lambda lib, t, v: lib.where(t > 1, v, t), "where"),
@@ -74,6 +74,16 @@ TABLE: dict[str, tuple[Call, str]] = {
     "fill_": (lambda lib, t, v: t.clone().fill_(v), "own"),
     "leaky_relu negative_slope": (lambda lib, t, v: lib.nn.functional.leaky_relu(t, v), "opmath"),
     "elu alpha": (lambda lib, t, v: lib.nn.functional.elu(t, v), "opmath"),
+    "F.pad value": (lambda lib, t, v: lib.nn.functional.pad(t, (1, 1), value=v), "own"),
+    "index_fill value": (lambda lib, t, v: t.index_fill(0, lib.tensor([0]), v), "own"),
+    "scatter value": (lambda lib, t, v: t.scatter(0, lib.tensor([0]), v), "own"),
+    "full_like fill_value": (lambda lib, t, v: lib.full_like(t, v), "own"),
+    "masked_fill value": (lambda lib, t, v: t.masked_fill(t > 1, v), "own"),
+    "fill_diagonal_": (lambda lib, t, v: _square(lib, t).fill_diagonal_(v), "own"),
+    "threshold value": (lambda lib, t, v: lib.nn.functional.threshold(t, 1.5, v), "own"),
+    # settings PyTorch takes as they are (nan=1e39 is inf, a normal_ mean of 1e39 draws infs)
+    "nan_to_num nan": (lambda lib, t, v: t.nan_to_num(nan=v), "taken"),
+    "normal_ mean": (lambda lib, t, v: t.clone().normal_(v, 1.0), "taken"),
     # operands, computed in both
     "t + v": (lambda lib, t, v: t + v, "operand"),
     "t * v": (lambda lib, t, v: t * v, "operand"),
@@ -101,6 +111,8 @@ _LARGEST = {"float16": 65504.0, "float32": float(np.finfo(np.float32).max), "flo
 def _expected_refusal(rule: str, dtype: str, value: Any) -> bool:
     """Whether the setting is refused by ``rule``; a Python int beyond int64 always is, as PyTorch
     cannot take it as a number at all (``t + 2**200`` too: that one MyTorch still computes)."""
+    if rule == "taken":
+        return False
     if type(value) is int and abs(value) >= 2**63:
         return rule != "operand"
     held_in = {
