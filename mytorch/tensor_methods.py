@@ -41,6 +41,7 @@ from mytorch import (
     tensor_special,
     tensor_stats,
 )
+from mytorch.arguments import check_in
 from mytorch.autograd_engine import enable_grad
 from mytorch.dtypes import as_dtype, check_finite_into
 from mytorch.factories import default_generator, device
@@ -176,6 +177,12 @@ def check_ends(op: str, dtype: np.dtype, ends: Iterable[tuple[str, Any]]) -> Non
         check_setting(op, name, value, dtype)
         if isinstance(value, (builtins.int, builtins.float, np.number)) and not np.isfinite(value):
             raise RuntimeError(f"{op}: {name}={value} is not a finite number")
+
+
+def _normal(rng: np.random.Generator, mean: Any = 0.0, std: Any = 1.0, *, size: Any) -> np.ndarray:
+    """``normal_``'s draws (a NaN std made NaN values; a negative one NumPy's "scale < 0")."""
+    check_in("normal_", "std", std, std >= 0, "at least 0")
+    return rng.normal(mean, std, size)
 
 
 def _random_fill(name: str, draw: Any, bounds: builtins.bool = False) -> Any:
@@ -410,7 +417,7 @@ METHODS: dict[str, Any] = {
     "uniform_": _random_fill(
         "uniform_", lambda rng, low=0.0, high=1.0, *, size: rng.uniform(low, high, size), bounds=True
     ),
-    "normal_": _random_fill("normal_", lambda rng, mean=0.0, std=1.0, *, size: rng.normal(mean, std, size)),
+    "normal_": _random_fill("normal_", _normal),
     "new_zeros": _new("new_zeros", factories.zeros),
     "new_ones": _new("new_ones", factories.ones),
     "new_empty": _new("new_empty", factories.empty),

@@ -199,22 +199,49 @@ def test_settings_the_dtype_holds_still_compute_their_values() -> None:
     assert mt.isclose(t, t, atol=2**200).tolist() == [True, True]
 
 
-def test_other_settings_pytorch_refuses() -> None:
+OUT_OF_DOMAIN: dict[str, Callable[[Any, Any], Any]] = {
+    "softshrink negative lambd": lambda lib, t: lib.nn.functional.softshrink(t, -0.5),  # (other numbers)
+    "softshrink inf lambd": lambda lib, t: lib.nn.functional.softshrink(t, float("inf")),
+    "rrelu lower above upper": lambda lib, t: lib.nn.functional.rrelu(t, 0.3, 0.1),  # (drawn from [0.1, 0.3])
+    "rrelu NaN upper": lambda lib, t: lib.nn.functional.rrelu(t, 0.1, float("nan")),
+    "isclose negative atol": lambda lib, t: lib.isclose(t, t, atol=-1.0),  # (nothing was close)
+    "allclose NaN rtol": lambda lib, t: lib.allclose(t, t, rtol=float("nan")),
+    "cosine_similarity negative eps": lambda lib, t: lib.nn.functional.cosine_similarity(t[None], t[None], eps=-1.0),
+    "uniform_ to inf": lambda lib, t: t.clone().uniform_(0, float("inf")),
+    "float16 random_ to 70000": lambda lib, t: t.half().random_(0, 70000),  # (to - 1 beyond float16: infs)
+    "renorm negative maxnorm": lambda lib, t: t[None].renorm(2, 0, -1.0),  # (flipped the signs)
+    "renorm NaN maxnorm": lambda lib, t: t[None].renorm(2, 0, float("nan")),
+    "renorm p 0": lambda lib, t: t[None].renorm(0, 0, 1.0),
+    "normal_ NaN std": lambda lib, t: t.clone().normal_(0.0, float("nan")),  # (NaN values)
+    "init.normal_ NaN std": lambda lib, t: lib.nn.init.normal_(t.clone(), 0.0, float("nan")),
+    "exponential_ NaN lambd": lambda lib, t: t.clone().exponential_(float("nan")),
+    "exponential_ 0 lambd": lambda lib, t: t.clone().exponential_(0.0),  # (ZeroDivisionError)
+    "bernoulli_ p 2": lambda lib, t: t.clone().bernoulli_(2.0),  # (all ones)
+    "smooth_l1_loss NaN beta": lambda lib, t: lib.nn.functional.smooth_l1_loss(t, t * 2, beta=float("nan")),
+}
+
+
+@pytest.mark.parametrize("name", OUT_OF_DOMAIN)
+def test_settings_outside_their_domain_are_refused_as_by_pytorch(name: str) -> None:
     t = mt.tensor([1.0, 2.0])
-    F = mt.nn.functional
-    for call in (
-        lambda: F.softshrink(t, -0.5),  # (a negative lambd gave other numbers)
-        lambda: F.softshrink(t, float("inf")),
-        lambda: F.rrelu(t, 0.3, 0.1),  # (lower above upper: slopes drawn from [0.1, 0.3])
-        lambda: F.rrelu(t, 0.1, float("nan")),
-        lambda: mt.isclose(t, t, atol=-1.0),  # (nothing was close)
-        lambda: mt.allclose(t, t, rtol=float("nan")),
-        lambda: F.cosine_similarity(t[None], t[None], eps=-1.0),
-        lambda: t.clone().uniform_(0, float("inf")),
-        lambda: t.half().random_(0, 70000),  # (to - 1 beyond float16: infs drawn)
-    ):
-        with pytest.raises(RuntimeError):
-            call()
+    with pytest.raises(RuntimeError):
+        OUT_OF_DOMAIN[name](mt, t)
+    try:
+        import torch
+    except ImportError:
+        return
+    with pytest.raises(RuntimeError), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        OUT_OF_DOMAIN[name](torch, torch.tensor([1.0, 2.0]))
+
+
+def test_settings_inside_their_domain_still_draw() -> None:
+    t = mt.tensor([1.0, 2.0, 3.0])
+    assert t[None].renorm(2, 0, 1.0).norm().item() == pytest.approx(1.0, rel=1e-6)
+    assert t.clone().normal_(0.0, 0.0).tolist() == [0.0] * 3
+    assert t.clone().bernoulli_(1.0).tolist() == [1.0] * 3
+    assert all(v > 0 for v in t.clone().exponential_(2.0).tolist())
+    assert mt.nn.functional.rrelu(-t, 0.2, 0.2).tolist() == pytest.approx([-0.2, -0.4, -0.6])
 
 
 def test_a_float16_norm_takes_a_large_negative_p_as_pytorch() -> None:

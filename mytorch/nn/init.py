@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import check_in
 from mytorch.autograd_engine import no_grad
 from mytorch.factories import default_generator
 from mytorch.tensor import Tensor, check_setting
@@ -78,7 +79,8 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """Values drawn from the normal distribution N(mean, std^2)."""
+    """Values drawn from the normal distribution N(mean, std^2) (a NaN or negative std is refused)."""
+    check_in("init.normal_", "std", std, std >= 0, "at least 0")
     return _fill("normal_", tensor, default_generator.normal(mean, std, size=np.shape(tensor._data)))
 
 
