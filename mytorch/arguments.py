@@ -76,11 +76,26 @@ def check_dim(op: str, dim: Any, ndim: int) -> int:
     return dim % ndim
 
 
+def check_in(op: str, name: str, value: Any, holds: Any, needed: str) -> None:
+    """Refuse (``RuntimeError``, as PyTorch) a setting ``value`` outside its domain, ``holds`` telling
+    whether it is inside (a NaN compares False, so it is refused): ``normal_``'s std >= 0,
+    ``exponential_``'s lambd > 0, ``bernoulli_``'s p in [0, 1], ``renorm``'s maxnorm >= 0."""
+    if not holds:
+        raise RuntimeError(f"{op}: {name} must be {needed}, got {value}")
+
+
 class ShapeRuntimeError(RuntimeError, ValueError):
     """Bad input PyTorch refuses with ``RuntimeError`` (shapes that do not fit a product, a
     concatenation, a view or a layer, an empty reduction, an integer to a negative power,
     ``backward()`` of a non-scalar with no gradient); a ``ValueError`` too, as MyTorch's other bad
     input is, so either ``except`` catches it."""
+
+
+class SettingOverflowError(RuntimeError, OverflowError):
+    """A number setting of an operation (``add``'s ``alpha``, ``lerp``'s weight) that the dtype the
+    operation takes it into cannot hold: PyTorch's ``RuntimeError`` ("value cannot be converted to
+    type float without overflow"), and an ``OverflowError`` as PyTorch's for a Python int beyond
+    int64."""
 
 
 class IndexOutOfRangeError(IndexError, ValueError):

@@ -24,7 +24,7 @@ import numpy as np
 
 from mytorch.arguments import GradDtypeError, ShapeRuntimeError, masked, odd_array, ragged, size_arg, sizes_or
 from mytorch.dtypes import as_dtype, check_finite_into, get_default_dtype
-from mytorch.tensor import Tensor, _check_fits, _holds_tensor, _numbers_of_tensors, _stored
+from mytorch.tensor import Tensor, _check_fits, _holds_tensor, _numbers_of_tensors, _stored, check_setting
 
 __all__ = [
     "Generator",
@@ -577,6 +577,8 @@ def linspace(
     if int(steps) < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
     start, end, target = _bounds("linspace", start, end, dtype)
+    for name, value in (("start", start), ("end", end)):  # (70000.0 for float16 made inf and NaN values)
+        check_setting("linspace", name, value, target)
     return _leaf("linspace", np.linspace(start, end, int(steps)).astype(target, copy=False), requires_grad)
 
 

@@ -15,12 +15,12 @@ from typing import Any, cast
 
 import numpy as np
 
-from mytorch.arguments import ShapeRuntimeError
+from mytorch.arguments import ShapeRuntimeError, check_in
 from mytorch.autograd_engine import no_grad
 from mytorch.dtypes import as_dtype, get_default_dtype
 from mytorch.factories import default_generator
 from mytorch.size import Size
-from mytorch.tensor import Tensor, _accumulate, _copy, _truncated
+from mytorch.tensor import Tensor, _accumulate, _copy, _truncated, check_setting
 from mytorch.tensor_graph import post_hooks
 from mytorch.tensor_math import where as _where
 from mytorch.tensor_order import histc as _histc
@@ -246,10 +246,29 @@ def _in_place(name: str, make: Any) -> Any:
     return method
 
 
-def _random_in_place(name: str, draw: Any, continuous: bool = False) -> Any:
+def _bernoulli(rng: np.random.Generator, shape: Any, p: Any = 0.5) -> np.ndarray:
+    """``bernoulli_``'s draws: 1 with probability ``p`` (a p of 2 gave all ones, a NaN all zeros)."""
+    chance = np.asarray(p._data if isinstance(p, Tensor) else p)
+    check_in("bernoulli_", "p", p, np.all((chance >= 0) & (chance <= 1)), "in [0, 1]")
+    return rng.random(shape) < chance
+
+
+def _exponential(rng: np.random.Generator, shape: Any, lambd: Any = 1.0) -> np.ndarray:
+    """``exponential_``'s draws (a NaN lambd made NaN values; 0 was a ZeroDivisionError)."""
+    check_in("exponential_", "lambd", lambd, lambd > 0, "greater than 0")
+    return rng.exponential(1.0 / lambd, shape)
+
+
+def _random_in_place(name: str, draw: Any, continuous: bool = False, bounds: bool = False) -> Any:
+    """The in-place method ``name`` drawing by ``draw(generator, shape, *args)``; with ``bounds``, the
+    last value ``random_(from, to)`` can draw, to - 1, must be one the dtype holds, as PyTorch requires
+    (``random_(0, 70000)`` of float16 drew infs)."""
+
     def method(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
         if continuous and self._data.dtype.kind != "f":  # (the draws would be truncated silently)
             raise TypeError(f"{name}: fills floating-point tensors, this one is {self.dtype}")
+        if bounds and args:
+            check_setting(name, "to - 1", args[-1] - 1, self._data.dtype)
         values = draw(_generator(generator), self.shape, *args, **kwargs)
         return self.copy_(Tensor(np.asarray(values).astype(self.dtype)))
 
@@ -437,6 +456,8 @@ def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A
     from mytorch.arguments import check_dim
 
     x = _tensor(input)
+    check_in("renorm", "p", p, p > 0, "greater than 0")  # (p <= 0 and a negative maxnorm, which flipped the
+    check_in("renorm", "maxnorm", maxnorm, maxnorm >= 0, "at least 0")  # signs, are PyTorch's refusals)
     d = check_dim("renorm", dim, builtins.max(x.ndim, 1))
     others = tuple(k for k in range(x.ndim) if k != d)
     one = Tensor(np.ones((), dtype=x.dtype))
@@ -509,15 +530,14 @@ METHODS = {
     "addcmul_": _in_place("addcmul_", addcmul),
     "addcdiv_": _in_place("addcdiv_", addcdiv),
     "lerp_": _in_place("lerp_", lerp),
-    "bernoulli_": _random_in_place("bernoulli_", lambda rng, shape, p=0.5: rng.random(shape) < np.asarray(p)),
-    "exponential_": _random_in_place(
-        "exponential_", lambda rng, shape, lambd=1.0: rng.exponential(1.0 / lambd, shape), continuous=True
-    ),
+    "bernoulli_": _random_in_place("bernoulli_", _bernoulli),
+    "exponential_": _random_in_place("exponential_", _exponential, continuous=True),
     "random_": _random_in_place(
         "random_",
         lambda rng, shape, low=0, high=None: (
             rng.integers(0, low, shape) if high is None else rng.integers(low, high, shape)
         ),
+        bounds=True,
     ),
     "detach_": _detach_,
     "get_device": lambda self: -1,

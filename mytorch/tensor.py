@@ -2472,6 +2472,7 @@ def _scaled(input: Any, other: Any, alpha: Any, what: str) -> Any:  # noqa: A002
         input = _wrapping(input, other._data)  # noqa: A001
     a, b = _arrays((input, other))
     dtype = _promoted_dtype(a, b)
+    check_setting(what, "alpha", alpha, dtype)  # (1e39 for float32 was inf; 2**40 for int32 wrapped to 0)
     if dtype.kind in "biu" and isinstance(alpha, (float, np.floating)):
         raise RuntimeError(f"{what}: alpha must not be a floating-point number for integer tensors, got {alpha!r}")
     if _wants_grad(other):
@@ -2498,19 +2499,64 @@ def _check_can_store(result: np.dtype, dtype: np.dtype, what: str) -> None:
         raise RuntimeError(f"{what}: the result's dtype {result} cannot be stored in the tensor's {dtype}")
 
 
+_LARGEST = {np.dtype(t): float(np.finfo(t).max) for t in (np.float16, np.float32, np.float64)}
+
+
+def _beyond(value: Any, dtype: np.dtype) -> bool:
+    """Whether ``dtype`` cannot hold the number ``value``, by PyTorch's rule: a finite number past a
+    float dtype's largest (inf and NaN are held; 65519.0 is refused for float16 though it would round
+    to 65504); for an integer dtype a number outside its range, an unsigned one taking the integers
+    -max..-1 modulo 2**bits (-1 is 255 in uint8)."""
+    if dtype.kind == "f":
+        size = operator.abs(value)  # (``abs`` in this module is the Tensor operation)
+        largest = _LARGEST.get(dtype) or float(np.finfo(dtype).max)
+        return value == value and size != float("inf") and size > largest
+    info = np.iinfo(dtype)
+    integer = isinstance(value, (int, np.integer))
+    return not (info.min <= value <= info.max or (integer and info.min == 0 and -info.max <= value < 0))
+
+
 def _check_storable(value: Any, dtype: np.dtype, what: str) -> None:
     """Refuse, as PyTorch does, to store a number that ``dtype`` cannot hold (``fill_``, ``t[i] = v``:
     300, -1.5 or NaN in uint8; 70000.0 in float16 or 1e39 in float32, which would be inf); an
     unsigned dtype takes the integers -max..-1 modulo 2**bits (``t[0] = -1`` is 255 in uint8)."""
-    if dtype.kind == "f":
-        size = operator.abs(value)  # (``abs`` in this module is the Tensor operation)
-        if value == value and size != float("inf") and size > float(np.finfo(dtype).max):
-            raise RuntimeError(f"{what}: the value {value} cannot be stored in a {dtype} tensor without overflow")
-        return
-    info = np.iinfo(dtype)
-    integer = isinstance(value, (int, np.integer))
-    if not (info.min <= value <= info.max or (integer and info.min == 0 and -info.max <= value < 0)):
+    if _beyond(value, dtype):
         raise RuntimeError(f"{what}: the value {value} cannot be stored in a {dtype} tensor without overflow")
+
+
+_SETTING_NUMBERS = (int, float, np.integer, np.floating)
+
+
+def ordinary_float(value: Any) -> bool:
+    """Whether ``value`` is a Python float every float dtype holds (within float16's range): a
+    setting ``check_setting`` passes for any float dtype, told without working out the dtype."""
+    return type(value) is float and -65504.0 <= value <= 65504.0
+
+
+def check_setting(op: str, name: str, value: Any, dtype: np.dtype, *, opmath: bool = False) -> None:
+    """Refuse, as PyTorch does, a number setting of ``op`` (``alpha=`` of ``add``, ``value=`` of
+    ``addcmul``, ``lerp``'s weight, ``hardshrink``'s ``lambd``, ...) that ``dtype``, the dtype ``op``
+    takes it into, cannot hold (``_beyond``): 1e39 for float32, 70000.0 for float16, 2**40 for int32.
+    They became inf (``lerp(end, 1e39)``: NaN) or wrapped (``add(alpha=2**40)`` of int32 tensors added
+    nothing). A Python int beyond int64 is refused for any dtype (PyTorch: "int too big to convert").
+    Tensors, bools and complex numbers pass; an operand (``t + 1e39``) is not a setting. With
+    ``opmath``, a float16 ``dtype`` takes the setting in float32, as PyTorch's ``addcmul``, ``lerp``,
+    ``addmm`` and ``rrelu`` do (70000.0 is allowed there).
+
+    Raises:
+        SettingOverflowError: a ``RuntimeError`` (and an ``OverflowError``) naming ``op``, ``name``,
+            the value and ``dtype``.
+    """
+    if dtype.kind == "f" and ordinary_float(value):
+        return  # (the common case, at once)
+    if not isinstance(value, _SETTING_NUMBERS) or isinstance(value, bool):
+        return
+    if type(value) is int and not -(2**63) <= value < 2**63:
+        raise _arguments.SettingOverflowError(f"{op}: {name}={value} is too big to convert to a 64-bit integer")
+    if opmath and dtype is _HALF:
+        dtype = _SINGLE
+    if dtype.kind in "fiu" and _beyond(value, dtype):
+        raise _arguments.SettingOverflowError(f"{op}: {name}={value!r} cannot be converted to {dtype} without overflow")
 
 
 _COMPLEX_SCALARS = frozenset({complex, np.complex64, np.complex128, np.clongdouble})
@@ -3308,6 +3354,8 @@ class Tensor:
             dtype = _promoted_dtype(self._data, exponent)
             return self.to(dtype) ** exponent.astype(dtype)
         if self._data.dtype.kind in "biu":  # (an exponent Tensor has this dtype here)
+            if type(exponent) is int:  # (2**40 for int32: NumPy's OverflowError, not naming the op)
+                check_setting("pow", "exponent", exponent, self._data.dtype)
             power = exponent._data if isinstance(exponent, Tensor) else _constant(exponent, self._data)
             if power.dtype.kind in "biu":  # a number: bool ** 3 is int64, int32 ** 2 int32
                 if power.dtype.kind == self._data.dtype.kind == "b":  # bool ** True: itself, ** False: True (not int8)
@@ -3357,10 +3405,15 @@ class Tensor:
             z = self.to(_constant(1j, self._data).dtype)
             return _exp_as_power(log(z) * exponent, z._data, np.asarray(exponent, z.dtype))
         base = self
-        if np.ndim(exponent):
+        kind = type(exponent)
+        if kind is not float and kind is not int and np.ndim(exponent):  # (a Python number is 0-d: not asked)
             shape = np.broadcast_shapes(np.shape(exponent), self.shape)
             if shape != self.shape:  # the kernel takes an exponent that fits the base: grow the base
                 base = self + np.full(shape, -0.0, dtype=self.dtype)  # (-0.0: x + -0.0 is x, -0.0 kept)
+        elif self._data.dtype is _HALF or (kind is int and not -(2**63) <= exponent < 2**63):
+            # a number exponent as PyTorch takes it: into float16 for float16 (70000.0 was inf), a Python
+            # int within int64 (2**200 was 1.6e60)
+            check_setting("pow", "exponent", exponent, self._data.dtype if self._data.dtype is _HALF else _DOUBLE)
         return _apply("pow", (base,), {"exponent": exponent})
 
     def __rpow__(self, base: Any) -> Tensor:

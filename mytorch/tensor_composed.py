@@ -24,7 +24,7 @@ import numpy as np
 from mytorch.arguments import check_dim
 from mytorch.function import Context, Function
 from mytorch.op_names import named
-from mytorch.tensor import Tensor, _apply, acos, asin, atan, cos, exp, log, log1p, maximum, sin, sqrt
+from mytorch.tensor import Tensor, _apply, acos, asin, atan, check_setting, cos, exp, log, log1p, maximum, sin, sqrt
 from mytorch.tensor import abs as _abs
 from mytorch.tensor_index import gather
 from mytorch.tensor_math import (
@@ -293,6 +293,8 @@ def logit(input: Any, eps: float | None = None) -> Tensor:  # noqa: A002
     ``eps`` (or with eps < 0, which PyTorch ignores) the gradient is NaN where p is outside [0, 1]."""
     p = _floating(input)
     data = np.asarray(p._data)
+    if eps is not None:  # (a float, as PyTorch reads it; 70000.0 for float16 clamped to [inf, -inf])
+        check_setting("logit", "eps", float(eps), p._data.dtype)
     if eps is None or eps < 0:
         outside = (data < 0) | (data > 1)
         if outside.any():  # log(p) is NaN there, but 1/p was a finite gradient
@@ -504,7 +506,13 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
 # --------------------------------------------------------------------------- products
-def _scaled_sum(product: Tensor, input: Any, beta: Any, alpha: Any) -> Tensor:  # noqa: A002
+def _scaled_sum(product: Tensor, input: Any, beta: Any, alpha: Any, op: str, opmath: bool = True) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * product`` for ``op`` (``addmm``, ...), ``beta`` and ``alpha`` checked as
+    PyTorch checks them (``check_setting``: 1e39 for float32 was inf, or NaN where beta = 1e39
+    met 0); ``opmath``: a float16 product takes them in float32 (``addmv``: in float16)."""
+    for name, setting in (("beta", beta), ("alpha", alpha)):
+        if setting != 1 and setting != 0:
+            check_setting(op, name, setting, product._data.dtype, opmath=opmath)
     out = product if alpha == 1 else product * alpha
     if beta == 0:  # input is not read, as in PyTorch (a NaN in it does not show)
         if isinstance(input, Tensor) and input.requires_grad:  # its gradient is zeros, as PyTorch's (not None)
@@ -516,22 +524,22 @@ def _scaled_sum(product: Tensor, input: Any, beta: Any, alpha: Any) -> Tensor:  
 
 def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
     """``beta * input + alpha * (mat1 @ mat2)``."""
-    return _scaled_sum(_t(mat1) @ mat2, input, beta, alpha)
+    return _scaled_sum(_t(mat1) @ mat2, input, beta, alpha, "addmm")
 
 
 def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
     """``beta * input + alpha * (mat @ vec)``."""
-    return _scaled_sum(_t(mat) @ vec, input, beta, alpha)
+    return _scaled_sum(_t(mat) @ vec, input, beta, alpha, "addmv", opmath=False)
 
 
 def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
     """``beta * input + alpha * (batch1 @ batch2)``, a batch of matrix products."""
-    return _scaled_sum(_t(batch1) @ batch2, input, beta, alpha)
+    return _scaled_sum(_t(batch1) @ batch2, input, beta, alpha, "baddbmm")
 
 
 def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
     """``beta * input + alpha * sum over the batch of batch1[i] @ batch2[i]``."""
-    return _scaled_sum(_sum(_t(batch1) @ batch2, 0), input, beta, alpha)
+    return _scaled_sum(_sum(_t(batch1) @ batch2, 0), input, beta, alpha, "addbmm")
 
 
 def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:

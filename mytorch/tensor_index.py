@@ -35,7 +35,7 @@ import numpy as np
 from mytorch.arguments import GatherIndexError, IndexOutOfRangeError, check_dim, size_arg, sizes_or
 from mytorch.autograd_engine import is_grad_enabled
 from mytorch.op_names import named
-from mytorch.tensor import Tensor, _apply, _assign, _stored
+from mytorch.tensor import Tensor, _apply, _assign, _stored, check_setting
 from mytorch.tensor_math import _fill_value
 from mytorch.tensor_pointwise import whole_setting
 
@@ -431,6 +431,7 @@ def index_add(input: Any, dim: Any, index: Any, source: Any, *, alpha: Any = 1) 
         # (an integer tensor: 2.5 made a float result, and ``index_add_`` truncated it, until 2026-12-05)
         alpha = whole_setting("index_add", "alpha", alpha, f"the tensor is {x.dtype}")
     if alpha != 1:
+        check_setting("index_add", "alpha", alpha, x.dtype)  # (70000.0 for float16 was inf)
         part = part * alpha
     added = _apply("index_scatter", (part,), {"index": (slice(None),) * d + (idx,), "shape": x.shape})
     return _apply("add", (input, added))

@@ -21,6 +21,7 @@ from mytorch.arguments import IndexOutOfRangeError, ShapeRuntimeError, check_dim
 from mytorch.dtypes import as_dtype, check_same_dtype, get_default_dtype, unordered
 from mytorch.nn.functional import KERNELS as _K
 from mytorch.tensor import (
+    _DOUBLE,
     _HALF,
     Tensor,
     _apply,
@@ -41,6 +42,7 @@ from mytorch.tensor import (
     _wants_grad,
     _widens_half,
     _wrapping,
+    check_setting,
     maximum,
     minimum,
     sqrt,
@@ -411,9 +413,13 @@ def _negative_norm(a: Tensor, p: float, dim: Any, keep: bool) -> Tensor:
     if edge.any():
         a = pick(edge, one, a)
     m = amin(a, dim, True)
-    powers = (a / m) ** p
+
+    def power(x: Tensor) -> Tensor:  # (the kernel: a float16 p past 65504, a norm's setting, is not refused as x ** p)
+        return _apply("pow", (x,), {"exponent": p})
+
+    powers = power(a / m)
     if infinite.any():
-        powers = pick(infinite, zero, (pick(infinite, one, a) / m) ** p)
+        powers = pick(infinite, zero, power(pick(infinite, one, a) / m))
     total = sum(powers, dim, keep)
     y = amin(a, dim, keep) * total ** (1.0 / p)
     if edge.any():
@@ -668,9 +674,14 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Tensor | tupl
         return tuple(Tensor(i.astype(np.int64)) for i in np.nonzero(cond))
     if input is None or other is None:
         raise TypeError("where: give both input and other (or neither)")
-    for number, like in ((input, other), (other, input)):  # 300 is refused next to uint8, -1 is 255
+    for name, number, like in (("input", input, other), ("other", other, input)):  # 300 is refused next to uint8
         if isinstance(number, (builtins.int, np.integer)) and isinstance(like, Tensor) and like.dtype.kind in "iu":
             _check_storable(number, like.dtype, "where")
+        elif isinstance(like, Tensor) and like.dtype.kind in "biuf":  # 1e39 beside float32 (or integers) was inf
+            floats = isinstance(number, (builtins.float, np.floating)) and like.dtype.kind != "f"
+            dtype = get_default_dtype() if floats else like.dtype
+            # (a float16 result takes 70000.0 as inf, as PyTorch's where does)
+            check_setting("where", name, number, _DOUBLE if dtype == _HALF else dtype)
     numbers = (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)
     if isinstance(input, numbers) and isinstance(other, numbers):  # two numbers: as tensor([a, b]) would hold them
         both = np.asarray([input, other])  # (a float among them: the default dtype, not float64; as in PyTorch)
@@ -860,13 +871,27 @@ def allclose(
     equal_nan: builtins.bool = False,
 ) -> builtins.bool:
     """True when |input - other| <= atol + rtol |other| everywhere."""
-    return builtins.bool(np.allclose(_data(input), _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    rtol, atol = _tolerances("allclose", rtol, atol)
+    with np.errstate(over="ignore"):  # (a tolerance past float32's largest: inf, everything close)
+        return builtins.bool(np.allclose(_data(input), _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def _tolerances(op: str, rtol: Any, atol: Any) -> tuple[float, float]:
+    """``rtol`` and ``atol`` as floats, each >= 0 as PyTorch requires (a negative one made nothing
+    close; a Python int beyond float64's exactness was NumPy's TypeError)."""
+    rtol, atol = builtins.float(rtol), builtins.float(atol)
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if not value >= 0:
+            raise RuntimeError(f"{op}: {name} must be at least 0, got {value}")
+    return rtol, atol
 
 
 def isclose(input: Any, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: builtins.bool = False) -> Tensor:
     """Elementwise |input - other| <= atol + rtol |other| (broadcasting): a bool tensor, as ``allclose``
     asks of every element."""
-    return Tensor(np.isclose(_data(input), _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    rtol, atol = _tolerances("isclose", rtol, atol)
+    with np.errstate(over="ignore"):  # (as in allclose)
+        return Tensor(np.isclose(_data(input), _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 # --------------------------------------------------------------------------- rounding, remainders

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import operator
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -40,11 +41,12 @@ from mytorch import (
     tensor_special,
     tensor_stats,
 )
+from mytorch.arguments import check_in
 from mytorch.autograd_engine import enable_grad
 from mytorch.dtypes import as_dtype, check_finite_into
 from mytorch.factories import default_generator, device
 from mytorch.saved import is_held, write_begin, write_end
-from mytorch.tensor import Tensor, _apply, _assign, _check_inplace, _GradMode, _promoted_dtype, _wrapping
+from mytorch.tensor import Tensor, _apply, _assign, _check_inplace, _GradMode, _promoted_dtype, _wrapping, check_setting
 
 __all__ = ["METHODS"]
 
@@ -168,14 +170,33 @@ def _is_contiguous(self: Tensor) -> builtins.bool:
     return builtins.bool(self._data.flags.c_contiguous)
 
 
-def _random_fill(name: str, draw: Any) -> Any:
+def check_ends(op: str, dtype: np.dtype, ends: Iterable[tuple[str, Any]]) -> None:
+    """The ends of a uniform draw (``uniform_``, ``init.uniform_``) as PyTorch requires them: finite
+    numbers ``dtype`` holds (``check_setting``; 70000.0 drew infs into float16, inf NaNs)."""
+    for name, value in ends:
+        check_setting(op, name, value, dtype)
+        if isinstance(value, (builtins.int, builtins.float, np.number)) and not np.isfinite(value):
+            raise RuntimeError(f"{op}: {name}={value} is not a finite number")
+
+
+def _normal(rng: np.random.Generator, mean: Any = 0.0, std: Any = 1.0, *, size: Any) -> np.ndarray:
+    """``normal_``'s draws (a NaN std made NaN values; a negative one NumPy's "scale < 0")."""
+    check_in("normal_", "std", std, std >= 0, "at least 0")
+    return rng.normal(mean, std, size)
+
+
+def _random_fill(name: str, draw: Any, bounds: builtins.bool = False) -> Any:
     """The in-place method ``name``: every element drawn by ``draw(generator, *args, size)``, from
     ``generator`` or ``mytorch.default_generator``, written as ``copy_`` does (so refused on a leaf
-    that requires grad while recording, as in PyTorch; ``nn.init`` is the way for parameters)."""
+    that requires grad while recording, as in PyTorch; ``nn.init`` is the way for parameters).
+    With ``bounds``, the arguments are the range's ends, which the dtype must hold (``check_setting``:
+    ``uniform_(0, 70000.0)`` of float16 drew infs, as PyTorch refuses it)."""
 
     def fill(self: Tensor, *args: Any, generator: np.random.Generator | None = None, **kwargs: Any) -> Tensor:
         if self.dtype.kind != "f":
             raise TypeError(f"{name}: fills floating-point tensors, this one is {self.dtype}")
+        if bounds:
+            check_ends(name, self._data.dtype, (*zip(("from", "to"), args), *kwargs.items()))
         values = draw(default_generator if generator is None else generator, *args, size=self.shape, **kwargs)
         return self.copy_(Tensor(np.asarray(values, dtype=self.dtype)))
 
@@ -393,8 +414,10 @@ METHODS: dict[str, Any] = {
     "is_contiguous": _is_contiguous,
     "repeat": tensor_shape.repeat,
     "tile": tensor_shape.tile,
-    "uniform_": _random_fill("uniform_", lambda rng, low=0.0, high=1.0, *, size: rng.uniform(low, high, size)),
-    "normal_": _random_fill("normal_", lambda rng, mean=0.0, std=1.0, *, size: rng.normal(mean, std, size)),
+    "uniform_": _random_fill(
+        "uniform_", lambda rng, low=0.0, high=1.0, *, size: rng.uniform(low, high, size), bounds=True
+    ),
+    "normal_": _random_fill("normal_", _normal),
     "new_zeros": _new("new_zeros", factories.zeros),
     "new_ones": _new("new_ones", factories.ones),
     "new_empty": _new("new_empty", factories.empty),

@@ -14,7 +14,7 @@ import numpy as np
 
 from mytorch.arguments import check_dim
 from mytorch.dtypes import as_dtype
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, check_setting
 from mytorch.tensor_math import ValuesIndices, where
 from mytorch.tensor_pointwise import _tensor
 from mytorch.tensor_sort import sort
@@ -252,6 +252,8 @@ def histc(input: Any, bins: int = 100, min: float = 0.0, max: float = 0.0) -> Te
     equal, 0 and 0 by default, as PyTorch's); elements outside are left out; in ``input``'s float
     dtype."""
     x = _tensor(input)
+    for name, bound in (("min", min), ("max", max)):  # (1e39 for float32 made bins of inf)
+        check_setting("histc", name, bound, x._data.dtype)
     data = np.asarray(x._data, dtype=np.float64).reshape(-1)
     low, high = float(min), float(max)
     if low == high and data.size:  # (any equal pair: it took [min - 1, max + 1] unless both were 0)

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, check_setting, ordinary_float
 from mytorch.tensor_complex import complex as complex_
 from mytorch.tensor_math import clamp, div, masked_fill, trunc
 from mytorch.tensor_math import where as _where
@@ -44,6 +44,8 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:  # noqa: A002
     rounded once, as PyTorch does (lerp(6e4, -6e4, 0.3) was -inf in float16, for 24000), into the
     dtype the three promote to (a 0-d float16 weight of float64 tensors gave float16 until
     2026-12-05; PyTorch's is float64)."""
+    if not ordinary_float(weight) and not isinstance(weight, Tensor):  # (1e39 for float32 made NaN)
+        check_setting("lerp", "weight", weight, _operands_dtype(input, end), opmath=True)
     half = [t for t in (input, end, weight) if isinstance(t, Tensor) and t.dtype == np.float16]
     if half:
         single = np.dtype(np.float32)
@@ -76,6 +78,19 @@ def _promoted(*operands: Any) -> np.dtype:
     for x in stand_ins[1:]:
         total = total + x
     return cast(Tensor, total).dtype
+
+
+def _operands_dtype(*operands: Any) -> np.dtype:
+    """The dtype of the operands together: their own when the tensors among them share one (no
+    work), else ``_promoted``'s."""
+    first = operands[0]
+    if not isinstance(first, Tensor):
+        return _promoted(*operands)
+    dtype = first._data.dtype
+    for t in operands[1:]:
+        if not isinstance(t, Tensor) or t._data.dtype != dtype:
+            return _promoted(*operands)
+    return dtype
 
 
 def _floats_first(tensor1: Any, tensor2: Any) -> Any:
@@ -112,16 +127,25 @@ def whole_setting(what: str, name: str, value: Any, why: str) -> int:
     return int(value)
 
 
+def _check_value(op: str, value: Any, *operands: Any) -> None:
+    """``value`` of ``addcmul`` / ``addcdiv`` checked as PyTorch does (``check_setting``: 1e39 beside
+    float32 made inf), in the operands' dtype (float16's in float32)."""
+    if value != 1 and not ordinary_float(value) and not isinstance(value, Tensor):
+        check_setting(op, "value", value, _operands_dtype(*operands), opmath=True)
+
+
 def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
     """``input + value * tensor1 * tensor2``. Of integer tensors only, ``value`` must be a whole
     number (``RuntimeError`` otherwise: PyTorch truncates it silently)."""
-    value = _integer_value(input, tensor1, tensor2, value)
+    value = _integer_value(input, tensor1, tensor2, value)  # (of integers an int: checked in their dtype)
+    _check_value("addcmul", value, input, tensor1, tensor2)
     return input + value * _floats_first(tensor1, tensor2) * tensor2
 
 
 def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
     """``input + value * tensor1 / tensor2``; of integer tensors, the true quotient in the default
     float dtype (PyTorch refuses integer division here and announces this result)."""
+    _check_value("addcdiv", value, input, tensor1, tensor2)
     return input + value * _floats_first(tensor1, tensor2) / tensor2
 
 

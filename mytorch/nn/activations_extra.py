@@ -15,7 +15,7 @@ from mytorch.nn import functional as F
 from mytorch.nn import functional_tensor as TF
 from mytorch.nn.layers import expect_tensor
 from mytorch.nn.module import Module
-from mytorch.tensor import Tensor, _apply, _check_storable
+from mytorch.tensor import _LARGEST, Tensor, _apply, _check_storable, check_setting
 from mytorch.tensor_composed import where
 
 __all__ = [
@@ -138,12 +138,16 @@ def _shrunk(x: Tensor, y: Tensor, lambd: float) -> Tensor:
 def softshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """x - lambd above lambd, x + lambd below -lambd, else 0: ``x - clamp(x, -lambd, lambd)``."""
     x = TF._tensor("softshrink", input)
+    largest = _LARGEST.get(x.dtype, np.inf)  # (a negative lambd gave other numbers; NaN, inf or 1e39 a NaN)
+    if not 0 <= lambd <= largest:
+        raise RuntimeError(f"F.softshrink: lambd={lambd!r} must be in [0, {largest:g}] for a {x.dtype} input")
     return _shrunk(x, x - x.clamp(-lambd, lambd), lambd)
 
 
 def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """x where |x| > lambd, else 0 (a NaN stays NaN, as in PyTorch)."""
     x = TF._tensor("hardshrink", input)
+    check_setting("F.hardshrink", "lambd", lambd, x.dtype)  # (1e39 for float32 was inf: all zeros)
     return _shrunk(x, x, lambd)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from mytorch.nn.functional_tensor import _tensor
 from mytorch.nn.layers import expect_tensor
 from mytorch.nn.module import Module
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, check_setting
 
 __all__ = ["CosineSimilarity", "PairwiseDistance", "cosine_similarity", "normalize", "pairwise_distance"]
 
@@ -31,6 +31,9 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     its gradient is the norm's own (PyTorch clamps it in place without recording), unlike
     ``normalize``, whose floor is a recorded clamp."""
     a, b = _tensor("cosine_similarity", x1, "x1"), _tensor("cosine_similarity", x2, "x2")
+    check_setting("F.cosine_similarity", "eps", eps, a._data.dtype, opmath=True)  # (as PyTorch: 1e39 was inf)
+    if not eps >= 0:  # (a negative or NaN floor, as PyTorch refuses it)
+        raise RuntimeError(f"F.cosine_similarity: eps must be at least 0, got {eps}")
     shape = np.broadcast_shapes(a.shape, b.shape)
     a, b = a.expand(shape), b.expand(shape)
     return ((a / _floored_norm(a, dim, eps)) * (b / _floored_norm(b, dim, eps))).sum(dim)
@@ -40,7 +43,9 @@ def _floored_norm(x: Tensor, dim: int, eps: float) -> Tensor:
     """The 2-norm along ``dim`` (kept), valued at least ``eps``, with the unfloored norm's gradient."""
     norm = x.norm(2.0, dim, keepdim=True)
     value = norm.detach()
-    return norm + (value.clamp(min=eps) - value)
+    with np.errstate(over="ignore"):  # (float16 floors at 70000.0 as at inf, as PyTorch's: not refused as clamp's)
+        floor = Tensor(np.maximum(value._data, np.asarray(float(eps)).astype(value._data.dtype)))
+    return norm + (floor - value)
 
 
 class CosineSimilarity(Module):

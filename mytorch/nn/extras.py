@@ -16,7 +16,7 @@ from mytorch.nn.distance import pairwise_distance
 from mytorch.nn.module import Module
 from mytorch.nn.padding import pad
 from mytorch.nn.parameter import Parameter
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, check_setting
 from mytorch.tensor_einsum import einsum
 from mytorch.tensor_math import slope_in_graph, softmax, where
 from mytorch.tensor_pointwise import _tensor
@@ -188,6 +188,15 @@ def rrelu(
     in training, and ``(lower + upper) / 2`` otherwise (at 0 the gradient is the slope, as
     PyTorch's; it was 1); ``inplace=True`` writes the result into ``input`` (it was ignored)."""
     x = _tensor(input)
+    for name, bound in (("lower", lower), ("upper", upper)):  # (as PyTorch refuses them: inf slopes, NaN)
+        if not math.isfinite(bound):
+            raise RuntimeError(f"F.rrelu: the {name} bound must be finite, got {bound}")
+    if lower > upper:  # (slopes were drawn from [upper, lower])
+        raise RuntimeError(f"F.rrelu: the lower bound {lower} must not be above the upper bound {upper}")
+    # the slopes the dtype must hold, as PyTorch's: both bounds in training, their mean otherwise (1e39 was inf)
+    settings = (("lower", lower), ("upper", upper)) if training else (("(lower + upper) / 2", (lower + upper) / 2),)
+    for name, setting in settings:
+        check_setting("F.rrelu", name, setting, x._data.dtype, opmath=True)
     if training:
         slopes = Tensor(default_generator.uniform(lower, upper, x.shape).astype(x.dtype))
     else:

@@ -32,7 +32,7 @@ from mytorch.nn.functional import (
     register_jvp,
     softmax_cross_entropy_and_log_probs,
 )
-from mytorch.tensor import CAPTURE, Tensor, _apply, _arrays, _attach, _plans_of, _record_layer, _run, capturing
+from mytorch.tensor import CAPTURE, Tensor, _apply, _arrays, _attach, _beyond, _plans_of, _record_layer, _run, capturing
 from mytorch.tensor_index import IndexOutOfRangeError
 from mytorch.tensor_vjps import CHOOSERS, LINEAR_LAID_OUT, prediction_only
 
@@ -205,13 +205,17 @@ def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) 
     return _apply("leaky_relu", (x,), {"slope": slope})
 
 
-def float32_setting(op: str, name: str, value: Any, input: Any) -> float:  # noqa: A002
-    """``value`` as a float; beyond float32's range a ``ValueError`` unless ``input`` is float64, as
-    PyTorch refuses it (float32 and float16 arithmetic cannot hold it: NumPy 1 widened it and
-    NumPy 2 made inf, so the two gave different numbers, NaN gradients on NumPy 2)."""
+def float32_setting(op: str, name: str, value: Any, input: Any, *, own_dtype: bool = False) -> float:  # noqa: A002
+    """``value`` as a float; one the input's arithmetic cannot hold (``_beyond``: past float32's
+    largest unless ``input`` is float64; with ``own_dtype``, past float16's for a float16 input, as
+    PyTorch's ``hardtanh`` takes its bounds) is a ``ValueError``, as PyTorch refuses it (NumPy 1
+    widened it and NumPy 2 made inf, so the two gave different numbers, NaN gradients on NumPy 2).
+    inf and NaN pass, as in PyTorch."""
     value = float(value)
-    if abs(value) > np.finfo(np.float32).max and getattr(input, "dtype", None) != np.float64:
-        raise ValueError(f"{op}: {name} {value!r} is beyond float32's range (the input's arithmetic)")
+    dtype = getattr(input, "dtype", None)
+    arithmetic = dtype if dtype == np.float64 or (own_dtype and dtype == np.float16) else np.dtype(np.float32)
+    if _beyond(value, arithmetic):
+        raise ValueError(f"{op}: {name} {value!r} is beyond {arithmetic}'s range (the input's arithmetic)")
     return value
 
 
@@ -224,7 +228,8 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor: 
         linear = float(threshold) < 0
         slope = np.where(finite, 1.0 if linear else 0.5, np.nan).astype(x.dtype)
         return x * Tensor(slope) + Tensor(np.where(finite, 0.0 if linear else np.inf, np.nan).astype(x.dtype))
-    params = {"threshold": float(threshold)}  # (in the kernel, so that a replayed step recomputes the branch)
+    # (in the kernel, so that a replayed step recomputes the branch; 1e39 for float32 was inf: never linear)
+    params = {"threshold": float32_setting("F.softplus", "threshold", threshold, x)}
     beta = float32_setting("F.softplus", "beta", beta, x)
     if beta != 1:  # (beta x formed in the kernel: where it overflows, the branch is linear, not inf / beta)
         params["beta"] = beta
@@ -294,7 +299,8 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: b
         return input.clamp(int(min_val), int(max_val))  # bounds truncated, as PyTorch's (it gave float64)
     # (floats: an np.float64 bound compared float32 in float64; beyond float32's range NumPy 1 and 2 differed)
     bounds = {
-        name: float32_setting("F.hardtanh", name, v, input) for name, v in (("min_val", min_val), ("max_val", max_val))
+        name: float32_setting("F.hardtanh", name, v, input, own_dtype=True)
+        for name, v in (("min_val", min_val), ("max_val", max_val))
     }
     return _activation("hardtanh", input, bounds, inplace)
 

@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from mytorch.arguments import check_in
 from mytorch.autograd_engine import no_grad
 from mytorch.factories import default_generator
-from mytorch.tensor import Tensor
+from mytorch.tensor import Tensor, check_setting
+from mytorch.tensor_methods import check_ends
 
 __all__ = [
     "calculate_gain",
@@ -69,12 +71,16 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    """Values drawn uniformly from [a, b)."""
+    """Values drawn uniformly from [a, b) (ends the dtype holds, as in PyTorch: 70000.0 drew infs
+    into float16)."""
+    if isinstance(tensor, Tensor):
+        check_ends("init.uniform_", tensor._data.dtype, (("a", a), ("b", b)))
     return _fill("uniform_", tensor, default_generator.uniform(a, b, size=np.shape(tensor._data)))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """Values drawn from the normal distribution N(mean, std^2)."""
+    """Values drawn from the normal distribution N(mean, std^2) (a NaN or negative std is refused)."""
+    check_in("init.normal_", "std", std, std >= 0, "at least 0")
     return _fill("normal_", tensor, default_generator.normal(mean, std, size=np.shape(tensor._data)))
 
 
@@ -95,7 +101,9 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    """Every value ``val``."""
+    """Every value ``val`` (one the dtype holds, as ``fill_`` takes it: 70000.0 was inf in float16)."""
+    if isinstance(tensor, Tensor):
+        check_setting("init.constant_", "val", val, tensor._data.dtype)
     return _fill("constant_", tensor, val)
 
 

@@ -73,9 +73,9 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     ``l1_loss``.
 
     Raises:
-        RuntimeError: a negative ``beta`` (PyTorch's message and type).
+        RuntimeError: a negative or NaN ``beta`` (PyTorch's message and type; NaN made the loss NaN).
     """
-    if beta < 0:
+    if not beta >= 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     d = _errors("smooth_l1_loss", input, target, reduction)
     if beta == 0:

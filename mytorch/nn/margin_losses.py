@@ -17,7 +17,7 @@ import numpy as np
 from mytorch.nn.distance import pairwise_distance
 from mytorch.nn.functional_tensor import _check_reduction, _labels, _reduce
 from mytorch.nn.module import Module
-from mytorch.tensor import Tensor, exp, log, relu, softplus
+from mytorch.tensor import Tensor, check_setting, exp, log, relu, softplus
 from mytorch.tensor_index import gather
 from mytorch.tensor_math import clamp, minimum, where
 from mytorch.tensor_pointwise import _tensor as _t
@@ -84,6 +84,7 @@ def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0
 def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0, reduction: str = "mean") -> Tensor:  # noqa: A002
     """x where y = 1, ``max(0, margin - x)`` where y = -1 (any other y is a ValueError)."""
     x, y = _t(input), _signs("hinge_embedding_loss", target)
+    check_setting("F.hinge_embedding_loss", "margin", margin, x._data.dtype)  # (1e39 for float32 was inf)
     pulled = _pick(y != 1, clamp(margin - x, min=0.0), _zeros_like(x))
     return _done("hinge_embedding_loss", pulled + _pick(y != -1, x, _zeros_like(x)), reduction)
 
