@@ -11,9 +11,10 @@ Two passes, each with bounded memory, before anything is written:
    a GNU sparse member whose map ``tarfile`` would read from beyond its header (extension
    blocks, or sparse format 1.0's map in its data), a compression ratio over ``max_ratio`` or
    a compressed stream running ahead of the tar it yields (``_RUN_AHEAD``) make the archive
-   refused; it notes where each member ends;
+   refused; it notes where each member ends, and its size;
 2. ``tarfile`` then lists the members (their headers are now known to be small), each of which
-   must end where the first pass found it to (``tarfile`` reads some headers another way, such as
+   must end where the first pass found it to, and have the size it found (``tarfile`` reads some
+   headers another way, such as
    an old-style regular file named ``x/``, taken for a folder without data, and would go on
    reading headers the first pass took for file data or never read): an absolute
    path, a ``..`` component, a name component over 255 bytes, a path over 4096 bytes or of
@@ -305,12 +306,12 @@ def _check_archive_size(size: int, limits: Limits) -> None:
         raise HandinError(f"refused: the archive is {size} bytes, over the limit of {limits.max_archive_bytes}")
 
 
-def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int]:
+def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[tuple[int, int]]:
     """Check the raw tar stream of ``path`` against ``limits``, in bounded memory.
 
     Returns:
-        Where each member ends in the (decompressed) stream: the offset of the header after it,
-        where ``tarfile`` must find it to end too (``_checked_members``).
+        For each member, where it ends in the (decompressed) stream (the offset of the header after
+        it) and its size: ``tarfile`` must find the same (``_checked_members``).
 
     Raises:
         HandinError: the archive is unreadable, truncated or over a limit (one-line reason).
@@ -394,7 +395,7 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int
                     raise HandinError(_over_the_total(limits))
                 if kind not in (tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE):
                     reader.skip(-(-length // _BLOCK) * _BLOCK)
-                ends.append(reader.read_bytes)
+                ends.append((reader.read_bytes, length))
     except HandinError:
         raise
     except _READ_ERRORS as error:
@@ -453,7 +454,7 @@ def _member_problem(member: tarfile.TarInfo, limits: Limits) -> str | None:
     return None
 
 
-def _checked_members(archive: tarfile.TarFile, limits: Limits, ends: list[int]) -> list[tarfile.TarInfo]:
+def _checked_members(archive: tarfile.TarFile, limits: Limits, ends: list[tuple[int, int]]) -> list[tarfile.TarInfo]:
     """The members, each checked, and their sizes as ``tarfile`` reads them (what extraction
     writes) counted against the limits again. Each must end where the first pass found it to end
     (``ends``) before ``tarfile`` reads the next header: where the two disagree, ``tarfile`` would
@@ -461,14 +462,19 @@ def _checked_members(archive: tarfile.TarFile, limits: Limits, ends: list[int]) 
     ``mytorch/d/``, which ``tarfile`` takes for a folder without data, made it read the file's data
     as headers: there, a pax header of 256 MiB of zeros lying past the archive's end as the first
     pass saw it, which ``tarfile`` read whole into the runner's memory, from 255 KB of gzip. A
-    60 MiB archive could ask for tens of GiB, and the kernel would end the runner of a batch.) The folders
-    the members' paths imply count too (``_count_folders``)."""
+    60 MiB archive could ask for tens of GiB, and the kernel would end the runner of a batch.) Each must
+    also have the size the first pass found: extraction reads that many bytes from where its data
+    begins, and a pax record can change the size without moving the end (``GNU.sparse.realsize``, or
+    ``size`` in a global header): until 2026-12-05 a file of 6 bytes was extracted as 1 MiB read past
+    the archive's end marker, where the first pass never looked (through 2 million empty gzip members
+    there, a 40 MB archive, 6.7 s of CPU). The folders the members' paths imply count too (``_count_folders``)."""
     members, total, folders = [], 0, set()
     for member in archive:
         members.append(member)
         if len(members) > limits.max_members:
             raise HandinError(f"the archive has more than {limits.max_members} members")
-        if len(members) > len(ends) or archive.offset != ends[len(members) - 1]:
+        end, size = ends[len(members) - 1] if len(members) <= len(ends) else (-1, -1)
+        if archive.offset != end:
             raise HandinError(
                 f"refused: member {_shown(member.name)} ends at another place for Python's tarfile than in "
                 "the archive's stream (its type or size can be read two ways)"
@@ -476,6 +482,11 @@ def _checked_members(archive: tarfile.TarFile, limits: Limits, ends: list[int]) 
         problem = _member_problem(member, limits)
         if problem:
             raise HandinError(f"refused: member {_shown(member.name)} {problem}")
+        if member.size != size:  # (after a sparse file's own refusal: tarfile gives it its size unpacked)
+            raise HandinError(
+                f"refused: member {_shown(member.name)} is {member.size} bytes for Python's tarfile and {size} in "
+                "the archive's stream (a pax record such as GNU.sparse.realsize, or a global size)"
+            )
         _count_folders(member, folders, limits)
         if member.size > limits.max_file_bytes:
             raise HandinError(

@@ -627,6 +627,28 @@ def _gzip_named(name: bytes, data: bytes) -> bytes:
     return b"\x1f\x8b\x08\x08\0\0\0\0\x00\x03" + name + b"\0" + body + struct.pack("<II", zlib.crc32(data), len(data))
 
 
+@pytest.mark.parametrize("record", ["GNU.sparse.realsize", "a global size"])
+def test_a_members_size_is_the_same_for_tarfile_as_for_the_first_pass(tmp_path, record):
+    """A pax record can give ``tarfile`` another size for a member without moving where it ends
+    (``GNU.sparse.realsize`` in its own header, ``size`` in a global one): until 2026-12-05 a file of
+    6 bytes for the first pass was extracted as 1 MiB read past its end, past the archive's end marker,
+    where the first pass never looked: from 40,000 empty gzip members there here (2 million, a 40 MB
+    archive, cost the runner 6.7 s of CPU, outside every time limit)."""
+    file = _ustar("mytorch/__init__.py", tarfile.REGTYPE, 6) + b"x = 1\n" + bytes(506)
+    if record == "GNU.sparse.realsize":
+        tar = _pax(("GNU.sparse.realsize", str(2**20))) + file + bytes(1024)
+    else:
+        tar = _pax(("size", str(2**20)), kind=tarfile.XGLTYPE) + file + bytes(1024)
+    archive = tmp_path / "handin.tar.gz"
+    beyond = gzip.compress(b"", mtime=0) * 40_000 + gzip.compress(bytes(2**21))  # (past the end marker)
+    archive.write_bytes(gzip.compress(tar, mtime=0) + beyond)
+    start = time.process_time()
+    with pytest.raises(HandinError, match="is 1048576 bytes for Python's tarfile and 6 in the archive's stream"):
+        extract_handin(archive, tmp_path / "out")
+    assert time.process_time() - start < 0.5
+    assert not list((tmp_path / "out").iterdir())
+
+
 @pytest.mark.parametrize("kind", ["empty gzip members", "a gzip name", "empty bzip2 streams", "empty xz streams"])
 def test_a_compressed_stream_may_not_hold_much_more_than_its_tar(tmp_path, kind):
     """The decompressors read what yields no tar in Python, member by member or byte by byte, and the
