@@ -915,6 +915,22 @@ def test_an_archive_that_is_a_symbolic_link_is_refused(tmp_path):
     assert not list((tmp_path / "out").iterdir())
 
 
+def test_a_folder_of_handins_grades_archives_whatever_the_case_of_their_suffix(tmp_path):
+    """An archive from Windows or a student's own naming (``ALICE.TAR``, ``bob.Tar.Gz``) was passed over
+    by ``--handin-dir`` without a row (until 2026-12-05): the student read as one who handed nothing in,
+    and a folder of such archives alone stopped the run with 'no hand-in archives'."""
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    tar_of(ROOT, inbox / "ALICE.TAR")
+    (inbox / "bob.Tar.Gz").write_bytes(b"not an archive")
+    done = grade("--handin-dir", str(inbox), "--out-dir", str(out), "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = dict(line.split(",", 1) for line in (out / "scores.csv").read_text().splitlines()[1:])
+    assert rows.pop("ALICE.TAR") == "5,5,5,"
+    assert rows.pop("bob.Tar.Gz").startswith("0,0,5,") and not rows
+    assert (out / "ALICE.TAR.txt").is_file() and (out / "bob.Tar.Gz.json").is_file()
+
+
 def test_a_folder_entry_named_like_an_archive_that_is_no_file_gets_a_row_saying_why(tmp_path):
     """A dangling link, a named pipe or a folder named ``*.tar`` in ``--handin-dir`` (a student's upload
     gone wrong, or a link to an archive since removed) was left out without a word: no report, no row
