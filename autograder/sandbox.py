@@ -9,9 +9,10 @@ Two passes, each with bounded memory, before anything is written:
    ``max_members`` members, a member over ``max_file_bytes``, more than ``max_total_bytes``
    in all (files and pax or long-name headers together), more than 8 such headers in a row,
    a GNU sparse member whose map ``tarfile`` would read from beyond its header (extension
-   blocks, or sparse format 1.0's map in its data), a compression ratio over ``max_ratio`` or
-   a compressed stream running ahead of the tar it yields (``_RUN_AHEAD``) make the archive
-   refused; it notes where each member ends, and its size;
+   blocks, or sparse format 1.0's map in its data), a compression ratio over ``max_ratio``,
+   a compressed stream running ahead of the tar it yields (``_RUN_AHEAD``), or a member named more than
+   once by those headers or a pax record given twice (``_names_given``) make the archive refused;
+   it notes where each member ends, and its size;
 2. ``tarfile`` then lists the members (their headers are now known to be small), each of which
    must end where the first pass found it to, and have the size it found (``tarfile`` reads some
    headers another way, such as
@@ -236,6 +237,8 @@ def _pax_records(data: bytes, most: int, what: str) -> tuple[dict[bytes, bytes],
         key, equals, value = data[space + 1 : stop - 1].partition(b"=")
         if stop < position + 5 or stop > end or data[stop - 1 : stop] != b"\n" or not key or not equals:
             raise HandinError(f"refused: a pax header's records are malformed (at byte {position})")
+        if key in records:  # (no archiver repeats one; readers differ on which counts)
+            raise HandinError(f"refused: a pax header gives the record {key[:40]!r} twice")
         records[key] = value
         position = stop
     return records, count
@@ -326,6 +329,7 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[tup
             "the hand-in with `sh create_tarball.sh`, or `tar -cf handin.tar mytorch`"
         )
     members, total, next_size, in_a_row, ends, global_bytes = 0, 0, None, 0, [], 0
+    names = 0  # the names the extension headers before a member give it (_names_given)
     records_left = {"own": limits.max_pax_records, "global": limits.max_global_pax_records}
     refusals = {"own": _all_records(limits), "global": _global_records(limits)}
     try:
@@ -375,12 +379,19 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[tup
                         records_left[scope] -= count
                     if kind in (tarfile.XHDTYPE, tarfile.SOLARIS_XHDTYPE):
                         next_size = _pax_size(records)
+                    names += _names_given(kind, records if kind in _PAX_TYPES else {})
                     continue
                 if kind == tarfile.GNUTYPE_SPARSE and header[482]:  # its map goes on in blocks after the header
                     raise HandinError(f"refused: {_SPARSE_MAP} (extension blocks; create_tarball.sh makes none)")
                 if next_size is not None:
                     length, next_size = next_size, None
-                in_a_row = 0
+                if names > 1:
+                    name = header[:100].split(b"\x00", 1)[0].decode("utf-8", "replace")
+                    raise HandinError(
+                        f"refused: member {_shown(name)} is named more than once by the long-name and pax headers "
+                        "before it (tar programs would unpack it under different names)"
+                    )
+                in_a_row, names = 0, 0
                 members += 1
                 if members > limits.max_members:
                     raise HandinError(f"the archive has more than {limits.max_members} members")
@@ -400,6 +411,22 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[tup
         raise
     except _READ_ERRORS as error:
         raise HandinError(f"{path.name} is not a readable tar archive ({_one_line(error)})") from None
+
+
+_NAMING = (b"path", b"GNU.sparse.name")
+
+
+def _names_given(kind: bytes, records: dict[bytes, bytes]) -> int:
+    """How many names an extension header of ``kind`` (holding pax ``records``) gives the next member;
+    refused: a name in a global pax header. A member may have one (``scan_archive``): Python's ``tarfile``
+    and GNU tar, with which staff unpack a hand-in to read it or check it for plagiarism, take different
+    ones of two (``tarfile`` the first of two long names or pax paths, GNU tar the last; ``tarfile`` a long
+    name over a later pax ``path``): until 2026-12-05 the graded ``mytorch/nn/functional.py`` could hold code
+    that GNU tar unpacked under another name, and GNU tar's ``functional.py`` other code. (A global ``path``,
+    which both take, names every later member alike; no archiver writes one.)"""
+    if kind == tarfile.XGLTYPE and any(key in records for key in _NAMING):
+        raise HandinError("refused: a global pax header names members (a path record)")
+    return 1 if kind == tarfile.GNUTYPE_LONGNAME else sum(key in records for key in _NAMING)
 
 
 _SPARSE_MAP = "a GNU sparse member keeps its map of holes outside its header"

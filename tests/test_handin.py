@@ -649,6 +649,40 @@ def test_a_members_size_is_the_same_for_tarfile_as_for_the_first_pass(tmp_path, 
     assert not list((tmp_path / "out").iterdir())
 
 
+def _long_name(name: str) -> bytes:
+    """A GNU long-name header giving the next member ``name``."""
+    return _extension(name.encode() + b"\0", tarfile.GNUTYPE_LONGNAME)
+
+
+@pytest.mark.parametrize(
+    "names",
+    ["two long names", "a long name, then a pax path", "two pax paths", "path and GNU.sparse.name", "a path twice",
+     "a global path"],
+)  # fmt: skip
+def test_a_member_is_named_once_so_gnu_tar_extracts_what_was_graded(tmp_path, names):
+    """A member named twice by its extension headers was extracted under one name by Python's ``tarfile``
+    and under the other by GNU tar (1.34), with which staff unpack a hand-in to read it or check it for
+    plagiarism: until 2026-12-05 two long names, the first ``mytorch/nn/functional.py``, graded the code GNU
+    tar put in another file, and ``functional.py`` as GNU tar unpacked it held other code."""
+    graded, shown = "mytorch/nn/functional.py", "mytorch/notes.py"
+    headers = {
+        "two long names": _long_name(graded) + _long_name(shown),
+        "a long name, then a pax path": _long_name(graded) + _pax(("path", shown)),
+        "two pax paths": _pax(("path", graded)) + _pax(("path", shown)),
+        "path and GNU.sparse.name": _pax(("GNU.sparse.name", graded), ("path", shown)),
+        "a path twice": _pax(("path", shown), ("path", graded)),
+        "a global path": _pax(("path", graded), kind=tarfile.XGLTYPE),
+    }[names]
+    archive = tmp_path / "handin.tar"
+    copied = b"def mul_backward(*args):\n    return 'copied'\n"
+    member = headers + _ustar("mytorch/x.py", tarfile.REGTYPE, len(copied)) + copied + bytes(-len(copied) % 512)
+    archive.write_bytes(_ustar("mytorch/__init__.py", tarfile.REGTYPE, 0) + member + bytes(1024))
+    reasons = "member 'mytorch/x.py' is named more than once|the record b'path' twice|global pax header names"
+    with pytest.raises(HandinError, match=reasons):
+        extract_handin(archive, tmp_path / "out")
+    assert not list((tmp_path / "out").iterdir())
+
+
 @pytest.mark.parametrize("kind", ["empty gzip members", "a gzip name", "empty bzip2 streams", "empty xz streams"])
 def test_a_compressed_stream_may_not_hold_much_more_than_its_tar(tmp_path, kind):
     """The decompressors read what yields no tar in Python, member by member or byte by byte, and the
