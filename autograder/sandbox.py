@@ -478,6 +478,8 @@ def _member_problem(member: tarfile.TarInfo, limits: Limits) -> str | None:
         return f"is a sparse file of {member.size} bytes (create_tarball.sh makes none)"
     if not (member.isfile() or member.isdir()):
         return "is neither a regular file nor a folder"
+    if member.isfile() and name.endswith("/"):  # (GNU tar makes a folder of it, and fails: not what was graded)
+        return "is a file whose name ends in '/' (a folder to GNU tar)"
     return None
 
 

@@ -683,6 +683,18 @@ def test_a_member_is_named_once_so_gnu_tar_extracts_what_was_graded(tmp_path, na
     assert not list((tmp_path / "out").iterdir())
 
 
+def test_a_regular_file_whose_name_ends_in_a_slash_is_refused(tmp_path):
+    """GNU tar (1.34) makes a folder of a regular file (type ``0``) named ``mytorch/nn/functional.py/`` and
+    fails; Python's ``tarfile`` made it the file ``functional.py``, graded (until 2026-12-05)."""
+    code = b"def mul_backward(*args):\n    return 'graded'\n"
+    member = _ustar("mytorch/nn/functional.py/", tarfile.REGTYPE, len(code)) + code + bytes(-len(code) % 512)
+    archive = tmp_path / "handin.tar"
+    archive.write_bytes(_ustar("mytorch/__init__.py", tarfile.REGTYPE, 0) + member + bytes(1024))
+    with pytest.raises(HandinError, match="member 'mytorch/nn/functional.py/' is a file whose name ends in '/'"):
+        extract_handin(archive, tmp_path / "out")
+    assert not list((tmp_path / "out").iterdir())
+
+
 @pytest.mark.parametrize("kind", ["empty gzip members", "a gzip name", "empty bzip2 streams", "empty xz streams"])
 def test_a_compressed_stream_may_not_hold_much_more_than_its_tar(tmp_path, kind):
     """The decompressors read what yields no tar in Python, member by member or byte by byte, and the
