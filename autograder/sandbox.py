@@ -381,6 +381,10 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[tup
                         next_size = _pax_size(records)
                     names += _names_given(kind, records if kind in _PAX_TYPES else {})
                     continue
+                if header[345] and header[257:263] != b"ustar\x00" and kind not in tarfile.GNU_TYPES:
+                    name = header[:100].split(b"\x00", 1)[0].decode("utf-8", "replace")
+                    raise HandinError(f"refused: member {_shown(name)} has a name prefix outside a ustar header "
+                                      "(Python's tarfile uses it, GNU tar does not)")  # fmt: skip
                 if kind == tarfile.GNUTYPE_SPARSE and header[482]:  # its map goes on in blocks after the header
                     raise HandinError(f"refused: {_SPARSE_MAP} (extension blocks; create_tarball.sh makes none)")
                 if next_size is not None:

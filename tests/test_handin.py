@@ -695,6 +695,26 @@ def test_a_regular_file_whose_name_ends_in_a_slash_is_refused(tmp_path):
     assert not list((tmp_path / "out").iterdir())
 
 
+@pytest.mark.parametrize("magic", [b"ustar  \0", bytes(8)])  # GNU's, and none (v7)
+def test_a_name_prefix_outside_a_ustar_header_is_refused(tmp_path, magic):
+    """Python's ``tarfile`` puts the ustar prefix field (bytes 345 to 500) before a member's name whatever
+    the header's magic; GNU tar (1.34) only in a ustar header (in GNU's own, those bytes hold times). Until
+    2026-12-05 a GNU header named ``functional.py`` with the prefix ``mytorch/nn`` was graded as
+    ``mytorch/nn/functional.py`` and unpacked by GNU tar as a stray ``functional.py`` beside ``mytorch/``."""
+    code = b"def mul_backward(*args):\n    return 'graded'\n"
+    header = bytearray(_ustar("functional.py", tarfile.REGTYPE, len(code)))
+    header[257:265], header[345:355] = magic, b"mytorch/nn"
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    archive = tmp_path / "handin.tar"
+    member = bytes(header) + code + bytes(-len(code) % 512)
+    archive.write_bytes(_ustar("mytorch/__init__.py", tarfile.REGTYPE, 0) + member + bytes(1024))
+    assert tarfile.open(archive).getnames()[1] == "mytorch/nn/functional.py"
+    with pytest.raises(HandinError, match="member 'functional.py' has a name prefix outside a ustar header"):
+        extract_handin(archive, tmp_path / "out")
+    assert not list((tmp_path / "out").iterdir())
+
+
 @pytest.mark.parametrize("kind", ["empty gzip members", "a gzip name", "empty bzip2 streams", "empty xz streams"])
 def test_a_compressed_stream_may_not_hold_much_more_than_its_tar(tmp_path, kind):
     """The decompressors read what yields no tar in Python, member by member or byte by byte, and the
