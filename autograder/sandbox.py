@@ -329,7 +329,7 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[tup
             "the hand-in with `sh create_tarball.sh`, or `tar -cf handin.tar mytorch`"
         )
     members, total, next_size, in_a_row, ends, global_bytes = 0, 0, None, 0, [], 0
-    names = 0  # the names the extension headers before a member give it (_names_given)
+    names, folder_named, given = 0, False, b""  # the names its extension headers give a member (_names_given)
     records_left = {"own": limits.max_pax_records, "global": limits.max_global_pax_records}
     refusals = {"own": _all_records(limits), "global": _global_records(limits)}
     try:
@@ -380,6 +380,9 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[tup
                     if kind in (tarfile.XHDTYPE, tarfile.SOLARIS_XHDTYPE):
                         next_size = _pax_size(records)
                     names += _names_given(kind, records if kind in _PAX_TYPES else {})
+                    if kind == tarfile.GNUTYPE_LONGNAME or (kind in _PAX_TYPES and b"path" in records):
+                        given = data.split(b"\x00", 1)[0] if kind == tarfile.GNUTYPE_LONGNAME else records[b"path"]
+                        folder_named = given.endswith(b"/")
                     continue
                 if header[345] and header[257:263] != b"ustar\x00" and kind not in tarfile.GNU_TYPES:
                     name = header[:100].split(b"\x00", 1)[0].decode("utf-8", "replace")
@@ -389,13 +392,18 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[tup
                     raise HandinError(f"refused: {_SPARSE_MAP} (extension blocks; create_tarball.sh makes none)")
                 if next_size is not None:
                     length, next_size = next_size, None
+                if folder_named and kind != tarfile.DIRTYPE:  # (tarfile strips the / from a pax path: a file)
+                    raise HandinError(
+                        f"refused: member {_shown(given.decode('utf-8', 'replace'))} is not a folder and its name "
+                        "ends in '/' (a folder to GNU tar)"
+                    )
                 if names > 1:
                     name = header[:100].split(b"\x00", 1)[0].decode("utf-8", "replace")
                     raise HandinError(
                         f"refused: member {_shown(name)} is named more than once by the long-name and pax headers "
                         "before it (tar programs would unpack it under different names)"
                     )
-                in_a_row, names = 0, 0
+                in_a_row, names, folder_named = 0, 0, False
                 members += 1
                 if members > limits.max_members:
                     raise HandinError(f"the archive has more than {limits.max_members} members")

@@ -683,14 +683,19 @@ def test_a_member_is_named_once_so_gnu_tar_extracts_what_was_graded(tmp_path, na
     assert not list((tmp_path / "out").iterdir())
 
 
-def test_a_regular_file_whose_name_ends_in_a_slash_is_refused(tmp_path):
+@pytest.mark.parametrize("named_by", ["its header", "a long name", "a pax path"])
+def test_a_regular_file_whose_name_ends_in_a_slash_is_refused(tmp_path, named_by):
     """GNU tar (1.34) makes a folder of a regular file (type ``0``) named ``mytorch/nn/functional.py/`` and
-    fails; Python's ``tarfile`` made it the file ``functional.py``, graded (until 2026-12-05)."""
-    code = b"def mul_backward(*args):\n    return 'graded'\n"
-    member = _ustar("mytorch/nn/functional.py/", tarfile.REGTYPE, len(code)) + code + bytes(-len(code) % 512)
+    fails; Python's ``tarfile`` made it the file ``functional.py``, graded (until 2026-12-05; it strips the
+    ``/`` of a pax path)."""
+    code, name = b"def mul_backward(*args):\n    return 'graded'\n", "mytorch/nn/functional.py/"
+    header = {"its header": b"", "a long name": _long_name(name), "a pax path": _pax(("path", name))}[named_by]
+    own = name if named_by == "its header" else "mytorch/x.py"
+    member = header + _ustar(own, tarfile.REGTYPE, len(code)) + code + bytes(-len(code) % 512)
     archive = tmp_path / "handin.tar"
     archive.write_bytes(_ustar("mytorch/__init__.py", tarfile.REGTYPE, 0) + member + bytes(1024))
-    with pytest.raises(HandinError, match="member 'mytorch/nn/functional.py/' is a file whose name ends in '/'"):
+    reason = "member 'mytorch/nn/functional.py/' is (a file whose|not a folder and its) name"
+    with pytest.raises(HandinError, match=reason):
         extract_handin(archive, tmp_path / "out")
     assert not list((tmp_path / "out").iterdir())
 
