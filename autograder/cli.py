@@ -240,7 +240,8 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
     # Every entry named like an archive, whatever it is: a dangling link, a named pipe or a folder named
     # ``*.tar`` was left out without a row until 2026-12-04 (the student read as one who handed nothing
     # in); reading it refuses it, saying why (``sandbox._snapshot``).
-    archives = sorted(p for p in folder.iterdir() if p.name.endswith(ARCHIVE_SUFFIXES))
+    # (Whatever the case of the suffix: ``ALICE.TAR`` was passed over without a row until 2026-12-05.)
+    archives = sorted(p for p in folder.iterdir() if p.name.lower().endswith(ARCHIVE_SUFFIXES))
     if not archives:
         raise RunnerError(f"no hand-in archives ({', '.join(ARCHIVE_SUFFIXES)}) in {folder}")
     out_dir = Path(args.out_dir) if args.out_dir else folder

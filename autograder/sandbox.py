@@ -9,11 +9,13 @@ Two passes, each with bounded memory, before anything is written:
    ``max_members`` members, a member over ``max_file_bytes``, more than ``max_total_bytes``
    in all (files and pax or long-name headers together), more than 8 such headers in a row,
    a GNU sparse member whose map ``tarfile`` would read from beyond its header (extension
-   blocks, or sparse format 1.0's map in its data), a compression ratio over ``max_ratio`` or
-   a compressed stream running ahead of the tar it yields (``_RUN_AHEAD``) make the archive
-   refused; it notes where each member ends;
+   blocks, or sparse format 1.0's map in its data), a compression ratio over ``max_ratio``,
+   a compressed stream running ahead of the tar it yields (``_RUN_AHEAD``), or a member named more than
+   once by those headers or a pax record given twice (``_names_given``) make the archive refused;
+   it notes where each member ends, and its size;
 2. ``tarfile`` then lists the members (their headers are now known to be small), each of which
-   must end where the first pass found it to (``tarfile`` reads some headers another way, such as
+   must end where the first pass found it to, and have the size it found (``tarfile`` reads some
+   headers another way, such as
    an old-style regular file named ``x/``, taken for a folder without data, and would go on
    reading headers the first pass took for file data or never read): an absolute
    path, a ``..`` component, a name component over 255 bytes, a path over 4096 bytes or of
@@ -235,6 +237,8 @@ def _pax_records(data: bytes, most: int, what: str) -> tuple[dict[bytes, bytes],
         key, equals, value = data[space + 1 : stop - 1].partition(b"=")
         if stop < position + 5 or stop > end or data[stop - 1 : stop] != b"\n" or not key or not equals:
             raise HandinError(f"refused: a pax header's records are malformed (at byte {position})")
+        if key in records:  # (no archiver repeats one; readers differ on which counts)
+            raise HandinError(f"refused: a pax header gives the record {key[:40]!r} twice")
         records[key] = value
         position = stop
     return records, count
@@ -305,12 +309,12 @@ def _check_archive_size(size: int, limits: Limits) -> None:
         raise HandinError(f"refused: the archive is {size} bytes, over the limit of {limits.max_archive_bytes}")
 
 
-def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int]:
+def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[tuple[int, int]]:
     """Check the raw tar stream of ``path`` against ``limits``, in bounded memory.
 
     Returns:
-        Where each member ends in the (decompressed) stream: the offset of the header after it,
-        where ``tarfile`` must find it to end too (``_checked_members``).
+        For each member, where it ends in the (decompressed) stream (the offset of the header after
+        it) and its size: ``tarfile`` must find the same (``_checked_members``).
 
     Raises:
         HandinError: the archive is unreadable, truncated or over a limit (one-line reason).
@@ -325,6 +329,7 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int
             "the hand-in with `sh create_tarball.sh`, or `tar -cf handin.tar mytorch`"
         )
     members, total, next_size, in_a_row, ends, global_bytes = 0, 0, None, 0, [], 0
+    names, folder_named, given = 0, False, b""  # the names its extension headers give a member (_names_given)
     records_left = {"own": limits.max_pax_records, "global": limits.max_global_pax_records}
     refusals = {"own": _all_records(limits), "global": _global_records(limits)}
     try:
@@ -374,12 +379,31 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int
                         records_left[scope] -= count
                     if kind in (tarfile.XHDTYPE, tarfile.SOLARIS_XHDTYPE):
                         next_size = _pax_size(records)
+                    names += _names_given(kind, records if kind in _PAX_TYPES else {})
+                    if kind == tarfile.GNUTYPE_LONGNAME or (kind in _PAX_TYPES and b"path" in records):
+                        given = data.split(b"\x00", 1)[0] if kind == tarfile.GNUTYPE_LONGNAME else records[b"path"]
+                        folder_named = given.endswith(b"/")
                     continue
+                if header[345] and header[257:263] != b"ustar\x00" and kind not in tarfile.GNU_TYPES:
+                    name = header[:100].split(b"\x00", 1)[0].decode("utf-8", "replace")
+                    raise HandinError(f"refused: member {_shown(name)} has a name prefix outside a ustar header "
+                                      "(Python's tarfile uses it, GNU tar does not)")  # fmt: skip
                 if kind == tarfile.GNUTYPE_SPARSE and header[482]:  # its map goes on in blocks after the header
                     raise HandinError(f"refused: {_SPARSE_MAP} (extension blocks; create_tarball.sh makes none)")
                 if next_size is not None:
                     length, next_size = next_size, None
-                in_a_row = 0
+                if folder_named and kind != tarfile.DIRTYPE:  # (tarfile strips the / from a pax path: a file)
+                    raise HandinError(
+                        f"refused: member {_shown(given.decode('utf-8', 'replace'))} is not a folder and its name "
+                        "ends in '/' (a folder to GNU tar)"
+                    )
+                if names > 1:
+                    name = header[:100].split(b"\x00", 1)[0].decode("utf-8", "replace")
+                    raise HandinError(
+                        f"refused: member {_shown(name)} is named more than once by the long-name and pax headers "
+                        "before it (tar programs would unpack it under different names)"
+                    )
+                in_a_row, names, folder_named = 0, 0, False
                 members += 1
                 if members > limits.max_members:
                     raise HandinError(f"the archive has more than {limits.max_members} members")
@@ -394,11 +418,27 @@ def scan_archive(path: str | os.PathLike, limits: Limits = Limits()) -> list[int
                     raise HandinError(_over_the_total(limits))
                 if kind not in (tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE):
                     reader.skip(-(-length // _BLOCK) * _BLOCK)
-                ends.append(reader.read_bytes)
+                ends.append((reader.read_bytes, length))
     except HandinError:
         raise
     except _READ_ERRORS as error:
         raise HandinError(f"{path.name} is not a readable tar archive ({_one_line(error)})") from None
+
+
+_NAMING = (b"path", b"GNU.sparse.name")
+
+
+def _names_given(kind: bytes, records: dict[bytes, bytes]) -> int:
+    """How many names an extension header of ``kind`` (holding pax ``records``) gives the next member;
+    refused: a name in a global pax header. A member may have one (``scan_archive``): Python's ``tarfile``
+    and GNU tar, with which staff unpack a hand-in to read it or check it for plagiarism, take different
+    ones of two (``tarfile`` the first of two long names or pax paths, GNU tar the last; ``tarfile`` a long
+    name over a later pax ``path``): until 2026-12-05 the graded ``mytorch/nn/functional.py`` could hold code
+    that GNU tar unpacked under another name, and GNU tar's ``functional.py`` other code. (A global ``path``,
+    which both take, names every later member alike; no archiver writes one.)"""
+    if kind == tarfile.XGLTYPE and any(key in records for key in _NAMING):
+        raise HandinError("refused: a global pax header names members (a path record)")
+    return 1 if kind == tarfile.GNUTYPE_LONGNAME else sum(key in records for key in _NAMING)
 
 
 _SPARSE_MAP = "a GNU sparse member keeps its map of holes outside its header"
@@ -450,10 +490,12 @@ def _member_problem(member: tarfile.TarInfo, limits: Limits) -> str | None:
         return f"is a sparse file of {member.size} bytes (create_tarball.sh makes none)"
     if not (member.isfile() or member.isdir()):
         return "is neither a regular file nor a folder"
+    if member.isfile() and name.endswith("/"):  # (GNU tar makes a folder of it, and fails: not what was graded)
+        return "is a file whose name ends in '/' (a folder to GNU tar)"
     return None
 
 
-def _checked_members(archive: tarfile.TarFile, limits: Limits, ends: list[int]) -> list[tarfile.TarInfo]:
+def _checked_members(archive: tarfile.TarFile, limits: Limits, ends: list[tuple[int, int]]) -> list[tarfile.TarInfo]:
     """The members, each checked, and their sizes as ``tarfile`` reads them (what extraction
     writes) counted against the limits again. Each must end where the first pass found it to end
     (``ends``) before ``tarfile`` reads the next header: where the two disagree, ``tarfile`` would
@@ -461,14 +503,19 @@ def _checked_members(archive: tarfile.TarFile, limits: Limits, ends: list[int]) 
     ``mytorch/d/``, which ``tarfile`` takes for a folder without data, made it read the file's data
     as headers: there, a pax header of 256 MiB of zeros lying past the archive's end as the first
     pass saw it, which ``tarfile`` read whole into the runner's memory, from 255 KB of gzip. A
-    60 MiB archive could ask for tens of GiB, and the kernel would end the runner of a batch.) The folders
-    the members' paths imply count too (``_count_folders``)."""
+    60 MiB archive could ask for tens of GiB, and the kernel would end the runner of a batch.) Each must
+    also have the size the first pass found: extraction reads that many bytes from where its data
+    begins, and a pax record can change the size without moving the end (``GNU.sparse.realsize``, or
+    ``size`` in a global header): until 2026-12-05 a file of 6 bytes was extracted as 1 MiB read past
+    the archive's end marker, where the first pass never looked (through 2 million empty gzip members
+    there, a 40 MB archive, 6.7 s of CPU). The folders the members' paths imply count too (``_count_folders``)."""
     members, total, folders = [], 0, set()
     for member in archive:
         members.append(member)
         if len(members) > limits.max_members:
             raise HandinError(f"the archive has more than {limits.max_members} members")
-        if len(members) > len(ends) or archive.offset != ends[len(members) - 1]:
+        end, size = ends[len(members) - 1] if len(members) <= len(ends) else (-1, -1)
+        if archive.offset != end:
             raise HandinError(
                 f"refused: member {_shown(member.name)} ends at another place for Python's tarfile than in "
                 "the archive's stream (its type or size can be read two ways)"
@@ -476,6 +523,11 @@ def _checked_members(archive: tarfile.TarFile, limits: Limits, ends: list[int]) 
         problem = _member_problem(member, limits)
         if problem:
             raise HandinError(f"refused: member {_shown(member.name)} {problem}")
+        if member.size != size:  # (after a sparse file's own refusal: tarfile gives it its size unpacked)
+            raise HandinError(
+                f"refused: member {_shown(member.name)} is {member.size} bytes for Python's tarfile and {size} in "
+                "the archive's stream (a pax record such as GNU.sparse.realsize, or a global size)"
+            )
         _count_folders(member, folders, limits)
         if member.size > limits.max_file_bytes:
             raise HandinError(

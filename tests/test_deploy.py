@@ -348,6 +348,10 @@ def test_gradescope_kit_takes_every_archive_the_runner_reads(tmp_path):
         submission.mkdir()
         (submission / f"handin{suffix}").write_bytes(b"the hand-in")
         assert find_submission(submission, tmp_path) == submission / f"handin{suffix}"
+    submission = tmp_path / "upper"  # (from Windows: passed over until 2026-12-05, 'neither handin.tar nor ...')
+    submission.mkdir()
+    (submission / "HANDIN.TAR").write_bytes(b"the hand-in")
+    assert find_submission(submission, tmp_path) == submission / "HANDIN.TAR"
 
 
 def run_autolab(out: Path, handin: Path, config: Path | None = None, *make: str) -> list[str]:

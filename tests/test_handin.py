@@ -627,6 +627,99 @@ def _gzip_named(name: bytes, data: bytes) -> bytes:
     return b"\x1f\x8b\x08\x08\0\0\0\0\x00\x03" + name + b"\0" + body + struct.pack("<II", zlib.crc32(data), len(data))
 
 
+@pytest.mark.parametrize("record", ["GNU.sparse.realsize", "a global size"])
+def test_a_members_size_is_the_same_for_tarfile_as_for_the_first_pass(tmp_path, record):
+    """A pax record can give ``tarfile`` another size for a member without moving where it ends
+    (``GNU.sparse.realsize`` in its own header, ``size`` in a global one): until 2026-12-05 a file of
+    6 bytes for the first pass was extracted as 1 MiB read past its end, past the archive's end marker,
+    where the first pass never looked: from 40,000 empty gzip members there here (2 million, a 40 MB
+    archive, cost the runner 6.7 s of CPU, outside every time limit)."""
+    file = _ustar("mytorch/__init__.py", tarfile.REGTYPE, 6) + b"x = 1\n" + bytes(506)
+    if record == "GNU.sparse.realsize":
+        tar = _pax(("GNU.sparse.realsize", str(2**20))) + file + bytes(1024)
+    else:
+        tar = _pax(("size", str(2**20)), kind=tarfile.XGLTYPE) + file + bytes(1024)
+    archive = tmp_path / "handin.tar.gz"
+    beyond = gzip.compress(b"", mtime=0) * 40_000 + gzip.compress(bytes(2**21))  # (past the end marker)
+    archive.write_bytes(gzip.compress(tar, mtime=0) + beyond)
+    start = time.process_time()
+    with pytest.raises(HandinError, match="is 1048576 bytes for Python's tarfile and 6 in the archive's stream"):
+        extract_handin(archive, tmp_path / "out")
+    assert time.process_time() - start < 0.5
+    assert not list((tmp_path / "out").iterdir())
+
+
+def _long_name(name: str) -> bytes:
+    """A GNU long-name header giving the next member ``name``."""
+    return _extension(name.encode() + b"\0", tarfile.GNUTYPE_LONGNAME)
+
+
+@pytest.mark.parametrize(
+    "names",
+    ["two long names", "a long name, then a pax path", "two pax paths", "path and GNU.sparse.name", "a path twice",
+     "a global path"],
+)  # fmt: skip
+def test_a_member_is_named_once_so_gnu_tar_extracts_what_was_graded(tmp_path, names):
+    """A member named twice by its extension headers was extracted under one name by Python's ``tarfile``
+    and under the other by GNU tar (1.34), with which staff unpack a hand-in to read it or check it for
+    plagiarism: until 2026-12-05 two long names, the first ``mytorch/nn/functional.py``, graded the code GNU
+    tar put in another file, and ``functional.py`` as GNU tar unpacked it held other code."""
+    graded, shown = "mytorch/nn/functional.py", "mytorch/notes.py"
+    headers = {
+        "two long names": _long_name(graded) + _long_name(shown),
+        "a long name, then a pax path": _long_name(graded) + _pax(("path", shown)),
+        "two pax paths": _pax(("path", graded)) + _pax(("path", shown)),
+        "path and GNU.sparse.name": _pax(("GNU.sparse.name", graded), ("path", shown)),
+        "a path twice": _pax(("path", shown), ("path", graded)),
+        "a global path": _pax(("path", graded), kind=tarfile.XGLTYPE),
+    }[names]
+    archive = tmp_path / "handin.tar"
+    copied = b"def mul_backward(*args):\n    return 'copied'\n"
+    member = headers + _ustar("mytorch/x.py", tarfile.REGTYPE, len(copied)) + copied + bytes(-len(copied) % 512)
+    archive.write_bytes(_ustar("mytorch/__init__.py", tarfile.REGTYPE, 0) + member + bytes(1024))
+    reasons = "member 'mytorch/x.py' is named more than once|the record b'path' twice|global pax header names"
+    with pytest.raises(HandinError, match=reasons):
+        extract_handin(archive, tmp_path / "out")
+    assert not list((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("named_by", ["its header", "a long name", "a pax path"])
+def test_a_regular_file_whose_name_ends_in_a_slash_is_refused(tmp_path, named_by):
+    """GNU tar (1.34) makes a folder of a regular file (type ``0``) named ``mytorch/nn/functional.py/`` and
+    fails; Python's ``tarfile`` made it the file ``functional.py``, graded (until 2026-12-05; it strips the
+    ``/`` of a pax path)."""
+    code, name = b"def mul_backward(*args):\n    return 'graded'\n", "mytorch/nn/functional.py/"
+    header = {"its header": b"", "a long name": _long_name(name), "a pax path": _pax(("path", name))}[named_by]
+    own = name if named_by == "its header" else "mytorch/x.py"
+    member = header + _ustar(own, tarfile.REGTYPE, len(code)) + code + bytes(-len(code) % 512)
+    archive = tmp_path / "handin.tar"
+    archive.write_bytes(_ustar("mytorch/__init__.py", tarfile.REGTYPE, 0) + member + bytes(1024))
+    reason = "member 'mytorch/nn/functional.py/' is (a file whose|not a folder and its) name"
+    with pytest.raises(HandinError, match=reason):
+        extract_handin(archive, tmp_path / "out")
+    assert not list((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("magic", [b"ustar  \0", bytes(8)])  # GNU's, and none (v7)
+def test_a_name_prefix_outside_a_ustar_header_is_refused(tmp_path, magic):
+    """Python's ``tarfile`` puts the ustar prefix field (bytes 345 to 500) before a member's name whatever
+    the header's magic; GNU tar (1.34) only in a ustar header (in GNU's own, those bytes hold times). Until
+    2026-12-05 a GNU header named ``functional.py`` with the prefix ``mytorch/nn`` was graded as
+    ``mytorch/nn/functional.py`` and unpacked by GNU tar as a stray ``functional.py`` beside ``mytorch/``."""
+    code = b"def mul_backward(*args):\n    return 'graded'\n"
+    header = bytearray(_ustar("functional.py", tarfile.REGTYPE, len(code)))
+    header[257:265], header[345:355] = magic, b"mytorch/nn"
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    archive = tmp_path / "handin.tar"
+    member = bytes(header) + code + bytes(-len(code) % 512)
+    archive.write_bytes(_ustar("mytorch/__init__.py", tarfile.REGTYPE, 0) + member + bytes(1024))
+    assert tarfile.open(archive).getnames()[1] == "mytorch/nn/functional.py"
+    with pytest.raises(HandinError, match="member 'functional.py' has a name prefix outside a ustar header"):
+        extract_handin(archive, tmp_path / "out")
+    assert not list((tmp_path / "out").iterdir())
+
+
 @pytest.mark.parametrize("kind", ["empty gzip members", "a gzip name", "empty bzip2 streams", "empty xz streams"])
 def test_a_compressed_stream_may_not_hold_much_more_than_its_tar(tmp_path, kind):
     """The decompressors read what yields no tar in Python, member by member or byte by byte, and the
@@ -891,6 +984,22 @@ def test_an_archive_that_is_a_symbolic_link_is_refused(tmp_path):
     with pytest.raises(HandinError, match=r"^refused: mallory.tar is a symbolic link, not an archive"):
         extract_handin(link, tmp_path / "out")
     assert not list((tmp_path / "out").iterdir())
+
+
+def test_a_folder_of_handins_grades_archives_whatever_the_case_of_their_suffix(tmp_path):
+    """An archive from Windows or a student's own naming (``ALICE.TAR``, ``bob.Tar.Gz``) was passed over
+    by ``--handin-dir`` without a row (until 2026-12-05): the student read as one who handed nothing in,
+    and a folder of such archives alone stopped the run with 'no hand-in archives'."""
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    tar_of(ROOT, inbox / "ALICE.TAR")
+    (inbox / "bob.Tar.Gz").write_bytes(b"not an archive")
+    done = grade("--handin-dir", str(inbox), "--out-dir", str(out), "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = dict(line.split(",", 1) for line in (out / "scores.csv").read_text().splitlines()[1:])
+    assert rows.pop("ALICE.TAR") == "5,5,5,"
+    assert rows.pop("bob.Tar.Gz").startswith("0,0,5,") and not rows
+    assert (out / "ALICE.TAR.txt").is_file() and (out / "bob.Tar.Gz.json").is_file()
 
 
 def test_a_folder_entry_named_like_an_archive_that_is_no_file_gets_a_row_saying_why(tmp_path):

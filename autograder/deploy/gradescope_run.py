@@ -141,7 +141,7 @@ def find_submission(
     for top, dirs, names in os.walk(submission):  # never follows links
         dirs[:] = [d for d in dirs if not _skipped_folder(d) and d != "mytorch"]  # (a mytorch/'s archives are its data)
         files += [Path(top, n) for n in names if not Path(top, n).is_symlink() and Path(top, n).is_file()]
-    archives = sorted(p for p in files if p.name.endswith(ARCHIVES))
+    archives = sorted(p for p in files if p.name.lower().endswith(ARCHIVES))  # (HANDIN.TAR: 0 points until 2026-12-05)
     folders = _packages(submission)
     if not folders:
         named = [p for p in archives if p.name == "handin.tar"]
