@@ -44,7 +44,7 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:  # noqa: A002
     rounded once, as PyTorch does (lerp(6e4, -6e4, 0.3) was -inf in float16, for 24000), into the
     dtype the three promote to (a 0-d float16 weight of float64 tensors gave float16 until
     2026-12-05; PyTorch's is float64)."""
-    if not ordinary_float(weight) and not isinstance(weight, Tensor):  # (1e39 for float32 made NaN)
+    if _unusual_number(weight):  # (1e39 for float32 made NaN)
         check_setting("lerp", "weight", weight, _operands_dtype(input, end), opmath=True)
     half = [t for t in (input, end, weight) if isinstance(t, Tensor) and t.dtype == np.float16]
     if half:
@@ -130,8 +130,15 @@ def whole_setting(what: str, name: str, value: Any, why: str) -> int:
 def _check_value(op: str, value: Any, *operands: Any) -> None:
     """``value`` of ``addcmul`` / ``addcdiv`` checked as PyTorch does (``check_setting``: 1e39 beside
     float32 made inf), in the operands' dtype (float16's in float32)."""
-    if value != 1 and not ordinary_float(value) and not isinstance(value, Tensor):
+    if _unusual_number(value):
         check_setting(op, "value", value, _operands_dtype(*operands), opmath=True)
+
+
+def _unusual_number(value: Any) -> bool:
+    """Whether the setting ``value`` is a number that ``check_setting`` must look at: not a tensor or
+    an array (a tensor ``value`` of several elements made the test ``value != 1`` raise "ambiguous"),
+    not 1, not a float every float dtype holds."""
+    return isinstance(value, (int, float, np.number)) and value != 1 and not ordinary_float(value)
 
 
 def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002

@@ -286,3 +286,12 @@ def test_where_beside_integers_checks_the_number_in_the_default_dtype() -> None:
     with pytest.raises(RuntimeError, match="where: other=1e[+]39 cannot be converted to float32"):
         mt.where(t > 1, t, 1e39)
     assert mt.where(t > 1, t, 3e38).dtype == mt.float32
+
+
+def test_tensor_and_array_settings_are_not_taken_for_numbers() -> None:
+    """A tensor or array ``value`` / weight of several elements (MyTorch broadcasts it) raised
+    "ambiguous" from the overflow check's ``value != 1`` until the check looked at numbers only."""
+    t = mt.ones(3)
+    for value in (mt.tensor([2.0, 3.0, 4.0]), np.array([2.0, 3.0, 4.0])):
+        for result in (mt.addcmul(t, t, t, value=value), mt.addcdiv(t, t, t, value=value), t.lerp(t * 2, value)):
+            np.testing.assert_array_equal(np.asarray(result.numpy(), dtype=np.float64), [3.0, 4.0, 5.0])
