@@ -35,19 +35,23 @@ Arrays = Sequence[np.ndarray]
 # that many terms (the VJPs below get plain arrays)
 _BY, _LARGE = F.PRODUCTS, F.PRODUCT_BY_MATMUL
 _sum_rows = np.add.reduce  # called as _sum_rows(g, 0): the axis by position, with no partial's keyword to merge
-# a bias gradient of more than _ROWS rows, or float16, is summed by F.sum_rows (in float64), as
-# the modules' and the replay's are
-_ROWS, _sum_rows_wide = F.SEQUENTIAL_SUM_LIMIT, F.sum_rows
+# a bias gradient is summed by F.sum_rows's rule (the modules' and the replay's): as ones @ g when
+# F.sums_by_product, else NumPy's sum down up to _ROWS rows, F.sum_rows (in float64) beyond
+_ROWS, _sum_rows_wide, _ones, _dot = F.SEQUENTIAL_SUM_LIMIT, F.sum_rows, F.batch_ones, np.dot
 
 
 def _bias_gradient(g: np.ndarray) -> np.ndarray:
-    """``g`` (N, k) summed over its rows: its one row as it is, NumPy's sum down up to ``_ROWS``
-    float32 or float64 rows (a hand-written step's bits), ``F.sum_rows`` (float64 accumulation)
-    beyond them and for float16."""
+    """``g`` (N, k) summed over its rows: its one row as it is; the product of ones and ``g``
+    (BLAS) for float64 rows or up to ``_ROWS`` float32 ones of more than one column; NumPy's sum
+    down the rows for one column; ``F.sum_rows`` (float64 accumulation) beyond and for float16."""
     n = len(g)
     if n == 1:
         return g[0]
-    return _sum_rows(g, 0) if n <= _ROWS and g.dtype.char != "e" else _sum_rows_wide(g)
+    dtype = g.dtype
+    char = dtype.char
+    if g.shape[1] > 1 and (char == "d" or (char == "f" and n <= _ROWS)):  # (F.sums_by_product)
+        return _dot(_ones(n, dtype), g)
+    return _sum_rows(g, 0) if n <= _ROWS and char != "e" else _sum_rows_wide(g)
 
 
 def _transposed(a: np.ndarray) -> bool:

@@ -275,12 +275,12 @@ def test_acosh_derivatives_at_and_near_1(dtype: str) -> None:
 _ROWS = 100_000  # of a gradient of 0.1: NumPy added them one after another, 0.1% high in float32
 
 
-def _bias_gradients(dtype: type, rows: int) -> dict[str, np.ndarray]:
-    """The bias gradient of each path that sums a batch's gradient of 0.1 down its rows."""
+def _bias_gradients(dtype: type, rows: int, g: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The bias gradient of each path that sums a batch's gradient (of 0.1 by default) down its rows."""
     from mytorch.autograd_engine import Autograd
     from mytorch.nn.modules.linear import Linear
 
-    g = np.full((rows, 3), 0.1, dtype)
+    g = np.full((rows, 3), 0.1, dtype) if g is None else g
     x = np.random.default_rng(0).standard_normal((rows, 4)).astype(dtype)
     found = {}
     layer = mt.nn.Linear(4, 3, dtype=dtype)
@@ -317,14 +317,47 @@ def test_bias_gradients_over_many_rows_are_accurate(dtype: type, rows: int) -> N
         np.testing.assert_allclose(grad.astype(np.float64), exact, rtol=float(np.finfo(dtype).eps), err_msg=name)
 
 
-def test_bias_gradients_of_few_float32_rows_are_numpys_sums_as_before() -> None:
+def test_bias_gradients_of_few_rows_are_blas_sums_at_least_as_accurate_as_numpys() -> None:
+    # Up to 256 float32 rows (and float64 ones) of more than one column are summed as ones @ g
+    # (F.sums_by_product): faster than NumPy's sum down the rows, which adds them one after
+    # another; over random batches its worst error is no larger than NumPy's.
     rng = np.random.default_rng(4)
-    for rows in (2, 100, 256):
-        g = rng.random((rows, 3)).astype(np.float32)
-        expected = np.add.reduce(g, 0)  # (what a hand-written NumPy step computes, bit for bit)
-        b = mt.zeros(3, requires_grad=True)
-        (mt.tensor(np.zeros((rows, 3), np.float32)) + b).backward(mt.tensor(g))
-        assert np.array_equal(b.grad.numpy(), expected)
+    worst = {"blas": 0.0, "numpy": 0.0}
+    for trial in range(300):
+        rows, cols = int(rng.integers(2, 257)), int(rng.integers(2, 40))
+        g = (rng.standard_normal((rows, cols)) * 10.0 ** rng.integers(-3, 4)).astype(np.float32)
+        b = mt.zeros(cols, requires_grad=True)
+        (mt.tensor(np.zeros((rows, cols), np.float32)) + b).backward(mt.tensor(g))
+        ours = b.grad.numpy()
+        assert ours.dtype == np.float32
+        assert np.array_equal(ours, np.dot(np.ones(rows, np.float32), g)), trial
+        exact, scale = g.astype(np.float64).sum(0), np.abs(g).astype(np.float64).sum(0)
+        for name, found in (("blas", ours), ("numpy", np.add.reduce(g, 0))):
+            worst[name] = max(worst[name], float((np.abs(found - exact) / scale).max()))
+    assert worst["blas"] <= worst["numpy"], worst
+    assert worst["blas"] < 256 * float(np.finfo(np.float32).eps), worst
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", [2, 64, 256, 300])
+def test_every_path_sums_a_bias_gradient_to_the_same_bits(dtype: type, rows: int) -> None:
+    # The modules (blank db or not), the Tensor front-end, F.add_backward, F.sum_rows and the
+    # replay follow one rule (F.sums_by_product), whatever the alignment of the gradient's memory
+    # (BLAS's result must not depend on it, or a replay's buffers would change the bits).
+    rng = np.random.default_rng(rows)
+    g = rng.standard_normal((rows, 3)).astype(dtype)
+    found = _bias_gradients(dtype, rows, g)
+    found["F.sum_rows"] = mt.nn.functional.sum_rows(g, 0)
+    for offset in range(1, 8):  # the same numbers at each of 7 other places in memory
+        raw = np.zeros(g.nbytes + 128, np.uint8)
+        start = (-raw.ctypes.data) % 64 + offset * g.itemsize
+        moved = raw[start : start + g.nbytes].view(dtype).reshape(g.shape)
+        moved[...] = g
+        found[f"F.sum_rows at +{offset * g.itemsize} bytes"] = mt.nn.functional.sum_rows(moved, 0)
+    for name, grad in found.items():
+        assert grad.dtype == dtype and np.array_equal(grad, found["nn.Linear"]), name
+    exact = g.astype(np.float64).sum(0)
+    np.testing.assert_allclose(found["nn.Linear"], exact, rtol=rows * float(np.finfo(dtype).eps))
 
 
 def test_bias_gradients_over_many_rows_match_pytorch() -> None:

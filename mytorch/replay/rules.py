@@ -164,12 +164,23 @@ def _unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> Any:
         return Pass(g[0])
     if extra and g.shape[extra:] == shape:
         axes = tuple(range(extra))
+        if extra == 1 and F.sums_by_product(g):  # ones @ g, as F.sum_rows sums these (BLAS)
+            ones = F.batch_ones(len(g), g.dtype)
+            return Into(lambda target: [_product_into(ones, g, target)])
         if F.sums_wide(g, axes):  # (many float32 rows, float16: accumulated in float64, as F.sum_rows does)
             return Into(lambda target: [(F.sum_rows, (g, axes, target))])
         # in g's dtype, as F.unbroadcast sums (a float64 db given a float32 sum: NumPy would
         # otherwise sum in the target's dtype)
         return Into(lambda target: [(np.add.reduce, (g, axes, g.dtype, target))])
     return Into(lambda target: [(copy_result, (target, F.unbroadcast, g, shape))])
+
+
+def _product_into(a: np.ndarray, b: np.ndarray, target: np.ndarray) -> Instruction:
+    """``target[...] = a @ b`` (1-D ``a``) as an instruction: BLAS writes straight into a contiguous
+    target of the product's dtype; another gets the product copied in (rounded to its dtype)."""
+    if target.dtype == b.dtype and target.flags.c_contiguous:
+        return (np.dot, (a, b, target))
+    return (copy_result, (target, np.dot, a, b))
 
 
 def copy_result(target: np.ndarray, fn: Callable[..., Any], *args: Any) -> None:
@@ -240,11 +251,21 @@ def tanh_backward(
     return [_slope_times(g, [(np.multiply, (out, out, s)), (np.subtract, (1.0, s, s))], s)]
 
 
-def _exp_of_negative(x: Array, out: Array) -> None:
-    """``out = e**-x``, inf without a warning where it overflows (the row's first step)."""
-    np.negative(x, out=out)
+def _exp_of_negative_unguarded(x: Array, out: Array) -> None:
+    np.negative(x, out)  # (out by position: a keyword costs more)
+    np.exp(out, out)
+
+
+def _exp_of_negative_guarded(x: Array, out: Array) -> None:
     with np.errstate(over="ignore"):
-        np.exp(out, out=out)
+        _exp_of_negative_unguarded(x, out)
+
+
+# ``out = e**-x``, inf without a warning where it overflows (the row's first step); NumPy 2's
+# errstate as a decorator, as ``F._quiet_exp_of_negative`` (its with statement on NumPy 1)
+_exp_of_negative: Callable[[Array, Array], None] = (
+    np.errstate(over="ignore")(_exp_of_negative_unguarded) if F.NUMPY_2 else _exp_of_negative_guarded
+)
 
 
 def sigmoid_forward(ins: Operands, out: Array, params: Params) -> list[Instruction] | None:

@@ -65,12 +65,15 @@ def init_weights(
 # np.matmul, whichever is cheaper for a result of that size summed over that many terms
 # (F.matrix_product's choice, indexed here to save its Python call; the same bits)
 _BY, _LARGE = F.PRODUCTS, F.PRODUCT_BY_MATMUL
-# called as _add_reduce(g, 0[, None, out]): by position, 0.2 us less than by keyword (which
-# NumPy's type stubs require for out); a bias gradient of more than _ROWS rows, or float16, is
-# summed by F.sum_rows (in float64), which the replay's rule calls too
+# A bias gradient is summed over the batch by F.sum_rows's rule, which the Tensor front-end and
+# the replay follow too: float64 rows, or up to _ROWS float32 ones, of more than one column, as
+# the product ones @ g (F.sums_by_product; the ones made once per batch size, _ones); one column
+# by np.add.reduce, called as _add_reduce(g, 0[, None, out]) (by position: 0.2 us less than by
+# keyword, which NumPy's type stubs require for out); F.sum_rows itself (in float64) beyond.
 _add_reduce: Callable[..., np.ndarray] = np.add.reduce
-_ROWS, _sum_rows = F.SEQUENTIAL_SUM_LIMIT, F.sum_rows
-_ndarray, _add = np.ndarray, np.add  # (NumPy's module has a __getattr__: np.name is a full lookup on 3.11)
+_ROWS, _sum_rows, _ones = F.SEQUENTIAL_SUM_LIMIT, F.sum_rows, F.batch_ones
+# (NumPy's module has a __getattr__: np.name is a full lookup on 3.11)
+_ndarray, _add, _dot = np.ndarray, np.add, np.dot
 _MATMUL_BACKWARD = F.matmul_backward  # resolved once (F's names are looked up through its module type)
 _ADD_BACKWARD = F.add_backward
 
@@ -263,12 +266,15 @@ class Linear(Module):
             self._blank_db = None
             dtype = grad_output.dtype
             if blank is self.db and dtype is blank.dtype and not _Anomaly.enabled:
-                if len(grad_output) == 1:  # one example: its row plus 0.0 is the sum, bit for bit
+                n = len(grad_output)
+                if n == 1:  # one example: its row plus 0.0 is the sum, bit for bit
                     # (a copy would keep a -0.0, which the sum makes 0.0; 0.0 as a 0-d array of the
                     # dtype for float64 and float32: mytorch.dtypes.operand)
                     zero = _ZERO64 if dtype is _FLOAT64 else _ZERO32 if dtype is _FLOAT32 else 0.0
                     _add(grad_output[0], zero, blank)
-                elif len(grad_output) <= _ROWS and dtype.char != "e":
+                elif grad_output.shape[1] > 1 and ((c := dtype.char) == "d" or (c == "f" and n <= _ROWS)):
+                    _dot(_ones(n, dtype), grad_output, blank)  # (F.sums_by_product, written out)
+                elif n <= _ROWS and dtype.char != "e":
                     _add_reduce(grad_output, 0, None, blank)
                 else:
                     _sum_rows(grad_output, 0, blank)
@@ -278,7 +284,7 @@ class Linear(Module):
         n = len(grad_output)
         if n == 1:
             return grad_output, grad_output[0]
-        if n <= _ROWS and grad_output.dtype.char != "e":
+        if n <= _ROWS and grad_output.dtype.char != "e" and grad_output.shape[1] == 1:
             return grad_output, _add_reduce(grad_output, 0)
         return grad_output, _sum_rows(grad_output)
 
@@ -298,12 +304,15 @@ class Linear(Module):
                 zeroes one it cannot write whole before the engine adds into it, and the
                 caller zeroes, with ``unwritten_gradients_zeroed``, any the backward did not reach.
         """
-        dW = self.dW
+        dW, db = self.dW, self.db
         self._stale = stale
+        # (written by BLAS, which writes only into contiguous memory; any other is zeroed and added into)
         self._blank_dW = dW if dW.flags.c_contiguous else None
-        if stale and self._blank_dW is None:
-            dW.fill(0)
-        self._blank_db = self.db
+        self._blank_db = db if db.flags.c_contiguous else None
+        if stale:
+            for array, blank in ((dW, self._blank_dW), (db, self._blank_db)):
+                if blank is None:
+                    array.fill(0)
 
     def unwritten_gradients_zeroed(self) -> None:
         """After ``gradients_zeroed(stale=True)`` and a backward: zero ``dW`` or ``db`` if the
