@@ -360,6 +360,20 @@ def test_every_path_sums_a_bias_gradient_to_the_same_bits(dtype: type, rows: int
     np.testing.assert_allclose(found["nn.Linear"], exact, rtol=rows * float(np.finfo(dtype).eps))
 
 
+def test_the_ones_bias_gradients_are_summed_by_are_read_only_and_their_cache_bounded() -> None:
+    F = mt.nn.functional
+    small = F.batch_ones(64, np.dtype(np.float32))
+    assert small is F.batch_ones(64, np.dtype(np.float32)) and not small.flags.writeable
+    with pytest.raises(ValueError):
+        small[0] = 2.0  # (a write would change every later bias gradient)
+    for n in range(2, 200):  # many batch sizes: the cache keeps at most 64 vectors
+        F.batch_ones(n, np.dtype(np.float64))
+    assert len(F._ONES) <= 64
+    large = F.batch_ones(100_000, np.dtype(np.float64))  # made each time: 800 KB is not kept
+    assert large is not F.batch_ones(100_000, np.dtype(np.float64)) and not large.flags.writeable
+    assert all(len(v) <= 4096 for v in F._ONES.values())
+
+
 def test_bias_gradients_over_many_rows_match_pytorch() -> None:
     torch = pytest.importorskip("torch")
     g = np.random.default_rng(5).random((_ROWS, 3)).astype(np.float32) + np.float32(0.05)

@@ -130,10 +130,12 @@ def batch_ones(n: int, dtype: np.dtype) -> np.ndarray:
     key = (n, dtype.char)
     ones = _ONES.get(key)
     if ones is None:
-        if len(_ONES) >= 64:  # (a program of many batch sizes: the vectors are cheap to make again)
-            _ONES.clear()
-        ones = _ONES[key] = np.ones(n, dtype)
+        ones = np.ones(n, dtype)
         ones.flags.writeable = False
+        if n <= 4096:  # (a long one is made each time, at a fraction of its product's cost)
+            if len(_ONES) >= 64:  # (a program of many batch sizes: the vectors are cheap to make again)
+                _ONES.clear()
+            _ONES[key] = ones
     return ones
 
 
