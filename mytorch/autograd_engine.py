@@ -321,7 +321,18 @@ class Operation:
             (a ``mytorch.saved.VersionCheck`` or, under ``detect_anomaly``, a ``Snapshot``).
     """
 
-    __slots__ = ("inputs", "output", "gradients_to_update", "backward_operation", "params", "vjp", "guard", "link")
+    __slots__ = (
+        "inputs",
+        "output",
+        "gradients_to_update",
+        "backward_operation",
+        "params",
+        "vjp",
+        "guard",
+        "link",
+        "pair",
+    )
+    pair: Operation  # (set for link -3 alone: see ``link``)
 
     def __init__(
         self,
@@ -345,7 +356,8 @@ class Operation:
         # ``Autograd.record`` made this operation with exactly one such input (every other one
         # NO_GRAD or a parameter's gradient array), or the Tensor front-end with exactly one such
         # input that is not a leaf's array (the leaves' gradients go to the buffer too, but no
-        # operation outputs a leaf's array); negative otherwise.
+        # operation outputs a leaf's array); negative otherwise. -3: a Linear's add, whose first
+        # input is the output of its matmul, ``pair``, recorded just before it (``record_linear``).
         self.link = -1
 
     trusted = False
@@ -758,6 +770,53 @@ class Autograd:
             checked.vjp = vjp
         return checked
 
+    def record_linear(
+        self,
+        x: np.ndarray,
+        Wt: np.ndarray,
+        h: np.ndarray,
+        x_grad: Any,
+        dWt: np.ndarray,
+        matmul: Callable,
+        matmul_vjp: Callable,
+        b: np.ndarray,
+        y: np.ndarray,
+        db: np.ndarray,
+        add: Callable,
+        add_vjp: Callable,
+    ) -> None:
+        """A Linear layer's two operations, ``h = x W^T`` and ``y = h + b``: what
+        ``record((x, Wt), h, (x_grad, dWt), matmul, None, matmul_vjp)`` then
+        ``record((h, b), y, (None, db), add, None, add_vjp)`` record, in one call. The add notes the
+        matmul as its ``pair`` (its ``link`` -3: its first input is the matmul's output, which
+        nothing else reads), so that ``backward`` differentiates both in one step of its loop.
+        ``x_grad`` is None (x's gradient to the buffer) or ``NO_GRAD``; nothing is checked, as
+        for ``record``."""
+        if not self._recording or (_RECORDING_OFF and not _GradMode.enabled):
+            return
+        # BEGIN SOLUTION NO PROMPT
+        if not _Anomaly.enabled:  # (under detect_anomaly: the two checked records below)
+            owners = self.gradient_buffer.owners
+            if x_grad is None:
+                owners[id(x)] = x
+            owners[id(h)] = h
+            # (record's two operations, made here side by side: no call for either)
+            first, op = _new_operation(_Trusted), _new_operation(_Trusted)
+            first.inputs, op.inputs = (x, Wt), (h, b)
+            first.output, op.output = h, y
+            first.gradients_to_update, op.gradients_to_update = (x_grad, dWt), (None, db)
+            first.backward_operation, op.backward_operation = matmul, add
+            first.vjp, op.vjp = matmul_vjp, add_vjp
+            first.params = first.guard = op.params = op.guard = None
+            first.link, op.link, op.pair = -1 if x_grad is NO_GRAD else 0, -3, first
+            ops = self.operation_list
+            ops.append(first)
+            ops.append(op)
+            return
+        # END SOLUTION
+        self.record((x, Wt), h, (x_grad, dWt), matmul, None, matmul_vjp, 0, -1 if x_grad is NO_GRAD else 0)
+        self.record((h, b), y, (None, db), add, None, add_vjp, 0, 0)
+
     @contextlib.contextmanager
     def no_grad(self) -> Iterator[None]:
         """Within this block this engine records nothing."""
@@ -841,6 +900,7 @@ class Autograd:
         take = memory.get if keep_grads else memory.pop
         release = owners.get if keep_grads else owners.pop  # (get: nothing to release, at the cost of a lookup)
         lookup = memory.get
+        paired = None  # a Linear's matmul, differentiated with its add (link -3) in the add's step
         for op in ops[start::-1]:
             out = op.output
             if out is carried:
@@ -848,6 +908,8 @@ class Autograd:
                 if spotted:
                     release(id(out), None)  # (its spot, if ``add_operation`` or ``record`` made one)
             else:
+                if op is paired:
+                    continue
                 if carried is not None:
                     k = id(carried)
                     memory[k] = carried_grad
@@ -907,6 +969,26 @@ class Autograd:
                     if type(gx) is not _ndarray:  # NumPy's scalar for a 0-d gradient: keep an array
                         gx = np.asarray(gx)
                     carried, carried_grad = inputs[t], gx
+                continue
+            if links and t == -3:
+                # A Linear's add y = h + b (record_linear): its matmul h = x W^T, op.pair, next, in
+                # this step. As a link: h, read by nothing else, takes y's gradient whole.
+                gx = grads[1]
+                if gx is not None:  # (db's, when its VJP did not write it into db)
+                    dst = op.gradients_to_update[1]
+                    dst += gx
+                if spotted:
+                    release(id(inputs[0]), None)
+                paired = op = op.pair
+                inputs = op.inputs
+                grads = op.vjp(grads[0], inputs[0], inputs[1])
+                gx = grads[1]
+                if gx is not None:  # (dW's, when its VJP did not write it into dW)
+                    dst = op.gradients_to_update[1]
+                    dst += gx
+                gx = grads[0]
+                if gx is not None:  # (None: x needs no gradient)
+                    carried, carried_grad = inputs[0], gx
                 continue
             links = False
             if not (lean and op.trusted):  # a trusted VJP returns one array (or None) per input

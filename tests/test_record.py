@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 
 from mytorch import NO_GRAD, Autograd, detect_anomaly, no_grad
 from mytorch.nn import functional as F
-from mytorch.nn.modules import Linear, MSELoss, Tanh
+from mytorch.nn.modules import Linear, MSELoss, Sigmoid, Tanh
 
 
 def test_record_makes_the_operation_add_operation_makes():
@@ -77,12 +79,16 @@ def test_the_links_the_modules_pass_are_the_ones_record_finds(input_grad, loss):
     out = Linear(5, 2, engine, rng=1)(out)
     LOSSES[loss](engine)(y, out)
     assert len(engine.operation_list) == 5 + len(ACTIVATIONS)  # two Linears, the activations, the loss
-    for op in engine.operation_list:
+    ops = engine.operation_list
+    for i, op in enumerate(ops):
         again = found.record(op.inputs, op.output, op.gradients_to_update, op.backward_operation, op.params, op.vjp)
-        assert op.link == again.link, op.describe()
+        if op.link == -3:  # a Linear's add (record_linear): link 0, its first input the output of its pair
+            assert again.link == 0 and op.pair is ops[i - 1] and op.pair.output is op.inputs[0], op.describe()
+        else:
+            assert op.link == again.link, op.describe()
     assert engine.gradient_buffer.owners.keys() == found.gradient_buffer.owners.keys()
     assert (id(x) in engine.gradient_buffer.owners) is input_grad
-    assert [op.link for op in engine.operation_list][:3] == [0 if input_grad else -1, 0, 0]
+    assert [op.link for op in ops][:3] == [0 if input_grad else -1, -3, 0]
 
 
 def test_a_module_given_integer_data_still_gets_the_checked_message():
@@ -211,3 +217,84 @@ def test_record_follows_each_threads_switch() -> None:
         _GradMode.enabled = previous
         assert not recorded()
     assert recorded() and threading.get_ident() not in _RECORDING_OFF
+
+
+# --------------------------------------------------------------------------- record_linear
+def _chain(engine):
+    first, second = Linear(4, 6, engine, rng=0), Linear(6, 3, engine, rng=1)
+    return [first, second], lambda x: second(Tanh(engine)(first(x)))
+
+
+def _first_without_input_gradient(engine):
+    first, second = Linear(4, 6, engine, rng=0, input_grad=False), Linear(6, 3, engine, rng=1)
+    return [first, second], lambda x: second(Sigmoid(engine)(first(x)))
+
+
+def _shared(engine):  # one layer run twice: its dW and db take both runs' gradients
+    layer = Linear(4, 4, engine, rng=2)
+    return [layer], lambda x: layer(Tanh(engine)(layer(x)))
+
+
+def _branches(engine):  # h read by two activations: the backward's chain breaks there
+    first, left, right = Linear(4, 6, engine, rng=0), Linear(6, 3, engine, rng=1), Linear(6, 3, engine, rng=2)
+
+    def forward(x):
+        h = first(x)
+        a, b = left(Tanh(engine)(h)), right(Sigmoid(engine)(h))
+        total = a + b
+        engine.add_operation([a, b], total, [None, None], F.add_backward)
+        return total
+
+    return [first, left, right], forward
+
+
+def _gradients(build, batch: int, dtype: type, reference: str, written: bool) -> list:
+    """Every layer's dW and db and the input's gradient after two backward calls (the second
+    adds), by the fused step of record_linear's pair or by a path that does not take it."""
+    engine = Autograd()
+    layers, forward = build(engine)
+    for layer in layers:
+        layer.W[...], layer.b[...] = layer.W.astype(dtype), layer.b.astype(dtype)
+        if written:
+            layer.gradients_zeroed()  # (as MLP.train_step: the VJPs write dW and db)
+    x = np.random.default_rng(3).standard_normal((batch, 4))
+    with detect_anomaly() if reference == "anomaly" else contextlib.nullcontext():
+        out = forward(x)
+        loss = MSELoss(engine)(np.zeros_like(out), out)
+        for _ in range(2):
+            engine.backward(1.0, loss, keep_grads=reference == "kept")
+    found = [g.copy() for layer in layers for g in (layer.dW, layer.db)]
+    held = engine.gradient_buffer
+    return [*found, held.get_param(x).copy() if held.is_in_memory(x) and id(x) in held.memory else None]
+
+
+@pytest.mark.parametrize("build", [_chain, _first_without_input_gradient, _shared, _branches])
+@pytest.mark.parametrize("batch", [1, 7])
+@pytest.mark.parametrize("written", [False, True])
+def test_the_fused_step_of_a_linear_pair_gives_the_unfused_gradients_bit_for_bit(build, batch, written):
+    # backward differentiates a Linear's add and matmul (record_linear's pair) in one step of its
+    # loop when it follows a chain; keep_grads and detect_anomaly take each operation on its own.
+    fused = _gradients(build, batch, np.float64, "fused", written)
+    for reference in ("kept", "anomaly"):
+        other = _gradients(build, batch, np.float64, reference, written)
+        for i, (a, b) in enumerate(zip(fused, other)):
+            assert (a is None) == (b is None) and (a is None or np.array_equal(a, b)), (reference, i)
+
+
+def test_record_linear_records_the_two_operations_record_would():
+    engine, by_record = Autograd(), Autograd()
+    layer = Linear(4, 3, engine, rng=0)
+    x = np.ones((2, 4))
+    y = layer(x)
+    m, a = engine.operation_list
+    assert (m.backward_operation, a.backward_operation) == (F.matmul_backward, F.add_backward)
+    assert a.pair is m and a.inputs[0] is m.output and a.output is y and a.link == -3 and m.link == 0
+    by_record.record(m.inputs, m.output, m.gradients_to_update, m.backward_operation, None, m.vjp)
+    by_record.record(a.inputs, a.output, a.gradients_to_update, a.backward_operation, None, a.vjp)
+    assert engine.gradient_buffer.owners.keys() == by_record.gradient_buffer.owners.keys()
+    with no_grad():
+        layer(x)
+    assert len(engine.operation_list) == 2  # nothing recorded under no_grad
+    with detect_anomaly():
+        layer(x)
+    assert [op.link for op in engine.operation_list[2:]] == [-1, -1]  # add_operation's: no link, no pair

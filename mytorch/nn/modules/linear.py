@@ -179,16 +179,24 @@ class Linear(Module):
             h = _BY[shape[0] * self.out_features >= _LARGE and shape[1] > 1](x, Wt)
             y = h + b
             # W and b were checked when the layer was built, x's shape above: a float array needs
-            # no further check. Linear's own VJPs differentiate the two operations.
-            # (tuples: cheaper to make than lists, and the garbage collector leaves them alone)
-            # (the last argument, ``link``: the one input whose gradient goes to the engine's
-            # buffer, -1 for none; given, it spares ``record`` a loop over the destinations)
-            # (``engine.record(...)``: a method call, looked up without making a bound method)
-            engine = self.autograd_engine
-            x_grad = self._x_grad
-            x_link = -1 if x_grad is NO_GRAD else 0
-            engine.record((x, Wt), h, (x_grad, views[3]), _MATMUL_BACKWARD, None, self._matmul_vjp, 0, x_link)
-            engine.record((h, b), y, (None, self.db), _ADD_BACKWARD, None, self._bias_vjp, 0, 0)
+            # no further check. Linear's own VJPs differentiate the two operations, recorded in
+            # one call (what two ``record`` calls would record; the engine's backward then takes
+            # the two in one step). (``engine.record_linear(...)``: a method call, looked up
+            # without making a bound method)
+            self.autograd_engine.record_linear(
+                x,
+                Wt,
+                h,
+                self._x_grad,
+                views[3],
+                _MATMUL_BACKWARD,
+                self._matmul_vjp,
+                b,
+                y,
+                self.db,
+                _ADD_BACKWARD,
+                self._bias_vjp,
+            )
         else:  # float16 data, integer data needing a gradient (refused), or an array subclass (NumPy dispatches)
             exact = type(x) is np.ndarray
             h = _BY[shape[0] * self.out_features >= _LARGE and shape[1] > 1](x, Wt) if exact else np.dot(x, Wt)
