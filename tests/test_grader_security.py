@@ -1173,6 +1173,28 @@ def test_copies_of_mytorch_at_any_depth_or_under_another_name_in_what_workers_re
     assert capsys.readouterr().err == ""
 
 
+def test_archives_of_the_reference_are_hidden_whatever_the_case_of_their_suffix(tmp_path, monkeypatch):
+    """MyTorch's sdist named ``MYTORCH-0.1.0.TAR.GZ``, a zip of a checkout named ``COURSE.ZIP`` in a folder workers
+    read, and a wheel named ``...WHL`` in a site folder: only lower-case suffixes were looked at (until
+    2026-12-05), and a hand-in read each with ``tarfile`` or ``zipfile``, which care nothing for the case."""
+    from autograder import isolation
+
+    usr = Path(os.path.realpath(tmp_path)) / "usr"
+    (usr / "local" / "src").mkdir(parents=True)
+    sdist, other = usr / "local" / "src" / "MYTORCH-0.1.0.TAR.GZ", usr / "local" / "src" / "NUMPY-2.0.TAR.GZ"
+    sdist.write_bytes(b""), other.write_bytes(b"")
+    checkout = _zip_of(usr / "share" / "COURSE.ZIP", "course/mytorch/nn/functional.py")
+    pip = _zip_of(usr / "share" / "PIP.Whl", "pip/__init__.py")
+    base = Path(os.path.realpath(tmp_path)) / "base"
+    site = base / "lib" / "python3.10" / "site-packages"
+    wheel = _zip_of(site / "MyTorch-0.1.0-py3-none-any.WHL", "mytorch/__init__.py")
+    monkeypatch.setattr(sys, "base_prefix", str(base))
+    monkeypatch.setattr(isolation, "_folders_workers_read", lambda: [str(usr)])
+    hidden = isolation._hidden()
+    assert {str(sdist), str(checkout), str(wheel)} <= set(hidden), hidden
+    assert not {str(other), str(pip)} & set(hidden), hidden
+
+
 def test_a_module_of_the_reference_renamed_in_a_folder_of_another_name_is_hidden(tmp_path, monkeypatch):
     """A copy of the reference's ``functional.py`` as ``ops.py`` and of its ``mlp.py`` as ``model.py``, in
     folders named otherwise, which hold no file named as MyTorch's: until 2026-12-04 only the names were looked
