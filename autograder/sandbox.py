@@ -129,10 +129,14 @@ _OTHER_FORMATS = {
     b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive",
     b"Rar!\x1a\x07": "a RAR archive",
     b"\x28\xb5\x2f\xfd": "compressed with zstd",
+    b"\x04\x22\x4d\x18": "compressed with lz4",
+    b"LZIP\x01": "compressed with lzip",
+    b"\x1f\x9d": "compressed with compress (.Z)",
 }
 """Formats a hand-in comes in that are not a tar (or a compression the runner reads), by their magic
 number: refused saying so (until 2026-12-04 a zip named handin.tar was refused for 'a tar header has an
-invalid checksum field b'[o\\xdbF...'', which told a student nothing)."""
+invalid checksum field b'[o\\xdbF...'', which told a student nothing; an lz4, lzip or ``.Z`` one so until
+2026-12-05)."""
 
 
 def _other_format(path: Path) -> str | None:

@@ -4,6 +4,7 @@ hostile submission; results.json checked against Gradescope's documented fields.
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -352,6 +353,26 @@ def test_gradescope_kit_takes_every_archive_the_runner_reads(tmp_path):
     submission.mkdir()
     (submission / "HANDIN.TAR").write_bytes(b"the hand-in")
     assert find_submission(submission, tmp_path) == submission / "HANDIN.TAR"
+
+
+def test_gradescope_kit_names_an_uploaded_archive_of_another_format_and_what_it_reads(tmp_path):
+    """An upload of ``handin.7z`` or ``handin.RAR`` (Gradescope unpacks a zip, no other archive) was told
+    'the submission holds neither handin.tar nor a mytorch/ folder' (until 2026-12-05), though it held a hand-in:
+    now the message names the file and the archives the grader reads. A tar beside it is graded, as before."""
+    from autograder.deploy.gradescope_run import SubmissionError, find_submission
+
+    for name in ("handin.7z", "hw/handin.RAR"):
+        submission = tmp_path / name.replace("/", "-")
+        (submission / name).parent.mkdir(parents=True)
+        (submission / name).write_bytes(b"the hand-in")
+        (submission / "README.md").write_text("notes")
+        suffix = name.lower()[name.index(".") :]
+        expected = (f"the submission holds '{name}', and no mytorch/ folder: a {suffix} file is not an archive the "
+                    "grader reads; it reads a tar archive (.tar, .tar.gz, .tgz, .tar.bz2, .tar.xz)")  # fmt: skip
+        with pytest.raises(SubmissionError, match=re.escape(expected)):
+            find_submission(submission, tmp_path)
+        (submission / "handin.tar").write_bytes(b"the hand-in")
+        assert find_submission(submission, tmp_path) == submission / "handin.tar"
 
 
 def run_autolab(out: Path, handin: Path, config: Path | None = None, *make: str) -> list[str]:
