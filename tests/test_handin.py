@@ -1067,3 +1067,27 @@ def test_a_folder_entry_named_as_an_archive_of_another_format_gets_a_row_saying_
     assert done.returncode == 0, done.stderr
     row = list(csv.reader((alone / "scores.csv").read_text().splitlines()))[1]
     assert row[:4] == ["frank.zip", "0", "0", "5"] and row[4].startswith("a .zip file"), row
+
+
+@pytest.mark.parametrize("length", [1100, 4060])
+def test_a_path_too_long_to_extract_and_copy_for_every_worker_is_refused_by_the_rule(tmp_path, length):
+    """A member's path of 4060 bytes passed the rule (4096 bytes), then failed where the runner extracted it or
+    copied it for a worker, below folders of its own: every test CRASH under namespaces, 'the grader failed on it
+    (OSError: File name too long ...)' under uid and none (until 2026-12-05). Paths over 1024 bytes are refused
+    now, saying so; one of 1000 bytes is extracted."""
+
+    def archive(total: int) -> Path:
+        parts, left = [], total - len("mytorch/") - len("/x.py")
+        while left > 0:
+            parts.append("d" * min(250, left))
+            left -= len(parts[-1]) + 1
+        path = tmp_path / f"{total}.tar"
+        with tarfile.open(path, "w", format=tarfile.GNU_FORMAT) as tar:
+            _member(tar, "mytorch/__init__.py", b"")
+            _member(tar, "mytorch/" + "/".join(parts) + "/x.py")
+        return path
+
+    with pytest.raises(HandinError, match=r"^refused: member 'mytorch/d+\.\.\.' has a path over 1024 bytes$"):
+        extract_handin(archive(length), tmp_path / "out")
+    extracted = extract_handin(archive(1000), tmp_path / "fine")
+    assert len([path for path in extracted.rglob("x.py")]) == 1
