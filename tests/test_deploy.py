@@ -503,3 +503,20 @@ def test_the_builders_name_the_output_they_cannot_write_not_a_temporary_one(tmp_
     monkeypatch.setattr(make_handout.tempfile, "mkdtemp", refuse)
     with pytest.raises(make_handout.HandoutError, match=f"cannot write {tmp_path / 'out'}: Permission denied"):
         make_handout.build_handout(tmp_path / "out")
+
+
+def test_gradescope_kit_writes_results_through_a_temporary_file_no_one_can_foresee(tmp_path, monkeypatch):
+    """The kit wrote results.json through ``.results.json.<pid>.tmp``, following a link planted at that name: as
+    root it wrote the results over the link's target, and results.json became the link (until 2026-12-05)."""
+    from autograder.deploy import gradescope_run
+
+    results, victim = tmp_path / "results", tmp_path / "victim.txt"
+    results.mkdir()
+    victim.write_text("staff's file\n")
+    monkeypatch.setattr(gradescope_run.os, "getpid", lambda: 4242)
+    (results / ".results.json.4242.tmp").symlink_to(victim)
+    gradescope_run._write_atomic(results / "results.json", {"score": 1})
+    assert victim.read_text() == "staff's file\n"
+    assert not (results / "results.json").is_symlink()
+    assert json.loads((results / "results.json").read_text()) == {"score": 1}
+    assert oct((results / "results.json").stat().st_mode & 0o777) == oct(0o644)

@@ -190,10 +190,20 @@ def find_submission(
 
 
 def _write_atomic(path: Path, data: dict) -> None:
+    """``data`` as JSON in ``path``, through a new temporary file of a name no one can foresee in its folder.
+    Until 2026-12-05 that file was ``.results.json.<pid>.tmp``, opened without ``O_EXCL``: a link planted at that
+    name (a process of the submission's, where it could write the results folder) made the kit, as root, write
+    the results over the link's target, and ``results.json`` became that link."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", errors="backslashreplace")
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as out:
+            out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        os.chmod(tmp, 0o644)  # (mkstemp's 0600: Gradescope's harness may read it as another user)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def _failure(reason: str, seconds: float) -> dict:
