@@ -391,7 +391,7 @@ def malformed(inbox: Path) -> dict[str, str]:
     (inbox / "junk.tgz").write_bytes(b"not an archive at all")
     return {
         "long-component.tar": "name component over 255 bytes",
-        "long-path.tar": "path over 4096 bytes",
+        "long-path.tar": "path over 1024 bytes",
         "file-and-folder.tar": "collides with an earlier member",
         "truncated.tar.gz": "not a readable tar archive",
         "header-bomb.tar": "long-name header of 8589934592 bytes",
