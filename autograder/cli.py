@@ -46,6 +46,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .archives import ARCHIVE_SUFFIXES, is_archive, other_format, wrong_format
 from .checks import salt_inputs
 from .config import ConfigError, GradingConfig, load_config
 from .containment import MAX_SLOTS, MODES, Containment, SandboxUnavailableError, become_subreaper, kill_leftovers
@@ -57,7 +58,6 @@ from .sandbox import HandinError, extract_handin, find_package
 __all__ = ["main"]
 
 GRADER_DIR = Path(__file__).resolve().parent
-ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 _PR_SET_DUMPABLE = 4
 
 
@@ -199,6 +199,10 @@ def _grade_archive(archive: Path, tests: list[GradedTest], run: dict, emit: Call
     Returns ``(outcomes, header, refusal)``: a refused archive scores zero on every test and
     ``refusal`` (also the header) says why in one line; otherwise ``refusal`` is None.
     """
+    suffix = other_format(archive.name)
+    if suffix is not None:  # (never read: refused by its name)
+        refusal = f"HAND-IN {_escaped(archive.name)} NOT GRADED: {wrong_format(suffix)}\n"
+        return _refused(tests), refusal, refusal
     with tempfile.TemporaryDirectory(prefix="mytorch-handin-") as scratch:
         try:
             files = extract_handin(archive, Path(scratch) / "files")
@@ -240,8 +244,9 @@ def _grade_folder(folder: Path, tests: list[GradedTest], args: argparse.Namespac
     # Every entry named like an archive, whatever it is: a dangling link, a named pipe or a folder named
     # ``*.tar`` was left out without a row until 2026-12-04 (the student read as one who handed nothing
     # in); reading it refuses it, saying why (``sandbox._snapshot``).
-    # (Whatever the case of the suffix: ``ALICE.TAR`` was passed over without a row until 2026-12-05.)
-    archives = sorted(p for p in folder.iterdir() if p.name.lower().endswith(ARCHIVE_SUFFIXES))
+    # (Whatever the case of the suffix: ``ALICE.TAR`` was passed over without a row until 2026-12-05.) An archive of
+    # another format (``alice.zip``, ``bob.7z``) gets a row too, refused by its name (none until 2026-12-05).
+    archives = sorted(p for p in folder.iterdir() if is_archive(p.name) or other_format(p.name))
     if not archives:
         raise RunnerError(f"no hand-in archives ({', '.join(ARCHIVE_SUFFIXES)}) in {folder}")
     out_dir = Path(args.out_dir) if args.out_dir else folder

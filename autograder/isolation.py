@@ -49,6 +49,7 @@ from typing import IO
 import numpy as np
 
 from . import protocol
+from .archives import ARCHIVE_SUFFIXES
 from .cgroups import HandinCgroup
 from .containment import (
     _CAP_SYS_PTRACE,
@@ -677,8 +678,10 @@ def _named_by_pth_files(site_folders: list[str]) -> list[str]:
     return found
 
 
-_ZIPPED = ("*.egg", "*.whl", "*.zip", "*.pyz")
-"""The zip archives looked into in the site folders and the folders of the runner's path."""
+_ZIPPED = (".egg", ".whl", ".zip", ".pyz")
+"""The zip archives looked into in the site folders and the folders of the runner's path, by their names' suffixes
+in any case (``COURSE.ZIP`` is as readable with ``zipfile``: until 2026-12-05 only lower-case suffixes were looked
+at, here and in the search of the folders workers read, ``_search_for_copies``)."""
 _ZIPPED_REFERENCE = re.compile(r"(?:^|/)(?:mytorch|hw_bonus)/")
 """A member of a zip archive inside the reference solution's packages (at any depth: a checkout zipped)."""
 
@@ -693,7 +696,11 @@ def _zipped_references(site_folders: list[str]) -> list[str]:
     folders = [*site_folders, *(path for path in sys.path if os.path.isdir(path))]
     files = [path for path in sys.path if os.path.isfile(path)] + _named_by_pth_files(site_folders)
     for folder in folders:
-        files += [found for pattern in _ZIPPED for found in glob.glob(f"{glob.escape(folder)}/{pattern}")]
+        try:
+            with os.scandir(folder) as entries:
+                files += [entry.path for entry in entries if entry.name.lower().endswith(_ZIPPED)]
+        except OSError:
+            continue
     return [path for path in dict.fromkeys(os.path.realpath(path) for path in files) if _zips_a_reference(path)]
 
 
@@ -734,8 +741,9 @@ def _zips_a_reference(path: str) -> bool:
     return any(_ZIPPED_REFERENCE.search(name) for name in names)
 
 
-_SOURCE_ARCHIVES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
-"""A source archive, hidden where its name starts with ``mytorch`` or ``hw_bonus`` (MyTorch's sdist)."""
+_SOURCE_ARCHIVES = ARCHIVE_SUFFIXES
+"""A source archive, hidden where its name starts with ``mytorch`` or ``hw_bonus`` (MyTorch's sdist), in any case
+(``MYTORCH-0.1.0.TAR.GZ`` stayed readable until 2026-12-05)."""
 _PACKAGE_NAMES = ("mytorch", "hw_bonus")
 _PACKAGE_FILES = ("autograd_engine.py", "mlp_runner.py")
 """A folder holding one of these files is a copy of ``mytorch`` or ``hw_bonus`` under another name."""
@@ -850,7 +858,7 @@ def _search_for_copies(roots: list[str], deadline: float, looking: list[str]) ->
     ``deadline`` the search stops and returns None; ``looking[0]`` is the folder it is looking into."""
     packages: list[str] = []
     files: list[str] = []
-    suffixes = tuple(pattern[1:] for pattern in _ZIPPED) + _SOURCE_ARCHIVES
+    suffixes = _ZIPPED + _SOURCE_ARCHIVES
     names, marks = frozenset(_PACKAGE_NAMES), frozenset(_PACKAGE_FILES)
     digests = _reference_digests()
     stack = list(reversed(roots))
@@ -865,7 +873,7 @@ def _search_for_copies(roots: list[str], deadline: float, looking: list[str]) ->
                     if entry.is_dir(follow_symlinks=False):
                         named = entry.name in names and not _holds_the_installation(entry.path)
                         (packages if named else below).append(entry.path)  # (a virtual environment named mytorch)
-                    elif entry.name.endswith(suffixes):
+                    elif entry.name.lower().endswith(suffixes):
                         if entry.is_file(follow_symlinks=False):
                             files.append(entry.path)
                     elif entry.name in marks or _is_a_copy(entry, digests):
@@ -883,8 +891,9 @@ def _search_for_copies(roots: list[str], deadline: float, looking: list[str]) ->
         checkout = any(os.path.lexists(os.path.join(holder, mark)) for mark in _CHECKOUT_MARKS)
         found += _checkout(holder) if checkout else [package]
     for path in files:
-        named = os.path.basename(path).lower().startswith(_PACKAGE_NAMES)
-        if named and path.endswith(_SOURCE_ARCHIVES) or not path.endswith(_SOURCE_ARCHIVES) and _zips_a_reference(path):
+        name = os.path.basename(path).lower()
+        source = name.endswith(_SOURCE_ARCHIVES)
+        if source and name.startswith(_PACKAGE_NAMES) or not source and _zips_a_reference(path):
             found.append(path)
     return found
 

@@ -18,7 +18,7 @@ Two passes, each with bounded memory, before anything is written:
    headers another way, such as
    an old-style regular file named ``x/``, taken for a folder without data, and would go on
    reading headers the first pass took for file data or never read): an absolute
-   path, a ``..`` component, a name component over 255 bytes, a path over 4096 bytes or of
+   path, a ``..`` component, a name component over 255 bytes, a path over ``max_path_bytes`` or of
    more than ``max_depth`` components, a link (symbolic or hard), a device file, a FIFO or a
    sparse file (whose holes extraction would write out: the size the first pass counted is
    not the size written), more than ``max_folders`` folders (those the paths imply counted), or
@@ -92,6 +92,12 @@ class Limits:
         max_archive_bytes: the archive file itself.
         max_depth: components of a member's path (a package's are a few; Python's own
             ``shutil.rmtree`` and ``copytree`` recurse once per level and fail at about 1000).
+        max_path_bytes: bytes of a member's path. It is extracted under the runner's temporary folder and copied
+            for every worker under another, so the path must leave room below ``PATH_MAX`` (4096 bytes) for both:
+            until 2026-12-05 the limit was 4096, and a path of 4060 bytes passed it, then made every test ``CRASH``
+            (under ``namespaces``, where the worker copies it) or the runner fail on the hand-in ('File name too
+            long', under ``uid`` and ``none``), and one of 4090 bytes was refused for a name the runner made, not
+            the student's.
     """
 
     max_members: int = 2000
@@ -104,6 +110,7 @@ class Limits:
     max_ratio: int = 200
     max_archive_bytes: int = 60 * 2**20
     max_depth: int = 32
+    max_path_bytes: int = 1024
 
 
 def _compression(path: Path) -> str:
@@ -129,10 +136,14 @@ _OTHER_FORMATS = {
     b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive",
     b"Rar!\x1a\x07": "a RAR archive",
     b"\x28\xb5\x2f\xfd": "compressed with zstd",
+    b"\x04\x22\x4d\x18": "compressed with lz4",
+    b"LZIP\x01": "compressed with lzip",
+    b"\x1f\x9d": "compressed with compress (.Z)",
 }
 """Formats a hand-in comes in that are not a tar (or a compression the runner reads), by their magic
 number: refused saying so (until 2026-12-04 a zip named handin.tar was refused for 'a tar header has an
-invalid checksum field b'[o\\xdbF...'', which told a student nothing)."""
+invalid checksum field b'[o\\xdbF...'', which told a student nothing; an lz4, lzip or ``.Z`` one so until
+2026-12-05)."""
 
 
 def _other_format(path: Path) -> str | None:
@@ -476,8 +487,8 @@ def _member_problem(member: tarfile.TarInfo, limits: Limits) -> str | None:
         return "has an absolute path"
     if ".." in path.parts:
         return "has a '..' component (it would be written outside the hand-in folder)"
-    if len(name.encode("utf-8", "surrogateescape")) > 4096:
-        return "has a path over 4096 bytes"
+    if len(name.encode("utf-8", "surrogateescape")) > limits.max_path_bytes:
+        return f"has a path over {limits.max_path_bytes} bytes"
     if any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in path.parts):
         return "has a name component over 255 bytes"
     if len(path.parts) > limits.max_depth:

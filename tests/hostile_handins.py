@@ -391,7 +391,7 @@ def malformed(inbox: Path) -> dict[str, str]:
     (inbox / "junk.tgz").write_bytes(b"not an archive at all")
     return {
         "long-component.tar": "name component over 255 bytes",
-        "long-path.tar": "path over 4096 bytes",
+        "long-path.tar": "path over 1024 bytes",
         "file-and-folder.tar": "collides with an earlier member",
         "truncated.tar.gz": "not a readable tar archive",
         "header-bomb.tar": "long-name header of 8589934592 bytes",
@@ -1329,3 +1329,39 @@ raise RuntimeError("; ".join(_did))
 """
 """Reports its ``RLIMIT_CORE`` and tries to lower it to 0 (which lets a crash be dumped to a ``core_pattern``
 program)."""
+
+
+def linker(targets: list[str]) -> str:
+    """Plants, in its own folder, symbolic and hard links to ``targets`` (the reports the runner is about to write,
+    the archives of the hand-in folder, the grader's files), a link to ``/`` and a loop, a named pipe and a folder
+    swapped for a link to the report folder, for the runner's look at that folder (``isolation._too_full``) and its
+    removal to follow; and writes the fake Autolab line to its stderr, by ``sys.stderr`` and by descriptor 2. What
+    it managed is printed (a passing test's output is shown nowhere)."""
+    return f"""
+import os, sys
+def _plant():
+    here, done = os.getcwd(), []
+    for i, target in enumerate({targets!r}):
+        for how in (os.symlink, os.link):
+            try:
+                how(target, os.path.join(here, "planted-%s-%d" % (how.__name__, i)))
+                done.append((how.__name__, target))
+            except OSError:
+                pass
+    for name, make in (("to-root", lambda p: os.symlink("/", p)), ("loop", lambda p: os.symlink("loop", p)),
+                       ("pipe", os.mkfifo), ("swapped", os.mkdir)):
+        try:
+            make(os.path.join(here, name))
+        except OSError:
+            pass
+    try:
+        os.rename(os.path.join(here, "swapped"), os.path.join(here, "swapped-away"))
+        os.symlink(os.path.dirname({targets[0]!r}), os.path.join(here, "swapped"))
+    except OSError:
+        pass
+    print("linked:", done)
+    sys.stderr.write({FAKE!r} + "\\n")
+    sys.stderr.flush()
+    os.write(2, ({FAKE!r} + "\\n").encode())
+_plant()
+"""

@@ -4,6 +4,7 @@ hostile submission; results.json checked against Gradescope's documented fields.
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -354,6 +355,26 @@ def test_gradescope_kit_takes_every_archive_the_runner_reads(tmp_path):
     assert find_submission(submission, tmp_path) == submission / "HANDIN.TAR"
 
 
+def test_gradescope_kit_names_an_uploaded_archive_of_another_format_and_what_it_reads(tmp_path):
+    """An upload of ``handin.7z`` or ``handin.RAR`` (Gradescope unpacks a zip, no other archive) was told
+    'the submission holds neither handin.tar nor a mytorch/ folder' (until 2026-12-05), though it held a hand-in:
+    now the message names the file and the archives the grader reads. A tar beside it is graded, as before."""
+    from autograder.deploy.gradescope_run import SubmissionError, find_submission
+
+    for name in ("handin.7z", "hw/handin.RAR"):
+        submission = tmp_path / name.replace("/", "-")
+        (submission / name).parent.mkdir(parents=True)
+        (submission / name).write_bytes(b"the hand-in")
+        (submission / "README.md").write_text("notes")
+        suffix = name.lower()[name.index(".") :]
+        expected = (f"the submission holds '{name}', and no mytorch/ folder: a {suffix} file is not an archive the "
+                    "grader reads; it reads a tar archive (.tar, .tar.gz, .tgz, .tar.bz2, .tar.xz)")  # fmt: skip
+        with pytest.raises(SubmissionError, match=re.escape(expected)):
+            find_submission(submission, tmp_path)
+        (submission / "handin.tar").write_bytes(b"the hand-in")
+        assert find_submission(submission, tmp_path) == submission / "handin.tar"
+
+
 def run_autolab(out: Path, handin: Path, config: Path | None = None, *make: str) -> list[str]:
     """Autolab's steps: the kit's two files and handin.tar in one folder, then `make`."""
     build_autolab(out, config)
@@ -482,3 +503,20 @@ def test_the_builders_name_the_output_they_cannot_write_not_a_temporary_one(tmp_
     monkeypatch.setattr(make_handout.tempfile, "mkdtemp", refuse)
     with pytest.raises(make_handout.HandoutError, match=f"cannot write {tmp_path / 'out'}: Permission denied"):
         make_handout.build_handout(tmp_path / "out")
+
+
+def test_gradescope_kit_writes_results_through_a_temporary_file_no_one_can_foresee(tmp_path, monkeypatch):
+    """The kit wrote results.json through ``.results.json.<pid>.tmp``, following a link planted at that name: as
+    root it wrote the results over the link's target, and results.json became the link (until 2026-12-05)."""
+    from autograder.deploy import gradescope_run
+
+    results, victim = tmp_path / "results", tmp_path / "victim.txt"
+    results.mkdir()
+    victim.write_text("staff's file\n")
+    monkeypatch.setattr(gradescope_run.os, "getpid", lambda: 4242)
+    (results / ".results.json.4242.tmp").symlink_to(victim)
+    gradescope_run._write_atomic(results / "results.json", {"score": 1})
+    assert victim.read_text() == "staff's file\n"
+    assert not (results / "results.json").is_symlink()
+    assert json.loads((results / "results.json").read_text()) == {"score": 1}
+    assert oct((results / "results.json").stat().st_mode & 0o777) == oct(0o644)

@@ -91,6 +91,7 @@ from hostile_handins import (  # noqa: E402
     forger,
     functional_handin,
     handin,
+    linker,
     malformed,
     mount_writer,
     package,
@@ -451,6 +452,35 @@ def test_in_every_sandbox_mode_a_wrong_kernel_costs_its_point_and_nothing_surviv
     assert {name: row["operations"] for name, row in table.items()} == {"mytorch.tar": "6", "wrong.tar": "5",
                                                                         "forger.tar": "0"}  # fmt: skip
     assert [path for path in planted if path.exists()] == []  # what a uid left in /tmp is removed after its test
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "uid", "none"])
+def test_links_a_handin_plants_in_its_folder_never_reach_the_reports_or_the_hand_ins(grader, tmp_path, mode):
+    """A hand-in plants, in the folder its worker may write, symbolic and hard links to the reports and scores.csv
+    the runner writes next, to the archives graded and to the grader's files, a link to ``/``, a loop, a named pipe
+    and a folder swapped for a link to the report folder; and writes the fake Autolab line to its stderr. The
+    runner's looks at that folder and its removal follow none of them: the reports are the runner's own, regular
+    files, unchanged after it exits, no archive or grader file changed, the score is the true one and the last line
+    printed is the runner's. (Held: no change was needed.)"""
+    sandbox_or_skip(mode)
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    targets = [str(out / "scores.csv"), str(out / "alice.tar.txt"), str(out / "alice.tar.json"),
+               str(inbox / "alice.tar"), str(grader / "autograder" / "test_loss.py")]  # fmt: skip
+    handin(tmp_path, inbox, "alice.tar", code=linker(targets))
+    before = snapshot(grader, inbox)
+    done = run_grader(grader, "--handin-dir", str(inbox), "--out-dir", str(out), "--sandbox", mode, "loss",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    right_after = snapshot(out)
+    leftovers_done(grader)
+    assert snapshot(out) == right_after and snapshot(grader, inbox) == before
+    assert sorted(path.name for path in out.iterdir()) == ["alice.tar.json", "alice.tar.txt", "scores.csv"]
+    assert not [path for path in out.iterdir() if path.is_symlink() or not path.is_file()]
+    assert scores_csv(out / "scores.csv")["alice.tar"]["loss"] == "5"
+    assert FAKE not in done.stderr and done.stdout.strip().splitlines()[-1].startswith("scores of 1 hand-ins")
+    for path in out.iterdir():
+        assert FAKE not in path.read_text(), path
 
 
 @pytest.mark.parametrize("mode", ["uid", "none"])
@@ -1171,6 +1201,28 @@ def test_copies_of_mytorch_at_any_depth_or_under_another_name_in_what_workers_re
     )
     assert not [path for path in hidden if path.startswith(kept) or path in (str(usr / "local" / "src" / "a"),)]
     assert capsys.readouterr().err == ""
+
+
+def test_archives_of_the_reference_are_hidden_whatever_the_case_of_their_suffix(tmp_path, monkeypatch):
+    """MyTorch's sdist named ``MYTORCH-0.1.0.TAR.GZ``, a zip of a checkout named ``COURSE.ZIP`` in a folder workers
+    read, and a wheel named ``...WHL`` in a site folder: only lower-case suffixes were looked at (until
+    2026-12-05), and a hand-in read each with ``tarfile`` or ``zipfile``, which care nothing for the case."""
+    from autograder import isolation
+
+    usr = Path(os.path.realpath(tmp_path)) / "usr"
+    (usr / "local" / "src").mkdir(parents=True)
+    sdist, other = usr / "local" / "src" / "MYTORCH-0.1.0.TAR.GZ", usr / "local" / "src" / "NUMPY-2.0.TAR.GZ"
+    sdist.write_bytes(b""), other.write_bytes(b"")
+    checkout = _zip_of(usr / "share" / "COURSE.ZIP", "course/mytorch/nn/functional.py")
+    pip = _zip_of(usr / "share" / "PIP.Whl", "pip/__init__.py")
+    base = Path(os.path.realpath(tmp_path)) / "base"
+    site = base / "lib" / "python3.10" / "site-packages"
+    wheel = _zip_of(site / "MyTorch-0.1.0-py3-none-any.WHL", "mytorch/__init__.py")
+    monkeypatch.setattr(sys, "base_prefix", str(base))
+    monkeypatch.setattr(isolation, "_folders_workers_read", lambda: [str(usr)])
+    hidden = isolation._hidden()
+    assert {str(sdist), str(checkout), str(wheel)} <= set(hidden), hidden
+    assert not {str(other), str(pip)} & set(hidden), hidden
 
 
 def test_a_module_of_the_reference_renamed_in_a_folder_of_another_name_is_hidden(tmp_path, monkeypatch):

@@ -2,6 +2,7 @@
 (a kernel that never returns or crashes costs only its own tests)."""
 
 import bz2
+import csv
 import gzip
 import io
 import json
@@ -841,6 +842,12 @@ def test_an_archive_in_another_format_is_refused_saying_what_it_is(tmp_path):
     (tmp_path / "other.tar").write_bytes(b"\x28\xb5\x2f\xfd" + bytes(2000))
     with pytest.raises(HandinError, match="other.tar is compressed with zstd, not a tar archive"):
         extract_handin(tmp_path / "other.tar", tmp_path / "out")
+    # (an lz4, lzip or Unix compress stream was refused for 'a tar header has an invalid checksum field' until
+    # 2026-12-05)
+    for magic, what in ((b"\x04\x22\x4d\x18", "lz4"), (b"LZIP\x01", "lzip"), (b"\x1f\x9d\x90", r"compress \(\.Z\)")):
+        (tmp_path / "other.tar").write_bytes(magic + bytes(2000))
+        with pytest.raises(HandinError, match=f"other.tar is compressed with {what}, not a tar archive"):
+            extract_handin(tmp_path / "other.tar", tmp_path / "out")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
@@ -1022,3 +1029,65 @@ def test_a_folder_entry_named_like_an_archive_that_is_no_file_gets_a_row_saying_
     for name, reason in reasons.items():
         assert rows[name].startswith("0,0,5,") and reason in rows[name], rows[name]
         assert reason in (out / f"{name}.txt").read_text()
+
+
+def test_a_folder_entry_named_as_an_archive_of_another_format_gets_a_row_saying_what_is_read(tmp_path):
+    """``alice.zip``, ``bob.7Z``, ``carol.RAR`` or ``dave.tar.zst`` in ``--handin-dir`` got no report and no
+    row in scores.csv (until 2026-12-05): staff missed the student, who read as one who handed nothing in, and
+    a folder of such files alone stopped the run with 'no hand-in archives'. Each is NOT GRADED now, saying
+    which archives the grader reads; a file named as no archive (notes.txt) still gets no row."""
+    import zipfile
+
+    inbox, out = tmp_path / "inbox", tmp_path / "grades"
+    inbox.mkdir()
+    with zipfile.ZipFile(inbox / "alice.zip", "w") as archive:
+        archive.writestr("mytorch/__init__.py", "")
+    tar_of(ROOT, inbox / "dave.tar.zst")  # (a tar, named otherwise: refused by its name, never read)
+    for name in ("bob.7Z", "carol.RAR", "erin.Tar.Lz4"):
+        (inbox / name).write_bytes(b"whatever")
+    (inbox / "notes.txt").write_text("not a hand-in")
+    done = grade("--handin-dir", str(inbox), "--out-dir", str(out), "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = {row[0]: row[1:] for row in csv.reader((out / "scores.csv").read_text().splitlines()[1:])}
+    suffixes = {"alice.zip": ".zip", "bob.7Z": ".7z", "carol.RAR": ".rar", "dave.tar.zst": ".tar.zst",
+                "erin.Tar.Lz4": ".tar.lz4"}  # fmt: skip
+    assert set(rows) == set(suffixes), rows
+    reads = "it reads a tar archive (.tar, .tar.gz, .tgz, .tar.bz2, .tar.xz)"
+    for name, suffix in suffixes.items():
+        assert rows[name][:3] == ["0", "0", "5"], rows[name]
+        assert rows[name][3].startswith(f"a {suffix} file is not an archive the grader reads; {reads}"), rows[name]
+        report = (out / f"{name}.txt").read_text()
+        assert report.startswith(f"HAND-IN {name} NOT GRADED: a {suffix} file"), report
+        assert json.loads((out / f"{name}.json").read_text())["score"] == 0
+        assert f"{name}" in done.stdout and "NOT GRADED" in done.stdout
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "frank.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    done = grade("--handin-dir", str(alone), "loss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    row = list(csv.reader((alone / "scores.csv").read_text().splitlines()))[1]
+    assert row[:4] == ["frank.zip", "0", "0", "5"] and row[4].startswith("a .zip file"), row
+
+
+@pytest.mark.parametrize("length", [1100, 4060])
+def test_a_path_too_long_to_extract_and_copy_for_every_worker_is_refused_by_the_rule(tmp_path, length):
+    """A member's path of 4060 bytes passed the rule (4096 bytes), then failed where the runner extracted it or
+    copied it for a worker, below folders of its own: every test CRASH under namespaces, 'the grader failed on it
+    (OSError: File name too long ...)' under uid and none (until 2026-12-05). Paths over 1024 bytes are refused
+    now, saying so; one of 1000 bytes is extracted."""
+
+    def archive(total: int) -> Path:
+        parts, left = [], total - len("mytorch/") - len("/x.py")
+        while left > 0:
+            parts.append("d" * min(250, left))
+            left -= len(parts[-1]) + 1
+        path = tmp_path / f"{total}.tar"
+        with tarfile.open(path, "w", format=tarfile.GNU_FORMAT) as tar:
+            _member(tar, "mytorch/__init__.py", b"")
+            _member(tar, "mytorch/" + "/".join(parts) + "/x.py")
+        return path
+
+    with pytest.raises(HandinError, match=r"^refused: member 'mytorch/d+\.\.\.' has a path over 1024 bytes$"):
+        extract_handin(archive(length), tmp_path / "out")
+    extracted = extract_handin(archive(1000), tmp_path / "fine")
+    assert len([path for path in extracted.rglob("x.py")]) == 1

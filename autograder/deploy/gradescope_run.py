@@ -23,13 +23,14 @@ import tempfile
 import time
 from pathlib import Path, PurePosixPath
 
+from ..archives import ARCHIVE_SUFFIXES, other_format, wrong_format
+
 __all__ = ["SubmissionError", "find_submission", "main"]
 
 GRADER = Path(__file__).resolve().parents[1]
-ARCHIVES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
-"""The archives taken for a hand-in: those ``runner.py --handin`` reads (``cli.ARCHIVE_SUFFIXES``). Until
-2026-12-04 a ``handin.tar.xz`` or ``.tar.bz2`` was passed over: 0 points, 'neither handin.tar nor a
-mytorch/ folder'."""
+ARCHIVES = ARCHIVE_SUFFIXES
+"""The archives taken for a hand-in: those ``runner.py --handin`` reads. Until 2026-12-04 a ``handin.tar.xz`` or
+``.tar.bz2`` was passed over: 0 points, 'neither handin.tar nor a mytorch/ folder'."""
 CONFIG = "grading.json"
 """The kit's grading configuration, beside ``autograder/`` (``build.py`` puts it there)."""
 
@@ -150,6 +151,13 @@ def find_submission(
         if archives:
             names = ", ".join(repr(p.relative_to(submission).as_posix()) for p in archives)  # (quoted: any byte)
             raise SubmissionError(f"the submission holds several archives ({names}); upload only handin.tar")
+        others = [(p, other_format(p.name)) for p in files]
+        other = next(((p, suffix) for p, suffix in sorted(others) if suffix is not None), None)
+        if other is not None:  # (until 2026-12-05: 'neither handin.tar nor a mytorch/ folder', for a handin.7z)
+            raise SubmissionError(
+                f"the submission holds {other[0].relative_to(submission).as_posix()!r}, and no mytorch/ folder: "
+                f"{wrong_format(other[1])}; upload that handin.tar, or the mytorch/ folder"
+            )
         raise SubmissionError(
             "the submission holds neither handin.tar nor a mytorch/ folder; run `sh create_tarball.sh` "
             "and upload the handin.tar it writes"
@@ -182,10 +190,20 @@ def find_submission(
 
 
 def _write_atomic(path: Path, data: dict) -> None:
+    """``data`` as JSON in ``path``, through a new temporary file of a name no one can foresee in its folder.
+    Until 2026-12-05 that file was ``.results.json.<pid>.tmp``, opened without ``O_EXCL``: a link planted at that
+    name (a process of the submission's, where it could write the results folder) made the kit, as root, write
+    the results over the link's target, and ``results.json`` became that link."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", errors="backslashreplace")
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as out:
+            out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        os.chmod(tmp, 0o644)  # (mkstemp's 0600: Gradescope's harness may read it as another user)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def _failure(reason: str, seconds: float) -> dict:
