@@ -2422,7 +2422,8 @@ def test_without_cap_sys_ptrace_a_file_a_uid_worker_holds_after_unlinking_it_fai
     tests fail with DISK."""
     done = _loss_graded_without(grader, tmp_path, "-sys_admin,-sys_ptrace", UNLINKED_HOLDER, "2")
     assert "nothing stopped it" not in done.stdout, done.stdout[-3000:]
-    disk = r"DISK: the test's folder held more than 2 MB \(3 MB in files unlinked while kept open or mapped\)"
+    # (2 or 3 MB counted: on a loaded machine the look that stops the test may come while the second file is written)
+    disk = r"DISK: the test's folder held more than 2 MB \([23] MB in files unlinked while kept open or mapped\)"
     assert len(re.findall(disk, done.stdout)) == 2, done.stdout[-3000:]
 
 
