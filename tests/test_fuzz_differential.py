@@ -6,6 +6,9 @@ and a bounded run of it.
   ``reshape`` of it copied where PyTorch gives a view: ``y = x[:, idx]; y.flatten().mul_(2)``
   doubled ``y`` in PyTorch and left it unchanged in MyTorch, values and gradients then differing
   with no error. Closed forms here; the layouts against PyTorch where it is installed.
+* ``detach_()`` of a view (``v = y[:2]``) made it a tensor outside the graph still sharing y's
+  memory: ``v.mul_(10)`` then changed y unseen, and y's gradient was that of the old y
+  (``sum(y * y)`` gave 2 y where it is 20 y). Refused now, as PyTorch refuses it.
 """
 
 from __future__ import annotations
@@ -88,6 +91,30 @@ def test_advanced_index_layouts_match_torch() -> None:
                 want = (tuple(y.shape), y.is_contiguous(), strides)
             else:
                 assert (tuple(y.shape), y.is_contiguous(), strides) == want, (a.shape, perm, key)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda y: y[0:2], lambda y: y.unbind(0)[1], lambda y: y.reshape(3, 1), lambda y: y.t(), lambda y: y[None]]
+)
+def test_detach_in_place_of_a_view_is_refused(make) -> None:
+    x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    v = make(y)
+    with pytest.raises(RuntimeError, match="view"):
+        v.detach_()
+    assert v.requires_grad and v.grad_fn is not None
+
+
+def test_detach_in_place_of_a_result_or_an_advanced_index_copy_still_works() -> None:
+    x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    c = y[mt.tensor([0, 2])]  # (a copy)
+    assert c.detach_() is c and not c.requires_grad
+    c.mul_(10)  # changes the copy only
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 8 * np.array([1.0, 2.0, 3.0]))  # d/dx sum(4 x^2)
+    z = x * 3
+    assert z.detach_() is z and z.grad_fn is None
 
 
 def _fuzzer():
