@@ -221,6 +221,85 @@ INPLACE_BINARY: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+def _more(name: str, L: Any, ctx: Ctx, x: Any, p: dict[str, Any]) -> Any:  # noqa: C901 - one branch an op
+    """Ops with a dim or a second operand of their own: ``p["dim"]`` is a valid axis of x."""
+    d = p.get("dim", 0)
+    F = L.nn.functional
+    if name == "repeat":
+        return x.repeat(*p["reps"])
+    if name == "tile":
+        return x.tile(p["reps"])
+    if name == "flip":
+        return x.flip([d])
+    if name == "roll":
+        return x.roll(p["shift"], d)
+    if name == "tril":
+        return x.tril(p["k"])
+    if name == "triu":
+        return x.triu(p["k"])
+    if name == "normalize":
+        return F.normalize(x, dim=d)
+    if name == "var_mean":
+        v, m = L.var_mean(x, dim=d, keepdim=True)
+        return v + m
+    if name == "cummax":
+        return x.cummax(d).values
+    if name == "logcumsumexp":
+        return x.logcumsumexp(d)
+    if name == "diff":
+        return x.diff(dim=d)
+    if name == "repeat_interleave":
+        return x.repeat_interleave(2, dim=d)
+    if name == "take_along_dim":
+        return L.take_along_dim(x, ctx.const(p["idx"]), dim=d)
+    if name == "scatter":
+        return x.scatter(d, ctx.const(p["idx"]), x.narrow(d, 0, 1).expand_as(ctx.const(p["idx"])) * 2)
+    if name == "scatter_add":
+        return x.scatter_add(d, ctx.const(p["idx"]), x.narrow(d, 0, 1).expand_as(ctx.const(p["idx"])) * 2)
+    if name == "index_add":
+        return x.index_add(d, ctx.const(p["idx1"]), x.index_select(d, ctx.const(p["idx1"])).flip([d]), alpha=0.5)
+    if name == "index_fill":
+        return x.index_fill(d, ctx.const(p["idx1"]), -1.0)
+    if name == "masked_scatter":
+        return x.masked_scatter(ctx.const(p["mask"]), x * 3)
+    if name == "mse":
+        return F.mse_loss(x, ctx.const(p["other"]))
+    if name == "smooth_l1":
+        return F.smooth_l1_loss(x, ctx.const(p["other"]), reduction="sum")
+    if name == "cross_entropy":
+        return F.cross_entropy(x, ctx.const(p["target"]), label_smoothing=p["smooth"])
+    if name == "clamp_t":
+        return x.clamp(min=ctx.const(p["other"]))
+    if name == "unfold":
+        return x.unfold(d, p["size"], p["step"])
+    if name == "pad":
+        return F.pad(x, (1, 2))
+    if name == "trace":
+        return x.trace()
+    if name == "addmm":
+        return L.addmm(x.sum(), x, x.t(), beta=0.5, alpha=2.0)
+    if name == "baddbmm":
+        return L.baddbmm(x, x, x.transpose(1, 2), beta=-1.0)
+    if name == "sum_to_size":
+        return x.sum_to_size(p["size"])
+    if name == "dist":
+        return L.dist(x, ctx.const(p["other"]), p=p["p"])
+    if name == "cdist":
+        return L.cdist(x, ctx.const(p["other"]))
+    if name == "std_mean":
+        sd, m = L.std_mean(x, dim=d)
+        return sd * m
+    raise KeyError(name)
+
+
+MORE = [
+    "repeat", "tile", "flip", "roll", "tril", "triu", "normalize", "var_mean", "cummax", "logcumsumexp",
+    "diff", "repeat_interleave", "take_along_dim", "scatter", "scatter_add", "index_add", "index_fill",
+    "masked_scatter", "mse", "smooth_l1", "cross_entropy", "clamp_t", "unfold", "pad", "trace", "addmm",
+    "baddbmm", "sum_to_size", "dist", "cdist", "std_mean",
+]  # fmt: skip
+
+
 def _reduce(name: str, L: Any, x: Any, p: dict[str, Any]) -> Any:
     dim, keep = p.get("dim"), p.get("keepdim", False)
     kw = {} if dim is None else {"dim": dim, "keepdim": keep}
@@ -373,6 +452,25 @@ def run_step(ctx: Ctx, i: int, step: Step) -> None:
         out = _view(op, L, xs[0], p)
     elif kind == "index":
         out = _index(L, ctx, xs[0], p)
+    elif kind == "more":
+        out = _more(op, L, ctx, xs[0], p)
+    elif kind == "leaf_update":  # a hand-written update of a leaf, outside the graph
+        leaf = ctx.leaves[p["leaf"]]
+        if op == "sgd":
+            with L.no_grad():
+                leaf.sub_(leaf.grad * 0.1 if leaf.grad is not None else leaf * 0.1)
+        elif op == "data":
+            leaf.data.mul_(0.9)
+        elif op == "data_assign":
+            leaf.data = leaf.data * 0.5 + 0.25
+        else:
+            with L.no_grad():
+                leaf.copy_(leaf.clamp(-1, 1))
+        return
+    elif kind == "leaf_hook":
+        scale = p["scale"]
+        ctx.leaves[p["leaf"]].register_hook(lambda g: None if g is None else g * scale)
+        return
     elif kind == "index_select":
         out = xs[0].index_select(p["dim"], ctx.const(p["idx"]))
     elif kind == "gather":
@@ -453,7 +551,13 @@ def run_step(ctx: Ctx, i: int, step: Step) -> None:
         out = total
     elif kind == "backward":
         g = ctx.const(p["gradient"]) if "gradient" in p else None
-        xs[0].backward(g, retain_graph=p.get("retain", False))
+        kw = {"inputs": [ctx.leaves[k] for k in p["inputs"]]} if "inputs" in p else {}
+        if p.get("create"):
+            kw["create_graph"] = True
+        if p.get("functional"):
+            L.autograd.backward([xs[0]], None if g is None else [g], retain_graph=p.get("retain", False), **kw)
+        else:
+            xs[0].backward(g, retain_graph=p.get("retain", False), **kw)
         ctx.record_grads(f"s{i}")
         return
     elif kind == "agrad":
@@ -933,7 +1037,18 @@ class Drawer:
         ls = self.loss(pool)
         if ls is None:
             return []
-        return [ls, ("backward", (len(pool),), {"retain": bool(self.rng.random() < 0.3)})]
+        p: dict[str, Any] = {"retain": bool(self.rng.random() < 0.3)}
+        if not train:
+            r = self.rng.random()
+            if r < 0.15:
+                grads = [k for k in range(len(pool)) if _ok(lambda u: u.is_leaf and u.requires_grad, pool[k])]
+                if grads:
+                    p["inputs"] = [self.choice(grads)]
+            elif r < 0.25:
+                p["create"] = True
+            elif r < 0.35:
+                p["functional"] = True
+        return [ls, ("backward", (len(pool),), p)]
 
     def b_agrad(self, pool: list[Any], leaves: int) -> Step | None:
         on = [i for i, t in enumerate(pool) if _ok(_on_graph, t)]
@@ -947,6 +1062,71 @@ class Drawer:
             p["gradient"] = self.arr(tuple(pool[i].shape))
         return ("agrad", (i,), p)
 
+    def b_more(self, pool: list[Any]) -> Step | None:  # noqa: C901 - one branch an op
+        i = self.pick(pool)
+        if i is None:
+            return None
+        t = pool[i]
+        shape = tuple(t.shape)
+        nd = len(shape)
+        op = self.choice(MORE)
+        p: dict[str, Any] = {}
+        if nd:
+            p["dim"] = int(self.rng.integers(nd))
+        elif op not in ("repeat", "tile", "mse", "smooth_l1", "clamp_t", "dist", "pad", "normalize"):
+            return None
+        d = p.get("dim", 0)
+        if op in ("repeat", "tile"):
+            p["reps"] = tuple(int(self.rng.integers(1, 3)) for _ in range(max(nd, 1) + int(self.rng.integers(2))))
+        elif op == "roll":
+            p["shift"] = int(self.rng.integers(-2, 3))
+        elif op in ("tril", "triu"):
+            if nd < 2:
+                return None
+            p["k"] = int(self.rng.integers(-1, 2))
+        elif op in ("take_along_dim", "scatter", "scatter_add"):
+            size = list(shape)
+            size[d] = int(self.rng.integers(1, shape[d] + 1))
+            if op == "take_along_dim":
+                p["idx"] = self.rng.integers(0, shape[d], size=size).astype(np.int64)
+            else:  # (distinct targets per column for scatter: PyTorch leaves repeats unordered)
+                p["idx"] = np.argsort(self.rng.random([shape[d], *size[:d], *size[d + 1 :]]), axis=0)[: size[d]]
+                p["idx"] = np.moveaxis(p["idx"], 0, d).astype(np.int64)
+        elif op in ("index_add", "index_fill"):
+            p["idx1"] = self.rng.integers(0, shape[d], size=int(self.rng.integers(1, 4))).astype(np.int64)
+        elif op == "masked_scatter":
+            p["mask"] = self.mask(shape)
+        elif op in ("mse", "smooth_l1", "clamp_t", "dist"):
+            p["other"] = self.arr(shape[int(self.rng.integers(nd + 1)) :] if op != "dist" else shape)
+            p["p"] = float(self.choice([1.0, 2.0, 3.0]))
+        elif op == "cross_entropy":
+            if nd != 2:
+                return None
+            p["target"] = self.rng.integers(0, shape[1], size=shape[0]).astype(np.int64)
+            p["smooth"] = float(self.choice([0.0, 0.1]))
+        elif op == "unfold":
+            p["size"] = int(self.rng.integers(1, shape[d] + 1))
+            p["step"] = int(self.rng.integers(1, 3))
+        elif op in ("trace", "addmm", "cdist"):
+            if nd != 2:
+                return None
+            if op == "cdist":
+                p["other"] = self.arr((int(self.rng.integers(1, 4)), shape[1]))
+        elif op == "baddbmm":
+            if nd != 3 or shape[1] != shape[2]:
+                return None
+        elif op == "sum_to_size":
+            p["size"] = tuple(1 if self.rng.random() < 0.5 else n for n in shape)
+        return (f"more:{op}", (i,), p)
+
+    def b_leaf(self, pool: list[Any], leaves: int) -> Step | None:
+        k = int(self.rng.integers(leaves))
+        if self.rng.random() < 0.3:
+            if not _ok(lambda u: u.requires_grad, pool[k]):
+                return None
+            return ("leaf_hook", (), {"leaf": k, "scale": float(self.choice([2.0, -1.0, 0.5]))})
+        return (f"leaf_update:{self.choice(['sgd', 'data', 'data_assign', 'clamp'])}", (), {"leaf": k})
+
     def b_grad_set(self, pool: list[Any], leaves: int) -> Step | None:
         k = int(self.rng.integers(leaves))
         op = self.choice(["none", "half", "zero", "new"])
@@ -958,7 +1138,7 @@ class Drawer:
 
 BUILDERS = [
     ("b_unary", 5), ("b_binary", 6), ("b_reduce", 4), ("b_view", 5), ("b_index", 4), ("b_multi", 1), ("b_cat", 1.5),
-    ("b_matmul", 2), ("b_inplace", 5), ("b_setitem", 2), ("b_misc", 4), ("b_where", 1),
+    ("b_matmul", 2), ("b_inplace", 5), ("b_setitem", 2), ("b_misc", 4), ("b_where", 1), ("b_more", 5),
 ]  # fmt: skip
 
 
@@ -1001,6 +1181,9 @@ def draw(seed: int, torch: Any) -> Program:
                 steps = [] if s is None else [s]
             elif r < 0.17 and len(prog.steps) > 2:
                 steps = [d.b_grad_set(ctx.pool, n_leaves)]  # type: ignore[list-item]
+            elif r < 0.21:
+                s = d.b_leaf(ctx.pool, n_leaves)
+                steps = [] if s is None else [s]
             else:
                 name = names[int(rng.choice(len(names), p=weights / weights.sum()))]
                 s = _build(d, name, ctx.pool)
@@ -1146,7 +1329,7 @@ def compare(mine: Outcome, ref: Outcome, rtol64: float = 1e-10, rtol32: float = 
     )
 
 
-UNSEEN_BY_FD = ("detach", "no_grad", "inference", "hook", "agrad", "requires_grad_", "backward", "grad_set")
+UNSEEN_BY_FD = ("detach", "no_grad", "inference", "hook", "agrad", "requires_grad_", "backward", "grad_set", "leaf_")
 """Steps after which a finite difference of the program is no longer its autograd derivative."""
 
 
@@ -1225,6 +1408,13 @@ def run_one(seed: int, torch: Any, mytorch: Any, stage: Callable[[str], None] = 
     stage("mytorch")
     mine = execute(mytorch, prog)
     kind, detail = compare(mine, ref)
+    if kind == "differ" and any(name.startswith("leaf_update:data") for name, _, _ in prog.steps):
+        # PyTorch's backward reads a leaf's new .data where the graph saved the leaf (MyTorch: the
+        # value the forward used); without those writes, do the two agree?
+        kept = [st for st in prog.steps if not st[0].startswith("leaf_update:data")]
+        bare = Program(prog.leaves, kept, prog.train)
+        if compare(execute(mytorch, bare), execute(torch, bare))[0] != "differ":
+            return "differ-after-.data", detail
     # PyTorch refused a backward MyTorch ran (in a training program: its first one)
     at = (len(prog.steps) - 1 if ref.error[0] == 0 else -1) if prog.train and ref.error else ref.error and ref.error[0]
     if kind == "differ" and mine.error is None and at is not None and at >= 0 and prog.steps[at][0] == "backward":
@@ -1318,6 +1508,7 @@ def main(argv: list[str] | None = None) -> int:
                 out[kind].append((seed, detail))
     print({k: len(v) for k, v in sorted(out.items())})
     listed = [k for k in out if k.startswith(("differ", "torch-refused", "crash"))]
+    print("differ-after-.data: a leaf's .data written while its graph lives; PyTorch's backward reads the new data")
     for kind in sorted(listed) + (["refused", "both-raise"] if args.verbose else []):
         print(f"--- {kind}")
         if kind in ("refused", "both-raise"):
