@@ -9,6 +9,9 @@ and a bounded run of it.
 * ``detach_()`` of a view (``v = y[:2]``) made it a tensor outside the graph still sharing y's
   memory: ``v.mul_(10)`` then changed y unseen, and y's gradient was that of the old y
   (``sum(y * y)`` gave 2 y where it is 20 y). Refused now, as PyTorch refuses it.
+* ``max()``, ``min()``, ``max(0)``/``min(0)``, ``sort``, ``msort`` and ``topk`` of a 0-d tensor and
+  ``logcumsumexp`` along an axis of length 1 gave the input's own memory (``logcumsumexp``: the
+  input tensor itself), so a later in-place write into the input changed the result.
 """
 
 from __future__ import annotations
@@ -115,6 +118,33 @@ def test_detach_in_place_of_a_result_or_an_advanced_index_copy_still_works() -> 
     np.testing.assert_allclose(x.grad.numpy(), 8 * np.array([1.0, 2.0, 3.0]))  # d/dx sum(4 x^2)
     z = x * 3
     assert z.detach_() is z and z.grad_fn is None
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda t: t.max(),
+        lambda t: t.min(),
+        lambda t: t.max(0).values,
+        lambda t: t.min(dim=-1).values,
+        lambda t: t.sort(0).values,
+        lambda t: t.msort(),
+        lambda t: t.topk(1).values,
+        lambda t: t.logcumsumexp(0),
+    ],
+)
+@pytest.mark.parametrize("shape", [(), (1,)])
+def test_a_result_does_not_follow_a_later_write_into_the_input(op, shape: tuple) -> None:
+    if shape and op(mt.zeros(3)).shape == ():  # (full reductions and topk of a vector: covered by 0-d)
+        return
+    x = mt.full(shape, 0.5, requires_grad=True)
+    h = x * 2  # a result, which may be written in place
+    y = op(h)
+    assert y is not h
+    h.mul_(3)  # (PyTorch: y keeps 1.0)
+    np.testing.assert_array_equal(y.detach().numpy(), np.full(y.shape, 1.0))
+    (y * 5).sum().backward()  # d/dx 5 * 2x, every op here the identity on one element
+    np.testing.assert_allclose(x.grad.numpy(), np.full(shape, 10.0))
 
 
 def _fuzzer():
