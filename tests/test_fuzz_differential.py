@@ -12,6 +12,10 @@ and a bounded run of it.
 * ``max()``, ``min()``, ``max(0)``/``min(0)``, ``sort``, ``msort`` and ``topk`` of a 0-d tensor and
   ``logcumsumexp`` along an axis of length 1 gave the input's own memory (``logcumsumexp``: the
   input tensor itself), so a later in-place write into the input changed the result.
+* ``diagonal`` over two axes other than (0, 1) of a matrix in row order (``dim1=1, dim2=0``, a
+  batch's ``dim1=-2, dim2=-1``) was a read-only copy, which a later write into the tensor
+  (``with no_grad(): K.clamp_(...)``) did not reach: PyTorch's diagonal is a view. A view now
+  wherever the two axes are one run of memory.
 """
 
 from __future__ import annotations
@@ -145,6 +149,26 @@ def test_a_result_does_not_follow_a_later_write_into_the_input(op, shape: tuple)
     np.testing.assert_array_equal(y.detach().numpy(), np.full(y.shape, 1.0))
     (y * 5).sum().backward()  # d/dx 5 * 2x, every op here the identity on one element
     np.testing.assert_allclose(x.grad.numpy(), np.full(shape, 10.0))
+
+
+@pytest.mark.parametrize(
+    ("shape", "offset", "dim1", "dim2"),
+    [((3, 4), 0, 1, 0), ((3, 4), 1, 1, 0), ((4, 3), -1, -1, -2), ((2, 3, 3), 0, -2, -1), ((2, 3, 4), 1, 2, 1)],
+)
+def test_diagonal_follows_a_later_write_and_differentiates(shape: tuple, offset: int, dim1: int, dim2: int) -> None:
+    a = np.arange(float(np.prod(shape))).reshape(shape) / 10
+    x = mt.tensor(a)
+    d = x.diagonal(offset, dim1, dim2)
+    with mt.no_grad():
+        x.mul_(3.0)  # (PyTorch's view shows it)
+    np.testing.assert_allclose(d.numpy(), np.diagonal(3 * a, offset, dim1, dim2))
+    leaf = mt.tensor(a, requires_grad=True)
+    w = np.linspace(-1.0, 2.0, d.numel()).reshape(tuple(d.shape))
+    (leaf.diagonal(offset, dim1, dim2) * mt.tensor(w)).sum().backward()
+    expected = np.zeros(shape)
+    places = np.diagonal(np.arange(expected.size).reshape(shape), offset, dim1, dim2)
+    np.add.at(expected.reshape(-1), places, w)  # d/dx sum(w * diag(x)): w at the diagonal's places
+    np.testing.assert_allclose(leaf.grad.numpy(), expected, rtol=1e-15)
 
 
 def _fuzzer():
