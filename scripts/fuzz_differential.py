@@ -19,7 +19,14 @@ each optimizer step are recorded. Outcomes:
 * ``match``: both ran, all records agree (rtol 1e-10 float64, 1e-5 float32);
 * ``both-raise``: both raised at the same step, records before it agree;
 * ``refused``: MyTorch raised where PyTorch computed (records before agree) - listed, not a bug;
-* ``differ``: a record differs, or PyTorch raised where MyTorch went on silently.
+* ``torch-refused``: PyTorch raised at a backward MyTorch ran, and MyTorch's gradients agree with
+  central differences of the program (PyTorch's version checks where MyTorch saved a copy);
+* ``torch-refused-unchecked``: PyTorch raised where MyTorch went on, every record before agreeing,
+  and no difference could check it (listed, to be read: writes into multi-output views, into
+  overlapping memory, inference tensors in a graph, ``.detach_()`` of a saved tensor);
+* ``differ-after-.data``: a record differs only because of a ``.data`` write while a graph lives
+  (PyTorch's backward reads the new data where its node saved the leaf itself);
+* ``differ``: a record differs, or a difference disagrees with MyTorch's gradient.
 
 Run ``python scripts/fuzz_differential.py --programs 3000`` (``--show N`` prints one program).
 """
@@ -1422,6 +1429,8 @@ def run_one(seed: int, torch: Any, mytorch: Any, stage: Callable[[str], None] = 
         fd = fd_check(prog, at, mine, mytorch)
         kind = "torch-refused" if fd == "ok" else "torch-refused-unchecked" if fd is None else "differ"
         detail = f"{fd}: {detail}" if fd else detail
+    elif kind == "differ" and detail.startswith("torch raised"):
+        kind = "torch-refused-unchecked"  # (every record before agrees: listed, to be read)
     return kind, detail
 
 

@@ -16,6 +16,10 @@ and a bounded run of it.
   batch's ``dim1=-2, dim2=-1``) was a read-only copy, which a later write into the tensor
   (``with no_grad(): K.clamp_(...)``) did not reach: PyTorch's diagonal is a view. A view now
   wherever the two axes are one run of memory.
+* An empty slice (``y[:, 0:0]``, ``y.narrow(0, 0, 0)``) was not a view of y (it shares no
+  element), so an in-place write into y went on while it lived, and y's retained gradient was
+  None where PyTorch's is zeros (the slice's gradient reaches y). It is a view now: the write is
+  refused while recording, as for any live view, and the gradient is PyTorch's.
 """
 
 from __future__ import annotations
@@ -169,6 +173,19 @@ def test_diagonal_follows_a_later_write_and_differentiates(shape: tuple, offset:
     places = np.diagonal(np.arange(expected.size).reshape(shape), offset, dim1, dim2)
     np.add.at(expected.reshape(-1), places, w)  # d/dx sum(w * diag(x)): w at the diagonal's places
     np.testing.assert_allclose(leaf.grad.numpy(), expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize("make", [lambda y: y[:, 0:0], lambda y: y.narrow(0, 0, 0), lambda y: y[1:1]])
+def test_an_empty_slice_is_a_view(make) -> None:
+    x = mt.tensor([[0.5, 1.0], [2.0, 3.0]], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    v = make(y)
+    with pytest.raises(RuntimeError, match="shares its memory"):
+        y.mul_(3)
+    (v.sum() + (x * 1).sum()).backward()
+    np.testing.assert_array_equal(y.grad.numpy(), np.zeros((2, 2)))  # (was None)
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 2)))
 
 
 def _fuzzer():
