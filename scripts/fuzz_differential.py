@@ -143,7 +143,7 @@ UNARY: dict[str, Callable[[Any, Any], Any]] = {
     "atan": lambda L, x: x.atan(),
     "sinh": lambda L, x: x.clamp(-4, 4).sinh(),
     "floor": lambda L, x: x.floor(),
-    "sign": lambda L, x: x.sign(),
+    "sign": lambda L, x: x.nan_to_num(0.0).sign(),  # (sign(NaN): NaN, PyTorch's 0, in docs/tensor.md's table)
     "clamp": lambda L, x: x.clamp(-0.5, 0.7),
     "clamp_min": lambda L, x: x.clamp_min(0.1),
     "pow2": lambda L, x: x**2,
@@ -345,6 +345,7 @@ def _reduce(name: str, L: Any, x: Any, p: dict[str, Any]) -> Any:
     if name == "cumprod":
         return x.cumprod(dim)
     if name == "median":
+        x = x.contiguous()  # (PyTorch 2.13's median(dim) of an expanded tensor reads garbage)
         return x.median(dim, keepdim=keep).values if dim is not None else x.median()
     if name == "sort":
         return x.sort(dim, descending=keep).values
