@@ -495,7 +495,15 @@ def _fill_diagonal_(self: Tensor, fill_value: Any, wrap: builtins.bool = False) 
 
 
 def _detach_(self: Tensor) -> Tensor:
-    """``self`` made a leaf that does not require grad, in place (PyTorch's ``detach_``)."""
+    """``self`` made a leaf that does not require grad, in place (PyTorch's ``detach_``). A view
+    (``y[0:2]``, ``y.t()``, ``y.unbind(0)[0]``) is refused, as in PyTorch: detached, it still shares
+    its base's memory, so a later in-place write through it would change the base unseen by
+    autograd (``v = y[:2]; v.detach_(); v.mul_(10)`` gave y's gradient as if nothing was written)."""
+    if getattr(self, "_base", None) is not None:
+        raise RuntimeError(
+            f"detach_: this tensor (shape {tuple(self.shape)}) is a view of another tensor; a view cannot be "
+            "detached in place (as in PyTorch): use detach(), which gives a new tensor"
+        )
     self._tape = None
     self.requires_grad = False
     return self

@@ -1767,7 +1767,7 @@ def _note_view(result: Tensor, out: np.ndarray, args: Sequence[Any], arrays: Seq
     locked array be unlocked with it."""
     adopt_view(out)
     base = args[0] if args else None
-    if isinstance(base, Tensor) and np.may_share_memory(out, arrays[0]):
+    if isinstance(base, Tensor) and (np.may_share_memory(out, arrays[0]) or _empty_view_of(out, arrays[0])):
         parent = getattr(base, "_base", None)
         root = None if parent is None else parent()
         _add_view(base, result)
@@ -1777,6 +1777,13 @@ def _note_view(result: Tensor, out: np.ndarray, args: Sequence[Any], arrays: Seq
             result._base = weakref.ref(root)
             result._views = _Views([weakref.ref(base)])
             _add_view(root, result)
+
+
+def _empty_view_of(out: np.ndarray, source: np.ndarray) -> bool:
+    """``out`` is an empty slice of ``source``'s memory (``t[:, 0:0]``, ``t.narrow(0, 0, 0)``): no
+    element is shared, but it is a view of ``source``, as in PyTorch, whose gradient reaches
+    ``source`` (a retained gradient of zeros) and whose base may not change under it unseen."""
+    return not out.size and (out.base is source or (out.base is not None and out.base is source.base))
 
 
 class _Views(list["weakref.ref[Tensor]"]):

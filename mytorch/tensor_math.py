@@ -241,7 +241,7 @@ def _extreme(
     _ordered(op, input)
     if dim is None:
         if not np.ndim(_data(input)) and isinstance(input, Tensor):  # itself, its gradient g (NaN too), as PyTorch's
-            return _apply("identity", (input,))
+            return _apply("clone", (input,))
         result = _apply(op, (input,), {"axis": None, "keepdims": False})
         if result.dtype.kind == "f" and np.isnan(result._data):  # the NaNs share the gradient, as PyTorch's
             nans = np.nonzero(np.isnan(_data(input)))  # max() gives it (its amax, as MyTorch's, NaN everywhere)
@@ -252,7 +252,7 @@ def _extreme(
     data = _data(input)
     if data.ndim == 0:  # dim 0 or -1 of a 0-d tensor: itself, at index 0, as in PyTorch
         check_dim(op, dim, 1)
-        return ValuesIndices(_apply("identity", (input,)), Tensor(np.zeros((), np.int64)))
+        return ValuesIndices(_apply("clone", (input,)), Tensor(np.zeros((), np.int64)))
     d = check_dim(op, dim, data.ndim)
     picks = (np.argmax if op == "max" else np.argmin)(_nonempty(op, data, d), axis=d)
     rest = data.shape[:d] + data.shape[d + 1 :]

@@ -52,6 +52,15 @@ def _diagonal_places(n: int, m: int, offset: int) -> tuple[np.ndarray, np.ndarra
     return rows, rows + offset
 
 
+def _strided_diagonal(flat: Tensor, n: int, m: int, offset: int) -> Tensor:
+    """The diagonal of (n, m) matrices laid out in the last axis of ``flat`` row after row: a
+    strided slice of it (a view, as PyTorch's ``diagonal``)."""
+    start, count = (offset, min(n, m - offset)) if offset >= 0 else (-offset * m, min(n + offset, m))
+    if count <= 0:
+        return flat[..., 0:0]
+    return flat[..., start : start + (count - 1) * (m + 1) + 1 : m + 1]
+
+
 def _matrix_diagonal(op: str, input: Any, offset: int) -> Tensor:  # noqa: A002
     x = _data(input)
     if x.ndim != 2:
@@ -62,10 +71,12 @@ def _matrix_diagonal(op: str, input: Any, offset: int) -> Tensor:  # noqa: A002
 
 def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
     """The diagonal of the matrices spanned by axes ``dim1`` and ``dim2`` (``offset`` > 0 above
-    the main one), as the last axis after the others, as ``torch.diagonal``. Of a matrix whose
-    memory is in row order (a strided slice of its ``reshape(-1)``), a view, as PyTorch's:
-    ``K.diagonal().add_(1e-6)`` changes K. Otherwise a copy (kernel ``index``) that is read-only,
-    so that such a write raises instead of missing the tensor.
+    the main one), as the last axis after the others, as ``torch.diagonal``. Where the two axes
+    are one run of memory (a matrix or a batch of matrices in row order, or their transposes: a
+    strided slice of the view merging them), a view, as PyTorch's: ``K.diagonal().add_(1e-6)``
+    changes K, and ``d`` follows a later write into K. Otherwise a copy (kernel ``index``) that is
+    read-only, so that a write into it raises instead of missing the tensor (a write into the
+    tensor is not seen by such a copy: PyTorch's diagonal is always a view).
 
     Raises:
         ValueError: fewer than 2 axes. RuntimeError: ``dim1`` and ``dim2`` name one axis.
@@ -78,11 +89,13 @@ def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tenso
         raise RuntimeError(f"diagonal: dim1 and dim2 cannot be identical, got {dim1} and {dim2}")
     if t.ndim == 2 and d1 == 0 and t.numel() and t._data.flags.c_contiguous:
         n, m = t.shape
-        start, count = (offset, min(n, m - offset)) if offset >= 0 else (-offset * m, min(n + offset, m))
-        flat = t.reshape(-1)
-        if count <= 0:
-            return flat[0:0]
-        return flat[start : start + (count - 1) * (m + 1) + 1 : m + 1]
+        return _strided_diagonal(t.reshape(-1), n, m, offset)
+    others = [d for d in range(t.ndim) if d not in (d1, d2)]
+    for a, b, k in ((d1, d2, offset), (d2, d1, -offset)):  # (the same elements, in the same order)
+        strides, shape = t._data.strides, t.shape
+        if t.numel() and (shape[a] == 1 or shape[b] == 1 or strides[a] == shape[b] * strides[b]):
+            moved = t.permute(*others, a, b)  # its last two axes one run of memory: a view merges them
+            return _strided_diagonal(moved.reshape(*moved.shape[:-2], -1), shape[a], shape[b], k)
     if t.ndim == 2 and d1 == 0:
         copy = _matrix_diagonal("diagonal", input, offset)
     else:  # (the two axes last, then the matrix diagonal of each)

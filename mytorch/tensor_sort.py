@@ -73,7 +73,7 @@ def sort(
     x = _checked("sort", input)
     d = _axis("sort", dim, x.ndim)
     if x.ndim == 0:
-        return ValuesIndices(_apply("identity", (input,)), Tensor(np.zeros((), dtype=np.int64)))
+        return ValuesIndices(_apply("clone", (input,)), Tensor(np.zeros((), dtype=np.int64)))
     order = _order(x, d, bool(descending))
     return ValuesIndices(_taken(input, order, d), Tensor(order))
 
@@ -288,6 +288,6 @@ def topk(
             f"topk: k = {k} is out of range for dim {d} of size {n} (input of shape {tuple(x.shape)})"
         )
     if x.ndim == 0:  # the element itself for k = 0 or 1, as PyTorch gives
-        return ValuesIndices(_apply("identity", (input,)), Tensor(np.zeros((), dtype=np.int64)))
+        return ValuesIndices(_apply("clone", (input,)), Tensor(np.zeros((), dtype=np.int64)))
     order = _topk_order(x, k, d, bool(largest))
     return ValuesIndices(_taken(input, order, d), Tensor(order))

@@ -122,6 +122,8 @@ def _logaddexp_scan(x: Tensor, d: int) -> Tensor:
     ``shift`` are kept as they are (they were combined with a -inf, which took ``logaddexp``'s
     path for infinities, whose second derivative is 0 at ties)."""
     n, out, shift = x.shape[d], x, 1
+    if n < 2:  # (a new tensor, not x itself: a later write into x must not change it)
+        return x.clone()
     while shift < n:
         later = logaddexp(out.narrow(d, shift, n - shift), out.narrow(d, 0, n - shift))
         out = cat([out.narrow(d, 0, shift), later], d)

@@ -140,12 +140,24 @@ def test_diagonal_is_a_view_a_write_reaches_the_matrix(offset):
     np.testing.assert_array_equal(x.grad.numpy(), grad)
 
 
-def test_diagonal_of_a_transposed_matrix_is_a_read_only_copy():
-    """Not in row order: a copy, which refuses a write instead of missing the matrix."""
+def test_diagonal_of_a_transposed_matrix_is_a_view():
+    """Its two axes one run of memory (read in the other order): a view, as PyTorch's (a read-only
+    copy until 2026-12-05, which did not follow a later write into the matrix)."""
     k = mt.tensor(np.arange(6.0).reshape(2, 3)).T
-    assert k.diagonal().tolist() == [0.0, 4.0]
+    d = k.diagonal()
+    assert d.tolist() == [0.0, 4.0]
+    d.add_(1.0)
+    assert k.tolist() == [[1.0, 3.0], [1.0, 5.0], [2.0, 5.0]]
+    k.mul_(2.0)
+    assert d.tolist() == [2.0, 10.0]
+
+
+def test_diagonal_over_axes_apart_in_memory_is_a_read_only_copy():
+    """Axes 0 and 2 of a (2, 3, 2) tensor: a copy, which refuses a write instead of missing the tensor."""
+    k = mt.tensor(np.arange(12.0).reshape(2, 3, 2))
+    assert k.diagonal(dim1=0, dim2=2).tolist() == [[0.0, 7.0], [2.0, 9.0], [4.0, 11.0]]
     with pytest.raises(RuntimeError, match="read-only"):
-        k.diagonal().add_(1.0)
+        k.diagonal(dim1=0, dim2=2).add_(1.0)
 
 
 def test_count_nonzero_over_no_dims_counts_every_element():

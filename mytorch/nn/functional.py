@@ -48,6 +48,7 @@ from mytorch.dtypes import ONE32 as _ONE32
 from mytorch.dtypes import ONE64 as _ONE64
 from mytorch.dtypes import float32 as _FLOAT32
 from mytorch.dtypes import float64 as _FLOAT64
+from mytorch.index_layout import torch_layout
 from mytorch.saved import OUTPUT
 
 Array = np.ndarray
@@ -2050,8 +2051,11 @@ def _is_basic_index(index: Any) -> bool:
 
 
 def index(x: Array, index: Any) -> Array:  # noqa: A002 - the op's parameter
-    """y = x[index]: integers, slices, arrays of indices or boolean masks."""
-    return np.asarray(x[index])
+    """y = x[index]: integers, slices, arrays of indices or boolean masks (a new array laid out
+    as PyTorch lays it out, so that a view of it is a view where it is one in PyTorch)."""
+    if _is_basic_index(index):
+        return np.asarray(x[index])
+    return torch_layout(np.asarray(x[index]), x, index)
 
 
 def index_backward(grad_output: Array, x: Array, index: Any) -> tuple[Array]:  # noqa: A002
