@@ -5,16 +5,21 @@ A view (basic indexing, ``narrow``, ``select``, ``transpose``, ``reshape``/``vie
 has the first tensor as its root). A recorded in-place change of any member of such a family
 changes the values of all of them, and, as in PyTorch (its ``CopySlices``), their histories follow:
 
-* the root's new value is recorded as ``setitem(old root, value, where)``, ``where`` being the
-  changed elements' positions in the root (``mytorch.view_positions``): the untouched elements'
-  gradients go to the root's earlier history, the changed ones' to the change's operands;
-* every live view that takes part in the graph (and the changed view itself) becomes
-  ``index(new root, its positions)``: a later use of any member differentiates through the change.
+* the root's new value is recorded as its old value with the change written in: ``setitem(old
+  root, value, where)``, ``where`` the changed view's place in the root (a basic index, or integer
+  arrays: ``mytorch.view_positions.relation``), or for a view of the whole root reshaped or
+  transposed, the changed view's new value shaped back; so the untouched elements' gradients go
+  to the root's earlier history, the changed ones' to the change's operands;
+* the changed view, and every live view recorded in the graph whose memory the write may reach,
+  becomes a view of the root's new value (``index``, ``reshape`` or ``transpose`` of it, named
+  ``AsStridedBackward0`` as PyTorch's): a later use of any of them differentiates through the
+  change. The views the write cannot reach keep their histories, which stay exact.
 
-A view of a leaf that requires grad cannot be changed in place while recording (PyTorch refuses
-it too), nor, with grad mode on, a view made under ``no_grad`` of a tensor that requires grad;
-a family whose members cannot all be found in the root's memory (a view of another dtype,
-``view_as_real``) or a view whose elements overlap (``expand``) is refused before anything is written.
+Refused, as PyTorch refuses them: a change of a view of a leaf that requires grad, or one of the
+views ``split``, ``chunk`` and ``unbind`` return together, while recording; of a view made under
+``no_grad`` of a tensor that requires grad, with grad mode on; of an expanded view (whose
+elements overlap). Refused as well: a change reaching a view a custom ``Function`` returned (its
+backward would be bypassed), or a view that is not made of its root's elements.
 """
 
 from __future__ import annotations
@@ -31,12 +36,13 @@ from mytorch.saved import adopt_view
 from mytorch.tensor import Tensor, _attach
 from mytorch.tensor_graph import _RETAINED
 from mytorch.tensor_graph import retained_in_place as _retained_in_place
-from mytorch.view_positions import extent, meets, overlaps, positions
+from mytorch.view_positions import extent, meets, overlaps, relation
 
 __all__ = [
     "CUSTOM",
     "MARKED",
     "Rebase",
+    "Relation",
     "check_view_write",
     "inherit_mark",
     "mark",
@@ -45,12 +51,15 @@ __all__ = [
     "record_write",
 ]
 
-_SETITEM = F.KERNELS["setitem"]
-_INDEX = F.KERNELS["index"]
+_KERNELS = F.KERNELS
+_SETITEM = _KERNELS["setitem"]
 
-Rebase = tuple[Tensor, "tuple[np.ndarray, ...] | None", list[tuple[Tensor, "tuple[np.ndarray, ...]"]]]
-"""What ``record_write`` needs: the root, the changed tensor's positions in it (None: the changed
-tensor is the root), and the members to record anew with their positions."""
+Relation = tuple[str, dict[str, Any]]
+"""How a view is made of its root's value: a kernel's name and parameters (``view_positions.relation``)."""
+
+Rebase = tuple[Tensor, "Relation | None", list[tuple[Tensor, Relation]]]
+"""What ``record_write`` needs: the root, how the changed tensor is made of it (None: the changed
+tensor is the root), and the members to record anew with how each is made of it."""
 
 
 CUSTOM = "a custom Function"
@@ -160,11 +169,12 @@ def _written_part(data: np.ndarray, index: Any) -> np.ndarray:
 
 
 def plan(t: Tensor, what: str, index: Any) -> Rebase | None:
-    """How a recorded in-place change ``t[index] = ...`` is rebased onto the root of ``t``'s family:
-    None when ``t`` shares its memory with no live tensor (the change is recorded on ``t`` alone).
-    The members to record anew are ``t``, and the members recorded in the graph whose memory the
-    write may reach (the others' values, and so their histories, hold); all of them when the root
-    takes part in the graph from this change on (they take part with it, as in PyTorch).
+    """How a recorded in-place change ``t[index] = ...`` is carried over to the family of tensors
+    sharing ``t``'s memory: None when ``t`` shares it with no live tensor (the change is recorded
+    on ``t`` alone). The members to record anew are the root (when ``t`` is a view) and the
+    members recorded in the graph that the write may reach (the others' values, and so their
+    histories, hold); all of them when the root takes part in the graph from this change on
+    (they take part with it, as in PyTorch).
 
     Raises:
         RuntimeError: the change cannot be recorded exactly: ``t``'s elements overlap, a member
@@ -173,7 +183,7 @@ def plan(t: Tensor, what: str, index: Any) -> Rebase | None:
     """
     root = _root(t)
     views = getattr(root, "_views", None)
-    members = [] if views is None else [m for m in (v() for v in views) if m is not None]
+    members = [] if views is None else [m for m in (v() for v in views) if m is not None and m is not t]
     if root is t and not members:
         return None
     data = t._data
@@ -183,18 +193,16 @@ def plan(t: Tensor, what: str, index: Any) -> Rebase | None:
             "memory location (PyTorch refuses it too); change a .clone()"
         )
     base = root._data
-    where = None
+    made = None
     if root is not t:
-        where = positions(base, data)
-        if where is None:
+        made = relation(base, data)
+        if made is None:
             raise _refused(what, t, f"its elements cannot be found in the memory of the tensor it views ({base.dtype})")
-        if all(m is not t for m in members):
-            members.append(t)  # (a copy.copy of a view: a member its root does not list)
     grad_before = root.requires_grad
     reach = extent(_written_part(data, index))
-    regenerated = []
+    renewed = []
     for member in members:
-        if member is not t and grad_before and not (member.requires_grad and meets(extent(member._data), reach)):
+        if grad_before and not (member.requires_grad and meets(extent(member._data), reach)):
             continue  # a view made under no_grad (it keeps its values, outside the graph), or one left untouched
         if member.requires_grad and member._tape is None:
             raise _refused(what, t, f"a view of it (shape {tuple(member.shape)}) was made a leaf that requires grad")
@@ -205,50 +213,65 @@ def plan(t: Tensor, what: str, index: Any) -> Rebase | None:
                 f"a view of it (shape {tuple(member.shape)}) was returned by a custom Function, whose backward "
                 "the change would bypass (PyTorch refuses it too)",
             )
-        found = positions(base, member._data)
-        if found is None:
+        how = relation(base, member._data)
+        if how is None:
             raise _refused(
                 what, t, f"a view of it (shape {tuple(member.shape)}, {member.dtype}) cannot be found in its memory"
             )
-        regenerated.append((member, found))
-    return root, where, regenerated
+        renewed.append((member, how))
+    return root, made, renewed
 
 
-def _taken(where: tuple[np.ndarray, ...], index: Any) -> tuple[np.ndarray, ...]:
-    """The positions of ``view[index]`` in the root, from those of ``view`` (``where``)."""
-    if index is Ellipsis:
-        return where
-    return tuple(np.asarray(p[index]) for p in where)
-
-
-def _renewed(t: Tensor) -> np.ndarray:
-    """A new array object on ``t``'s memory, for ``t``'s value after a change (the tape keys values by array)."""
-    old = t._data
-    new = old.view()
+def _another(array: np.ndarray) -> np.ndarray:
+    """A new array object on ``array``'s memory, for a new value of it (the tape keys values by array)."""
+    new = array.view()
     if not new.flags.writeable:
         adopt_view(new)  # made of a locked array: unlocked with it
-    t._data = new
-    return old
+    return new
+
+
+def _record(t: Tensor, kernel: F.Kernel, args: tuple[Any, ...], arrays: tuple[Any, ...], params: dict) -> None:
+    """Record ``t``'s new value (a new array object on its memory) as ``kernel`` of ``args``."""
+    old = t._data
+    t._data = _another(old)
+    arrays = tuple(old if a is None else a for a in arrays)  # (None: t's old value)
+    _attach(t._data, args, arrays, kernel.backward, params, reads=kernel.reads, result=t)
+    if _RETAINED:
+        _retained_in_place(t, old)
 
 
 def record_write(t: Tensor, index: Any, value: Any, array: np.ndarray, rebase: Rebase | None) -> None:
-    """Record ``t[index] = value`` (``array``: its values), already written: on ``t`` alone, or (``rebase``)
-    on the root of ``t``'s family, whose live members then become views of the root's new value."""
+    """Record ``t[index] = value`` (``array``: its values), already written, as ``setitem``; for a
+    ``rebase``, the root's new value is made of that, and the members' (``t``'s too) of the root's,
+    as PyTorch's ``CopySlices`` and ``AsStridedBackward0`` do."""
     if rebase is None:
-        _record_setitem(t, index, value, array)
+        _record(t, _SETITEM, (t, value), (None, array), {"index": index})
         return
-    root, where, members = rebase
-    _record_setitem(root, index if where is None else _taken(where, index), value, array)
-    for member, found in members:
-        old = _renewed(member)
-        params = named({"index": found}, "AsStridedBackward0")  # (PyTorch's name for a view made anew)
-        _attach(member._data, (root,), (root._data,), _INDEX.backward, params, reads=_INDEX.reads, result=member)
-        if _RETAINED:
-            _retained_in_place(member, old)
+    root, made, members = rebase
+    if made is None:  # (t is the root)
+        _record(t, _SETITEM, (t, value), (None, array), {"index": index})
+    elif index is Ellipsis and made[0] == "index":  # (all of a view written: straight into the root)
+        _record(root, _SETITEM, (root, value), (None, array), made[1])
+        members = [(t, made), *members]
+    else:
+        data, reads = t._data, _SETITEM.reads
+        change = _attach(
+            _another(data), (t, value), (data, array), _SETITEM.backward, {"index": index}, reads=reads, fresh=True
+        )
+        _root_takes(root, change, made)
+        members = [(t, made), *members]
+    for member, (name, params) in members:  # (PyTorch's name for a view made anew)
+        _record(member, _KERNELS[name], (root,), (root._data,), named(params, "AsStridedBackward0"))
 
 
-def _record_setitem(t: Tensor, index: Any, value: Any, array: np.ndarray) -> None:
-    old = _renewed(t)
-    _attach(t._data, (t, value), (old, array), _SETITEM.backward, {"index": index}, reads=_SETITEM.reads, result=t)
-    if _RETAINED:
-        _retained_in_place(t, old)
+def _root_takes(root: Tensor, change: Tensor, made: Relation) -> None:
+    """Record the root's new value: its old one with ``change``, the new value of a view made of it
+    as ``made`` says, written in."""
+    name, params = made
+    if name == "index":
+        _record(root, _SETITEM, (root, change), (None, change._data), params)
+    elif name == "reshape":  # (the view is the whole root: the root is the change, reshaped back)
+        _record(root, _KERNELS["reshape"], (change,), (change._data,), {"shape": root._data.shape})
+    else:  # (a transpose of the whole, undone)
+        axes = tuple(int(a) for a in np.argsort(params["axes"]))
+        _record(root, _KERNELS["transpose"], (change,), (change._data,), {"axes": axes})

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 import mytorch
-from mytorch.view_positions import overlaps, positions
+from mytorch.nn import functional as F
+from mytorch.view_positions import overlaps, positions, relation
 
 SHAPE = (3, 4)
 
@@ -45,6 +46,10 @@ VIEWS: dict[str, Callable[[Any, Any], Any]] = {
     "tensor_split": lambda lib, h: h.tensor_split(2, dim=1)[1],
     "hsplit": lambda lib, h: h.hsplit([1])[1],
     "diagonal": lambda lib, h: h.diagonal(),
+    "unfold": lambda lib, h: h.unfold(1, 2, 2),
+    "unflatten": lambda lib, h: h.unflatten(1, (2, 2)),
+    "swapaxes": lambda lib, h: h.swapaxes(0, 1),
+    "ravel": lambda lib, h: h.ravel(),
     "transpose-then-slice": lambda lib, h: h.t()[1:3],
     "view-then-row": lambda lib, h: h.view(2, 6)[1],
     "slice-then-transpose": lambda lib, h: h[:, 1:3].t(),
@@ -359,3 +364,38 @@ def test_positions_find_any_view() -> None:
     assert positions(base[0], base[1]) is None  # memory outside the base
     assert positions(np.zeros(()), np.zeros(()).reshape(1)) is None  # a 0-d base
     assert overlaps(np.broadcast_to(base[0], (3, 3, 4))) and not overlaps(base.T[:, ::2])
+
+
+def test_relation_names_one_kernel_that_makes_the_view() -> None:
+    """A basic index where one exists (fast to differentiate), a reshape or transpose of the whole,
+    else integer positions: each makes the view's values of the base."""
+    base = np.arange(24.0).reshape(2, 3, 4)
+    kinds = {}
+    for view in [
+        base[1],
+        base[:, 1, ::-2],
+        base[None, :, 1:2, ::-1],
+        base[1, 2, 3, ...],
+        base.reshape(4, 6),
+        base.transpose(2, 0, 1),
+        base[1].T,
+        base.diagonal(axis1=1, axis2=2),
+        base[:0],
+    ]:
+        name, params = relation(base, view)
+        made = getattr(F, name)(base, **params)
+        assert made.shape == view.shape and np.array_equal(made, view)
+        basic = name != "index" or not any(isinstance(p, np.ndarray) for p in params["index"])
+        kinds[view.shape] = name if basic else "positions"
+    assert kinds == {
+        (3, 4): "index",
+        (2, 2): "index",
+        (1, 2, 1, 4): "index",
+        (): "index",
+        (4, 6): "reshape",
+        (4, 2, 3): "transpose",
+        (4, 3): "positions",
+        (2, 3): "positions",
+        (0, 3, 4): "positions",
+    }
+    assert relation(base, base.view(np.int64)) is None
