@@ -10,6 +10,7 @@ PyTorch refuses (a view of a leaf, a view made under no_grad, an expanded view) 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -135,6 +136,57 @@ def test_like_pytorch(view: str, op: str) -> None:
         else:
             assert got is not None and got.shape == want.shape, name
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+# changes for random programs: (v, b) -> None, b a leaf of 3 numbers
+CHANGES: list[Callable[[Any, Any], Any]] = [
+    lambda v, b: v.mul_(b[0]),
+    lambda v, b: v.add_(1.5),
+    lambda v, b: v.zero_(),
+    lambda v, b: v.sin_(),
+    lambda v, b: v.__imul__(2.0),
+    lambda v, b: v.copy_(v.detach().clone() * b[0]),
+    lambda v, b: v.clamp_(-0.3, 0.9),
+    lambda v, b: v.__setitem__(..., b[1] * 3),
+]
+
+
+def _random_program(lib: Any, seed: int, x: np.ndarray, w: np.ndarray) -> list[np.ndarray]:
+    """Views of h (and views of those) made and changed in place at random, several alive at once;
+    the loss reads h and every view. Returns the values and the leaves' gradients."""
+    rng = random.Random(seed)
+    a, b = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+    h = a * 2 + b[0]
+    alive = []
+    for _ in range(rng.randint(2, 6)):
+        if not alive or rng.random() < 0.6:
+            v = VIEWS[rng.choice(sorted(VIEWS))](lib, h)
+        else:
+            t = rng.choice(alive)
+            v = (
+                t.unsqueeze(0)
+                if t.ndim == 0 or rng.random() < 0.4
+                else t[..., :1]
+                if rng.random() < 0.5
+                else t.transpose(0, -1)
+            )
+        alive.append(v)
+        if rng.random() < 0.7:
+            rng.choice(CHANGES)(rng.choice([*alive, h]), b)
+    loss = (h * h).sum() + sum((t * (k + 1)).sin().sum() for k, t in enumerate(alive))
+    loss.backward()
+    return [t.detach().numpy().copy() for t in (loss, a.grad, b.grad, h, *alive)]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_random_programs_of_views_like_pytorch(seed: int) -> None:
+    torch = pytest.importorskip("torch")
+    values = np.random.default_rng(seed)
+    x, w = values.uniform(-1, 1, SHAPE), values.uniform(0.5, 1.5, 3)
+    mine, theirs = _random_program(mytorch, seed, x, w), _random_program(torch, seed, x, w)
+    assert len(mine) == len(theirs)
+    for k, (got, want) in enumerate(zip(mine, theirs)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"value {k}")
 
 
 GRADCHECKED = [
