@@ -451,3 +451,23 @@ def test_relation_names_one_kernel_that_makes_the_view() -> None:
         (0, 3, 4): "positions",
     }
     assert relation(base, base.view(np.int64)) is None
+
+
+def test_forward_mode_through_a_changed_view() -> None:
+    """The tape replayed with tangents (``forward_ad``) follows the change, as reverse mode does:
+    the tangent of the output is its directional derivative (central differences)."""
+    fw = mytorch.autograd.forward_ad
+    x = np.arange(6.0).reshape(2, 3) / 5
+    direction = np.arange(6.0).reshape(2, 3) - 2
+
+    def f(a: Any) -> Any:
+        h = a * a
+        h.t()[1].mul_(3)
+        h[:, 0].sin_()
+        return (h * h).sum()
+
+    with fw.dual_level():
+        tangent = fw.unpack_dual(f(fw.make_dual(mytorch.tensor(x), mytorch.tensor(direction)))).tangent
+    step = 1e-6
+    numeric = (f(mytorch.tensor(x + step * direction)) - f(mytorch.tensor(x - step * direction))).item() / (2 * step)
+    np.testing.assert_allclose(tangent.item(), numeric, rtol=1e-7)
