@@ -2399,8 +2399,8 @@ _UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true
 
 def _check_inplace(t: Tensor, what: str) -> None:
     """An in-place change that will be recorded: refuse the cases PyTorch refuses (a leaf that
-    requires grad, a view of one, a view made under ``no_grad``); ``_assign`` refuses the views
-    whose graphs MyTorch cannot rebase (``mytorch.tensor_views``)."""
+    requires grad, a view of one, a view made under ``no_grad``, a piece of ``split``);
+    ``_assign`` refuses the views whose graphs MyTorch cannot rebase (``mytorch.tensor_views``)."""
     if t.requires_grad and t._tape is None:
         raise RuntimeError(
             f"{what}: a leaf tensor that requires grad (shape {tuple(t.shape)}) cannot be changed in place while "
@@ -2430,7 +2430,7 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
     ``setitem(old t, value)`` and ``t`` holds its output (a new view object of the same
     memory, so that the old and the new value keep separate gradients on the tape). A ``t``
     that shares its memory with other live tensors through views has the change recorded on
-    the views' root, and every member of the family anew (``mytorch.tensor_views``).
+    their root, and ``t`` and the views the write reaches anew (``mytorch.tensor_views``).
     """
     old = t._data
     tracked = _tracked(t, value) and old.dtype.kind in "fc"  # (an integer tensor takes values, no gradient)
