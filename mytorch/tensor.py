@@ -1139,7 +1139,7 @@ def _attach(
         result.requires_grad = False
         result._tape = None
         if not fresh and out.base is not None:
-            _note_view(result, out, args, arrays)
+            _note_view(result, out, args, arrays, checked)
     if _RECORDING_OFF and not _GradMode.enabled:  # (the thread-local switch read only while some thread has it off)
         return result
     tape = None
@@ -1760,23 +1760,27 @@ def _register_leaves(
     return arrays, refused
 
 
-def _note_view(result: Tensor, out: np.ndarray, args: Sequence[Any], arrays: Sequence[np.ndarray]) -> None:
+def _note_view(
+    result: Tensor, out: np.ndarray, args: Sequence[Any], arrays: Sequence[np.ndarray], custom: bool = False
+) -> None:
     """``out`` is a view: if of its input tensor's memory (reshape, transpose, basic indexing),
-    link the two tensors by weak references (while both live, neither may be changed in place
-    while recording: the other's graph could not follow), and let a read-only view of a
-    locked array be unlocked with it."""
+    tie ``result`` to the root of that memory's tensors (the input, or the input's own root: a view
+    of a view is tied to the first tensor), as PyTorch's ``_base``: the view holds its root, the
+    root knows its live views by weak references (an in-place change of one member is carried
+    over to the others: ``mytorch.tensor_views``; a view a ``custom`` Function returned is marked as
+    one PyTorch forbids changing); and let a read-only view of a locked array be unlocked with it."""
     adopt_view(out)
     base = args[0] if args else None
     if isinstance(base, Tensor) and (np.may_share_memory(out, arrays[0]) or _empty_view_of(out, arrays[0])):
-        parent = getattr(base, "_base", None)
-        root = None if parent is None else parent()
-        _add_view(base, result)
+        root = getattr(base, "_base", None)
         if root is None:
-            result._base = weakref.ref(base)
-        else:  # a view of a view (h.view(2, 2)[0]): tied to h too, as the one between may go first
-            result._base = weakref.ref(root)
-            result._views = _Views([weakref.ref(base)])
-            _add_view(root, result)
+            root = base
+        result._base = root
+        _add_view(root, result)
+        if custom:
+            _tensor_views.mark(result, _tensor_views.CUSTOM)
+        elif _tensor_views.MARKED:
+            _tensor_views.inherit_mark(result, base)
 
 
 def _empty_view_of(out: np.ndarray, source: np.ndarray) -> bool:
@@ -2401,23 +2405,24 @@ _UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true
 
 
 def _check_inplace(t: Tensor, what: str) -> None:
-    """An in-place change that will be recorded: refuse the cases PyTorch refuses, and the
-    views whose graphs MyTorch cannot rebase."""
+    """An in-place change that will be recorded: refuse the cases PyTorch refuses (a leaf that
+    requires grad, a view of one, a view made under ``no_grad``, a piece of ``split``);
+    ``_assign`` refuses the views whose graphs MyTorch cannot rebase (``mytorch.tensor_views``)."""
     if t.requires_grad and t._tape is None:
         raise RuntimeError(
             f"{what}: a leaf tensor that requires grad (shape {tuple(t.shape)}) cannot be changed in place while "
             "operations are recorded (PyTorch: 'a leaf Variable that requires grad is being used in an "
             "in-place operation'); update parameters inside `with mytorch.no_grad():`, or compute a new tensor"
         )
-    base = getattr(t, "_base", None)
-    views = getattr(t, "_views", None)
-    if (base is not None and base() is not None) or (views and any(v() is not None for v in views)):
-        raise RuntimeError(
-            f"{what}: this tensor (shape {tuple(t.shape)}) shares its memory with another live tensor (a view made by "
-            "reshape, transpose, .T or basic indexing, or the tensor such a view was made from); MyTorch cannot "
-            "carry an in-place change over to the other's gradient. Write into the whole tensor "
-            "(h[1:3] = h[1:3] + 1 instead of h[1:3] += 1), drop the view first, or change a .clone()"
-        )
+    _tensor_views.check_view_write(t, what)
+
+
+def _check_untracked(t: Tensor, what: str) -> None:
+    """An in-place change that will not be recorded: refuse it, with grad mode on, on a view made
+    under ``no_grad`` of a tensor that requires grad (PyTorch refuses it too; its base's gradient
+    would silently ignore the change)."""
+    if getattr(t, "_base", None) is not None and (not _RECORDING_OFF or _GradMode.enabled):
+        _tensor_views.check_view_write(t, what, tracked=False)
 
 
 def _tracked(t: Tensor, other: Any) -> bool:
@@ -2430,12 +2435,18 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
 
     The memory's version is bumped (``mytorch.saved``); when recorded, the operation is
     ``setitem(old t, value)`` and ``t`` holds its output (a new view object of the same
-    memory, so that the old and the new value keep separate gradients on the tape).
+    memory, so that the old and the new value keep separate gradients on the tape). A ``t``
+    that shares its memory with other live tensors through views has the change recorded on
+    their root, and ``t`` and the views the write reaches anew (``mytorch.tensor_views``).
     """
     old = t._data
     tracked = _tracked(t, value) and old.dtype.kind in "fc"  # (an integer tensor takes values, no gradient)
+    rebase = None
     if tracked:
         _check_inplace(t, what)
+        rebase = _tensor_views.plan(t, what, index)
+    else:
+        _check_untracked(t, what)
     checked = old.dtype.kind in "iu" or old.dtype.char == "f"  # float32 (float16 takes inf, as in PyTorch)
     if checked and isinstance(value, (int, float, np.integer, np.floating)) and type(value) is not bool:
         _check_storable(value, old.dtype, what)
@@ -2456,14 +2467,7 @@ def _assign(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
     if CAPTURE and not tracked:  # (a replay capturing a step)
         _written(t)
     if tracked:
-        new = old.view()
-        if not new.flags.writeable:
-            adopt_view(new)  # made of a locked array: unlocked with it
-        t._data = new
-        kernel = _K["setitem"]
-        _attach(new, (t, value), (old, array), kernel.backward, {"index": index}, reads=kernel.reads, result=t)
-        if _RETAINED:
-            _retained_in_place(t, old)
+        _tensor_views.record_write(t, index, value, array, rebase)
     return t
 
 
@@ -2640,6 +2644,7 @@ def _update(t: Tensor, name: str, other: Any, what: str) -> Tensor:
 
 def _write(t: Tensor, write: Callable[[], Any], what: str, array: Any = None) -> None:
     """Run ``write``, an untracked in-place write into ``t._data``, guarded unless no graph holds the memory."""
+    _check_untracked(t, what)
     target = t._data
     if CAPTURE:  # (a replay capturing a step)
         _written(t)
@@ -2855,8 +2860,8 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_grad", "requires_grad", "_tape", "_base", "_views", "_hooks", "_own", "__weakref__")
-    _base: weakref.ref[Tensor]  # a view's base tensor (set by _note_view)
-    _views: _Views  # the views of this tensor's memory (set by _note_view)
+    _base: Tensor  # a view's root tensor (set by _note_view)
+    _views: _Views  # the live views of this root tensor's memory (set by _note_view)
     _hooks: list[Callable[[Tensor], Any]]  # a leaf's hooks (set by register_hook; see tensor_graph._LEAF_HOOKS)
 
     if TYPE_CHECKING:  # the methods mytorch.tensor_methods binds onto the class (its METHODS)
@@ -2880,8 +2885,9 @@ class Tensor:
     def __getstate__(self) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """What ``pickle`` and ``copy.deepcopy`` take: every attribute but a leaf's hooks (a copy
         has none, as in PyTorch; a hook is often a lambda, which pickle cannot write), ``.grad``
-        (PyTorch's leave it behind too) and a view's links to its base (weak references, which
-        pickle cannot write: ``pickle.dumps(x.view(2, 3))`` failed; the copy has its own array)."""
+        (PyTorch's leave it behind too) and the links between a view and its root (weak references
+        among them, which pickle cannot write: ``pickle.dumps(x.view(2, 3))`` failed; the copy has its
+        own array)."""
         slots = {name: getattr(self, name) for name in _PICKLED if hasattr(self, name)}
         slots["_grad"] = None
         return getattr(self, "__dict__", None), slots  # (a subclass's own attributes first)
@@ -3245,8 +3251,12 @@ class Tensor:
     def zero_(self) -> Tensor:
         """Set every element to 0, in place; returns self."""
         data = self._data
-        if not (self.requires_grad and _GradMode.enabled) and not is_held(data):
-            try:  # not recorded, no graph holds the memory: a plain write (a .grad's zero_grad)
+        if (
+            not (self.requires_grad and _GradMode.enabled)
+            and not is_held(data)
+            and getattr(self, "_base", None) is None
+        ):
+            try:  # not recorded, no graph holds the memory, not a view: a plain write (a .grad's zero_grad)
                 data.fill(0)
                 if CAPTURE:  # (a replay capturing a step)
                     _written(self)
@@ -3287,6 +3297,7 @@ class Tensor:
         casting = "same_kind"
         if self.dtype.kind in "iu" and all(np.asarray(b).dtype.kind in "iu" for b in bounds if b is not None):
             casting = "unsafe"  # (an int32 tensor bound of uint8: compared in int32, stored wrapped, as PyTorch does)
+        _check_untracked(self, "clamp_")
         if CAPTURE:  # (a replay capturing a step)
             _written(self)
         lifted = write_begin(self._data, "clamp_")
@@ -3624,8 +3635,8 @@ _PICKLED = tuple(name for name in _COPIED if name not in ("_base", "_views"))
 from mytorch import backward_graph as _backward_graph  # noqa: E402
 from mytorch import printing as _printing  # noqa: E402
 from mytorch import tensor_numpy as _numpy_protocol  # noqa: E402 - it builds on the Tensor above
+from mytorch import tensor_views as _tensor_views  # noqa: E402 - in-place changes of views (records on the Tensor)
 from mytorch.memory_copy import deepcopy_array  # noqa: E402
-from mytorch.tensor_graph import _LEAF_HOOKS, _RETAINED, leaf_gradient, post_hooks  # noqa: E402 - hooks (register_hook) build on the Tensor
-from mytorch.tensor_graph import retained_in_place as _retained_in_place  # noqa: E402
+from mytorch.tensor_graph import _LEAF_HOOKS, leaf_gradient, post_hooks  # noqa: E402 - hooks (register_hook) build on the Tensor
 from mytorch.tensor_vjps import BY_A_NUMBER as _BY_A_NUMBER  # noqa: E402 - (as CHOOSERS)
 from mytorch.tensor_vjps import CHOOSERS as _SPECIAL  # noqa: E402 - it builds on the modules' VJPs

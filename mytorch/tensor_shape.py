@@ -21,6 +21,7 @@ import numpy as np
 from mytorch.arguments import ShapeRuntimeError, check_dim, dim_arg, size_arg, sizes_or
 from mytorch.op_names import named
 from mytorch.tensor import Tensor, _apply
+from mytorch.tensor_views import mark_together
 
 __all__ = [
     "cat",
@@ -279,6 +280,7 @@ def _pieces(input: Any, sizes: Sequence[int], dim: int, name: str) -> tuple[Tens
         index = (slice(None),) * dim + (slice(start, start + n),)
         pieces.append(_apply("index", (input,), named({"index": index}, name)))
         start += n
+    mark_together(pieces, name)
     return tuple(pieces)
 
 
@@ -321,10 +323,12 @@ def unbind(input: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     dim = check_dim("unbind", dim, ndim)
     length = _shape(input)[dim]
     # (i, ...): a 0-d piece of a 1-D tensor is a view too, as in PyTorch
-    return tuple(
+    pieces = tuple(
         _apply("index", (input,), named({"index": (slice(None),) * dim + (i, Ellipsis)}, "UnbindBackward0"))
         for i in range(length)
     )
+    mark_together(pieces, "UnbindBackward0")
+    return pieces
 
 
 def select(input: Any, dim: int, index: int) -> Tensor:  # noqa: A002

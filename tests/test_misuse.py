@@ -649,8 +649,21 @@ CATALOGUE: list[Misuse] = [
            lambda t: _update_between_forward_and_backward(), RuntimeError, ("mul_backward", "input 0", "(2, 3)")),
     Misuse("inplace-raw-write", "in place", "x.numpy()[...] = 10 while a graph that read x lives",
            lambda t: _raw_write_into_saved_leaf(), ValueError, ("read-only",)),
-    Misuse("inplace-view", "in place", "h[0] += 1 while recording (an in-place change of a live view)",
-           lambda t: _in_place_on_view(), RuntimeError, ("shares its memory", "(3,)", "h[1:3] = h[1:3] + 1")),
+    Misuse("inplace-view", "in place", "w[0] += 1 on a leaf that requires grad, while recording (through a view)",
+           lambda t: _in_place_on_view(), RuntimeError,
+           ("+=", "(3,)", "view of a leaf tensor that requires grad", "(2, 3)", "no_grad")),
+    Misuse("inplace-view-no-grad", "in place", "a view made under no_grad of a recorded tensor, changed with grad on",
+           lambda t: _in_place_on_no_grad_view(), RuntimeError,
+           ("mul_", "(3,)", "view made under no_grad", "both inside")),
+    Misuse("inplace-view-split", "in place", "a piece of split changed in place while recording",
+           lambda t: (Tensor(X, requires_grad=True) * 1).split(1)[0].mul_(2), RuntimeError,
+           ("mul_", "(1, 3)", "views Split returned together", "slice")),
+    Misuse("inplace-view-expanded", "in place", "an expanded view of a recorded tensor changed in place",
+           lambda t: (Tensor(np.ones(3), requires_grad=True) * 1).expand(2, 3).mul_(2), RuntimeError,
+           ("mul_", "more than one element", "(2, 3)", "clone")),
+    Misuse("inplace-view-custom", "in place", "a tensor changed in place while a custom Function's view of it lives",
+           lambda t: _in_place_beside_custom_view(), RuntimeError,
+           ("mul_", "(2, 3)", "shares its memory", "(3, 2)", "custom Function")),
     Misuse("inplace-dtype", "in place", "an integer tensor += 0.5",
            lambda t: Tensor(np.arange(3)).__iadd__(0.5), RuntimeError, ("+=", "int64", "float32")),
     Misuse("inplace-read-only", "in place", "add_ on a tensor wrapping a read-only array",
@@ -871,8 +884,32 @@ def _raw_write_into_saved_leaf() -> None:
 
 
 def _in_place_on_view() -> None:
+    w = Tensor(np.ones((2, 3)), requires_grad=True)
+    w[0] += 1
+
+
+def _in_place_on_no_grad_view() -> None:
     h = Tensor(np.ones((2, 3)), requires_grad=True) * 2
-    h[0] += 1
+    with mytorch.no_grad():
+        row = h[0]
+    row.mul_(2)
+
+
+class _Transposed(mytorch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, x: Tensor) -> Tensor:
+        return x.t()
+
+    @staticmethod
+    def backward(ctx: Any, g: Tensor) -> Tensor:
+        return g.t()
+
+
+def _in_place_beside_custom_view() -> None:
+    h = Tensor(np.ones((2, 3)), requires_grad=True) * 2
+    view = _Transposed.apply(h)
+    h.mul_(2)
+    del view
 
 
 def _read_only() -> np.ndarray:
