@@ -38,7 +38,7 @@ mytorch/tensor_sort.py mytorch/tensor_einsum.py mytorch/serialization.py mytorch
 mytorch/tensor_select.py mytorch/tensor_matrix.py mytorch/tensor_pointwise.py mytorch/tensor_stats.py mytorch/printing.py mytorch/op_names.py
 mytorch/tensor_vjps.py mytorch/tensor_layout.py mytorch/tensor_composed.py mytorch/tensor_order.py mytorch/porting.py
 mytorch/tensor_special.py mytorch/tensor_missing.py mytorch/tensor_complex.py mytorch/memory_copy.py mytorch/spectral.py
-mytorch/size.py mytorch/tensor_views.py mytorch/view_positions.py
+mytorch/size.py mytorch/tensor_views.py mytorch/view_positions.py mytorch/index_layout.py
 mytorch/nn/modules/__init__.py mytorch/nn/modules/module.py mytorch/nn/modules/activation.py
 mytorch/nn/modules/linear.py mytorch/nn/modules/loss.py"
 
