@@ -16,22 +16,12 @@ from typing import Any
 import numpy as np
 
 from mytorch.saved import _root, locked_by_graph
+from mytorch.view_positions import extent
 
 __all__ = ["deepcopy_array"]
 
 _MEMO_TAG = "mytorch.memory_copy"
 """The memo's entry for this module's copies: ``{id(root): (root, bytes of the copy, lowest address)}``."""
-
-
-def _span(array: np.ndarray) -> tuple[int, int]:
-    """The lowest address ``array`` reads and one past its highest."""
-    low = high = array.__array_interface__["data"][0]
-    for size, stride in zip(array.shape, array.strides):
-        if stride < 0:
-            low += stride * (size - 1)
-        else:
-            high += stride * (size - 1)
-    return low, high + array.itemsize
 
 
 def deepcopy_array(array: np.ndarray, memo: dict[int, Any]) -> np.ndarray:
@@ -51,7 +41,7 @@ def deepcopy_array(array: np.ndarray, memo: dict[int, Any]) -> np.ndarray:
     copies: dict[int, tuple[np.ndarray, np.ndarray, int]] = memo.setdefault(id(_MEMO_TAG), {})
     entry = copies.get(id(root))
     if entry is None:
-        low, high = _span(root)
+        low, high = extent(root)  # (root has elements: array has)
         entry = (root, _bytes_of(root, low, high).copy(), low)  # (root kept: its id stays its own while the memo lives)
         copies[id(root)] = entry
     _, memory, low = entry
